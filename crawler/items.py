@@ -1,0 +1,80 @@
+"""Items that travel from the spider through the pipelines to storage.
+
+Dataclasses (itemadapter understands them). Fields ending in ``_original`` hold text as
+published; their plain twins hold the cleaned, Simplified, normalised text that the archive
+serves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RawDocument:
+    """A response as fetched, so archived rows can be re-processed without the network."""
+
+    url: str
+    status: int
+    body: bytes
+    content_type: str = ""
+
+
+@dataclass
+class Removal:
+    """A block the cleaner took out of an article, kept on record with the reason."""
+
+    kind: str  # e.g. "spam:labelled-link-farm", "boilerplate:navigation"
+    text: str
+
+
+@dataclass
+class ImageItem:
+    url: str
+    caption: str = ""
+    caption_original: str = ""
+
+
+@dataclass
+class PageItem:
+    """One 版 of one issue."""
+
+    paper_code: str
+    paper_name: str
+    issue_date: str  # ISO YYYY-MM-DD
+    issue_url: str
+    page_number: int
+    url: str
+    page_label: str = ""  # as printed, e.g. 第07版：社会工作
+    section: str = ""  # 版名, e.g. 社会工作
+    section_original: str = ""
+    pdf_url: str | None = None
+    image_url: str | None = None
+    raw: RawDocument | None = None
+
+
+@dataclass
+class ArticleItem:
+    paper_code: str
+    paper_name: str
+    issue_date: str
+    issue_url: str
+    page_number: int
+    page_url: str
+    url: str  # canonical: content_N.htm without ?div=
+    article_id: str | None = None
+    pretitle: str = ""
+    title: str = ""
+    subtitle: str = ""
+    byline: str = ""
+    source: str = ""
+    # The content region as served (inner HTML); the clean pipeline turns it into paragraphs.
+    body_html: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+    body: str = ""
+    body_original: str = ""
+    title_original: str = ""
+    original_script: str = ""  # "traditional", "simplified", "mixed" or "" when unknown
+    images: list[ImageItem] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+    extraction: str = "template"  # "template" or "fallback"
+    raw: RawDocument | None = None

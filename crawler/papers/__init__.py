@@ -1,0 +1,97 @@
+"""Paper profiles: each paper is data (a TOML file beside this module), not code.
+
+Adding another paper that uses a known template family means adding one TOML file.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+PROFILE_DIR = Path(__file__).parent
+TEMPLATES = {"founder"}
+
+
+class UnknownPaper(ValueError):
+    pass
+
+
+class InvalidProfile(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Schedule:
+    weekdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
+
+    def is_issue_day(self, day: date) -> bool:
+        return day.isoweekday() in self.weekdays
+
+    def dates(self, start: date, end: date) -> list[date]:
+        """Scheduled dates from start to end inclusive, oldest first."""
+        days = (end - start).days
+        return [d for d in (start + timedelta(n) for n in range(days + 1)) if self.is_issue_day(d)]
+
+
+@dataclass(frozen=True)
+class PaperProfile:
+    code: str
+    name: str
+    template: str
+    root: str
+    entry: str
+    schedule: Schedule = field(default_factory=Schedule)
+    latest_lookback_days: int = 14
+    selectors: dict[str, str] = field(default_factory=dict)
+
+    def entry_url(self, day: date, root: str | None = None) -> str:
+        base = root or self.root
+        if not base.endswith("/"):
+            base += "/"
+        return base + self.entry.format(date=day)
+
+
+def _load(path: Path) -> PaperProfile:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidProfile(f"paper profile {path.name}: {exc}") from None
+    missing = [k for k in ("code", "name", "template", "root", "entry") if not data.get(k)]
+    if missing:
+        raise InvalidProfile(f"paper profile {path.name}: missing {', '.join(missing)}")
+    if data["template"] not in TEMPLATES:
+        raise InvalidProfile(f"paper profile {path.name}: unknown template {data['template']!r}")
+    if "{date" not in data["entry"]:
+        raise InvalidProfile(f"paper profile {path.name}: entry must contain a {{date:...}} field")
+    weekdays = tuple(data.get("schedule", {}).get("weekdays", range(1, 8)))
+    if not weekdays or any(not 1 <= d <= 7 for d in weekdays):
+        raise InvalidProfile(f"paper profile {path.name}: schedule.weekdays must be 1..7")
+    return PaperProfile(
+        code=data["code"],
+        name=data["name"],
+        template=data["template"],
+        root=data["root"],
+        entry=data["entry"],
+        schedule=Schedule(weekdays),
+        latest_lookback_days=int(data.get("latest_lookback_days", 14)),
+        selectors=dict(data.get("selectors", {})),
+    )
+
+
+@cache
+def all_papers() -> dict[str, PaperProfile]:
+    profiles = {}
+    for path in sorted(PROFILE_DIR.glob("*.toml")):
+        profile = _load(path)
+        profiles[profile.code] = profile
+    return profiles
+
+
+def get_paper(code: str) -> PaperProfile:
+    try:
+        return all_papers()[code]
+    except KeyError:
+        known = ", ".join(sorted(all_papers()))
+        raise UnknownPaper(f"unknown paper {code!r} (known: {known})") from None

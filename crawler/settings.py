@@ -1,0 +1,44 @@
+"""Scrapy settings of the archive crawler. Every value can be overridden with -s NAME=VALUE."""
+import os
+
+BOT_NAME = "charity_press_archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+# Our `crawl` command validates arguments and the archive before starting (one-line errors).
+COMMANDS_MODULE = "crawler.commands"
+
+# The archive: any SQLAlchemy URL (sqlite:///..., postgresql+psycopg2://...).
+# The environment variable of the same name wins over this default.
+ARCHIVE_URL = os.environ.get("ARCHIVE_URL", "sqlite:///archive.sqlite3")
+ARCHIVE_BATCH_SIZE = 100
+
+# An honest User-Agent: set $ARCHIVE_CONTACT to a URL or mail address site owners can reach
+# (or override USER_AGENT whole).
+USER_AGENT = "charity-press-archive/0.1 (+{})".format(
+    os.environ.get("ARCHIVE_CONTACT") or "https://pypi.org/project/scrapy/; research archive"
+)
+
+# Politeness: these are newspapers' own small servers.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.script.ScriptPipeline": 200,
+    "pipelines.normalize.NormalizePipeline": 300,
+    "pipelines.store.StorePipeline": 900,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

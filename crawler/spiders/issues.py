@@ -1,0 +1,143 @@
+"""The ``issues`` spider: dates → issue entry page → pages (版) → articles.
+
+It only navigates. Every field comes from the template's page objects; the pipelines do the
+rest. Arguments: date=, start=/end=, paper=, base_url= (see crawler/arguments.py).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.arguments import CrawlPlan, plan_crawl
+from crawler.items import ArticleItem, ImageItem, PageItem, RawDocument
+from crawler.templates.registry import get_template
+
+
+def _raw(response) -> RawDocument:
+    return RawDocument(
+        url=response.url,
+        status=response.status,
+        body=response.body,
+        content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+    )
+
+
+class IssuesSpider(scrapy.Spider):
+    name = "issues"
+
+    def __init__(self, date=None, start=None, end=None, paper=None, base_url=None, **kwargs):
+        super().__init__(**kwargs)
+        self.plan: CrawlPlan = plan_crawl(date=date, start=start, end=end, paper=paper, base_url=base_url)
+        self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
+
+    @classmethod
+    def check_arguments(cls, **kwargs) -> None:
+        """Validate arguments before a crawl starts (raises SpiderArgumentError)."""
+        plan_crawl(**{k: v for k, v in kwargs.items() if k in ("date", "start", "end", "paper", "base_url")})
+
+    async def start(self):
+        if self.plan.latest:
+            yield self._entry_request(date.today(), lookback=self.plan.paper.latest_lookback_days)
+        else:
+            for day in self.plan.dates:
+                yield self._entry_request(day)
+
+    def _entry_request(self, day: date, lookback: int = 0) -> scrapy.Request:
+        return scrapy.Request(
+            self.plan.entry_url(day),
+            callback=self.parse_issue,
+            cb_kwargs={"day": day, "lookback": lookback},
+            # A missing issue is an answer, not an error: let the 404 reach the callback.
+            meta={"handle_httpstatus_list": [404]},
+        )
+
+    def parse_issue(self, response, day: date, lookback: int = 0):
+        name = self.plan.paper.name
+        if response.status == 404:
+            if lookback > 0:
+                yield self._entry_request(day - timedelta(days=1), lookback - 1)
+            elif self.plan.latest:
+                self.logger.warning("no issue of %s found in the last %d days", name, self.plan.paper.latest_lookback_days)
+            else:
+                self.logger.info("no issue of %s on %s (404 at %s)", name, day.isoformat(), response.url)
+            return
+        page = self.template.page(response.text, response.url)
+        if page.issue_date and page.issue_date != day:
+            self.logger.warning(
+                "entry page for %s serves the issue of %s: skipped (%s)", day.isoformat(), page.issue_date.isoformat(), response.url
+            )
+            return
+        self.crawler.stats.inc_value("issues/found")
+        issue = {"day": day, "issue_url": response.url}
+        yield from self.parse_page(response, **issue)
+        for link in page.page_links:
+            yield response.follow(link.url, callback=self.parse_page, errback=self.page_failed, cb_kwargs=issue)
+
+    def parse_page(self, response, day: date, issue_url: str):
+        page = self.template.page(response.text, response.url)
+        number = page.page_number
+        if number is None:
+            number = next((l.page_number for l in page.page_links if l.url == response.url), None)
+        if number is None:
+            self.logger.warning("no page number on %s: page skipped", response.url)
+            return
+        paper = self.plan.paper
+        context = {
+            "paper_code": paper.code,
+            "paper_name": paper.name,
+            "issue_date": day.isoformat(),
+            "issue_url": issue_url,
+            "page_number": number,
+        }
+        yield PageItem(
+            **context,
+            url=response.url,
+            page_label=page.page_label,
+            section=page.section,
+            pdf_url=page.pdf_url,
+            image_url=page.image_url,
+            raw=_raw(response),
+        )
+        titles = page.titles
+        for url in page.article_links:
+            yield scrapy.Request(
+                url,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"context": context | {"page_url": response.url}, "listed_title": titles.get(url, "")},
+            )
+
+    def parse_article(self, response, context: dict, listed_title: str):
+        article = self.template.article(response.text, response.url)
+        yield ArticleItem(
+            **context,
+            url=response.url,
+            article_id=article.article_id,
+            pretitle=article.pretitle,
+            title=article.title or listed_title,
+            subtitle=article.subtitle,
+            byline=article.byline,
+            source=article.source,
+            body_html=article.body_html,
+            paragraphs=list(article.paragraphs),
+            images=[ImageItem(url=img.url, caption=img.caption) for img in article.images],
+            raw=_raw(response),
+        )
+
+    def page_failed(self, failure):
+        self._failed(failure, "page")
+
+    def article_failed(self, failure):
+        self._failed(failure, "article")
+
+    def _failed(self, failure, what: str) -> None:
+        request = failure.request
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self.crawler.stats.inc_value(f"{what}s/failed/{status}")
+            self.logger.warning("broken %s link (HTTP %d), skipped: %s", what, status, request.url)
+        else:
+            self.crawler.stats.inc_value(f"{what}s/failed/network")
+            self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, failure.getErrorMessage())

@@ -1,0 +1,73 @@
+"""Store pipeline: buffers items and writes them in batches without blocking the reactor.
+
+Writes run in one worker thread (so batches stay in order and SQLite sees one writer); the
+reactor only awaits the batch when the buffer is full, and the rest is flushed on close.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from itemadapter import ItemAdapter
+
+from crawler.items import ArticleItem, PageItem
+from storage.db import Archive, archive_url, open_archive
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    def __init__(self, url: str, batch_size: int = 100) -> None:
+        self.url = url
+        self.batch_size = batch_size
+        self.archive: Archive | None = None
+        self.pages: list[dict] = []
+        self.articles: list[dict] = []
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self.stats = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(
+            archive_url(crawler.settings.get("ARCHIVE_URL")),
+            crawler.settings.getint("ARCHIVE_BATCH_SIZE", 100),
+        )
+        pipeline.stats = crawler.stats
+        return pipeline
+
+    async def open_spider(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.archive = await loop.run_in_executor(self.executor, open_archive, self.url)
+
+    async def process_item(self, item):
+        if isinstance(item, PageItem):
+            self.pages.append(ItemAdapter(item).asdict())
+        elif isinstance(item, ArticleItem):
+            self.articles.append(ItemAdapter(item).asdict())
+        else:
+            return item
+        if len(self.pages) + len(self.articles) >= self.batch_size:
+            await self.flush()
+        return item
+
+    async def flush(self) -> None:
+        pages, articles = self.pages, self.articles
+        self.pages, self.articles = [], []
+        if not (pages or articles):
+            return
+        loop = asyncio.get_running_loop()
+        counts = await loop.run_in_executor(self.executor, self.archive.store_batch, pages, articles)
+        if self.stats:
+            self.stats.inc_value("archive/pages_stored", counts["pages"])
+            self.stats.inc_value("archive/articles_stored", counts["articles"])
+            self.stats.inc_value("archive/article_versions", counts["versions"])
+
+    async def close_spider(self) -> None:
+        try:
+            if self.archive is not None:
+                await self.flush()
+        finally:
+            if self.archive is not None:
+                self.archive.close()
+            self.executor.shutdown(wait=True)

@@ -1,0 +1,285 @@
+"""Engine and sessions from ARCHIVE_URL, and the batched, dialect-specific upserts.
+
+Everything that writes the archive goes through :meth:`Archive.store_batch`, one transaction
+per batch, so an interrupted crawl never leaves half an article behind.
+"""
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, inspect, select, tuple_
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import models
+from storage.models import Article, ArticleVersion, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
+
+DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
+
+
+class ArchiveError(RuntimeError):
+    """A problem with the archive that the user can fix; its message is one line."""
+
+
+def archive_url(setting: str | None = None) -> str:
+    """The archive to use: explicit setting, else $ARCHIVE_URL, else the SQLite default."""
+    return setting or os.environ.get("ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    # WAL lets readers (the archive CLI, a reading room) work while a crawl writes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ArchiveError(f"invalid ARCHIVE_URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3") from None
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": 30}
+    elif parsed.get_backend_name() != "postgresql":
+        raise ArchiveError(f"unsupported database {parsed.get_backend_name()!r} in ARCHIVE_URL: use sqlite or postgresql")
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise ArchiveError(f"no database driver for {_safe(url)}: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Archive:
+    """An open archive: an engine, a session factory, and the write path."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        self.url = archive_url(url)
+        self.engine = make_engine(self.url)
+        self.dialect = self.engine.dialect.name
+        try:
+            with self.engine.connect() as conn:
+                if create:
+                    models.Base.metadata.create_all(conn)
+                    conn.commit()
+                elif not inspect(conn).has_table("articles"):
+                    raise ArchiveError(f"archive not found: {_safe(self.url)} has no articles table")
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise ArchiveError(f"database unreachable: {_safe(self.url)}: {reason}") from None
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -----------------------------------------------------------------------
+
+    def _insert(self, table):
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
+
+    def _upsert(self, session: Session, model, rows: list[dict], keys: tuple[str, ...], *, update: bool = True) -> dict[tuple, int]:
+        """Insert or update rows in one statement; return {key tuple: id}.
+
+        Rows repeating a key within the batch are merged (last wins): PostgreSQL refuses to
+        update one row twice in a statement.
+        """
+        if not rows:
+            return {}
+        unique = {tuple(r[k] for k in keys): r for r in rows}
+        rows = list(unique.values())
+        table = model.__table__
+        stmt = self._insert(table)
+        if update:
+            cols = [c for c in rows[0] if c not in keys and c not in ("first_seen",)]
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys), set_={c: stmt.excluded[c] for c in cols}
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        session.execute(stmt, rows)
+        key_cols = [table.c[k] for k in keys]
+        found = session.execute(
+            select(table.c.id, *key_cols).where(tuple_(*key_cols).in_(list(unique)))
+        )
+        return {tuple(r[1:]): r[0] for r in found}
+
+    def store_batch(self, pages: Iterable[Mapping[str, Any]] = (), articles: Iterable[Mapping[str, Any]] = ()) -> dict[str, int]:
+        """Write pages and articles (mappings with the item fields) in one transaction.
+
+        Re-storing the same URLs updates rows in place. When an article's text changed, the
+        earlier text is kept in article_versions.
+        """
+        pages, articles = list(pages), list(articles)
+        now = utcnow()
+        counts = {"pages": len(pages), "articles": len(articles), "versions": 0}
+        with self.session() as session, session.begin():
+            papers = self._upsert(
+                session, Paper,
+                [{"code": x["paper_code"], "name": x["paper_name"]} for x in pages + articles],
+                ("code",),
+            )
+            issues = self._upsert(
+                session, Issue,
+                [
+                    {
+                        "paper_id": papers[(x["paper_code"],)],
+                        "issue_date": _as_date(x["issue_date"]),
+                        "url": x["issue_url"],
+                        "updated_at": now,
+                    }
+                    for x in pages + articles
+                ],
+                ("paper_id", "issue_date"),
+            )
+
+            def issue_id(x: Mapping[str, Any]) -> int:
+                return issues[(papers[(x["paper_code"],)], _as_date(x["issue_date"]))]
+
+            page_ids = self._upsert(
+                session, Page,
+                [
+                    {
+                        "issue_id": issue_id(p),
+                        "page_number": p["page_number"],
+                        "page_label": p.get("page_label") or "",
+                        "section": p.get("section") or "",
+                        "section_original": p.get("section_original") or "",
+                        "url": p["url"],
+                        "pdf_url": p.get("pdf_url"),
+                        "image_url": p.get("image_url"),
+                        "updated_at": now,
+                    }
+                    for p in pages
+                ],
+                ("issue_id", "page_number"),
+            )
+            # An article may arrive in a later batch than its page, or after an interrupted
+            # run lost the page item: make sure a page row exists without overwriting one.
+            page_ids |= self._upsert(
+                session, Page,
+                [
+                    {"issue_id": issue_id(a), "page_number": a["page_number"], "url": a["page_url"]}
+                    for a in articles
+                ],
+                ("issue_id", "page_number"),
+                update=False,
+            )
+            counts["versions"] = self._keep_changed_versions(session, articles, now)
+            article_ids = self._upsert(
+                session, Article,
+                [
+                    {
+                        "page_id": page_ids[(issue_id(a), a["page_number"])],
+                        "url": a["url"],
+                        "article_id": a.get("article_id"),
+                        "pretitle": a.get("pretitle") or "",
+                        "title": a.get("title") or "",
+                        "subtitle": a.get("subtitle") or "",
+                        "byline": a.get("byline") or "",
+                        "source": a.get("source") or "",
+                        "body": a.get("body") or "",
+                        "body_original": a.get("body_original") or "",
+                        "title_original": a.get("title_original") or "",
+                        "original_script": a.get("original_script") or "",
+                        "extraction": a.get("extraction") or "template",
+                        "updated_at": now,
+                    }
+                    for a in articles
+                ],
+                ("url",),
+            )
+            ids = [article_ids[(a["url"],)] for a in articles]
+            if ids:
+                # Children are replaced wholesale: simpler than diffing, and atomic in this transaction.
+                session.execute(delete(Image).where(Image.article_id.in_(ids)))
+                session.execute(delete(Removal).where(Removal.article_id.in_(ids)))
+                images = [
+                    {
+                        "article_id": article_ids[(a["url"],)],
+                        "position": n,
+                        "url": img["url"],
+                        "caption": img.get("caption") or "",
+                        "caption_original": img.get("caption_original") or "",
+                    }
+                    for a in articles
+                    for n, img in enumerate(a.get("images") or [])
+                ]
+                removals = [
+                    {"article_id": article_ids[(a["url"],)], "kind": r["kind"], "text": r["text"]}
+                    for a in articles
+                    for r in a.get("removals") or []
+                ]
+                if images:
+                    session.execute(self._insert(Image.__table__), images)
+                if removals:
+                    session.execute(self._insert(Removal.__table__), removals)
+            raws = [x["raw"] for x in pages + articles if x.get("raw")]
+            self._upsert(
+                session, RawDocument,
+                [
+                    {
+                        "url": r["url"],
+                        "status": r["status"],
+                        "content_type": r.get("content_type") or "",
+                        "body_zlib": zlib.compress(r["body"], 6),
+                        "fetched_at": now,
+                    }
+                    for r in raws
+                ],
+                ("url",),
+            )
+        return counts
+
+    def _keep_changed_versions(self, session: Session, articles: list[Mapping[str, Any]], now: datetime) -> int:
+        if not articles:
+            return 0
+        incoming = {a["url"]: a for a in articles}
+        tracked = ("pretitle", "title", "subtitle", "byline", "body", "body_original")
+        existing = session.execute(
+            select(Article).where(Article.url.in_(list(incoming)))
+        ).scalars()
+        versions = []
+        for old in existing:
+            new = incoming[old.url]
+            if any((getattr(old, f) or "") != (new.get(f) or "") for f in tracked):
+                versions.append(
+                    {"article_id": old.id, "valid_from": old.updated_at, "valid_until": now}
+                    | {f: getattr(old, f) or "" for f in tracked}
+                )
+        if versions:
+            session.execute(self._insert(ArticleVersion.__table__), versions)
+        return len(versions)
+
+
+def _as_date(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def open_archive(url: str | None = None, *, create: bool = True) -> Archive:
+    try:
+        return Archive(url, create=create)
+    except SQLAlchemyError as exc:
+        raise ArchiveError(f"archive error: {_safe(archive_url(url))}: {str(exc).splitlines()[0]}") from None

@@ -1,0 +1,168 @@
+"""The archive's schema: the public SQL interface users query.
+
+Table and column names are stable; extend, never rename. Every timestamp is UTC.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Paper(Base):
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    issues: Mapped[list[Issue]] = relationship(back_populates="paper")
+
+
+class Issue(Base):
+    __tablename__ = "issues"
+    __table_args__ = (UniqueConstraint("paper_id", "issue_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    # SQLite stores a Date as ISO text 'YYYY-MM-DD'; PostgreSQL as DATE.
+    issue_date: Mapped[date] = mapped_column(Date)
+    url: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    paper: Mapped[Paper] = relationship(back_populates="issues")
+    pages: Mapped[list[Page]] = relationship(back_populates="issue", order_by="Page.page_number")
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("issue_id", "page_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    page_number: Mapped[int] = mapped_column(Integer)
+    page_label: Mapped[str] = mapped_column(Text, default="")
+    section: Mapped[str] = mapped_column(Text, default="")
+    section_original: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text)
+    pdf_url: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    issue: Mapped[Issue] = relationship(back_populates="pages")
+    articles: Mapped[list[Article]] = relationship(back_populates="page")
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    article_id: Mapped[str | None] = mapped_column(String(64))
+    pretitle: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    subtitle: Mapped[str] = mapped_column(Text, default="")
+    byline: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_original: Mapped[str] = mapped_column(Text, default="")
+    title_original: Mapped[str] = mapped_column(Text, default="")
+    # 'traditional', 'simplified', 'mixed', or '' when too short to tell.
+    original_script: Mapped[str] = mapped_column(String(16), default="")
+    # 'template' when the paper's page objects found the fields, 'fallback' for generic extraction.
+    extraction: Mapped[str] = mapped_column(String(16), default="template")
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    page: Mapped[Page] = relationship(back_populates="articles")
+    images: Mapped[list[Image]] = relationship(back_populates="article", order_by="Image.position")
+    removals: Mapped[list[Removal]] = relationship(back_populates="article")
+    versions: Mapped[list[ArticleVersion]] = relationship(back_populates="article")
+
+
+class Image(Base):
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    url: Mapped[str] = mapped_column(Text)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    caption_original: Mapped[str] = mapped_column(Text, default="")
+
+    article: Mapped[Article] = relationship(back_populates="images")
+
+
+class Removal(Base):
+    """What the cleaner took out of an article and why: a wrong rule can be found with SQL."""
+
+    __tablename__ = "removals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship(back_populates="removals")
+
+
+class ArticleVersion(Base):
+    """An earlier text of an article, kept when a re-crawl finds the site changed it."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    pretitle: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    subtitle: Mapped[str] = mapped_column(Text, default="")
+    byline: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_original: Mapped[str] = mapped_column(Text, default="")
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class RawDocument(Base):
+    """Responses as fetched (zlib-compressed), for re-processing without the network."""
+
+    __tablename__ = "raw_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(Text, default="")
+    body_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+Index("ix_issues_issue_date", Issue.issue_date)

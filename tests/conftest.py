@@ -1,0 +1,63 @@
+"""Shared fixtures: archives on every supported database, the sample site, the crawl command."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SAMPLE_SITE = PROJECT / "crawler" / "sample" / "site"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+def _postgres_database(request) -> str:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (.ci/services.sh starts one)")
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(POSTGRES_URL)
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    conn = psycopg2.connect(
+        host=admin.host, port=admin.port, user=admin.username, password=admin.password, dbname=admin.database
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+
+    def drop():
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+    request.addfinalizer(drop)
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive_url(request, tmp_path) -> str:
+    """A fresh, empty archive on each supported database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    return _postgres_database(request)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+
+
+def run_crawl(*args: str, archive: str, settings: dict[str, str] | None = None, timeout: int = 240):
+    """Run the real `scrapy crawl issues` command in the project, as a user does."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "issues"]
+    for arg in args:
+        command += ["-a", arg]
+    fast = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "RETRY_TIMES": "2"}
+    for key, value in (fast | (settings or {})).items():
+        command += ["-s", f"{key}={value}"]
+    env = os.environ | {"ARCHIVE_URL": archive, "PYTHONWARNINGS": "default"}
+    return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,74 @@
+from datetime import date
+
+import pytest
+
+from crawler.arguments import SpiderArgumentError, plan_crawl
+from crawler.papers import InvalidProfile, Schedule, _load, get_paper, UnknownPaper
+
+
+def test_single_date_uses_profile_root_and_entry_pattern():
+    plan = plan_crawl(date="2023-01-31")
+    assert plan.dates == (date(2023, 1, 31),)
+    assert plan.entry_url(date(2023, 1, 31)) == "http://www.gongyishibao.com/newdzb/html/2023-01/31/node_1.htm"
+
+
+def test_range_is_inclusive_and_every_day_is_asked():
+    plan = plan_crawl(start="2023-01-30", end="2023-02-02")
+    assert plan.dates == tuple(date(2023, 1, d) for d in (30, 31)) + (date(2023, 2, 1), date(2023, 2, 2))
+
+
+def test_start_without_end_runs_to_today():
+    plan = plan_crawl(start="2023-01-30", today=date(2023, 2, 1))
+    assert plan.dates[-1] == date(2023, 2, 1)
+
+
+def test_no_date_means_latest():
+    assert plan_crawl().latest
+
+
+def test_base_url_replaces_root():
+    plan = plan_crawl(date="2023-01-31", base_url="http://127.0.0.1:8000/newdzb")
+    assert plan.entry_url(date(2023, 1, 31)) == "http://127.0.0.1:8000/newdzb/html/2023-01/31/node_1.htm"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"date": "2023-13-01"}, "bad date for date: '2023-13-01' (expected YYYY-MM-DD)"),
+        ({"date": "yesterday"}, "bad date for date: 'yesterday' (expected YYYY-MM-DD)"),
+        ({"start": "2023-02-01", "end": "2023-01-01"}, "end 2023-01-01 is before start 2023-02-01"),
+        ({"end": "2023-01-01"}, "end= needs start= as well"),
+        ({"date": "2023-01-31", "start": "2023-01-01"}, "give either date= or start=/end=, not both"),
+        ({"paper": "nosuchpaper"}, "unknown paper 'nosuchpaper' (known: gongyishibao)"),
+        ({"base_url": "ftp://x/"}, "bad base_url 'ftp://x/' (expected http://host/path/)"),
+    ],
+)
+def test_bad_arguments_name_the_problem(kwargs, message):
+    with pytest.raises(SpiderArgumentError) as exc:
+        plan_crawl(**kwargs)
+    assert str(exc.value) == message
+
+
+def test_profile_schedule_is_weekly_on_tuesdays():
+    paper = get_paper("gongyishibao")
+    assert paper.name == "公益时报"
+    assert paper.schedule.dates(date(2023, 1, 1), date(2023, 1, 31)) == [date(2023, 1, d) for d in (3, 10, 17, 24, 31)]
+
+
+def test_unknown_paper():
+    with pytest.raises(UnknownPaper):
+        get_paper("xyz")
+
+
+def test_profile_validation(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('code = "x"\nname = "X"\ntemplate = "founder"\nroot = "http://x/"\nentry = "node_1.htm"\n')
+    with pytest.raises(InvalidProfile, match="entry must contain"):
+        _load(bad)
+    bad.write_text('code = "x"\nname = "X"\ntemplate = "wordpress"\nroot = "http://x/"\nentry = "{date:%Y}"\n')
+    with pytest.raises(InvalidProfile, match="unknown template"):
+        _load(bad)
+
+
+def test_schedule_defaults_to_daily():
+    assert Schedule().is_issue_day(date(2023, 1, 1))

@@ -1,0 +1,128 @@
+"""The archive's write path on SQLite and PostgreSQL: upserts, children, versions, raw documents."""
+import zlib
+
+import pytest
+from sqlalchemy import func, select, text
+
+from storage.db import ArchiveError, open_archive
+from storage.models import Article, ArticleVersion, Image, Issue, Page, Paper, RawDocument, Removal
+
+
+def page(number=7, **extra):
+    return {
+        "paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-01-31",
+        "issue_url": "http://x/html/2023-01/31/node_1.htm", "page_number": number,
+        "url": f"http://x/html/2023-01/31/node_{number + 2}.htm", "page_label": f"第{number:02d}版：社会工作",
+        "section": "社会工作", "section_original": "社會工作", "pdf_url": "http://x/a.pdf", "image_url": None,
+    } | extra
+
+
+def article(n=1, number=7, **extra):
+    base = page(number)
+    return {
+        k: base[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url", "page_number")
+    } | {
+        "page_url": base["url"], "url": f"http://x/html/2023-01/31/content_{n}.htm", "article_id": str(n),
+        "title": f"标题{n}", "title_original": f"標題{n}", "body": "第一段\n第二段", "body_original": "第一段\n第二段",
+        "images": [{"url": "http://x/1.jpg", "caption": "说明"}],
+        "removals": [{"kind": "spam:labelled-link-farm", "text": "主站蜘蛛池模板：…"}],
+        "raw": {"url": f"http://x/html/2023-01/31/content_{n}.htm", "status": 200, "body": "<html>正文</html>".encode(), "content_type": "text/html"},
+    } | extra
+
+
+def count(archive, model):
+    with archive.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_batch_creates_the_whole_chain(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1), article(2)])
+    with archive.session() as s:
+        row = s.execute(text(
+            "SELECT pa.code, i.issue_date, p.page_number, p.section, a.title, a.body "
+            "FROM articles a JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id "
+            "JOIN papers pa ON pa.id = i.paper_id ORDER BY a.url"
+        )).all()
+    assert [tuple(map(str, r)) for r in row] == [
+        ("gongyishibao", "2023-01-31", "7", "社会工作", "标题1", "第一段\n第二段"),
+        ("gongyishibao", "2023-01-31", "7", "社会工作", "标题2", "第一段\n第二段"),
+    ]
+    assert count(archive, Image) == 2 and count(archive, Removal) == 2
+    with archive.session() as s:
+        raw = s.scalars(select(RawDocument).order_by(RawDocument.url)).first()
+    assert zlib.decompress(raw.body_zlib).decode() == "<html>正文</html>"
+    archive.close()
+
+
+def test_restoring_updates_in_place_without_duplicates(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1)])
+    archive.store_batch([page(section="社会")], [article(1)])
+    assert [count(archive, m) for m in (Paper, Issue, Page, Article, Image, Removal, RawDocument)] == [1, 1, 1, 1, 1, 1, 1]
+    assert count(archive, ArticleVersion) == 0  # same text: no version
+    with archive.session() as s:
+        assert s.scalar(select(Page.section)) == "社会"
+    archive.close()
+
+
+def test_changed_text_keeps_the_earlier_version(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1)])
+    archive.store_batch([], [article(1, body="更正后的正文")])
+    with archive.session() as s:
+        assert s.scalar(select(Article.body)) == "更正后的正文"
+        old = s.scalars(select(ArticleVersion)).one()
+    assert old.body == "第一段\n第二段" and old.title == "标题1"
+    archive.close()
+
+
+def test_article_before_its_page_gets_a_page_row_that_the_page_later_fills(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([], [article(1, number=3)])
+    archive.store_batch([page(3)], [])
+    with archive.session() as s:
+        p = s.scalars(select(Page)).one()
+    assert (p.page_number, p.section) == (3, "社会工作")
+    assert count(archive, Article) == 1
+    archive.close()
+
+
+def test_duplicate_keys_in_one_batch_are_merged(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page(), page()], [article(1), article(1, title="新")])
+    with archive.session() as s:
+        assert s.scalars(select(Article.title)).all() == ["新"]
+    archive.close()
+
+
+def test_failed_batch_leaves_nothing_half_written(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1)])
+    broken = article(2)
+    broken["images"] = [{"caption": "no url"}]  # KeyError mid-batch, after the article upsert
+    with pytest.raises(KeyError):
+        archive.store_batch([], [broken])
+    assert count(archive, Article) == 1
+    archive.close()
+
+
+def test_unreachable_database_is_one_clear_line():
+    with pytest.raises(ArchiveError) as exc:
+        open_archive("postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    message = str(exc.value)
+    assert message.startswith("database unreachable: postgresql+psycopg2://nobody@127.0.0.1:1/none:")
+    assert "\n" not in message
+
+
+def test_missing_directory_is_one_clear_line(tmp_path):
+    with pytest.raises(ArchiveError) as exc:
+        open_archive(f"sqlite:///{tmp_path}/no/such/dir/a.sqlite3")
+    assert "unable to open database file" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_bad_url_and_unsupported_database():
+    with pytest.raises(ArchiveError, match="invalid ARCHIVE_URL"):
+        open_archive("not a url")
+    with pytest.raises(ArchiveError, match="unsupported database 'mysql'"):
+        open_archive("mysql://x/y")

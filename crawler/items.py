@@ -49,6 +49,8 @@ class PageItem:
     section_original: str = ""
     pdf_url: str | None = None
     image_url: str | None = None
+    articles_expected: int | None = None
+    pages_expected: int | None = None  # set on the issue's entry page: size of the page list
     raw: RawDocument | None = None
 
 
@@ -77,4 +79,19 @@ class ArticleItem:
     images: list[ImageItem] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
     extraction: str = "template"  # "template" or "fallback"
+    raw: RawDocument | None = None
+
+
+@dataclass
+class PagePdfItem:
+    """A page's PDF as fetched; the PDF pipeline fills ``text`` with its reflowed paragraphs."""
+
+    paper_code: str
+    paper_name: str
+    issue_date: str
+    issue_url: str
+    page_number: int
+    page_url: str
+    url: str  # the PDF's URL
+    text: str = ""  # paragraphs joined by "\n"
     raw: RawDocument | None = None

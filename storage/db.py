@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, inspect, select, tuple_
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, inspect, select, tuple_, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -158,6 +158,17 @@ class Archive:
             def issue_id(x: Mapping[str, Any]) -> int:
                 return issues[(papers[(x["paper_code"],)], _as_date(x["issue_date"]))]
 
+            sizes = [
+                {"issue": issue_id(p), "n": p["pages_expected"]}
+                for p in pages
+                if p.get("pages_expected") is not None
+            ]
+            if sizes:
+                session.execute(
+                    update(Issue.__table__).where(Issue.__table__.c.id == bindparam("issue")).values(pages_expected=bindparam("n")),
+                    sizes,
+                )
+
             page_ids = self._upsert(
                 session, Page,
                 [
@@ -170,6 +181,7 @@ class Archive:
                         "url": p["url"],
                         "pdf_url": p.get("pdf_url"),
                         "image_url": p.get("image_url"),
+                        "articles_expected": p.get("articles_expected"),
                         "updated_at": now,
                     }
                     for p in pages

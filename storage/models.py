@@ -47,6 +47,8 @@ class Issue(Base):
     # SQLite stores a Date as ISO text 'YYYY-MM-DD'; PostgreSQL as DATE.
     issue_date: Mapped[date] = mapped_column(Date)
     url: Mapped[str] = mapped_column(Text)
+    # How many pages the issue's page list (版面目录) names: the yardstick of completeness.
+    pages_expected: Mapped[int | None] = mapped_column(Integer)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -67,6 +69,10 @@ class Page(Base):
     url: Mapped[str] = mapped_column(Text)
     pdf_url: Mapped[str | None] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(Text)
+    # How many distinct articles the page links (title list and hot zones).
+    articles_expected: Mapped[int | None] = mapped_column(Integer)
+    # The page PDF's text, reflowed into paragraphs (NULL until the PDF is processed).
+    pdf_text: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     issue: Mapped[Issue] = relationship(back_populates="pages")
@@ -163,6 +169,28 @@ class RawDocument(Base):
     content_type: Mapped[str] = mapped_column(Text, default="")
     body_zlib: Mapped[bytes] = mapped_column(LargeBinary)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CrawlRun(Base):
+    """One run of the crawler: what it was asked, what it did, how it ended."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_code: Mapped[str] = mapped_column(String(64))
+    dates_asked: Mapped[str] = mapped_column(Text, default="")  # 'latest', a date, or 'start..end'
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pages_new: Mapped[int] = mapped_column(Integer, default=0)
+    pages_updated: Mapped[int] = mapped_column(Integer, default=0)
+    pages_failed: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_updated: Mapped[int] = mapped_column(Integer, default=0)
+    articles_failed: Mapped[int] = mapped_column(Integer, default=0)
+    # 'running' until the run ends; then 'finished', 'failed' or 'alarm' (template drift), or
+    # the Scrapy close reason.
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    message: Mapped[str] = mapped_column(Text, default="")
 
 
 Index("ix_issues_issue_date", Issue.issue_date)

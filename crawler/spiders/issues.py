@@ -71,15 +71,17 @@ class IssuesSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("issues/found")
         issue = {"day": day, "issue_url": response.url}
-        yield from self.parse_page(response, **issue)
+        yield from self._page(response, page, **issue, pages_expected=len(page.page_links))
         for link in page.page_links:
             yield response.follow(link.url, callback=self.parse_page, errback=self.page_failed, cb_kwargs=issue)
 
     def parse_page(self, response, day: date, issue_url: str):
-        page = self.template.page(response.text, response.url)
+        yield from self._page(response, self.template.page(response.text, response.url), day, issue_url)
+
+    def _page(self, response, page, day: date, issue_url: str, pages_expected: int | None = None):
         number = page.page_number
         if number is None:
-            number = next((l.page_number for l in page.page_links if l.url == response.url), None)
+            number = next((link.page_number for link in page.page_links if link.url == response.url), None)
         if number is None:
             self.logger.warning("no page number on %s: page skipped", response.url)
             return
@@ -91,6 +93,7 @@ class IssuesSpider(scrapy.Spider):
             "issue_url": issue_url,
             "page_number": number,
         }
+        articles = page.article_links
         yield PageItem(
             **context,
             url=response.url,
@@ -98,10 +101,12 @@ class IssuesSpider(scrapy.Spider):
             section=page.section,
             pdf_url=page.pdf_url,
             image_url=page.image_url,
+            articles_expected=len(articles),
+            pages_expected=pages_expected,
             raw=_raw(response),
         )
         titles = page.titles
-        for url in page.article_links:
+        for url in articles:
             yield scrapy.Request(
                 url,
                 callback=self.parse_article,

@@ -16,7 +16,7 @@ chown postgres "$PG_DATA"
 # A UTF-8 ctype: with --locale=C, pg_trgm finds no trigrams in CJK text.
 su postgres -s /bin/sh -c "$PG_BIN/initdb -D $PG_DATA -E UTF8 --locale=C.UTF-8 -A trust" >/dev/null
 su postgres -s /bin/sh -c "$PG_BIN/pg_ctl -D $PG_DATA -l $PG_DATA/server.log -w -o '-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1' start" >/dev/null
-export TEST_POSTGRES_URL="postgresql+psycopg2://postgres@127.0.0.1:$PG_PORT/postgres"
+export TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/postgres"
 
 REDIS_PORT=${REDIS_PORT:-63799}
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes >/dev/null

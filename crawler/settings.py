@@ -7,10 +7,13 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # Our `crawl` command validates arguments and the archive before starting (one-line errors).
 COMMANDS_MODULE = "crawler.commands"
 
-# The archive: any SQLAlchemy URL (sqlite:///..., postgresql+psycopg2://...).
+# The archive: any SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...).
 # The environment variable of the same name wins over this default.
 ARCHIVE_URL = os.environ.get("ARCHIVE_URL", "sqlite:///archive.sqlite3")
 ARCHIVE_BATCH_SIZE = 100
+# Fetch each page's PDF and store its reflowed text (pages.pdf_text) and the PDF itself.
+ARCHIVE_FETCH_PDFS = True
+ARCHIVE_PDF_MAXSIZE = 50 * 1024 * 1024
 
 # An honest User-Agent: set $ARCHIVE_CONTACT to a URL or mail address site owners can reach
 # (or override USER_AGENT whole).
@@ -37,6 +40,7 @@ ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.script.ScriptPipeline": 200,
     "pipelines.normalize.NormalizePipeline": 300,
+    "pipelines.pdf.PdfTextPipeline": 400,
     "pipelines.store.StorePipeline": 900,
 }
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from itemadapter import ItemAdapter
 
-from crawler.items import ArticleItem, PageItem
+from crawler.items import ArticleItem, PageItem, PagePdfItem
 from storage.db import Archive, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ class StorePipeline:
         self.archive: Archive | None = None
         self.pages: list[dict] = []
         self.articles: list[dict] = []
+        self.pdfs: list[dict] = []
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.stats = None
 
@@ -45,22 +46,25 @@ class StorePipeline:
             self.pages.append(ItemAdapter(item).asdict())
         elif isinstance(item, ArticleItem):
             self.articles.append(ItemAdapter(item).asdict())
+        elif isinstance(item, PagePdfItem):
+            self.pdfs.append(ItemAdapter(item).asdict())
         else:
             return item
-        if len(self.pages) + len(self.articles) >= self.batch_size:
+        if len(self.pages) + len(self.articles) + len(self.pdfs) >= self.batch_size:
             await self.flush()
         return item
 
     async def flush(self) -> None:
-        pages, articles = self.pages, self.articles
-        self.pages, self.articles = [], []
-        if not (pages or articles):
+        pages, articles, pdfs = self.pages, self.articles, self.pdfs
+        self.pages, self.articles, self.pdfs = [], [], []
+        if not (pages or articles or pdfs):
             return
         loop = asyncio.get_running_loop()
-        counts = await loop.run_in_executor(self.executor, self.archive.store_batch, pages, articles)
+        counts = await loop.run_in_executor(self.executor, self.archive.store_batch, pages, articles, pdfs)
         if self.stats:
             self.stats.inc_value("archive/pages_stored", counts["pages"])
             self.stats.inc_value("archive/articles_stored", counts["articles"])
+            self.stats.inc_value("archive/pdfs_stored", counts["pdfs"])
             self.stats.inc_value("archive/article_versions", counts["versions"])
 
     async def close_spider(self) -> None:

@@ -60,7 +60,8 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
-        raise ArchiveError(f"no database driver for {_safe(url)}: {exc}") from None
+        hint = " (pip install -e '.[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
+        raise ArchiveError(f"no database driver for {_safe(url)}: {exc}{hint}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -126,19 +127,25 @@ class Archive:
         )
         return {tuple(r[1:]): r[0] for r in found}
 
-    def store_batch(self, pages: Iterable[Mapping[str, Any]] = (), articles: Iterable[Mapping[str, Any]] = ()) -> dict[str, int]:
-        """Write pages and articles (mappings with the item fields) in one transaction.
+    def store_batch(
+        self,
+        pages: Iterable[Mapping[str, Any]] = (),
+        articles: Iterable[Mapping[str, Any]] = (),
+        pdfs: Iterable[Mapping[str, Any]] = (),
+    ) -> dict[str, int]:
+        """Write pages, articles and page PDFs (mappings with the item fields) in one transaction.
 
         Re-storing the same URLs updates rows in place. When an article's text changed, the
         earlier text is kept in article_versions.
         """
-        pages, articles = list(pages), list(articles)
+        pages, articles, pdfs = list(pages), list(articles), list(pdfs)
         now = utcnow()
-        counts = {"pages": len(pages), "articles": len(articles), "versions": 0}
+        counts = {"pages": len(pages), "articles": len(articles), "pdfs": len(pdfs), "versions": 0}
+        everything = pages + articles + pdfs
         with self.session() as session, session.begin():
             papers = self._upsert(
                 session, Paper,
-                [{"code": x["paper_code"], "name": x["paper_name"]} for x in pages + articles],
+                [{"code": x["paper_code"], "name": x["paper_name"]} for x in everything],
                 ("code",),
             )
             issues = self._upsert(
@@ -150,7 +157,7 @@ class Archive:
                         "url": x["issue_url"],
                         "updated_at": now,
                     }
-                    for x in pages + articles
+                    for x in everything
                 ],
                 ("paper_id", "issue_date"),
             )
@@ -194,7 +201,7 @@ class Archive:
                 session, Page,
                 [
                     {"issue_id": issue_id(a), "page_number": a["page_number"], "url": a["page_url"]}
-                    for a in articles
+                    for a in articles + pdfs
                 ],
                 ("issue_id", "page_number"),
                 update=False,
@@ -248,7 +255,12 @@ class Archive:
                     session.execute(self._insert(Image.__table__), images)
                 if removals:
                     session.execute(self._insert(Removal.__table__), removals)
-            raws = [x["raw"] for x in pages + articles if x.get("raw")]
+            if pdfs:
+                session.execute(
+                    update(Page.__table__).where(Page.__table__.c.id == bindparam("page")).values(pdf_text=bindparam("text")),
+                    [{"page": page_ids[(issue_id(x), x["page_number"])], "text": x.get("text") or ""} for x in pdfs],
+                )
+            raws = [x["raw"] for x in everything if x.get("raw")]
             self._upsert(
                 session, RawDocument,
                 [

@@ -17,15 +17,15 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 def _postgres_database(request) -> str:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (.ci/services.sh starts one)")
-    import psycopg2
+    import psycopg
     from sqlalchemy.engine import make_url
 
     admin = make_url(POSTGRES_URL)
     name = f"test_{uuid.uuid4().hex[:12]}"
-    conn = psycopg2.connect(
-        host=admin.host, port=admin.port, user=admin.username, password=admin.password, dbname=admin.database
+    conn = psycopg.connect(
+        host=admin.host, port=admin.port, user=admin.username, password=admin.password, dbname=admin.database,
+        autocommit=True,
     )
-    conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
 

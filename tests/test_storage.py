@@ -109,9 +109,9 @@ def test_failed_batch_leaves_nothing_half_written(archive_url):
 
 def test_unreachable_database_is_one_clear_line():
     with pytest.raises(ArchiveError) as exc:
-        open_archive("postgresql+psycopg2://nobody@127.0.0.1:1/none")
+        open_archive("postgresql+psycopg://nobody@127.0.0.1:1/none")
     message = str(exc.value)
-    assert message.startswith("database unreachable: postgresql+psycopg2://nobody@127.0.0.1:1/none:")
+    assert message.startswith("database unreachable: postgresql+psycopg://nobody@127.0.0.1:1/none:")
     assert "\n" not in message
 
 
@@ -126,3 +126,29 @@ def test_bad_url_and_unsupported_database():
         open_archive("not a url")
     with pytest.raises(ArchiveError, match="unsupported database 'mysql'"):
         open_archive("mysql://x/y")
+
+
+def test_page_pdf_text_and_raw_pdf_are_stored(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [])
+    base = page()
+    pdf = {k: base[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url", "page_number")} | {
+        "page_url": base["url"], "url": "http://x/a.pdf", "text": "第一段\n第二段",
+        "raw": {"url": "http://x/a.pdf", "status": 200, "body": b"%PDF-1.4 ...", "content_type": "application/pdf"},
+    }
+    archive.store_batch([], [], [pdf])
+    archive.store_batch([page()], [])  # re-storing the page keeps its PDF text
+    with archive.session() as s:
+        assert s.scalar(select(Page.pdf_text)) == "第一段\n第二段"
+        raw = s.scalars(select(RawDocument).where(RawDocument.url == "http://x/a.pdf")).one()
+    assert zlib.decompress(raw.body_zlib) == b"%PDF-1.4 ..." and raw.content_type == "application/pdf"
+    archive.close()
+
+
+def test_issue_and_page_sizes_are_recorded(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page(1, pages_expected=16, articles_expected=3), page(7, articles_expected=2)], [])
+    with archive.session() as s:
+        assert s.scalar(select(Issue.pages_expected)) == 16
+        assert s.execute(select(Page.page_number, Page.articles_expected).order_by(Page.page_number)).all() == [(1, 3), (7, 2)]
+    archive.close()

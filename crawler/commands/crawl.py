@@ -1,41 +1,43 @@
 """`scrapy crawl` with one-line errors for the mistakes users make.
 
-Spider arguments and the archive are checked before the crawl starts, so a bad date, an unknown
-paper or an unreachable database ends the run with a non-zero exit and one line, not a
-traceback.
+Spider arguments and the archive are checked in ``process_options``, which Scrapy runs before
+it creates the crawler process (and logs its start-up banner), so a bad date, an unknown paper
+or an unreachable database ends the run with exit status 2 and one line on stderr, nothing else.
 """
 from __future__ import annotations
 
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import SpiderArgumentError
 
+EXIT_BAD_INPUT = 2
+
 
 class Command(ScrapyCrawl):
-    def run(self, args, opts):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
         if len(args) == 1:
             message = self._preflight(args[0], opts)
             if message:
                 print(f"error: {message}", file=sys.stderr)
-                self.exitcode = 2
-                return
-        super().run(args, opts)
+                sys.exit(EXIT_BAD_INPUT)
 
     def _preflight(self, spider_name: str, opts) -> str | None:
+        loader = get_spider_loader(self.settings)
         try:
-            spidercls = self.crawler_process.spider_loader.load(spider_name)
+            spidercls = loader.load(spider_name)
         except KeyError:
-            return f"unknown spider {spider_name!r} (known: {', '.join(self.crawler_process.spider_loader.list())})"
+            return f"unknown spider {spider_name!r} (known: {', '.join(loader.list())})"
         check = getattr(spidercls, "check_arguments", None)
         try:
             if check:
                 check(**opts.spargs)
         except SpiderArgumentError as exc:
             return str(exc)
-        pipelines = self.settings.getdict("ITEM_PIPELINES")
-        if "pipelines.store.StorePipeline" in pipelines and pipelines["pipelines.store.StorePipeline"] is not None:
+        if self.settings.getdict("ITEM_PIPELINES").get("pipelines.store.StorePipeline") is not None:
             from storage.db import ArchiveError, archive_url, open_archive
 
             try:

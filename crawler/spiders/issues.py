@@ -11,8 +11,15 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.arguments import CrawlPlan, plan_crawl
-from crawler.items import ArticleItem, ImageItem, PageItem, RawDocument
+from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
+from crawler.templates import decode_html
 from crawler.templates.registry import get_template
+
+
+def _html(response) -> str:
+    # The templates' decoding (meta charset, GB2312 read as GB18030, a fallback when no charset
+    # is declared) is the one used for stored raw documents too.
+    return decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
 
 
 def _raw(response) -> RawDocument:
@@ -36,6 +43,10 @@ class IssuesSpider(scrapy.Spider):
     def check_arguments(cls, **kwargs) -> None:
         """Validate arguments before a crawl starts (raises SpiderArgumentError)."""
         plan_crawl(**{k: v for k, v in kwargs.items() if k in ("date", "start", "end", "paper", "base_url")})
+
+    @property
+    def fetch_pdfs(self) -> bool:
+        return self.settings.getbool("ARCHIVE_FETCH_PDFS")
 
     async def start(self):
         if self.plan.latest:
@@ -63,7 +74,7 @@ class IssuesSpider(scrapy.Spider):
             else:
                 self.logger.info("no issue of %s on %s (404 at %s)", name, day.isoformat(), response.url)
             return
-        page = self.template.page(response.text, response.url)
+        page = self.template.page(_html(response), response.url)
         if page.issue_date and page.issue_date != day:
             self.logger.warning(
                 "entry page for %s serves the issue of %s: skipped (%s)", day.isoformat(), page.issue_date.isoformat(), response.url
@@ -76,7 +87,7 @@ class IssuesSpider(scrapy.Spider):
             yield response.follow(link.url, callback=self.parse_page, errback=self.page_failed, cb_kwargs=issue)
 
     def parse_page(self, response, day: date, issue_url: str):
-        yield from self._page(response, self.template.page(response.text, response.url), day, issue_url)
+        yield from self._page(response, self.template.page(_html(response), response.url), day, issue_url)
 
     def _page(self, response, page, day: date, issue_url: str, pages_expected: int | None = None):
         number = page.page_number
@@ -105,6 +116,14 @@ class IssuesSpider(scrapy.Spider):
             pages_expected=pages_expected,
             raw=_raw(response),
         )
+        if page.pdf_url and self.fetch_pdfs:
+            yield scrapy.Request(
+                page.pdf_url,
+                callback=self.parse_pdf,
+                errback=self.pdf_failed,
+                cb_kwargs={"context": context | {"page_url": response.url}},
+                meta={"download_maxsize": self.settings.getint("ARCHIVE_PDF_MAXSIZE")},
+            )
         titles = page.titles
         for url in articles:
             yield scrapy.Request(
@@ -115,7 +134,7 @@ class IssuesSpider(scrapy.Spider):
             )
 
     def parse_article(self, response, context: dict, listed_title: str):
-        article = self.template.article(response.text, response.url)
+        article = self.template.article(_html(response), response.url)
         yield ArticleItem(
             **context,
             url=response.url,
@@ -131,11 +150,17 @@ class IssuesSpider(scrapy.Spider):
             raw=_raw(response),
         )
 
+    def parse_pdf(self, response, context: dict):
+        yield PagePdfItem(**context, url=response.url, raw=_raw(response))
+
     def page_failed(self, failure):
         self._failed(failure, "page")
 
     def article_failed(self, failure):
         self._failed(failure, "article")
+
+    def pdf_failed(self, failure):
+        self._failed(failure, "pdf")
 
     def _failed(self, failure, what: str) -> None:
         request = failure.request

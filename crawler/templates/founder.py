@@ -1,0 +1,377 @@
+"""Page objects for the Founder (方正) e-paper template: pure functions of one file's HTML.
+
+A page (版) is a ``node_N.htm`` file, an article a ``content_N.htm`` file; both also carry the
+issue's header, page list and title list. Every location is a field of FounderSelectors, so a
+paper profile can move any of them. Text keeps the script and punctuation as published.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from functools import cached_property
+from html import escape
+from typing import NamedTuple
+from urllib.parse import urljoin, urlsplit
+
+from cssselect import SelectorError
+from lxml.html import tostring
+from parsel import Selector, SelectorList
+from w3lib.encoding import html_to_unicode
+
+__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html"]
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Decode a fetched file: BOM, then the HTTP charset, then the <meta> charset.
+
+    w3lib reads GB2312 and GBK as GB18030, their superset: these sites declare gb2312 and use
+    characters outside it (镕, 㑇).
+    """
+    return html_to_unicode(content_type, body, auto_detect_fun=_utf8_or_gb18030)[1]
+
+
+def _utf8_or_gb18030(body: bytes) -> str:
+    # A page that declares nothing is UTF-8 or GBK here; w3lib's fallback (UTF-8) would garble GBK.
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+_PDF_LINK = "//a[contains(translate(@href, 'PDF', 'pdf'), '.pdf')]"
+
+
+@dataclass(frozen=True)
+class FounderSelectors:
+    """Where the template keeps each field: XPath if the value starts with "/" or "(", else CSS.
+
+    Sites write the map name both as PagePicMap and pagepicmap, and XPath 1.0 has no
+    lower-case(), hence the translate() calls.
+    """
+
+    page_links: str = "a#pageLink"
+    title_links: str = "ul.ul02_l li a"
+    hot_zones: str = "//map[translate(@name, 'PAGEICM', 'pageicm') = 'pagepicmap']//area"
+    page_image: str = "//img[translate(@usemap, 'PAGEICM', 'pageicm') = '#pagepicmap']"
+    # Candidates only: the first whose text reads 第NN版 is the label. Cells holding links are
+    # the page list, not this page's label.
+    page_label: str = "//*[self::td or self::div or self::span or self::p][contains(., '版')][not(.//a or .//td or .//div)]"
+    issue_date: str = "span.paperdate, p.rq"
+    pdf_links: str = _PDF_LINK
+    # 引题, 主标题, 副题, 作者 in this order; an empty row is still a row.
+    title_rows: str = "table.wz tr[valign=top]"
+    pretitle: str = "p#PreTitle, div.text_c > h3"
+    title: str = "td.font01, h3#Title, div.text_c > h1"
+    subtitle: str = "td.font02, p#SubTitle, div.text_c > h2"
+    byline: str = "div.text_c > h4"
+    body: str = "#ozoom founder-content"
+    body_container: str = "#ozoom"
+    pictures: str = "table#newspic tr"
+
+    @classmethod
+    def with_overrides(cls, overrides: dict[str, str]) -> FounderSelectors:
+        """Defaults with a paper profile's overrides; a bad name or selector fails here, not mid-crawl."""
+        known = {f.name for f in fields(cls)}
+        probe = Selector(text="<html></html>")
+        for name, query in overrides.items():
+            if name not in known:
+                raise ValueError(f"unknown Founder selector {name!r} (known: {', '.join(sorted(known))})")
+            if not isinstance(query, str) or not query.strip():
+                raise ValueError(f"Founder selector {name!r} must be a non-empty string")
+            try:
+                _select(probe, query)
+            except (ValueError, SelectorError) as exc:
+                raise ValueError(f"Founder selector {name!r} is invalid: {exc}") from None
+        return replace(cls(), **overrides)
+
+
+@dataclass(frozen=True)
+class PageLink:
+    url: str
+    page_number: int | None
+    label: str
+    section: str
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    url: str
+    caption: str
+
+
+_LABEL = re.compile(r"第\s*(\d+)\s*版[：:\s]*(.*)")
+_LABEL_COLON = re.compile(r"\s*([：:])\s*")
+_CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_ENPPROPERTY = re.compile(r"<!--\s*enpproperty(.*?)/enpproperty\s*-->", re.S | re.I)
+_ENP_FIELD = re.compile(r"<([\w-]+)>(.*?)</\1>", re.S)
+_ARTICLE_FILE = re.compile(r"content_(\d+(?:_\d+)?)\.html?$")
+_WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])(.*?)\1\s*\)""", re.S)
+_SOURCE = re.compile(r"[(（]\s*((?:据|據)[^()（）]+?)\s*[)）]\s*$")
+# A lead line such as "■ 本报记者 皮磊": short, and no sentence punctuation.
+_BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；]{0,4}?(?:记者|記者|通讯员|通訊員)[^，。,；]{1,30})$")
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+def _select(sel: Selector, query: str) -> SelectorList:
+    return sel.xpath(query) if query.startswith(("/", "(")) else sel.css(query)
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _text(sel: Selector) -> str:
+    """Text of an element as one line; script and style bodies are code, not text."""
+    return _collapse("".join(sel.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
+
+
+def _lines(sel: Selector) -> list[str]:
+    """Text of an element as a browser breaks it: at <br>, with runs of HTML whitespace as one space."""
+    nodes = sel.root.xpath(".//text()[not(ancestor::script or ancestor::style)] | .//br")
+    return "".join(_HTML_SPACE.sub(" ", n) if isinstance(n, str) else "\n" for n in nodes).split("\n")
+
+
+class _Label(NamedTuple):
+    text: str
+    page_number: int | None
+    section: str
+
+
+def _parse_label(text: str) -> _Label:
+    """A page label such as 第07版：社會工作, which may wrap around the colon."""
+    label = _LABEL_COLON.sub(r"\1", _collapse(text))
+    match = _LABEL.match(label)
+    if not match:
+        return _Label(label, None, label)
+    return _Label(label, int(match[1]), match[2].strip())
+
+
+def _date(text: str, pattern: re.Pattern) -> date | None:
+    match = pattern.search(text)
+    try:
+        return date(*map(int, match.groups())) if match else None
+    except ValueError:
+        return None
+
+
+class _FounderFile:
+    """What page and article files share: header, date line, page label and metadata comment."""
+
+    def __init__(self, html: str, url: str, selectors: FounderSelectors | None = None):
+        self.html = html
+        self.url = url
+        self.selectors = selectors or FounderSelectors()
+        self._sel = Selector(text=html)
+
+    def _all(self, field: str) -> SelectorList:
+        return _select(self._sel, getattr(self.selectors, field))
+
+    def _absolute(self, href: str | None) -> str | None:
+        href = (href or "").strip()
+        if not href or href.startswith("#") or href.lower().startswith("javascript:"):
+            return None
+        return urljoin(self.url, href)
+
+    def _article_url(self, href: str | None) -> str | None:
+        """Canonical article URL: ?div=-1 and ?div=0 name the same article, so the query goes."""
+        url = self._absolute(href)
+        if url is None:
+            return None
+        url = urlsplit(url)._replace(query="", fragment="").geturl()
+        return url if _ARTICLE_FILE.search(url) else None
+
+    @cached_property
+    def metadata(self) -> dict[str, str]:
+        """Fields of the <!--enpproperty ... /enpproperty--> comment(s); the first value wins."""
+        found: dict[str, str] = {}
+        for block in _ENPPROPERTY.findall(self.html):
+            for name, value in _ENP_FIELD.findall(block):
+                found.setdefault(name, value.strip())
+        return found
+
+    @cached_property
+    def issue_date(self) -> date | None:
+        for line in self._all("issue_date"):
+            if day := _date(_text(line), _CN_DATE):
+                return day
+        return _date(self.metadata.get("founder-date") or self.metadata.get("date", ""), _ISO_DATE)
+
+    @cached_property
+    def _label(self) -> _Label | None:
+        """The label of the page this file belongs to, printed next to the page picture."""
+        labels = (_parse_label(_text(candidate)) for candidate in self._all("page_label"))
+        return next((label for label in labels if label.page_number is not None), None)
+
+
+class FounderPage(_FounderFile):
+    """A page (版) file, node_N.htm. N is a node id, not the page number: labels tell the number."""
+
+    @cached_property
+    def page_links(self) -> list[PageLink]:
+        """Every page of the issue from the page list, in order; the header menu may repeat it."""
+        links: dict[str, PageLink] = {}
+        for anchor in self._all("page_links"):
+            url = self._absolute(anchor.attrib.get("href"))
+            if url and url not in links:
+                label = _parse_label(_text(anchor))
+                links[url] = PageLink(url, label.page_number, label.text, label.section)
+        return list(links.values())
+
+    @cached_property
+    def _own_label(self) -> _Label:
+        """The printed label, else this page's entry in the page list."""
+        if self._label:
+            return self._label
+        own = next((link for link in self.page_links if link.url == self.url), None)
+        return _Label(own.label, own.page_number, own.section) if own else _Label("", None, "")
+
+    @property
+    def page_label(self) -> str:
+        return self._own_label.text
+
+    @property
+    def section(self) -> str:
+        return self._own_label.section
+
+    @cached_property
+    def page_number(self) -> int | None:
+        if self._own_label.page_number is not None:
+            return self._own_label.page_number
+        pagenum = self.metadata.get("founder-pagenum", "")
+        return int(pagenum) if pagenum.isdigit() else None
+
+    @cached_property
+    def pdf_url(self) -> str | None:
+        """This page's row of the page list names its PDF unambiguously; else the first PDF link."""
+        for anchor in self._all("page_links"):
+            if self._absolute(anchor.attrib.get("href")) == self.url:
+                if pdf := anchor.xpath(f"ancestor::tr[1]{_PDF_LINK}/@href").get():
+                    return self._absolute(pdf)
+        return self._absolute(self._all("pdf_links").attrib.get("href"))
+
+    @cached_property
+    def image_url(self) -> str | None:
+        return self._absolute(self._all("page_image").attrib.get("src"))
+
+    @cached_property
+    def article_links(self) -> list[str]:
+        """Canonical article URLs: the title list first, then hot zones of articles it lacks."""
+        anchors = [*self._all("title_links"), *self._all("hot_zones")]
+        urls = (self._article_url(anchor.attrib.get("href")) for anchor in anchors)
+        return list(dict.fromkeys(url for url in urls if url))
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        titles: dict[str, str] = {}
+        for anchor in self._all("title_links"):
+            url = self._article_url(anchor.attrib.get("href"))
+            title = _text(anchor) or _written_title(anchor)
+            if url and title:
+                titles.setdefault(url, title)
+        return titles
+
+
+def _written_title(anchor: Selector) -> str:
+    """The title some papers print with document.write(view("...")), so it is no text node."""
+    match = _WRITTEN_TITLE.search(" ".join(anchor.css("script::text").getall()))
+    return _collapse(match[2]) if match else ""
+
+
+_TITLE_FIELDS = ("pretitle", "title", "subtitle", "byline")
+_METADATA_FIELDS = {"pretitle": "introtitle", "title": "title", "subtitle": "subtitle", "byline": "author"}
+
+
+class FounderArticle(_FounderFile):
+    """An article file, content_N.htm (or content_N_M.htm)."""
+
+    @cached_property
+    def article_id(self) -> str | None:
+        match = _ARTICLE_FILE.search(urlsplit(self.url).path)
+        return match[1] if match else self.metadata.get("articleid") or None
+
+    @cached_property
+    def _title_block(self) -> dict[str, str]:
+        """Each title field from the first source that has it: rows, then variant selectors."""
+        rows = [_text(row) for row in self._all("title_rows")[:4]]
+        block = {}
+        for position, name in enumerate(_TITLE_FIELDS):
+            from_row = rows[position] if position < len(rows) else ""
+            block[name] = from_row or next((t for t in map(_text, self._all(name)) if t), "")
+        return block
+
+    def _title_field(self, name: str) -> str:
+        return self._title_block[name] or _collapse(self.metadata.get(_METADATA_FIELDS[name], ""))
+
+    @property
+    def pretitle(self) -> str:
+        return self._title_field("pretitle")
+
+    @property
+    def title(self) -> str:
+        return self._title_field("title")
+
+    @property
+    def subtitle(self) -> str:
+        return self._title_field("subtitle")
+
+    @cached_property
+    def byline(self) -> str:
+        """The title block's 作者, else a lead line such as ■ 本报记者 皮磊, else the metadata author."""
+        if self._title_block["byline"]:
+            return self._title_block["byline"]
+        lead = _BYLINE.match(self.paragraphs[0]) if self.paragraphs else None
+        return _collapse(lead[1]) if lead else self._title_field("byline")
+
+    @cached_property
+    def _body(self) -> Selector | None:
+        found = self._all("body") or self._all("body_container")
+        return found[0] if found else None
+
+    @cached_property
+    def body_html(self) -> str:
+        """Inner HTML of the content region, untouched: cleaning needs hidden styles and all."""
+        if self._body is None:
+            return ""
+        root = self._body.root
+        return escape(root.text or "", quote=False) + "".join(tostring(child, encoding="unicode") for child in root)
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        """Visible text per <p> (or per <br> line without any <p>), indentation stripped, no filtering.
+
+        A <br> inside a <p> breaks it too: it is a line break on screen.
+        """
+        if self._body is None:
+            return []
+        blocks = self._body.css("p") or [self._body]
+        lines = (line.strip() for block in blocks for line in _lines(block))
+        return [line for line in lines if line]
+
+    @cached_property
+    def images(self) -> list[ImageRef]:
+        """Pictures of table#newspic: an image row, then its caption row."""
+        found: list[list[str]] = []
+        for row in self._all("pictures"):
+            src = self._absolute(row.css("img").attrib.get("src"))
+            if src:
+                found.append([src, ""])
+            elif found and not found[-1][1]:
+                found[-1][1] = _text(row)
+        return [ImageRef(url, caption) for url, caption in found]
+
+    @cached_property
+    def source(self) -> str:
+        """The closing (据…) line; looked for in the last three paragraphs, since junk may follow."""
+        for paragraph in reversed(self.paragraphs[-3:]):
+            if match := _SOURCE.search(paragraph):
+                return match[1]
+        return ""
+
+    @cached_property
+    def section(self) -> str:
+        if nodename := _collapse(self.metadata.get("nodename", "")):
+            return nodename
+        return self._label.section if self._label else ""

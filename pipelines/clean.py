@@ -1,0 +1,527 @@
+"""Takes injected spam and leaked site boilerplate out of articles, and records what it took.
+
+Hijacked mirrors of e-paper pages carry spam-kit output inside the article body: a link farm
+labelled 主站蜘蛛池模板:, unlabelled link farms, blocks hidden by CSS, scripts, zero-width
+characters. Article pages of other sites leak their widgets (breadcrumb, 分享到, 相关新闻…) into
+the body. Every rule here is written so that a real paragraph survives: losing the paper's text
+is worse than keeping a spam link, so a rule that cannot tell spam from text keeps the text. Each
+removal is recorded as a Removal, so a wrong rule can be found in the archive.
+
+Script conversion and punctuation are left to the pipelines that follow.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import NamedTuple
+
+from lxml import etree
+
+from crawler.items import ArticleItem, Removal
+
+__all__ = [
+    "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
+    "clean_body", "clean_paragraphs", "clean_title",
+]
+
+# Invisible characters that editors and CMSs leave in text and spam kits use to break up
+# keywords: zero-width space, non-joiner, joiner, word joiner, BOM / zero-width no-break space.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
+
+
+class CleanResult(NamedTuple):
+    paragraphs: list[str]
+    removals: list[Removal]
+
+
+class _Para(NamedTuple):
+    text: str
+    links: list[tuple[int, int]]  # spans of <a> texts in ``text``
+    zero_width: str  # the zero-width characters taken out of it
+
+
+# --- spam vocabulary ---------------------------------------------------------------------
+
+# Link-farm titles are chains of porn, gambling and lottery words. Strong words are next to
+# never in the news; weak ones are common there (综合, 亚洲, 五月…) and only count together.
+_STRONG = re.compile(
+    "久久|[一二][区區][二三][区區]|六合彩|葡京|太[阳陽]城|pk10|婷婷|色[欲慾]|色情|[噜嚕]{2}|狠狠|人成[网網]"
+    "|成人[网網]|麻豆|无码|無碼|[内內]射|啪|蜜芽|伊人|偷拍|aⅴ|天天[干幹射爽操]|毛片|[后後]入|一本大?道"
+    "|加勒比|中文字幕|百家[乐樂]|[时時]{2}彩|北京[赛賽][车車]|博彩|[娱娛][乐樂]城|威尼斯人",
+    re.I,
+)
+_WEAK = re.compile(
+    "[综綜]合|[亚亞]洲|精品|[国國][产產]|[欧歐]美|日[韩韓]|五月|激情|丁香|在[线線]|[视視][频頻]|影院|第一[页頁]"
+    "|[图圖]片[区區]|成人|[涩澀]|免[费費]|高清|[观觀]看|[导導]航|[资資]源|[网網]站|[国國][内內]|三[区區]|福利|自拍|高潮"
+)
+
+
+def _score(text: str) -> int:
+    return 2 * len(_STRONG.findall(text)) + len(_WEAK.findall(text))
+
+
+def _farm(texts: list[str]) -> tuple[int, int] | None:
+    """The span (first, last index) of the link farm in a run of list items, or None.
+
+    Several spam titles are required and they must be most of the span, so one odd title in a
+    real list of links never counts. The span then takes in neighbouring titles that are half
+    spam (亚洲图片综合区), never a title without two spam words.
+    """
+    scores = list(map(_score, texts))
+    hits = [i for i, score in enumerate(scores) if score >= 3]
+    if len(hits) < 3 or len(hits) < 0.6 * (hits[-1] - hits[0] + 1):
+        return None
+    first, last = hits[0], hits[-1]
+    while first > 0 and scores[first - 1] >= 2:
+        first -= 1
+    while last < len(scores) - 1 and scores[last + 1] >= 2:
+        last += 1
+    return first, last
+
+
+def _spammy(text: str) -> bool:
+    return _score(text) >= 3
+
+
+# --- reading the HTML --------------------------------------------------------------------
+
+_BLOCKS = frozenset(
+    "p div li ul ol dl dt dd table tbody thead tfoot tr td th caption h1 h2 h3 h4 h5 h6 blockquote"
+    " pre center section article header footer nav aside main figure figcaption address form hr".split()
+)
+# Comments go at parse time: the Founder body is wrapped in <!--<npm:article-content>--> markers.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+_DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_SIMPLE_SELECTOR = re.compile(r"([.#])([\w-]+)")
+_KIT_ID = re.compile(r"body_jx_\d+|__overflow_a")
+_RELATIVE_SIZE = re.compile(r"(?<!r)em$|%$")
+
+
+def _declarations(style: str | None) -> dict[str, str]:
+    found = _DECLARATION.findall(style or "")
+    return {name.lower(): value.lower().replace("!important", "").strip() for name, value in found}
+
+
+def _number(value: str | None) -> float | None:
+    match = _NUMBER.match(value or "")
+    return float(match.group()) if match else None
+
+
+def _hiding(style: dict[str, str]) -> str | None:
+    """The property by which a style keeps its element off screen, or None."""
+    def far(name: str) -> bool:
+        return (_number(style.get(name)) or 0) <= -999
+
+    if style.get("display") == "none":
+        return "display"
+    if _number(style.get("opacity")) == 0:
+        return "opacity"
+    if style.get("position") in ("absolute", "fixed") and any(map(far, ("left", "top", "right", "bottom"))):
+        return "position"
+    if far("text-indent"):
+        return "text-indent"
+    if style.get("overflow") == "hidden" and 0 in (_number(style.get("width")), _number(style.get("height"))):
+        return "overflow"
+    # Last, as the two a descendant can undo (see _revealed).
+    if style.get("visibility") in ("hidden", "collapse"):
+        return "visibility"
+    if _number(style.get("font-size")) == 0:
+        return "font-size"
+    return None
+
+
+def _revealed(element, hiding: str) -> bool:
+    """Whether a descendant undoes its ancestor's hiding, putting text back on screen.
+
+    font-size:0 on a container is a layout trick (it removes the gaps between inline blocks)
+    when the children set their own size; a child can also set visibility:visible.
+    """
+    for child in element.iterdescendants():
+        style = _declarations(child.get("style"))
+        size = style.get("font-size", "")
+        if hiding == "font-size" and _number(size) and not _RELATIVE_SIZE.search(size):
+            return True
+        if hiding == "visibility" and style.get("visibility") == "visible":
+            return True
+    return False
+
+
+def _hidden_by_stylesheet(root) -> tuple[set[str], set[str]]:
+    """Classes and ids that a <style> in the fragment hides: kits hide their blocks that way too."""
+    classes, ids = set(), set()
+    for sheet in root.iter("style"):
+        for selectors, body in _CSS_RULE.findall(sheet.text or ""):
+            if not _hiding(_declarations(body)):
+                continue
+            for selector in selectors.split(","):
+                if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
+                    (classes if match[1] == "." else ids).add(match[2])
+    return classes, ids
+
+
+def _collapse(text: str) -> str:
+    return _HTML_SPACE.sub(" ", ZERO_WIDTH_RE.sub("", text)).strip()
+
+
+class _Reader:
+    """Lays a fragment out in paragraphs as a browser shows it, leaving out what it would not show.
+
+    A paragraph ends at each block element and at each <br>. With ``hide_styled`` off, elements
+    hidden by CSS count as visible (script, style and kit blocks stay out).
+    """
+
+    def __init__(self, root, hide_styled: bool = True):
+        self.paragraphs: list[_Para] = []
+        self.removals: list[Removal] = []
+        self._hide_styled = hide_styled
+        self._hidden_classes, self._hidden_ids = _hidden_by_stylesheet(root)
+        self._pieces: list[str] = []
+        self._links: list[tuple[int, int]] = []
+        self._length = 0
+        self._element(root)
+        self._end_paragraph()
+
+    def _add(self, text: str) -> None:
+        text = _HTML_SPACE.sub(" ", text)
+        self._pieces.append(text)
+        self._length += len(text)
+
+    def _end_paragraph(self) -> None:
+        if not self._pieces:
+            return
+        raw, links = "".join(self._pieces), self._links
+        self._pieces, self._links, self._length = [], [], 0
+        # Zero-width characters go before anything is measured: kits put them inside keywords.
+        zero_width = "".join(ZERO_WIDTH_RE.findall(raw))
+        if zero_width:
+            raw, links = _without_zero_width(raw, links)
+        text = raw.strip()  # with the U+3000 / no-break space indentation
+        if not text:
+            return
+        if links:
+            shift = raw.index(text)
+            links = [(max(a - shift, 0), min(b - shift, len(text))) for a, b in links]
+            links = [(a, b) for a, b in links if a < b]
+        self.paragraphs.append(_Para(text, links, zero_width))
+
+    def _removed(self, element, tag: str) -> str | None:
+        """The kind of removal an element is, "" for one left out silently, None to keep it."""
+        if tag in ("script", "noscript"):
+            return "spam:script"
+        if tag == "style":
+            return ""  # styling, not text
+        if _KIT_ID.fullmatch(element.get("id") or ""):
+            return "spam:hidden"
+        if not self._hide_styled:
+            return None
+        if element.get("hidden") is not None or element.get("id") in self._hidden_ids:
+            return "spam:hidden"
+        if self._hidden_classes and self._hidden_classes.intersection((element.get("class") or "").split()):
+            return "spam:hidden"
+        if style := element.get("style"):
+            hiding = _hiding(_declarations(style))
+            if hiding and not (hiding in ("font-size", "visibility") and _revealed(element, hiding)):
+                return "spam:hidden"
+        return None
+
+    def _element(self, element) -> None:
+        tag = element.tag
+        kind = self._removed(element, tag)
+        if kind is not None:
+            text = _collapse("".join(element.itertext()))
+            if kind == "spam:script" and not text and element.get("src"):
+                text = f"src={element.get('src')}"
+            if kind and text:
+                self.removals.append(Removal(kind, text))
+            return
+        if tag == "br":
+            self._end_paragraph()
+            return
+        block = tag in _BLOCKS
+        if block:
+            self._end_paragraph()
+        start, paragraph = self._length, len(self.paragraphs)
+        if element.text:
+            self._add(element.text)
+        for child in element:
+            self._element(child)
+            if child.tail:
+                self._add(child.tail)
+        if tag == "a" and self._length > start and len(self.paragraphs) == paragraph:
+            self._links.append((start, self._length))
+        if block:
+            self._end_paragraph()
+
+
+def _without_zero_width(text: str, links: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` without zero-width characters, with the link spans moved to match."""
+    removed_before = [0]
+    for char in text:
+        removed_before.append(removed_before[-1] + (char in ZERO_WIDTH))
+    moved = [(a - removed_before[a], b - removed_before[b]) for a, b in links]
+    return ZERO_WIDTH_RE.sub("", text), moved
+
+
+# --- link farms ---------------------------------------------------------------------------
+
+# The label of one widespread kit, in either script, followed by any colon.
+_LABEL = re.compile(r"主站蜘蛛池模[板闆]\s*[:：﹕︰]")
+_PIPES = re.compile(r"[|｜丨]")
+_GAP_CHARS = r"\s|｜丨,，、/·•_-"  # what may stand between the links of a farm
+_GAP = re.compile(f"[{_GAP_CHARS}]*")
+_CONTENT = re.compile(f"[^{_GAP_CHARS}]")
+_SENTENCE_END = re.compile(r".*[。！？!?；;…）)”」』】]")
+_SHORT = 30  # longer than any link-farm title; shorter than most sentences
+
+
+def _runs(para: _Para) -> list[list[tuple[int, int]]]:
+    """Runs of list items in a paragraph, as text spans: adjacent links, or a |-joined chain."""
+    if para.links:
+        runs: list[list[tuple[int, int]]] = []
+        for a, b in para.links:
+            if runs and _GAP.fullmatch(para.text, runs[-1][-1][1], a):
+                runs[-1].append((a, b))
+            else:
+                runs.append([(a, b)])
+        return runs
+    pipes = list(_PIPES.finditer(para.text))
+    if len(pipes) < 2:
+        return []
+    starts = [0] + [pipe.end() for pipe in pipes]
+    ends = [pipe.start() for pipe in pipes] + [len(para.text)]
+    # The chain may follow real text: its first title starts after that text's last sentence.
+    lead = _SENTENCE_END.match(para.text, 0, ends[0])
+    starts[0] = lead.end() if lead else 0
+    run = [(a, b) for a, b in zip(starts, ends)]
+    if run[0][1] - run[0][0] > _SHORT:  # no title is that long: leave the text glued to it
+        run = run[1:]
+    if any(b - a > _SHORT for a, b in run):  # prose that happens to use |
+        return []
+    return [run]
+
+
+def _farms(para: _Para) -> list[tuple[int, int]]:
+    """Text spans of the link farms in a paragraph, first to last spam title of each."""
+    found = []
+    for run in _runs(para):
+        if span := _farm([para.text[a:b] for a, b in run]):
+            found.append((run[span[0]][0], run[span[1]][1]))
+    return found
+
+
+def _single_item(para: _Para) -> bool:
+    """A paragraph that is one link, or one short line, as link farms put one title per line."""
+    if para.links:
+        a, b = para.links[0]
+        return len(para.links) == 1 and not _CONTENT.search(para.text[:a] + para.text[b:])
+    return len(para.text) <= _SHORT and not _PIPES.search(para.text) and not _SENTENCE_END.match(para.text)
+
+
+def _list_like(para: _Para) -> bool:
+    """All links and separators, or |-joined pieces: what follows a link-farm label."""
+    outside, last = [], 0
+    for a, b in para.links:
+        outside.append(para.text[last:a])
+        last = b
+    outside.append(para.text[last:])
+    return not _CONTENT.search("".join(outside)) or len(_PIPES.findall(para.text)) >= 2
+
+
+# --- boilerplate --------------------------------------------------------------------------
+
+_S = r"[\s|｜/·•・>＞»›→:：,，、\[\]【】()（）-]"  # what separates the words of a widget
+
+
+def _widget(*words: str, lead: str = "") -> re.Pattern:
+    """A line made only of these words and separators, at least one word, after ``lead``."""
+    word = "|".join(words)
+    return re.compile(rf"{_S}*{lead}{_S}*(?:(?:{word}){_S}*)+")
+
+
+def _line(pattern: str) -> re.Pattern:
+    return re.compile(rf"{_S}*(?:{pattern}){_S}*")
+
+
+_DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期.)?)?"
+_SOCIAL = ("微信", "微博", "新浪微博", "[腾騰][讯訊]微博", "QQ空[间間]", "QQ好友", "QQ", "朋友圈", "豆瓣", "人人[网網]")
+_BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it applies to, pattern
+    # A path: 当前位置：首页 > 政务联播 > …
+    ("boilerplate:breadcrumb", 100, _line(
+        r"(?:(?:[当當]前|您的|你的|所在)位置\s*[:：]?\s*(?:首[页頁]|[^。！？!?]*[>＞»›→])|首[页頁]\s*[>＞»›→])[^。！？!?]*")),
+    ("boilerplate:navigation", 80, _widget(
+        "首[页頁]", "[上下]一[期版篇]", "版面[导導]航", "[标標][题題][导導]航", "版面目[录錄]", "按日期查[阅閱]",
+        "返回(?:版面|目[录錄]|首[页頁]|[顶頂]部)", "往期回[顾顧]", lead=_DATE)),
+    ("boilerplate:navigation", 80, _line(r"(?:[上下]一篇\s*[:：][^。！？]*){1,2}")),
+    ("boilerplate:tools", 40, _widget(
+        "[听聽]全文", "打印(?:本[页頁]|此[页頁]|本文)?", "[关關][闭閉](?:窗口|本[页頁])?", "收藏(?:本[页頁])?",
+        "字[号號体體]\\s*[:：]?\\s*[大中小](?:\\s*[大中小]){1,2}")),
+    ("boilerplate:share", 60, _line(rf"分享[到至]?(?:{_S}|{'|'.join(_SOCIAL)}|[复複]制[链鏈]接)*")),
+    ("boilerplate:share", 30, _line(
+        r"[扫掃]一[扫掃]\s*在?手[机機]上?打[开開](?:[当當]前[页頁]|本[页頁]|本文)?|(?:手[机機]|微信)[扫掃]一[扫掃]")),
+    # A "follow us" line: 关注 · 广州政府网. Without the dot it may be a real heading (关注民生).
+    ("boilerplate:share", 30, _line(r"[关關]注\s*[·•・]\s*\S{1,20}?(?:[网網]|微博|微信|公[众眾][号號]|客[户戶]端)")),
+    ("boilerplate:copyright", 150, _line(r"版[权權][声聲]明\s*[:：].*|(?:(?i:copyright)|©|版[权權]所有\s*[:：©]).*")),
+    ("boilerplate:copyright", 60, _line(r".*版[权權]所有")),
+    ("boilerplate:separator", 5, re.compile(r"[-|_·•\s]+")),
+]
+# A heading of the related-links widget. In print, 相关新闻 heads a related story that the body
+# carries on with, so it goes only where nothing real follows it.
+_RELATED = ("boilerplate:related", 20, _line(r"相[关關](?:附件|新[闻聞]|[链鏈]接|[阅閱][读讀]|文章)"))
+
+
+def _boilerplate(text: str, rules=_BOILERPLATE) -> str | None:
+    for kind, longest, pattern in rules:
+        if len(text) <= longest and pattern.fullmatch(text):
+            return kind
+    return None
+
+
+# --- cleaning ------------------------------------------------------------------------------
+
+def _describe_zero_width(chars: str) -> str:
+    counts = ", ".join(f"U+{ord(c):04X}×{n}" for c, n in sorted(Counter(chars).items()))
+    return f"{len(chars)} zero-width characters ({counts})"
+
+
+def _one_title_per_line(paras: list[_Para]) -> set[int]:
+    """Indexes of paragraphs that belong to a link farm laid out one title per line.
+
+    Such titles are judged as a run, never one by one: a lone short line is a real heading.
+    """
+    found: set[int] = set()
+    start = 0
+    while start < len(paras):
+        end = start
+        while end < len(paras) and _single_item(paras[end]):
+            end += 1
+        if span := _farm([para.text for para in paras[start:end]]):
+            found.update(range(start + span[0], start + span[1] + 1))
+        start = end + 1
+    return found
+
+
+def _cut(text: str, spans: list[tuple[int, int]], removals: list[Removal]) -> str:
+    """``text`` without the link farms at ``spans`` and the separators that follow them."""
+    if not spans:
+        return text
+    for a, b in reversed(spans):
+        removals.append(Removal("spam:link-farm", text[a:b]))
+        text = text[:a].rstrip() + text[_GAP.match(text, b).end() :]
+    return text.strip() if _CONTENT.search(text) else ""
+
+
+def _clean(paras: list[_Para]) -> CleanResult:
+    removals: list[Removal] = []
+    kept: list[str] = []
+    related: list[int] = []  # indexes in ``kept`` of related-links headings
+    zero_width = ""
+    farmed = _one_title_per_line(paras)
+    after_label = False
+    for index, para in enumerate(paras):
+        text = para.text
+        if label := _LABEL.search(text):
+            removals.append(Removal("spam:labelled-link-farm", text[label.start() :]))
+            text, after_label = text[: label.start()].rstrip(), True
+        elif after_label and _list_like(para):
+            removals.append(Removal("spam:labelled-link-farm", text))
+            continue
+        elif index in farmed:
+            removals.append(Removal("spam:link-farm", text))
+            continue
+        else:
+            after_label = False
+            text = _cut(text, _farms(para), removals)
+        if not text:
+            continue
+        if kind := _boilerplate(text):
+            removals.append(Removal(kind, text))
+            continue
+        if _boilerplate(text, [_RELATED]):
+            related.append(len(kept))
+        kept.append(text)
+        zero_width += para.zero_width
+    while related and related[-1] == len(kept) - 1:  # nothing real after it
+        related.pop()
+        removals.append(Removal("boilerplate:related", kept.pop()))
+    if zero_width:
+        removals.append(Removal("spam:zero-width", _describe_zero_width(zero_width)))
+    return CleanResult(kept, removals)
+
+
+def clean_body(body_html: str) -> CleanResult:
+    """The paragraphs of an article's content region (inner HTML), without spam and boilerplate."""
+    if not body_html.strip():
+        return CleanResult([], [])
+    root = etree.fromstring(f"<div>{body_html}</div>", _PARSER).find("body")
+    reader = _Reader(root)
+    # When everything on the page is hidden by CSS, the site shows it by script: it is the text.
+    if not reader.paragraphs and any(r.kind == "spam:hidden" for r in reader.removals):
+        reader = _Reader(root, hide_styled=False)
+    result = _clean(reader.paragraphs)
+    return CleanResult(result.paragraphs, reader.removals + result.removals)
+
+
+def clean_paragraphs(paragraphs: list[str]) -> CleanResult:
+    """Like clean_body, for an article that only has its paragraphs as text (no markup rules)."""
+    paras = []
+    for paragraph in paragraphs:
+        text = ZERO_WIDTH_RE.sub("", paragraph).strip()
+        if text:
+            paras.append(_Para(text, [], "".join(ZERO_WIDTH_RE.findall(paragraph))))
+    return _clean(paras)
+
+
+_TITLE_SEPARATOR = re.compile(r"\s*[_＿]\s*")
+
+
+def clean_title(text: str) -> tuple[str, list[Removal]]:
+    """A title (or subtitle, caption) without zero-width characters and _-joined spam chains.
+
+    SEO spam puts keyword chains before (and sometimes after) the real title, joined by _; the
+    title itself is never taken, even when it looks like spam.
+    """
+    removals = []
+    if zero_width := "".join(ZERO_WIDTH_RE.findall(text)):
+        removals.append(Removal("spam:zero-width", _describe_zero_width(zero_width)))
+        text = ZERO_WIDTH_RE.sub("", text)
+    separators = list(_TITLE_SEPARATOR.finditer(text))
+    start, end = 0, len(text)
+    for sep in separators:  # chain before the title
+        if not _spammy(text[start : sep.start()]):
+            break
+        start = sep.end()
+    for sep in reversed(separators):  # chain after it
+        if sep.end() <= start or not _spammy(text[sep.end() : end]):
+            break
+        end = sep.start()
+    if chain := " … ".join(part for part in (text[:start], text[end:]) if part):
+        removals.append(Removal("spam:title-chain", chain))
+    return text[start:end].strip(), removals
+
+
+# --- pipeline ------------------------------------------------------------------------------
+
+class CleanPipeline:
+    """Turns an article's body_html into clean paragraphs and cleans its headings and captions."""
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, ArticleItem):
+            return item
+        if item.body_html:
+            result = clean_body(item.body_html)
+        else:
+            result = clean_paragraphs(item.paragraphs)
+        item.paragraphs = result.paragraphs
+        item.removals.extend(result.removals)
+        for name in ("pretitle", "title", "subtitle"):
+            text, removals = clean_title(getattr(item, name))
+            setattr(item, name, text)
+            item.removals.extend(removals)
+        for image in item.images:
+            image.caption, removals = clean_title(image.caption)
+            item.removals.extend(removals)
+        return item

@@ -1,0 +1,135 @@
+"""Whitespace and punctuation normalisation of article text.
+
+``normalize_text`` undoes what extraction does to text (indentation, zero-width characters,
+spaces that PDF and HTML extraction put between Chinese and digits or Latin) and is applied
+to published text as well as to the archive's plain text. ``normalize_punctuation`` turns the
+half-width punctuation some e-papers serve inside Chinese text into the full-width marks the
+print uses; it is applied to the plain text only, so ``*_original`` fields keep the published
+punctuation.
+"""
+from __future__ import annotations
+
+import re
+
+from crawler.items import ArticleItem, PageItem
+
+# Invisible characters that editors and CMSs leave in text: zero-width space, non-joiner,
+# joiner, word joiner, and the BOM / zero-width no-break space.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_DELETE_ZERO_WIDTH = str.maketrans("", "", ZERO_WIDTH)
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Full-width punctuation: CJK symbols (、。《》「」【】〔〕…) and the full-width forms block
+# without its letters and digits.
+WIDE = "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+
+_WHITESPACE = re.compile(r"\s+")  # \s covers U+3000 and no-break space
+# Chinese is written without spaces, so a space beside full-width punctuation, or between a
+# Han character and ASCII or a curly quote (2022 年, 达 78%, 乡镇 (街道), ” 志愿), is an
+# extraction artefact. A space between two Han characters is kept: the papers use it on
+# purpose, in slogans and headlines (春风送暖 爱心同行); so is one beside other symbols (■ 本报).
+_NARROW = "!-~“”‘’"
+_CJK_GAP = re.compile(
+    rf"(?<=[{HAN}]) (?=[{_NARROW}])|(?<=[{_NARROW}]) (?=[{HAN}])|(?<=[{WIDE}]) | (?=[{WIDE}])"
+)
+
+
+def normalize_text(text: str) -> str:
+    """Normalise one paragraph or field. Expects a single line: a line break counts as a space."""
+    text = _WHITESPACE.sub(" ", text.translate(_DELETE_ZERO_WIDTH)).strip()
+    return _CJK_GAP.sub("", text)
+
+
+# --- punctuation -------------------------------------------------------------------------
+
+_FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_MARK = re.compile(r" ?([,;:?!]) ?")
+# Looked through when finding what a mark stands between: 式”,志 and 道),社 and 好!!! are
+# inside Chinese.
+_TRANSPARENT = " “”‘’\"'()（）《》「」『』【】%,;:?!"
+_CJK_CHAR = re.compile(rf"[{HAN}{WIDE}]")
+# Addresses keep their ASCII punctuation. Trailing punctuation belongs to the sentence.
+_PROTECTED = re.compile(
+    r"(?:(?:https?|ftp)://|www\.)[!-~]*[A-Za-z0-9/_=&#%~-]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII
+)
+_PARENS = re.compile(r" ?\(([^()]*)\)")
+# After the end of a sentence (or at the start of a paragraph) a bracket stands alone, like the
+# source note that closes an article: the print sets it full width, （据新华社）, while
+# brackets inside a sentence stay as published: seed 000 prints 乡镇(街道) half width.
+_SENTENCE_END = "。！？；…!?;"
+
+
+def _is_cjk(text: str, index: int, step: int) -> bool:
+    while 0 <= index < len(text) and text[index] in _TRANSPARENT:
+        index += step
+    return 0 <= index < len(text) and bool(_CJK_CHAR.match(text[index]))
+
+
+def _mark(match: re.Match) -> str:
+    text, start, end = match.string, match.start(1), match.end(1)
+    before, after = text[start - 1 : start], text[end : end + 1]
+    if before.isdigit() and after.isdigit():  # 1,000  1:2  10:30
+        return match.group()
+    if _is_cjk(text, start - 1, -1) or _is_cjk(text, end, 1):
+        return _FULL_WIDTH[match.group(1)]
+    return match.group()
+
+
+def _parens(match: re.Match) -> str:
+    text, start = match.string, match.start()
+    before = text[:start].rstrip("”’")
+    standalone = not before or before[-1] in _SENTENCE_END
+    inner, after = match.group(1), text[match.end() : match.end() + 1]
+    if standalone and (_CJK_CHAR.search(inner) or _CJK_CHAR.match(after)):
+        return f"（{inner}）"
+    return match.group()
+
+
+def _plain(text: str) -> str:
+    return _MARK.sub(_mark, _PARENS.sub(_parens, text))
+
+
+def normalize_punctuation(text: str) -> str:
+    """Half-width , ; : ? ! and standalone ( ) in Chinese text become full width.
+
+    Numbers (1,000  2.3万  10:30), addresses (URLs, e-mail) and Latin text are left alone.
+    """
+    out, last = [], 0
+    for address in _PROTECTED.finditer(text):
+        out += [_plain(text[last : address.start()]), address.group()]
+        last = address.end()
+    out.append(_plain(text[last:]))
+    return "".join(out)
+
+
+def normalize_plain(text: str) -> str:
+    return normalize_punctuation(normalize_text(text))
+
+
+# --- pipeline ----------------------------------------------------------------------------
+
+class NormalizePipeline:
+    """Runs after ScriptPipeline: plain fields are Simplified by now, ``*_original`` as published."""
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, ArticleItem):
+            self._article(item)
+        elif isinstance(item, PageItem):
+            item.section = normalize_plain(item.section)
+            item.section_original = normalize_text(item.section_original)
+            item.page_label = normalize_plain(item.page_label)
+        return item
+
+    def _article(self, item: ArticleItem) -> None:
+        for name in ("pretitle", "title", "subtitle", "byline", "source"):
+            setattr(item, name, normalize_plain(getattr(item, name)))
+        item.title_original = normalize_text(item.title_original)
+        for image in item.images:
+            image.caption = normalize_plain(image.caption)
+            image.caption_original = normalize_text(image.caption_original)
+        # ScriptPipeline has already converted the paragraphs: the published text survives only
+        # in body_original (one paragraph a line). Without that pipeline, paragraphs are it.
+        published = item.body_original.split("\n") if item.body_original else item.paragraphs
+        item.body_original = "\n".join(p for p in map(normalize_text, published) if p)
+        item.paragraphs = [p for p in map(normalize_plain, item.paragraphs) if p]
+        item.body = "\n".join(item.paragraphs)

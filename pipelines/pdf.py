@@ -1,0 +1,297 @@
+"""Text of a page's PDF, reflowed into the paragraphs of the print.
+
+Plain text extraction of a Founder e-paper page gives the columns as they are set: lines of a
+dozen characters broken mid-word, blank lines at column breaks, headlines among the bodies. The
+text alone cannot tell where a paragraph ends (a line ending in 。 often does not end one; a
+paragraph can end flush with the column). The characters' positions can, the way a reader's
+eye does. ``extract_paragraphs``:
+
+1. takes every character with its box and font size from pdfminer, without its layout analysis;
+2. groups characters into lines: one baseline, split where a gap is as wide as a column gutter;
+3. puts the lines in reading order by recursive XY-cut: a region is cut at white bands across
+   its whole width into blocks, read top to bottom, else at white bands down its whole height
+   into columns, read left to right, and so again inside each part. What cannot be cut is a
+   column, read top to bottom;
+4. reflows the lines of all columns, in that order, into paragraphs. A paragraph starts at a
+   line indented from its column's left edge (print indents two characters), after a line
+   that stops short of the column's right edge, and where the font size changes: a headline
+   (set larger than the body) is a paragraph of its own, its lines joined. A column's first
+   line that is not indented continues the paragraph of the previous column, also across pages;
+5. joins the lines with nothing between them (a space only between two Latin/digit words) and
+   removes, with ``normalize_text``, the spaces that typesetting leaves between Chinese and
+   digits or punctuation ("2022 年" → "2022年"). A space between two Chinese characters inside
+   a line is the paper's own (情暖新春 共护未来) and stays; at a line break it is lost.
+
+Known limits: side-by-side articles whose headlines share a white band above their bodies are
+read headlines first; a column whose only line is an indented one cannot show its indent;
+rotated text is skipped, and vertical (竖排) text is not reassembled.
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import statistics
+from collections import Counter
+from typing import Iterator, NamedTuple
+
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LTChar, LTContainer
+from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+
+from crawler.items import PagePdfItem
+from pipelines.normalize import normalize_text
+
+logger = logging.getLogger(__name__)
+
+# Bounded work: a page of a Founder e-paper is a one-page PDF of at most ~10,000 characters,
+# and a whole issue has some 32 pages. Pages past MAX_PAGES are not read; interpretation stops
+# at MAX_CHARS characters (the page being read then is dropped), so a huge or hostile PDF
+# costs a few seconds, not the crawl.
+MAX_PAGES = 32
+MAX_CHARS = 300_000
+
+# Distances in ems: multiples of the font size of the text concerned.
+GUTTER = 0.8  # a gap this wide inside a row separates two columns' lines (spaces are < 0.5)
+BLOCK_BAND = 0.9  # blocks are further apart than lines (leading leaves at most ~0.7 between lines)
+COLUMN_BAND = 0.5  # gutters are at least ~1 em; a narrower band is noise
+INDENT = 1.0  # the first-line indent is 2 em
+SHORT = 0.8  # a last line stops at least 1 em short, unless it ends in a half-width character
+SPACE = 0.25  # a gap this much wider than the line's usual spacing is a space
+HEADLINE = 1.2  # headlines are set at least this much larger than the body text
+SAME_SIZE = 0.1  # relative difference of font sizes still taken for one size
+
+
+class _Char(NamedTuple):
+    text: str
+    x0: float
+    x1: float
+    top: float  # from the top of the page, downwards
+    bottom: float
+    size: float
+
+
+class _Line(NamedTuple):
+    text: str
+    x0: float  # ink: spaces are not counted, they may hang past the column's edge
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+
+class _TooMuchText(Exception):
+    pass
+
+
+class _Collector(PDFPageAggregator):
+    """Counts the characters as pdfminer draws them, to stop a huge PDF at MAX_CHARS."""
+
+    def __init__(self, resources: PDFResourceManager) -> None:
+        super().__init__(resources, laparams=None)
+        self.budget = MAX_CHARS
+
+    def render_char(self, *args, **kwargs):
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooMuchText
+        return super().render_char(*args, **kwargs)
+
+
+def extract_paragraphs(pdf_bytes: bytes) -> list[str]:
+    """The paragraphs of a newspaper page's PDF in reading order, headlines among them.
+
+    Raises pdfminer's errors on a PDF it cannot parse; returns [] for a PDF without text.
+    """
+    pages = list(_page_chars(pdf_bytes))
+    sizes = Counter(round(c.size, 1) for chars in pages for c in chars if c.text != " ")
+    if not sizes:
+        return []
+    em = sizes.most_common(1)[0][0]  # the body text's size: most characters are body text
+    columns = [column for chars in pages for column in _reading_order(_lines(chars))]
+    return _reflow(columns, em)
+
+
+def _page_chars(pdf_bytes: bytes) -> Iterator[list[_Char]]:
+    document = PDFDocument(PDFParser(io.BytesIO(pdf_bytes)))
+    resources = PDFResourceManager()
+    device = _Collector(resources)
+    interpreter = PDFPageInterpreter(resources, device)
+    for page in itertools.islice(PDFPage.create_pages(document), MAX_PAGES):
+        try:
+            interpreter.process_page(page)
+        except _TooMuchText:
+            logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
+            return
+        layout = device.get_result()
+        yield [_char(c, layout.y1) for c in _walk(layout) if _readable(c)]
+
+
+def _walk(container: LTContainer) -> Iterator[LTChar]:
+    for thing in container:
+        if isinstance(thing, LTChar):
+            yield thing
+        elif isinstance(thing, LTContainer):  # form XObjects: text drawn inside a figure
+            yield from _walk(thing)
+
+
+def _readable(c: LTChar) -> bool:
+    # Rotated text (a sideways page label) would cut across the lines. "(cid:N)" is a glyph
+    # that has no Unicode mapping in the PDF: nothing to read.
+    text = c.get_text()
+    return c.upright and (text.isprintable() or text.isspace()) and not text.startswith("(cid:")
+
+
+def _char(c: LTChar, page_top: float) -> _Char:
+    text = " " if c.get_text().isspace() else c.get_text()  # U+3000, no-break space
+    return _Char(text, c.x0, c.x1, page_top - c.y1, page_top - c.y0, c.size)
+
+
+def _lines(chars: list[_Char]) -> list[_Line]:
+    """Characters in rows by their vertical middle, rows cut at gutters into lines."""
+    rows: list[list[_Char]] = []
+    middle = None
+    for c in sorted(chars, key=lambda c: c.top + c.bottom):
+        mid = (c.top + c.bottom) / 2
+        if middle is None or mid - middle > 0.4 * c.size:
+            rows.append([])
+            middle = mid
+        rows[-1].append(c)
+    lines = []
+    for row in rows:
+        row.sort(key=lambda c: c.x0)
+        run, ink = [], None  # ink: the run's last character that is not a space
+        for c in row:
+            if ink and c.x0 - ink.x1 > GUTTER * max(c.size, ink.size):
+                lines.append(_line(run))
+                run, ink = [], None
+            # Some generators embolden a headline by drawing each glyph twice, a hair apart.
+            elif run and c.text == run[-1].text and c.x0 - run[-1].x0 < 0.3 * (c.x1 - c.x0):
+                continue
+            run.append(c)
+            if c.text != " " or ink is None:
+                ink = c
+        lines.append(_line(run))
+    return [line for line in lines if line.text.strip()]
+
+
+def _line(chars: list[_Char]) -> _Line:
+    gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(chars)]
+    # Justification widens every gap of a line alike; a space stands out from the usual gap.
+    wide = statistics.median(gaps) + SPACE * chars[0].size if gaps else 0.0
+    text = chars[0].text + "".join(
+        (" " if gap > wide else "") + c.text for gap, c in zip(gaps, chars[1:])
+    )
+    ink = [c for c in chars if c.text != " "] or chars
+    size = Counter(round(c.size, 1) for c in ink).most_common(1)[0][0]
+    return _Line(
+        text=text,
+        x0=ink[0].x0,
+        x1=ink[-1].x1,
+        top=min(c.top for c in chars),
+        bottom=max(c.bottom for c in chars),
+        size=size,
+    )
+
+
+def _reading_order(lines: list[_Line]) -> list[list[_Line]]:
+    """Columns in reading order, each a list of lines top to bottom (recursive XY-cut)."""
+    columns, regions = [], [lines] if lines else []
+    while regions:
+        region = regions.pop()
+        parts = _cut(region, "top", "bottom", BLOCK_BAND) or _cut(region, "x0", "x1", COLUMN_BAND)
+        if parts:
+            regions += reversed(parts)  # a stack: the first part is read first
+        else:
+            columns.append(sorted(region, key=lambda line: (line.top, line.x0)))
+    return columns
+
+
+def _cut(lines: list[_Line], start: str, end: str, band: float) -> list[list[_Line]] | None:
+    """The lines in parts separated by white bands at least ``band`` ems wide, or None.
+
+    An em is the larger font size of the lines on either side: leading grows with the type,
+    so the lines of a big headline stay together.
+    """
+    lines = sorted(lines, key=lambda line: getattr(line, start))
+    parts, last = [[lines[0]]], lines[0]  # last: the line reaching furthest so far
+    for line in lines[1:]:
+        if getattr(line, start) - getattr(last, end) >= band * max(line.size, last.size):
+            parts.append([])
+        parts[-1].append(line)
+        if getattr(line, end) > getattr(last, end):
+            last = line
+    return parts if len(parts) > 1 else None
+
+
+def _reflow(columns: list[list[_Line]], em: float) -> list[str]:
+    paragraphs: list[list[_Line]] = []
+    previous, previous_short = None, False
+    for column in columns:
+        left = min(line.x0 for line in column)
+        right = _right_edge(column)
+        for index, line in enumerate(column):
+            if previous is None or abs(line.size - previous.size) > SAME_SIZE * previous.size:
+                new = True
+            elif line.size >= HEADLINE * em:
+                # A headline set on several lines is one paragraph (centred: indents mean
+                # nothing); a headline in the next column is another article's.
+                new = index == 0
+            else:
+                new = previous_short or line.x0 - left >= INDENT * line.size
+            if new:
+                paragraphs.append([])
+            paragraphs[-1].append(line)
+            previous, previous_short = line, right - line.x1 >= SHORT * line.size
+    return [text for text in map(_join, paragraphs) if text]
+
+
+def _right_edge(column: list[_Line]) -> float:
+    # Most lines of a column are justified flush to its edge; a punctuation mark may hang a
+    # little past it, so the edge is the median end of the lines near the furthest one.
+    furthest = max(line.x1 for line in column)
+    return statistics.median(line.x1 for line in column if furthest - line.x1 < line.size)
+
+
+def _join(lines: list[_Line]) -> str:
+    text = ""
+    for line in lines:
+        # Latin lines break between words, so two Latin/digit words meeting at a line break
+        # need a space. Chinese needs none: a space some generators put at every line's end
+        # would otherwise slip in between two Chinese characters, where normalize_text keeps it.
+        line_text = line.text.strip()
+        if text and _is_word(text[-1]) and _is_word(line_text[0]):
+            text += " "
+        text += line_text
+    return normalize_text(text)
+
+
+def _is_word(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+class PdfTextPipeline:
+    """Fills a PagePdfItem's ``text`` with its PDF's paragraphs, one per line.
+
+    A PDF that cannot be read leaves ``text`` empty with a warning: the PDF itself is archived
+    all the same, and re-processing the archive can retry it.
+    """
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, PagePdfItem):
+            return item
+        body = item.raw.body if item.raw else b""
+        # Readers accept the header anywhere in the first 1024 bytes, and some servers put
+        # junk before it; an HTML error page served with status 200 has none.
+        if b"%PDF-" not in body[:1024]:
+            logger.warning("Not a PDF (no %%PDF- header), text not extracted: %s", item.url)
+            return item
+        try:
+            item.text = "\n".join(extract_paragraphs(body))
+        except Exception as error:  # pdfminer raises many kinds on broken files
+            logger.warning("Unreadable PDF %s: %r", item.url, error)
+            item.text = ""
+        return item

@@ -1,0 +1,214 @@
+"""Script detection and Traditional → Simplified conversion.
+
+The archive serves Simplified text that must match the printed paper, while some e-papers
+publish their web pages in Traditional script (machine-converted from the Simplified print).
+OpenCC ``t2s`` undoes that conversion almost exactly; the few one-to-many mistakes it makes
+are fixed by phrase rules in ``data/t2s_corrections.tsv``. ``tw2sp`` must never be used: it
+rewrites mainland vocabulary (建立→创建).
+"""
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from crawler.items import ArticleItem, PageItem
+
+BUILTIN_CORRECTIONS = Path(__file__).with_name("data") / "t2s_corrections.tsv"
+CORRECTIONS_ENV = "T2S_CORRECTIONS"
+
+# Enough Han characters to tell the scripts apart reliably; detection never looks further.
+SAMPLE_HAN = 300
+MIN_HAN = 20
+# Characters s2t would change that are standard Traditional characters as well (the
+# STCharacters table of both OpenCC packages lists each among its own Traditional forms: 愿 願/愿, 后 後/后, 范 範/范).
+# Converters keep them when unsure, so machine-converted Traditional is full of them (志愿,
+# 規范, 事后 on seed 001): they are no evidence of Simplified script.
+SHARED = frozenset(
+    "㐹万丑丰于云亘仆价伙余佣党准几凶划占厂厘台叶吁吃后咨咸唇夸尸岩岳帘干广征愿托挂据斗朴杠"
+    "杰极柜栗涂涌淀游熏皂确种筑胜腊腌膻苹范荐虫蚝蜡蝎跖辟适郁采里"
+)
+# With SHARED set aside, single-script text shows no minority at all (0 of ~100 script-specific
+# characters in every 300-character window of seeds 000-004); about a third of Han characters
+# are script-specific. A Traditional headline over a Simplified paragraph (or the reverse)
+# brings ~10 minority characters against at most ~100 in the sample, a quarter of them for a
+# paragraph of normal length. So 5% is mixed, with a floor of 3 so that a stray character or
+# two (a name kept in its own script) never count.
+MIXED_SHARE = 0.05
+MIXED_FLOOR = 3
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+# --- OpenCC backends ---------------------------------------------------------------------
+
+class _Converter:
+    """One OpenCC configuration behind a single ``convert`` method, whichever package runs it."""
+
+    def __init__(self, config: str, backend: str | None = None) -> None:
+        self.backend, self._opencc = _open(config, backend)
+
+    def convert(self, text: str) -> str:
+        return self._opencc.convert(text) if text else text
+
+
+def _open(config: str, backend: str | None):
+    # Both packages install the import name ``opencc``; the C++ one (``opencc`` on PyPI) is
+    # some 30 times faster and marks itself with CONFIGS. Installing it over
+    # opencc-python-reimplemented leaves the latter's ``opencc.opencc`` module in place, so the
+    # pure-Python class stays reachable for the fallback and for comparisons.
+    if backend in (None, "native"):
+        try:
+            import opencc
+
+            if hasattr(opencc, "CONFIGS"):
+                try:
+                    return "native", opencc.OpenCC(config)
+                except Exception:  # older bindings want the configuration's file name
+                    return "native", opencc.OpenCC(f"{config}.json")
+        except ImportError:
+            pass
+        if backend == "native":
+            raise ImportError("the C++ OpenCC package (pip install opencc) is not installed")
+    from opencc.opencc import OpenCC  # opencc-python-reimplemented
+
+    return "pure", OpenCC(config)
+
+
+def converter(config: str = "t2s", backend: str | None = None) -> _Converter:
+    """The process-wide converter for ``config``; ``backend`` "native"/"pure" forces one."""
+    return _converter(config, backend)
+
+
+@lru_cache(maxsize=None)  # positional arguments only, so that every caller shares one instance
+def _converter(config: str, backend: str | None) -> _Converter:
+    return _Converter(config, backend)
+
+
+# --- corrections -------------------------------------------------------------------------
+
+def read_corrections(path: str | Path) -> dict[str, str]:
+    rules: dict[str, str] = {}
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        wrong, sep, right = line.partition("\t")
+        if not sep or not wrong or not right or "\t" in right:
+            raise ValueError(f"{path}:{number}: expected two tab-separated columns")
+        rules[wrong] = right
+    return rules
+
+
+class Corrections:
+    """Phrase rules applied leftmost-longest to t2s output."""
+
+    def __init__(self, rules: dict[str, str]) -> None:
+        self.rules = rules
+        # re tries alternatives in order, so sorting longest first gives leftmost-longest.
+        keys = sorted(rules, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+
+    def apply(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self.rules[m.group()], text)
+
+
+@lru_cache(maxsize=8)
+def corrections(extra: str | None = None) -> Corrections:
+    """Built-in rules, then the user's file ``extra`` (its entries win)."""
+    rules = read_corrections(BUILTIN_CORRECTIONS)
+    if extra:
+        rules.update(read_corrections(extra))
+    return Corrections(rules)
+
+
+def to_simplified(text: str, extra_corrections: str | None = None, backend: str | None = None) -> str:
+    """OpenCC t2s plus the correction rules. ``extra_corrections`` defaults to $T2S_CORRECTIONS."""
+    if not text:
+        return text
+    extra = extra_corrections or os.environ.get(CORRECTIONS_ENV) or None
+    return corrections(extra).apply(converter("t2s", backend).convert(text))
+
+
+# --- detection ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=65536)
+def _changes(config: str, char: str) -> bool:
+    return converter(config).convert(char) != char
+
+
+def _evidence(text: str) -> tuple[int, int, int]:
+    """Han characters in the sample, and how many of them only Traditional / only Simplified uses."""
+    han = _HAN.findall(text[: SAMPLE_HAN * 4])[:SAMPLE_HAN]
+    traditional = sum(_changes("t2s", c) for c in han)
+    simplified = sum(c not in SHARED and _changes("s2t", c) for c in han)
+    return len(han), traditional, simplified
+
+
+def detect_script(text: str) -> str:
+    """"traditional", "simplified", "mixed", or "" when there are too few Han characters.
+
+    Counts, over at most SAMPLE_HAN Han characters, those t2s would change (Traditional-only)
+    against those s2t would change (Simplified-only, less SHARED); characters common to both
+    scripts count for neither. Lookups are per character and cached, so no long text is ever
+    converted.
+    """
+    total, traditional, simplified = _evidence(text)
+    if total < MIN_HAN or not (traditional or simplified):
+        return ""
+    minority = min(traditional, simplified)
+    if minority >= MIXED_FLOOR and minority >= MIXED_SHARE * (traditional + simplified):
+        return "mixed"
+    return "traditional" if traditional > simplified else "simplified"
+
+
+# --- pipeline ----------------------------------------------------------------------------
+
+class ScriptPipeline:
+    """Records the published script and text, and converts Traditional items to Simplified."""
+
+    def __init__(self, corrections_path: str | None = None) -> None:
+        self.corrections_path = corrections_path  # None: to_simplified reads $T2S_CORRECTIONS
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get(CORRECTIONS_ENV))
+
+    def simplify(self, text: str) -> str:
+        return to_simplified(text, self.corrections_path)
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, ArticleItem):
+            self._article(item)
+        elif isinstance(item, PageItem):
+            item.section_original = item.section
+            # Page labels are a few characters: too short to detect, and cheap to convert.
+            item.section = self.simplify(item.section)
+            item.page_label = self.simplify(item.page_label)
+        return item
+
+    def _article(self, item: ArticleItem) -> None:
+        sample = f"{item.title}\n{item.paragraphs[0] if item.paragraphs else ''}"
+        item.original_script = detect_script(sample)
+        item.body_original = "\n".join(item.paragraphs)
+        item.title_original = item.title
+        for image in item.images:
+            image.caption_original = image.caption
+        # Conversion costs about half a page fetch: Simplified articles skip it. One too short to
+        # name its script (a photo and its caption) costs next to nothing, so it is converted
+        # whenever it leans Traditional.
+        convert = item.original_script in ("traditional", "mixed")
+        if not item.original_script:
+            _, traditional, simplified = _evidence(sample)
+            convert = traditional > simplified
+        if convert:
+            s = self.simplify
+            item.pretitle, item.title, item.subtitle = s(item.pretitle), s(item.title), s(item.subtitle)
+            item.byline, item.source = s(item.byline), s(item.source)
+            item.paragraphs = [s(p) for p in item.paragraphs]
+            for image in item.images:
+                image.caption = s(image.caption)
+        item.body = "\n".join(item.paragraphs)

@@ -1,0 +1,131 @@
+"""Newspaper-like PDF pages for tests and benchmarks, built with reportlab.
+
+The layout imitates a Founder e-paper page: each article is a block of a headline in a larger
+font, centred over all columns, above its body set in narrow justified columns (the lines of
+a block balanced over the columns, so paragraphs run from the bottom of one column to the top
+of the next); paragraphs open with a two-character indent and have no space between them;
+articles stack down the page and a page that fills up continues on the next. Text is set in
+reportlab's built-in ``STSong-Light`` CID font, which needs no font file.
+
+Spaces in the text are typeset as space glyphs, as in "2022 年", so the PDF carries the same
+spaces that extraction finds in real pages. A space at a line break stays at the end of the
+line, hanging in the gutter. Latin words and numbers are not broken across lines, and a
+closing mark never starts one (禁则), which leaves some justified lines loosely spaced.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+BODY = 10.0  # body font size, pt: one character of a column line is this wide
+PITCH = 1.5 * BODY  # body baseline to baseline
+HEAD = 18.0
+HEAD_PITCH = 1.3 * HEAD
+GUTTER = 1.2 * BODY
+BLOCK_GAP = 2 * BODY  # white space under a headline and under an article
+MARGIN = 36.0
+PAGE_HEIGHT = 842.0
+INDENT = 2 * BODY
+
+# Latin words and numbers are never broken across lines (2022, 2.3, 60%, 2022-2024).
+_TOKENS = re.compile(r"[A-Za-z0-9.%\-]+|.", re.S)
+# Marks that may not begin a line: one that would start a line takes the previous token along.
+_CLOSING = set("，。、；：？！）》」』”’,.;:?!)")
+
+
+def width(text: str, size: float) -> float:
+    return pdfmetrics.stringWidth(text, FONT, size)
+
+
+def wrap(text: str, size: float, line_width: float, indent: float = 0.0) -> list[str]:
+    """``text`` in lines of at most ``line_width`` points, the first ``indent`` narrower."""
+    lines: list[str] = []
+    current: list[str] = []
+    used = indent
+    for token in _TOKENS.findall(text):
+        if token == " " and not current:
+            continue
+        w = width(token, size)
+        # A space may hang past the edge; any other token that does not fit starts a line.
+        if current and token != " " and used + w > line_width + 0.01:
+            carry = []
+            if token[0] in _CLOSING and len(current) > 1 and current[-1] != " ":
+                carry = [current.pop()]
+            lines.append("".join(current))
+            current, used = carry, width("".join(carry), size)
+        current.append(token)
+        used += w
+    if current:
+        lines.append("".join(current))
+    return lines
+
+
+def _draw(pdf: canvas.Canvas, x: float, baseline: float, text: str, size: float, justify_to=None):
+    line = pdf.beginText(x, baseline)
+    line.setFont(FONT, size)
+    ink = text.rstrip()
+    if justify_to is not None and len(ink) > 1:
+        # Justified, as in print: the spare width is shared between all characters.
+        line.setCharSpace((justify_to - width(ink, size)) / (len(ink) - 1))
+    line.textOut(text)
+    pdf.drawText(line)
+
+
+def _baseline(slot_top: float, pitch: float, size: float) -> float:
+    # STSong glyph boxes reach 0.27 em below the baseline: centre them in the line's slot.
+    return slot_top - pitch + (pitch - size) / 2 + 0.27 * size
+
+
+def newspaper_pdf(
+    articles: list[tuple[str, list[str]]], columns: int = 4, chars_per_line: int = 13
+) -> bytes:
+    """A PDF of ``articles`` (headline, paragraphs) laid out as newspaper pages."""
+    col_width = chars_per_line * BODY
+    block_width = columns * col_width + (columns - 1) * GUTTER
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(block_width + 2 * MARGIN, PAGE_HEIGHT))
+    top = PAGE_HEIGHT - MARGIN  # top of the free space on the current page
+
+    def new_page() -> float:
+        pdf.showPage()
+        return PAGE_HEIGHT - MARGIN
+
+    for title, paragraphs in articles:
+        heads = wrap(title, HEAD, block_width)
+        body = []  # (text, indent, justify): every line of a paragraph but its last is justified
+        for paragraph in paragraphs:
+            lines = wrap(paragraph, BODY, col_width, INDENT)
+            for i, text in enumerate(lines):
+                body.append((text, INDENT if i == 0 else 0.0, i < len(lines) - 1))
+        if top - len(heads) * HEAD_PITCH - BLOCK_GAP - 3 * PITCH < MARGIN:
+            top = new_page()
+        for text in heads:
+            x = MARGIN + (block_width - width(text.rstrip(), HEAD)) / 2
+            _draw(pdf, x, _baseline(top, HEAD_PITCH, HEAD), text, HEAD)
+            top -= HEAD_PITCH
+        top -= BLOCK_GAP
+        while body:
+            rows = min(int((top - MARGIN) // PITCH), math.ceil(len(body) / columns))
+            if rows < 1:
+                top = new_page()
+                continue
+            for index, (text, indent, justify) in enumerate(body[: rows * columns]):
+                column, row = divmod(index, rows)
+                x = MARGIN + column * (col_width + GUTTER) + indent
+                _draw(pdf, x, _baseline(top - row * PITCH, PITCH, BODY), text, BODY,
+                      col_width - indent if justify else None)
+            body = body[rows * columns :]
+            top -= rows * PITCH
+            if body:
+                top = new_page()
+        top -= BLOCK_GAP
+    pdf.save()
+    return buffer.getvalue()

@@ -1,0 +1,463 @@
+"""Spam and boilerplate removal (pipelines/clean.py), on bodies built from the seed documents."""
+from __future__ import annotations
+
+import time
+from html import escape
+from pathlib import Path
+
+import opencc
+import pytest
+
+from crawler.items import ArticleItem, ImageItem, PageItem, Removal
+from pipelines.clean import ZERO_WIDTH, CleanPipeline, clean_body, clean_paragraphs, clean_title
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+FOUNDER = Path(__file__).parent / "fixtures" / "founder"
+LABEL = "主站蜘蛛池模板"
+
+
+def seed(name: str) -> list[str]:
+    path = next(SEEDS.glob(f"{name}_*.txt"))
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def article_001() -> tuple[list[str], list[str]]:
+    """The real paragraphs of the article of seed 001, and the titles of the link farm after it."""
+    lines = seed("001")
+    dateline = next(i for i, line in enumerate(lines) if "上一期下一期" in line)
+    body = [line.strip() for line in lines[dateline + 3 :] if line.strip()]
+    spam = next(i for i, line in enumerate(body) if line.startswith(LABEL))
+    titles = [t.strip() for t in body[spam].split(":", 1)[1].split("|") if t.strip()]
+    return body[:spam], titles
+
+
+def paragraph(text: str) -> str:
+    return f"<P>　　{escape(text)}</P>\n"
+
+
+def founder_body(inner: str) -> str:
+    """Inner HTML of a Founder article's content region, as FounderArticle.body_html gives it."""
+    return (
+        f"<founder-content><!--<npm:article-content>-->\n{inner}<!--</npm:article-content>--></founder-content>"
+    )
+
+
+def links(titles: list[str], separator: str = "| ") -> str:
+    anchor = '<a href="http://www.{:02d}zhanqun.example/" target="_blank">{}</a>'
+    return separator.join(anchor.format(n, escape(title)) for n, title in enumerate(titles))
+
+
+def kinds(removals: list[Removal]) -> list[str]:
+    return [r.kind for r in removals]
+
+
+REAL, SPAM_TITLES = article_001()
+
+
+# --- the labelled link farm of seed 001 --------------------------------------------------
+
+LABELLED_FORMS = {
+    "last paragraph": lambda: "".join(map(paragraph, REAL)) + f"<P>{LABEL}: {links(SPAM_TITLES)}|</P>",
+    "merged into the last paragraph": lambda: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])}{LABEL}: {links(SPAM_TITLES)}|</P>",
+    "full-width colon, plain text joined by spaces": lambda: "".join(map(paragraph, REAL))
+    + f"<P>{LABEL}：{' '.join(SPAM_TITLES)}</P>",
+    "after a <br> in the last paragraph": lambda: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])}<br>{LABEL}:{'|'.join(SPAM_TITLES)}</P>",
+    "label alone, then one link per line": lambda: "".join(map(paragraph, REAL))
+    + f"<P>{LABEL}:</P><div>{links(SPAM_TITLES, '<br>')}</div>",
+    "outside any paragraph": lambda: "".join(map(paragraph, REAL)) + f"{LABEL}: {links(SPAM_TITLES)}",
+}
+
+
+@pytest.mark.parametrize("form", LABELLED_FORMS)
+def test_labelled_link_farm_goes_and_every_real_paragraph_stays(form):
+    result = clean_body(founder_body(LABELLED_FORMS[form]()))
+    assert result.paragraphs == REAL
+    text = "\n".join(result.paragraphs)
+    assert "蜘蛛池" not in text
+    assert not any(title in text for title in SPAM_TITLES)
+    assert set(kinds(result.removals)) == {"spam:labelled-link-farm"}
+    recorded = "".join(r.text for r in result.removals)
+    assert recorded.startswith(LABEL)
+    assert all(title in recorded for title in SPAM_TITLES)
+
+
+def test_labelled_link_farm_in_traditional_script():
+    label = opencc.OpenCC("s2t").convert(LABEL + "：")
+    body = "".join(map(paragraph, REAL)) + f"<p>{label}{links(SPAM_TITLES)}</p>"
+    result = clean_body(body)
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:labelled-link-farm"]
+
+
+def test_the_founder_fixture_through_the_template_and_the_pipeline():
+    from crawler.templates.founder import FounderArticle
+
+    html = (FOUNDER / "content_article.htm").read_text(encoding="utf-8")
+    page = FounderArticle(html, "http://x/content_21853.htm")
+    item = ArticleItem("gongyishibao", "公益时报", "2023-01-31", "", 7, "", page.url, body_html=page.body_html)
+    CleanPipeline().process_item(item)
+    assert item.paragraphs == REAL
+    assert kinds(item.removals) == ["spam:labelled-link-farm"]
+    assert item.removals[0].text.startswith(LABEL)
+
+
+def test_labelled_link_farm_in_text_paragraphs():
+    result = clean_paragraphs(REAL + [f"{LABEL}: " + "| ".join(SPAM_TITLES) + "|"])
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:labelled-link-farm"]
+
+
+# --- hidden blocks ------------------------------------------------------------------------
+
+HIDDEN_SPAM = "久久综合网 亚洲一区二区 精品国产在线"
+HIDDEN_FORMS = {
+    "display:none": f'<div style="display:none">{HIDDEN_SPAM}</div>',
+    "display:none !important": f'<div style="DISPLAY: none !important">{HIDDEN_SPAM}</div>',
+    "visibility:hidden": f'<span style="visibility:hidden">{HIDDEN_SPAM}</span>',
+    "opacity:0": f'<div style="opacity:0">{HIDDEN_SPAM}</div>',
+    "opacity:0.0": f'<div style="opacity: 0.0;">{HIDDEN_SPAM}</div>',
+    "position:absolute left": f'<div style="position:absolute;left:-9999px;top:0">{HIDDEN_SPAM}</div>',
+    "position:fixed top": f'<div style="position: fixed; top: -999px">{HIDDEN_SPAM}</div>',
+    "font-size:0": f'<p style="font-size:0px">{HIDDEN_SPAM}</p>',
+    "text-indent": f'<p style="text-indent:-9999px">{HIDDEN_SPAM}</p>',
+    "zero size, overflow hidden": f'<div style="width:0;height:0;overflow:hidden">{HIDDEN_SPAM}</div>',
+    "hidden attribute": f"<div hidden>{HIDDEN_SPAM}</div>",
+    "kit block": f'<div id="body_jx_123456">{HIDDEN_SPAM}</div>',
+    "overflow anchor": f"<a id='__overflow_a' href='http://spam.example/'>{HIDDEN_SPAM}</a>",
+    "class hidden by a style sheet": f"<style>.x1 {{ display: none }}</style><div class='a x1'>{HIDDEN_SPAM}</div>",
+    "id hidden by a style sheet": f"<style>#k9{{position:absolute;left:-3000px}}</style><b id=k9>{HIDDEN_SPAM}</b>",
+}
+
+
+@pytest.mark.parametrize("form", HIDDEN_FORMS)
+def test_hidden_block_goes_and_is_recorded(form):
+    middle = len(REAL) // 2
+    before, after = "".join(map(paragraph, REAL[:middle])), "".join(map(paragraph, REAL[middle:]))
+    body = before + HIDDEN_FORMS[form] + after
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL
+    assert result.removals == [Removal("spam:hidden", HIDDEN_SPAM)]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "<script>document.write('<a href=\"http://spam.example/\">x</a>')</script>",
+        '<script src="http://spam.example/kit.js"></script>',
+        f"<noscript>{HIDDEN_SPAM}</noscript>",
+    ],
+)
+def test_scripts_go_and_are_recorded(block):
+    body = paragraph(REAL[0]) + block + paragraph(REAL[1])
+    result = clean_body(body)
+    assert result.paragraphs == REAL[:2]
+    assert kinds(result.removals) == ["spam:script"]
+    assert result.removals[0].text
+
+
+def test_hidden_block_inside_a_real_paragraph_keeps_the_text_around_it():
+    first, second = REAL[1][:10], REAL[1][10:]
+    body = f'<P>　　{first}<span style="display:none">{HIDDEN_SPAM}</span>{second}</P>'
+    assert clean_body(body).paragraphs == [REAL[1]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # font-size:0 is also a layout trick: the children set their own size and are on screen.
+        f'<div style="font-size:0"><span style="font-size:16px">{REAL[0]}</span></div>',
+        f'<div style="visibility:hidden"><p style="visibility:visible">{REAL[0]}</p></div>',
+        f'<div style="display:inline">{REAL[0]}</div>',
+        f'<div style="position:absolute;left:10px">{REAL[0]}</div>',
+        f'<div style="opacity:0.5">{REAL[0]}</div>',
+        f'<div style="height:0.5em">{REAL[0]}</div>',
+    ],
+)
+def test_styles_that_do_not_hide_keep_the_text(body):
+    result = clean_body(body)
+    assert result.paragraphs == [REAL[0]]
+    assert result.removals == []
+
+
+def test_a_body_hidden_entirely_is_shown_by_script_and_kept():
+    body = '<div style="display:none">' + "".join(map(paragraph, REAL)) + "</div>"
+    assert clean_body(body).paragraphs == REAL
+
+
+# --- unlabelled link farms ---------------------------------------------------------------
+
+GAMBLING = ["澳门葡京娱乐城官网", "北京赛车pk10计划", "六合彩开奖结果查询", "太阳城百家乐在线", "时时彩博彩平台"]
+
+
+@pytest.mark.parametrize("titles", [SPAM_TITLES, GAMBLING], ids=["porn", "gambling"])
+def test_unlabelled_link_farm_paragraph_goes(titles):
+    body = "".join(map(paragraph, REAL)) + f"<p>{links(titles, ' | ')}</p>"
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"]
+    assert all(title in result.removals[0].text for title in titles)
+
+
+def test_unlabelled_link_farm_one_link_per_line_goes():
+    body = "".join(map(paragraph, REAL)) + "<div>" + links(SPAM_TITLES[:8], "<br>") + "</div>"
+    result = clean_body(body)
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"] * 8
+
+
+def test_short_real_lines_next_to_a_one_per_line_farm_stay():
+    byline, caption = "■ 本报记者 皮磊", "图片来源：界面新闻"
+    body = f"<p>{byline}</p><div>{links(SPAM_TITLES[:5], '<br>')}</div><p>{caption}</p>" + paragraph(REAL[0])
+    result = clean_body(body)
+    assert result.paragraphs == [byline, caption, REAL[0]]
+    assert kinds(result.removals) == ["spam:link-farm"] * 5
+
+
+def test_unlabelled_links_merged_into_a_real_paragraph_are_cut():
+    body = "".join(map(paragraph, REAL[:-1])) + f"<P>　　{escape(REAL[-1])}{links(SPAM_TITLES[:6])}|</P>"
+    result = clean_body(body)
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"]
+
+
+def test_unlabelled_pipe_chain_merged_into_a_real_paragraph_is_cut():
+    result = clean_paragraphs(REAL[:-1] + [REAL[-1] + "|".join(SPAM_TITLES[:6]) + "|"])
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"]
+    assert result.removals[0].text.startswith(SPAM_TITLES[0])
+
+
+def test_zero_width_characters_do_not_hide_spam_keywords():
+    broken = ["\u200b".join(title) for title in SPAM_TITLES[:5]]
+    result = clean_body(paragraph(REAL[0]) + f"<p>{links(broken)}</p>")
+    assert result.paragraphs == [REAL[0]]
+    assert kinds(result.removals) == ["spam:link-farm"]
+
+
+# --- legitimate text that looks like spam or boilerplate ---------------------------------
+
+def lines_of(name: str) -> list[str]:
+    return [line.strip() for line in seed(name) if line.strip()]
+
+
+@pytest.mark.parametrize("name", ["000", "002", "004"])
+def test_print_text_of_the_seeds_is_kept_entirely(name):
+    lines = lines_of(name)
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == lines
+    assert result.removals == []
+    assert clean_paragraphs(lines) == (lines, [])
+
+
+LOOK_ALIKES = [
+    # sentences with weak spam words: 综合, 亚洲, 国产, 精品, 五月, 在线
+    "亚洲公益论坛上，各国代表综合介绍了本国社会工作的发展情况。",
+    "社区综合服务设施覆盖率进一步提高，国产精品家电也走进了养老服务站。",
+    "五月以来，在线培训覆盖了全省的社工站。",
+    "（据广东省民政厅）",
+    "■ 本报记者 皮磊",
+    "图片来源：广东社工双百工程官网",
+    "近日，湖北省民政厅召开社会工作创新发展座谈会。",
+    "关注民生",
+    "综合",
+    "亚洲",
+    "当前位置偏远的社工站也已开展服务。",
+    "志愿者把活动照片分享到朋友圈，相关新闻当天就登上了热搜。",
+    "版权所有人同意后，作品将在公益展览中展出。",
+    "上一期节目播出后，观众反响热烈。",
+    "春风送暖 爱心同行",
+]
+
+
+def test_look_alikes_are_kept():
+    result = clean_body("".join(map(paragraph, LOOK_ALIKES)))
+    assert result.paragraphs == LOOK_ALIKES
+    assert result.removals == []
+
+
+def test_a_real_list_of_links_is_kept():
+    titles = ["亚洲公益论坛在京举行", "社区综合服务设施覆盖率提升", "国产养老机器人进社区", "五月志愿服务月启动"]
+    result = clean_body(paragraph(REAL[0]) + f"<p>{links(titles, ' | ')}</p>")
+    assert result.paragraphs == [REAL[0], " | ".join(titles)]
+    assert result.removals == []
+
+
+def test_a_few_spam_words_in_a_list_are_not_enough():
+    titles = ["久久综合网", "亚洲一区二区", "社区综合服务设施覆盖率提升", "民政部召开会议", "社工站建设", "志愿服务"]
+    result = clean_body(f"<p>{links(titles, ' | ')}</p>")
+    assert result.removals == []
+
+
+def test_a_related_news_heading_followed_by_a_story_is_kept():
+    lines = ["相关新闻", REAL[1], REAL[2]]
+    assert clean_body("".join(map(paragraph, lines))).paragraphs == lines
+
+
+# --- site boilerplate: seed 003 ----------------------------------------------------------
+
+BOILERPLATE_003 = {
+    "当前位置:首页 > 政务联播 > 部门动态 > 市民政局": "boilerplate:breadcrumb",
+    "听全文": "boilerplate:tools",
+    "分享到": "boilerplate:share",
+    "-": "boilerplate:separator",
+    "相关附件": "boilerplate:related",
+    "相关新闻": "boilerplate:related",
+    "扫一扫在手机打开当前页": "boilerplate:share",
+    "关注 · 广州政府网": "boilerplate:share",
+}
+
+
+def page_003(convert=lambda text: text) -> tuple[str, list[str], list[str]]:
+    """Seed 003 as HTML (bulleted lines as list items), its boilerplate lines and its other lines."""
+    parts, boilerplate, kept = [], [], []
+    for line in seed("003"):
+        text = line.strip().removeprefix("• ")
+        if not text:
+            continue
+        tag = "li" if line.strip().startswith("•") else "p"
+        parts.append(f"<{tag}>{escape(convert(text))}</{tag}>")
+        (boilerplate if text.replace("\xa0", " ") in BOILERPLATE_003 else kept).append(convert(text))
+    return "".join(parts), boilerplate, kept
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_seed_003_boilerplate_goes_and_its_text_stays(script):
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    body, boilerplate, kept = page_003(convert)
+    result = clean_body(body)
+    assert result.paragraphs == kept
+    assert sorted(r.text for r in result.removals) == sorted(boilerplate)
+    expected = {convert(text): kind for text, kind in BOILERPLATE_003.items()}
+    assert all(expected[r.text.replace("\xa0", " ")] == r.kind for r in result.removals)
+    # the publication date and 来源 line are the page's, not widgets: kept
+    assert "2022-02-22" in result.paragraphs
+
+
+def test_founder_page_boilerplate_in_a_body():
+    lines = [
+        "首頁 | 版面導航 | 標題導航",
+        "2023年01月31日 星期二上一期下一期",
+        "上一版",
+        "下一版",
+        "版面目錄",
+        "按日期查閱",
+        *REAL[:2],
+        "版權聲明：《公益時報》刊發的所有作品，版權均屬於公益時報社。未經書面授權，不得轉載、摘編。",
+        "公益時報社 版權所有",
+    ]
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == REAL[:2]
+    assert kinds(result.removals) == ["boilerplate:navigation"] * 6 + ["boilerplate:copyright"] * 2
+
+
+# --- zero-width characters ---------------------------------------------------------------
+
+def test_zero_width_characters_are_removed_and_counted():
+    dirty = ["\ufeff" + REAL[0], REAL[1][:5] + "\u200b\u200c" + REAL[1][5:] + "\u2060", "\u200d" + REAL[2]]
+    result = clean_body("".join(map(paragraph, dirty)))
+    assert result.paragraphs == REAL[:3]
+    counts = "U+200B×1, U+200C×1, U+200D×1, U+2060×1, U+FEFF×1"
+    assert result.removals == [Removal("spam:zero-width", f"5 zero-width characters ({counts})")]
+    assert clean_paragraphs(dirty).paragraphs == REAL[:3]
+
+
+def test_zero_width_is_the_set_the_normaliser_deletes():
+    from pipelines.normalize import ZERO_WIDTH as normaliser
+
+    assert set(ZERO_WIDTH) == set(normaliser) == set("\u200b\u200c\u200d\u2060\ufeff")
+
+
+# --- paragraph splitting -----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<P>　　甲。</P><p>&nbsp;&nbsp;乙。</p>\n<P>  丙。</P>",
+        "　　甲。<br>　　乙。<BR/>丙。",
+        "<div>甲。</div><div><span>乙。</span></div>丙。",
+        "<p>甲。<br><br>乙。</p><table><tr><td>丙。</td></tr></table>",
+    ],
+)
+def test_paragraphs_split_by_block_and_line_break_in_order(body):
+    assert clean_body(body).paragraphs == ["甲。", "乙。", "丙。"]
+
+
+def test_text_is_not_otherwise_changed():
+    text = "会议指出,2022年我国志愿服务工作取得一系列新进展。\u3000“五社联动”"
+    assert clean_body(f"<p>{text}</p>").paragraphs == [text]
+
+
+def test_empty_bodies():
+    assert clean_body("") == ([], [])
+    assert clean_body("<!-- --><p>　　</p>") == ([], [])
+
+
+# --- titles ------------------------------------------------------------------------------
+
+def test_title_spam_chain_before_the_title_goes():
+    title, removals = clean_title("久久综合网_亚洲一区二区_民政部召开全国志愿服务和社会工作电视电话会议")
+    assert title == "民政部召开全国志愿服务和社会工作电视电话会议"
+    assert removals == [Removal("spam:title-chain", "久久综合网_亚洲一区二区_")]
+
+
+def test_title_spam_chain_after_the_title_and_zero_width_go():
+    title, removals = clean_title("全国乡镇\u200b(街道)社工站覆盖率达78%_国产精品综合在线视频")
+    assert title == "全国乡镇(街道)社工站覆盖率达78%"
+    assert kinds(removals) == ["spam:zero-width", "spam:title-chain"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["全国乡镇(街道)社工站覆盖率达78%", "亚洲公益论坛_综合报道", "久久综合网", "公益时报_2023年第5期", ""],
+)
+def test_titles_that_are_not_chains_are_kept(title):
+    assert clean_title(title) == (title, [])
+
+
+# --- pipeline ----------------------------------------------------------------------------
+
+def test_pipeline_cleans_an_article():
+    item = ArticleItem(
+        "gongyishibao", "公益时报", "2023-01-31", "", 7, "", "http://x/content_1.htm",
+        pretitle="\u200b", title="久久综合网_亚洲一区二区_民政部召开会议", subtitle="全国\u200b覆盖率达78%",
+        body_html="".join(map(paragraph, REAL)) + f"<p>{LABEL}: {links(SPAM_TITLES)}</p>",
+        images=[ImageItem("http://x/a.jpg", caption="会议现场\ufeff")],
+        removals=[Removal("earlier", "kept")],
+    )
+    assert CleanPipeline().process_item(item, spider=None) is item
+    assert item.paragraphs == REAL
+    assert (item.pretitle, item.title, item.subtitle) == ("", "民政部召开会议", "全国覆盖率达78%")
+    assert item.images[0].caption == "会议现场"
+    assert kinds(item.removals) == [
+        "earlier",
+        "spam:labelled-link-farm",
+        "spam:zero-width",  # pretitle
+        "spam:title-chain",
+        "spam:zero-width",  # subtitle
+        "spam:zero-width",  # caption
+    ]
+
+
+def test_pipeline_cleans_paragraphs_when_there_is_no_html():
+    spam = f"{LABEL}: " + "|".join(SPAM_TITLES)
+    item = ArticleItem("c", "n", "2023-01-31", "", 1, "", "u", paragraphs=REAL + [spam])
+    CleanPipeline().process_item(item)
+    assert item.paragraphs == REAL
+    assert kinds(item.removals) == ["spam:labelled-link-farm"]
+
+
+def test_pipeline_passes_other_items_through():
+    page = PageItem("c", "n", "2023-01-31", "", 1, "u", section="分享到")
+    assert CleanPipeline().process_item(page) is page
+    assert page.section == "分享到"
+
+
+def test_cleaning_is_cheap():
+    # The budget is well under a millisecond an article; the bound only catches runaway regexes.
+    body = founder_body(LABELLED_FORMS["last paragraph"]())
+    start = time.perf_counter()
+    for _ in range(50):
+        clean_body(body)
+    assert (time.perf_counter() - start) / 50 < 0.005

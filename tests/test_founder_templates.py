@@ -1,0 +1,338 @@
+"""Founder template page objects, on saved pages of 公益时报 (tests/fixtures/founder)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crawler.templates import FounderArticle, FounderPage, FounderSelectors, ImageRef, PageLink, decode_html
+
+FIXTURES = Path(__file__).parent / "fixtures" / "founder"
+SEED = Path(__file__).parent / "fixtures" / "seeds" / "001_a49345ccf857f3cd.txt"
+ISSUE = "http://www.gongyishibao.com/newdzb/html/2023-01/31/"
+ISSUE_GBK = "http://www.gongyishibao.com/newdzb/html/2023-02/07/"
+IMAGES = "http://www.gongyishibao.com/newdzb/images/"
+
+
+def load(name: str) -> str:
+    return decode_html((FIXTURES / name).read_bytes())
+
+
+def page(name: str, url: str) -> FounderPage:
+    return FounderPage(load(name), url)
+
+
+def article(name: str, url: str) -> FounderArticle:
+    return FounderArticle(load(name), url)
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def test_gb2312_declared_page_is_read_as_gb18030():
+    body = (FIXTURES / "node_page_skips_gbk.htm").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("gb2312")  # 镕 and 㑇 are outside GB2312
+    for content_type in (None, "text/html"):  # no charset in the HTTP header: the <meta> decides
+        text = decode_html(body, content_type)
+        assert "镕铸公益力量：社会组织年度盘点" in text
+        assert "走进㑇山村的儿童之家" in text
+
+
+def test_gbk_declared_article_is_read_as_gb18030():
+    assert "走進㑇山村的兒童之家" in load("content_variant.htm")
+
+
+def test_http_charset_wins_over_meta():
+    body = '<meta http-equiv=Content-Type content="text/html; charset=gb2312"><p>社會工作</p>'.encode()
+    assert "<p>社會工作</p>" in decode_html(body, "text/html; charset=utf-8")
+
+
+def test_undeclared_page_is_utf8_or_gb18030():
+    gbk = (FIXTURES / "node_page_skips_gbk.htm").read_bytes().replace(b"charset=gb2312", b"")
+    assert "镕铸公益力量" in decode_html(gbk)
+    utf8 = (FIXTURES / "node_page.htm").read_bytes().replace(b"charset=utf-8", b"")
+    assert "尋找慈善傳統" in decode_html(utf8)
+
+
+# --- a page file (UTF-8, Traditional script) --------------------------------------------------
+
+SECTIONS = "頭版 新聞 新聞 新聞 新聞 新聞 社會工作 新聞 新聞 公益資訊 公益資訊 公益資訊 新聞 新聞 益言堂 尋找慈善傳統".split()
+
+
+@pytest.fixture(scope="module")
+def node_page() -> FounderPage:
+    return page("node_page.htm", ISSUE + "node_7.htm")
+
+
+def test_page_header_fields(node_page):
+    assert node_page.issue_date == date(2023, 1, 31)
+    assert node_page.page_number == 7
+    assert node_page.page_label == "第07版：社會工作"
+    assert node_page.section == "社會工作"
+    assert node_page.pdf_url == IMAGES + "2023-01/31/07/GYSB2023013107.pdf"
+    assert node_page.image_url == IMAGES + "2023-01/31/07/GYSB2023013107_b.jpg"
+    assert node_page.metadata["founder-pagenum"] == "7"
+
+
+def test_page_list_is_every_page_once_in_order(node_page):
+    # The header menu and the 版面目錄 both list the 16 pages, with the same invalid id.
+    assert node_page.page_links == [
+        PageLink(f"{ISSUE}node_{n}.htm", n, f"第{n:02d}版：{section}", section) for n, section in enumerate(SECTIONS, 1)
+    ]
+
+
+def test_article_links_are_canonical_title_list_first(node_page):
+    assert node_page.article_links == [
+        ISSUE + "content_21853.htm",
+        ISSUE + "content_21854.htm",  # the map's ?div=0 link to it adds nothing
+        ISSUE + "content_21855.htm",  # only in the map
+    ]
+    assert node_page.titles == {
+        ISSUE + "content_21853.htm": "民政部召開全國志愿服務和社會工作電視電話會議",
+        ISSUE + "content_21854.htm": "廣西開展“情暖新春 共護未來”困境兒童關愛服務活動",
+    }
+
+
+def test_pdf_of_a_page_comes_from_its_own_row_of_the_page_list():
+    # Read as if it were page 03, the first PDF link on the file (page 07's) is not its PDF.
+    assert page("node_page.htm", ISSUE + "node_3.htm").pdf_url == IMAGES + "2023-01/31/03/GYSB2023013103.pdf"
+
+
+# --- a page file (GB2312 declared, skipped page, node ids that are not page numbers) ----------
+
+
+@pytest.fixture(scope="module")
+def gbk_page() -> FounderPage:
+    return page("node_page_skips_gbk.htm", ISSUE_GBK + "node_5.htm")
+
+
+def test_gbk_page_header_fields(gbk_page):
+    assert gbk_page.issue_date == date(2023, 2, 7)  # from the second p.rq, the first is no date
+    assert gbk_page.page_number == 8
+    assert gbk_page.page_label == "第08版 社会组织"
+    assert gbk_page.section == "社会组织"
+    assert gbk_page.pdf_url == IMAGES + "2023-02/07/08/GYSB2023020708.pdf"
+    assert gbk_page.image_url == IMAGES + "2023-02/07/08/GYSB2023020708_b.jpg"
+
+
+def test_skipped_page_and_node_ids_that_differ_from_page_numbers(gbk_page):
+    links = gbk_page.page_links
+    assert [link.page_number for link in links] == [1, 2, 3, 4, 5, 6, 8, 9]
+    assert [link.url for link in links] == [f"{ISSUE_GBK}node_{n}.htm" for n in (1, 3, 4, 2, 6, 7, 5, 8)]
+    assert links[6] == PageLink(ISSUE_GBK + "node_5.htm", 8, "第08版：社会组织", "社会组织")
+
+
+def test_titles_written_by_script_and_split_articles(gbk_page):
+    assert gbk_page.article_links == [
+        ISSUE_GBK + "content_21902.htm",
+        ISSUE_GBK + "content_21903.htm",
+        ISSUE_GBK + "content_21904_2.htm",
+    ]
+    assert gbk_page.titles == {
+        ISSUE_GBK + "content_21902.htm": "镕铸公益力量：社会组织年度盘点",
+        ISSUE_GBK + "content_21903.htm": "走进㑇山村的儿童之家",
+    }
+
+
+def test_page_falls_back_to_the_metadata_comment():
+    html = (
+        "<html><body><p>公益时报</p></body></html>"
+        "<!--enpproperty <founder-date>2023-02-07 23:59:59</founder-date><founder-pagenum>8</founder-pagenum> /enpproperty-->"
+    )
+    bare = FounderPage(html, ISSUE_GBK + "node_5.htm")
+    assert (bare.issue_date, bare.page_number, bare.page_label, bare.section) == (date(2023, 2, 7), 8, "", "")
+    assert (bare.page_links, bare.article_links, bare.titles, bare.pdf_url, bare.image_url) == ([], [], {}, None, None)
+
+
+# --- an article file (UTF-8, table.wz, founder-content) ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def main_article() -> FounderArticle:
+    return article("content_article.htm", ISSUE + "content_21853.htm")
+
+
+def seed_paragraphs() -> list[str]:
+    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines[lines.index("全國鄉鎮(街道)社工站覆蓋率達78%") + 1 :] if line]
+
+
+def test_article_title_block(main_article):
+    assert main_article.article_id == "21853"
+    assert main_article.pretitle == ""
+    assert main_article.title == "民政部召開全國志愿服務和社會工作電視電話會議"
+    assert main_article.subtitle == "全國鄉鎮(街道)社工站覆蓋率達78%"
+    assert main_article.byline == ""
+    assert main_article.issue_date == date(2023, 1, 31)
+    assert main_article.section == "社會工作"
+
+
+def test_article_paragraphs_keep_everything_including_spam(main_article):
+    expected = seed_paragraphs()
+    paragraphs = main_article.paragraphs
+    assert len(paragraphs) == len(expected) == 15
+    assert paragraphs[:-1] == expected[:-1]
+    assert paragraphs[0].startswith("日前,民政部慈善事業促進和社會工作司召開")
+    assert paragraphs[-2].endswith("實現社會工作高質量發展。(據民政部官網)")
+    # The seed's spam line, its items links separated by "|" in the page.
+    assert paragraphs[-1].startswith("主站蜘蛛池模板: 亚洲人成网站999久久久综合| 久久综合亚洲色一区二区三区|")
+    assert [item.strip() for item in paragraphs[-1].split("|")] == [item.strip() for item in expected[-1].split("|")]
+
+
+def test_article_body_html_is_the_raw_content_region(main_article):
+    body = main_article.body_html
+    assert body.startswith("<!--<npm:article-content>-->")
+    assert body.rstrip().endswith("<!--</npm:article-content>-->")
+    assert "<founder-content>" not in body
+    assert "<p>\u3000\u3000日前,民政部" in body
+    assert '<a href="http://www.00zhanqun.example/" target="_blank">亚洲人成网站999久久久综合</a>' in body
+
+
+def test_article_source_picture_and_metadata(main_article):
+    assert main_article.source == "據民政部官網"  # found although the spam paragraph follows it
+    assert main_article.images == [ImageRef(IMAGES + "2023-01/31/07/res01_attpic_brief.jpg", "全國志愿服務和社會工作電視電話會議現場。")]
+    assert main_article.metadata == {
+        "articleid": "21853",
+        "date": "2023-01-31",
+        "author": "",
+        "title": "民政部召開全國志愿服務和社會工作電視電話會議",
+        "keyword": "",
+        "subtitle": "全國鄉鎮(街道)社工站覆蓋率達78%",
+        "introtitle": "",
+        "siteid": "1",
+        "nodeid": "7",
+        "nodename": "社會工作",
+        "nodesearchname": "",
+    }
+
+
+# --- an article file (GBK, p#PreTitle variant, byline paragraph, two pictures) ---------------
+
+
+@pytest.fixture(scope="module")
+def variant_article() -> FounderArticle:
+    return article("content_variant.htm", ISSUE_GBK + "content_21903.htm")
+
+
+def test_variant_title_block_and_byline_paragraph(variant_article):
+    assert variant_article.article_id == "21903"
+    assert variant_article.pretitle == "鄉村兒童關愛服務調查"
+    assert variant_article.title == "走進㑇山村的兒童之家"
+    assert variant_article.subtitle == "社工駐村三年 留守兒童有了“第二個家”"
+    assert variant_article.byline == "本報記者 皮磊"
+    assert variant_article.issue_date == date(2023, 2, 7)
+    assert variant_article.section == "社會組織"  # no nodename: the page label of the header
+
+
+def test_variant_body_without_founder_content(variant_article):
+    assert variant_article.paragraphs == [
+        "■ 本報記者 皮磊",  # left in place: the byline is a copy
+        "清晨七點，兒童之家的門準時打開，社工把當天的活動安排寫在門口的小黑板上。",
+        "三年前，這裡還是一間閒置的倉庫。如今，書架、繪本角和作業桌把屋子擠得滿滿當當。",
+        "“孩子們放學後有地方去了。”一位家長說。",
+    ]
+    assert variant_article.body_html.strip().startswith("<p>■ 本報記者 皮磊</p>")
+    assert variant_article.source == ""
+
+
+def test_variant_pictures_with_captions(variant_article):
+    assert variant_article.images == [
+        ImageRef(IMAGES + "2023-02/07/08/res02_attpic_brief.jpg", "兒童之家的繪本角。"),
+        ImageRef(IMAGES + "2023-02/07/08/res03_attpic_brief.jpg", "社工朱鎔（右）帶孩子們做手工。"),
+    ]
+
+
+# --- other variants of the template ------------------------------------------------------------
+
+
+def article_with(block: str, body: str = "<P>　　正文。</P>") -> FounderArticle:
+    return FounderArticle(f"<html><body>{block}<div id=ozoom>{body}</div></body></html>", ISSUE + "content_1.htm")
+
+
+def test_text_c_title_block():
+    parsed = article_with("<div class=text_c><h3>引題</h3><h1>主標題</h1><h2>副題</h2><h4>記者 皮磊</h4></div>")
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "記者 皮磊")
+
+
+def test_font01_font02_title_block():
+    parsed = article_with("<table><tr><td class=font01>主標題</td></tr><tr><td class=font02>副題</td></tr></table>")
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("", "主標題", "副題", "")
+
+
+@pytest.mark.parametrize(
+    ("lead", "byline"),
+    [
+        ("■ 本报记者 皮磊", "本报记者 皮磊"),
+        ("本報特約記者 王五　通訊員 趙六", "本報特約記者 王五 通訊員 趙六"),
+        ("　　本报记者从民政部获悉，全国社工站建设持续推进。", ""),  # a sentence, not a byline
+    ],
+)
+def test_byline_from_a_lead_paragraph(lead, byline):
+    parsed = article_with("", f"<P>{lead}</P><P>　　正文。</P>")
+    assert parsed.byline == byline
+    assert len(parsed.paragraphs) == 2
+
+
+def test_title_fields_fall_back_to_the_metadata_comment():
+    html = (
+        "<html><body><div id=ozoom><P>　　正文。</P></div></body></html>"
+        "<!--enpproperty <articleid>21904</articleid><date>2023-02-07</date><author>皮磊</author>"
+        "<title>主標題</title><subtitle>副題</subtitle><introtitle>引題</introtitle> /enpproperty-->"
+    )
+    parsed = FounderArticle(html, ISSUE_GBK + "article.html")
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "皮磊")
+    assert parsed.article_id == "21904"
+    assert parsed.issue_date == date(2023, 2, 7)
+    assert parsed.section == ""
+
+
+def test_lines_split_at_br_when_there_are_no_paragraphs():
+    html = "<div id=ozoom><founder-content>\n　　第一段，\n 接著寫。<BR>　　第二段。<br><br>&nbsp;　　（据新华社）\n</founder-content></div>"
+    parsed = FounderArticle(html, ISSUE_GBK + "content_21904_2.htm")
+    assert parsed.paragraphs == ["第一段， 接著寫。", "第二段。", "（据新华社）"]
+    assert parsed.source == "据新华社"
+    assert parsed.article_id == "21904_2"
+
+
+# --- selectors ---------------------------------------------------------------------------------
+
+OTHER_PAPER = """<html><body>
+<div class=bmml><a href=node_1.htm>第01版：要闻</a><a href=node_2.htm>第02版：
+评论</a></div>
+<ul class=news><li><a href="content_9.htm?div=-1">一篇评论</a></li></ul>
+</body></html>"""
+
+
+def test_a_paper_profile_overrides_selectors_by_name():
+    url = ISSUE + "node_2.htm"
+    assert FounderPage(OTHER_PAPER, url).page_links == []
+    selectors = FounderSelectors.with_overrides({"page_links": "div.bmml a", "title_links": "//ul[@class='news']//a"})
+    assert selectors.hot_zones == FounderSelectors().hot_zones
+    other = FounderPage(OTHER_PAPER, url, selectors)
+    assert other.page_links == [
+        PageLink(ISSUE + "node_1.htm", 1, "第01版：要闻", "要闻"),
+        PageLink(ISSUE + "node_2.htm", 2, "第02版：评论", "评论"),
+    ]
+    # No label printed on this page: its own entry of the page list stands in.
+    assert (other.page_number, other.page_label, other.section) == (2, "第02版：评论", "评论")
+    assert other.titles == {ISSUE + "content_9.htm": "一篇评论"}
+
+
+def test_no_overrides_are_the_defaults():
+    assert FounderSelectors.with_overrides({}) == FounderSelectors()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"page_lnks": "a"}, "unknown Founder selector 'page_lnks'"),
+        ({"body": "div#ozoom["}, "Founder selector 'body' is invalid"),
+        ({"hot_zones": "//map[@name="}, "Founder selector 'hot_zones' is invalid"),
+        ({"title": ""}, "Founder selector 'title' must be a non-empty string"),
+    ],
+)
+def test_bad_overrides_are_refused_by_name(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        FounderSelectors.with_overrides(overrides)

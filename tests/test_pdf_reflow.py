@@ -1,0 +1,292 @@
+"""PDF text reflow on real CJK PDFs, laid out like newspaper pages from the seed articles.
+
+Ground truth: the articles of seeds 000 (民政部), 002 and 004, whose PDF text dumps are cut back
+into paragraphs here (see ``_paragraphs``) and checked against the web edition (seed 001).
+Expected output is each headline, then each paragraph, after ``normalize_text``: the one
+space normalisation ``extract_paragraphs`` documents.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import time
+from pathlib import Path
+
+import opencc
+import pytest
+from pdfminer.high_level import extract_text
+from pdfminer.layout import LAParams
+from reportlab.pdfgen import canvas
+
+from crawler.items import ArticleItem, PagePdfItem, RawDocument
+from pipelines import pdf as pdf_module
+from pipelines.normalize import normalize_text
+from pipelines.pdf import PdfTextPipeline, extract_paragraphs
+from tests.pdf_fixtures import FONT, newspaper_pdf
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+CLOSERS = ("。", "！", "？", "”", "）", ")")
+
+
+def _seed(number: str) -> list[str]:
+    (path,) = SEEDS.glob(f"{number}_*.txt")
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _slice(lines: list[str], first: str, last: str) -> list[str]:
+    """The lines from the one starting with ``first`` to the next one containing ``last``."""
+    start = next(i for i, line in enumerate(lines) if line.startswith(first))
+    end = next(i for i in range(start, len(lines)) if last in lines[i])
+    return lines[start : end + 1]
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Paragraphs of a PDF text dump (blank lines between blocks of lines).
+
+    A blank line is a paragraph break after a block that closes a sentence and a column break
+    otherwise; a byline (■ 本报记者 …) stands alone.
+    """
+    paragraphs, open_end = [], False
+    blocks = "\n".join(lines).split("\n\n")
+    for block in filter(None, (b.replace("\n", "").strip() for b in blocks)):
+        if open_end:
+            paragraphs[-1] += block
+        else:
+            paragraphs.append(block)
+        open_end = not block.endswith(CLOSERS) and not block.startswith("■")
+    return paragraphs
+
+
+def _seed_000() -> list[tuple[str, list[str]]]:
+    lines = _seed("000")
+    lede = _slice(lines, "日前", "重点任务。")
+    body = _slice(lines, "会议指出", "（据民政部官网）")
+    return [("民政部召开全国志愿服务和社会工作电视电话会议", _paragraphs(lede + [""] + body))]
+
+
+def _seed_002() -> list[tuple[str, list[str]]]:
+    titles = [
+        "广东发布城乡社区服务体系建设“十四五”规划 年内实现社会工作服务站(点)全覆盖",
+        "湖北省民政厅召开社会工作创新发展座谈会 深化“五社联动”机制建设",
+        "江西开展 “蓝马甲行动”乡镇(街道)社工站老年人专项服务",
+    ]
+    lines = _seed("002")
+    starts = [lines.index(title) for title in titles] + [len(lines)]
+    return [(lines[a], _paragraphs(lines[a + 1 : b])) for a, b in zip(starts, starts[1:])]
+
+
+def _seed_004() -> list[tuple[str, list[str]]]:
+    lines = _seed("004")
+    return [
+        (
+            "江西：在全省部署实施“五社联动 暖心关爱工程”",
+            _paragraphs(_slice(lines, "为深入学习", "心关爱工程”。") + [""]
+                        + _slice(lines, "《通知》提出", "（据江西省民政厅）")),
+        ),
+        (
+            "甘肃天水：引导社会组织与乡镇街道社工站结对帮扶",
+            _paragraphs(_slice(lines, "今年来", "（据《天水日报》）")),
+        ),
+        (
+            "新疆：乡镇（街道）社工站建设取得积极进展",
+            _paragraphs(_slice(lines, "记者从新疆", "（据天山网）")),
+        ),
+    ]
+
+
+# seed, its articles, and the page layout: (columns, characters per line)
+PAGES = {
+    "000": (_seed_000(), dict(columns=4, chars_per_line=13)),
+    "002": (_seed_002(), dict(columns=3, chars_per_line=18)),
+    "004": (_seed_004(), dict(columns=5, chars_per_line=13)),
+}
+
+
+def _expected(articles: list[tuple[str, list[str]]]) -> list[str]:
+    return [normalize_text(text) for title, paragraphs in articles for text in [title, *paragraphs]]
+
+
+@pytest.fixture(scope="module")
+def pdfs() -> dict[str, bytes]:
+    return {seed: newspaper_pdf(articles, **layout) for seed, (articles, layout) in PAGES.items()}
+
+
+# --- the ground truth itself -------------------------------------------------------------
+
+def test_ground_truth_matches_the_web_edition():
+    """Seed 000's paragraphs as cut here are those of the web edition (seed 001) in Simplified."""
+    web = _seed("001")
+    start = next(i for i, line in enumerate(web) if line.startswith("日前"))
+    end = next(i for i, line in enumerate(web) if line.endswith("(據民政部官網)"))
+    t2s = opencc.OpenCC("t2s")
+
+    def canonical(text: str) -> str:  # the web edition sets half-width punctuation
+        text = text.translate(str.maketrans("，（）：；", ",():;")).replace("著力", "着力")
+        return re.sub(r"\s", "", text)
+
+    web_paragraphs = [canonical(t2s.convert(line)) for line in web[start : end + 1] if line]
+    (_, paragraphs), = _seed_000()
+    assert [canonical(p) for p in paragraphs] == web_paragraphs
+
+
+# --- reflow ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", PAGES)
+def test_every_paragraph_comes_out_whole_and_in_order(pdfs, seed):
+    articles, _ = PAGES[seed]
+    assert extract_paragraphs(pdfs[seed]) == _expected(articles)
+
+
+def test_paragraphs_that_end_flush_with_the_column():
+    """Only the next line's indent shows where these end: no short line, often no full stop."""
+    text = normalize_text(_seed_000()[0][1][2])  # 一是政策法规不断完善。如，推动出台国家标准《志愿…
+    # With the two-character indent, 24 characters fill two 13-character lines, 11 one, 37 three.
+    paragraphs = [text[:24], text[:11], text[:37], "（据民政部官网）"]
+    article = [("民政部召开全国志愿服务和社会工作电视电话会议", paragraphs)]
+    # Four lines a column: the third paragraph runs from column one into column two.
+    assert extract_paragraphs(newspaper_pdf(article, columns=2)) == _expected(article)
+
+
+def test_headlines_are_paragraphs_of_their_own(pdfs):
+    paragraphs = extract_paragraphs(pdfs["002"])
+    for title, _ in PAGES["002"][0]:
+        assert normalize_text(title) in paragraphs
+    # a space the paper sets between Chinese words stays; the one before a quote mark goes
+    assert "广东发布城乡社区服务体系建设“十四五”规划 年内实现社会工作服务站(点)全覆盖" in paragraphs
+    assert "江西开展“蓝马甲行动”乡镇(街道)社工站老年人专项服务" in paragraphs
+
+
+def test_a_headline_drawn_twice_for_bold_reads_once():
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.setFont(FONT, 18)
+    for offset in (0, 0.3):  # fake bold: the same glyphs again, a hair to the right
+        page.drawString(72 + offset, 700, "民政部召开电视电话会议")
+    page.setFont(FONT, 10)
+    page.drawString(92, 660, "会议指出，2022 年我国志愿服务工作取得一系列新进展。")
+    page.save()
+    assert extract_paragraphs(buffer.getvalue()) == [
+        "民政部召开电视电话会议", "会议指出，2022年我国志愿服务工作取得一系列新进展。"
+    ]
+
+
+def test_spaces_around_digits_are_removed(pdfs):
+    text = "\n".join(extract_paragraphs(pdfs["000"]))
+    assert "总结2022年工作进展" in text and "达到78%" in text
+    assert not re.search(r"\d [\u4e00-\u9fff]|[\u4e00-\u9fff] \d", text)
+
+
+def test_latin_words_keep_their_space_across_a_line_break():
+    words = "本届主题为 Social Work Builds Community Resilience Together Forever，由 UNICEF China 支持。"
+    paragraphs = extract_paragraphs(newspaper_pdf([("测试", [words])], columns=2, chars_per_line=8))
+    assert paragraphs == ["测试", normalize_text(words)]
+
+
+def test_naive_text_rule_vs_positions(pdfs, capsys):
+    """Not an assertion on the naive rule: a printed comparison of how many paragraphs it gets."""
+
+    def naive(pdf: bytes) -> list[str]:
+        # pdfminer's plain text, its line margin loosened to our leading so that it keeps each
+        # column together, as in the seeds; a line that ends a sentence ends a paragraph.
+        text = extract_text(io.BytesIO(pdf), laparams=LAParams(line_margin=0.8))
+        paragraphs, current = [], ""
+        for line in text.splitlines():
+            current += line.strip()
+            if current.endswith(("。", "！", "？", "”")):
+                paragraphs.append(normalize_text(current))
+                current = ""
+        return paragraphs + [normalize_text(current)]
+
+    total = found_naive = found_positions = 0
+    for seed, (articles, _) in PAGES.items():
+        expected = [normalize_text(p) for _, paragraphs in articles for p in paragraphs]
+        total += len(expected)
+        found_naive += len(set(expected) & set(naive(pdfs[seed])))
+        found_positions += len(set(expected) & set(extract_paragraphs(pdfs[seed])))
+    with capsys.disabled():
+        print(f"\nparagraphs recovered exactly: text-only rule {found_naive}/{total}, "
+              f"positions {found_positions}/{total}")
+    assert found_positions == total
+
+
+# --- robustness --------------------------------------------------------------------------
+
+def _empty_pdf() -> bytes:
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.rect(100, 100, 200, 200)  # a drawing, but no text
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def test_a_pdf_without_text_has_no_paragraphs():
+    assert extract_paragraphs(_empty_pdf()) == []
+
+
+def test_work_is_capped(pdfs, monkeypatch, caplog):
+    whole = extract_paragraphs(pdfs["004"])
+    monkeypatch.setattr(pdf_module, "MAX_PAGES", 1)
+    first_page = extract_paragraphs(pdfs["004"])
+    assert 0 < len(first_page) < len(whole) and whole[: len(first_page) - 1] == first_page[:-1]
+    monkeypatch.setattr(pdf_module, "MAX_CHARS", 100)
+    with caplog.at_level(logging.WARNING):
+        assert extract_paragraphs(pdfs["004"]) == []
+    assert "more than 100 characters" in caplog.text
+
+
+# --- pipeline ----------------------------------------------------------------------------
+
+def _item(body: bytes | None) -> PagePdfItem:
+    url = "https://epaper.example.cn/gysb/20230131/7.pdf"
+    return PagePdfItem(
+        paper_code="gysb", paper_name="公益时报", issue_date="2023-01-31",
+        issue_url="https://epaper.example.cn/gysb/20230131/", page_number=7,
+        page_url="https://epaper.example.cn/gysb/20230131/node_7.htm", url=url,
+        raw=None if body is None else RawDocument(url=url, status=200, body=body),
+    )
+
+
+def test_pipeline_fills_the_text_of_a_page_pdf(pdfs):
+    started = time.perf_counter()
+    item = PdfTextPipeline().process_item(_item(pdfs["000"]))
+    print(f"\npipeline on seed 000's page: {1000 * (time.perf_counter() - started):.0f} ms")
+    assert item.text == "\n".join(_expected(PAGES["000"][0]))
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"<html><body>404 Not Found</body></html>", "Not a PDF"),
+        (b"", "Not a PDF"),
+        (None, "Not a PDF"),
+        (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage", "Unreadable PDF"),
+    ],
+)
+def test_pipeline_warns_and_leaves_no_text_for_what_it_cannot_read(body, message, caplog):
+    with caplog.at_level(logging.WARNING, logger="pipelines.pdf"):
+        item = PdfTextPipeline().process_item(_item(body))
+    assert item.text == ""
+    assert message in caplog.text
+
+
+def test_pipeline_survives_a_truncated_pdf(pdfs, caplog):
+    """A download cut short: whatever pdfminer makes of it, the crawl goes on."""
+    body = pdfs["004"]
+    for size in (20, len(body) // 3, len(body) - 200):
+        item = PdfTextPipeline().process_item(_item(body[:size]))
+        assert isinstance(item.text, str)
+
+
+def test_pipeline_on_a_pdf_without_text():
+    assert PdfTextPipeline().process_item(_item(_empty_pdf())).text == ""
+
+
+def test_pipeline_passes_other_items_through():
+    article = ArticleItem(
+        paper_code="gysb", paper_name="公益时报", issue_date="2023-01-31", issue_url="u",
+        page_number=7, page_url="p", url="a", body="正文",
+    )
+    assert PdfTextPipeline().process_item(article) is article
+    assert article.body == "正文"

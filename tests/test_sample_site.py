@@ -1,0 +1,310 @@
+"""The bundled sample e-paper (crawler/sample/site) and the local server that serves it."""
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import opencc
+import pytest
+
+from crawler.sample import build
+from crawler.sample.server import SiteServer
+
+SITE = Path(build.__file__).parent / "site"
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+ENTRY = "html/2023-01/31/node_1.htm"
+SPAM_MARK = "主站蜘蛛池模板:"
+INDENT = "\u3000\u3000"
+# Never through a proxy: everything here is on 127.0.0.1.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _seed(number: str) -> str:
+    (path,) = SEEDS.glob(f"{number}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _doc(path: str) -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring((SITE / path).read_text(encoding="utf-8"))
+
+
+def _content(doc: lxml.html.HtmlElement) -> list[str]:
+    """Text of each <P> of the article content."""
+    return [p.text_content() for p in doc.xpath('//div[@id="ozoom"]/founder-content//p')]
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def articles(manifest) -> dict[str, dict]:
+    return {a["title"]: a for a in manifest["articles"]}
+
+
+# --- the generator -----------------------------------------------------------------------
+
+
+def test_committed_site_is_the_generator_output(tmp_path):
+    built = tmp_path / "site"
+    build.build(built)
+    fresh, committed = _tree(built), _tree(SITE)
+    stale = sorted(name for name in fresh.keys() | committed.keys() if fresh.get(name) != committed.get(name))
+    assert not stale, f"crawler/sample/site is out of date, run `python -m crawler.sample.build`: {stale[:10]}"
+
+
+def test_generator_is_deterministic():
+    assert build.files() == build.files()
+
+
+def test_site_is_small():
+    assert sum(len(content) for content in _tree(SITE).values()) < 2 * 1024 * 1024
+
+
+def test_build_refuses_to_replace_a_foreign_directory(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError):
+        build.build(tmp_path)
+    assert (tmp_path / "notes.txt").exists()
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def test_sixteen_pages_labelled_as_in_the_web_edition(manifest):
+    published = re.findall(r"^\s*(第\d\d版):(.+)$", _seed("001"), re.M)[:16]
+    assert [(p["number"], p["label"], p["section"]) for p in manifest["pages"]] == [
+        (n, f"{head}：{section}", section) for n, (head, section) in enumerate(published, 1)
+    ]
+    for page in manifest["pages"]:
+        label = _doc(page["path"]).xpath('//td[@class="px12"][strong]')[0].text_content()
+        assert label == page["label"]
+
+
+def test_node_ids_are_not_page_numbers(manifest):
+    pages = manifest["pages"]
+    assert manifest["entry"] == ENTRY == pages[0]["path"]
+    assert {p["path"] for p in pages} == {f"html/2023-01/31/node_{n}.htm" for n in range(1, 17)}
+    assert any(p["path"] != f"html/2023-01/31/node_{p['number']}.htm" for p in pages)
+    assert pages[6]["path"] == "html/2023-01/31/node_9.htm"  # 第07版
+
+
+def test_every_page_lists_every_page_with_its_pdf(manifest):
+    expected = [(p["path"], p["pdf"]) for p in manifest["pages"]]
+    for page in manifest["pages"]:
+        doc = _doc(page["path"])
+        base = "http://x/" + page["path"]
+
+        def site_path(href: str) -> str:
+            return urljoin(base, href).removeprefix("http://x/")
+
+        rows = [
+            (site_path(a.get("href")), site_path(a.xpath("ancestor::tr[1]//a[contains(@href, '.pdf')]/@href")[0]))
+            for a in doc.xpath('//a[@id="pageLink"]')
+        ]
+        assert rows == expected
+        assert doc.xpath('//span[@class="paperdate"]')[0].text_content() == "2023年01月31日 星期二"
+        assert doc.xpath('//span[@id="upqi"]/@style') == ["display:none"]
+
+
+def test_pages_link_their_articles(manifest, articles):
+    listed_in_title_list = {a["path"] for a in manifest["articles"] if a["in_title_list"]}
+    for page in manifest["pages"]:
+        doc = _doc(page["path"])
+        listed = [a.get("href") for a in doc.xpath('//ul[@class="ul02_l"]//a')]
+        zones = [a.get("href") for a in doc.xpath('//map[@name="PagePicMap"]/area')]
+        assert all(re.fullmatch(r"content_\d+\.htm\?div=(-1|0)", href) for href in listed + zones)
+        folder = page["path"].rsplit("/", 1)[0] + "/"
+        assert sorted({folder + href.split("?")[0] for href in zones}) == sorted(page["articles"])
+        in_list = [folder + href.split("?")[0] for href in listed]
+        assert in_list == [path for path in page["articles"] if path in listed_in_title_list]
+        scripts = doc.xpath('//ul[@class="ul02_l"]//script/text()')
+        assert bool(scripts) == page["titles_written_by_script"]
+    assert [a["title"] for a in manifest["articles"] if not a["in_title_list"]] == ["本期導讀"]
+    assert sum(p["titles_written_by_script"] for p in manifest["pages"]) == 1
+    page_07 = _doc(manifest["pages"][6]["path"])
+    mca = articles["民政部召開全國志愿服務和社會工作電視電話會議"]
+    assert page_07.xpath("//area/@href")[0] == mca["path"].rsplit("/", 1)[1] + "?div=0"
+
+
+def test_every_local_link_resolves():
+    for name in _tree(SITE):
+        if not name.endswith(".htm"):
+            continue
+        doc = _doc(name)
+        base = "http://x/" + name
+        for link in doc.xpath("//a/@href | //area/@href | //img/@src | //link/@href"):
+            url = urljoin(base, link)
+            if url.startswith("http://x/"):
+                assert (SITE / urlsplit(url).path.lstrip("/")).is_file(), f"{name}: broken link {link}"
+
+
+def test_paperindex_refreshes_to_the_entry_page():
+    refresh = _doc("paperindex.htm").xpath('//meta[@http-equiv="REFRESH"]/@content')
+    assert refresh == [f"0; URL={ENTRY}"]
+
+
+# --- articles ----------------------------------------------------------------------------
+
+
+def test_articles_match_the_manifest(manifest):
+    assert len({a["id"] for a in manifest["articles"]}) == len(manifest["articles"]) == 20
+    ids = [int(a["id"]) for a in manifest["articles"]]
+    assert ids == sorted(ids) and ids[0] > 300000
+    for article in manifest["articles"]:
+        doc = _doc(article["path"])
+        pretitle, title, subtitle, author = (row.text_content() for row in doc.xpath('//table[@class="wz"]/tr[@valign="top"]'))
+        assert (pretitle, title, subtitle) == (article["pretitle"], article["title"], article["subtitle"])
+        assert author in ("", article["byline"])
+        paragraphs = [p for p in _content(doc) if not p.startswith(SPAM_MARK)]
+        assert len(paragraphs) == article["paragraphs"]
+        assert all(p.startswith(INDENT) and p[2] != "\u3000" for p in paragraphs)
+        if article["source"]:
+            assert paragraphs[-1].endswith(f"({article['source']})")
+        captions = [td.text_content() for td in doc.xpath('//table[@id="newspic"]//td[@class="font6"]')]
+        assert captions == article["captions"]
+        comment = re.search(r"<!--enpproperty(.*?)/enpproperty-->", (SITE / article["path"]).read_text(encoding="utf-8"))
+        metadata = dict(re.findall(r"<(\w+)>(.*?)</\1>", comment[1]))
+        assert (metadata["articleid"], metadata["title"], metadata["introtitle"]) == (article["id"], article["title"], article["pretitle"])
+
+
+def test_mca_article_is_the_web_edition_text(articles):
+    web = _seed("001")
+    lines = [line.strip() for line in web.split(SPAM_MARK)[0].splitlines()]
+    start = lines.index("全國鄉鎮(街道)社工站覆蓋率達78%") + 1
+    expected = [line for line in lines[start:] if line]
+    assert expected[-1].endswith(",實現社會工作高質量發展。(據民政部官網)")
+
+    article = articles["民政部召開全國志愿服務和社會工作電視電話會議"]
+    assert (article["page"], article["subtitle"], article["source"]) == (7, "全國鄉鎮(街道)社工站覆蓋率達78%", "據民政部官網")
+    paragraphs = _content(_doc(article["path"]))
+    assert paragraphs[:-1] == [INDENT + line for line in expected]
+    assert paragraphs[-1] == SPAM_MARK + web.split(SPAM_MARK)[1].rstrip("\n")
+
+
+def test_guangxi_article_is_the_pdf_text_reflowed_in_traditional(articles):
+    article = articles["廣西開展“情暖新春 共護未來”困境兒童關愛服務活動"]
+    assert (article["page"], article["subtitle"], article["source"]) == (7, "廣西各地民政部門開展關愛、慰問活動", "據廣西壯族自治區民政廳")
+    paragraphs = [p.removeprefix(INDENT) for p in _content(_doc(article["path"]))]
+    assert len(paragraphs) == article["paragraphs"] == 7
+    assert paragraphs[0].startswith("爲做好寒假春節期間孤兒") and paragraphs[0].endswith("健康平安。")
+    assert paragraphs[-1] == "(據廣西壯族自治區民政廳)"
+    s2t, t2s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
+    assert all(s2t.convert(p) == p for p in paragraphs)
+    # Back in Simplified, the text is the PDF's, less its line breaks and extraction spaces.
+    pdf = _seed("000")
+    start, end = pdf.index("自治区民政厅负责同志带"), pdf.index("（据广西壮族自治区民政厅）")
+
+    def canonical(text: str) -> str:
+        return re.sub(r"\s", "", text.translate(str.maketrans("，（）：；", ",():;")))
+
+    assert canonical(t2s.convert("".join(paragraphs[1:-1]))) == canonical(pdf[start:end])
+
+
+def test_spam_is_where_the_manifest_says(manifest):
+    spam = SPAM_MARK + _seed("001").split(SPAM_MARK)[1].rstrip("\n")
+    positions = {}
+    for article in manifest["articles"]:
+        doc = _doc(article["path"])
+        inside = [p for p in _content(doc) if p.startswith(SPAM_MARK)]
+        after = [p.text_content() for p in doc.xpath('//div[@id="ozoom"]/following-sibling::p')]
+        position = "inside" if inside else "after" if after else None
+        assert inside + after in ([], [spam])
+        assert position == article["spam_position"] and bool(position) == article["spam_injected"]
+        positions[article["title"]] = position
+    assert positions["民政部召開全國志愿服務和社會工作電視電話會議"] == "inside"
+    assert sorted(filter(None, positions.values())) == ["after", "inside"]
+
+
+def test_bylines_and_pictures(articles):
+    lanmajia = articles["江西開展“藍馬甲行動”鄉鎮(街道)社工站老年人專項服務"]
+    assert lanmajia["byline"] == "本報記者 皮磊"
+    assert _content(_doc(lanmajia["path"]))[0] == INDENT + "■ 本報記者 皮磊"
+    assert lanmajia["captions"] == ["藍馬甲助老防騙公益大篷車來到江西省德安縣豐林鎮開展服務(圖片來源:界面新聞)"]
+    assert sum(bool(a["captions"]) for a in articles.values()) == 2
+
+
+# --- the server --------------------------------------------------------------------------
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with OPENER.open(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture
+def server():
+    with SiteServer(SITE, prefix="/newdzb/") as running:
+        yield running
+
+
+def test_serves_pages_as_text_html_without_charset(server):
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", server.url)
+    status, headers, body = _get(server.url + "newdzb/" + ENTRY)
+    assert status == 200
+    assert headers["Content-Type"] == "text/html"
+    assert body == (SITE / ENTRY).read_bytes()
+    status, headers, _ = _get(server.url + "newdzb/images/2023-01/31/07/GYSB2023013107.pdf")
+    assert (status, headers["Content-Type"]) == (200, "application/pdf")
+
+
+def test_query_strings_are_ignored_and_not_recorded(server, manifest):
+    path = manifest["articles"][0]["path"]
+    assert _get(server.url + "newdzb/" + path + "?div=-1")[0] == 200
+    assert server.requests == [("/newdzb/" + path, 200)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["newdzb/html/2023-01/31/node_99.htm", "newdzb/html/2023-01/31/", "newdzb/", ENTRY, "newdzbx/" + ENTRY],
+)
+def test_unknown_paths_directories_and_paths_outside_the_prefix_are_404(server, path):
+    assert _get(server.url + path)[0] == 404
+
+
+def test_no_escape_from_the_directory(server):
+    host, port = urlsplit(server.url).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/newdzb/../build.py")  # sent as is, not normalised
+    assert connection.getresponse().status == 404
+    connection.close()
+
+
+def test_faults_come_first_then_the_file():
+    path = "/newdzb/" + ENTRY
+    with SiteServer(SITE, prefix="newdzb", faults={path: [500, 503]}) as server:
+        statuses = [_get(server.url + path.lstrip("/"))[0] for _ in range(3)]
+        assert statuses == [500, 503, 200]
+        assert server.requests == [(path, 500), (path, 503), (path, 200)]
+
+
+def test_requests_are_recorded_from_concurrent_clients(server, manifest):
+    urls = [server.url + "newdzb/" + a["path"] for a in manifest["articles"]] * 3
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(lambda url: _get(url)[0], urls)) == {200}
+    assert sorted(server.requests) == sorted(("/newdzb/" + a["path"], 200) for a in manifest["articles"] * 3)
+
+
+def test_stop_closes_the_port():
+    server = SiteServer(SITE, prefix="/newdzb/")
+    url = server.url + "newdzb/" + ENTRY
+    assert _get(url)[0] == 200
+    server.stop()
+    server.stop()  # idempotent
+    with pytest.raises(urllib.error.URLError):
+        OPENER.open(url, timeout=5)

@@ -1,0 +1,241 @@
+"""Script detection and Traditional → Simplified conversion (pipelines/script.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.items import ArticleItem, ImageItem, PageItem, RawDocument
+from pipelines import script
+from pipelines.script import Corrections, ScriptPipeline, converter, detect_script, read_corrections, to_simplified
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+WEB = (SEEDS / "001_a49345ccf857f3cd.txt").read_text(encoding="utf-8")
+PRINT = (SEEDS / "000_58fe938c75d5c981.txt").read_text(encoding="utf-8")
+
+
+def _available(backend: str) -> bool:
+    try:
+        converter("t2s", backend)
+    except ImportError:
+        return False
+    return True
+
+
+# "pure": opencc-python-reimplemented (a dependency); "native": the C++ opencc package, optional.
+AVAILABLE = {backend: _available(backend) for backend in ("pure", "native")}
+BACKENDS = [
+    pytest.param(backend, marks=pytest.mark.skipif(not ok, reason=f"OpenCC backend {backend!r} not installed"))
+    for backend, ok in AVAILABLE.items()
+]
+
+
+def web_article() -> tuple[str, str, list[str]]:
+    """Title, subtitle and paragraphs of the 民政部 article of seed 001, as served."""
+    lines = WEB.splitlines()
+    dateline = next(i for i, line in enumerate(lines) if "上一期下一期" in line)
+    title, subtitle = lines[dateline + 1], lines[dateline + 2]
+    body = [line for line in lines[dateline + 3 :] if line.strip()]
+    end = next(i for i, line in enumerate(body) if line.startswith("主站蜘蛛池模板"))
+    return title, subtitle, body[:end]
+
+
+def article(**fields) -> ArticleItem:
+    base = dict(
+        paper_code="gysb", paper_name="公益时报", issue_date="2023-01-31", issue_url="http://x/node_1.htm",
+        page_number=7, page_url="http://x/node_7.htm", url="http://x/content_1.htm",
+    )
+    return ArticleItem(**(base | fields))
+
+
+# --- detection ---------------------------------------------------------------------------
+
+def test_seed_001_is_traditional():
+    title, _, paragraphs = web_article()
+    assert detect_script(f"{title}\n{paragraphs[0]}") == "traditional"
+    assert detect_script(WEB) == "traditional"
+
+
+def test_seed_000_is_simplified():
+    assert detect_script(PRINT) == "simplified"
+    for name in ("002_846befebbe7c2972.txt", "003_1f8032e5da9fce90.txt", "004_85a1040b9894809d.txt"):
+        assert detect_script((SEEDS / name).read_text(encoding="utf-8")) == "simplified", name
+
+
+def test_machine_converted_traditional_with_shared_characters_stays_traditional():
+    # 志愿 / 規范 / 事后 keep characters s2t would change; they must not make the text mixed.
+    assert detect_script("志愿服務事中事后監管機制規范志愿服務項目，一萬余個志愿者參與志愿服務") == "traditional"
+
+
+def test_mixed_sample():
+    title, _, paragraphs = web_article()
+    print_body = "".join(PRINT.splitlines()[12:60])  # Simplified, well over the 300-Han sample
+    assert detect_script(f"{title}\n{print_body[:60]}") == "mixed"  # Traditional headline
+    assert detect_script(f"{title}\n{print_body}") == "mixed"
+    assert detect_script(f"民政部召开全国志愿服务和社会工作电视电话会议\n{paragraphs[0]}") == "mixed"
+
+
+@pytest.mark.parametrize("text", ["", "民政部召開會議", "Charity Times 2023-01-31", "第07版:社會工作"])
+def test_too_little_han_is_unknown(text):
+    assert detect_script(text) == ""
+
+
+def test_detection_only_reads_a_sample():
+    _, _, paragraphs = web_article()
+    huge = "".join(paragraphs) + PRINT * 2000  # Simplified only beyond the first 300 Han
+    assert detect_script(huge) == "traditional"
+
+
+# --- conversion --------------------------------------------------------------------------
+
+WORDS = {
+    # one-to-many characters t2s already gets right in context
+    "皇后": "皇后", "皇後": "皇后", "後來": "后来", "於是": "于是", "于是": "于是", "幹部": "干部",
+    "干部": "干部", "乾淨": "干净", "乾隆": "乾隆", "頭髮": "头发", "發展": "发展", "臺灣": "台湾",
+    "颱風": "台风", "檯燈": "台灯", "麵條": "面条", "方面": "方面", "並且": "并且", "合併": "合并",
+    "多措并舉": "多措并举", "裡面": "里面", "公里": "公里", "一萬余個": "一万余个", "事中事后": "事中事后",
+    "規范": "规范", "瞭解": "了解", "瞭望": "瞭望", "藉口": "借口", "慰藉": "慰藉", "答覆": "答复",
+    # mainland vocabulary is kept (tw2sp would rewrite these)
+    "建立": "建立", "效能": "效能", "互動": "互动",
+    # corrections file: 著 in the sense of 着
+    "著力提升": "着力提升", "隨著": "随着", "意味著": "意味着", "看著": "看着", "穿著": "穿着",
+    "發揮著重要作用": "发挥着重要作用", "起著作用": "起着作用",
+    # corrections file: guards for 著 (zhù)
+    "顯著": "显著", "著名": "著名", "著作權": "著作权", "卓著": "卓著", "名著": "名著", "土著": "土著",
+    "編著": "编著", "臭名昭著": "臭名昭著",
+    # corrections file: gaps of the pure-Python dictionaries
+    "擡頭": "抬头", "店舖": "店铺", "拚搏": "拼搏", "批覆": "批复",
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_words(backend):
+    got = {word: to_simplified(word, backend=backend) for word in WORDS}
+    assert got == WORDS
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_seed_001_converts_to_the_print_wording(backend):
+    # Whole page, both backends: the only character t2s alone gets wrong is 著 (着力).
+    _, _, paragraphs = web_article()
+    plain = to_simplified("".join(paragraphs), backend=backend)
+    assert "着力提升" in plain and "著" not in plain
+    assert "建立健全" in plain and "创建" not in plain
+
+
+@pytest.mark.skipif(not all(AVAILABLE.values()), reason="needs both OpenCC backends")
+def test_backends_agree_on_seed_001():
+    assert to_simplified(WEB, backend="native") == to_simplified(WEB, backend="pure")
+
+
+def test_one_converter_per_process():
+    assert converter("t2s") is converter("t2s", None) is converter(config="t2s")
+
+
+def test_corrections_are_leftmost_longest():
+    rules = Corrections({"b": "1", "bc": "2", "abc": "3", "cd": "4"})
+    assert rules.apply("abcd") == "3d"  # abc starts first and wins over bc and cd
+    assert rules.apply("bcd") == "2d"
+    assert rules.apply("xbx") == "x1x"
+
+
+def test_builtin_file_is_well_formed():
+    rules = read_corrections(script.BUILTIN_CORRECTIONS)
+    assert rules["著"] == "着" and rules["显著"] == "显著"
+    assert all(wrong and right for wrong, right in rules.items())
+
+
+def test_malformed_corrections_file(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("# comment\n著力 着力\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.tsv:2"):
+        read_corrections(bad)
+
+
+@pytest.fixture
+def user_rules(tmp_path):
+    path = tmp_path / "mine.tsv"
+    # 沈重: an addition; 名著: a built-in guard the user overrides (merged after, so it wins).
+    path.write_text("# my rules\n沈重\t沉重\n名著\t名着  # trailing comment\n", encoding="utf-8")
+    return str(path)
+
+
+def test_user_corrections_from_environment(monkeypatch, user_rules):
+    monkeypatch.setenv("T2S_CORRECTIONS", user_rules)
+    assert to_simplified("沈重的名著") == "沉重的名着"
+    assert to_simplified("著力") == "着力"  # built-in rules still apply
+    monkeypatch.delenv("T2S_CORRECTIONS")
+    assert to_simplified("名著") == "名著"
+
+
+def test_user_corrections_from_setting(user_rules):
+    class Crawler:
+        settings = {"T2S_CORRECTIONS": user_rules}
+
+    pipeline = ScriptPipeline.from_crawler(Crawler())
+    item = pipeline.process_item(article(title="書評", paragraphs=["這是一本沈重的名著，講述了關於志願服務的故事。"]))
+    assert item.original_script == "traditional"
+    assert item.paragraphs[0] == "这是一本沉重的名着，讲述了关于志愿服务的故事。"
+
+
+# --- pipeline ----------------------------------------------------------------------------
+
+def test_traditional_article_is_converted_and_originals_kept():
+    title, subtitle, paragraphs = web_article()
+    caption = "廣西各地民政部門開展關愛、慰問活動"
+    item = article(
+        pretitle="民政動態", title=title, subtitle=subtitle, byline="■ 本報記者 皮磊", source="據民政部官網",
+        paragraphs=list(paragraphs), images=[ImageItem(url="http://x/1.jpg", caption=caption)],
+    )
+    out = ScriptPipeline().process_item(item)
+    assert out is item
+    assert item.original_script == "traditional"
+    assert item.title_original == title
+    assert item.body_original == "\n".join(paragraphs)
+    assert item.title == "民政部召开全国志愿服务和社会工作电视电话会议"
+    assert item.subtitle == "全国乡镇(街道)社工站覆盖率达78%"
+    assert (item.pretitle, item.byline, item.source) == ("民政动态", "■ 本报记者 皮磊", "据民政部官网")
+    assert item.paragraphs == [to_simplified(p) for p in paragraphs]
+    assert item.body == "\n".join(item.paragraphs)
+    assert item.images[0].caption == "广西各地民政部门开展关爱、慰问活动"
+    assert item.images[0].caption_original == caption
+
+
+def test_simplified_article_is_not_converted(monkeypatch):
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("a Simplified article must not be converted")
+
+    monkeypatch.setattr(script, "to_simplified", no_conversion)
+    paragraphs = [line for line in PRINT.splitlines()[12:24] if line]
+    item = article(title="民政部召开全国志愿服务和社会工作电视电话会议", paragraphs=list(paragraphs))
+    ScriptPipeline().process_item(item)
+    assert item.original_script == "simplified"
+    assert item.paragraphs == paragraphs
+    assert item.body == item.body_original == "\n".join(paragraphs)
+    assert item.title_original == item.title
+
+
+def test_short_article_is_converted_when_it_leans_traditional():
+    item = article(title="圖片新聞", images=[ImageItem(url="http://x/1.jpg", caption="志願者走訪慰問")])
+    ScriptPipeline().process_item(item)
+    assert item.original_script == ""  # too short to name
+    assert (item.title, item.title_original) == ("图片新闻", "圖片新聞")
+    assert (item.images[0].caption, item.images[0].caption_original) == ("志愿者走访慰问", "志願者走訪慰問")
+
+    item = article(title="图片新闻", paragraphs=["著名"])
+    ScriptPipeline().process_item(item)
+    assert (item.original_script, item.title, item.paragraphs) == ("", "图片新闻", ["著名"])
+
+
+def test_page_item():
+    page = PageItem(
+        paper_code="gysb", paper_name="公益时报", issue_date="2023-01-31", issue_url="http://x/node_1.htm",
+        page_number=7, url="http://x/node_7.htm", page_label="第07版:社會工作", section="社會工作",
+    )
+    ScriptPipeline().process_item(page)
+    assert (page.section, page.section_original, page.page_label) == ("社会工作", "社會工作", "第07版:社会工作")
+
+
+def test_other_items_pass_through():
+    raw = RawDocument(url="http://x/", status=200, body=b"")
+    assert ScriptPipeline().process_item(raw) is raw

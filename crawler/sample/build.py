@@ -1,6 +1,7 @@
 """Generate the sample e-paper: the 2023-01-31 issue of 公益时报, as its Founder (方正) web edition.
 
     python -m crawler.sample.build [--out DIR]
+    python -m crawler.sample.build --issues 50 --out DIR   # an archive of 50 issues, for benchmarks
 
 The text is real: it comes from the seed documents in tests/fixtures/seeds. Page 07 (社會工作)
 carries the two articles of that page: the 民政部 one exactly as the web edition shows it
@@ -28,21 +29,30 @@ import argparse
 import json
 import re
 import shutil
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 
-import opencc
-
 from crawler.sample import ISSUE_DATE, SITE
+from pipelines.script import converter
 
 SEEDS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "seeds"
 ISSUE = date.fromisoformat(ISSUE_DATE)
 PAPER = "公益時報"
 ROOT_URL = "http://www.gongyishibao.com/newdzb/"
-ISSUE_DIR = f"html/{ISSUE:%Y-%m}/{ISSUE:%d}"
-IMAGE_DIR = f"images/{ISSUE:%Y-%m}/{ISSUE:%d}"
+
+
+def issue_dir(day: date) -> str:
+    return f"html/{day:%Y-%m}/{day:%d}"
+
+
+def image_dir(day: date) -> str:
+    return f"images/{day:%Y-%m}/{day:%d}"
+
+
+ISSUE_DIR = issue_dir(ISSUE)
 UP = "../../../"  # from an issue folder back to the site root
 # Page number -> node id. Real node ids follow the order pages were made, not their numbers:
 # a crawler that computes node_N.htm from N fetches the wrong pages here.
@@ -63,7 +73,8 @@ ul.ul01_l, ul.ul02_l { list-style: none; margin: 0; padding: 4px; background: #f
 
 # --- text from the seeds -----------------------------------------------------------------
 
-_S2T = opencc.OpenCC("s2t")
+# Always the pure-Python converter: the sample must not change with the OpenCC package installed.
+_S2T = converter("s2t", "pure")
 # The web edition sets these half-width: 日前,民政部… (據民政部官網).
 _HALF_WIDTH = str.maketrans("，（）：；", ",():;")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -160,6 +171,7 @@ class Page:
     section: str
     articles: list[Article]
     written_titles: bool = False  # the title list is document.write(view("…")), no text
+    day: date = ISSUE
 
     @property
     def node(self) -> int:
@@ -175,15 +187,15 @@ class Page:
 
     @property
     def code(self) -> str:
-        return f"GYSB{ISSUE:%Y%m%d}{self.number:02d}"
+        return f"GYSB{self.day:%Y%m%d}{self.number:02d}"
 
     @property
     def pdf(self) -> str:
-        return f"{IMAGE_DIR}/{self.number:02d}/{self.code}.pdf"
+        return f"{image_dir(self.day)}/{self.number:02d}/{self.code}.pdf"
 
     @property
     def picture(self) -> str:
-        return f"{IMAGE_DIR}/{self.number:02d}/{self.code}_b.jpg"
+        return f"{image_dir(self.day)}/{self.number:02d}/{self.code}_b.jpg"
 
 
 def _page_07() -> tuple[list[tuple[int, str]], list[Article], str]:
@@ -334,7 +346,11 @@ def issue() -> tuple[list[Page], str]:
 # --- HTML --------------------------------------------------------------------------------
 
 _WEEKDAYS = "一二三四五六日"
-_DATE_LINE = f"{ISSUE.year}年{ISSUE:%m}月{ISSUE:%d}日 星期{_WEEKDAYS[ISSUE.weekday()]}"
+
+
+def _date_line(day: date) -> str:
+    return f"{day.year}年{day:%m}月{day:%d}日 星期{_WEEKDAYS[day.weekday()]}"
+
 
 _HEAD = f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <HTML>
@@ -398,7 +414,7 @@ def _side(pages: list[Page]) -> str:
         f"<td align=middle width=30><a href={UP}{p.pdf} target=_blank><img src={UP}tplimg/pdf.gif border=0></a></td></tr>"
         for p in pages
     )
-    return f"""<span class="paperdate"><strong>{_DATE_LINE}</strong></span><span id=upqi style="display:none"><a href="javascript:goPrePeriod();">上一期</a> <a href="javascript:goNextPeriod();">下一期</a></span>
+    return f"""<span class="paperdate"><strong>{_date_line(pages[0].day)}</strong></span><span id=upqi style="display:none"><a href="javascript:goPrePeriod();">上一期</a> <a href="javascript:goNextPeriod();">下一期</a></span>
       <TABLE width="100%" border=0 cellPadding=0 cellSpacing=0 style="margin-top:10px">
         <TR><TD class=mulu02 height=26>版面目錄</TD></TR>
         <TR><TD valign=top><TABLE cellSpacing=0 cellPadding=2 width="100%" border=0><TBODY>
@@ -450,7 +466,7 @@ def page_html(pages: list[Page], page: Page) -> str:
 </TABLE>
 </BODY>
 </HTML>
-<!--enpproperty <founder-date>{ISSUE} 23:59:59</founder-date><founder-pagenum>{page.number}</founder-pagenum><founder-papername>{PAPER}</founder-papername><founder-type>2</founder-type><founder-content>{PAPER}</founder-content> /enpproperty-->
+<!--enpproperty <founder-date>{page.day} 23:59:59</founder-date><founder-pagenum>{page.number}</founder-pagenum><founder-papername>{PAPER}</founder-papername><founder-type>2</founder-type><founder-content>{PAPER}</founder-content> /enpproperty-->
 """
 
 
@@ -481,7 +497,7 @@ def _pictures(article: Article) -> str:
 
 
 def _article_picture(article: Article, k: int) -> str:
-    return f"{IMAGE_DIR}/{article.page.number:02d}/res{article.id}_{k + 1:02d}_attpic_brief.jpg"
+    return f"{image_dir(article.page.day)}/{article.page.number:02d}/res{article.id}_{k + 1:02d}_attpic_brief.jpg"
 
 
 def article_html(pages: list[Page], article: Article, spam: str) -> str:
@@ -492,7 +508,7 @@ def article_html(pages: list[Page], article: Article, spam: str) -> str:
     after = "\n" + _spam_html(spam) if article.spam == "after" else ""
     body = "\n".join(paragraphs)
     metadata = (
-        f"<articleid>{article.id}</articleid><date>{ISSUE}</date><author>{_x(article.author)}</author>"
+        f"<articleid>{article.id}</articleid><date>{page.day}</date><author>{_x(article.author)}</author>"
         f"<title>{_x(article.title)}</title><keyword></keyword><subtitle>{_x(article.subtitle)}</subtitle>"
         f"<introtitle>{_x(article.pretitle)}</introtitle><siteid>1</siteid><nodeid>{page.node}</nodeid>"
         f"<nodename>{_x(page.section)}</nodename><nodesearchname></nodesearchname>"
@@ -531,10 +547,11 @@ def article_html(pages: list[Page], article: Article, spam: str) -> str:
 """
 
 
-PAPERINDEX = f"""<HTML>
+def _paperindex(newest: date) -> str:
+    return f"""<HTML>
 <HEAD>
 <meta http-equiv=Content-Type content="text/html; charset=utf-8">
-<META HTTP-EQUIV="REFRESH" CONTENT="0; URL={ISSUE_DIR}/node_1.htm">
+<META HTTP-EQUIV="REFRESH" CONTENT="0; URL={issue_dir(newest)}/node_1.htm">
 <TITLE>{PAPER}</TITLE>
 </HEAD>
 <BODY></BODY>
@@ -606,52 +623,151 @@ def manifest(pages: list[Page]) -> dict:
     }
 
 
-def files() -> dict[str, bytes]:
-    """Every file of the site by its path under the site root."""
-    pages, spam = issue()
-    site: dict[str, bytes] = {
-        "paperindex.htm": PAPERINDEX.encode(),
+def _common_files(newest: date) -> dict[str, bytes]:
+    """The files every issue shares: the paper's index (pointing at the newest issue) and icons."""
+    return {
+        "paperindex.htm": _paperindex(newest).encode(),
         "tplimg/style.css": STYLE.encode(),
         "tplimg/pdf.gif": GIF,
         "tplimg/logo.gif": GIF,
     }
+
+
+def _issue_files(pages: list[Page], spam: str) -> Iterator[tuple[str, bytes]]:
+    """The files of one issue: page and article HTML, page PDFs and pictures."""
+    folder = issue_dir(pages[0].day)
     pdf = _blank_pdf()
     for page in pages:
-        site[f"{ISSUE_DIR}/{page.file}"] = page_html(pages, page).encode()
-        site[page.pdf] = pdf
-        site[page.picture] = JPEG
+        yield f"{folder}/{page.file}", page_html(pages, page).encode()
+        yield page.pdf, pdf
+        yield page.picture, JPEG
         for article in page.articles:
-            site[f"{ISSUE_DIR}/{article.file}"] = article_html(pages, article, spam).encode()
+            yield f"{folder}/{article.file}", article_html(pages, article, spam).encode()
             for k, _ in enumerate(article.captions):
-                site[_article_picture(article, k)] = JPEG
+                yield _article_picture(article, k), JPEG
+
+
+def files() -> dict[str, bytes]:
+    """Every file of the site by its path under the site root."""
+    pages, spam = issue()
+    site = _common_files(ISSUE) | dict(_issue_files(pages, spam))
     site["manifest.json"] = (json.dumps(manifest(pages), ensure_ascii=False, indent=2) + "\n").encode()
     return site
 
 
-def build(out: Path = SITE) -> dict[str, bytes]:
-    """Write the site into ``out``, replacing an earlier build there."""
+def _write(out: Path, site: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
+    """Write ``site`` into ``out``, replacing an earlier build there; (files, bytes) written."""
     if out.exists():
         if any(out.iterdir()) and not (out / "manifest.json").exists():
             raise FileExistsError(f"{out} is not empty and holds no sample site: not overwritten")
         shutil.rmtree(out)
-    site = files()
-    for path, content in site.items():
+    count = size = 0
+    for path, content in site:
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
+        count, size = count + 1, size + len(content)
+    return count, size
+
+
+def build(out: Path = SITE) -> dict[str, bytes]:
+    """Write the site into ``out``, replacing an earlier build there."""
+    site = files()
+    _write(out, site.items())
     return site
+
+
+# --- a whole archive, for benchmarks -----------------------------------------------------
+
+ARCHIVE_START = date(2022, 1, 4)  # a Tuesday: the paper comes out weekly on Tuesdays
+FIRST_ARCHIVE_ARTICLE_ID = 1_000_001
+
+
+def archive_issues(count: int, articles_per_page: int = 5, first: date = ARCHIVE_START) -> Iterator[tuple[list[Page], str]]:
+    """``count`` weekly issues from ``first``, 16 pages of ``articles_per_page`` articles each.
+
+    The articles take the sample issue's texts in turn, spam included. One in three is served
+    in Traditional script as the sample is; the others in Simplified (the sample's text through
+    OpenCC t2s), so that script detection sees both and only a share needs converting.
+    """
+    sample, spam = issue()
+    texts = [article for page in sample for article in page.articles]
+    t2s = converter("t2s", "pure")
+    simplified = [
+        replace(
+            a,
+            pretitle=t2s.convert(a.pretitle), title=t2s.convert(a.title), subtitle=t2s.convert(a.subtitle),
+            author=t2s.convert(a.author), paragraphs=[t2s.convert(p) for p in a.paragraphs],
+            captions=[t2s.convert(c) for c in a.captions],
+        )
+        for a in texts
+    ]
+    next_id = FIRST_ARCHIVE_ARTICLE_ID
+    for n in range(count):
+        day = first + timedelta(weeks=n)
+        pages = []
+        for old in sample:
+            page = Page(old.number, old.section, [], written_titles=old.written_titles, day=day)
+            for _ in range(articles_per_page):
+                k = next_id - FIRST_ARCHIVE_ARTICLE_ID
+                text = (texts if k % 3 == 0 else simplified)[k % len(texts)]
+                page.articles.append(replace(text, id=next_id, page=page))
+                next_id += 1
+            pages.append(page)
+        yield pages, spam
+
+
+def build_archive(out: Path, issues: int, articles_per_page: int = 5) -> dict:
+    """Write a site of ``issues`` weekly issues into ``out``; returns its manifest (what a crawl must find)."""
+    made = {"issues": 0, "pages": 0, "articles": 0, "traditional_articles": 0, "spam_articles": 0}
+
+    def site() -> Iterator[tuple[str, bytes]]:
+        for pages, spam in archive_issues(issues, articles_per_page):
+            made["issues"] += 1
+            made["pages"] += len(pages)
+            for article in (a for page in pages for a in page.articles):
+                made["articles"] += 1
+                made["traditional_articles"] += (article.id - FIRST_ARCHIVE_ARTICLE_ID) % 3 == 0
+                made["spam_articles"] += bool(article.spam)
+            yield from _issue_files(pages, spam)
+        yield from _common_files(last).items()
+
+    last = ARCHIVE_START + timedelta(weeks=issues - 1)
+    files_written, size = _write(out, site())
+    archive = {
+        "paper": PAPER,
+        "root": ROOT_URL,
+        "first_issue": ARCHIVE_START.isoformat(),
+        "last_issue": last.isoformat(),
+        "entry": "html/{date:%Y-%m}/{date:%d}/node_1.htm",
+        **made,
+        "files": files_written + 1,
+        "bytes": size,
+    }
+    (out / "manifest.json").write_text(json.dumps(archive, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return archive
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SITE, help=f"output directory (default: {SITE})")
+    parser.add_argument("--out", type=Path, default=None, help=f"output directory (default: {SITE}; required with --issues)")
+    parser.add_argument("--issues", type=int, default=0, help="instead of the sample, an archive of N weekly issues (benchmarks)")
+    parser.add_argument("--articles-per-page", type=int, default=5, help="articles on each page of --issues (default 5)")
     args = parser.parse_args(argv)
+    if args.issues and args.out is None:
+        parser.error("--issues needs --out: the bundled sample site is not replaced")
+    if args.issues < 0 or args.articles_per_page < 1:
+        parser.error("--issues must be positive and --articles-per-page at least 1")
     try:
-        site = build(args.out)
+        if args.issues:
+            made = build_archive(args.out, args.issues, args.articles_per_page)
+            count, size = made["files"], made["bytes"]
+        else:
+            site = build(args.out or SITE)
+            count, size = len(site), sum(map(len, site.values()))
     except FileExistsError as error:
         parser.error(str(error))
-    size = sum(map(len, site.values()))
-    print(f"wrote {len(site)} files, {size / 1024:.0f} KiB, to {args.out}")
+    print(f"wrote {count} files, {size / 1024:.0f} KiB, to {args.out or SITE}")
     return 0
 
 

@@ -67,6 +67,8 @@ def _open(config: str, backend: str | None):
                     return "native", opencc.OpenCC(config)
                 except Exception:  # older bindings want the configuration's file name
                     return "native", opencc.OpenCC(f"{config}.json")
+            if native := _native_library(config):
+                return "native", native
         except ImportError:
             pass
         if backend == "native":
@@ -74,6 +76,30 @@ def _open(config: str, backend: str | None):
     from opencc.opencc import OpenCC  # opencc-python-reimplemented
 
     return "pure", OpenCC(config)
+
+
+class _NativeLibrary:
+    """The C++ package's library, reached directly: both packages install ``opencc/__init__.py``,
+    and when opencc-python-reimplemented is installed second its file hides the C++ wrapper."""
+
+    def __init__(self, library, path: Path) -> None:
+        self._opencc = library._OpenCC(str(path), True, None)
+
+    def convert(self, text: str) -> str:
+        data = text.encode("utf-8")
+        return self._opencc.convert(data, len(data))
+
+
+def _native_library(config: str) -> _NativeLibrary | None:
+    try:
+        from opencc.clib import opencc_clib
+    except ImportError:
+        return None
+    path = Path(opencc_clib.__file__).parent / "share" / "opencc" / f"{config}.json"
+    try:
+        return _NativeLibrary(opencc_clib, path) if path.is_file() else None
+    except Exception:  # a library of another version: the pure-Python package does the work
+        return None
 
 
 def converter(config: str = "t2s", backend: str | None = None) -> _Converter:

@@ -239,3 +239,14 @@ def test_page_item():
 def test_other_items_pass_through():
     raw = RawDocument(url="http://x/", status=200, body=b"")
     assert ScriptPipeline().process_item(raw) is raw
+
+
+def test_native_library_reached_directly_converts_like_the_wrapper():
+    # When opencc-python-reimplemented's __init__ hides the C++ wrapper, its library is used as is.
+    from pipelines.script import _native_library
+
+    library = _native_library("t2s")
+    if library is None:
+        pytest.skip("the C++ OpenCC package (pip install opencc) is not installed")
+    text = "民政部召開全國志願服務和社會工作電視電話會議，發展規範後來"
+    assert library.convert(text) == converter("t2s", "native").convert(text) == "民政部召开全国志愿服务和社会工作电视电话会议，发展规范后来"

@@ -14,11 +14,11 @@ import json
 import sys
 import time
 import zlib
+from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from itemadapter import ItemAdapter  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 from scrapy.utils.misc import load_object  # noqa: E402
 from sqlalchemy import select  # noqa: E402
@@ -60,7 +60,7 @@ def reprocess(url: str) -> int:
                     item = pipeline.process_item(item)
                 if isinstance(item, ArticleItem):
                     item.raw = None  # archived already
-                    batch.append(ItemAdapter(item).asdict())
+                    batch.append(asdict(item))
             if len(batch) >= BATCH:
                 done += archive.store_batch(articles=batch)["articles"]
                 batch = []

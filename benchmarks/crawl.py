@@ -43,6 +43,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from crawler.sample.build import ARCHIVE_START, build_archive  # noqa: E402
+from pipelines.script import BACKEND_ENV, converter  # noqa: E402
 
 PREFIX = "/newdzb/"
 PAGES_PER_ISSUE = 16
@@ -208,9 +209,9 @@ def bare_crawl(issues: int, base_url: str, workdir: Path) -> Run:
     return _measure(f"bare-{issues}", command + _settings({"ITEM_PIPELINES": "{}"}), workdir)
 
 
-def full_crawl(name: str, issues: int, base_url: str, archive: str, workdir: Path) -> Run:
+def full_crawl(name: str, issues: int, base_url: str, archive: str, workdir: Path, env: dict | None = None) -> Run:
     command = [sys.executable, "-m", "scrapy", "crawl", "issues", *_spider_args(issues, base_url)]
-    return _measure(name, command + _settings(), workdir, {"ARCHIVE_URL": archive})
+    return _measure(name, command + _settings(), workdir, {"ARCHIVE_URL": archive} | (env or {}))
 
 
 def expected(issues: int, site: dict) -> dict[str, int]:
@@ -416,6 +417,11 @@ def main(argv: list[str] | None = None) -> int:
             postgres = full_crawl(f"full-postgresql-{args.issues}", args.issues, base_url, scratch.url, workdir)
             check_stored(postgres, want, scratch.url)
             runs.append(postgres)
+        # The same crawl with the pure-Python OpenCC: the numbers that chose the C++ one.
+        pure_sqlite = f"sqlite:///{workdir / 'archive-pure-opencc.sqlite3'}"
+        pure = full_crawl(f"full-sqlite-{args.issues}-pure", args.issues, base_url, pure_sqlite, workdir, {BACKEND_ENV: "pure"})
+        check_stored(pure, want, pure_sqlite)
+        runs.append(pure)
         small_sqlite = f"sqlite:///{workdir / 'archive-small.sqlite3'}"
         bare_small = bare_crawl(small, base_url, workdir)
         check_fetched(bare_small, expected(small, site))
@@ -466,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = full.cpu / bare.cpu
     growth = full.peak_mb / full_small.peak_mb
     print(f"Full crawl CPU per response: {1000 * full.cpu / full.responses:.2f} ms (bare {1000 * bare.cpu / bare.responses:.2f} ms)")
+    print(f"OpenCC: the {converter('t2s').backend} converter crawls in {full.cpu:.1f} s CPU, the pure-Python one in "
+          f"{pure.cpu:.1f} s ({pure.cpu - full.cpu:+.1f} s)")
     print(f"Peak memory: {full.peak_mb:.0f} MB for {want['articles']} articles, {full_small.peak_mb:.0f} MB for "
           f"{expected(small, site)['articles']}: ×{growth:.2f} for ×{args.issues / small:.0f} the site "
           f"({'OK' if full.peak_mb < TARGET_MEMORY_MB and growth < 1.5 else 'MISSED'}: < {TARGET_MEMORY_MB} MB and flat)")

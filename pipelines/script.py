@@ -17,6 +17,8 @@ from crawler.items import ArticleItem, PageItem
 
 BUILTIN_CORRECTIONS = Path(__file__).with_name("data") / "t2s_corrections.tsv"
 CORRECTIONS_ENV = "T2S_CORRECTIONS"
+# "native" or "pure" forces an OpenCC package (benchmarks compare them); unset: native if installed.
+BACKEND_ENV = "OPENCC_BACKEND"
 
 # Enough Han characters to tell the scripts apart reliably; detection never looks further.
 SAMPLE_HAN = 300
@@ -103,7 +105,10 @@ def _native_library(config: str) -> _NativeLibrary | None:
 
 
 def converter(config: str = "t2s", backend: str | None = None) -> _Converter:
-    """The process-wide converter for ``config``; ``backend`` "native"/"pure" forces one."""
+    """The process-wide converter for ``config``; ``backend`` "native"/"pure" (or $OPENCC_BACKEND) forces one."""
+    backend = backend or os.environ.get(BACKEND_ENV) or None
+    if backend not in (None, "native", "pure"):
+        raise ValueError(f"unknown OpenCC backend {backend!r} (expected native or pure)")
     return _converter(config, backend)
 
 

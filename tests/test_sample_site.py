@@ -22,6 +22,7 @@ SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 ENTRY = "html/2023-01/31/node_1.htm"
 SPAM_MARK = "主站蜘蛛池模板:"
 INDENT = "\u3000\u3000"
+ROOT = "http://www.gongyishibao.com/newdzb/"
 # Never through a proxy: everything here is on 127.0.0.1.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -308,3 +309,44 @@ def test_stop_closes_the_port():
     server.stop()  # idempotent
     with pytest.raises(urllib.error.URLError):
         OPENER.open(url, timeout=5)
+
+
+# --- archives of many issues (benchmarks) --------------------------------------------------
+
+
+def test_archive_of_many_issues_holds_what_its_manifest_says(tmp_path):
+    from datetime import date, timedelta
+
+    from crawler.templates import FounderArticle, FounderPage
+
+    made = build.build_archive(tmp_path / "site", issues=2, articles_per_page=3)
+    root = tmp_path / "site"
+    assert json.loads((root / "manifest.json").read_text(encoding="utf-8")) == made
+    assert (made["issues"], made["pages"], made["articles"]) == (2, 32, 96)
+    assert made["traditional_articles"] == 32 and 0 < made["spam_articles"] < made["articles"]
+    days = [build.ARCHIVE_START, build.ARCHIVE_START + timedelta(weeks=1)]
+    assert made["last_issue"] == days[-1].isoformat() and days[0].isoweekday() == 2  # Tuesdays, as the paper
+    articles = []
+    for day in days:
+        folder = root / build.issue_dir(day)
+        assert len(list(folder.glob("node_*.htm"))) == 16
+        html = (folder / "node_1.htm").read_text(encoding="utf-8")
+        page = FounderPage(html, f"{ROOT}{build.issue_dir(day)}/node_1.htm")
+        assert page.issue_date == day and page.page_number == 1 and len(page.page_links) == 16
+        assert len(page.article_links) == 3
+        for url in page.article_links:
+            path = root / url[len(ROOT):]
+            articles.append(FounderArticle(path.read_text(encoding="utf-8"), url))
+    assert all(a.title and a.paragraphs for a in articles)
+    # The sample's Traditional text, and the same text in Simplified script, both appear.
+    converted = opencc.OpenCC("t2s")
+    traditional = [a for a in articles if converted.convert(a.title) != a.title]
+    assert 0 < len(traditional) < len(articles)
+    assert date.fromisoformat(made["first_issue"]) == days[0]
+
+
+def test_archive_build_leaves_the_bundled_sample_alone(tmp_path):
+    with pytest.raises(SystemExit):
+        build.main(["--issues", "2"])  # no --out: refused, the sample site is not replaced
+    assert build.main(["--issues", "1", "--out", str(tmp_path / "site")]) == 0
+    assert len(list((tmp_path / "site").rglob("content_*.htm"))) == 80

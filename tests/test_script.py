@@ -250,3 +250,12 @@ def test_native_library_reached_directly_converts_like_the_wrapper():
         pytest.skip("the C++ OpenCC package (pip install opencc) is not installed")
     text = "民政部召開全國志願服務和社會工作電視電話會議，發展規範後來"
     assert library.convert(text) == converter("t2s", "native").convert(text) == "民政部召开全国志愿服务和社会工作电视电话会议，发展规范后来"
+
+
+def test_backend_can_be_forced_from_the_environment(monkeypatch):
+    monkeypatch.setenv(script.BACKEND_ENV, "pure")
+    assert converter("t2s").backend == "pure"
+    assert converter("t2s").convert("發展規範") == "发展规范"
+    monkeypatch.setenv(script.BACKEND_ENV, "fastest")
+    with pytest.raises(ValueError, match="unknown OpenCC backend 'fastest'"):
+        converter("t2s")

@@ -61,6 +61,28 @@ def test_mixed_sample():
     assert detect_script(f"民政部召开全国志愿服务和社会工作电视电话会议\n{paragraphs[0]}") == "mixed"
 
 
+def test_twenty_han_characters_decide_by_counting_changes():
+    traditional = "民政部召開全國志願服務和社會工作電視電話會議"
+    simplified = "民政部召开全国志愿服务和社会工作电视电话会议"
+    assert script.MIN_HAN == 20
+    # 19 Han characters are too few to tell; at 20 the larger count wins: t2s would change 9
+    # of the Traditional ones and none of the Simplified ones, s2t 8 of the Simplified ones.
+    assert detect_script(traditional[:19]) == detect_script(simplified[:19]) == ""
+    assert detect_script(traditional[:20]) == "traditional"
+    assert detect_script(simplified[:20]) == "simplified"
+    # Latin, digits and punctuation do not count towards the 20.
+    assert detect_script("2023-01-31, Charity Times: " + traditional[:19]) == ""
+
+
+def test_the_pipeline_detects_on_title_and_first_paragraph():
+    title, _, paragraphs = web_article()
+    print_body = [line for line in PRINT.splitlines()[12:60] if line]
+    item = ScriptPipeline().process_item(article(title=title, paragraphs=[paragraphs[0], *print_body]))
+    assert item.original_script == "traditional"
+    item = ScriptPipeline().process_item(article(title="会议", paragraphs=["".join(print_body[:4]), *paragraphs]))
+    assert item.original_script == "simplified"
+
+
 @pytest.mark.parametrize("text", ["", "民政部召開會議", "Charity Times 2023-01-31", "第07版:社會工作"])
 def test_too_little_han_is_unknown(text):
     assert detect_script(text) == ""

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from crawler.sample import ISSUE_DATE, PREFIX, SITE
 from crawler.sample.server import SiteServer
 from pipelines.normalize import normalize_text
+from pipelines.pdf import extract_paragraphs
 from tests.conftest import run_crawl
 from tests.seeds import fold_print_brackets, print_article, web_article
 
@@ -131,7 +132,11 @@ def test_the_pdf_itself_is_kept_for_reprocessing(crawl):
     engine, _, _ = crawl
     row = _one(engine, "SELECT content_type, body_zlib FROM raw_documents WHERE url LIKE :url", url=f"%{PDF_07}")
     assert row.content_type == "application/pdf"
-    assert zlib.decompress(row.body_zlib) == (SITE / PDF_07).read_bytes()
+    pdf = zlib.decompress(row.body_zlib)
+    assert pdf == (SITE / PDF_07).read_bytes()
+    # Re-processing from the archive alone gives the stored text again.
+    (pdf_text,) = _one(engine, "SELECT pdf_text FROM pages WHERE page_number = 7")
+    assert "\n".join(extract_paragraphs(pdf)) == pdf_text
     (count,) = _one(engine, "SELECT count(*) FROM raw_documents WHERE url LIKE '%.pdf'")
     assert count == 16
 

@@ -54,9 +54,7 @@ UP = "../../../"  # from an issue folder back to the site root
 NODES = {1: 1, 2: 3, 3: 2, 4: 5, 5: 4, 6: 8, 7: 9, 8: 6, 9: 7, 10: 12, 11: 10, 12: 11, 13: 13, 14: 16, 15: 14, 16: 15}
 FIRST_ARTICLE_ID = 306501
 SPAM_MARK = "主站蜘蛛池模板:"
-# Columns of the page PDFs and characters per column line. Known limit: reportlab's STSong-Light
-# encoding gives the middle dot · (page 11) no Unicode mapping that pdfminer can read, so that
-# PDF's text lacks it and its paragraph breaks in two there.
+# Columns of the page PDFs and characters per column line.
 PDF_LAYOUT = {"columns": 4, "chars_per_line": 16}
 
 # Placeholders for pictures: a JPEG's start and end markers, and the classic 1x1 transparent GIF for the template's icons.
@@ -208,6 +206,10 @@ class Page:
     @property
     def pdf(self) -> str:
         return f"{IMAGE_DIR}/{self.number:02d}/{self.code}.pdf"
+
+    def printed(self) -> list[str]:
+        """The text of the page PDF: each article's headline, then its paragraphs."""
+        return [text for article in self.articles for title, body in [article.print_version()] for text in [title, *body]]
 
     @property
     def picture(self) -> str:

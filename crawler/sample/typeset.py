@@ -43,6 +43,9 @@ INDENT = 2 * BODY
 # Latin words and numbers are never broken across lines (2022, 2.3, 60%, 2022-2024).
 _TOKENS = re.compile(r"[A-Za-z0-9.%\-]+|.", re.S)
 # Marks that may not begin a line: one that would start a line takes the previous token along.
+# reportlab's UniGB-UCS2-H encoding has no code for the middle dot U+00B7 and silently drops
+# it; U+30FB is the same Adobe-GB1 glyph, which readers (pdfminer) map back to U+00B7.
+_DRAWN_AS = str.maketrans({"\u00b7": "\u30fb"})
 _CLOSING = set("，。、；：？！）》」』”’,.;:?!)")
 
 
@@ -80,7 +83,7 @@ def _draw(pdf: canvas.Canvas, x: float, baseline: float, text: str, size: float,
     if justify_to is not None and len(ink) > 1:
         # Justified, as in print: the spare width is shared between all characters.
         line.setCharSpace((justify_to - width(ink, size)) / (len(ink) - 1))
-    line.textOut(text)
+    line.textOut(text.translate(_DRAWN_AS))
     pdf.drawText(line)
 
 

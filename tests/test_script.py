@@ -273,6 +273,14 @@ def test_simplified_article_is_not_converted(monkeypatch):
     assert item.title_original == item.title
 
 
+def test_a_byline_as_first_paragraph_does_not_starve_detection():
+    _, _, paragraphs = web_article()
+    item = article(title="圖片新聞", paragraphs=["■ 本報記者 皮磊", paragraphs[1], "第三段"])
+    ScriptPipeline().process_item(item)
+    assert item.original_script == "traditional"
+    assert item.paragraphs[:2] == ["■ 本报记者 皮磊", to_simplified(paragraphs[1])]
+
+
 def test_short_article_is_converted_when_it_leans_traditional():
     item = article(title="圖片新聞", images=[ImageItem(url="http://x/1.jpg", caption="志願者走訪慰問")])
     ScriptPipeline().process_item(item)

@@ -36,6 +36,12 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 
+SPIDER_MIDDLEWARES = {
+    # Skips complete issues, complete pages and stored articles (off with -a refresh=1).
+    "crawler.middlewares.ArchiveDeltaMiddleware": 950,
+}
+ARCHIVE_DELTA_ENABLED = True
+
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.script.ScriptPipeline": 200,

@@ -42,6 +42,21 @@ SPIDER_MIDDLEWARES = {
 }
 ARCHIVE_DELTA_ENABLED = True
 
+# Order matters when a run ends: the drift alarm decides before the record and the summary.
+EXTENSIONS = {
+    "crawler.extensions.TemplateDriftAlarm": 500,
+    "crawler.extensions.CrawlRunRecorder": 510,
+    "crawler.extensions.CrawlProgress": 520,
+}
+# Record each run in crawl_runs ('running' until it ends: a killed run stays visible).
+ARCHIVE_RECORD_RUNS = True
+# Template drift: alarm (exit status 3) when an issue's pages link no article, or when more
+# than this share of its articles lacks a title or body or needed the generic fallback.
+ARCHIVE_DRIFT_ALARM = True
+ARCHIVE_DRIFT_MAX_SHARE = 0.25
+# Seconds between progress lines (issues, pages, articles done / to do); 0 turns them off.
+ARCHIVE_PROGRESS_INTERVAL = 60.0
+
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.script.ScriptPipeline": 200,

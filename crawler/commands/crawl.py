@@ -12,11 +12,25 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import SpiderArgumentError
+from crawler.extensions import ALARM_STAT
 
 EXIT_BAD_INPUT = 2
+# The crawl ran but the site's template seems to have changed (crawler/extensions.py).
+EXIT_ALARM = 3
 
 
 class Command(ScrapyCrawl):
+    def run(self, args, opts):
+        if len(args) != 1:
+            return super().run(args, opts)
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        elif crawler.stats.get_value(ALARM_STAT):
+            self.exitcode = EXIT_ALARM
+
     def process_options(self, args, opts):
         super().process_options(args, opts)
         if len(args) == 1:

@@ -9,8 +9,9 @@ import asyncio
 import logging
 from datetime import date, timedelta
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
@@ -123,3 +124,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.crawler.stats.inc_value("retry/backoff_seconds", delay)
         logger.info("backing off %.1fs before retry %d of %s", delay, retry.meta.get("retry_times", 1), retry.url)
         await asyncio.sleep(delay)
+
+
+class ContactUserAgentMiddleware(UserAgentMiddleware):
+    """USER_AGENT with ``{contact}`` filled from ARCHIVE_CONTACT: site owners can reach the
+    archive's keeper. Without a contact the crawl still runs, with a warning."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        contact = crawler.settings.get("ARCHIVE_CONTACT") or ""
+        agent = crawler.settings.get("USER_AGENT") or ""
+        if "{contact}" in agent:
+            if not contact:
+                logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
+            agent = agent.replace("{contact}", contact or "no contact given")
+        middleware = cls(agent)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware

@@ -15,14 +15,15 @@ ARCHIVE_BATCH_SIZE = 100
 ARCHIVE_FETCH_PDFS = True
 ARCHIVE_PDF_MAXSIZE = 50 * 1024 * 1024
 
-# An honest User-Agent: set $ARCHIVE_CONTACT to a URL or mail address site owners can reach
-# (or override USER_AGENT whole).
-USER_AGENT = "charity-press-archive/0.1 (+{})".format(
-    os.environ.get("ARCHIVE_CONTACT") or "https://pypi.org/project/scrapy/; research archive"
-)
+# An honest User-Agent: set ARCHIVE_CONTACT (setting or environment) to a URL or mail address
+# site owners can reach; it fills {contact} (or override USER_AGENT whole).
+ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "")
+USER_AGENT = "charity-press-archive/0.1 (research archive; +{contact})"
 
 # Politeness: these are newspapers' own small servers.
 ROBOTSTXT_OBEY = True
+# The name robots.txt rules address this crawler by.
+ROBOTSTXT_USER_AGENT = "charity-press-archive"
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
@@ -33,6 +34,16 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait RETRY_BACKOFF_BASE x 2^(n-1) seconds (at most RETRY_BACKOFF_MAX, at least a
+# Retry-After): crawler/middlewares.py BackoffRetryMiddleware replaces Scrapy's RetryMiddleware.
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 120.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "crawler.middlewares.ContactUserAgentMiddleware": 500,
+}
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 

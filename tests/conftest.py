@@ -55,7 +55,10 @@ def _crawl_command(args, archive: str, settings: dict[str, str] | None) -> tuple
     command = [sys.executable, "-m", "scrapy", "crawl", "issues"]
     for arg in args:
         command += ["-a", arg]
-    fast = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "RETRY_TIMES": "2", "TELNETCONSOLE_ENABLED": "False"}
+    fast = {
+        "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "RETRY_TIMES": "2", "RETRY_BACKOFF_BASE": "0.05",
+        "TELNETCONSOLE_ENABLED": "False",
+    }
     for key, value in (fast | (settings or {})).items():
         command += ["-s", f"{key}={value}"]
     return command, os.environ | {"ARCHIVE_URL": archive, "PYTHONWARNINGS": "default"}
@@ -79,3 +82,18 @@ def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None
     finally:
         if log:
             out.close()
+
+
+def stored_article_urls(archive: str) -> set[str]:
+    """The URLs of the articles an archive holds."""
+    from sqlalchemy import select
+
+    from storage.db import open_archive
+    from storage.models import Article
+
+    opened = open_archive(archive)
+    try:
+        with opened.session() as session:
+            return set(session.scalars(select(Article.url)))
+    finally:
+        opened.close()

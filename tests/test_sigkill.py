@@ -13,22 +13,13 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article, Image, Page, RawDocument
-from tests.conftest import SAMPLE_SITE, _postgres_database, run_crawl, start_crawl
+from tests.conftest import SAMPLE_SITE, _postgres_database, run_crawl, start_crawl, stored_article_urls
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 DAY = date(2023, 1, 31)
 # One request at a time, a little apart, small batches: the crawl lasts long enough to be
 # killed at a chosen point, and a kill lands between (or during) batch writes.
 SLOW = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS": "1", "ARCHIVE_BATCH_SIZE": "4"}
-
-
-def _stored_articles(url: str) -> set[str]:
-    archive = open_archive(url)
-    try:
-        with archive.session() as session:
-            return set(session.scalars(select(Article.url)))
-    finally:
-        archive.close()
 
 
 def _kill_when(process, ready, what: str) -> None:
@@ -101,7 +92,7 @@ def _killed_then_resumed(point: str, url: str, tmp_path) -> None:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
         process = start_crawl(base, "date=2023-01-31", archive=url, settings=SLOW, log=tmp_path / "killed.log")
         _kill_when(process, KILL_POINTS[point](server, url), point)
-        before_kill = _stored_articles(url)
+        before_kill = stored_article_urls(url)
         served = len(server.requests)
 
         result = run_crawl(base, "date=2023-01-31", archive=url, settings={"ARCHIVE_BATCH_SIZE": "4"})

@@ -12,6 +12,7 @@ from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
 from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.sites import sample_site
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 DAY = date(2023, 1, 31)
@@ -105,3 +106,31 @@ def test_issue_states_follow_what_is_stored(archive_url):
         assert archive.store_batch([pages[1]], [])["pages_updated"] == 1
     finally:
         archive.close()
+
+
+def test_backfill_walks_the_schedule_and_skips_complete_issues(tmp_path, sqlite_url):
+    tuesdays = [date(2023, 1, 17), date(2023, 1, 24), date(2023, 1, 31)]
+    site = sample_site(tmp_path / "site", tuesdays, pdfs=False)
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, "date=2023-01-24", archive=sqlite_url, settings=settings).returncode == 0
+        before = len(server.requests)
+        # Four weeks back from Feb 6th: Tuesdays Jan 10 (no issue there), 17, 24 (complete), 31.
+        result = run_crawl(base, "backfill=4w", "end=2023-02-06", archive=sqlite_url, settings=settings)
+        assert result.returncode == 0, result.stderr[-2000:]
+        entries = [(p, s) for p, s in server.requests[before:] if p.endswith("/node_1.htm")]
+    # Only the paper's publishing days are asked, each once, and the complete issue not at all.
+    assert sorted(entries) == [
+        (f"{PREFIX}html/2023-01/10/node_1.htm", 404),
+        (f"{PREFIX}html/2023-01/17/node_1.htm", 200),
+        (f"{PREFIX}html/2023-01/31/node_1.htm", 200),
+    ]
+    archive = open_archive(sqlite_url)
+    try:
+        states = archive.issue_states("gongyishibao", date(2023, 1, 1), date(2023, 2, 28))
+        (run, _) = archive.crawl_runs()
+    finally:
+        archive.close()
+    assert sorted(states) == tuesdays and all(s.complete for s in states.values())
+    assert (run.dates_asked, run.articles_new) == ("2023-01-09..2023-02-06", 40)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, inspect, select, tuple_, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, inspect, select, text, tuple_, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,8 @@ from storage import models
 from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
+# PostgreSQL advisory lock held while the schema is created (any constant, the same everywhere).
+SCHEMA_LOCK = 0x63706172
 
 
 class ArchiveError(RuntimeError):
@@ -100,6 +102,10 @@ class Archive:
         try:
             with self.engine.connect() as conn:
                 if create:
+                    if self.dialect == "postgresql":
+                        # Crawlers started together on a new archive: one creates the tables,
+                        # the others wait for it (concurrent CREATE TABLEs collide in pg_type).
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
                     models.Base.metadata.create_all(conn)
                     conn.commit()
                 elif not inspect(conn).has_table("articles"):

@@ -122,7 +122,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def _wait(self, retry: Request, retry_after: bytes | None) -> None:
         delay = backoff_delay(retry.meta.get("retry_times", 1), self.base, self.cap, retry_after)
         self.crawler.stats.inc_value("retry/backoff_seconds", delay)
-        logger.info("backing off %.1fs before retry %d of %s", delay, retry.meta.get("retry_times", 1), retry.url)
+        logger.info("backing off %.3gs before retry %d of %s", delay, retry.meta.get("retry_times", 1), retry.url)
         await asyncio.sleep(delay)
 
 

@@ -111,3 +111,41 @@ def test_one_article_without_body_stays_under_the_alarm_share(tmp_path, sqlite_u
     assert result.returncode == 0, result.stderr[-2000:]
     assert "template drift" not in result.stderr
     assert _runs(sqlite_url)[0].status == "finished"
+
+
+def _items(extractions: list[str]):
+    from crawler.items import ArticleItem, PageItem
+
+    common = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-01-31", "issue_url": "http://x/node_1.htm"}
+    yield PageItem(**common, page_number=1, url="http://x/node_1.htm", articles_expected=len(extractions), pages_expected=1)
+    for n, extraction in enumerate(extractions):
+        yield ArticleItem(
+            **common, page_number=1, page_url="http://x/node_1.htm", url=f"http://x/content_{n}.htm",
+            title="標題", body="正文", extraction=extraction,
+        )
+
+
+def _drift(extractions: list[str], share: float = 0.25) -> list[str]:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extensions import ALARM_STAT, TemplateDriftAlarm
+
+    crawler = get_crawler(settings_dict={"ARCHIVE_DRIFT_MAX_SHARE": share})
+    crawler.stats.open_spider()
+    alarm = TemplateDriftAlarm.from_crawler(crawler)
+    for item in _items(extractions):
+        alarm.item_scraped(item, None, None)
+    alarm.spider_closed(None, "finished")
+    assert crawler.stats.get_value(ALARM_STAT, 0) == len(alarm.alarms)
+    return alarm.alarms
+
+
+def test_articles_extracted_by_fallback_count_towards_the_alarm():
+    (alarm,) = _drift(["template", "fallback", "fallback", "template"])
+    assert alarm.startswith("template drift: 公益时报 (gongyishibao) 2023-01-31: 2 of 4 articles incomplete (more than 25%)")
+    assert "http://x/node_1.htm -> http://x/content_1.htm: no template extraction (fell back to generic)" in alarm
+
+
+def test_the_alarm_share_is_a_setting():
+    assert _drift(["template", "fallback", "template", "template"]) == []
+    assert len(_drift(["template", "fallback", "template", "template"], share=0.2)) == 1

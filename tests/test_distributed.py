@@ -39,7 +39,7 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     site = sample_site(tmp_path / "site", ISSUES, pdfs=False)
     # Slow enough per process that both are at work before either could finish alone.
     settings = {
-        "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.02",
+        "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04",
         "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "10",
     }
     with SiteServer(site, prefix=PREFIX) as server:

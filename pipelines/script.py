@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from crawler.items import ArticleItem, PageItem
 
-BUILTIN_CORRECTIONS = Path(__file__).with_name("data") / "t2s_corrections.tsv"
+# Through importlib.resources: found inside a zipped egg (scrapyd) too.
+BUILTIN_CORRECTIONS = resources.files("pipelines") / "data" / "t2s_corrections.tsv"
 CORRECTIONS_ENV = "T2S_CORRECTIONS"
 
 # Enough Han characters to tell the scripts apart reliably; detection never looks further.
@@ -88,9 +90,10 @@ def _converter(config: str, backend: str | None) -> _Converter:
 
 # --- corrections -------------------------------------------------------------------------
 
-def read_corrections(path: str | Path) -> dict[str, str]:
+def read_corrections(path: str | Path | resources.abc.Traversable) -> dict[str, str]:
     rules: dict[str, str] = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    source = path if hasattr(path, "read_text") else Path(path)
+    for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
         line = line.split("#", 1)[0].rstrip()
         if not line.strip():
             continue

@@ -13,7 +13,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
-from tests.conftest import _postgres_database, run_crawl, start_crawl
+from tests.conftest import postgres_database, run_crawl, start_crawl
 from tests.sites import sample_site
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -31,7 +31,7 @@ def redis_url() -> str:
 def test_two_processes_split_the_work_and_store_each_article_once(redis_url, request, tmp_path, monkeypatch):
     import redis
 
-    archive = _postgres_database(request)
+    archive = postgres_database(request)
     job = f"test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("CRAWL_MODE", "distributed")
     monkeypatch.setenv("REDIS_URL", redis_url)

@@ -13,7 +13,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article, Image, Page, RawDocument
-from tests.conftest import SAMPLE_SITE, _postgres_database, run_crawl, start_crawl, stored_article_urls
+from tests.conftest import SAMPLE_SITE, postgres_database, run_crawl, start_crawl, stored_article_urls
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 DAY = date(2023, 1, 31)
@@ -84,7 +84,7 @@ def test_killed_crawl_resumes_to_a_complete_archive(point, sqlite_url, tmp_path)
 
 
 def test_killed_crawl_resumes_on_postgresql(request, tmp_path):
-    _killed_then_resumed("after four batches", _postgres_database(request), tmp_path)
+    _killed_then_resumed("after four batches", postgres_database(request), tmp_path)
 
 
 def _killed_then_resumed(point: str, url: str, tmp_path) -> None:

@@ -92,3 +92,12 @@ def test_founder_article_on_template_does_not():
     article = FounderArticle(html, "http://x/content_1.htm")
     assert article.extraction == "template"
     assert article.paragraphs == PARAGRAPHS
+
+
+def test_lines_broken_by_br_in_one_container_are_the_region():
+    lines = [PARAGRAPHS[0], "关注民生", PARAGRAPHS[1]]
+    html = page(f"<table><tr><td><a href=/>首页</a></td><td><div class=text>{'<br>'.join(map(escape, lines))}</div>"
+                "</td></tr></table>")
+    article = GenericArticle(html, "u")
+    assert article.paragraphs == lines
+    assert "首页" not in article.body_html  # the layout's other column

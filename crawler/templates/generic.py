@@ -25,6 +25,7 @@ _BLOCKS = frozenset(
     "p div li ul ol dl dt dd table tbody tr td th h1 h2 h3 h4 h5 h6 blockquote pre center section article"
     " header footer nav aside main figure figcaption address form body".split()
 )
+_PARAGRAPHS = frozenset("p li dd dt blockquote pre h1 h2 h3 h4 h5 h6".split())
 _NOT_TEXT = frozenset(("script", "style", "noscript", "head", "title", "a"))
 _CHROME_TAGS = frozenset(("header", "nav", "footer", "aside"))
 _CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
@@ -120,7 +121,7 @@ class GenericArticle:
             region = level[-1]
         if region is None:
             return None
-        if region in self._prose:  # one paragraph: the lines around it in its container count too
+        if _tag(region) in _PARAGRAPHS:  # one paragraph: the lines around it in its container count too
             region = region.getparent()
         region_plain, region_linked = _texts(region)
         while (parent := region.getparent()) is not None and _tag(parent) not in _FRAME_LIMITS:

@@ -101,3 +101,8 @@ def test_lines_broken_by_br_in_one_container_are_the_region():
     article = GenericArticle(html, "u")
     assert article.paragraphs == lines
     assert "首页" not in article.body_html  # the layout's other column
+
+
+def test_a_wrapper_with_a_misleading_name_does_not_lose_the_text():
+    html = page(f'<div class="page-foot-fixed"><div class=text>{paragraphs(PARAGRAPHS)}</div></div>')
+    assert GenericArticle(html, "u").paragraphs == PARAGRAPHS

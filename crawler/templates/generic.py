@@ -54,10 +54,14 @@ def _inline_text(element) -> str:
     return collapse("".join(parts))
 
 
-def _chrome_or_hidden(element) -> bool:
+def _hidden(element) -> bool:
+    return any(_HIDDEN.search(node.get("style") or "") for node in [element, *element.iterancestors()])
+
+
+def _chrome(element) -> bool:
+    """Inside the page's header, navigation, footer or sidebar, by tag or by name."""
     for node in [element, *element.iterancestors()]:
-        name = f"{node.get('id') or ''} {node.get('class') or ''}"
-        if _tag(node) in _CHROME_TAGS or _CHROME_NAME.search(name) or _HIDDEN.search(node.get("style") or ""):
+        if _tag(node) in _CHROME_TAGS or _CHROME_NAME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
             return True
     return False
 
@@ -90,15 +94,17 @@ class GenericArticle:
             tag = _tag(element)
             if tag in _BLOCKS and tag != "body":
                 text = _inline_text(element)
-                if len(text) >= _PROSE and not _NOTICE.search(text) and not _chrome_or_hidden(element):
+                if len(text) >= _PROSE and not _NOTICE.search(text) and not _hidden(element):
                     texts.append((element, text))
+        # A name can mislead (a wrapper called "page-foot"): chrome is left out only if text remains.
+        texts = [(element, text) for element, text in texts if not _chrome(element)] or texts
         sentences = [element for element, text in texts if _SENTENCE.search(text)]
         return sentences or [element for element, _ in texts]
 
     @cached_property
     def _title_element(self):
         for heading in self._sel.root.iter("h1"):
-            if collapse("".join(heading.itertext())) and not _chrome_or_hidden(heading):
+            if collapse("".join(heading.itertext())) and not _hidden(heading) and not _chrome(heading):
                 return heading
         return None
 

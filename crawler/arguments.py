@@ -30,6 +30,9 @@ class CrawlPlan:
     def entry_url(self, day: date) -> str:
         return self.paper.entry_url(day, self.root)
 
+    def latest_url(self) -> str | None:
+        return self.paper.latest_url(self.root)
+
 
 def _parse_date(name: str, value: str) -> date:
     try:

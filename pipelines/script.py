@@ -165,6 +165,17 @@ def detect_script(text: str) -> str:
     return "traditional" if traditional > simplified else "simplified"
 
 
+def _detection_sample(title: str, paragraphs: list[str]) -> str:
+    """Title and first paragraph; when a short first paragraph (a byline, a dateline) leaves
+    fewer than MIN_HAN Han characters, the next paragraphs until there are enough."""
+    parts = [title, *paragraphs[:1]]
+    for paragraph in paragraphs[1:]:
+        if len(_HAN.findall("".join(parts))) >= MIN_HAN:
+            break
+        parts.append(paragraph)
+    return "\n".join(parts)
+
+
 # --- pipeline ----------------------------------------------------------------------------
 
 class ScriptPipeline:
@@ -191,7 +202,7 @@ class ScriptPipeline:
         return item
 
     def _article(self, item: ArticleItem) -> None:
-        sample = f"{item.title}\n{item.paragraphs[0] if item.paragraphs else ''}"
+        sample = _detection_sample(item.title, item.paragraphs)
         item.original_script = detect_script(sample)
         item.body_original = "\n".join(item.paragraphs)
         item.title_original = item.title

@@ -14,7 +14,7 @@ SAMPLE_SITE = PROJECT / "crawler" / "sample" / "site"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
-def _postgres_database(request) -> str:
+def postgres_database(request) -> str:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (.ci/services.sh starts one)")
     import psycopg
@@ -43,7 +43,7 @@ def archive_url(request, tmp_path) -> str:
     """A fresh, empty archive on each supported database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    return _postgres_database(request)
+    return postgres_database(request)
 
 
 @pytest.fixture

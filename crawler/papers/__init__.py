@@ -44,6 +44,8 @@ class PaperProfile:
     entry: str
     schedule: Schedule = field(default_factory=Schedule)
     latest_lookback_days: int = 14
+    # A page at the root that refreshes to the current issue (Founder sites: paperindex.htm).
+    latest: str | None = None
     selectors: dict[str, str] = field(default_factory=dict)
 
     def entry_url(self, day: date, root: str | None = None) -> str:
@@ -51,6 +53,12 @@ class PaperProfile:
         if not base.endswith("/"):
             base += "/"
         return base + self.entry.format(date=day)
+
+    def latest_url(self, root: str | None = None) -> str | None:
+        if not self.latest:
+            return None
+        base = root or self.root
+        return (base if base.endswith("/") else base + "/") + self.latest
 
 
 def _load(path: Path) -> PaperProfile:
@@ -76,6 +84,7 @@ def _load(path: Path) -> PaperProfile:
         entry=data["entry"],
         schedule=Schedule(weekdays),
         latest_lookback_days=int(data.get("latest_lookback_days", 14)),
+        latest=data.get("latest") or None,
         selectors=dict(data.get("selectors", {})),
     )
 

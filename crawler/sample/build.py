@@ -11,6 +11,11 @@ a phrase of its own text, continued parts carrying the first part's headline as 
 Everything is in Traditional script (OpenCC s2t) with the web edition's half-width
 punctuation, as the real site serves it.
 
+Each page links a real PDF of its print text, in Simplified script as printed: the articles
+typeset in columns by ``crawler.sample.typeset`` (reportlab, STSong-Light). Page 07's PDF
+holds the two articles of seed 000 as that page printed them; the other pages' PDFs hold the
+seed text their web articles were made from.
+
 The HTML follows the Founder template as real sites serve it, oddities included: node ids
 that are not page numbers, ``id=pageLink`` on every row, ``?div=-1`` and ``?div=0`` links,
 a title list written by ``document.write``, an article linked only from the page picture, and
@@ -33,9 +38,9 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-import opencc
-
 from crawler.sample import ISSUE_DATE, SITE
+from crawler.sample.typeset import newspaper_pdf
+from pipelines.script import converter
 
 SEEDS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "seeds"
 ISSUE = date.fromisoformat(ISSUE_DATE)
@@ -49,9 +54,10 @@ UP = "../../../"  # from an issue folder back to the site root
 NODES = {1: 1, 2: 3, 3: 2, 4: 5, 5: 4, 6: 8, 7: 9, 8: 6, 9: 7, 10: 12, 11: 10, 12: 11, 13: 13, 14: 16, 15: 14, 16: 15}
 FIRST_ARTICLE_ID = 306501
 SPAM_MARK = "主站蜘蛛池模板:"
+# Columns of the page PDFs and characters per column line.
+PDF_LAYOUT = {"columns": 4, "chars_per_line": 16}
 
-# Placeholders until real page PDFs and pictures are generated: a JPEG's start and end
-# markers, and the classic 1x1 transparent GIF for the template's icons.
+# Placeholders for pictures: a JPEG's start and end markers, and the classic 1x1 transparent GIF for the template's icons.
 JPEG = b"\xff\xd8\xff\xd9"
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 STYLE = """body { font-family: "PMingLiU", serif; font-size: 12px; }
@@ -63,7 +69,11 @@ ul.ul01_l, ul.ul02_l { list-style: none; margin: 0; padding: 4px; background: #f
 
 # --- text from the seeds -----------------------------------------------------------------
 
-_S2T = opencc.OpenCC("s2t")
+# The pure-Python OpenCC always: the C++ package's newer dictionaries would give another site.
+_S2T = converter("s2t", "pure")
+_T2S = converter("t2s", "pure")
+# The print text each web text was made from (see _web), for the page PDFs.
+_PRINTED: dict[str, str] = {}
 # The web edition sets these half-width: 日前,民政部… (據民政部官網).
 _HALF_WIDTH = str.maketrans("，（）：；", ",():;")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -119,7 +129,15 @@ def _unspace(text: str) -> str:
 
 def _web(simplified: str) -> str:
     """Simplified print text as the Traditional web edition publishes it."""
-    return _S2T.convert(_unspace(simplified)).translate(_HALF_WIDTH)
+    web = _S2T.convert(_unspace(simplified)).translate(_HALF_WIDTH)
+    _PRINTED[web] = simplified.strip()
+    return web
+
+
+def _printed(web: str) -> str:
+    # Text written for the web edition only (a teaser list, a byline) has no print original:
+    # plain OpenCC stands in for it.
+    return _PRINTED.get(web) or _T2S.convert(web)
 
 
 # --- the issue ---------------------------------------------------------------------------
@@ -136,6 +154,7 @@ class Article:
     spam: str = ""  # "inside" the content as its last paragraph, or "after" its end
     listed: bool = True  # False: only a hot zone of the page picture links it
     hot_zone_div: str = "-1"
+    printed: list[str] = field(default_factory=list)  # headline, then paragraphs, as printed
     id: int = 0
     page: Page | None = None
 
@@ -152,6 +171,13 @@ class Article:
     def source(self) -> str:
         found = re.search(r"\((據[^()]+)\)$", self.paragraphs[-1])
         return found[1] if found else ""
+
+    def print_version(self) -> tuple[str, list[str]]:
+        """Headline and paragraphs (the subtitle first) as the page PDF sets them."""
+        if self.printed:
+            return self.printed[0], self.printed[1:]
+        subtitle = [self.subtitle] if self.subtitle else []
+        return _printed(self.title), [_printed(text) for text in subtitle + self.paragraphs]
 
 
 @dataclass
@@ -181,6 +207,10 @@ class Page:
     def pdf(self) -> str:
         return f"{IMAGE_DIR}/{self.number:02d}/{self.code}.pdf"
 
+    def printed(self) -> list[str]:
+        """The text of the page PDF: each article's headline, then its paragraphs."""
+        return [text for article in self.articles for title, body in [article.print_version()] for text in [title, *body]]
+
     @property
     def picture(self) -> str:
         return f"{IMAGE_DIR}/{self.number:02d}/{self.code}_b.jpg"
@@ -203,6 +233,8 @@ def _page_07() -> tuple[list[tuple[int, str]], list[Article], str]:
     )
 
     pdf = _lines("000")
+    lede, body = _slice(pdf, "日前", "重点任务。"), _slice(pdf, "会议指出", "（据民政部官网）")
+    mca.printed = [_line(pdf, "民政部召开"), _line(pdf, "全国乡镇(街道)"), *_reflow(lede + [""] + body)]
     # The lead runs across all columns above the body. Its opening quotation mark is a stray
     # glyph of the PDF (it is never closed), so it goes.
     lead = _reflow(_slice(pdf, "“为做好", "健康平安。"))[0].lstrip("“")
@@ -542,25 +574,6 @@ PAPERINDEX = f"""<HTML>
 """
 
 
-def _blank_pdf() -> bytes:
-    """A valid one-page PDF without text: parsers open it and find nothing."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n" % (len(objects) + 1, xref)
-    return bytes(out + b"%%EOF\n")
-
-
 # --- the site ----------------------------------------------------------------------------
 
 
@@ -615,10 +628,9 @@ def files() -> dict[str, bytes]:
         "tplimg/pdf.gif": GIF,
         "tplimg/logo.gif": GIF,
     }
-    pdf = _blank_pdf()
     for page in pages:
         site[f"{ISSUE_DIR}/{page.file}"] = page_html(pages, page).encode()
-        site[page.pdf] = pdf
+        site[page.pdf] = newspaper_pdf([a.print_version() for a in page.articles], **PDF_LAYOUT)
         site[page.picture] = JPEG
         for article in page.articles:
             site[f"{ISSUE_DIR}/{article.file}"] = article_html(pages, article, spam).encode()

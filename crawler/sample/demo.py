@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", default=os.environ.get("ARCHIVE_URL", "sqlite:///archive.sqlite3"))
     args = parser.parse_args(argv)
+    args.archive = _absolute_sqlite(args.archive)
 
     with SiteServer(SITE, prefix="/newdzb/") as server:
         base_url = server.url + "newdzb/"
@@ -60,6 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"({len(rows)} articles)")
     archive.close()
     return 0
+
+
+def _absolute_sqlite(url: str) -> str:
+    """The crawl runs in the project folder: a relative SQLite path must mean the user's folder."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return parsed.set(database=str(Path(parsed.database).resolve())).render_as_string(hide_password=False)
+    return url
 
 
 if __name__ == "__main__":

@@ -50,7 +50,12 @@ class IssuesSpider(scrapy.Spider):
 
     async def start(self):
         if self.plan.latest:
-            yield self._entry_request(date.today(), lookback=self.plan.paper.latest_lookback_days)
+            if url := self.plan.latest_url():
+                yield scrapy.Request(
+                    url, callback=self.parse_latest, errback=self.latest_failed, meta={"handle_httpstatus_list": [404]}
+                )
+            else:
+                yield self._walk_back(date.today() + timedelta(days=1))
         else:
             for day in self.plan.dates:
                 yield self._entry_request(day)
@@ -64,11 +69,39 @@ class IssuesSpider(scrapy.Spider):
             meta={"handle_httpstatus_list": [404]},
         )
 
+    def _walk_back(self, after: date, lookback: int | None = None) -> scrapy.Request | None:
+        """The entry page of the last scheduled day before ``after``, within the lookback window."""
+        lookback = self.plan.paper.latest_lookback_days if lookback is None else lookback
+        schedule = self.plan.paper.schedule
+        for step in range(1, lookback + 1):
+            day = after - timedelta(days=step)
+            if schedule.is_issue_day(day):
+                return self._entry_request(day, lookback - step)
+        self.logger.warning("no issue of %s found in the last %d days", self.plan.paper.name, self.plan.paper.latest_lookback_days)
+        return None
+
+    def parse_latest(self, response):
+        """The page that refreshes to the current issue; Scrapy has followed the refresh already."""
+        page = self.template.page(_html(response), response.url) if response.status == 200 else None
+        day = page.issue_date if page else None
+        if day is None:
+            self.logger.info("%s does not lead to an issue: walking back over scheduled days", response.url)
+            if request := self._walk_back(date.today() + timedelta(days=1)):
+                yield request
+            return
+        yield from self.parse_issue(response, day)
+
+    def latest_failed(self, failure):
+        self.logger.warning("%s not fetched (%s): walking back over scheduled days", failure.request.url, failure.getErrorMessage())
+        if request := self._walk_back(date.today() + timedelta(days=1)):
+            yield request
+
     def parse_issue(self, response, day: date, lookback: int = 0):
         name = self.plan.paper.name
         if response.status == 404:
             if lookback > 0:
-                yield self._entry_request(day - timedelta(days=1), lookback - 1)
+                if request := self._walk_back(day, lookback):
+                    yield request
             elif self.plan.latest:
                 self.logger.warning("no issue of %s found in the last %d days", name, self.plan.paper.latest_lookback_days)
             else:

@@ -1,0 +1,261 @@
+"""The real `scrapy crawl issues` over HTTP into a real archive, checked through SQL.
+
+A local server (started here) serves the bundled sample e-paper; the crawl runs as a user runs
+it, in a subprocess, into a fresh SQLite file and, where available, a PostgreSQL database.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import lxml.html
+import opencc
+import pytest
+from sqlalchemy import create_engine, text
+
+from crawler.sample import ISSUE_DATE, PREFIX, SITE
+from crawler.sample.server import SiteServer
+from tests.conftest import postgres_database, run_crawl
+
+MANIFEST = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
+ISSUE_DIR = "html/2023-01/31/"
+T2S = opencc.OpenCC("t2s")
+TABLES = ("papers", "issues", "pages", "articles", "images", "removals", "raw_documents", "article_versions")
+# Text of the page furniture around every article: none of it belongs in a body.
+FURNITURE = ("版面导航", "标题导航", "上一期", "下一期", "上一版", "下一版", "版权", "按日期查阅", "第01版", "第16版")
+
+
+def spam_link_texts() -> set[str]:
+    """Texts of the links the sample's spam kit injected (they point away from the paper's site)."""
+    texts = set()
+    for path in (SITE / ISSUE_DIR).glob("content_*.htm"):
+        doc = lxml.html.document_fromstring(path.read_text(encoding="utf-8"))
+        for anchor in doc.xpath("//a[contains(@href, '://')]"):
+            if "gongyishibao" not in anchor.get("href") and anchor.text_content().strip():
+                texts.add(anchor.text_content().strip())
+    return texts
+
+
+def rows(url: str, sql: str, **params) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).all()
+    finally:
+        engine.dispose()
+
+
+def counts(url: str) -> dict[str, int]:
+    return {table: rows(url, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SiteServer(SITE, prefix=PREFIX) as site:
+        yield site
+
+
+def base_url(server: SiteServer) -> str:
+    return server.url + PREFIX.lstrip("/")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def crawled(request, server, tmp_path_factory):
+    """An archive after one crawl of the sample issue, and the crawl's result."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'archive.sqlite3'}"
+    else:
+        url = postgres_database(request)
+    done = run_crawl(f"date={ISSUE_DATE}", f"base_url={base_url(server)}", archive=url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return url, done
+
+
+ARTICLES = """
+SELECT i.issue_date, p.page_number, p.section, a.url, a.pretitle, a.title, a.subtitle, a.byline,
+       a.source, a.body, a.body_original, a.title_original
+FROM articles a JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id
+"""
+
+
+def test_every_page_is_stored_with_its_number_section_and_links(crawled):
+    url, _ = crawled
+    pages = rows(url, "SELECT page_number, page_label, section, url, pdf_url, image_url FROM pages ORDER BY page_number")
+    assert [p.page_number for p in pages] == [page["number"] for page in MANIFEST["pages"]] == list(range(1, 17))
+    for page, expected in zip(pages, MANIFEST["pages"]):
+        assert page.section == T2S.convert(expected["section"])
+        assert page.page_label.startswith(f"第{page.page_number:02d}版")
+        # Node ids are not page numbers: each page is stored from its own node file.
+        assert page.url.endswith(expected["path"])
+        assert page.pdf_url.endswith(expected["pdf"]) and page.image_url.endswith(expected["picture"])
+    assert pages[6].section == "社会工作"
+    issue = rows(url, "SELECT p.code, p.name, i.issue_date, i.url FROM issues i JOIN papers p ON p.id = i.paper_id")
+    assert len(issue) == 1
+    assert (issue[0].code, issue[0].name, str(issue[0].issue_date)) == ("gongyishibao", "公益时报", ISSUE_DATE)
+    assert issue[0].url.endswith(MANIFEST["entry"])
+
+
+def test_every_article_is_stored_on_its_page_with_its_title_block(crawled):
+    url, _ = crawled
+    stored = {row.url: row for row in rows(url, ARTICLES)}
+    expected = {base: a for a in MANIFEST["articles"] if (base := a["path"])}
+    assert len(stored) == len(expected) == 20
+    for path, article in expected.items():
+        (row,) = [row for u, row in stored.items() if u.endswith(path)]
+        assert row.page_number == article["page"]
+        assert str(row.issue_date) == ISSUE_DATE
+        # Punctuation is normalised to the print's full width: compare the characters that matter.
+        assert _letters(row.title) == _letters(T2S.convert(article["title"]))
+        assert _letters(row.subtitle) == _letters(T2S.convert(article["subtitle"]))
+        assert _letters(row.source) == _letters(T2S.convert(article["source"]))
+        assert _letters(row.byline) == _letters(T2S.convert(article["byline"]))
+        assert len(row.body.split("\n")) >= article["paragraphs"] - 2  # byline and source lines may leave the body
+        assert row.body and row.body_original
+    mca = next(row for row in stored.values() if row.title.startswith("民政部召开"))
+    assert mca.subtitle == "全国乡镇（街道）社工站覆盖率达78%" or _letters(mca.subtitle) == _letters("全国乡镇(街道)社工站覆盖率达78%")
+    assert mca.page_number == 7 and mca.section == "社会工作"
+    # The article linked only from the page picture's hot zones is found too.
+    assert any(row.title == "本期导读" for row in stored.values())
+
+
+def test_bodies_hold_no_navigation_and_no_spam(crawled):
+    url, _ = crawled
+    spam = spam_link_texts()
+    assert len(spam) >= 10  # the fixture really carries a link farm
+    for row in rows(url, ARTICLES):
+        for field in (row.body, row.body_original, row.title, row.subtitle):
+            assert "蜘蛛池" not in field and "蜘蛛池" not in T2S.convert(field)
+            assert not [s for s in spam if s in field], row.url
+            assert not [f for f in FURNITURE if f in T2S.convert(field)], row.url
+
+
+def test_bodies_are_simplified_and_the_published_text_is_kept(crawled):
+    url, _ = crawled
+    for row in rows(url, ARTICLES):
+        assert T2S.convert(row.body) == row.body, row.url
+        assert T2S.convert(row.title) == row.title
+        # The sample is published in Traditional script: the original differs and converts to the body's words.
+        assert row.body_original != row.body
+        assert _letters(T2S.convert(row.body_original))[:40] == _letters(row.body)[:40]
+        assert row.title_original != row.title or T2S.convert(row.title) == row.title
+    assert rows(url, "SELECT count(*) FROM articles WHERE original_script = 'traditional'")[0][0] >= 15
+
+
+def test_paragraphs_are_clean_lines(crawled):
+    url, _ = crawled
+    for row in rows(url, ARTICLES):
+        for paragraph in row.body.split("\n"):
+            assert paragraph and paragraph == paragraph.strip()
+            assert not re.search("[\u3000\u200b-\u200d\u2060\ufeff]", paragraph)
+
+
+def test_images_keep_their_captions(crawled):
+    url, _ = crawled
+    images = rows(url, "SELECT a.url AS article, i.url, i.caption FROM images i JOIN articles a ON a.id = i.article_id")
+    expected = {a["path"]: a["captions"] for a in MANIFEST["articles"] if a["captions"]}
+    assert len(images) == sum(map(len, expected.values())) >= 2
+    for image in images:
+        (captions,) = [c for path, c in expected.items() if image.article.endswith(path)]
+        assert _letters(image.caption) in {_letters(T2S.convert(c)) for c in captions}
+        assert image.url.startswith("http://127.0.0.1")
+
+
+def test_raw_responses_are_kept_for_reprocessing(crawled):
+    url, _ = crawled
+    kept = {r.url for r in rows(url, "SELECT url FROM raw_documents")}
+    stored = {r.url for r in rows(url, "SELECT url FROM articles UNION SELECT url FROM pages")}
+    assert stored <= kept
+
+
+def test_a_second_crawl_adds_no_rows(crawled, server):
+    url, _ = crawled
+    before = counts(url)
+    ids = rows(url, "SELECT id, url FROM articles ORDER BY id")
+    done = run_crawl(f"date={ISSUE_DATE}", f"base_url={base_url(server)}", "refresh=1", archive=url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert counts(url) == before
+    assert rows(url, "SELECT id, url FROM articles ORDER BY id") == ids
+    assert before["article_versions"] == 0
+
+
+def _letters(text: str) -> str:
+    """Text without punctuation, spaces and the ■ lead mark: what two typesettings share."""
+    return re.sub(r"[\W_]+", "", text)
+
+
+# --- what goes wrong ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def archive(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+
+
+def test_a_date_without_an_issue_is_one_info_line(server, archive):
+    done = run_crawl("date=2023-02-01", f"base_url={base_url(server)}", archive=archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if "no issue of" in line]
+    assert len(lines) == 1 and "INFO" in lines[0] and "2023-02-01" in lines[0]
+    assert "ERROR" not in done.stderr
+    assert counts(archive)["issues"] == 0
+
+
+def test_a_range_finds_the_issues_in_it(server, archive):
+    done = run_crawl("start=2023-01-29", "end=2023-02-02", f"base_url={base_url(server)}", archive=archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [str(r[0]) for r in rows(archive, "SELECT issue_date FROM issues")] == [ISSUE_DATE]
+    assert counts(archive)["articles"] == 20
+
+
+def test_no_date_crawls_the_most_recent_issue(server, archive):
+    done = run_crawl(f"base_url={base_url(server)}", archive=archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [str(r[0]) for r in rows(archive, "SELECT issue_date FROM issues")] == [ISSUE_DATE]
+    assert counts(archive)["articles"] == 20
+
+
+def test_a_broken_article_link_is_logged_and_skipped(archive):
+    broken = f"{PREFIX}{ISSUE_DIR}content_306512.htm"
+    with SiteServer(SITE, prefix=PREFIX, faults={broken: [404]}) as site:
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={base_url(site)}", archive=archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [line for line in done.stderr.splitlines() if "broken article link (HTTP 404)" in line and broken in line]
+    urls = [r.url for r in rows(archive, "SELECT url FROM articles")]
+    assert len(urls) == 19 and not [u for u in urls if u.endswith("content_306512.htm")]
+    assert counts(archive)["pages"] == 16
+
+
+def test_a_server_error_is_retried(archive):
+    flaky = f"{PREFIX}{ISSUE_DIR}content_306509.htm"
+    with SiteServer(SITE, prefix=PREFIX, faults={flaky: [500, 503]}) as site:
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={base_url(site)}", archive=archive)
+        answers = [r.status for r in site.requests if r.path == flaky]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert answers == [500, 503, 200]
+    assert rows(archive, "SELECT title FROM articles WHERE url LIKE '%content_306509.htm'")[0][0].startswith("民政部")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["date=2023-02-30"], "bad date for date: '2023-02-30'"),
+        (["date=yesterday"], "bad date for date: 'yesterday'"),
+        (["start=2023-03-01", "end=2023-01-01"], "end 2023-01-01 is before start 2023-03-01"),
+        (["paper=renminribao"], "unknown paper 'renminribao'"),
+        (["base_url=ftp://example.invalid/"], "bad base_url 'ftp://example.invalid/'"),
+    ],
+)
+def test_bad_arguments_end_the_run_with_one_line(args, message, archive):
+    done = run_crawl(*args, archive=archive)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: ") and message in line
+    assert not Path(archive.removeprefix("sqlite:///")).exists()
+
+
+def test_an_unreachable_database_is_one_line():
+    done = run_crawl(f"date={ISSUE_DATE}", archive="postgresql+psycopg://nobody@127.0.0.1:1/archive")
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: database unreachable: postgresql+psycopg://nobody@127.0.0.1:1/archive")

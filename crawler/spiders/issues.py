@@ -194,6 +194,7 @@ class IssuesSpider(scrapy.Spider):
             body_html=article.body_html,
             paragraphs=list(article.paragraphs),
             images=[ImageItem(url=img.url, caption=img.caption) for img in article.images],
+            extraction=article.extraction,
             raw=_raw(response),
         )
 

@@ -4,8 +4,10 @@ A bad argument is a :class:`SpiderArgumentError` whose message is the one line t
 """
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlparse
 
 from crawler.papers import PaperProfile, UnknownPaper, get_paper
@@ -21,7 +23,9 @@ class SpiderArgumentError(ValueError):
 class CrawlPlan:
     paper: PaperProfile
     root: str  # the site root the entry pattern hangs off (the profile's, or base_url)
-    dates: tuple[date, ...]  # empty: the most recent issue
+    dates: tuple[date, ...]  # in the order they are asked; empty: the most recent issue
+    refresh: bool = False  # re-fetch everything, complete issues included
+    asked: str = "latest"  # what the user asked, for the crawl record: a date, 'start..end'
 
     @property
     def latest(self) -> bool:
@@ -52,12 +56,40 @@ def _flag(name: str, value: str | bool | None) -> bool:
     raise SpiderArgumentError(f"bad value for {name}: {value!r} (expected 1 or 0)")
 
 
+_SPAN = re.compile(r"(\d+)([ymwd])")
+_SPAN_DAYS = {"w": 7, "d": 1}
+
+
+def backfill_start(value: str, last: date) -> date:
+    """The first date a ``backfill=`` walk reaches, counting back from ``last``.
+
+    ``backfill`` is either a date (``2005-01-01``: back to that day) or a span back from the
+    end: ``10y`` years, ``6m`` months, ``8w`` weeks, ``30d`` days.
+    """
+    span = _SPAN.fullmatch(value.strip().lower())
+    if not span:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise SpiderArgumentError(
+                f"bad value for backfill: {value!r} (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"
+            )
+        return _parse_date("backfill", value)
+    n, unit = int(span[1]), span[2]
+    if unit in _SPAN_DAYS:
+        return last - timedelta(days=n * _SPAN_DAYS[unit])
+    months = last.year * 12 + last.month - 1 - (n * 12 if unit == "y" else n)
+    year, month = divmod(months, 12)
+    # The same day of the month, or the month's last day when it has fewer days.
+    return date(year, month + 1, min(last.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def plan_crawl(
     date: str | None = None,
     start: str | None = None,
     end: str | None = None,
     paper: str | None = None,
     base_url: str | None = None,
+    backfill: str | None = None,
+    refresh: str | bool | None = None,
     today: date | None = None,
 ) -> CrawlPlan:
     try:
@@ -65,20 +97,28 @@ def plan_crawl(
     except UnknownPaper as exc:
         raise SpiderArgumentError(str(exc)) from None
 
-    if date and (start or end):
-        raise SpiderArgumentError("give either date= or start=/end=, not both")
+    if date and (start or end or backfill):
+        raise SpiderArgumentError("give either date= or start=/end= or backfill=, not several")
+    if backfill and start:
+        raise SpiderArgumentError("give either start= or backfill=, not both")
     if date:
         dates: tuple = (_parse_date("date", date),)
-    elif start or end:
-        if not start:
+        asked = dates[0].isoformat()
+    elif start or end or backfill:
+        if not (start or backfill):
             raise SpiderArgumentError("end= needs start= as well")
-        first = _parse_date("start", start)
         last = _parse_date("end", end) if end else (today or _today())
+        first = _parse_date("start", start) if start else backfill_start(backfill, last)
         if last < first:
             raise SpiderArgumentError(f"end {last.isoformat()} is before start {first.isoformat()}")
-        dates = tuple(first.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1))
+        # Only the days the paper comes out: a weekly paper is asked once a week, not 7 times.
+        dates = tuple(profile.schedule.dates(first, last))
+        if backfill:
+            dates = dates[::-1]  # a backfill walks back from the newest issue
+        asked = f"{first.isoformat()}..{last.isoformat()}"
     else:
         dates = ()
+        asked = "latest"
 
     root = profile.root
     if base_url:
@@ -86,7 +126,7 @@ def plan_crawl(
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise SpiderArgumentError(f"bad base_url {base_url!r} (expected http://host/path/)")
         root = base_url if base_url.endswith("/") else base_url + "/"
-    return CrawlPlan(paper=profile, root=root, dates=dates)
+    return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked)
 
 
 def _today() -> date:

@@ -15,14 +15,15 @@ ARCHIVE_BATCH_SIZE = 100
 ARCHIVE_FETCH_PDFS = True
 ARCHIVE_PDF_MAXSIZE = 50 * 1024 * 1024
 
-# An honest User-Agent: set $ARCHIVE_CONTACT to a URL or mail address site owners can reach
-# (or override USER_AGENT whole).
-USER_AGENT = "charity-press-archive/0.1 (+{})".format(
-    os.environ.get("ARCHIVE_CONTACT") or "https://pypi.org/project/scrapy/; research archive"
-)
+# An honest User-Agent: set ARCHIVE_CONTACT (setting or environment) to a URL or mail address
+# site owners can reach; it fills {contact} (or override USER_AGENT whole).
+ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "")
+USER_AGENT = "charity-press-archive/0.1 (research archive; +{contact})"
 
 # Politeness: these are newspapers' own small servers.
 ROBOTSTXT_OBEY = True
+# The name robots.txt rules address this crawler by.
+ROBOTSTXT_USER_AGENT = "charity-press-archive"
 CONCURRENT_REQUESTS = 8
 # Scrapy starts this many asyncio tasks for every callback's output, however little it yields
 # (one item here): 100, the default, costs ~0.7 ms of CPU per response (docs/performance.md).
@@ -36,8 +37,48 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait RETRY_BACKOFF_BASE x 2^(n-1) seconds (at most RETRY_BACKOFF_MAX, at least a
+# Retry-After): crawler/middlewares.py BackoffRetryMiddleware replaces Scrapy's RetryMiddleware.
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 120.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "crawler.middlewares.ContactUserAgentMiddleware": 500,
+}
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+
+SPIDER_MIDDLEWARES = {
+    # Skips complete issues, complete pages and stored articles (off with -a refresh=1).
+    "crawler.middlewares.ArchiveDeltaMiddleware": 950,
+}
+ARCHIVE_DELTA_ENABLED = True
+
+# Order matters when a run ends: the drift alarm decides before the record and the summary.
+EXTENSIONS = {
+    "crawler.extensions.TemplateDriftAlarm": 500,
+    "crawler.extensions.CrawlRunRecorder": 510,
+    "crawler.extensions.CrawlProgress": 520,
+}
+# Record each run in crawl_runs ('running' until it ends: a killed run stays visible).
+ARCHIVE_RECORD_RUNS = True
+# Template drift: alarm (exit status 3) when an issue's pages link no article, or when more
+# than this share of its articles lacks a title or body or needed the generic fallback.
+ARCHIVE_DRIFT_ALARM = True
+ARCHIVE_DRIFT_MAX_SHARE = 0.25
+# Seconds between progress lines (issues, pages, articles done / to do); 0 turns them off.
+ARCHIVE_PROGRESS_INTERVAL = 60.0
+
+# CRAWL_MODE=distributed (setting or environment): the request queue and duplicate filter live
+# in Redis (REDIS_URL), shared by every process of a job, and the archive must be PostgreSQL.
+# CRAWL_JOB names the job processes share (default: the paper and dates asked).
+CRAWL_MODE = os.environ.get("CRAWL_MODE", "local")
+CRAWL_JOB = os.environ.get("CRAWL_JOB", "")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+DISTRIBUTED_IDLE_SECONDS = 10.0
+ADDONS = {"crawler.addons.CrawlMode": 0}
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,

@@ -478,6 +478,11 @@ def clean_paragraphs(paragraphs: list[str]) -> CleanResult:
 _TITLE_SEPARATOR = re.compile(r"\s*[_＿]\s*")
 
 
+def _chained(part: str, in_chain: bool) -> bool:
+    """Whether a _-joined part of a title is spam: one strong word will do next to other spam."""
+    return _spammy(part) or (in_chain and bool(_STRONG.search(part)))
+
+
 def clean_title(text: str) -> tuple[str, list[Removal]]:
     """A title (or subtitle, caption) without zero-width characters and _-joined spam chains.
 
@@ -491,11 +496,11 @@ def clean_title(text: str) -> tuple[str, list[Removal]]:
     separators = list(_TITLE_SEPARATOR.finditer(text))
     start, end = 0, len(text)
     for sep in separators:  # chain before the title
-        if not _spammy(text[start : sep.start()]):
+        if not _chained(text[start : sep.start()], start > 0):
             break
         start = sep.end()
     for sep in reversed(separators):  # chain after it
-        if sep.end() <= start or not _spammy(text[sep.end() : end]):
+        if sep.end() <= start or not _chained(text[sep.end() : end], end < len(text)):
             break
         end = sep.start()
     if chain := " … ".join(part for part in (text[:start], text[end:]) if part):

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from crawler.items import ArticleItem, PageItem
 
-BUILTIN_CORRECTIONS = Path(__file__).with_name("data") / "t2s_corrections.tsv"
+# Through importlib.resources: found inside a zipped egg (scrapyd) too.
+BUILTIN_CORRECTIONS = resources.files("pipelines") / "data" / "t2s_corrections.tsv"
 CORRECTIONS_ENV = "T2S_CORRECTIONS"
 # "native" or "pure" forces an OpenCC package (benchmarks compare them); unset: native if installed.
 BACKEND_ENV = "OPENCC_BACKEND"
@@ -119,9 +121,10 @@ def _converter(config: str, backend: str | None) -> _Converter:
 
 # --- corrections -------------------------------------------------------------------------
 
-def read_corrections(path: str | Path) -> dict[str, str]:
+def read_corrections(path: str | Path | resources.abc.Traversable) -> dict[str, str]:
     rules: dict[str, str] = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    source = path if hasattr(path, "read_text") else Path(path)
+    for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
         line = line.split("#", 1)[0].rstrip()
         if not line.strip():
             continue
@@ -196,6 +199,17 @@ def detect_script(text: str) -> str:
     return "traditional" if traditional > simplified else "simplified"
 
 
+def _detection_sample(title: str, paragraphs: list[str]) -> str:
+    """Title and first paragraph; when a short first paragraph (a byline, a dateline) leaves
+    fewer than MIN_HAN Han characters, the next paragraphs until there are enough."""
+    parts = [title, *paragraphs[:1]]
+    for paragraph in paragraphs[1:]:
+        if len(_HAN.findall("".join(parts))) >= MIN_HAN:
+            break
+        parts.append(paragraph)
+    return "\n".join(parts)
+
+
 # --- pipeline ----------------------------------------------------------------------------
 
 class ScriptPipeline:
@@ -222,7 +236,7 @@ class ScriptPipeline:
         return item
 
     def _article(self, item: ArticleItem) -> None:
-        sample = f"{item.title}\n{item.paragraphs[0] if item.paragraphs else ''}"
+        sample = _detection_sample(item.title, item.paragraphs)
         item.original_script = detect_script(sample)
         item.body_original = "\n".join(item.paragraphs)
         item.title_original = item.title

@@ -8,18 +8,21 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, inspect, select, tuple_, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, inspect, select, text, tuple_, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import models
-from storage.models import Article, ArticleVersion, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
+from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
+# PostgreSQL advisory lock held while the schema is created (any constant, the same everywhere).
+SCHEMA_LOCK = 0x63706172
 
 
 class ArchiveError(RuntimeError):
@@ -67,6 +70,28 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+@dataclass(frozen=True)
+class IssueState:
+    """What the archive holds of one issue.
+
+    An issue is complete when its page list was stored (``pages_expected``) and every page of
+    it is complete: stored with the number of articles it links, and each of those stored.
+    """
+
+    issue_date: date
+    pages_expected: int | None
+    complete_pages: frozenset[str]  # URLs of complete pages
+    articles: frozenset[str]  # URLs of stored articles (left empty for complete issues)
+    pdf_pages: frozenset[str]  # URLs of pages whose PDF text is stored
+
+    @property
+    def complete(self) -> bool:
+        return self.pages_expected is not None and len(self.complete_pages) >= self.pages_expected
+
+
+RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_failed")
+
+
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
@@ -77,6 +102,10 @@ class Archive:
         try:
             with self.engine.connect() as conn:
                 if create:
+                    if self.dialect == "postgresql":
+                        # Crawlers started together on a new archive: one creates the tables,
+                        # the others wait for it (concurrent CREATE TABLEs collide in pg_type).
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
                     models.Base.metadata.create_all(conn)
                     conn.commit()
                 elif not inspect(conn).has_table("articles"):
@@ -91,6 +120,88 @@ class Archive:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- completeness ------------------------------------------------------------------
+
+    def issue_states(self, paper_code: str, first: date, last: date) -> dict[date, IssueState]:
+        """The stored issues of a paper from ``first`` to ``last`` (inclusive), by date."""
+        issues = (
+            select(Issue.id)
+            .join(Paper, Paper.id == Issue.paper_id)
+            .where(Paper.code == paper_code, Issue.issue_date.between(first, last))
+        )
+        stored = (
+            select(Article.page_id, func.count().label("n"))
+            .join(Page, Page.id == Article.page_id)
+            .where(Page.issue_id.in_(issues))
+            .group_by(Article.page_id)
+            .subquery()
+        )
+        query = (
+            select(
+                Issue.id, Issue.issue_date, Issue.pages_expected, Page.url, Page.articles_expected,
+                func.coalesce(stored.c.n, 0), Page.pdf_text.is_not(None),
+            )
+            .outerjoin(Page, Page.issue_id == Issue.id)
+            .outerjoin(stored, stored.c.page_id == Page.id)
+            .where(Issue.id.in_(issues))
+        )
+        found: dict[int, dict[str, Any]] = {}
+        with self.session() as session:
+            for issue_id, day, expected, url, linked, n, has_pdf in session.execute(query):
+                state = found.setdefault(
+                    issue_id, {"issue_date": _as_date(day), "pages_expected": expected, "complete_pages": set(), "pdf_pages": set()}
+                )
+                if url is not None and linked is not None and n >= linked:
+                    state["complete_pages"].add(url)
+                if url is not None and has_pdf:
+                    state["pdf_pages"].add(url)
+            incomplete = [
+                i for i, st in found.items()
+                if st["pages_expected"] is None or len(st["complete_pages"]) < st["pages_expected"]
+            ]
+            articles: dict[int, set[str]] = {i: set() for i in incomplete}
+            if incomplete:
+                rows = session.execute(
+                    select(Page.issue_id, Article.url).join(Page, Page.id == Article.page_id).where(Page.issue_id.in_(incomplete))
+                )
+                for issue_id, url in rows:
+                    articles[issue_id].add(url)
+        return {
+            st["issue_date"]: IssueState(
+                issue_date=st["issue_date"],
+                pages_expected=st["pages_expected"],
+                complete_pages=frozenset(st["complete_pages"]),
+                articles=frozenset(articles.get(i, ())),
+                pdf_pages=frozenset(st["pdf_pages"]),
+            )
+            for i, st in found.items()
+        }
+
+    # -- the crawl history -------------------------------------------------------------
+
+    def start_run(self, paper_code: str, dates_asked: str) -> int:
+        """Record a run as 'running'; a run killed before :meth:`finish_run` stays so."""
+        with self.session() as session, session.begin():
+            run = CrawlRun(paper_code=paper_code, dates_asked=dates_asked, started_at=utcnow(), status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int], message: str = "") -> None:
+        values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS}
+        with self.session() as session, session.begin():
+            session.execute(
+                update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=utcnow(), status=status, message=message, **values)
+            )
+
+    def crawl_runs(self, paper_code: str | None = None, limit: int = 50) -> list[CrawlRun]:
+        """The most recent runs first."""
+        query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+        if paper_code:
+            query = query.where(CrawlRun.paper_code == paper_code)
+        with self.session() as session:
+            return list(session.execute(query).scalars())
 
     # -- writing -----------------------------------------------------------------------
 
@@ -176,6 +287,10 @@ class Archive:
                     sizes,
                 )
 
+            page_keys = [(issue_id(p), p["page_number"]) for p in pages]
+            known_pages = self._existing(session, Page, ("issue_id", "page_number"), page_keys)
+            counts["pages_updated"] = len(known_pages & set(page_keys))
+            counts["pages_new"] = len(set(page_keys)) - counts["pages_updated"]
             page_ids = self._upsert(
                 session, Page,
                 [
@@ -206,6 +321,9 @@ class Archive:
                 ("issue_id", "page_number"),
                 update=False,
             )
+            article_keys = {(a["url"],) for a in articles}
+            counts["articles_updated"] = len(self._existing(session, Article, ("url",), list(article_keys)))
+            counts["articles_new"] = len(article_keys) - counts["articles_updated"]
             counts["versions"] = self._keep_changed_versions(session, articles, now)
             article_ids = self._upsert(
                 session, Article,
@@ -276,6 +394,14 @@ class Archive:
                 ("url",),
             )
         return counts
+
+    @staticmethod
+    def _existing(session: Session, model, keys: tuple[str, ...], wanted: list[tuple]) -> set[tuple]:
+        """Which of the ``wanted`` key tuples already have a row."""
+        if not wanted:
+            return set()
+        key_cols = [model.__table__.c[k] for k in keys]
+        return {tuple(r) for r in session.execute(select(*key_cols).where(tuple_(*key_cols).in_(wanted)))}
 
     def _keep_changed_versions(self, session: Session, articles: list[Mapping[str, Any]], now: datetime) -> int:
         if not articles:

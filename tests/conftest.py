@@ -51,13 +51,49 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
 
 
-def run_crawl(*args: str, archive: str, settings: dict[str, str] | None = None, timeout: int = 240):
-    """Run the real `scrapy crawl issues` command in the project, as a user does."""
+def _crawl_command(args, archive: str, settings: dict[str, str] | None) -> tuple[list[str], dict[str, str]]:
     command = [sys.executable, "-m", "scrapy", "crawl", "issues"]
     for arg in args:
         command += ["-a", arg]
-    fast = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "RETRY_TIMES": "2"}
+    fast = {
+        "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "RETRY_TIMES": "2", "RETRY_BACKOFF_BASE": "0.05",
+        "TELNETCONSOLE_ENABLED": "False",
+    }
     for key, value in (fast | (settings or {})).items():
         command += ["-s", f"{key}={value}"]
-    env = os.environ | {"ARCHIVE_URL": archive, "PYTHONWARNINGS": "default"}
+    return command, os.environ | {"ARCHIVE_URL": archive, "PYTHONWARNINGS": "default"}
+
+
+def run_crawl(*args: str, archive: str, settings: dict[str, str] | None = None, timeout: int = 240):
+    """Run the real `scrapy crawl issues` command in the project, as a user does."""
+    command, env = _crawl_command(args, archive, settings)
     return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
+    """Start the real `scrapy crawl issues` in the background (to kill it, or run several at once).
+
+    Its output goes to ``log`` (or nowhere): a pipe nobody reads would stall it.
+    """
+    command, env = _crawl_command(args, archive, settings)
+    out = open(log, "w") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    finally:
+        if log:
+            out.close()
+
+
+def stored_article_urls(archive: str) -> set[str]:
+    """The URLs of the articles an archive holds."""
+    from sqlalchemy import select
+
+    from storage.db import open_archive
+    from storage.models import Article
+
+    opened = open_archive(archive)
+    try:
+        with opened.session() as session:
+            return set(session.scalars(select(Article.url)))
+    finally:
+        opened.close()

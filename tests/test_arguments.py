@@ -12,14 +12,48 @@ def test_single_date_uses_profile_root_and_entry_pattern():
     assert plan.entry_url(date(2023, 1, 31)) == "http://www.gongyishibao.com/newdzb/html/2023-01/31/node_1.htm"
 
 
-def test_range_is_inclusive_and_every_day_is_asked():
-    plan = plan_crawl(start="2023-01-30", end="2023-02-02")
-    assert plan.dates == tuple(date(2023, 1, d) for d in (30, 31)) + (date(2023, 2, 1), date(2023, 2, 2))
+def test_range_is_inclusive_and_asks_only_the_papers_publishing_days():
+    # 公益时报 comes out on Tuesdays: a range asks for those, not for every day (no 404 storm).
+    plan = plan_crawl(start="2023-01-24", end="2023-02-07")
+    assert plan.dates == (date(2023, 1, 24), date(2023, 1, 31), date(2023, 2, 7))
+    assert plan.asked == "2023-01-24..2023-02-07"
+
+
+@pytest.mark.parametrize(
+    "backfill, first",
+    [
+        ("2023-01-01", date(2023, 1, 1)),
+        ("2y", date(2021, 3, 1)),
+        ("1m", date(2023, 2, 1)),  # back a month from March 1st
+        ("13m", date(2022, 2, 1)),
+        ("3w", date(2023, 2, 8)),
+        ("10d", date(2023, 2, 19)),
+    ],
+)
+def test_backfill_walks_back_by_the_schedule_newest_first(backfill, first):
+    plan = plan_crawl(backfill=backfill, today=date(2023, 3, 1))
+    assert plan.dates == tuple(get_paper("gongyishibao").schedule.dates(first, date(2023, 3, 1)))[::-1]
+    assert plan.dates[0] == date(2023, 2, 28) and all(d.isoweekday() == 2 for d in plan.dates)
+    assert plan.asked == f"{first.isoformat()}..2023-03-01"
+
+
+def test_backfill_month_span_ends_on_a_shorter_months_last_day():
+    assert plan_crawl(backfill="1m", end="2023-03-31").asked == "2023-02-28..2023-03-31"
+
+
+def test_backfill_counts_back_from_end():
+    assert plan_crawl(backfill="4w", end="2023-01-31").dates == tuple(date(2023, 1, d) for d in (31, 24, 17, 10, 3))
+
+
+def test_refresh_flag():
+    assert plan_crawl(date="2023-01-31", refresh="1").refresh
+    assert not plan_crawl(date="2023-01-31").refresh
 
 
 def test_start_without_end_runs_to_today():
-    plan = plan_crawl(start="2023-01-30", today=date(2023, 2, 1))
-    assert plan.dates[-1] == date(2023, 2, 1)
+    plan = plan_crawl(start="2023-01-30", today=date(2023, 2, 8))
+    assert plan.dates[-1] == date(2023, 2, 7)
+    assert plan.asked == "2023-01-30..2023-02-08"
 
 
 def test_no_date_means_latest():
@@ -38,7 +72,11 @@ def test_base_url_replaces_root():
         ({"date": "yesterday"}, "bad date for date: 'yesterday' (expected YYYY-MM-DD)"),
         ({"start": "2023-02-01", "end": "2023-01-01"}, "end 2023-01-01 is before start 2023-02-01"),
         ({"end": "2023-01-01"}, "end= needs start= as well"),
-        ({"date": "2023-01-31", "start": "2023-01-01"}, "give either date= or start=/end=, not both"),
+        ({"date": "2023-01-31", "start": "2023-01-01"}, "give either date= or start=/end= or backfill=, not several"),
+        ({"backfill": "ten years"}, "bad value for backfill: 'ten years' (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"),
+        ({"backfill": "2023-02-30"}, "bad date for backfill: '2023-02-30' (expected YYYY-MM-DD)"),
+        ({"backfill": "1y", "start": "2023-01-01"}, "give either start= or backfill=, not both"),
+        ({"date": "2023-01-31", "refresh": "maybe"}, "bad value for refresh: 'maybe' (expected 1 or 0)"),
         ({"paper": "nosuchpaper"}, "unknown paper 'nosuchpaper' (known: gongyishibao)"),
         ({"base_url": "ftp://x/"}, "bad base_url 'ftp://x/' (expected http://host/path/)"),
     ],

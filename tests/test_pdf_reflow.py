@@ -11,7 +11,6 @@ import io
 import logging
 import re
 import time
-from pathlib import Path
 
 import opencc
 import pytest
@@ -23,15 +22,14 @@ from crawler.items import ArticleItem, PagePdfItem, RawDocument
 from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs
-from tests.pdf_fixtures import FONT, newspaper_pdf
+from crawler.sample.typeset import FONT, newspaper_pdf
+from tests.seeds import seed as seed_text
 
-SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 CLOSERS = ("。", "！", "？", "”", "）", ")")
 
 
 def _seed(number: str) -> list[str]:
-    (path,) = SEEDS.glob(f"{number}_*.txt")
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [line.strip() for line in seed_text(number).splitlines()]
 
 
 def _slice(lines: list[str], first: str, last: str) -> list[str]:

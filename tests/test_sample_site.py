@@ -16,20 +16,15 @@ import pytest
 
 from crawler.sample import build
 from crawler.sample.server import SiteServer
+from tests.seeds import seed
 
 SITE = Path(build.__file__).parent / "site"
-SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 ENTRY = "html/2023-01/31/node_1.htm"
 SPAM_MARK = "主站蜘蛛池模板:"
 INDENT = "\u3000\u3000"
 ROOT = "http://www.gongyishibao.com/newdzb/"
 # Never through a proxy: everything here is on 127.0.0.1.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _seed(number: str) -> str:
-    (path,) = SEEDS.glob(f"{number}_*.txt")
-    return path.read_text(encoding="utf-8")
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -85,7 +80,7 @@ def test_build_refuses_to_replace_a_foreign_directory(tmp_path):
 
 
 def test_sixteen_pages_labelled_as_in_the_web_edition(manifest):
-    published = re.findall(r"^\s*(第\d\d版):(.+)$", _seed("001"), re.M)[:16]
+    published = re.findall(r"^\s*(第\d\d版):(.+)$", seed("001"), re.M)[:16]
     assert [(p["number"], p["label"], p["section"]) for p in manifest["pages"]] == [
         (n, f"{head}：{section}", section) for n, (head, section) in enumerate(published, 1)
     ]
@@ -182,7 +177,7 @@ def test_articles_match_the_manifest(manifest):
 
 
 def test_mca_article_is_the_web_edition_text(articles):
-    web = _seed("001")
+    web = seed("001")
     lines = [line.strip() for line in web.split(SPAM_MARK)[0].splitlines()]
     start = lines.index("全國鄉鎮(街道)社工站覆蓋率達78%") + 1
     expected = [line for line in lines[start:] if line]
@@ -205,7 +200,7 @@ def test_guangxi_article_is_the_pdf_text_reflowed_in_traditional(articles):
     s2t, t2s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
     assert all(s2t.convert(p) == p for p in paragraphs)
     # Back in Simplified, the text is the PDF's, less its line breaks and extraction spaces.
-    pdf = _seed("000")
+    pdf = seed("000")
     start, end = pdf.index("自治区民政厅负责同志带"), pdf.index("（据广西壮族自治区民政厅）")
 
     def canonical(text: str) -> str:
@@ -215,7 +210,7 @@ def test_guangxi_article_is_the_pdf_text_reflowed_in_traditional(articles):
 
 
 def test_spam_is_where_the_manifest_says(manifest):
-    spam = SPAM_MARK + _seed("001").split(SPAM_MARK)[1].rstrip("\n")
+    spam = SPAM_MARK + seed("001").split(SPAM_MARK)[1].rstrip("\n")
     positions = {}
     for article in manifest["articles"]:
         doc = _doc(article["path"])
@@ -309,6 +304,30 @@ def test_stop_closes_the_port():
     server.stop()  # idempotent
     with pytest.raises(urllib.error.URLError):
         OPENER.open(url, timeout=5)
+
+
+# --- the page PDFs -----------------------------------------------------------------------
+
+
+def test_page_pdfs_are_the_print_text_in_columns():
+    """Each page's PDF is a real CJK PDF whose text reflows into its articles as printed."""
+    from pipelines.normalize import normalize_text
+    from pipelines.pdf import extract_paragraphs
+
+    pages, _ = build.issue()
+    for page in pages:
+        expected = [normalize_text(text) for text in page.printed()]
+        assert extract_paragraphs((SITE / page.pdf).read_bytes()) == expected, page.number
+
+
+def test_page_07_pdf_is_seed_000():
+    from pipelines.normalize import normalize_text
+    from pipelines.pdf import extract_paragraphs
+    from tests.seeds import print_article
+
+    title, subtitle, printed = print_article()
+    got = extract_paragraphs((SITE / "images/2023-01/31/07/GYSB2023013107.pdf").read_bytes())
+    assert got[: 2 + len(printed)] == [normalize_text(p) for p in [title, subtitle, *printed]]
 
 
 # --- archives of many issues (benchmarks) --------------------------------------------------

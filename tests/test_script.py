@@ -1,17 +1,13 @@
 """Script detection and Traditional → Simplified conversion (pipelines/script.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
+import opencc
 import pytest
 
 from crawler.items import ArticleItem, ImageItem, PageItem, RawDocument
 from pipelines import script
 from pipelines.script import Corrections, ScriptPipeline, converter, detect_script, read_corrections, to_simplified
-
-SEEDS = Path(__file__).parent / "fixtures" / "seeds"
-WEB = (SEEDS / "001_a49345ccf857f3cd.txt").read_text(encoding="utf-8")
-PRINT = (SEEDS / "000_58fe938c75d5c981.txt").read_text(encoding="utf-8")
+from tests.seeds import PRINT, SEEDS, WEB, seed, web_article
 
 
 def _available(backend: str) -> bool:
@@ -28,16 +24,6 @@ BACKENDS = [
     pytest.param(backend, marks=pytest.mark.skipif(not ok, reason=f"OpenCC backend {backend!r} not installed"))
     for backend, ok in AVAILABLE.items()
 ]
-
-
-def web_article() -> tuple[str, str, list[str]]:
-    """Title, subtitle and paragraphs of the 民政部 article of seed 001, as served."""
-    lines = WEB.splitlines()
-    dateline = next(i for i, line in enumerate(lines) if "上一期下一期" in line)
-    title, subtitle = lines[dateline + 1], lines[dateline + 2]
-    body = [line for line in lines[dateline + 3 :] if line.strip()]
-    end = next(i for i, line in enumerate(body) if line.startswith("主站蜘蛛池模板"))
-    return title, subtitle, body[:end]
 
 
 def article(**fields) -> ArticleItem:
@@ -75,6 +61,28 @@ def test_mixed_sample():
     assert detect_script(f"民政部召开全国志愿服务和社会工作电视电话会议\n{paragraphs[0]}") == "mixed"
 
 
+def test_twenty_han_characters_decide_by_counting_changes():
+    traditional = "民政部召開全國志願服務和社會工作電視電話會議"
+    simplified = "民政部召开全国志愿服务和社会工作电视电话会议"
+    assert script.MIN_HAN == 20
+    # 19 Han characters are too few to tell; at 20 the larger count wins: t2s would change 9
+    # of the Traditional ones and none of the Simplified ones, s2t 8 of the Simplified ones.
+    assert detect_script(traditional[:19]) == detect_script(simplified[:19]) == ""
+    assert detect_script(traditional[:20]) == "traditional"
+    assert detect_script(simplified[:20]) == "simplified"
+    # Latin, digits and punctuation do not count towards the 20.
+    assert detect_script("2023-01-31, Charity Times: " + traditional[:19]) == ""
+
+
+def test_the_pipeline_detects_on_title_and_first_paragraph():
+    title, _, paragraphs = web_article()
+    print_body = [line for line in PRINT.splitlines()[12:60] if line]
+    item = ScriptPipeline().process_item(article(title=title, paragraphs=[paragraphs[0], *print_body]))
+    assert item.original_script == "traditional"
+    item = ScriptPipeline().process_item(article(title="会议", paragraphs=["".join(print_body[:4]), *paragraphs]))
+    assert item.original_script == "simplified"
+
+
 @pytest.mark.parametrize("text", ["", "民政部召開會議", "Charity Times 2023-01-31", "第07版:社會工作"])
 def test_too_little_han_is_unknown(text):
     assert detect_script(text) == ""
@@ -105,6 +113,37 @@ WORDS = {
     "編著": "编著", "臭名昭著": "臭名昭著",
     # corrections file: gaps of the pure-Python dictionaries
     "擡頭": "抬头", "店舖": "店铺", "拚搏": "拼搏", "批覆": "批复",
+    # corrections file: variants t2s leaves alone
+    "衹有": "只有", "祇是": "只是", "神祇": "神祇", "衞生": "卫生", "鬭爭": "斗争", "牠們": "它们",
+    "妳好": "你好", "為甚麼": "为什么", "甚至": "甚至",
+}
+
+# The one-to-many characters of the issue in sentences, as a Traditional page serves them.
+SENTENCES = {
+    # 后/後
+    "皇后與太后在後宮見面，之後皇后回到後院。": "皇后与太后在后宫见面，之后皇后回到后院。",
+    "會後，志願者們前往社區走訪，事後撰寫報告。": "会后，志愿者们前往社区走访，事后撰写报告。",
+    # 并/並/併
+    "會議並部署了工作，兩家機構合併後一併辦理。": "会议并部署了工作，两家机构合并后一并办理。",
+    # 于/於
+    "於是他於2022年加入，關於此事，由於時間有限，等於沒說。": "于是他于2022年加入，关于此事，由于时间有限，等于没说。",
+    # 里/裡/裏
+    "這裡離故里有三公里，鄰里守望在社區裏面開展。": "这里离故里有三公里，邻里守望在社区里面开展。",
+    # 干/幹/乾
+    "幹部們乾杯，若干部門干預此事，乾隆年間天氣乾燥。": "干部们干杯，若干部门干预此事，乾隆年间天气干燥。",
+    "樹幹很乾淨，能幹的人去幹活，外強中乾。": "树干很干净，能干的人去干活，外强中干。",
+    # 发/發/髮
+    "她的頭髮花白，理髮後出發，發展社會工作。": "她的头发花白，理发后出发，发展社会工作。",
+    # 面/麵
+    "見面時吃了一碗麵條，方面的麵粉和麵包都有。": "见面时吃了一碗面条，方面的面粉和面包都有。",
+    # 台/臺/檯/颱
+    "臺灣颱風過後，櫃檯上的檯燈照著舞臺和平台。": "台湾台风过后，柜台上的台灯照着舞台和平台。",
+    # 著/着
+    "隨著工作推進，他著手著力提升，顯著成效意味著著名的著作。": "随着工作推进，他着手着力提升，显著成效意味着著名的著作。",
+    # 复/復/複/覆
+    "答覆、批覆與恢復，重複的複雜問題，覆蓋率天翻地覆。": "答复、批复与恢复，重复的复杂问题，覆盖率天翻地覆。",
+    # 借/藉
+    "藉此機會，憑藉慰藉之心，杯盤狼藉。": "借此机会，凭借慰藉之心，杯盘狼藉。",
 }
 
 
@@ -112,6 +151,25 @@ WORDS = {
 def test_words(backend):
     got = {word: to_simplified(word, backend=backend) for word in WORDS}
     assert got == WORDS
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_to_many_characters_in_context(backend):
+    got = {sentence: to_simplified(sentence, backend=backend) for sentence in SENTENCES}
+    assert got == SENTENCES
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("number", ["000", "002", "003", "004"])
+def test_print_seeds_survive_a_round_trip_through_traditional(backend, number):
+    """Each Simplified seed, made Traditional as a web edition does, comes back unchanged.
+
+    Two converters: OpenCC s2t, and the same writing 著 for every 着 as seed 001's site does.
+    """
+    printed = seed(number)
+    web = opencc.OpenCC("s2t").convert(printed)
+    assert to_simplified(web, backend=backend) == printed
+    assert to_simplified(web.replace("着", "著"), backend=backend) == printed
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -213,6 +271,14 @@ def test_simplified_article_is_not_converted(monkeypatch):
     assert item.paragraphs == paragraphs
     assert item.body == item.body_original == "\n".join(paragraphs)
     assert item.title_original == item.title
+
+
+def test_a_byline_as_first_paragraph_does_not_starve_detection():
+    _, _, paragraphs = web_article()
+    item = article(title="圖片新聞", paragraphs=["■ 本報記者 皮磊", paragraphs[1], "第三段"])
+    ScriptPipeline().process_item(item)
+    assert item.original_script == "traditional"
+    assert item.paragraphs[:2] == ["■ 本报记者 皮磊", to_simplified(paragraphs[1])]
 
 
 def test_short_article_is_converted_when_it_leans_traditional():

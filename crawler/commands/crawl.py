@@ -11,12 +11,27 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.spiderloader import get_spider_loader
 
+from crawler.addons import CRAWL_MODES
 from crawler.arguments import SpiderArgumentError
+from crawler.extensions import ALARM_STAT
 
 EXIT_BAD_INPUT = 2
+# The crawl ran but the site's template seems to have changed (crawler/extensions.py).
+EXIT_ALARM = 3
 
 
 class Command(ScrapyCrawl):
+    def run(self, args, opts):
+        if len(args) != 1:
+            return super().run(args, opts)
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        elif crawler.stats.get_value(ALARM_STAT):
+            self.exitcode = EXIT_ALARM
+
     def process_options(self, args, opts):
         super().process_options(args, opts)
         if len(args) == 1:
@@ -44,4 +59,26 @@ class Command(ScrapyCrawl):
                 open_archive(archive_url(self.settings.get("ARCHIVE_URL"))).close()
             except ArchiveError as exc:
                 return str(exc)
+        return self._check_mode()
+
+    def _check_mode(self) -> str | None:
+        mode = self.settings.get("CRAWL_MODE") or "local"
+        if mode not in CRAWL_MODES:
+            return f"unknown CRAWL_MODE {mode!r} (known: {', '.join(CRAWL_MODES)})"
+        if mode == "local":
+            return None
+        from storage.db import archive_url
+
+        if not archive_url(self.settings.get("ARCHIVE_URL")).startswith("postgresql"):
+            return "CRAWL_MODE=distributed needs a PostgreSQL archive (ARCHIVE_URL=postgresql+psycopg://...)"
+        try:
+            from scrapy_redis.connection import get_redis_from_settings
+        except ImportError:
+            return "CRAWL_MODE=distributed needs scrapy-redis (pip install -e '.[distributed]')"
+        import redis
+
+        try:
+            get_redis_from_settings(self.settings).ping()
+        except redis.RedisError as exc:
+            return f"Redis unreachable at {self.settings.get('REDIS_URL')}: {exc}"
         return None

@@ -5,12 +5,12 @@ Adding another paper that uses a known template family means adding one TOML fil
 from __future__ import annotations
 
 import tomllib
+from importlib import resources
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-PROFILE_DIR = Path(__file__).parent
 TEMPLATES = {"founder"}
 
 
@@ -61,7 +61,7 @@ class PaperProfile:
         return (base if base.endswith("/") else base + "/") + self.latest
 
 
-def _load(path: Path) -> PaperProfile:
+def _load(path: Path | resources.abc.Traversable) -> PaperProfile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -92,7 +92,8 @@ def _load(path: Path) -> PaperProfile:
 @cache
 def all_papers() -> dict[str, PaperProfile]:
     profiles = {}
-    for path in sorted(PROFILE_DIR.glob("*.toml")):
+    # Through importlib.resources: the profiles are found inside a zipped egg (scrapyd) too.
+    for path in sorted((f for f in resources.files(__name__).iterdir() if f.name.endswith(".toml")), key=lambda f: f.name):
         profile = _load(path)
         profiles[profile.code] = profile
     return profiles

@@ -12,6 +12,11 @@ a phrase of its own text, continued parts carrying the first part's headline as 
 Everything is in Traditional script (OpenCC s2t) with the web edition's half-width
 punctuation, as the real site serves it.
 
+Each page links a real PDF of its print text, in Simplified script as printed: the articles
+typeset in columns by ``crawler.sample.typeset`` (reportlab, STSong-Light). Page 07's PDF
+holds the two articles of seed 000 as that page printed them; the other pages' PDFs hold the
+seed text their web articles were made from.
+
 The HTML follows the Founder template as real sites serve it, oddities included: node ids
 that are not page numbers, ``id=pageLink`` on every row, ``?div=-1`` and ``?div=0`` links,
 a title list written by ``document.write``, an article linked only from the page picture, and
@@ -32,10 +37,12 @@ import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
 from crawler.sample import ISSUE_DATE, SITE
+from crawler.sample.typeset import newspaper_pdf
 from pipelines.script import converter
 
 SEEDS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "seeds"
@@ -59,9 +66,10 @@ UP = "../../../"  # from an issue folder back to the site root
 NODES = {1: 1, 2: 3, 3: 2, 4: 5, 5: 4, 6: 8, 7: 9, 8: 6, 9: 7, 10: 12, 11: 10, 12: 11, 13: 13, 14: 16, 15: 14, 16: 15}
 FIRST_ARTICLE_ID = 306501
 SPAM_MARK = "主站蜘蛛池模板:"
+# Columns of the page PDFs and characters per column line.
+PDF_LAYOUT = {"columns": 4, "chars_per_line": 16}
 
-# Placeholders until real page PDFs and pictures are generated: a JPEG's start and end
-# markers, and the classic 1x1 transparent GIF for the template's icons.
+# Placeholders for pictures: a JPEG's start and end markers, and the classic 1x1 transparent GIF for the template's icons.
 JPEG = b"\xff\xd8\xff\xd9"
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 STYLE = """body { font-family: "PMingLiU", serif; font-size: 12px; }
@@ -73,8 +81,11 @@ ul.ul01_l, ul.ul02_l { list-style: none; margin: 0; padding: 4px; background: #f
 
 # --- text from the seeds -----------------------------------------------------------------
 
-# Always the pure-Python converter: the sample must not change with the OpenCC package installed.
+# The pure-Python OpenCC always: the C++ package's newer dictionaries would give another site.
 _S2T = converter("s2t", "pure")
+_T2S = converter("t2s", "pure")
+# The print text each web text was made from (see _web), for the page PDFs.
+_PRINTED: dict[str, str] = {}
 # The web edition sets these half-width: 日前,民政部… (據民政部官網).
 _HALF_WIDTH = str.maketrans("，（）：；", ",():;")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -130,7 +141,15 @@ def _unspace(text: str) -> str:
 
 def _web(simplified: str) -> str:
     """Simplified print text as the Traditional web edition publishes it."""
-    return _S2T.convert(_unspace(simplified)).translate(_HALF_WIDTH)
+    web = _S2T.convert(_unspace(simplified)).translate(_HALF_WIDTH)
+    _PRINTED[web] = simplified.strip()
+    return web
+
+
+def _printed(web: str) -> str:
+    # Text written for the web edition only (a teaser list, a byline) has no print original:
+    # plain OpenCC stands in for it.
+    return _PRINTED.get(web) or _T2S.convert(web)
 
 
 # --- the issue ---------------------------------------------------------------------------
@@ -147,6 +166,7 @@ class Article:
     spam: str = ""  # "inside" the content as its last paragraph, or "after" its end
     listed: bool = True  # False: only a hot zone of the page picture links it
     hot_zone_div: str = "-1"
+    printed: list[str] = field(default_factory=list)  # headline, then paragraphs, as printed
     id: int = 0
     page: Page | None = None
 
@@ -163,6 +183,13 @@ class Article:
     def source(self) -> str:
         found = re.search(r"\((據[^()]+)\)$", self.paragraphs[-1])
         return found[1] if found else ""
+
+    def print_version(self) -> tuple[str, list[str]]:
+        """Headline and paragraphs (the subtitle first) as the page PDF sets them."""
+        if self.printed:
+            return self.printed[0], self.printed[1:]
+        subtitle = [self.subtitle] if self.subtitle else []
+        return _printed(self.title), [_printed(text) for text in subtitle + self.paragraphs]
 
 
 @dataclass
@@ -193,6 +220,10 @@ class Page:
     def pdf(self) -> str:
         return f"{image_dir(self.day)}/{self.number:02d}/{self.code}.pdf"
 
+    def printed(self) -> list[str]:
+        """The text of the page PDF: each article's headline, then its paragraphs."""
+        return [text for article in self.articles for title, body in [article.print_version()] for text in [title, *body]]
+
     @property
     def picture(self) -> str:
         return f"{image_dir(self.day)}/{self.number:02d}/{self.code}_b.jpg"
@@ -215,6 +246,8 @@ def _page_07() -> tuple[list[tuple[int, str]], list[Article], str]:
     )
 
     pdf = _lines("000")
+    lede, body = _slice(pdf, "日前", "重点任务。"), _slice(pdf, "会议指出", "（据民政部官网）")
+    mca.printed = [_line(pdf, "民政部召开"), _line(pdf, "全国乡镇(街道)"), *_reflow(lede + [""] + body)]
     # The lead runs across all columns above the body. Its opening quotation mark is a stray
     # glyph of the PDF (it is never closed), so it goes.
     lead = _reflow(_slice(pdf, "“为做好", "健康平安。"))[0].lstrip("“")
@@ -559,25 +592,6 @@ def _paperindex(newest: date) -> str:
 """
 
 
-def _blank_pdf() -> bytes:
-    """A valid one-page PDF without text: parsers open it and find nothing."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n" % (len(objects) + 1, xref)
-    return bytes(out + b"%%EOF\n")
-
-
 # --- the site ----------------------------------------------------------------------------
 
 
@@ -633,13 +647,18 @@ def _common_files(newest: date) -> dict[str, bytes]:
     }
 
 
+@lru_cache(maxsize=256)
+def _page_pdf(printed: tuple[tuple[str, tuple[str, ...]], ...]) -> bytes:
+    # Typesetting is the slow part of a build, and an archive's issues repeat the same pages.
+    return newspaper_pdf([(title, list(body)) for title, body in printed], **PDF_LAYOUT)
+
+
 def _issue_files(pages: list[Page], spam: str) -> Iterator[tuple[str, bytes]]:
     """The files of one issue: page and article HTML, page PDFs and pictures."""
     folder = issue_dir(pages[0].day)
-    pdf = _blank_pdf()
     for page in pages:
         yield f"{folder}/{page.file}", page_html(pages, page).encode()
-        yield page.pdf, pdf
+        yield page.pdf, _page_pdf(tuple((title, tuple(body)) for title, body in (a.print_version() for a in page.articles)))
         yield page.picture, JPEG
         for article in page.articles:
             yield f"{folder}/{article.file}", article_html(pages, article, spam).encode()
@@ -692,7 +711,7 @@ def archive_issues(count: int, articles_per_page: int = 5, first: date = ARCHIVE
     """
     sample, spam = issue()
     texts = [article for page in sample for article in page.articles]
-    t2s = converter("t2s", "pure")
+    t2s = _T2S
     simplified = [
         replace(
             a,

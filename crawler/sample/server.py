@@ -48,6 +48,8 @@ class SiteServer:
     ``prefix`` is the URL path the directory is mounted at. ``faults`` maps a URL path (without
     the query string) to statuses to answer, one per request, before the file is served.
     Directories and anything outside the prefix are 404: the real sites list no folders.
+    ``robots_txt``, when given, is served at /robots.txt (otherwise that is a 404 too, which
+    crawlers read as "everything allowed").
     """
 
     def __init__(
@@ -57,11 +59,14 @@ class SiteServer:
         faults: dict[str, list[int]] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        robots_txt: str | None = None,
     ):
         self.directory = Path(directory).resolve()
         self.prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
         self._faults = {path: deque(statuses) for path, statuses in (faults or {}).items()}
         self._requests: list[Request] = []
+        self._robots = robots_txt.encode() if robots_txt is not None else None
+        self._agents: set[str] = set()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
@@ -74,6 +79,12 @@ class SiteServer:
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}/"
+
+    @property
+    def user_agents(self) -> set[str]:
+        """Every User-Agent header seen so far."""
+        with self._lock:
+            return set(self._agents)
 
     @property
     def requests(self) -> list[Request]:
@@ -112,9 +123,11 @@ class SiteServer:
             return None
         return file
 
-    def _record(self, path: str, status: int) -> None:
+    def _record(self, path: str, status: int, agent: str | None) -> None:
         with self._lock:
             self._requests.append(Request(path, status))
+            if agent:
+                self._agents.add(agent)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -130,9 +143,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, send_body: bool) -> None:
         site: SiteServer = self.server.site
         path = unquote(urlsplit(self.path).path)
-        status, file = site._answer(path)
-        site._record(path, status)
-        if file is None:
+        robots = path == "/robots.txt" and site._robots is not None
+        status, file = (200, None) if robots else site._answer(path)
+        site._record(path, status, self.headers.get("User-Agent"))
+        if robots:
+            body, content_type = site._robots, "text/plain"
+        elif file is None:
             body = f"<html><body><h1>{status}</h1></body></html>".encode()
             content_type = "text/html"
         else:

@@ -1,7 +1,9 @@
 """The ``issues`` spider: dates → issue entry page → pages (版) → articles.
 
 It only navigates. Every field comes from the template's page objects; the pipelines do the
-rest. Arguments: date=, start=/end=, paper=, base_url= (see crawler/arguments.py).
+rest. Arguments: date=, start=/end=, backfill=, paper=, base_url=, refresh= (see
+crawler/arguments.py). Each request carries ``meta["archive"]`` (what it fetches, for which
+issue) so that crawler/middlewares.py can skip what the archive already holds.
 """
 from __future__ import annotations
 
@@ -31,18 +33,23 @@ def _raw(response) -> RawDocument:
     )
 
 
+ARGUMENTS = ("date", "start", "end", "backfill", "paper", "base_url", "refresh")
+
+
 class IssuesSpider(scrapy.Spider):
     name = "issues"
 
-    def __init__(self, date=None, start=None, end=None, paper=None, base_url=None, **kwargs):
+    def __init__(self, date=None, start=None, end=None, paper=None, base_url=None, backfill=None, refresh=None, **kwargs):
         super().__init__(**kwargs)
-        self.plan: CrawlPlan = plan_crawl(date=date, start=start, end=end, paper=paper, base_url=base_url)
+        self.plan: CrawlPlan = plan_crawl(
+            date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
+        )
         self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
 
     @classmethod
     def check_arguments(cls, **kwargs) -> None:
         """Validate arguments before a crawl starts (raises SpiderArgumentError)."""
-        plan_crawl(**{k: v for k, v in kwargs.items() if k in ("date", "start", "end", "paper", "base_url")})
+        plan_crawl(**{k: v for k, v in kwargs.items() if k in ARGUMENTS})
 
     @property
     def fetch_pdfs(self) -> bool:
@@ -66,7 +73,7 @@ class IssuesSpider(scrapy.Spider):
             callback=self.parse_issue,
             cb_kwargs={"day": day, "lookback": lookback},
             # A missing issue is an answer, not an error: let the 404 reach the callback.
-            meta={"handle_httpstatus_list": [404]},
+            meta={"handle_httpstatus_list": [404], "archive": {"kind": "issue", "issue_date": day}},
         )
 
     def _walk_back(self, after: date, lookback: int | None = None) -> scrapy.Request | None:
@@ -117,7 +124,10 @@ class IssuesSpider(scrapy.Spider):
         issue = {"day": day, "issue_url": response.url}
         yield from self._page(response, page, **issue, pages_expected=len(page.page_links))
         for link in page.page_links:
-            yield response.follow(link.url, callback=self.parse_page, errback=self.page_failed, cb_kwargs=issue)
+            yield response.follow(
+                link.url, callback=self.parse_page, errback=self.page_failed, cb_kwargs=issue,
+                meta={"archive": {"kind": "page", "issue_date": day}},
+            )
 
     def parse_page(self, response, day: date, issue_url: str):
         yield from self._page(response, self.template.page(_html(response), response.url), day, issue_url)
@@ -155,7 +165,10 @@ class IssuesSpider(scrapy.Spider):
                 callback=self.parse_pdf,
                 errback=self.pdf_failed,
                 cb_kwargs={"context": context | {"page_url": response.url}},
-                meta={"download_maxsize": self.settings.getint("ARCHIVE_PDF_MAXSIZE")},
+                meta={
+                    "download_maxsize": self.settings.getint("ARCHIVE_PDF_MAXSIZE"),
+                    "archive": {"kind": "pdf", "issue_date": day, "page_url": response.url},
+                },
             )
         titles = page.titles
         for url in articles:
@@ -164,6 +177,7 @@ class IssuesSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.article_failed,
                 cb_kwargs={"context": context | {"page_url": response.url}, "listed_title": titles.get(url, "")},
+                meta={"archive": {"kind": "article", "issue_date": day}},
             )
 
     def parse_article(self, response, context: dict, listed_title: str):
@@ -180,6 +194,7 @@ class IssuesSpider(scrapy.Spider):
             body_html=article.body_html,
             paragraphs=list(article.paragraphs),
             images=[ImageItem(url=img.url, caption=img.caption) for img in article.images],
+            extraction=article.extraction,
             raw=_raw(response),
         )
 

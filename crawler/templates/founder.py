@@ -19,6 +19,9 @@ from lxml.html import tostring
 from parsel import Selector, SelectorList
 from w3lib.encoding import html_to_unicode
 
+from crawler.templates.generic import GenericArticle
+from crawler.templates.text import collapse as _collapse, lines as _lines, text as _text
+
 __all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html"]
 
 
@@ -112,26 +115,10 @@ _WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])(.*?)\1\s*\)""", re.S)
 _SOURCE = re.compile(r"[(（]\s*((?:据|據)[^()（）]+?)\s*[)）]\s*$")
 # A lead line such as "■ 本报记者 皮磊": short, and no sentence punctuation.
 _BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；]{0,4}?(?:记者|記者|通讯员|通訊員)[^，。,；]{1,30})$")
-_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 
 def _select(sel: Selector, query: str) -> SelectorList:
     return sel.xpath(query) if query.startswith(("/", "(")) else sel.css(query)
-
-
-def _collapse(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _text(sel: Selector) -> str:
-    """Text of an element as one line; script and style bodies are code, not text."""
-    return _collapse("".join(sel.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
-
-
-def _lines(sel: Selector) -> list[str]:
-    """Text of an element as a browser breaks it: at <br>, with runs of HTML whitespace as one space."""
-    nodes = sel.root.xpath(".//text()[not(ancestor::script or ancestor::style)] | .//br")
-    return "".join(_HTML_SPACE.sub(" ", n) if isinstance(n, str) else "\n" for n in nodes).split("\n")
 
 
 class _Label(NamedTuple):
@@ -311,7 +298,7 @@ class FounderArticle(_FounderFile):
 
     @property
     def title(self) -> str:
-        return self._title_field("title")
+        return self._title_field("title") or (self._fallback.title if self._fallback else "")
 
     @property
     def subtitle(self) -> str:
@@ -328,13 +315,23 @@ class FounderArticle(_FounderFile):
     @cached_property
     def _body(self) -> Selector | None:
         found = self._all("body") or self._all("body_container")
-        return found[0] if found else None
+        return found[0] if found and _text(found[0]) else None
+
+    @cached_property
+    def _fallback(self) -> GenericArticle | None:
+        """Generic extraction, for a page whose content region the selectors no longer find."""
+        return GenericArticle(self.html, self.url) if self._body is None else None
+
+    @property
+    def extraction(self) -> str:
+        """'template' when the selectors found the body, 'fallback' when generic extraction did."""
+        return self._fallback.extraction if self._fallback else "template"
 
     @cached_property
     def body_html(self) -> str:
         """Inner HTML of the content region, untouched: cleaning needs hidden styles and all."""
-        if self._body is None:
-            return ""
+        if self._fallback:
+            return self._fallback.body_html
         root = self._body.root
         return escape(root.text or "", quote=False) + "".join(tostring(child, encoding="unicode") for child in root)
 
@@ -344,8 +341,8 @@ class FounderArticle(_FounderFile):
 
         A <br> inside a <p> breaks it too: it is a line break on screen.
         """
-        if self._body is None:
-            return []
+        if self._fallback:
+            return self._fallback.paragraphs
         blocks = self._body.css("p") or [self._body]
         lines = (line.strip() for block in blocks for line in _lines(block))
         return [line for line in lines if line]

@@ -1,11 +1,16 @@
-"""Newspaper-like PDF pages for tests and benchmarks, built with reportlab.
+"""Newspaper-like PDF pages, built with reportlab: the sample site's page PDFs and test PDFs.
 
 The layout imitates a Founder e-paper page: each article is a block of a headline in a larger
 font, centred over all columns, above its body set in narrow justified columns (the lines of
 a block balanced over the columns, so paragraphs run from the bottom of one column to the top
 of the next); paragraphs open with a two-character indent and have no space between them;
 articles stack down the page and a page that fills up continues on the next. Text is set in
-reportlab's built-in ``STSong-Light`` CID font, which needs no font file.
+reportlab's built-in ``STSong-Light`` CID font, which needs no font file. Output is byte for
+byte the same on every run (no dates, no random document id), so the committed site can be
+checked against the generator.
+
+Only the site generator and the tests use this module: reportlab is a test/build dependency,
+never imported by the crawler or the pipelines.
 
 Spaces in the text are typeset as space glyphs, as in "2022 年", so the PDF carries the same
 spaces that extraction finds in real pages. A space at a line break stays at the end of the
@@ -38,6 +43,9 @@ INDENT = 2 * BODY
 # Latin words and numbers are never broken across lines (2022, 2.3, 60%, 2022-2024).
 _TOKENS = re.compile(r"[A-Za-z0-9.%\-]+|.", re.S)
 # Marks that may not begin a line: one that would start a line takes the previous token along.
+# reportlab's UniGB-UCS2-H encoding has no code for the middle dot U+00B7 and silently drops
+# it; U+30FB is the same Adobe-GB1 glyph, which readers (pdfminer) map back to U+00B7.
+_DRAWN_AS = str.maketrans({"\u00b7": "\u30fb"})
 _CLOSING = set("，。、；：？！）》」』”’,.;:?!)")
 
 
@@ -75,7 +83,7 @@ def _draw(pdf: canvas.Canvas, x: float, baseline: float, text: str, size: float,
     if justify_to is not None and len(ink) > 1:
         # Justified, as in print: the spare width is shared between all characters.
         line.setCharSpace((justify_to - width(ink, size)) / (len(ink) - 1))
-    line.textOut(text)
+    line.textOut(text.translate(_DRAWN_AS))
     pdf.drawText(line)
 
 
@@ -91,7 +99,7 @@ def newspaper_pdf(
     col_width = chars_per_line * BODY
     block_width = columns * col_width + (columns - 1) * GUTTER
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(block_width + 2 * MARGIN, PAGE_HEIGHT))
+    pdf = canvas.Canvas(buffer, pagesize=(block_width + 2 * MARGIN, PAGE_HEIGHT), invariant=True)
     top = PAGE_HEIGHT - MARGIN  # top of the free space on the current page
 
     def new_page() -> float:

@@ -1,0 +1,235 @@
+"""Extensions for unattended crawls: the drift alarm, the crawl record, progress and summary.
+
+Each one listens to Scrapy's signals and reads the crawl's stats; the order in EXTENSIONS
+matters at the end of a run: the alarm decides first, then the record and the summary report it.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
+
+from crawler.items import ArticleItem, PageItem
+from storage.db import ArchiveError, archive_url, open_archive
+
+logger = logging.getLogger(__name__)
+
+ALARM_STAT = "alarm/template_drift"
+ALARM_MESSAGES = "alarm/messages"
+
+
+def _sum(stats, prefix: str) -> int:
+    return sum(v for k, v in stats.get_stats().items() if k.startswith(prefix) and isinstance(v, int))
+
+
+def _plan(crawler):
+    return getattr(crawler.spider, "plan", None)
+
+
+@dataclass
+class _IssueSeen:
+    paper: str
+    entry_url: str = ""
+    pages: int = 0
+    links: int = 0  # articles the scraped pages link
+    articles: int = 0
+    # (page URL, article URL, what was missing)
+    bad: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class TemplateDriftAlarm:
+    """Sites change templates without notice: raise the alarm instead of storing hollow rows.
+
+    Per issue, after the pipelines: pages that link no article at all, or more than
+    ARCHIVE_DRIFT_MAX_SHARE of the articles without a title or body or extracted by the
+    generic fallback. Each alarm is logged as an error naming the paper, the page URL and what
+    was missing; the crawl then exits with status 3 (see crawler/commands/crawl.py).
+    """
+
+    def __init__(self, crawler, max_share: float):
+        self.crawler = crawler
+        self.max_share = max_share
+        self.issues: dict[str, _IssueSeen] = {}
+        self.alarms: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ARCHIVE_DRIFT_ALARM", True):
+            raise NotConfigured
+        ext = cls(crawler, crawler.settings.getfloat("ARCHIVE_DRIFT_MAX_SHARE", 0.25))
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item, response, spider) -> None:
+        if not isinstance(item, PageItem | ArticleItem):
+            return
+        seen = self.issues.setdefault(item.issue_date, _IssueSeen(f"{item.paper_name} ({item.paper_code})"))
+        if isinstance(item, PageItem):
+            seen.pages += 1
+            seen.links += item.articles_expected or 0
+            if item.pages_expected is not None:
+                seen.entry_url = item.url
+            return
+        seen.articles += 1
+        missing = [name for name in ("title", "body") if not (getattr(item, name) or "").strip()]
+        if item.extraction == "fallback":
+            missing.append("template extraction (fell back to generic)")
+        if missing:
+            seen.bad.append((item.page_url, item.url, ", ".join(missing)))
+
+    def check(self) -> list[str]:
+        alarms = []
+        for day, seen in sorted(self.issues.items()):
+            if seen.pages and not seen.links and not seen.articles:
+                alarms.append(
+                    f"template drift: {seen.paper} {day}: {seen.pages} pages but no article links, "
+                    f"e.g. at {seen.entry_url or 'the issue entry page'}"
+                )
+            if seen.articles and len(seen.bad) / seen.articles > self.max_share:
+                examples = "; ".join(f"{page} -> {url}: no {what}" for page, url, what in seen.bad[:3])
+                alarms.append(
+                    f"template drift: {seen.paper} {day}: {len(seen.bad)} of {seen.articles} articles incomplete "
+                    f"(more than {self.max_share:.0%}): {examples}"
+                )
+        return alarms
+
+    def spider_closed(self, spider, reason) -> None:
+        self.alarms = self.check()
+        for alarm in self.alarms:
+            logger.error(alarm)
+        if self.alarms:
+            self.crawler.stats.set_value(ALARM_STAT, len(self.alarms))
+            self.crawler.stats.set_value(ALARM_MESSAGES, self.alarms)
+
+
+class CrawlRunRecorder:
+    """One crawl_runs row per run: 'running' from the start, so a killed run stays visible."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.run_id: int | None = None
+        self.url = archive_url(crawler.settings.get("ARCHIVE_URL"))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ARCHIVE_RECORD_RUNS", True):
+            raise NotConfigured
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def _archive(self):
+        return open_archive(self.url)
+
+    def spider_opened(self, spider) -> None:
+        plan = _plan(self.crawler)
+        if plan is None:
+            return
+        archive = self._archive()
+        try:
+            self.run_id = archive.start_run(plan.paper.code, plan.asked)
+        finally:
+            archive.close()
+        self.crawler.stats.set_value("archive/run_id", self.run_id)
+
+    def spider_closed(self, spider, reason) -> None:
+        if self.run_id is None:
+            return
+        stats = self.crawler.stats
+        messages = stats.get_value(ALARM_MESSAGES, [])
+        status = "alarm" if messages else reason
+        counts = {
+            "pages_new": stats.get_value("archive/pages_new", 0),
+            "pages_updated": stats.get_value("archive/pages_updated", 0),
+            "pages_failed": _sum(stats, "pages/failed/"),
+            "articles_new": stats.get_value("archive/articles_new", 0),
+            "articles_updated": stats.get_value("archive/articles_updated", 0),
+            "articles_failed": _sum(stats, "articles/failed/"),
+        }
+        try:
+            archive = self._archive()
+            try:
+                archive.finish_run(self.run_id, status, counts, "\n".join(messages))
+            finally:
+                archive.close()
+        except ArchiveError as exc:
+            logger.error("crawl record %d not closed: %s", self.run_id, exc)
+
+
+class CrawlProgress:
+    """A progress line every ARCHIVE_PROGRESS_INTERVAL seconds, and a summary at the end.
+
+    To do: the issues asked (less those already complete), the pages their page lists name and
+    the articles the fetched pages link, less what the archive already held.
+    """
+
+    def __init__(self, crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.task = None
+        self.pages_listed = 0
+        self.pages_done = 0
+        self.links = 0
+        self.articles_done = 0
+        self.issues_seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        interval = crawler.settings.getfloat("ARCHIVE_PROGRESS_INTERVAL", 60.0)
+        if interval <= 0:
+            raise NotConfigured
+        ext = cls(crawler, interval)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        self.task = create_looping_call(self.log_progress)
+        self.task.start(self.interval, now=False)
+
+    def item_scraped(self, item, response, spider) -> None:
+        if isinstance(item, PageItem):
+            self.pages_done += 1
+            self.links += item.articles_expected or 0
+            if item.pages_expected is not None:
+                self.issues_seen.add(item.issue_date)
+                self.pages_listed += item.pages_expected
+        elif isinstance(item, ArticleItem):
+            self.articles_done += 1
+
+    def progress(self) -> str:
+        stats = self.crawler.stats
+        plan = _plan(self.crawler)
+        asked = len(plan.dates) if plan is not None and plan.dates else 1
+        complete = stats.get_value("delta/issues_skipped", 0)
+        pages = self.pages_listed - stats.get_value("delta/pages_skipped", 0)
+        articles = self.links - stats.get_value("delta/articles_skipped", 0)
+        return (
+            f"issues {len(self.issues_seen) + complete}/{asked} ({complete} already complete), "
+            f"pages {self.pages_done}/{pages}, articles {self.articles_done}/{articles}"
+        )
+
+    def log_progress(self) -> None:
+        logger.info("progress: %s", self.progress())
+
+    def spider_closed(self, spider, reason) -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        stats = self.crawler.stats
+        plan = _plan(self.crawler)
+        what = f"{plan.paper.code} {plan.asked}" if plan is not None else spider.name
+        logger.info(
+            "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated, %d failed; "
+            "%d template alarms",
+            what, reason, self.progress(),
+            stats.get_value("archive/pages_new", 0), stats.get_value("archive/pages_updated", 0), _sum(stats, "pages/failed/"),
+            stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
+            _sum(stats, "articles/failed/"), stats.get_value(ALARM_STAT, 0),
+        )

@@ -1,0 +1,143 @@
+"""Middlewares of the archive crawler: skipping what the archive holds, retrying with back-off.
+
+The spider tags each request with what it fetches (``meta["archive"]``: the kind, the issue
+date, and for a PDF its page); these components decide from that tag alone.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, timedelta
+
+from scrapy import Request, signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
+from scrapy.exceptions import NotConfigured
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+
+from storage.db import IssueState, archive_url, open_archive
+
+logger = logging.getLogger(__name__)
+
+
+class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
+    """Drops requests for what the archive already holds (the job scrapy-deltafetch once did).
+
+    A complete issue costs no request at all; of an incomplete one, complete pages and stored
+    articles are not fetched again. ``-a refresh=1`` turns this off for the run. The archive
+    is read once, when the crawl starts.
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        if not crawler.settings.getbool("ARCHIVE_DELTA_ENABLED", True):
+            raise NotConfigured
+        self.states: dict[date, IssueState] = {}
+        self.active = False
+
+    async def process_start(self, start):
+        spider = self.crawler.spider
+        plan = getattr(spider, "plan", None)
+        if plan is not None and not plan.refresh:
+            self.active = True
+            self.states = await asyncio.get_running_loop().run_in_executor(None, self._load, plan)
+            complete = sum(state.complete for state in self.states.values())
+            self.crawler.stats.set_value("delta/issues_complete_before", complete)
+        async for request in super().process_start(start):
+            yield request
+
+    def _load(self, plan) -> dict[date, IssueState]:
+        if plan.latest:
+            last = date.today()
+            first = last - timedelta(days=plan.paper.latest_lookback_days)
+        else:
+            first, last = min(plan.dates), max(plan.dates)
+        archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
+        try:
+            return archive.issue_states(plan.paper.code, first, last)
+        finally:
+            archive.close()
+
+    def get_processed_request(self, request: Request, response) -> Request | None:
+        tag = request.meta.get("archive")
+        if not self.active or not tag:
+            return request
+        kind = tag["kind"]
+        state = self.states.get(tag["issue_date"])
+        if state is None:
+            return request
+        if state.complete:
+            skipped = True
+        elif kind == "page":
+            skipped = request.url in state.complete_pages
+        elif kind == "article":
+            skipped = request.url in state.articles
+        elif kind == "pdf":
+            skipped = tag.get("page_url") in state.pdf_pages
+        else:
+            skipped = False
+        if skipped:
+            self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
+            return None
+        return request
+
+
+def backoff_delay(retry: int, base: float, cap: float, retry_after: bytes | None = None) -> float:
+    """Seconds to wait before retry number ``retry`` (1, 2, …): exponential, capped, and never
+    shorter than a Retry-After (in seconds) the server asked for."""
+    delay = min(cap, base * 2 ** (retry - 1))
+    if retry_after:
+        try:
+            delay = max(delay, min(cap, float(retry_after.decode("latin-1").strip())))
+        except ValueError:
+            pass  # an HTTP date: the exponential delay stands
+    return delay
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, each one waited for: RETRY_BACKOFF_BASE × 2^(n-1) seconds, at most
+    RETRY_BACKOFF_MAX, or longer when a 429/503 says Retry-After.
+
+    The wait holds the request in the downloader, so a failing site is not hammered while the
+    rest of the crawl keeps its place in the queue.
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
+
+    async def process_response(self, request, response, spider=None):
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await self._wait(result, response.headers.get("Retry-After"))
+        return result
+
+    async def process_exception(self, request, exception, spider=None):
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self._wait(result, None)
+        return result
+
+    async def _wait(self, retry: Request, retry_after: bytes | None) -> None:
+        delay = backoff_delay(retry.meta.get("retry_times", 1), self.base, self.cap, retry_after)
+        self.crawler.stats.inc_value("retry/backoff_seconds", delay)
+        logger.info("backing off %.3gs before retry %d of %s", delay, retry.meta.get("retry_times", 1), retry.url)
+        await asyncio.sleep(delay)
+
+
+class ContactUserAgentMiddleware(UserAgentMiddleware):
+    """USER_AGENT with ``{contact}`` filled from ARCHIVE_CONTACT: site owners can reach the
+    archive's keeper. Without a contact the crawl still runs, with a warning."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        contact = crawler.settings.get("ARCHIVE_CONTACT") or ""
+        agent = crawler.settings.get("USER_AGENT") or ""
+        if "{contact}" in agent:
+            if not contact:
+                logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
+            agent = agent.replace("{contact}", contact or "no contact given")
+        middleware = cls(agent)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware

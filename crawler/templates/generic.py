@@ -1,0 +1,169 @@
+"""Generic main-text extraction: the fallback when a page does not match its paper's template.
+
+A pure function of one file's HTML, like the template page objects. The content region is the
+smallest element that holds every paragraph of prose on the page (outside the page's header,
+navigation and footer), widened to the article's frame (breadcrumb, tools, related links)
+while that frame is small next to the text. The frame's widgets stay in the region on purpose:
+the clean pipeline takes them out and records them, so nothing leaves the article unseen.
+Losing a real paragraph is the worse error, so the region errs on the large side.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from functools import cached_property
+from html import escape
+
+from lxml.html import tostring
+from parsel import Selector
+
+from crawler.templates.text import collapse, lines
+
+__all__ = ["GenericArticle"]
+
+_BLOCKS = frozenset(
+    "p div li ul ol dl dt dd table tbody tr td th h1 h2 h3 h4 h5 h6 blockquote pre center section article"
+    " header footer nav aside main figure figcaption address form body".split()
+)
+_PARAGRAPHS = frozenset("p li dd dt blockquote pre h1 h2 h3 h4 h5 h6".split())
+_NOT_TEXT = frozenset(("script", "style", "noscript", "head", "title", "a"))
+_CHROME_TAGS = frozenset(("header", "nav", "footer", "aside"))
+_CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_SENTENCE = re.compile(r"[。！？!?；]")
+# A site's notice is written in sentences too, but it is no part of any article.
+_NOTICE = re.compile(r"版[权權][声聲]明|版[权權]所有|copyright|©", re.I)
+_PROSE = 20  # characters of non-link text a paragraph of prose has at least
+# A layout table's cells hold the page's other columns: the frame never takes them in.
+_FRAME_LIMITS = frozenset(("body", "html", "td", "th", "tr", "tbody", "table"))
+_FRAME = 0.3  # how much text (of either kind) a frame may add, relative to the region's
+
+
+def _tag(element) -> str:
+    return element.tag if isinstance(element.tag, str) else ""
+
+
+def _inline_text(element) -> str:
+    """Text of an element outside links and nested blocks: what it says itself."""
+    parts = [element.text or ""]
+    for child in element:
+        tag = _tag(child)
+        if tag and tag not in _BLOCKS and tag not in _NOT_TEXT:
+            parts.append(_inline_text(child))
+        parts.append(child.tail or "")
+    return collapse("".join(parts))
+
+
+def _hidden(element) -> bool:
+    return any(_HIDDEN.search(node.get("style") or "") for node in [element, *element.iterancestors()])
+
+
+def _chrome(element) -> bool:
+    """Inside the page's header, navigation, footer or sidebar, by tag or by name."""
+    for node in [element, *element.iterancestors()]:
+        if _tag(node) in _CHROME_TAGS or _CHROME_NAME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
+            return True
+    return False
+
+
+def _texts(element) -> tuple[int, int]:
+    """Lengths of an element's visible text outside and inside links."""
+    visible = ".//text()[not(ancestor::script or ancestor::style)]"
+    linked = sum(len(collapse(t)) for t in element.xpath(f"{visible}[ancestor::a]"))
+    return sum(len(collapse(t)) for t in element.xpath(visible)) - linked, linked
+
+
+class GenericArticle:
+    """Title and content region of any article page."""
+
+    extraction = "fallback"
+
+    def __init__(self, html: str, url: str):
+        self.html = html
+        self.url = url
+        self._sel = Selector(text=html)
+
+    @cached_property
+    def _prose(self) -> list:
+        """Blocks that say sentences themselves; else (a page of teasers) blocks with lines of text."""
+        body = self._sel.root.find("body")
+        if body is None:
+            return []
+        texts = []
+        for element in body.iter():
+            tag = _tag(element)
+            if tag in _BLOCKS and tag != "body":
+                text = _inline_text(element)
+                if len(text) >= _PROSE and not _NOTICE.search(text) and not _hidden(element):
+                    texts.append((element, text))
+        # A name can mislead (a wrapper called "page-foot"): chrome is left out only if text remains.
+        texts = [(element, text) for element, text in texts if not _chrome(element)] or texts
+        sentences = [element for element, text in texts if _SENTENCE.search(text)]
+        return sentences or [element for element, _ in texts]
+
+    @cached_property
+    def _title_element(self):
+        for heading in self._sel.root.iter("h1"):
+            if collapse("".join(heading.itertext())) and not _hidden(heading) and not _chrome(heading):
+                return heading
+        return None
+
+    @cached_property
+    def title(self) -> str:
+        if self._title_element is not None:
+            return collapse("".join(self._title_element.itertext()))
+        meta = self._sel.xpath("//meta[@property='og:title']/@content").get()
+        return collapse(meta or self._sel.xpath("//title/text()").get() or "")
+
+    @cached_property
+    def _region(self):
+        if not self._prose:
+            return None
+        paths = [[element, *element.iterancestors()][::-1] for element in self._prose]
+        region = None
+        for level in zip(*paths):
+            if any(node is not level[0] for node in level):
+                break
+            region = level[-1]
+        if region is None:
+            return None
+        if _tag(region) in _PARAGRAPHS:  # one paragraph: the lines around it in its container count too
+            region = region.getparent()
+        region_plain, region_linked = _texts(region)
+        while (parent := region.getparent()) is not None and _tag(parent) not in _FRAME_LIMITS:
+            plain, linked = _texts(parent)
+            if plain - region_plain > _FRAME * region_plain or linked - region_linked > _FRAME * region_plain:
+                break
+            region, region_plain, region_linked = parent, plain, linked
+        return region
+
+    @cached_property
+    def body_html(self) -> str:
+        """Inner HTML of the content region without the title heading, hidden styles and all."""
+        region = self._region
+        if region is None:
+            return ""
+        heading = self._title_element
+        if heading is not None and region in heading.iterancestors():
+            # The title is a field of its own: out of a copy of the region, its tail kept.
+            steps = []
+            node = heading
+            while node is not region:
+                steps.append(node.getparent().index(node))
+                node = node.getparent()
+            region = copy.deepcopy(region)
+            node = region
+            for step in reversed(steps):
+                node = node[step]
+            node.drop_tree()
+        return escape(region.text or "", quote=False) + "".join(tostring(c, encoding="unicode") for c in region)
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        """Visible text per line of the content region, no filtering (see FounderArticle.paragraphs)."""
+        if self._region is None:
+            return []
+        sel = Selector(root=self._region)
+        blocks = [b for b in sel.css("p") if b.root is not self._title_element] or [sel]
+        found = (line.strip() for block in blocks for line in lines(block))
+        return [line for line in found if line]

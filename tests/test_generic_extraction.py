@@ -1,0 +1,108 @@
+"""Generic main-text extraction (crawler/templates/generic.py) and the Founder fallback to it."""
+from __future__ import annotations
+
+from html import escape
+
+from crawler.templates.founder import FounderArticle
+from crawler.templates.generic import GenericArticle
+from pipelines.clean import clean_body
+from tests.fixtures.cleaning.build import GENERAL_TEXTS
+
+TITLE, PARAGRAPHS = GENERAL_TEXTS[1]
+
+
+def page(body: str, head: str = "<title>页面</title>") -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+def paragraphs(lines: list[str], tag: str = "p") -> str:
+    return "".join(f"<{tag}>{escape(line)}</{tag}>" for line in lines)
+
+
+def test_region_holds_every_paragraph_and_leaves_out_menus_and_footer():
+    html = page(
+        '<div class="nav-menu"><a href="/">首页</a><a href="/a/">政务公开</a></div>'
+        f"<div class=main><h1>{TITLE}</h1><div class=text>{paragraphs(PARAGRAPHS)}</div></div>"
+        "<div class=footer><p>主办单位：某某市民政局。地址：某某路1号。</p></div>"
+    )
+    article = GenericArticle(html, "http://x/a.htm")
+    assert article.title == TITLE
+    assert article.paragraphs == PARAGRAPHS
+    assert clean_body(article.body_html).paragraphs == PARAGRAPHS
+    assert "政务公开" not in article.body_html and "主办单位" not in article.body_html
+
+
+def test_the_article_frame_comes_along_so_its_widgets_are_recorded():
+    html = page(
+        "<div class=wrap><div class=crumb>当前位置:<a href=/>首页</a> &gt; <a href=/x/>部门动态</a></div>"
+        f"<h1>{TITLE}</h1><ul><li>听全文</li><li>分享到</li></ul>"
+        f"<div class=text>{paragraphs(PARAGRAPHS)}</div><div>扫一扫在手机打开当前页</div></div>"
+    )
+    result = clean_body(GenericArticle(html, "http://x/a.htm").body_html)
+    assert result.paragraphs == PARAGRAPHS  # the title heading is a field, not a paragraph
+    assert {r.kind for r in result.removals} == {"boilerplate:breadcrumb", "boilerplate:tools", "boilerplate:share"}
+
+
+def test_short_lines_beside_a_single_paragraph_are_kept():
+    lines = ["■ 本报记者 皮磊", PARAGRAPHS[0], "关注民生"]
+    article = GenericArticle(page(f"<div>{paragraphs(lines)}</div><div><a href=/>首页</a></div>"), "u")
+    assert article.paragraphs == lines
+
+
+def test_a_page_of_lines_without_sentences_still_gives_its_text():
+    lines = ["浙江:杭州市拱墅区深化推进项目社工队伍建设 08版", "广西:南宁市未成年人司法社会工作服务中心揭牌 09版"]
+    assert GenericArticle(page(f"<div>{paragraphs(lines)}</div>"), "u").paragraphs == lines
+
+
+def test_notices_and_hidden_blocks_do_not_widen_the_region():
+    html = page(
+        f"<table><tr><td><div id=content>{paragraphs(PARAGRAPHS)}</div></td>"
+        "<td>版权声明：本报刊发的所有作品，版权均属于本报社。未经书面授权，不得转载。</td>"
+        '<td><div style="display:none">亚洲一区二区的精品站点，每日更新。</div></td></tr></table>'
+    )
+    assert GenericArticle(html, "u").paragraphs == PARAGRAPHS
+
+
+def test_title_from_og_title_then_title_element():
+    body = f"<div>{paragraphs(PARAGRAPHS)}</div>"
+    assert GenericArticle(page(body, f'<meta property="og:title" content="{TITLE}">'), "u").title == TITLE
+    assert GenericArticle(page(body, f"<title>{TITLE}</title>"), "u").title == TITLE
+
+
+def test_an_empty_page_gives_nothing():
+    article = GenericArticle("<html><body><div><a href=/>首页</a></div></body></html>", "u")
+    assert (article.body_html, article.paragraphs) == ("", [])
+
+
+def test_founder_article_falls_back_when_its_body_selectors_find_nothing():
+    drifted = page(f"<table class=wz><tr valign=top><td></td></tr></table><div id=newbody>{paragraphs(PARAGRAPHS)}</div>")
+    article = FounderArticle(drifted, "http://x/content_1.htm")
+    assert article.extraction == "fallback"
+    assert article.paragraphs == PARAGRAPHS
+    assert clean_body(article.body_html).paragraphs == PARAGRAPHS
+
+
+def test_founder_article_with_an_empty_body_region_falls_back_too():
+    html = page(f"<div id=ozoom><founder-content> </founder-content></div><div>{paragraphs(PARAGRAPHS)}</div>")
+    assert FounderArticle(html, "http://x/content_1.htm").extraction == "fallback"
+
+
+def test_founder_article_on_template_does_not():
+    html = page(f"<div id=ozoom><founder-content>{paragraphs(PARAGRAPHS, 'P')}</founder-content></div>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert article.extraction == "template"
+    assert article.paragraphs == PARAGRAPHS
+
+
+def test_lines_broken_by_br_in_one_container_are_the_region():
+    lines = [PARAGRAPHS[0], "关注民生", PARAGRAPHS[1]]
+    html = page(f"<table><tr><td><a href=/>首页</a></td><td><div class=text>{'<br>'.join(map(escape, lines))}</div>"
+                "</td></tr></table>")
+    article = GenericArticle(html, "u")
+    assert article.paragraphs == lines
+    assert "首页" not in article.body_html  # the layout's other column
+
+
+def test_a_wrapper_with_a_misleading_name_does_not_lose_the_text():
+    html = page(f'<div class="page-foot-fixed"><div class=text>{paragraphs(PARAGRAPHS)}</div></div>')
+    assert GenericArticle(html, "u").paragraphs == PARAGRAPHS

@@ -1,0 +1,136 @@
+"""Incremental crawls: complete issues are skipped, incomplete ones resumed, refresh=1 re-fetches."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler.sample import PREFIX
+from crawler.sample.server import SiteServer
+from storage.db import open_archive
+from storage.models import Article
+from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.sites import sample_site
+
+MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
+DAY = date(2023, 1, 31)
+ENTRY = PREFIX + MANIFEST["entry"]
+ARTICLES = {PREFIX + a["path"] for a in MANIFEST["articles"]}
+PAGE_7 = next(p for p in MANIFEST["pages"] if p["number"] == 7)
+# Retries run out after RETRY_TIMES=2 (run_crawl's setting): three faults lose the document.
+LOST = [500, 500, 500]
+
+
+def _served(server: SiteServer, since: int) -> set[str]:
+    return {r.path for r in server.requests[since:] if r.path != "/robots.txt"}
+
+
+def _crawl(server: SiteServer, archive: str, *args: str):
+    result = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", "date=2023-01-31", *args, archive=archive)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def _state(archive_url: str):
+    archive = open_archive(archive_url)
+    try:
+        return archive.issue_states("gongyishibao", DAY, DAY).get(DAY)
+    finally:
+        archive.close()
+
+
+def test_rerun_of_a_complete_issue_sends_no_request(sqlite_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        _crawl(server, sqlite_url)
+        assert ARTICLES <= _served(server, 0)
+        assert _state(sqlite_url).complete
+        before = len(server.requests)
+        result = _crawl(server, sqlite_url)
+        assert server.requests[before:] == []
+    assert "'delta/issues_skipped': 1" in result.stderr
+
+
+def test_incomplete_issue_fetches_only_what_is_missing(sqlite_url):
+    lost_article = PREFIX + MANIFEST["pages"][0]["articles"][1]
+    page_7 = PREFIX + PAGE_7["path"]
+    faults = {lost_article: LOST, page_7: LOST}
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults=faults) as server:
+        _crawl(server, sqlite_url)
+        state = _state(sqlite_url)
+        assert not state.complete
+        assert state.pages_expected == 16 and len(state.complete_pages) == 14  # page 1 lacks an article, page 7 is lost
+        assert len(state.articles) == 20 - 1 - len(PAGE_7["articles"])
+
+        before = len(server.requests)
+        _crawl(server, sqlite_url)
+        # The entry page (page 1) says what is missing; page 7 with its PDF and articles, and
+        # the one lost article of page 1, are all that is fetched again.
+        assert _served(server, before) == (
+            {ENTRY, page_7, lost_article, PREFIX + PAGE_7["pdf"]} | {PREFIX + a for a in PAGE_7["articles"]}
+        )
+    assert _state(sqlite_url).complete
+    archive = open_archive(sqlite_url)
+    with archive.session() as session:
+        assert session.scalar(select(func.count(Article.id))) == 20
+    archive.close()
+
+
+def test_refresh_fetches_a_complete_issue_again(sqlite_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        _crawl(server, sqlite_url)
+        before = len(server.requests)
+        _crawl(server, sqlite_url, "refresh=1")
+        assert ARTICLES <= _served(server, before)
+
+
+def test_issue_states_follow_what_is_stored(archive_url):
+    archive = open_archive(archive_url)
+    common = {"paper_code": "p", "paper_name": "P", "issue_date": "2023-01-31", "issue_url": "http://x/node_1.htm"}
+    pages = [
+        common | {"page_number": 1, "url": "http://x/node_1.htm", "articles_expected": 2, "pages_expected": 2},
+        common | {"page_number": 2, "url": "http://x/node_2.htm", "articles_expected": 1},
+    ]
+    article = common | {"page_number": 1, "page_url": "http://x/node_1.htm", "title": "t", "body": "b"}
+    try:
+        archive.store_batch(pages, [article | {"url": "http://x/a1.htm"}])
+        state = archive.issue_states("p", DAY, DAY)[DAY]
+        assert (state.complete, state.complete_pages, state.articles) == (False, frozenset(), frozenset({"http://x/a1.htm"}))
+        counts = archive.store_batch(
+            [], [article | {"url": "http://x/a2.htm"}, article | {"page_number": 2, "page_url": "http://x/node_2.htm", "url": "http://x/b1.htm"}]
+        )
+        assert (counts["articles_new"], counts["articles_updated"]) == (2, 0)
+        assert archive.issue_states("p", DAY, DAY)[DAY].complete
+        assert archive.issue_states("p", date(2023, 2, 1), date(2023, 3, 1)) == {}
+        assert archive.store_batch([pages[1]], [])["pages_updated"] == 1
+    finally:
+        archive.close()
+
+
+def test_backfill_walks_the_schedule_and_skips_complete_issues(tmp_path, sqlite_url):
+    tuesdays = [date(2023, 1, 17), date(2023, 1, 24), date(2023, 1, 31)]
+    site = sample_site(tmp_path / "site", tuesdays, pdfs=False)
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, "date=2023-01-24", archive=sqlite_url, settings=settings).returncode == 0
+        before = len(server.requests)
+        # Four weeks back from Feb 6th: Tuesdays Jan 10 (no issue there), 17, 24 (complete), 31.
+        result = run_crawl(base, "backfill=4w", "end=2023-02-06", archive=sqlite_url, settings=settings)
+        assert result.returncode == 0, result.stderr[-2000:]
+        entries = [(p, s) for p, s in server.requests[before:] if p.endswith("/node_1.htm")]
+    # Only the paper's publishing days are asked, each once, and the complete issue not at all.
+    assert sorted(entries) == [
+        (f"{PREFIX}html/2023-01/10/node_1.htm", 404),
+        (f"{PREFIX}html/2023-01/17/node_1.htm", 200),
+        (f"{PREFIX}html/2023-01/31/node_1.htm", 200),
+    ]
+    archive = open_archive(sqlite_url)
+    try:
+        states = archive.issue_states("gongyishibao", date(2023, 1, 1), date(2023, 2, 28))
+        (run, _) = archive.crawl_runs()
+    finally:
+        archive.close()
+    assert sorted(states) == tuesdays and all(s.complete for s in states.values())
+    assert (run.dates_asked, run.articles_new) == ("2023-01-09..2023-02-06", 40)

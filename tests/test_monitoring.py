@@ -1,0 +1,151 @@
+"""Unattended runs report themselves: crawl_runs, the template drift alarm, progress and summary."""
+from __future__ import annotations
+
+import re
+
+from crawler.sample import PREFIX
+from crawler.sample.server import SiteServer
+from storage.db import open_archive
+from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.sites import sample_site
+
+FAST = {"ARCHIVE_FETCH_PDFS": "False"}
+
+
+def _runs(url: str):
+    archive = open_archive(url)
+    try:
+        return archive.crawl_runs()
+    finally:
+        archive.close()
+
+
+def _run(server: SiteServer, archive: str, settings: dict | None = None, *args: str):
+    return run_crawl(
+        f"base_url={server.url}{PREFIX.lstrip('/')}", *(args or ("date=2023-01-31",)),
+        archive=archive, settings=FAST | (settings or {}),
+    )
+
+
+def _crawl(root, archive: str, settings: dict | None = None, *args: str):
+    with SiteServer(root, prefix=PREFIX) as server:
+        return _run(server, archive, settings, *args)
+
+
+def test_each_run_is_recorded_with_its_counts(sqlite_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        first = _run(server, sqlite_url)
+        assert first.returncode == 0, first.stderr[-2000:]
+        again = _run(server, sqlite_url, {}, "date=2023-01-31", "refresh=1")
+        assert again.returncode == 0, again.stderr[-2000:]
+    latest, earliest = _runs(sqlite_url)
+    assert (earliest.paper_code, earliest.dates_asked, earliest.status) == ("gongyishibao", "2023-01-31", "finished")
+    assert (earliest.pages_new, earliest.pages_updated, earliest.articles_new, earliest.articles_updated) == (16, 0, 20, 0)
+    assert (latest.pages_new, latest.pages_updated, latest.articles_new, latest.articles_updated) == (0, 16, 0, 20)
+    assert earliest.started_at <= earliest.finished_at <= latest.started_at <= latest.finished_at
+    assert re.search(r"summary: gongyishibao 2023-01-31 \(finished\): issues 1/1 \(0 already complete\), "
+                     r"pages 16/16, articles 20/20; pages 16 new, 0 updated, 0 failed; articles 20 new", first.stderr)
+
+
+def test_failures_are_counted_in_the_record(sqlite_url):
+    lost = f"{PREFIX}html/2023-01/31/content_306503.htm"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={lost: [404]}) as server:
+        result = _run(server, sqlite_url)
+    assert result.returncode == 0
+    (run,) = _runs(sqlite_url)
+    assert (run.articles_new, run.articles_failed, run.pages_failed) == (19, 1, 0)
+
+
+def test_progress_lines_come_at_the_set_interval(sqlite_url):
+    # Slow the crawl (one request at a time, 40 ms apart) so that several intervals pass.
+    settings = {"ARCHIVE_PROGRESS_INTERVAL": "0.3", "DOWNLOAD_DELAY": "0.04", "CONCURRENT_REQUESTS": "1"}
+    result = _crawl(SAMPLE_SITE, sqlite_url, settings)
+    assert result.returncode == 0
+    lines = re.findall(r"progress: issues (\d+)/1 \(0 already complete\), pages (\d+)/(\d+), articles (\d+)/(\d+)", result.stderr)
+    assert len(lines) >= 2
+    done = [int(p) + int(a) for _, p, _, a, _ in lines]
+    assert done == sorted(done) and done[0] < 36
+
+
+def _drop_article_bodies(name: str, html: str) -> str:
+    # A redesign: the article text moves out of the container the template knows.
+    if not name.startswith("content_"):
+        return html
+    return html.replace("id=ozoom", "id=story").replace("<founder-content>", "<div>").replace("</founder-content>", "</div>")
+
+
+def _unlink_articles(name: str, html: str) -> str:
+    # A redesign: pages link their articles under another file name the template does not know.
+    return html.replace("content_", "story_") if name.startswith("node_") else html
+
+
+def test_articles_without_body_raise_the_drift_alarm(tmp_path, sqlite_url):
+    site = sample_site(tmp_path / "site", alter=_drop_article_bodies, pdfs=False)
+    result = _crawl(site, sqlite_url)
+    assert result.returncode == 3, result.stderr[-3000:]
+    alarm = re.search(r"ERROR: (template drift: .*)", result.stderr)
+    assert alarm, result.stderr[-3000:]
+    assert "公益时报 (gongyishibao) 2023-01-31: 20 of 20 articles incomplete" in alarm[1]
+    assert re.search(r"http://127\.0\.0\.1:\d+/newdzb/html/2023-01/31/node_\d+\.htm -> \S+content_\d+\.htm: no body", alarm[1])
+    (run,) = _runs(sqlite_url)
+    assert run.status == "alarm" and "20 of 20 articles incomplete" in run.message
+
+
+def test_pages_without_article_links_raise_the_drift_alarm(tmp_path, sqlite_url):
+    site = sample_site(tmp_path / "site", alter=_unlink_articles, pdfs=False)
+    result = _crawl(site, sqlite_url)
+    assert result.returncode == 3
+    assert re.search(
+        r"template drift: 公益时报 \(gongyishibao\) 2023-01-31: 16 pages but no article links, "
+        r"e\.g\. at http://127\.0\.0\.1:\d+/newdzb/html/2023-01/31/node_1\.htm",
+        result.stderr,
+    )
+
+
+def test_one_article_without_body_stays_under_the_alarm_share(tmp_path, sqlite_url):
+    def drop_one_body(name: str, html: str) -> str:
+        return _drop_article_bodies(name, html) if name == "content_306501.htm" else html
+
+    site = sample_site(tmp_path / "site", alter=drop_one_body, pdfs=False)
+    result = _crawl(site, sqlite_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "template drift" not in result.stderr
+    assert _runs(sqlite_url)[0].status == "finished"
+
+
+def _items(extractions: list[str]):
+    from crawler.items import ArticleItem, PageItem
+
+    common = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-01-31", "issue_url": "http://x/node_1.htm"}
+    yield PageItem(**common, page_number=1, url="http://x/node_1.htm", articles_expected=len(extractions), pages_expected=1)
+    for n, extraction in enumerate(extractions):
+        yield ArticleItem(
+            **common, page_number=1, page_url="http://x/node_1.htm", url=f"http://x/content_{n}.htm",
+            title="標題", body="正文", extraction=extraction,
+        )
+
+
+def _drift(extractions: list[str], share: float = 0.25) -> list[str]:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extensions import ALARM_STAT, TemplateDriftAlarm
+
+    crawler = get_crawler(settings_dict={"ARCHIVE_DRIFT_MAX_SHARE": share})
+    crawler.stats.open_spider()
+    alarm = TemplateDriftAlarm.from_crawler(crawler)
+    for item in _items(extractions):
+        alarm.item_scraped(item, None, None)
+    alarm.spider_closed(None, "finished")
+    assert crawler.stats.get_value(ALARM_STAT, 0) == len(alarm.alarms)
+    return alarm.alarms
+
+
+def test_articles_extracted_by_fallback_count_towards_the_alarm():
+    (alarm,) = _drift(["template", "fallback", "fallback", "template"])
+    assert alarm.startswith("template drift: 公益时报 (gongyishibao) 2023-01-31: 2 of 4 articles incomplete (more than 25%)")
+    assert "http://x/node_1.htm -> http://x/content_1.htm: no template extraction (fell back to generic)" in alarm
+
+
+def test_the_alarm_share_is_a_setting():
+    assert _drift(["template", "fallback", "template", "template"]) == []
+    assert len(_drift(["template", "fallback", "template", "template"], share=0.2)) == 1

@@ -1,0 +1,175 @@
+"""Text fidelity end to end: a real `scrapy crawl issues` of the sample site into SQLite.
+
+The sample site serves the 2023-01-31 issue as its web edition does (Traditional script,
+half-width punctuation) and a real CJK PDF per page holding the print text (Simplified).
+After the crawl, SQL alone must show the print: the 民政部 article's body is seed 000's text,
+page 07's pdf_text has seed 000's paragraphs whole and in order, the published text and the
+PDF itself are kept.
+"""
+from __future__ import annotations
+
+import zlib
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from crawler.sample import ISSUE_DATE, PREFIX, SITE, build
+from crawler.sample.server import SiteServer
+from pipelines.normalize import normalize_text
+from pipelines.pdf import extract_paragraphs
+from tests.conftest import run_crawl
+from tests.seeds import fold_print_brackets, print_article, web_article
+
+ISSUE_DIR = "html/2023-01/31"
+PDF_07 = "images/2023-01/31/07/GYSB2023013107.pdf"
+MCA_TITLE = "民政部召开全国志愿服务和社会工作电视电话会议"
+
+
+def _crawl(archive: str, faults: dict[str, list[int]] | None = None, settings: dict[str, str] | None = None):
+    with SiteServer(SITE, prefix=PREFIX, faults=faults) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.strip('/')}/", archive=archive,
+                         settings=settings)
+        requests = list(server.requests)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done, requests
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    """One crawl for the module; page 07's PDF fails once (HTTP 503) and must be retried."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'archive.sqlite3'}"
+    done, requests = _crawl(url, faults={PREFIX + PDF_07: [503]})
+    engine = create_engine(url)
+    yield engine, requests, done
+    engine.dispose()
+
+
+def _one(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).one()
+
+
+def _all(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).all()
+
+
+def test_page_pdf_is_retried_after_a_server_error(crawl):
+    _, requests, _ = crawl
+    assert [status for path, status in requests if path == PREFIX + PDF_07] == [503, 200]
+
+
+def test_page_07_pdf_text_has_the_print_paragraphs_whole_and_in_order(crawl):
+    engine, _, _ = crawl
+    (pdf_text,) = _one(engine, "SELECT pdf_text FROM pages WHERE page_number = 7")
+    paragraphs = pdf_text.split("\n")
+    title, subtitle, printed = print_article()
+    expected = [normalize_text(p) for p in [title, subtitle, *printed]]
+    assert all(p in paragraphs for p in expected), [p[:20] for p in expected if p not in paragraphs]
+    positions = [paragraphs.index(p) for p in expected]
+    assert positions == sorted(positions)
+    # No mid-word break: no paragraph of the page is a piece of a seed paragraph.
+    pieces = [p for p in paragraphs if p not in expected and any(p in e for e in expected)]
+    assert pieces == []
+
+
+def test_every_page_has_its_pdf_text(crawl):
+    engine, _, _ = crawl
+    rows = _all(engine, "SELECT page_number, pdf_text FROM pages ORDER BY page_number")
+    pages, _ = build.issue()
+    printed = {page.number: "\n".join(map(normalize_text, page.printed())) for page in pages}
+    assert dict(rows) == printed
+    # The PDFs are the print: Simplified text, full-width punctuation where print has it.
+    (_, page_07), = [row for row in rows if row[0] == 7]
+    assert "會議" not in page_07 and "会议指出，2022年我国志愿服务工作" in page_07
+
+
+def test_the_web_article_is_stored_as_printed(crawl):
+    engine, _, _ = crawl
+    row = _one(
+        engine,
+        "SELECT title, subtitle, body, body_original, title_original, original_script FROM articles"
+        " WHERE title = :title",
+        title=MCA_TITLE,
+    )
+    title, subtitle, printed = print_article()
+    web_title, _, web = web_article()
+    assert row.original_script == "traditional"
+    assert row.title == normalize_text(title)
+    assert row.subtitle == normalize_text(subtitle)
+    # Character for character, the print's own bracket inconsistency folded.
+    assert row.body == fold_print_brackets("\n".join(normalize_text(p) for p in printed))
+    assert "着力提升" in row.body and "著" not in row.body
+    # The published text is kept as published: Traditional, half-width punctuation.
+    assert row.title_original == web_title
+    assert row.body_original == "\n".join(normalize_text(p) for p in web)
+    assert row.body_original.startswith("日前,民政部慈善事業")
+
+
+def test_every_field_goes_through_conversion(crawl):
+    engine, _, _ = crawl
+    scripts = _all(engine, "SELECT DISTINCT original_script FROM articles")
+    assert {s for (s,) in scripts} <= {"traditional", ""}
+    (section, original, label), = _all(
+        engine, "SELECT section, section_original, page_label FROM pages WHERE page_number = 7"
+    )
+    assert (section, original, label) == ("社会工作", "社會工作", "第07版：社会工作")
+    # Titles, subtitles, pretitles, bylines and captions: nothing Traditional is left in them,
+    # while the originals keep it.
+    fields = _all(
+        engine,
+        "SELECT a.pretitle || a.title || a.subtitle || a.byline || a.source || a.body"
+        " || coalesce(group_concat(i.caption, ''), ''), a.title_original"
+        " FROM articles a LEFT JOIN images i ON i.article_id = a.id GROUP BY a.id",
+    )
+    traditional = set("會議報記團體務發國義們這為東廣開溝區歲據權傳")
+    assert fields and all(not traditional & set(plain) for plain, _ in fields)
+    assert any(traditional & set(original) for _, original in fields)
+    captions = _all(engine, "SELECT caption, caption_original FROM images WHERE caption != ''")
+    assert captions and all(c != o for c, o in captions)
+
+
+def test_the_pdf_itself_is_kept_for_reprocessing(crawl):
+    engine, _, _ = crawl
+    row = _one(engine, "SELECT content_type, body_zlib FROM raw_documents WHERE url LIKE :url", url=f"%{PDF_07}")
+    assert row.content_type == "application/pdf"
+    pdf = zlib.decompress(row.body_zlib)
+    assert pdf == (SITE / PDF_07).read_bytes()
+    # Re-processing from the archive alone gives the stored text again.
+    (pdf_text,) = _one(engine, "SELECT pdf_text FROM pages WHERE page_number = 7")
+    assert "\n".join(extract_paragraphs(pdf)) == pdf_text
+    (count,) = _one(engine, "SELECT count(*) FROM raw_documents WHERE url LIKE '%.pdf'")
+    assert count == 16
+
+
+def test_a_pdf_over_the_size_bound_is_skipped_and_the_crawl_goes_on(tmp_path):
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    size_07 = (SITE / PDF_07).stat().st_size
+    done, _ = _crawl(url, settings={"ARCHIVE_PDF_MAXSIZE": str(size_07 - 1), "LOG_LEVEL": "INFO"})
+    engine = create_engine(url)
+    try:
+        (pdf_text,) = _one(engine, "SELECT pdf_text FROM pages WHERE page_number = 7")
+        (articles,) = _one(engine, "SELECT count(*) FROM articles")
+        (kept,) = _one(engine, "SELECT count(*) FROM raw_documents WHERE url LIKE :url", url=f"%{PDF_07}")
+    finally:
+        engine.dispose()
+    assert pdf_text is None and kept == 0
+    assert articles == 20
+    assert "pdf not fetched" in done.stderr
+
+
+def test_reportlab_stays_out_of_the_runtime_path():
+    """Only the sample site's generator and the tests typeset PDFs; a crawl never needs reportlab."""
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT
+
+    modules = [
+        "crawler.spiders.issues", "crawler.settings", "crawler.sample.server", "crawler.sample.demo",
+        "pipelines.clean", "pipelines.script", "pipelines.normalize", "pipelines.pdf", "pipelines.store",
+        "storage.db",
+    ]
+    code = f"import sys\nfor m in {modules!r}: __import__(m)\nprint(sorted(m for m in sys.modules if m.startswith('reportlab')))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

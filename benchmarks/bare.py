@@ -40,7 +40,7 @@ class BareSpider(scrapy.Spider):
 
     def parse_page(self, response):
         pdf = response.xpath("//a[contains(@href, '.pdf')]/@href").get()
-        if pdf:
+        if pdf and self.settings.getbool("ARCHIVE_FETCH_PDFS"):  # as the issues spider does
             yield response.follow(pdf, callback=self.ignore)
         for href in response.css("ul.ul02_l li a::attr(href), map area::attr(href)").getall():
             url = urlsplit(response.urljoin(href))._replace(query="", fragment="").geturl()

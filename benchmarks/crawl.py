@@ -4,7 +4,9 @@
 
 1. Generates a Founder-template archive of ``--issues`` weekly issues × 16 pages × 5 articles
    (crawler/sample/build.py; a third of the articles in Traditional script, a tenth with spam)
-   and serves it with nginx on 127.0.0.1 (apt-get install nginx).
+   and serves it with nginx on 127.0.0.1 (apt-get install nginx). Reading a page PDF's text
+   costs some hundred bare fetches, so the crawls leave PDFs out (ARCHIVE_FETCH_PDFS=False)
+   and that cost is timed on its own, unless ``--with-pdfs``.
 2. Shows that nginx serves the site's files at least 10× faster than the crawl consumes them.
 3. Crawls the whole site, each run a fresh process measured with wait4 (CPU, peak RSS):
    (a) a bare Scrapy spider following the same links (benchmarks/bare.py);
@@ -57,6 +59,9 @@ SETTINGS = {
     "LOG_LEVEL": "INFO",
     "TELNETCONSOLE_ENABLED": "False",
     "EXTENSIONS": json.dumps({"benchmarks.bare.StatsFile": 0}),
+    # Page PDFs' text costs ~100× a page (see pdf_text_cost): without --with-pdfs, neither spider
+    # follows PDF links and their cost is measured on its own.
+    "ARCHIVE_FETCH_PDFS": "False",
 }
 TARGET_RATIO = 1.3
 TARGET_MEMORY_MB = 250
@@ -216,7 +221,20 @@ def full_crawl(name: str, issues: int, base_url: str, archive: str, workdir: Pat
 
 def expected(issues: int, site: dict) -> dict[str, int]:
     per_issue = site["articles"] // site["issues"]
-    return {"pages": issues * PAGES_PER_ISSUE, "articles": issues * per_issue, "pdfs": issues * PAGES_PER_ISSUE}
+    pdfs = issues * PAGES_PER_ISSUE if SETTINGS["ARCHIVE_FETCH_PDFS"] == "True" else 0
+    return {"pages": issues * PAGES_PER_ISSUE, "articles": issues * per_issue, "pdfs": pdfs}
+
+
+def pdf_text_cost(site: Path, count: int = 16) -> tuple[float, int]:
+    """CPU seconds per page PDF of PdfTextPipeline's extraction, over the first ``count`` PDFs."""
+    from pipelines.pdf import extract_paragraphs
+
+    pdfs = sorted(site.rglob("*.pdf"))[:count]
+    start = time.process_time()
+    paragraphs = sum(len(extract_paragraphs(pdf.read_bytes())) for pdf in pdfs)
+    if not paragraphs:
+        raise BenchmarkError("the site's page PDFs hold no text")
+    return (time.process_time() - start) / len(pdfs), len(pdfs)
 
 
 def check_fetched(run: Run, want: dict[str, int]) -> None:
@@ -376,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-issues", type=int, default=10, help="issues crawled under the profiler (default 10)")
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"), help="PostgreSQL server URL (default $TEST_POSTGRES_URL)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL run")
+    parser.add_argument("--with-pdfs", action="store_true", help="crawls fetch page PDFs and extract their text (slow)")
     parser.add_argument("--repeat", type=int, default=2, help="turns of (a) and (b), the least CPU of each counts (default 2)")
     parser.add_argument("--keep", type=Path, help="keep the site, archives, logs and profiles in this directory")
     args = parser.parse_args(argv)
@@ -383,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--issues must be at least 10 (memory is compared with a tenth of the site)")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    SETTINGS["ARCHIVE_FETCH_PDFS"] = str(args.with_pdfs)
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="crawl-benchmark-"))
     workdir.mkdir(parents=True, exist_ok=True)
     os.chmod(workdir, 0o755)  # nginx workers read the site as another user
@@ -403,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         base_url = server.base_url
         print(f"Serving with nginx at {base_url}", flush=True)
         served_rate, served = serving_rate(base_url, site_dir)
+        pdf_seconds, pdfs_timed = pdf_text_cost(site_dir)
 
         want, small = expected(args.issues, site), max(1, args.issues // 10)
         sqlite = f"sqlite:///{workdir / 'archive.sqlite3'}"
@@ -479,6 +500,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     ratio = full.cpu / bare.cpu
     growth = full.peak_mb / full_small.peak_mb
+    per_response = bare.cpu / bare.responses
+    print(f"Page PDFs ({'fetched and read in these crawls' if args.with_pdfs else 'not fetched in these crawls; --with-pdfs'}): "
+          f"their text costs {1000 * pdf_seconds:.0f} ms CPU per PDF ({pdfs_timed} timed), {pdf_seconds / per_response:.0f}× a "
+          f"bare fetch; {site['pages']} PDFs add ~{site['pages'] * pdf_seconds:.0f} s to a full crawl of this site")
     print(f"CPU of the {args.repeat} turns: bare {', '.join(f'{r.cpu:.1f}' for r in bares)} s; "
           f"full {', '.join(f'{r.cpu:.1f}' for r in fulls)} s")
     print(f"Full crawl CPU per response: {1000 * full.cpu / full.responses:.2f} ms (bare {1000 * bare.cpu / bare.responses:.2f} ms)")

@@ -1,0 +1,170 @@
+"""The reading room's Datasette plugin: citable pages for issues and articles, and a search page.
+
+Datasette serves the tables, SQL editor, facets and JSON/CSV API; this plugin adds the pages a
+reader cites. It does nothing in a Datasette that was not configured by
+:func:`storage.reading_room.app.make_datasette` (no ``reading-room`` plugin config).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
+
+PLUGIN = "reading-room"
+
+ISSUE_SQL = """
+select i.id, i.issue_date, i.url, i.pages_expected, p.id as paper_id, p.code as paper_code,
+       p.name as paper_name
+from issues i join papers p on p.id = i.paper_id
+where p.code = :paper and i.issue_date = :date
+"""
+NEIGHBOURS_SQL = """
+select (select max(issue_date) from issues where paper_id = :paper_id and issue_date < :date) as previous,
+       (select min(issue_date) from issues where paper_id = :paper_id and issue_date > :date) as next
+"""
+PAGES_SQL = """
+select id, page_number, page_label, section, url, pdf_url, image_url, articles_expected
+from pages where issue_id = :issue_id order by page_number
+"""
+ISSUE_ARTICLES_SQL = """
+select a.id, a.page_id, a.pretitle, a.title, a.subtitle, a.byline
+from articles a join pages pg on pg.id = a.page_id
+where pg.issue_id = :issue_id
+order by pg.page_number, a.id
+"""
+ARTICLE_SQL = """
+select a.id, a.url, a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body, a.body_original,
+       a.title_original, a.original_script,
+       pg.page_number, pg.page_label, pg.section, pg.url as page_url, pg.pdf_url, pg.image_url,
+       i.issue_date, p.code as paper_code, p.name as paper_name
+from articles a
+join pages pg on pg.id = a.page_id
+join issues i on i.id = pg.issue_id
+join papers p on p.id = i.paper_id
+where a.id = :id
+"""
+IMAGES_SQL = "select url, caption, caption_original from images where article_id = :id order by position"
+VERSIONS_SQL = "select count(*) from article_versions where article_id = :id"
+
+SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """A stored text's paragraphs: one per non-blank line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def highlight(snippet: str) -> Markup:
+    """A search snippet as HTML: the text escaped, the matches (marked 【 】) in <mark>."""
+    html = str(escape(snippet))
+    return Markup(html.replace("【", "<mark>").replace("】", "</mark>"))
+
+
+def parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise NotFound(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+class ReadingRoom:
+    """The views over one Datasette database holding an archive."""
+
+    def __init__(self, datasette, database: str):
+        self.datasette = datasette
+        self.database = database
+
+    @property
+    def db(self):
+        return self.datasette.get_database(self.database)
+
+    async def render(self, template: str, context: dict, request) -> Response:
+        html = await self.datasette.render_template(
+            f"reading_room/{template}", {"database": self.database} | context, request=request
+        )
+        return Response.html(html)
+
+    async def issue(self, request) -> Response:
+        paper = request.url_vars["paper"]
+        issue_date = parse_date(request.url_vars["date"], "issue date").isoformat()
+        found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
+        if found is None:
+            raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
+        issue = dict(found)
+        neighbours = dict(
+            (await self.db.execute(NEIGHBOURS_SQL, {"paper_id": issue["paper_id"], "date": issue_date})).first()
+        )
+        pages = [dict(r) | {"articles": []} for r in await self.db.execute(PAGES_SQL, {"issue_id": issue["id"]})]
+        by_id = {page["id"]: page for page in pages}
+        for row in await self.db.execute(ISSUE_ARTICLES_SQL, {"issue_id": issue["id"]}):
+            by_id[row["page_id"]]["articles"].append(dict(row))
+        return await self.render(
+            "issue.html",
+            {"issue": issue, "pages": pages, "previous": neighbours["previous"], "next": neighbours["next"]},
+            request,
+        )
+
+    async def article(self, request) -> Response:
+        article_id = int(request.url_vars["id"])
+        found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first()
+        if found is None:
+            raise NotFound(f"No article {article_id} in the archive")
+        article = dict(found)
+        images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]
+        versions = (await self.db.execute(VERSIONS_SQL, {"id": article_id})).first()[0]
+        simplified, published = paragraphs(article["body"]), paragraphs(article["body_original"])
+        # ?text=original shows the text as published (e.g. Traditional), when it differs.
+        has_original = bool(published) and published != simplified
+        show_original = has_original and request.args.get("text") == "original"
+        return await self.render(
+            "article.html",
+            {
+                "article": article,
+                "images": images,
+                "paragraphs": published if show_original else simplified,
+                "show_original": show_original,
+                "has_original": has_original,
+                "original_script": SCRIPT_NAMES.get(article["original_script"], "原文"),
+                "versions": versions,
+            },
+            request,
+        )
+
+
+def room_for(datasette) -> ReadingRoom | None:
+    config = datasette.plugin_config(PLUGIN)
+    return ReadingRoom(datasette, config["database"]) if config else None
+
+
+@hookimpl
+def register_routes(datasette):
+    room = room_for(datasette)
+    if room is None:
+        return []
+    return [
+        (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
+        (r"^/article/(?P<id>\d+)$", room.article),
+    ]
+
+
+@hookimpl
+def menu_links(datasette):
+    if room_for(datasette) is None:
+        return []
+    return [{"href": datasette.urls.path("/search"), "label": "Search the archive"}]
+
+
+@hookimpl
+def render_cell(row, value, column, table, datasette):
+    """In article_view, link each article and issue to its reading-room page."""
+    if room_for(datasette) is None or table != "article_view" or value is None:
+        return None
+    if column == "article_id":
+        href = datasette.urls.path(f"/article/{int(value)}")
+    elif column == "issue_date" and "paper_code" in row.keys():
+        href = datasette.urls.path(f"/issue/{row['paper_code']}/{value}")
+    else:
+        return None
+    return Markup('<a href="{}">{}</a>').format(href, value)

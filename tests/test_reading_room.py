@@ -1,0 +1,155 @@
+"""The reading room (`archive serve`): Datasette over an archive built by a real crawl.
+
+HTTP-level tests use Datasette's own test client; tests/test_reading_room_browser.py reads the
+same pages in headless Chromium through the real `archive serve` command.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from urllib.parse import urlencode
+
+import pytest
+from datasette.utils.testing import TestClient as DatasetteClient
+
+from crawler.sample.server import SiteServer
+from storage.reading_room.app import make_datasette, metadata
+from tests.conftest import SAMPLE_SITE, run_crawl
+
+ISSUE = "/issue/gongyishibao/2023-01-31"
+
+
+@pytest.fixture(scope="module")
+def sample_archive(tmp_path_factory):
+    """The sample e-paper's 2023-01-31 issue, crawled over HTTP into a SQLite archive."""
+    path = tmp_path_factory.mktemp("reading-room") / "archive.sqlite3"
+    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
+        done = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=f"sqlite:///{path}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(sample_archive):
+    return DatasetteClient(make_datasette(sample_archive))
+
+
+def query(path, sql, *params):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_issue_page_lists_every_page_in_order_with_its_articles(client, sample_archive):
+    response = client.get(ISSUE)
+    assert response.status == 200
+    html = response.text
+    pages = query(sample_archive, "select page_number, section, pdf_url, image_url from pages order by page_number")
+    assert len(pages) == 16
+    headings = re.findall(r'<section class="page" id="page-(\d+)">\s*<h2>第(\d\d)版 · <span class="section">([^<]*)</span>', html)
+    assert [(int(a), int(b), s) for a, b, s in headings] == [(n, n, section) for n, section, _, _ in pages]
+    for _, _, pdf_url, image_url in pages:
+        assert f'href="{pdf_url}"' in html and f'href="{image_url}"' in html
+    titles = query(
+        sample_archive,
+        "select a.id, a.title from articles a join pages p on p.id = a.page_id order by p.page_number, a.id",
+    )
+    assert len(titles) == 20
+    linked = re.findall(r'<a class="title" href="/article/(\d+)">([^<]*)</a>', html)
+    assert [(int(i), t) for i, t in linked] == titles
+
+
+def test_issue_page_links_previous_and_next_archived_issue(client, sample_archive, tmp_path):
+    # A copy of the archive with the issue's neighbours added: the page links the nearest ones.
+    copy = tmp_path / "neighbours.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        paper_id, url = target.execute("select paper_id, url from issues").fetchone()
+        for day in ("2023-01-10", "2023-01-17", "2023-02-07"):
+            target.execute(
+                "insert into issues (paper_id, issue_date, url, first_seen, updated_at)"
+                " values (?, ?, ?, datetime('now'), datetime('now'))",
+                (paper_id, day, url),
+            )
+    html = DatasetteClient(make_datasette(copy)).get(ISSUE).text
+    assert '<a rel="prev" href="/issue/gongyishibao/2023-01-17">' in html
+    assert '<a rel="next" href="/issue/gongyishibao/2023-02-07">' in html
+    first = DatasetteClient(make_datasette(copy)).get("/issue/gongyishibao/2023-01-10").text
+    assert 'rel="prev"' not in first and '<a rel="next" href="/issue/gongyishibao/2023-01-17">' in first
+
+
+def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sample_archive):
+    (article_id, title, subtitle, source, body, url), = query(
+        sample_archive, "select id, title, subtitle, source, body, url from articles where title like '民政部%'"
+    )
+    html = client.get(f"/article/{article_id}").text
+    assert f"<h1>{title}</h1>" in html and subtitle in html and source in html
+    shown = html[html.index('<div class="body"'):]
+    shown = re.findall(r"<p>([^<]*)</p>", shown[: shown.index("</div>")])
+    assert len(shown) > 5
+    assert shown == [line.strip() for line in body.splitlines() if line.strip()]
+    assert f'href="{url}"' in html
+    # Simplified by default; the published Traditional text is one link away.
+    assert "社工站" in text_of(html) and "會議指出" not in html
+    original = client.get(f"/article/{article_id}?text=original").text
+    assert "會議指出" in original and f'href="/article/{article_id}"' in original
+    captioned = query(sample_archive, "select article_id, url, caption from images where caption != '' limit 1")
+    image_article, image_url, caption = captioned[0]
+    figure = client.get(f"/article/{image_article}").text
+    assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/issue/gongyishibao/2023-02-01", "No issue of gongyishibao dated 2023-02-01"),
+        ("/issue/nosuchpaper/2023-01-31", "No issue of nosuchpaper dated 2023-01-31"),
+        ("/issue/gongyishibao/31-01-2023", "is not a date"),
+        ("/article/999999", "No article 999999"),
+    ],
+)
+def test_missing_issue_or_article_is_a_clear_404(client, path, message):
+    response = client.get(path)
+    assert response.status == 404
+    assert message in response.text
+
+
+def test_metadata_describes_the_public_tables_and_columns(sample_archive):
+    described = metadata()["databases"]["archive"]["tables"]
+    with sqlite3.connect(sample_archive) as conn:
+        for table in ("papers", "issues", "pages", "articles", "images"):
+            columns = [row[1] for row in conn.execute(f"pragma table_info({table})")]
+            assert described[table]["description"]
+            assert set(described[table]["columns"]) == set(columns), table
+
+
+def test_table_pages_show_descriptions_and_facets(client, sample_archive):
+    html = client.get("/archive/pages").text
+    assert "One row per printed page" in html
+    assert "The page&#39;s section (版面名)" in html or "The page's section (版面名)" in html
+    facets = client.get("/archive/pages.json?_facet=section").json["facet_results"]["section"]["results"]
+    counted = dict(query(sample_archive, "select section, count(*) from pages group by section"))
+    assert len(counted) > 3
+    assert {f["value"]: f["count"] for f in facets} == counted
+
+
+def test_browser_sql_is_read_only_and_time_limited(client, sample_archive):
+    before = query(sample_archive, "select count(*) from articles")[0][0]
+    for sql in ("delete from articles", "update articles set title = 'x'", "attach database '/etc/passwd' as x"):
+        response = client.get("/archive.json?" + urlencode({"sql": sql}))
+        assert response.status == 400, sql
+    assert query(sample_archive, "select count(*) from articles")[0][0] == before
+    # A query that runs past the time limit is interrupted, not left to run.
+    slow = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    response = client.get("/archive.json?" + urlencode({"sql": slow}))
+    assert response.status == 400 and "took too long" in response.text.lower()
+
+
+def test_no_write_endpoints_and_no_file_downloads(client):
+    assert client.get("/archive.db").status in (403, 404)
+    for name, query_ in metadata()["databases"]["archive"]["queries"].items():
+        assert not query_.get("write"), name
+    assert client.get("/-/static/../../../../etc/passwd").status == 404

@@ -7,25 +7,35 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import pytest
 from datasette.utils.testing import TestClient as DatasetteClient
+from sqlalchemy import select
 
 from crawler.sample.server import SiteServer
-from storage.reading_room.app import make_datasette, metadata
+from storage import models
+from storage.db import ArchiveError, open_archive
+from storage.reading_room.app import make_datasette, metadata, sqlite_archive_path
+from storage.reading_room.export import export_sqlite
 from tests.conftest import SAMPLE_SITE, run_crawl
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
+
+
+def crawl_sample(archive: str) -> None:
+    """Crawl the sample e-paper's 2023-01-31 issue over HTTP into ``archive``, as a user does."""
+    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
+        done = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=archive)
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
 def sample_archive(tmp_path_factory):
     """The sample e-paper's 2023-01-31 issue, crawled over HTTP into a SQLite archive."""
     path = tmp_path_factory.mktemp("reading-room") / "archive.sqlite3"
-    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
-        done = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=f"sqlite:///{path}")
-    assert done.returncode == 0, done.stderr[-3000:]
+    crawl_sample(f"sqlite:///{path}")
     return path
 
 
@@ -153,3 +163,51 @@ def test_no_write_endpoints_and_no_file_downloads(client):
     for name, query_ in metadata()["databases"]["archive"]["queries"].items():
         assert not query_.get("write"), name
     assert client.get("/-/static/../../../../etc/passwd").status == 404
+
+
+def comparable(value):
+    # PostgreSQL hands back aware UTC datetimes; SQLite stores them naive (all are UTC).
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def test_export_sqlite_is_a_faithful_copy_that_serve_opens(archive_url, tmp_path):
+    crawl_sample(archive_url)
+    source = open_archive(archive_url, create=False)
+    output = tmp_path / "copy.sqlite3"
+    seen = []
+    counts = export_sqlite(source, output, progress=lambda table, n: seen.append(table))
+    copy = open_archive(f"sqlite:///{output}", create=False)
+    assert counts["articles"] == 20 and counts["pages"] == 16 and counts["raw_documents"] > 36
+    for table in models.Base.metadata.sorted_tables:
+        order = list(table.primary_key.columns)
+        with source.engine.connect() as a, copy.engine.connect() as b:
+            original = [tuple(map(comparable, row)) for row in a.execute(select(table).order_by(*order))]
+            copied = [tuple(map(comparable, row)) for row in b.execute(select(table).order_by(*order))]
+        assert copied == original, table.name
+        assert counts[table.name] == len(original)
+    assert set(seen) <= set(counts)
+    source.close()
+    copy.close()
+    response = DatasetteClient(make_datasette(output)).get(ISSUE)
+    assert response.status == 200 and response.text.count('<section class="page"') == 16
+
+
+def test_export_refuses_to_overwrite(sqlite_url, tmp_path):
+    output = tmp_path / "exists.sqlite3"
+    output.write_bytes(b"")
+    with pytest.raises(ArchiveError, match="already exists"):
+        export_sqlite(open_archive(sqlite_url), output)
+    assert output.read_bytes() == b""
+
+
+def test_serve_explains_what_it_cannot_open(tmp_path):
+    with pytest.raises(ArchiveError, match="archive export --format sqlite"):
+        sqlite_archive_path("postgresql+psycopg://postgres@127.0.0.1:1/archive")
+    with pytest.raises(ArchiveError, match="archive not found"):
+        sqlite_archive_path(f"sqlite:///{tmp_path / 'missing.sqlite3'}")
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    with pytest.raises(ArchiveError, match="has no articles table"):
+        sqlite_archive_path(f"sqlite:///{empty}")

@@ -6,11 +6,20 @@ reader cites. It does nothing in a Datasette that was not configured by
 """
 from __future__ import annotations
 
+import asyncio
+import math
+import threading
+import time
 from datetime import date
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from storage.db import Archive, ArchiveError, open_archive
 
 PLUGIN = "reading-room"
 
@@ -48,6 +57,10 @@ where a.id = :id
 IMAGES_SQL = "select url, caption, caption_original from images where article_id = :id order by position"
 VERSIONS_SQL = "select count(*) from article_versions where article_id = :id"
 
+PAPERS_SQL = "select code, name from papers order by name"
+SECTIONS_SQL = "select distinct section from pages where section != '' order by section"
+HITS_PER_PAGE = 20
+
 SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
 
 
@@ -69,12 +82,43 @@ def parse_date(value: str, what: str) -> date:
         raise NotFound(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+class _Deadline(threading.local):
+    at = math.inf
+
+
+_deadline = _Deadline()
+
+
+def _interrupt_after_deadline(dbapi_connection, _record) -> None:
+    # SQLite calls this every few thousand steps; a true result aborts the statement.
+    dbapi_connection.set_progress_handler(lambda: time.monotonic() > _deadline.at, 10_000)
+
+
+def open_read_only(path: str) -> Archive:
+    """The archive file opened read-only through storage/, its queries cut off at a deadline."""
+    archive = open_archive(f"sqlite:///file:{path}?mode=ro&uri=true", create=False)
+    event.listen(archive.engine, "connect", _interrupt_after_deadline)
+    archive.engine.dispose()  # the connection opening made has no progress handler
+    return archive
+
+
+def run_with_time_limit(limit_ms: int, function, *args, **kwargs):
+    """Call ``function`` in this thread; queries of a read-only archive stop after ``limit_ms``."""
+    _deadline.at = time.monotonic() + limit_ms / 1000
+    try:
+        return function(*args, **kwargs)
+    finally:
+        _deadline.at = math.inf
+
+
 class ReadingRoom:
     """The views over one Datasette database holding an archive."""
 
     def __init__(self, datasette, database: str):
         self.datasette = datasette
         self.database = database
+        self._archive: Archive | None = None
+        self._archive_lock = threading.Lock()
 
     @property
     def db(self):
@@ -133,6 +177,69 @@ class ReadingRoom:
         )
 
 
+    def archive(self) -> Archive:
+        """The same file through storage/ (for storage.search), opened on first use."""
+        with self._archive_lock:
+            if self._archive is None:
+                self._archive = open_read_only(self.db.path)
+            return self._archive
+
+    async def search(self, request) -> Response:
+        from storage.search import search
+
+        args = request.args
+        form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until")}
+        try:
+            page_number = max(1, int(args.get("page") or 1))
+        except ValueError:
+            page_number = 1
+        problem, hits = None, []
+        try:
+            since = date.fromisoformat(form["since"]) if form["since"] else None
+            until = date.fromisoformat(form["until"]) if form["until"] else None
+        except ValueError:
+            problem, since, until = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None
+        if form["q"] and not problem:
+
+            def find():
+                return search(
+                    self.archive(), form["q"], paper=form["paper"] or None, section=form["section"] or None,
+                    since=since, until=until, limit=HITS_PER_PAGE + 1, offset=(page_number - 1) * HITS_PER_PAGE,
+                )
+
+            try:
+                hits = await asyncio.get_running_loop().run_in_executor(
+                    self.datasette.executor, lambda: run_with_time_limit(self.datasette.setting("sql_time_limit_ms"), find)
+                )
+            except OperationalError as exc:
+                interrupted = "interrupted" in str(exc.orig)
+                problem = "The search took too long; narrow it with a paper, section or dates." if interrupted else str(exc.orig)
+            except (ArchiveError, ValueError) as exc:
+                problem = str(exc)
+        papers = {row["code"]: row["name"] for row in await self.db.execute(PAPERS_SQL)}
+        sections = [row["section"] for row in await self.db.execute(SECTIONS_SQL)]
+
+        def page_link(number: int) -> str:
+            return self.datasette.urls.path("/search") + "?" + urlencode({k: v for k, v in form.items() if v} | {"page": number})
+
+        return await self.render(
+            "search.html",
+            {
+                "form": form,
+                "problem": problem,
+                "hits": hits[:HITS_PER_PAGE],
+                "papers": papers,
+                "sections": sections,
+                "page_number": page_number,
+                "first_rank": (page_number - 1) * HITS_PER_PAGE + 1,
+                "previous_page": page_link(page_number - 1) if page_number > 1 else None,
+                "next_page": page_link(page_number + 1) if len(hits) > HITS_PER_PAGE else None,
+                "highlight": highlight,
+            },
+            request,
+        )
+
+
 def room_for(datasette) -> ReadingRoom | None:
     config = datasette.plugin_config(PLUGIN)
     return ReadingRoom(datasette, config["database"]) if config else None
@@ -146,6 +253,7 @@ def register_routes(datasette):
     return [
         (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
         (r"^/article/(?P<id>\d+)$", room.article),
+        (r"^/search$", room.search),
     ]
 
 

@@ -12,13 +12,15 @@ from urllib.parse import urlencode
 
 import pytest
 from datasette.utils.testing import TestClient as DatasetteClient
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from crawler.sample.server import SiteServer
 from storage import models
 from storage.db import ArchiveError, open_archive
 from storage.reading_room.app import make_datasette, metadata, sqlite_archive_path
 from storage.reading_room.export import export_sqlite
+from storage.reading_room.plugin import open_read_only, run_with_time_limit
 from tests.conftest import SAMPLE_SITE, run_crawl
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
@@ -112,6 +114,16 @@ def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sam
     assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
 
 
+def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_archive):
+    html = client.get("/issue/gongyishibao").text
+    assert '<a href="/issue/gongyishibao/2023-01-31">2023-01-31</a>' in html
+    assert "16 pages · 20 articles" in html
+    (name,), = query(sample_archive, "select name from papers where code = 'gongyishibao'")
+    home = client.get("/").text
+    assert f'<a href="/issue/gongyishibao">{name}: issues</a>' in home
+    assert '<a href="/search">Search the archive</a>' in home
+
+
 @pytest.mark.parametrize(
     "path, message",
     [
@@ -119,6 +131,7 @@ def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sam
         ("/issue/nosuchpaper/2023-01-31", "No issue of nosuchpaper dated 2023-01-31"),
         ("/issue/gongyishibao/31-01-2023", "is not a date"),
         ("/article/999999", "No article 999999"),
+        ("/issue/nosuchpaper", "No paper nosuchpaper"),
     ],
 )
 def test_missing_issue_or_article_is_a_clear_404(client, path, message):
@@ -211,3 +224,20 @@ def test_serve_explains_what_it_cannot_open(tmp_path):
     sqlite3.connect(empty).close()
     with pytest.raises(ArchiveError, match="has no articles table"):
         sqlite_archive_path(f"sqlite:///{empty}")
+
+
+def test_search_path_opens_the_archive_read_only_with_a_time_limit(sample_archive):
+    archive = open_read_only(str(sample_archive))
+
+    def run(sql):
+        with archive.engine.begin() as conn:
+            return conn.execute(text(sql)).all()
+
+    endless = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    with pytest.raises(OperationalError, match="interrupted"):
+        run_with_time_limit(200, run, endless)
+    with pytest.raises(OperationalError, match="readonly"):
+        run_with_time_limit(200, run, "delete from articles")
+    # Outside the limit's scope the same connections run unhindered.
+    assert run("select count(*) from articles") == [(20,)]
+    archive.close()

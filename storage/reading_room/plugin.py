@@ -29,6 +29,16 @@ select i.id, i.issue_date, i.url, i.pages_expected, p.id as paper_id, p.code as 
 from issues i join papers p on p.id = i.paper_id
 where p.code = :paper and i.issue_date = :date
 """
+PAPER_SQL = "select id, code, name from papers where code = :paper"
+PAPER_ISSUES_SQL = """
+select i.issue_date, i.pages_expected, count(distinct pg.id) as pages, count(a.id) as articles
+from issues i
+left join pages pg on pg.issue_id = i.id
+left join articles a on a.page_id = pg.id
+where i.paper_id = :paper_id
+group by i.id
+order by i.issue_date desc
+"""
 NEIGHBOURS_SQL = """
 select (select max(issue_date) from issues where paper_id = :paper_id and issue_date < :date) as previous,
        (select min(issue_date) from issues where paper_id = :paper_id and issue_date > :date) as next
@@ -129,6 +139,18 @@ class ReadingRoom:
             f"reading_room/{template}", {"database": self.database} | context, request=request
         )
         return Response.html(html)
+
+    async def paper(self, request) -> Response:
+        code = request.url_vars["paper"]
+        found = (await self.db.execute(PAPER_SQL, {"paper": code})).first()
+        if found is None:
+            raise NotFound(f"No paper {code} in the archive")
+        paper = dict(found)
+        issues = [dict(r) for r in await self.db.execute(PAPER_ISSUES_SQL, {"paper_id": paper["id"]})]
+        years: dict[str, list[dict]] = {}
+        for issue in issues:
+            years.setdefault(str(issue["issue_date"])[:4], []).append(issue)
+        return await self.render("paper.html", {"paper": paper, "years": years, "issues": issues}, request)
 
     async def issue(self, request) -> Response:
         paper = request.url_vars["paper"]
@@ -251,6 +273,7 @@ def register_routes(datasette):
     if room is None:
         return []
     return [
+        (r"^/issue/(?P<paper>[^/]+)$", room.paper),
         (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
         (r"^/article/(?P<id>\d+)$", room.article),
         (r"^/search$", room.search),
@@ -259,9 +282,18 @@ def register_routes(datasette):
 
 @hookimpl
 def menu_links(datasette):
-    if room_for(datasette) is None:
+    room = room_for(datasette)
+    if room is None:
         return []
-    return [{"href": datasette.urls.path("/search"), "label": "Search the archive"}]
+
+    async def links():
+        papers = await room.db.execute(PAPERS_SQL)
+        return [{"href": datasette.urls.path("/search"), "label": "Search the archive"}] + [
+            {"href": datasette.urls.path(f"/issue/{row['code']}"), "label": f"{row['name']}: issues"}
+            for row in papers
+        ]
+
+    return links
 
 
 @hookimpl

@@ -70,6 +70,7 @@ VERSIONS_SQL = "select count(*) from article_versions where article_id = :id"
 PAPERS_SQL = "select code, name from papers order by name"
 SECTIONS_SQL = "select distinct section from pages where section != '' order by section"
 HITS_PER_PAGE = 20
+MAX_HITS_PER_PAGE = 100
 
 SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
 
@@ -79,10 +80,15 @@ def paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+# Private-use characters mark the matches in a snippet: 【 】, storage.search's default, also
+# occur in the texts themselves.
+MARKERS = ("\ue000", "\ue001")
+
+
 def highlight(snippet: str) -> Markup:
-    """A search snippet as HTML: the text escaped, the matches (marked 【 】) in <mark>."""
+    """A search snippet as HTML: the text escaped, the matches (between MARKERS) in <mark>."""
     html = str(escape(snippet))
-    return Markup(html.replace("【", "<mark>").replace("】", "</mark>"))
+    return Markup(html.replace(MARKERS[0], "<mark>").replace(MARKERS[1], "</mark>"))
 
 
 def parse_date(value: str, what: str) -> date:
@@ -90,6 +96,14 @@ def parse_date(value: str, what: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise NotFound(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def whole_number(value: str | None, default: int, low: int, high: float) -> int:
+    """A whole-number query parameter, clamped to [low, high]; the default when absent or not a number."""
+    try:
+        return int(min(high, max(low, int(value))))
+    except (TypeError, ValueError):
+        return default
 
 
 class _Deadline(threading.local):
@@ -210,11 +224,9 @@ class ReadingRoom:
         from storage.search import search
 
         args = request.args
-        form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until")}
-        try:
-            page_number = max(1, int(args.get("page") or 1))
-        except ValueError:
-            page_number = 1
+        form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
+        page_number = whole_number(args.get("page"), 1, 1, math.inf)
+        size = whole_number(form["size"], HITS_PER_PAGE, 1, MAX_HITS_PER_PAGE)
         problem, hits = None, []
         try:
             since = date.fromisoformat(form["since"]) if form["since"] else None
@@ -226,7 +238,7 @@ class ReadingRoom:
             def find():
                 return search(
                     self.archive(), form["q"], paper=form["paper"] or None, section=form["section"] or None,
-                    since=since, until=until, limit=HITS_PER_PAGE + 1, offset=(page_number - 1) * HITS_PER_PAGE,
+                    since=since, until=until, limit=size + 1, offset=(page_number - 1) * size, markers=MARKERS,
                 )
 
             try:
@@ -249,13 +261,13 @@ class ReadingRoom:
             {
                 "form": form,
                 "problem": problem,
-                "hits": hits[:HITS_PER_PAGE],
+                "hits": hits[:size],
                 "papers": papers,
                 "sections": sections,
                 "page_number": page_number,
-                "first_rank": (page_number - 1) * HITS_PER_PAGE + 1,
+                "first_rank": (page_number - 1) * size + 1,
                 "previous_page": page_link(page_number - 1) if page_number > 1 else None,
-                "next_page": page_link(page_number + 1) if len(hits) > HITS_PER_PAGE else None,
+                "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
             },
             request,

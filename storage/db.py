@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import models
+from storage import fulltext, models
 from storage.models import Article, ArticleVersion, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
@@ -78,6 +78,8 @@ class Archive:
             with self.engine.connect() as conn:
                 if create:
                     models.Base.metadata.create_all(conn)
+                    if fulltext.VIEW not in inspect(conn).get_view_names():
+                        fulltext.create(conn)
                     conn.commit()
                 elif not inspect(conn).has_table("articles"):
                     raise ArchiveError(f"archive not found: {_safe(self.url)} has no articles table")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 FTS_TABLE = "articles_fts"
 VIEW = "article_view"
+HISTORY_VIEW = "article_history"
 # Columns the index covers, in the FTS table's order (bm25 weights follow it).
 INDEXED = ("title", "subtitle", "body")
 
 _FTS_SHADOW = tuple(f"{FTS_TABLE}_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config"))
 _TRIGRAM_INDEXES = tuple(f"ix_articles_{column}_trgm" for column in INDEXED)
 # Everything here that a reflection of the database shows: not part of the models.
-NAMES = frozenset((FTS_TABLE, VIEW, *_FTS_SHADOW, *_TRIGRAM_INDEXES))
+NAMES = frozenset((FTS_TABLE, VIEW, HISTORY_VIEW, *_FTS_SHADOW, *_TRIGRAM_INDEXES))
 
 _YEAR = {
     "sqlite": "CAST(strftime('%Y', i.issue_date) AS INTEGER)",
@@ -36,6 +37,19 @@ FROM articles a
 JOIN pages p ON p.id = a.page_id
 JOIN issues i ON i.id = p.issue_id
 JOIN papers pa ON pa.id = i.paper_id"""
+
+
+# Every text an article has had: its earlier versions, then the current one (is_current = 1),
+# each with the time span it was served.
+HISTORY_SQL = f"""CREATE VIEW {HISTORY_VIEW} AS
+SELECT v.article_id, v.id AS version_id, v.pretitle, v.title, v.subtitle, v.byline, v.body,
+       v.body_original, v.valid_from, v.valid_until, 0 AS is_current
+FROM article_versions v
+UNION ALL
+SELECT a.id, NULL, a.pretitle, a.title, a.subtitle, a.byline, a.body, a.body_original,
+       COALESCE((SELECT MAX(v.valid_until) FROM article_versions v WHERE v.article_id = a.id), a.first_seen),
+       NULL, 1
+FROM articles a"""
 
 
 def _sqlite_statements() -> list[str]:
@@ -69,7 +83,7 @@ def _postgresql_statements() -> list[str]:
 def create_statements(dialect: str) -> list[str]:
     """DDL creating the search index and the view on ``dialect`` ('sqlite' or 'postgresql')."""
     index = _sqlite_statements() if dialect == "sqlite" else _postgresql_statements()
-    return index + [view_sql(dialect)]
+    return index + [view_sql(dialect), HISTORY_SQL]
 
 
 def drop_statements(dialect: str) -> list[str]:
@@ -79,7 +93,7 @@ def drop_statements(dialect: str) -> list[str]:
         index.append(f"DROP TABLE IF EXISTS {FTS_TABLE}")
     else:
         index = [f"DROP INDEX IF EXISTS {name}" for name in _TRIGRAM_INDEXES]
-    return [f"DROP VIEW IF EXISTS {VIEW}"] + index
+    return [f"DROP VIEW IF EXISTS {HISTORY_VIEW}", f"DROP VIEW IF EXISTS {VIEW}"] + index
 
 
 def create(connection) -> None:

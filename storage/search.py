@@ -61,7 +61,7 @@ def search(
     words = terms(query)
     if not words:
         raise ArchiveError("empty search: give at least one word")
-    where, params = _filters(paper=paper, since=since, until=until, section=section)
+    where, params = filters(paper=paper, since=since, until=until, section=section)
     params |= {"limit": limit, "offset": offset}
     if archive.dialect == "sqlite" and any(len(w) >= 3 for w in words):
         long = [w for w in words if len(w) >= 3]
@@ -107,7 +107,7 @@ def search(
     ]
 
 
-def _filters(**given: Any) -> tuple[list[str], dict[str, Any]]:
+def filters(**given: Any) -> tuple[list[str], dict[str, Any]]:
     clauses = {
         "paper": " AND v.paper_code = :paper",
         "since": " AND v.issue_date >= :since",

@@ -209,15 +209,18 @@ EXPORT_COLUMNS = (
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    parser.add_argument("--output", "-o", help="file to write (default: standard output)")
+    parser.add_argument("--format", choices=("jsonl", "csv", "sqlite"), default="jsonl",
+                        help="sqlite: a complete copy of the archive, search index included, for `archive serve`")
+    parser.add_argument("--output", "-o", help="file to write (default: standard output; required for sqlite)")
     add_filters(parser)
 
 
-@command("export", "stream articles out as JSON lines or CSV", _export_arguments)
+@command("export", "stream articles out as JSON lines or CSV, or copy the archive into SQLite", _export_arguments)
 def run_export(args: argparse.Namespace) -> int:
     from storage.export import export_rows
 
+    if args.format == "sqlite":
+        return run_export_sqlite(args)
     archive = reading(args)
     out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
     try:
@@ -269,6 +272,44 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
     before, after = upgrade(args.archive)
     print(f"archive schema: {before or 'new'} -> {after}" if before != after else f"archive schema is current ({after})")
+    return 0
+
+
+def run_export_sqlite(args: argparse.Namespace) -> int:
+    from storage.reading_room.export import export_sqlite
+
+    if not args.output:
+        raise ArchiveError("export --format sqlite needs --output FILE")
+    if any(getattr(args, name) for name in ("paper", "since", "until", "section")):
+        raise ArchiveError("export --format sqlite copies the whole archive: --paper/--since/--until/--section do not apply")
+    archive = reading(args)
+    shown: dict[str, Callable[[int, int], None]] = {}
+    try:
+        counts = export_sqlite(
+            archive, args.output,
+            progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),
+        )
+    finally:
+        archive.close()
+    print(f"{args.output}: {counts.get('articles', 0)} articles, {sum(counts.values())} rows in all", file=sys.stderr)
+    return 0
+
+
+# --- serve -------------------------------------------------------------------------------
+
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8001, help="port to listen on (0: any free port; default 8001)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+
+
+@command("serve", "browse, search and read a SQLite archive in a web browser (read-only)", _serve_arguments)
+def run_serve(args: argparse.Namespace) -> int:
+    from storage.reading_room.app import serve
+
+    try:
+        serve(args.archive, host=args.host, port=args.port, announce=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

@@ -70,8 +70,13 @@ def sqlite_archive_path(url: str | None) -> Path:
     path = Path(parsed.database)
     if not path.is_file():
         raise ArchiveError(f"archive not found: {path}")
-    # Refuses anything that is not an archive, with the archive module's own message.
-    open_archive(url, create=False).close()
+    # Refuses anything that is not an archive, with the archive module's own message, and an
+    # archive without this code's schema (its view and search index).
+    archive = open_archive(url, create=False)
+    try:
+        archive.check_writable()
+    finally:
+        archive.close()
     return path
 
 

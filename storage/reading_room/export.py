@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage import models
 from storage.db import Archive, ArchiveError, open_archive
@@ -22,18 +22,27 @@ def export_sqlite(
     source: Archive,
     output: str | Path,
     *,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Copy every table of ``source`` into a new SQLite archive at ``output``; rows per table."""
+    """Copy every table of ``source`` into a new SQLite archive at ``output``; rows per table.
+
+    ``progress(table, rows copied, rows in all)`` is called after each batch.
+    """
     output = Path(output)
     if output.exists():
         raise ArchiveError(f"{output} already exists: remove it or choose another --output")
+    # The copy is built with this code's schema: the source must have it too.
+    source.check_writable()
     target = open_archive(f"sqlite:///{output.resolve()}", create=True)
     counts: dict[str, int] = {}
     try:
         with source.engine.connect() as reading, target.engine.connect() as writing:
+            if source.dialect == "postgresql":
+                # One snapshot for every table: a crawl writing meanwhile cannot leave an
+                # article in the copy whose page is not.
+                reading = reading.execution_options(isolation_level="REPEATABLE READ")
             for table in models.Base.metadata.sorted_tables:
-                copied = 0
+                copied, total = 0, reading.execute(select(func.count()).select_from(table)).scalar_one()
                 rows = reading.execution_options(stream_results=True, yield_per=BATCH).execute(
                     select(table).order_by(*table.primary_key.columns)
                 )
@@ -43,7 +52,7 @@ def export_sqlite(
                     writing.commit()
                     copied += len(batch)
                     if progress:
-                        progress(table.name, copied)
+                        progress(table.name, copied, total)
                 counts[table.name] = copied
     except BaseException:
         target.close()

@@ -281,6 +281,11 @@ def test_canned_queries_answer_the_documented_questions(client, sample_archive):
     written = canned(client, "who_wrote_what", name=surname)
     assert written and all(surname in row["byline"] for row in written)
 
+    bylines = canned(client, "bylines")
+    assert {(r["byline"], r["articles"]) for r in bylines} == set(
+        query(sample_archive, "select byline, count(*) from articles where byline <> '' group by byline")
+    )
+
     found = canned(client, "text_search", query="社工站")
     hit = next(row for row in found if row["title"].startswith("民政部"))
     assert "【社工站】" in hit["snippet"]

@@ -31,6 +31,8 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Containers often have a small /dev/shm; Chromium then crashes on big pages.
+    "--disable-dev-shm-usage",
 ]
 ARTIFACTS = PROJECT / "test-artifacts" / "reading-room"
 

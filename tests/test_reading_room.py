@@ -178,7 +178,12 @@ def test_browser_sql_is_read_only_and_time_limited(client, sample_archive):
     assert response.status == 400 and "took too long" in response.text.lower()
 
 
-def test_no_write_endpoints_and_no_file_downloads(client):
+def test_no_write_endpoints_and_no_file_downloads(client, sample_archive):
+    before = query(sample_archive, "select count(*), group_concat(title) from articles")
+    for path in ("/archive", "/archive/issue_pages", "/archive/articles", "/archive/articles/1", "/search"):
+        response = client.post(path, {"sql": "delete from articles"}, csrftoken_from=None)
+        assert response.status == 405 and "read-only" in response.text, path
+    assert query(sample_archive, "select count(*), group_concat(title) from articles") == before
     assert client.get("/archive.db").status in (403, 404)
     for name, query_ in metadata()["databases"]["archive"]["queries"].items():
         assert not query_.get("write"), name

@@ -293,6 +293,27 @@ def register_routes(datasette):
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    """Answer anything but GET and HEAD with 405: the reading room has nothing to write."""
+    if room_for(datasette) is None:
+        return None
+
+    def wrap(app):
+        async def read_only(scope, receive, send):
+            if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+                response = Response.text(
+                    "The reading room is read-only.", status=405, headers={"Allow": "GET, HEAD"}
+                )
+                await response.asgi_send(send)
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
+
+
+@hookimpl
 def menu_links(datasette):
     room = room_for(datasette)
     if room is None:

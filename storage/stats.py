@@ -9,7 +9,9 @@ from sqlalchemy import Date, text
 
 from storage.db import Archive
 
-dataclass
+
+
+@dataclass
 class Gaps:
     paper: str
     schedule: str

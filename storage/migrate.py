@@ -5,7 +5,9 @@ A new archive is built by running every migration; an existing one is upgraded i
 """
 from __future__ import annotations
 
+import tempfile
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -19,9 +21,29 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
 
 
+@cache
+def _script_location() -> str:
+    """Alembic reads its scripts from a folder; inside a zipped egg (scrapyd) they are copied out once."""
+    if MIGRATIONS.is_dir():
+        return str(MIGRATIONS)
+    folder = Path(tempfile.mkdtemp(prefix="archive-migrations-"))
+    _copy_tree(resources.files("storage") / "migrations", folder)
+    return str(folder)
+
+
+def _copy_tree(source, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy_tree(entry, target / entry.name)
+        elif entry.name.endswith((".py", ".mako", ".ini")):
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
 def config(connection: Connection | None = None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", _script_location())
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg

@@ -49,7 +49,7 @@ def archive_url(request, tmp_path) -> str:
 @pytest.fixture
 def postgres_url(request) -> str:
     """A fresh, empty PostgreSQL database, for what only PostgreSQL has."""
-    return _postgres_database(request)
+    return postgres_database(request)
 
 
 @pytest.fixture

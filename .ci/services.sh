@@ -3,6 +3,9 @@
 need=()
 command -v pg_ctlcluster >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql postgresql-contrib)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The reading room's browser tests: the distribution's Chromium (Playwright drives it and never
+# downloads a browser of its own) and CJK fonts, so screenshots show the text.
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
@@ -22,3 +25,7 @@ REDIS_PORT=${REDIS_PORT:-63799}
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes >/dev/null
 export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 echo "services: PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT"
+# Set, the browser tests fail rather than skip when the browser cannot be started.
+CHROMIUM=$(command -v chromium)
+export CHROMIUM
+echo "browser: $CHROMIUM"

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from crawler.items import ArticleItem, PageItem
+# The cleaner records zero-width characters as spam; whatever reaches this pipeline without
+# passing the cleaner (section names, PDF text) loses the same set here.
+from pipelines.clean import ZERO_WIDTH
 
-# Invisible characters that editors and CMSs leave in text: zero-width space, non-joiner,
-# joiner, word joiner, and the BOM / zero-width no-break space.
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _DELETE_ZERO_WIDTH = str.maketrans("", "", ZERO_WIDTH)
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, inspect, select, text, tuple_, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, tuple_, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import models
 from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
@@ -95,25 +94,49 @@ RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "art
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+    def __init__(self, url: str | None = None, *, create: bool = True, check: bool = True) -> None:
+        """Open the archive at ``url``; ``create`` builds a new one (and means to write to it:
+        an archive whose schema is older than the code is refused unless ``check`` is off)."""
+        from storage import migrate
+
         self.url = archive_url(url)
         self.engine = make_engine(self.url)
         self.dialect = self.engine.dialect.name
         try:
             with self.engine.connect() as conn:
-                if create:
-                    if self.dialect == "postgresql":
-                        # Crawlers started together on a new archive: one creates the tables,
-                        # the others wait for it (concurrent CREATE TABLEs collide in pg_type).
-                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-                    models.Base.metadata.create_all(conn)
+                if create and self.dialect == "postgresql":
+                    # Crawlers started together on a new archive: one creates the tables, the
+                    # others wait for it (concurrent CREATE TABLEs collide in pg_type). The lock
+                    # ends with this connection's transaction.
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                self.revision = migrate.revision(conn)
+                if self.revision is None:
+                    if not create:
+                        raise ArchiveError(f"archive not found: {_safe(self.url)} has no articles table")
+                    migrate.upgrade_connection(conn)
                     conn.commit()
-                elif not inspect(conn).has_table("articles"):
-                    raise ArchiveError(f"archive not found: {_safe(self.url)} has no articles table")
+                    self.revision = migrate.head()
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise ArchiveError(f"database unreachable: {_safe(self.url)}: {reason}") from None
+        if create and check:
+            self.check_writable()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def check_writable(self) -> None:
+        """Refuse, in one line, to write with code whose schema differs from the archive's."""
+        from storage import migrate
+
+        if self.revision == migrate.head():
+            return
+        if migrate.known(self.revision):
+            raise ArchiveError(
+                f"archive {_safe(self.url)} has schema {self.revision}, older than this code's "
+                f"({migrate.head()}): run `archive upgrade` first"
+            )
+        raise ArchiveError(
+            f"archive {_safe(self.url)} has schema {self.revision}, unknown to this code (newer?): update the software"
+        )
 
     def session(self) -> Session:
         return self.sessions()
@@ -410,13 +433,21 @@ class Archive:
         tracked = ("pretitle", "title", "subtitle", "byline", "body", "body_original")
         existing = session.execute(
             select(Article).where(Article.url.in_(list(incoming)))
-        ).scalars()
+        ).scalars().all()
+        # A text was served from the previous change (or the first crawl) on: updated_at moves
+        # with every re-crawl, changed or not.
+        changed_at = dict(session.execute(
+            select(ArticleVersion.article_id, func.max(ArticleVersion.valid_until))
+            .where(ArticleVersion.article_id.in_([a.id for a in existing]))
+            .group_by(ArticleVersion.article_id)
+        ).all())
         versions = []
         for old in existing:
             new = incoming[old.url]
             if any((getattr(old, f) or "") != (new.get(f) or "") for f in tracked):
+                valid_from = changed_at.get(old.id) or old.first_seen
                 versions.append(
-                    {"article_id": old.id, "valid_from": old.updated_at, "valid_until": now}
+                    {"article_id": old.id, "valid_from": valid_from, "valid_until": now}
                     | {f: getattr(old, f) or "" for f in tracked}
                 )
         if versions:
@@ -428,8 +459,8 @@ def _as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def open_archive(url: str | None = None, *, create: bool = True) -> Archive:
+def open_archive(url: str | None = None, *, create: bool = True, check: bool = True) -> Archive:
     try:
-        return Archive(url, create=create)
+        return Archive(url, create=create, check=check)
     except SQLAlchemyError as exc:
         raise ArchiveError(f"archive error: {_safe(archive_url(url))}: {str(exc).splitlines()[0]}") from None

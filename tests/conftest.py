@@ -47,6 +47,12 @@ def archive_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
+def postgres_url(request) -> str:
+    """A fresh, empty PostgreSQL database, for what only PostgreSQL has."""
+    return postgres_database(request)
+
+
+@pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
 

@@ -36,6 +36,39 @@ def _raw(response) -> RawDocument:
 ARGUMENTS = ("date", "start", "end", "backfill", "paper", "base_url", "refresh")
 
 
+def page_item(page, context: dict, url: str, **extra) -> PageItem:
+    """The item of one page (版) read by the template's page object; ``context`` places it."""
+    return PageItem(
+        **context,
+        url=url,
+        page_label=page.page_label,
+        section=page.section,
+        pdf_url=page.pdf_url,
+        image_url=page.image_url,
+        articles_expected=len(page.article_links),
+        **extra,
+    )
+
+
+def article_item(article, context: dict, url: str, listed_title: str, **extra) -> ArticleItem:
+    """The item of one article read by the template's page object (``context``: paper, issue, page)."""
+    return ArticleItem(
+        **context,
+        url=url,
+        article_id=article.article_id,
+        pretitle=article.pretitle,
+        title=article.title or listed_title,
+        subtitle=article.subtitle,
+        byline=article.byline,
+        source=article.source,
+        body_html=article.body_html,
+        paragraphs=list(article.paragraphs),
+        images=[ImageItem(url=img.url, caption=img.caption) for img in article.images],
+        extraction=article.extraction,
+        **extra,
+    )
+
+
 class IssuesSpider(scrapy.Spider):
     name = "issues"
 
@@ -148,17 +181,7 @@ class IssuesSpider(scrapy.Spider):
             "page_number": number,
         }
         articles = page.article_links
-        yield PageItem(
-            **context,
-            url=response.url,
-            page_label=page.page_label,
-            section=page.section,
-            pdf_url=page.pdf_url,
-            image_url=page.image_url,
-            articles_expected=len(articles),
-            pages_expected=pages_expected,
-            raw=_raw(response),
-        )
+        yield page_item(page, context, response.url, pages_expected=pages_expected, raw=_raw(response))
         if page.pdf_url and self.fetch_pdfs:
             yield scrapy.Request(
                 page.pdf_url,
@@ -182,21 +205,7 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_article(self, response, context: dict, listed_title: str):
         article = self.template.article(_html(response), response.url)
-        yield ArticleItem(
-            **context,
-            url=response.url,
-            article_id=article.article_id,
-            pretitle=article.pretitle,
-            title=article.title or listed_title,
-            subtitle=article.subtitle,
-            byline=article.byline,
-            source=article.source,
-            body_html=article.body_html,
-            paragraphs=list(article.paragraphs),
-            images=[ImageItem(url=img.url, caption=img.caption) for img in article.images],
-            extraction=article.extraction,
-            raw=_raw(response),
-        )
+        yield article_item(article, context, response.url, listed_title, raw=_raw(response))
 
     def parse_pdf(self, response, context: dict):
         yield PagePdfItem(**context, url=response.url, raw=_raw(response))

@@ -1,0 +1,175 @@
+"""The archive at scale: N articles (default 1,000,000) on SQLite and PostgreSQL side by side.
+
+Articles are made of the seed texts' lines (tests/fixtures/seeds) in random order, written
+through Archive.store_batch (the crawl's write path, FTS triggers and trigram indexes
+included), then searched through storage.search with queries cut from the same text:
+2 characters (LIKE on the base table), 3 and 6 characters (trigram index). Prints the insert
+rate, the size on disk and search latency p50/p95 per query length.
+
+    python benchmarks/archive_scale.py --articles 100000 [--postgres URL] [--sqlite-only]
+
+PostgreSQL: --postgres or $TEST_POSTGRES_URL, an administrative URL; a scratch database with
+a UTF-8 ctype is created and dropped (pg_trgm finds no trigrams in Chinese under the C locale).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from storage.db import open_archive  # noqa: E402
+from storage.search import search  # noqa: E402
+
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+HAN = ("\u4e00", "\u9fff")
+ARTICLES_PER_PAGE = 2
+PAGES_PER_ISSUE = 8
+PAPERS = 5
+QUERIES_PER_LENGTH = 30
+BATCH = 2000
+
+
+def seed_lines() -> list[str]:
+    lines = []
+    for path in sorted(SEEDS.glob("0*.txt")):
+        lines += [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 8]
+    return lines
+
+
+def articles(n: int, lines: list[str], rng: random.Random):
+    """Items as the spider's pipelines hand them to the store, in batches."""
+    start = date(1990, 1, 1)
+    per_issue = ARTICLES_PER_PAGE * PAGES_PER_ISSUE
+    pages, batch = {}, []
+    for i in range(n):
+        paper = i % PAPERS
+        issue, slot = divmod(i // PAPERS, per_issue)
+        day = (start + timedelta(days=issue)).isoformat()
+        number = 1 + slot // ARTICLES_PER_PAGE
+        context = {
+            "paper_code": f"bench{paper}", "paper_name": f"基准报{paper}", "issue_date": day,
+            "issue_url": f"http://bench/{paper}/{day}/node_1.htm", "page_number": number,
+        }
+        page_url = f"http://bench/{paper}/{day}/node_{number}.htm"
+        pages[page_url] = context | {"url": page_url, "section": f"版面{number}", "page_label": f"第{number:02d}版"}
+        body = "\n".join(rng.sample(lines, rng.randint(4, 9)))
+        batch.append(context | {
+            "page_url": page_url, "url": f"http://bench/{paper}/{day}/content_{i}.htm",
+            "title": rng.choice(lines)[:20], "body": body, "body_original": body,
+        })
+        if len(batch) >= BATCH:
+            yield list(pages.values()), batch
+            pages, batch = {}, []
+    if batch:
+        yield list(pages.values()), batch
+
+
+def queries(lines: list[str], length: int, rng: random.Random) -> list[str]:
+    found = []
+    while len(found) < QUERIES_PER_LENGTH:
+        line = rng.choice(lines)
+        if len(line) <= length:
+            continue
+        at = rng.randrange(len(line) - length)
+        piece = line[at : at + length]
+        if all(HAN[0] <= c <= HAN[1] for c in piece):
+            found.append(piece)
+    return found
+
+
+def measure(url: str, n: int, size) -> dict:
+    rng = random.Random(7)
+    lines = seed_lines()
+    archive = open_archive(url)
+    began = time.perf_counter()
+    for pages, batch in articles(n, lines, rng):
+        archive.store_batch(pages, batch)
+    elapsed = time.perf_counter() - began
+    if archive.dialect == "postgresql":
+        with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    result = {"insert": n / elapsed, "size": size(archive)}
+    for length in (2, 3, 6):
+        times = []
+        for query in queries(lines, length, random.Random(length)):
+            t = time.perf_counter()
+            search(archive, query)
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        result[f"p50_{length}"] = statistics.median(times)
+        result[f"p95_{length}"] = times[int(0.95 * (len(times) - 1))]
+    archive.close()
+    return result
+
+
+def sqlite_size(path: Path):
+    return lambda archive: sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+def postgres_size(archive) -> int:
+    with archive.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+
+
+def scratch_postgres(admin_url: str):
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(admin_url)
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    conn = psycopg.connect(host=admin.host, port=admin.port, user=admin.username, password=admin.password,
+                           dbname=admin.database, autocommit=True)
+    conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+
+    def drop():
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"))
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args(argv)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="archive-scale-") as tmp:
+        path = Path(tmp) / "archive.sqlite3"
+        results["SQLite"] = measure(f"sqlite:///{path}", args.articles, sqlite_size(path))
+    if args.postgres and not args.sqlite_only:
+        url, drop = scratch_postgres(args.postgres)
+        try:
+            results["PostgreSQL"] = measure(url, args.articles, postgres_size)
+        finally:
+            drop()
+    print(f"{args.articles:,} articles")
+    names = list(results)
+    print(f"{'':28}" + "".join(f"{name:>14}" for name in names))
+    rows = [("insert (articles/s)", "insert", "{:,.0f}"), ("size on disk (MB)", "size", "{:,.0f}")]
+    rows.append(("bytes per article", None, None))
+    for length in (2, 3, 6):
+        rows += [(f"search {length} chars p50 (ms)", f"p50_{length}", "{:,.1f}"),
+                 (f"search {length} chars p95 (ms)", f"p95_{length}", "{:,.1f}")]
+    for label, key, fmt in rows:
+        if key is None:
+            cells = [f"{results[n]['size'] / args.articles:,.0f}" for n in names]
+        else:
+            cells = [fmt.format(results[n][key] / (1 << 20) if key == "size" else results[n][key]) for n in names]
+        print(f"{label:28}" + "".join(f"{c:>14}" for c in cells))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Schema versions of the archive (Alembic, migrations in storage/migrations/versions).
+
+A new archive is built by running every migration; an existing one is upgraded in place by
+``archive upgrade``. Code refuses to write to an archive whose schema is older than itself.
+"""
+from __future__ import annotations
+
+import tempfile
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Archives made before migrations existed hold exactly this revision's tables.
+BASELINE = "0001"
+
+
+@cache
+def _script_location() -> str:
+    """Alembic reads its scripts from a folder; inside a zipped egg (scrapyd) they are copied out once."""
+    if MIGRATIONS.is_dir():
+        return str(MIGRATIONS)
+    folder = Path(tempfile.mkdtemp(prefix="archive-migrations-"))
+    _copy_tree(resources.files("storage") / "migrations", folder)
+    return str(folder)
+
+
+def _copy_tree(source, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy_tree(entry, target / entry.name)
+        elif entry.name.endswith((".py", ".mako", ".ini")):
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
+def config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", _script_location())
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+@cache
+def head() -> str:
+    return ScriptDirectory.from_config(config()).get_current_head()
+
+
+def revision(connection: Connection) -> str | None:
+    """The archive's schema revision; None for an empty database."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None and inspect(connection).has_table("articles"):
+        return BASELINE
+    return current
+
+
+def known(rev: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(config()).get_revision(rev) is not None
+    except Exception:  # alembic raises several kinds for an unknown id
+        return False
+
+
+def upgrade_connection(connection: Connection, target: str = "head") -> None:
+    if MigrationContext.configure(connection).get_current_revision() is None and inspect(connection).has_table("articles"):
+        command.stamp(config(connection), BASELINE)
+    command.upgrade(config(connection), target)
+
+
+def upgrade(url: str | None = None) -> tuple[str | None, str]:
+    """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after)."""
+    from storage.db import open_archive
+
+    archive = open_archive(url, check=False)
+    try:
+        with archive.engine.begin() as conn:
+            before = revision(conn)
+            upgrade_connection(conn)
+            after = revision(conn)
+    finally:
+        archive.close()
+    return before, after

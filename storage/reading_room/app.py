@@ -1,0 +1,96 @@
+"""Datasette configured as the archive's reading room, and the server behind `archive serve`."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import yaml
+from datasette.app import Database, Datasette
+from datasette.plugins import pm
+from sqlalchemy.engine import make_url
+
+from storage.db import ArchiveError, archive_url, open_archive
+from storage.reading_room import plugin
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+METADATA = HERE / "metadata.yaml"
+# The archive is mounted under one name whatever its file is called, so that
+# /archive/articles/7 means the same thing on every reading room.
+DATABASE = "archive"
+SETTINGS = {
+    # SQL typed in the browser is cut off after this long (the reading room's own pages too).
+    "sql_time_limit_ms": 3000,
+    "facet_time_limit_ms": 500,
+    # The archive file itself is not handed out; the data is, as JSON and CSV.
+    "allow_download": False,
+}
+
+
+def metadata() -> dict:
+    data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    data.setdefault("plugins", {})[plugin.PLUGIN] = {"database": DATABASE}
+    return data
+
+
+def register_plugin() -> None:
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name=plugin.PLUGIN)
+
+
+def make_datasette(path: str | Path, *, settings: dict | None = None) -> Datasette:
+    """A read-only Datasette over the SQLite archive at ``path``, with the reading room's pages."""
+    register_plugin()
+    datasette = Datasette(
+        metadata=metadata(),
+        template_dir=str(TEMPLATES),
+        settings=SETTINGS | (settings or {}),
+    )
+    # Datasette opens a mutable file with ?mode=ro for every query it runs; nothing in the
+    # reading room asks it for a write connection (no writable canned queries, no write API).
+    datasette.add_database(Database(datasette, path=str(path), is_mutable=True), name=DATABASE)
+    datasette.remove_database("_memory")
+    return datasette
+
+
+def sqlite_archive_path(url: str | None) -> Path:
+    """The SQLite file of an archive URL; a clear error for anything Datasette cannot open."""
+    url = archive_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise ArchiveError(f"invalid archive URL {url!r}") from None
+    if parsed.get_backend_name() != "sqlite":
+        raise ArchiveError(
+            f"archive serve needs a SQLite archive, not {parsed.get_backend_name()}: "
+            "make one with `archive export --format sqlite --output archive.sqlite3` and serve that"
+        )
+    if not parsed.database or parsed.database == ":memory:":
+        raise ArchiveError(f"archive serve needs an archive file, not {url!r}")
+    path = Path(parsed.database)
+    if not path.is_file():
+        raise ArchiveError(f"archive not found: {path}")
+    # Refuses anything that is not an archive, with the archive module's own message, and an
+    # archive without this code's schema (its view and search index).
+    archive = open_archive(url, create=False)
+    try:
+        archive.check_writable()
+    finally:
+        archive.close()
+    return path
+
+
+def serve(url: str | None = None, host: str = "127.0.0.1", port: int = 8001, *, announce=print) -> None:
+    """Serve the archive until interrupted. Port 0 picks a free port; the URL is announced."""
+    import uvicorn
+
+    path = sqlite_archive_path(url)
+    datasette = make_datasette(path)
+    try:
+        sock = socket.create_server((host, port))
+    except OSError as exc:
+        raise ArchiveError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    bound_host, bound_port = sock.getsockname()[:2]
+    announce(f"Reading room for {path} at http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
+    server.run(sockets=[sock])

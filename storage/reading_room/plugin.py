@@ -1,0 +1,343 @@
+"""The reading room's Datasette plugin: citable pages for issues and articles, and a search page.
+
+Datasette serves the tables, SQL editor, facets and JSON/CSV API; this plugin adds the pages a
+reader cites. It does nothing in a Datasette that was not configured by
+:func:`storage.reading_room.app.make_datasette` (no ``reading-room`` plugin config).
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+from datetime import date
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from storage.db import Archive, ArchiveError, open_archive
+
+PLUGIN = "reading-room"
+
+ISSUE_SQL = """
+select i.id, i.issue_date, i.url, i.pages_expected, p.id as paper_id, p.code as paper_code,
+       p.name as paper_name
+from issues i join papers p on p.id = i.paper_id
+where p.code = :paper and i.issue_date = :date
+"""
+PAPER_SQL = "select id, code, name from papers where code = :paper"
+PAPER_ISSUES_SQL = """
+select i.issue_date, i.pages_expected, count(distinct pg.id) as pages, count(a.id) as articles
+from issues i
+left join pages pg on pg.issue_id = i.id
+left join articles a on a.page_id = pg.id
+where i.paper_id = :paper_id
+group by i.id
+order by i.issue_date desc
+"""
+NEIGHBOURS_SQL = """
+select (select max(issue_date) from issues where paper_id = :paper_id and issue_date < :date) as previous,
+       (select min(issue_date) from issues where paper_id = :paper_id and issue_date > :date) as next
+"""
+PAGES_SQL = """
+select id, page_number, page_label, section, url, pdf_url, image_url, articles_expected
+from pages where issue_id = :issue_id order by page_number
+"""
+ISSUE_ARTICLES_SQL = """
+select a.id, a.page_id, a.pretitle, a.title, a.subtitle, a.byline
+from articles a join pages pg on pg.id = a.page_id
+where pg.issue_id = :issue_id
+order by pg.page_number, a.id
+"""
+ARTICLE_SQL = """
+select a.id, a.url, a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body, a.body_original,
+       a.title_original, a.original_script,
+       pg.page_number, pg.page_label, pg.section, pg.url as page_url, pg.pdf_url, pg.image_url,
+       i.issue_date, p.code as paper_code, p.name as paper_name
+from articles a
+join pages pg on pg.id = a.page_id
+join issues i on i.id = pg.issue_id
+join papers p on p.id = i.paper_id
+where a.id = :id
+"""
+IMAGES_SQL = "select url, caption, caption_original from images where article_id = :id order by position"
+VERSIONS_SQL = "select count(*) from article_versions where article_id = :id"
+
+PAPERS_SQL = "select code, name from papers order by name"
+SECTIONS_SQL = "select distinct section from pages where section != '' order by section"
+HITS_PER_PAGE = 20
+MAX_HITS_PER_PAGE = 100
+
+SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """A stored text's paragraphs: one per non-blank line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+# Private-use characters mark the matches in a snippet: 【 】, storage.search's default, also
+# occur in the texts themselves.
+MARKERS = ("\ue000", "\ue001")
+
+
+def highlight(snippet: str) -> Markup:
+    """A search snippet as HTML: the text escaped, the matches (between MARKERS) in <mark>."""
+    html = str(escape(snippet))
+    return Markup(html.replace(MARKERS[0], "<mark>").replace(MARKERS[1], "</mark>"))
+
+
+def parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise NotFound(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def whole_number(value: str | None, default: int, low: int, high: float) -> int:
+    """A whole-number query parameter, clamped to [low, high]; the default when absent or not a number."""
+    try:
+        return int(min(high, max(low, int(value))))
+    except (TypeError, ValueError):
+        return default
+
+
+class _Deadline(threading.local):
+    at = math.inf
+
+
+_deadline = _Deadline()
+
+
+def _interrupt_after_deadline(dbapi_connection, _record) -> None:
+    # SQLite calls this every few thousand steps; a true result aborts the statement.
+    dbapi_connection.set_progress_handler(lambda: time.monotonic() > _deadline.at, 10_000)
+
+
+def open_read_only(path: str) -> Archive:
+    """The archive file opened read-only through storage/, its queries cut off at a deadline."""
+    archive = open_archive(f"sqlite:///file:{path}?mode=ro&uri=true", create=False)
+    event.listen(archive.engine, "connect", _interrupt_after_deadline)
+    archive.engine.dispose()  # the connection opening made has no progress handler
+    return archive
+
+
+def run_with_time_limit(limit_ms: int, function, *args, **kwargs):
+    """Call ``function`` in this thread; queries of a read-only archive stop after ``limit_ms``."""
+    _deadline.at = time.monotonic() + limit_ms / 1000
+    try:
+        return function(*args, **kwargs)
+    finally:
+        _deadline.at = math.inf
+
+
+class ReadingRoom:
+    """The views over one Datasette database holding an archive."""
+
+    def __init__(self, datasette, database: str):
+        self.datasette = datasette
+        self.database = database
+        self._archive: Archive | None = None
+        self._archive_lock = threading.Lock()
+
+    @property
+    def db(self):
+        return self.datasette.get_database(self.database)
+
+    async def render(self, template: str, context: dict, request) -> Response:
+        html = await self.datasette.render_template(
+            f"reading_room/{template}", {"database": self.database} | context, request=request
+        )
+        return Response.html(html)
+
+    async def paper(self, request) -> Response:
+        code = request.url_vars["paper"]
+        found = (await self.db.execute(PAPER_SQL, {"paper": code})).first()
+        if found is None:
+            raise NotFound(f"No paper {code} in the archive")
+        paper = dict(found)
+        issues = [dict(r) for r in await self.db.execute(PAPER_ISSUES_SQL, {"paper_id": paper["id"]})]
+        years: dict[str, list[dict]] = {}
+        for issue in issues:
+            years.setdefault(str(issue["issue_date"])[:4], []).append(issue)
+        return await self.render("paper.html", {"paper": paper, "years": years, "issues": issues}, request)
+
+    async def issue(self, request) -> Response:
+        paper = request.url_vars["paper"]
+        issue_date = parse_date(request.url_vars["date"], "issue date").isoformat()
+        found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
+        if found is None:
+            raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
+        issue = dict(found)
+        neighbours = dict(
+            (await self.db.execute(NEIGHBOURS_SQL, {"paper_id": issue["paper_id"], "date": issue_date})).first()
+        )
+        pages = [dict(r) | {"articles": []} for r in await self.db.execute(PAGES_SQL, {"issue_id": issue["id"]})]
+        by_id = {page["id"]: page for page in pages}
+        for row in await self.db.execute(ISSUE_ARTICLES_SQL, {"issue_id": issue["id"]}):
+            by_id[row["page_id"]]["articles"].append(dict(row))
+        return await self.render(
+            "issue.html",
+            {"issue": issue, "pages": pages, "previous": neighbours["previous"], "next": neighbours["next"]},
+            request,
+        )
+
+    async def article(self, request) -> Response:
+        article_id = int(request.url_vars["id"])
+        found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first()
+        if found is None:
+            raise NotFound(f"No article {article_id} in the archive")
+        article = dict(found)
+        images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]
+        versions = (await self.db.execute(VERSIONS_SQL, {"id": article_id})).first()[0]
+        simplified, published = paragraphs(article["body"]), paragraphs(article["body_original"])
+        # ?text=original shows the text as published (e.g. Traditional), when it differs.
+        has_original = bool(published) and published != simplified
+        show_original = has_original and request.args.get("text") == "original"
+        return await self.render(
+            "article.html",
+            {
+                "article": article,
+                "images": images,
+                "paragraphs": published if show_original else simplified,
+                "show_original": show_original,
+                "has_original": has_original,
+                "original_script": SCRIPT_NAMES.get(article["original_script"], "原文"),
+                "versions": versions,
+            },
+            request,
+        )
+
+
+    def archive(self) -> Archive:
+        """The same file through storage/ (for storage.search), opened on first use."""
+        with self._archive_lock:
+            if self._archive is None:
+                self._archive = open_read_only(self.db.path)
+            return self._archive
+
+    async def search(self, request) -> Response:
+        from storage.search import search
+
+        args = request.args
+        form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
+        page_number = whole_number(args.get("page"), 1, 1, math.inf)
+        size = whole_number(form["size"], HITS_PER_PAGE, 1, MAX_HITS_PER_PAGE)
+        problem, hits = None, []
+        try:
+            since = date.fromisoformat(form["since"]) if form["since"] else None
+            until = date.fromisoformat(form["until"]) if form["until"] else None
+        except ValueError:
+            problem, since, until = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None
+        if form["q"] and not problem:
+
+            def find():
+                return search(
+                    self.archive(), form["q"], paper=form["paper"] or None, section=form["section"] or None,
+                    since=since, until=until, limit=size + 1, offset=(page_number - 1) * size, markers=MARKERS,
+                )
+
+            try:
+                hits = await asyncio.get_running_loop().run_in_executor(
+                    self.datasette.executor, lambda: run_with_time_limit(self.datasette.setting("sql_time_limit_ms"), find)
+                )
+            except OperationalError as exc:
+                interrupted = "interrupted" in str(exc.orig)
+                problem = "The search took too long; narrow it with a paper, section or dates." if interrupted else str(exc.orig)
+            except (ArchiveError, ValueError) as exc:
+                problem = str(exc)
+        papers = {row["code"]: row["name"] for row in await self.db.execute(PAPERS_SQL)}
+        sections = [row["section"] for row in await self.db.execute(SECTIONS_SQL)]
+
+        def page_link(number: int) -> str:
+            return self.datasette.urls.path("/search") + "?" + urlencode({k: v for k, v in form.items() if v} | {"page": number})
+
+        return await self.render(
+            "search.html",
+            {
+                "form": form,
+                "problem": problem,
+                "hits": hits[:size],
+                "papers": papers,
+                "sections": sections,
+                "page_number": page_number,
+                "first_rank": (page_number - 1) * size + 1,
+                "previous_page": page_link(page_number - 1) if page_number > 1 else None,
+                "next_page": page_link(page_number + 1) if len(hits) > size else None,
+                "highlight": highlight,
+            },
+            request,
+        )
+
+
+def room_for(datasette) -> ReadingRoom | None:
+    config = datasette.plugin_config(PLUGIN)
+    return ReadingRoom(datasette, config["database"]) if config else None
+
+
+@hookimpl
+def register_routes(datasette):
+    room = room_for(datasette)
+    if room is None:
+        return []
+    return [
+        (r"^/issue/(?P<paper>[^/]+)$", room.paper),
+        (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
+        (r"^/article/(?P<id>\d+)$", room.article),
+        (r"^/search$", room.search),
+    ]
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Answer anything but GET and HEAD with 405: the reading room has nothing to write."""
+    if room_for(datasette) is None:
+        return None
+
+    def wrap(app):
+        async def read_only(scope, receive, send):
+            if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+                response = Response.text(
+                    "The reading room is read-only.", status=405, headers={"Allow": "GET, HEAD"}
+                )
+                await response.asgi_send(send)
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
+
+
+@hookimpl
+def menu_links(datasette):
+    room = room_for(datasette)
+    if room is None:
+        return []
+
+    async def links():
+        papers = await room.db.execute(PAPERS_SQL)
+        return [{"href": datasette.urls.path("/search"), "label": "Search the archive"}] + [
+            {"href": datasette.urls.path(f"/issue/{row['code']}"), "label": f"{row['name']}: issues"}
+            for row in papers
+        ]
+
+    return links
+
+
+@hookimpl
+def render_cell(row, value, column, table, datasette):
+    """In article_view, link each article and issue to its reading-room page."""
+    if room_for(datasette) is None or table != "article_view" or value is None:
+        return None
+    if column == "article_id":
+        href = datasette.urls.path(f"/article/{int(value)}")
+    elif column == "issue_date" and "paper_code" in row.keys():
+        href = datasette.urls.path(f"/issue/{row['paper_code']}/{value}")
+    else:
+        return None
+    return Markup('<a href="{}">{}</a>').format(href, value)

@@ -1,0 +1,84 @@
+"""What the archive holds: counts per paper and year, issues missing against each paper's
+publication schedule, and the crawl history."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Date, text
+
+from storage.db import Archive
+
+
+
+@dataclass
+class Gaps:
+    paper: str
+    schedule: str
+    start: date
+    end: date
+    scheduled: int
+    missing: list[date] = field(default_factory=list)
+
+
+@dataclass
+class Stats:
+    counts: list[tuple]  # (paper, year, issues, pages, articles)
+    gaps: list[Gaps]
+    runs: list[tuple]
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
+                  until: date | None = None, runs: int = 10) -> Stats:
+    from crawler.papers import all_papers
+
+    where, params = "", {}
+    for name, clause, value in (("paper", " AND pa.code = :paper", paper), ("since", " AND i.issue_date >= :since", since),
+                                ("until", " AND i.issue_date <= :until", until)):
+        if value is not None:
+            where += clause
+            params[name] = value
+    with archive.engine.connect() as conn:
+        counts = conn.execute(text(f"""
+            SELECT pa.code, i.issue_date, COUNT(DISTINCT p.id), COUNT(a.id)
+            FROM papers pa JOIN issues i ON i.paper_id = pa.id
+            LEFT JOIN pages p ON p.issue_id = i.id LEFT JOIN articles a ON a.page_id = p.id
+            WHERE 1=1{where} GROUP BY pa.code, i.issue_date ORDER BY pa.code, i.issue_date
+        """).columns(issue_date=Date), params).all()
+        history = conn.execute(text(
+            "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
+            "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed "
+            "FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
+        ), params | {"runs": runs}).all()
+    per_year: dict[tuple[str, int], list[int]] = {}
+    issues: dict[str, set[date]] = {}
+    for code, day, pages, articles in counts:
+        totals = per_year.setdefault((code, day.year), [0, 0, 0])
+        totals[0] += 1
+        totals[1] += pages
+        totals[2] += articles
+        issues.setdefault(code, set()).add(day)
+    profiles = all_papers()
+    gaps = []
+    for code, days in issues.items():
+        profile = profiles.get(code)
+        if profile is None:
+            continue  # no schedule known for a paper without a profile
+        start, end = since or min(days), until or max(days)
+        scheduled = profile.schedule.dates(start, end)
+        gaps.append(Gaps(
+            code, "every " + ", ".join(_WEEKDAYS[d - 1] for d in profile.schedule.weekdays), start, end,
+            len(scheduled), [d for d in scheduled if d not in days],
+        ))
+    runs_rows = [
+        (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), r[5], f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}")
+        for r in history
+    ]
+    return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows)
+
+
+def _minute(value) -> str:
+    return "" if value is None else str(value)[:16]

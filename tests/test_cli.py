@@ -1,0 +1,192 @@
+"""The `archive` command on SQLite and PostgreSQL: search, sql, stats, export, reprocess, history."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zlib
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from crawler.papers import get_paper
+from crawler.sample.server import SiteServer
+from storage.cli import main
+from storage.db import open_archive
+from storage.export import export_rows
+from storage.search import search
+from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.seeded import DATES, fill
+from tests.test_storage import article, page
+
+
+@pytest.fixture
+def seeded(archive_url):
+    archive = open_archive(archive_url)
+    fill(archive)
+    archive.close()
+    return archive_url
+
+
+def archive_cli(url, *args):
+    return main(["--archive", url, *args])
+
+
+def view_rows(url, columns="article_id, title"):
+    archive = open_archive(url, create=False)
+    with archive.engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT {columns} FROM article_view ORDER BY article_id")).all()
+    archive.close()
+    return rows
+
+
+def test_search_prints_hits_with_date_page_section_title_and_snippet(seeded, capsys):
+    assert archive_cli(seeded, "search", "困境儿童", "--section", "社会工作", "--limit", "3") == 0
+    lines = capsys.readouterr().out.splitlines()
+    archive = open_archive(seeded, create=False)
+    hits = search(archive, "困境儿童", section="社会工作", limit=3)
+    archive.close()
+    assert hits and len(lines) == 2 * len(hits)
+    for hit, head, snippet in zip(hits, lines[::2], lines[1::2]):
+        assert head == f"{hit.issue_date} gongyishibao 第{hit.page_number:02d}版 社会工作  {hit.title}  [#{hit.article_id}]"
+        assert snippet == f"    {hit.snippet}" and "【困境儿童】" in snippet
+
+
+def test_sql_prints_a_table_csv_and_json(seeded, capsys):
+    query = "SELECT article_id, title FROM article_view ORDER BY article_id"
+    expected = [tuple(r) for r in view_rows(seeded)]
+    assert archive_cli(seeded, "sql", query, "--format", "json") == 0
+    assert [(r["article_id"], r["title"]) for r in json.loads(capsys.readouterr().out)] == expected
+    assert archive_cli(seeded, "sql", query, "--format", "csv") == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["article_id", "title"] and [(int(a), t) for a, t in rows[1:]] == expected
+    assert archive_cli(seeded, "sql", query) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split(" | ")[0].strip() == "article_id" and table[-1] == f"({len(expected)} rows)"
+    assert expected[0][1] in table[2]
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM articles", "UPDATE articles SET title = 'x'", "DROP TABLE articles",
+    "INSERT INTO papers (code, name) VALUES ('x', 'x')",
+])
+def test_sql_is_read_only(seeded, statement, capsys):
+    before = view_rows(seeded)
+    assert archive_cli(seeded, "sql", statement) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: archive sql is read-only:") and err.count("\n") == 1
+    assert view_rows(seeded) == before
+
+
+def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys):
+    assert archive_cli(seeded, "sql", "SELECT nosuchcolumn FROM articles") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: SQL error:") and err.count("\n") == 1
+    missing = f"sqlite:///{tmp_path / 'none.sqlite3'}"
+    assert archive_cli(missing, "search", "社工") == 2
+    assert capsys.readouterr().err == f"error: archive not found: {missing} has no articles table\n"
+    assert archive_cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "stats") == 2
+    assert capsys.readouterr().err.startswith("error: database unreachable:")
+
+
+def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
+    archive = open_archive(seeded)
+    with archive.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
+            "articles_new, articles_updated, articles_failed, status, message) "
+            "VALUES ('gongyishibao', '2023-01-31', '2023-02-01 08:00:00+00:00', 16, 0, 1, 20, 0, 2, 'finished', '')"
+        ))
+    archive.close()
+    assert archive_cli(seeded, "stats") == 0
+    out = capsys.readouterr().out
+    per_year = {}
+    for day, in view_rows(seeded, "issue_date"):
+        per_year[str(day)[:4]] = per_year.get(str(day)[:4], 0) + 1
+    for year, n in per_year.items():
+        assert any(line.split(" | ")[1].strip() == year and line.split(" | ")[-1].strip() == str(n)
+                   for line in out.splitlines() if line.startswith("gongyishibao"))
+    first, last = date.fromisoformat(DATES[0]), date.fromisoformat(DATES[-1])
+    schedule = get_paper("gongyishibao").schedule
+    missing = [d for d in schedule.dates(first, last) if d.isoformat() not in DATES]
+    assert f"from {first} to {last}: {len(missing)} of {len(missing) + len(DATES)} scheduled" in out
+    listed = [line.split()[0] for line in out.splitlines() if line.startswith("  20")]
+    assert listed == [d.isoformat() for d in missing]
+    assert "finished" in out and "16/0/1" in out and "20/0/2" in out
+    # A span given: only its scheduled days.
+    assert archive_cli(seeded, "stats", "--since", "2023-01-01", "--until", "2023-01-31") == 0
+    assert "from 2023-01-01 to 2023-01-31: 3 of 5 scheduled" in capsys.readouterr().out
+
+
+def test_export_streams_every_article_as_jsonl_and_csv(seeded, tmp_path, capsys):
+    expected = [tuple(r) for r in view_rows(seeded)]
+    assert archive_cli(seeded, "export") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted((r["article_id"], r["title"]) for r in map(json.loads, lines)) == expected
+    target = tmp_path / "out.csv"
+    assert archive_cli(seeded, "export", "--format", "csv", "--since", "2024-01-01", "-o", str(target)) == 0
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert rows and {r["issue_date"] for r in rows} == {"2024-03-05"}
+    assert len(rows) == sum(1 for (day,) in view_rows(seeded, "issue_date") if str(day) == "2024-03-05")
+    # A generator over a cursor: rows come before the query is exhausted.
+    archive = open_archive(seeded, create=False)
+    rows = export_rows(archive, ("article_id",))
+    assert next(rows) and next(rows)
+    rows.close()
+    archive.close()
+
+
+def test_history_of_a_corrected_article_is_queryable(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1, body="第一稿")])
+    archive.store_batch([page()], [article(1, body="第一稿")])  # unchanged: no version
+    archive.store_batch([], [article(1, body="第二稿")])
+    archive.store_batch([], [article(1, body="第三稿")])
+    with archive.engine.connect() as conn:
+        history = conn.execute(text(
+            "SELECT body, is_current, valid_from, valid_until FROM article_history "
+            "WHERE article_id = (SELECT id FROM articles) ORDER BY is_current, valid_from"
+        )).all()
+    archive.close()
+    assert [(r.body, r.is_current) for r in history] == [("第一稿", 0), ("第二稿", 0), ("第三稿", 1)]
+    # Each text's span starts where the previous one ended.
+    assert str(history[1].valid_from) == str(history[0].valid_until)
+    assert str(history[2].valid_from) == str(history[1].valid_until) and history[2].valid_until is None
+
+
+def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_url, capsys):
+    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
+        crawl = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=archive_url,
+                          settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    crawled = view_rows(archive_url, "article_id, title, body, section")
+    assert len(crawled) == 20
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:  # what an older, worse pipeline might have stored
+        conn.execute(text("UPDATE articles SET body = '旧的处理结果' WHERE id = :id"), {"id": crawled[0][0]})
+        conn.execute(text("UPDATE pages SET section = '旧版名'"))
+    archive.close()
+    assert archive_cli(archive_url, "reprocess") == 0
+    err = capsys.readouterr().err
+    assert "36 documents reprocessed, 0 failed" in err and "reprocessed 36/36" in err
+    assert view_rows(archive_url, "article_id, title, body, section") == crawled
+    archive = open_archive(archive_url)
+    with archive.engine.connect() as conn:
+        assert conn.scalars(text("SELECT body FROM article_versions")).all() == ["旧的处理结果"]
+    archive.close()
+
+
+def test_reprocess_reports_a_broken_raw_document_in_one_line_and_goes_on(sqlite_url, capsys):
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1), article(2)])
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE raw_documents SET body_zlib = :junk WHERE url LIKE '%content_1.htm'"),
+                     {"junk": b"not zlib"})
+    archive.close()
+    assert archive_cli(sqlite_url, "reprocess") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("error:")] == [
+        "error: http://x/html/2023-01/31/content_1.htm: Error -3 while decompressing data: incorrect header check"
+    ]
+    assert err[-1] == "1 documents reprocessed, 1 failed"

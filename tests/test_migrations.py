@@ -1,0 +1,132 @@
+"""Schema versions: migrations build the models' schema, upgrade old archives in place, and the
+code refuses to write to an archive older than itself."""
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from storage import fulltext, migrate
+from storage.cli import main
+from storage.db import ArchiveError, make_engine, open_archive
+from storage.models import Base
+from storage.search import search
+from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.test_storage import article, page
+
+
+def differences(url: str) -> list:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={
+            "include_name": lambda name, type_, parents: name not in fulltext.NAMES and name != "alembic_version",
+            "compare_type": True,
+        })
+        found = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    return found
+
+
+def old_archive(url: str, *, stamped: bool) -> None:
+    """An archive at the first revision; unstamped, as archives made before migrations are."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), migrate.BASELINE)
+        if not stamped:
+            conn.execute(text("DROP TABLE alembic_version"))
+    engine.dispose()
+    archive = open_archive(url, check=False)
+    archive.store_batch([page()], [article(1, title="旧档案里的文章", body="社工站建设稳步推进")])
+    archive.close()
+
+
+def test_a_new_archive_is_the_models_schema_at_the_head_revision(archive_url):
+    archive = open_archive(archive_url)
+    assert archive.revision == migrate.head()
+    archive.close()
+    assert differences(archive_url) == []
+
+
+@pytest.mark.parametrize("stamped", [True, False], ids=["stamped", "before-migrations"])
+def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, capsys):
+    old_archive(archive_url, stamped=stamped)
+    with pytest.raises(ArchiveError) as refused:
+        open_archive(archive_url)
+    assert str(refused.value).endswith(f"has schema 0001, older than this code's ({migrate.head()}): run `archive upgrade` first")
+    assert main(["--archive", archive_url, "reprocess"]) == 2
+    assert "run `archive upgrade`" in capsys.readouterr().err
+    assert main(["--archive", archive_url, "upgrade"]) == 0
+    assert f"0001 -> {migrate.head()}" in capsys.readouterr().out
+    archive = open_archive(archive_url)  # writable now
+    assert [h.title for h in search(archive, "社工站")] == ["旧档案里的文章"]  # indexed by the upgrade
+    assert [h.title for h in search(archive, "社工")] == ["旧档案里的文章"]
+    archive.close()
+    assert differences(archive_url) == []
+    assert main(["--archive", archive_url, "upgrade"]) == 0
+    assert "is current" in capsys.readouterr().out
+
+
+def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
+    old_archive(sqlite_url, stamped=False)
+    result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: archive {sqlite_url} has schema 0001, older than this code's ({migrate.head()}): run `archive upgrade` first"
+    ]
+
+
+def test_an_archive_newer_than_the_code_is_refused(sqlite_url):
+    open_archive(sqlite_url).close()
+    engine = make_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    engine.dispose()
+    with pytest.raises(ArchiveError, match="unknown to this code"):
+        open_archive(sqlite_url)
+
+
+BATCH_MIGRATION = '''
+    from alembic import op
+    import sqlalchemy as sa
+    from storage.migrations.sqlite import keeping_views_and_triggers
+
+    revision = "9001"
+    down_revision = "{head}"
+    branch_labels = None
+    depends_on = None
+
+    def upgrade():
+        with keeping_views_and_triggers(), op.batch_alter_table("articles", recreate="always") as batch:
+            batch.add_column(sa.Column("language", sa.String(8), nullable=True))
+            batch.create_index("ix_articles_language", ["language"])
+'''
+
+
+def test_sqlite_batch_migration_of_articles_keeps_data_search_and_triggers(sqlite_url, tmp_path):
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1, title="迁移之前", body="乡村振兴的报道")])
+    archive.close()
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "9001_language.py").write_text(textwrap.dedent(BATCH_MIGRATION.format(head=migrate.head())))
+    engine = make_engine(sqlite_url)
+    with engine.begin() as conn:
+        cfg = migrate.config(conn)
+        cfg.set_main_option("path_separator", "os")
+        cfg.set_main_option("version_locations", os.pathsep.join(map(str, (migrate.MIGRATIONS / "versions", versions))))
+        command.upgrade(cfg, "heads")
+    with engine.begin() as conn:
+        columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(articles)")]
+        triggers = conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()
+        conn.execute(text("UPDATE articles SET body = '教育扶贫的报道', language = 'zh'"))
+    engine.dispose()
+    assert "language" in columns and len(triggers) == 3
+    archive = open_archive(sqlite_url, check=False)
+    assert search(archive, "乡村振兴") == []
+    assert [h.title for h in search(archive, "教育扶贫")] == ["迁移之前"]
+    archive.close()

@@ -1,0 +1,397 @@
+"""The reading room (`archive serve`): Datasette over an archive built by a real crawl.
+
+HTTP-level tests use Datasette's own test client; tests/test_reading_room_browser.py reads the
+same pages in headless Chromium through the real `archive serve` command.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import pytest
+from datasette.utils.testing import TestClient as DatasetteClient
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
+
+from crawler.sample.server import SiteServer
+from storage import models
+from storage.cli import main
+from storage.db import ArchiveError, open_archive
+from storage.reading_room.app import make_datasette, metadata, sqlite_archive_path
+from storage.reading_room.export import export_sqlite
+from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_with_time_limit
+from tests.conftest import SAMPLE_SITE, run_crawl
+
+ISSUE = "/issue/gongyishibao/2023-01-31"
+
+
+def crawl_sample(archive: str) -> None:
+    """Crawl the sample e-paper's 2023-01-31 issue over HTTP into ``archive``, as a user does."""
+    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
+        done = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=archive)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def sample_archive(tmp_path_factory):
+    """The sample e-paper's 2023-01-31 issue, crawled over HTTP into a SQLite archive."""
+    path = tmp_path_factory.mktemp("reading-room") / "archive.sqlite3"
+    crawl_sample(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(sample_archive):
+    return DatasetteClient(make_datasette(sample_archive))
+
+
+def query(path, sql, *params):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def copy_with_issues(archive, tmp_path, *days):
+    """A copy of ``archive`` with (empty) issues of its paper on ``days`` added."""
+    copy = tmp_path / "more-issues.sqlite3"
+    with sqlite3.connect(archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        paper_id, url = target.execute("select paper_id, url from issues").fetchone()
+        for day in days:
+            target.execute(
+                "insert into issues (paper_id, issue_date, url, first_seen, updated_at)"
+                " values (?, ?, ?, datetime('now'), datetime('now'))",
+                (paper_id, day, url),
+            )
+    return copy
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_issue_page_lists_every_page_in_order_with_its_articles(client, sample_archive):
+    response = client.get(ISSUE)
+    assert response.status == 200
+    html = response.text
+    pages = query(sample_archive, "select page_number, section, pdf_url, image_url from pages order by page_number")
+    assert len(pages) == 16
+    headings = re.findall(r'<section class="page" id="page-(\d+)">\s*<h2>第(\d\d)版 · <span class="section">([^<]*)</span>', html)
+    assert [(int(a), int(b), s) for a, b, s in headings] == [(n, n, section) for n, section, _, _ in pages]
+    for _, _, pdf_url, image_url in pages:
+        assert f'href="{pdf_url}"' in html and f'href="{image_url}"' in html
+    titles = query(
+        sample_archive,
+        "select a.id, a.title from articles a join pages p on p.id = a.page_id order by p.page_number, a.id",
+    )
+    assert len(titles) == 20
+    linked = re.findall(r'<a class="title" href="/article/(\d+)">([^<]*)</a>', html)
+    assert [(int(i), t) for i, t in linked] == titles
+
+
+def test_issue_page_links_previous_and_next_archived_issue(client, sample_archive, tmp_path):
+    # The issue's neighbours added to a copy: the page links the nearest ones.
+    copy = copy_with_issues(sample_archive, tmp_path, "2023-01-10", "2023-01-17", "2023-02-07")
+    html = DatasetteClient(make_datasette(copy)).get(ISSUE).text
+    assert '<a rel="prev" href="/issue/gongyishibao/2023-01-17">' in html
+    assert '<a rel="next" href="/issue/gongyishibao/2023-02-07">' in html
+    first = DatasetteClient(make_datasette(copy)).get("/issue/gongyishibao/2023-01-10").text
+    assert 'rel="prev"' not in first and '<a rel="next" href="/issue/gongyishibao/2023-01-17">' in first
+
+
+def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sample_archive):
+    (article_id, title, subtitle, source, body, url), = query(
+        sample_archive, "select id, title, subtitle, source, body, url from articles where title like '民政部%'"
+    )
+    html = client.get(f"/article/{article_id}").text
+    assert f"<h1>{title}</h1>" in html and subtitle in html and source in html
+    shown = html[html.index('<div class="body"'):]
+    shown = re.findall(r"<p>([^<]*)</p>", shown[: shown.index("</div>")])
+    assert len(shown) > 5
+    assert shown == [line.strip() for line in body.splitlines() if line.strip()]
+    assert f'href="{url}"' in html
+    # Simplified by default; the published Traditional text is one link away.
+    assert "社工站" in text_of(html) and "會議指出" not in html
+    original = client.get(f"/article/{article_id}?text=original").text
+    assert "會議指出" in original and f'href="/article/{article_id}"' in original
+    captioned = query(sample_archive, "select article_id, url, caption from images where caption != '' limit 1")
+    image_article, image_url, caption = captioned[0]
+    figure = client.get(f"/article/{image_article}").text
+    assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
+
+
+def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_archive):
+    html = client.get("/issue/gongyishibao").text
+    assert '<a href="/issue/gongyishibao/2023-01-31">2023-01-31</a>' in html
+    assert "16 pages · 20 articles" in html
+    (name,), = query(sample_archive, "select name from papers where code = 'gongyishibao'")
+    home = client.get("/").text
+    assert f'<a href="/issue/gongyishibao">{name}: issues</a>' in home
+    assert '<a href="/search">Search the archive</a>' in home
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/issue/gongyishibao/2023-02-01", "No issue of gongyishibao dated 2023-02-01"),
+        ("/issue/nosuchpaper/2023-01-31", "No issue of nosuchpaper dated 2023-01-31"),
+        ("/issue/gongyishibao/31-01-2023", "is not a date"),
+        ("/article/999999", "No article 999999"),
+        ("/issue/nosuchpaper", "No paper nosuchpaper"),
+    ],
+)
+def test_missing_issue_or_article_is_a_clear_404(client, path, message):
+    response = client.get(path)
+    assert response.status == 404
+    assert message in response.text
+
+
+def test_metadata_describes_the_public_tables_and_columns(sample_archive):
+    described = metadata()["databases"]["archive"]["tables"]
+    with sqlite3.connect(sample_archive) as conn:
+        for table in ("papers", "issues", "pages", "articles", "images"):
+            columns = [row[1] for row in conn.execute(f"pragma table_info({table})")]
+            assert described[table]["description"]
+            assert set(described[table]["columns"]) == set(columns), table
+
+
+def test_table_pages_show_descriptions_and_facets(client, sample_archive):
+    html = client.get("/archive/pages").text
+    assert "One row per printed page" in html
+    assert "The page&#39;s section (版面名)" in html or "The page's section (版面名)" in html
+    facets = client.get("/archive/pages.json?_facet=section").json["facet_results"]["section"]["results"]
+    counted = dict(query(sample_archive, "select section, count(*) from pages group by section"))
+    assert len(counted) > 3
+    assert {f["value"]: f["count"] for f in facets} == counted
+
+
+def test_browser_sql_is_read_only_and_time_limited(client, sample_archive):
+    before = query(sample_archive, "select count(*) from articles")[0][0]
+    for sql in ("delete from articles", "update articles set title = 'x'", "attach database '/etc/passwd' as x"):
+        response = client.get("/archive.json?" + urlencode({"sql": sql}))
+        assert response.status == 400, sql
+    assert query(sample_archive, "select count(*) from articles")[0][0] == before
+    # A query that runs past the time limit is interrupted, not left to run.
+    slow = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    response = client.get("/archive.json?" + urlencode({"sql": slow}))
+    assert response.status == 400 and "took too long" in response.text.lower()
+
+
+def test_no_write_endpoints_and_no_file_downloads(client, sample_archive):
+    before = query(sample_archive, "select count(*), group_concat(title) from articles")
+    for path in ("/archive", "/archive/issue_pages", "/archive/articles", "/archive/articles/1", "/search"):
+        response = client.post(path, {"sql": "delete from articles"}, csrftoken_from=None)
+        assert response.status == 405 and "read-only" in response.text, path
+    assert query(sample_archive, "select count(*), group_concat(title) from articles") == before
+    assert client.get("/archive.db").status in (403, 404)
+    for name, query_ in metadata()["databases"]["archive"]["queries"].items():
+        assert not query_.get("write"), name
+    assert client.get("/-/static/../../../../etc/passwd").status == 404
+
+
+def comparable(value):
+    # PostgreSQL hands back aware UTC datetimes; SQLite stores them naive (all are UTC).
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def test_export_sqlite_is_a_faithful_copy_that_serve_opens(archive_url, tmp_path):
+    crawl_sample(archive_url)
+    source = open_archive(archive_url, create=False)
+    output = tmp_path / "copy.sqlite3"
+    seen = []
+    counts = export_sqlite(source, output, progress=lambda table, done, total: seen.append((table, done, total)))
+    copy = open_archive(f"sqlite:///{output}", create=False)
+    assert counts["articles"] == 20 and counts["pages"] == 16 and counts["raw_documents"] > 36
+    for table in models.Base.metadata.sorted_tables:
+        order = list(table.primary_key.columns)
+        with source.engine.connect() as a, copy.engine.connect() as b:
+            original = [tuple(map(comparable, row)) for row in a.execute(select(table).order_by(*order))]
+            copied = [tuple(map(comparable, row)) for row in b.execute(select(table).order_by(*order))]
+        assert copied == original, table.name
+        assert counts[table.name] == len(original)
+    assert ("articles", 20, 20) in seen and all(done <= total for _, done, total in seen)
+    source.close()
+    copy.close()
+    response = DatasetteClient(make_datasette(output)).get(ISSUE)
+    assert response.status == 200 and response.text.count('<section class="page"') == 16
+
+
+def test_export_refuses_to_overwrite(sqlite_url, tmp_path):
+    output = tmp_path / "exists.sqlite3"
+    output.write_bytes(b"")
+    with pytest.raises(ArchiveError, match="already exists"):
+        export_sqlite(open_archive(sqlite_url), output)
+    assert output.read_bytes() == b""
+
+
+def test_serve_explains_what_it_cannot_open(tmp_path):
+    with pytest.raises(ArchiveError, match="archive export --format sqlite"):
+        sqlite_archive_path("postgresql+psycopg://postgres@127.0.0.1:1/archive")
+    with pytest.raises(ArchiveError, match="archive not found"):
+        sqlite_archive_path(f"sqlite:///{tmp_path / 'missing.sqlite3'}")
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    with pytest.raises(ArchiveError, match="has no articles table"):
+        sqlite_archive_path(f"sqlite:///{empty}")
+    # An archive from before the search index and view: upgrade first.
+    old = tmp_path / "old.sqlite3"
+    engine = create_engine(f"sqlite:///{old}")
+    models.Base.metadata.create_all(engine)
+    engine.dispose()
+    with pytest.raises(ArchiveError, match="run `archive upgrade` first"):
+        sqlite_archive_path(f"sqlite:///{old}")
+
+
+def test_search_path_opens_the_archive_read_only_with_a_time_limit(sample_archive):
+    archive = open_read_only(str(sample_archive))
+
+    def run(sql):
+        with archive.engine.begin() as conn:
+            return conn.execute(text(sql)).all()
+
+    endless = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    with pytest.raises(OperationalError, match="interrupted"):
+        run_with_time_limit(200, run, endless)
+    with pytest.raises(OperationalError, match="readonly"):
+        run_with_time_limit(200, run, "delete from articles")
+    # Outside the limit's scope the same connections run unhindered.
+    assert run("select count(*) from articles") == [(20,)]
+    archive.close()
+
+
+def canned(client, query_name, **params):
+    response = client.get(f"/archive/{query_name}.json?" + urlencode(params | {"_shape": "array"}))
+    assert response.status == 200, response.text
+    return response.json
+
+
+def test_canned_queries_answer_the_documented_questions(client, sample_archive):
+    in_section = canned(client, "section_over_year", section="社会工作", year="2023")
+    expected = query(
+        sample_archive,
+        "select a.id from articles a join pages p on p.id = a.page_id where p.section = '社会工作' order by p.page_number, a.id",
+    )
+    assert expected and [row["article_id"] for row in in_section] == [i for i, in expected]
+    assert canned(client, "section_over_year", section="社会工作", year="2022") == []
+
+    pages = canned(client, "issue_pages", paper="gongyishibao", date="2023-01-31")
+    assert [row["page_number"] for row in pages] == list(range(1, 17))
+    assert sum(row["articles"] for row in pages) == 20
+
+    (byline,), = query(sample_archive, "select byline from articles where byline like '%记者%' limit 1")
+    surname = byline.split()[-1]
+    written = canned(client, "who_wrote_what", name=surname)
+    assert written and all(surname in row["byline"] for row in written)
+
+    bylines = canned(client, "bylines")
+    assert {(r["byline"], r["articles"]) for r in bylines} == set(
+        query(sample_archive, "select byline, count(*) from articles where byline <> '' group by byline")
+    )
+
+    found = canned(client, "text_search", query="社工站")
+    hit = next(row for row in found if row["title"].startswith("民政部"))
+    assert "【社工站】" in hit["snippet"]
+
+
+def test_issue_gaps_query_finds_the_stretch_without_issues(client, sample_archive, tmp_path):
+    copy = copy_with_issues(sample_archive, tmp_path, "2023-01-03", "2023-01-10")
+    gaps = canned(DatasetteClient(make_datasette(copy)), "issue_gaps", days="")
+    assert [(g["last_before_gap"], g["first_after_gap"], g["days"]) for g in gaps] == [("2023-01-10", "2023-01-31", 21)]
+
+
+def test_article_view_links_to_reading_pages_and_searches_the_index(client):
+    html = client.get("/archive/article_view?" + urlencode({"_search": "社工站"})).text
+    assert re.search(r'<a href="/article/\d+">\d+</a>', html)
+    assert '<a href="/issue/gongyishibao/2023-01-31">2023-01-31</a>' in html
+    assert "民政部召开全国志愿服务和社会工作电视电话会议" in html
+    facets = client.get("/archive/article_view.json").json["facet_results"]
+    assert set(facets) == {"paper_name", "section", "year"}
+
+
+def hits_on(client, **params) -> list[tuple[int, str]]:
+    response = client.get("/search?" + urlencode(params))
+    assert response.status == 200
+    return [(int(i), t) for i, t in re.findall(r'<h2><a href="/article/(\d+)">([^<]*)</a></h2>', response.text)]
+
+
+def containing(archive, words, where="1 = 1"):
+    return query(
+        archive,
+        "select a.id, a.title from articles a join pages p on p.id = a.page_id"
+        f" where (a.title || a.subtitle || a.body) like ? and {where}",
+        f"%{words}%",
+    )
+
+
+def test_search_page_ranks_hits_with_highlighted_snippets(client, sample_archive):
+    response = client.get("/search?" + urlencode({"q": "社工站"}))
+    hits = hits_on(client, q="社工站")
+    assert sorted(hits) == sorted(containing(sample_archive, "社工站"))
+    (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
+    assert (article_id, title) in hits
+    snippets = re.findall(r'<p class="snippet">(.*?)</p>', response.text, re.S)
+    assert len(snippets) == len(hits) and all("<mark>社工站</mark>" in s for s in snippets)
+    assert "第07版" in response.text
+
+
+def test_search_page_finds_two_character_words_and_filters(client, sample_archive):
+    assert sorted(hits_on(client, q="社工", size=100)) == sorted(containing(sample_archive, "社工"))
+    in_section = hits_on(client, q="社工", section="社会工作")
+    assert in_section and sorted(in_section) == sorted(containing(sample_archive, "社工", "p.section = '社会工作'"))
+    assert hits_on(client, q="社工", since="2023-02-01") == []
+    assert hits_on(client, q="社工", until="2023-01-30") == []
+    assert sorted(hits_on(client, q="社工", since="2023-01-31", until="2023-01-31", paper="gongyishibao", size=100)) == sorted(
+        containing(sample_archive, "社工")
+    )
+    assert hits_on(client, q="社工", paper="nosuchpaper") == []
+
+
+def test_search_page_pages_through_hits(client, sample_archive):
+    everything = containing(sample_archive, "社工")
+    assert len(everything) > 6
+    pages, page = [], 1
+    while True:
+        response = client.get("/search?" + urlencode({"q": "社工", "size": 3, "page": page}))
+        pages.append(hits_on(client, q="社工", size=3, page=page))
+        if 'rel="next"' not in response.text:
+            break
+        page += 1
+    assert all(len(p) == 3 for p in pages[:-1]) and 1 <= len(pages[-1]) <= 3
+    assert sorted(hit for p in pages for hit in p) == sorted(everything)
+
+
+def test_search_page_explains_bad_input(client):
+    response = client.get("/search?" + urlencode({"q": "社工", "since": "31/01/2023"}))
+    assert response.status == 200 and "Dates are written YYYY-MM-DD" in response.text
+    empty = client.get("/search").text
+    assert '<option value="gongyishibao">' in empty and "<option>社会工作</option>" in empty
+    assert 'class="hit"' not in empty
+
+
+def test_snippet_highlighting_escapes_the_text_and_keeps_its_own_brackets():
+    start, end = MARKERS
+    marked = highlight(f"【通知】<b>{start}社工站{end}</b> & 1")
+    assert marked == "【通知】&lt;b&gt;<mark>社工站</mark>&lt;/b&gt; &amp; 1"
+
+
+def test_archive_command_exports_sqlite_and_refuses_what_serve_cannot_open(sample_archive, tmp_path, capsys):
+    output = tmp_path / "exported.sqlite3"
+    source = f"sqlite:///{sample_archive}"
+    assert main(["--archive", source, "export", "--format", "sqlite", "--output", str(output)]) == 0
+    assert query(output, "select count(*) from articles") == query(sample_archive, "select count(*) from articles")
+    assert "20 articles" in capsys.readouterr().err
+
+    assert main(["--archive", source, "export", "--format", "sqlite"]) == 2
+    assert main(["--archive", source, "export", "--format", "sqlite", "--output", str(tmp_path / "x.sqlite3"),
+                 "--section", "新闻"]) == 2
+    assert main(["--archive", "postgresql+psycopg://postgres@127.0.0.1:1/archive", "serve", "--port", "0"]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert errors == [
+        "error: export --format sqlite needs --output FILE",
+        "error: export --format sqlite copies the whole archive: --paper/--since/--until/--section do not apply",
+        "error: archive serve needs a SQLite archive, not postgresql: make one with "
+        "`archive export --format sqlite --output archive.sqlite3` and serve that",
+    ]

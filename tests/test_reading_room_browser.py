@@ -1,0 +1,147 @@
+"""The reading room as a person uses it: headless Chromium against `archive serve`.
+
+The archive comes from a real crawl of the sample e-paper; the server is the real `archive
+serve` command; the browser is the distribution's Chromium (never one a tool downloads),
+driven by Playwright. Screenshots go to test-artifacts/reading-room/ for a reviewer.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import PROJECT
+from tests.test_reading_room import ISSUE, query, sample_archive  # noqa: F401  (module fixture)
+
+# CI sets $CHROMIUM (.ci/services.sh): then a browser that cannot start fails the tests.
+REQUIRED = bool(os.environ.get("CHROMIUM"))
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium")
+# Without the background-networking flags Chromium keeps dialling Google on this machine's
+# closed network (docs: /work/.library/env/machines/python.md).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Containers often have a small /dev/shm; Chromium then crashes on big pages.
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS = PROJECT / "test-artifacts" / "reading-room"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """A fresh headless Chromium profile; skips where Chromium or Playwright is absent."""
+    if not CHROMIUM:
+        pytest.skip("Chromium not installed: apt-get install chromium (.ci/services.sh installs it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if REQUIRED:
+            raise
+        pytest.skip("Playwright not installed: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1100, "height": 900},
+        )
+        context.set_default_timeout(20_000)
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def reading_room(sample_archive):  # noqa: F811
+    """`archive serve --port 0` over the crawled archive; yields its base URL."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from storage.cli import main; sys.exit(main())",
+         "--archive", f"sqlite:///{sample_archive}", "serve", "--port", "0"],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    announced = server.stdout.readline()
+    if "http://" not in announced:
+        server.kill()
+        pytest.fail(f"archive serve did not start: {announced}{server.stderr.read()}")
+    yield announced[announced.index("http://"):].split()[0].rstrip("/")
+    server.send_signal(signal.SIGINT)
+    assert server.wait(timeout=20) == 0, server.stderr.read()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def search(page, reading_room: str, words: str, section: str | None = None) -> None:
+    """Type a search into the search page's form and submit it, as a reader does."""
+    page.goto(reading_room + "/search")
+    page.get_by_role("searchbox").fill(words)
+    if section:
+        page.get_by_label("Section").select_option(section)
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search?*")
+
+
+def test_issue_page_lists_all_sixteen_pages_with_sections(browser, reading_room, sample_archive):  # noqa: F811
+    page = browser.new_page()
+    page.goto(reading_room + ISSUE)
+    headings = page.locator("section.page h2").all_inner_texts()
+    expected = query(sample_archive, "select page_number, section from pages order by page_number")
+    assert len(expected) == 16
+    assert headings == [f"第{number:02d}版 · {section}" for number, section in expected]
+    assert page.locator("section.page a.title").count() == 20
+    screenshot(page, "issue-2023-01-31")
+    page.close()
+
+
+def test_search_finds_the_article_and_the_hit_opens_it_in_simplified(browser, reading_room, sample_archive):  # noqa: F811
+    page = browser.new_page()
+    search(page, reading_room, "社工站")
+    (title, body), = query(sample_archive, "select title, body from articles where title like '民政部%'")
+    hits = page.locator(".hit")
+    assert hits.count() >= 1
+    hit = hits.filter(has=page.get_by_role("link", name=title, exact=True))
+    assert hit.count() == 1
+    assert hit.locator("mark").first.inner_text() == "社工站"
+    screenshot(page, "search-社工站")
+
+    hit.get_by_role("link", name=title, exact=True).click()
+    page.wait_for_url("**/article/*")
+    assert page.locator("h1").inner_text() == title
+    text = page.locator(".body").inner_text()
+    first_paragraph = body.splitlines()[0].strip()
+    assert first_paragraph in text and "社工站" in text
+    # Simplified on the page: none of the published Traditional forms.
+    assert "會議" not in text and "社會工作" not in text
+    screenshot(page, "article-民政部")
+
+    page.get_by_role("link", name="原文（繁体）").click()
+    page.wait_for_url("**text=original")
+    assert "會議" in page.locator(".body").inner_text()
+    screenshot(page, "article-民政部-original")
+    page.close()
+
+
+def test_two_character_query_and_filters(browser, reading_room, sample_archive):  # noqa: F811
+    page = browser.new_page()
+    search(page, reading_room, "社工", section="社会工作")
+    titles = page.locator(".hit h2 a").all_inner_texts()
+    expected = query(
+        sample_archive,
+        "select a.title from articles a join pages p on p.id = a.page_id"
+        " where p.section = '社会工作' and (a.title || a.subtitle || a.body) like '%社工%'",
+    )
+    assert expected and sorted(titles) == sorted(t for t, in expected)
+    screenshot(page, "search-社工-社会工作")
+    page.close()

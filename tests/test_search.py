@@ -1,0 +1,145 @@
+"""Full-text search in Chinese on SQLite (FTS5 trigram) and PostgreSQL (pg_trgm), with CJK queries."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import ArchiveError, open_archive
+from storage.search import search, snippet
+from tests.seeded import fill
+from tests.test_storage import article, page
+
+
+@pytest.fixture
+def archive(archive_url):
+    archive = open_archive(archive_url)
+    yield archive
+    archive.close()
+
+
+def stored(archive) -> dict[int, dict]:
+    with archive.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT article_id, paper_code, issue_date, section, title, subtitle, body FROM article_view"
+        )).mappings().all()
+    return {row["article_id"]: dict(row) for row in rows}
+
+
+def containing(rows: dict[int, dict], *words: str) -> set[int]:
+    return {
+        i for i, row in rows.items()
+        if all(any(w.lower() in (row[c] or "").lower() for c in ("title", "subtitle", "body")) for w in words)
+    }
+
+
+@pytest.mark.parametrize("query", ["社工", "儿童", "社会工作", "志愿服务", "民政部门", "困境儿童关爱服务"])
+def test_cjk_queries_of_every_length_find_exactly_the_articles_holding_them(archive, query):
+    fill(archive)
+    rows = stored(archive)
+    expected = containing(rows, query)
+    assert 0 < len(expected) < len(rows), "the seed data must discriminate"
+    hits = search(archive, query, limit=1000)
+    assert {h.article_id for h in hits} == expected
+    assert all(f"【{query}】" in h.snippet for h in hits)
+
+
+def test_several_terms_must_all_match_and_mix_short_and_long(archive):
+    fill(archive)
+    rows = stored(archive)
+    expected = containing(rows, "社工", "服务")
+    assert expected and expected != containing(rows, "社工")
+    assert {h.article_id for h in search(archive, "社工 服务", limit=1000)} == expected
+    mixed = containing(rows, "社工", "社会工作")
+    assert mixed and {h.article_id for h in search(archive, "社会工作 社工", limit=1000)} == mixed
+
+
+def test_title_matches_rank_first_and_pages_follow_the_ranking(archive):
+    archive.store_batch([page(1)], [
+        article(1, 1, title="普通新闻", body="本报讯 乡村振兴，乡村振兴，乡村振兴。" + "其他内容" * 50),
+        article(2, 1, title="乡村振兴在路上", body="本报讯 " + "其他内容" * 50),
+        article(3, 1, title="无关", body="完全无关的文字"),
+    ])
+    for query in ("乡村振兴", "乡村"):
+        hits = search(archive, query)
+        assert [h.title for h in hits] == ["乡村振兴在路上", "普通新闻"]
+        assert hits[0].rank > hits[1].rank
+        assert [h.title for h in search(archive, query, limit=1, offset=1)] == ["普通新闻"]
+
+
+def test_filters_by_paper_dates_and_section(archive):
+    fill(archive)
+    rows = stored(archive)
+    everything = containing(rows, "儿童")
+
+    def found(**filters):
+        return {h.article_id for h in search(archive, "儿童", limit=1000, **filters)}
+
+    def expected(keep):
+        return {i for i in everything if keep(rows[i])}
+
+    as_date = lambda r: date.fromisoformat(str(r["issue_date"]))  # noqa: E731
+    assert found(since="2023-01-31") == expected(lambda r: as_date(r) >= date(2023, 1, 31)) != everything
+    assert found(until=date(2023, 1, 31)) == expected(lambda r: as_date(r) <= date(2023, 1, 31)) != everything
+    assert found(section="社会工作") == expected(lambda r: r["section"] == "社会工作") != everything
+    assert found(paper="gongyishibao") == everything
+    assert found(paper="nosuchpaper") == set()
+
+
+def test_hits_carry_where_the_article_is(archive):
+    archive.store_batch([page(7)], [article(1, 7, title="社会工作者", body="社工站覆盖率达到新高")])
+    [hit] = search(archive, "覆盖率")
+    assert (hit.paper_code, hit.issue_date, hit.page_number, hit.section, hit.title) == (
+        "gongyishibao", date(2023, 1, 31), 7, "社会工作", "社会工作者"
+    )
+    assert hit.snippet == "社工站【覆盖率】达到新高"
+    assert search(archive, "覆盖率", markers=("<b>", "</b>"))[0].snippet == "社工站<b>覆盖率</b>达到新高"
+
+
+def test_index_follows_updates_and_deletes(archive):
+    archive.store_batch([page()], [article(1, title="原来的标题", body="旧的正文说的是甲方案")])
+    assert len(search(archive, "甲方案")) == 1
+    archive.store_batch([], [article(1, title="原来的标题", body="更正后的正文说的是乙方案")])
+    assert search(archive, "甲方案") == [] and len(search(archive, "乙方案")) == 1
+    assert search(archive, "甲方") == [] and len(search(archive, "乙方")) == 1
+    with archive.engine.begin() as conn:
+        conn.execute(text("DELETE FROM articles"))
+    assert search(archive, "乙方案") == [] and search(archive, "乙方") == []
+
+
+def test_latin_terms_ignore_case_and_like_wildcards_are_literal(archive):
+    archive.store_batch([page()], [
+        article(1, title="NGO 年会", body="国际NGO论坛 100% 完成"),
+        article(2, title="其他", body="100 个 项目完成"),
+    ])
+    assert [h.title for h in search(archive, "ngo")] == ["NGO 年会"]
+    assert [h.title for h in search(archive, "0%")] == ["NGO 年会"]
+    assert [h.title for h in search(archive, "%")] == ["NGO 年会"]
+
+
+def test_bad_queries_are_one_line_errors(archive):
+    with pytest.raises(ArchiveError, match="empty search"):
+        search(archive, "  ")
+    with pytest.raises(ArchiveError, match="invalid since date '2023-13-01'"):
+        search(archive, "社工", since="2023-13-01")
+
+
+def test_snippet_centres_on_the_first_term_and_marks_them_all():
+    body = "甲" * 100 + "社工" + "乙" * 10 + "社工" + "丙" * 100
+    result = snippet((body, "", "题"), ["社工"], width=40)
+    assert result.startswith("…") and result.endswith("…")
+    assert result.count("【社工】") == 2
+    assert snippet(("无关正文", "", "社工的题"), ["社工"]) == "【社工】的题"
+
+
+def test_postgresql_uses_the_trigram_index_for_cjk_queries(postgres_url):
+    archive = open_archive(postgres_url)
+    fill(archive)
+    with archive.engine.connect() as conn:
+        assert conn.scalar(text("SELECT array_length(show_trgm('深化改革'), 1)")) > 0, "database ctype cannot index CJK"
+        conn.execute(text("ANALYZE articles"))
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(conn.scalars(text("EXPLAIN SELECT id FROM articles WHERE body ILIKE '%社会工作%'")))
+    archive.close()
+    assert "ix_articles_body_trgm" in plan and "Bitmap Index Scan" in plan

@@ -58,7 +58,9 @@ def main(out: str, argv: list[str]) -> int:
             profile_crawl.WRITER.disable()
 
     Archive.store_batch = profiled_store_batch
-    extensions = json.dumps({"benchmarks.bare.StatsFile": 0, "benchmarks.profile_crawl.ProfileWindow": 0})
+    from crawler.settings import EXTENSIONS
+
+    extensions = json.dumps(EXTENSIONS | {"benchmarks.bare.StatsFile": 0, "benchmarks.profile_crawl.ProfileWindow": 0})
     try:
         execute(["scrapy", *argv, "-s", f"EXTENSIONS={extensions}"])
     except SystemExit as done:

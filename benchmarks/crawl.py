@@ -539,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         named += stages[stage]
         print(f"  {stage:<28} {100 * stages[stage] / profiled_total:5.1f} %  {stages[stage] * scale:6.1f} s")
     rest = profiled_total - named
-    print(f"  {'scrapy: fetching, engine':<28} {100 * rest / profiled_total:5.1f} %  {rest * scale:6.1f} s")
+    print(f"  {'scrapy, project middlewares':<28} {100 * rest / profiled_total:5.1f} %  {rest * scale:6.1f} s")
     print()
     print(f"Full crawl CPU ≤ {TARGET_RATIO} × bare: {'OK' if ratio <= TARGET_RATIO else 'MISSED'}")
     print(f"full/bare cpu ratio: {ratio:.2f}")

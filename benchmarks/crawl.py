@@ -531,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({reprocess.cpu:.1f} s CPU, peak {reprocess.peak_mb:.0f} MB): {rate:.0f} articles/s, pages' time included "
           f"({'OK' if rate >= TARGET_REPROCESS else 'MISSED'}: ≥ {TARGET_REPROCESS})")
     print()
-    print(f"Where the full crawl's CPU goes (cProfile, thread CPU clocks, {profile_issues} issues, "
+    print(f"Where the full crawl's CPU goes (cProfile of the reactor without its poll and of the writer thread; {profile_issues} issues, "
           f"{profiled_total:.1f} s profiled; seconds scaled to the unprofiled run {full.name}):")
     scale = full.cpu / profiled_total
     named = 0.0

@@ -116,6 +116,8 @@ WORDS = {
     # corrections file: variants t2s leaves alone
     "衹有": "只有", "祇是": "只是", "神祇": "神祇", "衞生": "卫生", "鬭爭": "斗争", "牠們": "它们",
     "妳好": "你好", "為甚麼": "为什么", "甚至": "甚至",
+    # corrections file: a phrase rule of t2s firing across a word boundary
+    "首批覆蓋": "首批覆盖", "第一批覆蓋": "第一批覆盖", "覆蓋率": "覆盖率", "批覆文件": "批复文件",
 }
 
 # The one-to-many characters of the issue in sentences, as a Traditional page serves them.

@@ -90,6 +90,7 @@ def run_search(args: argparse.Namespace) -> int:
     from storage.search import search
 
     archive = reading(args)
+    archive.check_writable()  # the search index needs the current schema
     try:
         hits = search(archive, args.query, paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
@@ -292,6 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"error: database error: {reason}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # archive export | head
         return 0

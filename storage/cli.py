@@ -276,7 +276,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
 # --- main --------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="archive", description=__doc__.split("\n\n")[0])
+    top = argparse.ArgumentParser(prog="archive", description="Search, query, count, export, re-process and upgrade the archive.")
     top.add_argument("--archive", metavar="URL", help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -90,6 +90,7 @@ def run_search(args: argparse.Namespace) -> int:
     from storage.search import search
 
     archive = reading(args)
+    archive.check_writable()  # the search index needs the current schema
     try:
         hits = search(archive, args.query, paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
@@ -316,7 +317,7 @@ def run_serve(args: argparse.Namespace) -> int:
 # --- main --------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="archive", description=__doc__.split("\n\n")[0])
+    top = argparse.ArgumentParser(prog="archive", description="Search, query, count, export, re-process and upgrade the archive.")
     top.add_argument("--archive", metavar="URL", help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -333,6 +334,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"error: database error: {reason}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # archive export | head
         return 0

@@ -102,6 +102,10 @@ class Archive:
         self.url = archive_url(url)
         self.engine = make_engine(self.url)
         self.dialect = self.engine.dialect.name
+        database = self.engine.url.database
+        if not create and self.dialect == "sqlite" and database and database != ":memory:" and not os.path.exists(database):
+            # Connecting would leave an empty file behind.
+            raise ArchiveError(f"archive not found: {_safe(self.url)}: no such file")
         try:
             with self.engine.connect() as conn:
                 if create and self.dialect == "postgresql":

@@ -17,6 +17,7 @@ from itemadapter import ItemAdapter
 from sqlalchemy import text
 
 from storage.db import Archive, ArchiveError
+from storage.search import TABLE_COLUMNS, filters
 
 STORE_PIPELINE = "pipelines.store.StorePipeline"
 
@@ -58,17 +59,9 @@ _ARTICLE_JOIN = "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"
 
 
 def _rows(archive: Archive, join: str, paper: str | None, since: date | None, until: date | None) -> list:
-    filters, params = "", {}
-    for name, clause, value in (
-        ("paper", " AND pa.code = :paper", paper),
-        ("since", " AND i.issue_date >= :since", since),
-        ("until", " AND i.issue_date <= :until", until),
-    ):
-        if value is not None:
-            filters += clause
-            params[name] = value
+    conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
     with archive.engine.connect() as conn:
-        return conn.execute(text(_DOCUMENTS.format(join=join, filters=filters)), params).all()
+        return conn.execute(text(_DOCUMENTS.format(join=join, filters="".join(conditions))), params).all()
 
 
 def reprocess(

@@ -107,20 +107,22 @@ def search(
     ]
 
 
-def filters(**given: Any) -> tuple[list[str], dict[str, Any]]:
-    clauses = {
-        "paper": " AND v.paper_code = :paper",
-        "since": " AND v.issue_date >= :since",
-        "until": " AND v.issue_date <= :until",
-        "section": " AND v.section = :section",
-    }
+VIEW_COLUMNS = {"paper": "v.paper_code", "since": "v.issue_date", "until": "v.issue_date", "section": "v.section"}
+# The same filters in queries on the tables (papers pa, issues i).
+TABLE_COLUMNS = {"paper": "pa.code", "since": "i.issue_date", "until": "i.issue_date"}
+_OPERATORS = {"since": ">=", "until": "<="}
+
+
+def filters(columns: dict[str, str] = VIEW_COLUMNS, **given: Any) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions (" AND …") and parameters for the filters given (None: not given):
+    paper (code), since / until (issue dates), section; ``columns`` names their columns."""
     where, params = [], {}
     for name, value in given.items():
         if value is None:
             continue
         if name in ("since", "until"):
             value = _as_date(value, name)
-        where.append(clauses[name])
+        where.append(f" AND {columns[name]} {_OPERATORS.get(name, '=')} :{name}")
         params[name] = value
     return where, params
 

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Date, text
 
 from storage.db import Archive
+from storage.search import TABLE_COLUMNS, filters
 
 
 
@@ -35,12 +36,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
                   until: date | None = None, runs: int = 10) -> Stats:
     from crawler.papers import all_papers
 
-    where, params = "", {}
-    for name, clause, value in (("paper", " AND pa.code = :paper", paper), ("since", " AND i.issue_date >= :since", since),
-                                ("until", " AND i.issue_date <= :until", until)):
-        if value is not None:
-            where += clause
-            params[name] = value
+    conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
+    where = "".join(conditions)
     with archive.engine.connect() as conn:
         counts = conn.execute(text(f"""
             SELECT pa.code, i.issue_date, COUNT(DISTINCT p.id), COUNT(a.id)

@@ -85,6 +85,14 @@ def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys):
     assert err.startswith("error: SQL error:") and err.count("\n") == 1
     missing = f"sqlite:///{tmp_path / 'none.sqlite3'}"
     assert archive_cli(missing, "search", "社工") == 2
+    assert capsys.readouterr().err == f"error: archive not found: {missing}: no such file\n"
+    assert not (tmp_path / "none.sqlite3").exists()
+    archive = open_archive(missing)
+    with archive.engine.begin() as conn:  # a database without the archive's tables
+        conn.execute(text("DROP TABLE articles"))
+        conn.execute(text("DROP TABLE alembic_version"))
+    archive.close()
+    assert archive_cli(missing, "search", "社工") == 2
     assert capsys.readouterr().err == f"error: archive not found: {missing} has no articles table\n"
     assert archive_cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "stats") == 2
     assert capsys.readouterr().err.startswith("error: database unreachable:")

@@ -58,8 +58,9 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     with pytest.raises(ArchiveError) as refused:
         open_archive(archive_url)
     assert str(refused.value).endswith(f"has schema 0001, older than this code's ({migrate.head()}): run `archive upgrade` first")
-    assert main(["--archive", archive_url, "reprocess"]) == 2
-    assert "run `archive upgrade`" in capsys.readouterr().err
+    for refused_command in (["reprocess"], ["search", "社工站"]):
+        assert main(["--archive", archive_url, *refused_command]) == 2
+        assert "run `archive upgrade`" in capsys.readouterr().err
     assert main(["--archive", archive_url, "upgrade"]) == 0
     assert f"0001 -> {migrate.head()}" in capsys.readouterr().out
     archive = open_archive(archive_url)  # writable now

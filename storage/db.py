@@ -91,6 +91,16 @@ class IssueState:
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_failed")
 
 
+def _sqlite_file(url) -> str | None:
+    """The file behind a SQLite URL, also in URI form (sqlite:///file:PATH?mode=ro&uri=true)."""
+    database = url.database
+    if not database or database == ":memory:":
+        return None
+    if url.query.get("uri") == "true" and database.startswith("file:"):
+        return database.removeprefix("file:")
+    return database
+
+
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
@@ -102,8 +112,8 @@ class Archive:
         self.url = archive_url(url)
         self.engine = make_engine(self.url)
         self.dialect = self.engine.dialect.name
-        database = self.engine.url.database
-        if not create and self.dialect == "sqlite" and database and database != ":memory:" and not os.path.exists(database):
+        database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
+        if not create and database and not os.path.exists(database):
             # Connecting would leave an empty file behind.
             raise ArchiveError(f"archive not found: {_safe(self.url)}: no such file")
         try:

@@ -37,6 +37,10 @@ def spam_link_texts() -> set[str]:
     return texts
 
 
+def traditional_characters(text: str) -> set[str]:
+    return {c for c in set(text) if T2S.convert(c) != c}
+
+
 def rows(url: str, sql: str, **params) -> list:
     engine = create_engine(url)
     try:
@@ -133,8 +137,10 @@ def test_bodies_hold_no_navigation_and_no_spam(crawled):
 def test_bodies_are_simplified_and_the_published_text_is_kept(crawled):
     url, _ = crawled
     for row in rows(url, ARTICLES):
-        assert T2S.convert(row.body) == row.body, row.url
-        assert T2S.convert(row.title) == row.title
+        # Character by character: t2s's phrase tables are not the identity on Simplified text
+        # (they turn the corrected 首批覆盖 back into 首批复盖).
+        assert not traditional_characters(row.body), row.url
+        assert not traditional_characters(row.title), row.url
         # The sample is published in Traditional script: the original differs and converts to the body's words.
         assert row.body_original != row.body
         assert _letters(T2S.convert(row.body_original))[:40] == _letters(row.body)[:40]

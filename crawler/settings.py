@@ -88,5 +88,8 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 
+# A crawl run from cron needs no remote shell into the process.
+TELNETCONSOLE_ENABLED = False
+
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,6 +1,6 @@
 """Re-running the pipelines over the archived raw pages, without the network.
 
-Each stored page and article is re-read from its raw response with the paper's template page
+Each stored page, page PDF and article is re-read from its raw response with the paper's template page
 objects, as the spider reads it, then goes through the crawl's own item pipelines (from the
 project settings, minus the store) and back into the archive through Archive.store_batch: a
 better cleaning rule reaches the whole archive, and changed text is kept as a revision.
@@ -10,10 +10,9 @@ from __future__ import annotations
 import inspect
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
-from itemadapter import ItemAdapter
 from sqlalchemy import text
 
 from storage.db import Archive, ArchiveError
@@ -46,7 +45,7 @@ def item_pipelines() -> list:
 _DOCUMENTS = """
 SELECT pa.code AS paper_code, pa.name AS paper_name, i.issue_date, i.url AS issue_url,
        p.page_number, p.url AS page_url, a.url AS article_url, a.title_original,
-       r.body_zlib, r.content_type
+       r.url AS raw_url, r.status, r.body_zlib, r.content_type
 FROM raw_documents r
 JOIN {join}
 JOIN issues i ON i.id = p.issue_id
@@ -55,6 +54,7 @@ WHERE 1=1{filters}
 ORDER BY i.issue_date, p.page_number, r.url
 """
 _PAGE_JOIN = "pages p ON p.url = r.url LEFT JOIN articles a ON 1=0"
+_PDF_JOIN = "pages p ON p.pdf_url = r.url LEFT JOIN articles a ON 1=0"
 _ARTICLE_JOIN = "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"
 
 
@@ -78,17 +78,21 @@ def reprocess(
     from crawler.templates import decode_html
     from crawler.templates.registry import get_template
 
-    documents = _rows(archive, _PAGE_JOIN, paper, since, until) + _rows(archive, _ARTICLE_JOIN, paper, since, until)
+    documents = [
+        row for join in (_PAGE_JOIN, _PDF_JOIN, _ARTICLE_JOIN) for row in _rows(archive, join, paper, since, until)
+    ]
     pipelines = item_pipelines()
     templates: dict[str, object] = {}
     outcome = Outcome()
     pages: list[dict] = []
     articles: list[dict] = []
+    pdfs: list[dict] = []
 
     def flush() -> None:
-        archive.store_batch(pages, articles)
+        archive.store_batch(pages, articles, pdfs)
         pages.clear()
         articles.clear()
+        pdfs.clear()
 
     for n, row in enumerate(documents, 1):
         url = row.article_url or row.page_url
@@ -96,34 +100,56 @@ def reprocess(
             if row.paper_code not in templates:
                 profile = get_paper(row.paper_code)
                 templates[row.paper_code] = get_template(profile.template, profile.selectors)
-            html = decode_html(zlib.decompress(row.body_zlib), row.content_type or "")
-            item = _item(templates[row.paper_code], row, html)
+            body = zlib.decompress(row.body_zlib)
+            if _is_pdf(row):
+                item = _pdf_item(row, body)
+            else:
+                item = _item(templates[row.paper_code], row, decode_html(body, row.content_type or ""))
             for pipeline in pipelines:
                 item = pipeline.process_item(item)
                 if inspect.isawaitable(item):
                     raise ArchiveError(f"pipeline {type(pipeline).__name__} is asynchronous: cannot re-run it here")
-            (articles if row.article_url else pages).append(ItemAdapter(item).asdict())
+            if _is_pdf(row):
+                item.raw = None  # the archived PDF stays as it is; only its text is stored again
+                pdfs.append(asdict(item))
+            else:
+                (articles if row.article_url else pages).append(asdict(item))
             outcome.done += 1
         except (UnknownPaper, ArchiveError, ValueError, zlib.error) as exc:
             outcome.failed += 1
             error(f"{url}: {exc}")
-        if len(pages) + len(articles) >= batch_size:
+        if len(pages) + len(articles) + len(pdfs) >= batch_size:
             flush()
         progress(n, len(documents))
     flush()
     return outcome
 
 
-def _item(template, row, html: str):
-    from crawler.spiders.issues import article_item, page_item
+def _is_pdf(row) -> bool:
+    return row.article_url is None and row.raw_url != row.page_url
 
-    context = {
+
+def _context(row) -> dict:
+    return {
         "paper_code": row.paper_code,
         "paper_name": row.paper_name,
         "issue_date": str(row.issue_date)[:10],
         "issue_url": row.issue_url,
         "page_number": row.page_number,
     }
+
+
+def _pdf_item(row, body: bytes):
+    from crawler.items import PagePdfItem, RawDocument
+
+    raw = RawDocument(url=row.raw_url, status=row.status, body=body, content_type=row.content_type or "")
+    return PagePdfItem(**_context(row), page_url=row.page_url, url=row.raw_url, raw=raw)
+
+
+def _item(template, row, html: str):
+    from crawler.spiders.issues import article_item, page_item
+
+    context = _context(row)
     if row.article_url is None:
         return page_item(template.page(html, row.page_url), context, row.page_url)
     # As the spider falls back on the title the page lists, fall back on the one archived.

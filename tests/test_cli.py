@@ -185,6 +185,27 @@ def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_u
     archive.close()
 
 
+def test_reprocess_extracts_page_pdf_text_again_from_the_archived_pdfs(sqlite_url, capsys):
+    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
+        crawl = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=sqlite_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    archive = open_archive(sqlite_url)
+    with archive.engine.begin() as conn:
+        crawled = conn.execute(text("SELECT page_number, pdf_text FROM pages ORDER BY page_number")).all()
+        raw_pdfs = conn.execute(text("SELECT url, body_zlib FROM raw_documents WHERE url LIKE '%.pdf' ORDER BY url")).all()
+        conn.execute(text("UPDATE pages SET pdf_text = NULL"))
+    archive.close()
+    assert len(crawled) == 16 and all(pdf_text for _, pdf_text in crawled)
+    assert archive_cli(sqlite_url, "reprocess") == 0
+    assert "52 documents reprocessed, 0 failed" in capsys.readouterr().err
+    archive = open_archive(sqlite_url)
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT page_number, pdf_text FROM pages ORDER BY page_number")).all() == crawled
+        # The PDFs themselves are kept as they were fetched.
+        assert conn.execute(text("SELECT url, body_zlib FROM raw_documents WHERE url LIKE '%.pdf' ORDER BY url")).all() == raw_pdfs
+    archive.close()
+
+
 def test_reprocess_reports_a_broken_raw_document_in_one_line_and_goes_on(sqlite_url, capsys):
     archive = open_archive(sqlite_url)
     archive.store_batch([page()], [article(1), article(2)])

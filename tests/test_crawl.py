@@ -265,3 +265,18 @@ def test_an_unreachable_database_is_one_line():
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("error: database unreachable: postgresql+psycopg://nobody@127.0.0.1:1/archive")
+
+
+def test_without_an_index_page_latest_walks_back_over_scheduled_days_only(archive):
+    from datetime import date, timedelta
+
+    index = f"{PREFIX}paperindex.htm"
+    with SiteServer(SITE, prefix=PREFIX, faults={index: [404]}) as site:
+        done = run_crawl(f"base_url={base_url(site)}", archive=archive)
+        asked = [r.path for r in site.requests if r.path.endswith("node_1.htm")]
+    assert done.returncode == 0, done.stderr[-2000:]
+    today = date.today()
+    tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
+    assert asked == [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
+    assert [line for line in done.stderr.splitlines() if "no issue of 公益时报 found in the last 14 days" in line]
+    assert counts(archive)["issues"] == 0

@@ -94,8 +94,8 @@ class IssuesSpider(scrapy.Spider):
                 yield scrapy.Request(
                     url, callback=self.parse_latest, errback=self.latest_failed, meta={"handle_httpstatus_list": [404]}
                 )
-            else:
-                yield self._walk_back(date.today() + timedelta(days=1))
+            elif request := self._walk_back(date.today() + timedelta(days=1)):
+                yield request
         else:
             for day in self.plan.dates:
                 yield self._entry_request(day)
@@ -117,8 +117,11 @@ class IssuesSpider(scrapy.Spider):
             day = after - timedelta(days=step)
             if schedule.is_issue_day(day):
                 return self._entry_request(day, lookback - step)
-        self.logger.warning("no issue of %s found in the last %d days", self.plan.paper.name, self.plan.paper.latest_lookback_days)
+        self._no_recent_issue()
         return None
+
+    def _no_recent_issue(self) -> None:
+        self.logger.warning("no issue of %s found in the last %d days", self.plan.paper.name, self.plan.paper.latest_lookback_days)
 
     def parse_latest(self, response):
         """The page that refreshes to the current issue; Scrapy has followed the refresh already."""
@@ -143,7 +146,7 @@ class IssuesSpider(scrapy.Spider):
                 if request := self._walk_back(day, lookback):
                     yield request
             elif self.plan.latest:
-                self.logger.warning("no issue of %s found in the last %d days", name, self.plan.paper.latest_lookback_days)
+                self._no_recent_issue()
             else:
                 self.logger.info("no issue of %s on %s (404 at %s)", name, day.isoformat(), response.url)
             return

@@ -6,7 +6,6 @@ matters at the end of a run: the alarm decides first, then the record and the su
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scrapy import signals

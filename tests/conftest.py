@@ -6,8 +6,11 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+
+from crawler.sample import ISSUE_DATE, PREFIX
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE_SITE = PROJECT / "crawler" / "sample" / "site"
@@ -74,6 +77,43 @@ def run_crawl(*args: str, archive: str, settings: dict[str, str] | None = None, 
     """Run the real `scrapy crawl issues` command in the project, as a user does."""
     command, env = _crawl_command(args, archive, settings)
     return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+class SiteCrawl(NamedTuple):
+    done: subprocess.CompletedProcess  # the crawl command's exit status and output
+    requests: list  # what the site answered, in order (crawler.sample.server.Request)
+
+
+def crawl_site(
+    archive: str,
+    *args: str,
+    site: Path = SAMPLE_SITE,
+    date: str | None = ISSUE_DATE,
+    faults: dict[str, list[int]] | None = None,
+    settings: dict[str, str] | None = None,
+) -> SiteCrawl:
+    """Serve ``site`` on 127.0.0.1 (under the sample's prefix) and crawl it once into ``archive``.
+
+    ``date=None`` leaves the dates to ``args``. The exit status is the caller's to judge.
+    """
+    from crawler.sample.server import SiteServer
+
+    dates = (f"date={date}",) if date else ()
+    with SiteServer(site, prefix=PREFIX, faults=faults) as server:
+        done = run_crawl(*dates, f"base_url={server.url}{PREFIX.lstrip('/')}", *args, archive=archive, settings=settings)
+        return SiteCrawl(done, server.requests)
+
+
+def sql_rows(url: str, sql: str, **params) -> list:
+    """Rows of one SQL query on the archive at ``url``."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).all()
+    finally:
+        engine.dispose()
 
 
 def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:

@@ -4,19 +4,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zlib
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import text
 
 from crawler.papers import get_paper
-from crawler.sample.server import SiteServer
 from storage.cli import main
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import search
-from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.conftest import crawl_site
 from tests.seeded import DATES, fill
 from tests.test_storage import article, page
 
@@ -164,9 +162,7 @@ def test_history_of_a_corrected_article_is_queryable(archive_url):
 
 
 def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_url, capsys):
-    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
-        crawl = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=archive_url,
-                          settings={"ARCHIVE_FETCH_PDFS": "False"})
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
     assert crawl.returncode == 0, crawl.stderr[-2000:]
     crawled = view_rows(archive_url, "article_id, title, body, section")
     assert len(crawled) == 20
@@ -186,8 +182,7 @@ def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_u
 
 
 def test_reprocess_extracts_page_pdf_text_again_from_the_archived_pdfs(sqlite_url, capsys):
-    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
-        crawl = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=sqlite_url)
+    crawl, _ = crawl_site(sqlite_url)
     assert crawl.returncode == 0, crawl.stderr[-2000:]
     archive = open_archive(sqlite_url)
     with archive.engine.begin() as conn:

@@ -12,11 +12,10 @@ from pathlib import Path
 import lxml.html
 import opencc
 import pytest
-from sqlalchemy import create_engine, text
 
 from crawler.sample import ISSUE_DATE, PREFIX, SITE
 from crawler.sample.server import SiteServer
-from tests.conftest import postgres_database, run_crawl
+from tests.conftest import crawl_site, postgres_database, run_crawl, sql_rows
 
 MANIFEST = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
 ISSUE_DIR = "html/2023-01/31/"
@@ -41,17 +40,8 @@ def traditional_characters(text: str) -> set[str]:
     return {c for c in set(text) if T2S.convert(c) != c}
 
 
-def rows(url: str, sql: str, **params) -> list:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql), params).all()
-    finally:
-        engine.dispose()
-
-
 def counts(url: str) -> dict[str, int]:
-    return {table: rows(url, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}
+    return {table: sql_rows(url, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +75,7 @@ FROM articles a JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue
 
 def test_every_page_is_stored_with_its_number_section_and_links(crawled):
     url, _ = crawled
-    pages = rows(url, "SELECT page_number, page_label, section, url, pdf_url, image_url FROM pages ORDER BY page_number")
+    pages = sql_rows(url, "SELECT page_number, page_label, section, url, pdf_url, image_url FROM pages ORDER BY page_number")
     assert [p.page_number for p in pages] == [page["number"] for page in MANIFEST["pages"]] == list(range(1, 17))
     for page, expected in zip(pages, MANIFEST["pages"]):
         assert page.section == T2S.convert(expected["section"])
@@ -94,7 +84,7 @@ def test_every_page_is_stored_with_its_number_section_and_links(crawled):
         assert page.url.endswith(expected["path"])
         assert page.pdf_url.endswith(expected["pdf"]) and page.image_url.endswith(expected["picture"])
     assert pages[6].section == "社会工作"
-    issue = rows(url, "SELECT p.code, p.name, i.issue_date, i.url FROM issues i JOIN papers p ON p.id = i.paper_id")
+    issue = sql_rows(url, "SELECT p.code, p.name, i.issue_date, i.url FROM issues i JOIN papers p ON p.id = i.paper_id")
     assert len(issue) == 1
     assert (issue[0].code, issue[0].name, str(issue[0].issue_date)) == ("gongyishibao", "公益时报", ISSUE_DATE)
     assert issue[0].url.endswith(MANIFEST["entry"])
@@ -102,7 +92,7 @@ def test_every_page_is_stored_with_its_number_section_and_links(crawled):
 
 def test_every_article_is_stored_on_its_page_with_its_title_block(crawled):
     url, _ = crawled
-    stored = {row.url: row for row in rows(url, ARTICLES)}
+    stored = {row.url: row for row in sql_rows(url, ARTICLES)}
     expected = {base: a for a in MANIFEST["articles"] if (base := a["path"])}
     assert len(stored) == len(expected) == 20
     for path, article in expected.items():
@@ -127,7 +117,7 @@ def test_bodies_hold_no_navigation_and_no_spam(crawled):
     url, _ = crawled
     spam = spam_link_texts()
     assert len(spam) >= 10  # the fixture really carries a link farm
-    for row in rows(url, ARTICLES):
+    for row in sql_rows(url, ARTICLES):
         for field in (row.body, row.body_original, row.title, row.subtitle):
             assert "蜘蛛池" not in field and "蜘蛛池" not in T2S.convert(field)
             assert not [s for s in spam if s in field], row.url
@@ -136,7 +126,7 @@ def test_bodies_hold_no_navigation_and_no_spam(crawled):
 
 def test_bodies_are_simplified_and_the_published_text_is_kept(crawled):
     url, _ = crawled
-    for row in rows(url, ARTICLES):
+    for row in sql_rows(url, ARTICLES):
         # Character by character: t2s's phrase tables are not the identity on Simplified text
         # (they turn the corrected 首批覆盖 back into 首批复盖).
         assert not traditional_characters(row.body), row.url
@@ -145,12 +135,12 @@ def test_bodies_are_simplified_and_the_published_text_is_kept(crawled):
         assert row.body_original != row.body
         assert _letters(T2S.convert(row.body_original))[:40] == _letters(row.body)[:40]
         assert row.title_original != row.title or T2S.convert(row.title) == row.title
-    assert rows(url, "SELECT count(*) FROM articles WHERE original_script = 'traditional'")[0][0] >= 15
+    assert sql_rows(url, "SELECT count(*) FROM articles WHERE original_script = 'traditional'")[0][0] >= 15
 
 
 def test_paragraphs_are_clean_lines(crawled):
     url, _ = crawled
-    for row in rows(url, ARTICLES):
+    for row in sql_rows(url, ARTICLES):
         for paragraph in row.body.split("\n"):
             assert paragraph and paragraph == paragraph.strip()
             assert not re.search("[\u3000\u200b-\u200d\u2060\ufeff]", paragraph)
@@ -158,7 +148,7 @@ def test_paragraphs_are_clean_lines(crawled):
 
 def test_images_keep_their_captions(crawled):
     url, _ = crawled
-    images = rows(url, "SELECT a.url AS article, i.url, i.caption FROM images i JOIN articles a ON a.id = i.article_id")
+    images = sql_rows(url, "SELECT a.url AS article, i.url, i.caption FROM images i JOIN articles a ON a.id = i.article_id")
     expected = {a["path"]: a["captions"] for a in MANIFEST["articles"] if a["captions"]}
     assert len(images) == sum(map(len, expected.values())) >= 2
     for image in images:
@@ -169,19 +159,19 @@ def test_images_keep_their_captions(crawled):
 
 def test_raw_responses_are_kept_for_reprocessing(crawled):
     url, _ = crawled
-    kept = {r.url for r in rows(url, "SELECT url FROM raw_documents")}
-    stored = {r.url for r in rows(url, "SELECT url FROM articles UNION SELECT url FROM pages")}
+    kept = {r.url for r in sql_rows(url, "SELECT url FROM raw_documents")}
+    stored = {r.url for r in sql_rows(url, "SELECT url FROM articles UNION SELECT url FROM pages")}
     assert stored <= kept
 
 
 def test_a_second_crawl_adds_no_rows(crawled, server):
     url, _ = crawled
     before = counts(url)
-    ids = rows(url, "SELECT id, url FROM articles ORDER BY id")
+    ids = sql_rows(url, "SELECT id, url FROM articles ORDER BY id")
     done = run_crawl(f"date={ISSUE_DATE}", f"base_url={base_url(server)}", "refresh=1", archive=url)
     assert done.returncode == 0, done.stderr[-3000:]
     assert counts(url) == before
-    assert rows(url, "SELECT id, url FROM articles ORDER BY id") == ids
+    assert sql_rows(url, "SELECT id, url FROM articles ORDER BY id") == ids
     assert before["article_versions"] == 0
 
 
@@ -210,36 +200,34 @@ def test_a_date_without_an_issue_is_one_info_line(server, archive):
 def test_a_range_finds_the_issues_in_it(server, archive):
     done = run_crawl("start=2023-01-29", "end=2023-02-02", f"base_url={base_url(server)}", archive=archive)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert [str(r[0]) for r in rows(archive, "SELECT issue_date FROM issues")] == [ISSUE_DATE]
+    assert [str(r[0]) for r in sql_rows(archive, "SELECT issue_date FROM issues")] == [ISSUE_DATE]
     assert counts(archive)["articles"] == 20
 
 
 def test_no_date_crawls_the_most_recent_issue(server, archive):
     done = run_crawl(f"base_url={base_url(server)}", archive=archive)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert [str(r[0]) for r in rows(archive, "SELECT issue_date FROM issues")] == [ISSUE_DATE]
+    assert [str(r[0]) for r in sql_rows(archive, "SELECT issue_date FROM issues")] == [ISSUE_DATE]
     assert counts(archive)["articles"] == 20
 
 
 def test_a_broken_article_link_is_logged_and_skipped(archive):
     broken = f"{PREFIX}{ISSUE_DIR}content_306512.htm"
-    with SiteServer(SITE, prefix=PREFIX, faults={broken: [404]}) as site:
-        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={base_url(site)}", archive=archive)
+    done, _ = crawl_site(archive, faults={broken: [404]})
     assert done.returncode == 0, done.stderr[-2000:]
     assert [line for line in done.stderr.splitlines() if "broken article link (HTTP 404)" in line and broken in line]
-    urls = [r.url for r in rows(archive, "SELECT url FROM articles")]
+    urls = [r.url for r in sql_rows(archive, "SELECT url FROM articles")]
     assert len(urls) == 19 and not [u for u in urls if u.endswith("content_306512.htm")]
     assert counts(archive)["pages"] == 16
 
 
 def test_a_server_error_is_retried(archive):
     flaky = f"{PREFIX}{ISSUE_DIR}content_306509.htm"
-    with SiteServer(SITE, prefix=PREFIX, faults={flaky: [500, 503]}) as site:
-        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={base_url(site)}", archive=archive)
-        answers = [r.status for r in site.requests if r.path == flaky]
+    done, requests = crawl_site(archive, faults={flaky: [500, 503]})
+    answers = [r.status for r in requests if r.path == flaky]
     assert done.returncode == 0, done.stderr[-2000:]
     assert answers == [500, 503, 200]
-    assert rows(archive, "SELECT title FROM articles WHERE url LIKE '%content_306509.htm'")[0][0].startswith("民政部")
+    assert sql_rows(archive, "SELECT title FROM articles WHERE url LIKE '%content_306509.htm'")[0][0].startswith("民政部")
 
 
 @pytest.mark.parametrize(
@@ -271,9 +259,8 @@ def test_without_an_index_page_latest_walks_back_over_scheduled_days_only(archiv
     from datetime import date, timedelta
 
     index = f"{PREFIX}paperindex.htm"
-    with SiteServer(SITE, prefix=PREFIX, faults={index: [404]}) as site:
-        done = run_crawl(f"base_url={base_url(site)}", archive=archive)
-        asked = [r.path for r in site.requests if r.path.endswith("node_1.htm")]
+    done, requests = crawl_site(archive, date=None, faults={index: [404]})
+    asked = [r.path for r in requests if r.path.endswith("node_1.htm")]
     assert done.returncode == 0, done.stderr[-2000:]
     today = date.today()
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]

@@ -6,7 +6,7 @@ import re
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.conftest import SAMPLE_SITE, crawl_site, run_crawl
 from tests.sites import sample_site
 
 FAST = {"ARCHIVE_FETCH_PDFS": "False"}
@@ -28,8 +28,7 @@ def _run(server: SiteServer, archive: str, settings: dict | None = None, *args: 
 
 
 def _crawl(root, archive: str, settings: dict | None = None, *args: str):
-    with SiteServer(root, prefix=PREFIX) as server:
-        return _run(server, archive, settings, *args)
+    return crawl_site(archive, *args, site=root, date=None if args else "2023-01-31", settings=FAST | (settings or {})).done
 
 
 def test_each_run_is_recorded_with_its_counts(sqlite_url):
@@ -49,8 +48,7 @@ def test_each_run_is_recorded_with_its_counts(sqlite_url):
 
 def test_failures_are_counted_in_the_record(sqlite_url):
     lost = f"{PREFIX}html/2023-01/31/content_306503.htm"
-    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={lost: [404]}) as server:
-        result = _run(server, sqlite_url)
+    result = crawl_site(sqlite_url, faults={lost: [404]}, settings=FAST).done
     assert result.returncode == 0
     (run,) = _runs(sqlite_url)
     assert (run.articles_new, run.articles_failed, run.pages_failed) == (19, 1, 0)

@@ -15,22 +15,20 @@ from datasette.utils.testing import TestClient as DatasetteClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
-from crawler.sample.server import SiteServer
 from storage import models
 from storage.cli import main
 from storage.db import ArchiveError, open_archive
 from storage.reading_room.app import make_datasette, metadata, sqlite_archive_path
 from storage.reading_room.export import export_sqlite
 from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_with_time_limit
-from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.conftest import crawl_site
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
 
 
 def crawl_sample(archive: str) -> None:
     """Crawl the sample e-paper's 2023-01-31 issue over HTTP into ``archive``, as a user does."""
-    with SiteServer(SAMPLE_SITE, prefix="/newdzb/") as server:
-        done = run_crawl("date=2023-01-31", f"base_url={server.url}newdzb/", archive=archive)
+    done, _ = crawl_site(archive)
     assert done.returncode == 0, done.stderr[-3000:]
 
 

@@ -13,11 +13,10 @@ import zlib
 import pytest
 from sqlalchemy import create_engine, text
 
-from crawler.sample import ISSUE_DATE, PREFIX, SITE, build
-from crawler.sample.server import SiteServer
+from crawler.sample import PREFIX, SITE, build
 from pipelines.normalize import normalize_text
 from pipelines.pdf import extract_paragraphs
-from tests.conftest import run_crawl
+from tests.conftest import crawl_site
 from tests.seeds import fold_print_brackets, print_article, web_article
 
 ISSUE_DIR = "html/2023-01/31"
@@ -26,10 +25,7 @@ MCA_TITLE = "民政部召开全国志愿服务和社会工作电视电话会议"
 
 
 def _crawl(archive: str, faults: dict[str, list[int]] | None = None, settings: dict[str, str] | None = None):
-    with SiteServer(SITE, prefix=PREFIX, faults=faults) as server:
-        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.strip('/')}/", archive=archive,
-                         settings=settings)
-        requests = list(server.requests)
+    done, requests = crawl_site(archive, faults=faults, settings=settings)
     assert done.returncode == 0, done.stderr[-3000:]
     return done, requests
 

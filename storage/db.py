@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import fulltext
 from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
@@ -41,6 +42,7 @@ def _safe(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    fulltext.register(dbapi_conn)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     # WAL lets readers (the archive CLI, a reading room) work while a crawl writes.

@@ -3,13 +3,14 @@
 A query is one or more terms separated by spaces; an article matches when it contains every
 term (as a substring of its title, subtitle or body; Latin letters ignore case).
 
-SQLite: terms of three characters or more go through the FTS5 trigram index (``MATCH``),
-ranked by bm25 with the title weighing most. Shorter terms (社工) have no trigram: they are
-matched with ``LIKE`` on the articles table, never on the FTS table, where SQLite before 3.41
-silently finds no CJK rows. PostgreSQL: ``ILIKE``, which the pg_trgm GIN indexes serve for
-terms of three characters or more. Without bm25 (no trigram MATCH, or PostgreSQL), the rank
-counts the terms' occurrences, a title occurrence worth ten in the body, a body's density
-mattering more than its length.
+The bigram index (storage/fulltext.py) names the articles holding every bigram of the terms,
+newest archived first; each is then checked for the terms themselves, and the first
+:data:`POOL` that hold them are ranked. A term common to half the archive thus costs what a
+rare one does, at the price of ranking the most recently archived matches only, which the
+hits say (:attr:`SearchHit.pool_full`). The rank counts the terms' occurrences, a title
+occurrence worth ten, a subtitle's five, a body's density mattering more than its length.
+Terms with no bigram of letters or digits (one character, punctuation) are checked on the
+candidates of the others; a query made only of such terms reads the articles table.
 """
 from __future__ import annotations
 
@@ -21,12 +22,27 @@ from typing import Any
 from sqlalchemy import Date, text
 
 from storage.db import Archive, ArchiveError
-from storage.fulltext import FTS_TABLE, VIEW
+from storage.fulltext import SEARCH_TABLE, VIEW, query_terms
 
 DEFAULT_MARKERS = ("【", "】")
 SNIPPET_CHARS = 80
-# bm25 weights of title, subtitle, body (the FTS table's column order).
-_WEIGHTS = (10.0, 5.0, 1.0)
+# Weights of an occurrence in the title, the subtitle and the body (per thousand characters).
+_WEIGHTS = (10.0, 5.0, 1000.0)
+# How many matches a query ranks at most (more when a page past them is asked for).
+POOL = 1000
+# The SQL that names the index's candidates, newest archived first, below an id.
+_CANDIDATES = {
+    "sqlite": (
+        f"SELECT a.id, a.title, a.subtitle, a.body FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.rowid{{joins}} "
+        f"WHERE {SEARCH_TABLE} MATCH :match AND s.rowid < :before{{where}} ORDER BY s.rowid DESC LIMIT :n"
+    ),
+    "postgresql": (
+        f"SELECT a.id, a.title, a.subtitle, a.body FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.article_id{{joins}} "
+        f"WHERE s.terms @@ CAST(:match AS tsquery) AND s.article_id < :before{{where}} "
+        "ORDER BY s.article_id DESC LIMIT :n"
+    ),
+}
+_FILTER_JOINS = " JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id JOIN papers pa ON pa.id = i.paper_id"
 
 
 @dataclass
@@ -39,6 +55,9 @@ class SearchHit:
     title: str
     snippet: str
     rank: float  # higher is better; comparable within one result list
+    # True when more articles match than were ranked: the hits are the best of the most
+    # recently archived matches (narrow the search to reach the others).
+    pool_full: bool = False
 
 
 def terms(query: str) -> list[str]:
@@ -61,34 +80,20 @@ def search(
     words = terms(query)
     if not words:
         raise ArchiveError("empty search: give at least one word")
-    where, params = filters(paper=paper, since=since, until=until, section=section)
-    params |= {"limit": limit, "offset": offset}
-    if archive.dialect == "sqlite" and any(len(w) >= 3 for w in words):
-        long = [w for w in words if len(w) >= 3]
-        params["match"] = " ".join('"' + w.replace('"', '""') + '"' for w in long)
-        where += _like_terms([w for w in words if len(w) < 3], params, "LIKE")
-        weights = ", ".join(map(str, _WEIGHTS))
-        sql = (
-            f"SELECT v.article_id, -bm25({FTS_TABLE}, {weights}) AS rank FROM {FTS_TABLE} "
-            f"JOIN {VIEW} v ON v.article_id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH :match{''.join(where)} ORDER BY rank DESC LIMIT :limit OFFSET :offset"
-        )
-    else:
-        # ILIKE on PostgreSQL; SQLite's LIKE already ignores ASCII case.
-        where += _like_terms(words, params, "ILIKE" if archive.dialect == "postgresql" else "LIKE")
-        sql = (
-            f"SELECT v.article_id, {_occurrence_rank(words, params)} AS rank FROM {VIEW} v "
-            f"WHERE 1=1{''.join(where)} ORDER BY rank DESC, v.issue_date DESC LIMIT :limit OFFSET :offset"
-        )
+    given = {"paper": paper, "since": since, "until": until, "section": section}
+    bigrams = list(dict.fromkeys(b for w in words for b in query_terms(w)))
     with archive.engine.connect() as conn:
-        ranked = conn.execute(text(sql), params).all()
+        if bigrams:
+            ranked, full = _ranked_matches(conn, archive.dialect, words, bigrams, given, max(POOL, offset + limit))
+        else:
+            ranked, full = _ranked_by_scan(conn, archive.dialect, words, given, limit + offset), False
+        ranked = ranked[offset : offset + limit]
         if not ranked:
             return []
-        ids = {row[0]: row[1] for row in ranked}
         details = conn.execute(
             text(
                 f"SELECT article_id, paper_code, issue_date, page_number, section, title, subtitle, body "
-                f"FROM {VIEW} WHERE article_id IN ({', '.join(str(int(i)) for i in ids)})"
+                f"FROM {VIEW} WHERE article_id IN ({', '.join(str(int(i)) for i, _ in ranked)})"
             ).columns(issue_date=Date)
         ).all()
     by_id = {row.article_id: row for row in details}
@@ -102,14 +107,65 @@ def search(
             title=row.title,
             snippet=snippet((row.body, row.subtitle, row.title), words, markers),
             rank=float(rank),
+            pool_full=full,
         )
-        for row, rank in ((by_id[i], r) for i, r in ids.items())
+        for row, rank in ((by_id[i], r) for i, r in ranked)
     ]
 
 
+def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], given: dict[str, Any],
+                    pool: int) -> tuple[list[tuple[int, float]], bool]:
+    """(id, rank) of up to ``pool`` articles holding every word, best first, found through the
+    bigram index; and whether more articles match."""
+    where, params = filters(TABLE_COLUMNS, **given)
+    if dialect == "sqlite":
+        params["match"] = " AND ".join(f'"{b}"' for b in bigrams)
+    else:
+        params["match"] = " & ".join(f"'{b}'" for b in bigrams)
+    sql = text(_CANDIDATES[dialect].format(joins=_FILTER_JOINS if where else "", where="".join(where)))
+    lowered = [w.lower() for w in words]
+    found: list[tuple[int, float]] = []
+    before, full = 1 << 62, False
+    while True:
+        batch = conn.execute(sql, params | {"before": before, "n": pool}).all()
+        for article_id, *fields in batch:
+            fields = [(f or "").lower() for f in fields]
+            if all(any(w in f for f in fields) for w in lowered):
+                if len(found) == pool:
+                    full = True
+                    break
+                found.append((article_id, _rank(fields, lowered)))
+        if full or len(batch) < pool:
+            break
+        before = batch[-1][0]
+    # Equal ranks: the most recently archived first.
+    found.sort(key=lambda hit: (-hit[1], -hit[0]))
+    return found, full
+
+
+def _rank(fields: list[str], words: list[str]) -> float:
+    title, subtitle, body = fields
+    return sum(
+        _WEIGHTS[0] * title.count(w) + _WEIGHTS[1] * subtitle.count(w) + _WEIGHTS[2] * body.count(w) / (len(body) + 1000)
+        for w in words
+    )
+
+
+def _ranked_by_scan(conn, dialect: str, words: list[str], given: dict[str, Any], n: int) -> list[tuple[int, float]]:
+    """Terms the index cannot narrow (one character, punctuation): LIKE on every article."""
+    where, params = filters(**given)
+    # ILIKE on PostgreSQL; SQLite's LIKE already ignores ASCII case.
+    where += _like_terms(words, params, "ILIKE" if dialect == "postgresql" else "LIKE")
+    sql = (
+        f"SELECT v.article_id, {_occurrence_rank(words, params)} AS rank FROM {VIEW} v "
+        f"WHERE 1=1{''.join(where)} ORDER BY rank DESC, v.article_id DESC LIMIT :n"
+    )
+    return [(row[0], row[1]) for row in conn.execute(text(sql), params | {"n": n})]
+
+
 VIEW_COLUMNS = {"paper": "v.paper_code", "since": "v.issue_date", "until": "v.issue_date", "section": "v.section"}
-# The same filters in queries on the tables (papers pa, issues i).
-TABLE_COLUMNS = {"paper": "pa.code", "since": "i.issue_date", "until": "i.issue_date"}
+# The same filters in queries on the tables (papers pa, issues i, pages p).
+TABLE_COLUMNS = {"paper": "pa.code", "since": "i.issue_date", "until": "i.issue_date", "section": "p.section"}
 _OPERATORS = {"since": ">=", "until": "<="}
 
 
@@ -156,7 +212,7 @@ def _occurrence_rank(words: list[str], params: dict[str, Any]) -> str:
         params[f"term{n}"] = word.lower()
         parts.append(
             f"{_WEIGHTS[0]} * {occurrences('title', n)} + {_WEIGHTS[1]} * {occurrences('subtitle', n)}"
-            f" + 1000.0 * {occurrences('body', n)} / (length(v.body) + 1000)"
+            f" + {_WEIGHTS[2]} * {occurrences('body', n)} / (length(v.body) + 1000)"
         )
     return " + ".join(f"({p})" for p in parts)
 

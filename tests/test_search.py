@@ -1,11 +1,13 @@
-"""Full-text search in Chinese on SQLite (FTS5 trigram) and PostgreSQL (pg_trgm), with CJK queries."""
+"""Full-text search in Chinese on SQLite (FTS5) and PostgreSQL (GIN) bigram indexes, with CJK queries."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pytest
 from sqlalchemy import text
 
+from storage import search as search_module
 from storage.db import ArchiveError, open_archive
 from storage.search import search, snippet
 from tests.seeded import fill
@@ -133,13 +135,78 @@ def test_snippet_centres_on_the_first_term_and_marks_them_all():
     assert snippet(("无关正文", "", "社工的题"), ["社工"]) == "【社工】的题"
 
 
-def test_postgresql_uses_the_trigram_index_for_cjk_queries(postgres_url):
+def test_bigrams_found_apart_are_not_a_match(archive):
+    # 社会, 会工 and 工作 are all in the first article; 社会工作 is only in the second.
+    archive.store_batch([page()], [
+        article(1, title="社会新闻", body="大会工作报告"),
+        article(2, title="社会工作", body="正文"),
+    ])
+    assert [h.title for h in search(archive, "社会工作")] == ["社会工作"]
+
+
+def test_a_term_in_more_articles_than_the_pool_ranks_the_newest_matches(archive, monkeypatch):
+    monkeypatch.setattr(search_module, "POOL", 4)
+    archive.store_batch([page()], [
+        article(n, title=f"第{n}篇", body="公益" * (1 + n % 3) + "，其他内容。") for n in range(1, 11)
+    ] + [article(11, title="无关", body="完全无关")])
+    hits = search(archive, "公益", limit=4)
+    # Articles 7 to 10 are the newest four holding the word: most occurrences first, then newest.
+    assert [h.title for h in hits] == ["第8篇", "第10篇", "第7篇", "第9篇"]
+    assert all(h.pool_full for h in hits)
+    # A page past the pool widens it to the newest six.
+    assert [h.title for h in search(archive, "公益", limit=2, offset=4)] == ["第9篇", "第6篇"]
+    assert [h.title for h in search(archive, "公益", limit=20)] == [f"第{n}篇" for n in (8, 5, 2, 10, 7, 4, 1, 9, 6, 3)]
+    assert not any(h.pool_full for h in search(archive, "公益", limit=20))
+
+
+def test_sqlite_writers_without_the_index_function_are_refused_not_left_stale(sqlite_url):
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1, title="原题", body="社工站建设")])
+    archive.close()
+    raw = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    with pytest.raises(sqlite3.OperationalError, match="no such function: archive_search_terms"):
+        raw.execute("UPDATE articles SET body = '教育扶贫'")
+    # Readers need nothing.
+    assert raw.execute("SELECT count(*) FROM article_view WHERE title = '原题'").fetchone() == (1,)
+    raw.close()
+    archive = open_archive(sqlite_url)
+    assert [h.title for h in search(archive, "社工站")] == ["原题"]
+    archive.close()
+
+
+def test_postgresql_uses_the_bigram_index_for_cjk_queries(postgres_url):
     archive = open_archive(postgres_url)
     fill(archive)
+    query = "EXPLAIN SELECT article_id FROM article_search WHERE terms @@ CAST(:q AS tsquery)"
     with archive.engine.connect() as conn:
-        assert conn.scalar(text("SELECT array_length(show_trgm('深化改革'), 1)")) > 0, "database ctype cannot index CJK"
-        conn.execute(text("ANALYZE articles"))
+        conn.execute(text("ANALYZE article_search"))
         conn.execute(text("SET enable_seqscan = off"))
-        plan = "\n".join(conn.scalars(text("EXPLAIN SELECT id FROM articles WHERE body ILIKE '%社会工作%'")))
+        plan = "\n".join(conn.scalars(text(query), {"q": "'社会' & '会工' & '工作'"}))
     archive.close()
-    assert "ix_articles_body_trgm" in plan and "Bitmap Index Scan" in plan
+    assert "ix_article_search_terms" in plan and "Bitmap Index Scan" in plan
+
+
+def test_postgresql_search_needs_no_utf8_locale(postgres_url):
+    """pg_trgm sees no trigrams in CJK under --locale=C; the bigram index does not ask the locale."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    c_locale = url.set(database=url.database + "_c")
+    admin = open_archive(postgres_url)
+    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(
+            f'CREATE DATABASE "{c_locale.database}" TEMPLATE template0 ENCODING \'UTF8\' '
+            "LC_COLLATE 'C' LC_CTYPE 'C'"
+        ))
+    try:
+        archive = open_archive(c_locale.render_as_string(hide_password=False))
+        fill(archive)
+        rows = stored(archive)
+        for query in ("社工", "社会工作"):
+            expected = containing(rows, query)
+            assert expected and {h.article_id for h in search(archive, query, limit=1000)} == expected
+        archive.close()
+    finally:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{c_locale.database}" WITH (FORCE)'))
+        admin.close()

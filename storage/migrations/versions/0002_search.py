@@ -1,5 +1,9 @@
 """Full-text search (SQLite FTS5 trigram + triggers, PostgreSQL pg_trgm GIN) and article_view.
 
+The index made here was replaced by 0003's; its DDL is kept as it was (storage/migrations/
+trigram.py), so that the migrations replay the archive's history whatever
+storage/fulltext.py says today.
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
@@ -7,6 +11,7 @@ Create Date: 2026-11-23
 from alembic import op
 
 from storage import fulltext
+from storage.migrations import trigram
 
 revision = "0002"
 down_revision = "0001"
@@ -15,11 +20,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
     # Builds the index over the articles already archived, too.
-    for statement in fulltext.create_statements(op.get_bind().dialect.name):
+    for statement in (trigram.sqlite_index() if dialect == "sqlite" else trigram.postgresql_index()) + fulltext.view_statements(dialect):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in fulltext.drop_statements(op.get_bind().dialect.name):
+    for statement in fulltext.drop_view_statements() + trigram.drop_index(op.get_bind().dialect.name):
         op.execute(statement)

@@ -1,0 +1,31 @@
+"""Search index of bigrams (storage/fulltext.py) instead of trigrams: two-character queries
+are served by the index, and writing costs a fraction of the trigram index's.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-30
+"""
+from alembic import op
+
+from storage import fulltext
+from storage.migrations import trigram
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    # index_statements index the articles already archived, too.
+    for statement in trigram.drop_index(bind.dialect.name) + fulltext.index_statements(bind.dialect.name):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    statements = fulltext.drop_index_statements(bind.dialect.name)
+    statements += trigram.sqlite_index() if bind.dialect.name == "sqlite" else trigram.postgresql_index()
+    for statement in statements:
+        op.execute(statement)

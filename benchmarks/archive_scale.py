@@ -62,7 +62,9 @@ def articles(n: int, lines: list[str], rng: random.Random):
         }
         page_url = f"http://bench/{paper}/{day}/node_{number}.htm"
         pages[page_url] = context | {"url": page_url, "section": f"版面{number}", "page_label": f"第{number:02d}版"}
-        body = "\n".join(rng.sample(lines, rng.randint(4, 9)))
+        # Paragraphs of 2-6 of the seeds' (column-wide) lines, 4-12 of them: about 950
+        # characters an article, the length of the sample issue's longer articles.
+        body = "\n".join("".join(rng.sample(lines, rng.randint(2, 6))) for _ in range(rng.randint(4, 12)))
         batch.append(context | {
             "page_url": page_url, "url": f"http://bench/{paper}/{day}/content_{i}.htm",
             "title": rng.choice(lines)[:20], "body": body, "body_original": body,

@@ -51,6 +51,21 @@ def test_search_prints_hits_with_date_page_section_title_and_snippet(seeded, cap
         assert snippet == f"    {hit.snippet}" and "【困境儿童】" in snippet
 
 
+
+def test_search_says_when_more_articles_match_than_it_ranked(seeded, capsys, monkeypatch):
+    import storage.search
+
+    monkeypatch.setattr(storage.search, "POOL", 2)
+    assert archive_cli(seeded, "search", "儿童", "--limit", "2") == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 4
+    assert captured.err.strip() == (
+        "more articles hold these words than are ranked: these are the best of the 2 most recently archived; "
+        "narrow the search (--paper, --section, --since, --until) to reach the others"
+    )
+    assert archive_cli(seeded, "search", "儿童", "--limit", "1000") == 0
+    assert capsys.readouterr().err == ""
+
 def test_sql_prints_a_table_csv_and_json(seeded, capsys):
     query = "SELECT article_id, title FROM article_view ORDER BY article_id"
     expected = [tuple(r) for r in view_rows(seeded)]

@@ -348,6 +348,15 @@ def test_search_page_finds_two_character_words_and_filters(client, sample_archiv
     assert hits_on(client, q="社工", paper="nosuchpaper") == []
 
 
+
+def test_search_page_says_when_more_articles_match_than_it_ranked(client, sample_archive, monkeypatch):
+    import storage.search
+
+    assert "most recently archived" not in client.get("/search?" + urlencode({"q": "社工"})).text
+    monkeypatch.setattr(storage.search, "POOL", 2)
+    text = client.get("/search?" + urlencode({"q": "社工", "size": 1})).text
+    assert "these are the best of the\n  2 most recently archived" in text
+
 def test_search_page_pages_through_hits(client, sample_archive):
     everything = containing(sample_archive, "社工")
     assert len(everything) > 6

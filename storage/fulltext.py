@@ -14,13 +14,16 @@ where) because it is what makes writing fast (docs/archive.md, "Scale").
   lexemes come from Python, not from a text-search configuration, so the database's locale
   does not matter (pg_trgm finds no trigrams in CJK under ``--locale=C``; this index does).
 
-Triggers on ``articles`` keep the index in step with every write, as the function
-``archive_search_terms(title, subtitle, body)`` computes it: in SQL on PostgreSQL, and on
-SQLite :func:`search_terms`, which storage.db registers on each connection it opens (so a
-tool that writes ``articles`` without it is refused, "no such function", rather than leaving
-the index stale; readers need nothing). SQLite keeps no copy of what it indexed: taking an
-article out means computing its bigrams again, so a change to :func:`search_terms` needs a
-migration that rebuilds the index.
+Triggers on ``articles`` queue every article written, changed or deleted in
+``article_search_pending`` (with the text it was indexed with, where it was); :func:`flush`
+brings the index up to date from the queue. The write path (storage.db.Archive.store_batch)
+flushes at the end of each batch, in the same transaction, so after a crawl the queue is
+empty; a tool that writes ``articles`` with plain SQL leaves its articles queued, and search
+reads the queued articles as candidates too, so it never misses them. Why a queue and not
+triggers that index directly: FTS5 (SQLite 3.40) writes its pending terms out at every
+statement of a trigger, which made each article cost several times what a batch does.
+SQLite keeps no copy of what it indexed: taking an article out means computing its bigrams
+again, so a change to :func:`search_terms` needs a migration that rebuilds the index.
 
 The models (storage/models.py) describe the tables; these objects are created by the
 migrations that introduced them, and :data:`NAMES` lets schema comparisons leave them out.
@@ -28,7 +31,13 @@ migrations that introduced them, and :data:`NAMES` lets schema comparisons leave
 from __future__ import annotations
 
 import re
+
+from sqlalchemy import Connection, text
+
+# The migration that made these objects.
+REVISION = "0003"
 SEARCH_TABLE = "article_search"
+PENDING_TABLE = "article_search_pending"
 VIEW = "article_view"
 HISTORY_VIEW = "article_history"
 # Article columns the index covers.
@@ -37,7 +46,7 @@ INDEXED = ("title", "subtitle", "body")
 _SQLITE_SHADOW = tuple(f"{SEARCH_TABLE}_{suffix}" for suffix in ("data", "idx", "docsize", "config", "content"))
 _PG_INDEX = "ix_article_search_terms"
 # Everything here that a reflection of the database shows: not part of the models.
-NAMES = frozenset((SEARCH_TABLE, VIEW, HISTORY_VIEW, _PG_INDEX, *_SQLITE_SHADOW))
+NAMES = frozenset((SEARCH_TABLE, PENDING_TABLE, VIEW, HISTORY_VIEW, _PG_INDEX, *_SQLITE_SHADOW))
 
 # Two characters at a time; the text is cut at even and at odd offsets, so every adjacent pair
 # is one token of one of the two cuts. A pair holding a space or punctuation is split again by
@@ -87,65 +96,100 @@ SELECT a.id, NULL, a.pretitle, a.title, a.subtitle, a.byline, a.body, a.body_ori
 FROM articles a"""
 
 
-_SQLITE_TRIGGERS = ("insert", "delete", "update")
 _CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in INDEXED)
-_ARGUMENTS = {prefix: ", ".join(f"{prefix}.{c}" for c in INDEXED) for prefix in ("new", "old", "NEW", "OLD")}
+_OLD = ", ".join(f"old.{c}" for c in INDEXED)
+_PENDING_COLUMNS = ", ".join(INDEXED)
+# Each article once, first come first kept: ``indexed`` says whether the index holds the
+# article with the texts beside it (to take out), or nothing yet.
+_QUEUE = {
+    "insert": f"INTO {PENDING_TABLE} (article_id, indexed) VALUES (new.id, 0)",
+    "update": f"INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) VALUES (old.id, 1, {_OLD})",
+    "delete": f"INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) VALUES (old.id, 1, {_OLD})",
+}
+_QUEUE_EVERY_ARTICLE = f"INSERT INTO {PENDING_TABLE} (article_id, indexed) SELECT id, 0 FROM articles"
 
 
 def _sqlite_statements() -> list[str]:
-    remove = (f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, terms) "
-              f"VALUES ('delete', old.id, archive_search_terms({_ARGUMENTS['old']}));")
-    add = f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (new.id, archive_search_terms({_ARGUMENTS['new']}));"
+    when = {"insert": "", "update": f" WHEN {_CHANGED}", "delete": ""}
     return [
         f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(terms, content='', detail=none)",
-        f"CREATE TRIGGER {SEARCH_TABLE}_insert AFTER INSERT ON articles BEGIN {add} END",
-        f"CREATE TRIGGER {SEARCH_TABLE}_delete AFTER DELETE ON articles BEGIN {remove} END",
-        # A re-crawl rewrites every column of an unchanged article: only a text change
-        # costs re-indexing.
-        f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles WHEN {_CHANGED} BEGIN {remove} {add} END",
-        f"INSERT INTO {SEARCH_TABLE}(rowid, terms) SELECT id, archive_search_terms({', '.join(INDEXED)}) FROM articles",
-    ]
+        f"CREATE TABLE {PENDING_TABLE} (article_id INTEGER PRIMARY KEY, indexed INTEGER NOT NULL, "
+        "title TEXT, subtitle TEXT, body TEXT)",
+    ] + [
+        # A re-crawl rewrites every column of an unchanged article: only a text change counts.
+        f"CREATE TRIGGER {SEARCH_TABLE}_{event} AFTER {event.upper()} ON articles{when[event]} "
+        f"BEGIN INSERT OR IGNORE {queue}; END"
+        for event, queue in _QUEUE.items()
+    ] + [_QUEUE_EVERY_ARTICLE]
 
 
 def _postgresql_statements() -> list[str]:
-    distinct = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in INDEXED)
+    def branch(event: str) -> str:
+        values = _QUEUE[event].replace("new.", "NEW.").replace("old.", "OLD.")
+        return f"IF TG_OP = '{event.upper()}' THEN INSERT {values} ON CONFLICT (article_id) DO NOTHING; END IF;"
+
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in INDEXED)
     return [
-        # The same pairs as search_terms (pairs with a space stay whole here: no query asks for them).
-        "CREATE FUNCTION archive_search_terms(title text, subtitle text, body text) RETURNS tsvector "
-        "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
-        "SELECT array_to_tsvector(ARRAY(SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) i)) "
-        "FROM (SELECT lower(concat_ws(E'\\n', title, subtitle, body)) AS t) s $$",
-        f"CREATE TABLE {SEARCH_TABLE} (article_id BIGINT PRIMARY KEY REFERENCES articles (id) "
-        "ON DELETE CASCADE, terms TSVECTOR NOT NULL)",
-        f"CREATE FUNCTION {SEARCH_TABLE}_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"INSERT INTO {SEARCH_TABLE} (article_id, terms) VALUES (NEW.id, archive_search_terms({_ARGUMENTS['NEW']})) "
-        "ON CONFLICT (article_id) DO UPDATE SET terms = excluded.terms; RETURN NULL; END $$",
-        f"CREATE TRIGGER {SEARCH_TABLE}_insert AFTER INSERT ON articles FOR EACH ROW EXECUTE FUNCTION {SEARCH_TABLE}_sync()",
-        f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles FOR EACH ROW WHEN ({distinct}) "
-        f"EXECUTE FUNCTION {SEARCH_TABLE}_sync()",
-        f"INSERT INTO {SEARCH_TABLE} (article_id, terms) SELECT id, archive_search_terms({', '.join(INDEXED)}) FROM articles",
-        # After the rows: one bulk build instead of an insert per article.
+        f"CREATE TABLE {SEARCH_TABLE} (article_id BIGINT PRIMARY KEY, terms TSVECTOR NOT NULL)",
         f"CREATE INDEX {_PG_INDEX} ON {SEARCH_TABLE} USING gin (terms)",
+        f"CREATE TABLE {PENDING_TABLE} (article_id BIGINT PRIMARY KEY, indexed INTEGER NOT NULL, "
+        "title TEXT, subtitle TEXT, body TEXT)",
+        f"CREATE FUNCTION {PENDING_TABLE}_queue() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + " ".join(branch(event) for event in _QUEUE) + " RETURN NULL; END $$",
+        f"CREATE TRIGGER {SEARCH_TABLE}_insert_delete AFTER INSERT OR DELETE ON articles "
+        f"FOR EACH ROW EXECUTE FUNCTION {PENDING_TABLE}_queue()",
+        f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles FOR EACH ROW WHEN ({changed}) "
+        f"EXECUTE FUNCTION {PENDING_TABLE}_queue()",
+        _QUEUE_EVERY_ARTICLE,
     ]
 
 
 def index_statements(dialect: str) -> list[str]:
-    """DDL creating the search index over what ``articles`` holds, and its triggers."""
+    """DDL creating the search index and its triggers, with every article queued (:func:`flush`)."""
     return _sqlite_statements() if dialect == "sqlite" else _postgresql_statements()
 
 
 def drop_index_statements(dialect: str) -> list[str]:
     if dialect == "sqlite":
         # The triggers belong to articles, not to the index.
-        statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event}" for event in _SQLITE_TRIGGERS]
-        return statements + [f"DROP TABLE IF EXISTS {SEARCH_TABLE}"]
-    return [
-        f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event} ON articles" for event in ("insert", "update")
-    ] + [
-        f"DROP TABLE IF EXISTS {SEARCH_TABLE}",
-        f"DROP FUNCTION IF EXISTS {SEARCH_TABLE}_sync()",
-        "DROP FUNCTION IF EXISTS archive_search_terms(text, text, text)",
-    ]
+        statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event}" for event in _QUEUE]
+    else:
+        statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event} ON articles" for event in ("insert_delete", "update")]
+        statements.append(f"DROP FUNCTION IF EXISTS {PENDING_TABLE}_queue()")
+    return statements + [f"DROP TABLE IF EXISTS {PENDING_TABLE}", f"DROP TABLE IF EXISTS {SEARCH_TABLE}"]
+
+
+def flush(conn: Connection, chunk: int = 5000) -> int:
+    """Bring the index up to date with the articles queued by the triggers; return how many."""
+    columns = ", ".join(f"a.{c}" for c in INDEXED)
+    old = ", ".join(f"q.{c}" for c in INDEXED)
+    done = 0
+    while True:
+        rows = conn.execute(text(
+            f"SELECT q.article_id, q.indexed, {old}, a.id, {columns} FROM {PENDING_TABLE} q "
+            f"LEFT JOIN articles a ON a.id = q.article_id ORDER BY q.article_id LIMIT :n"
+        ), {"n": chunk}).all()
+        if not rows:
+            return done
+        ids = [{"id": r[0]} for r in rows]
+        if conn.dialect.name == "sqlite":
+            gone = [{"id": r[0], "terms": search_terms(*r[2:5])} for r in rows if r[1]]
+            if gone:
+                conn.execute(text(
+                    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, terms) VALUES ('delete', :id, :terms)"
+                ), gone)
+            added = [{"id": r[0], "terms": search_terms(*r[6:9])} for r in rows if r[5] is not None]
+            if added:
+                conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
+        else:
+            conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
+            added = [{"id": r[0], "terms": list(set(search_terms(*r[6:9]).split()))} for r in rows if r[5] is not None]
+            if added:
+                conn.execute(text(
+                    f"INSERT INTO {SEARCH_TABLE} (article_id, terms) VALUES (:id, array_to_tsvector(CAST(:terms AS text[])))"
+                ), added)
+        conn.execute(text(f"DELETE FROM {PENDING_TABLE} WHERE article_id = :id"), ids)
+        done += len(rows)
 
 
 def view_statements(dialect: str) -> list[str]:
@@ -154,8 +198,3 @@ def view_statements(dialect: str) -> list[str]:
 
 def drop_view_statements() -> list[str]:
     return [f"DROP VIEW IF EXISTS {HISTORY_VIEW}", f"DROP VIEW IF EXISTS {VIEW}"]
-
-
-def register(dbapi_connection) -> None:
-    """Make ``archive_search_terms`` known to a SQLite connection (its triggers call it)."""
-    dbapi_connection.create_function("archive_search_terms", 3, search_terms, deterministic=True)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Date, text
 
 from storage.db import Archive, ArchiveError
-from storage.fulltext import SEARCH_TABLE, VIEW, query_terms
+from storage.fulltext import PENDING_TABLE, SEARCH_TABLE, VIEW, query_terms
 
 DEFAULT_MARKERS = ("【", "】")
 SNIPPET_CHARS = 80
@@ -42,6 +42,11 @@ _CANDIDATES = {
         "ORDER BY s.article_id DESC LIMIT :n"
     ),
 }
+# Articles written with plain SQL since the index was last brought up to date.
+_QUEUED = (
+    f"SELECT a.id, a.title, a.subtitle, a.body FROM {PENDING_TABLE} q JOIN articles a ON a.id = q.article_id{{joins}} "
+    "WHERE 1=1{where}"
+)
 _FILTER_JOINS = " JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id JOIN papers pa ON pa.id = i.paper_id"
 
 
@@ -122,25 +127,31 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
         params["match"] = " AND ".join(f'"{b}"' for b in bigrams)
     else:
         params["match"] = " & ".join(f"'{b}'" for b in bigrams)
-    sql = text(_CANDIDATES[dialect].format(joins=_FILTER_JOINS if where else "", where="".join(where)))
     lowered = [w.lower() for w in words]
-    found: list[tuple[int, float]] = []
-    before, full = 1 << 62, False
-    while True:
-        batch = conn.execute(sql, params | {"before": before, "n": pool}).all()
-        for article_id, *fields in batch:
+    found: dict[int, float] = {}
+
+    def take(rows) -> bool:
+        """Keep the rows holding every word, until the pool is full: whether it is."""
+        for article_id, *fields in rows:
             fields = [(f or "").lower() for f in fields]
-            if all(any(w in f for f in fields) for w in lowered):
+            if article_id not in found and all(any(w in f for f in fields) for w in lowered):
                 if len(found) == pool:
-                    full = True
-                    break
-                found.append((article_id, _rank(fields, lowered)))
-        if full or len(batch) < pool:
+                    return True
+                found[article_id] = _rank(fields, lowered)
+        return False
+
+    joins, where = _FILTER_JOINS if where else "", "".join(where)
+    full = take(conn.execute(text(_QUEUED.format(joins=joins, where=where)), params))
+    sql = text(_CANDIDATES[dialect].format(joins=joins, where=where))
+    before = 1 << 62
+    while not full:
+        batch = conn.execute(sql, params | {"before": before, "n": pool}).all()
+        full = take(batch)
+        if len(batch) < pool:
             break
         before = batch[-1][0]
     # Equal ranks: the most recently archived first.
-    found.sort(key=lambda hit: (-hit[1], -hit[0]))
-    return found, full
+    return sorted(found.items(), key=lambda hit: (-hit[1], -hit[0])), full
 
 
 def _rank(fields: list[str], words: list[str]) -> float:

@@ -159,18 +159,25 @@ def test_a_term_in_more_articles_than_the_pool_ranks_the_newest_matches(archive,
     assert not any(h.pool_full for h in search(archive, "公益", limit=20))
 
 
-def test_sqlite_writers_without_the_index_function_are_refused_not_left_stale(sqlite_url):
+def test_articles_written_with_plain_sql_are_found_at_once_and_indexed_at_the_next_write(sqlite_url):
     archive = open_archive(sqlite_url)
-    archive.store_batch([page()], [article(1, title="原题", body="社工站建设")])
-    archive.close()
-    raw = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
-    with pytest.raises(sqlite3.OperationalError, match="no such function: archive_search_terms"):
-        raw.execute("UPDATE articles SET body = '教育扶贫'")
-    # Readers need nothing.
-    assert raw.execute("SELECT count(*) FROM article_view WHERE title = '原题'").fetchone() == (1,)
+    archive.store_batch([page()], [article(1, title="原题", body="社工站建设"), article(2, title="另一篇", body="乡村振兴")])
+    raw = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))  # no project code: a shell, say
+    raw.execute("UPDATE articles SET body = '教育扶贫' WHERE id = 1")
+    raw.execute("DELETE FROM articles WHERE id = 2")
+    raw.commit()
+    queued = raw.execute("SELECT article_id, indexed, body FROM article_search_pending ORDER BY 1").fetchall()
     raw.close()
-    archive = open_archive(sqlite_url)
-    assert [h.title for h in search(archive, "社工站")] == ["原题"]
+    assert queued == [(1, 1, "社工站建设"), (2, 1, "乡村振兴")]
+    assert [h.title for h in search(archive, "教育扶贫")] == ["原题"]
+    assert search(archive, "社工站") == [] and search(archive, "乡村振兴") == []
+    archive.store_batch([], [article(3, title="新文章", body="社工站")])
+    with archive.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM article_search_pending")) == 0
+        # The old text is out of the index, not only filtered out of the hits.
+        assert conn.scalar(text("SELECT count(*) FROM article_search WHERE article_search MATCH '\"乡村\"'")) == 0
+    assert [h.title for h in search(archive, "教育扶贫")] == ["原题"]
+    assert [h.title for h in search(archive, "社工站")] == ["新文章"]
     archive.close()
 
 

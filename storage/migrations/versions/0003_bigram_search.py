@@ -18,9 +18,10 @@ depends_on = None
 
 def upgrade() -> None:
     bind = op.get_bind()
-    # index_statements index the articles already archived, too.
     for statement in trigram.drop_index(bind.dialect.name) + fulltext.index_statements(bind.dialect.name):
         op.execute(statement)
+    # Indexes the articles already archived.
+    fulltext.flush(bind)
 
 
 def downgrade() -> None:

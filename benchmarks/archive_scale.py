@@ -93,10 +93,12 @@ def measure(url: str, n: int, size) -> dict:
     rng = random.Random(7)
     lines = seed_lines()
     archive = open_archive(url)
-    began = time.perf_counter()
+    # Only the writes are timed, not the making of the articles.
+    elapsed = 0.0
     for pages, batch in articles(n, lines, rng):
+        began = time.perf_counter()
         archive.store_batch(pages, batch)
-    elapsed = time.perf_counter() - began
+        elapsed += time.perf_counter() - began
     if archive.dialect == "postgresql":
         with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")

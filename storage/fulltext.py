@@ -30,7 +30,9 @@ migrations that introduced them, and :data:`NAMES` lets schema comparisons leave
 """
 from __future__ import annotations
 
+import array
 import re
+import sys
 
 from sqlalchemy import Connection, text
 
@@ -51,7 +53,12 @@ NAMES = frozenset((SEARCH_TABLE, PENDING_TABLE, VIEW, HISTORY_VIEW, _PG_INDEX, *
 # Two characters at a time; the text is cut at even and at odd offsets, so every adjacent pair
 # is one token of one of the two cuts. A pair holding a space or punctuation is split again by
 # the tokenizer (SQLite) or kept whole (PostgreSQL): queries use letter-and-digit pairs only.
-_PAIRS = re.compile(r"..", re.S)
+# The cuts are made on arrays of code points (4 bytes each, the machine's byte order), where
+# extended slices move every second character at C speed: a quarter of the time of cutting
+# with a regular expression, which makes a string per pair.
+_CODEC = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
+_WORD = next(code for code in "IL" if array.array(code).itemsize == 4)
+_SPACE = ord(" ")
 _QUERY_PAIR = re.compile(r"(?=([^\W_]{2}))")
 
 _YEAR = {
@@ -62,8 +69,21 @@ _YEAR = {
 
 def search_terms(*fields: str | None) -> str:
     """What the index holds for an article: every bigram of its fields, space-separated."""
-    joined = "\n".join(f or "" for f in fields).lower()
-    return " ".join(_PAIRS.findall(joined)) + " " + " ".join(_PAIRS.findall(joined, 1))
+    codes = array.array(_WORD)
+    codes.frombytes("\n".join(f or "" for f in fields).lower().encode(_CODEC))
+    terms = _pairs(codes, 0)
+    terms.append(_SPACE)
+    terms.extend(_pairs(codes, 1))
+    return terms.tobytes().decode(_CODEC)
+
+
+def _pairs(codes: array.array, start: int) -> array.array:
+    """``codes[start:]`` two by two, a space after each pair (an odd last one left out)."""
+    n = max(0, (len(codes) - start) // 2)
+    cut = array.array(_WORD, [_SPACE]) * (3 * n)
+    cut[0::3] = codes[start : start + 2 * n : 2]
+    cut[1::3] = codes[start + 1 : start + 2 * n : 2]
+    return cut
 
 
 def query_terms(word: str) -> list[str]:

@@ -122,15 +122,22 @@ _PENDING_COLUMNS = ", ".join(INDEXED)
 # Each article once, first come first kept: ``indexed`` says whether the index holds the
 # article with the texts beside it (to take out), or nothing yet.
 _QUEUE = {
-    "insert": f"INTO {PENDING_TABLE} (article_id, indexed) VALUES (new.id, 0)",
-    "update": f"INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) VALUES (old.id, 1, {_OLD})",
-    "delete": f"INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) VALUES (old.id, 1, {_OLD})",
+    "insert": ("new", "article_id, indexed", "new.id, 0"),
+    "update": ("old", f"article_id, indexed, {_PENDING_COLUMNS}", f"old.id, 1, {_OLD}"),
+    "delete": ("old", f"article_id, indexed, {_PENDING_COLUMNS}", f"old.id, 1, {_OLD}"),
 }
 _QUEUE_EVERY_ARTICLE = f"INSERT INTO {PENDING_TABLE} (article_id, indexed) SELECT id, 0 FROM articles"
 
 
 def _sqlite_statements() -> list[str]:
     when = {"insert": "", "update": f" WHEN {_CHANGED}", "delete": ""}
+
+    def queue(row: str, columns: str, values: str) -> str:
+        # Not INSERT OR IGNORE: under an UPSERT (the crawl's writes), SQLite applies the outer
+        # statement's conflict policy to the trigger's, and the queued article fails it.
+        return (f"INSERT INTO {PENDING_TABLE} ({columns}) SELECT {values} "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {PENDING_TABLE} WHERE article_id = {row}.id);")
+
     return [
         f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(terms, content='', detail=none)",
         # Merging segments 8 at a time instead of 4: less rewriting as the index grows.
@@ -140,15 +147,17 @@ def _sqlite_statements() -> list[str]:
     ] + [
         # A re-crawl rewrites every column of an unchanged article: only a text change counts.
         f"CREATE TRIGGER {SEARCH_TABLE}_{event} AFTER {event.upper()} ON articles{when[event]} "
-        f"BEGIN INSERT OR IGNORE {queue}; END"
-        for event, queue in _QUEUE.items()
+        f"BEGIN {queue(*_QUEUE[event])} END"
+        for event in _QUEUE
     ] + [_QUEUE_EVERY_ARTICLE]
 
 
 def _postgresql_statements() -> list[str]:
     def branch(event: str) -> str:
-        values = _QUEUE[event].replace("new.", "NEW.").replace("old.", "OLD.")
-        return f"IF TG_OP = '{event.upper()}' THEN INSERT {values} ON CONFLICT (article_id) DO NOTHING; END IF;"
+        _, columns, values = _QUEUE[event]
+        values = values.replace("new.", "NEW.").replace("old.", "OLD.")
+        return (f"IF TG_OP = '{event.upper()}' THEN INSERT INTO {PENDING_TABLE} ({columns}) VALUES ({values}) "
+                "ON CONFLICT (article_id) DO NOTHING; END IF;")
 
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in INDEXED)
     return [
@@ -205,10 +214,14 @@ def flush(conn: Connection, chunk: int = 5000) -> int:
                 conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
         else:
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
-            added = [{"id": r[0], "terms": list(set(search_terms(*r[6:9]).split()))} for r in rows if r[5] is not None]
+            # Each pair once, as one string: psycopg's adaptation of a list of them costs more
+            # than the rest of the write.
+            added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[6:9]).split()))} for r in rows if r[5] is not None]
             if added:
                 conn.execute(text(
-                    f"INSERT INTO {SEARCH_TABLE} (article_id, terms) VALUES (:id, array_to_tsvector(CAST(:terms AS text[])))"
+                    f"INSERT INTO {SEARCH_TABLE} (article_id, terms) "
+                    "VALUES (:id, array_to_tsvector(string_to_array(:terms, ' '))) "
+                    "ON CONFLICT (article_id) DO UPDATE SET terms = excluded.terms"
                 ), added)
         conn.execute(text(f"DELETE FROM {PENDING_TABLE} WHERE article_id = :id"), ids)
         done += len(rows)

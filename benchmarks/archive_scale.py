@@ -1,15 +1,15 @@
 """The archive at scale: N articles (default 1,000,000) on SQLite and PostgreSQL side by side.
 
-Articles are made of the seed texts' lines (tests/fixtures/seeds) in random order, written
-through Archive.store_batch (the crawl's write path, FTS triggers and trigram indexes
-included), then searched through storage.search with queries cut from the same text:
-2 characters (LIKE on the base table), 3 and 6 characters (trigram index). Prints the insert
-rate, the size on disk and search latency p50/p95 per query length.
+Articles are made of the seed texts' lines (tests/fixtures/seeds) in random order, about 950
+characters each, written through Archive.store_batch (the crawl's write path, search-index
+triggers and queue included; only the writes are timed), then searched through
+storage.search with queries cut from the same text, 2, 3 and 6 characters long. Prints the
+insert rate, the size on disk and search latency p50/p95 per query length.
 
     python benchmarks/archive_scale.py --articles 100000 [--postgres URL] [--sqlite-only]
 
-PostgreSQL: --postgres or $TEST_POSTGRES_URL, an administrative URL; a scratch database with
-a UTF-8 ctype is created and dropped (pg_trgm finds no trigrams in Chinese under the C locale).
+PostgreSQL: --postgres or $TEST_POSTGRES_URL, an administrative URL; a scratch database is
+created and dropped.
 """
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import array
 import re
 import sys
+from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 
@@ -190,10 +191,12 @@ def drop_index_statements(dialect: str) -> list[str]:
     return statements + [f"DROP TABLE IF EXISTS {PENDING_TABLE}", f"DROP TABLE IF EXISTS {SEARCH_TABLE}"]
 
 
-def flush(conn: Connection, chunk: int = 5000) -> int:
-    """Bring the index up to date with the articles queued by the triggers; return how many."""
+def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], None] | None = None) -> int:
+    """Bring the index up to date with the articles queued by the triggers; return how many.
+    ``progress(done, total)`` is told after each chunk."""
     columns = ", ".join(f"a.{c}" for c in INDEXED)
     old = ", ".join(f"q.{c}" for c in INDEXED)
+    total = conn.execute(text(f"SELECT count(*) FROM {PENDING_TABLE}")).scalar() if progress else 0
     done = 0
     while True:
         rows = conn.execute(text(
@@ -225,6 +228,8 @@ def flush(conn: Connection, chunk: int = 5000) -> int:
                 ), added)
         conn.execute(text(f"DELETE FROM {PENDING_TABLE} WHERE article_id = :id"), ids)
         done += len(rows)
+        if progress:
+            progress(done, total)
 
 
 def view_statements(dialect: str) -> list[str]:

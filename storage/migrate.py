@@ -6,6 +6,7 @@ A new archive is built by running every migration; an existing one is upgraded i
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -69,13 +70,16 @@ def known(rev: str) -> bool:
         return False
 
 
-def upgrade_connection(connection: Connection, target: str = "head") -> None:
+def upgrade_connection(connection: Connection, target: str = "head", progress: Callable[[int, int], None] | None = None) -> None:
+    """``progress(done, total)`` hears from migrations that work through every article."""
     if MigrationContext.configure(connection).get_current_revision() is None and inspect(connection).has_table("articles"):
         command.stamp(config(connection), BASELINE)
-    command.upgrade(config(connection), target)
+    cfg = config(connection)
+    cfg.attributes["progress"] = progress
+    command.upgrade(cfg, target)
 
 
-def upgrade(url: str | None = None) -> tuple[str | None, str]:
+def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None = None) -> tuple[str | None, str]:
     """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after)."""
     from storage.db import open_archive
 
@@ -83,7 +87,7 @@ def upgrade(url: str | None = None) -> tuple[str | None, str]:
     try:
         with archive.engine.begin() as conn:
             before = revision(conn)
-            upgrade_connection(conn)
+            upgrade_connection(conn, progress=progress)
             after = revision(conn)
     finally:
         archive.close()

@@ -62,7 +62,9 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
         assert main(["--archive", archive_url, *refused_command]) == 2
         assert "run `archive upgrade`" in capsys.readouterr().err
     assert main(["--archive", archive_url, "upgrade"]) == 0
-    assert f"0001 -> {migrate.head()}" in capsys.readouterr().out
+    upgraded = capsys.readouterr()
+    assert f"0001 -> {migrate.head()}" in upgraded.out
+    assert upgraded.err.splitlines()[-1] == "articles indexed for search 1/1"
     archive = open_archive(archive_url)  # writable now
     assert [h.title for h in search(archive, "社工站")] == ["旧档案里的文章"]  # indexed by the upgrade
     assert [h.title for h in search(archive, "社工")] == ["旧档案里的文章"]

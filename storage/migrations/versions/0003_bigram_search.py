@@ -20,8 +20,8 @@ def upgrade() -> None:
     bind = op.get_bind()
     for statement in trigram.drop_index(bind.dialect.name) + fulltext.index_statements(bind.dialect.name):
         op.execute(statement)
-    # Indexes the articles already archived.
-    fulltext.flush(bind)
+    # Indexes the articles already archived (`archive upgrade` shows the progress).
+    fulltext.flush(bind, progress=op.get_context().config.attributes.get("progress"))
 
 
 def downgrade() -> None:

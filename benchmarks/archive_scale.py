@@ -152,6 +152,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="archive-scale-") as tmp:
         path = Path(tmp) / "archive.sqlite3"
         results["SQLite"] = measure(f"sqlite:///{path}", args.articles, sqlite_size(path))
+    # Each database's figures as soon as they are measured: the next one takes a while.
+    print(f"SQLite: {results['SQLite']}", file=sys.stderr, flush=True)
     if args.postgres and not args.sqlite_only:
         url, drop = scratch_postgres(args.postgres)
         try:

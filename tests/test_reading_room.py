@@ -21,6 +21,7 @@ from storage.db import ArchiveError, open_archive
 from storage.reading_room.app import make_datasette, metadata, sqlite_archive_path
 from storage.reading_room.export import export_sqlite
 from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_with_time_limit
+from storage.search import search
 from tests.conftest import crawl_site
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
@@ -211,6 +212,11 @@ def test_export_sqlite_is_a_faithful_copy_that_serve_opens(archive_url, tmp_path
         assert copied == original, table.name
         assert counts[table.name] == len(original)
     assert ("articles", 20, 20) in seen and all(done <= total for _, done, total in seen)
+    # The copy's search index is complete, not left queued.
+    with copy.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM article_search_pending")).scalar() == 0
+        indexed = conn.execute(text("SELECT rowid FROM article_search WHERE article_search MATCH '\"社工\"'")).scalars().all()
+    assert sorted(indexed) == sorted(h.article_id for h in search(copy, "社工", limit=100)) != []
     source.close()
     copy.close()
     response = DatasetteClient(make_datasette(output)).get(ISSUE)

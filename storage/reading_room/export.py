@@ -3,7 +3,8 @@
 Datasette reads SQLite only; a PostgreSQL archive is copied table by table, in batches (a
 million articles never sit in memory), keeping every id so that /article/<id> and SQL written
 against the server mean the same thing on the copy. The copy is created through storage/ like
-any new archive, so it has the same schema, view and full-text index (kept by its triggers).
+any new archive, so it has the same schema, view and full-text index (the triggers queue the
+articles copied, and each batch brings the index up to date).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from storage import models
+from storage import fulltext, models
 from storage.db import Archive, ArchiveError, open_archive
 
 BATCH = 2000
@@ -48,6 +49,8 @@ def export_sqlite(
                 )
                 for batch in rows.mappings().partitions():
                     writing.execute(table.insert(), [dict(row) for row in batch])
+                    if table.name == "articles":
+                        fulltext.flush(writing)
                     # A commit per batch keeps SQLite's write-ahead log small.
                     writing.commit()
                     copied += len(batch)

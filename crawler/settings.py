@@ -14,6 +14,9 @@ ARCHIVE_BATCH_SIZE = 100
 # Fetch each page's PDF and store its reflowed text (pages.pdf_text) and the PDF itself.
 ARCHIVE_FETCH_PDFS = True
 ARCHIVE_PDF_MAXSIZE = 50 * 1024 * 1024
+# Processes that read page PDFs' text (tens of fetches' CPU per PDF) beside the crawl; 0 reads
+# them in the crawl's own thread. One keeps up with a polite crawl: it reads 4-13 PDFs a second.
+ARCHIVE_PDF_WORKERS = 1
 
 # An honest User-Agent: set ARCHIVE_CONTACT (setting or environment) to a URL or mail address
 # site owners can reach; it fills {contact} (or override USER_AGENT whole).

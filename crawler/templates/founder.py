@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property
 from html import escape
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from cssselect import SelectorError
@@ -20,7 +20,7 @@ from parsel import Selector, SelectorList
 from w3lib.encoding import html_to_unicode
 
 from crawler.templates.generic import GenericArticle
-from crawler.templates.text import collapse as _collapse, lines as _lines, text as _text
+from crawler.templates.text import collapse as _collapse, lines as _lines, parse, text as _text
 
 __all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html"]
 
@@ -151,7 +151,7 @@ class _FounderFile:
         self.html = html
         self.url = url
         self.selectors = selectors or FounderSelectors()
-        self._sel = Selector(text=html)
+        self._sel = parse(html)
 
     def _all(self, field: str) -> SelectorList:
         return _select(self._sel, getattr(self.selectors, field))
@@ -309,7 +309,9 @@ class FounderArticle(_FounderFile):
         """The title block's 作者, else a lead line such as ■ 本报记者 皮磊, else the metadata author."""
         if self._title_block["byline"]:
             return self._title_block["byline"]
-        lead = _BYLINE.match(self.paragraphs[0]) if self.paragraphs else None
+        # Only the lead line is read: the paragraphs themselves come from the cleaner.
+        first = next(iter(self._fallback.paragraphs if self._fallback else self._lines()), None)
+        lead = _BYLINE.match(first) if first else None
         return _collapse(lead[1]) if lead else self._title_field("byline")
 
     @cached_property
@@ -327,6 +329,14 @@ class FounderArticle(_FounderFile):
         """'template' when the selectors found the body, 'fallback' when generic extraction did."""
         return self._fallback.extraction if self._fallback else "template"
 
+    @property
+    def body_element(self):
+        """The content region as parsed (lxml), untouched: cleaning needs hidden styles and all.
+
+        None when generic extraction found the body: read ``body_html`` then.
+        """
+        return None if self._fallback else self._body.root
+
     @cached_property
     def body_html(self) -> str:
         """Inner HTML of the content region, untouched: cleaning needs hidden styles and all."""
@@ -343,9 +353,12 @@ class FounderArticle(_FounderFile):
         """
         if self._fallback:
             return self._fallback.paragraphs
+        return list(self._lines())
+
+    def _lines(self) -> Iterator[str]:
         blocks = self._body.css("p") or [self._body]
         lines = (line.strip() for block in blocks for line in _lines(block))
-        return [line for line in lines if line]
+        return (line for line in lines if line)
 
     @cached_property
     def images(self) -> list[ImageRef]:

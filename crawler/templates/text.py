@@ -3,11 +3,30 @@ from __future__ import annotations
 
 import re
 
+from lxml.html import HTMLParser
 from parsel import Selector
+from parsel.selector import create_root_node
 
-__all__ = ["collapse", "lines", "text"]
+__all__ = ["collapse", "lines", "parse", "text"]
 
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+class _Parser(HTMLParser):
+    """lxml's HTML parser as parsel sets it up, without comments and processing instructions."""
+
+    def __init__(self, **kwargs):
+        super().__init__(remove_comments=True, remove_pis=True, **kwargs)
+
+
+def parse(html: str) -> Selector:
+    """A file's document, parsed once for every field and for the cleaner.
+
+    Comments go at parse time, as the cleaner reads markup (the Founder body is wrapped in
+    <!--<npm:article-content>--> markers): the body element is then the tree the cleaner would
+    get from parsing the body's HTML again, and the item can carry the element itself.
+    """
+    return Selector(root=create_root_node(html, _Parser), type="html")
 
 
 def collapse(value: str) -> str:

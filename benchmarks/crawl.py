@@ -78,10 +78,15 @@ class BenchmarkError(RuntimeError):
 @dataclass
 class Run:
     name: str
-    cpu: float  # user + system seconds of the crawl process
+    cpu: float  # user + system seconds of the crawl process and of the children it reaped (PDF workers)
     wall: float
     peak_mb: float  # peak resident set size of the crawl process
     stats: dict = field(default_factory=dict)
+
+    @property
+    def children_cpu(self) -> float:
+        """CPU of the crawl's child processes (PDF text workers), included in ``cpu``."""
+        return float(self.stats.get("cpu_children", 0))
 
     @property
     def responses(self) -> int:
@@ -518,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Page PDFs ({'fetched and read in these crawls' if args.with_pdfs else 'not fetched in these crawls; --with-pdfs'}): "
           f"their text costs {1000 * pdf_seconds:.0f} ms CPU per PDF ({pdfs_timed} timed), {pdf_seconds / per_response:.0f}× a "
           f"bare fetch; {site['pages']} PDFs add ~{site['pages'] * pdf_seconds:.0f} s to a full crawl of this site")
+    if args.with_pdfs:
+        print(f"Of the full crawl's {full.cpu:.1f} s CPU, its PDF text worker processes used {full.children_cpu:.1f} s "
+              f"(wait4 counts the crawl with the children it reaped)")
     print(f"CPU of the {args.repeat} turns: bare {', '.join(f'{r.cpu:.1f}' for r in bares)} s; "
           f"full {', '.join(f'{r.cpu:.1f}' for r in fulls)} s")
     print(f"Full crawl CPU per response: {1000 * full.cpu / full.responses:.2f} ms (bare {1000 * bare.cpu / bare.responses:.2f} ms)")

@@ -65,6 +65,7 @@ SETTINGS = {
     # follows PDF links and their cost is measured on its own.
     "ARCHIVE_FETCH_PDFS": "False",
 }
+FREEZE = "crawler.extensions.FreezeStartupHeap"
 TARGET_RATIO = 1.3
 TARGET_MEMORY_MB = 250
 TARGET_REPROCESS = 300
@@ -216,12 +217,15 @@ def _settings(extra: dict[str, str] | None = None) -> list[str]:
     return [arg for key, value in (SETTINGS | (extra or {})).items() for arg in ("-s", f"{key}={value}")]
 
 
-def bare_crawl(issues: int, base_url: str, workdir: Path) -> Run:
+def bare_crawl(issues: int, base_url: str, workdir: Path, frozen: bool = False) -> Run:
+    """The yardstick. ``frozen``: with the project's gc.freeze() extension as well, which saves
+    the bare crawl some of what it saves the full one: shown beside the ratio, not in it."""
     command = [sys.executable, "-m", "scrapy", "runspider", "benchmarks/bare.py", *_spider_args(issues, base_url)]
     # Scrapy's own components only: none of the project's pipelines, middlewares, extensions or add-ons.
+    extensions = {"benchmarks.bare.StatsFile": 0} | ({FREEZE: 0} if frozen else {})
     bare = {"ITEM_PIPELINES": "{}", "SPIDER_MIDDLEWARES": "{}", "DOWNLOADER_MIDDLEWARES": "{}", "ADDONS": "{}",
-            "EXTENSIONS": json.dumps({"benchmarks.bare.StatsFile": 0})}
-    return _measure(f"bare-{issues}", command + _settings(bare), workdir)
+            "EXTENSIONS": json.dumps(extensions)}
+    return _measure(f"bare-{issues}{'-frozen' if frozen else ''}", command + _settings(bare), workdir)
 
 
 def full_crawl(name: str, issues: int, base_url: str, archive: str, workdir: Path, env: dict | None = None) -> Run:
@@ -458,14 +462,17 @@ def main(argv: list[str] | None = None) -> int:
         print("Crawling (each run a fresh process) ...", flush=True)
         # Other work on the machine inflates CPU times: (a) and (b) take turns, and the least
         # disturbed run of each counts.
-        bares, fulls = [], []
+        bares, fulls, frozen_bares = [], [], []
         for turn in range(args.repeat):
             bares.append(bare_crawl(args.issues, base_url, workdir))
             check_fetched(bares[-1], want)
+            frozen_bares.append(bare_crawl(args.issues, base_url, workdir, frozen=True))
+            check_fetched(frozen_bares[-1], want)
             archive = sqlite if turn == 0 else f"sqlite:///{workdir / f'archive-{turn}.sqlite3'}"
             fulls.append(full_crawl(f"full-sqlite-{args.issues}", args.issues, base_url, archive, workdir))
             check_stored(fulls[-1], want, archive)
         bare, full = min(bares, key=lambda run: run.cpu), min(fulls, key=lambda run: run.cpu)
+        frozen_bare = min(frozen_bares, key=lambda run: run.cpu)
         runs += [bare, full]
         if args.postgres and not args.no_postgres:
             scratch = ScratchDatabase(args.postgres)
@@ -528,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(wait4 counts the crawl with the children it reaped)")
     print(f"CPU of the {args.repeat} turns: bare {', '.join(f'{r.cpu:.1f}' for r in bares)} s; "
           f"full {', '.join(f'{r.cpu:.1f}' for r in fulls)} s")
+    print(f"The bare crawl with the full crawl's gc.freeze() ({FREEZE}) as well: {frozen_bare.cpu:.1f} s "
+          f"({', '.join(f'{r.cpu:.1f}' for r in frozen_bares)}); full/that: {full.cpu / frozen_bare.cpu:.2f}")
     print(f"Full crawl CPU per response: {1000 * full.cpu / full.responses:.2f} ms (bare {1000 * bare.cpu / bare.responses:.2f} ms)")
     print(f"OpenCC: the {converter('t2s').backend} converter crawls in {full.cpu:.1f} s CPU, the pure-Python one in "
           f"{pure.cpu:.1f} s ({pure.cpu - full.cpu:+.1f} s)")

@@ -252,4 +252,3 @@ class FreezeStartupHeap:
 
     def spider_opened(self, spider) -> None:
         gc.freeze()
-

@@ -251,7 +251,6 @@ class _Reader:
         if block:
             self._end_paragraph()
 
-
     def _contents(self, element) -> None:
         if element.text:
             self._add(element.text)

@@ -46,7 +46,8 @@ def has_text(sel: Selector) -> bool:
     """Whether ``text(sel)`` is not empty, without building it."""
     # normalize-space() leaves out XML's blanks; strip() also drops U+3000 and no-break spaces,
     # as collapse() does.
-    return any(t.strip() for t in sel.root.xpath(".//text()[normalize-space()][not(ancestor::script or ancestor::style)]"))
+    nodes = sel.root.xpath(".//text()[normalize-space()][not(ancestor::script or ancestor::style)]")
+    return any(node.strip() for node in nodes)
 
 
 def lines(sel: Selector) -> list[str]:

@@ -297,6 +297,13 @@ def test_lines_split_at_br_when_there_are_no_paragraphs():
     assert parsed.article_id == "21904_2"
 
 
+def test_a_body_of_blanks_and_script_is_no_body():
+    """Only blanks (U+3000, no-break spaces) and code in the content region: generic extraction."""
+    blank = "<div id=ozoom><founder-content><p>\u3000\u3000&nbsp;</p><script>var x = 1;</script></founder-content></div>"
+    assert FounderArticle(blank, ISSUE_GBK + "content_1.htm").extraction == "fallback"
+    assert FounderArticle(blank.replace("&nbsp;", "正文"), ISSUE_GBK + "content_1.htm").extraction == "template"
+
+
 # --- selectors ---------------------------------------------------------------------------------
 
 OTHER_PAPER = """<html><body>

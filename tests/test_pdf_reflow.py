@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import multiprocessing
 import os
 import re
 import time
@@ -289,7 +290,7 @@ def test_text_is_read_in_a_worker_process_while_the_loop_goes_on(pdfs):
         item, spent = asyncio.run(run())
     finally:
         pipeline.close_spider()
-    assert pipeline.pool is None  # shut down with the spider
+    assert pipeline.pool is None and not multiprocessing.active_children()  # shut down with the spider
     assert item.text == page_pdf_text(body)[0]
     print(f"\nextraction {1000 * inline:.0f} ms CPU inline; in the pool the loop spent {1000 * spent:.0f} ms and ticked {ticks}×")
     assert ticks >= 5 and spent < inline / 2

@@ -134,6 +134,10 @@ class NormalizePipeline:
         # ScriptPipeline has already converted the paragraphs: the published text survives only
         # in body_original (one paragraph a line). Without that pipeline, paragraphs are it.
         published = item.body_original.split("\n") if item.body_original else item.paragraphs
-        item.body_original = "\n".join(p for p in map(normalize_text, published) if p)
-        item.paragraphs = [p for p in map(normalize_plain, item.paragraphs) if p]
+        texts = [p for p in map(normalize_text, published) if p]
+        item.body_original = "\n".join(texts)
+        # Text that was not converted is the published text: its spaces are normalised once.
+        if published != item.paragraphs:
+            texts = [p for p in map(normalize_text, item.paragraphs) if p]
+        item.paragraphs = list(map(normalize_punctuation, texts))
         item.body = "\n".join(item.paragraphs)

@@ -10,6 +10,7 @@ extension that writes a crawl's stats to a JSON file, so the benchmark can check
 from __future__ import annotations
 
 import json
+import resource
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -67,5 +68,8 @@ class StatsFile:
         return extension
 
     def write(self, spider, reason):
-        stats = self.stats.get_stats() | {"finish_reason": reason}
+        # The item pipelines have closed: child processes (the PDF text workers) are reaped,
+        # and their CPU is in the crawl's own wait4 figure. This says how much of it.
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        stats = self.stats.get_stats() | {"finish_reason": reason, "cpu_children": children.ru_utime + children.ru_stime}
         self.path.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")

@@ -65,6 +65,7 @@ SETTINGS = {
     # follows PDF links and their cost is measured on its own.
     "ARCHIVE_FETCH_PDFS": "False",
 }
+FREEZE = "crawler.extensions.FreezeStartupHeap"
 TARGET_RATIO = 1.3
 TARGET_MEMORY_MB = 250
 TARGET_REPROCESS = 300
@@ -78,10 +79,15 @@ class BenchmarkError(RuntimeError):
 @dataclass
 class Run:
     name: str
-    cpu: float  # user + system seconds of the crawl process
+    cpu: float  # user + system seconds of the crawl process and of the children it reaped (PDF workers)
     wall: float
     peak_mb: float  # peak resident set size of the crawl process
     stats: dict = field(default_factory=dict)
+
+    @property
+    def children_cpu(self) -> float:
+        """CPU of the crawl's child processes (PDF text workers), included in ``cpu``."""
+        return float(self.stats.get("cpu_children", 0))
 
     @property
     def responses(self) -> int:
@@ -211,12 +217,15 @@ def _settings(extra: dict[str, str] | None = None) -> list[str]:
     return [arg for key, value in (SETTINGS | (extra or {})).items() for arg in ("-s", f"{key}={value}")]
 
 
-def bare_crawl(issues: int, base_url: str, workdir: Path) -> Run:
+def bare_crawl(issues: int, base_url: str, workdir: Path, frozen: bool = False) -> Run:
+    """The yardstick. ``frozen``: with the project's gc.freeze() extension as well, which saves
+    the bare crawl some of what it saves the full one: shown beside the ratio, not in it."""
     command = [sys.executable, "-m", "scrapy", "runspider", "benchmarks/bare.py", *_spider_args(issues, base_url)]
     # Scrapy's own components only: none of the project's pipelines, middlewares, extensions or add-ons.
+    extensions = {"benchmarks.bare.StatsFile": 0} | ({FREEZE: 0} if frozen else {})
     bare = {"ITEM_PIPELINES": "{}", "SPIDER_MIDDLEWARES": "{}", "DOWNLOADER_MIDDLEWARES": "{}", "ADDONS": "{}",
-            "EXTENSIONS": json.dumps({"benchmarks.bare.StatsFile": 0})}
-    return _measure(f"bare-{issues}", command + _settings(bare), workdir)
+            "EXTENSIONS": json.dumps(extensions)}
+    return _measure(f"bare-{issues}{'-frozen' if frozen else ''}", command + _settings(bare), workdir)
 
 
 def full_crawl(name: str, issues: int, base_url: str, archive: str, workdir: Path, env: dict | None = None) -> Run:
@@ -377,7 +386,7 @@ def archive_reprocess(archive: str, want: dict[str, int]) -> Run:
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     said = process.stderr.read().decode(errors="replace").strip().splitlines()
-    documents = want["pages"] + want["articles"]
+    documents = sum(want.values())  # pages, articles and, with --with-pdfs, page PDFs
     if os.waitstatus_to_exitcode(status) or not said or not said[-1].startswith(f"{documents} documents reprocessed, 0 failed"):
         raise BenchmarkError(f"archive reprocess: {said[-1:] or 'no output'} (expected {documents} documents, 0 failed)")
     return Run("archive reprocess", usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024)
@@ -453,14 +462,17 @@ def main(argv: list[str] | None = None) -> int:
         print("Crawling (each run a fresh process) ...", flush=True)
         # Other work on the machine inflates CPU times: (a) and (b) take turns, and the least
         # disturbed run of each counts.
-        bares, fulls = [], []
+        bares, fulls, frozen_bares = [], [], []
         for turn in range(args.repeat):
             bares.append(bare_crawl(args.issues, base_url, workdir))
             check_fetched(bares[-1], want)
+            frozen_bares.append(bare_crawl(args.issues, base_url, workdir, frozen=True))
+            check_fetched(frozen_bares[-1], want)
             archive = sqlite if turn == 0 else f"sqlite:///{workdir / f'archive-{turn}.sqlite3'}"
             fulls.append(full_crawl(f"full-sqlite-{args.issues}", args.issues, base_url, archive, workdir))
             check_stored(fulls[-1], want, archive)
         bare, full = min(bares, key=lambda run: run.cpu), min(fulls, key=lambda run: run.cpu)
+        frozen_bare = min(frozen_bares, key=lambda run: run.cpu)
         runs += [bare, full]
         if args.postgres and not args.no_postgres:
             scratch = ScratchDatabase(args.postgres)
@@ -518,8 +530,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Page PDFs ({'fetched and read in these crawls' if args.with_pdfs else 'not fetched in these crawls; --with-pdfs'}): "
           f"their text costs {1000 * pdf_seconds:.0f} ms CPU per PDF ({pdfs_timed} timed), {pdf_seconds / per_response:.0f}× a "
           f"bare fetch; {site['pages']} PDFs add ~{site['pages'] * pdf_seconds:.0f} s to a full crawl of this site")
+    if args.with_pdfs:
+        print(f"Of the full crawl's {full.cpu:.1f} s CPU, its PDF text worker processes used {full.children_cpu:.1f} s "
+              f"(wait4 counts the crawl with the children it reaped)")
     print(f"CPU of the {args.repeat} turns: bare {', '.join(f'{r.cpu:.1f}' for r in bares)} s; "
           f"full {', '.join(f'{r.cpu:.1f}' for r in fulls)} s")
+    print(f"The bare crawl with the full crawl's gc.freeze() ({FREEZE}) as well: {frozen_bare.cpu:.1f} s "
+          f"({', '.join(f'{r.cpu:.1f}' for r in frozen_bares)}); full/that: {full.cpu / frozen_bare.cpu:.2f}")
     print(f"Full crawl CPU per response: {1000 * full.cpu / full.responses:.2f} ms (bare {1000 * bare.cpu / bare.responses:.2f} ms)")
     print(f"OpenCC: the {converter('t2s').backend} converter crawls in {full.cpu:.1f} s CPU, the pure-Python one in "
           f"{pure.cpu:.1f} s ({pure.cpu - full.cpu:+.1f} s)")
@@ -527,19 +544,23 @@ def main(argv: list[str] | None = None) -> int:
           f"{expected(small, site)['articles']}: ×{growth:.2f} for ×{args.issues / small:.0f} the site "
           f"({'OK' if full.peak_mb < TARGET_MEMORY_MB and growth < 1.5 else 'MISSED'}: < {TARGET_MEMORY_MB} MB and flat)")
     rate = want["articles"] / reprocess.wall
+    included = "pages' and PDFs'" if want["pdfs"] else "pages'"
     print(f"archive reprocess: {want['pages']} pages and {want['articles']} articles in {reprocess.wall:.1f} s "
-          f"({reprocess.cpu:.1f} s CPU, peak {reprocess.peak_mb:.0f} MB): {rate:.0f} articles/s, pages' time included "
+          f"({reprocess.cpu:.1f} s CPU, peak {reprocess.peak_mb:.0f} MB): {rate:.0f} articles/s, {included} time included "
           f"({'OK' if rate >= TARGET_REPROCESS else 'MISSED'}: ≥ {TARGET_REPROCESS})")
     print()
     print(f"Where the full crawl's CPU goes (cProfile of the reactor without its poll and of the writer thread; {profile_issues} issues, "
-          f"{profiled_total:.1f} s profiled; seconds scaled to the unprofiled run {full.name}):")
-    scale = full.cpu / profiled_total
+          f"{profiled_total:.1f} s profiled; seconds scaled to the unprofiled run {full.name}, its own process):")
+    scale = (full.cpu - full.children_cpu) / profiled_total  # the profile sees this process only
     named = 0.0
     for stage in STAGES:
         named += stages[stage]
         print(f"  {stage:<28} {100 * stages[stage] / profiled_total:5.1f} %  {stages[stage] * scale:6.1f} s")
     rest = profiled_total - named
     print(f"  {'scrapy, project middlewares':<28} {100 * rest / profiled_total:5.1f} %  {rest * scale:6.1f} s")
+    if args.with_pdfs:
+        print(f"  and outside the profile, in the PDF text worker processes: {profiled.children_cpu:.1f} s "
+              f"of the profiled run's {profiled.cpu:.1f} s CPU")
     print()
     print(f"Full crawl CPU ≤ {TARGET_RATIO} × bare: {'OK' if ratio <= TARGET_RATIO else 'MISSED'}")
     print(f"full/bare cpu ratio: {ratio:.2f}")

@@ -5,6 +5,7 @@ matters at the end of a run: the alarm decides first, then the record and the su
 """
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -232,3 +233,22 @@ class CrawlProgress:
             stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
             _sum(stats, "articles/failed/"), stats.get_value(ALARM_STAT, 0),
         )
+
+
+class FreezeStartupHeap:
+    """gc.freeze() when the spider opens, so that garbage collection walks what the crawl makes.
+
+    Start-up leaves ~150,000 objects that live as long as the process (Scrapy, Twisted,
+    SQLAlchemy and its schema, OpenCC, the page objects' modules), and every full collection
+    walks them all: ~0.1 s a walk. Frozen, they are left out. Over 10 issues of the benchmark's
+    site this saves ~0.7 s of a 3.8 s crawl (a bare Scrapy crawl saves ~0.2 s of 1.7 s).
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls()
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        gc.freeze()

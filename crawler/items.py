@@ -7,6 +7,7 @@ serves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -69,8 +70,10 @@ class ArticleItem:
     subtitle: str = ""
     byline: str = ""
     source: str = ""
-    # The content region as served (inner HTML); the clean pipeline turns it into paragraphs.
+    # The content region as served, which the clean pipeline turns into paragraphs: the page
+    # object's parsed element (parsed once, in the crawl), else its inner HTML.
     body_html: str = ""
+    body_element: Any = None  # let go by the clean pipeline: no part of what is stored
     paragraphs: list[str] = field(default_factory=list)
     body: str = ""
     body_original: str = ""

@@ -182,7 +182,7 @@ class _Reader:
         self._pieces: list[str] = []
         self._links: list[tuple[int, int]] = []
         self._length = 0
-        self._element(root)
+        self._contents(root)  # the region's own tag and style are the page's, not the article's
         self._end_paragraph()
 
     def _add(self, text: str) -> None:
@@ -245,16 +245,19 @@ class _Reader:
         if block:
             self._end_paragraph()
         start, paragraph = self._length, len(self.paragraphs)
+        self._contents(element)
+        if tag == "a" and self._length > start and len(self.paragraphs) == paragraph:
+            self._links.append((start, self._length))
+        if block:
+            self._end_paragraph()
+
+    def _contents(self, element) -> None:
         if element.text:
             self._add(element.text)
         for child in element:
             self._element(child)
             if child.tail:
                 self._add(child.tail)
-        if tag == "a" and self._length > start and len(self.paragraphs) == paragraph:
-            self._links.append((start, self._length))
-        if block:
-            self._end_paragraph()
 
 
 def _without_zero_width(text: str, links: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
@@ -452,15 +455,20 @@ def _clean(paras: list[_Para]) -> CleanResult:
     return CleanResult(kept, removals)
 
 
-def clean_body(body_html: str) -> CleanResult:
-    """The paragraphs of an article's content region (inner HTML), without spam and boilerplate."""
-    if not body_html.strip():
-        return CleanResult([], [])
-    root = etree.fromstring(f"<div>{body_html}</div>", _PARSER).find("body")
-    reader = _Reader(root)
+def clean_body(body) -> CleanResult:
+    """The paragraphs of an article's content region, without spam and boilerplate.
+
+    ``body``: the region's inner HTML, or its element as a page object parsed it (comments
+    dropped at parse time: crawler.templates.text.parse), which is read without a second parse.
+    """
+    if isinstance(body, str):
+        if not body.strip():
+            return CleanResult([], [])
+        body = etree.fromstring(f"<div>{body}</div>", _PARSER).find("body")
+    reader = _Reader(body)
     # When everything on the page is hidden by CSS, the site shows it by script: it is the text.
     if not reader.paragraphs and any(r.kind == "spam:hidden" for r in reader.removals):
-        reader = _Reader(root, hide_styled=False)
+        reader = _Reader(body, hide_styled=False)
     result = _clean(reader.paragraphs)
     return CleanResult(result.paragraphs, reader.removals + result.removals)
 
@@ -516,7 +524,10 @@ class CleanPipeline:
     def process_item(self, item, spider=None):
         if not isinstance(item, ArticleItem):
             return item
-        if item.body_html:
+        if item.body_element is not None:
+            result = clean_body(item.body_element)
+            item.body_element = None  # the tree stays with its page object, out of the store's copies
+        elif item.body_html:
             result = clean_body(item.body_html)
         else:
             result = clean_paragraphs(item.paragraphs)

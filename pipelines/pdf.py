@@ -28,11 +28,15 @@ rotated text is skipped, and vertical (竖排) text is not reassembled.
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import logging
+import multiprocessing
 import statistics
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Iterator, NamedTuple
 
 from pdfminer.converter import PDFPageAggregator
@@ -273,14 +277,57 @@ def _is_word(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
+class _Warnings(logging.Handler):
+    """Collects what extraction logs in a worker process, whose log goes nowhere near the crawl's."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def page_pdf_text(body: bytes) -> tuple[str, list[str]]:
+    """A PDF's paragraphs, one per line, and the warnings its extraction raised.
+
+    The one function the pool's workers run (and ``archive reprocess`` through the pipeline):
+    nothing raises out of it, so a bad PDF costs its own text only.
+    """
+    warnings = _Warnings()
+    logger.addHandler(warnings)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        text = "\n".join(extract_paragraphs(body))
+    except Exception as error:  # pdfminer raises many kinds on broken files
+        text = ""
+        warnings.messages.append(f"Unreadable PDF: {error!r}")
+    finally:
+        logger.removeHandler(warnings)
+        logger.propagate = propagate
+    return text, warnings.messages
+
+
 class PdfTextPipeline:
     """Fills a PagePdfItem's ``text`` with its PDF's paragraphs, one per line.
 
-    A PDF that cannot be read leaves ``text`` empty with a warning: the PDF itself is archived
-    all the same, and re-processing the archive can retry it.
+    Extraction costs tens of fetches' CPU per PDF, so it runs in a pool of ARCHIVE_PDF_WORKERS
+    processes (0: in the calling thread) while the reactor goes on crawling. A PDF that cannot be
+    read, or that kills its worker, leaves ``text`` empty with a warning: the PDF itself is
+    archived all the same, and re-processing the archive can retry it.
     """
 
-    def process_item(self, item, spider=None):
+    extract = staticmethod(page_pdf_text)  # what the workers run: a module-level function, sent by name
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None  # started with the first PDF: most crawls of a day have none
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getint("ARCHIVE_PDF_WORKERS", 1))
+
+    async def process_item(self, item, spider=None):
         if not isinstance(item, PagePdfItem):
             return item
         body = item.raw.body if item.raw else b""
@@ -289,9 +336,39 @@ class PdfTextPipeline:
         if b"%PDF-" not in body[:1024]:
             logger.warning("Not a PDF (no %%PDF- header), text not extracted: %s", item.url)
             return item
-        try:
-            item.text = "\n".join(extract_paragraphs(body))
-        except Exception as error:  # pdfminer raises many kinds on broken files
-            logger.warning("Unreadable PDF %s: %r", item.url, error)
-            item.text = ""
+        item.text, warnings = await self._extract(body, item.url)
+        for message in warnings:
+            logger.warning("%s: %s", message, item.url)
         return item
+
+    async def _extract(self, body: bytes, url: str) -> tuple[str, list[str]]:
+        if self.workers <= 0:
+            return self.extract(body)
+        pool = self.pool = self.pool or _pool(self.workers)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(pool, self.extract, body)
+        except BrokenProcessPool:
+            if self.pool is pool:
+                self.pool = None  # the next PDF starts a new pool
+        # A dying worker breaks every job of its pool: each one is retried alone, so that
+        # only the PDF that kills a worker loses its text.
+        alone = _pool(1)
+        try:
+            return await loop.run_in_executor(alone, self.extract, body)
+        except BrokenProcessPool:
+            logger.error("PDF text extraction killed its worker process, text not extracted: %s", url)
+            return "", []
+        finally:
+            alone.shutdown(wait=True)
+
+    def close_spider(self, spider=None) -> None:
+        # Waiting reaps the workers, so their CPU is counted in the crawl's own (wait4/rusage).
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # spawn, not fork: the crawl has threads (archive writer, DNS) that a fork would copy mid-lock.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))

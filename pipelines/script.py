@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
+from itertools import filterfalse, repeat
 from importlib import resources
 from pathlib import Path
 
@@ -177,8 +178,9 @@ def _changes(config: str, char: str) -> bool:
 def _evidence(text: str) -> tuple[int, int, int]:
     """Han characters in the sample, and how many of them only Traditional / only Simplified uses."""
     han = _HAN.findall(text[: SAMPLE_HAN * 4])[:SAMPLE_HAN]
-    traditional = sum(_changes("t2s", c) for c in han)
-    simplified = sum(c not in SHARED and _changes("s2t", c) for c in han)
+    # map() calls the cached lookup from C: a generator expression doubled the cost.
+    traditional = sum(map(_changes, repeat("t2s"), han))
+    simplified = sum(map(_changes, repeat("s2t"), filterfalse(SHARED.__contains__, han)))
     return len(han), traditional, simplified
 
 

@@ -7,6 +7,7 @@ better cleaning rule reaches the whole archive, and changed text is kept as a re
 """
 from __future__ import annotations
 
+import asyncio
 import inspect
 import zlib
 from collections.abc import Callable
@@ -94,6 +95,9 @@ def reprocess(
         articles.clear()
         pdfs.clear()
 
+    # Pipelines may be asynchronous, as Scrapy allows (the PDF text pipeline awaits its pool of
+    # processes): items are driven through them on an event loop of their own.
+    loop = asyncio.new_event_loop()
     for n, row in enumerate(documents, 1):
         url = row.article_url or row.page_url
         try:
@@ -108,7 +112,7 @@ def reprocess(
             for pipeline in pipelines:
                 item = pipeline.process_item(item)
                 if inspect.isawaitable(item):
-                    raise ArchiveError(f"pipeline {type(pipeline).__name__} is asynchronous: cannot re-run it here")
+                    item = loop.run_until_complete(item)
             if _is_pdf(row):
                 item.raw = None  # the archived PDF stays as it is; only its text is stored again
                 pdfs.append(asdict(item))
@@ -122,6 +126,10 @@ def reprocess(
             flush()
         progress(n, len(documents))
     flush()
+    for pipeline in pipelines:  # e.g. the PDF pool's workers
+        if hasattr(pipeline, "close_spider") and inspect.isawaitable(closed := pipeline.close_spider()):
+            loop.run_until_complete(closed)
+    loop.close()
     return outcome
 
 

@@ -183,8 +183,9 @@ def test_article_paragraphs_keep_everything_including_spam(main_article):
 
 def test_article_body_html_is_the_raw_content_region(main_article):
     body = main_article.body_html
-    assert body.startswith("<!--<npm:article-content>-->")
-    assert body.rstrip().endswith("<!--</npm:article-content>-->")
+    # Comments (the <!--<npm:article-content>--> markers) go at parse time, as the cleaner needs.
+    assert body.lstrip().startswith("<p>\u3000\u3000日前,民政部") and "<!--" not in body
+    assert main_article.body_element.tag == "founder-content"
     assert "<founder-content>" not in body
     assert "<p>\u3000\u3000日前,民政部" in body
     assert '<a href="http://www.00zhanqun.example/" target="_blank">亚洲人成网站999久久久综合</a>' in body
@@ -294,6 +295,13 @@ def test_lines_split_at_br_when_there_are_no_paragraphs():
     assert parsed.paragraphs == ["第一段， 接著寫。", "第二段。", "（据新华社）"]
     assert parsed.source == "据新华社"
     assert parsed.article_id == "21904_2"
+
+
+def test_a_body_of_blanks_and_script_is_no_body():
+    """Only blanks (U+3000, no-break spaces) and code in the content region: generic extraction."""
+    blank = "<div id=ozoom><founder-content><p>\u3000\u3000&nbsp;</p><script>var x = 1;</script></founder-content></div>"
+    assert FounderArticle(blank, ISSUE_GBK + "content_1.htm").extraction == "fallback"
+    assert FounderArticle(blank.replace("&nbsp;", "正文"), ISSUE_GBK + "content_1.htm").extraction == "template"
 
 
 # --- selectors ---------------------------------------------------------------------------------

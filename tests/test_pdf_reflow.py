@@ -7,8 +7,11 @@ space normalisation ``extract_paragraphs`` documents.
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+import multiprocessing
+import os
 import re
 import time
 
@@ -21,7 +24,7 @@ from reportlab.pdfgen import canvas
 from crawler.items import ArticleItem, PagePdfItem, RawDocument
 from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
-from pipelines.pdf import PdfTextPipeline, extract_paragraphs
+from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
 from crawler.sample.typeset import FONT, newspaper_pdf
 from tests.seeds import seed as seed_text
 
@@ -246,11 +249,76 @@ def _item(body: bytes | None) -> PagePdfItem:
     )
 
 
+def _through(pipeline: PdfTextPipeline, *items):
+    """The items through the pipeline as Scrapy runs it: concurrently, then the spider closes."""
+    async def run():
+        return await asyncio.wait_for(asyncio.gather(*map(pipeline.process_item, items)), 120)
+
+    try:
+        done = asyncio.run(run())
+    finally:
+        pipeline.close_spider()
+    return done[0] if len(done) == 1 else done
+
+
 def test_pipeline_fills_the_text_of_a_page_pdf(pdfs):
     started = time.perf_counter()
-    item = PdfTextPipeline().process_item(_item(pdfs["000"]))
+    item = _through(PdfTextPipeline(workers=0), _item(pdfs["000"]))
     print(f"\npipeline on seed 000's page: {1000 * (time.perf_counter() - started):.0f} ms")
     assert item.text == "\n".join(_expected(PAGES["000"][0]))
+
+
+def test_text_is_read_in_a_worker_process_while_the_loop_goes_on(pdfs):
+    body = pdfs["004"]
+    started = time.thread_time()
+    assert page_pdf_text(body)[0]
+    inline = time.thread_time() - started
+    pipeline = PdfTextPipeline(workers=1)
+    ticks = 0
+
+    async def run():
+        nonlocal ticks
+        await pipeline.process_item(_item(_empty_pdf()))  # the worker is up
+        started = time.thread_time()
+        job = asyncio.ensure_future(pipeline.process_item(_item(body)))
+        while not job.done():
+            ticks += 1
+            await asyncio.sleep(0.002)
+        return await job, time.thread_time() - started
+
+    try:
+        item, spent = asyncio.run(run())
+    finally:
+        pipeline.close_spider()
+    assert pipeline.pool is None and not multiprocessing.active_children()  # shut down with the spider
+    assert item.text == page_pdf_text(body)[0]
+    print(f"\nextraction {1000 * inline:.0f} ms CPU inline; in the pool the loop spent {1000 * spent:.0f} ms and ticked {ticks}×")
+    assert ticks >= 5 and spent < inline / 2
+
+
+def _crash_on_marker(body: bytes) -> tuple[str, list[str]]:
+    """PdfTextPipeline.extract for a PDF that kills its worker, as a pdfminer bug or the OOM killer would."""
+    if b"KILL-THE-WORKER" in body:
+        os._exit(1)
+    return page_pdf_text(body)
+
+
+def test_a_pdf_that_kills_its_worker_loses_its_text_alone(pdfs, caplog):
+    pipeline = PdfTextPipeline(workers=2)
+    pipeline.extract = _crash_on_marker
+    good = [_item(pdfs["000"]) for _ in range(3)]
+    killer = _item(pdfs["002"] + b"KILL-THE-WORKER")
+    killer.url = killer.url.replace("7.pdf", "8.pdf")
+    with caplog.at_level(logging.WARNING, logger="pipelines.pdf"):
+        done = _through(pipeline, good[0], killer, *good[1:])
+    assert done[1].text == ""
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == [
+        f"PDF text extraction killed its worker process, text not extracted: {killer.url}"
+    ]
+    expected = "\n".join(_expected(PAGES["000"][0]))
+    assert [item.text for item in done if item is not done[1]] == [expected] * 3
+    # The pool is started again for the PDFs that follow.
+    assert _through(pipeline, _item(pdfs["000"])).text == expected
 
 
 @pytest.mark.parametrize(
@@ -264,21 +332,26 @@ def test_pipeline_fills_the_text_of_a_page_pdf(pdfs):
 )
 def test_pipeline_warns_and_leaves_no_text_for_what_it_cannot_read(body, message, caplog):
     with caplog.at_level(logging.WARNING, logger="pipelines.pdf"):
-        item = PdfTextPipeline().process_item(_item(body))
+        item = _through(PdfTextPipeline(), _item(body))
     assert item.text == ""
-    assert message in caplog.text
+    assert message in caplog.text and _item(None).url in caplog.text
+
+
+def test_warnings_of_extraction_in_a_worker_reach_the_crawl_log(pdfs, caplog):
+    with caplog.at_level(logging.WARNING, logger="pipelines.pdf"):
+        _through(PdfTextPipeline(), _item(pdfs["004"][:len(pdfs["004"]) // 3]))
+    assert "Unreadable PDF" in caplog.text
 
 
 def test_pipeline_survives_a_truncated_pdf(pdfs, caplog):
     """A download cut short: whatever pdfminer makes of it, the crawl goes on."""
     body = pdfs["004"]
-    for size in (20, len(body) // 3, len(body) - 200):
-        item = PdfTextPipeline().process_item(_item(body[:size]))
-        assert isinstance(item.text, str)
+    items = _through(PdfTextPipeline(), *(_item(body[:size]) for size in (20, len(body) // 3, len(body) - 200)))
+    assert all(isinstance(item.text, str) for item in items)
 
 
 def test_pipeline_on_a_pdf_without_text():
-    assert PdfTextPipeline().process_item(_item(_empty_pdf())).text == ""
+    assert _through(PdfTextPipeline(), _item(_empty_pdf())).text == ""
 
 
 def test_pipeline_passes_other_items_through():
@@ -286,5 +359,5 @@ def test_pipeline_passes_other_items_through():
         paper_code="gysb", paper_name="公益时报", issue_date="2023-01-31", issue_url="u",
         page_number=7, page_url="p", url="a", body="正文",
     )
-    assert PdfTextPipeline().process_item(article) is article
+    assert _through(PdfTextPipeline(), article) is article
     assert article.body == "正文"

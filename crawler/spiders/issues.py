@@ -52,6 +52,14 @@ def page_item(page, context: dict, url: str, **extra) -> PageItem:
 
 def article_item(article, context: dict, url: str, listed_title: str, **extra) -> ArticleItem:
     """The item of one article read by the template's page object (``context``: paper, issue, page)."""
+    # The cleaner reads the first the page object has: its parsed content region, that
+    # region's HTML (generic extraction), else the paragraphs. Each is made only when needed.
+    if (element := article.body_element) is not None:
+        body = {"body_element": element}
+    elif html := article.body_html:
+        body = {"body_html": html}
+    else:
+        body = {"paragraphs": list(article.paragraphs)}
     return ArticleItem(
         **context,
         url=url,
@@ -61,8 +69,7 @@ def article_item(article, context: dict, url: str, listed_title: str, **extra) -
         subtitle=article.subtitle,
         byline=article.byline,
         source=article.source,
-        body_html=article.body_html,
-        paragraphs=list(article.paragraphs),
+        **body,
         images=[ImageItem(url=img.url, caption=img.caption) for img in article.images],
         extraction=article.extraction,
         **extra,

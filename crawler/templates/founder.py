@@ -6,12 +6,13 @@ paper profile can move any of them. Text keeps the script and punctuation as pub
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from html import escape
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from cssselect import SelectorError
@@ -20,7 +21,7 @@ from parsel import Selector, SelectorList
 from w3lib.encoding import html_to_unicode
 
 from crawler.templates.generic import GenericArticle
-from crawler.templates.text import collapse as _collapse, lines as _lines, text as _text
+from crawler.templates.text import collapse as _collapse, has_text, lines as _lines, parse, text as _text
 
 __all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html"]
 
@@ -117,6 +118,17 @@ _SOURCE = re.compile(r"[(（]\s*((?:据|據)[^()（）]+?)\s*[)）]\s*$")
 _BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；]{0,4}?(?:记者|記者|通讯员|通訊員)[^，。,；]{1,30})$")
 
 
+# A page lists each article twice (title list, hot zones) and every file of an issue lists its
+# pages: URLs repeat, and joining them is a good part of reading a page.
+_join = lru_cache(maxsize=4096)(urljoin)
+
+
+@lru_cache(maxsize=4096)
+def _canonical_article_url(url: str) -> str | None:
+    url = urlsplit(url)._replace(query="", fragment="").geturl()
+    return url if _ARTICLE_FILE.search(url) else None
+
+
 def _select(sel: Selector, query: str) -> SelectorList:
     return sel.xpath(query) if query.startswith(("/", "(")) else sel.css(query)
 
@@ -151,24 +163,25 @@ class _FounderFile:
         self.html = html
         self.url = url
         self.selectors = selectors or FounderSelectors()
-        self._sel = Selector(text=html)
+        self._sel = parse(html)
+        self._found: dict[str, SelectorList] = {}
 
     def _all(self, field: str) -> SelectorList:
-        return _select(self._sel, getattr(self.selectors, field))
+        # Several fields read one list (the page list, the title list): each query runs once.
+        if (found := self._found.get(field)) is None:
+            found = self._found[field] = _select(self._sel, getattr(self.selectors, field))
+        return found
 
     def _absolute(self, href: str | None) -> str | None:
         href = (href or "").strip()
         if not href or href.startswith("#") or href.lower().startswith("javascript:"):
             return None
-        return urljoin(self.url, href)
+        return _join(self.url, href)
 
     def _article_url(self, href: str | None) -> str | None:
         """Canonical article URL: ?div=-1 and ?div=0 name the same article, so the query goes."""
         url = self._absolute(href)
-        if url is None:
-            return None
-        url = urlsplit(url)._replace(query="", fragment="").geturl()
-        return url if _ARTICLE_FILE.search(url) else None
+        return None if url is None else _canonical_article_url(url)
 
     @cached_property
     def metadata(self) -> dict[str, str]:
@@ -309,13 +322,15 @@ class FounderArticle(_FounderFile):
         """The title block's 作者, else a lead line such as ■ 本报记者 皮磊, else the metadata author."""
         if self._title_block["byline"]:
             return self._title_block["byline"]
-        lead = _BYLINE.match(self.paragraphs[0]) if self.paragraphs else None
+        # Only the lead line is read: the paragraphs themselves come from the cleaner.
+        first = next(iter(self._fallback.paragraphs if self._fallback else self._lines()), None)
+        lead = _BYLINE.match(first) if first else None
         return _collapse(lead[1]) if lead else self._title_field("byline")
 
     @cached_property
     def _body(self) -> Selector | None:
         found = self._all("body") or self._all("body_container")
-        return found[0] if found and _text(found[0]) else None
+        return found[0] if found and has_text(found[0]) else None
 
     @cached_property
     def _fallback(self) -> GenericArticle | None:
@@ -326,6 +341,14 @@ class FounderArticle(_FounderFile):
     def extraction(self) -> str:
         """'template' when the selectors found the body, 'fallback' when generic extraction did."""
         return self._fallback.extraction if self._fallback else "template"
+
+    @property
+    def body_element(self):
+        """The content region as parsed (lxml), untouched: cleaning needs hidden styles and all.
+
+        None when generic extraction found the body: read ``body_html`` then.
+        """
+        return None if self._fallback else self._body.root
 
     @cached_property
     def body_html(self) -> str:
@@ -343,9 +366,16 @@ class FounderArticle(_FounderFile):
         """
         if self._fallback:
             return self._fallback.paragraphs
+        return list(self._lines())
+
+    def _lines(self, backwards: bool = False) -> Iterator[str]:
+        """The paragraphs one by one; ``backwards`` from the last, for what only the end holds."""
         blocks = self._body.css("p") or [self._body]
-        lines = (line.strip() for block in blocks for line in _lines(block))
-        return [line for line in lines if line]
+        if backwards:
+            lines = (line.strip() for block in reversed(blocks) for line in reversed(_lines(block)))
+        else:
+            lines = (line.strip() for block in blocks for line in _lines(block))
+        return (line for line in lines if line)
 
     @cached_property
     def images(self) -> list[ImageRef]:
@@ -362,7 +392,8 @@ class FounderArticle(_FounderFile):
     @cached_property
     def source(self) -> str:
         """The closing (据…) line; looked for in the last three paragraphs, since junk may follow."""
-        for paragraph in reversed(self.paragraphs[-3:]):
+        last = reversed(self._fallback.paragraphs) if self._fallback else self._lines(backwards=True)
+        for paragraph in itertools.islice(last, 3):
             if match := _SOURCE.search(paragraph):
                 return match[1]
         return ""

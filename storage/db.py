@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, tuple_, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -270,11 +270,7 @@ class Archive:
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
         session.execute(stmt, rows)
-        key_cols = [table.c[k] for k in keys]
-        found = session.execute(
-            select(table.c.id, *key_cols).where(tuple_(*key_cols).in_(list(unique)))
-        )
-        return {tuple(r[1:]): r[0] for r in found}
+        return _ids_by_key(session, table, keys, set(unique))
 
     def store_batch(
         self,
@@ -438,10 +434,7 @@ class Archive:
     @staticmethod
     def _existing(session: Session, model, keys: tuple[str, ...], wanted: list[tuple]) -> set[tuple]:
         """Which of the ``wanted`` key tuples already have a row."""
-        if not wanted:
-            return set()
-        key_cols = [model.__table__.c[k] for k in keys]
-        return {tuple(r) for r in session.execute(select(*key_cols).where(tuple_(*key_cols).in_(wanted)))}
+        return set(_ids_by_key(session, model.__table__, keys, set(wanted)))
 
     def _keep_changed_versions(self, session: Session, articles: list[Mapping[str, Any]], now: datetime) -> int:
         if not articles:
@@ -470,6 +463,21 @@ class Archive:
         if versions:
             session.execute(self._insert(ArticleVersion.__table__), versions)
         return len(versions)
+
+
+def _ids_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tuple]) -> dict[tuple, int]:
+    """{key tuple: id} of the rows whose keys are among ``wanted``.
+
+    One IN list per key column, the exact tuples picked out here: SQLite answers a row-value
+    ``(a, b) IN (VALUES ...)`` by reading the whole table (a batch cost grew with the archive),
+    while ``a IN (...) AND b IN (...)`` goes through the unique index on (a, b).
+    """
+    if not wanted:
+        return {}
+    key_cols = [table.c[k] for k in keys]
+    conditions = [col.in_({key[n] for key in wanted}) for n, col in enumerate(key_cols)]
+    found = session.execute(select(table.c.id, *key_cols).where(*conditions))
+    return {key: row[0] for row in found if (key := tuple(row[1:])) in wanted}
 
 
 def _as_date(value: str | date) -> date:

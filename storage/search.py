@@ -47,6 +47,8 @@ _QUEUED = (
     f"SELECT a.id, a.title, a.subtitle, a.body FROM {PENDING_TABLE} q JOIN articles a ON a.id = q.article_id{{joins}} "
     "WHERE 1=1{where}"
 )
+# Words with no bigram to ask the index for: the articles themselves, newest first, by LIKE.
+_SCAN = "SELECT a.id, a.title, a.subtitle, a.body FROM articles a{joins} WHERE a.id < :before{where} ORDER BY a.id DESC LIMIT :n"
 _FILTER_JOINS = " JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id JOIN papers pa ON pa.id = i.paper_id"
 
 
@@ -88,10 +90,7 @@ def search(
     given = {"paper": paper, "since": since, "until": until, "section": section}
     bigrams = list(dict.fromkeys(b for w in words for b in query_terms(w)))
     with archive.engine.connect() as conn:
-        if bigrams:
-            ranked, full = _ranked_matches(conn, archive.dialect, words, bigrams, given, max(POOL, offset + limit))
-        else:
-            ranked, full = _ranked_by_scan(conn, archive.dialect, words, given, limit + offset), False
+        ranked, full = _ranked_matches(conn, archive.dialect, words, bigrams, given, max(POOL, offset + limit))
         ranked = ranked[offset : offset + limit]
         if not ranked:
             return []
@@ -121,12 +120,10 @@ def search(
 def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], given: dict[str, Any],
                     pool: int) -> tuple[list[tuple[int, float]], bool]:
     """(id, rank) of up to ``pool`` articles holding every word, best first, found through the
-    bigram index; and whether more articles match."""
+    bigram index (or, with no bigram to ask it for, by reading the articles); and whether more
+    articles match."""
     where, params = filters(TABLE_COLUMNS, **given)
-    if dialect == "sqlite":
-        params["match"] = " AND ".join(f'"{b}"' for b in bigrams)
-    else:
-        params["match"] = " & ".join(f"'{b}'" for b in bigrams)
+    joins = _FILTER_JOINS if where else ""
     lowered = [w.lower() for w in words]
     found: dict[int, float] = {}
 
@@ -140,9 +137,16 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
                 found[article_id] = _rank(fields, lowered)
         return False
 
-    joins, where = _FILTER_JOINS if where else "", "".join(where)
-    full = take(conn.execute(text(_QUEUED.format(joins=joins, where=where)), params))
-    sql = text(_CANDIDATES[dialect].format(joins=joins, where=where))
+    if bigrams:
+        params["match"] = (" AND " if dialect == "sqlite" else " & ").join(
+            f'"{b}"' if dialect == "sqlite" else f"'{b}'" for b in bigrams
+        )
+        full = take(conn.execute(text(_QUEUED.format(joins=joins, where="".join(where))), params))
+        sql = text(_CANDIDATES[dialect].format(joins=joins, where="".join(where)))
+    else:
+        # ILIKE on PostgreSQL; SQLite's LIKE already ignores ASCII case.
+        where += _like_terms(words, params, "ILIKE" if dialect == "postgresql" else "LIKE")
+        full, sql = False, text(_SCAN.format(joins=joins, where="".join(where)))
     before = 1 << 62
     while not full:
         batch = conn.execute(sql, params | {"before": before, "n": pool}).all()
@@ -160,18 +164,6 @@ def _rank(fields: list[str], words: list[str]) -> float:
         _WEIGHTS[0] * title.count(w) + _WEIGHTS[1] * subtitle.count(w) + _WEIGHTS[2] * body.count(w) / (len(body) + 1000)
         for w in words
     )
-
-
-def _ranked_by_scan(conn, dialect: str, words: list[str], given: dict[str, Any], n: int) -> list[tuple[int, float]]:
-    """Terms the index cannot narrow (one character, punctuation): LIKE on every article."""
-    where, params = filters(**given)
-    # ILIKE on PostgreSQL; SQLite's LIKE already ignores ASCII case.
-    where += _like_terms(words, params, "ILIKE" if dialect == "postgresql" else "LIKE")
-    sql = (
-        f"SELECT v.article_id, {_occurrence_rank(words, params)} AS rank FROM {VIEW} v "
-        f"WHERE 1=1{''.join(where)} ORDER BY rank DESC, v.article_id DESC LIMIT :n"
-    )
-    return [(row[0], row[1]) for row in conn.execute(text(sql), params | {"n": n})]
 
 
 VIEW_COLUMNS = {"paper": "v.paper_code", "since": "v.issue_date", "until": "v.issue_date", "section": "v.section"}
@@ -209,23 +201,9 @@ def _like_terms(words: list[str], params: dict[str, Any], like: str) -> list[str
     for n, word in enumerate(words):
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params[f"like{n}"] = f"%{escaped}%"
-        either = " OR ".join(f"v.{c} {like} :like{n} ESCAPE '\\'" for c in ("title", "subtitle", "body"))
+        either = " OR ".join(f"a.{c} {like} :like{n} ESCAPE '\\'" for c in ("title", "subtitle", "body"))
         clauses.append(f" AND ({either})")
     return clauses
-
-
-def _occurrence_rank(words: list[str], params: dict[str, Any]) -> str:
-    def occurrences(column: str, n: int) -> str:
-        return f"(length(v.{column}) - length(replace(lower(v.{column}), :term{n}, ''))) / (1.0 * length(:term{n}))"
-
-    parts = []
-    for n, word in enumerate(words):
-        params[f"term{n}"] = word.lower()
-        parts.append(
-            f"{_WEIGHTS[0]} * {occurrences('title', n)} + {_WEIGHTS[1]} * {occurrences('subtitle', n)}"
-            f" + {_WEIGHTS[2]} * {occurrences('body', n)} / (length(v.body) + 1000)"
-        )
-    return " + ".join(f"({p})" for p in parts)
 
 
 def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] = DEFAULT_MARKERS,

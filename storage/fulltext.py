@@ -1,9 +1,9 @@
 """The archive's SQL objects beyond the tables: the full-text index and the views.
 
-Chinese has no spaces to split words on, so the index holds every pair of adjacent letters or digits
-(bigram) of an article's title, subtitle and body, lower-cased: a query of two characters or
-more is a set of bigrams that a matching article must all hold, and the articles found are
-then checked for the exact query (storage/search.py). Bigrams, not the trigrams SQLite's and
+Chinese has no spaces to split words on, so the index holds every pair of adjacent letters or
+digits (bigram) of an article's title, subtitle and body, lower-cased: a query of two
+characters or more is a set of bigrams that a matching article must all hold, and the
+articles found are then checked for the exact query (storage/search.py). Bigrams, not the trigrams SQLite's and
 PostgreSQL's own tokenizers offer, because two-character words (社工, 公益) are the commonest
 queries and have no trigram; and a document-level index (which articles hold a bigram, not
 where) because it is what makes writing fast (docs/archive.md, "Scale").

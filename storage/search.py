@@ -90,6 +90,7 @@ def search(
     given = {"paper": paper, "since": since, "until": until, "section": section}
     bigrams = list(dict.fromkeys(b for w in words for b in query_terms(w)))
     with archive.engine.connect() as conn:
+        steer_planner(conn)
         ranked, full = _ranked_matches(conn, archive.dialect, words, bigrams, given, max(POOL, offset + limit))
         ranked = ranked[offset : offset + limit]
         if not ranked:
@@ -115,6 +116,19 @@ def search(
         )
         for row, rank in ((by_id[i], r) for i, r in ranked)
     ]
+
+
+def steer_planner(conn) -> None:
+    """On PostgreSQL, keep the candidates' query off sequential scans for this transaction.
+
+    The planner guesses how many articles hold all of a query's bigrams as if they were
+    independent, and they are not (a six-character phrase's five bigrams go together): it
+    then expects few rows, and reads the whole index table, taking every row's lexemes out of
+    line, rather than ask the GIN index (at 100,000 articles, 586 ms against 14 ms). It still
+    chooses between the index and reading the newest rows first, which wins for common words.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
 
 
 def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], given: dict[str, Any],

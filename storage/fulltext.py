@@ -61,6 +61,8 @@ _CODEC = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 _WORD = next(code for code in "IL" if array.array(code).itemsize == 4)
 _SPACE = ord(" ")
 _QUERY_PAIR = re.compile(r"(?=([^\W_]{2}))")
+# 4,096 ids a block: a window of recent articles is a handful of blocks.
+BLOCK_BITS = 12
 
 _YEAR = {
     "sqlite": "CAST(strftime('%Y', i.issue_date) AS INTEGER)",
@@ -92,6 +94,23 @@ def _pairs(codes: array.array, start: int) -> array.array:
     cut[0::3] = codes[start : start + 2 * n : 2]
     cut[1::3] = codes[start + 1 : start + 2 * n : 2]
     return cut
+
+
+def block(article_id: int) -> int:
+    """The block of ids an article's id falls in."""
+    return article_id >> BLOCK_BITS
+
+
+def first_id(number: int) -> int:
+    """The lowest article id of a block."""
+    return number << BLOCK_BITS
+
+
+def block_term(number: int) -> str:
+    """PostgreSQL's index holds each article's block besides its bigrams: a query can then ask
+    GIN for the articles of a few recent blocks that hold its bigrams, rather than for all of
+    them (storage/search.py). Longer than two characters, no bigram is ever one."""
+    return f"id{number}"
 
 
 def query_terms(word: str) -> list[str]:
@@ -202,10 +221,11 @@ def drop_index_statements(dialect: str) -> list[str]:
 
 
 def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], None] | None = None,
-          terms: Callable[..., str] = search_terms) -> int:
+          terms: Callable[..., str] = search_terms, blocks: bool = True) -> int:
     """Bring the index up to date with the articles queued by the triggers; return how many.
     ``progress(done, total)`` is told after each chunk; ``terms`` makes an article's bigrams
-    (a migration back to an earlier index passes that index's)."""
+    and ``blocks`` adds its block on PostgreSQL (a migration back to an earlier index passes
+    what that index held)."""
     columns = ", ".join(f"a.{c}" for c in INDEXED)
     old = ", ".join(f"q.{c}" for c in INDEXED)
     total = conn.execute(text(f"SELECT count(*) FROM {PENDING_TABLE}")).scalar() if progress else 0
@@ -229,9 +249,7 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
                 conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
         else:
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
-            # Each pair once, as one string: psycopg's adaptation of a list of them costs more
-            # than the rest of the write.
-            added = [{"id": r[0], "terms": " ".join(set(terms(*r[6:9]).split()))} for r in rows if r[5] is not None]
+            added = [{"id": r[0], "terms": _lexemes(r[0], terms(*r[6:9]), blocks)} for r in rows if r[5] is not None]
             if added:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE} (article_id, terms) "
@@ -244,8 +262,17 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             progress(done, total)
 
 
+def _lexemes(article_id: int, terms: str, blocks: bool) -> str:
+    """PostgreSQL's lexemes for an article, each once, as one string: psycopg's adaptation of
+    a list of them costs more than the rest of the write."""
+    found = set(terms.split())
+    if blocks:
+        found.add(block_term(block(article_id)))
+    return " ".join(found)
+
+
 def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None,
-            terms: Callable[..., str] = search_terms) -> int:
+            terms: Callable[..., str] = search_terms, blocks: bool = True) -> int:
     """Empty the index and index every article again with ``terms`` (a change to what the index
     holds needs it; SQLite keeps no copy of what it indexed to take out piece by piece)."""
     if conn.dialect.name == "sqlite":
@@ -254,7 +281,7 @@ def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None
         conn.execute(text(f"TRUNCATE {SEARCH_TABLE}"))
     conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
     conn.execute(text(_QUEUE_EVERY_ARTICLE))
-    return flush(conn, progress=progress, terms=terms)
+    return flush(conn, progress=progress, terms=terms, blocks=blocks)
 
 
 def view_statements(dialect: str) -> list[str]:

@@ -1,12 +1,14 @@
 """Full-text search in Chinese on SQLite (FTS5) and PostgreSQL (GIN) bigram indexes, with CJK queries."""
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
+from storage import fulltext
 from storage import search as search_module
 from storage.db import ArchiveError, open_archive
 from storage.search import _CANDIDATES, POOL, search, snippet, steer_planner
@@ -159,6 +161,40 @@ def test_a_term_in_more_articles_than_the_pool_ranks_the_newest_matches(archive,
     assert not any(h.pool_full for h in search(archive, "公益", limit=20))
 
 
+@pytest.mark.parametrize("rare", [0, 20], ids=["windows-all-the-way", "rest-at-once"])
+def test_matches_far_apart_are_all_reached_window_after_window(archive, monkeypatch, rare):
+    # PostgreSQL asks for the candidates in windows of ids, newest first, sized by what the
+    # earlier ones held, or for all the older ones at once when few hold the bigrams; SQLite
+    # in one. Neither may miss a match, whichever window it falls in.
+    monkeypatch.setattr(fulltext, "BLOCK_BITS", 1)  # blocks of two ids
+    monkeypatch.setattr(search_module, "FIRST_WINDOW", 1)
+    monkeypatch.setattr(search_module, "POOL", 3)
+    monkeypatch.setattr(search_module, "RARE", rare)
+    holding = {1, 2, 9, 15, 16, 17, 20}
+    archive.store_batch([page()], [
+        article(n, title=f"第{n}篇", body="志愿服务，某地" if n in holding else "其他内容") for n in range(1, 21)
+    ])
+    windows = []
+
+    def candidates(conn, cursor, statement, params, context, many):
+        if "article_search s" in statement:
+            windows.append([int(n) for n in re.findall(r"'id(\d+)'", params["match"])] or None)
+
+    if archive.dialect == "postgresql":
+        event.listen(archive.engine, "before_cursor_execute", candidates)
+    for query in ("志愿服务", "某"):  # through the index, and by reading the articles
+        hits = search(archive, query, limit=3)
+        assert [h.article_id for h in hits] == [20, 17, 16] and all(h.pool_full for h in hits), query
+        if archive.dialect == "postgresql" and query == "志愿服务":
+            # Ids 20-21 (one candidate a block: three more blocks for the two still wanted),
+            # then 14-19; or, when one candidate a block is rare, everything older at once.
+            assert windows == ([[10], [9, 8, 7]] if rare == 0 else [[10], None])
+        hits = search(archive, query, limit=20)
+        assert [h.article_id for h in hits] == sorted(holding, reverse=True), query
+        assert not any(h.pool_full for h in hits)
+        assert [h.article_id for h in search(archive, query, since="2000-01-01", limit=20)] == sorted(holding, reverse=True)
+
+
 def test_articles_written_with_plain_sql_are_found_at_once_and_indexed_at_the_next_write(sqlite_url):
     archive = open_archive(sqlite_url)
     archive.store_batch([page()], [article(1, title="原题", body="社工站建设"), article(2, title="另一篇", body="乡村振兴")])
@@ -187,8 +223,8 @@ def test_articles_written_with_plain_sql_are_found_at_once_and_indexed_at_the_ne
 def test_postgresql_search_asks_the_index_even_where_the_planner_would_read_the_table(postgres_url):
     archive = open_archive(postgres_url)
     fill(archive)
-    candidates = "EXPLAIN " + _CANDIDATES["postgresql"].format(joins="", where="")
-    params = {"match": "'社会' & '会工' & '工作'", "before": 1 << 62, "n": POOL}
+    candidates = "EXPLAIN " + _CANDIDATES["postgresql"].format(joins="", window="", where="")
+    params = {"match": "'社会' & '会工' & '工作'", "before": 1 << 62, "after": 0, "n": POOL}
     plans = []
     with archive.engine.connect() as conn:
         conn.execute(text("ANALYZE"))

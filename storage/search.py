@@ -173,9 +173,10 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
         if bigrams:
             blocks = "" if window is None else " | ".join(f"'{block_term(n)}'" for n in window)
             params["match"] = f"({match}) & ({blocks})" if blocks else match
-        batch = conn.execute(sql, params | {"before": before, "n": pool}).all()
+        # One more than the pool: a batch that fills it says too whether more match.
+        batch = conn.execute(sql, params | {"before": before, "n": pool + 1}).all()
         full, held = take(batch), held + len(batch)
-        if len(batch) == pool:
+        if len(batch) > pool:
             before = batch[-1][0]  # more in this window
         elif window is None:
             break  # the last window

@@ -1,18 +1,19 @@
 """The archive's SQL objects beyond the tables: the full-text index and the views.
 
-Chinese has no spaces to split words on, so the index holds every pair of adjacent letters or
-digits (bigram) of an article's title, subtitle and body, lower-cased: a query of two
-characters or more is a set of bigrams that a matching article must all hold, and the
-articles found are then checked for the exact query (storage/search.py). Bigrams, not the trigrams SQLite's and
+Chinese has no spaces to split words on, so the index holds every pair of adjacent characters
+(bigram) of an article's title, subtitle and body, lower-cased: a query of two characters or
+more is a set of bigrams that a matching article must all hold, and the articles found are
+then checked for the exact query (storage/search.py). Bigrams, not the trigrams SQLite's and
 PostgreSQL's own tokenizers offer, because two-character words (社工, 公益) are the commonest
 queries and have no trigram; and a document-level index (which articles hold a bigram, not
 where) because it is what makes writing fast (docs/archive.md, "Scale").
 
 - SQLite: ``article_search``, a contentless FTS5 table (``detail=none``, the ``ascii``
   tokenizer over the space-separated bigrams) whose rowid is the article's id.
-- PostgreSQL: the table ``article_search(article_id, terms tsvector)`` with a GIN index (the
-  lexemes stored uncompressed, revision 0004). The lexemes come from Python, not from a
-  text-search configuration, so the database's locale does not matter (pg_trgm finds no trigrams in CJK under ``--locale=C``; this index does).
+- PostgreSQL: the table ``article_search(article_id, terms tsvector)`` with a GIN index. The
+  lexemes (:func:`pg_lexemes`) come from Python, not from a text-search configuration, so
+  the database's locale does not matter (pg_trgm finds no trigrams in CJK under
+  ``--locale=C``; this index does).
 
 Triggers on ``articles`` queue every article written, changed or deleted in
 ``article_search_pending`` (with the text it was indexed with, where it was); :func:`flush`
@@ -52,8 +53,8 @@ _PG_INDEX = "ix_article_search_terms"
 NAMES = frozenset((SEARCH_TABLE, PENDING_TABLE, VIEW, HISTORY_VIEW, _PG_INDEX, *_SQLITE_SHADOW))
 
 # Two characters at a time; the text is cut at even and at odd offsets, so every adjacent pair
-# is one token of one of the two cuts. Only pairs of letters and digits are kept: queries ask
-# for nothing else, and the pairs holding punctuation or a space were a quarter of the index.
+# is one token of one of the two cuts. A pair holding a space (or, on SQLite, ASCII punctuation)
+# is split again; others are kept whole: queries use letter-and-digit pairs only.
 # The cuts are made on arrays of code points (4 bytes each, the machine's byte order), where
 # extended slices move every second character at C speed: a quarter of the time of cutting
 # with a regular expression, which makes a string per pair.
@@ -71,14 +72,7 @@ _YEAR = {
 
 
 def search_terms(*fields: str | None) -> str:
-    """What the index holds for an article: every bigram of letters and digits of its fields,
-    space-separated."""
-    return " ".join([pair for pair in all_pairs(*fields).split(" ") if len(pair) == 2 and pair.isalnum()])
-
-
-def all_pairs(*fields: str | None) -> str:
-    """Every bigram of the fields, space-separated, whatever its characters (each holding a
-    space split in two): what revision 0003's index held."""
+    """What the index holds for an article: every bigram of its fields, space-separated."""
     codes = array.array(_WORD)
     codes.frombytes("\n".join(f or "" for f in fields).lower().encode(_CODEC))
     terms = _pairs(codes, 0)
@@ -221,11 +215,10 @@ def drop_index_statements(dialect: str) -> list[str]:
 
 
 def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], None] | None = None,
-          terms: Callable[..., str] = search_terms, blocks: bool = True) -> int:
+          compact: bool = True) -> int:
     """Bring the index up to date with the articles queued by the triggers; return how many.
-    ``progress(done, total)`` is told after each chunk; ``terms`` makes an article's bigrams
-    and ``blocks`` adds its block on PostgreSQL (a migration back to an earlier index passes
-    what that index held)."""
+    ``progress(done, total)`` is told after each chunk. ``compact``: PostgreSQL's lexemes as
+    :func:`pg_lexemes` makes them (False: revision 0003's, every bigram)."""
     columns = ", ".join(f"a.{c}" for c in INDEXED)
     old = ", ".join(f"q.{c}" for c in INDEXED)
     total = conn.execute(text(f"SELECT count(*) FROM {PENDING_TABLE}")).scalar() if progress else 0
@@ -239,17 +232,18 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             return done
         ids = [{"id": r[0]} for r in rows]
         if conn.dialect.name == "sqlite":
-            gone = [{"id": r[0], "terms": terms(*r[2:5])} for r in rows if r[1]]
+            gone = [{"id": r[0], "terms": search_terms(*r[2:5])} for r in rows if r[1]]
             if gone:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, terms) VALUES ('delete', :id, :terms)"
                 ), gone)
-            added = [{"id": r[0], "terms": terms(*r[6:9])} for r in rows if r[5] is not None]
+            added = [{"id": r[0], "terms": search_terms(*r[6:9])} for r in rows if r[5] is not None]
             if added:
                 conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
         else:
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
-            added = [{"id": r[0], "terms": _lexemes(r[0], terms(*r[6:9]), blocks)} for r in rows if r[5] is not None]
+            lexemes = pg_lexemes if compact else _pg_lexemes_0003
+            added = [{"id": r[0], "terms": lexemes(r[0], *r[6:9])} for r in rows if r[5] is not None]
             if added:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE} (article_id, terms) "
@@ -262,26 +256,32 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             progress(done, total)
 
 
-def _lexemes(article_id: int, terms: str, blocks: bool) -> str:
-    """PostgreSQL's lexemes for an article, each once, as one string: psycopg's adaptation of
-    a list of them costs more than the rest of the write."""
-    found = set(terms.split())
-    if blocks:
-        found.add(block_term(block(article_id)))
+def pg_lexemes(article_id: int, *fields: str | None) -> str:
+    """PostgreSQL's lexemes for an article (revision 0004 on), each once, space-separated (as
+    one string: psycopg's adaptation of a list of them costs more than the rest of the write).
+
+    Its bigrams of letters and digits only: queries ask for nothing else, and GIN's cost goes
+    by the entry (SQLite's FTS5 takes the others for less than leaving them out costs). And its
+    block of ids (:func:`block_term`)."""
+    found = {pair for pair in search_terms(*fields).split(" ") if len(pair) == 2 and pair.isalnum()}
+    found.add(block_term(block(article_id)))
     return " ".join(found)
 
 
-def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None,
-            terms: Callable[..., str] = search_terms, blocks: bool = True) -> int:
-    """Empty the index and index every article again with ``terms`` (a change to what the index
-    holds needs it; SQLite keeps no copy of what it indexed to take out piece by piece)."""
+def _pg_lexemes_0003(article_id: int, *fields: str | None) -> str:
+    return " ".join(set(search_terms(*fields).split()))
+
+
+def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True) -> int:
+    """Empty the index and index every article again (a change to what the index holds needs
+    it; SQLite keeps no copy of what it indexed to take out piece by piece)."""
     if conn.dialect.name == "sqlite":
         conn.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('delete-all')"))
     else:
         conn.execute(text(f"TRUNCATE {SEARCH_TABLE}"))
     conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
     conn.execute(text(_QUEUE_EVERY_ARTICLE))
-    return flush(conn, progress=progress, terms=terms, blocks=blocks)
+    return flush(conn, progress=progress, compact=compact)
 
 
 def view_statements(dialect: str) -> list[str]:

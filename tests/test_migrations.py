@@ -74,25 +74,22 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     assert "is current" in capsys.readouterr().out
 
 
-def holding(conn, bigram: str) -> int:
-    """How many articles the search index holds ``bigram`` for."""
-    if conn.dialect.name == "sqlite":
-        sql = f"SELECT count(*) FROM {fulltext.SEARCH_TABLE} WHERE {fulltext.SEARCH_TABLE} MATCH :q"
-        return conn.execute(text(sql), {"q": f'"{bigram}"'}).scalar()
+def holding(conn, lexeme: str) -> int:
+    """How many articles PostgreSQL's search index holds ``lexeme`` for."""
     sql = f"SELECT count(*) FROM {fulltext.SEARCH_TABLE} WHERE terms @@ CAST(:q AS tsquery)"
-    return conn.execute(text(sql), {"q": f"'{bigram}'"}).scalar()
+    return conn.execute(text(sql), {"q": f"'{lexeme}'"}).scalar()
 
 
-def test_0004_keeps_letter_and_digit_pairs_only_and_its_downgrade_brings_the_others_back(archive_url):
-    engine = make_engine(archive_url)
+def test_0004_keeps_letter_and_digit_pairs_and_blocks_and_its_downgrade_brings_0003s_index_back(postgres_url):
+    engine = make_engine(postgres_url)
     with engine.begin() as conn:
         command.upgrade(migrate.config(conn), "0003")
-    archive = open_archive(archive_url, check=False)
+    archive = open_archive(postgres_url, check=False)
     archive.store_batch([page()], [article(1, title="旧的索引", body="社工站，建设稳步推进。")])
     archive.store_batch([page()], [article(2, title="另一篇", body="公益，慈善")])
     archive.close()
     with engine.begin() as conn:  # as 0003's code indexed them
-        fulltext.rebuild(conn, terms=fulltext.all_pairs)
+        fulltext.rebuild(conn, compact=False)
     states = {}
     for step in ("0003", "0004", "0003"):
         with engine.begin() as conn:
@@ -100,18 +97,17 @@ def test_0004_keeps_letter_and_digit_pairs_only_and_its_downgrade_brings_the_oth
                 command.upgrade(migrate.config(conn), "0004")
             elif states:
                 command.downgrade(migrate.config(conn), "0003")
-            states.setdefault(step, []).append([holding(conn, b) for b in ("社工", "，建", "站，", "推进", "益，")])
-            if conn.dialect.name == "postgresql":  # stored uncompressed from 0004 on
-                states[step][-1].append(conn.execute(text(
-                    f"SELECT attstorage FROM pg_attribute WHERE attrelid = '{fulltext.SEARCH_TABLE}'::regclass "
-                    "AND attname = 'terms'"
-                )).scalar())
+            states.setdefault(step, []).append([holding(conn, b) for b in ("社工", "，建", "站，", "推进", "益，", "id0")])
+            states[step][-1].append(conn.execute(text(
+                f"SELECT attstorage FROM pg_attribute WHERE attrelid = '{fulltext.SEARCH_TABLE}'::regclass "
+                "AND attname = 'terms'"
+            )).scalar())
     engine.dispose()
-    storage = {"0003": ["x"], "0004": ["e"]} if archive_url.startswith("postgresql") else {"0003": [], "0004": []}
-    assert states == {"0003": [[1, 1, 1, 1, 1] + storage["0003"]] * 2, "0004": [[1, 0, 0, 1, 0] + storage["0004"]]}
+    # From 0004 on: no pair holding punctuation, both articles' block (ids 0-4095), uncompressed.
+    assert states == {"0003": [[1, 1, 1, 1, 1, 0, "x"]] * 2, "0004": [[1, 0, 0, 1, 0, 2, "e"]]}
     with engine.begin() as conn:
         command.upgrade(migrate.config(conn), "head")
-    archive = open_archive(archive_url)
+    archive = open_archive(postgres_url)
     assert [h.title for h in search(archive, "社工站")] == ["旧的索引"]
     assert [h.title for h in search(archive, "公益 慈善")] == ["另一篇"]
     archive.close()

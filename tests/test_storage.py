@@ -152,3 +152,16 @@ def test_issue_and_page_sizes_are_recorded(archive_url):
         assert s.scalar(select(Issue.pages_expected)) == 16
         assert s.execute(select(Page.page_number, Page.articles_expected).order_by(Page.page_number)).all() == [(1, 3), (7, 2)]
     archive.close()
+
+
+@pytest.mark.parametrize("isal", [True, False], ids=["isal", "zlib"])
+def test_raw_documents_are_zlib_streams_whichever_library_compressed_them(monkeypatch, isal):
+    import storage.db
+
+    if not isal:
+        monkeypatch.setattr(storage.db, "_isal_compress", None)
+    elif storage.db._isal_compress is None:
+        pytest.skip("isal not installed")
+    body = "<html><p>公益时报 社会工作</p></html>".encode() * 200
+    stored = storage.db.compress_raw(body)
+    assert zlib.decompress(stored) == body and len(stored) < len(body) // 10

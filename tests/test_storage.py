@@ -165,3 +165,24 @@ def test_raw_documents_are_zlib_streams_whichever_library_compressed_them(monkey
     body = "<html><p>公益时报 社会工作</p></html>".encode() * 200
     stored = storage.db.compress_raw(body)
     assert zlib.decompress(stored) == body and len(stored) < len(body) // 10
+
+
+def test_the_store_pipeline_records_items_as_asdict_does():
+    from dataclasses import asdict
+
+    from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument, Removal
+    from pipelines.store import record
+
+    context = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-01-31",
+               "issue_url": "http://x/node_1.htm", "page_number": 7}
+    raw = RawDocument(url="http://x/content_1.htm", status=200, body=b"<html/>", content_type="text/html")
+    items = [
+        ArticleItem(**context, page_url="http://x/node_9.htm", url="http://x/content_1.htm", title="标题",
+                    paragraphs=["第一段", "第二段"], images=[ImageItem("http://x/1.jpg", "说明", "說明")],
+                    removals=[Removal("spam:hidden", "隐藏"), Removal("spam:script", "src=x.js")], raw=raw),
+        ArticleItem(**context, page_url="http://x/node_9.htm", url="http://x/content_2.htm"),
+        PageItem(**context, url="http://x/node_9.htm", section="社会工作", raw=raw),
+        PagePdfItem(**context, page_url="http://x/node_9.htm", url="http://x/1.pdf", text="正文", raw=raw),
+    ]
+    for item in items:
+        assert record(item) == asdict(item)

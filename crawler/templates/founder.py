@@ -16,6 +16,7 @@ from typing import Iterator, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from cssselect import SelectorError
+from lxml import etree
 from lxml.html import tostring
 from parsel import Selector, SelectorList
 from parsel.csstranslator import HTMLTranslator
@@ -159,11 +160,38 @@ class _DocumentTranslator(HTMLTranslator):
 
 
 _DOCUMENT_CSS = _DocumentTranslator()
+_CSS = HTMLTranslator()
+
+
+@lru_cache(maxsize=512)
+def _compiled(xpath: str) -> etree.XPath:
+    """An XPath compiled once: parsel's xpath() compiles its query for every call (a third of a
+    simple query's time). Plain strings, as parsel's (no link back to their element)."""
+    try:
+        return etree.XPath(xpath, smart_strings=False)
+    except etree.XPathError as exc:
+        raise ValueError(f"XPath error: {exc} in {xpath}") from None
+
+
+def _query(sel: Selector, xpath: str) -> SelectorList:
+    """``sel.xpath(xpath)``, as parsel answers it, through the compiled query."""
+    try:
+        found = _compiled(xpath)(sel.root)
+    except etree.XPathError as exc:
+        raise ValueError(f"XPath error: {exc} in {xpath}") from None
+    if not isinstance(found, list):  # a number, string or boolean
+        found = [found]
+    return SelectorList(Selector(root=node, _expr=xpath, type="html") for node in found)
 
 
 def _select(document: Selector, query: str) -> SelectorList:
     """A selector's matches in a document; ``document`` must be its root element (see above)."""
-    return document.xpath(query if query.startswith(("/", "(")) else _DOCUMENT_CSS.css_to_xpath(query))
+    return _query(document, query if query.startswith(("/", "(")) else _DOCUMENT_CSS.css_to_xpath(query))
+
+
+def _css(sel: Selector, query: str) -> SelectorList:
+    """``sel.css(query)`` (parsel's translation, relative to ``sel``), through the compiled query."""
+    return _query(sel, _CSS.css_to_xpath(query))
 
 
 class _Label(NamedTuple):
@@ -281,7 +309,7 @@ class FounderPage(_FounderFile):
         """This page's row of the page list names its PDF unambiguously; else the first PDF link."""
         for anchor in self._all("page_links"):
             if self._absolute(anchor.attrib.get("href")) == self.url:
-                if pdf := anchor.xpath(f"ancestor::tr[1]{_PDF_LINK}/@href").get():
+                if pdf := _query(anchor, f"ancestor::tr[1]{_PDF_LINK}/@href").get():
                     return self._absolute(pdf)
         return self._absolute(self._all("pdf_links").attrib.get("href"))
 
@@ -309,7 +337,7 @@ class FounderPage(_FounderFile):
 
 def _written_title(anchor: Selector) -> str:
     """The title some papers print with document.write(view("...")), so it is no text node."""
-    match = _WRITTEN_TITLE.search(" ".join(anchor.css("script::text").getall()))
+    match = _WRITTEN_TITLE.search(" ".join(_css(anchor, "script::text").getall()))
     return _collapse(match[2]) if match else ""
 
 
@@ -403,7 +431,7 @@ class FounderArticle(_FounderFile):
 
     def _lines(self, backwards: bool = False) -> Iterator[str]:
         """The paragraphs one by one; ``backwards`` from the last, for what only the end holds."""
-        blocks = self._body.css("p") or [self._body]
+        blocks = _css(self._body, "p") or [self._body]
         if backwards:
             lines = (line.strip() for block in reversed(blocks) for line in reversed(_lines(block)))
         else:
@@ -415,7 +443,7 @@ class FounderArticle(_FounderFile):
         """Pictures of table#newspic: an image row, then its caption row."""
         found: list[list[str]] = []
         for row in self._all("pictures"):
-            src = self._absolute(row.css("img").attrib.get("src"))
+            src = self._absolute(_css(row, "img").attrib.get("src"))
             if src:
                 found.append([src, ""])
             elif found and not found[-1][1]:

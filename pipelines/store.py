@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import is_dataclass
 
@@ -34,9 +35,15 @@ def record(item) -> dict:
 
 
 class StorePipeline:
-    def __init__(self, url: str, batch_size: int = 100) -> None:
+    """Writes a batch when it holds ``batch_size`` items, or when its first item has waited
+    ``batch_seconds`` (a polite crawl fills a large batch slowly; what is buffered is lost if
+    the process is killed, and is fetched again by the next run)."""
+
+    def __init__(self, url: str, batch_size: int = 400, batch_seconds: float = 60.0) -> None:
         self.url = url
         self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+        self.first_buffered = 0.0  # time.monotonic() of the buffer's first item
         self.archive: Archive | None = None
         self.pages: list[dict] = []
         self.articles: list[dict] = []
@@ -48,7 +55,8 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         pipeline = cls(
             archive_url(crawler.settings.get("ARCHIVE_URL")),
-            crawler.settings.getint("ARCHIVE_BATCH_SIZE", 100),
+            crawler.settings.getint("ARCHIVE_BATCH_SIZE", 400),
+            crawler.settings.getfloat("ARCHIVE_BATCH_SECONDS", 60.0),
         )
         pipeline.stats = crawler.stats
         return pipeline
@@ -68,7 +76,11 @@ class StorePipeline:
             self.pdfs.append(record(item))
         else:
             return item
-        if len(self.pages) + len(self.articles) + len(self.pdfs) >= self.batch_size:
+        buffered = len(self.pages) + len(self.articles) + len(self.pdfs)
+        now = time.monotonic()
+        if buffered == 1:
+            self.first_buffered = now
+        if buffered >= self.batch_size or now - self.first_buffered >= self.batch_seconds:
             await self.flush()
         return item
 

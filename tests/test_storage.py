@@ -186,3 +186,36 @@ def test_the_store_pipeline_records_items_as_asdict_does():
     ]
     for item in items:
         assert record(item) == asdict(item)
+
+
+def test_the_store_pipeline_writes_a_batch_when_full_or_when_its_first_item_has_waited(monkeypatch):
+    import asyncio
+
+    import pipelines.store
+    from crawler.items import PageItem
+
+    class Archive:
+        batches = []
+
+        def store_batch(self, pages, articles, pdfs):
+            self.batches.append(len(pages))
+            return dict.fromkeys(("pages", "articles", "pdfs", "versions", "pages_new", "pages_updated",
+                                  "articles_new", "articles_updated"), 0)
+
+        def close(self):
+            pass
+
+    clock = [1000.0]
+    monkeypatch.setattr(pipelines.store.time, "monotonic", lambda: clock[0])
+    pipeline = pipelines.store.StorePipeline("sqlite://", batch_size=3, batch_seconds=60)
+    pipeline.archive = Archive()
+
+    async def crawl():
+        for n, wait in enumerate([0, 1, 1, 5, 61, 1, 30, 29, 10]):  # seconds before each item
+            clock[0] += wait
+            await pipeline.process_item(PageItem("p", "报", "2023-01-31", "http://x/", n, f"http://x/{n}"))
+        await pipeline.close_spider()
+
+    asyncio.run(crawl())
+    # Three items; two, the first of which had waited 61 s when the second came; three; one at close.
+    assert Archive.batches == [3, 2, 3, 1]

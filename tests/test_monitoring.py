@@ -152,3 +152,30 @@ def test_articles_extracted_by_fallback_count_towards_the_alarm():
 def test_the_alarm_share_is_a_setting():
     assert _drift(["template", "fallback", "template", "template"]) == []
     assert len(_drift(["template", "fallback", "template", "template"], share=0.2)) == 1
+
+
+def test_the_heap_extension_freezes_start_up_and_widens_the_young_generation():
+    import gc
+
+    from scrapy.settings import Settings
+
+    from crawler.extensions import FreezeStartupHeap
+
+    class Crawler:
+        settings = Settings({"GC_YOUNG_THRESHOLD": 20000})
+
+        class signals:
+            @staticmethod
+            def connect(receiver, signal):
+                pass
+
+    before = gc.get_threshold()
+    try:
+        FreezeStartupHeap.from_crawler(Crawler).spider_opened(None)
+        assert gc.get_threshold() == (20000, *before[1:]) and gc.get_freeze_count() > 0
+        gc.set_threshold(*before)
+        FreezeStartupHeap(0).spider_opened(None)  # 0 keeps Python's threshold
+        assert gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -109,4 +109,6 @@ TELNETCONSOLE_ENABLED = False
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
 LOG_LEVEL = "INFO"
+# Scrapy's log lines, less the DEBUG line of each scraped item when LOG_LEVEL drops it anyway.
+LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

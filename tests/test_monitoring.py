@@ -179,3 +179,31 @@ def test_the_heap_extension_freezes_start_up_and_widens_the_young_generation():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_scraped_item_lines_are_not_made_where_the_log_drops_them():
+    import logging
+
+    from scrapy import Spider
+    from scrapy.settings import Settings
+
+    from crawler.items import PageItem
+    from crawler.logformatter import ArchiveLogFormatter
+
+    item = PageItem("gongyishibao", "公益时报", "2023-01-31", "http://x/", 1, "http://x/node_1.htm")
+    spider = Spider("issues")
+
+    def formatter(**settings):
+        crawler = type("Crawler", (), {"settings": Settings(settings)})
+        return ArchiveLogFormatter.from_crawler(crawler)
+
+    for settings in ({"LOG_LEVEL": "INFO"}, {"LOG_LEVEL": "warning"}, {"LOG_LEVEL": 20}):
+        assert formatter(**settings).scraped(item, None, spider) is None, settings
+    for settings in ({"LOG_LEVEL": "DEBUG"}, {"LOG_LEVEL": "10"}, {"LOG_LEVEL": "INFO", "LOG_ENABLED": False}, {}):
+        line = formatter(**settings).scraped(item, None, spider)
+        assert line["level"] == logging.DEBUG and line["args"]["item"] is item, settings
+    # Every other line is Scrapy's.
+    from scrapy.logformatter import LogFormatter
+
+    assert all(getattr(ArchiveLogFormatter, name) is getattr(LogFormatter, name)
+               for name in ("crawled", "dropped", "item_error", "spider_error", "download_error"))

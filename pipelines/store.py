@@ -35,9 +35,9 @@ def record(item) -> dict:
 
 
 class StorePipeline:
-    """Writes a batch when it holds ``batch_size`` items, or when its first item has waited
-    ``batch_seconds`` (a polite crawl fills a large batch slowly; what is buffered is lost if
-    the process is killed, and is fetched again by the next run)."""
+    """Writes a batch when it holds ``batch_size`` items, or when an item arrives and the first
+    has waited ``batch_seconds`` (a polite crawl fills a large batch slowly; what is buffered is
+    lost if the process is killed, and is fetched again by the next run)."""
 
     def __init__(self, url: str, batch_size: int = 400, batch_seconds: float = 60.0) -> None:
         self.url = url

@@ -218,8 +218,9 @@ def _settings(extra: dict[str, str] | None = None) -> list[str]:
 
 
 def bare_crawl(issues: int, base_url: str, workdir: Path, frozen: bool = False) -> Run:
-    """The yardstick. ``frozen``: with the project's gc.freeze() extension as well, which saves
-    the bare crawl some of what it saves the full one: shown beside the ratio, not in it."""
+    """The yardstick. ``frozen``: with the project's garbage-collection extension as well
+    (gc.freeze() and a wider young generation), which saves the bare crawl some of what it saves
+    the full one: shown beside the ratio, not in it."""
     command = [sys.executable, "-m", "scrapy", "runspider", "benchmarks/bare.py", *_spider_args(issues, base_url)]
     # Scrapy's own components only: none of the project's pipelines, middlewares, extensions or add-ons.
     extensions = {"benchmarks.bare.StatsFile": 0} | ({FREEZE: 0} if frozen else {})
@@ -535,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(wait4 counts the crawl with the children it reaped)")
     print(f"CPU of the {args.repeat} turns: bare {', '.join(f'{r.cpu:.1f}' for r in bares)} s; "
           f"full {', '.join(f'{r.cpu:.1f}' for r in fulls)} s")
-    print(f"The bare crawl with the full crawl's gc.freeze() ({FREEZE}) as well: {frozen_bare.cpu:.1f} s "
+    print(f"The bare crawl with the full crawl's garbage-collection settings ({FREEZE}) as well: {frozen_bare.cpu:.1f} s "
           f"({', '.join(f'{r.cpu:.1f}' for r in frozen_bares)}); full/that: {full.cpu / frozen_bare.cpu:.2f}")
     print(f"Full crawl CPU per response: {1000 * full.cpu / full.responses:.2f} ms (bare {1000 * bare.cpu / bare.responses:.2f} ms)")
     print(f"OpenCC: the {converter('t2s').backend} converter crawls in {full.cpu:.1f} s CPU, the pure-Python one in "

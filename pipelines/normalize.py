@@ -91,12 +91,28 @@ def _plain(text: str) -> str:
     return _MARK.sub(_mark, _PARENS.sub(_parens, text))
 
 
+# A mark between two Han characters always becomes full width (_mark finds Han on both sides,
+# and addresses are ASCII): one substitution finds them all, the mark first (a look-behind
+# first would be tried at every position), where _mark scans around each mark in Python (some
+# papers set every comma half width). What it leaves is judged by the rules below as it would
+# have been: full-width marks are Chinese to _is_cjk, ； ？ ！ end a sentence as ; ? ! do,
+# and a mark that a look-around could pass through stands next to Han.
+_BETWEEN_HAN = re.compile(rf"([,;:?!])(?<=[{HAN}][,;:?!])(?=[{HAN}])")
+
+
+def _wide(match: re.Match) -> str:
+    return _FULL_WIDTH[match[1]]
+
+
 def normalize_punctuation(text: str) -> str:
     """Half-width , ; : ? ! and standalone ( ) in Chinese text become full width.
 
     Numbers (1,000  2.3万  10:30), addresses (URLs, e-mail) and Latin text are left alone.
     """
     if not _HALF_WIDTH.search(text):  # most text, and all text set in full width
+        return text
+    text = _BETWEEN_HAN.sub(_wide, text)
+    if not _HALF_WIDTH.search(text):
         return text
     out, last = [], 0
     for address in _PROTECTED.finditer(text):

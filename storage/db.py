@@ -18,6 +18,11 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
+
+try:  # ISA-L's deflate: the zlib format at a third of zlib's CPU (docs/performance.md)
+    from isal.isal_zlib import compress as _isal_compress
+except ImportError:  # pragma: no cover - isal is a dependency; a platform without its wheel
+    _isal_compress = None
 from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
@@ -420,7 +425,7 @@ class Archive:
                         "url": r["url"],
                         "status": r["status"],
                         "content_type": r.get("content_type") or "",
-                        "body_zlib": zlib.compress(r["body"], 6),
+                        "body_zlib": compress_raw(r["body"]),
                         "fetched_at": now,
                     }
                     for r in raws
@@ -463,6 +468,16 @@ class Archive:
         if versions:
             session.execute(self._insert(ArticleVersion.__table__), versions)
         return len(versions)
+
+
+def compress_raw(body: bytes) -> bytes:
+    """A raw response as stored in ``raw_documents.body_zlib``: a zlib stream (RFC 1950), which
+    ``zlib.decompress`` reads whatever made it.
+
+    Level 1, by ISA-L when installed: 0.02 ms for an article file against zlib level 6's 0.09 ms
+    (the largest single cost of writing an article), for a stream ~10 % larger.
+    """
+    return _isal_compress(body, 1) if _isal_compress else zlib.compress(body, 1)
 
 
 def _ids_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tuple]) -> dict[tuple, int]:

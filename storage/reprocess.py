@@ -71,7 +71,7 @@ def reprocess(
     paper: str | None = None,
     since: date | None = None,
     until: date | None = None,
-    batch_size: int = 100,
+    batch_size: int = 400,  # as the crawl writes (ARCHIVE_BATCH_SIZE): a quarter less per item than 100
     progress: Callable[[int, int], None] = lambda done, total: None,
     error: Callable[[str], None] = lambda message: None,
 ) -> Outcome:

@@ -344,3 +344,26 @@ def test_no_overrides_are_the_defaults():
 def test_bad_overrides_are_refused_by_name(overrides, message):
     with pytest.raises(ValueError, match=message):
         FounderSelectors.with_overrides(overrides)
+
+
+# --- selectors over a whole document --------------------------------------------------------
+
+_CSS = [
+    *(query for query in vars(FounderSelectors()).values() if not query.startswith(("/", "("))),
+    "div td", "table tr td a", "#ozoom p", ".wz td > a", "#ozoom > table td", "[valign] tr *", "div > p", "body > table td > a::attr(href)", "#ozoom p::text", "td span ~ a",
+    "tr + tr td", "li:first-child a", "ul li:last-child > a", "div p:not(.x)", "* a", "table * td",
+    "html > body", "html", "div a + a", ":root > body", "td:nth-child(2) a", "p:only-child",
+]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.htm")))
+def test_css_read_right_to_left_finds_what_parsel_finds(name):
+    """The page objects' CSS (combinators read right to left, from the document root) selects
+    the same elements, in the same order, as parsel's own translation."""
+    from crawler.templates.founder import _select
+    from crawler.templates.text import parse
+
+    document = parse(load(name))
+    for query in _CSS:
+        assert [node.root for node in _select(document, query)] == [node.root for node in document.css(query)], query
+    assert sum(len(_select(document, query)) for query in _CSS) > 50  # the queries do find things

@@ -152,3 +152,58 @@ def test_articles_extracted_by_fallback_count_towards_the_alarm():
 def test_the_alarm_share_is_a_setting():
     assert _drift(["template", "fallback", "template", "template"]) == []
     assert len(_drift(["template", "fallback", "template", "template"], share=0.2)) == 1
+
+
+def test_the_heap_extension_freezes_start_up_and_widens_the_young_generation():
+    import gc
+
+    from scrapy.settings import Settings
+
+    from crawler.extensions import FreezeStartupHeap
+
+    class Crawler:
+        settings = Settings({"GC_YOUNG_THRESHOLD": 20000})
+
+        class signals:
+            @staticmethod
+            def connect(receiver, signal):
+                pass
+
+    before = gc.get_threshold()
+    try:
+        FreezeStartupHeap.from_crawler(Crawler).spider_opened(None)
+        assert gc.get_threshold() == (20000, *before[1:]) and gc.get_freeze_count() > 0
+        gc.set_threshold(*before)
+        FreezeStartupHeap(0).spider_opened(None)  # 0 keeps Python's threshold
+        assert gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+def test_scraped_item_lines_are_not_made_where_the_log_drops_them():
+    import logging
+
+    from scrapy import Spider
+    from scrapy.settings import Settings
+
+    from crawler.items import PageItem
+    from crawler.logformatter import ArchiveLogFormatter
+
+    item = PageItem("gongyishibao", "公益时报", "2023-01-31", "http://x/", 1, "http://x/node_1.htm")
+    spider = Spider("issues")
+
+    def formatter(**settings):
+        crawler = type("Crawler", (), {"settings": Settings(settings)})
+        return ArchiveLogFormatter.from_crawler(crawler)
+
+    for settings in ({"LOG_LEVEL": "INFO"}, {"LOG_LEVEL": "warning"}, {"LOG_LEVEL": 20}):
+        assert formatter(**settings).scraped(item, None, spider) is None, settings
+    for settings in ({"LOG_LEVEL": "DEBUG"}, {"LOG_LEVEL": "10"}, {"LOG_LEVEL": "INFO", "LOG_ENABLED": False}, {}):
+        line = formatter(**settings).scraped(item, None, spider)
+        assert line["level"] == logging.DEBUG and line["args"]["item"] is item, settings
+    # Every other line is Scrapy's.
+    from scrapy.logformatter import LogFormatter
+
+    assert all(getattr(ArchiveLogFormatter, name) is getattr(LogFormatter, name)
+               for name in ("crawled", "dropped", "item_error", "spider_error", "download_error"))

@@ -171,3 +171,29 @@ def test_page_item():
     )
     page = NormalizePipeline().process_item(ScriptPipeline().process_item(page))
     assert (page.page_label, page.section, page.section_original) == ("第07版：社会工作", "社会工作", "社會工作")
+
+
+def test_marks_between_han_take_the_shortcut_to_what_the_rules_give():
+    """normalize_punctuation turns marks between two Han characters full width in one
+    substitution before its rules run: on random mixtures of Han, Latin, digits, marks of both
+    widths, brackets, quotes, spaces and addresses, the result is what the rules alone give."""
+    import random
+
+    from pipelines.normalize import _PROTECTED, _plain
+
+    def rules_alone(text):
+        out, last = [], 0
+        for address in _PROTECTED.finditer(text):
+            out += [_plain(text[last : address.start()]), address.group()]
+            last = address.end()
+        return "".join([*out, _plain(text[last:])])
+
+    pieces = [*"中文社工站公益", *"abXY", *"0123", *",;:?!" * 3, *"()（）", " ", " ", *"“”‘’'\"", *"，。；！？：、…",
+              "www.x.cn/a", "http://a.b/c?d=1", "a@b.cn", "%", "《", "》", "\u3000", "."]
+    rnd = random.Random(7)
+    changed = 0
+    for _ in range(30000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 14)))
+        assert normalize_punctuation(text) == rules_alone(text), text
+        changed += normalize_punctuation(text) != text
+    assert changed > 10000

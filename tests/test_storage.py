@@ -152,3 +152,70 @@ def test_issue_and_page_sizes_are_recorded(archive_url):
         assert s.scalar(select(Issue.pages_expected)) == 16
         assert s.execute(select(Page.page_number, Page.articles_expected).order_by(Page.page_number)).all() == [(1, 3), (7, 2)]
     archive.close()
+
+
+@pytest.mark.parametrize("isal", [True, False], ids=["isal", "zlib"])
+def test_raw_documents_are_zlib_streams_whichever_library_compressed_them(monkeypatch, isal):
+    import storage.db
+
+    if not isal:
+        monkeypatch.setattr(storage.db, "_isal_compress", None)
+    elif storage.db._isal_compress is None:
+        pytest.skip("isal not installed")
+    body = "<html><p>公益时报 社会工作</p></html>".encode() * 200
+    stored = storage.db.compress_raw(body)
+    assert zlib.decompress(stored) == body and len(stored) < len(body) // 10
+
+
+def test_the_store_pipeline_records_items_as_asdict_does():
+    from dataclasses import asdict
+
+    from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument, Removal
+    from pipelines.store import record
+
+    context = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-01-31",
+               "issue_url": "http://x/node_1.htm", "page_number": 7}
+    raw = RawDocument(url="http://x/content_1.htm", status=200, body=b"<html/>", content_type="text/html")
+    items = [
+        ArticleItem(**context, page_url="http://x/node_9.htm", url="http://x/content_1.htm", title="标题",
+                    paragraphs=["第一段", "第二段"], images=[ImageItem("http://x/1.jpg", "说明", "說明")],
+                    removals=[Removal("spam:hidden", "隐藏"), Removal("spam:script", "src=x.js")], raw=raw),
+        ArticleItem(**context, page_url="http://x/node_9.htm", url="http://x/content_2.htm"),
+        PageItem(**context, url="http://x/node_9.htm", section="社会工作", raw=raw),
+        PagePdfItem(**context, page_url="http://x/node_9.htm", url="http://x/1.pdf", text="正文", raw=raw),
+    ]
+    for item in items:
+        assert record(item) == asdict(item)
+
+
+def test_the_store_pipeline_writes_a_batch_when_full_or_when_its_first_item_has_waited(monkeypatch):
+    import asyncio
+
+    import pipelines.store
+    from crawler.items import PageItem
+
+    class Archive:
+        batches = []
+
+        def store_batch(self, pages, articles, pdfs):
+            self.batches.append(len(pages))
+            return dict.fromkeys(("pages", "articles", "pdfs", "versions", "pages_new", "pages_updated",
+                                  "articles_new", "articles_updated"), 0)
+
+        def close(self):
+            pass
+
+    clock = [1000.0]
+    monkeypatch.setattr(pipelines.store.time, "monotonic", lambda: clock[0])
+    pipeline = pipelines.store.StorePipeline("sqlite://", batch_size=3, batch_seconds=60)
+    pipeline.archive = Archive()
+
+    async def crawl():
+        for n, wait in enumerate([0, 1, 1, 5, 61, 1, 30, 29, 10]):  # seconds before each item
+            clock[0] += wait
+            await pipeline.process_item(PageItem("p", "报", "2023-01-31", "http://x/", n, f"http://x/{n}"))
+        await pipeline.close_spider()
+
+    asyncio.run(crawl())
+    # Three items; two, the first of which had waited 61 s when the second came; three; one at close.
+    assert Archive.batches == [3, 2, 3, 1]

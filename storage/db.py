@@ -18,12 +18,12 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
+from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
 
 try:  # ISA-L's deflate: the zlib format at a third of zlib's CPU (docs/performance.md)
     from isal.isal_zlib import compress as _isal_compress
 except ImportError:  # pragma: no cover - isal is a dependency; a platform without its wheel
     _isal_compress = None
-from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
 # PostgreSQL advisory lock held while the schema is created (any constant, the same everywhere).

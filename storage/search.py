@@ -189,8 +189,8 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
 
 def _windows(conn, pool: int):
     """PostgreSQL: the blocks of ids (storage.fulltext.block) of each window to ask the index
-    in, newest first; told how many candidates each window held, it sizes the next
-    to fill the pool, and ends with None: everything older.
+    in, newest first. Told how many candidates each window held, it sizes the next to fill
+    the pool; it ends with None: everything older.
 
     SQLite's index walks its rows newest first and stops at the pool. PostgreSQL's GIN index
     names every article holding the bigrams, and each is then visited and sorted: for a
@@ -201,8 +201,7 @@ def _windows(conn, pool: int):
     for without a window.
     """
     top = block(conn.execute(text("SELECT max(id) FROM articles")).scalar() or 0)
-    low, seen = top + 1 - FIRST_WINDOW, 0
-    high = top
+    high, low, seen = top, top + 1 - FIRST_WINDOW, 0
     while low > 0:
         seen += yield list(range(high, low - 1, -1))
         rate = seen / (top + 1 - low)  # candidates per block so far

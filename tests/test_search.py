@@ -195,6 +195,20 @@ def test_matches_far_apart_are_all_reached_window_after_window(archive, monkeypa
         assert [h.article_id for h in search(archive, query, since="2000-01-01", limit=20)] == sorted(holding, reverse=True)
 
 
+def test_a_rebuilt_index_finds_what_the_lost_one_did(archive):
+    archive.store_batch([page()], [article(1, title="原题", body="社工站建设"), article(2, title="另一篇", body="乡村振兴")])
+    with archive.engine.begin() as conn:  # the index emptied behind the queue's back
+        if archive.dialect == "sqlite":
+            conn.execute(text("INSERT INTO article_search(article_search) VALUES ('delete-all')"))
+        else:
+            conn.execute(text("TRUNCATE article_search"))
+    assert search(archive, "社工站") == []
+    with archive.engine.begin() as conn:
+        assert fulltext.rebuild(conn) == 2
+    assert [h.title for h in search(archive, "社工站")] == ["原题"]
+    assert [h.title for h in search(archive, "乡村振兴")] == ["另一篇"]
+
+
 def test_articles_written_with_plain_sql_are_found_at_once_and_indexed_at_the_next_write(sqlite_url):
     archive = open_archive(sqlite_url)
     archive.store_batch([page()], [article(1, title="原题", body="社工站建设"), article(2, title="另一篇", body="乡村振兴")])

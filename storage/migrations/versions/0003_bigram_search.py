@@ -20,8 +20,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     for statement in trigram.drop_index(bind.dialect.name) + fulltext.index_statements(bind.dialect.name):
         op.execute(statement)
-    # Indexes the articles already archived (`archive upgrade` shows the progress).
-    fulltext.flush(bind, progress=op.get_context().config.attributes.get("progress"))
+    # Indexes the articles already archived (`archive upgrade` shows the progress), with the
+    # lexemes 0003 made: 0004 makes PostgreSQL's anew.
+    fulltext.flush(bind, progress=op.get_context().config.attributes.get("progress"), compact=False)
 
 
 def downgrade() -> None:

@@ -35,6 +35,7 @@ import array
 import re
 import sys
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy import Connection, text
 
@@ -103,7 +104,7 @@ def first_id(number: int) -> int:
 def block_term(number: int) -> str:
     """PostgreSQL's index holds each article's block besides its bigrams: a query can then ask
     GIN for the articles of a few recent blocks that hold its bigrams, rather than for all of
-    them (storage/search.py). Longer than two characters, no bigram is ever one."""
+    them (storage/search.py)."""
     return f"id{number}"
 
 
@@ -224,9 +225,12 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
     total = conn.execute(text(f"SELECT count(*) FROM {PENDING_TABLE}")).scalar() if progress else 0
     done = 0
     while True:
+        # PostgreSQL's lexemes name the article's paper and year too (pg_lexemes).
+        facets = (", i.paper_id, i.issue_date" if compact else "") if conn.dialect.name == "postgresql" else ""
+        joins = " LEFT JOIN pages p ON p.id = a.page_id LEFT JOIN issues i ON i.id = p.issue_id" if facets else ""
         rows = conn.execute(text(
-            f"SELECT q.article_id, q.indexed, {old}, a.id, {columns} FROM {PENDING_TABLE} q "
-            f"LEFT JOIN articles a ON a.id = q.article_id ORDER BY q.article_id LIMIT :n"
+            f"SELECT q.article_id, q.indexed, {old}, a.id, {columns}{facets} FROM {PENDING_TABLE} q "
+            f"LEFT JOIN articles a ON a.id = q.article_id{joins} ORDER BY q.article_id LIMIT :n"
         ), {"n": chunk}).all()
         if not rows:
             return done
@@ -242,8 +246,10 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
                 conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
         else:
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
-            lexemes = pg_lexemes if compact else _pg_lexemes_0003
-            added = [{"id": r[0], "terms": lexemes(r[0], *r[6:9])} for r in rows if r[5] is not None]
+            if compact:
+                added = [{"id": r[0], "terms": pg_lexemes(r[0], r[9], r[10], *r[6:9])} for r in rows if r[5] is not None]
+            else:
+                added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[6:9]).split()))} for r in rows if r[5] is not None]
             if added:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE} (article_id, terms) "
@@ -256,20 +262,26 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             progress(done, total)
 
 
-def pg_lexemes(article_id: int, *fields: str | None) -> str:
+def pg_lexemes(article_id: int, paper_id: int, issue_date: date, *fields: str | None) -> str:
     """PostgreSQL's lexemes for an article (revision 0004 on), each once, space-separated (as
     one string: psycopg's adaptation of a list of them costs more than the rest of the write).
 
     Its bigrams of letters and digits only: queries ask for nothing else, and GIN's cost goes
-    by the entry (SQLite's FTS5 takes the others for less than leaving them out costs). And its
-    block of ids (:func:`block_term`)."""
+    by the entry (SQLite's FTS5 takes the others for less than leaving them out costs). Its
+    block of ids (:func:`block_term`), and what never changes of where it was published, its
+    paper and year (:func:`paper_term`, :func:`year_term`), so that a search narrowed to them
+    asks the index for those articles only. Longer than two characters, none is a bigram."""
     found = {pair for pair in search_terms(*fields).split(" ") if len(pair) == 2 and pair.isalnum()}
-    found.add(block_term(block(article_id)))
+    found.update((block_term(block(article_id)), paper_term(paper_id), year_term(issue_date.year)))
     return " ".join(found)
 
 
-def _pg_lexemes_0003(article_id: int, *fields: str | None) -> str:
-    return " ".join(set(search_terms(*fields).split()))
+def paper_term(paper_id: int) -> str:
+    return f"pa{paper_id}"
+
+
+def year_term(year: int) -> str:
+    return f"y{year}"
 
 
 def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True) -> int:

@@ -23,7 +23,9 @@ from typing import Any
 from sqlalchemy import Date, text
 
 from storage.db import Archive, ArchiveError
-from storage.fulltext import PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, first_id, query_terms
+from storage.fulltext import (
+    PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, first_id, paper_term, query_terms, year_term,
+)
 
 DEFAULT_MARKERS = ("【", "】")
 SNIPPET_CHARS = 80
@@ -161,6 +163,8 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
         match = (" AND " if dialect == "sqlite" else " & ").join(
             f'"{b}"' if dialect == "sqlite" else f"'{b}'" for b in bigrams
         )
+        if dialect == "postgresql":
+            match += _facets(conn, params)
         full = take(conn.execute(text(_QUEUED.format(joins=joins, where="".join(where))), params))
         sql = text(_CANDIDATES[dialect].format(joins=joins, where="".join(where)))
         windows = _windows(conn, pool) if dialect == "postgresql" else iter([None])
@@ -185,6 +189,28 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
             window, held = windows.send(held), 0
     # Equal ranks: the most recently archived first.
     return sorted(found.items(), key=lambda hit: (-hit[1], -hit[0])), full
+
+
+def _facets(conn, params: dict[str, Any]) -> str:
+    """PostgreSQL: the paper and years the filters (their SQL parameters) name, as lexemes for
+    the index to AND with the bigrams (storage.fulltext.pg_lexemes): a search narrowed to one
+    paper of twenty then asks for that paper's articles only, not for all that hold the
+    words. The filters' SQL still decides (a date within a year, the section)."""
+    facets = ""
+    if "paper" in params:
+        # An unknown paper: no id, no article holds the lexeme, and the SQL finds none either.
+        paper_id = conn.execute(text("SELECT id FROM papers WHERE code = :paper"), params).scalar() or 0
+        facets += f" & '{paper_term(paper_id)}'"
+    if "since" in params or "until" in params:
+        first, last = params.get("since"), params.get("until")
+        if first is None or last is None:
+            bounds = conn.execute(text("SELECT min(issue_date), max(issue_date) FROM issues")).one()
+            first, last = first or bounds[0], last or bounds[1]
+        if first is not None and last is not None:
+            # No year at all (since after until): a lexeme no article holds.
+            years = " | ".join(f"'{year_term(y)}'" for y in range(first.year, last.year + 1)) or f"'{year_term(0)}'"
+            facets += f" & ({years})"
+    return facets
 
 
 def _windows(conn, pool: int):

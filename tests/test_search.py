@@ -91,6 +91,32 @@ def test_filters_by_paper_dates_and_section(archive):
     assert found(paper="nosuchpaper") == set()
 
 
+def test_filters_by_paper_and_years_across_papers_and_years(archive):
+    # On PostgreSQL the index holds each article's paper and year, and a filtered search asks
+    # it for them: no article of another paper or year may be asked for, and none lost.
+    papers, days = ("gongyishibao", "zgshb"), ("2021-12-31", "2022-01-01", "2022-07-01", "2023-01-01")
+    items, n = [], 0
+    for code in papers:
+        for day in days:
+            n += 1
+            where = {"paper_code": code, "paper_name": code, "issue_date": day, "issue_url": f"http://{code}/{day}/1.htm"}
+            items.append(article(n, body="志愿服务站点", url=f"http://{code}/{day}/{n}.htm", page_url=f"http://{code}/{day}/7.htm") | where)
+    archive.store_batch([], items)
+    keys = {(h.paper_code, h.issue_date.isoformat()) for h in search(archive, "志愿服务", limit=100)}
+    assert len(keys) == 8
+
+    def found(**filters):
+        return sorted((h.paper_code, h.issue_date.isoformat()) for h in search(archive, "志愿服务", limit=100, **filters))
+
+    assert found(paper="zgshb") == sorted(("zgshb", d) for d in days)
+    assert found(paper="zgshb", since="2022-01-01", until="2022-12-31") == [("zgshb", "2022-01-01"), ("zgshb", "2022-07-01")]
+    assert found(since="2022-03-01") == sorted((p, d) for p in papers for d in days[2:])
+    assert found(until="2022-01-01") == sorted((p, d) for p in papers for d in days[:2])
+    assert found(paper="gongyishibao", until="2021-12-31") == [("gongyishibao", "2021-12-31")]
+    assert found(since="2023-01-02") == [] and found(since="2022-01-01", until="2021-01-01") == []
+    assert found(paper="nosuchpaper") == []
+
+
 def test_hits_carry_where_the_article_is(archive):
     archive.store_batch([page(7)], [article(1, 7, title="社会工作者", body="社工站覆盖率达到新高")])
     [hit] = search(archive, "覆盖率")

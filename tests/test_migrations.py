@@ -80,7 +80,7 @@ def holding(conn, lexeme: str) -> int:
     return conn.execute(text(sql), {"q": f"'{lexeme}'"}).scalar()
 
 
-def test_0004_keeps_letter_and_digit_pairs_and_blocks_and_its_downgrade_brings_0003s_index_back(postgres_url):
+def test_0004_keeps_letter_and_digit_pairs_and_adds_blocks_papers_years_and_its_downgrade_undoes_it(postgres_url):
     engine = make_engine(postgres_url)
     with engine.begin() as conn:
         command.upgrade(migrate.config(conn), "0003")
@@ -97,14 +97,16 @@ def test_0004_keeps_letter_and_digit_pairs_and_blocks_and_its_downgrade_brings_0
                 command.upgrade(migrate.config(conn), "0004")
             elif states:
                 command.downgrade(migrate.config(conn), "0003")
-            states.setdefault(step, []).append([holding(conn, b) for b in ("社工", "，建", "站，", "推进", "益，", "id0")])
+            lexemes = ("社工", "，建", "站，", "推进", "益，", "id0", "pa1", "y2023")
+            states.setdefault(step, []).append([holding(conn, b) for b in lexemes])
             states[step][-1].append(conn.execute(text(
                 f"SELECT attstorage FROM pg_attribute WHERE attrelid = '{fulltext.SEARCH_TABLE}'::regclass "
                 "AND attname = 'terms'"
             )).scalar())
     engine.dispose()
-    # From 0004 on: no pair holding punctuation, both articles' block (ids 0-4095), uncompressed.
-    assert states == {"0003": [[1, 1, 1, 1, 1, 0, "x"]] * 2, "0004": [[1, 0, 0, 1, 0, 2, "e"]]}
+    # From 0004 on: no pair holding punctuation; both articles' block (ids 0-4095), paper and
+    # year; uncompressed.
+    assert states == {"0003": [[1, 1, 1, 1, 1, 0, 0, 0, "x"]] * 2, "0004": [[1, 0, 0, 1, 0, 2, 2, 2, "e"]]}
     with engine.begin() as conn:
         command.upgrade(migrate.config(conn), "head")
     archive = open_archive(postgres_url)

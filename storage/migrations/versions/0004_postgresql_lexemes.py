@@ -1,7 +1,8 @@
 """PostgreSQL's search index holds pairs of letters and digits only (queries ask for nothing
 else, and GIN's cost goes by the entry: the pairs holding punctuation or a space were a
 quarter of them), and each article's block of ids, so that a search asks for recent articles
-first without visiting every match (storage/fulltext.py, pg_lexemes). Its lexemes are stored
+first without visiting every match, and its paper and year, so that a filtered search asks
+for those articles only (storage/fulltext.py, pg_lexemes). Its lexemes are stored
 out of line but uncompressed: pglz took an eighth of the server's time in writing them, for
 little (two-character lexemes barely compress). SQLite's index is unchanged.
 

@@ -223,11 +223,11 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
     columns = ", ".join(f"a.{c}" for c in INDEXED)
     old = ", ".join(f"q.{c}" for c in INDEXED)
     total = conn.execute(text(f"SELECT count(*) FROM {PENDING_TABLE}")).scalar() if progress else 0
+    # PostgreSQL's lexemes name the article's paper and year too (pg_lexemes).
+    facets = ", i.paper_id, i.issue_date" if compact and conn.dialect.name == "postgresql" else ""
+    joins = " LEFT JOIN pages p ON p.id = a.page_id LEFT JOIN issues i ON i.id = p.issue_id" if facets else ""
     done = 0
     while True:
-        # PostgreSQL's lexemes name the article's paper and year too (pg_lexemes).
-        facets = (", i.paper_id, i.issue_date" if compact else "") if conn.dialect.name == "postgresql" else ""
-        joins = " LEFT JOIN pages p ON p.id = a.page_id LEFT JOIN issues i ON i.id = p.issue_id" if facets else ""
         rows = conn.execute(text(
             f"SELECT q.article_id, q.indexed, {old}, a.id, {columns}{facets} FROM {PENDING_TABLE} q "
             f"LEFT JOIN articles a ON a.id = q.article_id{joins} ORDER BY q.article_id LIMIT :n"

@@ -161,11 +161,10 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
         return False
 
     if bigrams:
-        match = (" AND " if dialect == "sqlite" else " & ").join(
-            f'"{b}"' if dialect == "sqlite" else f"'{b}'" for b in bigrams
-        )
-        if dialect == "postgresql":
-            match += _facets(conn, params)
+        if dialect == "sqlite":
+            match = " AND ".join(f'"{b}"' for b in bigrams)
+        else:
+            match = " & ".join(f"'{b}'" for b in bigrams) + _facets(conn, params)
         full = take(conn.execute(text(_QUEUED.format(joins=joins, where="".join(where))), params))
         sql = text(_CANDIDATES[dialect].format(joins=joins, where="".join(where)))
         windows = _windows(conn, pool) if dialect == "postgresql" else iter([None])

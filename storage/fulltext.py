@@ -32,6 +32,7 @@ migrations that introduced them, and :data:`NAMES` lets schema comparisons leave
 from __future__ import annotations
 
 import array
+import hashlib
 import re
 import sys
 from collections.abc import Callable
@@ -50,6 +51,7 @@ INDEXED = ("title", "subtitle", "body")
 
 _SQLITE_SHADOW = tuple(f"{SEARCH_TABLE}_{suffix}" for suffix in ("data", "idx", "docsize", "config", "content"))
 _PG_INDEX = "ix_article_search_terms"
+_PG_INDEX_SQL = f"CREATE INDEX {_PG_INDEX} ON {SEARCH_TABLE} USING gin (terms)"
 # Everything here that a reflection of the database shows: not part of the models.
 NAMES = frozenset((SEARCH_TABLE, PENDING_TABLE, VIEW, HISTORY_VIEW, _PG_INDEX, *_SQLITE_SHADOW))
 
@@ -184,19 +186,53 @@ def _postgresql_statements() -> list[str]:
         return (f"IF TG_OP = '{event.upper()}' THEN INSERT INTO {PENDING_TABLE} ({columns}) VALUES ({values}) "
                 "ON CONFLICT (article_id) DO NOTHING; END IF;")
 
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in INDEXED)
     return [
         f"CREATE TABLE {SEARCH_TABLE} (article_id BIGINT PRIMARY KEY, terms TSVECTOR NOT NULL)",
-        f"CREATE INDEX {_PG_INDEX} ON {SEARCH_TABLE} USING gin (terms)",
+        _PG_INDEX_SQL,
         f"CREATE TABLE {PENDING_TABLE} (article_id BIGINT PRIMARY KEY, indexed INTEGER NOT NULL, "
         "title TEXT, subtitle TEXT, body TEXT)",
         f"CREATE FUNCTION {PENDING_TABLE}_queue() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         + " ".join(branch(event) for event in _QUEUE) + " RETURN NULL; END $$",
         f"CREATE TRIGGER {SEARCH_TABLE}_insert_delete AFTER INSERT OR DELETE ON articles "
         f"FOR EACH ROW EXECUTE FUNCTION {PENDING_TABLE}_queue()",
-        f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles FOR EACH ROW WHEN ({changed}) "
-        f"EXECUTE FUNCTION {PENDING_TABLE}_queue()",
+        _pg_update_trigger(moves=False),
         _QUEUE_EVERY_ARTICLE,
+    ]
+
+
+def _pg_update_trigger(moves: bool) -> str:
+    """The trigger queueing an article whose indexed text changed, or (``moves``) whose page did."""
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in INDEXED + (("page_id",) if moves else ()))
+    return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles FOR EACH ROW WHEN ({changed}) "
+            f"EXECUTE FUNCTION {PENDING_TABLE}_queue()")
+
+
+# From revision 0005, PostgreSQL's lexemes name the article's section, which belongs to its page:
+# an article moved to another page, and the articles of a page whose section changed (a
+# re-crawl, `archive reprocess`), are queued to be indexed again.
+_PAGE_QUEUE = f"{PENDING_TABLE}_queue_page"
+_PAGE_TRIGGER = f"{SEARCH_TABLE}_page"
+
+
+def section_trigger_statements() -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
+        _pg_update_trigger(moves=True),
+        f"CREATE FUNCTION {_PAGE_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) "
+        f"SELECT id, 1, {_PENDING_COLUMNS} FROM articles WHERE page_id = NEW.id "
+        "ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$",
+        f"CREATE TRIGGER {_PAGE_TRIGGER} AFTER UPDATE ON pages FOR EACH ROW "
+        f"WHEN (OLD.section IS DISTINCT FROM NEW.section) EXECUTE FUNCTION {_PAGE_QUEUE}()",
+    ]
+
+
+def drop_section_trigger_statements() -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages",
+        f"DROP FUNCTION IF EXISTS {_PAGE_QUEUE}()",
+        f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
+        _pg_update_trigger(moves=False),
     ]
 
 
@@ -211,6 +247,7 @@ def drop_index_statements(dialect: str) -> list[str]:
         statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event}" for event in _QUEUE]
     else:
         statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event} ON articles" for event in ("insert_delete", "update")]
+        statements += [f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages", f"DROP FUNCTION IF EXISTS {_PAGE_QUEUE}()"]
         statements.append(f"DROP FUNCTION IF EXISTS {PENDING_TABLE}_queue()")
     return statements + [f"DROP TABLE IF EXISTS {PENDING_TABLE}", f"DROP TABLE IF EXISTS {SEARCH_TABLE}"]
 
@@ -223,8 +260,8 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
     columns = ", ".join(f"a.{c}" for c in INDEXED)
     old = ", ".join(f"q.{c}" for c in INDEXED)
     total = conn.execute(text(f"SELECT count(*) FROM {PENDING_TABLE}")).scalar() if progress else 0
-    # PostgreSQL's lexemes name the article's paper and year too (pg_lexemes).
-    facets = ", i.paper_id, i.issue_date" if compact and conn.dialect.name == "postgresql" else ""
+    # PostgreSQL's lexemes name the article's paper, year and section too (pg_lexemes).
+    facets = ", i.paper_id, i.issue_date, p.section" if compact and conn.dialect.name == "postgresql" else ""
     joins = " LEFT JOIN pages p ON p.id = a.page_id LEFT JOIN issues i ON i.id = p.issue_id" if facets else ""
     done = 0
     while True:
@@ -247,7 +284,7 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
         else:
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
             if compact:
-                added = [{"id": r[0], "terms": pg_lexemes(r[0], r[9], r[10], *r[6:9])} for r in rows if r[5] is not None]
+                added = [{"id": r[0], "terms": pg_lexemes(r[0], r[9], r[10], r[11], *r[6:9])} for r in rows if r[5] is not None]
             else:
                 added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[6:9]).split()))} for r in rows if r[5] is not None]
             if added:
@@ -262,17 +299,18 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             progress(done, total)
 
 
-def pg_lexemes(article_id: int, paper_id: int, issue_date: date, *fields: str | None) -> str:
+def pg_lexemes(article_id: int, paper_id: int, issue_date: date, section: str | None, *fields: str | None) -> str:
     """PostgreSQL's lexemes for an article (revision 0004 on), each once, space-separated (as
     one string: psycopg's adaptation of a list of them costs more than the rest of the write).
 
     Its bigrams of letters and digits only: queries ask for nothing else, and GIN's cost goes
     by the entry (SQLite's FTS5 takes the others for less than leaving them out costs). Its
-    block of ids (:func:`block_term`), and what never changes of where it was published, its
-    paper and year (:func:`paper_term`, :func:`year_term`), so that a search narrowed to them
-    asks the index for those articles only. Longer than two characters, none is a bigram."""
+    block of ids (:func:`block_term`), and where it was published, its paper, year and (from
+    0005) section (:func:`paper_term`, :func:`year_term`, :func:`section_term`), so that a
+    search narrowed to them asks the index for those articles only. Longer than two
+    characters, none is a bigram."""
     found = {pair for pair in search_terms(*fields).split(" ") if len(pair) == 2 and pair.isalnum()}
-    found.update((block_term(block(article_id)), paper_term(paper_id), year_term(issue_date.year)))
+    found.update((block_term(block(article_id)), paper_term(paper_id), year_term(issue_date.year), section_term(section)))
     return " ".join(found)
 
 
@@ -284,16 +322,28 @@ def year_term(year: int) -> str:
     return f"y{year}"
 
 
+def section_term(section: str | None) -> str:
+    """A digest of the section's name: a name may hold spaces and quotes, which neither the
+    lexemes' string nor a tsquery's text carries as it is."""
+    return "se" + hashlib.blake2b((section or "").encode(), digest_size=6).hexdigest()
+
+
 def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True) -> int:
     """Empty the index and index every article again (a change to what the index holds needs
     it; SQLite keeps no copy of what it indexed to take out piece by piece)."""
     if conn.dialect.name == "sqlite":
         conn.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('delete-all')"))
     else:
+        # GIN built in one pass over the lexemes costs a quarter of what adding them article
+        # by article does (docs/archive.md, "Scale").
+        conn.execute(text(f"DROP INDEX IF EXISTS {_PG_INDEX}"))
         conn.execute(text(f"TRUNCATE {SEARCH_TABLE}"))
     conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
     conn.execute(text(_QUEUE_EVERY_ARTICLE))
-    return flush(conn, progress=progress, compact=compact)
+    done = flush(conn, progress=progress, compact=compact)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(_PG_INDEX_SQL))
+    return done
 
 
 def view_statements(dialect: str) -> list[str]:

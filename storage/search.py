@@ -24,7 +24,8 @@ from sqlalchemy import Date, text
 
 from storage.db import Archive, ArchiveError
 from storage.fulltext import (
-    PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, first_id, paper_term, query_terms, year_term,
+    PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, first_id, paper_term, query_terms, section_term,
+    year_term,
 )
 
 DEFAULT_MARKERS = ("【", "】")
@@ -192,11 +193,12 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
 
 
 def _facets(conn, params: dict[str, Any]) -> str:
-    """PostgreSQL: the paper and years the filters (their SQL parameters) name, as lexemes for
-    the index to AND with the bigrams (storage.fulltext.pg_lexemes): a search narrowed to one
-    paper of twenty then asks for that paper's articles only, not for all that hold the
-    words. The filters' SQL still decides (a date within a year, the section)."""
-    facets = ""
+    """PostgreSQL: the paper, years and section the filters (their SQL parameters) name, as
+    lexemes for the index to AND with the bigrams (storage.fulltext.pg_lexemes): a search
+    narrowed to one paper of twenty then asks for that paper's articles only, not for all
+    that hold the words. The filters' SQL still decides (a date within a year; the section's
+    lexeme is a digest)."""
+    facets = f" & '{section_term(params['section'])}'" if "section" in params else ""
     if "paper" in params:
         # An unknown paper: no id, no article holds the lexeme, and the SQL finds none either.
         paper_id = conn.execute(text("SELECT id FROM papers WHERE code = :paper"), params).scalar() or 0

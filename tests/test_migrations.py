@@ -115,6 +115,53 @@ def test_0004_keeps_letter_and_digit_pairs_and_adds_blocks_papers_years_and_its_
     archive.close()
 
 
+def test_0005_indexes_sections_and_requeues_renamed_pages_and_moved_articles_and_its_downgrade_stops(postgres_url):
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0004")
+    archive = open_archive(postgres_url, check=False)
+    archive.store_batch([page(7), page(8, section="公益")], [article(1, 7, body="社工站"), article(2, 8, body="社工站")])
+    archive.close()
+    sections = [fulltext.section_term(name) for name in ("社会工作", "公益", "新版面")]
+    with engine.begin() as conn:  # as 0004's code indexed them: no section
+        conn.execute(text(f"UPDATE {fulltext.SEARCH_TABLE} SET terms = ts_delete(terms, CAST(:s AS text[]))"), {"s": sections})
+
+    def state(conn):
+        return [holding(conn, term) for term in sections] + [conn.execute(text(
+            f"SELECT count(*) FROM {fulltext.PENDING_TABLE}")).scalar()]
+
+    def rename_and_move(conn, section):
+        conn.execute(text("UPDATE pages SET section = :s WHERE page_number = 7"), {"s": section})
+        conn.execute(text("UPDATE articles SET page_id = (SELECT id FROM pages WHERE page_number = 7) "
+                          "WHERE url LIKE '%content_2.htm'"))
+
+    states = []
+    with engine.begin() as conn:
+        states.append(state(conn))
+        rename_and_move(conn, "新版面")
+        states.append(state(conn))  # nothing queued at 0004
+        conn.execute(text("UPDATE articles SET page_id = (SELECT id FROM pages WHERE page_number = 8) "
+                          "WHERE url LIKE '%content_2.htm'"))
+        conn.execute(text("UPDATE pages SET section = '社会工作' WHERE page_number = 7"))
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0005")
+        states.append(state(conn))  # every article indexed with its section
+        rename_and_move(conn, "新版面")
+        states.append(state(conn))  # both queued: the renamed page's article, the moved one
+        fulltext.flush(conn)
+        states.append(state(conn))
+        index = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_article_search_terms'")).scalar()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0004")
+        conn.execute(text("UPDATE pages SET section = '公益' WHERE page_number = 7"))
+        conn.execute(text("UPDATE articles SET page_id = (SELECT id FROM pages WHERE page_number = 8) "
+                          "WHERE url LIKE '%content_2.htm'"))
+        states.append(state(conn))  # nothing queued again
+    engine.dispose()
+    assert states == [[0, 0, 0, 0], [0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 2], [0, 0, 2, 0], [0, 0, 2, 0]]
+    assert index and "gin (terms)" in index
+
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

@@ -4,7 +4,8 @@ Articles are made of the seed texts' lines (tests/fixtures/seeds) in random orde
 characters each, written through Archive.store_batch (the crawl's write path, search-index
 triggers and queue included; only the writes are timed), then searched through
 storage.search with queries cut from the same text, 2, 3 and 6 characters long. Prints the
-insert rate, the size on disk and search latency p50/p95 per query length.
+insert rate, the size on disk and search latency p50/p95 per query length, and for 3
+characters narrowed to one paper, one year and one section.
 
     python benchmarks/archive_scale.py --articles 100000 [--postgres URL] [--sqlite-only]
 
@@ -104,16 +105,30 @@ def measure(url: str, n: int, size) -> dict:
             conn.exec_driver_sql("VACUUM ANALYZE")
     result = {"insert": n / elapsed, "size": size(archive)}
     for length in (2, 3, 6):
-        times = []
-        for query in queries(lines, length, random.Random(length)):
-            t = time.perf_counter()
-            search(archive, query)
-            times.append((time.perf_counter() - t) * 1000)
-        times.sort()
-        result[f"p50_{length}"] = statistics.median(times)
-        result[f"p95_{length}"] = times[int(0.95 * (len(times) - 1))]
+        latencies(result, str(length), archive, queries(lines, length, random.Random(length)), {})
+    # Narrowed searches (not in the targets): 3 characters in one paper of five, one year of
+    # the archive's span, one section of eight.
+    middle = date(1990, 1, 1) + timedelta(days=n // PAPERS // (ARTICLES_PER_PAGE * PAGES_PER_ISSUE) // 2)
+    narrowed = {
+        "paper": {"paper": "bench1"},
+        "year": {"since": date(middle.year, 1, 1), "until": date(middle.year, 12, 31)},
+        "section": {"section": "版面3"},
+    }
+    for name, filters in narrowed.items():
+        latencies(result, name, archive, queries(lines, 3, random.Random(3)), filters)
     archive.close()
     return result
+
+
+def latencies(result: dict, key: str, archive, found: list[str], filters: dict) -> None:
+    times = []
+    for query in found:
+        t = time.perf_counter()
+        search(archive, query, **filters)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    result[f"p50_{key}"] = statistics.median(times)
+    result[f"p95_{key}"] = times[int(0.95 * (len(times) - 1))]
 
 
 def sqlite_size(path: Path):
@@ -168,6 +183,9 @@ def main(argv=None) -> int:
     for length in (2, 3, 6):
         rows += [(f"search {length} chars p50 (ms)", f"p50_{length}", "{:,.1f}"),
                  (f"search {length} chars p95 (ms)", f"p95_{length}", "{:,.1f}")]
+    for name in ("paper", "year", "section"):
+        rows += [(f"3 chars, one {name} p50 (ms)", f"p50_{name}", "{:,.1f}"),
+                 (f"3 chars, one {name} p95 (ms)", f"p95_{name}", "{:,.1f}")]
     for label, key, fmt in rows:
         if key is None:
             cells = [f"{results[n]['size'] / args.articles:,.0f}" for n in names]

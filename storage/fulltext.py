@@ -16,7 +16,9 @@ where) because it is what makes writing fast (docs/archive.md, "Scale").
   ``--locale=C``; this index does).
 
 Triggers on ``articles`` queue every article written, changed or deleted in
-``article_search_pending`` (with the text it was indexed with, where it was); :func:`flush`
+``article_search_pending`` (with the text it was indexed with, where it was; on PostgreSQL,
+whose lexemes name the section, also an article moved to another page and, by a trigger on
+``pages``, the articles of a page whose section changed); :func:`flush`
 brings the index up to date from the queue. The write path (storage.db.Archive.store_batch)
 flushes at the end of each batch, in the same transaction, so after a crawl the queue is
 empty; a tool that writes ``articles`` with plain SQL leaves its articles queued, and search

@@ -52,6 +52,34 @@ def test_a_new_archive_is_the_models_schema_at_the_head_revision(archive_url):
     assert differences(archive_url) == []
 
 
+def test_a_role_that_may_not_create_extensions_can_make_a_new_archive(postgres_url, request):
+    # A shared server's user given a schema, not the database: revision 0002's trigram index
+    # needed pg_trgm, which such a role may not create, and 0003 drops that index anyway.
+    from sqlalchemy.engine import make_url
+
+    role = f"archivist_{os.getpid()}"
+    admin = make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA public TO {role}")
+
+    def drop_role():
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
+
+    request.addfinalizer(drop_role)
+    url = make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
+    archive = open_archive(url)
+    archive.store_batch([page()], [article(1, title="新档案", body="社工站建设稳步推进")])
+    assert archive.revision == migrate.head()
+    assert [h.title for h in search(archive, "社工站")] == ["新档案"]
+    archive.close()
+    with admin.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'").scalar() == 0
+
+
 @pytest.mark.parametrize("stamped", [True, False], ids=["stamped", "before-migrations"])
 def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, capsys):
     old_archive(archive_url, stamped=stamped)

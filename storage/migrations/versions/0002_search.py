@@ -9,6 +9,7 @@ Revises: 0001
 Create Date: 2026-11-23
 """
 from alembic import op
+from sqlalchemy.exc import DBAPIError
 
 from storage import fulltext
 from storage.migrations import trigram
@@ -20,10 +21,27 @@ depends_on = None
 
 
 def upgrade() -> None:
-    dialect = op.get_bind().dialect.name
+    bind = op.get_bind()
+    dialect = bind.dialect.name
+    if dialect == "sqlite":
+        index = trigram.sqlite_index()
+    else:
+        index = trigram.postgresql_index() if _pg_trgm(bind) else []
     # Builds the index over the articles already archived, too.
-    for statement in (trigram.sqlite_index() if dialect == "sqlite" else trigram.postgresql_index()) + fulltext.view_statements(dialect):
+    for statement in index + fulltext.view_statements(dialect):
         op.execute(statement)
+
+
+def _pg_trgm(bind) -> bool:
+    """Whether the pg_trgm extension is (or could be made) there. A role without CREATE on the
+    database, or a server without the extension, goes on without the trigram index: 0003
+    replaces it, and the archive is written to only at the newest revision."""
+    try:
+        with bind.begin_nested():
+            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        return True
+    except DBAPIError:
+        return False
 
 
 def downgrade() -> None:

@@ -56,6 +56,41 @@ def test_undeclared_page_is_utf8_or_gb18030():
     assert "尋找慈善傳統" in decode_html(utf8)
 
 
+def _responses():
+    """Responses as Scrapy's downloader makes them, each with the text decode_html reads."""
+    from scrapy.http import HtmlResponse
+
+    gbk = (FIXTURES / "node_page_skips_gbk.htm").read_bytes()
+    utf8 = (FIXTURES / "node_page.htm").read_bytes()
+    bodies = [
+        (gbk, "text/html"),  # <meta> gb2312
+        (gbk.replace(b"charset=gb2312", b""), "text/html"),  # undeclared GBK
+        (utf8, "text/html"),  # <meta> utf-8
+        (utf8.replace(b"charset=utf-8", b""), "text/html"),  # undeclared UTF-8
+        (utf8, "text/html; charset=gb2312"),  # the HTTP header wins: GB18030 over UTF-8 bytes
+        ("<p>café crème</p>".encode("cp1252"), "text/html"),  # Scrapy guesses by charset-normalizer
+        (b"<p>\x81\x8d\xfe</p>", "text/html"),  # neither UTF-8 nor GB18030 in full
+        ("<meta charset=big5><p>社會工作</p>".encode("big5"), "text/html"),
+    ]
+    return [(HtmlResponse("http://example.org/a.htm", body=body, headers={"Content-Type": ct}), body, ct) for body, ct in bodies]
+
+
+def test_spider_reads_a_response_as_decode_html_does():
+    from crawler.spiders.issues import _html
+
+    reused = 0
+    for response, body, content_type in _responses():
+        assert _html(response) == decode_html(body, content_type), (body[:60], content_type)
+        reused += _html(response) is response.text
+    assert reused >= 4  # Scrapy's decoding is reused where it is the templates' own
+
+
+def test_scrapy_decodes_some_undeclared_responses_otherwise():
+    """What makes the spider check the encoding before it reuses response.text."""
+    differ = [response.encoding for response, body, ct in _responses() if response.text != decode_html(body, ct)]
+    assert differ, "Scrapy now decodes as the templates do: the check in crawler/spiders/issues.py _html may go"
+
+
 # --- a page file (UTF-8, Traditional script) --------------------------------------------------
 
 SECTIONS = "頭版 新聞 新聞 新聞 新聞 新聞 社會工作 新聞 新聞 公益資訊 公益資訊 公益資訊 新聞 新聞 益言堂 尋找慈善傳統".split()

@@ -91,6 +91,29 @@ def test_scrapy_decodes_some_undeclared_responses_otherwise():
     assert differ, "Scrapy now decodes as the templates do: the check in crawler/spiders/issues.py _html may go"
 
 
+_BASES = [
+    ISSUE + "node_1.htm", ISSUE + "content_1001410.htm?div=-1", ISSUE + "node_2.htm;p?q=1#f", "http://x",
+    "http://x/", "http://x/a", "https://x:81/a/b/c/", "file:///srv/site/html/node_3.htm",
+]
+_HREFS = [
+    "node_2.htm", "./node_2.htm", "../../02/07/node_1.htm", "../../../images/a.jpg", "/newdzb/node_1.htm",
+    "//other.example/x.htm", "http://y/z.htm", "http:node_4.htm", "http:", "https:", "?div=0", "?", "node_2.htm?div=-1",
+    "a/b/../c.htm", ".", "..", "./", "mailto:a@b.c", " node_5.htm ", "node_6.htm#top", "http://x?y", "a;p",
+]
+
+
+def test_links_are_joined_as_urljoin_joins_them():
+    """Links are joined to the file's directory, which an issue's files share (fewer joins to
+    cache), except those without a path of their own, which need the file's path or query."""
+    from urllib.parse import urljoin
+
+    for base in _BASES:
+        page = FounderPage("<html></html>", base)
+        for href in _HREFS:
+            assert page._absolute(href) == urljoin(base, href.strip()), (base, href)
+    assert page._absolute("#top") is None and page._absolute("javascript:void(0)") is None
+
+
 # --- a page file (UTF-8, Traditional script) --------------------------------------------------
 
 SECTIONS = "頭版 新聞 新聞 新聞 新聞 新聞 社會工作 新聞 新聞 公益資訊 公益資訊 公益資訊 新聞 新聞 益言堂 尋找慈善傳統".split()

@@ -13,7 +13,7 @@ from datetime import date
 from functools import cached_property, lru_cache
 from html import escape
 from typing import Iterator, NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from cssselect import SelectorError
 from lxml import etree
@@ -121,8 +121,18 @@ _BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；]{0,4}?(?
 
 
 # A page lists each article twice (title list, hot zones) and every file of an issue lists its
-# pages: URLs repeat, and joining them is a good part of reading a page.
+# pages: URLs repeat, and joining them is a good part of reading a page. They are joined to the
+# file's directory (see _FounderFile._directory), which an issue's files share.
 _join = lru_cache(maxsize=4096)(urljoin)
+
+
+def _directory(url: str) -> str:
+    """``url`` up to the last "/" of its path, without query or fragment: what a reference with a
+    path of its own is resolved against (RFC 3986, 5.2.2-5.2.3; urljoin drops the last segment
+    too), so that ``urljoin(_directory(url), href) == urljoin(url, href)`` for such a reference.
+    (urlsplit caches its answers: telling whether a reference has a path costs a lookup.)"""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path[: parts.path.rfind("/") + 1], "", ""))
 
 
 @lru_cache(maxsize=4096)
@@ -242,11 +252,16 @@ class _FounderFile:
             found = self._found[field] = _select(self._root, getattr(self.selectors, field))
         return found
 
+    @cached_property
+    def _directory(self) -> str:
+        return _directory(self.url)
+
     def _absolute(self, href: str | None) -> str | None:
         href = (href or "").strip()
         if not href or href.startswith("#") or href.lower().startswith("javascript:"):
             return None
-        return _join(self.url, href)
+        # A reference without a path of its own (?div=0) is resolved against the file's.
+        return _join(self._directory if urlsplit(href).path else self.url, href)
 
     def _article_url(self, href: str | None) -> str | None:
         """Canonical article URL: ?div=-1 and ?div=0 name the same article, so the query goes."""

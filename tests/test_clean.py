@@ -129,7 +129,7 @@ def test_the_crawl_item_carries_the_parsed_body_which_reads_as_its_html_would():
 def test_an_element_parsed_without_comments_cleans_as_its_html_does(inner):
     from crawler.templates.text import parse
 
-    region = parse(f"<html><body><div id='ozoom' style='display:none'>{inner}</div></body></html>").css("#ozoom")[0].root
+    region = parse(f"<html><body><div id='ozoom' style='display:none'>{inner}</div></body></html>").xpath("//*[@id='ozoom']")[0]
     assert clean_body(region) == clean_body(inner)
 
 

@@ -154,6 +154,35 @@ def test_the_alarm_share_is_a_setting():
     assert len(_drift(["template", "fallback", "template", "template"], share=0.2)) == 1
 
 
+def test_the_extensions_share_one_receiver_of_scraped_items(caplog):
+    """Scrapy runs each receiver of item_scraped as an asyncio task: the drift alarm and the
+    progress count take one between them, and both still see every item."""
+    from pydispatch.dispatcher import getAllReceivers, liveReceivers
+    from scrapy import signals
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extensions import CrawlProgress, TemplateDriftAlarm, on_item_scraped
+
+    crawler = get_crawler(settings_dict={"EXTENSIONS": {}, "ITEM_PIPELINES": {}})
+
+    def receivers():
+        return list(liveReceivers(getAllReceivers(crawler.signals.sender, signals.item_scraped)))
+
+    def broken(item, response, spider):
+        raise RuntimeError("a listener that fails")
+
+    before = len(receivers())
+    on_item_scraped(crawler, broken)  # first: the extensions' listeners run after it all the same
+    alarm, progress = TemplateDriftAlarm.from_crawler(crawler), CrawlProgress.from_crawler(crawler)
+    assert len(receivers()) == before + 1
+    for item in _items(["template", "fallback"]):  # a page and two articles
+        crawler.signals.send_catch_log(signals.item_scraped, item=item, response=None, spider=None)
+    assert progress.pages_done == 1 and progress.articles_done == 2
+    assert alarm.issues["2023-01-31"].articles == 2 and len(alarm.issues["2023-01-31"].bad) == 1
+    logged = [r for r in caplog.records if r.exc_info and str(r.exc_info[1]) == "a listener that fails"]
+    assert len(logged) == 3
+
+
 def test_the_heap_extension_freezes_start_up_and_widens_the_young_generation():
     import gc
 

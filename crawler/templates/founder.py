@@ -13,12 +13,11 @@ from datetime import date
 from functools import cached_property, lru_cache
 from html import escape
 from typing import Iterator, NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from cssselect import SelectorError
 from lxml import etree
 from lxml.html import tostring
-from parsel import Selector, SelectorList
 from parsel.csstranslator import HTMLTranslator
 from w3lib.encoding import html_to_unicode
 
@@ -81,7 +80,7 @@ class FounderSelectors:
     def with_overrides(cls, overrides: dict[str, str]) -> FounderSelectors:
         """Defaults with a paper profile's overrides; a bad name or selector fails here, not mid-crawl."""
         known = {f.name for f in fields(cls)}
-        probe = Selector(text="<html></html>")
+        probe = parse("<html></html>")
         for name, query in overrides.items():
             if name not in known:
                 raise ValueError(f"unknown Founder selector {name!r} (known: {', '.join(sorted(known))})")
@@ -122,8 +121,18 @@ _BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；]{0,4}?(?
 
 
 # A page lists each article twice (title list, hot zones) and every file of an issue lists its
-# pages: URLs repeat, and joining them is a good part of reading a page.
+# pages: URLs repeat, and joining them is a good part of reading a page. They are joined to the
+# file's directory (see _FounderFile._directory), which an issue's files share.
 _join = lru_cache(maxsize=4096)(urljoin)
+
+
+def _directory(url: str) -> str:
+    """``url`` up to the last "/" of its path, without query or fragment: what a reference with a
+    path of its own is resolved against (RFC 3986, 5.2.2-5.2.3; urljoin drops the last segment
+    too), so that ``urljoin(_directory(url), href) == urljoin(url, href)`` for such a reference.
+    (urlsplit caches its answers: telling whether a reference has a path costs a lookup.)"""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path[: parts.path.rfind("/") + 1], "", ""))
 
 
 @lru_cache(maxsize=4096)
@@ -173,25 +182,35 @@ def _compiled(xpath: str) -> etree.XPath:
         raise ValueError(f"XPath error: {exc} in {xpath}") from None
 
 
-def _query(sel: Selector, xpath: str) -> SelectorList:
-    """``sel.xpath(xpath)``, as parsel answers it, through the compiled query."""
+def _query(node: etree._Element, xpath: str) -> list:
+    """What parsel's ``xpath()`` finds from ``node``, through the compiled query, unwrapped:
+    elements, and strings for text and attributes (parsel would wrap each in a Selector)."""
     try:
-        found = _compiled(xpath)(sel.root)
+        found = _compiled(xpath)(node)
     except etree.XPathError as exc:
         raise ValueError(f"XPath error: {exc} in {xpath}") from None
-    if not isinstance(found, list):  # a number, string or boolean
-        found = [found]
-    return SelectorList(Selector(root=node, _expr=xpath, type="html") for node in found)
+    return found if isinstance(found, list) else [found]  # else a number, string or boolean
 
 
-def _select(document: Selector, query: str) -> SelectorList:
+def _select(document: etree._Element, query: str) -> list:
     """A selector's matches in a document; ``document`` must be its root element (see above)."""
     return _query(document, query if query.startswith(("/", "(")) else _DOCUMENT_CSS.css_to_xpath(query))
 
 
-def _css(sel: Selector, query: str) -> SelectorList:
-    """``sel.css(query)`` (parsel's translation, relative to ``sel``), through the compiled query."""
-    return _query(sel, _CSS.css_to_xpath(query))
+def _css(node: etree._Element, query: str) -> list:
+    """parsel's ``css(query)`` from ``node`` (its translation, relative to ``node``), through the compiled query."""
+    return _query(node, _CSS.css_to_xpath(query))
+
+
+def _attribute(node, name: str) -> str | None:
+    """An attribute of a match, as parsel's ``attrib.get(name)``: None where the match is no
+    element (a text or an attribute that a paper's selector asked for)."""
+    return node.get(name) if isinstance(node, etree._Element) else None
+
+
+def _first_attribute(found: list, name: str) -> str | None:
+    """An attribute of the first match, as parsel's ``SelectorList.attrib.get(name)``."""
+    return _attribute(found[0], name) if found else None
 
 
 class _Label(NamedTuple):
@@ -224,20 +243,25 @@ class _FounderFile:
         self.html = html
         self.url = url
         self.selectors = selectors or FounderSelectors()
-        self._sel = parse(html)
-        self._found: dict[str, SelectorList] = {}
+        self._root = parse(html)
+        self._found: dict[str, list] = {}
 
-    def _all(self, field: str) -> SelectorList:
+    def _all(self, field: str) -> list:
         # Several fields read one list (the page list, the title list): each query runs once.
         if (found := self._found.get(field)) is None:
-            found = self._found[field] = _select(self._sel, getattr(self.selectors, field))
+            found = self._found[field] = _select(self._root, getattr(self.selectors, field))
         return found
+
+    @cached_property
+    def _directory(self) -> str:
+        return _directory(self.url)
 
     def _absolute(self, href: str | None) -> str | None:
         href = (href or "").strip()
         if not href or href.startswith("#") or href.lower().startswith("javascript:"):
             return None
-        return _join(self.url, href)
+        # A reference without a path of its own (?div=0) is resolved against the file's.
+        return _join(self._directory if urlsplit(href).path else self.url, href)
 
     def _article_url(self, href: str | None) -> str | None:
         """Canonical article URL: ?div=-1 and ?div=0 name the same article, so the query goes."""
@@ -275,7 +299,7 @@ class FounderPage(_FounderFile):
         """Every page of the issue from the page list, in order; the header menu may repeat it."""
         links: dict[str, PageLink] = {}
         for anchor in self._all("page_links"):
-            url = self._absolute(anchor.attrib.get("href"))
+            url = self._absolute(_attribute(anchor, "href"))
             if url and url not in links:
                 label = _parse_label(_text(anchor))
                 links[url] = PageLink(url, label.page_number, label.text, label.section)
@@ -308,36 +332,36 @@ class FounderPage(_FounderFile):
     def pdf_url(self) -> str | None:
         """This page's row of the page list names its PDF unambiguously; else the first PDF link."""
         for anchor in self._all("page_links"):
-            if self._absolute(anchor.attrib.get("href")) == self.url:
-                if pdf := _query(anchor, f"ancestor::tr[1]{_PDF_LINK}/@href").get():
+            if self._absolute(_attribute(anchor, "href")) == self.url:
+                if pdf := next(iter(_query(anchor, f"ancestor::tr[1]{_PDF_LINK}/@href")), None):
                     return self._absolute(pdf)
-        return self._absolute(self._all("pdf_links").attrib.get("href"))
+        return self._absolute(_first_attribute(self._all("pdf_links"), "href"))
 
     @cached_property
     def image_url(self) -> str | None:
-        return self._absolute(self._all("page_image").attrib.get("src"))
+        return self._absolute(_first_attribute(self._all("page_image"), "src"))
 
     @cached_property
     def article_links(self) -> list[str]:
         """Canonical article URLs: the title list first, then hot zones of articles it lacks."""
         anchors = [*self._all("title_links"), *self._all("hot_zones")]
-        urls = (self._article_url(anchor.attrib.get("href")) for anchor in anchors)
+        urls = (self._article_url(_attribute(anchor, "href")) for anchor in anchors)
         return list(dict.fromkeys(url for url in urls if url))
 
     @cached_property
     def titles(self) -> dict[str, str]:
         titles: dict[str, str] = {}
         for anchor in self._all("title_links"):
-            url = self._article_url(anchor.attrib.get("href"))
+            url = self._article_url(_attribute(anchor, "href"))
             title = _text(anchor) or _written_title(anchor)
             if url and title:
                 titles.setdefault(url, title)
         return titles
 
 
-def _written_title(anchor: Selector) -> str:
+def _written_title(anchor: etree._Element) -> str:
     """The title some papers print with document.write(view("...")), so it is no text node."""
-    match = _WRITTEN_TITLE.search(" ".join(_css(anchor, "script::text").getall()))
+    match = _WRITTEN_TITLE.search(" ".join(_css(anchor, "script::text")))
     return _collapse(match[2]) if match else ""
 
 
@@ -389,7 +413,7 @@ class FounderArticle(_FounderFile):
         return _collapse(lead[1]) if lead else self._title_field("byline")
 
     @cached_property
-    def _body(self) -> Selector | None:
+    def _body(self) -> etree._Element | None:
         found = self._all("body") or self._all("body_container")
         return found[0] if found and has_text(found[0]) else None
 
@@ -409,14 +433,14 @@ class FounderArticle(_FounderFile):
 
         None when generic extraction found the body: read ``body_html`` then.
         """
-        return None if self._fallback else self._body.root
+        return None if self._fallback else self._body
 
     @cached_property
     def body_html(self) -> str:
         """Inner HTML of the content region, untouched: cleaning needs hidden styles and all."""
         if self._fallback:
             return self._fallback.body_html
-        root = self._body.root
+        root = self._body
         return escape(root.text or "", quote=False) + "".join(tostring(child, encoding="unicode") for child in root)
 
     @cached_property
@@ -443,7 +467,7 @@ class FounderArticle(_FounderFile):
         """Pictures of table#newspic: an image row, then its caption row."""
         found: list[list[str]] = []
         for row in self._all("pictures"):
-            src = self._absolute(_css(row, "img").attrib.get("src"))
+            src = self._absolute(_first_attribute(_css(row, "img"), "src"))
             if src:
                 found.append([src, ""])
             elif found and not found[-1][1]:

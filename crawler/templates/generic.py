@@ -163,7 +163,6 @@ class GenericArticle:
         """Visible text per line of the content region, no filtering (see FounderArticle.paragraphs)."""
         if self._region is None:
             return []
-        sel = Selector(root=self._region)
-        blocks = [b for b in sel.css("p") if b.root is not self._title_element] or [sel]
+        blocks = [b.root for b in Selector(root=self._region).css("p") if b.root is not self._title_element] or [self._region]
         found = (line.strip() for block in blocks for line in lines(block))
         return [line for line in found if line]

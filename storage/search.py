@@ -38,11 +38,11 @@ POOL = 1000
 _CANDIDATES = {
     "sqlite": (
         f"SELECT a.id, a.title, a.subtitle, a.body FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.rowid{{joins}} "
-        f"WHERE {SEARCH_TABLE} MATCH :match AND s.rowid < :before{{where}} ORDER BY s.rowid DESC LIMIT :n"
+        f"WHERE {SEARCH_TABLE} MATCH :match AND s.rowid < :before{{floor}}{{where}} ORDER BY s.rowid DESC LIMIT :n"
     ),
     "postgresql": (
         f"SELECT a.id, a.title, a.subtitle, a.body FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.article_id{{joins}} "
-        f"WHERE s.terms @@ CAST(:match AS tsquery) AND s.article_id < :before{{where}} "
+        f"WHERE s.terms @@ CAST(:match AS tsquery) AND s.article_id < :before{{floor}}{{where}} "
         "ORDER BY s.article_id DESC LIMIT :n"
     ),
 }
@@ -56,7 +56,7 @@ _QUEUED = (
 # from the queue, which is empty after every write through storage/.
 _QUEUE_FIRST = {"sqlite": "CROSS JOIN", "postgresql": "JOIN"}
 # Words with no bigram to ask the index for: the articles themselves, newest first, by LIKE.
-_SCAN = "SELECT a.id, a.title, a.subtitle, a.body FROM articles a{joins} WHERE a.id < :before{where} ORDER BY a.id DESC LIMIT :n"
+_SCAN = "SELECT a.id, a.title, a.subtitle, a.body FROM articles a{joins} WHERE a.id < :before{floor}{where} ORDER BY a.id DESC LIMIT :n"
 # How many blocks of ids PostgreSQL's first window spans, and how many pools' worth of
 # articles holding a query's bigrams, in the whole archive, make it one to ask for without
 # windows (see _windows): each is joined before the newest are kept (~15 µs an article at a
@@ -154,6 +154,10 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
     joins = _FILTER_JOINS if where else ""
     lowered = [w.lower() for w in words]
     found: dict[int, float] = {}
+    # The ids to walk, highest first: below ``before``, and from ``lowest`` on (_dated_ids).
+    before, dated = 1 << 62, _dated_ids(conn, params) if dialect == "sqlite" else None
+    if dated:
+        before, params["lowest"] = dated[1] + 1, dated[0]
 
     def take(rows) -> bool:
         """Keep the rows holding every word, until the pool is full: whether it is."""
@@ -171,18 +175,16 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
         else:
             match = " & ".join(f"'{b}'" for b in bigrams) + _facets(conn, params)
         full = take(conn.execute(text(_QUEUED.format(join=_QUEUE_FIRST[dialect], joins=joins, where="".join(where))), params))
-        sql = text(_CANDIDATES[dialect].format(joins=joins, where="".join(where)))
+        floor = " AND s.rowid >= :lowest" if dated else ""
+        sql = text(_CANDIDATES[dialect].format(joins=joins, floor=floor, where="".join(where)))
         windows = _windows(conn, pool) if dialect == "postgresql" else iter([None])
     else:
         # ILIKE on PostgreSQL; SQLite's LIKE already ignores ASCII case.
         where += _like_terms(words, params, "ILIKE" if dialect == "postgresql" else "LIKE")
-        full, sql, windows = False, text(_SCAN.format(joins=joins, where="".join(where))), iter([None])
-    before, window, held = 1 << 62, next(windows), 0
-    dated = _dated_ids(conn, params) if dialect == "sqlite" else None
-    if dated:
-        before, params["lowest"] = dated[1] + 1, dated[0]
-        sql = text(sql.text.replace("s.rowid < :before", "s.rowid < :before AND s.rowid >= :lowest")
-                   .replace("a.id < :before", "a.id < :before AND a.id >= :lowest"))
+        floor = " AND a.id >= :lowest" if dated else ""
+        full, windows = False, iter([None])
+        sql = text(_SCAN.format(joins=joins, floor=floor, where="".join(where)))
+    window, held = next(windows), 0
     while not full:
         if bigrams:
             blocks = "" if window is None else " | ".join(f"'{block_term(n)}'" for n in window)

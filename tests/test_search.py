@@ -351,7 +351,7 @@ def test_sqlite_search_ending_before_the_newest_issue_walks_the_ids_of_its_dates
 def test_postgresql_search_asks_the_index_even_where_the_planner_would_read_the_table(postgres_url):
     archive = open_archive(postgres_url)
     fill(archive)
-    candidates = "EXPLAIN " + _CANDIDATES["postgresql"].format(joins="", window="", where="")
+    candidates = "EXPLAIN " + _CANDIDATES["postgresql"].format(joins="", floor="", where="")
     params = {"match": "'社会' & '会工' & '工作'", "before": 1 << 62, "after": 0, "n": POOL}
     plans = []
     with archive.engine.connect() as conn:

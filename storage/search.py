@@ -1,7 +1,8 @@
 """Full-text search over the archive, ranked, with a highlighted snippet, on both databases.
 
 A query is one or more terms separated by spaces; an article matches when it contains every
-term (as a substring of its title, subtitle or body; Latin letters ignore case).
+term (as a substring of its title, subtitle or body; Latin letters ignore case; a term in
+Traditional script in either its typed or its Simplified form, see :func:`variants`).
 
 The bigram index (storage/fulltext.py) names the articles holding every bigram of the terms,
 newest archived first; each is then checked for the terms themselves, and the first
@@ -102,10 +103,10 @@ def search(
     if not words:
         raise ArchiveError("empty search: give at least one word")
     given = {"paper": paper, "since": since, "until": until, "section": section}
-    bigrams = list(dict.fromkeys(b for w in words for b in query_terms(w)))
+    groups = [variants(w) for w in words]
     with archive.engine.connect() as conn:
         steer_planner(conn)
-        ranked, full = _ranked_matches(conn, archive.dialect, words, bigrams, given, max(POOL, offset + limit))
+        ranked, full = _ranked_matches(conn, archive.dialect, groups, given, max(POOL, offset + limit))
         ranked = ranked[offset : offset + limit]
         if not ranked:
             return []
@@ -124,7 +125,7 @@ def search(
             page_number=row.page_number,
             section=row.section,
             title=row.title,
-            snippet=snippet((row.body, row.subtitle, row.title), words, markers),
+            snippet=snippet((row.body, row.subtitle, row.title), [v for group in groups for v in group], markers),
             rank=float(rank),
             pool_full=full,
         )
@@ -145,14 +146,29 @@ def steer_planner(conn) -> None:
         conn.execute(text("SET LOCAL enable_seqscan = off"))
 
 
-def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], given: dict[str, Any],
+def variants(word: str) -> list[str]:
+    """A query word as typed and, where it differs, in Simplified script: the archive's text is
+    Simplified (pipelines/script.py; the original script is kept beside it, not searched), and
+    a reader may type or paste Traditional (社會工作 finds 社会工作). Both forms are asked for,
+    as t2s also rewrites characters that Simplified text uses as they are (著 → 着)."""
+    # Imported here, not by the commands that import this module for its filters only.
+    from pipelines.script import to_simplified
+
+    return list(dict.fromkeys((word, to_simplified(word))))
+
+
+def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str, Any],
                     pool: int) -> tuple[list[tuple[int, float]], bool]:
     """(id, rank) of up to ``pool`` articles holding every word, best first, found through the
     bigram index (or, with no bigram to ask it for, by reading the articles); and whether more
     articles match."""
     where, params = filters(TABLE_COLUMNS, **given)
     joins = _FILTER_JOINS if where else ""
-    lowered = [w.lower() for w in words]
+    lowered = [[v.lower() for v in group] for group in groups]
+    # What the index is asked for: each word's bigrams, in one of its forms; a word with a form
+    # of no bigram (one character) is checked on the candidates only.
+    asked = [[query_terms(v) for v in group] for group in groups]
+    asked = [group for group in asked if all(group)]
     found: dict[int, float] = {}
     # The ids to walk, highest first: below ``before``, and from ``lowest`` on (_dated_ids).
     before, dated = 1 << 62, _dated_ids(conn, params) if dialect == "sqlite" else None
@@ -163,30 +179,27 @@ def _ranked_matches(conn, dialect: str, words: list[str], bigrams: list[str], gi
         """Keep the rows holding every word, until the pool is full: whether it is."""
         for article_id, *fields in rows:
             fields = [(f or "").lower() for f in fields]
-            if article_id not in found and all(any(w in f for f in fields) for w in lowered):
+            if article_id not in found and all(any(v in f for v in group for f in fields) for group in lowered):
                 if len(found) == pool:
                     return True
                 found[article_id] = _rank(fields, lowered)
         return False
 
-    if bigrams:
-        if dialect == "sqlite":
-            match = " AND ".join(f'"{b}"' for b in bigrams)
-        else:
-            match = " & ".join(f"'{b}'" for b in bigrams) + _facets(conn, params)
+    if asked:
+        match = _MATCH[dialect](asked) + (_facets(conn, params) if dialect == "postgresql" else "")
         full = take(conn.execute(text(_QUEUED.format(join=_QUEUE_FIRST[dialect], joins=joins, where="".join(where))), params))
         floor = " AND s.rowid >= :lowest" if dated else ""
         sql = text(_CANDIDATES[dialect].format(joins=joins, floor=floor, where="".join(where)))
         windows = _windows(conn, pool) if dialect == "postgresql" else iter([None])
     else:
         # ILIKE on PostgreSQL; SQLite's LIKE already ignores ASCII case.
-        where += _like_terms(words, params, "ILIKE" if dialect == "postgresql" else "LIKE")
+        where += _like_terms(groups, params, "ILIKE" if dialect == "postgresql" else "LIKE")
         floor = " AND a.id >= :lowest" if dated else ""
         full, windows = False, iter([None])
         sql = text(_SCAN.format(joins=joins, floor=floor, where="".join(where)))
     window, held = next(windows), 0
     while not full:
-        if bigrams:
+        if asked:
             blocks = "" if window is None else " | ".join(f"'{block_term(n)}'" for n in window)
             params["match"] = f"({match}) & ({blocks})" if blocks else match
         # One more than the pool: a batch that fills it says too whether more match.
@@ -273,12 +286,26 @@ def _windows(conn, pool: int):
     yield None
 
 
-def _rank(fields: list[str], words: list[str]) -> float:
+def _rank(fields: list[str], groups: list[list[str]]) -> float:
     title, subtitle, body = fields
     return sum(
-        _WEIGHTS[0] * title.count(w) + _WEIGHTS[1] * subtitle.count(w) + _WEIGHTS[2] * body.count(w) / (len(body) + 1000)
-        for w in words
+        _WEIGHTS[0] * title.count(v) + _WEIGHTS[1] * subtitle.count(v) + _WEIGHTS[2] * body.count(v) / (len(body) + 1000)
+        for group in groups
+        for v in group
     )
+
+
+def _index_match(asked: list[list[list[str]]], quote: str, both: str, either: str) -> str:
+    """The index's query: every word, in any of its forms, each form's bigrams all."""
+    def form(bigrams: list[str]) -> str:
+        return "(" + f" {both} ".join(f"{quote}{b}{quote}" for b in bigrams) + ")"
+    return f" {both} ".join("(" + f" {either} ".join(map(form, group)) + ")" for group in asked)
+
+
+_MATCH = {
+    "sqlite": lambda asked: _index_match(asked, '"', "AND", "OR"),
+    "postgresql": lambda asked: _index_match(asked, "'", "&", "|"),
+}
 
 
 VIEW_COLUMNS = {"paper": "v.paper_code", "since": "v.issue_date", "until": "v.issue_date", "section": "v.section"}
@@ -310,14 +337,16 @@ def _as_date(value: date | str, name: str) -> date:
         raise ArchiveError(f"invalid {name} date {value!r}: expected YYYY-MM-DD") from None
 
 
-def _like_terms(words: list[str], params: dict[str, Any], like: str) -> list[str]:
-    """One clause per term: the term in the title, subtitle or body."""
+def _like_terms(groups: list[list[str]], params: dict[str, Any], like: str) -> list[str]:
+    """One clause per term: the term, in one of its forms, in the title, subtitle or body."""
     clauses = []
-    for n, word in enumerate(words):
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params[f"like{n}"] = f"%{escaped}%"
-        either = " OR ".join(f"a.{c} {like} :like{n} ESCAPE '\\'" for c in ("title", "subtitle", "body"))
-        clauses.append(f" AND ({either})")
+    for n, group in enumerate(groups):
+        either = []
+        for k, form in enumerate(group):
+            escaped = form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params[f"like{n}_{k}"] = f"%{escaped}%"
+            either += [f"a.{c} {like} :like{n}_{k} ESCAPE '\\'" for c in ("title", "subtitle", "body")]
+        clauses.append(f" AND ({' OR '.join(either)})")
     return clauses
 
 

@@ -59,6 +59,27 @@ def test_several_terms_must_all_match_and_mix_short_and_long(archive):
     assert mixed and {h.article_id for h in search(archive, "社会工作 社工", limit=1000)} == mixed
 
 
+def test_a_query_in_traditional_script_finds_the_archived_simplified_text(archive):
+    # The archive's text is Simplified; a reader may type or paste Traditional. The query as
+    # typed counts too: t2s rewrites characters Simplified text uses as they are (著 → 着).
+    archive.store_batch([page()], [
+        article(1, title="社会工作者", body="社工站建设，志愿服务"),
+        article(2, title="著名学者", body="著名的社会学家"),
+        article(3, title="无关", body="完全无关的文字"),
+    ])
+
+    def titles(query):
+        return sorted(h.title for h in search(archive, query))
+
+    assert titles("社會工作") == ["社会工作者"]
+    [hit] = search(archive, "志願服務")
+    assert "【志愿服务】" in hit.snippet
+    assert titles("社會 志願") == ["社会工作者"]  # every word, each in either form
+    assert titles("著名") == titles("著") == ["著名学者"]
+    assert titles("會") == ["社会工作者", "著名学者"]  # one character: no bigram, read by LIKE
+    assert titles("會 學者") == ["著名学者"]
+
+
 def test_title_matches_rank_first_and_pages_follow_the_ranking(archive):
     archive.store_batch([page(1)], [
         article(1, 1, title="普通新闻", body="本报讯 乡村振兴，乡村振兴，乡村振兴。" + "其他内容" * 50),

@@ -434,9 +434,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     SETTINGS["ARCHIVE_FETCH_PDFS"] = str(args.with_pdfs)
+    made = args.keep is None or not args.keep.exists()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="crawl-benchmark-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    os.chmod(workdir, 0o755)  # nginx workers read the site as another user
+    if made:  # a directory given that exists keeps its mode (--keep /tmp must not close /tmp)
+        os.chmod(workdir, 0o755)  # nginx workers read the site as another user
     for stale in workdir.glob("archive*.sqlite3*"):  # every run starts from an empty archive
         stale.unlink()
     server = None

@@ -142,6 +142,7 @@ class Archive:
         if create and check:
             self.check_writable()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._statements: dict[tuple, Any] = {}  # upserts by table, keys and columns updated
 
     def check_writable(self) -> None:
         """Refuse, in one line, to write with code whose schema differs from the archive's."""
@@ -255,8 +256,10 @@ class Archive:
             from sqlalchemy.dialects.sqlite import insert
         return insert(table)
 
-    def _upsert(self, session: Session, model, rows: list[dict], keys: tuple[str, ...], *, update: bool = True) -> dict[tuple, int]:
-        """Insert or update rows in one statement; return {key tuple: id}.
+    def _upsert(
+        self, session: Session, model, rows: list[dict], keys: tuple[str, ...], *, update: bool = True, ids: bool = True
+    ) -> dict[tuple, int]:
+        """Insert or update rows in one statement; return {key tuple: id} (empty when not ``ids``).
 
         Rows repeating a key within the batch are merged (last wins): PostgreSQL refuses to
         update one row twice in a statement.
@@ -265,17 +268,25 @@ class Archive:
             return {}
         unique = {tuple(r[k] for k in keys): r for r in rows}
         rows = list(unique.values())
-        table = model.__table__
-        stmt = self._insert(table)
-        if update:
-            cols = [c for c in rows[0] if c not in keys and c not in ("first_seen",)]
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(keys), set_={c: stmt.excluded[c] for c in cols}
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        session.execute(stmt, rows)
-        return _ids_by_key(session, table, keys, set(unique))
+        session.execute(self._upsert_statement(model.__table__, keys, tuple(rows[0]) if update else None), rows)
+        return _ids_by_key(session, model.__table__, keys, set(unique)) if ids else {}
+
+    def _upsert_statement(self, table, keys: tuple[str, ...], columns: tuple[str, ...] | None):
+        """The upsert of ``table`` updating ``columns`` (None: leaving a row that is there), made
+        once per archive: building ON CONFLICT's ``excluded`` columns costs more than the cached
+        compilation that follows."""
+        statement = self._statements.get((table.name, keys, columns))
+        if statement is None:
+            statement = self._insert(table)
+            if columns is not None:
+                statement = statement.on_conflict_do_update(
+                    index_elements=list(keys),
+                    set_={c: statement.excluded[c] for c in columns if c not in keys and c != "first_seen"},
+                )
+            else:
+                statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+            self._statements[(table.name, keys, columns)] = statement
+        return statement
 
     def store_batch(
         self,
@@ -351,19 +362,19 @@ class Archive:
             )
             # An article may arrive in a later batch than its page, or after an interrupted
             # run lost the page item: make sure a page row exists without overwriting one.
+            # Pages of this batch have theirs.
             page_ids |= self._upsert(
                 session, Page,
                 [
-                    {"issue_id": issue_id(a), "page_number": a["page_number"], "url": a["page_url"]}
+                    {"issue_id": key[0], "page_number": key[1], "url": a["page_url"]}
                     for a in articles + pdfs
+                    if (key := (issue_id(a), a["page_number"])) not in page_ids
                 ],
                 ("issue_id", "page_number"),
                 update=False,
             )
-            article_keys = {(a["url"],) for a in articles}
-            counts["articles_updated"] = len(self._existing(session, Article, ("url",), list(article_keys)))
-            counts["articles_new"] = len(article_keys) - counts["articles_updated"]
-            counts["versions"] = self._keep_changed_versions(session, articles, now)
+            counts["versions"], counts["articles_updated"] = self._keep_changed_versions(session, articles, now)
+            counts["articles_new"] = len({a["url"] for a in articles}) - counts["articles_updated"]
             article_ids = self._upsert(
                 session, Article,
                 [
@@ -431,6 +442,7 @@ class Archive:
                     for r in raws
                 ],
                 ("url",),
+                ids=False,  # nothing refers to a raw document by its id
             )
             if self.revision >= fulltext.REVISION:  # older only in tests of upgrades (check=False)
                 fulltext.flush(session.connection())
@@ -441,9 +453,11 @@ class Archive:
         """Which of the ``wanted`` key tuples already have a row."""
         return set(_ids_by_key(session, model.__table__, keys, set(wanted)))
 
-    def _keep_changed_versions(self, session: Session, articles: list[Mapping[str, Any]], now: datetime) -> int:
+    def _keep_changed_versions(self, session: Session, articles: list[Mapping[str, Any]], now: datetime) -> tuple[int, int]:
+        """Keep the stored text of each article whose text changed; return (versions kept,
+        articles already stored)."""
         if not articles:
-            return 0
+            return 0, 0
         incoming = {a["url"]: a for a in articles}
         tracked = ("pretitle", "title", "subtitle", "byline", "body", "body_original")
         existing = session.execute(
@@ -467,7 +481,7 @@ class Archive:
                 )
         if versions:
             session.execute(self._insert(ArticleVersion.__table__), versions)
-        return len(versions)
+        return len(versions), len(existing)
 
 
 def compress_raw(body: bytes) -> bytes:

@@ -88,6 +88,28 @@ def test_article_before_its_page_gets_a_page_row_that_the_page_later_fills(archi
     archive.close()
 
 
+def test_counts_of_new_and_updated_rows_across_batches(archive_url):
+    """An article whose page came in an earlier batch, in this one, or in none; re-stored
+    articles, one of them changed: the counts, and page rows that keep what their page said."""
+    archive = open_archive(archive_url)
+    first = archive.store_batch([page(3)], [article(1, number=3)])
+    assert (first["pages_new"], first["pages_updated"], first["articles_new"], first["articles_updated"]) == (1, 0, 1, 0)
+    second = archive.store_batch(
+        [page(4)], [article(2, number=3), article(3, number=4), article(4, number=5), article(1, number=3, body="改")]
+    )
+    assert (second["pages_new"], second["pages_updated"]) == (1, 0)
+    assert (second["articles_new"], second["articles_updated"], second["versions"]) == (3, 1, 1)
+    third = archive.store_batch([page(3)], [article(2, number=3), article(2, number=3)])
+    assert (third["pages_new"], third["pages_updated"], third["articles_new"], third["articles_updated"]) == (0, 1, 0, 1)
+    with archive.session() as s:
+        pages = {p.page_number: (p.section, p.url) for p in s.scalars(select(Page))}
+    assert pages == {
+        3: ("社会工作", page(3)["url"]), 4: ("社会工作", page(4)["url"]), 5: ("", page(5)["url"]),
+    }
+    assert count(archive, Article) == 4 and count(archive, RawDocument) == 4
+    archive.close()
+
+
 def test_duplicate_keys_in_one_batch_are_merged(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([page(), page()], [article(1), article(1, title="新")])

@@ -55,7 +55,7 @@ def add_filters(parser: argparse.ArgumentParser, section: bool = True) -> None:
     parser.add_argument("--since", type=iso_date, help="first issue date, YYYY-MM-DD")
     parser.add_argument("--until", type=iso_date, help="last issue date, YYYY-MM-DD")
     if section:
-        parser.add_argument("--section", help="section (版名), e.g. 社会工作")
+        parser.add_argument("--section", help="section (版名), whole, as printed or in Simplified, e.g. 社会工作")
 
 
 def reading(args: argparse.Namespace) -> Archive:

@@ -222,7 +222,8 @@ def _facets(conn, params: dict[str, Any]) -> str:
     narrowed to one paper of twenty then asks for that paper's articles only, not for all
     that hold the words. The filters' SQL still decides (a date within a year; the section's
     lexeme is a digest)."""
-    facets = f" & '{section_term(params['section'])}'" if "section" in params else ""
+    sections = " | ".join(f"'{section_term(name)}'" for name in _section_params(params))
+    facets = f" & ({sections})" if sections else ""
     if "paper" in params:
         # An unknown paper: no id, no article holds the lexeme, and the SQL finds none either.
         paper_id = conn.execute(text("SELECT id FROM papers WHERE code = :paper"), params).scalar() or 0
@@ -321,11 +322,32 @@ def filters(columns: dict[str, str] = VIEW_COLUMNS, **given: Any) -> tuple[list[
     for name, value in given.items():
         if value is None:
             continue
+        if name == "section":
+            names = section_names(value)
+            params |= {f"section{n}": form for n, form in enumerate(names)}
+            where.append(f" AND {columns[name]} IN ({', '.join(f':section{n}' for n in range(len(names)))})")
+            continue
         if name in ("since", "until"):
             value = _as_date(value, name)
         where.append(f" AND {columns[name]} {_OPERATORS.get(name, '=')} :{name}")
         params[name] = value
     return where, params
+
+
+def section_names(name: str) -> list[str]:
+    """A section name as typed and as the archive stores section names: in Simplified script and
+    normalised as the pipelines leave them (pipelines/script.py, pipelines/normalize.py), so that
+    社會工作, as the page printed it, finds the pages stored as 社会工作."""
+    from pipelines.normalize import normalize_plain
+    from pipelines.script import to_simplified
+
+    typed = name.strip()
+    return list(dict.fromkeys((typed, normalize_plain(to_simplified(typed)))))
+
+
+def _section_params(params: dict[str, Any]) -> list[str]:
+    """The forms of the section a filter names (:func:`filters`), if it names one."""
+    return [value for key, value in params.items() if re.fullmatch(r"section\d+", key)]
 
 
 def _as_date(value: date | str, name: str) -> date:

@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from storage import fulltext
 from storage import search as search_module
 from storage.db import ArchiveError, open_archive
+from storage.export import export_rows
 from storage.search import _CANDIDATES, _QUEUE_FIRST, _QUEUED, _FILTER_JOINS, POOL, search, snippet, steer_planner
 from tests.seeded import fill
 from tests.test_storage import article, page
@@ -110,6 +111,31 @@ def test_filters_by_paper_dates_and_section(archive):
     assert found(section="社会工作") == expected(lambda r: r["section"] == "社会工作") != everything
     assert found(paper="gongyishibao") == everything
     assert found(paper="nosuchpaper") == set()
+
+
+def test_a_section_named_as_the_page_printed_it_finds_its_simplified_pages(archive):
+    # Sections are stored in Simplified script, normalised (the original beside them); a reader
+    # copies the name from the page as printed, in Traditional script, or with stray spaces.
+    fill(archive)
+    rows = stored(archive)
+    everything = containing(rows, "儿童")
+    asked = []
+    if archive.dialect == "postgresql":
+        event.listen(archive.engine, "before_cursor_execute", lambda conn, cursor, statement, params, *_: (
+            asked.append(params["match"]) if "article_search s" in statement else None))
+
+    def found(section):
+        return {h.article_id for h in search(archive, "儿童", limit=1000, section=section)}
+
+    in_section = {i for i in everything if rows[i]["section"] == "社会工作"}
+    assert in_section and in_section != everything
+    assert found("社會工作") == found(" 社会工作 ") == found("社会工作") == in_section
+    assert found("社會") == set()  # a part of a name is no name
+    if archive.dialect == "postgresql":
+        # The index was asked for either form's section lexeme.
+        assert f"'{fulltext.section_term('社会工作')}'" in asked[0] and f"'{fulltext.section_term('社會工作')}'" in asked[0]
+    with_section = [r[0] for r in export_rows(archive, ("article_id",), section="社會工作")]
+    assert set(with_section) == {i for i, r in rows.items() if r["section"] == "社会工作"}
 
 
 def test_filters_by_paper_and_years_across_papers_and_years(archive):

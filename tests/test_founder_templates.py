@@ -345,6 +345,9 @@ def test_title_fields_fall_back_to_the_metadata_comment():
     assert parsed.article_id == "21904"
     assert parsed.issue_date == date(2023, 2, 7)
     assert parsed.section == ""
+    # The comment's name in any case.
+    shouting = FounderArticle(html.replace("enpproperty", "ENPProperty"), ISSUE_GBK + "article.html")
+    assert (shouting.title, shouting.article_id) == ("主標題", "21904")
 
 
 def test_lines_split_at_br_when_there_are_no_paragraphs():
@@ -360,6 +363,82 @@ def test_a_body_of_blanks_and_script_is_no_body():
     blank = "<div id=ozoom><founder-content><p>\u3000\u3000&nbsp;</p><script>var x = 1;</script></founder-content></div>"
     assert FounderArticle(blank, ISSUE_GBK + "content_1.htm").extraction == "fallback"
     assert FounderArticle(blank.replace("&nbsp;", "正文"), ISSUE_GBK + "content_1.htm").extraction == "template"
+
+
+# --- an article's own part -----------------------------------------------------------------------
+
+SAMPLE_ARTICLES = sorted((Path(__file__).parents[1] / "crawler" / "sample" / "site" / "html").glob("*/*/content_*.htm"))
+WHOLE_FILE = FounderSelectors.with_overrides({"article_start": ""})
+ARTICLE_READS = ("article_id", "pretitle", "title", "subtitle", "byline", "source", "images", "extraction",
+                 "paragraphs", "body_html", "section", "issue_date")
+
+
+def reads(parsed: FounderArticle) -> dict:
+    from lxml.etree import tostring
+
+    found = {name: getattr(parsed, name) for name in ARTICLE_READS}
+    element = parsed.body_element
+    found["body_element"] = None if element is None else tostring(element, encoding="unicode", with_tail=False)
+    return found
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "content_article.htm", FIXTURES / "content_variant.htm", *SAMPLE_ARTICLES],
+                         ids=lambda path: path.name)
+def test_an_article_read_from_its_own_part_reads_as_the_whole_file(path):
+    html, url = decode_html(path.read_bytes()), ISSUE + path.name
+    own, whole = FounderArticle(html, url), FounderArticle(html, url, WHOLE_FILE)
+    assert reads(own) == reads(whole)
+    assert reads(own)["title"] and reads(own)["paragraphs"]
+    # The fields the spider reads came from the part after the title block: the file's
+    # header, page list and title list were never parsed.
+    fresh = FounderArticle(html, url)
+    [fresh.title, fresh.byline, fresh.source, fresh.images, fresh.body_element, fresh.extraction]
+    assert "_root" not in vars(fresh)
+    assert "_root" in vars(whole) and vars(whole)["_own_part"] is vars(whole)["_root"]
+
+
+def test_a_part_without_the_body_gives_way_to_the_whole_file():
+    html = load("content_article.htm")
+    # A title block after the body (a layout the default start does not know): the part that
+    # begins there holds no body, so the whole file is read.
+    moved = html.replace("<table class=wz ", "<table class=notwz ").replace("</BODY>", "<div class=text_c><h1>页脚</h1></div></BODY>")
+    assert "class=wz" not in moved and "<div class=text_c>" in moved
+    parsed = FounderArticle(moved, ISSUE + "content_306582.htm")
+    assert parsed.extraction == "template" and parsed.paragraphs == main_paragraphs()
+    assert vars(parsed)["_own_part"] is vars(parsed)["_root"]
+    # A body of blanks after the start: the whole file decides (here: no body either).
+    blank = "<html><body><div class=text_c><h1>标题</h1></div><div id=ozoom><p>\u3000</p></div></body></html>"
+    assert FounderArticle(blank, ISSUE + "content_1.htm").extraction == "fallback"
+
+
+def main_paragraphs() -> list[str]:
+    return FounderArticle(load("content_article.htm"), ISSUE + "content_306582.htm", WHOLE_FILE).paragraphs
+
+
+@pytest.mark.parametrize(
+    ("html", "start"),
+    [
+        ("<p>wz</p><TABLE width=1 CLASS='x wz'><tr><td>", 9),  # the class among others, any case of tag
+        ("<div class=wzz></div><div id=Titles></div><h3 id=\"Title\">", 42),  # whole names only
+        ("<title>Title</title><p data-x='Title'></p>", None),  # text and other attributes are not ids
+    ],
+)
+def test_the_own_part_begins_at_the_first_element_of_article_start(html, start):
+    from crawler.templates.founder import _opening
+
+    assert _opening(html, FounderSelectors().article_start) == start
+
+
+def test_a_profile_that_moves_an_article_field_reads_whole_files_unless_it_says_where_they_begin():
+    assert FounderSelectors.with_overrides({"body": "div#content"}).article_start == ""
+    assert FounderSelectors.with_overrides({"page_links": "div.bmml a"}).article_start == FounderSelectors().article_start
+    both = FounderSelectors.with_overrides({"body": "div#content", "article_start": "div.article"})
+    assert both.article_start == "div.article"
+    html = "<html><body><ul><li>目录</li></ul><div class=article><h1>标题</h1><div id=content><p>正文。</p></div></div></body></html>"
+    parsed = FounderArticle(html, ISSUE + "content_1.htm", FounderSelectors.with_overrides(
+        {"body": "div#content", "title": "div.article h1", "article_start": "div.article"}))
+    assert (parsed.title, parsed.paragraphs) == ("标题", ["正文。"])
+    assert "_root" not in vars(parsed)
 
 
 # --- selectors ---------------------------------------------------------------------------------
@@ -397,6 +476,7 @@ def test_no_overrides_are_the_defaults():
         ({"body": "div#ozoom["}, "Founder selector 'body' is invalid"),
         ({"hot_zones": "//map[@name="}, "Founder selector 'hot_zones' is invalid"),
         ({"title": ""}, "Founder selector 'title' must be a non-empty string"),
+        ({"article_start": "table.wz > tr"}, "Founder article_start 'table.wz > tr' is no tag.class"),
     ],
 )
 def test_bad_overrides_are_refused_by_name(overrides, message):
@@ -407,7 +487,7 @@ def test_bad_overrides_are_refused_by_name(overrides, message):
 # --- selectors over a whole document --------------------------------------------------------
 
 _CSS = [
-    *(query for query in vars(FounderSelectors()).values() if not query.startswith(("/", "("))),
+    *(query for name, query in vars(FounderSelectors()).items() if name != "article_start" and not query.startswith(("/", "("))),
     "div td", "table tr td a", "#ozoom p", ".wz td > a", "#ozoom > table td", "[valign] tr *", "div > p", "body > table td > a::attr(href)", "#ozoom p::text", "td span ~ a",
     "tr + tr td", "li:first-child a", "ul li:last-child > a", "div p:not(.x)", "* a", "table * td",
     "html > body", "html", "div a + a", ":root > body", "td:nth-child(2) a", "p:only-child",

@@ -75,6 +75,13 @@ class FounderSelectors:
     body: str = "#ozoom founder-content"
     body_container: str = "#ozoom"
     pictures: str = "table#newspic tr"
+    # Where an article file's own part begins: the first element of one of these simple
+    # selectors (tag.class, .class, tag#id, #id), "" for nowhere. An article file opens with the
+    # issue's header, page list and title list, four fifths of its markup; the article's fields
+    # (ARTICLE_FIELDS) are read from the part that begins there, parsed alone, when that part
+    # holds the body, and from the whole file otherwise. A profile that moves an article field
+    # and not this reads the whole file.
+    article_start: str = "table.wz, div.text_c, #PreTitle, #Title"
 
     @classmethod
     def with_overrides(cls, overrides: dict[str, str]) -> FounderSelectors:
@@ -84,13 +91,61 @@ class FounderSelectors:
         for name, query in overrides.items():
             if name not in known:
                 raise ValueError(f"unknown Founder selector {name!r} (known: {', '.join(sorted(known))})")
+            if name == "article_start" and isinstance(query, str):
+                _openings(query)
+                continue
             if not isinstance(query, str) or not query.strip():
                 raise ValueError(f"Founder selector {name!r} must be a non-empty string")
             try:
                 _select(probe, query)
             except (ValueError, SelectorError) as exc:
                 raise ValueError(f"Founder selector {name!r} is invalid: {exc}") from None
+        if "article_start" not in overrides and ARTICLE_FIELDS.intersection(overrides):
+            overrides = {**overrides, "article_start": ""}
         return replace(cls(), **overrides)
+
+
+# The fields an article file's own part holds (FounderSelectors.article_start).
+ARTICLE_FIELDS = frozenset(("title_rows", "pretitle", "title", "subtitle", "byline", "body", "body_container", "pictures"))
+
+
+_SIMPLE_SELECTOR = re.compile(r"([a-zA-Z][\w-]*)?(?:\.([\w-]+)|#([\w-]+))")
+
+
+@lru_cache(maxsize=64)
+def _openings(selectors: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """For each simple selector of ``selectors``: its class or id, and the opening tag of an
+    element it selects, the tag beginning where the pattern is matched."""
+    found = []
+    for part in filter(None, (part.strip() for part in selectors.split(","))):
+        simple = _SIMPLE_SELECTOR.fullmatch(part)
+        if simple is None:
+            raise ValueError(f"Founder article_start {part!r} is no tag.class, .class, tag#id or #id")
+        tag, class_name, element_id = simple.groups()
+        name = re.escape(tag) if tag else r"[a-z][^\s>/]*"
+        value = r"""class\s*=\s*["']?(?:[^"'>]*\s)?""" if class_name else r"""id\s*=\s*["']?"""
+        found.append((class_name or element_id, re.compile(
+            rf"<{name}\s[^>]*?\b{value}{re.escape(class_name or element_id)}(?![\w-])", re.I
+        )))
+    return tuple(found)
+
+
+def _opening(html: str, selectors: str) -> int | None:
+    """Where the first element of ``selectors`` (simple ones) begins in ``html``, if anywhere.
+
+    Each class or id is looked for as a plain string, then the tag around it is checked: a
+    regular expression searched over the whole file costs a hundred times as much."""
+    first = None
+    for name, tag in _openings(selectors):
+        # Only before the first start found so far: an element's tag ends before the next begins.
+        at = html.find(name, 0, first)
+        while at != -1:
+            opening = html.rfind("<", 0, at)
+            if opening != -1 and html.find(">", opening, at) == -1 and tag.match(html, opening):
+                first = opening
+                break
+            at = html.find(name, at + 1, first)
+    return first
 
 
 @dataclass(frozen=True)
@@ -111,7 +166,8 @@ _LABEL = re.compile(r"第\s*(\d+)\s*版[：:\s]*(.*)")
 _LABEL_COLON = re.compile(r"\s*([：:])\s*")
 _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-_ENPPROPERTY = re.compile(r"<!--\s*enpproperty(.*?)/enpproperty\s*-->", re.S | re.I)
+# Case ignored in the names only: a pattern ignoring case throughout is searched for twice as slowly.
+_ENPPROPERTY = re.compile(r"<!--\s*(?i:enpproperty)(.*?)(?i:/enpproperty)\s*-->", re.S)
 _ENP_FIELD = re.compile(r"<([\w-]+)>(.*?)</\1>", re.S)
 _ARTICLE_FILE = re.compile(r"content_(\d+(?:_\d+)?)\.html?$")
 _WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])(.*?)\1\s*\)""", re.S)
@@ -243,13 +299,20 @@ class _FounderFile:
         self.html = html
         self.url = url
         self.selectors = selectors or FounderSelectors()
-        self._root = parse(html)
         self._found: dict[str, list] = {}
+
+    @cached_property
+    def _root(self) -> etree._Element:
+        return parse(self.html)
+
+    def _document(self, field: str) -> etree._Element:
+        """The tree a field is read from."""
+        return self._root
 
     def _all(self, field: str) -> list:
         # Several fields read one list (the page list, the title list): each query runs once.
         if (found := self._found.get(field)) is None:
-            found = self._found[field] = _select(self._root, getattr(self.selectors, field))
+            found = self._found[field] = _select(self._document(field), getattr(self.selectors, field))
         return found
 
     @cached_property
@@ -371,6 +434,27 @@ _METADATA_FIELDS = {"pretitle": "introtitle", "title": "title", "subtitle": "sub
 
 class FounderArticle(_FounderFile):
     """An article file, content_N.htm (or content_N_M.htm)."""
+
+    def _document(self, field: str) -> etree._Element:
+        return self._own_part if field in ARTICLE_FIELDS else self._root
+
+    @cached_property
+    def _own_part(self) -> etree._Element:
+        """The article's own part of the file (FounderSelectors.article_start), parsed alone: a
+        fifth of the whole file's parse. The whole file where the pattern finds no start or
+        the part holds no body (a layout the pattern does not know)."""
+        start = _opening(self.html, self.selectors.article_start)
+        if start is None:
+            return self._root
+        part = parse(self.html[start:])
+        for field in ("body", "body_container"):
+            found = _select(part, getattr(self.selectors, field))
+            if found:
+                if not has_text(found[0]):
+                    break
+                self._found[field] = found
+                return part
+        return self._root
 
     @cached_property
     def article_id(self) -> str | None:

@@ -394,7 +394,7 @@ def test_an_article_read_from_its_own_part_reads_as_the_whole_file(path):
     fresh = FounderArticle(html, url)
     [fresh.title, fresh.byline, fresh.source, fresh.images, fresh.body_element, fresh.extraction]
     assert "_root" not in vars(fresh)
-    assert "_root" in vars(whole) and vars(whole)["_own_part"] is vars(whole)["_root"]
+    assert "_root" in vars(whole) and vars(whole)["_own_part"][0] is vars(whole)["_root"]
 
 
 def test_a_part_without_the_body_gives_way_to_the_whole_file():
@@ -405,7 +405,7 @@ def test_a_part_without_the_body_gives_way_to_the_whole_file():
     assert "class=wz" not in moved and "<div class=text_c>" in moved
     parsed = FounderArticle(moved, ISSUE + "content_306582.htm")
     assert parsed.extraction == "template" and parsed.paragraphs == main_paragraphs()
-    assert vars(parsed)["_own_part"] is vars(parsed)["_root"]
+    assert vars(parsed)["_own_part"][0] is vars(parsed)["_root"]
     # A body of blanks after the start: the whole file decides (here: no body either).
     blank = "<html><body><div class=text_c><h1>标题</h1></div><div id=ozoom><p>\u3000</p></div></body></html>"
     assert FounderArticle(blank, ISSUE + "content_1.htm").extraction == "fallback"

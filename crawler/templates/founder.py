@@ -436,25 +436,24 @@ class FounderArticle(_FounderFile):
     """An article file, content_N.htm (or content_N_M.htm)."""
 
     def _document(self, field: str) -> etree._Element:
-        return self._own_part if field in ARTICLE_FIELDS else self._root
+        return self._own_part[0] if field in ARTICLE_FIELDS else self._root
 
     @cached_property
-    def _own_part(self) -> etree._Element:
-        """The article's own part of the file (FounderSelectors.article_start), parsed alone: a
-        fifth of the whole file's parse. The whole file where the pattern finds no start or
-        the part holds no body (a layout the pattern does not know)."""
+    def _own_part(self) -> tuple[etree._Element, etree._Element | None]:
+        """The tree the article's fields are read from, and its body where finding the tree
+        found it. The article's own part of the file (FounderSelectors.article_start), parsed
+        alone: a fifth of the whole file's parse. The whole file where no start is found or
+        the part holds no body (a layout the selectors do not know)."""
         start = _opening(self.html, self.selectors.article_start)
-        if start is None:
-            return self._root
-        part = parse(self.html[start:])
-        for field in ("body", "body_container"):
-            found = _select(part, getattr(self.selectors, field))
-            if found:
-                if not has_text(found[0]):
+        if start is not None:
+            part = parse(self.html[start:])
+            for field in ("body", "body_container"):
+                # As _body reads it: the first match of the first selector that has one.
+                if found := _select(part, getattr(self.selectors, field)):
+                    if has_text(found[0]):
+                        return part, found[0]
                     break
-                self._found[field] = found
-                return part
-        return self._root
+        return self._root, None
 
     @cached_property
     def article_id(self) -> str | None:
@@ -498,6 +497,8 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def _body(self) -> etree._Element | None:
+        if (found := self._own_part[1]) is not None:
+            return found
         found = self._all("body") or self._all("body_container")
         return found[0] if found and has_text(found[0]) else None
 

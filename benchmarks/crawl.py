@@ -1,6 +1,6 @@
 """What a crawl costs beyond Scrapy's own fetching, measured side by side in one run.
 
-    python benchmarks/crawl.py [--issues 50] [--repeat 2] [--postgres URL | --no-postgres] [--keep DIR]
+    python benchmarks/crawl.py [--issues 50] [--repeat 2] [--postgres URL | --no-postgres] [--keep DIR] [--instructions]
 
 1. Generates a Founder-template archive of ``--issues`` weekly issues × 16 pages × 5 articles
    (crawler/sample/build.py; a third of the articles in Traditional script, a tenth with spam)
@@ -16,6 +16,10 @@
 4. Profiles (b) over a part of the site (benchmarks/profile_crawl.py) and splits its CPU into
    stages: navigation, extraction, cleaning, conversion, storage.
 5. Times `archive reprocess` of the SQLite archive (no network) in articles per second.
+6. With ``--instructions``: counts the instructions of (a) and (b) under callgrind (valgrind)
+   over a tenth and a fifth of the issues, two crawls at a time, and prints their ratios, whole
+   and per issue beyond the first tenth (start-up left out). CPU seconds move with whatever
+   else the machine runs (±20 % seen on a shared machine); instruction counts do not.
 
 Every run's response, item and row counts are checked against the site's manifest: a run that
 fetched nothing fails the benchmark instead of looking fast. The last line is the figure to
@@ -217,21 +221,51 @@ def _settings(extra: dict[str, str] | None = None) -> list[str]:
     return [arg for key, value in (SETTINGS | (extra or {})).items() for arg in ("-s", f"{key}={value}")]
 
 
-def bare_crawl(issues: int, base_url: str, workdir: Path, frozen: bool = False) -> Run:
+def bare_crawl(issues: int, base_url: str, workdir: Path, frozen: bool = False, under: tuple[str, ...] = (),
+               name: str = "") -> Run:
     """The yardstick. ``frozen``: with the project's garbage-collection extension as well
     (gc.freeze() and a wider young generation), which saves the bare crawl some of what it saves
-    the full one: shown beside the ratio, not in it."""
-    command = [sys.executable, "-m", "scrapy", "runspider", "benchmarks/bare.py", *_spider_args(issues, base_url)]
+    the full one: shown beside the ratio, not in it. ``under``: a command the crawl runs under."""
+    command = [*under, sys.executable, "-m", "scrapy", "runspider", "benchmarks/bare.py", *_spider_args(issues, base_url)]
     # Scrapy's own components only: none of the project's pipelines, middlewares, extensions or add-ons.
     extensions = {"benchmarks.bare.StatsFile": 0} | ({FREEZE: 0} if frozen else {})
     bare = {"ITEM_PIPELINES": "{}", "SPIDER_MIDDLEWARES": "{}", "DOWNLOADER_MIDDLEWARES": "{}", "ADDONS": "{}",
             "EXTENSIONS": json.dumps(extensions)}
-    return _measure(f"bare-{issues}{'-frozen' if frozen else ''}", command + _settings(bare), workdir)
+    return _measure(name or f"bare-{issues}{'-frozen' if frozen else ''}", command + _settings(bare), workdir)
 
 
-def full_crawl(name: str, issues: int, base_url: str, archive: str, workdir: Path, env: dict | None = None) -> Run:
-    command = [sys.executable, "-m", "scrapy", "crawl", "issues", *_spider_args(issues, base_url)]
+def full_crawl(name: str, issues: int, base_url: str, archive: str, workdir: Path, env: dict | None = None,
+               under: tuple[str, ...] = ()) -> Run:
+    command = [*under, sys.executable, "-m", "scrapy", "crawl", "issues", *_spider_args(issues, base_url)]
     return _measure(name, command + _settings(), workdir, {"ARCHIVE_URL": archive} | (env or {}))
+
+
+def counted_crawl(kind: str, issues: int, base_url: str, workdir: Path, site: dict) -> int:
+    """The instructions a crawl's process executes, counted by callgrind (valgrind): unlike CPU
+    seconds, other work on the machine does not move them. ~60× slower than the crawl."""
+    name = f"counted-{kind}-{issues}"
+    under = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={workdir / (name + '.callgrind')}")
+    if kind == "bare":
+        check_fetched(bare_crawl(issues, base_url, workdir, under=under, name=name), expected(issues, site))
+    else:
+        archive = f"sqlite:///{workdir / (name + '.sqlite3')}"
+        check_stored(full_crawl(name, issues, base_url, archive, workdir, under=under), expected(issues, site), archive)
+    for line in (workdir / (name + ".callgrind")).read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise BenchmarkError(f"{name}: callgrind wrote no instruction count")
+
+
+def instruction_ratio(issues: int, base_url: str, workdir: Path, site: dict) -> dict[tuple[str, int], int]:
+    """Bare and full crawls of ``issues`` and twice as many issues under callgrind, two at a time."""
+    if shutil.which("valgrind") is None:
+        raise BenchmarkError("valgrind not found: apt-get install valgrind (--instructions counts with callgrind)")
+    from concurrent.futures import ThreadPoolExecutor
+
+    runs = [(kind, n) for n in (issues, 2 * issues) for kind in ("bare", "full")]
+    with ThreadPoolExecutor(2) as pool:
+        counts = pool.map(lambda run: counted_crawl(*run, base_url, workdir, site), runs)
+        return dict(zip(runs, counts))
 
 
 def expected(issues: int, site: dict) -> dict[str, int]:
@@ -428,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with-pdfs", action="store_true", help="crawls fetch page PDFs and extract their text (slow)")
     parser.add_argument("--repeat", type=int, default=2, help="turns of (a) and (b), the least CPU of each counts (default 2)")
     parser.add_argument("--keep", type=Path, help="keep the site, archives, logs and profiles in this directory")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the instructions of (a) and (b) with callgrind over a tenth and a fifth of the "
+                             "issues: a ratio other work on the machine does not move (slow: minutes)")
     args = parser.parse_args(argv)
     if args.issues < 10:
         parser.error("--issues must be at least 10 (memory is compared with a tenth of the site)")
@@ -439,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     if made:  # a directory given that exists keeps its mode (--keep /tmp must not close /tmp)
         os.chmod(workdir, 0o755)  # nginx workers read the site as another user
-    for stale in workdir.glob("archive*.sqlite3*"):  # every run starts from an empty archive
+    for stale in [*workdir.glob("archive*.sqlite3*"), *workdir.glob("counted-*")]:  # every run starts from an empty archive
         stale.unlink()
     server = None
     scratch = None
@@ -503,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Re-processing the SQLite archive from its raw documents (archive reprocess) ...", flush=True)
         reprocess = archive_reprocess(sqlite, want)
         count_rows(sqlite)  # and left every article with its text
+        if args.instructions:
+            print(f"Counting instructions (callgrind) over {small} and {2 * small} issues ...", flush=True)
+            counted = instruction_ratio(small, base_url, workdir, site)
     except BenchmarkError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -564,6 +604,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.with_pdfs:
         print(f"  and outside the profile, in the PDF text worker processes: {profiled.children_cpu:.1f} s "
               f"of the profiled run's {profiled.cpu:.1f} s CPU")
+    if args.instructions:
+        print()
+        print("Instructions executed (callgrind; the crawl process with its threads, start-up included):")
+        for kind in ("bare", "full"):
+            print(f"  {kind:<5} {small:>3} issues {counted[kind, small] / 1e9:7.2f} G   {2 * small:>3} issues "
+                  f"{counted[kind, 2 * small] / 1e9:7.2f} G")
+        extra = {kind: counted[kind, 2 * small] - counted[kind, small] for kind in ("bare", "full")}
+        print(f"full/bare instructions: {counted['full', 2 * small] / counted['bare', 2 * small]:.2f} over {2 * small} issues; "
+              f"{extra['full'] / extra['bare']:.2f} for each issue beyond the first {small} (start-up left out)")
     print()
     print(f"Full crawl CPU ≤ {TARGET_RATIO} × bare: {'OK' if ratio <= TARGET_RATIO else 'MISSED'}")
     print(f"full/bare cpu ratio: {ratio:.2f}")

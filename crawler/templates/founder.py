@@ -275,6 +275,8 @@ class _Label(NamedTuple):
     section: str
 
 
+# Every file of an issue lists the same page labels: each is read once.
+@lru_cache(maxsize=1024)
 def _parse_label(text: str) -> _Label:
     """A page label such as 第07版：社會工作, which may wrap around the colon."""
     label = _LABEL_COLON.sub(r"\1", _collapse(text))

@@ -347,7 +347,7 @@ def section_names(name: str) -> list[str]:
 
 def _section_params(params: dict[str, Any]) -> list[str]:
     """The forms of the section a filter names (:func:`filters`), if it names one."""
-    return [value for key, value in params.items() if re.fullmatch(r"section\d+", key)]
+    return [value for key, value in params.items() if key.startswith("section")]
 
 
 def _as_date(value: date | str, name: str) -> date:

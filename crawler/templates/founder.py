@@ -449,13 +449,16 @@ class FounderArticle(_FounderFile):
         start = _opening(self.html, self.selectors.article_start)
         if start is not None:
             part = parse(self.html[start:])
-            for field in ("body", "body_container"):
-                # As _body reads it: the first match of the first selector that has one.
-                if found := _select(part, getattr(self.selectors, field)):
-                    if has_text(found[0]):
-                        return part, found[0]
-                    break
+            if (body := self._body_in(part)) is not None:
+                return part, body
         return self._root, None
+
+    def _body_in(self, tree: etree._Element) -> etree._Element | None:
+        """The first match of the first of the body selectors that has one, if it holds text."""
+        for field in ("body", "body_container"):
+            if found := _select(tree, getattr(self.selectors, field)):
+                return found[0] if has_text(found[0]) else None
+        return None
 
     @cached_property
     def article_id(self) -> str | None:
@@ -499,10 +502,8 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def _body(self) -> etree._Element | None:
-        if (found := self._own_part[1]) is not None:
-            return found
-        found = self._all("body") or self._all("body_container")
-        return found[0] if found and has_text(found[0]) else None
+        tree, body = self._own_part
+        return body if body is not None else self._body_in(tree)
 
     @cached_property
     def _fallback(self) -> GenericArticle | None:

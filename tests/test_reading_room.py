@@ -300,6 +300,23 @@ def test_canned_queries_answer_the_documented_questions(client, sample_archive):
     assert "【社工站】" in hit["snippet"]
 
 
+def test_section_over_year_takes_the_section_as_the_page_printed_it(sample_archive, tmp_path):
+    # A page printed in Traditional script keeps its label's section as printed
+    # (section_original); the canned query finds its articles by either name, spaces around
+    # the name left out, as `archive search --section` does.
+    copy = tmp_path / "traditional-section.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update pages set section_original = '社會工作' where section = '社会工作'")
+    client = DatasetteClient(make_datasette(copy))
+    simplified = canned(client, "section_over_year", section="社会工作", year="2023")
+    assert simplified
+    assert canned(client, "section_over_year", section="社會工作", year="2023") == simplified
+    assert canned(client, "section_over_year", section=" 社会工作 ", year="2023") == simplified
+    # A name no page printed finds nothing: the printed name is matched whole, not as a part.
+    assert canned(client, "section_over_year", section="社會", year="2023") == []
+
+
 def test_issue_gaps_query_finds_the_stretch_without_issues(client, sample_archive, tmp_path):
     copy = copy_with_issues(sample_archive, tmp_path, "2023-01-03", "2023-01-10")
     gaps = canned(DatasetteClient(make_datasette(copy)), "issue_gaps", days="")

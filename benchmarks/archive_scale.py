@@ -90,20 +90,51 @@ def queries(lines: list[str], length: int, rng: random.Random) -> list[str]:
     return found
 
 
+def server_cpu(url: str):
+    """A function giving the CPU seconds of every PostgreSQL process on this machine (the
+    server's share of the writes: backends, WAL writer, checkpointer, autovacuum), or None
+    where the server is another machine's or there is no /proc."""
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).host not in (None, "", "127.0.0.1", "localhost", "::1") or not Path("/proc/self/stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def seconds() -> float:
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                head, _, rest = stat.read_text().rpartition(")")
+            except OSError:  # gone meanwhile
+                continue
+            if head.endswith("(postgres"):
+                fields = rest.split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
+    return seconds
+
+
 def measure(url: str, n: int, size) -> dict:
     rng = random.Random(7)
     lines = seed_lines()
     archive = open_archive(url)
-    # Only the writes are timed, not the making of the articles.
-    elapsed = 0.0
+    # Only the writes are timed, not the making of the articles. Their CPU is told apart: this
+    # process's (Python, the driver, SQLite itself) and, on PostgreSQL, the server's.
+    elapsed = client = server = 0.0
+    server_seconds = server_cpu(url) if archive.dialect == "postgresql" else None
     for pages, batch in articles(n, lines, rng):
-        began = time.perf_counter()
+        served = server_seconds() if server_seconds else 0.0
+        cpu, began = time.process_time(), time.perf_counter()
         archive.store_batch(pages, batch)
         elapsed += time.perf_counter() - began
+        client += time.process_time() - cpu
+        server += (server_seconds() - served) if server_seconds else 0.0
     if archive.dialect == "postgresql":
         with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
-    result = {"insert": n / elapsed, "size": size(archive)}
+    result = {"insert": n / elapsed, "size": size(archive), "client_us": client / n * 1e6,
+              "server_us": server / n * 1e6 if server_seconds else None}
     for length in (2, 3, 6):
         latencies(result, str(length), archive, queries(lines, length, random.Random(length)), {})
     # Narrowed searches (not in the targets): 3 characters in one paper of five, one year of
@@ -178,7 +209,10 @@ def main(argv=None) -> int:
     print(f"{args.articles:,} articles")
     names = list(results)
     print(f"{'':28}" + "".join(f"{name:>14}" for name in names))
-    rows = [("insert (articles/s)", "insert", "{:,.0f}"), ("size on disk (MB)", "size", "{:,.0f}")]
+    rows = [("insert (articles/s)", "insert", "{:,.0f}"),
+            ("  writer's CPU (µs/article)", "client_us", "{:,.0f}"),
+            ("  server's CPU (µs/article)", "server_us", "{:,.0f}"),
+            ("size on disk (MB)", "size", "{:,.0f}")]
     rows.append(("bytes per article", None, None))
     for length in (2, 3, 6):
         rows += [(f"search {length} chars p50 (ms)", f"p50_{length}", "{:,.1f}"),
@@ -190,7 +224,10 @@ def main(argv=None) -> int:
         if key is None:
             cells = [f"{results[n]['size'] / args.articles:,.0f}" for n in names]
         else:
-            cells = [fmt.format(results[n][key] / (1 << 20) if key == "size" else results[n][key]) for n in names]
+            cells = [
+                "-" if results[n][key] is None else fmt.format(results[n][key] / (1 << 20) if key == "size" else results[n][key])
+                for n in names
+            ]
         print(f"{label:28}" + "".join(f"{c:>14}" for c in cells))
     return 0
 

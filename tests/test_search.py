@@ -326,6 +326,23 @@ def gin(conn) -> bool | None:
     return bool(conn.execute(text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_article_search_terms'")).scalar())
 
 
+def test_the_queue_is_read_only_when_articles_wait_in_it(archive):
+    # After a write through storage/ the queue is empty, and a search does not join it to the
+    # filters' pages (PostgreSQL hashed every page for it); an article written with plain SQL
+    # waits there, and is found from there.
+    archive.store_batch([page()], [article(1, title="原题", body="社工站建设")])
+    statements = []
+    event.listen(archive.engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: statements.append(statement))
+    assert [h.title for h in search(archive, "社工站", section="社会工作")] == ["原题"]
+    assert not any(f"FROM {fulltext.PENDING_TABLE} q" in statement for statement in statements)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET body = '乡村振兴' WHERE id = 1"))
+    statements.clear()
+    assert [h.title for h in search(archive, "乡村振兴", section="社会工作")] == ["原题"]
+    assert any(f"FROM {fulltext.PENDING_TABLE} q" in statement for statement in statements)
+    archive.close()
+
+
 def test_articles_written_with_plain_sql_are_found_at_once_and_indexed_at_the_next_write(sqlite_url):
     archive = open_archive(sqlite_url)
     archive.store_batch([page()], [article(1, title="原题", body="社工站建设"), article(2, title="另一篇", body="乡村振兴")])

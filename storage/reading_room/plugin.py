@@ -7,6 +7,7 @@ reader cites. It does nothing in a Datasette that was not configured by
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import threading
 import time
@@ -278,6 +279,20 @@ class ReadingRoom:
 def room_for(datasette) -> ReadingRoom | None:
     config = datasette.plugin_config(PLUGIN)
     return ReadingRoom(datasette, config["database"]) if config else None
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    """``section_forms(name)``: a section's name as typed and as the archive stores it, a JSON
+    array (storage.search.section_names), so that the canned queries take a name as the page
+    printed it (社會工作), as `archive search --section` does."""
+    if datasette.plugin_config(PLUGIN) is None:
+        return
+    from storage.search import section_names
+
+    conn.create_function(
+        "section_forms", 1, lambda name: json.dumps(section_names(name or ""), ensure_ascii=False), deterministic=True
+    )
 
 
 @hookimpl

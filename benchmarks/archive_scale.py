@@ -7,7 +7,11 @@ storage.search with queries cut from the same text, 2, 3 and 6 characters long. 
 insert rate, the size on disk and search latency p50/p95 per query length, and for 3
 characters narrowed to one paper, one year and one section.
 
-    python benchmarks/archive_scale.py --articles 100000 [--postgres URL] [--sqlite-only]
+    python benchmarks/archive_scale.py --articles 100000 [--postgres URL] [--sqlite-only] [--unindexed N]
+
+The first N articles (default 30,000) are also written into an archive without the search
+index: the rates side by side show the index's share of a write, and the rate without it is
+the most this machine allows, whatever the index.
 
 PostgreSQL: --postgres or $TEST_POSTGRES_URL, an administrative URL; a scratch database is
 created and dropped.
@@ -24,10 +28,12 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from storage import fulltext  # noqa: E402
 from storage.db import open_archive  # noqa: E402
 from storage.search import search  # noqa: E402
 
@@ -115,13 +121,15 @@ def server_cpu(url: str):
     return seconds
 
 
-def measure(url: str, n: int, size) -> dict:
+def write(archive, url: str, n: int, first: int = 0) -> dict:
+    """Writes the benchmark's n articles; the rate and CPU per article, and the rate over the
+    first ``first`` of them."""
     rng = random.Random(7)
     lines = seed_lines()
-    archive = open_archive(url)
     # Only the writes are timed, not the making of the articles. Their CPU is told apart: this
     # process's (Python, the driver, SQLite itself) and, on PostgreSQL, the server's.
     elapsed = client = server = 0.0
+    written, result = 0, {}
     server_seconds = server_cpu(url) if archive.dialect == "postgresql" else None
     for pages, batch in articles(n, lines, rng):
         served = server_seconds() if server_seconds else 0.0
@@ -130,11 +138,36 @@ def measure(url: str, n: int, size) -> dict:
         elapsed += time.perf_counter() - began
         client += time.process_time() - cpu
         server += (server_seconds() - served) if server_seconds else 0.0
+        written += len(batch)
+        if written == first:
+            result["first_insert"] = first / elapsed
+    result |= {"insert": n / elapsed, "client_us": client / n * 1e6,
+               "server_us": server / n * 1e6 if server_seconds else None}
+    return result
+
+
+def measure_unindexed(url: str, n: int) -> dict:
+    """The same writes into an archive without the search index, its triggers and its queue:
+    what the rest of a write costs on this machine, a ceiling that any index only lowers."""
+    archive = open_archive(url)
+    with archive.engine.begin() as conn:
+        for statement in fulltext.drop_index_statements(archive.dialect):
+            conn.exec_driver_sql(statement)
+    # store_batch brings the index up to date at the end of each batch: there is none.
+    with mock.patch.object(fulltext, "flush", lambda conn, *args, **kwargs: 0):
+        result = write(archive, url, n)
+    archive.close()
+    return result
+
+
+def measure(url: str, n: int, size, first: int = 0) -> dict:
+    lines = seed_lines()
+    archive = open_archive(url)
+    result = write(archive, url, n, first)
     if archive.dialect == "postgresql":
         with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
-    result = {"insert": n / elapsed, "size": size(archive), "client_us": client / n * 1e6,
-              "server_us": server / n * 1e6 if server_seconds else None}
+    result["size"] = size(archive)
     for length in (2, 3, 6):
         latencies(result, str(length), archive, queries(lines, length, random.Random(length)), {})
     # Narrowed searches (not in the targets): 3 characters in one paper of five, one year of
@@ -188,24 +221,40 @@ def scratch_postgres(admin_url: str):
     return admin.set(database=name).render_as_string(hide_password=False), drop
 
 
+def on_scratch_postgres(admin_url: str, run):
+    """``run(url)`` on a scratch database, dropped afterwards."""
+    url, drop = scratch_postgres(admin_url)
+    try:
+        return run(url)
+    finally:
+        drop()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"))
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--unindexed", type=int, default=30_000, metavar="N",
+                        help="also write the first N articles into an archive without the search "
+                             "index, and compare the rates (default 30,000; 0: skip)")
     args = parser.parse_args(argv)
-    results = {}
+    if args.unindexed % BATCH:
+        parser.error(f"--unindexed: a multiple of the batch of {BATCH:,} articles")
+    first = min(args.unindexed, args.articles // BATCH * BATCH)
+    results, unindexed = {}, {}
     with tempfile.TemporaryDirectory(prefix="archive-scale-") as tmp:
+        if first:
+            unindexed["SQLite"] = measure_unindexed(f"sqlite:///{Path(tmp) / 'unindexed.sqlite3'}", first)
         path = Path(tmp) / "archive.sqlite3"
-        results["SQLite"] = measure(f"sqlite:///{path}", args.articles, sqlite_size(path))
+        results["SQLite"] = measure(f"sqlite:///{path}", args.articles, sqlite_size(path), first)
     # Each database's figures as soon as they are measured: the next one takes a while.
     print(f"SQLite: {results['SQLite']}", file=sys.stderr, flush=True)
     if args.postgres and not args.sqlite_only:
-        url, drop = scratch_postgres(args.postgres)
-        try:
-            results["PostgreSQL"] = measure(url, args.articles, postgres_size)
-        finally:
-            drop()
+        if first:
+            unindexed["PostgreSQL"] = on_scratch_postgres(args.postgres, lambda url: measure_unindexed(url, first))
+        results["PostgreSQL"] = on_scratch_postgres(
+            args.postgres, lambda url: measure(url, args.articles, postgres_size, first))
     print(f"{args.articles:,} articles")
     names = list(results)
     print(f"{'':28}" + "".join(f"{name:>14}" for name in names))
@@ -229,6 +278,14 @@ def main(argv=None) -> int:
                 for n in names
             ]
         print(f"{label:28}" + "".join(f"{c:>14}" for c in cells))
+    if first:
+        # Side by side on the same articles: how much of each write is the search index's.
+        print(f"the first {first:,} articles")
+        print(f"{'  insert (articles/s)':28}" + "".join(f"{results[n]['first_insert']:>14,.0f}" for n in names))
+        print(f"{'  without the search index':28}" + "".join(f"{unindexed[n]['insert']:>14,.0f}" for n in names))
+        for label, key in (("    writer's CPU (µs/article)", "client_us"), ("    server's CPU (µs/article)", "server_us")):
+            print(f"{label:28}" + "".join(
+                f"{'-' if unindexed[n][key] is None else format(unindexed[n][key], ',.0f'):>14}" for n in names))
     return 0
 
 

@@ -121,7 +121,7 @@ def server_cpu(url: str):
     return seconds
 
 
-def write(archive, url: str, n: int, first: int = 0) -> dict:
+def write(archive, n: int, first: int = 0) -> dict:
     """Writes the benchmark's n articles; the rate and CPU per article, and the rate over the
     first ``first`` of them."""
     rng = random.Random(7)
@@ -130,7 +130,7 @@ def write(archive, url: str, n: int, first: int = 0) -> dict:
     # process's (Python, the driver, SQLite itself) and, on PostgreSQL, the server's.
     elapsed = client = server = 0.0
     written, result = 0, {}
-    server_seconds = server_cpu(url) if archive.dialect == "postgresql" else None
+    server_seconds = server_cpu(archive.url) if archive.dialect == "postgresql" else None
     for pages, batch in articles(n, lines, rng):
         served = server_seconds() if server_seconds else 0.0
         cpu, began = time.process_time(), time.perf_counter()
@@ -155,7 +155,7 @@ def measure_unindexed(url: str, n: int) -> dict:
             conn.exec_driver_sql(statement)
     # store_batch brings the index up to date at the end of each batch: there is none.
     with mock.patch.object(fulltext, "flush", lambda conn, *args, **kwargs: 0):
-        result = write(archive, url, n)
+        result = write(archive, n)
     archive.close()
     return result
 
@@ -163,7 +163,7 @@ def measure_unindexed(url: str, n: int) -> dict:
 def measure(url: str, n: int, size, first: int = 0) -> dict:
     lines = seed_lines()
     archive = open_archive(url)
-    result = write(archive, url, n, first)
+    result = write(archive, n, first)
     if archive.dialect == "postgresql":
         with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")

@@ -86,7 +86,7 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("search", "ranked full-text search with snippets", _search_arguments)
 def run_search(args: argparse.Namespace) -> int:
-    from storage.search import POOL, search
+    from storage.search import ranked_among, search
 
     archive = reading(args)
     archive.check_writable()  # the search index needs the current schema
@@ -102,7 +102,7 @@ def run_search(args: argparse.Namespace) -> int:
         print("no articles found", file=sys.stderr)
     elif hits[0].pool_full:
         print(f"more articles hold these words than are ranked: these are the best of the "
-              f"{max(POOL, args.offset + args.limit):,} most recently archived; narrow the search "
+              f"{ranked_among(args.offset, args.limit)}; narrow the search "
               "(--paper, --section, --since, --until) to reach the others", file=sys.stderr)
     return 0
 

@@ -156,14 +156,7 @@ _QUEUE_EVERY_ARTICLE = f"INSERT INTO {PENDING_TABLE} (article_id, indexed) SELEC
 
 
 def _sqlite_statements() -> list[str]:
-    when = {"insert": "", "update": f" WHEN {_CHANGED}", "delete": ""}
-
-    def queue(row: str, columns: str, values: str) -> str:
-        # Not INSERT OR IGNORE: under an UPSERT (the crawl's writes), SQLite applies the outer
-        # statement's conflict policy to the trigger's, and the queued article fails it.
-        return (f"INSERT INTO {PENDING_TABLE} ({columns}) SELECT {values} "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {PENDING_TABLE} WHERE article_id = {row}.id);")
-
+    when = {"insert": "", "delete": ""}
     return [
         # The ascii tokenizer splits on spaces and ASCII punctuation only (the bigrams come
         # lower-cased): a third cheaper than unicode61, which looks up every character's
@@ -176,25 +169,36 @@ def _sqlite_statements() -> list[str]:
     ] + [
         # A re-crawl rewrites every column of an unchanged article: only a text change counts.
         f"CREATE TRIGGER {SEARCH_TABLE}_{event} AFTER {event.upper()} ON articles{when[event]} "
-        f"BEGIN {queue(*_QUEUE[event])} END"
-        for event in _QUEUE
-    ] + [_QUEUE_EVERY_ARTICLE]
+        f"BEGIN {_sqlite_queue(*_QUEUE[event])} END"
+        for event in ("insert", "delete")
+    ] + [_sqlite_update_trigger(renumbered=False), _QUEUE_EVERY_ARTICLE]
+
+
+def _sqlite_queue(row: str, columns: str, values: str) -> str:
+    # Not INSERT OR IGNORE: under an UPSERT (the crawl's writes), SQLite applies the outer
+    # statement's conflict policy to the trigger's, and the queued article fails it.
+    return (f"INSERT INTO {PENDING_TABLE} ({columns}) SELECT {values} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {PENDING_TABLE} WHERE article_id = {row}.id);")
+
+
+def _sqlite_update_trigger(renumbered: bool) -> str:
+    """SQLite's trigger queueing an article whose indexed text changed; ``renumbered`` (from
+    revision 0006), also one whose id changed, under its new id as well."""
+    if not renumbered:
+        return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles WHEN {_CHANGED} "
+                f"BEGIN {_sqlite_queue(*_QUEUE['update'])} END")
+    new_id = _sqlite_queue("new", "article_id, indexed", "new.id, 0").replace(" WHERE ", " WHERE new.id IS NOT old.id AND ", 1)
+    return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles WHEN {_CHANGED} OR old.id IS NOT new.id "
+            f"BEGIN {_sqlite_queue(*_QUEUE['update'])} {new_id} END")
 
 
 def _postgresql_statements() -> list[str]:
-    def branch(event: str) -> str:
-        _, columns, values = _QUEUE[event]
-        values = values.replace("new.", "NEW.").replace("old.", "OLD.")
-        return (f"IF TG_OP = '{event.upper()}' THEN INSERT INTO {PENDING_TABLE} ({columns}) VALUES ({values}) "
-                "ON CONFLICT (article_id) DO NOTHING; END IF;")
-
     return [
         f"CREATE TABLE {SEARCH_TABLE} (article_id BIGINT PRIMARY KEY, terms TSVECTOR NOT NULL)",
         _PG_INDEX_SQL,
         f"CREATE TABLE {PENDING_TABLE} (article_id BIGINT PRIMARY KEY, indexed INTEGER NOT NULL, "
         "title TEXT, subtitle TEXT, body TEXT)",
-        f"CREATE FUNCTION {PENDING_TABLE}_queue() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        + " ".join(branch(event) for event in _QUEUE) + " RETURN NULL; END $$",
+        _pg_queue_function(renumbered=False).replace("CREATE OR REPLACE", "CREATE", 1),
         f"CREATE TRIGGER {SEARCH_TABLE}_insert_delete AFTER INSERT OR DELETE ON articles "
         f"FOR EACH ROW EXECUTE FUNCTION {PENDING_TABLE}_queue()",
         _pg_update_trigger(moves=False),
@@ -202,9 +206,26 @@ def _postgresql_statements() -> list[str]:
     ]
 
 
-def _pg_update_trigger(moves: bool) -> str:
-    """The trigger queueing an article whose indexed text changed, or (``moves``) whose page did."""
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in INDEXED + (("page_id",) if moves else ()))
+def _pg_queue_function(renumbered: bool) -> str:
+    """The function PostgreSQL's triggers on articles call; ``renumbered`` (from revision 0006),
+    an article whose id changed is queued under its new id as well."""
+    def branch(event: str) -> str:
+        _, columns, values = _QUEUE[event]
+        values = values.replace("new.", "NEW.").replace("old.", "OLD.")
+        return (f"IF TG_OP = '{event.upper()}' THEN INSERT INTO {PENDING_TABLE} ({columns}) VALUES ({values}) "
+                "ON CONFLICT (article_id) DO NOTHING; END IF;")
+
+    new_id = (f" IF TG_OP = 'UPDATE' AND NEW.id <> OLD.id THEN INSERT INTO {PENDING_TABLE} (article_id, indexed) "
+              "VALUES (NEW.id, 0) ON CONFLICT (article_id) DO NOTHING; END IF;") if renumbered else ""
+    return (f"CREATE OR REPLACE FUNCTION {PENDING_TABLE}_queue() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            + " ".join(branch(event) for event in _QUEUE) + new_id + " RETURN NULL; END $$")
+
+
+def _pg_update_trigger(moves: bool, renumbered: bool = False) -> str:
+    """The trigger queueing an article whose indexed text changed, or (``moves``) whose page
+    did, or (``renumbered``) whose id did."""
+    columns = INDEXED + (("page_id",) if moves else ()) + (("id",) if renumbered else ())
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
     return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles FOR EACH ROW WHEN ({changed}) "
             f"EXECUTE FUNCTION {PENDING_TABLE}_queue()")
 
@@ -224,8 +245,57 @@ def section_trigger_statements() -> list[str]:
         f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) "
         f"SELECT id, 1, {_PENDING_COLUMNS} FROM articles WHERE page_id = NEW.id "
         "ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$",
-        f"CREATE TRIGGER {_PAGE_TRIGGER} AFTER UPDATE ON pages FOR EACH ROW "
-        f"WHEN (OLD.section IS DISTINCT FROM NEW.section) EXECUTE FUNCTION {_PAGE_QUEUE}()",
+        _pg_page_trigger(issues=False),
+    ]
+
+
+def _pg_page_trigger(issues: bool) -> str:
+    """The trigger queueing the articles of a page whose section changed, or (``issues``, from
+    revision 0006) that moved to another issue, whose paper and year may differ."""
+    changed = "OLD.section IS DISTINCT FROM NEW.section" + (" OR OLD.issue_id IS DISTINCT FROM NEW.issue_id" if issues else "")
+    return (f"CREATE TRIGGER {_PAGE_TRIGGER} AFTER UPDATE ON pages FOR EACH ROW "
+            f"WHEN ({changed}) EXECUTE FUNCTION {_PAGE_QUEUE}()")
+
+
+# From revision 0006: the lexemes name an article's paper and year, which belong to its issue.
+_ISSUE_QUEUE = f"{PENDING_TABLE}_queue_issue"
+_ISSUE_TRIGGER = f"{SEARCH_TABLE}_issue"
+
+
+def renumbered_and_redated_statements(dialect: str) -> list[str]:
+    """Revision 0006: an article whose id changed is indexed under its new one (both
+    databases); on PostgreSQL, the articles of an issue given another date or paper, and of a
+    page moved to another issue, are indexed again (their year and paper lexemes)."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update", _sqlite_update_trigger(renumbered=True)]
+    return [
+        _pg_queue_function(renumbered=True),
+        f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
+        _pg_update_trigger(moves=True, renumbered=True),
+        f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages",
+        _pg_page_trigger(issues=True),
+        f"CREATE FUNCTION {_ISSUE_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) "
+        f"SELECT a.id, 1, {', '.join(f'a.{c}' for c in INDEXED)} FROM articles a JOIN pages p ON p.id = a.page_id "
+        "WHERE p.issue_id = NEW.id ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$",
+        f"CREATE TRIGGER {_ISSUE_TRIGGER} AFTER UPDATE ON issues FOR EACH ROW "
+        "WHEN (OLD.paper_id IS DISTINCT FROM NEW.paper_id OR OLD.issue_date IS DISTINCT FROM NEW.issue_date) "
+        f"EXECUTE FUNCTION {_ISSUE_QUEUE}()",
+    ]
+
+
+def drop_renumbered_and_redated_statements(dialect: str) -> list[str]:
+    """Revision 0005's triggers again."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update", _sqlite_update_trigger(renumbered=False)]
+    return [
+        f"DROP TRIGGER IF EXISTS {_ISSUE_TRIGGER} ON issues",
+        f"DROP FUNCTION IF EXISTS {_ISSUE_QUEUE}()",
+        f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages",
+        _pg_page_trigger(issues=False),
+        f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
+        _pg_update_trigger(moves=True),
+        _pg_queue_function(renumbered=False),
     ]
 
 
@@ -249,7 +319,8 @@ def drop_index_statements(dialect: str) -> list[str]:
         statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event}" for event in _QUEUE]
     else:
         statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event} ON articles" for event in ("insert_delete", "update")]
-        statements += [f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages", f"DROP FUNCTION IF EXISTS {_PAGE_QUEUE}()"]
+        statements += [f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages", f"DROP FUNCTION IF EXISTS {_PAGE_QUEUE}()",
+                       f"DROP TRIGGER IF EXISTS {_ISSUE_TRIGGER} ON issues", f"DROP FUNCTION IF EXISTS {_ISSUE_QUEUE}()"]
         statements.append(f"DROP FUNCTION IF EXISTS {PENDING_TABLE}_queue()")
     return statements + [f"DROP TABLE IF EXISTS {PENDING_TABLE}", f"DROP TABLE IF EXISTS {SEARCH_TABLE}"]
 

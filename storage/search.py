@@ -19,7 +19,8 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import Any, Iterator
 
 from sqlalchemy import Date, text
 
@@ -39,11 +40,11 @@ POOL = 1000
 _CANDIDATES = {
     "sqlite": (
         f"SELECT a.id, a.title, a.subtitle, a.body FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.rowid{{joins}} "
-        f"WHERE {SEARCH_TABLE} MATCH :match AND s.rowid < :before{{floor}}{{where}} ORDER BY s.rowid DESC LIMIT :n"
+        f"WHERE {SEARCH_TABLE} MATCH :match AND s.rowid <= :highest{{floor}}{{where}} ORDER BY s.rowid DESC LIMIT :n"
     ),
     "postgresql": (
         f"SELECT a.id, a.title, a.subtitle, a.body FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.article_id{{joins}} "
-        f"WHERE s.terms @@ CAST(:match AS tsquery) AND s.article_id < :before{{floor}}{{where}} "
+        f"WHERE s.terms @@ CAST(:match AS tsquery) AND s.article_id <= :highest{{floor}}{{where}} "
         "ORDER BY s.article_id DESC LIMIT :n"
     ),
 }
@@ -57,7 +58,9 @@ _QUEUED = (
 # from the queue, which is empty after every write through storage/.
 _QUEUE_FIRST = {"sqlite": "CROSS JOIN", "postgresql": "JOIN"}
 # Words with no bigram to ask the index for: the articles themselves, newest first, by LIKE.
-_SCAN = "SELECT a.id, a.title, a.subtitle, a.body FROM articles a{joins} WHERE a.id < :before{floor}{where} ORDER BY a.id DESC LIMIT :n"
+_SCAN = "SELECT a.id, a.title, a.subtitle, a.body FROM articles a{joins} WHERE a.id <= :highest{floor}{where} ORDER BY a.id DESC LIMIT :n"
+# The highest id either database stores (a signed 64-bit integer).
+_HIGHEST_ID = (1 << 63) - 1
 # How many blocks of ids PostgreSQL's first window spans, and how many pools' worth of
 # articles holding a query's bigrams, in the whole archive, make it one to ask for without
 # windows (see _windows): each is joined before the newest are kept (~15 µs an article at a
@@ -99,6 +102,7 @@ def search(
     offset: int = 0,
     markers: tuple[str, str] = DEFAULT_MARKERS,
 ) -> list[SearchHit]:
+    """Hits ``offset`` to ``offset + limit`` of the ranking (see :func:`ranked_span`)."""
     words = terms(query)
     if not words:
         raise ArchiveError("empty search: give at least one word")
@@ -106,7 +110,7 @@ def search(
     groups = [variants(w) for w in words]
     with archive.engine.connect() as conn:
         steer_planner(conn)
-        ranked, full = _ranked_matches(conn, archive.dialect, groups, given, max(POOL, offset + limit))
+        ranked, full = _ranked_matches(conn, archive.dialect, groups, given, ranked_span(offset, limit)[1], _pool(limit))
         ranked = ranked[offset : offset + limit]
         if not ranked:
             return []
@@ -133,6 +137,36 @@ def search(
     ]
 
 
+def ranked_among(offset: int, limit: int) -> str:
+    """Which matches hits ``offset`` to ``offset + limit`` were ranked among, for a reader:
+    "1,000 most recently archived", "1,001st to 2,000th most recently archived"."""
+    first, last = ranked_span(offset, limit)
+    return f"{last:,} most recently archived" if first == 1 else f"{_ordinal(first)} to {_ordinal(last)} most recently archived"
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if number % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number:,}{suffix}"
+
+
+def _pool(limit: int) -> int:
+    """How many matches are ranked together: :data:`POOL`, or a page's worth if more."""
+    return max(POOL, limit)
+
+
+def ranked_span(offset: int, limit: int) -> tuple[int, int]:
+    """Which of the matches, counted most recently archived first, hits ``offset`` to
+    ``offset + limit`` are ranked among: (first, last), 1-based.
+
+    The matches are ranked a pool at a time (:data:`POOL`, or the page's size if larger): the
+    most recent pool first, best first, then the next, and so on. So paging through a query's
+    hits shows every match once, where widening one pool for each later page would rank a
+    different set at every page, showing some hits twice and others never."""
+    pool = _pool(limit)
+    first = offset // pool * pool
+    return first + 1, max(first + pool, -(-(offset + limit) // pool) * pool)
+
+
 def steer_planner(conn) -> None:
     """On PostgreSQL, keep the candidates' query off sequential scans for this transaction.
 
@@ -157,11 +191,11 @@ def variants(word: str) -> list[str]:
     return list(dict.fromkeys((word, to_simplified(word))))
 
 
-def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str, Any],
+def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str, Any], wanted: int,
                     pool: int) -> tuple[list[tuple[int, float]], bool]:
-    """(id, rank) of up to ``pool`` articles holding every word, best first, found through the
-    bigram index (or, with no bigram to ask it for, by reading the articles); and whether more
-    articles match."""
+    """(id, rank) of the ``wanted`` most recently archived articles holding every word (fewer if
+    fewer do), found through the bigram index (or, with no bigram to ask it for, by reading the
+    articles) and ranked ``pool`` at a time (:func:`ranked_span`); and whether more match."""
     where, params = filters(TABLE_COLUMNS, **given)
     joins = _FILTER_JOINS if where else ""
     lowered = [[v.lower() for v in group] for group in groups]
@@ -169,53 +203,76 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
     # of no bigram (one character) is checked on the candidates only.
     asked = [[query_terms(v) for v in group] for group in groups]
     asked = [group for group in asked if all(group)]
-    found: dict[int, float] = {}
-    # The ids to walk, highest first: below ``before``, and from ``lowest`` on (_dated_ids).
-    before, dated = 1 << 62, _dated_ids(conn, params) if dialect == "sqlite" else None
+    found: dict[int, float] = {}  # newest first
+    # The ids to walk, highest first: up to ``highest``, and from ``lowest`` on (_dated_ids).
+    highest, dated = _HIGHEST_ID, _dated_ids(conn, params) if dialect == "sqlite" else None
     if dated:
-        before, params["lowest"] = dated[1] + 1, dated[0]
+        highest, params["lowest"] = dated[1], dated[0]
 
-    def take(rows) -> bool:
-        """Keep the rows holding every word, until the pool is full: whether it is."""
+    def holding(rows) -> Iterator[tuple[int, list[str]]]:
+        """The rows holding every word, their fields lower-cased."""
         for article_id, *fields in rows:
             fields = [(f or "").lower() for f in fields]
-            if article_id not in found and all(any(v in f for v in group for f in fields) for group in lowered):
-                if len(found) == pool:
+            if all(any(v in f for v in group for f in fields) for group in lowered):
+                yield article_id, fields
+
+    def keep(article_id: int, fields: list[str]) -> bool:
+        """Keep a match unless the pool is full: whether it is."""
+        if article_id not in found:
+            if len(found) == wanted:
+                return True
+            found[article_id] = _rank(fields, lowered)
+        return False
+
+    # Queued articles (written with plain SQL since the last write through storage/) take their
+    # place among the index's by id, so that they push no newer match out of the pool.
+    queued: list[tuple[int, list[str]]] = []
+
+    def take(rows) -> bool:
+        """Keep the rows holding every word, newest first, until the pool is full: whether it is."""
+        for article_id, fields in holding(rows):
+            while queued and queued[-1][0] > article_id:
+                if keep(*queued.pop()):
                     return True
-                found[article_id] = _rank(fields, lowered)
+            if keep(article_id, fields):
+                return True
         return False
 
     if asked:
         match = _MATCH[dialect](asked) + (_facets(conn, params) if dialect == "postgresql" else "")
-        full = not _queue_empty(conn) and take(
-            conn.execute(text(_QUEUED.format(join=_QUEUE_FIRST[dialect], joins=joins, where="".join(where))), params)
-        )
+        if not _queue_empty(conn):
+            queued = sorted(holding(conn.execute(
+                text(_QUEUED.format(join=_QUEUE_FIRST[dialect], joins=joins, where="".join(where))), params
+            )))
         floor = " AND s.rowid >= :lowest" if dated else ""
         sql = text(_CANDIDATES[dialect].format(joins=joins, floor=floor, where="".join(where)))
-        windows = _windows(conn, pool) if dialect == "postgresql" else iter([None])
+        windows = _windows(conn, wanted) if dialect == "postgresql" else iter([None])
     else:
-        # ILIKE on PostgreSQL; SQLite's LIKE already ignores ASCII case.
-        where += _like_terms(groups, params, "ILIKE" if dialect == "postgresql" else "LIKE")
+        where += _like_terms(groups, params, dialect)
         floor = " AND a.id >= :lowest" if dated else ""
-        full, windows = False, iter([None])
+        windows = iter([None])
         sql = text(_SCAN.format(joins=joins, floor=floor, where="".join(where)))
-    window, held = next(windows), 0
+    window, held, full = next(windows), 0, False
     while not full:
         if asked:
             blocks = "" if window is None else " | ".join(f"'{block_term(n)}'" for n in window)
             params["match"] = f"({match}) & ({blocks})" if blocks else match
-        # One more than the pool: a batch that fills it says too whether more match.
-        batch = conn.execute(sql, params | {"before": before, "n": pool + 1}).all()
+        # One more than wanted: a batch that fills the pool says too whether more match.
+        batch = conn.execute(sql, params | {"highest": highest, "n": wanted + 1}).all()
         full, held = take(batch), held + len(batch)
-        if len(batch) > pool:
-            before = batch[-1][0]  # more in this window
+        if len(batch) > wanted:
+            highest = batch[-1][0] - 1  # more in this window
         elif window is None:
             break  # the last window
         else:
-            before = min(before, first_id(window[-1]))
+            highest = min(highest, first_id(window[-1]) - 1)
             window, held = windows.send(held), 0
-    # Equal ranks: the most recently archived first.
-    return sorted(found.items(), key=lambda hit: (-hit[1], -hit[0])), full
+    while queued and not full:
+        full = keep(*queued.pop())
+    matches = list(found.items())
+    # Each pool best first; equal ranks, the most recently archived first.
+    return [hit for start in range(0, len(matches), pool)
+            for hit in sorted(matches[start : start + pool], key=lambda hit: (-hit[1], -hit[0]))], full
 
 
 def _queue_empty(conn) -> bool:
@@ -370,17 +427,62 @@ def _as_date(value: date | str, name: str) -> date:
         raise ArchiveError(f"invalid {name} date {value!r}: expected YYYY-MM-DD") from None
 
 
-def _like_terms(groups: list[list[str]], params: dict[str, Any], like: str) -> list[str]:
-    """One clause per term: the term, in one of its forms, in the title, subtitle or body."""
+def _like_terms(groups: list[list[str]], params: dict[str, Any], dialect: str) -> list[str]:
+    """One clause per term: the term, in one of its forms, in the title, subtitle or body.
+
+    Letters in any case: the databases' own folding will not do (SQLite's LIKE and lower() fold
+    ASCII only, PostgreSQL's ILIKE as the database's locale says, ASCII only under C), so a form
+    holding a letter with other cases is asked for with each such letter as the set of its
+    cases (:func:`_cases`), by GLOB on SQLite and a regular expression on PostgreSQL; a form
+    without one by LIKE. The candidates are then checked in Python, as the index's are."""
     clauses = []
     for n, group in enumerate(groups):
         either = []
         for k, form in enumerate(group):
-            escaped = form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params[f"like{n}_{k}"] = f"%{escaped}%"
-            either += [f"a.{c} {like} :like{n}_{k} ESCAPE '\\'" for c in ("title", "subtitle", "body")]
+            name = f"like{n}_{k}"
+            if not any(len(_cases(c)) > 1 for c in form.lower()):
+                escaped = form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                params[name] = f"%{escaped}%"
+                either += [f"a.{c} LIKE :{name} ESCAPE '\\'" for c in ("title", "subtitle", "body")]
+            elif dialect == "sqlite":
+                # GLOB knows no escape: a special character is a set of itself.
+                params[name] = "*" + "".join(f"[{''.join(sorted(_cases(c), key=']'.__ne__))}]"
+                                             if len(_cases(c)) > 1 or c in "*?[]" else c for c in form.lower()) + "*"
+                either += [f"a.{c} GLOB :{name}" for c in ("title", "subtitle", "body")]
+            else:
+                params[name] = "".join(f"[{''.join(map(_bracketed, sorted(_cases(c))))}]" if len(_cases(c)) > 1
+                                       else re.escape(c) for c in form.lower())
+                either += [f"a.{c} ~ :{name}" for c in ("title", "subtitle", "body")]
         clauses.append(f" AND ({' OR '.join(either)})")
     return clauses
+
+
+def _bracketed(character: str) -> str:
+    """A character within a PostgreSQL bracket expression: its special ones escaped."""
+    return "\\" + character if character in "\\]^-[" else character
+
+
+def _cases(character: str) -> frozenset[str]:
+    """Every character whose lower case holds ``character`` (a lower-case one), itself included:
+    what Python's ``lower()`` makes it of, as the candidates are checked (ａ: ａ and Ａ; k: k, K
+    and the Kelvin sign)."""
+    return _CASES().get(character, frozenset()) | {character}
+
+
+# No code point from U+1F000 on has a lower case other than itself (a test holds this for the
+# running Python's Unicode): reading them all would cost ten times as long.
+_CASED_BELOW = 0x1F000
+
+
+@lru_cache(maxsize=1)
+def _CASES() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for point in range(_CASED_BELOW):
+        character = chr(point)
+        if (lower := character.lower()) != character:
+            for part in lower:
+                found.setdefault(part, set()).add(character)
+    return {part: frozenset(characters) for part, characters in found.items()}
 
 
 def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] = DEFAULT_MARKERS,

@@ -190,6 +190,37 @@ def test_0005_indexes_sections_and_requeues_renamed_pages_and_moved_articles_and
     assert index and "gin (terms)" in index
 
 
+
+def test_0006_queues_renumbered_articles_and_redated_issues_and_its_downgrade_stops(archive_url):
+    engine = make_engine(archive_url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0005")
+    archive = open_archive(archive_url, check=False)
+    archive.store_batch([page(7)], [article(n, 7, body="社工站", images=[], removals=[]) for n in (1, 2)])
+    archive.close()
+    postgresql = engine.dialect.name == "postgresql"
+
+    def edit(conn, article_id: int, new_id: int) -> list:
+        """Renumber an article and redate the issue: what the triggers queue for them."""
+        conn.execute(text(f"DELETE FROM {fulltext.PENDING_TABLE}"))
+        conn.execute(text("UPDATE articles SET id = :new WHERE id = :old"), {"new": new_id, "old": article_id})
+        conn.execute(text("UPDATE issues SET issue_date = issue_date + 1" if postgresql
+                          else "UPDATE issues SET issue_date = date(issue_date, '+1 day')"))
+        return conn.execute(text(f"SELECT article_id, indexed FROM {fulltext.PENDING_TABLE} ORDER BY 1")).all()
+
+    queued = []
+    with engine.begin() as conn:
+        queued.append(edit(conn, 1, 11))
+        command.upgrade(migrate.config(conn), "0006")
+        queued.append(edit(conn, 2, 12))
+        command.downgrade(migrate.config(conn), "0005")
+        queued.append(edit(conn, 11, 21))
+    engine.dispose()
+    # Before, and after the downgrade: nothing (the text is the same), so the new id goes unindexed.
+    assert queued[0] == [] and queued[2] == []
+    # 0006: the new id too; on PostgreSQL, every article of the redated issue.
+    assert queued[1] == ([(2, 1), (11, 1), (12, 0)] if postgresql else [(2, 1), (12, 0)])
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

@@ -226,6 +226,88 @@ def test_latin_terms_ignore_case_and_like_wildcards_are_literal(archive):
     assert [h.title for h in search(archive, "%")] == ["NGO 年会"]
 
 
+
+# Letters of one character (no bigram: read from the articles) in cases the databases do not
+# fold: SQLite's LIKE folds ASCII only, PostgreSQL's ILIKE nothing else under --locale=C.
+FOLDED = [
+    (1, "巴黎的école"), (2, "全角ＡＢＣ"), (3, "温度单位K"), (4, "评分A*级"), (5, "星号*和[括号]^"), (6, "完全无关"),
+]
+FOLDED_QUERIES = {
+    "É": [1], "é": [1], "ÉC": [1], "Ａ": [2], "ａ": [2], "ａｂ": [2], "k": [3], "K": [3],
+    # GLOB's and regular expressions' special characters are plain characters.
+    "a*": [4], "a?": [], "*": [4, 5], "[": [5], "]": [5], "^": [5],
+}
+
+
+def test_one_character_words_ignore_case_beyond_ascii(archive):
+    archive.store_batch([page()], [article(n, title=f"第{n}篇", body=body) for n, body in FOLDED])
+    assert {query: sorted(h.article_id for h in search(archive, query)) for query in FOLDED_QUERIES} == FOLDED_QUERIES
+
+
+def test_every_character_with_a_lower_case_is_below_the_cases_table_limit():
+    import sys
+
+    beyond = [point for point in range(search_module._CASED_BELOW, sys.maxunicode + 1) if chr(point).lower() != chr(point)]
+    assert beyond == []
+    assert search_module._cases("k") == {"k", "K", "\u212a"} and search_module._cases("社") == {"社"}
+
+
+def test_articles_waiting_in_the_queue_take_their_place_by_id_in_a_full_pool(archive, monkeypatch):
+    # Written with plain SQL since the last write, they are found from the queue; the pool must
+    # still be the newest matches, not the queued ones first.
+    monkeypatch.setattr(search_module, "POOL", 4)
+    archive.store_batch([page(1), page(2, section="公益")], [
+        article(n, 1 if n <= 3 else 2, title=f"第{n}篇", body="社工站") for n in range(1, 11)
+    ])
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET subtitle = '副题' WHERE id IN (1, 2, 8)"))  # the same rank
+        # PostgreSQL's index names the section: the page's articles are queued too.
+        conn.execute(text("UPDATE pages SET section = '社区' WHERE page_number = 1"))
+    hits = search(archive, "社工站", limit=4)
+    assert sorted(h.article_id for h in hits) == [7, 8, 9, 10] and all(h.pool_full for h in hits)
+    assert [h.article_id for offset in range(0, 10, 4) for h in search(archive, "社工站", limit=4, offset=offset)] == [
+        10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
+    ]
+    with archive.engine.begin() as conn:  # a queued article newer than every indexed one, too
+        conn.execute(text("UPDATE articles SET subtitle = '副题' WHERE id = 10"))
+    assert [h.article_id for offset in range(0, 10, 4) for h in search(archive, "社工站", limit=4, offset=offset)] == [
+        10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
+    ]
+
+
+def test_an_article_given_another_id_is_found_under_it(archive):
+    archive.store_batch([page()], [article(1, title="原题", body="西瓜汁", images=[], removals=[])])
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET id = 777 WHERE id = 1"))
+    assert [h.article_id for h in search(archive, "西瓜")] == [777]
+    archive.store_batch([], [])  # the index brought up to date
+    with archive.engine.connect() as conn:
+        assert conn.scalar(text(f"SELECT count(*) FROM {fulltext.PENDING_TABLE}")) == 0
+    assert [h.article_id for h in search(archive, "西瓜")] == [777]
+    assert [h.article_id for h in search(archive, "西")] == [777]
+
+
+def test_an_issue_given_another_date_or_paper_is_found_under_them(archive):
+    archive.store_batch([page()], [article(1, title="原题", body="荔枝干")])
+    with archive.engine.begin() as conn:
+        conn.execute(text("INSERT INTO papers (code, name) VALUES ('other', '另一报')"))
+        conn.execute(text("UPDATE issues SET issue_date = '2021-06-01', paper_id = (SELECT id FROM papers WHERE code = 'other')"))
+    for _ in range(2):  # before the next write, and after it
+        assert [h.article_id for h in search(archive, "荔枝", since="2021-01-01", until="2021-12-31", paper="other")] == [1]
+        assert search(archive, "荔枝", until="2020-12-31") == [] and search(archive, "荔枝", paper="gongyishibao") == []
+        archive.store_batch([], [])
+
+
+def test_the_highest_id_a_database_stores_is_found(archive):
+    archive.store_batch([page()], [article(1, title="原题", body="无关", images=[], removals=[])])
+    highest = (1 << 63) - 1 if archive.dialect == "sqlite" else (1 << 31) - 1  # a rowid; an INTEGER
+    with archive.engine.begin() as conn:
+        conn.execute(text(f"UPDATE articles SET id = {highest}, body = '哈密瓜' WHERE id = 1"))
+    for _ in range(2):  # from the queue, then from the index
+        assert [h.article_id for h in search(archive, "哈密瓜")] == [highest]
+        assert [h.article_id for h in search(archive, "哈")] == [highest]
+        archive.store_batch([], [])
+
 def test_bad_queries_are_one_line_errors(archive):
     with pytest.raises(ArchiveError, match="empty search"):
         search(archive, "  ")
@@ -259,10 +341,23 @@ def test_a_term_in_more_articles_than_the_pool_ranks_the_newest_matches(archive,
     # Articles 7 to 10 are the newest four holding the word: most occurrences first, then newest.
     assert [h.title for h in hits] == ["第8篇", "第10篇", "第7篇", "第9篇"]
     assert all(h.pool_full for h in hits)
-    # A page past the pool widens it to the newest six.
-    assert [h.title for h in search(archive, "公益", limit=2, offset=4)] == ["第9篇", "第6篇"]
+    # A page past the pool ranks the next four newest among themselves: paging shows every
+    # match once, in the same order whatever the page.
+    assert [h.title for h in search(archive, "公益", limit=2, offset=4)] == ["第5篇", "第4篇"]
+    tiers = [8, 10, 7, 9] + [5, 4, 6, 3] + [2, 1]
+    assert [h.article_id for offset in range(0, 10, 2) for h in search(archive, "公益", limit=2, offset=offset)] == tiers
+    assert [h.article_id for offset in range(0, 10, 3) for h in search(archive, "公益", limit=3, offset=offset)] == tiers
+    assert search(archive, "公益", limit=2, offset=10) == []
+    assert [h.pool_full for offset in (0, 4, 6, 8) for h in search(archive, "公益", limit=2, offset=offset)] == [True] * 6 + [False] * 2
+    # A page larger than the pool ranks all it shows together.
     assert [h.title for h in search(archive, "公益", limit=20)] == [f"第{n}篇" for n in (8, 5, 2, 10, 7, 4, 1, 9, 6, 3)]
     assert not any(h.pool_full for h in search(archive, "公益", limit=20))
+    # What the hits say they were ranked among: a page across two pools, both.
+    spans = ((0, 4), (4, 2), (2, 3), (998, 4), (1000, 4), (0, 20))
+    assert [search_module.ranked_among(offset, limit) for offset, limit in spans] == [
+        "4 most recently archived", "5th to 8th most recently archived", "8 most recently archived",
+        "997th to 1,004th most recently archived", "1,001st to 1,004th most recently archived", "20 most recently archived",
+    ]
 
 
 @pytest.mark.parametrize("rare", [0, 20], ids=["windows-all-the-way", "rest-at-once"])
@@ -395,7 +490,7 @@ def test_sqlite_search_ending_before_the_newest_issue_walks_the_ids_of_its_dates
     def candidates(conn, cursor, statement, params, context, many):
         if "article_search MATCH" in statement:
             named = context.compiled_parameters[0]
-            walked.append((named.get("lowest"), named["before"]))
+            walked.append((named.get("lowest"), named["highest"]))
 
     event.listen(archive.engine, "before_cursor_execute", candidates)
 
@@ -403,12 +498,12 @@ def test_sqlite_search_ending_before_the_newest_issue_walks_the_ids_of_its_dates
         walked.clear()
         return sorted(h.issue_date.isoformat() for h in search(archive, "志愿服务", **filters))
 
-    assert found(until="2021-12-31") == days[2:5] and walked == [(3, 6)]
-    assert found(since="2021-01-01", until="2023-03-01") == ["2021-05-01", "2021-12-31", "2023-03-01"] and walked == [(1, 6)]
-    assert found(since="2022-01-01", until="2022-12-31") == [] and walked == [(0, 1)]
+    assert found(until="2021-12-31") == days[2:5] and walked == [(3, 5)]
+    assert found(since="2021-01-01", until="2023-03-01") == ["2021-05-01", "2021-12-31", "2023-03-01"] and walked == [(1, 5)]
+    assert found(since="2022-01-01", until="2022-12-31") == [] and walked == [(0, 0)]
     # Ending at or after the newest issue: the whole index, newest first.
-    assert found(until="2024-02-01") == sorted(days) and walked == [(None, 1 << 62)]
-    assert found(since="2023-01-01") == ["2023-03-01", "2023-06-01", "2024-01-01", "2024-02-01"] and walked == [(None, 1 << 62)]
+    assert found(until="2024-02-01") == sorted(days) and walked == [(None, (1 << 63) - 1)]
+    assert found(since="2023-01-01") == ["2023-03-01", "2023-06-01", "2024-01-01", "2024-02-01"] and walked == [(None, (1 << 63) - 1)]
     archive.close()
 
 
@@ -416,7 +511,7 @@ def test_postgresql_search_asks_the_index_even_where_the_planner_would_read_the_
     archive = open_archive(postgres_url)
     fill(archive)
     candidates = "EXPLAIN " + _CANDIDATES["postgresql"].format(joins="", floor="", where="")
-    params = {"match": "'社会' & '会工' & '工作'", "before": 1 << 62, "after": 0, "n": POOL}
+    params = {"match": "'社会' & '会工' & '工作'", "highest": (1 << 63) - 1, "n": POOL}
     plans = []
     with archive.engine.connect() as conn:
         conn.execute(text("ANALYZE"))
@@ -460,6 +555,11 @@ def test_postgresql_search_needs_no_utf8_locale(postgres_url):
         for query in ("社工", "社会工作"):
             expected = containing(rows, query)
             assert expected and {h.article_id for h in search(archive, query, limit=1000)} == expected
+        archive.store_batch([page(99)], [article(1000 + n, 99, title=f"折叠{n}", body=body) for n, body in FOLDED])
+        folded = {f"折叠{n}": n for n, _ in FOLDED}
+        found = {query: sorted(folded[h.title] for h in search(archive, query, limit=1000) if h.title in folded)
+                 for query in FOLDED_QUERIES}
+        assert found == FOLDED_QUERIES
         archive.close()
     finally:
         with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -222,7 +222,7 @@ class ReadingRoom:
             return self._archive
 
     async def search(self, request) -> Response:
-        from storage.search import POOL, search
+        from storage.search import ranked_among, search
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
@@ -263,7 +263,7 @@ class ReadingRoom:
                 "form": form,
                 "problem": problem,
                 "hits": hits[:size],
-                "pool": max(POOL, page_number * size + 1),
+                "pool": ranked_among((page_number - 1) * size, size + 1),
                 "papers": papers,
                 "sections": sections,
                 "page_number": page_number,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -50,6 +53,19 @@ def iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"invalid date {value!r}: expected YYYY-MM-DD") from None
 
 
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number {value!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{number} is out of range: {low} to {high:,}")
+        return number
+    return parse
+
+
 def add_filters(parser: argparse.ArgumentParser, section: bool = True) -> None:
     parser.add_argument("--paper", help="paper code, e.g. gongyishibao")
     parser.add_argument("--since", type=iso_date, help="first issue date, YYYY-MM-DD")
@@ -80,8 +96,9 @@ def progress_line(label: str) -> Callable[[int, int], None]:
 def _search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", help="words to find (all of them), e.g. 社工 or 深化改革")
     add_filters(parser)
-    parser.add_argument("--limit", type=int, default=20)
-    parser.add_argument("--offset", type=int, default=0)
+    # A page past the offset means collecting every match before it: the bounds keep that finite.
+    parser.add_argument("--limit", type=whole_number(1, 10_000), default=20, help="hits to print (default 20)")
+    parser.add_argument("--offset", type=whole_number(0, 100_000), default=0, help="hits to skip first (default 0)")
 
 
 @command("search", "ranked full-text search with snippets", _search_arguments)
@@ -96,8 +113,9 @@ def run_search(args: argparse.Namespace) -> int:
     finally:
         archive.close()
     for hit in hits:
-        print(f"{hit.issue_date} {hit.paper_code} 第{hit.page_number:02d}版 {hit.section}  {hit.title}  [#{hit.article_id}]")
-        print(f"    {hit.snippet}")
+        print(f"{hit.issue_date} {hit.paper_code} 第{hit.page_number:02d}版 {one_line(hit.section)}  {one_line(hit.title)}  "
+              f"[#{hit.article_id}]")
+        print(f"    {one_line(hit.snippet)}")
     if not hits:
         print("no articles found", file=sys.stderr)
     elif hits[0].pool_full:
@@ -123,37 +141,147 @@ def _read_only(conn) -> None:
 
 @command("sql", "run a read-only SQL query, printed as a table, CSV or JSON", _sql_arguments)
 def run_sql(args: argparse.Namespace) -> int:
+    if not args.query.strip():
+        raise ArchiveError("empty query: give one SELECT statement")
     archive = reading(args)
     try:
         with archive.engine.connect() as conn:
             _read_only(conn)
             try:
-                result = conn.exec_driver_sql(args.query)
-                columns = list(result.keys()) if result.returns_rows else []
-                rows = result.all() if result.returns_rows else []
-            except SQLAlchemyError as exc:
-                reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-                if "readonly" in reason or "read-only" in reason or "query_only" in reason:
+                columns, rows = _QUERY[conn.dialect.name](conn.connection.dbapi_connection, args.query)
+            except archive.engine.dialect.loaded_dbapi.Error as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
+                    raise KeyboardInterrupt from None
+                if "readonly" in reason or "read-only" in reason or "query_only" in reason or "not authorized" in reason:
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 raise ArchiveError(f"SQL error: {reason}") from None
             finally:
                 conn.rollback()
     finally:
         archive.close()
+    if columns is None:
+        raise ArchiveError("archive sql runs queries: the statement returned no rows; give one SELECT statement")
     write_rows(columns, rows, args.format, sys.stdout)
     return 0
+
+
+# Pragmas that only read, whatever their argument (a table's or an index's name).
+_INFO_PRAGMAS = frozenset((
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+    "foreign_key_check", "database_list", "collation_list", "function_list", "module_list", "pragma_list",
+    "compile_options", "integrity_check", "quick_check",
+))
+# Pragmas that set something when given a value, and only read without one.
+_SETTING_PRAGMAS = frozenset((
+    "user_version", "schema_version", "application_id", "page_size", "page_count", "max_page_count", "freelist_count",
+    "encoding", "journal_mode", "data_version", "query_only", "foreign_keys", "auto_vacuum", "cache_size",
+    "synchronous", "busy_timeout", "case_sensitive_like", "recursive_triggers", "secure_delete", "temp_store",
+))
+
+
+def _sqlite_authorizer(action: int, name: str | None, value: str | None, database: str | None, source: str | None) -> int:
+    """What ``PRAGMA query_only`` lets through and writes all the same: attaching a database
+    (which creates its file), setting a pragma (the journal mode, query_only itself)."""
+    import sqlite3
+
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA:
+        pragma = (name or "").lower()
+        if pragma not in _INFO_PRAGMAS and not (pragma in _SETTING_PRAGMAS and value is None):
+            return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def _sqlite_query(connection, query: str) -> tuple[list[str] | None, list]:
+    """One statement (sqlite3 refuses more), no pragma set, nothing attached. A progress handler
+    lets Python run its signal handlers while SQLite works: without it, Ctrl-C waits for the
+    query to end, however long."""
+    connection.set_authorizer(_sqlite_authorizer)
+    connection.set_progress_handler(lambda: 0, 10_000)
+    try:
+        cursor = connection.execute(query)
+        if cursor.description is None:
+            return None, []
+        return [d[0] for d in cursor.description], cursor.fetchall()
+    finally:
+        connection.set_authorizer(None)
+        connection.set_progress_handler(None, 0)
+
+
+def _postgresql_query(connection, query: str) -> tuple[list[str] | None, list]:
+    """One statement, as typed. Prepared: PostgreSQL's extended protocol takes one statement,
+    where the simple one would run ``COMMIT; UPDATE ...`` past the read-only transaction; and
+    without parameters, so that psycopg leaves every ``%`` (LIKE '%社工%') as it is."""
+    with connection.cursor() as cursor:
+        cursor.execute(query, prepare=True)
+        if cursor.description is None:
+            return None, []
+        return [d.name for d in cursor.description], cursor.fetchall()
+
+
+_QUERY = {"sqlite": _sqlite_query, "postgresql": _postgresql_query}
 
 
 def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, out) -> None:
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([["" if v is None else cell_text(v) for v in row] for row in rows])
     elif fmt == "json":
-        json.dump([dict(zip(columns, row)) for row in rows], out, ensure_ascii=False, indent=1, default=str)
+        keys = unique_names(columns)
+        json.dump([{key: json_value(v) for key, v in zip(keys, row)} for row in rows], out, ensure_ascii=False, indent=1)
         out.write("\n")
     else:
-        print_table(columns, [["" if v is None else str(v) for v in row] for row in rows], out)
+        print_table(columns, [["" if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
+
+
+def unique_names(columns: Sequence[str]) -> list[str]:
+    """Column names as JSON keys: a name a query gives twice (``a.id, p.id``) gets _2, _3, …"""
+    keys: list[str] = []
+    for name in columns:
+        key, n = name, 1
+        while key in keys:
+            n += 1
+            key = f"{name}_{n}"
+        keys.append(key)
+    return keys
+
+
+def cell_text(value: Any) -> str:
+    """A value as text, as a reader of the table or the CSV expects it: bytes in PostgreSQL's
+    hex form, JSON documents as JSON, truth values as true / false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def json_value(value: Any) -> Any:
+    """A value JSON holds: numbers as numbers (NaN and infinities, which JSON lacks, as null),
+    JSON documents as themselves, the rest as :func:`cell_text` writes them."""
+    if value is None or isinstance(value, (bool, int, str, dict, list)):
+        return value
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        value = float(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return cell_text(value)
+
+
+def one_line(value: str) -> str:
+    """A cell or a title on one line of the terminal: line breaks as ⏎, tabs as spaces."""
+    return value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
 
 
 def _width(value: str) -> int:
@@ -161,7 +289,6 @@ def _width(value: str) -> int:
 
 
 def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
-    rows = [[cell.replace("\n", "⏎") for cell in row] for row in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
 
     def line(cells):
@@ -178,7 +305,7 @@ def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
 
 def _stats_arguments(parser: argparse.ArgumentParser) -> None:
     add_filters(parser, section=False)
-    parser.add_argument("--runs", type=int, default=10, help="how many recent crawl runs to list")
+    parser.add_argument("--runs", type=whole_number(0, 10_000), default=10, help="how many recent crawl runs to list")
 
 
 @command("stats", "counts per paper and year, missing issues, crawl history", _stats_arguments)
@@ -226,22 +353,61 @@ def run_export(args: argparse.Namespace) -> int:
     if args.format == "sqlite":
         return run_export_sqlite(args)
     archive = reading(args)
-    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
     try:
-        rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
-                           section=args.section)
-        if args.format == "csv":
-            writer = csv.writer(out)
-            writer.writerow(EXPORT_COLUMNS)
-            writer.writerows(rows)
-        else:
-            for row in rows:
-                out.write(json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False, default=str) + "\n")
+        if args.output is not None:
+            _refuse_the_archive_itself(archive, args.output)
+        with output_file(args.output) as out:
+            rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
+                               section=args.section)
+            if args.format == "csv":
+                writer = csv.writer(out)
+                writer.writerow(EXPORT_COLUMNS)
+                writer.writerows(rows)
+            else:
+                for row in rows:
+                    out.write(json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False, default=str) + "\n")
     finally:
         archive.close()
-        if args.output:
-            out.close()
     return 0
+
+
+def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
+    database = archive.engine.url.database if archive.dialect == "sqlite" else None
+    if database and os.path.exists(output) and os.path.exists(database) and os.path.samefile(output, database):
+        raise ArchiveError(f"--output {output} is the archive itself: choose another file")
+
+
+class output_file:
+    """Standard output, or ``path`` written whole or not at all: the text goes to a file beside
+    it, which replaces it once complete, so an export stopped half-way leaves the file it found."""
+
+    def __init__(self, path: str | None):
+        if path is not None and not path.strip():
+            raise ArchiveError("--output is empty: give a file name")
+        self.path = path
+        self.partial = f"{path}.part" if path else None
+
+    def __enter__(self):
+        if self.path is None:
+            return sys.stdout
+        try:
+            self.file = open(self.partial, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise ArchiveError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        return self.file
+
+    def __exit__(self, kind, error, _traceback) -> None:
+        if self.path is None:
+            return
+        self.file.close()
+        if kind is not None:
+            os.unlink(self.partial)
+            return
+        try:
+            os.replace(self.partial, self.path)
+        except OSError as exc:
+            os.unlink(self.partial)
+            raise ArchiveError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
 
 # --- reprocess ---------------------------------------------------------------------------
@@ -344,6 +510,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:  # archive export | head
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -106,6 +106,8 @@ def search(
     words = terms(query)
     if not words:
         raise ArchiveError("empty search: give at least one word")
+    if limit < 0 or offset < 0:
+        raise ArchiveError(f"limit {limit} and offset {offset} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}
     groups = [variants(w) for w in words]
     with archive.engine.connect() as conn:

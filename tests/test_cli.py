@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -83,13 +84,101 @@ def test_sql_prints_a_table_csv_and_json(seeded, capsys):
 @pytest.mark.parametrize("statement", [
     "DELETE FROM articles", "UPDATE articles SET title = 'x'", "DROP TABLE articles",
     "INSERT INTO papers (code, name) VALUES ('x', 'x')",
+    # Past a read-only transaction, were the statements run one after the other.
+    "COMMIT; DELETE FROM articles", "SELECT 1; COMMIT; UPDATE articles SET title = 'x'", "ROLLBACK; DROP TABLE articles",
 ])
 def test_sql_is_read_only(seeded, statement, capsys):
     before = view_rows(seeded)
     assert archive_cli(seeded, "sql", statement) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: archive sql is read-only:") and err.count("\n") == 1
+    several = ";" in statement  # SQLite and PostgreSQL take one statement
+    assert err.startswith("error: SQL error:" if several else "error: archive sql is read-only:") and err.count("\n") == 1
     assert view_rows(seeded) == before
+
+
+@pytest.mark.parametrize("statement", [
+    "PRAGMA journal_mode = DELETE", "PRAGMA query_only = OFF", "PRAGMA user_version = 7", "PRAGMA wal_checkpoint",
+    "ATTACH 'attached.sqlite3' AS other",
+])
+def test_sql_on_sqlite_sets_no_pragma_and_attaches_nothing(sqlite_url, statement, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    archive = open_archive(sqlite_url)
+    archive.close()
+    assert archive_cli(sqlite_url, "sql", statement) == 2
+    assert capsys.readouterr().err == "error: archive sql is read-only: not authorized\n"
+    assert not (tmp_path / "attached.sqlite3").exists()
+    assert archive_cli(sqlite_url, "sql", "PRAGMA journal_mode", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines() == ["journal_mode", "wal"]
+    assert archive_cli(sqlite_url, "sql", "PRAGMA user_version", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines() == ["user_version", "0"]
+    # Pragmas that describe the schema, whatever their argument, and their table forms.
+    for query in ("PRAGMA table_info(papers)", "SELECT name FROM pragma_table_info('papers')"):
+        assert archive_cli(sqlite_url, "sql", query, "--format", "json") == 0
+        assert "code" in [column["name"] for column in json.loads(capsys.readouterr().out)]
+
+
+def test_sql_runs_the_query_as_typed_percent_signs_and_all(seeded, capsys):
+    expected = sum(1 for _, title in view_rows(seeded) if "儿童" in title)
+    assert expected
+    assert archive_cli(seeded, "sql", "SELECT count(*) AS n, 10 % 3 AS m FROM articles WHERE title LIKE '%儿童%'",
+                       "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out) == [{"n": expected, "m": 1}]
+    for query in ("", "   ", "-- only a comment"):
+        assert archive_cli(seeded, "sql", query) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and "one SELECT statement" in err and err.count("\n") == 1
+
+
+def test_sql_writes_values_as_their_format_reads_them(archive_url, capsys):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1)])
+    archive.close()
+    postgresql = archive_url.startswith("postgresql")
+    blob = "CAST('\\x00ff' AS bytea)" if postgresql else "x'00ff'"
+    inf = "CAST('Infinity' AS float8)" if postgresql else "1e999"
+    query = (f"SELECT a.id, p.id, {blob} AS raw, {inf} AS inf, CAST(2.5 AS numeric) AS half, "
+             "CAST(4 AS numeric) AS four, 'a' || char(9) || 'b' || char(13) || char(10) || 'c' AS text "
+             "FROM articles a JOIN pages p ON p.id = a.page_id").replace("char(", "chr(" if postgresql else "char(")
+    assert archive_cli(archive_url, "sql", query, "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"id": 1, "id_2": 1, "raw": "\\x00ff", "inf": None, "half": 2.5, "four": 4, "text": "a\tb\r\nc"},
+    ]
+    assert archive_cli(archive_url, "sql", query, "--format", "csv") == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["id", "id", "raw", "inf", "half", "four", "text"] and rows[1][2] == "\\x00ff"
+    assert archive_cli(archive_url, "sql", query) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a b⏎c")
+
+
+def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    open_archive(sqlite_url).close()
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    command = [sys.executable, "-m", "storage.cli", "--archive", sqlite_url, "sql", endless]
+    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)  # started, and inside SQLite
+    assert running.poll() is None
+    running.send_signal(signal.SIGINT)
+    out, err = running.communicate(timeout=20)
+    assert (running.returncode, out, err) == (130, "", "interrupted\n")
+
+
+def test_search_pages_are_bounded_and_hits_print_on_one_line(seeded, capsys):
+    for option, value in (("--limit", "0"), ("--limit", "-1"), ("--offset", "-5"), ("--limit", "99999999999999999999")):
+        with pytest.raises(SystemExit) as stopped:
+            archive_cli(seeded, "search", "社工", option, value)
+        assert stopped.value.code == 2 and "out of range" in capsys.readouterr().err
+    archive = open_archive(seeded)
+    archive.store_batch([page()], [article(1, title="第一行\r\n第二行\t社工", body="社工站")])
+    archive.close()
+    assert archive_cli(seeded, "search", "第一行") == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert "  第一行⏎第二行 社工  [#" in head
 
 
 def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys):
@@ -156,6 +245,43 @@ def test_export_streams_every_article_as_jsonl_and_csv(seeded, tmp_path, capsys)
     assert next(rows) and next(rows)
     rows.close()
     archive.close()
+
+
+def test_export_to_a_file_writes_it_whole_or_leaves_it_and_never_the_archive(sqlite_url, tmp_path, capsys, monkeypatch):
+    import storage.export
+
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    database = Path(sqlite_url.removeprefix("sqlite:///"))
+    size, expected = database.stat().st_size, view_rows(sqlite_url)
+    assert archive_cli(sqlite_url, "export", "-o", str(database)) == 2
+    assert capsys.readouterr().err == f"error: --output {database} is the archive itself: choose another file\n"
+    assert database.stat().st_size == size and view_rows(sqlite_url) == expected
+    out = tmp_path / "out"
+    out.mkdir()
+    for target, reason in ((out / "no" / "out.jsonl", "No such file or directory"), (out, "Is a directory")):
+        assert archive_cli(sqlite_url, "export", "-o", str(target)) == 2
+        assert capsys.readouterr().err == f"error: cannot write {target}: {reason}\n"
+    assert archive_cli(sqlite_url, "export", "-o", "") == 2
+    assert capsys.readouterr().err == "error: --output is empty: give a file name\n"
+    # Ctrl-C half-way: the file an earlier export wrote is left as it was, and nothing beside it.
+    target = out / "out.jsonl"
+    assert archive_cli(sqlite_url, "export", "-o", str(target)) == 0
+    complete = target.read_text(encoding="utf-8")
+    assert len(complete.splitlines()) == len(expected)
+    export_rows = storage.export.export_rows
+
+    def interrupted(*args, **kwargs):
+        rows = export_rows(*args, **kwargs)
+        yield next(rows)
+        rows.close()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(storage.export, "export_rows", interrupted)
+    assert archive_cli(sqlite_url, "export", "--format", "csv", "-o", str(target)) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+    assert target.read_text(encoding="utf-8") == complete and [p.name for p in out.iterdir()] == ["out.jsonl"]
 
 
 def test_history_of_a_corrected_article_is_queryable(archive_url):

@@ -254,7 +254,7 @@ def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
 def run_reprocess(args: argparse.Namespace) -> int:
     from storage.reprocess import reprocess
 
-    archive = open_archive(args.archive, create=False)
+    archive = open_archive(args.archive, create=False, write=True)
     archive.check_writable()
     try:
         outcome = reprocess(

@@ -275,7 +275,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"))
-    print(f"archive schema: {before or 'new'} -> {after}" if before != after else f"archive schema is current ({after})")
+    print(f"archive schema: {before} -> {after}" if before != after else f"archive schema is current ({after})")
     return 0
 
 

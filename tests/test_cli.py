@@ -147,6 +147,46 @@ def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, 
     assert "from 2023-01-01 to 2023-01-31: 3 of 5 scheduled" in capsys.readouterr().out
 
 
+def missing_issues(out: str) -> tuple[list[str], list[str]]:
+    """The "Missing issues" headings of archive stats, and the dates listed under them."""
+    return ([line for line in out.splitlines() if line.startswith("Missing issues")],
+            [line.split()[0] for line in out.splitlines() if line.startswith("  ")])
+
+
+def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seeded, capsys):
+    schedule = get_paper("gongyishibao").schedule
+    every = "Missing issues of gongyishibao (every Tue)"
+    for filters in ([], ["--paper", "gongyishibao"]):
+        assert archive_cli(seeded, "stats", *filters, "--since", "2022-03-01", "--until", "2022-06-30") == 0
+        out = capsys.readouterr().out
+        assert "(0 rows)" in out.split("Recent crawl runs")[0]  # no issue archived in the span
+        expected = [d.isoformat() for d in schedule.dates(date(2022, 3, 1), date(2022, 6, 30))]
+        assert missing_issues(out) == ([f"{every} from 2022-03-01 to 2022-06-30: {len(expected)} of {len(expected)} scheduled"],
+                                       expected)
+    # --since after the last archived issue (2024-03-05): every issue since, to today.
+    assert archive_cli(seeded, "stats", "--since", "2024-06-01") == 0
+    expected = [d.isoformat() for d in schedule.dates(date(2024, 6, 1), date.today())]
+    assert missing_issues(capsys.readouterr().out) == (
+        [f"{every} from 2024-06-01 to {date.today()}: {len(expected)} of {len(expected)} scheduled"], expected)
+    # --until before the first archived issue: no start to count from.
+    assert archive_cli(seeded, "stats", "--until", "2022-06-30") == 0
+    assert missing_issues(capsys.readouterr().out) == ([], [])
+    # A paper unknown to the archive and to crawler/papers: nothing, as search and export find nothing.
+    assert archive_cli(seeded, "stats", "--paper", "nosuchpaper", "--since", "2022-03-01", "--until", "2022-06-30") == 0
+    assert missing_issues(capsys.readouterr().out) == ([], [])
+
+
+def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_yet(archive_url, capsys):
+    open_archive(archive_url).close()
+    assert archive_cli(archive_url, "stats", "--paper", "gongyishibao", "--since", "2023-01-01", "--until", "2023-01-31") == 0
+    assert missing_issues(capsys.readouterr().out) == (
+        ["Missing issues of gongyishibao (every Tue) from 2023-01-01 to 2023-01-31: 5 of 5 scheduled"],
+        ["2023-01-03", "2023-01-10", "2023-01-17", "2023-01-24", "2023-01-31"],
+    )
+    assert archive_cli(archive_url, "stats", "--since", "2023-01-01", "--until", "2023-01-31") == 0  # no paper yet
+    assert missing_issues(capsys.readouterr().out) == ([], [])
+
+
 def test_export_streams_every_article_as_jsonl_and_csv(seeded, tmp_path, capsys):
     expected = [tuple(r) for r in view_rows(seeded)]
     assert archive_cli(seeded, "export") == 0

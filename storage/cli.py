@@ -420,7 +420,7 @@ def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
 def run_reprocess(args: argparse.Namespace) -> int:
     from storage.reprocess import reprocess
 
-    archive = open_archive(args.archive, create=False)
+    archive = open_archive(args.archive, create=False, write=True)
     archive.check_writable()
     try:
         outcome = reprocess(
@@ -441,7 +441,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"))
-    print(f"archive schema: {before or 'new'} -> {after}" if before != after else f"archive schema is current ({after})")
+    print(f"archive schema: {before} -> {after}" if before != after else f"archive schema is current ({after})")
     return 0
 
 

@@ -49,13 +49,21 @@ def _safe(url: str) -> str:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    # WAL lets readers (the archive CLI, a reading room) work while a crawl writes.
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_wal(dbapi_conn, _record) -> None:
+    # WAL lets readers (the archive CLI, a reading room) work while a crawl writes. Only a
+    # writer sets it: the mode is stored in the file, so setting it writes the file, which a
+    # reader must not do (nor can, in a directory it may not write).
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
+
+
+def make_engine(url: str, *, write: bool = True) -> Engine:
+    """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -72,6 +80,8 @@ def make_engine(url: str) -> Engine:
         raise ArchiveError(f"no database driver for {_safe(url)}: {exc}{hint}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if write:
+            event.listen(engine, "connect", _sqlite_wal)
     return engine
 
 
@@ -110,13 +120,16 @@ def _sqlite_file(url) -> str | None:
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True, check: bool = True) -> None:
+    def __init__(self, url: str | None = None, *, create: bool = True, check: bool = True,
+                 write: bool | None = None) -> None:
         """Open the archive at ``url``; ``create`` builds a new one (and means to write to it:
-        an archive whose schema is older than the code is refused unless ``check`` is off)."""
+        an archive whose schema is older than the code is refused unless ``check`` is off).
+        ``write`` (default: ``create``) opens an archive that exists to write to it too; an
+        archive opened only to read is left as it is (a SQLite file keeps its journal mode)."""
         from storage import migrate
 
         self.url = archive_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, write=create if write is None else write)
         self.dialect = self.engine.dialect.name
         database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
         if not create and database and not os.path.exists(database):
@@ -513,8 +526,9 @@ def _as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def open_archive(url: str | None = None, *, create: bool = True, check: bool = True) -> Archive:
+def open_archive(url: str | None = None, *, create: bool = True, check: bool = True,
+                 write: bool | None = None) -> Archive:
     try:
-        return Archive(url, create=create, check=check)
+        return Archive(url, create=create, check=check, write=write)
     except SQLAlchemyError as exc:
         raise ArchiveError(f"archive error: {_safe(archive_url(url))}: {str(exc).splitlines()[0]}") from None

@@ -79,11 +79,13 @@ def upgrade_connection(connection: Connection, target: str = "head", progress: C
     command.upgrade(cfg, target)
 
 
-def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None = None) -> tuple[str | None, str]:
-    """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after)."""
+def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None = None) -> tuple[str, str]:
+    """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after).
+
+    There must be an archive there: a mistyped URL is an error, not a new, empty archive."""
     from storage.db import open_archive
 
-    archive = open_archive(url, check=False)
+    archive = open_archive(url, create=False, check=False, write=True)
     try:
         with archive.engine.begin() as conn:
             before = revision(conn)

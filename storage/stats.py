@@ -45,6 +45,13 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             LEFT JOIN pages p ON p.issue_id = i.id LEFT JOIN articles a ON a.page_id = p.id
             WHERE 1=1{where} GROUP BY pa.code, i.issue_date ORDER BY pa.code, i.issue_date
         """).columns(issue_date=Date), params).all()
+        # Each paper's first and last archived issue, whatever the span: the span's open ends,
+        # and the papers to look for gaps in, even those with no issue within the span.
+        archived = conn.execute(text(
+            "SELECT pa.code, MIN(i.issue_date) AS first_issue, MAX(i.issue_date) AS last_issue "
+            "FROM papers pa LEFT JOIN issues i ON i.paper_id = pa.id"
+            + (" WHERE pa.code = :paper" if paper else "") + " GROUP BY pa.code"
+        ).columns(first_issue=Date, last_issue=Date), params).all()
         history = conn.execute(text(
             "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed "
@@ -59,15 +66,21 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         totals[2] += articles
         issues.setdefault(code, set()).add(day)
     profiles = all_papers()
+    bounds = {code: (first, last) for code, first, last in archived}
+    if paper in profiles and paper not in bounds:
+        bounds[paper] = (None, None)  # a paper yet to be crawled: its whole schedule is missing
     gaps = []
-    for code, days in issues.items():
+    for code, (first, last) in sorted(bounds.items()):
         profile = profiles.get(code)
         if profile is None:
             continue  # no schedule known for a paper without a profile
-        start, end = since or min(days), until or max(days)
-        scheduled = profile.schedule.dates(start, end)
+        span = _span(first, last, since, until)
+        if span is None:
+            continue
+        scheduled = profile.schedule.dates(*span)
+        days = issues.get(code, set())
         gaps.append(Gaps(
-            code, "every " + ", ".join(_WEEKDAYS[d - 1] for d in profile.schedule.weekdays), start, end,
+            code, "every " + ", ".join(_WEEKDAYS[d - 1] for d in profile.schedule.weekdays), *span,
             len(scheduled), [d for d in scheduled if d not in days],
         ))
     runs_rows = [
@@ -75,6 +88,23 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         for r in history
     ]
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows)
+
+
+def _span(first: date | None, last: date | None, since: date | None, until: date | None) -> tuple[date, date] | None:
+    """The dates to check a paper's issues in: the span given, its open ends the paper's first
+    and last archived issue; None when nothing bounds its start (no issue up to ``until``).
+
+    ``since`` after the last archived issue runs to today: every issue since is missing."""
+    start = since or first
+    if until:
+        end = until
+    elif last is not None and (since is None or last >= since):
+        end = last
+    else:
+        end = date.today()
+    if start is None or start > end:
+        return None
+    return start, end
 
 
 def _minute(value) -> str:

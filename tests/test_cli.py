@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +21,7 @@ from storage.cli import main
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import search
-from tests.conftest import crawl_site
+from tests.conftest import PROJECT, crawl_site
 from tests.seeded import DATES, fill
 from tests.test_storage import article, page
 
@@ -229,6 +235,46 @@ def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, 
     assert "from 2023-01-01 to 2023-01-31: 3 of 5 scheduled" in capsys.readouterr().out
 
 
+def missing_issues(out: str) -> tuple[list[str], list[str]]:
+    """The "Missing issues" headings of archive stats, and the dates listed under them."""
+    return ([line for line in out.splitlines() if line.startswith("Missing issues")],
+            [line.split()[0] for line in out.splitlines() if line.startswith("  ")])
+
+
+def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seeded, capsys):
+    schedule = get_paper("gongyishibao").schedule
+    every = "Missing issues of gongyishibao (every Tue)"
+    for filters in ([], ["--paper", "gongyishibao"]):
+        assert archive_cli(seeded, "stats", *filters, "--since", "2022-03-01", "--until", "2022-06-30") == 0
+        out = capsys.readouterr().out
+        assert "(0 rows)" in out.split("Recent crawl runs")[0]  # no issue archived in the span
+        expected = [d.isoformat() for d in schedule.dates(date(2022, 3, 1), date(2022, 6, 30))]
+        assert missing_issues(out) == ([f"{every} from 2022-03-01 to 2022-06-30: {len(expected)} of {len(expected)} scheduled"],
+                                       expected)
+    # --since after the last archived issue (2024-03-05): every issue since, to today.
+    assert archive_cli(seeded, "stats", "--since", "2024-06-01") == 0
+    expected = [d.isoformat() for d in schedule.dates(date(2024, 6, 1), date.today())]
+    assert missing_issues(capsys.readouterr().out) == (
+        [f"{every} from 2024-06-01 to {date.today()}: {len(expected)} of {len(expected)} scheduled"], expected)
+    # --until before the first archived issue: no start to count from.
+    assert archive_cli(seeded, "stats", "--until", "2022-06-30") == 0
+    assert missing_issues(capsys.readouterr().out) == ([], [])
+    # A paper unknown to the archive and to crawler/papers: nothing, as search and export find nothing.
+    assert archive_cli(seeded, "stats", "--paper", "nosuchpaper", "--since", "2022-03-01", "--until", "2022-06-30") == 0
+    assert missing_issues(capsys.readouterr().out) == ([], [])
+
+
+def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_yet(archive_url, capsys):
+    open_archive(archive_url).close()
+    assert archive_cli(archive_url, "stats", "--paper", "gongyishibao", "--since", "2023-01-01", "--until", "2023-01-31") == 0
+    assert missing_issues(capsys.readouterr().out) == (
+        ["Missing issues of gongyishibao (every Tue) from 2023-01-01 to 2023-01-31: 5 of 5 scheduled"],
+        ["2023-01-03", "2023-01-10", "2023-01-17", "2023-01-24", "2023-01-31"],
+    )
+    assert archive_cli(archive_url, "stats", "--since", "2023-01-01", "--until", "2023-01-31") == 0  # no paper yet
+    assert missing_issues(capsys.readouterr().out) == ([], [])
+
+
 def test_export_streams_every_article_as_jsonl_and_csv(seeded, tmp_path, capsys):
     expected = [tuple(r) for r in view_rows(seeded)]
     assert archive_cli(seeded, "export") == 0
@@ -355,3 +401,73 @@ def test_reprocess_reports_a_broken_raw_document_in_one_line_and_goes_on(sqlite_
         "error: http://x/html/2023-01/31/content_1.htm: Error -3 while decompressing data: incorrect header check"
     ]
     assert err[-1] == "1 documents reprocessed, 1 failed"
+
+
+def journal_mode(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def rollback_journal_archive(path: Path) -> None:
+    """A seeded SQLite archive in the rollback journal mode (as one copied or made by sqlite3)."""
+    archive = open_archive(f"sqlite:///{path}")
+    fill(archive)
+    archive.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    conn.close()
+
+
+def test_reading_commands_leave_a_sqlite_archive_as_it_is(tmp_path, capsys):
+    from storage.reading_room.plugin import open_read_only
+
+    path = tmp_path / "archive.sqlite3"
+    rollback_journal_archive(path)
+    url = f"sqlite:///{path}"
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    for reading in (["search", "社工"], ["sql", "SELECT count(*) FROM articles"], ["stats"],
+                    ["export", "--format", "csv"], ["export", "--format", "sqlite", "-o", str(tmp_path / "copy.sqlite3")]):
+        assert archive_cli(url, *reading) == 0, reading
+        assert journal_mode(path) == "delete", reading
+    archive = open_read_only(str(path))
+    assert search(archive, "社工")
+    archive.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.sqlite3", "copy.sqlite3"]
+    # An empty file is no archive, and stays an empty file.
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    capsys.readouterr()
+    assert archive_cli(f"sqlite:///{empty}", "stats") == 2
+    assert capsys.readouterr().err == f"error: archive not found: sqlite:///{empty} has no articles table\n"
+    assert empty.stat().st_size == 0
+    # The writers still switch it to WAL, which lets readers work while a crawl writes.
+    assert archive_cli(url, "reprocess") == 0
+    assert journal_mode(path) == "wal"
+
+
+def without_write_permission(command: list[str]) -> list[str]:
+    """``command`` run so that file permissions apply: root's capabilities to override them dropped."""
+    if os.geteuid() != 0:
+        return command
+    drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
+    if not shutil.which("setpriv") or subprocess.run([*drop, "true"], capture_output=True).returncode:
+        pytest.skip("running as root, and setpriv cannot drop the capabilities that override file permissions")
+    return [*drop, *command]
+
+
+def test_reading_commands_read_an_archive_in_a_read_only_directory(tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    rollback_journal_archive(folder / "archive.sqlite3")
+    folder.chmod(0o555)
+    try:
+        url = f"sqlite:///{folder / 'archive.sqlite3'}"
+        for reading in (["sql", "SELECT count(*) FROM articles", "--format", "csv"], ["search", "社工", "--limit", "1"]):
+            done = subprocess.run(without_write_permission([sys.executable, "-m", "storage.cli", "--archive", url, *reading]),
+                                  cwd=PROJECT, capture_output=True, text=True)
+            assert done.returncode == 0 and done.stderr == "", (reading, done.stderr)
+            assert done.stdout
+        assert os.listdir(folder) == ["archive.sqlite3"]
+    finally:
+        folder.chmod(0o755)

@@ -102,6 +102,21 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     assert "is current" in capsys.readouterr().out
 
 
+def test_upgrade_makes_no_archive_where_there_is_none(archive_url, tmp_path, capsys):
+    if archive_url.startswith("sqlite"):
+        for missing in (f"sqlite:///{tmp_path / 'typo.sqlite3'}", f"sqlite:///{tmp_path / 'typo' / 'archive.sqlite3'}"):
+            assert main(["--archive", missing, "upgrade"]) == 2
+            assert capsys.readouterr() == ("", f"error: archive not found: {missing}: no such file\n")
+            assert list(tmp_path.iterdir()) == []
+        return
+    assert main(["--archive", archive_url, "upgrade"]) == 2  # an empty database
+    assert capsys.readouterr() == ("", f"error: archive not found: {archive_url} has no articles table\n")
+    engine = make_engine(archive_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").scalar() == 0
+    engine.dispose()
+
+
 def holding(conn, lexeme: str) -> int:
     """How many articles PostgreSQL's search index holds ``lexeme`` for."""
     sql = f"SELECT count(*) FROM {fulltext.SEARCH_TABLE} WHERE terms @@ CAST(:q AS tsquery)"

@@ -105,6 +105,17 @@ def test_pages_without_article_links_raise_the_drift_alarm(tmp_path, sqlite_url)
     )
 
 
+def test_the_alarm_reaches_stderr_when_the_log_goes_to_a_file(tmp_path, sqlite_url):
+    # cron mails what a run prints on stderr: with the log in a file, the alarm must be there too.
+    site = sample_site(tmp_path / "site", alter=_unlink_articles, pdfs=False)
+    log = tmp_path / "crawl.log"
+    result = _crawl(site, sqlite_url, {"LOG_FILE": str(log), "LOG_LEVEL": "INFO"})
+    assert result.returncode == 3
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: template drift: 公益时报 (gongyishibao) 2023-01-31: 16 pages but no article links")
+    assert line.removeprefix("error: ") in log.read_text(encoding="utf-8")
+
+
 def test_one_article_without_body_stays_under_the_alarm_share(tmp_path, sqlite_url):
     def drop_one_body(name: str, html: str) -> str:
         return _drop_article_bodies(name, html) if name == "content_306501.htm" else html

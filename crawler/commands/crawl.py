@@ -13,7 +13,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import SpiderArgumentError
-from crawler.extensions import ALARM_STAT
+from crawler.extensions import ALARM_MESSAGES, ALARM_STAT
 
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
@@ -31,6 +31,10 @@ class Command(ScrapyCrawl):
             self.exitcode = 1
         elif crawler.stats.get_value(ALARM_STAT):
             self.exitcode = EXIT_ALARM
+            if crawler.settings.get("LOG_FILE") or not crawler.settings.getbool("LOG_ENABLED"):
+                # The log's ERROR lines do not reach stderr, which is what cron mails.
+                for message in crawler.stats.get_value(ALARM_MESSAGES, []):
+                    print(f"error: {message}", file=sys.stderr)
 
     def process_options(self, args, opts):
         super().process_options(args, opts)

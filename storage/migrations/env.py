@@ -20,7 +20,7 @@ def run(connection) -> None:
         connection=connection,
         target_metadata=Base.metadata,
         include_name=include_name,
-        # SQLite alters a table by copying it: see storage/migrations/README.md.
+        # SQLite alters a table by copying it: see docs/archive.md, "Schema versions".
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -54,7 +54,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             first, last = min(plan.dates), max(plan.dates)
         archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
         try:
-            return archive.issue_states(plan.paper.code, first, last)
+            return archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS"))
         finally:
             archive.close()
 

@@ -33,7 +33,10 @@ import io
 import itertools
 import logging
 import multiprocessing
+import os
 import statistics
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -371,4 +374,16 @@ class PdfTextPipeline:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     # spawn, not fork: the crawl has threads (archive writer, DNS) that a fork would copy mid-lock.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_end_with_parent, initargs=(os.getpid(),))
+
+
+def _end_with_parent(parent: int) -> None:
+    """In a worker: exit when the crawl that started it is gone. A crawl killed with SIGKILL
+    never shuts its pool down, and the workers would wait for work forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()

@@ -90,7 +90,8 @@ class IssueState:
     """What the archive holds of one issue.
 
     An issue is complete when its page list was stored (``pages_expected``) and every page of
-    it is complete: stored with the number of articles it links, and each of those stored.
+    it is complete: stored with the number of articles it links, and each of those stored (and,
+    for a crawl that fetches them, the text of the page's PDF).
     """
 
     issue_date: date
@@ -180,8 +181,10 @@ class Archive:
 
     # -- completeness ------------------------------------------------------------------
 
-    def issue_states(self, paper_code: str, first: date, last: date) -> dict[date, IssueState]:
-        """The stored issues of a paper from ``first`` to ``last`` (inclusive), by date."""
+    def issue_states(self, paper_code: str, first: date, last: date, pdfs: bool = False) -> dict[date, IssueState]:
+        """The stored issues of a paper from ``first`` to ``last`` (inclusive), by date.
+        ``pdfs``: the crawl fetches page PDFs, and a page whose PDF is not stored yet is not
+        complete (a crawl killed before it stored the PDF must fetch it again)."""
         issues = (
             select(Issue.id)
             .join(Paper, Paper.id == Issue.paper_id)
@@ -197,7 +200,7 @@ class Archive:
         query = (
             select(
                 Issue.id, Issue.issue_date, Issue.pages_expected, Page.url, Page.articles_expected,
-                func.coalesce(stored.c.n, 0), Page.pdf_text.is_not(None),
+                func.coalesce(stored.c.n, 0), Page.pdf_text.is_not(None), Page.pdf_url.is_(None),
             )
             .outerjoin(Page, Page.issue_id == Issue.id)
             .outerjoin(stored, stored.c.page_id == Page.id)
@@ -205,11 +208,11 @@ class Archive:
         )
         found: dict[int, dict[str, Any]] = {}
         with self.session() as session:
-            for issue_id, day, expected, url, linked, n, has_pdf in session.execute(query):
+            for issue_id, day, expected, url, linked, n, has_pdf, no_pdf in session.execute(query):
                 state = found.setdefault(
                     issue_id, {"issue_date": _as_date(day), "pages_expected": expected, "complete_pages": set(), "pdf_pages": set()}
                 )
-                if url is not None and linked is not None and n >= linked:
+                if url is not None and linked is not None and n >= linked and (not pdfs or has_pdf or no_pdf):
                     state["complete_pages"].add(url)
                 if url is not None and has_pdf:
                     state["pdf_pages"].add(url)

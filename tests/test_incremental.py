@@ -32,10 +32,10 @@ def _crawl(server: SiteServer, archive: str, *args: str):
     return result
 
 
-def _state(archive_url: str):
+def _state(archive_url: str, pdfs: bool = False):
     archive = open_archive(archive_url)
     try:
-        return archive.issue_states("gongyishibao", DAY, DAY).get(DAY)
+        return archive.issue_states("gongyishibao", DAY, DAY, pdfs=pdfs).get(DAY)
     finally:
         archive.close()
 
@@ -73,6 +73,33 @@ def test_incomplete_issue_fetches_only_what_is_missing(sqlite_url):
     archive = open_archive(sqlite_url)
     with archive.session() as session:
         assert session.scalar(select(func.count(Article.id))) == 20
+    archive.close()
+
+
+def test_a_page_whose_pdf_was_not_stored_is_fetched_again_with_its_pdf(sqlite_url):
+    # A crawl killed (or failing) between a page and its PDF: the PDF must not be lost for good.
+    page_7, pdf_7 = PREFIX + PAGE_7["path"], PREFIX + PAGE_7["pdf"]
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={pdf_7: LOST}) as server:
+        _crawl(server, sqlite_url)
+        state = _state(sqlite_url, pdfs=True)
+        assert not state.complete and len(state.complete_pages) == 15 and page_7 not in state.complete_pages
+        before = len(server.requests)
+        _crawl(server, sqlite_url)
+        assert _served(server, before) == {ENTRY, page_7, pdf_7}
+        assert _state(sqlite_url, pdfs=True).complete
+        before = len(server.requests)
+        _crawl(server, sqlite_url)
+        assert server.requests[before:] == []
+    archive = open_archive(sqlite_url)
+    with archive.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM pages WHERE pdf_text IS NULL").scalar() == 0
+    archive.close()
+    # A crawl that does not fetch PDFs does not wait for them.
+    archive = open_archive(sqlite_url)
+    with archive.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE pages SET pdf_text = NULL")
+    assert archive.issue_states("gongyishibao", DAY, DAY)[DAY].complete
+    assert not archive.issue_states("gongyishibao", DAY, DAY, pdfs=True)[DAY].complete
     archive.close()
 
 

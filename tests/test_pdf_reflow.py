@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import re
 import time
+from pathlib import Path
 
 import opencc
 import pytest
@@ -361,3 +362,36 @@ def test_pipeline_passes_other_items_through():
     )
     assert _through(PdfTextPipeline(), article) is article
     assert article.body == "正文"
+
+
+def test_pdf_workers_end_when_the_crawl_is_killed(tmp_path):
+    # SIGKILL gives the crawl no chance to shut its pool down; its workers must not live on.
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, time\n"
+        "from pipelines.pdf import _pool\n"
+        "pool = _pool(1)\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    crawl = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    worker = int(crawl.stdout.readline())
+    assert _alive(worker)
+    crawl.send_signal(signal.SIGKILL)
+    crawl.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not gone nor a zombie (a container's init may not reap orphans)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -7,6 +7,7 @@ serves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -18,6 +19,7 @@ class RawDocument:
     status: int
     body: bytes
     content_type: str = ""
+    fetched_at: datetime | None = None  # when the response arrived (UTC); None: when stored
 
 
 @dataclass
@@ -83,6 +85,8 @@ class ArticleItem:
     removals: list[Removal] = field(default_factory=list)
     extraction: str = "template"  # "template" or "fallback"
     raw: RawDocument | None = None
+    # When the text was fetched (UTC): a write of an older fetch leaves a newer one alone.
+    fetched_at: datetime | None = None
 
 
 @dataclass

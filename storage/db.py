@@ -9,7 +9,7 @@ import os
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, update
@@ -105,6 +105,9 @@ class IssueState:
         return self.pages_expected is not None and len(self.complete_pages) >= self.pages_expected
 
 
+# The revision from which articles keep when their text was fetched (older only in tests of
+# upgrades, which write with check=False).
+FETCH_TIMES = "0007"
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_failed")
 
 
@@ -389,8 +392,14 @@ class Archive:
                 ("issue_id", "page_number"),
                 update=False,
             )
-            counts["versions"], counts["articles_updated"] = self._keep_changed_versions(session, articles, now)
+            counts["versions"], counts["articles_updated"], stale = self._keep_changed_versions(session, articles, now)
             counts["articles_new"] = len({a["url"] for a in articles}) - counts["articles_updated"]
+            if stale:
+                # Fetched before the text stored: the newer stays, with its pictures and raw page.
+                counts["articles_updated"] -= len(stale)
+                counts["articles_stale"] = len(stale)
+                articles = [a for a in articles if a["url"] not in stale]
+                everything = pages + articles + pdfs
             article_ids = self._upsert(
                 session, Article,
                 [
@@ -409,7 +418,7 @@ class Archive:
                         "original_script": a.get("original_script") or "",
                         "extraction": a.get("extraction") or "template",
                         "updated_at": now,
-                    }
+                    } | ({"fetched_at": a.get("fetched_at") or now} if self.revision >= FETCH_TIMES else {})
                     for a in articles
                 ],
                 ("url",),
@@ -453,7 +462,7 @@ class Archive:
                         "status": r["status"],
                         "content_type": r.get("content_type") or "",
                         "body_zlib": compress_raw(r["body"]),
-                        "fetched_at": now,
+                        "fetched_at": r.get("fetched_at") or now,
                     }
                     for r in raws
                 ],
@@ -469,16 +478,24 @@ class Archive:
         """Which of the ``wanted`` key tuples already have a row."""
         return set(_ids_by_key(session, model.__table__, keys, set(wanted)))
 
-    def _keep_changed_versions(self, session: Session, articles: list[Mapping[str, Any]], now: datetime) -> tuple[int, int]:
+    def _keep_changed_versions(
+        self, session: Session, articles: list[Mapping[str, Any]], now: datetime
+    ) -> tuple[int, int, set[str]]:
         """Keep the stored text of each article whose text changed; return (versions kept,
-        articles already stored)."""
+        articles already stored, URLs of those whose stored text was fetched after the one
+        given: stale, not to be written).
+
+        Writers of one paper take turns (each batch first upserts the paper's row, which holds
+        the others until it commits), so the stored rows read here are the latest."""
         if not articles:
-            return 0, 0
+            return 0, 0, set()
         incoming = {a["url"]: a for a in articles}
         tracked = ("pretitle", "title", "subtitle", "byline", "body", "body_original")
+        fetched = [Article.fetched_at] if self.revision >= FETCH_TIMES else []
         existing = session.execute(
-            select(Article).where(Article.url.in_(list(incoming)))
-        ).scalars().all()
+            select(Article.id, Article.url, Article.first_seen, *(getattr(Article, f) for f in tracked), *fetched)
+            .where(Article.url.in_(list(incoming)))
+        ).all()
         # A text was served from the previous change (or the first crawl) on: updated_at moves
         # with every re-crawl, changed or not.
         changed_at = dict(session.execute(
@@ -486,9 +503,13 @@ class Archive:
             .where(ArticleVersion.article_id.in_([a.id for a in existing]))
             .group_by(ArticleVersion.article_id)
         ).all())
-        versions = []
+        versions, stale = [], set()
         for old in existing:
             new = incoming[old.url]
+            stored_at = getattr(old, "fetched_at", None)
+            if stored_at is not None and new.get("fetched_at") is not None and new["fetched_at"] < _aware(stored_at):
+                stale.add(old.url)
+                continue
             if any((getattr(old, f) or "") != (new.get(f) or "") for f in tracked):
                 valid_from = changed_at.get(old.id) or old.first_seen
                 versions.append(
@@ -497,7 +518,12 @@ class Archive:
                 )
         if versions:
             session.execute(self._insert(ArticleVersion.__table__), versions)
-        return len(versions), len(existing)
+        return len(versions), len(existing), stale
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored timestamp with its zone: SQLite gives them back without one, and they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def compress_raw(body: bytes) -> bytes:

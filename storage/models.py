@@ -100,6 +100,9 @@ class Article(Base):
     extraction: Mapped[str] = mapped_column(String(16), default="template")
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When the stored text was fetched (NULL: stored before revision 0007): a write of an
+    # older fetch (a slower crawl, `archive reprocess` of an older raw page) leaves it alone.
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     page: Mapped[Page] = relationship(back_populates="articles")
     images: Mapped[list[Image]] = relationship(back_populates="article", order_by="Image.position")

@@ -12,7 +12,7 @@ import inspect
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import text
 
@@ -46,7 +46,7 @@ def item_pipelines() -> list:
 _DOCUMENTS = """
 SELECT pa.code AS paper_code, pa.name AS paper_name, i.issue_date, i.url AS issue_url,
        p.page_number, p.url AS page_url, a.url AS article_url, a.title_original,
-       r.url AS raw_url, r.status, r.body_zlib, r.content_type
+       r.url AS raw_url, r.status, r.body_zlib, r.content_type, r.fetched_at
 FROM raw_documents r
 JOIN {join}
 JOIN issues i ON i.id = p.issue_id
@@ -162,4 +162,13 @@ def _item(template, row, html: str):
         return page_item(template.page(html, row.page_url), context, row.page_url)
     # As the spider falls back on the title the page lists, fall back on the one archived.
     article = template.article(html, row.article_url)
-    return article_item(article, context | {"page_url": row.page_url}, row.article_url, row.title_original or "")
+    # The raw page's fetch time: a newer fetch stored since this run read it is left alone.
+    return article_item(article, context | {"page_url": row.page_url}, row.article_url, row.title_original or "",
+                        fetched_at=_as_datetime(row.fetched_at))
+
+
+def _as_datetime(value) -> datetime | None:
+    """A timestamp as read with plain SQL (SQLite gives text), timezone-aware (UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return _as_datetime(datetime.fromisoformat(str(value)))

@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -365,6 +365,46 @@ def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_u
     archive = open_archive(archive_url)
     with archive.engine.connect() as conn:
         assert conn.scalars(text("SELECT body FROM article_versions")).all() == ["旧的处理结果"]
+    archive.close()
+
+
+def test_reprocess_leaves_alone_what_a_crawl_stored_since_it_read_the_raw_pages(archive_url, capsys, monkeypatch):
+    # A crawl stores a corrected article while `archive reprocess` works from the raw pages it
+    # read before: the correction must stay, not come back as a superseded version.
+    import storage.reprocess
+
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    archive = open_archive(archive_url)
+    with archive.engine.connect() as conn:
+        url, day, number, page_url, issue_url = conn.execute(text(
+            "SELECT a.url, i.issue_date, p.page_number, p.url, i.url FROM articles a "
+            "JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id ORDER BY a.id LIMIT 1"
+        )).one()
+    archive.close()
+    correction = article(
+        1, number=number, url=url, page_url=page_url, issue_url=issue_url, issue_date=str(day)[:10],
+        body="网站更正后的正文", fetched_at=datetime.now(timezone.utc) + timedelta(seconds=1), images=[], removals=[], raw=None,
+    )
+    read_rows = storage.reprocess._rows
+
+    def read_then_crawl(*args, **kwargs):
+        rows = read_rows(*args, **kwargs)
+        if any(row.article_url == url for row in rows):
+            crawler = open_archive(archive_url)
+            crawler.store_batch([], [correction])
+            crawler.close()
+        return rows
+
+    monkeypatch.setattr(storage.reprocess, "_rows", read_then_crawl)
+    assert archive_cli(archive_url, "reprocess") == 0
+    assert "36 documents reprocessed, 0 failed" in capsys.readouterr().err
+    archive = open_archive(archive_url)
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT body FROM articles WHERE url = :u"), {"u": url}).scalar() == "网站更正后的正文"
+        # One version, the text the crawl had stored before the correction, which replaced it.
+        versions = conn.execute(text("SELECT a.url, v.body FROM article_versions v JOIN articles a ON a.id = v.article_id")).all()
+    assert [u for u, _ in versions] == [url] and versions[0][1] not in ("", "网站更正后的正文")
     archive.close()
 
 

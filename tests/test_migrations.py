@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from storage import fulltext, migrate
 from storage.cli import main
@@ -235,6 +235,34 @@ def test_0006_queues_renumbered_articles_and_redated_issues_and_its_downgrade_st
     assert queued[0] == [] and queued[2] == []
     # 0006: the new id too; on PostgreSQL, every article of the redated issue.
     assert queued[1] == ([(2, 1), (11, 1), (12, 0)] if postgresql else [(2, 1), (12, 0)])
+
+
+def test_0007_adds_the_fetch_time_of_articles_and_its_downgrade_removes_it(archive_url):
+    engine = make_engine(archive_url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0006")
+    archive = open_archive(archive_url, check=False)
+    archive.store_batch([page()], [article(1, body="社工站")])
+    archive.close()
+
+    def columns(conn) -> set[str]:
+        return {c["name"] for c in inspect(conn).get_columns("articles")}
+
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0007")
+        assert "fetched_at" in columns(conn)
+        assert conn.execute(text("SELECT fetched_at FROM articles")).scalar() is None  # until its next write
+    archive = open_archive(archive_url)
+    archive.store_batch([], [article(1, body="社工站，更正")])
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT fetched_at FROM articles")).scalar() is not None
+    assert [h.article_id for h in search(archive, "更正")] == [1]
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0006")
+        assert "fetched_at" not in columns(conn)
+        assert conn.execute(text("SELECT body FROM article_view")).scalar() == "社工站，更正"
+    engine.dispose()
 
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)

@@ -77,6 +77,36 @@ def test_changed_text_keeps_the_earlier_version(archive_url):
     archive.close()
 
 
+def test_an_older_fetch_written_after_a_newer_one_leaves_it_alone(archive_url):
+    # Two crawls of one issue, the slower one fetched before the site's correction and writing
+    # after the faster one: the correction stays, with its pictures and raw page.
+    from datetime import datetime, timedelta, timezone
+
+    first = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+
+    def fetched(minutes: int, body: str) -> dict:
+        at = first + timedelta(minutes=minutes)
+        item = article(1, body=body, fetched_at=at, images=[{"url": f"http://x/{minutes}.jpg", "caption": body}])
+        return item | {"raw": item["raw"] | {"body": body.encode(), "fetched_at": at}}
+
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [fetched(0, "原文")])
+    corrected = archive.store_batch([], [fetched(20, "更正后的正文")])
+    late = archive.store_batch([], [fetched(10, "原文")])
+    assert (corrected["versions"], late["versions"], late.get("articles_stale"), late["articles_updated"]) == (1, 0, 1, 0)
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT body FROM articles")).scalar() == "更正后的正文"
+        assert conn.execute(text("SELECT caption FROM images")).scalar() == "更正后的正文"
+        assert conn.scalars(text("SELECT body FROM article_versions")).all() == ["原文"]
+        raw = conn.execute(text("SELECT body_zlib FROM raw_documents WHERE url LIKE '%content_1.htm'")).scalar()
+    assert zlib.decompress(raw).decode() == "更正后的正文"
+    # A later fetch is written, and the correction kept as its earlier version.
+    assert archive.store_batch([], [fetched(30, "再次更正")])["versions"] == 1
+    with archive.engine.connect() as conn:
+        assert conn.scalars(text("SELECT body FROM article_versions ORDER BY id")).all() == ["原文", "更正后的正文"]
+    archive.close()
+
+
 def test_article_before_its_page_gets_a_page_row_that_the_page_later_fills(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([], [article(1, number=3)])

@@ -7,7 +7,7 @@ issue) so that crawler/middlewares.py can skip what the archive already holds.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -44,6 +44,7 @@ def _raw(response) -> RawDocument:
         status=response.status,
         body=response.body,
         content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+        fetched_at=datetime.now(timezone.utc),
     )
 
 
@@ -229,7 +230,8 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_article(self, response, context: dict, listed_title: str):
         article = self.template.article(_html(response), response.url)
-        yield article_item(article, context, response.url, listed_title, raw=_raw(response))
+        raw = _raw(response)
+        yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
 
     def parse_pdf(self, response, context: dict):
         yield PagePdfItem(**context, url=response.url, raw=_raw(response))

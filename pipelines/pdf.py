@@ -331,9 +331,9 @@ class PdfTextPipeline:
         return cls(crawler.settings.getint("ARCHIVE_PDF_WORKERS", 1))
 
     async def process_item(self, item, spider=None):
-        if not isinstance(item, PagePdfItem):
+        if not isinstance(item, PagePdfItem) or item.raw is None:  # None: the site has no such PDF
             return item
-        body = item.raw.body if item.raw else b""
+        body = item.raw.body
         # Readers accept the header anywhere in the first 1024 bytes, and some servers put
         # junk before it; an HTML error page served with status 200 has none.
         if b"%PDF-" not in body[:1024]:

@@ -327,7 +327,6 @@ def test_a_pdf_that_kills_its_worker_loses_its_text_alone(pdfs, caplog):
     [
         (b"<html><body>404 Not Found</body></html>", "Not a PDF"),
         (b"", "Not a PDF"),
-        (None, "Not a PDF"),
         (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage", "Unreadable PDF"),
     ],
 )
@@ -336,6 +335,13 @@ def test_pipeline_warns_and_leaves_no_text_for_what_it_cannot_read(body, message
         item = _through(PdfTextPipeline(), _item(body))
     assert item.text == ""
     assert message in caplog.text and _item(None).url in caplog.text
+
+
+def test_a_pdf_the_site_does_not_have_is_stored_without_text_or_warning(caplog):
+    # The spider's item for a PDF link that answered 404: nothing was fetched, nothing to read.
+    with caplog.at_level(logging.WARNING, logger="pipelines.pdf"):
+        item = _through(PdfTextPipeline(), _item(None))
+    assert item.raw is None and item.text == "" and caplog.text == ""
 
 
 def test_warnings_of_extraction_in_a_worker_reach_the_crawl_log(pdfs, caplog):

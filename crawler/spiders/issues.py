@@ -244,6 +244,11 @@ class IssuesSpider(scrapy.Spider):
 
     def pdf_failed(self, failure):
         self._failed(failure, "pdf")
+        if failure.check(HttpError) and failure.value.response.status in (404, 410):
+            # The site has no such PDF: stored without text, so that its page counts as
+            # complete and later runs do not ask for it again (a failure that may pass, a 5xx
+            # or a network error, leaves the page to the next run).
+            yield PagePdfItem(**failure.request.cb_kwargs["context"], url=failure.request.url, raw=None)
 
     def _failed(self, failure, what: str) -> None:
         request = failure.request

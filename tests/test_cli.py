@@ -166,12 +166,25 @@ def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
     open_archive(sqlite_url).close()
     endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     command = [sys.executable, "-m", "storage.cli", "--archive", sqlite_url, "sql", endless]
-    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)  # started, and inside SQLite
+    # A shell's background job ignores SIGINT, and its children inherit that: the command gets
+    # Ctrl-C as a terminal would deliver it.
+    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # Inside SQLite: seconds of CPU past start-up (under a second), however busy the machine.
+    deadline = time.monotonic() + 60
+    while _cpu_seconds(running.pid) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert running.poll() is None
     running.send_signal(signal.SIGINT)
     out, err = running.communicate(timeout=20)
     assert (running.returncode, out, err) == (130, "", "interrupted\n")
+
+
+def _cpu_seconds(pid: int) -> float:
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def test_search_pages_are_bounded_and_hits_print_on_one_line(seeded, capsys):

@@ -319,7 +319,6 @@ class Archive:
         earlier text is kept in article_versions.
         """
         pages, articles, pdfs = list(pages), list(articles), list(pdfs)
-        now = utcnow()
         counts = {"pages": len(pages), "articles": len(articles), "pdfs": len(pdfs), "versions": 0}
         everything = pages + articles + pdfs
         with self.session() as session, session.begin():
@@ -328,6 +327,10 @@ class Archive:
                 [{"code": x["paper_code"], "name": x["paper_name"]} for x in everything],
                 ("code",),
             )
+            # The time of this write, read once the paper's row is held (writers of one paper
+            # take turns there): a writer that read the clock first and committed last would
+            # date a version's end before its start.
+            now = utcnow()
             issues = self._upsert(
                 session, Issue,
                 [

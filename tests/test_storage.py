@@ -107,6 +107,48 @@ def test_an_older_fetch_written_after_a_newer_one_leaves_it_alone(archive_url):
     archive.close()
 
 
+def test_versions_of_two_writers_at_once_follow_each_other_in_time(archive_url, monkeypatch):
+    # Writer B reads the clock and is held up; writer A writes meanwhile. Whoever commits
+    # last must date its write after the other's.
+    import threading
+    import time
+
+    import storage.db
+
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1)])
+    clock = storage.db.utcnow
+
+    def held_up_clock():
+        moment = clock()
+        if threading.current_thread().name == "B":
+            time.sleep(1)
+        return moment
+
+    monkeypatch.setattr(storage.db, "utcnow", held_up_clock)
+
+    def write(body: str) -> None:
+        writer = open_archive(archive_url)
+        writer.store_batch([], [article(1, body=body)])
+        writer.close()
+
+    b = threading.Thread(target=write, args=("B的正文",), name="B")
+    b.start()
+    time.sleep(0.3)
+    a = threading.Thread(target=write, args=("A的正文",), name="A")
+    a.start()
+    a.join()
+    b.join()
+    with archive.engine.connect() as conn:
+        spans = conn.execute(text(
+            "SELECT valid_from, valid_until FROM article_history ORDER BY is_current, version_id"
+        )).all()
+    archive.close()
+    assert len(spans) == 3
+    moments = [str(moment) for span in spans for moment in span]
+    assert moments == sorted(moments), spans  # each span in order, each after the one before
+
+
 def test_article_before_its_page_gets_a_page_row_that_the_page_later_fills(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([], [article(1, number=3)])

@@ -53,7 +53,7 @@ def iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"invalid date {value!r}: expected YYYY-MM-DD") from None
 
 
-def whole_number(low: int, high: int) -> Callable[[str], int]:
+def number_between(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high``."""
     def parse(value: str) -> int:
         try:
@@ -97,8 +97,8 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", help="words to find (all of them), e.g. 社工 or 深化改革")
     add_filters(parser)
     # A page past the offset means collecting every match before it: the bounds keep that finite.
-    parser.add_argument("--limit", type=whole_number(1, 10_000), default=20, help="hits to print (default 20)")
-    parser.add_argument("--offset", type=whole_number(0, 100_000), default=0, help="hits to skip first (default 0)")
+    parser.add_argument("--limit", type=number_between(1, 10_000), default=20, help="hits to print (default 20)")
+    parser.add_argument("--offset", type=number_between(0, 100_000), default=0, help="hits to skip first (default 0)")
 
 
 @command("search", "ranked full-text search with snippets", _search_arguments)
@@ -305,7 +305,7 @@ def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
 
 def _stats_arguments(parser: argparse.ArgumentParser) -> None:
     add_filters(parser, section=False)
-    parser.add_argument("--runs", type=whole_number(0, 10_000), default=10, help="how many recent crawl runs to list")
+    parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list")
 
 
 @command("stats", "counts per paper and year, missing issues, crawl history", _stats_arguments)

@@ -510,7 +510,7 @@ class Archive:
         for old in existing:
             new = incoming[old.url]
             stored_at = getattr(old, "fetched_at", None)
-            if stored_at is not None and new.get("fetched_at") is not None and new["fetched_at"] < _aware(stored_at):
+            if stored_at is not None and new.get("fetched_at") is not None and new["fetched_at"] < as_utc(stored_at):
                 stale.add(old.url)
                 continue
             if any((getattr(old, f) or "") != (new.get(f) or "") for f in tracked):
@@ -524,8 +524,13 @@ class Archive:
         return len(versions), len(existing), stale
 
 
-def _aware(moment: datetime) -> datetime:
-    """A stored timestamp with its zone: SQLite gives them back without one, and they are UTC."""
+def as_utc(moment: datetime | str | None) -> datetime | None:
+    """A stored timestamp with its zone: SQLite gives them back without one (as text, to plain
+    SQL), and they are UTC."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

@@ -174,11 +174,11 @@ def _sqlite_statements() -> list[str]:
     ] + [_sqlite_update_trigger(renumbered=False), _QUEUE_EVERY_ARTICLE]
 
 
-def _sqlite_queue(row: str, columns: str, values: str) -> str:
+def _sqlite_queue(row: str, columns: str, values: str, when: str = "") -> str:
     # Not INSERT OR IGNORE: under an UPSERT (the crawl's writes), SQLite applies the outer
     # statement's conflict policy to the trigger's, and the queued article fails it.
     return (f"INSERT INTO {PENDING_TABLE} ({columns}) SELECT {values} "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {PENDING_TABLE} WHERE article_id = {row}.id);")
+            f"WHERE {when}NOT EXISTS (SELECT 1 FROM {PENDING_TABLE} WHERE article_id = {row}.id);")
 
 
 def _sqlite_update_trigger(renumbered: bool) -> str:
@@ -187,7 +187,7 @@ def _sqlite_update_trigger(renumbered: bool) -> str:
     if not renumbered:
         return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles WHEN {_CHANGED} "
                 f"BEGIN {_sqlite_queue(*_QUEUE['update'])} END")
-    new_id = _sqlite_queue("new", "article_id, indexed", "new.id, 0").replace(" WHERE ", " WHERE new.id IS NOT old.id AND ", 1)
+    new_id = _sqlite_queue("new", "article_id, indexed", "new.id, 0", when="new.id IS NOT old.id AND ")
     return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles WHEN {_CHANGED} OR old.id IS NOT new.id "
             f"BEGIN {_sqlite_queue(*_QUEUE['update'])} {new_id} END")
 
@@ -198,7 +198,7 @@ def _postgresql_statements() -> list[str]:
         _PG_INDEX_SQL,
         f"CREATE TABLE {PENDING_TABLE} (article_id BIGINT PRIMARY KEY, indexed INTEGER NOT NULL, "
         "title TEXT, subtitle TEXT, body TEXT)",
-        _pg_queue_function(renumbered=False).replace("CREATE OR REPLACE", "CREATE", 1),
+        _pg_queue_function(renumbered=False),
         f"CREATE TRIGGER {SEARCH_TABLE}_insert_delete AFTER INSERT OR DELETE ON articles "
         f"FOR EACH ROW EXECUTE FUNCTION {PENDING_TABLE}_queue()",
         _pg_update_trigger(moves=False),

@@ -12,11 +12,11 @@ import inspect
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import text
 
-from storage.db import Archive, ArchiveError
+from storage.db import Archive, ArchiveError, as_utc
 from storage.search import TABLE_COLUMNS, filters
 
 STORE_PIPELINE = "pipelines.store.StorePipeline"
@@ -164,11 +164,4 @@ def _item(template, row, html: str):
     article = template.article(html, row.article_url)
     # The raw page's fetch time: a newer fetch stored since this run read it is left alone.
     return article_item(article, context | {"page_url": row.page_url}, row.article_url, row.title_original or "",
-                        fetched_at=_as_datetime(row.fetched_at))
-
-
-def _as_datetime(value) -> datetime | None:
-    """A timestamp as read with plain SQL (SQLite gives text), timezone-aware (UTC)."""
-    if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return _as_datetime(datetime.fromisoformat(str(value)))
+                        fetched_at=as_utc(row.fetched_at))

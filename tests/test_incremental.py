@@ -32,6 +32,14 @@ def _crawl(server: SiteServer, archive: str, *args: str):
     return result
 
 
+def _asks_nothing(server: SiteServer, archive: str):
+    """Crawl again: no request reaches the site."""
+    before = len(server.requests)
+    result = _crawl(server, archive)
+    assert server.requests[before:] == []
+    return result
+
+
 def _state(archive_url: str, pdfs: bool = False):
     archive = open_archive(archive_url)
     try:
@@ -45,9 +53,7 @@ def test_rerun_of_a_complete_issue_sends_no_request(sqlite_url):
         _crawl(server, sqlite_url)
         assert ARTICLES <= _served(server, 0)
         assert _state(sqlite_url).complete
-        before = len(server.requests)
-        result = _crawl(server, sqlite_url)
-        assert server.requests[before:] == []
+        result = _asks_nothing(server, sqlite_url)
     assert "'delta/issues_skipped': 1" in result.stderr
 
 
@@ -87,9 +93,7 @@ def test_a_page_whose_pdf_was_not_stored_is_fetched_again_with_its_pdf(sqlite_ur
         _crawl(server, sqlite_url)
         assert _served(server, before) == {ENTRY, page_7, pdf_7}
         assert _state(sqlite_url, pdfs=True).complete
-        before = len(server.requests)
-        _crawl(server, sqlite_url)
-        assert server.requests[before:] == []
+        _asks_nothing(server, sqlite_url)
     archive = open_archive(sqlite_url)
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM pages WHERE pdf_text IS NULL").scalar() == 0
@@ -98,9 +102,7 @@ def test_a_page_whose_pdf_was_not_stored_is_fetched_again_with_its_pdf(sqlite_ur
     with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={pdf_7: [404] * 5}) as server:
         _crawl(server, sqlite_url, "refresh=1")
         assert _state(sqlite_url, pdfs=True).complete
-        before = len(server.requests)
-        _crawl(server, sqlite_url)
-        assert server.requests[before:] == []
+        _asks_nothing(server, sqlite_url)
     # A crawl that does not fetch PDFs does not wait for them.
     archive = open_archive(sqlite_url)
     with archive.engine.begin() as conn:

@@ -179,6 +179,7 @@ class CrawlRunRecorder:
             "pages_failed": _sum(stats, "pages/failed/"),
             "articles_new": stats.get_value("archive/articles_new", 0),
             "articles_updated": stats.get_value("archive/articles_updated", 0),
+            "articles_changed": stats.get_value("archive/articles_changed", 0),
             "articles_failed": _sum(stats, "articles/failed/"),
         }
         try:
@@ -255,12 +256,12 @@ class CrawlProgress:
         plan = _plan(self.crawler)
         what = f"{plan.paper.code} {plan.asked}" if plan is not None else spider.name
         logger.info(
-            "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated, %d failed; "
+            "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated (%d changed), %d failed; "
             "%d template alarms",
             what, reason, self.progress(),
             stats.get_value("archive/pages_new", 0), stats.get_value("archive/pages_updated", 0), _sum(stats, "pages/failed/"),
             stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
-            _sum(stats, "articles/failed/"), stats.get_value(ALARM_STAT, 0),
+            stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"), stats.get_value(ALARM_STAT, 0),
         )
 
 

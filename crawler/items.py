@@ -55,6 +55,8 @@ class PageItem:
     articles_expected: int | None = None
     pages_expected: int | None = None  # set on the entry page: size of the page list
     raw: RawDocument | None = None
+    # When the page was fetched (UTC): a write of an older fetch leaves a newer one alone.
+    fetched_at: datetime | None = None
 
 
 @dataclass

@@ -96,8 +96,11 @@ class StorePipeline:
             self.stats.inc_value("archive/articles_stored", counts["articles"])
             self.stats.inc_value("archive/pdfs_stored", counts["pdfs"])
             self.stats.inc_value("archive/article_versions", counts["versions"])
-            for key in ("pages_new", "pages_updated", "articles_new", "articles_updated"):
+            for key in ("pages_new", "pages_updated", "articles_new", "articles_updated", "articles_changed"):
                 self.stats.inc_value(f"archive/{key}", counts[key])
+            for key in ("pages_stale", "articles_stale"):  # fetched before what was stored: left alone
+                if counts.get(key):
+                    self.stats.inc_value(f"archive/{key}", counts[key])
 
     async def close_spider(self) -> None:
         try:

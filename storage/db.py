@@ -5,6 +5,7 @@ per batch, so an interrupted crawl never leaves half an article behind.
 """
 from __future__ import annotations
 
+import json
 import os
 import zlib
 from collections.abc import Iterable, Mapping
@@ -68,7 +69,8 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise ArchiveError(f"invalid ARCHIVE_URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3") from None
-    kwargs: dict[str, Any] = {}
+    # JSON columns (article_versions.images) keep Chinese readable to plain SQL, not as \u escapes.
+    kwargs: dict[str, Any] = {"json_serializer": lambda value: json.dumps(value, ensure_ascii=False)}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
     elif parsed.get_backend_name() != "postgresql":
@@ -105,10 +107,12 @@ class IssueState:
         return self.pages_expected is not None and len(self.complete_pages) >= self.pages_expected
 
 
-# The revision from which articles keep when their text was fetched (older only in tests of
-# upgrades, which write with check=False).
+# The revisions from which articles keep when their text was fetched, and pages theirs and
+# versions everything (older only in tests of upgrades, which write with check=False).
 FETCH_TIMES = "0007"
-RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_failed")
+COMPLETE_VERSIONS = "0008"
+RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
+              "articles_failed")
 
 
 def _sqlite_file(url) -> str | None:
@@ -315,8 +319,9 @@ class Archive:
     ) -> dict[str, int]:
         """Write pages, articles and page PDFs (mappings with the item fields) in one transaction.
 
-        Re-storing the same URLs updates rows in place. When an article's text changed, the
-        earlier text is kept in article_versions.
+        Re-storing the same URLs updates rows in place. When an article's text or pictures
+        changed, what was stored is kept in article_versions. A page or article fetched before
+        the one stored (``fetched_at``) is left as stored.
         """
         pages, articles, pdfs = list(pages), list(articles), list(pdfs)
         counts = {"pages": len(pages), "articles": len(articles), "pdfs": len(pdfs), "versions": 0}
@@ -348,6 +353,17 @@ class Archive:
             def issue_id(x: Mapping[str, Any]) -> int:
                 return issues[(papers[(x["paper_code"],)], _as_date(x["issue_date"]))]
 
+            incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}  # last wins, as in _upsert
+            fetched = [Page.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
+            known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages), *fetched)
+            stale_pages = {key for key, row in known_pages.items() if fetched and _older(incoming_pages[key], row.fetched_at)}
+            counts["pages_updated"] = len(known_pages) - len(stale_pages)
+            counts["pages_new"] = len(incoming_pages) - len(known_pages)
+            if stale_pages:
+                # Fetched before the page stored: its row, its issue's size and its raw page stay.
+                counts["pages_stale"] = len(stale_pages)
+                pages = [p for key, p in incoming_pages.items() if key not in stale_pages]
+                everything = pages + articles + pdfs
             sizes = [
                 {"issue": issue_id(p), "n": p["pages_expected"]}
                 for p in pages
@@ -359,11 +375,8 @@ class Archive:
                     sizes,
                 )
 
-            page_keys = [(issue_id(p), p["page_number"]) for p in pages]
-            known_pages = self._existing(session, Page, ("issue_id", "page_number"), page_keys)
-            counts["pages_updated"] = len(known_pages & set(page_keys))
-            counts["pages_new"] = len(set(page_keys)) - counts["pages_updated"]
-            page_ids = self._upsert(
+            page_ids = {key: known_pages[key].id for key in stale_pages}
+            page_ids |= self._upsert(
                 session, Page,
                 [
                     {
@@ -377,7 +390,7 @@ class Archive:
                         "image_url": p.get("image_url"),
                         "articles_expected": p.get("articles_expected"),
                         "updated_at": now,
-                    }
+                    } | ({"fetched_at": p.get("fetched_at") or now} if self.revision >= COMPLETE_VERSIONS else {})
                     for p in pages
                 ],
                 ("issue_id", "page_number"),
@@ -397,6 +410,7 @@ class Archive:
             )
             counts["versions"], counts["articles_updated"], stale = self._keep_changed_versions(session, articles, now)
             counts["articles_new"] = len({a["url"] for a in articles}) - counts["articles_updated"]
+            counts["articles_changed"] = counts["versions"]
             if stale:
                 # Fetched before the text stored: the newer stays, with its pictures and raw page.
                 counts["articles_updated"] -= len(stale)
@@ -476,15 +490,11 @@ class Archive:
                 fulltext.flush(session.connection())
         return counts
 
-    @staticmethod
-    def _existing(session: Session, model, keys: tuple[str, ...], wanted: list[tuple]) -> set[tuple]:
-        """Which of the ``wanted`` key tuples already have a row."""
-        return set(_ids_by_key(session, model.__table__, keys, set(wanted)))
-
     def _keep_changed_versions(
         self, session: Session, articles: list[Mapping[str, Any]], now: datetime
     ) -> tuple[int, int, set[str]]:
-        """Keep the stored text of each article whose text changed; return (versions kept,
+        """Keep what was stored of each article whose text or pictures changed (the texts of
+        :data:`fulltext.VERSIONED` and the pictures' URLs and captions); return (versions kept,
         articles already stored, URLs of those whose stored text was fetched after the one
         given: stale, not to be written).
 
@@ -493,31 +503,41 @@ class Archive:
         if not articles:
             return 0, 0, set()
         incoming = {a["url"]: a for a in articles}
-        tracked = ("pretitle", "title", "subtitle", "byline", "body", "body_original")
+        complete = self.revision >= COMPLETE_VERSIONS
+        tracked = fulltext.VERSIONED if complete else fulltext.VERSIONED_0002
         fetched = [Article.fetched_at] if self.revision >= FETCH_TIMES else []
         existing = session.execute(
             select(Article.id, Article.url, Article.first_seen, *(getattr(Article, f) for f in tracked), *fetched)
             .where(Article.url.in_(list(incoming)))
         ).all()
+        ids = [a.id for a in existing]
         # A text was served from the previous change (or the first crawl) on: updated_at moves
         # with every re-crawl, changed or not.
         changed_at = dict(session.execute(
             select(ArticleVersion.article_id, func.max(ArticleVersion.valid_until))
-            .where(ArticleVersion.article_id.in_([a.id for a in existing]))
+            .where(ArticleVersion.article_id.in_(ids))
             .group_by(ArticleVersion.article_id)
         ).all())
+        pictures: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
+        if complete and ids:
+            for row in session.execute(
+                select(Image.article_id, Image.url, Image.caption, Image.caption_original)
+                .where(Image.article_id.in_(ids)).order_by(Image.article_id, Image.position)
+            ):
+                pictures[row.article_id].append(_picture(row._mapping))
         versions, stale = [], set()
         for old in existing:
             new = incoming[old.url]
-            stored_at = getattr(old, "fetched_at", None)
-            if stored_at is not None and new.get("fetched_at") is not None and new["fetched_at"] < as_utc(stored_at):
+            if _older(new, getattr(old, "fetched_at", None)):
                 stale.add(old.url)
                 continue
-            if any((getattr(old, f) or "") != (new.get(f) or "") for f in tracked):
+            if (any((getattr(old, f) or "") != (new.get(f) or "") for f in tracked)
+                    or complete and [_picture(img) for img in new.get("images") or []] != pictures[old.id]):
                 valid_from = changed_at.get(old.id) or old.first_seen
                 versions.append(
                     {"article_id": old.id, "valid_from": valid_from, "valid_until": now}
                     | {f: getattr(old, f) or "" for f in tracked}
+                    | ({"images": pictures[old.id]} if complete else {})
                 )
         if versions:
             session.execute(self._insert(ArticleVersion.__table__), versions)
@@ -545,7 +565,12 @@ def compress_raw(body: bytes) -> bytes:
 
 
 def _ids_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tuple]) -> dict[tuple, int]:
-    """{key tuple: id} of the rows whose keys are among ``wanted``.
+    """{key tuple: id} of the rows whose keys are among ``wanted``."""
+    return {key: row.id for key, row in _rows_by_key(session, table, keys, wanted).items()}
+
+
+def _rows_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tuple], *columns) -> dict[tuple, Any]:
+    """{key tuple: row of id and ``columns``} of the rows whose keys are among ``wanted``.
 
     One IN list per key column, the exact tuples picked out here: SQLite answers a row-value
     ``(a, b) IN (VALUES ...)`` by reading the whole table (a batch cost grew with the archive),
@@ -555,8 +580,19 @@ def _ids_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tupl
         return {}
     key_cols = [table.c[k] for k in keys]
     conditions = [col.in_({key[n] for key in wanted}) for n, col in enumerate(key_cols)]
-    found = session.execute(select(table.c.id, *key_cols).where(*conditions))
-    return {key: row[0] for row in found if (key := tuple(row[1:])) in wanted}
+    found = session.execute(select(table.c.id, *columns, *key_cols).where(*conditions))
+    return {key: row for row in found if (key := tuple(row[len(row) - len(keys):])) in wanted}
+
+
+def _picture(image: Mapping[str, Any]) -> dict[str, str]:
+    """A picture as ``article_versions.images`` keeps it (and ``article_history`` shows it)."""
+    return {"url": image["url"], "caption": image.get("caption") or "", "caption_original": image.get("caption_original") or ""}
+
+
+def _older(item: Mapping[str, Any], stored_at: datetime | str | None) -> bool:
+    """Whether ``item`` was fetched before the row stored (fetched at ``stored_at``): a slower
+    crawl, or a re-processing of a raw page read before a newer one was stored."""
+    return stored_at is not None and item.get("fetched_at") is not None and item["fetched_at"] < as_utc(stored_at)
 
 
 def _as_date(value: str | date) -> date:

@@ -129,14 +129,32 @@ JOIN issues i ON i.id = p.issue_id
 JOIN papers pa ON pa.id = i.paper_id"""
 
 
-# Every text an article has had: its earlier versions, then the current one (is_current = 1),
-# each with the time span it was served.
-HISTORY_SQL = f"""CREATE VIEW {HISTORY_VIEW} AS
-SELECT v.article_id, v.id AS version_id, v.pretitle, v.title, v.subtitle, v.byline, v.body,
-       v.body_original, v.valid_from, v.valid_until, 0 AS is_current
+# What an article version keeps: the texts revision 0002 kept, and from revision 0008 the rest
+# of what the site serves (pictures apart: a JSON array in ``article_versions.images``).
+VERSIONED_0002 = ("pretitle", "title", "subtitle", "byline", "body", "body_original")
+VERSIONED = (*VERSIONED_0002, "source", "title_original", "original_script")
+# The current pictures of article ``a`` as ``article_versions.images`` holds earlier ones.
+_IMAGES = {
+    "sqlite": "(SELECT json_group_array(json_object('url', m.url, 'caption', m.caption, "
+              "'caption_original', m.caption_original)) "
+              "FROM (SELECT * FROM images m WHERE m.article_id = a.id ORDER BY m.position) m)",
+    "postgresql": "(SELECT COALESCE(json_agg(json_build_object('url', m.url, 'caption', m.caption, "
+                  "'caption_original', m.caption_original) ORDER BY m.position), '[]'::json) "
+                  "FROM images m WHERE m.article_id = a.id)",
+}
+
+
+def history_sql(dialect: str, columns: tuple[str, ...] = VERSIONED, images: bool = True) -> str:
+    """``article_history``: every text an article has had, its earlier versions then the
+    current one (is_current = 1), each with the time span it was served. ``columns`` and
+    ``images``: what versions keep (revision 0002 made the view with what they kept then)."""
+    versions = ", ".join(f"v.{c}" for c in columns) + (", v.images" if images else "")
+    current = ", ".join(f"a.{c}" for c in columns) + (f", {_IMAGES[dialect]}" if images else "")
+    return f"""CREATE VIEW {HISTORY_VIEW} AS
+SELECT v.article_id, v.id AS version_id, {versions}, v.valid_from, v.valid_until, 0 AS is_current
 FROM article_versions v
 UNION ALL
-SELECT a.id, NULL, a.pretitle, a.title, a.subtitle, a.byline, a.body, a.body_original,
+SELECT a.id, NULL, {current},
        COALESCE((SELECT MAX(v.valid_until) FROM article_versions v WHERE v.article_id = a.id), a.first_seen),
        NULL, 1
 FROM articles a"""
@@ -425,7 +443,8 @@ def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None
 
 
 def view_statements(dialect: str) -> list[str]:
-    return [view_sql(dialect), HISTORY_SQL]
+    """The views as revision 0002 made them."""
+    return [view_sql(dialect), history_sql(dialect, VERSIONED_0002, images=False)]
 
 
 def drop_view_statements() -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    JSON,
     Index,
     Integer,
     LargeBinary,
@@ -74,6 +75,9 @@ class Page(Base):
     # The page PDF's text, reflowed into paragraphs (NULL until the PDF is processed).
     pdf_text: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When the page stored was fetched (NULL: stored before revision 0008): as for articles,
+    # a write of an older fetch leaves the page's row alone.
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     issue: Mapped[Issue] = relationship(back_populates="pages")
     articles: Mapped[list[Article]] = relationship(back_populates="page")
@@ -141,7 +145,11 @@ class Removal(Base):
 
 
 class ArticleVersion(Base):
-    """An earlier text of an article, kept when a re-crawl finds the site changed it."""
+    """An earlier text of an article, kept when a re-crawl finds the site changed it.
+
+    The columns from ``source`` on were added by revision 0008: NULL in versions kept before
+    it, which recorded the texts above them only.
+    """
 
     __tablename__ = "article_versions"
 
@@ -155,6 +163,11 @@ class ArticleVersion(Base):
     byline: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     body_original: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str | None] = mapped_column(Text)
+    title_original: Mapped[str | None] = mapped_column(Text)
+    original_script: Mapped[str | None] = mapped_column(String(16))
+    # The pictures as they were, in order: a JSON array of {"url", "caption", "caption_original"}.
+    images: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -188,7 +201,10 @@ class CrawlRun(Base):
     pages_updated: Mapped[int] = mapped_column(Integer, default=0)
     pages_failed: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    # Articles stored again (a re-crawl), changed or not; of them, those whose text the site
+    # had changed (an earlier version kept; NULL in runs before revision 0008).
     articles_updated: Mapped[int] = mapped_column(Integer, default=0)
+    articles_changed: Mapped[int | None] = mapped_column(Integer, default=0)
     articles_failed: Mapped[int] = mapped_column(Integer, default=0)
     # 'running' until the run ends; then 'finished', 'failed' or 'alarm' (template drift), or
     # the Scrapy close reason.

@@ -158,10 +158,11 @@ def _item(template, row, html: str):
     from crawler.spiders.issues import article_item, page_item
 
     context = _context(row)
+    # The raw page's fetch time: a newer fetch stored since this run read it is left alone.
+    fetched_at = as_utc(row.fetched_at)
     if row.article_url is None:
-        return page_item(template.page(html, row.page_url), context, row.page_url)
+        return page_item(template.page(html, row.page_url), context, row.page_url, fetched_at=fetched_at)
     # As the spider falls back on the title the page lists, fall back on the one archived.
     article = template.article(html, row.article_url)
-    # The raw page's fetch time: a newer fetch stored since this run read it is left alone.
     return article_item(article, context | {"page_url": row.page_url}, row.article_url, row.title_original or "",
-                        fetched_at=as_utc(row.fetched_at))
+                        fetched_at=fetched_at)

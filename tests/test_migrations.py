@@ -2,6 +2,7 @@
 code refuses to write to an archive older than itself."""
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 
@@ -237,22 +238,29 @@ def test_0006_queues_renumbered_articles_and_redated_issues_and_its_downgrade_st
     assert queued[1] == ([(2, 1), (11, 1), (12, 0)] if postgresql else [(2, 1), (12, 0)])
 
 
-def test_0007_adds_the_fetch_time_of_articles_and_its_downgrade_removes_it(archive_url):
-    engine = make_engine(archive_url)
+def archive_at(url: str, revision: str, *batches: tuple[list, list]):
+    """The engine of an archive at ``revision`` holding ``batches`` of (pages, articles)."""
+    engine = make_engine(url)
     with engine.begin() as conn:
-        command.upgrade(migrate.config(conn), "0006")
-    archive = open_archive(archive_url, check=False)
-    archive.store_batch([page()], [article(1, body="社工站")])
+        command.upgrade(migrate.config(conn), revision)
+    archive = open_archive(url, check=False)
+    for batch in batches:
+        archive.store_batch(*batch)
     archive.close()
+    return engine
 
-    def columns(conn) -> set[str]:
-        return {c["name"] for c in inspect(conn).get_columns("articles")}
 
+def columns(conn, table: str) -> set[str]:
+    return {c["name"] for c in inspect(conn).get_columns(table)}
+
+
+def test_0007_adds_the_fetch_time_of_articles_and_its_downgrade_removes_it(archive_url):
+    engine = archive_at(archive_url, "0006", ([page()], [article(1, body="社工站")]))
     with engine.begin() as conn:
         command.upgrade(migrate.config(conn), "0007")
-        assert "fetched_at" in columns(conn)
+        assert "fetched_at" in columns(conn, "articles")
         assert conn.execute(text("SELECT fetched_at FROM articles")).scalar() is None  # until its next write
-    archive = open_archive(archive_url)
+    archive = open_archive(archive_url, check=False)
     archive.store_batch([], [article(1, body="社工站，更正")])
     with archive.engine.connect() as conn:
         assert conn.execute(text("SELECT fetched_at FROM articles")).scalar() is not None
@@ -260,9 +268,39 @@ def test_0007_adds_the_fetch_time_of_articles_and_its_downgrade_removes_it(archi
     archive.close()
     with engine.begin() as conn:
         command.downgrade(migrate.config(conn), "0006")
-        assert "fetched_at" not in columns(conn)
+        assert "fetched_at" not in columns(conn, "articles")
         assert conn.execute(text("SELECT body FROM article_view")).scalar() == "社工站，更正"
     engine.dispose()
+
+
+def test_0008_versions_keep_pictures_and_sources_pages_their_fetch_time_and_its_downgrade_undoes_it(archive_url):
+    # A version as 0007 kept them.
+    engine = archive_at(archive_url, "0007", ([page()], [article(1, body="社工站")]), ([], [article(1, body="社工站，更正")]))
+    history = "SELECT body, source, images FROM article_history ORDER BY is_current, version_id"
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0008")
+        assert {"source", "title_original", "original_script", "images"} <= columns(conn, "article_versions")
+        assert "fetched_at" in columns(conn, "pages") and "articles_changed" in columns(conn, "crawl_runs")
+        before = conn.execute(text(history)).all()
+    # What the earlier version did not record is NULL, not a made-up empty value.
+    assert [tuple(row[:2]) for row in before] == [("社工站", None), ("社工站，更正", "")]
+    assert before[0].images is None
+    archive = open_archive(archive_url)
+    # A correction of a caption only is a version now.
+    archive.store_batch([], [article(1, body="社工站，更正", images=[{"url": "http://x/1.jpg", "caption": "更正的说明"}])])
+    archive.close()
+    with engine.begin() as conn:
+        after = conn.execute(text(history)).all()
+        assert len(after) == 3
+        command.downgrade(migrate.config(conn), "0007")
+        assert "images" not in columns(conn, "article_versions") and "fetched_at" not in columns(conn, "pages")
+        assert [r.body for r in conn.execute(text("SELECT body FROM article_history ORDER BY is_current, version_id"))] == [
+            "社工站", "社工站，更正", "社工站，更正"]
+    engine.dispose()
+    images = [json.loads(r.images) if isinstance(r.images, str) else r.images for r in after[1:]]
+    assert images == [[{"url": "http://x/1.jpg", "caption": "说明", "caption_original": ""}],
+                      [{"url": "http://x/1.jpg", "caption": "更正的说明", "caption_original": ""}]]
+
 
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)

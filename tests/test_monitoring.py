@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import text
+
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
@@ -44,6 +46,34 @@ def test_each_run_is_recorded_with_its_counts(sqlite_url):
     assert earliest.started_at <= earliest.finished_at <= latest.started_at <= latest.finished_at
     assert re.search(r"summary: gongyishibao 2023-01-31 \(finished\): issues 1/1 \(0 already complete\), "
                      r"pages 16/16, articles 20/20; pages 16 new, 0 updated, 0 failed; articles 20 new", first.stderr)
+
+
+def test_a_run_counts_apart_the_articles_the_site_changed(tmp_path, sqlite_url):
+    site = sample_site(tmp_path / "site", pdfs=False)
+    corrected = site / "html/2023-01/31/content_306505.htm"
+    with SiteServer(site, prefix=PREFIX) as server:
+        assert _run(server, sqlite_url).returncode == 0
+        # The site corrects one picture's caption, nothing else.
+        html = corrected.read_text(encoding="utf-8")
+        assert html.count("(圖片來源:界面新聞)") == 1
+        corrected.write_text(html.replace("(圖片來源:界面新聞)", "(圖片來源:界面新聞網)"), encoding="utf-8")
+        again = _run(server, sqlite_url, {}, "date=2023-01-31", "refresh=1")
+    assert again.returncode == 0, again.stderr[-2000:]
+    latest, earliest = _runs(sqlite_url)
+    assert (earliest.articles_new, earliest.articles_updated, earliest.articles_changed) == (20, 0, 0)
+    assert (latest.articles_new, latest.articles_updated, latest.articles_changed) == (0, 20, 1)
+    assert "articles 0 new, 20 updated (1 changed), 0 failed" in again.stderr
+    archive = open_archive(sqlite_url)
+    with archive.engine.connect() as conn:
+        captions = conn.execute(text(
+            "SELECT h.is_current, json_extract(h.images, '$[0].caption') FROM article_history h "
+            "JOIN articles a ON a.id = h.article_id WHERE a.url LIKE '%content_306505.htm' ORDER BY h.is_current"
+        )).all()
+    archive.close()
+    assert [tuple(c) for c in captions] == [
+        (0, "蓝马甲助老防骗公益大篷车来到江西省德安县丰林镇开展服务(图片来源：界面新闻)"),
+        (1, "蓝马甲助老防骗公益大篷车来到江西省德安县丰林镇开展服务(图片来源：界面新闻网)"),
+    ]
 
 
 def test_failures_are_counted_in_the_record(sqlite_url):

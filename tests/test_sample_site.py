@@ -369,3 +369,19 @@ def test_archive_build_leaves_the_bundled_sample_alone(tmp_path):
         build.main(["--issues", "2"])  # no --out: refused, the sample site is not replaced
     assert build.main(["--issues", "1", "--out", str(tmp_path / "site")]) == 0
     assert len(list((tmp_path / "site").rglob("content_*.htm"))) == 80
+
+
+def test_the_demo_refuses_an_archive_that_is_no_url_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.sample.demo", "--archive", str(tmp_path / "archive.sqlite3")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"demo.py: error: invalid --archive '{tmp_path / 'archive.sqlite3'}': "
+        "expected a SQLAlchemy URL such as sqlite:///archive.sqlite3"
+    )
+    assert list(tmp_path.iterdir()) == []

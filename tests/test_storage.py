@@ -1,4 +1,5 @@
 """The archive's write path on SQLite and PostgreSQL: upserts, children, versions, raw documents."""
+import json
 import zlib
 
 import pytest
@@ -77,6 +78,38 @@ def test_changed_text_keeps_the_earlier_version(archive_url):
     archive.close()
 
 
+@pytest.mark.parametrize("correction", [
+    {"source": "来源：公益时报"},
+    {"title_original": "標題一"},
+    {"original_script": "traditional"},
+    {"images": [{"url": "http://x/1.jpg", "caption": "更正的说明"}]},
+    {"images": [{"url": "http://x/1.jpg", "caption": "说明", "caption_original": "說明"}]},
+    {"images": [{"url": "http://x/2.jpg", "caption": "说明"}]},
+    {"images": []},
+    {"images": [{"url": "http://x/1.jpg", "caption": "说明"}, {"url": "http://x/2.jpg", "caption": "另一张"}]},
+], ids=["source", "title_original", "script", "caption", "caption_original", "picture", "no picture", "added"])
+def test_a_correction_of_anything_an_article_shows_keeps_what_it_showed(archive_url, correction):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1, source="公益时报", original_script="simplified")])
+    again = archive.store_batch([], [article(1, source="公益时报", original_script="simplified")])
+    assert (again["articles_updated"], again["articles_changed"], again["versions"]) == (1, 0, 0)
+    corrected = archive.store_batch([], [article(1, source="公益时报", original_script="simplified") | correction])
+    assert (corrected["articles_updated"], corrected["articles_changed"], corrected["versions"]) == (1, 1, 1)
+    with archive.engine.connect() as conn:
+        history = conn.execute(text(
+            "SELECT source, title_original, original_script, images FROM article_history ORDER BY is_current"
+        )).all()
+    archive.close()
+    shown = [
+        {"source": r.source, "title_original": r.title_original, "original_script": r.original_script,
+         "images": [{k: v for k, v in img.items() if v} for img in (json.loads(r.images) if isinstance(r.images, str) else r.images)]}
+        for r in history
+    ]
+    stored = {"source": "公益时报", "title_original": "標題1", "original_script": "simplified",
+              "images": [{"url": "http://x/1.jpg", "caption": "说明"}]}
+    assert shown == [stored, stored | correction]
+
+
 def test_an_older_fetch_written_after_a_newer_one_leaves_it_alone(archive_url):
     # Two crawls of one issue, the slower one fetched before the site's correction and writing
     # after the faster one: the correction stays, with its pictures and raw page.
@@ -104,6 +137,35 @@ def test_an_older_fetch_written_after_a_newer_one_leaves_it_alone(archive_url):
     assert archive.store_batch([], [fetched(30, "再次更正")])["versions"] == 1
     with archive.engine.connect() as conn:
         assert conn.scalars(text("SELECT body FROM article_versions ORDER BY id")).all() == ["原文", "更正后的正文"]
+    archive.close()
+
+
+def test_an_older_fetch_of_a_page_written_after_a_newer_one_leaves_it_alone(archive_url):
+    from datetime import datetime, timedelta, timezone
+
+    first = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+
+    def fetched(minutes: int, section: str, pages_expected: int) -> dict:
+        at = first + timedelta(minutes=minutes)
+        raw = {"url": page()["url"], "status": 200, "body": section.encode(), "content_type": "text/html", "fetched_at": at}
+        return page(section=section, page_label=f"第07版：{section}", pages_expected=pages_expected, fetched_at=at, raw=raw)
+
+    archive = open_archive(archive_url)
+    archive.store_batch([fetched(0, "社会工作", 8)], [])
+    renamed = archive.store_batch([fetched(20, "公益慈善", 12)], [])
+    late = archive.store_batch([fetched(10, "社会工作", 8)], [article(1)])
+    assert (renamed["pages_updated"], late["pages_updated"], late.get("pages_stale"), late["pages_new"]) == (1, 0, 1, 0)
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT section, page_label FROM pages")).one() == ("公益慈善", "第07版：公益慈善")
+        assert conn.execute(text("SELECT pages_expected FROM issues")).scalar() == 12
+        raw = conn.execute(text(f"SELECT body_zlib FROM raw_documents WHERE url = '{page()['url']}'")).scalar()
+        # The article of the stale page's batch is stored, on the page's row.
+        assert conn.execute(text("SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id")).scalar() == 1
+    assert zlib.decompress(raw).decode() == "公益慈善"
+    # A later fetch is written.
+    assert archive.store_batch([fetched(30, "社会工作", 8)], [])["pages_updated"] == 1
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT section FROM pages")).scalar() == "社会工作"
     archive.close()
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import ArgumentError
 
 from crawler.sample.server import SiteServer
 
@@ -30,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", default=os.environ.get("ARCHIVE_URL", "sqlite:///archive.sqlite3"))
     args = parser.parse_args(argv)
-    args.archive = _absolute_sqlite(args.archive)
+    try:
+        args.archive = _absolute_sqlite(args.archive)
+    except ArgumentError:
+        parser.error(f"invalid --archive {args.archive!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3")
 
     with SiteServer(SITE, prefix="/newdzb/") as server:
         base_url = server.url + "newdzb/"

@@ -206,7 +206,8 @@ class IssuesSpider(scrapy.Spider):
             "page_number": number,
         }
         articles = page.article_links
-        yield page_item(page, context, response.url, pages_expected=pages_expected, raw=_raw(response))
+        raw = _raw(response)
+        yield page_item(page, context, response.url, pages_expected=pages_expected, raw=raw, fetched_at=raw.fetched_at)
         if page.pdf_url and self.fetch_pdfs:
             yield scrapy.Request(
                 page.pdf_url,

@@ -132,6 +132,12 @@ def _sql_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
 
+# How the databases word a write they refused. "authorization denied" is SQLite's for a statement
+# the authorizer stopped from inside another (VACUUM's ATTACH of the file it writes); "not
+# authorized", for one it stopped as typed.
+_REFUSED = ("readonly", "read-only", "query_only", "not authorized", "authorization denied")
+
+
 def _read_only(conn) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA query_only = ON")
@@ -153,7 +159,7 @@ def run_sql(args: argparse.Namespace) -> int:
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
                     raise KeyboardInterrupt from None
-                if "readonly" in reason or "read-only" in reason or "query_only" in reason or "not authorized" in reason:
+                if any(words in reason for words in _REFUSED):
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 raise ArchiveError(f"SQL error: {reason}") from None
             finally:
@@ -182,7 +188,9 @@ _SETTING_PRAGMAS = frozenset((
 
 def _sqlite_authorizer(action: int, name: str | None, value: str | None, database: str | None, source: str | None) -> int:
     """What ``PRAGMA query_only`` lets through and writes all the same: attaching a database
-    (which creates its file), setting a pragma (the journal mode, query_only itself)."""
+    (which creates its file), setting a pragma (the journal mode, query_only itself). VACUUM,
+    with or without INTO, attaches the file it writes (SQLITE_ATTACH, the file's name) before it
+    opens it: refused here, it creates nothing, where query_only refused it past an empty file."""
     import sqlite3
 
     if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):

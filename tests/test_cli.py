@@ -123,6 +123,23 @@ def test_sql_on_sqlite_sets_no_pragma_and_attaches_nothing(sqlite_url, statement
         assert "code" in [column["name"] for column in json.loads(capsys.readouterr().out)]
 
 
+@pytest.mark.parametrize("statement", [
+    "VACUUM INTO '{tmp}/copy.sqlite3'", "VACUUM main INTO '{tmp}/copy.sqlite3'", "vacuum into 'copy.sqlite3'", "VACUUM",
+])
+def test_sql_on_sqlite_refuses_vacuum_before_it_creates_a_file(sqlite_url, statement, tmp_path, monkeypatch, capsys):
+    # VACUUM attaches its target (INTO's file, else a temporary copy) before it writes: the
+    # authorizer's refusal of that ATTACH stops it before the file is created. PRAGMA
+    # query_only alone refused it only once the empty file was there.
+    monkeypatch.chdir(tmp_path)
+    archive = open_archive(sqlite_url)
+    archive.close()
+    before = sorted(tmp_path.iterdir())
+    assert archive_cli(sqlite_url, "sql", statement.format(tmp=tmp_path)) == 2
+    assert capsys.readouterr().err == "error: archive sql is read-only: authorization denied\n"
+    assert not (tmp_path / "copy.sqlite3").exists()
+    assert sorted(tmp_path.iterdir()) == before
+
+
 def test_sql_runs_the_query_as_typed_percent_signs_and_all(seeded, capsys):
     expected = sum(1 for _, title in view_rows(seeded) if "儿童" in title)
     assert expected

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 
 import pytest
 
 from tests.conftest import PROJECT
-from tests.test_reading_room import ISSUE, query, sample_archive  # noqa: F401  (module fixture)
+from tests.test_reading_room import ISSUE, query, sample_archive, served  # noqa: F401  (module fixture)
 
 # CI sets $CHROMIUM (.ci/services.sh): then a browser that cannot start fails the tests.
 REQUIRED = bool(os.environ.get("CHROMIUM"))
@@ -64,18 +61,8 @@ def browser(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reading_room(sample_archive):  # noqa: F811
     """`archive serve --port 0` over the crawled archive; yields its base URL."""
-    server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from storage.cli import main; sys.exit(main())",
-         "--archive", f"sqlite:///{sample_archive}", "serve", "--port", "0"],
-        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    announced = server.stdout.readline()
-    if "http://" not in announced:
-        server.kill()
-        pytest.fail(f"archive serve did not start: {announced}{server.stderr.read()}")
-    yield announced[announced.index("http://"):].split()[0].rstrip("/")
-    server.send_signal(signal.SIGINT)
-    assert server.wait(timeout=20) == 0, server.stderr.read()
+    with served(sample_archive) as server:
+        yield server.url
 
 
 def screenshot(page, name: str) -> None:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 from pathlib import Path
 
 import yaml
-from datasette.app import Database, Datasette
+from datasette.app import Datasette
+from datasette.database import Database, QueryInterrupted
 from datasette.plugins import pm
 from sqlalchemy.engine import make_url
 
@@ -38,6 +40,33 @@ def register_plugin() -> None:
         pm.register(plugin, name=plugin.PLUGIN)
 
 
+class ArchiveDatabase(Database):
+    """The archive as Datasette mounts it, counting only the tables a reader may open.
+
+    Datasette counts the rows of every table for its home and database pages, and a table it
+    cannot count costs the home page all its counts and the log an ERROR. The search index is
+    such a table: contentless and without a docsize table, it has no rows SQLite can scan. The
+    metadata closes it to everyone (``allow: false``); what nobody may open is not counted.
+    """
+
+    async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
+        closed = closed_tables(self.ds.metadata(database=self.name))
+        return {table: await self._count(table, limit) for table in await self.table_names() if table not in closed}
+
+    async def _count(self, table: str, limit: int) -> int | None:
+        # As Datasette's own table_counts: a count that takes longer than ``limit`` ms is unknown.
+        try:
+            return (await self.execute(f"select count(*) from [{table}]", custom_time_limit=limit)).rows[0][0]
+        except (QueryInterrupted, sqlite3.OperationalError, sqlite3.DatabaseError):
+            return None
+
+
+def closed_tables(database_metadata: dict) -> set[str]:
+    """Tables the metadata closes to every reader (``allow: false``)."""
+    tables = database_metadata.get("tables") or {}
+    return {name for name, table in tables.items() if table.get("allow") is False}
+
+
 def make_datasette(path: str | Path, *, settings: dict | None = None) -> Datasette:
     """A read-only Datasette over the SQLite archive at ``path``, with the reading room's pages."""
     register_plugin()
@@ -48,7 +77,7 @@ def make_datasette(path: str | Path, *, settings: dict | None = None) -> Dataset
     )
     # Datasette opens a mutable file with ?mode=ro for every query it runs; nothing in the
     # reading room asks it for a write connection (no writable canned queries, no write API).
-    datasette.add_database(Database(datasette, path=str(path), is_mutable=True), name=DATABASE)
+    datasette.add_database(ArchiveDatabase(datasette, path=str(path), is_mutable=True), name=DATABASE)
     datasette.remove_database("_memory")
     return datasette
 

@@ -15,6 +15,7 @@ from datetime import date
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from redis.exceptions import RedisError
 from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
@@ -52,7 +53,17 @@ class JobScheduler(Scheduler):
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.server.sadd(self.workers_key, self.worker)
         self.server.expire(self.workers_key, JOB_TTL)
+        self.job = prefix
         logger.info("distributed crawl: job %s, worker %s, %d requests queued", prefix, self.worker, len(self.queue))
+
+    def job_progress(self) -> str:
+        """Where the whole job stands, as one worker can tell: the requests its workers share
+        and how many workers are at it (the progress line's second half)."""
+        try:
+            queued, workers = len(self.queue), self.server.scard(self.workers_key)
+            return f"job {self.job}: {queued} requests queued, {workers} worker{'' if workers == 1 else 's'}"
+        except RedisError as exc:  # a progress line must not end the crawl
+            return f"job {self.job}: Redis unreachable ({exc})"
 
     # scrapy-redis 0.9.1 passes spider= to the stats, which Scrapy 2.19 deprecates: the same
     # methods without it.

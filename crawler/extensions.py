@@ -196,7 +196,8 @@ class CrawlProgress:
     """A progress line every ARCHIVE_PROGRESS_INTERVAL seconds, and a summary at the end.
 
     To do: the issues asked (less those already complete), the pages their page lists name and
-    the articles the fetched pages link, less what the archive already held.
+    the articles the fetched pages link, less what the archive already held. A worker of a
+    distributed job tells what it did and what the job has left.
     """
 
     def __init__(self, crawler, interval: float):
@@ -236,6 +237,12 @@ class CrawlProgress:
 
     def progress(self) -> str:
         stats = self.crawler.stats
+        scheduler = getattr(self.crawler.engine, "scheduler", None)
+        if hasattr(scheduler, "job_progress"):
+            # A worker of a distributed job (crawler/distributed.py) fetches pages of issues
+            # other workers listed, and articles of pages they fetched: its own counts have no
+            # total to go against, the job's queue does.
+            return f"this worker: pages {self.pages_done}, articles {self.articles_done}; {scheduler.job_progress()}"
         plan = _plan(self.crawler)
         asked = len(plan.dates) if plan is not None and plan.dates else 1
         complete = stats.get_value("delta/issues_skipped", 0)

@@ -40,7 +40,7 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     # Slow enough per process that both are at work before either could finish alone.
     settings = {
         "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04",
-        "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "10",
+        "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "10", "ARCHIVE_PROGRESS_INTERVAL": "0.5",
     }
     with SiteServer(site, prefix=PREFIX) as server:
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
@@ -68,6 +68,13 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     assert [r.status for r in runs] == ["finished", "finished"]
     assert all(r.articles_new > 0 for r in runs)
     assert sum(r.articles_new for r in runs) == len(ISSUES) * ARTICLES_PER_ISSUE
+    # Each worker's progress tells its own share and the job's queue; the shares add up.
+    shares = []
+    for output in outputs:
+        assert re.search(rf"progress: this worker: pages \d+, articles \d+; job issues:{job}: [1-9]\d* requests queued, 2 workers", output)
+        summary = re.search(rf"summary: .*: this worker: pages (\d+), articles (\d+); job issues:{job}: \d+ requests queued", output)
+        shares.append((int(summary[1]), int(summary[2])))
+    assert [sum(share) for share in zip(*shares)] == [len(ISSUES) * 16, len(ISSUES) * ARTICLES_PER_ISSUE]
     for output in outputs:
         assert f"distributed crawl: job issues:{job}" in output
         assert "scheduler/dequeued/redis" in output

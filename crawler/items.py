@@ -104,3 +104,7 @@ class PagePdfItem:
     url: str  # the PDF's URL
     text: str = ""  # paragraphs joined by "\n"
     raw: RawDocument | None = None
+    # The site answered 404 or 410: it has no such PDF (stored text is kept, an empty one
+    # stored where there is none, so that the page counts as complete).
+    gone: bool = False
+    fetched_at: datetime | None = None  # when the PDF (or its 404) came; None: when stored

@@ -69,8 +69,10 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise ArchiveError(f"invalid ARCHIVE_URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3") from None
-    # JSON columns (article_versions.images) keep Chinese readable to plain SQL, not as \u escapes.
-    kwargs: dict[str, Any] = {"json_serializer": lambda value: json.dumps(value, ensure_ascii=False)}
+    # JSON (article_versions.images) as SQLite's own JSON functions write it, compact and with
+    # Chinese as it is (not \u escapes): plain SQL reads it, and compares it with article_history's
+    # current pictures, which SQLite writes.
+    kwargs: dict[str, Any] = {"json_serializer": lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
     elif parsed.get_backend_name() != "postgresql":
@@ -321,10 +323,14 @@ class Archive:
 
         Re-storing the same URLs updates rows in place. When an article's text or pictures
         changed, what was stored is kept in article_versions. A page or article fetched before
-        the one stored (``fetched_at``) is left as stored.
+        the one stored (``fetched_at``) is left as stored, and so is a page's PDF text.
         """
         pages, articles, pdfs = list(pages), list(articles), list(pdfs)
         counts = {"pages": len(pages), "articles": len(articles), "pdfs": len(pdfs), "versions": 0}
+        # One item per row, the newest fetch of it.
+        pages = _newest(pages, lambda p: (p["paper_code"], _as_date(p["issue_date"]), p["page_number"]))
+        articles = _newest(articles, lambda a: a["url"])
+        pdfs = _newest(pdfs, lambda x: x["url"])
         everything = pages + articles + pdfs
         with self.session() as session, session.begin():
             papers = self._upsert(
@@ -353,7 +359,7 @@ class Archive:
             def issue_id(x: Mapping[str, Any]) -> int:
                 return issues[(papers[(x["paper_code"],)], _as_date(x["issue_date"]))]
 
-            incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}  # last wins, as in _upsert
+            incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}
             fetched = [Page.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
             known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages), *fetched)
             stale_pages = {key for key, row in known_pages.items() if fetched and _older(incoming_pages[key], row.fetched_at)}
@@ -390,7 +396,7 @@ class Archive:
                         "image_url": p.get("image_url"),
                         "articles_expected": p.get("articles_expected"),
                         "updated_at": now,
-                    } | ({"fetched_at": p.get("fetched_at") or now} if self.revision >= COMPLETE_VERSIONS else {})
+                    } | ({"fetched_at": as_utc(p.get("fetched_at")) or now} if self.revision >= COMPLETE_VERSIONS else {})
                     for p in pages
                 ],
                 ("issue_id", "page_number"),
@@ -409,7 +415,7 @@ class Archive:
                 update=False,
             )
             counts["versions"], counts["articles_updated"], stale = self._keep_changed_versions(session, articles, now)
-            counts["articles_new"] = len({a["url"] for a in articles}) - counts["articles_updated"]
+            counts["articles_new"] = len(articles) - counts["articles_updated"]
             counts["articles_changed"] = counts["versions"]
             if stale:
                 # Fetched before the text stored: the newer stays, with its pictures and raw page.
@@ -435,7 +441,7 @@ class Archive:
                         "original_script": a.get("original_script") or "",
                         "extraction": a.get("extraction") or "template",
                         "updated_at": now,
-                    } | ({"fetched_at": a.get("fetched_at") or now} if self.revision >= FETCH_TIMES else {})
+                    } | ({"fetched_at": as_utc(a.get("fetched_at")) or now} if self.revision >= FETCH_TIMES else {})
                     for a in articles
                 ],
                 ("url",),
@@ -465,11 +471,8 @@ class Archive:
                     session.execute(self._insert(Image.__table__), images)
                 if removals:
                     session.execute(self._insert(Removal.__table__), removals)
-            if pdfs:
-                session.execute(
-                    update(Page.__table__).where(Page.__table__.c.id == bindparam("page")).values(pdf_text=bindparam("text")),
-                    [{"page": page_ids[(issue_id(x), x["page_number"])], "text": x.get("text") or ""} for x in pdfs],
-                )
+            pdfs = self._store_pdf_texts(session, pdfs, lambda x: page_ids[(issue_id(x), x["page_number"])], counts)
+            everything = pages + articles + pdfs
             raws = [x["raw"] for x in everything if x.get("raw")]
             self._upsert(
                 session, RawDocument,
@@ -479,7 +482,7 @@ class Archive:
                         "status": r["status"],
                         "content_type": r.get("content_type") or "",
                         "body_zlib": compress_raw(r["body"]),
-                        "fetched_at": r.get("fetched_at") or now,
+                        "fetched_at": as_utc(r.get("fetched_at")) or now,
                     }
                     for r in raws
                 ],
@@ -489,6 +492,26 @@ class Archive:
             if self.revision >= fulltext.REVISION:  # older only in tests of upgrades (check=False)
                 fulltext.flush(session.connection())
         return counts
+
+    def _store_pdf_texts(self, session: Session, pdfs: list[Mapping[str, Any]], page_id, counts: dict[str, int]) -> list:
+        """Store the text of each page PDF; return the PDFs written (their raw documents too).
+
+        A PDF fetched before the one stored (its raw document's ``fetched_at``) is left out, and
+        one the site no longer has (404/410, ``gone``) leaves the text stored before: the
+        archive keeps what it read, and an empty text marks the page's PDF as settled."""
+        stored = _rows_by_key(session, RawDocument.__table__, ("url",), {(x["url"],) for x in pdfs}, RawDocument.fetched_at)
+        written = [x for x in pdfs if not ((raw := stored.get((x["url"],))) and _older(x, raw.fetched_at))]
+        if len(written) < len(pdfs):
+            counts["pdfs_stale"] = len(pdfs) - len(written)
+        table = Page.__table__
+        for gone in (False, True):
+            rows = [{"page": page_id(x), "text": x.get("text") or ""} for x in written if bool(x.get("gone")) is gone]
+            if rows:
+                statement = update(table).where(table.c.id == bindparam("page"))
+                if gone:
+                    statement = statement.where(table.c.pdf_text.is_(None))
+                session.execute(statement.values(pdf_text=bindparam("text")), rows)
+        return written
 
     def _keep_changed_versions(
         self, session: Session, articles: list[Mapping[str, Any]], now: datetime
@@ -545,13 +568,14 @@ class Archive:
 
 
 def as_utc(moment: datetime | str | None) -> datetime | None:
-    """A stored timestamp with its zone: SQLite gives them back without one (as text, to plain
-    SQL), and they are UTC."""
+    """A timestamp in UTC, with its zone: SQLite gives stored ones back without one (as text, to
+    plain SQL), and they are UTC; and it stores one without its zone, so one given in another
+    zone is turned into UTC before it is written."""
     if moment is None:
         return None
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def compress_raw(body: bytes) -> bytes:
@@ -589,10 +613,20 @@ def _picture(image: Mapping[str, Any]) -> dict[str, str]:
     return {"url": image["url"], "caption": image.get("caption") or "", "caption_original": image.get("caption_original") or ""}
 
 
+def _newest(items: list[Mapping[str, Any]], key) -> list[Mapping[str, Any]]:
+    """One item per ``key``: the latest fetch (of two alike, the later in the batch)."""
+    kept: dict[Any, Mapping[str, Any]] = {}
+    for item in items:
+        k = key(item)
+        if k not in kept or not _older(item, kept[k].get("fetched_at")):
+            kept[k] = item
+    return list(kept.values())
+
+
 def _older(item: Mapping[str, Any], stored_at: datetime | str | None) -> bool:
     """Whether ``item`` was fetched before the row stored (fetched at ``stored_at``): a slower
     crawl, or a re-processing of a raw page read before a newer one was stored."""
-    return stored_at is not None and item.get("fetched_at") is not None and item["fetched_at"] < as_utc(stored_at)
+    return stored_at is not None and item.get("fetched_at") is not None and as_utc(item["fetched_at"]) < as_utc(stored_at)
 
 
 def _as_date(value: str | date) -> date:

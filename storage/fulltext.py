@@ -138,8 +138,8 @@ _IMAGES = {
     "sqlite": "(SELECT json_group_array(json_object('url', m.url, 'caption', m.caption, "
               "'caption_original', m.caption_original)) "
               "FROM (SELECT * FROM images m WHERE m.article_id = a.id ORDER BY m.position) m)",
-    "postgresql": "(SELECT COALESCE(json_agg(json_build_object('url', m.url, 'caption', m.caption, "
-                  "'caption_original', m.caption_original) ORDER BY m.position), '[]'::json) "
+    "postgresql": "(SELECT COALESCE(jsonb_agg(jsonb_build_object('url', m.url, 'caption', m.caption, "
+                  "'caption_original', m.caption_original) ORDER BY m.position), '[]'::jsonb) "
                   "FROM images m WHERE m.article_id = a.id)",
 }
 

@@ -18,7 +18,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# The type of a JSON array of pictures (article_versions.images).
+PICTURES = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utcnow() -> datetime:
@@ -166,8 +170,9 @@ class ArticleVersion(Base):
     source: Mapped[str | None] = mapped_column(Text)
     title_original: Mapped[str | None] = mapped_column(Text)
     original_script: Mapped[str | None] = mapped_column(String(16))
-    # The pictures as they were, in order: a JSON array of {"url", "caption", "caption_original"}.
-    images: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
+    # The pictures as they were, in order: a JSON array of {"url", "caption", "caption_original"}
+    # (PostgreSQL: jsonb, which compares, groups and prints alike whoever wrote it).
+    images: Mapped[list | None] = mapped_column(PICTURES)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

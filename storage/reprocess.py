@@ -151,7 +151,7 @@ def _pdf_item(row, body: bytes):
     from crawler.items import PagePdfItem, RawDocument
 
     raw = RawDocument(url=row.raw_url, status=row.status, body=body, content_type=row.content_type or "")
-    return PagePdfItem(**_context(row), page_url=row.page_url, url=row.raw_url, raw=raw)
+    return PagePdfItem(**_context(row), page_url=row.page_url, url=row.raw_url, raw=raw, fetched_at=as_utc(row.fetched_at))
 
 
 def _item(template, row, html: str):

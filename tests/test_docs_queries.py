@@ -27,6 +27,7 @@ def test_documented_queries_run_and_answer(archive_url):
     archive = open_archive(archive_url)
     stored = fill(archive)
     archive.store_batch([], [stored[0] | {"byline": "本报记者 皮磊", "body": "更正后的正文"}])
+    archive.store_batch([], [stored[0] | {"byline": "本报记者 皮磊", "body": "更正后的正文", "images": [{"url": "http://x/2.jpg", "caption": "更正的说明"}]}])
     archive.store_batch([page(9, articles_expected=5)], [article(999, number=9, byline="本报记者 皮磊")])
     empty = []
     with archive.engine.connect() as conn:

@@ -169,6 +169,84 @@ def test_an_older_fetch_of_a_page_written_after_a_newer_one_leaves_it_alone(arch
     archive.close()
 
 
+def test_an_older_or_missing_pdf_leaves_the_text_stored_alone(archive_url):
+    from datetime import datetime, timedelta, timezone
+
+    first = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    pdf_url = page()["pdf_url"]
+
+    def pdf(minutes: int, text_: str = "", gone: bool = False) -> dict:
+        at = first + timedelta(minutes=minutes)
+        raw = None if gone else {"url": pdf_url, "status": 200, "body": f"%PDF {text_}".encode(),
+                                 "content_type": "application/pdf", "fetched_at": at}
+        context = {k: v for k, v in article().items() if k in ("paper_code", "paper_name", "issue_date", "issue_url", "page_number", "page_url")}
+        return context | {"url": pdf_url, "text": text_, "raw": raw, "gone": gone, "fetched_at": at}
+
+    def stored() -> tuple:
+        with archive.engine.connect() as conn:
+            body = conn.execute(text("SELECT body_zlib FROM raw_documents WHERE url = :u"), {"u": pdf_url}).scalar()
+            return conn.execute(text("SELECT pdf_text FROM pages")).scalar(), zlib.decompress(body).decode()
+
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [], [pdf(20, "新的")])
+    late = archive.store_batch([], [], [pdf(10, "旧的")])
+    assert late.get("pdfs_stale") == 1 and stored() == ("新的", "%PDF 新的")
+    # The site no longer has the PDF: what the archive read stays.
+    archive.store_batch([], [], [pdf(30, gone=True)])
+    assert stored() == ("新的", "%PDF 新的")
+    # Two fetches of one PDF in a batch: the newer is written, whatever their order.
+    archive.store_batch([], [], [pdf(50, "最新"), pdf(40, "较新")])
+    assert stored() == ("最新", "%PDF 最新")
+    # A page whose PDF the site never had is settled with an empty text.
+    archive.store_batch([page(8, pdf_url="http://x/b.pdf")], [], [pdf(0, gone=True) | {"url": "http://x/b.pdf", "page_number": 8}])
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT page_number, pdf_text FROM pages ORDER BY page_number")).all() == [(7, "最新"), (8, "")]
+    archive.close()
+
+
+def test_one_article_twice_in_a_batch_is_stored_once_from_its_newest_fetch(archive_url):
+    from datetime import datetime, timedelta, timezone
+
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    archive = open_archive(archive_url)
+    first = archive.store_batch([page()], [article(1, fetched_at=at + timedelta(minutes=5), body="新"),
+                                           article(1, fetched_at=at, body="旧")])
+    again = archive.store_batch([page()], [article(1, fetched_at=at + timedelta(minutes=9), body="新")] * 2)
+    assert (first["articles_new"], again["articles_updated"], again["versions"], again["articles_changed"]) == (1, 1, 0, 0)
+    assert [count(archive, m) for m in (Article, Image, Removal, ArticleVersion)] == [1, 1, 1, 0]
+    with archive.session() as s:
+        assert s.scalar(select(Article.body)) == "新"
+    archive.close()
+
+
+def test_fetch_times_in_another_zone_are_stored_as_utc(archive_url):
+    from datetime import datetime, timedelta, timezone
+
+    beijing = timezone(timedelta(hours=8))
+    archive = open_archive(archive_url)
+    archive.store_batch([page(fetched_at=datetime(2026, 12, 1, 16, 0, tzinfo=beijing))],
+                        [article(1, fetched_at=datetime(2026, 12, 1, 16, 0, tzinfo=beijing))])
+    # An hour later, given in UTC: newer, so written.
+    later = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    counts = archive.store_batch([page(section="公益", fetched_at=later)], [article(1, body="更正", fetched_at=later)])
+    assert "pages_stale" not in counts and "articles_stale" not in counts
+    with archive.session() as s:
+        assert (s.scalar(select(Page.section)), s.scalar(select(Article.body))) == ("公益", "更正")
+    archive.close()
+
+
+def test_the_history_writes_pictures_alike_in_every_row(archive_url):
+    # The pictures of a version and of the current text, unchanged between them, compare equal
+    # in SQL: one distinct value.
+    archive = open_archive(archive_url)
+    pictures = [{"url": "http://x/1.jpg", "caption": '说明 "引号" \\ 𠀀', "caption_original": "說明"}]
+    archive.store_batch([page()], [article(1, images=pictures)])
+    archive.store_batch([], [article(1, images=pictures, body="更正")])
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*), COUNT(DISTINCT images) FROM article_history")).one() == (2, 1)
+    archive.close()
+
+
 def test_versions_of_two_writers_at_once_follow_each_other_in_time(archive_url, monkeypatch):
     # Writer B reads the clock and is held up; writer A writes meanwhile. Whoever commits
     # last must date its write after the other's.

@@ -235,7 +235,8 @@ class IssuesSpider(scrapy.Spider):
         yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
 
     def parse_pdf(self, response, context: dict):
-        yield PagePdfItem(**context, url=response.url, raw=_raw(response))
+        raw = _raw(response)
+        yield PagePdfItem(**context, url=response.url, raw=raw, fetched_at=raw.fetched_at)
 
     def page_failed(self, failure):
         self._failed(failure, "page")
@@ -249,7 +250,8 @@ class IssuesSpider(scrapy.Spider):
             # The site has no such PDF: stored without text, so that its page counts as
             # complete and later runs do not ask for it again (a failure that may pass, a 5xx
             # or a network error, leaves the page to the next run).
-            yield PagePdfItem(**failure.request.cb_kwargs["context"], url=failure.request.url, raw=None)
+            yield PagePdfItem(**failure.request.cb_kwargs["context"], url=failure.request.url, raw=None, gone=True,
+                              fetched_at=datetime.now(timezone.utc))
 
     def _failed(self, failure, what: str) -> None:
         request = failure.request

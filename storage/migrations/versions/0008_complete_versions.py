@@ -12,6 +12,7 @@ Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 from storage import fulltext
 
@@ -24,7 +25,7 @@ _VERSION_COLUMNS = {
     "source": sa.Text(),
     "title_original": sa.Text(),
     "original_script": sa.String(length=16),
-    "images": sa.JSON(none_as_null=True),
+    "images": sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"),
 }
 
 

@@ -471,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     SETTINGS["ARCHIVE_FETCH_PDFS"] = str(args.with_pdfs)
+    # Killed (SIGTERM, a timeout's), it stops nginx and removes its work directory as on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     made = args.keep is None or not args.keep.exists()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="crawl-benchmark-"))
     workdir.mkdir(parents=True, exist_ok=True)

@@ -75,7 +75,19 @@ def add_filters(parser: argparse.ArgumentParser, section: bool = True) -> None:
 
 
 def reading(args: argparse.Namespace) -> Archive:
-    return open_archive(args.archive, create=False)
+    archive = open_archive(args.archive, create=False)
+    args.revision = archive.revision  # for the hint on a database error (main)
+    return archive
+
+
+def _upgrade_hint(args: argparse.Namespace) -> str:
+    """What a database error on an archive older than the code most likely means."""
+    from storage import migrate
+
+    revision = getattr(args, "revision", None)
+    if revision is None or revision == migrate.head() or not migrate.known(revision):
+        return ""
+    return f" (the archive has schema {revision}, older than this code's ({migrate.head()}): run `archive upgrade`)"
 
 
 def progress_line(label: str) -> Callable[[int, int], None]:
@@ -94,7 +106,7 @@ def progress_line(label: str) -> Callable[[int, int], None]:
 # --- search ------------------------------------------------------------------------------
 
 def _search_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("query", help="words to find (all of them), e.g. 社工 or 深化改革")
+    parser.add_argument("query", nargs="+", help="words to find (all of them), e.g. 社工 or 社工 站")
     add_filters(parser)
     # A page past the offset means collecting every match before it: the bounds keep that finite.
     parser.add_argument("--limit", type=number_between(1, 10_000), default=20, help="hits to print (default 20)")
@@ -108,7 +120,7 @@ def run_search(args: argparse.Namespace) -> int:
     archive = reading(args)
     archive.check_writable()  # the search index needs the current schema
     try:
-        hits = search(archive, args.query, paper=args.paper, since=args.since, until=args.until,
+        hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
     finally:
         archive.close()
@@ -476,7 +488,8 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
 # --- serve -------------------------------------------------------------------------------
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=8001, help="port to listen on (0: any free port; default 8001)")
+    parser.add_argument("--port", type=number_between(0, 65535), default=8001,
+                        help="port to listen on (0: any free port; default 8001)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
 
 
@@ -514,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"error: database error: {reason}", file=sys.stderr)
+        print(f"error: database error: {reason}{_upgrade_hint(args)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # archive export | head
         return 0

@@ -68,7 +68,9 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ArchiveError(f"invalid ARCHIVE_URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3") from None
+        # The URL comes from ARCHIVE_URL, --archive or a setting: the message names none of them.
+        raise ArchiveError(f"invalid archive URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3 "
+                           "(a file in this directory) or sqlite:////srv/press/archive.sqlite3") from None
     # JSON (article_versions.images) as SQLite's own JSON functions write it, compact and with
     # Chinese as it is (not \u escapes): plain SQL reads it, and compares it with article_history's
     # current pictures, which SQLite writes.
@@ -144,7 +146,9 @@ class Archive:
         database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
         if not create and database and not os.path.exists(database):
             # Connecting would leave an empty file behind.
-            raise ArchiveError(f"archive not found: {_safe(self.url)}: no such file")
+            where = "" if os.path.isabs(database) else (
+                f" {os.path.abspath(database)} (three slashes: a path from this directory; an absolute path takes four)")
+            raise ArchiveError(f"archive not found: {_safe(self.url)}: no such file{where}")
         try:
             with self.engine.connect() as conn:
                 if create and self.dialect == "postgresql":

@@ -206,8 +206,9 @@ class CrawlRun(Base):
     pages_updated: Mapped[int] = mapped_column(Integer, default=0)
     pages_failed: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
-    # Articles stored again (a re-crawl), changed or not; of them, those whose text the site
-    # had changed (an earlier version kept; NULL in runs before revision 0008).
+    # Articles stored again (a re-crawl), changed or not; of them, those whose text or pictures
+    # changed, the site's correction or the pipelines' (an earlier version kept; NULL in runs
+    # before revision 0008).
     articles_updated: Mapped[int] = mapped_column(Integer, default=0)
     articles_changed: Mapped[int | None] = mapped_column(Integer, default=0)
     articles_failed: Mapped[int] = mapped_column(Integer, default=0)

@@ -85,9 +85,14 @@ class SearchHit:
     pool_full: bool = False
 
 
+# Quotation marks around a word or phrase, as search boxes take them: every term is a phrase
+# already, so they ask for nothing (a term of quotes alone is dropped).
+_QUOTES = "\"'“”‘’「」『』《》"
+
+
 def terms(query: str) -> list[str]:
-    """The query's distinct terms, in order."""
-    return list(dict.fromkeys(query.split()))
+    """The query's distinct terms, in order, without quotation marks around them."""
+    return [t for t in dict.fromkeys(word.strip(_QUOTES) for word in query.split()) if t]
 
 
 def search(

@@ -58,6 +58,26 @@ def test_search_prints_hits_with_date_page_section_title_and_snippet(seeded, cap
         assert snippet == f"    {hit.snippet}" and "【困境儿童】" in snippet
 
 
+def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(seeded, capsys):
+    def printed(*query: str) -> str:
+        assert archive_cli(seeded, "search", *query, "--limit", "50") == 0
+        return capsys.readouterr().out
+
+    both = printed("困境 儿童", "社工")
+    assert both and printed("困境", "儿童", "社工") == both
+    assert printed('"困境儿童"') == printed("“困境儿童”") == printed("《困境儿童》") == printed("困境儿童") != ""
+    assert archive_cli(seeded, "search", '""') == 2
+    assert capsys.readouterr().err == "error: empty search: give at least one word\n"
+
+
+def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        archive_cli(seeded, "serve", "--port", "99999")
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == "archive serve: error: argument --port: 99999 is out of range: 0 to 65,535"
+
+
 
 def test_search_says_when_more_articles_match_than_it_ranked(seeded, capsys, monkeypatch):
     import storage.search
@@ -217,7 +237,7 @@ def test_search_pages_are_bounded_and_hits_print_on_one_line(seeded, capsys):
     assert "  第一行⏎第二行 社工  [#" in head
 
 
-def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys):
+def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys, monkeypatch):
     assert archive_cli(seeded, "sql", "SELECT nosuchcolumn FROM articles") == 2
     err = capsys.readouterr().err
     assert err.startswith("error: SQL error:") and err.count("\n") == 1
@@ -225,6 +245,12 @@ def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys):
     assert archive_cli(missing, "search", "社工") == 2
     assert capsys.readouterr().err == f"error: archive not found: {missing}: no such file\n"
     assert not (tmp_path / "none.sqlite3").exists()
+    # Three slashes before an absolute-looking path name a path from this directory: said so.
+    monkeypatch.chdir(tmp_path)
+    assert archive_cli("sqlite:///srv/none.sqlite3", "stats") == 2
+    assert capsys.readouterr().err == (
+        f"error: archive not found: sqlite:///srv/none.sqlite3: no such file {tmp_path}/srv/none.sqlite3 "
+        "(three slashes: a path from this directory; an absolute path takes four)\n")
     archive = open_archive(missing)
     with archive.engine.begin() as conn:  # a database without the archive's tables
         conn.execute(text("DROP TABLE articles"))

@@ -87,9 +87,10 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     with pytest.raises(ArchiveError) as refused:
         open_archive(archive_url)
     assert str(refused.value).endswith(f"has schema 0001, older than this code's ({migrate.head()}): run `archive upgrade` first")
-    for refused_command in (["reprocess"], ["search", "社工站"]):
+    for refused_command in (["reprocess"], ["search", "社工站"], ["export", "--format", "csv"]):
         assert main(["--archive", archive_url, *refused_command]) == 2
-        assert "run `archive upgrade`" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "run `archive upgrade`" in err and err.count("\n") == 1, err
     assert main(["--archive", archive_url, "upgrade"]) == 0
     upgraded = capsys.readouterr()
     assert f"0001 -> {migrate.head()}" in upgraded.out

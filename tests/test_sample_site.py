@@ -385,3 +385,42 @@ def test_the_demo_refuses_an_archive_that_is_no_url_in_one_line(tmp_path):
         "expected a SQLAlchemy URL such as sqlite:///archive.sqlite3"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_sample_server_says_in_one_line_when_its_port_is_taken_or_impossible():
+    import subprocess
+    import sys
+
+    with SiteServer(SITE) as taken:
+        port = taken.url.rsplit(":", 1)[1].rstrip("/")
+        busy = subprocess.run([sys.executable, "-m", "crawler.sample.server", "--port", port],
+                              capture_output=True, text=True, timeout=60)
+    assert busy.returncode == 2
+    assert busy.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    wrong = subprocess.run([sys.executable, "-m", "crawler.sample.server", "--port", "70000"],
+                           capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert wrong.stderr.splitlines()[-1] == "server.py: error: argument --port: 70000 is out of range: 0 to 65,535"
+
+
+def test_the_crawl_benchmark_killed_leaves_no_work_directory(tmp_path):
+    # Stopped while it builds its site, it removes what it made (its site alone is tens of MB).
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    project = Path(build.__file__).resolve().parents[2]
+    benchmark = subprocess.Popen(
+        [sys.executable, str(project / "benchmarks" / "crawl.py"), "--issues", "10", "--no-postgres"],
+        env=os.environ | {"TMPDIR": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("crawl-benchmark-*/site")) and time.monotonic() < deadline and benchmark.poll() is None:
+        time.sleep(0.05)
+    assert list(tmp_path.glob("crawl-benchmark-*/site")), "the benchmark never started its site"
+    benchmark.send_signal(signal.SIGTERM)
+    output = benchmark.communicate(timeout=60)[0]
+    assert benchmark.returncode == 128 + signal.SIGTERM, output[-2000:]
+    assert list(tmp_path.glob("crawl-benchmark-*")) == []

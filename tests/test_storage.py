@@ -356,7 +356,7 @@ def test_missing_directory_is_one_clear_line(tmp_path):
 
 
 def test_bad_url_and_unsupported_database():
-    with pytest.raises(ArchiveError, match="invalid ARCHIVE_URL"):
+    with pytest.raises(ArchiveError, match="invalid archive URL 'not a url': expected a SQLAlchemy URL"):
         open_archive("not a url")
     with pytest.raises(ArchiveError, match="unsupported database 'mysql'"):
         open_archive("mysql://x/y")

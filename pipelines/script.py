@@ -129,17 +129,46 @@ def _converter(config: str, backend: str | None) -> _Converter:
 
 # --- corrections -------------------------------------------------------------------------
 
+RULE_FORMAT = '"wrong<TAB>right"'
+
+
+class CorrectionsError(ValueError):
+    """A rules file that cannot be read or is malformed; the message is the one line a user sees."""
+
+
 def read_corrections(path: str | Path | resources.abc.Traversable) -> dict[str, str]:
+    """The rules of one file: ``wrong<TAB>right`` a line, ``#`` starts a comment, blank lines,
+    a UTF-8 byte order mark and CRLF line endings are allowed, a later line wins. An empty
+    file has no rules. Anything else is a :class:`CorrectionsError` naming the file (and line)."""
+    source = path if hasattr(path, "read_bytes") else Path(path)
+    try:
+        data = source.read_bytes()
+    except FileNotFoundError:
+        raise CorrectionsError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CorrectionsError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise CorrectionsError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        number = data.count(b"\n", 0, exc.start) + 1
+        raise CorrectionsError(f"{path} line {number}: not UTF-8 text (save the file as UTF-8)") from None
     rules: dict[str, str] = {}
-    source = path if hasattr(path, "read_text") else Path(path)
-    for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(content.splitlines(), 1):
         line = line.split("#", 1)[0].rstrip()
         if not line.strip():
             continue
-        wrong, sep, right = line.partition("\t")
-        if not sep or not wrong or not right or "\t" in right:
-            raise ValueError(f"{path}:{number}: expected two tab-separated columns")
-        rules[wrong] = right
+        columns = line.split("\t")
+        if len(columns) != 2:
+            found = "no tab" if len(columns) == 1 else f"{len(columns)} columns"
+        elif not columns[0]:  # the second is never empty: trailing blanks, tabs included, went
+            found = "an empty first column"
+        else:
+            rules[columns[0]] = columns[1]
+            continue
+        shown = line if len(line) <= 40 else line[:40] + "…"
+        raise CorrectionsError(f"{path} line {number}: expected {RULE_FORMAT}, found {found}: {shown!r}")
     return rules
 
 
@@ -158,21 +187,39 @@ class Corrections:
         return self._pattern.sub(lambda m: self.rules[m.group()], text)
 
 
+def user_corrections(setting: str | None = None) -> str | None:
+    """The user's rules file: the Scrapy setting ``setting`` if given, else $T2S_CORRECTIONS."""
+    return setting or os.environ.get(CORRECTIONS_ENV) or None
+
+
 @lru_cache(maxsize=8)
 def corrections(extra: str | None = None) -> Corrections:
-    """Built-in rules, then the user's file ``extra`` (its entries win)."""
+    """Built-in rules, then the user's file ``extra`` (its entries win), read once per process.
+
+    A missing, unreadable or malformed ``extra`` is a :class:`CorrectionsError` that names
+    T2S_CORRECTIONS, the file and the line: the crawl and ``archive reprocess`` ask for it
+    (:func:`check_corrections`) before they start, and stop with that one line.
+    """
     rules = read_corrections(BUILTIN_CORRECTIONS)
     if extra:
-        rules.update(read_corrections(extra))
+        try:
+            rules.update(read_corrections(extra))
+        except CorrectionsError as exc:
+            raise CorrectionsError(f"{CORRECTIONS_ENV} {exc}") from None
     return Corrections(rules)
+
+
+def check_corrections(setting: str | None = None) -> Corrections:
+    """Reads and checks the rules now (the setting ``setting``, else $T2S_CORRECTIONS); raises
+    :class:`CorrectionsError`. Later conversions reuse what it read."""
+    return corrections(user_corrections(setting))
 
 
 def to_simplified(text: str, extra_corrections: str | None = None, backend: str | None = None) -> str:
     """OpenCC t2s plus the correction rules. ``extra_corrections`` defaults to $T2S_CORRECTIONS."""
     if not text:
         return text
-    extra = extra_corrections or os.environ.get(CORRECTIONS_ENV) or None
-    return corrections(extra).apply(converter("t2s", backend).convert(text))
+    return corrections(user_corrections(extra_corrections)).apply(converter("t2s", backend).convert(text))
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -241,14 +288,18 @@ class ScriptPipeline:
     """Records the published script and text, and converts Traditional items to Simplified."""
 
     def __init__(self, corrections_path: str | None = None) -> None:
-        self.corrections_path = corrections_path  # None: to_simplified reads $T2S_CORRECTIONS
+        self.corrections_path = user_corrections(corrections_path)  # None given: $T2S_CORRECTIONS
+        # Read and checked once, here, not per item: a bad file stops the run before its first
+        # item (the crawl command has already said so in one line, see crawler/commands/crawl.py).
+        self._corrections = corrections(self.corrections_path)
+        self._t2s = converter("t2s")
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.settings.get(CORRECTIONS_ENV))
 
     def simplify(self, text: str) -> str:
-        return to_simplified(text, self.corrections_path)
+        return self._corrections.apply(self._t2s.convert(text)) if text else text
 
     def process_item(self, item, spider=None):
         if isinstance(item, ArticleItem):

@@ -518,9 +518,23 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _check_corrections(args: argparse.Namespace) -> None:
+    """The user's t2s rules ($T2S_CORRECTIONS), read and checked before a command that converts
+    text to Simplified with them opens the archive: reprocess, search, serve, a --section filter."""
+    if args.command not in ("reprocess", "search", "serve") and not getattr(args, "section", None):
+        return
+    from pipelines.script import CorrectionsError, check_corrections
+
+    try:
+        check_corrections()
+    except CorrectionsError as exc:
+        raise ArchiveError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        _check_corrections(args)
         return args.run(args)
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -499,6 +499,41 @@ def test_reprocess_reports_a_broken_raw_document_in_one_line_and_goes_on(sqlite_
     assert err[-1] == "1 documents reprocessed, 1 failed"
 
 
+@pytest.mark.parametrize("problem", ["missing", "malformed"])
+def test_reprocess_with_a_bad_corrections_file_is_one_line_and_touches_nothing(sqlite_url, tmp_path, monkeypatch, capsys, problem):
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1), article(2)])
+    archive.close()
+    rollback_journal_archive(Path(sqlite_url.removeprefix("sqlite:///")))
+    files = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    rules = tmp_path / "rules.tsv"
+    if problem == "missing":
+        message = f"{rules}: no such file"
+    else:
+        rules.write_text("# mine\n\n沈重\t沉重\n著力\t着力\t着\n", encoding="utf-8")
+        message = f"""{rules} line 4: expected "wrong<TAB>right", found 3 columns: '著力\\t着力\\t着'"""
+        files["rules.tsv"] = rules.read_bytes()
+    monkeypatch.setenv("T2S_CORRECTIONS", str(rules))
+    assert archive_cli(sqlite_url, "reprocess") == 2
+    assert capsys.readouterr() == ("", f"error: T2S_CORRECTIONS {message}\n")
+    # The archive as it was: no rows rewritten, not even switched to WAL.
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == files
+    # The installed command too: one line, exit status 2, no traceback.
+    done = subprocess.run([sys.executable, "-m", "storage.cli", "--archive", sqlite_url, "reprocess"],
+                          cwd=PROJECT, capture_output=True, text=True, env=os.environ | {"T2S_CORRECTIONS": str(rules)})
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: T2S_CORRECTIONS {message}\n")
+
+
+def test_search_and_a_section_filter_with_a_bad_corrections_file_are_one_line(seeded, tmp_path, monkeypatch, capsys):
+    missing = tmp_path / "nosuch.tsv"
+    monkeypatch.setenv("T2S_CORRECTIONS", str(missing))
+    for command in (["search", "社會工作"], ["export", "--section", "社會工作"]):
+        assert archive_cli(seeded, *command) == 2, command
+        assert capsys.readouterr() == ("", f"error: T2S_CORRECTIONS {missing}: no such file\n")
+    assert archive_cli(seeded, "stats") == 0  # a command that converts nothing does not read the file
+    assert "error" not in capsys.readouterr().err
+
+
 def journal_mode(path: Path) -> str:
     with sqlite3.connect(path) as conn:
         return conn.execute("PRAGMA journal_mode").fetchone()[0]

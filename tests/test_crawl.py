@@ -255,6 +255,41 @@ def test_an_unreachable_database_is_one_line():
     assert line.startswith("error: database unreachable: postgresql+psycopg://nobody@127.0.0.1:1/archive")
 
 
+def _rules_file(tmp_path: Path, problem: str) -> tuple[str, str]:
+    """A T2S_CORRECTIONS value with ``problem``, and what the one error line must say of it."""
+    if problem == "missing":
+        return str(tmp_path / "nosuch.tsv"), f"{tmp_path / 'nosuch.tsv'}: no such file"
+    path = tmp_path / "rules.tsv"
+    path.write_text("# my rules\n沈重\t沉重\n著力 着力\n", encoding="utf-8")  # line 3: a space, not a tab
+    return str(path), f"""{path} line 3: expected "wrong<TAB>right", found no tab: '著力 着力'"""
+
+
+@pytest.mark.parametrize("given", ["environment", "setting"])
+@pytest.mark.parametrize("problem", ["missing", "malformed"])
+def test_a_bad_corrections_file_ends_the_run_in_one_line_before_any_fetch(archive, tmp_path, monkeypatch, problem, given):
+    value, message = _rules_file(tmp_path, problem)
+    if given == "environment":
+        monkeypatch.setenv("T2S_CORRECTIONS", value)
+        done, requests = crawl_site(archive)
+    else:
+        monkeypatch.delenv("T2S_CORRECTIONS", raising=False)
+        done, requests = crawl_site(archive, settings={"T2S_CORRECTIONS": value})
+    assert (done.returncode, done.stderr, done.stdout) == (2, f"error: T2S_CORRECTIONS {message}\n", "")
+    assert requests == []  # nothing fetched
+    assert not Path(archive.removeprefix("sqlite:///")).exists()  # nothing written, not even an empty archive
+
+
+def test_a_corrections_file_with_bom_and_crlf_applies_its_rules(archive, tmp_path, monkeypatch):
+    rules = tmp_path / "mine.tsv"
+    rules.write_bytes("\ufeff# Notepad's UTF-8\r\n\r\n电视电话会议\t电视电话大会\r\n".encode("utf-8"))
+    monkeypatch.setenv("T2S_CORRECTIONS", str(rules))
+    done, _ = crawl_site(archive, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    titles = [title for (title,) in sql_rows(archive, "SELECT title FROM articles WHERE title LIKE '民政部召开%'")]
+    assert titles == ["民政部召开全国志愿服务和社会工作电视电话大会"]
+
+
 def test_without_an_index_page_latest_walks_back_over_scheduled_days_only(archive):
     from datetime import date, timedelta
 

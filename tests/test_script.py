@@ -205,11 +205,73 @@ def test_builtin_file_is_well_formed():
     assert all(wrong and right for wrong, right in rules.items())
 
 
-def test_malformed_corrections_file(tmp_path):
+FORMAT = 'expected "wrong<TAB>right"'
+
+
+@pytest.mark.parametrize("content, line, found", [
+    ("# comment\n著力 着力\n", 2, "found no tab: '著力 着力'"),  # a space where the tab belongs
+    ("著\t着\n\n名著\t名着\t名著\n", 3, "found 3 columns: '名著\\t名着\\t名著'"),
+    ("\t着\n", 1, "found an empty first column: '\\t着'"),
+    ("著\t   # the right-hand side forgotten\n", 1, "found no tab: '著'"),  # trailing blanks go first
+    ("著\t着\r\n著名\r\n", 2, "found no tab: '著名'"),  # CRLF: the line number as an editor shows it
+])
+def test_malformed_corrections_file_names_the_line_and_the_problem(tmp_path, content, line, found):
     bad = tmp_path / "bad.tsv"
-    bad.write_text("# comment\n著力 着力\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="bad.tsv:2"):
+    bad.write_bytes(content.encode("utf-8"))
+    with pytest.raises(script.CorrectionsError) as raised:
         read_corrections(bad)
+    assert str(raised.value) == f"{bad} line {line}: {FORMAT}, {found}"
+    assert isinstance(raised.value, ValueError)
+
+
+def test_unreadable_corrections_file_is_one_message(tmp_path):
+    missing = tmp_path / "nosuch.tsv"
+    with pytest.raises(script.CorrectionsError, match=f"^{missing}: no such file$"):
+        read_corrections(missing)
+    with pytest.raises(script.CorrectionsError, match=f"^{tmp_path}: is a directory, not a file$"):
+        read_corrections(tmp_path)
+    latin1 = tmp_path / "latin1.tsv"
+    latin1.write_bytes("# ok\n著\t着\ncaf\xe9\tcafe\n".encode("utf-8").replace(b"\xc3\xa9", b"\xe9"))
+    with pytest.raises(script.CorrectionsError, match=r"latin1.tsv line 3: not UTF-8 text"):
+        read_corrections(latin1)
+
+
+def test_corrections_file_edge_cases_the_format_allows(tmp_path):
+    path = tmp_path / "rules.tsv"
+    for empty in (b"", b"\n\n", b"# only a comment\n   \n", b"\xef\xbb\xbf"):
+        path.write_bytes(empty)
+        assert read_corrections(path) == {}
+    # A byte order mark (Notepad), CRLF endings, a comment after a rule, trailing blanks, a guard,
+    # and a later line winning over an earlier one.
+    path.write_bytes("\ufeff沈重\t沉重\r\n# mine\r\n\r\n名著\t名着  # comment\r\n著名\t著名\t \r\n沈重\t沉痛\r\n".encode("utf-8"))
+    assert read_corrections(path) == {"沈重": "沉痛", "名著": "名着", "著名": "著名"}
+
+
+def test_a_bad_user_file_names_the_variable_and_is_read_once_per_process(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("著力 着力\n", encoding="utf-8")
+    monkeypatch.setenv("T2S_CORRECTIONS", str(bad))
+    message = f"^T2S_CORRECTIONS {bad} line 1: expected"
+    with pytest.raises(script.CorrectionsError, match=message):
+        script.check_corrections()
+    with pytest.raises(script.CorrectionsError, match=message):  # the pipeline refuses it before any item
+        ScriptPipeline()
+    with pytest.raises(script.CorrectionsError, match=f"^T2S_CORRECTIONS {tmp_path / 'x.tsv'}: no such file$"):
+        ScriptPipeline(str(tmp_path / "x.tsv"))  # the setting wins over the environment
+
+    good = tmp_path / "good.tsv"
+    good.write_text("沈重\t沉重\n", encoding="utf-8")
+    monkeypatch.setenv("T2S_CORRECTIONS", str(good))
+    reads = []
+    real_read = script.read_corrections
+    monkeypatch.setattr(script, "read_corrections", lambda path: reads.append(path) or real_read(path))
+    script.corrections.cache_clear()
+    pipeline = ScriptPipeline()
+    for _ in range(50):
+        item = pipeline.process_item(article(title="書評", paragraphs=["這是一本沈重的書，講述了關於志願服務的故事。"]))
+        assert item.paragraphs == ["这是一本沉重的书，讲述了关于志愿服务的故事。"]
+        assert to_simplified("沈重") == "沉重"
+    assert reads == [script.BUILTIN_CORRECTIONS, str(good)]
 
 
 @pytest.fixture

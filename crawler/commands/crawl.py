@@ -56,6 +56,12 @@ class Command(ScrapyCrawl):
                 check(**opts.spargs)
         except SpiderArgumentError as exc:
             return str(exc)
+        from pipelines.script import CorrectionsError, check_corrections
+
+        try:  # the user's t2s rules, read once here and reused by the script pipeline
+            check_corrections(self.settings.get("T2S_CORRECTIONS"))
+        except CorrectionsError as exc:
+            return str(exc)
         if self.settings.getdict("ITEM_PIPELINES").get("pipelines.store.StorePipeline") is not None:
             from storage.db import ArchiveError, archive_url, open_archive
 

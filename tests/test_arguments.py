@@ -93,6 +93,21 @@ def test_profile_schedule_is_weekly_on_tuesdays():
     assert paper.schedule.dates(date(2023, 1, 1), date(2023, 1, 31)) == [date(2023, 1, d) for d in (3, 10, 17, 24, 31)]
 
 
+@pytest.mark.parametrize(
+    "url, day",
+    [
+        ("http://127.0.0.1:8000/newdzb/html/2023-01/31/node_1.htm", date(2023, 1, 31)),  # under any root
+        ("https://www.gongyishibao.com/newdzb/html/2023-01/31/node_1.htm?v=2", date(2023, 1, 31)),
+        ("http://x/newdzb/html/2023-01/31/node_2.htm", None),  # a page, not the entry page
+        ("http://x/newdzb/html/2023-1/31/node_1.htm", None),  # not as the pattern writes dates
+        ("http://x/newdzb/html/2023-02/30/node_1.htm", None),
+        ("http://x/newdzb/xhtml/2023-01/31/node_1.htm", None),
+    ],
+)
+def test_entry_date_reads_the_date_an_entry_url_is_for(url, day):
+    assert get_paper("gongyishibao").entry_date(url) == day
+
+
 def test_unknown_paper():
     with pytest.raises(UnknownPaper):
         get_paper("xyz")

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from crawler.arguments import SpiderArgumentError, plan_crawl
+from crawler.arguments import SpiderArgumentError, check_argument_names, plan_crawl
 from crawler.papers import InvalidProfile, Schedule, _load, get_paper, UnknownPaper
 
 
@@ -85,6 +85,28 @@ def test_bad_arguments_name_the_problem(kwargs, message):
     with pytest.raises(SpiderArgumentError) as exc:
         plan_crawl(**kwargs)
     assert str(exc.value) == message
+
+
+KNOWN = ("date", "start", "end")
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        (["dat"], "unknown spider argument 'dat' (known: date, start, end)"),
+        (["date", "strat", "ned"], "unknown spider arguments 'strat', 'ned' (known: date, start, end)"),
+    ],
+)
+def test_unknown_argument_names_are_refused(given, message):
+    with pytest.raises(SpiderArgumentError) as exc:
+        check_argument_names(given, KNOWN)
+    assert str(exc.value) == message
+
+
+def test_scrapyd_and_scrapy_arguments_pass():
+    # scrapyd adds _job (and _version when asked for one); Scrapy's middlewares read user_agent
+    # and http_user/http_pass/http_auth_domain from the spider.
+    check_argument_names(["date", "_job", "_version", "user_agent", "http_user", "http_pass", "http_auth_domain"], KNOWN)
 
 
 def test_profile_schedule_is_weekly_on_tuesdays():

@@ -2,8 +2,9 @@
 
 It only navigates. Every field comes from the template's page objects; the pipelines do the
 rest. Arguments: date=, start=/end=, backfill=, paper=, base_url=, refresh= (see
-crawler/arguments.py). Each request carries ``meta["archive"]`` (what it fetches, for which
-issue) so that crawler/middlewares.py can skip what the archive already holds.
+crawler/arguments.py); any other is refused, but for Scrapy's and scrapyd's. Each request
+carries ``meta["archive"]`` (what it fetches, for which issue) so that crawler/middlewares.py
+can skip what the archive already holds.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
-from crawler.arguments import CrawlPlan, plan_crawl
+from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
 from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.templates import decode_html
 from crawler.templates.registry import get_template
@@ -97,6 +98,7 @@ class IssuesSpider(scrapy.Spider):
     name = "issues"
 
     def __init__(self, date=None, start=None, end=None, paper=None, base_url=None, backfill=None, refresh=None, **kwargs):
+        check_argument_names(kwargs, ARGUMENTS)
         super().__init__(**kwargs)
         self.plan: CrawlPlan = plan_crawl(
             date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
@@ -106,6 +108,7 @@ class IssuesSpider(scrapy.Spider):
     @classmethod
     def check_arguments(cls, **kwargs) -> None:
         """Validate arguments before a crawl starts (raises SpiderArgumentError)."""
+        check_argument_names(kwargs, ARGUMENTS)
         plan_crawl(**{k: v for k, v in kwargs.items() if k in ARGUMENTS})
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlparse
@@ -36,6 +37,25 @@ class CrawlPlan:
 
     def latest_url(self) -> str | None:
         return self.paper.latest_url(self.root)
+
+
+# Spider attributes that Scrapy's own middlewares read and ``-a`` may set: UserAgentMiddleware's
+# user_agent, HttpAuthMiddleware's http_user, http_pass and http_auth_domain.
+SCRAPY_ARGUMENTS = ("user_agent", "http_user", "http_pass", "http_auth_domain")
+
+
+def check_argument_names(given: Iterable[str], known: Sequence[str]) -> None:
+    """A spider argument none of ``known`` is an error: misspelt (``dat=``), it would be ignored.
+
+    Scrapy's (SCRAPY_ARGUMENTS) pass, and so does every name that begins with ``_``: scrapyd's
+    own (``_job``, ``_version``) are spider arguments to the crawl it starts.
+    """
+    unknown = [n for n in given if n not in known and n not in SCRAPY_ARGUMENTS and not n.startswith("_")]
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise SpiderArgumentError(
+            f"unknown spider argument{'s' if len(unknown) > 1 else ''} {names} (known: {', '.join(known)})"
+        )
 
 
 def _parse_date(name: str, value: str) -> date:

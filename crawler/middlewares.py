@@ -10,6 +10,7 @@ import logging
 from datetime import date, timedelta
 
 from scrapy import Request, signals
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import NotConfigured
@@ -25,7 +26,8 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
 
     A complete issue costs no request at all; of an incomplete one, complete pages and stored
     articles are not fetched again. ``-a refresh=1`` turns this off for the run. The archive
-    is read once, when the crawl starts.
+    is read when the crawl starts, for the dates asked (for the newest issue: the lookback
+    window), and once more for an issue date outside those that the crawl comes upon.
     """
 
     def __init__(self, crawler):
@@ -34,6 +36,8 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             raise NotConfigured
         self.states: dict[date, IssueState] = {}
         self.active = False
+        self.read: tuple[date, date] = (date.max, date.min)  # the dates read when the crawl started
+        self.read_days: set[date] = set()  # and those read since
 
     async def process_start(self, start):
         spider = self.crawler.spider
@@ -52,11 +56,32 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             first = last - timedelta(days=plan.paper.latest_lookback_days)
         else:
             first, last = min(plan.dates), max(plan.dates)
+        self.read = (first, last)
+        return self._read(plan, first, last)
+
+    def _read(self, plan, first: date, last: date) -> dict[date, IssueState]:
         archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
         try:
             return archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS"))
         finally:
             archive.close()
+
+    async def process_spider_output_async(self, response, result):
+        async for o in result:
+            if self.active and isinstance(o, Request) and (tag := o.meta.get("archive")):
+                await self._read_day(tag["issue_date"])
+            if (o := self._get_processed(o, response)) is not None:
+                yield o
+
+    async def _read_day(self, day: date) -> None:
+        """Reads the archive for an issue date learned during the crawl: the one the site's
+        latest-issue page leads to, which may lie before the lookback window read at the start."""
+        first, last = self.read
+        if first <= day <= last or day in self.read_days:
+            return
+        self.read_days.add(day)
+        plan = self.crawler.spider.plan
+        self.states |= await asyncio.get_running_loop().run_in_executor(None, self._read, plan, day, day)
 
     def get_processed_request(self, request: Request, response) -> Request | None:
         tag = request.meta.get("archive")
@@ -80,6 +105,17 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
             return None
         return request
+
+
+class IndexMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta-refresh redirects, except for a request with ``meta["dont_follow_refresh"]``:
+    its page is itself the answer (the spider reads from the refresh which issue is the newest,
+    and fetches that issue's entry page only when the archive does not hold it complete)."""
+
+    def process_response(self, request, response):
+        if request.meta.get("dont_follow_refresh"):
+            return response
+        return super().process_response(request, response)
 
 
 def backoff_delay(retry: int, base: float, cap: float, retry_after: bytes | None = None) -> float:

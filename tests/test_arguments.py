@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from crawler.arguments import SpiderArgumentError, plan_crawl
+from crawler.arguments import SpiderArgumentError, check_argument_names, plan_crawl
 from crawler.papers import InvalidProfile, Schedule, _load, get_paper, UnknownPaper
 
 
@@ -87,10 +87,47 @@ def test_bad_arguments_name_the_problem(kwargs, message):
     assert str(exc.value) == message
 
 
+KNOWN = ("date", "start", "end")
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        (["dat"], "unknown spider argument 'dat' (known: date, start, end)"),
+        (["date", "strat", "ned"], "unknown spider arguments 'strat', 'ned' (known: date, start, end)"),
+    ],
+)
+def test_unknown_argument_names_are_refused(given, message):
+    with pytest.raises(SpiderArgumentError) as exc:
+        check_argument_names(given, KNOWN)
+    assert str(exc.value) == message
+
+
+def test_scrapyd_and_scrapy_arguments_pass():
+    # scrapyd adds _job (and _version when asked for one); Scrapy's middlewares read user_agent
+    # and http_user/http_pass/http_auth_domain from the spider.
+    check_argument_names(["date", "_job", "_version", "user_agent", "http_user", "http_pass", "http_auth_domain"], KNOWN)
+
+
 def test_profile_schedule_is_weekly_on_tuesdays():
     paper = get_paper("gongyishibao")
     assert paper.name == "公益时报"
     assert paper.schedule.dates(date(2023, 1, 1), date(2023, 1, 31)) == [date(2023, 1, d) for d in (3, 10, 17, 24, 31)]
+
+
+@pytest.mark.parametrize(
+    "url, day",
+    [
+        ("http://127.0.0.1:8000/newdzb/html/2023-01/31/node_1.htm", date(2023, 1, 31)),  # under any root
+        ("https://www.gongyishibao.com/newdzb/html/2023-01/31/node_1.htm?v=2", date(2023, 1, 31)),
+        ("http://x/newdzb/html/2023-01/31/node_2.htm", None),  # a page, not the entry page
+        ("http://x/newdzb/html/2023-1/31/node_1.htm", None),  # not as the pattern writes dates
+        ("http://x/newdzb/html/2023-02/30/node_1.htm", None),
+        ("http://x/newdzb/xhtml/2023-01/31/node_1.htm", None),
+    ],
+)
+def test_entry_date_reads_the_date_an_entry_url_is_for(url, day):
+    assert get_paper("gongyishibao").entry_date(url) == day
 
 
 def test_unknown_paper():

@@ -248,6 +248,17 @@ def test_bad_arguments_end_the_run_with_one_line(args, message, archive):
     assert not Path(archive.removeprefix("sqlite:///")).exists()
 
 
+def test_a_misspelt_argument_ends_the_run_with_one_line(archive):
+    # Ignored, `dat=` would crawl the newest issue instead of the one asked.
+    done = run_crawl(f"dat={ISSUE_DATE}", "base_url=http://127.0.0.1:9/newdzb/", archive=archive)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: unknown spider argument 'dat' (known: date, start, end, backfill, paper, base_url, refresh)"
+    ]
+    assert done.stdout == ""
+    assert not Path(archive.removeprefix("sqlite:///")).exists()
+
+
 def test_an_unreachable_database_is_one_line():
     done = run_crawl(f"date={ISSUE_DATE}", archive="postgresql+psycopg://nobody@127.0.0.1:1/archive")
     assert done.returncode == 2

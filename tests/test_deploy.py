@@ -52,7 +52,9 @@ def test_the_egg_crawls_the_way_scrapyd_runs_it(egg, tmp_path, sqlite_url):
     env = os.environ | {"PYTHONPATH": egg, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "ARCHIVE_URL": sqlite_url}
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         result = subprocess.run(
+            # scrapyd passes its job id (and a version, when one is asked for) as spider arguments.
             [sys.executable, "-m", "scrapy", "crawl", "issues", "-a", "date=2023-01-31",
+             "-a", "_job=6487ec79947edab326d6db28a2d86511", "-a", "_version=r1",
              "-a", f"base_url={server.url}{PREFIX.lstrip('/')}", "-s", "AUTOTHROTTLE_ENABLED=False",
              "-s", "DOWNLOAD_DELAY=0", "-s", "ARCHIVE_FETCH_PDFS=False", "-s", "TELNETCONSOLE_ENABLED=False"],
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240,

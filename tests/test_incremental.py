@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -169,3 +169,61 @@ def test_backfill_walks_the_schedule_and_skips_complete_issues(tmp_path, sqlite_
         archive.close()
     assert sorted(states) == tuesdays and all(s.complete for s in states.values())
     assert (run.dates_asked, run.articles_new) == ("2023-01-09..2023-02-06", 40)
+
+
+def _crawl_latest(server: SiteServer, archive: str, *args: str):
+    """A crawl with no date: the newest issue the site's paperindex.htm leads to."""
+    result = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", *args, archive=archive)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def _summary(result) -> str:
+    (line,) = [line for line in result.stderr.splitlines() if "summary: gongyishibao latest" in line]
+    return line
+
+
+def test_latest_skips_the_newest_issue_when_it_is_complete(sqlite_url):
+    # What a daily cron line does: the newest issue (here 2023-01-31, older than the 14 days a
+    # latest crawl reads ahead) is fetched once, then only looked up.
+    index = PREFIX + "paperindex.htm"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        _crawl_latest(server, sqlite_url)
+        assert ARTICLES <= _served(server, 0)
+        assert _state(sqlite_url, pdfs=True).complete
+        before = len(server.requests)
+        again = _crawl_latest(server, sqlite_url)
+        assert [r for r in server.requests[before:] if r.path != "/robots.txt"] == [(index, 200)]
+        before = len(server.requests)
+        refreshed = _crawl_latest(server, sqlite_url, "refresh=1")
+        assert {index, ENTRY} | ARTICLES <= _served(server, before)
+    assert "issues 1/1 (1 already complete), pages 0/0, articles 0/0; pages 0 new, 0 updated" in _summary(again)
+    assert "articles 0 new, 0 updated" in _summary(again)
+    assert "'delta/issues_skipped': 1" in again.stderr
+    assert "(0 already complete)" in _summary(refreshed) and "articles 0 new, 20 updated" in _summary(refreshed)
+    archive = open_archive(sqlite_url)
+    try:
+        assert [run.dates_asked for run in archive.crawl_runs()] == ["latest"] * 3
+    finally:
+        archive.close()
+
+
+def test_latest_fetches_only_what_the_newest_issue_lacks(sqlite_url):
+    lost_article = PREFIX + MANIFEST["pages"][0]["articles"][1]
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={lost_article: LOST}) as server:
+        _crawl_latest(server, sqlite_url)
+        assert not _state(sqlite_url).complete
+        before = len(server.requests)
+        _crawl_latest(server, sqlite_url)
+        assert _served(server, before) == {PREFIX + "paperindex.htm", ENTRY, lost_article}
+    assert _state(sqlite_url, pdfs=True).complete
+
+
+def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={ENTRY: [404]}) as server:
+        result = _crawl_latest(server, sqlite_url)
+        entries = [r for r in server.requests if r.path.endswith("/node_1.htm")]
+    assert entries[0] == (ENTRY, 404) and len(entries) == 1 + sum(
+        (date.today() - timedelta(days=n)).isoweekday() == 2 for n in range(14)
+    )
+    assert "no issue of 公益时报 found in the last 14 days" in result.stderr

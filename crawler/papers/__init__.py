@@ -4,14 +4,19 @@ Adding another paper that uses a known template family means adding one TOML fil
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 TEMPLATES = {"founder"}
+
+
+# A date field of an entry pattern: {date:%Y-%m} (or {date}, the ISO date).
+_DATE_FIELD = re.compile(r"\{date(?::([^}]*))?\}")
 
 
 class UnknownPaper(ValueError):
@@ -53,6 +58,21 @@ class PaperProfile:
         if not base.endswith("/"):
             base += "/"
         return base + self.entry.format(date=day)
+
+    def entry_date(self, url: str) -> date | None:
+        """The date whose entry page ``url`` is, under whatever root; None if it is no entry page."""
+        parts = _DATE_FIELD.split(self.entry)  # literal, format, literal, format, …, literal
+        literals, formats = parts[::2], [f or "%Y-%m-%d" for f in parts[1::2]]
+        pattern = "(.+?)".join(re.escape(literal) for literal in literals)
+        found = re.search(f"(?:^|/){pattern}$", url.split("#")[0].split("?")[0])
+        if not found:
+            return None
+        try:
+            day = datetime.strptime("\x1f".join(found.groups()), "\x1f".join(formats)).date()
+        except ValueError:
+            return None
+        # Only a URL the pattern itself makes (html/2023-1/31/ is not html/2023-01/31/).
+        return day if found[0].lstrip("/") == self.entry.format(date=day) else None
 
     def latest_url(self, root: str | None = None) -> str | None:
         if not self.latest:

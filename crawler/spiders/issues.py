@@ -2,17 +2,20 @@
 
 It only navigates. Every field comes from the template's page objects; the pipelines do the
 rest. Arguments: date=, start=/end=, backfill=, paper=, base_url=, refresh= (see
-crawler/arguments.py). Each request carries ``meta["archive"]`` (what it fetches, for which
-issue) so that crawler/middlewares.py can skip what the archive already holds.
+crawler/arguments.py); any other is refused, but for Scrapy's and scrapyd's. Each request
+carries ``meta["archive"]`` (what it fetches, for which issue) so that crawler/middlewares.py
+can skip what the archive already holds.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
 import scrapy
+from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_meta_refresh
 
-from crawler.arguments import CrawlPlan, plan_crawl
+from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
 from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.templates import decode_html
 from crawler.templates.registry import get_template
@@ -95,6 +98,7 @@ class IssuesSpider(scrapy.Spider):
     name = "issues"
 
     def __init__(self, date=None, start=None, end=None, paper=None, base_url=None, backfill=None, refresh=None, **kwargs):
+        check_argument_names(kwargs, ARGUMENTS)
         super().__init__(**kwargs)
         self.plan: CrawlPlan = plan_crawl(
             date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
@@ -104,6 +108,7 @@ class IssuesSpider(scrapy.Spider):
     @classmethod
     def check_arguments(cls, **kwargs) -> None:
         """Validate arguments before a crawl starts (raises SpiderArgumentError)."""
+        check_argument_names(kwargs, ARGUMENTS)
         plan_crawl(**{k: v for k, v in kwargs.items() if k in ARGUMENTS})
 
     @property
@@ -113,8 +118,11 @@ class IssuesSpider(scrapy.Spider):
     async def start(self):
         if self.plan.latest:
             if url := self.plan.latest_url():
+                # Its refresh is read, not followed: it names the newest issue's entry page,
+                # which is asked like a dated issue's (not at all when the archive holds it complete).
                 yield scrapy.Request(
-                    url, callback=self.parse_latest, errback=self.latest_failed, meta={"handle_httpstatus_list": [404]}
+                    url, callback=self.parse_latest, errback=self.latest_failed,
+                    meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True},
                 )
             elif request := self._walk_back(date.today() + timedelta(days=1)):
                 yield request
@@ -122,11 +130,12 @@ class IssuesSpider(scrapy.Spider):
             for day in self.plan.dates:
                 yield self._entry_request(day)
 
-    def _entry_request(self, day: date, lookback: int = 0) -> scrapy.Request:
+    def _entry_request(self, day: date, lookback: int = 0, url: str | None = None, index: bool = False) -> scrapy.Request:
+        """The entry page of the issue of ``day``; ``index``: the latest-issue page led to it."""
         return scrapy.Request(
-            self.plan.entry_url(day),
+            url or self.plan.entry_url(day),
             callback=self.parse_issue,
-            cb_kwargs={"day": day, "lookback": lookback},
+            cb_kwargs={"day": day, "lookback": lookback} | ({"index": True} if index else {}),
             # A missing issue is an answer, not an error: let the 404 reach the callback.
             meta={"handle_httpstatus_list": [404], "archive": {"kind": "issue", "issue_date": day}},
         )
@@ -146,7 +155,18 @@ class IssuesSpider(scrapy.Spider):
         self.logger.warning("no issue of %s found in the last %d days", self.plan.paper.name, self.plan.paper.latest_lookback_days)
 
     def parse_latest(self, response):
-        """The page that refreshes to the current issue; Scrapy has followed the refresh already."""
+        """The page that leads to the current issue: a refresh to its entry page (read here, not
+        followed, see start), or, where the refresh leads elsewhere, the page it led to."""
+        if response.status == 200 and response.meta.get("dont_follow_refresh") and isinstance(response, HtmlResponse):
+            _, target = get_meta_refresh(response, ignore_tags=self.settings.getlist("METAREFRESH_IGNORE_TAGS"))
+            if target and (day := self.plan.paper.entry_date(target)) is not None:
+                yield self._entry_request(day, url=target, index=True)
+                return
+            if target:
+                yield scrapy.Request(
+                    target, callback=self.parse_latest, errback=self.latest_failed, meta={"handle_httpstatus_list": [404]}
+                )
+                return
         page = self.template.page(_html(response), response.url) if response.status == 200 else None
         day = page.issue_date if page else None
         if day is None:
@@ -161,10 +181,16 @@ class IssuesSpider(scrapy.Spider):
         if request := self._walk_back(date.today() + timedelta(days=1)):
             yield request
 
-    def parse_issue(self, response, day: date, lookback: int = 0):
+    def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False):
         name = self.plan.paper.name
         if response.status == 404:
-            if lookback > 0:
+            if index:
+                self.logger.info(
+                    "the latest-issue page leads to a missing issue (404 at %s): walking back over scheduled days", response.url
+                )
+                if request := self._walk_back(date.today() + timedelta(days=1)):
+                    yield request
+            elif lookback > 0:
                 if request := self._walk_back(day, lookback):
                     yield request
             elif self.plan.latest:

@@ -1,7 +1,9 @@
-"""Extensions for unattended crawls: the drift alarm, the crawl record, progress and summary.
+"""Extensions for unattended crawls: the drift alarm, the report of what could not be fetched,
+the crawl record, progress and summary.
 
 Each one listens to Scrapy's signals and reads the crawl's stats; the order in EXTENSIONS
-matters at the end of a run: the alarm decides first, then the record and the summary report it.
+matters at the end of a run: the alarm and the failure report decide first, then the record and
+the summary report them.
 """
 from __future__ import annotations
 
@@ -21,10 +23,43 @@ logger = logging.getLogger(__name__)
 
 ALARM_STAT = "alarm/template_drift"
 ALARM_MESSAGES = "alarm/messages"
+# The first request that failed ("URL: why"), for the end-of-run error line.
+FIRST_FAILURE = "failed/first"
 
 
-def _sum(stats, prefix: str) -> int:
-    return sum(v for k, v in stats.get_stats().items() if k.startswith(prefix) and isinstance(v, int))
+def _sum(stats, prefix: str, leave_out: tuple[str, ...] = ()) -> int:
+    return sum(
+        v for k, v in stats.get_stats().items()
+        if k.startswith(prefix) and isinstance(v, int) and k.removeprefix(prefix) not in leave_out
+    )
+
+
+def fetch_failures(stats) -> dict[str, int]:
+    """What a run could not fetch, and the next run will ask for again.
+
+    An issue whose entry page (its page list) failed counts as a failed issue and as a failed
+    page (crawler/spiders/issues.py: issue_failed); a date the site answers 404 for is no issue,
+    not a failure. A page PDF the site answers 404 or 410 for is stored as gone, not a failure.
+    """
+    return {
+        "issue": stats.get_value("issues/failed", 0),
+        "page": _sum(stats, "pages/failed/"),
+        "article": _sum(stats, "articles/failed/"),
+        "page PDF": _sum(stats, "pdfs/failed/", leave_out=("404", "410")),
+    }
+
+
+def failure_message(crawler) -> str | None:
+    """One line on what the run could not fetch, or None when everything asked for came."""
+    stats = crawler.stats
+    failed = {what: n for what, n in fetch_failures(stats).items() if n}
+    if not failed:
+        return None
+    plan = _plan(crawler)
+    what = f"{plan.paper.name} ({plan.paper.code}) {plan.asked}" if plan is not None else crawler.spider.name
+    counts = ", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
+    first = stats.get_value(FIRST_FAILURE)
+    return f"not fetched: {what}: {counts}{f' (first: {first})' if first else ''}; run again to fetch them"
 
 
 def _plan(crawler):
@@ -136,6 +171,24 @@ class TemplateDriftAlarm:
             self.crawler.stats.set_value(ALARM_MESSAGES, self.alarms)
 
 
+class FetchFailureReport:
+    """Logs, at the end of a run, one ERROR line on what could not be fetched (the crawl then
+    exits with status 4: crawler/commands/crawl.py)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider, reason) -> None:
+        if message := failure_message(self.crawler):
+            logger.error(message)
+
+
 class CrawlRunRecorder:
     """One crawl_runs row per run: 'running' from the start, so a killed run stays visible."""
 
@@ -171,8 +224,16 @@ class CrawlRunRecorder:
         if self.run_id is None:
             return
         stats = self.crawler.stats
-        messages = stats.get_value(ALARM_MESSAGES, [])
-        status = "alarm" if messages else reason
+        messages = list(stats.get_value(ALARM_MESSAGES, []))
+        failed = failure_message(self.crawler)
+        if messages:
+            status = "alarm"
+        elif failed and reason == "finished":
+            status = "failed"  # finished, but not everything asked for came: run again
+        else:
+            status = reason
+        if failed:
+            messages.append(failed)
         counts = {
             "pages_new": stats.get_value("archive/pages_new", 0),
             "pages_updated": stats.get_value("archive/pages_updated", 0),
@@ -246,10 +307,12 @@ class CrawlProgress:
         plan = _plan(self.crawler)
         asked = len(plan.dates) if plan is not None and plan.dates else 1
         complete = stats.get_value("delta/issues_skipped", 0)
+        failed = stats.get_value("issues/failed", 0)
         pages = self.pages_listed - stats.get_value("delta/pages_skipped", 0)
         articles = self.links - stats.get_value("delta/articles_skipped", 0)
         return (
-            f"issues {len(self.issues_seen) + complete}/{asked} ({complete} already complete), "
+            f"issues {len(self.issues_seen) + complete}/{asked} ({complete} already complete"
+            f"{f', {failed} failed' if failed else ''}), "
             f"pages {self.pages_done}/{pages}, articles {self.articles_done}/{articles}"
         )
 

@@ -67,9 +67,11 @@ SPIDER_MIDDLEWARES = {
 }
 ARCHIVE_DELTA_ENABLED = True
 
-# Order matters when a run ends: the drift alarm decides before the record and the summary.
+# Order matters when a run ends: the drift alarm and the report of what could not be fetched
+# decide before the record and the summary.
 EXTENSIONS = {
     "crawler.extensions.TemplateDriftAlarm": 500,
+    "crawler.extensions.FetchFailureReport": 505,
     "crawler.extensions.CrawlRunRecorder": 510,
     "crawler.extensions.CrawlProgress": 520,
     # Garbage collection leaves out what start-up made, and runs less often (docs/performance.md).

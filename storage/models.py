@@ -212,8 +212,8 @@ class CrawlRun(Base):
     articles_updated: Mapped[int] = mapped_column(Integer, default=0)
     articles_changed: Mapped[int | None] = mapped_column(Integer, default=0)
     articles_failed: Mapped[int] = mapped_column(Integer, default=0)
-    # 'running' until the run ends; then 'finished', 'failed' or 'alarm' (template drift), or
-    # the Scrapy close reason.
+    # 'running' until the run ends; then 'finished', 'failed' (finished, but something could not
+    # be fetched) or 'alarm' (template drift), or the Scrapy close reason ('shutdown').
     status: Mapped[str] = mapped_column(String(32), default="running")
     message: Mapped[str] = mapped_column(Text, default="")
 

@@ -79,9 +79,13 @@ def test_a_run_counts_apart_the_articles_the_site_changed(tmp_path, sqlite_url):
 def test_failures_are_counted_in_the_record(sqlite_url):
     lost = f"{PREFIX}html/2023-01/31/content_306503.htm"
     result = crawl_site(sqlite_url, faults={lost: [404]}, settings=FAST).done
-    assert result.returncode == 0
+    assert result.returncode == 4, result.stderr[-2000:]
     (run,) = _runs(sqlite_url)
     assert (run.articles_new, run.articles_failed, run.pages_failed) == (19, 1, 0)
+    # The run finished, but not everything came: exit status 4, and the record says so.
+    assert run.status == "failed"
+    assert re.fullmatch(rf"not fetched: 公益时报 \(gongyishibao\) 2023-01-31: 1 article "
+                        rf"\(first: http://127\.0\.0\.1:\d+{lost}: HTTP 404\); run again to fetch them", run.message)
 
 
 def test_progress_lines_come_at_the_set_interval(sqlite_url):

@@ -1,4 +1,5 @@
-"""`scrapy crawl` with one-line errors for the mistakes users make.
+"""`scrapy crawl` with one-line errors for the mistakes users make, and an exit status that
+tells how the run went (docs/operations.md, "Exit status").
 
 Spider arguments and the archive are checked in ``process_options``, which Scrapy runs before
 it creates the crawler process (and logs its start-up banner), so a bad date, an unknown paper
@@ -13,13 +14,13 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import SpiderArgumentError
-from crawler.extensions import ALARM_MESSAGES, ALARM_STAT
+from crawler.extensions import ALARM_MESSAGES, failure_message
 
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
 EXIT_ALARM = 3
-
-
+# The crawl ran but some issues, pages, articles or page PDFs could not be fetched.
+EXIT_FAILURES = 4
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
@@ -29,12 +30,19 @@ class Command(ScrapyCrawl):
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
-        elif crawler.stats.get_value(ALARM_STAT):
+            return
+        errors = list(crawler.stats.get_value(ALARM_MESSAGES, []))
+        alarmed = bool(errors)
+        if failed := failure_message(crawler):
+            errors.append(failed)
+        if alarmed:
             self.exitcode = EXIT_ALARM
-            if crawler.settings.get("LOG_FILE") or not crawler.settings.getbool("LOG_ENABLED"):
-                # The log's ERROR lines do not reach stderr, which is what cron mails.
-                for message in crawler.stats.get_value(ALARM_MESSAGES, []):
-                    print(f"error: {message}", file=sys.stderr)
+        elif failed:
+            self.exitcode = EXIT_FAILURES
+        if crawler.settings.get("LOG_FILE") or not crawler.settings.getbool("LOG_ENABLED"):
+            # The log's ERROR lines do not reach stderr, which is what cron mails.
+            for message in errors:
+                print(f"error: {message}", file=sys.stderr)
 
     def process_options(self, args, opts):
         super().process_options(args, opts)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
+from crawler.extensions import FIRST_FAILURE
 from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.templates import decode_html
 from crawler.templates.registry import get_template
@@ -135,6 +137,7 @@ class IssuesSpider(scrapy.Spider):
         return scrapy.Request(
             url or self.plan.entry_url(day),
             callback=self.parse_issue,
+            errback=self.issue_failed,
             cb_kwargs={"day": day, "lookback": lookback} | ({"index": True} if index else {}),
             # A missing issue is an answer, not an error: let the 404 reach the callback.
             meta={"handle_httpstatus_list": [404], "archive": {"kind": "issue", "issue_date": day}},
@@ -264,6 +267,20 @@ class IssuesSpider(scrapy.Spider):
         raw = _raw(response)
         yield PagePdfItem(**context, url=response.url, raw=raw, fetched_at=raw.fetched_at)
 
+    def issue_failed(self, failure):
+        """The entry page (page list) of an issue could not be fetched: a failed issue, and a
+        failed page. Only a 404 means the paper did not publish that day (parse_issue)."""
+        request = failure.request
+        if self._ignored(failure, "issue"):
+            return
+        self.crawler.stats.inc_value("issues/failed")
+        key, why = self._failure_key(failure)
+        self.crawler.stats.inc_value(f"pages/failed/{key}")
+        self._first_failure(request.url, why)
+        self.logger.error(
+            "issue of %s on %s not fetched (%s): %s", self.plan.paper.name, request.cb_kwargs["day"].isoformat(), why, request.url
+        )
+
     def page_failed(self, failure):
         self._failed(failure, "page")
 
@@ -281,10 +298,35 @@ class IssuesSpider(scrapy.Spider):
 
     def _failed(self, failure, what: str) -> None:
         request = failure.request
+        if self._ignored(failure, what):
+            return
+        key, why = self._failure_key(failure)
+        self.crawler.stats.inc_value(f"{what}s/failed/{key}")
+        if what != "pdf" or key not in ("404", "410"):  # a PDF the site has not: stored as gone
+            self._first_failure(request.url, why)
+        if failure.check(HttpError):
+            self.logger.warning("broken %s link (%s), skipped: %s", what, why, request.url)
+        else:
+            self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
+
+    def _ignored(self, failure, what: str) -> bool:
+        """A request the crawl itself dropped (robots.txt forbids it, or it left the site's
+        domain) was never sent: not a failure, as asking again would change nothing."""
+        if failure.check(HttpError) or not failure.check(IgnoreRequest):  # HttpError is an IgnoreRequest
+            return False
+        self.crawler.stats.inc_value(f"{what}s/ignored")
+        self.logger.warning("%s not fetched (%s): %s", what, failure.getErrorMessage(), failure.request.url)
+        return True
+
+    @staticmethod
+    def _failure_key(failure) -> tuple[str, str]:
+        """The stats key of a failed request (its HTTP status, or 'network') and why it failed."""
         if failure.check(HttpError):
             status = failure.value.response.status
-            self.crawler.stats.inc_value(f"{what}s/failed/{status}")
-            self.logger.warning("broken %s link (HTTP %d), skipped: %s", what, status, request.url)
-        else:
-            self.crawler.stats.inc_value(f"{what}s/failed/network")
-            self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, failure.getErrorMessage())
+            return str(status), f"HTTP {status}"
+        return "network", failure.getErrorMessage()
+
+    def _first_failure(self, url: str, why: str) -> None:
+        # The example the end-of-run error line names (crawler/extensions.py: fetch_failures).
+        if self.crawler.stats.get_value(FIRST_FAILURE) is None:
+            self.crawler.stats.set_value(FIRST_FAILURE, f"{url}: {why}")

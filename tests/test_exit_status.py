@@ -1,0 +1,127 @@
+"""The exit status of `scrapy crawl issues` tells how the run went (docs/operations.md, "Exit status"):
+0 finished, 3 drift alarm (tests/test_monitoring.py), 4 finished but something could not be
+fetched; cron mails one `error:` line even when the log goes to a file.
+"""
+from __future__ import annotations
+
+import json
+import re
+import socket
+from datetime import date, timedelta
+from pathlib import Path
+
+from crawler.sample import PREFIX
+from crawler.sample.server import SiteServer
+from storage.db import open_archive
+from tests.conftest import SAMPLE_SITE, run_crawl
+
+MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
+ENTRY = PREFIX + MANIFEST["entry"]
+FAST = {"ARCHIVE_FETCH_PDFS": "False"}
+
+
+def _to_file(tmp_path: Path) -> dict[str, str]:
+    # The log in a file, as the cron line of docs/operations.md has it: stderr holds what cron mails.
+    return {"LOG_FILE": str(tmp_path / "crawl.log"), "LOG_LEVEL": "INFO"}
+
+
+def _runs(url: str):
+    archive = open_archive(url)
+    try:
+        return archive.crawl_runs()
+    finally:
+        archive.close()
+
+
+def _base(server: SiteServer) -> str:
+    return f"base_url={server.url}{PREFIX.lstrip('/')}"
+
+
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- 4: the run finished, but something could not be fetched ------------------------------
+
+
+def test_a_site_that_cannot_be_reached_fails_the_run(tmp_path, sqlite_url):
+    # Nothing listens there: the issue's entry page (its page list) cannot be fetched at all.
+    base = f"base_url=http://127.0.0.1:{_unused_port()}{PREFIX}"
+    done = run_crawl("date=2023-02-07", base, archive=sqlite_url, settings={"RETRY_TIMES": "0"} | _to_file(tmp_path))
+    assert done.returncode == 4, done.stderr[-2000:]
+    (line,) = done.stderr.splitlines()
+    assert re.fullmatch(
+        r"error: not fetched: 公益时报 \(gongyishibao\) 2023-02-07: 1 issue, 1 page "
+        rf"\(first: http://127\.0\.0\.1:\d+{PREFIX}html/2023-02/07/node_1\.htm: Connection was refused.*\); "
+        r"run again to fetch them",
+        line,
+    ), line
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert line.removeprefix("error: ") in log
+    assert re.search(r"\[issues\] ERROR: issue of 公益时报 on 2023-02-07 not fetched \(Connection was refused", log)
+    assert ("summary: gongyishibao 2023-02-07 (finished): issues 0/1 (0 already complete, 1 failed), pages 0/0, "
+            "articles 0/0; pages 0 new, 0 updated, 1 failed; articles 0 new") in log
+    # The failure is handled: no "Error downloading" traceback of the issue's page.
+    assert "[scrapy.core.scraper] ERROR" not in log
+    (run,) = _runs(sqlite_url)
+    assert (run.status, run.pages_failed, run.articles_failed) == ("failed", 1, 0)
+    assert run.message == line.removeprefix("error: ")
+
+
+def test_an_entry_page_answering_http_errors_fails_the_run_until_it_is_fetched(sqlite_url):
+    # run_crawl retries twice: three 500s lose the entry page.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={ENTRY: [500, 500, 500]}) as server:
+        failed = run_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=FAST)
+        again = run_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=FAST)
+    assert failed.returncode == 4, failed.stderr[-2000:]
+    assert re.search(rf"ERROR: issue of 公益时报 on 2023-01-31 not fetched \(HTTP 500\): \S+{ENTRY}", failed.stderr)
+    assert "issues 0/1 (0 already complete, 1 failed), pages 0/0, articles 0/0; pages 0 new, 0 updated, 1 failed" in failed.stderr
+    assert "Ignoring response" not in failed.stderr
+    assert again.returncode == 0, again.stderr[-2000:]
+    latest, first = _runs(sqlite_url)
+    assert (first.status, first.pages_failed, first.pages_new) == ("failed", 1, 0)
+    assert "1 issue, 1 page (first: " in first.message and f"{ENTRY}: HTTP 500)" in first.message
+    assert (latest.status, latest.pages_failed, latest.pages_new, latest.articles_new) == ("finished", 0, 16, 20)
+
+
+def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url):
+    # No index page leads to the newest issue: the spider walks back over the paper's publishing
+    # days (Tuesdays). The newest one's entry page fails: which issue is the newest is unknown.
+    today = date.today()
+    tuesday = next(today - timedelta(days=n) for n in range(7) if (today - timedelta(days=n)).isoweekday() == 2)
+    entry = f"{PREFIX}html/{tuesday:%Y-%m}/{tuesday:%d}/node_1.htm"
+    faults = {f"{PREFIX}paperindex.htm": [404], entry: [503, 503, 503]}
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults=faults) as server:
+        done = run_crawl(_base(server), archive=sqlite_url, settings=FAST)
+        asked = [r.path for r in server.requests if r.path.endswith("node_1.htm")]
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert asked == [entry] * 3
+    assert f"ERROR: issue of 公益时报 on {tuesday.isoformat()} not fetched (HTTP 503)" in done.stderr
+    (run,) = _runs(sqlite_url)
+    assert (run.dates_asked, run.status, run.pages_failed) == ("latest", "failed", 1)
+
+
+def test_a_date_without_an_issue_is_no_failure(tmp_path, sqlite_url):
+    # The paper did not publish that day: the site answers 404, and that is an answer.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl("date=2023-02-07", _base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
+    assert (done.returncode, done.stderr) == (0, "")
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert "INFO: no issue of 公益时报 on 2023-02-07 (404 at" in log and "ERROR" not in log
+    assert "issues 0/1 (0 already complete), pages 0/0, articles 0/0; pages 0 new, 0 updated, 0 failed" in log
+    (run,) = _runs(sqlite_url)
+    assert (run.status, run.pages_failed, run.articles_failed, run.message) == ("finished", 0, 0, "")
+
+
+def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
+    article = PREFIX + MANIFEST["articles"][1]["path"]
+    robots = f"User-agent: charity-press-archive\nDisallow: {article}\n"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, robots_txt=robots) as server:
+        done = run_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=FAST)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(rf"WARNING: article not fetched \(Forbidden by robots\.txt\): \S+{article}", done.stderr)
+    assert "articles 19/20; pages 16 new, 0 updated, 0 failed; articles 19 new, 0 updated (0 changed), 0 failed" in done.stderr
+    (run,) = _runs(sqlite_url)
+    assert (run.status, run.articles_failed) == ("finished", 0)

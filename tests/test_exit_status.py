@@ -1,6 +1,6 @@
 """The exit status of `scrapy crawl issues` tells how the run went (docs/operations.md, "Exit status"):
-0 finished, 3 drift alarm (tests/test_monitoring.py), 4 finished but something could not be
-fetched; cron mails one `error:` line even when the log goes to a file.
+0 finished, 2 bad input, 3 drift alarm (tests/test_monitoring.py), 4 finished but something could
+not be fetched; cron mails one `error:` line even when the log goes to a file.
 """
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import re
 import socket
 from datetime import date, timedelta
 from pathlib import Path
+
+import pytest
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
@@ -125,3 +127,26 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
     assert "articles 19/20; pages 16 new, 0 updated, 0 failed; articles 19 new, 0 updated (0 changed), 0 failed" in done.stderr
     (run,) = _runs(sqlite_url)
     assert (run.status, run.articles_failed) == ("finished", 0)
+
+
+# --- 2: a setting of the project that is not what it must be --------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("ARCHIVE_BATCH_SIZE", "abc", "setting ARCHIVE_BATCH_SIZE='abc' is not a whole number"),
+        ("ARCHIVE_BATCH_SIZE", "0", "setting ARCHIVE_BATCH_SIZE='0' is less than 1"),
+        ("ARCHIVE_BATCH_SECONDS", "soon", "setting ARCHIVE_BATCH_SECONDS='soon' is not a number"),
+        ("ARCHIVE_PDF_WORKERS", "1.5", "setting ARCHIVE_PDF_WORKERS='1.5' is not a whole number"),
+        ("ARCHIVE_FETCH_PDFS", "maybe", "setting ARCHIVE_FETCH_PDFS='maybe' is not a yes or no (True/False, 1/0)"),
+        ("ARCHIVE_DRIFT_MAX_SHARE", "nan", "setting ARCHIVE_DRIFT_MAX_SHARE='nan' is not a finite number"),
+        ("ARCHIVE_PROGRESS_INTERVAL", "1m", "setting ARCHIVE_PROGRESS_INTERVAL='1m' is not a number"),
+        ("RETRY_BACKOFF_BASE", "-1", "setting RETRY_BACKOFF_BASE='-1' is less than 0"),
+        ("GC_YOUNG_THRESHOLD", "lots", "setting GC_YOUNG_THRESHOLD='lots' is not a whole number"),
+    ],
+)
+def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, message):
+    done = run_crawl("date=2023-01-31", archive=sqlite_url, settings={name: value})
+    assert (done.returncode, done.stderr) == (2, f"error: {message}\n")
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()

@@ -1,12 +1,14 @@
 """`scrapy crawl` with one-line errors for the mistakes users make, and an exit status that
 tells how the run went (docs/operations.md, "Exit status").
 
-Spider arguments and the archive are checked in ``process_options``, which Scrapy runs before
-it creates the crawler process (and logs its start-up banner), so a bad date, an unknown paper
-or an unreachable database ends the run with exit status 2 and one line on stderr, nothing else.
+Spider arguments, the project's settings and the archive are checked in ``process_options``,
+which Scrapy runs before it creates the crawler process (and logs its start-up banner), so a bad
+date, an unknown paper, a setting that is no number or an unreachable database ends the run with
+exit status 2 and one line on stderr, nothing else.
 """
 from __future__ import annotations
 
+import math
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -21,6 +23,43 @@ EXIT_BAD_INPUT = 2
 EXIT_ALARM = 3
 # The crawl ran but some issues, pages, articles or page PDFs could not be fetched.
 EXIT_FAILURES = 4
+# The project's own settings, checked before a crawl starts: name -> (type, least value).
+_NUMBER = {int: "a whole number", float: "a number"}
+PROJECT_SETTINGS: dict[str, tuple[type, float | None]] = {
+    "ARCHIVE_BATCH_SIZE": (int, 1),
+    "ARCHIVE_BATCH_SECONDS": (float, 0),
+    "ARCHIVE_FETCH_PDFS": (bool, None),
+    "ARCHIVE_PDF_MAXSIZE": (int, 0),
+    "ARCHIVE_PDF_WORKERS": (int, 0),
+    "ARCHIVE_DELTA_ENABLED": (bool, None),
+    "ARCHIVE_RECORD_RUNS": (bool, None),
+    "ARCHIVE_DRIFT_ALARM": (bool, None),
+    "ARCHIVE_DRIFT_MAX_SHARE": (float, 0),
+    "ARCHIVE_PROGRESS_INTERVAL": (float, None),  # 0 or less: no progress lines
+    "RETRY_BACKOFF_BASE": (float, 0),
+    "RETRY_BACKOFF_MAX": (float, 0),
+    "GC_YOUNG_THRESHOLD": (int, 0),
+    "DISTRIBUTED_IDLE_SECONDS": (float, 0),
+}
+
+
+def check_settings(settings) -> str | None:
+    """The first of the project's settings that its readers would fail on, in one line."""
+    for name, (kind, least) in PROJECT_SETTINGS.items():
+        raw = settings.get(name)
+        try:
+            value = {int: settings.getint, float: settings.getfloat, bool: settings.getbool}[kind](name)
+        except (TypeError, ValueError):
+            if kind is bool:
+                return f"setting {name}={raw!r} is not a yes or no (True/False, 1/0)"
+            return f"setting {name}={raw!r} is not {_NUMBER[kind]}"
+        if kind is float and not math.isfinite(value):
+            return f"setting {name}={raw!r} is not a finite number"
+        if least is not None and value < least:
+            return f"setting {name}={raw!r} is less than {least:g}"
+    return None
+
+
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
@@ -70,6 +109,8 @@ class Command(ScrapyCrawl):
             check_corrections(self.settings.get("T2S_CORRECTIONS"))
         except CorrectionsError as exc:
             return str(exc)
+        if message := check_settings(self.settings):
+            return message
         if self.settings.getdict("ITEM_PIPELINES").get("pipelines.store.StorePipeline") is not None:
             from storage.db import ArchiveError, archive_url, open_archive
 

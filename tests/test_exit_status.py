@@ -1,12 +1,14 @@
 """The exit status of `scrapy crawl issues` tells how the run went (docs/operations.md, "Exit status"):
 0 finished, 2 bad input, 3 drift alarm (tests/test_monitoring.py), 4 finished but something could
-not be fetched; cron mails one `error:` line even when the log goes to a file.
+not be fetched, 130/143 interrupted; cron mails one `error:` line even when the log goes to a file.
 """
 from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.conftest import SAMPLE_SITE, run_crawl, start_crawl
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -150,3 +152,29 @@ def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, messa
     done = run_crawl("date=2023-01-31", archive=sqlite_url, settings={name: value})
     assert (done.returncode, done.stderr) == (2, f"error: {message}\n")
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+# --- 130, 143: interrupted -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, status):
+    # One request at a time, a little apart: the crawl is still running when the signal comes.
+    slow = FAST | {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS": "1"} | _to_file(tmp_path)
+    out = tmp_path / "stderr.txt"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=slow, log=out)
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 4:
+            assert crawl.poll() is None, out.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        crawl.send_signal(signum)  # once: Scrapy stops gracefully and writes what it has
+        assert crawl.wait(60) == status
+    name = signal.Signals(signum).name
+    assert out.read_text(encoding="utf-8") == (
+        f"error: interrupted by {name}: the run stopped before it was done; run it again\n"
+    )
+    assert f"Received {name}, shutting down gracefully" in (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    (run,) = _runs(sqlite_url)
+    assert run.status == "shutdown" and run.finished_at is not None

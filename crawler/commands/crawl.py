@@ -9,6 +9,7 @@ exit status 2 and one line on stderr, nothing else.
 from __future__ import annotations
 
 import math
+import signal
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -23,6 +24,10 @@ EXIT_BAD_INPUT = 2
 EXIT_ALARM = 3
 # The crawl ran but some issues, pages, articles or page PDFs could not be fetched.
 EXIT_FAILURES = 4
+# A run stopped by SIGINT (Ctrl-C) or SIGTERM exits 128 + the signal's number, as a shell
+# reports a command a signal ended: 130 or 143.
+EXIT_SIGNAL_BASE = 128
+
 # The project's own settings, checked before a crawl starts: name -> (type, least value).
 _NUMBER = {int: "a whole number", float: "a number"}
 PROJECT_SETTINGS: dict[str, tuple[type, float | None]] = {
@@ -65,6 +70,7 @@ class Command(ScrapyCrawl):
         if len(args) != 1:
             return super().run(args, opts)
         crawler = self._create_crawler(args[0])
+        signals_received = self._record_shutdown_signals()
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
@@ -74,7 +80,13 @@ class Command(ScrapyCrawl):
         alarmed = bool(errors)
         if failed := failure_message(crawler):
             errors.append(failed)
-        if alarmed:
+        signum = signals_received[0] if signals_received else None
+        if signum is None and crawler.stats.get_value("finish_reason") == "shutdown":
+            signum = signal.SIGINT  # stopped by a signal that went unnoted: the run did not finish all the same
+        if signum is not None:
+            self.exitcode = EXIT_SIGNAL_BASE + signum
+            errors.append(f"interrupted by {signal.Signals(signum).name}: the run stopped before it was done; run it again")
+        elif alarmed:
             self.exitcode = EXIT_ALARM
         elif failed:
             self.exitcode = EXIT_FAILURES
@@ -82,6 +94,28 @@ class Command(ScrapyCrawl):
             # The log's ERROR lines do not reach stderr, which is what cron mails.
             for message in errors:
                 print(f"error: {message}", file=sys.stderr)
+
+    def _record_shutdown_signals(self) -> list[int]:
+        """The shutdown signals (SIGINT, SIGTERM) the crawler process receives, in order.
+
+        Scrapy stops the crawl gracefully on the first one and ends with the close reason
+        'shutdown' whichever it was: its handlers are wrapped to note the signal's number
+        (a signal handler only appends to a list; Scrapy logs the signal itself).
+        """
+        received: list[int] = []
+        process = self.crawler_process
+        # One handler for Twisted's reactor, one for the reactorless asyncio loop (Scrapy 2.13+).
+        for name in ("_signal_shutdown", "_signal_shutdown_reactorless"):
+            handler = getattr(process, name, None)
+            if handler is None:
+                continue
+
+            def noting(signum, frame, handler=handler):
+                received.append(signum)
+                handler(signum, frame)
+
+            setattr(process, name, noting)
+        return received
 
     def process_options(self, args, opts):
         super().process_options(args, opts)

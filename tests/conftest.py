@@ -130,6 +130,17 @@ def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None
             out.close()
 
 
+def crawl_runs(archive: str) -> list:
+    """The archive's crawl_runs rows, the most recent first."""
+    from storage.db import open_archive
+
+    opened = open_archive(archive)
+    try:
+        return opened.crawl_runs()
+    finally:
+        opened.close()
+
+
 def stored_article_urls(archive: str) -> set[str]:
     """The URLs of the articles an archive holds."""
     from sqlalchemy import select

@@ -16,8 +16,7 @@ import pytest
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from storage.db import open_archive
-from tests.conftest import SAMPLE_SITE, run_crawl, start_crawl
+from tests.conftest import SAMPLE_SITE, crawl_runs, run_crawl, start_crawl
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -27,14 +26,6 @@ FAST = {"ARCHIVE_FETCH_PDFS": "False"}
 def _to_file(tmp_path: Path) -> dict[str, str]:
     # The log in a file, as the cron line of docs/operations.md has it: stderr holds what cron mails.
     return {"LOG_FILE": str(tmp_path / "crawl.log"), "LOG_LEVEL": "INFO"}
-
-
-def _runs(url: str):
-    archive = open_archive(url)
-    try:
-        return archive.crawl_runs()
-    finally:
-        archive.close()
 
 
 def _base(server: SiteServer) -> str:
@@ -69,7 +60,7 @@ def test_a_site_that_cannot_be_reached_fails_the_run(tmp_path, sqlite_url):
             "articles 0/0; pages 0 new, 0 updated, 1 failed; articles 0 new") in log
     # The failure is handled: no "Error downloading" traceback of the issue's page.
     assert "[scrapy.core.scraper] ERROR" not in log
-    (run,) = _runs(sqlite_url)
+    (run,) = crawl_runs(sqlite_url)
     assert (run.status, run.pages_failed, run.articles_failed) == ("failed", 1, 0)
     assert run.message == line.removeprefix("error: ")
 
@@ -84,7 +75,7 @@ def test_an_entry_page_answering_http_errors_fails_the_run_until_it_is_fetched(s
     assert "issues 0/1 (0 already complete, 1 failed), pages 0/0, articles 0/0; pages 0 new, 0 updated, 1 failed" in failed.stderr
     assert "Ignoring response" not in failed.stderr
     assert again.returncode == 0, again.stderr[-2000:]
-    latest, first = _runs(sqlite_url)
+    latest, first = crawl_runs(sqlite_url)
     assert (first.status, first.pages_failed, first.pages_new) == ("failed", 1, 0)
     assert "1 issue, 1 page (first: " in first.message and f"{ENTRY}: HTTP 500)" in first.message
     assert (latest.status, latest.pages_failed, latest.pages_new, latest.articles_new) == ("finished", 0, 16, 20)
@@ -103,7 +94,7 @@ def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(s
     assert done.returncode == 4, done.stderr[-2000:]
     assert asked == [entry] * 3
     assert f"ERROR: issue of 公益时报 on {tuesday.isoformat()} not fetched (HTTP 503)" in done.stderr
-    (run,) = _runs(sqlite_url)
+    (run,) = crawl_runs(sqlite_url)
     assert (run.dates_asked, run.status, run.pages_failed) == ("latest", "failed", 1)
 
 
@@ -115,7 +106,7 @@ def test_a_date_without_an_issue_is_no_failure(tmp_path, sqlite_url):
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     assert "INFO: no issue of 公益时报 on 2023-02-07 (404 at" in log and "ERROR" not in log
     assert "issues 0/1 (0 already complete), pages 0/0, articles 0/0; pages 0 new, 0 updated, 0 failed" in log
-    (run,) = _runs(sqlite_url)
+    (run,) = crawl_runs(sqlite_url)
     assert (run.status, run.pages_failed, run.articles_failed, run.message) == ("finished", 0, 0, "")
 
 
@@ -127,7 +118,7 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(rf"WARNING: article not fetched \(Forbidden by robots\.txt\): \S+{article}", done.stderr)
     assert "articles 19/20; pages 16 new, 0 updated, 0 failed; articles 19 new, 0 updated (0 changed), 0 failed" in done.stderr
-    (run,) = _runs(sqlite_url)
+    (run,) = crawl_runs(sqlite_url)
     assert (run.status, run.articles_failed) == ("finished", 0)
 
 
@@ -176,5 +167,5 @@ def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, 
         f"error: interrupted by {name}: the run stopped before it was done; run it again\n"
     )
     assert f"Received {name}, shutting down gracefully" in (tmp_path / "crawl.log").read_text(encoding="utf-8")
-    (run,) = _runs(sqlite_url)
+    (run,) = crawl_runs(sqlite_url)
     assert run.status == "shutdown" and run.finished_at is not None

@@ -8,18 +8,10 @@ from sqlalchemy import text
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import SAMPLE_SITE, crawl_site, run_crawl
+from tests.conftest import SAMPLE_SITE, crawl_runs, crawl_site, run_crawl
 from tests.sites import sample_site
 
 FAST = {"ARCHIVE_FETCH_PDFS": "False"}
-
-
-def _runs(url: str):
-    archive = open_archive(url)
-    try:
-        return archive.crawl_runs()
-    finally:
-        archive.close()
 
 
 def _run(server: SiteServer, archive: str, settings: dict | None = None, *args: str):
@@ -39,7 +31,7 @@ def test_each_run_is_recorded_with_its_counts(sqlite_url):
         assert first.returncode == 0, first.stderr[-2000:]
         again = _run(server, sqlite_url, {}, "date=2023-01-31", "refresh=1")
         assert again.returncode == 0, again.stderr[-2000:]
-    latest, earliest = _runs(sqlite_url)
+    latest, earliest = crawl_runs(sqlite_url)
     assert (earliest.paper_code, earliest.dates_asked, earliest.status) == ("gongyishibao", "2023-01-31", "finished")
     assert (earliest.pages_new, earliest.pages_updated, earliest.articles_new, earliest.articles_updated) == (16, 0, 20, 0)
     assert (latest.pages_new, latest.pages_updated, latest.articles_new, latest.articles_updated) == (0, 16, 0, 20)
@@ -59,7 +51,7 @@ def test_a_run_counts_apart_the_articles_the_site_changed(tmp_path, sqlite_url):
         corrected.write_text(html.replace("(圖片來源:界面新聞)", "(圖片來源:界面新聞網)"), encoding="utf-8")
         again = _run(server, sqlite_url, {}, "date=2023-01-31", "refresh=1")
     assert again.returncode == 0, again.stderr[-2000:]
-    latest, earliest = _runs(sqlite_url)
+    latest, earliest = crawl_runs(sqlite_url)
     assert (earliest.articles_new, earliest.articles_updated, earliest.articles_changed) == (20, 0, 0)
     assert (latest.articles_new, latest.articles_updated, latest.articles_changed) == (0, 20, 1)
     assert "articles 0 new, 20 updated (1 changed), 0 failed" in again.stderr
@@ -80,7 +72,7 @@ def test_failures_are_counted_in_the_record(sqlite_url):
     lost = f"{PREFIX}html/2023-01/31/content_306503.htm"
     result = crawl_site(sqlite_url, faults={lost: [404]}, settings=FAST).done
     assert result.returncode == 4, result.stderr[-2000:]
-    (run,) = _runs(sqlite_url)
+    (run,) = crawl_runs(sqlite_url)
     assert (run.articles_new, run.articles_failed, run.pages_failed) == (19, 1, 0)
     # The run finished, but not everything came: exit status 4, and the record says so.
     assert run.status == "failed"
@@ -124,7 +116,7 @@ def test_articles_without_body_raise_the_drift_alarm(tmp_path, sqlite_url):
         r"no template extraction \(fell back to generic\)",
         alarm[1],
     )
-    (run,) = _runs(sqlite_url)
+    (run,) = crawl_runs(sqlite_url)
     assert run.status == "alarm" and "20 of 20 articles incomplete" in run.message
 
 
@@ -158,7 +150,7 @@ def test_one_article_without_body_stays_under_the_alarm_share(tmp_path, sqlite_u
     result = _crawl(site, sqlite_url)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "template drift" not in result.stderr
-    assert _runs(sqlite_url)[0].status == "finished"
+    assert crawl_runs(sqlite_url)[0].status == "finished"
 
 
 def _items(extractions: list[str]):

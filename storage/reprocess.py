@@ -11,7 +11,7 @@ import asyncio
 import inspect
 import zlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import text
@@ -78,6 +78,7 @@ def reprocess(
     from crawler.papers import UnknownPaper, get_paper
     from crawler.templates import decode_html
     from crawler.templates.registry import get_template
+    from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
     documents = [
         row for join in (_PAGE_JOIN, _PDF_JOIN, _ARTICLE_JOIN) for row in _rows(archive, join, paper, since, until)
@@ -115,9 +116,9 @@ def reprocess(
                     item = loop.run_until_complete(item)
             if _is_pdf(row):
                 item.raw = None  # the archived PDF stays as it is; only its text is stored again
-                pdfs.append(asdict(item))
+                pdfs.append(record(item))
             else:
-                (articles if row.article_url else pages).append(asdict(item))
+                (articles if row.article_url else pages).append(record(item))
             outcome.done += 1
         except (UnknownPaper, ArchiveError, ValueError, zlib.error) as exc:
             outcome.failed += 1

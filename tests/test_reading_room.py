@@ -171,6 +171,8 @@ def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_a
         ("/issue/nosuchpaper/2023-01-31", "No issue of nosuchpaper dated 2023-01-31"),
         ("/issue/gongyishibao/31-01-2023", "is not a date"),
         ("/article/999999", "No article 999999"),
+        ("/article/abc", "No article abc in the archive: articles are numbered (articles.id)"),
+        ("/article/99999999999999999999", "No article 99999999999999999999"),
         ("/issue/nosuchpaper", "No paper nosuchpaper"),
     ],
 )

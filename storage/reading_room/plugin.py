@@ -99,6 +99,12 @@ def parse_date(value: str, what: str) -> date:
         raise NotFound(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def article_number(value: str) -> int | None:
+    """An article's id as the URL gives it; None for what no article's id can be (not a
+    number, or past what SQLite stores)."""
+    return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+
+
 def whole_number(value: str | None, default: int, low: int, high: float) -> int:
     """A whole-number query parameter, clamped to [low, high]; the default when absent or not a number."""
     try:
@@ -188,10 +194,10 @@ class ReadingRoom:
         )
 
     async def article(self, request) -> Response:
-        article_id = int(request.url_vars["id"])
-        found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first()
+        article_id = article_number(request.url_vars["id"])
+        found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
         if found is None:
-            raise NotFound(f"No article {article_id} in the archive")
+            raise NotFound(f"No article {request.url_vars['id']} in the archive: articles are numbered (articles.id)")
         article = dict(found)
         images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]
         versions = (await self.db.execute(VERSIONS_SQL, {"id": article_id})).first()[0]
@@ -303,7 +309,7 @@ def register_routes(datasette):
     return [
         (r"^/issue/(?P<paper>[^/]+)$", room.paper),
         (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
-        (r"^/article/(?P<id>\d+)$", room.article),
+        (r"^/article/(?P<id>[^/]+)$", room.article),
         (r"^/search$", room.search),
     ]
 

@@ -5,6 +5,8 @@ A new archive is built by running every migration; an existing one is upgraded i
 """
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from collections.abc import Callable
 from functools import cache
@@ -24,10 +26,12 @@ BASELINE = "0001"
 
 @cache
 def _script_location() -> str:
-    """Alembic reads its scripts from a folder; inside a zipped egg (scrapyd) they are copied out once."""
+    """Alembic reads its scripts from a folder; inside a zipped egg (scrapyd) they are copied out
+    once per process, and removed when it exits: scrapyd starts a process for every job."""
     if MIGRATIONS.is_dir():
         return str(MIGRATIONS)
     folder = Path(tempfile.mkdtemp(prefix="archive-migrations-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     _copy_tree(resources.files("storage") / "migrations", folder)
     return str(folder)
 

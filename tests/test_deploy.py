@@ -28,7 +28,10 @@ def egg(tmp_path_factory) -> str:
             shutil.copy(source, project / name)
     egg = project / "charity_press_archive.egg"
     deploy = shutil.which("scrapyd-deploy", path=os.path.dirname(sys.executable)) or "scrapyd-deploy"
-    result = subprocess.run([deploy, "--build-egg", str(egg)], cwd=project, capture_output=True, text=True, timeout=300)
+    # scrapyd-client leaves the folder it builds in behind with --build-egg: keep it out of /tmp.
+    build_tmp = tmp_path_factory.mktemp("build-tmp")
+    result = subprocess.run([deploy, "--build-egg", str(egg)], cwd=project, capture_output=True, text=True, timeout=300,
+                            env=os.environ | {"TMPDIR": str(build_tmp)})
     assert result.returncode == 0, result.stderr[-2000:]
     return str(egg)
 
@@ -49,7 +52,10 @@ def test_egg_holds_the_spider_profiles_data_and_scrapy_entry_point(egg):
 def test_the_egg_crawls_the_way_scrapyd_runs_it(egg, tmp_path, sqlite_url):
     # scrapyd puts the egg itself on sys.path and takes the settings module from its entry
     # point; run from an empty folder so nothing comes from the project checkout.
-    env = os.environ | {"PYTHONPATH": egg, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "ARCHIVE_URL": sqlite_url}
+    job_tmp = tmp_path / "tmp"
+    job_tmp.mkdir()
+    env = os.environ | {"PYTHONPATH": egg, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "ARCHIVE_URL": sqlite_url,
+                        "TMPDIR": str(job_tmp)}
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         result = subprocess.run(
             # scrapyd passes its job id (and a version, when one is asked for) as spider arguments.
@@ -62,6 +68,8 @@ def test_the_egg_crawls_the_way_scrapyd_runs_it(egg, tmp_path, sqlite_url):
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"{egg}/crawler/spiders/issues.py" in _module_file(env, tmp_path)
     assert len(stored_article_urls(sqlite_url)) == 20
+    # The migrations, copied out of the egg to build the archive, go when the job ends.
+    assert list(job_tmp.iterdir()) == []
 
 
 def _module_file(env, cwd) -> str:

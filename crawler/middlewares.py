@@ -1,4 +1,5 @@
-"""Middlewares of the archive crawler: skipping what the archive holds, retrying with back-off.
+"""Middlewares of the archive crawler: skipping what the archive holds, retrying with back-off,
+robots.txt rules.
 
 The spider tags each request with what it fetches (``meta["archive"]``: the kind, the issue
 date, and for a PDF its page); these components decide from that tag alone.
@@ -8,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares import robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.misc import load_object
 
 from storage.db import IssueState, archive_url, open_archive
 
@@ -177,3 +181,41 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
         middleware = cls(agent)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
+
+
+class RobotsFetchFailureLine(logging.Filter):
+    """Scrapy logs a robots.txt it could not download at ERROR with the download's whole
+    traceback (some 60 lines for a refused connection), which cron mails on every run while a
+    site is down. A download failure (one of RETRY_EXCEPTIONS) becomes one WARNING line that
+    says what follows from it; any other exception keeps its traceback."""
+
+    def __init__(self, download_errors: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.download_errors = download_errors
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, self.download_errors) and isinstance(record.args, dict) and "request" in record.args:
+            # The record names the request that waited for robots.txt, not robots.txt's own.
+            url = urlsplit(record.args["request"].url)
+            site = f"{url.scheme}://{url.netloc}"
+            record.msg = "robots.txt of %(site)s not fetched (%(reason)s): its pages are fetched without its rules"
+            record.args = {"site": site, "reason": str(error).strip() or type(error).__name__}
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+class RobotsTxtRulesMiddleware(robotstxt.RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware; a robots.txt that cannot be downloaded is one log line."""
+
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        errors = tuple(load_object(name) if isinstance(name, str) else name
+                       for name in crawler.settings.getlist("RETRY_EXCEPTIONS"))
+        self._failure_line = RobotsFetchFailureLine(errors)
+        robotstxt.logger.addFilter(self._failure_line)
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    def _spider_closed(self) -> None:
+        robotstxt.logger.removeFilter(self._failure_line)

@@ -57,6 +57,9 @@ DOWNLOADER_MIDDLEWARES = {
     # The latest-issue page's refresh is read, not followed (the newest issue may be complete).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.IndexMetaRefreshMiddleware": 580,
+    # A robots.txt the site does not answer is one log line, not a download's traceback.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtRulesMiddleware": 100,
 }
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024

@@ -58,8 +58,12 @@ def test_a_site_that_cannot_be_reached_fails_the_run(tmp_path, sqlite_url):
     assert re.search(r"\[issues\] ERROR: issue of 公益时报 on 2023-02-07 not fetched \(Connection was refused", log)
     assert ("summary: gongyishibao 2023-02-07 (finished): issues 0/1 (0 already complete, 1 failed), pages 0/0, "
             "articles 0/0; pages 0 new, 0 updated, 1 failed; articles 0 new") in log
-    # The failure is handled: no "Error downloading" traceback of the issue's page.
+    # The failure is handled: no "Error downloading" traceback of the issue's page, and the
+    # robots.txt the site did not answer is one line too.
     assert "[scrapy.core.scraper] ERROR" not in log
+    assert "Traceback" not in log
+    assert re.search(r"\[scrapy\.downloadermiddlewares\.robotstxt\] WARNING: robots\.txt of http://127\.0\.0\.1:\d+ "
+                     r"not fetched \(Connection was refused.*\): its pages are fetched without its rules\n", log), log
     (run,) = crawl_runs(sqlite_url)
     assert (run.status, run.pages_failed, run.articles_failed) == ("failed", 1, 0)
     assert run.message == line.removeprefix("error: ")

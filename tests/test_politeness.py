@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 from scrapy.utils.project import get_project_settings
 
-from crawler.middlewares import backoff_delay
+from crawler.middlewares import RobotsFetchFailureLine, backoff_delay
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from tests.conftest import SAMPLE_SITE, run_crawl, stored_article_urls
@@ -26,6 +27,33 @@ def test_defaults_are_polite(monkeypatch):
     assert 1 <= settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2
     assert 1 <= settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") <= 2
     assert settings.getint("RETRY_TIMES") >= 1 and settings.getfloat("RETRY_BACKOFF_BASE") > 0
+
+
+def test_a_robots_txt_download_failure_is_one_line_and_other_errors_keep_their_traceback():
+    import logging
+
+    from scrapy import Request
+    from scrapy.exceptions import DownloadTimeoutError
+
+    def record(error: Exception) -> logging.LogRecord:
+        try:
+            raise error
+        except Exception:
+            return logging.LogRecord("scrapy.downloadermiddlewares.robotstxt", logging.ERROR, __file__, 1,
+                                     "Error downloading %(request)s: %(f_exception)s",
+                                     ({"request": Request("https://paper.example/a/b.htm"), "f_exception": error},),
+                                     sys.exc_info())
+
+    line = RobotsFetchFailureLine((DownloadTimeoutError,))
+    timeout = record(DownloadTimeoutError("took longer than 60.0 seconds"))
+    assert line.filter(timeout)
+    assert (timeout.levelname, timeout.exc_info) == ("WARNING", None)
+    assert timeout.getMessage() == ("robots.txt of https://paper.example not fetched (took longer than 60.0 seconds): "
+                                    "its pages are fetched without its rules")
+    bug = record(ValueError("a bug in a robots.txt parser"))
+    assert line.filter(bug)
+    assert bug.levelname == "ERROR" and bug.exc_info[0] is ValueError
+    assert bug.getMessage().startswith("Error downloading <GET https://paper.example/a/b.htm>")
 
 
 @pytest.mark.parametrize(

@@ -217,6 +217,29 @@ def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
     assert (running.returncode, out, err) == (130, "", "interrupted\n")
 
 
+def test_ctrl_c_while_the_command_loads_is_one_line_too():
+    import importlib.metadata
+    import subprocess
+    import sys
+
+    (script,) = [e for e in importlib.metadata.entry_points(group="console_scripts") if e.name == "archive"]
+    assert script.value == "storage.console:main"
+    # The interrupt lands while SQLAlchemy is imported, as a Ctrl-C in the first half second does.
+    interrupted_import = """
+import sys
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "sqlalchemy":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["archive", "stats"]
+from storage.console import main
+sys.exit(main())
+"""
+    done = subprocess.run([sys.executable, "-c", interrupted_import], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
+
+
 def _cpu_seconds(pid: int) -> float:
     import os
 

@@ -27,8 +27,16 @@ except ImportError:  # pragma: no cover - isal is a dependency; a platform witho
     _isal_compress = None
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
-# PostgreSQL advisory lock held while the schema is created (any constant, the same everywhere).
+# PostgreSQL advisory lock held while the schema is created or upgraded (any constant, the
+# same everywhere).
 SCHEMA_LOCK = 0x63706172
+
+
+def hold_schema_lock(conn) -> None:
+    """On PostgreSQL, wait for whoever creates or upgrades the schema, and hold it off until
+    this connection's transaction ends: the revision read next is then the one that stays."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
 
 class ArchiveError(RuntimeError):
@@ -141,7 +149,8 @@ class Archive:
         from storage import migrate
 
         self.url = archive_url(url)
-        self.engine = make_engine(self.url, write=create if write is None else write)
+        write = create if write is None else write
+        self.engine = make_engine(self.url, write=write)
         self.dialect = self.engine.dialect.name
         database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
         if not create and database and not os.path.exists(database):
@@ -151,11 +160,11 @@ class Archive:
             raise ArchiveError(f"archive not found: {_safe(self.url)}: no such file{where}")
         try:
             with self.engine.connect() as conn:
-                if create and self.dialect == "postgresql":
+                if create or write:
                     # Crawlers started together on a new archive: one creates the tables, the
-                    # others wait for it (concurrent CREATE TABLEs collide in pg_type). The lock
-                    # ends with this connection's transaction.
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                    # others wait for it (concurrent CREATE TABLEs collide in pg_type); and a
+                    # writer started during an `archive upgrade` reads the revision it leaves.
+                    hold_schema_lock(conn)
                 self.revision = migrate.revision(conn)
                 if self.revision is None:
                     if not create:

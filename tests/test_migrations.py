@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import textwrap
+import time
 
 import pytest
 from alembic import command
@@ -17,7 +20,7 @@ from storage.cli import main
 from storage.db import ArchiveError, make_engine, open_archive
 from storage.models import Base
 from storage.search import search
-from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.conftest import PROJECT, SAMPLE_SITE, run_crawl
 from tests.test_storage import article, page
 
 
@@ -117,6 +120,40 @@ def test_upgrade_makes_no_archive_where_there_is_none(archive_url, tmp_path, cap
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").scalar() == 0
     engine.dispose()
+
+
+def test_two_upgrades_at_once_migrate_a_postgresql_archive_once(postgres_url):
+    # Two admins (or two machines' cron lines) upgrading one shared archive at the same moment:
+    # the second waits for the first and finds the archive current, where it ran the same
+    # migrations again and failed half-way ("relation article_view already exists").
+    old_archive(postgres_url, stamped=True)
+    engine = make_engine(postgres_url)
+    with engine.connect() as held, engine.connect() as watching:
+        # Both upgrades read the archive's revision, then wait here: they start together.
+        held.exec_driver_sql("LOCK TABLE articles IN ACCESS EXCLUSIVE MODE")
+        upgrades = [
+            subprocess.Popen([sys.executable, "-m", "storage.cli", "--archive", postgres_url, "upgrade"], cwd=PROJECT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        deadline = time.monotonic() + 60
+        while watching.exec_driver_sql(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid "
+            "WHERE NOT l.granted AND s.datname = current_database()"
+        ).scalar() < 2:
+            assert time.monotonic() < deadline, "the two upgrades never both waited"
+            watching.rollback()
+            time.sleep(0.1)
+        held.rollback()
+    engine.dispose()
+    outcomes = [upgrade.communicate(timeout=120) + (upgrade.returncode,) for upgrade in upgrades]
+    assert [status for _, _, status in outcomes] == [0, 0], outcomes
+    assert sorted(out.strip() for out, _, _ in outcomes) == [
+        f"archive schema is current ({migrate.head()})", f"archive schema: 0001 -> {migrate.head()}"]
+    archive = open_archive(postgres_url)
+    assert [h.title for h in search(archive, "社工站")] == ["旧档案里的文章"]
+    archive.close()
+    assert differences(postgres_url) == []
 
 
 def holding(conn, lexeme: str) -> int:

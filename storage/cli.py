@@ -441,8 +441,9 @@ def run_reprocess(args: argparse.Namespace) -> int:
     from storage.reprocess import reprocess
 
     archive = open_archive(args.archive, create=False, write=True)
-    archive.check_writable()
     try:
+        archive.check_writable()
+        archive.check_write_privileges()
         outcome = reprocess(
             archive, paper=args.paper, since=args.since, until=args.until,
             progress=progress_line("reprocessed"),

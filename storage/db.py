@@ -119,6 +119,21 @@ class IssueState:
         return self.pages_expected is not None and len(self.complete_pages) >= self.pages_expected
 
 
+# What writing (the crawl, `archive reprocess`: store_batch and the crawl history) does to
+# each table, besides reading it; and to the id sequence of each of those that has one.
+WRITES = {
+    "papers": ("SELECT", "INSERT", "UPDATE"),
+    "issues": ("SELECT", "INSERT", "UPDATE"),
+    "pages": ("SELECT", "INSERT", "UPDATE"),
+    "articles": ("SELECT", "INSERT", "UPDATE"),
+    "images": ("SELECT", "INSERT", "DELETE"),
+    "removals": ("SELECT", "INSERT", "DELETE"),
+    "article_versions": ("SELECT", "INSERT"),
+    "raw_documents": ("SELECT", "INSERT", "UPDATE"),
+    "crawl_runs": ("SELECT", "INSERT", "UPDATE"),
+    fulltext.SEARCH_TABLE: ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    fulltext.PENDING_TABLE: ("SELECT", "INSERT", "DELETE"),
+}
 # The revisions from which articles keep when their text was fetched, and pages theirs and
 # versions everything (older only in tests of upgrades, which write with check=False).
 FETCH_TIMES = "0007"
@@ -176,7 +191,12 @@ class Archive:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise ArchiveError(f"database unreachable: {_safe(self.url)}: {reason}") from None
         if create and check:
-            self.check_writable()
+            try:
+                self.check_writable()
+                self.check_write_privileges()
+            except ArchiveError:
+                self.engine.dispose()  # the caller gets no archive to close
+                raise
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._statements: dict[tuple, Any] = {}  # upserts by table, keys and columns updated
 
@@ -194,6 +214,30 @@ class Archive:
         raise ArchiveError(
             f"archive {_safe(self.url)} has schema {self.revision}, unknown to this code (newer?): update the software"
         )
+
+    def check_write_privileges(self) -> None:
+        """Refuse, in one line, to write with a PostgreSQL role that may not: a reader's role
+        (SELECT only, as docs/archive.md advises for people who query) would otherwise crawl
+        for hours and have every batch refused."""
+        if self.dialect != "postgresql":
+            return
+        with self.engine.connect() as conn:
+            user = conn.exec_driver_sql("SELECT current_user").scalar()
+            asked = [(table, privilege) for table, privileges in WRITES.items() for privilege in privileges]
+            lacking = [f"{privilege} on {table}" for table, privilege in conn.execute(text(  # one round trip
+                "SELECT t, p FROM unnest(CAST(:tables AS text[]), CAST(:privileges AS text[])) WITH ORDINALITY AS x(t, p, n) "
+                "WHERE NOT has_table_privilege(t, p) ORDER BY n"
+            ), {"tables": [t for t, _ in asked], "privileges": [p for _, p in asked]})]
+            lacking += [f"USAGE on {sequence}" for (sequence,) in conn.execute(text(
+                "SELECT s FROM unnest(CAST(:tables AS text[])) AS t, pg_get_serial_sequence(t, 'id') AS s "
+                "WHERE s IS NOT NULL AND NOT has_sequence_privilege(s, 'USAGE')"
+            ), {"tables": [t for t in WRITES if t not in fulltext.NAMES]})]
+        if lacking:
+            more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
+            raise ArchiveError(
+                f"role {user} may not write to archive {_safe(self.url)}: it lacks {lacking[0]}{more} "
+                "(a role that may only read can search, query, count and export it): use the archive's writing role"
+            )
 
     def session(self) -> Session:
         return self.sessions()

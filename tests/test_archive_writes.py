@@ -75,3 +75,30 @@ def test_a_batch_the_database_refuses_is_one_line_and_fails_the_run_until_it_is_
     again = crawl_site(postgres_url, settings=FAST).done
     assert again.returncode == 0, again.stderr[-3000:]
     assert len(stored_article_urls(postgres_url)) == ARTICLES
+
+
+def test_a_role_that_may_only_read_is_refused_before_the_crawl_and_reprocess_start(postgres_url, request, capsys):
+    # docs/archive.md advises a SELECT-only role for the people who query a shared server; one of
+    # them crawling or re-processing with it was told so only after fetching everything (and
+    # the crawl exited 0 with nothing stored).
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from storage.cli import main
+
+    crawl_site(postgres_url, settings=FAST)
+    reader = f"reader_{uuid.uuid4().hex[:8]}"
+    _execute(postgres_url, f"CREATE ROLE {reader} LOGIN", f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
+    request.addfinalizer(lambda: _execute(postgres_url, f"DROP OWNED BY {reader}", f"DROP ROLE {reader}"))
+    as_reader = make_url(postgres_url).set(username=reader).render_as_string(hide_password=False)
+    refusal = (f"error: role {reader} may not write to archive {as_reader}: it lacks INSERT on papers and 30 more "
+               "(a role that may only read can search, query, count and export it): use the archive's writing role")
+
+    crawl = crawl_site(as_reader, "refresh=1", settings=FAST)
+    assert (crawl.done.returncode, crawl.done.stderr.splitlines(), crawl.requests) == (2, [refusal], [])
+    assert main(["--archive", as_reader, "reprocess"]) == 2
+    assert capsys.readouterr().err.splitlines() == [refusal]
+    # What the role may do, it does.
+    assert main(["--archive", as_reader, "search", "社工站"]) == 0
+    assert "社工站" in capsys.readouterr().out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -48,11 +49,15 @@ def archive_url(setting: str | None = None) -> str:
     return setting or os.environ.get("ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
 
 
+# The password of a URL SQLAlchemy cannot read, to hide it all the same: scheme://user:PASSWORD@
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
 def _safe(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", url)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -79,6 +84,8 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         # The URL comes from ARCHIVE_URL, --archive or a setting: the message names none of them.
         raise ArchiveError(f"invalid archive URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3 "
                            "(a file in this directory) or sqlite:////srv/press/archive.sqlite3") from None
+    except ValueError:  # SQLAlchemy reads the port as a number, and says no more than int() does
+        raise ArchiveError(f"invalid archive URL {_safe(url)!r}: its port is not a number") from None
     # JSON (article_versions.images) as SQLite's own JSON functions write it, compact and with
     # Chinese as it is (not \u escapes): plain SQL reads it, and compares it with article_history's
     # current pictures, which SQLite writes.

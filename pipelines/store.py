@@ -2,6 +2,12 @@
 
 Writes run in one worker thread (so batches stay in order and SQLite sees one writer); the
 reactor only awaits the batch when the buffer is full, and the rest is flushed on close.
+
+A batch the database refuses is written in one transaction or not at all, so it can be tried
+again: after a passing failure (the connection lost to a server restarting, a deadlock) it is,
+for about half a minute. One that still fails, or fails for good (a role that may not write),
+is one ERROR line, and its items count as failed: the run ends with status 4, and the next
+run fetches them again.
 """
 from __future__ import annotations
 
@@ -11,10 +17,24 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import is_dataclass
 
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+from crawler.extensions import FIRST_FAILURE
 from crawler.items import ArticleItem, PageItem, PagePdfItem
 from storage.db import Archive, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
+
+# Seconds to wait before each new attempt at a batch that failed for a passing reason: half a
+# minute in all, what a database server takes to restart.
+RETRY_WAITS = (1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def passing(error: SQLAlchemyError) -> bool:
+    """Whether a write that failed may succeed when tried again: the connection was lost (the
+    server restarted or is starting), or the database gave up the transaction (a deadlock, a
+    serialization failure, SQLite's "database is locked"), all OperationalErrors."""
+    return isinstance(error, OperationalError) or isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def record(item) -> dict:
@@ -90,7 +110,10 @@ class StorePipeline:
         if not (pages or articles or pdfs):
             return
         loop = asyncio.get_running_loop()
-        counts = await loop.run_in_executor(self.executor, self.archive.store_batch, pages, articles, pdfs)
+        counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs)
+        if isinstance(counts, SQLAlchemyError):
+            self.not_stored(counts, pages, articles, pdfs)
+            return
         if self.stats:
             self.stats.inc_value("archive/pages_stored", counts["pages"])
             self.stats.inc_value("archive/articles_stored", counts["articles"])
@@ -102,6 +125,31 @@ class StorePipeline:
                 if counts.get(key):
                     self.stats.inc_value(f"archive/{key}", counts[key])
 
+    def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict]) -> dict | SQLAlchemyError:
+        """Write one batch (in the writer thread), trying again after a passing failure; the
+        counts of what was written, or the database's last error."""
+        for wait in (*RETRY_WAITS, None):
+            try:
+                return self.archive.store_batch(pages, articles, pdfs)
+            except SQLAlchemyError as error:
+                if wait is None or not passing(error):
+                    return error
+                logger.warning("archive write failed (%s): trying again in %g s", reason(error), wait)
+                time.sleep(wait)
+
+    def not_stored(self, error: SQLAlchemyError, pages: list[dict], articles: list[dict], pdfs: list[dict]) -> None:
+        """A batch the database would not take: one line, and its items count as not fetched."""
+        logger.error("archive write failed (%s): %d pages, %d articles, %d page PDFs not stored; run again to fetch them",
+                     reason(error), len(pages), len(articles), len(pdfs))
+        if self.stats is None:
+            return
+        for what, items in (("pages", pages), ("articles", articles), ("pdfs", pdfs)):
+            if items:
+                self.stats.inc_value(f"{what}/failed/archive", len(items))
+        if self.stats.get_value(FIRST_FAILURE) is None:
+            first = (pages or articles or pdfs)[0]["url"]
+            self.stats.set_value(FIRST_FAILURE, f"{first}: not stored in the archive: {reason(error)}")
+
     async def close_spider(self) -> None:
         try:
             if self.archive is not None:
@@ -110,3 +158,9 @@ class StorePipeline:
             if self.archive is not None:
                 self.archive.close()
             self.executor.shutdown(wait=True)
+
+
+def reason(error: SQLAlchemyError) -> str:
+    """The database's own words, on one line (without SQLAlchemy's statement and parameters)."""
+    words = str(getattr(error, "orig", None) or error).strip()
+    return words.splitlines()[0] if words else type(error).__name__

@@ -174,9 +174,16 @@ def run_sql(args: argparse.Namespace) -> int:
                     raise KeyboardInterrupt from None
                 if any(words in reason for words in _REFUSED):
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
+                if _copying(conn):
+                    # The server streams COPY's rows, which only psycopg's copy() reads; till then
+                    # the connection can do nothing else, not even roll back: it is dropped.
+                    conn.invalidate()
+                    raise ArchiveError("archive sql runs queries: COPY sends its rows in a stream it does not read; "
+                                       "give the SELECT (--format csv writes CSV)") from None
                 raise ArchiveError(f"SQL error: {reason}") from None
             finally:
-                conn.rollback()
+                if not conn.invalidated:
+                    conn.rollback()
     finally:
         archive.close()
     if columns is None:
@@ -243,6 +250,15 @@ def _postgresql_query(connection, query: str) -> tuple[list[str] | None, list]:
 
 
 _QUERY = {"sqlite": _sqlite_query, "postgresql": _postgresql_query}
+
+
+def _copying(conn) -> bool:
+    """Whether a PostgreSQL connection is in the middle of a COPY (TO STDOUT, FROM STDIN)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    from psycopg.pq import TransactionStatus
+
+    return conn.connection.dbapi_connection.info.transaction_status == TransactionStatus.ACTIVE
 
 
 def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, out) -> None:
@@ -442,8 +458,9 @@ def run_reprocess(args: argparse.Namespace) -> int:
     from storage.reprocess import reprocess
 
     archive = open_archive(args.archive, create=False, write=True)
-    archive.check_writable()
     try:
+        archive.check_writable()
+        archive.check_write_privileges()
         outcome = reprocess(
             archive, paper=args.paper, since=args.since, until=args.until,
             progress=progress_line("reprocessed"),

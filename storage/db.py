@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,8 +28,16 @@ except ImportError:  # pragma: no cover - isal is a dependency; a platform witho
     _isal_compress = None
 
 DEFAULT_ARCHIVE_URL = "sqlite:///archive.sqlite3"
-# PostgreSQL advisory lock held while the schema is created (any constant, the same everywhere).
+# PostgreSQL advisory lock held while the schema is created or upgraded (any constant, the
+# same everywhere).
 SCHEMA_LOCK = 0x63706172
+
+
+def hold_schema_lock(conn) -> None:
+    """On PostgreSQL, wait for whoever creates or upgrades the schema, and hold it off until
+    this connection's transaction ends: the revision read next is then the one that stays."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
 
 class ArchiveError(RuntimeError):
@@ -40,11 +49,15 @@ def archive_url(setting: str | None = None) -> str:
     return setting or os.environ.get("ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
 
 
+# The password of a URL SQLAlchemy cannot read, to hide it all the same: scheme://user:PASSWORD@
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
 def _safe(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", url)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -71,6 +84,8 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         # The URL comes from ARCHIVE_URL, --archive or a setting: the message names none of them.
         raise ArchiveError(f"invalid archive URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3 "
                            "(a file in this directory) or sqlite:////srv/press/archive.sqlite3") from None
+    except ValueError:  # SQLAlchemy reads the port as a number, and says no more than int() does
+        raise ArchiveError(f"invalid archive URL {_safe(url)!r}: its port is not a number") from None
     # JSON (article_versions.images) as SQLite's own JSON functions write it, compact and with
     # Chinese as it is (not \u escapes): plain SQL reads it, and compares it with article_history's
     # current pictures, which SQLite writes.
@@ -111,6 +126,21 @@ class IssueState:
         return self.pages_expected is not None and len(self.complete_pages) >= self.pages_expected
 
 
+# What writing (the crawl, `archive reprocess`: store_batch and the crawl history) does to
+# each table, besides reading it; and to the id sequence of each of those that has one.
+WRITES = {
+    "papers": ("SELECT", "INSERT", "UPDATE"),
+    "issues": ("SELECT", "INSERT", "UPDATE"),
+    "pages": ("SELECT", "INSERT", "UPDATE"),
+    "articles": ("SELECT", "INSERT", "UPDATE"),
+    "images": ("SELECT", "INSERT", "DELETE"),
+    "removals": ("SELECT", "INSERT", "DELETE"),
+    "article_versions": ("SELECT", "INSERT"),
+    "raw_documents": ("SELECT", "INSERT", "UPDATE"),
+    "crawl_runs": ("SELECT", "INSERT", "UPDATE"),
+    fulltext.SEARCH_TABLE: ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    fulltext.PENDING_TABLE: ("SELECT", "INSERT", "DELETE"),
+}
 # The revisions from which articles keep when their text was fetched, and pages theirs and
 # versions everything (older only in tests of upgrades, which write with check=False).
 FETCH_TIMES = "0007"
@@ -141,7 +171,8 @@ class Archive:
         from storage import migrate
 
         self.url = archive_url(url)
-        self.engine = make_engine(self.url, write=create if write is None else write)
+        write = create if write is None else write
+        self.engine = make_engine(self.url, write=write)
         self.dialect = self.engine.dialect.name
         database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
         if not create and database and not os.path.exists(database):
@@ -151,11 +182,11 @@ class Archive:
             raise ArchiveError(f"archive not found: {_safe(self.url)}: no such file{where}")
         try:
             with self.engine.connect() as conn:
-                if create and self.dialect == "postgresql":
+                if create or write:
                     # Crawlers started together on a new archive: one creates the tables, the
-                    # others wait for it (concurrent CREATE TABLEs collide in pg_type). The lock
-                    # ends with this connection's transaction.
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                    # others wait for it (concurrent CREATE TABLEs collide in pg_type); and a
+                    # writer started during an `archive upgrade` reads the revision it leaves.
+                    hold_schema_lock(conn)
                 self.revision = migrate.revision(conn)
                 if self.revision is None:
                     if not create:
@@ -167,7 +198,12 @@ class Archive:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise ArchiveError(f"database unreachable: {_safe(self.url)}: {reason}") from None
         if create and check:
-            self.check_writable()
+            try:
+                self.check_writable()
+                self.check_write_privileges()
+            except ArchiveError:
+                self.engine.dispose()  # the caller gets no archive to close
+                raise
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._statements: dict[tuple, Any] = {}  # upserts by table, keys and columns updated
 
@@ -185,6 +221,30 @@ class Archive:
         raise ArchiveError(
             f"archive {_safe(self.url)} has schema {self.revision}, unknown to this code (newer?): update the software"
         )
+
+    def check_write_privileges(self) -> None:
+        """Refuse, in one line, to write with a PostgreSQL role that may not: a reader's role
+        (SELECT only, as docs/archive.md advises for people who query) would otherwise crawl
+        for hours and have every batch refused."""
+        if self.dialect != "postgresql":
+            return
+        with self.engine.connect() as conn:
+            user = conn.exec_driver_sql("SELECT current_user").scalar()
+            asked = [(table, privilege) for table, privileges in WRITES.items() for privilege in privileges]
+            lacking = [f"{privilege} on {table}" for table, privilege in conn.execute(text(  # one round trip
+                "SELECT t, p FROM unnest(CAST(:tables AS text[]), CAST(:privileges AS text[])) WITH ORDINALITY AS x(t, p, n) "
+                "WHERE NOT has_table_privilege(t, p) ORDER BY n"
+            ), {"tables": [t for t, _ in asked], "privileges": [p for _, p in asked]})]
+            lacking += [f"USAGE on {sequence}" for (sequence,) in conn.execute(text(
+                "SELECT s FROM unnest(CAST(:tables AS text[])) AS t, pg_get_serial_sequence(t, 'id') AS s "
+                "WHERE s IS NOT NULL AND NOT has_sequence_privilege(s, 'USAGE')"
+            ), {"tables": [t for t in WRITES if t not in fulltext.NAMES]})]
+        if lacking:
+            more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
+            raise ArchiveError(
+                f"role {user} may not write to archive {_safe(self.url)}: it lacks {lacking[0]}{more} "
+                "(a role that may only read can search, query, count and export it): use the archive's writing role"
+            )
 
     def session(self) -> Session:
         return self.sessions()

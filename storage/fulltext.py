@@ -302,6 +302,25 @@ def renumbered_and_redated_statements(dialect: str) -> list[str]:
     ]
 
 
+# PostgreSQL's trigger functions name the archive's tables without a schema, which PostgreSQL
+# looks up on the search_path of the session that writes. An archive in a schema of its own,
+# found through its roles' search_path, then refused plain SQL from any other session (an
+# admin's psql: "$user", public) with 'relation "article_search_pending" does not exist'.
+# From revision 0009 each function carries the search_path of the archive's schema.
+QUEUE_FUNCTIONS = (f"{PENDING_TABLE}_queue", _PAGE_QUEUE, _ISSUE_QUEUE)
+
+
+def pinned_search_path_statements() -> list[str]:
+    """Revision 0009 (PostgreSQL): the trigger functions look up tables in the archive's schema,
+    the one the migration writes in (where the earlier migrations made the functions)."""
+    return [f"DO $$ BEGIN EXECUTE format('ALTER FUNCTION {function}() SET search_path = %I', current_schema()); END $$"
+            for function in QUEUE_FUNCTIONS]
+
+
+def unpinned_search_path_statements() -> list[str]:
+    return [f"ALTER FUNCTION {function}() RESET search_path" for function in QUEUE_FUNCTIONS]
+
+
 def drop_renumbered_and_redated_statements(dialect: str) -> list[str]:
     """Revision 0005's triggers again."""
     if dialect == "sqlite":

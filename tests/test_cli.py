@@ -122,6 +122,21 @@ def test_sql_is_read_only(seeded, statement, capsys):
     assert view_rows(seeded) == before
 
 
+@pytest.mark.parametrize("statement", ["COPY articles TO STDOUT", "COPY (SELECT title FROM article_view) TO STDOUT"])
+def test_sql_refuses_a_copy_to_stdout_in_one_line(postgres_url, statement, capsys):
+    # PostgreSQL starts streaming COPY's rows, which the query's cursor cannot read, and the
+    # connection could not even roll back after: a traceback and 'another command is already
+    # in progress' were all one saw.
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    assert archive_cli(postgres_url, "sql", statement) == 2
+    assert capsys.readouterr() == ("", "error: archive sql runs queries: COPY sends its rows in a stream it does not "
+                                       "read; give the SELECT (--format csv writes CSV)\n")
+    assert archive_cli(postgres_url, "sql", "SELECT count(*) AS n FROM article_view", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "n"
+
+
 @pytest.mark.parametrize("statement", [
     "PRAGMA journal_mode = DELETE", "PRAGMA query_only = OFF", "PRAGMA user_version = 7", "PRAGMA wal_checkpoint",
     "ATTACH 'attached.sqlite3' AS other",

@@ -149,6 +149,17 @@ def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, messa
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
 
 
+def test_an_archive_url_whose_port_is_no_number_is_one_line_hiding_its_password(capsys):
+    from storage.cli import main
+
+    url = "postgresql+psycopg://archivist:secret@db-host:543x/archive"
+    message = "error: invalid archive URL 'postgresql+psycopg://archivist:***@db-host:543x/archive': its port is not a number\n"
+    done = run_crawl("date=2023-01-31", archive=url)
+    assert (done.returncode, done.stderr) == (2, message)
+    assert main(["--archive", url, "stats"]) == 2
+    assert capsys.readouterr() == ("", message)
+
+
 # --- 130, 143: interrupted -----------------------------------------------------------------
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import textwrap
+import time
 
 import pytest
 from alembic import command
@@ -17,7 +20,7 @@ from storage.cli import main
 from storage.db import ArchiveError, make_engine, open_archive
 from storage.models import Base
 from storage.search import search
-from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.conftest import PROJECT, SAMPLE_SITE, run_crawl
 from tests.test_storage import article, page
 
 
@@ -116,6 +119,94 @@ def test_upgrade_makes_no_archive_where_there_is_none(archive_url, tmp_path, cap
     engine = make_engine(archive_url)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").scalar() == 0
+    engine.dispose()
+
+
+def test_two_upgrades_at_once_migrate_a_postgresql_archive_once(postgres_url):
+    # Two admins (or two machines' cron lines) upgrading one shared archive at the same moment:
+    # the second waits for the first and finds the archive current, where it ran the same
+    # migrations again and failed half-way ("relation article_view already exists").
+    old_archive(postgres_url, stamped=True)
+    engine = make_engine(postgres_url)
+    with engine.connect() as held, engine.connect() as watching:
+        # Both upgrades read the archive's revision, then wait here: they start together.
+        held.exec_driver_sql("LOCK TABLE articles IN ACCESS EXCLUSIVE MODE")
+        upgrades = [
+            subprocess.Popen([sys.executable, "-m", "storage.cli", "--archive", postgres_url, "upgrade"], cwd=PROJECT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        deadline = time.monotonic() + 60
+        while watching.exec_driver_sql(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid "
+            "WHERE NOT l.granted AND s.datname = current_database()"
+        ).scalar() < 2:
+            assert time.monotonic() < deadline, "the two upgrades never both waited"
+            watching.rollback()
+            time.sleep(0.1)
+        held.rollback()
+    engine.dispose()
+    outcomes = [upgrade.communicate(timeout=120) + (upgrade.returncode,) for upgrade in upgrades]
+    assert [status for _, _, status in outcomes] == [0, 0], outcomes
+    assert sorted(out.strip() for out, _, _ in outcomes) == [
+        f"archive schema is current ({migrate.head()})", f"archive schema: 0001 -> {migrate.head()}"]
+    archive = open_archive(postgres_url)
+    assert [h.title for h in search(archive, "社工站")] == ["旧档案里的文章"]
+    archive.close()
+    assert differences(postgres_url) == []
+
+
+def test_plain_sql_from_any_session_reaches_an_archive_in_a_schema_of_its_own(postgres_url, request, capsys):
+    # A shared server's archive in its own schema, its writing role finding it through its
+    # search_path; an admin in psql (search_path "$user", public) corrects and removes articles
+    # by the schema's name. The trigger functions looked their queue up on the admin's
+    # search_path: 'relation "article_search_pending" does not exist', nothing changed.
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    name = f"press_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN")
+        conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA {name} TO {name}")
+        conn.exec_driver_sql(f"ALTER ROLE {name} IN DATABASE {make_url(postgres_url).database} SET search_path = {name}")
+
+    def drop_role():
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {name}")
+            conn.exec_driver_sql(f"DROP ROLE {name}")
+        admin.dispose()
+
+    request.addfinalizer(drop_role)
+    writer = make_url(postgres_url).set(username=name).render_as_string(hide_password=False)
+    engine = make_engine(writer)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0008")
+    engine.dispose()
+    archive = open_archive(writer, check=False)
+    archive.store_batch([page()], [article(1, title="旧标题", body="社工站建设稳步推进"), article(2, title="误收的文章")])
+    archive.close()
+    assert main(["--archive", writer, "upgrade"]) == 0  # 0009 gives the trigger functions the archive's schema
+    capsys.readouterr()
+
+    with admin.begin() as conn:
+        assert conn.exec_driver_sql("SHOW search_path").scalar() == '"$user", public'
+        conn.exec_driver_sql(f"UPDATE {name}.articles SET title = '更正的标题' WHERE title = '旧标题'")
+        conn.exec_driver_sql(f"DELETE FROM {name}.articles WHERE title = '误收的文章'")
+    assert main(["--archive", writer, "search", "社工站"]) == 0
+    assert "更正的标题" in capsys.readouterr().out
+    assert main(["--archive", writer, "sql", "SELECT title FROM articles", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["title", "更正的标题"]
+
+    engine = make_engine(writer)
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0008")
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_proc WHERE proname IN ('article_search_pending_queue', 'article_search_pending_queue_page', "
+            "'article_search_pending_queue_issue') AND proconfig IS NOT NULL"
+        ).scalar() == 0
     engine.dispose()
 
 
@@ -286,7 +377,7 @@ def test_0008_versions_keep_pictures_and_sources_pages_their_fetch_time_and_its_
     # What the earlier version did not record is NULL, not a made-up empty value.
     assert [tuple(row[:2]) for row in before] == [("社工站", None), ("社工站，更正", "")]
     assert before[0].images is None
-    archive = open_archive(archive_url)
+    archive = open_archive(archive_url, check=False)  # at 0008, whatever revisions follow it
     # A correction of a caption only is a version now.
     archive.store_batch([], [article(1, body="社工站，更正", images=[{"url": "http://x/1.jpg", "caption": "更正的说明"}])])
     archive.close()

@@ -1,0 +1,104 @@
+"""A crawl whose writes the database refuses: a passing failure (the server restarting, a
+deadlock) is tried again and loses nothing; one that lasts is one ERROR line, not a traceback,
+and the run ends with status 4 so that the next run fetches what was not stored."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import create_engine
+
+from tests.conftest import crawl_runs, crawl_site, stored_article_urls
+
+FAST = {"ARCHIVE_FETCH_PDFS": "False"}
+ARTICLES = 20  # in the sample issue
+
+
+def _execute(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def _prepared_archive(url: str) -> None:
+    """The archive's tables, made as a crawl makes them, for a trigger to be put on."""
+    from storage.db import open_archive
+
+    open_archive(url).close()
+
+
+def test_a_batch_whose_connection_the_server_cut_is_written_again(postgres_url):
+    # The server ends the writer's connection in the middle of its batch (as a restart does):
+    # the batch's transaction is lost, and the pipeline writes it again on a new connection.
+    _prepared_archive(postgres_url)
+    _execute(
+        postgres_url,
+        "CREATE SEQUENCE cut_once",
+        "CREATE FUNCTION cut_the_connection() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF nextval('cut_once') = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NULL; END $$",
+        "CREATE TRIGGER cut_the_connection AFTER INSERT ON articles FOR EACH STATEMENT EXECUTE FUNCTION cut_the_connection()",
+    )
+    result = crawl_site(postgres_url, settings=FAST).done
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert re.search(r"WARNING: archive write failed \(.+\): trying again in 1 s\n", result.stderr), result.stderr[-3000:]
+    assert len(stored_article_urls(postgres_url)) == ARTICLES
+    (run,) = crawl_runs(postgres_url)
+    assert (run.status, run.articles_new, run.articles_failed) == ("finished", ARTICLES, 0)
+
+
+def test_a_batch_the_database_refuses_is_one_line_and_fails_the_run_until_it_is_stored(postgres_url, tmp_path):
+    # An admin's rule (here a trigger; a revoked privilege alike) refuses the articles: the run
+    # says so in one line and exits 4, and once the rule is gone the next run stores them all.
+    _prepared_archive(postgres_url)
+    _execute(
+        postgres_url,
+        "CREATE FUNCTION refuse_articles() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'permission denied for table articles' USING ERRCODE = 'insufficient_privilege'; END $$",
+        "CREATE TRIGGER refuse_articles BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION refuse_articles()",
+    )
+    settings = FAST | {"LOG_FILE": str(tmp_path / "crawl.log")}
+    result = crawl_site(postgres_url, settings=settings).done
+    assert result.returncode == 4, result.stderr[-3000:]
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log
+    refused = [line for line in log.splitlines() if "archive write failed" in line]
+    assert len(refused) == 1 and "ERROR: archive write failed (permission denied for table articles): " in refused[0]
+    assert result.stderr.splitlines()[-1].startswith("error: not fetched: 公益时报 (gongyishibao) 2023-01-31: ")
+    assert "not stored in the archive: permission denied for table articles" in result.stderr
+    assert stored_article_urls(postgres_url) == set()
+    (run,) = crawl_runs(postgres_url)
+    assert (run.status, run.articles_new, run.articles_failed) == ("failed", 0, ARTICLES)
+
+    _execute(postgres_url, "DROP TRIGGER refuse_articles ON articles")
+    again = crawl_site(postgres_url, settings=FAST).done
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(stored_article_urls(postgres_url)) == ARTICLES
+
+
+def test_a_role_that_may_only_read_is_refused_before_the_crawl_and_reprocess_start(postgres_url, request, capsys):
+    # docs/archive.md advises a SELECT-only role for the people who query a shared server; one of
+    # them crawling or re-processing with it was told so only after fetching everything (and
+    # the crawl exited 0 with nothing stored).
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from storage.cli import main
+
+    crawl_site(postgres_url, settings=FAST)
+    reader = f"reader_{uuid.uuid4().hex[:8]}"
+    _execute(postgres_url, f"CREATE ROLE {reader} LOGIN", f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
+    request.addfinalizer(lambda: _execute(postgres_url, f"DROP OWNED BY {reader}", f"DROP ROLE {reader}"))
+    as_reader = make_url(postgres_url).set(username=reader).render_as_string(hide_password=False)
+    refusal = (f"error: role {reader} may not write to archive {as_reader}: it lacks INSERT on papers and 30 more "
+               "(a role that may only read can search, query, count and export it): use the archive's writing role")
+
+    crawl = crawl_site(as_reader, "refresh=1", settings=FAST)
+    assert (crawl.done.returncode, crawl.done.stderr.splitlines(), crawl.requests) == (2, [refusal], [])
+    assert main(["--archive", as_reader, "reprocess"]) == 2
+    assert capsys.readouterr().err.splitlines() == [refusal]
+    # What the role may do, it does.
+    assert main(["--archive", as_reader, "search", "社工站"]) == 0
+    assert "社工站" in capsys.readouterr().out

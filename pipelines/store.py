@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from crawler.extensions import FIRST_FAILURE
 from crawler.items import ArticleItem, PageItem, PagePdfItem
-from storage.db import Archive, archive_url, open_archive
+from storage.db import Archive, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
 
@@ -134,13 +134,13 @@ class StorePipeline:
             except SQLAlchemyError as error:
                 if wait is None or not passing(error):
                     return error
-                logger.warning("archive write failed (%s): trying again in %g s", reason(error), wait)
+                logger.warning("archive write failed (%s): trying again in %g s", database_words(error), wait)
                 time.sleep(wait)
 
     def not_stored(self, error: SQLAlchemyError, pages: list[dict], articles: list[dict], pdfs: list[dict]) -> None:
         """A batch the database would not take: one line, and its items count as not fetched."""
         logger.error("archive write failed (%s): %d pages, %d articles, %d page PDFs not stored; run again to fetch them",
-                     reason(error), len(pages), len(articles), len(pdfs))
+                     database_words(error), len(pages), len(articles), len(pdfs))
         if self.stats is None:
             return
         for what, items in (("pages", pages), ("articles", articles), ("pdfs", pdfs)):
@@ -148,7 +148,7 @@ class StorePipeline:
                 self.stats.inc_value(f"{what}/failed/archive", len(items))
         if self.stats.get_value(FIRST_FAILURE) is None:
             first = (pages or articles or pdfs)[0]["url"]
-            self.stats.set_value(FIRST_FAILURE, f"{first}: not stored in the archive: {reason(error)}")
+            self.stats.set_value(FIRST_FAILURE, f"{first}: not stored in the archive: {database_words(error)}")
 
     async def close_spider(self) -> None:
         try:
@@ -158,9 +158,3 @@ class StorePipeline:
             if self.archive is not None:
                 self.archive.close()
             self.executor.shutdown(wait=True)
-
-
-def reason(error: SQLAlchemyError) -> str:
-    """The database's own words, on one line (without SQLAlchemy's statement and parameters)."""
-    words = str(getattr(error, "orig", None) or error).strip()
-    return words.splitlines()[0] if words else type(error).__name__

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.console import INTERRUPTED
-from storage.db import Archive, ArchiveError, open_archive
+from storage.db import Archive, ArchiveError, database_words, open_archive
 
 EXIT_ERROR = 2
 
@@ -169,7 +169,7 @@ def run_sql(args: argparse.Namespace) -> int:
             try:
                 columns, rows = _QUERY[conn.dialect.name](conn.connection.dbapi_connection, args.query)
             except archive.engine.dialect.loaded_dbapi.Error as exc:
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                reason = database_words(exc)
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
                     raise KeyboardInterrupt from None
                 if any(words in reason for words in _REFUSED):
@@ -558,8 +558,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"error: database error: {reason}{_upgrade_hint(args)}", file=sys.stderr)
+        print(f"error: database error: {database_words(exc)}{_upgrade_hint(args)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # archive export | head
         return 0

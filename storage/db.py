@@ -53,6 +53,13 @@ def archive_url(setting: str | None = None) -> str:
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
+def database_words(error: BaseException) -> str:
+    """The database's own words on one line: a driver's error under SQLAlchemy's (without the
+    statement and parameters SQLAlchemy appends), or the error itself."""
+    words = str(getattr(error, "orig", None) or error).strip()
+    return words.splitlines()[0] if words else type(error).__name__
+
+
 def _safe(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -195,8 +202,7 @@ class Archive:
                     conn.commit()
                     self.revision = migrate.head()
         except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise ArchiveError(f"database unreachable: {_safe(self.url)}: {reason}") from None
+            raise ArchiveError(f"database unreachable: {_safe(self.url)}: {database_words(exc)}") from None
         if create and check:
             try:
                 self.check_writable()
@@ -702,4 +708,4 @@ def open_archive(url: str | None = None, *, create: bool = True, check: bool = T
     try:
         return Archive(url, create=create, check=check, write=write)
     except SQLAlchemyError as exc:
-        raise ArchiveError(f"archive error: {_safe(archive_url(url))}: {str(exc).splitlines()[0]}") from None
+        raise ArchiveError(f"archive error: {_safe(archive_url(url))}: {database_words(exc)}") from None

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from storage.db import Archive, ArchiveError, as_utc
 from storage.search import TABLE_COLUMNS, filters
@@ -43,6 +43,7 @@ def item_pipelines() -> list:
     return [build_from_crawler(load_object(path), crawler) for path, _ in ordered if path != STORE_PIPELINE]
 
 
+# The documents of some issues, as the spider met them: pages, their PDFs, then articles.
 _DOCUMENTS = """
 SELECT pa.code AS paper_code, pa.name AS paper_name, i.issue_date, i.url AS issue_url,
        p.page_number, p.url AS page_url, a.url AS article_url, a.title_original,
@@ -51,18 +52,42 @@ FROM raw_documents r
 JOIN {join}
 JOIN issues i ON i.id = p.issue_id
 JOIN papers pa ON pa.id = i.paper_id
-WHERE 1=1{filters}
+WHERE i.id IN :issues
 ORDER BY i.issue_date, p.page_number, r.url
 """
 _PAGE_JOIN = "pages p ON p.url = r.url LEFT JOIN articles a ON 1=0"
 _PDF_JOIN = "pages p ON p.pdf_url = r.url LEFT JOIN articles a ON 1=0"
 _ARTICLE_JOIN = "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"
+_JOINS = (_PAGE_JOIN, _PDF_JOIN, _ARTICLE_JOIN)
+_ISSUES = """
+SELECT i.id, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id)
+     + (SELECT count(*) FROM raw_documents r JOIN articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id
+        WHERE p.issue_id = i.id)
+FROM issues i JOIN papers pa ON pa.id = i.paper_id
+WHERE 1=1{filters}
+ORDER BY i.issue_date, i.id
+"""
+# Issues whose documents are read at a time: their raw responses, not the archive's, are in
+# memory (a Founder issue is ~100 documents of a few KB compressed).
+ISSUES_AT_A_TIME = 20
 
 
-def _rows(archive: Archive, join: str, paper: str | None, since: date | None, until: date | None) -> list:
+def _issues(archive: Archive, paper: str | None, since: date | None, until: date | None) -> list[tuple[int, int]]:
+    """The issues to re-read, in order, each with its number of documents."""
     conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
     with archive.engine.connect() as conn:
-        return conn.execute(text(_DOCUMENTS.format(join=join, filters="".join(conditions))), params).all()
+        return [tuple(row) for row in conn.execute(text(_ISSUES.format(filters="".join(conditions))), params)]
+
+
+def _documents(archive: Archive, issues: list[int]) -> list:
+    with archive.engine.connect() as conn:
+        return [row for join in _JOINS for row in conn.execute(
+            text(_DOCUMENTS.format(join=join)).bindparams(bindparam("issues", expanding=True)), {"issues": issues})]
+
+
+def _chunks(issues: list[tuple[int, int]], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(issues), size):
+        yield [issue for issue, _ in issues[start:start + size]]
 
 
 def reprocess(
@@ -72,6 +97,7 @@ def reprocess(
     since: date | None = None,
     until: date | None = None,
     batch_size: int = 400,  # as the crawl writes (ARCHIVE_BATCH_SIZE): a quarter less per item than 100
+    issues_at_a_time: int = ISSUES_AT_A_TIME,
     progress: Callable[[int, int], None] = lambda done, total: None,
     error: Callable[[str], None] = lambda message: None,
 ) -> Outcome:
@@ -80,9 +106,8 @@ def reprocess(
     from crawler.templates.registry import get_template
     from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
-    documents = [
-        row for join in (_PAGE_JOIN, _PDF_JOIN, _ARTICLE_JOIN) for row in _rows(archive, join, paper, since, until)
-    ]
+    issues = _issues(archive, paper, since, until)
+    total = sum(documents for _, documents in issues)
     pipelines = item_pipelines()
     templates: dict[str, object] = {}
     outcome = Outcome()
@@ -99,7 +124,8 @@ def reprocess(
     # Pipelines may be asynchronous, as Scrapy allows (the PDF text pipeline awaits its pool of
     # processes): items are driven through them on an event loop of their own.
     loop = asyncio.new_event_loop()
-    for n, row in enumerate(documents, 1):
+    rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk))
+    for n, row in enumerate(rows, 1):
         url = row.article_url or row.page_url
         try:
             if row.paper_code not in templates:
@@ -125,7 +151,7 @@ def reprocess(
             error(f"{url}: {exc}")
         if len(pages) + len(articles) + len(pdfs) >= batch_size:
             flush()
-        progress(n, len(documents))
+        progress(n, total)
     flush()
     for pipeline in pipelines:  # e.g. the PDF pool's workers
         if hasattr(pipeline, "close_spider") and inspect.isawaitable(closed := pipeline.close_spider()):

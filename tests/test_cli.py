@@ -21,7 +21,7 @@ from storage.cli import main
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import search
-from tests.conftest import PROJECT, crawl_site
+from tests.conftest import PROJECT, crawl_site, sql_rows
 from tests.seeded import DATES, fill
 from tests.test_storage import article, page
 
@@ -480,17 +480,17 @@ def test_reprocess_leaves_alone_what_a_crawl_stored_since_it_read_the_raw_pages(
         1, number=number, url=url, page_url=page_url, issue_url=issue_url, issue_date=str(day)[:10],
         body="网站更正后的正文", fetched_at=datetime.now(timezone.utc) + timedelta(seconds=1), images=[], removals=[], raw=None,
     )
-    read_rows = storage.reprocess._rows
+    read_documents = storage.reprocess._documents
 
     def read_then_crawl(*args, **kwargs):
-        rows = read_rows(*args, **kwargs)
+        rows = read_documents(*args, **kwargs)
         if any(row.article_url == url for row in rows):
             crawler = open_archive(archive_url)
             crawler.store_batch([], [correction])
             crawler.close()
         return rows
 
-    monkeypatch.setattr(storage.reprocess, "_rows", read_then_crawl)
+    monkeypatch.setattr(storage.reprocess, "_documents", read_then_crawl)
     assert archive_cli(archive_url, "reprocess") == 0
     assert "36 documents reprocessed, 0 failed" in capsys.readouterr().err
     archive = open_archive(archive_url)
@@ -500,6 +500,39 @@ def test_reprocess_leaves_alone_what_a_crawl_stored_since_it_read_the_raw_pages(
         versions = conn.execute(text("SELECT a.url, v.body FROM article_versions v JOIN articles a ON a.id = v.article_id")).all()
     assert [u for u, _ in versions] == [url] and versions[0][1] not in ("", "网站更正后的正文")
     archive.close()
+
+
+def test_reprocess_reads_the_raw_documents_a_few_issues_at_a_time(archive_url, tmp_path, monkeypatch):
+    # A million articles' raw responses do not fit in memory: reprocess holds one group of
+    # issues' documents at a time, and still reaches every document, in order, with the total.
+    import storage.reprocess
+    from crawler.sample import build
+
+    made = build.build_archive(tmp_path / "site", issues=3, articles_per_page=1)
+    crawl, _ = crawl_site(archive_url, f"start={made['first_issue']}", f"end={made['last_issue']}",
+                          site=tmp_path / "site", date=None, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    before = sql_rows(archive_url, "SELECT url, title, body FROM articles ORDER BY url")
+    read_documents, groups = storage.reprocess._documents, []
+
+    def read(archive, issues):
+        rows = read_documents(archive, issues)
+        groups.append((len(issues), len(rows), {str(row.issue_date)[:10] for row in rows}))
+        return rows
+
+    monkeypatch.setattr(storage.reprocess, "_documents", read)
+    progress: list[tuple[int, int]] = []
+    archive = open_archive(archive_url)
+    try:
+        outcome = storage.reprocess.reprocess(archive, issues_at_a_time=2, progress=lambda n, total: progress.append((n, total)))
+    finally:
+        archive.close()
+    per_issue = made["pages"] // 3 + made["articles"] // 3
+    assert (outcome.done, outcome.failed) == (3 * per_issue, 0)
+    assert [(issues, rows) for issues, rows, _ in groups] == [(2, 2 * per_issue), (1, per_issue)]
+    assert sorted(groups[0][2]) < sorted(groups[1][2])  # the earlier issues first
+    assert progress[-1] == (3 * per_issue, 3 * per_issue) and len(progress) == 3 * per_issue
+    assert sql_rows(archive_url, "SELECT url, title, body FROM articles ORDER BY url") == before
 
 
 def test_reprocess_extracts_page_pdf_text_again_from_the_archived_pdfs(sqlite_url, capsys):

@@ -93,3 +93,14 @@ def test_distributed_mode_refuses_a_sqlite_archive(sqlite_url, monkeypatch):
 def test_unknown_crawl_mode_is_one_line(sqlite_url):
     result = run_crawl("date=2023-01-31", archive=sqlite_url, settings={"CRAWL_MODE": "cluster"})
     assert (result.returncode, result.stderr.strip()) == (2, "error: unknown CRAWL_MODE 'cluster' (known: local, distributed)")
+
+
+def test_redis_url_without_its_scheme_is_one_line(postgres_url, monkeypatch):
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", "127.0.0.1:6379")  # redis:// left out
+    result = run_crawl("date=2023-01-31", archive=postgres_url)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip() == (
+        "error: bad REDIS_URL '127.0.0.1:6379': Redis URL must specify one of the following schemes "
+        "(redis://, rediss://, unix://)"
+    )

@@ -174,4 +174,6 @@ class Command(ScrapyCrawl):
             get_redis_from_settings(self.settings).ping()
         except redis.RedisError as exc:
             return f"Redis unreachable at {self.settings.get('REDIS_URL')}: {exc}"
+        except ValueError as exc:  # redis-py's parse of a URL without redis://, rediss:// or unix://
+            return f"bad REDIS_URL {self.settings.get('REDIS_URL')!r}: {exc}"
         return None

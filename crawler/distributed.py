@@ -16,14 +16,20 @@ from datetime import date
 from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
-# Keys of a job whose worker was killed expire after this long (seconds).
+# Keys of a job whose workers were all killed expire after this long (seconds); a live worker
+# renews their lease every WORKER_BEAT seconds, so a job may run longer than this.
 JOB_TTL = 7 * 24 * 3600
+# A worker renews its heartbeat every WORKER_BEAT seconds; one whose heartbeat is older than
+# WORKER_TTL was killed (SIGKILL, a power cut) and will not come back to close the job.
+WORKER_BEAT = 15.0
+WORKER_TTL = 60
 
 
 def job_name(spider) -> str:
@@ -36,10 +42,69 @@ def job_name(spider) -> str:
     return f"{plan.paper.code}:{asked}" + (":refresh" if plan.refresh else "")
 
 
+def _process_gone(worker: str) -> bool:
+    """A worker of this machine (``host:pid``) whose process no longer runs."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # someone else's process: it runs
+        return False
+    return False
+
+
+class WorkerRoll:
+    """The workers of one job in Redis: the set of their names (``host:pid``), and for each a
+    heartbeat key that lapses WORKER_TTL seconds after its last renewal.
+
+    A worker that closes leaves the roll; one that was killed stays on it with a lapsed
+    heartbeat (on this machine, a process id that no longer runs tells at once). Without the
+    heartbeat the last live worker would wait for a dead one and never clear the job, and the
+    job's fingerprints would keep every later run of the same arguments from fetching what the
+    killed worker had taken from the queue but not stored.
+    """
+
+    def __init__(self, server, prefix: str):
+        self.server = server
+        self.key = f"{prefix}:workers"
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+
+    def _heartbeat_key(self, worker: str) -> str:
+        return f"{self.key}:{worker}"
+
+    def join(self) -> None:
+        self.server.sadd(self.key, self.name)
+        self.beat()
+
+    def beat(self) -> None:
+        self.server.set(self._heartbeat_key(self.name), 1, ex=WORKER_TTL)
+
+    def leave(self) -> None:
+        self.server.srem(self.key, self.name)
+        self.server.delete(self._heartbeat_key(self.name))
+
+    def prune(self) -> tuple[list[str], list[str]]:
+        """The workers still at the job, and those found dead (taken off the roll)."""
+        alive, dead = [], []
+        for member in sorted(m.decode() if isinstance(m, bytes) else m for m in self.server.smembers(self.key)):
+            if _process_gone(member) or not self.server.exists(self._heartbeat_key(member)):
+                dead.append(member)
+            else:
+                alive.append(member)
+        if dead:
+            self.server.srem(self.key, *dead)
+            self.server.delete(*(self._heartbeat_key(worker) for worker in dead))
+        return alive, dead
+
+
 class JobScheduler(Scheduler):
     """scrapy-redis's Scheduler and RFPDupeFilter under per-job keys, with a roll of workers:
-    the last worker to finish clears the job's queue and fingerprints, so running the same
-    arguments again later starts afresh (the archive, not Redis, remembers what is done)."""
+    the last live worker to finish clears the job's queue and fingerprints, so running the same
+    arguments again later starts afresh (the archive, not Redis, remembers what is done). A
+    worker that finds only dead workers on the job's roll starts the job afresh too."""
 
     def open(self, spider):
         # scrapy-redis's open() with per-job keys, and without Spider.log (deprecated).
@@ -49,18 +114,44 @@ class JobScheduler(Scheduler):
             server=self.server, spider=spider, key=f"{prefix}:requests", serializer=self.serializer
         )
         self.df = RFPDupeFilter(self.server, key=f"{prefix}:dupefilter", debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
-        self.workers_key = f"{prefix}:workers"
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
-        self.server.sadd(self.workers_key, self.worker)
-        self.server.expire(self.workers_key, JOB_TTL)
         self.job = prefix
+        self.roll = WorkerRoll(self.server, prefix)
+        self.worker = self.roll.name
+        alive, dead = self.roll.prune()
+        if dead and not alive and (self.server.exists(self.queue.key) or self.server.exists(self.df.key)):
+            # What the killed workers had taken from the queue is neither queued nor stored,
+            # but its fingerprints would keep this run from asking for it again.
+            logger.warning(
+                "distributed crawl: job %s was left by killed workers (%s): starting it afresh "
+                "(what they stored is kept; the archive tells what is missing)", prefix, ", ".join(dead)
+            )
+            self.flush()
+        self.roll.join()
+        self.server.expire(self.roll.key, JOB_TTL)
+        self.keys_leased = False  # the queue and fingerprints are leased once they exist
+        self.heartbeat = create_looping_call(self.beat)
+        self.heartbeat.start(WORKER_BEAT, now=False)
         logger.info("distributed crawl: job %s, worker %s, %d requests queued", prefix, self.worker, len(self.queue))
+
+    def beat(self) -> None:
+        """Tells the job's other workers this one is alive, and keeps the job's keys a
+        JOB_TTL longer."""
+        try:
+            self.roll.beat()
+            self.lease_keys()
+        except RedisError as exc:  # a beat missed is no reason to stop: the next may pass
+            logger.warning("distributed crawl: job %s: heartbeat not sent: %s", self.job, exc)
+
+    def lease_keys(self) -> None:
+        for key in (self.roll.key, self.queue.key, self.df.key):
+            self.server.expire(key, JOB_TTL)
+        self.keys_leased = True
 
     def job_progress(self) -> str:
         """Where the whole job stands, as one worker can tell: the requests its workers share
         and how many workers are at it (the progress line's second half)."""
         try:
-            queued, workers = len(self.queue), self.server.scard(self.workers_key)
+            queued, workers = len(self.queue), self.server.scard(self.roll.key)
             return f"job {self.job}: {queued} requests queued, {workers} worker{'' if workers == 1 else 's'}"
         except RedisError as exc:  # a progress line must not end the crawl
             return f"job {self.job}: Redis unreachable ({exc})"
@@ -73,6 +164,11 @@ class JobScheduler(Scheduler):
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
         self.queue.push(request)
+        if self.keys_leased:
+            # Redis deletes a queue it empties: the key this push made afresh needs its lease.
+            self.server.expire(self.queue.key, JOB_TTL)
+        else:
+            self.lease_keys()
         return True
 
     def next_request(self):
@@ -82,12 +178,20 @@ class JobScheduler(Scheduler):
         return request
 
     def close(self, reason):
-        self.server.srem(self.workers_key, self.worker)
-        if self.server.scard(self.workers_key) == 0:
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+        self.roll.leave()
+        alive, dead = self.roll.prune()
+        if dead:
+            logger.warning(
+                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
+                "run the job again to fetch it", self.job, ", ".join(dead)
+            )
+        if not alive:
             self.flush()
+            self.server.delete(self.roll.key)
         else:
-            for key in (self.queue.key, self.df.key):
-                self.server.expire(key, JOB_TTL)
+            self.lease_keys()
         return super().close(reason)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import time
 import uuid
 from datetime import date, timedelta
 
@@ -13,7 +15,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
-from tests.conftest import postgres_database, run_crawl, start_crawl
+from tests.conftest import postgres_database, run_crawl, start_crawl, stored_article_urls
 from tests.sites import sample_site
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -104,3 +106,87 @@ def test_redis_url_without_its_scheme_is_one_line(postgres_url, monkeypatch):
         "error: bad REDIS_URL '127.0.0.1:6379': Redis URL must specify one of the following schemes "
         "(redis://, rediss://, unix://)"
     )
+
+
+def _kill_after_articles(worker, server, n: int) -> None:
+    """SIGKILL ``worker`` once the site has served ``n`` articles: no chance to close the job."""
+    deadline = time.monotonic() + 120
+    while sum("/content_" in path for path, _ in server.requests) < n:
+        assert worker.poll() is None, "the worker ended before it could be killed"
+        assert time.monotonic() < deadline, f"never served {n} articles"
+        time.sleep(0.01)
+    worker.send_signal(signal.SIGKILL)
+    assert worker.wait(30) == -signal.SIGKILL
+
+
+def _distributed_job(monkeypatch, redis_url: str) -> str:
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("CRAWL_JOB", job)
+    return job
+
+
+# One request at a time, a little apart, small batches: a worker is killed with requests taken
+# from the queue and items buffered that never reach the archive.
+KILLABLE = {
+    "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04",
+    "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "10",
+}
+
+
+def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again(redis_url, request, tmp_path, monkeypatch):
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    server_redis = redis.Redis.from_url(redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        _kill_after_articles(start_crawl(*args, archive=archive, settings=KILLABLE), server, 25)
+        # The killed job's keys are left, but expire (docs/operations.md): none is kept forever.
+        keys = server_redis.keys(f"issues:{job}:*")
+        assert {k.decode().rsplit(":", 1)[-1] for k in keys} >= {"requests", "dupefilter", "workers"}
+        assert all(0 < server_redis.ttl(k) <= 7 * 24 * 3600 for k in keys), {k: server_redis.ttl(k) for k in keys}
+        # Run again, it completes the job: what the killed worker had taken is fetched again.
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "was left by killed workers" in done.stderr
+    assert len(stored_article_urls(archive)) == 3 * ARTICLES_PER_ISSUE
+    opened = open_archive(archive)
+    try:
+        assert all(s.complete for s in opened.issue_states("gongyishibao", ISSUES[0], ISSUES[2]).values())
+        with opened.session() as session:
+            assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
+    finally:
+        opened.close()
+    assert not server_redis.keys(f"issues:{job}:*")
+
+
+def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_again(redis_url, request, tmp_path, monkeypatch):
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        log = tmp_path / "survivor.log"
+        killed = start_crawl(*args, archive=archive, settings=KILLABLE)
+        survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        _kill_after_articles(killed, server, 25)
+        assert survivor.wait(240) == 0, log.read_text()[-3000:]
+        # The survivor, the last live worker, cleared the job despite the dead one on its roll.
+        assert not redis.Redis.from_url(redis_url).keys(f"issues:{job}:*")
+        assert "were killed; what they were fetching is missing" in log.read_text()
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(stored_article_urls(archive)) == 3 * ARTICLES_PER_ISSUE
+    opened = open_archive(archive)
+    try:
+        assert all(s.complete for s in opened.issue_states("gongyishibao", ISSUES[0], ISSUES[2]).values())
+        with opened.session() as session:
+            assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
+    finally:
+        opened.close()

@@ -15,11 +15,13 @@ from datetime import date
 
 from redis.exceptions import RedisError
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
+
+from crawler.extensions import REDIS_LOST_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ JOB_TTL = 7 * 24 * 3600
 # WORKER_TTL was killed (SIGKILL, a power cut) and will not come back to close the job.
 WORKER_BEAT = 15.0
 WORKER_TTL = 60
+# The close reason of a worker that lost Redis mid-crawl (its crawl_runs status; exit status 2).
+REDIS_LOST = "redis_unreachable"
 
 
 def job_name(spider) -> str:
@@ -129,6 +133,7 @@ class JobScheduler(Scheduler):
         self.roll.join()
         self.server.expire(self.roll.key, JOB_TTL)
         self.keys_leased = False  # the queue and fingerprints are leased once they exist
+        self.redis_lost: str | None = None  # why, once Redis stopped answering
         self.heartbeat = create_looping_call(self.beat)
         self.heartbeat.start(WORKER_BEAT, now=False)
         logger.info("distributed crawl: job %s, worker %s, %d requests queued", prefix, self.worker, len(self.queue))
@@ -156,30 +161,78 @@ class JobScheduler(Scheduler):
         except RedisError as exc:  # a progress line must not end the crawl
             return f"job {self.job}: Redis unreachable ({exc})"
 
+    def lose_redis(self, exc: RedisError) -> None:
+        """Redis stopped answering mid-crawl: the worker takes no more requests, finishes (and
+        stores) what it is fetching, and closes with REDIS_LOST (SharedQueueIdle). Without this
+        every engine tick raised, and the worker neither crawled nor ended."""
+        if self.redis_lost is not None:
+            return
+        self.redis_lost = (
+            f"Redis unreachable at {self.spider.settings.get('REDIS_URL')} ({exc}): "
+            f"the crawl of job {self.job} stopped; run it again once Redis is back"
+        )
+        self.stats.set_value(REDIS_LOST_MESSAGE, self.redis_lost)
+        logger.error(self.redis_lost)
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+
     # scrapy-redis 0.9.1 passes spider= to the stats, which Scrapy 2.19 deprecates: the same
     # methods without it.
     def enqueue_request(self, request):
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
+        if self.redis_lost is not None:
+            return False
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
+            if self.keys_leased:
+                # Redis deletes a queue it empties: the key this push made afresh needs its lease.
+                self.server.expire(self.queue.key, JOB_TTL)
+            else:
+                self.lease_keys()
+        except RedisError as exc:
+            self.lose_redis(exc)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
-        if self.keys_leased:
-            # Redis deletes a queue it empties: the key this push made afresh needs its lease.
-            self.server.expire(self.queue.key, JOB_TTL)
-        else:
-            self.lease_keys()
         return True
 
     def next_request(self):
-        request = self.queue.pop(self.idle_before_close)
+        if self.redis_lost is not None:
+            return None
+        try:
+            request = self.queue.pop(self.idle_before_close)
+        except RedisError as exc:
+            self.lose_redis(exc)
+            return None
         if request:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
+    def has_pending_requests(self) -> bool:
+        if self.redis_lost is not None:
+            return False
+        try:
+            return len(self.queue) > 0
+        except RedisError as exc:
+            self.lose_redis(exc)
+            return False
+
     def close(self, reason):
         if self.heartbeat.running:
             self.heartbeat.stop()
+        if self.redis_lost is not None:
+            # Nothing can be cleared now: the roll shows this worker dead once its heartbeat
+            # lapses, and the next run of the job starts it afresh.
+            return None
+        try:
+            self.leave_job()
+        except RedisError as exc:
+            self.lose_redis(exc)
+        return None
+
+    def leave_job(self) -> None:
+        """Off the roll; the last live worker clears the job's queue and fingerprints."""
         self.roll.leave()
         alive, dead = self.roll.prune()
         if dead:
@@ -192,20 +245,21 @@ class JobScheduler(Scheduler):
             self.server.delete(self.roll.key)
         else:
             self.lease_keys()
-        return super().close(reason)
 
 
 class SharedQueueIdle:
     """Keeps an idle worker open DISTRIBUTED_IDLE_SECONDS: the shared queue may refill while
-    another worker parses a page, and a worker that leaves too early leaves the work to it."""
+    another worker parses a page, and a worker that leaves too early leaves the work to it.
+    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST."""
 
-    def __init__(self, grace: float):
+    def __init__(self, crawler, grace: float):
+        self.crawler = crawler
         self.grace = grace
         self.idle_since: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(crawler.settings.getfloat("DISTRIBUTED_IDLE_SECONDS", 10.0))
+        ext = cls(crawler, crawler.settings.getfloat("DISTRIBUTED_IDLE_SECONDS", 10.0))
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.busy, signal=signals.response_received)
         return ext
@@ -214,6 +268,8 @@ class SharedQueueIdle:
         self.idle_since = None
 
     def spider_idle(self, spider) -> None:
+        if getattr(getattr(self.crawler.engine, "scheduler", None), "redis_lost", None) is not None:
+            raise CloseSpider(REDIS_LOST)
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now

@@ -4,9 +4,13 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
+import subprocess
+import threading
 import time
 import uuid
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +19,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
-from tests.conftest import postgres_database, run_crawl, start_crawl, stored_article_urls
+from tests.conftest import crawl_runs, postgres_database, run_crawl, start_crawl, stored_article_urls
 from tests.sites import sample_site
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -190,3 +194,81 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
             assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
     finally:
         opened.close()
+
+
+class RedisLink:
+    """A TCP relay to the test's Redis that can be cut: Redis going away mid-crawl (the
+    shared server itself stays up). Once cut, connections are refused."""
+
+    def __init__(self, redis_url: str):
+        target = urlsplit(redis_url)
+        self.upstream = (target.hostname, target.port or 6379)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}{target.path}"
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for each in (source, sink):
+            try:
+                each.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close alone does not
+        self.listener.close()
+        for each in self.sockets:
+            try:
+                each.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            each.close()
+
+
+def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_url, request, tmp_path, monkeypatch):
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    link = RedisLink(redis_url)
+    monkeypatch.setenv("REDIS_URL", link.url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    log = tmp_path / "worker.log"
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        worker = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        deadline = time.monotonic() + 120
+        while sum("/content_" in path for path, _ in server.requests) < 10:
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.01)
+        link.cut()
+        try:
+            code = worker.wait(60)  # it used to hang, raising on every tick of the engine
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            raise
+    output = log.read_text()
+    assert code == 2, output[-3000:]
+    assert "Traceback" not in output
+    line = f"Redis unreachable at {link.url} ("
+    assert len(re.findall(rf"ERROR: {re.escape(line)}.*: the crawl of job issues:{job} stopped; run it again once Redis is back", output)) == 1
+    [run] = crawl_runs(archive)
+    assert run.status == "redis_unreachable" and run.finished_at is not None
+    assert run.message.startswith(line)
+    assert run.articles_new >= 1  # what it had fetched is stored

@@ -17,7 +17,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import SpiderArgumentError
-from crawler.extensions import ALARM_MESSAGES, failure_message
+from crawler.extensions import ALARM_MESSAGES, REDIS_LOST_MESSAGE, failure_message
 
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
@@ -80,12 +80,18 @@ class Command(ScrapyCrawl):
         alarmed = bool(errors)
         if failed := failure_message(crawler):
             errors.append(failed)
+        # A distributed worker that lost Redis mid-crawl stopped (crawler/distributed.py).
+        redis_lost = crawler.stats.get_value(REDIS_LOST_MESSAGE)
+        if redis_lost:
+            errors.append(redis_lost)
         signum = signals_received[0] if signals_received else None
         if signum is None and crawler.stats.get_value("finish_reason") == "shutdown":
             signum = signal.SIGINT  # stopped by a signal that went unnoted: the run did not finish all the same
         if signum is not None:
             self.exitcode = EXIT_SIGNAL_BASE + signum
             errors.append(f"interrupted by {signal.Signals(signum).name}: the run stopped before it was done; run it again")
+        elif redis_lost:
+            self.exitcode = EXIT_BAD_INPUT  # as when Redis is unreachable at the start
         elif alarmed:
             self.exitcode = EXIT_ALARM
         elif failed:

@@ -65,6 +65,23 @@ def check_settings(settings) -> str | None:
     return None
 
 
+def check_log_file(settings) -> str | None:
+    """LOG_FILE, when the log goes there, as one line if it cannot be written: Scrapy opens it
+    after this check, and a missing folder (the cron line's /var/log/charity-press/ not made
+    yet) or one the crawl's user may not write would end the run with a traceback."""
+    path = settings.get("LOG_FILE")
+    if not path or not settings.getbool("LOG_ENABLED"):
+        return None
+    try:
+        # Scrapy appends to it (LOG_FILE_APPEND) or truncates it: opening it to append, which
+        # creates it as Scrapy would, changes nothing it holds.
+        with open(path, "a", encoding=settings.get("LOG_ENCODING") or "utf-8"):
+            pass
+    except OSError as exc:
+        return f"cannot write LOG_FILE {path!r}: {exc.strerror or exc}"
+    return None
+
+
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
@@ -150,6 +167,8 @@ class Command(ScrapyCrawl):
         except CorrectionsError as exc:
             return str(exc)
         if message := check_settings(self.settings):
+            return message
+        if message := check_log_file(self.settings):
             return message
         if self.settings.getdict("ITEM_PIPELINES").get("pipelines.store.StorePipeline") is not None:
             from storage.db import ArchiveError, archive_url, open_archive

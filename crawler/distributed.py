@@ -37,11 +37,17 @@ REDIS_LOST = "redis_unreachable"
 
 
 def job_name(spider) -> str:
-    """The job a process joins: CRAWL_JOB, else what it was asked (a 'latest' run per day)."""
+    """The job a process joins: the paper and CRAWL_JOB, else the paper and what it was asked
+    (a 'latest' run per day).
+
+    CRAWL_JOB names a job within its paper: a worker reads every page it takes from the queue
+    as a page of its own paper, so papers sharing one queue (one weekly CRAWL_JOB on each
+    paper's cron line) would file pages of one under the other.
+    """
+    plan = spider.plan
     explicit = spider.settings.get("CRAWL_JOB")
     if explicit:
-        return explicit
-    plan = spider.plan
+        return f"{plan.paper.code}:{explicit}"
     asked = f"latest@{date.today().isoformat()}" if plan.latest else plan.asked
     return f"{plan.paper.code}:{asked}" + (":refresh" if plan.refresh else "")
 

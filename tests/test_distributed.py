@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +20,9 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
-from tests.conftest import crawl_runs, postgres_database, run_crawl, start_crawl, stored_article_urls
+from tests.conftest import (
+    PROJECT, _crawl_command, crawl_runs, postgres_database, run_crawl, sql_rows, start_crawl, stored_article_urls,
+)
 from tests.sites import sample_site
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -77,16 +80,16 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     # Each worker's progress tells its own share and the job's queue; the shares add up.
     shares = []
     for output in outputs:
-        assert re.search(rf"progress: this worker: pages \d+, articles \d+; job issues:{job}: [1-9]\d* requests queued, 2 workers", output)
-        summary = re.search(rf"summary: .*: this worker: pages (\d+), articles (\d+); job issues:{job}: \d+ requests queued", output)
+        assert re.search(rf"progress: this worker: pages \d+, articles \d+; job issues:gongyishibao:{job}: [1-9]\d* requests queued, 2 workers", output)
+        summary = re.search(rf"summary: .*: this worker: pages (\d+), articles (\d+); job issues:gongyishibao:{job}: \d+ requests queued", output)
         shares.append((int(summary[1]), int(summary[2])))
     assert [sum(share) for share in zip(*shares)] == [len(ISSUES) * 16, len(ISSUES) * ARTICLES_PER_ISSUE]
     for output in outputs:
-        assert f"distributed crawl: job issues:{job}" in output
+        assert f"distributed crawl: job issues:gongyishibao:{job}" in output
         assert "scheduler/dequeued/redis" in output
         assert not re.search(r"\w*DeprecationWarning", output), re.search(r".*DeprecationWarning.*", output)[0]
     # The last worker out cleared the job's queue and fingerprints.
-    assert not redis.Redis.from_url(redis_url).keys(f"issues:{job}:*")
+    assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
 
 
 def test_distributed_mode_refuses_a_sqlite_archive(sqlite_url, monkeypatch):
@@ -150,7 +153,7 @@ def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         _kill_after_articles(start_crawl(*args, archive=archive, settings=KILLABLE), server, 25)
         # The killed job's keys are left, but expire (docs/operations.md): none is kept forever.
-        keys = server_redis.keys(f"issues:{job}:*")
+        keys = server_redis.keys(f"issues:gongyishibao:{job}:*")
         assert {k.decode().rsplit(":", 1)[-1] for k in keys} >= {"requests", "dupefilter", "workers"}
         assert all(0 < server_redis.ttl(k) <= 7 * 24 * 3600 for k in keys), {k: server_redis.ttl(k) for k in keys}
         # Run again, it completes the job: what the killed worker had taken is fetched again.
@@ -165,7 +168,7 @@ def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again
             assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
     finally:
         opened.close()
-    assert not server_redis.keys(f"issues:{job}:*")
+    assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
 
 
 def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_again(redis_url, request, tmp_path, monkeypatch):
@@ -182,7 +185,7 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
         _kill_after_articles(killed, server, 25)
         assert survivor.wait(240) == 0, log.read_text()[-3000:]
         # The survivor, the last live worker, cleared the job despite the dead one on its roll.
-        assert not redis.Redis.from_url(redis_url).keys(f"issues:{job}:*")
+        assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
         assert "were killed; what they were fetching is missing" in log.read_text()
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -267,8 +270,49 @@ def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_u
     assert code == 2, output[-3000:]
     assert "Traceback" not in output
     line = f"Redis unreachable at {link.url} ("
-    assert len(re.findall(rf"ERROR: {re.escape(line)}.*: the crawl of job issues:{job} stopped; run it again once Redis is back", output)) == 1
+    assert len(re.findall(rf"ERROR: {re.escape(line)}.*: the crawl of job issues:gongyishibao:{job} stopped; run it again once Redis is back", output)) == 1
     [run] = crawl_runs(archive)
     assert run.status == "redis_unreachable" and run.finished_at is not None
     assert run.message.startswith(line)
     assert run.articles_new >= 1  # what it had fetched is stored
+
+
+def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path, monkeypatch):
+    """The weekly CRAWL_JOB of docs/operations.md on two papers' cron lines: each paper's pages
+    and articles are stored as that paper's, never as the other's."""
+    # A second Founder paper is one TOML file (README): a copy of the project holds it.
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.sqlite3", ".venv"))
+    profile = (project / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
+    second = profile.replace('code = "gongyishibao"', 'code = "dierbao"').replace('name = "公益时报"', 'name = "第二报"')
+    assert second != profile
+    (project / "crawler" / "papers" / "dierbao.toml").write_text(second, encoding="utf-8")
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:2], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
+        roots = {"gongyishibao": f"{first_site.url}{PREFIX.lstrip('/')}", "dierbao": f"{second_site.url}{PREFIX.lstrip('/')}"}
+        workers = []
+        for paper, root in roots.items():
+            args = (f"paper={paper}", f"base_url={root}", f"start={ISSUES[0]}", f"end={ISSUES[1]}")
+            command, env = _crawl_command(args, archive, KILLABLE)
+            with open(tmp_path / f"{paper}.log", "w") as log:
+                workers.append(subprocess.Popen(
+                    command, cwd=project, env=env | {"PYTHONPATH": str(project)}, stdout=log, stderr=subprocess.STDOUT
+                ))
+        codes = [worker.wait(240) for worker in workers]
+    assert codes == [0, 0], [(tmp_path / f"{paper}.log").read_text()[-3000:] for paper in roots]
+    rows = sql_rows(
+        archive,
+        "SELECT papers.code, pages.url, count(articles.id) FROM pages JOIN issues ON issues.id = pages.issue_id"
+        " JOIN papers ON papers.id = issues.paper_id LEFT JOIN articles ON articles.page_id = pages.id"
+        " GROUP BY papers.code, pages.url",
+    )
+    misfiled = [(code, url) for code, url, _ in rows if not url.startswith(roots[code])]
+    assert not misfiled, misfiled
+    for paper in roots:
+        assert sum(1 for code, _, _ in rows if code == paper) == 2 * 16
+        assert sum(n for code, _, n in rows if code == paper) == 2 * ARTICLES_PER_ISSUE
+    import redis
+
+    assert not redis.Redis.from_url(redis_url).keys(f"issues:*{job}*")

@@ -136,6 +136,11 @@ class JobScheduler(Scheduler):
                 "(what they stored is kept; the archive tells what is missing)", prefix, ", ".join(dead)
             )
             self.flush()
+        elif dead:
+            logger.warning(
+                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
+                "run the job again once it ends", prefix, ", ".join(dead)
+            )
         self.roll.join()
         self.server.expire(self.roll.key, JOB_TTL)
         self.keys_leased = False  # the queue and fingerprints are leased once they exist

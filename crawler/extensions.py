@@ -25,6 +25,8 @@ ALARM_STAT = "alarm/template_drift"
 ALARM_MESSAGES = "alarm/messages"
 # The first request that failed ("URL: why"), for the end-of-run error line.
 FIRST_FAILURE = "failed/first"
+# Why a distributed worker stopped when Redis stopped answering (crawler/distributed.py).
+REDIS_LOST_MESSAGE = "distributed/redis_lost"
 
 
 def _sum(stats, prefix: str, leave_out: tuple[str, ...] = ()) -> int:
@@ -234,6 +236,8 @@ class CrawlRunRecorder:
             status = reason
         if failed:
             messages.append(failed)
+        if redis_lost := stats.get_value(REDIS_LOST_MESSAGE):
+            messages.append(redis_lost)
         counts = {
             "pages_new": stats.get_value("archive/pages_new", 0),
             "pages_updated": stats.get_value("archive/pages_updated", 0),

@@ -94,7 +94,7 @@ ARCHIVE_PROGRESS_INTERVAL = 60.0
 
 # CRAWL_MODE=distributed (setting or environment): the request queue and duplicate filter live
 # in Redis (REDIS_URL), shared by every process of a job, and the archive must be PostgreSQL.
-# CRAWL_JOB names the job processes share (default: the paper and dates asked).
+# CRAWL_JOB names the job processes of one paper share (default: the dates asked).
 CRAWL_MODE = os.environ.get("CRAWL_MODE", "local")
 CRAWL_JOB = os.environ.get("CRAWL_JOB", "")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

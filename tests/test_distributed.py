@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
 import uuid
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +20,9 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
-from tests.conftest import postgres_database, run_crawl, start_crawl
+from tests.conftest import (
+    PROJECT, _crawl_command, crawl_runs, postgres_database, run_crawl, sql_rows, start_crawl, stored_article_urls,
+)
 from tests.sites import sample_site
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -71,16 +80,16 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     # Each worker's progress tells its own share and the job's queue; the shares add up.
     shares = []
     for output in outputs:
-        assert re.search(rf"progress: this worker: pages \d+, articles \d+; job issues:{job}: [1-9]\d* requests queued, 2 workers", output)
-        summary = re.search(rf"summary: .*: this worker: pages (\d+), articles (\d+); job issues:{job}: \d+ requests queued", output)
+        assert re.search(rf"progress: this worker: pages \d+, articles \d+; job issues:gongyishibao:{job}: [1-9]\d* requests queued, 2 workers", output)
+        summary = re.search(rf"summary: .*: this worker: pages (\d+), articles (\d+); job issues:gongyishibao:{job}: \d+ requests queued", output)
         shares.append((int(summary[1]), int(summary[2])))
     assert [sum(share) for share in zip(*shares)] == [len(ISSUES) * 16, len(ISSUES) * ARTICLES_PER_ISSUE]
     for output in outputs:
-        assert f"distributed crawl: job issues:{job}" in output
+        assert f"distributed crawl: job issues:gongyishibao:{job}" in output
         assert "scheduler/dequeued/redis" in output
         assert not re.search(r"\w*DeprecationWarning", output), re.search(r".*DeprecationWarning.*", output)[0]
     # The last worker out cleared the job's queue and fingerprints.
-    assert not redis.Redis.from_url(redis_url).keys(f"issues:{job}:*")
+    assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
 
 
 def test_distributed_mode_refuses_a_sqlite_archive(sqlite_url, monkeypatch):
@@ -93,3 +102,224 @@ def test_distributed_mode_refuses_a_sqlite_archive(sqlite_url, monkeypatch):
 def test_unknown_crawl_mode_is_one_line(sqlite_url):
     result = run_crawl("date=2023-01-31", archive=sqlite_url, settings={"CRAWL_MODE": "cluster"})
     assert (result.returncode, result.stderr.strip()) == (2, "error: unknown CRAWL_MODE 'cluster' (known: local, distributed)")
+
+
+def test_redis_url_without_its_scheme_is_one_line(postgres_url, monkeypatch):
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", "127.0.0.1:6379")  # redis:// left out
+    result = run_crawl("date=2023-01-31", archive=postgres_url)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip() == (
+        "error: bad REDIS_URL '127.0.0.1:6379': Redis URL must specify one of the following schemes "
+        "(redis://, rediss://, unix://)"
+    )
+
+
+def _kill_after_articles(worker, server, n: int) -> None:
+    """SIGKILL ``worker`` once the site has served ``n`` articles: no chance to close the job."""
+    deadline = time.monotonic() + 120
+    while sum("/content_" in path for path, _ in server.requests) < n:
+        assert worker.poll() is None, "the worker ended before it could be killed"
+        assert time.monotonic() < deadline, f"never served {n} articles"
+        time.sleep(0.01)
+    worker.send_signal(signal.SIGKILL)
+    assert worker.wait(30) == -signal.SIGKILL
+
+
+def _distributed_job(monkeypatch, redis_url: str) -> str:
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("CRAWL_JOB", job)
+    return job
+
+
+# One request at a time, a little apart, small batches: a worker is killed with requests taken
+# from the queue and items buffered that never reach the archive.
+KILLABLE = {
+    "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04",
+    "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "10",
+}
+
+
+def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again(redis_url, request, tmp_path, monkeypatch):
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    server_redis = redis.Redis.from_url(redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        _kill_after_articles(start_crawl(*args, archive=archive, settings=KILLABLE), server, 25)
+        # The killed job's keys are left, but expire (docs/operations.md): none is kept forever.
+        keys = server_redis.keys(f"issues:gongyishibao:{job}:*")
+        assert {k.decode().rsplit(":", 1)[-1] for k in keys} >= {"requests", "dupefilter", "workers"}
+        assert all(0 < server_redis.ttl(k) <= 7 * 24 * 3600 for k in keys), {k: server_redis.ttl(k) for k in keys}
+        # Run again, it completes the job: what the killed worker had taken is fetched again.
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "was left by killed workers" in done.stderr
+    assert len(stored_article_urls(archive)) == 3 * ARTICLES_PER_ISSUE
+    opened = open_archive(archive)
+    try:
+        assert all(s.complete for s in opened.issue_states("gongyishibao", ISSUES[0], ISSUES[2]).values())
+        with opened.session() as session:
+            assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
+    finally:
+        opened.close()
+    assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
+
+
+def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_again(redis_url, request, tmp_path, monkeypatch):
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        log = tmp_path / "survivor.log"
+        killed = start_crawl(*args, archive=archive, settings=KILLABLE)
+        survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        _kill_after_articles(killed, server, 25)
+        assert survivor.wait(240) == 0, log.read_text()[-3000:]
+        # The survivor, the last live worker, cleared the job despite the dead one on its roll.
+        assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
+        assert "were killed; what they were fetching is missing" in log.read_text()
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(stored_article_urls(archive)) == 3 * ARTICLES_PER_ISSUE
+    opened = open_archive(archive)
+    try:
+        assert all(s.complete for s in opened.issue_states("gongyishibao", ISSUES[0], ISSUES[2]).values())
+        with opened.session() as session:
+            assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
+    finally:
+        opened.close()
+
+
+class RedisLink:
+    """A TCP relay to the test's Redis that can be cut: Redis going away mid-crawl (the
+    shared server itself stays up). Once cut, connections are refused."""
+
+    def __init__(self, redis_url: str):
+        target = urlsplit(redis_url)
+        self.upstream = (target.hostname, target.port or 6379)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}{target.path}"
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for each in (source, sink):
+            try:
+                each.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close alone does not
+        self.listener.close()
+        for each in self.sockets:
+            try:
+                each.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            each.close()
+
+
+def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_url, request, tmp_path, monkeypatch):
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    link = RedisLink(redis_url)
+    monkeypatch.setenv("REDIS_URL", link.url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    log = tmp_path / "worker.log"
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        worker = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        deadline = time.monotonic() + 120
+        while sum("/content_" in path for path, _ in server.requests) < 10:
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.01)
+        link.cut()
+        try:
+            code = worker.wait(60)  # it used to hang, raising on every tick of the engine
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            raise
+    output = log.read_text()
+    assert code == 2, output[-3000:]
+    assert "Traceback" not in output
+    line = f"Redis unreachable at {link.url} ("
+    assert len(re.findall(rf"ERROR: {re.escape(line)}.*: the crawl of job issues:gongyishibao:{job} stopped; run it again once Redis is back", output)) == 1
+    [run] = crawl_runs(archive)
+    assert run.status == "redis_unreachable" and run.finished_at is not None
+    assert run.message.startswith(line)
+    assert run.articles_new >= 1  # what it had fetched is stored
+    # The job it could not clear is left to expire; the test's Redis is spared the week.
+    import redis
+
+    server_redis = redis.Redis.from_url(redis_url)
+    if left := server_redis.keys(f"issues:gongyishibao:{job}:*"):
+        assert all(0 < server_redis.ttl(key) for key in left)
+        server_redis.delete(*left)
+
+
+def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path, monkeypatch):
+    """The weekly CRAWL_JOB of docs/operations.md on two papers' cron lines: each paper's pages
+    and articles are stored as that paper's, never as the other's."""
+    # A second Founder paper is one TOML file (README): a copy of the project holds it.
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.sqlite3", ".venv"))
+    profile = (project / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
+    second = profile.replace('code = "gongyishibao"', 'code = "dierbao"').replace('name = "公益时报"', 'name = "第二报"')
+    assert second != profile
+    (project / "crawler" / "papers" / "dierbao.toml").write_text(second, encoding="utf-8")
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:2], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
+        roots = {"gongyishibao": f"{first_site.url}{PREFIX.lstrip('/')}", "dierbao": f"{second_site.url}{PREFIX.lstrip('/')}"}
+        workers = []
+        for paper, root in roots.items():
+            args = (f"paper={paper}", f"base_url={root}", f"start={ISSUES[0]}", f"end={ISSUES[1]}")
+            command, env = _crawl_command(args, archive, KILLABLE)
+            with open(tmp_path / f"{paper}.log", "w") as log:
+                workers.append(subprocess.Popen(
+                    command, cwd=project, env=env | {"PYTHONPATH": str(project)}, stdout=log, stderr=subprocess.STDOUT
+                ))
+        codes = [worker.wait(240) for worker in workers]
+    assert codes == [0, 0], [(tmp_path / f"{paper}.log").read_text()[-3000:] for paper in roots]
+    rows = sql_rows(
+        archive,
+        "SELECT papers.code, pages.url, count(articles.id) FROM pages JOIN issues ON issues.id = pages.issue_id"
+        " JOIN papers ON papers.id = issues.paper_id LEFT JOIN articles ON articles.page_id = pages.id"
+        " GROUP BY papers.code, pages.url",
+    )
+    misfiled = [(code, url) for code, url, _ in rows if not url.startswith(roots[code])]
+    assert not misfiled, misfiled
+    for paper in roots:
+        assert sum(1 for code, _, _ in rows if code == paper) == 2 * 16
+        assert sum(n for code, _, n in rows if code == paper) == 2 * ARTICLES_PER_ISSUE
+    import redis
+
+    assert not redis.Redis.from_url(redis_url).keys(f"issues:*{job}*")

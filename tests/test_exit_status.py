@@ -184,3 +184,12 @@ def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, 
     assert f"Received {name}, shutting down gracefully" in (tmp_path / "crawl.log").read_text(encoding="utf-8")
     (run,) = crawl_runs(sqlite_url)
     assert run.status == "shutdown" and run.finished_at is not None
+
+
+def test_a_log_file_in_a_missing_folder_is_one_line(tmp_path, sqlite_url):
+    # The cron line of docs/operations.md logs to /var/log/charity-press/, which must exist.
+    log = tmp_path / "no-such-folder" / "crawl.log"
+    result = run_crawl("date=2023-01-31", archive=sqlite_url, settings={"LOG_FILE": str(log)})
+    assert (result.returncode, result.stderr.strip()) == (
+        2, f"error: cannot write LOG_FILE {str(log)!r}: No such file or directory"
+    )

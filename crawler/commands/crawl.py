@@ -17,7 +17,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import SpiderArgumentError
-from crawler.extensions import ALARM_MESSAGES, failure_message
+from crawler.extensions import ALARM_MESSAGES, REDIS_LOST_MESSAGE, failure_message
 
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
@@ -65,6 +65,23 @@ def check_settings(settings) -> str | None:
     return None
 
 
+def check_log_file(settings) -> str | None:
+    """LOG_FILE, when the log goes there, as one line if it cannot be written: Scrapy opens it
+    after this check, and a missing folder (the cron line's /var/log/charity-press/ not made
+    yet) or one the crawl's user may not write would end the run with a traceback."""
+    path = settings.get("LOG_FILE")
+    if not path or not settings.getbool("LOG_ENABLED"):
+        return None
+    try:
+        # Scrapy appends to it (LOG_FILE_APPEND) or truncates it: opening it to append, which
+        # creates it as Scrapy would, changes nothing it holds.
+        with open(path, "a", encoding=settings.get("LOG_ENCODING") or "utf-8"):
+            pass
+    except OSError as exc:
+        return f"cannot write LOG_FILE {path!r}: {exc.strerror or exc}"
+    return None
+
+
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
@@ -80,12 +97,18 @@ class Command(ScrapyCrawl):
         alarmed = bool(errors)
         if failed := failure_message(crawler):
             errors.append(failed)
+        # A distributed worker that lost Redis mid-crawl stopped (crawler/distributed.py).
+        redis_lost = crawler.stats.get_value(REDIS_LOST_MESSAGE)
+        if redis_lost:
+            errors.append(redis_lost)
         signum = signals_received[0] if signals_received else None
         if signum is None and crawler.stats.get_value("finish_reason") == "shutdown":
             signum = signal.SIGINT  # stopped by a signal that went unnoted: the run did not finish all the same
         if signum is not None:
             self.exitcode = EXIT_SIGNAL_BASE + signum
             errors.append(f"interrupted by {signal.Signals(signum).name}: the run stopped before it was done; run it again")
+        elif redis_lost:
+            self.exitcode = EXIT_BAD_INPUT  # as when Redis is unreachable at the start
         elif alarmed:
             self.exitcode = EXIT_ALARM
         elif failed:
@@ -145,6 +168,8 @@ class Command(ScrapyCrawl):
             return str(exc)
         if message := check_settings(self.settings):
             return message
+        if message := check_log_file(self.settings):
+            return message
         if self.settings.getdict("ITEM_PIPELINES").get("pipelines.store.StorePipeline") is not None:
             from storage.db import ArchiveError, archive_url, open_archive
 
@@ -174,4 +199,6 @@ class Command(ScrapyCrawl):
             get_redis_from_settings(self.settings).ping()
         except redis.RedisError as exc:
             return f"Redis unreachable at {self.settings.get('REDIS_URL')}: {exc}"
+        except ValueError as exc:  # redis-py's parse of a URL without redis://, rediss:// or unix://
+            return f"bad REDIS_URL {self.settings.get('REDIS_URL')!r}: {exc}"
         return None

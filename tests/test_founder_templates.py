@@ -508,3 +508,28 @@ def test_css_read_right_to_left_finds_what_parsel_finds(name):
     for query in _CSS:
         assert _select(document, query) == [node.root for node in selector.css(query)], query
     assert sum(len(_select(document, query)) for query in _CSS) > 50  # the queries do find things
+
+
+# --- the site's error page, served with HTTP 200 ------------------------------------------------
+
+ERROR_PAGES = [
+    "<html><head><title>页面不存在</title></head><body><div class=error><h1>404</h1>"
+    "<p>对不起，您访问的页面不存在或已被删除！</p><a href=/>返回首页</a></div></body></html>",
+    "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr>"
+    "<center>nginx</center></body></html>",
+    "<html><head><title>公益時報</title></head><body><p>對不起，您訪問的網頁已被刪除。</p></body></html>",
+]
+
+
+@pytest.mark.parametrize("html", ERROR_PAGES)
+def test_an_error_page_served_with_200_is_neither_article_nor_page(html):
+    assert FounderArticle(html, ISSUE + "content_1.htm").not_found
+    assert FounderPage(html, ISSUE + "node_2.htm").not_found
+
+
+def test_pages_and_articles_are_no_error_pages(main_article, node_page, variant_article):
+    assert (main_article.not_found, variant_article.not_found, node_page.not_found) == ("", "", "")
+    # Off the template, a page that mentions 404 and 页面不存在 among enough text is an article.
+    prose = "<p>　　据统计，全市已有404个社区建成儿童之家，志愿者说，页面不存在的问题已经解决。</p>" * 8
+    parsed = FounderArticle(f"<html><head><title>公益时报</title></head><body><div>{prose}</div></body></html>", ISSUE + "content_1.htm")
+    assert parsed.extraction == "fallback" and parsed.not_found == ""

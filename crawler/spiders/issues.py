@@ -186,10 +186,13 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False):
         name = self.plan.paper.name
-        if response.status == 404:
+        page = self.template.page(_html(response), response.url) if response.status != 404 else None
+        # The site's error page served with HTTP 200 is its 404.
+        if page is None or page.not_found:
+            why = "404" if page is None else f"error page {page.not_found!r}"
             if index:
                 self.logger.info(
-                    "the latest-issue page leads to a missing issue (404 at %s): walking back over scheduled days", response.url
+                    "the latest-issue page leads to a missing issue (%s at %s): walking back over scheduled days", why, response.url
                 )
                 if request := self._walk_back(date.today() + timedelta(days=1)):
                     yield request
@@ -199,9 +202,8 @@ class IssuesSpider(scrapy.Spider):
             elif self.plan.latest:
                 self._no_recent_issue()
             else:
-                self.logger.info("no issue of %s on %s (404 at %s)", name, day.isoformat(), response.url)
+                self.logger.info("no issue of %s on %s (%s at %s)", name, day.isoformat(), why, response.url)
             return
-        page = self.template.page(_html(response), response.url)
         if page.issue_date and page.issue_date != day:
             self.logger.warning(
                 "entry page for %s serves the issue of %s: skipped (%s)", day.isoformat(), page.issue_date.isoformat(), response.url
@@ -217,7 +219,11 @@ class IssuesSpider(scrapy.Spider):
             )
 
     def parse_page(self, response, day: date, issue_url: str):
-        yield from self._page(response, self.template.page(_html(response), response.url), day, issue_url)
+        page = self.template.page(_html(response), response.url)
+        if page.not_found:
+            self._error_page(response.url, "page", page.not_found)
+            return
+        yield from self._page(response, page, day, issue_url)
 
     def _page(self, response, page, day: date, issue_url: str, pages_expected: int | None = None):
         number = page.page_number
@@ -260,6 +266,9 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_article(self, response, context: dict, listed_title: str):
         article = self.template.article(_html(response), response.url)
+        if article.not_found:
+            self._error_page(response.url, "article", article.not_found)
+            return
         raw = _raw(response)
         yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
 
@@ -308,6 +317,14 @@ class IssuesSpider(scrapy.Spider):
             self.logger.warning("broken %s link (%s), skipped: %s", what, why, request.url)
         else:
             self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
+
+    def _error_page(self, url: str, what: str, message: str) -> None:
+        """The site answered with its error page and HTTP 200: a broken link, as a 404 is (not
+        stored, counted as not fetched, so that the run says so and a later run asks again)."""
+        why = f"error page with HTTP 200: {message!r}"
+        self.crawler.stats.inc_value(f"{what}s/failed/error-page")
+        self._first_failure(url, why)
+        self.logger.warning("broken %s link (%s), skipped: %s", what, why, url)
 
     def _ignored(self, failure, what: str) -> bool:
         """A request the crawl itself dropped (robots.txt forbids it, or it left the site's

@@ -22,6 +22,7 @@ from parsel.csstranslator import HTMLTranslator
 from w3lib.encoding import html_to_unicode
 
 from crawler.templates.generic import GenericArticle
+from crawler.templates.notfound import not_found
 from crawler.templates.text import collapse as _collapse, has_text, lines as _lines, parse, text as _text
 
 __all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html"]
@@ -414,6 +415,14 @@ class FounderPage(_FounderFile):
         return list(dict.fromkeys(url for url in urls if url))
 
     @cached_property
+    def not_found(self) -> str:
+        """The message of the site's error page served in this page's place with HTTP 200, else
+        "": asked only of a file without page list, article links or page number."""
+        if self.page_links or self.article_links or self.page_number is not None:
+            return ""
+        return not_found(self._root)
+
+    @cached_property
     def titles(self) -> dict[str, str]:
         titles: dict[str, str] = {}
         for anchor in self._all("title_links"):
@@ -509,6 +518,12 @@ class FounderArticle(_FounderFile):
     def _fallback(self) -> GenericArticle | None:
         """Generic extraction, for a page whose content region the selectors no longer find."""
         return GenericArticle(self.html, self.url) if self._body is None else None
+
+    @cached_property
+    def not_found(self) -> str:
+        """The message of the site's error page served in this article's place with HTTP 200,
+        else "": asked only of a file where the selectors found no body."""
+        return not_found(self._root) if self._body is None else ""
 
     @property
     def extraction(self) -> str:

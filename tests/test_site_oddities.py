@@ -1,0 +1,84 @@
+"""Crawls of sites that send what real Founder sites send and the bundled sample does not:
+error pages served with HTTP 200, ... The real `scrapy crawl issues` over HTTP on 127.0.0.1
+into a real SQLite archive, as in test_crawl.py."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from crawler.sample import ISSUE_DATE, PREFIX
+from crawler.sample.server import SiteServer
+from tests.conftest import run_crawl, sql_rows
+from tests.sites import SAMPLE_DAY, sample_site
+
+ISSUE_DIR = "html/2023-01/31/"
+NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
+# What IIS and CMS error handlers send for a missing file, with status 200.
+ERROR_PAGE = (
+    '<html><head><meta http-equiv=Content-Type content="text/html; charset=utf-8"><title>页面不存在</title></head>'
+    "<body><div class=error><h1>404</h1><p>对不起，您访问的页面不存在或已被删除！</p>"
+    "<p>请检查您输入的网址是否正确。</p><a href=/>返回首页</a></div></body></html>"
+)
+
+
+@pytest.fixture
+def archive(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+
+
+def crawl(site, archive: str, *args: str, date: str | None = ISSUE_DATE, runs: int = 1):
+    """Crawl ``site`` ``runs`` times from one server; the results and the paths asked per run."""
+    results = []
+    with SiteServer(site, prefix=PREFIX) as server:
+        for _ in range(runs):
+            before = len(server.requests)
+            dates = (f"date={date}",) if date else ()
+            done = run_crawl(*dates, f"base_url={server.url}{PREFIX.lstrip('/')}", *args, archive=archive, settings=NO_PDFS)
+            results.append((done, [r.path for r in server.requests[before:]]))
+    return results
+
+
+# --- error pages served with HTTP 200 -----------------------------------------------------------
+
+
+def test_an_article_answered_by_an_error_page_is_a_broken_link_not_an_article(tmp_path, archive):
+    gone = "content_306512.htm"
+    site = sample_site(tmp_path / "site", alter=lambda name, html: ERROR_PAGE if name == gone else html, pdfs=False)
+    (done, _), (again, asked) = crawl(site, archive, runs=2)
+    assert done.returncode == 4, done.stderr[-2000:]  # as for a 404: finished, one article missing
+    assert [line for line in done.stderr.splitlines()
+            if "broken article link (error page with HTTP 200: '页面不存在')" in line and gone in line]
+    assert "Traceback" not in done.stderr
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url LIKE :u", u=f"%{gone}") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(19,)]
+    assert f"{PREFIX}{ISSUE_DIR}{gone}" in asked  # asked again by the next run
+
+
+def _error_entry(site, day: date) -> None:
+    entry = site / "html" / f"{day:%Y-%m}" / f"{day:%d}" / "node_1.htm"
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_text(ERROR_PAGE, encoding="utf-8")
+
+
+def test_an_issue_answered_by_an_error_page_is_no_issue(tmp_path, archive):
+    site = sample_site(tmp_path / "site", pdfs=False)
+    _error_entry(site, SAMPLE_DAY + timedelta(days=7))
+    [(done, _)] = crawl(site, archive, date="2023-02-07")
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if "no issue of" in line]
+    assert len(lines) == 1 and "INFO" in lines[0] and "2023-02-07" in lines[0] and "页面不存在" in lines[0]
+    assert "WARNING: no page number" not in done.stderr
+    assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
+
+
+def test_the_latest_issue_walks_back_past_an_error_page(tmp_path, archive):
+    today = date.today()
+    tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
+    site = sample_site(tmp_path / "site", days=[tuesdays[1]], pdfs=False)
+    (site / "paperindex.htm").unlink()
+    _error_entry(site, tuesdays[0])  # the newest scheduled day: not out yet
+    [(done, _)] = crawl(site, archive, date=None)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [str(day) for (day,) in sql_rows(archive, "SELECT issue_date FROM issues")] == [tuesdays[1].isoformat()]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]

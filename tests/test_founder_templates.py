@@ -533,3 +533,25 @@ def test_pages_and_articles_are_no_error_pages(main_article, node_page, variant_
     prose = "<p>　　据统计，全市已有404个社区建成儿童之家，志愿者说，页面不存在的问题已经解决。</p>" * 8
     parsed = FounderArticle(f"<html><head><title>公益时报</title></head><body><div>{prose}</div></body></html>", ISSUE + "content_1.htm")
     assert parsed.extraction == "fallback" and parsed.not_found == ""
+
+
+def test_bytes_that_contradict_the_declared_charset_are_read_as_they_are():
+    gbk = (FIXTURES / "node_page_skips_gbk.htm").read_bytes()  # <meta> gb2312
+    utf8 = (FIXTURES / "node_page.htm").read_bytes()  # <meta> utf-8
+    # GBK files under a server's charset=utf-8, or under a <meta> that says utf-8.
+    assert "镕铸公益力量" in decode_html(gbk, "text/html; charset=utf-8")
+    assert "镕铸公益力量" in decode_html(gbk.replace(b"charset=gb2312", b"charset=utf-8"), "text/html")
+    # UTF-8 files under the template's gb2312 <meta>, or under a server's charset=gbk.
+    assert "尋找慈善傳統" in decode_html(utf8.replace(b"charset=utf-8", b"charset=gb2312"), "text/html")
+    assert "尋找慈善傳統" in decode_html(utf8, "text/html; charset=GBK")
+    # A stray bad byte in a UTF-8 file is one replaced character, not a GBK file.
+    stray = decode_html(utf8.replace("頭版".encode(), b"\xff", 1))
+    assert "\ufffd" in stray and "尋找慈善傳統" in stray
+    # The spider reads Scrapy's decoding, checked the same way.
+    from scrapy.http import HtmlResponse
+
+    from crawler.spiders.issues import _html
+
+    for body, content_type in ((gbk, "text/html; charset=utf-8"), (utf8, "text/html; charset=gb2312")):
+        response = HtmlResponse("http://example.org/a.htm", body=body, headers={"Content-Type": content_type})
+        assert _html(response) == decode_html(body, content_type)

@@ -82,3 +82,30 @@ def test_the_latest_issue_walks_back_past_an_error_page(tmp_path, archive):
     assert done.returncode == 0, done.stderr[-2000:]
     assert [str(day) for (day,) in sql_rows(archive, "SELECT issue_date FROM issues")] == [tuesdays[1].isoformat()]
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+# --- bytes that contradict the declared charset ---------------------------------------------------
+
+
+@pytest.mark.parametrize("files", ["GBK under a utf-8 <meta>", "UTF-8 under a gb2312 <meta>"])
+def test_files_whose_bytes_contradict_their_declared_charset_are_read_as_they_are(tmp_path, archive, files):
+    import json
+
+    from crawler.sample import SITE
+
+    site = sample_site(tmp_path / "site", pdfs=False)
+    for file in (site / "html").rglob("*.htm"):
+        html = file.read_text(encoding="utf-8")
+        assert "charset=utf-8" in html
+        if files.startswith("GBK"):
+            file.write_bytes(html.encode("gb18030"))
+        else:
+            file.write_text(html.replace("charset=utf-8", "charset=gb2312"), encoding="utf-8")
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    manifest = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
+    titles = {title for (title,) in sql_rows(archive, "SELECT title_original FROM articles")}
+    assert titles == {article["title"] for article in manifest["articles"]}
+    sections = {section for (section,) in sql_rows(archive, "SELECT section_original FROM pages")}
+    assert sections == {page["section"] for page in manifest["pages"]}
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE body LIKE :r OR body = ''", r="%\ufffd%") == [(0,)]

@@ -6,6 +6,7 @@ paper profile can move any of them. Text keeps the script and punctuation as pub
 """
 from __future__ import annotations
 
+import codecs
 import itertools
 import re
 from dataclasses import dataclass, fields, replace
@@ -25,16 +26,46 @@ from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
 from crawler.templates.text import collapse as _collapse, has_text, lines as _lines, parse, text as _text
 
-__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html"]
+__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "decode_html"]
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode a fetched file: BOM, then the HTTP charset, then the <meta> charset.
+    """Decode a fetched file: BOM, then the HTTP charset, then the <meta> charset, unless the
+    bytes contradict a declared UTF-8 or GB charset (see as_declared).
 
     w3lib reads GB2312 and GBK as GB18030, their superset: these sites declare gb2312 and use
     characters outside it (镕, 㑇).
     """
-    return html_to_unicode(content_type, body, auto_detect_fun=_utf8_or_gb18030)[1]
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_utf8_or_gb18030)
+    return as_declared(body, encoding, text)
+
+
+def as_declared(body: bytes, encoding: str, text: str) -> str:
+    """``text``, ``body`` decoded as ``encoding``, or the body's other reading where the bytes
+    prove the declared charset wrong, as a server's ``charset=utf-8`` over GBK files, or a
+    template's gb2312 <meta> over files saved as UTF-8, do: the text would be mojibake, stored
+    without a word of warning.
+
+    Bytes read as UTF-8 with many replaced characters (GBK's Chinese is no UTF-8; a stray bad
+    byte in a UTF-8 page is not many) are GB18030 if they decode as such; bytes read as GB18030
+    that are valid UTF-8 and not ASCII are UTF-8 (Chinese text in GBK is next to never valid
+    UTF-8). Cheap where the declaration is right: a search for U+FFFD in the text, or a UTF-8
+    decoding that fails at the file's first Chinese character.
+    """
+    if encoding == "utf-8":
+        if "\ufffd" not in text or text.count("\ufffd") * 100 < len(text) or body.startswith(codecs.BOM_UTF8):
+            return text
+        other = "gb18030"
+    elif encoding == "gb18030":
+        if body.isascii():
+            return text
+        other = "utf-8"
+    else:
+        return text
+    try:
+        return body.decode(other)
+    except UnicodeDecodeError:
+        return text
 
 
 def _utf8_or_gb18030(body: bytes) -> str:

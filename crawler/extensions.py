@@ -110,8 +110,9 @@ class TemplateDriftAlarm:
 
     Per issue, after the pipelines: pages that link no article at all, or more than
     ARCHIVE_DRIFT_MAX_SHARE of the articles without a title or body or extracted by the
-    generic fallback. Each alarm is logged as an error naming the paper, the page URL and what
-    was missing; the crawl then exits with status 3 (see crawler/commands/crawl.py).
+    generic fallback (a picture story's pictures stand for its body). Each alarm is logged as
+    an error naming the paper, the page URL and what was missing; the crawl then exits with
+    status 3 (see crawler/commands/crawl.py).
     """
 
     def __init__(self, crawler, max_share: float):
@@ -141,6 +142,8 @@ class TemplateDriftAlarm:
             return
         seen.articles += 1
         missing = [name for name in ("title", "body") if not (getattr(item, name) or "").strip()]
+        if "body" in missing and item.images and item.extraction != "fallback":
+            missing.remove("body")  # a picture story: its pictures are its content
         if item.extraction == "fallback":
             missing.append("template extraction (fell back to generic)")
         if missing:

@@ -555,3 +555,21 @@ def test_bytes_that_contradict_the_declared_charset_are_read_as_they_are():
     for body, content_type in ((gbk, "text/html; charset=utf-8"), (utf8, "text/html; charset=gb2312")):
         response = HtmlResponse("http://example.org/a.htm", body=body, headers={"Content-Type": content_type})
         assert _html(response) == decode_html(body, content_type)
+
+
+def test_a_picture_story_has_its_pictures_and_no_text():
+    """Pictures with captions and an empty content region: no body, read by the template (generic
+    extraction took a caption for the text, and the article for template drift)."""
+    html = load("content_article.htm")
+    start, end = html.index("<founder-content>"), html.index("</founder-content>")
+    for empty in ("", "<!--<npm:article-content>--><P>&nbsp;</P><!--</npm:article-content>-->"):
+        parsed = FounderArticle(html[: start + len("<founder-content>")] + empty + html[end:], ISSUE + "content_21853.htm")
+        assert parsed.extraction == "template"
+        assert (parsed.title, parsed.paragraphs, parsed.source, parsed.byline) == (
+            "民政部召開全國志愿服務和社會工作電視電話會議", [], "", "")
+        assert parsed.images == [ImageRef(IMAGES + "2023-01/31/07/res01_attpic_brief.jpg", "全國志愿服務和社會工作電視電話會議現場。")]
+        assert parsed.body_element is not None and parsed.not_found == ""
+    # Without pictures an empty region is still no body: the template may have moved it.
+    bare = html[: start + len("<founder-content>")] + html[end:]
+    bare = bare[: bare.index("<table id=newspic")] + bare[bare.index("</table>", bare.index("<table id=newspic")) + 8 :]
+    assert FounderArticle(bare, ISSUE + "content_21853.htm").extraction == "fallback"

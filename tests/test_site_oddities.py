@@ -109,3 +109,33 @@ def test_files_whose_bytes_contradict_their_declared_charset_are_read_as_they_ar
     sections = {section for (section,) in sql_rows(archive, "SELECT section_original FROM pages")}
     assert sections == {page["section"] for page in manifest["pages"]}
     assert sql_rows(archive, "SELECT count(*) FROM articles WHERE body LIKE :r OR body = ''", r="%\ufffd%") == [(0,)]
+
+
+# --- picture stories ------------------------------------------------------------------------------
+
+
+def _picture_story(name: str, html: str) -> str:
+    """The two sample articles with pictures, their text taken out: pictures and captions only."""
+    if name not in ("content_306501.htm", "content_306505.htm"):
+        return html
+    start, end = html.index("<founder-content>") + len("<founder-content>"), html.index("</founder-content>")
+    return html[:start] + "<!--<npm:article-content>--><P>&nbsp;</P><!--</npm:article-content>-->" + html[end:]
+
+
+def test_a_picture_story_is_stored_with_its_pictures_and_no_text(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_picture_story, pdfs=False)
+    # An alarm share that two articles without text of twenty would pass.
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive,
+                         settings=NO_PDFS | {"ARCHIVE_DRIFT_MAX_SHARE": "0.05"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "template drift" not in done.stderr
+    stories = sql_rows(archive, """
+        SELECT a.title, a.body, a.body_original, a.extraction, count(i.id), min(i.caption)
+        FROM articles a JOIN images i ON i.article_id = a.id
+        WHERE a.url LIKE '%content_306501.htm' OR a.url LIKE '%content_306505.htm'
+        GROUP BY a.id ORDER BY a.url""")
+    assert [(title[:2], body, original, extraction, n) for title, body, original, extraction, n, _ in stories] == [
+        ("广东", "", "", "template", 1), ("江西", "", "", "template", 1)]
+    assert all(caption for *_, caption in stories)
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE body != ''") == [(18,)]

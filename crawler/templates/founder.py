@@ -493,11 +493,12 @@ class FounderArticle(_FounderFile):
                 return part, body
         return self._root, None
 
-    def _body_in(self, tree: etree._Element) -> etree._Element | None:
-        """The first match of the first of the body selectors that has one, if it holds text."""
+    def _body_in(self, tree: etree._Element, empty: bool = False) -> etree._Element | None:
+        """The first match of the first of the body selectors that has one, if it holds text
+        (or, with ``empty``, whether it does or not)."""
         for field in ("body", "body_container"):
             if found := _select(tree, getattr(self.selectors, field)):
-                return found[0] if has_text(found[0]) else None
+                return found[0] if empty or has_text(found[0]) else None
         return None
 
     @cached_property
@@ -543,7 +544,13 @@ class FounderArticle(_FounderFile):
     @cached_property
     def _body(self) -> etree._Element | None:
         tree, body = self._own_part
-        return body if body is not None else self._body_in(tree)
+        if body is None:
+            body = self._body_in(tree)
+        if body is None and self.images:
+            # A picture story (pictures and captions, no text): the template's empty content
+            # region is its body. Generic extraction would take a caption for the text.
+            body = self._body_in(tree, empty=True)
+        return body
 
     @cached_property
     def _fallback(self) -> GenericArticle | None:

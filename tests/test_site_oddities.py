@@ -139,3 +139,38 @@ def test_a_picture_story_is_stored_with_its_pictures_and_no_text(tmp_path, archi
         ("广东", "", "", "template", 1), ("江西", "", "", "template", 1)]
     assert all(caption for *_, caption in stories)
     assert sql_rows(archive, "SELECT count(*) FROM articles WHERE body != ''") == [(18,)]
+
+
+# --- redirects off the site -----------------------------------------------------------------------
+
+# What a hijacked or lapsed site sends its visitors to.
+ELSEWHERE = (
+    "<html><head><meta charset=utf-8><title>澳门威尼斯人娱乐城</title></head><body><h1>澳门威尼斯人娱乐城官网</h1>"
+    f"<p>{'百家乐在线娱乐，注册即送彩金，欢迎光临本站。' * 5}</p></body></html>"
+)
+
+
+@pytest.mark.parametrize("file, what", [("content_306512.htm", "article"), ("node_1.htm", "issue")])
+def test_a_file_redirected_off_the_site_is_not_read_as_the_papers(tmp_path, archive, file, what):
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "index.htm").write_text(ELSEWHERE, encoding="utf-8")
+    site = sample_site(tmp_path / "site", pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}{file}"
+    with SiteServer(other) as elsewhere:
+        target = elsewhere.url.replace("127.0.0.1", "localhost") + "index.htm"  # another host name
+        with SiteServer(site, prefix=PREFIX, redirects={asked: target}) as server:
+            done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive,
+                             settings=NO_PDFS)
+        assert any(request.path == "/index.htm" for request in elsewhere.requests)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    why = f"(redirected off the site to {target})"
+    if what == "article":
+        assert [line for line in done.stderr.splitlines() if f"WARNING: broken article link {why}, skipped:" in line
+                and line.endswith(asked)]
+        assert sql_rows(archive, "SELECT count(*) FROM articles") == [(19,)]
+    else:
+        assert [line for line in done.stderr.splitlines() if f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched {why}" in line]
+        assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE title LIKE '%娱乐%' OR url LIKE '%localhost%'") == [(0,)]

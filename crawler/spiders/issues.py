@@ -9,6 +9,7 @@ can skip what the archive already holds.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -56,6 +57,23 @@ def _raw(response) -> RawDocument:
 
 
 ARGUMENTS = ("date", "start", "end", "backfill", "paper", "base_url", "refresh")
+
+
+def _site(url: str) -> str:
+    """The host a URL names, as one site: a www. prefix and the letter case make no other."""
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def redirected_off_site(response) -> str | None:
+    """Where a redirect took a request of the paper's site to another host, or None.
+
+    A hijacked or expired site sends its visitors to a casino's page: stored, it became an
+    article of the paper (title, body and URL of that page) that no later run asked again.
+    """
+    asked = response.meta.get("redirect_urls")
+    if asked and _site(asked[0]) != _site(response.url):
+        return response.url
+    return None
 
 
 def page_item(page, context: dict, url: str, **extra) -> PageItem:
@@ -188,6 +206,9 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False):
         name = self.plan.paper.name
+        if elsewhere := redirected_off_site(response):
+            self._not_read(response, "issue", f"redirected off the site to {elsewhere}", day)
+            return
         page = self.template.page(_html(response), response.url) if response.status != 404 else None
         # The site's error page served with HTTP 200 is its 404.
         if page is None or page.not_found:
@@ -221,9 +242,12 @@ class IssuesSpider(scrapy.Spider):
             )
 
     def parse_page(self, response, day: date, issue_url: str):
+        if elsewhere := redirected_off_site(response):
+            self._not_read(response, "page", f"redirected off the site to {elsewhere}")
+            return
         page = self.template.page(_html(response), response.url)
         if page.not_found:
-            self._error_page(response.url, "page", page.not_found)
+            self._not_read(response, "page", f"error page with HTTP 200: {page.not_found!r}")
             return
         yield from self._page(response, page, day, issue_url)
 
@@ -267,9 +291,12 @@ class IssuesSpider(scrapy.Spider):
             )
 
     def parse_article(self, response, context: dict, listed_title: str):
+        if elsewhere := redirected_off_site(response):
+            self._not_read(response, "article", f"redirected off the site to {elsewhere}")
+            return
         article = self.template.article(_html(response), response.url)
         if article.not_found:
-            self._error_page(response.url, "article", article.not_found)
+            self._not_read(response, "article", f"error page with HTTP 200: {article.not_found!r}")
             return
         raw = _raw(response)
         yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
@@ -320,12 +347,20 @@ class IssuesSpider(scrapy.Spider):
         else:
             self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
 
-    def _error_page(self, url: str, what: str, message: str) -> None:
-        """The site answered with its error page and HTTP 200: a broken link, as a 404 is (not
-        stored, counted as not fetched, so that the run says so and a later run asks again)."""
-        why = f"error page with HTTP 200: {message!r}"
-        self.crawler.stats.inc_value(f"{what}s/failed/error-page")
+    def _not_read(self, response, what: str, why: str, day: date | None = None) -> None:
+        """A response that is not what was asked for, though HTTP says 200: the site's error
+        page, or a redirect off the site. A broken link, as a 404 is (not stored, counted as
+        not fetched, so that the run says so and a later run asks again); an issue's entry
+        page so answered fails the issue, as an HTTP error does (issue_failed)."""
+        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        key = "redirected" if why.startswith("redirected") else "error-page"
         self._first_failure(url, why)
+        if what == "issue":
+            self.crawler.stats.inc_value("issues/failed")
+            self.crawler.stats.inc_value(f"pages/failed/{key}")
+            self.logger.error("issue of %s on %s not fetched (%s): %s", self.plan.paper.name, day.isoformat(), why, url)
+            return
+        self.crawler.stats.inc_value(f"{what}s/failed/{key}")
         self.logger.warning("broken %s link (%s), skipped: %s", what, why, url)
 
     def _ignored(self, failure, what: str) -> bool:

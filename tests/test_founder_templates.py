@@ -573,3 +573,13 @@ def test_a_picture_story_has_its_pictures_and_no_text():
     bare = html[: start + len("<founder-content>")] + html[end:]
     bare = bare[: bare.index("<table id=newspic")] + bare[bare.index("</table>", bare.index("<table id=newspic")) + 8 :]
     assert FounderArticle(bare, ISSUE + "content_21853.htm").extraction == "fallback"
+
+
+def test_a_file_that_ends_inside_the_article_text_is_truncated(main_article):
+    html = load("content_article.htm")
+    assert not main_article.truncated
+    for cut in ("四是監管機制", "<!--</npm:article-content>-->"):
+        assert FounderArticle(html[: html.index(cut)], ISSUE + "content_21853.htm").truncated, cut
+    # Cut after the text: the article is whole. A paper without the markers is never cut short.
+    assert not FounderArticle(html[: html.index("</BODY>")], ISSUE + "content_21853.htm").truncated
+    assert not article_with("").truncated and not article_with("", "<P>　　正文").truncated

@@ -174,3 +174,25 @@ def test_a_file_redirected_off_the_site_is_not_read_as_the_papers(tmp_path, arch
         assert [line for line in done.stderr.splitlines() if f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched {why}" in line]
         assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
     assert sql_rows(archive, "SELECT count(*) FROM articles WHERE title LIKE '%娱乐%' OR url LIKE '%localhost%'") == [(0,)]
+
+
+# --- a file cut short -------------------------------------------------------------------------------
+
+
+def test_an_article_file_cut_short_is_not_stored_as_a_shorter_article(tmp_path, archive):
+    """A file fetched while the site was writing it: HTTP 200 and a Content-Length, half the text."""
+    cut = "content_306509.htm"
+
+    def half(name: str, html: str) -> str:
+        if name != cut:
+            return html
+        start, end = html.index("<!--<npm:article-content>-->"), html.index("<!--</npm:article-content>-->")
+        return html[: (start + end) // 2]
+
+    site = sample_site(tmp_path / "site", alter=half, pdfs=False)
+    (done, _), (again, asked) = crawl(site, archive, runs=2)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert [line for line in done.stderr.splitlines() if "ERROR: article not fetched, skipped:" in line
+            and f"{cut} (truncated: the file ends inside the article's text)" in line]
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url LIKE :u", u=f"%{cut}") == [(0,)]
+    assert f"{PREFIX}{ISSUE_DIR}{cut}" in asked  # asked again by the next run

@@ -207,7 +207,7 @@ class IssuesSpider(scrapy.Spider):
     def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False):
         name = self.plan.paper.name
         if elsewhere := redirected_off_site(response):
-            self._not_read(response, "issue", f"redirected off the site to {elsewhere}", day)
+            self._not_read(response, "issue", "redirected", f"redirected off the site to {elsewhere}", day)
             return
         page = self.template.page(_html(response), response.url) if response.status != 404 else None
         # The site's error page served with HTTP 200 is its 404.
@@ -243,11 +243,11 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_page(self, response, day: date, issue_url: str):
         if elsewhere := redirected_off_site(response):
-            self._not_read(response, "page", f"redirected off the site to {elsewhere}")
+            self._not_read(response, "page", "redirected", f"redirected off the site to {elsewhere}")
             return
         page = self.template.page(_html(response), response.url)
         if page.not_found:
-            self._not_read(response, "page", f"error page with HTTP 200: {page.not_found!r}")
+            self._not_read(response, "page", "error-page", f"error page with HTTP 200: {page.not_found!r}")
             return
         yield from self._page(response, page, day, issue_url)
 
@@ -292,11 +292,14 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_article(self, response, context: dict, listed_title: str):
         if elsewhere := redirected_off_site(response):
-            self._not_read(response, "article", f"redirected off the site to {elsewhere}")
+            self._not_read(response, "article", "redirected", f"redirected off the site to {elsewhere}")
             return
         article = self.template.article(_html(response), response.url)
         if article.not_found:
-            self._not_read(response, "article", f"error page with HTTP 200: {article.not_found!r}")
+            self._not_read(response, "article", "error-page", f"error page with HTTP 200: {article.not_found!r}")
+            return
+        if article.truncated:
+            self._not_read(response, "article", "truncated", "truncated: the file ends inside the article's text")
             return
         raw = _raw(response)
         yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
@@ -347,13 +350,13 @@ class IssuesSpider(scrapy.Spider):
         else:
             self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
 
-    def _not_read(self, response, what: str, why: str, day: date | None = None) -> None:
+    def _not_read(self, response, what: str, key: str, why: str, day: date | None = None) -> None:
         """A response that is not what was asked for, though HTTP says 200: the site's error
-        page, or a redirect off the site. A broken link, as a 404 is (not stored, counted as
-        not fetched, so that the run says so and a later run asks again); an issue's entry
-        page so answered fails the issue, as an HTTP error does (issue_failed)."""
+        page or a redirect off the site (a broken link, as a 404 is), or a file cut short (a
+        failed fetch, as a network error is). Not stored, counted as not fetched, so that the
+        run says so and a later run asks again; an issue's entry page so answered fails the
+        issue, as an HTTP error does (issue_failed)."""
         url = (response.meta.get("redirect_urls") or [response.url])[0]
-        key = "redirected" if why.startswith("redirected") else "error-page"
         self._first_failure(url, why)
         if what == "issue":
             self.crawler.stats.inc_value("issues/failed")
@@ -361,7 +364,10 @@ class IssuesSpider(scrapy.Spider):
             self.logger.error("issue of %s on %s not fetched (%s): %s", self.plan.paper.name, day.isoformat(), why, url)
             return
         self.crawler.stats.inc_value(f"{what}s/failed/{key}")
-        self.logger.warning("broken %s link (%s), skipped: %s", what, why, url)
+        if key == "truncated":
+            self.logger.error("%s not fetched, skipped: %s (%s)", what, url, why)
+        else:
+            self.logger.warning("broken %s link (%s), skipped: %s", what, why, url)
 
     def _ignored(self, failure, what: str) -> bool:
         """A request the crawl itself dropped (robots.txt forbids it, or it left the site's

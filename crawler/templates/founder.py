@@ -470,6 +470,8 @@ def _written_title(anchor: etree._Element) -> str:
     return _collapse(match[2]) if match else ""
 
 
+# The comments around a Founder article's text (within founder-content).
+_BODY_START, _BODY_END = "<!--<npm:article-content>-->", "<!--</npm:article-content>-->"
 _TITLE_FIELDS = ("pretitle", "title", "subtitle", "byline")
 _METADATA_FIELDS = {"pretitle": "introtitle", "title": "title", "subtitle": "subtitle", "byline": "author"}
 
@@ -556,6 +558,16 @@ class FounderArticle(_FounderFile):
     def _fallback(self) -> GenericArticle | None:
         """Generic extraction, for a page whose content region the selectors no longer find."""
         return GenericArticle(self.html, self.url) if self._body is None else None
+
+    @cached_property
+    def truncated(self) -> bool:
+        """Whether the file ends inside the article's text: the Founder body's opening marker
+        without its closing one. A file fetched while the site was still writing it (its
+        Content-Length that of the part written, so no transfer error) was stored as a shorter
+        article, and never asked for again. The closing marker is looked for from the file's
+        end, where it is; a paper without the markers pays a search of the whole file.
+        """
+        return self.html.rfind(_BODY_END) == -1 and self.html.find(_BODY_START) != -1
 
     @cached_property
     def not_found(self) -> str:

@@ -583,3 +583,14 @@ def test_a_file_that_ends_inside_the_article_text_is_truncated(main_article):
     # Cut after the text: the article is whole. A paper without the markers is never cut short.
     assert not FounderArticle(html[: html.index("</BODY>")], ISSUE + "content_21853.htm").truncated
     assert not article_with("").truncated and not article_with("", "<P>　　正文").truncated
+
+
+def test_a_title_block_without_a_byline_row_keeps_the_body_out_of_the_byline():
+    """Three title rows: the next row selected is the body's, whose text is no byline."""
+    html = load("content_article.htm")
+    three = html.replace("<tr valign=top><td align=center height=22></td></tr>", "", 1)
+    assert three.count("<tr valign=top>") == html.count("<tr valign=top>") - 1
+    parsed = FounderArticle(three, ISSUE + "content_21853.htm")
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == (
+        "", "民政部召開全國志愿服務和社會工作電視電話會議", "全國鄉鎮(街道)社工站覆蓋率達78%", "")
+    assert parsed.paragraphs == main_paragraphs()

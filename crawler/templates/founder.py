@@ -508,10 +508,22 @@ class FounderArticle(_FounderFile):
         match = _ARTICLE_FILE.search(urlsplit(self.url).path)
         return match[1] if match else self.metadata.get("articleid") or None
 
+    def _title_rows(self) -> list:
+        """The title block's rows, at most four, before the row that holds the body: a paper
+        whose block has fewer rows (no 作者 row) has its body's row selected too, and its whole
+        text (captions and all) became the byline."""
+        rows = self._all("title_rows")[:4]
+        if self._body is not None:
+            body_rows = list(self._body.iterancestors("tr"))
+            for position, row in enumerate(rows):
+                if row in body_rows:
+                    return rows[:position]
+        return rows
+
     @cached_property
     def _title_block(self) -> dict[str, str]:
         """Each title field from the first source that has it: rows, then variant selectors."""
-        rows = [_text(row) for row in self._all("title_rows")[:4]]
+        rows = [_text(row) for row in self._title_rows()]
         block = {}
         for position, name in enumerate(_TITLE_FIELDS):
             from_row = rows[position] if position < len(rows) else ""

@@ -196,3 +196,27 @@ def test_an_article_file_cut_short_is_not_stored_as_a_shorter_article(tmp_path, 
             and f"{cut} (truncated: the file ends inside the article's text)" in line]
     assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url LIKE :u", u=f"%{cut}") == [(0,)]
     assert f"{PREFIX}{ISSUE_DIR}{cut}" in asked  # asked again by the next run
+
+
+# --- redirects to another issue -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file, what", [("node_9.htm", "page"), ("content_306512.htm", "article")])
+def test_a_file_redirected_to_another_issue_is_not_stored_as_this_issues(tmp_path, archive, file, what):
+    """A site that sends requests for a missing file to its newest issue's."""
+    newer = SAMPLE_DAY + timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=[SAMPLE_DAY, newer], pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}{file}"
+    with SiteServer(site, prefix=PREFIX) as server:
+        target = f"{server.url}{PREFIX.lstrip('/')}html/{newer:%Y-%m/%d}/{'node_1.htm' if what == 'page' else file}"
+        server._redirects[asked] = target
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive,
+                         settings=NO_PDFS)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert [line for line in done.stderr.splitlines()
+            if f"WARNING: broken {what} link (serves the issue of {newer.isoformat()}), skipped:" in line and line.endswith(asked)]
+    pages = sql_rows(archive, "SELECT p.page_number, p.url FROM pages p JOIN issues i ON i.id = p.issue_id")
+    assert all(f"/{ISSUE_DIR}" in url for _, url in pages)
+    assert sorted(number for number, _ in pages) == [n for n in range(1, 17) if what == "article" or n != 7]
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url NOT LIKE :d", d=f"%/{ISSUE_DIR}%") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20 - (2 if what == "page" else 1),)]

@@ -249,6 +249,11 @@ class IssuesSpider(scrapy.Spider):
         if page.not_found:
             self._not_read(response, "page", "error-page", f"error page with HTTP 200: {page.not_found!r}")
             return
+        if page.issue_date and page.issue_date != day:
+            # A site that sends a missing page to its newest issue: stored, that issue's page
+            # took the place of this issue's page of the same number, with its articles.
+            self._not_read(response, "page", "other-issue", f"serves the issue of {page.issue_date.isoformat()}")
+            return
         yield from self._page(response, page, day, issue_url)
 
     def _page(self, response, page, day: date, issue_url: str, pages_expected: int | None = None):
@@ -301,6 +306,11 @@ class IssuesSpider(scrapy.Spider):
         if article.truncated:
             self._not_read(response, "article", "truncated", "truncated: the file ends inside the article's text")
             return
+        # Only a redirected article may be another issue's: its date (outside the article's
+        # own part of the file) costs the whole file's parse.
+        if response.meta.get("redirect_urls") and (other := article.issue_date) and other.isoformat() != context["issue_date"]:
+            self._not_read(response, "article", "other-issue", f"serves the issue of {other.isoformat()}")
+            return
         raw = _raw(response)
         yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
 
@@ -352,10 +362,10 @@ class IssuesSpider(scrapy.Spider):
 
     def _not_read(self, response, what: str, key: str, why: str, day: date | None = None) -> None:
         """A response that is not what was asked for, though HTTP says 200: the site's error
-        page or a redirect off the site (a broken link, as a 404 is), or a file cut short (a
-        failed fetch, as a network error is). Not stored, counted as not fetched, so that the
-        run says so and a later run asks again; an issue's entry page so answered fails the
-        issue, as an HTTP error does (issue_failed)."""
+        page, a redirect off the site or to another issue (a broken link, as a 404 is), or a
+        file cut short (a failed fetch, as a network error is). Not stored, counted as not
+        fetched, so that the run says so and a later run asks again; an issue's entry page so
+        answered fails the issue, as an HTTP error does (issue_failed)."""
         url = (response.meta.get("redirect_urls") or [response.url])[0]
         self._first_failure(url, why)
         if what == "issue":

@@ -594,3 +594,23 @@ def test_a_title_block_without_a_byline_row_keeps_the_body_out_of_the_byline():
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == (
         "", "民政部召開全國志愿服務和社會工作電視電話會議", "全國鄉鎮(街道)社工站覆蓋率達78%", "")
     assert parsed.paragraphs == main_paragraphs()
+
+
+@pytest.mark.parametrize(
+    ("cell", "title"),
+    [
+        ("民政部召開全國志愿服務<BR>\r\n和社會工作電視電話會議", "民政部召開全國志愿服務和社會工作電視電話會議"),
+        ("　　社工站覆蓋率達78%，<br/>\n　　“五社聯動”見成效", "社工站覆蓋率達78%，“五社聯動”見成效"),
+        ("<font color=red>Charity Law</font><br>Revised 2023", "Charity Law Revised 2023"),
+        ("公益 Top 10<br>\n2023年度榜單", "公益 Top 10 2023年度榜單"),  # Latin and digits keep a space
+        ("春風送暖 愛心同行", "春風送暖 愛心同行"),  # a space the paper set stays
+    ],
+)
+def test_a_title_broken_by_br_reads_as_one_line(cell, title):
+    html = load("content_article.htm").replace(">民政部召開全國志愿服務和社會工作電視電話會議</td>", f">{cell}</td>")
+    html = html.replace(">全國志愿服務和社會工作電視電話會議現場。</td>", f">{cell}</td>")
+    parsed = FounderArticle(html, ISSUE + "content_21853.htm")
+    assert parsed.title == title
+    assert parsed.images[0].caption == title
+    variant = article_with(f"<div class=text_c><h1>{cell}</h1></div>")
+    assert variant.title == title

@@ -24,7 +24,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
-from crawler.templates.text import collapse as _collapse, has_text, lines as _lines, parse, text as _text
+from crawler.templates.text import collapse as _collapse, has_text, line as _line, lines as _lines, parse, text as _text
 
 __all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "decode_html"]
 
@@ -523,11 +523,11 @@ class FounderArticle(_FounderFile):
     @cached_property
     def _title_block(self) -> dict[str, str]:
         """Each title field from the first source that has it: rows, then variant selectors."""
-        rows = [_text(row) for row in self._title_rows()]
+        rows = [_line(row) for row in self._title_rows()]
         block = {}
         for position, name in enumerate(_TITLE_FIELDS):
             from_row = rows[position] if position < len(rows) else ""
-            block[name] = from_row or next((t for t in map(_text, self._all(name)) if t), "")
+            block[name] = from_row or next((t for t in map(_line, self._all(name)) if t), "")
         return block
 
     def _title_field(self, name: str) -> str:
@@ -636,7 +636,7 @@ class FounderArticle(_FounderFile):
             if src:
                 found.append([src, ""])
             elif found and not found[-1][1]:
-                found[-1][1] = _text(row)
+                found[-1][1] = _line(row)
         return [ImageRef(url, caption) for url, caption in found]
 
     @cached_property

@@ -6,7 +6,7 @@ import threading
 
 from lxml import etree
 
-__all__ = ["collapse", "has_text", "lines", "parse", "text"]
+__all__ = ["collapse", "has_text", "line", "lines", "parse", "text"]
 
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
@@ -64,6 +64,34 @@ def collapse(value: str) -> str:
 def text(element: etree._Element) -> str:
     """Text of an element as one line; script and style bodies are code, not text."""
     return collapse("".join(_VISIBLE_TEXT(element)))
+
+
+# Chinese text has no space between two Han characters, nor beside full-width punctuation.
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_WIDE = re.compile("[\u3000-\u303f\uff00-\uffef]")
+
+
+def _spaced(before: str, after: str) -> bool:
+    """Whether a line ending in ``before`` and one beginning with ``after`` join with a space."""
+    if _WIDE.match(before) or _WIDE.match(after):
+        return False
+    return not (_HAN.match(before) and _HAN.match(after))
+
+
+def line(element: etree._Element) -> str:
+    """Text of an element as one line where <br> breaks it (a headline set on two lines): the
+    lines joined without a space between Chinese characters, as the print runs them on, and with
+    one between other words. text() glued Latin words at the break ("Charity LawRevised") and
+    kept the newline after a <br> as a space between two Han characters, which stays.
+    """
+    if element.find(".//br") is None:  # most titles and captions: one line, read as text() reads it
+        return text(element)
+    joined = ""
+    for part in filter(None, map(collapse, lines(element))):
+        if joined and _spaced(joined[-1], part[0]):
+            joined += " "
+        joined += part
+    return joined
 
 
 def has_text(element: etree._Element) -> bool:

@@ -614,3 +614,12 @@ def test_a_title_broken_by_br_reads_as_one_line(cell, title):
     assert parsed.images[0].caption == title
     variant = article_with(f"<div class=text_c><h1>{cell}</h1></div>")
     assert variant.title == title
+
+
+@pytest.mark.parametrize("title", ["找不到回家的路", "公益時報第404期", "錯誤的決定"])
+def test_an_article_off_its_template_whose_title_sounds_like_an_error_is_no_error_page(title):
+    """Off the template, the <title> is often the article's own: it is read as an article
+    (generic extraction, and the drift alarm), never skipped as the site's error page."""
+    html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div><p>　　社工說，孩子們放學後有地方去了。</p></div></body></html>"
+    parsed = FounderArticle(html, ISSUE + "content_1.htm")
+    assert parsed.extraction == "fallback" and parsed.not_found == ""

@@ -17,10 +17,13 @@ from crawler.templates.text import collapse, text
 
 __all__ = ["not_found"]
 
-# What error pages say, in either script; "404" only as a number of its own.
+# What error pages say, in either script. Only about a page or file: an article may well be
+# titled 找不到回家的路, and 404 only as a number of its own, not 第404期.
 _NOT_FOUND = re.compile(
-    r"(?:[页頁]面|[网網][页頁]|文件|文章|稿件|[资資]源)(?:不存在|未找到|[已被]*[删刪]除)|找不到|无法找到|無法找到"
-    r"|(?<![\d.])404(?![\d.])|not\s+found|cannot\s+be\s+found|does\s+not\s+exist",
+    r"(?:[页頁]面|[网網][页頁]|文件|文章|稿件|[资資]源)(?:不存在|未找到|[已被]*[删刪]除)"
+    r"|(?:找不到|[无無]法找到)(?:[该該此]|您[要所]?[访訪][问問]的|您[要所]?[查找打开開]*的)?(?:[页頁]面|[网網][页頁]|文件|[资資]源)"
+    r"|(?<![\d.\u3400-\u9fff])404(?![\d.\u3400-\u9fff])|404\s*(?:[错錯][误誤]|[页頁]面)|[错錯][误誤]\s*404"
+    r"|not\s+found|cannot\s+be\s+found|does\s+not\s+exist",
     re.I,
 )
 # An error page says little: a page with more text than this is no error page, whatever it says.

@@ -513,11 +513,10 @@ class FounderArticle(_FounderFile):
         whose block has fewer rows (no 作者 row) has its body's row selected too, and its whole
         text (captions and all) became the byline."""
         rows = self._all("title_rows")[:4]
-        if self._body is not None:
-            body_rows = list(self._body.iterancestors("tr"))
-            for position, row in enumerate(rows):
-                if row in body_rows:
-                    return rows[:position]
+        # The row around the body (its nearest): one step up, where the template puts it.
+        body_row = next(self._body.iterancestors("tr"), None) if self._body is not None else None
+        if body_row is not None and body_row in rows:
+            return rows[: rows.index(body_row)]
         return rows
 
     @cached_property

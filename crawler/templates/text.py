@@ -84,10 +84,11 @@ def line(element: etree._Element) -> str:
     one between other words. text() glued Latin words at the break ("Charity LawRevised") and
     kept the newline after a <br> as a space between two Han characters, which stays.
     """
-    if element.find(".//br") is None:  # most titles and captions: one line, read as text() reads it
-        return text(element)
+    nodes = _TEXT_AND_BREAKS(element)
+    if all(isinstance(node, str) for node in nodes):  # most: no <br>, read as text() reads it
+        return collapse("".join(nodes))
     joined = ""
-    for part in filter(None, map(collapse, lines(element))):
+    for part in filter(None, map(collapse, _broken(nodes))):
         if joined and _spaced(joined[-1], part[0]):
             joined += " "
         joined += part
@@ -101,5 +102,9 @@ def has_text(element: etree._Element) -> bool:
 
 def lines(element: etree._Element) -> list[str]:
     """Text of an element as a browser breaks it: at <br>, with runs of HTML whitespace as one space."""
-    nodes = _TEXT_AND_BREAKS(element)
+    return _broken(_TEXT_AND_BREAKS(element))
+
+
+def _broken(nodes: list) -> list[str]:
+    """Text nodes and <br> elements as lines, runs of HTML whitespace as one space."""
     return "".join(_HTML_SPACE.sub(" ", n) if isinstance(n, str) else "\n" for n in nodes).split("\n")

@@ -18,7 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
-from crawler.extensions import FIRST_FAILURE
+from crawler.extensions import FIRST_FAILURE, UNPLACED_PAGES
 from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.templates import decode_html
 from crawler.templates.founder import as_declared
@@ -262,6 +262,9 @@ class IssuesSpider(scrapy.Spider):
             number = next((link.page_number for link in page.page_links if link.url == response.url), None)
         if number is None:
             self.logger.warning("no page number on %s: page skipped", response.url)
+            # The drift alarm reports it at the end of the run (exit 3): see crawler/extensions.py.
+            unplaced = self.crawler.stats.get_value(UNPLACED_PAGES) or []
+            self.crawler.stats.set_value(UNPLACED_PAGES, [*unplaced, [day.isoformat(), response.url]])
             return
         paper = self.plan.paper
         context = {

@@ -1,6 +1,7 @@
 """Crawls of sites that send what real Founder sites send and the bundled sample does not:
-error pages served with HTTP 200, ... The real `scrapy crawl issues` over HTTP on 127.0.0.1
-into a real SQLite archive, as in test_crawl.py."""
+error pages served with HTTP 200, bytes that contradict the declared charset, picture
+stories, redirects off the site or to another issue, files cut short. The real `scrapy crawl
+issues` over HTTP on 127.0.0.1 into a real SQLite archive, as in test_crawl.py."""
 from __future__ import annotations
 
 from datetime import date, timedelta

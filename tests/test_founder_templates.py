@@ -623,3 +623,12 @@ def test_an_article_off_its_template_whose_title_sounds_like_an_error_is_no_erro
     html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div><p>　　社工說，孩子們放學後有地方去了。</p></div></body></html>"
     parsed = FounderArticle(html, ISSUE + "content_1.htm")
     assert parsed.extraction == "fallback" and parsed.not_found == ""
+
+
+def test_a_page_file_that_ends_before_its_html_end_is_truncated(node_page, gbk_page):
+    assert not node_page.truncated and not gbk_page.truncated
+    html = load("node_page.htm")
+    cut = FounderPage(html[: html.index("content_21854.htm")], ISSUE + "node_7.htm")
+    assert cut.truncated and len(cut.article_links) == 1  # what it would have stored as the page's articles
+    # Whatever follows </html> (the metadata comment, a spam kit's links) is no part of it.
+    assert not FounderPage(html + "<a href=http://spam.example/>久久综合</a>" * 100, ISSUE + "node_7.htm").truncated

@@ -221,3 +221,23 @@ def test_a_file_redirected_to_another_issue_is_not_stored_as_this_issues(tmp_pat
     assert sorted(number for number, _ in pages) == [n for n in range(1, 17) if what == "article" or n != 7]
     assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url NOT LIKE :d", d=f"%/{ISSUE_DIR}%") == [(0,)]
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20 - (2 if what == "page" else 1),)]
+
+
+@pytest.mark.parametrize("file, what", [("node_6.htm", "page"), ("node_1.htm", "issue")])
+def test_a_page_file_cut_short_is_not_stored_with_fewer_articles(tmp_path, archive, file, what):
+    """Cut inside its title list: the page would have been complete with one of its two articles."""
+    def half(name: str, html: str) -> str:
+        return html[: html.index("</li>") + len("</li>")] if name == file else html
+
+    site = sample_site(tmp_path / "site", alter=half, pdfs=False)
+    (done, _), (again, asked) = crawl(site, archive, runs=2)
+    assert done.returncode == 4, done.stderr[-2000:]
+    why = "(truncated: the file ends before </html>)"
+    if what == "page":
+        assert [line for line in done.stderr.splitlines() if "ERROR: page not fetched, skipped:" in line and f"{file} {why}" in line]
+        assert sql_rows(archive, "SELECT count(*) FROM pages WHERE url LIKE :u", u=f"%{file}") == [(0,)]
+        assert sql_rows(archive, "SELECT count(*) FROM articles") == [(18,)]
+    else:
+        assert [line for line in done.stderr.splitlines() if f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched {why}" in line]
+        assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
+    assert f"{PREFIX}{ISSUE_DIR}{file}" in asked  # asked again by the next run

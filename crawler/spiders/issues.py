@@ -227,6 +227,9 @@ class IssuesSpider(scrapy.Spider):
             else:
                 self.logger.info("no issue of %s on %s (%s at %s)", name, day.isoformat(), why, response.url)
             return
+        if page.truncated:
+            self._not_read(response, "issue", "truncated", "truncated: the file ends before </html>", day)
+            return
         if page.issue_date and page.issue_date != day:
             self.logger.warning(
                 "entry page for %s serves the issue of %s: skipped (%s)", day.isoformat(), page.issue_date.isoformat(), response.url
@@ -248,6 +251,9 @@ class IssuesSpider(scrapy.Spider):
         page = self.template.page(_html(response), response.url)
         if page.not_found:
             self._not_read(response, "page", "error-page", f"error page with HTTP 200: {page.not_found!r}")
+            return
+        if page.truncated:
+            self._not_read(response, "page", "truncated", "truncated: the file ends before </html>")
             return
         if page.issue_date and page.issue_date != day:
             # A site that sends a missing page to its newest issue: stored, that issue's page

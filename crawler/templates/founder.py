@@ -446,6 +446,15 @@ class FounderPage(_FounderFile):
         return list(dict.fromkeys(url for url in urls if url))
 
     @cached_property
+    def truncated(self) -> bool:
+        """Whether the file ends before its </html>: fetched while the site was writing it (HTTP
+        200, a Content-Length that matches), it lacked the rest of its title list and hot zones,
+        and the page was stored as complete with fewer articles, the others never asked for.
+        Looked for from the end, where it is (after it, only the metadata comment or a spam
+        kit's links)."""
+        return self.html.rfind("</html>") == -1 and self.html.rfind("</HTML>") == -1
+
+    @cached_property
     def not_found(self) -> str:
         """The message of the site's error page served in this page's place with HTTP 200, else
         "": asked only of a file without page list, article links or page number."""

@@ -27,6 +27,8 @@ ALARM_MESSAGES = "alarm/messages"
 FIRST_FAILURE = "failed/first"
 # Why a distributed worker stopped when Redis stopped answering (crawler/distributed.py).
 REDIS_LOST_MESSAGE = "distributed/redis_lost"
+# Pages the spider could not place in their issue, [issue date, URL] each (no page number).
+UNPLACED_PAGES = "drift/unplaced_pages"
 
 
 def _sum(stats, prefix: str, leave_out: tuple[str, ...] = ()) -> int:
@@ -110,10 +112,12 @@ class _IssueSeen:
 class TemplateDriftAlarm:
     """Sites change templates without notice: raise the alarm instead of storing hollow rows.
 
-    Per issue, after the pipelines: pages that link no article at all, or more than
-    ARCHIVE_DRIFT_MAX_SHARE of the articles without a title or body or extracted by the
-    generic fallback. Each alarm is logged as an error naming the paper, the page URL and what
-    was missing; the crawl then exits with status 3 (see crawler/commands/crawl.py).
+    Per issue, after the pipelines: pages without a page number (the spider's UNPLACED_PAGES),
+    pages that link no article at all, or more than ARCHIVE_DRIFT_MAX_SHARE of the articles
+    without a title or body or extracted by the generic fallback (a picture story's pictures
+    stand for its body). Each alarm is logged as
+    an error naming the paper, the page URL and what was missing; the crawl then exits with
+    status 3 (see crawler/commands/crawl.py).
     """
 
     def __init__(self, crawler, max_share: float):
@@ -143,6 +147,8 @@ class TemplateDriftAlarm:
             return
         seen.articles += 1
         missing = [name for name in ("title", "body") if not (getattr(item, name) or "").strip()]
+        if "body" in missing and item.images and item.extraction != "fallback":
+            missing.remove("body")  # a picture story: its pictures are its content
         if item.extraction == "fallback":
             missing.append("template extraction (fell back to generic)")
         if missing:
@@ -150,6 +156,18 @@ class TemplateDriftAlarm:
 
     def check(self) -> list[str]:
         alarms = []
+        # A page without a page number is stored nowhere and scrapes no item: an entry page
+        # whose page list and labels changed left the run silent (one warning, exit 0).
+        unplaced: dict[str, list[str]] = {}
+        for day, url in self.crawler.stats.get_value(UNPLACED_PAGES, []):
+            unplaced.setdefault(day, []).append(url)
+        for day, urls in sorted(unplaced.items()):
+            plan = _plan(self.crawler)
+            paper = f"{plan.paper.name} ({plan.paper.code})" if plan is not None else self.crawler.spider.name
+            alarms.append(
+                f"template drift: {paper} {day}: {len(urls)} page{'' if len(urls) == 1 else 's'} without a page number "
+                f"(no 第NN版 label, page list entry or founder-pagenum), not stored, e.g. at {urls[0]}"
+            )
         for day, seen in sorted(self.issues.items()):
             if seen.pages and not seen.links and not seen.articles:
                 alarms.append(

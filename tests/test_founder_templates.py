@@ -508,3 +508,127 @@ def test_css_read_right_to_left_finds_what_parsel_finds(name):
     for query in _CSS:
         assert _select(document, query) == [node.root for node in selector.css(query)], query
     assert sum(len(_select(document, query)) for query in _CSS) > 50  # the queries do find things
+
+
+# --- the site's error page, served with HTTP 200 ------------------------------------------------
+
+ERROR_PAGES = [
+    "<html><head><title>页面不存在</title></head><body><div class=error><h1>404</h1>"
+    "<p>对不起，您访问的页面不存在或已被删除！</p><a href=/>返回首页</a></div></body></html>",
+    "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr>"
+    "<center>nginx</center></body></html>",
+    "<html><head><title>公益時報</title></head><body><p>對不起，您訪問的網頁已被刪除。</p></body></html>",
+]
+
+
+@pytest.mark.parametrize("html", ERROR_PAGES)
+def test_an_error_page_served_with_200_is_neither_article_nor_page(html):
+    assert FounderArticle(html, ISSUE + "content_1.htm").not_found
+    assert FounderPage(html, ISSUE + "node_2.htm").not_found
+
+
+def test_pages_and_articles_are_no_error_pages(main_article, node_page, variant_article):
+    assert (main_article.not_found, variant_article.not_found, node_page.not_found) == ("", "", "")
+    # Off the template, a page that mentions 404 and 页面不存在 among enough text is an article.
+    prose = "<p>　　据统计，全市已有404个社区建成儿童之家，志愿者说，页面不存在的问题已经解决。</p>" * 8
+    parsed = FounderArticle(f"<html><head><title>公益时报</title></head><body><div>{prose}</div></body></html>", ISSUE + "content_1.htm")
+    assert parsed.extraction == "fallback" and parsed.not_found == ""
+
+
+def test_bytes_that_contradict_the_declared_charset_are_read_as_they_are():
+    gbk = (FIXTURES / "node_page_skips_gbk.htm").read_bytes()  # <meta> gb2312
+    utf8 = (FIXTURES / "node_page.htm").read_bytes()  # <meta> utf-8
+    # GBK files under a server's charset=utf-8, or under a <meta> that says utf-8.
+    assert "镕铸公益力量" in decode_html(gbk, "text/html; charset=utf-8")
+    assert "镕铸公益力量" in decode_html(gbk.replace(b"charset=gb2312", b"charset=utf-8"), "text/html")
+    # UTF-8 files under the template's gb2312 <meta>, or under a server's charset=gbk.
+    assert "尋找慈善傳統" in decode_html(utf8.replace(b"charset=utf-8", b"charset=gb2312"), "text/html")
+    assert "尋找慈善傳統" in decode_html(utf8, "text/html; charset=GBK")
+    # A stray bad byte in a UTF-8 file is one replaced character, not a GBK file.
+    stray = decode_html(utf8.replace("頭版".encode(), b"\xff", 1))
+    assert "\ufffd" in stray and "尋找慈善傳統" in stray
+    # The spider reads Scrapy's decoding, checked the same way.
+    from scrapy.http import HtmlResponse
+
+    from crawler.spiders.issues import _html
+
+    for body, content_type in ((gbk, "text/html; charset=utf-8"), (utf8, "text/html; charset=gb2312")):
+        response = HtmlResponse("http://example.org/a.htm", body=body, headers={"Content-Type": content_type})
+        assert _html(response) == decode_html(body, content_type)
+
+
+def test_a_picture_story_has_its_pictures_and_no_text():
+    """Pictures with captions and an empty content region: no body, read by the template (generic
+    extraction took a caption for the text, and the article for template drift)."""
+    html = load("content_article.htm")
+    start, end = html.index("<founder-content>"), html.index("</founder-content>")
+    for empty in ("", "<!--<npm:article-content>--><P>&nbsp;</P><!--</npm:article-content>-->"):
+        parsed = FounderArticle(html[: start + len("<founder-content>")] + empty + html[end:], ISSUE + "content_21853.htm")
+        assert parsed.extraction == "template"
+        assert (parsed.title, parsed.paragraphs, parsed.source, parsed.byline) == (
+            "民政部召開全國志愿服務和社會工作電視電話會議", [], "", "")
+        assert parsed.images == [ImageRef(IMAGES + "2023-01/31/07/res01_attpic_brief.jpg", "全國志愿服務和社會工作電視電話會議現場。")]
+        assert parsed.body_element is not None and parsed.not_found == ""
+    # Without pictures an empty region is still no body: the template may have moved it.
+    bare = html[: start + len("<founder-content>")] + html[end:]
+    bare = bare[: bare.index("<table id=newspic")] + bare[bare.index("</table>", bare.index("<table id=newspic")) + 8 :]
+    assert FounderArticle(bare, ISSUE + "content_21853.htm").extraction == "fallback"
+
+
+def test_a_file_that_ends_inside_the_article_text_is_truncated(main_article):
+    html = load("content_article.htm")
+    assert not main_article.truncated
+    for cut in ("四是監管機制", "<!--</npm:article-content>-->"):
+        assert FounderArticle(html[: html.index(cut)], ISSUE + "content_21853.htm").truncated, cut
+    # Cut after the text: the article is whole. A paper without the markers is never cut short.
+    assert not FounderArticle(html[: html.index("</BODY>")], ISSUE + "content_21853.htm").truncated
+    assert not article_with("").truncated and not article_with("", "<P>　　正文").truncated
+
+
+def test_a_title_block_without_a_byline_row_keeps_the_body_out_of_the_byline():
+    """Three title rows: the next row selected is the body's, whose text is no byline."""
+    html = load("content_article.htm")
+    three = html.replace("<tr valign=top><td align=center height=22></td></tr>", "", 1)
+    assert three.count("<tr valign=top>") == html.count("<tr valign=top>") - 1
+    parsed = FounderArticle(three, ISSUE + "content_21853.htm")
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == (
+        "", "民政部召開全國志愿服務和社會工作電視電話會議", "全國鄉鎮(街道)社工站覆蓋率達78%", "")
+    assert parsed.paragraphs == main_paragraphs()
+
+
+@pytest.mark.parametrize(
+    ("cell", "title"),
+    [
+        ("民政部召開全國志愿服務<BR>\r\n和社會工作電視電話會議", "民政部召開全國志愿服務和社會工作電視電話會議"),
+        ("　　社工站覆蓋率達78%，<br/>\n　　“五社聯動”見成效", "社工站覆蓋率達78%，“五社聯動”見成效"),
+        ("<font color=red>Charity Law</font><br>Revised 2023", "Charity Law Revised 2023"),
+        ("公益 Top 10<br>\n2023年度榜單", "公益 Top 10 2023年度榜單"),  # Latin and digits keep a space
+        ("春風送暖 愛心同行", "春風送暖 愛心同行"),  # a space the paper set stays
+    ],
+)
+def test_a_title_broken_by_br_reads_as_one_line(cell, title):
+    html = load("content_article.htm").replace(">民政部召開全國志愿服務和社會工作電視電話會議</td>", f">{cell}</td>")
+    html = html.replace(">全國志愿服務和社會工作電視電話會議現場。</td>", f">{cell}</td>")
+    parsed = FounderArticle(html, ISSUE + "content_21853.htm")
+    assert parsed.title == title
+    assert parsed.images[0].caption == title
+    variant = article_with(f"<div class=text_c><h1>{cell}</h1></div>")
+    assert variant.title == title
+
+
+@pytest.mark.parametrize("title", ["找不到回家的路", "公益時報第404期", "錯誤的決定"])
+def test_an_article_off_its_template_whose_title_sounds_like_an_error_is_no_error_page(title):
+    """Off the template, the <title> is often the article's own: it is read as an article
+    (generic extraction, and the drift alarm), never skipped as the site's error page."""
+    html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div><p>　　社工說，孩子們放學後有地方去了。</p></div></body></html>"
+    parsed = FounderArticle(html, ISSUE + "content_1.htm")
+    assert parsed.extraction == "fallback" and parsed.not_found == ""
+
+
+def test_a_page_file_that_ends_before_its_html_end_is_truncated(node_page, gbk_page):
+    assert not node_page.truncated and not gbk_page.truncated
+    html = load("node_page.htm")
+    cut = FounderPage(html[: html.index("content_21854.htm")], ISSUE + "node_7.htm")
+    assert cut.truncated and len(cut.article_links) == 1  # what it would have stored as the page's articles
+    # Whatever follows </html> (the metadata comment, a spam kit's links) is no part of it.
+    assert not FounderPage(html + "<a href=http://spam.example/>久久综合</a>" * 100, ISSUE + "node_7.htm").truncated

@@ -131,6 +131,30 @@ def test_pages_without_article_links_raise_the_drift_alarm(tmp_path, sqlite_url)
     )
 
 
+def _unlabel_pages(name: str, html: str) -> str:
+    # A redesign: pages lose the page list the template knows, their 第NN版 labels and the
+    # metadata comment, so no page can be given its number.
+    if not name.startswith("node_"):
+        return html
+    html = re.sub(r"<!--enpproperty.*?-->", "", html.replace("id=pageLink", "class=pagelist"), flags=re.S)
+    return re.sub(r"第(\d+)版", r"Page \1", html)
+
+
+def test_a_page_without_a_page_number_raises_the_drift_alarm(tmp_path, sqlite_url):
+    """Such a page is stored nowhere and scrapes no item: the run was silent (a warning, exit 0)."""
+    site = sample_site(tmp_path / "site", alter=_unlabel_pages, pdfs=False)
+    result = _crawl(site, sqlite_url)
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert re.search(
+        r"ERROR: template drift: 公益时报 \(gongyishibao\) 2023-01-31: 1 page without a page number "
+        r"\(no 第NN版 label, page list entry or founder-pagenum\), not stored, "
+        r"e\.g\. at http://127\.0\.0\.1:\d+/newdzb/html/2023-01/31/node_1\.htm$",
+        result.stderr, re.M,
+    )
+    (run,) = crawl_runs(sqlite_url)
+    assert run.status == "alarm" and "1 page without a page number" in run.message
+
+
 def test_the_alarm_reaches_stderr_when_the_log_goes_to_a_file(tmp_path, sqlite_url):
     # cron mails what a run prints on stderr: with the log in a file, the alarm must be there too.
     site = sample_site(tmp_path / "site", alter=_unlink_articles, pdfs=False)

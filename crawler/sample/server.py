@@ -49,7 +49,8 @@ class SiteServer:
     the query string) to statuses to answer, one per request, before the file is served.
     Directories and anything outside the prefix are 404: the real sites list no folders.
     ``robots_txt``, when given, is served at /robots.txt (otherwise that is a 404 too, which
-    crawlers read as "everything allowed").
+    crawlers read as "everything allowed"). ``redirects`` maps a URL path to the URL a 302
+    sends its requests to (after any faults), as a hijacked or moved site does.
     """
 
     def __init__(
@@ -60,12 +61,14 @@ class SiteServer:
         host: str = "127.0.0.1",
         port: int = 0,
         robots_txt: str | None = None,
+        redirects: dict[str, str] | None = None,
     ):
         self.directory = Path(directory).resolve()
         self.prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
         self._faults = {path: deque(statuses) for path, statuses in (faults or {}).items()}
         self._requests: list[Request] = []
         self._robots = robots_txt.encode() if robots_txt is not None else None
+        self._redirects = dict(redirects or {})
         self._agents: set[str] = set()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
@@ -112,6 +115,8 @@ class SiteServer:
             fault = queued.popleft() if queued else None
         if fault is not None:
             return fault, None
+        if path in self._redirects:
+            return 302, None
         file = self._file(path)
         return (200, file) if file else (404, None)
 
@@ -155,6 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = file.read_bytes()
             content_type = CONTENT_TYPES.get(file.suffix.lower(), "application/octet-stream")
         self.send_response(status)
+        if status == 302 and path in site._redirects:
+            self.send_header("Location", site._redirects[path])
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -9,6 +9,7 @@ can skip what the archive already holds.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -17,9 +18,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
-from crawler.extensions import FIRST_FAILURE
+from crawler.extensions import FIRST_FAILURE, UNPLACED_PAGES
 from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.templates import decode_html
+from crawler.templates.founder import as_declared
 from crawler.templates.registry import get_template
 
 
@@ -36,10 +38,11 @@ def _html(response) -> str:
     ``response.text``), declared charsets in the same order; only its guess for an undeclared
     one differs (ASCII, UTF-8, then charset-normalizer's guess). A response Scrapy read as UTF-8
     or GB18030 is declared so, or is valid UTF-8, or is not and was guessed GB18030: in each
-    case decode_html gives the same text, and Scrapy's is reused (~10 µs a file).
+    case decode_html gives the same text, and Scrapy's is reused (~10 µs a file), checked as
+    decode_html checks its own against bytes that contradict the declared charset.
     """
-    if getattr(response, "encoding", None) in _SAME_DECODING:
-        return response.text
+    if (encoding := getattr(response, "encoding", None)) in _SAME_DECODING:
+        return as_declared(response.body, encoding, response.text)
     return decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
 
 
@@ -54,6 +57,23 @@ def _raw(response) -> RawDocument:
 
 
 ARGUMENTS = ("date", "start", "end", "backfill", "paper", "base_url", "refresh")
+
+
+def _site(url: str) -> str:
+    """The host a URL names, as one site: a www. prefix and the letter case make no other."""
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def redirected_off_site(response) -> str | None:
+    """Where a redirect took a request of the paper's site to another host, or None.
+
+    A hijacked or expired site sends its visitors to a casino's page: stored, it became an
+    article of the paper (title, body and URL of that page) that no later run asked again.
+    """
+    asked = response.meta.get("redirect_urls")
+    if asked and _site(asked[0]) != _site(response.url):
+        return response.url
+    return None
 
 
 def page_item(page, context: dict, url: str, **extra) -> PageItem:
@@ -186,10 +206,16 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False):
         name = self.plan.paper.name
-        if response.status == 404:
+        if elsewhere := redirected_off_site(response):
+            self._not_read(response, "issue", "redirected", f"redirected off the site to {elsewhere}", day)
+            return
+        page = self.template.page(_html(response), response.url) if response.status != 404 else None
+        # The site's error page served with HTTP 200 is its 404.
+        if page is None or page.not_found:
+            why = "404" if page is None else f"error page {page.not_found!r}"
             if index:
                 self.logger.info(
-                    "the latest-issue page leads to a missing issue (404 at %s): walking back over scheduled days", response.url
+                    "the latest-issue page leads to a missing issue (%s at %s): walking back over scheduled days", why, response.url
                 )
                 if request := self._walk_back(date.today() + timedelta(days=1)):
                     yield request
@@ -199,9 +225,11 @@ class IssuesSpider(scrapy.Spider):
             elif self.plan.latest:
                 self._no_recent_issue()
             else:
-                self.logger.info("no issue of %s on %s (404 at %s)", name, day.isoformat(), response.url)
+                self.logger.info("no issue of %s on %s (%s at %s)", name, day.isoformat(), why, response.url)
             return
-        page = self.template.page(_html(response), response.url)
+        if page.truncated:
+            self._not_read(response, "issue", "truncated", "truncated: the file ends before </html>", day)
+            return
         if page.issue_date and page.issue_date != day:
             self.logger.warning(
                 "entry page for %s serves the issue of %s: skipped (%s)", day.isoformat(), page.issue_date.isoformat(), response.url
@@ -217,7 +245,22 @@ class IssuesSpider(scrapy.Spider):
             )
 
     def parse_page(self, response, day: date, issue_url: str):
-        yield from self._page(response, self.template.page(_html(response), response.url), day, issue_url)
+        if elsewhere := redirected_off_site(response):
+            self._not_read(response, "page", "redirected", f"redirected off the site to {elsewhere}")
+            return
+        page = self.template.page(_html(response), response.url)
+        if page.not_found:
+            self._not_read(response, "page", "error-page", f"error page with HTTP 200: {page.not_found!r}")
+            return
+        if page.truncated:
+            self._not_read(response, "page", "truncated", "truncated: the file ends before </html>")
+            return
+        if page.issue_date and page.issue_date != day:
+            # A site that sends a missing page to its newest issue: stored, that issue's page
+            # took the place of this issue's page of the same number, with its articles.
+            self._not_read(response, "page", "other-issue", f"serves the issue of {page.issue_date.isoformat()}")
+            return
+        yield from self._page(response, page, day, issue_url)
 
     def _page(self, response, page, day: date, issue_url: str, pages_expected: int | None = None):
         number = page.page_number
@@ -225,6 +268,9 @@ class IssuesSpider(scrapy.Spider):
             number = next((link.page_number for link in page.page_links if link.url == response.url), None)
         if number is None:
             self.logger.warning("no page number on %s: page skipped", response.url)
+            # The drift alarm reports it at the end of the run (exit 3): see crawler/extensions.py.
+            unplaced = self.crawler.stats.get_value(UNPLACED_PAGES) or []
+            self.crawler.stats.set_value(UNPLACED_PAGES, [*unplaced, [day.isoformat(), response.url]])
             return
         paper = self.plan.paper
         context = {
@@ -259,7 +305,21 @@ class IssuesSpider(scrapy.Spider):
             )
 
     def parse_article(self, response, context: dict, listed_title: str):
+        if elsewhere := redirected_off_site(response):
+            self._not_read(response, "article", "redirected", f"redirected off the site to {elsewhere}")
+            return
         article = self.template.article(_html(response), response.url)
+        if article.not_found:
+            self._not_read(response, "article", "error-page", f"error page with HTTP 200: {article.not_found!r}")
+            return
+        if article.truncated:
+            self._not_read(response, "article", "truncated", "truncated: the file ends inside the article's text")
+            return
+        # Only a redirected article may be another issue's: its date (outside the article's
+        # own part of the file) costs the whole file's parse.
+        if response.meta.get("redirect_urls") and (other := article.issue_date) and other.isoformat() != context["issue_date"]:
+            self._not_read(response, "article", "other-issue", f"serves the issue of {other.isoformat()}")
+            return
         raw = _raw(response)
         yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
 
@@ -308,6 +368,25 @@ class IssuesSpider(scrapy.Spider):
             self.logger.warning("broken %s link (%s), skipped: %s", what, why, request.url)
         else:
             self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
+
+    def _not_read(self, response, what: str, key: str, why: str, day: date | None = None) -> None:
+        """A response that is not what was asked for, though HTTP says 200: the site's error
+        page, a redirect off the site or to another issue (a broken link, as a 404 is), or a
+        file cut short (a failed fetch, as a network error is). Not stored, counted as not
+        fetched, so that the run says so and a later run asks again; an issue's entry page so
+        answered fails the issue, as an HTTP error does (issue_failed)."""
+        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        self._first_failure(url, why)
+        if what == "issue":
+            self.crawler.stats.inc_value("issues/failed")
+            self.crawler.stats.inc_value(f"pages/failed/{key}")
+            self.logger.error("issue of %s on %s not fetched (%s): %s", self.plan.paper.name, day.isoformat(), why, url)
+            return
+        self.crawler.stats.inc_value(f"{what}s/failed/{key}")
+        if key == "truncated":
+            self.logger.error("%s not fetched, skipped: %s (%s)", what, url, why)
+        else:
+            self.logger.warning("broken %s link (%s), skipped: %s", what, why, url)
 
     def _ignored(self, failure, what: str) -> bool:
         """A request the crawl itself dropped (robots.txt forbids it, or it left the site's

@@ -6,6 +6,7 @@ paper profile can move any of them. Text keeps the script and punctuation as pub
 """
 from __future__ import annotations
 
+import codecs
 import itertools
 import re
 from dataclasses import dataclass, fields, replace
@@ -22,18 +23,49 @@ from parsel.csstranslator import HTMLTranslator
 from w3lib.encoding import html_to_unicode
 
 from crawler.templates.generic import GenericArticle
-from crawler.templates.text import collapse as _collapse, has_text, lines as _lines, parse, text as _text
+from crawler.templates.notfound import not_found
+from crawler.templates.text import collapse as _collapse, has_text, line as _line, lines as _lines, parse, text as _text
 
-__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html"]
+__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "decode_html"]
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode a fetched file: BOM, then the HTTP charset, then the <meta> charset.
+    """Decode a fetched file: BOM, then the HTTP charset, then the <meta> charset, unless the
+    bytes contradict a declared UTF-8 or GB charset (see as_declared).
 
     w3lib reads GB2312 and GBK as GB18030, their superset: these sites declare gb2312 and use
     characters outside it (镕, 㑇).
     """
-    return html_to_unicode(content_type, body, auto_detect_fun=_utf8_or_gb18030)[1]
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_utf8_or_gb18030)
+    return as_declared(body, encoding, text)
+
+
+def as_declared(body: bytes, encoding: str, text: str) -> str:
+    """``text``, ``body`` decoded as ``encoding``, or the body's other reading where the bytes
+    prove the declared charset wrong, as a server's ``charset=utf-8`` over GBK files, or a
+    template's gb2312 <meta> over files saved as UTF-8, do: the text would be mojibake, stored
+    without a word of warning.
+
+    Bytes read as UTF-8 with many replaced characters (GBK's Chinese is no UTF-8; a stray bad
+    byte in a UTF-8 page is not many) are GB18030 if they decode as such; bytes read as GB18030
+    that are valid UTF-8 and not ASCII are UTF-8 (Chinese text in GBK is next to never valid
+    UTF-8). Cheap where the declaration is right: a search for U+FFFD in the text, or a UTF-8
+    decoding that fails at the file's first Chinese character.
+    """
+    if encoding == "utf-8":
+        if "\ufffd" not in text or text.count("\ufffd") * 100 < len(text) or body.startswith(codecs.BOM_UTF8):
+            return text
+        other = "gb18030"
+    elif encoding == "gb18030":
+        if body.isascii():
+            return text
+        other = "utf-8"
+    else:
+        return text
+    try:
+        return body.decode(other)
+    except UnicodeDecodeError:
+        return text
 
 
 def _utf8_or_gb18030(body: bytes) -> str:
@@ -414,6 +446,23 @@ class FounderPage(_FounderFile):
         return list(dict.fromkeys(url for url in urls if url))
 
     @cached_property
+    def truncated(self) -> bool:
+        """Whether the file ends before its </html>: fetched while the site was writing it (HTTP
+        200, a Content-Length that matches), it lacked the rest of its title list and hot zones,
+        and the page was stored as complete with fewer articles, the others never asked for.
+        Looked for from the end, where it is (after it, only the metadata comment or a spam
+        kit's links)."""
+        return self.html.rfind("</html>") == -1 and self.html.rfind("</HTML>") == -1
+
+    @cached_property
+    def not_found(self) -> str:
+        """The message of the site's error page served in this page's place with HTTP 200, else
+        "": asked only of a file without page list, article links or page number."""
+        if self.page_links or self.article_links or self.page_number is not None:
+            return ""
+        return not_found(self._root)
+
+    @cached_property
     def titles(self) -> dict[str, str]:
         titles: dict[str, str] = {}
         for anchor in self._all("title_links"):
@@ -430,6 +479,8 @@ def _written_title(anchor: etree._Element) -> str:
     return _collapse(match[2]) if match else ""
 
 
+# The comments around a Founder article's text (within founder-content).
+_BODY_START, _BODY_END = "<!--<npm:article-content>-->", "<!--</npm:article-content>-->"
 _TITLE_FIELDS = ("pretitle", "title", "subtitle", "byline")
 _METADATA_FIELDS = {"pretitle": "introtitle", "title": "title", "subtitle": "subtitle", "byline": "author"}
 
@@ -453,11 +504,12 @@ class FounderArticle(_FounderFile):
                 return part, body
         return self._root, None
 
-    def _body_in(self, tree: etree._Element) -> etree._Element | None:
-        """The first match of the first of the body selectors that has one, if it holds text."""
+    def _body_in(self, tree: etree._Element, empty: bool = False) -> etree._Element | None:
+        """The first match of the first of the body selectors that has one, if it holds text
+        (or, with ``empty``, whether it does or not)."""
         for field in ("body", "body_container"):
             if found := _select(tree, getattr(self.selectors, field)):
-                return found[0] if has_text(found[0]) else None
+                return found[0] if empty or has_text(found[0]) else None
         return None
 
     @cached_property
@@ -465,14 +517,25 @@ class FounderArticle(_FounderFile):
         match = _ARTICLE_FILE.search(urlsplit(self.url).path)
         return match[1] if match else self.metadata.get("articleid") or None
 
+    def _title_rows(self) -> list:
+        """The title block's rows, at most four, before the row that holds the body: a paper
+        whose block has fewer rows (no 作者 row) has its body's row selected too, and its whole
+        text (captions and all) became the byline."""
+        rows = self._all("title_rows")[:4]
+        # The row around the body (its nearest): one step up, where the template puts it.
+        body_row = next(self._body.iterancestors("tr"), None) if self._body is not None else None
+        if body_row is not None and body_row in rows:
+            return rows[: rows.index(body_row)]
+        return rows
+
     @cached_property
     def _title_block(self) -> dict[str, str]:
         """Each title field from the first source that has it: rows, then variant selectors."""
-        rows = [_text(row) for row in self._all("title_rows")[:4]]
+        rows = [_line(row) for row in self._title_rows()]
         block = {}
         for position, name in enumerate(_TITLE_FIELDS):
             from_row = rows[position] if position < len(rows) else ""
-            block[name] = from_row or next((t for t in map(_text, self._all(name)) if t), "")
+            block[name] = from_row or next((t for t in map(_line, self._all(name)) if t), "")
         return block
 
     def _title_field(self, name: str) -> str:
@@ -503,12 +566,34 @@ class FounderArticle(_FounderFile):
     @cached_property
     def _body(self) -> etree._Element | None:
         tree, body = self._own_part
-        return body if body is not None else self._body_in(tree)
+        if body is None:
+            body = self._body_in(tree)
+        if body is None and self.images:
+            # A picture story (pictures and captions, no text): the template's empty content
+            # region is its body. Generic extraction would take a caption for the text.
+            body = self._body_in(tree, empty=True)
+        return body
 
     @cached_property
     def _fallback(self) -> GenericArticle | None:
         """Generic extraction, for a page whose content region the selectors no longer find."""
         return GenericArticle(self.html, self.url) if self._body is None else None
+
+    @cached_property
+    def truncated(self) -> bool:
+        """Whether the file ends inside the article's text: the Founder body's opening marker
+        without its closing one. A file fetched while the site was still writing it (its
+        Content-Length that of the part written, so no transfer error) was stored as a shorter
+        article, and never asked for again. The closing marker is looked for from the file's
+        end, where it is; a paper without the markers pays a search of the whole file.
+        """
+        return self.html.rfind(_BODY_END) == -1 and self.html.find(_BODY_START) != -1
+
+    @cached_property
+    def not_found(self) -> str:
+        """The message of the site's error page served in this article's place with HTTP 200,
+        else "": asked only of a file where the selectors found no body."""
+        return not_found(self._root) if self._body is None else ""
 
     @property
     def extraction(self) -> str:
@@ -559,7 +644,7 @@ class FounderArticle(_FounderFile):
             if src:
                 found.append([src, ""])
             elif found and not found[-1][1]:
-                found[-1][1] = _text(row)
+                found[-1][1] = _line(row)
         return [ImageRef(url, caption) for url, caption in found]
 
     @cached_property

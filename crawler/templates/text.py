@@ -6,7 +6,7 @@ import threading
 
 from lxml import etree
 
-__all__ = ["collapse", "has_text", "lines", "parse", "text"]
+__all__ = ["collapse", "has_text", "line", "lines", "parse", "text"]
 
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
@@ -66,6 +66,35 @@ def text(element: etree._Element) -> str:
     return collapse("".join(_VISIBLE_TEXT(element)))
 
 
+# Chinese text has no space between two Han characters, nor beside full-width punctuation.
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_WIDE = re.compile("[\u3000-\u303f\uff00-\uffef]")
+
+
+def _spaced(before: str, after: str) -> bool:
+    """Whether a line ending in ``before`` and one beginning with ``after`` join with a space."""
+    if _WIDE.match(before) or _WIDE.match(after):
+        return False
+    return not (_HAN.match(before) and _HAN.match(after))
+
+
+def line(element: etree._Element) -> str:
+    """Text of an element as one line where <br> breaks it (a headline set on two lines): the
+    lines joined without a space between Chinese characters, as the print runs them on, and with
+    one between other words. text() glued Latin words at the break ("Charity LawRevised") and
+    kept the newline after a <br> as a space between two Han characters, which stays.
+    """
+    nodes = _TEXT_AND_BREAKS(element)
+    if all(isinstance(node, str) for node in nodes):  # most: no <br>, read as text() reads it
+        return collapse("".join(nodes))
+    joined = ""
+    for part in filter(None, map(collapse, _broken(nodes))):
+        if joined and _spaced(joined[-1], part[0]):
+            joined += " "
+        joined += part
+    return joined
+
+
 def has_text(element: etree._Element) -> bool:
     """Whether ``text(element)`` is not empty, without building it."""
     return any(node.strip() for node in _NONBLANK_TEXT(element))
@@ -73,5 +102,9 @@ def has_text(element: etree._Element) -> bool:
 
 def lines(element: etree._Element) -> list[str]:
     """Text of an element as a browser breaks it: at <br>, with runs of HTML whitespace as one space."""
-    nodes = _TEXT_AND_BREAKS(element)
+    return _broken(_TEXT_AND_BREAKS(element))
+
+
+def _broken(nodes: list) -> list[str]:
+    """Text nodes and <br> elements as lines, runs of HTML whitespace as one space."""
     return "".join(_HTML_SPACE.sub(" ", n) if isinstance(n, str) else "\n" for n in nodes).split("\n")

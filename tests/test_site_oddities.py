@@ -1,0 +1,243 @@
+"""Crawls of sites that send what real Founder sites send and the bundled sample does not:
+error pages served with HTTP 200, bytes that contradict the declared charset, picture
+stories, redirects off the site or to another issue, files cut short. The real `scrapy crawl
+issues` over HTTP on 127.0.0.1 into a real SQLite archive, as in test_crawl.py."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from crawler.sample import ISSUE_DATE, PREFIX
+from crawler.sample.server import SiteServer
+from tests.conftest import run_crawl, sql_rows
+from tests.sites import SAMPLE_DAY, sample_site
+
+ISSUE_DIR = "html/2023-01/31/"
+NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
+# What IIS and CMS error handlers send for a missing file, with status 200.
+ERROR_PAGE = (
+    '<html><head><meta http-equiv=Content-Type content="text/html; charset=utf-8"><title>页面不存在</title></head>'
+    "<body><div class=error><h1>404</h1><p>对不起，您访问的页面不存在或已被删除！</p>"
+    "<p>请检查您输入的网址是否正确。</p><a href=/>返回首页</a></div></body></html>"
+)
+
+
+@pytest.fixture
+def archive(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+
+
+def crawl(site, archive: str, *args: str, date: str | None = ISSUE_DATE, runs: int = 1):
+    """Crawl ``site`` ``runs`` times from one server; the results and the paths asked per run."""
+    results = []
+    with SiteServer(site, prefix=PREFIX) as server:
+        for _ in range(runs):
+            before = len(server.requests)
+            dates = (f"date={date}",) if date else ()
+            done = run_crawl(*dates, f"base_url={server.url}{PREFIX.lstrip('/')}", *args, archive=archive, settings=NO_PDFS)
+            results.append((done, [r.path for r in server.requests[before:]]))
+    return results
+
+
+# --- error pages served with HTTP 200 -----------------------------------------------------------
+
+
+def test_an_article_answered_by_an_error_page_is_a_broken_link_not_an_article(tmp_path, archive):
+    gone = "content_306512.htm"
+    site = sample_site(tmp_path / "site", alter=lambda name, html: ERROR_PAGE if name == gone else html, pdfs=False)
+    (done, _), (again, asked) = crawl(site, archive, runs=2)
+    assert done.returncode == 4, done.stderr[-2000:]  # as for a 404: finished, one article missing
+    assert [line for line in done.stderr.splitlines()
+            if "broken article link (error page with HTTP 200: '页面不存在')" in line and gone in line]
+    assert "Traceback" not in done.stderr
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url LIKE :u", u=f"%{gone}") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(19,)]
+    assert f"{PREFIX}{ISSUE_DIR}{gone}" in asked  # asked again by the next run
+
+
+def _error_entry(site, day: date) -> None:
+    entry = site / "html" / f"{day:%Y-%m}" / f"{day:%d}" / "node_1.htm"
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_text(ERROR_PAGE, encoding="utf-8")
+
+
+def test_an_issue_answered_by_an_error_page_is_no_issue(tmp_path, archive):
+    site = sample_site(tmp_path / "site", pdfs=False)
+    _error_entry(site, SAMPLE_DAY + timedelta(days=7))
+    [(done, _)] = crawl(site, archive, date="2023-02-07")
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if "no issue of" in line]
+    assert len(lines) == 1 and "INFO" in lines[0] and "2023-02-07" in lines[0] and "页面不存在" in lines[0]
+    assert "WARNING: no page number" not in done.stderr
+    assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
+
+
+def test_the_latest_issue_walks_back_past_an_error_page(tmp_path, archive):
+    today = date.today()
+    tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
+    site = sample_site(tmp_path / "site", days=[tuesdays[1]], pdfs=False)
+    (site / "paperindex.htm").unlink()
+    _error_entry(site, tuesdays[0])  # the newest scheduled day: not out yet
+    [(done, _)] = crawl(site, archive, date=None)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [str(day) for (day,) in sql_rows(archive, "SELECT issue_date FROM issues")] == [tuesdays[1].isoformat()]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+# --- bytes that contradict the declared charset ---------------------------------------------------
+
+
+@pytest.mark.parametrize("files", ["GBK under a utf-8 <meta>", "UTF-8 under a gb2312 <meta>"])
+def test_files_whose_bytes_contradict_their_declared_charset_are_read_as_they_are(tmp_path, archive, files):
+    import json
+
+    from crawler.sample import SITE
+
+    site = sample_site(tmp_path / "site", pdfs=False)
+    for file in (site / "html").rglob("*.htm"):
+        html = file.read_text(encoding="utf-8")
+        assert "charset=utf-8" in html
+        if files.startswith("GBK"):
+            file.write_bytes(html.encode("gb18030"))
+        else:
+            file.write_text(html.replace("charset=utf-8", "charset=gb2312"), encoding="utf-8")
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    manifest = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
+    titles = {title for (title,) in sql_rows(archive, "SELECT title_original FROM articles")}
+    assert titles == {article["title"] for article in manifest["articles"]}
+    sections = {section for (section,) in sql_rows(archive, "SELECT section_original FROM pages")}
+    assert sections == {page["section"] for page in manifest["pages"]}
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE body LIKE :r OR body = ''", r="%\ufffd%") == [(0,)]
+
+
+# --- picture stories ------------------------------------------------------------------------------
+
+
+def _picture_story(name: str, html: str) -> str:
+    """The two sample articles with pictures, their text taken out: pictures and captions only."""
+    if name not in ("content_306501.htm", "content_306505.htm"):
+        return html
+    start, end = html.index("<founder-content>") + len("<founder-content>"), html.index("</founder-content>")
+    return html[:start] + "<!--<npm:article-content>--><P>&nbsp;</P><!--</npm:article-content>-->" + html[end:]
+
+
+def test_a_picture_story_is_stored_with_its_pictures_and_no_text(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_picture_story, pdfs=False)
+    # An alarm share that two articles without text of twenty would pass.
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive,
+                         settings=NO_PDFS | {"ARCHIVE_DRIFT_MAX_SHARE": "0.05"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "template drift" not in done.stderr
+    stories = sql_rows(archive, """
+        SELECT a.title, a.body, a.body_original, a.extraction, count(i.id), min(i.caption)
+        FROM articles a JOIN images i ON i.article_id = a.id
+        WHERE a.url LIKE '%content_306501.htm' OR a.url LIKE '%content_306505.htm'
+        GROUP BY a.id ORDER BY a.url""")
+    assert [(title[:2], body, original, extraction, n) for title, body, original, extraction, n, _ in stories] == [
+        ("广东", "", "", "template", 1), ("江西", "", "", "template", 1)]
+    assert all(caption for *_, caption in stories)
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE body != ''") == [(18,)]
+
+
+# --- redirects off the site -----------------------------------------------------------------------
+
+# What a hijacked or lapsed site sends its visitors to.
+ELSEWHERE = (
+    "<html><head><meta charset=utf-8><title>澳门威尼斯人娱乐城</title></head><body><h1>澳门威尼斯人娱乐城官网</h1>"
+    f"<p>{'百家乐在线娱乐，注册即送彩金，欢迎光临本站。' * 5}</p></body></html>"
+)
+
+
+@pytest.mark.parametrize("file, what", [("content_306512.htm", "article"), ("node_1.htm", "issue")])
+def test_a_file_redirected_off_the_site_is_not_read_as_the_papers(tmp_path, archive, file, what):
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "index.htm").write_text(ELSEWHERE, encoding="utf-8")
+    site = sample_site(tmp_path / "site", pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}{file}"
+    with SiteServer(other) as elsewhere:
+        target = elsewhere.url.replace("127.0.0.1", "localhost") + "index.htm"  # another host name
+        with SiteServer(site, prefix=PREFIX, redirects={asked: target}) as server:
+            done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive,
+                             settings=NO_PDFS)
+        assert any(request.path == "/index.htm" for request in elsewhere.requests)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    why = f"(redirected off the site to {target})"
+    if what == "article":
+        assert [line for line in done.stderr.splitlines() if f"WARNING: broken article link {why}, skipped:" in line
+                and line.endswith(asked)]
+        assert sql_rows(archive, "SELECT count(*) FROM articles") == [(19,)]
+    else:
+        assert [line for line in done.stderr.splitlines() if f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched {why}" in line]
+        assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE title LIKE '%娱乐%' OR url LIKE '%localhost%'") == [(0,)]
+
+
+# --- a file cut short -------------------------------------------------------------------------------
+
+
+def test_an_article_file_cut_short_is_not_stored_as_a_shorter_article(tmp_path, archive):
+    """A file fetched while the site was writing it: HTTP 200 and a Content-Length, half the text."""
+    cut = "content_306509.htm"
+
+    def half(name: str, html: str) -> str:
+        if name != cut:
+            return html
+        start, end = html.index("<!--<npm:article-content>-->"), html.index("<!--</npm:article-content>-->")
+        return html[: (start + end) // 2]
+
+    site = sample_site(tmp_path / "site", alter=half, pdfs=False)
+    (done, _), (again, asked) = crawl(site, archive, runs=2)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert [line for line in done.stderr.splitlines() if "ERROR: article not fetched, skipped:" in line
+            and f"{cut} (truncated: the file ends inside the article's text)" in line]
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url LIKE :u", u=f"%{cut}") == [(0,)]
+    assert f"{PREFIX}{ISSUE_DIR}{cut}" in asked  # asked again by the next run
+
+
+# --- redirects to another issue -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file, what", [("node_9.htm", "page"), ("content_306512.htm", "article")])
+def test_a_file_redirected_to_another_issue_is_not_stored_as_this_issues(tmp_path, archive, file, what):
+    """A site that sends requests for a missing file to its newest issue's."""
+    newer = SAMPLE_DAY + timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=[SAMPLE_DAY, newer], pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}{file}"
+    with SiteServer(site, prefix=PREFIX) as server:
+        target = f"{server.url}{PREFIX.lstrip('/')}html/{newer:%Y-%m/%d}/{'node_1.htm' if what == 'page' else file}"
+        server._redirects[asked] = target
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive,
+                         settings=NO_PDFS)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert [line for line in done.stderr.splitlines()
+            if f"WARNING: broken {what} link (serves the issue of {newer.isoformat()}), skipped:" in line and line.endswith(asked)]
+    pages = sql_rows(archive, "SELECT p.page_number, p.url FROM pages p JOIN issues i ON i.id = p.issue_id")
+    assert all(f"/{ISSUE_DIR}" in url for _, url in pages)
+    assert sorted(number for number, _ in pages) == [n for n in range(1, 17) if what == "article" or n != 7]
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url NOT LIKE :d", d=f"%/{ISSUE_DIR}%") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20 - (2 if what == "page" else 1),)]
+
+
+@pytest.mark.parametrize("file, what", [("node_6.htm", "page"), ("node_1.htm", "issue")])
+def test_a_page_file_cut_short_is_not_stored_with_fewer_articles(tmp_path, archive, file, what):
+    """Cut inside its title list: the page would have been complete with one of its two articles."""
+    def half(name: str, html: str) -> str:
+        return html[: html.index("</li>") + len("</li>")] if name == file else html
+
+    site = sample_site(tmp_path / "site", alter=half, pdfs=False)
+    (done, _), (again, asked) = crawl(site, archive, runs=2)
+    assert done.returncode == 4, done.stderr[-2000:]
+    why = "(truncated: the file ends before </html>)"
+    if what == "page":
+        assert [line for line in done.stderr.splitlines() if "ERROR: page not fetched, skipped:" in line and f"{file} {why}" in line]
+        assert sql_rows(archive, "SELECT count(*) FROM pages WHERE url LIKE :u", u=f"%{file}") == [(0,)]
+        assert sql_rows(archive, "SELECT count(*) FROM articles") == [(18,)]
+    else:
+        assert [line for line in done.stderr.splitlines() if f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched {why}" in line]
+        assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
+    assert f"{PREFIX}{ISSUE_DIR}{file}" in asked  # asked again by the next run

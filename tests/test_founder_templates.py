@@ -632,3 +632,8 @@ def test_a_page_file_that_ends_before_its_html_end_is_truncated(node_page, gbk_p
     assert cut.truncated and len(cut.article_links) == 1  # what it would have stored as the page's articles
     # Whatever follows </html> (the metadata comment, a spam kit's links) is no part of it.
     assert not FounderPage(html + "<a href=http://spam.example/>久久综合</a>" * 100, ISSUE + "node_7.htm").truncated
+    # A template that leaves out either end is whole all the same.
+    assert "</body>" in html.lower() and "</html>" in html.lower()
+    for end in ("</html>", "</body>"):
+        at = html.lower().index(end)
+        assert not FounderPage(html[:at] + html[at + len(end):], ISSUE + "node_7.htm").truncated, end

@@ -232,7 +232,7 @@ def test_a_page_file_cut_short_is_not_stored_with_fewer_articles(tmp_path, archi
     site = sample_site(tmp_path / "site", alter=half, pdfs=False)
     (done, _), (again, asked) = crawl(site, archive, runs=2)
     assert done.returncode == 4, done.stderr[-2000:]
-    why = "(truncated: the file ends before </html>)"
+    why = "(truncated: the file ends before its </body> and </html>)"
     if what == "page":
         assert [line for line in done.stderr.splitlines() if "ERROR: page not fetched, skipped:" in line and f"{file} {why}" in line]
         assert sql_rows(archive, "SELECT count(*) FROM pages WHERE url LIKE :u", u=f"%{file}") == [(0,)]

@@ -228,7 +228,7 @@ class IssuesSpider(scrapy.Spider):
                 self.logger.info("no issue of %s on %s (%s at %s)", name, day.isoformat(), why, response.url)
             return
         if page.truncated:
-            self._not_read(response, "issue", "truncated", "truncated: the file ends before </html>", day)
+            self._not_read(response, "issue", "truncated", "truncated: the file ends before its </body> and </html>", day)
             return
         if page.issue_date and page.issue_date != day:
             self.logger.warning(
@@ -253,7 +253,7 @@ class IssuesSpider(scrapy.Spider):
             self._not_read(response, "page", "error-page", f"error page with HTTP 200: {page.not_found!r}")
             return
         if page.truncated:
-            self._not_read(response, "page", "truncated", "truncated: the file ends before </html>")
+            self._not_read(response, "page", "truncated", "truncated: the file ends before its </body> and </html>")
             return
         if page.issue_date and page.issue_date != day:
             # A site that sends a missing page to its newest issue: stored, that issue's page

@@ -447,12 +447,13 @@ class FounderPage(_FounderFile):
 
     @cached_property
     def truncated(self) -> bool:
-        """Whether the file ends before its </html>: fetched while the site was writing it (HTTP
-        200, a Content-Length that matches), it lacked the rest of its title list and hot zones,
-        and the page was stored as complete with fewer articles, the others never asked for.
-        Looked for from the end, where it is (after it, only the metadata comment or a spam
-        kit's links)."""
-        return self.html.rfind("</html>") == -1 and self.html.rfind("</HTML>") == -1
+        """Whether the file ends before its </body> and </html>: fetched while the site was
+        writing it (HTTP 200, a Content-Length that matches), it lacked the rest of its title
+        list and hot zones, and the page was stored as complete with fewer articles, the others
+        never asked for. Either end will do (a paper's template may leave one out), in either
+        case; looked for from the end, where they are (after them, only the metadata comment or
+        a spam kit's links)."""
+        return not any(self.html.rfind(end) != -1 for end in _DOCUMENT_ENDS)
 
     @cached_property
     def not_found(self) -> str:
@@ -479,6 +480,8 @@ def _written_title(anchor: etree._Element) -> str:
     return _collapse(match[2]) if match else ""
 
 
+# What only a whole page file holds, near its end.
+_DOCUMENT_ENDS = ("</html", "</HTML", "</body", "</BODY", "</Html", "</Body")
 # The comments around a Founder article's text (within founder-content).
 _BODY_START, _BODY_END = "<!--<npm:article-content>-->", "<!--</npm:article-content>-->"
 _TITLE_FIELDS = ("pretitle", "title", "subtitle", "byline")

@@ -228,7 +228,7 @@ class IssuesSpider(scrapy.Spider):
                 self.logger.info("no issue of %s on %s (%s at %s)", name, day.isoformat(), why, response.url)
             return
         if page.truncated:
-            self._not_read(response, "issue", "truncated", "truncated: the file ends before its </body> and </html>", day)
+            self._not_read(response, "issue", "truncated", f"truncated: {page.truncated}", day)
             return
         if page.issue_date and page.issue_date != day:
             self.logger.warning(
@@ -245,15 +245,8 @@ class IssuesSpider(scrapy.Spider):
             )
 
     def parse_page(self, response, day: date, issue_url: str):
-        if elsewhere := redirected_off_site(response):
-            self._not_read(response, "page", "redirected", f"redirected off the site to {elsewhere}")
-            return
-        page = self.template.page(_html(response), response.url)
-        if page.not_found:
-            self._not_read(response, "page", "error-page", f"error page with HTTP 200: {page.not_found!r}")
-            return
-        if page.truncated:
-            self._not_read(response, "page", "truncated", "truncated: the file ends before its </body> and </html>")
+        page = self._read(response, "page", self.template.page)
+        if page is None:
             return
         if page.issue_date and page.issue_date != day:
             # A site that sends a missing page to its newest issue: stored, that issue's page
@@ -305,15 +298,8 @@ class IssuesSpider(scrapy.Spider):
             )
 
     def parse_article(self, response, context: dict, listed_title: str):
-        if elsewhere := redirected_off_site(response):
-            self._not_read(response, "article", "redirected", f"redirected off the site to {elsewhere}")
-            return
-        article = self.template.article(_html(response), response.url)
-        if article.not_found:
-            self._not_read(response, "article", "error-page", f"error page with HTTP 200: {article.not_found!r}")
-            return
-        if article.truncated:
-            self._not_read(response, "article", "truncated", "truncated: the file ends inside the article's text")
+        article = self._read(response, "article", self.template.article)
+        if article is None:
             return
         # Only a redirected article may be another issue's: its date (outside the article's
         # own part of the file) costs the whole file's parse.
@@ -368,6 +354,21 @@ class IssuesSpider(scrapy.Spider):
             self.logger.warning("broken %s link (%s), skipped: %s", what, why, request.url)
         else:
             self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
+
+    def _read(self, response, what: str, page_object):
+        """The page object of a page's or article's response, or None for one that is not what
+        was asked for though HTTP says 200 (counted and logged by _not_read)."""
+        if elsewhere := redirected_off_site(response):
+            self._not_read(response, what, "redirected", f"redirected off the site to {elsewhere}")
+            return None
+        document = page_object(_html(response), response.url)
+        if document.not_found:
+            self._not_read(response, what, "error-page", f"error page with HTTP 200: {document.not_found!r}")
+            return None
+        if document.truncated:
+            self._not_read(response, what, "truncated", f"truncated: {document.truncated}")
+            return None
+        return document
 
     def _not_read(self, response, what: str, key: str, why: str, day: date | None = None) -> None:
         """A response that is not what was asked for, though HTTP says 200: the site's error

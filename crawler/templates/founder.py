@@ -446,14 +446,16 @@ class FounderPage(_FounderFile):
         return list(dict.fromkeys(url for url in urls if url))
 
     @cached_property
-    def truncated(self) -> bool:
-        """Whether the file ends before its </body> and </html>: fetched while the site was
-        writing it (HTTP 200, a Content-Length that matches), it lacked the rest of its title
-        list and hot zones, and the page was stored as complete with fewer articles, the others
-        never asked for. Either end will do (a paper's template may leave one out), in either
-        case; looked for from the end, where they are (after them, only the metadata comment or
-        a spam kit's links)."""
-        return not any(self.html.rfind(end) != -1 for end in _DOCUMENT_ENDS)
+    def truncated(self) -> str:
+        """How the file shows it was cut short, else "": it ends before its </body> and </html>.
+        Fetched while the site was writing it (HTTP 200, a Content-Length that matches), it
+        lacked the rest of its title list and hot zones, and the page was stored as complete
+        with fewer articles, the others never asked for. Either end will do (a paper's template
+        may leave one out), in either case; looked for from the end, where they are (after
+        them, only the metadata comment or a spam kit's links)."""
+        if any(self.html.rfind(end) != -1 for end in _DOCUMENT_ENDS):
+            return ""
+        return "the file ends before its </body> and </html>"
 
     @cached_property
     def not_found(self) -> str:
@@ -583,14 +585,16 @@ class FounderArticle(_FounderFile):
         return GenericArticle(self.html, self.url) if self._body is None else None
 
     @cached_property
-    def truncated(self) -> bool:
-        """Whether the file ends inside the article's text: the Founder body's opening marker
-        without its closing one. A file fetched while the site was still writing it (its
+    def truncated(self) -> str:
+        """How the file shows it was cut short, else "": it ends inside the article's text, the
+        Founder body's opening marker without its closing one. A file fetched while the site was still writing it (its
         Content-Length that of the part written, so no transfer error) was stored as a shorter
         article, and never asked for again. The closing marker is looked for from the file's
         end, where it is; a paper without the markers pays a search of the whole file.
         """
-        return self.html.rfind(_BODY_END) == -1 and self.html.find(_BODY_START) != -1
+        if self.html.rfind(_BODY_END) == -1 and self.html.find(_BODY_START) != -1:
+            return "the file ends inside the article's text"
+        return ""
 
     @cached_property
     def not_found(self) -> str:

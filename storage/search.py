@@ -492,6 +492,11 @@ def _CASES() -> dict[str, frozenset[str]]:
     return {part: frozenset(characters) for part, characters in found.items()}
 
 
+# Unicode's noncharacters are for a program's own use, never text: a caller may mark matches
+# with them (the reading room does) and find no other in a snippet.
+_NONCHARACTERS = dict.fromkeys(range(0xFDD0, 0xFDF0))
+
+
 def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] = DEFAULT_MARKERS,
             width: int = SNIPPET_CHARS) -> str:
     """About ``width`` characters around the first term found in the first field holding one,
@@ -509,5 +514,5 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
     end = min(len(field), start + width)
     start = max(0, min(start, end - width))
     opening, closing = markers
-    window = pattern.sub(lambda m: f"{opening}{m.group()}{closing}", field[start:end])
+    window = pattern.sub(lambda m: f"{opening}{m.group()}{closing}", field[start:end].translate(_NONCHARACTERS))
     return ("…" if start > 0 else "") + window + ("…" if end < len(field) else "")

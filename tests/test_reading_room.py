@@ -477,6 +477,23 @@ def test_search_page_explains_bad_input(client):
     assert 'class="hit"' not in empty
 
 
+def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_characters(sample_archive, tmp_path):
+    # A GBK site's own glyphs decode to private-use characters from U+E000 on, and a page may
+    # carry any character at all: none of them may open or close a <mark> in a snippet.
+    copy = tmp_path / "glyphs.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        article_id, body = target.execute("select id, body from articles where body like '%社工站%' order by id").fetchone()
+        at = body.index("社工站")
+        target.execute("update articles set body = ? where id = ?",
+                       (body[:at] + "\ue000造字\ue001\ufdd0" + body[at:], article_id))
+    response = DatasetteClient(make_datasette(copy)).get("/search?" + urlencode({"q": "社工站"}))
+    assert response.status == 200
+    (hit,) = re.findall(rf'<a href="/article/{article_id}".*?<p class="snippet">(.*?)</p>', response.text, re.S)
+    assert "\ue000造字\ue001<mark>社工站</mark>" in hit, hit
+    assert hit.count("<mark>") == hit.count("</mark>") == hit.count("社工站")
+
+
 def test_snippet_highlighting_escapes_the_text_and_keeps_its_own_brackets():
     start, end = MARKERS
     marked = highlight(f"【通知】<b>{start}社工站{end}</b> & 1")

@@ -81,9 +81,10 @@ def paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-# Private-use characters mark the matches in a snippet: 【 】, storage.search's default, also
-# occur in the texts themselves.
-MARKERS = ("\ue000", "\ue001")
+# Two Unicode noncharacters mark the matches in a snippet, which storage.search keeps out of the
+# text it cuts snippets from: 【 】, its default, occur in the texts themselves, and so do
+# private-use characters (a GBK site's own glyphs decode to U+E000 on).
+MARKERS = ("\ufdd0", "\ufdd1")
 
 
 def highlight(snippet: str) -> Markup:

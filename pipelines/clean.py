@@ -25,8 +25,11 @@ __all__ = [
 ]
 
 # Invisible characters that editors and CMSs leave in text and spam kits use to break up
-# keywords: zero-width space, non-joiner, joiner, word joiner, BOM / zero-width no-break space.
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# keywords: zero-width space, non-joiner, joiner, word joiner, BOM / zero-width no-break space;
+# and the other format characters a browser shows as nothing in Chinese text: soft hyphen,
+# left-to-right and right-to-left marks, the invisible operators (U+2061-U+2064) and the
+# Mongolian vowel separator. Left in, each hid the word it sat in from search.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u2061\u2062\u2063\u2064\u180e"
 ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
 
 

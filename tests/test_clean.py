@@ -393,8 +393,18 @@ def test_zero_width_characters_are_removed_and_counted():
     assert clean_paragraphs(dirty).paragraphs == REAL[:3]
 
 
-def test_zero_width_is_the_set_the_issue_names():
-    assert set(ZERO_WIDTH) == set("\u200b\u200c\u200d\u2060\ufeff")
+def test_zero_width_is_the_set_the_issue_names_and_the_other_invisible_format_characters():
+    assert set(ZERO_WIDTH) == set("\u200b\u200c\u200d\u2060\ufeff") | set("\u00ad\u200e\u200f\u2061\u2062\u2063\u2064\u180e")
+
+
+def test_soft_hyphens_and_direction_marks_inside_a_word_go_too():
+    # A kit splits a keyword with characters a browser does not show; left in, search missed it.
+    word = REAL[1][:5]
+    dirty = [REAL[0], word[:2] + "\u00ad" + word[2:3] + "\u200e\u200f" + word[3:] + REAL[1][5:] + "\u2062\u180e"]
+    result = clean_body("".join(map(paragraph, dirty)))
+    assert result.paragraphs == REAL[:2]
+    counts = "U+00AD×1, U+180E×1, U+200E×1, U+200F×1, U+2062×1"
+    assert result.removals == [Removal("spam:zero-width", f"5 zero-width characters ({counts})")]
 
 
 # --- paragraph splitting -----------------------------------------------------------------

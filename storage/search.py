@@ -90,6 +90,11 @@ class SearchHit:
 _QUOTES = "\"'“”‘’「」『』《》"
 
 
+# A passage pasted to find where it was printed is a search too; PostgreSQL's parse of a query
+# of ~20,000 characters' bigrams exceeds its stack ("stack depth limit exceeded").
+MAX_QUERY_CHARS = 10_000
+
+
 def terms(query: str) -> list[str]:
     """The query's distinct terms, in order, without quotation marks around them."""
     return [t for t in dict.fromkeys(word.strip(_QUOTES) for word in query.split()) if t]
@@ -111,6 +116,8 @@ def search(
     words = terms(query)
     if not words:
         raise ArchiveError("empty search: give at least one word")
+    if (length := sum(map(len, words))) > MAX_QUERY_CHARS:
+        raise ArchiveError(f"search of {length:,} characters: at most {MAX_QUERY_CHARS:,} (a passage of a few paragraphs)")
     if limit < 0 or offset < 0:
         raise ArchiveError(f"limit {limit} and offset {offset} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}

@@ -50,6 +50,17 @@ def test_cjk_queries_of_every_length_find_exactly_the_articles_holding_them(arch
     assert all(f"【{query}】" in h.snippet for h in hits)
 
 
+def test_a_pasted_paragraph_finds_its_article_and_a_search_too_long_is_one_clear_error(archive):
+    fill(archive)
+    rows = stored(archive)
+    article_id, passage = max(((i, paragraph) for i, row in rows.items() for paragraph in row["body"].split("\n")),
+                              key=lambda kv: len(kv[1]))
+    assert len(passage) > 300
+    assert {h.article_id for h in search(archive, passage, limit=1000)} == containing(rows, passage) >= {article_id}
+    with pytest.raises(ArchiveError, match=r"^search of 10,001 characters: at most 10,000 \(a passage of a few paragraphs\)$"):
+        search(archive, "社" * 5000 + " " + "工" * 5001)
+
+
 def test_several_terms_must_all_match_and_mix_short_and_long(archive):
     fill(archive)
     rows = stored(archive)

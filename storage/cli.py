@@ -81,6 +81,10 @@ def reading(args: argparse.Namespace) -> Archive:
     return archive
 
 
+# PostgreSQL's SQLSTATE for "permission denied" and "must be owner of".
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
 def _upgrade_hint(args: argparse.Namespace) -> str:
     """What a database error on an archive older than the code most likely means."""
     from storage import migrate
@@ -558,7 +562,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as exc:
-        print(f"error: database error: {database_words(exc)}{_upgrade_hint(args)}", file=sys.stderr)
+        hint = _upgrade_hint(args)
+        if args.command == "upgrade" and getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            hint = " (an upgrade changes the archive's tables and functions: run it as the role that owns them)"
+        print(f"error: database error: {database_words(exc)}{hint}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # archive export | head
         return 0

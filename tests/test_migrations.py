@@ -156,6 +156,35 @@ def test_two_upgrades_at_once_migrate_a_postgresql_archive_once(postgres_url):
     assert differences(postgres_url) == []
 
 
+def test_an_upgrade_by_a_role_that_does_not_own_the_archive_says_whose_it_is(postgres_url, request, capsys):
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0008")
+    writer = f"writer_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:  # a crawl's role: it writes every table, it owns none
+        conn.exec_driver_sql(f"CREATE ROLE {writer} LOGIN")
+        conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {writer}")
+        conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {writer}")
+
+    def drop_role():
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {writer}")
+            conn.exec_driver_sql(f"DROP ROLE {writer}")
+        engine.dispose()
+
+    request.addfinalizer(drop_role)
+    as_writer = make_url(postgres_url).set(username=writer).render_as_string(hide_password=False)
+    assert main(["--archive", as_writer, "upgrade"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: database error: must be owner of ") and line.endswith(
+        " (an upgrade changes the archive's tables and functions: run it as the role that owns them)"), line
+    assert main(["--archive", postgres_url, "upgrade"]) == 0
+
+
 def test_plain_sql_from_any_session_reaches_an_archive_in_a_schema_of_its_own(postgres_url, request, capsys):
     # A shared server's archive in its own schema, its writing role finding it through its
     # search_path; an admin in psql (search_path "$user", public) corrects and removes articles

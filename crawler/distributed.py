@@ -22,6 +22,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.extensions import REDIS_LOST_MESSAGE
+from storage.db import safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class JobScheduler(Scheduler):
         if self.redis_lost is not None:
             return
         self.redis_lost = (
-            f"Redis unreachable at {self.spider.settings.get('REDIS_URL')} ({exc}): "
+            f"Redis unreachable at {safe_url(self.spider.settings.get('REDIS_URL') or '')} ({exc}): "
             f"the crawl of job {self.job} stopped; run it again once Redis is back"
         )
         self.stats.set_value(REDIS_LOST_MESSAGE, self.redis_lost)

@@ -60,7 +60,8 @@ def database_words(error: BaseException) -> str:
     return words.splitlines()[0] if words else type(error).__name__
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
+    """A database's or Redis's URL to show in a message: its password hidden."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
@@ -92,7 +93,7 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         raise ArchiveError(f"invalid archive URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3 "
                            "(a file in this directory) or sqlite:////srv/press/archive.sqlite3") from None
     except ValueError:  # SQLAlchemy reads the port as a number, and says no more than int() does
-        raise ArchiveError(f"invalid archive URL {_safe(url)!r}: its port is not a number") from None
+        raise ArchiveError(f"invalid archive URL {safe_url(url)!r}: its port is not a number") from None
     # JSON (article_versions.images) as SQLite's own JSON functions write it, compact and with
     # Chinese as it is (not \u escapes): plain SQL reads it, and compares it with article_history's
     # current pictures, which SQLite writes.
@@ -105,7 +106,7 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         hint = " (pip install -e '.[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
-        raise ArchiveError(f"no database driver for {_safe(url)}: {exc}{hint}") from None
+        raise ArchiveError(f"no database driver for {safe_url(url)}: {exc}{hint}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         if write:
@@ -186,7 +187,7 @@ class Archive:
             # Connecting would leave an empty file behind.
             where = "" if os.path.isabs(database) else (
                 f" {os.path.abspath(database)} (three slashes: a path from this directory; an absolute path takes four)")
-            raise ArchiveError(f"archive not found: {_safe(self.url)}: no such file{where}")
+            raise ArchiveError(f"archive not found: {safe_url(self.url)}: no such file{where}")
         try:
             with self.engine.connect() as conn:
                 if create or write:
@@ -197,12 +198,12 @@ class Archive:
                 self.revision = migrate.revision(conn)
                 if self.revision is None:
                     if not create:
-                        raise ArchiveError(f"archive not found: {_safe(self.url)} has no articles table")
+                        raise ArchiveError(f"archive not found: {safe_url(self.url)} has no articles table")
                     migrate.upgrade_connection(conn)
                     conn.commit()
                     self.revision = migrate.head()
         except OperationalError as exc:
-            raise ArchiveError(f"database unreachable: {_safe(self.url)}: {database_words(exc)}") from None
+            raise ArchiveError(f"database unreachable: {safe_url(self.url)}: {database_words(exc)}") from None
         if create and check:
             try:
                 self.check_writable()
@@ -221,11 +222,11 @@ class Archive:
             return
         if migrate.known(self.revision):
             raise ArchiveError(
-                f"archive {_safe(self.url)} has schema {self.revision}, older than this code's "
+                f"archive {safe_url(self.url)} has schema {self.revision}, older than this code's "
                 f"({migrate.head()}): run `archive upgrade` first"
             )
         raise ArchiveError(
-            f"archive {_safe(self.url)} has schema {self.revision}, unknown to this code (newer?): update the software"
+            f"archive {safe_url(self.url)} has schema {self.revision}, unknown to this code (newer?): update the software"
         )
 
     def check_write_privileges(self) -> None:
@@ -248,7 +249,7 @@ class Archive:
         if lacking:
             more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
             raise ArchiveError(
-                f"role {user} may not write to archive {_safe(self.url)}: it lacks {lacking[0]}{more} "
+                f"role {user} may not write to archive {safe_url(self.url)}: it lacks {lacking[0]}{more} "
                 "(a role that may only read can search, query, count and export it): use the archive's writing role"
             )
 
@@ -708,4 +709,4 @@ def open_archive(url: str | None = None, *, create: bool = True, check: bool = T
     try:
         return Archive(url, create=create, check=check, write=write)
     except SQLAlchemyError as exc:
-        raise ArchiveError(f"archive error: {_safe(archive_url(url))}: {database_words(exc)}") from None
+        raise ArchiveError(f"archive error: {safe_url(archive_url(url))}: {database_words(exc)}") from None

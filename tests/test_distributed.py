@@ -115,6 +115,29 @@ def test_redis_url_without_its_scheme_is_one_line(postgres_url, monkeypatch):
     )
 
 
+def test_redis_url_with_a_database_that_is_no_number_is_one_line_hiding_its_password(postgres_url, monkeypatch):
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", "redis://:s3cret@127.0.0.1:6379/jobs")  # redis-py read it as database 0
+    result = run_crawl("date=2023-01-31", archive=postgres_url)
+    assert (result.returncode, result.stderr.strip()) == (2, (
+        "error: bad REDIS_URL 'redis://:***@127.0.0.1:6379/jobs': its database 'jobs' is not a number (redis://host:6379/0)"
+    ))
+
+
+def test_an_unreachable_redis_is_named_without_its_password(postgres_url, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", f"redis://:s3cret@127.0.0.1:{port}/0")
+    result = run_crawl("date=2023-01-31", archive=postgres_url)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.startswith(f"error: Redis unreachable at redis://:***@127.0.0.1:{port}/0: ")
+    assert "s3cret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def _kill_after_articles(worker, server, n: int) -> None:
     """SIGKILL ``worker`` once the site has served ``n`` articles: no chance to close the job."""
     deadline = time.monotonic() + 120

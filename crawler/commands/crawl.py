@@ -82,6 +82,20 @@ def check_log_file(settings) -> str | None:
     return None
 
 
+def check_redis_url(url: str) -> str | None:
+    """A REDIS_URL whose database (its path) is no number, as one line: redis-py takes it for
+    database 0, and the job would share another's queue without a word."""
+    from urllib.parse import urlsplit
+
+    from storage.db import safe_url
+
+    parts = urlsplit(url)
+    database = parts.path.strip("/")
+    if parts.scheme in ("redis", "rediss") and database and not database.isdigit():
+        return f"bad REDIS_URL {safe_url(url)!r}: its database {database!r} is not a number (redis://host:6379/0)"
+    return None
+
+
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
@@ -195,10 +209,15 @@ class Command(ScrapyCrawl):
             return "CRAWL_MODE=distributed needs scrapy-redis (pip install -e '.[distributed]')"
         import redis
 
+        from storage.db import safe_url
+
+        url = self.settings.get("REDIS_URL") or ""
+        if message := check_redis_url(url):
+            return message
         try:
             get_redis_from_settings(self.settings).ping()
         except redis.RedisError as exc:
-            return f"Redis unreachable at {self.settings.get('REDIS_URL')}: {exc}"
+            return f"Redis unreachable at {safe_url(url)}: {exc}"
         except ValueError as exc:  # redis-py's parse of a URL without redis://, rediss:// or unix://
-            return f"bad REDIS_URL {self.settings.get('REDIS_URL')!r}: {exc}"
+            return f"bad REDIS_URL {safe_url(url)!r}: {exc}"
         return None

@@ -46,7 +46,7 @@ def item_pipelines() -> list:
 # The documents of some issues, as the spider met them: pages, their PDFs, then articles.
 _DOCUMENTS = """
 SELECT pa.code AS paper_code, pa.name AS paper_name, i.issue_date, i.url AS issue_url,
-       p.page_number, p.url AS page_url, a.url AS article_url, a.title_original,
+       p.page_number, p.url AS page_url, {article} AS article_url, {title} AS title_original,
        r.url AS raw_url, r.status, r.body_zlib, r.content_type, r.fetched_at
 FROM raw_documents r
 JOIN {join}
@@ -55,10 +55,13 @@ JOIN papers pa ON pa.id = i.paper_id
 WHERE i.id IN :issues
 ORDER BY i.issue_date, p.page_number, r.url
 """
-_PAGE_JOIN = "pages p ON p.url = r.url LEFT JOIN articles a ON 1=0"
-_PDF_JOIN = "pages p ON p.pdf_url = r.url LEFT JOIN articles a ON 1=0"
-_ARTICLE_JOIN = "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"
-_JOINS = (_PAGE_JOIN, _PDF_JOIN, _ARTICLE_JOIN)
+# A page's and a PDF's rows have no article. (A LEFT JOIN on a false condition gave them that,
+# but SQLite scanned every article for every page: a reprocess grew with the square of the archive.)
+_NO_ARTICLE = {"article": "NULL", "title": "NULL"}
+_PAGES = _NO_ARTICLE | {"join": "pages p ON p.url = r.url"}
+_PDFS = _NO_ARTICLE | {"join": "pages p ON p.pdf_url = r.url"}
+_ARTICLES = {"article": "a.url", "title": "a.title_original", "join": "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"}
+_KINDS = (_PAGES, _PDFS, _ARTICLES)
 _ISSUES = """
 SELECT i.id, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id)
      + (SELECT count(*) FROM raw_documents r JOIN articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id
@@ -81,8 +84,8 @@ def _issues(archive: Archive, paper: str | None, since: date | None, until: date
 
 def _documents(archive: Archive, issues: list[int]) -> list:
     with archive.engine.connect() as conn:
-        return [row for join in _JOINS for row in conn.execute(
-            text(_DOCUMENTS.format(join=join)).bindparams(bindparam("issues", expanding=True)), {"issues": issues})]
+        return [row for kind in _KINDS for row in conn.execute(
+            text(_DOCUMENTS.format(**kind)).bindparams(bindparam("issues", expanding=True)), {"issues": issues})]
 
 
 def _chunks(issues: list[tuple[int, int]], size: int) -> Iterator[list[int]]:

@@ -41,6 +41,30 @@ def postgres_database(request) -> str:
     return admin.set(database=name).render_as_string(hide_password=False)
 
 
+def postgres_role(database_url: str, request, prefix: str, *statements: str) -> tuple[str, str]:
+    """A login role on the server of ``database_url`` (a database postgres_database made), then
+    ``statements`` run as the admin ("{role}" in them names it); dropped, with what it owns, after
+    the test. Its name, and the URL of the database as that role."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    role = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(database_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        for statement in statements:
+            conn.exec_driver_sql(statement.format(role=role))
+
+    def drop():
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
+
+    request.addfinalizer(drop)
+    return role, make_url(database_url).set(username=role).render_as_string(hide_password=False)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def archive_url(request, tmp_path) -> str:
     """A fresh, empty archive on each supported database."""

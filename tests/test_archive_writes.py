@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import create_engine
 
-from tests.conftest import crawl_runs, crawl_site, stored_article_urls
+from tests.conftest import crawl_runs, crawl_site, postgres_role, stored_article_urls
 
 FAST = {"ARCHIVE_FETCH_PDFS": "False"}
 ARTICLES = 20  # in the sample issue
@@ -81,17 +81,10 @@ def test_a_role_that_may_only_read_is_refused_before_the_crawl_and_reprocess_sta
     # docs/archive.md advises a SELECT-only role for the people who query a shared server; one of
     # them crawling or re-processing with it was told so only after fetching everything (and
     # the crawl exited 0 with nothing stored).
-    import uuid
-
-    from sqlalchemy.engine import make_url
-
     from storage.cli import main
 
     crawl_site(postgres_url, settings=FAST)
-    reader = f"reader_{uuid.uuid4().hex[:8]}"
-    _execute(postgres_url, f"CREATE ROLE {reader} LOGIN", f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
-    request.addfinalizer(lambda: _execute(postgres_url, f"DROP OWNED BY {reader}", f"DROP ROLE {reader}"))
-    as_reader = make_url(postgres_url).set(username=reader).render_as_string(hide_password=False)
+    reader, as_reader = postgres_role(postgres_url, request, "reader", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
     refusal = (f"error: role {reader} may not write to archive {as_reader}: it lacks INSERT on papers and 30 more "
                "(a role that may only read can search, query, count and export it): use the archive's writing role")
 

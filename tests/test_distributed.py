@@ -138,6 +138,18 @@ def test_an_unreachable_redis_is_named_without_its_password(postgres_url, monkey
     assert "s3cret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def _assert_three_issues_complete(archive: str) -> None:
+    """The first three issues archived complete, each article once."""
+    assert len(stored_article_urls(archive)) == 3 * ARTICLES_PER_ISSUE
+    opened = open_archive(archive)
+    try:
+        assert all(s.complete for s in opened.issue_states("gongyishibao", ISSUES[0], ISSUES[2]).values())
+        with opened.session() as session:
+            assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
+    finally:
+        opened.close()
+
+
 def _kill_after_articles(worker, server, n: int) -> None:
     """SIGKILL ``worker`` once the site has served ``n`` articles: no chance to close the job."""
     deadline = time.monotonic() + 120
@@ -183,14 +195,7 @@ def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "was left by killed workers" in done.stderr
-    assert len(stored_article_urls(archive)) == 3 * ARTICLES_PER_ISSUE
-    opened = open_archive(archive)
-    try:
-        assert all(s.complete for s in opened.issue_states("gongyishibao", ISSUES[0], ISSUES[2]).values())
-        with opened.session() as session:
-            assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
-    finally:
-        opened.close()
+    _assert_three_issues_complete(archive)
     assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
 
 
@@ -212,14 +217,7 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
         assert "were killed; what they were fetching is missing" in log.read_text()
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert len(stored_article_urls(archive)) == 3 * ARTICLES_PER_ISSUE
-    opened = open_archive(archive)
-    try:
-        assert all(s.complete for s in opened.issue_states("gongyishibao", ISSUES[0], ISSUES[2]).values())
-        with opened.session() as session:
-            assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
-    finally:
-        opened.close()
+    _assert_three_issues_complete(archive)
 
 
 class RedisLink:

@@ -20,7 +20,7 @@ from storage.cli import main
 from storage.db import ArchiveError, make_engine, open_archive
 from storage.models import Base
 from storage.search import search
-from tests.conftest import PROJECT, SAMPLE_SITE, run_crawl
+from tests.conftest import PROJECT, SAMPLE_SITE, postgres_role, run_crawl
 from tests.test_storage import article, page
 
 
@@ -59,29 +59,16 @@ def test_a_new_archive_is_the_models_schema_at_the_head_revision(archive_url):
 def test_a_role_that_may_not_create_extensions_can_make_a_new_archive(postgres_url, request):
     # A shared server's user given a schema, not the database: revision 0002's trigram index
     # needed pg_trgm, which such a role may not create, and 0003 drops that index anyway.
-    from sqlalchemy.engine import make_url
-
-    role = f"archivist_{os.getpid()}"
-    admin = make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
-        conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA public TO {role}")
-
-    def drop_role():
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP OWNED BY {role}")
-            conn.exec_driver_sql(f"DROP ROLE {role}")
-        admin.dispose()
-
-    request.addfinalizer(drop_role)
-    url = make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
+    _, url = postgres_role(postgres_url, request, "archivist", "GRANT USAGE, CREATE ON SCHEMA public TO {role}")
     archive = open_archive(url)
     archive.store_batch([page()], [article(1, title="新档案", body="社工站建设稳步推进")])
     assert archive.revision == migrate.head()
     assert [h.title for h in search(archive, "社工站")] == ["新档案"]
     archive.close()
+    admin = make_engine(postgres_url)
     with admin.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'").scalar() == 0
+    admin.dispose()
 
 
 @pytest.mark.parametrize("stamped", [True, False], ids=["stamped", "before-migrations"])
@@ -157,27 +144,15 @@ def test_two_upgrades_at_once_migrate_a_postgresql_archive_once(postgres_url):
 
 
 def test_an_upgrade_by_a_role_that_does_not_own_the_archive_says_whose_it_is(postgres_url, request, capsys):
-    import uuid
-
-    from sqlalchemy.engine import make_url
-
     engine = make_engine(postgres_url)
     with engine.begin() as conn:
         command.upgrade(migrate.config(conn), "0008")
-    writer = f"writer_{uuid.uuid4().hex[:8]}"
-    with engine.begin() as conn:  # a crawl's role: it writes every table, it owns none
-        conn.exec_driver_sql(f"CREATE ROLE {writer} LOGIN")
-        conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {writer}")
-        conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {writer}")
-
-    def drop_role():
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP OWNED BY {writer}")
-            conn.exec_driver_sql(f"DROP ROLE {writer}")
-        engine.dispose()
-
-    request.addfinalizer(drop_role)
-    as_writer = make_url(postgres_url).set(username=writer).render_as_string(hide_password=False)
+    engine.dispose()
+    _, as_writer = postgres_role(  # a crawl's role: it writes every table, it owns none
+        postgres_url, request, "writer",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}",
+    )
     assert main(["--archive", as_writer, "upgrade"]) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("error: database error: must be owner of ") and line.endswith(
@@ -190,26 +165,14 @@ def test_plain_sql_from_any_session_reaches_an_archive_in_a_schema_of_its_own(po
     # search_path; an admin in psql (search_path "$user", public) corrects and removes articles
     # by the schema's name. The trigger functions looked their queue up on the admin's
     # search_path: 'relation "article_search_pending" does not exist', nothing changed.
-    import uuid
-
     from sqlalchemy.engine import make_url
 
-    name = f"press_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
-        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN")
-        conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA {name} TO {name}")
-        conn.exec_driver_sql(f"ALTER ROLE {name} IN DATABASE {make_url(postgres_url).database} SET search_path = {name}")
-
-    def drop_role():
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP OWNED BY {name}")
-            conn.exec_driver_sql(f"DROP ROLE {name}")
-        admin.dispose()
-
-    request.addfinalizer(drop_role)
-    writer = make_url(postgres_url).set(username=name).render_as_string(hide_password=False)
+    # The role and its schema share a name.
+    name, writer = postgres_role(
+        postgres_url, request, "press",
+        "CREATE SCHEMA {role}", "GRANT USAGE, CREATE ON SCHEMA {role} TO {role}",
+        f"ALTER ROLE {{role}} IN DATABASE {make_url(postgres_url).database} SET search_path = {{role}}",
+    )
     engine = make_engine(writer)
     with engine.begin() as conn:
         command.upgrade(migrate.config(conn), "0008")
@@ -220,10 +183,12 @@ def test_plain_sql_from_any_session_reaches_an_archive_in_a_schema_of_its_own(po
     assert main(["--archive", writer, "upgrade"]) == 0  # 0009 gives the trigger functions the archive's schema
     capsys.readouterr()
 
+    admin = make_engine(postgres_url)
     with admin.begin() as conn:
         assert conn.exec_driver_sql("SHOW search_path").scalar() == '"$user", public'
         conn.exec_driver_sql(f"UPDATE {name}.articles SET title = '更正的标题' WHERE title = '旧标题'")
         conn.exec_driver_sql(f"DELETE FROM {name}.articles WHERE title = '误收的文章'")
+    admin.dispose()
     assert main(["--archive", writer, "search", "社工站"]) == 0
     assert "更正的标题" in capsys.readouterr().out
     assert main(["--archive", writer, "sql", "SELECT title FROM articles", "--format", "csv"]) == 0

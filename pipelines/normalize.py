@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 
 from crawler.items import ArticleItem, PageItem
+from crawler.templates.text import HAN
+
 # The cleaner records zero-width characters as spam; whatever reaches this pipeline without
 # passing the cleaner (section names, PDF text) loses the same set here.
 from pipelines.clean import ZERO_WIDTH, ZERO_WIDTH_RE  # noqa: F401 (ZERO_WIDTH: the set, for importers)
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Full-width punctuation: CJK symbols (、。《》「」【】〔〕…) and the full-width forms block
 # without its letters and digits.
 WIDE = "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from crawler.items import ArticleItem, PageItem
+from crawler.templates.text import HAN
 
 # Through importlib.resources: found inside a zipped egg (scrapyd) too.
 BUILTIN_CORRECTIONS = resources.files("pipelines") / "data" / "t2s_corrections.tsv"
@@ -43,10 +44,9 @@ SHARED = frozenset(
 MIXED_SHARE = 0.05
 MIXED_FLOOR = 3
 
-_HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # What is not Han goes, in runs: one substitution leaves the Han characters as one string,
 # a third of the time of findall's list of one-character strings.
-_NOT_HAN = re.compile(f"[^{_HAN_RANGES}]+")
+_NOT_HAN = re.compile(f"[^{HAN}]+")
 
 
 def _han(text: str) -> str:

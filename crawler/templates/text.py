@@ -6,7 +6,7 @@ import threading
 
 from lxml import etree
 
-__all__ = ["collapse", "has_text", "line", "lines", "parse", "text"]
+__all__ = ["HAN", "collapse", "has_text", "line", "lines", "parse", "text"]
 
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
@@ -66,8 +66,11 @@ def text(element: etree._Element) -> str:
     return collapse("".join(_VISIBLE_TEXT(element)))
 
 
+# Han characters (the CJK unified ideographs, their extensions and compatibility forms), as
+# ranges for a character class; the pipelines read text by the same ranges.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Chinese text has no space between two Han characters, nor beside full-width punctuation.
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HAN = re.compile(f"[{HAN}]")
 _WIDE = re.compile("[\u3000-\u303f\uff00-\uffef]")
 
 

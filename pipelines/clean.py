@@ -12,12 +12,15 @@ Script conversion and punctuation are left to the pipelines that follow.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
 from typing import NamedTuple
 
 from lxml import etree
 
 from crawler.items import ArticleItem, Removal
+from crawler.templates.text import HTML_SPACE, html_blanks, source_blank
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
@@ -95,7 +98,6 @@ _BLOCKS = frozenset(
 )
 # Comments go at parse time: the Founder body is wrapped in <!--<npm:article-content>--> markers.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
-_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
@@ -167,7 +169,7 @@ def _hidden_by_stylesheet(root) -> tuple[set[str], set[str]]:
 
 
 def _collapse(text: str) -> str:
-    return _HTML_SPACE.sub(" ", ZERO_WIDTH_RE.sub("", text)).strip()
+    return html_blanks(ZERO_WIDTH_RE.sub("", text)).strip()
 
 
 class _Reader:
@@ -189,7 +191,6 @@ class _Reader:
         self._end_paragraph()
 
     def _add(self, text: str) -> None:
-        text = _HTML_SPACE.sub(" ", text)
         self._pieces.append(text)
         self._length += len(text)
 
@@ -198,10 +199,18 @@ class _Reader:
             return
         raw, links = "".join(self._pieces), self._links
         self._pieces, self._links, self._length = [], [], 0
+        if raw.isspace():  # the source's line breaks between blocks
+            return
         # Zero-width characters go before anything is measured: kits put them inside keywords.
         zero_width = "".join(ZERO_WIDTH_RE.findall(raw))
         if zero_width:
-            raw, links = _without_zero_width(raw, links)
+            raw, links = _substituted(raw, links, ZERO_WIDTH_RE, lambda match: "")
+        # The blanks are read over the whole paragraph: a line break of the source may end one
+        # element's text and the next may begin the other's.
+        if links:
+            raw, links = _substituted(raw, links, HTML_SPACE, lambda match: source_blank(raw, match))
+        else:
+            raw = html_blanks(raw)
         text = raw.strip()  # with the U+3000 / no-break space indentation
         if not text:
             return
@@ -263,13 +272,34 @@ class _Reader:
                 self._add(child.tail)
 
 
-def _without_zero_width(text: str, links: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` without zero-width characters, with the link spans moved to match."""
-    removed_before = [0]
-    for char in text:
-        removed_before.append(removed_before[-1] + (char in ZERO_WIDTH))
-    moved = [(a - removed_before[a], b - removed_before[b]) for a, b in links]
-    return ZERO_WIDTH_RE.sub("", text), moved
+def _substituted(
+    text: str, links: list[tuple[int, int]], pattern: re.Pattern, replace: Callable[[re.Match], str]
+) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each match of ``pattern`` replaced, the link spans moved to match: a
+    position inside a replaced match moves into its replacement, or to its end."""
+    parts: list[str] = []
+    edits: list[tuple[int, int, int, int]] = []  # match start and end, replacement start and length
+    done = length = 0
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        replacement = replace(match)
+        parts += (text[done:start], replacement)
+        length += start - done
+        edits.append((start, end, length, len(replacement)))
+        length += len(replacement)
+        done = end
+    parts.append(text[done:])
+
+    def moved(position: int) -> int:
+        index = bisect_left(edits, position, key=lambda edit: edit[0]) - 1  # the last edit starting before
+        if index < 0:
+            return position
+        start, end, new_start, new_length = edits[index]
+        if position < end:
+            return new_start + min(position - start, new_length)
+        return new_start + new_length + position - end
+
+    return "".join(parts), [(moved(a), moved(b)) for a, b in links]
 
 
 # --- link farms ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Spam and boilerplate removal (pipelines/clean.py), on bodies built from the seed documents."""
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import opencc
 import pytest
 
 from crawler.items import ArticleItem, ImageItem, PageItem, Removal
+from crawler.templates.text import HAN
 from pipelines.clean import ZERO_WIDTH, CleanPipeline, clean_body, clean_paragraphs, clean_title
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
@@ -425,6 +427,21 @@ def test_paragraphs_split_by_block_and_line_break_in_order(body):
 def test_text_is_not_otherwise_changed():
     text = "会议指出,2022年我国志愿服务工作取得一系列新进展。\u3000“五社联动”"
     assert clean_body(f"<p>{text}</p>").paragraphs == [text]
+
+
+def test_a_line_break_of_the_source_inside_chinese_text_is_no_space():
+    wrapped = "<P>　　会议指出，2022年我国志愿\n  服务工作取得一系列<b>新\r\n</b>进展。\nCharity\nLaw 在“五社\n联动”中</P>"
+    assert clean_body(wrapped).paragraphs == ["会议指出，2022年我国志愿服务工作取得一系列新进展。Charity Law 在“五社联动”中"]
+
+
+def test_a_farm_whose_source_breaks_its_links_is_still_a_farm_and_only_the_farm_goes():
+    broken = [f"{title[:2]}\n  {title[2:4]}\r\n{title[4:]}" for title in SPAM_TITLES[:6]]
+    assert all(re.fullmatch(f"[{HAN}]{{5}}", title[:5]) for title in SPAM_TITLES[:6])  # breaks inside Chinese
+    body = "".join(map(paragraph, REAL[:-1])) + f"<P>　　{escape(REAL[-1])}\n{links(broken)}|</P>"
+    result = clean_body(body)
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"]
+    assert result.removals[0].text.startswith(SPAM_TITLES[0])
 
 
 def test_empty_bodies():

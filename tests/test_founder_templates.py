@@ -353,7 +353,7 @@ def test_title_fields_fall_back_to_the_metadata_comment():
 def test_lines_split_at_br_when_there_are_no_paragraphs():
     html = "<div id=ozoom><founder-content>\n　　第一段，\n 接著寫。<BR>　　第二段。<br><br>&nbsp;　　（据新华社）\n</founder-content></div>"
     parsed = FounderArticle(html, ISSUE_GBK + "content_21904_2.htm")
-    assert parsed.paragraphs == ["第一段， 接著寫。", "第二段。", "（据新华社）"]
+    assert parsed.paragraphs == ["第一段，接著寫。", "第二段。", "（据新华社）"]
     assert parsed.source == "据新华社"
     assert parsed.article_id == "21904_2"
 
@@ -604,6 +604,10 @@ def test_a_title_block_without_a_byline_row_keeps_the_body_out_of_the_byline():
         ("<font color=red>Charity Law</font><br>Revised 2023", "Charity Law Revised 2023"),
         ("公益 Top 10<br>\n2023年度榜單", "公益 Top 10 2023年度榜單"),  # Latin and digits keep a space
         ("春風送暖 愛心同行", "春風送暖 愛心同行"),  # a space the paper set stays
+        # The source's own line breaks, with or without a <br>: none in Chinese, a space in Latin.
+        ("民政部召開全國志愿\r\n\t服務和<b>社會\n</b>工作電視電話會議", "民政部召開全國志愿服務和社會工作電視電話會議"),
+        ("　　社工站覆蓋率達78%，\n“五社\n<br>聯動”見成效", "社工站覆蓋率達78%，“五社聯動”見成效"),
+        ("Charity\nLaw<br>Revised\n2023", "Charity Law Revised 2023"),
     ],
 )
 def test_a_title_broken_by_br_reads_as_one_line(cell, title):

@@ -4,12 +4,14 @@ stories, redirects off the site or to another issue, files cut short. The real `
 issues` over HTTP on 127.0.0.1 into a real SQLite archive, as in test_crawl.py."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
+from crawler.templates.text import HAN
 from tests.conftest import run_crawl, sql_rows
 from tests.sites import SAMPLE_DAY, sample_site
 
@@ -241,3 +243,40 @@ def test_a_page_file_cut_short_is_not_stored_with_fewer_articles(tmp_path, archi
         assert [line for line in done.stderr.splitlines() if f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched {why}" in line]
         assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
     assert f"{PREFIX}{ISSUE_DIR}{file}" in asked  # asked again by the next run
+
+
+# --- a source that wraps its lines inside Chinese text -----------------------------------------------
+
+_SOURCE_TEXT = re.compile(r"(<!--.*?-->|<script.*?</script>|<style.*?</style>)|>([^<&]+)<", re.S | re.I)
+_WRAPPABLE = re.compile(f"(?<=[{HAN}\u3000-\u303f\uff00-\uffef])(?=[{HAN}\u3000-\u303f\uff00-\uffef])")
+
+
+def _wrapped(name: str, html: str) -> str:
+    """The file as an editor that wraps its source every few characters saves it: a line
+    break, and the next line's indentation, between every third pair of Chinese characters (not in comments,
+    which carry the metadata, nor in code)."""
+    def wrap(match: re.Match) -> str:
+        if match[1]:
+            return match[1]
+        gaps = iter(range(10**6))
+        text = _WRAPPABLE.sub(lambda _: "\r\n\t  " if next(gaps) % 3 == 2 else "", match[2])
+        return f">{text}<"
+
+    return _SOURCE_TEXT.sub(wrap, html)
+
+
+def test_a_source_wrapped_inside_chinese_text_is_stored_as_the_unwrapped_one(tmp_path):
+    wrapped, plain = f"sqlite:///{tmp_path / 'wrapped.sqlite3'}", f"sqlite:///{tmp_path / 'plain.sqlite3'}"
+    assert _wrapped("x", "<p>民政部召開社會工作</p>") == "<p>民政部\r\n\t  召開社\r\n\t  會工作</p>"
+    for site, archive in ((sample_site(tmp_path / "w", alter=_wrapped, pdfs=False), wrapped),
+                          (sample_site(tmp_path / "p", pdfs=False), plain)):
+        (done, _), = crawl(site, archive)
+        assert done.returncode == 0, done.stderr[-2000:]
+    fields = """SELECT substr(a.url, instr(a.url, '/html/')), pretitle, title, subtitle, byline, source, body, body_original, title_original,
+                       group_concat(i.caption, '|'), p.page_label, p.section
+                FROM articles a JOIN pages p ON p.id = a.page_id LEFT JOIN images i ON i.article_id = a.id
+                GROUP BY a.id ORDER BY a.url"""
+    rows = sql_rows(wrapped, fields)
+    assert len(rows) == 20 and rows == sql_rows(plain, fields)
+    # A word the source broke is found.
+    assert sql_rows(wrapped, "SELECT count(*) FROM articles WHERE body LIKE '%社会工作%'") != [(0,)]

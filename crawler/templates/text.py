@@ -6,9 +6,9 @@ import threading
 
 from lxml import etree
 
-__all__ = ["HAN", "collapse", "has_text", "line", "lines", "parse", "text"]
+__all__ = ["HAN", "HTML_SPACE", "collapse", "has_text", "html_blanks", "line", "lines", "parse", "source_blank", "text"]
 
-_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 _local = threading.local()
 
@@ -63,7 +63,7 @@ def collapse(value: str) -> str:
 
 def text(element: etree._Element) -> str:
     """Text of an element as one line; script and style bodies are code, not text."""
-    return collapse("".join(_VISIBLE_TEXT(element)))
+    return collapse(html_blanks("".join(_VISIBLE_TEXT(element))))
 
 
 # Han characters (the CJK unified ideographs, their extensions and compatibility forms), as
@@ -81,15 +81,37 @@ def _spaced(before: str, after: str) -> bool:
     return not (_HAN.match(before) and _HAN.match(after))
 
 
+def html_blanks(value: str) -> str:
+    """HTML source text with each run of HTML whitespace as a reader sees it: one space, or
+    none where the source breaks a line of Chinese.
+
+    A browser shows such a break as a space, which in Chinese splits a word, and search with
+    it (社会工作 does not find "社会 工作"). A break joins as <br>-broken lines do (``line``):
+    with no space between two Han characters or beside full-width punctuation, as CSS Text 3
+    removes a segment break between two wide characters. U+3000 is not HTML whitespace: it is
+    the text's own indentation.
+    """
+    if "\n" not in value:
+        return HTML_SPACE.sub(" ", value)
+    return HTML_SPACE.sub(lambda match: source_blank(value, match), value)
+
+
+def source_blank(value: str, match: re.Match) -> str:
+    """What one run of HTML whitespace in ``value`` reads as (see ``html_blanks``)."""
+    start, end = match.span()
+    if "\n" in match[0] and 0 < start and end < len(value) and not _spaced(value[start - 1], value[end]):
+        return ""
+    return " "
+
+
 def line(element: etree._Element) -> str:
     """Text of an element as one line where <br> breaks it (a headline set on two lines): the
     lines joined without a space between Chinese characters, as the print runs them on, and with
-    one between other words. text() glued Latin words at the break ("Charity LawRevised") and
-    kept the newline after a <br> as a space between two Han characters, which stays.
+    one between other words. text() glued Latin words at the break ("Charity LawRevised").
     """
     nodes = _TEXT_AND_BREAKS(element)
     if all(isinstance(node, str) for node in nodes):  # most: no <br>, read as text() reads it
-        return collapse("".join(nodes))
+        return collapse(html_blanks("".join(nodes)))
     joined = ""
     for part in filter(None, map(collapse, _broken(nodes))):
         if joined and _spaced(joined[-1], part[0]):
@@ -109,5 +131,6 @@ def lines(element: etree._Element) -> list[str]:
 
 
 def _broken(nodes: list) -> list[str]:
-    """Text nodes and <br> elements as lines, runs of HTML whitespace as one space."""
-    return "".join(_HTML_SPACE.sub(" ", n) if isinstance(n, str) else "\n" for n in nodes).split("\n")
+    """Text nodes and <br> elements as lines, runs of HTML whitespace as one space. A <br> is
+    a NUL while the blanks are read: parse() leaves none in the text."""
+    return html_blanks("".join(n if isinstance(n, str) else "\x00" for n in nodes)).split("\x00")

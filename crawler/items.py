@@ -53,6 +53,8 @@ class PageItem:
     pdf_url: str | None = None
     image_url: str | None = None
     articles_expected: int | None = None
+    # The page's article links in its order (canonical URLs); some may be another page's.
+    article_urls: list[str] | None = None
     pages_expected: int | None = None  # set on the entry page: size of the page list
     raw: RawDocument | None = None
     # When the page was fetched (UTC): a write of an older fetch leaves a newer one alone.

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, union, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
-from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, Paper, RawDocument, Removal, utcnow
+from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow
 
 try:  # ISA-L's deflate: the zlib format at a third of zlib's CPU (docs/performance.md)
     from isal.isal_zlib import compress as _isal_compress
@@ -119,8 +119,9 @@ class IssueState:
     """What the archive holds of one issue.
 
     An issue is complete when its page list was stored (``pages_expected``) and every page of
-    it is complete: stored with the number of articles it links, and each of those stored (and,
-    for a crawl that fetches them, the text of the page's PDF).
+    it is complete: stored with the number of articles it links, and each of those stored,
+    from whichever page it was fetched (and, for a crawl that fetches them, the text of the
+    page's PDF).
     """
 
     issue_date: date
@@ -141,6 +142,7 @@ WRITES = {
     "issues": ("SELECT", "INSERT", "UPDATE"),
     "pages": ("SELECT", "INSERT", "UPDATE"),
     "articles": ("SELECT", "INSERT", "UPDATE"),
+    "page_articles": ("SELECT", "INSERT", "DELETE"),
     "images": ("SELECT", "INSERT", "DELETE"),
     "removals": ("SELECT", "INSERT", "DELETE"),
     "article_versions": ("SELECT", "INSERT"),
@@ -153,6 +155,7 @@ WRITES = {
 # versions everything (older only in tests of upgrades, which write with check=False).
 FETCH_TIMES = "0007"
 COMPLETE_VERSIONS = "0008"
+PAGE_LINKS = "0010"  # pages keep their article links (page_articles)
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
               "articles_failed")
 
@@ -270,13 +273,16 @@ class Archive:
             .join(Paper, Paper.id == Issue.paper_id)
             .where(Paper.code == paper_code, Issue.issue_date.between(first, last))
         )
-        stored = (
-            select(Article.page_id, func.count().label("n"))
-            .join(Page, Page.id == Article.page_id)
-            .where(Page.issue_id.in_(issues))
-            .group_by(Article.page_id)
-            .subquery()
-        )
+        # A page's stored articles: those it links, and those fetched from it (the links of a
+        # page stored before revision 0010 are only those stored then).
+        pages = select(Page.id).where(Page.issue_id.in_(issues))
+        linked = union(
+            select(PageArticle.page_id, PageArticle.url)
+            .join(Article, Article.url == PageArticle.url)
+            .where(PageArticle.page_id.in_(pages)),
+            select(Article.page_id, Article.url).where(Article.page_id.in_(pages)),
+        ).subquery()
+        stored = select(linked.c.page_id, func.count().label("n")).group_by(linked.c.page_id).subquery()
         query = (
             select(
                 Issue.id, Issue.issue_date, Issue.pages_expected, Page.url, Page.articles_expected,
@@ -472,6 +478,15 @@ class Archive:
                 ],
                 ("issue_id", "page_number"),
             )
+            linked = [(page_ids[key], p["article_urls"]) for key, p in incoming_pages.items()
+                      if key not in stale_pages and p.get("article_urls") is not None]
+            if linked and self.revision >= PAGE_LINKS:
+                # A page's list is replaced whole, as a page's row is: the site may have changed it.
+                session.execute(delete(PageArticle).where(PageArticle.page_id.in_([page for page, _ in linked])))
+                session.execute(
+                    self._insert(PageArticle.__table__),
+                    [{"page_id": page, "position": n, "url": url} for page, urls in linked for n, url in enumerate(urls)],
+                )
             # An article may arrive in a later batch than its page, or after an interrupted
             # run lost the page item: make sure a page row exists without overwriting one.
             # Pages of this batch have theirs.

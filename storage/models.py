@@ -118,6 +118,23 @@ class Article(Base):
     versions: Mapped[list[ArticleVersion]] = relationship(back_populates="article")
 
 
+class PageArticle(Base):
+    """An article link of a page's list (标题导航 and the page picture's zones), in its order.
+
+    A front page that also lists an article of page 8 links it from both pages, while the
+    article is stored once (``articles.page_id``: the page it was fetched from). Links are
+    stored whether the article is or not: a page is complete when every one of them is.
+    """
+
+    __tablename__ = "page_articles"
+    __table_args__ = (UniqueConstraint("page_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text, index=True)
+
+
 class Image(Base):
     __tablename__ = "images"
 

@@ -28,7 +28,10 @@ def test_documented_queries_run_and_answer(archive_url):
     stored = fill(archive)
     archive.store_batch([], [stored[0] | {"byline": "本报记者 皮磊", "body": "更正后的正文"}])
     archive.store_batch([], [stored[0] | {"byline": "本报记者 皮磊", "body": "更正后的正文", "images": [{"url": "http://x/2.jpg", "caption": "更正的说明"}]}])
-    archive.store_batch([page(9, articles_expected=5)], [article(999, number=9, byline="本报记者 皮磊")])
+    # Page 9 links five articles, two stored: its own and, as a teaser, page 1's.
+    archive.store_batch([page(9, articles_expected=5, article_urls=[article(999)["url"], article(0)["url"], "http://x/gone.htm"]),
+                         page(1, issue_date=stored[0]["issue_date"], section="要闻", article_urls=[article(0)["url"]])],
+                        [article(999, number=9, byline="本报记者 皮磊")])
     empty = []
     with archive.engine.connect() as conn:
         for sql in blocks(archive.dialect):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
@@ -143,6 +143,37 @@ def test_issue_states_follow_what_is_stored(archive_url):
         archive.close()
 
 
+def test_a_page_is_complete_when_every_article_it_links_is_stored_from_whichever_page(archive_url):
+    archive = open_archive(archive_url)
+    common = {"paper_code": "p", "paper_name": "P", "issue_date": "2023-01-31", "issue_url": "http://x/node_1.htm"}
+    a1, a2, b1 = "http://x/a1.htm", "http://x/a2.htm", "http://x/b1.htm"
+    pages = [  # the front page also links b1, an article of page 2
+        common | {"page_number": 1, "url": "http://x/node_1.htm", "articles_expected": 3, "pages_expected": 2,
+                  "article_urls": [b1, a1, a2]},
+        common | {"page_number": 2, "url": "http://x/node_2.htm", "articles_expected": 1, "article_urls": [b1]},
+    ]
+
+    def stored(number: int, url: str) -> dict:
+        return common | {"page_number": number, "page_url": pages[number - 1]["url"], "url": url, "title": "t", "body": "b"}
+
+    try:
+        archive.store_batch(pages, [stored(1, a1), stored(1, b1)])  # b1 fetched from the front page
+        state = archive.issue_states("p", DAY, DAY)[DAY]
+        assert state.complete_pages == {pages[1]["url"]}  # page 2's only link is stored
+        archive.store_batch([], [stored(1, a2)])
+        assert archive.issue_states("p", DAY, DAY)[DAY].complete
+        # A page's list is replaced when the page is stored again: page 2 now links a3 too.
+        archive.store_batch([pages[1] | {"articles_expected": 2, "article_urls": [b1, "http://x/a3.htm"]}], [])
+        state = archive.issue_states("p", DAY, DAY)[DAY]
+        assert state.complete_pages == {pages[0]["url"]}
+        with archive.engine.connect() as conn:
+            assert conn.execute(text(
+                "SELECT pa.url FROM page_articles pa JOIN pages p ON p.id = pa.page_id WHERE p.page_number = 2"
+                " ORDER BY pa.position")).scalars().all() == [b1, "http://x/a3.htm"]
+    finally:
+        archive.close()
+
+
 def test_backfill_walks_the_schedule_and_skips_complete_issues(tmp_path, sqlite_url):
     tuesdays = [date(2023, 1, 17), date(2023, 1, 24), date(2023, 1, 31)]
     site = sample_site(tmp_path / "site", tuesdays, pdfs=False)
@@ -227,3 +258,37 @@ def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url):
         (date.today() - timedelta(days=n)).isoweekday() == 2 for n in range(14)
     )
     assert "no issue of 公益时报 found in the last 14 days" in result.stderr
+
+
+def _front_page_lists_page_4s_article(name: str, html: str) -> str:
+    """The front page's title list also links an article of page 4 (file node_5.htm), as a
+    teaser (导读) does."""
+    if name != "node_1.htm":
+        return html
+    teaser = '<li>&middot;<a href=content_306506.htm?div=-1><div style="display:inline" id=mp306506>導讀</div></a></li>'
+    return html.replace('<ul class="ul02_l">', f'<ul class="ul02_l">{teaser}', 1)
+
+
+def test_an_article_two_pages_link_is_fetched_once_and_both_pages_are_complete(tmp_path, sqlite_url):
+    site = sample_site(tmp_path / "site", alter=_front_page_lists_page_4s_article, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        run = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", "date=2023-01-31", archive=sqlite_url,
+                        settings={"ARCHIVE_FETCH_PDFS": "False"})
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert [r.path for r in server.requests].count(f"{PREFIX}html/2023-01/31/content_306506.htm") == 1
+        assert _state(sqlite_url).complete
+        before = len(server.requests)
+        run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", "date=2023-01-31", archive=sqlite_url,
+                  settings={"ARCHIVE_FETCH_PDFS": "False"})
+        assert server.requests[before:] == []  # nothing to fetch again, the entry page included
+    archive = open_archive(sqlite_url)
+    with archive.engine.connect() as conn:
+        # Both pages list it, the front page first; the article itself is stored once.
+        linked = conn.exec_driver_sql(
+            "SELECT p.page_number, pa.position FROM page_articles pa JOIN pages p ON p.id = pa.page_id"
+            " WHERE pa.url LIKE '%content_306506.htm' ORDER BY p.page_number").all()
+        assert linked == [(1, 0), (4, 0)]
+        assert conn.exec_driver_sql("SELECT count(*) FROM articles WHERE url LIKE '%content_306506.htm'").scalar() == 1
+        # Every page lists its links in its order.
+        assert conn.exec_driver_sql("SELECT count(*) FROM page_articles").scalar() == 21
+    archive.close()

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import date
 
 import pytest
 from alembic import command
@@ -22,6 +23,8 @@ from storage.models import Base
 from storage.search import search
 from tests.conftest import PROJECT, SAMPLE_SITE, postgres_role, run_crawl
 from tests.test_storage import article, page
+
+DAY = date(2023, 1, 31)
 
 
 def differences(url: str) -> list:
@@ -386,6 +389,24 @@ def test_0008_versions_keep_pictures_and_sources_pages_their_fetch_time_and_its_
     images = [json.loads(r.images) if isinstance(r.images, str) else r.images for r in after[1:]]
     assert images == [[{"url": "http://x/1.jpg", "caption": "说明", "caption_original": ""}],
                       [{"url": "http://x/1.jpg", "caption": "更正的说明", "caption_original": ""}]]
+
+
+def test_0010_keeps_each_pages_article_links_from_its_stored_articles_and_its_downgrade_drops_them(archive_url):
+    engine = archive_at(archive_url, "0009", ([page(7, articles_expected=2), page(8, articles_expected=1)],
+                                              [article(1), article(2), article(3, number=8)]))
+    links = "SELECT p.page_number, pa.position, pa.url FROM page_articles pa JOIN pages p ON p.id = pa.page_id ORDER BY 1, 2"
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0010")
+        assert [(n, position, url.rsplit("/", 1)[1]) for n, position, url in conn.execute(text(links))] == [
+            (7, 0, "content_1.htm"), (7, 1, "content_2.htm"), (8, 0, "content_3.htm")]
+    archive = open_archive(archive_url, check=False)  # at 0010, whatever revisions follow it
+    assert archive.issue_states("gongyishibao", DAY, DAY)[DAY].complete_pages == {page(7)["url"], page(8)["url"]}
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0009")
+        assert not inspect(conn).has_table("page_articles")
+        assert conn.execute(text("SELECT count(*) FROM articles")).scalar() == 3
+    engine.dispose()
 
 
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):

@@ -86,6 +86,7 @@ def page_item(page, context: dict, url: str, **extra) -> PageItem:
         pdf_url=page.pdf_url,
         image_url=page.image_url,
         articles_expected=len(page.article_links),
+        article_urls=list(page.article_links),
         **extra,
     )
 

@@ -483,10 +483,9 @@ class Archive:
             if linked and self.revision >= PAGE_LINKS:
                 # A page's list is replaced whole, as a page's row is: the site may have changed it.
                 session.execute(delete(PageArticle).where(PageArticle.page_id.in_([page for page, _ in linked])))
-                session.execute(
-                    self._insert(PageArticle.__table__),
-                    [{"page_id": page, "position": n, "url": url} for page, urls in linked for n, url in enumerate(urls)],
-                )
+                links = [{"page_id": page, "position": n, "url": url} for page, urls in linked for n, url in enumerate(urls)]
+                if links:  # a page without article links (an advertisement page) has none to write
+                    session.execute(self._insert(PageArticle.__table__), links)
             # An article may arrive in a later batch than its page, or after an interrupted
             # run lost the page item: make sure a page row exists without overwriting one.
             # Pages of this batch have theirs.

@@ -447,11 +447,15 @@ def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_u
     assert crawl.returncode == 0, crawl.stderr[-2000:]
     crawled = view_rows(archive_url, "article_id, title, body, section")
     assert len(crawled) == 20
+    links = "SELECT page_id, position, url FROM page_articles ORDER BY page_id, position"
     archive = open_archive(archive_url)
     with archive.engine.begin() as conn:  # what an older, worse pipeline might have stored
+        linked = conn.execute(text(links)).all()
         conn.execute(text("UPDATE articles SET body = '旧的处理结果' WHERE id = :id"), {"id": crawled[0][0]})
         conn.execute(text("UPDATE pages SET section = '旧版名'"))
+        conn.execute(text("DELETE FROM page_articles"))  # pages stored before their links were kept
     archive.close()
+    assert len(linked) == 20
     assert archive_cli(archive_url, "reprocess") == 0
     err = capsys.readouterr().err
     assert "36 documents reprocessed, 0 failed" in err and "reprocessed 36/36" in err
@@ -459,6 +463,7 @@ def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_u
     archive = open_archive(archive_url)
     with archive.engine.connect() as conn:
         assert conn.scalars(text("SELECT body FROM article_versions")).all() == ["旧的处理结果"]
+        assert conn.execute(text(links)).all() == linked
     archive.close()
 
 

@@ -170,6 +170,11 @@ def test_a_page_is_complete_when_every_article_it_links_is_stored_from_whichever
             assert conn.execute(text(
                 "SELECT pa.url FROM page_articles pa JOIN pages p ON p.id = pa.page_id WHERE p.page_number = 2"
                 " ORDER BY pa.position")).scalars().all() == [b1, "http://x/a3.htm"]
+        # A page that links no article (a full-page advertisement) is complete with none.
+        archive.store_batch([pages[1] | {"articles_expected": 0, "article_urls": []}], [])
+        assert archive.issue_states("p", DAY, DAY)[DAY].complete
+        with archive.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM page_articles")).scalar() == 3  # the front page's
     finally:
         archive.close()
 

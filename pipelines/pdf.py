@@ -50,6 +50,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 
 from crawler.items import PagePdfItem
+from crawler.pagepdf import PagePdf
 from pipelines.normalize import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -334,9 +335,8 @@ class PdfTextPipeline:
         if not isinstance(item, PagePdfItem) or item.raw is None:  # None: the site has no such PDF
             return item
         body = item.raw.body
-        # Readers accept the header anywhere in the first 1024 bytes, and some servers put
-        # junk before it; an HTML error page served with status 200 has none.
-        if b"%PDF-" not in body[:1024]:
+        # The spider refuses such a response; a raw document stored before it did may be one.
+        if PagePdf(body).not_found:
             logger.warning("Not a PDF (no %%PDF- header), text not extracted: %s", item.url)
             return item
         item.text, warnings = await self._extract(body, item.url)

@@ -23,6 +23,7 @@ from pdfminer.layout import LAParams
 from reportlab.pdfgen import canvas
 
 from crawler.items import ArticleItem, PagePdfItem, RawDocument
+from crawler.pagepdf import PagePdf
 from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
@@ -320,6 +321,17 @@ def test_a_pdf_that_kills_its_worker_loses_its_text_alone(pdfs, caplog):
     assert [item.text for item in done if item is not done[1]] == [expected] * 3
     # The pool is started again for the PDFs that follow.
     assert _through(pipeline, _item(pdfs["000"])).text == expected
+
+
+def test_what_a_pdf_link_answered_instead_of_a_whole_pdf(pdfs):
+    pdf = pdfs["000"]
+    assert PagePdf(pdf).not_found == PagePdf(pdf).truncated == ""
+    assert PagePdf(b"junk\r\n" + pdf + b"\0" * 500).not_found == ""  # as readers take it
+    error = "<html><head><title>\n404 页面不存在 </title></head><body>…</body></html>"
+    assert PagePdf(error.encode("gbk")).not_found == "not a PDF: 404 页面不存在"
+    assert PagePdf(b"Service Unavailable").not_found == "not a PDF: Service Unavailable"
+    assert PagePdf(b"").not_found == "not a PDF: an empty file"
+    assert PagePdf(pdf[: len(pdf) - 100]).truncated == "the PDF ends before its %%EOF"
 
 
 @pytest.mark.parametrize(

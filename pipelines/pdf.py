@@ -22,9 +22,13 @@ eye does. ``extract_paragraphs``:
    digits or punctuation ("2022 年" → "2022年"). A space between two Chinese characters inside
    a line is the paper's own (情暖新春 共护未来) and stays; at a line break it is lost.
 
+A page is read the way most of its characters stand: a page turned by its /Rotate entry, or
+set sideways or upside down on the sheet, reads as a reader who turns it does. Text standing
+another way (a sideways page label) is skipped.
+
 Known limits: side-by-side articles whose headlines share a white band above their bodies are
 read headlines first; a column whose only line is an indented one cannot show its indent;
-rotated text is skipped, and vertical (竖排) text is not reassembled.
+vertical (竖排) text is not reassembled.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ import asyncio
 import io
 import itertools
 import logging
+import math
 import multiprocessing
 import os
 import statistics
@@ -134,8 +139,11 @@ def _page_chars(pdf_bytes: bytes) -> Iterator[list[_Char]]:
         except _TooMuchText:
             logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
             return
-        layout = device.get_result()
-        yield [_char(c, layout.y1) for c in _walk(layout) if _readable(c)]
+        chars = [c for c in _walk(device.get_result()) if _readable(c)]
+        turns = Counter(_turns(c) for c in chars if not c.get_text().isspace())
+        if turns:
+            turn = turns.most_common(1)[0][0]
+            yield [_char(c, turn) for c in chars if _turns(c) == turn]
 
 
 def _walk(container: LTContainer) -> Iterator[LTChar]:
@@ -147,15 +155,30 @@ def _walk(container: LTContainer) -> Iterator[LTChar]:
 
 
 def _readable(c: LTChar) -> bool:
-    # Rotated text (a sideways page label) would cut across the lines. "(cid:N)" is a glyph
-    # that has no Unicode mapping in the PDF: nothing to read.
+    # "(cid:N)" is a glyph that has no Unicode mapping in the PDF: nothing to read.
     text = c.get_text()
-    return c.upright and (text.isprintable() or text.isspace()) and not text.startswith("(cid:")
+    return (text.isprintable() or text.isspace()) and not text.startswith("(cid:")
 
 
-def _char(c: LTChar, page_top: float) -> _Char:
+def _turns(c: LTChar) -> int:
+    """Quarter turns, counterclockwise, of the character's baseline on the page as shown.
+
+    Not pdfminer's ``upright``: it holds for a character upside down, whose page came out
+    as its text backwards, last line first.
+    """
+    a, b = c.matrix[:2]
+    return round(math.atan2(b, a) / (math.pi / 2)) % 4
+
+
+def _char(c: LTChar, turn: int) -> _Char:
+    """The character on the page turned back by ``turn`` quarter turns, its top measured downwards."""
+    x0, y0, x1, y1 = c.bbox
+    for _ in range(turn):
+        x0, y0, x1, y1 = y0, -x1, y1, -x0  # a quarter turn clockwise
+    # pdfminer's size is the box's height on the page, which a quarter turn made its width.
+    size = c.width if turn % 2 else c.size
     text = " " if c.get_text().isspace() else c.get_text()  # U+3000, no-break space
-    return _Char(text, c.x0, c.x1, page_top - c.y1, page_top - c.y0, c.size)
+    return _Char(text, x0, x1, -y1, -y0, size)
 
 
 def _lines(chars: list[_Char]) -> list[_Line]:

@@ -174,6 +174,30 @@ def test_a_headline_drawn_twice_for_bold_reads_once():
     ]
 
 
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_a_page_shown_turned_reads_as_a_reader_turning_it(rotate):
+    """Its /Rotate entry turns the whole page: its text was dropped as sideways (90, 270), or
+    read backwards, last line first (180)."""
+    articles, layout = PAGES["004"]
+    assert extract_paragraphs(newspaper_pdf(articles, **layout, rotate=rotate)) == _expected(articles)
+
+
+@pytest.mark.parametrize("turn", [0, 180])
+def test_text_standing_another_way_than_most_of_the_page_is_skipped(turn):
+    """A page label set sideways in the margin of a page, or upright on a page set upside down."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.setFont(FONT, 10)
+    page.rotate(turn)
+    x, y = (92, 660) if turn == 0 else (-500, -660)
+    page.drawString(x, y, "会议指出，2022 年我国志愿服务工作取得一系列新进展。")
+    page.drawString(x, y - 15, "一是政策法规不断完善。")
+    page.rotate(90 - turn)
+    page.drawString(300, -40, "第07版 社会工作")
+    page.save()
+    assert extract_paragraphs(buffer.getvalue()) == ["会议指出，2022年我国志愿服务工作取得一系列新进展。一是政策法规不断完善。"]
+
+
 def test_spaces_around_digits_are_removed(pdfs):
     text = "\n".join(extract_paragraphs(pdfs["000"]))
     assert "总结2022年工作进展" in text and "达到78%" in text

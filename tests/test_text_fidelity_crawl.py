@@ -158,6 +158,23 @@ def test_a_pdf_over_the_size_bound_is_skipped_and_the_crawl_goes_on(tmp_path):
     assert "pdf not fetched" in done.stderr and "not fetched: 公益时报 (gongyishibao) 2023-01-31: 1 page PDF" in done.stderr
 
 
+def test_a_page_pdf_shown_turned_is_read_as_a_reader_turns_it(tmp_path):
+    """Page 07's PDF with its pages' /Rotate entry at 90 degrees: its text was dropped as sideways."""
+    site = sample_site(tmp_path / "site")
+    pdf = site / PDF_07
+    turned = pdf.read_bytes().replace(b"/Rotate 0 /Trans", b"/Rotate 90/Trans")  # same length: the xref holds
+    assert turned != pdf.read_bytes()
+    pdf.write_bytes(turned)
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    done, _ = crawl_site(url, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    pages, _ = build.issue()
+    (page_07,) = [page for page in pages if page.number == 7]
+    assert sql_rows(url, "SELECT pdf_text FROM pages WHERE page_number = 7") == [
+        ("\n".join(map(normalize_text, page_07.printed())),)
+    ]
+
+
 @pytest.mark.parametrize(
     "answer, why",
     [

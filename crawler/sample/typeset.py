@@ -93,13 +93,15 @@ def _baseline(slot_top: float, pitch: float, size: float) -> float:
 
 
 def newspaper_pdf(
-    articles: list[tuple[str, list[str]]], columns: int = 4, chars_per_line: int = 13
+    articles: list[tuple[str, list[str]]], columns: int = 4, chars_per_line: int = 13, rotate: int = 0
 ) -> bytes:
-    """A PDF of ``articles`` (headline, paragraphs) laid out as newspaper pages."""
+    """A PDF of ``articles`` (headline, paragraphs) laid out as newspaper pages, each shown
+    turned by ``rotate`` degrees clockwise (the pages' /Rotate entry)."""
     col_width = chars_per_line * BODY
     block_width = columns * col_width + (columns - 1) * GUTTER
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(block_width + 2 * MARGIN, PAGE_HEIGHT), invariant=True)
+    pdf.setPageRotation(rotate)
     top = PAGE_HEIGHT - MARGIN  # top of the free space on the current page
 
     def new_page() -> float:

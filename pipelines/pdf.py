@@ -8,6 +8,9 @@ eye does. ``extract_paragraphs``:
 
 1. takes every character with its box and font size from pdfminer, without its layout analysis;
 2. groups characters into lines: one baseline, split where a gap is as wide as a column gutter;
+   leaves out a page's running head and foot (its date, section, page number, editors): the
+   row above or below all others, set apart by a white band, no larger than the body text,
+   that names a date, a page or an editor;
 3. puts the lines in reading order by recursive XY-cut: a region is cut at white bands across
    its whole width into blocks, read top to bottom, else at white bands down its whole height
    into columns, read left to right, and so again inside each part. What cannot be cut is a
@@ -28,7 +31,8 @@ another way (a sideways page label) is skipped.
 
 Known limits: side-by-side articles whose headlines share a white band above their bodies are
 read headlines first; a column whose only line is an indented one cannot show its indent;
-vertical (竖排) text is not reassembled.
+vertical (竖排) text is not reassembled; a dated line set apart at the very foot of a page (a
+notice's date under a blank line) is taken for the running foot.
 """
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import statistics
 import threading
 import time
@@ -76,6 +81,14 @@ SHORT = 0.8  # a last line stops at least 1 em short, unless it ends in a half-w
 SPACE = 0.25  # a gap this much wider than the line's usual spacing is a space
 HEADLINE = 1.2  # headlines are set at least this much larger than the body text
 SAME_SIZE = 0.1  # relative difference of font sizes still taken for one size
+
+
+# What a running head or foot names: the issue's date and weekday, the page (第07版, A07, a
+# bare number), the editors.
+_FURNITURE = re.compile(
+    r"\d{4} ?年 ?\d{1,2} ?月 ?\d{1,2} ?日|星期[一二三四五六日天]|第 ?[A-Z]?\d{1,3} ?版|^ *[A-Z]?\d{1,3} *$"
+    r"|(?:责任|美术|执行)?(?:编辑|责编|美编|校对|版式|组版)[:：]"
+)
 
 
 class _Char(NamedTuple):
@@ -124,7 +137,7 @@ def extract_paragraphs(pdf_bytes: bytes) -> list[str]:
     if not sizes:
         return []
     em = sizes.most_common(1)[0][0]  # the body text's size: most characters are body text
-    columns = [column for chars in pages for column in _reading_order(_lines(chars))]
+    columns = [column for chars in pages for column in _reading_order(_without_furniture(_lines(chars), em))]
     return _reflow(columns, em)
 
 
@@ -226,6 +239,27 @@ def _line(chars: list[_Char]) -> _Line:
         bottom=max(c.bottom for c in chars),
         size=size,
     )
+
+
+def _without_furniture(lines: list[_Line], em: float) -> list[_Line]:
+    """The page's lines less its running head and foot: the row above (below) all others, set
+    apart by a block's white band, in body size or smaller, naming a date, a page or an editor.
+    Read as text, it became a paragraph of its own, its parts run together (星期二社会工作07)."""
+    for outer, inner in (("top", "bottom"), ("bottom", "top")):
+        sign = 1 if outer == "top" else -1
+        if not lines:
+            break
+        first = min(lines, key=lambda line: sign * getattr(line, outer))
+        row = [line for line in lines if line.top < first.bottom and line.bottom > first.top]
+        rest = [line for line in lines if line not in row]
+        edge = max(sign * getattr(line, inner) for line in row)
+        if (
+            all(line.size <= (1 + SAME_SIZE) * em for line in row)
+            and all(sign * getattr(line, outer) - edge >= BLOCK_BAND * em for line in rest)
+            and any(_FURNITURE.search(line.text) for line in row)
+        ):
+            lines = rest
+    return lines
 
 
 def _reading_order(lines: list[_Line]) -> list[list[_Line]]:

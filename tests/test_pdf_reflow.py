@@ -20,6 +20,7 @@ import opencc
 import pytest
 from pdfminer.high_level import extract_text
 from pdfminer.layout import LAParams
+from pdfminer.pdfpage import PDFPage
 from reportlab.pdfgen import canvas
 
 from crawler.items import ArticleItem, PagePdfItem, RawDocument
@@ -196,6 +197,23 @@ def test_text_standing_another_way_than_most_of_the_page_is_skipped(turn):
     page.drawString(300, -40, "第07版 社会工作")
     page.save()
     assert extract_paragraphs(buffer.getvalue()) == ["会议指出，2022年我国志愿服务工作取得一系列新进展。一是政策法规不断完善。"]
+
+
+@pytest.mark.parametrize("head, foot", [
+    (("2023年1月31日 星期二", "社会工作", "07"), ("编辑：张三 美编：李四", "第07版")),
+    (("A07", "公益时报"), ("2023年1月31日",)),
+])
+def test_running_heads_and_feet_are_not_text(head, foot):
+    articles, layout = PAGES["004"]
+    pdf = newspaper_pdf(articles, **layout, head=head, foot=foot)
+    assert len(list(PDFPage.get_pages(io.BytesIO(pdf)))) > 1  # on every page
+    assert extract_paragraphs(pdf) == _expected(articles)
+
+
+def test_a_date_closing_the_last_article_of_a_page_is_text():
+    """Only a row set apart by a block's white band is taken for a running foot."""
+    article = [("关于开展志愿服务活动的通知", ["各区民政局：", "为做好寒假春节期间困境儿童关爱服务工作，请各区按要求做好有关工作，确保儿童温暖过冬。特此通知。", "2023年1月30日"])]
+    assert extract_paragraphs(newspaper_pdf(article, columns=1, chars_per_line=20)) == _expected(article)
 
 
 def test_spaces_around_digits_are_removed(pdfs):

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from crawler.sample import PREFIX, SITE, build
 from crawler.sample.server import SiteServer
+from crawler.sample.typeset import newspaper_pdf
 from pipelines.normalize import normalize_text
 from pipelines.pdf import extract_paragraphs
 from tests.conftest import crawl_site, run_crawl, sql_rows
@@ -158,18 +159,29 @@ def test_a_pdf_over_the_size_bound_is_skipped_and_the_crawl_goes_on(tmp_path):
     assert "pdf not fetched" in done.stderr and "not fetched: 公益时报 (gongyishibao) 2023-01-31: 1 page PDF" in done.stderr
 
 
-def test_a_page_pdf_shown_turned_is_read_as_a_reader_turns_it(tmp_path):
-    """Page 07's PDF with its pages' /Rotate entry at 90 degrees: its text was dropped as sideways."""
+def _turned(pdf: bytes, page) -> bytes:
+    """Its pages' /Rotate entry at 90 degrees: its text was dropped as sideways."""
+    return pdf.replace(b"/Rotate 0 /Trans", b"/Rotate 90/Trans")  # same length: the xref holds
+
+
+def _with_running_head_and_foot(pdf: bytes, page) -> bytes:
+    """Its date, section and page number above the articles, its editors below: they were paragraphs."""
+    return newspaper_pdf([article.print_version() for article in page.articles], **build.PDF_LAYOUT,
+                         head=("2023年1月31日 星期二", "社会工作", "07"), foot=("编辑：张三 美编：李四", "第07版"))
+
+
+@pytest.mark.parametrize("typeset", [_turned, _with_running_head_and_foot])
+def test_a_page_pdf_set_as_some_papers_set_it_is_read_as_printed(tmp_path, typeset):
     site = sample_site(tmp_path / "site")
     pdf = site / PDF_07
-    turned = pdf.read_bytes().replace(b"/Rotate 0 /Trans", b"/Rotate 90/Trans")  # same length: the xref holds
-    assert turned != pdf.read_bytes()
-    pdf.write_bytes(turned)
+    pages, _ = build.issue()
+    (page_07,) = [page for page in pages if page.number == 7]
+    typeset_07 = typeset(pdf.read_bytes(), page_07)
+    assert typeset_07 != pdf.read_bytes()
+    pdf.write_bytes(typeset_07)
     url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
     done, _ = crawl_site(url, site=site)
     assert done.returncode == 0, done.stderr[-3000:]
-    pages, _ = build.issue()
-    (page_07,) = [page for page in pages if page.number == 7]
     assert sql_rows(url, "SELECT pdf_text FROM pages WHERE page_number = 7") == [
         ("\n".join(map(normalize_text, page_07.printed())),)
     ]

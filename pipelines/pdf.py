@@ -146,17 +146,28 @@ def _page_chars(pdf_bytes: bytes) -> Iterator[list[_Char]]:
     resources = PDFResourceManager()
     device = _Collector(resources)
     interpreter = PDFPageInterpreter(resources, device)
-    for page in itertools.islice(PDFPage.create_pages(document), MAX_PAGES):
-        try:
-            interpreter.process_page(page)
-        except _TooMuchText:
-            logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
-            return
-        chars = [c for c in _walk(device.get_result()) if _readable(c)]
-        turns = Counter(_turns(c) for c in chars if not c.get_text().isspace())
-        if turns:
-            turn = turns.most_common(1)[0][0]
-            yield [_char(c, turn) for c in chars if _turns(c) == turn]
+    # A font without a Unicode map leaves holes in the text, or all of it empty: said, not
+    # stored in silence as if the page had no more text.
+    drawn = unmapped = 0
+    try:
+        for page in itertools.islice(PDFPage.create_pages(document), MAX_PAGES):
+            try:
+                interpreter.process_page(page)
+            except _TooMuchText:
+                logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
+                return
+            everything = list(_walk(device.get_result()))
+            drawn += len(everything)
+            unmapped += sum(c.get_text().startswith("(cid:") for c in everything)
+            chars = [c for c in everything if _readable(c)]
+            turns = Counter(_turns(c) for c in chars if not c.get_text().isspace())
+            if turns:
+                turn = turns.most_common(1)[0][0]
+                yield [_char(c, turn) for c in chars if _turns(c) == turn]
+    finally:
+        if unmapped:
+            logger.warning("%d of %d characters of the PDF have no Unicode mapping: left out of its text",
+                           unmapped, drawn)
 
 
 def _walk(container: LTContainer) -> Iterator[LTChar]:

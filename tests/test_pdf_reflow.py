@@ -270,6 +270,26 @@ def test_a_pdf_without_text_has_no_paragraphs():
     assert extract_paragraphs(_empty_pdf()) == []
 
 
+def test_characters_without_a_unicode_mapping_are_said_to_be_left_out(caplog):
+    """A CID font whose encoding and character collection map its codes to no Unicode: the
+    page's text was stored empty, or with holes, and nothing said so."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    page.setFont(FONT, 10)
+    page.drawString(92, 660, "会议指出，一是政策法规不断完善。")
+    page.setFont("Helvetica", 10)
+    page.drawString(92, 640, "UNICEF")
+    page.save()
+    pdf = buffer.getvalue()
+    # Same lengths: the cross-reference table holds.
+    unmapped = pdf.replace(b"/Encoding /UniGB-UCS2-H", b"/Encoding /Identity-H  ").replace(b"(GB1)", b"(XYZ)")
+    assert unmapped != pdf and page_pdf_text(pdf) == ("会议指出，一是政策法规不断完善。UNICEF", [])
+    with caplog.at_level(logging.WARNING, logger="pipelines.pdf"):
+        item = _through(PdfTextPipeline(), _item(unmapped))
+    assert item.text == "UNICEF"
+    assert f"16 of 22 characters of the PDF have no Unicode mapping: left out of its text: {item.url}" in caplog.text
+
+
 def test_work_is_capped(pdfs, monkeypatch, caplog):
     whole = extract_paragraphs(pdfs["004"])
     monkeypatch.setattr(pdf_module, "MAX_PAGES", 1)

@@ -8,6 +8,9 @@ eye does. ``extract_paragraphs``:
 
 1. takes every character with its box and font size from pdfminer, without its layout analysis;
 2. groups characters into lines: one baseline, split where a gap is as wide as a column gutter;
+   leaves out a page's running head and foot (its date, section, page number, editors): the
+   row above or below all others, set apart by a white band, no larger than the body text,
+   that names a date, a page or an editor;
 3. puts the lines in reading order by recursive XY-cut: a region is cut at white bands across
    its whole width into blocks, read top to bottom, else at white bands down its whole height
    into columns, read left to right, and so again inside each part. What cannot be cut is a
@@ -22,9 +25,14 @@ eye does. ``extract_paragraphs``:
    digits or punctuation ("2022 年" → "2022年"). A space between two Chinese characters inside
    a line is the paper's own (情暖新春 共护未来) and stays; at a line break it is lost.
 
+A page is read the way most of its characters stand: a page turned by its /Rotate entry, or
+set sideways or upside down on the sheet, reads as a reader who turns it does. Text standing
+another way (a sideways page label) is skipped.
+
 Known limits: side-by-side articles whose headlines share a white band above their bodies are
 read headlines first; a column whose only line is an indented one cannot show its indent;
-rotated text is skipped, and vertical (竖排) text is not reassembled.
+vertical (竖排) text is not reassembled; a dated line set apart at the very foot of a page (a
+notice's date under a blank line) is taken for the running foot.
 """
 from __future__ import annotations
 
@@ -32,8 +40,10 @@ import asyncio
 import io
 import itertools
 import logging
+import math
 import multiprocessing
 import os
+import re
 import statistics
 import threading
 import time
@@ -50,6 +60,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 
 from crawler.items import PagePdfItem
+from crawler.pagepdf import PagePdf
 from pipelines.normalize import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -70,6 +81,14 @@ SHORT = 0.8  # a last line stops at least 1 em short, unless it ends in a half-w
 SPACE = 0.25  # a gap this much wider than the line's usual spacing is a space
 HEADLINE = 1.2  # headlines are set at least this much larger than the body text
 SAME_SIZE = 0.1  # relative difference of font sizes still taken for one size
+
+
+# What a running head or foot names: the issue's date and weekday, the page (第07版, A07, a
+# bare number), the editors.
+_FURNITURE = re.compile(
+    r"\d{4} ?年 ?\d{1,2} ?月 ?\d{1,2} ?日|星期[一二三四五六日天]|第 ?[A-Z]?\d{1,3} ?版|^ *[A-Z]?\d{1,3} *$"
+    r"|(?:责任|美术|执行)?(?:编辑|责编|美编|校对|版式|组版)[:：]"
+)
 
 
 class _Char(NamedTuple):
@@ -118,7 +137,7 @@ def extract_paragraphs(pdf_bytes: bytes) -> list[str]:
     if not sizes:
         return []
     em = sizes.most_common(1)[0][0]  # the body text's size: most characters are body text
-    columns = [column for chars in pages for column in _reading_order(_lines(chars))]
+    columns = [column for chars in pages for column in _reading_order(_without_furniture(_lines(chars), em))]
     return _reflow(columns, em)
 
 
@@ -127,14 +146,28 @@ def _page_chars(pdf_bytes: bytes) -> Iterator[list[_Char]]:
     resources = PDFResourceManager()
     device = _Collector(resources)
     interpreter = PDFPageInterpreter(resources, device)
-    for page in itertools.islice(PDFPage.create_pages(document), MAX_PAGES):
-        try:
-            interpreter.process_page(page)
-        except _TooMuchText:
-            logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
-            return
-        layout = device.get_result()
-        yield [_char(c, layout.y1) for c in _walk(layout) if _readable(c)]
+    # A font without a Unicode map leaves holes in the text, or all of it empty: said, not
+    # stored in silence as if the page had no more text.
+    drawn = unmapped = 0
+    try:
+        for page in itertools.islice(PDFPage.create_pages(document), MAX_PAGES):
+            try:
+                interpreter.process_page(page)
+            except _TooMuchText:
+                logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
+                return
+            everything = list(_walk(device.get_result()))
+            drawn += len(everything)
+            unmapped += sum(c.get_text().startswith("(cid:") for c in everything)
+            chars = [c for c in everything if _readable(c)]
+            turns = Counter(_turns(c) for c in chars if not c.get_text().isspace())
+            if turns:
+                turn = turns.most_common(1)[0][0]
+                yield [_char(c, turn) for c in chars if _turns(c) == turn]
+    finally:
+        if unmapped:
+            logger.warning("%d of %d characters of the PDF have no Unicode mapping: left out of its text",
+                           unmapped, drawn)
 
 
 def _walk(container: LTContainer) -> Iterator[LTChar]:
@@ -146,15 +179,30 @@ def _walk(container: LTContainer) -> Iterator[LTChar]:
 
 
 def _readable(c: LTChar) -> bool:
-    # Rotated text (a sideways page label) would cut across the lines. "(cid:N)" is a glyph
-    # that has no Unicode mapping in the PDF: nothing to read.
+    # "(cid:N)" is a glyph that has no Unicode mapping in the PDF: nothing to read.
     text = c.get_text()
-    return c.upright and (text.isprintable() or text.isspace()) and not text.startswith("(cid:")
+    return (text.isprintable() or text.isspace()) and not text.startswith("(cid:")
 
 
-def _char(c: LTChar, page_top: float) -> _Char:
+def _turns(c: LTChar) -> int:
+    """Quarter turns, counterclockwise, of the character's baseline on the page as shown.
+
+    Not pdfminer's ``upright``: it holds for a character upside down, whose page came out
+    as its text backwards, last line first.
+    """
+    a, b = c.matrix[:2]
+    return round(math.atan2(b, a) / (math.pi / 2)) % 4
+
+
+def _char(c: LTChar, turn: int) -> _Char:
+    """The character on the page turned back by ``turn`` quarter turns, its top measured downwards."""
+    x0, y0, x1, y1 = c.bbox
+    for _ in range(turn):
+        x0, y0, x1, y1 = y0, -x1, y1, -x0  # a quarter turn clockwise
+    # pdfminer's size is the box's height on the page, which a quarter turn made its width.
+    size = c.width if turn % 2 else c.size
     text = " " if c.get_text().isspace() else c.get_text()  # U+3000, no-break space
-    return _Char(text, c.x0, c.x1, page_top - c.y1, page_top - c.y0, c.size)
+    return _Char(text, x0, x1, -y1, -y0, size)
 
 
 def _lines(chars: list[_Char]) -> list[_Line]:
@@ -202,6 +250,27 @@ def _line(chars: list[_Char]) -> _Line:
         bottom=max(c.bottom for c in chars),
         size=size,
     )
+
+
+def _without_furniture(lines: list[_Line], em: float) -> list[_Line]:
+    """The page's lines less its running head and foot: the row above (below) all others, set
+    apart by a block's white band, in body size or smaller, naming a date, a page or an editor.
+    Read as text, it became a paragraph of its own, its parts run together (星期二社会工作07)."""
+    for outer, inner in (("top", "bottom"), ("bottom", "top")):
+        sign = 1 if outer == "top" else -1
+        if not lines:
+            break
+        first = min(lines, key=lambda line: sign * getattr(line, outer))
+        row = [line for line in lines if line.top < first.bottom and line.bottom > first.top]
+        rest = [line for line in lines if line not in row]
+        edge = max(sign * getattr(line, inner) for line in row)
+        if (
+            all(line.size <= (1 + SAME_SIZE) * em for line in row)
+            and all(sign * getattr(line, outer) - edge >= BLOCK_BAND * em for line in rest)
+            and any(_FURNITURE.search(line.text) for line in row)
+        ):
+            lines = rest
+    return lines
 
 
 def _reading_order(lines: list[_Line]) -> list[list[_Line]]:
@@ -334,9 +403,8 @@ class PdfTextPipeline:
         if not isinstance(item, PagePdfItem) or item.raw is None:  # None: the site has no such PDF
             return item
         body = item.raw.body
-        # Readers accept the header anywhere in the first 1024 bytes, and some servers put
-        # junk before it; an HTML error page served with status 200 has none.
-        if b"%PDF-" not in body[:1024]:
+        # The spider refuses such a response; a raw document stored before it did may be one.
+        if PagePdf(body).not_found:
             logger.warning("Not a PDF (no %%PDF- header), text not extracted: %s", item.url)
             return item
         item.text, warnings = await self._extract(body, item.url)

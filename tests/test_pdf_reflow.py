@@ -20,9 +20,11 @@ import opencc
 import pytest
 from pdfminer.high_level import extract_text
 from pdfminer.layout import LAParams
+from pdfminer.pdfpage import PDFPage
 from reportlab.pdfgen import canvas
 
 from crawler.items import ArticleItem, PagePdfItem, RawDocument
+from crawler.pagepdf import PagePdf
 from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
@@ -173,6 +175,47 @@ def test_a_headline_drawn_twice_for_bold_reads_once():
     ]
 
 
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_a_page_shown_turned_reads_as_a_reader_turning_it(rotate):
+    """Its /Rotate entry turns the whole page: its text was dropped as sideways (90, 270), or
+    read backwards, last line first (180)."""
+    articles, layout = PAGES["004"]
+    assert extract_paragraphs(newspaper_pdf(articles, **layout, rotate=rotate)) == _expected(articles)
+
+
+@pytest.mark.parametrize("turn", [0, 180])
+def test_text_standing_another_way_than_most_of_the_page_is_skipped(turn):
+    """A page label set sideways in the margin of a page, or upright on a page set upside down."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.setFont(FONT, 10)
+    page.rotate(turn)
+    x, y = (92, 660) if turn == 0 else (-500, -660)
+    page.drawString(x, y, "会议指出，2022 年我国志愿服务工作取得一系列新进展。")
+    page.drawString(x, y - 15, "一是政策法规不断完善。")
+    page.rotate(90 - turn)
+    page.drawString(300, -40, "第07版 社会工作")
+    page.save()
+    assert extract_paragraphs(buffer.getvalue()) == ["会议指出，2022年我国志愿服务工作取得一系列新进展。一是政策法规不断完善。"]
+
+
+@pytest.mark.parametrize("head, foot", [
+    (("2023年1月31日 星期二", "社会工作", "07"), ("编辑：张三 美编：李四", "第07版")),
+    (("A07", "公益时报"), ("2023年1月31日",)),
+])
+def test_running_heads_and_feet_are_not_text(head, foot):
+    articles, layout = PAGES["004"]
+    pdf = newspaper_pdf(articles, **layout, head=head, foot=foot)
+    assert len(list(PDFPage.get_pages(io.BytesIO(pdf)))) > 1  # on every page
+    assert extract_paragraphs(pdf) == _expected(articles)
+
+
+def test_a_date_closing_the_last_article_of_a_page_is_text():
+    """Only a row set apart by a block's white band is taken for a running foot."""
+    article = [("关于开展志愿服务活动的通知", ["各区民政局：", "为做好寒假春节期间困境儿童关爱服务工作，请各区按要求做好有关工作，确保儿童温暖过冬。特此通知。", "2023年1月30日"])]
+    assert extract_paragraphs(newspaper_pdf(article, columns=1, chars_per_line=20)) == _expected(article)
+
+
 def test_spaces_around_digits_are_removed(pdfs):
     text = "\n".join(extract_paragraphs(pdfs["000"]))
     assert "总结2022年工作进展" in text and "达到78%" in text
@@ -225,6 +268,26 @@ def _empty_pdf() -> bytes:
 
 def test_a_pdf_without_text_has_no_paragraphs():
     assert extract_paragraphs(_empty_pdf()) == []
+
+
+def test_characters_without_a_unicode_mapping_are_said_to_be_left_out(caplog):
+    """A CID font whose encoding and character collection map its codes to no Unicode: the
+    page's text was stored empty, or with holes, and nothing said so."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    page.setFont(FONT, 10)
+    page.drawString(92, 660, "会议指出，一是政策法规不断完善。")
+    page.setFont("Helvetica", 10)
+    page.drawString(92, 640, "UNICEF")
+    page.save()
+    pdf = buffer.getvalue()
+    # Same lengths: the cross-reference table holds.
+    unmapped = pdf.replace(b"/Encoding /UniGB-UCS2-H", b"/Encoding /Identity-H  ").replace(b"(GB1)", b"(XYZ)")
+    assert unmapped != pdf and page_pdf_text(pdf) == ("会议指出，一是政策法规不断完善。UNICEF", [])
+    with caplog.at_level(logging.WARNING, logger="pipelines.pdf"):
+        item = _through(PdfTextPipeline(), _item(unmapped))
+    assert item.text == "UNICEF"
+    assert f"16 of 22 characters of the PDF have no Unicode mapping: left out of its text: {item.url}" in caplog.text
 
 
 def test_work_is_capped(pdfs, monkeypatch, caplog):
@@ -320,6 +383,17 @@ def test_a_pdf_that_kills_its_worker_loses_its_text_alone(pdfs, caplog):
     assert [item.text for item in done if item is not done[1]] == [expected] * 3
     # The pool is started again for the PDFs that follow.
     assert _through(pipeline, _item(pdfs["000"])).text == expected
+
+
+def test_what_a_pdf_link_answered_instead_of_a_whole_pdf(pdfs):
+    pdf = pdfs["000"]
+    assert PagePdf(pdf).not_found == PagePdf(pdf).truncated == ""
+    assert PagePdf(b"junk\r\n" + pdf + b"\0" * 500).not_found == ""  # as readers take it
+    error = "<html><head><title>\n404 页面不存在 </title></head><body>…</body></html>"
+    assert PagePdf(error.encode("gbk")).not_found == "not a PDF: 404 页面不存在"
+    assert PagePdf(b"Service Unavailable").not_found == "not a PDF: Service Unavailable"
+    assert PagePdf(b"").not_found == "not a PDF: an empty file"
+    assert PagePdf(pdf[: len(pdf) - 100]).truncated == "the PDF ends before its %%EOF"
 
 
 @pytest.mark.parametrize(

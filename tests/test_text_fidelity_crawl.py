@@ -14,10 +14,13 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from crawler.sample import PREFIX, SITE, build
+from crawler.sample.server import SiteServer
+from crawler.sample.typeset import newspaper_pdf
 from pipelines.normalize import normalize_text
 from pipelines.pdf import extract_paragraphs
-from tests.conftest import crawl_site
+from tests.conftest import crawl_site, run_crawl, sql_rows
 from tests.seeds import fold_print_brackets, print_article, web_article
+from tests.sites import sample_site
 
 ISSUE_DIR = "html/2023-01/31"
 PDF_07 = "images/2023-01/31/07/GYSB2023013107.pdf"
@@ -154,6 +157,64 @@ def test_a_pdf_over_the_size_bound_is_skipped_and_the_crawl_goes_on(tmp_path):
     assert pdf_text is None and kept == 0
     assert articles == 20
     assert "pdf not fetched" in done.stderr and "not fetched: 公益时报 (gongyishibao) 2023-01-31: 1 page PDF" in done.stderr
+
+
+def _turned(pdf: bytes, page) -> bytes:
+    """Its pages' /Rotate entry at 90 degrees: its text was dropped as sideways."""
+    return pdf.replace(b"/Rotate 0 /Trans", b"/Rotate 90/Trans")  # same length: the xref holds
+
+
+def _with_running_head_and_foot(pdf: bytes, page) -> bytes:
+    """Its date, section and page number above the articles, its editors below: they were paragraphs."""
+    return newspaper_pdf([article.print_version() for article in page.articles], **build.PDF_LAYOUT,
+                         head=("2023年1月31日 星期二", "社会工作", "07"), foot=("编辑：张三 美编：李四", "第07版"))
+
+
+@pytest.mark.parametrize("typeset", [_turned, _with_running_head_and_foot])
+def test_a_page_pdf_set_as_some_papers_set_it_is_read_as_printed(tmp_path, typeset):
+    site = sample_site(tmp_path / "site")
+    pdf = site / PDF_07
+    pages, _ = build.issue()
+    (page_07,) = [page for page in pages if page.number == 7]
+    typeset_07 = typeset(pdf.read_bytes(), page_07)
+    assert typeset_07 != pdf.read_bytes()
+    pdf.write_bytes(typeset_07)
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    done, _ = crawl_site(url, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sql_rows(url, "SELECT pdf_text FROM pages WHERE page_number = 7") == [
+        ("\n".join(map(normalize_text, page_07.printed())),)
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer, why",
+    [
+        (lambda pdf: "<html><head><title>页面不存在</title></head><body>404</body></html>".encode(),
+         "broken pdf link (error page with HTTP 200: 'not a PDF: 页面不存在')"),
+        (lambda pdf: pdf[: len(pdf) // 2], "pdf not fetched, skipped: {url} (truncated: the PDF ends before its %%EOF)"),
+    ],
+    ids=["error-page", "cut-short"],
+)
+def test_a_pdf_link_answered_with_status_200_but_no_whole_pdf_is_not_stored(tmp_path, answer, why):
+    """The site's error page, or a PDF it is still uploading: not the page's PDF. Stored, it was
+    the page's PDF without text (or with some of it), and no later run asked for it again."""
+    site = sample_site(tmp_path / "site")
+    pdf = site / PDF_07
+    pdf.write_bytes(answer(pdf.read_bytes()))
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        runs = [run_crawl("date=2023-01-31", base, archive=url) for _ in range(2)]
+        asked = [request.path for request in server.requests if request.path == PREFIX + PDF_07]
+        pdf_url = f"{server.url}{PREFIX.lstrip('/')}{PDF_07}"
+    for done in runs:
+        assert done.returncode == 4, done.stderr[-3000:]  # as for a 404 or a network error
+        assert [line for line in done.stderr.splitlines() if why.format(url=pdf_url) in line], done.stderr[-3000:]
+    assert sql_rows(url, "SELECT pdf_text FROM pages WHERE page_number = 7") == [(None,)]
+    assert sql_rows(url, "SELECT count(*) FROM raw_documents WHERE url LIKE :u", u=f"%{PDF_07}") == [(0,)]
+    assert sql_rows(url, "SELECT count(*) FROM pages WHERE pdf_text != ''") == [(15,)]
+    assert len(asked) == 2  # asked again by the next run
 
 
 def test_reportlab_stays_out_of_the_runtime_path():

@@ -33,6 +33,7 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 BODY = 10.0  # body font size, pt: one character of a column line is this wide
 PITCH = 1.5 * BODY  # body baseline to baseline
 HEAD = 18.0
+FURNITURE = 9.0  # a running head's or foot's size
 HEAD_PITCH = 1.3 * HEAD
 GUTTER = 1.2 * BODY
 BLOCK_GAP = 2 * BODY  # white space under a headline and under an article
@@ -93,18 +94,30 @@ def _baseline(slot_top: float, pitch: float, size: float) -> float:
 
 
 def newspaper_pdf(
-    articles: list[tuple[str, list[str]]], columns: int = 4, chars_per_line: int = 13
+    articles: list[tuple[str, list[str]]], columns: int = 4, chars_per_line: int = 13, rotate: int = 0,
+    head: tuple[str, ...] = (), foot: tuple[str, ...] = (),
 ) -> bytes:
-    """A PDF of ``articles`` (headline, paragraphs) laid out as newspaper pages."""
+    """A PDF of ``articles`` (headline, paragraphs) laid out as newspaper pages, each shown
+    turned by ``rotate`` degrees clockwise (the pages' /Rotate entry), with the parts of a
+    running ``head`` and ``foot`` (date, section, page number…) spread across its margins."""
     col_width = chars_per_line * BODY
     block_width = columns * col_width + (columns - 1) * GUTTER
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(block_width + 2 * MARGIN, PAGE_HEIGHT), invariant=True)
-    top = PAGE_HEIGHT - MARGIN  # top of the free space on the current page
+    pdf.setPageRotation(rotate)
+
+    def furniture() -> float:
+        for parts, baseline in ((head, PAGE_HEIGHT - MARGIN / 2), (foot, MARGIN / 2)):
+            for index, part in enumerate(parts):
+                share = index / (len(parts) - 1) if len(parts) > 1 else 0.0  # left, …, right
+                _draw(pdf, MARGIN + share * (block_width - width(part, FURNITURE)), baseline, part, FURNITURE)
+        return PAGE_HEIGHT - MARGIN
 
     def new_page() -> float:
         pdf.showPage()
-        return PAGE_HEIGHT - MARGIN
+        return furniture()
+
+    top = furniture()  # top of the free space on the current page
 
     for title, paragraphs in articles:
         heads = wrap(title, HEAD, block_width)

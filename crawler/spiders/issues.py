@@ -9,6 +9,7 @@ can skip what the archive already holds.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 import scrapy
@@ -20,6 +21,7 @@ from scrapy.utils.response import get_meta_refresh
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
 from crawler.extensions import FIRST_FAILURE, UNPLACED_PAGES
 from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
+from crawler.pagepdf import PagePdf
 from crawler.templates import decode_html
 from crawler.templates.founder import as_declared
 from crawler.templates.registry import get_template
@@ -311,6 +313,8 @@ class IssuesSpider(scrapy.Spider):
         yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
 
     def parse_pdf(self, response, context: dict):
+        if self._read(response, "pdf", PagePdf, attrgetter("body")) is None:
+            return
         raw = _raw(response)
         yield PagePdfItem(**context, url=response.url, raw=raw, fetched_at=raw.fetched_at)
 
@@ -356,13 +360,14 @@ class IssuesSpider(scrapy.Spider):
         else:
             self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
 
-    def _read(self, response, what: str, page_object):
-        """The page object of a page's or article's response, or None for one that is not what
-        was asked for though HTTP says 200 (counted and logged by _not_read)."""
+    def _read(self, response, what: str, page_object, content=_html):
+        """The page object of a page's, article's or PDF's response (made of ``content(response)``),
+        or None for one that is not what was asked for though HTTP says 200 (counted and logged
+        by _not_read)."""
         if elsewhere := redirected_off_site(response):
             self._not_read(response, what, "redirected", f"redirected off the site to {elsewhere}")
             return None
-        document = page_object(_html(response), response.url)
+        document = page_object(content(response), response.url)
         if document.not_found:
             self._not_read(response, what, "error-page", f"error page with HTTP 200: {document.not_found!r}")
             return None

@@ -70,6 +70,21 @@ def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(s
     assert capsys.readouterr().err == "error: empty search: give at least one word\n"
 
 
+def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, capsys):
+    # The sample site prints Traditional script with half-width commas (會上,番禺區); the archive
+    # stores Simplified with full-width ones (会上，番禺区). A passage a reader copies from the
+    # page, or types with a half-width comma, finds it as the pipelines would have stored it.
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    [(article_id, published)] = sql_rows(
+        archive_url, "SELECT id, body_original FROM articles WHERE body_original LIKE '會上,番禺區%'")
+    for passage in (published[:30], "会上,番禺区介绍了开展", "2021年9月,番禺区"):
+        assert "," in passage
+        assert archive_cli(archive_url, "search", passage) == 0
+        out = capsys.readouterr().out
+        assert f"[#{article_id}]" in out and "【" in out, passage
+
+
 def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     with pytest.raises(SystemExit) as exit_:
         archive_cli(seeded, "serve", "--port", "99999")

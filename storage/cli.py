@@ -75,6 +75,14 @@ def add_filters(parser: argparse.ArgumentParser, section: bool = True) -> None:
         parser.add_argument("--section", help="section (版名), whole, as printed or in Simplified, e.g. 社会工作")
 
 
+def check_span(args: argparse.Namespace) -> None:
+    """``--since`` after ``--until`` names no date at all: a slip of the keyboard, said in one line
+    (as the crawl refuses an end before its start) rather than answered with nothing."""
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since is not None and until is not None and since > until:
+        raise ArchiveError(f"--since {since} is after --until {until}: no date is within them")
+
+
 def reading(args: argparse.Namespace) -> Archive:
     archive = open_archive(args.archive, create=False)
     args.revision = archive.revision  # for the hint on a database error (main)
@@ -556,6 +564,7 @@ def _check_corrections(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        check_span(args)
         _check_corrections(args)
         return args.run(args)
     except ArchiveError as exc:

@@ -315,6 +315,16 @@ def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys, m
     assert capsys.readouterr().err.startswith("error: database unreachable:")
 
 
+@pytest.mark.parametrize("command", [["search", "社工"], ["stats"], ["export"], ["export", "--format", "csv"], ["reprocess"]])
+def test_since_after_until_is_one_line_not_an_empty_answer(seeded, command, capsys):
+    # The crawl refuses an end before its start; the archive's filters alike, before reading.
+    assert archive_cli(seeded, *command, "--since", "2024-03-05", "--until", "2023-01-03") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "error: --since 2024-03-05 is after --until 2023-01-03: no date is within them\n"
+    assert archive_cli(seeded, *command, "--since", "2023-01-31", "--until", "2023-01-31") in (0, 1)
+
+
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:

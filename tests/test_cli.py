@@ -224,6 +224,35 @@ def test_sql_writes_values_as_their_format_reads_them(archive_url, capsys):
     assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a b⏎c")
 
 
+# The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.
+_MEASURED_CLI = ("import resource, sys; from storage.cli import main; status = main(sys.argv[1:]); "
+                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(status)")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_sql_streams_a_result_larger_than_its_memory_and_stops_when_the_reader_does(archive_url, fmt):
+    # 200,000 rows of 1,000 characters: 200 MB, which a result held whole costs again in memory.
+    open_archive(archive_url).close()
+    rows = ("SELECT x, repeat('0', 1000) AS filler FROM generate_series(1, {n}) AS x"
+            if archive_url.startswith("postgresql") else
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) "
+            "SELECT x, hex(zeroblob(500)) AS filler FROM c")
+
+    def peak_kb(n: int) -> int:
+        command = [sys.executable, "-c", _MEASURED_CLI, "--archive", archive_url, "sql", rows.format(n=n), "--format", fmt]
+        done = subprocess.run(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return int(done.stderr.split()[-1])
+
+    assert peak_kb(200_000) - peak_kb(1) < 50_000
+    # `archive sql ... | head`: the reader goes, the query stops, no traceback.
+    command = [sys.executable, "-m", "storage.cli", "--archive", archive_url, "sql", rows.format(n=200_000), "--format", fmt]
+    reading = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reading.stdout.readline()
+    reading.stdout.close()
+    assert reading.wait(timeout=60) == 0 and reading.stderr.read() == b""
+
+
 def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
     import signal
     import subprocess

@@ -299,6 +299,17 @@ sys.exit(main())
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
 
 
+def test_the_console_module_runs_the_command_as_the_script_does(sqlite_url):
+    # `python -m storage.console` ran nothing and exited 0: a check that it answered passed.
+    open_archive(sqlite_url).close()
+    done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "sql", "SELECT 7 AS n",
+                           "--format", "csv"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "n\n7\n", "")
+    done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "search", "社工",
+                           "--since", "2024-01-02", "--until", "2024-01-01"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("error: --since")
+
+
 def _cpu_seconds(pid: int) -> float:
     import os
 

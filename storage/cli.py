@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import math
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -73,6 +75,14 @@ def add_filters(parser: argparse.ArgumentParser, section: bool = True) -> None:
     parser.add_argument("--until", type=iso_date, help="last issue date, YYYY-MM-DD")
     if section:
         parser.add_argument("--section", help="section (版名), whole, as printed or in Simplified, e.g. 社会工作")
+
+
+def check_span(args: argparse.Namespace) -> None:
+    """``--since`` after ``--until`` names no date at all: a slip of the keyboard, said in one line
+    (as the crawl refuses an end before its start) rather than answered with nothing."""
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since is not None and until is not None and since > until:
+        raise ArchiveError(f"--since {since} is after --until {until}: no date is within them")
 
 
 def reading(args: argparse.Namespace) -> Archive:
@@ -171,7 +181,13 @@ def run_sql(args: argparse.Namespace) -> int:
         with archive.engine.connect() as conn:
             _read_only(conn)
             try:
-                columns, rows = _QUERY[conn.dialect.name](conn.connection.dbapi_connection, args.query)
+                # The rows are written as they come (CSV and JSON; a table measures them all
+                # first): a query of the whole archive needs no memory for its result.
+                with _QUERY[conn.dialect.name](conn.connection.dbapi_connection, args.query) as (columns, rows):
+                    if columns is None:
+                        raise ArchiveError("archive sql runs queries: the statement returned no rows; "
+                                           "give one SELECT statement")
+                    write_rows(columns, rows, args.format, sys.stdout)
             except archive.engine.dialect.loaded_dbapi.Error as exc:
                 reason = database_words(exc)
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
@@ -190,10 +206,16 @@ def run_sql(args: argparse.Namespace) -> int:
                     conn.rollback()
     finally:
         archive.close()
-    if columns is None:
-        raise ArchiveError("archive sql runs queries: the statement returned no rows; give one SELECT statement")
-    write_rows(columns, rows, args.format, sys.stdout)
     return 0
+
+
+# Rows fetched from the database at a time.
+FETCH_ROWS = 1000
+
+
+def _fetched(cursor) -> Iterator[Sequence[Any]]:
+    while rows := cursor.fetchmany(FETCH_ROWS):
+        yield from rows
 
 
 # Pragmas that only read, whatever their argument (a table's or an index's name).
@@ -226,31 +248,53 @@ def _sqlite_authorizer(action: int, name: str | None, value: str | None, databas
     return sqlite3.SQLITE_OK
 
 
-def _sqlite_query(connection, query: str) -> tuple[list[str] | None, list]:
-    """One statement (sqlite3 refuses more), no pragma set, nothing attached. A progress handler
-    lets Python run its signal handlers while SQLite works: without it, Ctrl-C waits for the
-    query to end, however long."""
+@contextmanager
+def _sqlite_query(connection, query: str) -> Iterator[tuple[list[str] | None, Iterator[Sequence[Any]]]]:
+    """One statement (sqlite3 refuses more), no pragma set, nothing attached, while its rows are
+    read. A progress handler lets Python run its signal handlers while SQLite works: without it,
+    Ctrl-C waits for the query to end, however long."""
     connection.set_authorizer(_sqlite_authorizer)
     connection.set_progress_handler(lambda: 0, 10_000)
     try:
         cursor = connection.execute(query)
         if cursor.description is None:
-            return None, []
-        return [d[0] for d in cursor.description], cursor.fetchall()
+            yield None, iter(())
+        else:
+            yield [d[0] for d in cursor.description], _fetched(cursor)
     finally:
         connection.set_authorizer(None)
         connection.set_progress_handler(None, 0)
 
 
-def _postgresql_query(connection, query: str) -> tuple[list[str] | None, list]:
-    """One statement, as typed. Prepared: PostgreSQL's extended protocol takes one statement,
+@contextmanager
+def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None, Iterator[Sequence[Any]]]]:
+    """One statement, as typed, in PostgreSQL's extended protocol, which takes one statement,
     where the simple one would run ``COMMIT; UPDATE ...`` past the read-only transaction; and
-    without parameters, so that psycopg leaves every ``%`` (LIKE '%社工%') as it is."""
+    without parameters, so that psycopg leaves every ``%`` (LIKE '%社工%') as it is.
+
+    Its rows are streamed (libpq's chunked mode, else row by row), where ``execute`` holds the
+    whole result in memory. A stream that gives no row tells no columns, and psycopg's stream
+    refuses, client-side, what sends no rows (a command, COPY, a comment): the statement is then
+    run again, prepared, which tells the columns of an empty result and answers the others as
+    before."""
+    import psycopg
+
     with connection.cursor() as cursor:
-        cursor.execute(query, prepare=True)
-        if cursor.description is None:
-            return None, []
-        return [d.name for d in cursor.description], cursor.fetchall()
+        rows = cursor.stream(query, size=FETCH_ROWS if psycopg.pq.version() >= 170000 else 1)
+        try:
+            first = next(rows, None)
+        except psycopg.Error as exc:
+            if exc.sqlstate is not None:  # the server's refusal (syntax, …), not the stream's
+                raise
+            first = None
+        try:
+            if first is not None:
+                yield [d.name for d in cursor.description], itertools.chain((first,), rows)
+                return
+            cursor.execute(query, prepare=True)
+            yield (None if cursor.description is None else [d.name for d in cursor.description]), _fetched(cursor)
+        finally:
+            rows.close()  # a stream left half read is cancelled, the connection usable again
 
 
 _QUERY = {"sqlite": _sqlite_query, "postgresql": _postgresql_query}
@@ -266,16 +310,25 @@ def _copying(conn) -> bool:
 
 
 def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, out) -> None:
+    """``rows`` as ``fmt``: CSV and JSON row by row, as they come; a table once all are read."""
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(columns)
-        writer.writerows([["" if v is None else cell_text(v) for v in row] for row in rows])
+        writer.writerows(["" if v is None else cell_text(v) for v in row] for row in rows)
     elif fmt == "json":
         keys = unique_names(columns)
-        json.dump([{key: json_value(v) for key, v in zip(keys, row)} for row in rows], out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        _json_array(({key: json_value(v) for key, v in zip(keys, row)} for row in rows), out)
     else:
         print_table(columns, [["" if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
+
+
+def _json_array(objects: Iterable[dict], out) -> None:
+    """A JSON array written one element at a time, as ``json.dump(..., indent=1)`` lays it out."""
+    opening = "[\n"
+    for element in objects:
+        out.write(opening + " " + json.dumps(element, ensure_ascii=False, indent=1).replace("\n", "\n "))
+        opening = ",\n"
+    out.write("[]\n" if opening == "[\n" else "\n]\n")
 
 
 def unique_names(columns: Sequence[str]) -> list[str]:
@@ -556,6 +609,7 @@ def _check_corrections(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        check_span(args)
         _check_corrections(args)
         return args.run(args)
     except ArchiveError as exc:

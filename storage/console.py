@@ -15,3 +15,7 @@ def main() -> int:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
     return run()
+
+
+if __name__ == "__main__":  # python -m storage.console, the command without its installed script
+    sys.exit(main())

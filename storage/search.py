@@ -2,7 +2,8 @@
 
 A query is one or more terms separated by spaces; an article matches when it contains every
 term (as a substring of its title, subtitle or body; Latin letters ignore case; a term in
-Traditional script in either its typed or its Simplified form, see :func:`variants`).
+either its typed form or as the archive stores text, Simplified and normalised, see
+:func:`variants`).
 
 The bigram index (storage/fulltext.py) names the articles holding every bigram of the terms,
 newest archived first; each is then checked for the terms themselves, and the first
@@ -195,14 +196,25 @@ def steer_planner(conn) -> None:
 
 
 def variants(word: str) -> list[str]:
-    """A query word as typed and, where it differs, in Simplified script: the archive's text is
-    Simplified (pipelines/script.py; the original script is kept beside it, not searched), and
-    a reader may type or paste Traditional (社會工作 finds 社会工作). Both forms are asked for,
-    as t2s also rewrites characters that Simplified text uses as they are (著 → 着)."""
+    """A query word as typed and, where it differs, as the archive stores text: the archive's
+    text is Simplified (pipelines/script.py; the original script is kept beside it, not
+    searched), and a reader may type or paste Traditional (社會工作 finds 社会工作). Both forms
+    are asked for, as t2s also rewrites characters that Simplified text uses as they are
+    (著 → 着). The stored form is normalised as the pipelines leave text too (pipelines/
+    normalize.py), as :func:`section_names` does: a passage copied from a page that sets its
+    commas half width (會上,番禺區), or typed so, finds the full-width text stored (会上，番禺区)."""
+    # A word of zero-width characters only, which normalising takes out, is asked for as typed:
+    # an empty form would match every article.
+    return [form for form in dict.fromkeys((word, stored_form(word))) if form]
+
+
+def stored_form(text: str) -> str:
+    """``text`` as the crawl's pipelines store plain text: Simplified, then normalised."""
     # Imported here, not by the commands that import this module for its filters only.
+    from pipelines.normalize import normalize_plain
     from pipelines.script import to_simplified
 
-    return list(dict.fromkeys((word, to_simplified(word))))
+    return normalize_plain(to_simplified(text))
 
 
 def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str, Any], wanted: int,
@@ -420,11 +432,8 @@ def section_names(name: str) -> list[str]:
     """A section name as typed and as the archive stores section names: in Simplified script and
     normalised as the pipelines leave them (pipelines/script.py, pipelines/normalize.py), so that
     社會工作, as the page printed it, finds the pages stored as 社会工作."""
-    from pipelines.normalize import normalize_plain
-    from pipelines.script import to_simplified
-
     typed = name.strip()
-    return list(dict.fromkeys((typed, normalize_plain(to_simplified(typed)))))
+    return list(dict.fromkeys((typed, stored_form(typed))))
 
 
 def _section_params(params: dict[str, Any]) -> list[str]:

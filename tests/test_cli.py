@@ -70,6 +70,21 @@ def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(s
     assert capsys.readouterr().err == "error: empty search: give at least one word\n"
 
 
+def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, capsys):
+    # The sample site prints Traditional script with half-width commas (會上,番禺區); the archive
+    # stores Simplified with full-width ones (会上，番禺区). A passage a reader copies from the
+    # page, or types with a half-width comma, finds it as the pipelines would have stored it.
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    [(article_id, published)] = sql_rows(
+        archive_url, "SELECT id, body_original FROM articles WHERE body_original LIKE '會上,番禺區%'")
+    for passage in (published[:30], "会上,番禺区介绍了开展", "2021年9月,番禺区"):
+        assert "," in passage
+        assert archive_cli(archive_url, "search", passage) == 0
+        out = capsys.readouterr().out
+        assert f"[#{article_id}]" in out and "【" in out, passage
+
+
 def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     with pytest.raises(SystemExit) as exit_:
         archive_cli(seeded, "serve", "--port", "99999")
@@ -209,6 +224,35 @@ def test_sql_writes_values_as_their_format_reads_them(archive_url, capsys):
     assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a b⏎c")
 
 
+# The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.
+_MEASURED_CLI = ("import resource, sys; from storage.cli import main; status = main(sys.argv[1:]); "
+                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(status)")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_sql_streams_a_result_larger_than_its_memory_and_stops_when_the_reader_does(archive_url, fmt):
+    # 200,000 rows of 1,000 characters: 200 MB, which a result held whole costs again in memory.
+    open_archive(archive_url).close()
+    rows = ("SELECT x, repeat('0', 1000) AS filler FROM generate_series(1, {n}) AS x"
+            if archive_url.startswith("postgresql") else
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) "
+            "SELECT x, hex(zeroblob(500)) AS filler FROM c")
+
+    def peak_kb(n: int) -> int:
+        command = [sys.executable, "-c", _MEASURED_CLI, "--archive", archive_url, "sql", rows.format(n=n), "--format", fmt]
+        done = subprocess.run(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return int(done.stderr.split()[-1])
+
+    assert peak_kb(200_000) - peak_kb(1) < 50_000
+    # `archive sql ... | head`: the reader goes, the query stops, no traceback.
+    command = [sys.executable, "-m", "storage.cli", "--archive", archive_url, "sql", rows.format(n=200_000), "--format", fmt]
+    reading = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reading.stdout.readline()
+    reading.stdout.close()
+    assert reading.wait(timeout=60) == 0 and reading.stderr.read() == b""
+
+
 def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
     import signal
     import subprocess
@@ -255,6 +299,17 @@ sys.exit(main())
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
 
 
+def test_the_console_module_runs_the_command_as_the_script_does(sqlite_url):
+    # `python -m storage.console` ran nothing and exited 0: a check that it answered passed.
+    open_archive(sqlite_url).close()
+    done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "sql", "SELECT 7 AS n",
+                           "--format", "csv"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "n\n7\n", "")
+    done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "search", "社工",
+                           "--since", "2024-01-02", "--until", "2024-01-01"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("error: --since")
+
+
 def _cpu_seconds(pid: int) -> float:
     import os
 
@@ -298,6 +353,16 @@ def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys, m
     assert capsys.readouterr().err == f"error: archive not found: {missing} has no articles table\n"
     assert archive_cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "stats") == 2
     assert capsys.readouterr().err.startswith("error: database unreachable:")
+
+
+@pytest.mark.parametrize("command", [["search", "社工"], ["stats"], ["export"], ["export", "--format", "csv"], ["reprocess"]])
+def test_since_after_until_is_one_line_not_an_empty_answer(seeded, command, capsys):
+    # The crawl refuses an end before its start; the archive's filters alike, before reading.
+    assert archive_cli(seeded, *command, "--since", "2024-03-05", "--until", "2023-01-03") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "error: --since 2024-03-05 is after --until 2023-01-03: no date is within them\n"
+    assert archive_cli(seeded, *command, "--since", "2023-01-31", "--until", "2023-01-31") in (0, 1)
 
 
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):

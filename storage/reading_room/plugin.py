@@ -93,6 +93,16 @@ def highlight(snippet: str) -> Markup:
     return Markup(html.replace(MARKERS[0], "<mark>").replace(MARKERS[1], "</mark>"))
 
 
+def web_address(url: str | None) -> str | None:
+    """``url`` if it is a web address (http or https), else None: what the pages may link to.
+
+    Addresses in the archive come from the archived pages, which a site, or whoever broke into
+    it, writes: `java<TAB>script:…` and `\\x01javascript:…` pass the crawler as addresses, and a
+    browser, which drops tabs and leading control characters, runs them on the reading room's
+    own origin. Only the scheme at the very start is trusted, as the browser would read it."""
+    return url if url and url[:8].lower().startswith(("http://", "https://")) else None
+
+
 def parse_date(value: str, what: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -158,7 +168,8 @@ class ReadingRoom:
 
     async def render(self, template: str, context: dict, request) -> Response:
         html = await self.datasette.render_template(
-            f"reading_room/{template}", {"database": self.database} | context, request=request
+            f"reading_room/{template}", {"database": self.database, "web_address": web_address} | context,
+            request=request,
         )
         return Response.html(html)
 

@@ -514,6 +514,18 @@ def test_search_page_explains_bad_input(client):
     assert 'class="hit"' not in empty
 
 
+def test_search_page_past_the_hits_it_may_skip_says_so(sample_archive):
+    # A page number typed or edited into the address: past `archive search --offset`'s bound
+    # the page says why it shows nothing; past what SQLite counts in 64 bits it was a 500.
+    with served(sample_archive) as server:
+        for page in (1002, 10**23):
+            html = fetch_text(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": page}))
+            assert "The hits after the first 100,000 are not shown" in html and 'class="hit"' not in html, page
+        last = fetch_text(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": 1001}))
+        assert "Nothing found for" in last and "not shown" not in last
+    assert "Traceback" not in server.stderr
+
+
 def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_characters(sample_archive, tmp_path):
     # A GBK site's own glyphs decode to private-use characters from U+E000 on, and a page may
     # carry any character at all: none of them may open or close a <mark> in a snippet.

@@ -240,7 +240,7 @@ class ReadingRoom:
             return self._archive
 
     async def search(self, request) -> Response:
-        from storage.search import ranked_among, search
+        from storage.search import MAX_OFFSET, ranked_among, search
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
@@ -252,6 +252,10 @@ class ReadingRoom:
             until = date.fromisoformat(form["until"]) if form["until"] else None
         except ValueError:
             problem, since, until = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None
+        # As `archive search --offset`: a page further on would collect every match before it
+        # (and one past what SQLite counts in 64 bits was a 500).
+        if (page_number - 1) * size > MAX_OFFSET:
+            problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
         if form["q"] and not problem:
 
             def find():

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import make_url
@@ -157,13 +158,22 @@ RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "art
               "articles_failed")
 
 
+def sqlite_uri(path: str | os.PathLike) -> str:
+    """The URI SQLite opens ``path`` by (file:PATH), parameters to follow (?mode=ro).
+
+    The path is percent-encoded: in a URI, SQLite takes ? and # for the start of the parameters
+    and of a fragment, and decodes %XX, so that an archive in a folder named "No. 2#" was
+    opened as the file "No. 2", created empty (and writable: the ?mode=ro went with the rest)."""
+    return "file:" + quote(os.fspath(path))
+
+
 def _sqlite_file(url) -> str | None:
     """The file behind a SQLite URL, also in URI form (sqlite:///file:PATH?mode=ro&uri=true)."""
     database = url.database
     if not database or database == ":memory:":
         return None
     if url.query.get("uri") == "true" and database.startswith("file:"):
-        return database.removeprefix("file:")
+        return unquote(database.removeprefix("file:"))  # as SQLite reads it (sqlite_uri)
     return database
 
 

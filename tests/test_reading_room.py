@@ -360,6 +360,26 @@ def test_serve_explains_what_it_cannot_open(tmp_path):
         sqlite_archive_path(f"sqlite:///{old}")
 
 
+def test_serve_reads_an_archive_whose_folder_name_sqlite_would_read_as_a_uri(sample_archive, tmp_path):
+    # The archive is opened read-only by a SQLite URI (file:PATH?mode=ro), in which # starts a
+    # fragment and % an escape: Datasette opened "No. 2" instead, created empty and writable,
+    # and answered every page with a 500.
+    folder = tmp_path / "No. 2# (50%)"
+    folder.mkdir()
+    archive = folder / "archive.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(archive) as target:
+        source.backup(target)
+    before = sorted(tmp_path.iterdir())
+    with served(archive) as server:
+        (article_id,), = query(archive, "select id from articles where title like '民政部%'")
+        for path in ("/", ISSUE, f"/article/{article_id}", "/search?" + urlencode({"q": "社工站"})):
+            with urlopen(server.url + path, timeout=20) as response:
+                assert response.status == 200, path
+        assert "民政部" in fetch_text(server.url + "/search?" + urlencode({"q": "社工站"}))
+    assert sorted(tmp_path.iterdir()) == before
+    assert [line for line in server.stderr.splitlines() if "ERROR" in line] == []
+
+
 def test_search_path_opens_the_archive_read_only_with_a_time_limit(sample_archive):
     archive = open_read_only(str(sample_archive))
 

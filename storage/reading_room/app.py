@@ -11,7 +11,7 @@ from datasette.database import Database, QueryInterrupted
 from datasette.plugins import pm
 from sqlalchemy.engine import make_url
 
-from storage.db import ArchiveError, archive_url, open_archive
+from storage.db import ArchiveError, archive_url, open_archive, sqlite_uri
 from storage.reading_room import plugin
 
 HERE = Path(__file__).parent
@@ -41,13 +41,21 @@ def register_plugin() -> None:
 
 
 class ArchiveDatabase(Database):
-    """The archive as Datasette mounts it, counting only the tables a reader may open.
+    """The archive as Datasette mounts it: opened read-only, counting only the tables a reader may open.
 
     Datasette counts the rows of every table for its home and database pages, and a table it
     cannot count costs the home page all its counts and the log an ERROR. The search index is
     such a table: contentless and without a docsize table, it has no rows SQLite can scan. The
     metadata closes it to everyone (``allow: false``); what nobody may open is not counted.
     """
+
+    def connect(self, write: bool = False) -> sqlite3.Connection:
+        # Datasette's own opens f"file:{path}?mode=ro" with the path as it is, which SQLite
+        # reads as a URI: a # or ? in the path opened another file, created empty and
+        # writable. Read-only whatever is asked: the reading room writes nothing.
+        conn = sqlite3.connect(f"{sqlite_uri(self.path)}?mode=ro", uri=True, check_same_thread=False)
+        self._all_file_connections.append(conn)
+        return conn
 
     async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
         closed = closed_tables(self.ds.metadata(database=self.name))
@@ -75,8 +83,8 @@ def make_datasette(path: str | Path, *, settings: dict | None = None) -> Dataset
         template_dir=str(TEMPLATES),
         settings=SETTINGS | (settings or {}),
     )
-    # Datasette opens a mutable file with ?mode=ro for every query it runs; nothing in the
-    # reading room asks it for a write connection (no writable canned queries, no write API).
+    # Every connection is read-only (ArchiveDatabase.connect); nothing in the reading room asks
+    # for a write connection either (no writable canned queries, no write API).
     datasette.add_database(ArchiveDatabase(datasette, path=str(path), is_mutable=True), name=DATABASE)
     datasette.remove_database("_memory")
     return datasette

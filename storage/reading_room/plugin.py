@@ -18,9 +18,10 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 from sqlalchemy import event
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
-from storage.db import Archive, ArchiveError, open_archive
+from storage.db import Archive, ArchiveError, open_archive, sqlite_uri
 
 PLUGIN = "reading-room"
 
@@ -138,7 +139,8 @@ def _interrupt_after_deadline(dbapi_connection, _record) -> None:
 
 def open_read_only(path: str) -> Archive:
     """The archive file opened read-only through storage/, its queries cut off at a deadline."""
-    archive = open_archive(f"sqlite:///file:{path}?mode=ro&uri=true", create=False)
+    url = URL.create("sqlite", database=sqlite_uri(path), query={"mode": "ro", "uri": "true"})
+    archive = open_archive(url.render_as_string(), create=False)
     event.listen(archive.engine, "connect", _interrupt_after_deadline)
     archive.engine.dispose()  # the connection opening made has no progress handler
     return archive

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -60,11 +61,11 @@ class Served:
 
 
 @contextmanager
-def served(archive):
-    """`archive serve --port 0` over ``archive``, the command a reader runs; stopped with Ctrl-C."""
+def served(archive, *args):
+    """`archive serve --port 0 [args]` over ``archive``, the command a reader runs; stopped with Ctrl-C."""
     server = subprocess.Popen(
         [sys.executable, "-c", "import sys; from storage.cli import main; sys.exit(main())",
-         "--archive", f"sqlite:///{archive}", "serve", "--port", "0"],
+         "--archive", f"sqlite:///{archive}", "serve", "--port", "0", *args],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     announced = server.stdout.readline()
@@ -378,6 +379,28 @@ def test_serve_reads_an_archive_whose_folder_name_sqlite_would_read_as_a_uri(sam
         assert "民政部" in fetch_text(server.url + "/search?" + urlencode({"q": "社工站"}))
     assert sorted(tmp_path.iterdir()) == before
     assert [line for line in server.stderr.splitlines() if "ERROR" in line] == []
+
+
+def ipv6_loopback() -> bool:
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_serve_listens_on_an_ipv6_host_and_says_in_one_line_why_it_cannot_listen(sample_archive, capsys):
+    if not ipv6_loopback():
+        pytest.skip("this machine has no IPv6 loopback (::1)")
+    # --host ::1 was refused: "Address family for hostname not supported".
+    with served(sample_archive, "--host", "::1") as server:
+        assert server.url.startswith("http://[::1]:")
+        with urlopen(server.url + ISSUE, timeout=20) as response:
+            assert response.status == 200
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["--archive", f"sqlite:///{sample_archive}", "serve", "--port", str(port)]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
 
 
 def test_search_path_opens_the_archive_read_only_with_a_time_limit(sample_archive):

@@ -117,17 +117,30 @@ def sqlite_archive_path(url: str | None) -> Path:
     return path
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host`` (a name, an IPv4 or an IPv6 address) and ``port``.
+
+    The address family is the host's: a plain create_server is IPv4 only, and --host ::1 was
+    refused with "Address family for hostname not supported"."""
+    try:
+        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        # create_server adds "(while attempting to bind on address …)", which says it again.
+        reason = (exc.strerror or str(exc)).split(" (while attempting")[0]
+        raise ArchiveError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
 def serve(url: str | None = None, host: str = "127.0.0.1", port: int = 8001, *, announce=print) -> None:
     """Serve the archive until interrupted. Port 0 picks a free port; the URL is announced."""
     import uvicorn
 
     path = sqlite_archive_path(url)
     datasette = make_datasette(path)
-    try:
-        sock = socket.create_server((host, port))
-    except OSError as exc:
-        raise ArchiveError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock = listening_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
+    if sock.family == socket.AF_INET6:
+        bound_host = f"[{bound_host}]"  # as a URL writes an IPv6 address
     announce(f"Reading room for {path} at http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
     server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
     server.run(sockets=[sock])

@@ -555,6 +555,9 @@ def test_search_page_explains_bad_input(client):
     empty = client.get("/search").text
     assert '<option value="gongyishibao">' in empty and "<option>社会工作</option>" in empty
     assert 'class="hit"' not in empty
+    # Filters the lists lack stay in the form (searching again from it keeps them).
+    unknown = client.get("/search?" + urlencode({"q": "社工", "section": "无此版", "paper": "nosuchpaper"})).text
+    assert "<option selected>无此版</option>" in unknown and '<option value="nosuchpaper" selected>' in unknown
 
 
 def test_search_page_past_the_hits_it_may_skip_says_so(sample_archive):

@@ -242,7 +242,7 @@ class ReadingRoom:
             return self._archive
 
     async def search(self, request) -> Response:
-        from storage.search import MAX_OFFSET, ranked_among, search
+        from storage.search import MAX_OFFSET, ranked_among, search, section_names
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
@@ -277,6 +277,16 @@ class ReadingRoom:
                 problem = str(exc)
         papers = {row["code"]: row["name"] for row in await self.db.execute(PAPERS_SQL)}
         sections = [row["section"] for row in await self.db.execute(SECTIONS_SQL)]
+        # The form shows the filters the hits were found with, so that searching again from it
+        # keeps them: a section named otherwise than the list names it (社會工作, from a link)
+        # is selected as the list names it, and a section or paper the list lacks is added.
+        if form["section"]:
+            given = section_names(form["section"])
+            form["section"] = next((s for s in sections if s in given), form["section"])
+            if form["section"] not in sections:
+                sections.append(form["section"])
+        if form["paper"] and form["paper"] not in papers:
+            papers[form["paper"]] = form["paper"]
 
         def page_link(number: int) -> str:
             return self.datasette.urls.path("/search") + "?" + urlencode({k: v for k, v in form.items() if v} | {"page": number})

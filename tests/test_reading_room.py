@@ -602,6 +602,13 @@ def test_archive_command_exports_sqlite_and_refuses_what_serve_cannot_open(sampl
     assert query(output, "select count(*) from articles") == query(sample_archive, "select count(*) from articles")
     assert "20 articles" in capsys.readouterr().err
 
+    # A file name a URL would read otherwise (% an escape, # a fragment) is the file written.
+    odd = tmp_path / "copy%41 #1.sqlite3"
+    assert main(["--archive", source, "export", "--format", "sqlite", "--output", str(odd)]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["exported.sqlite3", odd.name])
+    assert query(odd, "select count(*) from articles") == query(sample_archive, "select count(*) from articles")
+    assert f"{odd}: 20 articles" in capsys.readouterr().err
+
     assert main(["--archive", source, "export", "--format", "sqlite"]) == 2
     assert main(["--archive", source, "export", "--format", "sqlite", "--output", str(tmp_path / "x.sqlite3"),
                  "--section", "新闻"]) == 2

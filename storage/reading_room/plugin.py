@@ -18,10 +18,9 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 from sqlalchemy import event
-from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
-from storage.db import Archive, ArchiveError, open_archive, sqlite_uri
+from storage.db import Archive, ArchiveError, open_archive, sqlite_uri, sqlite_url
 
 PLUGIN = "reading-room"
 
@@ -139,8 +138,7 @@ def _interrupt_after_deadline(dbapi_connection, _record) -> None:
 
 def open_read_only(path: str) -> Archive:
     """The archive file opened read-only through storage/, its queries cut off at a deadline."""
-    url = URL.create("sqlite", database=sqlite_uri(path), query={"mode": "ro", "uri": "true"})
-    archive = open_archive(url.render_as_string(), create=False)
+    archive = open_archive(sqlite_url(sqlite_uri(path), mode="ro", uri="true"), create=False)
     event.listen(archive.engine, "connect", _interrupt_after_deadline)
     archive.engine.dispose()  # the connection opening made has no progress handler
     return archive

@@ -121,11 +121,13 @@ def progress_line(label: str) -> Callable[[int, int], None]:
 # --- search ------------------------------------------------------------------------------
 
 def _search_arguments(parser: argparse.ArgumentParser) -> None:
+    from storage.search import MAX_OFFSET
+
     parser.add_argument("query", nargs="+", help="words to find (all of them), e.g. 社工 or 社工 站")
     add_filters(parser)
     # A page past the offset means collecting every match before it: the bounds keep that finite.
     parser.add_argument("--limit", type=number_between(1, 10_000), default=20, help="hits to print (default 20)")
-    parser.add_argument("--offset", type=number_between(0, 100_000), default=0, help="hits to skip first (default 0)")
+    parser.add_argument("--offset", type=number_between(0, MAX_OFFSET), default=0, help="hits to skip first (default 0)")
 
 
 @command("search", "ranked full-text search with snippets", _search_arguments)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
+from urllib.parse import quote, unquote, urlencode
 
 from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, union, update
 from sqlalchemy.engine import make_url
@@ -160,13 +161,31 @@ RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "art
               "articles_failed")
 
 
+def sqlite_uri(path: str | os.PathLike) -> str:
+    """The URI SQLite opens ``path`` by (file:PATH), parameters to follow (?mode=ro).
+
+    The path is percent-encoded: in a URI, SQLite takes ? and # for the start of the parameters
+    and of a fragment, and decodes %XX, so that an archive in a folder named "No. 2#" was
+    opened as the file "No. 2", created empty (and writable: the ?mode=ro went with the rest)."""
+    return "file:" + quote(os.fspath(path))
+
+
+def sqlite_url(path: str | os.PathLike, **query: str) -> str:
+    """The archive URL (sqlite:///PATH) of the SQLite file at ``path``, with ``query``.
+
+    A URL reads % as an escape, ? as the start of its query and # as a fragment's, so those are
+    escaped: `archive export --output copy%41.sqlite3` wrote copyA.sqlite3."""
+    database = os.fspath(path).translate({ord("%"): "%25", ord("?"): "%3F", ord("#"): "%23"})
+    return f"sqlite:///{database}" + (f"?{urlencode(query)}" if query else "")
+
+
 def _sqlite_file(url) -> str | None:
     """The file behind a SQLite URL, also in URI form (sqlite:///file:PATH?mode=ro&uri=true)."""
     database = url.database
     if not database or database == ":memory:":
         return None
     if url.query.get("uri") == "true" and database.startswith("file:"):
-        return database.removeprefix("file:")
+        return unquote(database.removeprefix("file:"))  # as SQLite reads it (sqlite_uri)
     return database
 
 

@@ -37,6 +37,9 @@ SNIPPET_CHARS = 80
 _WEIGHTS = (10.0, 5.0, 1000.0)
 # How many matches a query ranks at most (more when a page past them is asked for).
 POOL = 1000
+# How many hits a search skips at most (`archive search --offset`, the reading room's pages): a
+# page past them means collecting every match before it, and the bound keeps that finite.
+MAX_OFFSET = 100_000
 # The SQL that names the index's candidates, newest archived first, below an id.
 _CANDIDATES = {
     "sqlite": (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from storage.reading_room.export import export_sqlite
 from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_with_time_limit
 from storage.search import search
 from tests.conftest import PROJECT, crawl_site
+from tests.sites import sample_site
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
 
@@ -59,11 +61,11 @@ class Served:
 
 
 @contextmanager
-def served(archive):
-    """`archive serve --port 0` over ``archive``, the command a reader runs; stopped with Ctrl-C."""
+def served(archive, *args):
+    """`archive serve --port 0 [args]` over ``archive``, the command a reader runs; stopped with Ctrl-C."""
     server = subprocess.Popen(
         [sys.executable, "-c", "import sys; from storage.cli import main; sys.exit(main())",
-         "--archive", f"sqlite:///{archive}", "serve", "--port", "0"],
+         "--archive", f"sqlite:///{archive}", "serve", "--port", "0", *args],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     announced = server.stdout.readline()
@@ -152,6 +154,42 @@ def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sam
     image_article, image_url, caption = captioned[0]
     figure = client.get(f"/article/{image_article}").text
     assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
+
+
+def script_addresses(name: str, html: str) -> str:
+    """Page 1's PDF link, page picture and first article picture as a broken-into site might
+    write them: addresses a browser runs as script (it drops the tab, and a control character
+    before the scheme)."""
+    return (
+        html.replace("href=../../../images/2023-01/31/01/GYSB2023013101.pdf", 'href="java&#9;script:alert(1)//.pdf"')
+        .replace("src=../../../images/2023-01/31/01/GYSB2023013101_b.jpg", 'src="&#1;javascript:alert(2)"')
+        .replace('src="../../../images/2023-01/31/01/res306501_01_attpic_brief.jpg"', 'src="java&#9;script:alert(3)"')
+    )
+
+
+def fetch_text(url):
+    with urlopen(url, timeout=20) as response:
+        return response.read().decode("utf-8")
+
+
+def test_pages_link_web_addresses_only_whatever_the_archived_site_wrote(tmp_path):
+    site = sample_site(tmp_path / "site", alter=script_addresses, pdfs=False)
+    archive = tmp_path / "archive.sqlite3"
+    # Not fetching PDFs: the spider would ask for the script address, which Scrapy refuses.
+    done, _ = crawl_site(f"sqlite:///{archive}", site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    # The archive keeps what the site wrote; the reading room must not make links of it.
+    (pdf_url, image_url), = query(archive, "select pdf_url, image_url from pages where page_number = 1")
+    assert "script:" in pdf_url and "script:" in image_url
+    (article_id, picture), = query(archive, "select article_id, url from images where url like '%script:%'")
+    with served(archive) as server:
+        issue, article = fetch_text(server.url + ISSUE), fetch_text(server.url + f"/article/{article_id}")
+    for html in (issue, article):
+        addresses = re.findall(r'(?:href|src)="([^"]*)"', html)
+        assert addresses and [a for a in addresses if not re.match(r"https?://|/|#", a)] == []
+    # Everything else about the page and the article is still there.
+    assert '<section class="page" id="page-1">' in issue and issue.count('<a class="title"') == 20
+    assert "page online" in issue and "<figure>" in article and picture not in article
 
 
 def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_archive):
@@ -323,6 +361,48 @@ def test_serve_explains_what_it_cannot_open(tmp_path):
         sqlite_archive_path(f"sqlite:///{old}")
 
 
+def test_serve_reads_an_archive_whose_folder_name_sqlite_would_read_as_a_uri(sample_archive, tmp_path):
+    # The archive is opened read-only by a SQLite URI (file:PATH?mode=ro), in which # starts a
+    # fragment and % an escape: Datasette opened "No. 2" instead, created empty and writable,
+    # and answered every page with a 500.
+    folder = tmp_path / "No. 2# (50%)"
+    folder.mkdir()
+    archive = folder / "archive.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(archive) as target:
+        source.backup(target)
+    before = sorted(tmp_path.iterdir())
+    with served(archive) as server:
+        (article_id,), = query(archive, "select id from articles where title like '民政部%'")
+        for path in ("/", ISSUE, f"/article/{article_id}", "/search?" + urlencode({"q": "社工站"})):
+            with urlopen(server.url + path, timeout=20) as response:
+                assert response.status == 200, path
+        assert "民政部" in fetch_text(server.url + "/search?" + urlencode({"q": "社工站"}))
+    assert sorted(tmp_path.iterdir()) == before
+    assert [line for line in server.stderr.splitlines() if "ERROR" in line] == []
+
+
+def ipv6_loopback() -> bool:
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_serve_listens_on_an_ipv6_host_and_says_in_one_line_why_it_cannot_listen(sample_archive, capsys):
+    if not ipv6_loopback():
+        pytest.skip("this machine has no IPv6 loopback (::1)")
+    # --host ::1 was refused: "Address family for hostname not supported".
+    with served(sample_archive, "--host", "::1") as server:
+        assert server.url.startswith("http://[::1]:")
+        with urlopen(server.url + ISSUE, timeout=20) as response:
+            assert response.status == 200
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["--archive", f"sqlite:///{sample_archive}", "serve", "--port", str(port)]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+
+
 def test_search_path_opens_the_archive_read_only_with_a_time_limit(sample_archive):
     archive = open_read_only(str(sample_archive))
 
@@ -475,6 +555,21 @@ def test_search_page_explains_bad_input(client):
     empty = client.get("/search").text
     assert '<option value="gongyishibao">' in empty and "<option>社会工作</option>" in empty
     assert 'class="hit"' not in empty
+    # Filters the lists lack stay in the form (searching again from it keeps them).
+    unknown = client.get("/search?" + urlencode({"q": "社工", "section": "无此版", "paper": "nosuchpaper"})).text
+    assert "<option selected>无此版</option>" in unknown and '<option value="nosuchpaper" selected>' in unknown
+
+
+def test_search_page_past_the_hits_it_may_skip_says_so(sample_archive):
+    # A page number typed or edited into the address: past `archive search --offset`'s bound
+    # the page says why it shows nothing; past what SQLite counts in 64 bits it was a 500.
+    with served(sample_archive) as server:
+        for page in (1002, 10**23):
+            html = fetch_text(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": page}))
+            assert "The hits after the first 100,000 are not shown" in html and 'class="hit"' not in html, page
+        last = fetch_text(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": 1001}))
+        assert "Nothing found for" in last and "not shown" not in last
+    assert "Traceback" not in server.stderr
 
 
 def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_characters(sample_archive, tmp_path):
@@ -506,6 +601,13 @@ def test_archive_command_exports_sqlite_and_refuses_what_serve_cannot_open(sampl
     assert main(["--archive", source, "export", "--format", "sqlite", "--output", str(output)]) == 0
     assert query(output, "select count(*) from articles") == query(sample_archive, "select count(*) from articles")
     assert "20 articles" in capsys.readouterr().err
+
+    # A file name a URL would read otherwise (% an escape, # a fragment) is the file written.
+    odd = tmp_path / "copy%41 #1.sqlite3"
+    assert main(["--archive", source, "export", "--format", "sqlite", "--output", str(odd)]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["exported.sqlite3", odd.name])
+    assert query(odd, "select count(*) from articles") == query(sample_archive, "select count(*) from articles")
+    assert f"{odd}: 20 articles" in capsys.readouterr().err
 
     assert main(["--archive", source, "export", "--format", "sqlite"]) == 2
     assert main(["--archive", source, "export", "--format", "sqlite", "--output", str(tmp_path / "x.sqlite3"),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import PROJECT
-from tests.test_reading_room import ISSUE, query, sample_archive, served  # noqa: F401  (module fixture)
+from tests.test_reading_room import ISSUE, containing, query, sample_archive, served  # noqa: F401  (module fixture)
 
 # CI sets $CHROMIUM (.ci/services.sh): then a browser that cannot start fails the tests.
 REQUIRED = bool(os.environ.get("CHROMIUM"))
@@ -131,4 +132,18 @@ def test_two_character_query_and_filters(browser, reading_room, sample_archive):
     )
     assert expected and sorted(titles) == sorted(t for t, in expected)
     screenshot(page, "search-社工-社会工作")
+    page.close()
+
+
+def test_searching_again_keeps_the_section_a_link_named_as_printed(browser, reading_room, sample_archive):  # noqa: F811
+    # A link names the section as the page printed it (社會工作): the hits are that section's,
+    # and the form must say so, or searching again from it drops the filter.
+    page = browser.new_page()
+    page.goto(reading_room + "/search?" + urlencode({"q": "社工", "section": "社會工作"}))
+    expected = sorted(title for _, title in containing(sample_archive, "社工", "p.section = '社会工作'"))
+    assert expected and sorted(page.locator(".hit h2 a").all_inner_texts()) == expected
+    assert page.get_by_label("Section").input_value() == "社会工作"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search").click()
+    assert sorted(page.locator(".hit h2 a").all_inner_texts()) == expected
     page.close()

@@ -11,7 +11,7 @@ from datasette.database import Database, QueryInterrupted
 from datasette.plugins import pm
 from sqlalchemy.engine import make_url
 
-from storage.db import ArchiveError, archive_url, open_archive
+from storage.db import ArchiveError, archive_url, open_archive, sqlite_uri
 from storage.reading_room import plugin
 
 HERE = Path(__file__).parent
@@ -41,13 +41,21 @@ def register_plugin() -> None:
 
 
 class ArchiveDatabase(Database):
-    """The archive as Datasette mounts it, counting only the tables a reader may open.
+    """The archive as Datasette mounts it: opened read-only, counting only the tables a reader may open.
 
     Datasette counts the rows of every table for its home and database pages, and a table it
     cannot count costs the home page all its counts and the log an ERROR. The search index is
     such a table: contentless and without a docsize table, it has no rows SQLite can scan. The
     metadata closes it to everyone (``allow: false``); what nobody may open is not counted.
     """
+
+    def connect(self, write: bool = False) -> sqlite3.Connection:
+        # Datasette's own opens f"file:{path}?mode=ro" with the path as it is, which SQLite
+        # reads as a URI: a # or ? in the path opened another file, created empty and
+        # writable. Read-only whatever is asked: the reading room writes nothing.
+        conn = sqlite3.connect(f"{sqlite_uri(self.path)}?mode=ro", uri=True, check_same_thread=False)
+        self._all_file_connections.append(conn)
+        return conn
 
     async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
         closed = closed_tables(self.ds.metadata(database=self.name))
@@ -75,8 +83,8 @@ def make_datasette(path: str | Path, *, settings: dict | None = None) -> Dataset
         template_dir=str(TEMPLATES),
         settings=SETTINGS | (settings or {}),
     )
-    # Datasette opens a mutable file with ?mode=ro for every query it runs; nothing in the
-    # reading room asks it for a write connection (no writable canned queries, no write API).
+    # Every connection is read-only (ArchiveDatabase.connect); nothing in the reading room asks
+    # for a write connection either (no writable canned queries, no write API).
     datasette.add_database(ArchiveDatabase(datasette, path=str(path), is_mutable=True), name=DATABASE)
     datasette.remove_database("_memory")
     return datasette
@@ -109,17 +117,30 @@ def sqlite_archive_path(url: str | None) -> Path:
     return path
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host`` (a name, an IPv4 or an IPv6 address) and ``port``.
+
+    The address family is the host's: a plain create_server is IPv4 only, and --host ::1 was
+    refused with "Address family for hostname not supported"."""
+    try:
+        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        # create_server adds "(while attempting to bind on address …)", which says it again.
+        reason = (exc.strerror or str(exc)).split(" (while attempting")[0]
+        raise ArchiveError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
 def serve(url: str | None = None, host: str = "127.0.0.1", port: int = 8001, *, announce=print) -> None:
     """Serve the archive until interrupted. Port 0 picks a free port; the URL is announced."""
     import uvicorn
 
     path = sqlite_archive_path(url)
     datasette = make_datasette(path)
-    try:
-        sock = socket.create_server((host, port))
-    except OSError as exc:
-        raise ArchiveError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock = listening_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
+    if sock.family == socket.AF_INET6:
+        bound_host = f"[{bound_host}]"  # as a URL writes an IPv6 address
     announce(f"Reading room for {path} at http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
     server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
     server.run(sockets=[sock])

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from storage import fulltext, models
-from storage.db import Archive, ArchiveError, open_archive
+from storage.db import Archive, ArchiveError, open_archive, sqlite_url
 
 BATCH = 2000
 
@@ -34,7 +34,7 @@ def export_sqlite(
         raise ArchiveError(f"{output} already exists: remove it or choose another --output")
     # The copy is built with this code's schema: the source must have it too.
     source.check_writable()
-    target = open_archive(f"sqlite:///{output.resolve()}", create=True)
+    target = open_archive(sqlite_url(output.resolve()), create=True)
     counts: dict[str, int] = {}
     try:
         with source.engine.connect() as reading, target.engine.connect() as writing:

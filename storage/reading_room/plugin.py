@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from storage.db import Archive, ArchiveError, open_archive
+from storage.db import Archive, ArchiveError, open_archive, sqlite_uri, sqlite_url
 
 PLUGIN = "reading-room"
 
@@ -93,6 +93,16 @@ def highlight(snippet: str) -> Markup:
     return Markup(html.replace(MARKERS[0], "<mark>").replace(MARKERS[1], "</mark>"))
 
 
+def web_address(url: str | None) -> str | None:
+    """``url`` if it is a web address (http or https), else None: what the pages may link to.
+
+    Addresses in the archive come from the archived pages, which a site, or whoever broke into
+    it, writes: `java<TAB>script:…` and `\\x01javascript:…` pass the crawler as addresses, and a
+    browser, which drops tabs and leading control characters, runs them on the reading room's
+    own origin. Only the scheme at the very start is trusted, as the browser would read it."""
+    return url if url and url[:8].lower().startswith(("http://", "https://")) else None
+
+
 def parse_date(value: str, what: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -128,7 +138,7 @@ def _interrupt_after_deadline(dbapi_connection, _record) -> None:
 
 def open_read_only(path: str) -> Archive:
     """The archive file opened read-only through storage/, its queries cut off at a deadline."""
-    archive = open_archive(f"sqlite:///file:{path}?mode=ro&uri=true", create=False)
+    archive = open_archive(sqlite_url(sqlite_uri(path), mode="ro", uri="true"), create=False)
     event.listen(archive.engine, "connect", _interrupt_after_deadline)
     archive.engine.dispose()  # the connection opening made has no progress handler
     return archive
@@ -158,7 +168,8 @@ class ReadingRoom:
 
     async def render(self, template: str, context: dict, request) -> Response:
         html = await self.datasette.render_template(
-            f"reading_room/{template}", {"database": self.database} | context, request=request
+            f"reading_room/{template}", {"database": self.database, "web_address": web_address} | context,
+            request=request,
         )
         return Response.html(html)
 
@@ -229,7 +240,7 @@ class ReadingRoom:
             return self._archive
 
     async def search(self, request) -> Response:
-        from storage.search import ranked_among, search
+        from storage.search import MAX_OFFSET, ranked_among, search, section_names
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
@@ -241,6 +252,10 @@ class ReadingRoom:
             until = date.fromisoformat(form["until"]) if form["until"] else None
         except ValueError:
             problem, since, until = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None
+        # As `archive search --offset`: a page further on would collect every match before it
+        # (and one past what SQLite counts in 64 bits was a 500).
+        if (page_number - 1) * size > MAX_OFFSET:
+            problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
         if form["q"] and not problem:
 
             def find():
@@ -260,6 +275,16 @@ class ReadingRoom:
                 problem = str(exc)
         papers = {row["code"]: row["name"] for row in await self.db.execute(PAPERS_SQL)}
         sections = [row["section"] for row in await self.db.execute(SECTIONS_SQL)]
+        # The form shows the filters the hits were found with, so that searching again from it
+        # keeps them: a section named otherwise than the list names it (社會工作, from a link)
+        # is selected as the list names it, and a section or paper the list lacks is added.
+        if form["section"]:
+            given = section_names(form["section"])
+            form["section"] = next((s for s in sections if s in given), form["section"])
+            if form["section"] not in sections:
+                sections.append(form["section"])
+        if form["paper"] and form["paper"] not in papers:
+            papers[form["paper"]] = form["paper"]
 
         def page_link(number: int) -> str:
             return self.datasette.urls.path("/search") + "?" + urlencode({k: v for k, v in form.items() if v} | {"page": number})

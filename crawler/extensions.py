@@ -44,12 +44,15 @@ def fetch_failures(stats) -> dict[str, int]:
     An issue whose entry page (its page list) failed counts as a failed issue and as a failed
     page (crawler/spiders/issues.py: issue_failed); a date the site answers 404 for is no issue,
     not a failure. A page PDF the site answers 404 or 410 for is stored as gone, not a failure.
+    A response whose reading raised (Scrapy logs the traceback) was not followed to its end:
+    what it links is missing, and its page is not complete, so the next run reads it again.
     """
     return {
         "issue": stats.get_value("issues/failed", 0),
         "page": _sum(stats, "pages/failed/"),
         "article": _sum(stats, "articles/failed/"),
         "page PDF": _sum(stats, "pdfs/failed/", leave_out=("404", "410")),
+        "read error": _sum(stats, "spider_exceptions/", leave_out=("count",)),  # by kind, and in all
     }
 
 

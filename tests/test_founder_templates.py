@@ -110,8 +110,14 @@ def test_links_are_joined_as_urljoin_joins_them():
     for base in _BASES:
         page = FounderPage("<html></html>", base)
         for href in _HREFS:
-            assert page._absolute(href) == urljoin(base, href.strip()), (base, href)
+            joined = urljoin(base, href.strip())
+            assert page._absolute(href) == (joined if joined.startswith(("http://", "https://")) else None), (base, href)
     assert page._absolute("#top") is None and page._absolute("javascript:void(0)") is None
+    # Only web addresses: what a browser or URL parsing reads as another scheme is no file.
+    for other in ("java\tscript:alert(1)//.pdf", "JavaScript:x", "\x01javascript:x", "mailto:a@b.cn", "data:,x",
+                  "ftp://x/a.pdf", "vbscript:x"):
+        assert page._absolute(other) is None, other
+    assert page._absolute("HTTPS://www.example.cn/a.pdf") == "HTTPS://www.example.cn/a.pdf"
 
 
 # --- a page file (UTF-8, Traditional script) --------------------------------------------------

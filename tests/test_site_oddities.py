@@ -280,3 +280,44 @@ def test_a_source_wrapped_inside_chinese_text_is_stored_as_the_unwrapped_one(tmp
     assert len(rows) == 20 and rows == sql_rows(plain, fields)
     # A word the source broke is found.
     assert sql_rows(wrapped, "SELECT count(*) FROM articles WHERE body LIKE '%社会工作%'") != [(0,)]
+
+
+# --- links in other schemes; a response whose reading raises ----------------------------------------
+
+
+def _pdf_link_in_another_scheme(name: str, html: str) -> str:
+    """The entry page's PDF link as a hijacked page writes it: a browser reads it as javascript:."""
+    if name != "node_1.htm":
+        return html
+    return html.replace("href=../../../images/2023-01/31/01/GYSB2023013101.pdf", "href='java&#9;script:alert(1)//.pdf'")
+
+
+def test_a_link_in_another_scheme_is_no_file_and_its_page_is_read_through(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_pdf_link_in_another_scheme, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive,
+                         settings={"ARCHIVE_FETCH_PDFS": "True"})
+    # The page was stored before: its PDF request raised, and its articles were never asked for.
+    assert done.returncode == 0, done.stderr[-2000:]  # the other PDFs: 404 from this copy, a PDF the site lacks
+    assert "Missing scheme" not in done.stderr and "Traceback" not in done.stderr
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+    assert sql_rows(archive, "SELECT pdf_url FROM pages WHERE page_number = 1") == [(None,)]
+
+
+def test_a_response_whose_reading_raises_fails_the_run_and_is_read_again(tmp_path, archive):
+    site = sample_site(tmp_path / "site", pdfs=False)
+    faulty = {"SPIDER_MIDDLEWARES": '{"tests.crawl_faults.RaisingMiddleware": 50}', "FAULTY_URL_SUFFIX": "node_1.htm"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        done = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS | faulty)
+        assert done.returncode == 4, done.stderr[-2000:]
+        assert "RuntimeError: a defect reading" in done.stderr  # Scrapy's traceback, in the log
+        (summary,) = [line for line in done.stderr.splitlines() if "not fetched:" in line]
+        assert "1 read error" in summary and "node_1.htm: read error: a defect reading" in summary
+        assert sql_rows(archive, "SELECT count(*) FROM pages") != [(16,)]  # the entry page's links: one followed
+        before = len(server.requests)
+        again = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert f"{PREFIX}{ISSUE_DIR}node_1.htm" in [r.path for r in server.requests[before:]]
+    assert sql_rows(archive, "SELECT count(*) FROM pages") == [(16,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]

@@ -131,6 +131,17 @@ class IssuesSpider(scrapy.Spider):
         self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
 
     @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._read_error, signal=scrapy.signals.spider_error)
+        return spider
+
+    def _read_error(self, failure, response, spider) -> None:
+        # Scrapy logs the traceback and counts it (spider_exceptions/…, a failure of the run:
+        # crawler/extensions.py: fetch_failures); the end-of-run line names the response.
+        self._first_failure(response.url, f"read error: {failure.getErrorMessage()}")
+
+    @classmethod
     def check_arguments(cls, **kwargs) -> None:
         """Validate arguments before a crawl starts (raises SpiderArgumentError)."""
         check_argument_names(kwargs, ARGUMENTS)

@@ -354,11 +354,15 @@ class _FounderFile:
         return _directory(self.url)
 
     def _absolute(self, href: str | None) -> str | None:
+        """The web address ``href`` names, or None: a javascript:, mailto: or data: link is no
+        file of the paper's (also written java<TAB>script:, which URL parsing reads as
+        javascript:); a request for one raised in the spider, and the rest of its page was lost."""
         href = (href or "").strip()
-        if not href or href.startswith("#") or href.lower().startswith("javascript:"):
+        if not href or href.startswith("#"):
             return None
         # A reference without a path of its own (?div=0) is resolved against the file's.
-        return _join(self._directory if urlsplit(href).path else self.url, href)
+        url = _join(self._directory if urlsplit(href).path else self.url, href)
+        return url if url[:8].lower().startswith(("http://", "https://")) else None
 
     def _article_url(self, href: str | None) -> str | None:
         """Canonical article URL: ?div=-1 and ?div=0 name the same article, so the query goes."""

@@ -1,0 +1,23 @@
+"""Faults a test puts into a real `scrapy crawl` through its settings (the crawl runs in a
+process of its own): a spider middleware that raises while the spider's output for one
+response is read, as a defect in reading a site's file would."""
+from __future__ import annotations
+
+
+class RaisingMiddleware:
+    """Raises after the first request the response whose URL ends with ``FAULTY_URL_SUFFIX`` led to."""
+
+    def __init__(self, suffix: str) -> None:
+        self.suffix = suffix
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("FAULTY_URL_SUFFIX", ""))
+
+    async def process_spider_output(self, response, result):
+        given = 0
+        async for output in result:
+            if self.suffix and response.url.endswith(self.suffix) and given == 1:
+                raise RuntimeError(f"a defect reading {response.url}")
+            given += 1
+            yield output

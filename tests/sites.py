@@ -49,3 +49,12 @@ def sample_site(
                 else:
                     dest.write_bytes(file.read_bytes())
     return target
+
+
+def front_page_teaser(name: str, html: str) -> str:
+    """An ``alter`` for sample_site: the front page's title list also links, first, an article
+    of page 4 (file node_5.htm), as a teaser (导读) does."""
+    if name != "node_1.htm":
+        return html
+    teaser = '<li>&middot;<a href=content_306506.htm?div=-1><div style="display:inline" id=mp306506>導讀</div></a></li>'
+    return html.replace('<ul class="ul02_l">', f'<ul class="ul02_l">{teaser}', 1)

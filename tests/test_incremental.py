@@ -11,7 +11,7 @@ from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
 from tests.conftest import SAMPLE_SITE, run_crawl
-from tests.sites import sample_site
+from tests.sites import front_page_teaser, sample_site
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 DAY = date(2023, 1, 31)
@@ -265,17 +265,8 @@ def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url):
     assert "no issue of 公益时报 found in the last 14 days" in result.stderr
 
 
-def _front_page_lists_page_4s_article(name: str, html: str) -> str:
-    """The front page's title list also links an article of page 4 (file node_5.htm), as a
-    teaser (导读) does."""
-    if name != "node_1.htm":
-        return html
-    teaser = '<li>&middot;<a href=content_306506.htm?div=-1><div style="display:inline" id=mp306506>導讀</div></a></li>'
-    return html.replace('<ul class="ul02_l">', f'<ul class="ul02_l">{teaser}', 1)
-
-
 def test_an_article_two_pages_link_is_fetched_once_and_both_pages_are_complete(tmp_path, sqlite_url):
-    site = sample_site(tmp_path / "site", alter=_front_page_lists_page_4s_article, pdfs=False)
+    site = sample_site(tmp_path / "site", alter=front_page_teaser, pdfs=False)
     with SiteServer(site, prefix=PREFIX) as server:
         run = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", "date=2023-01-31", archive=sqlite_url,
                         settings={"ARCHIVE_FETCH_PDFS": "False"})

@@ -29,8 +29,10 @@ from storage.reading_room.app import make_datasette, metadata, sqlite_archive_pa
 from storage.reading_room.export import export_sqlite
 from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_with_time_limit
 from storage.search import search
-from tests.conftest import PROJECT, crawl_site
-from tests.sites import sample_site
+from crawler.sample import PREFIX
+from crawler.sample.server import SiteServer
+from tests.conftest import PROJECT, SAMPLE_SITE, crawl_site, run_crawl
+from tests.sites import front_page_teaser, sample_site
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
 
@@ -116,13 +118,36 @@ def test_issue_page_lists_every_page_in_order_with_its_articles(client, sample_a
     assert [(int(a), int(b), s) for a, b, s in headings] == [(n, n, section) for n, section, _, _ in pages]
     for _, _, pdf_url, image_url in pages:
         assert f'href="{pdf_url}"' in html and f'href="{image_url}"' in html
+    # Each page's articles as the page lists them (its title list, then the picture's zones), whatever
+    # order they were stored in.
     titles = query(
         sample_archive,
-        "select a.id, a.title from articles a join pages p on p.id = a.page_id order by p.page_number, a.id",
+        "select a.id, a.title from page_articles l join pages p on p.id = l.page_id join articles a on a.url = l.url"
+        " order by p.page_number, l.position",
     )
     assert len(titles) == 20
     linked = re.findall(r'<a class="title" href="/article/(\d+)">([^<]*)</a>', html)
     assert [(int(i), t) for i, t in linked] == titles
+    listed = re.findall(r"<li>&middot;<a href=(content_\d+)\.htm", (SAMPLE_SITE / "html/2023-01/31/node_1.htm").read_text("utf-8"))
+    assert [url.rsplit("/", 1)[1] for (url,) in query(
+        sample_archive, "select a.url from page_articles l join pages p on p.id = l.page_id join articles a on a.url = l.url"
+        " where p.page_number = 1 order by l.position")][:len(listed)] == [f"{name}.htm" for name in listed]
+
+
+def test_issue_page_lists_an_article_two_pages_link_on_both_in_each_pages_order(tmp_path):
+    site = sample_site(tmp_path / "site", alter=front_page_teaser, pdfs=False)
+    archive = tmp_path / "archive.sqlite3"
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("date=2023-01-31", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=f"sqlite:///{archive}",
+                         settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    (teaser, title), = query(archive, "select id, title from articles where url like '%content_306506.htm'")
+    html = DatasetteClient(make_datasette(archive)).get(ISSUE).text
+    pages = re.findall(r'<section class="page" id="page-(\d+)">(.*?)</section>', html, re.S)
+    on = {int(n): re.findall(r'href="/article/(\d+)"', body) for n, body in pages}
+    assert [n for n, ids in on.items() if str(teaser) in ids] == [1, 4]
+    assert on[1][0] == str(teaser)  # the front page lists its teaser first
+    assert len(on[1]) == 4 and sum(map(len, on.values())) == 21  # page 1's three, and the teaser
 
 
 def test_issue_page_links_previous_and_next_archived_issue(client, sample_archive, tmp_path):

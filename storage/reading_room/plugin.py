@@ -48,11 +48,21 @@ PAGES_SQL = """
 select id, page_number, page_label, section, url, pdf_url, image_url, articles_expected
 from pages where issue_id = :issue_id order by page_number
 """
+# Each page's articles in the page's own order (page_articles), an article two pages link on
+# both; then any the page's stored list lacks (an article fetched from it before its list was
+# kept), in the order they were stored.
 ISSUE_ARTICLES_SQL = """
-select a.id, a.page_id, a.pretitle, a.title, a.subtitle, a.byline
-from articles a join pages pg on pg.id = a.page_id
-where pg.issue_id = :issue_id
-order by pg.page_number, a.id
+select * from (
+  select l.page_id, l.position, a.id, a.pretitle, a.title, a.subtitle, a.byline
+  from page_articles l join pages pg on pg.id = l.page_id join articles a on a.url = l.url
+  where pg.issue_id = :issue_id
+  union all
+  select a.page_id, null, a.id, a.pretitle, a.title, a.subtitle, a.byline
+  from articles a join pages pg on pg.id = a.page_id
+  where pg.issue_id = :issue_id
+    and not exists (select 1 from page_articles l where l.page_id = a.page_id and l.url = a.url)
+) as listed
+order by page_id, position is null, position, id
 """
 ARTICLE_SQL = """
 select a.id, a.url, a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body, a.body_original,

@@ -21,7 +21,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
-from storage.models import Article, ArticleVersion, CrawlRun, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow
+from storage.models import (
+    Article, ArticleVersion, CrawlRun, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow,
+)
 
 try:  # ISA-L's deflate: the zlib format at a third of zlib's CPU (docs/performance.md)
     from isal.isal_zlib import compress as _isal_compress

@@ -150,6 +150,12 @@ def test_issue_page_lists_an_article_two_pages_link_on_both_in_each_pages_order(
     assert len(on[1]) == 4 and sum(map(len, on.values())) == 21  # page 1's three, and the teaser
 
 
+@pytest.mark.parametrize("other", ["20230131", "2023-W05-2", "2023W052"])
+def test_an_issue_named_in_another_iso_form_is_sent_to_its_one_address(client, other):
+    response = client.get(f"/issue/gongyishibao/{other}")
+    assert (response.status, response.headers["location"]) == (301, ISSUE)
+
+
 def test_issue_page_links_previous_and_next_archived_issue(client, sample_archive, tmp_path):
     # The issue's neighbours added to a copy: the page links the nearest ones.
     copy = copy_with_issues(sample_archive, tmp_path, "2023-01-10", "2023-01-17", "2023-02-07")

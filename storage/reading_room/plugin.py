@@ -198,6 +198,10 @@ class ReadingRoom:
     async def issue(self, request) -> Response:
         paper = request.url_vars["paper"]
         issue_date = parse_date(request.url_vars["date"], "issue date").isoformat()
+        if request.url_vars["date"] != issue_date:
+            # 20230131 or 2023-W05-2 name the day too (ISO 8601): an issue is cited by one address.
+            cited = self.datasette.urls.path(f"/issue/{request.url_vars['paper']}/{issue_date}")
+            return Response.redirect(cited, status=301)
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")

@@ -187,31 +187,21 @@ def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sam
     assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
 
 
-def script_addresses(name: str, html: str) -> str:
-    """Page 1's PDF link, page picture and first article picture as a broken-into site might
-    write them: addresses a browser runs as script (it drops the tab, and a control character
-    before the scheme)."""
-    return (
-        html.replace("href=../../../images/2023-01/31/01/GYSB2023013101.pdf", 'href="java&#9;script:alert(1)//.pdf"')
-        .replace("src=../../../images/2023-01/31/01/GYSB2023013101_b.jpg", 'src="&#1;javascript:alert(2)"')
-        .replace('src="../../../images/2023-01/31/01/res306501_01_attpic_brief.jpg"', 'src="java&#9;script:alert(3)"')
-    )
-
-
 def fetch_text(url):
     with urlopen(url, timeout=20) as response:
         return response.read().decode("utf-8")
 
 
-def test_pages_link_web_addresses_only_whatever_the_archived_site_wrote(tmp_path):
-    site = sample_site(tmp_path / "site", alter=script_addresses, pdfs=False)
+def test_pages_link_web_addresses_only_whatever_the_archive_holds(tmp_path):
     archive = tmp_path / "archive.sqlite3"
-    # Not fetching PDFs: the spider would ask for the script address, which Scrapy refuses.
-    done, _ = crawl_site(f"sqlite:///{archive}", site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
-    assert done.returncode == 0, done.stderr[-3000:]
-    # The archive keeps what the site wrote; the reading room must not make links of it.
-    (pdf_url, image_url), = query(archive, "select pdf_url, image_url from pages where page_number = 1")
-    assert "script:" in pdf_url and "script:" in image_url
+    crawl_sample(f"sqlite:///{archive}")
+    # Addresses a browser runs as script (it drops the tab, and a control character before the
+    # scheme), as an archive made by a crawler that took them from a broken-into site holds them
+    # (the crawler now leaves them out: tests/test_site_oddities.py).
+    with sqlite3.connect(archive) as conn:
+        conn.execute("update pages set pdf_url = 'java\tscript:alert(1)//.pdf', image_url = '\x01javascript:alert(2)'"
+                     " where page_number = 1")
+        conn.execute("update images set url = 'java\tscript:alert(3)' where id = (select min(id) from images)")
     (article_id, picture), = query(archive, "select article_id, url from images where url like '%script:%'")
     with served(archive) as server:
         issue, article = fetch_text(server.url + ISSUE), fetch_text(server.url + f"/article/{article_id}")

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
 from storage.db import Archive, ArchiveError, database_words, open_archive
 
@@ -558,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_corrections(args)
         return args.run(args)
-    except ArchiveError as exc:
+    except (ArchiveError, InvalidProfile) as exc:  # stats and reprocess read the paper profiles
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as exc:

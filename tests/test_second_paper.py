@@ -157,6 +157,30 @@ def test_a_second_paper_is_crawled_by_its_profile_beside_gongyishibao_in_one_arc
     assert {a["url"].removeprefix(roots["shehuibao"]).split("content_")[0] for a in articles} == {"layout/202302/01/"}
 
 
+def test_a_page_list_its_selectors_miss_raises_the_alarm_and_is_asked_again(tmp_path, monkeypatch, archive):
+    """A profile whose page_links finds nothing: the entry page was stored as the whole issue,
+    complete, exit status 0, and no later run asked for the other fifteen pages."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    profile = (SHEHUIBAO_PROFILES / "shehuibao.toml").read_text(encoding="utf-8")
+    (papers / "shehuibao.toml").write_text(re.sub(r"(?m)^page_links = .*\n", "", profile), encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    entry = f"{PREFIX}layout/202301/30/node_2.htm"
+    with SiteServer(site, prefix=PREFIX) as server:
+        runs = []
+        for _ in range(2):
+            before = len(server.requests)
+            done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+            runs.append((done, [r.path for r in server.requests[before:]]))
+    (done, _), (_, again) = runs
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert [line for line in done.stderr.splitlines() if "ERROR: template drift: 社会报 (shehuibao) 2023-01-30: the entry page lists no pages"
+            in line and line.endswith(entry)]
+    assert sql_rows(archive, "SELECT count(*), max(i.pages_expected) FROM pages p JOIN issues i ON i.id = p.issue_id") == [(1, None)]
+    assert entry in again  # the issue is incomplete: asked again
+
+
 def test_a_file_of_another_issue_is_told_by_a_date_line_in_figures(tmp_path, shehuibao, archive):
     """社会报's date line reads 2023-02-01, and it has no metadata comment: a page that the site
     sent to its newest issue's was stored as this issue's page, the one of the same number."""

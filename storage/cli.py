@@ -367,6 +367,9 @@ def run_stats(args: argparse.Namespace) -> int:
               f"{len(gap.missing)} of {gap.scheduled} scheduled", file=out)
         for day in gap.missing:
             print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
+    for code in stats.unscheduled:
+        print(f"\nMissing issues of {code}: not counted, no profile of it tells its schedule "
+              "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed"], [list(map(str, r)) for r in stats.runs], out)

@@ -209,3 +209,17 @@ def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, sh
     assert entries[: scheduled.index(days[1]) + 1] == [f"{PREFIX}layout/{d:%Y%m/%d}/node_2.htm" for d in scheduled[: scheduled.index(days[1]) + 1]]
     assert sql_rows(archive, "SELECT i.issue_date, count(a.id) FROM issues i JOIN pages p ON p.issue_id = i.id"
                     " JOIN articles a ON a.page_id = p.id GROUP BY i.issue_date") == [(days[1].isoformat(), 20)]
+
+
+def test_stats_say_so_when_an_archived_paper_has_no_profile(tmp_path, monkeypatch, shehuibao, archive):
+    """$ARCHIVE_PAPERS set for the crawl and not for `archive stats`: its missing issues were left out without a word."""
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    monkeypatch.delenv(PROFILES_ENV)
+    stats = archive_command("stats", "--since", "2023-01-23", archive=archive)
+    assert stats.returncode == 0, stats.stderr
+    assert ("Missing issues of shehuibao: not counted, no profile of it tells its schedule (crawler/papers/, $ARCHIVE_PAPERS)"
+            in stats.stdout.splitlines())
+    assert "Missing issues of gongyishibao (every Tue) from 2023-01-23 to" not in stats.stdout  # not archived: not shown

@@ -15,3 +15,7 @@ def main() -> int:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
     return run()
+
+
+if __name__ == "__main__":  # python -m storage.console, as the `archive` script of a checkout not installed
+    sys.exit(main())

@@ -9,9 +9,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from urllib.parse import urlparse
 
-from crawler.papers import PaperProfile, UnknownPaper, get_paper
+from crawler.papers import InvalidProfile, PaperProfile, UnknownPaper, get_paper, is_site_root
 
 DEFAULT_PAPER = "gongyishibao"
 
@@ -114,7 +113,7 @@ def plan_crawl(
 ) -> CrawlPlan:
     try:
         profile = get_paper(paper or DEFAULT_PAPER)
-    except UnknownPaper as exc:
+    except (UnknownPaper, InvalidProfile) as exc:  # every profile is read to find one
         raise SpiderArgumentError(str(exc)) from None
 
     if date and (start or end or backfill):
@@ -142,8 +141,7 @@ def plan_crawl(
 
     root = profile.root
     if base_url:
-        parsed = urlparse(base_url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        if not is_site_root(base_url):
             raise SpiderArgumentError(f"bad base_url {base_url!r} (expected http://host/path/)")
         root = base_url if base_url.endswith("/") else base_url + "/"
     return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked)

@@ -29,6 +29,8 @@ FIRST_FAILURE = "failed/first"
 REDIS_LOST_MESSAGE = "distributed/redis_lost"
 # Pages the spider could not place in their issue, [issue date, URL] each (no page number).
 UNPLACED_PAGES = "drift/unplaced_pages"
+# Issues whose entry page lists no pages (no page list found), [issue date, URL] each.
+NO_PAGE_LIST = "drift/no_page_list"
 
 
 def _sum(stats, prefix: str, leave_out: tuple[str, ...] = ()) -> int:
@@ -116,7 +118,7 @@ class TemplateDriftAlarm:
     """Sites change templates without notice: raise the alarm instead of storing hollow rows.
 
     Per issue, after the pipelines: pages without a page number (the spider's UNPLACED_PAGES),
-    pages that link no article at all, or more than ARCHIVE_DRIFT_MAX_SHARE of the articles
+    an entry page without a page list (its NO_PAGE_LIST), pages that link no article at all, or more than ARCHIVE_DRIFT_MAX_SHARE of the articles
     without a title or body or extracted by the generic fallback (a picture story's pictures
     stand for its body). Each alarm is logged as
     an error naming the paper, the page URL and what was missing; the crawl then exits with
@@ -165,11 +167,17 @@ class TemplateDriftAlarm:
         for day, url in self.crawler.stats.get_value(UNPLACED_PAGES, []):
             unplaced.setdefault(day, []).append(url)
         for day, urls in sorted(unplaced.items()):
-            plan = _plan(self.crawler)
-            paper = f"{plan.paper.name} ({plan.paper.code})" if plan is not None else self.crawler.spider.name
             alarms.append(
-                f"template drift: {paper} {day}: {len(urls)} page{'' if len(urls) == 1 else 's'} without a page number "
+                f"template drift: {self._paper()} {day}: {len(urls)} page{'' if len(urls) == 1 else 's'} without a page number "
                 f"(no 第NN版 label, page list entry or founder-pagenum), not stored, e.g. at {urls[0]}"
+            )
+        # A page list is the issue's every page, the entry page among them: an empty one (a
+        # profile's page_links that matches nothing) stored the entry page as the whole issue,
+        # complete, with exit status 0, and later runs never asked for the other pages.
+        for day, url in sorted(self.crawler.stats.get_value(NO_PAGE_LIST, [])):
+            alarms.append(
+                f"template drift: {self._paper()} {day}: the entry page lists no pages (no page list found), "
+                f"the issue's other pages are not asked and it is left incomplete, at {url}"
             )
         for day, seen in sorted(self.issues.items()):
             if seen.pages and not seen.links and not seen.articles:
@@ -184,6 +192,10 @@ class TemplateDriftAlarm:
                     f"(more than {self.max_share:.0%}): {examples}"
                 )
         return alarms
+
+    def _paper(self) -> str:
+        plan = _plan(self.crawler)
+        return f"{plan.paper.name} ({plan.paper.code})" if plan is not None else self.crawler.spider.name
 
     def spider_closed(self, spider, reason) -> None:
         self.alarms = self.check()

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
 from storage.db import Archive, ArchiveError, database_words, open_archive
 
@@ -421,6 +422,9 @@ def run_stats(args: argparse.Namespace) -> int:
               f"{len(gap.missing)} of {gap.scheduled} scheduled", file=out)
         for day in gap.missing:
             print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
+    for code in stats.unscheduled:
+        print(f"\nMissing issues of {code}: not counted, no profile of it tells its schedule "
+              "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed"], [list(map(str, r)) for r in stats.runs], out)
@@ -614,7 +618,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_span(args)
         _check_corrections(args)
         return args.run(args)
-    except ArchiveError as exc:
+    except (ArchiveError, InvalidProfile) as exc:  # stats and reprocess read the paper profiles
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as exc:

@@ -104,11 +104,12 @@ def reprocess(
     progress: Callable[[int, int], None] = lambda done, total: None,
     error: Callable[[str], None] = lambda message: None,
 ) -> Outcome:
-    from crawler.papers import UnknownPaper, get_paper
+    from crawler.papers import UnknownPaper, all_papers, get_paper
     from crawler.templates import decode_html
     from crawler.templates.registry import get_template
     from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
+    all_papers()  # a broken profile (InvalidProfile) is the command's one error, not every document's
     issues = _issues(archive, paper, since, until)
     total = sum(documents for _, documents in issues)
     pipelines = item_pipelines()

@@ -27,6 +27,8 @@ class Stats:
     counts: list[tuple]  # (paper, year, issues, pages, articles)
     gaps: list[Gaps]
     runs: list[tuple]
+    # Archived papers without a profile: no schedule, so no missing issues counted.
+    unscheduled: list[str] = field(default_factory=list)
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -70,10 +72,13 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     if paper in profiles and paper not in bounds:
         bounds[paper] = (None, None)  # a paper yet to be crawled: its whole schedule is missing
     gaps = []
+    unscheduled = []
     for code, (first, last) in sorted(bounds.items()):
         profile = profiles.get(code)
         if profile is None:
-            continue  # no schedule known for a paper without a profile
+            if first is not None:
+                unscheduled.append(code)  # said, not left out: its profile may be in a folder not named
+            continue
         span = _span(first, last, since, until)
         if span is None:
             continue
@@ -87,7 +92,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), r[5], f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}")
         for r in history
     ]
-    return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows)
+    return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled)
 
 
 def _span(first: date | None, last: date | None, since: date | None, until: date | None) -> tuple[date, date] | None:

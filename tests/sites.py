@@ -1,6 +1,7 @@
 """Local e-paper sites made from the bundled sample issue: more issues, or an altered template."""
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -58,3 +59,80 @@ def front_page_teaser(name: str, html: str) -> str:
         return html
     teaser = '<li>&middot;<a href=content_306506.htm?div=-1><div style="display:inline" id=mp306506>導讀</div></a></li>'
     return html.replace('<ul class="ul02_l">', f'<ul class="ul02_l">{teaser}', 1)
+
+
+# --- 社会报 (tests/fixtures/papers/shehuibao.toml): another Founder paper --------------------
+
+SHEHUIBAO_PROFILES = Path(__file__).parent / "fixtures" / "papers"
+# Where 社会报's template differs from 公益时报's: each sample form, and this paper's.
+_SHEHUIBAO_FORMS = (
+    # The page list: another table, its links of another class, pages numbered without a zero.
+    ('<TABLE cellSpacing=0 cellPadding=2 width="100%" border=0>', '<TABLE id=bmml cellSpacing=0 cellPadding=2 width="100%" border=0>'),
+    ("<a id=pageLink ", "<a class=blue "),
+    # The title list and the hot zones.
+    ('<ul class="ul02_l">', '<ul class="title-list">'),
+    ("<MAP NAME=PagePicMap>", "<MAP NAME=imgmap>"),
+    ("USEMAP=#PagePicMap", "USEMAP=#imgmap"),
+)
+_SHEHUIBAO_LABEL = re.compile(r"第0(\d)版")
+# PDFs from a download address without ".pdf" in it (the server leaves the query out), linked
+# from the page list only (no PDF icon by the page's label).
+_SHEHUIBAO_PDF = re.compile(r"(images/[\d/-]+/GYSB\d+)\.pdf")
+_SHEHUIBAO_PDF_ICON = re.compile(r"&nbsp;<a href=[^>]*\.pdf target=_blank><IMG height=16 [^>]*></a>")
+_SHEHUIBAO_DATE = re.compile(r'<span class="paperdate"><strong>(\d{4})年(\d\d)月(\d\d)日 (星期.)</strong></span>')
+_SHEHUIBAO_METADATA = re.compile(r"<!--enpproperty.*?/enpproperty-->", re.S)
+_SAMPLE_ARTICLE = re.compile(
+    r"<table class=wz[^>]*>\s*" + r"<tr valign=top><td[^>]*>(.*?)</td></tr>\s*" * 4
+    + r"<tr><td>\s*(?:<table id=newspic[^>]*>(.*?)</table>\s*)?<div id=ozoom[^>]*>(.*?)</div>(.*?)</td></tr>\s*</table>",
+    re.S,
+)
+_SAMPLE_PICTURE_ROW = re.compile(r"<tr><td[^>]*>(.*?)</td></tr>", re.S)
+
+
+def _shehuibao_article(match: re.Match) -> str:
+    pretitle, title, subtitle, byline, pictures, body, after = match.groups()  # after: spam some files carry
+    rows = "".join(f"<p>{cell}</p>" for cell in _SAMPLE_PICTURE_ROW.findall(pictures or ""))
+    return (
+        f"<div class=article><h3 class=yinti>{pretitle}</h3><h1>{title}</h1><h2 class=futi>{subtitle}</h2>"
+        f"<div class=zuozhe>{byline}</div>" + (f"<div class=pics>{rows}</div>" if rows else "")
+        + f"<div id=articleContent>{body}</div>{after}</div>"
+    )
+
+
+def _shehuibao_html(html: str) -> str:
+    for before, after in _SHEHUIBAO_FORMS:
+        html = html.replace(before, after)
+    html = _SHEHUIBAO_LABEL.sub(r"第\1版", html)
+    # The date line in ISO form; no metadata comment: the date line alone dates a file.
+    html = _SHEHUIBAO_DATE.sub(r"<div class=riqi>\1-\2-\3 \4</div>", html)
+    html = _SHEHUIBAO_METADATA.sub("", html)
+    html = _SHEHUIBAO_PDF.sub(r"\1?type=pdf", _SHEHUIBAO_PDF_ICON.sub("", html))
+    html = _SAMPLE_ARTICLE.sub(_shehuibao_article, html)
+    return html.replace("charset=utf-8", "charset=gb2312")
+
+
+SHEHUIBAO_DAYS = (date(2023, 1, 30), date(2023, 2, 1), date(2023, 2, 3))  # Mon, Wed, Fri
+
+
+def shehuibao_site(target: Path, days: Iterable[date] = SHEHUIBAO_DAYS, alter: Callable[[str, str], str] | None = None) -> Path:
+    """社会报's site under ``target``: the sample issue on each of ``days`` in 社会报's variant of
+    the template (see shehuibao.toml), its files in GBK (declared gb2312), under
+    layout/YYYYMM/DD/, each issue entered at node_2.htm (node_1.htm and node_2.htm of the
+    sample trade names), its page PDFs linked from the page list only, as
+    images/…/GYSBYYYYMMDDPP?type=pdf. ``alter(name, html)`` as for sample_site. Serve it
+    under PREFIX."""
+    staged = sample_site(target / "staged", days, alter=lambda name, html: _shehuibao_html(html), pdfs=True)
+    swap = {"node_1.htm": "node_2.htm", "node_2.htm": "node_1.htm"}
+    for day in days:
+        source = staged / "html" / f"{day:%Y-%m}" / f"{day:%d}"
+        folder = target / "layout" / f"{day:%Y%m}" / f"{day:%d}"
+        folder.mkdir(parents=True)
+        for file in source.iterdir():
+            html = re.sub(r"node_[12]\.htm", lambda m: swap[m[0]], file.read_text(encoding="utf-8"))
+            name = swap.get(file.name, file.name)
+            (folder / name).write_bytes((alter(name, html) if alter else html).encode("gb18030"))
+    shutil.move(staged / "images", target / "images")
+    for pdf in (target / "images").rglob("*.pdf"):
+        pdf.rename(pdf.with_suffix(""))
+    shutil.rmtree(staged)
+    return target

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from crawler.arguments import SpiderArgumentError, check_argument_names, plan_crawl
-from crawler.papers import InvalidProfile, Schedule, _load, get_paper, UnknownPaper
+from crawler.papers import PROFILES_ENV, InvalidProfile, Schedule, _load, all_papers, get_paper, UnknownPaper
 
 
 def test_single_date_uses_profile_root_and_entry_pattern():
@@ -135,14 +135,90 @@ def test_unknown_paper():
         get_paper("xyz")
 
 
-def test_profile_validation(tmp_path):
+GOOD_PROFILE = 'code = "x"\nname = "X"\ntemplate = "founder"\nroot = "https://x.cn/epaper/"\nentry = "html/{date:%Y-%m}/{date:%d}/node_2.htm"\n'
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        (GOOD_PROFILE.replace("{date:%Y-%m}/{date:%d}", "today"), "entry must contain a {date:...} field"),
+        (GOOD_PROFILE.replace("{date:%Y-%m}", "{day:%Y-%m}"), "entry 'html/{day:%Y-%m}/{date:%d}/node_2.htm' is no pattern"),
+        (GOOD_PROFILE.replace('"founder"', '"wordpress"'), "unknown template 'wordpress' (known: founder)"),
+        ('code = "x"\nname = "X"\ntemplate = "founder"\n', "missing root, entry"),
+        (GOOD_PROFILE.replace('"https://x.cn/epaper/"', '"x.cn/epaper/"'), "root 'x.cn/epaper/' is no http:// or https:// URL"),
+        (GOOD_PROFILE.replace('name = "X"', "name = 7"), "name must be a string, not 7"),
+        # A misspelt key was ignored: the paper crawled every day, or without its latest page.
+        (GOOD_PROFILE + "schedul = { weekdays = [1, 3, 5] }\nlatset = 'index.htm'\n", "unknown keys 'schedul', 'latset' (known: code,"),
+        (GOOD_PROFILE + "schedule = { weekday = [1] }\n", "unknown key 'schedule.weekday' (known: schedule.weekdays)"),
+        (GOOD_PROFILE + "schedule = { weekdays = [0, 3] }\n", "schedule.weekdays must be a list of ISO weekdays 1..7"),
+        (GOOD_PROFILE + 'schedule = { weekdays = "1,3,5" }\n', "schedule.weekdays must be a list of ISO weekdays 1..7 (1 = Monday), not '1,3,5'"),
+        (GOOD_PROFILE + "schedule = { weekdays = [] }\n", "schedule.weekdays must be a list"),
+        (GOOD_PROFILE + "schedule = [1, 3]\n", "schedule must be a table"),
+        (GOOD_PROFILE + "latest_lookback_days = '14'\n", "latest_lookback_days must be a whole number of days"),
+        (GOOD_PROFILE + "latest = 1\n", "latest must be a string"),
+        (GOOD_PROFILE + 'selectors = "h1"\n', "selectors must be a table"),
+        # A selector was checked only when its paper was crawled, mid-start, with a traceback.
+        (GOOD_PROFILE + '[selectors]\ntitle = "h1[["\n', "Founder selector 'title' is invalid"),
+        (GOOD_PROFILE + '[selectors]\ntitel = "h1"\n', "unknown Founder selector 'titel'"),
+        ('code = "x\nname = "X"\n', "Illegal character"),
+    ],
+)
+def test_a_bad_profile_is_one_message_naming_its_file(tmp_path, toml, message):
     bad = tmp_path / "bad.toml"
-    bad.write_text('code = "x"\nname = "X"\ntemplate = "founder"\nroot = "http://x/"\nentry = "node_1.htm"\n')
-    with pytest.raises(InvalidProfile, match="entry must contain"):
+    bad.write_text(toml, encoding="utf-8")
+    with pytest.raises(InvalidProfile) as raised:
         _load(bad)
-    bad.write_text('code = "x"\nname = "X"\ntemplate = "wordpress"\nroot = "http://x/"\nentry = "{date:%Y}"\n')
-    with pytest.raises(InvalidProfile, match="unknown template"):
-        _load(bad)
+    assert str(raised.value).startswith(f"paper profile {bad}: ")
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_good_profile_loads(tmp_path):
+    good = tmp_path / "x.toml"
+    good.write_text(GOOD_PROFILE + "latest_lookback_days = 9\nschedule = { weekdays = [1, 3, 5] }\n[selectors]\ntitle = 'h1'\n", encoding="utf-8")
+    profile = _load(good)
+    assert (profile.schedule.weekdays, profile.latest_lookback_days, profile.selectors) == ((1, 3, 5), 9, {"title": "h1"})
+    assert profile.entry_url(date(2023, 1, 30)) == "https://x.cn/epaper/html/2023-01/30/node_2.htm"
+
+
+@pytest.fixture
+def papers_folder(tmp_path, monkeypatch):
+    """A folder of profiles of one's own ($ARCHIVE_PAPERS), read afresh."""
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    monkeypatch.setenv(PROFILES_ENV, str(folder))
+    all_papers.cache_clear()
+    yield folder
+    all_papers.cache_clear()
+
+
+def test_profiles_of_one_s_own_folder_join_the_bundled_ones(papers_folder):
+    (papers_folder / "x.toml").write_text(GOOD_PROFILE, encoding="utf-8")
+    assert sorted(all_papers()) == ["gongyishibao", "x"]
+    assert plan_crawl(paper="x", date="2023-01-30").entry_url(date(2023, 1, 30)) == "https://x.cn/epaper/html/2023-01/30/node_2.htm"
+
+
+def test_two_profiles_with_one_code_are_refused(papers_folder):
+    # The later file took the earlier's place without a word: its crawls were stored as the other paper's.
+    (papers_folder / "x.toml").write_text(GOOD_PROFILE.replace('"x"', '"gongyishibao"', 1), encoding="utf-8")
+    with pytest.raises(InvalidProfile, match=rf"paper profile {papers_folder / 'x.toml'}: code 'gongyishibao' is taken by .*gongyishibao.toml$"):
+        all_papers()
+
+
+def test_a_bad_profile_is_a_bad_argument_of_any_crawl(papers_folder):
+    (papers_folder / "x.toml").write_text(GOOD_PROFILE + "schedul = {}\n", encoding="utf-8")
+    with pytest.raises(SpiderArgumentError, match=r"paper profile .*x.toml: unknown key 'schedul'"):
+        plan_crawl(date="2023-01-31")
+
+
+def test_a_missing_profiles_folder_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv(PROFILES_ENV, str(tmp_path / "nosuch"))
+    all_papers.cache_clear()
+    try:
+        with pytest.raises(InvalidProfile, match=f"ARCHIVE_PAPERS: no folder '{tmp_path / 'nosuch'}'"):
+            all_papers()
+    finally:
+        all_papers.cache_clear()
 
 
 def test_schedule_defaults_to_daily():

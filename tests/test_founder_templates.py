@@ -164,6 +164,27 @@ def test_pdf_of_a_page_comes_from_its_own_row_of_the_page_list():
     assert page("node_page.htm", ISSUE + "node_3.htm").pdf_url == IMAGES + "2023-01/31/03/GYSB2023013103.pdf"
 
 
+PDF_ROWS = """<html><body><table>
+<tr><td><a id=pageLink href=node_1.htm>第1版：要闻</a></td><td><a class=pdf href=../../../pdf.asp?p=01>PDF</a></td></tr>
+<tr><td><a id=pageLink href=node_2.htm>第2版：评论</a></td><td><a class=pdf href=../../../pdf.asp?p=02>PDF</a></td></tr>
+</table></body></html>"""
+
+
+def test_the_pdf_of_a_page_s_own_row_is_one_of_the_profile_s_pdf_links():
+    # Looked for in the row as a ".pdf" link whatever the profile said: page 1's PDF for every page.
+    selectors = FounderSelectors.with_overrides({"pdf_links": "a.pdf"})
+    url = "http://x.cn/epaper/html/2023-01/31/node_2.htm"
+    assert FounderPage(PDF_ROWS, url, selectors).pdf_url == "http://x.cn/epaper/pdf.asp?p=02"
+
+
+@pytest.mark.parametrize("line", ["2023年2月1日 星期三", "2023年02月01日", "2023-02-01 星期三", "2023-2-1", "2023/02/01", "2023.02.01"])
+def test_a_date_line_in_chinese_or_in_figures_dates_the_file(line):
+    # Read in Chinese only, a paper writing it in figures, without a metadata comment, had no date.
+    selectors = FounderSelectors.with_overrides({"issue_date": "div.riqi"})
+    html = f"<html><body><div class=riqi>{line}</div><td>第1版：要闻</td></body></html>"
+    assert FounderPage(html, ISSUE + "node_1.htm", selectors).issue_date == date(2023, 2, 1)
+
+
 # --- a page file (GB2312 declared, skipped page, node ids that are not page numbers) ----------
 
 

@@ -296,6 +296,11 @@ def _attribute(node, name: str) -> str | None:
     return node.get(name) if isinstance(node, etree._Element) else None
 
 
+def _ancestors(node, tag: str) -> Iterator[etree._Element]:
+    """The ancestors named ``tag`` of a match, nearest first; none for a text or an attribute."""
+    return node.iterancestors(tag) if isinstance(node, etree._Element) else iter(())
+
+
 def _first_attribute(found: list, name: str) -> str | None:
     """An attribute of the first match, as parsel's ``SelectorList.attrib.get(name)``."""
     return _attribute(found[0], name) if found else None
@@ -380,8 +385,12 @@ class _FounderFile:
 
     @cached_property
     def issue_date(self) -> date | None:
+        """The date line's date, 2023年1月31日 or (some papers) 2023-01-31, else the metadata's.
+        A date line read only in Chinese left a paper that writes it in figures and has no
+        metadata comment with no date: another issue's file served in a page's place was stored."""
         for line in self._all("issue_date"):
-            if day := _date(_text(line), _CN_DATE):
+            text = _text(line)
+            if day := _date(text, _CN_DATE) or _date(text, _ISO_DATE):
                 return day
         return _date(self.metadata.get("founder-date") or self.metadata.get("date", ""), _ISO_DATE)
 
@@ -431,12 +440,18 @@ class FounderPage(_FounderFile):
 
     @cached_property
     def pdf_url(self) -> str | None:
-        """This page's row of the page list names its PDF unambiguously; else the first PDF link."""
+        """This page's row of the page list names its PDF unambiguously; else the first PDF link.
+
+        The row's PDF link is one of pdf_links: a paper whose PDF links the default does not
+        find (pdf.asp?p=02, no ".pdf") found none in the row, and every page had page 1's PDF."""
+        links = self._all("pdf_links")
         for anchor in self._all("page_links"):
             if self._absolute(_attribute(anchor, "href")) == self.url:
-                if pdf := next(iter(_query(anchor, f"ancestor::tr[1]{_PDF_LINK}/@href")), None):
-                    return self._absolute(pdf)
-        return self._absolute(_first_attribute(self._all("pdf_links"), "href"))
+                row = next(_ancestors(anchor, "tr"), None)
+                in_row = [link for link in links if row is not None and any(tr is row for tr in _ancestors(link, "tr"))]
+                if href := _first_attribute(in_row, "href"):
+                    return self._absolute(href)
+        return self._absolute(_first_attribute(links, "href"))
 
     @cached_property
     def image_url(self) -> str | None:

@@ -14,7 +14,13 @@ class Template:
     article: Callable[[str, str], Any]  # (html, url) -> page object of an article
 
 
+# The families a paper profile's ``template`` may name.
+FAMILIES = ("founder",)
+
+
 def get_template(name: str, overrides: dict[str, str] | None = None) -> Template:
+    """The family's page objects bound to ``overrides``; ValueError (one line) for an unknown
+    family or a bad override, which paper profiles meet when they are loaded (crawler/papers)."""
     if name == "founder":
         from crawler.templates.founder import FounderArticle, FounderPage, FounderSelectors
 
@@ -24,4 +30,4 @@ def get_template(name: str, overrides: dict[str, str] | None = None) -> Template
             page=lambda html, url: FounderPage(html, url, selectors),
             article=lambda html, url: FounderArticle(html, url, selectors),
         )
-    raise ValueError(f"unknown template family {name!r}")
+    raise ValueError(f"unknown template {name!r} (known: {', '.join(FAMILIES)})")

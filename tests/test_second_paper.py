@@ -1,0 +1,224 @@
+"""A second paper, as a user adds one: a profile of their own ($ARCHIVE_PAPERS), checked when
+it is read, crawled with the real `scrapy crawl issues` over HTTP on 127.0.0.1 into a real
+SQLite archive, alone and beside 公益时报 in one archive."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from crawler.papers import PROFILES_ENV
+from crawler.sample import PREFIX
+from crawler.sample.server import SiteServer
+from storage.db import open_archive
+from tests.conftest import PROJECT, SAMPLE_SITE, run_crawl, sql_rows
+from tests.sites import SHEHUIBAO_DAYS, SHEHUIBAO_PROFILES, shehuibao_site
+
+PROFILE = 'code = "x"\nname = "X"\ntemplate = "founder"\nroot = "https://x.cn/epaper/"\nentry = "html/{date:%Y-%m}/{date:%d}/node_2.htm"\n'
+
+
+@pytest.fixture
+def archive(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+
+
+def archive_command(*args: str, archive: str) -> subprocess.CompletedProcess:
+    """The `archive` console command of this checkout."""
+    return subprocess.run([sys.executable, "-m", "storage.cli", "--archive", archive, *args],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+
+
+# --- a profile with a mistake -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ('code = "x\n', "Illegal character"),
+        (PROFILE + "schedul = { weekdays = [1, 3, 5] }\n", "unknown key 'schedul'"),
+        (PROFILE + 'schedule = { weekdays = "1,3,5" }\n', "schedule.weekdays must be a list of ISO weekdays 1..7"),
+        (PROFILE.replace('"founder"', '"fonder"'), "unknown template 'fonder' (known: founder)"),
+        (PROFILE.replace('root = "https://x.cn/epaper/"\n', ""), "missing root"),
+        (PROFILE + '[selectors]\ntitle = "h1[["\n', "Founder selector 'title' is invalid"),
+        (PROFILE + '[selectors]\ntitel = "h1"\n', "unknown Founder selector 'titel'"),
+        (PROFILE.replace('"x"', '"gongyishibao"', 1), "code 'gongyishibao' is taken by"),
+    ],
+)
+def test_a_bad_profile_ends_the_crawl_and_the_stats_with_one_line(tmp_path, monkeypatch, archive, toml, message):
+    """Each was a traceback (a selector's only once its paper's crawl began); a misspelt key or a
+    code taken twice was no error at all."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "x.toml").write_text(toml, encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    for paper in ("x", "gongyishibao"):  # a broken profile stops every crawl: it is read to find any paper
+        done = run_crawl("paper=" + paper, "date=2023-01-30", "base_url=http://127.0.0.1:9/", archive=archive)
+        assert done.returncode == 2, done.stderr[-2000:]
+        assert done.stderr.splitlines() == [done.stderr.strip()]
+        assert done.stderr.startswith(f"error: paper profile {papers / 'x.toml'}: ") and message in done.stderr
+    open_archive(archive).close()
+    stats = archive_command("stats", archive=archive)
+    assert stats.returncode == 2 and stats.stderr.startswith(f"error: paper profile {papers / 'x.toml'}: ")
+    assert len(stats.stderr.splitlines()) == 1
+
+
+# --- 社会报 crawled by its profile --------------------------------------------------------------
+
+NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
+BYLINE = "本报记者 王勇"
+
+
+@pytest.fixture
+def shehuibao(monkeypatch):
+    """Its profile (tests/fixtures/papers/shehuibao.toml) found as a user's own is."""
+    monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+
+
+def _a_byline(name: str, html: str) -> str:
+    """A byline in an article's title block (the sample's 作者 rows are empty)."""
+    if name == "content_306504.htm":
+        html = html.replace("<div class=zuozhe></div>", f"<div class=zuozhe>{BYLINE}</div>")
+    return html
+
+
+ARTICLE_FIELDS = (
+    "SELECT a.article_id, p.page_number, p.section, a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body,"
+    " a.extraction, (SELECT group_concat(caption, '|') FROM images im WHERE im.article_id = a.id)"
+    " FROM articles a JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id JOIN papers pa ON pa.id = i.paper_id"
+    " WHERE pa.code = :paper AND i.issue_date = :day ORDER BY a.article_id"
+)
+
+
+def test_a_second_paper_is_crawled_by_its_profile_beside_gongyishibao_in_one_archive(tmp_path, shehuibao, archive):
+    """社会报: Mondays, Wednesdays and Fridays, entered at layout/YYYYMM/DD/node_2.htm, in GBK,
+    every field where its template variant keeps it, page labels without a zero, a date line
+    in figures, no metadata comment; both sites on one host, the same file names under each
+    paper's root. Each stored article reads as the same article of 公益时报's sample issue."""
+    sites = tmp_path / "sites"
+    shutil.copytree(SAMPLE_SITE, sites / "newdzb")
+    shehuibao_site(sites / "shb", alter=_a_byline)
+    with SiteServer(sites) as server:
+        roots = {"gongyishibao": f"{server.url}newdzb/", "shehuibao": f"{server.url}shb/"}
+        gongyi = run_crawl("paper=gongyishibao", f"base_url={roots['gongyishibao']}", "date=2023-01-31", archive=archive, settings=NO_PDFS)
+        shehui = run_crawl("paper=shehuibao", f"base_url={roots['shehuibao']}", "start=2023-01-28", "end=2023-02-05",
+                           archive=archive, settings=NO_PDFS)
+        asked = [r.path for r in server.requests]
+    assert (gongyi.returncode, shehui.returncode) == (0, 0), shehui.stderr[-3000:]
+    # Only its publishing days are asked, at its own entry pattern.
+    assert sorted(path for path in asked if re.fullmatch(r"/shb/layout/\d{6}/\d\d/node_2\.htm", path)) == [
+        f"/shb/layout/{day:%Y%m/%d}/node_2.htm" for day in SHEHUIBAO_DAYS
+    ]
+    rows = sql_rows(archive, "SELECT pa.code, i.issue_date, count(DISTINCT p.id), count(a.id), sum(a.extraction = 'template'), min(a.url), max(a.url)"
+                    " FROM papers pa JOIN issues i ON i.paper_id = pa.id JOIN pages p ON p.issue_id = i.id"
+                    " JOIN articles a ON a.page_id = p.id GROUP BY pa.code, i.issue_date ORDER BY pa.code, i.issue_date")
+    assert [row[:5] for row in rows] == [("gongyishibao", "2023-01-31", 16, 20, 20)] + [
+        ("shehuibao", day.isoformat(), 16, 20, 20) for day in SHEHUIBAO_DAYS
+    ]
+    assert all(url.startswith(roots[code]) for code, *_, first, last in rows for url in (first, last))
+    # Every field as 公益时报's: its profile's selectors, each used.
+    expected = sql_rows(archive, ARTICLE_FIELDS, paper="gongyishibao", day="2023-01-31")
+    for day in SHEHUIBAO_DAYS:
+        got = sql_rows(archive, ARTICLE_FIELDS, paper="shehuibao", day=day.isoformat())
+        assert [tuple(r) for r in got] == [tuple(BYLINE if r[0] == "306504" and i == 6 else v for i, v in enumerate(r)) for r in expected]
+    pages = sql_rows(archive, "SELECT p.page_number, p.page_label, p.pdf_url, p.image_url, p.articles_expected FROM pages p"
+                     " JOIN issues i ON i.id = p.issue_id WHERE i.issue_date = '2023-02-01' ORDER BY p.page_number")
+    sample = sql_rows(archive, "SELECT p.page_number, p.page_label, p.articles_expected FROM pages p"
+                      " JOIN issues i ON i.id = p.issue_id WHERE i.issue_date = '2023-01-31' ORDER BY p.page_number")
+    assert [(n, label) for n, label, *_ in pages] == [(n, label.replace("第0", "第")) for n, label, _ in sample]
+    # Each page's own PDF and picture (every page had page 1's PDF: the row's link was looked
+    # for as the default's ".pdf").
+    assert [pdf.removeprefix(roots["shehuibao"]) for _, _, pdf, _, _ in pages] == [
+        f"images/2023-02/01/{n:02d}/GYSB20230201{n:02d}?type=pdf" for n in range(1, 17)
+    ]
+    assert all(image.endswith(f"/GYSB20230201{n:02d}_b.jpg") for n, _, _, image, _ in pages)
+    # Page 1's 本期导读 is linked by the page picture's hot zones only.
+    assert [expected for *_, expected in pages] == [expected for *_, expected in sample]
+
+    # The archive's commands, per paper.
+    stats = archive_command("stats", "--since", "2023-01-23", "--until", "2023-02-10", archive=archive)
+    assert stats.returncode == 0, stats.stderr
+    assert "Missing issues of gongyishibao (every Tue) from 2023-01-23 to 2023-02-10: 2 of 3 scheduled" in stats.stdout
+    assert "Missing issues of shehuibao (every Mon, Wed, Fri) from 2023-01-23 to 2023-02-10: 6 of 9 scheduled" in stats.stdout
+    assert re.search(r"^shehuibao +\| 2023 \| 3 +\| 48 +\| 60", stats.stdout, re.M)
+    found = archive_command("search", "社工站", "--paper", "shehuibao", "--since", "2023-02-01", "--until", "2023-02-01", archive=archive)
+    assert found.returncode == 0 and found.stdout and all(
+        " shehuibao " in line for line in found.stdout.splitlines() if re.match(r"\d{4}-", line)
+    ) and all(line.startswith("2023-02-01") for line in found.stdout.splitlines() if re.match(r"\d{4}-", line))
+    exported = archive_command("export", "--format", "jsonl", "--paper", "shehuibao", "--since", "2023-02-01", "--until", "2023-02-01", archive=archive)
+    articles = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert len(articles) == 20 and {a["paper_code"] for a in articles} == {"shehuibao"}
+    assert {a["url"].removeprefix(roots["shehuibao"]).split("content_")[0] for a in articles} == {"layout/202302/01/"}
+
+
+def test_a_page_list_its_selectors_miss_raises_the_alarm_and_is_asked_again(tmp_path, monkeypatch, archive):
+    """A profile whose page_links finds nothing: the entry page was stored as the whole issue,
+    complete, exit status 0, and no later run asked for the other fifteen pages."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    profile = (SHEHUIBAO_PROFILES / "shehuibao.toml").read_text(encoding="utf-8")
+    (papers / "shehuibao.toml").write_text(re.sub(r"(?m)^page_links = .*\n", "", profile), encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    entry = f"{PREFIX}layout/202301/30/node_2.htm"
+    with SiteServer(site, prefix=PREFIX) as server:
+        runs = []
+        for _ in range(2):
+            before = len(server.requests)
+            done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+            runs.append((done, [r.path for r in server.requests[before:]]))
+    (done, _), (_, again) = runs
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert [line for line in done.stderr.splitlines() if "ERROR: template drift: 社会报 (shehuibao) 2023-01-30: the entry page lists no pages"
+            in line and line.endswith(entry)]
+    assert sql_rows(archive, "SELECT count(*), max(i.pages_expected) FROM pages p JOIN issues i ON i.id = p.issue_id") == [(1, None)]
+    assert entry in again  # the issue is incomplete: asked again
+
+
+def test_a_file_of_another_issue_is_told_by_a_date_line_in_figures(tmp_path, shehuibao, archive):
+    """社会报's date line reads 2023-02-01, and it has no metadata comment: a page that the site
+    sent to its newest issue's was stored as this issue's page, the one of the same number."""
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[1:])
+    asked = f"{PREFIX}layout/202302/01/node_9.htm"
+    with SiteServer(site, prefix=PREFIX) as server:
+        server._redirects[asked] = f"{server.url}{PREFIX.lstrip('/')}layout/202302/03/node_2.htm"
+        done = run_crawl("paper=shehuibao", "date=2023-02-01", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 4, done.stderr[-3000:]
+    assert [line for line in done.stderr.splitlines()
+            if "WARNING: broken page link (serves the issue of 2023-02-03), skipped:" in line and line.endswith(asked)]
+    assert sql_rows(archive, "SELECT count(*) FROM pages WHERE url LIKE '%/202302/03/%'") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(18,)]
+
+
+def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, shehuibao, archive):
+    """No date, no latest page: the newest of its publishing days that the site has."""
+    today = date.today()
+    days = [d for d in (today - timedelta(n) for n in range(1, 10)) if d.isoweekday() in (1, 3, 5)]
+    site = shehuibao_site(tmp_path / "site", days[1:2])  # the newest publishing day's issue is not up
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+        entries = [r.path for r in server.requests if r.path.endswith("node_2.htm")]
+    assert done.returncode == 0, done.stderr[-3000:]
+    scheduled = [d for d in (today - timedelta(n) for n in range(0, 10)) if d.isoweekday() in (1, 3, 5)]
+    assert entries[: scheduled.index(days[1]) + 1] == [f"{PREFIX}layout/{d:%Y%m/%d}/node_2.htm" for d in scheduled[: scheduled.index(days[1]) + 1]]
+    assert sql_rows(archive, "SELECT i.issue_date, count(a.id) FROM issues i JOIN pages p ON p.issue_id = i.id"
+                    " JOIN articles a ON a.page_id = p.id GROUP BY i.issue_date") == [(days[1].isoformat(), 20)]
+
+
+def test_stats_say_so_when_an_archived_paper_has_no_profile(tmp_path, monkeypatch, shehuibao, archive):
+    """$ARCHIVE_PAPERS set for the crawl and not for `archive stats`: its missing issues were left out without a word."""
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    monkeypatch.delenv(PROFILES_ENV)
+    stats = archive_command("stats", "--since", "2023-01-23", archive=archive)
+    assert stats.returncode == 0, stats.stderr
+    assert ("Missing issues of shehuibao: not counted, no profile of it tells its schedule (crawler/papers/, $ARCHIVE_PAPERS)"
+            in stats.stdout.splitlines())
+    assert "Missing issues of gongyishibao (every Tue) from 2023-01-23 to" not in stats.stdout  # not archived: not shown

@@ -764,12 +764,3 @@ def test_reading_commands_read_an_archive_in_a_read_only_directory(tmp_path):
         assert os.listdir(folder) == ["archive.sqlite3"]
     finally:
         folder.chmod(0o755)
-
-
-def test_the_console_module_runs_as_the_archive_script():
-    """`python -m storage.console stats` did nothing and exited 0: the module had no main block."""
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-m", "storage.console", "--help"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and done.stdout.startswith("usage: archive ")

@@ -118,9 +118,9 @@ class TemplateDriftAlarm:
     """Sites change templates without notice: raise the alarm instead of storing hollow rows.
 
     Per issue, after the pipelines: pages without a page number (the spider's UNPLACED_PAGES),
-    an entry page without a page list (its NO_PAGE_LIST), pages that link no article at all, or more than ARCHIVE_DRIFT_MAX_SHARE of the articles
-    without a title or body or extracted by the generic fallback (a picture story's pictures
-    stand for its body). Each alarm is logged as
+    an entry page without a page list (its NO_PAGE_LIST), pages that link no article at all,
+    or more than ARCHIVE_DRIFT_MAX_SHARE of the articles without a title or body or extracted
+    by the generic fallback (a picture story's pictures stand for its body). Each alarm is logged as
     an error naming the paper, the page URL and what was missing; the crawl then exits with
     status 3 (see crawler/commands/crawl.py).
     """

@@ -256,7 +256,8 @@ class IssuesSpider(scrapy.Spider):
             # none expected, the issue would be complete with this one page; the drift alarm
             # reports it, and the issue stays incomplete, to be asked again.
             self.logger.warning("no page list on the entry page %s: the issue's other pages are not asked", response.url)
-            self.crawler.stats.set_value(NO_PAGE_LIST, [*(self.crawler.stats.get_value(NO_PAGE_LIST) or []), [day.isoformat(), response.url]])
+            listless = self.crawler.stats.get_value(NO_PAGE_LIST) or []
+            self.crawler.stats.set_value(NO_PAGE_LIST, [*listless, [day.isoformat(), response.url]])
         yield from self._page(response, page, **issue, pages_expected=len(page.page_links) or None)
         for link in page.page_links:
             yield response.follow(

@@ -6,6 +6,7 @@ from crawler.templates.founder import (
     ImageRef,
     PageLink,
     decode_html,
+    is_web_address,
 )
 
-__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html"]
+__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "decode_html", "is_web_address"]

@@ -214,6 +214,12 @@ _BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；]{0,4}?(?
 _join = lru_cache(maxsize=4096)(urljoin)
 
 
+def is_web_address(url: str | None) -> bool:
+    """Whether ``url`` is an http:// or https:// address, its scheme read at its very start as
+    a browser reads it: java<TAB>script: and a control character before javascript: are others."""
+    return bool(url) and url[:8].lower().startswith(("http://", "https://"))
+
+
 def _directory(url: str) -> str:
     """``url`` up to the last "/" of its path, without query or fragment: what a reference with a
     path of its own is resolved against (RFC 3986, 5.2.2-5.2.3; urljoin drops the last segment
@@ -367,7 +373,7 @@ class _FounderFile:
             return None
         # A reference without a path of its own (?div=0) is resolved against the file's.
         url = _join(self._directory if urlsplit(href).path else self.url, href)
-        return url if url[:8].lower().startswith(("http://", "https://")) else None
+        return url if is_web_address(url) else None
 
     def _article_url(self, href: str | None) -> str | None:
         """Canonical article URL: ?div=-1 and ?div=0 name the same article, so the query goes."""

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from crawler.templates import is_web_address
 from storage.db import Archive, ArchiveError, open_archive, sqlite_uri, sqlite_url
 
 PLUGIN = "reading-room"
@@ -109,8 +110,9 @@ def web_address(url: str | None) -> str | None:
     Addresses in the archive come from the archived pages, which a site, or whoever broke into
     it, writes: `java<TAB>script:…` and `\\x01javascript:…` pass the crawler as addresses, and a
     browser, which drops tabs and leading control characters, runs them on the reading room's
-    own origin. Only the scheme at the very start is trusted, as the browser would read it."""
-    return url if url and url[:8].lower().startswith(("http://", "https://")) else None
+    own origin. Only the scheme at the very start is trusted, as the browser would read it
+    (the crawler now leaves such addresses out; an archive made before may hold them)."""
+    return url if is_web_address(url) else None
 
 
 def parse_date(value: str, what: str) -> date:

@@ -489,7 +489,7 @@ def test_sqlite_reads_the_queue_first_however_many_articles_the_filters_name(sql
     assert plans[1][0].startswith("SCAN q") and all(step.startswith("SEARCH") for step in plans[1][1:])
 
 
-def test_sqlite_search_ending_before_the_newest_issue_walks_the_ids_of_its_dates_only(sqlite_url):
+def test_sqlite_search_ending_before_the_newest_issue_or_starting_near_it_walks_the_ids_of_its_dates_only(sqlite_url):
     # Crawled out of order, as a backfill does: 2023, then 2020-2021, then 2024.
     archive = open_archive(sqlite_url)
     days = ["2023-03-01", "2023-06-01", "2020-01-01", "2021-05-01", "2021-12-31", "2024-01-01", "2024-02-01"]
@@ -515,6 +515,14 @@ def test_sqlite_search_ending_before_the_newest_issue_walks_the_ids_of_its_dates
     # Ending at or after the newest issue: the whole index, newest first.
     assert found(until="2024-02-01") == sorted(days) and walked == [(None, (1 << 63) - 1)]
     assert found(since="2023-01-01") == ["2023-03-01", "2023-06-01", "2024-01-01", "2024-02-01"] and walked == [(None, (1 << 63) - 1)]
+    # From a date within the archive's most recent tenth of issues on: its ids only, so a word
+    # the last weeks hold rarely does not walk every older article's candidacy.
+    for n, day in enumerate(f"2019-0{month}-01" for month in range(1, 10)):
+        archive.store_batch([], [article(100 + n, body="志愿服务站点", url=f"http://x/{day}/{n}.htm", page_url=f"http://x/{day}/7.htm")
+                                 | {"issue_date": day, "issue_url": f"http://x/{day}/1.htm"}])
+    assert found(since="2024-02-01") == ["2024-02-01"] and walked == [(7, 7)]  # 1 issue of 16
+    assert found(since="2024-06-01") == [] and walked == [(0, 0)]  # after the newest issue
+    assert found(since="2024-01-01") == ["2024-01-01", "2024-02-01"] and walked == [(None, (1 << 63) - 1)]  # 2 of 16
     archive.close()
 
 

@@ -256,8 +256,7 @@ class IssuesSpider(scrapy.Spider):
             # none expected, the issue would be complete with this one page; the drift alarm
             # reports it, and the issue stays incomplete, to be asked again.
             self.logger.warning("no page list on the entry page %s: the issue's other pages are not asked", response.url)
-            listless = self.crawler.stats.get_value(NO_PAGE_LIST) or []
-            self.crawler.stats.set_value(NO_PAGE_LIST, [*listless, [day.isoformat(), response.url]])
+            self._drifted(NO_PAGE_LIST, day, response.url)
         yield from self._page(response, page, **issue, pages_expected=len(page.page_links) or None)
         for link in page.page_links:
             yield response.follow(
@@ -282,9 +281,7 @@ class IssuesSpider(scrapy.Spider):
             number = next((link.page_number for link in page.page_links if link.url == response.url), None)
         if number is None:
             self.logger.warning("no page number on %s: page skipped", response.url)
-            # The drift alarm reports it at the end of the run (exit 3): see crawler/extensions.py.
-            unplaced = self.crawler.stats.get_value(UNPLACED_PAGES) or []
-            self.crawler.stats.set_value(UNPLACED_PAGES, [*unplaced, [day.isoformat(), response.url]])
+            self._drifted(UNPLACED_PAGES, day, response.url)
             return
         paper = self.plan.paper
         context = {
@@ -377,6 +374,11 @@ class IssuesSpider(scrapy.Spider):
             self.logger.warning("broken %s link (%s), skipped: %s", what, why, request.url)
         else:
             self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
+
+    def _drifted(self, stat: str, day: date, url: str) -> None:
+        """Notes a file the template did not read as it should, for the drift alarm's report at
+        the end of the run (exit 3): see crawler/extensions.py."""
+        self.crawler.stats.set_value(stat, [*(self.crawler.stats.get_value(stat) or []), [day.isoformat(), url]])
 
     def _read(self, response, what: str, page_object, content=_html):
         """The page object of a page's, article's or PDF's response (made of ``content(response)``),

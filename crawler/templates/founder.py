@@ -454,8 +454,8 @@ class FounderPage(_FounderFile):
         for anchor in self._all("page_links"):
             if self._absolute(_attribute(anchor, "href")) == self.url:
                 row = next(_ancestors(anchor, "tr"), None)
-                in_row = [link for link in links if row is not None and any(tr is row for tr in _ancestors(link, "tr"))]
-                if href := _first_attribute(in_row, "href"):
+                in_row = (link for link in links if row is not None and row in _ancestors(link, "tr"))
+                if href := _attribute(next(in_row, None), "href"):
                     return self._absolute(href)
         return self._absolute(_first_attribute(links, "href"))
 

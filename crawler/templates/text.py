@@ -63,7 +63,13 @@ def collapse(value: str) -> str:
 
 def text(element: etree._Element) -> str:
     """Text of an element as one line; script and style bodies are code, not text."""
-    return collapse(html_blanks("".join(_VISIBLE_TEXT(element))))
+    return _one_line("".join(_VISIBLE_TEXT(element)))
+
+
+def _one_line(value: str) -> str:
+    """Source text as one line: collapse() already reads runs of blanks as one space; only a
+    line break may read as none (html_blanks)."""
+    return collapse(html_blanks(value) if "\n" in value else value)
 
 
 # Han characters (the CJK unified ideographs, their extensions and compatibility forms), as
@@ -111,7 +117,7 @@ def line(element: etree._Element) -> str:
     """
     nodes = _TEXT_AND_BREAKS(element)
     if all(isinstance(node, str) for node in nodes):  # most: no <br>, read as text() reads it
-        return collapse(html_blanks("".join(nodes)))
+        return _one_line("".join(nodes))
     joined = ""
     for part in filter(None, map(collapse, _broken(nodes))):
         if joined and _spaced(joined[-1], part[0]):

@@ -159,11 +159,11 @@ def _page_chars(pdf_bytes: bytes) -> Iterator[list[_Char]]:
             everything = list(_walk(device.get_result()))
             drawn += len(everything)
             unmapped += sum(c.get_text().startswith("(cid:") for c in everything)
-            chars = [c for c in everything if _readable(c)]
-            turns = Counter(_turns(c) for c in chars if not c.get_text().isspace())
+            chars = [(c, _turns(c)) for c in everything if _readable(c)]
+            turns = Counter(turn for c, turn in chars if not c.get_text().isspace())
             if turns:
-                turn = turns.most_common(1)[0][0]
-                yield [_char(c, turn) for c in chars if _turns(c) == turn]
+                most = turns.most_common(1)[0][0]
+                yield [_char(c, most) for c, turn in chars if turn == most]
     finally:
         if unmapped:
             logger.warning("%d of %d characters of the PDF have no Unicode mapping: left out of its text",

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.pagenumbers import page_code
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
 from storage.db import Archive, ArchiveError, database_words, open_archive
@@ -143,7 +144,7 @@ def run_search(args: argparse.Namespace) -> int:
     finally:
         archive.close()
     for hit in hits:
-        print(f"{hit.issue_date} {hit.paper_code} 第{hit.page_number:02d}版 {one_line(hit.section)}  {one_line(hit.title)}  "
+        print(f"{hit.issue_date} {hit.paper_code} 第{page_code(hit.page_number)}版 {one_line(hit.section)}  {one_line(hit.title)}  "
               f"[#{hit.article_id}]")
         print(f"    {one_line(hit.snippet)}")
     if not hits:

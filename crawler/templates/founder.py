@@ -22,6 +22,7 @@ from lxml.html import tostring
 from parsel.csstranslator import HTMLTranslator
 from w3lib.encoding import html_to_unicode
 
+from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
 from crawler.templates.text import collapse as _collapse, has_text, line as _line, lines as _lines, parse, text as _text
@@ -194,7 +195,8 @@ class ImageRef:
     caption: str
 
 
-_LABEL = re.compile(r"第\s*(\d+)\s*版[：:\s]*(.*)")
+# 第07版, or in a lettered section 第A01版 (crawler.pagenumbers).
+_LABEL = re.compile(r"第\s*([A-Za-zＡ-Ｚａ-ｚ]?)\s*(\d+)\s*版[：:\s]*(.*)")
 _LABEL_COLON = re.compile(r"\s*([：:])\s*")
 _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -326,7 +328,7 @@ def _parse_label(text: str) -> _Label:
     match = _LABEL.match(label)
     if not match:
         return _Label(label, None, label)
-    return _Label(label, int(match[1]), match[2].strip())
+    return _Label(label, number_of(match[1], match[2]), match[3].strip())
 
 
 def _date(text: str, pattern: re.Pattern) -> date | None:
@@ -441,8 +443,7 @@ class FounderPage(_FounderFile):
     def page_number(self) -> int | None:
         if self._own_label.page_number is not None:
             return self._own_label.page_number
-        pagenum = self.metadata.get("founder-pagenum", "")
-        return int(pagenum) if pagenum.isdigit() else None
+        return page_number(self.metadata.get("founder-pagenum", ""))
 
     @cached_property
     def pdf_url(self) -> str | None:

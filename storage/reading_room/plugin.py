@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from crawler.pagenumbers import page_code
 from crawler.templates import is_web_address
 from storage.db import Archive, ArchiveError, open_archive, sqlite_uri, sqlite_url
 
@@ -341,6 +342,11 @@ def prepare_connection(conn, database, datasette):
     conn.create_function(
         "section_forms", 1, lambda name: json.dumps(section_names(name or ""), ensure_ascii=False), deterministic=True
     )
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.filters["page_code"] = page_code
 
 
 @hookimpl

@@ -56,6 +56,15 @@ def test_undeclared_page_is_utf8_or_gb18030():
     assert "尋找慈善傳統" in decode_html(utf8)
 
 
+@pytest.mark.parametrize("declared", [b"<meta charset=gb2312>", b"<meta charset=gbk>", b"<meta charset=utf-8>", b""])
+def test_gbk_characters_gb18030_2005_leaves_in_the_private_use_area_are_read_as_unicode(declared):
+    """GB 18030-2022's reading (glibc's iconv agrees): vertical punctuation, 龴, 𠂇 and 𤇾, which
+    Python's codec reads as U+E78D, U+E81E, U+E816 and U+E855. A file declared UTF-8 is read
+    as GBK when its bytes say so, and then the same way."""
+    body = declared + "<p>社会".encode("gbk") + b"\xa6\xd9\xa6\xdb\xfe\x59\xfe\x51\xfe\x91" + "工作</p>".encode("gbk") * 3
+    assert "社会\ufe10\ufe11\u9fb4\U00020087\U000241fe工作" in decode_html(body)
+
+
 def _responses():
     """Responses as Scrapy's downloader makes them, each with the text decode_html reads."""
     from scrapy.http import HtmlResponse
@@ -71,6 +80,7 @@ def _responses():
         ("<p>café crème</p>".encode("cp1252"), "text/html"),  # Scrapy guesses by charset-normalizer
         (b"<p>\x81\x8d\xfe</p>", "text/html"),  # neither UTF-8 nor GB18030 in full
         ("<meta charset=big5><p>社會工作</p>".encode("big5"), "text/html"),
+        ("<p>社會</p>".encode("gbk") + b"\xfe\x59\xa6\xd9", "text/html; charset=gbk"),  # GB 18030-2022's reading
     ]
     return [(HtmlResponse("http://example.org/a.htm", body=body, headers={"Content-Type": ct}), body, ct) for body, ct in bodies]
 

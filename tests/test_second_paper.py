@@ -222,3 +222,24 @@ def test_stats_say_so_when_an_archived_paper_has_no_profile(tmp_path, monkeypatc
     assert ("Missing issues of shehuibao: not counted, no profile of it tells its schedule (crawler/papers/, $ARCHIVE_PAPERS)"
             in stats.stdout.splitlines())
     assert "Missing issues of gongyishibao (every Tue) from 2023-01-23 to" not in stats.stdout  # not archived: not shown
+
+
+# Python's GB18030 codec (GB 18030-2005) reads these bytes as private-use characters; each is
+# written here as that character, which the codec writes back as the same two bytes.
+RARE = {"\ue81e": "\u9fb4", "\ue816": "\U00020087", "\ue78d": "\ufe10", "\ue855": "\U000241fe"}
+
+
+def test_a_gbk_character_gb18030_2005_leaves_in_the_private_use_area_is_stored_as_unicode(tmp_path, shehuibao, archive):
+    """Stored as private-use characters, they showed as tofu and no search found them."""
+    def rare(name: str, html: str) -> str:
+        if name == "content_306501.htm":
+            html = html.replace("<!--<npm:article-content>-->", f"<!--<npm:article-content>--><P>罕見字{''.join(RARE)}。</P>", 1)
+        return html
+
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1], alter=rare)
+    assert b"\xfe\x59\xfe\x51\xa6\xd9\xfe\x91" in next(site.rglob("content_306501.htm")).read_bytes()
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [(body, original)] = sql_rows(archive, "SELECT body, body_original FROM articles WHERE url LIKE '%content_306501.htm'")
+    assert body.startswith(f"罕见字{''.join(RARE.values())}。\n") and original.startswith(f"罕見字{''.join(RARE.values())}。\n")

@@ -56,17 +56,37 @@ def as_declared(body: bytes, encoding: str, text: str) -> str:
     if encoding == "utf-8":
         if "\ufffd" not in text or text.count("\ufffd") * 100 < len(text) or body.startswith(codecs.BOM_UTF8):
             return text
-        other = "gb18030"
-    elif encoding == "gb18030":
+        try:
+            return _gb18030_2022(body.decode("gb18030"))
+        except UnicodeDecodeError:
+            return text
+    if encoding == "gb18030":
         if body.isascii():
             return text
-        other = "utf-8"
-    else:
-        return text
-    try:
-        return body.decode(other)
-    except UnicodeDecodeError:
-        return text
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _gb18030_2022(text)
+    return text
+
+
+# Python's GB18030 codec follows GB 18030-2005, which still maps 24 characters to the
+# private-use area: stored so, they show as blanks or tofu and no search finds them. GB
+# 18030-2022 (and glibc's iconv) map them to their Unicode characters: ten vertical
+# punctuation marks, eight CJK ideographs and six of Extension B.
+_GB18030_2022 = str.maketrans({
+    0xE78D: 0xFE10, 0xE78E: 0xFE12, 0xE78F: 0xFE11, 0xE790: 0xFE13, 0xE791: 0xFE14, 0xE792: 0xFE15,
+    0xE793: 0xFE16, 0xE794: 0xFE17, 0xE795: 0xFE18, 0xE796: 0xFE19,
+    0xE81E: 0x9FB4, 0xE826: 0x9FB5, 0xE82B: 0x9FB6, 0xE82C: 0x9FB7, 0xE832: 0x9FB8, 0xE843: 0x9FB9,
+    0xE854: 0x9FBA, 0xE864: 0x9FBB,
+    0xE816: 0x20087, 0xE817: 0x20089, 0xE818: 0x200CC, 0xE831: 0x215D7, 0xE83B: 0x2298F, 0xE855: 0x241FE,
+})
+_GB18030_2005_PUA = re.compile("[\ue78d-\ue796\ue816-\ue864]")
+
+
+def _gb18030_2022(text: str) -> str:
+    """GB18030-decoded ``text`` as GB 18030-2022 reads it (above)."""
+    return text.translate(_GB18030_2022) if _GB18030_2005_PUA.search(text) else text
 
 
 def _utf8_or_gb18030(body: bytes) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from crawler.papers import PROFILES_ENV
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
@@ -308,13 +308,13 @@ def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_u
 def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path, monkeypatch):
     """The weekly CRAWL_JOB of docs/operations.md on two papers' cron lines: each paper's pages
     and articles are stored as that paper's, never as the other's."""
-    # A second Founder paper is one TOML file (README): a copy of the project holds it.
-    project = tmp_path / "project"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.sqlite3", ".venv"))
-    profile = (project / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
+    # A second Founder paper is one TOML file in a folder of the user's own ($ARCHIVE_PAPERS).
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
     second = profile.replace('code = "gongyishibao"', 'code = "dierbao"').replace('name = "公益时报"', 'name = "第二报"')
     assert second != profile
-    (project / "crawler" / "papers" / "dierbao.toml").write_text(second, encoding="utf-8")
+    (papers / "dierbao.toml").write_text(second, encoding="utf-8")
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
     site = sample_site(tmp_path / "site", ISSUES[:2], pdfs=False)
@@ -326,7 +326,7 @@ def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path,
             command, env = _crawl_command(args, archive, KILLABLE)
             with open(tmp_path / f"{paper}.log", "w") as log:
                 workers.append(subprocess.Popen(
-                    command, cwd=project, env=env | {"PYTHONPATH": str(project)}, stdout=log, stderr=subprocess.STDOUT
+                    command, cwd=PROJECT, env=env | {PROFILES_ENV: str(papers)}, stdout=log, stderr=subprocess.STDOUT
                 ))
         codes = [worker.wait(240) for worker in workers]
     assert codes == [0, 0], [(tmp_path / f"{paper}.log").read_text()[-3000:] for paper in roots]

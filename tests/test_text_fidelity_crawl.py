@@ -129,6 +129,29 @@ def test_every_field_goes_through_conversion(crawl):
     assert captions and all(c != o for c, o in captions)
 
 
+# Written for this test (not a seed's sentence): zhù words (著有, 论著, 合著) and 着 beside them.
+ZHU_ZHE_WEB = "張教授著有《社區治理論著選》,與同事合著的新書近日出版。隨著有關部門的支持,志愿者們配合著社工,背著物資走訪,彰顯著擔當。"
+ZHU_ZHE_PRINT = "张教授著有《社区治理论著选》，与同事合著的新书近日出版。随着有关部门的支持，志愿者们配合着社工，背着物资走访，彰显着担当。"
+
+
+def test_zhu_and_zhe_of_a_traditional_page_are_archived_as_the_print_writes_them(tmp_path):
+    def with_paragraph(name: str, html: str) -> str:
+        if name != "content_306512.htm":
+            return html
+        return html.replace("<!--</npm:article-content>-->", f"<P>　　{ZHU_ZHE_WEB}</P>\n<!--</npm:article-content>-->", 1)
+
+    site = sample_site(tmp_path / "site", alter=with_paragraph, pdfs=False)
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    done, _ = crawl_site(url, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    [(script, body, original)] = sql_rows(
+        url, "SELECT original_script, body, body_original FROM articles WHERE body_original LIKE :p", p=f"%{ZHU_ZHE_WEB[:8]}%"
+    )
+    assert script == "traditional"
+    assert body.splitlines()[-1] == ZHU_ZHE_PRINT
+    assert original.splitlines()[-1] == ZHU_ZHE_WEB
+
+
 def test_the_pdf_itself_is_kept_for_reprocessing(crawl):
     engine, _, _ = crawl
     row = _one(engine, "SELECT content_type, body_zlib FROM raw_documents WHERE url LIKE :url", url=f"%{PDF_07}")

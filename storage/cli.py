@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import os
+import signal
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -532,7 +533,14 @@ def run_reprocess(args: argparse.Namespace) -> int:
         )
     finally:
         archive.close()
-    print(f"{outcome.done} documents reprocessed, {outcome.failed} failed", file=sys.stderr)
+    if outcome.unread_articles or outcome.unread_pages:
+        # Not a failure of this run (a run again would not change it), but the new rules did
+        # not reach them: said, so that no one takes the archive for wholly reprocessed.
+        print(f"note: {outcome.unread_articles} articles and {outcome.unread_pages} pages have no raw document "
+              "(raw_documents) to read again: left as they are", file=sys.stderr)
+    stale = f", {outcome.stale} left as a crawl stored them from a newer fetch" if outcome.stale else ""
+    print(f"{outcome.done} documents reprocessed, {outcome.failed} failed, {outcome.changed} articles changed "
+          f"(their earlier text kept in article_versions){stale}", file=sys.stderr)
     return 1 if outcome.failed else 0
 
 
@@ -613,8 +621,24 @@ def _check_corrections(args: argparse.Namespace) -> None:
         raise ArchiveError(str(exc)) from None
 
 
+def _stop_on_sigterm() -> list[int]:
+    """SIGTERM (kill, systemctl stop, timeout) ends a command as Ctrl-C does, where Python's
+    default ended it on the spot: no word of it, and an export's FILE.part or a reprocess's
+    PDF workers left behind. What a command wrote stays whole either way (one transaction a
+    batch). Returns the list the signal's number is noted in, for the exit status."""
+    received: list[int] = []
+
+    def stop(signum, _frame) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    return received
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    terminated = _stop_on_sigterm()
     try:
         check_span(args)
         _check_corrections(args)
@@ -631,6 +655,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # archive export | head
         return 0
     except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
+        if terminated:
+            print("interrupted by SIGTERM", file=sys.stderr)
+            return 128 + signal.SIGTERM
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
 

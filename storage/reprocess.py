@@ -26,6 +26,10 @@ STORE_PIPELINE = "pipelines.store.StorePipeline"
 class Outcome:
     done: int = 0
     failed: int = 0
+    changed: int = 0  # articles whose text or pictures now read otherwise: a revision kept
+    stale: int = 0  # articles, pages and PDFs a crawl stored from a newer fetch meanwhile: left as they are
+    unread_articles: int = 0  # articles, and pages, of the issues with no raw document to read again
+    unread_pages: int = 0
 
 
 def item_pipelines() -> list:
@@ -65,7 +69,10 @@ _KINDS = (_PAGES, _PDFS, _ARTICLES)
 _ISSUES = """
 SELECT i.id, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id)
      + (SELECT count(*) FROM raw_documents r JOIN articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id
-        WHERE p.issue_id = i.id)
+        WHERE p.issue_id = i.id),
+     (SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id
+      WHERE p.issue_id = i.id AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = a.url)),
+     (SELECT count(*) FROM pages p WHERE p.issue_id = i.id AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = p.url))
 FROM issues i JOIN papers pa ON pa.id = i.paper_id
 WHERE 1=1{filters}
 ORDER BY i.issue_date, i.id
@@ -75,8 +82,9 @@ ORDER BY i.issue_date, i.id
 ISSUES_AT_A_TIME = 20
 
 
-def _issues(archive: Archive, paper: str | None, since: date | None, until: date | None) -> list[tuple[int, int]]:
-    """The issues to re-read, in order, each with its number of documents."""
+def _issues(archive: Archive, paper: str | None, since: date | None, until: date | None) -> list[tuple[int, int, int, int]]:
+    """The issues to re-read, in order, each with its number of documents, and of its articles
+    and pages that have none (stored by plain SQL, their raw documents deleted to save room)."""
     conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
     with archive.engine.connect() as conn:
         return [tuple(row) for row in conn.execute(text(_ISSUES.format(filters="".join(conditions))), params)]
@@ -88,9 +96,9 @@ def _documents(archive: Archive, issues: list[int]) -> list:
             text(_DOCUMENTS.format(**kind)).bindparams(bindparam("issues", expanding=True)), {"issues": issues})]
 
 
-def _chunks(issues: list[tuple[int, int]], size: int) -> Iterator[list[int]]:
+def _chunks(issues: list[tuple[int, int, int, int]], size: int) -> Iterator[list[int]]:
     for start in range(0, len(issues), size):
-        yield [issue for issue, _ in issues[start:start + size]]
+        yield [issue[0] for issue in issues[start:start + size]]
 
 
 def reprocess(
@@ -111,16 +119,18 @@ def reprocess(
 
     all_papers()  # a broken profile (InvalidProfile) is the command's one error, not every document's
     issues = _issues(archive, paper, since, until)
-    total = sum(documents for _, documents in issues)
+    total = sum(documents for _, documents, _, _ in issues)
     pipelines = item_pipelines()
     templates: dict[str, object] = {}
-    outcome = Outcome()
+    outcome = Outcome(unread_articles=sum(issue[2] for issue in issues), unread_pages=sum(issue[3] for issue in issues))
     pages: list[dict] = []
     articles: list[dict] = []
     pdfs: list[dict] = []
 
     def flush() -> None:
-        archive.store_batch(pages, articles, pdfs)
+        counts = archive.store_batch(pages, articles, pdfs)
+        outcome.changed += counts["articles_changed"]
+        outcome.stale += sum(counts.get(kind, 0) for kind in ("articles_stale", "pages_stale", "pdfs_stale"))
         pages.clear()
         articles.clear()
         pdfs.clear()
@@ -129,39 +139,69 @@ def reprocess(
     # processes): items are driven through them on an event loop of their own.
     loop = asyncio.new_event_loop()
     rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk))
-    for n, row in enumerate(rows, 1):
-        url = row.article_url or row.page_url
-        try:
-            if row.paper_code not in templates:
-                profile = get_paper(row.paper_code)
-                templates[row.paper_code] = get_template(profile.template, profile.selectors)
-            body = zlib.decompress(row.body_zlib)
-            if _is_pdf(row):
-                item = _pdf_item(row, body)
-            else:
-                item = _item(templates[row.paper_code], row, decode_html(body, row.content_type or ""))
-            for pipeline in pipelines:
-                item = pipeline.process_item(item)
-                if inspect.isawaitable(item):
-                    item = loop.run_until_complete(item)
-            if _is_pdf(row):
-                item.raw = None  # the archived PDF stays as it is; only its text is stored again
-                pdfs.append(record(item))
-            else:
-                (articles if row.article_url else pages).append(record(item))
-            outcome.done += 1
-        except (UnknownPaper, ArchiveError, ValueError, zlib.error) as exc:
-            outcome.failed += 1
-            error(f"{url}: {exc}")
-        if len(pages) + len(articles) + len(pdfs) >= batch_size:
-            flush()
-        progress(n, total)
-    flush()
-    for pipeline in pipelines:  # e.g. the PDF pool's workers
-        if hasattr(pipeline, "close_spider") and inspect.isawaitable(closed := pipeline.close_spider()):
-            loop.run_until_complete(closed)
-    loop.close()
+    awaited = None
+    try:
+        for n, row in enumerate(rows, 1):
+            url = row.raw_url  # the document's own: a page's PDF is named, not its page
+            try:
+                if row.paper_code not in templates:
+                    profile = get_paper(row.paper_code)
+                    templates[row.paper_code] = get_template(profile.template, profile.selectors)
+                body = _raw_body(row)
+                if _is_pdf(row):
+                    item = _pdf_item(row, body)
+                else:
+                    item = _item(templates[row.paper_code], row, decode_html(body, row.content_type or ""))
+                for pipeline in pipelines:
+                    awaited = pipeline.process_item(item)
+                    item = loop.run_until_complete(awaited) if inspect.isawaitable(awaited) else awaited
+                if _is_pdf(row):
+                    item.raw = None  # the archived PDF stays as it is; only its text is stored again
+                    pdfs.append(record(item))
+                else:
+                    (articles if row.article_url else pages).append(record(item))
+                outcome.done += 1
+            except (UnknownPaper, ArchiveError, NotRead) as exc:
+                outcome.failed += 1
+                error(f"{url}: {exc}")
+            except Exception as exc:  # a pipeline's or page object's fault on one document: the others go on
+                outcome.failed += 1
+                error(f"{url}: {type(exc).__name__}: {exc}: left as stored")
+            if len(pages) + len(articles) + len(pdfs) >= batch_size:
+                flush()
+            progress(n, total)
+        flush()
+    finally:
+        # An interrupt (Ctrl-C, SIGTERM) may come while a pipeline's coroutine runs, or after it
+        # was made and before it ran: either is ended here, without asyncio's warnings on stderr.
+        if pending := asyncio.all_tasks(loop):
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        if inspect.iscoroutine(awaited):
+            awaited.close()
+        # The PDF pool's workers are shut down (and reaped) however the run ends: an
+        # interrupted run left them, and the semaphores of their queues, to the interpreter's exit.
+        for pipeline in pipelines:
+            if hasattr(pipeline, "close_spider") and inspect.isawaitable(closed := pipeline.close_spider()):
+                loop.run_until_complete(closed)
+        loop.close()
     return outcome
+
+
+class NotRead(ValueError):
+    """A raw document that cannot be read again, or that the crawl would not have stored (the
+    site's error page served with HTTP 200, a file cut short): what it made stays as stored."""
+
+
+def _raw_body(row) -> bytes:
+    stored = row.body_zlib
+    if not isinstance(stored, (bytes, bytearray, memoryview)):  # SQLite takes text in any column
+        raise NotRead(f"raw document holds {type(stored).__name__}, not compressed bytes: left as stored")
+    try:
+        return zlib.decompress(stored)
+    except zlib.error as exc:
+        raise NotRead(f"raw document is not a zlib stream ({exc}): left as stored") from None
 
 
 def _is_pdf(row) -> bool:
@@ -178,9 +218,20 @@ def _context(row) -> dict:
     }
 
 
+def _readable(document, error_page: str = "error page with HTTP 200: {!r}") -> None:
+    """Refuse, as the spider does (IssuesSpider._read), what is not the page, article or PDF
+    asked for: stored by a crawl older than those checks, or damaged since."""
+    if document.not_found:
+        raise NotRead(f"{error_page.format(document.not_found)}: left as stored")
+    if document.truncated:
+        raise NotRead(f"truncated: {document.truncated}: left as stored")
+
+
 def _pdf_item(row, body: bytes):
     from crawler.items import PagePdfItem, RawDocument
+    from crawler.pagepdf import PagePdf
 
+    _readable(PagePdf(body, row.raw_url), error_page="{}")  # its words say it: 'not a PDF: …'
     raw = RawDocument(url=row.raw_url, status=row.status, body=body, content_type=row.content_type or "")
     return PagePdfItem(**_context(row), page_url=row.page_url, url=row.raw_url, raw=raw, fetched_at=as_utc(row.fetched_at))
 
@@ -192,8 +243,11 @@ def _item(template, row, html: str):
     # The raw page's fetch time: a newer fetch stored since this run read it is left alone.
     fetched_at = as_utc(row.fetched_at)
     if row.article_url is None:
-        return page_item(template.page(html, row.page_url), context, row.page_url, fetched_at=fetched_at)
+        page = template.page(html, row.page_url)
+        _readable(page)
+        return page_item(page, context, row.page_url, fetched_at=fetched_at)
     # As the spider falls back on the title the page lists, fall back on the one archived.
     article = template.article(html, row.article_url)
+    _readable(article)
     return article_item(article, context | {"page_url": row.page_url}, row.article_url, row.title_original or "",
                         fetched_at=fetched_at)

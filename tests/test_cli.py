@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zlib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -507,6 +508,10 @@ def test_history_of_a_corrected_article_is_queryable(archive_url):
     assert str(history[2].valid_from) == str(history[1].valid_until) and history[2].valid_until is None
 
 
+# The end of the summary line of `archive reprocess`.
+REPROCESSED = "(their earlier text kept in article_versions)"
+
+
 def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_url, capsys):
     crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
     assert crawl.returncode == 0, crawl.stderr[-2000:]
@@ -615,7 +620,7 @@ def test_reprocess_finds_each_kind_of_document_through_indexes(sqlite_url):
     archive = open_archive(sqlite_url)
     try:
         fill(archive)
-        issues = [i for i, _ in storage.reprocess._issues(archive, None, None, None)]
+        issues = [issue[0] for issue in storage.reprocess._issues(archive, None, None, None)]
         assert issues
         with archive.engine.connect() as conn:
             for kind in storage.reprocess._KINDS:
@@ -656,9 +661,138 @@ def test_reprocess_reports_a_broken_raw_document_in_one_line_and_goes_on(sqlite_
     assert archive_cli(sqlite_url, "reprocess") == 1
     err = capsys.readouterr().err.splitlines()
     assert [line for line in err if line.startswith("error:")] == [
-        "error: http://x/html/2023-01/31/content_1.htm: Error -3 while decompressing data: incorrect header check"
+        "error: http://x/html/2023-01/31/content_1.htm: raw document is not a zlib stream "
+        "(Error -3 while decompressing data: incorrect header check): left as stored"
     ]
-    assert err[-1] == "1 documents reprocessed, 1 failed"
+    assert err[-1] == f"1 documents reprocessed, 1 failed, 1 articles changed {REPROCESSED}"
+
+
+def test_reprocess_after_new_corrections_keeps_one_version_of_each_article_it_changes_and_says_how_many(
+        archive_url, tmp_path, monkeypatch, capsys):
+    # A user's own rules change words of three of the sample's articles: each of them, and no
+    # other, keeps its earlier text once; the summary says how many changed, and a second run
+    # changes nothing.
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    texts = "SELECT id, title || body AS t FROM articles ORDER BY id"
+    crawled = dict(sql_rows(archive_url, texts))
+    rules = tmp_path / "rules.tsv"
+    rules.write_text("赵显富\t赵显福\n蓝马甲\t蓝马褂\n", encoding="utf-8")
+    monkeypatch.setenv("T2S_CORRECTIONS", str(rules))
+    assert archive_cli(archive_url, "reprocess") == 0
+    assert capsys.readouterr().err.splitlines()[-1] == f"36 documents reprocessed, 0 failed, 3 articles changed {REPROCESSED}"
+    now = dict(sql_rows(archive_url, texts))
+    changed = {i for i in now if now[i] != crawled[i]}
+    assert len(changed) == 3 and all("赵显福" in now[i] or "蓝马褂" in now[i] for i in changed)
+    versions = "SELECT article_id, title || body FROM article_versions ORDER BY article_id"
+    assert sql_rows(archive_url, versions) == [(i, crawled[i]) for i in sorted(changed)]
+    assert archive_cli(archive_url, "reprocess") == 0
+    assert capsys.readouterr().err.splitlines()[-1] == f"36 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"
+    assert len(sql_rows(archive_url, versions)) == 3
+
+
+def test_reprocess_leaves_as_stored_what_it_cannot_read_again_one_line_each(archive_url, capsys):
+    # Raw documents damaged since (or stored before the crawl refused such files): the crawl
+    # would not store what they hold, and reprocess must not either. A garbled page was stored
+    # as a page of no section and no articles, a PDF that is not one emptied the page's text.
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    [(page, pdf, cut_pdf)] = sql_rows(archive_url, "SELECT p.url, p.pdf_url, q.pdf_url FROM pages p, pages q "
+                                                   "WHERE p.page_number = 1 AND q.page_number = 2")
+    articles = [url for (url,) in sql_rows(archive_url, "SELECT url FROM articles ORDER BY url")]
+    error_page = "<html><head><title>页面不存在</title></head><body>对不起，页面不存在</body></html>".encode()
+    damaged = {
+        page: zlib.compress(bytes(range(256)) * 8),
+        pdf: zlib.compress(b"<html><head><title>Service Unavailable</title></head></html>"),
+        cut_pdf: zlib.compress(b"%PDF-1.4\n1 0 obj"),
+        articles[0]: zlib.compress(error_page),
+        articles[1]: b"not zlib",
+    }
+    stored = ("SELECT p.page_number, p.section, p.articles_expected, p.pdf_text, a.url, a.title, a.body "
+              "FROM pages p LEFT JOIN articles a ON a.page_id = p.id ORDER BY p.page_number, a.url")
+    links = "SELECT page_id, position, url FROM page_articles ORDER BY page_id, position"
+    before = sql_rows(archive_url, stored), sql_rows(archive_url, links)
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        for url, body in damaged.items():
+            conn.execute(text("UPDATE raw_documents SET body_zlib = :b WHERE url = :u"), {"b": body, "u": url})
+    archive.close()
+    assert archive_cli(archive_url, "reprocess") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert sorted(line for line in err if line.startswith("error:")) == sorted([
+        f"error: {page}: truncated: the file ends before its </body> and </html>: left as stored",
+        f"error: {pdf}: not a PDF: Service Unavailable: left as stored",
+        f"error: {cut_pdf}: truncated: the PDF ends before its %%EOF: left as stored",
+        f"error: {articles[0]}: error page with HTTP 200: '页面不存在': left as stored",
+        f"error: {articles[1]}: raw document is not a zlib stream (Error -3 while decompressing data: "
+        "incorrect header check): left as stored",
+    ])
+    assert err[-1] == f"47 documents reprocessed, 5 failed, 0 articles changed {REPROCESSED}"
+    assert (sql_rows(archive_url, stored), sql_rows(archive_url, links)) == before
+
+
+def test_reprocess_of_a_raw_document_sqlite_holds_as_text_is_one_line(sqlite_url, capsys):
+    # SQLite stores what plain SQL gives a column, text in a BLOB column too.
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1), article(2)])
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE raw_documents SET body_zlib = '<html>正文</html>' WHERE url LIKE '%content_1.htm'"))
+    archive.close()
+    assert archive_cli(sqlite_url, "reprocess") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("error:")] == [
+        "error: http://x/html/2023-01/31/content_1.htm: raw document holds str, not compressed bytes: left as stored"
+    ]
+    assert err[-1] == f"1 documents reprocessed, 1 failed, 1 articles changed {REPROCESSED}"
+
+
+def test_reprocess_says_which_articles_and_pages_it_had_no_raw_document_for(archive_url, capsys):
+    # Raw documents deleted to save room (or rows written with plain SQL): the new rules do not
+    # reach those articles, and the user is told, not left to believe the whole archive re-read.
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        conn.execute(text("DELETE FROM raw_documents WHERE url IN (SELECT url FROM articles WHERE id IN "
+                          "(SELECT min(id) FROM articles UNION SELECT max(id) FROM articles))"))
+        conn.execute(text("DELETE FROM raw_documents WHERE url = (SELECT url FROM pages WHERE page_number = 3)"))
+    archive.close()
+    assert archive_cli(archive_url, "reprocess") == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[-2:] == [
+        "note: 2 articles and 1 pages have no raw document (raw_documents) to read again: left as they are",
+        f"33 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}",
+    ]
+
+
+def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(archive_url, tmp_path):
+    # kill, systemctl stop or timeout: Python's default ended the command on the spot, without a
+    # word (status -15), leaving its PDF workers to find out. It stops as Ctrl-C stops it: one
+    # line, status 143, the batches written whole; a run again completes it, a version apiece.
+    from tests.sites import SAMPLE_DAY, sample_site
+
+    days = [SAMPLE_DAY - timedelta(weeks=n) for n in range(3)]
+    site = sample_site(tmp_path / "site", days)
+    crawl, _ = crawl_site(archive_url, f"start={days[-1]}", f"end={days[0]}", site=site, date=None)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    rules = tmp_path / "rules.tsv"
+    rules.write_text("赵显富\t赵显福\n蓝马甲\t蓝马褂\n", encoding="utf-8")
+    command = [sys.executable, "-m", "storage.console", "--archive", archive_url, "reprocess"]
+    running = subprocess.Popen(command, cwd=PROJECT, stderr=subprocess.PIPE, text=True,
+                               env=os.environ | {"T2S_CORRECTIONS": str(rules)})
+    # Stopped among the page PDFs, whose text takes the longest to read: the run is far from done.
+    for line in running.stderr:
+        if line.startswith("reprocessed 49/"):
+            running.terminate()
+            break
+    assert running.wait(timeout=60) == 143
+    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted by SIGTERM\n"]
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, env=os.environ | {"T2S_CORRECTIONS": str(rules)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr.splitlines()[-1] == f"156 documents reprocessed, 0 failed, 9 articles changed {REPROCESSED}"
+    versions = sql_rows(archive_url, "SELECT article_id, count(*) FROM article_versions GROUP BY article_id")
+    assert len(versions) == 9 and {n for _, n in versions} == {1}
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
 
 
 @pytest.mark.parametrize("problem", ["missing", "malformed"])

@@ -570,9 +570,15 @@ def test_search_page_pages_through_hits(client, sample_archive):
     assert sorted(hit for p in pages for hit in p) == sorted(everything)
 
 
+@pytest.mark.parametrize("dates", [{"since": "31/01/2023"}, {"since": "2023-13-45"}, {"since": "abc"}, {"until": "2023-02-30"}])
+def test_search_page_explains_bad_dates_with_a_400(client, dates):
+    # The message was answered with 200, as a page of (no) results is.
+    response = client.get("/search?" + urlencode({"q": "社工"} | dates))
+    assert response.status == 400 and "Dates are written YYYY-MM-DD" in response.text
+    assert '<form class="search"' in response.text and 'class="hit"' not in response.text
+
+
 def test_search_page_explains_bad_input(client):
-    response = client.get("/search?" + urlencode({"q": "社工", "since": "31/01/2023"}))
-    assert response.status == 200 and "Dates are written YYYY-MM-DD" in response.text
     empty = client.get("/search").text
     assert '<option value="gongyishibao">' in empty and "<option>社会工作</option>" in empty
     assert 'class="hit"' not in empty

@@ -15,6 +15,7 @@ import sys
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from urllib.parse import urlencode
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import pytest
@@ -309,6 +310,29 @@ def test_serve_counts_every_table_it_lists_without_an_error(sample_archive):
     hidden = {table["name"] for table in tables if table["hidden"]}
     assert {"article_search_config", "article_search_data", "article_search_idx", "article_search_pending"} <= hidden
     assert "article_search" not in counts
+
+
+def test_serve_does_not_tell_where_the_archive_lies_on_the_server(sample_archive):
+    """Datasette's /-/databases.json named the archive's file, and SQL could read it from
+    pragma_database_list: `archive serve --host` put the server's folders on the network."""
+    introspection = ("/-/metadata.json", "/-/settings.json", "/-/plugins.json", "/-/versions.json", "/-/actor.json",
+                     "/-/metadata", "/-/settings", "/-/plugins", "/-/versions", "/.json", "/archive.json", "/archive")
+    where = ("select * from pragma_database_list", "select file from pragma_database_list()")
+    with served(sample_archive) as server:
+        for path in ("/-/databases.json", "/-/databases", "/-/threads.json", "/-/threads"):
+            with pytest.raises(HTTPError) as refused:
+                urlopen(server.url + path, timeout=20)
+            assert refused.value.code == 404, path
+            assert str(sample_archive.parent) not in refused.value.read().decode(), path
+        for path in introspection:
+            with urlopen(server.url + path, timeout=20) as response:  # what tells of the archive stays
+                assert response.status == 200 and str(sample_archive.parent) not in response.read().decode(), path
+        for sql in where:
+            rows = fetch_json(server.url + "/archive.json?" + urlencode({"sql": sql, "_shape": "array"}))
+            assert rows and all(row.get("file") is None for row in rows), rows
+        # The reading room's own pages are as they were.
+        assert "民政部" in fetch_text(server.url + "/search?" + urlencode({"q": "社工站"}))
+    assert "Traceback" not in server.stderr
 
 
 def test_search_index_has_no_table_page_and_sql_reads_it(client, capfd):

@@ -54,6 +54,7 @@ class ArchiveDatabase(Database):
         # reads as a URI: a # or ? in the path opened another file, created empty and
         # writable. Read-only whatever is asked: the reading room writes nothing.
         conn = sqlite3.connect(f"{sqlite_uri(self.path)}?mode=ro", uri=True, check_same_thread=False)
+        conn.set_authorizer(_without_file_names)
         self._all_file_connections.append(conn)
         return conn
 
@@ -67,6 +68,14 @@ class ArchiveDatabase(Database):
             return (await self.execute(f"select count(*) from [{table}]", custom_time_limit=limit)).rows[0][0]
         except (QueryInterrupted, sqlite3.OperationalError, sqlite3.DatabaseError):
             return None
+
+
+def _without_file_names(action: int, table: str | None, column: str | None, _database, _trigger) -> int:
+    """SQL typed in the browser may read ``pragma_database_list`` (Datasette allows it), whose
+    ``file`` column is where the archive lies on the server's disk: it reads as NULL."""
+    if action == sqlite3.SQLITE_READ and table == "pragma_database_list" and column == "file":
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
 
 
 def closed_tables(database_metadata: dict) -> set[str]:

@@ -348,12 +348,24 @@ def prepare_connection(conn, database, datasette):
     )
 
 
+async def not_served(request) -> Response:
+    raise NotFound("The reading room does not serve this page")
+
+
+# Datasette's pages that tell about the server rather than the archive: /-/databases names the
+# archive's file on the server's disk, /-/threads the server's running code by its files'
+# paths. Nothing of the reading room needs them, and `archive serve --host` puts them on a
+# network. (Routes of plugins are matched before Datasette's own.)
+NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
+
+
 @hookimpl
 def register_routes(datasette):
     room = room_for(datasette)
     if room is None:
         return []
     return [
+        (NOT_SERVED, not_served),
         (r"^/issue/(?P<paper>[^/]+)$", room.paper),
         (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
         (r"^/article/(?P<id>[^/]+)$", room.article),

@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from urllib.parse import urlencode
@@ -609,6 +610,40 @@ def test_search_page_explains_bad_input(client):
     # Filters the lists lack stay in the form (searching again from it keeps them).
     unknown = client.get("/search?" + urlencode({"q": "社工", "section": "无此版", "paper": "nosuchpaper"})).text
     assert "<option selected>无此版</option>" in unknown and '<option value="nosuchpaper" selected>' in unknown
+
+
+def get_in_pieces(base_url: str, path: str, piece: int = 8192) -> tuple[int, str]:
+    """GET ``path`` with its request sent in pieces, as a network delivers a long one, and the
+    response's status and body (the server closes the connection: ``Connection: close``);
+    status 0 when the server closed it before answering."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        try:
+            for start in range(0, len(request), piece):
+                sock.sendall(request[start:start + piece])
+                time.sleep(0.002)
+            while chunk := sock.recv(65536):
+                received += chunk
+        except (BrokenPipeError, ConnectionResetError):  # answered (or not) before it was sent whole
+            pass
+    head, _, body = received.partition(b"\r\n\r\n")
+    return (int(head.split()[1]) if head else 0), body.decode("utf-8", "replace")
+
+
+def test_a_search_longer_than_the_search_takes_is_a_400_page_that_says_so(sample_archive):
+    """A pasted text of 20,000 characters (180 KB of address) met uvicorn's own "Invalid HTTP
+    request received." (its parser reads 16 KiB of request line, 1,800 Chinese characters):
+    the search page, as `archive search`, takes 10,000 characters and says so."""
+    longest = "社工站" * 3333 + "民"  # 10,000 characters: the most the search takes, 90 KB of address
+    with served(sample_archive) as server:
+        status, html = get_in_pieces(server.url, "/search?" + urlencode({"q": longest}))
+        assert status == 200 and "Nothing found for" in html and "message-error" not in html
+        status, html = get_in_pieces(server.url, "/search?" + urlencode({"q": "社工" * 10_000}))
+        assert status == 400 and "search of 20,000 characters: at most 10,000" in html
+        assert '<form class="search"' in html
+    assert "Invalid HTTP request" not in server.stderr
 
 
 def test_search_page_past_the_hits_it_may_skip_says_so(sample_archive):

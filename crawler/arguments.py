@@ -113,7 +113,7 @@ def plan_crawl(
 ) -> CrawlPlan:
     try:
         profile = get_paper(paper or DEFAULT_PAPER)
-    except (UnknownPaper, InvalidProfile) as exc:  # every profile is read to find one
+    except (UnknownPaper, InvalidProfile) as exc:  # no profile of it, or one of its with a mistake
         raise SpiderArgumentError(str(exc)) from None
 
     if date and (start or end or backfill):

@@ -415,6 +415,8 @@ def run_stats(args: argparse.Namespace) -> int:
         stats = archive_stats(archive, paper=args.paper, since=args.since, until=args.until, runs=args.runs)
     finally:
         archive.close()
+    for line in stats.warnings:
+        print(f"warning: {line}", file=sys.stderr)
     out = sys.stdout
     print("Articles per paper and year", file=out)
     print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)
@@ -426,6 +428,8 @@ def run_stats(args: argparse.Namespace) -> int:
     for code in stats.unscheduled:
         print(f"\nMissing issues of {code}: not counted, no profile of it tells its schedule "
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
+    for code, source in stats.unreadable:
+        print(f"\nMissing issues of {code}: not counted, its profile {source} has a mistake (see the warning)", file=out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed"], [list(map(str, r)) for r in stats.runs], out)
@@ -529,6 +533,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
             archive, paper=args.paper, since=args.since, until=args.until,
             progress=progress_line("reprocessed"),
             error=lambda message: print(f"error: {message}", file=sys.stderr),
+            warn=lambda message: print(f"warning: {message}", file=sys.stderr),
         )
     finally:
         archive.close()

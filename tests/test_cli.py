@@ -615,7 +615,7 @@ def test_reprocess_finds_each_kind_of_document_through_indexes(sqlite_url):
     archive = open_archive(sqlite_url)
     try:
         fill(archive)
-        issues = [i for i, _ in storage.reprocess._issues(archive, None, None, None)]
+        issues = [i for i, *_ in storage.reprocess._issues(archive, None, None, None)]
         assert issues
         with archive.engine.connect() as conn:
             for kind in storage.reprocess._KINDS:

@@ -22,6 +22,7 @@ from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
 from crawler.extensions import FIRST_FAILURE, NO_PAGE_LIST, UNPLACED_PAGES
 from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
+from crawler.papers import load_profiles
 from crawler.templates import decode_html
 from crawler.templates.founder import as_declared
 from crawler.templates.registry import get_template
@@ -129,6 +130,10 @@ class IssuesSpider(scrapy.Spider):
             date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
         )
         self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
+        # Another paper's profile with a mistake does not stop this crawl; it is said in the
+        # log, once per run (the check before the crawl says nothing: it has no log yet).
+        for line in load_profiles().warnings():
+            self.logger.warning(line)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):

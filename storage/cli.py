@@ -425,6 +425,12 @@ def run_stats(args: argparse.Namespace) -> int:
     for code in stats.unscheduled:
         print(f"\nMissing issues of {code}: not counted, no profile of it tells its schedule "
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
+    if stats.dead_links:
+        gone = sum(1 for row in stats.dead_links if row[7])
+        print(f"\nDead links (the site answers 404 or 410): {gone} gone, not asked again; "
+              f"{len(stats.dead_links) - gone} still asked, each a failure of the run", file=out)
+        print_table(["paper", "issue", "kind", "status", "runs", "first seen", "last seen", "gone since", "url"],
+                    [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed"], [list(map(str, r)) for r in stats.runs], out)

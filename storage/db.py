@@ -633,20 +633,26 @@ class Archive:
                 ids=False,  # nothing refers to a raw document by its id
             )
             if self.revision >= DEAD_LINKS:
-                answered = [p["url"] for p in pages] + [a["url"] for a in articles]
+                answered = {x["url"]: as_utc(x.get("fetched_at")) or now for x in pages + articles}
                 self._store_dead_links(session, dead, issue_id, answered, now)
             if self.revision >= fulltext.REVISION:  # older only in tests of upgrades (check=False)
                 fulltext.flush(session.connection())
         return counts
 
-    def _store_dead_links(self, session: Session, dead: list[Mapping[str, Any]], issue_id, answered: list[str],
-                          now: datetime) -> None:
+    def _store_dead_links(self, session: Session, dead: list[Mapping[str, Any]], issue_id,
+                          answered: Mapping[str, datetime], now: datetime) -> None:
         """Count one more run that the site answered 404 or 410 for each of ``dead`` (``gone``:
-        the crawler gives up on it from now on), and forget the links of ``answered``, pages and
-        articles stored: a site that answers again has the file after all."""
+        the crawler gives up on it from now on), and forget the links of ``answered`` (pages and
+        articles stored, by when each was fetched) that were answered since: a site that answers
+        again has the file after all. `archive reprocess` of a page fetched before its 404s
+        leaves the record alone."""
         table = DeadLink.__table__
         if answered:
-            session.execute(delete(table).where(table.c.url.in_(answered)))
+            since = [row.id for row in session.execute(select(table.c.id, table.c.url, table.c.last_seen)
+                                                       .where(table.c.url.in_(list(answered))))
+                     if as_utc(row.last_seen) <= answered[row.url]]
+            if since:
+                session.execute(delete(table).where(table.c.id.in_(since)))
         if not dead:
             return
         statement = self._statements.get(("dead_links",))

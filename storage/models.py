@@ -152,7 +152,7 @@ class DeadLink(Base):
     # 'article' or 'page'.
     kind: Mapped[str] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(Text, unique=True)
-    # The latest answer: 404 or 410.
+    # The latest answer: 404 or 410, or 200 for the site's error page (页面不存在), its 404.
     status: Mapped[int] = mapped_column(Integer)
     # The first and the latest run that was answered so, and how many runs were.
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

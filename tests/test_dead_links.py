@@ -17,6 +17,7 @@ from storage.cli import main
 from storage.models import DeadLink
 from tests.conftest import crawl_runs, run_crawl, sql_rows
 from tests.sites import sample_site
+from tests.test_site_oddities import ERROR_PAGE
 
 ISSUE_DIR = "html/2023-01/31/"
 DEAD_ARTICLE = "content_306512.htm"  # the second article of page 8 (node_6.htm)
@@ -150,3 +151,18 @@ def test_a_link_that_answers_again_before_it_is_gone_is_forgotten(tmp_path, sqli
         again, _ = crawl("refresh=1")
     assert again.returncode == 4
     assert _dead(sqlite_url) == [("article", DEAD_ARTICLE, 404, 1, False)]
+
+
+def test_an_article_answered_by_the_sites_error_page_with_status_200_is_a_dead_link_too(tmp_path, sqlite_url):
+    # The site's error page (页面不存在) served with HTTP 200 is its 404.
+    site = sample_site(tmp_path / "site", alter=lambda name, html: ERROR_PAGE if name == DEAD_ARTICLE else html, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        crawl = _crawler(server, sqlite_url, NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0"})
+        first, _ = crawl()
+        gone, _ = crawl()
+        last, asked = crawl()
+    assert "broken article link (error page with HTTP 200: '页面不存在'), skipped (error page '页面不存在' on 1 of the 2 runs" in first.stderr
+    assert (first.returncode, gone.returncode, last.returncode) == (4, 0, 0), gone.stderr[-3000:]
+    assert "WARNING: article link gone: error page '页面不存在' on 2 runs over 0 days since " in gone.stderr
+    assert _dead(sqlite_url) == [("article", DEAD_ARTICLE, 200, 2, True)]
+    assert asked == []

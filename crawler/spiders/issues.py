@@ -266,6 +266,9 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_page(self, response, day: date, issue_url: str):
         page = self._read(response, "page", self.template.page)
+        if isinstance(page, DeadLinkItem):  # the site's error page: its 404
+            yield page
+            return
         if page is None:
             return
         if page.issue_date and page.issue_date != day:
@@ -318,6 +321,9 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_article(self, response, context: dict, listed_title: str):
         article = self._read(response, "article", self.template.article)
+        if isinstance(article, DeadLinkItem):  # the site's error page: its 404
+            yield article
+            return
         if article is None:
             return
         # Only a redirected article may be another issue's: its date (outside the article's
@@ -356,16 +362,20 @@ class IssuesSpider(scrapy.Spider):
         yield from self._link_failed(failure, "article")
 
     def _link_failed(self, failure, what: str):
-        """A page or article not fetched. One the site answers 404 or 410 for is a dead link:
-        a failure of the run (the site may list a file before it writes it) until it has been
-        answered so on ARCHIVE_GONE_AFTER_RUNS runs spanning ARCHIVE_GONE_AFTER_DAYS days
-        (the delta middleware tags the request with the runs before, ``meta["archive"]["dead"]``);
-        then it is gone, said once, and no run asks it again but with refresh=1."""
+        """A page or article not fetched; one the site answers 404 or 410 for is a dead link."""
         status = failure.value.response.status if failure.check(HttpError) else None
         if status not in (404, 410):
             self._failed(failure, what)
             return
-        request = failure.request
+        yield self._dead_link(failure.request, what, status, f"HTTP {status}", lambda note: self._failed(failure, what, note))
+
+    def _dead_link(self, request, what: str, status: int, answer: str, fail) -> DeadLinkItem:
+        """A page or article link answered 404 or 410 (``answer``), or the site's error page:
+        a failure of the run, ``fail(note)`` (the site may list a file before it writes it),
+        until it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs spanning
+        ARCHIVE_GONE_AFTER_DAYS days (the delta middleware tags the request with the runs
+        before, ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks it
+        again but with refresh=1. The item counts this run's answer in dead_links."""
         url = (request.meta.get("redirect_urls") or [request.url])[0]
         before = (request.meta.get("archive") or {}).get("dead")
         now = datetime.now(timezone.utc)
@@ -378,20 +388,20 @@ class IssuesSpider(scrapy.Spider):
         if before and before["gone"]:
             gone = True  # asked again by refresh=1: still gone
             self.crawler.stats.inc_value("links/still_gone")
-            self.logger.info("%s link still gone (HTTP %d on %d runs since %s): %s", what, status, runs, since.date(), url)
+            self.logger.info("%s link still gone (%s on %d runs since %s): %s", what, answer, runs, since.date(), url)
         elif runs >= settings.getint("ARCHIVE_GONE_AFTER_RUNS") and days >= settings.getint("ARCHIVE_GONE_AFTER_DAYS"):
             gone = True
-            note = (f"{what} link gone: HTTP {status} on {runs} runs over {days} day{'' if days == 1 else 's'} "
+            note = (f"{what} link gone: {answer} on {runs} runs over {days} day{'' if days == 1 else 's'} "
                     f"since {since.date()}, not asked again (-a refresh=1 asks again): {url}")
             self.crawler.stats.set_value(LINKS_GONE, [*(self.crawler.stats.get_value(LINKS_GONE) or []), note])
             self.logger.warning(note)
         else:
             gone = False
-            self._failed(failure, what, f" (HTTP {status} on {runs} of the {settings.getint('ARCHIVE_GONE_AFTER_RUNS')} runs "
-                                        f"over {settings.getint('ARCHIVE_GONE_AFTER_DAYS')} days after which it is gone)")
+            fail(f" ({answer} on {runs} of the {settings.getint('ARCHIVE_GONE_AFTER_RUNS')} runs "
+                 f"over {settings.getint('ARCHIVE_GONE_AFTER_DAYS')} days after which it is gone)")
         day = request.cb_kwargs["context"]["issue_date"] if what == "article" else request.cb_kwargs["day"].isoformat()
         issue_url = request.cb_kwargs["context"]["issue_url"] if what == "article" else request.cb_kwargs["issue_url"]
-        yield DeadLinkItem(
+        return DeadLinkItem(
             paper_code=self.plan.paper.code, paper_name=self.plan.paper.name, issue_date=day, issue_url=issue_url,
             kind=what, url=url, status=status, gone=gone, fetched_at=now,
         )
@@ -433,20 +443,25 @@ class IssuesSpider(scrapy.Spider):
     def _read(self, response, what: str, page_object, content=_html):
         """The page object of a page's, article's or PDF's response (made of ``content(response)``),
         or None for one that is not what was asked for though HTTP says 200 (counted and logged
-        by _not_read)."""
+        by _not_read); for a page or article answered by the site's error page, its 404, the
+        item of a dead link (_dead_link)."""
         if elsewhere := redirected_off_site(response):
             self._not_read(response, what, "redirected", f"redirected off the site to {elsewhere}")
             return None
         document = page_object(content(response), response.url)
         if document.not_found:
-            self._not_read(response, what, "error-page", f"error page with HTTP 200: {document.not_found!r}")
+            why = f"error page with HTTP 200: {document.not_found!r}"
+            if what in ("page", "article"):
+                return self._dead_link(response.request, what, response.status, f"error page {document.not_found!r}",
+                                       lambda note: self._not_read(response, what, "error-page", why, note=note))
+            self._not_read(response, what, "error-page", why)
             return None
         if document.truncated:
             self._not_read(response, what, "truncated", f"truncated: {document.truncated}")
             return None
         return document
 
-    def _not_read(self, response, what: str, key: str, why: str, day: date | None = None) -> None:
+    def _not_read(self, response, what: str, key: str, why: str, day: date | None = None, note: str = "") -> None:
         """A response that is not what was asked for, though HTTP says 200: the site's error
         page, a redirect off the site or to another issue (a broken link, as a 404 is), or a
         file cut short (a failed fetch, as a network error is). Not stored, counted as not
@@ -463,7 +478,7 @@ class IssuesSpider(scrapy.Spider):
         if key == "truncated":
             self.logger.error("%s not fetched, skipped: %s (%s)", what, url, why)
         else:
-            self.logger.warning("broken %s link (%s), skipped: %s", what, why, url)
+            self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, note, url)
 
     def _ignored(self, failure, what: str) -> bool:
         """A request the crawl itself dropped (robots.txt forbids it, or it left the site's

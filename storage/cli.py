@@ -406,7 +406,7 @@ def _stats_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list")
 
 
-@command("stats", "counts per paper and year, missing issues, crawl history", _stats_arguments)
+@command("stats", "counts per paper and year, missing issues, dead links, crawl history", _stats_arguments)
 def run_stats(args: argparse.Namespace) -> int:
     from storage.stats import archive_stats
 
@@ -430,6 +430,12 @@ def run_stats(args: argparse.Namespace) -> int:
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
     for code, source in stats.unreadable:
         print(f"\nMissing issues of {code}: not counted, its profile {source} has a mistake (see the warning)", file=out)
+    if stats.dead_links:
+        gone = sum(1 for row in stats.dead_links if row[7])
+        print(f"\nDead links (the site answers 404, 410 or its error page): {gone} gone, not asked again; "
+              f"{len(stats.dead_links) - gone} still asked, each a failure of the run", file=out)
+        print_table(["paper", "issue", "kind", "status", "runs", "first seen", "last seen", "gone since", "url"],
+                    [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed"], [list(map(str, r)) for r in stats.runs], out)

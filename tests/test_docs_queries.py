@@ -32,6 +32,9 @@ def test_documented_queries_run_and_answer(archive_url):
     archive.store_batch([page(9, articles_expected=5, article_urls=[article(999)["url"], article(0)["url"], "http://x/gone.htm"]),
                          page(1, issue_date=stored[0]["issue_date"], section="要闻", article_urls=[article(0)["url"]])],
                         [article(999, number=9, byline="本报记者 皮磊")])
+    # The site answers 404 for page 9's third link: given up on (dead_links).
+    archive.store_batch(dead=[{k: article(999)[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url")}
+                              | {"kind": "article", "url": "http://x/gone.htm", "status": 404, "gone": True}])
     empty = []
     with archive.engine.connect() as conn:
         for sql in blocks(archive.dialect):

@@ -141,6 +141,10 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("ARCHIVE_PROGRESS_INTERVAL", "1m", "setting ARCHIVE_PROGRESS_INTERVAL='1m' is not a number"),
         ("RETRY_BACKOFF_BASE", "-1", "setting RETRY_BACKOFF_BASE='-1' is less than 0"),
         ("GC_YOUNG_THRESHOLD", "lots", "setting GC_YOUNG_THRESHOLD='lots' is not a whole number"),
+        ("ARCHIVE_GONE_AFTER_RUNS", "0", "setting ARCHIVE_GONE_AFTER_RUNS='0' is less than 1"),
+        ("ARCHIVE_GONE_AFTER_RUNS", "3 runs", "setting ARCHIVE_GONE_AFTER_RUNS='3 runs' is not a whole number"),
+        ("ARCHIVE_GONE_AFTER_DAYS", "-1", "setting ARCHIVE_GONE_AFTER_DAYS='-1' is less than 0"),
+        ("ARCHIVE_GONE_AFTER_DAYS", "a week", "setting ARCHIVE_GONE_AFTER_DAYS='a week' is not a whole number"),
     ],
 )
 def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, message):

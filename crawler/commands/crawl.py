@@ -40,6 +40,8 @@ PROJECT_SETTINGS: dict[str, tuple[type, float | None]] = {
     "ARCHIVE_RECORD_RUNS": (bool, None),
     "ARCHIVE_DRIFT_ALARM": (bool, None),
     "ARCHIVE_DRIFT_MAX_SHARE": (float, 0),
+    "ARCHIVE_GONE_AFTER_RUNS": (int, 1),
+    "ARCHIVE_GONE_AFTER_DAYS": (int, 0),
     "ARCHIVE_PROGRESS_INTERVAL": (float, None),  # 0 or less: no progress lines
     "RETRY_BACKOFF_BASE": (float, 0),
     "RETRY_BACKOFF_MAX": (float, 0),

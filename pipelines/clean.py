@@ -20,7 +20,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from crawler.items import ArticleItem, Removal
-from crawler.templates.text import HTML_SPACE, html_blanks, source_blank
+from crawler.templates.text import BLOCKS as _BLOCKS, HTML_SPACE, html_blanks, source_blank
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
@@ -92,10 +92,6 @@ def _spammy(text: str) -> bool:
 
 # --- reading the HTML --------------------------------------------------------------------
 
-_BLOCKS = frozenset(
-    "p div li ul ol dl dt dd table tbody thead tfoot tr td th caption h1 h2 h3 h4 h5 h6 blockquote"
-    " pre center section article header footer nav aside main figure figcaption address form hr".split()
-)
 # Comments go at parse time: the Founder body is wrapped in <!--<npm:article-content>--> markers.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)

@@ -385,6 +385,65 @@ def test_lines_split_at_br_when_there_are_no_paragraphs():
     assert parsed.article_id == "21904_2"
 
 
+# The main fixture's last paragraph ends with its source note; real sites also set the note
+# outside any <P>, after the last one and before whatever a spam kit appended.
+_NOTED = "實現社會工作高質量發展。(據民政部官網)</P>"
+
+
+def with_closing(after_last_paragraph: str, note_in_paragraph: str = "") -> FounderArticle:
+    """The main fixture with its source note moved out of the last paragraph, to after it."""
+    html = load("content_article.htm")
+    assert html.count(_NOTED) == 1
+    html = html.replace(_NOTED, f"實現社會工作高質量發展。{note_in_paragraph}</P>{after_last_paragraph}")
+    return FounderArticle(html, ISSUE + "content_21853.htm")
+
+
+@pytest.mark.parametrize(
+    ("after", "line", "source"),
+    [
+        ("\n　　(據民政部官網)\n", "(據民政部官網)", "據民政部官網"),  # bare text after the last </P>
+        ("<div align=right>（據《中國社會報》）</div>", "（據《中國社會報》）", "據《中國社會報》"),
+        ("<br>（据《中国社会报》）<br>", "（据《中国社会报》）", "据《中国社会报》"),
+        ("\n<font color=#666666>(據新華社)</font>\n", "(據新華社)", "據新華社"),
+        ("<span class=ly>　　來源：新華社</span>", "來源：新華社", "來源：新華社"),
+        ("<br>\n本文来源: 人民网", "本文来源: 人民网", "本文来源: 人民网"),
+        ("<P align=right><font>稿件來源：公益時報</font></P>", "稿件來源：公益時報", "稿件來源：公益時報"),
+        ("<div>【來源：民政部官網】</div>", "【來源：民政部官網】", "來源：民政部官網"),
+    ],
+)
+def test_a_source_note_outside_the_paragraphs_is_the_source(after, line, source):
+    from pipelines.clean import clean_body
+
+    parsed = with_closing(after)
+    assert parsed.source == source
+    paragraphs = main_paragraphs()
+    # A line of the body (the cleaner's paragraphs and the page object's), the last paragraph whole.
+    assert parsed.paragraphs == [*paragraphs[:-2], paragraphs[-2].removesuffix("(據民政部官網)"), line, paragraphs[-1]]
+    cleaned = clean_body(parsed.body_element).paragraphs
+    assert cleaned[-2:] == [paragraphs[-2].removesuffix("(據民政部官網)"), line]
+
+
+@pytest.mark.parametrize(
+    ("after", "note"),
+    [
+        ("\n　　據了解,目前全國已有18個省出臺志愿服務法規\n", ""),  # a sentence beginning with 據
+        ("<div>　　據介紹,今年來全國新增社工站5000個</div>", ""),
+        ("", "(據統計)"),  # 據 as 'according to the figures', bracketed after the sentence
+        ("", "(據不完全統計)"),
+    ],
+)
+def test_a_last_paragraph_that_merely_holds_ju_is_no_source(after, note):
+    parsed = with_closing(after, note)
+    assert parsed.source == ""
+    assert parsed.paragraphs[-2].startswith(("據", "（據", "會議提出")) and parsed.paragraphs[-2].endswith(("法規", "5000個", "統計)", "統計）"))
+
+
+def test_a_bracket_inside_a_sentence_is_no_source_note():
+    parsed = article_with("", "<P>　　社工站建設取得積極進展。</P><P>　　全國已建成社工站2.9萬個(據民政部統計)</P>")
+    assert parsed.source == ""
+    assert article_with("", "<P>　　全國已建成社工站2.9萬個。(據民政部)</P>").source == "據民政部"
+
+
 def test_a_body_of_blanks_and_script_is_no_body():
     """Only blanks (U+3000, no-break spaces) and code in the content region: generic extraction."""
     blank = "<div id=ozoom><founder-content><p>\u3000\u3000&nbsp;</p><script>var x = 1;</script></founder-content></div>"

@@ -24,7 +24,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
-from crawler.templates.text import collapse as _collapse, has_text, line as _line, lines as _lines, parse, text as _text
+from crawler.templates.text import block_lines, collapse as _collapse, has_text, line as _line, parse, text as _text
 
 __all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "decode_html"]
 
@@ -203,7 +203,22 @@ _ENPPROPERTY = re.compile(r"<!--\s*(?i:enpproperty)(.*?)(?i:/enpproperty)\s*-->"
 _ENP_FIELD = re.compile(r"<([\w-]+)>(.*?)</\1>", re.S)
 _ARTICLE_FILE = re.compile(r"content_(\d+(?:_\d+)?)\.html?$")
 _WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])(.*?)\1\s*\)""", re.S)
-_SOURCE = re.compile(r"[(（]\s*((?:据|據)[^()（）]+?)\s*[)）]\s*$")
+# A closing source note: a bracketed note that ends the line, standing alone or after the end of a
+# sentence (……发展。（据民政部官网）), or a line of its own labelled 来源：, 本文来源: and the like.
+# A bracket inside a sentence (……2.9万个（据民政部统计）) is no note, nor a 据 that begins a
+# clause (据统计, 据了解: according to figures, to what was learnt), nor an unbracketed line
+# beginning with 据 (a sentence), nor a picture credit (图片来源：…).
+_BRACKETED_NOTE = re.compile(r"(?:^|(?<=[。！？；…!?;.”’」』]))\s*[(（【〔]\s*([^()（）【】〔〕]+?)\s*[)）】〕]\s*$")
+_LABELLED_LINE = re.compile(r"([^。！？()（）【】〔〕]{3,48}?)[。.]?")
+_SOURCE_LABEL = (
+    r"(?:本文|文章|稿件|信息|新[闻聞])?(?:[来來]源|稿源)\s*[:：︰﹕]\s*\S"
+    r"|(?:[转轉](?:[载載])?|摘(?:[编編])?|[选選])自\s*[:：︰﹕]?\s*\S"
+)
+_SOURCE_BY = (
+    r"[据據](?!(?:不完全|初步|粗略|最新|有[关關]|相[关關])?(?:[统統][计計]|了解|瞭解|介[绍紹]|悉|[报報][道导導]|[调調]查"
+    r"|[测測]算|估[计計算]|研究|分析|[预預][测測]|[称稱]|[说說]|查|[显顯]示|透露|反映|[记記][载載]|[观觀]察|推算|核[实實]|此))"
+)
+_SOURCE_NOTE, _SOURCE_LINE = re.compile(f"{_SOURCE_BY}|{_SOURCE_LABEL}"), re.compile(_SOURCE_LABEL)
 # A lead line such as "■ 本报记者 皮磊": short, and no sentence punctuation.
 _BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；]{0,4}?(?:记者|記者|通讯员|通訊員)[^，。,；]{1,30})$")
 
@@ -515,6 +530,15 @@ _TITLE_FIELDS = ("pretitle", "title", "subtitle", "byline")
 _METADATA_FIELDS = {"pretitle": "introtitle", "title": "title", "subtitle": "subtitle", "byline": "author"}
 
 
+def source_note(line: str) -> str:
+    """The source note ``line`` ends with (without brackets), or "" (see _SOURCE_NOTE)."""
+    if (note := _BRACKETED_NOTE.search(line)) and _SOURCE_NOTE.match(note[1]):
+        return note[1]
+    if (note := _LABELLED_LINE.fullmatch(line)) and _SOURCE_LINE.match(note[1]):
+        return note[1]
+    return ""
+
+
 class FounderArticle(_FounderFile):
     """An article file, content_N.htm (or content_N_M.htm)."""
 
@@ -588,8 +612,8 @@ class FounderArticle(_FounderFile):
         """The title block's 作者, else a lead line such as ■ 本报记者 皮磊, else the metadata author."""
         if self._title_block["byline"]:
             return self._title_block["byline"]
-        # Only the lead line is read: the paragraphs themselves come from the cleaner.
-        first = next(iter(self._fallback.paragraphs if self._fallback else self._lines()), None)
+        # Only the lead line is judged: the paragraphs stored come from the cleaner.
+        first = next(iter(self._fallback.paragraphs if self._fallback else self._lines), None)
         lead = _BYLINE.match(first) if first else None
         return _collapse(lead[1]) if lead else self._title_field("byline")
 
@@ -650,22 +674,18 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def paragraphs(self) -> list[str]:
-        """Visible text per <p> (or per <br> line without any <p>), indentation stripped, no filtering.
-
-        A <br> inside a <p> breaks it too: it is a line break on screen.
+        """Visible text per line of the content region, indentation stripped, no filtering: a
+        line ends at <br> and at each block (<p>, <div>, ...), and text outside any <p> is a line
+        too (crawler.templates.text.block_lines), as the cleaner lays the body out.
         """
         if self._fallback:
             return self._fallback.paragraphs
-        return list(self._lines())
+        return list(self._lines)
 
-    def _lines(self, backwards: bool = False) -> Iterator[str]:
-        """The paragraphs one by one; ``backwards`` from the last, for what only the end holds."""
-        blocks = _css(self._body, "p") or [self._body]
-        if backwards:
-            lines = (line.strip() for block in reversed(blocks) for line in reversed(_lines(block)))
-        else:
-            lines = (line.strip() for block in blocks for line in _lines(block))
-        return (line for line in lines if line)
+    @cached_property
+    def _lines(self) -> list[str]:
+        """The content region's lines (see paragraphs), read once for the byline, the source and the paragraphs."""
+        return [line for line in map(str.strip, block_lines(self._body)) if line]
 
     @cached_property
     def images(self) -> list[ImageRef]:
@@ -681,11 +701,12 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def source(self) -> str:
-        """The closing (据…) line; looked for in the last three paragraphs, since junk may follow."""
-        last = reversed(self._fallback.paragraphs) if self._fallback else self._lines(backwards=True)
-        for paragraph in itertools.islice(last, 3):
-            if match := _SOURCE.search(paragraph):
-                return match[1]
+        """The closing source note, without its brackets: （据…）, or a line such as 来源：…; looked
+        for in the last three lines (junk may follow it), whether a <p> holds it or not."""
+        last = reversed(self._fallback.paragraphs) if self._fallback else reversed(self._lines)
+        for line in itertools.islice(last, 3):
+            if note := source_note(line):
+                return note
         return ""
 
     @cached_property

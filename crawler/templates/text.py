@@ -6,7 +6,10 @@ import threading
 
 from lxml import etree
 
-__all__ = ["HAN", "HTML_SPACE", "collapse", "has_text", "html_blanks", "line", "lines", "parse", "source_blank", "text"]
+__all__ = [
+    "BLOCKS", "HAN", "HTML_SPACE", "block_lines", "collapse", "has_text", "html_blanks", "line", "lines", "parse",
+    "source_blank", "text",
+]
 
 HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
@@ -134,6 +137,49 @@ def has_text(element: etree._Element) -> bool:
 def lines(element: etree._Element) -> list[str]:
     """Text of an element as a browser breaks it: at <br>, with runs of HTML whitespace as one space."""
     return _broken(_TEXT_AND_BREAKS(element))
+
+
+# Elements a browser lays out as blocks of their own: a line of text ends where one begins and
+# where it ends.
+BLOCKS = frozenset(
+    "p div li ul ol dl dt dd table tbody thead tfoot tr td th caption h1 h2 h3 h4 h5 h6 blockquote"
+    " pre center section article header footer nav aside main figure figcaption address form hr".split()
+)
+_NOT_SHOWN = frozenset(("script", "style"))
+
+
+def block_lines(element: etree._Element) -> list[str]:
+    """Text of an element in the lines a browser lays it out in: a line ends at each <br> and
+    where a block element (BLOCKS) begins or ends, so that text outside any <p> (after the last
+    one, in a <div>, a <font>, after a <br>) is a line of its own, as the cleaner reads it
+    (pipelines/clean.py). Runs of HTML whitespace as one space; lines of blanks are kept.
+    Walked without recursion: a spam kit's markup may nest deeper than Python recurses."""
+    found: list[str] = []
+    pieces: list[str] = []
+
+    def end() -> None:
+        if pieces:
+            found.append(html_blanks("".join(pieces)))
+            pieces.clear()
+
+    walk = etree.iterwalk(element, events=("start", "end"))
+    for event, node in walk:
+        tag = node.tag
+        if event == "start":
+            if tag in _NOT_SHOWN or not isinstance(tag, str):
+                walk.skip_subtree()
+                continue
+            if tag == "br" or tag in BLOCKS:
+                end()
+            if node.text:
+                pieces.append(node.text)
+            continue
+        if tag in BLOCKS:
+            end()
+        if node.tail and node is not element:
+            pieces.append(node.tail)
+    end()
+    return found
 
 
 def _broken(nodes: list) -> list[str]:

@@ -353,6 +353,12 @@ def test_font01_font02_title_block():
         ("■ 本报记者 皮磊", "本报记者 皮磊"),
         ("本報特約記者 王五　通訊員 趙六", "本報特約記者 王五 通訊員 趙六"),
         ("　　本报记者从民政部获悉，全国社工站建设持续推进。", ""),  # a sentence, not a byline
+        # Inside the first paragraph: run in before its text, or a dateline's reporters.
+        ("■本報記者 皮磊　　清晨七點，兒童之家的門準時打開。", "本報記者 皮磊"),
+        ("　　本報訊（記者 皮磊 通訊員 趙六）近日，兒童之家的門準時打開。", "記者 皮磊 通訊員 趙六"),
+        ("　　本報北京1月31日電　（記者 皮磊）民政部日前召開會議。", "記者 皮磊"),
+        ("　　本報訊　近日，記者（皮磊）走訪了兒童之家。", ""),
+        ("　　本報記者走訪了兒童之家　　孩子們放學後有地方去了。", ""),  # a sentence before the gap
     ],
 )
 def test_byline_from_a_lead_paragraph(lead, byline):

@@ -450,6 +450,76 @@ def test_a_bracket_inside_a_sentence_is_no_source_note():
     assert article_with("", "<P>　　全國已建成社工站2.9萬個。(據民政部)</P>").source == "據民政部"
 
 
+def _pictures_inside(html: str, more: int = 0, into: str = _NOTED) -> str:
+    """``html`` (the main fixture) with its picture table, and ``more`` pictures, set inside
+    the content region after ``into``, as some papers set pictures below the text."""
+    start = html.index("<table id=newspic")
+    end = html.index("</table>", start) + len("</table>")
+    table = html[start:end]
+    extra = "".join(f"<tr><td><IMG src=../../../images/2023-01/31/07/res0{n}_attpic_brief.jpg></td></tr>"
+                    f"<tr><td class=font6>圖{n}：社工入戶走訪。</td></tr>" for n in range(2, 2 + more))
+    table = table.replace("</table>", f"{extra}</table>")
+    return (html[:start] + html[end:]).replace(into, f"{into}\n{table}\n")
+
+
+def test_pictures_set_inside_the_content_region_are_pictures_not_text():
+    from pipelines.clean import clean_body
+
+    parsed = FounderArticle(_pictures_inside(load("content_article.htm"), more=2), ISSUE + "content_21853.htm")
+    captions = ["全國志愿服務和社會工作電視電話會議現場。", "圖2：社工入戶走訪。", "圖3：社工入戶走訪。"]
+    assert [image.caption for image in parsed.images] == captions
+    assert parsed.images[2].url == IMAGES + "2023-01/31/07/res03_attpic_brief.jpg"
+    # No caption in the text: the source note stays among its last lines.
+    assert parsed.paragraphs == main_paragraphs()
+    assert parsed.source == "據民政部官網"
+    cleaned = clean_body(parsed.body_element).paragraphs
+    assert cleaned == main_paragraphs()[:-1] and not set(captions) & {*cleaned, *parsed.body_html.split(">")}
+
+
+def test_a_picture_story_with_its_pictures_inside_the_content_region_has_no_text():
+    html = load("content_article.htm")
+    start, end = html.index("<!--<npm:article-content>-->"), html.index("<!--</npm:article-content>-->")
+    story = _pictures_inside(html[:start] + "<!--<npm:article-content>--><P>&nbsp;</P>" + html[end:], more=1,
+                             into="<!--<npm:article-content>-->")
+    parsed = FounderArticle(story, ISSUE + "content_21853.htm")
+    assert (parsed.extraction, parsed.paragraphs, parsed.source) == ("template", [], "")
+    assert [image.caption for image in parsed.images] == ["全國志愿服務和社會工作電視電話會議現場。", "圖2：社工入戶走訪。"]
+
+
+_FIGURES = """<table border=1 cellpadding=2>
+<tr><th>地區</th><th>社工站（個）</th><th>覆蓋率</th></tr>
+<tr><td>廣東</td><td>1600</td><td>100%</td></tr>
+<tr><td>新疆</td><td>\n1056\n</td><td><font color=red>97%</font></td></tr>
+<tr><td>&nbsp;</td><td>合計</td><td>2656</td></tr>
+</table>"""
+_ROWS = ["地區｜社工站（個）｜覆蓋率", "廣東｜1600｜100%", "新疆｜1056｜97%", "合計｜2656"]
+
+
+@pytest.mark.parametrize("table", [
+    _FIGURES,
+    f"<table width=100%><tr><td align=center>{_FIGURES}</td></tr></table>",  # nested in a layout table
+    f"<div align=center><font size=2>{_FIGURES}</font></div>",
+])
+def test_a_table_of_figures_in_the_text_keeps_its_rows(table):
+    from pipelines.clean import clean_body
+
+    html = load("content_article.htm")
+    after = "全國已建成鄉鎮(街道)社工站2.9萬個,"
+    paragraph_end = html.index("</P>", html.index(after)) + len("</P>")
+    parsed = FounderArticle(html[:paragraph_end] + table + html[paragraph_end:], ISSUE + "content_21853.htm")
+    paragraphs = main_paragraphs()
+    at = next(n for n, line in enumerate(paragraphs) if after in line) + 1
+    assert parsed.paragraphs == paragraphs[:at] + _ROWS + paragraphs[at:]
+    assert clean_body(parsed.body_element).paragraphs == paragraphs[:at] + _ROWS + paragraphs[at:-1]
+
+
+def test_a_layout_table_s_cells_are_laid_out_in_their_paragraphs():
+    parsed = article_with("", "<table><tr><td><P>　　第一段。</P><P>　　第二段。</P></td><td><P>　　旁欄。</P></td></tr></table>"
+                              "<P>　　第三段。(據新華社)</P>")
+    assert parsed.paragraphs == ["第一段。", "第二段。", "旁欄。", "第三段。(據新華社)"]
+    assert parsed.source == "據新華社"
+
+
 def test_a_body_of_blanks_and_script_is_no_body():
     """Only blanks (U+3000, no-break spaces) and code in the content region: generic extraction."""
     blank = "<div id=ozoom><founder-content><p>\u3000\u3000&nbsp;</p><script>var x = 1;</script></founder-content></div>"

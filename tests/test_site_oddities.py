@@ -377,3 +377,61 @@ def test_source_notes_outside_the_paragraphs_are_stored_as_the_source(tmp_path, 
     assert last["content_306513.htm"][1] == "本文来源：江西省民政厅"
     assert last["content_306507.htm"][1].endswith("。（据统计）")
     assert last["content_306508.htm"][1] == "据了解，全市已有404个社区建成儿童之家"
+
+
+# --- pictures inside the content region; a table of figures in the text ---------------------------
+
+_FIGURES = ("<table border=1><tr><th>地區</th><th>社工站(個)</th><th>覆蓋率</th></tr>"
+            "<tr><td>廣東</td><td>1600</td><td>100%</td></tr><tr><td>新疆</td><td>1056</td><td>97%</td></tr></table>")
+
+
+def _pictures_below_and_figures(name: str, html: str) -> str:
+    """306501's picture set below its text, inside the content region; a table of figures
+    before 306506's source note."""
+    if name == "content_306501.htm":
+        start = html.index("<table id=newspic")
+        end = html.index("</table>", start) + len("</table>")
+        table, html = html[start:end], html[:start] + html[end:]
+        return html.replace("<!--</npm:article-content>-->", f"{table}\n<!--</npm:article-content>-->")
+    if name == "content_306506.htm":
+        return html.replace("<P>　　(據天山網)</P>", f"{_FIGURES}\n<P>　　(據天山網)</P>")
+    return html
+
+
+def test_pictures_below_the_text_and_a_table_of_figures_are_stored_as_such(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_pictures_below_and_figures, pdfs=False)
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [(body, captions)] = sql_rows(archive, """
+        SELECT a.body, group_concat(i.caption, '|') FROM articles a JOIN images i ON i.article_id = a.id
+        WHERE a.url LIKE '%content_306501.htm' GROUP BY a.id""")
+    assert captions.startswith("2022年春节前夕，汕尾市双百社工开展走访行动") and "|" not in captions
+    assert "汕尾" not in body and body.endswith("城乡社区工作者队伍建设工程。")
+    [(body, source)] = sql_rows(archive, "SELECT body, source FROM articles WHERE url LIKE '%content_306506.htm'")
+    assert body.split("\n")[-4:] == ["地区｜社工站(个)｜覆盖率", "广东｜1600｜100%", "新疆｜1056｜97%", "（据天山网）"]
+    assert source == "据天山网"
+
+
+# --- an unclosed <font> on every line --------------------------------------------------------------
+
+_LINES = 700
+
+
+def _unclosed_fonts(name: str, html: str) -> str:
+    """306514's text as an editor leaves it: each line opens a <font> that nothing closes."""
+    if name != "content_306514.htm":
+        return html
+    start = html.index("<!--<npm:article-content>-->") + len("<!--<npm:article-content>-->")
+    end = html.index("<!--</npm:article-content>-->")
+    lines = "".join(f"<font size=3>　　第{n}行，社工站建設取得積極進展。<br>\n" for n in range(_LINES))
+    return html[:start] + lines + "(據新華社)" + html[end:]
+
+
+def test_an_article_whose_every_line_opens_a_font_is_stored_whole(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_unclosed_fonts, pdfs=False)
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    [(body, source)] = sql_rows(archive, "SELECT body, source FROM articles WHERE url LIKE '%content_306514.htm'")
+    assert body.split("\n") == [f"第{n}行，社工站建设取得积极进展。" for n in range(_LINES)] + ["（据新华社）"]
+    assert source == "据新华社"

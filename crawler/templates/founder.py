@@ -541,6 +541,20 @@ _TITLE_FIELDS = ("pretitle", "title", "subtitle", "byline")
 _METADATA_FIELDS = {"pretitle": "introtitle", "title": "title", "subtitle": "subtitle", "byline": "author"}
 
 
+def _take_out(region: etree._Element, found: list) -> None:
+    """The elements of ``found`` inside ``region`` out of it, the text after each left in place."""
+    for node in found:
+        if not isinstance(node, etree._Element) or region not in node.iterancestors():
+            continue
+        parent, previous = node.getparent(), node.getprevious()
+        if node.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + node.tail
+            else:
+                parent.text = (parent.text or "") + node.tail
+        parent.remove(node)
+
+
 def source_note(line: str) -> str:
     """The source note ``line`` ends with (without brackets), or "" (see _SOURCE_NOTE)."""
     if (note := _BRACKETED_NOTE.search(line)) and _SOURCE_NOTE.match(note[1]):
@@ -638,6 +652,11 @@ class FounderArticle(_FounderFile):
             # A picture story (pictures and captions, no text): the template's empty content
             # region is its body. Generic extraction would take a caption for the text.
             body = self._body_in(tree, empty=True)
+        if body is not None:
+            # Pictures some papers set inside the content region (below the text) are the
+            # article's pictures, not its text: left in, each caption was a paragraph of the
+            # body too, after the source note. Read before they go (images reads these rows).
+            _take_out(body, self._all("pictures"))
         return body
 
     @cached_property
@@ -670,7 +689,8 @@ class FounderArticle(_FounderFile):
 
     @property
     def body_element(self):
-        """The content region as parsed (lxml), untouched: cleaning needs hidden styles and all.
+        """The content region as parsed (lxml), untouched (cleaning needs hidden styles and all)
+        but for pictures set inside it, which are ``images``.
 
         None when generic extraction found the body: read ``body_html`` then.
         """
@@ -678,7 +698,7 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def body_html(self) -> str:
-        """Inner HTML of the content region, untouched: cleaning needs hidden styles and all."""
+        """Inner HTML of the content region, as ``body_element`` holds it."""
         if self._fallback:
             return self._fallback.body_html
         root = self._body

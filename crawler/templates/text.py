@@ -7,7 +7,7 @@ import threading
 from lxml import etree
 
 __all__ = [
-    "BLOCKS", "HAN", "HTML_SPACE", "block_lines", "collapse", "has_text", "html_blanks", "line", "lines", "parse",
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "block_lines", "collapse", "has_text", "html_blanks", "line", "lines", "parse",
     "source_blank", "text",
 ]
 
@@ -142,25 +142,42 @@ def lines(element: etree._Element) -> list[str]:
 # Elements a browser lays out as blocks of their own: a line of text ends where one begins and
 # where it ends.
 BLOCKS = frozenset(
-    "p div li ul ol dl dt dd table tbody thead tfoot tr td th caption h1 h2 h3 h4 h5 h6 blockquote"
+    "p div li ul ol dl dt dd table tbody thead tfoot tr caption h1 h2 h3 h4 h5 h6 blockquote"
     " pre center section article header footer nav aside main figure figcaption address form hr".split()
 )
+# A table row is one line: its cells' texts are joined by CELL_GAP, so that a table of figures
+# in an article reads row by row (地区｜社工站｜覆盖率), where a line per cell read as a column
+# of loose words and numbers. A space would not do: normalisation takes it out beside Chinese.
+# A cell that holds blocks (a layout table's <p>s) is laid out in their lines.
+CELLS = frozenset(("td", "th"))
+CELL_GAP = "\uff5c"
 _NOT_SHOWN = frozenset(("script", "style"))
 
 
 def block_lines(element: etree._Element) -> list[str]:
     """Text of an element in the lines a browser lays it out in: a line ends at each <br> and
     where a block element (BLOCKS) begins or ends, so that text outside any <p> (after the last
-    one, in a <div>, a <font>, after a <br>) is a line of its own, as the cleaner reads it
-    (pipelines/clean.py). Runs of HTML whitespace as one space; lines of blanks are kept.
+    one, in a <div>, a <font>, after a <br>) is a line of its own, and a table row's cells are
+    one line (CELLS), as the cleaner reads it (pipelines/clean.py). Runs of HTML whitespace as
+    one space; lines of blanks are kept.
     Walked without recursion: a spam kit's markup may nest deeper than Python recurses."""
     found: list[str] = []
     pieces: list[str] = []
+    gap = False  # a cell began after text on its line: CELL_GAP goes before its first text
 
     def end() -> None:
+        nonlocal gap
+        gap = False
         if pieces:
             found.append(html_blanks("".join(pieces)))
             pieces.clear()
+
+    def add(text: str) -> None:
+        nonlocal gap
+        if gap and not text.isspace():
+            pieces.append(CELL_GAP)
+            gap = False
+        pieces.append(text)
 
     walk = etree.iterwalk(element, events=("start", "end"))
     for event, node in walk:
@@ -171,13 +188,15 @@ def block_lines(element: etree._Element) -> list[str]:
                 continue
             if tag == "br" or tag in BLOCKS:
                 end()
+            elif tag in CELLS:
+                gap = any(not piece.isspace() for piece in pieces)
             if node.text:
-                pieces.append(node.text)
+                add(node.text)
             continue
         if tag in BLOCKS:
             end()
         if node.tail and node is not element:
-            pieces.append(node.tail)
+            add(node.tail)
     end()
     return found
 

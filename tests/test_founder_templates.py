@@ -383,6 +383,17 @@ def test_title_fields_fall_back_to_the_metadata_comment():
     assert (shouting.title, shouting.article_id) == ("主標題", "21904")
 
 
+def test_the_metadata_comment_s_character_references_are_read():
+    html = (
+        "<html><body><div id=ozoom><P>　　正文。</P></div></body></html><!--enpproperty <articleid>21904</articleid>"
+        "<title>“五社聯動”&nbsp;見成效&amp;新進展</title><introtitle>&lt;民政動態&gt;</introtitle>"
+        "<author>皮磊&#12288;趙六</author><nodename>社會&nbsp;工作</nodename> /enpproperty-->"
+    )
+    parsed = FounderArticle(html, ISSUE_GBK + "content_21904.htm")
+    assert (parsed.title, parsed.pretitle, parsed.byline, parsed.section) == (
+        "“五社聯動” 見成效&新進展", "<民政動態>", "皮磊 趙六", "社會 工作")
+
+
 def test_lines_split_at_br_when_there_are_no_paragraphs():
     html = "<div id=ozoom><founder-content>\n　　第一段，\n 接著寫。<BR>　　第二段。<br><br>&nbsp;　　（据新华社）\n</founder-content></div>"
     parsed = FounderArticle(html, ISSUE_GBK + "content_21904_2.htm")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property, lru_cache
-from html import escape
+from html import escape, unescape
 from typing import Iterator, NamedTuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -408,11 +408,14 @@ class _FounderFile:
 
     @cached_property
     def metadata(self) -> dict[str, str]:
-        """Fields of the <!--enpproperty ... /enpproperty--> comment(s); the first value wins."""
+        """Fields of the <!--enpproperty ... /enpproperty--> comment(s); the first value wins.
+
+        Inside a comment the parser reads no markup: the CMS's character references
+        (&nbsp;, &quot;, &amp;) are read here, or a title from the comment kept "&nbsp;"."""
         found: dict[str, str] = {}
         for block in _ENPPROPERTY.findall(self.html):
             for name, value in _ENP_FIELD.findall(block):
-                found.setdefault(name, value.strip())
+                found.setdefault(name, unescape(value).strip())
         return found
 
     @cached_property

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from crawler.items import ArticleItem, Removal
+from crawler.templates.founder import closing_source
 from crawler.templates.text import BLOCKS as _BLOCKS, CELL_GAP, CELLS, HTML_SPACE, html_blanks, source_blank
 
 __all__ = [
@@ -590,6 +591,10 @@ class CleanPipeline:
             result = clean_paragraphs(item.paragraphs)
         item.paragraphs = result.paragraphs
         item.removals.extend(result.removals)
+        if not item.source:
+            # Junk after the note (a link farm, one title a line) kept it out of the page
+            # object's last lines; the cleaned text ends with the article's own.
+            item.source = closing_source(result.paragraphs)
         for name in ("pretitle", "title", "subtitle"):
             text, removals = clean_title(getattr(item, name))
             setattr(item, name, text)

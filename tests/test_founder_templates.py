@@ -440,6 +440,22 @@ def test_a_source_note_outside_the_paragraphs_is_the_source(after, line, source)
     assert cleaned[-2:] == [paragraphs[-2].removesuffix("(據民政部官網)"), line]
 
 
+def test_a_link_farm_a_title_a_line_after_the_note_hides_it_from_no_stored_source():
+    """More lines of junk after the note than the page object looks back over: the cleaned
+    text, which ends with the article's own lines, has it."""
+    from crawler.spiders.issues import article_item
+    from pipelines.clean import CleanPipeline
+
+    titles = ["亚洲人成网站999久久久综合", "久久综合亚洲色一区二区三区", "亚洲综合网站色欲色欲", "天天干天天射综合网", "国产成人综合久久综合"]
+    farm = "".join(f'<P><a href="http://www.{n}.example/">{title}</a></P>' for n, title in enumerate(titles))
+    parsed = with_closing(f"<div>（據新華社）</div>{farm}")
+    assert parsed.source == ""  # its last three lines are the farm's
+    context = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-01-31", "issue_url": ISSUE,
+               "page_number": 7, "page_url": ISSUE + "node_7.htm"}
+    item = CleanPipeline().process_item(article_item(parsed, context, parsed.url, ""))
+    assert item.paragraphs[-1] == "（據新華社）" and item.source == "據新華社"
+
+
 @pytest.mark.parametrize(
     ("after", "note"),
     [

@@ -325,6 +325,8 @@ def test_a_response_whose_reading_raises_fails_the_run_and_is_read_again(tmp_pat
 
 # --- source notes outside the paragraphs ------------------------------------------------------------
 
+_FARM_LINES = "".join(f'<P><a href="http://www.{n}.example/">{title}</a></P>' for n, title in enumerate(
+    ["亚洲人成网站999久久久综合", "久久综合亚洲色一区二区三区", "亚洲综合网站色欲色欲", "天天干天天射综合网", "国产成人综合久久综合"]))
 # Each sample article's closing note as sites also set it: outside any <P>, after the last one.
 _CLOSINGS = {
     "content_306502.htm": ("<P>　　(據廣東省民政廳)</P>", "\n　　(據廣東省民政廳)\n"),  # bare text
@@ -332,7 +334,8 @@ _CLOSINGS = {
     "content_306506.htm": ("<P>　　(據天山網)</P>", "<br>\n(據天山網)"),
     # The note ends the last paragraph; the spam kit's paragraph follows it.
     "content_306509.htm": ("發展。(據民政部官網)</P>", "發展。</P><font color=#666666>(據民政部官網)</font>"),
-    "content_306510.htm": ("<P>　　(據廣西壯族自治區民政廳)</P>", "<span>　　(據廣西壯族自治區民政廳)</span>"),
+    # A link farm set one title a line follows it: more lines than the page object looks back over.
+    "content_306510.htm": ("<P>　　(據廣西壯族自治區民政廳)</P>", "<span>　　(據廣西壯族自治區民政廳)</span>" + _FARM_LINES),
     "content_306512.htm": ("<P>　　(據《天水日報》)</P>", "<P align=right><font>來源：天水日報</font></P>"),
     "content_306513.htm": ("<P>　　(據江西省民政廳)</P>", "本文來源: 江西省民政廳<br>"),
 }
@@ -375,6 +378,7 @@ def test_source_notes_outside_the_paragraphs_are_stored_as_the_source(tmp_path, 
     assert last["content_306502.htm"][1] == "（据广东省民政厅）" and last["content_306502.htm"][0].endswith("100%覆盖。")
     assert last["content_306509.htm"][1] == "（据民政部官网）" and last["content_306509.htm"][0].endswith("实现社会工作高质量发展。")
     assert last["content_306513.htm"][1] == "本文来源：江西省民政厅"
+    assert last["content_306510.htm"][1] == "（据广西壮族自治区民政厅）"
     assert last["content_306507.htm"][1].endswith("。（据统计）")
     assert last["content_306508.htm"][1] == "据了解，全市已有404个社区建成儿童之家"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property, lru_cache
 from html import escape, unescape
-from typing import Iterator, NamedTuple
+from typing import Iterator, NamedTuple, Sequence
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from cssselect import SelectorError
@@ -26,7 +26,9 @@ from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
 from crawler.templates.text import block_lines, collapse as _collapse, has_text, line as _line, parse, text as _text
 
-__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "decode_html"]
+__all__ = [
+    "FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "closing_source", "decode_html",
+]
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -558,6 +560,15 @@ def _take_out(region: etree._Element, found: list) -> None:
         parent.remove(node)
 
 
+def closing_source(lines: Sequence[str]) -> str:
+    """The source note of an article's text (its lines, in order), without brackets, or "":
+    looked for in the last three lines, since junk may follow it."""
+    for line in itertools.islice(reversed(lines), 3):
+        if note := source_note(line):
+            return note
+    return ""
+
+
 def source_note(line: str) -> str:
     """The source note ``line`` ends with (without brackets), or "" (see _SOURCE_NOTE)."""
     if (note := _BRACKETED_NOTE.search(line)) and _SOURCE_NOTE.match(note[1]):
@@ -738,11 +749,7 @@ class FounderArticle(_FounderFile):
     def source(self) -> str:
         """The closing source note, without its brackets: （据…）, or a line such as 来源：…; looked
         for in the last three lines (junk may follow it), whether a <p> holds it or not."""
-        last = reversed(self._fallback.paragraphs) if self._fallback else reversed(self._lines)
-        for line in itertools.islice(last, 3):
-            if note := source_note(line):
-                return note
-        return ""
+        return closing_source(self._fallback.paragraphs if self._fallback else self._lines)
 
     @cached_property
     def section(self) -> str:

@@ -443,6 +443,22 @@ def _boilerplate(text: str, rules=_BOILERPLATE) -> str | None:
 
 # --- cleaning ------------------------------------------------------------------------------
 
+# A cell of a table row may be a widget on its own (日期｜来源｜打印｜分享到); a dash in a table of
+# figures is an empty cell, no separator line.
+_CELL_RULES = [rule for rule in _BOILERPLATE if rule[0] != "boilerplate:separator"]
+
+
+def _without_widget_cells(row: str, removals: list[Removal]) -> str:
+    """A table row's line (cells joined by CELL_GAP) without the cells that are site widgets."""
+    kept = []
+    for cell in row.split(CELL_GAP):
+        if kind := _boilerplate(cell.strip(), _CELL_RULES):
+            removals.append(Removal(kind, cell.strip()))
+        else:
+            kept.append(cell)
+    return CELL_GAP.join(kept).strip()
+
+
 def _describe_zero_width(chars: str) -> str:
     counts = ", ".join(f"U+{ord(c):04X}×{n}" for c, n in sorted(Counter(chars).items()))
     return f"{len(chars)} zero-width characters ({counts})"
@@ -500,6 +516,8 @@ def _clean(paras: list[_Para]) -> CleanResult:
             continue
         if kind := _boilerplate(text):
             removals.append(Removal(kind, text))
+            continue
+        if CELL_GAP in text and not (text := _without_widget_cells(text, removals)):
             continue
         if _boilerplate(text, [_RELATED]):
             related.append(len(kept))

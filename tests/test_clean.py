@@ -432,6 +432,14 @@ def test_a_table_row_is_one_paragraph_its_cells_joined():
     assert clean_body(layout).paragraphs == ["甲。", "乙。", "丙。"]
 
 
+def test_a_row_of_widgets_loses_its_widget_cells_and_keeps_the_rest():
+    info = "<table><tr><td>发布日期：2022-02-22</td><td>来源：广州市民政局</td><td>【打印】【关闭】</td><td>分享到：微信 微博</td></tr></table>"
+    result = clean_body(f"{info}<p>甲。</p><table><tr><td>首页</td><td>上一篇</td></tr><tr><td>广东</td><td>-</td></tr></table>")
+    assert result.paragraphs == ["发布日期：2022-02-22｜来源：广州市民政局", "甲。", "广东｜-"]
+    assert [(r.kind, r.text) for r in result.removals] == [
+        ("boilerplate:tools", "【打印】【关闭】"), ("boilerplate:share", "分享到：微信 微博"), ("boilerplate:navigation", "首页｜上一篇")]
+
+
 def test_an_unclosed_font_on_every_line_loses_no_line():
     """An editor's <font> left open on each line nests every line one deeper than the last."""
     from crawler.templates.text import parse

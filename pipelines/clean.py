@@ -21,7 +21,7 @@ from lxml import etree
 
 from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
-from crawler.templates.text import BLOCKS as _BLOCKS, CELL_GAP, CELLS, HTML_SPACE, html_blanks, source_blank
+from crawler.templates.text import BLOCKS as _BLOCKS, CELL_GAP, CELLS, HTML_SPACE, html_blanks, one_line_rows, source_blank
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
@@ -176,7 +176,7 @@ class _Reader:
     """Lays a fragment out in paragraphs as a browser shows it, leaving out what it would not show.
 
     A paragraph ends at each block element and at each <br>; a table row's cells are one, joined
-    by CELL_GAP (crawler.templates.text.block_lines lays text out alike). With ``hide_styled`` off, elements
+    by CELL_GAP, where each holds one line (crawler.templates.text.block_lines lays text out alike). With ``hide_styled`` off, elements
     hidden by CSS count as visible (script, style and kit blocks stay out).
     """
 
@@ -189,6 +189,7 @@ class _Reader:
         self._links: list[tuple[int, int]] = []
         self._length = 0
         self._cell_gap = False  # a table cell began after text on its line (text.block_lines)
+        self._in_row = 0  # inside a table row that is one line (text.one_line_rows)
         self._read(root)
         self._end_paragraph()
 
@@ -252,6 +253,7 @@ class _Reader:
         each line one deeper, and a long article went deeper than Python recurses."""
         # Per open element: where its text began (length, paragraphs), None for one left out.
         opened: list[tuple[int, int] | None] = []
+        rows = one_line_rows(root)
         walk = etree.iterwalk(root, events=("start", "end"))
         for event, element in walk:
             if element is root:
@@ -261,7 +263,7 @@ class _Reader:
             tag = element.tag
             if event == "end":
                 if (began := opened.pop()) is not None:
-                    self._ended(tag, *began)
+                    self._ended(element, tag, rows, *began)
                 if element.tail:
                     self._add(element.tail)
                 continue
@@ -269,15 +271,18 @@ class _Reader:
             if kind is not None or tag == "br":
                 walk.skip_subtree()
                 opened.append(None)
-                if kind is None:
+                if kind is None and not self._in_row:
                     self._end_paragraph()
-                else:
+                elif kind is not None:
                     self._left_out(element, kind)
                 continue
-            if tag in _BLOCKS:
+            if element in rows:
                 self._end_paragraph()
+                self._in_row += 1
             elif tag in CELLS:
                 self._cell_gap = any(not piece.isspace() for piece in self._pieces)
+            elif tag in _BLOCKS and not self._in_row:
+                self._end_paragraph()
             opened.append((self._length, len(self.paragraphs)))
             if element.text:
                 self._add(element.text)
@@ -290,10 +295,13 @@ class _Reader:
         if kind and text:
             self.removals.append(Removal(kind, text))
 
-    def _ended(self, tag, start: int, paragraph: int) -> None:
+    def _ended(self, element, tag, rows: frozenset, start: int, paragraph: int) -> None:
         if tag == "a" and self._length > start and len(self.paragraphs) == paragraph:
             self._links.append((start, self._length))
-        if tag in _BLOCKS:
+        if element in rows:
+            self._in_row -= 1
+            self._end_paragraph()
+        elif tag in _BLOCKS and not self._in_row:
             self._end_paragraph()
 
 

@@ -428,6 +428,8 @@ def test_a_table_row_is_one_paragraph_its_cells_joined():
     figures = "<table><tr><th>地区</th><th>覆盖率</th></tr><tr><td>广东</td><td>\n 100% </td></tr></table>"
     assert clean_body(f"<p>甲。</p>{figures}").paragraphs == ["甲。", "地区｜覆盖率", "广东｜100%"]
     # A cell that holds paragraphs (a layout table) is laid out in them; an empty cell adds no bar.
+    word = "<table><tr><td><p align=center><span>广东</span></p></td><td><p><b>1600</b></p></td></tr></table>"
+    assert clean_body(word).paragraphs == ["广东｜1600"]  # a cell's one paragraph breaks no row
     layout = "<table><tr><td><p>甲。</p><p>乙。</p></td><td>&nbsp;</td><td><p>丙。</p></td></tr></table>"
     assert clean_body(layout).paragraphs == ["甲。", "乙。", "丙。"]
 

@@ -1,6 +1,7 @@
 """Founder template page objects, on saved pages of 公益时报 (tests/fixtures/founder)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -520,12 +521,17 @@ _FIGURES = """<table border=1 cellpadding=2>
 <tr><td>&nbsp;</td><td>合計</td><td>2656</td></tr>
 </table>"""
 _ROWS = ["地區｜社工站（個）｜覆蓋率", "廣東｜1600｜100%", "新疆｜1056｜97%", "合計｜2656"]
+# The same table pasted from a word processor: a paragraph in every cell.
+_WORD_FIGURES = re.sub(r"<(t[dh])>(.*?)</t[dh]>", r'<\1 width=80><p align=center><span style="font-family:宋体">\2</span></p></\1>',
+                       _FIGURES, flags=re.S)
 
 
 @pytest.mark.parametrize("table", [
     _FIGURES,
     f"<table width=100%><tr><td align=center>{_FIGURES}</td></tr></table>",  # nested in a layout table
     f"<div align=center><font size=2>{_FIGURES}</font></div>",
+    _WORD_FIGURES,
+    f"<table><tr><td>{_WORD_FIGURES}</td></tr></table>",
 ])
 def test_a_table_of_figures_in_the_text_keeps_its_rows(table):
     from pipelines.clean import clean_body

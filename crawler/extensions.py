@@ -33,6 +33,9 @@ UNPLACED_PAGES = "drift/unplaced_pages"
 NO_PAGE_LIST = "drift/no_page_list"
 # The links this run found gone (answered 404 or 410 long enough), one line on each.
 LINKS_GONE = "links/gone"
+# Items other than pages, articles and PDFs that a pipeline raised on (not stored; a failure of
+# the run). Those are counted with the pages, articles and PDFs not fetched.
+ITEM_ERRORS = "items/failed/"
 
 
 def _sum(stats, prefix: str, leave_out: tuple[str, ...] = ()) -> int:
@@ -52,6 +55,8 @@ def fetch_failures(stats) -> dict[str, int]:
     issues.py: _link_failed); until then it fails the run.
     A response whose reading raised (Scrapy logs the traceback) was not followed to its end:
     what it links is missing, and its page is not complete, so the next run reads it again.
+    An item a pipeline raised on was not stored: the same (a page, article or PDF counts as not
+    fetched, "processing-error"; another item as a processing error).
     """
     return {
         "issue": stats.get_value("issues/failed", 0),
@@ -59,6 +64,7 @@ def fetch_failures(stats) -> dict[str, int]:
         "article": _sum(stats, "articles/failed/"),
         "page PDF": _sum(stats, "pdfs/failed/", leave_out=("404", "410")),
         "read error": _sum(stats, "spider_exceptions/", leave_out=("count",)),  # by kind, and in all
+        "processing error": _sum(stats, ITEM_ERRORS),
     }
 
 

@@ -4,6 +4,7 @@ stories, redirects off the site or to another issue, files cut short. The real `
 issues` over HTTP on 127.0.0.1 into a real SQLite archive, as in test_crawl.py."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -320,6 +321,30 @@ def test_a_response_whose_reading_raises_fails_the_run_and_is_read_again(tmp_pat
         assert again.returncode == 0, again.stderr[-2000:]
         assert f"{PREFIX}{ISSUE_DIR}node_1.htm" in [r.path for r in server.requests[before:]]
     assert sql_rows(archive, "SELECT count(*) FROM pages") == [(16,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+def test_an_article_a_pipeline_raises_on_fails_the_run_and_is_read_again(tmp_path, archive):
+    """Scrapy logged the traceback and dropped the article; the run ended with status 0, its
+    summary said 0 failed, and crawl_runs said finished."""
+    from crawler.settings import ITEM_PIPELINES
+
+    site = sample_site(tmp_path / "site", pdfs=False)
+    pipelines = json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.RaisingPipeline": 150})
+    faulty = {"ITEM_PIPELINES": pipelines, "FAULTY_URL_SUFFIX": "content_306507.htm"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        done = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS | faulty)
+        assert done.returncode == 4, done.stderr[-2000:]
+        assert "ValueError: a defect processing" in done.stderr  # Scrapy's traceback, in the log
+        (summary,) = [line for line in done.stderr.splitlines() if "not fetched:" in line]
+        assert "1 article" in summary and "content_306507.htm: processing error: a defect processing" in summary
+        assert re.search(r"articles 19 new, 0 updated \(0 changed\), 1 failed", done.stderr)
+        assert sql_rows(archive, "SELECT status, articles_new, articles_failed FROM crawl_runs") == [("failed", 19, 1)]
+        before = len(server.requests)
+        again = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert [r.path for r in server.requests[before:]].count(f"{PREFIX}{ISSUE_DIR}content_306507.htm") == 1
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
 
 

@@ -19,7 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
-from crawler.extensions import FIRST_FAILURE, LINKS_GONE, NO_PAGE_LIST, UNPLACED_PAGES
+from crawler.extensions import FIRST_FAILURE, ITEM_ERRORS, LINKS_GONE, NO_PAGE_LIST, UNPLACED_PAGES
 from crawler.items import ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
@@ -47,6 +47,11 @@ def _html(response) -> str:
     if (encoding := getattr(response, "encoding", None)) in _SAME_DECODING:
         return as_declared(response.body, encoding, response.text)
     return decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+
+
+# Where a run counts an item a pipeline raised on: with the pages, articles or PDFs not fetched
+# (crawl_runs, the summary line), the rest apart.
+_FAILED_ITEMS = {PageItem: "pages/failed/", ArticleItem: "articles/failed/", PagePdfItem: "pdfs/failed/"}
 
 
 def _raw(response) -> RawDocument:
@@ -139,12 +144,22 @@ class IssuesSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._read_error, signal=scrapy.signals.spider_error)
+        crawler.signals.connect(spider._item_error, signal=scrapy.signals.item_error)
         return spider
 
     def _read_error(self, failure, response, spider) -> None:
         # Scrapy logs the traceback and counts it (spider_exceptions/…, a failure of the run:
         # crawler/extensions.py: fetch_failures); the end-of-run line names the response.
         self._first_failure(response.url, f"read error: {failure.getErrorMessage()}")
+
+    def _item_error(self, item, response, spider, failure) -> None:
+        # A pipeline raised on an item: Scrapy logs the traceback, and the item is not stored;
+        # but it counts nothing, and such a run ended with status 0 and "0 failed". Its page is
+        # not complete, so the next run reads it again (with the pipelines mended).
+        failed = _FAILED_ITEMS.get(type(item), ITEM_ERRORS)
+        self.crawler.stats.inc_value(f"{failed}processing-error")
+        url = getattr(item, "url", None) or response.url
+        self._first_failure(url, f"processing error: {failure.getErrorMessage()}")
 
     @classmethod
     def check_arguments(cls, **kwargs) -> None:

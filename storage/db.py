@@ -87,6 +87,18 @@ def _sqlite_wal(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _postgresql_utc(dbapi_conn, _record) -> None:
+    # The archive's times are UTC; a server or role set to another zone would hand them out in
+    # its own, which archive stats prints without a zone and SQLite (export --format sqlite)
+    # stores without one, shifted. Outside a transaction, so that no rollback undoes it.
+    autocommit = dbapi_conn.autocommit
+    dbapi_conn.autocommit = True
+    try:
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_conn.autocommit = autocommit
+
+
 def make_engine(url: str, *, write: bool = True) -> Engine:
     """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode)."""
     try:
@@ -114,6 +126,8 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         if write:
             event.listen(engine, "connect", _sqlite_wal)
+    else:
+        event.listen(engine, "connect", _postgresql_utc)
     return engine
 
 

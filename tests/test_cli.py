@@ -794,3 +794,18 @@ def test_postgresql_times_are_read_in_utc_whatever_the_servers_time_zone(postgre
     assert archive_cli(postgres_url, "export", "--format", "sqlite", "--output", str(copy)) == 0
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT started_at FROM crawl_runs").fetchone()[0] == started.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@pytest.mark.parametrize("encoding", ["SQL_ASCII", "LATIN1"])
+def test_a_postgresql_database_not_in_utf8_is_refused_in_one_line(encoding, request, capsys):
+    """SQL_ASCII is what initdb makes under the C locale: every command died in the driver with
+    a traceback (the crawl too), where one line says what to do."""
+    from tests.conftest import postgres_database, run_crawl
+
+    url = postgres_database(request, encoding)
+    for command in (["upgrade"], ["sql", "SELECT 1"], ["search", "社工"]):
+        assert archive_cli(url, *command) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"is in {encoding} encoding" in err and "ENCODING 'UTF8'" in err, err
+    done = run_crawl("date=2023-01-31", "base_url=http://127.0.0.1:9/newdzb/", archive=url)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and f"is in {encoding} encoding" in done.stderr, done.stderr

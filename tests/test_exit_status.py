@@ -1,5 +1,5 @@
 """The exit status of `scrapy crawl issues` tells how the run went (docs/operations.md, "Exit status"):
-0 finished, 2 bad input, 3 drift alarm (tests/test_monitoring.py), 4 finished but something could
+0 finished, 1 Scrapy could not start it, 2 bad input, 3 drift alarm (tests/test_monitoring.py), 4 finished but something could
 not be fetched, 130/143 interrupted; cron mails one `error:` line even when the log goes to a file.
 """
 from __future__ import annotations
@@ -193,3 +193,17 @@ def test_a_log_file_in_a_missing_folder_is_one_line(tmp_path, sqlite_url):
     assert (result.returncode, result.stderr.strip()) == (
         2, f"error: cannot write LOG_FILE {str(log)!r}: No such file or directory"
     )
+
+
+# --- 1: Scrapy could not start the crawl ---------------------------------------------------
+
+
+def test_a_crawl_scrapy_cannot_start_says_so_on_stderr_when_the_log_goes_to_a_file(tmp_path, sqlite_url):
+    # A component that does not load ends the run before the spider opens: exit status 1, and
+    # with the log in a file, as in the cron line, stderr (what cron mails) held nothing.
+    settings = _to_file(tmp_path) | {"DOWNLOADER": "no_such_module.Downloader"}
+    done = run_crawl("date=2023-01-31", archive=sqlite_url, settings=settings)
+    log = tmp_path / "crawl.log"
+    assert (done.returncode, done.stderr) == (1, f"error: Scrapy could not start the crawl: its traceback is in {log}\n")
+    assert "No module named 'no_such_module'" in log.read_text(encoding="utf-8")
+    assert crawl_runs(sqlite_url) == []

@@ -355,7 +355,9 @@ def cell_text(value: Any) -> str:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "\\x" + bytes(value).hex()
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        # Compact, as SQLite's JSON functions write the same document (article_versions.images):
+        # one query prints the same text on either database.
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     return str(value)

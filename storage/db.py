@@ -87,6 +87,29 @@ def _sqlite_wal(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _postgresql_utf8(dbapi_conn, _record) -> None:
+    # A database in another encoding (SQL_ASCII, initdb's under the C locale; LATIN1) cannot hold
+    # Chinese text: every command then died in the driver with a traceback.
+    encoding = dbapi_conn.info.parameter_status("server_encoding")
+    encoding = encoding.decode("ascii", "replace") if isinstance(encoding, bytes) else str(encoding)
+    if encoding.upper() not in ("UTF8", "UTF-8"):
+        database = dbapi_conn.info.dbname
+        raise ArchiveError(f"database {database} is in {encoding} encoding, and the archive holds Chinese text: "
+                           f"make it UTF8 (CREATE DATABASE {database} ENCODING 'UTF8' TEMPLATE template0)")
+
+
+def _postgresql_utc(dbapi_conn, _record) -> None:
+    # The archive's times are UTC; a server or role set to another zone would hand them out in
+    # its own, which archive stats prints without a zone and SQLite (export --format sqlite)
+    # stores without one, shifted. Outside a transaction, so that no rollback undoes it.
+    autocommit = dbapi_conn.autocommit
+    dbapi_conn.autocommit = True
+    try:
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_conn.autocommit = autocommit
+
+
 def make_engine(url: str, *, write: bool = True) -> Engine:
     """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode)."""
     try:
@@ -114,6 +137,10 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         if write:
             event.listen(engine, "connect", _sqlite_wal)
+    else:
+        # Before SQLAlchemy's own first look at the server, which a SQL_ASCII database breaks.
+        event.listen(engine, "connect", _postgresql_utf8, insert=True)
+        event.listen(engine, "connect", _postgresql_utc)
     return engine
 
 

@@ -71,7 +71,9 @@ def test_base_url_replaces_root():
         ({"date": "2023-13-01"}, "bad date for date: '2023-13-01' (expected YYYY-MM-DD)"),
         ({"date": "yesterday"}, "bad date for date: 'yesterday' (expected YYYY-MM-DD)"),
         ({"start": "2023-02-01", "end": "2023-01-01"}, "end 2023-01-01 is before start 2023-02-01"),
-        ({"end": "2023-01-01"}, "end= needs start= as well"),
+        ({"end": "2023-01-01"}, "end= needs start= or backfill= as well"),
+        # A backfill back to a date after end= (the user gave no start=).
+        ({"backfill": "2023-03-01", "end": "2023-02-14"}, "end 2023-02-14 is before backfill 2023-03-01"),
         ({"date": "2023-01-31", "start": "2023-01-01"}, "give either date= or start=/end= or backfill=, not several"),
         ({"backfill": "ten years"}, "bad value for backfill: 'ten years' (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"),
         ({"backfill": "2023-02-30"}, "bad date for backfill: '2023-02-30' (expected YYYY-MM-DD)"),

@@ -113,7 +113,7 @@ def plan_crawl(
 ) -> CrawlPlan:
     try:
         profile = get_paper(paper or DEFAULT_PAPER)
-    except (UnknownPaper, InvalidProfile) as exc:  # every profile is read to find one
+    except (UnknownPaper, InvalidProfile) as exc:  # no profile of it, or one of its with a mistake
         raise SpiderArgumentError(str(exc)) from None
 
     if date and (start or end or backfill):
@@ -125,11 +125,12 @@ def plan_crawl(
         asked = dates[0].isoformat()
     elif start or end or backfill:
         if not (start or backfill):
-            raise SpiderArgumentError("end= needs start= as well")
+            raise SpiderArgumentError("end= needs start= or backfill= as well")
         last = _parse_date("end", end) if end else (today or _today())
         first = _parse_date("start", start) if start else backfill_start(backfill, last)
         if last < first:
-            raise SpiderArgumentError(f"end {last.isoformat()} is before start {first.isoformat()}")
+            # Only a backfill back to a date can be: it names the argument the user gave.
+            raise SpiderArgumentError(f"end {last.isoformat()} is before {'start' if start else 'backfill'} {first.isoformat()}")
         # Only the days the paper comes out: a weekly paper is asked once a week, not 7 times.
         dates = tuple(profile.schedule.dates(first, last))
         if backfill:

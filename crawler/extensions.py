@@ -31,6 +31,11 @@ REDIS_LOST_MESSAGE = "distributed/redis_lost"
 UNPLACED_PAGES = "drift/unplaced_pages"
 # Issues whose entry page lists no pages (no page list found), [issue date, URL] each.
 NO_PAGE_LIST = "drift/no_page_list"
+# The links this run found gone (answered 404 or 410 long enough), one line on each.
+LINKS_GONE = "links/gone"
+# Items other than pages, articles and PDFs that a pipeline raised on (not stored; a failure of
+# the run). Those are counted with the pages, articles and PDFs not fetched.
+ITEM_ERRORS = "items/failed/"
 
 
 def _sum(stats, prefix: str, leave_out: tuple[str, ...] = ()) -> int:
@@ -45,9 +50,13 @@ def fetch_failures(stats) -> dict[str, int]:
 
     An issue whose entry page (its page list) failed counts as a failed issue and as a failed
     page (crawler/spiders/issues.py: issue_failed); a date the site answers 404 for is no issue,
-    not a failure. A page PDF the site answers 404 or 410 for is stored as gone, not a failure.
+    not a failure. A page PDF the site answers 404 or 410 for is stored as gone, not a failure,
+    and so is a page or article once it has been answered so long enough (crawler/spiders/
+    issues.py: _link_failed); until then it fails the run.
     A response whose reading raised (Scrapy logs the traceback) was not followed to its end:
     what it links is missing, and its page is not complete, so the next run reads it again.
+    An item a pipeline raised on was not stored: the same (a page, article or PDF counts as not
+    fetched, "processing-error"; another item as a processing error).
     """
     return {
         "issue": stats.get_value("issues/failed", 0),
@@ -55,6 +64,7 @@ def fetch_failures(stats) -> dict[str, int]:
         "article": _sum(stats, "articles/failed/"),
         "page PDF": _sum(stats, "pdfs/failed/", leave_out=("404", "410")),
         "read error": _sum(stats, "spider_exceptions/", leave_out=("count",)),  # by kind, and in all
+        "processing error": _sum(stats, ITEM_ERRORS),
     }
 
 
@@ -269,6 +279,8 @@ class CrawlRunRecorder:
             status = reason
         if failed:
             messages.append(failed)
+        gone = stats.get_value(LINKS_GONE) or []
+        messages += gone
         if redis_lost := stats.get_value(REDIS_LOST_MESSAGE):
             messages.append(redis_lost)
         counts = {
@@ -279,6 +291,7 @@ class CrawlRunRecorder:
             "articles_updated": stats.get_value("archive/articles_updated", 0),
             "articles_changed": stats.get_value("archive/articles_changed", 0),
             "articles_failed": _sum(stats, "articles/failed/"),
+            "links_gone": len(gone),
         }
         try:
             archive = self._archive()
@@ -364,11 +377,12 @@ class CrawlProgress:
         what = f"{plan.paper.code} {plan.asked}" if plan is not None else spider.name
         logger.info(
             "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated (%d changed), %d failed; "
-            "%d template alarms",
+            "%d links gone; %d template alarms",
             what, reason, self.progress(),
             stats.get_value("archive/pages_new", 0), stats.get_value("archive/pages_updated", 0), _sum(stats, "pages/failed/"),
             stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
-            stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"), stats.get_value(ALARM_STAT, 0),
+            stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"),
+            len(stats.get_value(LINKS_GONE) or []), stats.get_value(ALARM_STAT, 0),
         )
 
 

@@ -110,3 +110,19 @@ class PagePdfItem:
     # stored where there is none, so that the page counts as complete).
     gone: bool = False
     fetched_at: datetime | None = None  # when the PDF (or its 404) came; None: when stored
+
+
+@dataclass
+class DeadLinkItem:
+    """A page or article link the site answered 404 or 410 for (dead_links): one more run that
+    was answered so, and whether the crawler now gives up on it (``gone``)."""
+
+    paper_code: str
+    paper_name: str
+    issue_date: str
+    issue_url: str
+    kind: str  # "page" or "article"
+    url: str
+    status: int
+    gone: bool = False
+    fetched_at: datetime | None = None  # when the answer came (UTC)

@@ -29,9 +29,14 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     """Drops requests for what the archive already holds (the job scrapy-deltafetch once did).
 
     A complete issue costs no request at all; of an incomplete one, complete pages and stored
-    articles are not fetched again. ``-a refresh=1`` turns this off for the run. The archive
-    is read when the crawl starts, for the dates asked (for the newest issue: the lookback
-    window), and once more for an issue date outside those that the crawl comes upon.
+    articles are not fetched again, nor pages and articles gone (dead_links). ``-a refresh=1``
+    turns this off for the run. The archive is read when the crawl starts, for the dates asked
+    (for the newest issue: the lookback window), and once more for an issue date outside those
+    that the crawl comes upon.
+
+    A request for a link the site answered 404 or 410 for before is tagged with what the archive
+    knows of it (``meta["archive"]["dead"]``: runs, first_seen, gone), refresh or not: the
+    spider decides from it whether the link is gone now.
     """
 
     def __init__(self, crawler):
@@ -39,18 +44,20 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if not crawler.settings.getbool("ARCHIVE_DELTA_ENABLED", True):
             raise NotConfigured
         self.states: dict[date, IssueState] = {}
-        self.active = False
+        self.active = False  # the archive was read
+        self.refresh = False  # and what it holds is asked again all the same
         self.read: tuple[date, date] = (date.max, date.min)  # the dates read when the crawl started
         self.read_days: set[date] = set()  # and those read since
 
     async def process_start(self, start):
         spider = self.crawler.spider
         plan = getattr(spider, "plan", None)
-        if plan is not None and not plan.refresh:
-            self.active = True
+        if plan is not None:
+            self.active, self.refresh = True, plan.refresh
             self.states = await asyncio.get_running_loop().run_in_executor(None, self._load, plan)
-            complete = sum(state.complete for state in self.states.values())
-            self.crawler.stats.set_value("delta/issues_complete_before", complete)
+            if not self.refresh:
+                complete = sum(state.complete for state in self.states.values())
+                self.crawler.stats.set_value("delta/issues_complete_before", complete)
         async for request in super().process_start(start):
             yield request
 
@@ -95,12 +102,17 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         state = self.states.get(tag["issue_date"])
         if state is None:
             return request
+        dead = state.dead_links.get(request.url) if kind in ("page", "article") else None
+        if dead is not None:
+            tag["dead"] = {"runs": dead.runs, "first_seen": dead.first_seen.isoformat(), "gone": dead.gone}
+        if self.refresh:
+            return request
         if state.complete:
             skipped = True
         elif kind == "page":
             skipped = request.url in state.complete_pages
         elif kind == "article":
-            skipped = request.url in state.articles
+            skipped = request.url in state.articles or dead is not None and dead.gone
         elif kind == "pdf":
             skipped = tag.get("page_url") in state.pdf_pages
         else:

@@ -89,6 +89,12 @@ ARCHIVE_RECORD_RUNS = True
 # than this share of its articles lacks a title or body or needed the generic fallback.
 ARCHIVE_DRIFT_ALARM = True
 ARCHIVE_DRIFT_MAX_SHARE = 0.25
+# A page or article link the site answers 404 or 410 for fails the run (exit status 4: the site
+# may list a file before it writes it) until it has been answered so on this many runs spanning
+# this many days (calendar days, UTC, from the first of those runs); then it is gone (dead_links.gone_since), its page complete, and no run asks
+# it again but with -a refresh=1. A daily crawl gives up on a dead link after a week.
+ARCHIVE_GONE_AFTER_RUNS = 3
+ARCHIVE_GONE_AFTER_DAYS = 7
 # Seconds between progress lines (issues, pages, articles done / to do); 0 turns them off.
 ARCHIVE_PROGRESS_INTERVAL = 60.0
 

@@ -20,7 +20,8 @@ from typing import NamedTuple
 from lxml import etree
 
 from crawler.items import ArticleItem, Removal
-from crawler.templates.text import HTML_SPACE, html_blanks, source_blank
+from crawler.templates.founder import closing_source
+from crawler.templates.text import BLOCKS as _BLOCKS, CELL_GAP, CELLS, HTML_SPACE, html_blanks, one_line_rows, source_blank
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
@@ -92,12 +93,11 @@ def _spammy(text: str) -> bool:
 
 # --- reading the HTML --------------------------------------------------------------------
 
-_BLOCKS = frozenset(
-    "p div li ul ol dl dt dd table tbody thead tfoot tr td th caption h1 h2 h3 h4 h5 h6 blockquote"
-    " pre center section article header footer nav aside main figure figcaption address form hr".split()
-)
 # Comments go at parse time: the Founder body is wrapped in <!--<npm:article-content>--> markers.
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+# Huge trees, as the page objects parse (crawler.templates.text.parse): without, libxml2 stops
+# nesting at 256 levels and drops the rest, and an editor's unclosed <font> on every line nests
+# each line one deeper (an article of 700 such lines kept 253).
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
@@ -175,7 +175,8 @@ def _collapse(text: str) -> str:
 class _Reader:
     """Lays a fragment out in paragraphs as a browser shows it, leaving out what it would not show.
 
-    A paragraph ends at each block element and at each <br>. With ``hide_styled`` off, elements
+    A paragraph ends at each block element and at each <br>; a table row's cells are one, joined
+    by CELL_GAP, where each holds one line (crawler.templates.text.block_lines lays text out alike). With ``hide_styled`` off, elements
     hidden by CSS count as visible (script, style and kit blocks stay out).
     """
 
@@ -187,14 +188,20 @@ class _Reader:
         self._pieces: list[str] = []
         self._links: list[tuple[int, int]] = []
         self._length = 0
-        self._contents(root)  # the region's own tag and style are the page's, not the article's
+        self._cell_gap = False  # a table cell began after text on its line (text.block_lines)
+        self._in_row = 0  # inside a table row that is one line (text.one_line_rows)
+        self._read(root)
         self._end_paragraph()
 
     def _add(self, text: str) -> None:
+        if self._cell_gap and not text.isspace():
+            self._cell_gap = False
+            self._add(CELL_GAP)
         self._pieces.append(text)
         self._length += len(text)
 
     def _end_paragraph(self) -> None:
+        self._cell_gap = False
         if not self._pieces:
             return
         raw, links = "".join(self._pieces), self._links
@@ -240,36 +247,62 @@ class _Reader:
                 return "spam:hidden"
         return None
 
-    def _element(self, element) -> None:
-        tag = element.tag
-        kind = self._removed(element, tag)
-        if kind is not None:
-            text = _collapse("".join(element.itertext()))
-            if kind == "spam:script" and not text and element.get("src"):
-                text = f"src={element.get('src')}"
-            if kind and text:
-                self.removals.append(Removal(kind, text))
-            return
-        if tag == "br":
-            self._end_paragraph()
-            return
-        block = tag in _BLOCKS
-        if block:
-            self._end_paragraph()
-        start, paragraph = self._length, len(self.paragraphs)
-        self._contents(element)
+    def _read(self, root) -> None:
+        """The region's contents, laid out; its own tag and style are the page's, not the
+        article's. Walked without recursion: an editor's unclosed <font> on every line nests
+        each line one deeper, and a long article went deeper than Python recurses."""
+        # Per open element: where its text began (length, paragraphs), None for one left out.
+        opened: list[tuple[int, int] | None] = []
+        rows = one_line_rows(root)
+        walk = etree.iterwalk(root, events=("start", "end"))
+        for event, element in walk:
+            if element is root:
+                if event == "start" and root.text:
+                    self._add(root.text)
+                continue
+            tag = element.tag
+            if event == "end":
+                if (began := opened.pop()) is not None:
+                    self._ended(element, tag, rows, *began)
+                if element.tail:
+                    self._add(element.tail)
+                continue
+            kind = self._removed(element, tag)
+            if kind is not None or tag == "br":
+                walk.skip_subtree()
+                opened.append(None)
+                if kind is None and not self._in_row:
+                    self._end_paragraph()
+                elif kind is not None:
+                    self._left_out(element, kind)
+                continue
+            if element in rows:
+                self._end_paragraph()
+                self._in_row += 1
+            elif tag in CELLS:
+                self._cell_gap = any(not piece.isspace() for piece in self._pieces)
+            elif tag in _BLOCKS and not self._in_row:
+                self._end_paragraph()
+            opened.append((self._length, len(self.paragraphs)))
+            if element.text:
+                self._add(element.text)
+
+    def _left_out(self, element, kind: str) -> None:
+        """Records what an element left out held (a script's source if it holds nothing)."""
+        text = _collapse("".join(element.itertext()))
+        if kind == "spam:script" and not text and element.get("src"):
+            text = f"src={element.get('src')}"
+        if kind and text:
+            self.removals.append(Removal(kind, text))
+
+    def _ended(self, element, tag, rows: frozenset, start: int, paragraph: int) -> None:
         if tag == "a" and self._length > start and len(self.paragraphs) == paragraph:
             self._links.append((start, self._length))
-        if block:
+        if element in rows:
+            self._in_row -= 1
             self._end_paragraph()
-
-    def _contents(self, element) -> None:
-        if element.text:
-            self._add(element.text)
-        for child in element:
-            self._element(child)
-            if child.tail:
-                self._add(child.tail)
+        elif tag in _BLOCKS and not self._in_row:
+            self._end_paragraph()
 
 
 def _substituted(
@@ -418,6 +451,22 @@ def _boilerplate(text: str, rules=_BOILERPLATE) -> str | None:
 
 # --- cleaning ------------------------------------------------------------------------------
 
+# A cell of a table row may be a widget on its own (日期｜来源｜打印｜分享到); a dash in a table of
+# figures is an empty cell, no separator line.
+_CELL_RULES = [rule for rule in _BOILERPLATE if rule[0] != "boilerplate:separator"]
+
+
+def _without_widget_cells(row: str, removals: list[Removal]) -> str:
+    """A table row's line (cells joined by CELL_GAP) without the cells that are site widgets."""
+    kept = []
+    for cell in row.split(CELL_GAP):
+        if kind := _boilerplate(cell.strip(), _CELL_RULES):
+            removals.append(Removal(kind, cell.strip()))
+        else:
+            kept.append(cell)
+    return CELL_GAP.join(kept).strip()
+
+
 def _describe_zero_width(chars: str) -> str:
     counts = ", ".join(f"U+{ord(c):04X}×{n}" for c, n in sorted(Counter(chars).items()))
     return f"{len(chars)} zero-width characters ({counts})"
@@ -475,6 +524,8 @@ def _clean(paras: list[_Para]) -> CleanResult:
             continue
         if kind := _boilerplate(text):
             removals.append(Removal(kind, text))
+            continue
+        if CELL_GAP in text and not (text := _without_widget_cells(text, removals)):
             continue
         if _boilerplate(text, [_RELATED]):
             related.append(len(kept))
@@ -566,6 +617,10 @@ class CleanPipeline:
             result = clean_paragraphs(item.paragraphs)
         item.paragraphs = result.paragraphs
         item.removals.extend(result.removals)
+        if not item.source:
+            # Junk after the note (a link farm, one title a line) kept it out of the page
+            # object's last lines; the cleaned text ends with the article's own.
+            item.source = closing_source(result.paragraphs)
         for name in ("pretitle", "title", "subtitle"):
             text, removals = clean_title(getattr(item, name))
             setattr(item, name, text)

@@ -44,6 +44,7 @@ import math
 import multiprocessing
 import os
 import re
+import signal
 import statistics
 import threading
 import time
@@ -418,7 +419,7 @@ class PdfTextPipeline:
         pool = self.pool = self.pool or _pool(self.workers)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, self.extract, body)
+            return await _run_in(pool, loop, self.extract, body)
         except BrokenProcessPool:
             if self.pool is pool:
                 self.pool = None  # the next PDF starts a new pool
@@ -426,7 +427,7 @@ class PdfTextPipeline:
         # only the PDF that kills a worker loses its text.
         alone = _pool(1)
         try:
-            return await loop.run_in_executor(alone, self.extract, body)
+            return await _run_in(alone, loop, self.extract, body)
         except BrokenProcessPool:
             logger.error("PDF text extraction killed its worker process, text not extracted: %s", url)
             return "", []
@@ -438,6 +439,25 @@ class PdfTextPipeline:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+
+
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
+def _run_in(pool: ProcessPoolExecutor, loop: asyncio.AbstractEventLoop, fn, *args) -> asyncio.Future:
+    """``fn(*args)`` in ``pool``, whose workers never see SIGINT nor SIGTERM.
+
+    A terminal's Ctrl-C and systemctl stop signal every process of the crawl: a worker printed
+    KeyboardInterrupt's traceback (or, starting, a fatal error) on the stderr that cron mails,
+    and one reading a PDF broke the pool. The crawl alone stops on them, and shuts its pool down
+    when it closes. A worker starts in ``submit``, in this thread, with this thread's signal mask:
+    the two are blocked meanwhile (held for the crawl, not lost), and stay blocked in the worker,
+    from its first instruction on."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        return loop.run_in_executor(pool, fn, *args)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

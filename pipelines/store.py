@@ -20,7 +20,7 @@ from dataclasses import is_dataclass
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from crawler.extensions import FIRST_FAILURE
-from crawler.items import ArticleItem, PageItem, PagePdfItem
+from crawler.items import ArticleItem, DeadLinkItem, PageItem, PagePdfItem
 from storage.db import Archive, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ class StorePipeline:
         self.pages: list[dict] = []
         self.articles: list[dict] = []
         self.pdfs: list[dict] = []
+        self.dead: list[dict] = []
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.stats = None
 
@@ -94,9 +95,11 @@ class StorePipeline:
             self.articles.append(record(item))
         elif isinstance(item, PagePdfItem):
             self.pdfs.append(record(item))
+        elif isinstance(item, DeadLinkItem):
+            self.dead.append(record(item))
         else:
             return item
-        buffered = len(self.pages) + len(self.articles) + len(self.pdfs)
+        buffered = len(self.pages) + len(self.articles) + len(self.pdfs) + len(self.dead)
         now = time.monotonic()
         if buffered == 1:
             self.first_buffered = now
@@ -105,14 +108,14 @@ class StorePipeline:
         return item
 
     async def flush(self) -> None:
-        pages, articles, pdfs = self.pages, self.articles, self.pdfs
-        self.pages, self.articles, self.pdfs = [], [], []
-        if not (pages or articles or pdfs):
+        pages, articles, pdfs, dead = self.pages, self.articles, self.pdfs, self.dead
+        self.pages, self.articles, self.pdfs, self.dead = [], [], [], []
+        if not (pages or articles or pdfs or dead):
             return
         loop = asyncio.get_running_loop()
-        counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs)
+        counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs, dead)
         if isinstance(counts, SQLAlchemyError):
-            self.not_stored(counts, pages, articles, pdfs)
+            self.not_stored(counts, pages, articles, pdfs, dead)
             return
         if self.stats:
             self.stats.inc_value("archive/pages_stored", counts["pages"])
@@ -125,29 +128,33 @@ class StorePipeline:
                 if counts.get(key):
                     self.stats.inc_value(f"archive/{key}", counts[key])
 
-    def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict]) -> dict | SQLAlchemyError:
+    def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict], dead: list[dict] = ()) -> dict | SQLAlchemyError:
         """Write one batch (in the writer thread), trying again after a passing failure; the
         counts of what was written, or the database's last error."""
         for wait in (*RETRY_WAITS, None):
             try:
-                return self.archive.store_batch(pages, articles, pdfs)
+                return self.archive.store_batch(pages, articles, pdfs, dead)
             except SQLAlchemyError as error:
                 if wait is None or not passing(error):
                     return error
                 logger.warning("archive write failed (%s): trying again in %g s", database_words(error), wait)
                 time.sleep(wait)
 
-    def not_stored(self, error: SQLAlchemyError, pages: list[dict], articles: list[dict], pdfs: list[dict]) -> None:
-        """A batch the database would not take: one line, and its items count as not fetched."""
+    def not_stored(self, error: SQLAlchemyError, pages: list[dict], articles: list[dict], pdfs: list[dict],
+                   dead: list[dict] = ()) -> None:
+        """A batch the database would not take: one line, and its items count as not fetched
+        (a dead link too: its 404 went uncounted, and a link found gone is not recorded so)."""
+        dead_pages = [x for x in dead if x["kind"] == "page"]
+        dead_articles = [x for x in dead if x["kind"] == "article"]
         logger.error("archive write failed (%s): %d pages, %d articles, %d page PDFs not stored; run again to fetch them",
-                     database_words(error), len(pages), len(articles), len(pdfs))
+                     database_words(error), len(pages) + len(dead_pages), len(articles) + len(dead_articles), len(pdfs))
         if self.stats is None:
             return
-        for what, items in (("pages", pages), ("articles", articles), ("pdfs", pdfs)):
+        for what, items in (("pages", pages + dead_pages), ("articles", articles + dead_articles), ("pdfs", pdfs)):
             if items:
                 self.stats.inc_value(f"{what}/failed/archive", len(items))
         if self.stats.get_value(FIRST_FAILURE) is None:
-            first = (pages or articles or pdfs)[0]["url"]
+            first = (pages or articles or pdfs or list(dead))[0]["url"]
             self.stats.set_value(FIRST_FAILURE, f"{first}: not stored in the archive: {database_words(error)}")
 
     async def close_spider(self) -> None:

@@ -356,7 +356,9 @@ def cell_text(value: Any) -> str:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "\\x" + bytes(value).hex()
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        # Compact, as SQLite's JSON functions write the same document (article_versions.images):
+        # one query prints the same text on either database.
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     return str(value)
@@ -407,7 +409,7 @@ def _stats_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list")
 
 
-@command("stats", "counts per paper and year, missing issues, crawl history", _stats_arguments)
+@command("stats", "counts per paper and year, missing issues, dead links, crawl history", _stats_arguments)
 def run_stats(args: argparse.Namespace) -> int:
     from storage.stats import archive_stats
 
@@ -416,6 +418,8 @@ def run_stats(args: argparse.Namespace) -> int:
         stats = archive_stats(archive, paper=args.paper, since=args.since, until=args.until, runs=args.runs)
     finally:
         archive.close()
+    for line in stats.warnings:
+        print(f"warning: {line}", file=sys.stderr)
     out = sys.stdout
     print("Articles per paper and year", file=out)
     print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)
@@ -427,6 +431,14 @@ def run_stats(args: argparse.Namespace) -> int:
     for code in stats.unscheduled:
         print(f"\nMissing issues of {code}: not counted, no profile of it tells its schedule "
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
+    for code, source in stats.unreadable:
+        print(f"\nMissing issues of {code}: not counted, its profile {source} has a mistake (see the warning)", file=out)
+    if stats.dead_links:
+        gone = sum(1 for row in stats.dead_links if row[7])
+        print(f"\nDead links (the site answers 404, 410 or its error page): {gone} gone, not asked again; "
+              f"{len(stats.dead_links) - gone} still asked, each a failure of the run", file=out)
+        print_table(["paper", "issue", "kind", "status", "runs", "first seen", "last seen", "gone since", "url"],
+                    [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed"], [list(map(str, r)) for r in stats.runs], out)
@@ -530,6 +542,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
             archive, paper=args.paper, since=args.since, until=args.until,
             progress=progress_line("reprocessed"),
             error=lambda message: print(f"error: {message}", file=sys.stderr),
+            warn=lambda message: print(f"warning: {message}", file=sys.stderr),
         )
     finally:
         archive.close()

@@ -10,7 +10,7 @@ import os
 import re
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
 from storage.models import (
-    Article, ArticleVersion, CrawlRun, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow,
+    Article, ArticleVersion, CrawlRun, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow,
 )
 
 try:  # ISA-L's deflate: the zlib format at a third of zlib's CPU (docs/performance.md)
@@ -87,6 +87,29 @@ def _sqlite_wal(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _postgresql_utf8(dbapi_conn, _record) -> None:
+    # A database in another encoding (SQL_ASCII, initdb's under the C locale; LATIN1) cannot hold
+    # Chinese text: every command then died in the driver with a traceback.
+    encoding = dbapi_conn.info.parameter_status("server_encoding")
+    encoding = encoding.decode("ascii", "replace") if isinstance(encoding, bytes) else str(encoding)
+    if encoding.upper() not in ("UTF8", "UTF-8"):
+        database = dbapi_conn.info.dbname
+        raise ArchiveError(f"database {database} is in {encoding} encoding, and the archive holds Chinese text: "
+                           f"make it UTF8 (CREATE DATABASE {database} ENCODING 'UTF8' TEMPLATE template0)")
+
+
+def _postgresql_utc(dbapi_conn, _record) -> None:
+    # The archive's times are UTC; a server or role set to another zone would hand them out in
+    # its own, which archive stats prints without a zone and SQLite (export --format sqlite)
+    # stores without one, shifted. Outside a transaction, so that no rollback undoes it.
+    autocommit = dbapi_conn.autocommit
+    dbapi_conn.autocommit = True
+    try:
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_conn.autocommit = autocommit
+
+
 def make_engine(url: str, *, write: bool = True) -> Engine:
     """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode)."""
     try:
@@ -114,7 +137,20 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         if write:
             event.listen(engine, "connect", _sqlite_wal)
+    else:
+        # Before SQLAlchemy's own first look at the server, which a SQL_ASCII database breaks.
+        event.listen(engine, "connect", _postgresql_utf8, insert=True)
+        event.listen(engine, "connect", _postgresql_utc)
     return engine
+
+
+@dataclass(frozen=True)
+class DeadLinkState:
+    """What the archive knows of a link the site answered 404 or 410 for (dead_links)."""
+
+    runs: int  # the runs that were answered so
+    first_seen: datetime  # the first of them (UTC)
+    gone: bool  # given up on: not asked again but by -a refresh=1
 
 
 @dataclass(frozen=True)
@@ -124,7 +160,7 @@ class IssueState:
     An issue is complete when its page list was stored (``pages_expected``) and every page of
     it is complete: stored with the number of articles it links, and each of those stored,
     from whichever page it was fetched (and, for a crawl that fetches them, the text of the
-    page's PDF).
+    page's PDF). A page or article link that is gone (dead_links.gone_since) counts as stored.
     """
 
     issue_date: date
@@ -132,6 +168,12 @@ class IssueState:
     complete_pages: frozenset[str]  # URLs of complete pages
     articles: frozenset[str]  # URLs of stored articles (left empty for complete issues)
     pdf_pages: frozenset[str]  # URLs of pages whose PDF text is stored
+    # The links of the issue the site answered 404 or 410 for, by URL (gone ones among them).
+    dead_links: Mapping[str, DeadLinkState] = field(default_factory=dict)
+
+    @property
+    def gone(self) -> frozenset[str]:
+        return frozenset(url for url, dead in self.dead_links.items() if dead.gone)
 
     @property
     def complete(self) -> bool:
@@ -151,6 +193,7 @@ WRITES = {
     "article_versions": ("SELECT", "INSERT"),
     "raw_documents": ("SELECT", "INSERT", "UPDATE"),
     "crawl_runs": ("SELECT", "INSERT", "UPDATE"),
+    "dead_links": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     fulltext.SEARCH_TABLE: ("SELECT", "INSERT", "UPDATE", "DELETE"),
     fulltext.PENDING_TABLE: ("SELECT", "INSERT", "DELETE"),
 }
@@ -159,8 +202,9 @@ WRITES = {
 FETCH_TIMES = "0007"
 COMPLETE_VERSIONS = "0008"
 PAGE_LINKS = "0010"  # pages keep their article links (page_articles)
+DEAD_LINKS = "0011"  # links answered 404 or 410 are counted, and given up on (dead_links)
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
-              "articles_failed")
+              "articles_failed", "links_gone")
 
 
 def sqlite_uri(path: str | os.PathLike) -> str:
@@ -295,13 +339,18 @@ class Archive:
             .where(Paper.code == paper_code, Issue.issue_date.between(first, last))
         )
         # A page's stored articles: those it links, and those fetched from it (the links of a
-        # page stored before revision 0010 are only those stored then).
+        # page stored before revision 0010 are only those stored then); and those it links that
+        # are gone, which no run asks again.
         pages = select(Page.id).where(Page.issue_id.in_(issues))
+        dead = self.revision >= DEAD_LINKS
         linked = union(
             select(PageArticle.page_id, PageArticle.url)
             .join(Article, Article.url == PageArticle.url)
             .where(PageArticle.page_id.in_(pages)),
             select(Article.page_id, Article.url).where(Article.page_id.in_(pages)),
+            *([select(PageArticle.page_id, PageArticle.url)
+               .join(DeadLink, DeadLink.url == PageArticle.url)
+               .where(PageArticle.page_id.in_(pages), DeadLink.gone_since.is_not(None))] if dead else []),
         ).subquery()
         stored = select(linked.c.page_id, func.count().label("n")).group_by(linked.c.page_id).subquery()
         query = (
@@ -323,6 +372,15 @@ class Archive:
                     state["complete_pages"].add(url)
                 if url is not None and has_pdf:
                     state["pdf_pages"].add(url)
+            dead_links: dict[int, dict[str, DeadLinkState]] = {}
+            if dead:
+                for issue_id, kind, url, runs, first_seen, gone_since in session.execute(
+                    select(DeadLink.issue_id, DeadLink.kind, DeadLink.url, DeadLink.runs, DeadLink.first_seen,
+                           DeadLink.gone_since).where(DeadLink.issue_id.in_(issues))
+                ):
+                    dead_links.setdefault(issue_id, {})[url] = DeadLinkState(runs, as_utc(first_seen), gone_since is not None)
+                    if kind == "page" and gone_since is not None and issue_id in found:
+                        found[issue_id]["complete_pages"].add(url)  # a page the site lost: none to store
             incomplete = [
                 i for i, st in found.items()
                 if st["pages_expected"] is None or len(st["complete_pages"]) < st["pages_expected"]
@@ -341,6 +399,7 @@ class Archive:
                 complete_pages=frozenset(st["complete_pages"]),
                 articles=frozenset(articles.get(i, ())),
                 pdf_pages=frozenset(st["pdf_pages"]),
+                dead_links=dead_links.get(i, {}),
             )
             for i, st in found.items()
         }
@@ -356,7 +415,7 @@ class Archive:
             return run.id
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int], message: str = "") -> None:
-        values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS}
+        values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if k != "links_gone" or self.revision >= DEAD_LINKS}
         with self.session() as session, session.begin():
             session.execute(
                 update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=utcnow(), status=status, message=message, **values)
@@ -416,24 +475,29 @@ class Archive:
         pages: Iterable[Mapping[str, Any]] = (),
         articles: Iterable[Mapping[str, Any]] = (),
         pdfs: Iterable[Mapping[str, Any]] = (),
+        dead: Iterable[Mapping[str, Any]] = (),
     ) -> dict[str, int]:
-        """Write pages, articles and page PDFs (mappings with the item fields) in one transaction.
+        """Write pages, articles, page PDFs and dead links (mappings with the item fields) in
+        one transaction.
 
         Re-storing the same URLs updates rows in place. When an article's text or pictures
         changed, what was stored is kept in article_versions. A page or article fetched before
-        the one stored (``fetched_at``) is left as stored, and so is a page's PDF text.
+        the one stored (``fetched_at``) is left as stored, and so is a page's PDF text. A page
+        or article stored is no dead link any more.
         """
         pages, articles, pdfs = list(pages), list(articles), list(pdfs)
-        counts = {"pages": len(pages), "articles": len(articles), "pdfs": len(pdfs), "versions": 0}
+        dead = list(dead) if self.revision >= DEAD_LINKS else []  # older only in tests of upgrades
+        counts = {"pages": len(pages), "articles": len(articles), "pdfs": len(pdfs), "dead": len(dead), "versions": 0}
         # One item per row, the newest fetch of it.
         pages = _newest(pages, lambda p: (p["paper_code"], _as_date(p["issue_date"]), p["page_number"]))
         articles = _newest(articles, lambda a: a["url"])
         pdfs = _newest(pdfs, lambda x: x["url"])
+        dead = _newest(dead, lambda x: x["url"])
         everything = pages + articles + pdfs
         with self.session() as session, session.begin():
             papers = self._upsert(
                 session, Paper,
-                [{"code": x["paper_code"], "name": x["paper_name"]} for x in everything],
+                [{"code": x["paper_code"], "name": x["paper_name"]} for x in everything + dead],
                 ("code",),
             )
             # The time of this write, read once the paper's row is held (writers of one paper
@@ -449,7 +513,7 @@ class Archive:
                         "url": x["issue_url"],
                         "updated_at": now,
                     }
-                    for x in everything
+                    for x in everything + dead
                 ],
                 ("paper_id", "issue_date"),
             )
@@ -595,9 +659,49 @@ class Archive:
                 ("url",),
                 ids=False,  # nothing refers to a raw document by its id
             )
+            if self.revision >= DEAD_LINKS:
+                answered = {x["url"]: as_utc(x.get("fetched_at")) or now for x in pages + articles}
+                self._store_dead_links(session, dead, issue_id, answered, now)
             if self.revision >= fulltext.REVISION:  # older only in tests of upgrades (check=False)
                 fulltext.flush(session.connection())
         return counts
+
+    def _store_dead_links(self, session: Session, dead: list[Mapping[str, Any]], issue_id,
+                          answered: Mapping[str, datetime], now: datetime) -> None:
+        """Count one more run that the site answered 404 or 410 for each of ``dead`` (``gone``:
+        the crawler gives up on it from now on), and forget the links of ``answered`` (pages and
+        articles stored, by when each was fetched) that were answered since: a site that answers
+        again has the file after all. `archive reprocess` of a page fetched before its 404s
+        leaves the record alone."""
+        table = DeadLink.__table__
+        if answered:
+            since = [row.id for row in session.execute(select(table.c.id, table.c.url, table.c.last_seen)
+                                                       .where(table.c.url.in_(list(answered))))
+                     if as_utc(row.last_seen) <= answered[row.url]]
+            if since:
+                session.execute(delete(table).where(table.c.id.in_(since)))
+        if not dead:
+            return
+        statement = self._statements.get(("dead_links",))
+        if statement is None:
+            statement = self._insert(table)
+            statement = self._statements[("dead_links",)] = statement.on_conflict_do_update(
+                index_elements=["url"],
+                set_={
+                    "issue_id": statement.excluded.issue_id,
+                    "kind": statement.excluded.kind,
+                    "status": statement.excluded.status,
+                    "last_seen": statement.excluded.last_seen,
+                    "runs": table.c.runs + 1,
+                    "gone_since": func.coalesce(table.c.gone_since, statement.excluded.gone_since),
+                },
+            )
+        rows = []
+        for x in dead:
+            at = as_utc(x.get("fetched_at")) or now
+            rows.append({"issue_id": issue_id(x), "kind": x["kind"], "url": x["url"], "status": x["status"],
+                         "first_seen": at, "last_seen": at, "runs": 1, "gone_since": at if x.get("gone") else None})
+        session.execute(statement, rows)
 
     def _store_pdf_texts(self, session: Session, pdfs: list[Mapping[str, Any]], page_id, counts: dict[str, int]) -> list:
         """Store the text of each page PDF; return the PDFs written (their raw documents too).

@@ -135,6 +135,33 @@ class PageArticle(Base):
     url: Mapped[str] = mapped_column(Text, index=True)
 
 
+class DeadLink(Base):
+    """A page or article link of an issue that the site answered 404 or 410 for.
+
+    A first 404 may pass (the site lists an article before its file is written), so such a
+    link stays a failure of the run, and is asked again, until it has been answered so on
+    ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days: it is then gone
+    (``gone_since``), counts as archived for its page's and issue's completeness, and is not
+    asked again but by ``-a refresh=1``. A link that answers again is stored and its row deleted.
+    """
+
+    __tablename__ = "dead_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    # 'article' or 'page'.
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    # The latest answer: 404 or 410, or 200 for the site's error page (页面不存在), its 404.
+    status: Mapped[int] = mapped_column(Integer)
+    # The first and the latest run that was answered so, and how many runs were.
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    runs: Mapped[int] = mapped_column(Integer, default=1)
+    # When the crawler gave up on it (NULL: still asked, and still a failure, on every run).
+    gone_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Image(Base):
     __tablename__ = "images"
 
@@ -229,6 +256,9 @@ class CrawlRun(Base):
     articles_updated: Mapped[int] = mapped_column(Integer, default=0)
     articles_changed: Mapped[int | None] = mapped_column(Integer, default=0)
     articles_failed: Mapped[int] = mapped_column(Integer, default=0)
+    # Links (pages, articles) this run found gone: dead_links.gone_since set (NULL in runs
+    # before revision 0011).
+    links_gone: Mapped[int | None] = mapped_column(Integer, default=0)
     # 'running' until the run ends; then 'finished', 'failed' (finished, but something could not
     # be fetched) or 'alarm' (template drift), or the Scrapy close reason ('shutdown').
     status: Mapped[str] = mapped_column(String(32), default="running")

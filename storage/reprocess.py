@@ -67,7 +67,7 @@ _PDFS = _NO_ARTICLE | {"join": "pages p ON p.pdf_url = r.url"}
 _ARTICLES = {"article": "a.url", "title": "a.title_original", "join": "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"}
 _KINDS = (_PAGES, _PDFS, _ARTICLES)
 _ISSUES = """
-SELECT i.id, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id)
+SELECT i.id, pa.code, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id)
      + (SELECT count(*) FROM raw_documents r JOIN articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id
         WHERE p.issue_id = i.id),
      (SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id
@@ -82,9 +82,10 @@ ORDER BY i.issue_date, i.id
 ISSUES_AT_A_TIME = 20
 
 
-def _issues(archive: Archive, paper: str | None, since: date | None, until: date | None) -> list[tuple[int, int, int, int]]:
-    """The issues to re-read, in order, each with its number of documents, and of its articles
-    and pages that have none (stored by plain SQL, their raw documents deleted to save room)."""
+def _issues(archive: Archive, paper: str | None, since: date | None, until: date | None) -> list[tuple[int, str, int, int, int]]:
+    """The issues to re-read, in order, each with its paper's code, its number of documents, and
+    of its articles and pages that have none (written with plain SQL, their raw documents
+    deleted to save room)."""
     conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
     with archive.engine.connect() as conn:
         return [tuple(row) for row in conn.execute(text(_ISSUES.format(filters="".join(conditions))), params)]
@@ -96,9 +97,9 @@ def _documents(archive: Archive, issues: list[int]) -> list:
             text(_DOCUMENTS.format(**kind)).bindparams(bindparam("issues", expanding=True)), {"issues": issues})]
 
 
-def _chunks(issues: list[tuple[int, int, int, int]], size: int) -> Iterator[list[int]]:
+def _chunks(issues: list[tuple[int, str, int, int, int]], size: int) -> Iterator[list[int]]:
     for start in range(0, len(issues), size):
-        yield [issue[0] for issue in issues[start:start + size]]
+        yield [issue for issue, *_ in issues[start:start + size]]
 
 
 def reprocess(
@@ -111,18 +112,26 @@ def reprocess(
     issues_at_a_time: int = ISSUES_AT_A_TIME,
     progress: Callable[[int, int], None] = lambda done, total: None,
     error: Callable[[str], None] = lambda message: None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> Outcome:
-    from crawler.papers import UnknownPaper, all_papers, get_paper
+    from crawler.papers import InvalidProfile, UnknownPaper, get_paper, load_profiles
     from crawler.templates import decode_html
     from crawler.templates.registry import get_template
     from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
-    all_papers()  # a broken profile (InvalidProfile) is the command's one error, not every document's
+    profiles = load_profiles()
     issues = _issues(archive, paper, since, until)
-    total = sum(documents for _, documents, _, _ in issues)
+    # A profile with a mistake of a paper whose documents are to be re-read is the command's one
+    # error (InvalidProfile), not every document's; another's (one not yet crawled) is a warning.
+    for code in dict.fromkeys([paper] if paper else [code for _, code, *_ in issues]):
+        if problem := profiles.problem_of(code):
+            raise InvalidProfile(problem.message)
+    for line in profiles.warnings():
+        warn(line)
+    total = sum(documents for _, _, documents, _, _ in issues)
     pipelines = item_pipelines()
     templates: dict[str, object] = {}
-    outcome = Outcome(unread_articles=sum(issue[2] for issue in issues), unread_pages=sum(issue[3] for issue in issues))
+    outcome = Outcome(unread_articles=sum(issue[3] for issue in issues), unread_pages=sum(issue[4] for issue in issues))
     pages: list[dict] = []
     articles: list[dict] = []
     pdfs: list[dict] = []

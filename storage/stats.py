@@ -1,11 +1,11 @@
 """What the archive holds: counts per paper and year, issues missing against each paper's
-publication schedule, and the crawl history."""
+publication schedule, the links the site answers 404 or 410 for, and the crawl history."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, text
+from sqlalchemy import Date, inspect, text
 
 from storage.db import Archive
 from storage.search import TABLE_COLUMNS, filters
@@ -29,6 +29,12 @@ class Stats:
     runs: list[tuple]
     # Archived papers without a profile: no schedule, so no missing issues counted.
     unscheduled: list[str] = field(default_factory=list)
+    # Archived papers whose profile has a mistake (code, file): neither are theirs counted.
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    # One line per profile that could not be used (crawler.papers.ProfileProblem.warning).
+    warnings: list[str] = field(default_factory=list)
+    # (paper, issue date, kind, status, runs, first seen, last seen, gone since or '', URL)
+    dead_links: list[tuple] = field(default_factory=list)
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -36,8 +42,12 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
                   until: date | None = None, runs: int = 10) -> Stats:
-    from crawler.papers import all_papers
+    from crawler.papers import InvalidProfile, load_profiles
 
+    loaded = load_profiles()
+    # Stats of one paper are mostly its missing issues, which its profile's schedule tells.
+    if paper is not None and (problem := loaded.problem_of(paper)):
+        raise InvalidProfile(problem.message)
     conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
     where = "".join(conditions)
     with archive.engine.connect() as conn:
@@ -59,6 +69,11 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed "
             "FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
         ), params | {"runs": runs}).all()
+        dead = conn.execute(text(f"""
+            SELECT pa.code, i.issue_date, d.kind, d.status, d.runs, d.first_seen, d.last_seen, d.gone_since, d.url
+            FROM dead_links d JOIN issues i ON i.id = d.issue_id JOIN papers pa ON pa.id = i.paper_id
+            WHERE 1=1{where} ORDER BY pa.code, i.issue_date, d.url
+        """).columns(issue_date=Date), params).all() if inspect(conn).has_table("dead_links") else []  # revision 0011
     per_year: dict[tuple[str, int], list[int]] = {}
     issues: dict[str, set[date]] = {}
     for code, day, pages, articles in counts:
@@ -67,16 +82,19 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         totals[1] += pages
         totals[2] += articles
         issues.setdefault(code, set()).add(day)
-    profiles = all_papers()
+    profiles = loaded.papers
     bounds = {code: (first, last) for code, first, last in archived}
     if paper in profiles and paper not in bounds:
         bounds[paper] = (None, None)  # a paper yet to be crawled: its whole schedule is missing
     gaps = []
     unscheduled = []
+    unreadable = []
     for code, (first, last) in sorted(bounds.items()):
         profile = profiles.get(code)
         if profile is None:
-            if first is not None:
+            if first is not None and (problem := loaded.problem_of(code)):
+                unreadable.append((code, problem.source))
+            elif first is not None:
                 unscheduled.append(code)  # said, not left out: its profile may be in a folder not named
             continue
         span = _span(first, last, since, until)
@@ -92,7 +110,9 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), r[5], f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}")
         for r in history
     ]
-    return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled)
+    dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4], _minute(r[5]), _minute(r[6]), _minute(r[7]), r[8]) for r in dead]
+    return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
+                 unreadable, loaded.warnings(), dead_rows)
 
 
 def _span(first: date | None, last: date | None, since: date | None, until: date | None) -> tuple[date, date] | None:

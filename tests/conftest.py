@@ -17,7 +17,7 @@ SAMPLE_SITE = PROJECT / "crawler" / "sample" / "site"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
-def postgres_database(request) -> str:
+def postgres_database(request, encoding: str = "UTF8") -> str:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (.ci/services.sh starts one)")
     import psycopg
@@ -30,7 +30,9 @@ def postgres_database(request) -> str:
         autocommit=True,
     )
     with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+        # Another encoding than UTF8 needs a locale of no encoding (C).
+        locale = "" if encoding == "UTF8" else " LOCALE 'C'"
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'{encoding}\'{locale}')
 
     def drop():
         with conn.cursor() as cur:

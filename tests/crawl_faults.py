@@ -1,6 +1,7 @@
 """Faults a test puts into a real `scrapy crawl` through its settings (the crawl runs in a
 process of its own): a spider middleware that raises while the spider's output for one
-response is read, as a defect in reading a site's file would."""
+response is read, as a defect in reading a site's file would, and a pipeline that raises on
+one article."""
 from __future__ import annotations
 
 
@@ -21,3 +22,20 @@ class RaisingMiddleware:
                 raise RuntimeError(f"a defect reading {response.url}")
             given += 1
             yield output
+
+
+class RaisingPipeline:
+    """Raises on the article item whose URL ends with ``FAULTY_URL_SUFFIX``, as a defect in a
+    pipeline would on some article's text."""
+
+    def __init__(self, suffix: str) -> None:
+        self.suffix = suffix
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("FAULTY_URL_SUFFIX", ""))
+
+    def process_item(self, item):
+        if self.suffix and getattr(item, "url", "").endswith(self.suffix) and hasattr(item, "body"):
+            raise ValueError(f"a defect processing {item.url}")
+        return item

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from crawler.arguments import SpiderArgumentError, check_argument_names, plan_crawl
-from crawler.papers import PROFILES_ENV, InvalidProfile, Schedule, _load, all_papers, get_paper, UnknownPaper
+from crawler.papers import PROFILES_ENV, InvalidProfile, Schedule, _load, all_papers, get_paper, load_profiles, UnknownPaper
 
 
 def test_single_date_uses_profile_root_and_entry_pattern():
@@ -71,7 +71,9 @@ def test_base_url_replaces_root():
         ({"date": "2023-13-01"}, "bad date for date: '2023-13-01' (expected YYYY-MM-DD)"),
         ({"date": "yesterday"}, "bad date for date: 'yesterday' (expected YYYY-MM-DD)"),
         ({"start": "2023-02-01", "end": "2023-01-01"}, "end 2023-01-01 is before start 2023-02-01"),
-        ({"end": "2023-01-01"}, "end= needs start= as well"),
+        ({"end": "2023-01-01"}, "end= needs start= or backfill= as well"),
+        # A backfill back to a date after end= (the user gave no start=).
+        ({"backfill": "2023-03-01", "end": "2023-02-14"}, "end 2023-02-14 is before backfill 2023-03-01"),
         ({"date": "2023-01-31", "start": "2023-01-01"}, "give either date= or start=/end= or backfill=, not several"),
         ({"backfill": "ten years"}, "bad value for backfill: 'ten years' (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"),
         ({"backfill": "2023-02-30"}, "bad date for backfill: '2023-02-30' (expected YYYY-MM-DD)"),
@@ -187,9 +189,9 @@ def papers_folder(tmp_path, monkeypatch):
     folder = tmp_path / "papers"
     folder.mkdir()
     monkeypatch.setenv(PROFILES_ENV, str(folder))
-    all_papers.cache_clear()
+    load_profiles.cache_clear()
     yield folder
-    all_papers.cache_clear()
+    load_profiles.cache_clear()
 
 
 def test_profiles_of_one_s_own_folder_join_the_bundled_ones(papers_folder):
@@ -201,24 +203,43 @@ def test_profiles_of_one_s_own_folder_join_the_bundled_ones(papers_folder):
 def test_two_profiles_with_one_code_are_refused(papers_folder):
     # The later file took the earlier's place without a word: its crawls were stored as the other paper's.
     (papers_folder / "x.toml").write_text(GOOD_PROFILE.replace('"x"', '"gongyishibao"', 1), encoding="utf-8")
-    with pytest.raises(InvalidProfile, match=rf"paper profile {papers_folder / 'x.toml'}: code 'gongyishibao' is taken by .*gongyishibao.toml$"):
-        all_papers()
+    with pytest.raises(InvalidProfile, match=rf"^paper profile {papers_folder / 'x.toml'}: code 'gongyishibao' is taken by .*gongyishibao.toml$"):
+        get_paper("gongyishibao")
+    assert "gongyishibao" not in all_papers()  # neither is used
 
 
-def test_a_bad_profile_is_a_bad_argument_of_any_crawl(papers_folder):
+def test_a_bad_profile_is_a_bad_argument_of_its_own_paper_s_crawl_only(papers_folder):
     (papers_folder / "x.toml").write_text(GOOD_PROFILE + "schedul = {}\n", encoding="utf-8")
     with pytest.raises(SpiderArgumentError, match=r"paper profile .*x.toml: unknown key 'schedul'"):
-        plan_crawl(date="2023-01-31")
+        plan_crawl(paper="x", date="2023-01-31")
+    assert plan_crawl(date="2023-01-31").paper.code == "gongyishibao"
+    assert [line.split(": ", 1)[0] for line in load_profiles().warnings()] == [f"paper profile {papers_folder / 'x.toml'}"]
 
 
-def test_a_missing_profiles_folder_is_named(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "name, toml, claimed",
+    [
+        ("x.toml", 'code = "shehuibao"\nname = "X\n', "shehuibao"),  # TOML cannot parse it: its code line says
+        ("x.toml", "code = 'shehuibao'\nschedul = 1\n", "shehuibao"),
+        ("shehuibao.toml", 'name = "X"\ncode = \n', "shehuibao"),  # no code to be read: its file's name
+    ],
+)
+def test_a_bad_profile_claims_the_code_it_was_meant_for(papers_folder, name, toml, claimed):
+    (papers_folder / name).write_text(toml, encoding="utf-8")
+    with pytest.raises(InvalidProfile, match=rf"^paper profile {papers_folder / name}: "):
+        get_paper(claimed)
+
+
+def test_a_missing_profiles_folder_is_a_warning_and_named_when_a_paper_is_unknown(tmp_path, monkeypatch):
     monkeypatch.setenv(PROFILES_ENV, str(tmp_path / "nosuch"))
-    all_papers.cache_clear()
+    load_profiles.cache_clear()
     try:
-        with pytest.raises(InvalidProfile, match=f"ARCHIVE_PAPERS: no folder '{tmp_path / 'nosuch'}'"):
-            all_papers()
+        assert get_paper("gongyishibao").code == "gongyishibao"
+        assert load_profiles().warnings() == [f"ARCHIVE_PAPERS: no folder '{tmp_path / 'nosuch'}'; skipped, the other papers go on"]
+        with pytest.raises(UnknownPaper, match=rf"^unknown paper 'y' \(known: gongyishibao; not read: {tmp_path / 'nosuch'}\)$"):
+            get_paper("y")
     finally:
-        all_papers.cache_clear()
+        load_profiles.cache_clear()
 
 
 def test_schedule_defaults_to_daily():

@@ -424,6 +424,35 @@ def test_paragraphs_split_by_block_and_line_break_in_order(body):
     assert clean_body(body).paragraphs == ["甲。", "乙。", "丙。"]
 
 
+def test_a_table_row_is_one_paragraph_its_cells_joined():
+    figures = "<table><tr><th>地区</th><th>覆盖率</th></tr><tr><td>广东</td><td>\n 100% </td></tr></table>"
+    assert clean_body(f"<p>甲。</p>{figures}").paragraphs == ["甲。", "地区｜覆盖率", "广东｜100%"]
+    # A cell that holds paragraphs (a layout table) is laid out in them; an empty cell adds no bar.
+    word = "<table><tr><td><p align=center><span>广东</span></p></td><td><p><b>1600</b></p></td></tr></table>"
+    assert clean_body(word).paragraphs == ["广东｜1600"]  # a cell's one paragraph breaks no row
+    layout = "<table><tr><td><p>甲。</p><p>乙。</p></td><td>&nbsp;</td><td><p>丙。</p></td></tr></table>"
+    assert clean_body(layout).paragraphs == ["甲。", "乙。", "丙。"]
+
+
+def test_a_row_of_widgets_loses_its_widget_cells_and_keeps_the_rest():
+    info = "<table><tr><td>发布日期：2022-02-22</td><td>来源：广州市民政局</td><td>【打印】【关闭】</td><td>分享到：微信 微博</td></tr></table>"
+    result = clean_body(f"{info}<p>甲。</p><table><tr><td>首页</td><td>上一篇</td></tr><tr><td>广东</td><td>-</td></tr></table>")
+    assert result.paragraphs == ["发布日期：2022-02-22｜来源：广州市民政局", "甲。", "广东｜-"]
+    assert [(r.kind, r.text) for r in result.removals] == [
+        ("boilerplate:tools", "【打印】【关闭】"), ("boilerplate:share", "分享到：微信 微博"), ("boilerplate:navigation", "首页｜上一篇")]
+
+
+def test_an_unclosed_font_on_every_line_loses_no_line():
+    """An editor's <font> left open on each line nests every line one deeper than the last."""
+    from crawler.templates.text import parse
+
+    body = "".join(f"<font size=3>　　第{n}行。<br>" for n in range(1200)) + "（据新华社）"
+    lines = [f"第{n}行。" for n in range(1200)] + ["（据新华社）"]
+    assert clean_body(body).paragraphs == lines  # 253 lines were kept
+    region = parse(f"<html><body><div>{body}</div></body></html>").find(".//div")
+    assert clean_body(region).paragraphs == lines  # RecursionError
+
+
 def test_text_is_not_otherwise_changed():
     text = "会议指出,2022年我国志愿服务工作取得一系列新进展。\u3000“五社联动”"
     assert clean_body(f"<p>{text}</p>").paragraphs == [text]

@@ -620,7 +620,7 @@ def test_reprocess_finds_each_kind_of_document_through_indexes(sqlite_url):
     archive = open_archive(sqlite_url)
     try:
         fill(archive)
-        issues = [issue[0] for issue in storage.reprocess._issues(archive, None, None, None)]
+        issues = [i for i, *_ in storage.reprocess._issues(archive, None, None, None)]
         assert issues
         with archive.engine.connect() as conn:
             for kind in storage.reprocess._KINDS:
@@ -898,3 +898,48 @@ def test_reading_commands_read_an_archive_in_a_read_only_directory(tmp_path):
         assert os.listdir(folder) == ["archive.sqlite3"]
     finally:
         folder.chmod(0o755)
+
+
+def test_postgresql_times_are_read_in_utc_whatever_the_servers_time_zone(postgres_url, tmp_path, capsys):
+    """The archive's times are UTC (docs/schema.md). A server or role set to another time zone
+    gave them in its own: archive stats printed them shifted, and export --format sqlite wrote
+    them shifted into the copy, whose times have no zone to tell."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    archive = open_archive(postgres_url)
+    archive.store_batch([page()], [article(1)])
+    run = archive.start_run("gongyishibao", "2023-01-31")
+    archive.finish_run(run, "finished", {})
+    archive.close()
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"ALTER DATABASE \"{make_url(postgres_url).database}\" SET timezone TO 'Asia/Shanghai'")
+        conn.exec_driver_sql("SET TIME ZONE 'UTC'")
+        started = conn.exec_driver_sql("SELECT started_at FROM crawl_runs").scalar_one()
+    admin.dispose()
+    assert started.utcoffset() == timedelta(0)
+
+    assert archive_cli(postgres_url, "sql", "SELECT started_at FROM crawl_runs", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines()[1] == started.isoformat()
+    assert archive_cli(postgres_url, "stats") == 0
+    assert started.strftime("%Y-%m-%d %H:%M") in capsys.readouterr().out
+    copy = tmp_path / "copy.sqlite3"
+    assert archive_cli(postgres_url, "export", "--format", "sqlite", "--output", str(copy)) == 0
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT started_at FROM crawl_runs").fetchone()[0] == started.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@pytest.mark.parametrize("encoding", ["SQL_ASCII", "LATIN1"])
+def test_a_postgresql_database_not_in_utf8_is_refused_in_one_line(encoding, request, capsys):
+    """SQL_ASCII is what initdb makes under the C locale: every command died in the driver with
+    a traceback (the crawl too), where one line says what to do."""
+    from tests.conftest import postgres_database, run_crawl
+
+    url = postgres_database(request, encoding)
+    for command in (["upgrade"], ["sql", "SELECT 1"], ["search", "社工"]):
+        assert archive_cli(url, *command) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"is in {encoding} encoding" in err and "ENCODING 'UTF8'" in err, err
+    done = run_crawl("date=2023-01-31", "base_url=http://127.0.0.1:9/newdzb/", archive=url)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and f"is in {encoding} encoding" in done.stderr, done.stderr

@@ -92,6 +92,46 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
 
 
+def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_it_together(redis_url, request, tmp_path,
+                                                                                              monkeypatch):
+    # Each issue's second article of page 8 is missing. A request is tagged with the archive's
+    # count of 404s by the worker whose page linked it, and may be fetched by the other: the
+    # count travels with it through Redis.
+    archive = postgres_database(request)
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    site = sample_site(tmp_path / "site", ISSUES, pdfs=False)
+    dead = [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/content_306512.htm" for day in ISSUES]
+    for path in dead:
+        (site / path.removeprefix(PREFIX)).unlink()
+    settings = {
+        "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04", "DISTRIBUTED_IDLE_SECONDS": "1",
+        "ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0",
+    }
+    codes = []
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
+        for run in range(2):
+            monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
+            logs = [tmp_path / f"run{run}-worker{n}.log" for n in (1, 2)]
+            workers = [start_crawl(*args, archive=archive, settings=settings, log=log) for log in logs]
+            codes.append(sorted(w.wait(240) for w in workers))
+            if run == 1:
+                outputs = [log.read_text() for log in logs]
+                assert sum(output.count("WARNING: article link gone: HTTP 404 on 2 runs") for output in outputs) == len(ISSUES)
+        before = len(server.requests)
+        monkeypatch.setenv("CRAWL_MODE", "local")
+        last = run_crawl(*args, archive=archive, settings=settings)
+        asked = server.requests[before:]
+    assert codes[0][-1] == 4 and set(codes[0]) <= {0, 4}, codes  # the worker that met a dead link failed
+    assert codes[1] == [0, 0], [output[-3000:] for output in outputs]
+    assert sql_rows(archive, "SELECT count(*), min(runs), max(runs), count(gone_since) FROM dead_links") == [(len(ISSUES), 2, 2, len(ISSUES))]
+    assert sum(r.links_gone for r in crawl_runs(archive)[1:3]) == len(ISSUES)
+    # Every issue is complete: a third run asks for none of them.
+    assert last.returncode == 0, last.stderr[-3000:]
+    assert [r.path for r in asked if r.path != "/robots.txt"] == []
+
+
 def test_distributed_mode_refuses_a_sqlite_archive(sqlite_url, monkeypatch):
     monkeypatch.setenv("CRAWL_MODE", "distributed")
     result = run_crawl("date=2023-01-31", archive=sqlite_url)

@@ -1,10 +1,11 @@
 """The exit status of `scrapy crawl issues` tells how the run went (docs/operations.md, "Exit status"):
-0 finished, 2 bad input, 3 drift alarm (tests/test_monitoring.py), 4 finished but something could
+0 finished, 1 Scrapy could not start it, 2 bad input, 3 drift alarm (tests/test_monitoring.py), 4 finished but something could
 not be fetched, 130/143 interrupted; cron mails one `error:` line even when the log goes to a file.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
@@ -141,6 +142,10 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("ARCHIVE_PROGRESS_INTERVAL", "1m", "setting ARCHIVE_PROGRESS_INTERVAL='1m' is not a number"),
         ("RETRY_BACKOFF_BASE", "-1", "setting RETRY_BACKOFF_BASE='-1' is less than 0"),
         ("GC_YOUNG_THRESHOLD", "lots", "setting GC_YOUNG_THRESHOLD='lots' is not a whole number"),
+        ("ARCHIVE_GONE_AFTER_RUNS", "0", "setting ARCHIVE_GONE_AFTER_RUNS='0' is less than 1"),
+        ("ARCHIVE_GONE_AFTER_RUNS", "3 runs", "setting ARCHIVE_GONE_AFTER_RUNS='3 runs' is not a whole number"),
+        ("ARCHIVE_GONE_AFTER_DAYS", "-1", "setting ARCHIVE_GONE_AFTER_DAYS='-1' is less than 0"),
+        ("ARCHIVE_GONE_AFTER_DAYS", "a week", "setting ARCHIVE_GONE_AFTER_DAYS='a week' is not a whole number"),
     ],
 )
 def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, message):
@@ -192,4 +197,50 @@ def test_a_log_file_in_a_missing_folder_is_one_line(tmp_path, sqlite_url):
     result = run_crawl("date=2023-01-31", archive=sqlite_url, settings={"LOG_FILE": str(log)})
     assert (result.returncode, result.stderr.strip()) == (
         2, f"error: cannot write LOG_FILE {str(log)!r}: No such file or directory"
+    )
+
+
+# --- 1: Scrapy could not start the crawl ---------------------------------------------------
+
+
+def test_a_crawl_scrapy_cannot_start_says_so_on_stderr_when_the_log_goes_to_a_file(tmp_path, sqlite_url):
+    # A component that does not load ends the run before the spider opens: exit status 1, and
+    # with the log in a file, as in the cron line, stderr (what cron mails) held nothing.
+    settings = _to_file(tmp_path) | {"DOWNLOADER": "no_such_module.Downloader"}
+    done = run_crawl("date=2023-01-31", archive=sqlite_url, settings=settings)
+    log = tmp_path / "crawl.log"
+    assert (done.returncode, done.stderr) == (1, f"error: Scrapy could not start the crawl: its traceback is in {log}\n")
+    assert "No module named 'no_such_module'" in log.read_text(encoding="utf-8")
+    assert crawl_runs(sqlite_url) == []
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        children = Path(f"/proc/{todo.pop()}/task").glob("*/children")
+        for child in (int(n) for path in children for n in path.read_text().split()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_ctrl_c_in_a_terminal_is_one_line_though_it_reaches_the_pdf_workers_too(tmp_path, sqlite_url):
+    # A terminal's Ctrl-C (and systemctl stop, KillMode=control-group) signals every process of
+    # the crawl, the page-PDF workers too: an idle worker printed KeyboardInterrupt's traceback.
+    slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS": "1"} | _to_file(tmp_path)
+    out = tmp_path / "stderr.txt"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=slow, log=out)
+        deadline = time.monotonic() + 60
+        # A worker is up once its initializer's watch of the crawl runs (a second thread).
+        while not any(b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes() and len(list(Path(f"/proc/{pid}/task").iterdir())) > 1
+                      for pid in _descendants(crawl.pid)):
+            assert crawl.poll() is None, out.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        for pid in [crawl.pid, *_descendants(crawl.pid)]:
+            os.kill(pid, signal.SIGINT)
+        assert crawl.wait(60) == 130
+    assert out.read_text(encoding="utf-8") == (
+        "error: interrupted by SIGINT: the run stopped before it was done; run it again\n"
     )

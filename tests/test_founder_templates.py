@@ -1,6 +1,7 @@
 """Founder template page objects, on saved pages of 公益时报 (tests/fixtures/founder)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -363,6 +364,12 @@ def test_font01_font02_title_block():
         ("■ 本报记者 皮磊", "本报记者 皮磊"),
         ("本報特約記者 王五　通訊員 趙六", "本報特約記者 王五 通訊員 趙六"),
         ("　　本报记者从民政部获悉，全国社工站建设持续推进。", ""),  # a sentence, not a byline
+        # Inside the first paragraph: run in before its text, or a dateline's reporters.
+        ("■本報記者 皮磊　　清晨七點，兒童之家的門準時打開。", "本報記者 皮磊"),
+        ("　　本報訊（記者 皮磊 通訊員 趙六）近日，兒童之家的門準時打開。", "記者 皮磊 通訊員 趙六"),
+        ("　　本報北京1月31日電　（記者 皮磊）民政部日前召開會議。", "記者 皮磊"),
+        ("　　本報訊　近日，記者（皮磊）走訪了兒童之家。", ""),
+        ("　　本報記者走訪了兒童之家　　孩子們放學後有地方去了。", ""),  # a sentence before the gap
     ],
 )
 def test_byline_from_a_lead_paragraph(lead, byline):
@@ -387,12 +394,173 @@ def test_title_fields_fall_back_to_the_metadata_comment():
     assert (shouting.title, shouting.article_id) == ("主標題", "21904")
 
 
+def test_the_metadata_comment_s_character_references_are_read():
+    html = (
+        "<html><body><div id=ozoom><P>　　正文。</P></div></body></html><!--enpproperty <articleid>21904</articleid>"
+        "<title>“五社聯動”&nbsp;見成效&amp;新進展</title><introtitle>&lt;民政動態&gt;</introtitle>"
+        "<author>皮磊&#12288;趙六</author><nodename>社會&nbsp;工作</nodename> /enpproperty-->"
+    )
+    parsed = FounderArticle(html, ISSUE_GBK + "content_21904.htm")
+    assert (parsed.title, parsed.pretitle, parsed.byline, parsed.section) == (
+        "“五社聯動” 見成效&新進展", "<民政動態>", "皮磊 趙六", "社會 工作")
+
+
 def test_lines_split_at_br_when_there_are_no_paragraphs():
     html = "<div id=ozoom><founder-content>\n　　第一段，\n 接著寫。<BR>　　第二段。<br><br>&nbsp;　　（据新华社）\n</founder-content></div>"
     parsed = FounderArticle(html, ISSUE_GBK + "content_21904_2.htm")
     assert parsed.paragraphs == ["第一段，接著寫。", "第二段。", "（据新华社）"]
     assert parsed.source == "据新华社"
     assert parsed.article_id == "21904_2"
+
+
+# The main fixture's last paragraph ends with its source note; real sites also set the note
+# outside any <P>, after the last one and before whatever a spam kit appended.
+_NOTED = "實現社會工作高質量發展。(據民政部官網)</P>"
+
+
+def with_closing(after_last_paragraph: str, note_in_paragraph: str = "") -> FounderArticle:
+    """The main fixture with its source note moved out of the last paragraph, to after it."""
+    html = load("content_article.htm")
+    assert html.count(_NOTED) == 1
+    html = html.replace(_NOTED, f"實現社會工作高質量發展。{note_in_paragraph}</P>{after_last_paragraph}")
+    return FounderArticle(html, ISSUE + "content_21853.htm")
+
+
+@pytest.mark.parametrize(
+    ("after", "line", "source"),
+    [
+        ("\n　　(據民政部官網)\n", "(據民政部官網)", "據民政部官網"),  # bare text after the last </P>
+        ("<div align=right>（據《中國社會報》）</div>", "（據《中國社會報》）", "據《中國社會報》"),
+        ("<br>（据《中国社会报》）<br>", "（据《中国社会报》）", "据《中国社会报》"),
+        ("\n<font color=#666666>(據新華社)</font>\n", "(據新華社)", "據新華社"),
+        ("<span class=ly>　　來源：新華社</span>", "來源：新華社", "來源：新華社"),
+        ("<br>\n本文来源: 人民网", "本文来源: 人民网", "本文来源: 人民网"),
+        ("<P align=right><font>稿件來源：公益時報</font></P>", "稿件來源：公益時報", "稿件來源：公益時報"),
+        ("<div>【來源：民政部官網】</div>", "【來源：民政部官網】", "來源：民政部官網"),
+    ],
+)
+def test_a_source_note_outside_the_paragraphs_is_the_source(after, line, source):
+    from pipelines.clean import clean_body
+
+    parsed = with_closing(after)
+    assert parsed.source == source
+    paragraphs = main_paragraphs()
+    # A line of the body (the cleaner's paragraphs and the page object's), the last paragraph whole.
+    assert parsed.paragraphs == [*paragraphs[:-2], paragraphs[-2].removesuffix("(據民政部官網)"), line, paragraphs[-1]]
+    cleaned = clean_body(parsed.body_element).paragraphs
+    assert cleaned[-2:] == [paragraphs[-2].removesuffix("(據民政部官網)"), line]
+
+
+def test_a_link_farm_a_title_a_line_after_the_note_hides_it_from_no_stored_source():
+    """More lines of junk after the note than the page object looks back over: the cleaned
+    text, which ends with the article's own lines, has it."""
+    from crawler.spiders.issues import article_item
+    from pipelines.clean import CleanPipeline
+
+    titles = ["亚洲人成网站999久久久综合", "久久综合亚洲色一区二区三区", "亚洲综合网站色欲色欲", "天天干天天射综合网", "国产成人综合久久综合"]
+    farm = "".join(f'<P><a href="http://www.{n}.example/">{title}</a></P>' for n, title in enumerate(titles))
+    parsed = with_closing(f"<div>（據新華社）</div>{farm}")
+    assert parsed.source == ""  # its last three lines are the farm's
+    context = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-01-31", "issue_url": ISSUE,
+               "page_number": 7, "page_url": ISSUE + "node_7.htm"}
+    item = CleanPipeline().process_item(article_item(parsed, context, parsed.url, ""))
+    assert item.paragraphs[-1] == "（據新華社）" and item.source == "據新華社"
+
+
+@pytest.mark.parametrize(
+    ("after", "note"),
+    [
+        ("\n　　據了解,目前全國已有18個省出臺志愿服務法規\n", ""),  # a sentence beginning with 據
+        ("<div>　　據介紹,今年來全國新增社工站5000個</div>", ""),
+        ("", "(據統計)"),  # 據 as 'according to the figures', bracketed after the sentence
+        ("", "(據不完全統計)"),
+    ],
+)
+def test_a_last_paragraph_that_merely_holds_ju_is_no_source(after, note):
+    parsed = with_closing(after, note)
+    assert parsed.source == ""
+    assert parsed.paragraphs[-2].startswith(("據", "（據", "會議提出")) and parsed.paragraphs[-2].endswith(("法規", "5000個", "統計)", "統計）"))
+
+
+def test_a_bracket_inside_a_sentence_is_no_source_note():
+    parsed = article_with("", "<P>　　社工站建設取得積極進展。</P><P>　　全國已建成社工站2.9萬個(據民政部統計)</P>")
+    assert parsed.source == ""
+    assert article_with("", "<P>　　全國已建成社工站2.9萬個。(據民政部)</P>").source == "據民政部"
+
+
+def _pictures_inside(html: str, more: int = 0, into: str = _NOTED) -> str:
+    """``html`` (the main fixture) with its picture table, and ``more`` pictures, set inside
+    the content region after ``into``, as some papers set pictures below the text."""
+    start = html.index("<table id=newspic")
+    end = html.index("</table>", start) + len("</table>")
+    table = html[start:end]
+    extra = "".join(f"<tr><td><IMG src=../../../images/2023-01/31/07/res0{n}_attpic_brief.jpg></td></tr>"
+                    f"<tr><td class=font6>圖{n}：社工入戶走訪。</td></tr>" for n in range(2, 2 + more))
+    table = table.replace("</table>", f"{extra}</table>")
+    return (html[:start] + html[end:]).replace(into, f"{into}\n{table}\n")
+
+
+def test_pictures_set_inside_the_content_region_are_pictures_not_text():
+    from pipelines.clean import clean_body
+
+    parsed = FounderArticle(_pictures_inside(load("content_article.htm"), more=2), ISSUE + "content_21853.htm")
+    captions = ["全國志愿服務和社會工作電視電話會議現場。", "圖2：社工入戶走訪。", "圖3：社工入戶走訪。"]
+    assert [image.caption for image in parsed.images] == captions
+    assert parsed.images[2].url == IMAGES + "2023-01/31/07/res03_attpic_brief.jpg"
+    # No caption in the text: the source note stays among its last lines.
+    assert parsed.paragraphs == main_paragraphs()
+    assert parsed.source == "據民政部官網"
+    cleaned = clean_body(parsed.body_element).paragraphs
+    assert cleaned == main_paragraphs()[:-1] and not set(captions) & {*cleaned, *parsed.body_html.split(">")}
+
+
+def test_a_picture_story_with_its_pictures_inside_the_content_region_has_no_text():
+    html = load("content_article.htm")
+    start, end = html.index("<!--<npm:article-content>-->"), html.index("<!--</npm:article-content>-->")
+    story = _pictures_inside(html[:start] + "<!--<npm:article-content>--><P>&nbsp;</P>" + html[end:], more=1,
+                             into="<!--<npm:article-content>-->")
+    parsed = FounderArticle(story, ISSUE + "content_21853.htm")
+    assert (parsed.extraction, parsed.paragraphs, parsed.source) == ("template", [], "")
+    assert [image.caption for image in parsed.images] == ["全國志愿服務和社會工作電視電話會議現場。", "圖2：社工入戶走訪。"]
+
+
+_FIGURES = """<table border=1 cellpadding=2>
+<tr><th>地區</th><th>社工站（個）</th><th>覆蓋率</th></tr>
+<tr><td>廣東</td><td>1600</td><td>100%</td></tr>
+<tr><td>新疆</td><td>\n1056\n</td><td><font color=red>97%</font></td></tr>
+<tr><td>&nbsp;</td><td>合計</td><td>2656</td></tr>
+</table>"""
+_ROWS = ["地區｜社工站（個）｜覆蓋率", "廣東｜1600｜100%", "新疆｜1056｜97%", "合計｜2656"]
+# The same table pasted from a word processor: a paragraph in every cell.
+_WORD_FIGURES = re.sub(r"<(t[dh])>(.*?)</t[dh]>", r'<\1 width=80><p align=center><span style="font-family:宋体">\2</span></p></\1>',
+                       _FIGURES, flags=re.S)
+
+
+@pytest.mark.parametrize("table", [
+    _FIGURES,
+    f"<table width=100%><tr><td align=center>{_FIGURES}</td></tr></table>",  # nested in a layout table
+    f"<div align=center><font size=2>{_FIGURES}</font></div>",
+    _WORD_FIGURES,
+    f"<table><tr><td>{_WORD_FIGURES}</td></tr></table>",
+])
+def test_a_table_of_figures_in_the_text_keeps_its_rows(table):
+    from pipelines.clean import clean_body
+
+    html = load("content_article.htm")
+    after = "全國已建成鄉鎮(街道)社工站2.9萬個,"
+    paragraph_end = html.index("</P>", html.index(after)) + len("</P>")
+    parsed = FounderArticle(html[:paragraph_end] + table + html[paragraph_end:], ISSUE + "content_21853.htm")
+    paragraphs = main_paragraphs()
+    at = next(n for n, line in enumerate(paragraphs) if after in line) + 1
+    assert parsed.paragraphs == paragraphs[:at] + _ROWS + paragraphs[at:]
+    assert clean_body(parsed.body_element).paragraphs == paragraphs[:at] + _ROWS + paragraphs[at:-1]
+
+
+def test_a_layout_table_s_cells_are_laid_out_in_their_paragraphs():
+    parsed = article_with("", "<table><tr><td><P>　　第一段。</P><P>　　第二段。</P></td><td><P>　　旁欄。</P></td></tr></table>"
+                              "<P>　　第三段。(據新華社)</P>")
+    assert parsed.paragraphs == ["第一段。", "第二段。", "旁欄。", "第三段。(據新華社)"]
+    assert parsed.source == "據新華社"
 
 
 def test_a_body_of_blanks_and_script_is_no_body():

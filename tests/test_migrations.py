@@ -409,6 +409,46 @@ def test_0010_keeps_each_pages_article_links_from_its_stored_articles_and_its_do
     engine.dispose()
 
 
+def test_0011_counts_dead_links_and_gone_runs_and_its_downgrade_drops_them(archive_url):
+    # Page 7 links two articles; the site answers 404 for the second.
+    dead_url = article(2)["url"]
+    engine = archive_at(archive_url, "0010", ([page(7, articles_expected=2, article_urls=[article(1)["url"], dead_url])],
+                                              [article(1)]))
+    archive = open_archive(archive_url, check=False)
+    assert archive.issue_states("gongyishibao", DAY, DAY)[DAY].complete_pages == set()
+    archive.close()
+    runs = "SELECT id, status, articles_new, articles_failed, message FROM crawl_runs"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
+                          "articles_new, articles_updated, articles_changed, articles_failed, status, message) "
+                          "VALUES ('gongyishibao', '2023-01-31', CURRENT_TIMESTAMP, 1, 0, 0, 1, 0, 0, 1, 'failed', 'not fetched: …')"))
+        before = conn.execute(text(runs)).all()
+        command.upgrade(migrate.config(conn), "0011")
+        assert conn.execute(text(runs)).all() == before  # SQLite's batch mode copied the table whole
+        assert conn.execute(text("SELECT links_gone FROM crawl_runs")).scalar() is None  # a run before 0011
+        assert conn.execute(text("SELECT count(*) FROM dead_links")).scalar() == 0
+    archive = open_archive(archive_url, check=False)  # at 0011, whatever revisions follow it
+    dead = {k: article(2)[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url", "url")} | {"kind": "article", "status": 404}
+    archive.store_batch(dead=[dead])
+    archive.store_batch(dead=[dead | {"status": 410, "gone": True}])
+    archive.store_batch(dead=[dead])  # gone stays gone
+    with archive.engine.connect() as conn:
+        assert conn.execute(text("SELECT kind, status, runs, gone_since IS NOT NULL, first_seen < last_seen FROM dead_links")).all() == [
+            ("article", 404, 3, True, True)]
+    state = archive.issue_states("gongyishibao", DAY, DAY)[DAY]
+    assert (state.complete_pages, state.gone) == ({page(7)["url"]}, {dead_url})
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0010")
+        assert not inspect(conn).has_table("dead_links")
+        assert "links_gone" not in columns(conn, "crawl_runs")
+        assert conn.execute(text(runs)).all() == before
+    archive = open_archive(archive_url, check=False)  # at 0010 again: the article is missing
+    assert archive.issue_states("gongyishibao", DAY, DAY)[DAY].complete_pages == set()
+    archive.close()
+    engine.dispose()
+
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

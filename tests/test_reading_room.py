@@ -12,9 +12,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from urllib.parse import urlencode
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import pytest
@@ -244,7 +246,7 @@ def test_missing_issue_or_article_is_a_clear_404(client, path, message):
 def test_metadata_describes_the_public_tables_and_columns(sample_archive):
     described = metadata()["databases"]["archive"]["tables"]
     with sqlite3.connect(sample_archive) as conn:
-        for table in ("papers", "issues", "pages", "articles", "page_articles", "images"):
+        for table in ("papers", "issues", "pages", "articles", "page_articles", "images", "dead_links"):
             columns = [row[1] for row in conn.execute(f"pragma table_info({table})")]
             assert described[table]["description"]
             assert set(described[table]["columns"]) == set(columns), table
@@ -309,6 +311,29 @@ def test_serve_counts_every_table_it_lists_without_an_error(sample_archive):
     hidden = {table["name"] for table in tables if table["hidden"]}
     assert {"article_search_config", "article_search_data", "article_search_idx", "article_search_pending"} <= hidden
     assert "article_search" not in counts
+
+
+def test_serve_does_not_tell_where_the_archive_lies_on_the_server(sample_archive):
+    """Datasette's /-/databases.json named the archive's file, and SQL could read it from
+    pragma_database_list: `archive serve --host` put the server's folders on the network."""
+    introspection = ("/-/metadata.json", "/-/settings.json", "/-/plugins.json", "/-/versions.json", "/-/actor.json",
+                     "/-/metadata", "/-/settings", "/-/plugins", "/-/versions", "/.json", "/archive.json", "/archive")
+    where = ("select * from pragma_database_list", "select file from pragma_database_list()")
+    with served(sample_archive) as server:
+        for path in ("/-/databases.json", "/-/databases", "/-/threads.json", "/-/threads"):
+            with pytest.raises(HTTPError) as refused:
+                urlopen(server.url + path, timeout=20)
+            assert refused.value.code == 404, path
+            assert str(sample_archive.parent) not in refused.value.read().decode(), path
+        for path in introspection:
+            with urlopen(server.url + path, timeout=20) as response:  # what tells of the archive stays
+                assert response.status == 200 and str(sample_archive.parent) not in response.read().decode(), path
+        for sql in where:
+            rows = fetch_json(server.url + "/archive.json?" + urlencode({"sql": sql, "_shape": "array"}))
+            assert rows and all(row.get("file") is None for row in rows), rows
+        # The reading room's own pages are as they were.
+        assert "民政部" in fetch_text(server.url + "/search?" + urlencode({"q": "社工站"}))
+    assert "Traceback" not in server.stderr
 
 
 def test_search_index_has_no_table_page_and_sql_reads_it(client, capfd):
@@ -570,15 +595,55 @@ def test_search_page_pages_through_hits(client, sample_archive):
     assert sorted(hit for p in pages for hit in p) == sorted(everything)
 
 
+@pytest.mark.parametrize("dates", [{"since": "31/01/2023"}, {"since": "2023-13-45"}, {"since": "abc"}, {"until": "2023-02-30"}])
+def test_search_page_explains_bad_dates_with_a_400(client, dates):
+    # The message was answered with 200, as a page of (no) results is.
+    response = client.get("/search?" + urlencode({"q": "社工"} | dates))
+    assert response.status == 400 and "Dates are written YYYY-MM-DD" in response.text
+    assert '<form class="search"' in response.text and 'class="hit"' not in response.text
+
+
 def test_search_page_explains_bad_input(client):
-    response = client.get("/search?" + urlencode({"q": "社工", "since": "31/01/2023"}))
-    assert response.status == 200 and "Dates are written YYYY-MM-DD" in response.text
     empty = client.get("/search").text
     assert '<option value="gongyishibao">' in empty and "<option>社会工作</option>" in empty
     assert 'class="hit"' not in empty
     # Filters the lists lack stay in the form (searching again from it keeps them).
     unknown = client.get("/search?" + urlencode({"q": "社工", "section": "无此版", "paper": "nosuchpaper"})).text
     assert "<option selected>无此版</option>" in unknown and '<option value="nosuchpaper" selected>' in unknown
+
+
+def get_in_pieces(base_url: str, path: str, piece: int = 8192) -> tuple[int, str]:
+    """GET ``path`` with its request sent in pieces, as a network delivers a long one, and the
+    response's status and body (the server closes the connection: ``Connection: close``);
+    status 0 when the server closed it before answering."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        try:
+            for start in range(0, len(request), piece):
+                sock.sendall(request[start:start + piece])
+                time.sleep(0.002)
+            while chunk := sock.recv(65536):
+                received += chunk
+        except (BrokenPipeError, ConnectionResetError):  # answered (or not) before it was sent whole
+            pass
+    head, _, body = received.partition(b"\r\n\r\n")
+    return (int(head.split()[1]) if head else 0), body.decode("utf-8", "replace")
+
+
+def test_a_search_longer_than_the_search_takes_is_a_400_page_that_says_so(sample_archive):
+    """A pasted text of 20,000 characters (180 KB of address) met uvicorn's own "Invalid HTTP
+    request received." (its parser reads 16 KiB of request line, 1,800 Chinese characters):
+    the search page, as `archive search`, takes 10,000 characters and says so."""
+    longest = "社工站" * 3333 + "民"  # 10,000 characters: the most the search takes, 90 KB of address
+    with served(sample_archive) as server:
+        status, html = get_in_pieces(server.url, "/search?" + urlencode({"q": longest}))
+        assert status == 200 and "Nothing found for" in html and "message-error" not in html
+        status, html = get_in_pieces(server.url, "/search?" + urlencode({"q": "社工" * 10_000}))
+        assert status == 400 and "search of 20,000 characters: at most 10,000" in html
+        assert '<form class="search"' in html
+    assert "Invalid HTTP request" not in server.stderr
 
 
 def test_search_page_past_the_hits_it_may_skip_says_so(sample_archive):

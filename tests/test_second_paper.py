@@ -17,9 +17,10 @@ from crawler.papers import PROFILES_ENV
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import PROJECT, SAMPLE_SITE, run_crawl, sql_rows
+from tests.conftest import PROJECT, SAMPLE_SITE, crawl_site, run_crawl, sql_rows
 from tests.sites import SHEHUIBAO_DAYS, SHEHUIBAO_PROFILES, shehuibao_site
 
+NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
 PROFILE = 'code = "x"\nname = "X"\ntemplate = "founder"\nroot = "https://x.cn/epaper/"\nentry = "html/{date:%Y-%m}/{date:%d}/node_2.htm"\n'
 
 
@@ -47,30 +48,115 @@ def archive_command(*args: str, archive: str) -> subprocess.CompletedProcess:
         (PROFILE.replace('root = "https://x.cn/epaper/"\n', ""), "missing root"),
         (PROFILE + '[selectors]\ntitle = "h1[["\n', "Founder selector 'title' is invalid"),
         (PROFILE + '[selectors]\ntitel = "h1"\n', "unknown Founder selector 'titel'"),
-        (PROFILE.replace('"x"', '"gongyishibao"', 1), "code 'gongyishibao' is taken by"),
     ],
 )
-def test_a_bad_profile_ends_the_crawl_and_the_stats_with_one_line(tmp_path, monkeypatch, archive, toml, message):
-    """Each was a traceback (a selector's only once its paper's crawl began); a misspelt key or a
-    code taken twice was no error at all."""
+def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_line(tmp_path, monkeypatch, archive, toml, message):
+    """Each was a traceback (a selector's only once its paper's crawl began); a misspelt key was
+    no error at all."""
     papers = tmp_path / "papers"
     papers.mkdir()
     (papers / "x.toml").write_text(toml, encoding="utf-8")
     monkeypatch.setenv(PROFILES_ENV, str(papers))
-    for paper in ("x", "gongyishibao"):  # a broken profile stops every crawl: it is read to find any paper
-        done = run_crawl("paper=" + paper, "date=2023-01-30", "base_url=http://127.0.0.1:9/", archive=archive)
-        assert done.returncode == 2, done.stderr[-2000:]
-        assert done.stderr.splitlines() == [done.stderr.strip()]
-        assert done.stderr.startswith(f"error: paper profile {papers / 'x.toml'}: ") and message in done.stderr
+    done = run_crawl("paper=x", "date=2023-01-30", "base_url=http://127.0.0.1:9/", archive=archive)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.splitlines() == [done.stderr.strip()]
+    assert done.stderr.startswith(f"error: paper profile {papers / 'x.toml'}: ") and message in done.stderr
     open_archive(archive).close()
-    stats = archive_command("stats", archive=archive)
+    stats = archive_command("stats", "--paper", "x", archive=archive)
     assert stats.returncode == 2 and stats.stderr.startswith(f"error: paper profile {papers / 'x.toml'}: ")
     assert len(stats.stderr.splitlines()) == 1
 
 
+# Profiles half written, in a folder of the user's own: each spoilt in its own way.
+HALF_WRITTEN = {
+    "a.toml": ('code = "a"\nname = "A\n', "Illegal character"),
+    "b.toml": (PROFILE.replace('"x"', '"b"', 1) + "schedul = { weekdays = [1, 3, 5] }\n", "unknown key 'schedul'"),
+    "c.toml": (PROFILE.replace('"x"', '"c"', 1) + '[selectors]\ntitle = "h1[["\n', "Founder selector 'title' is invalid"),
+    # Two files with one code (a copy not yet given its own): which is meant cannot be told.
+    "d1.toml": (PROFILE.replace('"x"', '"d"', 1), None),
+    "d2.toml": (PROFILE.replace('"x"', '"d"', 1), "code 'd' is taken by"),
+}
+
+
+def test_a_bad_profile_of_another_paper_is_one_warning_and_the_others_are_crawled(tmp_path, monkeypatch, archive):
+    """A half-written profile dropped into $ARCHIVE_PAPERS stopped the crawl of every paper
+    (exit status 2, nothing fetched), `archive stats` and `archive reprocess` too: all
+    profiles are read to find one. The papers whose profiles are sound go on, each bad file
+    said in one WARNING line; asking for a paper of a bad file stays an error."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    for name, (toml, _) in HALF_WRITTEN.items():
+        (papers / name).write_text(toml, encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    expected = {papers / name: message for name, (_, message) in HALF_WRITTEN.items() if message}
+
+    def warned(stderr: str) -> dict:
+        lines = [line for line in stderr.splitlines() if "paper profile" in line]
+        return {Path(re.search(r"paper profile (\S+):", line)[1]): line for line in lines}
+
+    # With a paper named and without (公益时报, the default): both crawl it whole.
+    for args in (("paper=gongyishibao",), ()):
+        done, _ = crawl_site(archive, *args, settings=NO_PDFS)
+        assert done.returncode == 0, done.stderr[-3000:]
+        found = warned(done.stderr)
+        assert found.keys() == expected.keys(), done.stderr[-3000:]
+        for path, message in expected.items():
+            assert " WARNING: " in found[path] and message in found[path], found[path]
+            assert "skipped" in found[path] and "ERROR" not in found[path]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+    # Asking for a paper of a bad file is the error it was: one line naming the file, exit 2.
+    for code, name in (("a", "a.toml"), ("b", "b.toml"), ("c", "c.toml"), ("d", "d2.toml")):
+        done = run_crawl(f"paper={code}", "date=2023-01-30", "base_url=http://127.0.0.1:9/", archive=archive)
+        assert done.returncode == 2 and done.stderr.splitlines() == [done.stderr.strip()], done.stderr[-2000:]
+        assert done.stderr.startswith(f"error: paper profile {papers / name}: ") and expected[papers / name] in done.stderr
+    # An unknown code's error names the files that could not be read (one may be the paper's).
+    done = run_crawl("paper=e", "date=2023-01-30", archive=archive)
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "error: unknown paper 'e' (known: gongyishibao; not read: "
+        + ", ".join(str(papers / name) for name in ("a.toml", "b.toml", "c.toml", "d2.toml")) + ")"
+    )
+    # The archive's commands that read profiles go on with the sound ones, warning as the crawl does.
+    stats = archive_command("stats", "--since", "2023-01-24", "--until", "2023-02-07", archive=archive)
+    assert stats.returncode == 0, stats.stderr
+    assert "Missing issues of gongyishibao (every Tue) from 2023-01-24 to 2023-02-07: 2 of 3 scheduled" in stats.stdout
+    assert warned(stats.stderr).keys() == expected.keys() and all(
+        line.startswith("warning: paper profile ") for line in stats.stderr.splitlines()), stats.stderr
+    reprocessed = archive_command("reprocess", archive=archive)
+    assert reprocessed.returncode == 0, reprocessed.stderr
+    assert warned(reprocessed.stderr).keys() == expected.keys()
+    # Search reads no profile: nothing to say.
+    found = archive_command("search", "社工站", archive=archive)
+    assert found.returncode == 0 and found.stdout and found.stderr == ""
+    # Stats of a bad file's paper is an error as its crawl is.
+    stats = archive_command("stats", "--paper", "b", archive=archive)
+    assert stats.returncode == 2 and stats.stderr.startswith(f"error: paper profile {papers / 'b.toml'}: unknown key 'schedul'")
+
+
+def test_a_copy_of_a_profile_with_its_code_refuses_that_paper_only(tmp_path, monkeypatch, archive):
+    """Copied from gongyishibao.toml, the copy not yet given its own code: a crawl of
+    gongyishibao cannot tell which is meant (the copy's root may already be the new paper's,
+    whose issues would be stored as 公益时报's), so it stays an error; shehuibao's crawl goes on."""
+    papers = tmp_path / "papers"
+    shutil.copytree(SHEHUIBAO_PROFILES, papers)
+    profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
+    (papers / "newpaper.toml").write_text(profile.replace("http://www.gongyishibao.com/", "http://new.example/"), encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    done = run_crawl("date=2023-01-31", "base_url=http://127.0.0.1:9/", archive=archive)
+    assert done.returncode == 2 and done.stderr.splitlines() == [
+        f"error: paper profile {papers / 'newpaper.toml'}: code 'gongyishibao' is taken by {PROJECT / 'crawler' / 'papers' / 'gongyishibao.toml'}"
+    ], done.stderr[-2000:]
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [line for line in done.stderr.splitlines() if "paper profile" in line] == [
+        line for line in done.stderr.splitlines() if " WARNING: paper profile " in line and "code 'gongyishibao' is taken by" in line
+    ] != []
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
 # --- 社会报 crawled by its profile --------------------------------------------------------------
 
-NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
 BYLINE = "本报记者 王勇"
 
 

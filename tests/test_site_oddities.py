@@ -4,6 +4,7 @@ stories, redirects off the site or to another issue, files cut short. The real `
 issues` over HTTP on 127.0.0.1 into a real SQLite archive, as in test_crawl.py."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -321,3 +322,145 @@ def test_a_response_whose_reading_raises_fails_the_run_and_is_read_again(tmp_pat
         assert f"{PREFIX}{ISSUE_DIR}node_1.htm" in [r.path for r in server.requests[before:]]
     assert sql_rows(archive, "SELECT count(*) FROM pages") == [(16,)]
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+def test_an_article_a_pipeline_raises_on_fails_the_run_and_is_read_again(tmp_path, archive):
+    """Scrapy logged the traceback and dropped the article; the run ended with status 0, its
+    summary said 0 failed, and crawl_runs said finished."""
+    from crawler.settings import ITEM_PIPELINES
+
+    site = sample_site(tmp_path / "site", pdfs=False)
+    pipelines = json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.RaisingPipeline": 150})
+    faulty = {"ITEM_PIPELINES": pipelines, "FAULTY_URL_SUFFIX": "content_306507.htm"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        done = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS | faulty)
+        assert done.returncode == 4, done.stderr[-2000:]
+        assert "ValueError: a defect processing" in done.stderr  # Scrapy's traceback, in the log
+        (summary,) = [line for line in done.stderr.splitlines() if "not fetched:" in line]
+        assert "1 article" in summary and "content_306507.htm: processing error: a defect processing" in summary
+        assert re.search(r"articles 19 new, 0 updated \(0 changed\), 1 failed", done.stderr)
+        assert sql_rows(archive, "SELECT status, articles_new, articles_failed FROM crawl_runs") == [("failed", 19, 1)]
+        before = len(server.requests)
+        again = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert [r.path for r in server.requests[before:]].count(f"{PREFIX}{ISSUE_DIR}content_306507.htm") == 1
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+# --- source notes outside the paragraphs ------------------------------------------------------------
+
+_FARM_LINES = "".join(f'<P><a href="http://www.{n}.example/">{title}</a></P>' for n, title in enumerate(
+    ["亚洲人成网站999久久久综合", "久久综合亚洲色一区二区三区", "亚洲综合网站色欲色欲", "天天干天天射综合网", "国产成人综合久久综合"]))
+# Each sample article's closing note as sites also set it: outside any <P>, after the last one.
+_CLOSINGS = {
+    "content_306502.htm": ("<P>　　(據廣東省民政廳)</P>", "\n　　(據廣東省民政廳)\n"),  # bare text
+    "content_306504.htm": ("<P>　　(據湖北省民政廳)</P>", "<div align=right>(據湖北省民政廳)</div>"),
+    "content_306506.htm": ("<P>　　(據天山網)</P>", "<br>\n(據天山網)"),
+    # The note ends the last paragraph; the spam kit's paragraph follows it.
+    "content_306509.htm": ("發展。(據民政部官網)</P>", "發展。</P><font color=#666666>(據民政部官網)</font>"),
+    # A link farm set one title a line follows it: more lines than the page object looks back over.
+    "content_306510.htm": ("<P>　　(據廣西壯族自治區民政廳)</P>", "<span>　　(據廣西壯族自治區民政廳)</span>" + _FARM_LINES),
+    "content_306512.htm": ("<P>　　(據《天水日報》)</P>", "<P align=right><font>來源：天水日報</font></P>"),
+    "content_306513.htm": ("<P>　　(據江西省民政廳)</P>", "本文來源: 江西省民政廳<br>"),
+}
+# Articles without a note whose last line holds 據 all the same.
+_NO_NOTE = {
+    "content_306507.htm": "(據統計)",  # after the last sentence, in its paragraph
+    "content_306508.htm": "</P>\n　　據了解,全市已有404個社區建成兒童之家",  # a sentence outside the paragraphs
+}
+
+
+def _closings_outside_paragraphs(name: str, html: str) -> str:
+    if name in _CLOSINGS:
+        before, after = _CLOSINGS[name]
+        assert html.count(before) == 1, name
+        return html.replace(before, after)
+    if name in _NO_NOTE:
+        end = html.rindex("</P>", 0, html.index("<!--</npm:article-content>-->"))
+        return html[:end] + _NO_NOTE[name] + html[end:]
+    return html
+
+
+def test_source_notes_outside_the_paragraphs_are_stored_as_the_source(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_closings_outside_paragraphs, pdfs=False)
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {url.rsplit("/", 1)[1]: (source, body) for url, source, body in sql_rows(archive, "SELECT url, source, body FROM articles")}
+    assert {name: rows[name][0] for name in [*_CLOSINGS, *_NO_NOTE]} == {
+        "content_306502.htm": "据广东省民政厅",
+        "content_306504.htm": "据湖北省民政厅",
+        "content_306506.htm": "据天山网",
+        "content_306509.htm": "据民政部官网",
+        "content_306510.htm": "据广西壮族自治区民政厅",
+        "content_306512.htm": "来源：天水日报",
+        "content_306513.htm": "本文来源：江西省民政厅",
+        "content_306507.htm": "",
+        "content_306508.htm": "",
+    }
+    # The body keeps the note as its last line (the spam after it gone), and its text before it.
+    last = {name: body.split("\n")[-2:] for name, (_, body) in rows.items()}
+    assert last["content_306502.htm"][1] == "（据广东省民政厅）" and last["content_306502.htm"][0].endswith("100%覆盖。")
+    assert last["content_306509.htm"][1] == "（据民政部官网）" and last["content_306509.htm"][0].endswith("实现社会工作高质量发展。")
+    assert last["content_306513.htm"][1] == "本文来源：江西省民政厅"
+    assert last["content_306510.htm"][1] == "（据广西壮族自治区民政厅）"
+    assert last["content_306507.htm"][1].endswith("。（据统计）")
+    assert last["content_306508.htm"][1] == "据了解，全市已有404个社区建成儿童之家"
+
+
+# --- pictures inside the content region; a table of figures in the text ---------------------------
+
+_FIGURES = ("<table border=1><tr><th>地區</th><th>社工站(個)</th><th>覆蓋率</th></tr>"
+            "<tr><td>廣東</td><td>1600</td><td>100%</td></tr><tr><td>新疆</td><td>1056</td><td>97%</td></tr></table>")
+
+
+def _pictures_below_and_figures(name: str, html: str) -> str:
+    """306501's picture set below its text, inside the content region; a table of figures
+    before 306506's source note."""
+    if name == "content_306501.htm":
+        start = html.index("<table id=newspic")
+        end = html.index("</table>", start) + len("</table>")
+        table, html = html[start:end], html[:start] + html[end:]
+        return html.replace("<!--</npm:article-content>-->", f"{table}\n<!--</npm:article-content>-->")
+    if name == "content_306506.htm":
+        return html.replace("<P>　　(據天山網)</P>", f"{_FIGURES}\n<P>　　(據天山網)</P>")
+    return html
+
+
+def test_pictures_below_the_text_and_a_table_of_figures_are_stored_as_such(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_pictures_below_and_figures, pdfs=False)
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [(body, captions)] = sql_rows(archive, """
+        SELECT a.body, group_concat(i.caption, '|') FROM articles a JOIN images i ON i.article_id = a.id
+        WHERE a.url LIKE '%content_306501.htm' GROUP BY a.id""")
+    assert captions.startswith("2022年春节前夕，汕尾市双百社工开展走访行动") and "|" not in captions
+    assert "汕尾" not in body and body.endswith("城乡社区工作者队伍建设工程。")
+    [(body, source)] = sql_rows(archive, "SELECT body, source FROM articles WHERE url LIKE '%content_306506.htm'")
+    assert body.split("\n")[-4:] == ["地区｜社工站(个)｜覆盖率", "广东｜1600｜100%", "新疆｜1056｜97%", "（据天山网）"]
+    assert source == "据天山网"
+
+
+# --- an unclosed <font> on every line --------------------------------------------------------------
+
+_LINES = 700
+
+
+def _unclosed_fonts(name: str, html: str) -> str:
+    """306514's text as an editor leaves it: each line opens a <font> that nothing closes."""
+    if name != "content_306514.htm":
+        return html
+    start = html.index("<!--<npm:article-content>-->") + len("<!--<npm:article-content>-->")
+    end = html.index("<!--</npm:article-content>-->")
+    lines = "".join(f"<font size=3>　　第{n}行，社工站建設取得積極進展。<br>\n" for n in range(_LINES))
+    return html[:start] + lines + "(據新華社)" + html[end:]
+
+
+def test_an_article_whose_every_line_opens_a_font_is_stored_whole(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_unclosed_fonts, pdfs=False)
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    [(body, source)] = sql_rows(archive, "SELECT body, source FROM articles WHERE url LIKE '%content_306514.htm'")
+    assert body.split("\n") == [f"第{n}行，社工站建设取得积极进展。" for n in range(_LINES)] + ["（据新华社）"]
+    assert source == "据新华社"

@@ -204,6 +204,41 @@ def test_an_older_or_missing_pdf_leaves_the_text_stored_alone(archive_url):
     archive.close()
 
 
+def test_dead_links_count_runs_complete_their_page_or_issue_once_gone_and_go_when_fetched_again(archive_url):
+    from datetime import date, datetime, timedelta, timezone
+
+    first = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    day = date(2023, 1, 31)
+    context = {k: page()[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url")}
+
+    def dead(kind: str, url: str, days: int, gone: bool = False) -> dict:
+        return context | {"kind": kind, "url": url, "status": 404, "gone": gone, "fetched_at": first + timedelta(days=days)}
+
+    def rows() -> list:
+        with archive.engine.connect() as conn:
+            return conn.execute(text("SELECT kind, runs, gone_since IS NOT NULL FROM dead_links ORDER BY kind")).all()
+
+    # Page 7 of a two-page issue links articles 1 and 2; the site answers 404 for article 2 and page 8.
+    archive = open_archive(archive_url)
+    archive.store_batch([page(7, articles_expected=2, article_urls=[article(1)["url"], article(2)["url"]], pages_expected=2)],
+                        [article(1)])
+    archive.store_batch(dead=[dead("article", article(2)["url"], 0), dead("page", page(8)["url"], 0)])
+    archive.store_batch(dead=[dead("article", article(2)["url"], 7, gone=True), dead("page", page(8)["url"], 7)])
+    assert rows() == [("article", 2, True), ("page", 2, False)]
+    state = archive.issue_states("gongyishibao", day, day)[day]
+    assert (state.complete_pages, state.complete, state.gone) == ({page(7)["url"]}, False, {article(2)["url"]})
+    assert state.dead_links[page(8)["url"]].runs == 2 and state.dead_links[page(8)["url"]].first_seen == first
+    archive.store_batch(dead=[dead("article", article(2)["url"], 8), dead("page", page(8)["url"], 8, gone=True)])
+    assert rows() == [("article", 3, True), ("page", 3, True)]  # once gone, gone
+    assert archive.issue_states("gongyishibao", day, day)[day].complete
+    # Re-processing an article fetched before its 404s leaves its record; a fetch after them ends it.
+    archive.store_batch([], [article(2) | {"fetched_at": first - timedelta(days=1)}])
+    assert rows() == [("article", 3, True), ("page", 3, True)]
+    archive.store_batch([], [article(2) | {"fetched_at": first + timedelta(days=9)}])
+    assert rows() == [("page", 3, True)]
+    archive.close()
+
+
 def test_one_article_twice_in_a_batch_is_stored_once_from_its_newest_fetch(archive_url):
     from datetime import datetime, timedelta, timezone
 
@@ -431,7 +466,7 @@ def test_the_store_pipeline_writes_a_batch_when_full_or_when_its_first_item_has_
     class Archive:
         batches = []
 
-        def store_batch(self, pages, articles, pdfs):
+        def store_batch(self, pages, articles, pdfs, dead=()):
             self.batches.append(len(pages))
             return dict.fromkeys(("pages", "articles", "pdfs", "versions", "pages_new", "pages_updated",
                                   "articles_new", "articles_updated"), 0)

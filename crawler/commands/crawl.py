@@ -40,6 +40,8 @@ PROJECT_SETTINGS: dict[str, tuple[type, float | None]] = {
     "ARCHIVE_RECORD_RUNS": (bool, None),
     "ARCHIVE_DRIFT_ALARM": (bool, None),
     "ARCHIVE_DRIFT_MAX_SHARE": (float, 0),
+    "ARCHIVE_GONE_AFTER_RUNS": (int, 1),
+    "ARCHIVE_GONE_AFTER_DAYS": (int, 0),
     "ARCHIVE_PROGRESS_INTERVAL": (float, None),  # 0 or less: no progress lines
     "RETRY_BACKOFF_BASE": (float, 0),
     "RETRY_BACKOFF_MAX": (float, 0),
@@ -106,6 +108,13 @@ class Command(ScrapyCrawl):
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+            # Scrapy logs why where its log goes; cron mails stderr, which would hold nothing.
+            if not crawler.settings.getbool("LOG_ENABLED"):
+                print("error: Scrapy could not start the crawl (LOG_ENABLED=False: run it with the log on to see why)",
+                      file=sys.stderr)
+            elif crawler.settings.get("LOG_FILE"):
+                print(f"error: Scrapy could not start the crawl: its traceback is in {crawler.settings.get('LOG_FILE')}",
+                      file=sys.stderr)
             return
         errors = list(crawler.stats.get_value(ALARM_MESSAGES, []))
         alarmed = bool(errors)

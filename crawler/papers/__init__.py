@@ -99,6 +99,22 @@ def _load(path: Path | resources.abc.Traversable) -> PaperProfile:
         raise InvalidProfile(f"paper profile {path}: {exc}") from None
     except ValueError as exc:
         raise InvalidProfile(f"paper profile {path}: {exc}") from None
+    except OSError as exc:  # a file the user may not read, a dangling link
+        raise InvalidProfile(f"paper profile {path}: cannot read it: {exc.strerror or exc}") from None
+
+
+# A profile's code line, read from a file TOML cannot parse (a half-written one).
+_CODE_LINE = re.compile(r"""^[ \t]*code[ \t]*=[ \t]*(?:"([^"\n]+)"|'([^'\n]+)')""", re.M)
+
+
+def _claimed_code(path: Path | resources.abc.Traversable) -> str:
+    """The code a profile that cannot be used is meant for: its code line if one can be read,
+    else its file's name (profiles are named CODE.toml)."""
+    try:
+        found = _CODE_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        found = None
+    return (found[1] or found[2]).strip() if found else path.name.removesuffix(".toml")
 
 
 def _profile(data: dict) -> PaperProfile:
@@ -159,35 +175,99 @@ def is_site_root(url: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-def _profile_files() -> list[Path | resources.abc.Traversable]:
-    """The bundled profiles, then those of the folders $ARCHIVE_PAPERS names, each folder's by name."""
+@dataclass(frozen=True)
+class ProfileProblem:
+    """A profile (or a folder of them) that cannot be used, and the paper it was meant for."""
+
+    message: str  # one line naming the file and the mistake
+    source: str  # the file or folder
+    code: str | None  # the code it claims (None: a folder, no paper in particular)
+
+    def warning(self) -> str:
+        if self.code is None:
+            return f"{self.message}; skipped, the other papers go on"
+        return f"{self.message}; skipped: paper {self.code!r} is refused until this is fixed, the other papers go on"
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Every profile that could be read, by code, and every one that could not."""
+
+    papers: dict[str, PaperProfile]
+    problems: tuple[ProfileProblem, ...] = ()
+
+    def problem_of(self, code: str) -> ProfileProblem | None:
+        return next((p for p in self.problems if p.code == code), None)
+
+    def get(self, code: str) -> PaperProfile:
+        """The profile of ``code``; InvalidProfile when a profile claiming it cannot be used,
+        UnknownPaper when none claims it."""
+        if problem := self.problem_of(code):
+            raise InvalidProfile(problem.message)
+        try:
+            return self.papers[code]
+        except KeyError:
+            known = ", ".join(sorted(self.papers)) or "none"
+            # Its profile may be one that could not be read and whose code could not be told.
+            unread = f"; not read: {', '.join(p.source for p in self.problems)}" if self.problems else ""
+            raise UnknownPaper(f"unknown paper {code!r} (known: {known}{unread})") from None
+
+    def warnings(self) -> list[str]:
+        """One line per profile that was skipped, for the commands that go on without it."""
+        return [problem.warning() for problem in self.problems]
+
+
+def _profile_files() -> tuple[list[Path | resources.abc.Traversable], list[ProfileProblem]]:
+    """The bundled profiles, then those of the folders $ARCHIVE_PAPERS names, each folder's by
+    name; and the folders named that cannot be read."""
     # Through importlib.resources: the profiles are found inside a zipped egg (scrapyd) too.
     folders: list = [resources.files(__name__)]
+    problems = []
     for folder in filter(None, os.environ.get(PROFILES_ENV, "").split(os.pathsep)):
-        if not Path(folder).is_dir():
-            raise InvalidProfile(f"{PROFILES_ENV}: no folder {folder!r}")
-        folders.append(Path(folder))
-    return [f for folder in folders for f in sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)]
+        if Path(folder).is_dir():
+            folders.append(Path(folder))
+        else:
+            problems.append(ProfileProblem(f"{PROFILES_ENV}: no folder {folder!r}", folder, None))
+    files = []
+    for folder in folders:
+        try:
+            files += sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
+        except OSError as exc:
+            problems.append(ProfileProblem(f"{PROFILES_ENV}: cannot read folder {str(folder)!r}: {exc.strerror or exc}", str(folder), None))
+    return files, problems
 
 
 @cache
-def all_papers() -> dict[str, PaperProfile]:
+def load_profiles() -> Profiles:
+    """Every profile, each checked whole. One that cannot be used is set aside with its reason,
+    not raised: a half-written profile dropped into $ARCHIVE_PAPERS stopped the crawls of
+    every other paper, since all are read to find one."""
+    files, problems = _profile_files()
     profiles: dict[str, PaperProfile] = {}
-    files: dict[str, object] = {}
-    for path in _profile_files():
-        profile = _load(path)
-        if profile.code in profiles:
-            # One code, two papers: the later file took the earlier's place without a word,
-            # and its crawls stored the other paper's issues under the code.
-            raise InvalidProfile(f"paper profile {path}: code {profile.code!r} is taken by {files[profile.code]}")
+    origin: dict[str, object] = {}
+    for path in files:
+        try:
+            profile = _load(path)
+        except InvalidProfile as exc:
+            problems.append(ProfileProblem(str(exc), str(path), _claimed_code(path)))
+            continue
+        if profile.code in origin:
+            # One code, two papers: the later file took the earlier's place without a word, and
+            # its crawls stored the other paper's issues under the code. Which one is meant
+            # cannot be told (a copy of a profile not yet given its own code, say): neither is used.
+            problems.append(ProfileProblem(
+                f"paper profile {path}: code {profile.code!r} is taken by {origin[profile.code]}", str(path), profile.code))
+            profiles.pop(profile.code, None)
+            continue
         profiles[profile.code] = profile
-        files[profile.code] = path
-    return profiles
+        origin[profile.code] = path
+    return Profiles(profiles, tuple(problems))
+
+
+def all_papers() -> dict[str, PaperProfile]:
+    """The papers whose profiles can be used, by code."""
+    return load_profiles().papers
 
 
 def get_paper(code: str) -> PaperProfile:
-    try:
-        return all_papers()[code]
-    except KeyError:
-        known = ", ".join(sorted(all_papers()))
-        raise UnknownPaper(f"unknown paper {code!r} (known: {known})") from None
+    return load_profiles().get(code)

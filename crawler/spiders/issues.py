@@ -19,9 +19,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
-from crawler.extensions import FIRST_FAILURE, NO_PAGE_LIST, UNPLACED_PAGES
-from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
+from crawler.extensions import FIRST_FAILURE, ITEM_ERRORS, LINKS_GONE, NO_PAGE_LIST, UNPLACED_PAGES
+from crawler.items import ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
+from crawler.papers import load_profiles
 from crawler.templates import decode_html
 from crawler.templates.founder import as_declared
 from crawler.templates.registry import get_template
@@ -46,6 +47,11 @@ def _html(response) -> str:
     if (encoding := getattr(response, "encoding", None)) in _SAME_DECODING:
         return as_declared(response.body, encoding, response.text)
     return decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+
+
+# Where a run counts an item a pipeline raised on: with the pages, articles or PDFs not fetched
+# (crawl_runs, the summary line), the rest apart.
+_FAILED_ITEMS = {PageItem: "pages/failed/", ArticleItem: "articles/failed/", PagePdfItem: "pdfs/failed/"}
 
 
 def _raw(response) -> RawDocument:
@@ -129,17 +135,31 @@ class IssuesSpider(scrapy.Spider):
             date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
         )
         self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
+        # Another paper's profile with a mistake does not stop this crawl; it is said in the
+        # log, once per run (the check before the crawl says nothing: it has no log yet).
+        for line in load_profiles().warnings():
+            self.logger.warning(line)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._read_error, signal=scrapy.signals.spider_error)
+        crawler.signals.connect(spider._item_error, signal=scrapy.signals.item_error)
         return spider
 
     def _read_error(self, failure, response, spider) -> None:
         # Scrapy logs the traceback and counts it (spider_exceptions/…, a failure of the run:
         # crawler/extensions.py: fetch_failures); the end-of-run line names the response.
         self._first_failure(response.url, f"read error: {failure.getErrorMessage()}")
+
+    def _item_error(self, item, response, spider, failure) -> None:
+        # A pipeline raised on an item: Scrapy logs the traceback, and the item is not stored;
+        # but it counts nothing, and such a run ended with status 0 and "0 failed". Its page is
+        # not complete, so the next run reads it again (with the pipelines mended).
+        failed = _FAILED_ITEMS.get(type(item), ITEM_ERRORS)
+        self.crawler.stats.inc_value(f"{failed}processing-error")
+        url = getattr(item, "url", None) or response.url
+        self._first_failure(url, f"processing error: {failure.getErrorMessage()}")
 
     @classmethod
     def check_arguments(cls, **kwargs) -> None:
@@ -266,6 +286,9 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_page(self, response, day: date, issue_url: str):
         page = self._read(response, "page", self.template.page)
+        if isinstance(page, DeadLinkItem):  # the site's error page: its 404
+            yield page
+            return
         if page is None:
             return
         if page.issue_date and page.issue_date != day:
@@ -273,6 +296,7 @@ class IssuesSpider(scrapy.Spider):
             # took the place of this issue's page of the same number, with its articles.
             self._not_read(response, "page", "other-issue", f"serves the issue of {page.issue_date.isoformat()}")
             return
+        self._answered_again(response, "page")
         yield from self._page(response, page, day, issue_url)
 
     def _page(self, response, page, day: date, issue_url: str, pages_expected: int | None = None):
@@ -317,6 +341,9 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_article(self, response, context: dict, listed_title: str):
         article = self._read(response, "article", self.template.article)
+        if isinstance(article, DeadLinkItem):  # the site's error page: its 404
+            yield article
+            return
         if article is None:
             return
         # Only a redirected article may be another issue's: its date (outside the article's
@@ -324,6 +351,7 @@ class IssuesSpider(scrapy.Spider):
         if response.meta.get("redirect_urls") and (other := article.issue_date) and other.isoformat() != context["issue_date"]:
             self._not_read(response, "article", "other-issue", f"serves the issue of {other.isoformat()}")
             return
+        self._answered_again(response, "article")
         raw = _raw(response)
         yield article_item(article, context, response.url, listed_title, raw=raw, fetched_at=raw.fetched_at)
 
@@ -348,10 +376,55 @@ class IssuesSpider(scrapy.Spider):
         )
 
     def page_failed(self, failure):
-        self._failed(failure, "page")
+        yield from self._link_failed(failure, "page")
 
     def article_failed(self, failure):
-        self._failed(failure, "article")
+        yield from self._link_failed(failure, "article")
+
+    def _link_failed(self, failure, what: str):
+        """A page or article not fetched; one the site answers 404 or 410 for is a dead link."""
+        status = failure.value.response.status if failure.check(HttpError) else None
+        if status not in (404, 410):
+            self._failed(failure, what)
+            return
+        yield self._dead_link(failure.request, what, status, f"HTTP {status}", lambda note: self._failed(failure, what, note))
+
+    def _dead_link(self, request, what: str, status: int, answer: str, fail) -> DeadLinkItem:
+        """A page or article link answered 404 or 410 (``answer``), or the site's error page:
+        a failure of the run, ``fail(note)`` (the site may list a file before it writes it),
+        until it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs spanning
+        ARCHIVE_GONE_AFTER_DAYS days (the delta middleware tags the request with the runs
+        before, ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks it
+        again but with refresh=1. The item counts this run's answer in dead_links."""
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        before = (request.meta.get("archive") or {}).get("dead")
+        now = datetime.now(timezone.utc)
+        runs = before["runs"] + 1 if before else 1
+        since = datetime.fromisoformat(before["first_seen"]) if before else now
+        # Calendar days (UTC): a daily run that starts a little earlier than the first did a
+        # week ago counts a week all the same.
+        days = (now.date() - since.date()).days
+        settings = self.settings
+        if before and before["gone"]:
+            gone = True  # asked again by refresh=1: still gone
+            self.crawler.stats.inc_value("links/still_gone")
+            self.logger.info("%s link still gone (%s on %d runs since %s): %s", what, answer, runs, since.date(), url)
+        elif runs >= settings.getint("ARCHIVE_GONE_AFTER_RUNS") and days >= settings.getint("ARCHIVE_GONE_AFTER_DAYS"):
+            gone = True
+            note = (f"{what} link gone: {answer} on {runs} runs over {days} day{'' if days == 1 else 's'} "
+                    f"since {since.date()}, not asked again (-a refresh=1 asks again): {url}")
+            self.crawler.stats.set_value(LINKS_GONE, [*(self.crawler.stats.get_value(LINKS_GONE) or []), note])
+            self.logger.warning(note)
+        else:
+            gone = False
+            fail(f" ({answer} on {runs} of the {settings.getint('ARCHIVE_GONE_AFTER_RUNS')} runs "
+                 f"over {settings.getint('ARCHIVE_GONE_AFTER_DAYS')} days after which it is gone)")
+        day = request.cb_kwargs["context"]["issue_date"] if what == "article" else request.cb_kwargs["day"].isoformat()
+        issue_url = request.cb_kwargs["context"]["issue_url"] if what == "article" else request.cb_kwargs["issue_url"]
+        return DeadLinkItem(
+            paper_code=self.plan.paper.code, paper_name=self.plan.paper.name, issue_date=day, issue_url=issue_url,
+            kind=what, url=url, status=status, gone=gone, fetched_at=now,
+        )
 
     def pdf_failed(self, failure):
         self._failed(failure, "pdf")
@@ -362,7 +435,8 @@ class IssuesSpider(scrapy.Spider):
             yield PagePdfItem(**failure.request.cb_kwargs["context"], url=failure.request.url, raw=None, gone=True,
                               fetched_at=datetime.now(timezone.utc))
 
-    def _failed(self, failure, what: str) -> None:
+    def _failed(self, failure, what: str, dead: str = "") -> None:
+        """``dead``: for a dead link not yet gone, how far it is from being so."""
         request = failure.request
         if self._ignored(failure, what):
             return
@@ -371,9 +445,15 @@ class IssuesSpider(scrapy.Spider):
         if what != "pdf" or key not in ("404", "410"):  # a PDF the site has not: stored as gone
             self._first_failure(request.url, why)
         if failure.check(HttpError):
-            self.logger.warning("broken %s link (%s), skipped: %s", what, why, request.url)
+            self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, dead, request.url)
         else:
             self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
+
+    def _answered_again(self, response, what: str) -> None:
+        # Its dead_links row goes when it is stored (storage/db.py: store_batch).
+        if before := (response.meta.get("archive") or {}).get("dead"):
+            self.logger.info("%s link answered again after HTTP 404 or 410 on %d runs since %s%s: %s", what,
+                             before["runs"], before["first_seen"][:10], ", gone till now" if before["gone"] else "", response.url)
 
     def _drifted(self, stat: str, day: date, url: str) -> None:
         """Notes a file the template did not read as it should, for the drift alarm's report at
@@ -383,20 +463,25 @@ class IssuesSpider(scrapy.Spider):
     def _read(self, response, what: str, page_object, content=_html):
         """The page object of a page's, article's or PDF's response (made of ``content(response)``),
         or None for one that is not what was asked for though HTTP says 200 (counted and logged
-        by _not_read)."""
+        by _not_read); for a page or article answered by the site's error page, its 404, the
+        item of a dead link (_dead_link)."""
         if elsewhere := redirected_off_site(response):
             self._not_read(response, what, "redirected", f"redirected off the site to {elsewhere}")
             return None
         document = page_object(content(response), response.url)
         if document.not_found:
-            self._not_read(response, what, "error-page", f"error page with HTTP 200: {document.not_found!r}")
+            why = f"error page with HTTP 200: {document.not_found!r}"
+            if what in ("page", "article"):
+                return self._dead_link(response.request, what, response.status, f"error page {document.not_found!r}",
+                                       lambda note: self._not_read(response, what, "error-page", why, note=note))
+            self._not_read(response, what, "error-page", why)
             return None
         if document.truncated:
             self._not_read(response, what, "truncated", f"truncated: {document.truncated}")
             return None
         return document
 
-    def _not_read(self, response, what: str, key: str, why: str, day: date | None = None) -> None:
+    def _not_read(self, response, what: str, key: str, why: str, day: date | None = None, note: str = "") -> None:
         """A response that is not what was asked for, though HTTP says 200: the site's error
         page, a redirect off the site or to another issue (a broken link, as a 404 is), or a
         file cut short (a failed fetch, as a network error is). Not stored, counted as not
@@ -413,7 +498,7 @@ class IssuesSpider(scrapy.Spider):
         if key == "truncated":
             self.logger.error("%s not fetched, skipped: %s (%s)", what, url, why)
         else:
-            self.logger.warning("broken %s link (%s), skipped: %s", what, why, url)
+            self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, note, url)
 
     def _ignored(self, failure, what: str) -> bool:
         """A request the crawl itself dropped (robots.txt forbids it, or it left the site's

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property, lru_cache
-from html import escape
-from typing import Iterator, NamedTuple
+from html import escape, unescape
+from typing import Iterator, NamedTuple, Sequence
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from cssselect import SelectorError
@@ -25,9 +25,11 @@ from w3lib.encoding import html_to_unicode
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
-from crawler.templates.text import collapse as _collapse, has_text, line as _line, lines as _lines, parse, text as _text
+from crawler.templates.text import block_lines, collapse as _collapse, has_text, line as _line, parse, text as _text
 
-__all__ = ["FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "decode_html"]
+__all__ = [
+    "FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "closing_source", "decode_html",
+]
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -225,9 +227,35 @@ _ENPPROPERTY = re.compile(r"<!--\s*(?i:enpproperty)(.*?)(?i:/enpproperty)\s*-->"
 _ENP_FIELD = re.compile(r"<([\w-]+)>(.*?)</\1>", re.S)
 _ARTICLE_FILE = re.compile(r"content_(\d+(?:_\d+)?)\.html?$")
 _WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])(.*?)\1\s*\)""", re.S)
-_SOURCE = re.compile(r"[(（]\s*((?:据|據)[^()（）]+?)\s*[)）]\s*$")
-# A lead line such as "■ 本报记者 皮磊": short, and no sentence punctuation.
-_BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；]{0,4}?(?:记者|記者|通讯员|通訊員)[^，。,；]{1,30})$")
+# A closing source note: a bracketed note that ends the line, standing alone or after the end of a
+# sentence (……发展。（据民政部官网）), or a line of its own labelled 来源：, 本文来源: and the like.
+# A bracket inside a sentence (……2.9万个（据民政部统计）) is no note, nor a 据 that begins a
+# clause (据统计, 据了解: according to figures, to what was learnt), nor an unbracketed line
+# beginning with 据 (a sentence), nor a picture credit (图片来源：…).
+_BRACKETED_NOTE = re.compile(r"(?:^|(?<=[。！？；…!?;.”’」』]))\s*[(（【〔]\s*([^()（）【】〔〕]+?)\s*[)）】〕]\s*$")
+_LABELLED_LINE = re.compile(r"([^。！？()（）【】〔〕]{3,48}?)[。.]?")
+_SOURCE_LABEL = (
+    r"(?:本文|文章|稿件|信息|新[闻聞])?(?:[来來]源|稿源)\s*[:：︰﹕]\s*\S"
+    r"|(?:[转轉](?:[载載])?|摘(?:[编編])?|[选選])自\s*[:：︰﹕]?\s*\S"
+)
+_SOURCE_BY = (
+    r"[据據](?!(?:不完全|初步|粗略|最新|有[关關]|相[关關])?(?:[统統][计計]|了解|瞭解|介[绍紹]|悉|[报報][道导導]|[调調]查"
+    r"|[测測]算|估[计計算]|研究|分析|[预預][测測]|[称稱]|[说說]|查|[显顯]示|透露|反映|[记記][载載]|[观觀]察|推算|核[实實]|此))"
+)
+_SOURCE_NOTE, _SOURCE_LINE = re.compile(f"{_SOURCE_BY}|{_SOURCE_LABEL}"), re.compile(_SOURCE_LABEL)
+# A lead line such as "■ 本报记者 皮磊": short, and no sentence punctuation; or the same run in
+# before the first paragraph's text, after an indent's gap (■本报记者 皮磊　　近日，……), where
+# it is names of a few characters each (本报记者走访了儿童之家　　… is a sentence).
+_BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；（(]{0,4}?(?:记者|記者|通讯员|通訊員)[^，。,；]{1,30})$")
+_RUN_IN_BYLINE = re.compile(
+    r"^[■□◆●▲★\s]*(本[报報][^，。,；（(\s]{0,4}?(?:记者|記者|通讯员|通訊員)\s*[^\s，。,；]{1,5}(?:\s+[^\s，。,；]{1,5}){0,5}?)"
+    r"\u3000{2,}(?=\S)"
+)
+# A dateline that names the reporters in brackets: 本报讯（记者 皮磊）, 本报北京1月31日电（记者 皮磊）.
+_DATELINE_BYLINE = re.compile(
+    r"^[■□◆●▲★\s]*(?:本[报報]|新[华華]社|中新社)[^，。,；（(]{0,16}?[讯訊电電]\s*[(（]"
+    r"([^()（）]*?(?:记者|記者|通讯员|通訊員|实习生|實習生)[^()（）]*?)\s*[)）]"
+)
 
 
 # A page lists each article twice (title list, hot zones) and every file of an issue lists its
@@ -404,11 +432,14 @@ class _FounderFile:
 
     @cached_property
     def metadata(self) -> dict[str, str]:
-        """Fields of the <!--enpproperty ... /enpproperty--> comment(s); the first value wins."""
+        """Fields of the <!--enpproperty ... /enpproperty--> comment(s); the first value wins.
+
+        Inside a comment the parser reads no markup: the CMS's character references
+        (&nbsp;, &quot;, &amp;) are read here, or a title from the comment kept "&nbsp;"."""
         found: dict[str, str] = {}
         for block in _ENPPROPERTY.findall(self.html):
             for name, value in _ENP_FIELD.findall(block):
-                found.setdefault(name, value.strip())
+                found.setdefault(name, unescape(value).strip())
         return found
 
     @cached_property
@@ -536,6 +567,38 @@ _TITLE_FIELDS = ("pretitle", "title", "subtitle", "byline")
 _METADATA_FIELDS = {"pretitle": "introtitle", "title": "title", "subtitle": "subtitle", "byline": "author"}
 
 
+def _take_out(region: etree._Element, found: list) -> None:
+    """The elements of ``found`` inside ``region`` out of it, the text after each left in place."""
+    for node in found:
+        if not isinstance(node, etree._Element) or region not in node.iterancestors():
+            continue
+        parent, previous = node.getparent(), node.getprevious()
+        if node.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + node.tail
+            else:
+                parent.text = (parent.text or "") + node.tail
+        parent.remove(node)
+
+
+def closing_source(lines: Sequence[str]) -> str:
+    """The source note of an article's text (its lines, in order), without brackets, or "":
+    looked for in the last three lines, since junk may follow it."""
+    for line in itertools.islice(reversed(lines), 3):
+        if note := source_note(line):
+            return note
+    return ""
+
+
+def source_note(line: str) -> str:
+    """The source note ``line`` ends with (without brackets), or "" (see _SOURCE_NOTE)."""
+    if (note := _BRACKETED_NOTE.search(line)) and _SOURCE_NOTE.match(note[1]):
+        return note[1]
+    if (note := _LABELLED_LINE.fullmatch(line)) and _SOURCE_LINE.match(note[1]):
+        return note[1]
+    return ""
+
+
 class FounderArticle(_FounderFile):
     """An article file, content_N.htm (or content_N_M.htm)."""
 
@@ -606,12 +669,13 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def byline(self) -> str:
-        """The title block's 作者, else a lead line such as ■ 本报记者 皮磊, else the metadata author."""
+        """The title block's 作者, else a lead line such as ■ 本报记者 皮磊 (alone or run in before the
+        first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author."""
         if self._title_block["byline"]:
             return self._title_block["byline"]
-        # Only the lead line is read: the paragraphs themselves come from the cleaner.
-        first = next(iter(self._fallback.paragraphs if self._fallback else self._lines()), None)
-        lead = _BYLINE.match(first) if first else None
+        # Only the lead line is judged: the paragraphs stored come from the cleaner.
+        first = next(iter(self._fallback.paragraphs if self._fallback else self._lines), None)
+        lead = (_BYLINE.match(first) or _RUN_IN_BYLINE.match(first) or _DATELINE_BYLINE.match(first)) if first else None
         return _collapse(lead[1]) if lead else self._title_field("byline")
 
     @cached_property
@@ -623,6 +687,11 @@ class FounderArticle(_FounderFile):
             # A picture story (pictures and captions, no text): the template's empty content
             # region is its body. Generic extraction would take a caption for the text.
             body = self._body_in(tree, empty=True)
+        if body is not None:
+            # Pictures some papers set inside the content region (below the text) are the
+            # article's pictures, not its text: left in, each caption was a paragraph of the
+            # body too, after the source note. Read before they go (images reads these rows).
+            _take_out(body, self._all("pictures"))
         return body
 
     @cached_property
@@ -655,7 +724,8 @@ class FounderArticle(_FounderFile):
 
     @property
     def body_element(self):
-        """The content region as parsed (lxml), untouched: cleaning needs hidden styles and all.
+        """The content region as parsed (lxml), untouched (cleaning needs hidden styles and all)
+        but for pictures set inside it, which are ``images``.
 
         None when generic extraction found the body: read ``body_html`` then.
         """
@@ -663,7 +733,7 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def body_html(self) -> str:
-        """Inner HTML of the content region, untouched: cleaning needs hidden styles and all."""
+        """Inner HTML of the content region, as ``body_element`` holds it."""
         if self._fallback:
             return self._fallback.body_html
         root = self._body
@@ -671,22 +741,18 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def paragraphs(self) -> list[str]:
-        """Visible text per <p> (or per <br> line without any <p>), indentation stripped, no filtering.
-
-        A <br> inside a <p> breaks it too: it is a line break on screen.
+        """Visible text per line of the content region, indentation stripped, no filtering: a
+        line ends at <br> and at each block (<p>, <div>, ...), and text outside any <p> is a line
+        too (crawler.templates.text.block_lines), as the cleaner lays the body out.
         """
         if self._fallback:
             return self._fallback.paragraphs
-        return list(self._lines())
+        return list(self._lines)
 
-    def _lines(self, backwards: bool = False) -> Iterator[str]:
-        """The paragraphs one by one; ``backwards`` from the last, for what only the end holds."""
-        blocks = _css(self._body, "p") or [self._body]
-        if backwards:
-            lines = (line.strip() for block in reversed(blocks) for line in reversed(_lines(block)))
-        else:
-            lines = (line.strip() for block in blocks for line in _lines(block))
-        return (line for line in lines if line)
+    @cached_property
+    def _lines(self) -> list[str]:
+        """The content region's lines (see paragraphs), read once for the byline, the source and the paragraphs."""
+        return [line for line in map(str.strip, block_lines(self._body)) if line]
 
     @cached_property
     def images(self) -> list[ImageRef]:
@@ -702,12 +768,9 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def source(self) -> str:
-        """The closing (据…) line; looked for in the last three paragraphs, since junk may follow."""
-        last = reversed(self._fallback.paragraphs) if self._fallback else self._lines(backwards=True)
-        for paragraph in itertools.islice(last, 3):
-            if match := _SOURCE.search(paragraph):
-                return match[1]
-        return ""
+        """The closing source note, without its brackets: （据…）, or a line such as 来源：…; looked
+        for in the last three lines (junk may follow it), whether a <p> holds it or not."""
+        return closing_source(self._fallback.paragraphs if self._fallback else self._lines)
 
     @cached_property
     def section(self) -> str:

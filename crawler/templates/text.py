@@ -6,7 +6,10 @@ import threading
 
 from lxml import etree
 
-__all__ = ["HAN", "HTML_SPACE", "collapse", "has_text", "html_blanks", "line", "lines", "parse", "source_blank", "text"]
+__all__ = [
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "block_lines", "collapse", "has_text", "html_blanks", "line", "lines",
+    "one_line_rows", "parse", "source_blank", "text",
+]
 
 HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
@@ -134,6 +137,100 @@ def has_text(element: etree._Element) -> bool:
 def lines(element: etree._Element) -> list[str]:
     """Text of an element as a browser breaks it: at <br>, with runs of HTML whitespace as one space."""
     return _broken(_TEXT_AND_BREAKS(element))
+
+
+# Elements a browser lays out as blocks of their own: a line of text ends where one begins and
+# where it ends.
+BLOCKS = frozenset(
+    "p div li ul ol dl dt dd table tbody thead tfoot tr caption h1 h2 h3 h4 h5 h6 blockquote"
+    " pre center section article header footer nav aside main figure figcaption address form hr".split()
+)
+# A table row is one line: its cells' texts are joined by CELL_GAP, so that a table of figures
+# in an article reads row by row (地区｜社工站｜覆盖率), where a line per cell read as a column
+# of loose words and numbers. A space would not do: normalisation takes it out beside Chinese.
+# A row whose cells hold more than a line each (a layout table's paragraphs) is laid out in
+# those lines (one_line_rows).
+CELLS = frozenset(("td", "th"))
+CELL_GAP = "\uff5c"
+_NOT_SHOWN = frozenset(("script", "style"))
+
+
+def block_lines(element: etree._Element) -> list[str]:
+    """Text of an element in the lines a browser lays it out in: a line ends at each <br> and
+    where a block element (BLOCKS) begins or ends, so that text outside any <p> (after the last
+    one, in a <div>, a <font>, after a <br>) is a line of its own, and a table row's cells are
+    one line (CELLS, one_line_rows), as the cleaner reads it (pipelines/clean.py). Runs of HTML
+    whitespace as one space; lines of blanks are kept."""
+    return _laid_out(element, one_line_rows(element))
+
+
+def one_line_rows(element: etree._Element) -> frozenset:
+    """The table rows in ``element`` that are one line each: those whose every cell holds at
+    most one line of text, blocks and all. A table pasted from a word processor sets each cell
+    in a <p>, which is no line of its own there; a layout table's cell that holds paragraphs
+    (or another table) is laid out in their lines."""
+    rows = []
+    for row in element.iter("tr"):
+        cells = [cell for cell in row if cell.tag in CELLS]
+        if cells and all(_holds_one_line(cell) for cell in cells):
+            rows.append(row)
+    return frozenset(rows)
+
+
+def _holds_one_line(cell: etree._Element) -> bool:
+    if any(True for _ in cell.iter("table", "tr")):
+        return False
+    return sum(1 for line in _laid_out(cell, frozenset()) if line.strip()) <= 1
+
+
+def _laid_out(element: etree._Element, rows: frozenset) -> list[str]:
+    """block_lines, with ``rows`` each on one line (blocks and <br>s inside them break none).
+    Walked without recursion: a spam kit's markup may nest deeper than Python recurses."""
+    found: list[str] = []
+    pieces: list[str] = []
+    gap = False  # a cell began after text on its line: CELL_GAP goes before its first text
+    in_row = 0  # inside a row of ``rows``
+
+    def end() -> None:
+        nonlocal gap
+        gap = False
+        if pieces:
+            found.append(html_blanks("".join(pieces)))
+            pieces.clear()
+
+    def add(text: str) -> None:
+        nonlocal gap
+        if gap and not text.isspace():
+            pieces.append(CELL_GAP)
+            gap = False
+        pieces.append(text)
+
+    walk = etree.iterwalk(element, events=("start", "end"))
+    for event, node in walk:
+        tag = node.tag
+        if event == "start":
+            if tag in _NOT_SHOWN or not isinstance(tag, str):
+                walk.skip_subtree()
+                continue
+            if node in rows:
+                end()
+                in_row += 1
+            elif tag in CELLS:
+                gap = any(not piece.isspace() for piece in pieces)
+            elif (tag == "br" or tag in BLOCKS) and not in_row:
+                end()
+            if node.text:
+                add(node.text)
+            continue
+        if node in rows:
+            in_row -= 1
+            end()
+        elif tag in BLOCKS and not in_row:
+            end()
+        if node.tail and node is not element:
+            add(node.tail)
+    end()
+    return found
 
 
 def _broken(nodes: list) -> list[str]:

@@ -29,6 +29,15 @@ SETTINGS = {
 }
 
 
+# The longest request line (and headers) the server reads before the reading room sees the
+# request; h11, uvicorn's HTTP parser, answers a longer one with its own bare 400 ("Invalid HTTP
+# request received."), and its default, 16 KiB, is a search of some 1,800 Chinese characters
+# (9 bytes each, percent-encoded), where `archive search` takes 10,000 (MAX_QUERY_CHARS). With
+# room for a pasted text of 50,000 characters and more, the search page itself says how long a
+# search may be. Each connection may hold this much while its request is incomplete.
+MAX_REQUEST_HEAD = 512 * 1024
+
+
 def metadata() -> dict:
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     data.setdefault("plugins", {})[plugin.PLUGIN] = {"database": DATABASE}
@@ -54,6 +63,7 @@ class ArchiveDatabase(Database):
         # reads as a URI: a # or ? in the path opened another file, created empty and
         # writable. Read-only whatever is asked: the reading room writes nothing.
         conn = sqlite3.connect(f"{sqlite_uri(self.path)}?mode=ro", uri=True, check_same_thread=False)
+        conn.set_authorizer(_without_file_names)
         self._all_file_connections.append(conn)
         return conn
 
@@ -67,6 +77,14 @@ class ArchiveDatabase(Database):
             return (await self.execute(f"select count(*) from [{table}]", custom_time_limit=limit)).rows[0][0]
         except (QueryInterrupted, sqlite3.OperationalError, sqlite3.DatabaseError):
             return None
+
+
+def _without_file_names(action: int, table: str | None, column: str | None, _database, _trigger) -> int:
+    """SQL typed in the browser may read ``pragma_database_list`` (Datasette allows it), whose
+    ``file`` column is where the archive lies on the server's disk: it reads as NULL."""
+    if action == sqlite3.SQLITE_READ and table == "pragma_database_list" and column == "file":
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
 
 
 def closed_tables(database_metadata: dict) -> set[str]:
@@ -142,5 +160,9 @@ def serve(url: str | None = None, host: str = "127.0.0.1", port: int = 8001, *, 
     if sock.family == socket.AF_INET6:
         bound_host = f"[{bound_host}]"  # as a URL writes an IPv6 address
     announce(f"Reading room for {path} at http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
-    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
+    # h11 whatever else is installed (httptools, which `uvicorn[standard]` brings, has limits of
+    # its own): the longest request served is MAX_REQUEST_HEAD on every machine.
+    config = uvicorn.Config(datasette.app(), log_level="warning", lifespan="on", http="h11",
+                            h11_max_incomplete_event_size=MAX_REQUEST_HEAD)
+    server = uvicorn.Server(config)
     server.run(sockets=[sock])

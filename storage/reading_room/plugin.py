@@ -179,12 +179,12 @@ class ReadingRoom:
     def db(self):
         return self.datasette.get_database(self.database)
 
-    async def render(self, template: str, context: dict, request) -> Response:
+    async def render(self, template: str, context: dict, request, status: int = 200) -> Response:
         html = await self.datasette.render_template(
             f"reading_room/{template}", {"database": self.database, "web_address": web_address} | context,
             request=request,
         )
-        return Response.html(html)
+        return Response.html(html, status=status)
 
     async def paper(self, request) -> Response:
         code = request.url_vars["paper"]
@@ -264,11 +264,15 @@ class ReadingRoom:
         page_number = whole_number(args.get("page"), 1, 1, math.inf)
         size = whole_number(form["size"], HITS_PER_PAGE, 1, MAX_HITS_PER_PAGE)
         problem, hits = None, []
+        # A request the page cannot answer as asked (a date that is none, a query the search
+        # refuses) is the reader's to change: 400, with the form and the reason, so that a
+        # script or a link checker does not take the message for a page of results.
+        status = 200
         try:
             since = date.fromisoformat(form["since"]) if form["since"] else None
             until = date.fromisoformat(form["until"]) if form["until"] else None
         except ValueError:
-            problem, since, until = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None
+            problem, since, until, status = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None, 400
         # As `archive search --offset`: a page further on would collect every match before it
         # (and one past what SQLite counts in 64 bits was a 500).
         if (page_number - 1) * size > MAX_OFFSET:
@@ -288,8 +292,8 @@ class ReadingRoom:
             except OperationalError as exc:
                 interrupted = "interrupted" in str(exc.orig)
                 problem = "The search took too long; narrow it with a paper, section or dates." if interrupted else str(exc.orig)
-            except (ArchiveError, ValueError) as exc:
-                problem = str(exc)
+            except (ArchiveError, ValueError) as exc:  # the query itself: empty of words, too long
+                problem, status = str(exc), 400
         papers = {row["code"]: row["name"] for row in await self.db.execute(PAPERS_SQL)}
         sections = [row["section"] for row in await self.db.execute(SECTIONS_SQL)]
         # The form shows the filters the hits were found with, so that searching again from it
@@ -322,6 +326,7 @@ class ReadingRoom:
                 "highlight": highlight,
             },
             request,
+            status,
         )
 
 
@@ -344,6 +349,17 @@ def prepare_connection(conn, database, datasette):
     )
 
 
+async def not_served(request) -> Response:
+    raise NotFound("The reading room does not serve this page")
+
+
+# Datasette's pages that tell about the server rather than the archive: /-/databases names the
+# archive's file on the server's disk, /-/threads the server's running code by its files'
+# paths. Nothing of the reading room needs them, and `archive serve --host` puts them on a
+# network. (Routes of plugins are matched before Datasette's own.)
+NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
+
+
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["page_code"] = page_code
@@ -355,6 +371,7 @@ def register_routes(datasette):
     if room is None:
         return []
     return [
+        (NOT_SERVED, not_served),
         (r"^/issue/(?P<paper>[^/]+)$", room.paper),
         (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
         (r"^/article/(?P<id>[^/]+)$", room.article),

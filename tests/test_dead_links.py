@@ -1,0 +1,168 @@
+"""Links the site answers 404 for, run after run (docs/operations.md, "Dead links"): a daily
+crawl fails (exit status 4) on such a page or article until it has been answered so on
+ARCHIVE_GONE_AFTER_RUNS runs spanning ARCHIVE_GONE_AFTER_DAYS days; then it is gone, said
+once, its page and issue complete, and no run asks it again but with refresh=1. The real
+`scrapy crawl issues` over HTTP from a copy of the sample site lacking the files, into SQLite
+and PostgreSQL."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import create_engine, update
+
+from crawler.sample import ISSUE_DATE, PREFIX
+from crawler.sample.server import SiteServer
+from storage.cli import main
+from storage.models import DeadLink
+from tests.conftest import crawl_runs, run_crawl, sql_rows
+from tests.sites import sample_site
+from tests.test_site_oddities import ERROR_PAGE
+
+ISSUE_DIR = "html/2023-01/31/"
+DEAD_ARTICLE = "content_306512.htm"  # the second article of page 8 (node_6.htm)
+DEAD_PAGE = "node_13.htm"  # page 13, and its one article, content_306517.htm, with it
+NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
+DEAD = "SELECT kind, url, status, runs, gone_since IS NOT NULL FROM dead_links ORDER BY kind"
+
+
+def _site(tmp_path):
+    site = sample_site(tmp_path / "site", pdfs=False)
+    for name in (DEAD_ARTICLE, DEAD_PAGE):
+        (site / ISSUE_DIR / name).unlink()
+    return site
+
+
+def _move_clock(archive: str, days: float) -> None:
+    """Every answer recorded so far is ``days`` older: as if the clock moved ``days`` on.
+
+    The crawl reads the clock of the machine it runs on, in a process of its own: the
+    archive's record of the past is what a test can move."""
+    engine = create_engine(archive)
+    with engine.begin() as conn:
+        for url, first_seen, last_seen in conn.execute(DeadLink.__table__.select().with_only_columns(
+                DeadLink.url, DeadLink.first_seen, DeadLink.last_seen)):
+            conn.execute(update(DeadLink).where(DeadLink.url == url).values(
+                first_seen=first_seen - timedelta(days=days), last_seen=last_seen - timedelta(days=days)))
+    engine.dispose()
+
+
+def _dead(archive: str) -> list[tuple]:
+    return [(kind, url.rsplit("/", 1)[1], status, runs, bool(gone)) for kind, url, status, runs, gone in sql_rows(archive, DEAD)]
+
+
+def _crawler(server: SiteServer, archive: str, settings: dict[str, str] = NO_PDFS):
+    """Crawls of the sample issue from ``server`` (one server: the links keep their address,
+    port and all), each giving its result and the files of the issue it asked for."""
+    def crawl(*args: str):
+        before = len(server.requests)
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", *args,
+                         archive=archive, settings=settings)
+        asked = [r.path.removeprefix(PREFIX + ISSUE_DIR) for r in server.requests[before:]
+                 if r.path.startswith(PREFIX + ISSUE_DIR)]
+        return done, asked
+    return crawl
+
+
+def test_links_the_site_answers_404_for_on_runs_over_a_week_are_gone_and_not_asked_again(tmp_path, archive_url, capsys):
+    statuses = []
+    with SiteServer(_site(tmp_path), prefix=PREFIX) as server:
+        crawl = _crawler(server, archive_url)
+        for run in range(3):  # three runs within minutes: a week has not passed
+            done, asked = crawl()
+            statuses.append(done.returncode)
+            assert DEAD_ARTICLE in asked and DEAD_PAGE in asked
+            assert (f"broken article link (HTTP 404), skipped (HTTP 404 on {run + 1} of the 3 runs over 7 days after which "
+                    "it is gone)") in done.stderr
+            assert "not fetched: 公益时报 (gongyishibao) 2023-01-31: 1 page, 1 article (first: " in done.stderr
+        assert _dead(archive_url) == [("article", DEAD_ARTICLE, 404, 3, False), ("page", DEAD_PAGE, 404, 3, False)]
+
+        _move_clock(archive_url, 8)
+        done, asked = crawl()
+        statuses.append(done.returncode)
+        assert DEAD_ARTICLE in asked and DEAD_PAGE in asked
+        gone_lines = [line for line in done.stderr.splitlines() if "] WARNING: " in line and "link gone" in line]
+        assert len(gone_lines) == 2, done.stderr[-3000:]
+        assert any(re.search(rf"WARNING: article link gone: HTTP 404 on 4 runs over 8 days since \d{{4}}-\d\d-\d\d, "
+                             rf"not asked again \(-a refresh=1 asks again\): http://127\.0\.0\.1:\d+{PREFIX}{ISSUE_DIR}{DEAD_ARTICLE}$",
+                             line) for line in gone_lines), gone_lines
+        assert any("WARNING: page link gone: HTTP 404 on 4 runs over 8 days" in line and DEAD_PAGE in line for line in gone_lines)
+        assert "not fetched" not in done.stderr and "broken" not in done.stderr
+        assert "2 links gone; 0 template alarms" in done.stderr
+        assert _dead(archive_url) == [("article", DEAD_ARTICLE, 404, 4, True), ("page", DEAD_PAGE, 404, 4, True)]
+        run = crawl_runs(archive_url)[0]
+        assert (run.status, run.links_gone, run.articles_failed, run.pages_failed) == ("finished", 2, 0, 0)
+        assert sorted(line.split(":")[0] for line in run.message.splitlines()) == ["article link gone", "page link gone"]
+        assert main(["--archive", archive_url, "stats"]) == 0
+        listed = capsys.readouterr().out.split("Dead links")[1].split("Recent crawl runs")[0].splitlines()
+        assert listed[0] == " (the site answers 404, 410 or its error page): 2 gone, not asked again; 0 still asked, each a failure of the run"
+        assert [row.split(" | ")[:5] for row in listed[3:5]] == [
+            ["gongyishibao", "2023-01-31", "article", "404   ", "4   "], ["gongyishibao", "2023-01-31", "page   ", "404   ", "4   "]]
+
+        # The issue is complete: the next run sends it no request at all.
+        done, asked = crawl()
+        statuses.append(done.returncode)
+        assert asked == []
+        assert "link gone:" not in done.stderr and "broken" not in done.stderr
+        assert crawl_runs(archive_url)[0].links_gone == 0
+    assert statuses == [4, 4, 4, 0, 0]
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles") == [(18,)]  # 20, less the dead one and the dead page's
+
+
+def test_refresh_asks_a_gone_link_again_and_one_that_answers_is_stored_and_forgotten(tmp_path, archive_url):
+    site = _site(tmp_path)
+    with SiteServer(site, prefix=PREFIX) as server:
+        crawl = _crawler(server, archive_url, NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0"})
+        assert [crawl()[0].returncode for _ in range(2)] == [4, 0]
+        # refresh=1: asked again, still 404, still gone, no failure.
+        done, asked = crawl("refresh=1")
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert DEAD_ARTICLE in asked and DEAD_PAGE in asked
+        assert "INFO: article link still gone (HTTP 404 on 3 runs since " in done.stderr
+        assert _dead(archive_url) == [("article", DEAD_ARTICLE, 404, 3, True), ("page", DEAD_PAGE, 404, 3, True)]
+        # The site has the files again: a refresh stores them, and their records go.
+        whole = sample_site(tmp_path / "whole", pdfs=False)
+        for name in (DEAD_ARTICLE, DEAD_PAGE):
+            (site / ISSUE_DIR / name).write_bytes((whole / ISSUE_DIR / name).read_bytes())
+        done, asked = crawl("refresh=1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "INFO: article link answered again after HTTP 404 or 410 on 3 runs since " in done.stderr
+    assert _dead(archive_url) == []
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles") == [(20,)]
+
+
+def test_a_link_that_answers_again_before_it_is_gone_is_forgotten(tmp_path, sqlite_url):
+    site = sample_site(tmp_path / "site", pdfs=False)
+    article = site / ISSUE_DIR / DEAD_ARTICLE
+    kept = article.read_bytes()
+    article.unlink()
+    with SiteServer(site, prefix=PREFIX) as server:
+        crawl = _crawler(server, sqlite_url)
+        failed, _ = crawl()
+        assert failed.returncode == 4
+        assert _dead(sqlite_url) == [("article", DEAD_ARTICLE, 404, 1, False)]
+        article.write_bytes(kept)  # the site wrote the file after it listed it
+        done, asked = crawl()
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert asked == ["node_1.htm", "node_6.htm", DEAD_ARTICLE]
+        assert _dead(sqlite_url) == []
+        # Missing again later, it counts from one: the earlier 404 is no part of its record.
+        article.unlink()
+        again, _ = crawl("refresh=1")
+    assert again.returncode == 4
+    assert _dead(sqlite_url) == [("article", DEAD_ARTICLE, 404, 1, False)]
+
+
+def test_an_article_answered_by_the_sites_error_page_with_status_200_is_a_dead_link_too(tmp_path, sqlite_url):
+    # The site's error page (页面不存在) served with HTTP 200 is its 404.
+    site = sample_site(tmp_path / "site", alter=lambda name, html: ERROR_PAGE if name == DEAD_ARTICLE else html, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        crawl = _crawler(server, sqlite_url, NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0"})
+        first, _ = crawl()
+        gone, _ = crawl()
+        last, asked = crawl()
+    assert "broken article link (error page with HTTP 200: '页面不存在'), skipped (error page '页面不存在' on 1 of the 2 runs" in first.stderr
+    assert (first.returncode, gone.returncode, last.returncode) == (4, 0, 0), gone.stderr[-3000:]
+    assert "WARNING: article link gone: error page '页面不存在' on 2 runs over 0 days since " in gone.stderr
+    assert _dead(sqlite_url) == [("article", DEAD_ARTICLE, 200, 2, True)]
+    assert asked == []

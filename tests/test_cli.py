@@ -731,6 +731,28 @@ def test_reprocess_leaves_as_stored_what_it_cannot_read_again_one_line_each(arch
     assert (sql_rows(archive_url, stored), sql_rows(archive_url, links)) == before
 
 
+def test_reprocess_keeps_the_pdf_text_read_before_when_the_pdf_reads_as_none_now(archive_url, capsys):
+    # A PDF whole to the eye (its %%EOF there) that pdfminer cannot read now (damaged since, or a
+    # reader's regression): its page's text, read from it before, stays, as when the site no
+    # longer has the PDF. Reprocess emptied it.
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    pdf_texts = "SELECT page_number, pdf_text FROM pages ORDER BY page_number"
+    before = sql_rows(archive_url, pdf_texts)
+    assert all(text for _, text in before)
+    [(pdf, stored)] = sql_rows(archive_url, "SELECT r.url, r.body_zlib FROM raw_documents r JOIN pages p ON p.pdf_url = r.url "
+                                            "WHERE p.page_number = 1")
+    whole = zlib.decompress(stored)
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE raw_documents SET body_zlib = :b WHERE url = :u"),
+                     {"b": zlib.compress(whole[:len(whole) // 2] + b"\n%%EOF\n"), "u": pdf})
+    archive.close()
+    assert archive_cli(archive_url, "reprocess") == 0
+    assert capsys.readouterr().err.splitlines()[-1] == f"52 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"
+    assert sql_rows(archive_url, pdf_texts) == before
+
+
 def test_reprocess_of_a_raw_document_sqlite_holds_as_text_is_one_line(sqlite_url, capsys):
     # SQLite stores what plain SQL gives a column, text in a BLOB column too.
     archive = open_archive(sqlite_url)

@@ -11,6 +11,7 @@ import argparse
 import csv
 import itertools
 import json
+import logging
 import math
 import os
 import signal
@@ -526,6 +527,11 @@ class output_file:
 
 # --- reprocess ---------------------------------------------------------------------------
 
+class _LevelPrefix(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
 def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
     add_filters(parser, section=False)
 
@@ -535,6 +541,12 @@ def run_reprocess(args: argparse.Namespace) -> int:
     from storage.reprocess import reprocess
 
     archive = open_archive(args.archive, create=False, write=True)
+    # The pipelines' log lines (a PDF pdfminer cannot read) in the command's form, `warning: …`,
+    # where Python's last-resort handler printed the bare message.
+    logged = logging.StreamHandler(sys.stderr)
+    logged.setLevel(logging.WARNING)
+    logged.setFormatter(_LevelPrefix())
+    logging.getLogger().addHandler(logged)
     try:
         archive.check_writable()
         archive.check_write_privileges()
@@ -545,6 +557,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
             warn=lambda message: print(f"warning: {message}", file=sys.stderr),
         )
     finally:
+        logging.getLogger().removeHandler(logged)
         archive.close()
     if outcome.unread_articles or outcome.unread_pages:
         # Not a failure of this run (a run again would not change it), but the new rules did

@@ -16,6 +16,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -647,24 +648,37 @@ def _check_corrections(args: argparse.Namespace) -> None:
         raise ArchiveError(str(exc)) from None
 
 
-def _stop_on_sigterm() -> list[int]:
+@contextmanager
+def _stopping_on_sigterm() -> Iterator[list[int]]:
     """SIGTERM (kill, systemctl stop, timeout) ends a command as Ctrl-C does, where Python's
     default ended it on the spot: no word of it, and an export's FILE.part or a reprocess's
     PDF workers left behind. What a command wrote stays whole either way (one transaction a
-    batch). Returns the list the signal's number is noted in, for the exit status."""
+    batch). Yields the list the signal's number is noted in, for the exit status. The handler
+    before is put back after (main() may run inside another program, as the tests run it);
+    outside the main thread, where no handler can be set, nothing changes."""
     received: list[int] = []
 
     def stop(signum, _frame) -> None:
         received.append(signum)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    return received
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    terminated = _stop_on_sigterm()
+    with _stopping_on_sigterm() as terminated:
+        return _run(args, terminated)
+
+
+def _run(args: argparse.Namespace, terminated: list[int]) -> int:
     try:
         check_span(args)
         _check_corrections(args)

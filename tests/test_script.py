@@ -148,18 +148,6 @@ SENTENCES = {
 }
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_words(backend):
-    got = {word: to_simplified(word, backend=backend) for word in WORDS}
-    assert got == WORDS
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_one_to_many_characters_in_context(backend):
-    got = {sentence: to_simplified(sentence, backend=backend) for sentence in SENTENCES}
-    assert got == SENTENCES
-
-
 # Mainland words written 著 (zhù: write, work, marked), as a Traditional page serves them.
 ZHU = {
     "他著有《社會工作概論》等書": "他著有《社会工作概论》等书", "著有專著三部": "著有专著三部",
@@ -194,16 +182,12 @@ ZHE = {
 }
 
 
+@pytest.mark.parametrize("table", [WORDS, SENTENCES, ZHU, ZHE],
+                         ids=["words", "one-to-many-in-context", "zhu-words-keep-zhu", "zhe-next-to-zhu-words"])
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_zhu_words_keep_zhu(backend):
-    got = {phrase: to_simplified(phrase, backend=backend) for phrase in ZHU}
-    assert got == ZHU
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_zhe_stays_zhe_next_to_zhu_words(backend):
-    got = {phrase: to_simplified(phrase, backend=backend) for phrase in ZHE}
-    assert got == ZHE
+def test_conversion(backend, table):
+    got = {phrase: to_simplified(phrase, backend=backend) for phrase in table}
+    assert got == table
 
 
 # Mainland words that OpenCC's s2t, s2tw or s2hk write with a character t2s keeps (揹, 伕, 薰, 座,

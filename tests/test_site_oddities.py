@@ -305,46 +305,43 @@ def test_a_link_in_another_scheme_is_no_file_and_its_page_is_read_through(tmp_pa
     assert sql_rows(archive, "SELECT pdf_url FROM pages WHERE page_number = 1") == [(None,)]
 
 
-def test_a_response_whose_reading_raises_fails_the_run_and_is_read_again(tmp_path, archive):
-    site = sample_site(tmp_path / "site", pdfs=False)
-    faulty = {"SPIDER_MIDDLEWARES": '{"tests.crawl_faults.RaisingMiddleware": 50}', "FAULTY_URL_SUFFIX": "node_1.htm"}
-    with SiteServer(site, prefix=PREFIX) as server:
-        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
-        done = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS | faulty)
-        assert done.returncode == 4, done.stderr[-2000:]
-        assert "RuntimeError: a defect reading" in done.stderr  # Scrapy's traceback, in the log
-        (summary,) = [line for line in done.stderr.splitlines() if "not fetched:" in line]
-        assert "1 read error" in summary and "node_1.htm: read error: a defect reading" in summary
-        assert sql_rows(archive, "SELECT count(*) FROM pages") != [(16,)]  # the entry page's links: one followed
-        before = len(server.requests)
-        again = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS)
-        assert again.returncode == 0, again.stderr[-2000:]
-        assert f"{PREFIX}{ISSUE_DIR}node_1.htm" in [r.path for r in server.requests[before:]]
-    assert sql_rows(archive, "SELECT count(*) FROM pages") == [(16,)]
-    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
-
-
-def test_an_article_a_pipeline_raises_on_fails_the_run_and_is_read_again(tmp_path, archive):
-    """Scrapy logged the traceback and dropped the article; the run ended with status 0, its
-    summary said 0 failed, and crawl_runs said finished."""
+def _pipelines_with(faulty: str) -> str:
     from crawler.settings import ITEM_PIPELINES
 
+    return json.dumps(ITEM_PIPELINES | {faulty: 150})
+
+
+# A defect in reading one file (a spider middleware that raises on the entry page's output) and
+# in processing one article (a pipeline that raises on it). Scrapy logged the traceback of the
+# second and dropped the article; the run said finished, 0 failed, and ended with status 0.
+FAULTS = {
+    "read": ({"SPIDER_MIDDLEWARES": '{"tests.crawl_faults.RaisingMiddleware": 50}'}, "node_1.htm",
+             "RuntimeError: a defect reading", "1 read error", "read error: a defect reading", "articles 0 new"),
+    "processing": ({"ITEM_PIPELINES": _pipelines_with("tests.crawl_faults.RaisingPipeline")}, "content_306507.htm",
+                   "ValueError: a defect processing", "1 article", "processing error: a defect processing",
+                   "articles 19 new, 0 updated (0 changed), 1 failed"),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_file_whose_reading_or_processing_raises_fails_the_run_and_is_read_again(tmp_path, archive, fault):
+    settings, file, traceback, counted, first, summary = FAULTS[fault]
     site = sample_site(tmp_path / "site", pdfs=False)
-    pipelines = json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.RaisingPipeline": 150})
-    faulty = {"ITEM_PIPELINES": pipelines, "FAULTY_URL_SUFFIX": "content_306507.htm"}
     with SiteServer(site, prefix=PREFIX) as server:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
-        done = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS | faulty)
+        done = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS | settings | {"FAULTY_URL_SUFFIX": file})
         assert done.returncode == 4, done.stderr[-2000:]
-        assert "ValueError: a defect processing" in done.stderr  # Scrapy's traceback, in the log
-        (summary,) = [line for line in done.stderr.splitlines() if "not fetched:" in line]
-        assert "1 article" in summary and "content_306507.htm: processing error: a defect processing" in summary
-        assert re.search(r"articles 19 new, 0 updated \(0 changed\), 1 failed", done.stderr)
-        assert sql_rows(archive, "SELECT status, articles_new, articles_failed FROM crawl_runs") == [("failed", 19, 1)]
+        assert traceback in done.stderr  # Scrapy's traceback, in the log
+        (failed,) = [line for line in done.stderr.splitlines() if "not fetched:" in line]
+        assert counted in failed and f"{file}: {first}" in failed
+        assert summary in done.stderr
+        assert sql_rows(archive, "SELECT status FROM crawl_runs") == [("failed",)]
+        assert sql_rows(archive, "SELECT count(*) FROM articles")[0][0] < 20
         before = len(server.requests)
         again = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS)
         assert again.returncode == 0, again.stderr[-2000:]
-        assert [r.path for r in server.requests[before:]].count(f"{PREFIX}{ISSUE_DIR}content_306507.htm") == 1
+        assert f"{PREFIX}{ISSUE_DIR}{file}" in [r.path for r in server.requests[before:]]
+    assert sql_rows(archive, "SELECT count(*) FROM pages") == [(16,)]
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
 
 

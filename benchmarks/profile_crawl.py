@@ -73,4 +73,7 @@ def main(out: str, argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    # The first argument names the profile written: "--help" there wrote a file of that name.
+    if len(sys.argv) < 3 or sys.argv[1].startswith("-"):
+        raise SystemExit(__doc__.split("\n\n")[1].strip().join(("usage: ", "")))
     raise SystemExit(main(sys.argv[1], sys.argv[2:]))

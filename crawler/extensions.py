@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
@@ -33,6 +34,16 @@ UNPLACED_PAGES = "drift/unplaced_pages"
 NO_PAGE_LIST = "drift/no_page_list"
 # The links this run found gone (answered 404 or 410 long enough), one line on each.
 LINKS_GONE = "links/gone"
+# The shutdown signal a run received first (its number), noted by the crawl command.
+SHUTDOWN_SIGNAL = "shutdown/signal"
+
+
+def interrupted_message(signum: int | None) -> str:
+    """The line an interrupted run ends with, on stderr and in crawl_runs.message."""
+    name = signal.Signals(signum).name if signum else "a signal"
+    return f"interrupted by {name}: the run stopped before it was done; run it again"
+
+
 # Items other than pages, articles and PDFs that a pipeline raised on (not stored; a failure of
 # the run). Those are counted with the pages, articles and PDFs not fetched.
 ITEM_ERRORS = "items/failed/"
@@ -283,6 +294,8 @@ class CrawlRunRecorder:
         messages += gone
         if redis_lost := stats.get_value(REDIS_LOST_MESSAGE):
             messages.append(redis_lost)
+        if reason == "shutdown":  # the crawl command prints the same line (crawler/commands/crawl.py)
+            messages.append(interrupted_message(stats.get_value(SHUTDOWN_SIGNAL)))
         counts = {
             "pages_new": stats.get_value("archive/pages_new", 0),
             "pages_updated": stats.get_value("archive/pages_updated", 0),

@@ -189,6 +189,7 @@ def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, 
     assert f"Received {name}, shutting down gracefully" in (tmp_path / "crawl.log").read_text(encoding="utf-8")
     (run,) = crawl_runs(sqlite_url)
     assert run.status == "shutdown" and run.finished_at is not None
+    assert run.message == f"interrupted by {name}: the run stopped before it was done; run it again"
 
 
 def test_a_log_file_in_a_missing_folder_is_one_line(tmp_path, sqlite_url):

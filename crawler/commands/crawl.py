@@ -17,7 +17,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import SpiderArgumentError
-from crawler.extensions import ALARM_MESSAGES, REDIS_LOST_MESSAGE, failure_message
+from crawler.extensions import ALARM_MESSAGES, REDIS_LOST_MESSAGE, SHUTDOWN_SIGNAL, failure_message, interrupted_message
 
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
@@ -103,7 +103,7 @@ class Command(ScrapyCrawl):
         if len(args) != 1:
             return super().run(args, opts)
         crawler = self._create_crawler(args[0])
-        signals_received = self._record_shutdown_signals()
+        signals_received = self._record_shutdown_signals(crawler)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
@@ -129,7 +129,7 @@ class Command(ScrapyCrawl):
             signum = signal.SIGINT  # stopped by a signal that went unnoted: the run did not finish all the same
         if signum is not None:
             self.exitcode = EXIT_SIGNAL_BASE + signum
-            errors.append(f"interrupted by {signal.Signals(signum).name}: the run stopped before it was done; run it again")
+            errors.append(interrupted_message(signum))
         elif redis_lost:
             self.exitcode = EXIT_BAD_INPUT  # as when Redis is unreachable at the start
         elif alarmed:
@@ -141,7 +141,7 @@ class Command(ScrapyCrawl):
             for message in errors:
                 print(f"error: {message}", file=sys.stderr)
 
-    def _record_shutdown_signals(self) -> list[int]:
+    def _record_shutdown_signals(self, crawler) -> list[int]:
         """The shutdown signals (SIGINT, SIGTERM) the crawler process receives, in order.
 
         Scrapy stops the crawl gracefully on the first one and ends with the close reason
@@ -158,6 +158,8 @@ class Command(ScrapyCrawl):
 
             def noting(signum, frame, handler=handler):
                 received.append(signum)
+                if crawler.stats is not None and crawler.stats.get_value(SHUTDOWN_SIGNAL) is None:
+                    crawler.stats.set_value(SHUTDOWN_SIGNAL, int(signum))  # for crawl_runs.message
                 handler(signum, frame)
 
             setattr(process, name, noting)

@@ -21,7 +21,7 @@ from lxml import etree
 
 from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
-from crawler.templates.text import BLOCKS as _BLOCKS, CELL_GAP, CELLS, HTML_SPACE, html_blanks, one_line_rows, source_blank
+from crawler.templates.text import CELL_GAP, HTML_SPACE, Layout, html_blanks, source_blank
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
@@ -172,40 +172,25 @@ def _collapse(text: str) -> str:
     return html_blanks(ZERO_WIDTH_RE.sub("", text)).strip()
 
 
-class _Reader:
-    """Lays a fragment out in paragraphs as a browser shows it, leaving out what it would not show.
-
-    A paragraph ends at each block element and at each <br>; a table row's cells are one, joined
-    by CELL_GAP, where each holds one line (crawler.templates.text.block_lines lays text out alike). With ``hide_styled`` off, elements
-    hidden by CSS count as visible (script, style and kit blocks stay out).
+class _Reader(Layout):
+    """Lays a fragment out in paragraphs as a browser shows it (crawler.templates.text.Layout,
+    as the page objects lay text out), leaving out what it would not show and recording it, and
+    keeping where each link's text lies. With ``hide_styled`` off, elements hidden by CSS count
+    as visible (script, style and kit blocks stay out).
     """
 
     def __init__(self, root, hide_styled: bool = True):
+        super().__init__()
         self.paragraphs: list[_Para] = []
         self.removals: list[Removal] = []
         self._hide_styled = hide_styled
         self._hidden_classes, self._hidden_ids = _hidden_by_stylesheet(root)
-        self._pieces: list[str] = []
         self._links: list[tuple[int, int]] = []
-        self._length = 0
-        self._cell_gap = False  # a table cell began after text on its line (text.block_lines)
-        self._in_row = 0  # inside a table row that is one line (text.one_line_rows)
-        self._read(root)
-        self._end_paragraph()
+        # The region's contents; its own tag and style are the page's, not the article's.
+        self.read(root)
 
-    def _add(self, text: str) -> None:
-        if self._cell_gap and not text.isspace():
-            self._cell_gap = False
-            self._add(CELL_GAP)
-        self._pieces.append(text)
-        self._length += len(text)
-
-    def _end_paragraph(self) -> None:
-        self._cell_gap = False
-        if not self._pieces:
-            return
-        raw, links = "".join(self._pieces), self._links
-        self._pieces, self._links, self._length = [], [], 0
+    def line(self, raw: str) -> None:
+        links, self._links = self._links, []
         if raw.isspace():  # the source's line breaks between blocks
             return
         # Zero-width characters go before anything is measured: kits put them inside keywords.
@@ -227,6 +212,18 @@ class _Reader:
             links = [(a, b) for a, b in links if a < b]
         self.paragraphs.append(_Para(text, links, zero_width))
 
+    def left_out(self, element, tag) -> bool:
+        if not isinstance(tag, str):
+            return True
+        if (kind := self._removed(element, tag)) is None:
+            return False
+        text = _collapse("".join(element.itertext()))  # what it held (a script's source if nothing)
+        if kind == "spam:script" and not text and element.get("src"):
+            text = f"src={element.get('src')}"
+        if kind and text:
+            self.removals.append(Removal(kind, text))
+        return True
+
     def _removed(self, element, tag: str) -> str | None:
         """The kind of removal an element is, "" for one left out silently, None to keep it."""
         if tag in ("script", "noscript"):
@@ -247,62 +244,15 @@ class _Reader:
                 return "spam:hidden"
         return None
 
-    def _read(self, root) -> None:
-        """The region's contents, laid out; its own tag and style are the page's, not the
-        article's. Walked without recursion: an editor's unclosed <font> on every line nests
-        each line one deeper, and a long article went deeper than Python recurses."""
-        # Per open element: where its text began (length, paragraphs), None for one left out.
-        opened: list[tuple[int, int] | None] = []
-        rows = one_line_rows(root)
-        walk = etree.iterwalk(root, events=("start", "end"))
-        for event, element in walk:
-            if element is root:
-                if event == "start" and root.text:
-                    self._add(root.text)
-                continue
-            tag = element.tag
-            if event == "end":
-                if (began := opened.pop()) is not None:
-                    self._ended(element, tag, rows, *began)
-                if element.tail:
-                    self._add(element.tail)
-                continue
-            kind = self._removed(element, tag)
-            if kind is not None or tag == "br":
-                walk.skip_subtree()
-                opened.append(None)
-                if kind is None and not self._in_row:
-                    self._end_paragraph()
-                elif kind is not None:
-                    self._left_out(element, kind)
-                continue
-            if element in rows:
-                self._end_paragraph()
-                self._in_row += 1
-            elif tag in CELLS:
-                self._cell_gap = any(not piece.isspace() for piece in self._pieces)
-            elif tag in _BLOCKS and not self._in_row:
-                self._end_paragraph()
-            opened.append((self._length, len(self.paragraphs)))
-            if element.text:
-                self._add(element.text)
+    def opened(self, element, tag: str):
+        # Where a link's text begins: the line's length and the paragraphs before it.
+        return (self._length, len(self.paragraphs)) if tag == "a" else True
 
-    def _left_out(self, element, kind: str) -> None:
-        """Records what an element left out held (a script's source if it holds nothing)."""
-        text = _collapse("".join(element.itertext()))
-        if kind == "spam:script" and not text and element.get("src"):
-            text = f"src={element.get('src')}"
-        if kind and text:
-            self.removals.append(Removal(kind, text))
-
-    def _ended(self, element, tag, rows: frozenset, start: int, paragraph: int) -> None:
-        if tag == "a" and self._length > start and len(self.paragraphs) == paragraph:
-            self._links.append((start, self._length))
-        if element in rows:
-            self._in_row -= 1
-            self._end_paragraph()
-        elif tag in _BLOCKS and not self._in_row:
-            self._end_paragraph()
+    def closed(self, element, tag: str, opened) -> None:
+        if tag == "a":
+            start, paragraphs = opened
+            if self._length > start and len(self.paragraphs) == paragraphs:
+                self._links.append((start, self._length))
 
 
 def _substituted(

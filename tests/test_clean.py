@@ -9,7 +9,7 @@ import opencc
 import pytest
 
 from crawler.items import ArticleItem, ImageItem, PageItem, Removal
-from crawler.templates.text import HAN
+from crawler.templates.text import HAN, block_lines
 from pipelines.clean import ZERO_WIDTH, CleanPipeline, clean_body, clean_paragraphs, clean_title
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
@@ -545,3 +545,32 @@ def test_title_chain_takes_in_parts_with_one_strong_word_next_to_spam():
     assert removals == [Removal("spam:title-chain", "精品国产在线观看_六合彩开奖_葡京娱乐城_")]
     # alone, one strong word is not enough to take a part of a title
     assert clean_title("六合彩开奖_民政部召开会议") == ("六合彩开奖_民政部召开会议", [])
+
+
+SAMPLE_ARTICLES = sorted((Path(__file__).parents[1] / "crawler" / "sample" / "site" / "html").rglob("content_*.htm"))
+
+
+def test_the_page_objects_lines_and_the_cleaners_paragraphs_are_one_layout():
+    """Both read a content region through text.Layout: where the cleaner takes nothing out, its
+    paragraphs are the page object's lines, table rows and lines outside a <p> included."""
+    from crawler.templates.founder import FounderArticle
+
+    compared = 0
+    regions = [(path.name, FounderArticle(path.read_text(encoding="utf-8"), f"http://x/{path.name}").body_element) for path in SAMPLE_ARTICLES]
+    inner = "<p>甲。</p>乙<br>丙<div>丁<font>戊</font></div><table><tr><td><p>广东</p></td><td>16</td></tr></table>尾"
+    regions.append(("inline", parse_region(inner)))
+    for name, region in regions:
+        result = clean_body(region)
+        if result.removals:
+            continue
+        lines = [line.strip() for line in block_lines(region) if line.strip()]
+        assert result.paragraphs == lines, name
+        compared += 1
+    assert compared >= 10, compared
+    assert clean_body(regions[-1][1]).paragraphs == ["甲。", "乙", "丙", "丁戊", "广东｜16", "尾"]
+
+
+def parse_region(inner: str):
+    from crawler.templates.text import parse
+
+    return parse(f"<html><body><div id='ozoom'>{inner}</div></body></html>").xpath("//*[@id='ozoom']")[0]

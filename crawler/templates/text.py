@@ -7,8 +7,8 @@ import threading
 from lxml import etree
 
 __all__ = [
-    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "block_lines", "collapse", "has_text", "html_blanks", "line", "lines",
-    "one_line_rows", "parse", "source_blank", "text",
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "Layout", "block_lines", "collapse", "has_text", "html_blanks", "line", "lines",
+    "parse", "source_blank", "text",
 ]
 
 HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
@@ -156,12 +156,11 @@ _NOT_SHOWN = frozenset(("script", "style"))
 
 
 def block_lines(element: etree._Element) -> list[str]:
-    """Text of an element in the lines a browser lays it out in: a line ends at each <br> and
-    where a block element (BLOCKS) begins or ends, so that text outside any <p> (after the last
-    one, in a <div>, a <font>, after a <br>) is a line of its own, and a table row's cells are
-    one line (CELLS, one_line_rows), as the cleaner reads it (pipelines/clean.py). Runs of HTML
+    """Text of an element in the lines a browser lays it out in (Layout): text outside any <p>
+    (after the last one, in a <div>, a <font>, after a <br>) is a line of its own, and a table
+    row's cells are one line, as the cleaner reads it (pipelines/clean.py). Runs of HTML
     whitespace as one space; lines of blanks are kept."""
-    return _laid_out(element, one_line_rows(element))
+    return _Lines(element).lines
 
 
 def one_line_rows(element: etree._Element) -> frozenset:
@@ -180,57 +179,111 @@ def one_line_rows(element: etree._Element) -> frozenset:
 def _holds_one_line(cell: etree._Element) -> bool:
     if any(True for _ in cell.iter("table", "tr")):
         return False
-    return sum(1 for line in _laid_out(cell, frozenset()) if line.strip()) <= 1
+    return sum(1 for line in _Lines(cell, frozenset()).lines if line.strip()) <= 1
 
 
-def _laid_out(element: etree._Element, rows: frozenset) -> list[str]:
-    """block_lines, with ``rows`` each on one line (blocks and <br>s inside them break none).
-    Walked without recursion: a spam kit's markup may nest deeper than Python recurses."""
-    found: list[str] = []
-    pieces: list[str] = []
-    gap = False  # a cell began after text on its line: CELL_GAP goes before its first text
-    in_row = 0  # inside a row of ``rows``
+class Layout:
+    """Lays an element's contents out in lines as a browser shows them, for the page objects'
+    lines (block_lines) and the cleaner's paragraphs (pipelines/clean.py) alike: a line ends at
+    each <br> and where a block element (BLOCKS) begins or ends, and each table row of ``rows``
+    (default one_line_rows) is one line, its cells' texts joined by CELL_GAP, blocks and <br>s
+    inside it breaking none. The element's own tag and tail are not read: its contents are.
 
-    def end() -> None:
-        nonlocal gap
-        gap = False
-        if pieces:
-            found.append(html_blanks("".join(pieces)))
-            pieces.clear()
+    A subclass says what a reader is not shown (``left_out``), follows the elements it reads
+    (``opened``, ``closed``) and takes each line's source text (``line``). Walked without
+    recursion: an editor's unclosed <font> on every line nests each line one deeper, and a spam
+    kit's markup deeper than Python recurses.
+    """
 
-    def add(text: str) -> None:
-        nonlocal gap
-        if gap and not text.isspace():
-            pieces.append(CELL_GAP)
-            gap = False
-        pieces.append(text)
+    def __init__(self, rows: frozenset | None = None):
+        self._rows = rows
+        self._pieces: list[str] = []
+        self._length = 0  # of the line's text so far
+        self._gap = False  # a cell began after text on its line: CELL_GAP goes before its first text
+        self._in_row = 0  # inside a row that is one line
 
-    walk = etree.iterwalk(element, events=("start", "end"))
-    for event, node in walk:
-        tag = node.tag
-        if event == "start":
-            if tag in _NOT_SHOWN or not isinstance(tag, str):
-                walk.skip_subtree()
+    def left_out(self, element: etree._Element, tag) -> bool:
+        """Whether ``element`` and all it holds are not shown; called on each element read."""
+        return tag in _NOT_SHOWN or not isinstance(tag, str)
+
+    def opened(self, element: etree._Element, tag: str):
+        """Called as the walk enters an element it reads; what it returns is handed to ``closed``."""
+        return True
+
+    def closed(self, element: etree._Element, tag: str, opened) -> None:
+        """Called as the walk leaves an element it read, before the line it may end is ended."""
+
+    def line(self, source: str) -> None:
+        """One line's source text: its pieces joined, HTML's blanks as written."""
+        raise NotImplementedError
+
+    def read(self, root: etree._Element) -> None:
+        rows = one_line_rows(root) if self._rows is None else self._rows
+        opened: list = []  # per open element: what ``opened`` returned, None for one left out
+        # Bound once: the walk calls them for every element and text.
+        add, end_line, left_out, on_open, on_close = self._add, self.end_line, self.left_out, self.opened, self.closed
+        walk = etree.iterwalk(root, events=("start", "end"))
+        for event, element in walk:
+            if element is root:
+                if event == "start" and root.text:
+                    add(root.text)
                 continue
-            if node in rows:
-                end()
-                in_row += 1
+            tag = element.tag
+            if event == "end":
+                if (began := opened.pop()) is not None:
+                    on_close(element, tag, began)
+                    if element in rows:
+                        self._in_row -= 1
+                        end_line()
+                    elif tag in BLOCKS and not self._in_row:
+                        end_line()
+                if element.tail:
+                    add(element.tail)
+                continue
+            if (hidden := left_out(element, tag)) or tag == "br":
+                walk.skip_subtree()
+                opened.append(None)
+                if not hidden and not self._in_row:
+                    end_line()
+                continue
+            if element in rows:
+                end_line()
+                self._in_row += 1
             elif tag in CELLS:
-                gap = any(not piece.isspace() for piece in pieces)
-            elif (tag == "br" or tag in BLOCKS) and not in_row:
-                end()
-            if node.text:
-                add(node.text)
-            continue
-        if node in rows:
-            in_row -= 1
-            end()
-        elif tag in BLOCKS and not in_row:
-            end()
-        if node.tail and node is not element:
-            add(node.tail)
-    end()
-    return found
+                self._gap = any(not piece.isspace() for piece in self._pieces)
+            elif tag in BLOCKS and not self._in_row:
+                end_line()
+            opened.append(on_open(element, tag))
+            if element.text:
+                add(element.text)
+        end_line()
+
+    def _add(self, text: str) -> None:
+        if self._gap and not text.isspace():
+            self._gap = False
+            self._pieces.append(CELL_GAP)
+            self._length += len(CELL_GAP)
+        self._pieces.append(text)
+        self._length += len(text)
+
+    def end_line(self) -> None:
+        self._gap = False
+        if self._pieces:
+            source = "".join(self._pieces)
+            self._pieces, self._length = [], 0
+            self.line(source)
+
+
+class _Lines(Layout):
+    """block_lines: every line, script and style bodies left out."""
+
+    def __init__(self, element: etree._Element, rows: frozenset | None = None):
+        super().__init__(rows)
+        self.lines: list[str] = []
+        self.read(element)
+
+    def line(self, source: str) -> None:
+        self.lines.append(html_blanks(source))
 
 
 def _broken(nodes: list) -> list[str]:

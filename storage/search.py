@@ -99,6 +99,23 @@ _QUOTES = "\"'“”‘’「」『』《》"
 MAX_QUERY_CHARS = 10_000
 
 
+# What no text in either database holds: NUL (PostgreSQL refuses it; the crawl drops it) and
+# lone surrogates, which is how Python hands over the bytes of a command-line argument that are
+# not UTF-8 (a terminal sending GBK to a UTF-8 locale): either made the database driver raise.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def checked_text(value: str, what: str) -> str:
+    """``value``, if it is text a search can ask the databases for; else an :class:`ArchiveError`
+    naming ``what`` it is (search, section, paper)."""
+    if found := _NOT_TEXT.search(value):
+        point = ord(found.group())
+        if 0xDC80 <= point <= 0xDCFF:  # Python's surrogateescape: byte 0x80-0xff
+            raise ArchiveError(f"{what} holds a byte that is not UTF-8 (0x{point - 0xDC00:02x}): give it in UTF-8")
+        raise ArchiveError(f"{what} holds U+{point:04X}, which is no character of text")
+    return value
+
+
 def terms(query: str) -> list[str]:
     """The query's distinct terms, in order, without quotation marks around them."""
     return [t for t in dict.fromkeys(word.strip(_QUOTES) for word in query.split()) if t]
@@ -117,7 +134,7 @@ def search(
     markers: tuple[str, str] = DEFAULT_MARKERS,
 ) -> list[SearchHit]:
     """Hits ``offset`` to ``offset + limit`` of the ranking (see :func:`ranked_span`)."""
-    words = terms(query)
+    words = terms(checked_text(query, "search"))
     if not words:
         raise ArchiveError("empty search: give at least one word")
     if (length := sum(map(len, words))) > MAX_QUERY_CHARS:
@@ -433,6 +450,8 @@ def filters(columns: dict[str, str] = VIEW_COLUMNS, **given: Any) -> tuple[list[
     for name, value in given.items():
         if value is None:
             continue
+        if isinstance(value, str):
+            checked_text(value, name)
         if name == "section":
             names = section_names(value)
             params |= {f"section{n}": form for n, form in enumerate(names)}

@@ -311,6 +311,20 @@ def test_the_console_module_runs_the_command_as_the_script_does(sqlite_url):
     assert done.returncode == 2 and done.stderr.startswith("error: --since")
 
 
+def test_words_and_filters_typed_in_gbk_are_one_line_errors(sqlite_url):
+    # A terminal that sends GBK to a UTF-8 locale: Python hands the bytes over as lone surrogates.
+    open_archive(sqlite_url).close()
+    gbk = "社会工作".encode("gbk")
+    environment = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(PROJECT)}
+    for arguments in (["search", gbk], ["search", "社工", "--section", gbk], ["export", "--section", gbk]):
+        done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", sqlite_url, *arguments],
+                              cwd=PROJECT, env=environment, capture_output=True, timeout=60)
+        what = "search" if arguments == ["search", gbk] else "section"
+        assert (done.returncode, done.stdout, done.stderr.decode()) == (
+            2, b"", f"error: {what} holds a byte that is not UTF-8 (0xc9): give it in UTF-8\n"
+        )
+
+
 def _cpu_seconds(pid: int) -> float:
     import os
 

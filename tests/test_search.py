@@ -326,6 +326,23 @@ def test_bad_queries_are_one_line_errors(archive):
         search(archive, "社工", since="2023-13-01")
 
 
+# Lone surrogates are what Python makes of the bytes of a command-line argument that are not
+# UTF-8 (社工 typed in a GBK terminal, C9 E7 B9 A4); no text holds NUL (PostgreSQL refuses it).
+@pytest.mark.parametrize("given, problem", [
+    ({"query": "\udcc9\udce7\udcb9\udca4"}, "search holds a byte that is not UTF-8 (0xc9): give it in UTF-8"),
+    ({"query": "社\x00工"}, "search holds U+0000, which is no character of text"),
+    ({"query": "社工 \ud800"}, "search holds U+D800, which is no character of text"),
+    ({"section": "社\udcff"}, "section holds a byte that is not UTF-8 (0xff): give it in UTF-8"),
+    ({"paper": "gongyi\x00"}, "paper holds U+0000, which is no character of text"),
+])
+def test_a_search_or_filter_holding_what_is_no_text_is_a_one_line_error(archive, given, problem):
+    archive.store_batch([page()], [article(1, title="社工", body="社工站")])
+    filters = {name: value for name, value in given.items() if name != "query"}
+    with pytest.raises(ArchiveError) as raised:
+        search(archive, given.get("query", "社工"), **filters)
+    assert str(raised.value) == problem
+
+
 def test_snippet_centres_on_the_first_term_and_marks_them_all():
     body = "甲" * 100 + "社工" + "乙" * 10 + "社工" + "丙" * 100
     result = snippet((body, "", "题"), ["社工"], width=40)

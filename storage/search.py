@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Iterator
 
 from sqlalchemy import Date, text
@@ -552,19 +554,55 @@ _NONCHARACTERS = dict.fromkeys(range(0xFDD0, 0xFDF0))
 def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] = DEFAULT_MARKERS,
             width: int = SNIPPET_CHARS) -> str:
     """About ``width`` characters around the first term found in the first field holding one,
-    every term in it wrapped in ``markers``."""
+    every term in it wrapped in ``markers``: a term the window's end cuts (a pasted passage
+    longer than the window, a term at its edge) as far as the window shows it, so that the
+    hit is marked whatever its length. The window cuts no character a reader sees as one."""
     pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))), re.IGNORECASE)
     for field in fields:
-        field = (field or "").replace("\n", " ")
-        found = pattern.search(field)
-        if found:
+        field = (field or "").replace("\n", " ").translate(_NONCHARACTERS)
+        found = pattern.finditer(field)
+        if (first := next(found, None)) is not None:
             break
     else:
-        field = (fields[0] or "").replace("\n", " ")
-        found = None
-    start = max(0, found.start() - width // 4) if found else 0
+        field, found, first = (fields[0] or "").replace("\n", " ").translate(_NONCHARACTERS), iter(()), None
+    start = max(0, first.start() - width // 4) if first else 0
     end = min(len(field), start + width)
     start = max(0, min(start, end - width))
+    while _within_cluster(field, start):
+        start -= 1
+    while _within_cluster(field, end):
+        end += 1
     opening, closing = markers
-    window = pattern.sub(lambda m: f"{opening}{m.group()}{closing}", field[start:end].translate(_NONCHARACTERS))
-    return ("…" if start > 0 else "") + window + ("…" if end < len(field) else "")
+    pieces, shown = [], start
+    for match in chain([first], found) if first else ():
+        if match.start() >= end:
+            break
+        cut = min(match.end(), end)
+        pieces += [field[shown : match.start()], opening, field[match.start() : cut], closing]
+        shown = cut
+    pieces.append(field[shown:end])
+    return ("…" if start > 0 else "") + "".join(pieces) + ("…" if end < len(field) else "")
+
+
+# Characters that belong to the one before them: emoji modifiers (skin tones), tags (a
+# subdivision's flag), the zero-width joiner; combining marks and variation selectors are
+# told by their category.
+_JOINING = re.compile("[\u200d\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_REGIONAL = range(0x1F1E6, 0x1F200)  # two make a flag
+
+
+def _within_cluster(text: str, at: int) -> bool:
+    """Whether a cut before ``text[at]`` would split what a reader sees as one character (most
+    of Unicode's extended grapheme clusters: a letter and its accents, an emoji and its
+    modifiers, emoji joined by ZWJ, a flag)."""
+    if not 0 < at < len(text):
+        return False
+    this, before = text[at], text[at - 1]
+    if _JOINING.match(this) or before == "\u200d" or unicodedata.category(this) in ("Mn", "Mc", "Me"):
+        return True
+    if ord(this) in _REGIONAL and ord(before) in _REGIONAL:
+        run = 1  # the regional indicators before ``this``
+        while run < at and ord(text[at - run - 1]) in _REGIONAL:
+            run += 1
+        return run % 2 == 1
+    return False

@@ -351,6 +351,33 @@ def test_snippet_centres_on_the_first_term_and_marks_them_all():
     assert snippet(("无关正文", "", "社工的题"), ["社工"]) == "【社工】的题"
 
 
+def test_a_snippet_marks_a_pasted_passage_longer_than_itself_as_far_as_it_shows_it(archive):
+    fill(archive)
+    rows = stored(archive)
+    passage = max((line for row in rows.values() for line in row["body"].split("\n")), key=len)
+    assert len(passage) > search_module.SNIPPET_CHARS
+    hits = search(archive, passage)
+    assert hits
+    for hit in hits:
+        shown = hit.snippet.removeprefix("…").removesuffix("…")
+        marked = shown[shown.index("【") + 1 :]
+        assert marked.endswith("】") and passage.startswith(marked[:-1]) and len(marked) > 40
+
+
+def test_a_snippet_marks_what_it_shows_of_a_match_its_end_cuts():
+    body = "前" * 30 + "社会工作" + "中" * 36 + "志愿服务站点" + "后" * 30
+    assert snippet((body, "", ""), ["社会工作", "志愿服务站点"], width=60) == (
+        "…" + "前" * 15 + "【社会工作】" + "中" * 36 + "【志愿服务站】…"
+    )
+
+
+@pytest.mark.parametrize("cluster", ["👨\u200d👩\u200d👧", "👍🏽", "🇨🇳", "e\u0301", "葛\U000e0100"])
+def test_a_snippet_cuts_no_character_a_reader_sees_as_one(cluster):
+    for before in range(20):  # the window's end before, within and after the cluster
+        shown = snippet(("前" * 30 + "社工" + "中" * before + cluster + "后" * 30, "", ""), ["社工"], width=20)
+        assert cluster in shown or cluster[0] not in shown, shown
+
+
 def test_bigrams_found_apart_are_not_a_match(archive):
     # 社会, 会工 and 工作 are all in the first article; 社会工作 is only in the second.
     archive.store_batch([page()], [

@@ -65,6 +65,9 @@ _QUEUED = (
 _QUEUE_FIRST = {"sqlite": "CROSS JOIN", "postgresql": "JOIN"}
 # Words with no bigram to ask the index for: the articles themselves, newest first, by LIKE.
 _SCAN = "SELECT a.id, a.title, a.subtitle, a.body FROM articles a{joins} WHERE a.id <= :highest{floor}{where} ORDER BY a.id DESC LIMIT :n"
+# How many of a query's words the scan asks the database for: SQLite refuses an expression
+# deeper than 1,000, which a text pasted with a space between its characters (PDF text) made.
+LIKE_WORDS = 100
 # The highest id either database stores (a signed 64-bit integer).
 _HIGHEST_ID = (1 << 63) - 1
 # How many blocks of ids PostgreSQL's first window spans, and how many pools' worth of
@@ -296,7 +299,8 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
         sql = text(_CANDIDATES[dialect].format(joins=joins, floor=floor, where="".join(where)))
         windows = _windows(conn, wanted) if dialect == "postgresql" else iter([None])
     else:
-        where += _like_terms(groups, params, dialect)
+        # The longest words narrow the scan; every word is checked on what it reads (holding).
+        where += _like_terms(sorted(groups, key=lambda g: -min(map(len, g)))[:LIKE_WORDS], params, dialect)
         floor = " AND a.id >= :lowest" if dated else ""
         windows = iter([None])
         sql = text(_SCAN.format(joins=joins, floor=floor, where="".join(where)))

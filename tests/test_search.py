@@ -378,6 +378,16 @@ def test_a_snippet_cuts_no_character_a_reader_sees_as_one(cluster):
         assert cluster in shown or cluster[0] not in shown, shown
 
 
+def test_a_text_pasted_with_a_space_between_its_characters_is_searched_for_each_of_them(archive):
+    # PDF text often comes so: a thousand words of one character, no bigram to ask the index for.
+    characters = [chr(0x4E00 + n) for n in range(1000)]
+    archive.store_batch([page()], [
+        article(1, title="全", body="".join(characters)),
+        article(2, title="缺", body="".join(characters[1:])),
+    ])
+    assert [h.article_id for h in search(archive, " ".join(characters))] == [1]
+
+
 def test_bigrams_found_apart_are_not_a_match(archive):
     # 社会, 会工 and 工作 are all in the first article; 社会工作 is only in the second.
     archive.store_batch([page()], [

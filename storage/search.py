@@ -126,6 +126,20 @@ def terms(query: str) -> list[str]:
     return [t for t in dict.fromkeys(word.strip(_QUOTES) for word in query.split()) if t]
 
 
+# Words other search boxes read as operators (社工 OR 志愿, -广告, 社会*): here every word is
+# text to find, so a search holding one finds nothing where its reader expected hits.
+_OPERATOR_LIKE = re.compile(r"AND|OR|NOT|[-+].+|.+\*")
+
+
+def as_written_note(query: str) -> str | None:
+    """For a search that found nothing: which of its words other search boxes take for
+    operators, and that they were searched for as written; None if it has none."""
+    words = [word for word in terms(query) if _OPERATOR_LIKE.fullmatch(word)]
+    if not words:
+        return None
+    return f"{', '.join(words)}: searched for as written (there are no operators: a hit holds every word)"
+
+
 def search(
     archive: Archive,
     query: str,

@@ -71,6 +71,14 @@ def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(s
     assert capsys.readouterr().err == "error: empty search: give at least one word\n"
 
 
+def test_a_search_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(seeded, capsys):
+    assert archive_cli(seeded, "search", "社工", "OR", "志愿 -广告 社会*") == 0
+    assert capsys.readouterr() == ("", "no articles found; OR, -广告, 社会*: searched for as written "
+                                       "(there are no operators: a hit holds every word)\n")
+    assert archive_cli(seeded, "search", "社工站", "无此词") == 0
+    assert capsys.readouterr().err == "no articles found\n"
+
+
 def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, capsys):
     # The sample site prints Traditional script with half-width commas (會上,番禺區); the archive
     # stores Simplified with full-width ones (会上，番禺区). A passage a reader copies from the

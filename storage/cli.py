@@ -137,7 +137,7 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("search", "ranked full-text search with snippets", _search_arguments)
 def run_search(args: argparse.Namespace) -> int:
-    from storage.search import ranked_among, search
+    from storage.search import as_written_note, ranked_among, search
 
     archive = reading(args)
     archive.check_writable()  # the search index needs the current schema
@@ -151,7 +151,8 @@ def run_search(args: argparse.Namespace) -> int:
               f"[#{hit.article_id}]")
         print(f"    {one_line(hit.snippet)}")
     if not hits:
-        print("no articles found", file=sys.stderr)
+        note = as_written_note(" ".join(args.query))
+        print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
     elif hits[0].pool_full:
         print(f"more articles hold these words than are ranked: these are the best of the "
               f"{ranked_among(args.offset, args.limit)}; narrow the search "

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Iterator
 
 from sqlalchemy import Date, text
@@ -63,6 +65,9 @@ _QUEUED = (
 _QUEUE_FIRST = {"sqlite": "CROSS JOIN", "postgresql": "JOIN"}
 # Words with no bigram to ask the index for: the articles themselves, newest first, by LIKE.
 _SCAN = "SELECT a.id, a.title, a.subtitle, a.body FROM articles a{joins} WHERE a.id <= :highest{floor}{where} ORDER BY a.id DESC LIMIT :n"
+# How many of a query's words the scan asks the database for: SQLite refuses an expression
+# deeper than 1,000, which a text pasted with a space between its characters (PDF text) made.
+LIKE_WORDS = 100
 # The highest id either database stores (a signed 64-bit integer).
 _HIGHEST_ID = (1 << 63) - 1
 # How many blocks of ids PostgreSQL's first window spans, and how many pools' worth of
@@ -99,9 +104,40 @@ _QUOTES = "\"'“”‘’「」『』《》"
 MAX_QUERY_CHARS = 10_000
 
 
+# What no text in either database holds: NUL (PostgreSQL refuses it; the crawl drops it) and
+# lone surrogates, which is how Python hands over the bytes of a command-line argument that are
+# not UTF-8 (a terminal sending GBK to a UTF-8 locale): either made the database driver raise.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def checked_text(value: str, what: str) -> str:
+    """``value``, if it is text a search can ask the databases for; else an :class:`ArchiveError`
+    naming ``what`` it is (search, section, paper)."""
+    if found := _NOT_TEXT.search(value):
+        point = ord(found.group())
+        if 0xDC80 <= point <= 0xDCFF:  # Python's surrogateescape: byte 0x80-0xff
+            raise ArchiveError(f"{what} holds a byte that is not UTF-8 (0x{point - 0xDC00:02x}): give it in UTF-8")
+        raise ArchiveError(f"{what} holds U+{point:04X}, which is no character of text")
+    return value
+
+
 def terms(query: str) -> list[str]:
     """The query's distinct terms, in order, without quotation marks around them."""
     return [t for t in dict.fromkeys(word.strip(_QUOTES) for word in query.split()) if t]
+
+
+# Words other search boxes read as operators (社工 OR 志愿, -广告, 社会*): here every word is
+# text to find, so a search holding one finds nothing where its reader expected hits.
+_OPERATOR_LIKE = re.compile(r"AND|OR|NOT|[-+].+|.+\*")
+
+
+def as_written_note(query: str) -> str | None:
+    """For a search that found nothing: which of its words other search boxes take for
+    operators, and that they were searched for as written; None if it has none."""
+    words = [word for word in terms(query) if _OPERATOR_LIKE.fullmatch(word)]
+    if not words:
+        return None
+    return f"{', '.join(words)}: searched for as written (there are no operators: a hit holds every word)"
 
 
 def search(
@@ -117,7 +153,7 @@ def search(
     markers: tuple[str, str] = DEFAULT_MARKERS,
 ) -> list[SearchHit]:
     """Hits ``offset`` to ``offset + limit`` of the ranking (see :func:`ranked_span`)."""
-    words = terms(query)
+    words = terms(checked_text(query, "search"))
     if not words:
         raise ArchiveError("empty search: give at least one word")
     if (length := sum(map(len, words))) > MAX_QUERY_CHARS:
@@ -277,7 +313,8 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
         sql = text(_CANDIDATES[dialect].format(joins=joins, floor=floor, where="".join(where)))
         windows = _windows(conn, wanted) if dialect == "postgresql" else iter([None])
     else:
-        where += _like_terms(groups, params, dialect)
+        # The longest words narrow the scan; every word is checked on what it reads (holding).
+        where += _like_terms(sorted(groups, key=lambda g: -min(map(len, g)))[:LIKE_WORDS], params, dialect)
         floor = " AND a.id >= :lowest" if dated else ""
         windows = iter([None])
         sql = text(_SCAN.format(joins=joins, floor=floor, where="".join(where)))
@@ -433,6 +470,8 @@ def filters(columns: dict[str, str] = VIEW_COLUMNS, **given: Any) -> tuple[list[
     for name, value in given.items():
         if value is None:
             continue
+        if isinstance(value, str):
+            checked_text(value, name)
         if name == "section":
             names = section_names(value)
             params |= {f"section{n}": form for n, form in enumerate(names)}
@@ -533,19 +572,55 @@ _NONCHARACTERS = dict.fromkeys(range(0xFDD0, 0xFDF0))
 def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] = DEFAULT_MARKERS,
             width: int = SNIPPET_CHARS) -> str:
     """About ``width`` characters around the first term found in the first field holding one,
-    every term in it wrapped in ``markers``."""
+    every term in it wrapped in ``markers``: a term the window's end cuts (a pasted passage
+    longer than the window, a term at its edge) as far as the window shows it, so that the
+    hit is marked whatever its length. The window cuts no character a reader sees as one."""
     pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))), re.IGNORECASE)
     for field in fields:
-        field = (field or "").replace("\n", " ")
-        found = pattern.search(field)
-        if found:
+        field = (field or "").replace("\n", " ").translate(_NONCHARACTERS)
+        found = pattern.finditer(field)
+        if (first := next(found, None)) is not None:
             break
     else:
-        field = (fields[0] or "").replace("\n", " ")
-        found = None
-    start = max(0, found.start() - width // 4) if found else 0
+        field, found, first = (fields[0] or "").replace("\n", " ").translate(_NONCHARACTERS), iter(()), None
+    start = max(0, first.start() - width // 4) if first else 0
     end = min(len(field), start + width)
     start = max(0, min(start, end - width))
+    while _within_cluster(field, start):
+        start -= 1
+    while _within_cluster(field, end):
+        end += 1
     opening, closing = markers
-    window = pattern.sub(lambda m: f"{opening}{m.group()}{closing}", field[start:end].translate(_NONCHARACTERS))
-    return ("…" if start > 0 else "") + window + ("…" if end < len(field) else "")
+    pieces, shown = [], start
+    for match in chain([first], found) if first else ():
+        if match.start() >= end:
+            break
+        cut = min(match.end(), end)
+        pieces += [field[shown : match.start()], opening, field[match.start() : cut], closing]
+        shown = cut
+    pieces.append(field[shown:end])
+    return ("…" if start > 0 else "") + "".join(pieces) + ("…" if end < len(field) else "")
+
+
+# Characters that belong to the one before them: emoji modifiers (skin tones), tags (a
+# subdivision's flag), the zero-width joiner; combining marks and variation selectors are
+# told by their category.
+_JOINING = re.compile("[\u200d\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_REGIONAL = range(0x1F1E6, 0x1F200)  # two make a flag
+
+
+def _within_cluster(text: str, at: int) -> bool:
+    """Whether a cut before ``text[at]`` would split what a reader sees as one character (most
+    of Unicode's extended grapheme clusters: a letter and its accents, an emoji and its
+    modifiers, emoji joined by ZWJ, a flag)."""
+    if not 0 < at < len(text):
+        return False
+    this, before = text[at], text[at - 1]
+    if _JOINING.match(this) or before == "\u200d" or unicodedata.category(this) in ("Mn", "Mc", "Me"):
+        return True
+    if ord(this) in _REGIONAL and ord(before) in _REGIONAL:
+        run = 1  # the regional indicators before ``this``
+        while run < at and ord(text[at - run - 1]) in _REGIONAL:
+            run += 1
+        return run % 2 == 1
+    return False

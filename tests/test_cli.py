@@ -71,6 +71,14 @@ def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(s
     assert capsys.readouterr().err == "error: empty search: give at least one word\n"
 
 
+def test_a_search_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(seeded, capsys):
+    assert archive_cli(seeded, "search", "社工", "OR", "志愿 -广告 社会*") == 0
+    assert capsys.readouterr() == ("", "no articles found; OR, -广告, 社会*: searched for as written "
+                                       "(there are no operators: a hit holds every word)\n")
+    assert archive_cli(seeded, "search", "社工站", "无此词") == 0
+    assert capsys.readouterr().err == "no articles found\n"
+
+
 def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, capsys):
     # The sample site prints Traditional script with half-width commas (會上,番禺區); the archive
     # stores Simplified with full-width ones (会上，番禺区). A passage a reader copies from the
@@ -309,6 +317,20 @@ def test_the_console_module_runs_the_command_as_the_script_does(sqlite_url):
     done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "search", "社工",
                            "--since", "2024-01-02", "--until", "2024-01-01"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.startswith("error: --since")
+
+
+def test_words_and_filters_typed_in_gbk_are_one_line_errors(sqlite_url):
+    # A terminal that sends GBK to a UTF-8 locale: Python hands the bytes over as lone surrogates.
+    open_archive(sqlite_url).close()
+    gbk = "社会工作".encode("gbk")
+    environment = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(PROJECT)}
+    for arguments in (["search", gbk], ["search", "社工", "--section", gbk], ["export", "--section", gbk]):
+        done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", sqlite_url, *arguments],
+                              cwd=PROJECT, env=environment, capture_output=True, timeout=60)
+        what = "search" if arguments == ["search", gbk] else "section"
+        assert (done.returncode, done.stdout, done.stderr.decode()) == (
+            2, b"", f"error: {what} holds a byte that is not UTF-8 (0xc9): give it in UTF-8\n"
+        )
 
 
 def _cpu_seconds(pid: int) -> float:

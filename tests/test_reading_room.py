@@ -612,6 +612,13 @@ def test_search_page_explains_bad_input(client):
     assert "<option selected>无此版</option>" in unknown and '<option value="nosuchpaper" selected>' in unknown
 
 
+def test_search_page_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(client):
+    html = client.get("/search?" + urlencode({"q": "社工 OR -<b>"})).text
+    assert "Nothing found for <strong>社工 OR -&lt;b&gt;</strong>." in html
+    assert "OR, -&lt;b&gt;: searched for as written (there are no operators: a hit holds every word)" in html
+    assert "searched for as written" not in client.get("/search?" + urlencode({"q": "无此词"})).text
+
+
 def get_in_pieces(base_url: str, path: str, piece: int = 8192) -> tuple[int, str]:
     """GET ``path`` with its request sent in pieces, as a network delivers a long one, and the
     response's status and body (the server closes the connection: ``Connection: close``);

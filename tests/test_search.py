@@ -326,12 +326,66 @@ def test_bad_queries_are_one_line_errors(archive):
         search(archive, "社工", since="2023-13-01")
 
 
+# Lone surrogates are what Python makes of the bytes of a command-line argument that are not
+# UTF-8 (社工 typed in a GBK terminal, C9 E7 B9 A4); no text holds NUL (PostgreSQL refuses it).
+@pytest.mark.parametrize("given, problem", [
+    ({"query": "\udcc9\udce7\udcb9\udca4"}, "search holds a byte that is not UTF-8 (0xc9): give it in UTF-8"),
+    ({"query": "社\x00工"}, "search holds U+0000, which is no character of text"),
+    ({"query": "社工 \ud800"}, "search holds U+D800, which is no character of text"),
+    ({"section": "社\udcff"}, "section holds a byte that is not UTF-8 (0xff): give it in UTF-8"),
+    ({"paper": "gongyi\x00"}, "paper holds U+0000, which is no character of text"),
+])
+def test_a_search_or_filter_holding_what_is_no_text_is_a_one_line_error(archive, given, problem):
+    archive.store_batch([page()], [article(1, title="社工", body="社工站")])
+    filters = {name: value for name, value in given.items() if name != "query"}
+    with pytest.raises(ArchiveError) as raised:
+        search(archive, given.get("query", "社工"), **filters)
+    assert str(raised.value) == problem
+
+
 def test_snippet_centres_on_the_first_term_and_marks_them_all():
     body = "甲" * 100 + "社工" + "乙" * 10 + "社工" + "丙" * 100
     result = snippet((body, "", "题"), ["社工"], width=40)
     assert result.startswith("…") and result.endswith("…")
     assert result.count("【社工】") == 2
     assert snippet(("无关正文", "", "社工的题"), ["社工"]) == "【社工】的题"
+
+
+def test_a_snippet_marks_a_pasted_passage_longer_than_itself_as_far_as_it_shows_it(archive):
+    fill(archive)
+    rows = stored(archive)
+    passage = max((line for row in rows.values() for line in row["body"].split("\n")), key=len)
+    assert len(passage) > search_module.SNIPPET_CHARS
+    hits = search(archive, passage)
+    assert hits
+    for hit in hits:
+        shown = hit.snippet.removeprefix("…").removesuffix("…")
+        marked = shown[shown.index("【") + 1 :]
+        assert marked.endswith("】") and passage.startswith(marked[:-1]) and len(marked) > 40
+
+
+def test_a_snippet_marks_what_it_shows_of_a_match_its_end_cuts():
+    body = "前" * 30 + "社会工作" + "中" * 36 + "志愿服务站点" + "后" * 30
+    assert snippet((body, "", ""), ["社会工作", "志愿服务站点"], width=60) == (
+        "…" + "前" * 15 + "【社会工作】" + "中" * 36 + "【志愿服务站】…"
+    )
+
+
+@pytest.mark.parametrize("cluster", ["👨\u200d👩\u200d👧", "👍🏽", "🇨🇳", "e\u0301", "葛\U000e0100"])
+def test_a_snippet_cuts_no_character_a_reader_sees_as_one(cluster):
+    for before in range(20):  # the window's end before, within and after the cluster
+        shown = snippet(("前" * 30 + "社工" + "中" * before + cluster + "后" * 30, "", ""), ["社工"], width=20)
+        assert cluster in shown or cluster[0] not in shown, shown
+
+
+def test_a_text_pasted_with_a_space_between_its_characters_is_searched_for_each_of_them(archive):
+    # PDF text often comes so: a thousand words of one character, no bigram to ask the index for.
+    characters = [chr(0x4E00 + n) for n in range(1000)]
+    archive.store_batch([page()], [
+        article(1, title="全", body="".join(characters)),
+        article(2, title="缺", body="".join(characters[1:])),
+    ])
+    assert [h.article_id for h in search(archive, " ".join(characters))] == [1]
 
 
 def test_bigrams_found_apart_are_not_a_match(archive):

@@ -257,7 +257,7 @@ class ReadingRoom:
             return self._archive
 
     async def search(self, request) -> Response:
-        from storage.search import MAX_OFFSET, ranked_among, search, section_names
+        from storage.search import MAX_OFFSET, as_written_note, ranked_among, search, section_names
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
@@ -324,6 +324,7 @@ class ReadingRoom:
                 "previous_page": page_link(page_number - 1) if page_number > 1 else None,
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
+                "as_written": None if hits else as_written_note(form["q"]),
             },
             request,
             status,

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import chain
 from typing import Any, Iterator
+
+import regex
 
 from sqlalchemy import Date, text
 
@@ -586,10 +587,9 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
     start = max(0, first.start() - width // 4) if first else 0
     end = min(len(field), start + width)
     start = max(0, min(start, end - width))
-    while _within_cluster(field, start):
-        start -= 1
-    while _within_cluster(field, end):
-        end += 1
+    start = _cluster_at(field, start)[0]
+    if (cluster := _cluster_at(field, end))[0] < end:
+        end = cluster[1]
     opening, closing = markers
     pieces, shown = [], start
     for match in chain([first], found) if first else ():
@@ -602,25 +602,18 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
     return ("…" if start > 0 else "") + "".join(pieces) + ("…" if end < len(field) else "")
 
 
-# Characters that belong to the one before them: emoji modifiers (skin tones), tags (a
-# subdivision's flag), the zero-width joiner; combining marks and variation selectors are
-# told by their category.
-_JOINING = re.compile("[\u200d\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
-_REGIONAL = range(0x1F1E6, 0x1F200)  # two make a flag
+# What a reader sees as one character: Unicode's extended grapheme clusters (a letter and its
+# accents, an emoji and its modifiers, emoji joined by ZWJ, a flag), as the regex package reads
+# them. A cut is looked for this far back: no cluster in news text is longer.
+_CLUSTER = regex.compile(r"\X")
+_LONGEST_CLUSTER = 32
 
 
-def _within_cluster(text: str, at: int) -> bool:
-    """Whether a cut before ``text[at]`` would split what a reader sees as one character (most
-    of Unicode's extended grapheme clusters: a letter and its accents, an emoji and its
-    modifiers, emoji joined by ZWJ, a flag)."""
+def _cluster_at(text: str, at: int) -> tuple[int, int]:
+    """The span of the grapheme cluster that holds ``text[at]`` (``at`` itself at either end)."""
     if not 0 < at < len(text):
-        return False
-    this, before = text[at], text[at - 1]
-    if _JOINING.match(this) or before == "\u200d" or unicodedata.category(this) in ("Mn", "Mc", "Me"):
-        return True
-    if ord(this) in _REGIONAL and ord(before) in _REGIONAL:
-        run = 1  # the regional indicators before ``this``
-        while run < at and ord(text[at - run - 1]) in _REGIONAL:
-            run += 1
-        return run % 2 == 1
-    return False
+        return at, at
+    for cluster in _CLUSTER.finditer(text, max(0, at - _LONGEST_CLUSTER)):
+        if cluster.end() > at:
+            return cluster.span()
+    return at, at

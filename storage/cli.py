@@ -431,6 +431,11 @@ def run_stats(args: argparse.Namespace) -> int:
               f"{len(gap.missing)} of {gap.scheduled} scheduled", file=out)
         for day in gap.missing:
             print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
+        if gap.breaks:
+            print(f"\nBreaks of {gap.paper} from {gap.start} to {gap.end}: {len(gap.breaks)} of its publishing days "
+                  "without an issue by its profile (schedule.breaks), not counted as missing", file=out)
+            for day in gap.breaks:
+                print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
     for code in stats.unscheduled:
         print(f"\nMissing issues of {code}: not counted, no profile of it tells its schedule "
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)

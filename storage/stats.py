@@ -11,7 +11,6 @@ from storage.db import Archive
 from storage.search import TABLE_COLUMNS, filters
 
 
-
 @dataclass
 class Gaps:
     paper: str
@@ -20,6 +19,8 @@ class Gaps:
     end: date
     scheduled: int
     missing: list[date] = field(default_factory=list)
+    # Dates of the schedule's weekdays that its breaks take out (holidays): neither scheduled nor missing.
+    breaks: list[date] = field(default_factory=list)
 
 
 @dataclass
@@ -35,9 +36,6 @@ class Stats:
     warnings: list[str] = field(default_factory=list)
     # (paper, issue date, kind, status, runs, first seen, last seen, gone since or '', URL)
     dead_links: list[tuple] = field(default_factory=list)
-
-
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
@@ -103,8 +101,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         scheduled = profile.schedule.dates(*span)
         days = issues.get(code, set())
         gaps.append(Gaps(
-            code, "every " + ", ".join(_WEEKDAYS[d - 1] for d in profile.schedule.weekdays), *span,
-            len(scheduled), [d for d in scheduled if d not in days],
+            code, profile.schedule.describe(*span), *span,
+            len(scheduled), [d for d in scheduled if d not in days], profile.schedule.break_dates(*span),
         ))
     runs_rows = [
         (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), r[5], f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}")

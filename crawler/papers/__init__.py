@@ -26,17 +26,77 @@ class InvalidProfile(ValueError):
     pass
 
 
+_WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class EarlierSchedule:
+    """The ISO weekdays a paper came out on up to ``until`` (inclusive), since the day after the
+    ``until`` of the schedule before it (or ever, for the oldest)."""
+
+    until: date
+    weekdays: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Break:
+    """Days, ``first`` to ``last`` inclusive, on which no issue came out whatever the weekday
+    (a Spring Festival break, 国庆)."""
+
+    first: date
+    last: date
+
+    def __contains__(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+
 @dataclass(frozen=True)
 class Schedule:
+    # The weekdays the paper comes out on now (since the day after the last earlier ``until``).
     weekdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
+    # The schedules it had before, oldest first: a paper goes from weekly to twice a week.
+    earlier: tuple[EarlierSchedule, ...] = ()
+    breaks: tuple[Break, ...] = ()
+
+    def weekdays_on(self, day: date) -> tuple[int, ...]:
+        """The weekdays of the schedule in force on ``day``."""
+        return next((period.weekdays for period in self.earlier if day <= period.until), self.weekdays)
+
+    def in_break(self, day: date) -> bool:
+        return any(day in gap for gap in self.breaks)
 
     def is_issue_day(self, day: date) -> bool:
-        return day.isoweekday() in self.weekdays
+        return day.isoweekday() in self.weekdays_on(day) and not self.in_break(day)
 
     def dates(self, start: date, end: date) -> list[date]:
         """Scheduled dates from start to end inclusive, oldest first."""
-        days = (end - start).days
-        return [d for d in (start + timedelta(n) for n in range(days + 1)) if self.is_issue_day(d)]
+        return [d for d in _days(start, end) if self.is_issue_day(d)]
+
+    def break_dates(self, start: date, end: date) -> list[date]:
+        """The dates from start to end that a break takes out of the weekdays then in force, oldest first."""
+        return [d for d in _days(start, end) if d.isoweekday() in self.weekdays_on(d) and self.in_break(d)]
+
+    def describe(self, start: date, end: date) -> str:
+        """The schedules in force from start to end, in words: "every Tue", or
+        "every Tue until 2012-12-31; every Tue, Fri from 2013-01-01"."""
+        periods = []  # (first day or None, last day or None, weekdays)
+        since = None
+        for period in self.earlier:
+            periods.append((since, period.until, period.weekdays))
+            since = period.until + timedelta(days=1)
+        periods.append((since, None, self.weekdays))
+        shown = [p for p in periods if (p[0] is None or p[0] <= end) and (p[1] is None or p[1] >= start)]
+        words = []
+        for first, last, weekdays in shown:
+            every = "every " + ", ".join(_WEEKDAY_NAMES[d - 1] for d in sorted(weekdays))
+            if len(shown) > 1:
+                every += (f" from {first}" if first and first > start else "") + (f" until {last}" if last and last < end else "")
+            words.append(every)
+        return "; ".join(words)
+
+
+def _days(start: date, end: date):
+    return (start + timedelta(n) for n in range((end - start).days + 1))
 
 
 @dataclass(frozen=True)
@@ -83,7 +143,10 @@ class PaperProfile:
 # The keys a profile may have: any other is a misspelling (schedul, latset) that would be
 # ignored without a word, the paper crawled on another schedule or without its latest page.
 _KEYS = ("code", "name", "template", "root", "entry", "schedule", "latest", "latest_lookback_days", "selectors")
-_SCHEDULE_KEYS = ("weekdays",)
+_SCHEDULE_KEYS = ("weekdays", "earlier", "breaks")
+_EARLIER_KEYS = ("until", "weekdays")
+_EARLIER_EXAMPLES = {"until": "until = 2012-12-31 (the last day it was in force)", "weekdays": "weekdays = [2] (its ISO weekdays)"}
+_BREAK_KEYS = ("from", "to")
 _REQUIRED = ("code", "name", "template", "root", "entry")
 # Folders of more profiles than the bundled ones, os.pathsep between them: a paper of one's own
 # (or a test's) without a copy of the project.
@@ -137,9 +200,7 @@ def _profile(data: dict) -> PaperProfile:
     if not isinstance(schedule, dict):
         raise ValueError("schedule must be a table, e.g. schedule = { weekdays = [2] }")
     _known_keys(schedule, _SCHEDULE_KEYS, "schedule.")
-    weekdays = schedule.get("weekdays", list(range(1, 8)))
-    if not isinstance(weekdays, list) or not weekdays or any(type(d) is not int or not 1 <= d <= 7 for d in weekdays):
-        raise ValueError(f"schedule.weekdays must be a list of ISO weekdays 1..7 (1 = Monday), not {weekdays!r}")
+    schedule = _schedule(schedule)
     lookback = data.get("latest_lookback_days", 14)
     if type(lookback) is not int or lookback < 1:
         raise ValueError(f"latest_lookback_days must be a whole number of days, 1 or more, not {lookback!r}")
@@ -155,11 +216,67 @@ def _profile(data: dict) -> PaperProfile:
         template=data["template"],
         root=data["root"],
         entry=data["entry"],
-        schedule=Schedule(tuple(weekdays)),
+        schedule=schedule,
         latest_lookback_days=lookback,
         latest=data.get("latest") or None,
         selectors=dict(selectors),
     )
+
+
+def _schedule(table: dict) -> Schedule:
+    """The schedule of a profile's [schedule] table; ValueError naming the key that is wrong."""
+    earlier = table.get("earlier", [])
+    if not isinstance(earlier, list) or not all(isinstance(period, dict) for period in earlier):
+        raise ValueError("schedule.earlier must be a list of tables, e.g. [[schedule.earlier]] until = 2012-12-31, weekdays = [2]")
+    periods = []
+    for n, period in enumerate(earlier, 1):
+        name = f"schedule.earlier[{n}]"
+        _known_keys(period, _EARLIER_KEYS, name + ".")
+        missing = [key for key in _EARLIER_KEYS if key not in period]
+        if missing:
+            raise ValueError(f"{name} needs {' and '.join(_EARLIER_EXAMPLES[key] for key in missing)}")
+        until = _date(period["until"], name + ".until")
+        if periods and until <= periods[-1].until:
+            raise ValueError(f"{name}.until {until} is not after schedule.earlier[{n - 1}].until {periods[-1].until}:"
+                             " list the earlier schedules oldest first, each until the day before the next began")
+        periods.append(EarlierSchedule(until, _weekdays(period["weekdays"], name + ".weekdays")))
+    breaks = table.get("breaks", [])
+    if not isinstance(breaks, list):
+        raise ValueError(f"schedule.breaks must be a list of dates and ranges, e.g. [2024-02-13, {{ from = 2024-02-06, to = 2024-02-20 }}], not {_toml(breaks)}")
+    gaps = []
+    for n, item in enumerate(breaks, 1):
+        name = f"schedule.breaks[{n}]"
+        if isinstance(item, dict):
+            _known_keys(item, _BREAK_KEYS, name + ".")
+            if any(key not in item for key in _BREAK_KEYS):
+                raise ValueError(f"{name} needs from and to, e.g. {{ from = 2024-02-06, to = 2024-02-20 }}")
+            first, last = _date(item["from"], name + ".from"), _date(item["to"], name + ".to")
+            if last < first:
+                raise ValueError(f"{name}: to {last} is before from {first}")
+        else:
+            first = last = _date(item, name)
+        gaps.append(Break(first, last))
+    return Schedule(_weekdays(table.get("weekdays", list(range(1, 8))), "schedule.weekdays"), tuple(periods), tuple(gaps))
+
+
+def _weekdays(value, name: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value or any(type(d) is not int or not 1 <= d <= 7 for d in value):
+        raise ValueError(f"{name} must be a list of ISO weekdays 1..7 (1 = Monday), not {value!r}")
+    return tuple(value)
+
+
+def _date(value, name: str) -> date:
+    # A TOML date (2024-02-13, no quotes); a date-time is no day, a string no date to TOML.
+    if type(value) is not date:
+        raise ValueError(f"{name} must be a TOML date such as 2024-02-13 (without quotes), not {_toml(value)}")
+    return value
+
+
+def _toml(value) -> str:
+    """``value`` as the profile writes it."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep="T")
+    return value.isoformat() if isinstance(value, date) else repr(value)
 
 
 def _known_keys(table: dict, known: tuple[str, ...], prefix: str) -> None:

@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -644,6 +645,105 @@ def test_a_search_longer_than_the_search_takes_is_a_400_page_that_says_so(sample
         assert status == 400 and "search of 20,000 characters: at most 10,000" in html
         assert '<form class="search"' in html
     assert "Invalid HTTP request" not in server.stderr
+
+
+@contextmanager
+def server_over(archive, monkeypatch, **limits):
+    """The server `archive serve` runs (server_config) over ``archive``, in this process, with the
+    connection bounds of LimitedH11Protocol set to ``limits``; its port."""
+    import uvicorn
+
+    from storage.reading_room.app import LimitedH11Protocol, listening_socket, server_config
+
+    for name, value in limits.items():
+        monkeypatch.setattr(LimitedH11Protocol, name, value)
+    server = uvicorn.Server(server_config(make_datasette(archive).app()))
+    sock = listening_socket("127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() - started < 20, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(20)
+
+
+def until_closed(sock, within: float, trickle: bytes = b"") -> tuple[bytes, float]:
+    """What the server sent on ``sock`` until it closed the connection, and when (time.monotonic()),
+    sending ``trickle`` every 0.2 s meanwhile; fails if it is open after ``within`` seconds."""
+    sock.settimeout(0.2)
+    received, started = b"", time.monotonic()
+    while time.monotonic() - started < within:
+        try:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return received, time.monotonic()
+            received += chunk
+        except socket.timeout:
+            pass
+        except ConnectionResetError:  # closed while a trickle was under way
+            return received, time.monotonic()
+        if trickle:
+            try:
+                sock.sendall(trickle)
+            except OSError:
+                pass  # closed: the next recv says so
+    pytest.fail(f"the connection is still open after {within} s (received {received[:80]!r})")
+
+
+INCOMPLETE_SEARCH = b"GET /search?q=" + b"%E7%A4%BE" * 50_000  # 450 KB, the request line not ended
+
+
+def test_serve_closes_a_connection_that_does_not_send_a_whole_request_in_time(sample_archive, monkeypatch):
+    # uvicorn kept a connection open for as long as its request was incomplete (one that sent
+    # nothing, too: no timer ran before the first request), each holding up to 512 KiB of it.
+    with server_over(sample_archive, monkeypatch, request_head_seconds=1) as port:
+        silent, partial, trickling, answered = (socket.create_connection(("127.0.0.1", port)) for _ in range(4))
+        opened = time.monotonic()
+        partial.sendall(INCOMPLETE_SEARCH)
+        trickling.sendall(b"GET / HTTP/1.1\r\nHost: reading-room\r\n")
+        # After a response the next request has as long: a byte now and then does not keep it open.
+        answered.sendall(b"GET /-/versions.json HTTP/1.1\r\nHost: reading-room\r\n\r\nGET / HTTP/1.1\r\n")
+        with urlopen(f"http://127.0.0.1:{port}/search?" + urlencode({"q": "社工站"}), timeout=20) as reader:
+            assert reader.status == 200 and "民政部" in reader.read().decode()  # served meanwhile
+        for sock in (silent, partial):
+            said, closed = until_closed(sock, within=10)
+            assert said.startswith(b"HTTP/1.1 408 Request Timeout") and closed - opened < 5, (said[:80], closed - opened)
+        for sock, trickle in ((trickling, b"X-Slow: 1\r\n"), (answered, b"X")):
+            said, closed = until_closed(sock, within=10, trickle=trickle)
+            assert closed - opened < 5, closed - opened
+        assert said.startswith(b"HTTP/1.1 200 OK")  # the first request on it was answered
+
+
+def test_serve_takes_a_bounded_number_of_connections_and_tells_the_next_to_come_back(sample_archive, monkeypatch):
+    # No bound: every connection was taken, each holding up to 512 KiB of an incomplete request.
+    with server_over(sample_archive, monkeypatch, max_connections=3, request_head_seconds=2) as port:
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        for sock in held:
+            sock.sendall(INCOMPLETE_SEARCH)
+        time.sleep(0.5)  # taken by the server
+        one_more, asked = socket.create_connection(("127.0.0.1", port)), time.monotonic()
+        said, closed = until_closed(one_more, within=5)
+        assert said.startswith(b"HTTP/1.1 503 Service Unavailable") and closed - asked < 1.5, (said[:80], closed - asked)
+        assert b"\r\nretry-after: 60\r\n" in said and b"try again" in said
+        for sock in held:  # dropped at the deadline; then readers are served again
+            assert until_closed(sock, within=10)[0].startswith(b"HTTP/1.1 408")
+        with urlopen(f"http://127.0.0.1:{port}/", timeout=20) as reader:
+            assert reader.status == 200
+
+
+def test_serve_closes_a_connection_once_it_answered_a_body_it_does_not_read(sample_archive, monkeypatch):
+    # A POST is answered 405 unread; its body, sent on a byte at a time, kept the connection open.
+    with server_over(sample_archive, monkeypatch) as port:
+        poster = socket.create_connection(("127.0.0.1", port))
+        poster.sendall(b"POST /search HTTP/1.1\r\nHost: reading-room\r\nContent-Length: 1000000\r\n\r\nq=")
+        asked = time.monotonic()
+        said, closed = until_closed(poster, within=8, trickle=b"x")
+        assert said.startswith(b"HTTP/1.1 405") and closed - asked < 3, (said[:80], closed - asked)
 
 
 def test_search_page_past_the_hits_it_may_skip_says_so(sample_archive):

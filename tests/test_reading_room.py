@@ -647,6 +647,15 @@ def test_a_search_longer_than_the_search_takes_is_a_400_page_that_says_so(sample
     assert "Invalid HTTP request" not in server.stderr
 
 
+def fetch_page(url) -> tuple[int, str, dict]:
+    """A page's status, text and headers, whatever its status."""
+    try:
+        with urlopen(url, timeout=20) as response:
+            return response.status, response.read().decode("utf-8"), dict(response.headers)
+    except HTTPError as refused:
+        return refused.code, refused.read().decode("utf-8"), dict(refused.headers)
+
+
 @contextmanager
 def server_over(archive, monkeypatch, **limits):
     """The server `archive serve` runs (server_config) over ``archive``, in this process, with the
@@ -746,16 +755,76 @@ def test_serve_closes_a_connection_once_it_answered_a_body_it_does_not_read(samp
         assert said.startswith(b"HTTP/1.1 405") and closed - asked < 3, (said[:80], closed - asked)
 
 
-def test_search_page_past_the_hits_it_may_skip_says_so(sample_archive):
+def test_search_page_past_the_hits_it_may_skip_is_a_400_that_says_so(sample_archive):
     # A page number typed or edited into the address: past `archive search --offset`'s bound
-    # the page says why it shows nothing; past what SQLite counts in 64 bits it was a 500.
+    # the page says why it shows nothing (it said so with a 200, as a page of results); past
+    # what SQLite counts in 64 bits it was a 500.
     with served(sample_archive) as server:
         for page in (1002, 10**23):
-            html = fetch_text(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": page}))
+            status, html, _ = fetch_page(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": page}))
+            assert status == 400, page
             assert "The hits after the first 100,000 are not shown" in html and 'class="hit"' not in html, page
-        last = fetch_text(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": 1001}))
-        assert "Nothing found for" in last and "not shown" not in last
+            assert '<form class="search"' in html
+        status, last, _ = fetch_page(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": 1001}))
+        assert status == 200 and "Nothing found for" in last and "not shown" not in last
     assert "Traceback" not in server.stderr
+
+
+def with_queued_articles(archive, tmp_path, copies: int):
+    """A copy of ``archive`` holding each article ``copies`` times more (under other addresses),
+    written as plain SQL writes them: queued for the search index, which a search reads whole."""
+    copy = tmp_path / "queued.sqlite3"
+    with sqlite3.connect(archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        columns = ", ".join(row[1] for row in target.execute("pragma table_info(articles)") if row[1] not in ("id", "url"))
+        target.execute(
+            f"with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)"
+            f" insert into articles (url, {columns}) select url || '#' || n.i, {columns} from articles, n",
+            (copies,),
+        )
+    return copy
+
+
+def test_a_page_the_archive_takes_too_long_to_make_is_a_503_with_retry_after(sample_archive, tmp_path):
+    # A search cut off at the time limit said so with a 200, as a page of results; a page whose
+    # own query was cut off (a paper's list of issues) was a 500 and a traceback in the log. The
+    # limit is lowered so that an archive of 20,000 articles, none yet indexed, takes longer.
+    big = with_queued_articles(sample_archive, tmp_path, 1000)
+    slow = DatasetteClient(make_datasette(big, settings={"sql_time_limit_ms": 1}))
+    response = slow.get("/search?" + urlencode({"q": "社工"}))
+    assert (response.status, response.headers.get("retry-after")) == (503, "30")
+    assert "The search took too long; narrow it" in response.text and 'class="hit"' not in response.text
+    assert '<form class="search"' in response.text
+    for path in ("/issue/gongyishibao", ISSUE):
+        response = slow.get(path)
+        assert (response.status, response.headers.get("retry-after")) == (503, "30"), path
+        assert "The archive took too long to make this page" in response.text, path
+    # Within the reading room's own limit the same pages are served.
+    served_in_time = DatasetteClient(make_datasette(big))
+    assert served_in_time.get("/issue/gongyishibao").status == 200
+    assert len(hits_on(served_in_time, q="社工", size=100)) == 100
+
+
+@pytest.mark.parametrize("params", [
+    {"_sort": "nosuch"}, {"_sort_desc": "nosuch"}, {"_sort": "id", "_sort_desc": "id"},
+    {"_through": "abc"}, {"_through": '{"table": "pages"}'}, {"_through": '{"table": "x", "column": "y", "value": 1}'},
+    {"_timelimit": "abc"},
+], ids=["sort", "sort_desc", "both-sorts", "through-not-json", "through-incomplete", "through-no-key", "timelimit"])
+def test_table_parameters_a_table_cannot_use_are_a_400_as_json_and_html(client, params, capfd):
+    # Datasette answered these 500, as if the server had failed (two with a traceback in the log).
+    html = client.get("/archive/articles?" + urlencode(params))
+    assert html.status == 400 and "Error 400" in html.text
+    data = client.get("/archive/articles.json?" + urlencode(params))
+    assert data.status == 400 and data.json["ok"] is False and data.json["status"] == 400
+    assert data.json["error"] and data.json["error"] in html.text.replace("&#34;", '"').replace("&#39;", "'")
+
+
+def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
+    assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
+    (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")
+    through = json.dumps({"table": "articles", "column": "id", "value": article_id})  # the article's page
+    rows = client.get("/archive/pages.json?" + urlencode({"_through": through, "_shape": "array"})).json
+    assert [row["id"] for row in rows] == [page_id]
 
 
 def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_characters(sample_archive, tmp_path):

@@ -15,7 +15,10 @@ from datetime import date
 from urllib.parse import urlencode
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils.asgi import NotFound, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
@@ -84,6 +87,11 @@ PAPERS_SQL = "select code, name from papers order by name"
 SECTIONS_SQL = "select distinct section from pages where section != '' order by section"
 HITS_PER_PAGE = 20
 MAX_HITS_PER_PAGE = 100
+# A page the archive took longer than the time limit to make (a search, or a paper's list of
+# issues on a large archive) is 503 Service Unavailable: the request was fine, the server could
+# not answer it now. Retry-After tells a script when asking again may meet a less busy server
+# (the limit counts the time the query took, which other queries running slow down).
+RETRY_AFTER_SECONDS = 30
 
 SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
 
@@ -184,7 +192,7 @@ class ReadingRoom:
             f"reading_room/{template}", {"database": self.database, "web_address": web_address} | context,
             request=request,
         )
-        return Response.html(html, status=status)
+        return Response.html(html, status=status, headers=retry_after(status))
 
     async def paper(self, request) -> Response:
         code = request.url_vars["paper"]
@@ -264,9 +272,10 @@ class ReadingRoom:
         page_number = whole_number(args.get("page"), 1, 1, math.inf)
         size = whole_number(form["size"], HITS_PER_PAGE, 1, MAX_HITS_PER_PAGE)
         problem, hits = None, []
-        # A request the page cannot answer as asked (a date that is none, a query the search
-        # refuses) is the reader's to change: 400, with the form and the reason, so that a
-        # script or a link checker does not take the message for a page of results.
+        # A request the page cannot answer as asked (a date that is none, a page past the hits it
+        # may skip, a query the search refuses) is the reader's to change: 400, with the form and
+        # the reason, so that a script, a cache or a link checker does not take the message for a
+        # page of results; a search cut off at the time limit is 503 (RETRY_AFTER_SECONDS).
         status = 200
         try:
             since = date.fromisoformat(form["since"]) if form["since"] else None
@@ -275,8 +284,9 @@ class ReadingRoom:
             problem, since, until, status = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None, 400
         # As `archive search --offset`: a page further on would collect every match before it
         # (and one past what SQLite counts in 64 bits was a 500).
-        if (page_number - 1) * size > MAX_OFFSET:
+        if (page_number - 1) * size > MAX_OFFSET and not problem:
             problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
+            status = 400
         if form["q"] and not problem:
 
             def find():
@@ -290,8 +300,10 @@ class ReadingRoom:
                     self.datasette.executor, lambda: run_with_time_limit(self.datasette.setting("sql_time_limit_ms"), find)
                 )
             except OperationalError as exc:
-                interrupted = "interrupted" in str(exc.orig)
-                problem = "The search took too long; narrow it with a paper, section or dates." if interrupted else str(exc.orig)
+                if "interrupted" in str(exc.orig):
+                    problem, status = "The search took too long; narrow it with a paper, section or dates.", 503
+                else:  # the archive's fault, not the request's (a disk error, say): the one line that says so
+                    problem, status = f"The search failed: {exc.orig}", 500
             except (ArchiveError, ValueError) as exc:  # the query itself: empty of words, too long
                 problem, status = str(exc), 400
         papers = {row["code"]: row["name"] for row in await self.db.execute(PAPERS_SQL)}
@@ -328,6 +340,11 @@ class ReadingRoom:
             request,
             status,
         )
+
+
+def retry_after(status: int) -> dict[str, str]:
+    """The headers of a page answered with ``status``: when to ask again, for a 503."""
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
 
 
 def room_for(datasette) -> ReadingRoom | None:
@@ -372,11 +389,71 @@ def register_routes(datasette):
         return []
     return [
         (NOT_SERVED, not_served),
-        (r"^/issue/(?P<paper>[^/]+)$", room.paper),
-        (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
-        (r"^/article/(?P<id>[^/]+)$", room.article),
-        (r"^/search$", room.search),
+        (r"^/issue/(?P<paper>[^/]+)$", in_time(room.paper)),
+        (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
+        (r"^/article/(?P<id>[^/]+)$", in_time(room.article)),
+        (r"^/search$", in_time(room.search)),
     ]
+
+
+def in_time(view):
+    """``view``, a page the archive takes longer than the time limit to make answered 503 (with
+    Retry-After, see handle_exception); Datasette answered it 500, the log a traceback."""
+
+    async def answer(request):
+        try:
+            return await view(request)
+        except QueryInterrupted:
+            raise DatasetteError(
+                "The archive took too long to make this page; try again later.", title="Took too long", status=503
+            ) from None
+
+    return answer
+
+
+# Datasette 0.65 answers these addresses 500, as if the server had failed, where they ask a
+# table for what it cannot do (a sort by a column it lacks, two sorts, a _through= that names no
+# foreign key): 400, as it answers the others of the kind (_col=, _size=, _facet=).
+PARAMETER_ERRORS = ("Cannot sort table by ", "Cannot use _sort and _sort_desc", "Invalid _through")
+
+
+def parameter_error(request, exception: Exception) -> str | None:
+    """What is wrong with the request's parameters, if that is what ``exception`` is about."""
+    if isinstance(exception, DatasetteError) and exception.status == 500 and exception.message.startswith(PARAMETER_ERRORS):
+        return exception.message
+    if isinstance(exception, (ValueError, KeyError, TypeError)):  # Datasette reads these two unchecked
+        try:
+            int(request.args.get("_timelimit", "0"))
+        except ValueError:
+            return "_timelimit is a whole number of milliseconds"
+        if "_through" in request.args:
+            try:
+                through = json.loads(request.args["_through"])
+            except ValueError:
+                through = None
+            if not (isinstance(through, dict) and {"table", "column", "value"} <= through.keys()):
+                return '_through is a JSON object: {"table": …, "column": …, "value": …}'
+    return None
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """Datasette's error page, with the status that says whose the fault is: 400 for a parameter
+    Datasette cannot use, 503 and Retry-After for a page that took too long."""
+    if room_for(datasette) is None:
+        return None
+    problem = parameter_error(request, exception)
+    if problem is not None:
+        exception = DatasetteError(problem, status=400)
+    elif not (isinstance(exception, DatasetteError) and exception.status == 503):
+        return None
+
+    async def page():
+        response = await datasette_error_page(datasette, request, exception)()
+        response.headers.update(retry_after(response.status))
+        return response
+
+    return page
 
 
 @hookimpl

@@ -644,6 +644,8 @@ def test_a_search_longer_than_the_search_takes_is_a_400_page_that_says_so(sample
         status, html = get_in_pieces(server.url, "/search?" + urlencode({"q": "社工" * 10_000}))
         assert status == 400 and "search of 20,000 characters: at most 10,000" in html
         assert '<form class="search"' in html
+        # Not repeated whole (it was, three times): the box holds as much as the search takes.
+        assert "社工" * 5_001 not in html and f'value="{"社工" * 5_000}"' in html
     assert "Invalid HTTP request" not in server.stderr
 
 
@@ -803,6 +805,20 @@ def test_a_page_the_archive_takes_too_long_to_make_is_a_503_with_retry_after(sam
     served_in_time = DatasetteClient(make_datasette(big))
     assert served_in_time.get("/issue/gongyishibao").status == 200
     assert len(hits_on(served_in_time, q="社工", size=100)) == 100
+
+
+def test_search_page_repeats_a_long_search_in_a_bounded_form(client):
+    # A pasted passage was repeated whole in the page's title and in "Nothing found for …".
+    passage = "甲乙" * 1000
+    response = client.get("/search?" + urlencode({"q": passage}))
+    assert response.status == 200
+    title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1).strip()
+    assert title == passage[:50] + "… · Search the archive"
+    assert f"Nothing found for <strong>{passage[:50]}…</strong>" in response.text
+    # Once, in the search box, to be edited.
+    assert response.text.count(passage) == 1 and f'name="q" value="{passage}"' in response.text
+    short = client.get("/search?" + urlencode({"q": "甲乙"})).text
+    assert "<title>甲乙 · Search the archive</title>" in short and "Nothing found for <strong>甲乙</strong>" in short
 
 
 @pytest.mark.parametrize("params", [

@@ -87,6 +87,9 @@ PAPERS_SQL = "select code, name from papers order by name"
 SECTIONS_SQL = "select distinct section from pages where section != '' order by section"
 HITS_PER_PAGE = 20
 MAX_HITS_PER_PAGE = 100
+# How much of a search the page repeats where it names it (its title, "Nothing found for …"): a
+# pasted passage of thousands of characters is the reader's own, and the search box holds it.
+ECHO_CHARS = 50
 # A page the archive took longer than the time limit to make (a search, or a paper's list of
 # issues on a large archive) is 503 Service Unavailable: the request was fine, the server could
 # not answer it now. Retry-After tells a script when asking again may meet a less busy server
@@ -135,6 +138,11 @@ def article_number(value: str) -> int | None:
     """An article's id as the URL gives it; None for what no article's id can be (not a
     number, or past what SQLite stores)."""
     return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+
+
+def echoed(text: str) -> str:
+    """``text`` as a page repeats it: at most ECHO_CHARS characters, an ellipsis marking a cut."""
+    return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
 
 
 def whole_number(value: str | None, default: int, low: int, high: float) -> int:
@@ -265,7 +273,7 @@ class ReadingRoom:
             return self._archive
 
     async def search(self, request) -> Response:
-        from storage.search import MAX_OFFSET, ranked_among, search, section_names
+        from storage.search import MAX_OFFSET, MAX_QUERY_CHARS, ranked_among, search, section_names
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
@@ -326,6 +334,9 @@ class ReadingRoom:
             "search.html",
             {
                 "form": form,
+                # The box holds the search to edit, as much of it as the search takes.
+                "query": form["q"][:MAX_QUERY_CHARS],
+                "echoed": echoed(form["q"]),
                 "problem": problem,
                 "hits": hits[:size],
                 "pool": ranked_among((page_number - 1) * size, size + 1),

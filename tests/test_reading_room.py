@@ -594,6 +594,12 @@ def test_search_page_pages_through_hits(client, sample_archive):
         page += 1
     assert all(len(p) == 3 for p in pages[:-1]) and 1 <= len(pages[-1]) <= 3
     assert sorted(hit for p in pages for hit in p) == sorted(everything)
+    # A page past the last (an edited address, an archive changed since) does not say that
+    # nothing matches: it said "Nothing found for 社工".
+    past = client.get("/search?" + urlencode({"q": "社工", "size": 3, "page": page + 2}))
+    assert past.status == 200 and "Nothing found" not in past.text and 'class="hit"' not in past.text
+    assert f"No more hits for <strong>社工</strong>: page {page + 2} is past the last." in past.text
+    assert '<a href="/search?q=%E7%A4%BE%E5%B7%A5&amp;size=3&amp;page=1">The first hits</a>' in past.text
 
 
 @pytest.mark.parametrize("dates", [{"since": "31/01/2023"}, {"since": "2023-13-45"}, {"since": "abc"}, {"until": "2023-02-30"}])
@@ -768,7 +774,8 @@ def test_search_page_past_the_hits_it_may_skip_is_a_400_that_says_so(sample_arch
             assert "The hits after the first 100,000 are not shown" in html and 'class="hit"' not in html, page
             assert '<form class="search"' in html
         status, last, _ = fetch_page(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": 1001}))
-        assert status == 200 and "Nothing found for" in last and "not shown" not in last
+        assert status == 200 and "No more hits for <strong>社工</strong>: page 1001 is past the last" in last
+        assert "not shown" not in last
     assert "Traceback" not in server.stderr
 
 

@@ -344,6 +344,7 @@ class ReadingRoom:
                 "sections": sections,
                 "page_number": page_number,
                 "first_rank": (page_number - 1) * size + 1,
+                "first_page": page_link(1),
                 "previous_page": page_link(page_number - 1) if page_number > 1 else None,
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,

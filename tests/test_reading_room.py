@@ -5,6 +5,7 @@ same pages in headless Chromium through the real `archive serve` command.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import signal
@@ -224,6 +225,37 @@ def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_a
     home = client.get("/").text
     assert f'<a href="/issue/gongyishibao">{name}: issues</a>' in home
     assert '<a href="/search">Search the archive</a>' in home
+
+
+def test_a_paper_whose_code_is_not_plain_ascii_has_its_pages(sample_archive, tmp_path):
+    # A profile's code is any text. The reading room linked /issue/社会报 as it is, which the
+    # browser percent-encodes; the page read the code so encoded (and, Datasette having sent the
+    # address on tilde-encoded, as ~E7~A4~BE…): "No paper ~E7~A4~BE… in the archive".
+    code = "社会报 a+b/c~41&d"
+    copy = tmp_path / "code.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update papers set code = ?", (code,))
+    client = DatasetteClient(make_datasette(copy))
+    (article_id,), = query(copy, "select id from articles where title like '民政部%'")
+    linked = set()
+    for page in ("/", "/search?" + urlencode({"q": "社工站"}), f"/article/{article_id}", "/archive/article_view"):
+        linked |= {html.unescape(href) for href in re.findall(r'href="(/issue/[^"#]*)', client.get(page).text)}
+    encoded = "/issue/%E7%A4%BE%E4%BC%9A%E6%8A%A5%20a%2Bb%2Fc%7E41%26d"
+    assert linked == {encoded, encoded + "/2023-01-31"}
+    paper = client.get(encoded)
+    assert paper.status == 200 and f'href="{encoded}/2023-01-31"' in paper.text
+    assert client.get(encoded + "/2023-01-31").text.count('<section class="page"') == 16
+    assert client.get(encoded + "/20230131").headers["location"] == encoded + "/2023-01-31"
+    # Its "search this paper" link filters by it.
+    (search_link,) = re.findall(r'href="(/search\?paper=[^"]*)"', paper.text)
+    assert hits_on(client, q="社工站", **{"paper": code}) == hits_on(client, q="社工站") != []
+    assert client.get(html.unescape(search_link) + "&q=%E7%A4%BE%E5%B7%A5%E7%AB%99").text.count('class="hit"') > 0
+    # An issue it lacks: Datasette sends the address on tilde-encoded; the 404 names the code.
+    missing = client.get(encoded + "/2023-02-01")
+    assert missing.status == 302
+    answer = client.get(missing.headers["location"])
+    assert answer.status == 404 and f"No issue of {html.escape(code)} dated 2023-02-01" in answer.text
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,12 @@ import math
 import threading
 import time
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.handle_exception import handle_exception as datasette_error_page
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
@@ -127,6 +128,19 @@ def web_address(url: str | None) -> str | None:
     return url if is_web_address(url) else None
 
 
+def issue_path(datasette, paper: str, day=None) -> str:
+    """The address of a paper's page, or of its issue of ``day``: the code percent-encoded, as
+    a code is any text a profile gives (社会报, a/b), "~" too, which Datasette reads as an escape."""
+    code = quote(paper, safe="").replace("~", "%7E")
+    return datasette.urls.path(f"/issue/{code}" + (f"/{day}" if day else ""))
+
+
+def paper_code(request) -> str:
+    """The paper's code as the address names it: percent-encoded (issue_path), or tilde-encoded
+    where Datasette sent a percent-encoded address on so (it does, to one it found no page for)."""
+    return unquote(tilde_decode(request.url_vars["paper"]))
+
+
 def parse_date(value: str, what: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -203,7 +217,7 @@ class ReadingRoom:
         return Response.html(html, status=status, headers=retry_after(status))
 
     async def paper(self, request) -> Response:
-        code = request.url_vars["paper"]
+        code = paper_code(request)
         found = (await self.db.execute(PAPER_SQL, {"paper": code})).first()
         if found is None:
             raise NotFound(f"No paper {code} in the archive")
@@ -215,12 +229,11 @@ class ReadingRoom:
         return await self.render("paper.html", {"paper": paper, "years": years, "issues": issues}, request)
 
     async def issue(self, request) -> Response:
-        paper = request.url_vars["paper"]
+        paper = paper_code(request)
         issue_date = parse_date(request.url_vars["date"], "issue date").isoformat()
         if request.url_vars["date"] != issue_date:
             # 20230131 or 2023-W05-2 name the day too (ISO 8601): an issue is cited by one address.
-            cited = self.datasette.urls.path(f"/issue/{request.url_vars['paper']}/{issue_date}")
-            return Response.redirect(cited, status=301)
+            return Response.redirect(issue_path(self.datasette, paper, issue_date), status=301)
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
@@ -392,6 +405,7 @@ NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["page_code"] = page_code
+    env.globals["issue_path"] = lambda paper, day=None: issue_path(datasette, paper, day)
 
 
 @hookimpl
@@ -498,7 +512,7 @@ def menu_links(datasette):
     async def links():
         papers = await room.db.execute(PAPERS_SQL)
         return [{"href": datasette.urls.path("/search"), "label": "Search the archive"}] + [
-            {"href": datasette.urls.path(f"/issue/{row['code']}"), "label": f"{row['name']}: issues"}
+            {"href": issue_path(datasette, row["code"]), "label": f"{row['name']}: issues"}
             for row in papers
         ]
 
@@ -513,7 +527,7 @@ def render_cell(row, value, column, table, datasette):
     if column == "article_id":
         href = datasette.urls.path(f"/article/{int(value)}")
     elif column == "issue_date" and "paper_code" in row.keys():
-        href = datasette.urls.path(f"/issue/{row['paper_code']}/{value}")
+        href = issue_path(datasette, row["paper_code"], value)
     else:
         return None
     return Markup('<a href="{}">{}</a>').format(href, value)

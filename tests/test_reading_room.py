@@ -5,6 +5,7 @@ same pages in headless Chromium through the real `archive serve` command.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import signal
@@ -12,6 +13,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -223,6 +225,37 @@ def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_a
     home = client.get("/").text
     assert f'<a href="/issue/gongyishibao">{name}: issues</a>' in home
     assert '<a href="/search">Search the archive</a>' in home
+
+
+def test_a_paper_whose_code_is_not_plain_ascii_has_its_pages(sample_archive, tmp_path):
+    # A profile's code is any text. The reading room linked /issue/社会报 as it is, which the
+    # browser percent-encodes; the page read the code so encoded (and, Datasette having sent the
+    # address on tilde-encoded, as ~E7~A4~BE…): "No paper ~E7~A4~BE… in the archive".
+    code = "社会报 a+b/c~41&d"
+    copy = tmp_path / "code.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update papers set code = ?", (code,))
+    client = DatasetteClient(make_datasette(copy))
+    (article_id,), = query(copy, "select id from articles where title like '民政部%'")
+    linked = set()
+    for page in ("/", "/search?" + urlencode({"q": "社工站"}), f"/article/{article_id}", "/archive/article_view"):
+        linked |= {html.unescape(href) for href in re.findall(r'href="(/issue/[^"#]*)', client.get(page).text)}
+    encoded = "/issue/%E7%A4%BE%E4%BC%9A%E6%8A%A5%20a%2Bb%2Fc%7E41%26d"
+    assert linked == {encoded, encoded + "/2023-01-31"}
+    paper = client.get(encoded)
+    assert paper.status == 200 and f'href="{encoded}/2023-01-31"' in paper.text
+    assert client.get(encoded + "/2023-01-31").text.count('<section class="page"') == 16
+    assert client.get(encoded + "/20230131").headers["location"] == encoded + "/2023-01-31"
+    # Its "search this paper" link filters by it.
+    (search_link,) = re.findall(r'href="(/search\?paper=[^"]*)"', paper.text)
+    assert hits_on(client, q="社工站", **{"paper": code}) == hits_on(client, q="社工站") != []
+    assert client.get(html.unescape(search_link) + "&q=%E7%A4%BE%E5%B7%A5%E7%AB%99").text.count('class="hit"') > 0
+    # An issue it lacks: Datasette sends the address on tilde-encoded; the 404 names the code.
+    missing = client.get(encoded + "/2023-02-01")
+    assert missing.status == 302
+    answer = client.get(missing.headers["location"])
+    assert answer.status == 404 and f"No issue of {html.escape(code)} dated 2023-02-01" in answer.text
 
 
 @pytest.mark.parametrize(
@@ -593,6 +626,12 @@ def test_search_page_pages_through_hits(client, sample_archive):
         page += 1
     assert all(len(p) == 3 for p in pages[:-1]) and 1 <= len(pages[-1]) <= 3
     assert sorted(hit for p in pages for hit in p) == sorted(everything)
+    # A page past the last (an edited address, an archive changed since) does not say that
+    # nothing matches: it said "Nothing found for 社工".
+    past = client.get("/search?" + urlencode({"q": "社工", "size": 3, "page": page + 2}))
+    assert past.status == 200 and "Nothing found" not in past.text and 'class="hit"' not in past.text
+    assert f"No more hits for <strong>社工</strong>: page {page + 2} is past the last." in past.text
+    assert '<a href="/search?q=%E7%A4%BE%E5%B7%A5&amp;size=3&amp;page=1">The first hits</a>' in past.text
 
 
 @pytest.mark.parametrize("dates", [{"since": "31/01/2023"}, {"since": "2023-13-45"}, {"since": "abc"}, {"until": "2023-02-30"}])
@@ -650,19 +689,204 @@ def test_a_search_longer_than_the_search_takes_is_a_400_page_that_says_so(sample
         status, html = get_in_pieces(server.url, "/search?" + urlencode({"q": "社工" * 10_000}))
         assert status == 400 and "search of 20,000 characters: at most 10,000" in html
         assert '<form class="search"' in html
+        # Not repeated whole (it was, three times): the box holds as much as the search takes.
+        assert "社工" * 5_001 not in html and f'value="{"社工" * 5_000}"' in html
     assert "Invalid HTTP request" not in server.stderr
 
 
-def test_search_page_past_the_hits_it_may_skip_says_so(sample_archive):
+def fetch_page(url) -> tuple[int, str, dict]:
+    """A page's status, text and headers, whatever its status."""
+    try:
+        with urlopen(url, timeout=20) as response:
+            return response.status, response.read().decode("utf-8"), dict(response.headers)
+    except HTTPError as refused:
+        return refused.code, refused.read().decode("utf-8"), dict(refused.headers)
+
+
+@contextmanager
+def server_over(archive, monkeypatch, **limits):
+    """The server `archive serve` runs (server_config) over ``archive``, in this process, with the
+    connection bounds of LimitedH11Protocol set to ``limits``; its port."""
+    import uvicorn
+
+    from storage.reading_room.app import LimitedH11Protocol, listening_socket, server_config
+
+    for name, value in limits.items():
+        monkeypatch.setattr(LimitedH11Protocol, name, value)
+    server = uvicorn.Server(server_config(make_datasette(archive).app()))
+    sock = listening_socket("127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() - started < 20, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(20)
+
+
+def until_closed(sock, within: float, trickle: bytes = b"") -> tuple[bytes, float]:
+    """What the server sent on ``sock`` until it closed the connection, and when (time.monotonic()),
+    sending ``trickle`` every 0.2 s meanwhile; fails if it is open after ``within`` seconds."""
+    sock.settimeout(0.2)
+    received, started = b"", time.monotonic()
+    while time.monotonic() - started < within:
+        try:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return received, time.monotonic()
+            received += chunk
+        except socket.timeout:
+            pass
+        except ConnectionResetError:  # closed while a trickle was under way
+            return received, time.monotonic()
+        if trickle:
+            try:
+                sock.sendall(trickle)
+            except OSError:
+                pass  # closed: the next recv says so
+    pytest.fail(f"the connection is still open after {within} s (received {received[:80]!r})")
+
+
+INCOMPLETE_SEARCH = b"GET /search?q=" + b"%E7%A4%BE" * 50_000  # 450 KB, the request line not ended
+
+
+def test_serve_closes_a_connection_that_does_not_send_a_whole_request_in_time(sample_archive, monkeypatch):
+    # uvicorn kept a connection open for as long as its request was incomplete (one that sent
+    # nothing, too: no timer ran before the first request), each holding up to 512 KiB of it.
+    with server_over(sample_archive, monkeypatch, request_head_seconds=1) as port:
+        silent, partial, trickling, answered = (socket.create_connection(("127.0.0.1", port)) for _ in range(4))
+        opened = time.monotonic()
+        partial.sendall(INCOMPLETE_SEARCH)
+        trickling.sendall(b"GET / HTTP/1.1\r\nHost: reading-room\r\n")
+        # After a response the next request has as long: a byte now and then does not keep it open.
+        answered.sendall(b"GET /-/versions.json HTTP/1.1\r\nHost: reading-room\r\n\r\nGET / HTTP/1.1\r\n")
+        with urlopen(f"http://127.0.0.1:{port}/search?" + urlencode({"q": "社工站"}), timeout=20) as reader:
+            assert reader.status == 200 and "民政部" in reader.read().decode()  # served meanwhile
+        for sock in (silent, partial):
+            said, closed = until_closed(sock, within=10)
+            assert said.startswith(b"HTTP/1.1 408 Request Timeout") and closed - opened < 5, (said[:80], closed - opened)
+        for sock, trickle in ((trickling, b"X-Slow: 1\r\n"), (answered, b"X")):
+            said, closed = until_closed(sock, within=10, trickle=trickle)
+            assert closed - opened < 5, closed - opened
+        assert said.startswith(b"HTTP/1.1 200 OK")  # the first request on it was answered
+
+
+def test_serve_takes_a_bounded_number_of_connections_and_tells_the_next_to_come_back(sample_archive, monkeypatch):
+    # No bound: every connection was taken, each holding up to 512 KiB of an incomplete request.
+    with server_over(sample_archive, monkeypatch, max_connections=3, request_head_seconds=2) as port:
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        for sock in held:
+            sock.sendall(INCOMPLETE_SEARCH)
+        time.sleep(0.5)  # taken by the server
+        one_more, asked = socket.create_connection(("127.0.0.1", port)), time.monotonic()
+        said, closed = until_closed(one_more, within=5)
+        assert said.startswith(b"HTTP/1.1 503 Service Unavailable") and closed - asked < 1.5, (said[:80], closed - asked)
+        assert b"\r\nretry-after: 60\r\n" in said and b"try again" in said
+        for sock in held:  # dropped at the deadline; then readers are served again
+            assert until_closed(sock, within=10)[0].startswith(b"HTTP/1.1 408")
+        with urlopen(f"http://127.0.0.1:{port}/", timeout=20) as reader:
+            assert reader.status == 200
+
+
+def test_serve_closes_a_connection_once_it_answered_a_body_it_does_not_read(sample_archive, monkeypatch):
+    # A POST is answered 405 unread; its body, sent on a byte at a time, kept the connection open.
+    with server_over(sample_archive, monkeypatch) as port:
+        poster = socket.create_connection(("127.0.0.1", port))
+        poster.sendall(b"POST /search HTTP/1.1\r\nHost: reading-room\r\nContent-Length: 1000000\r\n\r\nq=")
+        asked = time.monotonic()
+        said, closed = until_closed(poster, within=8, trickle=b"x")
+        assert said.startswith(b"HTTP/1.1 405") and closed - asked < 3, (said[:80], closed - asked)
+
+
+def test_search_page_past_the_hits_it_may_skip_is_a_400_that_says_so(sample_archive):
     # A page number typed or edited into the address: past `archive search --offset`'s bound
-    # the page says why it shows nothing; past what SQLite counts in 64 bits it was a 500.
+    # the page says why it shows nothing (it said so with a 200, as a page of results); past
+    # what SQLite counts in 64 bits it was a 500.
     with served(sample_archive) as server:
         for page in (1002, 10**23):
-            html = fetch_text(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": page}))
+            status, html, _ = fetch_page(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": page}))
+            assert status == 400, page
             assert "The hits after the first 100,000 are not shown" in html and 'class="hit"' not in html, page
-        last = fetch_text(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": 1001}))
-        assert "Nothing found for" in last and "not shown" not in last
+            assert '<form class="search"' in html
+        status, last, _ = fetch_page(server.url + "/search?" + urlencode({"q": "社工", "size": 100, "page": 1001}))
+        assert status == 200 and "No more hits for <strong>社工</strong>: page 1001 is past the last" in last
+        assert "not shown" not in last
     assert "Traceback" not in server.stderr
+
+
+def with_queued_articles(archive, tmp_path, copies: int):
+    """A copy of ``archive`` holding each article ``copies`` times more (under other addresses),
+    written as plain SQL writes them: queued for the search index, which a search reads whole."""
+    copy = tmp_path / "queued.sqlite3"
+    with sqlite3.connect(archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        columns = ", ".join(row[1] for row in target.execute("pragma table_info(articles)") if row[1] not in ("id", "url"))
+        target.execute(
+            f"with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)"
+            f" insert into articles (url, {columns}) select url || '#' || n.i, {columns} from articles, n",
+            (copies,),
+        )
+    return copy
+
+
+def test_a_page_the_archive_takes_too_long_to_make_is_a_503_with_retry_after(sample_archive, tmp_path):
+    # A search cut off at the time limit said so with a 200, as a page of results; a page whose
+    # own query was cut off (a paper's list of issues) was a 500 and a traceback in the log. The
+    # limit is lowered so that an archive of 20,000 articles, none yet indexed, takes longer.
+    big = with_queued_articles(sample_archive, tmp_path, 1000)
+    slow = DatasetteClient(make_datasette(big, settings={"sql_time_limit_ms": 1}))
+    response = slow.get("/search?" + urlencode({"q": "社工"}))
+    assert (response.status, response.headers.get("retry-after")) == (503, "30")
+    assert "The search took too long; narrow it" in response.text and 'class="hit"' not in response.text
+    assert '<form class="search"' in response.text
+    for path in ("/issue/gongyishibao", ISSUE):
+        response = slow.get(path)
+        assert (response.status, response.headers.get("retry-after")) == (503, "30"), path
+        assert "The archive took too long to make this page" in response.text, path
+    # Within the reading room's own limit the same pages are served.
+    served_in_time = DatasetteClient(make_datasette(big))
+    assert served_in_time.get("/issue/gongyishibao").status == 200
+    assert len(hits_on(served_in_time, q="社工", size=100)) == 100
+
+
+def test_search_page_repeats_a_long_search_in_a_bounded_form(client):
+    # A pasted passage was repeated whole in the page's title and in "Nothing found for …".
+    passage = "甲乙" * 1000
+    response = client.get("/search?" + urlencode({"q": passage}))
+    assert response.status == 200
+    title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1).strip()
+    assert title == passage[:50] + "… · Search the archive"
+    assert f"Nothing found for <strong>{passage[:50]}…</strong>" in response.text
+    # Once, in the search box, to be edited.
+    assert response.text.count(passage) == 1 and f'name="q" value="{passage}"' in response.text
+    short = client.get("/search?" + urlencode({"q": "甲乙"})).text
+    assert "<title>甲乙 · Search the archive</title>" in short and "Nothing found for <strong>甲乙</strong>" in short
+
+
+@pytest.mark.parametrize("params", [
+    {"_sort": "nosuch"}, {"_sort_desc": "nosuch"}, {"_sort": "id", "_sort_desc": "id"},
+    {"_through": "abc"}, {"_through": '{"table": "pages"}'}, {"_through": '{"table": "x", "column": "y", "value": 1}'},
+    {"_timelimit": "abc"},
+], ids=["sort", "sort_desc", "both-sorts", "through-not-json", "through-incomplete", "through-no-key", "timelimit"])
+def test_table_parameters_a_table_cannot_use_are_a_400_as_json_and_html(client, params, capfd):
+    # Datasette answered these 500, as if the server had failed (two with a traceback in the log).
+    html = client.get("/archive/articles?" + urlencode(params))
+    assert html.status == 400 and "Error 400" in html.text
+    data = client.get("/archive/articles.json?" + urlencode(params))
+    assert data.status == 400 and data.json["ok"] is False and data.json["status"] == 400
+    assert data.json["error"] and data.json["error"] in html.text.replace("&#34;", '"').replace("&#39;", "'")
+
+
+def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
+    assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
+    (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")
+    through = json.dumps({"table": "articles", "column": "id", "value": article_id})  # the article's page
+    rows = client.get("/archive/pages.json?" + urlencode({"_through": through, "_shape": "array"})).json
+    assert [row["id"] for row in rows] == [page_id]
 
 
 def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_characters(sample_archive, tmp_path):

@@ -1,15 +1,20 @@
 """Datasette configured as the archive's reading room, and the server behind `archive serve`."""
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
+from http import HTTPStatus
 from pathlib import Path
 
+import h11
+import uvicorn
 import yaml
 from datasette.app import Datasette
 from datasette.database import Database, QueryInterrupted
 from datasette.plugins import pm
 from sqlalchemy.engine import make_url
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from storage.db import ArchiveError, archive_url, open_archive, sqlite_uri
 from storage.reading_room import plugin
@@ -34,10 +39,19 @@ SETTINGS = {
 # request received."), and its default, 16 KiB, is a search of some 1,800 Chinese characters
 # (9 bytes each, percent-encoded), where `archive search` takes 10,000 (MAX_QUERY_CHARS). With
 # room for a pasted text of 50,000 characters and more, the search page itself says how long a
-# search may be. Each connection may hold this much while its request is incomplete.
+# search may be. Each connection may hold this much while its request is incomplete, hence:
 MAX_REQUEST_HEAD = 512 * 1024
-
-
+# The connections served at once; one more is answered 503 and closed before anything is read
+# from it. With MAX_REQUEST_HEAD each, requests held incomplete take at most 50 MiB; a browser
+# opens up to six connections to a site, so this is a reading room for some fifteen readers at once.
+MAX_CONNECTIONS = 100
+# How long a connection has to send a whole request head, from when it opens or its last response
+# was sent: long enough for the longest head over a slow line (512 KiB at 256 kbit/s), short
+# enough that clients holding connections without finishing a request (or sending a byte now and
+# then) give them up. uvicorn has no such bound: before the first request no timer runs at all.
+REQUEST_HEAD_SECONDS = 20
+# How long an idle connection is kept open after a response (uvicorn's own default, named).
+KEEP_ALIVE_SECONDS = 5
 def metadata() -> dict:
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     data.setdefault("plugins", {})[plugin.PLUGIN] = {"database": DATABASE}
@@ -149,10 +163,77 @@ def listening_socket(host: str, port: int) -> socket.socket:
         raise ArchiveError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
+class LimitedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol (h11) with the reading room's bounds on connections: at most
+    MAX_CONNECTIONS at once, each closed (408) when it has not sent a whole request head within
+    REQUEST_HEAD_SECONDS, or once answered if it sends a body."""
+
+    max_connections = MAX_CONNECTIONS
+    request_head_seconds = REQUEST_HEAD_SECONDS
+    _head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        if len(self.connections) > self.max_connections:
+            self._answer_and_close(503, "The reading room is serving as many readers as it can; try again in a minute.",
+                                   retry_after=60)
+        else:
+            self._await_request_head()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state is not h11.IDLE:  # a request head has come whole
+            self._stop_waiting()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.conn.their_state is h11.SEND_BODY:
+            # A body nobody reads (the reading room reads none: anything but GET and HEAD is
+            # answered 405 unread); uvicorn kept the connection for as long as it kept coming.
+            self.transport.close()
+        elif not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._await_request_head()
+
+    def connection_lost(self, exc) -> None:
+        self._stop_waiting()
+        super().connection_lost(exc)
+
+    def _await_request_head(self) -> None:
+        self._stop_waiting()
+        self._head_deadline = self.loop.call_later(self.request_head_seconds, self._request_head_too_slow)
+
+    def _stop_waiting(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _request_head_too_slow(self) -> None:
+        self._head_deadline = None
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._answer_and_close(408, f"The request did not arrive whole within {self.request_head_seconds} s.")
+
+    def _answer_and_close(self, status: int, message: str, retry_after: int | None = None) -> None:
+        # Written as is: h11 sends a response only to a request it has read.
+        body = (message + "\n").encode()
+        head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", "content-type: text/plain; charset=utf-8",
+                f"content-length: {len(body)}", "connection: close"]
+        if retry_after is not None:
+            head.append(f"retry-after: {retry_after}")
+        self.transport.write("\r\n".join(head).encode() + b"\r\n\r\n" + body)
+        self.transport.close()
+
+
+def server_config(app) -> uvicorn.Config:
+    """How `archive serve` runs ``app``: h11 whatever else is installed (httptools, which
+    `uvicorn[standard]` brings, has limits of its own), with the bounds above."""
+    return uvicorn.Config(
+        app, log_level="warning", lifespan="on", http=LimitedH11Protocol,
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD, timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
+
+
 def serve(url: str | None = None, host: str = "127.0.0.1", port: int = 8001, *, announce=print) -> None:
     """Serve the archive until interrupted. Port 0 picks a free port; the URL is announced."""
-    import uvicorn
-
     path = sqlite_archive_path(url)
     datasette = make_datasette(path)
     sock = listening_socket(host, port)
@@ -160,9 +241,5 @@ def serve(url: str | None = None, host: str = "127.0.0.1", port: int = 8001, *, 
     if sock.family == socket.AF_INET6:
         bound_host = f"[{bound_host}]"  # as a URL writes an IPv6 address
     announce(f"Reading room for {path} at http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
-    # h11 whatever else is installed (httptools, which `uvicorn[standard]` brings, has limits of
-    # its own): the longest request served is MAX_REQUEST_HEAD on every machine.
-    config = uvicorn.Config(datasette.app(), log_level="warning", lifespan="on", http="h11",
-                            h11_max_incomplete_event_size=MAX_REQUEST_HEAD)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(datasette.app()))
     server.run(sockets=[sock])

@@ -12,10 +12,14 @@ import math
 import threading
 import time
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.handle_exception import handle_exception as datasette_error_page
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
@@ -84,6 +88,14 @@ PAPERS_SQL = "select code, name from papers order by name"
 SECTIONS_SQL = "select distinct section from pages where section != '' order by section"
 HITS_PER_PAGE = 20
 MAX_HITS_PER_PAGE = 100
+# How much of a search the page repeats where it names it (its title, "Nothing found for …"): a
+# pasted passage of thousands of characters is the reader's own, and the search box holds it.
+ECHO_CHARS = 50
+# A page the archive took longer than the time limit to make (a search, or a paper's list of
+# issues on a large archive) is 503 Service Unavailable: the request was fine, the server could
+# not answer it now. Retry-After tells a script when asking again may meet a less busy server
+# (the limit counts the time the query took, which other queries running slow down).
+RETRY_AFTER_SECONDS = 30
 
 SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
 
@@ -116,6 +128,19 @@ def web_address(url: str | None) -> str | None:
     return url if is_web_address(url) else None
 
 
+def issue_path(datasette, paper: str, day=None) -> str:
+    """The address of a paper's page, or of its issue of ``day``: the code percent-encoded, as
+    a code is any text a profile gives (社会报, a/b), "~" too, which Datasette reads as an escape."""
+    code = quote(paper, safe="").replace("~", "%7E")
+    return datasette.urls.path(f"/issue/{code}" + (f"/{day}" if day else ""))
+
+
+def paper_code(request) -> str:
+    """The paper's code as the address names it: percent-encoded (issue_path), or tilde-encoded
+    where Datasette sent a percent-encoded address on so (it does, to one it found no page for)."""
+    return unquote(tilde_decode(request.url_vars["paper"]))
+
+
 def parse_date(value: str, what: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -127,6 +152,11 @@ def article_number(value: str) -> int | None:
     """An article's id as the URL gives it; None for what no article's id can be (not a
     number, or past what SQLite stores)."""
     return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+
+
+def echoed(text: str) -> str:
+    """``text`` as a page repeats it: at most ECHO_CHARS characters, an ellipsis marking a cut."""
+    return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
 
 
 def whole_number(value: str | None, default: int, low: int, high: float) -> int:
@@ -184,10 +214,10 @@ class ReadingRoom:
             f"reading_room/{template}", {"database": self.database, "web_address": web_address} | context,
             request=request,
         )
-        return Response.html(html, status=status)
+        return Response.html(html, status=status, headers=retry_after(status))
 
     async def paper(self, request) -> Response:
-        code = request.url_vars["paper"]
+        code = paper_code(request)
         found = (await self.db.execute(PAPER_SQL, {"paper": code})).first()
         if found is None:
             raise NotFound(f"No paper {code} in the archive")
@@ -199,12 +229,11 @@ class ReadingRoom:
         return await self.render("paper.html", {"paper": paper, "years": years, "issues": issues}, request)
 
     async def issue(self, request) -> Response:
-        paper = request.url_vars["paper"]
+        paper = paper_code(request)
         issue_date = parse_date(request.url_vars["date"], "issue date").isoformat()
         if request.url_vars["date"] != issue_date:
             # 20230131 or 2023-W05-2 name the day too (ISO 8601): an issue is cited by one address.
-            cited = self.datasette.urls.path(f"/issue/{request.url_vars['paper']}/{issue_date}")
-            return Response.redirect(cited, status=301)
+            return Response.redirect(issue_path(self.datasette, paper, issue_date), status=301)
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
@@ -257,16 +286,17 @@ class ReadingRoom:
             return self._archive
 
     async def search(self, request) -> Response:
-        from storage.search import MAX_OFFSET, as_written_note, ranked_among, search, section_names
+        from storage.search import MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, ranked_among, search, section_names
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
         page_number = whole_number(args.get("page"), 1, 1, math.inf)
         size = whole_number(form["size"], HITS_PER_PAGE, 1, MAX_HITS_PER_PAGE)
         problem, hits = None, []
-        # A request the page cannot answer as asked (a date that is none, a query the search
-        # refuses) is the reader's to change: 400, with the form and the reason, so that a
-        # script or a link checker does not take the message for a page of results.
+        # A request the page cannot answer as asked (a date that is none, a page past the hits it
+        # may skip, a query the search refuses) is the reader's to change: 400, with the form and
+        # the reason, so that a script, a cache or a link checker does not take the message for a
+        # page of results; a search cut off at the time limit is 503 (RETRY_AFTER_SECONDS).
         status = 200
         try:
             since = date.fromisoformat(form["since"]) if form["since"] else None
@@ -275,8 +305,9 @@ class ReadingRoom:
             problem, since, until, status = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None, 400
         # As `archive search --offset`: a page further on would collect every match before it
         # (and one past what SQLite counts in 64 bits was a 500).
-        if (page_number - 1) * size > MAX_OFFSET:
+        if (page_number - 1) * size > MAX_OFFSET and not problem:
             problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
+            status = 400
         if form["q"] and not problem:
 
             def find():
@@ -290,8 +321,10 @@ class ReadingRoom:
                     self.datasette.executor, lambda: run_with_time_limit(self.datasette.setting("sql_time_limit_ms"), find)
                 )
             except OperationalError as exc:
-                interrupted = "interrupted" in str(exc.orig)
-                problem = "The search took too long; narrow it with a paper, section or dates." if interrupted else str(exc.orig)
+                if "interrupted" in str(exc.orig):
+                    problem, status = "The search took too long; narrow it with a paper, section or dates.", 503
+                else:  # the archive's fault, not the request's (a disk error, say): the one line that says so
+                    problem, status = f"The search failed: {exc.orig}", 500
             except (ArchiveError, ValueError) as exc:  # the query itself: empty of words, too long
                 problem, status = str(exc), 400
         papers = {row["code"]: row["name"] for row in await self.db.execute(PAPERS_SQL)}
@@ -314,6 +347,9 @@ class ReadingRoom:
             "search.html",
             {
                 "form": form,
+                # The box holds the search to edit, as much of it as the search takes.
+                "query": form["q"][:MAX_QUERY_CHARS],
+                "echoed": echoed(form["q"]),
                 "problem": problem,
                 "hits": hits[:size],
                 "pool": ranked_among((page_number - 1) * size, size + 1),
@@ -321,6 +357,7 @@ class ReadingRoom:
                 "sections": sections,
                 "page_number": page_number,
                 "first_rank": (page_number - 1) * size + 1,
+                "first_page": page_link(1),
                 "previous_page": page_link(page_number - 1) if page_number > 1 else None,
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
@@ -329,6 +366,11 @@ class ReadingRoom:
             request,
             status,
         )
+
+
+def retry_after(status: int) -> dict[str, str]:
+    """The headers of a page answered with ``status``: when to ask again, for a 503."""
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
 
 
 def room_for(datasette) -> ReadingRoom | None:
@@ -364,6 +406,7 @@ NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["page_code"] = page_code
+    env.globals["issue_path"] = lambda paper, day=None: issue_path(datasette, paper, day)
 
 
 @hookimpl
@@ -373,11 +416,71 @@ def register_routes(datasette):
         return []
     return [
         (NOT_SERVED, not_served),
-        (r"^/issue/(?P<paper>[^/]+)$", room.paper),
-        (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", room.issue),
-        (r"^/article/(?P<id>[^/]+)$", room.article),
-        (r"^/search$", room.search),
+        (r"^/issue/(?P<paper>[^/]+)$", in_time(room.paper)),
+        (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
+        (r"^/article/(?P<id>[^/]+)$", in_time(room.article)),
+        (r"^/search$", in_time(room.search)),
     ]
+
+
+def in_time(view):
+    """``view``, a page the archive takes longer than the time limit to make answered 503 (with
+    Retry-After, see handle_exception); Datasette answered it 500, the log a traceback."""
+
+    async def answer(request):
+        try:
+            return await view(request)
+        except QueryInterrupted:
+            raise DatasetteError(
+                "The archive took too long to make this page; try again later.", title="Took too long", status=503
+            ) from None
+
+    return answer
+
+
+# Datasette 0.65 answers these addresses 500, as if the server had failed, where they ask a
+# table for what it cannot do (a sort by a column it lacks, two sorts, a _through= that names no
+# foreign key): 400, as it answers the others of the kind (_col=, _size=, _facet=).
+PARAMETER_ERRORS = ("Cannot sort table by ", "Cannot use _sort and _sort_desc", "Invalid _through")
+
+
+def parameter_error(request, exception: Exception) -> str | None:
+    """What is wrong with the request's parameters, if that is what ``exception`` is about."""
+    if isinstance(exception, DatasetteError) and exception.status == 500 and exception.message.startswith(PARAMETER_ERRORS):
+        return exception.message
+    if isinstance(exception, (ValueError, KeyError, TypeError)):  # Datasette reads these two unchecked
+        try:
+            int(request.args.get("_timelimit", "0"))
+        except ValueError:
+            return "_timelimit is a whole number of milliseconds"
+        if "_through" in request.args:
+            try:
+                through = json.loads(request.args["_through"])
+            except ValueError:
+                through = None
+            if not (isinstance(through, dict) and {"table", "column", "value"} <= through.keys()):
+                return '_through is a JSON object: {"table": …, "column": …, "value": …}'
+    return None
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """Datasette's error page, with the status that says whose the fault is: 400 for a parameter
+    Datasette cannot use, 503 and Retry-After for a page that took too long."""
+    if room_for(datasette) is None:
+        return None
+    problem = parameter_error(request, exception)
+    if problem is not None:
+        exception = DatasetteError(problem, status=400)
+    elif not (isinstance(exception, DatasetteError) and exception.status == 503):
+        return None
+
+    async def page():
+        response = await datasette_error_page(datasette, request, exception)()
+        response.headers.update(retry_after(response.status))
+        return response
+
+    return page
 
 
 @hookimpl
@@ -410,7 +513,7 @@ def menu_links(datasette):
     async def links():
         papers = await room.db.execute(PAPERS_SQL)
         return [{"href": datasette.urls.path("/search"), "label": "Search the archive"}] + [
-            {"href": datasette.urls.path(f"/issue/{row['code']}"), "label": f"{row['name']}: issues"}
+            {"href": issue_path(datasette, row["code"]), "label": f"{row['name']}: issues"}
             for row in papers
         ]
 
@@ -425,7 +528,7 @@ def render_cell(row, value, column, table, datasette):
     if column == "article_id":
         href = datasette.urls.path(f"/article/{int(value)}")
     elif column == "issue_date" and "paper_code" in row.keys():
-        href = datasette.urls.path(f"/issue/{row['paper_code']}/{value}")
+        href = issue_path(datasette, row["paper_code"], value)
     else:
         return None
     return Markup('<a href="{}">{}</a>').format(href, value)

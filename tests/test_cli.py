@@ -371,12 +371,21 @@ def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, 
     with archive.engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
+            "articles_new, articles_updated, articles_failed, links_gone, status, message) "
+            "VALUES ('gongyishibao', '2023-01-31', '2023-02-01 08:00:00+00:00', 16, 0, 1, 20, 0, 2, 3, 'finished', '')"
+        ))
+        # A run before revision 0011, which counted no links gone.
+        conn.execute(text(
+            "INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
             "articles_new, articles_updated, articles_failed, status, message) "
-            "VALUES ('gongyishibao', '2023-01-31', '2023-02-01 08:00:00+00:00', 16, 0, 1, 20, 0, 2, 'finished', '')"
+            "VALUES ('gongyishibao', '2023-01-24', '2023-01-25 08:00:00+00:00', 16, 0, 0, 20, 0, 0, 'finished', '')"
         ))
     archive.close()
     assert archive_cli(seeded, "stats") == 0
     out = capsys.readouterr().out
+    runs = out.split("Recent crawl runs\n")[1].splitlines()
+    assert [cell.strip() for cell in runs[0].split(" | ")][-3:] == ["pages new/upd/failed", "articles new/upd/failed", "links gone"]
+    assert [[cell.strip() for cell in row.split("|")][-3:] for row in runs[2:4]] == [["16/0/1", "20/0/2", "3"], ["16/0/0", "20/0/0", ""]]
     per_year = {}
     for day, in view_rows(seeded, "issue_date"):
         per_year[str(day)[:4]] = per_year.get(str(day)[:4], 0) + 1
@@ -419,6 +428,12 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
     # --until before the first archived issue: no start to count from.
     assert archive_cli(seeded, "stats", "--until", "2022-06-30") == 0
     assert missing_issues(capsys.readouterr().out) == ([], [])
+    # A span running past today: an issue yet to be published is not missing.
+    today = date.today()
+    assert archive_cli(seeded, "stats", "--since", str(today - timedelta(days=30)), "--until", str(today + timedelta(days=60))) == 0
+    expected = [d.isoformat() for d in schedule.dates(today - timedelta(days=30), today)]
+    assert missing_issues(capsys.readouterr().out) == (
+        [f"{every} from {today - timedelta(days=30)} to {today}: {len(expected)} of {len(expected)} scheduled"], expected)
     # A paper unknown to the archive and to crawler/papers: nothing, as search and export find nothing.
     assert archive_cli(seeded, "stats", "--paper", "nosuchpaper", "--since", "2022-03-01", "--until", "2022-06-30") == 0
     assert missing_issues(capsys.readouterr().out) == ([], [])

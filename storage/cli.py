@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.pagenumbers import page_code
@@ -90,6 +91,32 @@ def check_span(args: argparse.Namespace) -> None:
         raise ArchiveError(f"--since {since} is after --until {until}: no date is within them")
 
 
+def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> None:
+    """A ``--paper`` the archive does not hold (a typo, another archive's paper) would filter
+    everything out: refused in one line naming the papers it holds, rather than answered with
+    nothing. ``profiled``: the commands that read the paper profiles (stats, reprocess) take a
+    paper a profile names too, crawled or not (stats lists its schedule, reprocess says 0)."""
+    if code is None:
+        return
+    with archive.engine.connect() as conn:
+        archived = list(conn.scalars(text("SELECT code FROM papers ORDER BY code")))
+    known, more = set(archived), ""
+    if profiled:
+        from crawler.papers import load_profiles
+
+        profiles = load_profiles()
+        # A code whose profile has a mistake is that paper's: its own error (InvalidProfile) says more.
+        named = set(profiles.papers) | {problem.code for problem in profiles.problems if problem.code}
+        if others := sorted(named - known):
+            more += f"; profiled, not archived: {', '.join(others)}"
+        if unread := [problem.source for problem in profiles.problems if problem.code is None]:
+            more += f"; not read: {', '.join(unread)}"
+        known |= named
+    if code not in known:
+        holds = f"this archive holds: {', '.join(archived)}" if archived else "this archive holds no paper"
+        raise ArchiveError(f"unknown paper {code!r} ({holds}{more})")
+
+
 def reading(args: argparse.Namespace) -> Archive:
     archive = open_archive(args.archive, create=False)
     args.revision = archive.revision  # for the hint on a database error (main)
@@ -140,8 +167,9 @@ def run_search(args: argparse.Namespace) -> int:
     from storage.search import ranked_among, search
 
     archive = reading(args)
-    archive.check_writable()  # the search index needs the current schema
     try:
+        archive.check_writable()  # the search index needs the current schema
+        check_paper(archive, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
     finally:
@@ -417,6 +445,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
     archive = reading(args)
     try:
+        check_paper(archive, args.paper, profiled=True)
         stats = archive_stats(archive, paper=args.paper, since=args.since, until=args.until, runs=args.runs)
     finally:
         archive.close()
@@ -472,6 +501,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
+        check_paper(archive, args.paper)
         with output_file(args.output) as out:
             rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
                                section=args.section)
@@ -549,6 +579,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
     logged.setFormatter(_LevelPrefix())
     logging.getLogger().addHandler(logged)
     try:
+        check_paper(archive, args.paper, profiled=True)
         archive.check_writable()
         archive.check_write_privileges()
         outcome = reprocess(

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from crawler.papers import get_paper
+from crawler.papers import PROFILES_ENV, get_paper
 from storage.cli import main
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import search
-from tests.conftest import PROJECT, crawl_site, sql_rows
+from tests.conftest import PROJECT, archive_command, crawl_site, sql_rows
 from tests.seeded import DATES, fill
+from tests.sites import SHEHUIBAO_PROFILES
 from tests.test_storage import article, page
 
 
@@ -366,6 +367,37 @@ def test_since_after_until_is_one_line_not_an_empty_answer(seeded, command, caps
     assert archive_cli(seeded, *command, "--since", "2023-01-31", "--until", "2023-01-31") in (0, 1)
 
 
+def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(archive_url, tmp_path, monkeypatch):
+    # A code mistyped found nothing and exited 0: search said "no articles found", export wrote
+    # nothing (or a header), reprocess "0 documents reprocessed", stats empty tables.
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    articles = view_rows(archive_url, "article_id, title, body")
+    target = tmp_path / "out.csv"
+    for command in (["search", "社工"], ["export"], ["export", "--format", "csv", "-o", str(target)], ["reprocess"], ["stats"]):
+        done = archive_command(*command, "--paper", "gongyishibo", archive=archive_url)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: unknown paper 'gongyishibo' (this archive holds: gongyishibao)\n"), command
+    assert not target.exists() and view_rows(archive_url, "article_id, title, body") == articles
+    assert sql_rows(archive_url, "SELECT count(*) FROM article_versions") == [(0,)]
+    found = archive_command("search", "社工", "--paper", "gongyishibao", archive=archive_url)
+    assert found.returncode == 0 and "[#" in found.stdout and found.stderr == ""
+    # stats and reprocess read the profiles: a paper one names, not crawled yet, is known to
+    # them (stats lists its schedule, reprocess has nothing of it to read), and named in their error.
+    monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+    stats = archive_command("stats", "--paper", "shehuibao", "--since", "2023-01-30", "--until", "2023-02-03", archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    assert "Missing issues of shehuibao (every Mon, Wed, Fri) from 2023-01-30 to 2023-02-03: 3 of 3 scheduled" in stats.stdout
+    reprocessed = archive_command("reprocess", "--paper", "shehuibao", archive=archive_url)
+    assert (reprocessed.returncode, reprocessed.stderr) == (0, f"0 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}\n")
+    for command in (["stats"], ["reprocess"]):
+        done = archive_command(*command, "--paper", "shehuibo", archive=archive_url)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: unknown paper 'shehuibo' (this archive holds: gongyishibao; profiled, not archived: shehuibao)\n")
+    done = archive_command("search", "社工", "--paper", "shehuibao", archive=archive_url)
+    assert (done.returncode, done.stderr) == (2, "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)\n")
+
+
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
@@ -434,9 +466,6 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
     expected = [d.isoformat() for d in schedule.dates(today - timedelta(days=30), today)]
     assert missing_issues(capsys.readouterr().out) == (
         [f"{every} from {today - timedelta(days=30)} to {today}: {len(expected)} of {len(expected)} scheduled"], expected)
-    # A paper unknown to the archive and to crawler/papers: nothing, as search and export find nothing.
-    assert archive_cli(seeded, "stats", "--paper", "nosuchpaper", "--since", "2022-03-01", "--until", "2022-06-30") == 0
-    assert missing_issues(capsys.readouterr().out) == ([], [])
 
 
 def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_yet(archive_url, capsys):
@@ -448,6 +477,10 @@ def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_
     )
     assert archive_cli(archive_url, "stats", "--since", "2023-01-01", "--until", "2023-01-31") == 0  # no paper yet
     assert missing_issues(capsys.readouterr().out) == ([], [])
+    # Search and export read the archive alone: a paper it does not hold yet is not theirs to find.
+    for command in (["search", "社工"], ["export"]):
+        assert archive_cli(archive_url, *command, "--paper", "gongyishibao") == 2
+        assert capsys.readouterr().err == "error: unknown paper 'gongyishibao' (this archive holds no paper)\n"
 
 
 def test_export_streams_every_article_as_jsonl_and_csv(seeded, tmp_path, capsys):

@@ -91,6 +91,11 @@ def check_span(args: argparse.Namespace) -> None:
         raise ArchiveError(f"--since {since} is after --until {until}: no date is within them")
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``number`` and ``noun``, the noun plural unless the number is one: "1 row", "2 rows"."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> None:
     """A ``--paper`` the archive does not hold (a typo, another archive's paper) would filter
     everything out: refused in one line naming the papers it holds, rather than answered with
@@ -429,7 +434,7 @@ def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
     print("-+-".join("-" * w for w in widths), file=out)
     for row in rows:
         print(line(row), file=out)
-    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=out)
+    print(f"({counted(len(rows), 'row')})", file=out)
 
 
 # --- stats -------------------------------------------------------------------------------
@@ -594,11 +599,11 @@ def run_reprocess(args: argparse.Namespace) -> int:
     if outcome.unread_articles or outcome.unread_pages:
         # Not a failure of this run (a run again would not change it), but the new rules did
         # not reach them: said, so that no one takes the archive for wholly reprocessed.
-        print(f"note: {outcome.unread_articles} articles and {outcome.unread_pages} pages have no raw document "
-              "(raw_documents) to read again: left as they are", file=sys.stderr)
-    stale = f", {outcome.stale} left as a crawl stored them from a newer fetch" if outcome.stale else ""
-    print(f"{outcome.done} documents reprocessed, {outcome.failed} failed, {outcome.changed} articles changed "
-          f"(their earlier text kept in article_versions){stale}", file=sys.stderr)
+        print(f"note: {counted(outcome.unread_articles, 'article')} and {counted(outcome.unread_pages, 'page')} "
+              "have no raw document (raw_documents) to read again: left as they are", file=sys.stderr)
+    stale = f", {outcome.stale} left as stored from a newer fetch by a crawl meanwhile" if outcome.stale else ""
+    print(f"{counted(outcome.done, 'document')} reprocessed, {outcome.failed} failed, "
+          f"{counted(outcome.changed, 'article')} changed (the earlier text kept in article_versions){stale}", file=sys.stderr)
     return 1 if outcome.failed else 0
 
 
@@ -629,7 +634,8 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
         )
     finally:
         archive.close()
-    print(f"{args.output}: {counts.get('articles', 0)} articles, {sum(counts.values())} rows in all", file=sys.stderr)
+    print(f"{args.output}: {counted(counts.get('articles', 0), 'article')}, {counted(sum(counts.values()), 'row')} in all",
+          file=sys.stderr)
     return 0
 
 

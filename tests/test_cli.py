@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from crawler.papers import PROFILES_ENV, get_paper
-from storage.cli import main
+from storage.cli import counted, main
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import search
@@ -398,6 +398,18 @@ def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(arc
     assert (done.returncode, done.stderr) == (2, "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)\n")
 
 
+def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
+    assert [counted(n, "article") for n in (0, 1, 2)] == ["0 articles", "1 article", "2 articles"]
+    assert counted(1, "copy", "copies") == "1 copy" and counted(3, "copy", "copies") == "3 copies"
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1)])
+    archive.close()
+    copy = tmp_path / "copy.sqlite3"
+    assert archive_cli(sqlite_url, "export", "--format", "sqlite", "-o", str(copy)) == 0
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith(f"{copy}: 1 article, ") and last.endswith(" rows in all")  # was "1 articles"
+
+
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
@@ -557,7 +569,7 @@ def test_history_of_a_corrected_article_is_queryable(archive_url):
 
 
 # The end of the summary line of `archive reprocess`.
-REPROCESSED = "(their earlier text kept in article_versions)"
+REPROCESSED = "(the earlier text kept in article_versions)"
 
 
 def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_url, capsys):
@@ -712,7 +724,7 @@ def test_reprocess_reports_a_broken_raw_document_in_one_line_and_goes_on(sqlite_
         "error: http://x/html/2023-01/31/content_1.htm: raw document is not a zlib stream "
         "(Error -3 while decompressing data: incorrect header check): left as stored"
     ]
-    assert err[-1] == f"1 documents reprocessed, 1 failed, 1 articles changed {REPROCESSED}"
+    assert err[-1] == f"1 document reprocessed, 1 failed, 1 article changed {REPROCESSED}"
 
 
 def test_reprocess_after_new_corrections_keeps_one_version_of_each_article_it_changes_and_says_how_many(
@@ -817,7 +829,7 @@ def test_reprocess_of_a_raw_document_sqlite_holds_as_text_is_one_line(sqlite_url
     assert [line for line in err if line.startswith("error:")] == [
         "error: http://x/html/2023-01/31/content_1.htm: raw document holds str, not compressed bytes: left as stored"
     ]
-    assert err[-1] == f"1 documents reprocessed, 1 failed, 1 articles changed {REPROCESSED}"
+    assert err[-1] == f"1 document reprocessed, 1 failed, 1 article changed {REPROCESSED}"
 
 
 def test_reprocess_says_which_articles_and_pages_it_had_no_raw_document_for(archive_url, capsys):
@@ -834,7 +846,7 @@ def test_reprocess_says_which_articles_and_pages_it_had_no_raw_document_for(arch
     assert archive_cli(archive_url, "reprocess") == 0
     err = capsys.readouterr().err.splitlines()
     assert err[-2:] == [
-        "note: 2 articles and 1 pages have no raw document (raw_documents) to read again: left as they are",
+        "note: 2 articles and 1 page have no raw document (raw_documents) to read again: left as they are",
         f"33 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}",
     ]
 

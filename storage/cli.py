@@ -122,6 +122,19 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
         raise ArchiveError(f"unknown paper {code!r} ({holds}{more})")
 
 
+def none_found(archive: Archive, section: str | None) -> str:
+    """The line saying that a search or an export found nothing; it names a ``--section`` that no
+    page of the archive has, in any form (a typo, most likely), since nothing can match it."""
+    from storage.search import TABLE_COLUMNS, filters
+
+    if section is not None:
+        where, params = filters(TABLE_COLUMNS, section=section)
+        with archive.engine.connect() as conn:
+            if conn.execute(text(f"SELECT 1 FROM pages p WHERE 1=1{''.join(where)} LIMIT 1"), params).first() is None:
+                return f"no articles found: no page of this archive has the section {section!r}"
+    return "no articles found"
+
+
 def reading(args: argparse.Namespace) -> Archive:
     archive = open_archive(args.archive, create=False)
     args.revision = archive.revision  # for the hint on a database error (main)
@@ -177,15 +190,18 @@ def run_search(args: argparse.Namespace) -> int:
         check_paper(archive, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
+        if not hits and args.offset:
+            # Some may match: fewer than the hits skipped.
+            print(f"no articles found past the first {counted(args.offset, 'hit')}", file=sys.stderr)
+        elif not hits:
+            print(none_found(archive, args.section), file=sys.stderr)
     finally:
         archive.close()
     for hit in hits:
         print(f"{hit.issue_date} {hit.paper_code} 第{page_code(hit.page_number)}版 {one_line(hit.section)}  {one_line(hit.title)}  "
               f"[#{hit.article_id}]")
         print(f"    {one_line(hit.snippet)}")
-    if not hits:
-        print("no articles found", file=sys.stderr)
-    elif hits[0].pool_full:
+    if hits and hits[0].pool_full:
         print(f"more articles hold these words than are ranked: these are the best of the "
               f"{ranked_among(args.offset, args.limit)}; narrow the search "
               "(--paper, --section, --since, --until) to reach the others", file=sys.stderr)
@@ -503,13 +519,21 @@ def run_export(args: argparse.Namespace) -> int:
     if args.format == "sqlite":
         return run_export_sqlite(args)
     archive = reading(args)
+    exported = 0
+
+    def counting(rows: Iterable[tuple]) -> Iterator[tuple]:
+        nonlocal exported
+        for row in rows:
+            exported += 1
+            yield row
+
     try:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
         check_paper(archive, args.paper)
         with output_file(args.output) as out:
-            rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
-                               section=args.section)
+            rows = counting(export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
+                                        section=args.section))
             if args.format == "csv":
                 writer = csv.writer(out)
                 writer.writerow(EXPORT_COLUMNS)
@@ -517,6 +541,8 @@ def run_export(args: argparse.Namespace) -> int:
             else:
                 for row in rows:
                     out.write(json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False, default=str) + "\n")
+        if not exported:  # an empty file or none on stdout: said, as search says it
+            print(none_found(archive, args.section), file=sys.stderr)
     finally:
         archive.close()
     return 0

@@ -398,6 +398,22 @@ def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(arc
     assert (done.returncode, done.stderr) == (2, "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)\n")
 
 
+def test_a_search_or_export_that_finds_nothing_says_so_naming_a_section_no_page_has(seeded, capsys):
+    # Export said nothing at all; search "no articles found" for a mistyped section, and for a
+    # page of hits past the last, as if none matched.
+    for command in (["search", "社工"], ["export"], ["export", "--format", "csv"]):
+        assert archive_cli(seeded, *command, "--section", "社会工做") == 0
+        assert capsys.readouterr().err == "no articles found: no page of this archive has the section '社会工做'\n"
+        # A section the archive has, none of it in the dates asked: plainly nothing.
+        assert archive_cli(seeded, *command, "--section", "社会工作", "--since", "2030-01-01") == 0
+        assert capsys.readouterr().err == "no articles found\n"
+        assert archive_cli(seeded, *command, "--section", "社會工作") == 0  # as the page prints it
+        captured = capsys.readouterr()
+        assert captured.err == "" and captured.out.count("社会工作") > 1
+    assert archive_cli(seeded, "search", "社工", "--offset", "10000") == 0
+    assert capsys.readouterr().err == "no articles found past the first 10000 hits\n"
+
+
 def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
     assert [counted(n, "article") for n in (0, 1, 2)] == ["0 articles", "1 article", "2 articles"]
     assert counted(1, "copy", "copies") == "1 copy" and counted(3, "copy", "copies") == "3 copies"

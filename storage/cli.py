@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.pagenumbers import page_code
@@ -90,6 +91,50 @@ def check_span(args: argparse.Namespace) -> None:
         raise ArchiveError(f"--since {since} is after --until {until}: no date is within them")
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``number`` and ``noun``, the noun plural unless the number is one: "1 row", "2 rows"."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> None:
+    """A ``--paper`` the archive does not hold (a typo, another archive's paper) would filter
+    everything out: refused in one line naming the papers it holds, rather than answered with
+    nothing. ``profiled``: the commands that read the paper profiles (stats, reprocess) take a
+    paper a profile names too, crawled or not (stats lists its schedule, reprocess says 0)."""
+    if code is None:
+        return
+    with archive.engine.connect() as conn:
+        archived = list(conn.scalars(text("SELECT code FROM papers ORDER BY code")))
+    known, more = set(archived), ""
+    if profiled:
+        from crawler.papers import load_profiles
+
+        profiles = load_profiles()
+        # A code whose profile has a mistake is that paper's: its own error (InvalidProfile) says more.
+        named = set(profiles.papers) | {problem.code for problem in profiles.problems if problem.code}
+        if others := sorted(named - known):
+            more += f"; profiled, not archived: {', '.join(others)}"
+        if unread := [problem.source for problem in profiles.problems if problem.code is None]:
+            more += f"; not read: {', '.join(unread)}"
+        known |= named
+    if code not in known:
+        holds = f"this archive holds: {', '.join(archived)}" if archived else "this archive holds no paper"
+        raise ArchiveError(f"unknown paper {code!r} ({holds}{more})")
+
+
+def none_found(archive: Archive, section: str | None) -> str:
+    """The line saying that a search or an export found nothing; it names a ``--section`` that no
+    page of the archive has, in any form (a typo, most likely), since nothing can match it."""
+    from storage.search import TABLE_COLUMNS, filters
+
+    if section is not None:
+        where, params = filters(TABLE_COLUMNS, section=section)
+        with archive.engine.connect() as conn:
+            if conn.execute(text(f"SELECT 1 FROM pages p WHERE 1=1{''.join(where)} LIMIT 1"), params).first() is None:
+                return f"no articles found: no page of this archive has the section {section!r}"
+    return "no articles found"
+
+
 def reading(args: argparse.Namespace) -> Archive:
     archive = open_archive(args.archive, create=False)
     args.revision = archive.revision  # for the hint on a database error (main)
@@ -140,20 +185,24 @@ def run_search(args: argparse.Namespace) -> int:
     from storage.search import as_written_note, ranked_among, search
 
     archive = reading(args)
-    archive.check_writable()  # the search index needs the current schema
     try:
+        archive.check_writable()  # the search index needs the current schema
+        check_paper(archive, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
+        if not hits and args.offset:
+            # Some may match: fewer than the hits skipped.
+            print(f"no articles found past the first {counted(args.offset, 'hit')}", file=sys.stderr)
+        elif not hits:
+            note = as_written_note(" ".join(args.query))
+            print(none_found(archive, args.section) + (f"; {note}" if note else ""), file=sys.stderr)
     finally:
         archive.close()
     for hit in hits:
         print(f"{hit.issue_date} {hit.paper_code} 第{page_code(hit.page_number)}版 {one_line(hit.section)}  {one_line(hit.title)}  "
               f"[#{hit.article_id}]")
         print(f"    {one_line(hit.snippet)}")
-    if not hits:
-        note = as_written_note(" ".join(args.query))
-        print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
-    elif hits[0].pool_full:
+    if hits and hits[0].pool_full:
         print(f"more articles hold these words than are ranked: these are the best of the "
               f"{ranked_among(args.offset, args.limit)}; narrow the search "
               "(--paper, --section, --since, --until) to reach the others", file=sys.stderr)
@@ -402,7 +451,7 @@ def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
     print("-+-".join("-" * w for w in widths), file=out)
     for row in rows:
         print(line(row), file=out)
-    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=out)
+    print(f"({counted(len(rows), 'row')})", file=out)
 
 
 # --- stats -------------------------------------------------------------------------------
@@ -418,6 +467,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
     archive = reading(args)
     try:
+        check_paper(archive, args.paper, profiled=True)
         stats = archive_stats(archive, paper=args.paper, since=args.since, until=args.until, runs=args.runs)
     finally:
         archive.close()
@@ -449,7 +499,7 @@ def run_stats(args: argparse.Namespace) -> int:
                     [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
-                 "articles new/upd/failed"], [list(map(str, r)) for r in stats.runs], out)
+                 "articles new/upd/failed", "links gone"], [list(map(str, r)) for r in stats.runs], out)
     return 0
 
 
@@ -475,12 +525,21 @@ def run_export(args: argparse.Namespace) -> int:
     if args.format == "sqlite":
         return run_export_sqlite(args)
     archive = reading(args)
+    exported = 0
+
+    def counting(rows: Iterable[tuple]) -> Iterator[tuple]:
+        nonlocal exported
+        for row in rows:
+            exported += 1
+            yield row
+
     try:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
+        check_paper(archive, args.paper)
         with output_file(args.output) as out:
-            rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
-                               section=args.section)
+            rows = counting(export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
+                                        section=args.section))
             if args.format == "csv":
                 writer = csv.writer(out)
                 writer.writerow(EXPORT_COLUMNS)
@@ -488,6 +547,8 @@ def run_export(args: argparse.Namespace) -> int:
             else:
                 for row in rows:
                     out.write(json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False, default=str) + "\n")
+        if not exported:  # an empty file or none on stdout: said, as search says it
+            print(none_found(archive, args.section), file=sys.stderr)
     finally:
         archive.close()
     return 0
@@ -555,6 +616,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
     logged.setFormatter(_LevelPrefix())
     logging.getLogger().addHandler(logged)
     try:
+        check_paper(archive, args.paper, profiled=True)
         archive.check_writable()
         archive.check_write_privileges()
         outcome = reprocess(
@@ -569,11 +631,11 @@ def run_reprocess(args: argparse.Namespace) -> int:
     if outcome.unread_articles or outcome.unread_pages:
         # Not a failure of this run (a run again would not change it), but the new rules did
         # not reach them: said, so that no one takes the archive for wholly reprocessed.
-        print(f"note: {outcome.unread_articles} articles and {outcome.unread_pages} pages have no raw document "
-              "(raw_documents) to read again: left as they are", file=sys.stderr)
-    stale = f", {outcome.stale} left as a crawl stored them from a newer fetch" if outcome.stale else ""
-    print(f"{outcome.done} documents reprocessed, {outcome.failed} failed, {outcome.changed} articles changed "
-          f"(their earlier text kept in article_versions){stale}", file=sys.stderr)
+        print(f"note: {counted(outcome.unread_articles, 'article')} and {counted(outcome.unread_pages, 'page')} "
+              "have no raw document (raw_documents) to read again: left as they are", file=sys.stderr)
+    stale = f", {outcome.stale} left as stored from a newer fetch by a crawl meanwhile" if outcome.stale else ""
+    print(f"{counted(outcome.done, 'document')} reprocessed, {outcome.failed} failed, "
+          f"{counted(outcome.changed, 'article')} changed (the earlier text kept in article_versions){stale}", file=sys.stderr)
     return 1 if outcome.failed else 0
 
 
@@ -604,7 +666,8 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
         )
     finally:
         archive.close()
-    print(f"{args.output}: {counts.get('articles', 0)} articles, {sum(counts.values())} rows in all", file=sys.stderr)
+    print(f"{args.output}: {counted(counts.get('articles', 0), 'article')}, {counted(sum(counts.values()), 'row')} in all",
+          file=sys.stderr)
     return 0
 
 

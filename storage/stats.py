@@ -27,7 +27,7 @@ class Gaps:
 class Stats:
     counts: list[tuple]  # (paper, year, issues, pages, articles)
     gaps: list[Gaps]
-    runs: list[tuple]
+    runs: list[tuple]  # (id, paper, dates, started, finished, status, pages n/u/f, articles n/u/f, links gone)
     # Archived papers without a profile: no schedule, so no missing issues counted.
     unscheduled: list[str] = field(default_factory=list)
     # Archived papers whose profile has a mistake (code, file): neither are theirs counted.
@@ -62,16 +62,17 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             "FROM papers pa LEFT JOIN issues i ON i.paper_id = pa.id"
             + (" WHERE pa.code = :paper" if paper else "") + " GROUP BY pa.code"
         ).columns(first_issue=Date, last_issue=Date), params).all()
+        dead_links = inspect(conn).has_table("dead_links")  # and crawl_runs.links_gone: revision 0011
         history = conn.execute(text(
             "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
-            "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed "
-            "FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
+            "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
+            f"{'links_gone' if dead_links else 'NULL'} FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
         ), params | {"runs": runs}).all()
         dead = conn.execute(text(f"""
             SELECT pa.code, i.issue_date, d.kind, d.status, d.runs, d.first_seen, d.last_seen, d.gone_since, d.url
             FROM dead_links d JOIN issues i ON i.id = d.issue_id JOIN papers pa ON pa.id = i.paper_id
             WHERE 1=1{where} ORDER BY pa.code, i.issue_date, d.url
-        """).columns(issue_date=Date), params).all() if inspect(conn).has_table("dead_links") else []  # revision 0011
+        """).columns(issue_date=Date), params).all() if dead_links else []
     per_year: dict[tuple[str, int], list[int]] = {}
     issues: dict[str, set[date]] = {}
     for code, day, pages, articles in counts:
@@ -105,7 +106,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             len(scheduled), [d for d in scheduled if d not in days], profile.schedule.break_dates(*span),
         ))
     runs_rows = [
-        (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), r[5], f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}")
+        (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), r[5], f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
+         "" if r[12] is None else r[12])  # links gone: NULL for runs before revision 0011
         for r in history
     ]
     dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4], _minute(r[5]), _minute(r[6]), _minute(r[7]), r[8]) for r in dead]
@@ -117,10 +119,12 @@ def _span(first: date | None, last: date | None, since: date | None, until: date
     """The dates to check a paper's issues in: the span given, its open ends the paper's first
     and last archived issue; None when nothing bounds its start (no issue up to ``until``).
 
-    ``since`` after the last archived issue runs to today: every issue since is missing."""
+    ``since`` after the last archived issue runs to today: every issue since is missing. No span
+    runs past today (or the last archived issue, dated by the paper's clock, ahead of this
+    machine's): an issue yet to be published is not missing."""
     start = since or first
     if until:
-        end = until
+        end = min(until, max(date.today(), last or date.today()))
     elif last is not None and (since is None or last >= since):
         end = last
     else:

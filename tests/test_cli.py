@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from crawler.papers import get_paper
-from storage.cli import main
+from crawler.papers import PROFILES_ENV, get_paper
+from storage.cli import counted, main
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import search
-from tests.conftest import PROJECT, crawl_site, sql_rows
+from tests.conftest import PROJECT, archive_command, crawl_site, sql_rows
 from tests.seeded import DATES, fill
+from tests.sites import SHEHUIBAO_PROFILES
 from tests.test_storage import article, page
 
 
@@ -388,17 +389,85 @@ def test_since_after_until_is_one_line_not_an_empty_answer(seeded, command, caps
     assert archive_cli(seeded, *command, "--since", "2023-01-31", "--until", "2023-01-31") in (0, 1)
 
 
+def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(archive_url, tmp_path, monkeypatch):
+    # A code mistyped found nothing and exited 0: search said "no articles found", export wrote
+    # nothing (or a header), reprocess "0 documents reprocessed", stats empty tables.
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    articles = view_rows(archive_url, "article_id, title, body")
+    target = tmp_path / "out.csv"
+    for command in (["search", "社工"], ["export"], ["export", "--format", "csv", "-o", str(target)], ["reprocess"], ["stats"]):
+        done = archive_command(*command, "--paper", "gongyishibo", archive=archive_url)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: unknown paper 'gongyishibo' (this archive holds: gongyishibao)\n"), command
+    assert not target.exists() and view_rows(archive_url, "article_id, title, body") == articles
+    assert sql_rows(archive_url, "SELECT count(*) FROM article_versions") == [(0,)]
+    found = archive_command("search", "社工", "--paper", "gongyishibao", archive=archive_url)
+    assert found.returncode == 0 and "[#" in found.stdout and found.stderr == ""
+    # stats and reprocess read the profiles: a paper one names, not crawled yet, is known to
+    # them (stats lists its schedule, reprocess has nothing of it to read), and named in their error.
+    monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+    stats = archive_command("stats", "--paper", "shehuibao", "--since", "2023-01-30", "--until", "2023-02-03", archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    assert "Missing issues of shehuibao (every Mon, Wed, Fri) from 2023-01-30 to 2023-02-03: 3 of 3 scheduled" in stats.stdout
+    reprocessed = archive_command("reprocess", "--paper", "shehuibao", archive=archive_url)
+    assert (reprocessed.returncode, reprocessed.stderr) == (0, f"0 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}\n")
+    for command in (["stats"], ["reprocess"]):
+        done = archive_command(*command, "--paper", "shehuibo", archive=archive_url)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: unknown paper 'shehuibo' (this archive holds: gongyishibao; profiled, not archived: shehuibao)\n")
+    done = archive_command("search", "社工", "--paper", "shehuibao", archive=archive_url)
+    assert (done.returncode, done.stderr) == (2, "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)\n")
+
+
+def test_a_search_or_export_that_finds_nothing_says_so_naming_a_section_no_page_has(seeded, capsys):
+    # Export said nothing at all; search "no articles found" for a mistyped section, and for a
+    # page of hits past the last, as if none matched.
+    for command in (["search", "社工"], ["export"], ["export", "--format", "csv"]):
+        assert archive_cli(seeded, *command, "--section", "社会工做") == 0
+        assert capsys.readouterr().err == "no articles found: no page of this archive has the section '社会工做'\n"
+        # A section the archive has, none of it in the dates asked: plainly nothing.
+        assert archive_cli(seeded, *command, "--section", "社会工作", "--since", "2030-01-01") == 0
+        assert capsys.readouterr().err == "no articles found\n"
+        assert archive_cli(seeded, *command, "--section", "社會工作") == 0  # as the page prints it
+        captured = capsys.readouterr()
+        assert captured.err == "" and captured.out.count("社会工作") > 1
+    assert archive_cli(seeded, "search", "社工", "--offset", "10000") == 0
+    assert capsys.readouterr().err == "no articles found past the first 10000 hits\n"
+
+
+def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
+    assert [counted(n, "article") for n in (0, 1, 2)] == ["0 articles", "1 article", "2 articles"]
+    assert counted(1, "copy", "copies") == "1 copy" and counted(3, "copy", "copies") == "3 copies"
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1)])
+    archive.close()
+    copy = tmp_path / "copy.sqlite3"
+    assert archive_cli(sqlite_url, "export", "--format", "sqlite", "-o", str(copy)) == 0
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith(f"{copy}: 1 article, ") and last.endswith(" rows in all")  # was "1 articles"
+
+
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
+            "articles_new, articles_updated, articles_failed, links_gone, status, message) "
+            "VALUES ('gongyishibao', '2023-01-31', '2023-02-01 08:00:00+00:00', 16, 0, 1, 20, 0, 2, 3, 'finished', '')"
+        ))
+        # A run before revision 0011, which counted no links gone.
+        conn.execute(text(
+            "INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
             "articles_new, articles_updated, articles_failed, status, message) "
-            "VALUES ('gongyishibao', '2023-01-31', '2023-02-01 08:00:00+00:00', 16, 0, 1, 20, 0, 2, 'finished', '')"
+            "VALUES ('gongyishibao', '2023-01-24', '2023-01-25 08:00:00+00:00', 16, 0, 0, 20, 0, 0, 'finished', '')"
         ))
     archive.close()
     assert archive_cli(seeded, "stats") == 0
     out = capsys.readouterr().out
+    runs = out.split("Recent crawl runs\n")[1].splitlines()
+    assert [cell.strip() for cell in runs[0].split(" | ")][-3:] == ["pages new/upd/failed", "articles new/upd/failed", "links gone"]
+    assert [[cell.strip() for cell in row.split("|")][-3:] for row in runs[2:4]] == [["16/0/1", "20/0/2", "3"], ["16/0/0", "20/0/0", ""]]
     per_year = {}
     for day, in view_rows(seeded, "issue_date"):
         per_year[str(day)[:4]] = per_year.get(str(day)[:4], 0) + 1
@@ -441,9 +510,12 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
     # --until before the first archived issue: no start to count from.
     assert archive_cli(seeded, "stats", "--until", "2022-06-30") == 0
     assert missing_issues(capsys.readouterr().out) == ([], [])
-    # A paper unknown to the archive and to crawler/papers: nothing, as search and export find nothing.
-    assert archive_cli(seeded, "stats", "--paper", "nosuchpaper", "--since", "2022-03-01", "--until", "2022-06-30") == 0
-    assert missing_issues(capsys.readouterr().out) == ([], [])
+    # A span running past today: an issue yet to be published is not missing.
+    today = date.today()
+    assert archive_cli(seeded, "stats", "--since", str(today - timedelta(days=30)), "--until", str(today + timedelta(days=60))) == 0
+    expected = [d.isoformat() for d in schedule.dates(today - timedelta(days=30), today)]
+    assert missing_issues(capsys.readouterr().out) == (
+        [f"{every} from {today - timedelta(days=30)} to {today}: {len(expected)} of {len(expected)} scheduled"], expected)
 
 
 def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_yet(archive_url, capsys):
@@ -455,6 +527,10 @@ def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_
     )
     assert archive_cli(archive_url, "stats", "--since", "2023-01-01", "--until", "2023-01-31") == 0  # no paper yet
     assert missing_issues(capsys.readouterr().out) == ([], [])
+    # Search and export read the archive alone: a paper it does not hold yet is not theirs to find.
+    for command in (["search", "社工"], ["export"]):
+        assert archive_cli(archive_url, *command, "--paper", "gongyishibao") == 2
+        assert capsys.readouterr().err == "error: unknown paper 'gongyishibao' (this archive holds no paper)\n"
 
 
 def test_export_streams_every_article_as_jsonl_and_csv(seeded, tmp_path, capsys):
@@ -531,7 +607,7 @@ def test_history_of_a_corrected_article_is_queryable(archive_url):
 
 
 # The end of the summary line of `archive reprocess`.
-REPROCESSED = "(their earlier text kept in article_versions)"
+REPROCESSED = "(the earlier text kept in article_versions)"
 
 
 def test_reprocess_reruns_the_pipelines_over_raw_pages_without_network(archive_url, capsys):
@@ -686,7 +762,7 @@ def test_reprocess_reports_a_broken_raw_document_in_one_line_and_goes_on(sqlite_
         "error: http://x/html/2023-01/31/content_1.htm: raw document is not a zlib stream "
         "(Error -3 while decompressing data: incorrect header check): left as stored"
     ]
-    assert err[-1] == f"1 documents reprocessed, 1 failed, 1 articles changed {REPROCESSED}"
+    assert err[-1] == f"1 document reprocessed, 1 failed, 1 article changed {REPROCESSED}"
 
 
 def test_reprocess_after_new_corrections_keeps_one_version_of_each_article_it_changes_and_says_how_many(
@@ -791,7 +867,7 @@ def test_reprocess_of_a_raw_document_sqlite_holds_as_text_is_one_line(sqlite_url
     assert [line for line in err if line.startswith("error:")] == [
         "error: http://x/html/2023-01/31/content_1.htm: raw document holds str, not compressed bytes: left as stored"
     ]
-    assert err[-1] == f"1 documents reprocessed, 1 failed, 1 articles changed {REPROCESSED}"
+    assert err[-1] == f"1 document reprocessed, 1 failed, 1 article changed {REPROCESSED}"
 
 
 def test_reprocess_says_which_articles_and_pages_it_had_no_raw_document_for(archive_url, capsys):
@@ -808,7 +884,7 @@ def test_reprocess_says_which_articles_and_pages_it_had_no_raw_document_for(arch
     assert archive_cli(archive_url, "reprocess") == 0
     err = capsys.readouterr().err.splitlines()
     assert err[-2:] == [
-        "note: 2 articles and 1 pages have no raw document (raw_documents) to read again: left as they are",
+        "note: 2 articles and 1 page have no raw document (raw_documents) to read again: left as they are",
         f"33 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}",
     ]
 

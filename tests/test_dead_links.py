@@ -94,7 +94,10 @@ def test_links_the_site_answers_404_for_on_runs_over_a_week_are_gone_and_not_ask
         assert (run.status, run.links_gone, run.articles_failed, run.pages_failed) == ("finished", 2, 0, 0)
         assert sorted(line.split(":")[0] for line in run.message.splitlines()) == ["article link gone", "page link gone"]
         assert main(["--archive", archive_url, "stats"]) == 0
-        listed = capsys.readouterr().out.split("Dead links")[1].split("Recent crawl runs")[0].splitlines()
+        out = capsys.readouterr().out
+        runs = out.split("Recent crawl runs\n")[1].splitlines()  # newest first
+        assert runs[0].endswith("| links gone") and [row.rsplit("|", 1)[1].strip() for row in runs[2:6]] == ["2", "0", "0", "0"]
+        listed = out.split("Dead links")[1].split("Recent crawl runs")[0].splitlines()
         assert listed[0] == " (the site answers 404, 410 or its error page): 2 gone, not asked again; 0 still asked, each a failure of the run"
         assert [row.split(" | ")[:5] for row in listed[3:5]] == [
             ["gongyishibao", "2023-01-31", "article", "404   ", "4   "], ["gongyishibao", "2023-01-31", "page   ", "404   ", "4   "]]

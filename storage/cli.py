@@ -458,7 +458,12 @@ EXPORT_COLUMNS = (
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("jsonl", "csv", "sqlite"), default="jsonl",
                         help="sqlite: a complete copy of the archive, search index included, for `archive serve`")
-    parser.add_argument("--output", "-o", help="file to write (default: standard output; required for sqlite)")
+    parser.add_argument("--output", "-o", help="file to write (default, or -: standard output; sqlite needs a file)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing --output file, once the export is complete (without it, refused)")
+    parser.add_argument("--excel", action="store_true",
+                        help="CSV for a spreadsheet (Excel, LibreOffice, Google Sheets): a UTF-8 byte order mark, "
+                             "and a ' before a cell that would start a formula (= + - @)")
     add_filters(parser)
 
 
@@ -466,25 +471,72 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 def run_export(args: argparse.Namespace) -> int:
     from storage.export import export_rows
 
+    if args.output == "-":
+        args.output = None
+    if args.excel and args.format != "csv":
+        raise ArchiveError("--excel is for --format csv")
     if args.format == "sqlite":
         return run_export_sqlite(args)
     archive = reading(args)
     try:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
-        with output_file(args.output) as out:
+        with output_file(args.output, overwrite=args.overwrite) as out:
             rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
                                section=args.section)
             if args.format == "csv":
-                writer = csv.writer(out)
-                writer.writerow(EXPORT_COLUMNS)
-                writer.writerows(rows)
+                written = write_csv(rows, out, excel=args.excel)
             else:
-                for row in rows:
-                    out.write(json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False, default=str) + "\n")
+                written = write_jsonl(rows, out)
     finally:
         archive.close()
+    if args.output is not None:
+        print(f"{args.output}: {written} articles", file=sys.stderr)
+    elif not written:
+        print("no articles found", file=sys.stderr)
     return 0
+
+
+def write_csv(rows: Iterable[Sequence[Any]], out, *, excel: bool = False) -> int:
+    """``rows`` under a header of :data:`EXPORT_COLUMNS`, RFC 4180; how many. ``excel``: as a
+    spreadsheet should open it (:func:`spreadsheet_cell`), after a byte order mark, without
+    which Excel reads UTF-8 in the computer's legacy encoding (GBK, cp1252): 公益时报 as 鍏…"""
+    writer = csv.writer(out)
+    if excel:
+        out.write("\ufeff")
+    writer.writerow(EXPORT_COLUMNS)
+    written = 0
+    for row in rows:
+        writer.writerow([spreadsheet_cell(v) for v in row] if excel else row)
+        written += 1
+    return written
+
+
+# What makes a spreadsheet read a cell as a formula: the archive's text is what web pages
+# served, and a title such as =HYPERLINK("http://…?"&A1) would run when the file is opened
+# (CSV or formula injection, OWASP). A tab or carriage return first can hide one of them.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A text cell that would start a formula behind a ', which spreadsheets take for "text"."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+# JSON leaves these as they are inside strings, and str.splitlines() (and JavaScript before
+# ES2019) breaks lines at them: escaped, every reader sees one object a line.
+_LINE_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def write_jsonl(rows: Iterable[Sequence[Any]], out) -> int:
+    """``rows`` as JSON objects keyed by :data:`EXPORT_COLUMNS`, one a line, dates as
+    YYYY-MM-DD, Chinese as itself; how many."""
+    written = 0
+    for row in rows:
+        line = json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False, default=str)
+        out.write(line.translate(_LINE_SEPARATORS) + "\n")
+        written += 1
+    return written
 
 
 def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
@@ -493,18 +545,35 @@ def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
         raise ArchiveError(f"--output {output} is the archive itself: choose another file")
 
 
-class output_file:
-    """Standard output, or ``path`` written whole or not at all: the text goes to a file beside
-    it, which replaces it once complete, so an export stopped half-way leaves the file it found."""
+def check_output(path: str, overwrite: bool) -> None:
+    """An --output that names a directory, or (without --overwrite) an existing file: one line,
+    before anything is read, so that no earlier export is lost to a slip of the keyboard."""
+    if not path.strip():
+        raise ArchiveError("--output is empty: give a file name")
+    if os.path.isdir(path):
+        raise ArchiveError(f"cannot write {path}: Is a directory")
+    if os.path.lexists(path) and not overwrite:
+        raise ArchiveError(f"{path} already exists: choose another --output, or give --overwrite to replace it")
 
-    def __init__(self, path: str | None):
-        if path is not None and not path.strip():
-            raise ArchiveError("--output is empty: give a file name")
+
+class output_file:
+    """Standard output, in UTF-8 whatever the terminal's locale; or ``path`` written whole or
+    not at all: the text goes to a file beside it, which replaces it once complete, so an
+    export stopped half-way leaves the file it found."""
+
+    def __init__(self, path: str | None, overwrite: bool = False):
+        if path is not None:
+            check_output(path, overwrite)
         self.path = path
         self.partial = f"{path}.part" if path else None
 
     def __enter__(self):
         if self.path is None:
+            # JSON lines and CSV are UTF-8; a locale's GBK or Latin-1 wrote another encoding, or
+            # stopped with a traceback at the first character it lacks.
+            self.encoding = getattr(sys.stdout, "encoding", None)
+            if hasattr(sys.stdout, "reconfigure"):
+                sys.stdout.reconfigure(encoding="utf-8")
             return sys.stdout
         try:
             self.file = open(self.partial, "w", encoding="utf-8", newline="")
@@ -514,6 +583,9 @@ class output_file:
 
     def __exit__(self, kind, error, _traceback) -> None:
         if self.path is None:
+            # A closed pipe (archive export | head) takes no more, not even a flush.
+            if self.encoding and kind is not BrokenPipeError and hasattr(sys.stdout, "reconfigure"):
+                sys.stdout.reconfigure(encoding=self.encoding)
             return
         self.file.close()
         if kind is not None:
@@ -585,15 +657,17 @@ def run_upgrade(args: argparse.Namespace) -> int:
 def run_export_sqlite(args: argparse.Namespace) -> int:
     from storage.reading_room.export import export_sqlite
 
-    if not args.output:
+    if args.output is None:
         raise ArchiveError("export --format sqlite needs --output FILE")
+    check_output(args.output, args.overwrite)
     if any(getattr(args, name) for name in ("paper", "since", "until", "section")):
         raise ArchiveError("export --format sqlite copies the whole archive: --paper/--since/--until/--section do not apply")
     archive = reading(args)
     shown: dict[str, Callable[[int, int], None]] = {}
     try:
+        _refuse_the_archive_itself(archive, args.output)
         counts = export_sqlite(
-            archive, args.output,
+            archive, args.output, overwrite=args.overwrite,
             progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),
         )
     finally:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from crawler.papers import PROFILES_ENV
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import PROJECT, SAMPLE_SITE, crawl_site, run_crawl, sql_rows
+from tests.conftest import PROJECT, SAMPLE_SITE, archive_command, crawl_site, run_crawl, sql_rows
 from tests.sites import SHEHUIBAO_DAYS, SHEHUIBAO_PROFILES, shehuibao_site
 
 NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
@@ -27,12 +25,6 @@ PROFILE = 'code = "x"\nname = "X"\ntemplate = "founder"\nroot = "https://x.cn/ep
 @pytest.fixture
 def archive(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-
-
-def archive_command(*args: str, archive: str) -> subprocess.CompletedProcess:
-    """The `archive` console command of this checkout."""
-    return subprocess.run([sys.executable, "-m", "storage.cli", "--archive", archive, *args],
-                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
 
 
 # --- a profile with a mistake -------------------------------------------------------------------

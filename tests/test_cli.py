@@ -491,6 +491,37 @@ def test_export_to_a_file_writes_it_whole_or_leaves_it_and_never_the_archive(sql
     assert target.read_text(encoding="utf-8") == complete and [p.name for p in out.iterdir()] == ["out.jsonl"]
 
 
+def test_export_filters_give_the_rows_of_the_view_and_of_archive_search(seeded, capsys):
+    def exported(*filters: str) -> list[int]:
+        assert archive_cli(seeded, "export", *filters) == 0
+        return [json.loads(line)["article_id"] for line in capsys.readouterr().out.splitlines()]
+
+    def searched(words: str, *filters: str) -> set[int]:
+        assert archive_cli(seeded, "search", words, *filters, "--limit", "10000") == 0
+        return {int(line.rsplit("[#", 1)[1].rstrip("]")) for line in capsys.readouterr().out.splitlines() if "[#" in line}
+
+    in_order = "ORDER BY issue_date, page_number, article_id"
+    for filters, where in (
+        ([], "1=1"),
+        (["--paper", "gongyishibao", "--since", "2023-01-04", "--until", "2024-03-05"],
+         "paper_code = 'gongyishibao' AND issue_date BETWEEN '2023-01-04' AND '2024-03-05'"),
+        (["--section", "社會工作", "--until", "2023-01-31"], "section = '社会工作' AND issue_date <= '2023-01-31'"),
+        (["--paper", "nosuchpaper"], "1=0"),
+    ):
+        expected = [i for (i,) in sql_rows(seeded, f"SELECT article_id FROM article_view WHERE {where} {in_order}")]
+        assert exported(*filters) == expected, filters
+    # --query: every article search finds (all of them, not a ranked page), oldest first.
+    for words, filters in (("社工", []), ("困境 儿童", ["--section", "社会工作"]), ("社會工作", ["--since", "2024-01-01"])):
+        ids = exported("--query", words, *filters)
+        assert ids and set(ids) == searched(words, *filters) and len(ids) == len(set(ids)), words
+        order = {i: n for n, (i,) in enumerate(sql_rows(seeded, f"SELECT article_id FROM article_view {in_order}"))}
+        assert ids == sorted(ids, key=order.get)
+    assert archive_cli(seeded, "export", "--format", "csv", "--query", "没有这样的词语") == 0
+    assert capsys.readouterr() == (",".join(EXPORT_COLUMNS) + "\r\n", "no articles found\n")
+    assert archive_cli(seeded, "export", "--format", "csv", "--excel", "--query", " ") == 2
+    assert capsys.readouterr() == ("", "error: empty search: give at least one word\n")
+
+
 def hostile_archive(url: str) -> None:
     """Articles whose cells a spreadsheet would take for formulas, and text with line breaks,
     quotes, commas and the separators that str.splitlines() breaks lines at."""

@@ -485,7 +485,7 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
         rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
-                           section=args.section, query=args.query)
+                           section=args.section, query=args.query, images=args.format == "jsonl")
         with output_file(args.output, overwrite=args.overwrite) as out:
             if args.format == "csv":
                 written = write_csv(rows, out, excel=args.excel)
@@ -536,12 +536,16 @@ def _escaped(separator: re.Match) -> str:
     return f"\\u{ord(separator.group()):04x}"
 
 
+# JSON lines hold the article's pictures too, a list (CSV, one value a cell, has the view's columns).
+JSONL_KEYS = (*EXPORT_COLUMNS, "images")
+
+
 def write_jsonl(rows: Iterable[Sequence[Any]], out) -> int:
-    """``rows`` as JSON objects keyed by :data:`EXPORT_COLUMNS`, one a line, dates as
-    YYYY-MM-DD, Chinese as itself; how many."""
+    """``rows`` as JSON objects keyed by :data:`JSONL_KEYS`, one a line, dates as YYYY-MM-DD,
+    Chinese as itself; how many."""
     written = 0
     for row in rows:
-        line = json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False, default=str)
+        line = json.dumps(dict(zip(JSONL_KEYS, row)), ensure_ascii=False, default=str)
         out.write(_LINE_SEPARATORS.sub(_escaped, line) + "\n")
         written += 1
     return written

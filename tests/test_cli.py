@@ -529,7 +529,9 @@ def hostile_archive(url: str) -> None:
     archive.store_batch([page(3)], [
         article(1, 3, title='=HYPERLINK("http://127.0.0.1/?"&A1,"点我")', body='+86 10 1234\n第二段"引号",逗号'),
         article(2, 3, title="@SUM(1,1)", byline="-记者 张三", source="\t制表", body="\r回车\n第二段"),
-        article(3, 3, title="普通标题", body="第一行\u2028第二行\u2029第三行\x85第四行"),
+        article(3, 3, title="普通标题", body="第一行\u2028第二行\u2029第三行\x85第四行", images=[
+            {"url": "http://x/b.jpg", "caption": "第一张", "caption_original": "第一張"}, {"url": "http://x/a.jpg", "caption": ""}]),
+        article(4, 3, images=[]),
     ])
     archive.close()
 
@@ -540,7 +542,7 @@ def test_export_csv_is_faithful_and_for_excel_has_a_bom_and_no_formulas(archive_
     plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
     assert archive_command("export", "--format", "csv", "-o", str(plain), archive=archive_url).returncode == 0
     done = archive_command("export", "--format", "csv", "--excel", "-o", str(excel), archive=archive_url)
-    assert (done.returncode, done.stderr) == (0, f"{excel}: 3 articles\n")
+    assert (done.returncode, done.stderr) == (0, f"{excel}: 4 articles\n")
     # Plain CSV: UTF-8 without a byte order mark, every cell as stored (pandas, R, Python's csv).
     assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(plain.open(encoding="utf-8", newline="")))
@@ -568,6 +570,15 @@ def test_export_jsonl_is_one_utf8_object_a_line_whatever_splits_lines_or_the_ter
         lines = done.stdout.decode("utf-8").splitlines()  # U+2028, U+2029 and U+0085 break lines here
         assert sorted((o["article_id"], o["body"]) for o in map(json.loads, lines)) == expected
         assert "公益时报" in lines[0] and '"issue_date": "2023-01-31"' in lines[0]
+        # Each article's pictures, in their order on the page, with their captions.
+        pictures = {o["article_id"]: o["images"] for o in map(json.loads, lines)}
+        assert pictures == {
+            1: [{"url": "http://x/1.jpg", "caption": "说明", "caption_original": ""}], 2: pictures[1],
+            3: [{"url": "http://x/b.jpg", "caption": "第一张", "caption_original": "第一張"},
+                {"url": "http://x/a.jpg", "caption": "", "caption_original": ""}],
+            4: [],
+        }
+        assert list(json.loads(lines[0])) == [*EXPORT_COLUMNS, "images"]
         done = archive_command("export", "--format", "csv", archive=archive_url, env={"PYTHONIOENCODING": encoding}, text=False)
         assert done.returncode == 0 and "公益时报".encode() in done.stdout
 

@@ -195,7 +195,11 @@ def run_sql(args: argparse.Namespace) -> int:
                     if columns is None:
                         raise ArchiveError("archive sql runs queries: the statement returned no rows; "
                                            "give one SELECT statement")
-                    write_rows(columns, rows, args.format, sys.stdout)
+                    if args.format == "table":  # for the terminal, in its encoding
+                        write_rows(columns, rows, args.format, sys.stdout)
+                    else:
+                        with output_file(None) as out:  # data: UTF-8, as export writes it
+                            write_rows(columns, rows, args.format, out)
             except archive.engine.dialect.loaded_dbapi.Error as exc:
                 reason = database_words(exc)
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler

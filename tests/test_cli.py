@@ -579,8 +579,9 @@ def test_export_jsonl_is_one_utf8_object_a_line_whatever_splits_lines_or_the_ter
             4: [],
         }
         assert list(json.loads(lines[0])) == [*EXPORT_COLUMNS, "images"]
-        done = archive_command("export", "--format", "csv", archive=archive_url, env={"PYTHONIOENCODING": encoding}, text=False)
-        assert done.returncode == 0 and "公益时报".encode() in done.stdout
+        for command in (["export", "--format", "csv"], ["sql", "SELECT paper_name FROM article_view", "--format", "json"]):
+            done = archive_command(*command, archive=archive_url, env={"PYTHONIOENCODING": encoding}, text=False)
+            assert done.returncode == 0 and "公益时报".encode() in done.stdout, done.stderr
 
 
 def test_export_to_standard_output_with_a_dash_and_into_a_pipe_that_closes(archive_url, tmp_path, monkeypatch, capsys):

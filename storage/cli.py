@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -244,7 +245,11 @@ def run_sql(args: argparse.Namespace) -> int:
                     if columns is None:
                         raise ArchiveError("archive sql runs queries: the statement returned no rows; "
                                            "give one SELECT statement")
-                    write_rows(columns, rows, args.format, sys.stdout)
+                    if args.format == "table":  # for the terminal, in its encoding
+                        write_rows(columns, rows, args.format, sys.stdout)
+                    else:
+                        with output_file(None) as out:  # data: UTF-8, as export writes it
+                            write_rows(columns, rows, args.format, out)
             except archive.engine.dialect.loaded_dbapi.Error as exc:
                 reason = database_words(exc)
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
@@ -514,44 +519,97 @@ EXPORT_COLUMNS = (
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("jsonl", "csv", "sqlite"), default="jsonl",
                         help="sqlite: a complete copy of the archive, search index included, for `archive serve`")
-    parser.add_argument("--output", "-o", help="file to write (default: standard output; required for sqlite)")
+    parser.add_argument("--output", "-o", help="file to write (default, or -: standard output; sqlite needs a file)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing --output file, once the export is complete (without it, refused)")
+    parser.add_argument("--excel", action="store_true",
+                        help="CSV for a spreadsheet (Excel, LibreOffice, Google Sheets): a UTF-8 byte order mark, "
+                             "and a ' before a cell that would start a formula (= + - @)")
     add_filters(parser)
+    parser.add_argument("--query", metavar="WORDS",
+                        help="only the articles holding every word, as archive search finds them (all of them, unranked)")
 
 
 @command("export", "stream articles out as JSON lines or CSV, or copy the archive into SQLite", _export_arguments)
 def run_export(args: argparse.Namespace) -> int:
     from storage.export import export_rows
 
+    if args.output == "-":
+        args.output = None
+    if args.excel and args.format != "csv":
+        raise ArchiveError("--excel is for --format csv")
     if args.format == "sqlite":
         return run_export_sqlite(args)
     archive = reading(args)
-    exported = 0
-
-    def counting(rows: Iterable[tuple]) -> Iterator[tuple]:
-        nonlocal exported
-        for row in rows:
-            exported += 1
-            yield row
-
     try:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
         check_paper(archive, args.paper)
-        with output_file(args.output) as out:
-            rows = counting(export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
-                                        section=args.section))
+        rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
+                           section=args.section, query=args.query, images=args.format == "jsonl")
+        with output_file(args.output, overwrite=args.overwrite) as out:
             if args.format == "csv":
-                writer = csv.writer(out)
-                writer.writerow(EXPORT_COLUMNS)
-                writer.writerows(rows)
+                written = write_csv(rows, out, excel=args.excel)
             else:
-                for row in rows:
-                    out.write(json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False, default=str) + "\n")
-        if not exported:  # an empty file or none on stdout: said, as search says it
+                written = write_jsonl(rows, out)
+        if args.output is not None:
+            print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
+        if not written:  # an empty file or none on stdout: said, as search says it
             print(none_found(archive, args.section), file=sys.stderr)
     finally:
         archive.close()
     return 0
+
+
+def write_csv(rows: Iterable[Sequence[Any]], out, *, excel: bool = False) -> int:
+    """``rows`` under a header of :data:`EXPORT_COLUMNS`, RFC 4180; how many. ``excel``: as a
+    spreadsheet should open it (:func:`spreadsheet_cell`), after a byte order mark, without
+    which Excel reads UTF-8 in the computer's legacy encoding (GBK, cp1252): 公益时报 as 鍏…"""
+    writer = csv.writer(out)
+    if excel:
+        out.write("\ufeff")
+    writer.writerow(EXPORT_COLUMNS)
+    written = 0
+    for row in rows:
+        writer.writerow([spreadsheet_cell(v) for v in row] if excel else row)
+        written += 1
+    return written
+
+
+# What makes a spreadsheet read a cell as a formula: the archive's text is what web pages
+# served, and a title such as =HYPERLINK("http://…?"&A1) would run when the file is opened
+# (CSV or formula injection, OWASP). A tab or carriage return first can hide one of them.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A text cell that would start a formula behind a ', which spreadsheets take for "text"."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+# JSON leaves these as they are inside strings, and str.splitlines() (and JavaScript before
+# ES2019) breaks lines at them: escaped, every reader sees one object a line.
+# (A regular expression: str.translate took twice as long as the rest of an export.)
+_LINE_SEPARATORS = re.compile("[\u2028\u2029\x85]")
+
+
+def _escaped(separator: re.Match) -> str:
+    return f"\\u{ord(separator.group()):04x}"
+
+
+# JSON lines hold the article's pictures too, a list (CSV, one value a cell, has the view's columns).
+JSONL_KEYS = (*EXPORT_COLUMNS, "images")
+
+
+def write_jsonl(rows: Iterable[Sequence[Any]], out) -> int:
+    """``rows`` as JSON objects keyed by :data:`JSONL_KEYS`, one a line, dates as YYYY-MM-DD,
+    Chinese as itself; how many."""
+    written = 0
+    for row in rows:
+        line = json.dumps(dict(zip(JSONL_KEYS, row)), ensure_ascii=False, default=str)
+        out.write(_LINE_SEPARATORS.sub(_escaped, line) + "\n")
+        written += 1
+    return written
 
 
 def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
@@ -560,18 +618,35 @@ def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
         raise ArchiveError(f"--output {output} is the archive itself: choose another file")
 
 
-class output_file:
-    """Standard output, or ``path`` written whole or not at all: the text goes to a file beside
-    it, which replaces it once complete, so an export stopped half-way leaves the file it found."""
+def check_output(path: str, overwrite: bool) -> None:
+    """An --output that names a directory, or (without --overwrite) an existing file: one line,
+    before anything is read, so that no earlier export is lost to a slip of the keyboard."""
+    if not path.strip():
+        raise ArchiveError("--output is empty: give a file name")
+    if os.path.isdir(path):
+        raise ArchiveError(f"cannot write {path}: Is a directory")
+    if os.path.lexists(path) and not overwrite:
+        raise ArchiveError(f"{path} already exists: choose another --output, or give --overwrite to replace it")
 
-    def __init__(self, path: str | None):
-        if path is not None and not path.strip():
-            raise ArchiveError("--output is empty: give a file name")
+
+class output_file:
+    """Standard output, in UTF-8 whatever the terminal's locale; or ``path`` written whole or
+    not at all: the text goes to a file beside it, which replaces it once complete, so an
+    export stopped half-way leaves the file it found."""
+
+    def __init__(self, path: str | None, overwrite: bool = False):
+        if path is not None:
+            check_output(path, overwrite)
         self.path = path
         self.partial = f"{path}.part" if path else None
 
     def __enter__(self):
         if self.path is None:
+            # JSON lines and CSV are UTF-8; a locale's GBK or Latin-1 wrote another encoding, or
+            # stopped with a traceback at the first character it lacks.
+            self.encoding = getattr(sys.stdout, "encoding", None)
+            if hasattr(sys.stdout, "reconfigure"):
+                sys.stdout.reconfigure(encoding="utf-8")
             return sys.stdout
         try:
             self.file = open(self.partial, "w", encoding="utf-8", newline="")
@@ -581,6 +656,9 @@ class output_file:
 
     def __exit__(self, kind, error, _traceback) -> None:
         if self.path is None:
+            # A closed pipe (archive export | head) takes no more, not even a flush.
+            if self.encoding and kind is not BrokenPipeError and hasattr(sys.stdout, "reconfigure"):
+                sys.stdout.reconfigure(encoding=self.encoding)
             return
         self.file.close()
         if kind is not None:
@@ -653,15 +731,18 @@ def run_upgrade(args: argparse.Namespace) -> int:
 def run_export_sqlite(args: argparse.Namespace) -> int:
     from storage.reading_room.export import export_sqlite
 
-    if not args.output:
+    if args.output is None:
         raise ArchiveError("export --format sqlite needs --output FILE")
-    if any(getattr(args, name) for name in ("paper", "since", "until", "section")):
-        raise ArchiveError("export --format sqlite copies the whole archive: --paper/--since/--until/--section do not apply")
+    check_output(args.output, args.overwrite)
+    if any(getattr(args, name) is not None for name in ("paper", "since", "until", "section", "query")):
+        raise ArchiveError("export --format sqlite copies the whole archive: "
+                           "--paper/--since/--until/--section/--query do not apply")
     archive = reading(args)
     shown: dict[str, Callable[[int, int], None]] = {}
     try:
+        _refuse_the_archive_itself(archive, args.output)
         counts = export_sqlite(
-            archive, args.output,
+            archive, args.output, overwrite=args.overwrite,
             progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),
         )
     finally:
@@ -706,8 +787,10 @@ def parser() -> argparse.ArgumentParser:
 
 def _check_corrections(args: argparse.Namespace) -> None:
     """The user's t2s rules ($T2S_CORRECTIONS), read and checked before a command that converts
-    text to Simplified with them opens the archive: reprocess, search, serve, a --section filter."""
-    if args.command not in ("reprocess", "search", "serve") and not getattr(args, "section", None):
+    text to Simplified with them opens the archive: reprocess, search, serve, a --section or
+    --query filter."""
+    if args.command not in ("reprocess", "search", "serve") and not getattr(args, "section", None) \
+            and getattr(args, "query", None) is None:
         return
     from pipelines.script import CorrectionsError, check_corrections
 

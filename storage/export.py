@@ -1,16 +1,19 @@
 """Articles out of the archive as a stream: a million rows never sit in memory at once."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import date
 
 from sqlalchemy import text
 
 from storage.db import Archive
-from storage.fulltext import VIEW
-from storage.search import filters
+from storage.fulltext import VIEW, images_json
+from storage.search import checked_terms, checked_text, filters, holds_every_word, word_forms
 
 BATCH = 1000
+# What a query's words are looked for in, as search looks.
+_SEARCHED = ("title", "subtitle", "body")
 
 
 def export_rows(
@@ -21,13 +24,43 @@ def export_rows(
     since: date | None = None,
     until: date | None = None,
     section: str | None = None,
+    query: str | None = None,
+    images: bool = False,
 ) -> Iterator[tuple]:
-    """Rows of ``article_view`` (``columns``), oldest issue first, fetched ``BATCH`` at a time."""
+    """Rows of ``article_view`` (``columns``), oldest issue first, fetched ``BATCH`` at a time.
+
+    ``images``: each row ends with the article's pictures, a list of {url, caption,
+    caption_original} in their order (``[]`` for none).
+
+    ``query``: only the articles holding every word of it, as :func:`storage.search.search`
+    finds them, all of them: not ranked, so not limited to the most recent matches. Each
+    article of the other filters is read and checked, as an export reads them all anyway."""
+    # Checked here, before a caller writes a line: an empty query is one line of error.
+    lowered = word_forms(checked_terms(checked_text(query, "--query"))) if query is not None else None
     where, params = filters(paper=paper, since=since, until=until, section=section)
-    sql = f"SELECT {', '.join(f'v.{c}' for c in columns)} FROM {VIEW} v WHERE 1=1{''.join(where)} " \
+    read = [f"v.{c}" for c in (*columns, *(_SEARCHED if lowered else ()))]
+    if images:  # before the searched texts, which are cut off
+        read.insert(len(columns), images_json(archive.dialect, "v.article_id"))
+    sql = f"SELECT {', '.join(read)} FROM {VIEW} v WHERE 1=1{''.join(where)} " \
           "ORDER BY v.issue_date, v.page_number, v.article_id"
+    rows = _streamed(archive, sql, params, len(columns) + images, lowered)
+    return _with_images(rows) if images and archive.dialect == "sqlite" else rows
+
+
+def _with_images(rows: Iterator[tuple]) -> Iterator[tuple]:
+    """SQLite's JSON text of the pictures (the last value) as the list PostgreSQL's jsonb gives."""
+    for row in rows:
+        yield (*row[:-1], json.loads(row[-1]))
+
+
+def _streamed(archive: Archive, sql: str, params: dict, width: int, lowered: list[list[str]] | None) -> Iterator[tuple]:
+    """The rows of ``sql``, cut to their first ``width`` columns, those after them holding
+    every word of ``lowered`` (when given)."""
     with archive.engine.connect() as conn:
         # A server-side cursor on PostgreSQL; SQLite's cursor already steps row by row.
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(text(sql), params)
         for row in result:
-            yield tuple(row)
+            if lowered is None:
+                yield tuple(row)
+            elif holds_every_word(lowered, [(f or "").lower() for f in row[width:]]):
+                yield tuple(row[:width])

@@ -133,15 +133,21 @@ JOIN papers pa ON pa.id = i.paper_id"""
 # of what the site serves (pictures apart: a JSON array in ``article_versions.images``).
 VERSIONED_0002 = ("pretitle", "title", "subtitle", "byline", "body", "body_original")
 VERSIONED = (*VERSIONED_0002, "source", "title_original", "original_script")
-# The current pictures of article ``a`` as ``article_versions.images`` holds earlier ones.
+# The current pictures of an article as ``article_versions.images`` holds earlier ones.
 _IMAGES = {
     "sqlite": "(SELECT json_group_array(json_object('url', m.url, 'caption', m.caption, "
               "'caption_original', m.caption_original)) "
-              "FROM (SELECT * FROM images m WHERE m.article_id = a.id ORDER BY m.position) m)",
+              "FROM (SELECT * FROM images m WHERE m.article_id = {article_id} ORDER BY m.position) m)",
     "postgresql": "(SELECT COALESCE(jsonb_agg(jsonb_build_object('url', m.url, 'caption', m.caption, "
                   "'caption_original', m.caption_original) ORDER BY m.position), '[]'::jsonb) "
-                  "FROM images m WHERE m.article_id = a.id)",
+                  "FROM images m WHERE m.article_id = {article_id})",
 }
+
+
+def images_json(dialect: str, article_id: str = "a.id") -> str:
+    """SQL for the pictures of the article whose id is the column ``article_id``, in their
+    order, as a JSON array of {url, caption, caption_original} (SQLite: its text)."""
+    return _IMAGES[dialect].format(article_id=article_id)
 
 
 def history_sql(dialect: str, columns: tuple[str, ...] = VERSIONED, images: bool = True) -> str:
@@ -149,7 +155,7 @@ def history_sql(dialect: str, columns: tuple[str, ...] = VERSIONED, images: bool
     current one (is_current = 1), each with the time span it was served. ``columns`` and
     ``images``: what versions keep (revision 0002 made the view with what they kept then)."""
     versions = ", ".join(f"v.{c}" for c in columns) + (", v.images" if images else "")
-    current = ", ".join(f"a.{c}" for c in columns) + (f", {_IMAGES[dialect]}" if images else "")
+    current = ", ".join(f"a.{c}" for c in columns) + (f", {images_json(dialect)}" if images else "")
     return f"""CREATE VIEW {HISTORY_VIEW} AS
 SELECT v.article_id, v.id AS version_id, {versions}, v.valid_from, v.valid_until, 0 AS is_current
 FROM article_versions v

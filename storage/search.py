@@ -141,6 +141,27 @@ def as_written_note(query: str) -> str | None:
     return f"{', '.join(words)}: searched for as written (there are no operators: a hit holds every word)"
 
 
+def checked_terms(query: str) -> list[str]:
+    """:func:`terms`, refused in one line when there are none or too many characters of them."""
+    words = terms(query)
+    if not words:
+        raise ArchiveError("empty search: give at least one word")
+    if (length := sum(map(len, words))) > MAX_QUERY_CHARS:
+        raise ArchiveError(f"search of {length:,} characters: at most {MAX_QUERY_CHARS:,} (a passage of a few paragraphs)")
+    return words
+
+
+def holds_every_word(lowered: list[list[str]], fields: list[str]) -> bool:
+    """Whether the texts ``fields`` (lower-cased) hold each word in one of its forms
+    (``lowered``: each word's :func:`variants`, lower-cased): what makes an article a match."""
+    return all(any(v in f for v in group for f in fields) for group in lowered)
+
+
+def word_forms(words: list[str]) -> list[list[str]]:
+    """Each word's forms to look for (:func:`variants`), lower-cased."""
+    return [[v.lower() for v in variants(w)] for w in words]
+
+
 def search(
     archive: Archive,
     query: str,
@@ -154,11 +175,7 @@ def search(
     markers: tuple[str, str] = DEFAULT_MARKERS,
 ) -> list[SearchHit]:
     """Hits ``offset`` to ``offset + limit`` of the ranking (see :func:`ranked_span`)."""
-    words = terms(checked_text(query, "search"))
-    if not words:
-        raise ArchiveError("empty search: give at least one word")
-    if (length := sum(map(len, words))) > MAX_QUERY_CHARS:
-        raise ArchiveError(f"search of {length:,} characters: at most {MAX_QUERY_CHARS:,} (a passage of a few paragraphs)")
+    words = checked_terms(checked_text(query, "search"))
     if limit < 0 or offset < 0:
         raise ArchiveError(f"limit {limit} and offset {offset} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}
@@ -279,7 +296,7 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
         """The rows holding every word, their fields lower-cased."""
         for article_id, *fields in rows:
             fields = [(f or "").lower() for f in fields]
-            if all(any(v in f for v in group for f in fields) for group in lowered):
+            if holds_every_word(lowered, fields):
                 yield article_id, fields
 
     def keep(article_id: int, fields: list[str]) -> bool:

@@ -136,6 +136,21 @@ def crawl_site(
         return SiteCrawl(done, server.requests)
 
 
+def archive_command(*args: str, archive: str, env: dict[str, str] | None = None, shell_pipe: str | None = None,
+                    text: bool = True) -> subprocess.CompletedProcess:
+    """The `archive` console command of this checkout, run as a user runs it (``python -m
+    storage.console``); ``env`` added to the environment; ``shell_pipe``: a shell command its
+    standard output is piped into (``head -1``)."""
+    command = [sys.executable, "-m", "storage.console", "--archive", archive, *args]
+    if shell_pipe is not None:
+        import shlex
+
+        # The shell's pipefail leaves the archive command's exit status, not the reader's.
+        command = ["bash", "-o", "pipefail", "-c", f"{shlex.join(command)} | {shell_pipe}"]
+    return subprocess.run(command, cwd=PROJECT, env=os.environ | (env or {}), capture_output=True, text=text,
+                          timeout=120)
+
+
 def sql_rows(url: str, sql: str, **params) -> list:
     """Rows of one SQL query on the archive at ``url``."""
     from sqlalchemy import create_engine, text

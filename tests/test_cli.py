@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from crawler.papers import PROFILES_ENV, get_paper
-from storage.cli import counted, main
+from storage.cli import EXPORT_COLUMNS, counted, main
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import search
@@ -574,6 +574,7 @@ def test_export_to_a_file_writes_it_whole_or_leaves_it_and_never_the_archive(sql
     assert archive_cli(sqlite_url, "export", "-o", str(target)) == 0
     complete = target.read_text(encoding="utf-8")
     assert len(complete.splitlines()) == len(expected)
+    assert capsys.readouterr().err == f"{target}: {len(expected)} articles\n"
     export_rows = storage.export.export_rows
 
     def interrupted(*args, **kwargs):
@@ -583,9 +584,135 @@ def test_export_to_a_file_writes_it_whole_or_leaves_it_and_never_the_archive(sql
         raise KeyboardInterrupt
 
     monkeypatch.setattr(storage.export, "export_rows", interrupted)
-    assert archive_cli(sqlite_url, "export", "--format", "csv", "-o", str(target)) == 130
+    assert archive_cli(sqlite_url, "export", "--format", "csv", "-o", str(target), "--overwrite") == 130
     assert capsys.readouterr().err == "interrupted\n"
     assert target.read_text(encoding="utf-8") == complete and [p.name for p in out.iterdir()] == ["out.jsonl"]
+
+
+def test_export_filters_give_the_rows_of_the_view_and_of_archive_search(seeded, capsys):
+    def exported(*filters: str) -> list[int]:
+        assert archive_cli(seeded, "export", *filters) == 0
+        return [json.loads(line)["article_id"] for line in capsys.readouterr().out.splitlines()]
+
+    def searched(words: str, *filters: str) -> set[int]:
+        assert archive_cli(seeded, "search", words, *filters, "--limit", "10000") == 0
+        return {int(line.rsplit("[#", 1)[1].rstrip("]")) for line in capsys.readouterr().out.splitlines() if "[#" in line}
+
+    in_order = "ORDER BY issue_date, page_number, article_id"
+    for filters, where in (
+        ([], "1=1"),
+        (["--paper", "gongyishibao", "--since", "2023-01-04", "--until", "2024-03-05"],
+         "paper_code = 'gongyishibao' AND issue_date BETWEEN '2023-01-04' AND '2024-03-05'"),
+        (["--section", "社會工作", "--until", "2023-01-31"], "section = '社会工作' AND issue_date <= '2023-01-31'"),
+        (["--section", "社会工作", "--since", "2099-01-01"], "1=0"),
+    ):
+        expected = [i for (i,) in sql_rows(seeded, f"SELECT article_id FROM article_view WHERE {where} {in_order}")]
+        assert exported(*filters) == expected, filters
+    # --query: every article search finds (all of them, not a ranked page), oldest first.
+    for words, filters in (("社工", []), ("困境 儿童", ["--section", "社会工作"]), ("社會工作", ["--since", "2024-01-01"])):
+        ids = exported("--query", words, *filters)
+        assert ids and set(ids) == searched(words, *filters) and len(ids) == len(set(ids)), words
+        order = {i: n for n, (i,) in enumerate(sql_rows(seeded, f"SELECT article_id FROM article_view {in_order}"))}
+        assert ids == sorted(ids, key=order.get)
+    assert archive_cli(seeded, "export", "--format", "csv", "--query", "没有这样的词语") == 0
+    assert capsys.readouterr() == (",".join(EXPORT_COLUMNS) + "\r\n", "no articles found\n")
+    assert archive_cli(seeded, "export", "--format", "csv", "--excel", "--query", " ") == 2
+    assert capsys.readouterr() == ("", "error: empty search: give at least one word\n")
+
+
+def hostile_archive(url: str) -> None:
+    """Articles whose cells a spreadsheet would take for formulas, and text with line breaks,
+    quotes, commas and the separators that str.splitlines() breaks lines at."""
+    archive = open_archive(url)
+    archive.store_batch([page(3)], [
+        article(1, 3, title='=HYPERLINK("http://127.0.0.1/?"&A1,"点我")', body='+86 10 1234\n第二段"引号",逗号'),
+        article(2, 3, title="@SUM(1,1)", byline="-记者 张三", source="\t制表", body="\r回车\n第二段"),
+        article(3, 3, title="普通标题", body="第一行\u2028第二行\u2029第三行\x85第四行", images=[
+            {"url": "http://x/b.jpg", "caption": "第一张", "caption_original": "第一張"}, {"url": "http://x/a.jpg", "caption": ""}]),
+        article(4, 3, images=[]),
+    ])
+    archive.close()
+
+
+def test_export_csv_is_faithful_and_for_excel_has_a_bom_and_no_formulas(archive_url, tmp_path):
+    hostile_archive(archive_url)
+    stored = {r[0]: r for r in view_rows(archive_url, "article_id, title, byline, source, body")}
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    assert archive_command("export", "--format", "csv", "-o", str(plain), archive=archive_url).returncode == 0
+    done = archive_command("export", "--format", "csv", "--excel", "-o", str(excel), archive=archive_url)
+    assert (done.returncode, done.stderr) == (0, f"{excel}: 4 articles\n")
+    # Plain CSV: UTF-8 without a byte order mark, every cell as stored (pandas, R, Python's csv).
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(plain.open(encoding="utf-8", newline="")))
+    assert [list(r) for r in rows[:1]] == [list(EXPORT_COLUMNS)]
+    assert {int(r["article_id"]): (r["title"], r["byline"], r["source"], r["body"]) for r in rows} == \
+        {i: tuple(r[1:]) for i, r in stored.items()}
+    # --excel: the BOM that makes Excel read UTF-8, and a ' before what would start a formula.
+    raw = excel.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "公益时报".encode() in raw
+    rows = {int(r["article_id"]): r for r in csv.DictReader(excel.open(encoding="utf-8-sig", newline=""))}
+    assert rows[1]["title"] == "'" + stored[1][1] and rows[1]["body"] == "'" + stored[1][4]
+    assert (rows[2]["title"], rows[2]["byline"], rows[2]["source"]) == ("'@SUM(1,1)", "'-记者 张三", "'\t制表")
+    assert rows[2]["body"] == "'\r回车\n第二段" and rows[3]["title"] == "普通标题"
+    done = archive_command("export", "--excel", archive=archive_url)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: --excel is for --format csv\n")
+
+
+def test_export_jsonl_is_one_utf8_object_a_line_whatever_splits_lines_or_the_terminal_encodes(archive_url):
+    hostile_archive(archive_url)
+    expected = [tuple(r) for r in view_rows(archive_url, "article_id, body")]
+    # A terminal or a cron job in a locale that is not UTF-8 (GBK, Latin-1): the export is UTF-8 all the same.
+    for encoding in ("gbk", "latin-1"):
+        done = archive_command("export", archive=archive_url, env={"PYTHONIOENCODING": encoding}, text=False)
+        assert (done.returncode, done.stderr) == (0, b"")
+        lines = done.stdout.decode("utf-8").splitlines()  # U+2028, U+2029 and U+0085 break lines here
+        assert sorted((o["article_id"], o["body"]) for o in map(json.loads, lines)) == expected
+        assert "公益时报" in lines[0] and '"issue_date": "2023-01-31"' in lines[0]
+        # Each article's pictures, in their order on the page, with their captions.
+        pictures = {o["article_id"]: o["images"] for o in map(json.loads, lines)}
+        assert pictures == {
+            1: [{"url": "http://x/1.jpg", "caption": "说明", "caption_original": ""}], 2: pictures[1],
+            3: [{"url": "http://x/b.jpg", "caption": "第一张", "caption_original": "第一張"},
+                {"url": "http://x/a.jpg", "caption": "", "caption_original": ""}],
+            4: [],
+        }
+        assert list(json.loads(lines[0])) == [*EXPORT_COLUMNS, "images"]
+        for command in (["export", "--format", "csv"], ["sql", "SELECT paper_name FROM article_view", "--format", "json"]):
+            done = archive_command(*command, archive=archive_url, env={"PYTHONIOENCODING": encoding}, text=False)
+            assert done.returncode == 0 and "公益时报".encode() in done.stdout, done.stderr
+
+
+def test_export_to_standard_output_with_a_dash_and_into_a_pipe_that_closes(archive_url, tmp_path, monkeypatch, capsys):
+    archive = open_archive(archive_url)
+    archive.store_batch([page(1)], [article(n, 1, body="长文" * 2000) for n in range(60)])  # ~700 kB of JSON
+    archive.close()
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert archive_cli(archive_url, "export", "-o", "-") == 0
+    assert len(capsys.readouterr().out.splitlines()) == 60 and list(here.iterdir()) == []
+    for fmt in ("jsonl", "csv"):
+        done = archive_command("export", "--format", fmt, "-o", "-", archive=archive_url, shell_pipe="head -1")
+        assert (done.returncode, done.stderr) == (0, "") and done.stdout.count("\n") == 1
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_refuses_an_existing_file_unless_told_to_overwrite_it(seeded, fmt, tmp_path):
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / f"articles.{fmt}"
+    target.write_text("kept\n", encoding="utf-8")
+    done = archive_command("export", "--format", fmt, "-o", str(target), archive=seeded)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: {target} already exists: choose another --output, or give --overwrite to replace it\n"
+    assert target.read_text(encoding="utf-8") == "kept\n"
+    done = archive_command("export", "--format", fmt, "-o", str(target), "--overwrite", archive=seeded)
+    articles = len(view_rows(seeded))
+    assert done.returncode == 0 and done.stderr.splitlines()[-1].startswith(f"{target}: {articles} articles")
+    if fmt == "sqlite":
+        assert view_rows(f"sqlite:///{target}") == view_rows(seeded)
+    else:
+        assert target.read_text(encoding="utf-8").count("\n") >= articles
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
 
 
 def test_history_of_a_corrected_article_is_queryable(archive_url):

@@ -933,7 +933,7 @@ def test_archive_command_exports_sqlite_and_refuses_what_serve_cannot_open(sampl
     errors = capsys.readouterr().err.splitlines()
     assert errors == [
         "error: export --format sqlite needs --output FILE",
-        "error: export --format sqlite copies the whole archive: --paper/--since/--until/--section do not apply",
+        "error: export --format sqlite copies the whole archive: --paper/--since/--until/--section/--query do not apply",
         "error: archive serve needs a SQLite archive, not postgresql: make one with "
         "`archive export --format sqlite --output archive.sqlite3` and serve that",
     ]

@@ -23,18 +23,26 @@ def export_sqlite(
     source: Archive,
     output: str | Path,
     *,
+    overwrite: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, int]:
     """Copy every table of ``source`` into a new SQLite archive at ``output``; rows per table.
 
+    The copy is built beside it (``output.part``) and takes its name once complete: an export
+    stopped half-way, even by SIGKILL, leaves no file that looks like a whole archive, and
+    ``overwrite`` replaces an existing ``output`` only then (without it, one is refused).
     ``progress(table, rows copied, rows in all)`` is called after each batch.
     """
     output = Path(output)
-    if output.exists():
-        raise ArchiveError(f"{output} already exists: remove it or choose another --output")
+    if output.exists() and not overwrite:
+        raise ArchiveError(f"{output} already exists: choose another --output, or give --overwrite to replace it")
     # The copy is built with this code's schema: the source must have it too.
     source.check_writable()
-    target = open_archive(sqlite_url(output.resolve()), create=True)
+    partial = output.with_name(output.name + ".part")
+    leftovers = [partial.with_name(partial.name + end) for end in ("", "-wal", "-shm")]
+    for leftover in leftovers:  # of an export killed before
+        leftover.unlink(missing_ok=True)
+    target = open_archive(sqlite_url(partial.resolve()), create=True)
     counts: dict[str, int] = {}
     try:
         with source.engine.connect() as reading, target.engine.connect() as writing:
@@ -59,8 +67,9 @@ def export_sqlite(
                 counts[table.name] = copied
     except BaseException:
         target.close()
-        for leftover in (output, *(output.with_name(output.name + end) for end in ("-wal", "-shm"))):
+        for leftover in leftovers:
             leftover.unlink(missing_ok=True)
         raise
-    target.close()
+    target.close()  # the last connection closed: SQLite folds the write-ahead log into the file
+    partial.replace(output)
     return counts

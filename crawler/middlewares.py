@@ -202,17 +202,23 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
     """USER_AGENT with ``{contact}`` filled from ARCHIVE_CONTACT: site owners can reach the
     archive's keeper. Without a contact the crawl still runs, with a warning."""
 
+    no_contact = False  # USER_AGENT asks for a contact, and ARCHIVE_CONTACT gives none
+
     @classmethod
     def from_crawler(cls, crawler):
         contact = crawler.settings.get("ARCHIVE_CONTACT") or ""
         agent = crawler.settings.get("USER_AGENT") or ""
-        if "{contact}" in agent:
-            if not contact:
-                logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
-            agent = agent.replace("{contact}", contact or "no contact given")
-        middleware = cls(agent)
+        middleware = cls(agent.replace("{contact}", contact or "no contact given"))
+        middleware.no_contact = "{contact}" in agent and not contact
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
+
+    def spider_opened(self, spider) -> None:
+        super().spider_opened(spider)
+        # Said once the spider is open, so that log_count/WARNING counts it (Scrapy counts log
+        # lines from spider_opened on; this middleware is made before).
+        if self.no_contact:
+            logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
 
 
 class RobotsFetchFailureLine(logging.Filter):

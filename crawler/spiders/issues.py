@@ -145,10 +145,6 @@ class IssuesSpider(scrapy.Spider):
             date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
         )
         self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
-        # Another paper's profile with a mistake does not stop this crawl; it is said in the
-        # log, once per run (the check before the crawl says nothing: it has no log yet).
-        for line in load_profiles().warnings():
-            self.logger.warning(line)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -182,6 +178,12 @@ class IssuesSpider(scrapy.Spider):
         return self.settings.getbool("ARCHIVE_FETCH_PDFS")
 
     async def start(self):
+        # Another paper's profile with a mistake does not stop this crawl; it is said in the
+        # log, once per run (the check before the crawl says nothing: it has no log yet). Said
+        # here, once the spider is open, it is counted in log_count/WARNING: Scrapy makes the
+        # spider before its stats, and counts log lines from spider_opened on.
+        for line in load_profiles().warnings():
+            self.logger.warning(line)
         if self.plan.latest:
             if url := self.plan.latest_url():
                 # Its refresh is read, not followed: it names the newest issue's entry page,

@@ -114,8 +114,9 @@ class PagePdfItem:
 
 @dataclass
 class DeadLinkItem:
-    """A page or article link the site answered 404 or 410 for (dead_links): one more run that
-    was answered so, and whether the crawler now gives up on it (``gone``)."""
+    """A page or article link the site did not serve (dead_links): 404 or 410, its error page,
+    another file, or the file cut short. One more run that was answered so, and whether the
+    crawler now gives up on it (``gone``)."""
 
     paper_code: str
     paper_name: str

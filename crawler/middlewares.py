@@ -12,11 +12,10 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
-from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares import robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
-from scrapy.exceptions import NotConfigured
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.misc import load_object
 
@@ -34,15 +33,16 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     (for the newest issue: the lookback window), and once more for an issue date outside those
     that the crawl comes upon.
 
-    A request for a link the site answered 404 or 410 for before is tagged with what the archive
-    knows of it (``meta["archive"]["dead"]``: runs, first_seen, gone), refresh or not: the
-    spider decides from it whether the link is gone now.
+    A request for a dead link (one the site answered 404 or 410 for before, or otherwise not with
+    its file: dead_links) is tagged with what the archive knows of it (``meta["archive"]["dead"]``:
+    runs, first_seen, gone), refresh or not: the spider decides from it whether the link is gone
+    now. ``ARCHIVE_DELTA_ENABLED=False`` asks everything on every run, as refresh does, and
+    tags all the same: without the tags a dead link was a failure of every run, for good.
     """
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        if not crawler.settings.getbool("ARCHIVE_DELTA_ENABLED", True):
-            raise NotConfigured
+        self.skips = crawler.settings.getbool("ARCHIVE_DELTA_ENABLED", True)
         self.states: dict[date, IssueState] = {}
         self.active = False  # the archive was read
         self.refresh = False  # and what it holds is asked again all the same
@@ -53,7 +53,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         spider = self.crawler.spider
         plan = getattr(spider, "plan", None)
         if plan is not None:
-            self.active, self.refresh = True, plan.refresh
+            self.active, self.refresh = True, plan.refresh or not self.skips
             self.states = await asyncio.get_running_loop().run_in_executor(None, self._load, plan)
             if not self.refresh:
                 complete = sum(state.complete for state in self.states.values())
@@ -123,15 +123,35 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         return request
 
 
+def fetched_though_seen(request: Request, result):
+    """``result`` of a redirect middleware; the redirect of a page or article request is fetched
+    even when its target was fetched before, so that the spider sees what the site sent instead
+    of the file and counts it (a dead link). A site that sends a missing file to its home page,
+    which refreshes to the newest issue's first page (asked already when that is the issue
+    crawled), lost the page or article from the run: dropped as a duplicate request, it was no
+    failure and no record, and its issue stayed incomplete run after run."""
+    if isinstance(result, Request) and result is not request and (request.meta.get("archive") or {}).get("kind") in ("page", "article"):
+        result.dont_filter = True
+    return result
+
+
+class SiteRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's HTTP redirects; a page's or article's is fetched though seen (fetched_though_seen)."""
+
+    def process_response(self, request, response):
+        return fetched_though_seen(request, super().process_response(request, response))
+
+
 class IndexMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's meta-refresh redirects, except for a request with ``meta["dont_follow_refresh"]``:
     its page is itself the answer (the spider reads from the refresh which issue is the newest,
-    and fetches that issue's entry page only when the archive does not hold it complete)."""
+    and fetches that issue's entry page only when the archive does not hold it complete). A
+    page's or article's is fetched though seen (fetched_though_seen)."""
 
     def process_response(self, request, response):
         if request.meta.get("dont_follow_refresh"):
             return response
-        return super().process_response(request, response)
+        return fetched_though_seen(request, super().process_response(request, response))
 
 
 def backoff_delay(retry: int, base: float, cap: float, retry_after: bytes | None = None) -> float:
@@ -182,17 +202,23 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
     """USER_AGENT with ``{contact}`` filled from ARCHIVE_CONTACT: site owners can reach the
     archive's keeper. Without a contact the crawl still runs, with a warning."""
 
+    no_contact = False  # USER_AGENT asks for a contact, and ARCHIVE_CONTACT gives none
+
     @classmethod
     def from_crawler(cls, crawler):
         contact = crawler.settings.get("ARCHIVE_CONTACT") or ""
         agent = crawler.settings.get("USER_AGENT") or ""
-        if "{contact}" in agent:
-            if not contact:
-                logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
-            agent = agent.replace("{contact}", contact or "no contact given")
-        middleware = cls(agent)
+        middleware = cls(agent.replace("{contact}", contact or "no contact given"))
+        middleware.no_contact = "{contact}" in agent and not contact
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
+
+    def spider_opened(self, spider) -> None:
+        super().spider_opened(spider)
+        # Said once the spider is open, so that log_count/WARNING counts it (Scrapy counts log
+        # lines from spider_opened on; this middleware is made before).
+        if self.no_contact:
+            logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
 
 
 class RobotsFetchFailureLine(logging.Filter):

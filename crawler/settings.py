@@ -57,6 +57,9 @@ DOWNLOADER_MIDDLEWARES = {
     # The latest-issue page's refresh is read, not followed (the newest issue may be complete).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.IndexMetaRefreshMiddleware": 580,
+    # A page or article redirected to a file fetched before is fetched all the same, to be judged.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.SiteRedirectMiddleware": 600,
     # A robots.txt the site does not answer is one log line, not a download's traceback.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtRulesMiddleware": 100,
@@ -68,6 +71,7 @@ SPIDER_MIDDLEWARES = {
     # Skips complete issues, complete pages and stored articles (off with -a refresh=1).
     "crawler.middlewares.ArchiveDeltaMiddleware": 950,
 }
+# False: every run asks everything again, as -a refresh=1 does (dead links still count).
 ARCHIVE_DELTA_ENABLED = True
 
 # Order matters when a run ends: the drift alarm and the report of what could not be fetched

@@ -498,7 +498,7 @@ def run_stats(args: argparse.Namespace) -> int:
         print(f"\nMissing issues of {code}: not counted, its profile {source} has a mistake (see the warning)", file=out)
     if stats.dead_links:
         gone = sum(1 for row in stats.dead_links if row[7])
-        print(f"\nDead links (the site answers 404, 410 or its error page): {gone} gone, not asked again; "
+        print(f"\nDead links (the site answers 404, 410, its error page, another file or the file cut short): {gone} gone, not asked again; "
               f"{len(stats.dead_links) - gone} still asked, each a failure of the run", file=out)
         print_table(["paper", "issue", "kind", "status", "runs", "first seen", "last seen", "gone since", "url"],
                     [list(map(str, r)) for r in stats.dead_links], out)

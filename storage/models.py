@@ -136,9 +136,10 @@ class PageArticle(Base):
 
 
 class DeadLink(Base):
-    """A page or article link of an issue that the site answered 404 or 410 for.
+    """A page or article link of an issue that the site did not serve: it answered 404 or 410,
+    its error page, another file (another issue's, its home page) or the file cut short.
 
-    A first 404 may pass (the site lists an article before its file is written), so such a
+    A first such answer may pass (the site lists an article before its file is written), so such a
     link stays a failure of the run, and is asked again, until it has been answered so on
     ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days: it is then gone
     (``gone_since``), counts as archived for its page's and issue's completeness, and is not
@@ -152,7 +153,8 @@ class DeadLink(Base):
     # 'article' or 'page'.
     kind: Mapped[str] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(Text, unique=True)
-    # The latest answer: 404 or 410, or 200 for the site's error page (页面不存在), its 404.
+    # The latest answer's status: 404 or 410; a redirect's (302) to another file; 200 for the
+    # site's error page (页面不存在), its 404, another issue's file, or a file cut short.
     status: Mapped[int] = mapped_column(Integer)
     # The first and the latest run that was answered so, and how many runs were.
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,5 +1,5 @@
 """What the archive holds: counts per paper and year, issues missing against each paper's
-publication schedule, the links the site answers 404 or 410 for, and the crawl history."""
+publication schedule, the links the site does not serve (dead_links), and the crawl history."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

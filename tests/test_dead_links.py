@@ -1,4 +1,5 @@
-"""Links the site answers 404 for, run after run (docs/operations.md, "Dead links"): a daily
+"""Links the site does not serve, run after run (docs/operations.md, "Dead links": 404 or 410,
+its error page, another file, the file cut short): a daily
 crawl fails (exit status 4) on such a page or article until it has been answered so on
 ARCHIVE_GONE_AFTER_RUNS runs spanning ARCHIVE_GONE_AFTER_DAYS days; then it is gone, said
 once, its page and issue complete, and no run asks it again but with refresh=1. The real
@@ -7,8 +8,9 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import create_engine, update
 
 from crawler.sample import ISSUE_DATE, PREFIX
@@ -16,7 +18,7 @@ from crawler.sample.server import SiteServer
 from storage.cli import main
 from storage.models import DeadLink
 from tests.conftest import crawl_runs, run_crawl, sql_rows
-from tests.sites import sample_site
+from tests.sites import SAMPLE_DAY, sample_site
 from tests.test_site_oddities import ERROR_PAGE
 
 ISSUE_DIR = "html/2023-01/31/"
@@ -98,7 +100,7 @@ def test_links_the_site_answers_404_for_on_runs_over_a_week_are_gone_and_not_ask
         runs = out.split("Recent crawl runs\n")[1].splitlines()  # newest first
         assert runs[0].endswith("| links gone") and [row.rsplit("|", 1)[1].strip() for row in runs[2:6]] == ["2", "0", "0", "0"]
         listed = out.split("Dead links")[1].split("Recent crawl runs")[0].splitlines()
-        assert listed[0] == " (the site answers 404, 410 or its error page): 2 gone, not asked again; 0 still asked, each a failure of the run"
+        assert listed[0] == " (the site answers 404, 410, its error page, another file or the file cut short): 2 gone, not asked again; 0 still asked, each a failure of the run"
         assert [row.split(" | ")[:5] for row in listed[3:5]] == [
             ["gongyishibao", "2023-01-31", "article", "404   ", "4   "], ["gongyishibao", "2023-01-31", "page   ", "404   ", "4   "]]
 
@@ -129,7 +131,7 @@ def test_refresh_asks_a_gone_link_again_and_one_that_answers_is_stored_and_forgo
             (site / ISSUE_DIR / name).write_bytes((whole / ISSUE_DIR / name).read_bytes())
         done, asked = crawl("refresh=1")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "INFO: article link answered again after HTTP 404 or 410 on 3 runs since " in done.stderr
+    assert "INFO: article link answered again after 3 runs without its file since " in done.stderr
     assert _dead(archive_url) == []
     assert sql_rows(archive_url, "SELECT count(*) FROM articles") == [(20,)]
 
@@ -169,3 +171,62 @@ def test_an_article_answered_by_the_sites_error_page_with_status_200_is_a_dead_l
     assert "WARNING: article link gone: error page '页面不存在' on 2 runs over 0 days since " in gone.stderr
     assert _dead(sqlite_url) == [("article", DEAD_ARTICLE, 200, 2, True)]
     assert asked == []
+
+
+GIVE_UP_AT_SECOND = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0"}
+
+
+def test_without_the_delta_middleware_every_run_asks_again_and_a_dead_link_is_gone_all_the_same(tmp_path, archive_url):
+    """ARCHIVE_DELTA_ENABLED=False asks everything on every run, as refresh=1 does; the runs a
+    link was dead on were not read, and it was a failure of every run, for good."""
+    with SiteServer(_site(tmp_path), prefix=PREFIX) as server:
+        crawl = _crawler(server, archive_url, GIVE_UP_AT_SECOND | {"ARCHIVE_DELTA_ENABLED": "False"})
+        first, gone, last = (crawl() for _ in range(3))
+    assert [done.returncode for done, _ in (first, gone, last)] == [4, 0, 0], gone[0].stderr[-3000:]
+    assert "WARNING: article link gone: HTTP 404 on 2 runs over 0 days since " in gone[0].stderr
+    # Asked again, as everything is, and no failure.
+    assert DEAD_ARTICLE in last[1] and "node_1.htm" in last[1]
+    assert "INFO: article link still gone (HTTP 404 on 3 runs since " in last[0].stderr
+    assert _dead(archive_url) == [("article", DEAD_ARTICLE, 404, 3, True), ("page", DEAD_PAGE, 404, 3, True)]
+
+
+NEWER = date(2023, 2, 7)  # the site's newest issue, a week after the sample's
+
+
+@pytest.mark.parametrize("what, file, answer, status, serve", [
+    # A site that sends a missing file to its newest issue's.
+    ("article", DEAD_ARTICLE, "another issue's file", 302, {"redirect": f"html/{NEWER:%Y-%m/%d}/{DEAD_ARTICLE}"}),
+    # Or to its home page, which refreshes to the newest issue's first page: here the issue
+    # crawled, whose first page the run had asked already (the redirect was dropped as a
+    # duplicate request, and the page missed without a word, exit status 0, on every run).
+    ("page", "node_9.htm", "redirect to another file", 302, {"redirect": "paperindex.htm"}),
+    # A file whose server sends fewer bytes than its Content-Length says, every time.
+    ("article", DEAD_ARTICLE, "file cut short", 200, {"cut_short": True}),
+    # A file saved cut short: it ends before its </body> and </html>.
+    ("page", "node_9.htm", "file cut short", 200, {"cut_in_file": True}),
+])
+def test_a_link_the_site_answers_with_another_file_or_cut_short_is_dead_as_a_404_is(
+        tmp_path, archive_url, what, file, answer, status, serve):
+    """Each failed every run, for good; now each is a dead link, gone as a 404 is."""
+    cut = (lambda name, html: html[: html.index("</li>") + 5] if name == file else html) if serve.get("cut_in_file") else None
+    site = sample_site(tmp_path / "site", days=[SAMPLE_DAY, NEWER], alter=cut, pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}{file}"
+    with SiteServer(site, prefix=PREFIX, cut_short=[asked] if serve.get("cut_short") else ()) as server:
+        if target := serve.get("redirect"):
+            server._redirects[asked] = f"{server.url}{PREFIX.lstrip('/')}{target}"
+        crawl = _crawler(server, archive_url, GIVE_UP_AT_SECOND)
+        (first, _), (gone, _), (last, left) = (crawl() for _ in range(3))
+    assert (first.returncode, gone.returncode, last.returncode) == (4, 0, 0), (first.stderr + gone.stderr)[-4000:]
+    assert "Traceback" not in first.stderr + gone.stderr
+    assert [line for line in first.stderr.splitlines() if f"skipped ({answer} on 1 of the 2 runs over 0 days after which it is gone)"
+            in line and asked in line], first.stderr[-3000:]
+    assert f"not fetched: 公益时报 (gongyishibao) 2023-01-31: 1 {what} (first: http://" in first.stderr
+    assert [line for line in gone.stderr.splitlines()
+            if f"WARNING: {what} link gone: {answer} on 2 runs over 0 days since " in line and line.endswith(asked)]
+    assert left == []  # the issue is complete
+    assert [(run.status, run.links_gone) for run in crawl_runs(archive_url)] == [("finished", 0), ("finished", 1), ("failed", 0)]
+    assert _dead(archive_url) == [(what, file, status, 2, True)]
+    stored = sql_rows(archive_url, "SELECT p.url FROM pages p JOIN issues i ON i.id = p.issue_id")
+    assert all(f"/{ISSUE_DIR}" in url for url, in stored) and len(stored) == (15 if what == "page" else 16)
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE url LIKE :f", f=f"%/{file}") == [(0,)]
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles") == [(18 if what == "page" else 19,)]

@@ -84,7 +84,7 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     issues, pages = answers["Issues and pages not archived completely"]
     assert [row[1] for row in issues] == ["2023-01-03", "2023-01-31", "2024-03-05"]  # no page list stored
     assert pages == [["http://x/html/2023-01/31/node_11.htm", "5", "2", "1"]]  # 2 stored and 1 gone of 5
-    [gone] = answers["Dead links: pages and articles the site answers 404 for"][0]
+    [gone] = answers["Dead links: pages and articles the site does not serve"][0]
     assert (gone[2], gone[3], gone[4], gone[5]) == ("article", "9", "http://x/gone.htm", "404") and gone[8]
     assert answers["Articles that more than one page links"][0] == [[fill_title(), "1,9"]]
     versions, history, pictures, each_picture = answers["Corrections: every text an article has had"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import threading
 from collections import deque
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import NamedTuple
@@ -50,7 +51,9 @@ class SiteServer:
     Directories and anything outside the prefix are 404: the real sites list no folders.
     ``robots_txt``, when given, is served at /robots.txt (otherwise that is a 404 too, which
     crawlers read as "everything allowed"). ``redirects`` maps a URL path to the URL a 302
-    sends its requests to (after any faults), as a hijacked or moved site does.
+    sends its requests to (after any faults), as a hijacked or moved site does. ``cut_short``:
+    URL paths whose files go out with a Content-Length longer than the bytes sent (half the
+    file), as a server that loses its connection mid-file, every time, does.
     """
 
     def __init__(
@@ -62,6 +65,7 @@ class SiteServer:
         port: int = 0,
         robots_txt: str | None = None,
         redirects: dict[str, str] | None = None,
+        cut_short: Iterable[str] = (),
     ):
         self.directory = Path(directory).resolve()
         self.prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
@@ -69,6 +73,7 @@ class SiteServer:
         self._requests: list[Request] = []
         self._robots = robots_txt.encode() if robots_txt is not None else None
         self._redirects = dict(redirects or {})
+        self._cut_short = frozenset(cut_short)
         self._agents: set[str] = set()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
@@ -165,6 +170,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if file is not None and path in site._cut_short:
+            body = body[: len(body) // 2]  # then the connection closes (HTTP/1.0)
         if send_body:
             self.wfile.write(body)
 

@@ -13,7 +13,7 @@ from operator import attrgetter
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, ResponseDataLossError
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
@@ -70,6 +70,16 @@ ARGUMENTS = ("date", "start", "end", "backfill", "paper", "base_url", "refresh")
 def _site(url: str) -> str:
     """The host a URL names, as one site: a www. prefix and the letter case make no other."""
     return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def _file_name(url: str) -> str:
+    """The last part of a URL's path: node_9.htm, content_306512.htm."""
+    return urlsplit(url).path.rsplit("/", 1)[-1]
+
+
+def _answered_status(response) -> int:
+    """The status the site first answered a request with: a redirect's (302), else the response's."""
+    return next((reason for reason in response.meta.get("redirect_reasons", ()) if isinstance(reason, int)), response.status)
 
 
 def redirected_off_site(response) -> str | None:
@@ -135,10 +145,6 @@ class IssuesSpider(scrapy.Spider):
             date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
         )
         self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
-        # Another paper's profile with a mistake does not stop this crawl; it is said in the
-        # log, once per run (the check before the crawl says nothing: it has no log yet).
-        for line in load_profiles().warnings():
-            self.logger.warning(line)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -172,6 +178,12 @@ class IssuesSpider(scrapy.Spider):
         return self.settings.getbool("ARCHIVE_FETCH_PDFS")
 
     async def start(self):
+        # Another paper's profile with a mistake does not stop this crawl; it is said in the
+        # log, once per run (the check before the crawl says nothing: it has no log yet). Said
+        # here, once the spider is open, it is counted in log_count/WARNING: Scrapy makes the
+        # spider before its stats, and counts log lines from spider_opened on.
+        for line in load_profiles().warnings():
+            self.logger.warning(line)
         if self.plan.latest:
             if url := self.plan.latest_url():
                 # Its refresh is read, not followed: it names the newest issue's entry page,
@@ -286,15 +298,10 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_page(self, response, day: date, issue_url: str):
         page = self._read(response, "page", self.template.page)
-        if isinstance(page, DeadLinkItem):  # the site's error page: its 404
+        if isinstance(page, DeadLinkItem):  # not the file: the site's error page, another file, a file cut short
             yield page
             return
         if page is None:
-            return
-        if page.issue_date and page.issue_date != day:
-            # A site that sends a missing page to its newest issue: stored, that issue's page
-            # took the place of this issue's page of the same number, with its articles.
-            self._not_read(response, "page", "other-issue", f"serves the issue of {page.issue_date.isoformat()}")
             return
         self._answered_again(response, "page")
         yield from self._page(response, page, day, issue_url)
@@ -341,15 +348,10 @@ class IssuesSpider(scrapy.Spider):
 
     def parse_article(self, response, context: dict, listed_title: str):
         article = self._read(response, "article", self.template.article)
-        if isinstance(article, DeadLinkItem):  # the site's error page: its 404
+        if isinstance(article, DeadLinkItem):  # not the file: the site's error page, another file, a file cut short
             yield article
             return
         if article is None:
-            return
-        # Only a redirected article may be another issue's: its date (outside the article's
-        # own part of the file) costs the whole file's parse.
-        if response.meta.get("redirect_urls") and (other := article.issue_date) and other.isoformat() != context["issue_date"]:
-            self._not_read(response, "article", "other-issue", f"serves the issue of {other.isoformat()}")
             return
         self._answered_again(response, "article")
         raw = _raw(response)
@@ -382,20 +384,25 @@ class IssuesSpider(scrapy.Spider):
         yield from self._link_failed(failure, "article")
 
     def _link_failed(self, failure, what: str):
-        """A page or article not fetched; one the site answers 404 or 410 for is a dead link."""
-        status = failure.value.response.status if failure.check(HttpError) else None
-        if status not in (404, 410):
+        """A page or article not fetched; one the site answers 404 or 410 for, or always cuts
+        short, is a dead link."""
+        if failure.check(HttpError) and (status := failure.value.response.status) in (404, 410):
+            answer = f"HTTP {status}"
+        elif failure.check(ResponseDataLossError):
+            status, answer = 200, "file cut short"  # its headers came, then fewer bytes than they said
+        else:
             self._failed(failure, what)
             return
-        yield self._dead_link(failure.request, what, status, f"HTTP {status}", lambda note: self._failed(failure, what, note))
+        yield self._dead_link(failure.request, what, status, answer, lambda note: self._failed(failure, what, note))
 
     def _dead_link(self, request, what: str, status: int, answer: str, fail) -> DeadLinkItem:
-        """A page or article link answered 404 or 410 (``answer``), or the site's error page:
-        a failure of the run, ``fail(note)`` (the site may list a file before it writes it),
-        until it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs spanning
-        ARCHIVE_GONE_AFTER_DAYS days (the delta middleware tags the request with the runs
-        before, ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks it
-        again but with refresh=1. The item counts this run's answer in dead_links."""
+        """A page or article link the site does not answer with its file (``answer``): 404 or
+        410, its error page, another file (another issue's, its home page), or the file cut
+        short. A failure of the run, ``fail(note)`` (the site may list a file before it writes
+        it, or be writing it), until it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs
+        spanning ARCHIVE_GONE_AFTER_DAYS days (the delta middleware tags the request with the
+        runs before, ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks
+        it again but with refresh=1. The item counts this run's answer in dead_links."""
         url = (request.meta.get("redirect_urls") or [request.url])[0]
         before = (request.meta.get("archive") or {}).get("dead")
         now = datetime.now(timezone.utc)
@@ -447,12 +454,12 @@ class IssuesSpider(scrapy.Spider):
         if failure.check(HttpError):
             self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, dead, request.url)
         else:
-            self.logger.error("%s not fetched, skipped: %s (%s)", what, request.url, why)
+            self.logger.error("%s not fetched, skipped%s: %s (%s)", what, dead, request.url, why)
 
     def _answered_again(self, response, what: str) -> None:
         # Its dead_links row goes when it is stored (storage/db.py: store_batch).
         if before := (response.meta.get("archive") or {}).get("dead"):
-            self.logger.info("%s link answered again after HTTP 404 or 410 on %d runs since %s%s: %s", what,
+            self.logger.info("%s link answered again after %d runs without its file since %s%s: %s", what,
                              before["runs"], before["first_seen"][:10], ", gone till now" if before["gone"] else "", response.url)
 
     def _drifted(self, stat: str, day: date, url: str) -> None:
@@ -463,30 +470,53 @@ class IssuesSpider(scrapy.Spider):
     def _read(self, response, what: str, page_object, content=_html):
         """The page object of a page's, article's or PDF's response (made of ``content(response)``),
         or None for one that is not what was asked for though HTTP says 200 (counted and logged
-        by _not_read); for a page or article answered by the site's error page, its 404, the
-        item of a dead link (_dead_link)."""
+        by _not_read); for a page or article not answered with its file (the site's error page,
+        another file, the file cut short), the item of a dead link (_dead_link). A redirect off
+        the site is no dead link: the site's host has changed hands, not one file."""
         if elsewhere := redirected_off_site(response):
             self._not_read(response, what, "redirected", f"redirected off the site to {elsewhere}")
             return None
         document = page_object(content(response), response.url)
         if document.not_found:
-            why = f"error page with HTTP 200: {document.not_found!r}"
-            if what in ("page", "article"):
-                return self._dead_link(response.request, what, response.status, f"error page {document.not_found!r}",
-                                       lambda note: self._not_read(response, what, "error-page", why, note=note))
-            self._not_read(response, what, "error-page", why)
-            return None
-        if document.truncated:
-            self._not_read(response, what, "truncated", f"truncated: {document.truncated}")
-            return None
-        return document
+            not_this = ("error-page", f"error page with HTTP 200: {document.not_found!r}", f"error page {document.not_found!r}")
+        elif what in ("page", "article") and (served := self._served_instead(response, what, document)):
+            not_this = served
+        elif document.truncated:
+            not_this = ("truncated", f"truncated: {document.truncated}", "file cut short")
+        else:
+            return document
+        key, why, answer = not_this
+        if what in ("page", "article"):
+            return self._dead_link(response.request, what, _answered_status(response), answer,
+                                   lambda note: self._not_read(response, what, key, why, note=note))
+        self._not_read(response, what, key, why)
+        return None
+
+    @staticmethod
+    def _served_instead(response, what: str, document) -> tuple[str, str, str] | None:
+        """What the site served in place of the page or article asked, as _read's (stats key,
+        why, answer); None when it is the file. Another issue's file (a site that sends a
+        missing file to its newest issue: stored, that issue's page took the place of this
+        issue's page of the same number, with its articles), or, after a redirect, another file
+        of the issue or the site (its home page, which refreshes to an issue's first page)."""
+        asked = response.request.cb_kwargs
+        day = asked["day"].isoformat() if what == "page" else asked["context"]["issue_date"]
+        redirected = response.meta.get("redirect_urls")
+        # Only a redirected article may be another issue's: its date (outside the article's
+        # own part of the file) costs the whole file's parse.
+        if (what == "page" or redirected) and (other := document.issue_date) and other.isoformat() != day:
+            return "other-issue", f"serves the issue of {other.isoformat()}", "another issue's file"
+        if redirected and _file_name(redirected[0]) != _file_name(response.url):
+            return "other-file", f"redirected to {response.url}", "redirect to another file"
+        return None
 
     def _not_read(self, response, what: str, key: str, why: str, day: date | None = None, note: str = "") -> None:
         """A response that is not what was asked for, though HTTP says 200: the site's error
-        page, a redirect off the site or to another issue (a broken link, as a 404 is), or a
-        file cut short (a failed fetch, as a network error is). Not stored, counted as not
-        fetched, so that the run says so and a later run asks again; an issue's entry page so
-        answered fails the issue, as an HTTP error does (issue_failed)."""
+        page, a redirect off the site, to another issue or to another file (a broken link, as a
+        404 is), or a file cut short (a failed fetch, as a network error is). Not stored,
+        counted as not fetched, so that the run says so and a later run asks again; an issue's
+        entry page so answered fails the issue, as an HTTP error does (issue_failed). ``note``:
+        for a dead link not yet gone, how far it is from being so."""
         url = (response.meta.get("redirect_urls") or [response.url])[0]
         self._first_failure(url, why)
         if what == "issue":
@@ -496,7 +526,7 @@ class IssuesSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(f"{what}s/failed/{key}")
         if key == "truncated":
-            self.logger.error("%s not fetched, skipped: %s (%s)", what, url, why)
+            self.logger.error("%s not fetched, skipped%s: %s (%s)", what, note, url, why)
         else:
             self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, note, url)
 
@@ -511,10 +541,12 @@ class IssuesSpider(scrapy.Spider):
 
     @staticmethod
     def _failure_key(failure) -> tuple[str, str]:
-        """The stats key of a failed request (its HTTP status, or 'network') and why it failed."""
+        """The stats key of a failed request (its HTTP status, 'truncated' or 'network') and why it failed."""
         if failure.check(HttpError):
             status = failure.value.response.status
             return str(status), f"HTTP {status}"
+        if failure.check(ResponseDataLossError):  # its message is empty
+            return "truncated", "truncated: the site sent fewer bytes than its Content-Length"
         return "network", failure.getErrorMessage()
 
     def _first_failure(self, url: str, why: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -262,7 +263,17 @@ def variants(word: str) -> list[str]:
     commas half width (會上,番禺區), or typed so, finds the full-width text stored (会上，番禺区)."""
     # A word of zero-width characters only, which normalising takes out, is asked for as typed:
     # an empty form would match every article.
-    return [form for form in dict.fromkeys((word, stored_form(word))) if form]
+    forms = (word, stored_form(word))
+    if _WIDE_OR_NARROW.search(word):
+        forms += tuple(form.translate(table) for form in forms for table in (_NARROW, _WIDE))
+    return [form for form in dict.fromkeys(forms) if form]
+
+
+# Latin letters and digits are stored as the page sets them, and papers set them in either width
+# (NGO and ＮＧＯ, 2023 and ２０２３, even in one article): a word holding some is asked for in both.
+_WIDE = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in string.ascii_letters + string.digits})
+_NARROW = str.maketrans({chr(ord(c) + 0xFEE0): c for c in string.ascii_letters + string.digits})
+_WIDE_OR_NARROW = re.compile("[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def stored_form(text: str) -> str:

@@ -92,6 +92,25 @@ def test_a_query_in_traditional_script_finds_the_archived_simplified_text(archiv
     assert titles("會 學者") == ["著名学者"]
 
 
+def test_latin_letters_and_digits_are_found_in_either_width(archive):
+    # Papers set Latin letters and digits half or full width, and the archive stores them as set.
+    archive.store_batch([page()], [
+        article(1, title="ＮＧＯ参与社区治理", body="２０２３年，ＮＧＯ与社工站合作"),
+        article(2, title="NGO年度报告", body="2023年NGO报告发布"),
+        article(3, title="无关", body="完全无关的文字"),
+    ])
+
+    def titles(query):
+        return sorted(h.title for h in search(archive, query))
+
+    both = ["NGO年度报告", "ＮＧＯ参与社区治理"]
+    assert titles("NGO") == titles("ＮＧＯ") == titles("ngo") == both
+    assert titles("２０２３年") == titles("2023年") == both
+    assert titles("NGO 社工站") == ["ＮＧＯ参与社区治理"]
+    [hit] = search(archive, "2023年，NGO")
+    assert "【２０２３年，ＮＧＯ】" in hit.snippet
+
+
 def test_title_matches_rank_first_and_pages_follow_the_ranking(archive):
     archive.store_batch([page(1)], [
         article(1, 1, title="普通新闻", body="本报讯 乡村振兴，乡村振兴，乡村振兴。" + "其他内容" * 50),
@@ -244,7 +263,7 @@ FOLDED = [
     (1, "巴黎的école"), (2, "全角ＡＢＣ"), (3, "温度单位K"), (4, "评分A*级"), (5, "星号*和[括号]^"), (6, "完全无关"),
 ]
 FOLDED_QUERIES = {
-    "É": [1], "é": [1], "ÉC": [1], "Ａ": [2], "ａ": [2], "ａｂ": [2], "k": [3], "K": [3],
+    "É": [1], "é": [1], "ÉC": [1], "Ａ": [2, 4], "ａ": [2, 4], "ａｂ": [2], "k": [3], "K": [3],
     # GLOB's and regular expressions' special characters are plain characters.
     "a*": [4], "a?": [], "*": [4, 5], "[": [5], "]": [5], "^": [5],
 }

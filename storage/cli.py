@@ -826,12 +826,35 @@ def _stopping_on_sigterm() -> Iterator[list[int]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        # A terminal whose locale lacks a character (Latin-1; GBK, for a rare one) shows "?" for
+        # it, where printing stopped the command with a traceback. Exports, and the sql
+        # command's CSV and JSON, are UTF-8 whatever the locale (output_file).
+        sys.stdout.reconfigure(errors="replace")
     with _stopping_on_sigterm() as terminated:
         return _run(args, terminated)
 
 
+# The arguments that are text for the database (file names are bytes the system may hold
+# as they are), and what a message calls each: a terminal that sends GBK to a UTF-8 locale
+# hands its bytes over as lone surrogates, which the database drivers raised on.
+_TEXT_ARGUMENTS = {"query": {"sql": "SQL", "export": "--query"}, "paper": "paper", "section": "section"}
+
+
+def check_text_arguments(args: argparse.Namespace) -> None:
+    from storage.search import checked_text
+
+    for name, what in _TEXT_ARGUMENTS.items():
+        value = getattr(args, name, None)
+        if isinstance(what, dict):
+            what = what.get(args.command, "search")
+        for text in [value] if isinstance(value, str) else value or ():
+            checked_text(text, what)
+
+
 def _run(args: argparse.Namespace, terminated: list[int]) -> int:
     try:
+        check_text_arguments(args)
         check_span(args)
         _check_corrections(args)
         return args.run(args)

@@ -105,12 +105,6 @@ def run_crawl(*args: str, archive: str, settings: dict[str, str] | None = None, 
     return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def archive_command(*args: str, archive: str) -> subprocess.CompletedProcess:
-    """The `archive` console command of this checkout, run as a user does, in a process of its own."""
-    return subprocess.run([sys.executable, "-m", "storage.console", "--archive", archive, *args],
-                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
-
-
 class SiteCrawl(NamedTuple):
     done: subprocess.CompletedProcess  # the crawl command's exit status and output
     requests: list  # what the site answered, in order (crawler.sample.server.Request)

@@ -325,13 +325,22 @@ def test_words_and_filters_typed_in_gbk_are_one_line_errors(sqlite_url):
     open_archive(sqlite_url).close()
     gbk = "社会工作".encode("gbk")
     environment = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(PROJECT)}
-    for arguments in (["search", gbk], ["search", "社工", "--section", gbk], ["export", "--section", gbk]):
+    for arguments, what in (
+        (["search", gbk], "search"), (["search", "社工", "--section", gbk], "section"), (["export", "--section", gbk], "section"),
+        (["export", "--query", gbk], "--query"), (["stats", "--paper", gbk], "paper"), (["sql", b"SELECT '" + gbk + b"'"], "SQL"),
+    ):
         done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", sqlite_url, *arguments],
                               cwd=PROJECT, env=environment, capture_output=True, timeout=60)
-        what = "search" if arguments == ["search", gbk] else "section"
         assert (done.returncode, done.stdout, done.stderr.decode()) == (
             2, b"", f"error: {what} holds a byte that is not UTF-8 (0xc9): give it in UTF-8\n"
         )
+
+
+def test_a_terminal_in_a_locale_without_chinese_shows_what_it_can_rather_than_a_traceback(seeded):
+    for command in (["search", "社工"], ["sql", "SELECT title FROM article_view LIMIT 2"]):
+        done = archive_command(*command, archive=seeded, env={"PYTHONIOENCODING": "latin-1"}, text=False)
+        assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")[-2000:]
+        assert done.stdout.count(b"??") >= 2, done.stdout[:500]  # each Chinese character one "?"
 
 
 def _cpu_seconds(pid: int) -> float:

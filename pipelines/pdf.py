@@ -17,11 +17,12 @@ eye does. ``extract_paragraphs``:
    column, read top to bottom;
 4. reflows the lines of all columns, in that order, into paragraphs. A paragraph starts at a
    line indented from its column's left edge (print indents two characters), after a line
-   that stops short of the column's right edge, and where the font size changes: a headline
+   that stops short of the column's right edge (a punctuation mark may hang past it), and where the font size changes: a headline
    (set larger than the body) is a paragraph of its own, its lines joined. A column's first
    line that is not indented continues the paragraph of the previous column, also across pages;
-5. joins the lines with nothing between them (a space only between two Latin/digit words) and
-   removes, with ``normalize_text``, the spaces that typesetting leaves between Chinese and
+5. joins the lines with nothing between them (a space only between two Latin/digit words; a
+   Latin word hyphenated at a line's end is joined whole, see ``_BROKEN``) and removes, with
+   ``normalize_text``, the spaces that typesetting leaves between Chinese and
    digits or punctuation ("2022 年" → "2022年"). A space between two Chinese characters inside
    a line is the paper's own (情暖新春 共护未来) and stays; at a line break it is lost.
 
@@ -31,7 +32,8 @@ another way (a sideways page label) is skipped.
 
 Known limits: side-by-side articles whose headlines share a white band above their bodies are
 read headlines first; a column whose only line is an indented one cannot show its indent;
-vertical (竖排) text is not reassembled; a dated line set apart at the very foot of a page (a
+vertical (竖排) text is not reassembled; a compound broken at its own hyphen (well-/known)
+loses the hyphen unless the page also sets it whole inside a line; a dated line set apart at the very foot of a page (a
 notice's date under a blank line) is taken for the running foot.
 """
 from __future__ import annotations
@@ -82,6 +84,18 @@ SHORT = 0.8  # a last line stops at least 1 em short, unless it ends in a half-w
 SPACE = 0.25  # a gap this much wider than the line's usual spacing is a space
 HEADLINE = 1.2  # headlines are set at least this much larger than the body text
 SAME_SIZE = 0.1  # relative difference of font sizes still taken for one size
+HANG = 1.5  # a punctuation mark hangs at most one character past its column's edge
+
+# A Latin word broken at a line's end with a hyphen (inter-/national) is joined again without
+# it: a hyphen after at least two letters, not all capitals, before a line that goes on in
+# lower case. A hyphen after a digit, a capital (COVID-19, non-EU), a single letter (e-paper,
+# x-ray) or before a digit (2023-2024) is the word's own and stays, and so does any hyphen of
+# a compound the page also sets whole inside a line (self-help). A soft hyphen (U+00AD), which
+# some generators put in the text where they broke a word, always goes.
+SOFT_HYPHEN = "\u00ad"
+_BROKEN = re.compile(r"(?<![-\u2010A-Za-z])(?=[A-Za-z]{2})([A-Za-z]*[a-z][A-Za-z]*)[-\u2010]$")
+_WORD_START = re.compile(r"[a-z][A-Za-z]*")
+_COMPOUND = re.compile(r"[A-Za-z]+[-\u2010][A-Za-z]+")
 
 
 # What a running head or foot names: the issue's date and weekday, the page (第07版, A07, a
@@ -182,7 +196,7 @@ def _walk(container: LTContainer) -> Iterator[LTChar]:
 def _readable(c: LTChar) -> bool:
     # "(cid:N)" is a glyph that has no Unicode mapping in the PDF: nothing to read.
     text = c.get_text()
-    return (text.isprintable() or text.isspace()) and not text.startswith("(cid:")
+    return (text.isprintable() or text.isspace() or text == SOFT_HYPHEN) and not text.startswith("(cid:")
 
 
 def _turns(c: LTChar) -> int:
@@ -323,27 +337,36 @@ def _reflow(columns: list[list[_Line]], em: float) -> list[str]:
                 paragraphs.append([])
             paragraphs[-1].append(line)
             previous, previous_short = line, right - line.x1 >= SHORT * line.size
-    return [text for text in map(_join, paragraphs) if text]
+    # A compound the page sets whole inside a line (self-help) keeps its hyphen at a line break too.
+    compounds = {word.lower() for column in columns for line in column for word in _COMPOUND.findall(line.text)}
+    return [text for text in (_join(lines, compounds) for lines in paragraphs) if text]
 
 
 def _right_edge(column: list[_Line]) -> float:
-    # Most lines of a column are justified flush to its edge; a punctuation mark may hang a
-    # little past it, so the edge is the median end of the lines near the furthest one.
+    # Most lines of a column are justified flush to its edge; a punctuation mark may hang past
+    # it, by half a character or (标点悬挂) a whole one, so the edge is the median end of the
+    # lines near the furthest one, near enough to count the flush lines beside a hanging one:
+    # the hanging line alone made every flush line of its column end short, each a paragraph.
     furthest = max(line.x1 for line in column)
-    return statistics.median(line.x1 for line in column if furthest - line.x1 < line.size)
+    return statistics.median(line.x1 for line in column if furthest - line.x1 < HANG * line.size)
 
 
-def _join(lines: list[_Line]) -> str:
+def _join(lines: list[_Line], compounds: frozenset[str] | set[str] = frozenset()) -> str:
     text = ""
     for line in lines:
         # Latin lines break between words, so two Latin/digit words meeting at a line break
         # need a space. Chinese needs none: a space some generators put at every line's end
         # would otherwise slip in between two Chinese characters, where normalize_text keeps it.
         line_text = line.text.strip()
-        if text and _is_word(text[-1]) and _is_word(line_text[0]):
+        if text.endswith(SOFT_HYPHEN):  # a break the typesetter chose: the word goes on
+            text = text[:-1]
+        elif (broken := _BROKEN.search(text)) and (rest := _WORD_START.match(line_text)):
+            if f"{broken[1]}-{rest[0]}".lower() not in compounds:
+                text = text[:-1]
+        elif text and _is_word(text[-1]) and _is_word(line_text[0]):
             text += " "
         text += line_text
-    return normalize_text(text)
+    return normalize_text(text.replace(SOFT_HYPHEN, ""))
 
 
 def _is_word(char: str) -> bool:

@@ -28,7 +28,7 @@ from crawler.pagepdf import PagePdf
 from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
-from crawler.sample.typeset import FONT, newspaper_pdf
+from crawler.sample.typeset import BODY, FONT, INDENT, _draw, newspaper_pdf, width
 from tests.seeds import seed as seed_text
 
 CLOSERS = ("。", "！", "？", "”", "）", ")")
@@ -226,6 +226,67 @@ def test_latin_words_keep_their_space_across_a_line_break():
     words = "本届主题为 Social Work Builds Community Resilience Together Forever，由 UNICEF China 支持。"
     paragraphs = extract_paragraphs(newspaper_pdf([("测试", [words])], columns=2, chars_per_line=8))
     assert paragraphs == ["测试", normalize_text(words)]
+
+
+def _column(paragraphs: list[list[str]], hang: int | None = None) -> bytes:
+    """One column set line by line as given: each paragraph's first line indented two
+    characters, every line but its last justified flush to the widest line; line ``hang``
+    (counted over the column) hangs its last character past the edge (标点悬挂)."""
+    edge = max(width(line, BODY) + (INDENT if i == 0 else 0) for lines in paragraphs for i, line in enumerate(lines))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    row = 0
+    for lines in paragraphs:
+        for i, line in enumerate(lines):
+            indent = INDENT if i == 0 else 0.0
+            flush = edge - indent + (BODY if row == hang else 0.0)
+            _draw(page, 72 + indent, 700 - 1.5 * BODY * row, line, BODY, flush if i < len(lines) - 1 else None)
+            row += 1
+    page.save()
+    return buffer.getvalue()
+
+
+def test_a_latin_word_broken_at_a_line_end_is_joined_and_real_hyphens_stay():
+    """inter-/national was stored "inter-national"; a hyphen of the word itself must stay."""
+    broken = ["会议邀请来自十个国家的代表出 inter-", "national 论坛，讨论新冠疫情 COVID-", "19 之后的社会组织与志愿者们在 2023-",
+              "2024 年的工作，推广电子报纸和电子 e-", "paper 的做法，交流社区互助小组 self-", "help 的经验，以及一些年轻的 Volun-",
+              "teers 的经验。"]
+    assert extract_paragraphs(_column([broken])) == [
+        "会议邀请来自十个国家的代表出international论坛，讨论新冠疫情COVID-19之后的社会组织与志愿者们在2023-2024"
+        "年的工作，推广电子报纸和电子e-paper的做法，交流社区互助小组selfhelp的经验，以及一些年轻的Volunteers的经验。"
+    ]
+    # A compound the page also sets whole inside a line keeps its hyphen at the break.
+    whole = ["还介绍了 self-help 小组。"]
+    assert extract_paragraphs(_column([broken, whole]))[0].endswith("交流社区互助小组self-help的经验，以及一些年轻的Volunteers的经验。")
+
+
+def test_a_soft_hyphen_where_a_generator_broke_a_word_goes():
+    """Some generators map the hyphen they break a word with to U+00AD, which reportlab cannot
+    draw: the characters as pdfminer gives them. Left out as unprintable, the break read as a
+    space between two words (inter national)."""
+
+    class Drawn:  # pdfminer's LTChar, as _readable sees it
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        def get_text(self) -> str:
+            return self.text
+
+    def line(text: str, top: float) -> pdf_module._Line:
+        chars = [pdf_module._Char(c, 10 * i, 10 * i + 10, top, top + 10, 10) for i, c in enumerate(text)
+                 if pdf_module._readable(Drawn(c))]
+        return pdf_module._line(chars)
+
+    assert pdf_module._join([line("本届主题为inter\u00ad", 0), line("national co\u00adoperation", 15)]) == (
+        "本届主题为international cooperation")
+
+
+def test_a_punctuation_mark_hanging_past_the_column_edge_breaks_no_paragraph():
+    """With one line's comma hanging a character past the edge, every flush line of the column
+    ended one character short of it: each was taken for a paragraph's last line."""
+    paragraphs = [["会议指出，二〇二二年我国志", "愿服务工作取得一系列新进展，", "社会工作专业人才队伍不断壮", "大。"],
+                  ["会议要求，要深入学习贯彻党", "的二十大精神。"]]
+    assert extract_paragraphs(_column(paragraphs, hang=1)) == ["".join(lines) for lines in paragraphs]
 
 
 def test_naive_text_rule_vs_positions(pdfs, capsys):

@@ -57,12 +57,12 @@ from typing import Iterator, NamedTuple
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer
-from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 
-from crawler.items import PagePdfItem
+from crawler.items import PDFS_WITHOUT_TEXT, PagePdfItem
 from crawler.pagepdf import PagePdf
 from pipelines.normalize import normalize_text
 
@@ -74,6 +74,18 @@ logger = logging.getLogger(__name__)
 # costs a few seconds, not the crawl.
 MAX_PAGES = 32
 MAX_CHARS = 300_000
+
+
+# What pages.pdf_text_status says of a page's PDF text: read whole, or why it is missing or
+# incomplete. The archive says "no_pdf" where the site answers 404 or 410 for the PDF.
+TEXT = "text"
+PARTIAL = "partial"  # past MAX_PAGES or MAX_CHARS: the text of the pages before
+UNMAPPED = "unmapped"  # characters in fonts that map them to no Unicode: left out, all or some
+NO_TEXT = "no_text"  # pictures or drawings and no text (a scanned page, letters drawn as outlines)
+BLANK = "blank"  # nothing drawn at all, or no page
+ENCRYPTED = "encrypted"  # opens only with a password
+UNREADABLE = "unreadable"  # pdfminer cannot parse it
+CRASHED = "crashed"  # reading it killed its worker process
 
 # Distances in ems: multiples of the font size of the text concerned.
 GUTTER = 0.8  # a gap this wide inside a row separates two columns' lines (spaces are < 0.5)
@@ -142,12 +154,36 @@ class _Collector(PDFPageAggregator):
         return super().render_char(*args, **kwargs)
 
 
+class _Reading:
+    """What reading a PDF met besides its text: how much of it was read, and what it draws."""
+
+    def __init__(self) -> None:
+        self.capped = False  # stopped at MAX_PAGES or MAX_CHARS
+        self.drawn = 0  # characters
+        self.unmapped = 0  # characters without a Unicode mapping
+        self.graphics = 0  # pictures, lines and shapes
+
+    def status(self, paragraphs: list[str]) -> str:
+        if self.capped:
+            return PARTIAL
+        if self.unmapped:
+            return UNMAPPED
+        if paragraphs:
+            return TEXT
+        # Characters all left out (a page's running head alone, text set sideways) count as a drawing.
+        return NO_TEXT if self.graphics or self.drawn else BLANK
+
+
 def extract_paragraphs(pdf_bytes: bytes) -> list[str]:
     """The paragraphs of a newspaper page's PDF in reading order, headlines among them.
 
     Raises pdfminer's errors on a PDF it cannot parse; returns [] for a PDF without text.
     """
-    pages = list(_page_chars(pdf_bytes))
+    return _extract(pdf_bytes, _Reading())
+
+
+def _extract(pdf_bytes: bytes, reading: _Reading) -> list[str]:
+    pages = list(_page_chars(pdf_bytes, reading))
     sizes = Counter(round(c.size, 1) for chars in pages for c in chars if c.text != " ")
     if not sizes:
         return []
@@ -156,41 +192,51 @@ def extract_paragraphs(pdf_bytes: bytes) -> list[str]:
     return _reflow(columns, em)
 
 
-def _page_chars(pdf_bytes: bytes) -> Iterator[list[_Char]]:
+def _page_chars(pdf_bytes: bytes, reading: _Reading) -> Iterator[list[_Char]]:
     document = PDFDocument(PDFParser(io.BytesIO(pdf_bytes)))
     resources = PDFResourceManager()
     device = _Collector(resources)
     interpreter = PDFPageInterpreter(resources, device)
     # A font without a Unicode map leaves holes in the text, or all of it empty: said, not
     # stored in silence as if the page had no more text.
-    drawn = unmapped = 0
     try:
-        for page in itertools.islice(PDFPage.create_pages(document), MAX_PAGES):
+        for number, page in enumerate(PDFPage.create_pages(document)):
+            if number == MAX_PAGES:
+                reading.capped = True
+                logger.warning("PDF has more than %d pages: the rest is not extracted", MAX_PAGES)
+                return
             try:
                 interpreter.process_page(page)
             except _TooMuchText:
+                reading.capped = True
                 logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
                 return
-            everything = list(_walk(device.get_result()))
-            drawn += len(everything)
-            unmapped += sum(c.get_text().startswith("(cid:") for c in everything)
+            everything = []
+            for thing in _walk(device.get_result()):
+                if isinstance(thing, LTChar):
+                    everything.append(thing)
+                else:
+                    reading.graphics += 1
+            reading.drawn += len(everything)
+            reading.unmapped += sum(c.get_text().startswith("(cid:") for c in everything)
             chars = [(c, _turns(c)) for c in everything if _readable(c)]
             turns = Counter(turn for c, turn in chars if not c.get_text().isspace())
             if turns:
                 most = turns.most_common(1)[0][0]
                 yield [_char(c, most) for c, turn in chars if turn == most]
     finally:
-        if unmapped:
+        if reading.unmapped:
             logger.warning("%d of %d characters of the PDF have no Unicode mapping: left out of its text",
-                           unmapped, drawn)
+                           reading.unmapped, reading.drawn)
 
 
-def _walk(container: LTContainer) -> Iterator[LTChar]:
+def _walk(container: LTContainer) -> Iterator:
+    """What the page draws: its characters, pictures, lines and shapes."""
     for thing in container:
-        if isinstance(thing, LTChar):
-            yield thing
-        elif isinstance(thing, LTContainer):  # form XObjects: text drawn inside a figure
+        if isinstance(thing, LTContainer):  # form XObjects: text drawn inside a figure
             yield from _walk(thing)
+        else:
+            yield thing
 
 
 def _readable(c: LTChar) -> bool:
@@ -384,8 +430,23 @@ class _Warnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def page_pdf_text(body: bytes) -> tuple[str, list[str]]:
-    """A PDF's paragraphs, one per line, and the warnings its extraction raised.
+class PdfText(NamedTuple):
+    text: str  # the paragraphs, one per line
+    status: str  # TEXT, or why the text is missing or incomplete (pages.pdf_text_status)
+    warnings: list[str]
+
+
+# What the log says of a PDF that gave no text, by its status (with the PDF's URL after it).
+NO_TEXT_WARNINGS = {
+    NO_TEXT: "PDF has no text layer, only pictures or drawings (a scanned page, or letters drawn as outlines): stored without text",
+    BLANK: "PDF draws nothing (a blank page): stored without text",
+    ENCRYPTED: "PDF opens only with a password: stored without text",
+}
+
+
+def page_pdf_text(body: bytes) -> PdfText:
+    """A PDF's paragraphs, one per line, what they are (a status), and the warnings its
+    extraction raised.
 
     The one function the pool's workers run (and ``archive reprocess`` through the pipeline):
     nothing raises out of it, so a bad PDF costs its own text only.
@@ -393,35 +454,48 @@ def page_pdf_text(body: bytes) -> tuple[str, list[str]]:
     warnings = _Warnings()
     logger.addHandler(warnings)
     propagate, logger.propagate = logger.propagate, False
+    reading = _Reading()
     try:
-        text = "\n".join(extract_paragraphs(body))
+        paragraphs = _extract(body, reading)
+        status = reading.status(paragraphs)
+    except PDFEncryptionError:  # a password it was not given, or an encryption pdfminer lacks
+        paragraphs, status = [], ENCRYPTED
     except Exception as error:  # pdfminer raises many kinds on broken files
-        text = ""
+        paragraphs, status = [], UNREADABLE
         warnings.messages.append(f"Unreadable PDF: {error!r}")
     finally:
         logger.removeHandler(warnings)
         logger.propagate = propagate
-    return text, warnings.messages
+    if status in NO_TEXT_WARNINGS:
+        warnings.messages.append(NO_TEXT_WARNINGS[status])
+    return PdfText("\n".join(paragraphs), status, warnings.messages)
 
 
 class PdfTextPipeline:
-    """Fills a PagePdfItem's ``text`` with its PDF's paragraphs, one per line.
+    """Fills a PagePdfItem's ``text`` with its PDF's paragraphs, one per line, and its
+    ``text_status`` with what they are (read whole, or why missing or incomplete).
 
     Extraction costs tens of fetches' CPU per PDF, so it runs in a pool of ARCHIVE_PDF_WORKERS
     processes (0: in the calling thread) while the reactor goes on crawling. A PDF that cannot be
-    read, or that kills its worker, leaves ``text`` empty with a warning: the PDF itself is
-    archived all the same, and re-processing the archive can retry it.
+    read, that kills its worker, or that has no text leaves ``text`` empty with a warning (an
+    error for a killed worker): the PDF itself is archived all the same, and re-processing the
+    archive can retry it. The run counts the PDFs that gave no text (``PDFS_WITHOUT_TEXT``).
     """
 
     extract = staticmethod(page_pdf_text)  # what the workers run: a module-level function, sent by name
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, stats=None) -> None:
         self.workers = workers
+        self.stats = stats
         self.pool: ProcessPoolExecutor | None = None  # started with the first PDF: most crawls of a day have none
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.getint("ARCHIVE_PDF_WORKERS", 1))
+        try:
+            stats = crawler.stats
+        except RuntimeError:  # a crawler that does not crawl (archive reprocess) has none
+            stats = None
+        return cls(crawler.settings.getint("ARCHIVE_PDF_WORKERS", 1), stats)
 
     async def process_item(self, item, spider=None):
         if not isinstance(item, PagePdfItem) or item.raw is None:  # None: the site has no such PDF
@@ -431,18 +505,20 @@ class PdfTextPipeline:
         if PagePdf(body).not_found:
             logger.warning("Not a PDF (no %%PDF- header), text not extracted: %s", item.url)
             return item
-        item.text, warnings = await self._extract(body, item.url)
+        item.text, item.text_status, warnings = await self._extract(body, item.url)
         for message in warnings:
             logger.warning("%s: %s", message, item.url)
+        if not item.text and self.stats is not None:
+            self.stats.inc_value(f"{PDFS_WITHOUT_TEXT}{item.text_status}")
         return item
 
-    async def _extract(self, body: bytes, url: str) -> tuple[str, list[str]]:
+    async def _extract(self, body: bytes, url: str) -> PdfText:
         if self.workers <= 0:
             return self.extract(body)
         pool = self.pool = self.pool or _pool(self.workers)
         loop = asyncio.get_running_loop()
         try:
-            return await _run_in(pool, loop, self.extract, body)
+            return PdfText(*await _run_in(pool, loop, self.extract, body))
         except BrokenProcessPool:
             if self.pool is pool:
                 self.pool = None  # the next PDF starts a new pool
@@ -450,10 +526,10 @@ class PdfTextPipeline:
         # only the PDF that kills a worker loses its text.
         alone = _pool(1)
         try:
-            return await _run_in(alone, loop, self.extract, body)
+            return PdfText(*await _run_in(alone, loop, self.extract, body))
         except BrokenProcessPool:
             logger.error("PDF text extraction killed its worker process, text not extracted: %s", url)
-            return "", []
+            return PdfText("", CRASHED, [])
         finally:
             alone.shutdown(wait=True)
 

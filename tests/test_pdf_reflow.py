@@ -28,7 +28,7 @@ from crawler.pagepdf import PagePdf
 from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
-from crawler.sample.typeset import BODY, FONT, INDENT, _draw, newspaper_pdf, width
+from crawler.sample.typeset import BODY, FONT, INDENT, _draw, blank_pdf, newspaper_pdf, scanned_pdf, width
 from tests.seeds import seed as seed_text
 
 CLOSERS = ("。", "！", "？", "”", "）", ")")
@@ -331,6 +331,35 @@ def test_a_pdf_without_text_has_no_paragraphs():
     assert extract_paragraphs(_empty_pdf()) == []
 
 
+NO_PAGE = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+
+
+@pytest.mark.parametrize("pdf, status, warning", [
+    (scanned_pdf, "no_text", "PDF has no text layer, only pictures or drawings (a scanned page, or letters drawn as outlines)"),
+    (_empty_pdf, "no_text", "PDF has no text layer"),
+    # A full-page advertisement: a picture under the running head, which is no text of the page.
+    (lambda: newspaper_pdf([], head=("2023年1月31日 星期二", "广告", "08")), "no_text", "PDF has no text layer"),
+    (blank_pdf, "blank", "PDF draws nothing (a blank page)"),
+    (lambda: NO_PAGE, "blank", "PDF draws nothing (a blank page)"),
+    (lambda: newspaper_pdf(PAGES["004"][0], password="secret"), "encrypted", "PDF opens only with a password"),
+    (lambda: b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage", "unreadable", "Unreadable PDF: PDFSyntaxError"),
+], ids=["scanned", "drawing", "running-head-only", "blank", "no-page", "password", "broken"])
+def test_a_pdf_without_text_says_what_it_is(pdf, status, warning):
+    """A scan, a blank page, a locked or a broken PDF were all stored with an empty text, and
+    the first two without a word in the log: nothing told them from each other, nor from a PDF
+    the site does not have."""
+    text, found, warnings = page_pdf_text(pdf())
+    assert (text, found) == ("", status)
+    assert len(warnings) == 1 and warnings[0].startswith(warning), warnings
+
+
+def test_a_pdf_read_whole_or_cut_at_the_bounds_says_so(pdfs, monkeypatch, caplog):
+    assert page_pdf_text(pdfs["004"]).status == "text"
+    monkeypatch.setattr(pdf_module, "MAX_PAGES", 1)
+    text, status, warnings = page_pdf_text(pdfs["004"])
+    assert text and status == "partial" and warnings == ["PDF has more than 1 pages: the rest is not extracted"]
+
+
 def test_characters_without_a_unicode_mapping_are_said_to_be_left_out(caplog):
     """A CID font whose encoding and character collection map its codes to no Unicode: the
     page's text was stored empty, or with holes, and nothing said so."""
@@ -344,10 +373,10 @@ def test_characters_without_a_unicode_mapping_are_said_to_be_left_out(caplog):
     pdf = buffer.getvalue()
     # Same lengths: the cross-reference table holds.
     unmapped = pdf.replace(b"/Encoding /UniGB-UCS2-H", b"/Encoding /Identity-H  ").replace(b"(GB1)", b"(XYZ)")
-    assert unmapped != pdf and page_pdf_text(pdf) == ("会议指出，一是政策法规不断完善。UNICEF", [])
+    assert unmapped != pdf and page_pdf_text(pdf) == ("会议指出，一是政策法规不断完善。UNICEF", "text", [])
     with caplog.at_level(logging.WARNING, logger="pipelines.pdf"):
         item = _through(PdfTextPipeline(), _item(unmapped))
-    assert item.text == "UNICEF"
+    assert (item.text, item.text_status) == ("UNICEF", "unmapped")
     assert f"16 of 22 characters of the PDF have no Unicode mapping: left out of its text: {item.url}" in caplog.text
 
 

@@ -28,11 +28,15 @@ eye does. ``extract_paragraphs``:
 
 A page is read the way most of its characters stand: a page turned by its /Rotate entry, or
 set sideways or upside down on the sheet, reads as a reader who turns it does. Text standing
-another way (a sideways page label) is skipped.
+another way (a sideways page label) is skipped. Text the PDF sets vertically (竖排, in a font
+of a vertical CMap) is read in columns, top to bottom, right to left, apart from the page's
+horizontal text and after it: its indents and short columns end paragraphs as lines do.
 
 Known limits: side-by-side articles whose headlines share a white band above their bodies are
 read headlines first; a column whose only line is an indented one cannot show its indent;
-vertical (竖排) text is not reassembled; a compound broken at its own hyphen (well-/known)
+vertical text set character by character in a horizontal font is not reassembled (nothing
+tells it from a column one character wide), and a vertical headline is read after the page's
+horizontal text, not beside its article; a compound broken at its own hyphen (well-/known)
 loses the hyphen unless the page also sets it whole inside a line; a dated line set apart at the very foot of a page (a
 notice's date under a blank line) is taken for the running foot.
 """
@@ -147,11 +151,14 @@ class _Collector(PDFPageAggregator):
         super().__init__(resources, laparams=None)
         self.budget = MAX_CHARS
 
-    def render_char(self, *args, **kwargs):
+    def render_char(self, matrix, font, *args, **kwargs):
         self.budget -= 1
         if self.budget < 0:
             raise _TooMuchText
-        return super().render_char(*args, **kwargs)
+        advance = super().render_char(matrix, font, *args, **kwargs)
+        if font.is_vertical():  # a vertical CMap (…-V): the PDF sets this text in columns (竖排)
+            self.cur_item._objs[-1].vertical = True
+        return advance
 
 
 class _Reading:
@@ -223,7 +230,13 @@ def _page_chars(pdf_bytes: bytes, reading: _Reading) -> Iterator[list[_Char]]:
             turns = Counter(turn for c, turn in chars if not c.get_text().isspace())
             if turns:
                 most = turns.most_common(1)[0][0]
-                yield [_char(c, most) for c, turn in chars if turn == most]
+                kept = [(c, _char(c, most)) for c, turn in chars if turn == most]
+                # Vertical text is read apart, after the page's horizontal text, turned so that
+                # its columns, read right to left, are lines read top to bottom.
+                for part in ([x for c, x in kept if not hasattr(c, "vertical")],
+                             [_across(x) for c, x in kept if hasattr(c, "vertical")]):
+                    if any(x.text != " " for x in part):
+                        yield part
     finally:
         if reading.unmapped:
             logger.warning("%d of %d characters of the PDF have no Unicode mapping: left out of its text",
@@ -264,6 +277,12 @@ def _char(c: LTChar, turn: int) -> _Char:
     size = c.width if turn % 2 else c.size
     text = " " if c.get_text().isspace() else c.get_text()  # U+3000, no-break space
     return _Char(text, x0, x1, -y1, -y0, size)
+
+
+def _across(c: _Char) -> _Char:
+    """A character of vertical text where it stands once its columns are turned into lines: a
+    column's top is a line's left end, the rightmost column the top line."""
+    return _Char(c.text, c.top, c.bottom, -c.x1, -c.x0, c.size)
 
 
 def _lines(chars: list[_Char]) -> list[_Line]:

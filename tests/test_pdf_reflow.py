@@ -199,6 +199,37 @@ def test_text_standing_another_way_than_most_of_the_page_is_skipped(turn):
     assert extract_paragraphs(buffer.getvalue()) == ["会议指出，2022年我国志愿服务工作取得一系列新进展。一是政策法规不断完善。"]
 
 
+def _vertical_pdf(paragraphs: list[str], chars_per_column: int = 10) -> bytes:
+    """Paragraphs set vertically (竖排) in a font of a vertical CMap: columns read top to bottom,
+    right to left, a paragraph opening with a two-character indent."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    vertical = UnicodeCIDFont(FONT, isVertical=True)  # UniGB-UCS2-V
+    vertical.name = vertical.fontName = f"{FONT}-V"
+    pdfmetrics.registerFont(vertical)
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    x = 500.0
+    for paragraph in paragraphs:
+        text = "\u3000\u3000" + paragraph
+        for start in range(0, len(text), chars_per_column):
+            page.setFont(vertical.name, BODY)
+            page.drawString(x, 750, text[start:start + chars_per_column])
+            x -= 1.5 * BODY
+    page.setFont(FONT, BODY)
+    page.drawString(72, 200, "本版另有横排的文字。")
+    page.save()
+    return buffer.getvalue()
+
+
+def test_vertical_text_is_read_column_by_column_right_to_left():
+    """Read by rows, the characters of neighbouring columns ran together (断会取二)."""
+    paragraphs = ["会议指出，二〇二二年我国志愿服务工作取得一系列新进展，社会工作专业人才队伍不断壮大。",
+                  "会议要求，要深入学习贯彻党的二十大精神。"]
+    assert extract_paragraphs(_vertical_pdf(paragraphs)) == ["本版另有横排的文字。", *paragraphs]
+
+
 @pytest.mark.parametrize("head, foot", [
     (("2023年1月31日 星期二", "社会工作", "07"), ("编辑：张三 美编：李四", "第07版")),
     (("A07", "公益时报"), ("2023年1月31日",)),

@@ -74,16 +74,19 @@ logger = logging.getLogger(__name__)
 
 # Bounded work: a page of a Founder e-paper is a one-page PDF of at most ~10,000 characters,
 # and a whole issue has some 32 pages. Pages past MAX_PAGES are not read; interpretation stops
-# at MAX_CHARS characters (the page being read then is dropped), so a huge or hostile PDF
-# costs a few seconds, not the crawl.
+# at MAX_CHARS characters or MAX_DRAWINGS lines, shapes and pictures (the page being read then
+# is dropped), so a huge or hostile PDF costs a few seconds, not the crawl: 200,000 lines took
+# 8.5 s (~40 µs each, mostly pdfminer parsing them), and ARCHIVE_PDF_MAXSIZE lets through a
+# PDF a hundred times that size. Text set as outlines draws a shape or so a letter.
 MAX_PAGES = 32
 MAX_CHARS = 300_000
+MAX_DRAWINGS = 200_000
 
 
 # What pages.pdf_text_status says of a page's PDF text: read whole, or why it is missing or
 # incomplete. The archive says "no_pdf" where the site answers 404 or 410 for the PDF.
 TEXT = "text"
-PARTIAL = "partial"  # past MAX_PAGES or MAX_CHARS: the text of the pages before
+PARTIAL = "partial"  # past MAX_PAGES, MAX_CHARS or MAX_DRAWINGS: the text of the pages before
 UNMAPPED = "unmapped"  # characters in fonts that map them to no Unicode: left out, all or some
 NO_TEXT = "no_text"  # pictures or drawings and no text (a scanned page, letters drawn as outlines)
 BLANK = "blank"  # nothing drawn at all, or no page
@@ -140,21 +143,34 @@ class _Line(NamedTuple):
     size: float
 
 
-class _TooMuchText(Exception):
-    pass
+class _TooMuch(Exception):
+    """The PDF draws more than its bounds allow: what is said in the warning."""
 
 
 class _Collector(PDFPageAggregator):
-    """Counts the characters as pdfminer draws them, to stop a huge PDF at MAX_CHARS."""
+    """Counts the characters and drawings as pdfminer draws them, to stop a huge PDF at
+    MAX_CHARS or MAX_DRAWINGS. Drawings (lines, shapes, pictures) are counted only: that there
+    are some tells a scan or a page of outlines from a blank one, and their shapes tell nothing."""
 
     def __init__(self, resources: PDFResourceManager) -> None:
         super().__init__(resources, laparams=None)
-        self.budget = MAX_CHARS
+        self.chars = self.drawings = 0
+
+    def paint_path(self, *args, **kwargs) -> None:
+        self._draw()
+
+    def render_image(self, *args, **kwargs) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        self.drawings += 1
+        if self.drawings > MAX_DRAWINGS:
+            raise _TooMuch(f"more than {MAX_DRAWINGS} lines, shapes and pictures")
 
     def render_char(self, matrix, font, *args, **kwargs):
-        self.budget -= 1
-        if self.budget < 0:
-            raise _TooMuchText
+        self.chars += 1
+        if self.chars > MAX_CHARS:
+            raise _TooMuch(f"more than {MAX_CHARS} characters")
         advance = super().render_char(matrix, font, *args, **kwargs)
         if font.is_vertical():  # a vertical CMap (…-V): the PDF sets this text in columns (竖排)
             self.cur_item._objs[-1].vertical = True
@@ -165,7 +181,7 @@ class _Reading:
     """What reading a PDF met besides its text: how much of it was read, and what it draws."""
 
     def __init__(self) -> None:
-        self.capped = False  # stopped at MAX_PAGES or MAX_CHARS
+        self.capped = False  # stopped at MAX_PAGES, MAX_CHARS or MAX_DRAWINGS
         self.drawn = 0  # characters
         self.unmapped = 0  # characters without a Unicode mapping
         self.graphics = 0  # pictures, lines and shapes
@@ -214,16 +230,13 @@ def _page_chars(pdf_bytes: bytes, reading: _Reading) -> Iterator[list[_Char]]:
                 return
             try:
                 interpreter.process_page(page)
-            except _TooMuchText:
+            except _TooMuch as bound:
                 reading.capped = True
-                logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
+                logger.warning("PDF has %s: the rest is not extracted", bound)
                 return
-            everything = []
-            for thing in _walk(device.get_result()):
-                if isinstance(thing, LTChar):
-                    everything.append(thing)
-                else:
-                    reading.graphics += 1
+            finally:
+                reading.graphics = device.drawings
+            everything = list(_walk(device.get_result()))
             reading.drawn += len(everything)
             reading.unmapped += sum(c.get_text().startswith("(cid:") for c in everything)
             chars = [(c, _turns(c)) for c in everything if _readable(c)]
@@ -243,13 +256,12 @@ def _page_chars(pdf_bytes: bytes, reading: _Reading) -> Iterator[list[_Char]]:
                            reading.unmapped, reading.drawn)
 
 
-def _walk(container: LTContainer) -> Iterator:
-    """What the page draws: its characters, pictures, lines and shapes."""
+def _walk(container: LTContainer) -> Iterator[LTChar]:
     for thing in container:
-        if isinstance(thing, LTContainer):  # form XObjects: text drawn inside a figure
-            yield from _walk(thing)
-        else:
+        if isinstance(thing, LTChar):
             yield thing
+        elif isinstance(thing, LTContainer):  # form XObjects: text drawn inside a figure
+            yield from _walk(thing)
 
 
 def _readable(c: LTChar) -> bool:

@@ -422,6 +422,20 @@ def test_work_is_capped(pdfs, monkeypatch, caplog):
     assert "more than 100 characters" in caplog.text
 
 
+def test_work_on_drawings_is_capped_too(monkeypatch):
+    """A page of lines and shapes (a map, vector advertisements, letters drawn as outlines) was
+    read whole, however many: 200,000 lines took 8.5 s of a worker, and 50 MiB may be 80 times that."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    for i in range(2000):
+        page.line(10 + i % 500, 10, 11 + i % 500, 12 + i % 700)
+    page.save()
+    assert page_pdf_text(buffer.getvalue()).status == "no_text"
+    monkeypatch.setattr(pdf_module, "MAX_DRAWINGS", 1000)
+    assert page_pdf_text(buffer.getvalue()) == (
+        "", "partial", ["PDF has more than 1000 lines, shapes and pictures: the rest is not extracted"])
+
+
 # --- pipeline ----------------------------------------------------------------------------
 
 def _item(body: bytes | None) -> PagePdfItem:

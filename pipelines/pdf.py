@@ -114,6 +114,10 @@ HANG = 1.5  # a punctuation mark hangs at most one character past its column's e
 SOFT_HYPHEN = "\u00ad"
 _BROKEN = re.compile(r"(?<![-\u2010A-Za-z])(?=[A-Za-z]{2})([A-Za-z]*[a-z][A-Za-z]*)[-\u2010]$")
 _WORD_START = re.compile(r"[a-z][A-Za-z]*")
+# A Latin/digit word ending a line, with the punctuation after it; one starting a line, with
+# an opening bracket before it.
+_LATIN_END = re.compile(r"([A-Za-z0-9])([,.;:!?)\]]*)$")
+_LATIN_START = re.compile(r"([(\[]?)([A-Za-z0-9])")
 _COMPOUND = re.compile(r"[A-Za-z]+[-\u2010][A-Za-z]+")
 
 
@@ -440,14 +444,21 @@ def _join(lines: list[_Line], compounds: frozenset[str] | set[str] = frozenset()
         elif (broken := _BROKEN.search(text)) and (rest := _WORD_START.match(line_text)):
             if f"{broken[1]}-{rest[0]}".lower() not in compounds:
                 text = text[:-1]
-        elif text and _is_word(text[-1]) and _is_word(line_text[0]):
+        elif _space_at_break(text, line_text):
             text += " "
         text += line_text
     return normalize_text(text.replace(SOFT_HYPHEN, ""))
 
 
-def _is_word(char: str) -> bool:
-    return char.isascii() and char.isalnum()
+def _space_at_break(before: str, after: str) -> bool:
+    """Whether a line break stands for a space: between two Latin/digit words, the first maybe
+    closed by its punctuation (Work, / Builds; (China) / said), the second maybe opened by a
+    bracket (UNICEF / (China)); not inside a number (2. / 5, 1, / 000, 10: / 30)."""
+    end, start = _LATIN_END.search(before), _LATIN_START.match(after)
+    if not (end and start):
+        return False
+    number = end[1].isdigit() and start[2].isdigit() and not start[1]
+    return not end[2] or not (number and end[2] in (".", ",", ":"))
 
 
 class _Warnings(logging.Handler):

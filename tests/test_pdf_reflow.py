@@ -291,6 +291,18 @@ def test_a_latin_word_broken_at_a_line_end_is_joined_and_real_hyphens_stay():
     assert extract_paragraphs(_column([broken, whole]))[0].endswith("交流社区互助小组self-help的经验，以及一些年轻的Volunteers的经验。")
 
 
+def test_latin_words_keep_their_space_across_a_line_break_after_their_punctuation():
+    """Work, / Builds ran together as "Work,Builds", UNICEF / (China) as "UNICEF(China)"."""
+    lines = ["本届主题为社会工作与社区 Social Work,", "Builds Community: 由儿童基金会 UNICEF",
+             "(China) 支持，参与的志愿者们都说 Yes!", "It works. 活动现场十分热烈，令人难忘。"]
+    assert extract_paragraphs(_column([lines])) == [
+        "本届主题为社会工作与社区Social Work, Builds Community:由儿童基金会UNICEF (China)支持，"
+        "参与的志愿者们都说Yes! It works.活动现场十分热烈，令人难忘。"]
+    # A number broken at its point, comma or colon stays one number.
+    for before, after in (("2.", "5万"), ("1,", "000"), ("10:", "30")):
+        assert not pdf_module._space_at_break(before, after)
+
+
 def test_a_soft_hyphen_where_a_generator_broke_a_word_goes():
     """Some generators map the hyphen they break a word with to U+00AD, which reportlab cannot
     draw: the characters as pdfminer gives them. Left out as unprintable, the break read as a

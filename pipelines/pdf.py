@@ -17,8 +17,9 @@ eye does. ``extract_paragraphs``:
    column, read top to bottom;
 4. reflows the lines of all columns, in that order, into paragraphs. A paragraph starts at a
    line indented from its column's left edge (print indents two characters), after a line
-   that stops short of the column's right edge (a punctuation mark may hang past it), and where the font size changes: a headline
-   (set larger than the body) is a paragraph of its own, its lines joined. A column's first
+   that stops short of the column's right edge (a punctuation mark may hang past it), and
+   where the font size changes: a headline (set larger than the body) is a paragraph of its
+   own, its lines joined. A column's first
    line that is not indented continues the paragraph of the previous column, also across pages;
 5. joins the lines with nothing between them (a space only between two Latin/digit words; a
    Latin word hyphenated at a line's end is joined whole, see ``_BROKEN``) and removes, with
@@ -37,8 +38,8 @@ read headlines first; a column whose only line is an indented one cannot show it
 vertical text set character by character in a horizontal font is not reassembled (nothing
 tells it from a column one character wide), and a vertical headline is read after the page's
 horizontal text, not beside its article; a compound broken at its own hyphen (well-/known)
-loses the hyphen unless the page also sets it whole inside a line; a dated line set apart at the very foot of a page (a
-notice's date under a blank line) is taken for the running foot.
+loses the hyphen unless the page also sets it whole inside a line; a dated line set apart at
+the very foot of a page (a notice's date under a blank line) is taken for the running foot.
 """
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ logger = logging.getLogger(__name__)
 # at MAX_CHARS characters or MAX_DRAWINGS lines, shapes and pictures (the page being read then
 # is dropped), so a huge or hostile PDF costs a few seconds, not the crawl: 200,000 lines took
 # 8.5 s (~40 µs each, mostly pdfminer parsing them), and ARCHIVE_PDF_MAXSIZE lets through a
-# PDF a hundred times that size. Text set as outlines draws a shape or so a letter.
+# PDF a hundred times that size. (Text set as outlines draws about a shape a letter: the bound
+# is some twenty pages of it.)
 MAX_PAGES = 32
 MAX_CHARS = 300_000
 MAX_DRAWINGS = 200_000

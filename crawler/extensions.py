@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
-from crawler.items import ArticleItem, PageItem
+from crawler.items import PDFS_WITHOUT_TEXT, ArticleItem, PageItem
 from storage.db import ArchiveError, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
@@ -305,6 +305,7 @@ class CrawlRunRecorder:
             "articles_changed": stats.get_value("archive/articles_changed", 0),
             "articles_failed": _sum(stats, "articles/failed/"),
             "links_gone": len(gone),
+            "pdfs_without_text": _sum(stats, PDFS_WITHOUT_TEXT),
         }
         try:
             archive = self._archive()
@@ -390,13 +391,20 @@ class CrawlProgress:
         what = f"{plan.paper.code} {plan.asked}" if plan is not None else spider.name
         logger.info(
             "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated (%d changed), %d failed; "
-            "%d links gone; %d template alarms",
+            "%d links gone; %d page PDFs without text%s; %d template alarms",
             what, reason, self.progress(),
             stats.get_value("archive/pages_new", 0), stats.get_value("archive/pages_updated", 0), _sum(stats, "pages/failed/"),
             stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
             stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"),
-            len(stats.get_value(LINKS_GONE) or []), stats.get_value(ALARM_STAT, 0),
+            len(stats.get_value(LINKS_GONE) or []), _sum(stats, PDFS_WITHOUT_TEXT), _why_without_text(stats),
+            stats.get_value(ALARM_STAT, 0),
         )
+
+
+def _why_without_text(stats) -> str:
+    """" (2 no_text, 1 encrypted)": the page PDFs without text by pages.pdf_text_status, or ""."""
+    why = {k.removeprefix(PDFS_WITHOUT_TEXT): v for k, v in sorted(stats.get_stats().items()) if k.startswith(PDFS_WITHOUT_TEXT)}
+    return f" ({', '.join(f'{n} {status}' for status, n in why.items())})" if why else ""
 
 
 class FreezeStartupHeap:

@@ -93,6 +93,12 @@ class ArticleItem:
     fetched_at: datetime | None = None
 
 
+# The stats under which a run counts the page PDFs it read no text from, by text_status
+# (pipelines/pdf.py counts them, crawler/extensions.py reports them): here, where both the crawl
+# and the PDF workers, which must start light, import from.
+PDFS_WITHOUT_TEXT = "pdfs/without_text/"
+
+
 @dataclass
 class PagePdfItem:
     """A page's PDF as fetched; the PDF pipeline fills ``text`` with its reflowed paragraphs."""
@@ -104,7 +110,10 @@ class PagePdfItem:
     page_number: int
     page_url: str
     url: str  # the PDF's URL
-    text: str = ""  # paragraphs joined by "\n"
+    text: str = ""  # paragraphs joined by "\n", in Simplified script
+    text_original: str = ""  # the same as the PDF has it (Traditional, where it is)
+    # What the text is: read whole ("text"), or why it is missing or incomplete (pipelines/pdf.py).
+    text_status: str = ""
     raw: RawDocument | None = None
     # The site answered 404 or 410: it has no such PDF (stored text is kept, an empty one
     # stored where there is none, so that the page counts as complete).

@@ -113,9 +113,10 @@ ADDONS = {"crawler.addons.CrawlMode": 0}
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
+    # Before the script pipeline, which converts a PDF's Traditional text as it does an article's.
+    "pipelines.pdf.PdfTextPipeline": 150,
     "pipelines.script.ScriptPipeline": 200,
     "pipelines.normalize.NormalizePipeline": 300,
-    "pipelines.pdf.PdfTextPipeline": 400,
     "pipelines.store.StorePipeline": 900,
 }
 

@@ -17,22 +17,29 @@ eye does. ``extract_paragraphs``:
    column, read top to bottom;
 4. reflows the lines of all columns, in that order, into paragraphs. A paragraph starts at a
    line indented from its column's left edge (print indents two characters), after a line
-   that stops short of the column's right edge, and where the font size changes: a headline
-   (set larger than the body) is a paragraph of its own, its lines joined. A column's first
+   that stops short of the column's right edge (a punctuation mark may hang past it), and
+   where the font size changes: a headline (set larger than the body) is a paragraph of its
+   own, its lines joined. A column's first
    line that is not indented continues the paragraph of the previous column, also across pages;
-5. joins the lines with nothing between them (a space only between two Latin/digit words) and
-   removes, with ``normalize_text``, the spaces that typesetting leaves between Chinese and
+5. joins the lines with nothing between them (a space only between two Latin/digit words; a
+   Latin word hyphenated at a line's end is joined whole, see ``_BROKEN``) and removes, with
+   ``normalize_text``, the spaces that typesetting leaves between Chinese and
    digits or punctuation ("2022 年" → "2022年"). A space between two Chinese characters inside
    a line is the paper's own (情暖新春 共护未来) and stays; at a line break it is lost.
 
 A page is read the way most of its characters stand: a page turned by its /Rotate entry, or
 set sideways or upside down on the sheet, reads as a reader who turns it does. Text standing
-another way (a sideways page label) is skipped.
+another way (a sideways page label) is skipped. Text the PDF sets vertically (竖排, in a font
+of a vertical CMap) is read in columns, top to bottom, right to left, apart from the page's
+horizontal text and after it: its indents and short columns end paragraphs as lines do.
 
 Known limits: side-by-side articles whose headlines share a white band above their bodies are
 read headlines first; a column whose only line is an indented one cannot show its indent;
-vertical (竖排) text is not reassembled; a dated line set apart at the very foot of a page (a
-notice's date under a blank line) is taken for the running foot.
+vertical text set character by character in a horizontal font is not reassembled (nothing
+tells it from a column one character wide), and a vertical headline is read after the page's
+horizontal text, not beside its article; a compound broken at its own hyphen (well-/known)
+loses the hyphen unless the page also sets it whole inside a line; a dated line set apart at
+the very foot of a page (a notice's date under a blank line) is taken for the running foot.
 """
 from __future__ import annotations
 
@@ -55,12 +62,12 @@ from typing import Iterator, NamedTuple
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer
-from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 
-from crawler.items import PagePdfItem
+from crawler.items import PDFS_WITHOUT_TEXT, PagePdfItem
 from crawler.pagepdf import PagePdf
 from pipelines.normalize import normalize_text
 
@@ -68,10 +75,26 @@ logger = logging.getLogger(__name__)
 
 # Bounded work: a page of a Founder e-paper is a one-page PDF of at most ~10,000 characters,
 # and a whole issue has some 32 pages. Pages past MAX_PAGES are not read; interpretation stops
-# at MAX_CHARS characters (the page being read then is dropped), so a huge or hostile PDF
-# costs a few seconds, not the crawl.
+# at MAX_CHARS characters or MAX_DRAWINGS lines, shapes and pictures (the page being read then
+# is dropped), so a huge or hostile PDF costs a few seconds, not the crawl: 200,000 lines took
+# 8.5 s (~40 µs each, mostly pdfminer parsing them), and ARCHIVE_PDF_MAXSIZE lets through a
+# PDF a hundred times that size. (Text set as outlines draws about a shape a letter: the bound
+# is some twenty pages of it.)
 MAX_PAGES = 32
 MAX_CHARS = 300_000
+MAX_DRAWINGS = 200_000
+
+
+# What pages.pdf_text_status says of a page's PDF text: read whole, or why it is missing or
+# incomplete. The archive says "no_pdf" where the site answers 404 or 410 for the PDF.
+TEXT = "text"
+PARTIAL = "partial"  # past MAX_PAGES, MAX_CHARS or MAX_DRAWINGS: the text of the pages before
+UNMAPPED = "unmapped"  # characters in fonts that map them to no Unicode: left out, all or some
+NO_TEXT = "no_text"  # pictures or drawings and no text (a scanned page, letters drawn as outlines)
+BLANK = "blank"  # nothing drawn at all, or no page
+ENCRYPTED = "encrypted"  # opens only with a password
+UNREADABLE = "unreadable"  # pdfminer cannot parse it
+CRASHED = "crashed"  # reading it killed its worker process
 
 # Distances in ems: multiples of the font size of the text concerned.
 GUTTER = 0.8  # a gap this wide inside a row separates two columns' lines (spaces are < 0.5)
@@ -82,6 +105,22 @@ SHORT = 0.8  # a last line stops at least 1 em short, unless it ends in a half-w
 SPACE = 0.25  # a gap this much wider than the line's usual spacing is a space
 HEADLINE = 1.2  # headlines are set at least this much larger than the body text
 SAME_SIZE = 0.1  # relative difference of font sizes still taken for one size
+HANG = 1.5  # a punctuation mark hangs at most one character past its column's edge
+
+# A Latin word broken at a line's end with a hyphen (inter-/national) is joined again without
+# it: a hyphen after at least two letters, not all capitals, before a line that goes on in
+# lower case. A hyphen after a digit, a capital (COVID-19, non-EU), a single letter (e-paper,
+# x-ray) or before a digit (2023-2024) is the word's own and stays, and so does any hyphen of
+# a compound the page also sets whole inside a line (self-help). A soft hyphen (U+00AD), which
+# some generators put in the text where they broke a word, always goes.
+SOFT_HYPHEN = "\u00ad"
+_BROKEN = re.compile(r"(?<![-\u2010A-Za-z])(?=[A-Za-z]{2})([A-Za-z]*[a-z][A-Za-z]*)[-\u2010]$")
+_WORD_START = re.compile(r"[a-z][A-Za-z]*")
+# A Latin/digit word ending a line, with the punctuation after it; one starting a line, with
+# an opening bracket before it.
+_LATIN_END = re.compile(r"([A-Za-z0-9])([,.;:!?)\]]*)$")
+_LATIN_START = re.compile(r"([(\[]?)([A-Za-z0-9])")
+_COMPOUND = re.compile(r"[A-Za-z]+[-\u2010][A-Za-z]+")
 
 
 # What a running head or foot names: the issue's date and weekday, the page (第07版, A07, a
@@ -110,22 +149,58 @@ class _Line(NamedTuple):
     size: float
 
 
-class _TooMuchText(Exception):
-    pass
+class _TooMuch(Exception):
+    """The PDF draws more than its bounds allow: what is said in the warning."""
 
 
 class _Collector(PDFPageAggregator):
-    """Counts the characters as pdfminer draws them, to stop a huge PDF at MAX_CHARS."""
+    """Counts the characters and drawings as pdfminer draws them, to stop a huge PDF at
+    MAX_CHARS or MAX_DRAWINGS. Drawings (lines, shapes, pictures) are counted only: that there
+    are some tells a scan or a page of outlines from a blank one, and their shapes tell nothing."""
 
     def __init__(self, resources: PDFResourceManager) -> None:
         super().__init__(resources, laparams=None)
-        self.budget = MAX_CHARS
+        self.chars = self.drawings = 0
 
-    def render_char(self, *args, **kwargs):
-        self.budget -= 1
-        if self.budget < 0:
-            raise _TooMuchText
-        return super().render_char(*args, **kwargs)
+    def paint_path(self, *args, **kwargs) -> None:
+        self._draw()
+
+    def render_image(self, *args, **kwargs) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        self.drawings += 1
+        if self.drawings > MAX_DRAWINGS:
+            raise _TooMuch(f"more than {MAX_DRAWINGS} lines, shapes and pictures")
+
+    def render_char(self, matrix, font, *args, **kwargs):
+        self.chars += 1
+        if self.chars > MAX_CHARS:
+            raise _TooMuch(f"more than {MAX_CHARS} characters")
+        advance = super().render_char(matrix, font, *args, **kwargs)
+        if font.is_vertical():  # a vertical CMap (…-V): the PDF sets this text in columns (竖排)
+            self.cur_item._objs[-1].vertical = True
+        return advance
+
+
+class _Reading:
+    """What reading a PDF met besides its text: how much of it was read, and what it draws."""
+
+    def __init__(self) -> None:
+        self.capped = False  # stopped at MAX_PAGES, MAX_CHARS or MAX_DRAWINGS
+        self.drawn = 0  # characters
+        self.unmapped = 0  # characters without a Unicode mapping
+        self.graphics = 0  # pictures, lines and shapes
+
+    def status(self, paragraphs: list[str]) -> str:
+        if self.capped:
+            return PARTIAL
+        if self.unmapped:
+            return UNMAPPED
+        if paragraphs:
+            return TEXT
+        # Characters all left out (a page's running head alone, text set sideways) count as a drawing.
+        return NO_TEXT if self.graphics or self.drawn else BLANK
 
 
 def extract_paragraphs(pdf_bytes: bytes) -> list[str]:
@@ -133,7 +208,11 @@ def extract_paragraphs(pdf_bytes: bytes) -> list[str]:
 
     Raises pdfminer's errors on a PDF it cannot parse; returns [] for a PDF without text.
     """
-    pages = list(_page_chars(pdf_bytes))
+    return _extract(pdf_bytes, _Reading())
+
+
+def _extract(pdf_bytes: bytes, reading: _Reading) -> list[str]:
+    pages = list(_page_chars(pdf_bytes, reading))
     sizes = Counter(round(c.size, 1) for chars in pages for c in chars if c.text != " ")
     if not sizes:
         return []
@@ -142,33 +221,45 @@ def extract_paragraphs(pdf_bytes: bytes) -> list[str]:
     return _reflow(columns, em)
 
 
-def _page_chars(pdf_bytes: bytes) -> Iterator[list[_Char]]:
+def _page_chars(pdf_bytes: bytes, reading: _Reading) -> Iterator[list[_Char]]:
     document = PDFDocument(PDFParser(io.BytesIO(pdf_bytes)))
     resources = PDFResourceManager()
     device = _Collector(resources)
     interpreter = PDFPageInterpreter(resources, device)
     # A font without a Unicode map leaves holes in the text, or all of it empty: said, not
     # stored in silence as if the page had no more text.
-    drawn = unmapped = 0
     try:
-        for page in itertools.islice(PDFPage.create_pages(document), MAX_PAGES):
+        for number, page in enumerate(PDFPage.create_pages(document)):
+            if number == MAX_PAGES:
+                reading.capped = True
+                logger.warning("PDF has more than %d pages: the rest is not extracted", MAX_PAGES)
+                return
             try:
                 interpreter.process_page(page)
-            except _TooMuchText:
-                logger.warning("PDF has more than %d characters: the rest is not extracted", MAX_CHARS)
+            except _TooMuch as bound:
+                reading.capped = True
+                logger.warning("PDF has %s: the rest is not extracted", bound)
                 return
+            finally:
+                reading.graphics = device.drawings
             everything = list(_walk(device.get_result()))
-            drawn += len(everything)
-            unmapped += sum(c.get_text().startswith("(cid:") for c in everything)
+            reading.drawn += len(everything)
+            reading.unmapped += sum(c.get_text().startswith("(cid:") for c in everything)
             chars = [(c, _turns(c)) for c in everything if _readable(c)]
             turns = Counter(turn for c, turn in chars if not c.get_text().isspace())
             if turns:
                 most = turns.most_common(1)[0][0]
-                yield [_char(c, most) for c, turn in chars if turn == most]
+                kept = [(c, _char(c, most)) for c, turn in chars if turn == most]
+                # Vertical text is read apart, after the page's horizontal text, turned so that
+                # its columns, read right to left, are lines read top to bottom.
+                for part in ([x for c, x in kept if not hasattr(c, "vertical")],
+                             [_across(x) for c, x in kept if hasattr(c, "vertical")]):
+                    if any(x.text != " " for x in part):
+                        yield part
     finally:
-        if unmapped:
+        if reading.unmapped:
             logger.warning("%d of %d characters of the PDF have no Unicode mapping: left out of its text",
-                           unmapped, drawn)
+                           reading.unmapped, reading.drawn)
 
 
 def _walk(container: LTContainer) -> Iterator[LTChar]:
@@ -182,7 +273,7 @@ def _walk(container: LTContainer) -> Iterator[LTChar]:
 def _readable(c: LTChar) -> bool:
     # "(cid:N)" is a glyph that has no Unicode mapping in the PDF: nothing to read.
     text = c.get_text()
-    return (text.isprintable() or text.isspace()) and not text.startswith("(cid:")
+    return (text.isprintable() or text.isspace() or text == SOFT_HYPHEN) and not text.startswith("(cid:")
 
 
 def _turns(c: LTChar) -> int:
@@ -204,6 +295,12 @@ def _char(c: LTChar, turn: int) -> _Char:
     size = c.width if turn % 2 else c.size
     text = " " if c.get_text().isspace() else c.get_text()  # U+3000, no-break space
     return _Char(text, x0, x1, -y1, -y0, size)
+
+
+def _across(c: _Char) -> _Char:
+    """A character of vertical text where it stands once its columns are turned into lines: a
+    column's top is a line's left end, the rightmost column the top line."""
+    return _Char(c.text, c.top, c.bottom, -c.x1, -c.x0, c.size)
 
 
 def _lines(chars: list[_Char]) -> list[_Line]:
@@ -323,31 +420,47 @@ def _reflow(columns: list[list[_Line]], em: float) -> list[str]:
                 paragraphs.append([])
             paragraphs[-1].append(line)
             previous, previous_short = line, right - line.x1 >= SHORT * line.size
-    return [text for text in map(_join, paragraphs) if text]
+    # A compound the page sets whole inside a line (self-help) keeps its hyphen at a line break too.
+    compounds = {word.lower() for column in columns for line in column for word in _COMPOUND.findall(line.text)}
+    return [text for text in (_join(lines, compounds) for lines in paragraphs) if text]
 
 
 def _right_edge(column: list[_Line]) -> float:
-    # Most lines of a column are justified flush to its edge; a punctuation mark may hang a
-    # little past it, so the edge is the median end of the lines near the furthest one.
+    # Most lines of a column are justified flush to its edge; a punctuation mark may hang past
+    # it, by half a character or (标点悬挂) a whole one, so the edge is the median end of the
+    # lines near the furthest one, near enough to count the flush lines beside a hanging one:
+    # the hanging line alone made every flush line of its column end short, each a paragraph.
     furthest = max(line.x1 for line in column)
-    return statistics.median(line.x1 for line in column if furthest - line.x1 < line.size)
+    return statistics.median(line.x1 for line in column if furthest - line.x1 < HANG * line.size)
 
 
-def _join(lines: list[_Line]) -> str:
+def _join(lines: list[_Line], compounds: frozenset[str] | set[str] = frozenset()) -> str:
     text = ""
     for line in lines:
         # Latin lines break between words, so two Latin/digit words meeting at a line break
         # need a space. Chinese needs none: a space some generators put at every line's end
         # would otherwise slip in between two Chinese characters, where normalize_text keeps it.
         line_text = line.text.strip()
-        if text and _is_word(text[-1]) and _is_word(line_text[0]):
+        if text.endswith(SOFT_HYPHEN):  # a break the typesetter chose: the word goes on
+            text = text[:-1]
+        elif (broken := _BROKEN.search(text)) and (rest := _WORD_START.match(line_text)):
+            if f"{broken[1]}-{rest[0]}".lower() not in compounds:
+                text = text[:-1]
+        elif _space_at_break(text, line_text):
             text += " "
         text += line_text
-    return normalize_text(text)
+    return normalize_text(text.replace(SOFT_HYPHEN, ""))
 
 
-def _is_word(char: str) -> bool:
-    return char.isascii() and char.isalnum()
+def _space_at_break(before: str, after: str) -> bool:
+    """Whether a line break stands for a space: between two Latin/digit words, the first maybe
+    closed by its punctuation (Work, / Builds; (China) / said), the second maybe opened by a
+    bracket (UNICEF / (China)); not inside a number (2. / 5, 1, / 000, 10: / 30)."""
+    end, start = _LATIN_END.search(before), _LATIN_START.match(after)
+    if not (end and start):
+        return False
+    number = end[1].isdigit() and start[2].isdigit() and not start[1]
+    return not end[2] or not (number and end[2] in (".", ",", ":"))
 
 
 class _Warnings(logging.Handler):
@@ -361,8 +474,23 @@ class _Warnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def page_pdf_text(body: bytes) -> tuple[str, list[str]]:
-    """A PDF's paragraphs, one per line, and the warnings its extraction raised.
+class PdfText(NamedTuple):
+    text: str  # the paragraphs, one per line
+    status: str  # TEXT, or why the text is missing or incomplete (pages.pdf_text_status)
+    warnings: list[str]
+
+
+# What the log says of a PDF that gave no text, by its status (with the PDF's URL after it).
+NO_TEXT_WARNINGS = {
+    NO_TEXT: "PDF has no text layer, only pictures or drawings (a scanned page, or letters drawn as outlines): stored without text",
+    BLANK: "PDF draws nothing (a blank page): stored without text",
+    ENCRYPTED: "PDF opens only with a password: stored without text",
+}
+
+
+def page_pdf_text(body: bytes) -> PdfText:
+    """A PDF's paragraphs, one per line, what they are (a status), and the warnings its
+    extraction raised.
 
     The one function the pool's workers run (and ``archive reprocess`` through the pipeline):
     nothing raises out of it, so a bad PDF costs its own text only.
@@ -370,35 +498,48 @@ def page_pdf_text(body: bytes) -> tuple[str, list[str]]:
     warnings = _Warnings()
     logger.addHandler(warnings)
     propagate, logger.propagate = logger.propagate, False
+    reading = _Reading()
     try:
-        text = "\n".join(extract_paragraphs(body))
+        paragraphs = _extract(body, reading)
+        status = reading.status(paragraphs)
+    except PDFEncryptionError:  # a password it was not given, or an encryption pdfminer lacks
+        paragraphs, status = [], ENCRYPTED
     except Exception as error:  # pdfminer raises many kinds on broken files
-        text = ""
+        paragraphs, status = [], UNREADABLE
         warnings.messages.append(f"Unreadable PDF: {error!r}")
     finally:
         logger.removeHandler(warnings)
         logger.propagate = propagate
-    return text, warnings.messages
+    if status in NO_TEXT_WARNINGS:
+        warnings.messages.append(NO_TEXT_WARNINGS[status])
+    return PdfText("\n".join(paragraphs), status, warnings.messages)
 
 
 class PdfTextPipeline:
-    """Fills a PagePdfItem's ``text`` with its PDF's paragraphs, one per line.
+    """Fills a PagePdfItem's ``text`` with its PDF's paragraphs, one per line, and its
+    ``text_status`` with what they are (read whole, or why missing or incomplete).
 
     Extraction costs tens of fetches' CPU per PDF, so it runs in a pool of ARCHIVE_PDF_WORKERS
     processes (0: in the calling thread) while the reactor goes on crawling. A PDF that cannot be
-    read, or that kills its worker, leaves ``text`` empty with a warning: the PDF itself is
-    archived all the same, and re-processing the archive can retry it.
+    read, that kills its worker, or that has no text leaves ``text`` empty with a warning (an
+    error for a killed worker): the PDF itself is archived all the same, and re-processing the
+    archive can retry it. The run counts the PDFs that gave no text (``PDFS_WITHOUT_TEXT``).
     """
 
     extract = staticmethod(page_pdf_text)  # what the workers run: a module-level function, sent by name
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, stats=None) -> None:
         self.workers = workers
+        self.stats = stats
         self.pool: ProcessPoolExecutor | None = None  # started with the first PDF: most crawls of a day have none
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.getint("ARCHIVE_PDF_WORKERS", 1))
+        try:
+            stats = crawler.stats
+        except RuntimeError:  # a crawler that does not crawl (archive reprocess) has none
+            stats = None
+        return cls(crawler.settings.getint("ARCHIVE_PDF_WORKERS", 1), stats)
 
     async def process_item(self, item, spider=None):
         if not isinstance(item, PagePdfItem) or item.raw is None:  # None: the site has no such PDF
@@ -408,18 +549,20 @@ class PdfTextPipeline:
         if PagePdf(body).not_found:
             logger.warning("Not a PDF (no %%PDF- header), text not extracted: %s", item.url)
             return item
-        item.text, warnings = await self._extract(body, item.url)
+        item.text, item.text_status, warnings = await self._extract(body, item.url)
         for message in warnings:
             logger.warning("%s: %s", message, item.url)
+        if not item.text and self.stats is not None:
+            self.stats.inc_value(f"{PDFS_WITHOUT_TEXT}{item.text_status}")
         return item
 
-    async def _extract(self, body: bytes, url: str) -> tuple[str, list[str]]:
+    async def _extract(self, body: bytes, url: str) -> PdfText:
         if self.workers <= 0:
             return self.extract(body)
         pool = self.pool = self.pool or _pool(self.workers)
         loop = asyncio.get_running_loop()
         try:
-            return await _run_in(pool, loop, self.extract, body)
+            return PdfText(*await _run_in(pool, loop, self.extract, body))
         except BrokenProcessPool:
             if self.pool is pool:
                 self.pool = None  # the next PDF starts a new pool
@@ -427,10 +570,10 @@ class PdfTextPipeline:
         # only the PDF that kills a worker loses its text.
         alone = _pool(1)
         try:
-            return await _run_in(alone, loop, self.extract, body)
+            return PdfText(*await _run_in(alone, loop, self.extract, body))
         except BrokenProcessPool:
             logger.error("PDF text extraction killed its worker process, text not extracted: %s", url)
-            return "", []
+            return PdfText("", CRASHED, [])
         finally:
             alone.shutdown(wait=True)
 

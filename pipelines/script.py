@@ -15,7 +15,7 @@ from itertools import filterfalse
 from importlib import resources
 from pathlib import Path
 
-from crawler.items import ArticleItem, PageItem
+from crawler.items import ArticleItem, PageItem, PagePdfItem
 from crawler.templates.text import HAN
 
 # Through importlib.resources: found inside a zipped egg (scrapyd) too.
@@ -282,6 +282,19 @@ def _detection_sample(title: str, paragraphs: list[str]) -> str:
     return "\n".join(parts)
 
 
+def _leans_traditional(sample: str, script: str | None = None) -> bool:
+    """Whether text whose beginning is ``sample`` (of ``script``, detected when not given) is
+    converted: Traditional or mixed, or too short to tell and leaning Traditional. Conversion
+    costs about half a page fetch: Simplified text skips it. Text too short to name its script
+    (a photo and its caption) costs next to nothing, so it is converted whenever it leans
+    Traditional."""
+    script = detect_script(sample) if script is None else script
+    if script:
+        return script in ("traditional", "mixed")
+    _, traditional, simplified = _evidence(sample)
+    return traditional > simplified
+
+
 # --- pipeline ----------------------------------------------------------------------------
 
 class ScriptPipeline:
@@ -309,6 +322,11 @@ class ScriptPipeline:
             # Page labels are a few characters: too short to detect, and cheap to convert.
             item.section = self.simplify(item.section)
             item.page_label = self.simplify(item.page_label)
+        elif isinstance(item, PagePdfItem):
+            # A paper printed in Traditional script: its PDF's text is served in Simplified too.
+            item.text_original = item.text
+            if _leans_traditional(item.text):
+                item.text = self.simplify(item.text)
         return item
 
     def _article(self, item: ArticleItem) -> None:
@@ -318,14 +336,7 @@ class ScriptPipeline:
         item.title_original = item.title
         for image in item.images:
             image.caption_original = image.caption
-        # Conversion costs about half a page fetch: Simplified articles skip it. One too short to
-        # name its script (a photo and its caption) costs next to nothing, so it is converted
-        # whenever it leans Traditional.
-        convert = item.original_script in ("traditional", "mixed")
-        if not item.original_script:
-            _, traditional, simplified = _evidence(sample)
-            convert = traditional > simplified
-        if convert:
+        if _leans_traditional(sample, item.original_script):
             s = self.simplify
             item.pretitle, item.title, item.subtitle = s(item.pretitle), s(item.title), s(item.subtitle)
             item.byline, item.source = s(item.byline), s(item.source)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, text, union, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, or_, select, text, union, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -203,8 +203,11 @@ FETCH_TIMES = "0007"
 COMPLETE_VERSIONS = "0008"
 PAGE_LINKS = "0010"  # pages keep their article links (page_articles)
 DEAD_LINKS = "0011"  # links answered 404 or 410 are counted, and given up on (dead_links)
+PDF_TEXT_STATUS = "0012"  # pages say what their PDF text is, and keep it as the PDF has it
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
-              "articles_failed", "links_gone")
+              "articles_failed", "links_gone", "pdfs_without_text")
+# The counts of crawl_runs that a revision added: left out of an archive older than it.
+_RUN_COUNT_REVISIONS = {"links_gone": DEAD_LINKS, "pdfs_without_text": PDF_TEXT_STATUS}
 
 
 def sqlite_uri(path: str | os.PathLike) -> str:
@@ -415,7 +418,7 @@ class Archive:
             return run.id
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int], message: str = "") -> None:
-        values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if k != "links_gone" or self.revision >= DEAD_LINKS}
+        values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if self.revision >= _RUN_COUNT_REVISIONS.get(k, "")}
         with self.session() as session, session.begin():
             session.execute(
                 update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=utcnow(), status=status, message=message, **values)
@@ -704,23 +707,39 @@ class Archive:
         session.execute(statement, rows)
 
     def _store_pdf_texts(self, session: Session, pdfs: list[Mapping[str, Any]], page_id, counts: dict[str, int]) -> list:
-        """Store the text of each page PDF; return the PDFs written (their raw documents too).
+        """Store the text of each page PDF and what it is; return the PDFs written (their raw
+        documents too).
 
-        A PDF fetched before the one stored (its raw document's ``fetched_at``) is left out, and
-        one the site no longer has (404/410, ``gone``) leaves the text stored before: the
-        archive keeps what it read, and an empty text marks the page's PDF as settled."""
+        A PDF fetched before the one stored (its raw document's ``fetched_at``) is left out. A
+        text once read stays: one the site no longer has (404/410, ``gone``) is written only
+        where none was stored (an empty text marks the page's PDF as settled), and a PDF that
+        gives no text now (damaged, or the site put a scan in its place) only where the text
+        stored is empty too."""
         stored = _rows_by_key(session, RawDocument.__table__, ("url",), {(x["url"],) for x in pdfs}, RawDocument.fetched_at)
         written = [x for x in pdfs if not ((raw := stored.get((x["url"],))) and _older(x, raw.fetched_at))]
         if len(written) < len(pdfs):
             counts["pdfs_stale"] = len(pdfs) - len(written)
         table = Page.__table__
-        for gone in (False, True):
-            rows = [{"page": page_id(x), "text": x.get("text") or ""} for x in written if bool(x.get("gone")) is gone]
+        statuses = self.revision >= PDF_TEXT_STATUS
+        kept = {
+            "text": None,  # written whatever was stored
+            "gone": table.c.pdf_text.is_(None),
+            "empty": or_(table.c.pdf_text.is_(None), table.c.pdf_text == ""),
+        }
+        for kind, condition in kept.items():
+            rows = [
+                {"page": page_id(x), "text": x.get("text") or ""}
+                | ({"original": x.get("text_original") or "", "status": _pdf_text_status(x)} if statuses else {})
+                for x in written if _pdf_kind(x) == kind
+            ]
             if rows:
                 statement = update(table).where(table.c.id == bindparam("page"))
-                if gone:
-                    statement = statement.where(table.c.pdf_text.is_(None))
-                session.execute(statement.values(pdf_text=bindparam("text")), rows)
+                if condition is not None:
+                    statement = statement.where(condition)
+                values = {"pdf_text": bindparam("text")}
+                if statuses:
+                    values |= {"pdf_text_original": bindparam("original"), "pdf_text_status": bindparam("status")}
+                session.execute(statement.values(**values), rows)
         return written
 
     def _keep_changed_versions(
@@ -775,6 +794,17 @@ class Archive:
         if versions:
             session.execute(self._insert(ArticleVersion.__table__), versions)
         return len(versions), len(existing), stale
+
+
+def _pdf_kind(pdf: Mapping[str, Any]) -> str:
+    return "gone" if pdf.get("gone") else "text" if pdf.get("text") else "empty"
+
+
+def _pdf_text_status(pdf: Mapping[str, Any]) -> str | None:
+    """pages.pdf_text_status of a page PDF item: "no_pdf" when the site has none."""
+    if pdf.get("gone"):
+        return "no_pdf"
+    return pdf.get("text_status") or None
 
 
 def as_utc(moment: datetime | str | None) -> datetime | None:

@@ -76,8 +76,14 @@ class Page(Base):
     image_url: Mapped[str | None] = mapped_column(Text)
     # How many distinct articles the page links (title list and hot zones).
     articles_expected: Mapped[int | None] = mapped_column(Integer)
-    # The page PDF's text, reflowed into paragraphs (NULL until the PDF is processed).
+    # The page PDF's text, reflowed into paragraphs, Simplified (NULL until the PDF is processed),
+    # and as the PDF has it (NULL: stored before revision 0012).
     pdf_text: Mapped[str | None] = mapped_column(Text)
+    pdf_text_original: Mapped[str | None] = mapped_column(Text)
+    # What pdf_text is: 'text' (read whole), or why it is missing or incomplete: 'partial',
+    # 'unmapped', 'no_text', 'blank', 'encrypted', 'unreadable', 'crashed', 'no_pdf'
+    # (pipelines/pdf.py). NULL until the PDF is processed, or when stored before revision 0012.
+    pdf_text_status: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # When the page stored was fetched (NULL: stored before revision 0008): as for articles,
     # a write of an older fetch leaves the page's row alone.
@@ -261,6 +267,9 @@ class CrawlRun(Base):
     # Links (pages, articles) this run found gone: dead_links.gone_since set (NULL in runs
     # before revision 0011).
     links_gone: Mapped[int | None] = mapped_column(Integer, default=0)
+    # Page PDFs this run fetched and read no text from (pages.pdf_text_status says why; NULL in
+    # runs before revision 0012).
+    pdfs_without_text: Mapped[int | None] = mapped_column(Integer, default=0)
     # 'running' until the run ends; then 'finished', 'failed' (finished, but something could not
     # be fetched) or 'alarm' (template drift), or the Scrapy close reason ('shutdown').
     status: Mapped[str] = mapped_column(String(32), default="running")

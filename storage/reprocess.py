@@ -166,11 +166,9 @@ def reprocess(
                     item = loop.run_until_complete(awaited) if inspect.isawaitable(awaited) else awaited
                 if _is_pdf(row):
                     item.raw = None  # the archived PDF stays as it is; only its text is stored again
-                    pdf = record(item)
                     # No text from a PDF a text was read from before (pdfminer fails on it now, its
-                    # bytes damaged since): that text stays, as for a PDF the site no longer has.
-                    pdf["gone"] = not item.text
-                    pdfs.append(pdf)
+                    # bytes damaged since): the store keeps that text (Archive._store_pdf_texts).
+                    pdfs.append(record(item))
                 else:
                     (articles if row.article_url else pages).append(record(item))
                 outcome.done += 1

@@ -90,7 +90,7 @@ def test_links_the_site_answers_404_for_on_runs_over_a_week_are_gone_and_not_ask
                              line) for line in gone_lines), gone_lines
         assert any("WARNING: page link gone: HTTP 404 on 4 runs over 8 days" in line and DEAD_PAGE in line for line in gone_lines)
         assert "not fetched" not in done.stderr and "broken" not in done.stderr
-        assert "2 links gone; 0 template alarms" in done.stderr
+        assert "2 links gone; 0 page PDFs without text; 0 template alarms" in done.stderr
         assert _dead(archive_url) == [("article", DEAD_ARTICLE, 404, 4, True), ("page", DEAD_PAGE, 404, 4, True)]
         run = crawl_runs(archive_url)[0]
         assert (run.status, run.links_gone, run.articles_failed, run.pages_failed) == ("finished", 2, 0, 0)

@@ -56,6 +56,12 @@ def store(url: str) -> None:
     # The site answers 404 for page 9's third link: given up on (dead_links).
     archive.store_batch(dead=[{k: article(999)[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url")}
                               | {"kind": "article", "url": "http://x/gone.htm", "status": 404, "gone": True}])
+    # Page 9's PDF is a scan, and the site has none for page 1 of the first article's issue.
+    context = ("paper_code", "paper_name", "issue_date", "issue_url", "page_number")
+    first = page(1, issue_date=stored[0]["issue_date"])
+    pdfs = [{k: article(999, number=9)[k] for k in (*context, "page_url")} | {"url": "http://x/9.pdf", "text": "", "text_status": "no_text"},
+            {k: first[k] for k in context} | {"page_url": first["url"], "url": "http://x/1.pdf", "text": "", "gone": True}]
+    archive.store_batch(pdfs=pdfs)
     archive.close()
 
 
@@ -77,6 +83,9 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     one_section = answers["Articles of one section over a year"][0]
     assert one_section and all(row[0].startswith("2023-") for row in one_section)
     assert [row[0] for row in answers["All pages of one issue, in order"][0]] == ["1", "2", "3", "4", "9"]
+    without_text, by_status = answers["Page PDFs without their text, and why"]
+    assert [row[1:3] for row in without_text] == [["1", "no_pdf"], ["9", "no_text"]]
+    assert by_status == [["no_pdf", "1"], ["no_text", "1"]]
     assert answers["Who wrote what"][0][0][:2] == ["本报记者 皮磊", "2"]
     indexed, like = answers["Text search"]
     assert indexed and len(like) == 20 and [row[0] for row in like] == sorted((row[0] for row in like), reverse=True)

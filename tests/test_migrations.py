@@ -449,6 +449,53 @@ def test_0011_counts_dead_links_and_gone_runs_and_its_downgrade_drops_them(archi
     engine.dispose()
 
 
+def _page_pdf(number: int, text: str, **fields) -> dict:
+    base = page(number)
+    return {k: base[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url", "page_number")} | {
+        "page_url": base["url"], "url": f"http://x/{number}.pdf", "text": text} | fields
+
+
+def test_0012_says_what_each_page_pdf_text_is_and_its_downgrade_drops_it(archive_url):
+    # Page 7's PDF gave text, page 8's none (a scan), page 9's the site does not have (404).
+    engine = archive_at(archive_url, "0011", ([page(7), page(8), page(9)], [],
+                                              [_page_pdf(7, "第一段"), _page_pdf(8, ""), _page_pdf(9, "", gone=True)]))
+    pdfs = "SELECT page_number, pdf_text, pdf_text_original, pdf_text_status FROM pages ORDER BY 1"
+    runs = "SELECT id, status, links_gone, message FROM crawl_runs"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
+                          "articles_new, articles_updated, articles_changed, articles_failed, links_gone, status, message) "
+                          "VALUES ('gongyishibao', '2023-01-31', CURRENT_TIMESTAMP, 3, 0, 0, 0, 0, 0, 0, 0, 'finished', '')"))
+        before = conn.execute(text(runs)).all()
+        command.upgrade(migrate.config(conn), "0012")
+        # A text read is "text"; why an empty one is empty is not known until its PDF is read again.
+        assert conn.execute(text(pdfs)).all() == [(7, "第一段", None, "text"), (8, "", None, None), (9, "", None, None)]
+        assert conn.execute(text(runs)).all() == before  # SQLite's batch mode copied the table whole
+        assert conn.execute(text("SELECT pdfs_without_text FROM crawl_runs")).scalar() is None  # a run before 0012
+    archive = open_archive(archive_url, check=False)  # at 0012, whatever revisions follow it
+    archive.store_batch(pdfs=[_page_pdf(8, "", text_original="", text_status="no_text"),
+                              _page_pdf(9, "", gone=True), _page_pdf(7, "", text_status="unreadable")])
+    run = archive.start_run("gongyishibao", "2023-01-31")
+    archive.finish_run(run, "finished", {"pdfs_without_text": 1})
+    with archive.engine.connect() as conn:
+        assert conn.execute(text(pdfs)).all() == [(7, "第一段", None, "text"), (8, "", "", "no_text"), (9, "", None, None)]
+        assert conn.execute(text("SELECT pdfs_without_text FROM crawl_runs WHERE id = :id"), {"id": run}).scalar() == 1
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0011")
+        assert not {"pdf_text_status", "pdf_text_original"} & columns(conn, "pages")
+        assert "pdfs_without_text" not in columns(conn, "crawl_runs")
+        assert conn.execute(text("SELECT page_number, pdf_text FROM pages ORDER BY 1")).all() == [(7, "第一段"), (8, ""), (9, "")]
+        assert conn.execute(text(runs)).all()[0] == before[0]
+    archive = open_archive(archive_url, check=False)  # at 0011 again: writes as 0011 did
+    archive.store_batch(pdfs=[_page_pdf(8, "第三段", text_status="text")])
+    archive.finish_run(run, "finished", {"pdfs_without_text": 1, "links_gone": 2})
+    archive.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT pdf_text FROM pages WHERE page_number = 8")).scalar() == "第三段"
+        assert conn.execute(text("SELECT links_gone FROM crawl_runs WHERE id = :id"), {"id": run}).scalar() == 2
+    engine.dispose()
+
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

@@ -1,6 +1,7 @@
 """The archive's write path on SQLite and PostgreSQL: upserts, children, versions, raw documents."""
 import json
 import zlib
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select, text
@@ -411,6 +412,34 @@ def test_page_pdf_text_and_raw_pdf_are_stored(archive_url):
         assert s.scalar(select(Page.pdf_text)) == "第一段\n第二段"
         raw = s.scalars(select(RawDocument).where(RawDocument.url == "http://x/a.pdf")).one()
     assert zlib.decompress(raw.body_zlib) == b"%PDF-1.4 ..." and raw.content_type == "application/pdf"
+    archive.close()
+
+
+def test_a_page_pdf_that_gives_no_text_now_leaves_the_text_read_before(archive_url):
+    """The site put a scan in the place of a PDF whose text was read (or the PDF reads as none
+    now): the text stayed only when the site answered 404, and was emptied otherwise."""
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [])
+    base = page()
+    fetches = iter(datetime(2023, 1, 31, hour, tzinfo=timezone.utc) for hour in range(1, 24))
+
+    def pdf(text: str, status: str, gone: bool = False) -> dict:
+        at = next(fetches)
+        raw = None if gone else {"url": "http://x/a.pdf", "status": 200, "body": b"%PDF-1.4 ...", "fetched_at": at}
+        return {k: base[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url", "page_number")} | {
+            "page_url": base["url"], "url": "http://x/a.pdf", "text": text, "text_original": text, "text_status": status,
+            "gone": gone, "raw": raw, "fetched_at": at}
+
+    def stored() -> tuple:
+        with archive.session() as s:
+            return tuple(s.execute(select(Page.pdf_text, Page.pdf_text_original, Page.pdf_text_status)).one())
+
+    archive.store_batch(pdfs=[pdf("", "encrypted")])
+    assert stored() == ("", "", "encrypted")
+    archive.store_batch(pdfs=[pdf("第一段\n第二段", "text")])
+    for later in (pdf("", "no_text"), pdf("", "unreadable"), pdf("", "", gone=True)):
+        archive.store_batch(pdfs=[later])
+        assert stored() == ("第一段\n第二段", "第一段\n第二段", "text")
     archive.close()
 
 

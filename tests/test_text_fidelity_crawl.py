@@ -8,17 +8,21 @@ PDF itself are kept.
 """
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import zlib
 
+import opencc
 import pytest
 from sqlalchemy import create_engine, text
 
 from crawler.sample import PREFIX, SITE, build
 from crawler.sample.server import SiteServer
-from crawler.sample.typeset import newspaper_pdf
+from crawler.sample.typeset import blank_pdf, newspaper_pdf, scanned_pdf
 from pipelines.normalize import normalize_text
 from pipelines.pdf import extract_paragraphs
-from tests.conftest import crawl_site, run_crawl, sql_rows
+from tests.conftest import PROJECT, crawl_runs, crawl_site, run_crawl, sql_rows
 from tests.seeds import fold_print_brackets, print_article, web_article
 from tests.sites import sample_site
 
@@ -238,6 +242,65 @@ def test_a_pdf_link_answered_with_status_200_but_no_whole_pdf_is_not_stored(tmp_
     assert sql_rows(url, "SELECT count(*) FROM raw_documents WHERE url LIKE :u", u=f"%{PDF_07}") == [(0,)]
     assert sql_rows(url, "SELECT count(*) FROM pages WHERE pdf_text != ''") == [(15,)]
     assert len(asked) == 2  # asked again by the next run
+
+
+def _pdf_path(number: int) -> str:
+    return PDF_07.replace("/07/", f"/{number:02d}/").replace("07.pdf", f"{number:02d}.pdf")
+
+
+def test_page_pdfs_without_text_say_why_in_the_archive_the_log_and_the_run(tmp_path, archive_url):
+    """A blank page, a scan, a PDF locked with a password and one the site does not have were
+    all stored with an empty pdf_text, two of them without a word in the log: SQL could not tell
+    them apart, nor from each other. A page set in Traditional script kept it in pdf_text."""
+    site = sample_site(tmp_path / "site")
+    pages, _ = build.issue()
+    (page_08,) = [page for page in pages if page.number == 8]
+    s2t = opencc.OpenCC("s2t").convert
+    printed = [article.print_version() for article in page_08.articles]
+    traditional = newspaper_pdf([(s2t(title), [s2t(p) for p in body]) for title, body in printed], **build.PDF_LAYOUT)
+    (site / _pdf_path(4)).write_bytes(blank_pdf())
+    (site / _pdf_path(5)).unlink()
+    (site / _pdf_path(6)).write_bytes(newspaper_pdf([("标题", ["正文。"])], password="secret"))
+    (site / _pdf_path(7)).write_bytes(scanned_pdf())
+    (site / _pdf_path(8)).write_bytes(traditional)
+    done, _ = crawl_site(archive_url, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]  # none of them is a failure to fetch again
+    statuses = "SELECT page_number, pdf_text_status, pdf_text FROM pages WHERE page_number BETWEEN 3 AND 9 ORDER BY 1"
+    crawled = sql_rows(archive_url, statuses)
+    assert [(n, status, bool(text)) for n, status, text in crawled] == [
+        (3, "text", True), (4, "blank", False), (5, "no_pdf", False), (6, "encrypted", False), (7, "no_text", False),
+        (8, "text", True), (9, "text", True)]
+    warnings = [line.split(" WARNING: ")[1] for line in done.stderr.splitlines() if "[pipelines.pdf] WARNING" in line]
+    assert sorted(warnings) == sorted(f"{why}: stored without text: {url}" for why, url in [
+        ("PDF draws nothing (a blank page)", _pdf_url(done, 4)),
+        ("PDF opens only with a password", _pdf_url(done, 6)),
+        ("PDF has no text layer, only pictures or drawings (a scanned page, or letters drawn as outlines)", _pdf_url(done, 7)),
+    ])
+    assert "0 links gone; 3 page PDFs without text (1 blank, 1 encrypted, 1 no_text); 0 template alarms" in done.stderr
+    assert crawl_runs(archive_url)[0].pdfs_without_text == 3
+    # Page 08 in Simplified, as its articles, the PDF's Traditional text kept beside it.
+    [(text_08, original_08)] = sql_rows(archive_url, "SELECT pdf_text, pdf_text_original FROM pages WHERE page_number = 8")
+    assert text_08 == "\n".join(map(normalize_text, page_08.printed()))
+    assert original_08 == "\n".join(extract_paragraphs(traditional)) != text_08
+    # Re-read from the archive, each says the same; a page stored before its status was
+    # recorded gets it.
+    with_text = "SELECT page_number, pdf_text, pdf_text_original FROM pages ORDER BY 1"
+    before = sql_rows(archive_url, with_text)
+    engine = create_engine(archive_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE pages SET pdf_text_status = NULL WHERE page_number IN (4, 7, 8)"))
+    engine.dispose()
+    reprocess = subprocess.run([sys.executable, "-m", "storage.console", "--archive", archive_url, "reprocess"],
+                               cwd=PROJECT, capture_output=True, text=True, timeout=240)
+    assert reprocess.returncode == 0, reprocess.stderr[-3000:]
+    assert "warning: PDF has no text layer" in reprocess.stderr
+    assert sql_rows(archive_url, statuses) == crawled
+    assert sql_rows(archive_url, with_text) == before
+
+
+def _pdf_url(done, number: int) -> str:
+    """The address the crawl fetched page ``number``'s PDF from (the site's port is the run's)."""
+    return re.search(rf"http://127\.0\.0\.1:\d+{PREFIX}{_pdf_path(number)}", done.stderr)[0]
 
 
 def test_reportlab_stays_out_of_the_runtime_path():

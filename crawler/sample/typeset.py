@@ -95,15 +95,16 @@ def _baseline(slot_top: float, pitch: float, size: float) -> float:
 
 def newspaper_pdf(
     articles: list[tuple[str, list[str]]], columns: int = 4, chars_per_line: int = 13, rotate: int = 0,
-    head: tuple[str, ...] = (), foot: tuple[str, ...] = (),
+    head: tuple[str, ...] = (), foot: tuple[str, ...] = (), password: str | None = None,
 ) -> bytes:
     """A PDF of ``articles`` (headline, paragraphs) laid out as newspaper pages, each shown
     turned by ``rotate`` degrees clockwise (the pages' /Rotate entry), with the parts of a
-    running ``head`` and ``foot`` (date, section, page number…) spread across its margins."""
+    running ``head`` and ``foot`` (date, section, page number…) spread across its margins,
+    opening only with ``password`` if one is given."""
     col_width = chars_per_line * BODY
     block_width = columns * col_width + (columns - 1) * GUTTER
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(block_width + 2 * MARGIN, PAGE_HEIGHT), invariant=True)
+    pdf = canvas.Canvas(buffer, pagesize=(block_width + 2 * MARGIN, PAGE_HEIGHT), invariant=True, encrypt=password)
     pdf.setPageRotation(rotate)
 
     def furniture() -> float:
@@ -148,5 +149,26 @@ def newspaper_pdf(
             if body:
                 top = new_page()
         top -= BLOCK_GAP
+    pdf.save()
+    return buffer.getvalue()
+
+
+def scanned_pdf() -> bytes:
+    """A page that is a picture only, as a scanner makes it: no text to extract."""
+    from PIL import Image  # reportlab's own dependency
+    from reportlab.lib.utils import ImageReader
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(595.0, PAGE_HEIGHT), invariant=True)
+    pdf.drawImage(ImageReader(Image.new("L", (60, 85), 200)), 0, 0, 595.0, PAGE_HEIGHT)
+    pdf.save()
+    return buffer.getvalue()
+
+
+def blank_pdf() -> bytes:
+    """A page with nothing on it."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(595.0, PAGE_HEIGHT), invariant=True)
+    pdf.showPage()
     pdf.save()
     return buffer.getvalue()

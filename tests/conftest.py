@@ -171,6 +171,21 @@ def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None
             out.close()
 
 
+# The columns every revision's crawl_runs has, as a finished run that found nothing leaves them.
+_CRAWL_RUN = {"paper_code": "gongyishibao", "dates_asked": "2023-01-31", "started_at": "2023-02-01 08:00:00+00:00",
+              "pages_new": 0, "pages_updated": 0, "pages_failed": 0, "articles_new": 0, "articles_updated": 0,
+              "articles_failed": 0, "status": "finished", "message": ""}
+
+
+def insert_crawl_run(conn, **columns) -> None:
+    """A crawl_runs row written with plain SQL, as a run of the revision the archive is at left
+    it: ``columns`` over _CRAWL_RUN (a column a later revision added only where given)."""
+    from sqlalchemy import text
+
+    row = _CRAWL_RUN | columns
+    conn.execute(text(f"INSERT INTO crawl_runs ({', '.join(row)}) VALUES ({', '.join(':' + name for name in row)})"), row)
+
+
 def crawl_runs(archive: str) -> list:
     """The archive's crawl_runs rows, the most recent first."""
     from storage.db import open_archive

@@ -22,7 +22,7 @@ from storage.cli import EXPORT_COLUMNS, counted, main
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import search
-from tests.conftest import PROJECT, archive_command, crawl_site, sql_rows
+from tests.conftest import PROJECT, archive_command, crawl_site, insert_crawl_run, sql_rows
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES
 from tests.test_storage import article, page
@@ -460,17 +460,9 @@ def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
-            "articles_new, articles_updated, articles_failed, links_gone, status, message) "
-            "VALUES ('gongyishibao', '2023-01-31', '2023-02-01 08:00:00+00:00', 16, 0, 1, 20, 0, 2, 3, 'finished', '')"
-        ))
+        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3)
         # A run before revision 0011, which counted no links gone.
-        conn.execute(text(
-            "INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
-            "articles_new, articles_updated, articles_failed, status, message) "
-            "VALUES ('gongyishibao', '2023-01-24', '2023-01-25 08:00:00+00:00', 16, 0, 0, 20, 0, 0, 'finished', '')"
-        ))
+        insert_crawl_run(conn, dates_asked="2023-01-24", started_at="2023-01-25 08:00:00+00:00", pages_new=16, articles_new=20)
     archive.close()
     assert archive_cli(seeded, "stats") == 0
     out = capsys.readouterr().out

@@ -21,7 +21,7 @@ from storage.cli import main
 from storage.db import ArchiveError, make_engine, open_archive
 from storage.models import Base
 from storage.search import search
-from tests.conftest import PROJECT, SAMPLE_SITE, postgres_role, run_crawl
+from tests.conftest import PROJECT, SAMPLE_SITE, insert_crawl_run, postgres_role, run_crawl
 from tests.test_storage import article, page
 
 DAY = date(2023, 1, 31)
@@ -419,9 +419,8 @@ def test_0011_counts_dead_links_and_gone_runs_and_its_downgrade_drops_them(archi
     archive.close()
     runs = "SELECT id, status, articles_new, articles_failed, message FROM crawl_runs"
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
-                          "articles_new, articles_updated, articles_changed, articles_failed, status, message) "
-                          "VALUES ('gongyishibao', '2023-01-31', CURRENT_TIMESTAMP, 1, 0, 0, 1, 0, 0, 1, 'failed', 'not fetched: …')"))
+        insert_crawl_run(conn, pages_new=1, articles_new=1, articles_changed=0, articles_failed=1, status="failed",
+                         message="not fetched: …")
         before = conn.execute(text(runs)).all()
         command.upgrade(migrate.config(conn), "0011")
         assert conn.execute(text(runs)).all() == before  # SQLite's batch mode copied the table whole
@@ -462,9 +461,7 @@ def test_0012_says_what_each_page_pdf_text_is_and_its_downgrade_drops_it(archive
     pdfs = "SELECT page_number, pdf_text, pdf_text_original, pdf_text_status FROM pages ORDER BY 1"
     runs = "SELECT id, status, links_gone, message FROM crawl_runs"
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO crawl_runs (paper_code, dates_asked, started_at, pages_new, pages_updated, pages_failed, "
-                          "articles_new, articles_updated, articles_changed, articles_failed, links_gone, status, message) "
-                          "VALUES ('gongyishibao', '2023-01-31', CURRENT_TIMESTAMP, 3, 0, 0, 0, 0, 0, 0, 0, 'finished', '')"))
+        insert_crawl_run(conn, pages_new=3, articles_changed=0, links_gone=0)
         before = conn.execute(text(runs)).all()
         command.upgrade(migrate.config(conn), "0012")
         # A text read is "text"; why an empty one is empty is not known until its PDF is read again.

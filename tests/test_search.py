@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from datetime import date
+from functools import partial
 
 import pytest
 from sqlalchemy import event, text
@@ -30,6 +31,10 @@ def stored(archive) -> dict[int, dict]:
             "SELECT article_id, paper_code, issue_date, section, title, subtitle, body FROM article_view"
         )).mappings().all()
     return {row["article_id"]: dict(row) for row in rows}
+
+
+def found_titles(archive, query: str) -> list[str]:
+    return sorted(hit.title for hit in search(archive, query))
 
 
 def containing(rows: dict[int, dict], *words: str) -> set[int]:
@@ -80,9 +85,7 @@ def test_a_query_in_traditional_script_finds_the_archived_simplified_text(archiv
         article(3, title="无关", body="完全无关的文字"),
     ])
 
-    def titles(query):
-        return sorted(h.title for h in search(archive, query))
-
+    titles = partial(found_titles, archive)
     assert titles("社會工作") == ["社会工作者"]
     [hit] = search(archive, "志願服務")
     assert "【志愿服务】" in hit.snippet
@@ -100,9 +103,7 @@ def test_latin_letters_and_digits_are_found_in_either_width(archive):
         article(3, title="无关", body="完全无关的文字"),
     ])
 
-    def titles(query):
-        return sorted(h.title for h in search(archive, query))
-
+    titles = partial(found_titles, archive)
     both = ["NGO年度报告", "ＮＧＯ参与社区治理"]
     assert titles("NGO") == titles("ＮＧＯ") == titles("ngo") == both
     assert titles("２０２３年") == titles("2023年") == both

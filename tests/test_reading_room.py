@@ -651,6 +651,60 @@ def test_search_page_explains_bad_input(client):
     assert "<option selected>无此版</option>" in unknown and '<option value="nosuchpaper" selected>' in unknown
 
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+REFUSED_CONTROLS = [
+    ({"q": "\x00"}, "search holds U+0000, which is no character of text"),
+    ({"q": "社工\x00站"}, "search holds U+0000"),
+    ({"q": "\x01社工"}, "search holds U+0001, which is no character of text"),
+    ({"q": "社\x0b工"}, "search holds U+000B"),
+    ({"q": "社工\x7f"}, "search holds U+007F"),
+    ({"q": "社\x9b工"}, "search holds U+009B"),
+    ({"q": "社工", "section": "社会\x00工作"}, "section holds U+0000"),
+    ({"q": "社工", "section": "社会\x01工作"}, "section holds U+0001"),
+    ({"q": "社工", "paper": "gongyi\x08shibao"}, "paper holds U+0008"),
+]
+
+
+def test_search_page_refuses_control_characters_with_a_400_and_writes_none(sample_archive):
+    # A NUL was a 400 whose page held the NUL (in its title, the search box, the section list);
+    # any other control character was searched for and answered "Nothing found" (200), and
+    # written into the page as is.
+    with served(sample_archive) as server:
+        for params, message in REFUSED_CONTROLS:
+            status, html, _ = fetch_page(server.url + "/search?" + urlencode(params))
+            assert status == 400 and f'<p class="message-error">{message}' in html, (params, html[-800:])
+            assert '<form class="search"' in html and 'class="hit"' not in html and "Nothing found" not in html
+            assert CONTROL_CHARACTERS.findall(html) == [], params
+        # Tabs and line breaks are blanks between words, as in `archive search`.
+        status, html, _ = fetch_page(server.url + "/search?" + urlencode({"q": "社工\t站\r\n"}))
+        assert status == 200 and 'class="hit"' in html
+    assert "Traceback" not in server.stderr
+
+
+def test_no_page_writes_a_control_character_the_address_or_the_archive_holds(sample_archive, tmp_path):
+    # Pages write what the address names (a paper code, a filter) and what the archive holds
+    # (lxml keeps a control character of an archived page): as U+FFFD, as a browser shows a NUL.
+    copy = tmp_path / "controls.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update articles set title = title || '\x01', body = '\x02' || body where title like '民政部%'")
+    (article_id,), = query(copy, "select id from articles where title like '民政部%'")
+    client = DatasetteClient(make_datasette(copy))
+    for path in (f"/article/{article_id}", ISSUE, "/search?" + urlencode({"q": "社工站"}),
+                 "/archive/articles?" + urlencode({"title__contains": "民政部"}), "/issue/%01", "/archive/articles?title=%01"):
+        response = client.get(path)
+        if response.status == 302:  # Datasette sends a percent-encoded address it has no page for on
+            response = client.get(response.headers["location"])
+        assert CONTROL_CHARACTERS.findall(response.text) == [], path
+    article = client.get(f"/article/{article_id}").text
+    assert re.search(r"<h1>民政部[^<]*\ufffd</h1>", article) and "<p>\ufffd" in article
+    # The data itself is served as stored.
+    rows = client.get(f"/archive/articles.json?id={article_id}&_shape=array").json
+    assert rows[0]["title"].endswith("\x01") and rows[0]["body"].startswith("\x02")
+
+
 def test_search_page_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(client):
     html = client.get("/search?" + urlencode({"q": "社工 OR -<b>"})).text
     assert "Nothing found for <strong>社工 OR -&lt;b&gt;</strong>." in html

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import threading
 import time
 from datetime import date
@@ -152,6 +153,35 @@ def article_number(value: str) -> int | None:
     """An article's id as the URL gives it; None for what no article's id can be (not a
     number, or past what SQLite stores)."""
     return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+
+
+# The characters HTML forbids in a page's text: C0 and C1 controls and DEL, but for the
+# whitespace HTML reads as such (tab, line feed, form feed, carriage return). A browser shows a
+# NUL as U+FFFD, another control as nothing or a box, and a tool reading the page as XML stops.
+CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def without_controls(value):
+    """``value`` as a page writes it: a control character (CONTROL) in text is U+FFFD, as a
+    browser shows a NUL; HTML made by the templates (Markup) stays HTML."""
+    if isinstance(value, str) and CONTROL.search(value):
+        cleaned = CONTROL.sub("\ufffd", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+def form_problem(value: str, what: str) -> str | None:
+    """Why a search form's ``value`` (the search, a paper, a section) is none the page can
+    search for, named as `archive search` names it; None if it is text."""
+    from storage.search import checked_text
+
+    try:
+        checked_text(value, what)  # NUL, and what no database holds: `archive search`'s own message
+    except ArchiveError as exc:
+        return str(exc)
+    if found := CONTROL.search(value):
+        return f"{what} holds U+{ord(found.group()):04X}, which is no character of text"
+    return None
 
 
 def echoed(text: str) -> str:
@@ -305,6 +335,11 @@ class ReadingRoom:
             problem, since, until, status = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None, 400
         # As `archive search --offset`: a page further on would collect every match before it
         # (and one past what SQLite counts in 64 bits was a 500).
+        # A control character typed or pasted into the form, or sent by a link (%00, %01): the
+        # search page answered NUL 400 and any other "Nothing found" (200), as a search done.
+        for name, what in (("q", "search"), ("paper", "paper"), ("section", "section")):
+            if not problem and (problem := form_problem(form[name], what)):
+                status = 400
         if (page_number - 1) * size > MAX_OFFSET and not problem:
             problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
             status = 400
@@ -405,6 +440,10 @@ NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
+    if room_for(datasette) is not None:
+        # Every value a page writes, Datasette's own pages' too: a search or section typed with
+        # a control character, and a text the archive holds with one (lxml keeps them).
+        env.finalize = without_controls
     env.filters["page_code"] = page_code
     env.globals["issue_path"] = lambda paper, day=None: issue_path(datasette, paper, day)
 

@@ -533,6 +533,21 @@ def test_canned_queries_answer_the_documented_questions(client, sample_archive):
     assert "【社工站】" in hit["snippet"]
 
 
+@pytest.mark.parametrize("query_name, parameter, ask", [
+    ("text_search", "query", "Give a word or phrase to find."),
+    ("who_wrote_what", "name", "Give a name, or part of one, to find the articles it signed."),
+])
+def test_a_canned_search_left_blank_asks_for_words_instead_of_listing_every_article(client, query_name, parameter, ask):
+    # A blank query is in every text and every byline: text_search listed every article (up to
+    # 100), who_wrote_what every one.
+    for blank in ({}, {parameter: ""}, {parameter: "  "}):
+        assert canned(client, query_name, **blank) == [], blank
+        page = client.get(f"/archive/{query_name}?" + urlencode(blank)).text
+        assert f'<p class="message-info">{ask}</p>' in page and 'class="rows-and-columns"' not in page
+    found = client.get(f"/archive/{query_name}?" + urlencode({parameter: "社工" if parameter == "query" else "记者"})).text
+    assert ask not in found and 'class="rows-and-columns"' in found
+
+
 @pytest.mark.parametrize("printed", ["社会工作", "社會工作"], ids=["printed-simplified", "printed-traditional"])
 def test_section_over_year_takes_the_section_as_the_page_printed_it(sample_archive, tmp_path, printed):
     # Whatever script the page printed its section in (section_original), the canned query

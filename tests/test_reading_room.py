@@ -950,6 +950,41 @@ def test_table_parameters_a_table_cannot_use_are_a_400_as_json_and_html(client, 
     assert data.json["error"] and data.json["error"] in html.text.replace("&#34;", '"').replace("&#39;", "'")
 
 
+BAD_REQUESTS = {
+    "/archive/articles?_timelimit=abc": "_timelimit is a whole number of milliseconds",
+    "/archive?sql=select+1&_timelimit=abc": "_timelimit is a whole number of milliseconds",
+    "/archive/articles?_through=abc": "_through is a JSON object",
+    "/archive/articles?_facet=nosuch": "_facet: articles has no column nosuch",
+    "/archive/articles.json?_facet_date=nosuch": "_facet_date: articles has no column nosuch",
+    "/archive/articles?_facet=%7Bbad": '_facet is a column name, or a JSON object {"column": …}',
+    "/archive/articles?_facet=%7B%22x%22%3A1%7D": '_facet is a column name, or a JSON object {"column": …}',
+    "/archive/article_view?_next=abc": "_next of a view is a number of rows to skip",
+    "/archive/article_view.json?_next=99999999999999999999": "_next of a view is a number of rows to skip",
+    "/archive/articles?_where=nosuch": "no such column: nosuch",
+    "/archive/articles?_sort=%0Anosuch": "Cannot sort table by nosuch",
+    "/search?q=%01": "search holds U+0001, which is no character of text",
+}
+
+
+def test_serve_logs_one_line_for_each_bad_request_and_no_traceback(sample_archive):
+    # A _timelimit or _through Datasette could not read was a 400 and a traceback in the log
+    # (Datasette's own error handler ran after the reading room's); a _facet on no column an
+    # ERROR (the query, over many lines) and warnings of facet queries never awaited; a _facet
+    # that is not JSON, and a view's _next that is not a number, a 500 and a traceback.
+    with served(sample_archive) as server:
+        for path, reason in BAD_REQUESTS.items():
+            status, body, _ = fetch_page(server.url + path)
+            shown = " ".join(body.replace("&#34;", '"').split())  # the log's line holds the reason on one
+            assert status == 400 and html.escape(reason, quote=False) in shown, (path, body[-500:])
+        for path in ("/archive/pages?_facet=section", "/archive/articles.json?_facet=title&_facet=original_script",
+                     "/archive/article_view?_next=5", "/archive/articles?_facet_date=first_seen"):
+            assert fetch_page(server.url + path)[0] == 200, path
+    logged = server.stderr.splitlines()
+    assert len(logged) == len(BAD_REQUESTS), server.stderr
+    for line, (path, reason) in zip(logged, BAD_REQUESTS.items()):
+        assert line.startswith(f"400 GET {path}: {reason}"), line
+
+
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
     assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
     (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")

@@ -61,6 +61,9 @@ def metadata() -> dict:
 def register_plugin() -> None:
     if not pm.is_registered(plugin):
         pm.register(plugin, name=plugin.PLUGIN)
+        # The plugin's handle_exception answers every error, calling Datasette's for what it
+        # does not answer itself (plugin.DATASETTE_ERROR_HANDLER).
+        pm.set_blocked(plugin.DATASETTE_ERROR_HANDLER)
 
 
 class ArchiveDatabase(Database):
@@ -80,6 +83,14 @@ class ArchiveDatabase(Database):
         conn.set_authorizer(_without_file_names)
         self._all_file_connections.append(conn)
         return conn
+
+    async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
+                      log_sql_errors=True):
+        # Datasette writes a failed query to the log whole (its connection's address, its SQL,
+        # over many lines); the request it failed for is logged in one line instead
+        # (plugin.log_refused), a failure of the server's own with its traceback.
+        return await super().execute(sql, params, truncate=truncate, custom_time_limit=custom_time_limit,
+                                     page_size=page_size, log_sql_errors=False)
 
     async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
         closed = closed_tables(self.ds.metadata(database=self.name))

@@ -10,16 +10,19 @@ import asyncio
 import json
 import math
 import re
+import sys
 import threading
 import time
 from datetime import date
+from http import HTTPStatus
+import urllib.parse
 from urllib.parse import quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Base400, NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 from sqlalchemy import event
@@ -244,6 +247,8 @@ class ReadingRoom:
             f"reading_room/{template}", {"database": self.database, "web_address": web_address} | context,
             request=request,
         )
+        if status in LOGGED:
+            log_refused(request, status, context.get("problem") or HTTPStatus(status).phrase)
         return Response.html(html, status=status, headers=retry_after(status))
 
     async def paper(self, request) -> Response:
@@ -477,6 +482,49 @@ def in_time(view):
     return answer
 
 
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """A table page's parameters that Datasette puts into SQL unread, refused (400) before it runs
+    any: a facet on a column the table lacks was an ERROR in the log and warnings of coroutines
+    never awaited (the facets' other queries, left when the first failed), a facet that is not
+    JSON (``_facet={…``) a 500; a view's ``_next`` (an offset) not a number, a 500 too."""
+    if room_for(datasette) is None:
+        return None
+
+    async def check():
+        if problem := await table_parameter_problem(datasette, request, database, table):
+            raise DatasetteError(problem, status=400)
+
+    return check
+
+
+async def table_parameter_problem(datasette, request, database: str, table: str) -> str | None:
+    db = datasette.get_database(database)
+    columns = None
+    for name, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True):
+        if name == "_facet" or name.startswith("_facet_") and name[len("_facet_"):] in FACET_TYPES:
+            # As Datasette reads a facet (datasette.facets.load_facet_configs).
+            try:
+                config = json.loads(value) if value.startswith("{") else {"simple": value}
+            except ValueError:
+                config = None
+            column = (config.get("column") or config.get("simple")) if isinstance(config, dict) else None
+            if not isinstance(column, str):
+                return f'{name} is a column name, or a JSON object {{"column": …}}'
+            columns = columns if columns is not None else await db.table_columns(table)
+            if column not in columns:
+                return f"{name}: {table} has no column {column}"
+        elif name == "_next" and table in await db.view_names():
+            # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
+            if article_number(value) is None:
+                return "_next of a view is a number of rows to skip"
+    return None
+
+
+# The facets Datasette knows (its column, array and date facets): a _facet_<other> it ignores.
+FACET_TYPES = ("array", "date")
+
+
 # Datasette 0.65 answers these addresses 500, as if the server had failed, where they ask a
 # table for what it cannot do (a sort by a column it lacks, two sorts, a _through= that names no
 # foreign key): 400, as it answers the others of the kind (_col=, _size=, _facet=).
@@ -502,17 +550,27 @@ def parameter_error(request, exception: Exception) -> str | None:
     return None
 
 
+# The reading room's own handler takes the place of Datasette's default one (app.register_plugin
+# blocks it): Datasette runs every handle_exception hook and answers with the first, so its own,
+# run after this one, still printed a traceback for a parameter this one answered 400.
+DATASETTE_ERROR_HANDLER = "datasette.handle_exception"
+
+
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Datasette's error page, with the status that says whose the fault is: 400 for a parameter
-    Datasette cannot use, 503 and Retry-After for a page that took too long."""
+    """Datasette's error page, with the status that says whose the fault is (400 for a parameter
+    Datasette cannot use, 503 and Retry-After for a page that took too long) and, for a request
+    at fault, one line in the log; a failure of the server's own is Datasette's 500 and traceback."""
     if room_for(datasette) is None:
-        return None
+        return datasette_error_page(datasette, request, exception)
     problem = parameter_error(request, exception)
     if problem is not None:
         exception = DatasetteError(problem, status=400)
-    elif not (isinstance(exception, DatasetteError) and exception.status == 503):
-        return None
+    status = getattr(exception, "status", 500) if isinstance(exception, (DatasetteError, Base400)) else 500
+    if status >= 500 and status != 503:
+        return datasette_error_page(datasette, request, exception)
+    if status in LOGGED:
+        log_refused(request, status, reason_of(exception))
 
     async def page():
         response = await datasette_error_page(datasette, request, exception)()
@@ -520,6 +578,41 @@ def handle_exception(datasette, request, exception):
         return response
 
     return page
+
+
+# How much of a request's address and of the reason the log line repeats: an address may be
+# 512 KiB (app.MAX_REQUEST_HEAD), a reason may repeat a part of it.
+LOG_CHARS = 300
+
+
+# What the log says a line of: a request the server cannot answer as asked (400) and a page that
+# took too long (503). Not a 404, which is an address no page has.
+LOGGED = (400, 503)
+
+
+def reason_of(exception: Exception) -> str:
+    if isinstance(exception, DatasetteError):
+        # An HTML message (Datasette's "SQL Interrupted" page) is told by its title.
+        return (exception.title or re.sub(r"<[^>]*>", " ", exception.message)) if exception.message_is_html else exception.message
+    return str(exception.args[0]) if exception.args else type(exception).__name__
+
+
+def log_refused(request, status: int, reason: str) -> None:
+    """One line on standard error for a request answered ``status`` (LOGGED): the status, the
+    address as sent (percent-encoded) and the reason."""
+    scope = request.scope
+    target = scope.get("raw_path") or scope["path"].encode()
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    # One line whatever the reason holds: an address's %0A, the lines of an SQL statement.
+    reason = " ".join(CONTROL.sub(" ", reason).split())
+    line = f"{status} {request.method} {cut(target.decode('ascii', 'backslashreplace'), LOG_CHARS)}: {cut(reason, LOG_CHARS)}"
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars] + "…"
 
 
 @hookimpl

@@ -775,7 +775,8 @@ def fetch_page(url) -> tuple[int, str, dict]:
 @contextmanager
 def server_over(archive, monkeypatch, **limits):
     """The server `archive serve` runs (server_config) over ``archive``, in this process, with the
-    connection bounds of LimitedH11Protocol set to ``limits``; its port."""
+    connection bounds of LimitedH11Protocol set to ``limits``: the uvicorn server, its port as
+    ``.port``."""
     import uvicorn
 
     from storage.reading_room.app import LimitedH11Protocol, listening_socket, server_config
@@ -790,8 +791,9 @@ def server_over(archive, monkeypatch, **limits):
     while not server.started:
         assert thread.is_alive() and time.monotonic() - started < 20, "the server did not start"
         time.sleep(0.02)
+    server.port = sock.getsockname()[1]
     try:
-        yield sock.getsockname()[1]
+        yield server
     finally:
         server.should_exit = True
         thread.join(20)
@@ -826,7 +828,8 @@ INCOMPLETE_SEARCH = b"GET /search?q=" + b"%E7%A4%BE" * 50_000  # 450 KB, the req
 def test_serve_closes_a_connection_that_does_not_send_a_whole_request_in_time(sample_archive, monkeypatch):
     # uvicorn kept a connection open for as long as its request was incomplete (one that sent
     # nothing, too: no timer ran before the first request), each holding up to 512 KiB of it.
-    with server_over(sample_archive, monkeypatch, request_head_seconds=1) as port:
+    with server_over(sample_archive, monkeypatch, request_head_seconds=1) as server:
+        port = server.port
         silent, partial, trickling, answered = (socket.create_connection(("127.0.0.1", port)) for _ in range(4))
         opened = time.monotonic()
         partial.sendall(INCOMPLETE_SEARCH)
@@ -846,7 +849,8 @@ def test_serve_closes_a_connection_that_does_not_send_a_whole_request_in_time(sa
 
 def test_serve_takes_a_bounded_number_of_connections_and_tells_the_next_to_come_back(sample_archive, monkeypatch):
     # No bound: every connection was taken, each holding up to 512 KiB of an incomplete request.
-    with server_over(sample_archive, monkeypatch, max_connections=3, request_head_seconds=2) as port:
+    with server_over(sample_archive, monkeypatch, max_connections=3, request_head_seconds=2) as server:
+        port = server.port
         held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
         for sock in held:
             sock.sendall(INCOMPLETE_SEARCH)
@@ -863,12 +867,49 @@ def test_serve_takes_a_bounded_number_of_connections_and_tells_the_next_to_come_
 
 def test_serve_closes_a_connection_once_it_answered_a_body_it_does_not_read(sample_archive, monkeypatch):
     # A POST is answered 405 unread; its body, sent on a byte at a time, kept the connection open.
-    with server_over(sample_archive, monkeypatch) as port:
+    with server_over(sample_archive, monkeypatch) as server:
+        port = server.port
         poster = socket.create_connection(("127.0.0.1", port))
         poster.sendall(b"POST /search HTTP/1.1\r\nHost: reading-room\r\nContent-Length: 1000000\r\n\r\nq=")
         asked = time.monotonic()
         said, closed = until_closed(poster, within=8, trickle=b"x")
         assert said.startswith(b"HTTP/1.1 405") and closed - asked < 3, (said[:80], closed - asked)
+
+
+def unread_csv_request(port: int) -> socket.socket:
+    """A connection asking for a CSV of every article, whose reader takes in little at a time."""
+    reader = socket.socket()
+    reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    reader.connect(("127.0.0.1", port))
+    reader.sendall(b"GET /archive/articles.csv?_stream=on HTTP/1.1\r\nHost: reading-room\r\n\r\n")
+    return reader
+
+
+def test_serve_drops_a_connection_that_stops_reading_its_response(sample_archive, tmp_path, monkeypatch, capfd):
+    # A client that asked for a large response (a CSV of a whole table) and read none of it held
+    # its connection, and the response waiting on it, for as long as it stayed connected.
+    big = with_queued_articles(sample_archive, tmp_path, 300)  # a CSV of some 20 MB
+    with server_over(big, monkeypatch, write_stall_seconds=1) as server:
+        port = server.port
+        stalled, asked = unread_csv_request(port), time.monotonic()
+        slow = unread_csv_request(port)
+        # The slow reader reads a little now and then, and keeps its place.
+        slow.settimeout(5)
+        read = 0
+        while time.monotonic() - asked < 4:
+            read += len(slow.recv(16384))
+            time.sleep(0.2)
+        assert read > 0
+        slow.close()
+        said, closed = until_closed(stalled, within=15)
+        assert said.startswith(b"HTTP/1.1 200 OK") and closed - asked < 8, closed - asked
+        # Neither response is waited on any longer.
+        while server.server_state.tasks and time.monotonic() - closed < 10:
+            time.sleep(0.05)
+        assert not server.server_state.tasks
+        with urlopen(f"http://127.0.0.1:{port}/", timeout=20) as reader:
+            assert reader.status == 200
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_search_page_past_the_hits_it_may_skip_is_a_400_that_says_so(sample_archive):

@@ -629,11 +629,28 @@ def asgi_wrapper(datasette):
                 )
                 await response.asgi_send(send)
                 return
-            await app(scope, receive, send)
+            await app(in_full_pages(scope), receive, send)
 
         return read_only
 
     return wrap
+
+
+def in_full_pages(scope: dict) -> dict:
+    """A CSV of every row (``_stream=on``, the table page's "stream all rows") asked for in pages
+    of max_returned_rows (``_size=max``), unless the request names a size.
+
+    Datasette means to read such a CSV at ``_size=max`` but reads every page at the default size,
+    100 rows: ten times the queries, and for a view, paged by offset, each query reading and
+    sorting every row before its page (article_view's CSV of 40,000 articles took 105 s, 12 s in
+    full pages)."""
+    if scope["type"] != "http" or not scope["path"].endswith(".csv"):
+        return scope
+    query = scope.get("query_string") or b""
+    args = urllib.parse.parse_qs(query.decode("latin-1"))
+    if not args.get("_stream", [""])[0] or "_size" in args:
+        return scope
+    return dict(scope, query_string=query + b"&_size=max")
 
 
 @hookimpl

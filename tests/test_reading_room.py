@@ -193,6 +193,28 @@ def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sam
     assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
 
 
+def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sample_archive, tmp_path):
+    # A picture whose caption was only as published (its Simplified empty) had an empty
+    # <figcaption> on the Simplified page; one without any caption keeps none.
+    copy = tmp_path / "pictures.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        (article_id,), = target.execute("select id from articles where original_script = 'traditional' limit 1")
+        target.execute("delete from images where article_id = ?", (article_id,))
+        target.executemany(
+            "insert into images (article_id, position, url, caption, caption_original) values (?, ?, ?, ?, ?)",
+            [(article_id, 0, "http://example.org/bare.jpg", "", ""),
+             (article_id, 1, "http://example.org/published.jpg", "", "圖片說明"),
+             (article_id, 2, "http://example.org/both.jpg", "图片说明", "圖片說明")],
+        )
+    client = DatasetteClient(make_datasette(copy))
+    for path, last in ((f"/article/{article_id}", "图片说明"), (f"/article/{article_id}?text=original", "圖片說明")):
+        figures = re.findall(r"<figure>(.*?)</figure>", client.get(path).text, re.S)
+        assert [re.findall(r"<figcaption>(.*?)</figcaption>", figure, re.S) for figure in figures] == [
+            [], ["圖片說明"], [last]], path
+        assert [re.search(r'alt="([^"]*)"', figure).group(1) for figure in figures] == ["", "圖片說明", last]
+
+
 def fetch_text(url):
     with urlopen(url, timeout=20) as response:
         return response.read().decode("utf-8")

@@ -5,7 +5,9 @@ same pages in headless Chromium through the real `archive serve` command.
 """
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import signal
@@ -189,6 +191,28 @@ def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sam
     image_article, image_url, caption = captioned[0]
     figure = client.get(f"/article/{image_article}").text
     assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
+
+
+def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sample_archive, tmp_path):
+    # A picture whose caption was only as published (its Simplified empty) had an empty
+    # <figcaption> on the Simplified page; one without any caption keeps none.
+    copy = tmp_path / "pictures.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        (article_id,), = target.execute("select id from articles where original_script = 'traditional' limit 1")
+        target.execute("delete from images where article_id = ?", (article_id,))
+        target.executemany(
+            "insert into images (article_id, position, url, caption, caption_original) values (?, ?, ?, ?, ?)",
+            [(article_id, 0, "http://example.org/bare.jpg", "", ""),
+             (article_id, 1, "http://example.org/published.jpg", "", "圖片說明"),
+             (article_id, 2, "http://example.org/both.jpg", "图片说明", "圖片說明")],
+        )
+    client = DatasetteClient(make_datasette(copy))
+    for path, last in ((f"/article/{article_id}", "图片说明"), (f"/article/{article_id}?text=original", "圖片說明")):
+        figures = re.findall(r"<figure>(.*?)</figure>", client.get(path).text, re.S)
+        assert [re.findall(r"<figcaption>(.*?)</figcaption>", figure, re.S) for figure in figures] == [
+            [], ["圖片說明"], [last]], path
+        assert [re.search(r'alt="([^"]*)"', figure).group(1) for figure in figures] == ["", "圖片說明", last]
 
 
 def fetch_text(url):
@@ -533,6 +557,21 @@ def test_canned_queries_answer_the_documented_questions(client, sample_archive):
     assert "【社工站】" in hit["snippet"]
 
 
+@pytest.mark.parametrize("query_name, parameter, ask", [
+    ("text_search", "query", "Give a word or phrase to find."),
+    ("who_wrote_what", "name", "Give a name, or part of one, to find the articles it signed."),
+])
+def test_a_canned_search_left_blank_asks_for_words_instead_of_listing_every_article(client, query_name, parameter, ask):
+    # A blank query is in every text and every byline: text_search listed every article (up to
+    # 100), who_wrote_what every one.
+    for blank in ({}, {parameter: ""}, {parameter: "  "}):
+        assert canned(client, query_name, **blank) == [], blank
+        page = client.get(f"/archive/{query_name}?" + urlencode(blank)).text
+        assert f'<p class="message-info">{ask}</p>' in page and 'class="rows-and-columns"' not in page
+    found = client.get(f"/archive/{query_name}?" + urlencode({parameter: "社工" if parameter == "query" else "记者"})).text
+    assert ask not in found and 'class="rows-and-columns"' in found
+
+
 @pytest.mark.parametrize("printed", ["社会工作", "社會工作"], ids=["printed-simplified", "printed-traditional"])
 def test_section_over_year_takes_the_section_as_the_page_printed_it(sample_archive, tmp_path, printed):
     # Whatever script the page printed its section in (section_original), the canned query
@@ -651,6 +690,60 @@ def test_search_page_explains_bad_input(client):
     assert "<option selected>无此版</option>" in unknown and '<option value="nosuchpaper" selected>' in unknown
 
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+REFUSED_CONTROLS = [
+    ({"q": "\x00"}, "search holds U+0000, which is no character of text"),
+    ({"q": "社工\x00站"}, "search holds U+0000"),
+    ({"q": "\x01社工"}, "search holds U+0001, which is no character of text"),
+    ({"q": "社\x0b工"}, "search holds U+000B"),
+    ({"q": "社工\x7f"}, "search holds U+007F"),
+    ({"q": "社\x9b工"}, "search holds U+009B"),
+    ({"q": "社工", "section": "社会\x00工作"}, "section holds U+0000"),
+    ({"q": "社工", "section": "社会\x01工作"}, "section holds U+0001"),
+    ({"q": "社工", "paper": "gongyi\x08shibao"}, "paper holds U+0008"),
+]
+
+
+def test_search_page_refuses_control_characters_with_a_400_and_writes_none(sample_archive):
+    # A NUL was a 400 whose page held the NUL (in its title, the search box, the section list);
+    # any other control character was searched for and answered "Nothing found" (200), and
+    # written into the page as is.
+    with served(sample_archive) as server:
+        for params, message in REFUSED_CONTROLS:
+            status, html, _ = fetch_page(server.url + "/search?" + urlencode(params))
+            assert status == 400 and f'<p class="message-error">{message}' in html, (params, html[-800:])
+            assert '<form class="search"' in html and 'class="hit"' not in html and "Nothing found" not in html
+            assert CONTROL_CHARACTERS.findall(html) == [], params
+        # Tabs and line breaks are blanks between words, as in `archive search`.
+        status, html, _ = fetch_page(server.url + "/search?" + urlencode({"q": "社工\t站\r\n"}))
+        assert status == 200 and 'class="hit"' in html
+    assert "Traceback" not in server.stderr
+
+
+def test_no_page_writes_a_control_character_the_address_or_the_archive_holds(sample_archive, tmp_path):
+    # Pages write what the address names (a paper code, a filter) and what the archive holds
+    # (lxml keeps a control character of an archived page): as U+FFFD, as a browser shows a NUL.
+    copy = tmp_path / "controls.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update articles set title = title || '\x01', body = '\x02' || body where title like '民政部%'")
+    (article_id,), = query(copy, "select id from articles where title like '民政部%'")
+    client = DatasetteClient(make_datasette(copy))
+    for path in (f"/article/{article_id}", ISSUE, "/search?" + urlencode({"q": "社工站"}),
+                 "/archive/articles?" + urlencode({"title__contains": "民政部"}), "/issue/%01", "/archive/articles?title=%01"):
+        response = client.get(path)
+        if response.status == 302:  # Datasette sends a percent-encoded address it has no page for on
+            response = client.get(response.headers["location"])
+        assert CONTROL_CHARACTERS.findall(response.text) == [], path
+    article = client.get(f"/article/{article_id}").text
+    assert re.search(r"<h1>民政部[^<]*\ufffd</h1>", article) and "<p>\ufffd" in article
+    # The data itself is served as stored.
+    rows = client.get(f"/archive/articles.json?id={article_id}&_shape=array").json
+    assert rows[0]["title"].endswith("\x01") and rows[0]["body"].startswith("\x02")
+
+
 def test_search_page_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(client):
     html = client.get("/search?" + urlencode({"q": "社工 OR -<b>"})).text
     assert "Nothing found for <strong>社工 OR -&lt;b&gt;</strong>." in html
@@ -706,7 +799,8 @@ def fetch_page(url) -> tuple[int, str, dict]:
 @contextmanager
 def server_over(archive, monkeypatch, **limits):
     """The server `archive serve` runs (server_config) over ``archive``, in this process, with the
-    connection bounds of LimitedH11Protocol set to ``limits``; its port."""
+    connection bounds of LimitedH11Protocol set to ``limits``: the uvicorn server, its port as
+    ``.port``."""
     import uvicorn
 
     from storage.reading_room.app import LimitedH11Protocol, listening_socket, server_config
@@ -721,8 +815,9 @@ def server_over(archive, monkeypatch, **limits):
     while not server.started:
         assert thread.is_alive() and time.monotonic() - started < 20, "the server did not start"
         time.sleep(0.02)
+    server.port = sock.getsockname()[1]
     try:
-        yield sock.getsockname()[1]
+        yield server
     finally:
         server.should_exit = True
         thread.join(20)
@@ -757,7 +852,8 @@ INCOMPLETE_SEARCH = b"GET /search?q=" + b"%E7%A4%BE" * 50_000  # 450 KB, the req
 def test_serve_closes_a_connection_that_does_not_send_a_whole_request_in_time(sample_archive, monkeypatch):
     # uvicorn kept a connection open for as long as its request was incomplete (one that sent
     # nothing, too: no timer ran before the first request), each holding up to 512 KiB of it.
-    with server_over(sample_archive, monkeypatch, request_head_seconds=1) as port:
+    with server_over(sample_archive, monkeypatch, request_head_seconds=1) as server:
+        port = server.port
         silent, partial, trickling, answered = (socket.create_connection(("127.0.0.1", port)) for _ in range(4))
         opened = time.monotonic()
         partial.sendall(INCOMPLETE_SEARCH)
@@ -777,7 +873,8 @@ def test_serve_closes_a_connection_that_does_not_send_a_whole_request_in_time(sa
 
 def test_serve_takes_a_bounded_number_of_connections_and_tells_the_next_to_come_back(sample_archive, monkeypatch):
     # No bound: every connection was taken, each holding up to 512 KiB of an incomplete request.
-    with server_over(sample_archive, monkeypatch, max_connections=3, request_head_seconds=2) as port:
+    with server_over(sample_archive, monkeypatch, max_connections=3, request_head_seconds=2) as server:
+        port = server.port
         held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
         for sock in held:
             sock.sendall(INCOMPLETE_SEARCH)
@@ -794,12 +891,49 @@ def test_serve_takes_a_bounded_number_of_connections_and_tells_the_next_to_come_
 
 def test_serve_closes_a_connection_once_it_answered_a_body_it_does_not_read(sample_archive, monkeypatch):
     # A POST is answered 405 unread; its body, sent on a byte at a time, kept the connection open.
-    with server_over(sample_archive, monkeypatch) as port:
+    with server_over(sample_archive, monkeypatch) as server:
+        port = server.port
         poster = socket.create_connection(("127.0.0.1", port))
         poster.sendall(b"POST /search HTTP/1.1\r\nHost: reading-room\r\nContent-Length: 1000000\r\n\r\nq=")
         asked = time.monotonic()
         said, closed = until_closed(poster, within=8, trickle=b"x")
         assert said.startswith(b"HTTP/1.1 405") and closed - asked < 3, (said[:80], closed - asked)
+
+
+def unread_csv_request(port: int) -> socket.socket:
+    """A connection asking for a CSV of every article, whose reader takes in little at a time."""
+    reader = socket.socket()
+    reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    reader.connect(("127.0.0.1", port))
+    reader.sendall(b"GET /archive/articles.csv?_stream=on HTTP/1.1\r\nHost: reading-room\r\n\r\n")
+    return reader
+
+
+def test_serve_drops_a_connection_that_stops_reading_its_response(sample_archive, tmp_path, monkeypatch, capfd):
+    # A client that asked for a large response (a CSV of a whole table) and read none of it held
+    # its connection, and the response waiting on it, for as long as it stayed connected.
+    big = with_queued_articles(sample_archive, tmp_path, 300)  # a CSV of some 20 MB
+    with server_over(big, monkeypatch, write_stall_seconds=1) as server:
+        port = server.port
+        stalled, asked = unread_csv_request(port), time.monotonic()
+        slow = unread_csv_request(port)
+        # The slow reader reads a little now and then, and keeps its place.
+        slow.settimeout(5)
+        read = 0
+        while time.monotonic() - asked < 4:
+            read += len(slow.recv(16384))
+            time.sleep(0.2)
+        assert read > 0
+        slow.close()
+        said, closed = until_closed(stalled, within=15)
+        assert said.startswith(b"HTTP/1.1 200 OK") and closed - asked < 8, closed - asked
+        # Neither response is waited on any longer.
+        while server.server_state.tasks and time.monotonic() - closed < 10:
+            time.sleep(0.05)
+        assert not server.server_state.tasks
+        with urlopen(f"http://127.0.0.1:{port}/", timeout=20) as reader:
+            assert reader.status == 200
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_search_page_past_the_hits_it_may_skip_is_a_400_that_says_so(sample_archive):
@@ -853,6 +987,34 @@ def test_a_page_the_archive_takes_too_long_to_make_is_a_503_with_retry_after(sam
     assert len(hits_on(served_in_time, q="社工", size=100)) == 100
 
 
+@pytest.mark.parametrize("table, key", [("article_view", "article_id"), ("articles", "id")])
+def test_a_csv_of_every_row_is_read_in_full_pages(sample_archive, tmp_path, monkeypatch, table, key):
+    # The table page's "stream all rows" (_stream=on): Datasette read it 100 rows a query, ten
+    # times the queries, each of a view's reading and sorting every row before its offset
+    # (article_view's CSV of 40,000 articles took 105 s, not 12).
+    from storage.reading_room.app import ArchiveDatabase
+
+    big = with_queued_articles(sample_archive, tmp_path, 100)  # 2,020 articles: three pages
+    pages = []
+    execute = ArchiveDatabase.execute
+
+    async def recording(self, sql, *args, **kwargs):
+        if f"from {table}" in sql and " limit " in sql:
+            pages.append(sql.rsplit(" limit ", 1)[1])
+        return await execute(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(ArchiveDatabase, "execute", recording)
+    response = DatasetteClient(make_datasette(big)).get(f"/archive/{table}.csv?_stream=on")
+    assert response.status == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sorted(int(row[key]) for row in rows) == [i for i, in query(big, "select id from articles order by id")]
+    assert len(pages) == 3 and all(page.startswith("1001") for page in pages), pages
+    # A size asked for is kept.
+    pages.clear()
+    assert DatasetteClient(make_datasette(big)).get(f"/archive/{table}.csv?_stream=on&_size=500").status == 200
+    assert len(pages) == 5 and all(page.startswith("501") for page in pages), pages
+
+
 def test_search_page_repeats_a_long_search_in_a_bounded_form(client):
     # A pasted passage was repeated whole in the page's title and in "Nothing found for …".
     passage = "甲乙" * 1000
@@ -879,6 +1041,41 @@ def test_table_parameters_a_table_cannot_use_are_a_400_as_json_and_html(client, 
     data = client.get("/archive/articles.json?" + urlencode(params))
     assert data.status == 400 and data.json["ok"] is False and data.json["status"] == 400
     assert data.json["error"] and data.json["error"] in html.text.replace("&#34;", '"').replace("&#39;", "'")
+
+
+BAD_REQUESTS = {
+    "/archive/articles?_timelimit=abc": "_timelimit is a whole number of milliseconds",
+    "/archive?sql=select+1&_timelimit=abc": "_timelimit is a whole number of milliseconds",
+    "/archive/articles?_through=abc": "_through is a JSON object",
+    "/archive/articles?_facet=nosuch": "_facet: articles has no column nosuch",
+    "/archive/articles.json?_facet_date=nosuch": "_facet_date: articles has no column nosuch",
+    "/archive/articles?_facet=%7Bbad": '_facet is a column name, or a JSON object {"column": …}',
+    "/archive/articles?_facet=%7B%22x%22%3A1%7D": '_facet is a column name, or a JSON object {"column": …}',
+    "/archive/article_view?_next=abc": "_next of a view is a number of rows to skip",
+    "/archive/article_view.json?_next=99999999999999999999": "_next of a view is a number of rows to skip",
+    "/archive/articles?_where=nosuch": "no such column: nosuch",
+    "/archive/articles?_sort=%0Anosuch": "Cannot sort table by nosuch",
+    "/search?q=%01": "search holds U+0001, which is no character of text",
+}
+
+
+def test_serve_logs_one_line_for_each_bad_request_and_no_traceback(sample_archive):
+    # A _timelimit or _through Datasette could not read was a 400 and a traceback in the log
+    # (Datasette's own error handler ran after the reading room's); a _facet on no column an
+    # ERROR (the query, over many lines) and warnings of facet queries never awaited; a _facet
+    # that is not JSON, and a view's _next that is not a number, a 500 and a traceback.
+    with served(sample_archive) as server:
+        for path, reason in BAD_REQUESTS.items():
+            status, body, _ = fetch_page(server.url + path)
+            shown = " ".join(body.replace("&#34;", '"').split())  # the log's line holds the reason on one
+            assert status == 400 and html.escape(reason, quote=False) in shown, (path, body[-500:])
+        for path in ("/archive/pages?_facet=section", "/archive/articles.json?_facet=title&_facet=original_script",
+                     "/archive/article_view?_next=5", "/archive/articles?_facet_date=first_seen"):
+            assert fetch_page(server.url + path)[0] == 200, path
+    logged = server.stderr.splitlines()
+    assert len(logged) == len(BAD_REQUESTS), server.stderr
+    for line, (path, reason) in zip(logged, BAD_REQUESTS.items()):
+        assert line.startswith(f"400 GET {path}: {reason}"), line
 
 
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):

@@ -52,6 +52,12 @@ MAX_CONNECTIONS = 100
 REQUEST_HEAD_SECONDS = 20
 # How long an idle connection is kept open after a response (uvicorn's own default, named).
 KEEP_ALIVE_SECONDS = 5
+# How long a response may wait on a client that reads none of it: once the server holds more of
+# it than the connection takes (uvicorn's 64 KiB past what the system buffers), the response
+# waits for the client to read; a client that stops (a CSV of a whole table, a page left
+# unread) held its connection, and the query streaming it, for as long as it stayed connected.
+# The time counts from when the client last read anything, so a slow reader keeps its place.
+WRITE_STALL_SECONDS = 30
 def metadata() -> dict:
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     data.setdefault("plugins", {})[plugin.PLUGIN] = {"database": DATABASE}
@@ -61,6 +67,9 @@ def metadata() -> dict:
 def register_plugin() -> None:
     if not pm.is_registered(plugin):
         pm.register(plugin, name=plugin.PLUGIN)
+        # The plugin's handle_exception answers every error, calling Datasette's for what it
+        # does not answer itself (plugin.DATASETTE_ERROR_HANDLER).
+        pm.set_blocked(plugin.DATASETTE_ERROR_HANDLER)
 
 
 class ArchiveDatabase(Database):
@@ -80,6 +89,14 @@ class ArchiveDatabase(Database):
         conn.set_authorizer(_without_file_names)
         self._all_file_connections.append(conn)
         return conn
+
+    async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
+                      log_sql_errors=True):
+        # Datasette writes a failed query to the log whole (its connection's address, its SQL,
+        # over many lines); the request it failed for is logged in one line instead
+        # (plugin.log_refused), a failure of the server's own with its traceback.
+        return await super().execute(sql, params, truncate=truncate, custom_time_limit=custom_time_limit,
+                                     page_size=page_size, log_sql_errors=False)
 
     async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
         closed = closed_tables(self.ds.metadata(database=self.name))
@@ -166,11 +183,14 @@ def listening_socket(host: str, port: int) -> socket.socket:
 class LimitedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol (h11) with the reading room's bounds on connections: at most
     MAX_CONNECTIONS at once, each closed (408) when it has not sent a whole request head within
-    REQUEST_HEAD_SECONDS, or once answered if it sends a body."""
+    REQUEST_HEAD_SECONDS, or once answered if it sends a body, and dropped when it reads none of
+    its response for WRITE_STALL_SECONDS."""
 
     max_connections = MAX_CONNECTIONS
     request_head_seconds = REQUEST_HEAD_SECONDS
+    write_stall_seconds = WRITE_STALL_SECONDS
     _head_deadline: asyncio.TimerHandle | None = None
+    _write_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -196,7 +216,38 @@ class LimitedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc) -> None:
         self._stop_waiting()
+        self._stop_watching_writes()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        # The transport holds more than it may: the response waits until the client reads.
+        super().pause_writing()
+        self._watch_writes(self.transport.get_write_buffer_size())
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._stop_watching_writes()
+
+    def _watch_writes(self, held: int) -> None:
+        self._stop_watching_writes()
+        self._write_deadline = self.loop.call_later(self.write_stall_seconds, self._check_writes, held)
+
+    def _stop_watching_writes(self) -> None:
+        if self._write_deadline is not None:
+            self._write_deadline.cancel()
+            self._write_deadline = None
+
+    def _check_writes(self, held_before: int) -> None:
+        self._write_deadline = None
+        if self.transport.is_closing() or not self.flow.write_paused:
+            return
+        held = self.transport.get_write_buffer_size()
+        if held < held_before:  # the client read some: a slow reader, given as long again
+            self._watch_writes(held)
+        else:
+            # Dropped, not closed: close() would wait to send what the client does not read.
+            # uvicorn then lets the response's sends return, unsent, to its end.
+            self.transport.abort()
 
     def _await_request_head(self) -> None:
         self._stop_waiting()

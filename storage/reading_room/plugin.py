@@ -9,16 +9,20 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
+import sys
 import threading
 import time
 from datetime import date
+from http import HTTPStatus
+import urllib.parse
 from urllib.parse import quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Base400, NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 from sqlalchemy import event
@@ -154,6 +158,35 @@ def article_number(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
 
 
+# The characters HTML forbids in a page's text: C0 and C1 controls and DEL, but for the
+# whitespace HTML reads as such (tab, line feed, form feed, carriage return). A browser shows a
+# NUL as U+FFFD, another control as nothing or a box, and a tool reading the page as XML stops.
+CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def without_controls(value):
+    """``value`` as a page writes it: a control character (CONTROL) in text is U+FFFD, as a
+    browser shows a NUL; HTML made by the templates (Markup) stays HTML."""
+    if isinstance(value, str) and CONTROL.search(value):
+        cleaned = CONTROL.sub("\ufffd", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+def form_problem(value: str, what: str) -> str | None:
+    """Why a search form's ``value`` (the search, a paper, a section) is none the page can
+    search for, named as `archive search` names it; None if it is text."""
+    from storage.search import checked_text
+
+    try:
+        checked_text(value, what)  # NUL, and what no database holds: `archive search`'s own message
+    except ArchiveError as exc:
+        return str(exc)
+    if found := CONTROL.search(value):
+        return f"{what} holds U+{ord(found.group()):04X}, which is no character of text"
+    return None
+
+
 def echoed(text: str) -> str:
     """``text`` as a page repeats it: at most ECHO_CHARS characters, an ellipsis marking a cut."""
     return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
@@ -214,6 +247,8 @@ class ReadingRoom:
             f"reading_room/{template}", {"database": self.database, "web_address": web_address} | context,
             request=request,
         )
+        if status in LOGGED:
+            log_refused(request, status, context.get("problem") or HTTPStatus(status).phrase)
         return Response.html(html, status=status, headers=retry_after(status))
 
     async def paper(self, request) -> Response:
@@ -305,6 +340,11 @@ class ReadingRoom:
             problem, since, until, status = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None, 400
         # As `archive search --offset`: a page further on would collect every match before it
         # (and one past what SQLite counts in 64 bits was a 500).
+        # A control character typed or pasted into the form, or sent by a link (%00, %01): the
+        # search page answered NUL 400 and any other "Nothing found" (200), as a search done.
+        for name, what in (("q", "search"), ("paper", "paper"), ("section", "section")):
+            if not problem and (problem := form_problem(form[name], what)):
+                status = 400
         if (page_number - 1) * size > MAX_OFFSET and not problem:
             problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
             status = 400
@@ -405,6 +445,10 @@ NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
+    if room_for(datasette) is not None:
+        # Every value a page writes, Datasette's own pages' too: a search or section typed with
+        # a control character, and a text the archive holds with one (lxml keeps them).
+        env.finalize = without_controls
     env.filters["page_code"] = page_code
     env.globals["issue_path"] = lambda paper, day=None: issue_path(datasette, paper, day)
 
@@ -438,6 +482,49 @@ def in_time(view):
     return answer
 
 
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """A table page's parameters that Datasette puts into SQL unread, refused (400) before it runs
+    any: a facet on a column the table lacks was an ERROR in the log and warnings of coroutines
+    never awaited (the facets' other queries, left when the first failed), a facet that is not
+    JSON (``_facet={…``) a 500; a view's ``_next`` (an offset) not a number, a 500 too."""
+    if room_for(datasette) is None:
+        return None
+
+    async def check():
+        if problem := await table_parameter_problem(datasette, request, database, table):
+            raise DatasetteError(problem, status=400)
+
+    return check
+
+
+async def table_parameter_problem(datasette, request, database: str, table: str) -> str | None:
+    db = datasette.get_database(database)
+    columns = None
+    for name, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True):
+        if name == "_facet" or name.startswith("_facet_") and name[len("_facet_"):] in FACET_TYPES:
+            # As Datasette reads a facet (datasette.facets.load_facet_configs).
+            try:
+                config = json.loads(value) if value.startswith("{") else {"simple": value}
+            except ValueError:
+                config = None
+            column = (config.get("column") or config.get("simple")) if isinstance(config, dict) else None
+            if not isinstance(column, str):
+                return f'{name} is a column name, or a JSON object {{"column": …}}'
+            columns = columns if columns is not None else await db.table_columns(table)
+            if column not in columns:
+                return f"{name}: {table} has no column {column}"
+        elif name == "_next" and table in await db.view_names():
+            # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
+            if article_number(value) is None:
+                return "_next of a view is a number of rows to skip"
+    return None
+
+
+# The facets Datasette knows (its column, array and date facets): a _facet_<other> it ignores.
+FACET_TYPES = ("array", "date")
+
+
 # Datasette 0.65 answers these addresses 500, as if the server had failed, where they ask a
 # table for what it cannot do (a sort by a column it lacks, two sorts, a _through= that names no
 # foreign key): 400, as it answers the others of the kind (_col=, _size=, _facet=).
@@ -463,17 +550,27 @@ def parameter_error(request, exception: Exception) -> str | None:
     return None
 
 
+# The reading room's own handler takes the place of Datasette's default one (app.register_plugin
+# blocks it): Datasette runs every handle_exception hook and answers with the first, so its own,
+# run after this one, still printed a traceback for a parameter this one answered 400.
+DATASETTE_ERROR_HANDLER = "datasette.handle_exception"
+
+
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Datasette's error page, with the status that says whose the fault is: 400 for a parameter
-    Datasette cannot use, 503 and Retry-After for a page that took too long."""
+    """Datasette's error page, with the status that says whose the fault is (400 for a parameter
+    Datasette cannot use, 503 and Retry-After for a page that took too long) and, for a request
+    at fault, one line in the log; a failure of the server's own is Datasette's 500 and traceback."""
     if room_for(datasette) is None:
-        return None
+        return datasette_error_page(datasette, request, exception)
     problem = parameter_error(request, exception)
     if problem is not None:
         exception = DatasetteError(problem, status=400)
-    elif not (isinstance(exception, DatasetteError) and exception.status == 503):
-        return None
+    status = getattr(exception, "status", 500) if isinstance(exception, (DatasetteError, Base400)) else 500
+    if status >= 500 and status != 503:
+        return datasette_error_page(datasette, request, exception)
+    if status in LOGGED:
+        log_refused(request, status, reason_of(exception))
 
     async def page():
         response = await datasette_error_page(datasette, request, exception)()
@@ -481,6 +578,41 @@ def handle_exception(datasette, request, exception):
         return response
 
     return page
+
+
+# How much of a request's address and of the reason the log line repeats: an address may be
+# 512 KiB (app.MAX_REQUEST_HEAD), a reason may repeat a part of it.
+LOG_CHARS = 300
+
+
+# What the log says a line of: a request the server cannot answer as asked (400) and a page that
+# took too long (503). Not a 404, which is an address no page has.
+LOGGED = (400, 503)
+
+
+def reason_of(exception: Exception) -> str:
+    if isinstance(exception, DatasetteError):
+        # An HTML message (Datasette's "SQL Interrupted" page) is told by its title.
+        return (exception.title or re.sub(r"<[^>]*>", " ", exception.message)) if exception.message_is_html else exception.message
+    return str(exception.args[0]) if exception.args else type(exception).__name__
+
+
+def log_refused(request, status: int, reason: str) -> None:
+    """One line on standard error for a request answered ``status`` (LOGGED): the status, the
+    address as sent (percent-encoded) and the reason."""
+    scope = request.scope
+    target = scope.get("raw_path") or scope["path"].encode()
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    # One line whatever the reason holds: an address's %0A, the lines of an SQL statement.
+    reason = " ".join(CONTROL.sub(" ", reason).split())
+    line = f"{status} {request.method} {cut(target.decode('ascii', 'backslashreplace'), LOG_CHARS)}: {cut(reason, LOG_CHARS)}"
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars] + "…"
 
 
 @hookimpl
@@ -497,11 +629,28 @@ def asgi_wrapper(datasette):
                 )
                 await response.asgi_send(send)
                 return
-            await app(scope, receive, send)
+            await app(in_full_pages(scope), receive, send)
 
         return read_only
 
     return wrap
+
+
+def in_full_pages(scope: dict) -> dict:
+    """A CSV of every row (``_stream=on``, the table page's "stream all rows") asked for in pages
+    of max_returned_rows (``_size=max``), unless the request names a size.
+
+    Datasette means to read such a CSV at ``_size=max`` but reads every page at the default size,
+    100 rows: ten times the queries, and for a view, paged by offset, each query reading and
+    sorting every row before its page (article_view's CSV of 40,000 articles took 105 s, 12 s in
+    full pages)."""
+    if scope["type"] != "http" or not scope["path"].endswith(".csv"):
+        return scope
+    query = scope.get("query_string") or b""
+    args = urllib.parse.parse_qs(query.decode("latin-1"))
+    if not args.get("_stream", [""])[0] or "_size" in args:
+        return scope
+    return dict(scope, query_string=query + b"&_size=max")
 
 
 @hookimpl

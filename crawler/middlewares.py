@@ -31,7 +31,10 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     articles are not fetched again, nor pages and articles gone (dead_links). ``-a refresh=1``
     turns this off for the run. The archive is read when the crawl starts, for the dates asked
     (for the newest issue: the lookback window), and once more for an issue date outside those
-    that the crawl comes upon.
+    that the crawl comes upon. The links of a page parsed before that read ends wait for it: a
+    distributed worker takes pages other workers queued (crawler/distributed.py) while it still
+    reads the archive, and their links, neither skipped nor tagged, would fetch again what the
+    archive holds and count a dead link's answer as its first run's.
 
     A request for a dead link (one the site answered 404 or 410 for before, or otherwise not with
     its file: dead_links) is tagged with what the archive knows of it (``meta["archive"]["dead"]``:
@@ -44,7 +47,8 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         super().__init__(crawler)
         self.skips = crawler.settings.getbool("ARCHIVE_DELTA_ENABLED", True)
         self.states: dict[date, IssueState] = {}
-        self.active = False  # the archive was read
+        self.active = False  # the archive is read
+        self.archive_read = asyncio.Event()  # and the read ended (or there is none to do)
         self.refresh = False  # and what it holds is asked again all the same
         self.read: tuple[date, date] = (date.max, date.min)  # the dates read when the crawl started
         self.read_days: set[date] = set()  # and those read since
@@ -52,12 +56,15 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     async def process_start(self, start):
         spider = self.crawler.spider
         plan = getattr(spider, "plan", None)
-        if plan is not None:
-            self.active, self.refresh = True, plan.refresh or not self.skips
-            self.states = await asyncio.get_running_loop().run_in_executor(None, self._load, plan)
-            if not self.refresh:
-                complete = sum(state.complete for state in self.states.values())
-                self.crawler.stats.set_value("delta/issues_complete_before", complete)
+        try:
+            if plan is not None:
+                self.active, self.refresh = True, plan.refresh or not self.skips
+                self.states = await asyncio.get_running_loop().run_in_executor(None, self._load, plan)
+                if not self.refresh:
+                    complete = sum(state.complete for state in self.states.values())
+                    self.crawler.stats.set_value("delta/issues_complete_before", complete)
+        finally:  # a read that failed stops the crawl: nothing is left waiting for it
+            self.archive_read.set()
         async for request in super().process_start(start):
             yield request
 
@@ -79,8 +86,10 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
 
     async def process_spider_output_async(self, response, result):
         async for o in result:
-            if self.active and isinstance(o, Request) and (tag := o.meta.get("archive")):
-                await self._read_day(tag["issue_date"])
+            if isinstance(o, Request) and (tag := o.meta.get("archive")):
+                await self.archive_read.wait()
+                if self.active:
+                    await self._read_day(tag["issue_date"])
             if (o := self._get_processed(o, response)) is not None:
                 yield o
 

@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -94,7 +95,7 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
 
 def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_it_together(redis_url, request, tmp_path,
                                                                                               monkeypatch):
-    # Each issue's second article of page 8 is missing. A request is tagged with the archive's
+    # Each issue's second article of page 6 is missing. A request is tagged with the archive's
     # count of 404s by the worker whose page linked it, and may be fetched by the other: the
     # count travels with it through Redis.
     archive = postgres_database(request)
@@ -130,6 +131,88 @@ def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_
     # Every issue is complete: a third run asks for none of them.
     assert last.returncode == 0, last.stderr[-3000:]
     assert [r.path for r in asked if r.path != "/robots.txt"] == []
+
+
+@contextmanager
+def table_locked(archive: str, table: str):
+    """Holds ``table`` of the PostgreSQL archive locked: whoever reads it waits till the end."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(archive)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            conn.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+            yield
+    finally:
+        engine.dispose()
+
+
+def _wait_till_quiet(server, redis_server, queue: str, worker, log) -> None:
+    """Till the job's queue is empty and the site has served nothing for a second."""
+    deadline, served, since = time.monotonic() + 60, -1, time.monotonic()
+    while redis_server.exists(queue) or len(server.requests) != served or time.monotonic() - since < 1:
+        if len(server.requests) != served:
+            served, since = len(server.requests), time.monotonic()
+        assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.05)
+
+
+def test_a_worker_still_reading_the_archive_skips_and_counts_the_links_of_pages_it_took_from_the_queue(
+        redis_url, request, tmp_path, monkeypatch):
+    # A worker that joins a job takes pages another worker queued before its own read of the
+    # archive has ended. Their links must wait for that read: the archive tells which pages
+    # and articles it holds (not asked again) and how many runs a dead link has failed.
+    import redis
+
+    archive = postgres_database(request)
+    issues = ISSUES[:3]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    dead = [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/content_306512.htm" for day in issues]
+    for path in dead:
+        (site / path.removeprefix(PREFIX)).unlink()
+    settings = {
+        "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04", "DISTRIBUTED_IDLE_SECONDS": "1",
+        "ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0",
+    }
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
+        first_run = run_crawl(*args, archive=archive, settings=settings)  # each dead link fails its first run
+        assert first_run.returncode == 4, first_run.stderr[-3000:]
+        job = _distributed_job(monkeypatch, redis_url)
+        redis_server = redis.Redis.from_url(redis_url)
+        before = len(server.requests)
+        logs = [tmp_path / "first.log", tmp_path / "second.log"]
+        first = start_crawl(*args, archive=archive, settings=settings, log=logs[0])
+        # Its first request follows its read of the archive; stopped there, it leaves the rest
+        # of its start requests in the queue.
+        deadline = time.monotonic() + 120
+        while len(server.requests) == before:
+            assert first.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
+            time.sleep(0.01)
+        first.send_signal(signal.SIGSTOP)
+        try:
+            assert redis_server.zcard(f"issues:gongyishibao:{job}:requests") > 0
+            with table_locked(archive, "dead_links"):  # the second worker's read of the archive waits
+                second = start_crawl(*args, archive=archive, settings=settings, log=logs[1])
+                while sql_rows(archive, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid"
+                                        " WHERE NOT l.granted AND s.datname = current_database()") == [(0,)]:
+                    assert second.poll() is None and time.monotonic() < deadline, logs[1].read_text()[-3000:]
+                    time.sleep(0.05)
+                _wait_till_quiet(server, redis_server, f"issues:gongyishibao:{job}:requests", second, logs[1])
+        finally:
+            first.send_signal(signal.SIGCONT)
+        codes = [worker.wait(240) for worker in (first, second)]
+        asked = [path for path, _ in server.requests[before:] if path != "/robots.txt"]
+    outputs = [log.read_text() for log in logs]
+    # Nothing the archive holds was asked again: of each issue only its entry page, the page
+    # linking the dead article (the one page not complete), and the dead link.
+    needed = [path.replace("content_306512", page) for path in dead for page in ("node_1", "node_6", "content_306512")]
+    assert sorted(asked) == sorted(needed)
+    # Each dead link failed its second run: given up on, by whichever worker fetched it.
+    assert sum(output.count("WARNING: article link gone: HTTP 404 on 2 runs") for output in outputs) == len(issues)
+    assert sql_rows(archive, "SELECT count(*), min(runs), max(runs), count(gone_since) FROM dead_links") == [(len(issues), 2, 2, len(issues))]
+    assert codes == [0, 0], [output[-3000:] for output in outputs]
 
 
 def test_distributed_mode_refuses_a_sqlite_archive(sqlite_url, monkeypatch):

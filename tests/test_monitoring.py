@@ -91,6 +91,17 @@ def test_progress_lines_come_at_the_set_interval(sqlite_url):
     assert done == sorted(done) and done[0] < 36
 
 
+def test_a_crawl_opens_no_remote_shell_and_writes_nothing_in_the_home_folder(tmp_path, sqlite_url, monkeypatch):
+    # Scrapy 2.19 serves Python execution on a local port to any process that reads the token
+    # it writes under the user's state folder; a service user's home may not even exist.
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    result = _crawl(SAMPLE_SITE, sqlite_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "remote_control" not in result.stderr and "Traceback" not in result.stderr
+    assert not state.exists()
+
+
 def _drop_article_bodies(name: str, html: str) -> str:
     # A redesign: the article text moves out of the container the template knows.
     if not name.startswith("content_"):

@@ -466,7 +466,7 @@ def _stats_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list")
 
 
-@command("stats", "counts per paper and year, missing issues, dead links, crawl history", _stats_arguments)
+@command("stats", "counts per paper and year, missing and incomplete issues, dead links, crawl history", _stats_arguments)
 def run_stats(args: argparse.Namespace) -> int:
     from storage.stats import archive_stats
 
@@ -496,6 +496,12 @@ def run_stats(args: argparse.Namespace) -> int:
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
     for code, source in stats.unreadable:
         print(f"\nMissing issues of {code}: not counted, its profile {source} has a mistake (see the warning)", file=out)
+    if stats.incomplete:
+        print(f"\nIncomplete issues: {len(stats.incomplete)} (pages or articles not archived: "
+              "a crawl of their dates fetches what they lack)", file=out)
+        print_table(["paper", "issue", "pages complete"],
+                    [[code, day.isoformat(), "no page list" if expected is None else f"{complete} of {expected}"]
+                     for code, day, complete, expected in stats.incomplete], out)
     if stats.dead_links:
         gone = sum(1 for row in stats.dead_links if row[7])
         print(f"\nDead links (the site answers 404, 410, its error page, another file or the file cut short): {gone} gone, not asked again; "

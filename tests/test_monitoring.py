@@ -102,6 +102,27 @@ def test_a_crawl_opens_no_remote_shell_and_writes_nothing_in_the_home_folder(tmp
     assert not state.exists()
 
 
+def test_the_crawl_log_holds_no_lines_of_the_schema_tools_own_set_up(sqlite_url):
+    # Alembic's "Context impl SQLiteImpl." and "Will assume non-transactional DDL." came twice
+    # for each opening of the archive: eight lines of every crawl's log that tell a user nothing.
+    result = _crawl(SAMPLE_SITE, sqlite_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "summary: gongyishibao" in result.stderr
+    assert "Context impl" not in result.stderr and "DDL" not in result.stderr
+
+
+def test_the_schema_tools_lines_on_what_they_change_stay():
+    import logging
+
+    from storage.migrate import QUIET_ALEMBIC_LINES
+
+    def shown(msg: str, *args) -> bool:
+        return QUIET_ALEMBIC_LINES.filter(logging.LogRecord("alembic.runtime.migration", logging.INFO, __file__, 1, msg, args, None))
+
+    assert not shown("Context impl %s.", "PostgresqlImpl") and not shown("Will assume %s DDL.", "transactional")
+    assert shown("Running %s", "upgrade 0011 -> 0012, pages say what their PDF text is")
+
+
 def _drop_article_bodies(name: str, html: str) -> str:
     # A redesign: the article text moves out of the container the template knows.
     if not name.startswith("content_"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
 import itertools
 import json
 import logging
@@ -74,6 +75,15 @@ def number_between(low: int, high: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{number} is out of range: {low} to {high:,}")
         return number
     return parse
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> str:
+    """Why a server (`archive serve`, the sample site) cannot listen, and, for a port in use
+    (most often the one a server left running holds), what to type instead."""
+    # create_server adds "(while attempting to bind on address …)", which says it again.
+    reason = (error.strerror or str(error)).split(" (while attempting")[0]
+    hint = " (give another --port, or --port 0 for any free one)" if error.errno == errno.EADDRINUSE else ""
+    return f"cannot listen on {host}:{port}: {reason}{hint}"
 
 
 def add_filters(parser: argparse.ArgumentParser, section: bool = True) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import SAMPLE_SITE, crawl_runs, run_crawl, start_crawl
+from tests.conftest import PROJECT, SAMPLE_SITE, crawl_runs, run_crawl, start_crawl
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -171,6 +171,18 @@ def test_an_archive_url_whose_port_is_no_number_is_one_line_hiding_its_password(
     assert (done.returncode, done.stderr) == (2, message)
     assert main(["--archive", url, "stats"]) == 2
     assert capsys.readouterr() == ("", message)
+
+
+def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folder():
+    # SQLite's own words were "unable to open database file", whichever part was wrong. The
+    # crawl runs in the project's folder, so a relative path is taken from there.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl("date=2023-01-31", _base(server), archive="sqlite:///no-such-folder/archive.sqlite3")
+    assert server.requests == []
+    assert (done.returncode, done.stderr) == (
+        2, f"error: cannot make archive sqlite:///no-such-folder/archive.sqlite3: no such folder {PROJECT / 'no-such-folder'} "
+           "(three slashes: a path from this directory; an absolute path takes four)\n")
+    assert not (PROJECT / "no-such-folder").exists()
 
 
 # --- 130, 143: interrupted -----------------------------------------------------------------

@@ -115,7 +115,8 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
     if code is None:
         return
     with archive.engine.connect() as conn:
-        archived = list(conn.scalars(text("SELECT code FROM papers ORDER BY code")))
+        papers = conn.execute(text("SELECT code, name FROM papers ORDER BY code")).all()
+    archived = [paper_code for paper_code, _ in papers]
     known, more = set(archived), ""
     if profiled:
         from crawler.papers import load_profiles
@@ -130,7 +131,10 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
         known |= named
     if code not in known:
         holds = f"this archive holds: {', '.join(archived)}" if archived else "this archive holds no paper"
-        raise ArchiveError(f"unknown paper {code!r} ({holds}{more})")
+        # A researcher types the paper's name (公益时报) more readily than its code.
+        named = [paper_code for paper_code, name in papers if name == code]
+        hint = f": {code} is {named[0]}, give its code" if named else ""
+        raise ArchiveError(f"unknown paper {code!r} ({holds}{more}){hint}")
 
 
 def none_found(archive: Archive, section: str | None) -> str:

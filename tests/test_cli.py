@@ -412,6 +412,10 @@ def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(arc
             2, "", "error: unknown paper 'gongyishibo' (this archive holds: gongyishibao)\n"), command
     assert not target.exists() and view_rows(archive_url, "article_id, title, body") == articles
     assert sql_rows(archive_url, "SELECT count(*) FROM article_versions") == [(0,)]
+    # The paper's name, where its code is asked for: the line says which code it is.
+    named = archive_command("search", "社工", "--paper", "公益时报", archive=archive_url)
+    assert (named.returncode, named.stderr) == (
+        2, "error: unknown paper '公益时报' (this archive holds: gongyishibao): 公益时报 is gongyishibao, give its code\n")
     found = archive_command("search", "社工", "--paper", "gongyishibao", archive=archive_url)
     assert found.returncode == 0 and "[#" in found.stdout and found.stderr == ""
     # stats and reprocess read the profiles: a paper one names, not crawled yet, is known to

@@ -372,11 +372,13 @@ class CrawlProgress:
         asked = len(plan.dates) if plan is not None and plan.dates else 1
         complete = stats.get_value("delta/issues_skipped", 0)
         failed = stats.get_value("issues/failed", 0)
+        # Dates the site answered 404 for: asked, and no failure, so "issues 1/5" must not read as four lost.
+        none = stats.get_value("issues/none", 0)
         pages = self.pages_listed - stats.get_value("delta/pages_skipped", 0)
         articles = self.links - stats.get_value("delta/articles_skipped", 0)
         return (
             f"issues {len(self.issues_seen) + complete}/{asked} ({complete} already complete"
-            f"{f', {failed} failed' if failed else ''}), "
+            f"{f', {failed} failed' if failed else ''}{f', {none} without an issue' if none else ''}), "
             f"pages {self.pages_done}/{pages}, articles {self.articles_done}/{articles}"
         )
 

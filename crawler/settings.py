@@ -120,8 +120,11 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 
-# A crawl run from cron needs no remote shell into the process.
+# A crawl run from cron needs no remote shell into the process: neither the telnet console nor
+# Scrapy 2.19's remote control (Python run over a local port, its token written under the
+# user's ~/.local/state, which a service user without a home fails to write, with a traceback).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 # A development check: Scrapy re-reads a generator callback's source (inspect, ast) to warn of a
 # `return value` in it whenever its weak cache lets the callback go, ~80 times per 1,000
 # responses at 0.1-0.6 ms each.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
 import itertools
 import json
 import logging
@@ -76,6 +77,15 @@ def number_between(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def cannot_listen(host: str, port: int, error: OSError) -> str:
+    """Why a server (`archive serve`, the sample site) cannot listen, and, for a port in use
+    (most often the one a server left running holds), what to type instead."""
+    # create_server adds "(while attempting to bind on address …)", which says it again.
+    reason = (error.strerror or str(error)).split(" (while attempting")[0]
+    hint = " (give another --port, or --port 0 for any free one)" if error.errno == errno.EADDRINUSE else ""
+    return f"cannot listen on {host}:{port}: {reason}{hint}"
+
+
 def add_filters(parser: argparse.ArgumentParser, section: bool = True) -> None:
     parser.add_argument("--paper", help="paper code, e.g. gongyishibao")
     parser.add_argument("--since", type=iso_date, help="first issue date, YYYY-MM-DD")
@@ -105,7 +115,8 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
     if code is None:
         return
     with archive.engine.connect() as conn:
-        archived = list(conn.scalars(text("SELECT code FROM papers ORDER BY code")))
+        papers = conn.execute(text("SELECT code, name FROM papers ORDER BY code")).all()
+    archived = [paper_code for paper_code, _ in papers]
     known, more = set(archived), ""
     if profiled:
         from crawler.papers import load_profiles
@@ -120,7 +131,10 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
         known |= named
     if code not in known:
         holds = f"this archive holds: {', '.join(archived)}" if archived else "this archive holds no paper"
-        raise ArchiveError(f"unknown paper {code!r} ({holds}{more})")
+        # A researcher types the paper's name (公益时报) more readily than its code.
+        named = [paper_code for paper_code, name in papers if name == code]
+        hint = f": {code} is {named[0]}, give its code" if named else ""
+        raise ArchiveError(f"unknown paper {code!r} ({holds}{more}){hint}")
 
 
 def none_found(archive: Archive, section: str | None) -> str:
@@ -466,7 +480,7 @@ def _stats_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list")
 
 
-@command("stats", "counts per paper and year, missing issues, dead links, crawl history", _stats_arguments)
+@command("stats", "counts per paper and year, missing and incomplete issues, dead links, crawl history", _stats_arguments)
 def run_stats(args: argparse.Namespace) -> int:
     from storage.stats import archive_stats
 
@@ -496,6 +510,12 @@ def run_stats(args: argparse.Namespace) -> int:
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
     for code, source in stats.unreadable:
         print(f"\nMissing issues of {code}: not counted, its profile {source} has a mistake (see the warning)", file=out)
+    if stats.incomplete:
+        print(f"\nIncomplete issues: {len(stats.incomplete)} (pages or articles not archived: "
+              "a crawl of their dates fetches what they lack)", file=out)
+        print_table(["paper", "issue", "pages complete"],
+                    [[code, day.isoformat(), "no page list" if expected is None else f"{complete} of {expected}"]
+                     for code, day, complete, expected in stats.incomplete], out)
     if stats.dead_links:
         gone = sum(1 for row in stats.dead_links if row[7])
         print(f"\nDead links (the site answers 404, 410, its error page, another file or the file cut short): {gone} gone, not asked again; "

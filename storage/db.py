@@ -254,11 +254,17 @@ class Archive:
         self.engine = make_engine(self.url, write=write)
         self.dialect = self.engine.dialect.name
         database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
-        if not create and database and not os.path.exists(database):
-            # Connecting would leave an empty file behind.
-            where = "" if os.path.isabs(database) else (
-                f" {os.path.abspath(database)} (three slashes: a path from this directory; an absolute path takes four)")
-            raise ArchiveError(f"archive not found: {safe_url(self.url)}: no such file{where}")
+        if database and not os.path.exists(database):
+            # A relative path is the commonest slip: say where it led.
+            relative = "" if os.path.isabs(database) else " (three slashes: a path from this directory; an absolute path takes four)"
+            if not create:
+                # Connecting would leave an empty file behind.
+                where = "" if os.path.isabs(database) else f" {os.path.abspath(database)}{relative}"
+                raise ArchiveError(f"archive not found: {safe_url(self.url)}: no such file{where}")
+            folder = os.path.dirname(os.path.abspath(database))
+            if not os.path.isdir(folder):
+                # SQLite says only "unable to open database file".
+                raise ArchiveError(f"cannot make archive {safe_url(self.url)}: no such folder {folder}{relative}")
         try:
             with self.engine.connect() as conn:
                 if create or write:

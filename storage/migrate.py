@@ -6,6 +6,7 @@ A new archive is built by running every migration; an existing one is upgraded i
 from __future__ import annotations
 
 import atexit
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,21 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class _QuietAlembicLines(logging.Filter):
+    """Drops the two INFO lines Alembic logs at every look at the schema ("Context impl
+    SQLiteImpl.", "Will assume non-transactional DDL."): a crawl opens the archive four times,
+    and its log (a cron job's, for years) is for what happened; "Running upgrade …" stays."""
+
+    SET_UP = frozenset({"Context impl %s.", "Will assume %s DDL."})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in self.SET_UP
+
+
+QUIET_ALEMBIC_LINES = _QuietAlembicLines()
+logging.getLogger("alembic.runtime.migration").addFilter(QUIET_ALEMBIC_LINES)
 # Archives made before migrations existed hold exactly this revision's tables.
 BASELINE = "0001"
 

@@ -1,5 +1,6 @@
 """What the archive holds: counts per paper and year, issues missing against each paper's
-publication schedule, the links the site does not serve (dead_links), and the crawl history."""
+publication schedule, issues archived in part, the links the site does not serve (dead_links),
+and the crawl history."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ class Stats:
     warnings: list[str] = field(default_factory=list)
     # (paper, issue date, kind, status, runs, first seen, last seen, gone since or '', URL)
     dead_links: list[tuple] = field(default_factory=list)
+    # Issues archived in part (a crawl interrupted, pages or articles not fetched):
+    # (paper, issue date, pages complete, pages its page list names or None when it has none).
+    incomplete: list[tuple] = field(default_factory=list)
 
 
 def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
@@ -112,7 +116,22 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     ]
     dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4], _minute(r[5]), _minute(r[6]), _minute(r[7]), r[8]) for r in dead]
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
-                 unreadable, loaded.warnings(), dead_rows)
+                 unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until))
+
+
+def _incomplete(archive: Archive, bounds: dict[str, tuple], since: date | None, until: date | None) -> list[tuple]:
+    """The issues a crawl would not skip, as the crawl tells them (Archive.issue_states), but
+    for page PDFs: whether a crawl fetches them is its own setting, so a page holding every
+    article it links counts as complete here. A missing issue is no incomplete one."""
+    rows = []
+    for code, (first, last) in sorted(bounds.items()):
+        start, end = since or first, until or last
+        if start is None or end is None or start > end:
+            continue
+        for day, state in sorted(archive.issue_states(code, start, end).items()):
+            if not state.complete:
+                rows.append((code, day, len(state.complete_pages), state.pages_expected))
+    return rows
 
 
 def _span(first: date | None, last: date | None, since: date | None, until: date | None) -> tuple[date, date] | None:

@@ -80,6 +80,8 @@ def test_base_url_replaces_root():
         ({"backfill": "1y", "start": "2023-01-01"}, "give either start= or backfill=, not both"),
         ({"date": "2023-01-31", "refresh": "maybe"}, "bad value for refresh: 'maybe' (expected 1 or 0)"),
         ({"paper": "nosuchpaper"}, "unknown paper 'nosuchpaper' (known: gongyishibao)"),
+        # A paper's name, where its code is asked for.
+        ({"paper": "公益时报"}, "unknown paper '公益时报' (known: gongyishibao): 公益时报 is gongyishibao, give its code"),
         ({"base_url": "ftp://x/"}, "bad base_url 'ftp://x/' (expected http://host/path/)"),
     ],
 )

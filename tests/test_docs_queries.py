@@ -1,6 +1,6 @@
 """Every SQL block of docs/queries.md, run with `archive sql` on the database it is written for,
 gives the same answer on SQLite and PostgreSQL holding the same articles, and the answer its text
-promises."""
+promises; docs/schema.md names every column of the tables it describes one by one."""
 from __future__ import annotations
 
 import csv
@@ -14,6 +14,7 @@ from tests.seeded import fill
 from tests.test_storage import article, page
 
 QUERIES = Path(__file__).resolve().parents[1] / "docs" / "queries.md"
+SCHEMA = QUERIES.with_name("schema.md")
 BLOCK = re.compile(r"^## ([^\n]+)$|(?:\*(SQLite|PostgreSQL)\*\n)?```sql\n(.*?)```", re.S | re.M)
 # Times differ between two archives written moments apart, and each database prints its own form
 # of a time (see docs/schema.md): their order is what the queries answer alike.
@@ -42,6 +43,22 @@ def questions() -> list[tuple[str, dict[str, str]]]:
 def test_the_docs_have_queries_for_each_database():
     pairs = questions()
     assert len(pairs) > 12 and all(set(variants) == {"sqlite", "postgresql"} for _, variants in pairs), pairs
+
+
+def test_the_schema_page_names_every_column_of_the_tables_it_describes(sqlite_url):
+    from sqlalchemy import inspect
+
+    sections = re.findall(r"^### (\w+)\n(.*?)(?=^##)", SCHEMA.read_text(encoding="utf-8"), re.S | re.M)
+    archive = open_archive(sqlite_url)
+    try:
+        tables = set(inspect(archive.engine).get_table_names())
+        described = {name: set(re.findall(r"`(\w+)`", text)) for name, text in sections if name in tables}
+        assert {"papers", "issues", "pages", "articles", "page_articles", "images", "dead_links"} <= set(described)
+        unnamed = {name: sorted({c["name"] for c in inspect(archive.engine).get_columns(name)} - {"id"} - named)
+                   for name, named in described.items()}
+    finally:
+        archive.close()
+    assert unnamed == {name: [] for name in described}
 
 
 def store(url: str) -> None:

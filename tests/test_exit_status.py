@@ -17,7 +17,7 @@ import pytest
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import SAMPLE_SITE, crawl_runs, run_crawl, start_crawl
+from tests.conftest import PROJECT, SAMPLE_SITE, crawl_runs, run_crawl, start_crawl
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -110,9 +110,17 @@ def test_a_date_without_an_issue_is_no_failure(tmp_path, sqlite_url):
     assert (done.returncode, done.stderr) == (0, "")
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     assert "INFO: no issue of 公益时报 on 2023-02-07 (404 at" in log and "ERROR" not in log
-    assert "issues 0/1 (0 already complete), pages 0/0, articles 0/0; pages 0 new, 0 updated, 0 failed" in log
+    assert "issues 0/1 (0 already complete, 1 without an issue), pages 0/0, articles 0/0; pages 0 new, 0 updated, 0 failed" in log
     (run,) = crawl_runs(sqlite_url)
     assert (run.status, run.pages_failed, run.articles_failed, run.message) == ("finished", 0, 0, "")
+
+
+def test_the_summary_of_a_range_counts_the_dates_without_an_issue(sqlite_url):
+    # Four Tuesdays, one issue: "issues 1/4" alone reads as three lost.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl("start=2023-01-24", "end=2023-02-14", _base(server), archive=sqlite_url, settings=FAST)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "issues 1/4 (0 already complete, 3 without an issue), pages 16/16, articles 20/20;" in done.stderr
 
 
 def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
@@ -163,6 +171,18 @@ def test_an_archive_url_whose_port_is_no_number_is_one_line_hiding_its_password(
     assert (done.returncode, done.stderr) == (2, message)
     assert main(["--archive", url, "stats"]) == 2
     assert capsys.readouterr() == ("", message)
+
+
+def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folder():
+    # SQLite's own words were "unable to open database file", whichever part was wrong. The
+    # crawl runs in the project's folder, so a relative path is taken from there.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl("date=2023-01-31", _base(server), archive="sqlite:///no-such-folder/archive.sqlite3")
+    assert server.requests == []
+    assert (done.returncode, done.stderr) == (
+        2, f"error: cannot make archive sqlite:///no-such-folder/archive.sqlite3: no such folder {PROJECT / 'no-such-folder'} "
+           "(three slashes: a path from this directory; an absolute path takes four)\n")
+    assert not (PROJECT / "no-such-folder").exists()
 
 
 # --- 130, 143: interrupted -----------------------------------------------------------------

@@ -91,6 +91,38 @@ def test_progress_lines_come_at_the_set_interval(sqlite_url):
     assert done == sorted(done) and done[0] < 36
 
 
+def test_a_crawl_opens_no_remote_shell_and_writes_nothing_in_the_home_folder(tmp_path, sqlite_url, monkeypatch):
+    # Scrapy 2.19 serves Python execution on a local port to any process that reads the token
+    # it writes under the user's state folder; a service user's home may not even exist.
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    result = _crawl(SAMPLE_SITE, sqlite_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "remote_control" not in result.stderr and "Traceback" not in result.stderr
+    assert not state.exists()
+
+
+def test_the_crawl_log_holds_no_lines_of_the_schema_tools_own_set_up(sqlite_url):
+    # Alembic's "Context impl SQLiteImpl." and "Will assume non-transactional DDL." came twice
+    # for each opening of the archive: eight lines of every crawl's log that tell a user nothing.
+    result = _crawl(SAMPLE_SITE, sqlite_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "summary: gongyishibao" in result.stderr
+    assert "Context impl" not in result.stderr and "DDL" not in result.stderr
+
+
+def test_the_schema_tools_lines_on_what_they_change_stay():
+    import logging
+
+    from storage.migrate import QUIET_ALEMBIC_LINES
+
+    def shown(msg: str, *args) -> bool:
+        return QUIET_ALEMBIC_LINES.filter(logging.LogRecord("alembic.runtime.migration", logging.INFO, __file__, 1, msg, args, None))
+
+    assert not shown("Context impl %s.", "PostgresqlImpl") and not shown("Will assume %s DDL.", "transactional")
+    assert shown("Running %s", "upgrade 0011 -> 0012, pages say what their PDF text is")
+
+
 def _drop_article_bodies(name: str, html: str) -> str:
     # A redesign: the article text moves out of the container the template knows.
     if not name.startswith("content_"):

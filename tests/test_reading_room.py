@@ -503,7 +503,8 @@ def test_serve_listens_on_an_ipv6_host_and_says_in_one_line_why_it_cannot_listen
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]
         assert main(["--archive", f"sqlite:///{sample_archive}", "serve", "--port", str(port)]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert capsys.readouterr().err.splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use "
+                                                   "(give another --port, or --port 0 for any free one)"]
 
 
 def test_search_path_opens_the_archive_read_only_with_a_time_limit(sample_archive):

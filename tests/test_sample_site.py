@@ -396,7 +396,8 @@ def test_the_sample_server_says_in_one_line_when_its_port_is_taken_or_impossible
         busy = subprocess.run([sys.executable, "-m", "crawler.sample.server", "--port", port],
                               capture_output=True, text=True, timeout=60)
     assert busy.returncode == 2
-    assert busy.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert busy.stderr == (f"error: cannot listen on 127.0.0.1:{port}: Address already in use "
+                           "(give another --port, or --port 0 for any free one)\n")
     wrong = subprocess.run([sys.executable, "-m", "crawler.sample.server", "--port", "70000"],
                            capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr

@@ -388,7 +388,7 @@ def test_unreachable_database_is_one_clear_line():
 def test_missing_directory_is_one_clear_line(tmp_path):
     with pytest.raises(ArchiveError) as exc:
         open_archive(f"sqlite:///{tmp_path}/no/such/dir/a.sqlite3")
-    assert "unable to open database file" in str(exc.value) and "\n" not in str(exc.value)
+    assert str(exc.value) == f"cannot make archive sqlite:///{tmp_path}/no/such/dir/a.sqlite3: no such folder {tmp_path}/no/such/dir"
 
 
 def test_bad_url_and_unsupported_database():

@@ -327,7 +327,9 @@ class Profiles:
             known = ", ".join(sorted(self.papers)) or "none"
             # Its profile may be one that could not be read and whose code could not be told.
             unread = f"; not read: {', '.join(p.source for p in self.problems)}" if self.problems else ""
-            raise UnknownPaper(f"unknown paper {code!r} (known: {known}{unread})") from None
+            named = [p.code for p in self.papers.values() if p.name == code]
+            hint = f": {code} is {named[0]}, give its code" if named else ""
+            raise UnknownPaper(f"unknown paper {code!r} (known: {known}{unread}){hint}") from None
 
     def warnings(self) -> list[str]:
         """One line per profile that was skipped, for the commands that go on without it."""

@@ -180,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from storage.cli import number_between
+    from storage.cli import cannot_listen, number_between
 
     parser = argparse.ArgumentParser(description="Serve the bundled sample e-paper until Ctrl-C.")
     parser.add_argument("--port", type=number_between(0, 65535), default=8000,
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = SiteServer(SITE, prefix=PREFIX, port=args.port)
     except OSError as exc:
-        parser.exit(2, f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}\n")
+        parser.exit(2, f"error: {cannot_listen('127.0.0.1', args.port, exc)}\n")
     base_url = server.url + PREFIX.lstrip("/")
     print(f"Serving the sample issue of 公益时报 ({ISSUE_DATE}) at {base_url}", flush=True)
     print(f"  entry page: {base_url}html/{ISSUE_DATE[:7]}/{ISSUE_DATE[8:]}/node_1.htm")

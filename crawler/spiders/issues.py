@@ -272,6 +272,7 @@ class IssuesSpider(scrapy.Spider):
                 self._no_recent_issue()
             else:
                 self.logger.info("no issue of %s on %s (%s at %s)", name, day.isoformat(), why, response.url)
+                self.crawler.stats.inc_value("issues/none")
             return
         if page.truncated:
             self._not_read(response, "issue", "truncated", f"truncated: {page.truncated}", day)

@@ -175,9 +175,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
         family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
         return socket.create_server((host, port), family=family)
     except OSError as exc:
-        # create_server adds "(while attempting to bind on address …)", which says it again.
-        reason = (exc.strerror or str(exc)).split(" (while attempting")[0]
-        raise ArchiveError(f"cannot listen on {host}:{port}: {reason}") from None
+        from storage.cli import cannot_listen
+
+        raise ArchiveError(cannot_listen(host, port, exc)) from None
 
 
 class LimitedH11Protocol(H11Protocol):

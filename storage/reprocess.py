@@ -102,6 +102,20 @@ def _chunks(issues: list[tuple[int, str, int, int, int]], size: int) -> Iterator
         yield [issue for issue, *_ in issues[start:start + size]]
 
 
+def _dropped_on_interrupt(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """The reprocess loop's exception handler. An interrupt (Ctrl-C, SIGTERM) that lands while
+    asyncio makes a pipeline coroutine's task, inside its first scheduling, leaves a task that
+    neither the loop's task list nor the caller holds: dropped as the loop closes, it printed
+    "Task was destroyed but it is pending!" and "coroutine … was never awaited" under the
+    command's one line. After an interrupt it goes quietly, its coroutine (never started) closed."""
+    task = context.get("task")
+    if getattr(loop, "interrupted", False) and task is not None and not task.done() \
+            and context.get("message", "").startswith("Task was destroyed but it is pending"):
+        task.get_coro().close()
+        return
+    loop.default_exception_handler(context)
+
+
 def reprocess(
     archive: Archive,
     *,
@@ -147,6 +161,7 @@ def reprocess(
     # Pipelines may be asynchronous, as Scrapy allows (the PDF text pipeline awaits its pool of
     # processes): items are driven through them on an event loop of their own.
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_dropped_on_interrupt)
     rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk))
     awaited = None
     try:
@@ -182,6 +197,9 @@ def reprocess(
                 flush()
             progress(n, total)
         flush()
+    except BaseException:
+        loop.interrupted = True  # read by _dropped_on_interrupt
+        raise
     finally:
         # An interrupt (Ctrl-C, SIGTERM) may come while a pipeline's coroutine runs, or after it
         # was made and before it ran: either is ended here, without asyncio's warnings on stderr.

@@ -1070,6 +1070,37 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
 
 
+def test_reprocess_interrupted_as_asyncio_makes_a_task_says_only_that_it_was(sqlite_url, capsys, caplog, monkeypatch, recwarn):
+    # Ctrl-C or SIGTERM landing inside the first scheduling of a pipeline coroutine's task (the
+    # PDF pipeline's process_item is a coroutine for every document): the task is in neither the
+    # loop's list nor the caller's hands, and closing the loop printed asyncio's complaints.
+    import asyncio
+    import gc
+
+    import storage.reprocess
+
+    crawl, _ = crawl_site(sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+
+    class InterruptedLoop(asyncio.SelectorEventLoop):
+        steps = 0
+
+        def call_soon(self, callback, *args, context=None):
+            handle = super().call_soon(callback, *args, context=context)
+            if isinstance(getattr(callback, "__self__", None), asyncio.Task):
+                self.steps += 1
+                if self.steps == 30:  # the first step of a task being made, a few documents in
+                    raise KeyboardInterrupt
+            return handle
+
+    monkeypatch.setattr(storage.reprocess.asyncio, "new_event_loop", InterruptedLoop)
+    assert archive_cli(sqlite_url, "reprocess") == 130
+    gc.collect()
+    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")] == ["interrupted"]
+    assert "Task was destroyed" not in caplog.text
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]
+
+
 @pytest.mark.parametrize("problem", ["missing", "malformed"])
 def test_reprocess_with_a_bad_corrections_file_is_one_line_and_touches_nothing(sqlite_url, tmp_path, monkeypatch, capsys, problem):
     archive = open_archive(sqlite_url)

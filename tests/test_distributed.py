@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -93,6 +94,21 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
 
 
+# Slow enough for two workers to share the queue; a dead link is gone on its second run.
+DEAD_LINK_SETTINGS = {
+    "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04", "DISTRIBUTED_IDLE_SECONDS": "1",
+    "ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0",
+}
+
+
+def site_without_a_dead_article(tmp_path, issues) -> Path:
+    """The sample site over ``issues`` without each issue's second article of page 6 (a 404)."""
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    for day in issues:
+        (site / f"html/{day:%Y-%m}/{day:%d}/content_306512.htm").unlink()
+    return site
+
+
 def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_it_together(redis_url, request, tmp_path,
                                                                                               monkeypatch):
     # Each issue's second article of page 6 is missing. A request is tagged with the archive's
@@ -101,14 +117,8 @@ def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_
     archive = postgres_database(request)
     monkeypatch.setenv("CRAWL_MODE", "distributed")
     monkeypatch.setenv("REDIS_URL", redis_url)
-    site = sample_site(tmp_path / "site", ISSUES, pdfs=False)
-    dead = [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/content_306512.htm" for day in ISSUES]
-    for path in dead:
-        (site / path.removeprefix(PREFIX)).unlink()
-    settings = {
-        "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04", "DISTRIBUTED_IDLE_SECONDS": "1",
-        "ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0",
-    }
+    site = site_without_a_dead_article(tmp_path, ISSUES)
+    settings = DEAD_LINK_SETTINGS
     codes = []
     with SiteServer(site, prefix=PREFIX) as server:
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
@@ -167,14 +177,9 @@ def test_a_worker_still_reading_the_archive_skips_and_counts_the_links_of_pages_
 
     archive = postgres_database(request)
     issues = ISSUES[:3]
-    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    site = site_without_a_dead_article(tmp_path, issues)
     dead = [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/content_306512.htm" for day in issues]
-    for path in dead:
-        (site / path.removeprefix(PREFIX)).unlink()
-    settings = {
-        "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04", "DISTRIBUTED_IDLE_SECONDS": "1",
-        "ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0",
-    }
+    settings = DEAD_LINK_SETTINGS
     with SiteServer(site, prefix=PREFIX) as server:
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
         first_run = run_crawl(*args, archive=archive, settings=settings)  # each dead link fails its first run

@@ -121,13 +121,13 @@ def plan_crawl(
     if backfill and start:
         raise SpiderArgumentError("give either start= or backfill=, not both")
     if date:
-        dates: tuple = (_parse_date("date", date),)
+        dates: tuple = (_not_ahead("date", _parse_date("date", date), today),)
         asked = dates[0].isoformat()
     elif start or end or backfill:
         if not (start or backfill):
             raise SpiderArgumentError("end= needs start= or backfill= as well")
         last = _parse_date("end", end) if end else (today or _today())
-        first = _parse_date("start", start) if start else backfill_start(backfill, last)
+        first = _not_ahead("start", _parse_date("start", start), today) if start else backfill_start(backfill, last)
         if last < first:
             # Only a backfill back to a date can be: it names the argument the user gave.
             raise SpiderArgumentError(f"end {last.isoformat()} is before {'start' if start else 'backfill'} {first.isoformat()}")
@@ -150,3 +150,13 @@ def plan_crawl(
 
 def _today() -> date:
     return date.today()
+
+
+def _not_ahead(name: str, day: date, today: date | None) -> date:
+    """``day``, unless no issue of it can be out yet: a slip of the keyboard (2099 for 2009)
+    crawled nothing and said nothing, with exit status 0. A paper's tomorrow may be today where
+    it is printed (China is ahead of most clocks), so tomorrow is asked."""
+    now = today or _today()
+    if day > now + timedelta(days=1):
+        raise SpiderArgumentError(f"{name} {day.isoformat()} is in the future: no issue of it is out yet (today is {now.isoformat()})")
+    return day

@@ -83,12 +83,21 @@ def test_base_url_replaces_root():
         # A paper's name, where its code is asked for.
         ({"paper": "公益时报"}, "unknown paper '公益时报' (known: gongyishibao): 公益时报 is gongyishibao, give its code"),
         ({"base_url": "ftp://x/"}, "bad base_url 'ftp://x/' (expected http://host/path/)"),
+        # A date no issue of can be out yet (2099 for 2009); tomorrow may be today in China.
+        ({"date": "2023-02-02", "today": date(2023, 1, 31)},
+         "date 2023-02-02 is in the future: no issue of it is out yet (today is 2023-01-31)"),
+        ({"start": "2023-03-01", "end": "2023-03-31", "today": date(2023, 1, 31)},
+         "start 2023-03-01 is in the future: no issue of it is out yet (today is 2023-01-31)"),
     ],
 )
 def test_bad_arguments_name_the_problem(kwargs, message):
     with pytest.raises(SpiderArgumentError) as exc:
         plan_crawl(**kwargs)
     assert str(exc.value) == message
+
+
+def test_tomorrow_is_asked_as_a_paper_ahead_of_this_clock_may_have_printed_it():
+    assert plan_crawl(date="2023-02-01", today=date(2023, 1, 31)).dates == (date(2023, 2, 1),)
 
 
 KNOWN = ("date", "start", "end")

@@ -238,6 +238,7 @@ def test_a_server_error_is_retried(archive):
         (["start=2023-03-01", "end=2023-01-01"], "end 2023-01-01 is before start 2023-03-01"),
         (["paper=renminribao"], "unknown paper 'renminribao'"),
         (["base_url=ftp://example.invalid/"], "bad base_url 'ftp://example.invalid/'"),
+        (["date=2099-01-31"], "date 2099-01-31 is in the future: no issue of it is out yet"),
     ],
 )
 def test_bad_arguments_end_the_run_with_one_line(args, message, archive):

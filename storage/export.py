@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from storage.db import Archive
 from storage.fulltext import VIEW, images_json
-from storage.search import checked_terms, checked_text, filters, holds_every_word, word_forms
+from storage.search import checked_terms, filters, holds_every_word, word_forms
 
 BATCH = 1000
 # What a query's words are looked for in, as search looks.
@@ -36,7 +36,7 @@ def export_rows(
     finds them, all of them: not ranked, so not limited to the most recent matches. Each
     article of the other filters is read and checked, as an export reads them all anyway."""
     # Checked here, before a caller writes a line: an empty query is one line of error.
-    lowered = word_forms(checked_terms(checked_text(query, "--query"))) if query is not None else None
+    lowered = word_forms(checked_terms(query)) if query is not None else None
     where, params = filters(paper=paper, since=since, until=until, section=section)
     read = [f"v.{c}" for c in (*columns, *(_SEARCHED if lowered else ()))]
     if images:  # before the searched texts, which are cut off

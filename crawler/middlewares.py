@@ -70,8 +70,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
 
     def _load(self, plan) -> dict[date, IssueState]:
         if plan.latest:
+            # The days the walk back to the newest issue may ask (see IssuesSpider._walk_back).
             last = date.today()
-            first = last - timedelta(days=plan.paper.latest_lookback_days)
+            first = min((day for day, _ in plan.paper.schedule.days_back(last, plan.paper.latest_lookback_days)), default=last)
         else:
             first, last = min(plan.dates), max(plan.dates)
         self.read = (first, last)

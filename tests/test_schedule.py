@@ -72,6 +72,13 @@ def test_periods_change_on_the_day_after_until_and_several_chain_oldest_first():
     assert schedule.describe(date(2012, 1, 1), date(2013, 6, 30)) == "every Tue until 2012-12-31; every Tue, Fri from 2013-01-01"
 
 
+def test_the_days_back_leave_a_break_s_days_out_of_the_count():
+    walk = list(TWICE_A_WEEK.days_back(date(2023, 2, 10), 4))
+    # 02-09 counts; 02-02 to 02-08 are a break, passed over; then 02-01, 01-31, 01-30.
+    assert walk == [(date(2023, 2, 9), 3), (date(2023, 2, 1), 2), (date(2023, 1, 31), 1), (date(2023, 1, 30), 0)]
+    assert list(Schedule().days_back(date(2023, 2, 10), 2)) == [(date(2023, 2, 9), 1), (date(2023, 2, 8), 0)]
+
+
 def test_a_schedule_without_periods_or_breaks_is_the_weekdays_it_was():
     assert Schedule((2,)).dates(date(2023, 1, 1), date(2023, 1, 31)) == days(
         "2023-01-03", "2023-01-10", "2023-01-17", "2023-01-24", "2023-01-31")
@@ -182,3 +189,24 @@ def test_the_latest_issue_walk_back_skips_breaks_and_earlier_weekdays(tmp_path, 
         asked = entry_dates(server.requests)
     assert done.returncode == 0, done.stderr[-3000:]
     assert asked == [(back[4].isoformat(), 404), (back[7].isoformat(), 200)]
+
+
+def test_a_break_longer_than_the_lookback_does_not_hide_the_issue_before_it(tmp_path, papers, sqlite_url):
+    """latest_lookback_days counts the days the paper could have come out: a holiday listed in
+    schedule.breaks, longer than the window, once ended the walk back with no issue found."""
+    today = date.today()
+    before = today - timedelta(days=9)
+    (papers / "holiday.toml").write_text(
+        CHANGED.replace('"changed"', '"holiday"').split("[schedule]")[0]
+        + f"latest_lookback_days = 3\n[schedule]\nbreaks = [{{ from = {before + timedelta(days=1)}, to = {today} }}]\n",
+        encoding="utf-8",
+    )
+    site = sample_site(tmp_path / "site", [before], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=holiday", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=sqlite_url, settings=NO_PDFS)
+        asked = entry_dates(server.requests)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "no issue of" not in done.stderr
+    assert asked == [(before.isoformat(), 200)]
+    stored = archive_command("sql", "SELECT issue_date FROM issues", archive=sqlite_url)
+    assert before.isoformat() in stored.stdout

@@ -9,6 +9,7 @@ import re
 import tomllib
 from importlib import resources
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -67,6 +68,17 @@ class Schedule:
 
     def is_issue_day(self, day: date) -> bool:
         return day.isoweekday() in self.weekdays_on(day) and not self.in_break(day)
+
+    def days_back(self, after: date, days: int) -> Iterator[tuple[date, int]]:
+        """The ``days`` days before ``after``, newest first, each with how many of them are left
+        after it. A break's days are passed over without counting: a Spring Festival break
+        longer than the window must not hide the issue printed before it."""
+        day = after
+        while days > 0:
+            day -= timedelta(days=1)
+            if not self.in_break(day):
+                days -= 1
+                yield day, days
 
     def dates(self, start: date, end: date) -> list[date]:
         """Scheduled dates from start to end inclusive, oldest first."""

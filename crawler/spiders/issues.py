@@ -210,13 +210,13 @@ class IssuesSpider(scrapy.Spider):
         )
 
     def _walk_back(self, after: date, lookback: int | None = None) -> scrapy.Request | None:
-        """The entry page of the last scheduled day before ``after``, within the lookback window."""
+        """The entry page of the last scheduled day before ``after``, within the lookback window
+        (a listed break's days left out of it)."""
         lookback = self.plan.paper.latest_lookback_days if lookback is None else lookback
         schedule = self.plan.paper.schedule
-        for step in range(1, lookback + 1):
-            day = after - timedelta(days=step)
+        for day, left in schedule.days_back(after, lookback):
             if schedule.is_issue_day(day):
-                return self._entry_request(day, lookback - step)
+                return self._entry_request(day, left)
         self._no_recent_issue()
         return None
 

@@ -96,9 +96,11 @@ class SearchHit:
     pool_full: bool = False
 
 
-# Quotation marks around a word or phrase, as search boxes take them: every term is a phrase
-# already, so they ask for nothing (a term of quotes alone is dropped).
-_QUOTES = "\"'“”‘’「」『』《》"
+# Quotation marks, each with its closing mark, as search boxes take them: around one word they
+# ask for nothing (every word is a phrase already); around words with spaces between them
+# ("Save the Children") they make one phrase of them. A term of quotes alone is dropped.
+_CLOSING = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "《": "》"}
+_QUOTES = "".join(dict.fromkeys([*_CLOSING, *_CLOSING.values()]))
 
 
 # A passage pasted to find where it was printed is a search too; PostgreSQL's parse of a query
@@ -124,8 +126,21 @@ def checked_text(value: str, what: str) -> str:
 
 
 def terms(query: str) -> list[str]:
-    """The query's distinct terms, in order, without quotation marks around them."""
-    return [t for t in dict.fromkeys(word.strip(_QUOTES) for word in query.split()) if t]
+    """The query's distinct terms, in order, without quotation marks around them: its words,
+    and each run of words from one opening a quotation to the next closing it, as one term
+    (spaced by one space, as the pipelines space words). A quotation left open quotes nothing,
+    and a mark within a word (children's) is part of it."""
+    words = query.split()
+    found = []
+    start = 0
+    while start < len(words):
+        end = start
+        closing = _CLOSING.get(words[start][0])
+        if closing and not (len(words[start]) > 1 and words[start].endswith(closing)):
+            end = next((n for n in range(start + 1, len(words)) if words[n].endswith(closing)), start)
+        found.append(" ".join(words[start : end + 1]).strip(_QUOTES).strip())
+        start = end + 1
+    return [t for t in dict.fromkeys(found) if t]
 
 
 # Words other search boxes read as operators (社工 OR 志愿, -广告, 社会*): here every word is

@@ -408,6 +408,22 @@ def test_a_text_pasted_with_a_space_between_its_characters_is_searched_for_each_
     assert [h.article_id for h in search(archive, " ".join(characters))] == [1]
 
 
+def test_words_within_quotation_marks_are_one_phrase(archive):
+    archive.store_batch([page()], [
+        article(1, title="国际组织", body="Save the Children 在华开展儿童保护项目"),
+        article(2, title="其他", body="children 的日子, save the date"),
+        article(3, title="书名", body="读《公益 时报》的人"),
+    ])
+    assert sorted(h.article_id for h in search(archive, "Save the Children")) == [1, 2]
+    for phrase in ('"Save the Children"', "“save  the children”", "'SAVE THE CHILDREN'", '" Save the Children "'):
+        [hit] = search(archive, phrase)
+        assert hit.article_id == 1 and "【Save the Children】" in hit.snippet, phrase
+    # Beside other words; a quotation left open quotes nothing.
+    assert [h.article_id for h in search(archive, '儿童保护 "the Children"')] == [1]
+    assert sorted(h.article_id for h in search(archive, '"save the')) == [1, 2]
+    assert [h.article_id for h in search(archive, "《公益 时报》")] == [3]
+
+
 def test_bigrams_found_apart_are_not_a_match(archive):
     # 社会, 会工 and 工作 are all in the first article; 社会工作 is only in the second.
     archive.store_batch([page()], [

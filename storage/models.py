@@ -170,6 +170,35 @@ class DeadLink(Base):
     gone_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class AbsentIssue(Base):
+    """A date of a paper whose issue entry page the site answered 404 for, or its error page:
+    the paper may have printed no issue that day, or not put it up yet (today's, asked at dawn).
+
+    Counted as a dead link is (DeadLink): asked again on each run until answered so on
+    ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days; then the date has no issue
+    (``confirmed_since``): `archive stats` lists it apart from the missing issues, and no
+    range or backfill asks it again but with ``-a refresh=1``. A date that serves an issue
+    after all has its issue stored and its row deleted. No row has an ``issues`` row of its
+    own: the issue is not archived (the walk back to the newest issue records nothing).
+    """
+
+    __tablename__ = "absent_issues"
+    __table_args__ = (UniqueConstraint("paper_id", "issue_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    issue_date: Mapped[date] = mapped_column(Date)
+    # The entry page asked, and the latest answer's status: 404, or 200 for the site's error page.
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    # The first and the latest run that was answered so, and how many runs were.
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    runs: Mapped[int] = mapped_column(Integer, default=1)
+    # When the crawler took the date for one without an issue (NULL: still asked on every run).
+    confirmed_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Image(Base):
     __tablename__ = "images"
 

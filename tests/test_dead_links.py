@@ -35,16 +35,17 @@ def _site(tmp_path):
     return site
 
 
-def _move_clock(archive: str, days: float) -> None:
-    """Every answer recorded so far is ``days`` older: as if the clock moved ``days`` on.
+def move_clock(archive: str, days: float, record=DeadLink) -> None:
+    """Every answer recorded so far (of dead links, or another ``record`` of answers:
+    AbsentIssue) is ``days`` older: as if the clock moved ``days`` on.
 
     The crawl reads the clock of the machine it runs on, in a process of its own: the
     archive's record of the past is what a test can move."""
     engine = create_engine(archive)
     with engine.begin() as conn:
-        for url, first_seen, last_seen in conn.execute(DeadLink.__table__.select().with_only_columns(
-                DeadLink.url, DeadLink.first_seen, DeadLink.last_seen)):
-            conn.execute(update(DeadLink).where(DeadLink.url == url).values(
+        for id_, first_seen, last_seen in conn.execute(record.__table__.select().with_only_columns(
+                record.id, record.first_seen, record.last_seen)):
+            conn.execute(update(record).where(record.id == id_).values(
                 first_seen=first_seen - timedelta(days=days), last_seen=last_seen - timedelta(days=days)))
     engine.dispose()
 
@@ -53,15 +54,17 @@ def _dead(archive: str) -> list[tuple]:
     return [(kind, url.rsplit("/", 1)[1], status, runs, bool(gone)) for kind, url, status, runs, gone in sql_rows(archive, DEAD)]
 
 
-def _crawler(server: SiteServer, archive: str, settings: dict[str, str] = NO_PDFS):
-    """Crawls of the sample issue from ``server`` (one server: the links keep their address,
-    port and all), each giving its result and the files of the issue it asked for."""
+def crawler(server: SiteServer, archive: str, settings: dict[str, str] = NO_PDFS,
+            dates: tuple[str, ...] = (f"date={ISSUE_DATE}",), folder: str = ISSUE_DIR):
+    """Crawls of ``dates`` (the sample issue's) from ``server`` (one server: the links keep their
+    address, port and all), each giving its result and the files under ``folder`` (the sample
+    issue's) it asked for."""
     def crawl(*args: str):
         before = len(server.requests)
-        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", *args,
+        done = run_crawl(*dates, f"base_url={server.url}{PREFIX.lstrip('/')}", *args,
                          archive=archive, settings=settings)
-        asked = [r.path.removeprefix(PREFIX + ISSUE_DIR) for r in server.requests[before:]
-                 if r.path.startswith(PREFIX + ISSUE_DIR)]
+        asked = [r.path.removeprefix(PREFIX + folder) for r in server.requests[before:]
+                 if r.path.startswith(PREFIX + folder)]
         return done, asked
     return crawl
 
@@ -69,7 +72,7 @@ def _crawler(server: SiteServer, archive: str, settings: dict[str, str] = NO_PDF
 def test_links_the_site_answers_404_for_on_runs_over_a_week_are_gone_and_not_asked_again(tmp_path, archive_url, capsys):
     statuses = []
     with SiteServer(_site(tmp_path), prefix=PREFIX) as server:
-        crawl = _crawler(server, archive_url)
+        crawl = crawler(server, archive_url)
         for run in range(3):  # three runs within minutes: a week has not passed
             done, asked = crawl()
             statuses.append(done.returncode)
@@ -79,7 +82,7 @@ def test_links_the_site_answers_404_for_on_runs_over_a_week_are_gone_and_not_ask
             assert "not fetched: 公益时报 (gongyishibao) 2023-01-31: 1 page, 1 article (first: " in done.stderr
         assert _dead(archive_url) == [("article", DEAD_ARTICLE, 404, 3, False), ("page", DEAD_PAGE, 404, 3, False)]
 
-        _move_clock(archive_url, 8)
+        move_clock(archive_url, 8)
         done, asked = crawl()
         statuses.append(done.returncode)
         assert DEAD_ARTICLE in asked and DEAD_PAGE in asked
@@ -117,7 +120,7 @@ def test_links_the_site_answers_404_for_on_runs_over_a_week_are_gone_and_not_ask
 def test_refresh_asks_a_gone_link_again_and_one_that_answers_is_stored_and_forgotten(tmp_path, archive_url):
     site = _site(tmp_path)
     with SiteServer(site, prefix=PREFIX) as server:
-        crawl = _crawler(server, archive_url, NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0"})
+        crawl = crawler(server, archive_url, NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0"})
         assert [crawl()[0].returncode for _ in range(2)] == [4, 0]
         # refresh=1: asked again, still 404, still gone, no failure.
         done, asked = crawl("refresh=1")
@@ -142,7 +145,7 @@ def test_a_link_that_answers_again_before_it_is_gone_is_forgotten(tmp_path, sqli
     kept = article.read_bytes()
     article.unlink()
     with SiteServer(site, prefix=PREFIX) as server:
-        crawl = _crawler(server, sqlite_url)
+        crawl = crawler(server, sqlite_url)
         failed, _ = crawl()
         assert failed.returncode == 4
         assert _dead(sqlite_url) == [("article", DEAD_ARTICLE, 404, 1, False)]
@@ -162,7 +165,7 @@ def test_an_article_answered_by_the_sites_error_page_with_status_200_is_a_dead_l
     # The site's error page (页面不存在) served with HTTP 200 is its 404.
     site = sample_site(tmp_path / "site", alter=lambda name, html: ERROR_PAGE if name == DEAD_ARTICLE else html, pdfs=False)
     with SiteServer(site, prefix=PREFIX) as server:
-        crawl = _crawler(server, sqlite_url, NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0"})
+        crawl = crawler(server, sqlite_url, NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "2", "ARCHIVE_GONE_AFTER_DAYS": "0"})
         first, _ = crawl()
         gone, _ = crawl()
         last, asked = crawl()
@@ -180,7 +183,7 @@ def test_without_the_delta_middleware_every_run_asks_again_and_a_dead_link_is_go
     """ARCHIVE_DELTA_ENABLED=False asks everything on every run, as refresh=1 does; the runs a
     link was dead on were not read, and it was a failure of every run, for good."""
     with SiteServer(_site(tmp_path), prefix=PREFIX) as server:
-        crawl = _crawler(server, archive_url, GIVE_UP_AT_SECOND | {"ARCHIVE_DELTA_ENABLED": "False"})
+        crawl = crawler(server, archive_url, GIVE_UP_AT_SECOND | {"ARCHIVE_DELTA_ENABLED": "False"})
         first, gone, last = (crawl() for _ in range(3))
     assert [done.returncode for done, _ in (first, gone, last)] == [4, 0, 0], gone[0].stderr[-3000:]
     assert "WARNING: article link gone: HTTP 404 on 2 runs over 0 days since " in gone[0].stderr
@@ -214,7 +217,7 @@ def test_a_link_the_site_answers_with_another_file_or_cut_short_is_dead_as_a_404
     with SiteServer(site, prefix=PREFIX, cut_short=[asked] if serve.get("cut_short") else ()) as server:
         if target := serve.get("redirect"):
             server._redirects[asked] = f"{server.url}{PREFIX.lstrip('/')}{target}"
-        crawl = _crawler(server, archive_url, GIVE_UP_AT_SECOND)
+        crawl = crawler(server, archive_url, GIVE_UP_AT_SECOND)
         (first, _), (gone, _), (last, left) = (crawl() for _ in range(3))
     assert (first.returncode, gone.returncode, last.returncode) == (4, 0, 0), (first.stderr + gone.stderr)[-4000:]
     assert "Traceback" not in first.stderr + gone.stderr

@@ -134,6 +134,7 @@ class DeadLinkItem:
     kind: str  # "page" or "article"
     url: str
     status: int
+    reason: str | None = None  # why it was not served (storage.models.DEAD_LINK_REASONS)
     gone: bool = False
     fetched_at: datetime | None = None  # when the answer came (UTC)
 

@@ -524,10 +524,10 @@ def run_stats(args: argparse.Namespace) -> int:
                     [[code, day.isoformat(), "no page list" if expected is None else f"{complete} of {expected}"]
                      for code, day, complete, expected in stats.incomplete], out)
     if stats.dead_links:
-        gone = sum(1 for row in stats.dead_links if row[7])
+        gone = sum(1 for row in stats.dead_links if row[8])
         print(f"\nDead links (the site answers 404, 410, its error page, another file or the file cut short): {gone} gone, not asked again; "
               f"{len(stats.dead_links) - gone} still asked, each a failure of the run", file=out)
-        print_table(["paper", "issue", "kind", "status", "runs", "first seen", "last seen", "gone since", "url"],
+        print_table(["paper", "issue", "kind", "status", "reason", "runs", "first seen", "last seen", "gone since", "url"],
                     [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",

@@ -207,6 +207,7 @@ PAGE_LINKS = "0010"  # pages keep their article links (page_articles)
 DEAD_LINKS = "0011"  # links answered 404 or 410 are counted, and given up on (dead_links)
 PDF_TEXT_STATUS = "0012"  # pages say what their PDF text is, and keep it as the PDF has it
 ABSENT_ISSUES = "0013"  # dates answered 404 at the entry page are counted, and given up on (absent_issues)
+LINK_REASONS = "0014"  # dead links say why the site did not serve them (dead_links.reason)
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
               "articles_failed", "links_gone", "pdfs_without_text")
 # The counts of crawl_runs that a revision added: left out of an archive older than it.
@@ -720,6 +721,7 @@ class Archive:
                 session.execute(delete(table).where(table.c.id.in_(since)))
         if not dead:
             return
+        reasons = self.revision >= LINK_REASONS
         statement = self._statements.get(("dead_links",))
         if statement is None:
             statement = self._insert(table)
@@ -729,6 +731,7 @@ class Archive:
                     "issue_id": statement.excluded.issue_id,
                     "kind": statement.excluded.kind,
                     "status": statement.excluded.status,
+                    **({"reason": statement.excluded.reason} if reasons else {}),
                     "last_seen": statement.excluded.last_seen,
                     "runs": table.c.runs + 1,
                     "gone_since": func.coalesce(table.c.gone_since, statement.excluded.gone_since),
@@ -738,7 +741,8 @@ class Archive:
         for x in dead:
             at = as_utc(x.get("fetched_at")) or now
             rows.append({"issue_id": issue_id(x), "kind": x["kind"], "url": x["url"], "status": x["status"],
-                         "first_seen": at, "last_seen": at, "runs": 1, "gone_since": at if x.get("gone") else None})
+                         "first_seen": at, "last_seen": at, "runs": 1, "gone_since": at if x.get("gone") else None}
+                        | ({"reason": x.get("reason")} if reasons else {}))
         session.execute(statement, rows)
 
     def _store_absent_issues(self, session: Session, absent: list[Mapping[str, Any]], papers: Mapping[tuple, int],

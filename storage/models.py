@@ -141,6 +141,13 @@ class PageArticle(Base):
     url: Mapped[str] = mapped_column(Text, index=True)
 
 
+# Why the site did not serve a dead link (dead_links.reason): it answered 404 or 410; its error
+# page (页面不存在) with status 200; another issue's file (redirected or not); after a redirect,
+# another file of the site (its home page); the file cut short (fewer bytes than its
+# Content-Length, or a file that ends before its end).
+DEAD_LINK_REASONS = ("not_found", "error_page", "other_issue", "other_file", "truncated")
+
+
 class DeadLink(Base):
     """A page or article link of an issue that the site did not serve: it answered 404 or 410,
     its error page, another file (another issue's, its home page) or the file cut short.
@@ -162,6 +169,8 @@ class DeadLink(Base):
     # The latest answer's status: 404 or 410; a redirect's (302) to another file; 200 for the
     # site's error page (页面不存在), its 404, another issue's file, or a file cut short.
     status: Mapped[int] = mapped_column(Integer)
+    # What the latest answer was (DEAD_LINK_REASONS); NULL: written before revision 0014.
+    reason: Mapped[str | None] = mapped_column(String(16))
     # The first and the latest run that was answered so, and how many runs were.
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -51,7 +51,8 @@ class Stats:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     # One line per profile that could not be used (crawler.papers.ProfileProblem.warning).
     warnings: list[str] = field(default_factory=list)
-    # (paper, issue date, kind, status, runs, first seen, last seen, gone since or '', URL)
+    # (paper, issue date, kind, status, reason or '' (before revision 0014), runs, first seen,
+    # last seen, gone since or '', URL)
     dead_links: list[tuple] = field(default_factory=list)
     # Issues archived in part (a crawl interrupted, pages or articles not fetched):
     # (paper, issue date, pages complete, pages its page list names or None when it has none).
@@ -93,8 +94,10 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
             f"{'links_gone' if dead_links else 'NULL'} FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
         ), params | {"runs": runs}).all()
+        reasons = dead_links and any(c["name"] == "reason" for c in inspect(conn).get_columns("dead_links"))  # 0014
         dead = conn.execute(text(f"""
-            SELECT pa.code, i.issue_date, d.kind, d.status, d.runs, d.first_seen, d.last_seen, d.gone_since, d.url
+            SELECT pa.code, i.issue_date, d.kind, d.status, {'d.reason' if reasons else 'NULL'}, d.runs, d.first_seen,
+                   d.last_seen, d.gone_since, d.url
             FROM dead_links d JOIN issues i ON i.id = d.issue_id JOIN papers pa ON pa.id = i.paper_id
             WHERE 1=1{where} ORDER BY pa.code, i.issue_date, d.url
         """).columns(issue_date=Date), params).all() if dead_links else []
@@ -142,7 +145,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
          "" if r[12] is None else r[12])  # links gone: NULL for runs before revision 0011
         for r in history
     ]
-    dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4], _minute(r[5]), _minute(r[6]), _minute(r[7]), r[8]) for r in dead]
+    dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4] or "", r[5], _minute(r[6]), _minute(r[7]), _minute(r[8]), r[9])
+                 for r in dead]
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
                  unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until))
 

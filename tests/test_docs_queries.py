@@ -72,7 +72,7 @@ def store(url: str) -> None:
                         [article(999, number=9, byline="本报记者 皮磊")])
     # The site answers 404 for page 9's third link: given up on (dead_links).
     archive.store_batch(dead=[{k: article(999)[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url")}
-                              | {"kind": "article", "url": "http://x/gone.htm", "status": 404, "gone": True}])
+                              | {"kind": "article", "url": "http://x/gone.htm", "status": 404, "reason": "not_found", "gone": True}])
     # Page 9's PDF is a scan, and the site has none for page 1 of the first article's issue.
     context = ("paper_code", "paper_name", "issue_date", "issue_url", "page_number")
     first = page(1, issue_date=stored[0]["issue_date"])
@@ -117,7 +117,7 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert [row[1] for row in issues] == ["2023-01-03", "2023-01-31", "2024-03-05"]  # no page list stored
     assert pages == [["http://x/html/2023-01/31/node_11.htm", "5", "2", "1"]]  # 2 stored and 1 gone of 5
     [gone] = answers["Dead links: pages and articles the site does not serve"][0]
-    assert (gone[2], gone[3], gone[4], gone[5]) == ("article", "9", "http://x/gone.htm", "404") and gone[8]
+    assert (gone[2], gone[3], gone[4], gone[5], gone[9]) == ("article", "9", "http://x/gone.htm", "404", "not_found") and gone[8]
     assert answers["Articles that more than one page links"][0] == [[fill_title(), "1,9"]]
     versions, history, pictures, each_picture = answers["Corrections: every text an article has had"]
     assert [row[1] for row in versions] == ["2"] and [row[1] for row in history] == ["0", "0", "1"]

@@ -536,6 +536,37 @@ def test_0013_counts_dates_without_an_issue_and_its_downgrade_drops_them(archive
     engine.dispose()
 
 
+def test_0014_says_why_a_dead_link_was_not_served_and_its_downgrade_drops_it(archive_url):
+    # At 0013: the site answered 404 for article 2 and its error page for article 3.
+    dead = [{k: article(n)[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url", "url")}
+            | {"kind": "article", "status": status} for n, status in ((2, 404), (3, 200))]
+    engine = archive_at(archive_url, "0013", ([page(7, articles_expected=3)], [article(1)]))
+    archive = open_archive(archive_url, check=False)
+    archive.store_batch(dead=dead)
+    archive.close()
+    links = "SELECT url, status, runs, reason FROM dead_links ORDER BY url"
+    with engine.begin() as conn:
+        before = conn.execute(text("SELECT url, status, runs FROM dead_links ORDER BY url")).all()
+        command.upgrade(migrate.config(conn), "0014")
+        # Why a link written before 0014 was not served is not known until its next answer.
+        assert conn.execute(text(links)).all() == [(*row, None) for row in before]
+    archive = open_archive(archive_url, check=False)  # at 0014, whatever revisions follow it
+    archive.store_batch(dead=[dead[1] | {"reason": "error_page"}])
+    with archive.engine.connect() as conn:
+        assert [(row.runs, row.reason) for row in conn.execute(text(links))] == [(1, None), (2, "error_page")]
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0013")
+        assert "reason" not in columns(conn, "dead_links")
+        assert conn.execute(text("SELECT url, status, runs FROM dead_links ORDER BY url")).all() == [before[0], (*before[1][:2], 2)]
+    archive = open_archive(archive_url, check=False)  # at 0013 again: writes as 0013 did
+    archive.store_batch(dead=[dead[0] | {"reason": "not_found"}])
+    archive.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT runs FROM dead_links ORDER BY url")).scalars().all() == [2, 2]
+    engine.dispose()
+
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

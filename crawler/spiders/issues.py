@@ -434,22 +434,24 @@ class IssuesSpider(scrapy.Spider):
         """A page or article not fetched; one the site answers 404 or 410 for, or always cuts
         short, is a dead link."""
         if failure.check(HttpError) and (status := failure.value.response.status) in (404, 410):
-            answer = f"HTTP {status}"
+            answer, reason = f"HTTP {status}", "not_found"
         elif failure.check(ResponseDataLossError):
-            status, answer = 200, "file cut short"  # its headers came, then fewer bytes than they said
+            # Its headers came, then fewer bytes than they said.
+            status, answer, reason = 200, "file cut short", "truncated"
         else:
             self._failed(failure, what)
             return
-        yield self._dead_link(failure.request, what, status, answer, lambda note: self._failed(failure, what, note))
+        yield self._dead_link(failure.request, what, status, answer, reason, lambda note: self._failed(failure, what, note))
 
-    def _dead_link(self, request, what: str, status: int, answer: str, fail) -> DeadLinkItem:
+    def _dead_link(self, request, what: str, status: int, answer: str, reason: str, fail) -> DeadLinkItem:
         """A page or article link the site does not answer with its file (``answer``): 404 or
         410, its error page, another file (another issue's, its home page), or the file cut
-        short. A failure of the run, ``fail(note)`` (the site may list a file before it writes
-        it, or be writing it), until it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs
-        spanning ARCHIVE_GONE_AFTER_DAYS days (the delta middleware tags the request with the
-        runs before, ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks
-        it again but with refresh=1. The item counts this run's answer in dead_links."""
+        short; ``reason`` says which (storage.models.DEAD_LINK_REASONS). A failure of the run,
+        ``fail(note)`` (the site may list a file before it writes it, or be writing it), until
+        it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs spanning ARCHIVE_GONE_AFTER_DAYS
+        days (the delta middleware tags the request with the runs before,
+        ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks it again but
+        with refresh=1. The item counts this run's answer in dead_links."""
         url = (request.meta.get("redirect_urls") or [request.url])[0]
         now = datetime.now(timezone.utc)
         count = UnservedCount.of((request.meta.get("archive") or {}).get("dead"), self.settings, now)
@@ -466,7 +468,7 @@ class IssuesSpider(scrapy.Spider):
         issue_url = request.cb_kwargs["context"]["issue_url"] if what == "article" else request.cb_kwargs["issue_url"]
         return DeadLinkItem(
             paper_code=self.plan.paper.code, paper_name=self.plan.paper.name, issue_date=day, issue_url=issue_url,
-            kind=what, url=url, status=status, gone=count.given_up, fetched_at=now,
+            kind=what, url=url, status=status, reason=reason, gone=count.given_up, fetched_at=now,
         )
 
     def _absent_issue(self, response, day: date, why: str) -> AbsentIssueItem:
@@ -549,7 +551,8 @@ class IssuesSpider(scrapy.Spider):
             return document
         key, why, answer = not_this
         if what in ("page", "article"):
-            return self._dead_link(response.request, what, _answered_status(response), answer,
+            # The stats key names the reason: error-page, other-issue, other-file, truncated.
+            return self._dead_link(response.request, what, _answered_status(response), answer, key.replace("-", "_"),
                                    lambda note: self._not_read(response, what, key, why, note=note))
         self._not_read(response, what, key, why)
         return None

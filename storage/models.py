@@ -186,7 +186,7 @@ class AbsentIssue(Base):
     Counted as a dead link is (DeadLink): asked again on each run until answered so on
     ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days; then the date has no issue
     (``confirmed_since``): `archive stats` lists it apart from the missing issues, and no
-    range or backfill asks it again but with ``-a refresh=1``. A date that serves an issue
+    run of dates (date=, a range, a backfill) asks it again but with ``-a refresh=1``. A date that serves an issue
     after all has its issue stored and its row deleted. No row has an ``issues`` row of its
     own: the issue is not archived (the walk back to the newest issue records nothing).
     """

@@ -476,7 +476,7 @@ class IssuesSpider(scrapy.Spider):
         page (``why``): the paper printed no issue that day, or has not put it up yet. No
         failure; counted as a dead link is (UnservedCount), the date is taken for one without
         an issue after ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days: the
-        delta middleware then leaves it out of ranges and backfills but with refresh=1, and
+        delta middleware then leaves it out of the dates asked but with refresh=1, and
         `archive stats` no longer lists it missing. The item counts this run's answer in
         absent_issues."""
         url = (response.meta.get("redirect_urls") or [response.url])[0]

@@ -134,5 +134,21 @@ class DeadLinkItem:
     kind: str  # "page" or "article"
     url: str
     status: int
+    reason: str | None = None  # why it was not served (storage.models.DEAD_LINK_REASONS)
     gone: bool = False
+    fetched_at: datetime | None = None  # when the answer came (UTC)
+
+
+@dataclass
+class AbsentIssueItem:
+    """A date whose issue entry page the site answered 404 for, or its error page
+    (absent_issues): one more run that was answered so, and whether the crawler now takes the
+    date for one without an issue (``confirmed``)."""
+
+    paper_code: str
+    paper_name: str
+    issue_date: str
+    url: str  # the entry page asked
+    status: int  # 404, or 200 for the site's error page
+    confirmed: bool = False
     fetched_at: datetime | None = None  # when the answer came (UTC)

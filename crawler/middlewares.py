@@ -19,7 +19,7 @@ from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.misc import load_object
 
-from storage.db import IssueState, archive_url, open_archive
+from storage.db import IssueState, Unserved, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +41,18 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     runs, first_seen, gone), refresh or not: the spider decides from it whether the link is gone
     now. ``ARCHIVE_DELTA_ENABLED=False`` asks everything on every run, as refresh does, and
     tags all the same: without the tags a dead link was a failure of every run, for good.
+
+    A date whose entry page the site answered 404 for or its error page (absent_issues) is
+    tagged alike (``meta["archive"]["absent"]``), and one taken for a date without an issue
+    costs a range or a backfill no request, but with refresh. The newest issue's walk back
+    over the last days asks them all the same: it looks for the newest date that has one.
     """
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.skips = crawler.settings.getbool("ARCHIVE_DELTA_ENABLED", True)
         self.states: dict[date, IssueState] = {}
+        self.absent: dict[date, Unserved] = {}  # the dates the site answered no issue for
         self.active = False  # the archive is read
         self.archive_read = asyncio.Event()  # and the read ended (or there is none to do)
         self.refresh = False  # and what it holds is asked again all the same
@@ -59,7 +65,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         try:
             if plan is not None:
                 self.active, self.refresh = True, plan.refresh or not self.skips
-                self.states = await asyncio.get_running_loop().run_in_executor(None, self._load, plan)
+                self.states, self.absent = await asyncio.get_running_loop().run_in_executor(None, self._load, plan)
                 if not self.refresh:
                     complete = sum(state.complete for state in self.states.values())
                     self.crawler.stats.set_value("delta/issues_complete_before", complete)
@@ -68,7 +74,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         async for request in super().process_start(start):
             yield request
 
-    def _load(self, plan) -> dict[date, IssueState]:
+    def _load(self, plan) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
         if plan.latest:
             # The days the walk back to the newest issue may ask (see IssuesSpider._walk_back).
             last = date.today()
@@ -78,10 +84,11 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         self.read = (first, last)
         return self._read(plan, first, last)
 
-    def _read(self, plan, first: date, last: date) -> dict[date, IssueState]:
+    def _read(self, plan, first: date, last: date) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
         archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
         try:
-            return archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS"))
+            return (archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS")),
+                    archive.absent_issues(plan.paper.code, first, last))
         finally:
             archive.close()
 
@@ -102,19 +109,26 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             return
         self.read_days.add(day)
         plan = self.crawler.spider.plan
-        self.states |= await asyncio.get_running_loop().run_in_executor(None, self._read, plan, day, day)
+        states, absent = await asyncio.get_running_loop().run_in_executor(None, self._read, plan, day, day)
+        self.states |= states
+        self.absent |= absent
 
     def get_processed_request(self, request: Request, response) -> Request | None:
         tag = request.meta.get("archive")
         if not self.active or not tag:
             return request
         kind = tag["kind"]
+        if kind == "issue" and (absent := self.absent.get(tag["issue_date"])) is not None:
+            tag["absent"] = _tag(absent)
+            if absent.gone and not self.refresh and not self.crawler.spider.plan.latest:
+                self.crawler.stats.inc_value("delta/absent_issues_skipped")
+                return None
         state = self.states.get(tag["issue_date"])
         if state is None:
             return request
         dead = state.dead_links.get(request.url) if kind in ("page", "article") else None
         if dead is not None:
-            tag["dead"] = {"runs": dead.runs, "first_seen": dead.first_seen.isoformat(), "gone": dead.gone}
+            tag["dead"] = _tag(dead)
         if self.refresh:
             return request
         if state.complete:
@@ -131,6 +145,12 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
             return None
         return request
+
+
+def _tag(record: Unserved) -> dict:
+    """What a request carries of the archive's record of a link or date the site did not serve:
+    plain values, which travel through Redis with it (crawler/distributed.py)."""
+    return {"runs": record.runs, "first_seen": record.first_seen.isoformat(), "gone": record.gone}
 
 
 def fetched_though_seen(request: Request, result):

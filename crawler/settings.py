@@ -96,7 +96,9 @@ ARCHIVE_DRIFT_MAX_SHARE = 0.25
 # A page or article link the site answers 404 or 410 for fails the run (exit status 4: the site
 # may list a file before it writes it) until it has been answered so on this many runs spanning
 # this many days (calendar days, UTC, from the first of those runs); then it is gone (dead_links.gone_since), its page complete, and no run asks
-# it again but with -a refresh=1. A daily crawl gives up on a dead link after a week.
+# it again but with -a refresh=1. A daily crawl gives up on a dead link after a week. A date whose
+# entry page the site answers 404 for (no failure) is taken for one without an issue by the same
+# count (absent_issues.confirmed_since): runs of dates ask it no more, stats lists it apart.
 ARCHIVE_GONE_AFTER_RUNS = 3
 ARCHIVE_GONE_AFTER_DAYS = 7
 # Seconds between progress lines (issues, pages, articles done / to do); 0 turns them off.

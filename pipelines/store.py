@@ -20,7 +20,7 @@ from dataclasses import is_dataclass
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from crawler.extensions import FIRST_FAILURE
-from crawler.items import ArticleItem, DeadLinkItem, PageItem, PagePdfItem
+from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
 from storage.db import Archive, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class StorePipeline:
         self.articles: list[dict] = []
         self.pdfs: list[dict] = []
         self.dead: list[dict] = []
+        self.absent: list[dict] = []
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.stats = None
 
@@ -97,9 +98,11 @@ class StorePipeline:
             self.pdfs.append(record(item))
         elif isinstance(item, DeadLinkItem):
             self.dead.append(record(item))
+        elif isinstance(item, AbsentIssueItem):
+            self.absent.append(record(item))
         else:
             return item
-        buffered = len(self.pages) + len(self.articles) + len(self.pdfs) + len(self.dead)
+        buffered = len(self.pages) + len(self.articles) + len(self.pdfs) + len(self.dead) + len(self.absent)
         now = time.monotonic()
         if buffered == 1:
             self.first_buffered = now
@@ -108,14 +111,14 @@ class StorePipeline:
         return item
 
     async def flush(self) -> None:
-        pages, articles, pdfs, dead = self.pages, self.articles, self.pdfs, self.dead
-        self.pages, self.articles, self.pdfs, self.dead = [], [], [], []
-        if not (pages or articles or pdfs or dead):
+        pages, articles, pdfs, dead, absent = self.pages, self.articles, self.pdfs, self.dead, self.absent
+        self.pages, self.articles, self.pdfs, self.dead, self.absent = [], [], [], [], []
+        if not (pages or articles or pdfs or dead or absent):
             return
         loop = asyncio.get_running_loop()
-        counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs, dead)
+        counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs, dead, absent)
         if isinstance(counts, SQLAlchemyError):
-            self.not_stored(counts, pages, articles, pdfs, dead)
+            self.not_stored(counts, pages, articles, pdfs, dead, absent)
             return
         if self.stats:
             self.stats.inc_value("archive/pages_stored", counts["pages"])
@@ -128,12 +131,13 @@ class StorePipeline:
                 if counts.get(key):
                     self.stats.inc_value(f"archive/{key}", counts[key])
 
-    def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict], dead: list[dict] = ()) -> dict | SQLAlchemyError:
+    def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict], dead: list[dict] = (),
+              absent: list[dict] = ()) -> dict | SQLAlchemyError:
         """Write one batch (in the writer thread), trying again after a passing failure; the
         counts of what was written, or the database's last error."""
         for wait in (*RETRY_WAITS, None):
             try:
-                return self.archive.store_batch(pages, articles, pdfs, dead)
+                return self.archive.store_batch(pages, articles, pdfs, dead, absent)
             except SQLAlchemyError as error:
                 if wait is None or not passing(error):
                     return error
@@ -141,14 +145,17 @@ class StorePipeline:
                 time.sleep(wait)
 
     def not_stored(self, error: SQLAlchemyError, pages: list[dict], articles: list[dict], pdfs: list[dict],
-                   dead: list[dict] = ()) -> None:
+                   dead: list[dict] = (), absent: list[dict] = ()) -> None:
         """A batch the database would not take: one line, and its items count as not fetched
-        (a dead link too: its 404 went uncounted, and a link found gone is not recorded so)."""
+        (a dead link too: its 404 went uncounted, and a link found gone is not recorded so). A
+        date without an issue is no failure: its answer goes uncounted, the next run counts one."""
         dead_pages = [x for x in dead if x["kind"] == "page"]
         dead_articles = [x for x in dead if x["kind"] == "article"]
-        logger.error("archive write failed (%s): %d pages, %d articles, %d page PDFs not stored; run again to fetch them",
-                     database_words(error), len(pages) + len(dead_pages), len(articles) + len(dead_articles), len(pdfs))
-        if self.stats is None:
+        unrecorded = f"; {len(absent)} dates without an issue not recorded" if absent else ""
+        logger.error("archive write failed (%s): %d pages, %d articles, %d page PDFs not stored%s; run again to fetch them",
+                     database_words(error), len(pages) + len(dead_pages), len(articles) + len(dead_articles), len(pdfs),
+                     unrecorded)
+        if self.stats is None or not (pages or articles or pdfs or dead):
             return
         for what, items in (("pages", pages + dead_pages), ("articles", articles + dead_articles), ("pdfs", pdfs)):
             if items:

@@ -499,7 +499,14 @@ def run_stats(args: argparse.Namespace) -> int:
         print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: "
               f"{len(gap.missing)} of {gap.scheduled} scheduled", file=out)
         for day in gap.missing:
-            print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
+            so_far = f"  {_no_issue(a)}, still asked" if (a := gap.absent_so_far.get(day)) else ""
+            print(f"  {day.isoformat()} {day.strftime('%a')}{so_far}", file=out)
+        if gap.absent:
+            print(f"\nWithout an issue, {gap.paper} from {gap.start} to {gap.end}: {len(gap.absent)} "
+                  "dates the site answered no issue for on enough runs (absent_issues), not counted as missing "
+                  "and not asked again (-a refresh=1 asks)", file=out)
+            for a in gap.absent:
+                print(f"  {a.day.isoformat()} {a.day.strftime('%a')}  {_no_issue(a)}", file=out)
         if gap.breaks:
             print(f"\nBreaks of {gap.paper} from {gap.start} to {gap.end}: {len(gap.breaks)} of its publishing days "
                   "without an issue by its profile (schedule.breaks), not counted as missing", file=out)
@@ -517,15 +524,21 @@ def run_stats(args: argparse.Namespace) -> int:
                     [[code, day.isoformat(), "no page list" if expected is None else f"{complete} of {expected}"]
                      for code, day, complete, expected in stats.incomplete], out)
     if stats.dead_links:
-        gone = sum(1 for row in stats.dead_links if row[7])
+        gone = sum(1 for row in stats.dead_links if row[8])
         print(f"\nDead links (the site answers 404, 410, its error page, another file or the file cut short): {gone} gone, not asked again; "
               f"{len(stats.dead_links) - gone} still asked, each a failure of the run", file=out)
-        print_table(["paper", "issue", "kind", "status", "runs", "first seen", "last seen", "gone since", "url"],
+        print_table(["paper", "issue", "kind", "status", "reason", "runs", "first seen", "last seen", "gone since", "url"],
                     [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed", "links gone"], [list(map(str, r)) for r in stats.runs], out)
     return 0
+
+
+def _no_issue(absent) -> str:
+    """How the site answered a date without an issue: "HTTP 404 on 3 runs since 2026-11-24 06:00"."""
+    answer = "HTTP 404" if absent.status == 404 else "its error page"
+    return f"{answer} on {absent.runs} run{'' if absent.runs == 1 else 's'} since {absent.first_seen}"
 
 
 # --- export ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
 from storage.models import (
-    Article, ArticleVersion, CrawlRun, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow,
+    AbsentIssue, Article, ArticleVersion, CrawlRun, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow,
 )
 
 try:  # ISA-L's deflate: the zlib format at a third of zlib's CPU (docs/performance.md)
@@ -145,12 +145,13 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
 
 
 @dataclass(frozen=True)
-class DeadLinkState:
-    """What the archive knows of a link the site answered 404 or 410 for (dead_links)."""
+class Unserved:
+    """What the archive knows of a link the site did not serve with its file (dead_links), or of
+    a date it served no issue for (absent_issues)."""
 
     runs: int  # the runs that were answered so
     first_seen: datetime  # the first of them (UTC)
-    gone: bool  # given up on: not asked again but by -a refresh=1
+    gone: bool  # given up on (a gone link, a date without an issue): not asked again but by -a refresh=1
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class IssueState:
     articles: frozenset[str]  # URLs of stored articles (left empty for complete issues)
     pdf_pages: frozenset[str]  # URLs of pages whose PDF text is stored
     # The links of the issue the site answered 404 or 410 for, by URL (gone ones among them).
-    dead_links: Mapping[str, DeadLinkState] = field(default_factory=dict)
+    dead_links: Mapping[str, Unserved] = field(default_factory=dict)
 
     @property
     def gone(self) -> frozenset[str]:
@@ -194,6 +195,7 @@ WRITES = {
     "raw_documents": ("SELECT", "INSERT", "UPDATE"),
     "crawl_runs": ("SELECT", "INSERT", "UPDATE"),
     "dead_links": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    "absent_issues": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     fulltext.SEARCH_TABLE: ("SELECT", "INSERT", "UPDATE", "DELETE"),
     fulltext.PENDING_TABLE: ("SELECT", "INSERT", "DELETE"),
 }
@@ -204,6 +206,8 @@ COMPLETE_VERSIONS = "0008"
 PAGE_LINKS = "0010"  # pages keep their article links (page_articles)
 DEAD_LINKS = "0011"  # links answered 404 or 410 are counted, and given up on (dead_links)
 PDF_TEXT_STATUS = "0012"  # pages say what their PDF text is, and keep it as the PDF has it
+ABSENT_ISSUES = "0013"  # dates answered 404 at the entry page are counted, and given up on (absent_issues)
+LINK_REASONS = "0014"  # dead links say why the site did not serve them (dead_links.reason)
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
               "articles_failed", "links_gone", "pdfs_without_text")
 # The counts of crawl_runs that a revision added: left out of an archive older than it.
@@ -381,13 +385,13 @@ class Archive:
                     state["complete_pages"].add(url)
                 if url is not None and has_pdf:
                     state["pdf_pages"].add(url)
-            dead_links: dict[int, dict[str, DeadLinkState]] = {}
+            dead_links: dict[int, dict[str, Unserved]] = {}
             if dead:
                 for issue_id, kind, url, runs, first_seen, gone_since in session.execute(
                     select(DeadLink.issue_id, DeadLink.kind, DeadLink.url, DeadLink.runs, DeadLink.first_seen,
                            DeadLink.gone_since).where(DeadLink.issue_id.in_(issues))
                 ):
-                    dead_links.setdefault(issue_id, {})[url] = DeadLinkState(runs, as_utc(first_seen), gone_since is not None)
+                    dead_links.setdefault(issue_id, {})[url] = Unserved(runs, as_utc(first_seen), gone_since is not None)
                     if kind == "page" and gone_since is not None and issue_id in found:
                         found[issue_id]["complete_pages"].add(url)  # a page the site lost: none to store
             incomplete = [
@@ -412,6 +416,22 @@ class Archive:
             )
             for i, st in found.items()
         }
+
+    def absent_issues(self, paper_code: str, first: date, last: date) -> dict[date, Unserved]:
+        """The dates of a paper from ``first`` to ``last`` (inclusive) whose entry page the site
+        answered 404 for or its error page (absent_issues), by date; ``gone``: the date has no
+        issue, as far as the crawler is concerned."""
+        if self.revision < ABSENT_ISSUES:
+            return {}
+        with self.session() as session:
+            return {
+                _as_date(day): Unserved(runs, as_utc(first_seen), confirmed is not None)
+                for day, runs, first_seen, confirmed in session.execute(
+                    select(AbsentIssue.issue_date, AbsentIssue.runs, AbsentIssue.first_seen, AbsentIssue.confirmed_since)
+                    .join(Paper, Paper.id == AbsentIssue.paper_id)
+                    .where(Paper.code == paper_code, AbsentIssue.issue_date.between(first, last))
+                )
+            }
 
     # -- the crawl history -------------------------------------------------------------
 
@@ -485,14 +505,16 @@ class Archive:
         articles: Iterable[Mapping[str, Any]] = (),
         pdfs: Iterable[Mapping[str, Any]] = (),
         dead: Iterable[Mapping[str, Any]] = (),
+        absent: Iterable[Mapping[str, Any]] = (),
     ) -> dict[str, int]:
-        """Write pages, articles, page PDFs and dead links (mappings with the item fields) in
-        one transaction.
+        """Write pages, articles, page PDFs, dead links and dates without an issue (mappings
+        with the item fields) in one transaction.
 
         Re-storing the same URLs updates rows in place. When an article's text or pictures
         changed, what was stored is kept in article_versions. A page or article fetched before
         the one stored (``fetched_at``) is left as stored, and so is a page's PDF text. A page
-        or article stored is no dead link any more.
+        or article stored is no dead link any more, and a date with a page stored is no date
+        without an issue.
         """
         pages, articles, pdfs = list(pages), list(articles), list(pdfs)
         dead = list(dead) if self.revision >= DEAD_LINKS else []  # older only in tests of upgrades
@@ -502,11 +524,13 @@ class Archive:
         articles = _newest(articles, lambda a: a["url"])
         pdfs = _newest(pdfs, lambda x: x["url"])
         dead = _newest(dead, lambda x: x["url"])
+        absent = _newest(list(absent) if self.revision >= ABSENT_ISSUES else [],
+                         lambda x: (x["paper_code"], _as_date(x["issue_date"])))
         everything = pages + articles + pdfs
         with self.session() as session, session.begin():
             papers = self._upsert(
                 session, Paper,
-                [{"code": x["paper_code"], "name": x["paper_name"]} for x in everything + dead],
+                [{"code": x["paper_code"], "name": x["paper_name"]} for x in everything + dead + absent],
                 ("code",),
             )
             # The time of this write, read once the paper's row is held (writers of one paper
@@ -671,6 +695,12 @@ class Archive:
             if self.revision >= DEAD_LINKS:
                 answered = {x["url"]: as_utc(x.get("fetched_at")) or now for x in pages + articles}
                 self._store_dead_links(session, dead, issue_id, answered, now)
+            if self.revision >= ABSENT_ISSUES:
+                served: dict[int, datetime] = {}  # each issue a page of which is stored: its latest fetch
+                for p in pages:
+                    at = as_utc(p.get("fetched_at")) or now
+                    served[issue_id(p)] = max(at, served.get(issue_id(p), at))
+                self._store_absent_issues(session, absent, papers, served, now)
             if self.revision >= fulltext.REVISION:  # older only in tests of upgrades (check=False)
                 fulltext.flush(session.connection())
         return counts
@@ -691,6 +721,7 @@ class Archive:
                 session.execute(delete(table).where(table.c.id.in_(since)))
         if not dead:
             return
+        reasons = self.revision >= LINK_REASONS
         statement = self._statements.get(("dead_links",))
         if statement is None:
             statement = self._insert(table)
@@ -700,6 +731,7 @@ class Archive:
                     "issue_id": statement.excluded.issue_id,
                     "kind": statement.excluded.kind,
                     "status": statement.excluded.status,
+                    **({"reason": statement.excluded.reason} if reasons else {}),
                     "last_seen": statement.excluded.last_seen,
                     "runs": table.c.runs + 1,
                     "gone_since": func.coalesce(table.c.gone_since, statement.excluded.gone_since),
@@ -709,7 +741,47 @@ class Archive:
         for x in dead:
             at = as_utc(x.get("fetched_at")) or now
             rows.append({"issue_id": issue_id(x), "kind": x["kind"], "url": x["url"], "status": x["status"],
-                         "first_seen": at, "last_seen": at, "runs": 1, "gone_since": at if x.get("gone") else None})
+                         "first_seen": at, "last_seen": at, "runs": 1, "gone_since": at if x.get("gone") else None}
+                        | ({"reason": x.get("reason")} if reasons else {}))
+        session.execute(statement, rows)
+
+    def _store_absent_issues(self, session: Session, absent: list[Mapping[str, Any]], papers: Mapping[tuple, int],
+                             served: Mapping[int, datetime], now: datetime) -> None:
+        """Count one more run that the site answered no issue for each date of ``absent``
+        (``confirmed``: the date has no issue from now on), and forget the dates of the issues
+        of ``served`` (by issues.id, when a page of each was fetched) answered so before: the
+        site has the issue after all. As for dead links (_store_dead_links), a page fetched
+        before the last of those answers (`archive reprocess`) leaves the record alone."""
+        table = AbsentIssue.__table__
+        if served:
+            issues = Issue.__table__
+            since = [row.id for row in session.execute(
+                select(table.c.id, table.c.last_seen, issues.c.id.label("issue"))
+                .join(issues, (issues.c.paper_id == table.c.paper_id) & (issues.c.issue_date == table.c.issue_date))
+                .where(issues.c.id.in_(list(served)))) if as_utc(row.last_seen) <= served[row.issue]]
+            if since:
+                session.execute(delete(table).where(table.c.id.in_(since)))
+        if not absent:
+            return
+        statement = self._statements.get(("absent_issues",))
+        if statement is None:
+            statement = self._insert(table)
+            statement = self._statements[("absent_issues",)] = statement.on_conflict_do_update(
+                index_elements=["paper_id", "issue_date"],
+                set_={
+                    "url": statement.excluded.url,
+                    "status": statement.excluded.status,
+                    "last_seen": statement.excluded.last_seen,
+                    "runs": table.c.runs + 1,
+                    "confirmed_since": func.coalesce(table.c.confirmed_since, statement.excluded.confirmed_since),
+                },
+            )
+        rows = []
+        for x in absent:
+            at = as_utc(x.get("fetched_at")) or now
+            rows.append({"paper_id": papers[(x["paper_code"],)], "issue_date": _as_date(x["issue_date"]), "url": x["url"],
+                         "status": x["status"], "first_seen": at, "last_seen": at, "runs": 1,
+                         "confirmed_since": at if x.get("confirmed") else None})
         session.execute(statement, rows)
 
     def _store_pdf_texts(self, session: Session, pdfs: list[Mapping[str, Any]], page_id, counts: dict[str, int]) -> list:

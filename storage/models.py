@@ -141,6 +141,13 @@ class PageArticle(Base):
     url: Mapped[str] = mapped_column(Text, index=True)
 
 
+# Why the site did not serve a dead link (dead_links.reason): it answered 404 or 410; its error
+# page (页面不存在) with status 200; another issue's file (redirected or not); after a redirect,
+# another file of the site (its home page); the file cut short (fewer bytes than its
+# Content-Length, or a file that ends before its end).
+DEAD_LINK_REASONS = ("not_found", "error_page", "other_issue", "other_file", "truncated")
+
+
 class DeadLink(Base):
     """A page or article link of an issue that the site did not serve: it answered 404 or 410,
     its error page, another file (another issue's, its home page) or the file cut short.
@@ -162,12 +169,43 @@ class DeadLink(Base):
     # The latest answer's status: 404 or 410; a redirect's (302) to another file; 200 for the
     # site's error page (页面不存在), its 404, another issue's file, or a file cut short.
     status: Mapped[int] = mapped_column(Integer)
+    # What the latest answer was (DEAD_LINK_REASONS); NULL: written before revision 0014.
+    reason: Mapped[str | None] = mapped_column(String(16))
     # The first and the latest run that was answered so, and how many runs were.
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     runs: Mapped[int] = mapped_column(Integer, default=1)
     # When the crawler gave up on it (NULL: still asked, and still a failure, on every run).
     gone_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AbsentIssue(Base):
+    """A date of a paper whose issue entry page the site answered 404 for, or its error page:
+    the paper may have printed no issue that day, or not put it up yet (today's, asked at dawn).
+
+    Counted as a dead link is (DeadLink): asked again on each run until answered so on
+    ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days; then the date has no issue
+    (``confirmed_since``): `archive stats` lists it apart from the missing issues, and no
+    run of dates (date=, a range, a backfill) asks it again but with ``-a refresh=1``. A date that serves an issue
+    after all has its issue stored and its row deleted. No row has an ``issues`` row of its
+    own: the issue is not archived (the walk back to the newest issue records nothing).
+    """
+
+    __tablename__ = "absent_issues"
+    __table_args__ = (UniqueConstraint("paper_id", "issue_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    issue_date: Mapped[date] = mapped_column(Date)
+    # The entry page asked, and the latest answer's status: 404, or 200 for the site's error page.
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    # The first and the latest run that was answered so, and how many runs were.
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    runs: Mapped[int] = mapped_column(Integer, default=1)
+    # When the crawler took the date for one without an issue (NULL: still asked on every run).
+    confirmed_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Image(Base):

@@ -1,6 +1,6 @@
 """What the archive holds: counts per paper and year, issues missing against each paper's
-publication schedule, issues archived in part, the links the site does not serve (dead_links),
-and the crawl history."""
+publication schedule (less the dates the site has no issue for: absent_issues), issues archived
+in part, the links the site does not serve (dead_links), and the crawl history."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,6 +22,22 @@ class Gaps:
     missing: list[date] = field(default_factory=list)
     # Dates of the schedule's weekdays that its breaks take out (holidays): neither scheduled nor missing.
     breaks: list[date] = field(default_factory=list)
+    # Dates the site answered no issue for on enough runs that the crawler took them for dates
+    # without an issue (absent_issues.confirmed_since): not missing, not archived.
+    absent: list[AbsentDate] = field(default_factory=list)
+    # Missing dates the site answered no issue for on fewer runs: the crawl still asks them.
+    absent_so_far: dict[date, AbsentDate] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AbsentDate:
+    """A row of absent_issues: a date the site answered no issue for, on ``runs`` runs."""
+
+    day: date
+    status: int  # 404, or 200 for the site's error page
+    runs: int
+    first_seen: str  # to the minute, UTC
+    confirmed_since: str  # to the minute, or "" while still asked
 
 
 @dataclass
@@ -35,7 +51,8 @@ class Stats:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     # One line per profile that could not be used (crawler.papers.ProfileProblem.warning).
     warnings: list[str] = field(default_factory=list)
-    # (paper, issue date, kind, status, runs, first seen, last seen, gone since or '', URL)
+    # (paper, issue date, kind, status, reason or '' (before revision 0014), runs, first seen,
+    # last seen, gone since or '', URL)
     dead_links: list[tuple] = field(default_factory=list)
     # Issues archived in part (a crawl interrupted, pages or articles not fetched):
     # (paper, issue date, pages complete, pages its page list names or None when it has none).
@@ -67,16 +84,26 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             + (" WHERE pa.code = :paper" if paper else "") + " GROUP BY pa.code"
         ).columns(first_issue=Date, last_issue=Date), params).all()
         dead_links = inspect(conn).has_table("dead_links")  # and crawl_runs.links_gone: revision 0011
+        # Revision 0013; named i, as issues are, for the span's filters.
+        absent_rows = conn.execute(text(f"""
+            SELECT pa.code, i.issue_date, i.status, i.runs, i.first_seen, i.confirmed_since
+            FROM absent_issues i JOIN papers pa ON pa.id = i.paper_id WHERE 1=1{where}
+        """).columns(issue_date=Date), params).all() if inspect(conn).has_table("absent_issues") else []
         history = conn.execute(text(
             "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
             f"{'links_gone' if dead_links else 'NULL'} FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
         ), params | {"runs": runs}).all()
+        reasons = dead_links and any(c["name"] == "reason" for c in inspect(conn).get_columns("dead_links"))  # 0014
         dead = conn.execute(text(f"""
-            SELECT pa.code, i.issue_date, d.kind, d.status, d.runs, d.first_seen, d.last_seen, d.gone_since, d.url
+            SELECT pa.code, i.issue_date, d.kind, d.status, {'d.reason' if reasons else 'NULL'}, d.runs, d.first_seen,
+                   d.last_seen, d.gone_since, d.url
             FROM dead_links d JOIN issues i ON i.id = d.issue_id JOIN papers pa ON pa.id = i.paper_id
             WHERE 1=1{where} ORDER BY pa.code, i.issue_date, d.url
         """).columns(issue_date=Date), params).all() if dead_links else []
+    absent: dict[str, dict[date, AbsentDate]] = {}
+    for code, day, status, runs_, first_seen, confirmed in absent_rows:
+        absent.setdefault(code, {})[day] = AbsentDate(day, status, runs_, _minute(first_seen), _minute(confirmed))
     per_year: dict[tuple[str, int], list[int]] = {}
     issues: dict[str, set[date]] = {}
     for code, day, pages, articles in counts:
@@ -105,16 +132,21 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             continue
         scheduled = profile.schedule.dates(*span)
         days = issues.get(code, set())
+        answered = {d: a for d, a in absent.get(code, {}).items() if span[0] <= d <= span[1] and d not in days}
+        confirmed = {d for d, a in answered.items() if a.confirmed_since}
+        missing = [d for d in scheduled if d not in days and d not in confirmed]
         gaps.append(Gaps(
             code, profile.schedule.describe(*span), *span,
-            len(scheduled), [d for d in scheduled if d not in days], profile.schedule.break_dates(*span),
+            len(scheduled), missing, profile.schedule.break_dates(*span),
+            [answered[d] for d in sorted(confirmed)], {d: answered[d] for d in missing if d in answered},
         ))
     runs_rows = [
         (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), r[5], f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
          "" if r[12] is None else r[12])  # links gone: NULL for runs before revision 0011
         for r in history
     ]
-    dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4], _minute(r[5]), _minute(r[6]), _minute(r[7]), r[8]) for r in dead]
+    dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4] or "", r[5], _minute(r[6]), _minute(r[7]), _minute(r[8]), r[9])
+                 for r in dead]
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
                  unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until))
 

@@ -143,6 +143,36 @@ def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_
     assert [r.path for r in asked if r.path != "/robots.txt"] == []
 
 
+def test_workers_count_a_date_without_an_issue_that_another_worker_asked_for_and_leave_it_out_together(
+        redis_url, request, tmp_path, monkeypatch):
+    # The site has no issue of the third Tuesday. The entry page's request is tagged with the
+    # archive's count of 404s by the worker that queued it, and may be fetched by the other.
+    archive = postgres_database(request)
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    none = ISSUES[2]
+    site = sample_site(tmp_path / "site", [day for day in ISSUES if day != none], pdfs=False)
+    codes = []
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
+        for run in range(2):
+            monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
+            logs = [tmp_path / f"run{run}-worker{n}.log" for n in (1, 2)]
+            workers = [start_crawl(*args, archive=archive, settings=DEAD_LINK_SETTINGS, log=log) for log in logs]
+            codes.append([w.wait(240) for w in workers])
+        outputs = [log.read_text() for log in logs]
+        before = len(server.requests)
+        monkeypatch.setenv("CRAWL_MODE", "local")
+        last = run_crawl(*args, archive=archive, settings=DEAD_LINK_SETTINGS)
+        asked = server.requests[before:]
+    assert codes == [[0, 0], [0, 0]], [output[-3000:] for output in outputs]
+    assert sum(f"no issue of 公益时报 on {none}: HTTP 404 on 2 runs over 0 days" in output for output in outputs) == 1
+    assert sql_rows(archive, "SELECT issue_date, runs, confirmed_since IS NOT NULL FROM absent_issues") == [(none, 2, True)]
+    # Every issue is complete, and the date without one is left out: a third run asks nothing.
+    assert last.returncode == 0, last.stderr[-3000:]
+    assert [r.path for r in asked if r.path != "/robots.txt"] == []
+
+
 @contextmanager
 def table_locked(archive: str, table: str):
     """Holds ``table`` of the PostgreSQL archive locked: whoever reads it waits till the end."""

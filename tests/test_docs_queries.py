@@ -53,7 +53,7 @@ def test_the_schema_page_names_every_column_of_the_tables_it_describes(sqlite_ur
     try:
         tables = set(inspect(archive.engine).get_table_names())
         described = {name: set(re.findall(r"`(\w+)`", text)) for name, text in sections if name in tables}
-        assert {"papers", "issues", "pages", "articles", "page_articles", "images", "dead_links"} <= set(described)
+        assert {"papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "absent_issues"} <= set(described)
         unnamed = {name: sorted({c["name"] for c in inspect(archive.engine).get_columns(name)} - {"id"} - named)
                    for name, named in described.items()}
     finally:
@@ -72,13 +72,17 @@ def store(url: str) -> None:
                         [article(999, number=9, byline="本报记者 皮磊")])
     # The site answers 404 for page 9's third link: given up on (dead_links).
     archive.store_batch(dead=[{k: article(999)[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url")}
-                              | {"kind": "article", "url": "http://x/gone.htm", "status": 404, "gone": True}])
+                              | {"kind": "article", "url": "http://x/gone.htm", "status": 404, "reason": "not_found", "gone": True}])
     # Page 9's PDF is a scan, and the site has none for page 1 of the first article's issue.
     context = ("paper_code", "paper_name", "issue_date", "issue_url", "page_number")
     first = page(1, issue_date=stored[0]["issue_date"])
     pdfs = [{k: article(999, number=9)[k] for k in (*context, "page_url")} | {"url": "http://x/9.pdf", "text": "", "text_status": "no_text"},
             {k: first[k] for k in context} | {"page_url": first["url"], "url": "http://x/1.pdf", "text": "", "gone": True}]
     archive.store_batch(pdfs=pdfs)
+    # The site has no issue of 2023-01-10: taken for a date without one. Nor of 2023-01-17: said once.
+    none = {"paper_code": "gongyishibao", "paper_name": "公益时报", "status": 404}
+    archive.store_batch(absent=[none | {"issue_date": "2023-01-10", "url": "http://x/10.htm", "confirmed": True},
+                                none | {"issue_date": "2023-01-17", "url": "http://x/17.htm"}])
     archive.close()
 
 
@@ -106,12 +110,14 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert answers["Who wrote what"][0][0][:2] == ["本报记者 皮磊", "2"]
     indexed, like = answers["Text search"]
     assert indexed and len(like) == 20 and [row[0] for row in like] == sorted((row[0] for row in like), reverse=True)
-    assert [row[0] for row in answers["Issues missing from the archive"][0]][:3] == ["2023-01-10", "2023-01-17", "2023-01-24"]
+    assert [row[0] for row in answers["Issues missing from the archive"][0]][:3] == ["2023-01-17", "2023-01-24", "2023-02-07"]
+    assert [(row[1], row[3], bool(row[5])) for row in answers["Dates without an issue"][0]] == [
+        ("2023-01-10", "1", True), ("2023-01-17", "1", False)]
     issues, pages = answers["Issues and pages not archived completely"]
     assert [row[1] for row in issues] == ["2023-01-03", "2023-01-31", "2024-03-05"]  # no page list stored
     assert pages == [["http://x/html/2023-01/31/node_11.htm", "5", "2", "1"]]  # 2 stored and 1 gone of 5
     [gone] = answers["Dead links: pages and articles the site does not serve"][0]
-    assert (gone[2], gone[3], gone[4], gone[5]) == ("article", "9", "http://x/gone.htm", "404") and gone[8]
+    assert (gone[2], gone[3], gone[4], gone[5], gone[9]) == ("article", "9", "http://x/gone.htm", "404", "not_found") and gone[8]
     assert answers["Articles that more than one page links"][0] == [[fill_title(), "1,9"]]
     versions, history, pictures, each_picture = answers["Corrections: every text an article has had"]
     assert [row[1] for row in versions] == ["2"] and [row[1] for row in history] == ["0", "0", "1"]

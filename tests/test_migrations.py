@@ -18,7 +18,7 @@ from sqlalchemy import inspect, text
 
 from storage import fulltext, migrate
 from storage.cli import main
-from storage.db import ArchiveError, make_engine, open_archive
+from storage.db import ArchiveError, Unserved, make_engine, open_archive
 from storage.models import Base
 from storage.search import search
 from tests.conftest import PROJECT, SAMPLE_SITE, insert_crawl_run, postgres_role, run_crawl
@@ -490,6 +490,80 @@ def test_0012_says_what_each_page_pdf_text_is_and_its_downgrade_drops_it(archive
     with engine.connect() as conn:
         assert conn.execute(text("SELECT pdf_text FROM pages WHERE page_number = 8")).scalar() == "第三段"
         assert conn.execute(text("SELECT links_gone FROM crawl_runs WHERE id = :id"), {"id": run}).scalar() == 2
+    engine.dispose()
+
+
+def test_0013_counts_dates_without_an_issue_and_its_downgrade_drops_them(archive_url):
+    from datetime import datetime, timedelta, timezone
+
+    # Two issues archived, and a run of the range between them that found no issue on 2023-02-07.
+    later = {"issue_date": "2023-02-14", "issue_url": "http://x/2023-02/14/node_1.htm"}
+    engine = archive_at(archive_url, "0012", ([page(7), page(7) | later | {"url": "http://x/2023-02/14/node_7.htm"}],
+                                              [article(1)]))
+    runs = "SELECT id, status, links_gone, pdfs_without_text, message FROM crawl_runs"
+    with engine.begin() as conn:
+        insert_crawl_run(conn, pages_new=2, articles_changed=0, links_gone=0, pdfs_without_text=0)
+        before = conn.execute(text(runs)).all(), conn.execute(text("SELECT count(*) FROM articles")).scalar()
+        command.upgrade(migrate.config(conn), "0013")
+        assert (conn.execute(text(runs)).all(), conn.execute(text("SELECT count(*) FROM articles")).scalar()) == before
+        assert conn.execute(text("SELECT count(*) FROM absent_issues")).scalar() == 0  # no date recorded before 0013
+    archive = open_archive(archive_url, check=False)  # at 0013, whatever revisions follow it
+    first = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
+    none = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-02-07",
+            "url": "http://x/2023-02/07/node_1.htm", "status": 404}
+    archive.store_batch(absent=[none | {"fetched_at": first}])
+    archive.store_batch(absent=[none | {"status": 200, "confirmed": True, "fetched_at": first + timedelta(days=7)}])
+    archive.store_batch(absent=[none | {"fetched_at": first + timedelta(days=8)}])  # confirmed stays confirmed
+    day = date(2023, 2, 7)
+    assert archive.absent_issues("gongyishibao", DAY, date(2023, 2, 14)) == {day: Unserved(3, first, True)}
+    assert sorted(archive.issue_states("gongyishibao", DAY, date(2023, 2, 14))) == [DAY, date(2023, 2, 14)]  # no issue made
+    # `archive reprocess` of a page fetched before the last 404 leaves the record; a later fetch ends it.
+    dated = {"issue_date": "2023-02-07", "issue_url": none["url"], "url": "http://x/2023-02/07/node_7.htm"}
+    archive.store_batch([page(7) | dated | {"fetched_at": first + timedelta(days=7)}])
+    assert archive.absent_issues("gongyishibao", day, day)[day].runs == 3
+    archive.store_batch([page(7) | dated | {"fetched_at": first + timedelta(days=9)}])
+    assert archive.absent_issues("gongyishibao", day, day) == {}
+    archive.store_batch(absent=[none | {"issue_date": "2023-02-21", "fetched_at": first}])
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0012")
+        assert not inspect(conn).has_table("absent_issues")
+        assert conn.execute(text(runs)).all() == before[0]
+    archive = open_archive(archive_url, check=False)  # at 0012 again: dates without an issue go unrecorded
+    archive.store_batch(absent=[none])
+    assert archive.absent_issues("gongyishibao", day, day) == {}
+    archive.close()
+    engine.dispose()
+
+
+def test_0014_says_why_a_dead_link_was_not_served_and_its_downgrade_drops_it(archive_url):
+    # At 0013: the site answered 404 for article 2 and its error page for article 3.
+    dead = [{k: article(n)[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url", "url")}
+            | {"kind": "article", "status": status} for n, status in ((2, 404), (3, 200))]
+    engine = archive_at(archive_url, "0013", ([page(7, articles_expected=3)], [article(1)]))
+    archive = open_archive(archive_url, check=False)
+    archive.store_batch(dead=dead)
+    archive.close()
+    links = "SELECT url, status, runs, reason FROM dead_links ORDER BY url"
+    with engine.begin() as conn:
+        before = conn.execute(text("SELECT url, status, runs FROM dead_links ORDER BY url")).all()
+        command.upgrade(migrate.config(conn), "0014")
+        # Why a link written before 0014 was not served is not known until its next answer.
+        assert conn.execute(text(links)).all() == [(*row, None) for row in before]
+    archive = open_archive(archive_url, check=False)  # at 0014, whatever revisions follow it
+    archive.store_batch(dead=[dead[1] | {"reason": "error_page"}])
+    with archive.engine.connect() as conn:
+        assert [(row.runs, row.reason) for row in conn.execute(text(links))] == [(1, None), (2, "error_page")]
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0013")
+        assert "reason" not in columns(conn, "dead_links")
+        assert conn.execute(text("SELECT url, status, runs FROM dead_links ORDER BY url")).all() == [before[0], (*before[1][:2], 2)]
+    archive = open_archive(archive_url, check=False)  # at 0013 again: writes as 0013 did
+    archive.store_batch(dead=[dead[0] | {"reason": "not_found"}])
+    archive.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT runs FROM dead_links ORDER BY url")).scalars().all() == [2, 2]
     engine.dispose()
 
 

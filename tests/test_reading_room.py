@@ -303,7 +303,7 @@ def test_missing_issue_or_article_is_a_clear_404(client, path, message):
 def test_metadata_describes_the_public_tables_and_columns(sample_archive):
     described = metadata()["databases"]["archive"]["tables"]
     with sqlite3.connect(sample_archive) as conn:
-        for table in ("papers", "issues", "pages", "articles", "page_articles", "images", "dead_links"):
+        for table in ("papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "absent_issues"):
             columns = [row[1] for row in conn.execute(f"pragma table_info({table})")]
             assert described[table]["description"]
             assert set(described[table]["columns"]) == set(columns), table

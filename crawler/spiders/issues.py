@@ -8,6 +8,7 @@ can skip what the archive already holds.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from operator import attrgetter
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
 from crawler.extensions import FIRST_FAILURE, ITEM_ERRORS, LINKS_GONE, NO_PAGE_LIST, UNPLACED_PAGES
-from crawler.items import ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
+from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
 from crawler.templates import decode_html
@@ -80,6 +81,46 @@ def _file_name(url: str) -> str:
 def _answered_status(response) -> int:
     """The status the site first answered a request with: a redirect's (302), else the response's."""
     return next((reason for reason in response.meta.get("redirect_reasons", ()) if isinstance(reason, int)), response.status)
+
+
+@dataclass(frozen=True)
+class UnservedCount:
+    """This run's answer without the file asked (a dead link's, or an issue date's without an
+    issue) counted with those of the runs before. One answer may pass (the site lists a file
+    before it writes it; today's issue is not up at dawn): the crawler gives up only after
+    ARCHIVE_GONE_AFTER_RUNS runs spanning ARCHIVE_GONE_AFTER_DAYS days."""
+
+    runs: int  # the runs answered so, this one included
+    since: datetime  # the first of them (UTC)
+    # Calendar days (UTC) from the first to this one: a daily run that starts a little earlier
+    # than the first did a week ago counts a week all the same.
+    days: int
+    given_up_before: bool  # by an earlier run: asked again by refresh=1 (or with the delta middleware off)
+    given_up_now: bool  # by this run
+
+    @classmethod
+    def of(cls, before: dict | None, settings, now: datetime) -> UnservedCount:
+        """``before``: the delta middleware's tag of the request (``meta["archive"]["dead"]`` or
+        ``["absent"]``: runs, first_seen, gone), None for a first such answer."""
+        runs = before["runs"] + 1 if before else 1
+        since = datetime.fromisoformat(before["first_seen"]) if before else now
+        days = (now.date() - since.date()).days
+        before_ = bool(before and before["gone"])
+        now_ = (not before_ and runs >= settings.getint("ARCHIVE_GONE_AFTER_RUNS")
+                and days >= settings.getint("ARCHIVE_GONE_AFTER_DAYS"))
+        return cls(runs, since, days, before_, now_)
+
+    @property
+    def given_up(self) -> bool:
+        return self.given_up_before or self.given_up_now
+
+    def so_far(self, answer: str, settings, after: str) -> str:
+        """How far it is from being given up on: "HTTP 404 on 1 of the 3 runs over 7 days after which ``after``"."""
+        return (f"{answer} on {self.runs} of the {settings.getint('ARCHIVE_GONE_AFTER_RUNS')} runs "
+                f"over {settings.getint('ARCHIVE_GONE_AFTER_DAYS')} days after which {after}")
+
+    def span(self) -> str:
+        return f"{self.runs} runs over {self.days} day{'' if self.days == 1 else 's'} since {self.since.date()}"
 
 
 def redirected_off_site(response) -> str | None:
@@ -271,8 +312,8 @@ class IssuesSpider(scrapy.Spider):
             elif self.plan.latest:
                 self._no_recent_issue()
             else:
-                self.logger.info("no issue of %s on %s (%s at %s)", name, day.isoformat(), why, response.url)
                 self.crawler.stats.inc_value("issues/none")
+                yield self._absent_issue(response, day, why)
             return
         if page.truncated:
             self._not_read(response, "issue", "truncated", f"truncated: {page.truncated}", day)
@@ -283,6 +324,11 @@ class IssuesSpider(scrapy.Spider):
             )
             return
         self.crawler.stats.inc_value("issues/found")
+        if before := (response.meta.get("archive") or {}).get("absent"):
+            # Its absent_issues row goes when its pages are stored (storage/db.py: store_batch).
+            self.logger.info("issue of %s on %s served after %d run%s without one since %s%s: %s", name, day.isoformat(),
+                             before["runs"], "" if before["runs"] == 1 else "s", before["first_seen"][:10],
+                             ", taken for none till now" if before["gone"] else "", response.url)
         issue = {"day": day, "issue_url": response.url}
         if not page.page_links:
             # No page list, not even this page's own entry: the selectors miss it. Stored with
@@ -388,51 +434,68 @@ class IssuesSpider(scrapy.Spider):
         """A page or article not fetched; one the site answers 404 or 410 for, or always cuts
         short, is a dead link."""
         if failure.check(HttpError) and (status := failure.value.response.status) in (404, 410):
-            answer = f"HTTP {status}"
+            answer, reason = f"HTTP {status}", "not_found"
         elif failure.check(ResponseDataLossError):
-            status, answer = 200, "file cut short"  # its headers came, then fewer bytes than they said
+            # Its headers came, then fewer bytes than they said.
+            status, answer, reason = 200, "file cut short", "truncated"
         else:
             self._failed(failure, what)
             return
-        yield self._dead_link(failure.request, what, status, answer, lambda note: self._failed(failure, what, note))
+        yield self._dead_link(failure.request, what, status, answer, reason, lambda note: self._failed(failure, what, note))
 
-    def _dead_link(self, request, what: str, status: int, answer: str, fail) -> DeadLinkItem:
+    def _dead_link(self, request, what: str, status: int, answer: str, reason: str, fail) -> DeadLinkItem:
         """A page or article link the site does not answer with its file (``answer``): 404 or
         410, its error page, another file (another issue's, its home page), or the file cut
-        short. A failure of the run, ``fail(note)`` (the site may list a file before it writes
-        it, or be writing it), until it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs
-        spanning ARCHIVE_GONE_AFTER_DAYS days (the delta middleware tags the request with the
-        runs before, ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks
-        it again but with refresh=1. The item counts this run's answer in dead_links."""
+        short; ``reason`` says which (storage.models.DEAD_LINK_REASONS). A failure of the run,
+        ``fail(note)`` (the site may list a file before it writes it, or be writing it), until
+        it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs spanning ARCHIVE_GONE_AFTER_DAYS
+        days (the delta middleware tags the request with the runs before,
+        ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks it again but
+        with refresh=1. The item counts this run's answer in dead_links."""
         url = (request.meta.get("redirect_urls") or [request.url])[0]
-        before = (request.meta.get("archive") or {}).get("dead")
         now = datetime.now(timezone.utc)
-        runs = before["runs"] + 1 if before else 1
-        since = datetime.fromisoformat(before["first_seen"]) if before else now
-        # Calendar days (UTC): a daily run that starts a little earlier than the first did a
-        # week ago counts a week all the same.
-        days = (now.date() - since.date()).days
-        settings = self.settings
-        if before and before["gone"]:
-            gone = True  # asked again by refresh=1: still gone
+        count = UnservedCount.of((request.meta.get("archive") or {}).get("dead"), self.settings, now)
+        if count.given_up_before:  # asked again by refresh=1: still gone
             self.crawler.stats.inc_value("links/still_gone")
-            self.logger.info("%s link still gone (%s on %d runs since %s): %s", what, answer, runs, since.date(), url)
-        elif runs >= settings.getint("ARCHIVE_GONE_AFTER_RUNS") and days >= settings.getint("ARCHIVE_GONE_AFTER_DAYS"):
-            gone = True
-            note = (f"{what} link gone: {answer} on {runs} runs over {days} day{'' if days == 1 else 's'} "
-                    f"since {since.date()}, not asked again (-a refresh=1 asks again): {url}")
+            self.logger.info("%s link still gone (%s on %d runs since %s): %s", what, answer, count.runs, count.since.date(), url)
+        elif count.given_up_now:
+            note = f"{what} link gone: {answer} on {count.span()}, not asked again (-a refresh=1 asks again): {url}"
             self.crawler.stats.set_value(LINKS_GONE, [*(self.crawler.stats.get_value(LINKS_GONE) or []), note])
             self.logger.warning(note)
         else:
-            gone = False
-            fail(f" ({answer} on {runs} of the {settings.getint('ARCHIVE_GONE_AFTER_RUNS')} runs "
-                 f"over {settings.getint('ARCHIVE_GONE_AFTER_DAYS')} days after which it is gone)")
+            fail(f" ({count.so_far(answer, self.settings, 'it is gone')})")
         day = request.cb_kwargs["context"]["issue_date"] if what == "article" else request.cb_kwargs["day"].isoformat()
         issue_url = request.cb_kwargs["context"]["issue_url"] if what == "article" else request.cb_kwargs["issue_url"]
         return DeadLinkItem(
             paper_code=self.plan.paper.code, paper_name=self.plan.paper.name, issue_date=day, issue_url=issue_url,
-            kind=what, url=url, status=status, gone=gone, fetched_at=now,
+            kind=what, url=url, status=status, reason=reason, gone=count.given_up, fetched_at=now,
         )
+
+    def _absent_issue(self, response, day: date, why: str) -> AbsentIssueItem:
+        """A date of the crawl's dates whose entry page the site answered 404 for, or its error
+        page (``why``): the paper printed no issue that day, or has not put it up yet. No
+        failure; counted as a dead link is (UnservedCount), the date is taken for one without
+        an issue after ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days: the
+        delta middleware then leaves it out of the dates asked but with refresh=1, and
+        `archive stats` no longer lists it missing. The item counts this run's answer in
+        absent_issues."""
+        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        name, asked = self.plan.paper.name, day.isoformat()
+        now = datetime.now(timezone.utc)
+        count = UnservedCount.of((response.meta.get("archive") or {}).get("absent"), self.settings, now)
+        answer = "HTTP 404" if why == "404" else why
+        if count.given_up_before:  # asked again by refresh=1
+            self.logger.info("still no issue of %s on %s (%s on %d runs since %s): %s", name, asked, answer, count.runs,
+                             count.since.date(), url)
+        elif count.given_up_now:
+            self.crawler.stats.inc_value("issues/none_confirmed")
+            self.logger.info("no issue of %s on %s: %s on %s, taken for a date without an issue, not asked again "
+                             "(-a refresh=1 asks again): %s", name, asked, answer, count.span(), url)
+        else:
+            self.logger.info("no issue of %s on %s (%s at %s; %s)", name, asked, why, url,
+                             count.so_far(answer, self.settings, "the date is taken for one without an issue"))
+        return AbsentIssueItem(paper_code=self.plan.paper.code, paper_name=name, issue_date=asked, url=url,
+                               status=_answered_status(response), confirmed=count.given_up, fetched_at=now)
 
     def pdf_failed(self, failure):
         self._failed(failure, "pdf")
@@ -488,7 +551,8 @@ class IssuesSpider(scrapy.Spider):
             return document
         key, why, answer = not_this
         if what in ("page", "article"):
-            return self._dead_link(response.request, what, _answered_status(response), answer,
+            # The stats key names the reason: error-page, other-issue, other-file, truncated.
+            return self._dead_link(response.request, what, _answered_status(response), answer, key.replace("-", "_"),
                                    lambda note: self._not_read(response, what, key, why, note=note))
         self._not_read(response, what, key, why)
         return None

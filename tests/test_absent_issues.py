@@ -1,0 +1,170 @@
+"""Dates the site has no issue for (docs/operations.md, "Dates without an issue"): an entry page
+answered 404, or with the site's error page, is no failure, and is counted per date
+(absent_issues) as a dead link is; answered so on ARCHIVE_GONE_AFTER_RUNS runs spanning
+ARCHIVE_GONE_AFTER_DAYS days, the date is taken for one without an issue: `archive stats` lists
+it apart from the missing issues and no range asks it again but with refresh=1. A date that
+serves its issue after all is stored and its record deleted. The real `scrapy crawl issues`
+over HTTP from a copy of the sample site, into SQLite and PostgreSQL, and the real `archive
+stats`."""
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date, timedelta
+
+from crawler.sample import PREFIX
+from crawler.sample.server import SiteServer
+from storage.models import AbsentIssue
+from tests.conftest import archive_command, crawl_site, sql_rows
+from tests.sites import SAMPLE_DAY, sample_site
+from tests.test_dead_links import GIVE_UP_AT_SECOND, crawler, move_clock
+from tests.test_site_oddities import ERROR_PAGE
+
+NONE = date(2023, 2, 7)  # a Tuesday between two issues of the weekly paper: the site has no issue of it
+DAYS = [SAMPLE_DAY, date(2023, 2, 14)]
+RANGE = (f"start={SAMPLE_DAY}", "end=2023-02-14")
+ENTRY = f"{NONE:%Y-%m/%d}/node_1.htm"
+ABSENT = "SELECT issue_date, status, runs, confirmed_since IS NOT NULL FROM absent_issues ORDER BY issue_date"
+
+
+def _absent(archive: str) -> list[tuple]:
+    return [(str(day), status, runs, bool(confirmed)) for day, status, runs, confirmed in sql_rows(archive, ABSENT)]
+
+
+def _stats(archive: str) -> tuple[list[str], list[str]]:
+    """The dates `archive stats` lists under "Missing issues of gongyishibao" (its heading first),
+    and under "Without an issue" (none: no heading)."""
+    done = archive_command("stats", archive=archive)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    sections = done.stdout.split("\n\n")
+    listed = [[line for line in section.splitlines() if line] for section in sections]
+    missing = next(lines for lines in listed if lines[0].startswith("Missing issues of gongyishibao"))
+    without = next((lines for lines in listed if lines[0].startswith("Without an issue")), [])
+    return missing, without
+
+
+def _crawl(server: SiteServer, archive: str, settings: dict[str, str] | None = None):
+    """Crawls of the range from ``server``, each giving its result and the entry pages it asked."""
+    crawl = crawler(server, archive, dates=RANGE, folder="html/", **({"settings": settings} if settings else {}))
+
+    def entries(*args: str):
+        done, asked = crawl(*args)
+        return done, [path for path in asked if path.endswith("node_1.htm")]
+    return entries
+
+
+def _put_up_issue(site, tmp_path) -> None:
+    """The site puts the issue of NONE up after all."""
+    whole = sample_site(tmp_path / "whole", [NONE], pdfs=False)
+    target = site / f"html/{NONE:%Y-%m/%d}"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(whole / f"html/{NONE:%Y-%m/%d}", target)
+
+
+def test_a_date_answered_404_on_runs_over_a_week_has_no_issue_is_not_missing_and_not_asked_again(tmp_path, archive_url):
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        crawl = _crawl(server, archive_url)
+        for run in range(3):  # three runs within minutes: a week has not passed
+            done, asked = crawl()
+            assert done.returncode == 0, done.stderr[-3000:]
+            assert ENTRY in asked
+            assert re.search(rf"INFO: no issue of 公益时报 on 2023-02-07 \(404 at http://127\.0\.0\.1:\d+{PREFIX}html/{ENTRY}; "
+                             rf"HTTP 404 on {run + 1} of the 3 runs over 7 days after which the date is taken for one "
+                             r"without an issue\)$", done.stderr, re.M), done.stderr[-3000:]
+        assert _absent(archive_url) == [("2023-02-07", 404, 3, False)]
+        missing, without = _stats(archive_url)
+        assert missing[0].endswith(": 1 of 3 scheduled") and without == []
+        assert re.fullmatch(r"  2023-02-07 Tue  HTTP 404 on 3 runs since \d{4}-\d\d-\d\d \d\d:\d\d, still asked", missing[1])
+
+        move_clock(archive_url, 8, AbsentIssue)
+        done, asked = crawl()
+        assert done.returncode == 0 and ENTRY in asked, done.stderr[-3000:]
+        assert re.search(r"INFO: no issue of 公益时报 on 2023-02-07: HTTP 404 on 4 runs over 8 days since \d{4}-\d\d-\d\d, "
+                         rf"taken for a date without an issue, not asked again \(-a refresh=1 asks again\): "
+                         rf"http://127\.0\.0\.1:\d+{PREFIX}html/{ENTRY}$", done.stderr, re.M), done.stderr[-3000:]
+        assert _absent(archive_url) == [("2023-02-07", 404, 4, True)]
+        missing, without = _stats(archive_url)
+        assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-01-31 to 2023-02-14: 0 of 3 scheduled"]
+        assert without[0] == ("Without an issue, gongyishibao from 2023-01-31 to 2023-02-14: 1 dates the site answered "
+                              "no issue for on enough runs (absent_issues), not counted as missing and not asked again "
+                              "(-a refresh=1 asks)")
+        assert re.fullmatch(r"  2023-02-07 Tue  HTTP 404 on 4 runs since \d{4}-\d\d-\d\d \d\d:\d\d", without[1]) and len(without) == 2
+
+        # The range costs no request now: its issues are complete, the date without one is left out.
+        done, asked = crawl()
+        assert (done.returncode, asked) == (0, []), done.stderr[-3000:]
+        assert "issues 2/3 (2 already complete, 1 without an issue)" in done.stderr
+
+        # refresh=1 asks it again: still none, still no failure.
+        done, asked = crawl("refresh=1")
+        assert done.returncode == 0 and ENTRY in asked, done.stderr[-3000:]
+        assert re.search(r"INFO: still no issue of 公益时报 on 2023-02-07 \(HTTP 404 on 5 runs since \d{4}-", done.stderr)
+        assert _absent(archive_url) == [("2023-02-07", 404, 5, True)]
+
+        # The site puts the issue up after all: a refresh stores it, and its record goes.
+        _put_up_issue(site, tmp_path)
+        done, asked = crawl("refresh=1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"INFO: issue of 公益时报 on 2023-02-07 served after 5 runs without one since \d{4}-\d\d-\d\d, "
+                     "taken for none till now: ", done.stderr)
+    assert _absent(archive_url) == []
+    assert sql_rows(archive_url, "SELECT count(*) FROM issues") == [(3,)]
+    missing, without = _stats(archive_url)
+    assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-01-31 to 2023-02-14: 0 of 3 scheduled"]
+    assert without == []
+
+
+def test_a_date_answered_404_once_that_then_serves_its_issue_is_stored_and_not_reported_absent(tmp_path, archive_url):
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        crawl = _crawl(server, archive_url)
+        first, _ = crawl()  # today's issue asked at dawn: not up yet
+        assert _absent(archive_url) == [("2023-02-07", 404, 1, False)]
+        _put_up_issue(site, tmp_path)
+        done, asked = crawl()
+    assert (first.returncode, done.returncode) == (0, 0), done.stderr[-3000:]
+    assert asked[0] == ENTRY and len(asked) == 1
+    assert re.search(r"INFO: issue of 公益时报 on 2023-02-07 served after 1 run without one since \d{4}-\d\d-\d\d: http://",
+                     done.stderr)
+    assert _absent(archive_url) == []
+    assert sql_rows(archive_url, "SELECT count(DISTINCT i.id), count(a.id) FROM issues i JOIN pages p ON p.issue_id = i.id "
+                                 "JOIN articles a ON a.page_id = p.id") == [(3, 60)]
+    missing, without = _stats(archive_url)
+    assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-01-31 to 2023-02-14: 0 of 3 scheduled"]
+    assert without == []
+
+
+def test_a_date_answered_with_the_sites_error_page_and_status_200_has_no_issue_as_a_404_does(tmp_path, sqlite_url):
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    entry = site / "html" / ENTRY
+    entry.parent.mkdir(parents=True)
+    entry.write_text(ERROR_PAGE, encoding="utf-8")
+    with SiteServer(site, prefix=PREFIX) as server:
+        crawl = _crawl(server, sqlite_url, GIVE_UP_AT_SECOND)
+        (first, _), (confirmed, _), (last, asked) = (crawl() for _ in range(3))
+    assert (first.returncode, confirmed.returncode, last.returncode) == (0, 0, 0), confirmed.stderr[-3000:]
+    assert "error page '页面不存在' on 1 of the 2 runs over 0 days after which the date is taken" in first.stderr
+    assert "INFO: no issue of 公益时报 on 2023-02-07: error page '页面不存在' on 2 runs over 0 days since " in confirmed.stderr
+    assert asked == []
+    assert _absent(sqlite_url) == [("2023-02-07", 200, 2, True)]
+    missing, without = _stats(sqlite_url)
+    assert missing[0].endswith(": 0 of 3 scheduled")
+    assert re.fullmatch(r"  2023-02-07 Tue  its error page on 2 runs since \S+ \S+", without[1])
+
+
+def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_records_nothing(sqlite_url):
+    # The last Tuesday is taken for a date without an issue at its first 404; then a crawl of the
+    # newest issue, without the latest-issue page, walks back over it and the Tuesday before.
+    today = date.today()
+    tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
+    once = {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
+    dated, _ = crawl_site(sqlite_url, date=str(tuesdays[0]), settings=once)
+    assert dated.returncode == 0, dated.stderr[-3000:]
+    assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, 1, True)]
+    done, requests = crawl_site(sqlite_url, date=None, faults={f"{PREFIX}paperindex.htm": [404]}, settings=once)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [r.path for r in requests if r.path.endswith("node_1.htm")] == [
+        f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
+    assert "no issue of 公益时报 found in the last 14 days" in done.stderr
+    assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, 1, True)]

@@ -1,11 +1,12 @@
-"""Site roots in the archive: moving a paper's stored addresses from one root to another
-(``archive move-root``).
+"""Site roots in the archive: which stored issues came from another root than a crawl's, and
+moving a paper's stored addresses from one root to another (``archive move-root``).
 
 The archive knows an article, a raw document and a dead link by its URL, while an issue is
 known by its paper and date and a page by its issue and number: an issue fetched again from
 another root (a mirror, a local copy, the paper's new domain or https://) had its pages
-merged and every article stored a second time. The archive's addresses can be moved to the
-new root first.
+merged and every article stored a second time. A crawl is refused instead (crawler/arguments.py:
+check_root, run by the crawl command before anything is fetched), and the archive's
+addresses can be moved to the new root first.
 
 A URL is under a root when it starts with it, the root ending in "/" (``http://host/newdzb``
 is ``http://host/newdzb/``): compared as written, letter case and all, as the archive
@@ -13,12 +14,13 @@ compares URLs.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import ColumnElement, Text, Update, and_, exists, func, literal, select, union, update
 
-from storage.db import Archive, ArchiveError
+from storage.db import Archive, ArchiveError, _as_date
 from storage.models import ArticleVersion, Article, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument
 
 
@@ -34,6 +36,36 @@ def under_root(url: str, root: str) -> bool:
 def _under(column, root: str) -> ColumnElement[bool]:
     # substr, not LIKE: SQLite's LIKE ignores the letter case, and a root's "_" is a wildcard.
     return func.substr(column, 1, len(root)) == root
+
+
+def issues_from_other_roots(archive: Archive, paper_code: str, root: str,
+                            dates: Collection[date] | None) -> list[tuple[date, str]]:
+    """The stored issues of ``paper_code`` (date, URL, oldest first) that a crawl from ``root``
+    could store again under other addresses: those of ``dates`` fetched from another root.
+
+    ``dates`` None is a crawl of the newest issue, whose date is known only once the site is
+    asked. A site's newest issue does not go back in time: from a root the archive holds
+    issues of, it is no older than the newest of them, and only issues after that one count;
+    from a root it holds none of, any issue could be the newest (a mirror or a local copy may
+    lag behind), and every issue from another root counts.
+    """
+    root = site_root(root)
+    paper = select(Paper.id).where(Paper.code == paper_code).scalar_subquery()
+    query = select(Issue.issue_date, Issue.url).where(Issue.paper_id == paper, ~_under(Issue.url, root))
+    with archive.session() as session:
+        if dates is None:
+            newest = session.scalar(select(func.max(Issue.issue_date)).where(Issue.paper_id == paper, _under(Issue.url, root)))
+            if newest is not None:
+                query = query.where(Issue.issue_date > newest)
+        elif dates:
+            query = query.where(Issue.issue_date.between(min(dates), max(dates)))
+        else:
+            return []
+        found = [(_as_date(day), url) for day, url in session.execute(query.order_by(Issue.issue_date))]
+    if dates is not None:
+        asked = set(dates)  # a range asks only the paper's scheduled days
+        found = [(day, url) for day, url in found if day in asked]
+    return found
 
 
 # --- move-root ---------------------------------------------------------------------------

@@ -1,19 +1,24 @@
-"""Site roots: `archive move-root` moves a paper's stored addresses to another root."""
+"""Site roots: a crawl of issues the archive holds from another root is refused before anything
+is fetched, and `archive move-root` moves a paper's stored addresses to the new root."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from crawler.arguments import SpiderArgumentError, check_root, plan_crawl
+from crawler.papers import get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from storage.roots import ADDRESSES, site_root, under_root
-from tests.conftest import SAMPLE_SITE, archive_command, postgres_role, run_crawl, sql_rows
+from storage.roots import ADDRESSES, issues_from_other_roots, site_root, under_root
+from tests.conftest import SAMPLE_SITE, archive_command, crawl_runs, postgres_role, run_crawl, sql_rows
+from tests.sites import SAMPLE_DAY, sample_site
 from tests.test_migrations import old_archive
 from tests.test_storage import article, page
 
+NEXT_DAY = SAMPLE_DAY + timedelta(days=7)  # the paper's next Tuesday
 # Every column that holds a site URL, and raw_documents'.
 URL_COLUMNS = ("raw_documents.url", *(a.name for a in ADDRESSES))
 STORED = ("issues", "pages", "articles", "page_articles", "images", "dead_links", "raw_documents", "article_versions")
@@ -43,7 +48,57 @@ def addresses(archive: str) -> dict[str, list[str]]:
     return found
 
 
-# --- the real path: a crawl over HTTP, the archive command --------------------------------
+def refusal(held: str, root: str, span: str = ISSUE_DATE, issues: str = "1 issue", latest: bool = False) -> str:
+    risk = ("the newest issue, known only once the site is asked, may be one of them and have its articles stored twice"
+            if latest else "their articles would be stored twice")
+    return (f"error: the archive holds {issues} of gongyishibao ({span}) fetched from {held}, not from this crawl's root "
+            f"{root}: {risk}; crawl from {held} (-a base_url={held}), or move the archive's addresses first: "
+            f"archive move-root gongyishibao {held} {root}")
+
+
+# --- the real path: crawls over HTTP, the archive command -----------------------------------
+
+def test_an_issue_stored_from_another_root_is_refused_until_its_addresses_move(archive_url, tmp_path):
+    site = sample_site(tmp_path / "site", days=(SAMPLE_DAY, NEXT_DAY))
+    with SiteServer(site, prefix=PREFIX) as server:
+        first, mirror = served_root(server, "127.0.0.1"), served_root(server, "localhost")
+        crawl(first, archive_url, f"date={ISSUE_DATE}")
+        stored, runs, asked = counts(archive_url), len(crawl_runs(archive_url)), len(server.requests)
+
+        # Fetched again from the same site under another name, every article was stored twice.
+        for args, latest in (([f"date={ISSUE_DATE}", "refresh=1"], False), (["start=2023-01-01", "end=2023-01-31"], False),
+                             ([], True)):
+            refused = crawl(mirror, archive_url, *args, status=2)
+            assert refused.stderr.splitlines() == [refusal(first, mirror, latest=latest)]
+        assert server.requests[asked:] == []
+        assert counts(archive_url) == stored and len(crawl_runs(archive_url)) == runs
+
+        moved = archive_command("move-root", "gongyishibao", first, mirror, archive=archive_url)
+        assert moved.returncode == 0, moved.stderr
+        assert "articles.url            | 20" in moved.stdout
+        assert moved.stderr.splitlines() == [f"{sum(map(int, _moved(moved.stdout)))} addresses of gongyishibao moved from {first} to {mirror}"]
+        left = {name: [url for url in urls if under_root(url, first)] for name, urls in addresses(archive_url).items()}
+        assert left == {name: [] for name in URL_COLUMNS}
+
+        # From the new root the archive's issue is complete: nothing is asked; asked again, nothing is new.
+        again = crawl(mirror, archive_url, f"date={ISSUE_DATE}")
+        assert server.requests[asked:] == []
+        assert "'delta/issues_skipped': 1" in again.stderr
+        refreshed = crawl(mirror, archive_url, f"date={ISSUE_DATE}", "refresh=1")
+        assert "articles 0 new, 20 updated" in refreshed.stderr
+        assert counts(archive_url) == stored
+
+        found = archive_command("search", "社区服务", archive=archive_url)
+        assert found.returncode == 0 and f"{ISSUE_DATE} gongyishibao" in found.stdout, found.stderr
+        stats = archive_command("stats", archive=archive_url)
+        assert stats.returncode == 0 and "Incomplete issues" not in stats.stdout, stats.stderr
+
+        # A date the archive holds no issue of duplicates nothing, from whichever root.
+        crawl(first, archive_url, f"date={NEXT_DAY}")
+    after = counts(archive_url)
+    assert (after["issues"], after["articles"]) == (stored["issues"] + 1, stored["articles"] * 2)
+    assert sql_rows(archive_url, "SELECT count(*) FROM issues WHERE url LIKE :old", old=first + "%")[0][0] == 1
+
 
 def _moved(table: str) -> list[str]:
     """The counts column of move-root's table."""
@@ -153,11 +208,68 @@ def _issue(day: str, root: str, paper: str = "gongyishibao") -> tuple[dict, dict
     )
 
 
+A, B, C = "http://a.example/newdzb/", "https://a.example/newdzb/", "http://c.example/newdzb/"
+
+
+@pytest.fixture
+def three_issues(sqlite_url):
+    """Issues of 2023-01-31 and 2023-02-14 from A, 2023-02-07 from B."""
+    archive = open_archive(sqlite_url)
+    for day, root in (("2023-01-31", A), ("2023-02-07", B), ("2023-02-14", A)):
+        archive.store_batch(*map(list, zip(_issue(day, root))))
+    yield archive
+    archive.close()
+
+
+def _dates(found) -> list[str]:
+    return [day.isoformat() for day, _ in found]
+
+
+def test_issues_from_other_roots_of_the_dates_asked(three_issues):
+    days = [date(2023, 1, 31), date(2023, 2, 7), date(2023, 2, 14)]
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", A, days[:1])) == []
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", A.rstrip("/"), days)) == ["2023-02-07"]
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", B, days)) == ["2023-01-31", "2023-02-14"]
+    # A range asks the paper's scheduled days only; an issue between them is not asked.
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", B, days[::2])) == ["2023-01-31", "2023-02-14"]
+    assert issues_from_other_roots(three_issues, "gongyishibao", C, []) == []
+    assert issues_from_other_roots(three_issues, "another", C, days) == []
+
+
+def test_issues_from_other_roots_of_a_latest_crawl_are_those_after_the_newest_from_its_root(three_issues):
+    # A site's newest issue is no older than the newest it gave; a root that gave none may give any.
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", A, None)) == []
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", B, None)) == ["2023-02-14"]
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", C, None)) == ["2023-01-31", "2023-02-07", "2023-02-14"]
+
+
 def test_a_root_is_a_whole_path_segment():
     assert site_root("http://h/newdzb") == "http://h/newdzb/" == site_root("http://h/newdzb/")
     assert under_root("http://h/newdzb/html/x.htm", "http://h/newdzb")
     assert not under_root("http://h/newdzb2/html/x.htm", "http://h/newdzb")
     assert not under_root("https://h/newdzb/html/x.htm", "http://h/newdzb/")
+
+
+def test_the_root_an_entry_page_hangs_off():
+    paper = get_paper("gongyishibao")
+    assert paper.root_of("http://h:8/newdzb/html/2023-01/31/node_1.htm", SAMPLE_DAY) == "http://h:8/newdzb/"
+    # Redirected elsewhere: its host is all that can be told.
+    assert paper.root_of("https://h/epaper/index.htm", SAMPLE_DAY) == "https://h/"
+
+
+def test_the_refusal_names_the_issues_their_roots_and_the_way_out():
+    plan = plan_crawl(date="2023-02-14", base_url=C.rstrip("/"))
+    check_root(plan, [])
+    with pytest.raises(SpiderArgumentError) as one:
+        check_root(plan, [(date(2023, 1, 31), A + "html/2023-01/31/node_1.htm"), (date(2023, 2, 14), A + "html/2023-02/14/node_1.htm")])
+    assert "error: " + str(one.value) == refusal(A, C, span="2023-01-31 to 2023-02-14", issues="2 issues")
+    with pytest.raises(SpiderArgumentError) as several:
+        check_root(plan, [(date(2023, 1, 31), A + "html/2023-01/31/node_1.htm"), (date(2023, 2, 7), B + "html/2023-02/07/node_1.htm"),
+                          (date(2023, 2, 14), A + "html/2023-02/14/node_1.htm")])
+    assert str(several.value) == (
+        f"the archive holds 3 issues of gongyishibao (2023-01-31 to 2023-02-14) fetched from {A} (2) and {B} (1), not from "
+        f"this crawl's root {C}: their articles would be stored twice; crawl each from its root, or move the archive's "
+        f"addresses first: archive move-root gongyishibao OLD_ROOT {C}, for each")
 
 
 def test_a_move_takes_only_that_papers_rows_and_its_earlier_pictures(sqlite_url):

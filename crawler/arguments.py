@@ -148,6 +148,37 @@ def plan_crawl(
     return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked)
 
 
+def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:
+    """Refuse a crawl whose issues the archive holds under another root: ``elsewhere``, the
+    stored issues (date, entry URL) it could fetch again (storage/roots.py:
+    issues_from_other_roots). An article is known by its URL, an issue by its date: their pages
+    would merge and every article be stored a second time under the new addresses."""
+    if not elsewhere:
+        return
+    code = plan.paper.code
+    by_root: dict[str, int] = {}
+    for day, url in elsewhere:
+        root = plan.paper.root_of(url, day)
+        by_root[root] = by_root.get(root, 0) + 1
+    roots = sorted(by_root, key=lambda r: -by_root[r])
+    first, last = elsewhere[0][0], elsewhere[-1][0]
+    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    issues = f"{len(elsewhere)} issue{'s' if len(elsewhere) > 1 else ''}"
+    if len(roots) == 1:
+        held = roots[0]
+        way_out = (f"crawl from {held} (-a base_url={held}), or move the archive's addresses first: "
+                   f"archive move-root {code} {held} {plan.root}")
+    else:
+        held = " and ".join(f"{root} ({by_root[root]})" for root in roots)
+        way_out = f"crawl each from its root, or move the archive's addresses first: archive move-root {code} OLD_ROOT {plan.root}, for each"
+    risk = ("the newest issue, known only once the site is asked, may be one of them and have its articles stored twice"
+            if plan.latest else "their articles would be stored twice")
+    raise SpiderArgumentError(
+        f"the archive holds {issues} of {code} ({span}) fetched from {held}, not from this crawl's root "
+        f"{plan.root}: {risk}; {way_out}"
+    )
+
+
 def _today() -> date:
     return date.today()
 

@@ -1,4 +1,4 @@
-"""``archive``: search, query, count, export, re-process and upgrade the archive from a shell.
+"""``archive``: search, query, count, export, re-process, move and upgrade the archive from a shell.
 
 Every subcommand is one :func:`command` registration: a function taking the parsed arguments
 and returning an exit status, and a function adding its arguments to its parser. Problems the
@@ -750,6 +750,53 @@ def run_reprocess(args: argparse.Namespace) -> int:
     return 1 if outcome.failed else 0
 
 
+# --- move-root ---------------------------------------------------------------------------
+
+def _move_root_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paper", help="paper code, e.g. gongyishibao")
+    parser.add_argument("old_root", metavar="OLD_ROOT", help="the root its stored addresses start with, e.g. http://www.gongyishibao.com/newdzb/")
+    parser.add_argument("new_root", metavar="NEW_ROOT", help="the root they are to start with, e.g. https://www.gongyishibao.com/newdzb/")
+    parser.add_argument("--dry-run", action="store_true", help="count what would move, change nothing")
+
+
+def site_root_argument(name: str, value: str) -> str:
+    from crawler.papers import is_site_root
+    from storage.roots import site_root
+
+    if not is_site_root(value):
+        raise ArchiveError(f"bad {name} {value!r} (expected http://host/path/ or https://host/path/)")
+    return site_root(value)
+
+
+@command("move-root", "move a paper's stored addresses (URLs) to another site root: its new domain, https://, a mirror",
+         _move_root_arguments)
+def run_move_root(args: argparse.Namespace) -> int:
+    from storage import roots
+
+    old, new = site_root_argument("OLD_ROOT", args.old_root), site_root_argument("NEW_ROOT", args.new_root)
+    if old == new:
+        raise ArchiveError(f"OLD_ROOT and NEW_ROOT are both {old}: nothing to move")
+    archive = open_archive(args.archive, create=False, write=not args.dry_run)
+    args.revision = archive.revision
+    try:
+        check_paper(archive, args.paper)
+        archive.check_writable()
+        if not args.dry_run:
+            archive.check_write_privileges(roots.WRITES)
+        counts = roots.Move(args.paper, old, new).run(archive, dry_run=args.dry_run)
+    finally:
+        archive.close()
+    print_table(["column", "rows would move" if args.dry_run else "rows moved"],
+                [[name, str(n)] for name, n in counts.items()], sys.stdout)
+    total = sum(counts.values())
+    if args.dry_run:
+        print(f"dry run: {counted(total, 'address', 'addresses')} of {args.paper} would move from {old} to {new}; nothing was changed",
+              file=sys.stderr)
+    else:
+        print(f"{counted(total, 'address', 'addresses')} of {args.paper} moved from {old} to {new}", file=sys.stderr)
+    return 0
+
+
 # --- upgrade -----------------------------------------------------------------------------
 
 @command("upgrade", "bring the archive's schema up to this version of the code (migrations)")
@@ -807,7 +854,7 @@ def run_serve(args: argparse.Namespace) -> int:
 # --- main --------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="archive", description="Search, query, count, export, re-process and upgrade the archive.")
+    top = argparse.ArgumentParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
     top.add_argument("--archive", metavar="URL", help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -871,7 +918,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 # The arguments that are text for the database (file names are bytes the system may hold
 # as they are), and what a message calls each: a terminal that sends GBK to a UTF-8 locale
 # hands its bytes over as lone surrogates, which the database drivers raised on.
-_TEXT_ARGUMENTS = {"query": {"sql": "SQL", "export": "--query"}, "paper": "paper", "section": "section"}
+_TEXT_ARGUMENTS = {"query": {"sql": "SQL", "export": "--query"}, "paper": "paper", "section": "section",
+                   "old_root": "OLD_ROOT", "new_root": "NEW_ROOT"}
 
 
 def check_text_arguments(args: argparse.Namespace) -> None:

@@ -1,7 +1,8 @@
 """Engine and sessions from ARCHIVE_URL, and the batched, dialect-specific upserts.
 
 Everything that writes the archive goes through :meth:`Archive.store_batch`, one transaction
-per batch, so an interrupted crawl never leaves half an article behind.
+per batch, so an interrupted crawl never leaves half an article behind; but for `archive
+move-root` (storage/roots.py), which rewrites a paper's URLs, in one transaction too.
 """
 from __future__ import annotations
 
@@ -310,15 +311,16 @@ class Archive:
             f"archive {safe_url(self.url)} has schema {self.revision}, unknown to this code (newer?): update the software"
         )
 
-    def check_write_privileges(self) -> None:
+    def check_write_privileges(self, writes: Mapping[str, tuple[str, ...]] = WRITES) -> None:
         """Refuse, in one line, to write with a PostgreSQL role that may not: a reader's role
         (SELECT only, as docs/archive.md advises for people who query) would otherwise crawl
-        for hours and have every batch refused."""
+        for hours and have every batch refused. ``writes``: what the writer does to each table
+        (the crawl's by default)."""
         if self.dialect != "postgresql":
             return
         with self.engine.connect() as conn:
             user = conn.exec_driver_sql("SELECT current_user").scalar()
-            asked = [(table, privilege) for table, privileges in WRITES.items() for privilege in privileges]
+            asked = [(table, privilege) for table, privileges in writes.items() for privilege in privileges]
             lacking = [f"{privilege} on {table}" for table, privilege in conn.execute(text(  # one round trip
                 "SELECT t, p FROM unnest(CAST(:tables AS text[]), CAST(:privileges AS text[])) WITH ORDINALITY AS x(t, p, n) "
                 "WHERE NOT has_table_privilege(t, p) ORDER BY n"
@@ -326,7 +328,7 @@ class Archive:
             lacking += [f"USAGE on {sequence}" for (sequence,) in conn.execute(text(
                 "SELECT s FROM unnest(CAST(:tables AS text[])) AS t, pg_get_serial_sequence(t, 'id') AS s "
                 "WHERE s IS NOT NULL AND NOT has_sequence_privilege(s, 'USAGE')"
-            ), {"tables": [t for t in WRITES if t not in fulltext.NAMES]})]
+            ), {"tables": [t for t, privileges in writes.items() if "INSERT" in privileges and t not in fulltext.NAMES]})]
         if lacking:
             more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
             raise ArchiveError(

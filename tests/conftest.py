@@ -110,6 +110,11 @@ class SiteCrawl(NamedTuple):
     requests: list  # what the site answered, in order (crawler.sample.server.Request)
 
 
+# The port each archive's site was served on: crawled again, it is served at the same root, as
+# a paper's site is (a crawl of issues stored from another root is refused: storage/roots.py).
+_SITE_PORTS: dict[str, int] = {}
+
+
 def crawl_site(
     archive: str,
     *args: str,
@@ -118,14 +123,16 @@ def crawl_site(
     faults: dict[str, list[int]] | None = None,
     settings: dict[str, str] | None = None,
 ) -> SiteCrawl:
-    """Serve ``site`` on 127.0.0.1 (under the sample's prefix) and crawl it once into ``archive``.
+    """Serve ``site`` on 127.0.0.1 (under the sample's prefix) and crawl it once into ``archive``;
+    every crawl into one archive, on the port of the first.
 
     ``date=None`` leaves the dates to ``args``. The exit status is the caller's to judge.
     """
     from crawler.sample.server import SiteServer
 
     dates = (f"date={date}",) if date else ()
-    with SiteServer(site, prefix=PREFIX, faults=faults) as server:
+    with SiteServer(site, prefix=PREFIX, faults=faults, port=_SITE_PORTS.get(archive, 0)) as server:
+        _SITE_PORTS[archive] = server.port
         done = run_crawl(*dates, f"base_url={server.url}{PREFIX.lstrip('/')}", *args, archive=archive, settings=settings)
         return SiteCrawl(done, server.requests)
 

@@ -98,8 +98,8 @@ def test_a_page_whose_pdf_was_not_stored_is_fetched_again_with_its_pdf(sqlite_ur
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM pages WHERE pdf_text IS NULL").scalar() == 0
     archive.close()
-    # A PDF the site does not have (404) is no reason to come back.
-    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={pdf_7: [404] * 5}) as server:
+    # A PDF the site does not have (404) is no reason to come back (the site at the same root).
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={pdf_7: [404] * 5}, port=server.port) as server:
         _crawl(server, sqlite_url, "refresh=1")
         assert _state(sqlite_url, pdfs=True).complete
         _asks_nothing(server, sqlite_url)

@@ -3,8 +3,9 @@ tells how the run went (docs/operations.md, "Exit status").
 
 Spider arguments, the project's settings and the archive are checked in ``process_options``,
 which Scrapy runs before it creates the crawler process (and logs its start-up banner), so a bad
-date, an unknown paper, a setting that is no number or an unreachable database ends the run with
-exit status 2 and one line on stderr, nothing else.
+date, an unknown paper, a setting that is no number, an unreachable database or issues the
+archive holds from another site root end the run with exit status 2 and one line on stderr,
+nothing else.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
-from crawler.arguments import SpiderArgumentError
+from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
 from crawler.extensions import ALARM_MESSAGES, REDIS_LOST_MESSAGE, SHUTDOWN_SIGNAL, failure_message, interrupted_message
 
 EXIT_BAD_INPUT = 2
@@ -181,8 +182,7 @@ class Command(ScrapyCrawl):
             return f"unknown spider {spider_name!r} (known: {', '.join(loader.list())})"
         check = getattr(spidercls, "check_arguments", None)
         try:
-            if check:
-                check(**opts.spargs)
+            plan = check(**opts.spargs) if check else None
         except SpiderArgumentError as exc:
             return str(exc)
         from pipelines.script import CorrectionsError, check_corrections
@@ -199,10 +199,26 @@ class Command(ScrapyCrawl):
             from storage.db import ArchiveError, archive_url, open_archive
 
             try:
-                open_archive(archive_url(self.settings.get("ARCHIVE_URL"))).close()
+                archive = open_archive(archive_url(self.settings.get("ARCHIVE_URL")))
             except ArchiveError as exc:
                 return str(exc)
+            try:
+                if isinstance(plan, CrawlPlan):
+                    self._check_root(archive, plan)
+            except SpiderArgumentError as exc:
+                return str(exc)
+            finally:
+                archive.close()
         return self._check_mode()
+
+    @staticmethod
+    def _check_root(archive, plan: CrawlPlan) -> None:
+        """The issues this crawl asks that the archive holds from another site root (a mirror,
+        the paper's former domain): refused before anything is fetched, as fetched again their
+        articles would be stored twice (storage/roots.py)."""
+        from storage.roots import issues_from_other_roots
+
+        check_root(plan, issues_from_other_roots(archive, plan.paper.code, plan.root, None if plan.latest else plan.dates))
 
     def _check_mode(self) -> str | None:
         mode = self.settings.get("CRAWL_MODE") or "local"

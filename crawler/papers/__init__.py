@@ -145,6 +145,15 @@ class PaperProfile:
         # Only a URL the pattern itself makes (html/2023-1/31/ is not html/2023-01/31/).
         return day if found[0].lstrip("/") == self.entry.format(date=day) else None
 
+    def root_of(self, url: str, day: date) -> str:
+        """The site root the entry page ``url`` of the issue of ``day`` hangs off; where the
+        entry pattern does not end it (the site redirected it elsewhere), its scheme and host."""
+        entry = self.entry.format(date=day)
+        if url.endswith("/" + entry):
+            return url[: -len(entry)]
+        parts = urlparse(url)
+        return f"{parts.scheme}://{parts.netloc}/"
+
     def latest_url(self, root: str | None = None) -> str | None:
         if not self.latest:
             return None

@@ -89,6 +89,11 @@ class SiteServer:
         return f"http://{host}:{port}/"
 
     @property
+    def port(self) -> int:
+        """The port it listens on: another server of the same root is given it (``port=``)."""
+        return self._httpd.server_address[1]
+
+    @property
     def user_agents(self) -> set[str]:
         """Every User-Agent header seen so far."""
         with self._lock:

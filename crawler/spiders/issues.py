@@ -209,10 +209,10 @@ class IssuesSpider(scrapy.Spider):
         self._first_failure(url, f"processing error: {failure.getErrorMessage()}")
 
     @classmethod
-    def check_arguments(cls, **kwargs) -> None:
-        """Validate arguments before a crawl starts (raises SpiderArgumentError)."""
+    def check_arguments(cls, **kwargs) -> CrawlPlan:
+        """Validate arguments before a crawl starts (raises SpiderArgumentError); the plan."""
         check_argument_names(kwargs, ARGUMENTS)
-        plan_crawl(**{k: v for k, v in kwargs.items() if k in ARGUMENTS})
+        return plan_crawl(**{k: v for k, v in kwargs.items() if k in ARGUMENTS})
 
     @property
     def fetch_pdfs(self) -> bool:

@@ -1,0 +1,214 @@
+"""Site roots in the archive: which stored issues came from another root than a crawl's, and
+moving a paper's stored addresses from one root to another (``archive move-root``).
+
+The archive knows an article, a raw document and a dead link by its URL, while an issue is
+known by its paper and date and a page by its issue and number: an issue fetched again from
+another root (a mirror, a local copy, the paper's new domain or https://) had its pages
+merged and every article stored a second time. A crawl is refused instead (crawler/arguments.py:
+check_root, run by the crawl command before anything is fetched), and the archive's
+addresses can be moved to the new root first.
+
+A URL is under a root when it starts with it, the root ending in "/" (``http://host/newdzb``
+is ``http://host/newdzb/``): compared as written, letter case and all, as the archive
+compares URLs.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Text, Update, and_, exists, func, literal, select, union, update
+
+from storage.db import Archive, ArchiveError, _as_date
+from storage.models import ArticleVersion, Article, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument
+
+
+def site_root(url: str) -> str:
+    """``url`` as a root: ending in "/"."""
+    return url if url.endswith("/") else url + "/"
+
+
+def under_root(url: str, root: str) -> bool:
+    return url.startswith(site_root(root))
+
+
+def _under(column, root: str) -> ColumnElement[bool]:
+    # substr, not LIKE: SQLite's LIKE ignores the letter case, and a root's "_" is a wildcard.
+    return func.substr(column, 1, len(root)) == root
+
+
+def issues_from_other_roots(archive: Archive, paper_code: str, root: str,
+                            dates: Collection[date] | None) -> list[tuple[date, str]]:
+    """The stored issues of ``paper_code`` (date, URL, oldest first) that a crawl from ``root``
+    could store again under other addresses: those of ``dates`` fetched from another root.
+
+    ``dates`` None is a crawl of the newest issue, whose date is known only once the site is
+    asked. A site's newest issue does not go back in time: from a root the archive holds
+    issues of, it is no older than the newest of them, and only issues after that one count;
+    from a root it holds none of, any issue could be the newest (a mirror or a local copy may
+    lag behind), and every issue from another root counts.
+    """
+    root = site_root(root)
+    paper = select(Paper.id).where(Paper.code == paper_code).scalar_subquery()
+    query = select(Issue.issue_date, Issue.url).where(Issue.paper_id == paper, ~_under(Issue.url, root))
+    with archive.session() as session:
+        if dates is None:
+            newest = session.scalar(select(func.max(Issue.issue_date)).where(Issue.paper_id == paper, _under(Issue.url, root)))
+            if newest is not None:
+                query = query.where(Issue.issue_date > newest)
+        elif dates:
+            query = query.where(Issue.issue_date.between(min(dates), max(dates)))
+        else:
+            return []
+        found = [(_as_date(day), url) for day, url in session.execute(query.order_by(Issue.issue_date))]
+    if dates is not None:
+        asked = set(dates)  # a range asks only the paper's scheduled days
+        found = [(day, url) for day, url in found if day in asked]
+    return found
+
+
+# --- move-root ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Address:
+    """A column holding site URLs, and which of its rows are the paper's (``owned(paper)``)."""
+
+    table: type
+    column: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.table.__tablename__}.{self.column}"
+
+    def owned(self, paper) -> ColumnElement[bool]:
+        issues = select(Issue.id).where(Issue.paper_id == paper)
+        pages = select(Page.id).where(Page.issue_id.in_(issues))
+        owner = {
+            Issue: Issue.paper_id == paper,
+            Page: Page.issue_id.in_(issues),
+            DeadLink: DeadLink.issue_id.in_(issues),
+            Article: Article.page_id.in_(pages),
+            PageArticle: PageArticle.page_id.in_(pages),
+            Image: Image.article_id.in_(select(Article.id).where(Article.page_id.in_(pages))),
+        }
+        return owner[self.table]
+
+
+# The site URLs of a paper's rows; articles, dead links and raw documents are unique by URL.
+ADDRESSES = (
+    Address(Issue, "url"),
+    Address(Page, "url"), Address(Page, "pdf_url"), Address(Page, "image_url"),
+    Address(Article, "url"),
+    Address(PageArticle, "url"),
+    Address(Image, "url"),
+    Address(DeadLink, "url"),
+)
+UNIQUE = (Article, DeadLink, RawDocument)
+# What a move does to each table (for the check of a PostgreSQL role's privileges); the paper's
+# row is locked (SELECT … FOR UPDATE, which asks for UPDATE).
+WRITES = {table: ("SELECT", "UPDATE") for table in (
+    "papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "raw_documents", "article_versions",
+)}
+VERSIONS = "article_versions.images"
+
+
+class RootCollision(ArchiveError):
+    pass
+
+
+@dataclass(frozen=True)
+class Move:
+    """What moving one paper's addresses from ``old`` to ``new`` (both roots) changes."""
+
+    paper_code: str
+    old: str
+    new: str
+
+    def column_moved(self, table, column: str, paper) -> tuple[ColumnElement[bool], ColumnElement]:
+        """Which rows of ``table.column`` move, and their new value."""
+        col = getattr(table, column)
+        moved = _under(col, self.old)
+        if self.new.startswith(self.old):
+            # http://host/ to http://host/newdzb/: what is at the new root already stays there.
+            moved = and_(moved, ~_under(col, self.new))
+        owner = self._raw_owned(paper) if table is RawDocument else Address(table, column).owned(paper)
+        return and_(owner, moved), literal(self.new, Text) + func.substr(col, len(self.old) + 1)
+
+    def _raw_owned(self, paper) -> ColumnElement[bool]:
+        # raw_documents has no paper: a raw document is the paper's when one of the paper's
+        # rows holds its URL (a page, its PDF, an article). Two papers may share a host, and
+        # one's root may hold the other's ("http://host/" and "http://host/b/"), so a raw
+        # document under the old root alone may be another paper's. One that no row names
+        # any more (a page's earlier address) stays where it is: nothing reads it.
+        named = union(*(select(getattr(a.table, a.column)).where(a.owned(paper)) for a in ADDRESSES))
+        return RawDocument.url.in_(named)
+
+    def statements(self, paper) -> Iterator[tuple[str, type, ColumnElement[bool], Update]]:
+        """(name, table, rows moved, the UPDATE) for each column: raw documents first, which are
+        told apart by the other rows' URLs as they are before the move."""
+        for table, column in ((RawDocument, "url"), *((a.table, a.column) for a in ADDRESSES)):
+            where, value = self.column_moved(table, column, paper)
+            name = f"{table.__tablename__}.{column}"
+            yield name, table, where, update(table).where(where).values({column: value}).execution_options(synchronize_session=False)
+
+    def collisions(self, session, paper) -> dict[str, int]:
+        """Rows of the unique URL columns whose new URL another row holds already."""
+        found = {}
+        for table in UNIQUE:
+            where, value = self.column_moved(table, "url", paper)
+            other = table.__table__.alias("holder")
+            held = exists(select(1).select_from(other).where(other.c.url == value))
+            if n := session.scalar(select(func.count()).select_from(table).where(where, held)):
+                found[table.__tablename__] = n
+        return found
+
+    def _pictures(self, session, paper) -> list[tuple[int, list]]:
+        """The article versions of the paper whose pictures (a JSON array) name an old URL,
+        with their pictures moved."""
+        owned = ArticleVersion.article_id.in_(select(Article.id).where(Address(Article, "url").owned(paper)))
+        rows = []
+        for version_id, pictures in session.execute(
+            select(ArticleVersion.id, ArticleVersion.images).where(owned, ArticleVersion.images.is_not(None))
+        ):
+            moved = [self._picture(p) for p in pictures]
+            if moved != pictures:
+                rows.append((version_id, moved))
+        return rows
+
+    def _picture(self, picture):
+        url = picture.get("url") if isinstance(picture, dict) else None
+        if isinstance(url, str) and under_root(url, self.old) and not (self.new.startswith(self.old) and under_root(url, self.new)):
+            return picture | {"url": self.new + url[len(self.old):]}
+        return picture
+
+    def run(self, archive: Archive, dry_run: bool = False) -> dict[str, int]:
+        """Move the addresses in one transaction (``dry_run``: count them, change nothing); the
+        rows moved by column. Raises RootCollision, changing nothing, when a new URL is held."""
+        with archive.session() as session, session.begin():
+            paper = session.scalar(select(Paper.id).where(Paper.code == self.paper_code))
+            if paper is None:
+                raise ArchiveError(f"unknown paper {self.paper_code!r}")
+            if archive.dialect == "postgresql" and not dry_run:
+                # The paper's row, as every batch a crawl writes takes it first: a crawl of the
+                # paper that writes meanwhile waits for the move, or the move for its batch.
+                session.execute(select(Paper.id).where(Paper.id == paper).with_for_update())
+            if clashes := self.collisions(session, paper):
+                total = sum(clashes.values())
+                where = ", ".join(f"{n} in {table}" for table, n in clashes.items())
+                raise RootCollision(
+                    f"cannot move {self.paper_code} from {self.old} to {self.new}: {total} of its URLs "
+                    f"would take an address another row holds already ({where}); nothing was changed"
+                )
+            counts: dict[str, int] = {}
+            for name, table, where, statement in self.statements(paper):
+                if dry_run:
+                    counts[name] = session.scalar(select(func.count()).select_from(table).where(where))
+                else:
+                    counts[name] = session.execute(statement).rowcount
+            pictures = self._pictures(session, paper)
+            counts[VERSIONS] = len(pictures)
+            if pictures and not dry_run:
+                for version_id, moved in pictures:
+                    session.execute(update(ArticleVersion).where(ArticleVersion.id == version_id).values(images=moved))
+        return counts

@@ -1,0 +1,293 @@
+"""Site roots: a crawl of issues the archive holds from another root is refused before anything
+is fetched, and `archive move-root` moves a paper's stored addresses to the new root."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from crawler.arguments import SpiderArgumentError, check_root, plan_crawl
+from crawler.papers import get_paper
+from crawler.sample import ISSUE_DATE, PREFIX
+from crawler.sample.server import SiteServer
+from storage.db import open_archive
+from storage.roots import ADDRESSES, issues_from_other_roots, site_root, under_root
+from tests.conftest import SAMPLE_SITE, archive_command, crawl_runs, postgres_role, run_crawl, sql_rows
+from tests.sites import SAMPLE_DAY, sample_site
+from tests.test_migrations import old_archive
+from tests.test_storage import article, page
+
+NEXT_DAY = SAMPLE_DAY + timedelta(days=7)  # the paper's next Tuesday
+# Every column that holds a site URL, and raw_documents'.
+URL_COLUMNS = ("raw_documents.url", *(a.name for a in ADDRESSES))
+STORED = ("issues", "pages", "articles", "page_articles", "images", "dead_links", "raw_documents", "article_versions")
+
+
+def served_root(server: SiteServer, host: str) -> str:
+    """The sample site's root on ``server``, by the name ``host`` (127.0.0.1 or localhost)."""
+    return f"http://{host}:{server.port}{PREFIX}"
+
+
+def crawl(root: str, archive: str, *args: str, status: int = 0):
+    result = run_crawl(f"base_url={root}", *args, archive=archive)
+    assert result.returncode == status, result.stderr[-3000:]
+    return result
+
+
+def counts(archive: str) -> dict[str, int]:
+    return {table: sql_rows(archive, f"SELECT count(*) FROM {table}")[0][0] for table in STORED}
+
+
+def addresses(archive: str) -> dict[str, list[str]]:
+    """Every URL of every column that holds one, sorted."""
+    found = {}
+    for name in URL_COLUMNS:
+        table, column = name.split(".")
+        found[name] = sorted(url for (url,) in sql_rows(archive, f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"))
+    return found
+
+
+def refusal(held: str, root: str, span: str = ISSUE_DATE, issues: str = "1 issue", latest: bool = False) -> str:
+    risk = ("the newest issue, known only once the site is asked, may be one of them and have its articles stored twice"
+            if latest else "their articles would be stored twice")
+    return (f"error: the archive holds {issues} of gongyishibao ({span}) fetched from {held}, not from this crawl's root "
+            f"{root}: {risk}; crawl from {held} (-a base_url={held}), or move the archive's addresses first: "
+            f"archive move-root gongyishibao {held} {root}")
+
+
+# --- the real path: crawls over HTTP, the archive command -----------------------------------
+
+def test_an_issue_stored_from_another_root_is_refused_until_its_addresses_move(archive_url, tmp_path):
+    site = sample_site(tmp_path / "site", days=(SAMPLE_DAY, NEXT_DAY))
+    with SiteServer(site, prefix=PREFIX) as server:
+        first, mirror = served_root(server, "127.0.0.1"), served_root(server, "localhost")
+        crawl(first, archive_url, f"date={ISSUE_DATE}")
+        stored, runs, asked = counts(archive_url), len(crawl_runs(archive_url)), len(server.requests)
+
+        # Fetched again from the same site under another name, every article was stored twice.
+        for args, latest in (([f"date={ISSUE_DATE}", "refresh=1"], False), (["start=2023-01-01", "end=2023-01-31"], False),
+                             ([], True)):
+            refused = crawl(mirror, archive_url, *args, status=2)
+            assert refused.stderr.splitlines() == [refusal(first, mirror, latest=latest)]
+        assert server.requests[asked:] == []
+        assert counts(archive_url) == stored and len(crawl_runs(archive_url)) == runs
+
+        moved = archive_command("move-root", "gongyishibao", first, mirror, archive=archive_url)
+        assert moved.returncode == 0, moved.stderr
+        assert "articles.url            | 20" in moved.stdout
+        assert moved.stderr.splitlines() == [f"{sum(map(int, _moved(moved.stdout)))} addresses of gongyishibao moved from {first} to {mirror}"]
+        left = {name: [url for url in urls if under_root(url, first)] for name, urls in addresses(archive_url).items()}
+        assert left == {name: [] for name in URL_COLUMNS}
+
+        # From the new root the archive's issue is complete: nothing is asked; asked again, nothing is new.
+        again = crawl(mirror, archive_url, f"date={ISSUE_DATE}")
+        assert server.requests[asked:] == []
+        assert "'delta/issues_skipped': 1" in again.stderr
+        refreshed = crawl(mirror, archive_url, f"date={ISSUE_DATE}", "refresh=1")
+        assert "articles 0 new, 20 updated" in refreshed.stderr
+        assert counts(archive_url) == stored
+
+        found = archive_command("search", "社区服务", archive=archive_url)
+        assert found.returncode == 0 and f"{ISSUE_DATE} gongyishibao" in found.stdout, found.stderr
+        stats = archive_command("stats", archive=archive_url)
+        assert stats.returncode == 0 and "Incomplete issues" not in stats.stdout, stats.stderr
+
+        # A date the archive holds no issue of duplicates nothing, from whichever root.
+        crawl(first, archive_url, f"date={NEXT_DAY}")
+    after = counts(archive_url)
+    assert (after["issues"], after["articles"]) == (stored["issues"] + 1, stored["articles"] * 2)
+    assert sql_rows(archive_url, "SELECT count(*) FROM issues WHERE url LIKE :old", old=first + "%")[0][0] == 1
+
+
+def _moved(table: str) -> list[str]:
+    """The counts column of move-root's table."""
+    return [line.split("|")[1].strip() for line in table.splitlines() if "." in line.split("|")[0]]
+
+
+def test_a_dry_run_counts_and_changes_nothing(archive_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        first = served_root(server, "127.0.0.1")
+        crawl(first, archive_url, f"date={ISSUE_DATE}")
+    before = addresses(archive_url)
+    new = "https://mirror.example/newdzb"  # without its slash: the same root
+    dry = archive_command("move-root", "gongyishibao", first, new, "--dry-run", archive=archive_url)
+    assert dry.returncode == 0, dry.stderr
+    counted = dict(zip([name.strip() for name in _names(dry.stdout)], map(int, _moved(dry.stdout))))
+    assert counted == {"raw_documents.url": 52, "issues.url": 1, "pages.url": 16, "pages.pdf_url": 16, "pages.image_url": 16,
+                       "articles.url": 20, "page_articles.url": 20, "images.url": 2, "dead_links.url": 0,
+                       "article_versions.images": 0}
+    assert dry.stderr.splitlines() == [
+        f"dry run: 143 addresses of gongyishibao would move from {first} to {new}/; nothing was changed"]
+    assert addresses(archive_url) == before
+
+
+def _names(table: str) -> list[str]:
+    return [line.split("|")[0] for line in table.splitlines() if "." in line.split("|")[0]]
+
+
+def test_move_root_refuses_an_address_another_row_holds_and_changes_nothing(archive_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        first = served_root(server, "127.0.0.1")
+        crawl(first, archive_url, f"date={ISSUE_DATE}")
+    mirror = "http://mirror.example/newdzb/"
+    # What a crawl from the mirror left before crawls were refused: an article and a raw page twice.
+    engine = create_engine(archive_url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO articles (page_id, url, title, body, pretitle, subtitle, byline, source, body_original, "
+            "title_original, original_script, extraction, first_seen, updated_at) "
+            "SELECT page_id, :new || substr(url, :n), title, body, pretitle, subtitle, byline, source, body_original, "
+            "title_original, original_script, extraction, first_seen, updated_at FROM articles WHERE id = (SELECT min(id) FROM articles)"
+        ), {"new": mirror, "n": len(first) + 1})
+        conn.execute(text(
+            "INSERT INTO raw_documents (url, status, content_type, body_zlib, fetched_at) "
+            "SELECT :new || substr(url, :n), status, content_type, body_zlib, fetched_at FROM raw_documents "
+            "WHERE id = (SELECT min(id) FROM raw_documents)"
+        ), {"new": mirror, "n": len(first) + 1})
+    engine.dispose()
+    before = addresses(archive_url)
+    for dry in ((), ("--dry-run",)):
+        refused = archive_command("move-root", "gongyishibao", first, mirror, *dry, archive=archive_url)
+        assert refused.returncode == 2
+        assert refused.stderr.splitlines() == [
+            f"error: cannot move gongyishibao from {first} to {mirror}: 2 of its URLs would take an address another row "
+            "holds already (1 in articles, 1 in raw_documents); nothing was changed"]
+        assert refused.stdout == ""
+    assert addresses(archive_url) == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["gongyishibao", "ftp://x/", "http://y/"], "error: bad OLD_ROOT 'ftp://x/' (expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/", "y"], "error: bad NEW_ROOT 'y' (expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/a", "http://x/a/"], "error: OLD_ROOT and NEW_ROOT are both http://x/a/: nothing to move"),
+    (["shehuibao", "http://x/", "http://y/"], "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)"),
+])
+def test_bad_move_root_arguments_are_one_line(sqlite_url, args, message):
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1)])
+    archive.close()
+    result = archive_command("move-root", *args, archive=sqlite_url)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [message])
+
+
+def test_move_root_refuses_an_archive_older_than_the_code(sqlite_url):
+    from storage import migrate
+
+    old_archive(sqlite_url, stamped=True)
+    result = archive_command("move-root", "gongyishibao", "http://x/", "http://y/", archive=sqlite_url)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [
+        f"error: archive {sqlite_url} has schema 0001, older than this code's ({migrate.head()}): run `archive upgrade` first"])
+
+
+def test_a_role_that_may_only_read_may_count_a_move_and_not_make_it(postgres_url, request):
+    archive = open_archive(postgres_url)
+    archive.store_batch([page()], [article(1)])
+    archive.close()
+    reader, as_reader = postgres_role(postgres_url, request, "reader", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    refused = archive_command("move-root", "gongyishibao", "http://x/", "http://y/", archive=as_reader)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"error: role {reader} may not write to archive {as_reader}: it lacks UPDATE on papers and 8 more")
+    dry = archive_command("move-root", "gongyishibao", "http://x/", "http://y/", "--dry-run", archive=as_reader)
+    assert dry.returncode == 0, dry.stderr
+
+
+# --- units ---------------------------------------------------------------------------------
+
+def _issue(day: str, root: str, paper: str = "gongyishibao") -> tuple[dict, dict]:
+    """A page and an article of the issue of ``day`` fetched from ``root`` (the profile's entry pattern)."""
+    d = date.fromisoformat(day)
+    folder = f"{root}html/{d:%Y-%m}/{d:%d}/"
+    context = {"paper_code": paper, "paper_name": paper, "issue_date": day, "issue_url": folder + "node_1.htm"}
+    n = int(d.strftime("%m%d"))
+    return (
+        page(1, **context, url=folder + "node_1.htm", pdf_url=f"{root}images/{d:%Y-%m}/{d:%d}/01/p.pdf"),
+        article(n, 1, **context, page_url=folder + "node_1.htm", url=f"{folder}content_{n}.htm",
+                images=[{"url": f"{root}images/{n}.jpg", "caption": "说明"}],
+                raw={"url": f"{folder}content_{n}.htm", "status": 200, "body": b"<html></html>", "content_type": "text/html"}),
+    )
+
+
+A, B, C = "http://a.example/newdzb/", "https://a.example/newdzb/", "http://c.example/newdzb/"
+
+
+@pytest.fixture
+def three_issues(sqlite_url):
+    """Issues of 2023-01-31 and 2023-02-14 from A, 2023-02-07 from B."""
+    archive = open_archive(sqlite_url)
+    for day, root in (("2023-01-31", A), ("2023-02-07", B), ("2023-02-14", A)):
+        archive.store_batch(*map(list, zip(_issue(day, root))))
+    yield archive
+    archive.close()
+
+
+def _dates(found) -> list[str]:
+    return [day.isoformat() for day, _ in found]
+
+
+def test_issues_from_other_roots_of_the_dates_asked(three_issues):
+    days = [date(2023, 1, 31), date(2023, 2, 7), date(2023, 2, 14)]
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", A, days[:1])) == []
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", A.rstrip("/"), days)) == ["2023-02-07"]
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", B, days)) == ["2023-01-31", "2023-02-14"]
+    # A range asks the paper's scheduled days only; an issue between them is not asked.
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", B, days[::2])) == ["2023-01-31", "2023-02-14"]
+    assert issues_from_other_roots(three_issues, "gongyishibao", C, []) == []
+    assert issues_from_other_roots(three_issues, "another", C, days) == []
+
+
+def test_issues_from_other_roots_of_a_latest_crawl_are_those_after_the_newest_from_its_root(three_issues):
+    # A site's newest issue is no older than the newest it gave; a root that gave none may give any.
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", A, None)) == []
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", B, None)) == ["2023-02-14"]
+    assert _dates(issues_from_other_roots(three_issues, "gongyishibao", C, None)) == ["2023-01-31", "2023-02-07", "2023-02-14"]
+
+
+def test_a_root_is_a_whole_path_segment():
+    assert site_root("http://h/newdzb") == "http://h/newdzb/" == site_root("http://h/newdzb/")
+    assert under_root("http://h/newdzb/html/x.htm", "http://h/newdzb")
+    assert not under_root("http://h/newdzb2/html/x.htm", "http://h/newdzb")
+    assert not under_root("https://h/newdzb/html/x.htm", "http://h/newdzb/")
+
+
+def test_the_root_an_entry_page_hangs_off():
+    paper = get_paper("gongyishibao")
+    assert paper.root_of("http://h:8/newdzb/html/2023-01/31/node_1.htm", SAMPLE_DAY) == "http://h:8/newdzb/"
+    # Redirected elsewhere: its host is all that can be told.
+    assert paper.root_of("https://h/epaper/index.htm", SAMPLE_DAY) == "https://h/"
+
+
+def test_the_refusal_names_the_issues_their_roots_and_the_way_out():
+    plan = plan_crawl(date="2023-02-14", base_url=C.rstrip("/"))
+    check_root(plan, [])
+    with pytest.raises(SpiderArgumentError) as one:
+        check_root(plan, [(date(2023, 1, 31), A + "html/2023-01/31/node_1.htm"), (date(2023, 2, 14), A + "html/2023-02/14/node_1.htm")])
+    assert "error: " + str(one.value) == refusal(A, C, span="2023-01-31 to 2023-02-14", issues="2 issues")
+    with pytest.raises(SpiderArgumentError) as several:
+        check_root(plan, [(date(2023, 1, 31), A + "html/2023-01/31/node_1.htm"), (date(2023, 2, 7), B + "html/2023-02/07/node_1.htm"),
+                          (date(2023, 2, 14), A + "html/2023-02/14/node_1.htm")])
+    assert str(several.value) == (
+        f"the archive holds 3 issues of gongyishibao (2023-01-31 to 2023-02-14) fetched from {A} (2) and {B} (1), not from "
+        f"this crawl's root {C}: their articles would be stored twice; crawl each from its root, or move the archive's "
+        f"addresses first: archive move-root gongyishibao OLD_ROOT {C}, for each")
+
+
+def test_a_move_takes_only_that_papers_rows_and_its_earlier_pictures(sqlite_url):
+    archive = open_archive(sqlite_url)
+    page_a, article_a = _issue("2023-01-31", "http://x.example/")
+    archive.store_batch([page_a], [article_a])
+    # The pictures changed: the earlier ones are kept in article_versions.
+    archive.store_batch([], [article_a | {"images": [{"url": "http://x.example/images/new.jpg", "caption": "新"}]}])
+    # Another paper on the same host, whose root lies under this one's.
+    archive.store_batch(*map(list, zip(_issue("2023-01-31", "http://x.example/b/", paper="other"))))
+    archive.close()
+    others = sql_rows(sqlite_url, "SELECT a.url, r.url FROM articles a JOIN raw_documents r ON r.url = a.url WHERE a.url LIKE '%/b/%'")
+
+    moved = archive_command("move-root", "gongyishibao", "http://x.example/", "https://x.example/", archive=sqlite_url)
+    assert moved.returncode == 0, moved.stderr
+    assert sql_rows(sqlite_url, "SELECT a.url, r.url FROM articles a JOIN raw_documents r ON r.url = a.url WHERE a.url LIKE '%/b/%'") == others
+    mine = sql_rows(sqlite_url, "SELECT url FROM articles WHERE url NOT LIKE '%/b/%'")
+    assert mine == [("https://x.example/html/2023-01/31/content_131.htm",)]
+    (pictures,) = sql_rows(sqlite_url, "SELECT images FROM article_versions")[0]
+    assert "https://x.example/images/131.jpg" in pictures and "http://x.example/" not in pictures
+    assert sql_rows(sqlite_url, "SELECT url FROM images WHERE url NOT LIKE '%/b/%'") == [("https://x.example/images/new.jpg",)]

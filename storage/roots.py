@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Text, Update, and_, exists, func, literal, select, union, update
 
 from storage.db import Archive, ArchiveError, _as_date
-from storage.models import ArticleVersion, Article, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument
+from storage.models import AbsentIssue, ArticleVersion, Article, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument
 
 
 def site_root(url: str) -> str:
@@ -86,6 +86,7 @@ class Address:
         pages = select(Page.id).where(Page.issue_id.in_(issues))
         owner = {
             Issue: Issue.paper_id == paper,
+            AbsentIssue: AbsentIssue.paper_id == paper,
             Page: Page.issue_id.in_(issues),
             DeadLink: DeadLink.issue_id.in_(issues),
             Article: Article.page_id.in_(pages),
@@ -103,12 +104,14 @@ ADDRESSES = (
     Address(PageArticle, "url"),
     Address(Image, "url"),
     Address(DeadLink, "url"),
+    Address(AbsentIssue, "url"),
 )
 UNIQUE = (Article, DeadLink, RawDocument)
 # What a move does to each table (for the check of a PostgreSQL role's privileges); the paper's
 # row is locked (SELECT … FOR UPDATE, which asks for UPDATE).
 WRITES = {table: ("SELECT", "UPDATE") for table in (
-    "papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "raw_documents", "article_versions",
+    "papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "absent_issues", "raw_documents",
+    "article_versions",
 )}
 VERSIONS = "article_versions.images"
 

@@ -21,7 +21,8 @@ from tests.test_storage import article, page
 NEXT_DAY = SAMPLE_DAY + timedelta(days=7)  # the paper's next Tuesday
 # Every column that holds a site URL, and raw_documents'.
 URL_COLUMNS = ("raw_documents.url", *(a.name for a in ADDRESSES))
-STORED = ("issues", "pages", "articles", "page_articles", "images", "dead_links", "raw_documents", "article_versions")
+STORED = ("issues", "pages", "articles", "page_articles", "images", "dead_links", "absent_issues", "raw_documents",
+          "article_versions")
 
 
 def served_root(server: SiteServer, host: str) -> str:
@@ -108,7 +109,8 @@ def _moved(table: str) -> list[str]:
 def test_a_dry_run_counts_and_changes_nothing(archive_url):
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         first = served_root(server, "127.0.0.1")
-        crawl(first, archive_url, f"date={ISSUE_DATE}")
+        # The week after has no issue: its entry page's address is kept in absent_issues.
+        crawl(first, archive_url, f"start={ISSUE_DATE}", f"end={NEXT_DAY}")
     before = addresses(archive_url)
     new = "https://mirror.example/newdzb"  # without its slash: the same root
     dry = archive_command("move-root", "gongyishibao", first, new, "--dry-run", archive=archive_url)
@@ -116,9 +118,9 @@ def test_a_dry_run_counts_and_changes_nothing(archive_url):
     counted = dict(zip([name.strip() for name in _names(dry.stdout)], map(int, _moved(dry.stdout))))
     assert counted == {"raw_documents.url": 52, "issues.url": 1, "pages.url": 16, "pages.pdf_url": 16, "pages.image_url": 16,
                        "articles.url": 20, "page_articles.url": 20, "images.url": 2, "dead_links.url": 0,
-                       "article_versions.images": 0}
+                       "absent_issues.url": 1, "article_versions.images": 0}
     assert dry.stderr.splitlines() == [
-        f"dry run: 143 addresses of gongyishibao would move from {first} to {new}/; nothing was changed"]
+        f"dry run: 144 addresses of gongyishibao would move from {first} to {new}/; nothing was changed"]
     assert addresses(archive_url) == before
 
 
@@ -187,7 +189,7 @@ def test_a_role_that_may_only_read_may_count_a_move_and_not_make_it(postgres_url
     reader, as_reader = postgres_role(postgres_url, request, "reader", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
     refused = archive_command("move-root", "gongyishibao", "http://x/", "http://y/", archive=as_reader)
     assert refused.returncode == 2
-    assert refused.stderr.startswith(f"error: role {reader} may not write to archive {as_reader}: it lacks UPDATE on papers and 8 more")
+    assert refused.stderr.startswith(f"error: role {reader} may not write to archive {as_reader}: it lacks UPDATE on papers and 9 more")
     dry = archive_command("move-root", "gongyishibao", "http://x/", "http://y/", "--dry-run", archive=as_reader)
     assert dry.returncode == 0, dry.stderr
 

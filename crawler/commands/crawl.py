@@ -211,14 +211,21 @@ class Command(ScrapyCrawl):
                 archive.close()
         return self._check_mode()
 
-    @staticmethod
-    def _check_root(archive, plan: CrawlPlan) -> None:
+    def _check_root(self, archive, plan: CrawlPlan) -> None:
         """The issues this crawl asks that the archive holds from another site root (a mirror,
         the paper's former domain): refused before anything is fetched, as fetched again their
-        articles would be stored twice (storage/roots.py)."""
+        articles would be stored twice (storage/roots.py). A complete one is not fetched again
+        (crawler.middlewares.ArchiveDeltaMiddleware) but with refresh: it duplicates nothing,
+        and refusing it refused every scheduled crawl of a site that redirects to its new
+        root, whose issues are stored under the root the redirects lead to."""
         from storage.roots import issues_from_other_roots
 
-        check_root(plan, issues_from_other_roots(archive, plan.paper.code, plan.root, None if plan.latest else plan.dates))
+        elsewhere = issues_from_other_roots(archive, plan.paper.code, plan.root, None if plan.latest else plan.dates)
+        if elsewhere and not plan.refresh and self.settings.getbool("ARCHIVE_DELTA_ENABLED", True):
+            states = archive.issue_states(plan.paper.code, elsewhere[0][0], elsewhere[-1][0],
+                                          pdfs=self.settings.getbool("ARCHIVE_FETCH_PDFS"))
+            elsewhere = [(day, url) for day, url in elsewhere if not (day in states and states[day].complete)]
+        check_root(plan, elsewhere)
 
     def _check_mode(self) -> str | None:
         mode = self.settings.get("CRAWL_MODE") or "local"

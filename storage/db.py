@@ -724,21 +724,8 @@ class Archive:
         if not dead:
             return
         reasons = self.revision >= LINK_REASONS
-        statement = self._statements.get(("dead_links",))
-        if statement is None:
-            statement = self._insert(table)
-            statement = self._statements[("dead_links",)] = statement.on_conflict_do_update(
-                index_elements=["url"],
-                set_={
-                    "issue_id": statement.excluded.issue_id,
-                    "kind": statement.excluded.kind,
-                    "status": statement.excluded.status,
-                    **({"reason": statement.excluded.reason} if reasons else {}),
-                    "last_seen": statement.excluded.last_seen,
-                    "runs": table.c.runs + 1,
-                    "gone_since": func.coalesce(table.c.gone_since, statement.excluded.gone_since),
-                },
-            )
+        statement = self._unserved_counter(table, ["url"], ["issue_id", "kind", "status", *(["reason"] if reasons else [])],
+                                           "gone_since")
         rows = []
         for x in dead:
             at = as_utc(x.get("fetched_at")) or now
@@ -746,6 +733,25 @@ class Archive:
                          "first_seen": at, "last_seen": at, "runs": 1, "gone_since": at if x.get("gone") else None}
                         | ({"reason": x.get("reason")} if reasons else {}))
         session.execute(statement, rows)
+
+    def _unserved_counter(self, table, key: list[str], latest: list[str], given_up: str):
+        """The upsert of a dead link's or a date's row (dead_links, absent_issues): a first
+        answer without the file is one run; each answer after it counts one more, keeps the
+        ``latest`` answer's columns and when it came, and once given up on (``given_up``) the
+        row stays so."""
+        statement = self._statements.get((table.name,))
+        if statement is None:
+            statement = self._insert(table)
+            statement = self._statements[(table.name,)] = statement.on_conflict_do_update(
+                index_elements=key,
+                set_={
+                    **{column: statement.excluded[column] for column in latest},
+                    "last_seen": statement.excluded.last_seen,
+                    "runs": table.c.runs + 1,
+                    given_up: func.coalesce(table.c[given_up], statement.excluded[given_up]),
+                },
+            )
+        return statement
 
     def _store_absent_issues(self, session: Session, absent: list[Mapping[str, Any]], papers: Mapping[tuple, int],
                              served: Mapping[int, datetime], now: datetime) -> None:
@@ -765,19 +771,7 @@ class Archive:
                 session.execute(delete(table).where(table.c.id.in_(since)))
         if not absent:
             return
-        statement = self._statements.get(("absent_issues",))
-        if statement is None:
-            statement = self._insert(table)
-            statement = self._statements[("absent_issues",)] = statement.on_conflict_do_update(
-                index_elements=["paper_id", "issue_date"],
-                set_={
-                    "url": statement.excluded.url,
-                    "status": statement.excluded.status,
-                    "last_seen": statement.excluded.last_seen,
-                    "runs": table.c.runs + 1,
-                    "confirmed_since": func.coalesce(table.c.confirmed_since, statement.excluded.confirmed_since),
-                },
-            )
+        statement = self._unserved_counter(table, ["paper_id", "issue_date"], ["url", "status"], "confirmed_since")
         rows = []
         for x in absent:
             at = as_utc(x.get("fetched_at")) or now

@@ -109,6 +109,14 @@ def site_without_a_dead_article(tmp_path, issues) -> Path:
     return site
 
 
+def two_workers(args, archive: str, settings: dict, logs: Path, monkeypatch) -> tuple[list[int], list[str]]:
+    """One job of two distributed workers to its end: their exit statuses and logs."""
+    monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
+    files = [Path(f"{logs}-worker{n}.log") for n in (1, 2)]
+    workers = [start_crawl(*args, archive=archive, settings=settings, log=log) for log in files]
+    return [w.wait(240) for w in workers], [log.read_text() for log in files]
+
+
 def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_it_together(redis_url, request, tmp_path,
                                                                                               monkeypatch):
     # Each issue's second article of page 6 is missing. A request is tagged with the archive's
@@ -123,13 +131,9 @@ def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_
     with SiteServer(site, prefix=PREFIX) as server:
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
         for run in range(2):
-            monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
-            logs = [tmp_path / f"run{run}-worker{n}.log" for n in (1, 2)]
-            workers = [start_crawl(*args, archive=archive, settings=settings, log=log) for log in logs]
-            codes.append(sorted(w.wait(240) for w in workers))
-            if run == 1:
-                outputs = [log.read_text() for log in logs]
-                assert sum(output.count("WARNING: article link gone: HTTP 404 on 2 runs") for output in outputs) == len(ISSUES)
+            run_codes, outputs = two_workers(args, archive, settings, tmp_path / f"run{run}", monkeypatch)
+            codes.append(sorted(run_codes))
+        assert sum(output.count("WARNING: article link gone: HTTP 404 on 2 runs") for output in outputs) == len(ISSUES)
         before = len(server.requests)
         monkeypatch.setenv("CRAWL_MODE", "local")
         last = run_crawl(*args, archive=archive, settings=settings)
@@ -156,11 +160,8 @@ def test_workers_count_a_date_without_an_issue_that_another_worker_asked_for_and
     with SiteServer(site, prefix=PREFIX) as server:
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
         for run in range(2):
-            monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
-            logs = [tmp_path / f"run{run}-worker{n}.log" for n in (1, 2)]
-            workers = [start_crawl(*args, archive=archive, settings=DEAD_LINK_SETTINGS, log=log) for log in logs]
-            codes.append([w.wait(240) for w in workers])
-        outputs = [log.read_text() for log in logs]
+            run_codes, outputs = two_workers(args, archive, DEAD_LINK_SETTINGS, tmp_path / f"run{run}", monkeypatch)
+            codes.append(run_codes)
         before = len(server.requests)
         monkeypatch.setenv("CRAWL_MODE", "local")
         last = run_crawl(*args, archive=archive, settings=DEAD_LINK_SETTINGS)

@@ -129,18 +129,22 @@ def reprocess(
     error: Callable[[str], None] = lambda message: None,
     warn: Callable[[str], None] = lambda message: None,
 ) -> Outcome:
-    from crawler.papers import InvalidProfile, UnknownPaper, get_paper, load_profiles
+    from crawler.papers import PROFILES_ENV, UnknownPaper, get_paper, load_profiles
     from crawler.templates import decode_html
     from crawler.templates.registry import get_template
     from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
     profiles = load_profiles()
     issues = _issues(archive, paper, since, until)
-    # A profile with a mistake of a paper whose documents are to be re-read is the command's one
-    # error (InvalidProfile), not every document's; another's (one not yet crawled) is a warning.
-    for code in dict.fromkeys([paper] if paper else [code for _, code, *_ in issues]):
-        if problem := profiles.problem_of(code):
-            raise InvalidProfile(problem.message)
+    # A paper whose documents are to be re-read and whose profile has a mistake (InvalidProfile)
+    # or is not found ($ARCHIVE_PAPERS not set in this shell) is the command's one error, not
+    # every document's; another's (one not yet crawled) mistake is a warning.
+    for code in dict.fromkeys([paper] if paper else [code for _, code, documents, *_ in issues if documents]):
+        try:
+            profiles.get(code)
+        except UnknownPaper as exc:
+            raise ArchiveError(f"{exc}: its documents are re-read with its profile, not found (crawler/papers/, "
+                               f"${PROFILES_ENV})") from None
     for line in profiles.warnings():
         warn(line)
     total = sum(documents for _, _, documents, _, _ in issues)
@@ -188,7 +192,7 @@ def reprocess(
                 else:
                     (articles if row.article_url else pages).append(record(item))
                 outcome.done += 1
-            except (UnknownPaper, ArchiveError, NotRead) as exc:
+            except (ArchiveError, NotRead) as exc:
                 outcome.failed += 1
                 error(f"{url}: {exc}")
             except Exception as exc:  # a pipeline's or page object's fault on one document: the others go on

@@ -306,6 +306,25 @@ def test_stats_say_so_when_an_archived_paper_has_no_profile(tmp_path, monkeypatc
     assert "Missing issues of gongyishibao (every Tue) from 2023-01-23 to" not in stats.stdout  # not archived: not shown
 
 
+def test_reprocess_without_the_profile_of_an_archived_paper_is_one_line_and_touches_nothing(tmp_path, monkeypatch, shehuibao,
+                                                                                           archive):
+    """$ARCHIVE_PAPERS set for the crawl and not for `archive reprocess`: every document of the
+    paper was an error line of its own (a line per page and article of the archive), exit 1."""
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    monkeypatch.delenv(PROFILES_ENV)
+    stored = "SELECT url, updated_at FROM pages UNION ALL SELECT url, updated_at FROM articles ORDER BY 1"
+    before = sql_rows(archive, stored)
+    for args in ((), ("--paper", "shehuibao")):
+        reprocessed = archive_command("reprocess", *args, archive=archive)
+        assert (reprocessed.returncode, reprocessed.stderr) == (
+            2, "error: unknown paper 'shehuibao' (known: gongyishibao): its documents are re-read with its profile, "
+               "not found (crawler/papers/, $ARCHIVE_PAPERS)\n")
+    assert sql_rows(archive, stored) == before
+
+
 def test_reprocess_with_selectors_that_no_longer_read_the_older_pages_leaves_them_as_stored(tmp_path, monkeypatch, archive_url):
     """The site moved to a new template and the paper's profile was changed to read it: the
     older issues' raw pages, read again with those selectors, list no article and hold no body

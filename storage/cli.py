@@ -170,17 +170,34 @@ def _upgrade_hint(args: argparse.Namespace) -> str:
     return f" (the archive has schema {revision}, older than this code's ({migrate.head()}): run `archive upgrade`)"
 
 
+# Whether a progress line drawn in place on the terminal awaits its end (see say).
+_progress_drawn = False
+
+
 def progress_line(label: str) -> Callable[[int, int], None]:
-    """Progress on stderr, redrawn in place on a terminal, every 1% otherwise."""
+    """Progress on stderr, redrawn in place on a terminal (the cursor left at its end, where
+    the terminal echoes ^C), every 1% otherwise."""
     tty = sys.stderr.isatty()
 
     def show(done: int, total: int) -> None:
+        global _progress_drawn
         step = max(1, total // 100)
         if done == total or done % step == 0:
-            end = "\r" if tty and done < total else "\n"
-            print(f"{label} {done}/{total}", end=end, file=sys.stderr, flush=True)
+            _progress_drawn = tty and done < total
+            start = "\r" if tty else ""
+            print(f"{start}{label} {done}/{total}", end="" if _progress_drawn else "\n", file=sys.stderr, flush=True)
 
     return show
+
+
+def say(line: str) -> None:
+    """One line on stderr, below a progress line drawn in place: drawn over it, a shorter line
+    left its end showing ("interruptedd for search 500/1000")."""
+    global _progress_drawn
+    if _progress_drawn:
+        print(file=sys.stderr)
+        _progress_drawn = False
+    print(line, file=sys.stderr, flush=True)
 
 
 # --- search ------------------------------------------------------------------------------
@@ -693,9 +710,11 @@ class output_file:
 
 # --- reprocess ---------------------------------------------------------------------------
 
-class _LevelPrefix(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
+class _SaidWithLevel(logging.Handler):
+    """A log record as the command's own lines are said: `warning: …`."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        say(f"{record.levelname.lower()}: {record.getMessage()}")
 
 
 def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
@@ -709,9 +728,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
     archive = open_archive(args.archive, create=False, write=True)
     # The pipelines' log lines (a PDF pdfminer cannot read) in the command's form, `warning: …`,
     # where Python's last-resort handler printed the bare message.
-    logged = logging.StreamHandler(sys.stderr)
-    logged.setLevel(logging.WARNING)
-    logged.setFormatter(_LevelPrefix())
+    logged = _SaidWithLevel(logging.WARNING)
     logging.getLogger().addHandler(logged)
     try:
         check_paper(archive, args.paper, profiled=True)
@@ -720,8 +737,8 @@ def run_reprocess(args: argparse.Namespace) -> int:
         outcome = reprocess(
             archive, paper=args.paper, since=args.since, until=args.until,
             progress=progress_line("reprocessed"),
-            error=lambda message: print(f"error: {message}", file=sys.stderr),
-            warn=lambda message: print(f"warning: {message}", file=sys.stderr),
+            error=lambda message: say(f"error: {message}"),
+            warn=lambda message: say(f"warning: {message}"),
         )
     finally:
         logging.getLogger().removeHandler(logged)
@@ -879,21 +896,21 @@ def _run(args: argparse.Namespace, terminated: list[int]) -> int:
         _check_corrections(args)
         return args.run(args)
     except (ArchiveError, InvalidProfile) as exc:  # stats and reprocess read the paper profiles
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}")
         return EXIT_ERROR
     except SQLAlchemyError as exc:
         hint = _upgrade_hint(args)
         if args.command == "upgrade" and getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
             hint = " (an upgrade changes the archive's tables and functions: run it as the role that owns them)"
-        print(f"error: database error: {database_words(exc)}{hint}", file=sys.stderr)
+        say(f"error: database error: {database_words(exc)}{hint}")
         return EXIT_ERROR
     except BrokenPipeError:  # archive export | head
         return 0
     except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
         if terminated:
-            print("interrupted by SIGTERM", file=sys.stderr)
+            say("interrupted by SIGTERM")
             return 128 + signal.SIGTERM
-        print("interrupted", file=sys.stderr)
+        say("interrupted")
         return INTERRUPTED
 
 

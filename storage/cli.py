@@ -838,27 +838,39 @@ def _check_corrections(args: argparse.Namespace) -> None:
 
 
 @contextmanager
-def _stopping_on_sigterm() -> Iterator[list[int]]:
+def _stopping_on_signals() -> Iterator[list[int]]:
     """SIGTERM (kill, systemctl stop, timeout) ends a command as Ctrl-C does, where Python's
     default ended it on the spot: no word of it, and an export's FILE.part or a reprocess's
     PDF workers left behind. What a command wrote stays whole either way (one transaction a
-    batch). Yields the list the signal's number is noted in, for the exit status. The handler
-    before is put back after (main() may run inside another program, as the tests run it);
-    outside the main thread, where no handler can be set, nothing changes."""
+    batch). Yields the list the signal's number is noted in, for the exit status.
+
+    Once one came, the command winds down (its batch rolled back, its PDF workers shut down, the
+    database closed) and ends: a Ctrl-C pressed again meanwhile, as one does, broke that off
+    with a traceback, or killed the interpreter as it exited. Both signals are ignored from then
+    on. The handlers before are put back after when no signal came (main() may run inside
+    another program, as the tests run it); outside the main thread, where no handler can be
+    set, nothing changes."""
     received: list[int] = []
+    stopping = (signal.SIGINT, signal.SIGTERM)
 
     def stop(signum, _frame) -> None:
         received.append(signum)
+        for each in stopping:
+            signal.signal(each, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():
         yield received
         return
-    before = signal.signal(signal.SIGTERM, stop)
+    # A SIGINT ignored from the start (nohup, a job started in the background) stays ignored.
+    taken = [each for each in stopping if each != signal.SIGINT or signal.getsignal(each) is not signal.SIG_IGN]
+    before = {each: signal.signal(each, stop) for each in taken}
     try:
         yield received
     finally:
-        signal.signal(signal.SIGTERM, before)
+        if not received:
+            for each, handler in before.items():
+                signal.signal(each, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -868,8 +880,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # it, where printing stopped the command with a traceback. Exports, and the sql
         # command's CSV and JSON, are UTF-8 whatever the locale (output_file).
         sys.stdout.reconfigure(errors="replace")
-    with _stopping_on_sigterm() as terminated:
-        return _run(args, terminated)
+    with _stopping_on_signals() as received:
+        return _run(args, received)
 
 
 # The arguments that are text for the database (file names are bytes the system may hold
@@ -889,7 +901,7 @@ def check_text_arguments(args: argparse.Namespace) -> None:
             checked_text(text, what)
 
 
-def _run(args: argparse.Namespace, terminated: list[int]) -> int:
+def _run(args: argparse.Namespace, received: list[int]) -> int:
     try:
         check_text_arguments(args)
         check_span(args)
@@ -907,7 +919,7 @@ def _run(args: argparse.Namespace, terminated: list[int]) -> int:
     except BrokenPipeError:  # archive export | head
         return 0
     except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
-        if terminated:
+        if signal.SIGTERM in received:
             say("interrupted by SIGTERM")
             return 128 + signal.SIGTERM
         say("interrupted")

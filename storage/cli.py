@@ -170,17 +170,34 @@ def _upgrade_hint(args: argparse.Namespace) -> str:
     return f" (the archive has schema {revision}, older than this code's ({migrate.head()}): run `archive upgrade`)"
 
 
+# Whether a progress line drawn in place on the terminal awaits its end (see say).
+_progress_drawn = False
+
+
 def progress_line(label: str) -> Callable[[int, int], None]:
-    """Progress on stderr, redrawn in place on a terminal, every 1% otherwise."""
+    """Progress on stderr, redrawn in place on a terminal (the cursor left at its end, where
+    the terminal echoes ^C), every 1% otherwise."""
     tty = sys.stderr.isatty()
 
     def show(done: int, total: int) -> None:
+        global _progress_drawn
         step = max(1, total // 100)
         if done == total or done % step == 0:
-            end = "\r" if tty and done < total else "\n"
-            print(f"{label} {done}/{total}", end=end, file=sys.stderr, flush=True)
+            _progress_drawn = tty and done < total
+            start = "\r" if tty else ""
+            print(f"{start}{label} {done}/{total}", end="" if _progress_drawn else "\n", file=sys.stderr, flush=True)
 
     return show
+
+
+def say(line: str) -> None:
+    """One line on stderr, below a progress line drawn in place: drawn over it, a shorter line
+    left its end showing ("interruptedd for search 500/1000")."""
+    global _progress_drawn
+    if _progress_drawn:
+        print(file=sys.stderr)
+        _progress_drawn = False
+    print(line, file=sys.stderr, flush=True)
 
 
 # --- search ------------------------------------------------------------------------------
@@ -706,9 +723,11 @@ class output_file:
 
 # --- reprocess ---------------------------------------------------------------------------
 
-class _LevelPrefix(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
+class _SaidWithLevel(logging.Handler):
+    """A log record as the command's own lines are said: `warning: …`."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        say(f"{record.levelname.lower()}: {record.getMessage()}")
 
 
 def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
@@ -722,9 +741,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
     archive = open_archive(args.archive, create=False, write=True)
     # The pipelines' log lines (a PDF pdfminer cannot read) in the command's form, `warning: …`,
     # where Python's last-resort handler printed the bare message.
-    logged = logging.StreamHandler(sys.stderr)
-    logged.setLevel(logging.WARNING)
-    logged.setFormatter(_LevelPrefix())
+    logged = _SaidWithLevel(logging.WARNING)
     logging.getLogger().addHandler(logged)
     try:
         check_paper(archive, args.paper, profiled=True)
@@ -733,8 +750,8 @@ def run_reprocess(args: argparse.Namespace) -> int:
         outcome = reprocess(
             archive, paper=args.paper, since=args.since, until=args.until,
             progress=progress_line("reprocessed"),
-            error=lambda message: print(f"error: {message}", file=sys.stderr),
-            warn=lambda message: print(f"warning: {message}", file=sys.stderr),
+            error=lambda message: say(f"error: {message}"),
+            warn=lambda message: say(f"warning: {message}"),
         )
     finally:
         logging.getLogger().removeHandler(logged)
@@ -881,27 +898,39 @@ def _check_corrections(args: argparse.Namespace) -> None:
 
 
 @contextmanager
-def _stopping_on_sigterm() -> Iterator[list[int]]:
+def _stopping_on_signals() -> Iterator[list[int]]:
     """SIGTERM (kill, systemctl stop, timeout) ends a command as Ctrl-C does, where Python's
     default ended it on the spot: no word of it, and an export's FILE.part or a reprocess's
     PDF workers left behind. What a command wrote stays whole either way (one transaction a
-    batch). Yields the list the signal's number is noted in, for the exit status. The handler
-    before is put back after (main() may run inside another program, as the tests run it);
-    outside the main thread, where no handler can be set, nothing changes."""
+    batch). Yields the list the signal's number is noted in, for the exit status.
+
+    Once one came, the command winds down (its batch rolled back, its PDF workers shut down, the
+    database closed) and ends: a Ctrl-C pressed again meanwhile, as one does, broke that off
+    with a traceback, or killed the interpreter as it exited. Both signals are ignored from then
+    on. The handlers before are put back after when no signal came (main() may run inside
+    another program, as the tests run it); outside the main thread, where no handler can be
+    set, nothing changes."""
     received: list[int] = []
+    stopping = (signal.SIGINT, signal.SIGTERM)
 
     def stop(signum, _frame) -> None:
         received.append(signum)
+        for each in stopping:
+            signal.signal(each, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():
         yield received
         return
-    before = signal.signal(signal.SIGTERM, stop)
+    # A SIGINT ignored from the start (nohup, a job started in the background) stays ignored.
+    taken = [each for each in stopping if each != signal.SIGINT or signal.getsignal(each) is not signal.SIG_IGN]
+    before = {each: signal.signal(each, stop) for each in taken}
     try:
         yield received
     finally:
-        signal.signal(signal.SIGTERM, before)
+        if not received:
+            for each, handler in before.items():
+                signal.signal(each, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -911,8 +940,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # it, where printing stopped the command with a traceback. Exports, and the sql
         # command's CSV and JSON, are UTF-8 whatever the locale (output_file).
         sys.stdout.reconfigure(errors="replace")
-    with _stopping_on_sigterm() as terminated:
-        return _run(args, terminated)
+    with _stopping_on_signals() as received:
+        return _run(args, received)
 
 
 # The arguments that are text for the database (file names are bytes the system may hold
@@ -933,28 +962,28 @@ def check_text_arguments(args: argparse.Namespace) -> None:
             checked_text(text, what)
 
 
-def _run(args: argparse.Namespace, terminated: list[int]) -> int:
+def _run(args: argparse.Namespace, received: list[int]) -> int:
     try:
         check_text_arguments(args)
         check_span(args)
         _check_corrections(args)
         return args.run(args)
     except (ArchiveError, InvalidProfile) as exc:  # stats and reprocess read the paper profiles
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}")
         return EXIT_ERROR
     except SQLAlchemyError as exc:
         hint = _upgrade_hint(args)
         if args.command == "upgrade" and getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
             hint = " (an upgrade changes the archive's tables and functions: run it as the role that owns them)"
-        print(f"error: database error: {database_words(exc)}{hint}", file=sys.stderr)
+        say(f"error: database error: {database_words(exc)}{hint}")
         return EXIT_ERROR
     except BrokenPipeError:  # archive export | head
         return 0
     except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
-        if terminated:
-            print("interrupted by SIGTERM", file=sys.stderr)
+        if signal.SIGTERM in received:
+            say("interrupted by SIGTERM")
             return 128 + signal.SIGTERM
-        print("interrupted", file=sys.stderr)
+        say("interrupted")
         return INTERRUPTED
 
 

@@ -51,7 +51,7 @@ def item_pipelines() -> list:
 _DOCUMENTS = """
 SELECT pa.code AS paper_code, pa.name AS paper_name, i.issue_date, i.url AS issue_url,
        p.page_number, p.url AS page_url, {article} AS article_url, {title} AS title_original,
-       r.url AS raw_url, r.status, r.body_zlib, r.content_type, r.fetched_at
+       {links} AS links_stored, {extraction} AS extraction_stored, r.url AS raw_url, r.status, r.body_zlib, r.content_type, r.fetched_at
 FROM raw_documents r
 JOIN {join}
 JOIN issues i ON i.id = p.issue_id
@@ -61,10 +61,11 @@ ORDER BY i.issue_date, p.page_number, r.url
 """
 # A page's and a PDF's rows have no article. (A LEFT JOIN on a false condition gave them that,
 # but SQLite scanned every article for every page: a reprocess grew with the square of the archive.)
-_NO_ARTICLE = {"article": "NULL", "title": "NULL"}
-_PAGES = _NO_ARTICLE | {"join": "pages p ON p.url = r.url"}
-_PDFS = _NO_ARTICLE | {"join": "pages p ON p.pdf_url = r.url"}
-_ARTICLES = {"article": "a.url", "title": "a.title_original", "join": "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"}
+_NO_ARTICLE = {"article": "NULL", "title": "NULL", "extraction": "NULL"}
+_PAGES = _NO_ARTICLE | {"links": "p.articles_expected", "join": "pages p ON p.url = r.url"}
+_PDFS = _NO_ARTICLE | {"links": "NULL", "join": "pages p ON p.pdf_url = r.url"}
+_ARTICLES = {"article": "a.url", "title": "a.title_original", "links": "NULL", "extraction": "a.extraction",
+             "join": "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"}
 _KINDS = (_PAGES, _PDFS, _ARTICLES)
 _ISSUES = """
 SELECT i.id, pa.code, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id)
@@ -128,18 +129,22 @@ def reprocess(
     error: Callable[[str], None] = lambda message: None,
     warn: Callable[[str], None] = lambda message: None,
 ) -> Outcome:
-    from crawler.papers import InvalidProfile, UnknownPaper, get_paper, load_profiles
+    from crawler.papers import PROFILES_ENV, UnknownPaper, get_paper, load_profiles
     from crawler.templates import decode_html
     from crawler.templates.registry import get_template
     from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
     profiles = load_profiles()
     issues = _issues(archive, paper, since, until)
-    # A profile with a mistake of a paper whose documents are to be re-read is the command's one
-    # error (InvalidProfile), not every document's; another's (one not yet crawled) is a warning.
-    for code in dict.fromkeys([paper] if paper else [code for _, code, *_ in issues]):
-        if problem := profiles.problem_of(code):
-            raise InvalidProfile(problem.message)
+    # A paper whose documents are to be re-read and whose profile has a mistake (InvalidProfile)
+    # or is not found ($ARCHIVE_PAPERS not set in this shell) is the command's one error, not
+    # every document's; another's (one not yet crawled) mistake is a warning.
+    for code in dict.fromkeys([paper] if paper else [code for _, code, documents, *_ in issues if documents]):
+        try:
+            profiles.get(code)
+        except UnknownPaper as exc:
+            raise ArchiveError(f"{exc}: its documents are re-read with its profile, not found (crawler/papers/, "
+                               f"${PROFILES_ENV})") from None
     for line in profiles.warnings():
         warn(line)
     total = sum(documents for _, _, documents, _, _ in issues)
@@ -187,7 +192,7 @@ def reprocess(
                 else:
                     (articles if row.article_url else pages).append(record(item))
                 outcome.done += 1
-            except (UnknownPaper, ArchiveError, NotRead) as exc:
+            except (ArchiveError, NotRead) as exc:
                 outcome.failed += 1
                 error(f"{url}: {exc}")
             except Exception as exc:  # a pipeline's or page object's fault on one document: the others go on
@@ -256,6 +261,20 @@ def _readable(document, error_page: str = "error page with HTTP 200: {!r}") -> N
         raise NotRead(f"truncated: {document.truncated}: left as stored")
 
 
+def _still_read(document, row) -> None:
+    """Refuse what the paper's template read when the document was stored and no longer reads:
+    its profile's selectors changed since (for the site's new template, most often), and the
+    older raw pages hold the old one. A crawl meeting such files raises its drift alarm; written
+    here, they erased every page's article links and replaced every article's text with
+    generic extraction's."""
+    if row.article_url is None:
+        if row.links_stored and not document.article_links:
+            raise NotRead("the paper's template finds no article link in it now (it listed some when stored): left as stored")
+    elif row.extraction_stored == "template" and document.extraction == "fallback":
+        raise NotRead("the paper's template finds no text in it now (generic extraction would replace what it read "
+                      "when stored): left as stored")
+
+
 def _pdf_item(row, body: bytes):
     from crawler.items import PagePdfItem, RawDocument
     from crawler.pagepdf import PagePdf
@@ -274,9 +293,11 @@ def _item(template, row, html: str):
     if row.article_url is None:
         page = template.page(html, row.page_url)
         _readable(page)
+        _still_read(page, row)
         return page_item(page, context, row.page_url, fetched_at=fetched_at)
     # As the spider falls back on the title the page lists, fall back on the one archived.
     article = template.article(html, row.article_url)
     _readable(article)
+    _still_read(article, row)
     return article_item(article, context | {"page_url": row.page_url}, row.article_url, row.title_original or "",
                         fetched_at=fetched_at)

@@ -1070,6 +1070,69 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
 
 
+def terminal_lines(written: bytes) -> list[str]:
+    """The lines a terminal shows for ``written``: each carriage return draws over the line from its start."""
+    lines = []
+    for line in written.decode().replace("\r\n", "\n").split("\n"):
+        shown = ""
+        for drawn in line.split("\r"):
+            shown = drawn + shown[len(drawn):]
+        lines.append(shown)
+    return lines
+
+
+def test_reprocess_stopped_by_ctrl_c_on_a_terminal_says_so_below_its_progress(sqlite_url):
+    # On a terminal the progress line is drawn in place ("\r"): the word "interrupted" was
+    # drawn over it, its end left showing, and the terminal read "interrupted20/52".
+    import pty
+    import signal
+
+    crawl, _ = crawl_site(sqlite_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    terminal, stderr = pty.openpty()
+    running = subprocess.Popen([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "reprocess"],
+                               cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=stderr)
+    os.close(stderr)
+    written = b""
+    while b"reprocessed 20/" not in written:
+        written += os.read(terminal, 4096)
+    running.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    assert running.wait(timeout=60) == 130
+    while True:
+        try:
+            more = os.read(terminal, 4096)
+        except OSError:  # the other end closed
+            break
+        if not more:
+            break
+        written += more
+    os.close(terminal)
+    shown = [line for line in terminal_lines(written) if line]
+    assert shown[-1] == "interrupted" and shown[-2].startswith("reprocessed "), shown
+
+
+def test_reprocess_stopped_by_ctrl_c_pressed_again_and_again_says_only_that_it_was(sqlite_url):
+    # Ctrl-C, and again as the command winds down (its batch rolled back, its PDF workers shut
+    # down, the database closed): the second broke that off with a KeyboardInterrupt's
+    # traceback, or SQLAlchemy's "Exception closing connection". The first one stops it.
+    import signal
+    import time
+
+    crawl, _ = crawl_site(sqlite_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    running = subprocess.Popen([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "reprocess"],
+                               cwd=PROJECT, stderr=subprocess.PIPE, text=True)
+    for line in running.stderr:
+        if line.startswith("reprocessed 20/"):
+            break
+    deadline = time.monotonic() + 30
+    while running.poll() is None and time.monotonic() < deadline:
+        running.send_signal(signal.SIGINT)
+        time.sleep(0.002)
+    assert running.wait(timeout=30) == 130
+    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted\n"]
+
+
 def test_reprocess_interrupted_as_asyncio_makes_a_task_says_only_that_it_was(sqlite_url, capsys, caplog, monkeypatch, recwarn):
     # Ctrl-C or SIGTERM landing inside the first scheduling of a pipeline coroutine's task (the
     # PDF pipeline's process_item is a coroutine for every document): the task is in neither the

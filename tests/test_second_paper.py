@@ -306,6 +306,66 @@ def test_stats_say_so_when_an_archived_paper_has_no_profile(tmp_path, monkeypatc
     assert "Missing issues of gongyishibao (every Tue) from 2023-01-23 to" not in stats.stdout  # not archived: not shown
 
 
+def test_reprocess_without_the_profile_of_an_archived_paper_is_one_line_and_touches_nothing(tmp_path, monkeypatch, shehuibao,
+                                                                                           archive):
+    """$ARCHIVE_PAPERS set for the crawl and not for `archive reprocess`: every document of the
+    paper was an error line of its own (a line per page and article of the archive), exit 1."""
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    monkeypatch.delenv(PROFILES_ENV)
+    stored = "SELECT url, updated_at FROM pages UNION ALL SELECT url, updated_at FROM articles ORDER BY 1"
+    before = sql_rows(archive, stored)
+    for args in ((), ("--paper", "shehuibao")):
+        reprocessed = archive_command("reprocess", *args, archive=archive)
+        assert (reprocessed.returncode, reprocessed.stderr) == (
+            2, "error: unknown paper 'shehuibao' (known: gongyishibao): its documents are re-read with its profile, "
+               "not found (crawler/papers/, $ARCHIVE_PAPERS)\n")
+    assert sql_rows(archive, stored) == before
+
+
+def test_reprocess_with_selectors_that_no_longer_read_the_older_pages_leaves_them_as_stored(tmp_path, monkeypatch, archive_url):
+    """The site moved to a new template and the paper's profile was changed to read it: the
+    older issues' raw pages, read again with those selectors, list no article and hold no body
+    where the template looks. Reprocess stored them so ("0 failed", exit 0): every page's
+    article links gone, every article's text replaced by generic extraction's, where a crawl
+    meeting such files raises its drift alarm. They are left as stored, one line each."""
+    monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive_url,
+                         settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    stored = ("SELECT p.url, p.section, p.articles_expected, a.url, a.title, a.body, a.extraction FROM pages p "
+              "LEFT JOIN articles a ON a.page_id = p.id ORDER BY p.url, a.url")
+    links = "SELECT page_id, position, url FROM page_articles ORDER BY page_id, position"
+    before = sql_rows(archive_url, stored), sql_rows(archive_url, links)
+    assert len(before[1]) == 20
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    profile = (SHEHUIBAO_PROFILES / "shehuibao.toml").read_text(encoding="utf-8")
+    for old, new in (("ul.title-list", "ul.news-list"), ("map[name=imgmap]", "map[name=hotzones]"), ("#articleContent", "#content")):
+        profile = profile.replace(old, new)
+    (papers / "shehuibao.toml").write_text(profile, encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    reprocessed = archive_command("reprocess", archive=archive_url)
+    assert reprocessed.returncode == 1, reprocessed.stderr[-2000:]
+    errors = [line for line in reprocessed.stderr.splitlines() if line.startswith("error:")]
+    pages = [url for url, expected in sql_rows(archive_url, "SELECT url, articles_expected FROM pages") if expected]
+    articles = [url for (url,) in sql_rows(archive_url, "SELECT url FROM articles")]
+    assert sorted(errors) == sorted(
+        [f"error: {url}: the paper's template finds no article link in it now (it listed some when stored): left as stored"
+         for url in pages]
+        + [f"error: {url}: the paper's template finds no text in it now (generic extraction would replace what it "
+           "read when stored): left as stored" for url in articles])
+    assert reprocessed.stderr.splitlines()[-1] == (
+        f"{16 - len(pages)} documents reprocessed, {len(pages) + 20} failed, 0 articles changed "
+        "(the earlier text kept in article_versions)")
+    assert (sql_rows(archive_url, stored), sql_rows(archive_url, links)) == before
+    assert sql_rows(archive_url, "SELECT count(*) FROM article_versions") == [(0,)]
+
+
 # Python's GB18030 codec (GB 18030-2005) reads these bytes as private-use characters; each is
 # written here as that character, which the codec writes back as the same two bytes.
 RARE = {"\ue81e": "\u9fb4", "\ue816": "\U00020087", "\ue78d": "\ufe10", "\ue855": "\U000241fe"}

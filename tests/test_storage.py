@@ -28,7 +28,9 @@ def article(n=1, number=7, **extra):
         "title": f"标题{n}", "title_original": f"標題{n}", "body": "第一段\n第二段", "body_original": "第一段\n第二段",
         "images": [{"url": "http://x/1.jpg", "caption": "说明"}],
         "removals": [{"kind": "spam:labelled-link-farm", "text": "主站蜘蛛池模板：…"}],
+        # What a template finds nothing in: generic extraction reads it (archive reprocess reads it again so).
         "raw": {"url": f"http://x/html/2023-01/31/content_{n}.htm", "status": 200, "body": "<html>正文</html>".encode(), "content_type": "text/html"},
+        "extraction": "fallback",
     } | extra
 
 

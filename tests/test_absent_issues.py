@@ -230,3 +230,21 @@ def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_reco
         f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
     assert "no issue of 公益时报 found in the last 14 days" in done.stderr
     assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, 1, True)]
+
+
+def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_dates_issue(tmp_path, sqlite_url):
+    # The last Tuesday, not up yet, answered with the issue of the Tuesday before: the walk back
+    # stopped at it ("skipped"), and the run fetched no issue at all.
+    today = date.today()
+    tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
+    site = sample_site(tmp_path / "site", [tuesdays[1]], pdfs=False)
+    last = site / f"html/{tuesdays[0]:%Y-%m/%d}/node_1.htm"
+    last.parent.mkdir(parents=True)
+    shutil.copy(site / f"html/{tuesdays[1]:%Y-%m/%d}/node_1.htm", last)
+    done, requests = crawl_site(sqlite_url, date=None, site=site, faults={f"{PREFIX}paperindex.htm": [404]})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [r.path for r in requests if r.path.endswith("node_1.htm")] == [
+        f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
+    assert sql_rows(sqlite_url, "SELECT issue_date, url LIKE :entry FROM issues", entry=f"%/{tuesdays[1]:%Y-%m/%d}/node_1.htm") == [
+        (str(tuesdays[1]), 1)]
+    assert _absent(sqlite_url) == []  # the walk back records nothing

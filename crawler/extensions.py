@@ -372,7 +372,8 @@ class CrawlProgress:
         asked = len(plan.dates) if plan is not None and plan.dates else 1
         complete = stats.get_value("delta/issues_skipped", 0)
         failed = stats.get_value("issues/failed", 0)
-        # Dates the site answered 404 for, and those it did on enough runs before (not asked):
+        # Dates the site answered without their issue (404 or 410, its error page, another
+        # date's issue), and those it did on enough runs before (not asked):
         # no failure, so "issues 1/5" must not read as four lost.
         none = stats.get_value("issues/none", 0) + stats.get_value("delta/absent_issues_skipped", 0)
         pages = self.pages_listed - stats.get_value("delta/pages_skipped", 0)

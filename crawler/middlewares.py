@@ -42,10 +42,11 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     now. ``ARCHIVE_DELTA_ENABLED=False`` asks everything on every run, as refresh does, and
     tags all the same: without the tags a dead link was a failure of every run, for good.
 
-    A date whose entry page the site answered 404 for or its error page (absent_issues) is
-    tagged alike (``meta["archive"]["absent"]``), and one taken for a date without an issue
-    costs a range or a backfill no request, but with refresh. The newest issue's walk back
-    over the last days asks them all the same: it looks for the newest date that has one.
+    A date whose entry page the site answered without its issue (404 or 410, its error page,
+    another date's issue: absent_issues) is tagged alike (``meta["archive"]["absent"]``), and
+    one taken for a date without an issue costs a range or a backfill no request, but with
+    refresh. The newest issue's walk back over the last days asks them all the same: it looks
+    for the newest date that has one.
     """
 
     def __init__(self, crawler):
@@ -154,19 +155,22 @@ def _tag(record: Unserved) -> dict:
 
 
 def fetched_though_seen(request: Request, result):
-    """``result`` of a redirect middleware; the redirect of a page or article request is fetched
-    even when its target was fetched before, so that the spider sees what the site sent instead
-    of the file and counts it (a dead link). A site that sends a missing file to its home page,
+    """``result`` of a redirect middleware; the redirect of an issue's entry page, a page or an
+    article request is fetched even when its target was fetched before, so that the spider sees
+    what the site sent instead of the file and counts it (a dead link, or a date without an
+    issue: a site that sends such a date to its newest issue's entry page, asked already in the
+    same range, left the date without a word or record). A site that sends a missing file to its home page,
     which refreshes to the newest issue's first page (asked already when that is the issue
     crawled), lost the page or article from the run: dropped as a duplicate request, it was no
     failure and no record, and its issue stayed incomplete run after run."""
-    if isinstance(result, Request) and result is not request and (request.meta.get("archive") or {}).get("kind") in ("page", "article"):
+    if isinstance(result, Request) and result is not request and (request.meta.get("archive") or {}).get("kind") in (
+            "issue", "page", "article"):
         result.dont_filter = True
     return result
 
 
 class SiteRedirectMiddleware(RedirectMiddleware):
-    """Scrapy's HTTP redirects; a page's or article's is fetched though seen (fetched_though_seen)."""
+    """Scrapy's HTTP redirects; an entry page's, a page's or an article's is fetched though seen (fetched_though_seen)."""
 
     def process_response(self, request, response):
         return fetched_though_seen(request, super().process_response(request, response))
@@ -175,8 +179,8 @@ class SiteRedirectMiddleware(RedirectMiddleware):
 class IndexMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's meta-refresh redirects, except for a request with ``meta["dont_follow_refresh"]``:
     its page is itself the answer (the spider reads from the refresh which issue is the newest,
-    and fetches that issue's entry page only when the archive does not hold it complete). A
-    page's or article's is fetched though seen (fetched_though_seen)."""
+    and fetches that issue's entry page only when the archive does not hold it complete). An
+    entry page's, a page's or an article's is fetched though seen (fetched_though_seen)."""
 
     def process_response(self, request, response):
         if request.meta.get("dont_follow_refresh"):

@@ -553,8 +553,10 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 def _no_issue(absent) -> str:
-    """How the site answered a date without an issue: "HTTP 404 on 3 runs since 2026-11-24 06:00"."""
-    answer = "HTTP 404" if absent.status == 404 else "its error page"
+    """How the site answered a date without an issue: "HTTP 404 on 3 runs since 2026-11-24 06:00".
+    A 200 (or a redirect) was its error page or another date's issue: absent_issues keeps the
+    status only, the run's log tells which."""
+    answer = f"HTTP {absent.status}" if absent.status in (404, 410) else f"its error page or another date's issue (HTTP {absent.status})"
     return f"{answer} on {absent.runs} run{'' if absent.runs == 1 else 's'} since {absent.first_seen}"
 
 

@@ -180,8 +180,9 @@ class DeadLink(Base):
 
 
 class AbsentIssue(Base):
-    """A date of a paper whose issue entry page the site answered 404 for, or its error page:
-    the paper may have printed no issue that day, or not put it up yet (today's, asked at dawn).
+    """A date of a paper whose issue entry page the site answered without an issue of that date
+    (404 or 410, its error page, or another date's issue, in place or by a redirect): the paper
+    may have printed no issue that day, or not put it up yet (today's, asked at dawn).
 
     Counted as a dead link is (DeadLink): asked again on each run until answered so on
     ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days; then the date has no issue
@@ -197,7 +198,8 @@ class AbsentIssue(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
     issue_date: Mapped[date] = mapped_column(Date)
-    # The entry page asked, and the latest answer's status: 404, or 200 for the site's error page.
+    # The entry page asked, and the latest answer's status: 404 or 410; 200 for the site's error
+    # page or another date's issue (a redirect's status, 302, when it was redirected to either).
     url: Mapped[str] = mapped_column(Text)
     status: Mapped[int] = mapped_column(Integer)
     # The first and the latest run that was answered so, and how many runs were.

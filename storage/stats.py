@@ -34,7 +34,7 @@ class AbsentDate:
     """A row of absent_issues: a date the site answered no issue for, on ``runs`` runs."""
 
     day: date
-    status: int  # 404, or 200 for the site's error page
+    status: int  # 404 or 410; 200 (or a redirect's 302) for the site's error page or another date's issue
     runs: int
     first_seen: str  # to the minute, UTC
     confirmed_since: str  # to the minute, or "" while still asked

@@ -12,6 +12,7 @@ import re
 import shutil
 from datetime import date, timedelta
 
+import pytest
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.models import AbsentIssue
@@ -150,7 +151,68 @@ def test_a_date_answered_with_the_sites_error_page_and_status_200_has_no_issue_a
     assert _absent(sqlite_url) == [("2023-02-07", 200, 2, True)]
     missing, without = _stats(sqlite_url)
     assert missing[0].endswith(": 0 of 3 scheduled")
-    assert re.fullmatch(r"  2023-02-07 Tue  its error page on 2 runs since \S+ \S+", without[1])
+    assert re.fullmatch(r"  2023-02-07 Tue  its error page or another date's issue \(HTTP 200\) on 2 runs since \S+ \S+", without[1])
+
+
+@pytest.mark.parametrize("status, none", [(410, True), (404, True), (500, False), (503, False)])
+def test_a_date_answered_410_has_no_issue_as_a_404_and_a_5xx_stays_a_failure(tmp_path, sqlite_url, status, none):
+    """410 Gone was a failed issue (exit status 4) on every run, for good; a 5xx is the site's
+    trouble, not a date without an issue: a failure, asked again."""
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    with SiteServer(site, prefix=PREFIX, faults={f"{PREFIX}html/{ENTRY}": [status] * 20}) as server:
+        crawl = _crawl(server, sqlite_url, GIVE_UP_AT_SECOND)
+        (first, _), (second, _), (last, asked) = (crawl() for _ in range(3))
+    runs = (first, second, last)
+    assert all("Traceback" not in done.stderr for done in runs)
+    if none:
+        assert [done.returncode for done in runs] == [0, 0, 0], first.stderr[-3000:]
+        assert re.search(rf"INFO: no issue of 公益时报 on 2023-02-07 \({status} at http://\S+/{ENTRY}; HTTP {status} on 1 of "
+                         "the 2 runs", first.stderr), first.stderr[-3000:]
+        assert f"INFO: no issue of 公益时报 on 2023-02-07: HTTP {status} on 2 runs over 0 days since " in second.stderr
+        assert asked == [] and _absent(sqlite_url) == [("2023-02-07", status, 2, True)]
+        missing, without = _stats(sqlite_url)
+        assert missing[0].endswith(": 0 of 3 scheduled")
+        assert re.fullmatch(rf"  2023-02-07 Tue  HTTP {status} on 2 runs since \S+ \S+", without[1])
+    else:
+        assert [done.returncode for done in runs] == [4, 4, 4]
+        assert f"ERROR: issue of 公益时报 on 2023-02-07 not fetched (HTTP {status}): http://" in last.stderr
+        assert set(asked) == {ENTRY} and _absent(sqlite_url) == []  # asked again (and retried)
+        missing, without = _stats(sqlite_url)
+        assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-01-31 to 2023-02-14: 1 of 3 scheduled",
+                           "  2023-02-07 Tue"] and without == []
+
+
+@pytest.mark.parametrize("redirect", [False, True])
+def test_a_date_answered_with_another_dates_issue_has_no_issue_and_stores_nothing_under_it(tmp_path, sqlite_url, redirect):
+    """A site that answers a date without an issue with its newest issue, in place or by a
+    redirect to its entry page: the date was skipped with a warning and recorded nowhere, so it
+    stayed missing and was asked on every run; the redirect, to an entry page the range asks
+    itself, was dropped as a duplicate request without a word."""
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    newest = f"html/{DAYS[-1]:%Y-%m/%d}/node_1.htm"
+    if not redirect:
+        (site / "html" / ENTRY).parent.mkdir(parents=True)
+        shutil.copy(site / newest, site / "html" / ENTRY)
+    with SiteServer(site, prefix=PREFIX) as server:
+        if redirect:
+            server._redirects[f"{PREFIX}html/{ENTRY}"] = f"{server.url}{PREFIX.lstrip('/')}{newest}"
+        crawl = _crawl(server, sqlite_url, GIVE_UP_AT_SECOND)
+        (first, _), (second, _), (last, asked) = (crawl() for _ in range(3))
+    assert [done.returncode for done in (first, second, last)] == [0, 0, 0], first.stderr[-3000:]
+    by = rf" by a redirect to http://\S+/{newest}" if redirect else ""
+    assert re.search(rf"INFO: no issue of 公益时报 on 2023-02-07 \(the issue of 2023-02-14{by} at http://\S+/{ENTRY}; "
+                     "another date's issue on 1 of the 2 runs", first.stderr), first.stderr[-3000:]
+    assert "INFO: no issue of 公益时报 on 2023-02-07: another date's issue on 2 runs over 0 days since " in second.stderr
+    assert asked == [] and _absent(sqlite_url) == [("2023-02-07", 302 if redirect else 200, 2, True)]
+    # The newest issue is stored once, under its own date, its pages and articles with it.
+    assert sql_rows(sqlite_url, "SELECT i.issue_date, count(DISTINCT p.id), count(a.id) FROM issues i "
+                                "JOIN pages p ON p.issue_id = i.id JOIN articles a ON a.page_id = p.id "
+                                "GROUP BY i.issue_date ORDER BY i.issue_date") == [("2023-01-31", 16, 20), ("2023-02-14", 16, 20)]
+    assert sql_rows(sqlite_url, "SELECT count(*) FROM pages WHERE url LIKE '%/2023-02/07/%'") == [(0,)]
+    missing, without = _stats(sqlite_url)
+    assert missing[0].endswith(": 0 of 3 scheduled")
+    assert re.fullmatch(rf"  2023-02-07 Tue  its error page or another date's issue \(HTTP {302 if redirect else 200}\) "
+                        r"on 2 runs since \S+ \S+", without[1])
 
 
 def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_records_nothing(sqlite_url):
@@ -168,3 +230,21 @@ def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_reco
         f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
     assert "no issue of 公益时报 found in the last 14 days" in done.stderr
     assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, 1, True)]
+
+
+def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_dates_issue(tmp_path, sqlite_url):
+    # The last Tuesday, not up yet, answered with the issue of the Tuesday before: the walk back
+    # stopped at it ("skipped"), and the run fetched no issue at all.
+    today = date.today()
+    tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
+    site = sample_site(tmp_path / "site", [tuesdays[1]], pdfs=False)
+    last = site / f"html/{tuesdays[0]:%Y-%m/%d}/node_1.htm"
+    last.parent.mkdir(parents=True)
+    shutil.copy(site / f"html/{tuesdays[1]:%Y-%m/%d}/node_1.htm", last)
+    done, requests = crawl_site(sqlite_url, date=None, site=site, faults={f"{PREFIX}paperindex.htm": [404]})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [r.path for r in requests if r.path.endswith("node_1.htm")] == [
+        f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
+    assert sql_rows(sqlite_url, "SELECT issue_date, url LIKE :entry FROM issues", entry=f"%/{tuesdays[1]:%Y-%m/%d}/node_1.htm") == [
+        (str(tuesdays[1]), 1)]
+    assert _absent(sqlite_url) == []  # the walk back records nothing

@@ -78,6 +78,11 @@ def _file_name(url: str) -> str:
     return urlsplit(url).path.rsplit("/", 1)[-1]
 
 
+# The statuses that tell a file is not on the site: for an issue's entry page, a date without an
+# issue (the paper printed none that day); for a page or article link, a dead link.
+NOT_FOUND_STATUSES = (404, 410)
+
+
 def _answered_status(response) -> int:
     """The status the site first answered a request with: a redirect's (302), else the response's."""
     return next((reason for reason in response.meta.get("redirect_reasons", ()) if isinstance(reason, int)), response.status)
@@ -121,6 +126,23 @@ class UnservedCount:
 
     def span(self) -> str:
         return f"{self.runs} runs over {self.days} day{'' if self.days == 1 else 's'} since {self.since.date()}"
+
+
+def _no_issue_answer(response, page, day: date) -> tuple[str, str] | None:
+    """How the site answered the entry page of ``day`` without an issue of that day, as
+    (what the log says of the answer, what it counts: UnservedCount.so_far's ``answer``), or
+    None when it served it. A 404 or 410 (``page`` None); its error page with status 200; or
+    another date's issue, in place or by a redirect (a site that sends a date without an issue
+    to its newest issue): never stored under this date, and counted as a 404 is, where it was
+    skipped on every run and the date asked for good."""
+    if page is None:
+        return str(response.status), f"HTTP {response.status}"
+    if page.not_found:
+        return f"error page {page.not_found!r}", f"error page {page.not_found!r}"
+    if page.issue_date and page.issue_date != day:
+        redirected = f" by a redirect to {response.url}" if response.meta.get("redirect_urls") else ""
+        return f"the issue of {page.issue_date.isoformat()}{redirected}", "another date's issue"
+    return None
 
 
 def redirected_off_site(response) -> str | None:
@@ -246,8 +268,8 @@ class IssuesSpider(scrapy.Spider):
             callback=self.parse_issue,
             errback=self.issue_failed,
             cb_kwargs={"day": day, "lookback": lookback} | ({"index": True} if index else {}),
-            # A missing issue is an answer, not an error: let the 404 reach the callback.
-            meta={"handle_httpstatus_list": [404], "archive": {"kind": "issue", "issue_date": day}},
+            # A missing issue is an answer, not an error: let the 404 (or 410) reach the callback.
+            meta={"handle_httpstatus_list": list(NOT_FOUND_STATUSES), "archive": {"kind": "issue", "issue_date": day}},
         )
 
     def _walk_back(self, after: date, lookback: int | None = None) -> scrapy.Request | None:
@@ -296,10 +318,9 @@ class IssuesSpider(scrapy.Spider):
         if elsewhere := redirected_off_site(response):
             self._not_read(response, "issue", "redirected", f"redirected off the site to {elsewhere}", day)
             return
-        page = self.template.page(_html(response), response.url) if response.status != 404 else None
-        # The site's error page served with HTTP 200 is its 404.
-        if page is None or page.not_found:
-            why = "404" if page is None else f"error page {page.not_found!r}"
+        page = self.template.page(_html(response), response.url) if response.status not in NOT_FOUND_STATUSES else None
+        if no_issue := _no_issue_answer(response, page, day):
+            why, answer = no_issue
             if index:
                 self.logger.info(
                     "the latest-issue page leads to a missing issue (%s at %s): walking back over scheduled days", why, response.url
@@ -313,15 +334,10 @@ class IssuesSpider(scrapy.Spider):
                 self._no_recent_issue()
             else:
                 self.crawler.stats.inc_value("issues/none")
-                yield self._absent_issue(response, day, why)
+                yield self._absent_issue(response, day, why, answer)
             return
         if page.truncated:
             self._not_read(response, "issue", "truncated", f"truncated: {page.truncated}", day)
-            return
-        if page.issue_date and page.issue_date != day:
-            self.logger.warning(
-                "entry page for %s serves the issue of %s: skipped (%s)", day.isoformat(), page.issue_date.isoformat(), response.url
-            )
             return
         self.crawler.stats.inc_value("issues/found")
         if before := (response.meta.get("archive") or {}).get("absent"):
@@ -412,7 +428,8 @@ class IssuesSpider(scrapy.Spider):
 
     def issue_failed(self, failure):
         """The entry page (page list) of an issue could not be fetched: a failed issue, and a
-        failed page. Only a 404 means the paper did not publish that day (parse_issue)."""
+        failed page. Only a 404 or 410 means the paper did not publish that day (parse_issue):
+        a 5xx is the site's trouble, asked again by the next run."""
         request = failure.request
         if self._ignored(failure, "issue"):
             return
@@ -433,7 +450,7 @@ class IssuesSpider(scrapy.Spider):
     def _link_failed(self, failure, what: str):
         """A page or article not fetched; one the site answers 404 or 410 for, or always cuts
         short, is a dead link."""
-        if failure.check(HttpError) and (status := failure.value.response.status) in (404, 410):
+        if failure.check(HttpError) and (status := failure.value.response.status) in NOT_FOUND_STATUSES:
             answer, reason = f"HTTP {status}", "not_found"
         elif failure.check(ResponseDataLossError):
             # Its headers came, then fewer bytes than they said.
@@ -471,19 +488,18 @@ class IssuesSpider(scrapy.Spider):
             kind=what, url=url, status=status, reason=reason, gone=count.given_up, fetched_at=now,
         )
 
-    def _absent_issue(self, response, day: date, why: str) -> AbsentIssueItem:
-        """A date of the crawl's dates whose entry page the site answered 404 for, or its error
-        page (``why``): the paper printed no issue that day, or has not put it up yet. No
-        failure; counted as a dead link is (UnservedCount), the date is taken for one without
-        an issue after ARCHIVE_GONE_AFTER_RUNS runs over ARCHIVE_GONE_AFTER_DAYS days: the
-        delta middleware then leaves it out of the dates asked but with refresh=1, and
-        `archive stats` no longer lists it missing. The item counts this run's answer in
-        absent_issues."""
+    def _absent_issue(self, response, day: date, why: str, answer: str) -> AbsentIssueItem:
+        """A date of the crawl's dates whose entry page the site answered without an issue of
+        that day (_no_issue_answer: ``why``, ``answer``): the paper printed no issue that day,
+        or has not put it up yet. No failure; counted as a dead link is (UnservedCount), the
+        date is taken for one without an issue after ARCHIVE_GONE_AFTER_RUNS runs over
+        ARCHIVE_GONE_AFTER_DAYS days: the delta middleware then leaves it out of the dates asked
+        but with refresh=1, and `archive stats` no longer lists it missing. The item counts this
+        run's answer in absent_issues, with the status the site first answered (a redirect's)."""
         url = (response.meta.get("redirect_urls") or [response.url])[0]
         name, asked = self.plan.paper.name, day.isoformat()
         now = datetime.now(timezone.utc)
         count = UnservedCount.of((response.meta.get("archive") or {}).get("absent"), self.settings, now)
-        answer = "HTTP 404" if why == "404" else why
         if count.given_up_before:  # asked again by refresh=1
             self.logger.info("still no issue of %s on %s (%s on %d runs since %s): %s", name, asked, answer, count.runs,
                              count.since.date(), url)
@@ -499,7 +515,7 @@ class IssuesSpider(scrapy.Spider):
 
     def pdf_failed(self, failure):
         self._failed(failure, "pdf")
-        if failure.check(HttpError) and failure.value.response.status in (404, 410):
+        if failure.check(HttpError) and failure.value.response.status in NOT_FOUND_STATUSES:
             # The site has no such PDF: stored without text, so that its page counts as
             # complete and later runs do not ask for it again (a failure that may pass, a 5xx
             # or a network error, leaves the page to the next run).

@@ -141,14 +141,15 @@ class DeadLinkItem:
 
 @dataclass
 class AbsentIssueItem:
-    """A date whose issue entry page the site answered 404 for, or its error page
-    (absent_issues): one more run that was answered so, and whether the crawler now takes the
-    date for one without an issue (``confirmed``)."""
+    """A date whose issue entry page the site answered without an issue of that date: 404 or
+    410, its error page, another date's issue (absent_issues): one more run that was answered so,
+    and whether the crawler now takes the date for one without an issue (``confirmed``)."""
 
     paper_code: str
     paper_name: str
     issue_date: str
     url: str  # the entry page asked
-    status: int  # 404, or 200 for the site's error page
+    status: int  # 404 or 410; 200 for its error page or another date's issue; a redirect's (302)
+    reason: str  # storage.models.ABSENT_ISSUE_REASONS
     confirmed: bool = False
     fetched_at: datetime | None = None  # when the answer came (UTC)

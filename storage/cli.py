@@ -552,11 +552,16 @@ def run_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+# How archive stats tells a date's answer, by absent_issues.reason.
+_NO_ISSUE_ANSWERS = {"error_page": "its error page", "other_issue": "another date's issue"}
+
+
 def _no_issue(absent) -> str:
-    """How the site answered a date without an issue: "HTTP 404 on 3 runs since 2026-11-24 06:00".
-    A 200 (or a redirect) was its error page or another date's issue: absent_issues keeps the
-    status only, the run's log tells which."""
-    answer = f"HTTP {absent.status}" if absent.status in (404, 410) else f"its error page or another date's issue (HTTP {absent.status})"
+    """How the site answered a date without an issue: "HTTP 404 on 3 runs since 2026-11-24 06:00",
+    "its error page (HTTP 200) on …", "another date's issue (HTTP 302) on …"."""
+    answer = f"HTTP {absent.status}"
+    if absent.reason in _NO_ISSUE_ANSWERS:
+        answer = f"{_NO_ISSUE_ANSWERS[absent.reason]} ({answer})"
     return f"{answer} on {absent.runs} run{'' if absent.runs == 1 else 's'} since {absent.first_seen}"
 
 

@@ -771,13 +771,13 @@ class Archive:
                 session.execute(delete(table).where(table.c.id.in_(since)))
         if not absent:
             return
-        statement = self._unserved_counter(table, ["paper_id", "issue_date"], ["url", "status"], "confirmed_since")
+        statement = self._unserved_counter(table, ["paper_id", "issue_date"], ["url", "status", "reason"], "confirmed_since")
         rows = []
         for x in absent:
             at = as_utc(x.get("fetched_at")) or now
             rows.append({"paper_id": papers[(x["paper_code"],)], "issue_date": _as_date(x["issue_date"]), "url": x["url"],
-                         "status": x["status"], "first_seen": at, "last_seen": at, "runs": 1,
-                         "confirmed_since": at if x.get("confirmed") else None})
+                         "status": x["status"], "reason": x["reason"], "first_seen": at, "last_seen": at,
+                         "runs": 1, "confirmed_since": at if x.get("confirmed") else None})
         session.execute(statement, rows)
 
     def _store_pdf_texts(self, session: Session, pdfs: list[Mapping[str, Any]], page_id, counts: dict[str, int]) -> list:

@@ -146,6 +146,9 @@ class PageArticle(Base):
 # another file of the site (its home page); the file cut short (fewer bytes than its
 # Content-Length, or a file that ends before its end).
 DEAD_LINK_REASONS = ("not_found", "error_page", "other_issue", "other_file", "truncated")
+# Why a date has no issue by the site's answer at its entry page (absent_issues.reason), named as
+# a dead link's: 404 or 410; its error page; another date's issue, in place or by a redirect.
+ABSENT_ISSUE_REASONS = ("not_found", "error_page", "other_issue")
 
 
 class DeadLink(Base):
@@ -202,6 +205,8 @@ class AbsentIssue(Base):
     # page or another date's issue (a redirect's status, 302, when it was redirected to either).
     url: Mapped[str] = mapped_column(Text)
     status: Mapped[int] = mapped_column(Integer)
+    # What the latest answer was (ABSENT_ISSUE_REASONS).
+    reason: Mapped[str] = mapped_column(String(16))
     # The first and the latest run that was answered so, and how many runs were.
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

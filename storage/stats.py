@@ -35,6 +35,7 @@ class AbsentDate:
 
     day: date
     status: int  # 404 or 410; 200 (or a redirect's 302) for the site's error page or another date's issue
+    reason: str  # storage.models.ABSENT_ISSUE_REASONS: which of those
     runs: int
     first_seen: str  # to the minute, UTC
     confirmed_since: str  # to the minute, or "" while still asked
@@ -86,7 +87,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         dead_links = inspect(conn).has_table("dead_links")  # and crawl_runs.links_gone: revision 0011
         # Revision 0013; named i, as issues are, for the span's filters.
         absent_rows = conn.execute(text(f"""
-            SELECT pa.code, i.issue_date, i.status, i.runs, i.first_seen, i.confirmed_since
+            SELECT pa.code, i.issue_date, i.status, i.reason, i.runs, i.first_seen, i.confirmed_since
             FROM absent_issues i JOIN papers pa ON pa.id = i.paper_id WHERE 1=1{where}
         """).columns(issue_date=Date), params).all() if inspect(conn).has_table("absent_issues") else []
         history = conn.execute(text(
@@ -102,8 +103,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             WHERE 1=1{where} ORDER BY pa.code, i.issue_date, d.url
         """).columns(issue_date=Date), params).all() if dead_links else []
     absent: dict[str, dict[date, AbsentDate]] = {}
-    for code, day, status, runs_, first_seen, confirmed in absent_rows:
-        absent.setdefault(code, {})[day] = AbsentDate(day, status, runs_, _minute(first_seen), _minute(confirmed))
+    for code, day, status, reason, runs_, first_seen, confirmed in absent_rows:
+        absent.setdefault(code, {})[day] = AbsentDate(day, status, reason, runs_, _minute(first_seen), _minute(confirmed))
     per_year: dict[tuple[str, int], list[int]] = {}
     issues: dict[str, set[date]] = {}
     for code, day, pages, articles in counts:

@@ -25,11 +25,11 @@ NONE = date(2023, 2, 7)  # a Tuesday between two issues of the weekly paper: the
 DAYS = [SAMPLE_DAY, date(2023, 2, 14)]
 RANGE = (f"start={SAMPLE_DAY}", "end=2023-02-14")
 ENTRY = f"{NONE:%Y-%m/%d}/node_1.htm"
-ABSENT = "SELECT issue_date, status, runs, confirmed_since IS NOT NULL FROM absent_issues ORDER BY issue_date"
+ABSENT = "SELECT issue_date, status, reason, runs, confirmed_since IS NOT NULL FROM absent_issues ORDER BY issue_date"
 
 
 def _absent(archive: str) -> list[tuple]:
-    return [(str(day), status, runs, bool(confirmed)) for day, status, runs, confirmed in sql_rows(archive, ABSENT)]
+    return [(str(day), status, reason, runs, bool(confirmed)) for day, status, reason, runs, confirmed in sql_rows(archive, ABSENT)]
 
 
 def _stats(archive: str) -> tuple[list[str], list[str]]:
@@ -73,7 +73,7 @@ def test_a_date_answered_404_on_runs_over_a_week_has_no_issue_is_not_missing_and
             assert re.search(rf"INFO: no issue of 公益时报 on 2023-02-07 \(404 at http://127\.0\.0\.1:\d+{PREFIX}html/{ENTRY}; "
                              rf"HTTP 404 on {run + 1} of the 3 runs over 7 days after which the date is taken for one "
                              r"without an issue\)$", done.stderr, re.M), done.stderr[-3000:]
-        assert _absent(archive_url) == [("2023-02-07", 404, 3, False)]
+        assert _absent(archive_url) == [("2023-02-07", 404, "not_found", 3, False)]
         missing, without = _stats(archive_url)
         assert missing[0].endswith(": 1 of 3 scheduled") and without == []
         assert re.fullmatch(r"  2023-02-07 Tue  HTTP 404 on 3 runs since \d{4}-\d\d-\d\d \d\d:\d\d, still asked", missing[1])
@@ -84,7 +84,7 @@ def test_a_date_answered_404_on_runs_over_a_week_has_no_issue_is_not_missing_and
         assert re.search(r"INFO: no issue of 公益时报 on 2023-02-07: HTTP 404 on 4 runs over 8 days since \d{4}-\d\d-\d\d, "
                          rf"taken for a date without an issue, not asked again \(-a refresh=1 asks again\): "
                          rf"http://127\.0\.0\.1:\d+{PREFIX}html/{ENTRY}$", done.stderr, re.M), done.stderr[-3000:]
-        assert _absent(archive_url) == [("2023-02-07", 404, 4, True)]
+        assert _absent(archive_url) == [("2023-02-07", 404, "not_found", 4, True)]
         missing, without = _stats(archive_url)
         assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-01-31 to 2023-02-14: 0 of 3 scheduled"]
         assert without[0] == ("Without an issue, gongyishibao from 2023-01-31 to 2023-02-14: 1 dates the site answered "
@@ -101,7 +101,7 @@ def test_a_date_answered_404_on_runs_over_a_week_has_no_issue_is_not_missing_and
         done, asked = crawl("refresh=1")
         assert done.returncode == 0 and ENTRY in asked, done.stderr[-3000:]
         assert re.search(r"INFO: still no issue of 公益时报 on 2023-02-07 \(HTTP 404 on 5 runs since \d{4}-", done.stderr)
-        assert _absent(archive_url) == [("2023-02-07", 404, 5, True)]
+        assert _absent(archive_url) == [("2023-02-07", 404, "not_found", 5, True)]
 
         # The site puts the issue up after all: a refresh stores it, and its record goes.
         _put_up_issue(site, tmp_path)
@@ -121,7 +121,7 @@ def test_a_date_answered_404_once_that_then_serves_its_issue_is_stored_and_not_r
     with SiteServer(site, prefix=PREFIX) as server:
         crawl = _crawl(server, archive_url)
         first, _ = crawl()  # today's issue asked at dawn: not up yet
-        assert _absent(archive_url) == [("2023-02-07", 404, 1, False)]
+        assert _absent(archive_url) == [("2023-02-07", 404, "not_found", 1, False)]
         _put_up_issue(site, tmp_path)
         done, asked = crawl()
     assert (first.returncode, done.returncode) == (0, 0), done.stderr[-3000:]
@@ -148,10 +148,10 @@ def test_a_date_answered_with_the_sites_error_page_and_status_200_has_no_issue_a
     assert "error page '页面不存在' on 1 of the 2 runs over 0 days after which the date is taken" in first.stderr
     assert "INFO: no issue of 公益时报 on 2023-02-07: error page '页面不存在' on 2 runs over 0 days since " in confirmed.stderr
     assert asked == []
-    assert _absent(sqlite_url) == [("2023-02-07", 200, 2, True)]
+    assert _absent(sqlite_url) == [("2023-02-07", 200, "error_page", 2, True)]
     missing, without = _stats(sqlite_url)
     assert missing[0].endswith(": 0 of 3 scheduled")
-    assert re.fullmatch(r"  2023-02-07 Tue  its error page or another date's issue \(HTTP 200\) on 2 runs since \S+ \S+", without[1])
+    assert re.fullmatch(r"  2023-02-07 Tue  its error page \(HTTP 200\) on 2 runs since \S+ \S+", without[1])
 
 
 @pytest.mark.parametrize("status, none", [(410, True), (404, True), (500, False), (503, False)])
@@ -169,7 +169,7 @@ def test_a_date_answered_410_has_no_issue_as_a_404_and_a_5xx_stays_a_failure(tmp
         assert re.search(rf"INFO: no issue of 公益时报 on 2023-02-07 \({status} at http://\S+/{ENTRY}; HTTP {status} on 1 of "
                          "the 2 runs", first.stderr), first.stderr[-3000:]
         assert f"INFO: no issue of 公益时报 on 2023-02-07: HTTP {status} on 2 runs over 0 days since " in second.stderr
-        assert asked == [] and _absent(sqlite_url) == [("2023-02-07", status, 2, True)]
+        assert asked == [] and _absent(sqlite_url) == [("2023-02-07", status, "not_found", 2, True)]
         missing, without = _stats(sqlite_url)
         assert missing[0].endswith(": 0 of 3 scheduled")
         assert re.fullmatch(rf"  2023-02-07 Tue  HTTP {status} on 2 runs since \S+ \S+", without[1])
@@ -203,7 +203,7 @@ def test_a_date_answered_with_another_dates_issue_has_no_issue_and_stores_nothin
     assert re.search(rf"INFO: no issue of 公益时报 on 2023-02-07 \(the issue of 2023-02-14{by} at http://\S+/{ENTRY}; "
                      "another date's issue on 1 of the 2 runs", first.stderr), first.stderr[-3000:]
     assert "INFO: no issue of 公益时报 on 2023-02-07: another date's issue on 2 runs over 0 days since " in second.stderr
-    assert asked == [] and _absent(sqlite_url) == [("2023-02-07", 302 if redirect else 200, 2, True)]
+    assert asked == [] and _absent(sqlite_url) == [("2023-02-07", 302 if redirect else 200, "other_issue", 2, True)]
     # The newest issue is stored once, under its own date, its pages and articles with it.
     assert sql_rows(sqlite_url, "SELECT i.issue_date, count(DISTINCT p.id), count(a.id) FROM issues i "
                                 "JOIN pages p ON p.issue_id = i.id JOIN articles a ON a.page_id = p.id "
@@ -211,7 +211,7 @@ def test_a_date_answered_with_another_dates_issue_has_no_issue_and_stores_nothin
     assert sql_rows(sqlite_url, "SELECT count(*) FROM pages WHERE url LIKE '%/2023-02/07/%'") == [(0,)]
     missing, without = _stats(sqlite_url)
     assert missing[0].endswith(": 0 of 3 scheduled")
-    assert re.fullmatch(rf"  2023-02-07 Tue  its error page or another date's issue \(HTTP {302 if redirect else 200}\) "
+    assert re.fullmatch(rf"  2023-02-07 Tue  another date's issue \(HTTP {302 if redirect else 200}\) "
                         r"on 2 runs since \S+ \S+", without[1])
 
 
@@ -223,13 +223,13 @@ def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_reco
     once = {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
     dated, _ = crawl_site(sqlite_url, date=str(tuesdays[0]), settings=once)
     assert dated.returncode == 0, dated.stderr[-3000:]
-    assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, 1, True)]
+    assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, "not_found", 1, True)]
     done, requests = crawl_site(sqlite_url, date=None, faults={f"{PREFIX}paperindex.htm": [404]}, settings=once)
     assert done.returncode == 0, done.stderr[-3000:]
     assert [r.path for r in requests if r.path.endswith("node_1.htm")] == [
         f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
     assert "no issue of 公益时报 found in the last 14 days" in done.stderr
-    assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, 1, True)]
+    assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, "not_found", 1, True)]
 
 
 def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_dates_issue(tmp_path, sqlite_url):

@@ -80,7 +80,7 @@ def store(url: str) -> None:
             {k: first[k] for k in context} | {"page_url": first["url"], "url": "http://x/1.pdf", "text": "", "gone": True}]
     archive.store_batch(pdfs=pdfs)
     # The site has no issue of 2023-01-10: taken for a date without one. Nor of 2023-01-17: said once.
-    none = {"paper_code": "gongyishibao", "paper_name": "公益时报", "status": 404}
+    none = {"paper_code": "gongyishibao", "paper_name": "公益时报", "status": 404, "reason": "not_found"}
     archive.store_batch(absent=[none | {"issue_date": "2023-01-10", "url": "http://x/10.htm", "confirmed": True},
                                 none | {"issue_date": "2023-01-17", "url": "http://x/17.htm"}])
     archive.close()
@@ -111,8 +111,8 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     indexed, like = answers["Text search"]
     assert indexed and len(like) == 20 and [row[0] for row in like] == sorted((row[0] for row in like), reverse=True)
     assert [row[0] for row in answers["Issues missing from the archive"][0]][:3] == ["2023-01-17", "2023-01-24", "2023-02-07"]
-    assert [(row[1], row[3], bool(row[5])) for row in answers["Dates without an issue"][0]] == [
-        ("2023-01-10", "1", True), ("2023-01-17", "1", False)]
+    assert [(row[1], row[3], row[4], bool(row[6])) for row in answers["Dates without an issue"][0]] == [
+        ("2023-01-10", "not_found", "1", True), ("2023-01-17", "not_found", "1", False)]
     issues, pages = answers["Issues and pages not archived completely"]
     assert [row[1] for row in issues] == ["2023-01-03", "2023-01-31", "2024-03-05"]  # no page list stored
     assert pages == [["http://x/html/2023-01/31/node_11.htm", "5", "2", "1"]]  # 2 stored and 1 gone of 5

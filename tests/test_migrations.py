@@ -510,9 +510,9 @@ def test_0013_counts_dates_without_an_issue_and_its_downgrade_drops_them(archive
     archive = open_archive(archive_url, check=False)  # at 0013, whatever revisions follow it
     first = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
     none = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-02-07",
-            "url": "http://x/2023-02/07/node_1.htm", "status": 404}
+            "url": "http://x/2023-02/07/node_1.htm", "status": 404, "reason": "not_found"}
     archive.store_batch(absent=[none | {"fetched_at": first}])
-    archive.store_batch(absent=[none | {"status": 200, "confirmed": True, "fetched_at": first + timedelta(days=7)}])
+    archive.store_batch(absent=[none | {"status": 200, "reason": "error_page", "confirmed": True, "fetched_at": first + timedelta(days=7)}])
     archive.store_batch(absent=[none | {"fetched_at": first + timedelta(days=8)}])  # confirmed stays confirmed
     day = date(2023, 2, 7)
     assert archive.absent_issues("gongyishibao", DAY, date(2023, 2, 14)) == {day: Unserved(3, first, True)}

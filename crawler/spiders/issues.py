@@ -128,20 +128,20 @@ class UnservedCount:
         return f"{self.runs} runs over {self.days} day{'' if self.days == 1 else 's'} since {self.since.date()}"
 
 
-def _no_issue_answer(response, page, day: date) -> tuple[str, str] | None:
+def _no_issue_answer(response, page, day: date) -> tuple[str, str, str] | None:
     """How the site answered the entry page of ``day`` without an issue of that day, as
-    (what the log says of the answer, what it counts: UnservedCount.so_far's ``answer``), or
-    None when it served it. A 404 or 410 (``page`` None); its error page with status 200; or
+    (what the log says of the answer, what it counts: UnservedCount.so_far's ``answer``, its
+    reason: absent_issues.reason), or None when it served it. A 404 or 410 (``page`` None); its error page with status 200; or
     another date's issue, in place or by a redirect (a site that sends a date without an issue
     to its newest issue): never stored under this date, and counted as a 404 is, where it was
     skipped on every run and the date asked for good."""
     if page is None:
-        return str(response.status), f"HTTP {response.status}"
+        return str(response.status), f"HTTP {response.status}", "not_found"
     if page.not_found:
-        return f"error page {page.not_found!r}", f"error page {page.not_found!r}"
+        return f"error page {page.not_found!r}", f"error page {page.not_found!r}", "error_page"
     if page.issue_date and page.issue_date != day:
         redirected = f" by a redirect to {response.url}" if response.meta.get("redirect_urls") else ""
-        return f"the issue of {page.issue_date.isoformat()}{redirected}", "another date's issue"
+        return f"the issue of {page.issue_date.isoformat()}{redirected}", "another date's issue", "other_issue"
     return None
 
 
@@ -320,7 +320,7 @@ class IssuesSpider(scrapy.Spider):
             return
         page = self.template.page(_html(response), response.url) if response.status not in NOT_FOUND_STATUSES else None
         if no_issue := _no_issue_answer(response, page, day):
-            why, answer = no_issue
+            why, answer, reason = no_issue
             if index:
                 self.logger.info(
                     "the latest-issue page leads to a missing issue (%s at %s): walking back over scheduled days", why, response.url
@@ -334,7 +334,7 @@ class IssuesSpider(scrapy.Spider):
                 self._no_recent_issue()
             else:
                 self.crawler.stats.inc_value("issues/none")
-                yield self._absent_issue(response, day, why, answer)
+                yield self._absent_issue(response, day, why, answer, reason)
             return
         if page.truncated:
             self._not_read(response, "issue", "truncated", f"truncated: {page.truncated}", day)
@@ -488,9 +488,9 @@ class IssuesSpider(scrapy.Spider):
             kind=what, url=url, status=status, reason=reason, gone=count.given_up, fetched_at=now,
         )
 
-    def _absent_issue(self, response, day: date, why: str, answer: str) -> AbsentIssueItem:
+    def _absent_issue(self, response, day: date, why: str, answer: str, reason: str) -> AbsentIssueItem:
         """A date of the crawl's dates whose entry page the site answered without an issue of
-        that day (_no_issue_answer: ``why``, ``answer``): the paper printed no issue that day,
+        that day (_no_issue_answer: ``why``, ``answer``, ``reason``): the paper printed no issue that day,
         or has not put it up yet. No failure; counted as a dead link is (UnservedCount), the
         date is taken for one without an issue after ARCHIVE_GONE_AFTER_RUNS runs over
         ARCHIVE_GONE_AFTER_DAYS days: the delta middleware then leaves it out of the dates asked
@@ -511,7 +511,7 @@ class IssuesSpider(scrapy.Spider):
             self.logger.info("no issue of %s on %s (%s at %s; %s)", name, asked, why, url,
                              count.so_far(answer, self.settings, "the date is taken for one without an issue"))
         return AbsentIssueItem(paper_code=self.plan.paper.code, paper_name=name, issue_date=asked, url=url,
-                               status=_answered_status(response), confirmed=count.given_up, fetched_at=now)
+                               status=_answered_status(response), reason=reason, confirmed=count.given_up, fetched_at=now)
 
     def pdf_failed(self, failure):
         self._failed(failure, "pdf")

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("issue_date", sa.Date(), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=16), nullable=False),
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("runs", sa.Integer(), nullable=False),

@@ -137,17 +137,24 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
         raise ArchiveError(f"unknown paper {code!r} ({holds}{more}){hint}")
 
 
-def none_found(archive: Archive, section: str | None) -> str:
-    """The line saying that a search or an export found nothing; it names a ``--section`` that no
-    page of the archive has, in any form (a typo, most likely), since nothing can match it."""
+def no_such_section(archive: Archive, section: str | None) -> str | None:
+    """What to say of a ``--section`` that no page of the archive has, in any form (a typo, most
+    likely), since nothing can match it; None when one has it, or none is given."""
     from storage.search import TABLE_COLUMNS, filters
 
-    if section is not None:
-        where, params = filters(TABLE_COLUMNS, section=section)
-        with archive.engine.connect() as conn:
-            if conn.execute(text(f"SELECT 1 FROM pages p WHERE 1=1{''.join(where)} LIMIT 1"), params).first() is None:
-                return f"no articles found: no page of this archive has the section {section!r}"
-    return "no articles found"
+    if section is None:
+        return None
+    where, params = filters(TABLE_COLUMNS, section=section)
+    with archive.engine.connect() as conn:
+        if conn.execute(text(f"SELECT 1 FROM pages p WHERE 1=1{''.join(where)} LIMIT 1"), params).first() is None:
+            return f"no page of this archive has the section {section!r}"
+    return None
+
+
+def none_found(archive: Archive, section: str | None) -> str:
+    """The line saying that a search or an export found nothing, and why when it is the section."""
+    reason = no_such_section(archive, section)
+    return f"no articles found: {reason}" if reason else "no articles found"
 
 
 def reading(args: argparse.Namespace) -> Archive:
@@ -738,7 +745,7 @@ class _SaidWithLevel(logging.Handler):
 
 
 def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
-    add_filters(parser, section=False)
+    add_filters(parser)
 
 
 @command("reprocess", "re-run the pipelines over the stored raw pages (no network)", _reprocess_arguments)
@@ -754,8 +761,11 @@ def run_reprocess(args: argparse.Namespace) -> int:
         check_paper(archive, args.paper, profiled=True)
         archive.check_writable()
         archive.check_write_privileges()
+        if reason := no_such_section(archive, args.section):
+            # Refused as an unknown --paper is: a run that reads nothing would read as done.
+            raise ArchiveError(reason)
         outcome = reprocess(
-            archive, paper=args.paper, since=args.since, until=args.until,
+            archive, paper=args.paper, since=args.since, until=args.until, section=args.section,
             progress=progress_line("reprocessed"),
             error=lambda message: say(f"error: {message}"),
             warn=lambda message: say(f"warning: {message}"),

@@ -356,13 +356,16 @@ class Archive:
         # A page's stored articles: those it links, and those fetched from it (the links of a
         # page stored before revision 0010 are only those stored then); and those it links that
         # are gone, which no run asks again.
+        # An archive before revision 0010 (read by archive stats) has no page_articles: its
+        # pages' links are the articles stored from them, as 0010 fills page_articles with.
         pages = select(Page.id).where(Page.issue_id.in_(issues))
+        links = self.revision >= PAGE_LINKS
         dead = self.revision >= DEAD_LINKS
         linked = union(
-            select(PageArticle.page_id, PageArticle.url)
-            .join(Article, Article.url == PageArticle.url)
-            .where(PageArticle.page_id.in_(pages)),
             select(Article.page_id, Article.url).where(Article.page_id.in_(pages)),
+            *([select(PageArticle.page_id, PageArticle.url)
+               .join(Article, Article.url == PageArticle.url)
+               .where(PageArticle.page_id.in_(pages))] if links else []),
             *([select(PageArticle.page_id, PageArticle.url)
                .join(DeadLink, DeadLink.url == PageArticle.url)
                .where(PageArticle.page_id.in_(pages), DeadLink.gone_since.is_not(None))] if dead else []),

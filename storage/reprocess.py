@@ -56,7 +56,7 @@ FROM raw_documents r
 JOIN {join}
 JOIN issues i ON i.id = p.issue_id
 JOIN papers pa ON pa.id = i.paper_id
-WHERE i.id IN :issues
+WHERE i.id IN :issues{pages}
 ORDER BY i.issue_date, p.page_number, r.url
 """
 # A page's and a PDF's rows have no article. (A LEFT JOIN on a false condition gave them that,
@@ -67,15 +67,16 @@ _PDFS = _NO_ARTICLE | {"links": "NULL", "join": "pages p ON p.pdf_url = r.url"}
 _ARTICLES = {"article": "a.url", "title": "a.title_original", "links": "NULL", "extraction": "a.extraction",
              "join": "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"}
 _KINDS = (_PAGES, _PDFS, _ARTICLES)
+# {pages}: the condition on the pages to re-read (a section's), which the counts keep to too.
 _ISSUES = """
-SELECT i.id, pa.code, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id)
+SELECT i.id, pa.code, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id{pages})
      + (SELECT count(*) FROM raw_documents r JOIN articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id
-        WHERE p.issue_id = i.id),
+        WHERE p.issue_id = i.id{pages}),
      (SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id
-      WHERE p.issue_id = i.id AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = a.url)),
-     (SELECT count(*) FROM pages p WHERE p.issue_id = i.id AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = p.url))
+      WHERE p.issue_id = i.id{pages} AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = a.url)),
+     (SELECT count(*) FROM pages p WHERE p.issue_id = i.id{pages} AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = p.url))
 FROM issues i JOIN papers pa ON pa.id = i.paper_id
-WHERE 1=1{filters}
+WHERE 1=1{filters}{pages_held}
 ORDER BY i.issue_date, i.id
 """
 # Issues whose documents are read at a time: their raw responses, not the archive's, are in
@@ -83,19 +84,32 @@ ORDER BY i.issue_date, i.id
 ISSUES_AT_A_TIME = 20
 
 
-def _issues(archive: Archive, paper: str | None, since: date | None, until: date | None) -> list[tuple[int, str, int, int, int]]:
-    """The issues to re-read, in order, each with its paper's code, its number of documents, and
-    of its articles and pages that have none (written with plain SQL, their raw documents
-    deleted to save room)."""
+def _section_pages(section: str | None) -> tuple[str, dict]:
+    """The SQL condition (" AND …") on a page ``p`` of ``section``, given as printed or as stored
+    (matched as search matches it), and its parameters; none without a section: every page."""
+    conditions, params = filters(TABLE_COLUMNS, section=section)
+    return "".join(conditions), params
+
+
+def _issues(archive: Archive, paper: str | None, since: date | None, until: date | None,
+            section: str | None = None) -> list[tuple[int, str, int, int, int]]:
+    """The issues to re-read (with a page of ``section``), in order, each with its paper's code,
+    its number of documents, and of its articles and pages that have none (written with plain
+    SQL, their raw documents deleted to save room), of that section's pages only."""
     conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
+    pages, section_params = _section_pages(section)
+    held = f" AND EXISTS (SELECT 1 FROM pages p WHERE p.issue_id = i.id{pages})" if pages else ""
+    query = _ISSUES.format(filters="".join(conditions), pages=pages, pages_held=held)
     with archive.engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(_ISSUES.format(filters="".join(conditions))), params)]
+        return [tuple(row) for row in conn.execute(text(query), params | section_params)]
 
 
-def _documents(archive: Archive, issues: list[int]) -> list:
+def _documents(archive: Archive, issues: list[int], section: str | None = None) -> list:
+    pages, params = _section_pages(section)
     with archive.engine.connect() as conn:
         return [row for kind in _KINDS for row in conn.execute(
-            text(_DOCUMENTS.format(**kind)).bindparams(bindparam("issues", expanding=True)), {"issues": issues})]
+            text(_DOCUMENTS.format(**kind, pages=pages)).bindparams(bindparam("issues", expanding=True)),
+            {"issues": issues} | params)]
 
 
 def _chunks(issues: list[tuple[int, str, int, int, int]], size: int) -> Iterator[list[int]]:
@@ -123,6 +137,7 @@ def reprocess(
     paper: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    section: str | None = None,
     batch_size: int = 400,  # as the crawl writes (ARCHIVE_BATCH_SIZE): a quarter less per item than 100
     issues_at_a_time: int = ISSUES_AT_A_TIME,
     progress: Callable[[int, int], None] = lambda done, total: None,
@@ -135,7 +150,7 @@ def reprocess(
     from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
     profiles = load_profiles()
-    issues = _issues(archive, paper, since, until)
+    issues = _issues(archive, paper, since, until, section)
     # A paper whose documents are to be re-read and whose profile has a mistake (InvalidProfile)
     # or is not found ($ARCHIVE_PAPERS not set in this shell) is the command's one error, not
     # every document's; another's (one not yet crawled) mistake is a warning.
@@ -167,7 +182,7 @@ def reprocess(
     # processes): items are driven through them on an event loop of their own.
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_dropped_on_interrupt)
-    rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk))
+    rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk, section))
     awaited = None
     try:
         for n, row in enumerate(rows, 1):

@@ -21,7 +21,7 @@ from storage.cli import main
 from storage.db import ArchiveError, Unserved, make_engine, open_archive
 from storage.models import Base
 from storage.search import search
-from tests.conftest import PROJECT, SAMPLE_SITE, insert_crawl_run, postgres_role, run_crawl
+from tests.conftest import PROJECT, SAMPLE_SITE, archive_command, insert_crawl_run, postgres_role, run_crawl
 from tests.test_storage import article, page
 
 DAY = date(2023, 1, 31)
@@ -95,6 +95,27 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     assert differences(archive_url) == []
     assert main(["--archive", archive_url, "upgrade"]) == 0
     assert "is current" in capsys.readouterr().out
+
+
+def test_stats_reads_an_old_archive_as_it_reads_it_upgraded(archive_url):
+    # stats reads what each revision has (as it reads dead_links only from 0011 on): an archive
+    # older than page_articles (0010) is counted, its issue archived in part listed, as after
+    # the upgrade, which fills page_articles from the articles stored.
+    old_archive(archive_url, stamped=False)
+    archive = open_archive(archive_url, check=False)
+    archive.store_batch([page(8, articles_expected=2)], [article(2, number=8)])
+    archive.close()
+    engine = make_engine(archive_url)
+    with engine.begin() as conn:
+        insert_crawl_run(conn)
+    engine.dispose()
+    old = archive_command("stats", archive=archive_url)
+    assert (old.returncode, old.stderr) == (0, ""), old.stderr
+    assert "gongyishibao | 2023 | 1      | 2     | 2" in old.stdout
+    assert "gongyishibao | 2023-01-31 | no page list" in old.stdout  # page 8 holds 1 of its 2 articles
+    assert archive_command("upgrade", archive=archive_url).returncode == 0
+    upgraded = archive_command("stats", archive=archive_url)
+    assert (upgraded.returncode, upgraded.stdout) == (0, old.stdout)
 
 
 def test_upgrade_makes_no_archive_where_there_is_none(archive_url, tmp_path, capsys):

@@ -85,7 +85,7 @@ def test_a_role_that_may_only_read_is_refused_before_the_crawl_and_reprocess_sta
 
     crawl_site(postgres_url, settings=FAST)
     reader, as_reader = postgres_role(postgres_url, request, "reader", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
-    refusal = (f"error: role {reader} may not write to archive {as_reader}: it lacks INSERT on papers and 37 more "
+    refusal = (f"error: role {reader} may not write to archive {as_reader}: it lacks INSERT on papers and 41 more "
                "(a role that may only read can search, query, count and export it): use the archive's writing role")
 
     crawl = crawl_site(as_reader, "refresh=1", settings=FAST)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from crawler.papers import InvalidProfile, PaperProfile, UnknownPaper, get_paper, is_site_root
+from crawler.papers import InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root
 
 DEFAULT_PAPER = "gongyishibao"
 
@@ -142,9 +142,9 @@ def plan_crawl(
 
     root = profile.root
     if base_url:
-        if not is_site_root(base_url):
+        root = as_site_root(base_url)
+        if root is None:
             raise SpiderArgumentError(f"bad base_url {base_url!r} (expected http://host/path/)")
-        root = base_url if base_url.endswith("/") else base_url + "/"
     return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked)
 
 

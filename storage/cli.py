@@ -794,12 +794,12 @@ def _move_root_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def site_root_argument(name: str, value: str) -> str:
-    from crawler.papers import is_site_root
-    from storage.roots import site_root
+    from crawler.papers import as_site_root
 
-    if not is_site_root(value):
+    root = as_site_root(value)
+    if root is None:
         raise ArchiveError(f"bad {name} {value!r} (expected http://host/path/ or https://host/path/)")
-    return site_root(value)
+    return root
 
 
 @command("move-root", "move a paper's stored addresses (URLs) to another site root: its new domain, https://, a mirror",

@@ -10,7 +10,8 @@ addresses can be moved to the new root first.
 
 A URL is under a root when it starts with it, the root ending in "/" (``http://host/newdzb``
 is ``http://host/newdzb/``): compared as written, letter case and all, as the archive
-compares URLs.
+compares URLs. A root given by a user is first written as the crawler writes its requests
+(crawler.papers.as_site_root: the scheme and host in lower case), as the stored URLs are.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from crawler.arguments import SpiderArgumentError, check_root, plan_crawl
-from crawler.papers import get_paper
+from crawler.papers import as_site_root, get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
@@ -116,6 +116,29 @@ def test_an_issue_stored_from_another_root_is_refused_until_its_addresses_move(a
     assert sql_rows(archive_url, "SELECT count(*) FROM issues WHERE url LIKE :old", old=first + "%")[0][0] == 1
 
 
+def test_a_root_written_in_capitals_is_the_root_the_crawler_stores_addresses_under(sqlite_url):
+    # Scrapy writes a request's scheme and host in lower case: so does the archive, whatever the
+    # case a root is given in. Moved to HTTP://LOCALHOST/, the addresses no crawl writes.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        first = served_root(server, "127.0.0.1")
+        mirror, shouted = served_root(server, "localhost"), f"HTTP://LOCALHOST:{server.port}{PREFIX}"
+        crawl(first, sqlite_url, f"date={ISSUE_DATE}")
+        engine = create_engine(sqlite_url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
+        engine.dispose()
+        stored = counts(sqlite_url)
+        refused = crawl(shouted, sqlite_url, f"date={ISSUE_DATE}", status=2)
+        assert refused.stderr.splitlines() == [refusal(first, mirror)]
+
+        moved = archive_command("move-root", "gongyishibao", f"HTTP://127.0.0.1:{server.port}{PREFIX}", shouted, archive=sqlite_url)
+        assert moved.returncode == 0, moved.stderr
+        assert moved.stderr.splitlines()[-1].endswith(f"moved from {first} to {mirror}")
+        crawl(shouted, sqlite_url, f"date={ISSUE_DATE}")
+    assert counts(sqlite_url) == stored
+    assert sql_rows(sqlite_url, "SELECT count(*) FROM articles WHERE url LIKE :new", new=mirror + "%")[0][0] == stored["articles"]
+
+
 def _moved(table: str) -> list[str]:
     """The counts column of move-root's table."""
     return [line.split("|")[1].strip() for line in table.splitlines() if "." in line.split("|")[0]]
@@ -178,6 +201,11 @@ def test_move_root_refuses_an_address_another_row_holds_and_changes_nothing(arch
     (["gongyishibao", "ftp://x/", "http://y/"], "error: bad OLD_ROOT 'ftp://x/' (expected http://host/path/ or https://host/path/)"),
     (["gongyishibao", "http://x/", "y"], "error: bad NEW_ROOT 'y' (expected http://host/path/ or https://host/path/)"),
     (["gongyishibao", "http://x/a", "http://x/a/"], "error: OLD_ROOT and NEW_ROOT are both http://x/a/: nothing to move"),
+    (["gongyishibao", "http://X/a/", "HTTP://x/a"], "error: OLD_ROOT and NEW_ROOT are both http://x/a/: nothing to move"),
+    (["gongyishibao", "http://x/a/?p=1", "http://y/"], "error: bad OLD_ROOT 'http://x/a/?p=1' (expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/", "http://y/#a"], "error: bad NEW_ROOT 'http://y/#a' (expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://[::1/", "http://y/"], "error: bad OLD_ROOT 'http://[::1/' (expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x:port/", "http://y/"], "error: bad OLD_ROOT 'http://x:port/' (expected http://host/path/ or https://host/path/)"),
     (["shehuibao", "http://x/", "http://y/"], "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)"),
 ])
 def test_bad_move_root_arguments_are_one_line(sqlite_url, args, message):
@@ -265,6 +293,16 @@ def test_a_root_is_a_whole_path_segment():
     assert under_root("http://h/newdzb/html/x.htm", "http://h/newdzb")
     assert not under_root("http://h/newdzb2/html/x.htm", "http://h/newdzb")
     assert not under_root("https://h/newdzb/html/x.htm", "http://h/newdzb/")
+
+
+def test_a_root_is_written_as_the_crawler_writes_its_requests():
+    assert as_site_root("HTTP://Example.COM/newdzb") == "http://example.com/newdzb/"
+    assert as_site_root("http://例子.中国/报") == "http://xn--fsqu00a.xn--fiqs8s/%E6%8A%A5/"
+    for bad in ("http://x/a/?p=1", "http://x/a/#top", "http://[::1/", "http://x:port/", "x/a/", "http:///a"):
+        assert as_site_root(bad) is None, bad
+    assert plan_crawl(date=ISSUE_DATE, base_url="HTTPS://WWW.Example.com/e").root == "https://www.example.com/e/"
+    with pytest.raises(SpiderArgumentError, match="bad base_url"):
+        plan_crawl(date=ISSUE_DATE, base_url="http://x/a/?p=1")
 
 
 def test_the_root_an_entry_page_hangs_off():

@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
+from w3lib.url import safe_url_string
+
 # A date field of an entry pattern: {date:%Y-%m} (or {date}, the ISO date).
 _DATE_FIELD = re.compile(r"\{date(?::([^}]*))?\}")
 
@@ -209,7 +211,8 @@ def _profile(data: dict) -> PaperProfile:
     for key in (*_REQUIRED, "latest"):
         if key in data and not isinstance(data[key], str):
             raise ValueError(f"{key} must be a string, not {data[key]!r}")
-    if not is_site_root(data["root"]):
+    root = as_site_root(data["root"])
+    if root is None:
         raise ValueError(f"root {data['root']!r} is no http:// or https:// URL of a site")
     if "{date" not in data["entry"]:
         raise ValueError("entry must contain a {date:...} field")
@@ -235,7 +238,7 @@ def _profile(data: dict) -> PaperProfile:
         code=data["code"],
         name=data["name"],
         template=data["template"],
-        root=data["root"],
+        root=root,
         entry=data["entry"],
         schedule=schedule,
         latest_lookback_days=lookback,
@@ -307,10 +310,24 @@ def _known_keys(table: dict, known: tuple[str, ...], prefix: str) -> None:
         raise ValueError(f"unknown key{'s' if len(unknown) > 1 else ''} {names} (known: {', '.join(prefix + k for k in known)})")
 
 
-def is_site_root(url: str) -> bool:
-    """Whether ``url`` can be a site root: an http:// or https:// URL naming a host."""
-    parsed = urlparse(url)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+def as_site_root(url: str) -> str | None:
+    """``url`` as a site root: written as the crawler's requests write it, ending in "/"; None
+    if it can be none (not an http:// or https:// URL naming a host, or with a query or a
+    fragment, which no address under it would start with).
+
+    Scrapy writes a request's URL through w3lib's safe_url_string (the scheme and the host in
+    lower case, the path percent-encoded), and so are the addresses the archive stores: a root
+    written otherwise (HTTP://Example.COM/) would hold none of them, and a crawl from it refused
+    as fetching issues "from another root", or, moved to it, every article stored twice."""
+    try:
+        parsed = urlparse(url)
+        if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname or "?" in url or "#" in url:
+            return None
+        parsed.port  # noqa: B018 - a port that is no number raises
+        root = safe_url_string(url)
+    except ValueError:  # http://[::1 (a bracket not closed), http://host:port/
+        return None
+    return root if root.endswith("/") else root + "/"
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     another date's issue: absent_issues) is tagged alike (``meta["archive"]["absent"]``), and
     one taken for a date without an issue costs a range or a backfill no request, but with
     refresh. The newest issue's walk back over the last days asks them all the same: it looks
-    for the newest date that has one.
+    for the newest date that has one. A date's record holds for the entry page that answered
+    so only: the same date asked at another address (another ``base_url``) is asked and counted
+    anew.
     """
 
     def __init__(self, crawler):
@@ -119,7 +121,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if not self.active or not tag:
             return request
         kind = tag["kind"]
-        if kind == "issue" and (absent := self.absent.get(tag["issue_date"])) is not None:
+        # A date's record is of the entry page that answered so: asked at another (the crawl's
+        # base_url put right), it is a new question, neither tagged nor skipped.
+        if kind == "issue" and (absent := self.absent.get(tag["issue_date"])) is not None and absent.url == request.url:
             tag["absent"] = _tag(absent)
             if absent.gone and not self.refresh and not self.crawler.spider.plan.latest:
                 self.crawler.stats.inc_value("delta/absent_issues_skipped")

@@ -16,9 +16,9 @@ import pytest
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.models import AbsentIssue
-from tests.conftest import archive_command, crawl_site, sql_rows
+from tests.conftest import archive_command, crawl_site, run_crawl, sql_rows
 from tests.sites import SAMPLE_DAY, sample_site
-from tests.test_dead_links import GIVE_UP_AT_SECOND, crawler, move_clock
+from tests.test_dead_links import GIVE_UP_AT_SECOND, NO_PDFS, crawler, move_clock
 from tests.test_site_oddities import ERROR_PAGE
 
 NONE = date(2023, 2, 7)  # a Tuesday between two issues of the weekly paper: the site has no issue of it
@@ -248,3 +248,27 @@ def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_
     assert sql_rows(sqlite_url, "SELECT issue_date, url LIKE :entry FROM issues", entry=f"%/{tuesdays[1]:%Y-%m/%d}/node_1.htm") == [
         (str(tuesdays[1]), 1)]
     assert _absent(sqlite_url) == []  # the walk back records nothing
+
+
+def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_right_one(tmp_path, sqlite_url):
+    # A cron job with a mistyped base_url: every entry page answers 404, and after 3 runs over a
+    # week every date of its range was taken for one without an issue. Once the address is put
+    # right, the range was skipped whole and its issues never archived.
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        wrong = f"base_url={server.url}{PREFIX.lstrip('/')}wrong/"
+        for _ in range(3):
+            done = run_crawl(*RANGE, wrong, archive=sqlite_url, settings=NO_PDFS)
+            assert done.returncode == 0, done.stderr[-3000:]
+        move_clock(sqlite_url, 8, AbsentIssue)
+        done = run_crawl(*RANGE, wrong, archive=sqlite_url, settings=NO_PDFS)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert [row[4] for row in _absent(sqlite_url)] == [True, True, True]
+
+        done, asked = _crawl(server, sqlite_url)()  # the right address
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(asked) == sorted(f"{day:%Y-%m/%d}/node_1.htm" for day in [SAMPLE_DAY, NONE, DAYS[1]])
+    assert sql_rows(sqlite_url, "SELECT issue_date FROM issues ORDER BY issue_date") == [(str(SAMPLE_DAY),), (str(DAYS[1]),)]
+    assert _absent(sqlite_url) == [("2023-02-07", 404, "not_found", 1, False)]
+    missing, without = _stats(sqlite_url)
+    assert missing[0].endswith(": 1 of 3 scheduled") and without == []

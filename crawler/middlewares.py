@@ -23,6 +23,9 @@ from storage.db import IssueState, Unserved, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
 
+# 1 when the archive held an issue of the paper from the crawl's root as the crawl started, else 0.
+ISSUES_FROM_ROOT = "delta/issues_from_root"
+
 
 class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     """Drops requests for what the archive already holds (the job scrapy-deltafetch once did).
@@ -85,11 +88,17 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         else:
             first, last = min(plan.dates), max(plan.dates)
         self.read = (first, last)
-        return self._read(plan, first, last)
+        return self._read(plan, first, last, root=True)
 
-    def _read(self, plan, first: date, last: date) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
+    def _read(self, plan, first: date, last: date, root: bool = False) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
+        """``root``: also count whether the archive holds an issue from the crawl's root
+        (ISSUES_FROM_ROOT, for the warning of a run that every date answered without an issue)."""
         archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
         try:
+            if root:
+                from storage.roots import holds_issues_from
+
+                self.crawler.stats.set_value(ISSUES_FROM_ROOT, int(holds_issues_from(archive, plan.paper.code, plan.root)))
             return (archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS")),
                     archive.absent_issues(plan.paper.code, first, last))
         finally:

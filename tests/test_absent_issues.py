@@ -92,6 +92,7 @@ def test_a_date_answered_404_on_runs_over_a_week_has_no_issue_is_not_missing_and
                               "(-a refresh=1 asks)")
         assert re.fullmatch(r"  2023-02-07 Tue  HTTP 404 on 4 runs since \d{4}-\d\d-\d\d \d\d:\d\d", without[1]) and len(without) == 2
 
+        assert "check the crawl's root" not in done.stderr  # the root serves the paper's issues
         # The range costs no request now: its issues are complete, the date without one is left out.
         done, asked = crawl()
         assert (done.returncode, asked) == (0, []), done.stderr[-3000:]
@@ -260,6 +261,9 @@ def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_ri
         for _ in range(3):
             done = run_crawl(*RANGE, wrong, archive=sqlite_url, settings=NO_PDFS)
             assert done.returncode == 0, done.stderr[-3000:]
+            assert re.search(rf"WARNING: 3 dates answered without an issue at http://127\.0\.0\.1:\d+{PREFIX}wrong/, none "
+                             r"served one, and the archive holds no issue of gongyishibao from there: check the crawl's root "
+                             r"\(-a base_url=\), unless the paper printed none on those days$", done.stderr, re.M), done.stderr[-3000:]
         move_clock(sqlite_url, 8, AbsentIssue)
         done = run_crawl(*RANGE, wrong, archive=sqlite_url, settings=NO_PDFS)
         assert done.returncode == 0, done.stderr[-3000:]
@@ -267,6 +271,7 @@ def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_ri
 
         done, asked = _crawl(server, sqlite_url)()  # the right address
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "check the crawl's root" not in done.stderr
     assert sorted(asked) == sorted(f"{day:%Y-%m/%d}/node_1.htm" for day in [SAMPLE_DAY, NONE, DAYS[1]])
     assert sql_rows(sqlite_url, "SELECT issue_date FROM issues ORDER BY issue_date") == [(str(SAMPLE_DAY),), (str(DAYS[1]),)]
     assert _absent(sqlite_url) == [("2023-02-07", 404, "not_found", 1, False)]

@@ -781,10 +781,10 @@ class Archive:
                 session.execute(delete(table).where(table.c.id.in_(since)))
         if not absent:
             return
-        elsewhere = [(table.c.paper_id == papers[(x["paper_code"],)]) & (table.c.issue_date == _as_date(x["issue_date"]))
-                     & (table.c.url != x["url"]) for x in absent]
-        for some in (elsewhere[i:i + 500] for i in range(0, len(elsewhere), 500)):
-            session.execute(delete(table).where(or_(*some)))
+        asked = {(papers[(x["paper_code"],)], _as_date(x["issue_date"])): x["url"] for x in absent}
+        recorded = _rows_by_key(session, table, ("paper_id", "issue_date"), set(asked), table.c.url)
+        if elsewhere := [row.id for key, row in recorded.items() if row.url != asked[key]]:
+            session.execute(delete(table).where(table.c.id.in_(elsewhere)))
         statement = self._unserved_counter(table, ["paper_id", "issue_date"], ["url", "status", "reason"], "confirmed_since")
         rows = []
         for x in absent:

@@ -251,7 +251,7 @@ def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_
     assert _absent(sqlite_url) == []  # the walk back records nothing
 
 
-def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_right_one(tmp_path, sqlite_url):
+def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_right_one(tmp_path, archive_url):
     # A cron job with a mistyped base_url: every entry page answers 404, and after 3 runs over a
     # week every date of its range was taken for one without an issue. Once the address is put
     # right, the range was skipped whole and its issues never archived.
@@ -259,21 +259,21 @@ def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_ri
     with SiteServer(site, prefix=PREFIX) as server:
         wrong = f"base_url={server.url}{PREFIX.lstrip('/')}wrong/"
         for _ in range(3):
-            done = run_crawl(*RANGE, wrong, archive=sqlite_url, settings=NO_PDFS)
+            done = run_crawl(*RANGE, wrong, archive=archive_url, settings=NO_PDFS)
             assert done.returncode == 0, done.stderr[-3000:]
             assert re.search(rf"WARNING: 3 dates answered without an issue at http://127\.0\.0\.1:\d+{PREFIX}wrong/, none "
                              r"served one, and the archive holds no issue of gongyishibao from there: check the crawl's root "
                              r"\(-a base_url=\), unless the paper printed none on those days$", done.stderr, re.M), done.stderr[-3000:]
-        move_clock(sqlite_url, 8, AbsentIssue)
-        done = run_crawl(*RANGE, wrong, archive=sqlite_url, settings=NO_PDFS)
+        move_clock(archive_url, 8, AbsentIssue)
+        done = run_crawl(*RANGE, wrong, archive=archive_url, settings=NO_PDFS)
         assert done.returncode == 0, done.stderr[-3000:]
-        assert [row[4] for row in _absent(sqlite_url)] == [True, True, True]
+        assert [row[4] for row in _absent(archive_url)] == [True, True, True]
 
-        done, asked = _crawl(server, sqlite_url)()  # the right address
+        done, asked = _crawl(server, archive_url)()  # the right address
     assert done.returncode == 0, done.stderr[-3000:]
     assert "check the crawl's root" not in done.stderr
     assert sorted(asked) == sorted(f"{day:%Y-%m/%d}/node_1.htm" for day in [SAMPLE_DAY, NONE, DAYS[1]])
-    assert sql_rows(sqlite_url, "SELECT issue_date FROM issues ORDER BY issue_date") == [(str(SAMPLE_DAY),), (str(DAYS[1]),)]
-    assert _absent(sqlite_url) == [("2023-02-07", 404, "not_found", 1, False)]
-    missing, without = _stats(sqlite_url)
+    assert [str(day) for day, in sql_rows(archive_url, "SELECT issue_date FROM issues ORDER BY issue_date")] == [str(SAMPLE_DAY), str(DAYS[1])]
+    assert _absent(archive_url) == [("2023-02-07", 404, "not_found", 1, False)]
+    missing, without = _stats(archive_url)
     assert missing[0].endswith(": 1 of 3 scheduled") and without == []

@@ -277,3 +277,22 @@ def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_ri
     assert _absent(archive_url) == [("2023-02-07", 404, "not_found", 1, False)]
     missing, without = _stats(archive_url)
     assert missing[0].endswith(": 1 of 3 scheduled") and without == []
+
+
+def test_the_walk_back_goes_past_the_date_the_latest_issue_page_leads_to_when_it_has_no_issue(tmp_path, sqlite_url):
+    # The latest-issue page refreshes to the last Tuesday, not up yet (404): the walk back from
+    # tomorrow asked that entry page again, the duplicate was dropped, and the run stopped there
+    # with exit status 0 and no issue, the Tuesday before on the site.
+    today = date.today()
+    tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
+    site = sample_site(tmp_path / "site", [tuesdays[1]], pdfs=False)
+    index = site / "paperindex.htm"
+    index.write_text(index.read_text(encoding="utf-8").replace(f"{SAMPLE_DAY:%Y-%m/%d}", f"{tuesdays[0]:%Y-%m/%d}"),
+                     encoding="utf-8")
+    done, requests = crawl_site(sqlite_url, date=None, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "the latest-issue page leads to a missing issue (404 at " in done.stderr
+    assert [r.path for r in requests if r.path.endswith("node_1.htm")] == [
+        f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]  # the last Tuesday asked once
+    assert [str(day) for day, in sql_rows(sqlite_url, "SELECT issue_date FROM issues")] == [str(tuesdays[1])]
+    assert _absent(sqlite_url) == []  # the newest issue's crawl records nothing

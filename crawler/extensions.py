@@ -18,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler.items import PDFS_WITHOUT_TEXT, ArticleItem, PageItem
+from crawler.middlewares import ISSUES_FROM_ROOT
 from storage.db import ArchiveError, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
@@ -403,6 +404,13 @@ class CrawlProgress:
             len(stats.get_value(LINKS_GONE) or []), _sum(stats, PDFS_WITHOUT_TEXT), _why_without_text(stats),
             stats.get_value(ALARM_STAT, 0),
         )
+        if plan is not None and (none := stats.get_value("issues/none", 0)) and not stats.get_value("issues/found", 0) \
+                and stats.get_value(ISSUES_FROM_ROOT) == 0:
+            # A mistyped base_url answers 404 for every date: no failure, exit status 0, and
+            # the dates would be taken for dates without an issue within a week of runs.
+            logger.warning("%d date%s answered without an issue at %s, none served one, and the archive holds no issue of "
+                           "%s from there: check the crawl's root (-a base_url=), unless the paper printed none on %s",
+                           none, "" if none == 1 else "s", plan.root, plan.paper.code, "that day" if none == 1 else "those days")
 
 
 def _why_without_text(stats) -> str:

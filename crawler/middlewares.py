@@ -23,6 +23,9 @@ from storage.db import IssueState, Unserved, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
 
+# 1 when the archive held an issue of the paper from the crawl's root as the crawl started, else 0.
+ISSUES_FROM_ROOT = "delta/issues_from_root"
+
 
 class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     """Drops requests for what the archive already holds (the job scrapy-deltafetch once did).
@@ -46,7 +49,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     another date's issue: absent_issues) is tagged alike (``meta["archive"]["absent"]``), and
     one taken for a date without an issue costs a range or a backfill no request, but with
     refresh. The newest issue's walk back over the last days asks them all the same: it looks
-    for the newest date that has one.
+    for the newest date that has one. A date's record holds for the entry page that answered
+    so only: the same date asked at another address (another ``base_url``) is asked and counted
+    anew.
     """
 
     def __init__(self, crawler):
@@ -83,11 +88,17 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         else:
             first, last = min(plan.dates), max(plan.dates)
         self.read = (first, last)
-        return self._read(plan, first, last)
+        return self._read(plan, first, last, root=True)
 
-    def _read(self, plan, first: date, last: date) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
+    def _read(self, plan, first: date, last: date, root: bool = False) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
+        """``root``: also count whether the archive holds an issue from the crawl's root
+        (ISSUES_FROM_ROOT, for the warning of a run that every date answered without an issue)."""
         archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
         try:
+            if root:
+                from storage.roots import holds_issues_from
+
+                self.crawler.stats.set_value(ISSUES_FROM_ROOT, int(holds_issues_from(archive, plan.paper.code, plan.root)))
             return (archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS")),
                     archive.absent_issues(plan.paper.code, first, last))
         finally:
@@ -119,7 +130,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if not self.active or not tag:
             return request
         kind = tag["kind"]
-        if kind == "issue" and (absent := self.absent.get(tag["issue_date"])) is not None:
+        # A date's record is of the entry page that answered so: asked at another (the crawl's
+        # base_url put right), it is a new question, neither tagged nor skipped.
+        if kind == "issue" and (absent := self.absent.get(tag["issue_date"])) is not None and absent.url == request.url:
             tag["absent"] = _tag(absent)
             if absent.gone and not self.refresh and not self.crawler.spider.plan.latest:
                 self.crawler.stats.inc_value("delta/absent_issues_skipped")

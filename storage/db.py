@@ -153,6 +153,7 @@ class Unserved:
     runs: int  # the runs that were answered so
     first_seen: datetime  # the first of them (UTC)
     gone: bool  # given up on (a gone link, a date without an issue): not asked again but by -a refresh=1
+    url: str = ""  # of a date: the entry page that answered so (another address is another question)
 
 
 @dataclass(frozen=True)
@@ -430,9 +431,10 @@ class Archive:
             return {}
         with self.session() as session:
             return {
-                _as_date(day): Unserved(runs, as_utc(first_seen), confirmed is not None)
-                for day, runs, first_seen, confirmed in session.execute(
-                    select(AbsentIssue.issue_date, AbsentIssue.runs, AbsentIssue.first_seen, AbsentIssue.confirmed_since)
+                _as_date(day): Unserved(runs, as_utc(first_seen), confirmed is not None, url)
+                for day, runs, first_seen, confirmed, url in session.execute(
+                    select(AbsentIssue.issue_date, AbsentIssue.runs, AbsentIssue.first_seen, AbsentIssue.confirmed_since,
+                           AbsentIssue.url)
                     .join(Paper, Paper.id == AbsentIssue.paper_id)
                     .where(Paper.code == paper_code, AbsentIssue.issue_date.between(first, last))
                 )
@@ -762,7 +764,12 @@ class Archive:
         (``confirmed``: the date has no issue from now on), and forget the dates of the issues
         of ``served`` (by issues.id, when a page of each was fetched) answered so before: the
         site has the issue after all. As for dead links (_store_dead_links), a page fetched
-        before the last of those answers (`archive reprocess`) leaves the record alone."""
+        before the last of those answers (`archive reprocess`) leaves the record alone.
+
+        A date answered so at another entry page than its record's (another base_url: a
+        mistyped one, all of whose dates answer 404) starts its count anew: the answers of one
+        address say nothing of another's, and a range taken for dates without an issue at a
+        wrong address was skipped for good once the address was put right."""
         table = AbsentIssue.__table__
         if served:
             issues = Issue.__table__
@@ -774,6 +781,10 @@ class Archive:
                 session.execute(delete(table).where(table.c.id.in_(since)))
         if not absent:
             return
+        asked = {(papers[(x["paper_code"],)], _as_date(x["issue_date"])): x["url"] for x in absent}
+        recorded = _rows_by_key(session, table, ("paper_id", "issue_date"), set(asked), table.c.url)
+        if elsewhere := [row.id for key, row in recorded.items() if row.url != asked[key]]:
+            session.execute(delete(table).where(table.c.id.in_(elsewhere)))
         statement = self._unserved_counter(table, ["paper_id", "issue_date"], ["url", "status", "reason"], "confirmed_since")
         rows = []
         for x in absent:

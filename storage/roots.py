@@ -39,6 +39,14 @@ def _under(column, root: str) -> ColumnElement[bool]:
     return func.substr(column, 1, len(root)) == root
 
 
+def holds_issues_from(archive: Archive, paper_code: str, root: str) -> bool:
+    """Whether the archive holds an issue of ``paper_code`` fetched from ``root``: the root is
+    known to serve the paper's issues."""
+    paper = select(Paper.id).where(Paper.code == paper_code).scalar_subquery()
+    with archive.session() as session:
+        return session.scalar(select(exists().where(Issue.paper_id == paper, _under(Issue.url, site_root(root))))) or False
+
+
 def issues_from_other_roots(archive: Archive, paper_code: str, root: str,
                             dates: Collection[date] | None) -> list[tuple[date, str]]:
     """The stored issues of ``paper_code`` (date, URL, oldest first) that a crawl from ``root``

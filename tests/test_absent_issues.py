@@ -16,9 +16,9 @@ import pytest
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.models import AbsentIssue
-from tests.conftest import archive_command, crawl_site, sql_rows
+from tests.conftest import archive_command, crawl_site, run_crawl, sql_rows
 from tests.sites import SAMPLE_DAY, sample_site
-from tests.test_dead_links import GIVE_UP_AT_SECOND, crawler, move_clock
+from tests.test_dead_links import GIVE_UP_AT_SECOND, NO_PDFS, crawler, move_clock
 from tests.test_site_oddities import ERROR_PAGE
 
 NONE = date(2023, 2, 7)  # a Tuesday between two issues of the weekly paper: the site has no issue of it
@@ -92,6 +92,7 @@ def test_a_date_answered_404_on_runs_over_a_week_has_no_issue_is_not_missing_and
                               "(-a refresh=1 asks)")
         assert re.fullmatch(r"  2023-02-07 Tue  HTTP 404 on 4 runs since \d{4}-\d\d-\d\d \d\d:\d\d", without[1]) and len(without) == 2
 
+        assert "check the crawl's root" not in done.stderr  # the root serves the paper's issues
         # The range costs no request now: its issues are complete, the date without one is left out.
         done, asked = crawl()
         assert (done.returncode, asked) == (0, []), done.stderr[-3000:]
@@ -248,3 +249,50 @@ def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_
     assert sql_rows(sqlite_url, "SELECT issue_date, url LIKE :entry FROM issues", entry=f"%/{tuesdays[1]:%Y-%m/%d}/node_1.htm") == [
         (str(tuesdays[1]), 1)]
     assert _absent(sqlite_url) == []  # the walk back records nothing
+
+
+def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_right_one(tmp_path, archive_url):
+    # A cron job with a mistyped base_url: every entry page answers 404, and after 3 runs over a
+    # week every date of its range was taken for one without an issue. Once the address is put
+    # right, the range was skipped whole and its issues never archived.
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        wrong = f"base_url={server.url}{PREFIX.lstrip('/')}wrong/"
+        for _ in range(3):
+            done = run_crawl(*RANGE, wrong, archive=archive_url, settings=NO_PDFS)
+            assert done.returncode == 0, done.stderr[-3000:]
+            assert re.search(rf"WARNING: 3 dates answered without an issue at http://127\.0\.0\.1:\d+{PREFIX}wrong/, none "
+                             r"served one, and the archive holds no issue of gongyishibao from there: check the crawl's root "
+                             r"\(-a base_url=\), unless the paper printed none on those days$", done.stderr, re.M), done.stderr[-3000:]
+        move_clock(archive_url, 8, AbsentIssue)
+        done = run_crawl(*RANGE, wrong, archive=archive_url, settings=NO_PDFS)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert [row[4] for row in _absent(archive_url)] == [True, True, True]
+
+        done, asked = _crawl(server, archive_url)()  # the right address
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "check the crawl's root" not in done.stderr
+    assert sorted(asked) == sorted(f"{day:%Y-%m/%d}/node_1.htm" for day in [SAMPLE_DAY, NONE, DAYS[1]])
+    assert [str(day) for day, in sql_rows(archive_url, "SELECT issue_date FROM issues ORDER BY issue_date")] == [str(SAMPLE_DAY), str(DAYS[1])]
+    assert _absent(archive_url) == [("2023-02-07", 404, "not_found", 1, False)]
+    missing, without = _stats(archive_url)
+    assert missing[0].endswith(": 1 of 3 scheduled") and without == []
+
+
+def test_the_walk_back_goes_past_the_date_the_latest_issue_page_leads_to_when_it_has_no_issue(tmp_path, sqlite_url):
+    # The latest-issue page refreshes to the last Tuesday, not up yet (404): the walk back from
+    # tomorrow asked that entry page again, the duplicate was dropped, and the run stopped there
+    # with exit status 0 and no issue, the Tuesday before on the site.
+    today = date.today()
+    tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
+    site = sample_site(tmp_path / "site", [tuesdays[1]], pdfs=False)
+    index = site / "paperindex.htm"
+    index.write_text(index.read_text(encoding="utf-8").replace(f"{SAMPLE_DAY:%Y-%m/%d}", f"{tuesdays[0]:%Y-%m/%d}"),
+                     encoding="utf-8")
+    done, requests = crawl_site(sqlite_url, date=None, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "the latest-issue page leads to a missing issue (404 at " in done.stderr
+    assert [r.path for r in requests if r.path.endswith("node_1.htm")] == [
+        f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]  # the last Tuesday asked once
+    assert [str(day) for day, in sql_rows(sqlite_url, "SELECT issue_date FROM issues")] == [str(tuesdays[1])]
+    assert _absent(sqlite_url) == []  # the newest issue's crawl records nothing

@@ -261,25 +261,30 @@ class IssuesSpider(scrapy.Spider):
             for day in self.plan.dates:
                 yield self._entry_request(day)
 
-    def _entry_request(self, day: date, lookback: int = 0, url: str | None = None, index: bool = False) -> scrapy.Request:
-        """The entry page of the issue of ``day``; ``index``: the latest-issue page led to it."""
+    def _entry_request(self, day: date, lookback: int = 0, url: str | None = None, index: bool = False,
+                       asked: date | None = None) -> scrapy.Request:
+        """The entry page of the issue of ``day``; ``index``: the latest-issue page led to it;
+        ``asked``: a day the walk back leaves out (_walk_back)."""
         return scrapy.Request(
             url or self.plan.entry_url(day),
             callback=self.parse_issue,
             errback=self.issue_failed,
-            cb_kwargs={"day": day, "lookback": lookback} | ({"index": True} if index else {}),
+            cb_kwargs={"day": day, "lookback": lookback} | ({"index": True} if index else {})
+            | ({"asked": asked} if asked else {}),
             # A missing issue is an answer, not an error: let the 404 (or 410) reach the callback.
             meta={"handle_httpstatus_list": list(NOT_FOUND_STATUSES), "archive": {"kind": "issue", "issue_date": day}},
         )
 
-    def _walk_back(self, after: date, lookback: int | None = None) -> scrapy.Request | None:
+    def _walk_back(self, after: date, lookback: int | None = None, asked: date | None = None) -> scrapy.Request | None:
         """The entry page of the last scheduled day before ``after``, within the lookback window
-        (a listed break's days left out of it)."""
+        (a listed break's days left out of it), but ``asked``: the day the latest-issue page led
+        to, answered without an issue. Asked again, it was dropped as a duplicate request, and
+        the walk ended there without a word or an issue."""
         lookback = self.plan.paper.latest_lookback_days if lookback is None else lookback
         schedule = self.plan.paper.schedule
         for day, left in schedule.days_back(after, lookback):
-            if schedule.is_issue_day(day):
-                return self._entry_request(day, left)
+            if schedule.is_issue_day(day) and day != asked:
+                return self._entry_request(day, left, asked=asked)
         self._no_recent_issue()
         return None
 
@@ -313,7 +318,7 @@ class IssuesSpider(scrapy.Spider):
         if request := self._walk_back(date.today() + timedelta(days=1)):
             yield request
 
-    def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False):
+    def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False, asked: date | None = None):
         name = self.plan.paper.name
         if elsewhere := redirected_off_site(response):
             self._not_read(response, "issue", "redirected", f"redirected off the site to {elsewhere}", day)
@@ -325,10 +330,10 @@ class IssuesSpider(scrapy.Spider):
                 self.logger.info(
                     "the latest-issue page leads to a missing issue (%s at %s): walking back over scheduled days", why, response.url
                 )
-                if request := self._walk_back(date.today() + timedelta(days=1)):
+                if request := self._walk_back(date.today() + timedelta(days=1), asked=day):
                     yield request
             elif lookback > 0:
-                if request := self._walk_back(day, lookback):
+                if request := self._walk_back(day, lookback, asked):
                     yield request
             elif self.plan.latest:
                 self._no_recent_issue()

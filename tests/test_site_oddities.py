@@ -70,7 +70,7 @@ def test_an_issue_answered_by_an_error_page_is_no_issue(tmp_path, archive):
     _error_entry(site, SAMPLE_DAY + timedelta(days=7))
     [(done, _)] = crawl(site, archive, date="2023-02-07")
     assert done.returncode == 0, done.stderr[-2000:]
-    lines = [line for line in done.stderr.splitlines() if "no issue of" in line]
+    lines = [line for line in done.stderr.splitlines() if "no issue of 公益时报" in line]
     assert len(lines) == 1 and "INFO" in lines[0] and "2023-02-07" in lines[0] and "页面不存在" in lines[0]
     assert "WARNING: no page number" not in done.stderr
     assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]

@@ -1,7 +1,8 @@
 """scrapy-redis's scheduler, one queue per crawl job, for CRAWL_MODE=distributed (crawler/addons.py).
 
 Processes started with the same arguments (or the same CRAWL_JOB) form one job: they share the
-request queue and the duplicate filter, so each page and article is fetched by one of them.
+request queue and the duplicate filter, so each page and article is fetched by one of them. The
+job crawls from one site root, the first worker's: a worker started with another is refused.
 scrapy-redis's RedisSpider and RedisPipeline are not used: the first relies on start_requests,
 which Scrapy 2.16+ never calls, the second warns on every item.
 """
@@ -21,7 +22,8 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.extensions import REDIS_LOST_MESSAGE
+from crawler.extensions import WORKER_STOPPED
+from crawler.papers import as_site_root
 from storage.db import safe_url
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ WORKER_BEAT = 15.0
 WORKER_TTL = 60
 # The close reason of a worker that lost Redis mid-crawl (its crawl_runs status; exit status 2).
 REDIS_LOST = "redis_unreachable"
+# The close reason of a worker its job refused: started from another site root than the job's
+# (its crawl_runs status; exit status 2, as a crawl the archive refuses for its root).
+ROOT_REFUSED = "root_refused"
 
 
 def job_name(spider) -> str:
@@ -115,7 +120,16 @@ class JobScheduler(Scheduler):
     """scrapy-redis's Scheduler and RFPDupeFilter under per-job keys, with a roll of workers:
     the last live worker to finish clears the job's queue and fingerprints, so running the same
     arguments again later starts afresh (the archive, not Redis, remembers what is done). A
-    worker that finds only dead workers on the job's roll starts the job afresh too."""
+    worker that finds only dead workers on the job's roll starts the job afresh too.
+
+    The job records the site root of the worker that opens it (the key ``root``, cleared and
+    leased with the queue and fingerprints). The archive's check of a crawl's root
+    (crawler/commands/crawl.py) passes two workers of one job started from two roots while the
+    archive holds nothing of theirs yet: the requests of both would share the queue, each
+    issue be fetched from both roots and its articles stored twice. A worker whose root is
+    not the job's is refused: it neither joins the roll (whose last worker out clears the
+    job) nor touches the queue, and closes with ROOT_REFUSED before it fetches anything.
+    """
 
     def open(self, spider):
         # scrapy-redis's open() with per-job keys, and without Spider.log (deprecated).
@@ -126,10 +140,12 @@ class JobScheduler(Scheduler):
         )
         self.df = RFPDupeFilter(self.server, key=f"{prefix}:dupefilter", debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
         self.job = prefix
+        self.root_key = f"{prefix}:root"
         self.roll = WorkerRoll(self.server, prefix)
         self.worker = self.roll.name
+        self.redis_lost: str | None = None  # why, once Redis stopped answering
         alive, dead = self.roll.prune()
-        if dead and not alive and (self.server.exists(self.queue.key) or self.server.exists(self.df.key)):
+        if dead and not alive and self.server.exists(self.queue.key, self.df.key, self.root_key):
             # What the killed workers had taken from the queue is neither queued nor stored,
             # but its fingerprints would keep this run from asking for it again.
             logger.warning(
@@ -142,13 +158,47 @@ class JobScheduler(Scheduler):
                 "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
                 "run the job again once it ends", prefix, ", ".join(dead)
             )
+        self.refused = self.refusal(spider.plan.root)  # why the job will not have this worker
+        self.heartbeat = create_looping_call(self.beat)
+        if self.refused is not None:
+            # Closed by SharedQueueIdle as the spider opens: Scrapy closes a spider whose
+            # scheduler raises in open() without having opened its pipelines, and says so
+            # with a traceback.
+            self.stats.set_value(WORKER_STOPPED, self.refused)
+            logger.error(self.refused)
+            return
         self.roll.join()
         self.server.expire(self.roll.key, JOB_TTL)
         self.keys_leased = False  # the queue and fingerprints are leased once they exist
-        self.redis_lost: str | None = None  # why, once Redis stopped answering
-        self.heartbeat = create_looping_call(self.beat)
         self.heartbeat.start(WORKER_BEAT, now=False)
         logger.info("distributed crawl: job %s, worker %s, %d requests queued", prefix, self.worker, len(self.queue))
+
+    def refusal(self, root: str) -> str | None:
+        """Why this worker, crawling from ``root``, may not join the job: another root recorded
+        by the job's first worker (compared as roots: crawler.papers.as_site_root); None when
+        it may, ``root`` recorded if the job has none yet."""
+        recorded = self.job_root(root)
+        if as_site_root(recorded) == as_site_root(root):
+            return None
+        return (
+            f"distributed crawl: job {self.job} crawls from {recorded}, not from this worker's root {root}: "
+            f"its issues would be fetched from both and their articles stored twice; start this worker with "
+            f"-a base_url={recorded}"
+        )
+
+    def job_root(self, root: str) -> str:
+        """The job's site root: the one recorded, else ``root``, recorded now (SET NX: of two
+        workers opening the job at once, one records its root and the other reads it)."""
+        while not self.server.set(self.root_key, root, nx=True, ex=JOB_TTL):
+            recorded = self.server.get(self.root_key)
+            if recorded is not None:  # else the job's last worker cleared it meanwhile: record anew
+                return recorded.decode() if isinstance(recorded, bytes) else recorded
+        return root
+
+    def flush(self) -> None:
+        """Clears the job's queue, fingerprints and root: the job starts afresh."""
+        super().flush()
+        self.server.delete(self.root_key)
 
     def beat(self) -> None:
         """Tells the job's other workers this one is alive, and keeps the job's keys a
@@ -160,7 +210,7 @@ class JobScheduler(Scheduler):
             logger.warning("distributed crawl: job %s: heartbeat not sent: %s", self.job, exc)
 
     def lease_keys(self) -> None:
-        for key in (self.roll.key, self.queue.key, self.df.key):
+        for key in (self.roll.key, self.queue.key, self.df.key, self.root_key):
             self.server.expire(key, JOB_TTL)
         self.keys_leased = True
 
@@ -183,7 +233,7 @@ class JobScheduler(Scheduler):
             f"Redis unreachable at {safe_url(self.spider.settings.get('REDIS_URL') or '')} ({exc}): "
             f"the crawl of job {self.job} stopped; run it again once Redis is back"
         )
-        self.stats.set_value(REDIS_LOST_MESSAGE, self.redis_lost)
+        self.stats.set_value(WORKER_STOPPED, self.redis_lost)
         logger.error(self.redis_lost)
         if self.heartbeat.running:
             self.heartbeat.stop()
@@ -233,6 +283,10 @@ class JobScheduler(Scheduler):
     def close(self, reason):
         if self.heartbeat.running:
             self.heartbeat.stop()
+        if self.refused is not None:
+            # Never on the roll: leaving it, this worker would find no live worker but itself
+            # gone, and clear the job the others are crawling.
+            return None
         if self.redis_lost is not None:
             # Nothing can be cleared now: the roll shows this worker dead once its heartbeat
             # lapses, and the next run of the job starts it afresh.
@@ -262,7 +316,9 @@ class JobScheduler(Scheduler):
 class SharedQueueIdle:
     """Keeps an idle worker open DISTRIBUTED_IDLE_SECONDS: the shared queue may refill while
     another worker parses a page, and a worker that leaves too early leaves the work to it.
-    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST."""
+    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST. A worker
+    its job refused (JobScheduler.refusal) closes as it opens, with ROOT_REFUSED: Scrapy
+    never asks its spider for the first requests."""
 
     def __init__(self, crawler, grace: float):
         self.crawler = crawler
@@ -272,15 +328,23 @@ class SharedQueueIdle:
     @classmethod
     def from_crawler(cls, crawler):
         ext = cls(crawler, crawler.settings.getfloat("DISTRIBUTED_IDLE_SECONDS", 10.0))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.busy, signal=signals.response_received)
         return ext
+
+    def _scheduler(self):
+        return getattr(self.crawler.engine, "scheduler", None)
+
+    def spider_opened(self, spider) -> None:
+        if getattr(self._scheduler(), "refused", None) is not None:
+            raise CloseSpider(ROOT_REFUSED)
 
     def busy(self, **kwargs) -> None:
         self.idle_since = None
 
     def spider_idle(self, spider) -> None:
-        if getattr(getattr(self.crawler.engine, "scheduler", None), "redis_lost", None) is not None:
+        if getattr(self._scheduler(), "redis_lost", None) is not None:
             raise CloseSpider(REDIS_LOST)
         now = time.monotonic()
         if self.idle_since is None:

@@ -27,8 +27,9 @@ ALARM_STAT = "alarm/template_drift"
 ALARM_MESSAGES = "alarm/messages"
 # The first request that failed ("URL: why"), for the end-of-run error line.
 FIRST_FAILURE = "failed/first"
-# Why a distributed worker stopped when Redis stopped answering (crawler/distributed.py).
-REDIS_LOST_MESSAGE = "distributed/redis_lost"
+# Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
+# refused it (another site root); one line, exit status 2.
+WORKER_STOPPED = "distributed/stopped"
 # Pages the spider could not place in their issue, [issue date, URL] each (no page number).
 UNPLACED_PAGES = "drift/unplaced_pages"
 # Issues whose entry page lists no pages (no page list found), [issue date, URL] each.
@@ -293,8 +294,8 @@ class CrawlRunRecorder:
             messages.append(failed)
         gone = stats.get_value(LINKS_GONE) or []
         messages += gone
-        if redis_lost := stats.get_value(REDIS_LOST_MESSAGE):
-            messages.append(redis_lost)
+        if stopped := stats.get_value(WORKER_STOPPED):
+            messages.append(stopped)
         if reason == "shutdown":  # the crawl command prints the same line (crawler/commands/crawl.py)
             messages.append(interrupted_message(stats.get_value(SHUTDOWN_SIGNAL)))
         counts = {

@@ -54,9 +54,12 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
         "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "10", "ARCHIVE_PROGRESS_INTERVAL": "0.5",
     }
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
+        dates = (f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
+        # One root, written two ways: the job's root is compared as a root (as_site_root).
+        roots = [f"{server.url}{PREFIX.lstrip('/')}", f"{server.url.upper()}{PREFIX.strip('/')}"]
         logs = [tmp_path / "worker1.log", tmp_path / "worker2.log"]
-        workers = [start_crawl(*args, archive=archive, settings=settings, log=log) for log in logs]
+        workers = [start_crawl(f"base_url={root}", *dates, archive=archive, settings=settings, log=log)
+                   for root, log in zip(roots, logs)]
         codes = [w.wait(240) for w in workers]
         served = server.requests
     outputs = [log.read_text() for log in logs]
@@ -297,14 +300,15 @@ def test_an_unreachable_redis_is_named_without_its_password(postgres_url, monkey
     assert "s3cret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def _assert_three_issues_complete(archive: str) -> None:
-    """The first three issues archived complete, each article once."""
-    assert len(stored_article_urls(archive)) == 3 * ARTICLES_PER_ISSUE
+def _assert_issues_complete(archive: str, issues: list[date]) -> None:
+    """``issues`` archived complete, each article once."""
+    assert len(stored_article_urls(archive)) == len(issues) * ARTICLES_PER_ISSUE
     opened = open_archive(archive)
     try:
-        assert all(s.complete for s in opened.issue_states("gongyishibao", ISSUES[0], ISSUES[2]).values())
+        states = opened.issue_states("gongyishibao", issues[0], issues[-1])
+        assert sorted(states) == issues and all(s.complete for s in states.values())
         with opened.session() as session:
-            assert session.scalar(select(func.count(Article.id))) == 3 * ARTICLES_PER_ISSUE
+            assert session.scalar(select(func.count(Article.id))) == len(issues) * ARTICLES_PER_ISSUE
     finally:
         opened.close()
 
@@ -354,7 +358,7 @@ def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "was left by killed workers" in done.stderr
-    _assert_three_issues_complete(archive)
+    _assert_issues_complete(archive, ISSUES[:3])
     assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
 
 
@@ -376,7 +380,7 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
         assert "were killed; what they were fetching is missing" in log.read_text()
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
-    _assert_three_issues_complete(archive)
+    _assert_issues_complete(archive, ISSUES[:3])
 
 
 class RedisLink:
@@ -503,3 +507,151 @@ def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path,
     import redis
 
     assert not redis.Redis.from_url(redis_url).keys(f"issues:*{job}*")
+
+
+def _articles_by_root(archive: str, roots: list[str]) -> dict[str, int]:
+    """How many stored articles hang off each of ``roots``."""
+    urls = stored_article_urls(archive)
+    return {root: sum(url.startswith(root) for url in urls) for root in roots}
+
+
+def test_a_worker_from_another_site_root_is_refused_by_the_job_before_it_fetches_anything(redis_url, request, tmp_path,
+                                                                                          monkeypatch):
+    # Two workers of one job, started with two roots of the same site (a mirror, http and
+    # https, a new domain) while the archive holds nothing yet: both pass the archive's check.
+    # Had the second joined, each issue would be fetched from both roots and every article
+    # stored twice, under two addresses.
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    server_redis = redis.Redis.from_url(redis_url)
+    issues = ISSUES[:2]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    # The first worker stores nothing till it ends: the archive tells the second nothing.
+    holding = KILLABLE | {"ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
+        roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
+        dates = (f"start={issues[0]}", f"end={issues[-1]}")
+        first = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=holding, log=logs[0])
+        deadline = time.monotonic() + 120
+        while not any("/content_" in path for path, _ in first_site.requests):  # at work on the job
+            assert first.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
+            time.sleep(0.01)
+        first.send_signal(signal.SIGSTOP)  # the job stays open, its queue full
+        try:
+            # Logging to a file, as from cron: stderr (what cron mails) holds the one line.
+            second = run_crawl(f"base_url={roots[1]}", *dates, archive=archive, settings=KILLABLE | {"LOG_FILE": str(logs[1])})
+            # It left the job as it found it: the first worker alone on the roll, its queue,
+            # fingerprints and root.
+            prefix = f"issues:gongyishibao:{job}"
+            assert server_redis.smembers(f"{prefix}:workers") == {f"{socket.gethostname()}:{first.pid}".encode()}
+            assert server_redis.get(f"{prefix}:root") == roots[0].encode()
+            assert server_redis.exists(f"{prefix}:requests", f"{prefix}:dupefilter") == 2
+        finally:
+            first.send_signal(signal.SIGCONT)
+        codes = [first.wait(240), second.returncode]
+        served_second = [path for path, _ in second_site.requests]
+    outputs = [log.read_text() for log in logs]
+    assert (codes, _articles_by_root(archive, roots)) == ([0, 2], {roots[0]: 2 * ARTICLES_PER_ISSUE, roots[1]: 0}), \
+        [output[-3000:] for output in outputs]
+    # Refused before it fetched anything, not even robots.txt, in one line naming both roots.
+    assert served_second == []
+    line = (f"distributed crawl: job issues:gongyishibao:{job} crawls from {roots[0]}, not from this worker's root "
+            f"{roots[1]}: its issues would be fetched from both and their articles stored twice; start this worker "
+            f"with -a base_url={roots[0]}")
+    assert second.stderr == f"error: {line}\n"
+    assert re.findall(r"ERROR: (.*)", outputs[1]) == [line], outputs[1][-3000:]
+    assert "Traceback" not in outputs[1]
+    assert sorted((r.status, r.articles_new, r.message) for r in crawl_runs(archive)) == [
+        ("finished", 2 * ARTICLES_PER_ISSUE, ""), ("root_refused", 0, line),
+    ]
+    # The running job was not disturbed: its worker crawled it whole and, the last one out,
+    # cleared it (its recorded root too).
+    assert "Traceback" not in outputs[0]
+    _assert_issues_complete(archive, issues)
+    assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
+
+
+def test_a_job_whose_workers_were_killed_is_started_afresh_from_another_root(redis_url, request, tmp_path, monkeypatch):
+    # The job's root goes with the job: a worker that finds only killed workers on it starts
+    # it afresh, from its own root (the archive's check of roots still stands: the killed
+    # worker stored nothing here).
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    server_redis = redis.Redis.from_url(redis_url)
+    root_key = f"issues:gongyishibao:{job}:root"
+    issues = ISSUES[:2]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
+        roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
+        dates = (f"start={issues[0]}", f"end={issues[-1]}")
+        holding = KILLABLE | {"ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
+        killed = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=holding)
+        deadline = time.monotonic() + 120
+        while not server_redis.exists(root_key):
+            assert killed.poll() is None and time.monotonic() < deadline, "the worker never opened the job"
+            time.sleep(0.01)
+        assert server_redis.get(root_key).decode() == roots[0]
+        assert 0 < server_redis.ttl(root_key) <= 7 * 24 * 3600  # it expires with the job's other keys
+        killed.send_signal(signal.SIGKILL)
+        assert killed.wait(30) == -signal.SIGKILL
+        assert stored_article_urls(archive) == set()
+        done = run_crawl(f"base_url={roots[1]}", *dates, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "was left by killed workers" in done.stderr
+    assert _articles_by_root(archive, roots) == {roots[0]: 0, roots[1]: len(issues) * ARTICLES_PER_ISSUE}
+    _assert_issues_complete(archive, issues)
+    assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
+
+
+def test_a_job_left_with_only_its_root_by_a_killed_worker_is_started_afresh(redis_url, request, tmp_path, monkeypatch):
+    # A worker killed right after it recorded the job's root, before it queued anything: no
+    # queue nor fingerprints, only the root and the roll with the dead worker on it.
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    server_redis = redis.Redis.from_url(redis_url)
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that no longer runs: the worker killed on this machine
+    prefix = f"issues:gongyishibao:{job}"
+    server_redis.sadd(f"{prefix}:workers", f"{socket.gethostname()}:{gone.pid}")
+    server_redis.expire(f"{prefix}:workers", 3600)
+    server_redis.set(f"{prefix}:root", "http://mirror.invalid/newdzb/", ex=3600)
+    site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        root = f"{server.url}{PREFIX.lstrip('/')}"
+        done = run_crawl(f"base_url={root}", f"date={ISSUES[0]}", archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "was left by killed workers" in done.stderr
+    _assert_issues_complete(archive, ISSUES[:1])
+    assert not server_redis.keys(f"{prefix}:*")
+
+
+def test_of_two_workers_started_at_once_from_two_roots_one_crawls_and_the_other_is_refused(redis_url, request, tmp_path,
+                                                                                           monkeypatch):
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    issues = ISSUES[:2]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    holding = KILLABLE | {"ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
+        roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
+        workers = [start_crawl(f"base_url={root}", f"start={issues[0]}", f"end={issues[-1]}", archive=archive,
+                               settings=holding, log=log) for root, log in zip(roots, logs)]
+        codes = [worker.wait(240) for worker in workers]
+    outputs = [log.read_text() for log in logs]
+    # Whichever opened the job first crawled it; the other, refused, fetched nothing.
+    assert sorted(codes) == [0, 2], [output[-3000:] for output in outputs]
+    crawled, refused = (0, 1) if codes[0] == 0 else (1, 0)
+    assert _articles_by_root(archive, roots) == {roots[crawled]: len(issues) * ARTICLES_PER_ISSUE, roots[refused]: 0}
+    assert f"crawls from {roots[crawled]}, not from this worker's root {roots[refused]}" in outputs[refused]
+    _assert_issues_complete(archive, issues)
+    assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")

@@ -18,7 +18,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
-from crawler.extensions import ALARM_MESSAGES, REDIS_LOST_MESSAGE, SHUTDOWN_SIGNAL, failure_message, interrupted_message
+from crawler.extensions import ALARM_MESSAGES, SHUTDOWN_SIGNAL, WORKER_STOPPED, failure_message, interrupted_message
 
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
@@ -121,18 +121,20 @@ class Command(ScrapyCrawl):
         alarmed = bool(errors)
         if failed := failure_message(crawler):
             errors.append(failed)
-        # A distributed worker that lost Redis mid-crawl stopped (crawler/distributed.py).
-        redis_lost = crawler.stats.get_value(REDIS_LOST_MESSAGE)
-        if redis_lost:
-            errors.append(redis_lost)
+        # A distributed worker that lost Redis mid-crawl, or that its job refused for its site
+        # root, stopped (crawler/distributed.py).
+        stopped = crawler.stats.get_value(WORKER_STOPPED)
+        if stopped:
+            errors.append(stopped)
         signum = signals_received[0] if signals_received else None
         if signum is None and crawler.stats.get_value("finish_reason") == "shutdown":
             signum = signal.SIGINT  # stopped by a signal that went unnoted: the run did not finish all the same
         if signum is not None:
             self.exitcode = EXIT_SIGNAL_BASE + signum
             errors.append(interrupted_message(signum))
-        elif redis_lost:
-            self.exitcode = EXIT_BAD_INPUT  # as when Redis is unreachable at the start
+        elif stopped:
+            # As when Redis is unreachable at the start, or the archive refuses the crawl's root.
+            self.exitcode = EXIT_BAD_INPUT
         elif alarmed:
             self.exitcode = EXIT_ALARM
         elif failed:

@@ -21,7 +21,7 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -609,9 +609,10 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
         check_paper(archive, args.paper)
+        output = output_file(args.output, overwrite=args.overwrite)  # checked before the query runs
         rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
                            section=args.section, query=args.query, images=args.format == "jsonl")
-        with output_file(args.output, overwrite=args.overwrite) as out:
+        with closing(rows), output as out:
             if args.format == "csv":
                 written = write_csv(rows, out, excel=args.excel)
             else:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from sqlalchemy import text
@@ -34,7 +34,9 @@ def export_rows(
 
     ``query``: only the articles holding every word of it, as :func:`storage.search.search`
     finds them, all of them: not ranked, so not limited to the most recent matches. Each
-    article of the other filters is read and checked, as an export reads them all anyway."""
+    article of the other filters is read and checked, as an export reads them all anyway.
+
+    The query runs before this returns: its errors come before a caller writes a line."""
     # Checked here, before a caller writes a line: an empty query is one line of error.
     lowered = word_forms(checked_terms(query)) if query is not None else None
     where, params = filters(paper=paper, since=since, until=until, section=section)
@@ -43,24 +45,26 @@ def export_rows(
         read.insert(len(columns), images_json(archive.dialect, "v.article_id"))
     sql = f"SELECT {', '.join(read)} FROM {VIEW} v WHERE 1=1{''.join(where)} " \
           "ORDER BY v.issue_date, v.page_number, v.article_id"
-    rows = _streamed(archive, sql, params, len(columns) + images, lowered)
-    return _with_images(rows) if images and archive.dialect == "sqlite" else rows
+    # SQLite's JSON text of the pictures (the last value) as the list PostgreSQL's jsonb gives.
+    pictures = json.loads if images and archive.dialect == "sqlite" else None
+    rows = _streamed(archive, sql, params, len(columns) + images, lowered, pictures)
+    # What the archive lacks (the view, in an archive older than revision 0002) is then one line
+    # of error before any output, where a CSV header went out before it.
+    next(rows)
+    return rows
 
 
-def _with_images(rows: Iterator[tuple]) -> Iterator[tuple]:
-    """SQLite's JSON text of the pictures (the last value) as the list PostgreSQL's jsonb gives."""
-    for row in rows:
-        yield (*row[:-1], json.loads(row[-1]))
-
-
-def _streamed(archive: Archive, sql: str, params: dict, width: int, lowered: list[list[str]] | None) -> Iterator[tuple]:
+def _streamed(archive: Archive, sql: str, params: dict, width: int, lowered: list[list[str]] | None,
+              pictures: Callable[[str], list] | None) -> Iterator[tuple]:
     """The rows of ``sql``, cut to their first ``width`` columns, those after them holding
-    every word of ``lowered`` (when given)."""
+    every word of ``lowered`` (when given), the last of them read by ``pictures`` (when given).
+    It yields None first, once the query runs."""
     with archive.engine.connect() as conn:
         # A server-side cursor on PostgreSQL; SQLite's cursor already steps row by row.
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(text(sql), params)
+        yield None
         for row in result:
-            if lowered is None:
-                yield tuple(row)
-            elif holds_every_word(lowered, [(f or "").lower() for f in row[width:]]):
-                yield tuple(row[:width])
+            if lowered is not None and not holds_every_word(lowered, [(f or "").lower() for f in row[width:]]):
+                continue
+            row = tuple(row[:width])
+            yield (*row[:-1], pictures(row[-1])) if pictures else row

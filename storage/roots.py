@@ -129,6 +129,28 @@ class RootCollision(ArchiveError):
     pass
 
 
+class NothingUnderRoot(ArchiveError):
+    """OLD_ROOT holds no address of the paper: a typo most likely (``/NEWDZB/`` for
+    ``/newdzb/``, the path compared letter case and all), said rather than "0 addresses moved"."""
+
+
+def roots_held(session, paper_code: str) -> list[str]:
+    """The site roots the archive holds ``paper_code``'s issues and dates without an issue
+    from, the most dates first: each told from its entry page as the crawl's refusal tells it
+    (crawler.papers.PaperProfile.root_of), or, without a profile to read, its host's."""
+    from crawler.papers import host_root, load_profiles
+
+    profile = load_profiles().papers.get(paper_code)
+    paper = select(Paper.id).where(Paper.code == paper_code).scalar_subquery()
+    entries = select(Issue.url, Issue.issue_date).where(Issue.paper_id == paper).union_all(
+        select(AbsentIssue.url, AbsentIssue.issue_date).where(AbsentIssue.paper_id == paper))
+    dates: dict[str, int] = {}
+    for url, day in session.execute(entries):
+        root = profile.root_of(url, _as_date(day)) if profile else host_root(url)
+        dates[root] = dates.get(root, 0) + 1
+    return sorted(dates, key=lambda root: (-dates[root], root))
+
+
 @dataclass(frozen=True)
 class Move:
     """What moving one paper's addresses from ``old`` to ``new`` (both roots) changes."""
@@ -194,9 +216,19 @@ class Move:
             return picture | {"url": self.new + url[len(self.old):]}
         return picture
 
+    def _nothing_under_old(self, session) -> str:
+        """What to say when nothing moves: no address of the paper is under the old root (or,
+        the new root inside it, outside the new one), and the roots the archive holds the
+        paper from, so that a slip in the root shows."""
+        where = f"under {self.old}" + (f" outside {self.new}" if self.new.startswith(self.old) else "")
+        held = roots_held(session, self.paper_code)
+        holds = f"it holds {self.paper_code} under {', '.join(held)}" if held else f"it holds no issue of {self.paper_code}"
+        return f"the archive holds no address of {self.paper_code} {where} ({holds}); nothing was changed"
+
     def run(self, archive: Archive, dry_run: bool = False) -> dict[str, int]:
         """Move the addresses in one transaction (``dry_run``: count them, change nothing); the
-        rows moved by column. Raises RootCollision, changing nothing, when a new URL is held."""
+        rows moved by column. Raises RootCollision, changing nothing, when a new URL is held,
+        and NothingUnderRoot when no address of the paper is to move."""
         with archive.session() as session, session.begin():
             paper = session.scalar(select(Paper.id).where(Paper.code == self.paper_code))
             if paper is None:
@@ -220,6 +252,8 @@ class Move:
                     counts[name] = session.execute(statement).rowcount
             pictures = self._pictures(session, paper)
             counts[VERSIONS] = len(pictures)
+            if not any(counts.values()):
+                raise NothingUnderRoot(self._nothing_under_old(session))
             if pictures and not dry_run:
                 for version_id, moved in pictures:
                     session.execute(update(ArticleVersion).where(ArticleVersion.id == version_id).values(images=moved))

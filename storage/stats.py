@@ -77,19 +77,26 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             LEFT JOIN pages p ON p.issue_id = i.id LEFT JOIN articles a ON a.page_id = p.id
             WHERE 1=1{where} GROUP BY pa.code, i.issue_date ORDER BY pa.code, i.issue_date
         """).columns(issue_date=Date), params).all()
-        # Each paper's first and last archived issue, whatever the span: the span's open ends,
-        # and the papers to look for gaps in, even those with no issue within the span.
+        absent_issues = inspect(conn).has_table("absent_issues")  # revision 0013
+        # Each paper's first and last date the archive knows of, whatever the span: an archived
+        # issue, or a date taken for one without an issue (absent_issues.confirmed_since; one
+        # still asked may yet serve its issue: today's, asked at dawn). The span's open ends,
+        # and the papers to look for gaps in, even those with no issue within the span, or none
+        # at all but dates without one.
+        known = "SELECT paper_id, issue_date FROM issues" + (
+            " UNION ALL SELECT paper_id, issue_date FROM absent_issues WHERE confirmed_since IS NOT NULL"
+            if absent_issues else "")
         archived = conn.execute(text(
-            "SELECT pa.code, MIN(i.issue_date) AS first_issue, MAX(i.issue_date) AS last_issue "
-            "FROM papers pa LEFT JOIN issues i ON i.paper_id = pa.id"
+            "SELECT pa.code, MIN(d.issue_date) AS first_date, MAX(d.issue_date) AS last_date "
+            f"FROM papers pa LEFT JOIN ({known}) d ON d.paper_id = pa.id"
             + (" WHERE pa.code = :paper" if paper else "") + " GROUP BY pa.code"
-        ).columns(first_issue=Date, last_issue=Date), params).all()
+        ).columns(first_date=Date, last_date=Date), params).all()
         dead_links = inspect(conn).has_table("dead_links")  # and crawl_runs.links_gone: revision 0011
-        # Revision 0013; named i, as issues are, for the span's filters.
+        # Named i, as issues are, for the span's filters.
         absent_rows = conn.execute(text(f"""
             SELECT pa.code, i.issue_date, i.status, i.reason, i.runs, i.first_seen, i.confirmed_since
             FROM absent_issues i JOIN papers pa ON pa.id = i.paper_id WHERE 1=1{where}
-        """).columns(issue_date=Date), params).all() if inspect(conn).has_table("absent_issues") else []
+        """).columns(issue_date=Date), params).all() if absent_issues else []
         history = conn.execute(text(
             "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
@@ -168,11 +175,12 @@ def _incomplete(archive: Archive, bounds: dict[str, tuple], since: date | None, 
 
 
 def _span(first: date | None, last: date | None, since: date | None, until: date | None) -> tuple[date, date] | None:
-    """The dates to check a paper's issues in: the span given, its open ends the paper's first
-    and last archived issue; None when nothing bounds its start (no issue up to ``until``).
+    """The dates to check a paper's issues in: the span given, its open ends the first and last
+    date the archive knows of the paper (an archived issue or a date without one); None when
+    nothing bounds its start (no such date up to ``until``).
 
-    ``since`` after the last archived issue runs to today: every issue since is missing. No span
-    runs past today (or the last archived issue, dated by the paper's clock, ahead of this
+    ``since`` after the last such date runs to today: every issue since is missing. No span
+    runs past today (or the last such date, dated by the paper's clock, ahead of this
     machine's): an issue yet to be published is not missing."""
     start = since or first
     if until:

@@ -216,6 +216,34 @@ def test_a_date_answered_with_another_dates_issue_has_no_issue_and_stores_nothin
                         r"on 2 runs since \S+ \S+", without[1])
 
 
+def test_stats_spans_the_dates_without_an_issue_as_it_spans_the_archived_issues(archive_url):
+    # The span ran over the archived issues only: a paper known only by dates without an issue
+    # showed no section, and such dates after the last issue showed only with --since/--until.
+    once = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
+    done, _ = crawl_site(archive_url, "start=2023-02-07", "end=2023-02-21", date=None, settings=once)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [row[4] for row in _absent(archive_url)] == [True, True, True]
+    missing, without = _stats(archive_url)
+    assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-02-07 to 2023-02-21: 0 of 3 scheduled"]
+    assert without[0].startswith("Without an issue, gongyishibao from 2023-02-07 to 2023-02-21: 3 dates ")
+    assert [line.split("  ")[1] for line in without[1:]] == ["2023-02-07 Tue", "2023-02-14 Tue", "2023-02-21 Tue"]
+
+    # The issue before them: the span runs from it to the last date without one.
+    done, _ = crawl_site(archive_url, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    missing, without = _stats(archive_url)
+    assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-01-31 to 2023-02-21: 0 of 4 scheduled"]
+    assert without[0].startswith("Without an issue, gongyishibao from 2023-01-31 to 2023-02-21: 3 dates ") and len(without) == 4
+
+    # A date answered without an issue on fewer runs, after them, may yet serve its issue: the
+    # span does not run to it (given, it lists the date missing, still asked).
+    done, _ = crawl_site(archive_url, date="2023-03-07", settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _stats(archive_url) == (missing, without)
+    given = archive_command("stats", "--since", "2023-03-07", "--until", "2023-03-07", archive=archive_url)
+    assert re.search(r"^  2023-03-07 Tue  HTTP 404 on 1 run since \S+ \S+, still asked$", given.stdout, re.M), given.stdout
+
+
 def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_records_nothing(sqlite_url):
     # The last Tuesday is taken for a date without an issue at its first 404; then a crawl of the
     # newest issue, without the latest-issue page, walks back over it and the Tuesday before.

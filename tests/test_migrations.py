@@ -97,6 +97,21 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     assert "is current" in capsys.readouterr().out
 
 
+def test_an_export_of_an_archive_older_than_its_view_writes_nothing_before_its_error(archive_url, tmp_path):
+    # The CSV header went out on standard output before the one line of error.
+    old_archive(archive_url, stamped=True)
+    hint = f"(the archive has schema 0001, older than this code's ({migrate.head()}): run `archive upgrade`)"
+    out = tmp_path / "out"
+    out.mkdir()
+    for fmt in ("csv", "jsonl"):
+        for output in ((), ("-o", str(out / f"articles.{fmt}"))):
+            done = archive_command("export", "--format", fmt, *output, archive=archive_url)
+            assert (done.returncode, done.stdout) == (2, ""), done.stderr
+            (line,) = done.stderr.splitlines()
+            assert line.startswith("error: database error: ") and "article_view" in line and line.endswith(hint), line
+    assert list(out.iterdir()) == []
+
+
 def test_stats_reads_an_old_archive_as_it_reads_it_upgraded(archive_url):
     # stats reads what each revision has (as it reads dead_links only from 0011 on): an archive
     # older than page_articles (0010) is counted, its issue archived in part listed, as after

@@ -162,6 +162,31 @@ def test_a_dry_run_counts_and_changes_nothing(archive_url):
     assert addresses(archive_url) == before
 
 
+def test_a_root_holding_no_address_of_the_paper_is_refused_naming_the_roots_it_is_under(archive_url):
+    # A typo in the path (compared letter case and all, as the archive compares URLs) moved
+    # nothing and said "0 addresses moved", exit status 0, as if the move were done.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        first, host = served_root(server, "127.0.0.1"), f"http://127.0.0.1:{server.port}/"
+        # The week after has no issue: a date without an issue, its entry page under the root too.
+        crawl(first, archive_url, f"start={ISSUE_DATE}", f"end={NEXT_DAY}")
+    before = addresses(archive_url)
+    typo, mirror = first.replace("/newdzb/", "/NEWDZB/"), "https://mirror.example/newdzb/"
+    for old, new, where in ((typo, mirror, f"under {typo}"), (host, first, f"under {host} outside {first}")):
+        for dry in ((), ("--dry-run",)):
+            refused = archive_command("move-root", "gongyishibao", old, new, *dry, archive=archive_url)
+            assert (refused.returncode, refused.stdout, refused.stderr.splitlines()) == (2, "", [
+                f"error: the archive holds no address of gongyishibao {where} (it holds gongyishibao under {first}); "
+                "nothing was changed"])
+    assert addresses(archive_url) == before
+
+    moved = archive_command("move-root", "gongyishibao", first, mirror, archive=archive_url)
+    assert moved.returncode == 0, moved.stderr
+    again = archive_command("move-root", "gongyishibao", first, mirror, archive=archive_url)
+    assert (again.returncode, again.stderr.splitlines()) == (2, [
+        f"error: the archive holds no address of gongyishibao under {first} (it holds gongyishibao under {mirror}); "
+        "nothing was changed"])
+
+
 def _names(table: str) -> list[str]:
     return [line.split("|")[0] for line in table.splitlines() if "." in line.split("|")[0]]
 

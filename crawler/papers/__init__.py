@@ -153,8 +153,7 @@ class PaperProfile:
         entry = self.entry.format(date=day)
         if url.endswith("/" + entry):
             return url[: -len(entry)]
-        parts = urlparse(url)
-        return f"{parts.scheme}://{parts.netloc}/"
+        return host_root(url)
 
     def latest_url(self, root: str | None = None) -> str | None:
         if not self.latest:
@@ -308,6 +307,12 @@ def _known_keys(table: dict, known: tuple[str, ...], prefix: str) -> None:
     if unknown:
         names = ", ".join(repr(prefix + key) for key in unknown)
         raise ValueError(f"unknown key{'s' if len(unknown) > 1 else ''} {names} (known: {', '.join(prefix + k for k in known)})")
+
+
+def host_root(url: str) -> str:
+    """The root of ``url``'s site, as far as the URL alone tells: its scheme and host."""
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def as_site_root(url: str) -> str | None:

@@ -23,13 +23,13 @@ class SpiderArgumentError(ValueError):
 class CrawlPlan:
     paper: PaperProfile
     root: str  # the site root the entry pattern hangs off (the profile's, or base_url)
-    dates: tuple[date, ...]  # in the order they are asked; empty: the most recent issue
+    dates: tuple[date, ...]  # in the order they are asked; empty with latest, or a range without a publishing day
     refresh: bool = False  # re-fetch everything, complete issues included
     asked: str = "latest"  # what the user asked, for the crawl record: a date, 'start..end'
-
-    @property
-    def latest(self) -> bool:
-        return not self.dates
+    # No date given: the most recent issue. Not "no dates": a range or backfill in which the
+    # paper publishes on no day (a weekly paper's Wednesday to Monday, a holiday break) asks
+    # nothing, where it fetched and stored the newest issue, outside the range asked.
+    latest: bool = False
 
     def entry_url(self, day: date) -> str:
         return self.paper.entry_url(day, self.root)
@@ -139,13 +139,14 @@ def plan_crawl(
     else:
         dates = ()
         asked = "latest"
+    latest = not (date or start or end or backfill)
 
     root = profile.root
     if base_url:
         root = as_site_root(base_url)
         if root is None:
             raise SpiderArgumentError(f"bad base_url {base_url!r} (expected http://host/path/)")
-    return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked)
+    return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked, latest=latest)
 
 
 def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:

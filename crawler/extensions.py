@@ -370,7 +370,7 @@ class CrawlProgress:
             # total to go against, the job's queue does.
             return f"this worker: pages {self.pages_done}, articles {self.articles_done}; {scheduler.job_progress()}"
         plan = _plan(self.crawler)
-        asked = len(plan.dates) if plan is not None and plan.dates else 1
+        asked = 1 if plan is None or plan.latest else len(plan.dates)
         complete = stats.get_value("delta/issues_skipped", 0)
         failed = stats.get_value("issues/failed", 0)
         # Dates the site answered without their issue (404 or 410, its error page, another

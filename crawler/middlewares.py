@@ -85,8 +85,10 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             # The days the walk back to the newest issue may ask (see IssuesSpider._walk_back).
             last = date.today()
             first = min((day for day, _ in plan.paper.schedule.days_back(last, plan.paper.latest_lookback_days)), default=last)
-        else:
+        elif plan.dates:
             first, last = min(plan.dates), max(plan.dates)
+        else:  # a range without a publishing day asks nothing
+            return {}, {}
         self.read = (first, last)
         return self._read(plan, first, last, root=True)
 

@@ -60,6 +60,12 @@ def test_no_date_means_latest():
     assert plan_crawl().latest
 
 
+def test_a_range_without_a_publishing_day_is_no_latest_crawl():
+    plan = plan_crawl(start="2023-02-01", end="2023-02-06")  # Wednesday to Monday; 公益时报 is out on Tuesdays
+    assert (plan.dates, plan.latest, plan.asked) == ((), False, "2023-02-01..2023-02-06")
+    assert not plan_crawl(backfill="5d", end="2023-02-06").latest
+
+
 def test_base_url_replaces_root():
     plan = plan_crawl(date="2023-01-31", base_url="http://127.0.0.1:8000/newdzb")
     assert plan.entry_url(date(2023, 1, 31)) == "http://127.0.0.1:8000/newdzb/html/2023-01/31/node_1.htm"

@@ -185,6 +185,17 @@ def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folde
     assert not (PROJECT / "no-such-folder").exists()
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_archive_in_memory_is_refused_before_anything_is_fetched(url):
+    # The crawl fetched and stored the whole issue into a database each connection has its own
+    # of, gone when the process ended: exit status 0 (and a traceback), nothing archived.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl("date=2023-01-31", _base(server), archive=url)
+    assert server.requests == []
+    assert (done.returncode, done.stderr) == (
+        2, f"error: an archive in memory ({url}) is gone when the command ends: name a file, such as sqlite:///archive.sqlite3\n")
+
+
 # --- 130, 143: interrupted -----------------------------------------------------------------
 
 

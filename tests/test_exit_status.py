@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -221,6 +222,35 @@ def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, 
     (run,) = crawl_runs(sqlite_url)
     assert run.status == "shutdown" and run.finished_at is not None
     assert run.message == f"interrupted by {name}: the run stopped before it was done; run it again"
+
+
+def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):
+    """SIGTERM while the entry page's retry waits its back-off (a minute here; up to
+    RETRY_BACKOFF_MAX, 120 s, or a Retry-After): the stop waited it out, so systemd's
+    TimeoutStopSec=120 (docs/operations.md) sent SIGKILL first, losing the batch not yet
+    written and leaving the run 'running'."""
+    out = tmp_path / "stderr.txt"
+    settings = FAST | {"RETRY_BACKOFF_BASE": "60"} | _to_file(tmp_path)
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={ENTRY: [503]}) as server:
+        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=settings, log=out)
+        deadline = time.monotonic() + 60
+        while (ENTRY, 503) not in server.requests:
+            assert crawl.poll() is None, out.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.5)  # into the back-off
+        stopped = time.monotonic()
+        crawl.send_signal(signal.SIGTERM)
+        try:
+            status = crawl.wait(20)
+        except subprocess.TimeoutExpired:
+            crawl.kill()
+            crawl.wait()
+            pytest.fail("the stop waited for the back-off")
+    assert status == 143 and time.monotonic() - stopped < 20
+    assert server.requests.count((ENTRY, 503)) == 1 and (ENTRY, 200) not in server.requests  # not retried after the stop
+    (run,) = crawl_runs(sqlite_url)
+    assert (run.status, run.message) == ("shutdown", "interrupted by SIGTERM: the run stopped before it was done; run it again")
 
 
 def test_a_log_file_in_a_missing_folder_is_one_line(tmp_path, sqlite_url):

@@ -155,6 +155,13 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("ARCHIVE_GONE_AFTER_RUNS", "3 runs", "setting ARCHIVE_GONE_AFTER_RUNS='3 runs' is not a whole number"),
         ("ARCHIVE_GONE_AFTER_DAYS", "-1", "setting ARCHIVE_GONE_AFTER_DAYS='-1' is less than 0"),
         ("ARCHIVE_GONE_AFTER_DAYS", "a week", "setting ARCHIVE_GONE_AFTER_DAYS='a week' is not a whole number"),
+        # Scrapy's own, that docs/operations.md tells to override: a traceback and exit status 1.
+        ("DOWNLOAD_DELAY", "half a second", "setting DOWNLOAD_DELAY='half a second' is not a number"),
+        ("RETRY_TIMES", "three", "setting RETRY_TIMES='three' is not a whole number"),
+        ("CONCURRENT_REQUESTS_PER_DOMAIN", "2.5", "setting CONCURRENT_REQUESTS_PER_DOMAIN='2.5' is not a whole number"),
+        ("ROBOTSTXT_OBEY", "yes please", "setting ROBOTSTXT_OBEY='yes please' is not a yes or no (True/False, 1/0)"),
+        ("RETRY_HTTP_CODES", "500,50x", "setting RETRY_HTTP_CODES='500,50x' is not a list of HTTP statuses (500,502,503)"),
+        ("LOG_LEVEL", "info", "setting LOG_LEVEL='info' is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"),
     ],
 )
 def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, message):

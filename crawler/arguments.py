@@ -111,6 +111,12 @@ def plan_crawl(
     refresh: str | bool | None = None,
     today: date | None = None,
 ) -> CrawlPlan:
+    given = {"date": date, "start": start, "end": end, "backfill": backfill, "paper": paper, "base_url": base_url}
+    if empty := [name for name, value in given.items() if value is not None and not value.strip()]:
+        # Taken for not given, `-a date=` crawled the newest issue and an empty base_url the
+        # profile's root, as a misspelt name did (check_argument_names): a cron line's
+        # `-a date=$(…)` whose command printed nothing.
+        raise SpiderArgumentError(f"{empty[0]}= is empty: give it a value, or leave it out")
     try:
         profile = get_paper(paper or DEFAULT_PAPER)
     except (UnknownPaper, InvalidProfile) as exc:  # no profile of it, or one of its with a mistake

@@ -89,6 +89,11 @@ def test_base_url_replaces_root():
         # A paper's name, where its code is asked for.
         ({"paper": "公益时报"}, "unknown paper '公益时报' (known: gongyishibao): 公益时报 is gongyishibao, give its code"),
         ({"base_url": "ftp://x/"}, "bad base_url 'ftp://x/' (expected http://host/path/)"),
+        # Given empty (a cron line's $(…) that printed nothing): not taken for not given.
+        ({"date": ""}, "date= is empty: give it a value, or leave it out"),
+        ({"backfill": " "}, "backfill= is empty: give it a value, or leave it out"),
+        ({"date": "2023-01-31", "base_url": ""}, "base_url= is empty: give it a value, or leave it out"),
+        ({"date": "2023-01-31", "paper": ""}, "paper= is empty: give it a value, or leave it out"),
         # A date no issue of can be out yet (2099 for 2009); tomorrow may be today in China.
         ({"date": "2023-02-02", "today": date(2023, 1, 31)},
          "date 2023-02-02 is in the future: no issue of it is out yet (today is 2023-01-31)"),

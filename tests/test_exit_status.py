@@ -193,6 +193,16 @@ def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folde
     assert not (PROJECT / "no-such-folder").exists()
 
 
+@pytest.mark.parametrize("arg", ["date=", "backfill="])
+def test_an_argument_given_empty_is_refused_not_taken_for_not_given(sqlite_url, arg):
+    # `-a date=$(…)` in a cron line whose command printed nothing crawled the newest issue
+    # (an empty base_url, the paper's own site: tests/test_arguments.py, no crawl to the internet).
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(arg, _base(server), archive=sqlite_url)
+    assert server.requests == []
+    assert (done.returncode, done.stderr) == (2, f"error: {arg} is empty: give it a value, or leave it out\n")
+
+
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
 def test_an_archive_in_memory_is_refused_before_anything_is_fetched(url):
     # The crawl fetched and stored the whole issue into a database each connection has its own

@@ -338,18 +338,17 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("ARCHIVE_PROGRESS_INTERVAL", 60.0)
-        if interval <= 0:
-            raise NotConfigured
-        ext = cls(crawler, interval)
+        # 0 or less: no progress lines, the summary all the same (docs/operations.md).
+        ext = cls(crawler, crawler.settings.getfloat("ARCHIVE_PROGRESS_INTERVAL", 60.0))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         on_item_scraped(crawler, ext.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_opened(self, spider) -> None:
-        self.task = create_looping_call(self.log_progress)
-        self.task.start(self.interval, now=False)
+        if self.interval > 0:
+            self.task = create_looping_call(self.log_progress)
+            self.task.start(self.interval, now=False)
 
     def item_scraped(self, item, response, spider) -> None:
         if isinstance(item, PageItem):

@@ -91,6 +91,15 @@ def test_progress_lines_come_at_the_set_interval(sqlite_url):
     assert done == sorted(done) and done[0] < 36
 
 
+def test_progress_lines_off_leave_the_summary(sqlite_url):
+    # ARCHIVE_PROGRESS_INTERVAL=0 turned the whole extension off: no summary line either.
+    settings = {"ARCHIVE_PROGRESS_INTERVAL": "0", "DOWNLOAD_DELAY": "0.04", "CONCURRENT_REQUESTS": "1", "LOG_LEVEL": "INFO"}
+    result = _crawl(SAMPLE_SITE, sqlite_url, settings)
+    assert result.returncode == 0
+    assert "progress:" not in result.stderr
+    assert re.search(r"summary: gongyishibao 2023-01-31 \(finished\): issues 1/1 \(0 already complete\), pages 16/16", result.stderr)
+
+
 def test_a_crawl_opens_no_remote_shell_and_writes_nothing_in_the_home_folder(tmp_path, sqlite_url, monkeypatch):
     # Scrapy 2.19 serves Python execution on a local port to any process that reads the token
     # it writes under the user's state folder; a service user's home may not even exist.

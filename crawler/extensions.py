@@ -16,10 +16,11 @@ from weakref import WeakKeyDictionary
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.items import PDFS_WITHOUT_TEXT, ArticleItem, PageItem
 from crawler.middlewares import ISSUES_FROM_ROOT
-from storage.db import ArchiveError, archive_url, open_archive
+from storage.db import ArchiveError, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
 
@@ -270,11 +271,18 @@ class CrawlRunRecorder:
         plan = _plan(self.crawler)
         if plan is None:
             return
-        archive = self._archive()
         try:
-            self.run_id = archive.start_run(plan.paper.code, plan.asked)
-        finally:
-            archive.close()
+            archive = self._archive()
+            try:
+                self.run_id = archive.start_run(plan.paper.code, plan.asked)
+            finally:
+                archive.close()
+        except (ArchiveError, SQLAlchemyError) as exc:
+            # A SQLite archive another process holds a write lock on for longer than its 30 s
+            # wait (a sqlite3 shell's transaction left open) was a traceback, and the run went
+            # on unrecorded without a word on it. The batches have their own retries.
+            logger.error("crawl record not started (%s): this run is not in crawl_runs", database_words(exc))
+            return
         self.crawler.stats.set_value("archive/run_id", self.run_id)
 
     def spider_closed(self, spider, reason) -> None:
@@ -314,8 +322,8 @@ class CrawlRunRecorder:
                 archive.finish_run(self.run_id, status, counts, "\n".join(messages))
             finally:
                 archive.close()
-        except ArchiveError as exc:
-            logger.error("crawl record %d not closed: %s", self.run_id, exc)
+        except (ArchiveError, SQLAlchemyError) as exc:
+            logger.error("crawl record %d not closed: %s", self.run_id, database_words(exc))
 
 
 class CrawlProgress:

@@ -23,13 +23,13 @@ class SpiderArgumentError(ValueError):
 class CrawlPlan:
     paper: PaperProfile
     root: str  # the site root the entry pattern hangs off (the profile's, or base_url)
-    dates: tuple[date, ...]  # in the order they are asked; empty: the most recent issue
+    dates: tuple[date, ...]  # in the order they are asked; empty with latest, or a range without a publishing day
     refresh: bool = False  # re-fetch everything, complete issues included
     asked: str = "latest"  # what the user asked, for the crawl record: a date, 'start..end'
-
-    @property
-    def latest(self) -> bool:
-        return not self.dates
+    # No date given: the most recent issue. Not "no dates": a range or backfill in which the
+    # paper publishes on no day (a weekly paper's Wednesday to Monday, a holiday break) asks
+    # nothing, where it fetched and stored the newest issue, outside the range asked.
+    latest: bool = False
 
     def entry_url(self, day: date) -> str:
         return self.paper.entry_url(day, self.root)
@@ -111,6 +111,12 @@ def plan_crawl(
     refresh: str | bool | None = None,
     today: date | None = None,
 ) -> CrawlPlan:
+    given = {"date": date, "start": start, "end": end, "backfill": backfill, "paper": paper, "base_url": base_url}
+    if empty := [name for name, value in given.items() if value is not None and not value.strip()]:
+        # Taken for not given, `-a date=` crawled the newest issue and an empty base_url the
+        # profile's root, as a misspelt name did (check_argument_names): a cron line's
+        # `-a date=$(…)` whose command printed nothing.
+        raise SpiderArgumentError(f"{empty[0]}= is empty: give it a value, or leave it out")
     try:
         profile = get_paper(paper or DEFAULT_PAPER)
     except (UnknownPaper, InvalidProfile) as exc:  # no profile of it, or one of its with a mistake
@@ -139,13 +145,14 @@ def plan_crawl(
     else:
         dates = ()
         asked = "latest"
+    latest = not (date or start or end or backfill)
 
     root = profile.root
     if base_url:
         root = as_site_root(base_url)
         if root is None:
             raise SpiderArgumentError(f"bad base_url {base_url!r} (expected http://host/path/)")
-    return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked)
+    return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked, latest=latest)
 
 
 def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:

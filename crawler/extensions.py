@@ -16,10 +16,11 @@ from weakref import WeakKeyDictionary
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.items import PDFS_WITHOUT_TEXT, ArticleItem, PageItem
 from crawler.middlewares import ISSUES_FROM_ROOT
-from storage.db import ArchiveError, archive_url, open_archive
+from storage.db import ArchiveError, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
 
@@ -271,11 +272,18 @@ class CrawlRunRecorder:
         plan = _plan(self.crawler)
         if plan is None:
             return
-        archive = self._archive()
         try:
-            self.run_id = archive.start_run(plan.paper.code, plan.asked)
-        finally:
-            archive.close()
+            archive = self._archive()
+            try:
+                self.run_id = archive.start_run(plan.paper.code, plan.asked)
+            finally:
+                archive.close()
+        except (ArchiveError, SQLAlchemyError) as exc:
+            # A SQLite archive another process holds a write lock on for longer than its 30 s
+            # wait (a sqlite3 shell's transaction left open) was a traceback, and the run went
+            # on unrecorded without a word on it. The batches have their own retries.
+            logger.error("crawl record not started (%s): this run is not in crawl_runs", database_words(exc))
+            return
         self.crawler.stats.set_value("archive/run_id", self.run_id)
 
     def spider_closed(self, spider, reason) -> None:
@@ -315,8 +323,8 @@ class CrawlRunRecorder:
                 archive.finish_run(self.run_id, status, counts, "\n".join(messages))
             finally:
                 archive.close()
-        except ArchiveError as exc:
-            logger.error("crawl record %d not closed: %s", self.run_id, exc)
+        except (ArchiveError, SQLAlchemyError) as exc:
+            logger.error("crawl record %d not closed: %s", self.run_id, database_words(exc))
 
 
 class CrawlProgress:
@@ -339,18 +347,17 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("ARCHIVE_PROGRESS_INTERVAL", 60.0)
-        if interval <= 0:
-            raise NotConfigured
-        ext = cls(crawler, interval)
+        # 0 or less: no progress lines, the summary all the same (docs/operations.md).
+        ext = cls(crawler, crawler.settings.getfloat("ARCHIVE_PROGRESS_INTERVAL", 60.0))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         on_item_scraped(crawler, ext.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_opened(self, spider) -> None:
-        self.task = create_looping_call(self.log_progress)
-        self.task.start(self.interval, now=False)
+        if self.interval > 0:
+            self.task = create_looping_call(self.log_progress)
+            self.task.start(self.interval, now=False)
 
     def item_scraped(self, item, response, spider) -> None:
         if isinstance(item, PageItem):
@@ -371,7 +378,7 @@ class CrawlProgress:
             # total to go against, the job's queue does.
             return f"this worker: pages {self.pages_done}, articles {self.articles_done}; {scheduler.job_progress()}"
         plan = _plan(self.crawler)
-        asked = len(plan.dates) if plan is not None and plan.dates else 1
+        asked = 1 if plan is None or plan.latest else len(plan.dates)
         complete = stats.get_value("delta/issues_skipped", 0)
         failed = stats.get_value("issues/failed", 0)
         # Dates the site answered without their issue (404 or 410, its error page, another

@@ -85,8 +85,10 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             # The days the walk back to the newest issue may ask (see IssuesSpider._walk_back).
             last = date.today()
             first = min((day for day, _ in plan.paper.schedule.days_back(last, plan.paper.latest_lookback_days)), default=last)
-        else:
+        elif plan.dates:
             first, last = min(plan.dates), max(plan.dates)
+        else:  # a range without a publishing day asks nothing
+            return {}, {}
         self.read = (first, last)
         return self._read(plan, first, last, root=True)
 
@@ -242,7 +244,15 @@ class BackoffRetryMiddleware(RetryMiddleware):
         delay = backoff_delay(retry.meta.get("retry_times", 1), self.base, self.cap, retry_after)
         self.crawler.stats.inc_value("retry/backoff_seconds", delay)
         logger.info("backing off %.3gs before retry %d of %s", delay, retry.meta.get("retry_times", 1), retry.url)
-        await asyncio.sleep(delay)
+        # A stop (Ctrl-C, SIGTERM: systemctl stop) waits for the requests in the downloader,
+        # this one too: a back-off of up to RETRY_BACKOFF_MAX (a Retry-After: 120) held it that
+        # long, past systemd's TimeoutStopSec=120, whose SIGKILL lost the batch not yet written
+        # and left the run 'running'. The wait ends when the crawl stops; the retry is left to
+        # the next run, as every request still queued is.
+        loop = asyncio.get_running_loop()
+        until = loop.time() + delay
+        while self.crawler.crawling and (left := until - loop.time()) > 0:
+            await asyncio.sleep(min(left, 0.25))
 
 
 class ContactUserAgentMiddleware(UserAgentMiddleware):

@@ -260,6 +260,13 @@ class Archive:
         self.engine = make_engine(self.url, write=write)
         self.dialect = self.engine.dialect.name
         database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
+        if self.dialect == "sqlite" and database is None and create:
+            # Each connection has a memory of its own, and all of it goes with the process: a
+            # crawl into sqlite:// fetched and stored everything, ended with status 0 (and a
+            # traceback of the writer thread's connection), and left nothing.
+            self.engine.dispose()
+            raise ArchiveError(f"an archive in memory ({self.url}) is gone when the command ends: "
+                               "name a file, such as sqlite:///archive.sqlite3")
         if database and not os.path.exists(database):
             # A relative path is the commonest slip: say where it led.
             relative = "" if os.path.isabs(database) else " (three slashes: a path from this directory; an absolute path takes four)"

@@ -60,6 +60,12 @@ def test_no_date_means_latest():
     assert plan_crawl().latest
 
 
+def test_a_range_without_a_publishing_day_is_no_latest_crawl():
+    plan = plan_crawl(start="2023-02-01", end="2023-02-06")  # Wednesday to Monday; 公益时报 is out on Tuesdays
+    assert (plan.dates, plan.latest, plan.asked) == ((), False, "2023-02-01..2023-02-06")
+    assert not plan_crawl(backfill="5d", end="2023-02-06").latest
+
+
 def test_base_url_replaces_root():
     plan = plan_crawl(date="2023-01-31", base_url="http://127.0.0.1:8000/newdzb")
     assert plan.entry_url(date(2023, 1, 31)) == "http://127.0.0.1:8000/newdzb/html/2023-01/31/node_1.htm"
@@ -83,6 +89,11 @@ def test_base_url_replaces_root():
         # A paper's name, where its code is asked for.
         ({"paper": "公益时报"}, "unknown paper '公益时报' (known: gongyishibao): 公益时报 is gongyishibao, give its code"),
         ({"base_url": "ftp://x/"}, "bad base_url 'ftp://x/' (expected http://host/path/)"),
+        # Given empty (a cron line's $(…) that printed nothing): not taken for not given.
+        ({"date": ""}, "date= is empty: give it a value, or leave it out"),
+        ({"backfill": " "}, "backfill= is empty: give it a value, or leave it out"),
+        ({"date": "2023-01-31", "base_url": ""}, "base_url= is empty: give it a value, or leave it out"),
+        ({"date": "2023-01-31", "paper": ""}, "paper= is empty: give it a value, or leave it out"),
         # A date no issue of can be out yet (2099 for 2009); tomorrow may be today in China.
         ({"date": "2023-02-02", "today": date(2023, 1, 31)},
          "date 2023-02-02 is in the future: no issue of it is out yet (today is 2023-01-31)"),

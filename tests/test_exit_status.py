@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -154,6 +155,13 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("ARCHIVE_GONE_AFTER_RUNS", "3 runs", "setting ARCHIVE_GONE_AFTER_RUNS='3 runs' is not a whole number"),
         ("ARCHIVE_GONE_AFTER_DAYS", "-1", "setting ARCHIVE_GONE_AFTER_DAYS='-1' is less than 0"),
         ("ARCHIVE_GONE_AFTER_DAYS", "a week", "setting ARCHIVE_GONE_AFTER_DAYS='a week' is not a whole number"),
+        # Scrapy's own, that docs/operations.md tells to override: a traceback and exit status 1.
+        ("DOWNLOAD_DELAY", "half a second", "setting DOWNLOAD_DELAY='half a second' is not a number"),
+        ("RETRY_TIMES", "three", "setting RETRY_TIMES='three' is not a whole number"),
+        ("CONCURRENT_REQUESTS_PER_DOMAIN", "2.5", "setting CONCURRENT_REQUESTS_PER_DOMAIN='2.5' is not a whole number"),
+        ("ROBOTSTXT_OBEY", "yes please", "setting ROBOTSTXT_OBEY='yes please' is not a yes or no (True/False, 1/0)"),
+        ("RETRY_HTTP_CODES", "500,50x", "setting RETRY_HTTP_CODES='500,50x' is not a list of HTTP statuses (500,502,503)"),
+        ("LOG_LEVEL", "info", "setting LOG_LEVEL='info' is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"),
     ],
 )
 def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, message):
@@ -185,6 +193,27 @@ def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folde
     assert not (PROJECT / "no-such-folder").exists()
 
 
+@pytest.mark.parametrize("arg", ["date=", "backfill="])
+def test_an_argument_given_empty_is_refused_not_taken_for_not_given(sqlite_url, arg):
+    # `-a date=$(…)` in a cron line whose command printed nothing crawled the newest issue
+    # (an empty base_url, the paper's own site: tests/test_arguments.py, no crawl to the internet).
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(arg, _base(server), archive=sqlite_url)
+    assert server.requests == []
+    assert (done.returncode, done.stderr) == (2, f"error: {arg} is empty: give it a value, or leave it out\n")
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_archive_in_memory_is_refused_before_anything_is_fetched(url):
+    # The crawl fetched and stored the whole issue into a database each connection has its own
+    # of, gone when the process ended: exit status 0 (and a traceback), nothing archived.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl("date=2023-01-31", _base(server), archive=url)
+    assert server.requests == []
+    assert (done.returncode, done.stderr) == (
+        2, f"error: an archive in memory ({url}) is gone when the command ends: name a file, such as sqlite:///archive.sqlite3\n")
+
+
 # --- 130, 143: interrupted -----------------------------------------------------------------
 
 
@@ -210,6 +239,35 @@ def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, 
     (run,) = crawl_runs(sqlite_url)
     assert run.status == "shutdown" and run.finished_at is not None
     assert run.message == f"interrupted by {name}: the run stopped before it was done; run it again"
+
+
+def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):
+    """SIGTERM while the entry page's retry waits its back-off (a minute here; up to
+    RETRY_BACKOFF_MAX, 120 s, or a Retry-After): the stop waited it out, so systemd's
+    TimeoutStopSec=120 (docs/operations.md) sent SIGKILL first, losing the batch not yet
+    written and leaving the run 'running'."""
+    out = tmp_path / "stderr.txt"
+    settings = FAST | {"RETRY_BACKOFF_BASE": "60"} | _to_file(tmp_path)
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={ENTRY: [503]}) as server:
+        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=settings, log=out)
+        deadline = time.monotonic() + 60
+        while (ENTRY, 503) not in server.requests:
+            assert crawl.poll() is None, out.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.5)  # into the back-off
+        stopped = time.monotonic()
+        crawl.send_signal(signal.SIGTERM)
+        try:
+            status = crawl.wait(20)
+        except subprocess.TimeoutExpired:
+            crawl.kill()
+            crawl.wait()
+            pytest.fail("the stop waited for the back-off")
+    assert status == 143 and time.monotonic() - stopped < 20
+    assert server.requests.count((ENTRY, 503)) == 1 and (ENTRY, 200) not in server.requests  # not retried after the stop
+    (run,) = crawl_runs(sqlite_url)
+    assert (run.status, run.message) == ("shutdown", "interrupted by SIGTERM: the run stopped before it was done; run it again")
 
 
 def test_a_log_file_in_a_missing_folder_is_one_line(tmp_path, sqlite_url):

@@ -91,6 +91,48 @@ def test_progress_lines_come_at_the_set_interval(sqlite_url):
     assert done == sorted(done) and done[0] < 36
 
 
+def test_a_crawl_record_the_archive_cannot_start_is_one_error_line(sqlite_url):
+    """Another process holds the SQLite archive's write lock past the 30 s a writer waits (a
+    sqlite3 shell's transaction left open, as one to DELETE FROM absent_issues): the recorder
+    raised a traceback, and the run went on unrecorded."""
+    import sqlite3
+    import threading
+
+    assert _crawl(SAMPLE_SITE, sqlite_url, {"LOG_LEVEL": "INFO"}).returncode == 0  # complete: the next run fetches nothing
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        release.wait(120)
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        done = _crawl(SAMPLE_SITE, sqlite_url, {"LOG_LEVEL": "INFO"})
+    finally:
+        release.set()
+        holder.join()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "ERROR: crawl record not started (database is locked): this run is not in crawl_runs" in done.stderr
+    assert "summary: gongyishibao 2023-01-31 (finished): issues 1/1 (1 already complete)" in done.stderr
+    assert len(crawl_runs(sqlite_url)) == 1
+
+
+def test_progress_lines_off_leave_the_summary(sqlite_url):
+    # ARCHIVE_PROGRESS_INTERVAL=0 turned the whole extension off: no summary line either.
+    settings = {"ARCHIVE_PROGRESS_INTERVAL": "0", "DOWNLOAD_DELAY": "0.04", "CONCURRENT_REQUESTS": "1", "LOG_LEVEL": "INFO"}
+    result = _crawl(SAMPLE_SITE, sqlite_url, settings)
+    assert result.returncode == 0
+    assert "progress:" not in result.stderr
+    assert re.search(r"summary: gongyishibao 2023-01-31 \(finished\): issues 1/1 \(0 already complete\), pages 16/16", result.stderr)
+
+
 def test_a_crawl_opens_no_remote_shell_and_writes_nothing_in_the_home_folder(tmp_path, sqlite_url, monkeypatch):
     # Scrapy 2.19 serves Python execution on a local port to any process that reads the token
     # it writes under the user's state folder; a service user's home may not even exist.

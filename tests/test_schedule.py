@@ -12,7 +12,7 @@ import pytest
 from crawler.papers import PROFILES_ENV, Break, EarlierSchedule, Schedule, _load
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import run_crawl
+from tests.conftest import SAMPLE_SITE, run_crawl, sql_rows
 from tests.sites import sample_site
 from tests.test_second_paper import archive_command
 
@@ -177,6 +177,23 @@ def test_a_backfill_walking_back_skips_breaks_and_earlier_weekdays(tmp_path, pap
     assert done.returncode == 0, done.stderr[-3000:]
     # 2023-02-03 back to 2023-01-13: neither 01-27 nor 02-03 (breaks) nor 01-13 and 01-20 (Fridays before the change).
     assert sorted(asked) == [("2023-01-17", 200), ("2023-01-24", 200), ("2023-01-31", 404)]
+
+
+@pytest.mark.parametrize("asked", [("start=2023-02-01", "end=2023-02-06"), ("backfill=5d", "end=2023-02-06")])
+def test_a_range_without_a_publishing_day_asks_nothing(sqlite_url, asked):
+    """A weekly paper's Wednesday to Monday: the range held no date to ask, and the crawl took
+    it for no date given and fetched and stored the newest issue (the latest-issue page's),
+    outside the range, with exit status 0."""
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(*asked, f"base_url={server.url}{PREFIX.lstrip('/')}", archive=sqlite_url,
+                         settings=NO_PDFS | {"LOG_LEVEL": "INFO"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [r for r in server.requests if r.path != "/robots.txt"] == []
+    assert "[issues] INFO: no issue of 公益时报 is scheduled from 2023-02-01 to 2023-02-06 (every Tue): nothing to ask" in done.stderr
+    assert "summary: gongyishibao 2023-02-01..2023-02-06 (finished): issues 0/0 (0 already complete)" in done.stderr
+    assert sql_rows(sqlite_url, "SELECT issue_date FROM issues") == []
+    assert [tuple(r) for r in sql_rows(sqlite_url, "SELECT dates_asked, status FROM crawl_runs")] == [
+        ("2023-02-01..2023-02-06", "finished")]
 
 
 def test_the_latest_issue_walk_back_skips_breaks_and_earlier_weekdays(tmp_path, papers, sqlite_url):

@@ -9,6 +9,7 @@ nothing else.
 """
 from __future__ import annotations
 
+import logging
 import math
 import signal
 import sys
@@ -49,11 +50,30 @@ PROJECT_SETTINGS: dict[str, tuple[type, float | None]] = {
     "GC_YOUNG_THRESHOLD": (int, 0),
     "DISTRIBUTED_IDLE_SECONDS": (float, 0),
 }
+# Scrapy's own that docs/operations.md tells to override (politeness, the cron line's log):
+# Scrapy reads them after its start-up banner, and a value that is no number ended the run
+# with a traceback and exit status 1, as if a component had not loaded.
+SCRAPY_SETTINGS: dict[str, tuple[type, float | None]] = {
+    "DOWNLOAD_DELAY": (float, 0),
+    "DOWNLOAD_TIMEOUT": (float, 0),
+    "CONCURRENT_REQUESTS": (int, 1),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (int, 1),
+    "AUTOTHROTTLE_ENABLED": (bool, None),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0),
+    "AUTOTHROTTLE_START_DELAY": (float, 0),
+    "AUTOTHROTTLE_MAX_DELAY": (float, 0),
+    "RETRY_ENABLED": (bool, None),
+    "RETRY_TIMES": (int, 0),
+    "ROBOTSTXT_OBEY": (bool, None),
+    "LOG_ENABLED": (bool, None),
+    "LOG_FILE_APPEND": (bool, None),
+}
 
 
 def check_settings(settings) -> str | None:
-    """The first of the project's settings that its readers would fail on, in one line."""
-    for name, (kind, least) in PROJECT_SETTINGS.items():
+    """The first of the project's settings (and Scrapy's the docs name) that their readers
+    would fail on, in one line."""
+    for name, (kind, least) in (PROJECT_SETTINGS | SCRAPY_SETTINGS).items():
         raw = settings.get(name)
         try:
             value = {int: settings.getint, float: settings.getfloat, bool: settings.getbool}[kind](name)
@@ -65,6 +85,13 @@ def check_settings(settings) -> str | None:
             return f"setting {name}={raw!r} is not a finite number"
         if least is not None and value < least:
             return f"setting {name}={raw!r} is less than {least:g}"
+    level = settings.get("LOG_LEVEL")
+    if isinstance(level, str) and level not in logging.getLevelNamesMapping():  # as logging reads it: in capitals
+        return f"setting LOG_LEVEL={level!r} is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"
+    try:
+        [int(code) for code in settings.getlist("RETRY_HTTP_CODES")]
+    except (TypeError, ValueError):
+        return f"setting RETRY_HTTP_CODES={settings.get('RETRY_HTTP_CODES')!r} is not a list of HTTP statuses (500,502,503)"
     return None
 
 

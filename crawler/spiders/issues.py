@@ -258,6 +258,8 @@ class IssuesSpider(scrapy.Spider):
             elif request := self._walk_back(date.today() + timedelta(days=1)):
                 yield request
         else:
+            if not self.plan.dates:
+                self._no_scheduled_day()
             for day in self.plan.dates:
                 yield self._entry_request(day)
 
@@ -287,6 +289,15 @@ class IssuesSpider(scrapy.Spider):
                 return self._entry_request(day, left, asked=asked)
         self._no_recent_issue()
         return None
+
+    def _no_scheduled_day(self) -> None:
+        # A range or backfill the paper publishes on no day of (a weekly paper's Wednesday to
+        # Monday, a holiday break): no failure, nothing asked (as a cron job's short backfill
+        # during a break must not ask anything either).
+        first, last = (date.fromisoformat(day) for day in self.plan.asked.split(".."))
+        schedule = self.plan.paper.schedule
+        self.logger.info("no issue of %s is scheduled from %s to %s (%s%s): nothing to ask", self.plan.paper.name,
+                         first, last, schedule.describe(first, last), ", less its breaks" if schedule.breaks else "")
 
     def _no_recent_issue(self) -> None:
         self.logger.warning("no issue of %s found in the last %d days", self.plan.paper.name, self.plan.paper.latest_lookback_days)

@@ -304,8 +304,13 @@ class CrawlRunRecorder:
         plan = _plan(self.crawler)
         if plan is None:
             return
-        self.archive = self._archive()
-        self.run_id = self.archive.start_run(plan.paper.code, plan.asked)
+        archive = self._archive()
+        try:
+            self.run_id = archive.start_run(plan.paper.code, plan.asked)
+        except BaseException:
+            archive.close()
+            raise
+        self.archive = archive
         self.crawler.stats.set_value(RUN_ID, self.run_id)
         self.beats = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-run-heartbeat")
         self.task = create_looping_call(self.heartbeat)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
@@ -39,6 +40,8 @@ NO_PAGE_LIST = "drift/no_page_list"
 LINKS_GONE = "links/gone"
 # The shutdown signal a run received first (its number), noted by the crawl command.
 SHUTDOWN_SIGNAL = "shutdown/signal"
+# The run's crawl_runs.id (CrawlRunRecorder), whose counts the store pipeline's batches add to.
+RUN_ID = "archive/run_id"
 
 
 def interrupted_message(signum: int | None) -> str:
@@ -248,19 +251,49 @@ class FetchFailureReport:
             logger.error(message)
 
 
-class CrawlRunRecorder:
-    """One crawl_runs row per run: 'running' from the start, so a killed run stays visible."""
+def run_counts(stats) -> dict[str, int]:
+    """The counts of the run's crawl_runs row, from its stats: what it stored (the store
+    pipeline's "archive/" counts) and what it counted (failures, links gone, PDFs without text)."""
+    return {
+        "pages_new": stats.get_value("archive/pages_new", 0),
+        "pages_updated": stats.get_value("archive/pages_updated", 0),
+        "pages_failed": _sum(stats, "pages/failed/"),
+        "articles_new": stats.get_value("archive/articles_new", 0),
+        "articles_updated": stats.get_value("archive/articles_updated", 0),
+        "articles_changed": stats.get_value("archive/articles_changed", 0),
+        "articles_failed": _sum(stats, "articles/failed/"),
+        "links_gone": len(stats.get_value(LINKS_GONE) or []),
+        "pdfs_without_text": _sum(stats, PDFS_WITHOUT_TEXT),
+        "dates_without_issue": stats.get_value("archive/dates_without_issue", 0),
+    }
 
-    def __init__(self, crawler):
+
+class CrawlRunRecorder:
+    """One crawl_runs row per run: 'running' from the start, so a killed run stays visible.
+
+    While the run crawls, each batch the store pipeline commits adds what it stored to the row
+    (storage/db.py: store_batch), and every ARCHIVE_HEARTBEAT_SECONDS a heartbeat, in a thread
+    of its own (a database that is slow to answer never holds the reactor), writes its
+    ``seen_at`` and what it counted so far, items or none: a killed run's row keeps what it
+    stored, and a ``seen_at`` that no longer moves.
+    """
+
+    def __init__(self, crawler, heartbeat: float = 60.0):
         self.crawler = crawler
         self.run_id: int | None = None
         self.url = archive_url(crawler.settings.get("ARCHIVE_URL"))
+        self.interval = heartbeat
+        self.archive = None  # open from the run's start to its end, for the heartbeats
+        self.task = None
+        self.beats: ThreadPoolExecutor | None = None
+        self.beating: Future | None = None
+        self.beat_failed = False
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("ARCHIVE_RECORD_RUNS", True):
             raise NotConfigured
-        ext = cls(crawler)
+        ext = cls(crawler, crawler.settings.getfloat("ARCHIVE_HEARTBEAT_SECONDS", 60.0))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -276,19 +309,45 @@ class CrawlRunRecorder:
             archive = self._archive()
             try:
                 self.run_id = archive.start_run(plan.paper.code, plan.asked)
-            finally:
+            except BaseException:
                 archive.close()
+                raise
         except (ArchiveError, SQLAlchemyError) as exc:
             # A SQLite archive another process holds a write lock on for longer than its 30 s
             # wait (a sqlite3 shell's transaction left open) was a traceback, and the run went
             # on unrecorded without a word on it. The batches have their own retries.
             logger.error("crawl record not started (%s): this run is not in crawl_runs", database_words(exc))
             return
-        self.crawler.stats.set_value("archive/run_id", self.run_id)
+        self.archive = archive
+        self.crawler.stats.set_value(RUN_ID, self.run_id)
+        self.beats = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-run-heartbeat")
+        self.task = create_looping_call(self.heartbeat)
+        self.task.start(self.interval, now=False)
+
+    def heartbeat(self) -> None:
+        if self.beating is not None and not self.beating.done():
+            return  # the last one still waits for the database: one at a time, none queued
+        self.beating = self.beats.submit(self._beat, run_counts(self.crawler.stats))
+
+    def _beat(self, counts: dict[str, int]) -> None:
+        """(In the heartbeat thread.) A database that does not answer is said once, until it
+        answers again: the run goes on, and its batches say what they could not store."""
+        try:
+            self.archive.heartbeat(self.run_id, counts)
+        except SQLAlchemyError as exc:
+            if not self.beat_failed:
+                logger.warning("crawl record %d: heartbeat not written: %s", self.run_id, database_words(exc))
+            self.beat_failed = True
+        else:
+            self.beat_failed = False
 
     def spider_closed(self, spider, reason) -> None:
         if self.run_id is None:
             return
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        self.beats.shutdown(wait=True)  # a heartbeat under way lands before the run's end
+        self.archive.close()
         stats = self.crawler.stats
         messages = list(stats.get_value(ALARM_MESSAGES, []))
         failed = failure_message(self.crawler)
@@ -306,21 +365,10 @@ class CrawlRunRecorder:
             messages.append(stopped)
         if reason == "shutdown":  # the crawl command prints the same line (crawler/commands/crawl.py)
             messages.append(interrupted_message(stats.get_value(SHUTDOWN_SIGNAL)))
-        counts = {
-            "pages_new": stats.get_value("archive/pages_new", 0),
-            "pages_updated": stats.get_value("archive/pages_updated", 0),
-            "pages_failed": _sum(stats, "pages/failed/"),
-            "articles_new": stats.get_value("archive/articles_new", 0),
-            "articles_updated": stats.get_value("archive/articles_updated", 0),
-            "articles_changed": stats.get_value("archive/articles_changed", 0),
-            "articles_failed": _sum(stats, "articles/failed/"),
-            "links_gone": len(gone),
-            "pdfs_without_text": _sum(stats, PDFS_WITHOUT_TEXT),
-        }
         try:
-            archive = self._archive()
+            archive = self._archive()  # afresh: the heartbeats' connection may be lost by now
             try:
-                archive.finish_run(self.run_id, status, counts, "\n".join(messages))
+                archive.finish_run(self.run_id, status, run_counts(stats), "\n".join(messages))
             finally:
                 archive.close()
         except (ArchiveError, SQLAlchemyError) as exc:

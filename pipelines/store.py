@@ -19,9 +19,9 @@ from dataclasses import is_dataclass
 
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-from crawler.extensions import FIRST_FAILURE
+from crawler.extensions import FIRST_FAILURE, RUN_ID
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
-from storage.db import Archive, archive_url, database_words, open_archive
+from storage.db import BATCH_RUN_COUNTS, Archive, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,10 @@ class StorePipeline:
         if not (pages or articles or pdfs or dead or absent):
             return
         loop = asyncio.get_running_loop()
-        counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs, dead, absent)
+        # The crawl record's row (crawler/extensions.py: CrawlRunRecorder), if the run has one,
+        # counts what each batch stores as it commits.
+        run = self.stats.get_value(RUN_ID) if self.stats else None
+        counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs, dead, absent, run)
         if isinstance(counts, SQLAlchemyError):
             self.not_stored(counts, pages, articles, pdfs, dead, absent)
             return
@@ -125,19 +128,19 @@ class StorePipeline:
             self.stats.inc_value("archive/articles_stored", counts["articles"])
             self.stats.inc_value("archive/pdfs_stored", counts["pdfs"])
             self.stats.inc_value("archive/article_versions", counts["versions"])
-            for key in ("pages_new", "pages_updated", "articles_new", "articles_updated", "articles_changed"):
+            for key in BATCH_RUN_COUNTS:
                 self.stats.inc_value(f"archive/{key}", counts[key])
             for key in ("pages_stale", "articles_stale"):  # fetched before what was stored: left alone
                 if counts.get(key):
                     self.stats.inc_value(f"archive/{key}", counts[key])
 
     def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict], dead: list[dict] = (),
-              absent: list[dict] = ()) -> dict | SQLAlchemyError:
-        """Write one batch (in the writer thread), trying again after a passing failure; the
-        counts of what was written, or the database's last error."""
+              absent: list[dict] = (), run: int | None = None) -> dict | SQLAlchemyError:
+        """Write one batch (in the writer thread), counted in the crawl run ``run``, trying again
+        after a passing failure; the counts of what was written, or the database's last error."""
         for wait in (*RETRY_WAITS, None):
             try:
-                return self.archive.store_batch(pages, articles, pdfs, dead, absent)
+                return self.archive.store_batch(pages, articles, pdfs, dead, absent, run=run)
             except SQLAlchemyError as error:
                 if wait is None or not passing(error):
                     return error

@@ -210,10 +210,17 @@ DEAD_LINKS = "0011"  # links answered 404 or 410 are counted, and given up on (d
 PDF_TEXT_STATUS = "0012"  # pages say what their PDF text is, and keep it as the PDF has it
 ABSENT_ISSUES = "0013"  # dates answered 404 at the entry page are counted, and given up on (absent_issues)
 LINK_REASONS = "0014"  # dead links say why the site did not serve them (dead_links.reason)
+RUN_HEARTBEATS = "0015"  # runs write their counts as batches commit, and seen_at (crawl_runs)
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
-              "articles_failed", "links_gone", "pdfs_without_text")
+              "articles_failed", "links_gone", "pdfs_without_text", "dates_without_issue")
+# The counts of crawl_runs that a batch adds to its run's row, in its own transaction (what
+# it stored: store_batch's counts of the same names). A heartbeat writes the others (what the
+# crawl counted), never these: its reading of the crawl's stats may predate a batch committed
+# before it.
+BATCH_RUN_COUNTS = ("pages_new", "pages_updated", "articles_new", "articles_updated", "articles_changed",
+                    "dates_without_issue")
 # The counts of crawl_runs that a revision added: left out of an archive older than it.
-_RUN_COUNT_REVISIONS = {"links_gone": DEAD_LINKS, "pdfs_without_text": PDF_TEXT_STATUS}
+_RUN_COUNT_REVISIONS = {"links_gone": DEAD_LINKS, "pdfs_without_text": PDF_TEXT_STATUS, "dates_without_issue": RUN_HEARTBEATS}
 
 
 def sqlite_uri(path: str | os.PathLike) -> str:
@@ -450,18 +457,36 @@ class Archive:
     # -- the crawl history -------------------------------------------------------------
 
     def start_run(self, paper_code: str, dates_asked: str) -> int:
-        """Record a run as 'running'; a run killed before :meth:`finish_run` stays so."""
+        """Record a run as 'running'; a run killed before :meth:`finish_run` stays so, with the
+        counts of the batches it stored and its last heartbeat (``seen_at``)."""
+        now = utcnow()
+        # The columns the archive's revision has (an older one only in tests of upgrades).
+        seen = {"seen_at": now, "dates_without_issue": 0} if self.revision >= RUN_HEARTBEATS else {}
         with self.session() as session, session.begin():
-            run = CrawlRun(paper_code=paper_code, dates_asked=dates_asked, started_at=utcnow(), status="running")
-            session.add(run)
-            session.flush()
-            return run.id
+            return session.execute(self._insert(CrawlRun.__table__).values(
+                paper_code=paper_code, dates_asked=dates_asked, started_at=now, status="running", **seen
+            )).inserted_primary_key[0]
+
+    def heartbeat(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """The run is alive: its ``seen_at`` now, with what it counted so far of the counts no
+        batch writes (failures, links gone, page PDFs without text). A run that ended is left
+        as it ended."""
+        if self.revision < RUN_HEARTBEATS:
+            return
+        values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if k not in BATCH_RUN_COUNTS}
+        with self.session() as session, session.begin():
+            session.execute(
+                update(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.status == "running").values(seen_at=utcnow(), **values)
+            )
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int], message: str = "") -> None:
         values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if self.revision >= _RUN_COUNT_REVISIONS.get(k, "")}
+        now = utcnow()
+        seen = {"seen_at": now} if self.revision >= RUN_HEARTBEATS else {}
         with self.session() as session, session.begin():
             session.execute(
-                update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=utcnow(), status=status, message=message, **values)
+                update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=now, status=status, message=message,
+                                                                     **values, **seen)
             )
 
     def crawl_runs(self, paper_code: str | None = None, limit: int = 50) -> list[CrawlRun]:
@@ -520,9 +545,13 @@ class Archive:
         pdfs: Iterable[Mapping[str, Any]] = (),
         dead: Iterable[Mapping[str, Any]] = (),
         absent: Iterable[Mapping[str, Any]] = (),
+        run: int | None = None,
     ) -> dict[str, int]:
         """Write pages, articles, page PDFs, dead links and dates without an issue (mappings
-        with the item fields) in one transaction.
+        with the item fields) in one transaction; and add what it stored to the counts of the
+        crawl run ``run`` (crawl_runs.id), then still running, and see it alive (``seen_at``)
+        in the same transaction, so that a run killed at any point keeps the counts of what it
+        stored.
 
         Re-storing the same URLs updates rows in place. When an article's text or pictures
         changed, what was stored is kept in article_versions. A page or article fetched before
@@ -540,6 +569,7 @@ class Archive:
         dead = _newest(dead, lambda x: x["url"])
         absent = _newest(list(absent) if self.revision >= ABSENT_ISSUES else [],
                          lambda x: (x["paper_code"], _as_date(x["issue_date"])))
+        counts["dates_without_issue"] = len(absent)
         everything = pages + articles + pdfs
         with self.session() as session, session.begin():
             papers = self._upsert(
@@ -717,6 +747,12 @@ class Archive:
                 self._store_absent_issues(session, absent, papers, served, now)
             if self.revision >= fulltext.REVISION:  # older only in tests of upgrades (check=False)
                 fulltext.flush(session.connection())
+            if run is not None and self.revision >= RUN_HEARTBEATS:
+                # Last: the run's row is held from here to the commit only.
+                session.execute(
+                    update(CrawlRun).where(CrawlRun.id == run, CrawlRun.status == "running")
+                    .values(seen_at=now, **{k: CrawlRun.__table__.c[k] + counts[k] for k in BATCH_RUN_COUNTS})
+                )
         return counts
 
     def _store_dead_links(self, session: Session, dead: list[Mapping[str, Any]], issue_id,

@@ -315,10 +315,21 @@ class CrawlRun(Base):
     # Page PDFs this run fetched and read no text from (pages.pdf_text_status says why; NULL in
     # runs before revision 0012).
     pdfs_without_text: Mapped[int | None] = mapped_column(Integer, default=0)
+    # Dates this run asked whose entry page the site answered without an issue of the date, as
+    # recorded in absent_issues (one more run counted for each, taken for a date without an
+    # issue by this answer or not); the dates not asked, taken so by runs before, are not
+    # (NULL in runs before revision 0015).
+    # (No default: a run of an archive before it, in tests of upgrades, writes none.)
+    dates_without_issue: Mapped[int | None] = mapped_column(Integer)
     # 'running' until the run ends; then 'finished', 'failed' (finished, but something could not
     # be fetched) or 'alarm' (template drift), or the Scrapy close reason ('shutdown').
     status: Mapped[str] = mapped_column(String(32), default="running")
     message: Mapped[str] = mapped_column(Text, default="")
+    # When the run was last seen alive: its start, each batch it committed (the counts it
+    # stored so far written with it, in the batch's transaction), every ARCHIVE_HEARTBEAT_SECONDS
+    # while it crawls, items or none, and its end. A killed run ends no row: it stays 'running'
+    # with a seen_at that no longer moves (runs before revision 0015: their end, or start).
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 Index("ix_issues_issue_date", Issue.issue_date)

@@ -6,10 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy import update
 
 from storage.cli import main
 from storage.db import open_archive
+from storage.models import CrawlRun, utcnow
 from tests.seeded import fill
 from tests.test_storage import article, page
 
@@ -83,6 +87,13 @@ def store(url: str) -> None:
     none = {"paper_code": "gongyishibao", "paper_name": "公益时报", "status": 404, "reason": "not_found"}
     archive.store_batch(absent=[none | {"issue_date": "2023-01-10", "url": "http://x/10.htm", "confirmed": True},
                                 none | {"issue_date": "2023-01-17", "url": "http://x/17.htm"}])
+    # Three runs: one that ended, one killed an hour ago after it stored an article, one crawling.
+    finished, killed, crawling = (archive.start_run("gongyishibao", day) for day in ("2023-01-10", "2023-01-17", "2023-01-24"))
+    archive.finish_run(finished, "finished", {"dates_without_issue": 1})
+    archive.store_batch([], [article(998, number=9)], run=killed)
+    archive.heartbeat(crawling, {})
+    with archive.engine.begin() as conn:
+        conn.execute(update(CrawlRun).where(CrawlRun.id == killed).values(seen_at=utcnow() - timedelta(hours=1)))
     archive.close()
 
 
@@ -125,6 +136,9 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert [row[5] for row in each_picture] == ["说明", "说明", "更正的说明"]
     assert answers["What the cleaner took out"][0][0][0] == "spam:labelled-link-farm"
     assert answers["Articles published in Traditional script"][0]
+    runs = answers["The crawl history, killed runs told apart"]
+    assert [[row[2], row[5], row[7], row[9]] for row in runs[0]] == [
+        ["2023-01-24", "running", "0", "0"], ["2023-01-17", "killed", "1", "0"], ["2023-01-10", "finished", "0", "1"]]
 
 
 def fill_title() -> str:

@@ -149,6 +149,7 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("ARCHIVE_FETCH_PDFS", "maybe", "setting ARCHIVE_FETCH_PDFS='maybe' is not a yes or no (True/False, 1/0)"),
         ("ARCHIVE_DRIFT_MAX_SHARE", "nan", "setting ARCHIVE_DRIFT_MAX_SHARE='nan' is not a finite number"),
         ("ARCHIVE_PROGRESS_INTERVAL", "1m", "setting ARCHIVE_PROGRESS_INTERVAL='1m' is not a number"),
+        ("ARCHIVE_HEARTBEAT_SECONDS", "0", "setting ARCHIVE_HEARTBEAT_SECONDS='0' is less than 0.1"),
         ("RETRY_BACKOFF_BASE", "-1", "setting RETRY_BACKOFF_BASE='-1' is less than 0"),
         ("GC_YOUNG_THRESHOLD", "lots", "setting GC_YOUNG_THRESHOLD='lots' is not a whole number"),
         ("ARCHIVE_GONE_AFTER_RUNS", "0", "setting ARCHIVE_GONE_AFTER_RUNS='0' is less than 1"),

@@ -18,7 +18,7 @@ from sqlalchemy import inspect, text
 
 from storage import fulltext, migrate
 from storage.cli import main
-from storage.db import ArchiveError, Unserved, make_engine, open_archive
+from storage.db import ArchiveError, Unserved, as_utc, make_engine, open_archive
 from storage.models import Base
 from storage.search import search
 from tests.conftest import PROJECT, SAMPLE_SITE, archive_command, insert_crawl_run, postgres_role, run_crawl
@@ -600,6 +600,56 @@ def test_0014_says_why_a_dead_link_was_not_served_and_its_downgrade_drops_it(arc
     archive.close()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT runs FROM dead_links ORDER BY url")).scalars().all() == [2, 2]
+    engine.dispose()
+
+
+def test_0015_sees_runs_alive_and_counts_their_dates_without_an_issue_and_its_downgrade_drops_them(archive_url):
+    # At 0014: an archived issue, a run that ended and one killed (never ended).
+    engine = archive_at(archive_url, "0014", ([page(7)], [article(1)]))
+    runs = ("SELECT id, paper_code, dates_asked, started_at, finished_at, pages_new, articles_new, articles_failed, links_gone, "
+            "pdfs_without_text, status, message FROM crawl_runs ORDER BY id")
+    with engine.begin() as conn:
+        insert_crawl_run(conn, finished_at="2023-02-01 08:05:00+00:00", pages_new=1, articles_new=1, articles_changed=0,
+                         links_gone=0, pdfs_without_text=0)
+        insert_crawl_run(conn, started_at="2023-02-08 08:00:00+00:00", articles_changed=0, links_gone=0, pdfs_without_text=0,
+                         status="running")
+        before = conn.execute(text(runs)).all()
+        command.upgrade(migrate.config(conn), "0015")
+        assert conn.execute(text(runs)).all() == before  # SQLite's batch mode copied the table whole
+        assert conn.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+        # Last seen: when each ended, or, never ended, started; its dates without an issue were not counted.
+        seen = conn.execute(text("SELECT seen_at, dates_without_issue FROM crawl_runs ORDER BY id")).all()
+    assert [(as_utc(at).isoformat(), n) for at, n in seen] == [("2023-02-01T08:05:00+00:00", None),
+                                                               ("2023-02-08T08:00:00+00:00", None)]
+    archive = open_archive(archive_url, check=False)  # at 0015, whatever revisions follow it
+    run = archive.start_run("gongyishibao", "2023-01-31..2023-02-07")
+    none = {"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-02-07",
+            "url": "http://x/2023-02/07/node_1.htm", "status": 404, "reason": "not_found"}
+    archive.store_batch([page(8)], [article(2, number=8)], absent=[none], run=run)
+    archive.heartbeat(run, {"articles_failed": 2, "articles_new": 99})  # a batch's count is the batch's to write
+    row = "SELECT pages_new, articles_new, articles_failed, dates_without_issue, status FROM crawl_runs WHERE id = :id"
+    with archive.engine.connect() as conn:
+        assert conn.execute(text(row), {"id": run}).one() == (1, 1, 2, 1, "running")
+    archive.finish_run(run, "finished", {"pages_new": 1, "articles_new": 1, "dates_without_issue": 1})
+    archive.heartbeat(run, {"articles_failed": 5})  # too late: the run ended
+    with archive.engine.connect() as conn:
+        assert conn.execute(text(row), {"id": run}).one() == (1, 1, 0, 1, "finished")
+        ended = conn.execute(text("SELECT finished_at, seen_at FROM crawl_runs WHERE id = :id"), {"id": run}).one()
+    assert ended[0] == ended[1]
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0014")
+        assert not {"seen_at", "dates_without_issue"} & columns(conn, "crawl_runs")
+        assert conn.execute(text(runs)).all()[:2] == before
+    archive = open_archive(archive_url, check=False)  # at 0014 again: writes as 0014 did
+    run = archive.start_run("gongyishibao", "2023-02-14")
+    archive.store_batch([page(9)], [], absent=[none], run=run)
+    archive.heartbeat(run, {"articles_failed": 1})
+    archive.finish_run(run, "finished", {"pages_new": 1, "dates_without_issue": 1})
+    archive.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT pages_new, articles_failed, status FROM crawl_runs WHERE id = :id"), {"id": run}).one() == (
+            1, 0, "finished")
     engine.dispose()
 
 

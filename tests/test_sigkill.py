@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from storage.db import open_archive
+from storage.db import as_utc, open_archive
 from storage.models import Article, Image, Page, RawDocument
 from tests.conftest import SAMPLE_SITE, postgres_database, run_crawl, start_crawl, stored_article_urls
 
@@ -107,5 +107,8 @@ def _killed_then_resumed(point: str, url: str, tmp_path) -> None:
     finally:
         archive.close()
     assert (killed.status, killed.finished_at) == ("running", None)
+    # The killed run's row counts what its batches stored, and when it was last seen alive.
+    assert killed.articles_new == len(before_kill)
+    assert as_utc(killed.started_at) <= as_utc(killed.seen_at) < as_utc(resumed.started_at)
     assert resumed.status == "finished"
     assert resumed.articles_new == len(MANIFEST["articles"]) - len(before_kill)

@@ -40,6 +40,7 @@ PROJECT_SETTINGS: dict[str, tuple[type, float | None]] = {
     "ARCHIVE_PDF_WORKERS": (int, 0),
     "ARCHIVE_DELTA_ENABLED": (bool, None),
     "ARCHIVE_RECORD_RUNS": (bool, None),
+    "ARCHIVE_HEARTBEAT_SECONDS": (float, 0.1),  # a looping call of 0 s would spin
     "ARCHIVE_DRIFT_ALARM": (bool, None),
     "ARCHIVE_DRIFT_MAX_SHARE": (float, 0),
     "ARCHIVE_GONE_AFTER_RUNS": (int, 1),

@@ -1,0 +1,131 @@
+"""The crawl history as operators watch it (docs/operations.md, "The crawl history"): a run's
+row counts what its batches stored as each commits, a heartbeat (`seen_at`) moves while it
+crawls, items or none, and a run killed with SIGKILL keeps what it stored and a `seen_at` that
+no longer moves; `dates_without_issue` counts the dates the run found without an issue. The
+real `scrapy crawl issues` over HTTP from a copy of the sample site, into SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import signal
+import time
+from datetime import date, datetime, timezone
+
+from crawler.sample import PREFIX
+from crawler.sample.server import SiteServer
+from storage.db import as_utc, open_archive
+from tests.conftest import crawl_runs, run_crawl, sql_rows, start_crawl
+from tests.sites import SAMPLE_DAY, sample_site
+
+NONE = date(2023, 2, 7)  # a Tuesday between two issues of the weekly paper: the site has no issue of it
+DAYS = [SAMPLE_DAY, date(2023, 2, 14)]
+RANGE = (f"start={SAMPLE_DAY}", "end=2023-02-14")
+NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
+HEARTBEAT = 0.3
+# One request at a time, a little apart, small batches: the crawl lasts long enough to be killed
+# between (or during) batch writes, with heartbeats in between.
+SLOW = NO_PDFS | {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS": "1", "ARCHIVE_BATCH_SIZE": "4",
+                  "ARCHIVE_HEARTBEAT_SECONDS": str(HEARTBEAT)}
+
+
+def _base(server: SiteServer) -> str:
+    return f"base_url={server.url}{PREFIX.lstrip('/')}"
+
+
+def _row(archive: str):
+    """The one run's row as the archive holds it now, or None before the run wrote it."""
+    rows = sql_rows(archive, "SELECT status, finished_at, seen_at, pages_new, pages_updated, articles_new, "
+                             "dates_without_issue FROM crawl_runs")
+    return rows[0] if rows else None
+
+
+def _wait(what: str, ready, process, seconds: float = 120):
+    deadline = time.monotonic() + seconds
+    while not (found := ready()):
+        assert process.poll() is None, f"the crawl ended before {what}"
+        assert time.monotonic() < deadline, f"never {what}"
+        time.sleep(0.02)
+    return found
+
+
+def _new_archive(archive: str) -> None:
+    """Made before the crawl starts, so that the test may look at it at once."""
+    open_archive(archive).close()
+
+
+def _kill(process) -> None:
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(30) == -signal.SIGKILL
+
+
+def test_a_run_counts_the_dates_it_found_without_an_issue_and_is_seen_to_its_end(tmp_path, archive_url):
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    settings = NO_PDFS | {"ARCHIVE_GONE_AFTER_DAYS": "0"}  # taken for a date without an issue on the third run
+    with SiteServer(site, prefix=PREFIX) as server:
+        # The first stores both issues; the second and third ask 2023-02-07 alone (the others
+        # are complete), the third taking it for a date without an issue: each found it so.
+        for _ in range(3):
+            done = run_crawl(*RANGE, _base(server), archive=archive_url, settings=settings)
+            assert done.returncode == 0, done.stderr[-3000:]
+        assert "taken for a date without an issue, not asked again" in done.stderr
+        # No run of dates asks it any more: none found without an issue.
+        done = run_crawl(*RANGE, _base(server), archive=archive_url, settings=settings)
+        assert done.returncode == 0, done.stderr[-3000:]
+    runs = crawl_runs(archive_url)[::-1]
+    assert [(r.status, r.pages_new, r.articles_new, r.dates_without_issue) for r in runs] == [
+        ("finished", 32, 40, 1), ("finished", 0, 0, 1), ("finished", 0, 0, 1), ("finished", 0, 0, 0)]
+    for run in runs:
+        assert as_utc(run.started_at) <= as_utc(run.seen_at) == as_utc(run.finished_at)
+    # The summary line is as it was.
+    assert ("summary: gongyishibao 2023-01-31..2023-02-14 (finished): issues 2/3 (2 already complete, 1 without an issue), "
+            "pages 0/0, articles 0/0; pages 0 new, 0 updated, 0 failed; articles 0 new, 0 updated (0 changed), 0 failed; "
+            "0 links gone; 0 page PDFs without text; 0 template alarms\n") in done.stderr
+
+
+def test_a_run_killed_mid_crawl_keeps_the_counts_of_what_it_stored_and_its_last_heartbeat(tmp_path, archive_url):
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    _new_archive(archive_url)
+    with SiteServer(site, prefix=PREFIX) as server:
+        process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=SLOW, log=tmp_path / "killed.log")
+        try:
+            # Three batches of four items stored, and more to come.
+            _wait("stored three batches", lambda: (sql_rows(archive_url, "SELECT count(*) FROM articles")[0][0] >= 12),
+                  process)
+        finally:
+            _kill(process)
+    status, finished, seen, pages_new, pages_updated, articles_new, without = _row(archive_url)
+    (articles, pages, absent, stored_last), = sql_rows(archive_url, """
+        SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM pages WHERE articles_expected IS NOT NULL),
+               (SELECT count(*) FROM absent_issues), (SELECT max(updated_at) FROM articles)""")
+    assert (status, finished) == ("running", None)
+    # What its batches committed, batch by batch: the row tells what the killed run stored.
+    assert 12 <= articles_new == articles < 40
+    assert pages_new + pages_updated == pages > 0
+    assert without == absent
+    assert as_utc(seen) >= as_utc(stored_last)
+    # Killed: its heartbeat stopped (docs/operations.md: not seen for five of them).
+    time.sleep(5 * HEARTBEAT + 0.5)
+    assert _row(archive_url)[2] == seen
+
+
+def test_a_run_that_stores_nothing_yet_is_seen_alive_until_it_is_killed(tmp_path, archive_url):
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    # Slow requests and a batch written only at the end: no batch commits while it crawls.
+    slow = SLOW | {"DOWNLOAD_DELAY": "1", "ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
+    _new_archive(archive_url)
+    with SiteServer(site, prefix=PREFIX) as server:
+        process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=slow, log=tmp_path / "alive.log")
+        try:
+            first = _wait("recorded the run", lambda: _row(archive_url), process, 60)
+            later = _wait("saw the run alive again", lambda: (row := _row(archive_url)) and row[2] != first[2] and row,
+                          process, 10 * HEARTBEAT + 5)
+            again = _wait("saw the run alive once more", lambda: (row := _row(archive_url)) and row[2] != later[2] and row,
+                          process, 10 * HEARTBEAT + 5)
+            alive_at = datetime.now(timezone.utc)
+        finally:
+            _kill(process)
+    assert [row[0] for row in (first, later, again)] == ["running"] * 3
+    assert [(row[3], row[5]) for row in (first, later, again)] == [(0, 0)] * 3  # nothing stored: heartbeats alone
+    assert as_utc(first[2]) < as_utc(later[2]) < as_utc(again[2])
+    assert (alive_at - as_utc(again[2])).total_seconds() < 5 * HEARTBEAT  # alive: seen within five heartbeats
+    dead = _row(archive_url)
+    time.sleep(5 * HEARTBEAT + 0.5)
+    assert _row(archive_url) == dead and (datetime.now(timezone.utc) - as_utc(dead[2])).total_seconds() > 5 * HEARTBEAT

@@ -474,10 +474,12 @@ class Archive:
         if self.revision < RUN_HEARTBEATS:
             return
         values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if k not in BATCH_RUN_COUNTS}
+        row = update(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.status == "running")
         with self.session() as session, session.begin():
-            session.execute(
-                update(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.status == "running").values(seen_at=utcnow(), **values)
-            )
+            # The row held first, the clock read after: a heartbeat that read it before waiting
+            # behind a batch put the batch's later seen_at back, to before what it stored.
+            if session.execute(row.values(**values)).rowcount:
+                session.execute(row.values(seen_at=utcnow()))
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int], message: str = "") -> None:
         values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if self.revision >= _RUN_COUNT_REVISIONS.get(k, "")}

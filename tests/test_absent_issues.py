@@ -223,6 +223,7 @@ def test_stats_spans_the_dates_without_an_issue_as_it_spans_the_archived_issues(
     done, _ = crawl_site(archive_url, "start=2023-02-07", "end=2023-02-21", date=None, settings=once)
     assert done.returncode == 0, done.stderr[-3000:]
     assert [row[4] for row in _absent(archive_url)] == [True, True, True]
+    assert "no issue of 公益时报 on 2023-02-07: HTTP 404 on 1 run over 0 days since " in done.stderr  # not "1 runs"
     missing, without = _stats(archive_url)
     assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-02-07 to 2023-02-21: 0 of 3 scheduled"]
     assert without[0].startswith("Without an issue, gongyishibao from 2023-02-07 to 2023-02-21: 3 dates ")

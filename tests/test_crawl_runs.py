@@ -129,3 +129,36 @@ def test_a_run_that_stores_nothing_yet_is_seen_alive_until_it_is_killed(tmp_path
     dead = _row(archive_url)
     time.sleep(5 * HEARTBEAT + 0.5)
     assert _row(archive_url) == dead and (datetime.now(timezone.utc) - as_utc(dead[2])).total_seconds() > 5 * HEARTBEAT
+
+
+def test_a_heartbeat_waiting_behind_a_batch_never_dates_the_run_before_what_the_batch_stored(archive_url):
+    """A heartbeat (its own thread) that has to wait for the row while a batch holds it must not
+    land an older seen_at than the batch's: the killed-run rule would then see the run as
+    older than what it stored (found by a SIGKILL test, once in a few runs)."""
+    import threading
+
+    from sqlalchemy import update
+
+    from storage.models import CrawlRun, utcnow
+
+    archive = open_archive(archive_url)
+    beating = open_archive(archive_url)
+    try:
+        run = archive.start_run("gongyishibao", "2023-01-31")
+        with archive.session() as session, session.begin():
+            # The batch holds the row (as store_batch does, last), then reads its clock.
+            session.execute(update(CrawlRun).where(CrawlRun.id == run).values(pages_new=CrawlRun.pages_new + 1))
+            heartbeat = threading.Thread(target=beating.heartbeat, args=(run, {"pages_failed": 1}))
+            heartbeat.start()
+            time.sleep(0.5)  # the heartbeat is waiting for the row
+            assert heartbeat.is_alive()
+            stored = utcnow()
+            session.execute(update(CrawlRun).where(CrawlRun.id == run).values(seen_at=stored))
+        heartbeat.join(30)
+        assert not heartbeat.is_alive()
+        (seen, failed, pages), = sql_rows(archive_url, "SELECT seen_at, pages_failed, pages_new FROM crawl_runs")
+        assert (failed, pages) == (1, 1)
+        assert as_utc(seen) >= as_utc(stored)
+    finally:
+        archive.close()
+        beating.close()

@@ -125,7 +125,7 @@ class UnservedCount:
                 f"over {settings.getint('ARCHIVE_GONE_AFTER_DAYS')} days after which {after}")
 
     def span(self) -> str:
-        return f"{self.runs} runs over {self.days} day{'' if self.days == 1 else 's'} since {self.since.date()}"
+        return f"{self.runs} run{'' if self.runs == 1 else 's'} over {self.days} day{'' if self.days == 1 else 's'} since {self.since.date()}"
 
 
 def _no_issue_answer(response, page, day: date) -> tuple[str, str, str] | None:

@@ -4,12 +4,18 @@ in part, the links the site does not serve (dead_links), and the crawl history."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, inspect, text
 
-from storage.db import Archive
+from storage.db import Archive, as_utc
+from storage.models import utcnow
 from storage.search import TABLE_COLUMNS, filters
+
+
+# A run 'running' not seen (crawl_runs.seen_at) for this long was killed: five heartbeats at the
+# crawl's default ARCHIVE_HEARTBEAT_SECONDS (docs/operations.md, "The crawl history").
+KILLED_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -97,10 +103,11 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             SELECT pa.code, i.issue_date, i.status, i.reason, i.runs, i.first_seen, i.confirmed_since
             FROM absent_issues i JOIN papers pa ON pa.id = i.paper_id WHERE 1=1{where}
         """).columns(issue_date=Date), params).all() if absent_issues else []
+        heartbeats = any(c["name"] == "seen_at" for c in inspect(conn).get_columns("crawl_runs"))  # 0015
         history = conn.execute(text(
             "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
-            f"{'links_gone' if dead_links else 'NULL'} FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
+            f"{'links_gone' if dead_links else 'NULL'}, {'seen_at' if heartbeats else 'NULL'} FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
         ), params | {"runs": runs}).all()
         reasons = dead_links and any(c["name"] == "reason" for c in inspect(conn).get_columns("dead_links"))  # 0014
         dead = conn.execute(text(f"""
@@ -148,8 +155,10 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             len(scheduled), missing, profile.schedule.break_dates(*span),
             [answered[d] for d in sorted(confirmed)], {d: answered[d] for d in missing if d in answered},
         ))
+    now = utcnow()
     runs_rows = [
-        (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), r[5], f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
+        (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), _run_state(r[5], r[13], now),
+         f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
          "" if r[12] is None else r[12])  # links gone: NULL for runs before revision 0011
         for r in history
     ]
@@ -192,6 +201,15 @@ def _span(first: date | None, last: date | None, since: date | None, until: date
     if start is None or start > end:
         return None
     return start, end
+
+
+def _run_state(status: str, seen_at, now: datetime) -> str:
+    """A run's status, and for one 'running' that has not been seen for KILLED_AFTER, the
+    documented rule's verdict (docs/operations.md, "The crawl history"): the row itself keeps
+    'running', as nothing can tell a killed run from one slow to beat for sure."""
+    if status == "running" and seen_at is not None and now - as_utc(seen_at) > KILLED_AFTER:
+        return f"killed (last seen {_minute(seen_at)})"
+    return status
 
 
 def _minute(value) -> str:

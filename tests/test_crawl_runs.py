@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import signal
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import as_utc, open_archive
-from tests.conftest import crawl_runs, run_crawl, sql_rows, start_crawl
+from tests.conftest import archive_command, crawl_runs, run_crawl, sql_rows, start_crawl
 from tests.sites import SAMPLE_DAY, sample_site
 
 NONE = date(2023, 2, 7)  # a Tuesday between two issues of the weekly paper: the site has no issue of it
@@ -104,6 +104,29 @@ def test_a_run_killed_mid_crawl_keeps_the_counts_of_what_it_stored_and_its_last_
     # Killed: its heartbeat stopped (docs/operations.md: not seen for five of them).
     time.sleep(5 * HEARTBEAT + 0.5)
     assert _row(archive_url)[2] == seen
+    # archive stats tells it by the rule at the default heartbeat: running while seen within five
+    # minutes, then killed (the row still 'running'). The minutes pass by moving seen_at back.
+    assert _stats_state(archive_url) == "running"
+    from sqlalchemy import update
+
+    from storage.models import CrawlRun
+
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        conn.execute(update(CrawlRun).values(seen_at=as_utc(seen) - timedelta(minutes=5, seconds=10)))
+    archive.close()
+    moved = _row(archive_url)[2]
+    assert _stats_state(archive_url) == f"killed (last seen {str(moved)[:16]})"
+    assert _row(archive_url)[:2] == ("running", None)
+
+
+def _stats_state(archive: str) -> str:
+    """The status `archive stats` shows for the archive's one run."""
+    done = archive_command("stats", archive=archive)
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.split("Recent crawl runs\n")[1].splitlines()
+    header = [cell.strip() for cell in rows[0].split(" | ")]
+    return [cell.strip() for cell in rows[2].split(" | ")][header.index("status")]
 
 
 def test_a_run_that_stores_nothing_yet_is_seen_alive_until_it_is_killed(tmp_path, archive_url):

@@ -161,6 +161,9 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("RETRY_TIMES", "three", "setting RETRY_TIMES='three' is not a whole number"),
         ("CONCURRENT_REQUESTS_PER_DOMAIN", "2.5", "setting CONCURRENT_REQUESTS_PER_DOMAIN='2.5' is not a whole number"),
         ("ROBOTSTXT_OBEY", "yes please", "setting ROBOTSTXT_OBEY='yes please' is not a yes or no (True/False, 1/0)"),
+        # 0 passed for "less than 0 is wrong", and Scrapy left AutoThrottle out with a warning:
+        # the crawl ran unthrottled with exit status 0.
+        ("AUTOTHROTTLE_TARGET_CONCURRENCY", "0", "setting AUTOTHROTTLE_TARGET_CONCURRENCY='0' is not more than 0"),
         ("RETRY_HTTP_CODES", "500,50x", "setting RETRY_HTTP_CODES='500,50x' is not a list of HTTP statuses (500,502,503)"),
         ("LOG_LEVEL", "info", "setting LOG_LEVEL='info' is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"),
     ],

@@ -69,6 +69,9 @@ SCRAPY_SETTINGS: dict[str, tuple[type, float | None]] = {
     "LOG_ENABLED": (bool, None),
     "LOG_FILE_APPEND": (bool, None),
 }
+# Of those, the ones whose least value is itself wrong: Scrapy leaves AutoThrottle out, with a
+# warning, at a target concurrency of 0, and the crawl ran unthrottled with exit status 0.
+MORE_THAN_LEAST = frozenset({"AUTOTHROTTLE_TARGET_CONCURRENCY"})
 
 
 def check_settings(settings) -> str | None:
@@ -86,6 +89,8 @@ def check_settings(settings) -> str | None:
             return f"setting {name}={raw!r} is not a finite number"
         if least is not None and value < least:
             return f"setting {name}={raw!r} is less than {least:g}"
+        if name in MORE_THAN_LEAST and value == least:
+            return f"setting {name}={raw!r} is not more than {least:g}"
     level = settings.get("LOG_LEVEL")
     if isinstance(level, str) and level not in logging.getLevelNamesMapping():  # as logging reads it: in capitals
         return f"setting LOG_LEVEL={level!r} is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"

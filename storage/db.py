@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, or_, select, text, union, update
+from sqlalchemy import Engine, bindparam, case, create_engine, delete, event, func, or_, select, text, union, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -750,10 +750,13 @@ class Archive:
             if self.revision >= fulltext.REVISION:  # older only in tests of upgrades (check=False)
                 fulltext.flush(session.connection())
             if run is not None and self.revision >= RUN_HEARTBEATS:
-                # Last: the run's row is held from here to the commit only.
+                # Last: the run's row is held from here to the commit only. Its seen_at is not
+                # put back: a heartbeat (which takes no paper's row) may have landed one later
+                # than this batch's clock while the batch wrote.
+                seen = case((CrawlRun.seen_at > now, CrawlRun.seen_at), else_=now)
                 session.execute(
                     update(CrawlRun).where(CrawlRun.id == run, CrawlRun.status == "running")
-                    .values(seen_at=now, **{k: CrawlRun.__table__.c[k] + counts[k] for k in BATCH_RUN_COUNTS})
+                    .values(seen_at=seen, **{k: CrawlRun.__table__.c[k] + counts[k] for k in BATCH_RUN_COUNTS})
                 )
         return counts
 

@@ -185,3 +185,38 @@ def test_a_heartbeat_waiting_behind_a_batch_never_dates_the_run_before_what_the_
     finally:
         archive.close()
         beating.close()
+
+
+def test_a_batch_never_puts_back_the_seen_at_of_a_heartbeat_that_landed_while_it_wrote(postgres_url, monkeypatch):
+    """A batch reads its clock early (once it holds the paper's row) and holds the run's row only
+    at its end: a heartbeat (which takes no paper row) lands meanwhile on PostgreSQL, and the
+    batch then wrote its older time over the heartbeat's, the run seen alive earlier than it
+    was. (SQLite writes one transaction at a time: the heartbeat waits for the batch there.)"""
+    import threading
+
+    import storage.fulltext
+    from tests.test_storage import article, page
+
+    archive = open_archive(postgres_url)
+    beating = open_archive(postgres_url)
+    flush = storage.fulltext.flush
+
+    def heartbeat_meanwhile(conn):
+        # Inside the batch's transaction, after its clock was read, before the run's row.
+        beat = threading.Thread(target=beating.heartbeat, args=(run, {}))
+        beat.start()
+        beat.join(30)
+        assert not beat.is_alive()  # it did not wait for the batch
+        return flush(conn)
+
+    try:
+        run = archive.start_run("gongyishibao", "2023-01-31")
+        monkeypatch.setattr(storage.fulltext, "flush", heartbeat_meanwhile)
+        archive.store_batch([page()], [article(1)], run=run)
+        (seen, pages), = sql_rows(postgres_url, "SELECT seen_at, pages_new FROM crawl_runs")
+        stored, = sql_rows(postgres_url, "SELECT MAX(updated_at) FROM issues")
+        assert pages == 1
+        assert as_utc(seen) > as_utc(stored[0])  # the heartbeat's, after the batch's clock
+    finally:
+        archive.close()
+        beating.close()

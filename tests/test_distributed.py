@@ -338,6 +338,8 @@ KILLABLE = {
     "ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.04",
     "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "10",
 }
+# A worker that stores nothing till it ends: the archive tells a worker started meanwhile nothing.
+HOLDING = KILLABLE | {"ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
 
 
 def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again(redis_url, request, tmp_path, monkeypatch):
@@ -528,13 +530,11 @@ def test_a_worker_from_another_site_root_is_refused_by_the_job_before_it_fetches
     server_redis = redis.Redis.from_url(redis_url)
     issues = ISSUES[:2]
     site = sample_site(tmp_path / "site", issues, pdfs=False)
-    # The first worker stores nothing till it ends: the archive tells the second nothing.
-    holding = KILLABLE | {"ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
         roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
         dates = (f"start={issues[0]}", f"end={issues[-1]}")
-        first = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=holding, log=logs[0])
+        first = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=HOLDING, log=logs[0])
         deadline = time.monotonic() + 120
         while not any("/content_" in path for path, _ in first_site.requests):  # at work on the job
             assert first.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
@@ -589,8 +589,7 @@ def test_a_job_whose_workers_were_killed_is_started_afresh_from_another_root(red
     with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
         roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
         dates = (f"start={issues[0]}", f"end={issues[-1]}")
-        holding = KILLABLE | {"ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
-        killed = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=holding)
+        killed = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=HOLDING)
         deadline = time.monotonic() + 120
         while not server_redis.exists(root_key):
             assert killed.poll() is None and time.monotonic() < deadline, "the worker never opened the job"
@@ -601,11 +600,8 @@ def test_a_job_whose_workers_were_killed_is_started_afresh_from_another_root(red
         assert killed.wait(30) == -signal.SIGKILL
         assert stored_article_urls(archive) == set()
         done = run_crawl(f"base_url={roots[1]}", *dates, archive=archive, settings=KILLABLE)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "was left by killed workers" in done.stderr
+    _assert_started_afresh(done, archive, issues, server_redis, f"issues:gongyishibao:{job}")
     assert _articles_by_root(archive, roots) == {roots[0]: 0, roots[1]: len(issues) * ARTICLES_PER_ISSUE}
-    _assert_issues_complete(archive, issues)
-    assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
 
 
 def test_a_job_left_with_only_its_root_by_a_killed_worker_is_started_afresh(redis_url, request, tmp_path, monkeypatch):
@@ -626,9 +622,15 @@ def test_a_job_left_with_only_its_root_by_a_killed_worker_is_started_afresh(redi
     with SiteServer(site, prefix=PREFIX) as server:
         root = f"{server.url}{PREFIX.lstrip('/')}"
         done = run_crawl(f"base_url={root}", f"date={ISSUES[0]}", archive=archive, settings=KILLABLE)
+    _assert_started_afresh(done, archive, ISSUES[:1], server_redis, prefix)
+
+
+def _assert_started_afresh(done, archive: str, issues, server_redis, prefix: str) -> None:
+    """A run of a job only killed workers were left on: it started the job afresh, crawled it
+    whole and, the last one out, cleared its keys (the recorded root too)."""
     assert done.returncode == 0, done.stderr[-3000:]
     assert "was left by killed workers" in done.stderr
-    _assert_issues_complete(archive, ISSUES[:1])
+    _assert_issues_complete(archive, issues)
     assert not server_redis.keys(f"{prefix}:*")
 
 
@@ -640,12 +642,11 @@ def test_of_two_workers_started_at_once_from_two_roots_one_crawls_and_the_other_
     job = _distributed_job(monkeypatch, redis_url)
     issues = ISSUES[:2]
     site = sample_site(tmp_path / "site", issues, pdfs=False)
-    holding = KILLABLE | {"ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
         roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
         workers = [start_crawl(f"base_url={root}", f"start={issues[0]}", f"end={issues[-1]}", archive=archive,
-                               settings=holding, log=log) for root, log in zip(roots, logs)]
+                               settings=HOLDING, log=log) for root, log in zip(roots, logs)]
         codes = [worker.wait(240) for worker in workers]
     outputs = [log.read_text() for log in logs]
     # Whichever opened the job first crawled it; the other, refused, fetched nothing.

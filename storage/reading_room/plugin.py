@@ -320,6 +320,16 @@ class ReadingRoom:
                 self._archive = open_read_only(self.db.path)
             return self._archive
 
+    async def listed(self, sql: str) -> list:
+        """The rows of a list a page shows beside what it was asked for (the search form's
+        papers and sections, the menu's papers); empty where the archive takes longer than the
+        time limit to read it: such a list cut off made the whole page the generic "took too
+        long" 503, a search's hits (or why the search itself was cut off) lost."""
+        try:
+            return list(await self.db.execute(sql))
+        except QueryInterrupted:
+            return []
+
     async def search(self, request) -> Response:
         from storage.search import MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, ranked_among, search, section_names
 
@@ -367,8 +377,8 @@ class ReadingRoom:
                     problem, status = f"The search failed: {exc.orig}", 500
             except (ArchiveError, ValueError) as exc:  # the query itself: empty of words, too long
                 problem, status = str(exc), 400
-        papers = {row["code"]: row["name"] for row in await self.db.execute(PAPERS_SQL)}
-        sections = [row["section"] for row in await self.db.execute(SECTIONS_SQL)]
+        papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
+        sections = [row["section"] for row in await self.listed(SECTIONS_SQL)]
         # The form shows the filters the hits were found with, so that searching again from it
         # keeps them: a section named otherwise than the list names it (社會工作, from a link)
         # is selected as the list names it, and a section or paper the list lacks is added.
@@ -660,7 +670,7 @@ def menu_links(datasette):
         return []
 
     async def links():
-        papers = await room.db.execute(PAPERS_SQL)
+        papers = await room.listed(PAPERS_SQL)
         return [{"href": datasette.urls.path("/search"), "label": "Search the archive"}] + [
             {"href": issue_path(datasette, row["code"]), "label": f"{row['name']}: issues"}
             for row in papers

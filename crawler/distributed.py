@@ -13,6 +13,7 @@ import os
 import socket
 import time
 from datetime import date
+from typing import NamedTuple
 
 from redis.exceptions import RedisError
 from scrapy import signals
@@ -72,55 +73,135 @@ def _process_gone(worker: str) -> bool:
     return False
 
 
+# Lua shared by the roll's two scripts (KEYS: the roll, the job's root, queue and fingerprints;
+# ARGV from ``gone_from`` on: the workers found gone by their process ids). Takes off the roll
+# the workers gone or whose heartbeat lapsed (a worker's heartbeat key is the roll's key and
+# its name, read by the script though not among its KEYS: REDIS_URL names one server, not a
+# cluster); the number still at the job, and those taken off.
+_PRUNE = """
+local function prune(gone_from)
+  local gone = {}
+  for i = gone_from, #ARGV do gone[ARGV[i]] = true end
+  local alive, dead = 0, {}
+  for _, worker in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    local heartbeat = KEYS[1] .. ':' .. worker
+    if gone[worker] or redis.call('EXISTS', heartbeat) == 0 then
+      redis.call('SREM', KEYS[1], worker)
+      redis.call('DEL', heartbeat)
+      table.insert(dead, worker)
+    else
+      alive = alive + 1
+    end
+  end
+  return alive, dead
+end
+"""
+# ARGV: the worker, the root it records if the job has none, the recorded root it accepts,
+# WORKER_TTL, JOB_TTL, the workers gone. A job no live worker is at is cleared first (started
+# afresh): what killed workers left of it, their root too, whether they got on the roll or
+# not. Returns {joined (1 or 0), the job's root, the workers taken off, cleared (1 or 0)}.
+_JOIN = _PRUNE + """
+local alive, dead = prune(6)
+local cleared = 0
+if alive == 0 and redis.call('EXISTS', KEYS[2], KEYS[3], KEYS[4]) > 0 then
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+  cleared = 1
+end
+local root = redis.call('GET', KEYS[2])
+if not root then
+  root = ARGV[2]
+  redis.call('SET', KEYS[2], root, 'EX', ARGV[5])
+elseif root ~= ARGV[3] then
+  return {0, root, dead, cleared}
+end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
+return {1, root, dead, cleared}
+"""
+# ARGV: the worker, JOB_TTL, the workers gone. Returns the workers taken off; with no live one
+# left at it, the job is cleared, else its keys leased.
+_LEAVE = _PRUNE + """
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[1] .. ':' .. ARGV[1])
+local alive, dead = prune(3)
+if alive == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+else
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+end
+return dead
+"""
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class Joined(NamedTuple):
+    """What WorkerRoll.join found: whether the worker joined, the job's root, the workers
+    found dead (taken off the roll), and whether it cleared the job (started it afresh)."""
+    joined: bool
+    root: str
+    dead: list[str]
+    cleared: bool
+
+
 class WorkerRoll:
     """The workers of one job in Redis: the set of their names (``host:pid``), and for each a
-    heartbeat key that lapses WORKER_TTL seconds after its last renewal.
+    heartbeat key that lapses WORKER_TTL seconds after its last renewal; and the job's root,
+    queue and fingerprints, which the roll's last worker clears.
 
     A worker that closes leaves the roll; one that was killed stays on it with a lapsed
     heartbeat (on this machine, a process id that no longer runs tells at once). Without the
     heartbeat the last live worker would wait for a dead one and never clear the job, and the
     job's fingerprints would keep every later run of the same arguments from fetching what the
     killed worker had taken from the queue but not stored.
+
+    Joining (the root checked or recorded, the worker on the roll with its heartbeat) and
+    leaving (off the roll, the dead taken off, the job cleared if no one is left) are each one
+    Lua script, which Redis runs whole: a worker joining as the last one leaves is either on
+    the roll before the leave looks (the job is kept) or joins the job cleared (and starts it
+    afresh); never cleared under it, its root gone, so that a worker from another root would
+    be let in. Only which workers of this machine no longer run is told in Python.
     """
 
-    def __init__(self, server, prefix: str):
+    def __init__(self, server, prefix: str, root_key: str, queue_key: str, dupefilter_key: str):
         self.server = server
         self.key = f"{prefix}:workers"
         self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.job_keys = [self.key, root_key, queue_key, dupefilter_key]
+        self._join = server.register_script(_JOIN)
+        self._leave = server.register_script(_LEAVE)
 
     def _heartbeat_key(self, worker: str) -> str:
         return f"{self.key}:{worker}"
 
-    def join(self) -> None:
-        self.server.sadd(self.key, self.name)
-        self.beat()
+    def _gone(self) -> list[str]:
+        """The workers on the roll whose process, on this machine, no longer runs."""
+        return [worker for worker in map(_text, self.server.smembers(self.key)) if _process_gone(worker)]
+
+    def join(self, root: str, accepted: str) -> Joined:
+        """Onto the roll if the job's root is ``accepted``, or the job has none (``root``
+        recorded then); not if the job crawls from another."""
+        joined, recorded, dead, cleared = self._join(
+            keys=self.job_keys, args=[self.name, root, accepted, WORKER_TTL, JOB_TTL, *self._gone()]
+        )
+        return Joined(bool(joined), _text(recorded), sorted(map(_text, dead)), bool(cleared))
 
     def beat(self) -> None:
         self.server.set(self._heartbeat_key(self.name), 1, ex=WORKER_TTL)
 
-    def leave(self) -> None:
-        self.server.srem(self.key, self.name)
-        self.server.delete(self._heartbeat_key(self.name))
-
-    def prune(self) -> tuple[list[str], list[str]]:
-        """The workers still at the job, and those found dead (taken off the roll)."""
-        alive, dead = [], []
-        for member in sorted(m.decode() if isinstance(m, bytes) else m for m in self.server.smembers(self.key)):
-            if _process_gone(member) or not self.server.exists(self._heartbeat_key(member)):
-                dead.append(member)
-            else:
-                alive.append(member)
-        if dead:
-            self.server.srem(self.key, *dead)
-            self.server.delete(*(self._heartbeat_key(worker) for worker in dead))
-        return alive, dead
+    def leave(self) -> list[str]:
+        """Off the roll; the workers found dead (taken off). The last one out clears the job."""
+        return sorted(map(_text, self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])))
 
 
 class JobScheduler(Scheduler):
     """scrapy-redis's Scheduler and RFPDupeFilter under per-job keys, with a roll of workers:
     the last live worker to finish clears the job's queue and fingerprints, so running the same
     arguments again later starts afresh (the archive, not Redis, remembers what is done). A
-    worker that finds only dead workers on the job's roll starts the job afresh too.
+    worker that finds no live worker on the job's roll starts the job afresh too.
 
     The job records the site root of the worker that opens it (the key ``root``, cleared and
     leased with the queue and fingerprints). The archive's check of a crawl's root
@@ -140,24 +221,9 @@ class JobScheduler(Scheduler):
         )
         self.df = RFPDupeFilter(self.server, key=f"{prefix}:dupefilter", debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
         self.job = prefix
-        self.root_key = f"{prefix}:root"
-        self.roll = WorkerRoll(self.server, prefix)
+        self.roll = WorkerRoll(self.server, prefix, f"{prefix}:root", self.queue.key, self.df.key)
         self.worker = self.roll.name
         self.redis_lost: str | None = None  # why, once Redis stopped answering
-        alive, dead = self.roll.prune()
-        if dead and not alive and self.server.exists(self.queue.key, self.df.key, self.root_key):
-            # What the killed workers had taken from the queue is neither queued nor stored,
-            # but its fingerprints would keep this run from asking for it again.
-            logger.warning(
-                "distributed crawl: job %s was left by killed workers (%s): starting it afresh "
-                "(what they stored is kept; the archive tells what is missing)", prefix, ", ".join(dead)
-            )
-            self.flush()
-        elif dead:
-            logger.warning(
-                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
-                "run the job again once it ends", prefix, ", ".join(dead)
-            )
         self.refused = self.refusal(spider.plan.root)  # why the job will not have this worker
         self.heartbeat = create_looping_call(self.beat)
         if self.refused is not None:
@@ -167,38 +233,48 @@ class JobScheduler(Scheduler):
             self.stats.set_value(WORKER_STOPPED, self.refused)
             logger.error(self.refused)
             return
-        self.roll.join()
-        self.server.expire(self.roll.key, JOB_TTL)
         self.keys_leased = False  # the queue and fingerprints are leased once they exist
         self.heartbeat.start(WORKER_BEAT, now=False)
         logger.info("distributed crawl: job %s, worker %s, %d requests queued", prefix, self.worker, len(self.queue))
 
     def refusal(self, root: str) -> str | None:
-        """Why this worker, crawling from ``root``, may not join the job: another root recorded
-        by the job's first worker (compared as roots: crawler.papers.as_site_root); None when
-        it may, ``root`` recorded if the job has none yet."""
-        recorded = self.job_root(root)
-        if as_site_root(recorded) == as_site_root(root):
+        """Joins the job, if it crawls from ``root`` (compared as roots:
+        crawler.papers.as_site_root) or has no root yet (``root`` recorded); else why this
+        worker may not: the job crawls from another root, recorded by its first worker."""
+        joined = self.join_job(root)
+        if joined.joined:
             return None
         return (
-            f"distributed crawl: job {self.job} crawls from {recorded}, not from this worker's root {root}: "
+            f"distributed crawl: job {self.job} crawls from {joined.root}, not from this worker's root {root}: "
             f"its issues would be fetched from both and their articles stored twice; start this worker with "
-            f"-a base_url={recorded}"
+            f"-a base_url={joined.root}"
         )
 
-    def job_root(self, root: str) -> str:
-        """The job's site root: the one recorded, else ``root``, recorded now (SET NX: of two
-        workers opening the job at once, one records its root and the other reads it)."""
-        while not self.server.set(self.root_key, root, nx=True, ex=JOB_TTL):
-            recorded = self.server.get(self.root_key)
-            if recorded is not None:  # else the job's last worker cleared it meanwhile: record anew
-                return recorded.decode() if isinstance(recorded, bytes) else recorded
-        return root
-
-    def flush(self) -> None:
-        """Clears the job's queue, fingerprints and root: the job starts afresh."""
-        super().flush()
-        self.server.delete(self.root_key)
+    def join_job(self, root: str) -> Joined:
+        """Onto the job's roll if its root is ``root`` or none yet (``root`` recorded); says
+        which workers were found killed, and whether the job was started afresh."""
+        joined = self.roll.join(root, root)
+        dead, cleared = list(joined.dead), joined.cleared
+        while not joined.joined and as_site_root(joined.root) == as_site_root(root):
+            # The job's root written otherwise (the script compares roots as written): offered
+            # again as the job wrote it; if the job was cleared meanwhile, ``root`` is recorded.
+            joined = self.roll.join(root, joined.root)
+            dead, cleared = dead + joined.dead, cleared or joined.cleared
+        if cleared:
+            # What the killed workers had taken from the queue is neither queued nor stored,
+            # but its fingerprints would have kept this run from asking for it again; a root
+            # recorded by a worker killed before it got on the roll, workers from any other.
+            logger.warning(
+                "distributed crawl: job %s was left by killed workers%s: starting it afresh "
+                "(what they stored is kept; the archive tells what is missing)",
+                self.job, f" ({', '.join(dead)})" if dead else "",
+            )
+        elif dead:
+            logger.warning(
+                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
+                "run the job again once it ends", self.job, ", ".join(dead)
+            )
+        return joined
 
     def beat(self) -> None:
         """Tells the job's other workers this one is alive, and keeps the job's keys a
@@ -210,7 +286,7 @@ class JobScheduler(Scheduler):
             logger.warning("distributed crawl: job %s: heartbeat not sent: %s", self.job, exc)
 
     def lease_keys(self) -> None:
-        for key in (self.roll.key, self.queue.key, self.df.key, self.root_key):
+        for key in self.roll.job_keys:
             self.server.expire(key, JOB_TTL)
         self.keys_leased = True
 
@@ -298,19 +374,13 @@ class JobScheduler(Scheduler):
         return None
 
     def leave_job(self) -> None:
-        """Off the roll; the last live worker clears the job's queue and fingerprints."""
-        self.roll.leave()
-        alive, dead = self.roll.prune()
+        """Off the roll; the last live worker clears the job's queue, fingerprints and root."""
+        dead = self.roll.leave()
         if dead:
             logger.warning(
                 "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
                 "run the job again to fetch it", self.job, ", ".join(dead)
             )
-        if not alive:
-            self.flush()
-            self.server.delete(self.roll.key)
-        else:
-            self.lease_keys()
 
 
 class SharedQueueIdle:

@@ -1,6 +1,7 @@
 """CRAWL_MODE=distributed: two crawler processes share one Redis queue and one PostgreSQL archive."""
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -656,3 +657,169 @@ def test_of_two_workers_started_at_once_from_two_roots_one_crawls_and_the_other_
     assert f"crawls from {roots[crawled]}, not from this worker's root {roots[refused]}" in outputs[refused]
     _assert_issues_complete(archive, issues)
     assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
+
+
+def test_a_job_whose_root_a_worker_killed_before_joining_left_is_started_afresh_from_another_root(
+        redis_url, request, tmp_path, monkeypatch):
+    # A worker killed as it opened the job: it recorded the job's root, nothing else (no one on
+    # the roll, no queue). A worker from another root starts the job afresh: no one crawls it.
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    server_redis = redis.Redis.from_url(redis_url)
+    prefix = f"issues:gongyishibao:{job}"
+    server_redis.set(f"{prefix}:root", "http://mirror.invalid/newdzb/", ex=3600)
+    site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        root = f"{server.url}{PREFIX.lstrip('/')}"
+        done = run_crawl(f"base_url={root}", f"date={ISSUES[0]}", archive=archive, settings=KILLABLE)
+    _assert_started_afresh(done, archive, ISSUES[:1], server_redis, prefix)
+
+
+
+# The job's bookkeeping a Redis command at a time: JobScheduler opened and closed in the test's
+# process (no crawl), a step of another worker run between any two Redis commands of one.
+ROOTS = ["http://first.invalid/newdzb/", "http://second.invalid/newdzb/"]
+
+
+class _NoBeat:
+    """The heartbeat's looping call, never run (no reactor here)."""
+    running = False
+
+    def start(self, *args, **kwargs) -> None:
+        self.running = True
+
+    def stop(self) -> None:
+        self.running = False
+
+
+def _step_before_command(server, n: int, step) -> list:
+    """Runs ``step`` once, before ``server``'s ``n``-th Redis command from now (0: the first);
+    the commands sent (fewer than ``n``: ``step`` has not run)."""
+    sent = []
+    send = server.execute_command
+
+    def execute_command(*args, **kwargs):
+        if len(sent) == n:
+            step()
+        sent.append(args[0])
+        return send(*args, **kwargs)
+
+    server.execute_command = execute_command
+    return sent
+
+
+@pytest.fixture
+def job_worker(redis_url, monkeypatch):
+    """Opens the JobScheduler of worker ``name`` (``host:pid``) crawling job ``job`` from
+    ``root``, ``step`` run before its ``before``-th Redis command; it and the commands sent."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler import distributed
+    from crawler.spiders.issues import IssuesSpider
+
+    naming = {}
+
+    class NamedRoll(distributed.WorkerRoll):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.name = naming["name"]
+
+    monkeypatch.setattr(distributed, "WorkerRoll", NamedRoll)
+    monkeypatch.setattr(distributed, "create_looping_call", lambda beat: _NoBeat())
+
+    def job_worker(job: str, root: str, name: str, step=None, before: int = 0):
+        crawler = get_crawler(IssuesSpider, settings_dict={
+            "REDIS_URL": redis_url, "CRAWL_JOB": job, "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        })
+        spider = IssuesSpider.from_crawler(crawler, base_url=root, date=str(ISSUES[0]))
+        scheduler = distributed.JobScheduler.from_crawler(crawler)
+        sent = _step_before_command(scheduler.server, before, step) if step else []
+        naming["name"] = name
+        scheduler.open(spider)
+        return scheduler, sent
+
+    return job_worker
+
+
+def _elsewhere(worker: str) -> str:
+    """A worker of another machine: only its heartbeat tells whether it runs."""
+    return f"elsewhere.invalid:{worker}"
+
+
+def test_a_worker_joining_while_the_last_one_leaves_keeps_its_place_the_jobs_root_and_queue(redis_url, job_worker):
+    # The job's last worker leaves as another joins it: whichever Redis command of the leave
+    # the join comes before (or after the whole leave), the joiner stays on the roll, with the
+    # job's root and the request it queued, and a worker from another root is refused. Had the
+    # leave cleared the job under the joiner, that worker would be let in and each issue
+    # fetched from both roots, its articles stored twice.
+    import redis
+    from scrapy import Request
+
+    from crawler.distributed import ROOT_REFUSED
+
+    server_redis = redis.Redis.from_url(redis_url)
+    for n in itertools.count():
+        job = f"test-{uuid.uuid4().hex[:8]}"
+        prefix = f"issues:gongyishibao:{job}"
+        leaver, _ = job_worker(job, ROOTS[0], _elsewhere("leaver"))
+        joiner = []
+
+        def join() -> None:
+            joiner.append(job_worker(job, ROOTS[0], _elsewhere("joiner"))[0])
+            assert joiner[0].refused is None
+            assert joiner[0].enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+
+        sent = _step_before_command(leaver.server, n, join)
+        leaver.close("finished")
+        last = not joiner
+        if last:
+            join()
+        try:
+            assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere("joiner").encode()}, (n, sent)
+            assert server_redis.get(f"{prefix}:root") == ROOTS[0].encode(), (n, sent)
+            assert len(joiner[0].queue) == 1, (n, sent)
+            other, _ = job_worker(job, ROOTS[1], _elsewhere("other"))
+            assert other.refused is not None and f"crawls from {ROOTS[0]}, not from" in other.refused, (n, sent)
+            other.close(ROOT_REFUSED)
+        finally:
+            joiner[0].close("finished")
+        assert not server_redis.keys(f"{prefix}:*")
+        if last:
+            break
+
+
+def test_a_worker_killed_at_any_step_of_opening_the_job_keeps_no_other_root_out(redis_url, job_worker):
+    # A worker killed as it opens the job (on this machine: its process id no longer runs),
+    # before any of its Redis commands, or after the last: a worker from another root finds
+    # the job left by it, starts it afresh from its own root and, the last one out, clears it.
+    import redis
+
+    class Killed(Exception):
+        pass
+
+    def kill() -> None:
+        raise Killed
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that no longer runs
+    server_redis = redis.Redis.from_url(redis_url)
+    for n in itertools.count():
+        job = f"test-{uuid.uuid4().hex[:8]}"
+        prefix = f"issues:gongyishibao:{job}"
+        try:
+            _, sent = job_worker(job, ROOTS[0], f"{socket.gethostname()}:{gone.pid}", step=kill, before=n)
+            last = True  # it opened the job whole, then was killed
+        except Killed:
+            last = False
+        other, _ = job_worker(job, ROOTS[1], _elsewhere("other"))
+        try:
+            assert other.refused is None, n
+            assert server_redis.get(f"{prefix}:root") == ROOTS[1].encode(), n
+            assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere("other").encode()}, n
+        finally:
+            other.close("finished")
+        assert not server_redis.keys(f"{prefix}:*"), n
+        if last:
+            break

@@ -275,13 +275,34 @@ def variants(word: str) -> list[str]:
     are asked for, as t2s also rewrites characters that Simplified text uses as they are
     (著 → 着). The stored form is normalised as the pipelines leave text too (pipelines/
     normalize.py), as :func:`section_names` does: a passage copied from a page that sets its
-    commas half width (會上,番禺區), or typed so, finds the full-width text stored (会上，番禺区)."""
+    commas half width (會上,番禺區), or typed so, finds the full-width text stored (会上，番禺区).
+    A word is a piece of a text, and what stood beyond its edges decides a mark there (ABC, is
+    stored ABC， before Chinese, ABC, before Latin): it is asked for normalised as it stands and
+    as it would be between Chinese characters. A phrase's space between two Chinese characters
+    is the pipelines' own where the paper printed one, and a reader's where it did not: the
+    phrase is asked for with those spaces and without them (社会 工作 finds 社会工作)."""
     # A word of zero-width characters only, which normalising takes out, is asked for as typed:
     # an empty form would match every article.
-    forms = (word, stored_form(word))
+    forms = (word, stored_form(word), stored_form(word, between=_CHINESE))
+    if " " in word:
+        forms += tuple(_han_gap().sub("", form) for form in forms)
     if _WIDE_OR_NARROW.search(word):
         forms += tuple(form.translate(table) for form in forms for table in (_NARROW, _WIDE))
     return [form for form in dict.fromkeys(forms) if form]
+
+
+# What a word is normalised between to learn how the pipelines store it beside Chinese text: any
+# Han character, which normalising leaves as it is.
+_CHINESE = "中"
+
+
+@lru_cache(maxsize=1)
+def _han_gap() -> re.Pattern:
+    """A space between two Han characters."""
+    # Imported on first use, as stored_form's imports are (the crawler's templates).
+    from crawler.templates.text import HAN
+
+    return re.compile(rf"(?<=[{HAN}]) (?=[{HAN}])")
 
 
 # Latin letters and digits are stored as the page sets them, and papers set them in either width
@@ -291,13 +312,17 @@ _NARROW = str.maketrans({chr(ord(c) + 0xFEE0): c for c in string.ascii_letters +
 _WIDE_OR_NARROW = re.compile("[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
-def stored_form(text: str) -> str:
-    """``text`` as the crawl's pipelines store plain text: Simplified, then normalised."""
+def stored_form(text: str, between: str = "") -> str:
+    """``text`` as the crawl's pipelines store plain text: Simplified, then normalised; normalised
+    between two ``between`` if given (the pipelines' rules look at a mark's neighbours)."""
     # Imported here, not by the commands that import this module for its filters only.
     from pipelines.normalize import normalize_plain
     from pipelines.script import to_simplified
 
-    return normalize_plain(to_simplified(text))
+    simplified = to_simplified(text)
+    if not between:
+        return normalize_plain(simplified)
+    return normalize_plain(between + simplified + between)[len(between) : -len(between)]
 
 
 def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str, Any], wanted: int,
@@ -310,7 +335,7 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
     lowered = [[v.lower() for v in group] for group in groups]
     # What the index is asked for: each word's bigrams, in one of its forms; a word with a form
     # of no bigram (one character) is checked on the candidates only.
-    asked = [[query_terms(v) for v in group] for group in groups]
+    asked = [_fewest_bigrams([query_terms(v) for v in group]) for group in groups]
     asked = [group for group in asked if all(group)]
     found: dict[int, float] = {}  # newest first
     # The ids to walk, highest first: up to ``highest``, and from ``lowest`` on (_dated_ids).
@@ -383,6 +408,16 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
     # Each pool best first; equal ranks, the most recently archived first.
     return [hit for start in range(0, len(matches), pool)
             for hit in sorted(matches[start : start + pool], key=lambda hit: (-hit[1], -hit[0]))], full
+
+
+def _fewest_bigrams(forms: list[list[str]]) -> list[list[str]]:
+    """The bigrams of a word's forms, less each form's that hold all of another's: a text holding
+    that form holds the other's too, so that asking for either form asks for the other's. A
+    phrase without its spaces (社会工作) holds the bigrams of the phrase with them (社会 工作); a
+    mark's width changes none."""
+    held = [frozenset(bigrams) for bigrams in forms]
+    return [bigrams for n, bigrams in enumerate(forms)
+            if not any(other < held[n] or (other == held[n] and m < n) for m, other in enumerate(held) if m != n)]
 
 
 def _queue_empty(conn) -> bool:
@@ -568,16 +603,30 @@ def _like_terms(groups: list[list[str]], params: dict[str, Any], dialect: str) -
                 params[name] = f"%{escaped}%"
                 either += [f"a.{c} LIKE :{name} ESCAPE '\\'" for c in ("title", "subtitle", "body")]
             elif dialect == "sqlite":
-                # GLOB knows no escape: a special character is a set of itself.
-                params[name] = "*" + "".join(f"[{''.join(sorted(_cases(c), key=']'.__ne__))}]"
-                                             if len(_cases(c)) > 1 or c in "*?[]" else c for c in form.lower()) + "*"
+                # GLOB knows no escape: a special character is a set of itself. Nor an optional
+                # character: any run of them stands for one.
+                params[name] = "*" + "".join("*" if optional else f"[{''.join(sorted(_cases(c), key=']'.__ne__))}]"
+                                             if len(_cases(c)) > 1 or c in "*?[]" else c
+                                             for c, optional in _pattern_letters(form.lower())) + "*"
                 either += [f"a.{c} GLOB :{name}" for c in ("title", "subtitle", "body")]
             else:
-                params[name] = "".join(f"[{''.join(map(_bracketed, sorted(_cases(c))))}]" if len(_cases(c)) > 1
-                                       else re.escape(c) for c in form.lower())
+                params[name] = "".join((f"[{''.join(map(_bracketed, sorted(_cases(c))))}]" if len(_cases(c)) > 1
+                                        else re.escape(c)) + ("?" if optional else "")
+                                       for c, optional in _pattern_letters(form.lower()))
                 either += [f"a.{c} ~ :{name}" for c in ("title", "subtitle", "body")]
         clauses.append(f" AND ({' OR '.join(either)})")
     return clauses
+
+
+def _pattern_letters(lowered: str) -> Iterator[tuple[str, bool]]:
+    """The characters of a lower-case form, each with whether a text holding the form may lack
+    it: the letters after the first of a lower case longer than one (İ's is i and U+0307), which
+    the text may hold as that one letter (matched by the set of the first's cases, İ among them)."""
+    at = 0
+    while at < len(lowered):
+        longer = next((run for run in _LONGER_LOWER_CASES() if lowered.startswith(run, at)), lowered[at])
+        yield from ((c, n > 0) for n, c in enumerate(longer))
+        at += len(longer)
 
 
 def _bracketed(character: str) -> str:
@@ -608,6 +657,12 @@ def _CASES() -> dict[str, frozenset[str]]:
     return {part: frozenset(characters) for part, characters in found.items()}
 
 
+@lru_cache(maxsize=1)
+def _LONGER_LOWER_CASES() -> tuple[str, ...]:
+    """The lower cases longer than the letter they are of (İ's, i and U+0307, alone in Unicode 15)."""
+    return tuple(dict.fromkeys(lower for lower in (chr(p).lower() for p in range(_CASED_BELOW)) if len(lower) > 1))
+
+
 # Unicode's noncharacters are for a program's own use, never text: a caller may mark matches
 # with them (the reading room does) and find no other in a snippet.
 _NONCHARACTERS = dict.fromkeys(range(0xFDD0, 0xFDF0))
@@ -618,16 +673,22 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
     """About ``width`` characters around the first term found in the first field holding one,
     every term in it wrapped in ``markers``: a term the window's end cuts (a pasted passage
     longer than the window, a term at its edge) as far as the window shows it, so that the
-    hit is marked whatever its length. The window cuts no character a reader sees as one."""
-    pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))), re.IGNORECASE)
+    hit is marked whatever its length. The window cuts no character a reader sees as one.
+
+    Terms are found in the lower case of the fields, as a match is (:func:`holds_every_word`),
+    and marked on the letters they were found in: İ's lower case is two characters (i and
+    U+0307), which a regular expression's IGNORECASE does not match, and after which every
+    offset in the lower case is one past the field's."""
+    lowered = sorted({word.lower() for word in words}, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, lowered)))
     for field in fields:
         field = (field or "").replace("\n", " ").translate(_NONCHARACTERS)
-        found = pattern.finditer(field)
+        found = _found_in_lower_case(pattern, field)
         if (first := next(found, None)) is not None:
             break
     else:
         field, found, first = (fields[0] or "").replace("\n", " ").translate(_NONCHARACTERS), iter(()), None
-    start = max(0, first.start() - width // 4) if first else 0
+    start = max(0, first[0] - width // 4) if first else 0
     end = min(len(field), start + width)
     start = max(0, min(start, end - width))
     start = _cluster_at(field, start)[0]
@@ -635,14 +696,28 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
         end = cluster[1]
     opening, closing = markers
     pieces, shown = [], start
-    for match in chain([first], found) if first else ():
-        if match.start() >= end:
+    for at, until in chain([first], found) if first else ():
+        if at >= end:
             break
-        cut = min(match.end(), end)
-        pieces += [field[shown : match.start()], opening, field[match.start() : cut], closing]
+        at, cut = max(at, shown), min(until, end)
+        if cut <= at:  # within a letter an earlier match marked
+            continue
+        pieces += [field[shown:at], opening, field[at:cut], closing]
         shown = cut
     pieces.append(field[shown:end])
     return ("…" if start > 0 else "") + "".join(pieces) + ("…" if end < len(field) else "")
+
+
+def _found_in_lower_case(pattern: re.Pattern, field: str) -> Iterator[tuple[int, int]]:
+    """The spans of ``field`` whose lower case ``pattern`` (lower case) matches: from the first
+    letter whose lower case the match starts in to the last it ends in."""
+    lower = field.lower()
+    if len(lower) == len(field):  # every letter's lower case one character: the same offsets
+        yield from (match.span() for match in pattern.finditer(lower))
+        return
+    letter = [n for n, character in enumerate(field) for _ in character.lower()]
+    for match in pattern.finditer(lower):
+        yield letter[match.start()], letter[match.end() - 1] + 1
 
 
 # What a reader sees as one character: Unicode's extended grapheme clusters (a letter and its

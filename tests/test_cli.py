@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import PREFIX
+from pipelines.normalize import normalize_plain
 from storage.cli import EXPORT_COLUMNS, counted, main
 from storage.db import open_archive
 from storage.export import export_rows
@@ -94,6 +95,27 @@ def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, c
         assert archive_cli(archive_url, "search", passage) == 0
         out = capsys.readouterr().out
         assert f"[#{article_id}]" in out and "【" in out, passage
+
+
+def test_search_command_finds_quoted_phrases_and_words_ending_in_a_mark_and_marks_longer_lower_cases(archive_url):
+    # Stored as the crawl's pipelines store text: 社会 工作 keeps its space (between Chinese
+    # characters), ABC,在华 becomes ABC，在华. The command as a user runs it, in a subprocess.
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(n, title=f"第{n}篇", body=normalize_plain(body)) for n, body in {
+        1: "推进社会工作专业化", 2: "春风送暖 社会 工作者", 3: "工作与社会无关", 4: "国际组织ABC,在华开展项目",
+        5: "İSTANBUL和İZMIR的社工站",
+    }.items()])
+    archive.close()
+
+    def printed(*query: str) -> list[str]:
+        done = archive_command("search", *query, archive=archive_url)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        return done.stdout.splitlines()[1::2]
+
+    assert sorted(printed('"社会 工作"')) == ["    推进【社会工作】专业化", "    春风送暖 【社会 工作】者"]
+    assert printed("ABC,") == ["    国际组织【ABC，】在华开展项目"]
+    assert printed("i\u0307zmir") == ["    İSTANBUL和【İZMIR】的社工站"]
+    assert printed("İ") == ["    【İ】STANBUL和【İ】ZMIR的社工站"]
 
 
 def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):

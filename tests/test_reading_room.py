@@ -1128,6 +1128,24 @@ def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_charac
     assert hit.count("<mark>") == hit.count("</mark>") == hit.count("社工站")
 
 
+def test_search_page_marks_a_letter_whose_lower_case_is_longer_and_what_follows_it(sample_archive, tmp_path):
+    # İ's lower case is two characters (i and U+0307): a search ignoring case found it and the
+    # snippet marked nothing, or marked the characters beside the match.
+    copy = tmp_path / "dotted.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        article_id, body = target.execute("select id, body from articles where body like '%社工站%' order by id").fetchone()
+        at = body.index("社工站")
+        target.execute("update articles set body = ? where id = ?", (body[:at] + "İSTANBUL和i\u0307zmir的" + body[at:], article_id))
+    room = DatasetteClient(make_datasette(copy))
+    for query, marked in (("i\u0307stanbul", "<mark>İSTANBUL</mark>和"), ("İZMIR", "和<mark>i\u0307zmir</mark>的"),
+                          ("İ", "<mark>İ</mark>STANBUL和<mark>i\u0307</mark>zmir"), ("社工站", "的<mark>社工站</mark>")):
+        response = room.get("/search?" + urlencode({"q": query}))
+        assert response.status == 200
+        hits = dict(re.findall(r'<a href="/article/(\d+)".*?<p class="snippet">(.*?)</p>', response.text, re.S))
+        assert marked in hits[str(article_id)], (query, hits[str(article_id)])
+
+
 def test_snippet_highlighting_escapes_the_text_and_keeps_its_own_brackets():
     start, end = MARKERS
     marked = highlight(f"【通知】<b>{start}社工站{end}</b> & 1")

@@ -9,6 +9,7 @@ from functools import partial
 import pytest
 from sqlalchemy import event, text
 
+from pipelines.normalize import normalize_plain
 from storage import fulltext
 from storage import search as search_module
 from storage.db import ArchiveError, open_archive
@@ -422,6 +423,78 @@ def test_words_within_quotation_marks_are_one_phrase(archive):
     assert [h.article_id for h in search(archive, '儿童保护 "the Children"')] == [1]
     assert sorted(h.article_id for h in search(archive, '"save the')) == [1, 2]
     assert [h.article_id for h in search(archive, "《公益 时报》")] == [3]
+
+
+def stored_articles(archive, texts: dict[int, str]) -> None:
+    """Articles whose bodies are ``texts`` as the crawl's pipelines store them (normalised)."""
+    archive.store_batch([page()], [article(n, title=f"第{n}篇", body=normalize_plain(body)) for n, body in texts.items()])
+
+
+def found_ids(archive, query: str) -> list[int]:
+    return sorted(h.article_id for h in search(archive, query, limit=1000))
+
+
+def snippets(archive, query: str) -> dict[int, str]:
+    return {h.article_id: h.snippet for h in search(archive, query, limit=1000)}
+
+
+def test_a_quoted_phrase_finds_its_words_with_or_without_the_spaces_between_chinese_characters(archive):
+    # The pipelines keep a space a paper prints between two Chinese characters (春风送暖 爱心同行)
+    # and take out one between Chinese and Latin (和 NGO 发展 → 和NGO发展): a reader's space
+    # between Chinese characters may stand for a space or for none, one beside Latin for none.
+    stored_articles(archive, {
+        1: "推进社会工作专业化", 2: "春风送暖 社会 工作者", 3: "工作与社会无关", 4: "我们和 NGO 发展中心合作",
+        5: "NGO的发展很快", 6: "Save the Children 项目", 7: "SavetheChildren 账号", 8: "社 会 工 作 逐字排版",
+    })
+    assert found_ids(archive, "社会 工作") == [1, 2, 3]  # words, not a phrase
+    assert found_ids(archive, '"社会 工作"') == found_ids(archive, "“社会 工作”") == [1, 2]
+    assert snippets(archive, '"社会 工作"') == {1: "推进【社会工作】专业化", 2: "春风送暖 【社会 工作】者"}
+    assert found_ids(archive, '"社 会 工 作"') == [1, 8]
+    assert found_ids(archive, '"NGO 发展"') == [4]
+    # Between Latin words a space stays one: the pipelines keep it.
+    assert found_ids(archive, '"save the children"') == [6]
+
+
+def test_a_word_ending_in_a_half_width_mark_finds_the_full_width_one_stored_beside_chinese(archive):
+    # The pipelines set , ; : ? ! full width beside Chinese text (ABC,在华 → ABC，在华) and leave
+    # them half width in Latin text; a word's own edge does not say what stood beyond it.
+    stored_articles(archive, {1: "国际组织ABC,在华开展项目", 2: "ABC, DEF and more", 3: "他说:NGO发展", 4: "无关的文字"})
+    assert normalize_plain("国际组织ABC,在华开展项目") == "国际组织ABC，在华开展项目"
+    assert found_ids(archive, "ABC,") == [1, 2]
+    assert snippets(archive, "ABC,")[1] == "国际组织【ABC，】在华开展项目"
+    assert found_ids(archive, ":NGO") == [3]
+    assert found_ids(archive, "ABC, 在华") == [1]
+
+
+# Letters whose lower case is longer than themselves (İ, U+0130: i and U+0307), and folds that
+# lower() leaves alone (ß, the ligature ﬁ): found as Latin letters are, ignoring case, and marked.
+LONGER_LOWER_CASE = {
+    1: "İstanbul的志愿者", 2: "İSTANBUL和İZMIR的社工站", 3: "i\u0307stanbul分解的社工", 4: "Straße街道的社工",
+    5: "ﬁnance金融社工", 6: "完全无关",
+}
+
+
+@pytest.mark.parametrize("query, marked", [
+    ("İstanbul", {1: "【İstanbul】", 2: "【İSTANBUL】", 3: "【i\u0307stanbul】"}),
+    ("i\u0307STANBUL", {1: "【İstanbul】", 2: "【İSTANBUL】", 3: "【i\u0307stanbul】"}),
+    ("İ", {1: "【İ】stanbul", 2: "【İ】STANBUL和【İ】ZMIR", 3: "【i\u0307】stanbul"}),  # one letter: read by LIKE
+    ("İZMIR的社工站", {2: "和【İZMIR的社工站】"}),
+    ("社工站", {2: "İSTANBUL和İZMIR的【社工站】"}),
+    ("STRAßE", {4: "【Straße】"}), ("ß", {4: "Stra【ß】e"}), ("ﬁ", {5: "【ﬁ】nance"}), ("ﬁnance", {5: "【ﬁnance】"}),
+])
+def test_letters_whose_lower_case_is_longer_are_found_and_marked(archive, query, marked):
+    stored_articles(archive, LONGER_LOWER_CASE)
+    found = snippets(archive, query)
+    assert sorted(found) == sorted(marked)
+    for article_id, shown in marked.items():
+        assert shown in found[article_id], (query, found[article_id])
+
+
+def test_a_snippet_marks_matches_after_letters_whose_lower_case_is_longer():
+    field = "İ" * 30 + "社工" + "i\u0307" * 3 + "İSTANBUL" + "后" * 30
+    assert snippet((field, "", ""), ["社工", "i\u0307stanbul"], width=40) == (
+        "…" + "İ" * 10 + "【社工】" + "i\u0307" * 3 + "【İSTANBUL】" + "后" * 14 + "…"
+    )
 
 
 def test_bigrams_found_apart_are_not_a_match(archive):

@@ -148,6 +148,8 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("ARCHIVE_PDF_WORKERS", "1.5", "setting ARCHIVE_PDF_WORKERS='1.5' is not a whole number"),
         ("ARCHIVE_FETCH_PDFS", "maybe", "setting ARCHIVE_FETCH_PDFS='maybe' is not a yes or no (True/False, 1/0)"),
         ("ARCHIVE_DRIFT_MAX_SHARE", "nan", "setting ARCHIVE_DRIFT_MAX_SHARE='nan' is not a finite number"),
+        # A share of the articles: above 1 the drift alarm never went off, and the crawl ran on.
+        ("ARCHIVE_DRIFT_MAX_SHARE", "1.5", "setting ARCHIVE_DRIFT_MAX_SHARE='1.5' is more than 1"),
         ("ARCHIVE_PROGRESS_INTERVAL", "1m", "setting ARCHIVE_PROGRESS_INTERVAL='1m' is not a number"),
         ("ARCHIVE_HEARTBEAT_SECONDS", "0", "setting ARCHIVE_HEARTBEAT_SECONDS='0' is less than 0.1"),
         ("RETRY_BACKOFF_BASE", "-1", "setting RETRY_BACKOFF_BASE='-1' is less than 0"),

@@ -72,6 +72,9 @@ SCRAPY_SETTINGS: dict[str, tuple[type, float | None]] = {
 # Of those, the ones whose least value is itself wrong: Scrapy leaves AutoThrottle out, with a
 # warning, at a target concurrency of 0, and the crawl ran unthrottled with exit status 0.
 MORE_THAN_LEAST = frozenset({"AUTOTHROTTLE_TARGET_CONCURRENCY"})
+# The settings that have a greatest value too: a share of the articles is 1 at most, and the
+# drift alarm of a share above it never went off (ARCHIVE_DRIFT_ALARM=False turns it off).
+GREATEST: dict[str, float] = {"ARCHIVE_DRIFT_MAX_SHARE": 1}
 
 
 def check_settings(settings) -> str | None:
@@ -91,6 +94,8 @@ def check_settings(settings) -> str | None:
             return f"setting {name}={raw!r} is less than {least:g}"
         if name in MORE_THAN_LEAST and value == least:
             return f"setting {name}={raw!r} is not more than {least:g}"
+        if name in GREATEST and value > GREATEST[name]:
+            return f"setting {name}={raw!r} is more than {GREATEST[name]:g}"
     level = settings.get("LOG_LEVEL")
     if isinstance(level, str) and level not in logging.getLevelNamesMapping():  # as logging reads it: in capitals
         return f"setting LOG_LEVEL={level!r} is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"

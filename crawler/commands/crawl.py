@@ -19,7 +19,8 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
-from crawler.extensions import ALARM_MESSAGES, SHUTDOWN_SIGNAL, WORKER_STOPPED, failure_message, interrupted_message
+from crawler.extensions import (ALARM_MESSAGES, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED, failure_message,
+                                interrupted_message)
 
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
@@ -157,6 +158,8 @@ class Command(ScrapyCrawl):
             return
         errors = list(crawler.stats.get_value(ALARM_MESSAGES, []))
         alarmed = bool(errors)
+        # The run is not in crawl_runs: no change to the exit status, the crawl itself went on.
+        errors += crawler.stats.get_value(RECORD_ERRORS, [])
         if failed := failure_message(crawler):
             errors.append(failed)
         # A distributed worker that lost Redis mid-crawl, or that its job refused for its site

@@ -264,7 +264,7 @@ def _sqlite_read_only(url: URL) -> bool:
     return url.query.get("mode") == "ro" or url.query.get("immutable") == "1"
 
 
-def _sqlite_file(url) -> str | None:
+def sqlite_file(url) -> str | None:
     """The file behind a SQLite URL, also in URI form (sqlite:///file:PATH?mode=ro&uri=true)."""
     database = url.database
     if not database or database == ":memory:":
@@ -289,7 +289,7 @@ class Archive:
         write = create if write is None else write
         self.engine = make_engine(self.url, write=write)
         self.dialect = self.engine.dialect.name
-        database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
+        database = sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
         if self.dialect == "sqlite" and database is None and create:
             # Each connection has a memory of its own, and all of it goes with the process: a
             # crawl into sqlite:// fetched and stored everything, ended with status 0 (and a

@@ -171,7 +171,13 @@ def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:
     first, last = elsewhere[0][0], elsewhere[-1][0]
     span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
     issues = f"{len(elsewhere)} issue{'s' if len(elsewhere) > 1 else ''}"
-    if len(roots) == 1:
+    if len(roots) == 1 and as_site_root(roots[0]) == plan.root:
+        # This root as an earlier version stored it (http://host:80/, /./, //): a crawl from it
+        # is a crawl from this root, its requests written one way.
+        held = roots[0]
+        way_out = (f"it is this root as an earlier version wrote it, the addresses as given: move them to it first: "
+                   f"archive move-root {code} {held} {plan.root}")
+    elif len(roots) == 1:
         held = roots[0]
         way_out = (f"crawl from {held} (-a base_url={held}), or move the archive's addresses first: "
                    f"archive move-root {code} {held} {plan.root}")

@@ -32,6 +32,9 @@ FIRST_FAILURE = "failed/first"
 # Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
 # refused it (another site root); one line, exit status 2.
 WORKER_STOPPED = "distributed/stopped"
+# Why this run is not (or not wholly) in crawl_runs: its record could not be started or closed.
+# The run goes on; the crawl command echoes the lines as it does the alarms.
+RECORD_ERRORS = "crawl_runs/errors"
 # Pages the spider could not place in their issue, [issue date, URL] each (no page number).
 UNPLACED_PAGES = "drift/unplaced_pages"
 # Issues whose entry page lists no pages (no page list found), [issue date, URL] each.
@@ -316,7 +319,7 @@ class CrawlRunRecorder:
             # A SQLite archive another process holds a write lock on for longer than its 30 s
             # wait (a sqlite3 shell's transaction left open) was a traceback, and the run went
             # on unrecorded without a word on it. The batches have their own retries.
-            logger.error("crawl record not started (%s): this run is not in crawl_runs", database_words(exc))
+            self._record_error(f"crawl record not started ({database_words(exc)}): this run is not in crawl_runs")
             return
         self.archive = archive
         self.crawler.stats.set_value(RUN_ID, self.run_id)
@@ -372,7 +375,11 @@ class CrawlRunRecorder:
             finally:
                 archive.close()
         except (ArchiveError, SQLAlchemyError) as exc:
-            logger.error("crawl record %d not closed: %s", self.run_id, database_words(exc))
+            self._record_error(f"crawl record {self.run_id} not closed: {database_words(exc)}")
+
+    def _record_error(self, message: str) -> None:
+        logger.error(message)
+        self.crawler.stats.set_value(RECORD_ERRORS, [*self.crawler.stats.get_value(RECORD_ERRORS, []), message])
 
 
 class CrawlProgress:

@@ -794,10 +794,13 @@ def _move_root_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="count what would move, change nothing")
 
 
-def site_root_argument(name: str, value: str) -> str:
-    from crawler.papers import as_site_root
+def site_root_argument(name: str, value: str, *, as_written: bool = False) -> str:
+    """``value`` as a site root (crawler.papers.as_site_root); ``as_written``: as an earlier
+    version of the crawler wrote it (written_root), for OLD_ROOT, whose addresses the archive may
+    hold as given (http://host:80/newdzb/), to move them to the root written one way."""
+    from crawler.papers import as_site_root, written_root
 
-    root = as_site_root(value)
+    root = (written_root if as_written else as_site_root)(value)
     if root is None:
         raise ArchiveError(f"bad {name} {value!r} (expected http://host/path/ or https://host/path/)")
     return root
@@ -808,7 +811,8 @@ def site_root_argument(name: str, value: str) -> str:
 def run_move_root(args: argparse.Namespace) -> int:
     from storage import roots
 
-    old, new = site_root_argument("OLD_ROOT", args.old_root), site_root_argument("NEW_ROOT", args.new_root)
+    old = site_root_argument("OLD_ROOT", args.old_root, as_written=True)
+    new = site_root_argument("NEW_ROOT", args.new_root)
     if old == new:
         raise ArchiveError(f"OLD_ROOT and NEW_ROOT are both {old}: nothing to move")
     archive = open_archive(args.archive, create=False, write=not args.dry_run)

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from sqlalchemy import Engine, bindparam, case, create_engine, delete, event, func, or_, select, text, union, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -127,6 +127,7 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
     kwargs: dict[str, Any] = {"json_serializer": lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
+        parsed = _sqlite_as_uri(parsed)
     elif parsed.get_backend_name() != "postgresql":
         raise ArchiveError(f"unsupported database {parsed.get_backend_name()!r} in ARCHIVE_URL: use sqlite or postgresql")
     try:
@@ -241,7 +242,29 @@ def sqlite_url(path: str | os.PathLike, **query: str) -> str:
     return f"sqlite:///{database}" + (f"?{urlencode(query)}" if query else "")
 
 
-def _sqlite_file(url) -> str | None:
+# SQLite's own URI parameters (https://sqlite.org/uri.html): pysqlite passes them to SQLite only
+# in a URI (file:PATH?mode=ro&uri=true); without uri=true SQLAlchemy dropped them with a warning,
+# and an archive asked for with ?mode=ro was opened to write.
+_SQLITE_URI_PARAMETERS = ("mode", "cache", "immutable", "nolock", "psow", "vfs", "modeof")
+
+
+def _sqlite_as_uri(url: URL) -> URL:
+    """A SQLite URL with SQLite's URI parameters (?mode=ro) in the URI form that passes them
+    to SQLite: sqlite:////srv/a.sqlite3?mode=ro is sqlite:///file:/srv/a.sqlite3?mode=ro&uri=true."""
+    if url.query.get("uri") == "true" or not any(name in url.query for name in _SQLITE_URI_PARAMETERS):
+        return url
+    if not url.database or url.database == ":memory:":
+        return url
+    database = url.database if url.database.startswith("file:") else sqlite_uri(url.database)
+    return url.update_query_dict({"uri": "true"}).set(database=database)
+
+
+def _sqlite_read_only(url: URL) -> bool:
+    """Whether SQLite opens the file of ``url`` (a URI: _sqlite_as_uri) read-only."""
+    return url.query.get("mode") == "ro" or url.query.get("immutable") == "1"
+
+
+def sqlite_file(url) -> str | None:
     """The file behind a SQLite URL, also in URI form (sqlite:///file:PATH?mode=ro&uri=true)."""
     database = url.database
     if not database or database == ":memory:":
@@ -266,7 +289,7 @@ class Archive:
         write = create if write is None else write
         self.engine = make_engine(self.url, write=write)
         self.dialect = self.engine.dialect.name
-        database = _sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
+        database = sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
         if self.dialect == "sqlite" and database is None and create:
             # Each connection has a memory of its own, and all of it goes with the process: a
             # crawl into sqlite:// fetched and stored everything, ended with status 0 (and a
@@ -274,6 +297,11 @@ class Archive:
             self.engine.dispose()
             raise ArchiveError(f"an archive in memory ({self.url}) is gone when the command ends: "
                                "name a file, such as sqlite:///archive.sqlite3")
+        if self.dialect == "sqlite" and write and _sqlite_read_only(self.engine.url):
+            # As SQLite opens it: the writer fetched (or read) everything, then stored nothing.
+            self.engine.dispose()
+            raise ArchiveError(f"archive {safe_url(self.url)} is read-only (mode=ro) and this command writes to it: "
+                               "give its URL without mode=ro")
         if database and not os.path.exists(database):
             # A relative path is the commonest slip: say where it led.
             relative = "" if os.path.isabs(database) else " (three slashes: a path from this directory; an absolute path takes four)"

@@ -9,9 +9,13 @@ check_root, run by the crawl command before anything is fetched), and the archiv
 addresses can be moved to the new root first.
 
 A URL is under a root when it starts with it, the root ending in "/" (``http://host/newdzb``
-is ``http://host/newdzb/``): compared as written, letter case and all, as the archive
-compares URLs. A root given by a user is first written as the crawler writes its requests
-(crawler.papers.as_site_root: the scheme and host in lower case), as the stored URLs are.
+is ``http://host/newdzb/``), and goes on with no other "/" (``http://host/newdzb//html/``, an
+earlier version's address from the root given as ``newdzb//``, is under that root, not the
+plain one): compared as written, letter case and all, as the archive compares URLs. A root given
+by a user is first written as the crawler writes its requests (crawler.papers.as_site_root: the
+scheme and host in lower case, without the default port, "." segments resolved and runs of "/"
+made one), as the stored URLs are; the old root of a move as an earlier version wrote it
+(crawler.papers.written_root), to move such addresses to the root written one way.
 """
 from __future__ import annotations
 
@@ -31,12 +35,13 @@ def site_root(url: str) -> str:
 
 
 def under_root(url: str, root: str) -> bool:
-    return url.startswith(site_root(root))
+    root = site_root(root)
+    return url.startswith(root) and not url.startswith("/", len(root))
 
 
 def _under(column, root: str) -> ColumnElement[bool]:
     # substr, not LIKE: SQLite's LIKE ignores the letter case, and a root's "_" is a wildcard.
-    return func.substr(column, 1, len(root)) == root
+    return and_(func.substr(column, 1, len(root)) == root, func.substr(column, len(root) + 1, 1) != "/")
 
 
 def holds_issues_from(archive: Archive, paper_code: str, root: str) -> bool:

@@ -148,6 +148,8 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("ARCHIVE_PDF_WORKERS", "1.5", "setting ARCHIVE_PDF_WORKERS='1.5' is not a whole number"),
         ("ARCHIVE_FETCH_PDFS", "maybe", "setting ARCHIVE_FETCH_PDFS='maybe' is not a yes or no (True/False, 1/0)"),
         ("ARCHIVE_DRIFT_MAX_SHARE", "nan", "setting ARCHIVE_DRIFT_MAX_SHARE='nan' is not a finite number"),
+        # A share of the articles: above 1 the drift alarm never went off, and the crawl ran on.
+        ("ARCHIVE_DRIFT_MAX_SHARE", "1.5", "setting ARCHIVE_DRIFT_MAX_SHARE='1.5' is more than 1"),
         ("ARCHIVE_PROGRESS_INTERVAL", "1m", "setting ARCHIVE_PROGRESS_INTERVAL='1m' is not a number"),
         ("ARCHIVE_HEARTBEAT_SECONDS", "0", "setting ARCHIVE_HEARTBEAT_SECONDS='0' is less than 0.1"),
         ("RETRY_BACKOFF_BASE", "-1", "setting RETRY_BACKOFF_BASE='-1' is less than 0"),
@@ -218,6 +220,38 @@ def test_an_archive_in_memory_is_refused_before_anything_is_fetched(url):
     assert server.requests == []
     assert (done.returncode, done.stderr) == (
         2, f"error: an archive in memory ({url}) is gone when the command ends: name a file, such as sqlite:///archive.sqlite3\n")
+
+
+@pytest.mark.parametrize("query", ["?mode=ro", "?mode=ro&uri=true"])
+def test_a_read_only_archive_url_is_refused_by_writers_and_read_by_readers(tmp_path, query):
+    # ?mode=ro without uri=true: SQLAlchemy warned and dropped it, and the crawl and reprocess
+    # wrote to the archive. With uri=true: the crawl fetched the whole issue, stored nothing
+    # (exit status 4), and reprocess read every document before it failed.
+    from tests.conftest import archive_command, sql_rows
+    from storage.db import sqlite_uri
+
+    path = tmp_path / "archive.sqlite3"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        assert run_crawl("date=2023-01-31", _base(server), archive=f"sqlite:///{path}", settings=FAST).returncode == 0
+        url = f"sqlite:///{sqlite_uri(path) if 'uri=' in query else path}{query}"
+        shown = url.replace("file:", "file%3A")  # as SQLAlchemy writes the URL out
+        refused = f"error: archive {shown} is read-only (mode=ro) and this command writes to it: give its URL without mode=ro\n"
+        asked = len(server.requests)
+        done = run_crawl("date=2023-01-31", "refresh=1", _base(server), archive=url, settings=FAST)
+        assert (done.returncode, done.stderr) == (2, refused)
+        assert server.requests[asked:] == []
+        root = f"{_base(server).removeprefix('base_url=')}"
+    for args in (["reprocess"], ["upgrade"], ["move-root", "gongyishibao", root, "http://localhost/newdzb/"]):
+        done = archive_command(*args, archive=url)
+        assert (done.returncode, done.stderr) == (2, refused), args
+    assert len(crawl_runs(f"sqlite:///{path}")) == 1
+    assert sql_rows(f"sqlite:///{path}", "SELECT count(*) FROM article_versions")[0][0] == 0
+    # Readers read it, without a warning, as SQLite opens it: read-only.
+    for args in (["stats"], ["search", "社区服务"], ["export", "--format", "jsonl"],
+                 ["move-root", "--dry-run", "gongyishibao", root, "http://localhost/newdzb/"]):
+        done = archive_command(*args, archive=url)
+        assert (done.returncode, done.stderr.count("Warning")) == (0, 0), (args, done.stderr)
+    assert "2023-01-31 gongyishibao" in archive_command("search", "社区服务", archive=url).stdout
 
 
 # --- 130, 143: interrupted -----------------------------------------------------------------

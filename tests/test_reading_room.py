@@ -464,6 +464,12 @@ def test_serve_explains_what_it_cannot_open(tmp_path):
         sqlite_archive_path(f"sqlite:///{old}")
 
 
+@pytest.mark.parametrize("form", ["sqlite:///{path}?mode=ro", "sqlite:///file:{path}?mode=ro&uri=true"])
+def test_serve_opens_an_archive_url_that_asks_for_it_read_only(sample_archive, form):
+    # The URI form was taken for a file named "file:/…": archive not found.
+    assert sqlite_archive_path(form.format(path=sample_archive)) == sample_archive
+
+
 def test_serve_reads_an_archive_whose_folder_name_sqlite_would_read_as_a_uri(sample_archive, tmp_path):
     # The archive is opened read-only by a SQLite URI (file:PATH?mode=ro), in which # starts a
     # fragment and % an escape: Datasette opened "No. 2" instead, created empty and writable,

@@ -139,6 +139,53 @@ def test_a_root_written_in_capitals_is_the_root_the_crawler_stores_addresses_und
     assert sql_rows(sqlite_url, "SELECT count(*) FROM articles WHERE url LIKE :new", new=mirror + "%")[0][0] == stored["articles"]
 
 
+@pytest.mark.parametrize("spelling", ["http://127.0.0.1:{port}/./newdzb/", "http://127.0.0.1:{port}/newdzb//",
+                                      "HTTP://127.0.0.1:{port}/x/../newdzb"])
+def test_a_root_written_otherwise_is_the_root_written_one_way(sqlite_url, spelling):
+    # As given, the root began every request: the site's /./newdzb/ and /newdzb// were asked (and
+    # where a server took them for /newdzb/, stored), and a later crawl from the plain root was
+    # refused as one from "another root", or stored every article twice.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        plain = served_root(server, "127.0.0.1")
+        crawl(spelling.format(port=server.port), sqlite_url, f"date={ISSUE_DATE}")
+        assert [r.path for r in server.requests if r.status != 200 and not r.path.endswith("robots.txt")] == []
+        stored = counts(sqlite_url)
+        assert stored["articles"] == 20
+        crawl(plain, sqlite_url, f"date={ISSUE_DATE}", "refresh=1")
+    assert counts(sqlite_url) == stored
+    assert sql_rows(sqlite_url, "SELECT url FROM issues") == [(f"{plain}html/2023-01/31/node_1.htm",)]
+
+
+def test_addresses_an_earlier_version_stored_under_a_root_written_otherwise_move_to_it(sqlite_url):
+    # Stored as an earlier version stored them from -a base_url=http://host/newdzb// (a server
+    # that takes // for /): under the plain root by their first characters, a crawl from it was
+    # let through and stored every article a second time.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        plain = served_root(server, "127.0.0.1")
+        written = plain + "/"
+        crawl(plain, sqlite_url, f"date={ISSUE_DATE}")
+        engine = create_engine(sqlite_url)
+        with engine.begin() as conn:
+            for name in URL_COLUMNS:
+                table, column = name.split(".")
+                conn.execute(text(f"UPDATE {table} SET {column} = replace({column}, :plain, :written)"),
+                             {"plain": plain, "written": written})
+        engine.dispose()
+        stored = counts(sqlite_url)
+        refused = crawl(plain, sqlite_url, f"date={ISSUE_DATE}", "refresh=1", status=2)
+        assert refused.stderr.splitlines() == [
+            f"error: the archive holds 1 issue of gongyishibao ({ISSUE_DATE}) fetched from {written}, not from this crawl's "
+            f"root {plain}: their articles would be stored twice; it is this root as an earlier version wrote it, the "
+            f"addresses as given: move them to it first: archive move-root gongyishibao {written} {plain}"]
+        moved = archive_command("move-root", "gongyishibao", written, plain, archive=sqlite_url)
+        assert moved.returncode == 0, moved.stderr
+        assert moved.stderr.splitlines()[-1].endswith(f"moved from {written} to {plain}")
+        crawl(written, sqlite_url, f"date={ISSUE_DATE}", "refresh=1")
+    assert counts(sqlite_url) == stored
+    assert all(url.startswith(plain) and "//" not in url.removeprefix("http://")
+               for urls in addresses(sqlite_url).values() for url in urls)
+
+
 def _moved(table: str) -> list[str]:
     """The counts column of move-root's table."""
     return [line.split("|")[1].strip() for line in table.splitlines() if "." in line.split("|")[0]]
@@ -318,14 +365,23 @@ def test_a_root_is_a_whole_path_segment():
     assert under_root("http://h/newdzb/html/x.htm", "http://h/newdzb")
     assert not under_root("http://h/newdzb2/html/x.htm", "http://h/newdzb")
     assert not under_root("https://h/newdzb/html/x.htm", "http://h/newdzb/")
+    # An earlier version's address from the root given as http://h/newdzb// is under that root alone.
+    assert not under_root("http://h/newdzb//html/x.htm", "http://h/newdzb/")
+    assert under_root("http://h/newdzb//html/x.htm", "http://h/newdzb//")
 
 
 def test_a_root_is_written_as_the_crawler_writes_its_requests():
     assert as_site_root("HTTP://Example.COM/newdzb") == "http://example.com/newdzb/"
     assert as_site_root("http://例子.中国/报") == "http://xn--fsqu00a.xn--fiqs8s/%E6%8A%A5/"
+    # One way for each root: no default port, "." and ".." resolved, a run of "/" one; the path's case kept.
+    assert as_site_root("HTTP://Example.COM:80/./NewDzb//") == "http://example.com/NewDzb/"
+    assert as_site_root("https://example.com:443/a/../newdzb") == "https://example.com/newdzb/"
+    assert as_site_root("https://example.com:80/newdzb/") == "https://example.com:80/newdzb/"
+    assert as_site_root("http://example.com//newdzb/") == "http://example.com/newdzb/"
     for bad in ("http://x/a/?p=1", "http://x/a/#top", "http://[::1/", "http://x:port/", "x/a/", "http:///a"):
         assert as_site_root(bad) is None, bad
     assert plan_crawl(date=ISSUE_DATE, base_url="HTTPS://WWW.Example.com/e").root == "https://www.example.com/e/"
+    assert plan_crawl(date=ISSUE_DATE, base_url="http://www.example.com:80/./e//").root == "http://www.example.com/e/"
     with pytest.raises(SpiderArgumentError, match="bad base_url"):
         plan_crawl(date=ISSUE_DATE, base_url="http://x/a/?p=1")
 

@@ -19,7 +19,8 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
-from crawler.extensions import ALARM_MESSAGES, SHUTDOWN_SIGNAL, WORKER_STOPPED, failure_message, interrupted_message
+from crawler.extensions import (ALARM_MESSAGES, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED, failure_message,
+                                interrupted_message)
 
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
@@ -72,6 +73,9 @@ SCRAPY_SETTINGS: dict[str, tuple[type, float | None]] = {
 # Of those, the ones whose least value is itself wrong: Scrapy leaves AutoThrottle out, with a
 # warning, at a target concurrency of 0, and the crawl ran unthrottled with exit status 0.
 MORE_THAN_LEAST = frozenset({"AUTOTHROTTLE_TARGET_CONCURRENCY"})
+# The settings that have a greatest value too: a share of the articles is 1 at most, and the
+# drift alarm of a share above it never went off (ARCHIVE_DRIFT_ALARM=False turns it off).
+GREATEST: dict[str, float] = {"ARCHIVE_DRIFT_MAX_SHARE": 1}
 
 
 def check_settings(settings) -> str | None:
@@ -91,6 +95,8 @@ def check_settings(settings) -> str | None:
             return f"setting {name}={raw!r} is less than {least:g}"
         if name in MORE_THAN_LEAST and value == least:
             return f"setting {name}={raw!r} is not more than {least:g}"
+        if name in GREATEST and value > GREATEST[name]:
+            return f"setting {name}={raw!r} is more than {GREATEST[name]:g}"
     level = settings.get("LOG_LEVEL")
     if isinstance(level, str) and level not in logging.getLevelNamesMapping():  # as logging reads it: in capitals
         return f"setting LOG_LEVEL={level!r} is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"
@@ -152,6 +158,8 @@ class Command(ScrapyCrawl):
             return
         errors = list(crawler.stats.get_value(ALARM_MESSAGES, []))
         alarmed = bool(errors)
+        # The run is not in crawl_runs: no change to the exit status, the crawl itself went on.
+        errors += crawler.stats.get_value(RECORD_ERRORS, [])
         if failed := failure_message(crawler):
             errors.append(failed)
         # A distributed worker that lost Redis mid-crawl, or that its job refused for its site

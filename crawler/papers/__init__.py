@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse, urlsplit
 
 from w3lib.url import safe_url_string
 
@@ -315,15 +315,15 @@ def host_root(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def as_site_root(url: str) -> str | None:
-    """``url`` as a site root: written as the crawler's requests write it, ending in "/"; None
+def written_root(url: str) -> str | None:
+    """``url`` as a site root written as the crawler writes a request's URL, ending in "/"; None
     if it can be none (not an http:// or https:// URL naming a host, or with a query or a
     fragment, which no address under it would start with).
 
     Scrapy writes a request's URL through w3lib's safe_url_string (the scheme and the host in
-    lower case, the path percent-encoded), and so are the addresses the archive stores: a root
-    written otherwise (HTTP://Example.COM/) would hold none of them, and a crawl from it refused
-    as fetching issues "from another root", or, moved to it, every article stored twice."""
+    lower case, the path percent-encoded), and so are the addresses the archive stores. This is
+    a root as an earlier version of the crawler stored addresses under it, as the user gave it
+    (http://host:80/./newdzb/): `archive move-root` moves them from it (its OLD_ROOT)."""
     try:
         parsed = urlparse(url)
         if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname or "?" in url or "#" in url:
@@ -333,6 +333,29 @@ def as_site_root(url: str) -> str | None:
     except ValueError:  # http://[::1 (a bracket not closed), http://host:port/
         return None
     return root if root.endswith("/") else root + "/"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def as_site_root(url: str) -> str | None:
+    """``url`` as a site root (written_root), one way for each root: without its scheme's
+    default port, its path's "." and ".." segments resolved (RFC 3986, as a link is resolved:
+    urljoin) and its runs of "/" made one; None if it can be no root.
+
+    A root written otherwise (HTTP://Example.COM/, http://host:80/, http://host/./newdzb/,
+    http://host/newdzb//) named the same site as its plain form, but the crawl's requests and
+    so the archive's addresses started with it as written: a later crawl from the plain form was
+    refused as fetching issues "from another root", or, moved to it, every article stored twice.
+    The path keeps its letter case: a site's paths are case-sensitive."""
+    root = written_root(url)
+    if root is None:
+        return None
+    parts = urlsplit(root)
+    # Not Scrapy's strip_url, which does the same: importing Scrapy costs the archive command a second.
+    netloc = parts.netloc.rsplit(":", 1)[0] if parts.port == _DEFAULT_PORTS[parts.scheme] else parts.netloc
+    # The runs of "/" first: urljoin takes a path that begins with "//" for another host.
+    return urljoin(f"{parts.scheme}://{netloc}/", re.sub("/{2,}", "/", parts.path))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datasette.plugins import pm
 from sqlalchemy.engine import make_url
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from storage.db import ArchiveError, archive_url, open_archive, sqlite_uri
+from storage.db import ArchiveError, archive_url, open_archive, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
 
 HERE = Path(__file__).parent
@@ -151,9 +151,10 @@ def sqlite_archive_path(url: str | None) -> Path:
             f"archive serve needs a SQLite archive, not {parsed.get_backend_name()}: "
             "make one with `archive export --format sqlite --output archive.sqlite3` and serve that"
         )
-    if not parsed.database or parsed.database == ":memory:":
+    database = sqlite_file(parsed)  # also of a URI (sqlite:///file:PATH?mode=ro&uri=true)
+    if database is None:
         raise ArchiveError(f"archive serve needs an archive file, not {url!r}")
-    path = Path(parsed.database)
+    path = Path(database)
     if not path.is_file():
         raise ArchiveError(f"archive not found: {path}")
     # Refuses anything that is not an archive, with the archive module's own message, and an

@@ -137,24 +137,31 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
         raise ArchiveError(f"unknown paper {code!r} ({holds}{more}){hint}")
 
 
-def no_such_section(archive: Archive, section: str | None) -> str | None:
-    """What to say of a ``--section`` that no page of the archive has, in any form (a typo, most
-    likely), since nothing can match it; None when one has it, or none is given."""
+# The sections an error names at most: an archive of decades holds a few hundred.
+SECTIONS_NAMED = 30
+
+
+def check_section(archive: Archive, section: str | None) -> None:
+    """A ``--section`` that no page of the archive has, in any form (a typo, most likely), would
+    filter everything out: search, export and reprocess refuse it in one line naming the
+    sections the archive has (most pages first), as they refuse an unknown ``--paper``, where a
+    search or an export that found nothing read as the section's answer, and a reprocess that
+    read nothing as done."""
     from storage.search import TABLE_COLUMNS, filters
 
     if section is None:
-        return None
+        return
     where, params = filters(TABLE_COLUMNS, section=section)
     with archive.engine.connect() as conn:
-        if conn.execute(text(f"SELECT 1 FROM pages p WHERE 1=1{''.join(where)} LIMIT 1"), params).first() is None:
-            return f"no page of this archive has the section {section!r}"
-    return None
-
-
-def none_found(archive: Archive, section: str | None) -> str:
-    """The line saying that a search or an export found nothing, and why when it is the section."""
-    reason = no_such_section(archive, section)
-    return f"no articles found: {reason}" if reason else "no articles found"
+        if conn.execute(text(f"SELECT 1 FROM pages p WHERE 1=1{''.join(where)} LIMIT 1"), params).first() is not None:
+            return
+        counts = conn.execute(text(
+            "SELECT section, count(*) FROM pages WHERE section IS NOT NULL AND section <> '' GROUP BY section")).all()
+    # Ordered here: the databases' collations order Chinese apart.
+    sections = [name for name, _ in sorted(counts, key=lambda row: (-row[1], row[0]))]
+    more = f", and {len(sections) - SECTIONS_NAMED} more" if len(sections) > SECTIONS_NAMED else ""
+    has = f"its sections: {', '.join(sections[:SECTIONS_NAMED])}{more}" if sections else "its pages have no section"
+    raise ArchiveError(f"no page of this archive has the section {section!r} ({has})")
 
 
 def reading(args: argparse.Namespace) -> Archive:
@@ -227,6 +234,7 @@ def run_search(args: argparse.Namespace) -> int:
     try:
         archive.check_writable()  # the search index needs the current schema
         check_paper(archive, args.paper)
+        check_section(archive, args.section)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
         if not hits and args.offset:
@@ -234,7 +242,7 @@ def run_search(args: argparse.Namespace) -> int:
             print(f"no articles found past the first {counted(args.offset, 'hit')}", file=sys.stderr)
         elif not hits:
             note = as_written_note(" ".join(args.query))
-            print(none_found(archive, args.section) + (f"; {note}" if note else ""), file=sys.stderr)
+            print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
     finally:
         archive.close()
     for hit in hits:
@@ -609,6 +617,7 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
         check_paper(archive, args.paper)
+        check_section(archive, args.section)
         output = output_file(args.output, overwrite=args.overwrite)  # checked before the query runs
         rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
                            section=args.section, query=args.query, images=args.format == "jsonl")
@@ -620,7 +629,7 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is not None:
             print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
         if not written:  # an empty file or none on stdout: said, as search says it
-            print(none_found(archive, args.section), file=sys.stderr)
+            print("no articles found", file=sys.stderr)
     finally:
         archive.close()
     return 0
@@ -762,9 +771,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
         check_paper(archive, args.paper, profiled=True)
         archive.check_writable()
         archive.check_write_privileges()
-        if reason := no_such_section(archive, args.section):
-            # Refused as an unknown --paper is: a run that reads nothing would read as done.
-            raise ArchiveError(reason)
+        check_section(archive, args.section)
         outcome = reprocess(
             archive, paper=args.paper, since=args.since, until=args.until, section=args.section,
             progress=progress_line("reprocessed"),

@@ -456,18 +456,43 @@ def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(arc
     assert (done.returncode, done.stderr) == (2, "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)\n")
 
 
-def test_a_search_or_export_that_finds_nothing_says_so_naming_a_section_no_page_has(seeded, capsys):
-    # Export said nothing at all; search "no articles found" for a mistyped section, and for a
-    # page of hits past the last, as if none matched.
+CRAWLED_SECTIONS = "新闻, 公益资讯, 头版, 寻找慈善传统, 益言堂, 社会工作"  # the sample issue's, most pages first
+
+
+def test_a_section_no_page_has_is_one_line_naming_those_the_archive_has(archive_url, tmp_path):
+    # Search and export said "no articles found" of a mistyped section, exit status 0 (and
+    # export -o wrote an empty file), as if the section had no article in the dates asked;
+    # reprocess refused it (exit status 2), but named none the archive has.
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    target = tmp_path / "out.csv"
+    refused = f"error: no page of this archive has the section '社会工做' (its sections: {CRAWLED_SECTIONS})\n"
+    for command in (["search", "社工"], ["export"], ["export", "--format", "csv", "-o", str(target)], ["reprocess"]):
+        done = archive_command(*command, "--section", "社会工做", archive=archive_url)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", refused), command
+        assert not target.exists() and not Path(f"{target}.part").exists()
+    # A section the archive has, none of it in the dates asked: plainly nothing, exit status 0.
     for command in (["search", "社工"], ["export"], ["export", "--format", "csv"]):
-        assert archive_cli(seeded, *command, "--section", "社会工做") == 0
-        assert capsys.readouterr().err == "no articles found: no page of this archive has the section '社会工做'\n"
-        # A section the archive has, none of it in the dates asked: plainly nothing.
-        assert archive_cli(seeded, *command, "--section", "社会工作", "--since", "2030-01-01") == 0
-        assert capsys.readouterr().err == "no articles found\n"
-        assert archive_cli(seeded, *command, "--section", "社會工作") == 0  # as the page prints it
-        captured = capsys.readouterr()
-        assert captured.err == "" and captured.out.count("社会工作") > 1
+        done = archive_command(*command, "--section", "社会工作", "--since", "2030-01-01", archive=archive_url)
+        assert (done.returncode, done.stderr) == (0, "no articles found\n"), command
+        found = archive_command(*command, "--section", "社會工作", archive=archive_url)  # as the page prints it
+        assert (found.returncode, found.stderr) == (0, "") and "社会工作" in found.stdout, command
+
+
+def test_the_sections_a_refusal_names_are_the_most_printed_first_and_at_most_thirty(sqlite_url, capsys):
+    from storage.cli import SECTIONS_NAMED
+
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page(n, section=f"第{n:02d}版面") for n in range(1, SECTIONS_NAMED + 3)]
+                        + [page(50 + n, section="要闻") for n in range(2)], [])
+    archive.close()
+    assert archive_cli(sqlite_url, "search", "社工", "--section", "要问") == 2
+    named = ", ".join(f"第{n:02d}版面" for n in range(1, SECTIONS_NAMED))
+    assert capsys.readouterr().err == (f"error: no page of this archive has the section '要问' "
+                                       f"(its sections: 要闻, {named}, and 3 more)\n")
+
+
+def test_a_search_page_past_the_last_hit_says_so(seeded, capsys):
     assert archive_cli(seeded, "search", "社工", "--offset", "10000") == 0
     assert capsys.readouterr().err == "no articles found past the first 10000 hits\n"
 
@@ -1118,7 +1143,7 @@ def test_reprocess_of_a_section_rereads_only_its_pages_and_their_articles(archiv
     before = sql_rows(archive_url, bodies), sql_rows(archive_url, pages)
     refused = archive_command("reprocess", "--section", "公益资", archive=archive_url)
     assert (refused.returncode, refused.stdout, refused.stderr) == (
-        2, "", "error: no page of this archive has the section '公益资'\n")
+        2, "", f"error: no page of this archive has the section '公益资' (its sections: {CRAWLED_SECTIONS})\n")
     assert (sql_rows(archive_url, bodies), sql_rows(archive_url, pages)) == before
 
 

@@ -311,7 +311,7 @@ class CrawlRunRecorder:
         try:
             archive = self._archive()
             try:
-                self.run_id = archive.start_run(plan.paper.code, plan.asked)
+                self.run_id = archive.start_run(plan.paper.code, plan.asked, self.interval)
             except BaseException:
                 archive.close()
                 raise

@@ -212,6 +212,7 @@ PDF_TEXT_STATUS = "0012"  # pages say what their PDF text is, and keep it as the
 ABSENT_ISSUES = "0013"  # dates answered 404 at the entry page are counted, and given up on (absent_issues)
 LINK_REASONS = "0014"  # dead links say why the site did not serve them (dead_links.reason)
 RUN_HEARTBEATS = "0015"  # runs write their counts as batches commit, and seen_at (crawl_runs)
+HEARTBEAT_INTERVALS = "0016"  # runs write their heartbeat's interval (crawl_runs.heartbeat_seconds)
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
               "articles_failed", "links_gone", "pdfs_without_text", "dates_without_issue")
 # The counts of crawl_runs that a batch adds to its run's row, in its own transaction (what
@@ -484,12 +485,15 @@ class Archive:
 
     # -- the crawl history -------------------------------------------------------------
 
-    def start_run(self, paper_code: str, dates_asked: str) -> int:
+    def start_run(self, paper_code: str, dates_asked: str, heartbeat_seconds: float | None = None) -> int:
         """Record a run as 'running'; a run killed before :meth:`finish_run` stays so, with the
-        counts of the batches it stored and its last heartbeat (``seen_at``)."""
+        counts of the batches it stored and its last heartbeat (``seen_at``). ``heartbeat_seconds``:
+        how often the run beats (None: the default), for the rule that tells it killed."""
         now = utcnow()
         # The columns the archive's revision has (an older one only in tests of upgrades).
         seen = {"seen_at": now, "dates_without_issue": 0} if self.revision >= RUN_HEARTBEATS else {}
+        if self.revision >= HEARTBEAT_INTERVALS:
+            seen["heartbeat_seconds"] = heartbeat_seconds
         with self.session() as session, session.begin():
             return session.execute(self._insert(CrawlRun.__table__).values(
                 paper_code=paper_code, dates_asked=dates_asked, started_at=now, status="running", **seen

@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import (
     Date,
     DateTime,
+    Float,
     ForeignKey,
     JSON,
     Index,
@@ -330,6 +331,10 @@ class CrawlRun(Base):
     # while it crawls, items or none, and its end. A killed run ends no row: it stays 'running'
     # with a seen_at that no longer moves (runs before revision 0015: their end, or start).
     seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The run's ARCHIVE_HEARTBEAT_SECONDS, written when its row is made: a run 'running' not
+    # seen for five of its own heartbeats was killed (NULL in runs before revision 0016: read
+    # as the default, 60).
+    heartbeat_seconds: Mapped[float | None] = mapped_column(Float)
 
 
 Index("ix_issues_issue_date", Issue.issue_date)

@@ -8,14 +8,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, inspect, text
 
+from crawler.settings import ARCHIVE_HEARTBEAT_SECONDS as DEFAULT_HEARTBEAT_SECONDS
 from storage.db import Archive, as_utc
 from storage.models import utcnow
 from storage.search import TABLE_COLUMNS, filters
 
 
-# A run 'running' not seen (crawl_runs.seen_at) for this long was killed: five heartbeats at the
-# crawl's default ARCHIVE_HEARTBEAT_SECONDS (docs/operations.md, "The crawl history").
-KILLED_AFTER = timedelta(minutes=5)
+# A run 'running' not seen (crawl_runs.seen_at) for this many of its heartbeats was killed
+# (docs/operations.md, "The crawl history"); a run before revision 0016, whose interval is not
+# known (heartbeat_seconds NULL), beat at the crawl's default ARCHIVE_HEARTBEAT_SECONDS.
+KILLED_AFTER_HEARTBEATS = 5
 
 
 @dataclass
@@ -103,11 +105,15 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             SELECT pa.code, i.issue_date, i.status, i.reason, i.runs, i.first_seen, i.confirmed_since
             FROM absent_issues i JOIN papers pa ON pa.id = i.paper_id WHERE 1=1{where}
         """).columns(issue_date=Date), params).all() if absent_issues else []
-        heartbeats = any(c["name"] == "seen_at" for c in inspect(conn).get_columns("crawl_runs"))  # 0015
+        run_columns = {c["name"] for c in inspect(conn).get_columns("crawl_runs")}
+        heartbeats = "seen_at" in run_columns  # 0015
+        intervals = "heartbeat_seconds" in run_columns  # 0016
         history = conn.execute(text(
             "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
-            f"{'links_gone' if dead_links else 'NULL'}, {'seen_at' if heartbeats else 'NULL'} FROM crawl_runs" + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
+            f"{'links_gone' if dead_links else 'NULL'}, {'seen_at' if heartbeats else 'NULL'}, "
+            f"{'heartbeat_seconds' if intervals else 'NULL'} FROM crawl_runs"
+            + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
         ), params | {"runs": runs}).all()
         reasons = dead_links and any(c["name"] == "reason" for c in inspect(conn).get_columns("dead_links"))  # 0014
         dead = conn.execute(text(f"""
@@ -157,7 +163,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         ))
     now = utcnow()
     runs_rows = [
-        (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), _run_state(r[5], r[13], now),
+        (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), _run_state(r[5], r[13], r[14], now),
          f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
          "" if r[12] is None else r[12])  # links gone: NULL for runs before revision 0011
         for r in history
@@ -203,11 +209,13 @@ def _span(first: date | None, last: date | None, since: date | None, until: date
     return start, end
 
 
-def _run_state(status: str, seen_at, now: datetime) -> str:
-    """A run's status, and for one 'running' that has not been seen for KILLED_AFTER, the
-    documented rule's verdict (docs/operations.md, "The crawl history"): the row itself keeps
-    'running', as nothing can tell a killed run from one slow to beat for sure."""
-    if status == "running" and seen_at is not None and now - as_utc(seen_at) > KILLED_AFTER:
+def _run_state(status: str, seen_at, heartbeat_seconds: float | None, now: datetime) -> str:
+    """A run's status, and for one 'running' that has not been seen for KILLED_AFTER_HEARTBEATS
+    of its heartbeats, the documented rule's verdict (docs/operations.md, "The crawl history"):
+    the row itself keeps 'running', as nothing can tell a killed run from one slow to beat for sure."""
+    interval = DEFAULT_HEARTBEAT_SECONDS if heartbeat_seconds is None else heartbeat_seconds
+    if status == "running" and seen_at is not None \
+            and now - as_utc(seen_at) > KILLED_AFTER_HEARTBEATS * timedelta(seconds=interval):
         return f"killed (last seen {_minute(seen_at)})"
     return status
 

@@ -101,23 +101,49 @@ def test_a_run_killed_mid_crawl_keeps_the_counts_of_what_it_stored_and_its_last_
     assert pages_new + pages_updated == pages > 0
     assert without == absent
     assert as_utc(seen) >= as_utc(stored_last)
-    # Killed: its heartbeat stopped (docs/operations.md: not seen for five of them).
+    # Killed: its heartbeat stopped (docs/operations.md: not seen for five of them), and archive
+    # stats tells it by the rule, at the run's own heartbeat (the row still 'running').
     time.sleep(5 * HEARTBEAT + 0.5)
     assert _row(archive_url)[2] == seen
-    # archive stats tells it by the rule at the default heartbeat: running while seen within five
-    # minutes, then killed (the row still 'running'). The minutes pass by moving seen_at back.
-    assert _stats_state(archive_url) == "running"
+    assert _stats_state(archive_url) == f"killed (last seen {str(seen)[:16]})"
+    assert _row(archive_url)[:2] == ("running", None)
+
+
+def _move_seen_at(archive: str, back: timedelta) -> str:
+    """The run's seen_at moved ``back`` (the minutes pass), as archive stats shows it."""
     from sqlalchemy import update
 
     from storage.models import CrawlRun
 
-    archive = open_archive(archive_url)
-    with archive.engine.begin() as conn:
-        conn.execute(update(CrawlRun).values(seen_at=as_utc(seen) - timedelta(minutes=5, seconds=10)))
-    archive.close()
-    moved = _row(archive_url)[2]
-    assert _stats_state(archive_url) == f"killed (last seen {str(moved)[:16]})"
-    assert _row(archive_url)[:2] == ("running", None)
+    (seen,), = sql_rows(archive, "SELECT seen_at FROM crawl_runs")
+    opened = open_archive(archive)
+    with opened.engine.begin() as conn:
+        conn.execute(update(CrawlRun).values(seen_at=as_utc(seen) - back))
+    opened.close()
+    return str(sql_rows(archive, "SELECT seen_at FROM crawl_runs")[0][0])[:16]
+
+
+def test_a_live_run_with_a_long_heartbeat_is_told_killed_only_after_five_of_its_own(tmp_path, archive_url):
+    # archive stats waited five heartbeats at the default (5 minutes) whatever the run's own:
+    # a run crawling with ARCHIVE_HEARTBEAT_SECONDS=600 showed as killed from five minutes after
+    # each heartbeat to the next. The run writes its interval; the rule waits five of it.
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    slow = SLOW | {"DOWNLOAD_DELAY": "1", "ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600",
+                   "ARCHIVE_HEARTBEAT_SECONDS": "600"}
+    _new_archive(archive_url)
+    with SiteServer(site, prefix=PREFIX) as server:
+        process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=slow, log=tmp_path / "slow.log")
+        try:
+            _wait("recorded the run", lambda: _row(archive_url), process, 60)
+            assert sql_rows(archive_url, "SELECT heartbeat_seconds FROM crawl_runs") == [(600,)]
+            _move_seen_at(archive_url, timedelta(minutes=6))  # its next heartbeat is four minutes away
+            assert _stats_state(archive_url) == "running"
+            seen = _move_seen_at(archive_url, timedelta(minutes=45))  # 51 minutes: five heartbeats missed
+            assert _stats_state(archive_url) == f"killed (last seen {seen})"
+            assert process.poll() is None  # the rule's verdict; the row keeps 'running'
+            assert _row(archive_url)[:2] == ("running", None)
+        finally:
+            _kill(process)
 
 
 def _stats_state(archive: str) -> str:

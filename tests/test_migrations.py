@@ -653,6 +653,61 @@ def test_0015_sees_runs_alive_and_counts_their_dates_without_an_issue_and_its_do
     engine.dispose()
 
 
+def _stats_states(url: str) -> dict[str, str]:
+    """The status `archive stats` shows for each run, by the dates it asked."""
+    done = archive_command("stats", archive=url)
+    assert done.returncode == 0, done.stderr
+    rows = [[cell.strip() for cell in row.split(" | ")] for row in done.stdout.split("Recent crawl runs\n")[1].splitlines()]
+    header = rows[0]
+    return {row[header.index("dates")]: row[header.index("status")] for row in rows[2:-1]}
+
+
+def test_0016_keeps_each_run_s_heartbeat_interval_for_the_killed_rule_and_its_downgrade_drops_it(archive_url):
+    # At 0015: a run killed ten minutes ago (never ended) and one that ended.
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from storage.models import CrawlRun
+
+    engine = archive_at(archive_url, "0015", ([page(7)], [article(1)]))
+    ten_minutes_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
+    runs = "SELECT id, dates_asked, started_at, finished_at, seen_at, status FROM crawl_runs ORDER BY id"
+    with engine.begin() as conn:
+        insert_crawl_run(conn, dates_asked="2023-01-31", started_at=ten_minutes_ago, seen_at=ten_minutes_ago,
+                         status="running", articles_changed=0, links_gone=0, pdfs_without_text=0, dates_without_issue=0)
+        insert_crawl_run(conn, dates_asked="2023-01-24", finished_at="2023-02-01 08:05:00+00:00",
+                         seen_at="2023-02-01 08:05:00+00:00", articles_changed=0, links_gone=0, pdfs_without_text=0,
+                         dates_without_issue=0)
+        before = conn.execute(text(runs)).all()
+        command.upgrade(migrate.config(conn), "0016")
+        assert conn.execute(text(runs)).all() == before  # SQLite's batch mode copied the table whole
+        # Their heartbeat is not known: read as the default, 60 s.
+        assert conn.execute(text("SELECT heartbeat_seconds FROM crawl_runs")).scalars().all() == [None, None]
+    archive = open_archive(archive_url, check=False)  # at 0016, whatever revisions follow it
+    # A run crawling with a ten-minute heartbeat, last seen ten minutes ago: alive (its next beat
+    # is due); the rule at the default heartbeat took it for killed.
+    slow = archive.start_run("gongyishibao", "2023-02-07", heartbeat_seconds=600)
+    with archive.engine.begin() as conn:
+        conn.execute(update(CrawlRun).where(CrawlRun.id == slow).values(seen_at=ten_minutes_ago))
+        assert conn.execute(text("SELECT heartbeat_seconds FROM crawl_runs WHERE id = :id"), {"id": slow}).scalar() == 600
+    archive.close()
+    seen = str(as_utc(ten_minutes_ago).replace(tzinfo=None))[:16]
+    assert _stats_states(archive_url) == {"2023-02-07": "running", "2023-01-31": f"killed (last seen {seen})",
+                                          "2023-01-24": "finished"}
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0015")
+        assert "heartbeat_seconds" not in columns(conn, "crawl_runs")
+        assert conn.execute(text(runs)).all()[:2] == before
+    # At 0015 again: every run at the default heartbeat, and a run starts as 0015's did.
+    assert _stats_states(archive_url)["2023-02-07"] == f"killed (last seen {seen})"
+    archive = open_archive(archive_url, check=False)
+    run = archive.start_run("gongyishibao", "2023-02-14", heartbeat_seconds=600)
+    archive.finish_run(run, "finished", {})
+    archive.close()
+    engine.dispose()
+
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

@@ -137,7 +137,7 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
         raise ArchiveError(f"unknown paper {code!r} ({holds}{more}){hint}")
 
 
-# The sections an error names at most: an archive of decades holds a few hundred.
+# The sections an error names at most: an archive of several papers over years may hold hundreds.
 SECTIONS_NAMED = 30
 
 

@@ -605,19 +605,23 @@ def test_a_job_whose_workers_were_killed_is_started_afresh_from_another_root(red
     assert _articles_by_root(archive, roots) == {roots[0]: 0, roots[1]: len(issues) * ARTICLES_PER_ISSUE}
 
 
-def test_a_job_left_with_only_its_root_by_a_killed_worker_is_started_afresh(redis_url, request, tmp_path, monkeypatch):
+@pytest.mark.parametrize("on_roll", [True, False], ids=["killed-on-the-roll", "killed-before-joining"])
+def test_a_job_left_with_only_its_root_by_a_killed_worker_is_started_afresh_from_another_root(
+        on_roll, redis_url, request, tmp_path, monkeypatch):
     # A worker killed right after it recorded the job's root, before it queued anything: no
-    # queue nor fingerprints, only the root and the roll with the dead worker on it.
+    # queue nor fingerprints, only the root, and the roll with the dead worker on it, or (killed
+    # before it joined) no roll. A worker from another root starts the job afresh.
     import redis
 
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
     server_redis = redis.Redis.from_url(redis_url)
-    gone = subprocess.Popen(["true"])
-    gone.wait()  # a process id that no longer runs: the worker killed on this machine
     prefix = f"issues:gongyishibao:{job}"
-    server_redis.sadd(f"{prefix}:workers", f"{socket.gethostname()}:{gone.pid}")
-    server_redis.expire(f"{prefix}:workers", 3600)
+    if on_roll:
+        gone = subprocess.Popen(["true"])
+        gone.wait()  # a process id that no longer runs: the worker killed on this machine
+        server_redis.sadd(f"{prefix}:workers", f"{socket.gethostname()}:{gone.pid}")
+        server_redis.expire(f"{prefix}:workers", 3600)
     server_redis.set(f"{prefix}:root", "http://mirror.invalid/newdzb/", ex=3600)
     site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
     with SiteServer(site, prefix=PREFIX) as server:
@@ -657,25 +661,6 @@ def test_of_two_workers_started_at_once_from_two_roots_one_crawls_and_the_other_
     assert f"crawls from {roots[crawled]}, not from this worker's root {roots[refused]}" in outputs[refused]
     _assert_issues_complete(archive, issues)
     assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
-
-
-def test_a_job_whose_root_a_worker_killed_before_joining_left_is_started_afresh_from_another_root(
-        redis_url, request, tmp_path, monkeypatch):
-    # A worker killed as it opened the job: it recorded the job's root, nothing else (no one on
-    # the roll, no queue). A worker from another root starts the job afresh: no one crawls it.
-    import redis
-
-    archive = postgres_database(request)
-    job = _distributed_job(monkeypatch, redis_url)
-    server_redis = redis.Redis.from_url(redis_url)
-    prefix = f"issues:gongyishibao:{job}"
-    server_redis.set(f"{prefix}:root", "http://mirror.invalid/newdzb/", ex=3600)
-    site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
-    with SiteServer(site, prefix=PREFIX) as server:
-        root = f"{server.url}{PREFIX.lstrip('/')}"
-        done = run_crawl(f"base_url={root}", f"date={ISSUES[0]}", archive=archive, settings=KILLABLE)
-    _assert_started_afresh(done, archive, ISSUES[:1], server_redis, prefix)
-
 
 
 # The job's bookkeeping a Redis command at a time: JobScheduler opened and closed in the test's

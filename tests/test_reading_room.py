@@ -19,6 +19,7 @@ import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urlencode
 from urllib.error import HTTPError
 from urllib.request import urlopen
@@ -1117,16 +1118,22 @@ def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
     assert [row["id"] for row in rows] == [page_id]
 
 
-def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_characters(sample_archive, tmp_path):
-    # A GBK site's own glyphs decode to private-use characters from U+E000 on, and a page may
-    # carry any character at all: none of them may open or close a <mark> in a snippet.
-    copy = tmp_path / "glyphs.sqlite3"
+def _copy_with_text_before_a_hit(sample_archive, tmp_path, text: str) -> tuple[Path, int]:
+    """A copy of the sample archive whose first article holding 社工站 has ``text`` inserted
+    before it; the copy and that article's id."""
+    copy = tmp_path / "edited.sqlite3"
     with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
         source.backup(target)
         article_id, body = target.execute("select id, body from articles where body like '%社工站%' order by id").fetchone()
         at = body.index("社工站")
-        target.execute("update articles set body = ? where id = ?",
-                       (body[:at] + "\ue000造字\ue001\ufdd0" + body[at:], article_id))
+        target.execute("update articles set body = ? where id = ?", (body[:at] + text + body[at:], article_id))
+    return copy, article_id
+
+
+def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_characters(sample_archive, tmp_path):
+    # A GBK site's own glyphs decode to private-use characters from U+E000 on, and a page may
+    # carry any character at all: none of them may open or close a <mark> in a snippet.
+    copy, article_id = _copy_with_text_before_a_hit(sample_archive, tmp_path, "\ue000造字\ue001\ufdd0")
     response = DatasetteClient(make_datasette(copy)).get("/search?" + urlencode({"q": "社工站"}))
     assert response.status == 200
     (hit,) = re.findall(rf'<a href="/article/{article_id}".*?<p class="snippet">(.*?)</p>', response.text, re.S)
@@ -1137,12 +1144,7 @@ def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_charac
 def test_search_page_marks_a_letter_whose_lower_case_is_longer_and_what_follows_it(sample_archive, tmp_path):
     # İ's lower case is two characters (i and U+0307): a search ignoring case found it and the
     # snippet marked nothing, or marked the characters beside the match.
-    copy = tmp_path / "dotted.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-        article_id, body = target.execute("select id, body from articles where body like '%社工站%' order by id").fetchone()
-        at = body.index("社工站")
-        target.execute("update articles set body = ? where id = ?", (body[:at] + "İSTANBUL和i\u0307zmir的" + body[at:], article_id))
+    copy, article_id = _copy_with_text_before_a_hit(sample_archive, tmp_path, "İSTANBUL和i\u0307zmir的")
     room = DatasetteClient(make_datasette(copy))
     for query, marked in (("i\u0307stanbul", "<mark>İSTANBUL</mark>和"), ("İZMIR", "和<mark>i\u0307zmir</mark>的"),
                           ("İ", "<mark>İ</mark>STANBUL和<mark>i\u0307</mark>zmir"), ("社工站", "的<mark>社工站</mark>")):

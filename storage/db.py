@@ -260,9 +260,31 @@ def _sqlite_as_uri(url: URL) -> URL:
     return url.update_query_dict({"uri": "true"}).set(database=database)
 
 
-def _sqlite_read_only(url: URL) -> bool:
-    """Whether SQLite opens the file of ``url`` (a URI: _sqlite_as_uri) read-only."""
-    return url.query.get("mode") == "ro" or url.query.get("immutable") == "1"
+def _sqlite_read_only(url: URL) -> str | None:
+    """The parameter (mode=ro, immutable=…) by which SQLite opens the file of ``url`` (a URI:
+    _sqlite_as_uri) read-only; None if it opens it to write."""
+    if _sqlite_parameter(url, "mode") == "ro":
+        return "mode=ro"
+    if _sqlite_boolean(immutable := _sqlite_parameter(url, "immutable")):
+        return f"immutable={immutable}"
+    return None
+
+
+def _sqlite_parameter(url: URL, name: str) -> str | None:
+    # A parameter given twice is a tuple in SQLAlchemy's URL; SQLite reads the first.
+    value = url.query.get(name)
+    return value[0] if isinstance(value, tuple) else value
+
+
+def _sqlite_boolean(value: str | None) -> bool:
+    """A URI parameter's boolean as SQLite reads it (sqlite3_uri_boolean): a number not 0, or
+    yes, true or on in any case; immutable=true, which the check of "1" alone let through, and
+    the crawl fetched everything and stored nothing."""
+    if value is None:
+        return False
+    if digits := re.match("[0-9]+", value):
+        return int(digits.group()) != 0
+    return value.lower() in ("yes", "true", "on")
 
 
 def sqlite_file(url) -> str | None:
@@ -298,11 +320,11 @@ class Archive:
             self.engine.dispose()
             raise ArchiveError(f"an archive in memory ({self.url}) is gone when the command ends: "
                                "name a file, such as sqlite:///archive.sqlite3")
-        if self.dialect == "sqlite" and write and _sqlite_read_only(self.engine.url):
+        if self.dialect == "sqlite" and write and (read_only := _sqlite_read_only(self.engine.url)):
             # As SQLite opens it: the writer fetched (or read) everything, then stored nothing.
             self.engine.dispose()
-            raise ArchiveError(f"archive {safe_url(self.url)} is read-only (mode=ro) and this command writes to it: "
-                               "give its URL without mode=ro")
+            raise ArchiveError(f"archive {safe_url(self.url)} is read-only ({read_only}) and this command writes to it: "
+                               f"give its URL without {read_only}")
         if database and not os.path.exists(database):
             # A relative path is the commonest slip: say where it led.
             relative = "" if os.path.isabs(database) else " (three slashes: a path from this directory; an absolute path takes four)"

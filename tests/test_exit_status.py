@@ -254,6 +254,26 @@ def test_a_read_only_archive_url_is_refused_by_writers_and_read_by_readers(tmp_p
     assert "2023-01-31 gongyishibao" in archive_command("search", "社区服务", archive=url).stdout
 
 
+@pytest.mark.parametrize("query", ["?immutable=true", "?immutable=Yes"])
+def test_an_archive_url_immutable_by_a_word_is_refused_by_writers(tmp_path, query):
+    # SQLite reads immutable=true (yes, on, any number but 0) as immutable=1, read-only: the
+    # crawl fetched the whole issue and stored nothing (exit status 4), where immutable=1 was refused.
+    from tests.conftest import archive_command
+
+    path = tmp_path / "archive.sqlite3"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        assert run_crawl("date=2023-01-31", _base(server), archive=f"sqlite:///{path}", settings=FAST).returncode == 0
+        url = f"sqlite:///{path}{query}"
+        refused = (f"error: archive {url} is read-only ({query[1:]}) and this command writes to it: "
+                   f"give its URL without {query[1:]}\n")
+        asked = len(server.requests)
+        done = run_crawl("date=2023-01-31", "refresh=1", _base(server), archive=url, settings=FAST)
+        assert (done.returncode, done.stderr) == (2, refused)
+        assert server.requests[asked:] == []
+    done = archive_command("upgrade", archive=url)
+    assert (done.returncode, done.stderr) == (2, refused)
+
+
 # --- 130, 143: interrupted -----------------------------------------------------------------
 
 

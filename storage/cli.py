@@ -141,27 +141,33 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> N
 SECTIONS_NAMED = 30
 
 
-def check_section(archive: Archive, section: str | None) -> None:
+def check_section(archive: Archive, section: str | None, paper: str | None = None) -> None:
     """A ``--section`` that no page of the archive has, in any form (a typo, most likely), would
     filter everything out: search, export and reprocess refuse it in one line naming the
     sections the archive has (most pages first), as they refuse an unknown ``--paper``, where a
     search or an export that found nothing read as the section's answer, and a reprocess that
-    read nothing as done."""
+    read nothing as done. With ``paper`` (its ``--paper``, checked first), the section is
+    looked for, and the sections named, among that paper's pages: a section of another paper
+    (each paper names its own) filtered everything out as well, a reprocess reading nothing."""
     from storage.search import TABLE_COLUMNS, filters
 
     if section is None:
         return
-    where, params = filters(TABLE_COLUMNS, section=section)
+    where, params = filters(TABLE_COLUMNS, section=section, paper=paper)
+    pages = "pages p JOIN issues i ON i.id = p.issue_id JOIN papers pa ON pa.id = i.paper_id"
     with archive.engine.connect() as conn:
-        if conn.execute(text(f"SELECT 1 FROM pages p WHERE 1=1{''.join(where)} LIMIT 1"), params).first() is not None:
+        if conn.execute(text(f"SELECT 1 FROM {pages} WHERE 1=1{''.join(where)} LIMIT 1"), params).first() is not None:
             return
         counts = conn.execute(text(
-            "SELECT section, count(*) FROM pages WHERE section IS NOT NULL AND section <> '' GROUP BY section")).all()
+            f"SELECT p.section, count(*) FROM {pages} WHERE p.section IS NOT NULL AND p.section <> ''"
+            + (" AND pa.code = :paper" if paper else "") + " GROUP BY p.section"), {"paper": paper}).all()
     # Ordered here: the databases' collations order Chinese apart.
     sections = [name for name, _ in sorted(counts, key=lambda row: (-row[1], row[0]))]
     more = f", and {len(sections) - SECTIONS_NAMED} more" if len(sections) > SECTIONS_NAMED else ""
-    has = f"its sections: {', '.join(sections[:SECTIONS_NAMED])}{more}" if sections else "its pages have no section"
-    raise ArchiveError(f"no page of this archive has the section {section!r} ({has})")
+    none = "no page of it has a section" if paper else "its pages have no section"
+    has = f"its sections: {', '.join(sections[:SECTIONS_NAMED])}{more}" if sections else none
+    whose = f"of paper {paper}" if paper else "of this archive"
+    raise ArchiveError(f"no page {whose} has the section {section!r} ({has})")
 
 
 def reading(args: argparse.Namespace) -> Archive:
@@ -234,7 +240,7 @@ def run_search(args: argparse.Namespace) -> int:
     try:
         archive.check_writable()  # the search index needs the current schema
         check_paper(archive, args.paper)
-        check_section(archive, args.section)
+        check_section(archive, args.section, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
         if not hits and args.offset:
@@ -617,7 +623,7 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
         check_paper(archive, args.paper)
-        check_section(archive, args.section)
+        check_section(archive, args.section, args.paper)
         output = output_file(args.output, overwrite=args.overwrite)  # checked before the query runs
         rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
                            section=args.section, query=args.query, images=args.format == "jsonl")
@@ -771,7 +777,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
         check_paper(archive, args.paper, profiled=True)
         archive.check_writable()
         archive.check_write_privileges()
-        check_section(archive, args.section)
+        check_section(archive, args.section, args.paper)
         outcome = reprocess(
             archive, paper=args.paper, since=args.since, until=args.until, section=args.section,
             progress=progress_line("reprocessed"),

@@ -492,6 +492,21 @@ def test_the_sections_a_refusal_names_are_the_most_printed_first_and_at_most_thi
                                        f"(its sections: 要闻, {named}, and 3 more)\n")
 
 
+def test_a_section_of_another_paper_is_refused_with_the_papers_own_sections(archive_url, capsys):
+    # With --paper, a section only another paper's pages have passed the check (the archive has
+    # it): search and export said "no articles found" (exit status 0), and reprocess "0 documents
+    # reprocessed", as if done; the refusal of a typo named the other papers' sections too.
+    other = {"paper_code": "shehuibao", "paper_name": "社会报", "issue_url": "http://y/node_1.htm"}
+    archive = open_archive(archive_url)
+    archive.store_batch([page(1, section="要闻"), page(1, url="http://y/node_3.htm", section="体育", **other)], [])
+    archive.close()
+    for command in (["search", "社工"], ["export"], ["reprocess"]):
+        assert archive_cli(archive_url, *command, "--paper", "gongyishibao", "--section", "体育") == 2, command
+        assert capsys.readouterr().err == "error: no page of paper gongyishibao has the section '体育' (its sections: 要闻)\n"
+    assert archive_cli(archive_url, "search", "社工", "--paper", "shehuibao", "--section", "体育") == 0
+    assert capsys.readouterr().err == "no articles found\n"
+
+
 def test_a_search_page_past_the_last_hit_says_so(seeded, capsys):
     assert archive_cli(seeded, "search", "社工", "--offset", "10000") == 0
     assert capsys.readouterr().err == "no articles found past the first 10000 hits\n"

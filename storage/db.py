@@ -287,8 +287,11 @@ def _sqlite_boolean(value: str | None) -> bool:
     return value.lower() in ("yes", "true", "on")
 
 
-def sqlite_file(url) -> str | None:
-    """The file behind a SQLite URL, also in URI form (sqlite:///file:PATH?mode=ro&uri=true)."""
+def sqlite_file(url: URL) -> str | None:
+    """The file behind a SQLite URL, also in URI form (sqlite:///file:PATH?mode=ro&uri=true),
+    read as the archive opens it (_sqlite_as_uri): sqlite:///file:PATH?mode=ro, without
+    uri=true, or with uri=1, is the file PATH too (the reading room took it for 'file:PATH')."""
+    url = _sqlite_as_uri(url)
     database = url.database
     if not database or database == ":memory:":
         return None

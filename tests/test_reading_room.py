@@ -465,9 +465,11 @@ def test_serve_explains_what_it_cannot_open(tmp_path):
         sqlite_archive_path(f"sqlite:///{old}")
 
 
-@pytest.mark.parametrize("form", ["sqlite:///{path}?mode=ro", "sqlite:///file:{path}?mode=ro&uri=true"])
+@pytest.mark.parametrize("form", ["sqlite:///{path}?mode=ro", "sqlite:///file:{path}?mode=ro&uri=true",
+                                  "sqlite:///file:{path}?mode=ro", "sqlite:///file:{path}?mode=ro&uri=1"])
 def test_serve_opens_an_archive_url_that_asks_for_it_read_only(sample_archive, form):
-    # The URI form was taken for a file named "file:/…": archive not found.
+    # The URI form was taken for a file named "file:/…": archive not found; and so it was
+    # without uri=true (or with uri=1), which the other commands open as the file.
     assert sqlite_archive_path(form.format(path=sample_archive)) == sample_archive
 
 

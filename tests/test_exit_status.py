@@ -222,6 +222,19 @@ def test_an_archive_in_memory_is_refused_before_anything_is_fetched(url):
         2, f"error: an archive in memory ({url}) is gone when the command ends: name a file, such as sqlite:///archive.sqlite3\n")
 
 
+def _crawled_then_refused(path, url: str, refused: str) -> str:
+    """The sample issue crawled into the SQLite archive at ``path``; a refresh of it crawled
+    into ``url`` (that archive read-only) refused in the line ``refused`` before anything is
+    fetched. The crawl's site root."""
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        assert run_crawl("date=2023-01-31", _base(server), archive=f"sqlite:///{path}", settings=FAST).returncode == 0
+        asked = len(server.requests)
+        done = run_crawl("date=2023-01-31", "refresh=1", _base(server), archive=url, settings=FAST)
+        assert (done.returncode, done.stderr) == (2, refused)
+        assert server.requests[asked:] == []
+        return _base(server).removeprefix("base_url=")
+
+
 @pytest.mark.parametrize("query", ["?mode=ro", "?mode=ro&uri=true"])
 def test_a_read_only_archive_url_is_refused_by_writers_and_read_by_readers(tmp_path, query):
     # ?mode=ro without uri=true: SQLAlchemy warned and dropped it, and the crawl and reprocess
@@ -231,16 +244,10 @@ def test_a_read_only_archive_url_is_refused_by_writers_and_read_by_readers(tmp_p
     from storage.db import sqlite_uri
 
     path = tmp_path / "archive.sqlite3"
-    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        assert run_crawl("date=2023-01-31", _base(server), archive=f"sqlite:///{path}", settings=FAST).returncode == 0
-        url = f"sqlite:///{sqlite_uri(path) if 'uri=' in query else path}{query}"
-        shown = url.replace("file:", "file%3A")  # as SQLAlchemy writes the URL out
-        refused = f"error: archive {shown} is read-only (mode=ro) and this command writes to it: give its URL without mode=ro\n"
-        asked = len(server.requests)
-        done = run_crawl("date=2023-01-31", "refresh=1", _base(server), archive=url, settings=FAST)
-        assert (done.returncode, done.stderr) == (2, refused)
-        assert server.requests[asked:] == []
-        root = f"{_base(server).removeprefix('base_url=')}"
+    url = f"sqlite:///{sqlite_uri(path) if 'uri=' in query else path}{query}"
+    shown = url.replace("file:", "file%3A")  # as SQLAlchemy writes the URL out
+    refused = f"error: archive {shown} is read-only (mode=ro) and this command writes to it: give its URL without mode=ro\n"
+    root = _crawled_then_refused(path, url, refused)
     for args in (["reprocess"], ["upgrade"], ["move-root", "gongyishibao", root, "http://localhost/newdzb/"]):
         done = archive_command(*args, archive=url)
         assert (done.returncode, done.stderr) == (2, refused), args
@@ -261,15 +268,10 @@ def test_an_archive_url_immutable_by_a_word_is_refused_by_writers(tmp_path, quer
     from tests.conftest import archive_command
 
     path = tmp_path / "archive.sqlite3"
-    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        assert run_crawl("date=2023-01-31", _base(server), archive=f"sqlite:///{path}", settings=FAST).returncode == 0
-        url = f"sqlite:///{path}{query}"
-        refused = (f"error: archive {url} is read-only ({query[1:]}) and this command writes to it: "
-                   f"give its URL without {query[1:]}\n")
-        asked = len(server.requests)
-        done = run_crawl("date=2023-01-31", "refresh=1", _base(server), archive=url, settings=FAST)
-        assert (done.returncode, done.stderr) == (2, refused)
-        assert server.requests[asked:] == []
+    url = f"sqlite:///{path}{query}"
+    refused = (f"error: archive {url} is read-only ({query[1:]}) and this command writes to it: "
+               f"give its URL without {query[1:]}\n")
+    _crawled_then_refused(path, url, refused)
     done = archive_command("upgrade", archive=url)
     assert (done.returncode, done.stderr) == (2, refused)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -15,6 +16,15 @@ from crawler.sample import ISSUE_DATE, PREFIX
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE_SITE = PROJECT / "crawler" / "sample" / "site"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+def pytest_configure(config):
+    # A test run started as a shell's background job has SIGINT ignored, and every command a test
+    # starts would inherit that: the tests that press Ctrl-C on a crawl or an `archive` command
+    # found it deaf. A terminal's Ctrl-C reaches only the foreground job, whose SIGINT is not
+    # ignored: the commands start as that job's would (a Python handler is reset at exec).
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def postgres_database(request, encoding: str = "UTF8") -> str:

@@ -295,10 +295,7 @@ def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
     open_archive(sqlite_url).close()
     endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     command = [sys.executable, "-m", "storage.cli", "--archive", sqlite_url, "sql", endless]
-    # A shell's background job ignores SIGINT, and its children inherit that: the command gets
-    # Ctrl-C as a terminal would deliver it.
-    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Inside SQLite: seconds of CPU past start-up (under a second), however busy the machine.
     deadline = time.monotonic() + 60
     while _cpu_seconds(running.pid) < 3 and time.monotonic() < deadline:

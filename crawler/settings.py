@@ -89,7 +89,8 @@ EXTENSIONS = {
 GC_YOUNG_THRESHOLD = 20000
 # Record each run in crawl_runs ('running' until it ends: a killed run stays visible, with the
 # counts of the batches it stored). A run's heartbeat writes crawl_runs.seen_at this often while
-# it crawls: a 'running' run not seen for five of these (docs/operations.md) was killed.
+# it crawls: a 'running' run not seen for five of these, and for five minutes at least
+# (docs/operations.md), was killed.
 ARCHIVE_RECORD_RUNS = True
 ARCHIVE_HEARTBEAT_SECONDS = 60.0
 # Template drift: alarm (exit status 3) when an issue's pages link no article, or when more

@@ -332,8 +332,8 @@ class CrawlRun(Base):
     # with a seen_at that no longer moves (runs before revision 0015: their end, or start).
     seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The run's ARCHIVE_HEARTBEAT_SECONDS, written when its row is made: a run 'running' not
-    # seen for five of its own heartbeats was killed (NULL in runs before revision 0016: read
-    # as the default, 60).
+    # seen for five of its own heartbeats, and for five minutes at least, was killed (NULL in
+    # runs before revision 0016: read as the default, 60).
     heartbeat_seconds: Mapped[float | None] = mapped_column(Float)
 
 

@@ -4,7 +4,7 @@ in part, the links the site does not serve (dead_links), and the crawl history."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Date, inspect, text
 
@@ -14,10 +14,17 @@ from storage.models import utcnow
 from storage.search import TABLE_COLUMNS, filters
 
 
-# A run 'running' not seen (crawl_runs.seen_at) for this many of its heartbeats was killed
-# (docs/operations.md, "The crawl history"); a run before revision 0016, whose interval is not
-# known (heartbeat_seconds NULL), beat at the crawl's default ARCHIVE_HEARTBEAT_SECONDS.
+# A run 'running' not seen (crawl_runs.seen_at) for this many of its heartbeats, and for at
+# least KILLED_AFTER_AT_LEAST seconds, was killed (docs/operations.md, "The crawl history"); a run
+# before revision 0016, whose interval is not known (heartbeat_seconds NULL), beat at the crawl's
+# default ARCHIVE_HEARTBEAT_SECONDS.
 KILLED_AFTER_HEARTBEATS = 5
+# What holds a live run's heartbeat up does not shrink with its interval: a SQLite archive
+# another writer holds (30 s of waiting per beat), a PostgreSQL server restarting, the clocks of
+# the crawling machine (seen_at) and of the reader apart. Five heartbeats of a few seconds fit
+# in those, and such a run showed as killed while it crawled. Five minutes: the default
+# heartbeat's span, so the rule of a run at 60 s or more is as it was.
+KILLED_AFTER_AT_LEAST = 5 * 60
 
 
 @dataclass
@@ -211,11 +218,14 @@ def _span(first: date | None, last: date | None, since: date | None, until: date
 
 def _run_state(status: str, seen_at, heartbeat_seconds: float | None, now: datetime) -> str:
     """A run's status, and for one 'running' that has not been seen for KILLED_AFTER_HEARTBEATS
-    of its heartbeats, the documented rule's verdict (docs/operations.md, "The crawl history"):
-    the row itself keeps 'running', as nothing can tell a killed run from one slow to beat for sure."""
+    of its heartbeats nor for KILLED_AFTER_AT_LEAST seconds, the documented rule's verdict
+    (docs/operations.md, "The crawl history"): the row itself keeps 'running', as nothing can
+    tell a killed run from one slow to beat for sure."""
     interval = DEFAULT_HEARTBEAT_SECONDS if heartbeat_seconds is None else heartbeat_seconds
-    if status == "running" and seen_at is not None \
-            and now - as_utc(seen_at) > KILLED_AFTER_HEARTBEATS * timedelta(seconds=interval):
+    # In seconds, not a timedelta: a run crawling with a heartbeat of millions of days (a number
+    # the crawl takes) overflowed timedelta, and `archive stats` ended in a traceback.
+    if status == "running" and seen_at is not None and (now - as_utc(seen_at)).total_seconds() \
+            > max(KILLED_AFTER_HEARTBEATS * interval, KILLED_AFTER_AT_LEAST):
         return f"killed (last seen {_minute(seen_at)})"
     return status
 

@@ -87,17 +87,21 @@ def store(url: str) -> None:
     none = {"paper_code": "gongyishibao", "paper_name": "公益时报", "status": 404, "reason": "not_found"}
     archive.store_batch(absent=[none | {"issue_date": "2023-01-10", "url": "http://x/10.htm", "confirmed": True},
                                 none | {"issue_date": "2023-01-17", "url": "http://x/17.htm"}])
-    # Four runs: one that ended, one killed an hour ago after it stored an article (a run before
-    # revision 0016: its heartbeat not known, the default), one crawling, and one crawling with
-    # a ten-minute heartbeat, last seen twenty minutes ago: alive, two of them missed.
+    # Six runs: one that ended, one killed an hour ago after it stored an article (a run before
+    # revision 0016: its heartbeat not known, the default), one crawling, one crawling with a
+    # ten-minute heartbeat, last seen twenty minutes ago: alive, two of them missed; and two with
+    # a one-second heartbeat: one last seen thirty seconds ago, its heartbeat held up (alive: the
+    # rule waits five minutes at least), one killed ten minutes ago.
     finished, killed, crawling = (archive.start_run("gongyishibao", day) for day in ("2023-01-10", "2023-01-17", "2023-01-24"))
     slow = archive.start_run("gongyishibao", "2023-01-31", heartbeat_seconds=600)
+    held, short_killed = (archive.start_run("gongyishibao", day, heartbeat_seconds=1) for day in ("2023-02-07", "2023-02-14"))
     archive.finish_run(finished, "finished", {"dates_without_issue": 1})
     archive.store_batch([], [article(998, number=9)], run=killed)
     archive.heartbeat(crawling, {})
     with archive.engine.begin() as conn:
-        conn.execute(update(CrawlRun).where(CrawlRun.id == killed).values(seen_at=utcnow() - timedelta(hours=1)))
-        conn.execute(update(CrawlRun).where(CrawlRun.id == slow).values(seen_at=utcnow() - timedelta(minutes=20)))
+        for run, ago in ((killed, timedelta(hours=1)), (slow, timedelta(minutes=20)), (held, timedelta(seconds=30)),
+                         (short_killed, timedelta(minutes=10))):
+            conn.execute(update(CrawlRun).where(CrawlRun.id == run).values(seen_at=utcnow() - ago))
     archive.close()
 
 
@@ -141,8 +145,10 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert answers["What the cleaner took out"][0][0][0] == "spam:labelled-link-farm"
     assert answers["Articles published in Traditional script"][0]
     runs = answers["The crawl history, killed runs told apart"]
-    assert [[row[2], row[5], row[7], row[9]] for row in runs[0]] == [
-        ["2023-01-31", "running", "0", "0"], ["2023-01-24", "running", "0", "0"], ["2023-01-17", "killed", "1", "0"], ["2023-01-10", "finished", "0", "1"]]
+    assert [[row[2], row[5], row[7], row[9], row[10]] for row in runs[0]] == [
+        ["2023-02-14", "killed", "0", "0", "1.0"], ["2023-02-07", "running", "0", "0", "1.0"],
+        ["2023-01-31", "running", "0", "0", "600.0"], ["2023-01-24", "running", "0", "0", ""],
+        ["2023-01-17", "killed", "1", "0", ""], ["2023-01-10", "finished", "0", "1", ""]]
 
 
 def fill_title() -> str:

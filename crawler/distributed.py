@@ -36,6 +36,9 @@ JOB_TTL = 7 * 24 * 3600
 # WORKER_TTL was killed (SIGKILL, a power cut) and will not come back to close the job.
 WORKER_BEAT = 15.0
 WORKER_TTL = 60
+# A heartbeat this late (seconds since the last) is taken before the worker next uses the queue:
+# it may have been paused long enough to be taken off the roll (JobScheduler.check_in_if_due).
+OVERDUE = 1.5 * WORKER_BEAT
 # The close reason of a worker that lost Redis mid-crawl (its crawl_runs status; exit status 2).
 REDIS_LOST = "redis_unreachable"
 # The close reason of a worker its job refused: started from another site root than the job's
@@ -96,28 +99,50 @@ local function prune(gone_from)
   return alive, dead
 end
 """
-# ARGV: the worker, the root it records if the job has none, the recorded root it accepts,
-# WORKER_TTL, JOB_TTL, the workers gone. A job no live worker is at is cleared first (started
-# afresh): what killed workers left of it, their root too, whether they got on the roll or
-# not. Returns {joined (1 or 0), the job's root, the workers taken off, cleared (1 or 0)}.
-_JOIN = _PRUNE + """
-local alive, dead = prune(6)
-local cleared = 0
-if alive == 0 and redis.call('EXISTS', KEYS[2], KEYS[3], KEYS[4]) > 0 then
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
-  cleared = 1
+# Lua shared by joining and the heartbeat (ARGV: the worker, the root it records if the job has
+# none, the recorded root it accepts, WORKER_TTL, JOB_TTL, the workers gone). A job no live
+# worker is at is cleared first (started afresh): what killed workers left of it, their root
+# too, whether they got on the roll or not; except, for a worker taken off the roll while it
+# went on crawling (``keep``), what is of its own root: the queue and fingerprints it shares.
+# Returns {joined (1 or 0), the job's root, the workers taken off, cleared (1 or 0), root
+# recorded (1 or 0)}.
+_ENTER = _PRUNE + """
+local function enter(keep)
+  local alive, dead = prune(6)
+  local cleared = 0
+  if alive == 0 and redis.call('EXISTS', KEYS[2], KEYS[3], KEYS[4]) > 0 then
+    local root = redis.call('GET', KEYS[2])
+    if not keep or (root and root ~= ARGV[3]) then
+      redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+      cleared = 1
+    end
+  end
+  local root, recorded = redis.call('GET', KEYS[2]), 0
+  if not root then
+    root, recorded = ARGV[2], 1
+    redis.call('SET', KEYS[2], root, 'EX', ARGV[5])
+  elseif root ~= ARGV[3] then
+    return {0, root, dead, cleared, 0}
+  end
+  redis.call('SADD', KEYS[1], ARGV[1])
+  redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
+  return {1, root, dead, cleared, recorded}
 end
-local root = redis.call('GET', KEYS[2])
-if not root then
-  root = ARGV[2]
-  redis.call('SET', KEYS[2], root, 'EX', ARGV[5])
-elseif root ~= ARGV[3] then
-  return {0, root, dead, cleared}
+"""
+_JOIN = _ENTER + "return enter(false)"
+# The heartbeat: a worker on the roll renews its heartbeat and the job's lease. One no longer
+# on it (its heartbeat lapsed while it was paused: SIGSTOP, a machine suspended, a frozen VM,
+# and another worker took it for dead) rejoins in the same step, as ``enter`` lets it: a
+# rejoin in two steps could find the job cleared and opened from another root in between.
+# Returns ``enter``'s answer with joined 2 for a worker that was on the roll.
+_BEAT = _ENTER + """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
+  redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
+  return {2, '', {}, 0, 0}
 end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
-return {1, root, dead, cleared}
+return enter(true)
 """
 # ARGV: the worker, JOB_TTL, the workers gone. Returns the workers taken off; with no live one
 # left at it, the job is cleared, else its keys leased.
@@ -139,12 +164,28 @@ def _text(value) -> str:
 
 
 class Joined(NamedTuple):
-    """What WorkerRoll.join found: whether the worker joined, the job's root, the workers
-    found dead (taken off the roll), and whether it cleared the job (started it afresh)."""
+    """What WorkerRoll.join (or beat) found: whether the worker joined, the job's root, the
+    workers found dead (taken off the roll), whether it cleared the job (started it afresh),
+    whether it recorded its root (none was), and whether it was on the roll already."""
     joined: bool
     root: str
     dead: list[str]
     cleared: bool
+    recorded: bool = False
+    was_on: bool = False
+
+
+def _joined(answer) -> Joined:
+    joined, root, dead, cleared, recorded = answer
+    return Joined(bool(joined), _text(root), sorted(map(_text, dead)), bool(cleared), bool(recorded), joined == 2)
+
+
+def _clock() -> float:
+    """Seconds from some fixed point, counting the time a suspended machine slept (Linux's
+    CLOCK_BOOTTIME; monotonic() leaves it out there, though Redis's clock ran on)."""
+    if hasattr(time, "CLOCK_BOOTTIME"):
+        return time.clock_gettime(time.CLOCK_BOOTTIME)
+    return time.monotonic()
 
 
 class WorkerRoll:
@@ -163,7 +204,8 @@ class WorkerRoll:
     Lua script, which Redis runs whole: a worker joining as the last one leaves is either on
     the roll before the leave looks (the job is kept) or joins the job cleared (and starts it
     afresh); never cleared under it, its root gone, so that a worker from another root would
-    be let in. Only which workers of this machine no longer run is told in Python.
+    be let in. The heartbeat is one too: it puts back on the roll, in the step that finds it
+    off, a worker the others took for dead while it was paused. Only which workers of this machine no longer run is told in Python.
     """
 
     def __init__(self, server, prefix: str, root_key: str, queue_key: str, dupefilter_key: str):
@@ -172,6 +214,7 @@ class WorkerRoll:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.job_keys = [self.key, root_key, queue_key, dupefilter_key]
         self._join = server.register_script(_JOIN)
+        self._beat = server.register_script(_BEAT)
         self._leave = server.register_script(_LEAVE)
 
     def _heartbeat_key(self, worker: str) -> str:
@@ -184,13 +227,17 @@ class WorkerRoll:
     def join(self, root: str, accepted: str) -> Joined:
         """Onto the roll if the job's root is ``accepted``, or the job has none (``root``
         recorded then); not if the job crawls from another."""
-        joined, recorded, dead, cleared = self._join(
+        return _joined(self._join(
             keys=self.job_keys, args=[self.name, root, accepted, WORKER_TTL, JOB_TTL, *self._gone()]
-        )
-        return Joined(bool(joined), _text(recorded), sorted(map(_text, dead)), bool(cleared))
+        ))
 
-    def beat(self) -> None:
-        self.server.set(self._heartbeat_key(self.name), 1, ex=WORKER_TTL)
+    def beat(self, root: str, accepted: str) -> Joined:
+        """Renews this worker's heartbeat and the job's lease; a worker taken off the roll meanwhile
+        rejoins, as join() would let it but keeping the queue and fingerprints of a job of its
+        root that no live worker is at (``was_on`` false then)."""
+        return _joined(self._beat(
+            keys=self.job_keys, args=[self.name, root, accepted, WORKER_TTL, JOB_TTL, *self._gone()]
+        ))
 
     def leave(self) -> list[str]:
         """Off the roll; the workers found dead (taken off). The last one out clears the job."""
@@ -210,6 +257,15 @@ class JobScheduler(Scheduler):
     issue be fetched from both roots and its articles stored twice. A worker whose root is
     not the job's is refused: it neither joins the roll (whose last worker out clears the
     job) nor touches the queue, and closes with ROOT_REFUSED before it fetches anything.
+
+    A worker paused longer than WORKER_TTL (SIGSTOP, a machine suspended, a frozen VM, a long
+    stall) is taken off the roll by the others as if killed, though it goes on crawling once
+    it resumes. Off the roll, it would not keep the job from being cleared under it, its root
+    with it, so that a worker from another root would be let in. Its next heartbeat, or its
+    next use of the queue if a heartbeat is overdue (the engine may take a request before the
+    heartbeat's timer fires), puts it back on the roll in the same Redis step that finds it
+    off (``_BEAT``); if the job crawls from another root by then, it stops taking requests,
+    finishes what it is fetching and closes with ROOT_REFUSED.
     """
 
     def open(self, spider):
@@ -224,7 +280,11 @@ class JobScheduler(Scheduler):
         self.roll = WorkerRoll(self.server, prefix, f"{prefix}:root", self.queue.key, self.df.key)
         self.worker = self.roll.name
         self.redis_lost: str | None = None  # why, once Redis stopped answering
+        self.root_lost: str | None = None  # why, once the job went to another root under this worker
+        self.root = spider.plan.root
+        self.job_root = self.root  # the job's root as recorded (the script compares it as written)
         self.refused = self.refusal(spider.plan.root)  # why the job will not have this worker
+        self.beaten_at = _clock()  # when this worker last told the roll it is alive
         self.heartbeat = create_looping_call(self.beat)
         if self.refused is not None:
             # Closed by SharedQueueIdle as the spider opens: Scrapy closes a spider whose
@@ -243,6 +303,7 @@ class JobScheduler(Scheduler):
         worker may not: the job crawls from another root, recorded by its first worker."""
         joined = self.join_job(root)
         if joined.joined:
+            self.job_root = joined.root
             return None
         return (
             f"distributed crawl: job {self.job} crawls from {joined.root}, not from this worker's root {root}: "
@@ -278,12 +339,63 @@ class JobScheduler(Scheduler):
 
     def beat(self) -> None:
         """Tells the job's other workers this one is alive, and keeps the job's keys a
-        JOB_TTL longer."""
+        JOB_TTL longer (the heartbeat's timer)."""
+        if self.refused is not None or self.redis_lost is not None or self.root_lost is not None:
+            return
         try:
-            self.roll.beat()
-            self.lease_keys()
+            self.check_in()
         except RedisError as exc:  # a beat missed is no reason to stop: the next may pass
             logger.warning("distributed crawl: job %s: heartbeat not sent: %s", self.job, exc)
+
+    def check_in(self) -> None:
+        """The heartbeat: back onto the job's roll if another worker took this one for dead
+        (rejoined, or stopped if the job crawls from another root by now)."""
+        since = _clock() - self.beaten_at
+        answer = self.roll.beat(self.root, self.job_root)
+        while not answer.joined and as_site_root(answer.root) == as_site_root(self.root):
+            answer = self.roll.beat(self.root, answer.root)  # the job's root written otherwise
+        self.beaten_at = _clock()
+        self.keys_leased = True
+        if answer.was_on:
+            return
+        if not answer.joined:
+            self.lose_root(answer.root, since)
+            return
+        self.job_root = answer.root
+        logger.warning(
+            "distributed crawl: job %s: this worker was taken for dead (no heartbeat for %.0f s: its process was "
+            "paused or its machine suspended) and is back on the job's roll%s", self.job, since,
+            f"; the job had ended meanwhile (its queue and fingerprints cleared): it records its root {answer.root} "
+            f"again and finishes what it was fetching, which may fetch again what other workers stored"
+            if answer.recorded else "",
+        )
+        if answer.dead:
+            logger.warning(
+                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
+                "run the job again once it ends", self.job, ", ".join(answer.dead)
+            )
+
+    def check_in_if_due(self) -> None:
+        """A heartbeat now if one is overdue, before this worker uses the queue: resumed after a
+        pause, the engine may take or push a request before the heartbeat's timer fires, and
+        must not do it on a job that went to another root meanwhile. May raise RedisError."""
+        if self.refused is None and self.root_lost is None and _clock() - self.beaten_at > OVERDUE:
+            self.check_in()
+
+    def lose_root(self, root: str, since: float) -> None:
+        """The job crawls from another root than this worker's by the time it is back from a
+        pause: the worker takes no more requests, finishes (and stores) what it is fetching,
+        and closes with ROOT_REFUSED (SharedQueueIdle), as a worker refused at the start."""
+        self.root_lost = (
+            f"distributed crawl: job {self.job} took this worker for dead (no heartbeat for {since:.0f} s: its process "
+            f"was paused or its machine suspended) and crawls from {root} now, not from this worker's root {self.root}: "
+            f"this worker stopped taking requests, else its issues would be fetched from both and their articles "
+            f"stored twice"
+        )
+        self.stats.set_value(WORKER_STOPPED, self.root_lost)
+        logger.error(self.root_lost)
+        if self.heartbeat.running:
+            self.heartbeat.stop()
 
     def lease_keys(self) -> None:
         for key in self.roll.job_keys:
@@ -317,9 +429,12 @@ class JobScheduler(Scheduler):
     # scrapy-redis 0.9.1 passes spider= to the stats, which Scrapy 2.19 deprecates: the same
     # methods without it.
     def enqueue_request(self, request):
-        if self.redis_lost is not None:
+        if self.redis_lost is not None or self.root_lost is not None:
             return False
         try:
+            self.check_in_if_due()
+            if self.root_lost is not None:
+                return False
             if not request.dont_filter and self.df.request_seen(request):
                 self.df.log(request, self.spider)
                 return False
@@ -336,9 +451,12 @@ class JobScheduler(Scheduler):
         return True
 
     def next_request(self):
-        if self.redis_lost is not None:
+        if self.redis_lost is not None or self.root_lost is not None:
             return None
         try:
+            self.check_in_if_due()
+            if self.root_lost is not None:
+                return None
             request = self.queue.pop(self.idle_before_close)
         except RedisError as exc:
             self.lose_redis(exc)
@@ -348,10 +466,11 @@ class JobScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        if self.redis_lost is not None:
+        if self.redis_lost is not None or self.root_lost is not None:
             return False
         try:
-            return len(self.queue) > 0
+            self.check_in_if_due()
+            return self.root_lost is None and len(self.queue) > 0
         except RedisError as exc:
             self.lose_redis(exc)
             return False
@@ -362,6 +481,10 @@ class JobScheduler(Scheduler):
         if self.refused is not None:
             # Never on the roll: leaving it, this worker would find no live worker but itself
             # gone, and clear the job the others are crawling.
+            return None
+        if self.root_lost is not None:
+            # Off the roll of a job another root's workers crawl: as a worker refused at the
+            # start, it leaves the job to them.
             return None
         if self.redis_lost is not None:
             # Nothing can be cleared now: the roll shows this worker dead once its heartbeat
@@ -388,7 +511,8 @@ class SharedQueueIdle:
     another worker parses a page, and a worker that leaves too early leaves the work to it.
     A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST. A worker
     its job refused (JobScheduler.refusal) closes as it opens, with ROOT_REFUSED: Scrapy
-    never asks its spider for the first requests."""
+    never asks its spider for the first requests; one whose job went to another root while
+    it was paused (JobScheduler.lose_root) closes with ROOT_REFUSED once idle."""
 
     def __init__(self, crawler, grace: float):
         self.crawler = crawler
@@ -416,6 +540,8 @@ class SharedQueueIdle:
     def spider_idle(self, spider) -> None:
         if getattr(self._scheduler(), "redis_lost", None) is not None:
             raise CloseSpider(REDIS_LOST)
+        if getattr(self._scheduler(), "root_lost", None) is not None:
+            raise CloseSpider(ROOT_REFUSED)
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now

@@ -808,3 +808,251 @@ def test_a_worker_killed_at_any_step_of_opening_the_job_keeps_no_other_root_out(
         assert not server_redis.keys(f"{prefix}:*"), n
         if last:
             break
+
+
+# A worker paused longer than its heartbeat's life (SIGSTOP, a machine suspended, a frozen VM):
+# another worker takes it for dead and off the roll, yet it goes on crawling once it resumes.
+# The minute that passes is its heartbeat key deleted.
+def _paused_past_its_heartbeat(server_redis, prefix: str, worker) -> None:
+    assert server_redis.delete(f"{prefix}:workers:{worker.worker}") == 1
+    worker.beaten_at = getattr(worker, "beaten_at", 0) - 75  # its clock ran on while it was paused
+
+
+def _back(worker, noticed_by: str) -> None:
+    """The paused worker resumes: its heartbeat's timer fires, or the engine uses the queue first."""
+    from scrapy import Request
+
+    if noticed_by == "heartbeat":
+        worker.beat()
+    else:
+        worker.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_2.htm"))
+
+
+@pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])
+@pytest.mark.parametrize("meanwhile", ["others-at-it", "job-cleared"])
+def test_a_worker_taken_for_dead_while_paused_rejoins_its_job_and_keeps_its_root(
+        meanwhile, noticed_by, redis_url, job_worker, caplog):
+    # Off the roll, the resumed worker would not keep the job from being cleared under it (its
+    # root with it) by the last other worker to leave: a worker from another root would be let
+    # in, and each issue fetched from both roots.
+    import redis
+    from scrapy import Request
+
+    from crawler.distributed import ROOT_REFUSED
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
+    assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    if meanwhile == "others-at-it":
+        newcomer, _ = job_worker(job, ROOTS[0], _elsewhere("newcomer"))  # takes the paused one off
+        assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere(w).encode() for w in ("other", "newcomer")}
+        others = [other, newcomer]
+    else:
+        other.close("finished")  # the last one on the roll: it clears the job
+        assert not server_redis.keys(f"{prefix}:*")
+        others = []
+    caplog.clear()
+    _back(paused, noticed_by)
+    try:
+        assert getattr(paused, "root_lost", None) is None and not [r for r in caplog.records if r.levelname == "ERROR"]
+        for each in others:
+            each.close("finished")
+        # Still on the roll, the resumed worker keeps the job, its root and what it queued.
+        assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere("paused").encode()}
+        assert server_redis.get(f"{prefix}:root") == ROOTS[0].encode()
+        assert len(paused.queue) == (1 if meanwhile == "others-at-it" else 0) + (noticed_by == "queue")
+        stranger, _ = job_worker(job, ROOTS[1], _elsewhere("stranger"))
+        assert stranger.refused is not None and f"crawls from {ROOTS[0]}, not from" in stranger.refused
+        stranger.close(ROOT_REFUSED)
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "taken for dead" in r.getMessage()]
+        assert len(warnings) == 1, warnings
+        assert re.fullmatch(
+            rf"distributed crawl: job {prefix}: this worker was taken for dead \(no heartbeat for (\d+) s: its process "
+            rf"was paused or its machine suspended\) and is back on the job's roll"
+            + (f"; the job had ended meanwhile .* it records its root {re.escape(ROOTS[0])} again .*"
+               if meanwhile == "job-cleared" else ""),
+            warnings[0],
+        ), warnings[0]
+        assert int(re.search(r"for (\d+) s", warnings[0])[1]) >= 75
+    finally:
+        paused.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")  # the last one out, it cleared the job
+
+
+@pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])
+def test_a_worker_back_from_a_pause_to_find_its_job_crawled_from_another_root_stops_taking_requests(
+        noticed_by, redis_url, job_worker, caplog):
+    import redis
+    from scrapy import Request
+    from scrapy.exceptions import CloseSpider
+
+    from crawler.distributed import ROOT_REFUSED, SharedQueueIdle
+    from crawler.extensions import WORKER_STOPPED
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
+    assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    # A worker from another root finds only a dead one on the job: it starts the job afresh.
+    other, _ = job_worker(job, ROOTS[1], _elsewhere("other"))
+    assert other.refused is None
+    assert other.enqueue_request(Request(f"{ROOTS[1]}2023-01/03/node_1.htm"))
+    caplog.clear()
+    try:
+        _back(paused, noticed_by)
+        # It takes nothing from the other root's job, nor adds to it, and closes as refused.
+        assert paused.next_request() is None
+        assert not paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_3.htm"))
+        assert not paused.has_pending_requests()
+        line = (f"distributed crawl: job {prefix} took this worker for dead \\(no heartbeat for \\d+ s: its process was "
+                f"paused or its machine suspended\\) and crawls from {re.escape(ROOTS[1])} now, not from this worker's root "
+                f"{re.escape(ROOTS[0])}: this worker stopped taking requests, else its issues would be fetched from both "
+                f"and their articles stored twice")
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and re.fullmatch(line, errors[0]), errors
+        assert paused.stats.get_value(WORKER_STOPPED) == errors[0]
+        idle = SharedQueueIdle(paused.spider.crawler, grace=60)
+        paused.spider.crawler.engine = type("Engine", (), {"scheduler": paused})()
+        with pytest.raises(CloseSpider) as closed:
+            idle.spider_idle(paused.spider)
+        assert closed.value.reason == ROOT_REFUSED
+        paused.close(ROOT_REFUSED)
+        # The other root's job is as it was: its worker alone on the roll, its root and queue.
+        assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere("other").encode()}
+        assert server_redis.get(f"{prefix}:root") == ROOTS[1].encode()
+        assert [request.url for request in iter(lambda: other.queue.pop(0), None)] == [f"{ROOTS[1]}2023-01/03/node_1.htm"]
+    finally:
+        other.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+
+
+def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_leaves_that_job_alone(
+        redis_url, request, tmp_path, monkeypatch):
+    # A real worker stopped (SIGSTOP) past its heartbeat's life, the rest of the minute being
+    # its heartbeat key deleted; a worker from another root finds only a dead one on the job and starts it
+    # afresh. Resumed, the first must not crawl that job: its queue holds the other root's
+    # requests, and what it pushed would be fetched from its own root by the other.
+    import redis
+
+    from crawler.distributed import OVERDUE
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    server_redis = redis.Redis.from_url(redis_url)
+    prefix = f"issues:gongyishibao:{job}"
+    issues = ISSUES[:2]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    logs = [tmp_path / "paused.log", tmp_path / "other.log"]
+    with SiteServer(site, prefix=PREFIX) as first_site, SiteServer(site, prefix=PREFIX) as second_site:
+        roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
+        dates = (f"start={issues[0]}", f"end={issues[-1]}")
+        paused = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=HOLDING, log=logs[0])
+        other = None
+        try:
+            deadline = time.monotonic() + 120
+            while not any("/content_" in path for path, _ in first_site.requests):  # at work on the job
+                assert paused.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
+                time.sleep(0.01)
+            paused.send_signal(signal.SIGSTOP)
+            stopped_at = time.monotonic()
+            heartbeat = f"{prefix}:workers:{socket.gethostname()}:{paused.pid}"
+            assert server_redis.delete(heartbeat) == 1  # a minute passed
+            other = start_crawl(f"base_url={roots[1]}", *dates, archive=archive, settings=HOLDING, log=logs[1])
+            while not any("/content_" in path for path, _ in second_site.requests):
+                assert other.poll() is None and time.monotonic() < deadline, logs[1].read_text()[-3000:]
+                time.sleep(0.01)
+            other.send_signal(signal.SIGSTOP)  # still at the job, its heartbeat alive, as the first resumes
+            # Stopped long enough that its heartbeat is overdue when it resumes (WORKER_TTL
+            # itself is not waited for: its heartbeat key was deleted).
+            time.sleep(max(0.0, stopped_at + OVERDUE + 2 - time.monotonic()))
+            assert server_redis.get(f"{prefix}:root") == roots[1].encode()
+            other_heartbeat = f"{prefix}:workers:{socket.gethostname()}:{other.pid}"
+            served_before = len(first_site.requests)
+            paused.send_signal(signal.SIGCONT)
+            while paused.poll() is None:
+                assert time.monotonic() < deadline + 60, logs[0].read_text()[-3000:]
+                server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
+                time.sleep(0.05)
+            served_after = [path for path, _ in first_site.requests[served_before:]]
+            assert server_redis.smembers(f"{prefix}:workers") == {f"{socket.gethostname()}:{other.pid}".encode()}
+            assert server_redis.get(f"{prefix}:root") == roots[1].encode()
+        finally:
+            for worker in (paused, other):
+                if worker is not None and worker.poll() is None:
+                    worker.send_signal(signal.SIGCONT)
+        codes = [paused.wait(240), other.wait(240)]
+    outputs = [log.read_text() for log in logs]
+    assert codes == [2, 0], [output[-3000:] for output in outputs]
+    line = (rf"distributed crawl: job {prefix} took this worker for dead \(no heartbeat for \d+ s: its process was paused "
+            rf"or its machine suspended\) and crawls from {re.escape(roots[1])} now, not from this worker's root "
+            rf"{re.escape(roots[0])}: this worker stopped taking requests, else its issues would be fetched from both "
+            rf"and their articles stored twice")
+    errors = re.findall(r"ERROR: (.*)", outputs[0])
+    assert len(errors) == 1 and re.fullmatch(line, errors[0]), outputs[0][-3000:]
+    assert "Traceback" not in outputs[0] and "Traceback" not in outputs[1]
+    # Resumed, it finished at most what it was fetching (one request at a time) and took no more.
+    assert len(served_after) <= 1, served_after
+    runs = {run.status: run for run in crawl_runs(archive)}
+    assert sorted(runs) == ["finished", "root_refused"]
+    assert re.fullmatch(line, runs["root_refused"].message)
+    # The other root's worker crawled its job whole, each article once, and cleared it.
+    stored = _articles_by_root(archive, roots)
+    assert stored[roots[1]] == len(issues) * ARTICLES_PER_ISSUE
+    assert stored[roots[0]] == runs["root_refused"].articles_new  # what the first had fetched is stored
+    articles = [path for path, _ in second_site.requests if "/content_" in path]
+    assert len(articles) == len(set(articles)) == len(issues) * ARTICLES_PER_ISSUE
+    assert not server_redis.keys(f"{prefix}:*")
+
+
+def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(redis_url, request, tmp_path, monkeypatch):
+    # A real worker stopped (SIGSTOP) past its heartbeat's life (the rest of the minute: its
+    # heartbeat key deleted); a worker of the same root finds only a dead one on the job,
+    # starts it afresh, crawls it whole and clears it. Resumed, the first gets back on the
+    # job's roll, its root recorded again, and ends it: no other root could be let in meanwhile.
+    import redis
+
+    from crawler.distributed import OVERDUE
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    server_redis = redis.Redis.from_url(redis_url)
+    prefix = f"issues:gongyishibao:{job}"
+    issues = ISSUES[:2]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    logs = [tmp_path / "paused.log", tmp_path / "other.log"]
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
+        paused = start_crawl(*args, archive=archive, settings=KILLABLE, log=logs[0])
+        try:
+            deadline = time.monotonic() + 120
+            while not any("/content_" in path for path, _ in server.requests):
+                assert paused.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
+                time.sleep(0.01)
+            paused.send_signal(signal.SIGSTOP)
+            stopped_at = time.monotonic()
+            assert server_redis.delete(f"{prefix}:workers:{socket.gethostname()}:{paused.pid}") == 1
+            other = start_crawl(*args, archive=archive, settings=KILLABLE, log=logs[1])
+            assert other.wait(240) == 0, logs[1].read_text()[-3000:]
+            assert not server_redis.keys(f"{prefix}:*")  # the job ended, cleared
+            time.sleep(max(0.0, stopped_at + OVERDUE + 2 - time.monotonic()))
+        finally:
+            paused.send_signal(signal.SIGCONT)
+        code = paused.wait(240)
+    output = logs[0].read_text()
+    assert code == 0, output[-3000:]
+    rejoined = re.findall(r"WARNING: (distributed crawl: .*taken for dead.*)", output)
+    assert len(rejoined) == 1 and re.fullmatch(
+        rf"distributed crawl: job {prefix}: this worker was taken for dead \(no heartbeat for \d+ s: its process was "
+        rf"paused or its machine suspended\) and is back on the job's roll; the job had ended meanwhile \(its queue and "
+        rf"fingerprints cleared\): it records its root {re.escape(args[0].split('=', 1)[1])} again and finishes what it "
+        rf"was fetching, which may fetch again what other workers stored", rejoined[0]), rejoined
+    assert "ERROR" not in output and "Traceback" not in output
+    _assert_issues_complete(archive, issues)
+    assert [run.status for run in crawl_runs(archive)] == ["finished", "finished"]
+    assert not server_redis.keys(f"{prefix}:*")  # the last one out, it cleared the job again

@@ -260,6 +260,8 @@ def test_distributed_mode_refuses_a_sqlite_archive(sqlite_url, monkeypatch):
     result = run_crawl("date=2023-01-31", archive=sqlite_url)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: CRAWL_MODE=distributed needs a PostgreSQL archive (ARCHIVE_URL=postgresql+psycopg://...)"
+    # Refused before the archive was opened: no SQLite file of empty tables is left behind.
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
 
 
 def test_unknown_crawl_mode_is_one_line(sqlite_url):

@@ -238,6 +238,10 @@ class Command(ScrapyCrawl):
             return message
         if message := check_log_file(self.settings):
             return message
+        # Before the archive is opened: opening a SQLite archive makes its file, which a
+        # distributed crawl refuses, and would leave behind.
+        if message := self._check_mode():
+            return message
         if self.settings.getdict("ITEM_PIPELINES").get("pipelines.store.StorePipeline") is not None:
             from storage.db import ArchiveError, archive_url, open_archive
 
@@ -252,7 +256,7 @@ class Command(ScrapyCrawl):
                 return str(exc)
             finally:
                 archive.close()
-        return self._check_mode()
+        return None
 
     def _check_root(self, archive, plan: CrawlPlan) -> None:
         """The issues this crawl asks that the archive holds from another site root (a mirror,

@@ -22,6 +22,8 @@ from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
 from crawler.extensions import (ALARM_MESSAGES, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED, failure_message,
                                 interrupted_message)
 
+logger = logging.getLogger(__name__)
+
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
 EXIT_ALARM = 3
@@ -173,6 +175,9 @@ class Command(ScrapyCrawl):
         if signum is not None:
             self.exitcode = EXIT_SIGNAL_BASE + signum
             errors.append(interrupted_message(signum))
+            # Logged as the alarms and failures are: a log read on its own (the journal, a
+            # terminal) ends saying the run was cut short, not only Scrapy's "Received SIGTERM".
+            logger.error(interrupted_message(signum))
         elif stopped:
             # As when Redis is unreachable at the start, or the archive refuses the crawl's root.
             self.exitcode = EXIT_BAD_INPUT

@@ -659,10 +659,16 @@ class Archive:
 
             incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}
             fetched = [Page.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
-            known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages), *fetched)
+            known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages),
+                                       Page.page_label, *fetched)
             stale_pages = {key for key, row in known_pages.items() if fetched and _older(incoming_pages[key], row.fetched_at)}
-            counts["pages_updated"] = len(known_pages) - len(stale_pages)
-            counts["pages_new"] = len(incoming_pages) - len(known_pages)
+            # The row an article stored before its page left (below: another distributed worker's
+            # batch, or a run that lost the page item) holds nothing of the page: storing the
+            # page is storing it new, or the job's pages_new would never add up to its pages.
+            stubs = {key for key, row in known_pages.items()
+                     if row.page_label == "" and (not fetched or row.fetched_at is None)}
+            counts["pages_updated"] = len(known_pages) - len(stale_pages) - len(stubs)
+            counts["pages_new"] = len(incoming_pages) - len(known_pages) + len(stubs)
             if stale_pages:
                 # Fetched before the page stored: its row, its issue's size and its raw page stay.
                 counts["pages_stale"] = len(stale_pages)

@@ -260,6 +260,8 @@ def test_distributed_mode_refuses_a_sqlite_archive(sqlite_url, monkeypatch):
     result = run_crawl("date=2023-01-31", archive=sqlite_url)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: CRAWL_MODE=distributed needs a PostgreSQL archive (ARCHIVE_URL=postgresql+psycopg://...)"
+    # Refused before the archive was opened: no SQLite file of empty tables is left behind.
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
 
 
 def test_unknown_crawl_mode_is_one_line(sqlite_url):
@@ -1056,3 +1058,33 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
     _assert_issues_complete(archive, issues)
     assert [run.status for run in crawl_runs(archive)] == ["finished", "finished"]
     assert not server_redis.keys(f"{prefix}:*")  # the last one out, it cleared the job again
+
+
+def test_a_page_whose_article_another_worker_stored_first_counts_new_in_crawl_runs(redis_url, request, tmp_path,
+                                                                                    monkeypatch):
+    """Workers share a page's articles through the queue: one may store a page's article (and
+    with it a bare row of the page) before the worker that fetched the page stores it. That page
+    is stored new all the same, or the job's pages_new would not add up to the pages it stored."""
+    archive = postgres_database(request)
+    _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+    day = ISSUES[0]
+    with SiteServer(site, prefix=PREFIX) as server:
+        root = f"{server.url}{PREFIX.lstrip('/')}"
+        issue = f"{root}html/{day:%Y-%m}/{day:%d}/"
+        # What the other worker's batch wrote: page 7's first article, before page 7 itself.
+        opened = open_archive(archive)
+        try:
+            opened.store_batch([], [{
+                "paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": day.isoformat(),
+                "issue_url": f"{issue}node_1.htm", "page_number": 7, "page_url": f"{issue}node_9.htm",
+                "url": f"{issue}content_306509.htm", "title": "标题", "body": "正文", "body_original": "正文",
+            }])
+        finally:
+            opened.close()
+        done = run_crawl(f"base_url={root}", f"date={day}", archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:1])
+    [run] = crawl_runs(archive)
+    assert (run.pages_new, run.pages_updated) == (16, 0)
+    assert re.search(r"summary: .*; pages 16 new, 0 updated, 0 failed;", done.stderr), done.stderr[-2000:]

@@ -297,10 +297,34 @@ def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, 
     assert out.read_text(encoding="utf-8") == (
         f"error: interrupted by {name}: the run stopped before it was done; run it again\n"
     )
-    assert f"Received {name}, shutting down gracefully" in (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert f"Received {name}, shutting down gracefully" in log
+    # The log ends with the line as well: the ERROR lines stderr repeats are the log's.
+    assert log.rstrip().splitlines()[-1].endswith(
+        f" ERROR: interrupted by {name}: the run stopped before it was done; run it again")
     (run,) = crawl_runs(sqlite_url)
     assert run.status == "shutdown" and run.finished_at is not None
     assert run.message == f"interrupted by {name}: the run stopped before it was done; run it again"
+
+
+def test_an_interrupted_run_logging_to_stderr_ends_with_the_interruption(tmp_path, sqlite_url):
+    """Without LOG_FILE (a terminal, systemd's journal) the log is stderr: the run's last line
+    tells it was interrupted, as its crawl_runs.message does, and tells it once."""
+    slow = FAST | {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS": "1", "LOG_LEVEL": "INFO"}
+    out = tmp_path / "stderr.txt"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=slow, log=out)
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 4:
+            assert crawl.poll() is None, out.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        crawl.send_signal(signal.SIGTERM)
+        assert crawl.wait(60) == 143
+    lines = out.read_text(encoding="utf-8").rstrip().splitlines()
+    line = "interrupted by SIGTERM: the run stopped before it was done; run it again"
+    assert lines[-1].endswith(f" ERROR: {line}"), lines[-5:]
+    assert sum(line in each for each in lines) == 1
 
 
 def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):

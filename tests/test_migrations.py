@@ -21,7 +21,9 @@ from storage.cli import main
 from storage.db import ArchiveError, Unserved, as_utc, make_engine, open_archive
 from storage.models import Base
 from storage.search import search
-from tests.conftest import PROJECT, SAMPLE_SITE, archive_command, insert_crawl_run, postgres_role, run_crawl
+from tests.conftest import (
+    PROJECT, SAMPLE_SITE, archive_command, crawl_site, insert_crawl_run, postgres_role, run_crawl, sql_rows,
+)
 from tests.test_storage import article, page
 
 DAY = date(2023, 1, 31)
@@ -242,6 +244,30 @@ def test_plain_sql_from_any_session_reaches_an_archive_in_a_schema_of_its_own(po
         ).scalar() == 0
     engine.dispose()
 
+
+
+def test_an_archive_in_a_schema_of_its_own_is_made_where_public_holds_pg_trgm_already(postgres_url, request):
+    # README's archive in a schema of its own, on a database whose public schema has pg_trgm
+    # (a DBA's, another application's, an archive in public): CREATE EXTENSION IF NOT EXISTS
+    # found it there, and revision 0002 built its trigram index with an operator class out of
+    # the role's search_path: the first crawl stopped on 'operator class "gin_trgm_ops" does
+    # not exist' (exit status 2), and no archive could be made in that schema.
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION pg_trgm")
+    admin.dispose()
+    name, writer = postgres_role(
+        postgres_url, request, "press",
+        "CREATE SCHEMA {role}", "GRANT USAGE, CREATE ON SCHEMA {role} TO {role}",
+        f"ALTER ROLE {{role}} IN DATABASE {make_url(postgres_url).database} SET search_path = {{role}}",
+    )
+    done = crawl_site(writer, settings={"ARCHIVE_FETCH_PDFS": "False"}).done
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sql_rows(postgres_url, f"SELECT count(*) FROM {name}.articles") == [(20,)]
+    found = archive_command("search", "社工站", archive=writer)
+    assert found.returncode == 0 and "【社工站】" in found.stdout, found.stderr
 
 def holding(conn, lexeme: str) -> int:
     """How many articles PostgreSQL's search index holds ``lexeme`` for."""

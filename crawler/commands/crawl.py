@@ -22,6 +22,8 @@ from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
 from crawler.extensions import (ALARM_MESSAGES, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED, failure_message,
                                 interrupted_message)
 
+logger = logging.getLogger(__name__)
+
 EXIT_BAD_INPUT = 2
 # The crawl ran but the site's template seems to have changed (crawler/extensions.py).
 EXIT_ALARM = 3
@@ -173,6 +175,9 @@ class Command(ScrapyCrawl):
         if signum is not None:
             self.exitcode = EXIT_SIGNAL_BASE + signum
             errors.append(interrupted_message(signum))
+            # Logged as the alarms and failures are: a log read on its own (the journal, a
+            # terminal) ends saying the run was cut short, not only Scrapy's "Received SIGTERM".
+            logger.error(interrupted_message(signum))
         elif stopped:
             # As when Redis is unreachable at the start, or the archive refuses the crawl's root.
             self.exitcode = EXIT_BAD_INPUT
@@ -238,6 +243,10 @@ class Command(ScrapyCrawl):
             return message
         if message := check_log_file(self.settings):
             return message
+        # Before the archive is opened: opening a SQLite archive makes its file, which a
+        # distributed crawl refuses, and would leave behind.
+        if message := self._check_mode():
+            return message
         if self.settings.getdict("ITEM_PIPELINES").get("pipelines.store.StorePipeline") is not None:
             from storage.db import ArchiveError, archive_url, open_archive
 
@@ -252,7 +261,7 @@ class Command(ScrapyCrawl):
                 return str(exc)
             finally:
                 archive.close()
-        return self._check_mode()
+        return None
 
     def _check_root(self, archive, plan: CrawlPlan) -> None:
         """The issues this crawl asks that the archive holds from another site root (a mirror,

@@ -33,15 +33,20 @@ def upgrade() -> None:
 
 
 def _pg_trgm(bind) -> bool:
-    """Whether the pg_trgm extension is (or could be made) there. A role without CREATE on the
-    database, or a server without the extension, goes on without the trigram index: 0003
-    replaces it, and the archive is written to only at the newest revision."""
+    """Whether the pg_trgm extension is (or could be made) there, within the archive's reach.
+    A role without CREATE on the database, or a server without the extension, goes on without
+    the trigram index: 0003 replaces it, and the archive is written to only at the newest
+    revision."""
     try:
         with bind.begin_nested():
             bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        return True
     except DBAPIError:
         return False
+    # Made before in a schema the archive's search_path lacks (public, for an archive in a
+    # schema of its own), the extension is there but its operator class is out of reach.
+    return bool(bind.exec_driver_sql(
+        "SELECT 1 FROM pg_opclass WHERE opcname = 'gin_trgm_ops' AND pg_opclass_is_visible(oid)"
+    ).scalar())
 
 
 def downgrade() -> None:

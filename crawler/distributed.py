@@ -392,8 +392,13 @@ class JobScheduler(Scheduler):
             f"this worker stopped taking requests, else its issues would be fetched from both and their articles "
             f"stored twice"
         )
-        self.stats.set_value(WORKER_STOPPED, self.root_lost)
-        logger.error(self.root_lost)
+        self._stop_taking(self.root_lost)
+
+    def _stop_taking(self, why: str) -> None:
+        """The worker takes no more requests (``why`` set): said once, in the stats (the run's
+        crawl_runs message) and the log, and its heartbeat stops."""
+        self.stats.set_value(WORKER_STOPPED, why)
+        logger.error(why)
         if self.heartbeat.running:
             self.heartbeat.stop()
 
@@ -421,10 +426,7 @@ class JobScheduler(Scheduler):
             f"Redis unreachable at {safe_url(self.spider.settings.get('REDIS_URL') or '')} ({exc}): "
             f"the crawl of job {self.job} stopped; run it again once Redis is back"
         )
-        self.stats.set_value(WORKER_STOPPED, self.redis_lost)
-        logger.error(self.redis_lost)
-        if self.heartbeat.running:
-            self.heartbeat.stop()
+        self._stop_taking(self.redis_lost)
 
     # scrapy-redis 0.9.1 passes spider= to the stats, which Scrapy 2.19 deprecates: the same
     # methods without it.

@@ -279,13 +279,12 @@ def test_an_archive_url_immutable_by_a_word_is_refused_by_writers(tmp_path, quer
 # --- 130, 143: interrupted -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, status):
-    # One request at a time, a little apart: the crawl is still running when the signal comes.
-    slow = FAST | {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS": "1"} | _to_file(tmp_path)
+def _interrupted_crawl(tmp_path: Path, sqlite_url: str, settings: dict, signum: int, status: int) -> Path:
+    """A crawl of the sample site sent ``signum`` once, a few requests in, ending with ``status``:
+    the file its stderr went to."""
     out = tmp_path / "stderr.txt"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=slow, log=out)
+        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=settings, log=out)
         deadline = time.monotonic() + 60
         while len(server.requests) < 4:
             assert crawl.poll() is None, out.read_text(encoding="utf-8")
@@ -293,6 +292,14 @@ def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, 
             time.sleep(0.01)
         crawl.send_signal(signum)  # once: Scrapy stops gracefully and writes what it has
         assert crawl.wait(60) == status
+    return out
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_exits_with_the_signal(tmp_path, sqlite_url, signum, status):
+    # One request at a time, a little apart: the crawl is still running when the signal comes.
+    slow = FAST | {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS": "1"} | _to_file(tmp_path)
+    out = _interrupted_crawl(tmp_path, sqlite_url, slow, signum, status)
     name = signal.Signals(signum).name
     assert out.read_text(encoding="utf-8") == (
         f"error: interrupted by {name}: the run stopped before it was done; run it again\n"
@@ -311,16 +318,7 @@ def test_an_interrupted_run_logging_to_stderr_ends_with_the_interruption(tmp_pat
     """Without LOG_FILE (a terminal, systemd's journal) the log is stderr: the run's last line
     tells it was interrupted, as its crawl_runs.message does, and tells it once."""
     slow = FAST | {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS": "1", "LOG_LEVEL": "INFO"}
-    out = tmp_path / "stderr.txt"
-    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=slow, log=out)
-        deadline = time.monotonic() + 60
-        while len(server.requests) < 4:
-            assert crawl.poll() is None, out.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        crawl.send_signal(signal.SIGTERM)
-        assert crawl.wait(60) == 143
+    out = _interrupted_crawl(tmp_path, sqlite_url, slow, signal.SIGTERM, 143)
     lines = out.read_text(encoding="utf-8").rstrip().splitlines()
     line = "interrupted by SIGTERM: the run stopped before it was done; run it again"
     assert lines[-1].endswith(f" ERROR: {line}"), lines[-5:]

@@ -158,7 +158,10 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         else:
             skipped = False
         if skipped:
-            self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
+            # The entry page's own link in its page list: that page was just fetched (and counted
+            # done), as the one that tells what the issue lacks; it is no page left unasked.
+            if not (kind == "page" and response is not None and request.url == response.url):
+                self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
             return None
         return request
 

@@ -74,9 +74,19 @@ def store(url: str) -> None:
     archive.store_batch([page(9, articles_expected=5, article_urls=[article(999)["url"], article(0)["url"], "http://x/gone.htm"]),
                          page(1, issue_date=stored[0]["issue_date"], section="要闻", article_urls=[article(0)["url"]])],
                         [article(999, number=9, byline="本报记者 皮磊")])
-    # The site answers 404 for page 9's third link: given up on (dead_links).
+    # The site answers 404 for page 9's third link, and for a page of the same issue: given up on
+    # (dead_links).
     archive.store_batch(dead=[{k: article(999)[k] for k in ("paper_code", "paper_name", "issue_date", "issue_url")}
-                              | {"kind": "article", "url": "http://x/gone.htm", "status": 404, "reason": "not_found", "gone": True}])
+                              | {"kind": kind, "url": url, "status": 404, "reason": "not_found", "gone": True}
+                              for kind, url in (("article", "http://x/gone.htm"), ("page", "http://x/html/2023-01/31/node_99.htm"))])
+    # Two issues of two pages: of 2023-02-28 the site lost page 2 (given up on: counted as
+    # archived, as the crawler counts it), of 2023-03-07 page 2 is not archived.
+    for day in ("2023-02-28", "2023-03-07"):
+        root = f"http://x/html/{day[:7]}/{day[8:]}/"
+        archive.store_batch([page(1, issue_date=day, issue_url=root + "node_1.htm", url=root + "node_1.htm", pages_expected=2)], [])
+    archive.store_batch(dead=[{"paper_code": "gongyishibao", "paper_name": "公益时报", "issue_date": "2023-02-28",
+                               "issue_url": "http://x/html/2023-02/28/node_1.htm", "kind": "page",
+                               "url": "http://x/html/2023-02/28/node_2.htm", "status": 404, "reason": "not_found", "gone": True}])
     # Page 9's PDF is a scan, and the site has none for page 1 of the first article's issue.
     context = ("paper_code", "paper_name", "issue_date", "issue_url", "page_number")
     first = page(1, issue_date=stored[0]["issue_date"])
@@ -133,10 +143,14 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert [(row[1], row[3], row[4], bool(row[6])) for row in answers["Dates without an issue"][0]] == [
         ("2023-01-10", "not_found", "1", True), ("2023-01-17", "not_found", "1", False)]
     issues, pages = answers["Issues and pages not archived completely"]
-    assert [row[1] for row in issues] == ["2023-01-03", "2023-01-31", "2024-03-05"]  # no page list stored
+    # No page list stored, but for 2023-03-07, a page short (2023-02-28's lost page is gone).
+    assert [row[1] for row in issues] == ["2023-01-03", "2023-01-31", "2023-03-07", "2024-03-05"]
+    assert issues[2][2:] == ["2", "1", "0"]
     assert pages == [["http://x/html/2023-01/31/node_11.htm", "5", "2", "1"]]  # 2 stored and 1 gone of 5
-    [gone] = answers["Dead links: pages and articles the site does not serve"][0]
+    first_page_gone, gone, page_gone = answers["Dead links: pages and articles the site does not serve"][0]
     assert (gone[2], gone[3], gone[4], gone[5], gone[9]) == ("article", "9", "http://x/gone.htm", "404", "not_found") and gone[8]
+    assert [row[1:5] for row in (first_page_gone, page_gone)] == [
+        ["2023-01-31", "page", "", "http://x/html/2023-01/31/node_99.htm"], ["2023-02-28", "page", "", "http://x/html/2023-02/28/node_2.htm"]]
     assert answers["Articles that more than one page links"][0] == [[fill_title(), "1,9"]]
     versions, history, pictures, each_picture = answers["Corrections: every text an article has had"]
     assert [row[1] for row in versions] == ["2"] and [row[1] for row in history] == ["0", "0", "1"]

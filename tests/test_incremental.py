@@ -82,6 +82,19 @@ def test_incomplete_issue_fetches_only_what_is_missing(sqlite_url):
     archive.close()
 
 
+
+def test_the_summary_of_a_resumed_issue_counts_the_entry_page_once(sqlite_url):
+    # The entry page, complete, is fetched again to read the page list: its own link in that
+    # list was counted skipped, and the summary read "pages 2/1".
+    page_7 = PREFIX + PAGE_7["path"]
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={page_7: LOST}) as server:
+        _crawl(server, sqlite_url, status=4)
+        assert not _state(sqlite_url).complete
+        result = _crawl(server, sqlite_url)
+    (summary,) = [line for line in result.stderr.splitlines() if "summary: gongyishibao 2023-01-31" in line]
+    articles = len(PAGE_7["articles"])
+    assert f"pages 2/2, articles {articles}/{articles}; pages 1 new, 1 updated, 0 failed" in summary, summary
+
 def test_a_page_whose_pdf_was_not_stored_is_fetched_again_with_its_pdf(sqlite_url):
     # A crawl killed (or failing) between a page and its PDF: the PDF must not be lost for good.
     page_7, pdf_7 = PREFIX + PAGE_7["path"], PREFIX + PAGE_7["pdf"]

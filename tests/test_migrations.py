@@ -793,3 +793,12 @@ def test_sqlite_batch_migration_of_articles_keeps_data_search_and_triggers(sqlit
     assert search(archive, "乡村振兴") == []
     assert [h.title for h in search(archive, "教育扶贫")] == ["迁移之前"]
     archive.close()
+
+
+def test_the_documented_new_revision_comes_after_the_head():
+    # docs/archive.md gave --rev-id 0016 once 0016 existed: Alembic wrote the file, then stopped
+    # with "Self-loop is detected in revisions (0016)".
+    import re
+
+    documented = re.findall(r"--rev-id (\d+)", (PROJECT / "docs" / "archive.md").read_text(encoding="utf-8"))
+    assert documented == [f"{int(migrate.head()) + 1:04d}"]

@@ -70,6 +70,12 @@ class ArticleItem:
     page_number: int
     page_url: str
     url: str  # canonical: content_N.htm without ?div=
+    # The heading of the page the article was linked from (its PageItem's fields, as the page
+    # object read them): the page's row is written with it when the article is stored first (a
+    # distributed crawl's other worker stores the page later, or never if it was killed).
+    page_label: str = ""
+    section: str = ""
+    section_original: str = ""
     article_id: str | None = None
     pretitle: str = ""
     title: str = ""
@@ -110,6 +116,10 @@ class PagePdfItem:
     page_number: int
     page_url: str
     url: str  # the PDF's URL
+    # The heading of its page, as an article's (ArticleItem.page_label).
+    page_label: str = ""
+    section: str = ""
+    section_original: str = ""
     text: str = ""  # paragraphs joined by "\n", in Simplified script
     text_original: str = ""  # the same as the PDF has it (Traditional, where it is)
     # What the text is: read whole ("text"), or why it is missing or incomplete (pipelines/pdf.py).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.items import ArticleItem, PageItem
+from crawler.items import ArticleItem, PageItem, PagePdfItem
 from crawler.templates.text import HAN
 
 # The cleaner records zero-width characters as spam; whatever reaches this pipeline without
@@ -133,12 +133,12 @@ class NormalizePipeline:
     """Runs after ScriptPipeline: plain fields are Simplified by now, ``*_original`` as published."""
 
     def process_item(self, item, spider=None):
-        if isinstance(item, ArticleItem):
-            self._article(item)
-        elif isinstance(item, PageItem):
+        if isinstance(item, (PageItem, ArticleItem, PagePdfItem)):  # an article's, a PDF's: its page's heading
             item.section = normalize_plain(item.section)
             item.section_original = normalize_text(item.section_original)
             item.page_label = normalize_plain(item.page_label)
+        if isinstance(item, ArticleItem):
+            self._article(item)
         return item
 
     def _article(self, item: ArticleItem) -> None:

@@ -315,13 +315,14 @@ class ScriptPipeline:
         return self._corrections.apply(self._t2s.convert(text)) if text else text
 
     def process_item(self, item, spider=None):
-        if isinstance(item, ArticleItem):
-            self._article(item)
-        elif isinstance(item, PageItem):
+        if isinstance(item, (PageItem, ArticleItem, PagePdfItem)):
+            # An article's and a PDF's are their page's heading: the same as the page's item's.
             item.section_original = item.section
             # Page labels are a few characters: too short to detect, and cheap to convert.
             item.section = self.simplify(item.section)
             item.page_label = self.simplify(item.page_label)
+        if isinstance(item, ArticleItem):
+            self._article(item)
         elif isinstance(item, PagePdfItem):
             # A paper printed in Traditional script: its PDF's text is served in Simplified too.
             item.text_original = item.text

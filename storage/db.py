@@ -660,13 +660,14 @@ class Archive:
             incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}
             fetched = [Page.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
             known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages),
-                                       Page.page_label, *fetched)
+                                       Page.articles_expected, *fetched)
             stale_pages = {key for key, row in known_pages.items() if fetched and _older(incoming_pages[key], row.fetched_at)}
             # The row an article stored before its page left (below: another distributed worker's
-            # batch, or a run that lost the page item) holds nothing of the page: storing the
-            # page is storing it new, or the job's pages_new would never add up to its pages.
+            # batch, or a run that lost the page item) holds the page's heading, no reading of the
+            # page itself (no count of its links, no fetch time): storing the page is storing it
+            # new, or the job's pages_new would never add up to its pages.
             stubs = {key for key, row in known_pages.items()
-                     if row.page_label == "" and (not fetched or row.fetched_at is None)}
+                     if row.articles_expected is None and (not fetched or row.fetched_at is None)}
             counts["pages_updated"] = len(known_pages) - len(stale_pages) - len(stubs)
             counts["pages_new"] = len(incoming_pages) - len(known_pages) + len(stubs)
             if stale_pages:
@@ -715,11 +716,15 @@ class Archive:
                     session.execute(self._insert(PageArticle.__table__), links)
             # An article may arrive in a later batch than its page, or after an interrupted
             # run lost the page item: make sure a page row exists without overwriting one.
-            # Pages of this batch have theirs.
+            # Pages of this batch have theirs. The row has the heading of the page the article
+            # (or PDF) came from, so that the article is in its section until the page comes,
+            # and if it never does.
             page_ids |= self._upsert(
                 session, Page,
                 [
-                    {"issue_id": key[0], "page_number": key[1], "url": a["page_url"]}
+                    {"issue_id": key[0], "page_number": key[1], "url": a["page_url"],
+                     "page_label": a.get("page_label") or "", "section": a.get("section") or "",
+                     "section_original": a.get("section_original") or ""}
                     for a in articles + pdfs
                     if (key := (issue_id(a), a["page_number"])) not in page_ids
                 ],

@@ -1,7 +1,7 @@
 """Faults a test puts into a real `scrapy crawl` through its settings (the crawl runs in a
 process of its own): a spider middleware that raises while the spider's output for one
-response is read, as a defect in reading a site's file would, and a pipeline that raises on
-one article."""
+response is read, as a defect in reading a site's file would, a pipeline that raises on
+one article, and one that loses a page's item."""
 from __future__ import annotations
 
 
@@ -38,4 +38,25 @@ class RaisingPipeline:
     def process_item(self, item):
         if self.suffix and getattr(item, "url", "").endswith(self.suffix) and hasattr(item, "body"):
             raise ValueError(f"a defect processing {item.url}")
+        return item
+
+
+class LosingPipeline:
+    """Drops the page item whose URL ends with ``LOST_URL_SUFFIX``, as a distributed worker
+    killed before it stored the page loses it while other workers store the page's articles."""
+
+    def __init__(self, suffix: str) -> None:
+        self.suffix = suffix
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("LOST_URL_SUFFIX", ""))
+
+    def process_item(self, item):
+        from scrapy.exceptions import DropItem
+
+        from crawler.items import PageItem
+
+        if self.suffix and isinstance(item, PageItem) and item.url.endswith(self.suffix):
+            raise DropItem(f"lost with its worker: {item.url}")
         return item

@@ -24,7 +24,8 @@ from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
 from tests.conftest import (
-    PROJECT, _crawl_command, crawl_runs, postgres_database, run_crawl, sql_rows, start_crawl, stored_article_urls,
+    PROJECT, _crawl_command, archive_command, crawl_runs, postgres_database, run_crawl, sql_rows, start_crawl,
+    stored_article_urls,
 )
 from tests.sites import sample_site
 
@@ -1086,3 +1087,44 @@ def test_a_page_whose_article_another_worker_stored_first_counts_new_in_crawl_ru
     [run] = crawl_runs(archive)
     assert (run.pages_new, run.pages_updated) == (16, 0)
     assert re.search(r"summary: .*; pages 16 new, 0 updated, 0 failed;", done.stderr), done.stderr[-2000:]
+
+
+def test_an_article_stored_before_its_page_is_filed_under_the_pages_section_even_if_the_page_never_comes(
+        redis_url, request, tmp_path, monkeypatch):
+    """An article another worker stores before the page it was linked from leaves a row of the
+    page to hang on. That row held no heading ('' for page_label and section) till the page came,
+    and for good if it never did (its worker was killed): the article was out of its section in
+    article_view, `archive export --section` and `archive search --section`. The article carries
+    the heading of the page it came from, and the row is written with it."""
+    import json
+
+    from crawler.settings import ITEM_PIPELINES
+
+    archive = postgres_database(request)
+    _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+    day = ISSUES[0]
+    # Page 7 (node_9.htm) fetched, its articles queued and stored, its own item lost.
+    lost = {"ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.LosingPipeline": 150}),
+            "LOST_URL_SUFFIX": "node_9.htm"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        root = f"{server.url}{PREFIX.lstrip('/')}"
+        done = run_crawl(f"base_url={root}", f"date={day}", archive=archive, settings=KILLABLE | lost)
+        assert "lost with its worker" in done.stderr, done.stderr[-3000:]
+        [(label, section, section_original, expected)] = sql_rows(
+            archive, "SELECT page_label, section, section_original, articles_expected FROM pages WHERE page_number = 7")
+        assert expected is None  # the page's own item never came: this is the articles' row of it
+        assert label and section and section_original, (label, section, section_original)
+        filed = sql_rows(archive, "SELECT url, section FROM article_view WHERE page_number = 7 ORDER BY url")
+        assert filed and {s for _, s in filed} == {section}
+        exported = archive_command("export", "--section", section, archive=archive)
+        assert exported.returncode == 0, exported.stderr
+        assert {json.loads(line)["url"] for line in exported.stdout.splitlines()} >= {url for url, _ in filed}
+        # Run again, the page is stored from its own fetch: new to that run, under the heading
+        # its articles gave it.
+        again = run_crawl(f"base_url={root}", f"date={day}", archive=archive, settings=KILLABLE)
+    assert again.returncode == 0, again.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:1])
+    assert crawl_runs(archive)[0].pages_new == 1
+    assert sql_rows(archive, "SELECT page_label, section, section_original FROM pages WHERE page_number = 7") == [
+        (label, section, section_original)]

@@ -152,6 +152,10 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("ARCHIVE_DRIFT_MAX_SHARE", "1.5", "setting ARCHIVE_DRIFT_MAX_SHARE='1.5' is more than 1"),
         ("ARCHIVE_PROGRESS_INTERVAL", "1m", "setting ARCHIVE_PROGRESS_INTERVAL='1m' is not a number"),
         ("ARCHIVE_HEARTBEAT_SECONDS", "0", "setting ARCHIVE_HEARTBEAT_SECONDS='0' is less than 0.1"),
+        # The run's row records it: the documented PostgreSQL query on crawl_runs then failed
+        # with "interval out of range" (SQLite's answered no date, and the run was never killed).
+        ("ARCHIVE_HEARTBEAT_SECONDS", "1e300", "setting ARCHIVE_HEARTBEAT_SECONDS='1e300' is more than 3600"),
+        ("ARCHIVE_HEARTBEAT_SECONDS", "3601", "setting ARCHIVE_HEARTBEAT_SECONDS='3601' is more than 3600"),
         ("RETRY_BACKOFF_BASE", "-1", "setting RETRY_BACKOFF_BASE='-1' is less than 0"),
         ("GC_YOUNG_THRESHOLD", "lots", "setting GC_YOUNG_THRESHOLD='lots' is not a whole number"),
         ("ARCHIVE_GONE_AFTER_RUNS", "0", "setting ARCHIVE_GONE_AFTER_RUNS='0' is less than 1"),

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.items import ArticleItem, ImageItem, PageItem, RawDocument
+from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from pipelines import script
+from pipelines.normalize import NormalizePipeline
 from pipelines.script import Corrections, ScriptPipeline, converter, detect_script, read_corrections, to_simplified
 from tests.seeds import PRINT, SEEDS, WEB, seed, web_article
 
@@ -419,6 +420,21 @@ def test_page_item():
     )
     ScriptPipeline().process_item(page)
     assert (page.section, page.section_original, page.page_label) == ("社会工作", "社會工作", "第07版:社会工作")
+
+
+def test_an_article_and_a_pdf_carry_their_pages_heading_converted_as_the_page_item_is():
+    # Stored before their page (a distributed crawl), they write its row with this heading:
+    # Simplified as the page's own item leaves it, or the section would change when the page came.
+    context = dict(paper_code="gysb", paper_name="公益时报", issue_date="2023-01-31", issue_url="http://x/node_1.htm",
+                   page_number=7, page_url="http://x/node_7.htm", page_label="第07版:社會工作", section="社會工作")
+    page = PageItem(**{k: v for k, v in context.items() if k != "page_url"}, url="http://x/node_7.htm")
+    items = [page, ArticleItem(**context, url="http://x/content_1.htm", title="標題", paragraphs=["正文"]),
+             PagePdfItem(**context, url="http://x/7.pdf")]
+    for item in items:
+        ScriptPipeline().process_item(item)
+        NormalizePipeline().process_item(item)
+    [(section, original, label)] = {(x.section, x.section_original, x.page_label) for x in items}
+    assert (section, original) == ("社会工作", "社會工作") and label.endswith("社会工作")
 
 
 def test_other_items_pass_through():

@@ -76,8 +76,11 @@ SCRAPY_SETTINGS: dict[str, tuple[type, float | None]] = {
 # warning, at a target concurrency of 0, and the crawl ran unthrottled with exit status 0.
 MORE_THAN_LEAST = frozenset({"AUTOTHROTTLE_TARGET_CONCURRENCY"})
 # The settings that have a greatest value too: a share of the articles is 1 at most, and the
-# drift alarm of a share above it never went off (ARCHIVE_DRIFT_ALARM=False turns it off).
-GREATEST: dict[str, float] = {"ARCHIVE_DRIFT_MAX_SHARE": 1}
+# drift alarm of a share above it never went off (ARCHIVE_DRIFT_ALARM=False turns it off). A
+# heartbeat of an hour takes five hours to tell a killed run (docs/operations.md): a longer one
+# serves nothing, and one of 5e10 s or more made the documented PostgreSQL query on crawl_runs
+# fail for the run's row ("timestamp out of range", then "interval out of range").
+GREATEST: dict[str, float] = {"ARCHIVE_DRIFT_MAX_SHARE": 1, "ARCHIVE_HEARTBEAT_SECONDS": 3600}
 
 
 def check_settings(settings) -> str | None:

@@ -404,12 +404,15 @@ class IssuesSpider(scrapy.Spider):
         articles = page.article_links
         raw = _raw(response)
         yield page_item(page, context, response.url, pages_expected=pages_expected, raw=raw, fetched_at=raw.fetched_at)
+        # What the page's PDF and articles need of it: where it is, and its heading, for the row
+        # of the page they are stored with if they come to the archive before the page does.
+        context |= {"page_url": response.url, "page_label": page.page_label, "section": page.section}
         if page.pdf_url and self.fetch_pdfs:
             yield scrapy.Request(
                 page.pdf_url,
                 callback=self.parse_pdf,
                 errback=self.pdf_failed,
-                cb_kwargs={"context": context | {"page_url": response.url}},
+                cb_kwargs={"context": context},
                 meta={
                     "download_maxsize": self.settings.getint("ARCHIVE_PDF_MAXSIZE"),
                     "archive": {"kind": "pdf", "issue_date": day, "page_url": response.url},
@@ -421,7 +424,7 @@ class IssuesSpider(scrapy.Spider):
                 url,
                 callback=self.parse_article,
                 errback=self.article_failed,
-                cb_kwargs={"context": context | {"page_url": response.url}, "listed_title": titles.get(url, "")},
+                cb_kwargs={"context": context, "listed_title": titles.get(url, "")},
                 meta={"archive": {"kind": "article", "issue_date": day}},
             )
 

@@ -660,13 +660,16 @@ class Archive:
             incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}
             fetched = [Page.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
             known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages),
-                                       Page.page_label, *fetched)
+                                       *_BARE_PAGE, *fetched)
             stale_pages = {key for key, row in known_pages.items() if fetched and _older(incoming_pages[key], row.fetched_at)}
             # The row an article stored before its page left (below: another distributed worker's
             # batch, or a run that lost the page item) holds nothing of the page: storing the
             # page is storing it new, or the job's pages_new would never add up to its pages.
+            # Told by all it lacks, not by its label alone: a page stored before revision 0008
+            # has no fetch time either, and a page may have no label (its number read from the
+            # file's metadata), yet it links its articles (articles_expected, 0 or more).
             stubs = {key for key, row in known_pages.items()
-                     if row.page_label == "" and (not fetched or row.fetched_at is None)}
+                     if _bare_page(row) and (not fetched or row.fetched_at is None)}
             counts["pages_updated"] = len(known_pages) - len(stale_pages) - len(stubs)
             counts["pages_new"] = len(incoming_pages) - len(known_pages) + len(stubs)
             if stale_pages:
@@ -1030,6 +1033,16 @@ def compress_raw(body: bytes) -> bytes:
 def _ids_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tuple]) -> dict[tuple, int]:
     """{key tuple: id} of the rows whose keys are among ``wanted``."""
     return {key: row.id for key, row in _rows_by_key(session, table, keys, wanted).items()}
+
+
+# What the row an article or a page PDF makes for a page not stored yet leaves empty (the
+# rest is the page's number and URL); a page stored has articles_expected at least.
+_BARE_PAGE = (Page.page_label, Page.section, Page.pdf_url, Page.image_url, Page.articles_expected)
+
+
+def _bare_page(row) -> bool:
+    return (row.page_label == row.section == "" and row.pdf_url is None and row.image_url is None
+            and row.articles_expected is None)
 
 
 def _rows_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tuple], *columns) -> dict[tuple, Any]:

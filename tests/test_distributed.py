@@ -1088,3 +1088,45 @@ def test_a_page_whose_article_another_worker_stored_first_counts_new_in_crawl_ru
     [run] = crawl_runs(archive)
     assert (run.pages_new, run.pages_updated) == (16, 0)
     assert re.search(r"summary: .*; pages 16 new, 0 updated, 0 failed;", done.stderr), done.stderr[-2000:]
+
+
+def _documented_key_deletion() -> str:
+    """The shell lines docs/operations.md gives to delete a killed job's keys now."""
+    text = (PROJECT / "docs" / "operations.md").read_text(encoding="utf-8")
+    blocks = [block for block in re.findall(r"```sh\n(.*?)```", text, re.S) if "redis-cli" in block]
+    assert len(blocks) == 1, blocks
+    return re.sub(r"(?m)^ {2}", "", blocks[0])
+
+
+def test_the_documented_deletion_of_a_killed_job_s_keys_leaves_every_other_job_alone(redis_url, job_worker):
+    # A job whose processes were all killed, and a job whose name goes on from its name (the
+    # same dates with -a refresh=1: its keys `<job>:refresh:*`) still crawling. The command the
+    # docs gave, a scan of `<job>:*`, deleted the running job's queue, fingerprints and root too.
+    import redis
+    from scrapy import Request
+
+    from crawler.distributed import WORKER_TTL
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    killed, _ = job_worker(job, ROOTS[0], _elsewhere("killed"))
+    assert killed.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    running, _ = job_worker(f"{job}:refresh", ROOTS[0], _elsewhere("running"))
+    assert running.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    try:
+        others = {key: server_redis.dump(key) for key in server_redis.keys(f"{prefix}:refresh:*")}
+        assert len(others) == 5  # its queue, fingerprints, root, roll and heartbeat
+        lines = re.sub(r"(?m)^job=.*$", f"job={prefix}", _documented_key_deletion())
+        done = subprocess.run(["sh", "-c", lines], env=os.environ | {"REDIS_URL": redis_url},
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        # The running job is as it was.
+        assert {key: server_redis.dump(key) for key in server_redis.keys(f"{prefix}:refresh:*")} == others
+        # The killed one's keys are gone, but for its worker's heartbeat, which lapses by itself.
+        left = [key for key in server_redis.keys(f"{prefix}:*") if not key.startswith(f"{prefix}:refresh:".encode())]
+        assert left == [f"{prefix}:workers:{_elsewhere('killed')}".encode()]
+        assert 0 < server_redis.ttl(left[0]) <= WORKER_TTL
+    finally:
+        running.close("finished")
+        server_redis.delete(*server_redis.keys(f"{prefix}:*") or ["none"])

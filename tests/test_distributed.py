@@ -942,7 +942,7 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
     # requests, and what it pushed would be fetched from its own root by the other.
     import redis
 
-    from crawler.distributed import OVERDUE
+    from crawler.distributed import WORKER_BEAT, WORKER_TTL
 
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
@@ -970,11 +970,12 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
                 assert other.poll() is None and time.monotonic() < deadline, logs[1].read_text()[-3000:]
                 time.sleep(0.01)
             other.send_signal(signal.SIGSTOP)  # still at the job, its heartbeat alive, as the first resumes
-            # Stopped long enough that its heartbeat is overdue when it resumes (WORKER_TTL
-            # itself is not waited for: its heartbeat key was deleted).
-            time.sleep(max(0.0, stopped_at + OVERDUE + 2 - time.monotonic()))
+            # Stopped long enough that its heartbeat could have lapsed, as the worker tells when
+            # it resumes (the rest of WORKER_TTL is its heartbeat key deleted).
+            time.sleep(max(0.0, stopped_at + WORKER_TTL - WORKER_BEAT + 2 - time.monotonic()))
             assert server_redis.get(f"{prefix}:root") == roots[1].encode()
             other_heartbeat = f"{prefix}:workers:{socket.gethostname()}:{other.pid}"
+            server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
             served_before = len(first_site.requests)
             paused.send_signal(signal.SIGCONT)
             while paused.poll() is None:
@@ -1019,7 +1020,7 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
     # job's roll, its root recorded again, and ends it: no other root could be let in meanwhile.
     import redis
 
-    from crawler.distributed import OVERDUE
+    from crawler.distributed import WORKER_BEAT, WORKER_TTL
 
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
@@ -1042,7 +1043,9 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
             other = start_crawl(*args, archive=archive, settings=KILLABLE, log=logs[1])
             assert other.wait(240) == 0, logs[1].read_text()[-3000:]
             assert not server_redis.keys(f"{prefix}:*")  # the job ended, cleared
-            time.sleep(max(0.0, stopped_at + OVERDUE + 2 - time.monotonic()))
+            # Stopped long enough that its heartbeat could have lapsed (the rest of WORKER_TTL
+            # is its heartbeat key deleted).
+            time.sleep(max(0.0, stopped_at + WORKER_TTL - WORKER_BEAT + 2 - time.monotonic()))
         finally:
             paused.send_signal(signal.SIGCONT)
         code = paused.wait(240)
@@ -1130,3 +1133,43 @@ def test_the_documented_deletion_of_a_killed_job_s_keys_leaves_every_other_job_a
     finally:
         running.close("finished")
         server_redis.delete(*server_redis.keys(f"{prefix}:*") or ["none"])
+
+
+@pytest.mark.parametrize("meanwhile", ["nobody", "another-root"])
+def test_a_worker_whose_job_s_keys_were_lost_while_it_beat_is_not_told_paused(meanwhile, redis_url, job_worker, caplog):
+    # The job's keys gone under a worker that never missed a heartbeat (Redis restarted without
+    # its data, the keys deleted by hand): it finds itself off the roll as a paused worker does
+    # and gets back on it, or stops if another root's worker started the job meanwhile. Its
+    # line said it was taken for dead, its process paused or its machine suspended, for a
+    # heartbeat last sent seconds before: the operator looked for a pause that never was.
+    import redis
+    from scrapy import Request
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    worker, _ = job_worker(job, ROOTS[0], _elsewhere("worker"))
+    others = []
+    try:
+        assert worker.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+        server_redis.delete(*server_redis.keys(f"{prefix}:*"))
+        if meanwhile == "another-root":
+            others.append(job_worker(job, ROOTS[1], _elsewhere("other"))[0])
+        caplog.clear()
+        worker.beat()
+        lines = [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+        assert len(lines) == 1, lines
+        assert "paused" not in lines[0] and "taken for dead" not in lines[0] and "took this worker for dead" not in lines[0]
+        assert re.search(r"though it sent its heartbeat \d+ s ago \(the job's keys were deleted: Redis restarted "
+                         r"without its data, or they were deleted by hand\)", lines[0]), lines[0]
+        if meanwhile == "nobody":
+            assert worker.root_lost is None
+            assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere("worker").encode()}
+            assert server_redis.get(f"{prefix}:root") == ROOTS[0].encode()
+        else:
+            assert worker.root_lost == lines[0]
+            assert f"crawls from {ROOTS[1]} now, not from this worker's root {ROOTS[0]}" in lines[0]
+    finally:
+        for each in [*others, worker]:
+            each.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")

@@ -368,13 +368,16 @@ class JobScheduler(Scheduler):
         while not answer.joined and as_site_root(answer.root) == as_site_root(self.root):
             answer = self.roll.beat(self.root, answer.root)  # the job's root written otherwise
         self.beaten_at = _clock()
-        self.keys_leased = True
         if answer.was_on:
             return
         if not answer.joined:
             self.lose_root(answer.root, since)
             return
         self.job_root = answer.root
+        # The job may have ended meanwhile: its queue and fingerprints, made afresh by the next
+        # push, are leased then (the script leased only the keys there were), or a worker
+        # killed before its next heartbeat would leave fingerprints that never expire.
+        self.keys_leased = False
         logger.warning(
             "distributed crawl: job %s: this worker was %s and is back on the job's roll%s", self.job,
             "taken for dead (no heartbeat for %.0f s: its process was paused or its machine suspended)" % since

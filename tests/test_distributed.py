@@ -1173,3 +1173,34 @@ def test_a_worker_whose_job_s_keys_were_lost_while_it_beat_is_not_told_paused(me
         for each in [*others, worker]:
             each.close("finished")
     assert not server_redis.keys(f"{prefix}:*")
+
+
+@pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])
+def test_a_worker_that_rejoins_a_job_that_ended_leases_the_keys_it_makes_anew(noticed_by, redis_url, job_worker):
+    # Back on the roll of a job cleared meanwhile, the worker queues afresh: the fingerprints
+    # it made had no expiry until its next heartbeat, and a worker killed before that left them
+    # in Redis for good, where a killed job's keys expire after JOB_TTL.
+    import redis
+    from scrapy import Request
+
+    from crawler.distributed import JOB_TTL
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
+    assert other.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    other.close("finished")  # the last one on the roll: it clears the job
+    assert not server_redis.keys(f"{prefix}:*")
+    try:
+        _back(paused, noticed_by)
+        assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_3.htm"))
+        keys = [key.decode() for key in server_redis.keys(f"{prefix}:*")]
+        assert {f"{prefix}:requests", f"{prefix}:dupefilter", f"{prefix}:root", f"{prefix}:workers"} <= set(keys)
+        # Killed now, it leaves nothing that does not expire.
+        assert {key: 0 < server_redis.ttl(key) <= JOB_TTL for key in keys} == dict.fromkeys(keys, True)
+    finally:
+        paused.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")

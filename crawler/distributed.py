@@ -180,6 +180,19 @@ def _joined(answer) -> Joined:
     return Joined(bool(joined), _text(root), sorted(map(_text, dead)), bool(cleared), bool(recorded), joined == 2)
 
 
+def _lapsed(since: float) -> bool:
+    """Whether a worker whose last heartbeat went ``since`` seconds ago may have been taken
+    off the roll for it (its heartbeat key lives WORKER_TTL seconds; a beat's margin for the
+    clocks). Else it was off the roll because the job's keys went: said otherwise, as no pause
+    is to be looked for."""
+    return since >= WORKER_TTL - WORKER_BEAT
+
+
+def _keys_lost(since: float) -> str:
+    return (f"though it sent its heartbeat {since:.0f} s ago (the job's keys were deleted: Redis restarted without "
+            f"its data, or they were deleted by hand)")
+
+
 def _clock() -> float:
     """Seconds from some fixed point, counting the time a suspended machine slept (Linux's
     CLOCK_BOOTTIME; monotonic() leaves it out there, though Redis's clock ran on)."""
@@ -355,16 +368,20 @@ class JobScheduler(Scheduler):
         while not answer.joined and as_site_root(answer.root) == as_site_root(self.root):
             answer = self.roll.beat(self.root, answer.root)  # the job's root written otherwise
         self.beaten_at = _clock()
-        self.keys_leased = True
         if answer.was_on:
             return
         if not answer.joined:
             self.lose_root(answer.root, since)
             return
         self.job_root = answer.root
+        # The job may have ended meanwhile: its queue and fingerprints, made afresh by the next
+        # push, are leased then (the script leased only the keys there were), or a worker
+        # killed before its next heartbeat would leave fingerprints that never expire.
+        self.keys_leased = False
         logger.warning(
-            "distributed crawl: job %s: this worker was taken for dead (no heartbeat for %.0f s: its process was "
-            "paused or its machine suspended) and is back on the job's roll%s", self.job, since,
+            "distributed crawl: job %s: this worker was %s and is back on the job's roll%s", self.job,
+            "taken for dead (no heartbeat for %.0f s: its process was paused or its machine suspended)" % since
+            if _lapsed(since) else f"off the job's roll {_keys_lost(since)}",
             f"; the job had ended meanwhile (its queue and fingerprints cleared): it records its root {answer.root} "
             f"again and finishes what it was fetching, which may fetch again what other workers stored"
             if answer.recorded else "",
@@ -386,11 +403,14 @@ class JobScheduler(Scheduler):
         """The job crawls from another root than this worker's by the time it is back from a
         pause: the worker takes no more requests, finishes (and stores) what it is fetching,
         and closes with ROOT_REFUSED (SharedQueueIdle), as a worker refused at the start."""
+        off = (
+            f"took this worker for dead (no heartbeat for {since:.0f} s: its process was paused or its machine suspended)"
+            if _lapsed(since) else f"had this worker off its roll {_keys_lost(since)}"
+        )
         self.root_lost = (
-            f"distributed crawl: job {self.job} took this worker for dead (no heartbeat for {since:.0f} s: its process "
-            f"was paused or its machine suspended) and crawls from {root} now, not from this worker's root {self.root}: "
-            f"this worker stopped taking requests, else its issues would be fetched from both and their articles "
-            f"stored twice"
+            f"distributed crawl: job {self.job} {off} and crawls from {root} now, not from this worker's root "
+            f"{self.root}: this worker stopped taking requests, else its issues would be fetched from both and their "
+            f"articles stored twice"
         )
         self._stop_taking(self.root_lost)
 

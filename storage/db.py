@@ -665,7 +665,10 @@ class Archive:
             # The row an article stored before its page left (below: another distributed worker's
             # batch, or a run that lost the page item) holds the page's heading, no reading of the
             # page itself (no count of its links, no fetch time): storing the page is storing it
-            # new, or the job's pages_new would never add up to its pages.
+            # new, or the job's pages_new would never add up to its pages. Told by its count of
+            # links, not its label: a page stored before revision 0008 has no fetch time either
+            # and may have no label (its number read from the file's metadata), yet it has a
+            # count (0 or more).
             stubs = {key for key, row in known_pages.items()
                      if row.articles_expected is None and (not fetched or row.fetched_at is None)}
             counts["pages_updated"] = len(known_pages) - len(stale_pages) - len(stubs)
@@ -1037,6 +1040,8 @@ def _ids_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tupl
     return {key: row.id for key, row in _rows_by_key(session, table, keys, wanted).items()}
 
 
+# What the row an article or a page PDF makes for a page not stored yet leaves empty (the
+# rest is the page's number and URL); a page stored has articles_expected at least.
 def _rows_by_key(session: Session, table, keys: tuple[str, ...], wanted: set[tuple], *columns) -> dict[tuple, Any]:
     """{key tuple: row of id and ``columns``} of the rows whose keys are among ``wanted``.
 

@@ -948,7 +948,7 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
     # requests, and what it pushed would be fetched from its own root by the other.
     import redis
 
-    from crawler.distributed import OVERDUE
+    from crawler.distributed import WORKER_BEAT, WORKER_TTL
 
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
@@ -971,11 +971,12 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
             other = start_crawl(f"base_url={roots[1]}", *dates, archive=archive, settings=HOLDING, log=logs[1])
             _wait_for_an_article(other, second_site, logs[1])
             other.send_signal(signal.SIGSTOP)  # still at the job, its heartbeat alive, as the first resumes
-            # Stopped long enough that its heartbeat is overdue when it resumes (WORKER_TTL
-            # itself is not waited for: its heartbeat key was deleted).
-            time.sleep(max(0.0, stopped_at + OVERDUE + 2 - time.monotonic()))
+            # Stopped long enough that its heartbeat could have lapsed, as the worker tells when
+            # it resumes (the rest of WORKER_TTL is its heartbeat key deleted).
+            time.sleep(max(0.0, stopped_at + WORKER_TTL - WORKER_BEAT + 2 - time.monotonic()))
             assert server_redis.get(f"{prefix}:root") == roots[1].encode()
             other_heartbeat = f"{prefix}:workers:{socket.gethostname()}:{other.pid}"
+            server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
             served_before = len(first_site.requests)
             paused.send_signal(signal.SIGCONT)
             deadline = time.monotonic() + 120
@@ -1021,7 +1022,7 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
     # job's roll, its root recorded again, and ends it: no other root could be let in meanwhile.
     import redis
 
-    from crawler.distributed import OVERDUE
+    from crawler.distributed import WORKER_BEAT, WORKER_TTL
 
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
@@ -1041,7 +1042,9 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
             other = start_crawl(*args, archive=archive, settings=KILLABLE, log=logs[1])
             assert other.wait(240) == 0, logs[1].read_text()[-3000:]
             assert not server_redis.keys(f"{prefix}:*")  # the job ended, cleared
-            time.sleep(max(0.0, stopped_at + OVERDUE + 2 - time.monotonic()))
+            # Stopped long enough that its heartbeat could have lapsed (the rest of WORKER_TTL
+            # is its heartbeat key deleted).
+            time.sleep(max(0.0, stopped_at + WORKER_TTL - WORKER_BEAT + 2 - time.monotonic()))
         finally:
             paused.send_signal(signal.SIGCONT)
         code = paused.wait(240)
@@ -1128,3 +1131,116 @@ def test_an_article_stored_before_its_page_is_filed_under_the_pages_section_even
     assert crawl_runs(archive)[0].pages_new == 1
     assert sql_rows(archive, "SELECT page_label, section, section_original FROM pages WHERE page_number = 7") == [
         (label, section, section_original)]
+
+
+def _documented_key_deletion() -> str:
+    """The shell lines docs/operations.md gives to delete a killed job's keys now."""
+    text = (PROJECT / "docs" / "operations.md").read_text(encoding="utf-8")
+    blocks = [block for block in re.findall(r"```sh\n(.*?)```", text, re.S) if "redis-cli" in block]
+    assert len(blocks) == 1, blocks
+    return re.sub(r"(?m)^ {2}", "", blocks[0])
+
+
+def test_the_documented_deletion_of_a_killed_job_s_keys_leaves_every_other_job_alone(redis_url, job_worker):
+    # A job whose processes were all killed, and a job whose name goes on from its name (the
+    # same dates with -a refresh=1: its keys `<job>:refresh:*`) still crawling. The command the
+    # docs gave, a scan of `<job>:*`, deleted the running job's queue, fingerprints and root too.
+    import redis
+    from scrapy import Request
+
+    from crawler.distributed import WORKER_TTL
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    killed, _ = job_worker(job, ROOTS[0], _elsewhere("killed"))
+    assert killed.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    running, _ = job_worker(f"{job}:refresh", ROOTS[0], _elsewhere("running"))
+    assert running.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    try:
+        others = {key: server_redis.dump(key) for key in server_redis.keys(f"{prefix}:refresh:*")}
+        assert len(others) == 5  # its queue, fingerprints, root, roll and heartbeat
+        lines = re.sub(r"(?m)^job=.*$", f"job={prefix}", _documented_key_deletion())
+        done = subprocess.run(["sh", "-c", lines], env=os.environ | {"REDIS_URL": redis_url},
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        # The running job is as it was.
+        assert {key: server_redis.dump(key) for key in server_redis.keys(f"{prefix}:refresh:*")} == others
+        # The killed one's keys are gone, but for its worker's heartbeat, which lapses by itself.
+        left = [key for key in server_redis.keys(f"{prefix}:*") if not key.startswith(f"{prefix}:refresh:".encode())]
+        assert left == [f"{prefix}:workers:{_elsewhere('killed')}".encode()]
+        assert 0 < server_redis.ttl(left[0]) <= WORKER_TTL
+    finally:
+        running.close("finished")
+        server_redis.delete(*server_redis.keys(f"{prefix}:*") or ["none"])
+
+
+@pytest.mark.parametrize("meanwhile", ["nobody", "another-root"])
+def test_a_worker_whose_job_s_keys_were_lost_while_it_beat_is_not_told_paused(meanwhile, redis_url, job_worker, caplog):
+    # The job's keys gone under a worker that never missed a heartbeat (Redis restarted without
+    # its data, the keys deleted by hand): it finds itself off the roll as a paused worker does
+    # and gets back on it, or stops if another root's worker started the job meanwhile. Its
+    # line said it was taken for dead, its process paused or its machine suspended, for a
+    # heartbeat last sent seconds before: the operator looked for a pause that never was.
+    import redis
+    from scrapy import Request
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    worker, _ = job_worker(job, ROOTS[0], _elsewhere("worker"))
+    others = []
+    try:
+        assert worker.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+        server_redis.delete(*server_redis.keys(f"{prefix}:*"))
+        if meanwhile == "another-root":
+            others.append(job_worker(job, ROOTS[1], _elsewhere("other"))[0])
+        caplog.clear()
+        worker.beat()
+        lines = [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+        assert len(lines) == 1, lines
+        assert "paused" not in lines[0] and "taken for dead" not in lines[0] and "took this worker for dead" not in lines[0]
+        assert re.search(r"though it sent its heartbeat \d+ s ago \(the job's keys were deleted: Redis restarted "
+                         r"without its data, or they were deleted by hand\)", lines[0]), lines[0]
+        if meanwhile == "nobody":
+            assert worker.root_lost is None
+            assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere("worker").encode()}
+            assert server_redis.get(f"{prefix}:root") == ROOTS[0].encode()
+        else:
+            assert worker.root_lost == lines[0]
+            assert f"crawls from {ROOTS[1]} now, not from this worker's root {ROOTS[0]}" in lines[0]
+    finally:
+        for each in [*others, worker]:
+            each.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+
+
+@pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])
+def test_a_worker_that_rejoins_a_job_that_ended_leases_the_keys_it_makes_anew(noticed_by, redis_url, job_worker):
+    # Back on the roll of a job cleared meanwhile, the worker queues afresh: the fingerprints
+    # it made had no expiry until its next heartbeat, and a worker killed before that left them
+    # in Redis for good, where a killed job's keys expire after JOB_TTL.
+    import redis
+    from scrapy import Request
+
+    from crawler.distributed import JOB_TTL
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
+    assert other.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    other.close("finished")  # the last one on the roll: it clears the job
+    assert not server_redis.keys(f"{prefix}:*")
+    try:
+        _back(paused, noticed_by)
+        assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_3.htm"))
+        keys = [key.decode() for key in server_redis.keys(f"{prefix}:*")]
+        assert {f"{prefix}:requests", f"{prefix}:dupefilter", f"{prefix}:root", f"{prefix}:workers"} <= set(keys)
+        # Killed now, it leaves nothing that does not expire.
+        assert {key: 0 < server_redis.ttl(key) <= JOB_TTL for key in keys} == dict.fromkeys(keys, True)
+    finally:
+        paused.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")

@@ -453,6 +453,22 @@ def test_0008_versions_keep_pictures_and_sources_pages_their_fetch_time_and_its_
                       [{"url": "http://x/1.jpg", "caption": "更正的说明", "caption_original": ""}]]
 
 
+def test_a_page_stored_before_0008_without_a_label_counts_as_updated_when_stored_again(archive_url):
+    # A page stored before 0008 has no fetch time, as the bare row an article leaves for a page
+    # not stored yet has none; a page the site prints no label for (its number from the file's
+    # metadata) was taken for such a row, and the first crawl after the upgrade counted it in
+    # pages_new, stored again. The bare row of page 8 (its article alone) is still new.
+    unlabelled = page(7, page_label="", articles_expected=2)
+    engine = archive_at(archive_url, "0007", ([unlabelled], [article(1), article(2, number=8)]))
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "head")
+    engine.dispose()
+    archive = open_archive(archive_url)
+    counts = archive.store_batch([unlabelled, page(8, articles_expected=1)], [])
+    archive.close()
+    assert (counts["pages_new"], counts["pages_updated"]) == (1, 1)
+
+
 def test_0010_keeps_each_pages_article_links_from_its_stored_articles_and_its_downgrade_drops_them(archive_url):
     engine = archive_at(archive_url, "0009", ([page(7, articles_expected=2), page(8, articles_expected=1)],
                                               [article(1), article(2), article(3, number=8)]))

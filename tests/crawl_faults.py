@@ -24,16 +24,24 @@ class RaisingMiddleware:
             yield output
 
 
-class RaisingPipeline:
-    """Raises on the article item whose URL ends with ``FAULTY_URL_SUFFIX``, as a defect in a
-    pipeline would on some article's text."""
+class _UrlSuffixPipeline:
+    """A fault on the item whose URL ends with the suffix the setting ``SETTING`` names."""
+
+    SETTING = ""
 
     def __init__(self, suffix: str) -> None:
         self.suffix = suffix
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("FAULTY_URL_SUFFIX", ""))
+        return cls(crawler.settings.get(cls.SETTING, ""))
+
+
+class RaisingPipeline(_UrlSuffixPipeline):
+    """Raises on the article item whose URL ends with ``FAULTY_URL_SUFFIX``, as a defect in a
+    pipeline would on some article's text."""
+
+    SETTING = "FAULTY_URL_SUFFIX"
 
     def process_item(self, item):
         if self.suffix and getattr(item, "url", "").endswith(self.suffix) and hasattr(item, "body"):
@@ -41,16 +49,11 @@ class RaisingPipeline:
         return item
 
 
-class LosingPipeline:
+class LosingPipeline(_UrlSuffixPipeline):
     """Drops the page item whose URL ends with ``LOST_URL_SUFFIX``, as a distributed worker
     killed before it stored the page loses it while other workers store the page's articles."""
 
-    def __init__(self, suffix: str) -> None:
-        self.suffix = suffix
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("LOST_URL_SUFFIX", ""))
+    SETTING = "LOST_URL_SUFFIX"
 
     def process_item(self, item):
         from scrapy.exceptions import DropItem

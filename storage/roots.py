@@ -134,6 +134,12 @@ class RootCollision(ArchiveError):
     pass
 
 
+class InsideHeldRoot(ArchiveError):
+    """OLD_ROOT lies inside a root the archive holds the paper under (``http://host/newdzb/html/``
+    for ``http://host/newdzb/``): moved, the addresses under it would leave the paper's others
+    (its PDFs and pictures, other months) behind, the paper stored under two roots."""
+
+
 class NothingUnderRoot(ArchiveError):
     """OLD_ROOT holds no address of the paper: a typo most likely (``/NEWDZB/`` for
     ``/newdzb/``, the path compared letter case and all), said rather than "0 addresses moved"."""
@@ -230,10 +236,42 @@ class Move:
         holds = f"it holds {self.paper_code} under {', '.join(held)}" if held else f"it holds no issue of {self.paper_code}"
         return f"the archive holds no address of {self.paper_code} {where} ({holds}); nothing was changed"
 
+    def _inside_held_root(self, session, paper) -> str | None:
+        """Why the move would split the paper between two roots, if it would: OLD_ROOT is no root
+        the archive holds the paper under but lies inside one, and some of the paper's addresses
+        under that root are outside OLD_ROOT. Those alone tell a split: a root told from a
+        redirected entry page is its host's only (PaperProfile.root_of), and a root inside it that
+        holds all of the paper's addresses there is a whole move."""
+        held = roots_held(session, self.paper_code)
+        if self.old in held:
+            return None
+        for outer in held:
+            if outer == self.old or not under_root(self.old, outer):
+                continue
+            left = 0
+            for address in ADDRESSES:
+                col = getattr(address.table, address.column)
+                left += session.scalar(select(func.count()).select_from(address.table).where(
+                    address.owned(paper), _under(col, outer), ~_under(col, self.old))) or 0
+            if not left:
+                continue
+            inner = self.old[len(outer):]
+            # OLD_ROOT and NEW_ROOT both ending in the same path below the root (html/): the move meant.
+            new = self.new[: -len(inner)] if self.new.endswith("/" + inner) else "NEW_ROOT"
+            which = (f"the root the archive holds {self.paper_code} under" if len(held) == 1
+                     else f"one of the roots the archive holds {self.paper_code} under ({', '.join(held)})")
+            return (f"cannot move {self.paper_code} from {self.old}: it lies inside {outer}, {which}, and {left} of "
+                    f"{self.paper_code}'s addresses there {'is' if left == 1 else 'are'} outside it: moved, the paper would "
+                    f"be stored under two roots; move the whole root: archive move-root {self.paper_code} {outer} {new}; "
+                    "nothing was changed")
+        return None
+
     def run(self, archive: Archive, dry_run: bool = False) -> dict[str, int]:
         """Move the addresses in one transaction (``dry_run``: count them, change nothing); the
-        rows moved by column. Raises RootCollision, changing nothing, when a new URL is held,
-        and NothingUnderRoot when no address of the paper is to move."""
+        rows moved by column. Raises InsideHeldRoot, changing nothing, when OLD_ROOT lies inside a
+        root the paper is held under and would leave some of its addresses there behind,
+        RootCollision when a new URL is held, and NothingUnderRoot when no address of the paper
+        is to move."""
         with archive.session() as session, session.begin():
             paper = session.scalar(select(Paper.id).where(Paper.code == self.paper_code))
             if paper is None:
@@ -242,6 +280,8 @@ class Move:
                 # The paper's row, as every batch a crawl writes takes it first: a crawl of the
                 # paper that writes meanwhile waits for the move, or the move for its batch.
                 session.execute(select(Paper.id).where(Paper.id == paper).with_for_update())
+            if split := self._inside_held_root(session, paper):
+                raise InsideHeldRoot(split)
             if clashes := self.collisions(session, paper):
                 total = sum(clashes.values())
                 where = ", ".join(f"{n} in {table}" for table, n in clashes.items())

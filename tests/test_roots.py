@@ -234,6 +234,49 @@ def test_a_root_holding_no_address_of_the_paper_is_refused_naming_the_roots_it_i
         "nothing was changed"])
 
 
+def test_a_root_inside_the_papers_root_is_refused_naming_the_root_it_is_held_under(archive_url):
+    # Given the root's html/ (or a month's folder), a move took the pages and articles and left
+    # the PDFs and pictures under the old root: the paper held under two roots, which later
+    # crawls refused or stored twice.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        first = served_root(server, "127.0.0.1")
+        crawl(first, archive_url, f"date={ISSUE_DATE}")
+    before = addresses(archive_url)
+    left = sum(1 for name, urls in before.items() if name != "raw_documents.url"
+               for url in urls if under_root(url, first) and not under_root(url, first + "html/"))
+    assert left > 0
+    mirror = "https://mirror.example/newdzb/"
+    for old, new, suggested in ((first + "html/", mirror + "html/", mirror), (first + "html/2023-01/", mirror, "NEW_ROOT")):
+        for dry in ((), ("--dry-run",)):
+            refused = archive_command("move-root", "gongyishibao", old, new, *dry, archive=archive_url)
+            assert (refused.returncode, refused.stdout, refused.stderr.splitlines()) == (2, "", [
+                f"error: cannot move gongyishibao from {old}: it lies inside {first}, the root the archive holds "
+                f"gongyishibao under, and {left} of gongyishibao's addresses there are outside it: moved, the paper "
+                f"would be stored under two roots; move the whole root: archive move-root gongyishibao {first} {suggested}; "
+                "nothing was changed"])
+    assert addresses(archive_url) == before
+
+    moved = archive_command("move-root", "gongyishibao", first, mirror, archive=archive_url)
+    assert moved.returncode == 0, moved.stderr
+    assert [url for urls in addresses(archive_url).values() for url in urls if under_root(url, first)] == []
+
+
+def test_a_root_inside_a_root_told_by_its_host_alone_moves_when_it_holds_all_the_papers_addresses_there(sqlite_url):
+    # An entry page the site redirected elsewhere tells its host alone (PaperProfile.root_of): a
+    # root inside it that holds every address of the paper on that host is a whole move.
+    archive = open_archive(sqlite_url)
+    page_a, article_a = _issue("2023-01-31", "https://r.example/epaper/")
+    entry = "https://r.example/epaper/index.htm"
+    archive.store_batch([page_a | {"issue_url": entry}], [article_a | {"issue_url": entry}])
+    archive.close()
+    assert sql_rows(sqlite_url, "SELECT url FROM issues") == [(entry,)]
+    moved = archive_command("move-root", "gongyishibao", "https://r.example/epaper/", "https://s.example/epaper/",
+                            archive=sqlite_url)
+    assert moved.returncode == 0, moved.stderr
+    assert sql_rows(sqlite_url, "SELECT url FROM issues") == [("https://s.example/epaper/index.htm",)]
+    assert sql_rows(sqlite_url, "SELECT count(*) FROM articles WHERE url LIKE 'https://r.example/%'") == [(0,)]
+
+
 def _names(table: str) -> list[str]:
     return [line.split("|")[0] for line in table.splitlines() if "." in line.split("|")[0]]
 

@@ -53,8 +53,10 @@ def archive_url(setting: str | None = None) -> str:
     return setting or os.environ.get("ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
 
 
-# The password of a URL SQLAlchemy cannot read, to hide it all the same: scheme://user:PASSWORD@
-_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+# The password of a URL, scheme://user:PASSWORD@, where SQLAlchemy reads it (its own pattern,
+# sqlalchemy.engine.url._parse_url); of a URL SQLAlchemy cannot read, wherever it is.
+_PASSWORD = re.compile(r"^([\w+]+://[^:/]*:)[^@]*@")
+_ANY_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
 def database_words(error: BaseException) -> str:
@@ -65,11 +67,15 @@ def database_words(error: BaseException) -> str:
 
 
 def safe_url(url: str) -> str:
-    """A database's or Redis's URL to show in a message: its password hidden."""
+    """A database's or Redis's URL to show in a message: as the user wrote it, its password
+    hidden. Not SQLAlchemy's rendering, which writes the URL anew: a SQLite URI's
+    ``file:/path`` became ``file%3A/path``, a query's ``%20`` a ``+``, a user's URL not the one
+    they gave."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        make_url(url)
     except (ArgumentError, ValueError):
-        return _PASSWORD.sub(r"\1***@", url)
+        return _ANY_PASSWORD.sub(r"\1***@", url, count=1)
+    return _PASSWORD.sub(r"\1***@", url, count=1)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -239,6 +239,34 @@ def _crawled_then_refused(path, url: str, refused: str) -> str:
         return _base(server).removeprefix("base_url=")
 
 
+@pytest.mark.parametrize("name", ["x.db?mode=ro&uri=true", "档案 甲.db?mode=ro&uri=true"])
+def test_an_archive_url_is_shown_as_written(tmp_path, name):
+    # SQLAlchemy's rendering of the URL, once shown, wrote file: as file%3A and a path's Chinese
+    # as %E6%A1%A3…: not the URL the user gave, nor one to copy back into a command.
+    from tests.conftest import archive_command
+
+    url = f"sqlite:///file:{tmp_path}/{name}"
+    done = archive_command("stats", archive=url)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: archive not found: {url}: no such file\n")
+    crawled = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9{PREFIX}", archive=url)
+    assert crawled.returncode == 2 and len(crawled.stderr.splitlines()) == 1, crawled.stderr
+    assert f" {url}" in crawled.stderr and "%" not in crawled.stderr
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql+psycopg://archivist:s3cr%40t@db-host/archive?options=-csearch_path%3Dpress",
+     "postgresql+psycopg://archivist:***@db-host/archive?options=-csearch_path%3Dpress"),
+    ("postgresql://archivist:pa:ss@db-host:5432/archive", "postgresql://archivist:***@db-host:5432/archive"),
+    ("postgresql://archivist@db-host:5432/archive", "postgresql://archivist@db-host:5432/archive"),
+    ("redis://:secret@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+    ("sqlite:///file:/srv/x%20y.db?mode=ro&uri=true", "sqlite:///file:/srv/x%20y.db?mode=ro&uri=true"),
+])
+def test_a_url_is_shown_as_written_with_its_password_hidden(url, shown):
+    from storage.db import safe_url
+
+    assert safe_url(url) == shown
+
+
 @pytest.mark.parametrize("query", ["?mode=ro", "?mode=ro&uri=true"])
 def test_a_read_only_archive_url_is_refused_by_writers_and_read_by_readers(tmp_path, query):
     # ?mode=ro without uri=true: SQLAlchemy warned and dropped it, and the crawl and reprocess
@@ -249,8 +277,7 @@ def test_a_read_only_archive_url_is_refused_by_writers_and_read_by_readers(tmp_p
 
     path = tmp_path / "archive.sqlite3"
     url = f"sqlite:///{sqlite_uri(path) if 'uri=' in query else path}{query}"
-    shown = url.replace("file:", "file%3A")  # as SQLAlchemy writes the URL out
-    refused = f"error: archive {shown} is read-only (mode=ro) and this command writes to it: give its URL without mode=ro\n"
+    refused = f"error: archive {url} is read-only (mode=ro) and this command writes to it: give its URL without mode=ro\n"
     root = _crawled_then_refused(path, url, refused)
     for args in (["reprocess"], ["upgrade"], ["move-root", "gongyishibao", root, "http://localhost/newdzb/"]):
         done = archive_command(*args, archive=url)

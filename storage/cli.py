@@ -70,7 +70,8 @@ def number_between(low: int, high: int) -> Callable[[str], int]:
         try:
             number = int(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid number {value!r}") from None
+            # "invalid number '1e3'" named no rule, and 1e3 is a number: the rule, as --since's.
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (expected {low} to {high:,})") from None
         if not low <= number <= high:
             raise argparse.ArgumentTypeError(f"{number} is out of range: {low} to {high:,}")
         return number

@@ -504,6 +504,20 @@ def test_a_section_of_another_paper_is_refused_with_the_papers_own_sections(arch
     assert capsys.readouterr().err == "no articles found\n"
 
 
+@pytest.mark.parametrize("value, message", [
+    ("abc", "'abc' is not a whole number (expected 0 to 100,000)"),
+    ("1e3", "'1e3' is not a whole number (expected 0 to 100,000)"),
+    ("", "'' is not a whole number (expected 0 to 100,000)"),
+    ("-5", "-5 is out of range: 0 to 100,000"),
+    ("100001", "100001 is out of range: 0 to 100,000"),
+])
+def test_a_bad_offset_is_one_line_naming_the_rule(sqlite_url, value, message):
+    # "invalid number '1e3'": 1e3 is a number; the line said neither that a whole one is asked nor which.
+    done = archive_command("search", "社工", "--offset", value, archive=sqlite_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines()[-1] == f"archive search: error: argument --offset: {message}"
+
+
 def test_a_search_page_past_the_last_hit_says_so(seeded, capsys):
     assert archive_cli(seeded, "search", "社工", "--offset", "10000") == 0
     assert capsys.readouterr().err == "no articles found past the first 10000 hits\n"

@@ -539,10 +539,9 @@ def run_stats(args: argparse.Namespace) -> int:
     if stats.no_issue_of is not None:
         # In place of an empty table: without --since, stats' span starts at the paper's first
         # date the archive knows of, so nothing else is printed of a paper not crawled yet.
-        scheduled = not any(stats.no_issue_of == code for code in stats.unscheduled) and not any(
-            stats.no_issue_of == code for code, _ in stats.unreadable)
+        # --paper of a paper whose profile has a mistake is refused: a schedule is unknown only without a profile.
         hint = (": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
-                if scheduled and args.since is None and not stats.gaps else "")
+                if stats.no_issue_of not in stats.unscheduled and args.since is None and not stats.gaps else "")
         print(f"The archive holds no issue of {stats.no_issue_of}{hint}", file=out)
     else:
         print("Articles per paper and year", file=out)

@@ -104,10 +104,17 @@ end
 # worker is at is cleared first (started afresh): what killed workers left of it, their root
 # too, whether they got on the roll or not; except, for a worker taken off the roll while it
 # went on crawling (``keep``), what is of its own root: the queue and fingerprints it shares.
-# Returns {joined (1 or 0), the job's root, the workers taken off, cleared (1 or 0), root
-# recorded (1 or 0)}.
+# A worker on the roll leaves a member of its own among the fingerprints (``worker:`` and its
+# name: no request's fingerprint, which is hex), gone only when the job is cleared: a worker
+# back from a pause finds the roll and root of a job started afresh by another worker of its
+# root as it left them, and only that member tells it the queue and fingerprints it shared are
+# gone. Returns {joined (1 or 0), the job's root, the workers taken off, cleared (1 or 0), root
+# recorded (1 or 0), ended (1 or 0: the job was cleared since this worker was last on it, or
+# it never was)}.
 _ENTER = _PRUNE + """
 local function enter(keep)
+  local marker = 'worker:' .. ARGV[1]
+  local ended = 1 - redis.call('SISMEMBER', KEYS[4], marker)
   local alive, dead = prune(6)
   local cleared = 0
   if alive == 0 and redis.call('EXISTS', KEYS[2], KEYS[3], KEYS[4]) > 0 then
@@ -122,12 +129,13 @@ local function enter(keep)
     root, recorded = ARGV[2], 1
     redis.call('SET', KEYS[2], root, 'EX', ARGV[5])
   elseif root ~= ARGV[3] then
-    return {0, root, dead, cleared, 0}
+    return {0, root, dead, cleared, 0, ended}
   end
   redis.call('SADD', KEYS[1], ARGV[1])
+  redis.call('SADD', KEYS[4], marker)
   redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
-  return {1, root, dead, cleared, recorded}
+  return {1, root, dead, cleared, recorded, ended}
 end
 """
 _JOIN = _ENTER + "return enter(false)"
@@ -140,7 +148,7 @@ _BEAT = _ENTER + """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
   redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
-  return {2, '', {}, 0, 0}
+  return {2, '', {}, 0, 0, 0}
 end
 return enter(true)
 """
@@ -166,18 +174,22 @@ def _text(value) -> str:
 class Joined(NamedTuple):
     """What WorkerRoll.join (or beat) found: whether the worker joined, the job's root, the
     workers found dead (taken off the roll), whether it cleared the job (started it afresh),
-    whether it recorded its root (none was), and whether it was on the roll already."""
+    whether it recorded its root (none was), whether it was on the roll already, and whether
+    the job was cleared since the worker was last on it (its queue and fingerprints gone,
+    whoever started it afresh), or it never was."""
     joined: bool
     root: str
     dead: list[str]
     cleared: bool
     recorded: bool = False
     was_on: bool = False
+    ended: bool = False
 
 
 def _joined(answer) -> Joined:
-    joined, root, dead, cleared, recorded = answer
-    return Joined(bool(joined), _text(root), sorted(map(_text, dead)), bool(cleared), bool(recorded), joined == 2)
+    joined, root, dead, cleared, recorded, ended = answer
+    return Joined(bool(joined), _text(root), sorted(map(_text, dead)), bool(cleared), bool(recorded), joined == 2,
+                  bool(ended))
 
 
 def _lapsed(since: float) -> bool:
@@ -378,13 +390,21 @@ class JobScheduler(Scheduler):
         # push, are leased then (the script leased only the keys there were), or a worker
         # killed before its next heartbeat would leave fingerprints that never expire.
         self.keys_leased = False
+        if answer.recorded:
+            ended = (f"; the job had ended meanwhile (its queue and fingerprints cleared): it records its root "
+                     f"{answer.root} again and finishes what it was fetching")
+        elif answer.ended:
+            # The roll and root of the job another worker started afresh look as this worker
+            # left them: only the member it keeps among the fingerprints (_ENTER) tells.
+            ended = (f"; the job had ended meanwhile (its queue and fingerprints cleared) and another worker started "
+                     f"it afresh from {answer.root}: this worker finishes what it was fetching")
+        else:
+            ended = ""
         logger.warning(
             "distributed crawl: job %s: this worker was %s and is back on the job's roll%s", self.job,
             "taken for dead (no heartbeat for %.0f s: its process was paused or its machine suspended)" % since
             if _lapsed(since) else f"off the job's roll {_keys_lost(since)}",
-            f"; the job had ended meanwhile (its queue and fingerprints cleared): it records its root {answer.root} "
-            f"again and finishes what it was fetching, which may fetch again what other workers stored"
-            if answer.recorded else "",
+            f"{ended}, which may fetch again what other workers stored" if ended else "",
         )
         if answer.dead:
             logger.warning(

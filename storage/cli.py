@@ -87,10 +87,11 @@ def cannot_listen(host: str, port: int, error: OSError) -> str:
     return f"cannot listen on {host}:{port}: {reason}{hint}"
 
 
-def add_filters(parser: argparse.ArgumentParser, section: bool = True) -> None:
+def add_filters(parser: argparse.ArgumentParser, section: bool = True, since: str = "first issue date, YYYY-MM-DD",
+                until: str = "last issue date, YYYY-MM-DD") -> None:
     parser.add_argument("--paper", help="paper code, e.g. gongyishibao")
-    parser.add_argument("--since", type=iso_date, help="first issue date, YYYY-MM-DD")
-    parser.add_argument("--until", type=iso_date, help="last issue date, YYYY-MM-DD")
+    parser.add_argument("--since", type=iso_date, help=since)
+    parser.add_argument("--until", type=iso_date, help=until)
     if section:
         parser.add_argument("--section", help="section (版名), whole, as printed or in Simplified, e.g. 社会工作")
 
@@ -515,11 +516,15 @@ def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
 # --- stats -------------------------------------------------------------------------------
 
 def _stats_arguments(parser: argparse.ArgumentParser) -> None:
-    add_filters(parser, section=False)
+    add_filters(parser, section=False,
+                since="first date to count, YYYY-MM-DD (default: each paper's first archived issue or date without one)",
+                until="last date to count, YYYY-MM-DD (default: each paper's last such date, or today "
+                      "if --since is after it; never past today)")
     parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list")
 
 
-@command("stats", "counts per paper and year, missing and incomplete issues, dead links, crawl history", _stats_arguments)
+@command("stats", "issues, pages and articles per paper and year, issues missing by each paper's schedule, "
+         "dates without an issue, incomplete issues, dead links, recent crawl runs", _stats_arguments)
 def run_stats(args: argparse.Namespace) -> int:
     from storage.stats import archive_stats
 
@@ -532,8 +537,16 @@ def run_stats(args: argparse.Namespace) -> int:
     for line in stats.warnings:
         print(f"warning: {line}", file=sys.stderr)
     out = sys.stdout
-    print("Articles per paper and year", file=out)
-    print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)
+    if stats.no_issue_of is not None:
+        # In place of an empty table: without --since, stats' span starts at the paper's first
+        # date the archive knows of, so nothing else is printed of a paper not crawled yet.
+        # --paper of a paper whose profile has a mistake is refused: a schedule is unknown only without a profile.
+        hint = (": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
+                if stats.no_issue_of not in stats.unscheduled and args.since is None and not stats.gaps else "")
+        print(f"The archive holds no issue of {stats.no_issue_of}{hint}", file=out)
+    else:
+        print("Articles per paper and year", file=out)
+        print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)
     for gap in stats.gaps:
         print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: "
               f"{len(gap.missing)} of {gap.scheduled} scheduled", file=out)

@@ -73,6 +73,9 @@ class Stats:
     # Issues archived in part (a crawl interrupted, pages or articles not fetched):
     # (paper, issue date, pages complete, pages its page list names or None when it has none).
     incomplete: list[tuple] = field(default_factory=list)
+    # The paper asked (--paper) when the archive holds no issue of it, whatever the span: its
+    # empty tables alone left the user without an answer.
+    no_issue_of: str | None = None
 
 
 def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
@@ -152,7 +155,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         if profile is None:
             if first is not None and (problem := loaded.problem_of(code)):
                 unreadable.append((code, problem.source))
-            elif first is not None:
+            elif first is not None or code == paper:
                 unscheduled.append(code)  # said, not left out: its profile may be in a folder not named
             continue
         span = _span(first, last, since, until)
@@ -177,8 +180,14 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     ]
     dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4] or "", r[5], _minute(r[6]), _minute(r[7]), _minute(r[8]), r[9])
                  for r in dead]
+    no_issue_of = None
+    if paper is not None and not any(code == paper for code, _, _, _ in counts):
+        with archive.engine.connect() as conn:
+            held = conn.execute(text("SELECT 1 FROM issues i JOIN papers pa ON pa.id = i.paper_id "
+                                     "WHERE pa.code = :paper LIMIT 1"), params).first()
+        no_issue_of = None if held else paper
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
-                 unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until))
+                 unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of)
 
 
 def _incomplete(archive: Archive, bounds: dict[str, tuple], since: date | None, until: date | None) -> list[tuple]:

@@ -630,6 +630,60 @@ def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_
         assert capsys.readouterr().err == "error: unknown paper 'gongyishibao' (this archive holds no paper)\n"
 
 
+NO_ISSUE_HINT = ": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
+
+
+def test_stats_of_a_paper_the_archive_holds_no_issue_of_says_so_in_one_line(seeded, monkeypatch):
+    # Without --since, stats counts a paper's missing issues from the first date the archive
+    # knows of it: of a paper not crawled yet it printed two empty tables, exit status 0, and
+    # the user had no answer.
+    monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+    stats = archive_command("stats", "--paper", "shehuibao", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    sections = stats.stdout.split("\n\n")
+    assert sections[0] == f"The archive holds no issue of shehuibao{NO_ISSUE_HINT}"
+    assert sections[1].startswith("Recent crawl runs\n") and sections[1].endswith("(0 rows)\n")
+    assert len(sections) == 2
+    # A span given: its schedule's dates are listed, all of them missing.
+    stats = archive_command("stats", "--paper", "shehuibao", "--since", "2023-01-30", "--until", "2023-02-03",
+                            archive=seeded)
+    assert stats.returncode == 0, stats.stderr
+    assert missing_issues(stats.stdout) == (
+        ["Missing issues of shehuibao (every Mon, Wed, Fri) from 2023-01-30 to 2023-02-03: 3 of 3 scheduled"],
+        ["2023-01-30", "2023-02-01", "2023-02-03"])
+    assert stats.stdout.splitlines()[0] == "The archive holds no issue of shehuibao"
+    # A paper the archive holds issues of: its counts, as before.
+    held = archive_command("stats", "--paper", "gongyishibao", archive=seeded)
+    assert held.returncode == 0 and held.stdout.startswith("Articles per paper and year\n")
+    assert "holds no issue" not in held.stdout
+    # A paper the archive names without an issue (its crawls found none) and no profile tells
+    # the schedule of: said so, and why no missing issue is counted.
+    archive = open_archive(seeded)
+    with archive.engine.begin() as conn:
+        conn.execute(text("INSERT INTO papers (code, name) VALUES ('laobao', '老报')"))
+    archive.close()
+    bare = archive_command("stats", "--paper", "laobao", archive=seeded)
+    assert bare.returncode == 0, bare.stderr
+    lines = bare.stdout.splitlines()
+    assert lines[0] == "The archive holds no issue of laobao"
+    assert "Missing issues of laobao: not counted, no profile of it tells its schedule (crawler/papers/, $ARCHIVE_PAPERS)" in lines
+    # A code neither the archive nor a profile knows: one line naming the papers known, exit 2.
+    unknown = archive_command("stats", "--paper", "shehuibo", archive=seeded)
+    assert (unknown.returncode, unknown.stdout, unknown.stderr) == (
+        2, "", "error: unknown paper 'shehuibo' (this archive holds: gongyishibao, laobao; profiled, not archived: "
+               "shehuibao)\n")
+
+
+def test_stats_help_says_what_it_counts_and_from_when(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["stats", "--help"])
+    assert done.value.code == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert ("issues, pages and articles per paper and year, issues missing by each paper's schedule, dates without "
+            "an issue, incomplete issues, dead links, recent crawl runs") in printed
+    assert "--since SINCE first date to count, YYYY-MM-DD (default: each paper's first archived issue" in printed
+
+
 def test_export_streams_every_article_as_jsonl_and_csv(seeded, tmp_path, capsys):
     expected = [tuple(r) for r in view_rows(seeded)]
     assert archive_cli(seeded, "export") == 0

@@ -892,6 +892,63 @@ def test_a_worker_taken_for_dead_while_paused_rejoins_its_job_and_keeps_its_root
 
 
 @pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])
+@pytest.mark.parametrize("meanwhile", ["the-last-one-left", "the-others-were-killed", "the-newcomer-was-killed"])
+def test_a_worker_back_from_a_pause_to_its_job_started_afresh_by_another_says_it_was_cleared(
+        meanwhile, noticed_by, redis_url, job_worker, caplog):
+    # While the worker was paused its job was cleared (its last other worker left, or the others
+    # were killed too), and a newcomer of the same root started it afresh: the resumed worker
+    # gets on the newcomer's roll, its queued requests and fingerprints gone. Its line said only
+    # that it was back on the job's roll, as if the job it had left went on, where it says that
+    # the job ended when it finds no one and records the root itself.
+    import redis
+    from scrapy import Request
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
+    assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    workers = [paused]
+    if meanwhile == "the-last-one-left":
+        other.close("finished")  # it clears the job
+        assert not server_redis.keys(f"{prefix}:*")
+    else:
+        assert server_redis.delete(f"{prefix}:workers:{other.worker}") == 1  # killed: its heartbeat lapsed
+    caplog.clear()
+    newcomer, _ = job_worker(job, ROOTS[0], _elsewhere("newcomer"))
+    assert newcomer.refused is None and len(newcomer.queue) == 0  # started afresh
+    if meanwhile == "the-newcomer-was-killed":
+        # No live worker at the job the paused one is back to: it keeps the newcomer's queue.
+        assert newcomer.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_3.htm"))
+        assert server_redis.delete(f"{prefix}:workers:{newcomer.worker}") == 1
+    else:
+        workers.append(newcomer)
+    caplog.clear()
+    _back(paused, noticed_by)
+    try:
+        assert paused.root_lost is None and not [r for r in caplog.records if r.levelname == "ERROR"]
+        assert server_redis.smembers(f"{prefix}:workers") == {each.roll.name.encode() for each in workers}
+        assert server_redis.get(f"{prefix}:root") == ROOTS[0].encode()
+        # Its own request went with the job; the newcomer's, and the one it queued back, are there.
+        assert len(paused.queue) == (meanwhile == "the-newcomer-was-killed") + (noticed_by == "queue")
+        lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        killed = [f"distributed crawl: job {prefix}: workers {newcomer.worker} were killed; what they were fetching "
+                  f"is missing: run the job again once it ends"] if meanwhile == "the-newcomer-was-killed" else []
+        assert len(lines) == 1 + len(killed) and lines[1:] == killed, lines
+        assert re.fullmatch(
+            rf"distributed crawl: job {prefix}: this worker was taken for dead \(no heartbeat for \d+ s: its process "
+            rf"was paused or its machine suspended\) and is back on the job's roll; the job had ended meanwhile \(its "
+            rf"queue and fingerprints cleared\) and another worker started it afresh from {re.escape(ROOTS[0])}: this "
+            rf"worker finishes what it was fetching, which may fetch again what other workers stored", lines[0]), lines[0]
+    finally:
+        for each in workers:
+            each.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+
+
+@pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])
 def test_a_worker_back_from_a_pause_to_find_its_job_crawled_from_another_root_stops_taking_requests(
         noticed_by, redis_url, job_worker, caplog):
     import redis

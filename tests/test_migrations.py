@@ -811,6 +811,28 @@ def test_sqlite_batch_migration_of_articles_keeps_data_search_and_triggers(sqlit
     archive.close()
 
 
+def test_the_documented_refusal_of_an_older_archive_is_the_line_the_code_writes(tmp_path):
+    # docs/archive.md quoted the line as code at 0014 wrote it, "older than this code's (0014)",
+    # long after the head had moved on: the line is this code's own, for an archive at the
+    # revision it names.
+    import re
+
+    documented = re.findall(r"^error: archive (\S+) has schema (\d{4}), older than this code's .*$",
+                            (PROJECT / "docs" / "archive.md").read_text(encoding="utf-8"), re.M)
+    assert len(documented) == 1, documented
+    url, revision = documented[0]
+    line = re.search(rf"^error: archive {re.escape(url)} has schema {revision}.*$",
+                     (PROJECT / "docs" / "archive.md").read_text(encoding="utf-8"), re.M)[0]
+    assert revision != migrate.head()
+    older = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    engine = make_engine(older)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), revision)
+    engine.dispose()
+    refused = archive_command("reprocess", archive=older)
+    assert (refused.returncode, refused.stdout, refused.stderr) == (2, "", line.replace(url, older, 1) + "\n")
+
+
 def test_the_documented_new_revision_comes_after_the_head():
     # docs/archive.md gave --rev-id 0016 once 0016 existed: Alembic wrote the file, then stopped
     # with "Self-loop is detected in revisions (0016)".

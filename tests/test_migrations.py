@@ -269,6 +269,43 @@ def test_an_archive_in_a_schema_of_its_own_is_made_where_public_holds_pg_trgm_al
     found = archive_command("search", "社工站", archive=writer)
     assert found.returncode == 0 and "【社工站】" in found.stdout, found.stderr
 
+@pytest.mark.parametrize("reach", ["no-create-extension", "pg_trgm-outside-search_path"])
+def test_0003_downgrade_brings_no_trigram_index_back_where_0002_made_none(postgres_url, request, reach, capsys):
+    # 0002 goes on without its trigram index where pg_trgm is out of the archive's reach;
+    # 0003's downgrade made it all the same: 'permission denied to create extension
+    # "pg_trgm"', or 'operator class "gin_trgm_ops" does not exist', and no way back past 0003.
+    from sqlalchemy.engine import make_url
+
+    if reach == "no-create-extension":
+        _, writer = postgres_role(postgres_url, request, "archivist", "GRANT USAGE, CREATE ON SCHEMA public TO {role}")
+    else:
+        admin = make_engine(postgres_url)
+        with admin.begin() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION pg_trgm")
+        admin.dispose()
+        _, writer = postgres_role(
+            postgres_url, request, "press",
+            "CREATE SCHEMA {role}", "GRANT USAGE, CREATE ON SCHEMA {role} TO {role}",
+            f"ALTER ROLE {{role}} IN DATABASE {make_url(postgres_url).database} SET search_path = {{role}}",
+        )
+    archive = open_archive(writer)
+    archive.store_batch([page()], [article(1, title="新档案", body="社工站建设稳步推进")])
+    archive.close()
+    engine = make_engine(writer)
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0002")
+    with engine.connect() as conn:
+        trigram_indexes = text("SELECT count(*) FROM pg_indexes WHERE indexdef LIKE :trgm")
+        assert conn.execute(trigram_indexes, {"trgm": "%gin_trgm_ops%"}).scalar() == 0
+        assert conn.exec_driver_sql("SELECT title FROM article_view").scalars().all() == ["新档案"]
+    engine.dispose()
+    assert main(["--archive", writer, "upgrade"]) == 0
+    capsys.readouterr()
+    archive = open_archive(writer)
+    assert [h.title for h in search(archive, "社工站")] == ["新档案"]
+    archive.close()
+
+
 def holding(conn, lexeme: str) -> int:
     """How many articles PostgreSQL's search index holds ``lexeme`` for."""
     sql = f"SELECT count(*) FROM {fulltext.SEARCH_TABLE} WHERE terms @@ CAST(:q AS tsquery)"

@@ -16,6 +16,7 @@ import pytest
 
 from crawler.sample import build
 from crawler.sample.server import SiteServer
+from tests.conftest import sql_rows
 from tests.seeds import seed
 
 SITE = Path(build.__file__).parent / "site"
@@ -385,6 +386,79 @@ def test_the_demo_refuses_an_archive_that_is_no_url_in_one_line(tmp_path):
         "expected a SQLAlchemy URL such as sqlite:///archive.sqlite3"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def _demo(tmp_path, *args: str):
+    """The demo run as README's first command runs it, into an archive of its own; its output and
+    the site root it crawled from."""
+    import subprocess
+    import sys
+
+    archive = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    done = subprocess.run([sys.executable, "-m", "crawler.sample.demo", "--archive", archive, *args],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[-1] == "(20 articles)"
+    (root,) = re.findall(r"-a base_url=(\S+)", done.stdout)
+    return done, archive, root
+
+
+def _crawl_by_hand(server_args: list[str], archive: str, root: str) -> None:
+    """Serve the sample with ``python -m crawler.sample.server *server_args``, run the crawl it
+    says to run, asking the stored issue again (refresh=1), into ``archive``: that crawl must go
+    on from the archive's root, not be refused for another one."""
+    import subprocess
+    import sys
+
+    from tests.conftest import run_crawl
+
+    server = subprocess.Popen([sys.executable, "-m", "crawler.sample.server", *server_args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        serving = server.stdout.readline()
+        if not serving:
+            reason = server.communicate(timeout=60)[1]
+            if "Address already in use" in reason:
+                pytest.skip(f"another process took the sample's port after the demo: {reason.strip()}")
+            pytest.fail(f"the sample server did not start: {reason}")
+        lines = [server.stdout.readline() for _ in range(2)]
+        (crawl_line,) = [line for line in lines if "crawl it:" in line]
+        by_hand = re.findall(r"-a (\S+)", crawl_line)
+        done = run_crawl(*by_hand, "refresh=1", archive=archive)
+    finally:
+        server.terminate()
+        server.communicate(timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "error:" not in done.stderr
+    assert serving.rstrip().endswith(f" at {root}") and f"base_url={root}" in by_hand, (serving, crawl_line)
+    urls = [url for (url,) in sql_rows(archive, "SELECT url FROM articles")]
+    assert len(urls) == 20 and all(url.startswith(root) for url in urls), urls
+
+
+def test_the_sample_server_as_readme_gives_it_serves_the_root_the_demo_crawled(tmp_path):
+    # The demo served the sample on a random port: its archive held the issue under
+    # http://127.0.0.1:<that port>/newdzb/, and the README's `python -m crawler.sample.server`
+    # (port 8000) was another root, whose crawl with refresh=1 the archive refused.
+    done, archive, root = _demo(tmp_path)
+    if root == "http://127.0.0.1:8000/newdzb/":  # the sample server's port as README gives it
+        assert "cannot listen" not in done.stderr
+        server_args = []
+    else:  # the default port was taken: the demo said where it served instead, and how to serve it again
+        taken = [line for line in done.stderr.splitlines() if line.startswith("demo: cannot listen")]
+        server_args = taken[0].split("python -m crawler.sample.server ", 1)[1].split() if taken else []
+    _crawl_by_hand(server_args, archive, root)
+
+
+def test_the_demo_on_a_taken_port_serves_on_another_and_says_how_to_serve_it_again(tmp_path):
+    with SiteServer(SITE) as taken:
+        done, archive, root = _demo(tmp_path, "--port", str(taken.port))
+    (line,) = [line for line in done.stderr.splitlines() if "cannot listen" in line]
+    port = int(urlsplit(root).port)
+    assert port != taken.port
+    assert line == (f"demo: cannot listen on 127.0.0.1:{taken.port} (Address already in use): serving the sample on "
+                    f"127.0.0.1:{port} instead; to crawl it by hand into this archive later, serve it there: "
+                    f"python -m crawler.sample.server --port {port}")
+    _crawl_by_hand(["--port", str(port)], archive, root)
 
 
 def test_the_sample_server_says_in_one_line_when_its_port_is_taken_or_impossible():

@@ -9,3 +9,6 @@ SITE = Path(__file__).parent / "site"
 # The site root stands for this URL; serve it under the same prefix.
 PREFIX = "/newdzb/"
 ISSUE_DATE = "2023-01-31"
+# The demo and the server listen here by default: the archive knows an issue by the site root it
+# was fetched from, so a crawl by hand of the served sample must see the demo's root again.
+PORT = 8000

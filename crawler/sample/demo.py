@@ -1,9 +1,12 @@
 """Offline demo: serve the bundled sample e-paper on 127.0.0.1, crawl it, query the archive.
 
-    python -m crawler.sample.demo [--archive sqlite:///archive.sqlite3]
+    python -m crawler.sample.demo [--archive sqlite:///archive.sqlite3] [--port 8000]
 
 Runs the real command a user runs (`scrapy crawl issues -a date=2023-01-31 -a base_url=...`)
 against the local copy of the 2023-01-31 issue of 公益时报, then prints an SQL query's result.
+The site is served on `python -m crawler.sample.server`'s port, so that a crawl by hand of that
+server goes on in the same archive; when the port is taken it is served on a free one, and one
+line on stderr names the server command that serves that root again.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.exc import ArgumentError
 
+from crawler.sample import PORT, PREFIX
 from crawler.sample.server import SiteServer
 
 SITE = Path(__file__).parent / "site"
@@ -28,16 +32,20 @@ ORDER BY i.issue_date, p.page_number, a.id
 
 
 def main(argv: list[str] | None = None) -> int:
+    from storage.cli import number_between
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", default=os.environ.get("ARCHIVE_URL", "sqlite:///archive.sqlite3"))
+    parser.add_argument("--port", type=number_between(0, 65535), default=PORT,
+                        help=f"port on 127.0.0.1 to serve the sample on (default {PORT}, the sample server's)")
     args = parser.parse_args(argv)
     try:
         args.archive = _absolute_sqlite(args.archive)
     except ArgumentError:
         parser.error(f"invalid --archive {args.archive!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3")
 
-    with SiteServer(SITE, prefix="/newdzb/") as server:
-        base_url = server.url + "newdzb/"
+    with _serve(args.port) as server:
+        base_url = server.url + PREFIX.lstrip("/")
         command = [
             sys.executable, "-m", "scrapy", "crawl", "issues",
             "-a", "date=2023-01-31", "-a", f"base_url={base_url}",
@@ -65,6 +73,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"({len(rows)} articles)")
     archive.close()
     return 0
+
+
+def _serve(port: int) -> SiteServer:
+    """The sample site on ``port``, or on a free port when that one is taken: the demo still runs,
+    and the line printed tells how to serve the root its archive now holds."""
+    try:
+        return SiteServer(SITE, prefix=PREFIX, port=port)
+    except OSError as exc:
+        server = SiteServer(SITE, prefix=PREFIX)
+        reason = (exc.strerror or str(exc)).split(" (while attempting")[0]
+        print(f"demo: cannot listen on 127.0.0.1:{port} ({reason}): serving the sample on "
+              f"127.0.0.1:{server.port} instead; to crawl it by hand into this archive later, serve it "
+              f"there: python -m crawler.sample.server --port {server.port}", file=sys.stderr, flush=True)
+        return server
 
 
 def _absolute_sqlite(url: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from crawler.sample import ISSUE_DATE, PREFIX, SITE
+from crawler.sample import ISSUE_DATE, PORT, PREFIX, SITE
 
 # Like the real sites: .htm goes out as text/html without a charset, so the page's <meta>
 # (or a guess) decides the encoding.
@@ -188,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     from storage.cli import cannot_listen, number_between
 
     parser = argparse.ArgumentParser(description="Serve the bundled sample e-paper until Ctrl-C.")
-    parser.add_argument("--port", type=number_between(0, 65535), default=8000,
-                        help="port on 127.0.0.1 (0: any free port; default 8000)")
+    parser.add_argument("--port", type=number_between(0, 65535), default=PORT,
+                        help=f"port on 127.0.0.1 (0: any free port; default {PORT}, the demo's)")
     args = parser.parse_args(argv)
     try:
         server = SiteServer(SITE, prefix=PREFIX, port=args.port)

@@ -1,6 +1,8 @@
 """The trigram search index of revision 0002, frozen as that migration made it: 0002 creates
-it, 0003 replaces it (and its downgrade brings it back).
+it, 0003 replaces it (and its downgrade brings it back), both only where pg_trgm is within
+the archive's reach (postgresql_reachable).
 """
+from sqlalchemy.exc import DBAPIError
 
 FTS_TABLE = "articles_fts"
 INDEXED = ("title", "subtitle", "body")
@@ -23,6 +25,22 @@ def sqlite_index() -> list[str]:
         f"BEGIN {remove} {add} END",
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
     ]
+
+
+def postgresql_reachable(bind) -> bool:
+    """Whether the pg_trgm extension is (or could be made) there, within the archive's reach.
+    A role without CREATE on the database, or a server without the extension, has no trigram
+    index: 0002 goes on without it, and 0003's downgrade does not bring it back."""
+    try:
+        with bind.begin_nested():
+            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except DBAPIError:
+        return False
+    # Made before in a schema the archive's search_path lacks (public, for an archive in a
+    # schema of its own), the extension is there but its operator class is out of reach.
+    return bool(bind.exec_driver_sql(
+        "SELECT 1 FROM pg_opclass WHERE opcname = 'gin_trgm_ops' AND pg_opclass_is_visible(oid)"
+    ).scalar())
 
 
 def postgresql_index() -> list[str]:

@@ -28,6 +28,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     statements = fulltext.drop_index_statements(bind.dialect.name)
-    statements += trigram.sqlite_index() if bind.dialect.name == "sqlite" else trigram.postgresql_index()
+    if bind.dialect.name == "sqlite":
+        statements += trigram.sqlite_index()
+    elif trigram.postgresql_reachable(bind):
+        # As 0002 made it: an archive out of pg_trgm's reach had no trigram index to go back to.
+        statements += trigram.postgresql_index()
     for statement in statements:
         op.execute(statement)

@@ -245,13 +245,9 @@ def test_plain_sql_from_any_session_reaches_an_archive_in_a_schema_of_its_own(po
     engine.dispose()
 
 
-
-def test_an_archive_in_a_schema_of_its_own_is_made_where_public_holds_pg_trgm_already(postgres_url, request):
-    # README's archive in a schema of its own, on a database whose public schema has pg_trgm
-    # (a DBA's, another application's, an archive in public): CREATE EXTENSION IF NOT EXISTS
-    # found it there, and revision 0002 built its trigram index with an operator class out of
-    # the role's search_path: the first crawl stopped on 'operator class "gin_trgm_ops" does
-    # not exist' (exit status 2), and no archive could be made in that schema.
+def _role_in_a_schema_of_its_own_beside_public_pg_trgm(postgres_url, request) -> tuple[str, str]:
+    """(schema, URL) of a role whose search_path is a schema of its own, on a database whose
+    public schema holds pg_trgm: the extension there, out of the role's reach by name."""
     from sqlalchemy.engine import make_url
 
     admin = make_engine(postgres_url)
@@ -263,31 +259,32 @@ def test_an_archive_in_a_schema_of_its_own_is_made_where_public_holds_pg_trgm_al
         "CREATE SCHEMA {role}", "GRANT USAGE, CREATE ON SCHEMA {role} TO {role}",
         f"ALTER ROLE {{role}} IN DATABASE {make_url(postgres_url).database} SET search_path = {{role}}",
     )
+    return name, writer
+
+
+def test_an_archive_in_a_schema_of_its_own_is_made_where_public_holds_pg_trgm_already(postgres_url, request):
+    # README's archive in a schema of its own, on a database whose public schema has pg_trgm
+    # (a DBA's, another application's, an archive in public): CREATE EXTENSION IF NOT EXISTS
+    # found it there, and revision 0002 built its trigram index with an operator class out of
+    # the role's search_path: the first crawl stopped on 'operator class "gin_trgm_ops" does
+    # not exist' (exit status 2), and no archive could be made in that schema.
+    name, writer = _role_in_a_schema_of_its_own_beside_public_pg_trgm(postgres_url, request)
     done = crawl_site(writer, settings={"ARCHIVE_FETCH_PDFS": "False"}).done
     assert done.returncode == 0, done.stderr[-3000:]
     assert sql_rows(postgres_url, f"SELECT count(*) FROM {name}.articles") == [(20,)]
     found = archive_command("search", "社工站", archive=writer)
     assert found.returncode == 0 and "【社工站】" in found.stdout, found.stderr
 
+
 @pytest.mark.parametrize("reach", ["no-create-extension", "pg_trgm-outside-search_path"])
 def test_0003_downgrade_brings_no_trigram_index_back_where_0002_made_none(postgres_url, request, reach, capsys):
     # 0002 goes on without its trigram index where pg_trgm is out of the archive's reach;
     # 0003's downgrade made it all the same: 'permission denied to create extension
     # "pg_trgm"', or 'operator class "gin_trgm_ops" does not exist', and no way back past 0003.
-    from sqlalchemy.engine import make_url
-
     if reach == "no-create-extension":
         _, writer = postgres_role(postgres_url, request, "archivist", "GRANT USAGE, CREATE ON SCHEMA public TO {role}")
     else:
-        admin = make_engine(postgres_url)
-        with admin.begin() as conn:
-            conn.exec_driver_sql("CREATE EXTENSION pg_trgm")
-        admin.dispose()
-        _, writer = postgres_role(
-            postgres_url, request, "press",
-            "CREATE SCHEMA {role}", "GRANT USAGE, CREATE ON SCHEMA {role} TO {role}",
-            f"ALTER ROLE {{role}} IN DATABASE {make_url(postgres_url).database} SET search_path = {{role}}",
-        )
+        _, writer = _role_in_a_schema_of_its_own_beside_public_pg_trgm(postgres_url, request)
     archive = open_archive(writer)
     archive.store_batch([page()], [article(1, title="新档案", body="社工站建设稳步推进")])
     archive.close()

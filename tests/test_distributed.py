@@ -826,6 +826,22 @@ def _paused_past_its_heartbeat(server_redis, prefix: str, worker) -> None:
     worker.beaten_at = getattr(worker, "beaten_at", 0) - 75  # its clock ran on while it was paused
 
 
+def _a_worker_paused_beside_another(redis_url, job_worker):
+    """(Redis, job, prefix, paused, other): two workers of one root at a new job, the first with a
+    request queued, then paused past its heartbeat."""
+    import redis
+    from scrapy import Request
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
+    assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    return server_redis, job, prefix, paused, other
+
+
 def _back(worker, noticed_by: str) -> None:
     """The paused worker resumes: its heartbeat's timer fires, or the engine uses the queue first."""
     from scrapy import Request
@@ -843,18 +859,9 @@ def test_a_worker_taken_for_dead_while_paused_rejoins_its_job_and_keeps_its_root
     # Off the roll, the resumed worker would not keep the job from being cleared under it (its
     # root with it) by the last other worker to leave: a worker from another root would be let
     # in, and each issue fetched from both roots.
-    import redis
-    from scrapy import Request
-
     from crawler.distributed import ROOT_REFUSED
 
-    server_redis = redis.Redis.from_url(redis_url)
-    job = f"test-{uuid.uuid4().hex[:8]}"
-    prefix = f"issues:gongyishibao:{job}"
-    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
-    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
-    assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
-    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    server_redis, job, prefix, paused, other = _a_worker_paused_beside_another(redis_url, job_worker)
     if meanwhile == "others-at-it":
         newcomer, _ = job_worker(job, ROOTS[0], _elsewhere("newcomer"))  # takes the paused one off
         assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere(w).encode() for w in ("other", "newcomer")}
@@ -900,16 +907,9 @@ def test_a_worker_back_from_a_pause_to_its_job_started_afresh_by_another_says_it
     # gets on the newcomer's roll, its queued requests and fingerprints gone. Its line said only
     # that it was back on the job's roll, as if the job it had left went on, where it says that
     # the job ended when it finds no one and records the root itself.
-    import redis
     from scrapy import Request
 
-    server_redis = redis.Redis.from_url(redis_url)
-    job = f"test-{uuid.uuid4().hex[:8]}"
-    prefix = f"issues:gongyishibao:{job}"
-    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
-    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
-    assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
-    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    server_redis, job, prefix, paused, other = _a_worker_paused_beside_another(redis_url, job_worker)
     workers = [paused]
     if meanwhile == "the-last-one-left":
         other.close("finished")  # it clears the job

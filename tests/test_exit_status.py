@@ -4,6 +4,7 @@ not be fetched, 130/143 interrupted; cron mails one `error:` line even when the 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -411,11 +412,29 @@ def test_a_crawl_scrapy_cannot_start_says_so_on_stderr_when_the_log_goes_to_a_fi
 def _descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
-        children = Path(f"/proc/{todo.pop()}/task").glob("*/children")
-        for child in (int(n) for path in children for n in path.read_text().split()):
+        for child in (int(n) for path in Path(f"/proc/{todo.pop()}/task").glob("*/children")
+                      for n in _proc_read(path).split()):
             found.append(child)
             todo.append(child)
     return found
+
+
+def _proc_read(path: Path) -> str:
+    """A /proc file's text, '' for a process (or thread) gone meanwhile: a process of the crawl's
+    tree may end between the reading of the tree and the reading of its files."""
+    try:
+        return path.read_bytes().decode(errors="replace")
+    except (ProcessLookupError, FileNotFoundError):
+        return ""
+
+
+def _a_pdf_worker_up(pid: int) -> bool:
+    """Whether ``pid`` is a page-PDF worker that is up: its initializer's watch of the crawl
+    runs (a second thread)."""
+    try:
+        return "spawn_main" in _proc_read(Path(f"/proc/{pid}/cmdline")) and len(list(Path(f"/proc/{pid}/task").iterdir())) > 1
+    except FileNotFoundError:
+        return False
 
 
 def test_ctrl_c_in_a_terminal_is_one_line_though_it_reaches_the_pdf_workers_too(tmp_path, sqlite_url):
@@ -426,14 +445,13 @@ def test_ctrl_c_in_a_terminal_is_one_line_though_it_reaches_the_pdf_workers_too(
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=slow, log=out)
         deadline = time.monotonic() + 60
-        # A worker is up once its initializer's watch of the crawl runs (a second thread).
-        while not any(b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes() and len(list(Path(f"/proc/{pid}/task").iterdir())) > 1
-                      for pid in _descendants(crawl.pid)):
+        while not any(_a_pdf_worker_up(pid) for pid in _descendants(crawl.pid)):
             assert crawl.poll() is None, out.read_text(encoding="utf-8")
             assert time.monotonic() < deadline
             time.sleep(0.05)
         for pid in [crawl.pid, *_descendants(crawl.pid)]:
-            os.kill(pid, signal.SIGINT)
+            with contextlib.suppress(ProcessLookupError):  # gone since the tree was read
+                os.kill(pid, signal.SIGINT)
         assert crawl.wait(60) == 130
     assert out.read_text(encoding="utf-8") == (
         "error: interrupted by SIGINT: the run stopped before it was done; run it again\n"

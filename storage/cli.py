@@ -544,6 +544,8 @@ def run_stats(args: argparse.Namespace) -> int:
         hint = (": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
                 if stats.no_issue_of not in stats.unscheduled and args.since is None and not stats.gaps else "")
         print(f"The archive holds no issue of {stats.no_issue_of}{hint}", file=out)
+    elif stats.holds_no_issue:
+        print("The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one", file=out)
     else:
         print("Articles per paper and year", file=out)
         print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)

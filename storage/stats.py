@@ -76,6 +76,9 @@ class Stats:
     # The paper asked (--paper) when the archive holds no issue of it, whatever the span: its
     # empty tables alone left the user without an answer.
     no_issue_of: str | None = None
+    # Without --paper, when the archive holds no issue of any paper: an empty table read as a
+    # broken command to users who had just made the archive.
+    holds_no_issue: bool = False
 
 
 def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
@@ -186,8 +189,13 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             held = conn.execute(text("SELECT 1 FROM issues i JOIN papers pa ON pa.id = i.paper_id "
                                      "WHERE pa.code = :paper LIMIT 1"), params).first()
         no_issue_of = None if held else paper
+    holds_no_issue = False
+    if paper is None and not counts:
+        with archive.engine.connect() as conn:
+            holds_no_issue = conn.execute(text("SELECT 1 FROM issues LIMIT 1")).first() is None
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
-                 unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of)
+                 unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of,
+                 holds_no_issue)
 
 
 def _incomplete(archive: Archive, bounds: dict[str, tuple], since: date | None, until: date | None) -> list[tuple]:

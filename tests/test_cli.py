@@ -630,6 +630,17 @@ def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_
         assert capsys.readouterr().err == "error: unknown paper 'gongyishibao' (this archive holds no paper)\n"
 
 
+def test_stats_of_an_archive_holding_no_issue_yet_says_so_in_one_line(archive_url):
+    # A new archive (or one whose crawls found no issue) printed an empty table of counts under
+    # its heading, which read as a broken command.
+    open_archive(archive_url).close()
+    stats = archive_command("stats", archive=archive_url)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    sections = stats.stdout.split("\n\n")
+    assert sections[0] == "The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one"
+    assert sections[1].startswith("Recent crawl runs\n") and len(sections) == 2
+
+
 NO_ISSUE_HINT = ": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
 
 

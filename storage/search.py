@@ -192,8 +192,9 @@ def search(
 ) -> list[SearchHit]:
     """Hits ``offset`` to ``offset + limit`` of the ranking (see :func:`ranked_span`)."""
     words = checked_terms(checked_text(query, "search"))
-    if limit < 0 or offset < 0:
-        raise ArchiveError(f"limit {limit} and offset {offset} must not be negative")
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value < 0:
+            raise ArchiveError(f"{name} {value} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}
     groups = [variants(w) for w in words]
     with archive.engine.connect() as conn:

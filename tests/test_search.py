@@ -345,6 +345,12 @@ def test_bad_queries_are_one_line_errors(archive):
         search(archive, "  ")
     with pytest.raises(ArchiveError, match="invalid since date '2023-13-01'"):
         search(archive, "社工", since="2023-13-01")
+    # Each names the one that is negative, for a caller of the library (the CLI checks first).
+    for given, problem in (({"limit": -1}, "limit -1 must not be negative"),
+                           ({"offset": -5}, "offset -5 must not be negative")):
+        with pytest.raises(ArchiveError) as raised:
+            search(archive, "社工", **given)
+        assert str(raised.value) == problem
 
 
 # Lone surrogates are what Python makes of the bytes of a command-line argument that are not

@@ -25,7 +25,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,6 +55,15 @@ def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser],
         COMMANDS[name] = Command(name, help, run, configure)
         return run
     return register
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, whose errors are one line: its usage above the error (wrapped over several
+    lines for a command with many options) buried what was wrong. The line says where the
+    options are listed instead."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
 def iso_date(value: str) -> date:
@@ -922,7 +931,7 @@ def run_serve(args: argparse.Namespace) -> int:
 # --- main --------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
+    top = OneLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
     top.add_argument("--archive", metavar="URL", help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -123,8 +123,25 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
         archive_cli(seeded, "serve", "--port", "99999")
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "Traceback" not in err
-    assert err.splitlines()[-1] == "archive serve: error: argument --port: 99999 is out of range: 0 to 65,535"
+    # One line, without argparse's usage above it.
+    assert err == "archive serve: error: argument --port: 99999 is out of range: 0 to 65,535; see archive serve --help\n"
 
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["serch", "社工"], "archive: error: argument COMMAND: invalid choice: 'serch' (choose from 'search', 'sql', "
+                      "'stats', 'export', 'reprocess', 'move-root', 'upgrade', 'serve'); see archive --help"),
+    (["search"], "archive search: error: the following arguments are required: query; see archive search --help"),
+    (["export", "--format", "xml"], "archive export: error: argument --format: invalid choice: 'xml' "
+                                   "(choose from 'jsonl', 'csv', 'sqlite'); see archive export --help"),
+    (["stats", "--since", "2023-13-01"], "archive stats: error: argument --since: invalid date '2023-13-01': "
+                                         "expected YYYY-MM-DD; see archive stats --help"),
+])
+def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
+    # argparse printed its usage above the error: for export, five lines of options over the one
+    # that said what was wrong.
+    done = archive_command(*argv, archive=sqlite_url)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
 
 
 def test_search_says_when_more_articles_match_than_it_ranked(seeded, capsys, monkeypatch):
@@ -515,7 +532,7 @@ def test_a_bad_offset_is_one_line_naming_the_rule(sqlite_url, value, message):
     # "invalid number '1e3'": 1e3 is a number; the line said neither that a whole one is asked nor which.
     done = archive_command("search", "社工", "--offset", value, archive=sqlite_url)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr.splitlines()[-1] == f"archive search: error: argument --offset: {message}"
+    assert done.stderr == f"archive search: error: argument --offset: {message}; see archive search --help\n"
 
 
 def test_a_search_page_past_the_last_hit_says_so(seeded, capsys):

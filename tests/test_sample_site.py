@@ -381,9 +381,9 @@ def test_the_demo_refuses_an_archive_that_is_no_url_in_one_line(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, timeout=120,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (
+    assert done.stderr == (
         f"demo.py: error: invalid --archive '{tmp_path / 'archive.sqlite3'}': "
-        "expected a SQLAlchemy URL such as sqlite:///archive.sqlite3"
+        "expected a SQLAlchemy URL such as sqlite:///archive.sqlite3; see demo.py --help\n"
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -475,7 +475,7 @@ def test_the_sample_server_says_in_one_line_when_its_port_is_taken_or_impossible
     wrong = subprocess.run([sys.executable, "-m", "crawler.sample.server", "--port", "70000"],
                            capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
-    assert wrong.stderr.splitlines()[-1] == "server.py: error: argument --port: 70000 is out of range: 0 to 65,535"
+    assert wrong.stderr == "server.py: error: argument --port: 70000 is out of range: 0 to 65,535; see server.py --help\n"
 
 
 def test_the_crawl_benchmark_killed_leaves_no_work_directory(tmp_path):

@@ -10,7 +10,6 @@ line on stderr names the server command that serves that root again.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -32,9 +31,9 @@ ORDER BY i.issue_date, p.page_number, a.id
 
 
 def main(argv: list[str] | None = None) -> int:
-    from storage.cli import number_between
+    from storage.cli import OneLineParser, number_between
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", default=os.environ.get("ARCHIVE_URL", "sqlite:///archive.sqlite3"))
     parser.add_argument("--port", type=number_between(0, 65535), default=PORT,
                         help=f"port on 127.0.0.1 to serve the sample on (default {PORT}, the sample server's)")

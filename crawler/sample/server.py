@@ -11,7 +11,6 @@ serves the bundled sample issue until Ctrl-C. In tests::
 """
 from __future__ import annotations
 
-import argparse
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -185,9 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from storage.cli import cannot_listen, number_between
+    from storage.cli import OneLineParser, cannot_listen, number_between
 
-    parser = argparse.ArgumentParser(description="Serve the bundled sample e-paper until Ctrl-C.")
+    parser = OneLineParser(description="Serve the bundled sample e-paper until Ctrl-C.")
     parser.add_argument("--port", type=number_between(0, 65535), default=PORT,
                         help=f"port on 127.0.0.1 (0: any free port; default {PORT}, the demo's)")
     args = parser.parse_args(argv)

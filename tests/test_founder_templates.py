@@ -305,6 +305,33 @@ def test_article_source_picture_and_metadata(main_article):
     }
 
 
+def test_an_article_linked_by_another_page_names_the_page_it_is_printed_on(main_article):
+    """A front page's 导读 links articles of inner pages: the article file's <nodeid> (its
+    page's node_N.htm) says where it is printed, and its page list that page's number."""
+    assert main_article.printed_on(ISSUE + "node_7.htm", 7) is None  # linked by its own page
+    assert main_article.printed_on(ISSUE + "node_1.htm", 1) == PageLink(ISSUE + "node_7.htm", 7, "第07版：社會工作", "社會工作")
+
+
+def _without_metadata(html: str) -> str:
+    return re.sub(r"<!--enpproperty.*?/enpproperty-->", "", html, flags=re.S)
+
+
+def test_without_a_node_id_the_article_s_own_page_label_names_its_page():
+    bare = FounderArticle(_without_metadata(load("content_article.htm")), ISSUE + "content_21853.htm")
+    assert bare.metadata == {}
+    assert bare.printed_on(ISSUE + "node_7.htm", 7) is None
+    assert bare.printed_on(ISSUE + "node_1.htm", 1) == PageLink(ISSUE + "node_7.htm", 7, "第07版：社會工作", "社會工作")
+
+
+@pytest.mark.parametrize("edit", [
+    lambda html: html.replace("<nodeid>7</nodeid>", "<nodeid>99</nodeid>"),  # a node of no page of the list
+    lambda html: _without_metadata(html).replace("第07版：<STRONG>", "<STRONG>"),  # no label, no node id
+])
+def test_an_article_whose_file_names_no_page_of_its_issue_stays_where_it_was_linked(edit):
+    odd = FounderArticle(edit(load("content_article.htm")), ISSUE + "content_21853.htm")
+    assert odd.printed_on(ISSUE + "node_1.htm", 1) is None
+
+
 # --- an article file (GBK, p#PreTitle variant, byline paragraph, two pictures) ---------------
 
 

@@ -454,6 +454,18 @@ class _FounderFile:
         return _date(self.metadata.get("founder-date") or self.metadata.get("date", ""), _ISO_DATE)
 
     @cached_property
+    def page_links(self) -> list[PageLink]:
+        """Every page of the issue from the page list (every file of an issue
+        has it), in order; the header menu may repeat it."""
+        links: dict[str, PageLink] = {}
+        for anchor in self._all("page_links"):
+            url = self._absolute(_attribute(anchor, "href"))
+            if url and url not in links:
+                label = _parse_label(_text(anchor))
+                links[url] = PageLink(url, label.page_number, label.text, label.section)
+        return list(links.values())
+
+    @cached_property
     def _label(self) -> _Label | None:
         """The label of the page this file belongs to, printed next to the page picture."""
         labels = (_parse_label(_text(candidate)) for candidate in self._all("page_label"))
@@ -462,17 +474,6 @@ class _FounderFile:
 
 class FounderPage(_FounderFile):
     """A page (版) file, node_N.htm. N is a node id, not the page number: labels tell the number."""
-
-    @cached_property
-    def page_links(self) -> list[PageLink]:
-        """Every page of the issue from the page list, in order; the header menu may repeat it."""
-        links: dict[str, PageLink] = {}
-        for anchor in self._all("page_links"):
-            url = self._absolute(_attribute(anchor, "href"))
-            if url and url not in links:
-                label = _parse_label(_text(anchor))
-                links[url] = PageLink(url, label.page_number, label.text, label.section)
-        return list(links.values())
 
     @cached_property
     def _own_label(self) -> _Label:
@@ -771,6 +772,33 @@ class FounderArticle(_FounderFile):
         """The closing source note, without its brackets: （据…）, or a line such as 来源：…; looked
         for in the last three lines (junk may follow it), whether a <p> holds it or not."""
         return closing_source(self._fallback.paragraphs if self._fallback else self._lines)
+
+    def printed_on(self, page_url: str, page_number: int | None) -> PageLink | None:
+        """The page this article is printed on, where its file names another than the page
+        that linked it (``page_url``, ``page_number``), else None. A front page's title list and
+        hot zones link articles of inner pages too (导读): the first page to link an article
+        placed it, and a page-4 article was stored under the front page, in its section.
+
+        The metadata comment's <nodeid> names the page's file (node_N.htm), looked up in the
+        file's page list; without it, the file's own page label (第04版) names its number. An
+        article whose file names no page of its page list stays where it was linked. The page
+        list and label lie outside the article's own part: the whole file is parsed only where
+        the node id names another page, or where there is none.
+        """
+        node = self.metadata.get("nodeid", "").strip()
+        if node.isdigit():
+            url = self._absolute(f"node_{node}.htm")
+            if url == page_url:
+                return None
+            own = next((link for link in self.page_links if link.url == url), None)
+        else:
+            label = self._label
+            if label is None or label.page_number == page_number:
+                return None
+            own = next((link for link in self.page_links if link.page_number == label.page_number), None)
+        if own is None or own.page_number is None or own.url == page_url:
+            return None
+        return own
 
     @cached_property
     def section(self) -> str:

@@ -389,6 +389,8 @@ def test_font01_font02_title_block():
     ("lead", "byline"),
     [
         ("■ 本报记者 皮磊", "本报记者 皮磊"),
+        ("◎ 本报记者 皮磊", "本报记者 皮磊"),  # other papers' marks: ◎ □ ◆ ● ▲ ★ …
+        ("◆本報記者 皮磊　　清晨七點，兒童之家的門準時打開。", "本報記者 皮磊"),
         ("本報特約記者 王五　通訊員 趙六", "本報特約記者 王五 通訊員 趙六"),
         ("　　本报记者从民政部获悉，全国社工站建设持续推进。", ""),  # a sentence, not a byline
         # Inside the first paragraph: run in before its text, or a dateline's reporters.
@@ -403,6 +405,16 @@ def test_byline_from_a_lead_paragraph(lead, byline):
     parsed = article_with("", f"<P>{lead}</P><P>　　正文。</P>")
     assert parsed.byline == byline
     assert len(parsed.paragraphs) == 2
+
+
+@pytest.mark.parametrize("row", ["■ 本报记者 皮磊", "◎本报记者　皮磊", "本报记者 皮磊"])
+@pytest.mark.parametrize("where", ["title block", "metadata"])
+def test_a_byline_is_stored_without_the_mark_before_it_wherever_it_is_read(row, where):
+    """The body's lead line lost its ■; the title block's 作者 row and the metadata's author kept it."""
+    rows = ["", "主標題", "", row if where == "title block" else ""]
+    block = "<table class=wz>" + "".join(f"<tr valign=top><td>{cell}</td></tr>" for cell in rows) + "</table>"
+    metadata = f"<!--enpproperty <author>{row}</author> /enpproperty-->" if where == "metadata" else ""
+    assert article_with(block + metadata).byline == "本报记者 皮磊"
 
 
 def test_title_fields_fall_back_to_the_metadata_comment():

@@ -509,3 +509,25 @@ def test_an_article_a_front_page_teases_is_stored_on_the_page_it_is_printed_on(t
     assert sql_rows(archive, "SELECT p.page_number, count(a.id) FROM pages p LEFT JOIN articles a ON a.page_id = p.id"
                              " WHERE p.page_number IN (1, 4) GROUP BY 1 ORDER BY 1") == [(1, 3), (4, 1)]
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+# --- bylines set after a mark -------------------------------------------------------------------
+
+
+def _marked_bylines(name: str, html: str) -> str:
+    """A ◎ before the 作者 row's byline of 306504, and before a lead line run in to 306510's text."""
+    if name == "content_306504.htm":
+        return html.replace("<tr valign=top><td align=center height=22></td></tr>",
+                            "<tr valign=top><td align=center height=22>◎ 本報記者 皮磊</td></tr>", 1)
+    if name == "content_306510.htm":
+        return html.replace("<P>　　爲做好寒假", "<P>◎本報記者 王勇　　爲做好寒假", 1)
+    return html
+
+
+def test_a_byline_is_stored_without_the_mark_before_it(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_marked_bylines, pdfs=False)
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = sql_rows(archive, "SELECT substr(url, -18), byline FROM articles WHERE url LIKE '%content_306504.htm'"
+                             " OR url LIKE '%content_306510.htm' ORDER BY url")
+    assert rows == [("content_306504.htm", "本报记者 皮磊"), ("content_306510.htm", "本报记者 王勇")]

@@ -243,17 +243,20 @@ _SOURCE_BY = (
     r"|[测測]算|估[计計算]|研究|分析|[预預][测測]|[称稱]|[说說]|查|[显顯]示|透露|反映|[记記][载載]|[观觀]察|推算|核[实實]|此))"
 )
 _SOURCE_NOTE, _SOURCE_LINE = re.compile(f"{_SOURCE_BY}|{_SOURCE_LABEL}"), re.compile(_SOURCE_LABEL)
+# The marks papers set before a byline (■ 本报记者 皮磊, ◎ 本报记者 …): no part of the names.
+_BYLINE_MARKS = "■□◆◇●○◎▲△★☆▶►"
+_LEADING_MARKS = re.compile(rf"^[{_BYLINE_MARKS}\s]+")
 # A lead line such as "■ 本报记者 皮磊": short, and no sentence punctuation; or the same run in
 # before the first paragraph's text, after an indent's gap (■本报记者 皮磊　　近日，……), where
 # it is names of a few characters each (本报记者走访了儿童之家　　… is a sentence).
-_BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；（(]{0,4}?(?:记者|記者|通讯员|通訊員)[^，。,；]{1,30})$")
+_BYLINE = re.compile(rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)[^，。,；]{{1,30}})$")
 _RUN_IN_BYLINE = re.compile(
-    r"^[■□◆●▲★\s]*(本[报報][^，。,；（(\s]{0,4}?(?:记者|記者|通讯员|通訊員)\s*[^\s，。,；]{1,5}(?:\s+[^\s，。,；]{1,5}){0,5}?)"
+    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*[^\s，。,；]{{1,5}}(?:\s+[^\s，。,；]{{1,5}}){{0,5}}?)"
     r"\u3000{2,}(?=\S)"
 )
 # A dateline that names the reporters in brackets: 本报讯（记者 皮磊）, 本报北京1月31日电（记者 皮磊）.
 _DATELINE_BYLINE = re.compile(
-    r"^[■□◆●▲★\s]*(?:本[报報]|新[华華]社|中新社)[^，。,；（(]{0,16}?[讯訊电電]\s*[(（]"
+    rf"^[{_BYLINE_MARKS}\s]*(?:本[报報]|新[华華]社|中新社)[^，。,；（(]{{0,16}}?[讯訊电電]\s*[(（]"
     r"([^()（）]*?(?:记者|記者|通讯员|通訊員|实习生|實習生)[^()（）]*?)\s*[)）]"
 )
 
@@ -671,13 +674,14 @@ class FounderArticle(_FounderFile):
     @cached_property
     def byline(self) -> str:
         """The title block's 作者, else a lead line such as ■ 本报记者 皮磊 (alone or run in before the
-        first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author."""
+        first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author; without
+        the mark before it (■, ◎ …), wherever it was read: the title block's row kept it."""
         if self._title_block["byline"]:
-            return self._title_block["byline"]
+            return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.
         first = next(iter(self._fallback.paragraphs if self._fallback else self._lines), None)
         lead = (_BYLINE.match(first) or _RUN_IN_BYLINE.match(first) or _DATELINE_BYLINE.match(first)) if first else None
-        return _collapse(lead[1]) if lead else self._title_field("byline")
+        return _collapse(lead[1]) if lead else _LEADING_MARKS.sub("", self._title_field("byline"))
 
     @cached_property
     def _body(self) -> etree._Element | None:

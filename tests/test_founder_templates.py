@@ -375,6 +375,28 @@ def article_with(block: str, body: str = "<P>　　正文。</P>") -> FounderArt
     return FounderArticle(f"<html><body>{block}<div id=ozoom>{body}</div></body></html>", ISSUE + "content_1.htm")
 
 
+@pytest.mark.parametrize("pictures", [
+    # A picture table laid out inside another: its rows are rows of table#newspic too.
+    "<table id=newspic><tr><td><table><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。</td></tr></table></td></tr></table>",
+    # The caption under the picture in its own cell.
+    "<table id=newspic><tr><td align=center><img src=p1.jpg><br>圖為活動現場。</td></tr></table>",
+    # The usual rows, for comparison.
+    "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。</td></tr></table>",
+])
+def test_each_picture_is_stored_once_with_its_caption(pictures):
+    parsed = article_with(pictures, "<P>　　正文。</P>")
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", "圖為活動現場。")]
+    assert parsed.paragraphs == ["正文。"]
+
+
+def test_pictures_without_captions_keep_none_and_take_none_from_each_other():
+    parsed = article_with(
+        "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td><img src=p2.jpg></td></tr><tr><td>第二張。</td></tr></table>"
+        "<table id=newspic><tr><td><img src=p3.jpg></td></tr><tr><td>&nbsp;</td></tr></table>"
+    )
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", ""), ImageRef(ISSUE + "p2.jpg", "第二張。"), ImageRef(ISSUE + "p3.jpg", "")]
+
+
 def test_text_c_title_block():
     parsed = article_with("<div class=text_c><h3>引題</h3><h1>主標題</h1><h2>副題</h2><h4>記者 皮磊</h4></div>")
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "記者 皮磊")

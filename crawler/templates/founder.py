@@ -761,12 +761,19 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def images(self) -> list[ImageRef]:
-        """Pictures of table#newspic: an image row, then its caption row."""
+        """Pictures of table#newspic: an image row, then its caption row; or a caption set in
+        the image's own row, under it. A row that holds rows of its own (a picture table laid
+        out inside another) is read in those: read whole too, its picture was stored twice, the
+        first time without its caption."""
+        rows = self._all("pictures")
+        selected = set(rows)
         found: list[list[str]] = []
-        for row in self._all("pictures"):
+        for row in rows:
+            if isinstance(row, etree._Element) and any(inner in selected for inner in row.iterdescendants()):
+                continue
             src = self._absolute(_first_attribute(_css(row, "img"), "src"))
             if src:
-                found.append([src, ""])
+                found.append([src, _line(row)])
             elif found and not found[-1][1]:
                 found[-1][1] = _line(row)
         return [ImageRef(url, caption) for url, caption in found]

@@ -312,6 +312,22 @@ def test_an_article_linked_by_another_page_names_the_page_it_is_printed_on(main_
     assert main_article.printed_on(ISSUE + "node_1.htm", 1) == PageLink(ISSUE + "node_7.htm", 7, "第07版：社會工作", "社會工作")
 
 
+def test_a_node_id_is_read_as_the_file_name_the_linking_page_has():
+    # A paper whose page files are node_N.html: node 7 is node_7.html, no second parse needed to tell.
+    html = load("content_article.htm").replace(".htm>", ".html>")
+    parsed = FounderArticle(html, ISSUE + "content_21853.html")
+    assert parsed.printed_on(ISSUE + "node_7.html", 7) is None
+    assert parsed.printed_on(ISSUE + "node_1.html", 1) == PageLink(ISSUE + "node_7.html", 7, "第07版：社會工作", "社會工作")
+
+
+def test_a_node_id_that_names_no_page_of_the_list_leaves_it_to_the_label():
+    # Page files named otherwise than by node id: the label names page 7.
+    html = re.sub(r"node_(\d+)\.htm", r"page_\1.htm", load("content_article.htm"))
+    parsed = FounderArticle(html, ISSUE + "content_21853.htm")
+    assert parsed.printed_on(ISSUE + "page_7.htm", 7) is None
+    assert parsed.printed_on(ISSUE + "page_1.htm", 1) == PageLink(ISSUE + "page_7.htm", 7, "第07版：社會工作", "社會工作")
+
+
 def _without_metadata(html: str) -> str:
     return re.sub(r"<!--enpproperty.*?/enpproperty-->", "", html, flags=re.S)
 
@@ -324,7 +340,8 @@ def test_without_a_node_id_the_article_s_own_page_label_names_its_page():
 
 
 @pytest.mark.parametrize("edit", [
-    lambda html: html.replace("<nodeid>7</nodeid>", "<nodeid>99</nodeid>"),  # a node of no page of the list
+    # A node of no page of the list, and a label of none either.
+    lambda html: html.replace("<nodeid>7</nodeid>", "<nodeid>99</nodeid>").replace("第07版：<STRONG>", "第17版：<STRONG>"),
     lambda html: _without_metadata(html).replace("第07版：<STRONG>", "<STRONG>"),  # no label, no node id
 ])
 def test_an_article_whose_file_names_no_page_of_its_issue_stays_where_it_was_linked(edit):

@@ -226,6 +226,7 @@ _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _ENPPROPERTY = re.compile(r"<!--\s*(?i:enpproperty)(.*?)(?i:/enpproperty)\s*-->", re.S)
 _ENP_FIELD = re.compile(r"<([\w-]+)>(.*?)</\1>", re.S)
 _ARTICLE_FILE = re.compile(r"content_(\d+(?:_\d+)?)\.html?$")
+_NODE_FILE = re.compile(r"/node_\d+(\.\w+)$")
 _WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])(.*?)\1\s*\)""", re.S)
 # A closing source note: a bracketed note that ends the line, standing alone or after the end of a
 # sentence (……发展。（据民政部官网）), or a line of its own labelled 来源：, 本文来源: and the like.
@@ -790,26 +791,26 @@ class FounderArticle(_FounderFile):
         hot zones link articles of inner pages too (导读): the first page to link an article
         placed it, and a page-4 article was stored under the front page, in its section.
 
-        The metadata comment's <nodeid> names the page's file (node_N.htm), looked up in the
-        file's page list; without it, the file's own page label (第04版) names its number. An
+        The metadata comment's <nodeid> names the page's file (node_N.htm, named as the linking
+        page's file is), looked up in the file's page list; where it names none there (or the
+        comment has no node id), the file's own page label (第04版) names the page's number. An
         article whose file names no page of its page list stays where it was linked. The page
         list and label lie outside the article's own part: the whole file is parsed only where
-        the node id names another page, or where there is none.
+        the node id names another page, or where it cannot tell.
         """
         node = self.metadata.get("nodeid", "").strip()
-        if node.isdigit():
-            url = self._absolute(f"node_{node}.htm")
+        if node.isdigit() and page_url:
+            named = _NODE_FILE.search(urlsplit(page_url).path)
+            url = self._absolute(f"node_{node}{named[1] if named else '.htm'}")
             if url == page_url:
                 return None
-            own = next((link for link in self.page_links if link.url == url), None)
-        else:
-            label = self._label
-            if label is None or label.page_number == page_number:
-                return None
-            own = next((link for link in self.page_links if link.page_number == label.page_number), None)
-        if own is None or own.page_number is None or own.url == page_url:
+            if (own := next((link for link in self.page_links if link.url == url), None)) is not None:
+                return own if own.page_number is not None else None
+        label = self._label
+        if label is None or label.page_number == page_number:
             return None
-        return own
+        own = next((link for link in self.page_links if link.page_number == label.page_number), None)
+        return None if own is None or own.url == page_url else own
 
     @cached_property
     def section(self) -> str:

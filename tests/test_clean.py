@@ -574,3 +574,20 @@ def parse_region(inner: str):
     from crawler.templates.text import parse
 
     return parse(f"<html><body><div id='ozoom'>{inner}</div></body></html>").xpath("//*[@id='ozoom']")[0]
+
+
+@pytest.mark.parametrize("parts", [
+    # The front page's part, which goes on on page 3; and page 3's, which takes it up.
+    (["■ 本报记者 皮磊", "民政部召开会议，部署2023年重点任务。", "（下转第3版）"], "本报记者 皮磊", ""),
+    (["（上接第1版）", "会议要求，持续推进社工站建设。", "（据民政部官网）"], "", "据民政部官网"),
+])
+def test_continuation_notes_stay_in_the_text_and_are_neither_byline_nor_source(parts):
+    from crawler.templates import FounderArticle
+
+    lines, byline, source = parts
+    body = "".join(f"<P>\u3000\u3000{line}</P>" for line in lines)
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    result = clean_body(article.body_element)
+    assert result.paragraphs == lines  # as the print and the web edition set them
+    assert result.removals == []
+    assert (article.byline, article.source) == (byline, source)

@@ -110,7 +110,11 @@ def test_every_article_is_stored_on_its_page_with_its_title_block(crawled):
     assert mca.subtitle == "全国乡镇（街道）社工站覆盖率达78%" or _letters(mca.subtitle) == _letters("全国乡镇(街道)社工站覆盖率达78%")
     assert mca.page_number == 7 and mca.section == "社会工作"
     # The article linked only from the page picture's hot zones is found too.
-    assert any(row.title == "本期导读" for row in stored.values())
+    (teasers,) = [row for row in stored.values() if row.title == "本期导读"]
+    # Each teaser's page reference stands apart from its headline, as published: joined to it
+    # (…建设08版), the number read as the headline's.
+    assert [line.rsplit(" ", 1)[1] for line in teasers.body.split("\n")] == ["08版", "09版", "10版"]
+    assert teasers.body.split("\n")[0] == "浙江：杭州市拱墅区深化推进项目社工队伍建设 08版"
 
 
 def test_bodies_hold_no_navigation_and_no_spam(crawled):

@@ -305,6 +305,50 @@ def test_article_source_picture_and_metadata(main_article):
     }
 
 
+def test_an_article_linked_by_another_page_names_the_page_it_is_printed_on(main_article):
+    """A front page's 导读 links articles of inner pages: the article file's <nodeid> (its
+    page's node_N.htm) says where it is printed, and its page list that page's number."""
+    assert main_article.printed_on(ISSUE + "node_7.htm", 7) is None  # linked by its own page
+    assert main_article.printed_on(ISSUE + "node_1.htm", 1) == PageLink(ISSUE + "node_7.htm", 7, "第07版：社會工作", "社會工作")
+
+
+def test_a_node_id_is_read_as_the_file_name_the_linking_page_has():
+    # A paper whose page files are node_N.html: node 7 is node_7.html, no second parse needed to tell.
+    html = load("content_article.htm").replace(".htm>", ".html>")
+    parsed = FounderArticle(html, ISSUE + "content_21853.html")
+    assert parsed.printed_on(ISSUE + "node_7.html", 7) is None
+    assert parsed.printed_on(ISSUE + "node_1.html", 1) == PageLink(ISSUE + "node_7.html", 7, "第07版：社會工作", "社會工作")
+
+
+def test_a_node_id_that_names_no_page_of_the_list_leaves_it_to_the_label():
+    # Page files named otherwise than by node id: the label names page 7.
+    html = re.sub(r"node_(\d+)\.htm", r"page_\1.htm", load("content_article.htm"))
+    parsed = FounderArticle(html, ISSUE + "content_21853.htm")
+    assert parsed.printed_on(ISSUE + "page_7.htm", 7) is None
+    assert parsed.printed_on(ISSUE + "page_1.htm", 1) == PageLink(ISSUE + "page_7.htm", 7, "第07版：社會工作", "社會工作")
+
+
+def _without_metadata(html: str) -> str:
+    return re.sub(r"<!--enpproperty.*?/enpproperty-->", "", html, flags=re.S)
+
+
+def test_without_a_node_id_the_article_s_own_page_label_names_its_page():
+    bare = FounderArticle(_without_metadata(load("content_article.htm")), ISSUE + "content_21853.htm")
+    assert bare.metadata == {}
+    assert bare.printed_on(ISSUE + "node_7.htm", 7) is None
+    assert bare.printed_on(ISSUE + "node_1.htm", 1) == PageLink(ISSUE + "node_7.htm", 7, "第07版：社會工作", "社會工作")
+
+
+@pytest.mark.parametrize("edit", [
+    # A node of no page of the list, and a label of none either.
+    lambda html: html.replace("<nodeid>7</nodeid>", "<nodeid>99</nodeid>").replace("第07版：<STRONG>", "第17版：<STRONG>"),
+    lambda html: _without_metadata(html).replace("第07版：<STRONG>", "<STRONG>"),  # no label, no node id
+])
+def test_an_article_whose_file_names_no_page_of_its_issue_stays_where_it_was_linked(edit):
+    odd = FounderArticle(edit(load("content_article.htm")), ISSUE + "content_21853.htm")
+    assert odd.printed_on(ISSUE + "node_1.htm", 1) is None
+
+
 # --- an article file (GBK, p#PreTitle variant, byline paragraph, two pictures) ---------------
 
 
@@ -348,6 +392,28 @@ def article_with(block: str, body: str = "<P>　　正文。</P>") -> FounderArt
     return FounderArticle(f"<html><body>{block}<div id=ozoom>{body}</div></body></html>", ISSUE + "content_1.htm")
 
 
+@pytest.mark.parametrize("pictures", [
+    # A picture table laid out inside another: its rows are rows of table#newspic too.
+    "<table id=newspic><tr><td><table><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。</td></tr></table></td></tr></table>",
+    # The caption under the picture in its own cell.
+    "<table id=newspic><tr><td align=center><img src=p1.jpg><br>圖為活動現場。</td></tr></table>",
+    # The usual rows, for comparison.
+    "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。</td></tr></table>",
+])
+def test_each_picture_is_stored_once_with_its_caption(pictures):
+    parsed = article_with(pictures, "<P>　　正文。</P>")
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", "圖為活動現場。")]
+    assert parsed.paragraphs == ["正文。"]
+
+
+def test_pictures_without_captions_keep_none_and_take_none_from_each_other():
+    parsed = article_with(
+        "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td><img src=p2.jpg></td></tr><tr><td>第二張。</td></tr></table>"
+        "<table id=newspic><tr><td><img src=p3.jpg></td></tr><tr><td>&nbsp;</td></tr></table>"
+    )
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", ""), ImageRef(ISSUE + "p2.jpg", "第二張。"), ImageRef(ISSUE + "p3.jpg", "")]
+
+
 def test_text_c_title_block():
     parsed = article_with("<div class=text_c><h3>引題</h3><h1>主標題</h1><h2>副題</h2><h4>記者 皮磊</h4></div>")
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "記者 皮磊")
@@ -362,6 +428,8 @@ def test_font01_font02_title_block():
     ("lead", "byline"),
     [
         ("■ 本报记者 皮磊", "本报记者 皮磊"),
+        ("◎ 本报记者 皮磊", "本报记者 皮磊"),  # other papers' marks: ◎ □ ◆ ● ▲ ★ …
+        ("◆本報記者 皮磊　　清晨七點，兒童之家的門準時打開。", "本報記者 皮磊"),
         ("本報特約記者 王五　通訊員 趙六", "本報特約記者 王五 通訊員 趙六"),
         ("　　本报记者从民政部获悉，全国社工站建设持续推进。", ""),  # a sentence, not a byline
         # Inside the first paragraph: run in before its text, or a dateline's reporters.
@@ -376,6 +444,16 @@ def test_byline_from_a_lead_paragraph(lead, byline):
     parsed = article_with("", f"<P>{lead}</P><P>　　正文。</P>")
     assert parsed.byline == byline
     assert len(parsed.paragraphs) == 2
+
+
+@pytest.mark.parametrize("row", ["■ 本报记者 皮磊", "◎本报记者　皮磊", "本报记者 皮磊"])
+@pytest.mark.parametrize("where", ["title block", "metadata"])
+def test_a_byline_is_stored_without_the_mark_before_it_wherever_it_is_read(row, where):
+    """The body's lead line lost its ■; the title block's 作者 row and the metadata's author kept it."""
+    rows = ["", "主標題", "", row if where == "title block" else ""]
+    block = "<table class=wz>" + "".join(f"<tr valign=top><td>{cell}</td></tr>" for cell in rows) + "</table>"
+    metadata = f"<!--enpproperty <author>{row}</author> /enpproperty-->" if where == "metadata" else ""
+    assert article_with(block + metadata).byline == "本报记者 皮磊"
 
 
 def test_title_fields_fall_back_to_the_metadata_comment():

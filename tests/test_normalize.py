@@ -61,6 +61,14 @@ def test_reflow_of_seed_000_keeps_column_breaks_inside_paragraphs():
         ("PK 10", "PK 10"),
         ("Charity   Times\t2023", "Charity Times 2023"),
         ("iPhone 14 发布", "iPhone 14发布"),
+        # kept: the space before a page reference ending a teaser's line (导读) ...
+        ("社工队伍建设 08 版", "社工队伍建设 08版"),
+        ("南宁市 社工服务中心揭牌 09版", "南宁市 社工服务中心揭牌 09版"),
+        ("“五社联动” 10 版", "“五社联动” 10版"),
+        # ... not inside a page label, nor before a reference inside a sentence
+        ("第 07 版", "第07版"),
+        ("详见 8 版。", "详见8版。"),
+        ("第 3 版刊登的 2 篇文章", "第3版刊登的2篇文章"),
     ],
 )
 def test_spacing(raw, clean):

@@ -461,3 +461,73 @@ def test_an_article_whose_every_line_opens_a_font_is_stored_whole(tmp_path, arch
     [(body, source)] = sql_rows(archive, "SELECT body, source FROM articles WHERE url LIKE '%content_306514.htm'")
     assert body.split("\n") == [f"第{n}行，社工站建设取得积极进展。" for n in range(_LINES)] + ["（据新华社）"]
     assert source == "据新华社"
+
+
+# --- a front page whose title list links an article of another page (导读) ---------------------
+
+_TEASED = "content_306506.htm"  # printed on page 4 (node_5.htm)
+
+
+def _teaser(front: str, title_list: str):
+    """An ``alter`` that lists, first on the front page ``front``, the page-4 article _TEASED,
+    as a 导读 does (tests.sites.front_page_teaser, for either paper's markup)."""
+    def alter(name: str, html: str) -> str:
+        if name != front:
+            return html
+        teaser = f'<li>&middot;<a href={_TEASED}?div=-1><div style="display:inline" id=mp306506>導讀</div></a></li>'
+        return html.replace(title_list, title_list + teaser, 1)
+    return alter
+
+
+@pytest.mark.parametrize("paper", ["gongyishibao", "shehuibao (no metadata comment)"])
+def test_an_article_a_front_page_teases_is_stored_on_the_page_it_is_printed_on(tmp_path, archive, monkeypatch, paper):
+    """The first page to link an article placed it: the page-4 article the front page's title
+    list leads with was stored on page 1, in its section (头版); found by the front page or by
+    search on 新闻, it was on the wrong page. Its file names its own page (the metadata's node
+    id, or without metadata its page label): it is stored there, and the front page keeps it
+    among its links."""
+    from crawler.papers import PROFILES_ENV
+    from tests.sites import SHEHUIBAO_PROFILES, shehuibao_site
+
+    if paper == "gongyishibao":
+        site = sample_site(tmp_path / "site", alter=_teaser("node_1.htm", '<ul class="ul02_l">'), pdfs=False)
+        args, day = (), ISSUE_DATE
+    else:
+        monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+        site = shehuibao_site(tmp_path / "site", [date(2023, 1, 30)], alter=_teaser("node_2.htm", '<ul class="title-list">'))
+        args, day = ("paper=shehuibao",), "2023-01-30"
+    [(done, asked)] = crawl(site, archive, *args, date=day)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sum(path.endswith(_TEASED) for path in asked) == 1
+    placed = sql_rows(archive, "SELECT p.page_number, p.section, p.page_label FROM articles a JOIN pages p ON p.id = a.page_id"
+                               " WHERE a.url LIKE :u", u=f"%{_TEASED}")
+    assert placed == [(4, "新闻", "第04版：新闻" if paper == "gongyishibao" else "第4版：新闻")]
+    linked = sql_rows(archive, "SELECT p.page_number, pa.position FROM page_articles pa JOIN pages p ON p.id = pa.page_id"
+                               " WHERE pa.url LIKE :u ORDER BY p.page_number", u=f"%{_TEASED}")
+    assert linked == [(1, 0), (4, 0)]
+    # The front page holds its own articles, and every article is on the page whose title it bears.
+    assert sql_rows(archive, "SELECT p.page_number, count(a.id) FROM pages p LEFT JOIN articles a ON a.page_id = p.id"
+                             " WHERE p.page_number IN (1, 4) GROUP BY 1 ORDER BY 1") == [(1, 3), (4, 1)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+# --- bylines set after a mark -------------------------------------------------------------------
+
+
+def _marked_bylines(name: str, html: str) -> str:
+    """A ◎ before the 作者 row's byline of 306504, and before a lead line run in to 306510's text."""
+    if name == "content_306504.htm":
+        return html.replace("<tr valign=top><td align=center height=22></td></tr>",
+                            "<tr valign=top><td align=center height=22>◎ 本報記者 皮磊</td></tr>", 1)
+    if name == "content_306510.htm":
+        return html.replace("<P>　　爲做好寒假", "<P>◎本報記者 王勇　　爲做好寒假", 1)
+    return html
+
+
+def test_a_byline_is_stored_without_the_mark_before_it(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=_marked_bylines, pdfs=False)
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = sql_rows(archive, "SELECT substr(url, -18), byline FROM articles WHERE url LIKE '%content_306504.htm'"
+                             " OR url LIKE '%content_306510.htm' ORDER BY url")
+    assert rows == [("content_306504.htm", "本报记者 皮磊"), ("content_306510.htm", "本报记者 王勇")]

@@ -173,7 +173,14 @@ def page_item(page, context: dict, url: str, **extra) -> PageItem:
 
 
 def article_item(article, context: dict, url: str, listed_title: str, **extra) -> ArticleItem:
-    """The item of one article read by the template's page object (``context``: paper, issue, page)."""
+    """The item of one article read by the template's page object (``context``: paper, issue, page).
+
+    An article whose file says it is printed on another page than the one that linked it (a
+    front page's 导读 links inner pages' articles) is placed on its own page, with that page's
+    heading: the linking page keeps it among its links (page_articles)."""
+    printed_on = getattr(article, "printed_on", None)
+    if printed_on and (own := printed_on(context.get("page_url"), context.get("page_number"))):
+        context = context | {"page_number": own.page_number, "page_url": own.url, "page_label": own.label, "section": own.section}
     # The cleaner reads the first the page object has: its parsed content region, that
     # region's HTML (generic extraction), else the paragraphs. Each is made only when needed.
     if (element := article.body_element) is not None:

@@ -226,6 +226,7 @@ _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _ENPPROPERTY = re.compile(r"<!--\s*(?i:enpproperty)(.*?)(?i:/enpproperty)\s*-->", re.S)
 _ENP_FIELD = re.compile(r"<([\w-]+)>(.*?)</\1>", re.S)
 _ARTICLE_FILE = re.compile(r"content_(\d+(?:_\d+)?)\.html?$")
+_NODE_FILE = re.compile(r"/node_\d+(\.\w+)$")
 _WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])(.*?)\1\s*\)""", re.S)
 # A closing source note: a bracketed note that ends the line, standing alone or after the end of a
 # sentence (……发展。（据民政部官网）), or a line of its own labelled 来源：, 本文来源: and the like.
@@ -243,17 +244,20 @@ _SOURCE_BY = (
     r"|[测測]算|估[计計算]|研究|分析|[预預][测測]|[称稱]|[说說]|查|[显顯]示|透露|反映|[记記][载載]|[观觀]察|推算|核[实實]|此))"
 )
 _SOURCE_NOTE, _SOURCE_LINE = re.compile(f"{_SOURCE_BY}|{_SOURCE_LABEL}"), re.compile(_SOURCE_LABEL)
+# The marks papers set before a byline (■ 本报记者 皮磊, ◎ 本报记者 …): no part of the names.
+_BYLINE_MARKS = "■□◆◇●○◎▲△★☆▶►"
+_LEADING_MARKS = re.compile(rf"^[{_BYLINE_MARKS}\s]+")
 # A lead line such as "■ 本报记者 皮磊": short, and no sentence punctuation; or the same run in
 # before the first paragraph's text, after an indent's gap (■本报记者 皮磊　　近日，……), where
 # it is names of a few characters each (本报记者走访了儿童之家　　… is a sentence).
-_BYLINE = re.compile(r"^[■□◆●▲★\s]*(本[报報][^，。,；（(]{0,4}?(?:记者|記者|通讯员|通訊員)[^，。,；]{1,30})$")
+_BYLINE = re.compile(rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)[^，。,；]{{1,30}})$")
 _RUN_IN_BYLINE = re.compile(
-    r"^[■□◆●▲★\s]*(本[报報][^，。,；（(\s]{0,4}?(?:记者|記者|通讯员|通訊員)\s*[^\s，。,；]{1,5}(?:\s+[^\s，。,；]{1,5}){0,5}?)"
+    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*[^\s，。,；]{{1,5}}(?:\s+[^\s，。,；]{{1,5}}){{0,5}}?)"
     r"\u3000{2,}(?=\S)"
 )
 # A dateline that names the reporters in brackets: 本报讯（记者 皮磊）, 本报北京1月31日电（记者 皮磊）.
 _DATELINE_BYLINE = re.compile(
-    r"^[■□◆●▲★\s]*(?:本[报報]|新[华華]社|中新社)[^，。,；（(]{0,16}?[讯訊电電]\s*[(（]"
+    rf"^[{_BYLINE_MARKS}\s]*(?:本[报報]|新[华華]社|中新社)[^，。,；（(]{{0,16}}?[讯訊电電]\s*[(（]"
     r"([^()（）]*?(?:记者|記者|通讯员|通訊員|实习生|實習生)[^()（）]*?)\s*[)）]"
 )
 
@@ -454,6 +458,18 @@ class _FounderFile:
         return _date(self.metadata.get("founder-date") or self.metadata.get("date", ""), _ISO_DATE)
 
     @cached_property
+    def page_links(self) -> list[PageLink]:
+        """Every page of the issue from the page list (every file of an issue
+        has it), in order; the header menu may repeat it."""
+        links: dict[str, PageLink] = {}
+        for anchor in self._all("page_links"):
+            url = self._absolute(_attribute(anchor, "href"))
+            if url and url not in links:
+                label = _parse_label(_text(anchor))
+                links[url] = PageLink(url, label.page_number, label.text, label.section)
+        return list(links.values())
+
+    @cached_property
     def _label(self) -> _Label | None:
         """The label of the page this file belongs to, printed next to the page picture."""
         labels = (_parse_label(_text(candidate)) for candidate in self._all("page_label"))
@@ -462,17 +478,6 @@ class _FounderFile:
 
 class FounderPage(_FounderFile):
     """A page (版) file, node_N.htm. N is a node id, not the page number: labels tell the number."""
-
-    @cached_property
-    def page_links(self) -> list[PageLink]:
-        """Every page of the issue from the page list, in order; the header menu may repeat it."""
-        links: dict[str, PageLink] = {}
-        for anchor in self._all("page_links"):
-            url = self._absolute(_attribute(anchor, "href"))
-            if url and url not in links:
-                label = _parse_label(_text(anchor))
-                links[url] = PageLink(url, label.page_number, label.text, label.section)
-        return list(links.values())
 
     @cached_property
     def _own_label(self) -> _Label:
@@ -670,13 +675,14 @@ class FounderArticle(_FounderFile):
     @cached_property
     def byline(self) -> str:
         """The title block's 作者, else a lead line such as ■ 本报记者 皮磊 (alone or run in before the
-        first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author."""
+        first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author; without
+        the mark before it (■, ◎ …), wherever it was read: the title block's row kept it."""
         if self._title_block["byline"]:
-            return self._title_block["byline"]
+            return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.
         first = next(iter(self._fallback.paragraphs if self._fallback else self._lines), None)
         lead = (_BYLINE.match(first) or _RUN_IN_BYLINE.match(first) or _DATELINE_BYLINE.match(first)) if first else None
-        return _collapse(lead[1]) if lead else self._title_field("byline")
+        return _collapse(lead[1]) if lead else _LEADING_MARKS.sub("", self._title_field("byline"))
 
     @cached_property
     def _body(self) -> etree._Element | None:
@@ -756,12 +762,19 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def images(self) -> list[ImageRef]:
-        """Pictures of table#newspic: an image row, then its caption row."""
+        """Pictures of table#newspic: an image row, then its caption row; or a caption set in
+        the image's own row, under it. A row that holds rows of its own (a picture table laid
+        out inside another) is read in those: read whole too, its picture was stored twice, the
+        first time without its caption."""
+        rows = self._all("pictures")
+        selected = set(rows)
         found: list[list[str]] = []
-        for row in self._all("pictures"):
+        for row in rows:
+            if isinstance(row, etree._Element) and any(inner in selected for inner in row.iterdescendants()):
+                continue
             src = self._absolute(_first_attribute(_css(row, "img"), "src"))
             if src:
-                found.append([src, ""])
+                found.append([src, _line(row)])
             elif found and not found[-1][1]:
                 found[-1][1] = _line(row)
         return [ImageRef(url, caption) for url, caption in found]
@@ -771,6 +784,33 @@ class FounderArticle(_FounderFile):
         """The closing source note, without its brackets: （据…）, or a line such as 来源：…; looked
         for in the last three lines (junk may follow it), whether a <p> holds it or not."""
         return closing_source(self._fallback.paragraphs if self._fallback else self._lines)
+
+    def printed_on(self, page_url: str, page_number: int | None) -> PageLink | None:
+        """The page this article is printed on, where its file names another than the page
+        that linked it (``page_url``, ``page_number``), else None. A front page's title list and
+        hot zones link articles of inner pages too (导读): the first page to link an article
+        placed it, and a page-4 article was stored under the front page, in its section.
+
+        The metadata comment's <nodeid> names the page's file (node_N.htm, named as the linking
+        page's file is), looked up in the file's page list; where it names none there (or the
+        comment has no node id), the file's own page label (第04版) names the page's number. An
+        article whose file names no page of its page list stays where it was linked. The page
+        list and label lie outside the article's own part: the whole file is parsed only where
+        the node id names another page, or where it cannot tell.
+        """
+        node = self.metadata.get("nodeid", "").strip()
+        if node.isdigit() and page_url:
+            named = _NODE_FILE.search(urlsplit(page_url).path)
+            url = self._absolute(f"node_{node}{named[1] if named else '.htm'}")
+            if url == page_url:
+                return None
+            if (own := next((link for link in self.page_links if link.url == url), None)) is not None:
+                return own if own.page_number is not None else None
+        label = self._label
+        if label is None or label.page_number == page_number:
+            return None
+        own = next((link for link in self.page_links if link.page_number == label.page_number), None)
+        return None if own is None or own.url == page_url else own
 
     @cached_property
     def section(self) -> str:

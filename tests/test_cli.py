@@ -185,6 +185,27 @@ def test_sql_refuses_a_copy_to_stdout_in_one_line(postgres_url, statement, capsy
     assert capsys.readouterr().out.splitlines()[0] == "n"
 
 
+@pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),
+                                             ("DECLARE seen CURSOR FOR SELECT 1", "cursor")])
+def test_sql_on_postgresql_runs_a_statement_once_even_when_it_returns_no_rows(postgres_url, statement, name):
+    # A statement whose stream gave no row was run a second time to learn its columns: a
+    # SELECT finding nothing took twice as long, and a command ran twice, the second time
+    # refused for what the first had made (prepared statement "seen" already exists).
+    archive = open_archive(postgres_url)
+    archive.close()
+    done = archive_command("sql", statement, archive=postgres_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == ("error: archive sql runs queries: the statement returned no rows; "
+                           "give one SELECT statement\n"), f"{name} made twice: {done.stderr}"
+    # An empty result still tells its columns, as the server describes the statement.
+    query = "SELECT code AS 代码, name FROM papers WHERE code = 'none'"
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "代码,name\n", "")
+    done = archive_command("sql", query, archive=postgres_url)
+    assert (done.returncode, done.stdout.splitlines()[0].split(), done.stdout.splitlines()[-1]) == (
+        0, ["代码", "|", "name"], "(0 rows)")
+
+
 @pytest.mark.parametrize("statement", [
     "PRAGMA journal_mode = DELETE", "PRAGMA query_only = OFF", "PRAGMA user_version = 7", "PRAGMA wal_checkpoint",
     "ATTACH 'attached.sqlite3' AS other",

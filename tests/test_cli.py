@@ -118,6 +118,30 @@ def test_search_command_finds_quoted_phrases_and_words_ending_in_a_mark_and_mark
     assert printed("İ") == ["    【İ】STANBUL和【İ】ZMIR的社工站"]
 
 
+def test_search_command_finds_marks_printed_half_width_when_typed_full_width_and_back(archive_url):
+    # The pipelines keep brackets within a sentence, %, . and - as the page prints them: the
+    # sample's 乡镇(街道) half width, another page's 社区（村） full width. A Chinese input method
+    # types （街道） and ％; a reader copying from a page gets either: each found nothing stored in
+    # the other width.
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(n, title=f"第{n}篇", body=normalize_plain(body)) for n, body in {
+        1: "推进乡镇(街道)社工站建设", 2: "覆盖率已超过80%，达2.3万家", 3: "社区（村）两委换届",
+    }.items()])
+    archive.close()
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%乡镇(街道)%' "
+                                 "OR body LIKE '%社区（村）%' OR body LIKE '%80\\%%' ESCAPE '\\'") == [(3,)]
+
+    def printed(*query: str) -> list[str]:
+        done = archive_command("search", *query, archive=archive_url)
+        assert done.returncode == 0 and done.stderr == "", (query, done.stderr)
+        return done.stdout.splitlines()[1::2]
+
+    assert printed("乡镇（街道）社工站") == printed("乡镇(街道)社工站") == ["    推进【乡镇(街道)社工站】建设"]
+    assert printed("80％") == printed("80%") == ["    覆盖率已超过【80%】，达2.3万家"]
+    assert printed("２．３万家") == ["    覆盖率已超过80%，达【2.3万家】"]
+    assert printed("社区(村)") == printed("社区（村）") == ["    【社区（村）】两委换届"]
+
+
 def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     with pytest.raises(SystemExit) as exit_:
         archive_cli(seeded, "serve", "--port", "99999")

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -396,8 +396,12 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     (a command, a comment) once the server has answered it, and COPY's stream, which leaves the
     connection busy (run_sql tells it apart and drops the connection)."""
     import psycopg
+    from psycopg.types.string import TextLoader
 
     with connection.cursor() as cursor:
+        # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
+        # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
+        cursor.adapters.register_loader("interval", TextLoader)
         rows = cursor.stream(query, size=FETCH_ROWS if psycopg.pq.version() >= 170000 else 1)
         try:
             try:
@@ -505,8 +509,6 @@ def json_value(value: Any) -> Any:
         value = float(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, timedelta):
-        return value.total_seconds()
     return cell_text(value)
 
 

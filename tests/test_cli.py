@@ -302,6 +302,22 @@ def test_sql_writes_values_as_their_format_reads_them(archive_url, capsys):
     assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a b⏎c")
 
 
+def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_url):
+    # psycopg reads an interval as a timedelta, a month as 30 days: the span between two issues
+    # 490 days apart, by age(), printed as 489 days (and 2592000.0 seconds in JSON for a month).
+    archive = open_archive(postgres_url)
+    archive.close()
+    query = ("SELECT age(date '2024-06-04', date '2023-01-31') AS span, date '2024-06-04' - date '2023-01-31' AS days, "
+             "interval '1 month' AS month, CAST(NULL AS interval) AS nothing")
+    done = archive_command("sql", query, "--format", "json", archive=postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"span": "1 year 4 mons 4 days", "days": 490, "month": "1 mon", "nothing": None}]
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert done.stdout.splitlines() == ["span,days,month,nothing", "1 year 4 mons 4 days,490,1 mon,"]
+    done = archive_command("sql", query, archive=postgres_url)
+    assert [cell.strip() for cell in done.stdout.splitlines()[2].split("|")] == ["1 year 4 mons 4 days", "490", "1 mon", ""]
+
+
 # The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.
 _MEASURED_CLI = ("import resource, sys; from storage.cli import main; status = main(sys.argv[1:]); "
                  "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(status)")

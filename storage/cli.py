@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, NoReturn
 
@@ -398,28 +398,51 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     without parameters, so that psycopg leaves every ``%`` (LIKE '%社工%') as it is.
 
     Its rows are streamed (libpq's chunked mode, else row by row), where ``execute`` holds the
-    whole result in memory. A stream that gives no row tells no columns, and psycopg's stream
-    refuses, client-side, what sends no rows (a command, COPY, a comment): the statement is then
-    run again, prepared, which tells the columns of an empty result and answers the others as
-    before."""
+    whole result in memory. The statement runs once: a stream that gives no row tells no
+    columns, so an empty result's are asked of the statement described, not run again (which
+    took a query finding nothing twice as long, and ran a command twice: ``PREPARE`` then said
+    its statement already existed); psycopg's stream refuses, client-side, what sends no rows
+    (a command, a comment) once the server has answered it, and COPY's stream, which leaves the
+    connection busy (run_sql tells it apart and drops the connection)."""
     import psycopg
+    from psycopg.types.string import TextLoader
 
     with connection.cursor() as cursor:
+        # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
+        # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
+        cursor.adapters.register_loader("interval", TextLoader)
         rows = cursor.stream(query, size=FETCH_ROWS if psycopg.pq.version() >= 170000 else 1)
         try:
-            first = next(rows, None)
-        except psycopg.Error as exc:
-            if exc.sqlstate is not None:  # the server's refusal (syntax, …), not the stream's
-                raise
-            first = None
-        try:
+            try:
+                first = next(rows, None)
+            except psycopg.Error as exc:
+                if exc.sqlstate is not None or connection.info.transaction_status == psycopg.pq.TransactionStatus.ACTIVE:
+                    raise  # the server's refusal (syntax, …), or a COPY streaming its rows
+                yield None, iter(())
+                return
             if first is not None:
                 yield [d.name for d in cursor.description], itertools.chain((first,), rows)
                 return
-            cursor.execute(query, prepare=True)
-            yield (None if cursor.description is None else [d.name for d in cursor.description]), _fetched(cursor)
+            yield _described_columns(connection, query), iter(())
         finally:
             rows.close()  # a stream left half read is cancelled, the connection usable again
+
+
+def _described_columns(connection, query: str) -> list[str] | None:
+    """The columns of ``query``'s result, as the server describes the statement, without
+    running it; None if it returns no rows."""
+    import psycopg
+    from psycopg import generators
+
+    pgconn, encoding = connection.pgconn, connection.info.encoding
+    for send in (lambda: pgconn.send_prepare(b"", query.encode(encoding)), lambda: pgconn.send_describe_prepared(b"")):
+        send()
+        [*_, result] = connection.wait(generators.execute(pgconn))
+        if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
+            raise psycopg.errors.error_from_result(result, encoding=encoding)
+    if not result.nfields:
+        return None
+    return [result.fname(n).decode(encoding) for n in range(result.nfields)]
 
 
 _QUERY = {"sqlite": _sqlite_query, "postgresql": _postgresql_query}
@@ -495,8 +518,6 @@ def json_value(value: Any) -> Any:
         value = float(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, timedelta):
-        return value.total_seconds()
     return cell_text(value)
 
 

@@ -289,6 +289,8 @@ def variants(word: str) -> list[str]:
         forms += tuple(_han_gap().sub("", form) for form in forms)
     if _WIDE_OR_NARROW.search(word):
         forms += tuple(form.translate(table) for form in forms for table in (_NARROW, _WIDE))
+    if _MARK_EITHER_WIDTH.search(word):
+        forms += tuple(form.translate(table) for form in forms for table in (_NARROW_MARKS, _WIDE_MARKS))
     return [form for form in dict.fromkeys(forms) if form]
 
 
@@ -311,6 +313,13 @@ def _han_gap() -> re.Pattern:
 _WIDE = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in string.ascii_letters + string.digits})
 _NARROW = str.maketrans({chr(ord(c) + 0xFEE0): c for c in string.ascii_letters + string.digits})
 _WIDE_OR_NARROW = re.compile("[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+# So are the marks the pipelines leave as printed (brackets within a sentence, 乡镇(街道); %, ., -,
+# /): a Chinese input method types them full width, 乡镇（街道）, and a page may set them either way.
+# A mark the pipelines set full width beside Chinese (，：) is asked for in both widths too, which
+# finds nothing more than its stored form does.
+_WIDE_MARKS = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in string.punctuation})
+_NARROW_MARKS = str.maketrans({chr(ord(c) + 0xFEE0): c for c in string.punctuation})
+_MARK_EITHER_WIDTH = re.compile("[" + re.escape(string.punctuation) + "".join(chr(ord(c) + 0xFEE0) for c in string.punctuation) + "]")
 
 
 def stored_form(text: str, between: str = "") -> str:

@@ -118,6 +118,30 @@ def test_search_command_finds_quoted_phrases_and_words_ending_in_a_mark_and_mark
     assert printed("İ") == ["    【İ】STANBUL和【İ】ZMIR的社工站"]
 
 
+def test_search_command_finds_marks_printed_half_width_when_typed_full_width_and_back(archive_url):
+    # The pipelines keep brackets within a sentence, %, . and - as the page prints them: the
+    # sample's 乡镇(街道) half width, another page's 社区（村） full width. A Chinese input method
+    # types （街道） and ％; a reader copying from a page gets either: each found nothing stored in
+    # the other width.
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(n, title=f"第{n}篇", body=normalize_plain(body)) for n, body in {
+        1: "推进乡镇(街道)社工站建设", 2: "覆盖率已超过80%，达2.3万家", 3: "社区（村）两委换届",
+    }.items()])
+    archive.close()
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%乡镇(街道)%' "
+                                 "OR body LIKE '%社区（村）%' OR body LIKE '%80\\%%' ESCAPE '\\'") == [(3,)]
+
+    def printed(*query: str) -> list[str]:
+        done = archive_command("search", *query, archive=archive_url)
+        assert done.returncode == 0 and done.stderr == "", (query, done.stderr)
+        return done.stdout.splitlines()[1::2]
+
+    assert printed("乡镇（街道）社工站") == printed("乡镇(街道)社工站") == ["    推进【乡镇(街道)社工站】建设"]
+    assert printed("80％") == printed("80%") == ["    覆盖率已超过【80%】，达2.3万家"]
+    assert printed("２．３万家") == ["    覆盖率已超过80%，达【2.3万家】"]
+    assert printed("社区(村)") == printed("社区（村）") == ["    【社区（村）】两委换届"]
+
+
 def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     with pytest.raises(SystemExit) as exit_:
         archive_cli(seeded, "serve", "--port", "99999")
@@ -202,6 +226,27 @@ def test_sql_refuses_a_copy_to_stdout_in_one_line(postgres_url, statement, capsy
     assert capsys.readouterr().out.splitlines()[0] == "n"
 
 
+@pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),
+                                             ("DECLARE seen CURSOR FOR SELECT 1", "cursor")])
+def test_sql_on_postgresql_runs_a_statement_once_even_when_it_returns_no_rows(postgres_url, statement, name):
+    # A statement whose stream gave no row was run a second time to learn its columns: a
+    # SELECT finding nothing took twice as long, and a command ran twice, the second time
+    # refused for what the first had made (prepared statement "seen" already exists).
+    archive = open_archive(postgres_url)
+    archive.close()
+    done = archive_command("sql", statement, archive=postgres_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == ("error: archive sql runs queries: the statement returned no rows; "
+                           "give one SELECT statement\n"), f"{name} made twice: {done.stderr}"
+    # An empty result still tells its columns, as the server describes the statement.
+    query = "SELECT code AS 代码, name FROM papers WHERE code = 'none'"
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "代码,name\n", "")
+    done = archive_command("sql", query, archive=postgres_url)
+    assert (done.returncode, done.stdout.splitlines()[0].split(), done.stdout.splitlines()[-1]) == (
+        0, ["代码", "|", "name"], "(0 rows)")
+
+
 @pytest.mark.parametrize("statement", [
     "PRAGMA journal_mode = DELETE", "PRAGMA query_only = OFF", "PRAGMA user_version = 7", "PRAGMA wal_checkpoint",
     "ATTACH 'attached.sqlite3' AS other",
@@ -272,6 +317,22 @@ def test_sql_writes_values_as_their_format_reads_them(archive_url, capsys):
     assert archive_cli(archive_url, "sql", query) == 0
     table = capsys.readouterr().out.splitlines()
     assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a b⏎c")
+
+
+def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_url):
+    # psycopg reads an interval as a timedelta, a month as 30 days: the span between two issues
+    # 490 days apart, by age(), printed as 489 days (and 2592000.0 seconds in JSON for a month).
+    archive = open_archive(postgres_url)
+    archive.close()
+    query = ("SELECT age(date '2024-06-04', date '2023-01-31') AS span, date '2024-06-04' - date '2023-01-31' AS days, "
+             "interval '1 month' AS month, CAST(NULL AS interval) AS nothing")
+    done = archive_command("sql", query, "--format", "json", archive=postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"span": "1 year 4 mons 4 days", "days": 490, "month": "1 mon", "nothing": None}]
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert done.stdout.splitlines() == ["span,days,month,nothing", "1 year 4 mons 4 days,490,1 mon,"]
+    done = archive_command("sql", query, archive=postgres_url)
+    assert [cell.strip() for cell in done.stdout.splitlines()[2].split("|")] == ["1 year 4 mons 4 days", "490", "1 mon", ""]
 
 
 # The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.

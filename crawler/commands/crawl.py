@@ -235,7 +235,8 @@ class Command(ScrapyCrawl):
         return received
 
     def process_options(self, args, opts):
-        if message := repeated_argument(opts.spargs):
+        # Before Scrapy makes a dict of them (the last value of a name wins).
+        if isinstance(opts.spargs, list) and (message := repeated_argument(opts.spargs)):
             print(f"error: {message}", file=sys.stderr)
             sys.exit(EXIT_BAD_INPUT)
         super().process_options(args, opts)

@@ -30,6 +30,8 @@ class CrawlPlan:
     # paper publishes on no day (a weekly paper's Wednesday to Monday, a holiday break) asks
     # nothing, where it fetched and stored the newest issue, outside the range asked.
     latest: bool = False
+    # Tomorrow, when the end= given lies later: the range's last day asked (plan_crawl).
+    cut_at: date | None = None
 
     def entry_url(self, day: date) -> str:
         return self.paper.entry_url(day, self.root)
@@ -93,12 +95,18 @@ def backfill_start(value: str, last: date) -> date:
             )
         return _parse_date("backfill", value)
     n, unit = int(span[1]), span[2]
-    if unit in _SPAN_DAYS:
-        return last - timedelta(days=n * _SPAN_DAYS[unit])
-    months = last.year * 12 + last.month - 1 - (n * 12 if unit == "y" else n)
-    year, month = divmod(months, 12)
-    # The same day of the month, or the month's last day when it has fewer days.
-    return date(year, month + 1, min(last.day, calendar.monthrange(year, month + 1)[1]))
+    try:
+        if unit in _SPAN_DAYS:
+            return last - timedelta(days=n * _SPAN_DAYS[unit])
+        months = last.year * 12 + last.month - 1 - (n * 12 if unit == "y" else n)
+        year, month = divmod(months, 12)
+        # The same day of the month, or the month's last day when it has fewer days.
+        return date(year, month + 1, min(last.day, calendar.monthrange(year, month + 1)[1]))
+    except (ValueError, OverflowError):
+        # A span longer than the calendar (99999y) ended the run with a traceback.
+        raise SpiderArgumentError(
+            f"bad value for backfill: {value!r} reaches back before the year 1 from {last.isoformat()}"
+        ) from None
 
 
 def plan_crawl(
@@ -122,6 +130,7 @@ def plan_crawl(
     except (UnknownPaper, InvalidProfile) as exc:  # no profile of it, or one of its with a mistake
         raise SpiderArgumentError(str(exc)) from None
 
+    later = None
     if date and (start or end or backfill):
         raise SpiderArgumentError("give either date= or start=/end= or backfill=, not several")
     if backfill and start:
@@ -132,16 +141,30 @@ def plan_crawl(
     elif start or end or backfill:
         if not (start or backfill):
             raise SpiderArgumentError("end= needs start= or backfill= as well")
-        last = _parse_date("end", end) if end else (today or _today())
+        now = today or _today()
+        last = _parse_date("end", end) if end else now
         first = _not_ahead("start", _parse_date("start", start), today) if start else backfill_start(backfill, last)
         if last < first:
             # Only a backfill back to a date can be: it names the argument the user gave.
             raise SpiderArgumentError(f"end {last.isoformat()} is before {'start' if start else 'backfill'} {first.isoformat()}")
+        # The days after tomorrow are not asked: their entry pages answer 404, which was counted
+        # as a date without an issue, and a range that runs on into the coming weeks (a cron
+        # line's end=2026-12-31) asked weekly had a Tuesday taken for one before it came out,
+        # its issue then never asked. A backfill counts back from the end given all the same.
+        horizon = now + timedelta(days=1)
+        if last > horizon:
+            if first > horizon:
+                raise SpiderArgumentError(
+                    f"backfill={backfill} from end {last.isoformat()} asks only days in the future: "
+                    f"no issue of them is out yet (today is {now.isoformat()})"
+                )
+            later = last
+            last = horizon
         # Only the days the paper comes out: a weekly paper is asked once a week, not 7 times.
         dates = tuple(profile.schedule.dates(first, last))
         if backfill:
             dates = dates[::-1]  # a backfill walks back from the newest issue
-        asked = f"{first.isoformat()}..{last.isoformat()}"
+        asked = f"{first.isoformat()}..{(later or last).isoformat()}"  # as given, for crawl_runs and the job's keys
     else:
         dates = ()
         asked = "latest"
@@ -152,7 +175,8 @@ def plan_crawl(
         root = as_site_root(base_url)
         if root is None:
             raise SpiderArgumentError(f"bad base_url {base_url!r} (expected http://host/path/)")
-    return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked, latest=latest)
+    return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked, latest=latest,
+                     cut_at=last if later else None)
 
 
 def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:

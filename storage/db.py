@@ -44,6 +44,18 @@ def hold_schema_lock(conn) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
 
+def begin_sqlite_ddl(conn) -> bool:
+    """On SQLite, open a write transaction that holds the schema changes to come, as
+    PostgreSQL's does: Python's sqlite3 commits each CREATE or ALTER as it runs, outside any
+    transaction, so a crawl killed while it made a new archive left some of the tables, and
+    every later run failed on them ("table crawl_runs already exists", or an archive at the
+    first revision to `archive upgrade`). True when it began one."""
+    if conn.dialect.name != "sqlite" or conn.connection.dbapi_connection.in_transaction:
+        return False
+    conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits (the 30 s timeout) for another writer
+    return True
+
+
 class ArchiveError(RuntimeError):
     """A problem with the archive that the user can fix; its message is one line."""
 
@@ -356,6 +368,10 @@ class Archive:
                 if self.revision is None:
                     if not create:
                         raise ArchiveError(f"archive not found: {safe_url(self.url)} has no articles table")
+                    if begin_sqlite_ddl(conn):
+                        # Read again under the lock: another crawler may have made the tables meanwhile.
+                        self.revision = migrate.revision(conn)
+                if self.revision is None:
                     migrate.upgrade_connection(conn)
                     conn.commit()
                     self.revision = migrate.head()

@@ -103,7 +103,7 @@ def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None 
     """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after).
 
     There must be an archive there: a mistyped URL is an error, not a new, empty archive."""
-    from storage.db import hold_schema_lock, open_archive
+    from storage.db import begin_sqlite_ddl, hold_schema_lock, open_archive
 
     archive = open_archive(url, create=False, check=False, write=True)
     try:
@@ -112,6 +112,7 @@ def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None 
             # the archive lacks, and the second fail half-way ("relation ... already exists"):
             # the second waits, then finds the archive current.
             hold_schema_lock(conn)
+            begin_sqlite_ddl(conn)  # a killed upgrade leaves the archive as it was
             before = revision(conn)
             upgrade_connection(conn, progress=progress)
             after = revision(conn)

@@ -56,6 +56,21 @@ def test_start_without_end_runs_to_today():
     assert plan.asked == "2023-01-30..2023-02-08"
 
 
+def test_a_range_ending_after_tomorrow_stops_at_tomorrow_and_keeps_the_end_given():
+    # The Tuesdays after tomorrow answer 404: counted, they were taken for dates without an
+    # issue before their issues came out.
+    plan = plan_crawl(start="2023-01-24", end="2023-12-31", today=date(2023, 2, 6))
+    assert plan.dates == (date(2023, 1, 24), date(2023, 1, 31), date(2023, 2, 7))
+    assert (plan.asked, plan.cut_at) == ("2023-01-24..2023-12-31", date(2023, 2, 7))
+    assert plan_crawl(start="2023-01-24", end="2023-02-07", today=date(2023, 2, 6)).cut_at is None
+
+
+def test_a_backfill_counts_back_from_an_end_after_tomorrow_and_stops_at_tomorrow():
+    plan = plan_crawl(backfill="4w", end="2023-02-20", today=date(2023, 2, 6))
+    assert plan.dates == (date(2023, 2, 7), date(2023, 1, 31), date(2023, 1, 24))
+    assert plan.asked == "2023-01-23..2023-02-20"
+
+
 def test_no_date_means_latest():
     assert plan_crawl().latest
 
@@ -99,6 +114,12 @@ def test_base_url_replaces_root():
          "date 2023-02-02 is in the future: no issue of it is out yet (today is 2023-01-31)"),
         ({"start": "2023-03-01", "end": "2023-03-31", "today": date(2023, 1, 31)},
          "start 2023-03-01 is in the future: no issue of it is out yet (today is 2023-01-31)"),
+        ({"backfill": "2w", "end": "2023-03-31", "today": date(2023, 1, 31)},
+         "backfill=2w from end 2023-03-31 asks only days in the future: no issue of them is out yet (today is 2023-01-31)"),
+        # Spans longer than the calendar ended the run with a traceback.
+        ({"backfill": "3000y", "end": "2023-01-31"},
+         "bad value for backfill: '3000y' reaches back before the year 1 from 2023-01-31"),
+        ({"backfill": "1d", "end": "0001-01-01"}, "bad value for backfill: '1d' reaches back before the year 1 from 0001-01-01"),
     ],
 )
 def test_bad_arguments_name_the_problem(kwargs, message):

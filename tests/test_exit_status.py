@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sample import PREFIX
+from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from tests.conftest import PROJECT, SAMPLE_SITE, crawl_runs, run_crawl, start_crawl
 
@@ -214,6 +214,68 @@ def test_an_argument_given_empty_is_refused_not_taken_for_not_given(sqlite_url, 
         done = run_crawl(arg, _base(server), archive=sqlite_url)
     assert server.requests == []
     assert (done.returncode, done.stderr) == (2, f"error: {arg} is empty: give it a value, or leave it out\n")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        # Two issues meant: Scrapy kept the last and crawled it alone, without a word.
+        (("date=2023-01-24", "date=2023-01-31"),
+         "date= given twice, '2023-01-24' and '2023-01-31': give it once (a range: start= and end=)"),
+        (("start=2023-01-01", "end=2023-01-31", "end=2023-02-28"),
+         "end= given twice, '2023-01-31' and '2023-02-28': give it once"),
+        # Scrapy's usage line and its own error line.
+        (("date",), "spider argument 'date' has no value: write -a NAME=VALUE"),
+        # A span longer than the calendar: a traceback, exit status 1.
+        (("backfill=99999y",), f"bad value for backfill: '99999y' reaches back before the year 1 from {date.today()}"),
+        (("backfill=99999999999d",),
+         f"bad value for backfill: '99999999999d' reaches back before the year 1 from {date.today()}"),
+        (("backfill=8w", "end=2999-01-01"),
+         f"backfill=8w from end 2999-01-01 asks only days in the future: no issue of them is out yet (today is {date.today()})"),
+    ],
+)
+def test_an_argument_given_twice_or_out_of_the_calendar_is_one_line(sqlite_url, args, message):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(*args, _base(server), archive=sqlite_url)
+    assert server.requests == []
+    assert (done.returncode, done.stderr) == (2, f"error: {message}\n")
+
+
+def test_one_argument_given_twice_alike_is_taken_once(sqlite_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (run,) = crawl_runs(sqlite_url)
+    assert (run.dates_asked, run.articles_new) == (ISSUE_DATE, len(MANIFEST["articles"]))
+
+
+def test_a_range_ending_after_tomorrow_asks_no_day_after_tomorrow(tmp_path, sqlite_url):
+    # A range that runs on into the coming weeks (a cron line's end= at the year's end): the
+    # site answers 404 for the Tuesdays not out yet, which were counted as dates without an
+    # issue and, answered so on three weekly runs, taken for such before they came out.
+    start, end = date.today() - timedelta(days=13), date.today() + timedelta(days=60)
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(f"start={start}", f"end={end}", _base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
+    tomorrow = date.today() + timedelta(days=1)
+    asked = [date.fromisoformat(r.path.split("/html/")[1][:10].replace("/", "-")) for r in server.requests
+             if r.path.endswith("node_1.htm")]
+    assert (done.returncode, done.stderr) == (0, "")
+    tuesdays = [start + timedelta(days=n) for n in range((tomorrow - start).days + 1)
+                if (start + timedelta(days=n)).isoweekday() == 2]
+    assert sorted(asked) == tuesdays
+    from storage.db import open_archive
+    archive = open_archive(sqlite_url)
+    try:
+        from sqlalchemy import text
+        with archive.engine.connect() as conn:
+            held = [date.fromisoformat(str(day)[:10]) for (day,) in conn.execute(text("SELECT issue_date FROM absent_issues"))]
+    finally:
+        archive.close()
+    assert sorted(held) == sorted(asked)
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert "not asked: no issue of them is out yet" in log and f"up to end {end}" in log
+    (run,) = crawl_runs(sqlite_url)
+    assert run.dates_asked == f"{start}..{end}"  # as given
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])

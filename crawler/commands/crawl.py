@@ -143,6 +143,23 @@ def check_redis_url(url: str) -> str | None:
     return None
 
 
+def repeated_argument(spargs: list[str]) -> str | None:
+    """A spider argument given twice with two values (or without ``=``), as one line: Scrapy
+    keeps the last, so `-a date=2023-01-24 -a date=2023-01-31` (two issues meant) crawled one
+    and said nothing."""
+    seen: dict[str, str] = {}
+    for arg in spargs:
+        name, sep, value = arg.partition("=")
+        if not sep:
+            # Scrapy's usage line and its own error line, two lines for one slip.
+            return f"spider argument {arg!r} has no value: write -a NAME=VALUE"
+        if name in seen and seen[name] != value:
+            more = " (a range: start= and end=)" if name == "date" else ""
+            return f"{name}= given twice, {seen[name]!r} and {value!r}: give it once{more}"
+        seen[name] = value
+    return None
+
+
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
@@ -218,6 +235,10 @@ class Command(ScrapyCrawl):
         return received
 
     def process_options(self, args, opts):
+        # Before Scrapy makes a dict of them (the last value of a name wins).
+        if isinstance(opts.spargs, list) and (message := repeated_argument(opts.spargs)):
+            print(f"error: {message}", file=sys.stderr)
+            sys.exit(EXIT_BAD_INPUT)
         super().process_options(args, opts)
         if len(args) == 1:
             message = self._preflight(args[0], opts)

@@ -1025,6 +1025,35 @@ def _stopping_on_signals() -> Iterator[list[int]]:
                 signal.signal(each, handler)
 
 
+class _StderrReaderMayLeave:
+    """Standard error, whose reader may leave (`archive reprocess 2>&1 | head`): the lines after
+    it go nowhere and the command goes on, where the first one stopped it half-done with exit
+    status 0 (the BrokenPipeError taken for standard output's, `archive export | head`)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def _gone(self) -> None:
+        # What the stream still buffers, and every later line, goes to /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
@@ -1032,8 +1061,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # it, where printing stopped the command with a traceback. Exports, and the sql
         # command's CSV and JSON, are UTF-8 whatever the locale (output_file).
         sys.stdout.reconfigure(errors="replace")
-    with _stopping_on_signals() as received:
-        return _run(args, received)
+    stderr = sys.stderr
+    if stderr is not None:
+        sys.stderr = _StderrReaderMayLeave(stderr)
+    try:
+        with _stopping_on_signals() as received:
+            return _run(args, received)
+    finally:
+        sys.stderr = stderr
 
 
 # The arguments that are text for the database (file names are bytes the system may hold

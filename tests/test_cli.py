@@ -1304,6 +1304,25 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
 
 
+def test_reprocess_goes_on_to_the_end_when_the_reader_of_its_progress_leaves(archive_url, tmp_path):
+    # `archive reprocess 2>&1 | head`: the progress line after head left met a closed pipe, and
+    # the command stopped there with exit status 0, as if it were done, nothing re-read.
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    rules = tmp_path / "rules.tsv"
+    rules.write_text("赵显富\t赵显福\n蓝马甲\t蓝马褂\n", encoding="utf-8")
+    env = os.environ | {"T2S_CORRECTIONS": str(rules)}
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", archive_url, "reprocess"])
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", f"{command} 2>&1 | head -1"], cwd=PROJECT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stdout.startswith("reprocessed ")) == (0, True), done.stdout + done.stderr
+    changed = sql_rows(archive_url, "SELECT count(*) FROM article_versions")[0][0]
+    assert changed and sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' "
+                                             "OR body LIKE '%蓝马甲%'") == [(0,)]
+    again = archive_command("reprocess", archive=archive_url, env={"T2S_CORRECTIONS": str(rules)})
+    assert again.returncode == 0 and again.stderr.splitlines()[-1].endswith(f", 0 articles changed {REPROCESSED}")
+
+
 def terminal_lines(written: bytes) -> list[str]:
     """The lines a terminal shows for ``written``: each carriage return draws over the line from its start."""
     lines = []

@@ -17,6 +17,7 @@ import math
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 import unicodedata
@@ -744,13 +745,29 @@ def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
         raise ArchiveError(f"--output {output} is the archive itself: choose another file")
 
 
-def check_output(path: str, overwrite: bool) -> None:
+def streamed_to(path: str) -> bool:
+    """Whether ``path`` is no file but a device or pipe (/dev/stdout, /dev/null, a shell's
+    `>(gzip > a.gz)`): written as it is, since renaming a finished file over it would replace
+    the device itself, and no earlier export is there to lose."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def check_output(path: str, overwrite: bool, stream: bool = True) -> None:
     """An --output that names a directory, or (without --overwrite) an existing file: one line,
-    before anything is read, so that no earlier export is lost to a slip of the keyboard."""
+    before anything is read, so that no earlier export is lost to a slip of the keyboard.
+    ``stream``: a device or pipe is written as it is (else refused: a SQLite copy is a file)."""
     if not path.strip():
         raise ArchiveError("--output is empty: give a file name")
     if os.path.isdir(path):
         raise ArchiveError(f"cannot write {path}: Is a directory")
+    if streamed_to(path):
+        if stream:
+            return
+        raise ArchiveError(f"cannot write {path}: not a file (a SQLite copy is one)")
     if os.path.lexists(path) and not overwrite:
         raise ArchiveError(f"{path} already exists: choose another --output, or give --overwrite to replace it")
 
@@ -758,16 +775,19 @@ def check_output(path: str, overwrite: bool) -> None:
 class output_file:
     """Standard output, in UTF-8 whatever the terminal's locale; or ``path`` written whole or
     not at all: the text goes to a file beside it, which replaces it once complete, so an
-    export stopped half-way leaves the file it found."""
+    export stopped half-way leaves the file it found. A write that fails (a full disk) is one
+    line of error, the partial file removed."""
 
     def __init__(self, path: str | None, overwrite: bool = False):
         if path is not None:
             check_output(path, overwrite)
         self.path = path
-        self.partial = f"{path}.part" if path else None
+        self.partial = f"{path}.part" if path and not streamed_to(path) else None
 
     def __enter__(self):
         if self.path is None:
+            if sys.stdout is None:  # started with its standard output closed (`>&-`)
+                raise ArchiveError("cannot write standard output: it is closed")
             # JSON lines and CSV are UTF-8; a locale's GBK or Latin-1 wrote another encoding, or
             # stopped with a traceback at the first character it lacks.
             self.encoding = getattr(sys.stdout, "encoding", None)
@@ -775,7 +795,7 @@ class output_file:
                 sys.stdout.reconfigure(encoding="utf-8")
             return sys.stdout
         try:
-            self.file = open(self.partial, "w", encoding="utf-8", newline="")
+            self.file = open(self.partial or self.path, "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise ArchiveError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         return self.file
@@ -783,12 +803,35 @@ class output_file:
     def __exit__(self, kind, error, _traceback) -> None:
         if self.path is None:
             # A closed pipe (archive export | head) takes no more, not even a flush.
-            if self.encoding and kind is not BrokenPipeError and hasattr(sys.stdout, "reconfigure"):
+            if isinstance(error, BrokenPipeError):
+                return
+            if error is None:
+                try:  # what is still buffered fails here, not in Python's flush at exit
+                    sys.stdout.flush()
+                except BrokenPipeError:
+                    raise
+                except OSError as exc:
+                    error = exc
+            if isinstance(error, OSError):
+                # The buffer's rest would fail again at exit, with "Exception ignored …": it goes nowhere.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise ArchiveError(f"cannot write standard output: {error.strerror or error}") from None
+            if self.encoding and hasattr(sys.stdout, "reconfigure"):
                 sys.stdout.reconfigure(encoding=self.encoding)
             return
-        self.file.close()
-        if kind is not None:
-            os.unlink(self.partial)
+        try:
+            self.file.close()  # its last buffer is written here: a full disk may fail it too
+        except OSError as exc:
+            error = error or exc
+        if error is not None:
+            if self.partial:
+                os.unlink(self.partial)
+            if isinstance(error, BrokenPipeError) and not self.partial:
+                raise error  # `-o /dev/stdout | head`: ends quietly, as standard output does
+            if isinstance(error, OSError):
+                raise ArchiveError(f"cannot write {self.path}: {error.strerror or error}") from None
+            return
+        if not self.partial:
             return
         try:
             os.replace(self.partial, self.path)
@@ -911,7 +954,7 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
 
     if args.output is None:
         raise ArchiveError("export --format sqlite needs --output FILE")
-    check_output(args.output, args.overwrite)
+    check_output(args.output, args.overwrite, stream=False)
     if any(getattr(args, name) is not None for name in ("paper", "since", "until", "section", "query")):
         raise ArchiveError("export --format sqlite copies the whole archive: "
                            "--paper/--since/--until/--section/--query do not apply")
@@ -1014,6 +1057,35 @@ def _stopping_on_signals() -> Iterator[list[int]]:
                 signal.signal(each, handler)
 
 
+class _StderrReaderMayLeave:
+    """Standard error, whose reader may leave (`archive reprocess 2>&1 | head`): the lines after
+    it go nowhere and the command goes on, where the first one stopped it half-done with exit
+    status 0 (the BrokenPipeError taken for standard output's, `archive export | head`)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def _gone(self) -> None:
+        # What the stream still buffers, and every later line, goes to /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
@@ -1021,8 +1093,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # it, where printing stopped the command with a traceback. Exports, and the sql
         # command's CSV and JSON, are UTF-8 whatever the locale (output_file).
         sys.stdout.reconfigure(errors="replace")
-    with _stopping_on_signals() as received:
-        return _run(args, received)
+    stderr = sys.stderr
+    if stderr is not None:
+        sys.stderr = _StderrReaderMayLeave(stderr)
+    try:
+        with _stopping_on_signals() as received:
+            return _run(args, received)
+    finally:
+        sys.stderr = stderr
 
 
 # The arguments that are text for the database (file names are bytes the system may hold

@@ -16,6 +16,8 @@ def main() -> int:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
     status = run()
+    if sys.stdout is None:  # started with standard output closed (`>&-`): nothing to flush
+        return status
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -960,6 +961,52 @@ def test_output_a_closed_pipe_left_buffered_ends_the_command_quietly():
     assert (done.returncode, done.stderr.decode()) == (0, "")
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_export_the_disk_cannot_hold_is_one_line_of_error_and_leaves_no_part_file(archive_url, fmt, tmp_path):
+    # A full disk, as a file size limit makes it (EFBIG; Python ignores SIGXFSZ): the write
+    # fails part-way, where a traceback ended the command and FILE.part stayed behind. The
+    # limit (64 KB) leaves SQLite room for its -shm file (32 KB); the export is ~700 KB.
+    archive = open_archive(archive_url)
+    archive.store_batch([page(1)], [article(n, 1, body="长文" * 2000) for n in range(60)])
+    archive.close()
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / f"articles.{fmt}"
+    command = [sys.executable, "-m", "storage.console", "--archive", archive_url, "export", "--format", fmt, "-o", str(target)]
+    done = subprocess.run(["bash", "-c", 'ulimit -f 64 && exec "$@"', "bash", *command], cwd=PROJECT,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: cannot write {target}: File too large\n"
+    assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [("export",), ("export", "--format", "csv"), ("sql", "SELECT 1 AS n", "--format", "csv")])
+def test_standard_output_on_a_full_disk_or_closed_is_one_line_of_error(seeded, args):
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded, *args])
+    for redirect, reason in ((">/dev/full", "No space left on device"), (">&-", "it is closed")):
+        done = subprocess.run(["bash", "-c", f"{command} {redirect}"], cwd=PROJECT, capture_output=True, text=True,
+                              timeout=120)
+        assert (done.returncode, done.stderr) == (2, f"error: cannot write standard output: {reason}\n"), redirect
+
+
+def test_export_writes_to_a_device_or_pipe_named_by_output_as_it_is(seeded):
+    # `-o /dev/stdout`, `-o /dev/null`, `-o >(gzip > a.gz)` name no file an export could lose: they
+    # were refused as existing files, and with --overwrite (as root) the device was replaced by
+    # a file renamed over it. SQLite needs a file: refused in one line.
+    articles = len(view_rows(seeded))
+    done = archive_command("export", "--format", "csv", "-o", "/dev/stdout", archive=seeded, shell_pipe="cat")
+    assert (done.returncode, done.stderr) == (0, f"/dev/stdout: {articles} articles\n")
+    assert len(list(csv.reader(io.StringIO(done.stdout)))) == articles + 1
+    done = archive_command("export", "-o", "/dev/stdout", archive=seeded, shell_pipe="head -1")
+    assert (done.returncode, done.stderr) == (0, "") and done.stdout.count("\n") == 1
+    for flags in ((), ("--overwrite",)):
+        done = archive_command("export", "-o", "/dev/null", *flags, archive=seeded)
+        assert (done.returncode, done.stderr) == (0, f"/dev/null: {articles} articles\n")
+        assert Path("/dev/null").is_char_device()
+    done = archive_command("export", "--format", "sqlite", "-o", "/dev/null", "--overwrite", archive=seeded)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write /dev/null: not a file (a SQLite copy is one)\n")
+    assert Path("/dev/null").is_char_device()
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
 def test_export_refuses_an_existing_file_unless_told_to_overwrite_it(seeded, fmt, tmp_path):
     (tmp_path / "out").mkdir()
@@ -1344,6 +1391,25 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     versions = sql_rows(archive_url, "SELECT article_id, count(*) FROM article_versions GROUP BY article_id")
     assert len(versions) == 9 and {n for _, n in versions} == {1}
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
+
+
+def test_reprocess_goes_on_to_the_end_when_the_reader_of_its_progress_leaves(archive_url, tmp_path):
+    # `archive reprocess 2>&1 | head`: the progress line after head left met a closed pipe, and
+    # the command stopped there with exit status 0, as if it were done, nothing re-read.
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    rules = tmp_path / "rules.tsv"
+    rules.write_text("赵显富\t赵显福\n蓝马甲\t蓝马褂\n", encoding="utf-8")
+    env = os.environ | {"T2S_CORRECTIONS": str(rules)}
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", archive_url, "reprocess"])
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", f"{command} 2>&1 | head -1"], cwd=PROJECT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stdout.startswith("reprocessed ")) == (0, True), done.stdout + done.stderr
+    changed = sql_rows(archive_url, "SELECT count(*) FROM article_versions")[0][0]
+    assert changed and sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' "
+                                             "OR body LIKE '%蓝马甲%'") == [(0,)]
+    again = archive_command("reprocess", archive=archive_url, env={"T2S_CORRECTIONS": str(rules)})
+    assert again.returncode == 0 and again.stderr.splitlines()[-1].endswith(f", 0 articles changed {REPROCESSED}")
 
 
 def terminal_lines(written: bytes) -> list[str]:

@@ -222,6 +222,14 @@ def progress_line(label: str) -> Callable[[int, int], None]:
     return show
 
 
+def standard_output_lost(error: OSError, stream=None) -> ArchiveError:
+    """The error of a write to standard output that failed (a full disk, a quota, a terminal
+    gone). What the buffer still holds would fail again in Python's flush at exit, with
+    "Exception ignored …": it goes nowhere."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), (stream or sys.stdout).fileno())
+    return ArchiveError(f"cannot write standard output: {error.strerror or error}")
+
+
 def say(line: str) -> None:
     """One line on stderr, below a progress line drawn in place: drawn over it, a shorter line
     left its end showing ("interruptedd for search 500/1000")."""
@@ -813,9 +821,7 @@ class output_file:
                 except OSError as exc:
                     error = exc
             if isinstance(error, OSError):
-                # The buffer's rest would fail again at exit, with "Exception ignored …": it goes nowhere.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                raise ArchiveError(f"cannot write standard output: {error.strerror or error}") from None
+                raise standard_output_lost(error) from None
             if self.encoding and hasattr(sys.stdout, "reconfigure"):
                 sys.stdout.reconfigure(encoding=self.encoding)
             return
@@ -1086,6 +1092,34 @@ class _StderrReaderMayLeave:
         return getattr(self._stream, name)
 
 
+class _StandardOutputMayFail:
+    """Standard output, a write to which may fail (`archive search > /dev/full`, a quota): the
+    command ends with one line saying so, where search, stats and sql ended with a traceback.
+    A reader that left (`| head`) is not a failure: its BrokenPipeError goes on as it is."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise standard_output_lost(exc, self._stream) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise standard_output_lost(exc, self._stream) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
@@ -1093,14 +1127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # it, where printing stopped the command with a traceback. Exports, and the sql
         # command's CSV and JSON, are UTF-8 whatever the locale (output_file).
         sys.stdout.reconfigure(errors="replace")
-    stderr = sys.stderr
+    stderr, stdout = sys.stderr, sys.stdout
     if stderr is not None:
         sys.stderr = _StderrReaderMayLeave(stderr)
+    if stdout is not None:
+        sys.stdout = _StandardOutputMayFail(stdout)
     try:
         with _stopping_on_signals() as received:
             return _run(args, received)
     finally:
-        sys.stderr = stderr
+        sys.stderr, sys.stdout = stderr, stdout
 
 
 # The arguments that are text for the database (file names are bytes the system may hold
@@ -1126,7 +1162,15 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
         check_text_arguments(args)
         check_span(args)
         _check_corrections(args)
-        return args.run(args)
+        if sys.stdout is None and args.command in ("search", "sql", "stats"):  # started with `>&-`
+            raise ArchiveError("cannot write standard output: it is closed")
+        status = args.run(args)
+        if sys.stdout is not None:
+            try:  # what is still buffered fails here, where it is told in one line, not at exit
+                sys.stdout.flush()
+            except BrokenPipeError:
+                pass  # archive search | head: storage.console discards the rest
+        return status
     except (ArchiveError, InvalidProfile) as exc:  # stats and reprocess read the paper profiles
         say(f"error: {exc}")
         return EXIT_ERROR

@@ -979,7 +979,9 @@ def test_an_export_the_disk_cannot_hold_is_one_line_of_error_and_leaves_no_part_
     assert list(target.parent.iterdir()) == []
 
 
-@pytest.mark.parametrize("args", [("export",), ("export", "--format", "csv"), ("sql", "SELECT 1 AS n", "--format", "csv")])
+@pytest.mark.parametrize("args", [("export",), ("export", "--format", "csv"), ("sql", "SELECT 1 AS n", "--format", "csv"),
+                                  # Printed, not streamed: these ended with a traceback, or said nothing, exit status 0.
+                                  ("search", "社工"), ("stats",), ("sql", "SELECT 1 AS n")])
 def test_standard_output_on_a_full_disk_or_closed_is_one_line_of_error(seeded, args):
     command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded, *args])
     for redirect, reason in ((">/dev/full", "No space left on device"), (">&-", "it is closed")):

@@ -1063,61 +1063,53 @@ def _stopping_on_signals() -> Iterator[list[int]]:
                 signal.signal(each, handler)
 
 
-class _StderrReaderMayLeave:
+class _StandardStream:
+    """A standard stream, what a write that fails on it means being the subclass's (_failed)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            return self._failed(exc, len(text))
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            self._failed(exc, 0)
+
+    def _failed(self, error: OSError, length: int) -> int:
+        raise error
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+class _StderrReaderMayLeave(_StandardStream):
     """Standard error, whose reader may leave (`archive reprocess 2>&1 | head`): the lines after
     it go nowhere and the command goes on, where the first one stopped it half-done with exit
     status 0 (the BrokenPipeError taken for standard output's, `archive export | head`)."""
 
-    def __init__(self, stream):
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            self._gone()
-            return len(text)
-
-    def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            self._gone()
-
-    def _gone(self) -> None:
+    def _failed(self, error: OSError, length: int) -> int:
+        if not isinstance(error, BrokenPipeError):
+            raise error
         # What the stream still buffers, and every later line, goes to /dev/null.
         os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
-
-    def __getattr__(self, name: str):
-        return getattr(self._stream, name)
+        return length
 
 
-class _StandardOutputMayFail:
+class _StandardOutputMayFail(_StandardStream):
     """Standard output, a write to which may fail (`archive search > /dev/full`, a quota): the
     command ends with one line saying so, where search, stats and sql ended with a traceback.
     A reader that left (`| head`) is not a failure: its BrokenPipeError goes on as it is."""
 
-    def __init__(self, stream):
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise standard_output_lost(exc, self._stream) from None
-
-    def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise standard_output_lost(exc, self._stream) from None
-
-    def __getattr__(self, name: str):
-        return getattr(self._stream, name)
+    def _failed(self, error: OSError, length: int) -> int:
+        if isinstance(error, BrokenPipeError):
+            raise error
+        raise standard_output_lost(error, self._stream) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

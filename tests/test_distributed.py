@@ -826,9 +826,9 @@ def _paused_past_its_heartbeat(server_redis, prefix: str, worker) -> None:
     worker.beaten_at = getattr(worker, "beaten_at", 0) - 75  # its clock ran on while it was paused
 
 
-def _a_worker_paused_beside_another(redis_url, job_worker):
-    """(Redis, job, prefix, paused, other): two workers of one root at a new job, the first with a
-    request queued, then paused past its heartbeat."""
+def _a_worker_paused_beside_another(redis_url, job_worker, queued_by: str = "paused"):
+    """(Redis, job, prefix, paused, other): two workers of one root at a new job, one of them
+    (``queued_by``) with a request queued, then the first paused past its heartbeat."""
     import redis
     from scrapy import Request
 
@@ -837,7 +837,7 @@ def _a_worker_paused_beside_another(redis_url, job_worker):
     prefix = f"issues:gongyishibao:{job}"
     paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
     other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
-    assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    assert {"paused": paused, "other": other}[queued_by].enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
     _paused_past_its_heartbeat(server_redis, prefix, paused)
     return server_redis, job, prefix, paused, other
 
@@ -1277,18 +1277,11 @@ def test_a_worker_that_rejoins_a_job_that_ended_leases_the_keys_it_makes_anew(no
     # Back on the roll of a job cleared meanwhile, the worker queues afresh: the fingerprints
     # it made had no expiry until its next heartbeat, and a worker killed before that left them
     # in Redis for good, where a killed job's keys expire after JOB_TTL.
-    import redis
     from scrapy import Request
 
     from crawler.distributed import JOB_TTL
 
-    server_redis = redis.Redis.from_url(redis_url)
-    job = f"test-{uuid.uuid4().hex[:8]}"
-    prefix = f"issues:gongyishibao:{job}"
-    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
-    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
-    assert other.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
-    _paused_past_its_heartbeat(server_redis, prefix, paused)
+    server_redis, _, prefix, paused, other = _a_worker_paused_beside_another(redis_url, job_worker, queued_by="other")
     other.close("finished")  # the last one on the roll: it clears the job
     assert not server_redis.keys(f"{prefix}:*")
     try:

@@ -287,10 +287,11 @@ def variants(word: str) -> list[str]:
     forms = (word, stored_form(word), stored_form(word, between=_CHINESE))
     if " " in word:
         forms += tuple(_han_gap().sub("", form) for form in forms)
-    if _WIDE_OR_NARROW.search(word):
-        forms += tuple(form.translate(table) for form in forms for table in (_NARROW, _WIDE))
-    if _MARK_EITHER_WIDTH.search(word):
-        forms += tuple(form.translate(table) for form in forms for table in (_NARROW_MARKS, _WIDE_MARKS))
+    # Letters and digits first, then marks: each set's two widths, with the other set's as the
+    # word has them (NGO（村） as stored, asked for as NGO(村)).
+    for either_width, tables in _WIDTHS:
+        if either_width.search(word):
+            forms += tuple(form.translate(table) for form in forms for table in tables)
     return [form for form in dict.fromkeys(forms) if form]
 
 
@@ -308,18 +309,20 @@ def _han_gap() -> re.Pattern:
     return re.compile(rf"(?<=[{HAN}]) (?=[{HAN}])")
 
 
+def _both_widths(narrow: str) -> tuple[re.Pattern, tuple[dict, dict]]:
+    """A character of ``narrow`` (ASCII) or its full-width form, and the tables to narrow and to
+    widen them."""
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in narrow)
+    return re.compile(f"[{re.escape(narrow + wide)}]"), (str.maketrans(wide, narrow), str.maketrans(narrow, wide))
+
+
 # Latin letters and digits are stored as the page sets them, and papers set them in either width
 # (NGO and ＮＧＯ, 2023 and ２０２３, even in one article): a word holding some is asked for in both.
-_WIDE = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in string.ascii_letters + string.digits})
-_NARROW = str.maketrans({chr(ord(c) + 0xFEE0): c for c in string.ascii_letters + string.digits})
-_WIDE_OR_NARROW = re.compile("[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 # So are the marks the pipelines leave as printed (brackets within a sentence, 乡镇(街道); %, ., -,
 # /): a Chinese input method types them full width, 乡镇（街道）, and a page may set them either way.
 # A mark the pipelines set full width beside Chinese (，：) is asked for in both widths too, which
 # finds nothing more than its stored form does.
-_WIDE_MARKS = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in string.punctuation})
-_NARROW_MARKS = str.maketrans({chr(ord(c) + 0xFEE0): c for c in string.punctuation})
-_MARK_EITHER_WIDTH = re.compile("[" + re.escape(string.punctuation) + "".join(chr(ord(c) + 0xFEE0) for c in string.punctuation) + "]")
+_WIDTHS = (_both_widths(string.ascii_letters + string.digits), _both_widths(string.punctuation))
 
 
 def stored_form(text: str, between: str = "") -> str:

@@ -222,11 +222,19 @@ def progress_line(label: str) -> Callable[[int, int], None]:
     return show
 
 
-def standard_output_lost(error: OSError, stream=None) -> ArchiveError:
+def standard_output():
+    """Standard output, where a command prints its results; one started with it closed (`>&-`)
+    printed nothing and said nothing, exit status 0."""
+    if sys.stdout is None:
+        raise ArchiveError("cannot write standard output: it is closed")
+    return sys.stdout
+
+
+def standard_output_lost(error: OSError, stream) -> ArchiveError:
     """The error of a write to standard output that failed (a full disk, a quota, a terminal
     gone). What the buffer still holds would fail again in Python's flush at exit, with
     "Exception ignored …": it goes nowhere."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), (stream or sys.stdout).fileno())
+    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
     return ArchiveError(f"cannot write standard output: {error.strerror or error}")
 
 
@@ -794,8 +802,7 @@ class output_file:
 
     def __enter__(self):
         if self.path is None:
-            if sys.stdout is None:  # started with its standard output closed (`>&-`)
-                raise ArchiveError("cannot write standard output: it is closed")
+            standard_output()
             # JSON lines and CSV are UTF-8; a locale's GBK or Latin-1 wrote another encoding, or
             # stopped with a traceback at the first character it lacks.
             self.encoding = getattr(sys.stdout, "encoding", None)
@@ -814,14 +821,9 @@ class output_file:
             if isinstance(error, BrokenPipeError):
                 return
             if error is None:
-                try:  # what is still buffered fails here, not in Python's flush at exit
-                    sys.stdout.flush()
-                except BrokenPipeError:
-                    raise
-                except OSError as exc:
-                    error = exc
-            if isinstance(error, OSError):
-                raise standard_output_lost(error) from None
+                # What is still buffered fails here, in one line (main's _StandardOutputMayFail),
+                # not in Python's flush at exit.
+                sys.stdout.flush()
             if self.encoding and hasattr(sys.stdout, "reconfigure"):
                 sys.stdout.reconfigure(encoding=self.encoding)
             return
@@ -1154,8 +1156,8 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
         check_text_arguments(args)
         check_span(args)
         _check_corrections(args)
-        if sys.stdout is None and args.command in ("search", "sql", "stats"):  # started with `>&-`
-            raise ArchiveError("cannot write standard output: it is closed")
+        if args.command in ("search", "sql", "stats"):
+            standard_output()
         status = args.run(args)
         if sys.stdout is not None:
             try:  # what is still buffered fails here, where it is told in one line, not at exit

@@ -183,16 +183,14 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     ]
     dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4] or "", r[5], _minute(r[6]), _minute(r[7]), _minute(r[8]), r[9])
                  for r in dead]
-    no_issue_of = None
-    if paper is not None and not any(code == paper for code, _, _, _ in counts):
+    # The span's counts are empty: does the archive hold an issue (of the paper asked) at all?
+    held = bool(counts)
+    if not held:
         with archive.engine.connect() as conn:
-            held = conn.execute(text("SELECT 1 FROM issues i JOIN papers pa ON pa.id = i.paper_id "
-                                     "WHERE pa.code = :paper LIMIT 1"), params).first()
-        no_issue_of = None if held else paper
-    holds_no_issue = False
-    if paper is None and not counts:
-        with archive.engine.connect() as conn:
-            holds_no_issue = conn.execute(text("SELECT 1 FROM issues LIMIT 1")).first() is None
+            held = conn.execute(text("SELECT 1 FROM issues i JOIN papers pa ON pa.id = i.paper_id"
+                                     + (" WHERE pa.code = :paper" if paper else "") + " LIMIT 1"), params).first() is not None
+    no_issue_of = paper if paper is not None and not held else None
+    holds_no_issue = paper is None and not held
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
                  unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of,
                  holds_no_issue)

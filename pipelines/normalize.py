@@ -137,6 +137,10 @@ def normalize_plain(text: str) -> str:
     return normalize_punctuation(normalize_text(text))
 
 
+def _unspaced(text: str) -> str:
+    return "".join(text.split())
+
+
 # --- pipeline ----------------------------------------------------------------------------
 
 class NormalizePipeline:
@@ -154,6 +158,13 @@ class NormalizePipeline:
     def _article(self, item: ArticleItem) -> None:
         for name in ("pretitle", "title", "subtitle", "byline", "source"):
             setattr(item, name, normalize_plain(getattr(item, name)))
+        # A 副题 or 引题 that only repeats the title (a template's row, or the metadata comment,
+        # filled with it) is no heading of its own: kept, the reader saw the title two or three
+        # times, and search weighed it twice. Compared as stored, spaces aside.
+        title = _unspaced(item.title)
+        for name in ("pretitle", "subtitle"):
+            if title and _unspaced(getattr(item, name)) == title:
+                setattr(item, name, "")
         item.title_original = normalize_text(item.title_original)
         for image in item.images:
             image.caption = normalize_plain(image.caption)

@@ -602,6 +602,134 @@ def test_a_picture_story_with_its_pictures_inside_the_content_region_has_no_text
     assert [image.caption for image in parsed.images] == ["全國志愿服務和社會工作電視電話會議現場。", "圖2：社工入戶走訪。"]
 
 
+_RES = "../../../images/2023-01/31/07/res0{}_attpic_brief.jpg"
+
+
+def _with_picture_table(rows: str) -> FounderArticle:
+    """The main fixture with its picture table's rows replaced by ``rows``."""
+    html = load("content_article.htm")
+    start = html.index(">", html.index("<table id=newspic")) + 1
+    return FounderArticle(html[:start] + rows + html[html.index("</table>", start):], ISSUE + "content_21853.htm")
+
+
+@pytest.mark.parametrize(("rows", "captions"), [
+    # Side by side, a cell each, the captions in the next row's cells.
+    (f'<tr><td align=center><IMG src="{_RES.format(1)}" width=290></td><td align=center><IMG src="{_RES.format(2)}" width=290></td></tr>'
+     '<tr><td align=center class=font6>圖1：會議現場。</td><td align=center class=font6>圖2：社工入戶走訪。</td></tr>',
+     ["圖1：會議現場。", "圖2：社工入戶走訪。"]),
+    # Each caption in its picture's own cell, under it.
+    (f'<tr><td align=center><IMG src="{_RES.format(1)}"><BR>圖1：會議現場。</td><td align=center><IMG src="{_RES.format(2)}"><BR>圖2：社工入戶走訪。</td></tr>',
+     ["圖1：會議現場。", "圖2：社工入戶走訪。"]),
+    # A gap cell between them, and under it none: each caption under its own picture's column.
+    (f'<tr><td><IMG src="{_RES.format(1)}"></td><td width=10>&nbsp;</td><td><IMG src="{_RES.format(2)}"></td></tr>'
+     '<tr><td class=font6>圖1：會議現場。</td><td></td><td class=font6>圖2：社工入戶走訪。</td></tr>',
+     ["圖1：會議現場。", "圖2：社工入戶走訪。"]),
+    # One caption across both (colspan): the first picture's, not repeated on the second.
+    (f'<tr><td><IMG src="{_RES.format(1)}"></td><td><IMG src="{_RES.format(2)}"></td></tr>'
+     '<tr><td colspan=2 class=font6>左圖：會議現場；右圖：社工入戶走訪。</td></tr>',
+     ["左圖：會議現場；右圖：社工入戶走訪。", ""]),
+])
+def test_two_pictures_in_one_row_are_both_stored_each_with_its_caption(rows, captions):
+    parsed = _with_picture_table(rows)
+    assert parsed.images == [ImageRef(IMAGES + f"2023-01/31/07/res0{n}_attpic_brief.jpg", caption)
+                             for n, caption in enumerate(captions, 1)]
+    assert parsed.paragraphs == main_paragraphs()
+
+
+def test_a_row_of_two_pictures_then_a_row_of_one_keep_their_captions_apart():
+    parsed = _with_picture_table(
+        f'<tr><td><IMG src="{_RES.format(1)}"></td><td><IMG src="{_RES.format(2)}"></td></tr>'
+        '<tr><td>圖1。</td><td>圖2。</td></tr>'
+        f'<tr><td colspan=2><IMG src="{_RES.format(3)}"></td></tr><tr><td colspan=2>圖3。</td></tr>'
+    )
+    assert [(image.url[-22:], image.caption) for image in parsed.images] == [
+        ("res01_attpic_brief.jpg", "圖1。"), ("res02_attpic_brief.jpg", "圖2。"), ("res03_attpic_brief.jpg", "圖3。")]
+
+
+_FIRST = "<P>　　會議指出,2022年我國志愿服務工作取得一系列新進展。</P>"
+
+
+def _bare_picture(before_second_paragraph: str) -> FounderArticle:
+    """The main fixture with markup set in its content region before the second paragraph."""
+    html = load("content_article.htm")
+    assert html.count(_FIRST) == 1
+    return FounderArticle(html.replace(_FIRST, before_second_paragraph + "\n" + _FIRST), ISSUE + "content_21853.htm")
+
+
+@pytest.mark.parametrize(("markup", "caption"), [
+    # The picture in a paragraph of its own, the caption in the next, as the template sets them.
+    (f'<P align=center><IMG src="{_RES.format(3)}" border=0></P>\n<P align=center>圖為會議現場。</P>', "圖為會議現場。"),
+    (f'<P align=center><IMG src="{_RES.format(3)}" border=0></P>\n<P>　　圖：社工入戶走訪。</P>', "圖：社工入戶走訪。"),
+    (f'<CENTER><IMG src="{_RES.format(3)}"></CENTER><P align=center>社工入戶走訪。 本報記者 皮磊 攝</P>', "社工入戶走訪。 本報記者 皮磊 攝"),
+    # Under the picture in its own paragraph, after a line break.
+    (f'<P align=center><IMG src="{_RES.format(3)}" border=0><BR>會議現場</P>', "會議現場"),
+    (f'<DIV align=center><A href="{_RES.format(3)}" target=_blank><IMG src="{_RES.format(3)}"></A><BR><FONT size=2>會議現場</FONT></DIV>', "會議現場"),
+    # Alone: the paragraph after it is the article's.
+    (f'<P align=center><IMG src="{_RES.format(3)}" border=0></P>', ""),
+])
+def test_a_bare_picture_in_the_content_region_is_stored_with_its_caption_out_of_the_text(markup, caption):
+    from pipelines.clean import clean_body
+
+    parsed = _bare_picture(markup)
+    assert parsed.images == [
+        ImageRef(IMAGES + "2023-01/31/07/res01_attpic_brief.jpg", "全國志愿服務和社會工作電視電話會議現場。"),
+        ImageRef(IMAGES + "2023-01/31/07/res03_attpic_brief.jpg", caption),
+    ]
+    assert parsed.paragraphs == main_paragraphs()
+    assert clean_body(parsed.body_element).paragraphs == main_paragraphs()[:-1]
+
+
+@pytest.mark.parametrize("markup", [
+    # A centred subheading under a picture is the article's, as is an ordinary paragraph.
+    f'<P align=center><IMG src="{_RES.format(3)}"></P><P align=center><B>一、政策法規不斷完善</B></P>',
+    f'<P align=center><IMG src="{_RES.format(3)}"></P><P>　　截至目前,全國已建成社工站2.9萬個。</P>',
+    # A picture inside a paragraph's text: the paragraph is text, before and after it.
+    f'<P>　　截至目前,<IMG src="{_RES.format(3)}">全國已建成社工站2.9萬個。</P>',
+    f'<P><IMG src="{_RES.format(3)}" align=left>　　截至目前,全國已建成社工站2.9萬個。</P>',
+    # Two pictures in one paragraph: which one a line under them names is not told.
+    f'<P align=center><IMG src="{_RES.format(3)}"><IMG src="{_RES.format(4)}"><BR>會議現場</P>',
+])
+def test_text_under_a_bare_picture_that_is_no_clear_caption_stays_in_the_text(markup):
+    parsed = _bare_picture(markup)
+    pictures = parsed.images[1:]
+    assert pictures and all(image.caption == "" for image in pictures)
+    assert all(image.url.startswith(IMAGES + "2023-01/31/07/res0") for image in pictures)
+    text = FounderArticle(f"<div id=ozoom>{markup}</div>", ISSUE + "content_1.htm").paragraphs
+    assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
+
+
+@pytest.mark.parametrize("markup", [
+    '<P><IMG src="../../../tplimg/spacer.gif" width=1 height=1></P>',
+    '<div style="display:none"><P align=center><IMG src="http://spam.example/ad.jpg"></P><P>圖為廣告。</P></div>',
+])
+def test_a_spacer_or_a_hidden_image_in_the_content_region_is_no_picture(markup, main_article):
+    assert _bare_picture(markup).images == main_article.images
+
+
+def test_bare_pictures_and_picture_tables_in_the_content_region_keep_the_file_s_order():
+    html = _pictures_inside(load("content_article.htm"), more=1)  # the picture table after the text
+    html = html.replace(_FIRST, f'<P align=center><IMG src="{_RES.format(5)}"></P><P align=center>圖為社工站。</P>' + _FIRST)
+    parsed = FounderArticle(html, ISSUE + "content_21853.htm")
+    assert [(image.url[-22:], image.caption) for image in parsed.images] == [
+        ("res05_attpic_brief.jpg", "圖為社工站。"),
+        ("res01_attpic_brief.jpg", "全國志愿服務和社會工作電視電話會議現場。"),
+        ("res02_attpic_brief.jpg", "圖2：社工入戶走訪。"),
+    ]
+    assert parsed.paragraphs == main_paragraphs()
+
+
+def test_a_picture_story_of_bare_pictures_is_read_by_the_template():
+    html = load("content_article.htm")
+    start, end = html.index("<!--<npm:article-content>-->"), html.index("<!--</npm:article-content>-->")
+    table = html.index("<table id=newspic")
+    html = html[:table] + html[html.index("</table>", table) + 8 : start] + (
+        f'<!--<npm:article-content>--><P align=center><IMG src="{_RES.format(3)}"></P><P align=center>圖為會議現場。</P>'
+    ) + html[end:]
+    parsed = FounderArticle(html, ISSUE + "content_21853.htm")
+    assert (parsed.extraction, parsed.paragraphs) == ("template", [])
+    assert parsed.images == [ImageRef(IMAGES + "2023-01/31/07/res03_attpic_brief.jpg", "圖為會議現場。")]
+
+
 _FIGURES = """<table border=1 cellpadding=2>
 <tr><th>地區</th><th>社工站（個）</th><th>覆蓋率</th></tr>
 <tr><td>廣東</td><td>1600</td><td>100%</td></tr>

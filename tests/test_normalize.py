@@ -205,3 +205,29 @@ def test_marks_between_han_take_the_shortcut_to_what_the_rules_give():
         assert normalize_punctuation(text) == rules_alone(text), text
         changed += normalize_punctuation(text) != text
     assert changed > 10000
+
+
+@pytest.mark.parametrize(("pretitle", "subtitle"), [
+    ("", "民政部召開全國志愿服務和社會工作電視電話會議"),
+    ("民政部召開全國志愿服務和社會工作電視電話會議", ""),
+    ("民政部召开全国志愿服务和社会工作电视电话会议", "民政部召開全國志愿服務和社會工作電視電話會議"),
+    # Set on two lines where the title is one: the same heading.
+    ("", "民政部召開全國志愿服務 和社會工作電視電話會議"),
+])
+def test_a_subtitle_or_pretitle_that_repeats_the_title_is_stored_empty(pretitle, subtitle):
+    item = article(pretitle=pretitle, title="民政部召開全國志愿服務和社會工作電視電話會議", subtitle=subtitle,
+                   paragraphs=["日前，民政部召開全國志愿服務和社會工作電視電話會議。"])
+    item = NormalizePipeline().process_item(ScriptPipeline().process_item(item))
+    assert (item.pretitle, item.title, item.subtitle) == ("", "民政部召开全国志愿服务和社会工作电视电话会议", "")
+
+
+@pytest.mark.parametrize(("pretitle", "subtitle"), [
+    ("民政動態", "全國鄉鎮(街道)社工站覆蓋率達78%"),
+    # Longer or shorter than the title is another heading, however close.
+    ("", "民政部召開全國志愿服務和社會工作電視電話會議在京舉行"),
+    ("民政部召開", "全國志愿服務和社會工作電視電話會議"),
+])
+def test_a_subtitle_or_pretitle_of_its_own_stays(pretitle, subtitle):
+    item = NormalizePipeline().process_item(ScriptPipeline().process_item(
+        article(pretitle=pretitle, title="民政部召開全國志愿服務和社會工作電視電話會議", subtitle=subtitle)))
+    assert (item.pretitle, item.subtitle) == (to_simplified(pretitle), normalize_punctuation(to_simplified(subtitle)))

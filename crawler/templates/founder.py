@@ -25,7 +25,7 @@ from w3lib.encoding import html_to_unicode
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
-from crawler.templates.text import block_lines, collapse as _collapse, has_text, line as _line, parse, text as _text
+from crawler.templates.text import BLOCKS, block_lines, collapse as _collapse, has_text, line as _line, parse, text as _text
 
 __all__ = [
     "FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "closing_source", "decode_html",
@@ -604,8 +604,158 @@ def source_note(line: str) -> str:
     return ""
 
 
+@dataclass
+class _Picture:
+    """A picture as read, with the element it stands at in the file (for order) and, for one
+    in the content region, the elements that leave the text with it (the picture, its caption)."""
+
+    anchor: etree._Element
+    url: str
+    caption: str
+    taken: tuple = ()
+
+
+def _cells(row: etree._Element) -> list[tuple[int, etree._Element]]:
+    """A picture table row's cells with the column each begins in (a colspan counts); an element
+    that is no row (a paper's selector may pick other elements) is one cell."""
+    if row.tag != "tr":
+        return [(0, row)]
+    cells, column = [], 0
+    for cell in row:
+        if cell.tag in ("td", "th"):
+            cells.append((column, cell))
+            span = (cell.get("colspan") or "1").strip()
+            column += int(span) if span.isdigit() and int(span) > 0 else 1
+    return cells or [(0, row)]
+
+
+# A caption set under a picture in the content region, in a paragraph of its own, tells it is
+# one: it opens as captions do (图为…, 图：…, 图1 …, 上图：…, （图…）) or ends with the
+# photographer's credit (… 本报记者 皮磊 摄, …供图). A short centred line is not enough: papers
+# centre their subheadings too.
+_CAPTION_OPENING = re.compile(
+    r"^[（(【]?\s*[上下左右中题題]?(?:图|圖)(?:片|片说明|片說明)?\s*(?:\d+|[一二三四五六七八九十]+|[①-⑳])?\s*(?:[为為：:．.、]|\s)"
+)
+_CAPTION_CREDIT = re.compile(r"(?:摄|攝|供图|供圖|摄影|攝影)\s*[）)】]?\s*$")
+# Longer, it is a paragraph of the article.
+_CAPTION_LIMIT = 120
+# Where the template sets a picture: in a paragraph (or centred line) of its own.
+_PICTURE_BLOCKS = frozenset(("p", "div", "center"))
+
+
+def _loose_pictures(body: etree._Element, rows: list, absolute) -> list[_Picture]:
+    """The pictures of the content region ``body`` outside the picture rows ``rows``, each
+    with its caption where the template clearly set one under it: in the picture's own
+    paragraph after a line break (<P align=center><IMG …><BR>图为…</P>), or as the next
+    paragraph that reads as a caption (_CAPTION_OPENING, _CAPTION_CREDIT). Anything else
+    under a picture is the article's text, and stays."""
+    in_rows = set(row for row in rows if isinstance(row, etree._Element))
+    found: list[_Picture] = []
+    for img in body.iter("img"):
+        url = absolute(img.get("src"))
+        if url is None or _no_picture(img, body) or any(ancestor in in_rows for ancestor in img.iterancestors()):
+            continue
+        found.append(_captioned(img, url, body))
+    return found
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _no_picture(img: etree._Element, body: etree._Element) -> bool:
+    """A spacer or a tracking pixel (a side of 0 or 1), or an image a spam kit hid in the text:
+    no picture the paper printed (the cleaner takes out the hidden block with its text)."""
+    if any((img.get(side) or "").strip() in ("0", "1", "0px", "1px") for side in ("width", "height")):
+        return True
+    for element in (img, *img.iterancestors()):
+        if element is body:
+            return False
+        if _HIDDEN_STYLE.search(element.get("style") or ""):
+            return True
+    return False
+
+
+def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
+    block = _picture_block(img, body)
+    if block is None or _text_before(block, img) or sum(1 for _ in block.iter("img")) > 1:
+        # Inside a paragraph's text, one of several pictures in a paragraph, or in no
+        # paragraph: no caption told apart from the text, which stays.
+        return _Picture(img, url, "", (img,))
+    if has_text(block):
+        # A caption in the picture's own paragraph, under it (after a line break) or reading as one.
+        caption = _line(block)
+        opening = "".join(block.itertext()).lstrip(" \t\r\n")
+        if (len(caption) <= _CAPTION_LIMIT and not opening.startswith("\u3000")
+                and (_broken_after(block, img) or _reads_as_caption(caption))):
+            return _Picture(img, url, caption, (block,))
+        return _Picture(img, url, "", (img,))
+    # The picture alone in its paragraph: the next paragraph, if it reads as a caption.
+    following = block.getnext()
+    if (block.tail or "").strip() or following is None or following.tag not in _PICTURE_BLOCKS:
+        return _Picture(img, url, "", (block,))
+    caption = _line(following)
+    if (len(caption) <= _CAPTION_LIMIT and _reads_as_caption(caption)
+            and next(following.iter("img", "table"), None) is None):
+        return _Picture(img, url, caption, (block, following))
+    return _Picture(img, url, "", (block,))
+
+
+def _reads_as_caption(text: str) -> bool:
+    return bool(text) and bool(_CAPTION_OPENING.match(text) or _CAPTION_CREDIT.search(text))
+
+
+def _picture_block(img: etree._Element, body: etree._Element) -> etree._Element | None:
+    """The paragraph (or centred line) inside ``body`` that holds ``img``; None where a table
+    cell or the region itself holds it first."""
+    for ancestor in img.iterancestors():
+        if ancestor is body or ancestor.tag in ("td", "th", "table", "li"):
+            return None
+        if ancestor.tag in _PICTURE_BLOCKS:
+            return ancestor
+    return None
+
+
+def _text_before(block: etree._Element, img: etree._Element) -> bool:
+    """Whether ``block`` shows any text before ``img``."""
+    around = set(img.iterancestors())
+    for node in block.iter():
+        if node is img:
+            return False
+        if not isinstance(node.tag, str) or node.tag in ("script", "style"):
+            continue
+        if (node.text or "").strip() or (node not in around and (node.tail or "").strip()):
+            return True
+    return False
+
+
+def _broken_after(block: etree._Element, img: etree._Element) -> bool:
+    """Whether a line break (<br>, or a block) comes after ``img`` in ``block`` before any text."""
+    after = False
+    for event, node in etree.iterwalk(block, events=("start", "end")):
+        if node is img:
+            after = event == "end"
+            if after and (img.tail or "").strip():
+                return False
+            continue
+        if not after:
+            continue
+        if event == "start":
+            if node.tag == "br" or node.tag in BLOCKS:
+                return True
+            if (node.text or "").strip():
+                return False
+        elif node is not block and (node.tail or "").strip():
+            return False
+    return False
+
+
 class FounderArticle(_FounderFile):
     """An article file, content_N.htm (or content_N_M.htm)."""
+
+    # The content region's pictures outside table#newspic, and where each element stood in the
+    # file (read as _body finds the region, before they leave it).
+    _loose_pictures: list[_Picture] = []
+    _order: dict = {}
 
     def _document(self, field: str) -> etree._Element:
         return self._own_part[0] if field in ARTICLE_FIELDS else self._root
@@ -689,15 +839,23 @@ class FounderArticle(_FounderFile):
         tree, body = self._own_part
         if body is None:
             body = self._body_in(tree)
-        if body is None and self.images:
+        if body is None:
             # A picture story (pictures and captions, no text): the template's empty content
             # region is its body. Generic extraction would take a caption for the text.
-            body = self._body_in(tree, empty=True)
+            region = self._body_in(tree, empty=True)
+            if region is not None and (self._table_pictures or next(region.iter("img"), None) is not None):
+                body = region
         if body is not None:
             # Pictures some papers set inside the content region (below the text) are the
             # article's pictures, not its text: left in, each caption was a paragraph of the
             # body too, after the source note. Read before they go (images reads these rows).
-            _take_out(body, self._all("pictures"))
+            rows = self._all("pictures")
+            self._loose_pictures = _loose_pictures(body, rows, self._absolute)
+            if self._loose_pictures:
+                # Where each picture stood, for images' order: the rows and pictures leave the tree.
+                self._order = {element: n for n, element in enumerate(tree.iter())}
+                _take_out(body, [element for picture in self._loose_pictures for element in picture.taken])
+            _take_out(body, rows)
         return body
 
     @cached_property
@@ -761,23 +919,52 @@ class FounderArticle(_FounderFile):
         return [line for line in map(str.strip, block_lines(self._body)) if line]
 
     @cached_property
-    def images(self) -> list[ImageRef]:
+    def _table_pictures(self) -> list[_Picture]:
         """Pictures of table#newspic: an image row, then its caption row; or a caption set in
-        the image's own row, under it. A row that holds rows of its own (a picture table laid
-        out inside another) is read in those: read whole too, its picture was stored twice, the
-        first time without its caption."""
+        the image's own cell, under it. A row may set pictures side by side, a cell each, with
+        their captions in the cells of the next row: each caption cell is the picture's it
+        stands under (read whole, the row kept its first picture, under both captions). A row
+        that holds rows of its own (a picture table laid out inside another) is read in those:
+        read whole too, its picture was stored twice, the first time without its caption."""
         rows = self._all("pictures")
         selected = set(rows)
-        found: list[list[str]] = []
+        found: list[_Picture] = []
+        last: list[tuple[int, _Picture]] = []  # the pictures of the last picture row, by column
         for row in rows:
-            if isinstance(row, etree._Element) and any(inner in selected for inner in row.iterdescendants()):
+            if not isinstance(row, etree._Element) or any(inner in selected for inner in row.iterdescendants()):
                 continue
-            src = self._absolute(_first_attribute(_css(row, "img"), "src"))
-            if src:
-                found.append([src, _line(row)])
-            elif found and not found[-1][1]:
-                found[-1][1] = _line(row)
-        return [ImageRef(url, caption) for url, caption in found]
+            cells = _cells(row)
+            pictures = []
+            for column, cell in cells:
+                for n, url in enumerate(filter(None, (self._absolute(img.get("src")) for img in cell.iter("img")))):
+                    # Two pictures in one cell share its text: the first takes it.
+                    pictures.append((column, _Picture(row, url, "" if n else _line(cell))))
+            if pictures:
+                found.extend(picture for _, picture in pictures)
+                last = pictures
+                continue
+            uncaptioned = [(column, picture) for column, picture in last if not picture.caption]
+            if len(last) == 1 and uncaptioned:
+                uncaptioned[0][1].caption = _line(row)
+            elif uncaptioned:
+                for column, cell in cells:
+                    # Under the picture whose column it begins in (or the first): a caption
+                    # spanning two pictures' columns is the first's.
+                    under = [picture for start, picture in uncaptioned if start <= column] or [uncaptioned[0][1]]
+                    if text := _line(cell):
+                        under[-1].caption = f"{under[-1].caption} {text}".strip()
+        return found
+
+    @cached_property
+    def images(self) -> list[ImageRef]:
+        """The pictures of table#newspic, and those set in the content region outside it (a bare
+        <IMG>, with the caption the template sets under it where it is clearly one), in the
+        order the file shows them."""
+        pictures = list(self._table_pictures)
+        if self._body is not None and self._loose_pictures:
+            order = self._order
+            pictures = sorted([*pictures, *self._loose_pictures], key=lambda picture: order.get(picture.anchor, -1))
+        return [ImageRef(picture.url, picture.caption) for picture in pictures]
 
     @cached_property
     def source(self) -> str:

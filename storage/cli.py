@@ -271,9 +271,11 @@ def run_search(args: argparse.Namespace) -> int:
         check_section(archive, args.section, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
-        if not hits and args.offset:
-            # Some may match: fewer than the hits skipped.
-            print(f"no articles found past the first {counted(args.offset, 'hit')}", file=sys.stderr)
+        if not hits and hits.matches:
+            # Fewer match than the hits skipped: how many, since "past the first 500 hits" read
+            # as if there were 500 of them.
+            print(f"no articles found past the first {counted(args.offset, 'hit')}: "
+                  f"the search has {counted(hits.matches, 'hit')}", file=sys.stderr)
         elif not hits:
             note = as_written_note(" ".join(args.query))
             print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
@@ -297,10 +299,20 @@ def _sql_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
 
-# How the databases word a write they refused. "authorization denied" is SQLite's for a statement
-# the authorizer stopped from inside another (VACUUM's ATTACH of the file it writes); "not
-# authorized", for one it stopped as typed.
-_REFUSED = ("readonly", "read-only", "query_only", "not authorized", "authorization denied")
+# PostgreSQL's SQLSTATE for a write refused in a read-only transaction (read_only_sql_transaction).
+READ_ONLY_TRANSACTION = "25006"
+
+
+def refused_write(error: BaseException) -> bool:
+    """Whether the database refused ``error``'s statement as a write: by its error code, not its
+    words, which quote what the statement named (no such column: query_only). SQLite's
+    SQLITE_READONLY is PRAGMA query_only's refusal, SQLITE_AUTH the authorizer's (a pragma set, a
+    database attached: _sqlite_authorizer); PostgreSQL's is the read-only transaction's."""
+    import sqlite3
+
+    if (code := getattr(error, "sqlite_errorcode", None)) is not None:
+        return code & 0xFF in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_AUTH)  # extended codes too
+    return getattr(error, "sqlstate", None) == READ_ONLY_TRANSACTION
 
 
 def _read_only(conn) -> None:
@@ -334,7 +346,7 @@ def run_sql(args: argparse.Namespace) -> int:
                 reason = database_words(exc)
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
                     raise KeyboardInterrupt from None
-                if any(words in reason for words in _REFUSED):
+                if refused_write(exc):
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 if _copying(conn):
                     # The server streams COPY's rows, which only psycopg's copy() reads; till then
@@ -390,6 +402,30 @@ def _sqlite_authorizer(action: int, name: str | None, value: str | None, databas
     return sqlite3.SQLITE_OK
 
 
+# SQLite's tokens as far as a statement's end needs them: strings and quoted names (whose ';' is
+# no end), comments, ';', space, and the rest.
+_SQL_PIECES = re.compile(r"""'[^']*(?:''[^']*)*'?|"[^"]*(?:""[^"]*)*"?|`[^`]*(?:``[^`]*)*`?|\[[^\]]*\]?"""
+                         r"|--[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?|;|\s+|[^'\"`\[;\s/-]+|.", re.S)
+
+
+def without_empty_statements(query: str) -> str:
+    """``query`` without the empty statements after its last (``SELECT 1;;``, ``SELECT 1; ; --
+    done``), which sqlite3 takes for a second statement and refused, where PostgreSQL runs the
+    query. It ends at the first ';' after which come only ';', space and comments, and that
+    SQLite's own tokenizer (sqlite3_complete) takes for a statement's end, not one within a
+    trigger's body; a second statement that is not empty is left, and refused as before."""
+    import sqlite3
+
+    trailing: list[int] = []  # the ends of the ';' after which nothing but space and comments came
+    for piece in _SQL_PIECES.finditer(query):
+        token = piece.group()
+        if token == ";":
+            trailing.append(piece.end())
+        elif not (token.isspace() or token.startswith(("--", "/*"))):
+            trailing = []
+    return next((query[:end] for end in trailing if sqlite3.complete_statement(query[:end])), query)
+
+
 @contextmanager
 def _sqlite_query(connection, query: str) -> Iterator[tuple[list[str] | None, Iterator[Sequence[Any]]]]:
     """One statement (sqlite3 refuses more), no pragma set, nothing attached, while its rows are
@@ -398,7 +434,7 @@ def _sqlite_query(connection, query: str) -> Iterator[tuple[list[str] | None, It
     connection.set_authorizer(_sqlite_authorizer)
     connection.set_progress_handler(lambda: 0, 10_000)
     try:
-        cursor = connection.execute(query)
+        cursor = connection.execute(without_empty_statements(query))
         if cursor.description is None:
             yield None, iter(())
         else:
@@ -477,14 +513,34 @@ def _copying(conn) -> bool:
 def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, out) -> None:
     """``rows`` as ``fmt``: CSV and JSON row by row, as they come; a table once all are read."""
     if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows(["" if v is None else cell_text(v) for v in row] for row in rows)
+        out.write(csv_record(columns))
+        for row in rows:
+            out.write(csv_record([None if v is None else cell_text(v) for v in row]))
     elif fmt == "json":
         keys = unique_names(columns)
         _json_array(({key: json_value(v) for key, v in zip(keys, row)} for row in rows), out)
     else:
-        print_table(columns, [["" if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
+        print_table(columns, [[TABLE_NULL if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
+
+
+# How a table shows SQL's NULL, which an empty cell showed alike with an empty text ('').
+TABLE_NULL = "NULL"
+# What RFC 4180 quotes a cell for, as Python's csv module does: a comma, a quote, a line break.
+_CSV_QUOTED = re.compile('[",\r\n]')
+
+
+def csv_record(cells: Sequence[str | None]) -> str:
+    """One CSV record, ended by CRLF, as PostgreSQL's COPY … CSV writes one: NULL (None) an
+    empty cell, an empty text a quoted one (""), where Python's csv module wrote both empty
+    (the JSON of the same query tells them apart); other cells as that module writes them. A
+    record of one NULL alone is written "", as that module writes it: an empty line is no
+    record to most readers (pandas, Python's csv), and the row was lost."""
+    if len(cells) == 1 and cells[0] is None:
+        cells = [""]
+    return ",".join(
+        "" if cell is None else '"' + cell.replace('"', '""') + '"' if not cell or _CSV_QUOTED.search(cell) else cell
+        for cell in cells
+    ) + "\r\n"
 
 
 def _json_array(objects: Iterable[dict], out) -> None:
@@ -772,6 +828,12 @@ def streamed_to(path: str) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
+def written_through(path: str) -> str:
+    """The file that writing ``path`` writes: ``path``, or the file a symbolic link (or a chain
+    of them) names, which need not exist yet (a link to a file to come)."""
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
 def check_output(path: str, overwrite: bool, stream: bool = True) -> None:
     """An --output that names a directory, or (without --overwrite) an existing file: one line,
     before anything is read, so that no earlier export is lost to a slip of the keyboard.
@@ -798,7 +860,11 @@ class output_file:
         if path is not None:
             check_output(path, overwrite)
         self.path = path
-        self.partial = f"{path}.part" if path and not streamed_to(path) else None
+        # A symbolic link is written through: its target is the file replaced, built beside it
+        # (a rename is atomic within its directory only), and the link stays. Renamed over the
+        # link, the export replaced the link with a file and left the target as it was.
+        self.target = written_through(path) if path and not streamed_to(path) else path
+        self.partial = f"{self.target}.part" if path and not streamed_to(path) else None
 
     def __enter__(self):
         if self.path is None:
@@ -842,7 +908,7 @@ class output_file:
         if not self.partial:
             return
         try:
-            os.replace(self.partial, self.path)
+            os.replace(self.partial, self.target)
         except OSError as exc:
             os.unlink(self.partial)
             raise ArchiveError(f"cannot write {self.path}: {exc.strerror or exc}") from None

@@ -96,6 +96,16 @@ class SearchHit:
     pool_full: bool = False
 
 
+class Hits(list):
+    """A page of :class:`SearchHit`, and ``matches``: how many articles hold the words in all,
+    where the search read every one (None where more match than were ranked: see
+    :attr:`SearchHit.pool_full`). A page past the last hit is empty, and always knows it."""
+
+    def __init__(self, hits=(), matches: int | None = None):
+        super().__init__(hits)
+        self.matches = matches
+
+
 # Quotation marks, each with its closing mark, as search boxes take them: around one word they
 # ask for nothing (every word is a phrase already); around words with spaces between them
 # ("Save the Children") they make one phrase of them. A term of quotes alone is dropped.
@@ -143,9 +153,10 @@ def terms(query: str) -> list[str]:
     return [t for t in dict.fromkeys(found) if t]
 
 
-# Words other search boxes read as operators (社工 OR 志愿, -广告, 社会*): here every word is
-# text to find, so a search holding one finds nothing where its reader expected hits.
-_OPERATOR_LIKE = re.compile(r"AND|OR|NOT|[-+].+|.+\*")
+# Words other search boxes read as operators (社工 OR 志愿, -广告, 社会*, 社工 NEAR 站, NEAR/3,
+# NEAR(社工 站), a lone *): here every word is text to find, so a search holding one finds
+# nothing where its reader expected hits. Upper case, as they take them: near is a word.
+_OPERATOR_LIKE = re.compile(r"AND|OR|NOT|NEAR(?:/\d+|\(.*)?|[-+].+|.*\*")
 
 
 def as_written_note(query: str) -> str | None:
@@ -189,7 +200,7 @@ def search(
     limit: int = 20,
     offset: int = 0,
     markers: tuple[str, str] = DEFAULT_MARKERS,
-) -> list[SearchHit]:
+) -> Hits:
     """Hits ``offset`` to ``offset + limit`` of the ranking (see :func:`ranked_span`)."""
     words = checked_terms(checked_text(query, "search"))
     for name, value in (("limit", limit), ("offset", offset)):
@@ -200,9 +211,10 @@ def search(
     with archive.engine.connect() as conn:
         steer_planner(conn)
         ranked, full = _ranked_matches(conn, archive.dialect, groups, given, ranked_span(offset, limit)[1], _pool(limit))
+        matches = None if full else len(ranked)
         ranked = ranked[offset : offset + limit]
         if not ranked:
-            return []
+            return Hits(matches=matches)
         details = conn.execute(
             text(
                 f"SELECT article_id, paper_code, issue_date, page_number, section, title, subtitle, body "
@@ -210,7 +222,7 @@ def search(
             ).columns(issue_date=Date)
         ).all()
     by_id = {row.article_id: row for row in details}
-    return [
+    return Hits((
         SearchHit(
             article_id=row.article_id,
             paper_code=row.paper_code,
@@ -223,7 +235,7 @@ def search(
             pool_full=full,
         )
         for row, rank in ((by_id[i], r) for i, r in ranked)
-    ]
+    ), matches=matches)
 
 
 def ranked_among(offset: int, limit: int) -> str:

@@ -21,10 +21,10 @@ from sqlalchemy import text
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import PREFIX
 from pipelines.normalize import normalize_plain
-from storage.cli import EXPORT_COLUMNS, counted, main
+from storage.cli import EXPORT_COLUMNS, counted, csv_record, main, output_file, refused_write, without_empty_statements
 from storage.db import open_archive
 from storage.export import export_rows
-from storage.search import search
+from storage.search import as_written_note, search
 from tests.conftest import PROJECT, archive_command, crawl_site, insert_crawl_run, sql_rows
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES
@@ -81,6 +81,11 @@ def test_a_search_that_finds_nothing_says_which_words_other_search_boxes_take_fo
                                        "(there are no operators: a hit holds every word)\n")
     assert archive_cli(seeded, "search", "社工站", "无此词") == 0
     assert capsys.readouterr().err == "no articles found\n"
+    # NEAR (FTS5's, and NEAR/3 of other engines) and a lone * are such words too.
+    done = archive_command("search", "社工 NEAR 站", "*", "NEAR/3", "NEAR(社工", archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == ("no articles found; NEAR, *, NEAR/3, NEAR(社工: searched for as written "
+                           "(there are no operators: a hit holds every word)\n")
 
 
 def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, capsys):
@@ -212,6 +217,140 @@ def test_sql_is_read_only(seeded, statement, capsys):
     assert view_rows(seeded) == before
 
 
+def test_sql_runs_a_statement_followed_by_empty_ones_and_refuses_a_second_one(archive_url):
+    # sqlite3 took `SELECT 1;;` for two statements and refused it; PostgreSQL ran it.
+    archive = open_archive(archive_url)
+    archive.close()
+    for query in ("SELECT 1 AS n;;", "SELECT 1 AS n; ; -- done", "SELECT 1 AS n;\n/* ; */ ;\n", "SELECT ';;' AS n;;"):
+        done = archive_command("sql", query, "--format", "json", archive=archive_url)
+        assert (done.returncode, done.stderr) == (0, ""), query
+        assert json.loads(done.stdout) == [{"n": ";;" if "';;'" in query else 1}], query
+    for query in ("SELECT 1; SELECT 2", "SELECT 1; SELECT 2;;", "SELECT 1;; SELECT 2"):
+        done = archive_command("sql", query, archive=archive_url)
+        assert (done.returncode, done.stdout) == (2, ""), query
+        assert done.stderr.startswith("error: SQL error: ") and done.stderr.count("\n") == 1, done.stderr
+
+
+@pytest.mark.parametrize("query, sqlite_only", [
+    ("SELECT query_only FROM papers", False), ("SELECT readonly FROM papers", False),
+    ('SELECT 1 FROM "read-only"', False), ("SELECT [not authorized] FROM papers", True),
+    ('SELECT 1 FROM "not authorized"', False),
+])
+def test_sql_says_read_only_only_of_a_write_it_refused_not_of_an_error_naming_those_words(archive_url, query, sqlite_only):
+    # The refusal was told by words in the error, which quote the names a query gives: a
+    # misspelt column named query_only read "archive sql is read-only: no such column: query_only".
+    if sqlite_only and not archive_url.startswith("sqlite"):
+        pytest.skip("[name] quotes a name on SQLite only")
+    archive = open_archive(archive_url)
+    archive.close()
+    done = archive_command("sql", query, archive=archive_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("error: SQL error: ") and done.stderr.count("\n") == 1, done.stderr
+    done = archive_command("sql", "UPDATE papers SET name = 'query_only'", archive=archive_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("error: archive sql is read-only: ") and done.stderr.count("\n") == 1
+
+
+def test_sql_tells_null_from_empty_text_in_a_table_and_in_csv(archive_url):
+    # CSV and the table printed NULL and '' alike, where JSON tells them apart: CSV now writes
+    # them as PostgreSQL's COPY does (NULL empty, '' quoted), the table NULL as NULL.
+    archive = open_archive(archive_url)
+    archive.close()
+    query = "SELECT NULL AS a, '' AS b, 'x,y' AS c, 'z' AS d"
+    done = archive_command("sql", query, "--format", "csv", archive=archive_url, text=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b'a,b,c,d\r\n,"","x,y",z\r\n', b"")
+    assert list(csv.reader(io.StringIO(done.stdout.decode()))) == [["a", "b", "c", "d"], ["", "", "x,y", "z"]]
+    done = archive_command("sql", query, archive=archive_url)
+    assert done.returncode == 0
+    assert [[cell.strip() for cell in line.split("|")] for line in done.stdout.splitlines()[::2]] == [
+        ["a", "b", "c", "d"], ["NULL", "", "x,y", "z"]]
+    assert json.loads(archive_command("sql", query, "--format", "json", archive=archive_url).stdout) == [
+        {"a": None, "b": "", "c": "x,y", "d": "z"}]
+    # A row of one NULL: "" (an empty line is no row to pandas or Python's csv).
+    done = archive_command("sql", "SELECT NULL AS a UNION ALL SELECT 'x'", "--format", "csv", archive=archive_url)
+    assert (done.returncode, done.stdout) == (0, 'a\n""\nx\n')
+    assert len(list(csv.reader(io.StringIO(done.stdout)))) == 3
+
+
+@pytest.mark.parametrize("query, kept", [
+    ("SELECT 1;;", "SELECT 1;"), ("SELECT 1; ;  -- done", "SELECT 1;"), ("SELECT 1; /* ; */ ;\n", "SELECT 1;"),
+    ("SELECT ';;';;", "SELECT ';;';"), ('SELECT "a;"";" FROM t;;', 'SELECT "a;"";" FROM t;'),
+    ("SELECT [a;b] FROM t; ;", "SELECT [a;b] FROM t;"), ("SELECT 'it''s;' ; ;", "SELECT 'it''s;' ;"),
+    ("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;;", "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;"),
+    # Left as they are: no empty statement after, or a second statement (refused by sqlite3).
+    ("SELECT 1", "SELECT 1"), ("SELECT ';'", "SELECT ';'"), ("SELECT 1 -- a;\n;", "SELECT 1 -- a;\n;"),
+    ("SELECT 1; SELECT 2", "SELECT 1; SELECT 2"), ("SELECT 1; -- a\nSELECT 2", "SELECT 1; -- a\nSELECT 2"),
+    ("SELECT 1; SELECT 2;;", "SELECT 1; SELECT 2;"), ("SELECT 1 /* ;", "SELECT 1 /* ;"),
+])
+def test_empty_statements_after_the_last_are_left_out_for_sqlite(query, kept):
+    assert without_empty_statements(query) == kept
+
+
+def test_a_refused_write_is_told_by_the_database_s_error_code_not_its_words(tmp_path):
+    import psycopg
+
+    from storage.cli import _sqlite_authorizer
+
+    connection = sqlite3.connect(tmp_path / "a.sqlite3", isolation_level=None)
+    connection.execute("CREATE TABLE t (x)")
+    connection.execute("PRAGMA query_only = ON")
+    connection.set_authorizer(_sqlite_authorizer)
+
+    def error(statement: str) -> sqlite3.Error:
+        with pytest.raises(sqlite3.Error) as raised:
+            connection.execute(statement)
+        return raised.value
+
+    for write in ("INSERT INTO t VALUES (1)", "PRAGMA journal_mode = DELETE", "VACUUM", "ATTACH 'b.sqlite3' AS b"):
+        assert refused_write(error(write)), write
+    for mistake in ("SELECT query_only FROM t", "SELECT [not authorized] FROM t", 'SELECT * FROM "read-only"'):
+        assert not refused_write(error(mistake)), mistake
+    connection.close()
+    assert refused_write(psycopg.errors.ReadOnlySqlTransaction("cannot execute DELETE in a read-only transaction"))
+    assert not refused_write(psycopg.errors.UndefinedColumn('column "query_only" does not exist'))
+
+
+def test_csv_records_quote_empty_text_leave_null_empty_and_else_are_python_s_csv():
+    import random
+
+    assert csv_record(["a", None, "", 'say "hi"', "x,y", "two\nlines", "cr\r"]) == \
+        'a,,"","say ""hi""","x,y","two\nlines","cr\r"\r\n'
+    assert csv_record([None]) == '""\r\n' and csv_record([""]) == '""\r\n' and csv_record([None, None]) == ",\r\n"
+    letters = 'ab ,"\r\n\t;\'社 '
+    generator = random.Random(7)
+    for _ in range(2000):
+        cells = ["".join(generator.choice(letters) for _ in range(generator.randint(1, 6))) for _ in range(generator.randint(2, 4))]
+        written = io.StringIO()
+        csv.writer(written).writerow(cells)
+        assert csv_record(cells) == written.getvalue(), cells
+
+
+@pytest.mark.parametrize("query, noted", [
+    ("社工 NEAR 站", ["NEAR"]), ("社工 *", ["*"]), ("NEAR/5 社工", ["NEAR/5"]), ("NEAR(社工 站)", ["NEAR(社工"]),
+    ("社工 OR 站 -广告 社会* +志愿", ["OR", "-广告", "社会*", "+志愿"]),
+    ("near 社工", []), ("NEARBY 社工", []), ("社工 - 站", []),
+])
+def test_words_other_search_boxes_take_for_operators_are_noted(query, noted):
+    note = as_written_note(query)
+    if not noted:
+        assert note is None
+    else:
+        assert note == f"{', '.join(noted)}: searched for as written (there are no operators: a hit holds every word)"
+
+
+def test_an_output_file_named_by_a_symbolic_link_is_written_through_it(tmp_path):
+    target = tmp_path / "target.txt"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "sub" / "link.txt"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    with output_file(str(link), overwrite=True) as out:
+        out.write("new\n")
+        assert (tmp_path / "target.txt.part").exists() and not (tmp_path / "sub" / "link.txt.part").exists()
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub", "target.txt"]
+
+
 @pytest.mark.parametrize("statement", ["COPY articles TO STDOUT", "COPY (SELECT title FROM article_view) TO STDOUT"])
 def test_sql_refuses_a_copy_to_stdout_in_one_line(postgres_url, statement, capsys):
     # PostgreSQL starts streaming COPY's rows, which the query's cursor cannot read, and the
@@ -333,7 +472,7 @@ def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_u
     done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
     assert done.stdout.splitlines() == ["span,days,month,nothing", "1 year 4 mons 4 days,490,1 mon,"]
     done = archive_command("sql", query, archive=postgres_url)
-    assert [cell.strip() for cell in done.stdout.splitlines()[2].split("|")] == ["1 year 4 mons 4 days", "490", "1 mon", ""]
+    assert [cell.strip() for cell in done.stdout.splitlines()[2].split("|")] == ["1 year 4 mons 4 days", "490", "1 mon", "NULL"]
 
 
 # The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.
@@ -597,9 +736,41 @@ def test_a_bad_offset_is_one_line_naming_the_rule(sqlite_url, value, message):
     assert done.stderr == f"archive search: error: argument --offset: {message}; see archive search --help\n"
 
 
-def test_a_search_page_past_the_last_hit_says_so(seeded, capsys):
-    assert archive_cli(seeded, "search", "社工", "--offset", "10000") == 0
-    assert capsys.readouterr().err == "no articles found past the first 10000 hits\n"
+def test_a_search_page_past_the_last_hit_says_how_many_hits_there_are(seeded):
+    # "no articles found past the first 10000 hits" read as if 10,000 articles matched, where a
+    # few dozen did; and a search finding nothing at all said so too.
+    archive = open_archive(seeded, create=False)
+    matches = len(search(archive, "社工", limit=10_000))
+    archive.close()
+    assert 1 < matches < 10_000
+    for offset in (10_000, matches):
+        done = archive_command("search", "社工", "--offset", str(offset), archive=seeded)
+        assert (done.returncode, done.stdout) == (0, "")
+        assert done.stderr == f"no articles found past the first {offset} hits: the search has {matches} hits\n"
+    done = archive_command("search", "社工", "--offset", str(matches - 1), archive=seeded)
+    assert done.returncode == 0 and done.stdout.count("[#") == 1 and done.stderr == ""
+    # Nothing to page through: said as a search without --offset says it, with its note.
+    done = archive_command("search", "无此词", "OR", "--offset", "20", archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == ("no articles found; OR: searched for as written "
+                           "(there are no operators: a hit holds every word)\n")
+
+
+def test_search_tells_how_many_match_on_a_page_past_the_last_and_not_when_more_match_than_it_ranked(seeded, monkeypatch):
+    import storage.search
+
+    archive = open_archive(seeded, create=False)
+    try:
+        every = search(archive, "儿童", limit=1000)
+        assert every.matches == len(every) > 2
+        past = search(archive, "儿童", offset=len(every) + 5)
+        assert (past, past.matches) == ([], len(every))
+        assert search(archive, "无此词", offset=3).matches == 0
+        monkeypatch.setattr(storage.search, "POOL", 2)
+        few = search(archive, "儿童", limit=2)
+        assert len(few) == 2 and few[0].pool_full and few.matches is None
+    finally:
+        archive.close()
 
 
 def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
@@ -1026,6 +1197,38 @@ def test_export_refuses_an_existing_file_unless_told_to_overwrite_it(seeded, fmt
     else:
         assert target.read_text(encoding="utf-8").count("\n") >= articles
     assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_overwrites_a_symbolic_link_s_target_and_keeps_the_link(seeded, fmt, tmp_path):
+    # The export was renamed over the link: the link became a file, its target left as it was.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "links").mkdir()
+    target = tmp_path / "data" / f"articles.{fmt}"
+    target.write_text("kept\n", encoding="utf-8")
+    link = tmp_path / "links" / f"latest.{fmt}"
+    link.symlink_to(Path("..") / "data" / target.name)
+    done = archive_command("export", "--format", fmt, "-o", str(link), archive=seeded)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: {link} already exists: choose another --output, or give --overwrite to replace it\n"
+    done = archive_command("export", "--format", fmt, "-o", str(link), "--overwrite", archive=seeded)
+    articles = len(view_rows(seeded))
+    assert done.returncode == 0 and done.stderr.splitlines()[-1].startswith(f"{link}: {articles} articles"), done.stderr
+    assert link.is_symlink() and os.readlink(link) == str(Path("..") / "data" / target.name)
+    assert not target.is_symlink() and target.read_bytes() != b"kept\n"
+    if fmt == "sqlite":
+        assert view_rows(f"sqlite:///{target}") == view_rows(seeded)
+    else:
+        assert target.read_text(encoding="utf-8").count("\n") >= articles
+    # Built beside the target, whose rename is atomic in its own directory, and gone once done.
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+    assert [p.name for p in link.parent.iterdir()] == [link.name]
+    # A link to a file to come: written through, as a shell's > writes it.
+    dangling = tmp_path / "links" / f"next.{fmt}"
+    dangling.symlink_to(tmp_path / "data" / f"next.{fmt}")
+    done = archive_command("export", "--format", fmt, "-o", str(dangling), "--overwrite", archive=seeded)
+    assert done.returncode == 0, done.stderr
+    assert dangling.is_symlink() and (tmp_path / "data" / f"next.{fmt}").stat().st_size > 0
 
 
 def test_history_of_a_corrected_article_is_queryable(archive_url):

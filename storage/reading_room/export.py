@@ -8,6 +8,7 @@ articles copied, and each batch brings the index up to date).
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def export_sqlite(
         raise ArchiveError(f"{output} already exists: choose another --output, or give --overwrite to replace it")
     # The copy is built with this code's schema: the source must have it too.
     source.check_writable()
+    if output.is_symlink():
+        # Written through the link (which stays), its target replaced: renamed over the link,
+        # the copy took the link's place and left the file it named as it was.
+        output = Path(os.path.realpath(output))
     partial = output.with_name(output.name + ".part")
     leftovers = [partial.with_name(partial.name + end) for end in ("", "-wal", "-shm")]
     for leftover in leftovers:  # of an export killed before

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from crawler.papers import InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root
+from crawler.papers import DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root
 
 DEFAULT_PAPER = "gongyishibao"
 
@@ -32,6 +32,8 @@ class CrawlPlan:
     latest: bool = False
     # Tomorrow, when the end= given lies later: the range's last day asked (plan_crawl).
     cut_at: date | None = None
+    # The paper's first issue, when the range given begins before it: the range's first day asked.
+    cut_from: date | None = None
 
     def entry_url(self, day: date) -> str:
         return self.paper.entry_url(day, self.root)
@@ -66,18 +68,26 @@ def _parse_date(name: str, value: str) -> date:
         raise SpiderArgumentError(f"bad date for {name}: {value!r} (expected YYYY-MM-DD)") from None
 
 
+# A yes-or-no argument's words, in any letter case; the error names them all.
+_YES = ("1", "yes", "true", "on")
+_NO = ("0", "no", "false", "off")
+
+
 def _flag(name: str, value: str | bool | None) -> bool:
     if value is None or isinstance(value, bool):
         return bool(value)
     lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
+    if lowered in _YES:
         return True
-    if lowered in ("", "0", "false", "no", "off"):
+    if lowered in _NO:
         return False
-    raise SpiderArgumentError(f"bad value for {name}: {value!r} (expected 1 or 0)")
+    raise SpiderArgumentError(
+        f"bad value for {name}: {value!r} (expected one of {', '.join(_YES + _NO)}, in any letter case)"
+    )
 
 
 _SPAN = re.compile(r"(\d+)([ymwd])")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SPAN_DAYS = {"w": 7, "d": 1}
 
 
@@ -89,7 +99,7 @@ def backfill_start(value: str, last: date) -> date:
     """
     span = _SPAN.fullmatch(value.strip().lower())
     if not span:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        if not _DATE.fullmatch(value.strip()):
             raise SpiderArgumentError(
                 f"bad value for backfill: {value!r} (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"
             )
@@ -119,7 +129,8 @@ def plan_crawl(
     refresh: str | bool | None = None,
     today: date | None = None,
 ) -> CrawlPlan:
-    given = {"date": date, "start": start, "end": end, "backfill": backfill, "paper": paper, "base_url": base_url}
+    given = {"date": date, "start": start, "end": end, "backfill": backfill, "paper": paper, "base_url": base_url,
+             "refresh": refresh if isinstance(refresh, str) else None}
     if empty := [name for name, value in given.items() if value is not None and not value.strip()]:
         # Taken for not given, `-a date=` crawled the newest issue and an empty base_url the
         # profile's root, as a misspelt name did (check_argument_names): a cron line's
@@ -130,14 +141,17 @@ def plan_crawl(
     except (UnknownPaper, InvalidProfile) as exc:  # no profile of it, or one of its with a mistake
         raise SpiderArgumentError(str(exc)) from None
 
-    later = None
+    later = earlier = None
     if date and (start or end or backfill):
         raise SpiderArgumentError("give either date= or start=/end= or backfill=, not several")
     if backfill and start:
         raise SpiderArgumentError("give either start= or backfill=, not both")
     if date:
-        dates: tuple = (_not_ahead("date", _parse_date("date", date), today),)
-        asked = dates[0].isoformat()
+        day = _not_ahead("date", _parse_date("date", date), today)
+        if day < profile.first_issue:
+            raise SpiderArgumentError(f"date {day.isoformat()} is before {_first_issue(profile)}: no issue of it exists")
+        dates: tuple = (day,)
+        asked = day.isoformat()
     elif start or end or backfill:
         if not (start or backfill):
             raise SpiderArgumentError("end= needs start= or backfill= as well")
@@ -160,11 +174,26 @@ def plan_crawl(
                 )
             later = last
             last = horizon
+        given_date = "start" if start else "backfill" if _DATE.fullmatch(backfill.strip()) else None
+        if given_date and first < min(DEFAULT_FIRST_ISSUE, profile.first_issue):
+            # A slip in the year (0203 for 2023) asked every scheduled day of eighteen centuries.
+            raise SpiderArgumentError(
+                f"{given_date} {first.isoformat()} is before {min(DEFAULT_FIRST_ISSUE, profile.first_issue).isoformat()}: "
+                f"no date so early is asked (a slip in its year?); {_first_issue(profile, 'is')}"
+            )
+        if last < profile.first_issue:
+            what = (f"start {first.isoformat()} to end {last.isoformat()} are" if start
+                    else f"backfill={backfill} from end {last.isoformat()} asks only days")
+            raise SpiderArgumentError(f"{what} before {_first_issue(profile)}: no issue of them exists")
+        if first < profile.first_issue:
+            # A backfill of 30y, or a range from before it: the paper's issues, all of them.
+            earlier = first
+            first = profile.first_issue
         # Only the days the paper comes out: a weekly paper is asked once a week, not 7 times.
         dates = tuple(profile.schedule.dates(first, last))
         if backfill:
             dates = dates[::-1]  # a backfill walks back from the newest issue
-        asked = f"{first.isoformat()}..{(later or last).isoformat()}"  # as given, for crawl_runs and the job's keys
+        asked = f"{(earlier or first).isoformat()}..{(later or last).isoformat()}"  # as given, for crawl_runs and the job's keys
     else:
         dates = ()
         asked = "latest"
@@ -176,7 +205,18 @@ def plan_crawl(
         if root is None:
             raise SpiderArgumentError(f"bad base_url {base_url!r} (expected http://host/path/)")
     return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked, latest=latest,
-                     cut_at=last if later else None)
+                     cut_at=last if later else None, cut_from=first if earlier else None)
+
+
+def _first_issue(profile: PaperProfile, verb: str | None = None) -> str:
+    """The paper's first issue in words, for a message: "the first issue of CODE, DATE", or with
+    ``verb``, "the first issue of CODE is DATE"; said to be assumed where its profile gives none."""
+    day = profile.first_issue.isoformat()
+    if profile.first_issue_given:
+        return f"the first issue of {profile.code} {verb} {day}" if verb else f"the first issue of {profile.code}, {day}"
+    if verb:
+        return f"the first issue of {profile.code} {verb} taken for {day} (its profile gives no first_issue)"
+    return f"{day}, the first issue assumed of {profile.code} (its profile gives no first_issue)"
 
 
 def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:

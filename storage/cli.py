@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler.pagenumbers import page_code
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
-from storage.db import Archive, ArchiveError, database_words, open_archive
+from storage.db import Archive, ArchiveError, archive_origin, database_words, open_archive
 
 EXIT_ERROR = 2
 
@@ -182,8 +182,13 @@ def check_section(archive: Archive, section: str | None, paper: str | None = Non
     raise ArchiveError(f"no page {whose} has the section {section!r} ({has})")
 
 
+def origin(args: argparse.Namespace) -> str:
+    """Where the archive comes from (--archive, $ARCHIVE_URL, the default), for the messages on it."""
+    return archive_origin(args.archive, "--archive")
+
+
 def reading(args: argparse.Namespace) -> Archive:
-    archive = open_archive(args.archive, create=False)
+    archive = open_archive(args.archive, create=False, origin=origin(args))
     args.revision = archive.revision  # for the hint on a database error (main)
     return archive
 
@@ -931,7 +936,7 @@ def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
 def run_reprocess(args: argparse.Namespace) -> int:
     from storage.reprocess import reprocess
 
-    archive = open_archive(args.archive, create=False, write=True)
+    archive = open_archive(args.archive, create=False, write=True, origin=origin(args))
     # The pipelines' log lines (a PDF pdfminer cannot read) in the command's form, `warning: …`,
     # where Python's last-resort handler printed the bare message.
     logged = _SaidWithLevel(logging.WARNING)
@@ -991,7 +996,7 @@ def run_move_root(args: argparse.Namespace) -> int:
     new = site_root_argument("NEW_ROOT", args.new_root)
     if old == new:
         raise ArchiveError(f"OLD_ROOT and NEW_ROOT are both {old}: nothing to move")
-    archive = open_archive(args.archive, create=False, write=not args.dry_run)
+    archive = open_archive(args.archive, create=False, write=not args.dry_run, origin=origin(args))
     args.revision = archive.revision
     try:
         check_paper(archive, args.paper)
@@ -1018,7 +1023,7 @@ def run_move_root(args: argparse.Namespace) -> int:
 def run_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
-    before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"))
+    before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"), origin=origin(args))
     print(f"archive schema: {before} -> {after}" if before != after else f"archive schema is current ({after})")
     return 0
 
@@ -1060,7 +1065,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from storage.reading_room.app import serve
 
     try:
-        serve(args.archive, host=args.host, port=args.port, announce=lambda line: print(line, flush=True))
+        serve(args.archive, host=args.host, port=args.port, announce=lambda line: print(line, flush=True),
+              origin=origin(args))
     except KeyboardInterrupt:
         pass
     return 0

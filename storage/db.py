@@ -65,6 +65,22 @@ def archive_url(setting: str | None = None) -> str:
     return setting or os.environ.get("ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
 
 
+def archive_origin(setting: str | None, given_by: str) -> str:
+    """Where archive_url(``setting``) takes the archive from, as a message names it: ``given_by``
+    (the command's option or setting that gave ``setting``), $ARCHIVE_URL, or the default. A
+    message that named ARCHIVE_URL for an `archive --archive` URL sent the user to a variable
+    they had not set."""
+    if setting:
+        return given_by
+    if os.environ.get("ARCHIVE_URL"):
+        return "$ARCHIVE_URL"
+    return f"default, as neither {given_by} nor $ARCHIVE_URL is set" if given_by else "default, as $ARCHIVE_URL is not set"
+
+
+def _given(origin: str | None) -> str:
+    return f" (given by {origin})" if origin else ""
+
+
 # The password of a URL, scheme://user:PASSWORD@, where SQLAlchemy reads it (its own pattern,
 # sqlalchemy.engine.url._parse_url); of a URL SQLAlchemy cannot read, wherever it is.
 _PASSWORD = re.compile(r"^([\w+]+://[^:/]*:)[^@]*@")
@@ -129,16 +145,16 @@ def _postgresql_utc(dbapi_conn, _record) -> None:
         dbapi_conn.autocommit = autocommit
 
 
-def make_engine(url: str, *, write: bool = True) -> Engine:
-    """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode)."""
+def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> Engine:
+    """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode);
+    ``origin``: where the URL comes from (archive_origin), for the messages on it."""
     try:
         parsed = make_url(url)
     except ArgumentError:
-        # The URL comes from ARCHIVE_URL, --archive or a setting: the message names none of them.
-        raise ArchiveError(f"invalid archive URL {url!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3 "
-                           "(a file in this directory) or sqlite:////srv/press/archive.sqlite3") from None
+        raise ArchiveError(f"invalid archive URL {url!r}{_given(origin)}: expected a SQLAlchemy URL such as "
+                           "sqlite:///archive.sqlite3 (a file in this directory) or sqlite:////srv/press/archive.sqlite3") from None
     except ValueError:  # SQLAlchemy reads the port as a number, and says no more than int() does
-        raise ArchiveError(f"invalid archive URL {safe_url(url)!r}: its port is not a number") from None
+        raise ArchiveError(f"invalid archive URL {safe_url(url)!r}{_given(origin)}: its port is not a number") from None
     # JSON (article_versions.images) as SQLite's own JSON functions write it, compact and with
     # Chinese as it is (not \u escapes): plain SQL reads it, and compares it with article_history's
     # current pictures, which SQLite writes.
@@ -147,7 +163,8 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         kwargs["connect_args"] = {"timeout": 30}
         parsed = _sqlite_as_uri(parsed)
     elif parsed.get_backend_name() != "postgresql":
-        raise ArchiveError(f"unsupported database {parsed.get_backend_name()!r} in ARCHIVE_URL: use sqlite or postgresql")
+        raise ArchiveError(f"unsupported database {parsed.get_backend_name()!r} in archive URL {safe_url(url)}{_given(origin)}: "
+                           "use sqlite or postgresql")
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
@@ -318,20 +335,55 @@ def sqlite_file(url: URL) -> str | None:
     return database
 
 
+def _check_sqlite_path(database: str, shown: str, *, create: bool, write: bool) -> None:
+    """What stands in the way of opening the SQLite file ``database`` (``shown``: its URL and
+    where that came from), in one line. SQLite says only "unable to open database file" (a
+    folder, a folder that is not there) or "attempt to write a readonly database", and a file it
+    may not write it opens all the same: the crawl fetched everything, then stored nothing."""
+    # A relative path is the commonest slip: say where it led.
+    relative = "" if os.path.isabs(database) else " (three slashes: a path from this directory; an absolute path takes four)"
+    path = os.path.abspath(database)
+    folder = os.path.dirname(path)
+    if os.path.isdir(database) or database.endswith(("/", os.sep)):
+        raise ArchiveError(f"archive {shown} names a folder, not a file: name a file in it, such as "
+                           f"{sqlite_url(os.path.join(database, 'archive.sqlite3'))}")
+    if not os.path.exists(database):
+        if not os.path.isdir(folder):
+            not_there = f"{folder} is a file, not a folder" if os.path.exists(folder) else f"no such folder {folder}"
+            raise ArchiveError(f"{'cannot make archive' if create else 'archive not found:'} {shown}: {not_there}{relative}")
+        if not create:
+            # Connecting would leave an empty file behind.
+            raise ArchiveError(f"archive not found: {shown}: no such file{'' if os.path.isabs(database) else f' {path}{relative}'}")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ArchiveError(f"cannot make archive {shown}: the folder {folder} is not writable")
+        return
+    if not write or not os.path.isfile(database):
+        return
+    if not os.access(database, os.R_OK | os.W_OK):
+        raise ArchiveError(f"cannot write archive {shown}: the file {path} is not writable")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ArchiveError(f"cannot write archive {shown}: the folder {folder} is not writable "
+                           "(SQLite writes its journal beside the file)")
+
+
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
     def __init__(self, url: str | None = None, *, create: bool = True, check: bool = True,
-                 write: bool | None = None) -> None:
+                 write: bool | None = None, origin: str | None = None) -> None:
         """Open the archive at ``url``; ``create`` builds a new one (and means to write to it:
         an archive whose schema is older than the code is refused unless ``check`` is off).
         ``write`` (default: ``create``) opens an archive that exists to write to it too; an
-        archive opened only to read is left as it is (a SQLite file keeps its journal mode)."""
+        archive opened only to read is left as it is (a SQLite file keeps its journal mode).
+        ``origin``: where ``url`` comes from, for the messages on it (archive_origin); without
+        a ``url``, $ARCHIVE_URL or the default."""
         from storage import migrate
 
         self.url = archive_url(url)
+        if origin is None and not url:
+            origin = archive_origin(url, "")
         write = create if write is None else write
-        self.engine = make_engine(self.url, write=write)
+        self.engine = make_engine(self.url, write=write, origin=origin)
         self.dialect = self.engine.dialect.name
         database = sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
         if self.dialect == "sqlite" and database is None and create:
@@ -346,17 +398,12 @@ class Archive:
             self.engine.dispose()
             raise ArchiveError(f"archive {safe_url(self.url)} is read-only ({read_only}) and this command writes to it: "
                                f"give its URL without {read_only}")
-        if database and not os.path.exists(database):
-            # A relative path is the commonest slip: say where it led.
-            relative = "" if os.path.isabs(database) else " (three slashes: a path from this directory; an absolute path takes four)"
-            if not create:
-                # Connecting would leave an empty file behind.
-                where = "" if os.path.isabs(database) else f" {os.path.abspath(database)}{relative}"
-                raise ArchiveError(f"archive not found: {safe_url(self.url)}: no such file{where}")
-            folder = os.path.dirname(os.path.abspath(database))
-            if not os.path.isdir(folder):
-                # SQLite says only "unable to open database file".
-                raise ArchiveError(f"cannot make archive {safe_url(self.url)}: no such folder {folder}{relative}")
+        if database:
+            try:
+                _check_sqlite_path(database, safe_url(self.url) + _given(origin), create=create, write=write)
+            except ArchiveError:
+                self.engine.dispose()
+                raise
         try:
             with self.engine.connect() as conn:
                 if create or write:
@@ -1105,8 +1152,8 @@ def _as_date(value: str | date) -> date:
 
 
 def open_archive(url: str | None = None, *, create: bool = True, check: bool = True,
-                 write: bool | None = None) -> Archive:
+                 write: bool | None = None, origin: str | None = None) -> Archive:
     try:
-        return Archive(url, create=create, check=check, write=write)
+        return Archive(url, create=create, check=check, write=write, origin=origin)
     except SQLAlchemyError as exc:
         raise ArchiveError(f"archive error: {safe_url(archive_url(url))}: {database_words(exc)}") from None

@@ -99,13 +99,14 @@ def upgrade_connection(connection: Connection, target: str = "head", progress: C
     command.upgrade(cfg, target)
 
 
-def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None = None) -> tuple[str, str]:
+def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None = None,
+            origin: str | None = None) -> tuple[str, str]:
     """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after).
 
     There must be an archive there: a mistyped URL is an error, not a new, empty archive."""
     from storage.db import begin_sqlite_ddl, hold_schema_lock, open_archive
 
-    archive = open_archive(url, create=False, check=False, write=True)
+    archive = open_archive(url, create=False, check=False, write=True, origin=origin)
     try:
         with archive.engine.begin() as conn:
             # Two upgrades at once (two machines, two admins) would both run the migrations

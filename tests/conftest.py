@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -201,6 +202,16 @@ def insert_crawl_run(conn, **columns) -> None:
 
     row = _CRAWL_RUN | columns
     conn.execute(text(f"INSERT INTO crawl_runs ({', '.join(row)}) VALUES ({', '.join(':' + name for name in row)})"), row)
+
+
+def without_write_permission(command: list[str]) -> list[str]:
+    """``command`` run so that file permissions apply: root's capabilities to override them dropped."""
+    if os.geteuid() != 0:
+        return command
+    drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
+    if not shutil.which("setpriv") or subprocess.run([*drop, "true"], capture_output=True).returncode:
+        pytest.skip("running as root, and setpriv cannot drop the capabilities that override file permissions")
+    return [*drop, *command]
 
 
 def crawl_runs(archive: str) -> list:

@@ -1,4 +1,5 @@
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +51,63 @@ def test_refresh_flag():
     assert not plan_crawl(date="2023-01-31").refresh
 
 
+@pytest.mark.parametrize("value, refresh", [
+    ("1", True), ("yes", True), ("True", True), (" ON ", True), ("0", False), ("no", False), ("FALSE", False), ("off", False),
+])
+def test_refresh_takes_each_value_its_message_lists(value, refresh):
+    assert plan_crawl(date="2023-01-31", refresh=value).refresh is refresh
+    with pytest.raises(SpiderArgumentError) as exc:
+        plan_crawl(date="2023-01-31", refresh="maybe")
+    listed = str(exc.value).split("expected one of ")[1].split(", in any letter case")[0].split(", ")
+    assert value.strip().lower() in listed
+
+
+def test_a_range_from_before_the_first_issue_is_asked_from_it_and_keeps_the_range_given():
+    plan = plan_crawl(start="2000-01-01", end="2001-06-30")
+    assert plan.dates == (date(2001, 6, 5), date(2001, 6, 12), date(2001, 6, 19), date(2001, 6, 26))
+    assert (plan.asked, plan.cut_from) == ("2000-01-01..2001-06-30", date(2001, 6, 1))
+    # A backfill longer than the paper's life: all its issues, newest first, none before the first.
+    plan = plan_crawl(backfill="30y", end="2023-01-31")
+    assert plan.dates[-1] == date(2001, 6, 5) and plan.dates[0] == date(2023, 1, 31)
+    assert (plan.asked, plan.cut_from) == ("1993-01-31..2023-01-31", date(2001, 6, 1))
+    # From the first issue on, nothing is cut.
+    assert plan_crawl(start="2001-06-01", end="2001-06-30").cut_from is None
+    assert plan_crawl(date="2001-06-01").dates == (date(2001, 6, 1),)
+
+
+def test_a_profile_without_first_issue_asks_no_date_before_1900(tmp_path, monkeypatch):
+    text = (Path(__file__).parent / "fixtures" / "papers" / "shehuibao.toml").read_text(encoding="utf-8")
+    assert "first_issue" not in text
+    (tmp_path / "shehuibao.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(tmp_path))
+    load_profiles.cache_clear()
+    try:
+        code = get_paper("shehuibao").code
+        assert get_paper(code).first_issue == date(1900, 1, 1)
+        with pytest.raises(SpiderArgumentError) as exc:
+            plan_crawl(paper=code, start="1899-12-31", end="1900-01-31")
+        assert str(exc.value) == (f"start 1899-12-31 is before 1900-01-01: no date so early is asked (a slip in its year?); "
+                                  f"the first issue of {code} is taken for 1900-01-01 (its profile gives no first_issue)")
+        with pytest.raises(SpiderArgumentError) as exc:
+            plan_crawl(paper=code, date="1899-12-31")
+        assert str(exc.value) == (f"date 1899-12-31 is before 1900-01-01, the first issue assumed of {code} "
+                                  "(its profile gives no first_issue): no issue of it exists")
+        assert plan_crawl(paper=code, backfill="200y", end="2023-01-31").cut_from == date(1900, 1, 1)
+        assert plan_crawl(paper=code, start="1950-01-01", end="1950-01-31").cut_from is None
+    finally:
+        load_profiles.cache_clear()
+
+
+@pytest.mark.parametrize("value", ["'2001-06-01'", "2001-06-01T00:00:00", "2001"])
+def test_first_issue_must_be_a_toml_date(tmp_path, value):
+    text = (Path(__file__).parent / "fixtures" / "papers" / "shehuibao.toml").read_text(encoding="utf-8")
+    path = tmp_path / "paper.toml"
+    path.write_text(f"first_issue = {value}\n" + text, encoding="utf-8")
+    with pytest.raises(InvalidProfile) as exc:
+        _load(path)
+    assert "first_issue must be a TOML date such as 2024-02-13 (without quotes)" in str(exc.value)
+
+
 def test_start_without_end_runs_to_today():
     plan = plan_crawl(start="2023-01-30", today=date(2023, 2, 8))
     assert plan.dates[-1] == date(2023, 2, 7)
@@ -99,7 +157,24 @@ def test_base_url_replaces_root():
         ({"backfill": "ten years"}, "bad value for backfill: 'ten years' (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"),
         ({"backfill": "2023-02-30"}, "bad date for backfill: '2023-02-30' (expected YYYY-MM-DD)"),
         ({"backfill": "1y", "start": "2023-01-01"}, "give either start= or backfill=, not both"),
-        ({"date": "2023-01-31", "refresh": "maybe"}, "bad value for refresh: 'maybe' (expected 1 or 0)"),
+        # The message lists every value refresh= takes: it said "1 or 0" while yes, true and on passed.
+        ({"date": "2023-01-31", "refresh": "maybe"},
+         "bad value for refresh: 'maybe' (expected one of 1, yes, true, on, 0, no, false, off, in any letter case)"),
+        ({"date": "2023-01-31", "refresh": ""}, "refresh= is empty: give it a value, or leave it out"),
+        # A slip in the year (0203 for 2023) asked every Tuesday of eighteen centuries.
+        ({"start": "0203-01-31"},
+         "start 0203-01-31 is before 1900-01-01: no date so early is asked (a slip in its year?); "
+         "the first issue of gongyishibao is 2001-06-01"),
+        ({"backfill": "0203-01-31", "end": "2023-01-31"},
+         "backfill 0203-01-31 is before 1900-01-01: no date so early is asked (a slip in its year?); "
+         "the first issue of gongyishibao is 2001-06-01"),
+        ({"date": "0203-01-31"}, "date 0203-01-31 is before the first issue of gongyishibao, 2001-06-01: no issue of it exists"),
+        ({"date": "2001-05-29"}, "date 2001-05-29 is before the first issue of gongyishibao, 2001-06-01: no issue of it exists"),
+        ({"start": "1999-01-01", "end": "2001-05-31"},
+         "start 1999-01-01 to end 2001-05-31 are before the first issue of gongyishibao, 2001-06-01: no issue of them exists"),
+        ({"backfill": "2y", "end": "2000-12-31"},
+         "backfill=2y from end 2000-12-31 asks only days before the first issue of gongyishibao, 2001-06-01: "
+         "no issue of them exists"),
         ({"paper": "nosuchpaper"}, "unknown paper 'nosuchpaper' (known: gongyishibao)"),
         # A paper's name, where its code is asked for.
         ({"paper": "公益时报"}, "unknown paper '公益时报' (known: gongyishibao): 公益时报 is gongyishibao, give its code"),

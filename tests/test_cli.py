@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shlex
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from storage.cli import EXPORT_COLUMNS, counted, csv_record, main, output_file, 
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
-from tests.conftest import PROJECT, archive_command, crawl_site, insert_crawl_run, sql_rows
+from tests.conftest import PROJECT, archive_command, crawl_site, insert_crawl_run, sql_rows, without_write_permission
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES
 from tests.test_storage import article, page
@@ -607,13 +606,13 @@ def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys, m
     assert err.startswith("error: SQL error:") and err.count("\n") == 1
     missing = f"sqlite:///{tmp_path / 'none.sqlite3'}"
     assert archive_cli(missing, "search", "社工") == 2
-    assert capsys.readouterr().err == f"error: archive not found: {missing}: no such file\n"
+    assert capsys.readouterr().err == f"error: archive not found: {missing} (given by --archive): no such file\n"
     assert not (tmp_path / "none.sqlite3").exists()
     # Three slashes before an absolute-looking path name a path from this directory: said so.
     monkeypatch.chdir(tmp_path)
     assert archive_cli("sqlite:///srv/none.sqlite3", "stats") == 2
     assert capsys.readouterr().err == (
-        f"error: archive not found: sqlite:///srv/none.sqlite3: no such file {tmp_path}/srv/none.sqlite3 "
+        f"error: archive not found: sqlite:///srv/none.sqlite3 (given by --archive): no such folder {tmp_path}/srv "
         "(three slashes: a path from this directory; an absolute path takes four)\n")
     archive = open_archive(missing)
     with archive.engine.begin() as conn:  # a database without the archive's tables
@@ -1787,16 +1786,6 @@ def test_reading_commands_leave_a_sqlite_archive_as_it_is(tmp_path, capsys):
     # The writers still switch it to WAL, which lets readers work while a crawl writes.
     assert archive_cli(url, "reprocess") == 0
     assert journal_mode(path) == "wal"
-
-
-def without_write_permission(command: list[str]) -> list[str]:
-    """``command`` run so that file permissions apply: root's capabilities to override them dropped."""
-    if os.geteuid() != 0:
-        return command
-    drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
-    if not shutil.which("setpriv") or subprocess.run([*drop, "true"], capture_output=True).returncode:
-        pytest.skip("running as root, and setpriv cannot drop the capabilities that override file permissions")
-    return [*drop, *command]
 
 
 def test_reading_commands_read_an_archive_in_a_read_only_directory(tmp_path):

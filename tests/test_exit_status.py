@@ -187,11 +187,12 @@ def test_an_archive_url_whose_port_is_no_number_is_one_line_hiding_its_password(
     from storage.cli import main
 
     url = "postgresql+psycopg://archivist:secret@db-host:543x/archive"
-    message = "error: invalid archive URL 'postgresql+psycopg://archivist:***@db-host:543x/archive': its port is not a number\n"
+    message = ("error: invalid archive URL 'postgresql+psycopg://archivist:***@db-host:543x/archive' (given by {}): "
+               "its port is not a number\n")
     done = run_crawl("date=2023-01-31", archive=url)
-    assert (done.returncode, done.stderr) == (2, message)
+    assert (done.returncode, done.stderr) == (2, message.format("$ARCHIVE_URL"))
     assert main(["--archive", url, "stats"]) == 2
-    assert capsys.readouterr() == ("", message)
+    assert capsys.readouterr() == ("", message.format("--archive"))
 
 
 def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folder():
@@ -201,7 +202,8 @@ def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folde
         done = run_crawl("date=2023-01-31", _base(server), archive="sqlite:///no-such-folder/archive.sqlite3")
     assert server.requests == []
     assert (done.returncode, done.stderr) == (
-        2, f"error: cannot make archive sqlite:///no-such-folder/archive.sqlite3: no such folder {PROJECT / 'no-such-folder'} "
+        2, f"error: cannot make archive sqlite:///no-such-folder/archive.sqlite3 (given by $ARCHIVE_URL): "
+           f"no such folder {PROJECT / 'no-such-folder'} "
            "(three slashes: a path from this directory; an absolute path takes four)\n")
     assert not (PROJECT / "no-such-folder").exists()
 
@@ -310,7 +312,7 @@ def test_an_archive_url_is_shown_as_written(tmp_path, name):
 
     url = f"sqlite:///file:{tmp_path}/{name}"
     done = archive_command("stats", archive=url)
-    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: archive not found: {url}: no such file\n")
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: archive not found: {url} (given by --archive): no such file\n")
     crawled = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9{PREFIX}", archive=url)
     assert crawled.returncode == 2 and len(crawled.stderr.splitlines()) == 1, crawled.stderr
     assert f" {url}" in crawled.stderr and "%" not in crawled.stderr

@@ -137,9 +137,10 @@ def test_stats_reads_an_old_archive_as_it_reads_it_upgraded(archive_url):
 
 def test_upgrade_makes_no_archive_where_there_is_none(archive_url, tmp_path, capsys):
     if archive_url.startswith("sqlite"):
-        for missing in (f"sqlite:///{tmp_path / 'typo.sqlite3'}", f"sqlite:///{tmp_path / 'typo' / 'archive.sqlite3'}"):
+        for missing, why in ((f"sqlite:///{tmp_path / 'typo.sqlite3'}", "no such file"),
+                             (f"sqlite:///{tmp_path / 'typo' / 'archive.sqlite3'}", f"no such folder {tmp_path / 'typo'}")):
             assert main(["--archive", missing, "upgrade"]) == 2
-            assert capsys.readouterr() == ("", f"error: archive not found: {missing}: no such file\n")
+            assert capsys.readouterr() == ("", f"error: archive not found: {missing} (given by --archive): {why}\n")
             assert list(tmp_path.iterdir()) == []
         return
     assert main(["--archive", archive_url, "upgrade"]) == 2  # an empty database

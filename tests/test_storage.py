@@ -393,11 +393,61 @@ def test_missing_directory_is_one_clear_line(tmp_path):
     assert str(exc.value) == f"cannot make archive sqlite:///{tmp_path}/no/such/dir/a.sqlite3: no such folder {tmp_path}/no/such/dir"
 
 
+def test_a_folder_is_no_archive_and_the_message_names_where_its_url_came_from(tmp_path, monkeypatch):
+    # SQLite said only "unable to open database file".
+    for create in (True, False):
+        with pytest.raises(ArchiveError) as exc:
+            open_archive(f"sqlite:///{tmp_path}", create=create, origin="--archive")
+        assert str(exc.value) == (f"archive sqlite:///{tmp_path} (given by --archive) names a folder, not a file: "
+                                  f"name a file in it, such as sqlite:///{tmp_path}/archive.sqlite3")
+    monkeypatch.setenv("ARCHIVE_URL", f"sqlite:///{tmp_path}/no/archive.sqlite3")
+    with pytest.raises(ArchiveError) as exc:
+        open_archive(create=False)  # from the environment: said so without being told
+    assert str(exc.value) == (f"archive not found: sqlite:///{tmp_path}/no/archive.sqlite3 (given by $ARCHIVE_URL): "
+                              f"no such folder {tmp_path}/no")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_archive_origin_names_the_option_the_variable_or_the_default(monkeypatch):
+    from storage.db import archive_origin
+
+    monkeypatch.delenv("ARCHIVE_URL", raising=False)
+    assert archive_origin(None, "--archive") == "default, as neither --archive nor $ARCHIVE_URL is set"
+    assert archive_origin(None, "") == "default, as $ARCHIVE_URL is not set"
+    assert archive_origin("sqlite:///a.sqlite3", "--archive") == "--archive"
+    monkeypatch.setenv("ARCHIVE_URL", "sqlite:///b.sqlite3")
+    assert archive_origin(None, "--archive") == "$ARCHIVE_URL"
+    assert archive_origin("sqlite:///a.sqlite3", "--archive") == "--archive"
+
+
+def test_the_crawls_archive_url_is_told_by_where_it_was_set(monkeypatch):
+    from scrapy.settings import Settings
+
+    from crawler.commands.crawl import archive_url_origin
+
+    monkeypatch.setenv("ARCHIVE_URL", "sqlite:///from-env.sqlite3")
+    settings = Settings({"ARCHIVE_URL": "sqlite:///from-env.sqlite3"}, priority="project")
+    assert archive_url_origin(settings) == "$ARCHIVE_URL"
+    settings.set("ARCHIVE_URL", "sqlite:///given.sqlite3", priority="cmdline")
+    assert archive_url_origin(settings) == "-s ARCHIVE_URL"
+    assert archive_url_origin(Settings({"ARCHIVE_URL": "sqlite:///own.sqlite3"}, priority="project")) == "the setting ARCHIVE_URL"
+    monkeypatch.delenv("ARCHIVE_URL")
+    assert archive_url_origin(Settings({"ARCHIVE_URL": "sqlite:///archive.sqlite3"}, priority="project")) == \
+        "default, as ARCHIVE_URL is not set"
+
+
 def test_bad_url_and_unsupported_database():
     with pytest.raises(ArchiveError, match="invalid archive URL 'not a url': expected a SQLAlchemy URL"):
         open_archive("not a url")
     with pytest.raises(ArchiveError, match="unsupported database 'mysql'"):
         open_archive("mysql://x/y")
+    # Not "in ARCHIVE_URL" whatever gave it: an `archive --archive` URL sent the user to a variable not set.
+    with pytest.raises(ArchiveError) as exc:
+        open_archive("mysql://x/y", origin="--archive")
+    assert str(exc.value) == "unsupported database 'mysql' in archive URL mysql://x/y (given by --archive): use sqlite or postgresql"
+    with pytest.raises(ArchiveError) as exc:
+        open_archive("not a url", origin="-s ARCHIVE_URL")
+    assert str(exc.value).startswith("invalid archive URL 'not a url' (given by -s ARCHIVE_URL): expected a SQLAlchemy URL")
 
 
 def test_page_pdf_text_and_raw_pdf_are_stored(archive_url):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import signal
 import sys
 
@@ -141,6 +142,24 @@ def check_redis_url(url: str) -> str | None:
     if parts.scheme in ("redis", "rediss") and database and not database.isdigit():
         return f"bad REDIS_URL {safe_url(url)!r}: its database {database!r} is not a number (redis://host:6379/0)"
     return None
+
+
+def archive_url_origin(settings) -> str:
+    """Where the crawl's ARCHIVE_URL comes from, as a message names it: `-s ARCHIVE_URL=` on the
+    command line, $ARCHIVE_URL (crawler/settings.py reads it), the default, or a setting made
+    elsewhere (a settings module of one's own, scrapyd)."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    from storage.db import DEFAULT_ARCHIVE_URL
+
+    value = settings.get("ARCHIVE_URL")
+    if (settings.getpriority("ARCHIVE_URL") or 0) >= SETTINGS_PRIORITIES["cmdline"]:
+        return "-s ARCHIVE_URL"
+    if value and value == os.environ.get("ARCHIVE_URL"):
+        return "$ARCHIVE_URL"
+    if not value or value == DEFAULT_ARCHIVE_URL:
+        return "default, as ARCHIVE_URL is not set"
+    return "the setting ARCHIVE_URL"
 
 
 def repeated_argument(spargs: list[str]) -> str | None:
@@ -275,7 +294,7 @@ class Command(ScrapyCrawl):
             from storage.db import ArchiveError, archive_url, open_archive
 
             try:
-                archive = open_archive(archive_url(self.settings.get("ARCHIVE_URL")))
+                archive = open_archive(archive_url(self.settings.get("ARCHIVE_URL")), origin=archive_url_origin(self.settings))
             except ArchiveError as exc:
                 return str(exc)
             try:

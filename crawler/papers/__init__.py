@@ -31,6 +31,10 @@ class InvalidProfile(ValueError):
 
 _WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
+# The first issue assumed of a paper whose profile gives no first_issue: no date before it is
+# asked. An e-paper site serving issues older than this says so in its profile.
+DEFAULT_FIRST_ISSUE = date(1900, 1, 1)
+
 
 @dataclass(frozen=True)
 class EarlierSchedule:
@@ -125,6 +129,13 @@ class PaperProfile:
     # A page at the root that refreshes to the current issue (Founder sites: paperindex.htm).
     latest: str | None = None
     selectors: dict[str, str] = field(default_factory=dict)
+    # The date of its first issue, as its profile gives it (None: not given, DEFAULT_FIRST_ISSUE).
+    first_issue_given: date | None = None
+
+    @property
+    def first_issue(self) -> date:
+        """The earliest date an issue of the paper can have: no crawl asks one before it."""
+        return self.first_issue_given or DEFAULT_FIRST_ISSUE
 
     def entry_url(self, day: date, root: str | None = None) -> str:
         base = root or self.root
@@ -164,7 +175,7 @@ class PaperProfile:
 
 # The keys a profile may have: any other is a misspelling (schedul, latset) that would be
 # ignored without a word, the paper crawled on another schedule or without its latest page.
-_KEYS = ("code", "name", "template", "root", "entry", "schedule", "latest", "latest_lookback_days", "selectors")
+_KEYS = ("code", "name", "template", "root", "entry", "first_issue", "schedule", "latest", "latest_lookback_days", "selectors")
 _SCHEDULE_KEYS = ("weekdays", "earlier", "breaks")
 _EARLIER_KEYS = ("until", "weekdays")
 _EARLIER_EXAMPLES = {"until": "until = 2012-12-31 (the last day it was in force)", "weekdays": "weekdays = [2] (its ISO weekdays)"}
@@ -219,6 +230,7 @@ def _profile(data: dict) -> PaperProfile:
         data["entry"].format(date=date(2023, 1, 31))
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError(f"entry {data['entry']!r} is no pattern of {{date:...}} fields: {exc!r}") from None
+    first_issue = _date(data["first_issue"], "first_issue") if "first_issue" in data else None
     schedule = data.get("schedule", {})
     if not isinstance(schedule, dict):
         raise ValueError("schedule must be a table, e.g. schedule = { weekdays = [2] }")
@@ -243,6 +255,7 @@ def _profile(data: dict) -> PaperProfile:
         latest_lookback_days=lookback,
         latest=data.get("latest") or None,
         selectors=dict(selectors),
+        first_issue_given=first_issue,
     )
 
 

@@ -265,6 +265,13 @@ class IssuesSpider(scrapy.Spider):
             elif request := self._walk_back(date.today() + timedelta(days=1)):
                 yield request
         else:
+            if self.plan.cut_from:
+                paper = self.plan.paper
+                why = (f"the first issue of {paper.name} came out on {paper.first_issue} (first_issue in its profile)"
+                       if paper.first_issue_given else
+                       f"no issue of {paper.name} is asked before {paper.first_issue} (its profile gives no first_issue)")
+                self.logger.info("the days from %s to %s are not asked: %s", self.plan.asked.split("..")[0],
+                                 self.plan.cut_from - timedelta(days=1), why)
             if self.plan.cut_at:
                 self.logger.info("the days after %s up to end %s are not asked: no issue of them is out yet",
                                  self.plan.cut_at, self.plan.asked.split("..")[-1])
@@ -305,7 +312,7 @@ class IssuesSpider(scrapy.Spider):
         # Monday, a holiday break): no failure, nothing asked (as a cron job's short backfill
         # during a break must not ask anything either).
         first, last = (date.fromisoformat(day) for day in self.plan.asked.split(".."))
-        last = self.plan.cut_at or last
+        first, last = self.plan.cut_from or first, self.plan.cut_at or last
         schedule = self.plan.paper.schedule
         self.logger.info("no issue of %s is scheduled from %s to %s (%s%s): nothing to ask", self.plan.paper.name,
                          first, last, schedule.describe(first, last), ", less its breaks" if schedule.breaks else "")

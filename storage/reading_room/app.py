@@ -16,7 +16,7 @@ from datasette.plugins import pm
 from sqlalchemy.engine import make_url
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from storage.db import ArchiveError, archive_url, open_archive, sqlite_file, sqlite_uri
+from storage.db import ArchiveError, archive_origin, archive_url, open_archive, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
 
 HERE = Path(__file__).parent
@@ -139,13 +139,17 @@ def make_datasette(path: str | Path, *, settings: dict | None = None) -> Dataset
     return datasette
 
 
-def sqlite_archive_path(url: str | None) -> Path:
-    """The SQLite file of an archive URL; a clear error for anything Datasette cannot open."""
+def sqlite_archive_path(url: str | None, origin: str | None = None) -> Path:
+    """The SQLite file of an archive URL; a clear error for anything Datasette cannot open.
+    ``origin``: where the URL comes from (storage.db.archive_origin), for the messages on it."""
+    if origin is None and not url:
+        origin = archive_origin(url, "")
     url = archive_url(url)
+    given = f" (given by {origin})" if origin else ""
     try:
         parsed = make_url(url)
     except Exception:
-        raise ArchiveError(f"invalid archive URL {url!r}") from None
+        raise ArchiveError(f"invalid archive URL {url!r}{given}") from None
     if parsed.get_backend_name() != "sqlite":
         raise ArchiveError(
             f"archive serve needs a SQLite archive, not {parsed.get_backend_name()}: "
@@ -155,11 +159,12 @@ def sqlite_archive_path(url: str | None) -> Path:
     if database is None:
         raise ArchiveError(f"archive serve needs an archive file, not {url!r}")
     path = Path(database)
+    # Refuses anything that is not an archive (a folder, a file not there), with the archive
+    # module's own message, and an archive without this code's schema (its view and search index).
+    archive = open_archive(url, create=False, origin=origin)
     if not path.is_file():
+        archive.close()
         raise ArchiveError(f"archive not found: {path}")
-    # Refuses anything that is not an archive, with the archive module's own message, and an
-    # archive without this code's schema (its view and search index).
-    archive = open_archive(url, create=False)
     try:
         archive.check_writable()
     finally:
@@ -284,9 +289,10 @@ def server_config(app) -> uvicorn.Config:
     )
 
 
-def serve(url: str | None = None, host: str = "127.0.0.1", port: int = 8001, *, announce=print) -> None:
+def serve(url: str | None = None, host: str = "127.0.0.1", port: int = 8001, *, announce=print,
+          origin: str | None = None) -> None:
     """Serve the archive until interrupted. Port 0 picks a free port; the URL is announced."""
-    path = sqlite_archive_path(url)
+    path = sqlite_archive_path(url, origin)
     datasette = make_datasette(path)
     sock = listening_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]

@@ -1,0 +1,183 @@
+"""What `scrapy crawl` and `archive` refuse, cut or take before they start, through the real
+commands in a subprocess: refresh='s values, dates before a paper's first issue, and an archive
+location that names a folder, a folder not there, or one that may not be written."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.sample import ISSUE_DATE, PREFIX
+from crawler.sample.server import SiteServer
+from tests.conftest import PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, run_crawl, without_write_permission
+
+FAST = {"ARCHIVE_FETCH_PDFS": "False"}
+ENTRY = PREFIX + f"html/{ISSUE_DATE[:7]}/{ISSUE_DATE[8:]}/node_1.htm"
+
+
+def _base(server: SiteServer) -> str:
+    return f"base_url={server.url}{PREFIX.lstrip('/')}"
+
+
+def _entry_pages(server: SiteServer) -> list[str]:
+    return [request.path for request in server.requests if request.path.endswith("/node_1.htm")]
+
+
+# --- refresh= --------------------------------------------------------------------------------
+
+def test_refresh_yes_fetches_a_complete_issue_again_and_a_word_not_listed_is_refused(sqlite_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        assert run_crawl(f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST).returncode == 0
+        stored = len(server.requests)
+        assert run_crawl(f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST).returncode == 0
+        assert _entry_pages(server) == [ENTRY]  # complete: not asked again
+        refused = run_crawl(f"date={ISSUE_DATE}", _base(server), "refresh=maybe", archive=sqlite_url, settings=FAST)
+        assert (refused.returncode, refused.stderr) == (
+            2, "error: bad value for refresh: 'maybe' (expected one of 1, yes, true, on, 0, no, false, off, in any letter case)\n")
+        assert _entry_pages(server) == [ENTRY]
+        done = run_crawl(f"date={ISSUE_DATE}", _base(server), "refresh=Yes", archive=sqlite_url, settings=FAST)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert _entry_pages(server) == [ENTRY, ENTRY]
+    assert len(server.requests) > stored
+
+
+# --- dates before the first issue ------------------------------------------------------------
+
+def test_a_range_from_before_the_first_issue_is_asked_from_it_in_one_info_line(sqlite_url, tmp_path):
+    log = tmp_path / "crawl.log"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl("start=2000-01-01", "end=2001-06-12", _base(server), archive=sqlite_url,
+                         settings=FAST | {"LOG_FILE": str(log), "LOG_LEVEL": "INFO"})
+    # The sample site has no issue of 2001: the two Tuesdays asked are dates without an issue.
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
+    assert _entry_pages(server) == [f"{PREFIX}html/2001-06/05/node_1.htm", f"{PREFIX}html/2001-06/12/node_1.htm"]
+    said = [line for line in log.read_text(encoding="utf-8").splitlines() if "are not asked" in line]
+    assert len(said) == 1 and " INFO: " in said[0]
+    assert said[0].endswith("the days from 2000-01-01 to 2001-05-31 are not asked: "
+                            "the first issue of 公益时报 came out on 2001-06-01 (first_issue in its profile)")
+    assert crawl_runs(sqlite_url)[0].dates_asked == "2000-01-01..2001-06-12"  # as given
+
+
+@pytest.mark.parametrize("args, message", [
+    # A slip in the year: every Tuesday from the year 203 on was asked.
+    (["start=0203-01-31"], "start 0203-01-31 is before 1900-01-01: no date so early is asked (a slip in its year?); "
+                           "the first issue of gongyishibao is 2001-06-01"),
+    (["date=0203-01-31"], "date 0203-01-31 is before the first issue of gongyishibao, 2001-06-01: no issue of it exists"),
+    (["start=1999-01-01", "end=2000-12-31"],
+     "start 1999-01-01 to end 2000-12-31 are before the first issue of gongyishibao, 2001-06-01: no issue of them exists"),
+])
+def test_dates_before_the_first_issue_are_refused_in_one_line(sqlite_url, args, message):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(*args, _base(server), archive=sqlite_url, settings=FAST)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: {message}\n")
+    assert server.requests == []
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+# --- where the archive is --------------------------------------------------------------------
+
+def _locations(tmp_path: Path) -> dict[str, tuple[str, str, str]]:
+    """Locations that cannot be an archive: (URL, what the crawl says, what `archive` says)."""
+    folder = tmp_path / "archives"
+    folder.mkdir()
+    (tmp_path / "a-file").write_text("")
+    return {
+        "a folder": (f"sqlite:///{folder}", *[f"archive sqlite:///{folder} (given by {{}}) names a folder, not a file: "
+                                              f"name a file in it, such as sqlite:///{folder}/archive.sqlite3"] * 2),
+        "a folder, with a slash": (f"sqlite:///{folder}/", *[f"archive sqlite:///{folder}/ (given by {{}}) names a folder, "
+                                                             f"not a file: name a file in it, such as "
+                                                             f"sqlite:///{folder}/archive.sqlite3"] * 2),
+        "a folder not there": (f"sqlite:///{tmp_path}/typo/archive.sqlite3",
+                               f"cannot make archive sqlite:///{tmp_path}/typo/archive.sqlite3 (given by {{}}): "
+                               f"no such folder {tmp_path}/typo",
+                               f"archive not found: sqlite:///{tmp_path}/typo/archive.sqlite3 (given by {{}}): "
+                               f"no such folder {tmp_path}/typo"),
+        "a file for a folder": (f"sqlite:///{tmp_path}/a-file/archive.sqlite3",
+                                f"cannot make archive sqlite:///{tmp_path}/a-file/archive.sqlite3 (given by {{}}): "
+                                f"{tmp_path}/a-file is a file, not a folder",
+                                f"archive not found: sqlite:///{tmp_path}/a-file/archive.sqlite3 (given by {{}}): "
+                                f"{tmp_path}/a-file is a file, not a folder"),
+        "another database": ("mysql://archivist@db-host/archive",
+                             *["unsupported database 'mysql' in archive URL mysql://archivist@db-host/archive "
+                               "(given by {}): use sqlite or postgresql"] * 2),
+    }
+
+
+@pytest.mark.parametrize("case", ["a folder", "a folder, with a slash", "a folder not there", "a file for a folder",
+                                  "another database"])
+def test_an_archive_location_that_cannot_be_one_is_one_line_naming_the_problem_and_its_origin(tmp_path, case):
+    url, crawl_says, archive_says = _locations(tmp_path)[case]
+    before = sorted(tmp_path.rglob("*"))
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        from_environment = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=url, settings=FAST)
+        from_setting = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=f"sqlite:///{tmp_path}/unused.sqlite3",
+                                 settings=FAST | {"ARCHIVE_URL": url})
+    assert server.requests == []
+    assert (from_environment.returncode, from_environment.stderr) == (2, f"error: {crawl_says.format('$ARCHIVE_URL')}\n")
+    assert (from_setting.returncode, from_setting.stderr) == (2, f"error: {crawl_says.format('-s ARCHIVE_URL')}\n")
+    for command in (["stats"], ["search", "社工"], ["reprocess"], ["upgrade"]):
+        given = archive_command(*command, archive=url)
+        assert (given.returncode, given.stdout, given.stderr) == (2, "", f"error: {archive_says.format('--archive')}\n"), command
+        environment = subprocess.run([sys.executable, "-m", "storage.console", *command], cwd=PROJECT,
+                                     env=os.environ | {"ARCHIVE_URL": url}, capture_output=True, text=True, timeout=120)
+        assert (environment.returncode, environment.stderr) == (2, f"error: {archive_says.format('$ARCHIVE_URL')}\n"), command
+    assert sorted(tmp_path.rglob("*")) == before  # nothing made
+
+
+def test_an_archive_the_crawl_or_archive_may_not_write_is_refused_before_anything_is_fetched(tmp_path, sqlite_url):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        assert run_crawl(f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST).returncode == 0
+        asked = len(server.requests)
+        path = Path(sqlite_url.removeprefix("sqlite:///"))
+        locked = tmp_path / "locked"
+        locked.mkdir()
+
+        def crawl(url: str, *args: str) -> subprocess.CompletedProcess:
+            command, env = _crawl_command([f"date={ISSUE_DATE}", _base(server), *args], url, FAST)
+            return subprocess.run(without_write_permission(command), cwd=PROJECT, env=env, capture_output=True, text=True,
+                                  timeout=240)
+
+        def archive(url: str, *args: str) -> subprocess.CompletedProcess:
+            command = [sys.executable, "-m", "storage.console", "--archive", url, *args]
+            return subprocess.run(without_write_permission(command), cwd=PROJECT, capture_output=True, text=True, timeout=120)
+
+        try:
+            locked.chmod(0o555)
+            new = f"sqlite:///{locked}/archive.sqlite3"
+            done = crawl(new)
+            assert (done.returncode, done.stderr) == (
+                2, f"error: cannot make archive {new} (given by $ARCHIVE_URL): the folder {locked} is not writable\n")
+            locked.chmod(0o755)
+            path.chmod(0o444)  # the archive, its folder writable: SQLite opened it, and every batch failed
+            done = crawl(sqlite_url, "refresh=1")
+            assert (done.returncode, done.stderr) == (
+                2, f"error: cannot write archive {sqlite_url} (given by $ARCHIVE_URL): the file {path} is not writable\n")
+            done = archive(sqlite_url, "reprocess")
+            assert (done.returncode, done.stderr) == (
+                2, f"error: cannot write archive {sqlite_url} (given by --archive): the file {path} is not writable\n")
+            assert archive(sqlite_url, "stats").returncode == 0  # reading it needs no more
+            path.chmod(0o644)
+            path.parent.chmod(0o555)
+            done = archive(sqlite_url, "upgrade")
+            assert (done.returncode, done.stderr) == (
+                2, f"error: cannot write archive {sqlite_url} (given by --archive): the folder {path.parent} is not writable "
+                   "(SQLite writes its journal beside the file)\n")
+        finally:
+            locked.chmod(0o755)
+            path.chmod(0o644)
+            path.parent.chmod(0o755)
+        assert len(server.requests) == asked
+        assert not (locked / "archive.sqlite3").exists()
+
+
+def test_the_default_archive_as_a_folder_is_said_to_be_the_default(tmp_path):
+    (tmp_path / "archive.sqlite3").mkdir()  # ./archive.sqlite3, where neither --archive nor $ARCHIVE_URL is given
+    env = {key: value for key, value in os.environ.items() if key != "ARCHIVE_URL"} | {"PYTHONPATH": str(PROJECT)}
+    done = subprocess.run([sys.executable, "-m", "storage.console", "stats"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "error: archive sqlite:///archive.sqlite3 (given by default, as neither --archive nor $ARCHIVE_URL is set) "
+               "names a folder, not a file: name a file in it, such as sqlite:///archive.sqlite3/archive.sqlite3\n")

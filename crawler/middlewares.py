@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals

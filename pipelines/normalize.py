@@ -16,7 +16,7 @@ from crawler.templates.text import HAN
 
 # The cleaner records zero-width characters as spam; whatever reaches this pipeline without
 # passing the cleaner (section names, PDF text) loses the same set here.
-from pipelines.clean import ZERO_WIDTH, ZERO_WIDTH_RE  # noqa: F401 (ZERO_WIDTH: the set, for importers)
+from pipelines.clean import ZERO_WIDTH_RE
 
 # Full-width punctuation: CJK symbols (、。《》「」【】〔〕…) and the full-width forms block
 # without its letters and digits.

@@ -1219,8 +1219,8 @@ def check_text_arguments(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if isinstance(what, dict):
             what = what.get(args.command, "search")
-        for text in [value] if isinstance(value, str) else value or ():
-            checked_text(text, what)
+        for given in [value] if isinstance(value, str) else value or ():
+            checked_text(given, what)
 
 
 def _run(args: argparse.Namespace, received: list[int]) -> int:

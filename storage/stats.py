@@ -162,6 +162,10 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
                 unscheduled.append(code)  # said, not left out: its profile may be in a folder not named
             continue
         span = _span(first, last, since, until)
+        if span is not None and span[0] < profile.first_issue:
+            # No issue is missing before the paper's first: a --since before it (or an issue
+            # the profile's first_issue comes after) counted every scheduled day since as one.
+            span = (profile.first_issue, span[1]) if profile.first_issue <= span[1] else None
         if span is None:
             continue
         scheduled = profile.schedule.dates(*span)

@@ -864,6 +864,20 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
         [f"{every} from {today - timedelta(days=30)} to {today}: {len(expected)} of {len(expected)} scheduled"], expected)
 
 
+def test_stats_counts_no_issue_missing_before_the_papers_first(seeded, capsys):
+    profile = get_paper("gongyishibao")
+    assert profile.first_issue == date(2001, 6, 1)
+    assert archive_cli(seeded, "stats", "--since", "2000-01-01", "--until", "2001-07-31") == 0
+    expected = [d.isoformat() for d in profile.schedule.dates(date(2001, 6, 1), date(2001, 7, 31))]
+    assert expected[0] == "2001-06-05"
+    assert missing_issues(capsys.readouterr().out) == (
+        [f"Missing issues of gongyishibao (every Tue) from 2001-06-01 to 2001-07-31: {len(expected)} of {len(expected)} scheduled"],
+        expected)
+    # A span wholly before it: nothing is missing.
+    assert archive_cli(seeded, "stats", "--since", "1995-01-01", "--until", "2001-05-31") == 0
+    assert missing_issues(capsys.readouterr().out) == ([], [])
+
+
 def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_yet(archive_url, capsys):
     open_archive(archive_url).close()
     assert archive_cli(archive_url, "stats", "--paper", "gongyishibao", "--since", "2023-01-01", "--until", "2023-01-31") == 0

@@ -1074,9 +1074,17 @@ def run_serve(args: argparse.Namespace) -> int:
 
 # --- main --------------------------------------------------------------------------------
 
+def _archive_url(value: str) -> str:
+    # Empty (a variable unset in `--archive "$URL"`), it read as not given: the command went to
+    # $ARCHIVE_URL's archive, or the default's, without a word.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("empty URL: give the archive's URL, or leave --archive out")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = OneLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
-    top.add_argument("--archive", metavar="URL", help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
+    top.add_argument("--archive", metavar="URL", type=_archive_url, help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for cmd in COMMANDS.values():

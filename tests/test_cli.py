@@ -173,6 +173,14 @@ def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv,
     assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
 
 
+def test_an_empty_archive_option_is_refused_not_taken_for_archive_url(sqlite_url):
+    # `--archive "$URL"` with $URL unset read the archive of $ARCHIVE_URL without a word.
+    done = archive_command("stats", archive="", env={"ARCHIVE_URL": sqlite_url})
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "archive: error: argument --archive: empty URL: give the archive's URL, or leave --archive out; "
+               "see archive --help\n")
+
+
 def test_search_says_when_more_articles_match_than_it_ranked(seeded, capsys, monkeypatch):
     import storage.search
 

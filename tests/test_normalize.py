@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from crawler.items import ArticleItem, ImageItem, PageItem
-from pipelines.normalize import NormalizePipeline, ZERO_WIDTH, normalize_punctuation, normalize_text
+from pipelines.clean import ZERO_WIDTH
+from pipelines.normalize import NormalizePipeline, normalize_punctuation, normalize_text
 from pipelines.script import ScriptPipeline, to_simplified
 from tests.seeds import fold_print_brackets, print_article, web_article
 

@@ -1049,7 +1049,7 @@ def _stopping_on_signals() -> Iterator[list[int]]:
         received.append(signum)
         for each in stopping:
             signal.signal(each, signal.SIG_IGN)
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt(signum)  # the signal, for a record of the run (storage.reprocess)
 
     if threading.current_thread() is not threading.main_thread():
         yield received

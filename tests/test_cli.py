@@ -1424,6 +1424,39 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
     ]
 
 
+def test_reprocess_beats_between_its_batches_so_that_a_long_one_is_not_taken_for_killed(archive_url, monkeypatch):
+    # A batch is 400 documents, page PDFs read for seconds each: its row's seen_at must move
+    # between batches, or a live reprocess reads as killed (five heartbeats, five minutes).
+    import crawler.settings
+    import storage.reprocess
+    from storage.db import Archive
+
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:  # an article that no longer reads, counted by the beats
+        conn.execute(text("UPDATE raw_documents SET body_zlib = :junk WHERE url = (SELECT max(url) FROM articles)"),
+                     {"junk": b"junk"})
+    monkeypatch.setattr(crawler.settings, "ARCHIVE_HEARTBEAT_SECONDS", 0)  # a beat after each document
+    beats, beat = [], Archive.heartbeat
+
+    def heartbeat(self, run, counts):
+        beats.append((run, counts["articles_failed"]))
+        beat(self, run, counts)
+
+    monkeypatch.setattr(Archive, "heartbeat", heartbeat)
+    try:
+        outcome = storage.reprocess.reprocess(archive)
+    finally:
+        archive.close()
+    assert (outcome.done, outcome.failed) == (35, 1)
+    # One batch, stored at the end: the run was seen after each of its 36 documents.
+    assert len(beats) == 36 and {run for run, _ in beats} == {outcome.run}
+    assert beats[-1][1] == 1
+    assert sql_rows(archive_url, "SELECT status, articles_failed, articles_updated FROM crawl_runs WHERE id = :id",
+                    id=outcome.run) == [("failed", 1, 19)]
+
+
 def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(archive_url, tmp_path):
     # kill, systemctl stop or timeout: Python's default ended the command on the spot, without a
     # word (status -15), leaving its PDF workers to find out. It stops as Ctrl-C stops it: one

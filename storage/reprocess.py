@@ -39,6 +39,7 @@ class Outcome:
     unread_articles: int = 0  # articles, and pages, of the issues with no raw document to read again
     unread_pages: int = 0
     run: int | None = None  # its crawl_runs.id
+    issues: int = 0  # the issues its filters selected
 
 
 def item_pipelines() -> list:
@@ -174,7 +175,8 @@ def reprocess(
     total = sum(documents for _, _, documents, _, _ in issues)
     pipelines = item_pipelines()
     templates: dict[str, object] = {}
-    outcome = Outcome(unread_articles=sum(issue[3] for issue in issues), unread_pages=sum(issue[4] for issue in issues))
+    outcome = Outcome(unread_articles=sum(issue[3] for issue in issues), unread_pages=sum(issue[4] for issue in issues),
+                      issues=len(issues))
     pages: list[dict] = []
     articles: list[dict] = []
     pdfs: list[dict] = []

@@ -1398,8 +1398,16 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
     assert one_issue.stderr.splitlines()[-1] == f"35 documents reprocessed, 1 failed, 1 article changed {REPROCESSED}"
     section = archive_command("reprocess", "--section", "公益資訊", "--until", str(days[1]), archive=archive_url)
     assert section.returncode == 0, section.stderr[-2000:]
+    # Dates that select no issue (a year typed wrong) are said, with those the archive holds.
     nothing = archive_command("reprocess", "--since", "2030-01-01", archive=archive_url)
-    assert (nothing.returncode, nothing.stderr) == (0, f"0 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}\n")
+    assert (nothing.returncode, nothing.stderr.splitlines()) == (0, [
+        f"note: no issue is dated within 2030-01-01.. (the archive holds issues from {days[1]} to {days[0]}): "
+        "nothing to read again",
+        f"0 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"])
+    before = archive_command("reprocess", "--paper", "gongyishibao", "--until", "2000-01-01", archive=archive_url)
+    assert (before.returncode, before.stderr.splitlines()[0]) == (0, (
+        f"note: no issue of gongyishibao is dated within ..2000-01-01 (the archive holds issues of gongyishibao "
+        f"from {days[1]} to {days[0]}): nothing to read again"))
 
     runs = sql_rows(archive_url, REPROCESS_RUN)
     assert [tuple(run[1:]) for run in runs] == [
@@ -1408,6 +1416,7 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
          0, 16, 0, 0, 19, 1, 1, 0, 0, 0, True),
         ("*", f"reprocess ..{days[1]} section=公益資訊", "finished", "", 0, 3, 0, 0, 3, 0, 0, 0, 0, 0, True),
         ("*", "reprocess 2030-01-01..", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
+        ("gongyishibao", "reprocess ..2000-01-01", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
     ]
     # The version the first run kept ended while that run ran.
     assert sql_rows(archive_url, "SELECT r.id FROM article_versions v JOIN crawl_runs r "
@@ -1417,6 +1426,7 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
     assert stats.returncode == 0, stats.stderr
     listed = [line.split(" | ")[:3] for line in stats.stdout.split("Recent crawl runs\n")[1].splitlines()[2:-1]]
     assert [[field.strip() for field in line] for line in listed] == [
+        [str(runs[3][0]), "gongyishibao", "reprocess ..2000-01-01"],
         [str(runs[2][0]), "*", "reprocess 2030-01-01.."],
         [str(runs[1][0]), "*", f"reprocess ..{days[1]} section=公益資訊"],
         [str(runs[0][0]), "gongyishibao", f"reprocess {days[0]}.."],

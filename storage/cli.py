@@ -900,8 +900,8 @@ def run_reprocess(args: argparse.Namespace) -> int:
 
 
 def _no_issue_within(args: argparse.Namespace) -> str:
-    """That no issue (of ``--paper``) is within ``--since``/``--until``, and the dates of the
-    first and last it holds (of ``--paper``)."""
+    """That no issue (of ``--paper``) is within ``--since``/``--until`` (with a page of
+    ``--section``), and the dates of the first and last it holds (of ``--paper``)."""
     span = f"{args.since or ''}..{args.until or ''}"
     of = f" of {args.paper}" if args.paper else ""
     archive = open_archive(args.archive, create=False)
@@ -913,6 +913,8 @@ def _no_issue_within(args: argparse.Namespace) -> str:
     finally:
         archive.close()
     holds = f"the archive holds issues{of} from {str(first)[:10]} to {str(last)[:10]}" if first else f"the archive holds no issue{of}"
+    if args.section:  # its pages, not the dates, may be what selected nothing
+        return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
     return f"no issue{of} is dated within {span} ({holds})"
 
 

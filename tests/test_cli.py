@@ -1404,6 +1404,10 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
         f"note: no issue is dated within 2030-01-01.. (the archive holds issues from {days[1]} to {days[0]}): "
         "nothing to read again",
         f"0 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"])
+    elsewhere = archive_command("reprocess", "--section", "公益資訊", "--since", "2030-01-01", archive=archive_url)
+    assert (elsewhere.returncode, elsewhere.stderr.splitlines()[0]) == (0, (
+        f"note: no issue dated within 2030-01-01.. has a page of the section 公益資訊 (the archive holds issues "
+        f"from {days[1]} to {days[0]}): nothing to read again"))
     before = archive_command("reprocess", "--paper", "gongyishibao", "--until", "2000-01-01", archive=archive_url)
     assert (before.returncode, before.stderr.splitlines()[0]) == (0, (
         f"note: no issue of gongyishibao is dated within ..2000-01-01 (the archive holds issues of gongyishibao "
@@ -1416,6 +1420,7 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
          0, 16, 0, 0, 19, 1, 1, 0, 0, 0, True),
         ("*", f"reprocess ..{days[1]} section=公益資訊", "finished", "", 0, 3, 0, 0, 3, 0, 0, 0, 0, 0, True),
         ("*", "reprocess 2030-01-01..", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
+        ("*", "reprocess 2030-01-01.. section=公益資訊", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
         ("gongyishibao", "reprocess ..2000-01-01", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
     ]
     # The version the first run kept ended while that run ran.
@@ -1426,7 +1431,8 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
     assert stats.returncode == 0, stats.stderr
     listed = [line.split(" | ")[:3] for line in stats.stdout.split("Recent crawl runs\n")[1].splitlines()[2:-1]]
     assert [[field.strip() for field in line] for line in listed] == [
-        [str(runs[3][0]), "gongyishibao", "reprocess ..2000-01-01"],
+        [str(runs[4][0]), "gongyishibao", "reprocess ..2000-01-01"],
+        [str(runs[3][0]), "*", "reprocess 2030-01-01.. section=公益資訊"],
         [str(runs[2][0]), "*", "reprocess 2030-01-01.."],
         [str(runs[1][0]), "*", f"reprocess ..{days[1]} section=公益資訊"],
         [str(runs[0][0]), "gongyishibao", f"reprocess {days[0]}.."],

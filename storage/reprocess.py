@@ -324,6 +324,17 @@ class _Record:
             self.beat_failed = False
 
     def finish(self, status: str, message: str = "") -> None:
+        from sqlalchemy import select
+
+        from storage.db import BATCH_RUN_COUNTS
+        from storage.models import CrawlRun
+
+        # What the batches stored, as their own transactions added it to the row: an interrupt
+        # after a batch's commit and before its tally here (stored) would have lost it.
+        columns = [CrawlRun.__table__.c[name] for name in BATCH_RUN_COUNTS]
+        with self.archive.engine.connect() as conn:
+            stored = conn.execute(select(*columns).where(CrawlRun.id == self.run)).one()
+        self.counts.update((name, value or 0) for name, value in zip(BATCH_RUN_COUNTS, stored))
         self.archive.finish_run(self.run, status, self.counts, message)
         self.finished = True
 

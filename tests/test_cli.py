@@ -1473,6 +1473,28 @@ def test_reprocess_beats_between_its_batches_so_that_a_long_one_is_not_taken_for
                     id=outcome.run) == [("failed", 1, 19)]
 
 
+def test_reprocess_stopped_as_a_batch_commits_counts_that_batch_in_its_row(sqlite_url, monkeypatch):
+    # Ctrl-C after a batch's transaction committed and before the run tallied it: the row's end
+    # wrote the tally over what the batch had added to it, a batch stored and not counted.
+    import storage.reprocess
+
+    crawl, _ = crawl_site(sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+
+    def interrupted(self, counts):
+        raise KeyboardInterrupt(2)
+
+    monkeypatch.setattr(storage.reprocess._Record, "stored", interrupted)
+    archive = open_archive(sqlite_url)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            storage.reprocess.reprocess(archive, batch_size=10)
+    finally:
+        archive.close()
+    assert sql_rows(sqlite_url, "SELECT status, pages_updated + articles_updated FROM crawl_runs "
+                                "WHERE dates_asked = 'reprocess'") == [("shutdown", 10)]
+
+
 def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(archive_url, tmp_path):
     # kill, systemctl stop or timeout: Python's default ended the command on the spot, without a
     # word (status -15), leaving its PDF workers to find out. It stops as Ctrl-C stops it: one

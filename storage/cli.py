@@ -955,6 +955,10 @@ def run_reprocess(args: argparse.Namespace) -> int:
     finally:
         logging.getLogger().removeHandler(logged)
         archive.close()
+    if not outcome.issues and (args.since or args.until):
+        # Dates that select nothing (a year typed wrong) read as a run done: said, with the
+        # dates the archive holds.
+        print(f"note: {_no_issue_within(args)}: nothing to read again", file=sys.stderr)
     if outcome.unread_articles or outcome.unread_pages:
         # Not a failure of this run (a run again would not change it), but the new rules did
         # not reach them: said, so that no one takes the archive for wholly reprocessed.
@@ -964,6 +968,25 @@ def run_reprocess(args: argparse.Namespace) -> int:
     print(f"{counted(outcome.done, 'document')} reprocessed, {outcome.failed} failed, "
           f"{counted(outcome.changed, 'article')} changed (the earlier text kept in article_versions){stale}", file=sys.stderr)
     return 1 if outcome.failed else 0
+
+
+def _no_issue_within(args: argparse.Namespace) -> str:
+    """That no issue (of ``--paper``) is within ``--since``/``--until`` (with a page of
+    ``--section``), and the dates of the first and last it holds (of ``--paper``)."""
+    span = f"{args.since or ''}..{args.until or ''}"
+    of = f" of {args.paper}" if args.paper else ""
+    archive = open_archive(args.archive, create=False)
+    try:
+        with archive.engine.connect() as conn:
+            first, last = conn.execute(text(
+                "SELECT min(i.issue_date), max(i.issue_date) FROM issues i JOIN papers pa ON pa.id = i.paper_id"
+                + (" WHERE pa.code = :paper" if args.paper else "")), {"paper": args.paper}).one()
+    finally:
+        archive.close()
+    holds = f"the archive holds issues{of} from {str(first)[:10]} to {str(last)[:10]}" if first else f"the archive holds no issue{of}"
+    if args.section:  # its pages, not the dates, may be what selected nothing
+        return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
+    return f"no issue{of} is dated within {span} ({holds})"
 
 
 # --- move-root ---------------------------------------------------------------------------
@@ -1129,7 +1152,7 @@ def _stopping_on_signals() -> Iterator[list[int]]:
         received.append(signum)
         for each in stopping:
             signal.signal(each, signal.SIG_IGN)
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt(signum)  # the signal, for a record of the run (storage.reprocess)
 
     if threading.current_thread() is not threading.main_thread():
         yield received

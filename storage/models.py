@@ -296,8 +296,10 @@ class CrawlRun(Base):
     __tablename__ = "crawl_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    paper_code: Mapped[str] = mapped_column(String(64))
-    dates_asked: Mapped[str] = mapped_column(Text, default="")  # 'latest', a date, or 'start..end'
+    paper_code: Mapped[str] = mapped_column(String(64))  # '*': an `archive reprocess` of every paper
+    # 'latest', a date, or 'start..end'; an `archive reprocess`'s: 'reprocess', then its dates
+    # ('start..', '..end') and 'section=NAME' (storage/reprocess.py: dates_asked).
+    dates_asked: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pages_new: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,23 +3,31 @@
 Each stored page, page PDF and article is re-read from its raw response with the paper's template page
 objects, as the spider reads it, then goes through the crawl's own item pipelines (from the
 project settings, minus the store) and back into the archive through Archive.store_batch: a
-better cleaning rule reaches the whole archive, and changed text is kept as a revision.
+better cleaning rule reaches the whole archive, and changed text is kept as a revision. Each run
+is recorded in crawl_runs, as a crawl is (_Record).
 """
 from __future__ import annotations
 
 import asyncio
 import inspect
+import signal
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import bindparam, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from storage.db import Archive, ArchiveError, as_utc
+from storage.db import Archive, ArchiveError, as_utc, database_words
 from storage.search import TABLE_COLUMNS, filters
 
 STORE_PIPELINE = "pipelines.store.StorePipeline"
+# A reprocess's crawl_runs row: dates_asked starts with this word (a crawl's holds 'latest' or
+# dates), and paper_code is ALL_PAPERS when no --paper narrowed it.
+REPROCESS = "reprocess"
+ALL_PAPERS = "*"
 
 
 @dataclass
@@ -30,6 +38,8 @@ class Outcome:
     stale: int = 0  # articles, pages and PDFs a crawl stored from a newer fetch meanwhile: left as they are
     unread_articles: int = 0  # articles, and pages, of the issues with no raw document to read again
     unread_pages: int = 0
+    run: int | None = None  # its crawl_runs.id
+    issues: int = 0  # the issues its filters selected
 
 
 def item_pipelines() -> list:
@@ -165,13 +175,15 @@ def reprocess(
     total = sum(documents for _, _, documents, _, _ in issues)
     pipelines = item_pipelines()
     templates: dict[str, object] = {}
-    outcome = Outcome(unread_articles=sum(issue[3] for issue in issues), unread_pages=sum(issue[4] for issue in issues))
+    outcome = Outcome(unread_articles=sum(issue[3] for issue in issues), unread_pages=sum(issue[4] for issue in issues),
+                      issues=len(issues))
     pages: list[dict] = []
     articles: list[dict] = []
     pdfs: list[dict] = []
 
     def flush() -> None:
-        counts = archive.store_batch(pages, articles, pdfs)
+        counts = archive.store_batch(pages, articles, pdfs, run=history.run)
+        history.stored(counts)
         outcome.changed += counts["articles_changed"]
         outcome.stale += sum(counts.get(kind, 0) for kind in ("articles_stale", "pages_stale", "pdfs_stale"))
         pages.clear()
@@ -184,7 +196,10 @@ def reprocess(
     loop.set_exception_handler(_dropped_on_interrupt)
     rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk, section))
     awaited = None
+    history = None
     try:
+        history = _Record(archive, paper, since, until, section, warn)
+        outcome.run = history.run
         for n, row in enumerate(rows, 1):
             url = row.raw_url  # the document's own: a page's PDF is named, not its page
             try:
@@ -200,6 +215,8 @@ def reprocess(
                     awaited = pipeline.process_item(item)
                     item = loop.run_until_complete(awaited) if inspect.isawaitable(awaited) else awaited
                 if _is_pdf(row):
+                    if not item.text:
+                        history.counts["pdfs_without_text"] += 1
                     item.raw = None  # the archived PDF stays as it is; only its text is stored again
                     # No text from a PDF a text was read from before (pdfminer fails on it now, its
                     # bytes damaged since): the store keeps that text (Archive._store_pdf_texts).
@@ -209,16 +226,24 @@ def reprocess(
                 outcome.done += 1
             except (ArchiveError, NotRead) as exc:
                 outcome.failed += 1
+                history.failed(row)
                 error(f"{url}: {exc}")
             except Exception as exc:  # a pipeline's or page object's fault on one document: the others go on
                 outcome.failed += 1
+                history.failed(row)
                 error(f"{url}: {type(exc).__name__}: {exc}: left as stored")
             if len(pages) + len(articles) + len(pdfs) >= batch_size:
                 flush()
+            history.beat()
             progress(n, total)
         flush()
-    except BaseException:
+        history.finish("failed" if outcome.failed else "finished",
+                      f"{outcome.failed} document{'' if outcome.failed == 1 else 's'} not read again: left as stored "
+                      "(the command's error lines name them)" if outcome.failed else "")
+    except BaseException as exc:
         loop.interrupted = True  # read by _dropped_on_interrupt
+        if history is not None and not history.finished:
+            history.stopped(exc)
         raise
     finally:
         # An interrupt (Ctrl-C, SIGTERM) may come while a pipeline's coroutine runs, or after it
@@ -236,6 +261,100 @@ def reprocess(
                 loop.run_until_complete(closed)
         loop.close()
     return outcome
+
+
+def dates_asked(since: date | None, until: date | None, section: str | None) -> str:
+    """A reprocess's crawl_runs.dates_asked: REPROCESS, then its dates as a crawl writes them
+    ("start..end", an end not given left empty) and its section, as given."""
+    words = [REPROCESS]
+    if since or until:
+        words.append(f"{since.isoformat() if since else ''}..{until.isoformat() if until else ''}")
+    if section:
+        words.append(f"section={section}")
+    return " ".join(words)
+
+
+class _Record:
+    """A reprocess's own crawl_runs row, kept as a crawl keeps its (crawler/extensions.py:
+    CrawlRunRecorder): 'running' from its start, each batch adding what it stored in the batch's
+    transaction, a heartbeat (``seen_at``) at the crawl's default interval, so that one killed
+    (SIGKILL) is told apart by the same rule; its end writes its status and counts. The archive
+    then says when its text was read again, and with which filters: a revision (article_versions)
+    made by new rules is dated by it."""
+
+    def __init__(self, archive: Archive, paper: str | None, since: date | None, until: date | None,
+                 section: str | None, warn: Callable[[str], None]):
+        from crawler.settings import ARCHIVE_HEARTBEAT_SECONDS
+        from storage.db import RUN_COUNTS
+
+        self.archive = archive
+        self.warn = warn
+        self.interval = ARCHIVE_HEARTBEAT_SECONDS
+        self.counts = dict.fromkeys(RUN_COUNTS, 0)
+        self.finished = False
+        self.beat_failed = False
+        self.run = archive.start_run(paper or ALL_PAPERS, dates_asked(since, until, section), self.interval)
+        self.beaten = time.monotonic()
+
+    def stored(self, counts: dict[str, int]) -> None:
+        """A batch stored (its counts added to the row by Archive.store_batch)."""
+        from storage.db import BATCH_RUN_COUNTS
+
+        for name in BATCH_RUN_COUNTS:
+            self.counts[name] += counts.get(name, 0)
+        self.beaten = time.monotonic()
+
+    def failed(self, row) -> None:
+        # A page's PDF is the page's, as in a crawl's pages_failed.
+        self.counts["articles_failed" if row.article_url else "pages_failed"] += 1
+
+    def beat(self) -> None:
+        """A heartbeat, once ``interval`` passed without a batch: page PDFs read slowly (a
+        batch is 400 documents) must not let the run pass for killed."""
+        if time.monotonic() - self.beaten < self.interval:
+            return
+        self.beaten = time.monotonic()
+        try:
+            self.archive.heartbeat(self.run, self.counts)
+        except SQLAlchemyError as exc:  # the batches say it if it lasts; said once until one gets through
+            if not self.beat_failed:
+                self.warn(f"reprocess record {self.run}: heartbeat not written: {database_words(exc)}")
+            self.beat_failed = True
+        else:
+            self.beat_failed = False
+
+    def finish(self, status: str, message: str = "") -> None:
+        from sqlalchemy import select
+
+        from storage.db import BATCH_RUN_COUNTS
+        from storage.models import CrawlRun
+
+        # What the batches stored, as their own transactions added it to the row: an interrupt
+        # after a batch's commit and before its tally here (stored) would have lost it.
+        columns = [CrawlRun.__table__.c[name] for name in BATCH_RUN_COUNTS]
+        with self.archive.engine.connect() as conn:
+            stored = conn.execute(select(*columns).where(CrawlRun.id == self.run)).one()
+        self.counts.update((name, value or 0) for name, value in zip(BATCH_RUN_COUNTS, stored))
+        self.archive.finish_run(self.run, status, self.counts, message)
+        self.finished = True
+
+    def stopped(self, exc: BaseException) -> None:
+        """The row of a run that an interrupt or an error ended: 'shutdown' with the line a
+        crawl stopped so ends with, or 'failed' with the error; a database that does not take it
+        leaves it 'running' (a killed run, by the rule), said in one line."""
+        from crawler.extensions import interrupted_message
+
+        if isinstance(exc, KeyboardInterrupt):
+            # storage.cli raises it with the signal's number; Python's own handler, for SIGINT, without.
+            signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+            status, message = "shutdown", interrupted_message(signum)
+        else:
+            words = database_words(exc) if isinstance(exc, SQLAlchemyError) else str(exc) or type(exc).__name__
+            status, message = "failed", f"stopped: {words}"
+        try:
+            self.finish(status, message)
+        except SQLAlchemyError as error:
+            self.warn(f"reprocess record {self.run} not closed: {database_words(error)}")
 
 
 class NotRead(ValueError):

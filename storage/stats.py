@@ -11,6 +11,7 @@ from sqlalchemy import Date, inspect, text
 from crawler.settings import ARCHIVE_HEARTBEAT_SECONDS as DEFAULT_HEARTBEAT_SECONDS
 from storage.db import Archive, as_utc
 from storage.models import utcnow
+from storage.reprocess import ALL_PAPERS
 from storage.search import TABLE_COLUMNS, filters
 
 
@@ -126,8 +127,9 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
             f"{'links_gone' if dead_links else 'NULL'}, {'seen_at' if heartbeats else 'NULL'}, "
             f"{'heartbeat_seconds' if intervals else 'NULL'} FROM crawl_runs"
-            + (" WHERE paper_code = :paper" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
-        ), params | {"runs": runs}).all()
+            # A reprocess of every paper (paper_code '*') re-read this paper's too.
+            + (" WHERE paper_code IN (:paper, :every)" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
+        ), params | {"runs": runs, "every": ALL_PAPERS}).all()
         reasons = dead_links and any(c["name"] == "reason" for c in inspect(conn).get_columns("dead_links"))  # 0014
         dead = conn.execute(text(f"""
             SELECT pa.code, i.issue_date, d.kind, d.status, {'d.reason' if reasons else 'NULL'}, d.runs, d.first_seen,

@@ -1589,6 +1589,136 @@ def test_reprocess_of_a_section_rereads_only_its_pages_and_their_articles(archiv
     assert (sql_rows(archive_url, bodies), sql_rows(archive_url, pages)) == before
 
 
+# A reprocess's crawl_runs row: what it was asked, what it did, how it ended.
+REPROCESS_RUN = ("SELECT id, paper_code, dates_asked, status, message, pages_new, pages_updated, pages_failed, "
+                 "articles_new, articles_updated, articles_changed, articles_failed, links_gone, pdfs_without_text, "
+                 "dates_without_issue, finished_at IS NOT NULL AND seen_at = finished_at FROM crawl_runs "
+                 "WHERE dates_asked LIKE 'reprocess%' ORDER BY id")
+
+
+def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(archive_url, tmp_path):
+    # `archive reprocess` wrote no crawl_runs row: the archive did not say when its text was read
+    # again, nor what (a paper, dates, a section), and the versions a run of new rules kept
+    # (article_versions) were dated by no run. Each run is a row now, told apart by dates_asked.
+    from tests.sites import SAMPLE_DAY, sample_site
+
+    days = [SAMPLE_DAY - timedelta(weeks=n) for n in range(2)]
+    site = sample_site(tmp_path / "site", days, pdfs=False)
+    crawl, _ = crawl_site(archive_url, f"start={days[-1]}", f"end={days[0]}", site=site, date=None)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    rules = tmp_path / "rules.tsv"
+    rules.write_text("赵显富\t赵显福\n", encoding="utf-8")
+    newer = sql_rows(archive_url, "SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id JOIN issues i "
+                                  "ON i.id = p.issue_id WHERE i.issue_date = :day AND a.body NOT LIKE '%赵显富%' "
+                                  "ORDER BY a.url", day=days[0])[0][0]
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:  # one article of the newer issue no longer reads: it fails
+        conn.execute(text("UPDATE raw_documents SET body_zlib = :junk WHERE url = :url"), {"junk": b"junk", "url": newer})
+    archive.close()
+
+    one_issue = archive_command("reprocess", "--paper", "gongyishibao", "--since", str(days[0]), archive=archive_url,
+                                env={"T2S_CORRECTIONS": str(rules)})
+    assert one_issue.returncode == 1, one_issue.stderr[-2000:]
+    assert one_issue.stderr.splitlines()[-1] == f"35 documents reprocessed, 1 failed, 1 article changed {REPROCESSED}"
+    section = archive_command("reprocess", "--section", "公益資訊", "--until", str(days[1]), archive=archive_url)
+    assert section.returncode == 0, section.stderr[-2000:]
+    # Dates that select no issue (a year typed wrong) are said, with those the archive holds.
+    nothing = archive_command("reprocess", "--since", "2030-01-01", archive=archive_url)
+    assert (nothing.returncode, nothing.stderr.splitlines()) == (0, [
+        f"note: no issue is dated within 2030-01-01.. (the archive holds issues from {days[1]} to {days[0]}): "
+        "nothing to read again",
+        f"0 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"])
+    elsewhere = archive_command("reprocess", "--section", "公益資訊", "--since", "2030-01-01", archive=archive_url)
+    assert (elsewhere.returncode, elsewhere.stderr.splitlines()[0]) == (0, (
+        f"note: no issue dated within 2030-01-01.. has a page of the section 公益資訊 (the archive holds issues "
+        f"from {days[1]} to {days[0]}): nothing to read again"))
+    before = archive_command("reprocess", "--paper", "gongyishibao", "--until", "2000-01-01", archive=archive_url)
+    assert (before.returncode, before.stderr.splitlines()[0]) == (0, (
+        f"note: no issue of gongyishibao is dated within ..2000-01-01 (the archive holds issues of gongyishibao "
+        f"from {days[1]} to {days[0]}): nothing to read again"))
+
+    runs = sql_rows(archive_url, REPROCESS_RUN)
+    assert [tuple(run[1:]) for run in runs] == [
+        ("gongyishibao", f"reprocess {days[0]}..", "failed",
+         "1 document not read again: left as stored (the command's error lines name them)",
+         0, 16, 0, 0, 19, 1, 1, 0, 0, 0, True),
+        ("*", f"reprocess ..{days[1]} section=公益資訊", "finished", "", 0, 3, 0, 0, 3, 0, 0, 0, 0, 0, True),
+        ("*", "reprocess 2030-01-01..", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
+        ("*", "reprocess 2030-01-01.. section=公益資訊", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
+        ("gongyishibao", "reprocess ..2000-01-01", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
+    ]
+    # The version the first run kept ended while that run ran.
+    assert sql_rows(archive_url, "SELECT r.id FROM article_versions v JOIN crawl_runs r "
+                                 "ON v.valid_until BETWEEN r.started_at AND r.finished_at") == [(runs[0][0],)]
+    # A paper's history lists the runs of every paper with its own.
+    stats = archive_command("stats", "--paper", "gongyishibao", archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    listed = [line.split(" | ")[:3] for line in stats.stdout.split("Recent crawl runs\n")[1].splitlines()[2:-1]]
+    assert [[field.strip() for field in line] for line in listed] == [
+        [str(runs[4][0]), "gongyishibao", "reprocess ..2000-01-01"],
+        [str(runs[3][0]), "*", "reprocess 2030-01-01.. section=公益資訊"],
+        [str(runs[2][0]), "*", "reprocess 2030-01-01.."],
+        [str(runs[1][0]), "*", f"reprocess ..{days[1]} section=公益資訊"],
+        [str(runs[0][0]), "gongyishibao", f"reprocess {days[0]}.."],
+        ["1", "gongyishibao", f"{days[1]}..{days[0]}"],
+    ]
+
+
+def test_reprocess_beats_between_its_batches_so_that_a_long_one_is_not_taken_for_killed(archive_url, monkeypatch):
+    # A batch is 400 documents, page PDFs read for seconds each: its row's seen_at must move
+    # between batches, or a live reprocess reads as killed (five heartbeats, five minutes).
+    import crawler.settings
+    import storage.reprocess
+    from storage.db import Archive
+
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:  # an article that no longer reads, counted by the beats
+        conn.execute(text("UPDATE raw_documents SET body_zlib = :junk WHERE url = (SELECT max(url) FROM articles)"),
+                     {"junk": b"junk"})
+    monkeypatch.setattr(crawler.settings, "ARCHIVE_HEARTBEAT_SECONDS", 0)  # a beat after each document
+    beats, beat = [], Archive.heartbeat
+
+    def heartbeat(self, run, counts):
+        beats.append((run, counts["articles_failed"]))
+        beat(self, run, counts)
+
+    monkeypatch.setattr(Archive, "heartbeat", heartbeat)
+    try:
+        outcome = storage.reprocess.reprocess(archive)
+    finally:
+        archive.close()
+    assert (outcome.done, outcome.failed) == (35, 1)
+    # One batch, stored at the end: the run was seen after each of its 36 documents.
+    assert len(beats) == 36 and {run for run, _ in beats} == {outcome.run}
+    assert beats[-1][1] == 1
+    assert sql_rows(archive_url, "SELECT status, articles_failed, articles_updated FROM crawl_runs WHERE id = :id",
+                    id=outcome.run) == [("failed", 1, 19)]
+
+
+def test_reprocess_stopped_as_a_batch_commits_counts_that_batch_in_its_row(sqlite_url, monkeypatch):
+    # Ctrl-C after a batch's transaction committed and before the run tallied it: the row's end
+    # wrote the tally over what the batch had added to it, a batch stored and not counted.
+    import storage.reprocess
+
+    crawl, _ = crawl_site(sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+
+    def interrupted(self, counts):
+        raise KeyboardInterrupt(2)
+
+    monkeypatch.setattr(storage.reprocess._Record, "stored", interrupted)
+    archive = open_archive(sqlite_url)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            storage.reprocess.reprocess(archive, batch_size=10)
+    finally:
+        archive.close()
+    assert sql_rows(sqlite_url, "SELECT status, pages_updated + articles_updated FROM crawl_runs "
+                                "WHERE dates_asked = 'reprocess'") == [("shutdown", 10)]
+
+
 def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(archive_url, tmp_path):
     # kill, systemctl stop or timeout: Python's default ended the command on the spot, without a
     # word (status -15), leaving its PDF workers to find out. It stops as Ctrl-C stops it: one
@@ -1616,6 +1746,12 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     assert done.stderr.splitlines()[-1] == f"156 documents reprocessed, 0 failed, 9 articles changed {REPROCESSED}"
     versions = sql_rows(archive_url, "SELECT article_id, count(*) FROM article_versions GROUP BY article_id")
     assert len(versions) == 9 and {n for _, n in versions} == {1}
+    # Each run has its row: the stopped one says so, and counts no more than it stored.
+    stopped, completed = (tuple(run[1:]) for run in sql_rows(archive_url, REPROCESS_RUN))
+    assert stopped[:4] == ("*", "reprocess", "shutdown",
+                           "interrupted by SIGTERM: the run stopped before it was done; run it again")
+    assert stopped[-1] and stopped[9] + completed[9] == 9 and stopped[8] <= 60
+    assert completed[:4] == ("*", "reprocess", "finished", "") and completed[-1]
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
 
 
@@ -1677,6 +1813,8 @@ def test_reprocess_stopped_by_ctrl_c_on_a_terminal_says_so_below_its_progress(sq
     os.close(terminal)
     shown = [line for line in terminal_lines(written) if line]
     assert shown[-1] == "interrupted" and shown[-2].startswith("reprocessed "), shown
+    [run] = sql_rows(sqlite_url, REPROCESS_RUN)
+    assert run[3:5] == ("shutdown", "interrupted by SIGINT: the run stopped before it was done; run it again")
 
 
 def test_reprocess_stopped_by_ctrl_c_pressed_again_and_again_says_only_that_it_was(sqlite_url):

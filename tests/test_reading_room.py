@@ -651,7 +651,6 @@ def test_search_page_finds_two_character_words_and_filters(client, sample_archiv
     assert sorted(hits_on(client, q="社工", since="2023-01-31", until="2023-01-31", paper="gongyishibao", size=100)) == sorted(
         containing(sample_archive, "社工")
     )
-    assert hits_on(client, q="社工", paper="nosuchpaper") == []
 
 
 
@@ -698,6 +697,44 @@ def test_search_page_explains_bad_input(client):
     # Filters the lists lack stay in the form (searching again from it keeps them).
     unknown = client.get("/search?" + urlencode({"q": "社工", "section": "无此版", "paper": "nosuchpaper"})).text
     assert "<option selected>无此版</option>" in unknown and '<option value="nosuchpaper" selected>' in unknown
+
+
+# What the search page refuses in its parameters, and why, as a link may give them: each of these
+# was answered 200, as a page of results: "Nothing found for 社工 with these filters" (a paper or
+# section the archive does not hold, From after To), or the first page of hits (page or size no
+# whole number, or none of 1 or more).
+REFUSED_PARAMETERS = [
+    ({"paper": "nosuchpaper"}, "The archive holds no paper nosuchpaper (it holds gongyishibao)."),
+    ({"paper": "公益时报"}, "The archive holds no paper 公益时报 (it holds gongyishibao). 公益时报 is the paper "
+                          "gongyishibao: choose it in the list."),
+    ({"section": "无此版"}, "No page of the archive has the section 无此版: choose one in the list."),
+    ({"since": "2023-02-01", "until": "2023-01-31"}, "From 2023-02-01 is after To 2023-01-31: no date is within them."),
+    ({"page": "abc"}, "page is a whole number, 1 or more (page=2: the second page of hits)"),
+    ({"page": "0"}, "page is a whole number, 1 or more (page=2: the second page of hits)"),
+    ({"page": "-3"}, "page is a whole number, 1 or more (page=2: the second page of hits)"),
+    ({"page": "1.5"}, "page is a whole number, 1 or more (page=2: the second page of hits)"),
+    ({"size": "abc"}, "size is a whole number of hits a page, 1 to 100"),
+    ({"size": "0"}, "size is a whole number of hits a page, 1 to 100"),
+]
+
+
+def test_search_page_refuses_filters_and_numbers_it_cannot_search_with_a_400_that_says_why(sample_archive):
+    with served(sample_archive) as server:
+        for given, reason in REFUSED_PARAMETERS:
+            status, html, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工"} | given))
+            assert (status, re.findall(r'<p class="message-error">([^<]*)</p>', html)) == (400, [reason]), given
+            assert '<form class="search"' in html and 'class="hit"' not in html and "Nothing found" not in html
+        # A reason repeating the address's text writes it as text.
+        status, html, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工", "paper": "<b>x</b>"}))
+        assert status == 400 and "holds no paper &lt;b&gt;x&lt;/b&gt;" in html and "<b>x" not in html
+        # What the archive holds, as printed (社會工作) or in Simplified, and a size past 100 (the
+        # most a page shows): searched.
+        for given in ({"section": "社會工作", "paper": "gongyishibao", "since": "2023-01-31", "until": "2023-01-31"},
+                      {"size": "1000", "page": "1"}, {"page": ""}):
+            status, html, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工"} | given))
+            assert status == 200 and 'class="hit"' in html and "message-error" not in html, given
+    refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /search?")]
+    assert len(refused) == len(REFUSED_PARAMETERS) + 1
 
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")

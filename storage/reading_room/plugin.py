@@ -192,12 +192,16 @@ def echoed(text: str) -> str:
     return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
 
 
-def whole_number(value: str | None, default: int, low: int, high: float) -> int:
-    """A whole-number query parameter, clamped to [low, high]; the default when absent or not a number."""
-    try:
-        return int(min(high, max(low, int(value))))
-    except (TypeError, ValueError):
+def whole_number(value: str | None, default: int, low: int, high: float) -> int | None:
+    """A whole-number query parameter, at most ``high``; the default when absent or blank; None
+    when it is no whole number of ``low`` or more (``page=abc``, ``page=0``, ``size=-5``), which
+    the page refuses: it was answered as if absent, with the first page of hits, 200."""
+    if value is None or not value.strip():
         return default
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or int(value) < low:
+        return None
+    return int(min(high, int(value)))
 
 
 class _Deadline(threading.local):
@@ -348,6 +352,11 @@ class ReadingRoom:
             until = date.fromisoformat(form["until"]) if form["until"] else None
         except ValueError:
             problem, since, until, status = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None, 400
+        if (page_number is None or size is None) and not problem:
+            problem = ("page is a whole number, 1 or more (page=2: the second page of hits)" if page_number is None
+                       else f"size is a whole number of hits a page, 1 to {MAX_HITS_PER_PAGE}")
+            status = 400
+        page_number, size = page_number or 1, size or HITS_PER_PAGE  # for the form's links
         # As `archive search --offset`: a page further on would collect every match before it
         # (and one past what SQLite counts in 64 bits was a 500).
         # A control character typed or pasted into the form, or sent by a link (%00, %01): the
@@ -357,6 +366,10 @@ class ReadingRoom:
                 status = 400
         if (page_number - 1) * size > MAX_OFFSET and not problem:
             problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
+            status = 400
+        papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
+        sections = [row["section"] for row in await self.listed(SECTIONS_SQL)]
+        if not problem and (problem := filter_problem(form, since, until, papers, sections)):
             status = 400
         if form["q"] and not problem:
 
@@ -377,8 +390,6 @@ class ReadingRoom:
                     problem, status = f"The search failed: {exc.orig}", 500
             except (ArchiveError, ValueError) as exc:  # the query itself: empty of words, too long
                 problem, status = str(exc), 400
-        papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
-        sections = [row["section"] for row in await self.listed(SECTIONS_SQL)]
         # The form shows the filters the hits were found with, so that searching again from it
         # keeps them: a section named otherwise than the list names it (社會工作, from a link)
         # is selected as the list names it, and a section or paper the list lacks is added.
@@ -416,6 +427,26 @@ class ReadingRoom:
             request,
             status,
         )
+
+
+def filter_problem(form: dict, since: date | None, until: date | None, papers: dict[str, str],
+                   sections: list[str]) -> str | None:
+    """Why the search's filters can find nothing whatever the words, as `archive search` refuses
+    them (storage.cli: check_span, check_paper, check_section): From after To, a paper or a
+    section the archive does not hold (a link's typo, another archive's paper). The page
+    answered "Nothing found", 200, which read as the words' answer. A list the archive took too
+    long to read (empty) refuses nothing."""
+    from storage.search import section_names
+
+    if since and until and since > until:
+        return f"From {since} is after To {until}: no date is within them."
+    if form["paper"] and papers and form["paper"] not in papers:
+        named = [code for code, name in papers.items() if name == form["paper"]]
+        hint = f" {form['paper']} is the paper {named[0]}: choose it in the list." if named else ""
+        return f"The archive holds no paper {form['paper']} (it holds {', '.join(sorted(papers))}).{hint}"
+    if form["section"] and sections and not set(section_names(form["section"])) & set(sections):
+        return f"No page of the archive has the section {form['section']}: choose one in the list."
+    return None
 
 
 def retry_after(status: int) -> dict[str, str]:

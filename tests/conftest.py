@@ -78,12 +78,18 @@ def postgres_role(database_url: str, request, prefix: str, *statements: str) -> 
     return role, make_url(database_url).set(username=role).render_as_string(hide_password=False)
 
 
+def database_url(request, folder: Path) -> str:
+    """A fresh archive's URL on the database ``request.param`` names: a file in ``folder`` for
+    "sqlite", a new database for "postgresql"."""
+    if request.param == "sqlite":
+        return f"sqlite:///{folder / 'archive.sqlite3'}"
+    return postgres_database(request)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def archive_url(request, tmp_path) -> str:
     """A fresh, empty archive on each supported database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    return postgres_database(request)
+    return database_url(request, tmp_path)
 
 
 @pytest.fixture

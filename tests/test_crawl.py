@@ -15,7 +15,7 @@ import pytest
 
 from crawler.sample import ISSUE_DATE, PREFIX, SITE
 from crawler.sample.server import SiteServer
-from tests.conftest import crawl_site, postgres_database, run_crawl, sql_rows
+from tests.conftest import crawl_site, database_url, run_crawl, sql_rows
 
 MANIFEST = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
 ISSUE_DIR = "html/2023-01/31/"
@@ -57,10 +57,7 @@ def base_url(server: SiteServer) -> str:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def crawled(request, server, tmp_path_factory):
     """An archive after one crawl of the sample issue, and the crawl's result."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'archive.sqlite3'}"
-    else:
-        url = postgres_database(request)
+    url = database_url(request, tmp_path_factory.mktemp("crawl"))
     done = run_crawl(f"date={ISSUE_DATE}", f"base_url={base_url(server)}", archive=url)
     assert done.returncode == 0, done.stderr[-3000:]
     return url, done

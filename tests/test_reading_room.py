@@ -678,8 +678,13 @@ def test_search_page_pages_through_hits(client, sample_archive):
     # nothing matches: it said "Nothing found for 社工".
     past = client.get("/search?" + urlencode({"q": "社工", "size": 3, "page": page + 2}))
     assert past.status == 200 and "Nothing found" not in past.text and 'class="hit"' not in past.text
-    assert f"No more hits for <strong>社工</strong>: page {page + 2} is past the last." in past.text
+    last = "/search?" + urlencode({"q": "社工", "size": 3, "page": page}).replace("&", "&amp;")
+    assert (f'No more hits for <strong>社工</strong>: page {page + 2} is past the last, <a href="{last}">page {page}</a> '
+            f"({len(everything)} hits in all).") in past.text
     assert '<a href="/search?q=%E7%A4%BE%E5%B7%A5&amp;size=3&amp;page=1">The first hits</a>' in past.text
+    # A search matching nothing, at page 3: nothing is found, and no page is past a last.
+    none = client.get("/search?" + urlencode({"q": "无此词语", "page": 3})).text
+    assert "Nothing found for <strong>无此词语</strong>." in none and "No more hits" not in none
 
 
 @pytest.mark.parametrize("dates", [{"since": "31/01/2023"}, {"since": "2023-13-45"}, {"since": "abc"}, {"until": "2023-02-30"}])

@@ -423,6 +423,12 @@ class ReadingRoom:
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
                 "as_written": None if hits else as_written_note(form["q"]),
+                # How many match, where the search read them all (storage.search.Hits): a page
+                # past the last names the last one, and of a search matching nothing it is not
+                # "No more hits", which read as if earlier pages held some.
+                "matches": (matches := getattr(hits, "matches", None)),
+                "last_page": math.ceil(matches / size) if matches else None,
+                "last_page_link": page_link(math.ceil(matches / size)) if matches else None,
             },
             request,
             status,

@@ -1097,7 +1097,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 # --- main --------------------------------------------------------------------------------
 
-def _archive_url(value: str) -> str:
+def archive_url_option(value: str) -> str:
     # Empty (a variable unset in `--archive "$URL"`), it read as not given: the command went to
     # $ARCHIVE_URL's archive, or the default's, without a word.
     if not value.strip():
@@ -1107,7 +1107,7 @@ def _archive_url(value: str) -> str:
 
 def parser() -> argparse.ArgumentParser:
     top = OneLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
-    top.add_argument("--archive", metavar="URL", type=_archive_url, help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
+    top.add_argument("--archive", metavar="URL", type=archive_url_option, help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for cmd in COMMANDS.values():

@@ -388,6 +388,23 @@ def test_the_demo_refuses_an_archive_that_is_no_url_in_one_line(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("given", ["--archive", "$ARCHIVE_URL"])
+def test_the_demo_names_an_archive_it_cannot_use_and_where_it_came_from_in_one_line(tmp_path, given):
+    import os
+    import subprocess
+    import sys
+
+    # A folder for the archive's file: the crawl it ran said so, naming $ARCHIVE_URL, which the
+    # demo hands the crawl, for the --archive the user typed.
+    url = f"sqlite:///{tmp_path}"
+    argv, env = (["--archive", url], {}) if given == "--archive" else ([], {"ARCHIVE_URL": url})
+    done = subprocess.run([sys.executable, "-m", "crawler.sample.demo", "--port", "0", *argv],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, env=os.environ | env)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: archive {url} (given by {given}) names a folder, not a file: "
+                           f"name a file in it, such as {url}/archive.sqlite3\n")
+
+
 def _demo(tmp_path, *args: str):
     """The demo run as README's first command runs it, into an archive of its own; its output and
     the site root it crawled from."""

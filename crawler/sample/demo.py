@@ -31,17 +31,27 @@ ORDER BY i.issue_date, p.page_number, a.id
 
 
 def main(argv: list[str] | None = None) -> int:
-    from storage.cli import OneLineParser, number_between
+    from storage.cli import OneLineParser, archive_url_option, number_between
 
     parser = OneLineParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", default=os.environ.get("ARCHIVE_URL", "sqlite:///archive.sqlite3"))
+    parser.add_argument("--archive", type=archive_url_option, help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, else sqlite:///archive.sqlite3)")
     parser.add_argument("--port", type=number_between(0, 65535), default=PORT,
                         help=f"port on 127.0.0.1 to serve the sample on (default {PORT}, the sample server's)")
     args = parser.parse_args(argv)
+    from storage.db import ArchiveError, archive_origin, archive_url, open_archive
+
+    # Where the archive comes from, for the lines on it: the crawl is handed it through
+    # ARCHIVE_URL, so its own lines would name $ARCHIVE_URL for a --archive the user typed.
+    origin = archive_origin(args.archive, "--archive")
     try:
-        args.archive = _absolute_sqlite(args.archive)
+        args.archive = _absolute_sqlite(archive_url(args.archive))
     except ArgumentError:
         parser.error(f"invalid --archive {args.archive!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3")
+    try:  # made (or checked) before the site is served: an archive it cannot use is one line
+        open_archive(args.archive, origin=origin).close()
+    except ArchiveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     with _serve(args.port) as server:
         base_url = server.url + PREFIX.lstrip("/")
@@ -57,10 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         if done.returncode:
             return done.returncode
 
-    from storage.db import ArchiveError, open_archive
-
     try:
-        archive = open_archive(args.archive, create=False)
+        archive = open_archive(args.archive, create=False, origin=origin)
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

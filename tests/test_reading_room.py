@@ -10,6 +10,7 @@ import html
 import io
 import json
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -721,6 +722,32 @@ REFUSED_PARAMETERS = [
     ({"size": "abc"}, "size is a whole number of hits a page, 1 to 100"),
     ({"size": "0"}, "size is a whole number of hits a page, 1 to 100"),
 ]
+
+
+def test_search_page_refuses_a_section_only_another_papers_pages_have(sample_archive, tmp_path):
+    # Each paper names its own sections: with paper=, one of another paper's pages alone found
+    # nothing, and the page said "Nothing found … with these filters", 200.
+    from tests.test_storage import page
+
+    archive = tmp_path / "archive.sqlite3"
+    shutil.copy(sample_archive, archive)
+    other = {"paper_code": "shehuibao", "paper_name": "中国社会报", "issue_url": "http://y/html/2023-01/31/node_1.htm",
+             "url": "http://y/html/2023-01/31/node_3.htm", "section": "社区治理", "section_original": "社区治理"}
+    store = open_archive(f"sqlite:///{archive}")
+    try:
+        store.store_batch([page(1, **other)], [])
+    finally:
+        store.close()
+    with served(archive) as server:
+        status, html, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工", "paper": "gongyishibao", "section": "社区治理"}))
+        (reason,) = re.findall(r'<p class="message-error">([^<]*)</p>', html)
+        assert status == 400 and reason.startswith("No page of paper gongyishibao has the section &#39;社区治理&#39; (its sections: ")
+        assert 'class="hit"' not in html and "Nothing found" not in html
+        # The section with its own paper, and with no paper: searched.
+        for given in ({"paper": "shehuibao"}, {}):
+            status, html, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工", "section": "社区治理"} | given))
+            assert status == 200 and "message-error" not in html and "Nothing found" in html, given
+    assert "Traceback" not in server.stderr
 
 
 def test_search_page_refuses_filters_and_numbers_it_cannot_search_with_a_400_that_says_why(sample_archive):

@@ -371,6 +371,16 @@ class ReadingRoom:
         sections = [row["section"] for row in await self.listed(SECTIONS_SQL)]
         if not problem and (problem := filter_problem(form, since, until, papers, sections)):
             status = 400
+        if not problem and form["section"] and form["paper"] in papers:
+            # A section of another paper's pages alone (each paper names its own) finds nothing
+            # with this one, and the page said "Nothing found", 200: refused as `archive search` does.
+            from storage.cli import check_section
+
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    self.datasette.executor, lambda: check_section(self.archive(), form["section"], form["paper"]))
+            except ArchiveError as exc:
+                problem, status = f"{str(exc)[:1].upper()}{str(exc)[1:]}.", 400
         if form["q"] and not problem:
 
             def find():

@@ -692,7 +692,7 @@ def run_stats(args: argparse.Namespace) -> int:
         print_table(["paper", "issue", "kind", "status", "reason", "runs", "first seen", "last seen", "gone since", "url"],
                     [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
-    print_table(["id", "paper", "dates", "started", "finished", "status", "pages new/upd/failed",
+    print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed", "links gone"], [list(map(str, r)) for r in stats.runs], out)
     return 0
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
 from storage.models import (
-    AbsentIssue, Article, ArticleVersion, CrawlRun, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow,
+    CRAWL_RUN_KINDS, AbsentIssue, Article, ArticleVersion, CrawlRun, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow,
 )
 
 try:  # ISA-L's deflate: the zlib format at a third of zlib's CPU (docs/performance.md)
@@ -248,6 +248,7 @@ ABSENT_ISSUES = "0013"  # dates answered 404 at the entry page are counted, and 
 LINK_REASONS = "0014"  # dead links say why the site did not serve them (dead_links.reason)
 RUN_HEARTBEATS = "0015"  # runs write their counts as batches commit, and seen_at (crawl_runs)
 HEARTBEAT_INTERVALS = "0016"  # runs write their heartbeat's interval (crawl_runs.heartbeat_seconds)
+RUN_KINDS = "0017"  # runs say whether they are a crawl or a reprocess (crawl_runs.kind)
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
               "articles_failed", "links_gone", "pdfs_without_text", "dates_without_issue")
 # The counts of crawl_runs that a batch adds to its run's row, in its own transaction (what
@@ -579,15 +580,24 @@ class Archive:
 
     # -- the crawl history -------------------------------------------------------------
 
-    def start_run(self, paper_code: str, dates_asked: str, heartbeat_seconds: float | None = None) -> int:
+    def start_run(self, paper_code: str, dates_asked: str, heartbeat_seconds: float | None = None,
+                  kind: str = "crawl") -> int:
         """Record a run as 'running'; a run killed before :meth:`finish_run` stays so, with the
         counts of the batches it stored and its last heartbeat (``seen_at``). ``heartbeat_seconds``:
-        how often the run beats (None: the default), for the rule that tells it killed."""
+        how often the run beats (None: the default), for the rule that tells it killed. ``kind``:
+        'crawl' or 'reprocess' (storage.models.CRAWL_RUN_KINDS)."""
+        if kind not in CRAWL_RUN_KINDS:
+            raise ValueError(f"kind {kind!r} of run is none of {', '.join(CRAWL_RUN_KINDS)}")
         now = utcnow()
         # The columns the archive's revision has (an older one only in tests of upgrades).
         seen = {"seen_at": now, "dates_without_issue": 0} if self.revision >= RUN_HEARTBEATS else {}
         if self.revision >= HEARTBEAT_INTERVALS:
             seen["heartbeat_seconds"] = heartbeat_seconds
+        if self.revision >= RUN_KINDS:
+            seen["kind"] = kind
+        elif kind == "reprocess":
+            # As the code before 0017 told a reprocess's row, and as its upgrade reads it.
+            dates_asked = " ".join(filter(None, ("reprocess", dates_asked)))
         with self.session() as session, session.begin():
             return session.execute(self._insert(CrawlRun.__table__).values(
                 paper_code=paper_code, dates_asked=dates_asked, started_at=now, status="running", **seen
@@ -617,11 +627,13 @@ class Archive:
                                                                      **values, **seen)
             )
 
-    def crawl_runs(self, paper_code: str | None = None, limit: int = 50) -> list[CrawlRun]:
-        """The most recent runs first."""
+    def crawl_runs(self, paper_code: str | None = None, limit: int = 50, kind: str | None = None) -> list[CrawlRun]:
+        """The most recent runs first; of ``kind`` ('crawl', 'reprocess') only, when given."""
         query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
         if paper_code:
             query = query.where(CrawlRun.paper_code == paper_code)
+        if kind:
+            query = query.where(CrawlRun.kind == kind)
         with self.session() as session:
             return list(session.execute(query).scalars())
 

@@ -290,6 +290,10 @@ class RawDocument(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# What a crawl_runs row is: a crawl, or an `archive reprocess` (crawl_runs.kind).
+CRAWL_RUN_KINDS = ("crawl", "reprocess")
+
+
 class CrawlRun(Base):
     """One run of the crawler: what it was asked, what it did, how it ended."""
 
@@ -297,8 +301,8 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     paper_code: Mapped[str] = mapped_column(String(64))  # '*': an `archive reprocess` of every paper
-    # 'latest', a date, or 'start..end'; an `archive reprocess`'s: 'reprocess', then its dates
-    # ('start..', '..end') and 'section=NAME' (storage/reprocess.py: dates_asked).
+    # 'latest', a date, or 'start..end'; an `archive reprocess`'s: its dates ('start..', '..end')
+    # and 'section=NAME', '' when none was given (storage/reprocess.py: dates_asked).
     dates_asked: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -337,6 +341,11 @@ class CrawlRun(Base):
     # seen for five of its own heartbeats, and for five minutes at least, was killed (NULL in
     # runs before revision 0016: read as the default, 60).
     heartbeat_seconds: Mapped[float | None] = mapped_column(Float)
+    # CRAWL_RUN_KINDS: 'crawl', or 'reprocess' (`archive reprocess`), so that the crawl history is
+    # queried by kind, not by a word in dates_asked (revision 0017). The server's default makes
+    # any row that does not say a crawl's; no default of the model's, which would write the
+    # column to an archive before it (in tests of upgrades): Archive.start_run writes it.
+    kind: Mapped[str] = mapped_column(String(16), server_default="crawl")
 
 
 Index("ix_issues_issue_date", Issue.issue_date)

@@ -4,7 +4,7 @@ Each stored page, page PDF and article is re-read from its raw response with the
 objects, as the spider reads it, then goes through the crawl's own item pipelines (from the
 project settings, minus the store) and back into the archive through Archive.store_batch: a
 better cleaning rule reaches the whole archive, and changed text is kept as a revision. Each run
-is recorded in crawl_runs, as a crawl is (_Record).
+is recorded in crawl_runs, as a crawl is, of kind 'reprocess' (_Record).
 """
 from __future__ import annotations
 
@@ -24,8 +24,7 @@ from storage.db import Archive, ArchiveError, as_utc, database_words
 from storage.search import TABLE_COLUMNS, filters
 
 STORE_PIPELINE = "pipelines.store.StorePipeline"
-# A reprocess's crawl_runs row: dates_asked starts with this word (a crawl's holds 'latest' or
-# dates), and paper_code is ALL_PAPERS when no --paper narrowed it.
+# A reprocess's crawl_runs row: its kind, and its paper_code when no --paper narrowed it.
 REPROCESS = "reprocess"
 ALL_PAPERS = "*"
 
@@ -264,9 +263,9 @@ def reprocess(
 
 
 def dates_asked(since: date | None, until: date | None, section: str | None) -> str:
-    """A reprocess's crawl_runs.dates_asked: REPROCESS, then its dates as a crawl writes them
-    ("start..end", an end not given left empty) and its section, as given."""
-    words = [REPROCESS]
+    """A reprocess's crawl_runs.dates_asked: its dates as a crawl writes them ("start..end", an
+    end not given left empty) and its section, as given; '' for neither."""
+    words = []
     if since or until:
         words.append(f"{since.isoformat() if since else ''}..{until.isoformat() if until else ''}")
     if section:
@@ -293,7 +292,8 @@ class _Record:
         self.counts = dict.fromkeys(RUN_COUNTS, 0)
         self.finished = False
         self.beat_failed = False
-        self.run = archive.start_run(paper or ALL_PAPERS, dates_asked(since, until, section), self.interval)
+        self.run = archive.start_run(paper or ALL_PAPERS, dates_asked(since, until, section), self.interval,
+                                     kind=REPROCESS)
         self.beaten = time.monotonic()
 
     def stored(self, counts: dict[str, int]) -> None:

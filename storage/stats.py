@@ -11,7 +11,7 @@ from sqlalchemy import Date, inspect, text
 from crawler.settings import ARCHIVE_HEARTBEAT_SECONDS as DEFAULT_HEARTBEAT_SECONDS
 from storage.db import Archive, as_utc
 from storage.models import utcnow
-from storage.reprocess import ALL_PAPERS
+from storage.reprocess import ALL_PAPERS, REPROCESS
 from storage.search import TABLE_COLUMNS, filters
 
 
@@ -61,7 +61,7 @@ class AbsentDate:
 class Stats:
     counts: list[tuple]  # (paper, year, issues, pages, articles)
     gaps: list[Gaps]
-    runs: list[tuple]  # (id, paper, dates, started, finished, status, pages n/u/f, articles n/u/f, links gone)
+    runs: list[tuple]  # (id, paper, kind, dates, started, finished, status, pages n/u/f, articles n/u/f, links gone)
     # Archived papers without a profile: no schedule, so no missing issues counted.
     unscheduled: list[str] = field(default_factory=list)
     # Archived papers whose profile has a mistake (code, file): neither are theirs counted.
@@ -122,11 +122,12 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         run_columns = {c["name"] for c in inspect(conn).get_columns("crawl_runs")}
         heartbeats = "seen_at" in run_columns  # 0015
         intervals = "heartbeat_seconds" in run_columns  # 0016
+        kinds = "kind" in run_columns  # 0017
         history = conn.execute(text(
             "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
             f"{'links_gone' if dead_links else 'NULL'}, {'seen_at' if heartbeats else 'NULL'}, "
-            f"{'heartbeat_seconds' if intervals else 'NULL'} FROM crawl_runs"
+            f"{'heartbeat_seconds' if intervals else 'NULL'}, {'kind' if kinds else 'NULL'} FROM crawl_runs"
             # A reprocess of every paper (paper_code '*') re-read this paper's too.
             + (" WHERE paper_code IN (:paper, :every)" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
         ), params | {"runs": runs, "every": ALL_PAPERS}).all()
@@ -182,7 +183,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         ))
     now = utcnow()
     runs_rows = [
-        (r[0], r[1], r[2], _minute(r[3]), _minute(r[4]), _run_state(r[5], r[13], r[14], now),
+        (r[0], r[1], *_kind_and_dates(r[15], r[2]), _minute(r[3]), _minute(r[4]), _run_state(r[5], r[13], r[14], now),
          f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
          "" if r[12] is None else r[12])  # links gone: NULL for runs before revision 0011
         for r in history
@@ -235,6 +236,17 @@ def _span(first: date | None, last: date | None, since: date | None, until: date
     if start is None or start > end:
         return None
     return start, end
+
+
+def _kind_and_dates(kind: str | None, dates_asked: str) -> tuple[str, str]:
+    """A run's kind and the dates (and section) it was asked. An archive before revision 0017
+    has no kind: its reprocess rows are those whose dates_asked begins with the word, as the
+    upgrade reads them (migrations/versions/0017), so that stats shows them alike before and after."""
+    if kind is not None:
+        return kind, dates_asked
+    if dates_asked == REPROCESS or dates_asked.startswith(REPROCESS + " "):
+        return REPROCESS, dates_asked[len(REPROCESS) + 1:]
+    return "crawl", dates_asked
 
 
 def _run_state(status: str, seen_at, heartbeat_seconds: float | None, now: datetime) -> str:

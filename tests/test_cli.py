@@ -1593,13 +1593,14 @@ def test_reprocess_of_a_section_rereads_only_its_pages_and_their_articles(archiv
 REPROCESS_RUN = ("SELECT id, paper_code, dates_asked, status, message, pages_new, pages_updated, pages_failed, "
                  "articles_new, articles_updated, articles_changed, articles_failed, links_gone, pdfs_without_text, "
                  "dates_without_issue, finished_at IS NOT NULL AND seen_at = finished_at FROM crawl_runs "
-                 "WHERE dates_asked LIKE 'reprocess%' ORDER BY id")
+                 "WHERE kind = 'reprocess' ORDER BY id")
 
 
 def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(archive_url, tmp_path):
     # `archive reprocess` wrote no crawl_runs row: the archive did not say when its text was read
     # again, nor what (a paper, dates, a section), and the versions a run of new rules kept
-    # (article_versions) were dated by no run. Each run is a row now, told apart by dates_asked.
+    # (article_versions) were dated by no run. Each run is a row now, of kind 'reprocess', its
+    # dates_asked its filters alone (the word 'reprocess' there told it apart before 0017).
     from tests.sites import SAMPLE_DAY, sample_site
 
     days = [SAMPLE_DAY - timedelta(weeks=n) for n in range(2)]
@@ -1639,28 +1640,33 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
 
     runs = sql_rows(archive_url, REPROCESS_RUN)
     assert [tuple(run[1:]) for run in runs] == [
-        ("gongyishibao", f"reprocess {days[0]}..", "failed",
+        ("gongyishibao", f"{days[0]}..", "failed",
          "1 document not read again: left as stored (the command's error lines name them)",
          0, 16, 0, 0, 19, 1, 1, 0, 0, 0, True),
-        ("*", f"reprocess ..{days[1]} section=公益資訊", "finished", "", 0, 3, 0, 0, 3, 0, 0, 0, 0, 0, True),
-        ("*", "reprocess 2030-01-01..", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
-        ("*", "reprocess 2030-01-01.. section=公益資訊", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
-        ("gongyishibao", "reprocess ..2000-01-01", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
+        ("*", f"..{days[1]} section=公益資訊", "finished", "", 0, 3, 0, 0, 3, 0, 0, 0, 0, 0, True),
+        ("*", "2030-01-01..", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
+        ("*", "2030-01-01.. section=公益資訊", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
+        ("gongyishibao", "..2000-01-01", "finished", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, True),
     ]
     # The version the first run kept ended while that run ran.
     assert sql_rows(archive_url, "SELECT r.id FROM article_versions v JOIN crawl_runs r "
                                  "ON v.valid_until BETWEEN r.started_at AND r.finished_at") == [(runs[0][0],)]
-    # A paper's history lists the runs of every paper with its own.
+    # The crawl's row is a crawl's.
+    assert sql_rows(archive_url, "SELECT kind, dates_asked FROM crawl_runs WHERE kind <> 'reprocess'") == [
+        ("crawl", f"{days[1]}..{days[0]}")]
+    # A paper's history lists the runs of every paper with its own, each of its kind.
     stats = archive_command("stats", "--paper", "gongyishibao", archive=archive_url)
     assert stats.returncode == 0, stats.stderr
-    listed = [line.split(" | ")[:3] for line in stats.stdout.split("Recent crawl runs\n")[1].splitlines()[2:-1]]
+    table = stats.stdout.split("Recent crawl runs\n")[1].splitlines()
+    assert [field.strip() for field in table[0].split(" | ")][:4] == ["id", "paper", "kind", "dates"]
+    listed = [line.split(" | ")[:4] for line in table[2:-1]]
     assert [[field.strip() for field in line] for line in listed] == [
-        [str(runs[4][0]), "gongyishibao", "reprocess ..2000-01-01"],
-        [str(runs[3][0]), "*", "reprocess 2030-01-01.. section=公益資訊"],
-        [str(runs[2][0]), "*", "reprocess 2030-01-01.."],
-        [str(runs[1][0]), "*", f"reprocess ..{days[1]} section=公益資訊"],
-        [str(runs[0][0]), "gongyishibao", f"reprocess {days[0]}.."],
-        ["1", "gongyishibao", f"{days[1]}..{days[0]}"],
+        [str(runs[4][0]), "gongyishibao", "reprocess", "..2000-01-01"],
+        [str(runs[3][0]), "*", "reprocess", "2030-01-01.. section=公益資訊"],
+        [str(runs[2][0]), "*", "reprocess", "2030-01-01.."],
+        [str(runs[1][0]), "*", "reprocess", f"..{days[1]} section=公益資訊"],
+        [str(runs[0][0]), "gongyishibao", "reprocess", f"{days[0]}.."],
+        ["1", "gongyishibao", "crawl", f"{days[1]}..{days[0]}"],
     ]
 
 
@@ -1716,7 +1722,7 @@ def test_reprocess_stopped_as_a_batch_commits_counts_that_batch_in_its_row(sqlit
     finally:
         archive.close()
     assert sql_rows(sqlite_url, "SELECT status, pages_updated + articles_updated FROM crawl_runs "
-                                "WHERE dates_asked = 'reprocess'") == [("shutdown", 10)]
+                                "WHERE kind = 'reprocess' AND dates_asked = ''") == [("shutdown", 10)]
 
 
 def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(archive_url, tmp_path):
@@ -1748,10 +1754,10 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     assert len(versions) == 9 and {n for _, n in versions} == {1}
     # Each run has its row: the stopped one says so, and counts no more than it stored.
     stopped, completed = (tuple(run[1:]) for run in sql_rows(archive_url, REPROCESS_RUN))
-    assert stopped[:4] == ("*", "reprocess", "shutdown",
+    assert stopped[:4] == ("*", "", "shutdown",
                            "interrupted by SIGTERM: the run stopped before it was done; run it again")
     assert stopped[-1] and stopped[9] + completed[9] == 9 and stopped[8] <= 60
-    assert completed[:4] == ("*", "reprocess", "finished", "") and completed[-1]
+    assert completed[:4] == ("*", "", "finished", "") and completed[-1]
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
 
 

@@ -106,6 +106,9 @@ def store(url: str) -> None:
     slow = archive.start_run("gongyishibao", "2023-01-31", heartbeat_seconds=600)
     held, short_killed = (archive.start_run("gongyishibao", day, heartbeat_seconds=1) for day in ("2023-02-07", "2023-02-14"))
     archive.finish_run(finished, "finished", {"dates_without_issue": 1})
+    # And an `archive reprocess` of one section, which changed an article.
+    reprocessed = archive.start_run("*", "2023-01-01.. section=社会", kind="reprocess")
+    archive.finish_run(reprocessed, "finished", {"articles_updated": 3, "articles_changed": 1, "articles_failed": 1})
     archive.store_batch([], [article(998, number=9)], run=killed)
     archive.heartbeat(crawling, {})
     with archive.engine.begin() as conn:
@@ -158,11 +161,14 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert [row[5] for row in each_picture] == ["说明", "说明", "更正的说明"]
     assert answers["What the cleaner took out"][0][0][0] == "spam:labelled-link-farm"
     assert answers["Articles published in Traditional script"][0]
-    runs = answers["The crawl history, killed runs told apart"]
-    assert [[row[2], row[5], row[7], row[9], row[10]] for row in runs[0]] == [
-        ["2023-02-14", "killed", "0", "0", "1.0"], ["2023-02-07", "running", "0", "0", "1.0"],
-        ["2023-01-31", "running", "0", "0", "600.0"], ["2023-01-24", "running", "0", "0", ""],
-        ["2023-01-17", "killed", "1", "0", ""], ["2023-01-10", "finished", "0", "1", ""]]
+    runs, reprocesses = answers["The crawl history, killed runs told apart"]
+    assert [[row[2], row[3], row[6], row[8], row[10], row[11]] for row in runs] == [
+        ["reprocess", "2023-01-01.. section=社会", "finished", "0", "0", ""],
+        ["crawl", "2023-02-14", "killed", "0", "0", "1.0"], ["crawl", "2023-02-07", "running", "0", "0", "1.0"],
+        ["crawl", "2023-01-31", "running", "0", "0", "600.0"], ["crawl", "2023-01-24", "running", "0", "0", ""],
+        ["crawl", "2023-01-17", "killed", "1", "0", ""], ["crawl", "2023-01-10", "finished", "0", "1", ""]]
+    assert [[row[1], row[2], row[5], *row[6:]] for row in reprocesses] == [
+        ["*", "2023-01-01.. section=社会", "finished", "0", "3", "1", "1"]]
 
 
 def fill_title() -> str:

@@ -785,6 +785,78 @@ def test_0016_keeps_each_run_s_heartbeat_interval_for_the_killed_rule_and_its_do
     engine.dispose()
 
 
+def _stats_runs(url: str) -> list[tuple[str, str, str, str]]:
+    """The runs `archive stats` lists, newest first: (paper, kind, dates, status)."""
+    done = archive_command("stats", archive=url)
+    assert done.returncode == 0, done.stderr
+    rows = [[cell.strip() for cell in row.split(" | ")] for row in done.stdout.split("Recent crawl runs\n")[1].splitlines()]
+    header = rows[0]
+    return [tuple(row[header.index(name)] for name in ("paper", "kind", "dates", "status")) for row in rows[2:-1]]
+
+
+def test_0017_says_each_run_s_kind_where_reprocess_rows_began_their_dates_with_it_and_its_downgrade_puts_it_back(archive_url):
+    # At 0016, `archive reprocess` told its rows apart by the word 'reprocess' at the start of
+    # dates_asked (the crawls alone were `dates_asked NOT LIKE 'reprocess%'`): a crawl of a day,
+    # one of the latest issue, and three reprocess rows as that code wrote them.
+    engine = archive_at(archive_url, "0016", ([page(7)], [article(1)]))
+    at_0016 = {"articles_changed": 0, "links_gone": 0, "pdfs_without_text": 0, "dates_without_issue": 0}
+    asked = [("gongyishibao", "2023-01-31"), ("gongyishibao", "latest"), ("*", "reprocess"),
+             ("*", "reprocess 2023-01-20.. section=公益資訊"), ("gongyishibao", "reprocess ..2023-01-31")]
+    runs = "SELECT id, paper_code, started_at, finished_at, pages_new, articles_updated, status, seen_at FROM crawl_runs ORDER BY id"
+    with engine.begin() as conn:
+        for n, (paper, dates) in enumerate(asked):
+            insert_crawl_run(conn, paper_code=paper, dates_asked=dates, started_at=f"2023-02-0{n + 1} 08:00:00+00:00",
+                             articles_updated=n, **at_0016)
+        before = conn.execute(text(runs)).all()
+    listed = [("gongyishibao", "reprocess", "..2023-01-31", "finished"), ("*", "reprocess", "2023-01-20.. section=公益資訊", "finished"),
+              ("*", "reprocess", "", "finished"), ("gongyishibao", "crawl", "latest", "finished"),
+              ("gongyishibao", "crawl", "2023-01-31", "finished")]
+    # Read at 0016 as it is read upgraded.
+    assert _stats_runs(archive_url) == listed
+    # Written to at 0016: refused in one line, until `archive upgrade`.
+    refused = archive_command("reprocess", archive=archive_url)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.endswith(f"has schema 0016, older than this code's ({migrate.head()}): run `archive upgrade` first\n")
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    upgraded = archive_command("upgrade", archive=archive_url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"0016 -> {migrate.head()}" in upgraded.stdout
+    kinds = "SELECT kind, dates_asked FROM crawl_runs ORDER BY id"
+    with engine.connect() as conn:
+        assert conn.execute(text(runs)).all() == before  # SQLite's batch mode copied the table whole
+        assert conn.execute(text(kinds)).all() == [("crawl", "2023-01-31"), ("crawl", "latest"), ("reprocess", ""),
+                                                   ("reprocess", "2023-01-20.. section=公益資訊"), ("reprocess", "..2023-01-31")]
+    assert _stats_runs(archive_url) == listed
+    # A reprocess writes its kind and its filters alone; a crawl's row, even a plain INSERT, is a crawl.
+    done = archive_command("reprocess", "--since", "2023-01-31", archive=archive_url)
+    assert done.returncode == 0, done.stderr
+    with engine.begin() as conn:
+        insert_crawl_run(conn, dates_asked="2023-02-07", started_at="2023-02-08 08:00:00+00:00", **at_0016)
+        assert conn.execute(text(kinds)).all()[5:] == [("reprocess", "2023-01-31.."), ("crawl", "2023-02-07")]
+    archive = open_archive(archive_url)
+    assert [run.dates_asked for run in archive.crawl_runs(kind="reprocess")] == [
+        "2023-01-31..", "..2023-01-31", "2023-01-20.. section=公益資訊", ""]
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0016")
+        assert "kind" not in columns(conn, "crawl_runs")
+        assert conn.execute(text(runs)).all()[:5] == before
+        # The word back where 0016's code reads it.
+        assert conn.execute(text("SELECT dates_asked FROM crawl_runs ORDER BY id")).scalars().all() == [
+            *(dates for _, dates in asked), "reprocess 2023-01-31..", "2023-02-07"]
+    assert _stats_runs(archive_url)[2:] == listed
+    # At 0016 again (tests of upgrades write to it): a reprocess's row as 0016's code wrote it.
+    archive = open_archive(archive_url, check=False)
+    run = archive.start_run("*", "", kind="reprocess")
+    archive.finish_run(run, "finished", {})
+    archive.close()
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT dates_asked FROM crawl_runs WHERE id = :id"), {"id": run}).scalar() == "reprocess"
+        command.upgrade(migrate.config(conn), "0017")
+        assert conn.execute(text(kinds)).all()[5:] == [("reprocess", "2023-01-31.."), ("crawl", "2023-02-07"), ("reprocess", "")]
+    engine.dispose()
+
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

@@ -25,6 +25,10 @@ BLOCK = re.compile(r"^## ([^\n]+)$|(?:\*(SQLite|PostgreSQL)\*\n)?```sql\n(.*?)``
 TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00)?")
 
 
+# The other pages' SQL, written for both databases.
+ELSEWHERE = (QUERIES.parents[1] / "README.md", QUERIES.with_name("cleaning.md"))
+
+
 def blocks(dialect: str) -> list[str]:
     return [variants[dialect] for _, variants in questions() if dialect in variants]
 
@@ -163,6 +167,18 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
         ["2023-02-14", "killed", "0", "0", "1.0"], ["2023-02-07", "running", "0", "0", "1.0"],
         ["2023-01-31", "running", "0", "0", "600.0"], ["2023-01-24", "running", "0", "0", ""],
         ["2023-01-17", "killed", "1", "0", ""], ["2023-01-10", "finished", "0", "1", ""]]
+    elsewhere = {}
+    for path in ELSEWHERE:
+        for sql in re.findall(r"^```sql\n(.*?)```", path.read_text(encoding="utf-8"), re.S | re.M):
+            got = {dialect: answer(url, sql, capsys) for dialect, url in urls.items()}
+            assert got["sqlite"] == got["postgresql"], f"{path.name}:\n{sql}"
+            elsewhere.setdefault(path.name, []).append(got["sqlite"])
+    (section,) = elsewhere["README.md"]
+    assert section[0] == ["issue_date", "page_number", "section", "title", "byline"]
+    assert section[1:] and {row[2] for row in section[1:]} == {"社会工作"}
+    link_farm, fallback = elsewhere["cleaning.md"]
+    assert link_farm[1:] and {(row[0][:28], row[1]) for row in link_farm[1:]} == {("http://x/html/2023-01/31/con", "spam:labelled-link-farm")}
+    assert fallback[0] == ["url", "title"] and len(fallback) > 1
 
 
 def fill_title() -> str:

@@ -1,5 +1,5 @@
-"""Every SQL block of docs/queries.md, run with `archive sql` on the database it is written for,
-gives the same answer on SQLite and PostgreSQL holding the same articles, and the answer its text
+"""Every SQL block of docs/queries.md (and of README.md and docs/cleaning.md), run with `archive sql`
+on the database it is written for, gives the same answer on SQLite and PostgreSQL holding the same articles, and the answer its text
 promises; docs/schema.md names every column of the tables it describes one by one."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Every SQL block of docs/queries.md, run with `archive sql` on the database it is written for,
-gives the same answer on SQLite and PostgreSQL holding the same articles, and the answer its text
+"""Every SQL block of docs/queries.md (and of README.md and docs/cleaning.md), run with `archive sql`
+on the database it is written for, gives the same answer on SQLite and PostgreSQL holding the same articles, and the answer its text
 promises; docs/schema.md names every column of the tables it describes one by one."""
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ BLOCK = re.compile(r"^## ([^\n]+)$|(?:\*(SQLite|PostgreSQL)\*\n)?```sql\n(.*?)``
 # Times differ between two archives written moments apart, and each database prints its own form
 # of a time (see docs/schema.md): their order is what the queries answer alike.
 TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00)?")
+
+
+# The other pages' SQL, written for both databases.
+ELSEWHERE = (QUERIES.parents[1] / "README.md", QUERIES.with_name("cleaning.md"))
 
 
 def blocks(dialect: str) -> list[str]:
@@ -169,6 +173,18 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
         ["crawl", "2023-01-17", "killed", "1", "0", ""], ["crawl", "2023-01-10", "finished", "0", "1", ""]]
     assert [[row[1], row[2], row[5], *row[6:]] for row in reprocesses] == [
         ["*", "2023-01-01.. section=社会", "finished", "0", "3", "1", "1"]]
+    elsewhere = {}
+    for path in ELSEWHERE:
+        for sql in re.findall(r"^```sql\n(.*?)```", path.read_text(encoding="utf-8"), re.S | re.M):
+            got = {dialect: answer(url, sql, capsys) for dialect, url in urls.items()}
+            assert got["sqlite"] == got["postgresql"], f"{path.name}:\n{sql}"
+            elsewhere.setdefault(path.name, []).append(got["sqlite"])
+    (section,) = elsewhere["README.md"]
+    assert section[0] == ["issue_date", "page_number", "section", "title", "byline"]
+    assert section[1:] and {row[2] for row in section[1:]} == {"社会工作"}
+    link_farm, fallback = elsewhere["cleaning.md"]
+    assert link_farm[1:] and {(row[0][:28], row[1]) for row in link_farm[1:]} == {("http://x/html/2023-01/31/con", "spam:labelled-link-farm")}
+    assert fallback[0] == ["url", "title"] and len(fallback) > 1
 
 
 def fill_title() -> str:

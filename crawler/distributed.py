@@ -19,8 +19,8 @@ from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
-from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.extensions import WORKER_STOPPED
@@ -166,6 +166,30 @@ end
 return dead
 """
 
+# A request taken from the job's queue, or queued, only by a worker on the job's roll, checked in
+# the same Redis step (KEYS as the roll's scripts'; ARGV[1] the worker): a worker paused after its
+# last check of the roll, and taken off it meanwhile, would otherwise take a request of the job
+# another root's worker started afresh (and fetch it from that root as a worker of its own), or
+# queue one of its root's into that job. scrapy-redis's PriorityQueue and RFPDupeFilter, fenced.
+# Both return 0 for a worker off the roll. _TAKE returns {1} for an empty queue, else {1, the
+# request}; _PUT (ARGV: the worker, the request's fingerprint or '' if it is not to be filtered,
+# its score, the request) 1 if queued, 2 if seen before.
+_TAKE = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {0} end
+local taken = redis.call('ZRANGE', KEYS[3], 0, 0)
+if #taken == 0 then return {1} end
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, 0)
+return {1, taken[1]}
+"""
+_PUT = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 0 end
+if ARGV[2] ~= '' and redis.call('SADD', KEYS[4], ARGV[2]) == 0 then return 2 end
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+return 1
+"""
+# What _PUT answers.
+OFF_ROLL, QUEUED, SEEN = 0, 1, 2
+
 
 def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else value
@@ -241,6 +265,8 @@ class WorkerRoll:
         self._join = server.register_script(_JOIN)
         self._beat = server.register_script(_BEAT)
         self._leave = server.register_script(_LEAVE)
+        self._take = server.register_script(_TAKE)
+        self._put = server.register_script(_PUT)
 
     def _heartbeat_key(self, worker: str) -> str:
         return f"{self.key}:{worker}"
@@ -263,6 +289,17 @@ class WorkerRoll:
         return _joined(self._beat(
             keys=self.job_keys, args=[self.name, root, accepted, WORKER_TTL, JOB_TTL, *self._gone()]
         ))
+
+    def take(self) -> tuple[bool, bytes | None]:
+        """The queue's first request (encoded; None if it is empty), if this worker is on the
+        roll: (on the roll, request)."""
+        answer = self._take(keys=self.job_keys, args=[self.name])
+        return bool(answer[0]), answer[1] if len(answer) > 1 else None
+
+    def put(self, fingerprint: str, score: float, data: bytes) -> int:
+        """Queues a request unless its ``fingerprint`` was seen ('': never filtered), if this
+        worker is on the roll: QUEUED, SEEN or OFF_ROLL."""
+        return int(self._put(keys=self.job_keys, args=[self.name, fingerprint, score, data]))
 
     def leave(self) -> list[str]:
         """Off the roll; the workers found dead (taken off). The last one out clears the job."""
@@ -297,9 +334,9 @@ class JobScheduler(Scheduler):
         # scrapy-redis's open() with per-job keys, and without Spider.log (deprecated).
         self.spider = spider
         prefix = f"{spider.name}:{job_name(spider)}"
-        self.queue = load_object(self.queue_cls)(
-            server=self.server, spider=spider, key=f"{prefix}:requests", serializer=self.serializer
-        )
+        # A sorted set, whatever SCHEDULER_QUEUE_CLASS says: the roll's fenced _TAKE and _PUT
+        # work on scrapy-redis's PriorityQueue.
+        self.queue = PriorityQueue(server=self.server, spider=spider, key=f"{prefix}:requests", serializer=self.serializer)
         self.df = RFPDupeFilter(self.server, key=f"{prefix}:dupefilter", debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
         self.job = prefix
         self.roll = WorkerRoll(self.server, prefix, f"{prefix}:root", self.queue.key, self.df.key)
@@ -477,10 +514,14 @@ class JobScheduler(Scheduler):
             self.check_in_if_due()
             if self.root_lost is not None:
                 return False
-            if not request.dont_filter and self.df.request_seen(request):
+            answer = self.put(request)
+            if answer == OFF_ROLL:
+                self.check_in()  # taken off the roll after its last check: back on it, or stopped
+                answer = OFF_ROLL if self.root_lost is not None else self.put(request)
+            if answer == SEEN:
                 self.df.log(request, self.spider)
+            if answer != QUEUED:
                 return False
-            self.queue.push(request)
             if self.keys_leased:
                 # Redis deletes a queue it empties: the key this push made afresh needs its lease.
                 self.server.expire(self.queue.key, JOB_TTL)
@@ -492,6 +533,12 @@ class JobScheduler(Scheduler):
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
+    def put(self, request) -> int:
+        """Queues ``request`` in one Redis step with the checks that it is new and that this worker
+        is on the job's roll (_PUT): QUEUED, SEEN or OFF_ROLL."""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        return self.roll.put(fingerprint, -request.priority, self.queue._encode_request(request))
+
     def next_request(self):
         if self.redis_lost is not None or self.root_lost is not None:
             return None
@@ -499,7 +546,11 @@ class JobScheduler(Scheduler):
             self.check_in_if_due()
             if self.root_lost is not None:
                 return None
-            request = self.queue.pop(self.idle_before_close)
+            on_roll, data = self.roll.take()
+            if not on_roll:
+                self.check_in()  # taken off the roll after its last check: back on it, or stopped
+                on_roll, data = (False, None) if self.root_lost is not None else self.roll.take()
+            request = self.queue._decode_request(data) if on_roll and data is not None else None
         except RedisError as exc:
             self.lose_redis(exc)
             return None

@@ -997,6 +997,59 @@ def test_a_worker_back_from_a_pause_to_find_its_job_crawled_from_another_root_st
     assert not server_redis.keys(f"{prefix}:*")
 
 
+@pytest.mark.parametrize("uses", ["takes", "queues"])
+def test_a_worker_paused_right_after_its_check_of_the_roll_neither_takes_from_nor_adds_to_another_roots_job(
+        uses, redis_url, job_worker, caplog, monkeypatch):
+    # The pause lands after the worker's check of the roll (check_in_if_due: its heartbeat was
+    # not overdue yet) and before it takes a request or queues one. Resumed, it must not take
+    # the request of the job another root's worker started afresh meanwhile (it would fetch it
+    # as a page of its own crawl, and the article go missing from that job), nor queue its own.
+    import redis
+    from scrapy import Request
+
+    from crawler.distributed import ROOT_REFUSED
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    paused, _ = job_worker(job, ROOTS[0], _elsewhere("paused"))
+    assert paused.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+    others = []
+    checked = paused.check_in_if_due
+
+    def checked_then_paused() -> None:
+        checked()
+        if not others:
+            _paused_past_its_heartbeat(server_redis, prefix, paused)
+            others.append(job_worker(job, ROOTS[1], _elsewhere("other"))[0])
+            assert others[0].refused is None
+            assert others[0].enqueue_request(Request(f"{ROOTS[1]}2023-01/03/node_1.htm"))
+
+    monkeypatch.setattr(paused, "check_in_if_due", checked_then_paused)
+    caplog.clear()
+    own = Request(f"{ROOTS[0]}2023-01/03/node_3.htm")
+    try:
+        if uses == "takes":
+            assert paused.next_request() is None
+        else:
+            assert not paused.enqueue_request(own)
+        assert others, "the pause never came"
+        assert paused.root_lost is not None and f"crawls from {ROOTS[1]} now" in paused.root_lost
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert errors == [paused.root_lost]
+        assert paused.next_request() is None and not paused.enqueue_request(own)
+        paused.close(ROOT_REFUSED)
+        # The other root's job is as its worker left it: its request queued, none of the first root's
+        # fingerprints, its worker alone on the roll.
+        assert not server_redis.sismember(f"{prefix}:dupefilter", paused.df.request_fingerprint(own))
+        assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere("other").encode()}
+        assert [request.url for request in iter(others[0].next_request, None)] == [f"{ROOTS[1]}2023-01/03/node_1.htm"]
+    finally:
+        for other in others:
+            other.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+
+
 def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_leaves_that_job_alone(
         redis_url, request, tmp_path, monkeypatch):
     # A real worker stopped (SIGSTOP) past its heartbeat's life, the rest of the minute being

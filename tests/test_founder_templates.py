@@ -82,8 +82,39 @@ def _responses():
         (b"<p>\x81\x8d\xfe</p>", "text/html"),  # neither UTF-8 nor GB18030 in full
         ("<meta charset=big5><p>社會工作</p>".encode("big5"), "text/html"),
         ("<p>社會</p>".encode("gbk") + b"\xfe\x59\xa6\xd9", "text/html; charset=gbk"),  # GB 18030-2022's reading
+        (gbk.replace(b"charset=gb2312", b"charset=big5"), "text/html"),  # GBK under a wrong <meta>
+        (gbk, "text/html; charset=ISO-8859-1"),  # GBK under a server's default charset
     ]
     return [(HtmlResponse("http://example.org/a.htm", body=body, headers={"Content-Type": ct}), body, ct) for body, ct in bodies]
+
+
+@pytest.mark.parametrize(("meta", "content_type"), [
+    (b"charset=big5", "text/html"),
+    (b"charset=iso-8859-1", "text/html"),
+    (b"charset=windows-1252", "text/html"),
+    (b"charset=gb2312", "text/html; charset=ISO-8859-1"),  # a server's default over the template's <meta>
+    (b"charset=gb2312", "text/html; charset=big5"),
+])
+def test_gbk_files_under_a_wrong_charset_that_is_no_gb_or_utf8_one_are_read_as_gbk(meta, content_type):
+    body = (FIXTURES / "node_page_skips_gbk.htm").read_bytes().replace(b"charset=gb2312", meta)
+    text = decode_html(body, content_type)
+    assert "镕铸公益力量：社会组织年度盘点" in text and "走进㑇山村的儿童之家" in text
+    assert "\ufffd" not in text
+
+
+def test_utf8_files_under_a_big5_or_latin1_charset_are_read_as_utf8():
+    utf8 = (FIXTURES / "node_page.htm").read_bytes()
+    for meta in (b"charset=big5", b"charset=iso-8859-1"):
+        assert "尋找慈善傳統" in decode_html(utf8.replace(b"charset=utf-8", meta), "text/html")
+
+
+def test_files_that_are_what_their_big5_or_latin1_charset_says_stay_so():
+    traditional = (FIXTURES / "node_page.htm").read_text(encoding="utf-8").replace("charset=utf-8", "charset=big5")
+    assert decode_html(traditional.encode("big5"), "text/html") == traditional
+    latin = "<meta http-equiv=Content-Type content='text/html; charset=iso-8859-1'><p>Café crème à Zürich, 1 250 €.</p>"
+    assert decode_html(latin.encode("cp1252"), "text/html") == latin
+    # Too little text to judge: as declared.
+    assert decode_html(b"<meta charset=big5><p>" + "社会".encode("gbk") + b"</p>") == "<meta charset=big5><p>" + "社会".encode("gbk").decode("big5") + "</p>"
 
 
 def test_spider_reads_a_response_as_decode_html_does():

@@ -115,6 +115,60 @@ def test_files_whose_bytes_contradict_their_declared_charset_are_read_as_they_ar
     assert sql_rows(archive, "SELECT count(*) FROM articles WHERE body LIKE :r OR body = ''", r="%\ufffd%") == [(0,)]
 
 
+def _gbk_site(tmp_path, charset: str):
+    """The sample site's files in GBK under a <meta> that names ``charset``."""
+    site = sample_site(tmp_path / "site", pdfs=False)
+    for file in (site / "html").rglob("*.htm"):
+        html = file.read_text(encoding="utf-8")
+        assert "charset=utf-8" in html
+        file.write_bytes(html.replace("charset=utf-8", f"charset={charset}").encode("gb18030"))
+    return site
+
+
+def _manifest() -> dict:
+    from crawler.sample import SITE
+
+    return json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
+
+
+TEXTS = "SELECT url, title, title_original, body, body_original FROM articles"
+
+
+@pytest.mark.parametrize("charset", ["big5", "iso-8859-1"])
+def test_gbk_files_under_a_big5_or_latin1_meta_are_read_as_gbk(tmp_path, archive, charset):
+    [(done, _)] = crawl(_gbk_site(tmp_path, charset), archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    manifest = _manifest()
+    assert {row.title_original for row in sql_rows(archive, TEXTS)} == {article["title"] for article in manifest["articles"]}
+    sections = {section for (section,) in sql_rows(archive, "SELECT section_original FROM pages")}
+    assert sections == {page["section"] for page in manifest["pages"]}
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE body LIKE :r OR body = ''", r="%\ufffd%") == [(0,)]
+
+
+def test_reprocess_reads_gbk_files_stored_under_a_wrong_charset_again(tmp_path, archive):
+    """The raw files are kept as fetched: reprocess decodes them again, and the text the code
+    before stored (the GBK bytes read as Big5) is replaced by the paper's."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import archive_command
+
+    [(done, _)] = crawl(_gbk_site(tmp_path, "big5"), archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    crawled = sorted(sql_rows(archive, TEXTS))
+    engine = create_engine(archive)
+    with engine.begin() as conn:
+        for url, *texts in crawled:
+            garbled = [value.encode("gb18030").decode("big5hkscs", "replace") for value in texts]
+            conn.execute(text("UPDATE articles SET title = :t, title_original = :to, body = :b, body_original = :bo "
+                              "WHERE url = :u"), dict(zip(("t", "to", "b", "bo"), garbled), u=url))
+    engine.dispose()
+    assert sorted(sql_rows(archive, TEXTS)) != crawled
+    done = archive_command("reprocess", archive=archive)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(sql_rows(archive, TEXTS)) == crawled
+    assert {row.title_original for row in crawled} == {article["title"] for article in _manifest()["articles"]}
+
+
 # --- picture stories ------------------------------------------------------------------------------
 
 

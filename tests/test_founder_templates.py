@@ -667,6 +667,25 @@ def test_two_pictures_in_one_row_are_both_stored_each_with_its_caption(rows, cap
     assert parsed.paragraphs == main_paragraphs()
 
 
+@pytest.mark.parametrize(("cells", "caption"), [
+    # The template's caption row, its credit in a cell of its own: apart as the cells stood.
+    ('<td align=center class=font6>圖為會議現場</td><td align=right class=font6>本報記者 皮磊 攝</td>', "圖為會議現場 本報記者 皮磊 攝"),
+    # A mark or a blank at the joint parts them already.
+    ('<td class=font6>圖為會議現場。</td><td class=font6>本報記者 皮磊 攝</td>', "圖為會議現場。本報記者 皮磊 攝"),
+    ('<td class=font6>圖為會議現場</td><td class=font6>（本報記者 皮磊 攝）</td>', "圖為會議現場（本報記者 皮磊 攝）"),
+    ('<td class=font6>圖為會議現場&nbsp;</td><td class=font6>本報記者 皮磊 攝</td>', "圖為會議現場 本報記者 皮磊 攝"),
+    ('<td class=font6>Volunteers at work.</td><td></td><td class=font6>Photo: Pi Lei</td>', "Volunteers at work. Photo: Pi Lei"),
+])
+def test_a_caption_split_over_cells_under_one_picture_keeps_them_apart(cells, caption):
+    from pipelines.normalize import normalize_text
+
+    parsed = _with_picture_table(f'<tr><td align=center colspan=3><IMG src="{_RES.format(1)}" width=400></td></tr><tr>{cells}</tr>')
+    assert parsed.images == [ImageRef(IMAGES + "2023-01/31/07/res01_attpic_brief.jpg", caption)]
+    assert parsed.paragraphs == main_paragraphs()
+    # Stored as read: normalisation keeps a space between two Han characters.
+    assert normalize_text(caption) == caption
+
+
 def test_a_row_of_two_pictures_then_a_row_of_one_keep_their_captions_apart():
     parsed = _with_picture_table(
         f'<tr><td><IMG src="{_RES.format(1)}"></td><td><IMG src="{_RES.format(2)}"></td></tr>'

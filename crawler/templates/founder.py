@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property, lru_cache
@@ -695,6 +696,24 @@ def _cells(row: etree._Element) -> list[tuple[int, etree._Element]]:
     return cells or [(0, row)]
 
 
+def _caption_of(parts) -> str:
+    """A caption set over several cells (图为… in one, 本报记者 张三 摄 in the next), as one line:
+    the parts apart by a space, as the cells stood, unless a blank or a full-width punctuation
+    mark already parts them (图为会场。本报记者 …, 图为会场（本报记者 …）). After a Latin full
+    stop or colon the space stays, as English is written (… at work. Photo: …)."""
+    joined = ""
+    for part in filter(None, parts):
+        if joined and not (joined[-1].isspace() or part[0].isspace() or _wide_punctuation(joined[-1])
+                           or _wide_punctuation(part[0])):
+            joined += " "
+        joined += part
+    return joined
+
+
+def _wide_punctuation(char: str) -> bool:
+    return unicodedata.category(char)[0] == "P" and unicodedata.east_asian_width(char) in ("W", "F")
+
+
 # A caption set under a picture in the content region, in a paragraph of its own, tells it is
 # one: it opens as captions do (图为…, 图：…, 图1 …, 上图：…, （图…）) or ends with the
 # photographer's credit (… 本报记者 皮磊 摄, …供图). A short centred line is not enough: papers
@@ -1011,14 +1030,15 @@ class FounderArticle(_FounderFile):
                 continue
             uncaptioned = [(column, picture) for column, picture in last if not picture.caption]
             if len(last) == 1 and uncaptioned:
-                uncaptioned[0][1].caption = _line(row)
+                # Read cell by cell: the row's text ran 图为… and 本报记者 张三 摄 together.
+                uncaptioned[0][1].caption = _caption_of(_line(cell) for _, cell in cells)
             elif uncaptioned:
                 for column, cell in cells:
                     # Under the picture whose column it begins in (or the first): a caption
                     # spanning two pictures' columns is the first's.
                     under = [picture for start, picture in uncaptioned if start <= column] or [uncaptioned[0][1]]
                     if text := _line(cell):
-                        under[-1].caption = f"{under[-1].caption} {text}".strip()
+                        under[-1].caption = _caption_of((under[-1].caption, text))
         return found
 
     @cached_property

@@ -26,7 +26,9 @@ from w3lib.encoding import html_to_unicode
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
-from crawler.templates.text import BLOCKS, block_lines, collapse as _collapse, has_text, line as _line, parse, text as _text
+from crawler.templates.text import (
+    BLOCKS, block_lines, collapse as _collapse, has_text, html_blanks, line as _line, parse, text as _text,
+)
 
 __all__ = [
     "FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "closing_source", "decode_html",
@@ -680,6 +682,8 @@ class _Picture:
     url: str
     caption: str
     taken: tuple = ()
+    # Of ``taken``, the elements whose tail is the caption's text (a caption in no element of its own).
+    emptied: tuple = ()
 
 
 def _cells(row: etree._Element) -> list[tuple[int, etree._Element]]:
@@ -732,8 +736,9 @@ def _loose_pictures(body: etree._Element, rows: list, absolute) -> list[_Picture
     """The pictures of the content region ``body`` outside the picture rows ``rows``, each
     with its caption where the template clearly set one under it: in the picture's own
     paragraph after a line break (<P align=center><IMG …><BR>图为…</P>), or as the next
-    paragraph that reads as a caption (_CAPTION_OPENING, _CAPTION_CREDIT). Anything else
-    under a picture is the article's text, and stays."""
+    paragraph that reads as a caption (_CAPTION_OPENING, _CAPTION_CREDIT), or, for a picture in
+    no paragraph, as its line's text that reads so (_line_captioned). Anything else under a
+    picture is the article's text, and stays."""
     in_rows = set(row for row in rows if isinstance(row, etree._Element))
     found: list[_Picture] = []
     for img in body.iter("img"):
@@ -762,6 +767,8 @@ def _no_picture(img: etree._Element, body: etree._Element) -> bool:
 
 def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
     block = _picture_block(img, body)
+    if block is None and (on_its_line := _line_captioned(img, url, body)) is not None:
+        return on_its_line
     if block is None or _text_before(block, img) or sum(1 for _ in block.iter("img")) > 1:
         # Inside a paragraph's text, one of several pictures in a paragraph, or in no
         # paragraph: no caption told apart from the text, which stays.
@@ -783,6 +790,58 @@ def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
             and next(following.iter("img", "table"), None) is None):
         return _Picture(img, url, caption, (block, following))
     return _Picture(img, url, "", (block,))
+
+
+def _line_captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture | None:
+    """A picture set in the content region itself, in no paragraph (<IMG …>图为…<BR>, or with a
+    <BR> between picture and caption), with the text of its line as its caption where that
+    reads as one (_reads_as_caption: its own line is all that tells it from the text, and
+    papers that lay their text out in <BR>-broken lines set paragraphs so too); or with the next
+    paragraph as its caption, as for a picture alone in its paragraph. None for a picture in
+    an element of the region other than a link around it alone, and for one with anything before
+    it on its line: that is inside the text."""
+    holder = img
+    parent = img.getparent()
+    if parent is not body and parent is not None and parent.tag == "a" and parent.getparent() is body \
+            and not has_text(parent) and len(parent) == 1:
+        holder = parent
+    if holder.getparent() is not body:
+        return None
+    previous = holder.getprevious()
+    if previous is None:
+        if (body.text or "").strip():
+            return None
+    elif (previous.tail or "").strip() or not (previous.tag == "br" or previous.tag in BLOCKS):
+        return None
+    uncaptioned = _Picture(img, url, "", (holder,))
+    taken, emptied, source = [holder], [holder], [holder.tail or ""]
+    node = holder.getnext()
+    if not source[0].strip() and node is not None and node.tag == "br":
+        # Under the picture, after a line break.
+        taken.append(node), emptied.append(node), source.append(node.tail or "")
+        node = node.getnext()
+    while node is not None and node.tag != "br" and node.tag not in BLOCKS:
+        if isinstance(node.tag, str) and next(node.iter("img", "br", "table", *BLOCKS), None) is not None:
+            return uncaptioned  # another picture or a line break inside the line: no caption told apart
+        shown = _text(node) if isinstance(node.tag, str) else ""
+        taken.append(node), emptied.append(node), source.append(shown + (node.tail or ""))
+        node = node.getnext()
+    caption = _collapse(html_blanks("".join(source)))
+    if not caption:
+        # The picture alone on its line: the next paragraph, if it reads as a caption.
+        if node is None or node.tag not in _PICTURE_BLOCKS:
+            return uncaptioned
+        caption = _line(node)
+        if (len(caption) <= _CAPTION_LIMIT and _reads_as_caption(caption)
+                and next(node.iter("img", "table"), None) is None):
+            return _Picture(img, url, caption, (*taken, node), tuple(emptied))
+        return uncaptioned
+    if (len(caption) > _CAPTION_LIMIT or "".join(source).lstrip(" \t\r\n").startswith("\u3000")
+            or not _reads_as_caption(caption)):
+        return uncaptioned
+    if node is not None and node.tag == "br":
+        taken.append(node)  # the line's end: the text after it begins the next line, as before
+    return _Picture(img, url, caption, tuple(taken), tuple(emptied))
 
 
 def _reads_as_caption(text: str) -> bool:
@@ -939,6 +998,8 @@ class FounderArticle(_FounderFile):
             if self._loose_pictures:
                 # Where each picture stood, for images' order: the rows and pictures leave the tree.
                 self._order = {element: n for n, element in enumerate(tree.iter())}
+                for element in (element for picture in self._loose_pictures for element in picture.emptied):
+                    element.tail = None
                 _take_out(body, [element for picture in self._loose_pictures for element in picture.taken])
             _take_out(body, rows)
         return body

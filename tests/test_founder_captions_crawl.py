@@ -1,0 +1,117 @@
+"""Pictures of the Founder template set as some real sites set them, through a real crawl and
+`archive reprocess`.
+
+A caption row under one picture of table#newspic whose credit stands in a cell of its own; a
+picture set in the content region itself (no paragraph around it) with its caption on its line.
+Crawled by `scrapy crawl issues` over HTTP into SQLite and PostgreSQL; then the rows are put
+back as the code before these fixes stored them, and `archive reprocess` (the real command) must
+store what the crawl stores.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import archive_command, crawl_site, database_url, sql_rows
+from tests.sites import sample_site
+
+SPLIT = "content_306505.htm"
+LOOSE = "content_306506.htm"
+CAPTION_ROW = "<tr><td align=center class=font6>藍馬甲助老防騙公益大篷車來到江西省德安縣豐林鎮開展服務(圖片來源:界面新聞)</td></tr>"
+SPLIT_ROW = (
+    "<tr><td align=center class=font6>藍馬甲助老防騙公益大篷車來到江西省德安縣豐林鎮開展服務</td>"
+    "<td align=right class=font6>本報記者 皮磊 攝</td></tr>"
+)
+LOOSE_CAPTIONED = '<IMG src="../../../images/2023-01/31/03/res306506_01_attpic_brief.jpg" border=0>圖為烏魯木齊市一處社工站<BR>\n'
+LOOSE_ALONE = '<IMG src="../../../images/2023-01/31/03/res306506_02_attpic_brief.jpg" border=0><BR>社工站一角<BR>\n'
+
+
+def _alter(name: str, html: str) -> str:
+    if name == SPLIT:
+        assert html.count(CAPTION_ROW) == 1
+        return html.replace(CAPTION_ROW, SPLIT_ROW).replace("<tr><td align=center><IMG", "<tr><td align=center colspan=2><IMG", 1)
+    if name == LOOSE:
+        content = html.index("<founder-content>")
+        paragraphs = [content + m.start() for m in re.finditer("<P>", html[content:html.index("</founder-content>")])]
+        second, last = paragraphs[1], paragraphs[-1]  # the last: the source note
+        return html[:second] + LOOSE_CAPTIONED + html[second:last] + LOOSE_ALONE + html[last:]
+    return html
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return sample_site(tmp_path_factory.mktemp("site") / "site", alter=_alter, pdfs=False)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def archive(request, site, tmp_path_factory):
+    url = database_url(request, tmp_path_factory.mktemp("archive"))
+    done, _ = crawl_site(url, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return url
+
+
+PICTURES = """
+SELECT i.url, i.caption, i.caption_original FROM images i JOIN articles a ON a.id = i.article_id
+WHERE a.url LIKE :file ORDER BY i.position
+"""
+
+
+def pictures(url: str, file: str) -> list:
+    return [tuple(row) for row in sql_rows(url, PICTURES, file=f"%/{file}")]
+
+
+def body(url: str, file: str) -> str:
+    (row,) = sql_rows(url, "SELECT body FROM articles WHERE url LIKE :file", file=f"%/{file}")
+    return row[0]
+
+
+def test_a_caption_set_over_two_cells_under_one_picture_keeps_them_apart(archive):
+    [(_, caption, original)] = pictures(archive, SPLIT)
+    assert original == "藍馬甲助老防騙公益大篷車來到江西省德安縣豐林鎮開展服務 本報記者 皮磊 攝"
+    assert caption.endswith("服务 本报记者 皮磊 摄")
+
+
+def test_a_picture_in_no_paragraph_is_stored_with_the_caption_on_its_line_out_of_the_text(archive):
+    stored = pictures(archive, LOOSE)
+    assert [caption for _, caption, _ in stored] == ["图为乌鲁木齐市一处社工站", ""]
+    assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/newdzb/images/2023-01/31/03/res306506_0[12]_attpic_brief\.jpg", url)
+               for url, _, _ in stored)
+    lines = body(archive, LOOSE).split("\n")
+    assert "乌鲁木齐市一处社工站" not in "".join(lines)
+    # A line under a picture that is no clear caption stays, where it stood: before the last paragraph.
+    assert lines[-2:] == ["社工站一角", "（据天山网）"] and len(lines) == 6
+
+
+def _as_stored_before(url: str) -> None:
+    """The rows as the extraction before these fixes stored them: the two cells' texts run
+    together, and the caption on a picture's line left in the text (the picture without it)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        ids = {file: conn.execute(text("SELECT id FROM articles WHERE url LIKE :f"), {"f": f"%/{file}"}).scalar_one()
+               for file in (SPLIT, LOOSE)}
+        conn.execute(text("UPDATE images SET caption = replace(caption, ' 本报', '本报'), "
+                          "caption_original = replace(caption_original, ' 本報', '本報') WHERE article_id = :a"),
+                     {"a": ids[SPLIT]})
+        conn.execute(text("UPDATE images SET caption = '', caption_original = '' WHERE article_id = :b"), {"b": ids[LOOSE]})
+        lines = conn.execute(text("SELECT body FROM articles WHERE id = :b"), {"b": ids[LOOSE]}).scalar_one().split("\n")
+        conn.execute(text("UPDATE articles SET body = :body WHERE id = :b"),
+                     {"body": "\n".join([lines[0], "图为乌鲁木齐市一处社工站", *lines[1:]]), "b": ids[LOOSE]})
+    engine.dispose()
+
+
+def test_reprocess_applies_the_fixes_to_articles_stored_before(archive):
+    files = (SPLIT, LOOSE)
+    crawled = {file: (pictures(archive, file), body(archive, file)) for file in files}
+    _as_stored_before(archive)
+    before = {file: (pictures(archive, file), body(archive, file)) for file in files}
+    assert before[SPLIT][0][0][2].endswith("服務本報記者 皮磊 攝")
+    assert "图为乌鲁木齐市一处社工站" in before[LOOSE][1]
+    done = archive_command("reprocess", archive=archive)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {file: (pictures(archive, file), body(archive, file)) for file in files} == crawled
+    assert pictures(archive, SPLIT)[0][2].endswith("服務 本報記者 皮磊 攝")
+    assert [caption for _, caption, _ in pictures(archive, LOOSE)] == ["图为乌鲁木齐市一处社工站", ""]
+    assert "乌鲁木齐市一处社工站" not in body(archive, LOOSE)

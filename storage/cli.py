@@ -858,8 +858,9 @@ def check_output(path: str, overwrite: bool, stream: bool = True) -> None:
 class output_file:
     """Standard output, in UTF-8 whatever the terminal's locale; or ``path`` written whole or
     not at all: the text goes to a file beside it, which replaces it once complete, so an
-    export stopped half-way leaves the file it found. A write that fails (a full disk) is one
-    line of error, the partial file removed."""
+    export stopped half-way leaves the file it found; the file replaced keeps its permissions
+    (storage.export.create_replacement). A write that fails (a full disk) is one line of
+    error, the partial file removed."""
 
     def __init__(self, path: str | None, overwrite: bool = False):
         if path is not None:
@@ -881,7 +882,12 @@ class output_file:
                 sys.stdout.reconfigure(encoding="utf-8")
             return sys.stdout
         try:
-            self.file = open(self.partial or self.path, "w", encoding="utf-8", newline="")
+            if self.partial:
+                from storage.export import create_replacement
+
+                self.file = open(create_replacement(self.partial, self.target), "w", encoding="utf-8", newline="")
+            else:
+                self.file = open(self.path, "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise ArchiveError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         return self.file

@@ -7,10 +7,13 @@ import io
 import json
 import os
 import shlex
+import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import zlib
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -1218,6 +1221,62 @@ def test_export_refuses_an_existing_file_unless_told_to_overwrite_it(seeded, fmt
     else:
         assert target.read_text(encoding="utf-8").count("\n") >= articles
     assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
+@contextmanager
+def umask(mask: int):
+    """The commands a test starts in this while create files under ``mask``."""
+    before = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_overwriting_a_file_keeps_its_permissions_and_a_new_file_has_the_umask_s(seeded, fmt, tmp_path):
+    # The export was renamed over the file with the umask's default: a private file (0600)
+    # became readable by everyone.
+    articles = len(view_rows(seeded))
+    private, shared, new = (tmp_path / f"{name}.{fmt}" for name in ("private", "shared", "new"))
+    for path, mode in ((private, 0o600), (shared, 0o664)):
+        path.write_text("kept\n", encoding="utf-8")
+        path.chmod(mode)
+    with umask(0o027):
+        for path in (private, shared, new):
+            done = archive_command("export", "--format", fmt, "-o", str(path), "--overwrite", archive=seeded)
+            assert done.returncode == 0 and done.stderr.splitlines()[-1].startswith(f"{path}: {articles} articles"), done.stderr
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in (private, shared, new)} == {
+        private.name: 0o600, shared.name: 0o664, new.name: 0o640}
+    assert private.read_bytes() != b"kept\n" and not list(tmp_path.glob("*.part*"))
+    if fmt == "sqlite":
+        assert view_rows(f"sqlite:///{private}") == view_rows(seeded)
+
+
+def test_export_overwriting_a_file_of_another_group_keeps_it_or_gives_that_group_no_more_than_others(sqlite_url, tmp_path):
+    # A file of the project's group (0640): the export, of the user's own group, kept 0640
+    # would open it to that group instead.
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root to give a file another group, and setpriv to take that right away")
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    group = next(gid for gid in range(1, 100) if gid not in (os.getgid(), *os.getgroups()))
+    kept, narrowed = tmp_path / "kept.csv", tmp_path / "narrowed.csv"
+    for path in (kept, narrowed):
+        path.write_text("kept\n", encoding="utf-8")
+        os.chown(path, -1, group)
+        path.chmod(0o754)
+    command = [sys.executable, "-m", "storage.console", "--archive", sqlite_url, "export", "--format", "csv", "--overwrite", "-o"]
+    done = subprocess.run([*command, str(kept)], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (kept.stat().st_gid, stat.S_IMODE(kept.stat().st_mode)) == (group, 0o754)
+    # Without the right to give a file a group the user is not in.
+    without_chown = ["setpriv", "--bounding-set=-chown", "--inh-caps=-chown"]
+    done = subprocess.run([*without_chown, *command, str(narrowed)], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (narrowed.stat().st_gid, stat.S_IMODE(narrowed.stat().st_mode)) == (os.getgid(), 0o744)
+    assert narrowed.read_bytes() != b"kept\n"
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])

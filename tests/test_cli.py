@@ -1751,6 +1751,35 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
     ]
 
 
+def test_a_paper_s_runs_from_python_are_those_archive_stats_lists_reprocesses_of_every_paper_included(seeded):
+    # Archive.crawl_runs(paper_code=X) left out the runs over every paper ('*': a reprocess
+    # without --paper), which `archive stats --paper X` lists with X's own.
+    archive = open_archive(seeded)
+    with archive.engine.begin() as conn:
+        insert_crawl_run(conn, kind="crawl")
+        insert_crawl_run(conn, kind="crawl", paper_code="shehuibao")
+    archive.close()
+    for args in ((), ("--paper", "gongyishibao")):
+        done = archive_command("reprocess", *args, archive=seeded)
+        assert done.returncode == 0, done.stderr
+    stats = archive_command("stats", "--paper", "gongyishibao", archive=seeded)
+    assert stats.returncode == 0, stats.stderr
+    table = stats.stdout.split("Recent crawl runs\n")[1].splitlines()[2:-1]
+    listed = [tuple(field.strip() for field in line.split(" | ")[:3]) for line in table]
+    archive = open_archive(seeded, create=False)
+    try:
+        runs = [(str(run.id), run.paper_code, run.kind) for run in archive.crawl_runs(paper_code="gongyishibao")]
+        crawls = [(run.paper_code, run.kind) for run in archive.crawl_runs(paper_code="gongyishibao", kind="crawl")]
+        every = [run.paper_code for run in archive.crawl_runs()]
+    finally:
+        archive.close()
+    assert runs == listed
+    assert [(code, kind) for _, code, kind in runs] == [
+        ("gongyishibao", "reprocess"), ("*", "reprocess"), ("gongyishibao", "crawl")]
+    assert crawls == [("gongyishibao", "crawl")]
+    assert every == ["gongyishibao", "*", "shehuibao", "gongyishibao"]
+
+
 def test_reprocess_beats_between_its_batches_so_that_a_long_one_is_not_taken_for_killed(archive_url, monkeypatch):
     # A batch is 400 documents, page PDFs read for seconds each: its row's seen_at must move
     # between batches, or a live reprocess reads as killed (five heartbeats, five minutes).

@@ -320,6 +320,47 @@ def refused_write(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == READ_ONLY_TRANSACTION
 
 
+# What archive sql says of a query holding a second statement, on either database: sqlite3 said
+# "You can only execute one statement at a time.", PostgreSQL "cannot insert multiple commands
+# into a prepared statement", which named a prepared statement the user never made.
+ONE_STATEMENT = "archive sql runs one statement per call: the query holds more than one (run each on its own)"
+# PostgreSQL's SQLSTATE for a syntax error, and the server's function that gives it to a second
+# statement (the parse of the extended protocol, which takes one): told apart from other syntax
+# errors by that, not by the message's words, which the server's lc_messages translates.
+SYNTAX_ERROR = "42601"
+ONE_STATEMENT_ONLY = "exec_parse_message"
+
+
+def several_statements(error: BaseException, query: str) -> bool:
+    """Whether ``error`` is the database's refusal of ``query`` for holding more than one
+    statement. The sqlite3 module's is its own (a ProgrammingError, no SQLite error code), raised
+    once SQLite has prepared the first statement and found more after it."""
+    import sqlite3
+
+    if isinstance(error, sqlite3.ProgrammingError):
+        return getattr(error, "sqlite_errorcode", None) is None and second_statement(query)
+    diag = getattr(error, "diag", None)
+    return (getattr(error, "sqlstate", None) == SYNTAX_ERROR
+            and getattr(diag, "source_function", None) == ONE_STATEMENT_ONLY)
+
+
+def second_statement(query: str) -> bool:
+    """Whether ``query`` holds a statement after its first, as SQLite ends one (the ';' that its
+    tokenizer, sqlite3_complete, takes for an end: not one within a string or a trigger's body);
+    empty ones and comments after it are none."""
+    import sqlite3
+
+    first_ended = False
+    for piece in _SQL_PIECES.finditer(query):
+        token = piece.group()
+        if token == ";" or token.isspace() or token.startswith(("--", "/*")):
+            if token == ";" and not first_ended:
+                first_ended = sqlite3.complete_statement(query[:piece.end()])
+        elif first_ended:
+            return True
+    return False
+
+
 def _read_only(conn) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA query_only = ON")
@@ -351,6 +392,8 @@ def run_sql(args: argparse.Namespace) -> int:
                 reason = database_words(exc)
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
                     raise KeyboardInterrupt from None
+                if several_statements(exc, args.query):
+                    raise ArchiveError(ONE_STATEMENT) from None
                 if refused_write(exc):
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 if _copying(conn):
@@ -858,8 +901,9 @@ def check_output(path: str, overwrite: bool, stream: bool = True) -> None:
 class output_file:
     """Standard output, in UTF-8 whatever the terminal's locale; or ``path`` written whole or
     not at all: the text goes to a file beside it, which replaces it once complete, so an
-    export stopped half-way leaves the file it found. A write that fails (a full disk) is one
-    line of error, the partial file removed."""
+    export stopped half-way leaves the file it found; the file replaced keeps its permissions
+    (storage.export.create_replacement). A write that fails (a full disk) is one line of
+    error, the partial file removed."""
 
     def __init__(self, path: str | None, overwrite: bool = False):
         if path is not None:
@@ -881,7 +925,12 @@ class output_file:
                 sys.stdout.reconfigure(encoding="utf-8")
             return sys.stdout
         try:
-            self.file = open(self.partial or self.path, "w", encoding="utf-8", newline="")
+            if self.partial:
+                from storage.export import create_replacement
+
+                self.file = open(create_replacement(self.partial, self.target), "w", encoding="utf-8", newline="")
+            else:
+                self.file = open(self.path, "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise ArchiveError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         return self.file

@@ -249,6 +249,8 @@ LINK_REASONS = "0014"  # dead links say why the site did not serve them (dead_li
 RUN_HEARTBEATS = "0015"  # runs write their counts as batches commit, and seen_at (crawl_runs)
 HEARTBEAT_INTERVALS = "0016"  # runs write their heartbeat's interval (crawl_runs.heartbeat_seconds)
 RUN_KINDS = "0017"  # runs say whether they are a crawl or a reprocess (crawl_runs.kind)
+# crawl_runs.paper_code of a run over every paper (`archive reprocess` without --paper).
+ALL_PAPERS = "*"
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
               "articles_failed", "links_gone", "pdfs_without_text", "dates_without_issue")
 # The counts of crawl_runs that a batch adds to its run's row, in its own transaction (what
@@ -628,10 +630,14 @@ class Archive:
             )
 
     def crawl_runs(self, paper_code: str | None = None, limit: int = 50, kind: str | None = None) -> list[CrawlRun]:
-        """The most recent runs first; of ``kind`` ('crawl', 'reprocess') only, when given."""
+        """The most recent runs first (by id), at most ``limit``; of ``kind`` ('crawl',
+        'reprocess') only, when given. With ``paper_code``: that paper's runs and the runs over
+        every paper (``paper_code`` '*', ALL_PAPERS: an `archive reprocess` without --paper,
+        which read that paper's documents too), as `archive stats --paper` lists them. The
+        paper's own alone are those whose ``paper_code`` is the one given."""
         query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
         if paper_code:
-            query = query.where(CrawlRun.paper_code == paper_code)
+            query = query.where(CrawlRun.paper_code.in_((paper_code, ALL_PAPERS)))
         if kind:
             query = query.where(CrawlRun.kind == kind)
         with self.session() as session:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
@@ -14,6 +16,37 @@ from storage.search import checked_terms, filters, holds_every_word, word_forms
 BATCH = 1000
 # What a query's words are looked for in, as search looks.
 _SEARCHED = ("title", "subtitle", "body")
+
+
+def create_replacement(path: str | os.PathLike, replaced: str | os.PathLike) -> int:
+    """``path`` created (or emptied) for writing, to be renamed over ``replaced`` once whole; its
+    descriptor. It takes the permissions of the file it will replace, as an editor's save does:
+    renamed over a file the user had made private (0600), an export built with the umask's
+    default was readable by everyone. Its group too, where the user may give it that group;
+    where not, its group has what others have, so that no one it did not reach before reads
+    it. A new file (``replaced`` not there) gets the umask's default, as ``open`` gives it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+    try:
+        old = os.stat(replaced)
+    except FileNotFoundError:
+        old = None
+    if old is None or not stat.S_ISREG(old.st_mode):
+        return os.open(path, flags, 0o666)
+    # Permission bits only: set-id bits mean nothing on data, and a chown clears them anyway.
+    mode = stat.S_IMODE(old.st_mode) & 0o777
+    descriptor = os.open(path, flags, mode)  # no wider than the old file, even before the chmod
+    try:
+        if os.fstat(descriptor).st_gid != old.st_gid:
+            try:
+                os.fchown(descriptor, -1, old.st_gid)
+            except PermissionError:
+                mode = mode & ~0o070 | (mode & 0o007) << 3
+        # The umask took bits off at creation, and a leftover file kept its own mode.
+        os.fchmod(descriptor, mode)
+    except OSError:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def export_rows(

@@ -20,13 +20,13 @@ from datetime import date
 from sqlalchemy import bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.db import Archive, ArchiveError, as_utc, database_words
+from storage.db import ALL_PAPERS, Archive, ArchiveError, as_utc, database_words
 from storage.search import TABLE_COLUMNS, filters
 
 STORE_PIPELINE = "pipelines.store.StorePipeline"
-# A reprocess's crawl_runs row: its kind, and its paper_code when no --paper narrowed it.
+# A reprocess's crawl_runs row: its kind, and its paper_code when no --paper narrowed it
+# (ALL_PAPERS, from storage.db, whose crawl_runs() and archive stats list it with each paper's).
 REPROCESS = "reprocess"
-ALL_PAPERS = "*"
 
 
 @dataclass

@@ -7,10 +7,13 @@ import io
 import json
 import os
 import shlex
+import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import zlib
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -219,8 +222,10 @@ def test_sql_is_read_only(seeded, statement, capsys):
     before = view_rows(seeded)
     assert archive_cli(seeded, "sql", statement) == 2
     err = capsys.readouterr().err
-    several = ";" in statement  # SQLite and PostgreSQL take one statement
-    assert err.startswith("error: SQL error:" if several else "error: archive sql is read-only:") and err.count("\n") == 1
+    if ";" in statement:  # SQLite and PostgreSQL take one statement
+        assert err == "error: archive sql runs one statement per call: the query holds more than one (run each on its own)\n"
+    else:
+        assert err.startswith("error: archive sql is read-only:") and err.count("\n") == 1
     assert view_rows(seeded) == before
 
 
@@ -232,10 +237,30 @@ def test_sql_runs_a_statement_followed_by_empty_ones_and_refuses_a_second_one(ar
         done = archive_command("sql", query, "--format", "json", archive=archive_url)
         assert (done.returncode, done.stderr) == (0, ""), query
         assert json.loads(done.stdout) == [{"n": ";;" if "';;'" in query else 1}], query
-    for query in ("SELECT 1; SELECT 2", "SELECT 1; SELECT 2;;", "SELECT 1;; SELECT 2"):
+    # sqlite3 said "You can only execute one statement at a time.", PostgreSQL "cannot insert
+    # multiple commands into a prepared statement": one line of its own, the same on both.
+    for query in ("SELECT 1; SELECT 2", "SELECT 1; SELECT 2;;", "SELECT 1;; SELECT 2", "SELECT ';' AS n; SELECT 2",
+                  "SELECT 1; -- done\nSELECT 2", "SELECT 1; /* ; */ SELECT 2 /* ; */"):
         done = archive_command("sql", query, archive=archive_url)
         assert (done.returncode, done.stdout) == (2, ""), query
-        assert done.stderr.startswith("error: SQL error: ") and done.stderr.count("\n") == 1, done.stderr
+        assert done.stderr == ("error: archive sql runs one statement per call: "
+                               "the query holds more than one (run each on its own)\n"), query
+    # A syntax error is the database's to name, whatever follows it.
+    done = archive_command("sql", "SELEC 1; SELECT 2", archive=archive_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("error: SQL error: ") and "SELEC" in done.stderr and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("query, second", [
+    ("SELECT 1; SELECT 2", True), ("SELECT 1;", False), ("SELECT 1;; -- done\n/* ; */;", False),
+    ("SELECT ';' AS a; SELECT 2", True), ("SELECT 'a;b'", False), ('SELECT "a;b" FROM t', False),
+    ("CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM b; END;", False),
+    ("CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM b; END; SELECT 1", True),
+])
+def test_a_second_statement_is_told_where_sqlite_ends_the_first(query, second):
+    from storage.cli import second_statement
+
+    assert second_statement(query) is second
 
 
 @pytest.mark.parametrize("query, sqlite_only", [
@@ -1220,6 +1245,62 @@ def test_export_refuses_an_existing_file_unless_told_to_overwrite_it(seeded, fmt
     assert [p.name for p in target.parent.iterdir()] == [target.name]
 
 
+@contextmanager
+def umask(mask: int):
+    """The commands a test starts in this while create files under ``mask``."""
+    before = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_overwriting_a_file_keeps_its_permissions_and_a_new_file_has_the_umask_s(seeded, fmt, tmp_path):
+    # The export was renamed over the file with the umask's default: a private file (0600)
+    # became readable by everyone.
+    articles = len(view_rows(seeded))
+    private, shared, new = (tmp_path / f"{name}.{fmt}" for name in ("private", "shared", "new"))
+    for path, mode in ((private, 0o600), (shared, 0o664)):
+        path.write_text("kept\n", encoding="utf-8")
+        path.chmod(mode)
+    with umask(0o027):
+        for path in (private, shared, new):
+            done = archive_command("export", "--format", fmt, "-o", str(path), "--overwrite", archive=seeded)
+            assert done.returncode == 0 and done.stderr.splitlines()[-1].startswith(f"{path}: {articles} articles"), done.stderr
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in (private, shared, new)} == {
+        private.name: 0o600, shared.name: 0o664, new.name: 0o640}
+    assert private.read_bytes() != b"kept\n" and not list(tmp_path.glob("*.part*"))
+    if fmt == "sqlite":
+        assert view_rows(f"sqlite:///{private}") == view_rows(seeded)
+
+
+def test_export_overwriting_a_file_of_another_group_keeps_it_or_gives_that_group_no_more_than_others(sqlite_url, tmp_path):
+    # A file of the project's group (0640): the export, of the user's own group, kept 0640
+    # would open it to that group instead.
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root to give a file another group, and setpriv to take that right away")
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    group = next(gid for gid in range(1, 100) if gid not in (os.getgid(), *os.getgroups()))
+    kept, narrowed = tmp_path / "kept.csv", tmp_path / "narrowed.csv"
+    for path in (kept, narrowed):
+        path.write_text("kept\n", encoding="utf-8")
+        os.chown(path, -1, group)
+        path.chmod(0o754)
+    command = [sys.executable, "-m", "storage.console", "--archive", sqlite_url, "export", "--format", "csv", "--overwrite", "-o"]
+    done = subprocess.run([*command, str(kept)], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (kept.stat().st_gid, stat.S_IMODE(kept.stat().st_mode)) == (group, 0o754)
+    # Without the right to give a file a group the user is not in.
+    without_chown = ["setpriv", "--bounding-set=-chown", "--inh-caps=-chown"]
+    done = subprocess.run([*without_chown, *command, str(narrowed)], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (narrowed.stat().st_gid, stat.S_IMODE(narrowed.stat().st_mode)) == (os.getgid(), 0o744)
+    assert narrowed.read_bytes() != b"kept\n"
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
 def test_export_overwrites_a_symbolic_link_s_target_and_keeps_the_link(seeded, fmt, tmp_path):
     # The export was renamed over the link: the link became a file, its target left as it was.
@@ -1668,6 +1749,35 @@ def test_reprocess_is_recorded_in_crawl_runs_with_its_filters_counts_and_end(arc
         [str(runs[0][0]), "gongyishibao", "reprocess", f"{days[0]}.."],
         ["1", "gongyishibao", "crawl", f"{days[1]}..{days[0]}"],
     ]
+
+
+def test_a_paper_s_runs_from_python_are_those_archive_stats_lists_reprocesses_of_every_paper_included(seeded):
+    # Archive.crawl_runs(paper_code=X) left out the runs over every paper ('*': a reprocess
+    # without --paper), which `archive stats --paper X` lists with X's own.
+    archive = open_archive(seeded)
+    with archive.engine.begin() as conn:
+        insert_crawl_run(conn, kind="crawl")
+        insert_crawl_run(conn, kind="crawl", paper_code="shehuibao")
+    archive.close()
+    for args in ((), ("--paper", "gongyishibao")):
+        done = archive_command("reprocess", *args, archive=seeded)
+        assert done.returncode == 0, done.stderr
+    stats = archive_command("stats", "--paper", "gongyishibao", archive=seeded)
+    assert stats.returncode == 0, stats.stderr
+    table = stats.stdout.split("Recent crawl runs\n")[1].splitlines()[2:-1]
+    listed = [tuple(field.strip() for field in line.split(" | ")[:3]) for line in table]
+    archive = open_archive(seeded, create=False)
+    try:
+        runs = [(str(run.id), run.paper_code, run.kind) for run in archive.crawl_runs(paper_code="gongyishibao")]
+        crawls = [(run.paper_code, run.kind) for run in archive.crawl_runs(paper_code="gongyishibao", kind="crawl")]
+        every = [run.paper_code for run in archive.crawl_runs()]
+    finally:
+        archive.close()
+    assert runs == listed
+    assert [(code, kind) for _, code, kind in runs] == [
+        ("gongyishibao", "reprocess"), ("*", "reprocess"), ("gongyishibao", "crawl")]
+    assert crawls == [("gongyishibao", "crawl")]
+    assert every == ["gongyishibao", "*", "shehuibao", "gongyishibao"]
 
 
 def test_reprocess_beats_between_its_batches_so_that_a_long_one_is_not_taken_for_killed(archive_url, monkeypatch):

@@ -289,7 +289,6 @@ def test_a_paper_whose_code_is_not_plain_ascii_has_its_pages(sample_archive, tmp
     [
         ("/issue/gongyishibao/2023-02-01", "No issue of gongyishibao dated 2023-02-01"),
         ("/issue/nosuchpaper/2023-01-31", "No issue of nosuchpaper dated 2023-01-31"),
-        ("/issue/gongyishibao/31-01-2023", "is not a date"),
         ("/article/999999", "No article 999999"),
         ("/article/abc", "No article abc in the archive: articles are numbered (articles.id)"),
         ("/article/99999999999999999999", "No article 99999999999999999999"),
@@ -300,6 +299,31 @@ def test_missing_issue_or_article_is_a_clear_404(client, path, message):
     response = client.get(path)
     assert response.status == 404
     assert message in response.text
+
+
+MALFORMED_ISSUE_DATES = [
+    ("2023-13-45", "Issue date &#39;2023-13-45&#39; is no day of the calendar."),
+    ("2023-02-30", "Issue date &#39;2023-02-30&#39; is no day of the calendar."),
+    ("31-01-2023", "Issue date &#39;31-01-2023&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+    ("latest", "Issue date &#39;latest&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+]
+
+
+def test_an_issue_address_whose_date_is_none_is_a_400_naming_it_and_one_without_an_issue_a_404(sample_archive):
+    # A date that is none was answered 404, as if the address might yet have an issue; the
+    # search page answers such a date 400.
+    with served(sample_archive) as server:
+        for day, reason in MALFORMED_ISSUE_DATES:
+            status, page, _ = fetch_page(f"{server.url}/issue/gongyishibao/{day}")
+            assert status == 400 and reason in page, (day, page[-800:])
+        status, page, _ = fetch_page(f"{server.url}/issue/gongyishibao/2023-02-01")
+        assert status == 404 and "No issue of gongyishibao dated 2023-02-01" in page
+        status, page, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工", "since": "2023-13-45"}))
+        assert status == 400 and "Dates are written YYYY-MM-DD" in page
+    # One line each in the log, as the search page's refusals.
+    refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /issue/")]
+    assert refused == [f"400 GET /issue/gongyishibao/{day}: {html.unescape(reason)}" for day, reason in MALFORMED_ISSUE_DATES]
+    assert "Traceback" not in server.stderr
 
 
 def test_metadata_describes_the_public_tables_and_columns(sample_archive):

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from storage import fulltext, models
 from storage.db import Archive, ArchiveError, open_archive, sqlite_url
+from storage.export import create_replacement
 
 BATCH = 2000
 
@@ -31,7 +32,8 @@ def export_sqlite(
 
     The copy is built beside it (``output.part``) and takes its name once complete: an export
     stopped half-way, even by SIGKILL, leaves no file that looks like a whole archive, and
-    ``overwrite`` replaces an existing ``output`` only then (without it, one is refused).
+    ``overwrite`` replaces an existing ``output`` only then (without it, one is refused), the
+    copy taking its permissions.
     ``progress(table, rows copied, rows in all)`` is called after each batch.
     """
     output = Path(output)
@@ -47,6 +49,9 @@ def export_sqlite(
     leftovers = [partial.with_name(partial.name + end) for end in ("", "-wal", "-shm")]
     for leftover in leftovers:  # of an export killed before
         leftover.unlink(missing_ok=True)
+    # Made empty first, with the permissions of the file it replaces (SQLite gives its journal
+    # and write-ahead log the database file's): a private archive stays private.
+    os.close(create_replacement(partial, output))
     target = open_archive(sqlite_url(partial.resolve()), create=True)
     counts: dict[str, int] = {}
     try:

@@ -22,7 +22,7 @@ from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
-from datasette.utils.asgi import Base400, NotFound, Response
+from datasette.utils.asgi import BadRequest, Base400, NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 from sqlalchemy import event
@@ -146,10 +146,16 @@ def paper_code(request) -> str:
 
 
 def parse_date(value: str, what: str) -> date:
+    """``value`` as a date; one that is none (2023-13-45, 31-01-2023) is the request's fault,
+    answered 400 with the reason, as the search page answers a date that is none: it was a 404,
+    which told a link checker or a script that the address might yet have an issue."""
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise NotFound(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+        named = f"{what[:1].upper()}{what[1:]} {echoed(value)!r}"
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # written as it should be: the day is what is wrong
+            raise BadRequest(f"{named} is no day of the calendar.") from None
+        raise BadRequest(f"{named} is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31.") from None
 
 
 def article_number(value: str) -> int | None:

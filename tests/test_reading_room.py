@@ -235,8 +235,8 @@ def test_pages_link_web_addresses_only_whatever_the_archive_holds(tmp_path):
     (article_id, picture), = query(archive, "select article_id, url from images where url like '%script:%'")
     with served(archive) as server:
         issue, article = fetch_text(server.url + ISSUE), fetch_text(server.url + f"/article/{article_id}")
-    for html in (issue, article):
-        addresses = re.findall(r'(?:href|src)="([^"]*)"', html)
+    for page in (issue, article):
+        addresses = re.findall(r'(?:href|src)="([^"]*)"', page)
         assert addresses and [a for a in addresses if not re.match(r"https?://|/|#", a)] == []
     # Everything else about the page and the article is still there.
     assert '<section class="page" id="page-1">' in issue and issue.count('<a class="title"') == 20

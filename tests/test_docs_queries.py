@@ -1,6 +1,7 @@
 """Every SQL block of docs/queries.md (and of README.md and docs/cleaning.md), run with `archive sql`
 on the database it is written for, gives the same answer on SQLite and PostgreSQL holding the same articles, and the answer its text
-promises; docs/schema.md names every column of the tables it describes one by one."""
+promises; docs/schema.md names every column of the tables it describes one by one, and its delete of an
+issue, run in a `sqlite3` shell's session or on PostgreSQL, leaves nothing of the issue behind."""
 from __future__ import annotations
 
 import csv
@@ -191,3 +192,69 @@ def fill_title() -> str:
     from tests.seeded import seed_items
 
     return seed_items()[1][0]["title"]
+
+
+def schema_block(dialect_note: str) -> str:
+    """The SQL block of docs/schema.md marked ``*dialect_note*``."""
+    found = re.findall(rf"^\*{dialect_note}\*\n```sql\n(.*?)```", SCHEMA.read_text(encoding="utf-8"), re.S | re.M)
+    assert len(found) == 1, f"docs/schema.md has {len(found)} *{dialect_note}* SQL blocks"
+    return found[0]
+
+
+LEFT_OF_AN_ISSUE = {
+    # What hangs from the sample issue, by table: nothing of it may be left once it is deleted.
+    "pages": "SELECT COUNT(*) FROM pages",
+    "articles": "SELECT COUNT(*) FROM articles",
+    "images": "SELECT COUNT(*) FROM images",
+    "page_articles": "SELECT COUNT(*) FROM page_articles",
+    "removals": "SELECT COUNT(*) FROM removals",
+}
+
+
+def left(url: str) -> dict[str, int]:
+    from tests.conftest import sql_rows
+
+    return {table: sql_rows(url, sql)[0][0] for table, sql in LEFT_OF_AN_ISSUE.items()}
+
+
+def test_the_schema_pages_delete_of_an_issue_leaves_none_of_it_behind(sqlite_url, postgres_url, tmp_path):
+    """docs/schema.md's statement deletes an issue and all that hangs from it, run as a user runs
+    it: in a session of its own (the `sqlite3` shell's, where SQLite leaves foreign keys off
+    unless told), and on PostgreSQL."""
+    import shutil
+    import sqlite3
+
+    from tests.conftest import crawl_site
+
+    sqlite_block = schema_block("SQLite")
+    for url in (sqlite_url, postgres_url):
+        done = crawl_site(url).done
+        assert done.returncode == 0, done.stderr
+        stored = left(url)
+        assert stored["pages"] == 16 and stored["articles"] == 20 and stored["images"] and stored["removals"], stored
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    # Without the pragma the block begins with, the shell's DELETE leaves the issue's rows behind.
+    bare = tmp_path / "bare.sqlite3"
+    shutil.copy(path, bare)
+    shell = sqlite3.connect(bare)
+    shell.executescript("\n".join(line for line in sqlite_block.splitlines() if not line.startswith("PRAGMA")))
+    shell.close()
+    assert left(f"sqlite:///{bare}")["articles"] == 20
+
+    shell = sqlite3.connect(path)
+    shell.executescript(sqlite_block)
+    shell.close()
+    assert left(sqlite_url) == dict.fromkeys(LEFT_OF_AN_ISSUE, 0)
+    # "On PostgreSQL the DELETE alone does it."
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("\n".join(line for line in sqlite_block.splitlines() if not line.startswith("PRAGMA"))))
+    engine.dispose()
+    assert left(postgres_url) == dict.fromkeys(LEFT_OF_AN_ISSUE, 0)
+    # A crawl of the date fetches the issue anew.
+    done = crawl_site(sqlite_url).done
+    assert done.returncode == 0, done.stderr
+    assert left(sqlite_url) == stored

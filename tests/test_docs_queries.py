@@ -1,7 +1,9 @@
 """Every SQL block of docs/queries.md (and of README.md and docs/cleaning.md), run with `archive sql`
 on the database it is written for, gives the same answer on SQLite and PostgreSQL holding the same articles, and the answer its text
 promises; docs/schema.md names every column of the tables it describes one by one, and its delete of an
-issue, run in a `sqlite3` shell's session or on PostgreSQL, leaves nothing of the issue behind."""
+issue, run in a `sqlite3` shell's session or on PostgreSQL, leaves nothing of the issue behind; the index
+queries written inline in docs/schema.md and docs/queries.md find the articles holding their bigrams, and
+docs/operations.md's query of the crawl history answers as docs/queries.md's."""
 from __future__ import annotations
 
 import csv
@@ -258,3 +260,64 @@ def test_the_schema_pages_delete_of_an_issue_leaves_none_of_it_behind(sqlite_url
     done = crawl_site(sqlite_url).done
     assert done.returncode == 0, done.stderr
     assert left(sqlite_url) == stored
+
+
+# The index queries written inline, as fragments of a WHERE: docs/schema.md's and the two-character
+# word of docs/queries.md's "Text search".
+SQLITE_MATCH = re.compile(r"`(?:article_search )?(MATCH '[^'`]*')`")
+POSTGRES_TSQUERY = re.compile(r"`(?:terms @@ )?(CAST\('[^'`]*' AS tsquery\))`")
+
+
+def bigrams_and_blocks(fragment: str) -> tuple[set[str], set[int] | None]:
+    """What a fragment asks: the bigrams every article must hold, and the id blocks (id244) it is
+    narrowed to, if any."""
+    blocks = {int(n) for n in re.findall(r"\bid(\d+)\b", fragment)}
+    return set(re.findall(r"[^\x00-\x7f]{2}", fragment)), blocks or None
+
+
+def test_the_inline_index_queries_find_the_articles_holding_their_bigrams(sqlite_url, postgres_url, capsys):
+    fragments = {
+        "sqlite": [m for page in (SCHEMA, QUERIES) for m in SQLITE_MATCH.findall(page.read_text(encoding="utf-8"))],
+        "postgresql": [m for page in (SCHEMA, QUERIES) for m in POSTGRES_TSQUERY.findall(page.read_text(encoding="utf-8"))],
+    }
+    # schema.md's two and queries.md's two-character word, for each database.
+    assert len(fragments["sqlite"]) == 2 and len(fragments["postgresql"]) == 3, fragments
+    for dialect, url in {"sqlite": sqlite_url, "postgresql": postgres_url}.items():
+        store(url)
+        texts = answer(url, "SELECT id, title, subtitle, body FROM articles ORDER BY id", capsys)[1:]
+        for fragment in fragments[dialect]:
+            where = f"article_search {fragment}" if dialect == "sqlite" else f"terms @@ {fragment}"
+            key = "rowid" if dialect == "sqlite" else "article_id"
+            got = {int(row[0]) for row in answer(url, f"SELECT {key} FROM article_search WHERE {where}", capsys)[1:]}
+            wanted, blocks = bigrams_and_blocks(fragment)
+            holding = {int(row[0]) for row in texts
+                       if all(any(bigram in field.lower() for field in row[1:]) for bigram in wanted)}
+            assert holding, f"no stored article holds {wanted}: the check would be empty"
+            if blocks is not None:
+                holding = {n for n in holding if n >> 12 in blocks}
+            assert got == holding, f"{dialect}: {where}"
+
+
+def test_the_operations_pages_crawl_history_query_is_the_queries_pages(sqlite_url, capsys):
+    """docs/operations.md's query of the crawl history (SQLite) answers as docs/queries.md's does."""
+    (elsewhere,) = re.findall(r"^```sql\n(.*?)```", QUERIES.with_name("operations.md").read_text(encoding="utf-8"), re.S | re.M)
+    (documented,) = [variants["sqlite"] for heading, variants in questions()
+                     if heading.startswith("The crawl history") and "killed" in variants["sqlite"]]
+    store(sqlite_url)
+    got = answer(sqlite_url, elsewhere, capsys)
+    assert got == answer(sqlite_url, documented, capsys) and "killed" in {row[6] for row in got}
+
+
+def test_the_schema_page_names_every_column_of_its_views(sqlite_url, postgres_url):
+    from sqlalchemy import inspect
+
+    text = SCHEMA.read_text(encoding="utf-8")
+    for url in (sqlite_url, postgres_url):
+        archive = open_archive(url)
+        try:
+            for view in ("article_view", "article_history"):
+                (described,) = re.findall(rf"^### {view}\n(.*?)(?=^##)", text, re.S | re.M)
+                columns = {c["name"] for c in inspect(archive.engine).get_columns(view)}
+                assert columns and columns - set(re.findall(r"`(\w+)`", described)) == set(), view
+        finally:
+            archive.close()

@@ -149,6 +149,9 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert answers["Who wrote what"][0][0][:2] == ["本报记者 皮磊", "2"]
     indexed, like = answers["Text search"]
     assert indexed and len(like) == 20 and [row[0] for row in like] == sorted((row[0] for row in like), reverse=True)
+    # The index finds what reading every article finds.
+    assert indexed == answer(sqlite_url, "SELECT issue_date, page_number, title FROM article_view WHERE title LIKE '%社会工作%'"
+                             " OR subtitle LIKE '%社会工作%' OR body LIKE '%社会工作%' ORDER BY article_id DESC LIMIT 20", capsys)[1:]
     assert [row[0] for row in answers["Issues missing from the archive"][0]][:3] == ["2023-01-17", "2023-01-24", "2023-02-07"]
     assert [(row[1], row[3], row[4], bool(row[6])) for row in answers["Dates without an issue"][0]] == [
         ("2023-01-10", "not_found", "1", True), ("2023-01-17", "not_found", "1", False)]
@@ -167,7 +170,8 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert len(pictures) == 1 and "更正的说明" in pictures[0][3]
     assert [row[5] for row in each_picture] == ["说明", "说明", "更正的说明"]
     assert answers["What the cleaner took out"][0][0][0] == "spam:labelled-link-farm"
-    assert answers["Articles published in Traditional script"][0]
+    assert answers["Articles published in Traditional script"][0] == answer(
+        sqlite_url, "SELECT original_script, COUNT(*) FROM articles GROUP BY 1 ORDER BY 1", capsys)[1:]
     runs, reprocesses = answers["The crawl history, killed runs told apart"]
     assert [[row[2], row[3], row[6], row[8], row[10], row[11]] for row in runs] == [
         ["reprocess", "2023-01-01.. section=社会", "finished", "0", "0", ""],

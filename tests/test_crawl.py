@@ -317,4 +317,6 @@ def test_without_an_index_page_latest_walks_back_over_scheduled_days_only(archiv
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     assert asked == [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
     assert [line for line in done.stderr.splitlines() if "no issue of 公益时报 found in the last 14 days" in line]
+    # As docs/operations.md prints it: the newest issue looked for, none found.
+    assert [line for line in done.stderr.splitlines() if "summary: gongyishibao latest (finished): issues 0/1 (0 already complete)," in line]
     assert counts(archive)["issues"] == 0

@@ -1,6 +1,9 @@
 """Every SQL block of docs/queries.md (and of README.md and docs/cleaning.md), run with `archive sql`
 on the database it is written for, gives the same answer on SQLite and PostgreSQL holding the same articles, and the answer its text
-promises; docs/schema.md names every column of the tables it describes one by one."""
+promises; docs/schema.md names every column of the tables it describes one by one, and its delete of an
+issue, run in a `sqlite3` shell's session or on PostgreSQL, leaves nothing of the issue behind; the index
+queries written inline in docs/schema.md and docs/queries.md find the articles holding their bigrams, and
+docs/operations.md's query of the crawl history answers as docs/queries.md's."""
 from __future__ import annotations
 
 import csv
@@ -146,6 +149,9 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert answers["Who wrote what"][0][0][:2] == ["本报记者 皮磊", "2"]
     indexed, like = answers["Text search"]
     assert indexed and len(like) == 20 and [row[0] for row in like] == sorted((row[0] for row in like), reverse=True)
+    # The index finds what reading every article finds.
+    assert indexed == answer(sqlite_url, "SELECT issue_date, page_number, title FROM article_view WHERE title LIKE '%社会工作%'"
+                             " OR subtitle LIKE '%社会工作%' OR body LIKE '%社会工作%' ORDER BY article_id DESC LIMIT 20", capsys)[1:]
     assert [row[0] for row in answers["Issues missing from the archive"][0]][:3] == ["2023-01-17", "2023-01-24", "2023-02-07"]
     assert [(row[1], row[3], row[4], bool(row[6])) for row in answers["Dates without an issue"][0]] == [
         ("2023-01-10", "not_found", "1", True), ("2023-01-17", "not_found", "1", False)]
@@ -164,7 +170,8 @@ def test_documented_queries_answer_alike_on_both_databases(sqlite_url, postgres_
     assert len(pictures) == 1 and "更正的说明" in pictures[0][3]
     assert [row[5] for row in each_picture] == ["说明", "说明", "更正的说明"]
     assert answers["What the cleaner took out"][0][0][0] == "spam:labelled-link-farm"
-    assert answers["Articles published in Traditional script"][0]
+    assert answers["Articles published in Traditional script"][0] == answer(
+        sqlite_url, "SELECT original_script, COUNT(*) FROM articles GROUP BY 1 ORDER BY 1", capsys)[1:]
     runs, reprocesses = answers["The crawl history, killed runs told apart"]
     assert [[row[2], row[3], row[6], row[8], row[10], row[11]] for row in runs] == [
         ["reprocess", "2023-01-01.. section=社会", "finished", "0", "0", ""],
@@ -191,3 +198,130 @@ def fill_title() -> str:
     from tests.seeded import seed_items
 
     return seed_items()[1][0]["title"]
+
+
+def schema_block(dialect_note: str) -> str:
+    """The SQL block of docs/schema.md marked ``*dialect_note*``."""
+    found = re.findall(rf"^\*{dialect_note}\*\n```sql\n(.*?)```", SCHEMA.read_text(encoding="utf-8"), re.S | re.M)
+    assert len(found) == 1, f"docs/schema.md has {len(found)} *{dialect_note}* SQL blocks"
+    return found[0]
+
+
+LEFT_OF_AN_ISSUE = {
+    # What hangs from the sample issue, by table: nothing of it may be left once it is deleted.
+    "pages": "SELECT COUNT(*) FROM pages",
+    "articles": "SELECT COUNT(*) FROM articles",
+    "images": "SELECT COUNT(*) FROM images",
+    "page_articles": "SELECT COUNT(*) FROM page_articles",
+    "removals": "SELECT COUNT(*) FROM removals",
+}
+
+
+def left(url: str) -> dict[str, int]:
+    from tests.conftest import sql_rows
+
+    return {table: sql_rows(url, sql)[0][0] for table, sql in LEFT_OF_AN_ISSUE.items()}
+
+
+def test_the_schema_pages_delete_of_an_issue_leaves_none_of_it_behind(sqlite_url, postgres_url, tmp_path):
+    """docs/schema.md's statement deletes an issue and all that hangs from it, run as a user runs
+    it: in a session of its own (the `sqlite3` shell's, where SQLite leaves foreign keys off
+    unless told), and on PostgreSQL."""
+    import shutil
+    import sqlite3
+
+    from tests.conftest import crawl_site
+
+    sqlite_block = schema_block("SQLite")
+    for url in (sqlite_url, postgres_url):
+        done = crawl_site(url).done
+        assert done.returncode == 0, done.stderr
+        stored = left(url)
+        assert stored["pages"] == 16 and stored["articles"] == 20 and stored["images"] and stored["removals"], stored
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    # Without the pragma the block begins with, the shell's DELETE leaves the issue's rows behind.
+    bare = tmp_path / "bare.sqlite3"
+    shutil.copy(path, bare)
+    shell = sqlite3.connect(bare)
+    shell.executescript("\n".join(line for line in sqlite_block.splitlines() if not line.startswith("PRAGMA")))
+    shell.close()
+    assert left(f"sqlite:///{bare}")["articles"] == 20
+
+    shell = sqlite3.connect(path)
+    shell.executescript(sqlite_block)
+    shell.close()
+    assert left(sqlite_url) == dict.fromkeys(LEFT_OF_AN_ISSUE, 0)
+    # "On PostgreSQL the DELETE alone does it."
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("\n".join(line for line in sqlite_block.splitlines() if not line.startswith("PRAGMA"))))
+    engine.dispose()
+    assert left(postgres_url) == dict.fromkeys(LEFT_OF_AN_ISSUE, 0)
+    # A crawl of the date fetches the issue anew.
+    done = crawl_site(sqlite_url).done
+    assert done.returncode == 0, done.stderr
+    assert left(sqlite_url) == stored
+
+
+# The index queries written inline, as fragments of a WHERE: docs/schema.md's and the two-character
+# word of docs/queries.md's "Text search".
+SQLITE_MATCH = re.compile(r"`(?:article_search )?(MATCH '[^'`]*')`")
+POSTGRES_TSQUERY = re.compile(r"`(?:terms @@ )?(CAST\('[^'`]*' AS tsquery\))`")
+
+
+def bigrams_and_blocks(fragment: str) -> tuple[set[str], set[int] | None]:
+    """What a fragment asks: the bigrams every article must hold, and the id blocks (id244) it is
+    narrowed to, if any."""
+    blocks = {int(n) for n in re.findall(r"\bid(\d+)\b", fragment)}
+    return set(re.findall(r"[^\x00-\x7f]{2}", fragment)), blocks or None
+
+
+def test_the_inline_index_queries_find_the_articles_holding_their_bigrams(sqlite_url, postgres_url, capsys):
+    fragments = {
+        "sqlite": [m for page in (SCHEMA, QUERIES) for m in SQLITE_MATCH.findall(page.read_text(encoding="utf-8"))],
+        "postgresql": [m for page in (SCHEMA, QUERIES) for m in POSTGRES_TSQUERY.findall(page.read_text(encoding="utf-8"))],
+    }
+    # schema.md's two and queries.md's two-character word, for each database.
+    assert len(fragments["sqlite"]) == 2 and len(fragments["postgresql"]) == 3, fragments
+    for dialect, url in {"sqlite": sqlite_url, "postgresql": postgres_url}.items():
+        store(url)
+        texts = answer(url, "SELECT id, title, subtitle, body FROM articles ORDER BY id", capsys)[1:]
+        for fragment in fragments[dialect]:
+            where = f"article_search {fragment}" if dialect == "sqlite" else f"terms @@ {fragment}"
+            key = "rowid" if dialect == "sqlite" else "article_id"
+            got = {int(row[0]) for row in answer(url, f"SELECT {key} FROM article_search WHERE {where}", capsys)[1:]}
+            wanted, blocks = bigrams_and_blocks(fragment)
+            holding = {int(row[0]) for row in texts
+                       if all(any(bigram in field.lower() for field in row[1:]) for bigram in wanted)}
+            assert holding, f"no stored article holds {wanted}: the check would be empty"
+            if blocks is not None:
+                holding = {n for n in holding if n >> 12 in blocks}
+            assert got == holding, f"{dialect}: {where}"
+
+
+def test_the_operations_pages_crawl_history_query_is_the_queries_pages(sqlite_url, capsys):
+    """docs/operations.md's query of the crawl history (SQLite) answers as docs/queries.md's does."""
+    (elsewhere,) = re.findall(r"^```sql\n(.*?)```", QUERIES.with_name("operations.md").read_text(encoding="utf-8"), re.S | re.M)
+    (documented,) = [variants["sqlite"] for heading, variants in questions()
+                     if heading.startswith("The crawl history") and "killed" in variants["sqlite"]]
+    store(sqlite_url)
+    got = answer(sqlite_url, elsewhere, capsys)
+    assert got == answer(sqlite_url, documented, capsys) and "killed" in {row[6] for row in got}
+
+
+def test_the_schema_page_names_every_column_of_its_views(sqlite_url, postgres_url):
+    from sqlalchemy import inspect
+
+    text = SCHEMA.read_text(encoding="utf-8")
+    for url in (sqlite_url, postgres_url):
+        archive = open_archive(url)
+        try:
+            for view in ("article_view", "article_history"):
+                (described,) = re.findall(rf"^### {view}\n(.*?)(?=^##)", text, re.S | re.M)
+                columns = {c["name"] for c in inspect(archive.engine).get_columns(view)}
+                assert columns and columns - set(re.findall(r"`(\w+)`", described)) == set(), view
+        finally:
+            archive.close()

@@ -520,3 +520,32 @@ def test_ctrl_c_in_a_terminal_is_one_line_though_it_reaches_the_pdf_workers_too(
     assert out.read_text(encoding="utf-8") == (
         "error: interrupted by SIGINT: the run stopped before it was done; run it again\n"
     )
+
+
+# --- 130: interrupted before the crawl started ----------------------------------------------------
+
+
+def test_ctrl_c_while_the_archive_server_does_not_answer_is_the_interruption_line(tmp_path):
+    """Ctrl-C before Scrapy takes SIGINT over, while the crawl waits for its archive (a PostgreSQL
+    server slow to answer): the one line an interrupted run ends with and status 130, not Python's
+    traceback."""
+    from tests.conftest import _crawl_command
+
+    with socket.socket() as silent:
+        # A server that takes the connection and never answers: the crawl waits on it.
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        archive = f"postgresql+psycopg://archivist@127.0.0.1:{silent.getsockname()[1]}/archive"
+        command, env = _crawl_command(["date=2023-01-31"], archive, _to_file(tmp_path))
+        crawl = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            connection, _ = silent.accept()
+            with connection:
+                crawl.send_signal(signal.SIGINT)  # what Ctrl-C sends
+                out, err = crawl.communicate(timeout=120)
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+                crawl.wait()
+    assert crawl.returncode == 130, err
+    assert err.splitlines() == ["error: interrupted by SIGINT: the run stopped before it was done; run it again"], err

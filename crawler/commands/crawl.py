@@ -179,8 +179,22 @@ def repeated_argument(spargs: list[str]) -> str | None:
     return None
 
 
+def interrupted_before_the_crawl() -> None:
+    """Ctrl-C before Scrapy takes SIGINT over (its handler, installed as the crawl starts, stops
+    it gracefully): the line an interrupted run ends with, not Python's traceback from wherever
+    the run was, e.g. waiting on an archive server slow to answer."""
+    print(f"error: {interrupted_message(signal.SIGINT)}", file=sys.stderr)
+    sys.exit(EXIT_SIGNAL_BASE + signal.SIGINT)
+
+
 class Command(ScrapyCrawl):
     def run(self, args, opts):
+        try:
+            self._run(args, opts)
+        except KeyboardInterrupt:
+            interrupted_before_the_crawl()
+
+    def _run(self, args, opts):
         if len(args) != 1:
             return super().run(args, opts)
         crawler = self._create_crawler(args[0])
@@ -254,6 +268,12 @@ class Command(ScrapyCrawl):
         return received
 
     def process_options(self, args, opts):
+        try:
+            self._process_options(args, opts)
+        except KeyboardInterrupt:
+            interrupted_before_the_crawl()
+
+    def _process_options(self, args, opts):
         # Before Scrapy makes a dict of them (the last value of a name wins).
         if isinstance(opts.spargs, list) and (message := repeated_argument(opts.spargs)):
             print(f"error: {message}", file=sys.stderr)

@@ -145,6 +145,28 @@ def test_a_run_counts_no_day_before_the_papers_first_issue(tmp_path, archive_url
     assert [r.dates_without_issue for r in crawl_runs(archive_url)] == [2]
 
 
+def test_a_date_given_alone_off_the_schedule_counts_and_is_listed_once_taken_for_one_without_an_issue(tmp_path, sqlite_url):
+    # A Wednesday of the weekly paper, asked by date=: asked, answered 404, counted. `archive
+    # stats` lists no unscheduled day missing; once taken for a date without an issue, it is
+    # listed as one, with the run that found it so.
+    site = sample_site(tmp_path / "site", [SAMPLE_DAY], pdfs=False)
+    wednesday = "2023-02-08"
+    listed = []
+    with SiteServer(site, prefix=PREFIX) as server:
+        for gone_after in ("3", "1"):
+            settings = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": gone_after, "ARCHIVE_GONE_AFTER_DAYS": "0"}
+            done = run_crawl(f"date={wednesday}", _base(server), archive=sqlite_url, settings=settings)
+            assert done.returncode == 0, done.stderr[-3000:]
+            stats = archive_command("stats", "--since", "2023-01-31", "--until", "2023-02-14", archive=sqlite_url)
+            assert stats.returncode == 0, stats.stderr
+            listed.append(re.findall(rf"^  {wednesday} Wed  .*$", stats.stdout, re.M))
+    assert [r.dates_without_issue for r in crawl_runs(sqlite_url)] == [1, 1]
+    assert _absent_runs(sqlite_url) == {wednesday: 2}
+    assert listed[0] == []
+    assert len(listed[1]) == 1 and re.fullmatch(rf"  {wednesday} Wed  HTTP 404 on 2 runs since \S+ \S+", listed[1][0]), listed
+    assert re.search(r"^Without an issue, gongyishibao from 2023-01-31 to 2023-02-14: ", stats.stdout, re.M), stats.stdout
+
+
 def test_a_run_killed_mid_crawl_keeps_the_counts_of_what_it_stored_and_its_last_heartbeat(tmp_path, archive_url):
     site = sample_site(tmp_path / "site", DAYS, pdfs=False)
     _new_archive(archive_url)

@@ -16,7 +16,7 @@ import pytest
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.models import AbsentIssue
-from tests.conftest import archive_command, crawl_site, run_crawl, sql_rows
+from tests.conftest import archive_command, crawl_runs, crawl_site, run_crawl, sql_rows
 from tests.sites import SAMPLE_DAY, sample_site
 from tests.test_dead_links import GIVE_UP_AT_SECOND, NO_PDFS, crawler, move_clock
 from tests.test_site_oddities import ERROR_PAGE
@@ -260,6 +260,8 @@ def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_reco
         f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
     assert "no issue of 公益时报 found in the last 14 days" in done.stderr
     assert _absent(sqlite_url) == [(str(tuesdays[0]), 404, "not_found", 1, True)]
+    # Nor counted: the dated run found its date without an issue, the walk back none.
+    assert [(r.dates_asked, r.dates_without_issue) for r in crawl_runs(sqlite_url)] == [("latest", 0), (str(tuesdays[0]), 1)]
 
 
 def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_dates_issue(tmp_path, sqlite_url):
@@ -278,6 +280,7 @@ def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_
     assert sql_rows(sqlite_url, "SELECT issue_date, url LIKE :entry FROM issues", entry=f"%/{tuesdays[1]:%Y-%m/%d}/node_1.htm") == [
         (str(tuesdays[1]), 1)]
     assert _absent(sqlite_url) == []  # the walk back records nothing
+    assert [r.dates_without_issue for r in crawl_runs(sqlite_url)] == [0]
 
 
 def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_right_one(tmp_path, archive_url):
@@ -325,3 +328,4 @@ def test_the_walk_back_goes_past_the_date_the_latest_issue_page_leads_to_when_it
         f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]  # the last Tuesday asked once
     assert [str(day) for day, in sql_rows(sqlite_url, "SELECT issue_date FROM issues")] == [str(tuesdays[1])]
     assert _absent(sqlite_url) == []  # the newest issue's crawl records nothing
+    assert [r.dates_without_issue for r in crawl_runs(sqlite_url)] == [0]  # nor counts anything

@@ -1,10 +1,12 @@
 """The crawl history as operators watch it (docs/operations.md, "The crawl history"): a run's
 row counts what its batches stored as each commits, a heartbeat (`seen_at`) moves while it
 crawls, items or none, and a run killed with SIGKILL keeps what it stored and a `seen_at` that
-no longer moves; `dates_without_issue` counts the dates the run found without an issue. The
+no longer moves; `dates_without_issue` counts the dates the run found without an issue, each
+once, however often the site was asked for it. The
 real `scrapy crawl issues` over HTTP from a copy of the sample site, into SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import re
 import signal
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -14,6 +16,7 @@ from crawler.sample.server import SiteServer
 from storage.db import as_utc, open_archive
 from tests.conftest import archive_command, crawl_runs, run_crawl, sql_rows, start_crawl
 from tests.sites import SAMPLE_DAY, sample_site
+from tests.test_site_oddities import ERROR_PAGE
 
 NONE = date(2023, 2, 7)  # a Tuesday between two issues of the weekly paper: the site has no issue of it
 DAYS = [SAMPLE_DAY, date(2023, 2, 14)]
@@ -78,6 +81,90 @@ def test_a_run_counts_the_dates_it_found_without_an_issue_and_is_seen_to_its_end
     assert ("summary: gongyishibao 2023-01-31..2023-02-14 (finished): issues 2/3 (2 already complete, 1 without an issue), "
             "pages 0/0, articles 0/0; pages 0 new, 0 updated, 0 failed; articles 0 new, 0 updated (0 changed), 0 failed; "
             "0 links gone; 0 page PDFs without text; 0 template alarms\n") in done.stderr
+
+
+def _absent_runs(archive: str) -> dict[str, int]:
+    return {str(day): runs for day, runs in sql_rows(archive, "SELECT issue_date, runs FROM absent_issues")}
+
+
+def test_a_run_counts_each_date_it_asked_without_an_issue_once_however_the_site_answered(tmp_path, archive_url):
+    """Each answer without an issue, once per date and run, whatever reached the date more than
+    once: an entry page retried after a 5xx, another date's entry page fetched twice (its own,
+    and the redirect of a date without an issue to it), a batch per item; and a date whose retry
+    serves its issue counts nothing. The runs' counts add up to absent_issues.runs, and `archive
+    stats` lists each date with the runs the crawls recorded."""
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    error_page = site / "html/2023-01/24/node_1.htm"
+    error_page.parent.mkdir(parents=True)
+    error_page.write_text(ERROR_PAGE, encoding="utf-8")
+    entry = {day: f"{PREFIX}html/{day[:7]}/{day[8:]}/node_1.htm" for day in ("2023-01-24", "2023-02-07", "2023-02-14",
+                                                                        "2023-02-21", "2023-02-28")}
+    # 2023-02-07: a 503, then the 404 of a date without an issue; 2023-02-14: a 500, then its issue.
+    faults = {entry["2023-02-07"]: [503], entry["2023-02-14"]: [500]}
+    settings = NO_PDFS | {"ARCHIVE_BATCH_SIZE": "1"}  # a batch per item: no date merged with another's answer
+    ranges = [("start=2023-01-24", "end=2023-02-28")] * 2 + [("backfill=2023-02-07", "end=2023-02-21")]
+    absent = []
+    with SiteServer(site, prefix=PREFIX, faults=faults) as server:
+        server._redirects[entry["2023-02-21"]] = f"{server.url}{entry['2023-02-14'].lstrip('/')}"
+        for dates in ranges:
+            done = run_crawl(*dates, _base(server), archive=archive_url, settings=settings)
+            assert done.returncode == 0, done.stderr[-3000:]
+            absent.append(_absent_runs(archive_url))
+        asked = [r for r in server.requests if r.path.endswith("node_1.htm")]
+    # The first run: 2023-02-14's entry page three times (the 500, its retry, the redirect), 2023-02-07's twice.
+    assert [r.status for r in asked if r.path == entry["2023-02-14"]][:3] == [500, 200, 200]
+    assert [r.status for r in asked if r.path == entry["2023-02-07"]][:2] == [503, 404]
+    assert absent[0] == {"2023-01-24": 1, "2023-02-07": 1, "2023-02-21": 1, "2023-02-28": 1}
+    assert absent[1] == {"2023-01-24": 2, "2023-02-07": 2, "2023-02-21": 2, "2023-02-28": 2}
+    assert absent[2] == {"2023-01-24": 2, "2023-02-07": 3, "2023-02-21": 3, "2023-02-28": 2}
+    runs = crawl_runs(archive_url)[::-1]
+    assert [(r.dates_asked, r.pages_new, r.dates_without_issue) for r in runs] == [
+        ("2023-01-24..2023-02-28", 32, 4), ("2023-01-24..2023-02-28", 0, 4), ("2023-02-07..2023-02-21", 0, 2)]
+    assert sum(r.dates_without_issue for r in runs) == sum(absent[-1].values())
+    assert "issues 1/3 (1 already complete, 2 without an issue)" in done.stderr
+
+    listed = archive_command("stats", "--since", "2023-01-24", "--until", "2023-02-28", archive=archive_url)
+    assert listed.returncode == 0, listed.stderr
+    gaps = re.findall(r"^  (\S+) Tue  (.+) on (\d+) runs since \S+ \S+, still asked$", listed.stdout, re.M)
+    assert {day: int(n) for day, _, n in gaps} == absent[-1], listed.stdout
+    assert [answer for _, answer, _ in gaps] == [
+        "its error page (HTTP 200)", "HTTP 404", "another date's issue (HTTP 302)", "HTTP 404"]
+    assert "Missing issues of gongyishibao (every Tue) from 2023-01-24 to 2023-02-28: 4 of 6 scheduled" in listed.stdout
+
+
+def test_a_run_counts_no_day_before_the_papers_first_issue(tmp_path, archive_url):
+    # The profile's first issue is 2001-06-01: the range's Tuesdays of May are not asked, nor counted.
+    site = sample_site(tmp_path / "site", [SAMPLE_DAY], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("start=2001-05-01", "end=2001-06-12", _base(server), archive=archive_url, settings=NO_PDFS)
+        asked = [r.path.removeprefix(f"{PREFIX}html/") for r in server.requests if r.path.endswith("node_1.htm")]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "the days from 2001-05-01 to 2001-05-31 are not asked" in done.stderr
+    assert sorted(asked) == ["2001-06/05/node_1.htm", "2001-06/12/node_1.htm"]
+    assert sorted(_absent_runs(archive_url).items()) == [("2001-06-05", 1), ("2001-06-12", 1)]
+    assert [r.dates_without_issue for r in crawl_runs(archive_url)] == [2]
+
+
+def test_a_date_given_alone_off_the_schedule_counts_and_is_listed_once_taken_for_one_without_an_issue(tmp_path, sqlite_url):
+    # A Wednesday of the weekly paper, asked by date=: asked, answered 404, counted. `archive
+    # stats` lists no unscheduled day missing; once taken for a date without an issue, it is
+    # listed as one, with the run that found it so.
+    site = sample_site(tmp_path / "site", [SAMPLE_DAY], pdfs=False)
+    wednesday = "2023-02-08"
+    listed = []
+    with SiteServer(site, prefix=PREFIX) as server:
+        for gone_after in ("3", "1"):
+            settings = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": gone_after, "ARCHIVE_GONE_AFTER_DAYS": "0"}
+            done = run_crawl(f"date={wednesday}", _base(server), archive=sqlite_url, settings=settings)
+            assert done.returncode == 0, done.stderr[-3000:]
+            stats = archive_command("stats", "--since", "2023-01-31", "--until", "2023-02-14", archive=sqlite_url)
+            assert stats.returncode == 0, stats.stderr
+            listed.append(re.findall(rf"^  {wednesday} Wed  .*$", stats.stdout, re.M))
+    assert [r.dates_without_issue for r in crawl_runs(sqlite_url)] == [1, 1]
+    assert _absent_runs(sqlite_url) == {wednesday: 2}
+    assert listed[0] == []
+    assert len(listed[1]) == 1 and re.fullmatch(rf"  {wednesday} Wed  HTTP 404 on 2 runs since \S+ \S+", listed[1][0]), listed
+    assert re.search(r"^Without an issue, gongyishibao from 2023-01-31 to 2023-02-14: ", stats.stdout, re.M), stats.stdout
 
 
 def test_a_run_killed_mid_crawl_keeps_the_counts_of_what_it_stored_and_its_last_heartbeat(tmp_path, archive_url):

@@ -174,6 +174,9 @@ def test_workers_count_a_date_without_an_issue_that_another_worker_asked_for_and
     assert codes == [[0, 0], [0, 0]], [output[-3000:] for output in outputs]
     assert sum(f"no issue of 公益时报 on {none}: HTTP 404 on 2 runs over 0 days" in output for output in outputs) == 1
     assert sql_rows(archive, "SELECT issue_date, runs, confirmed_since IS NOT NULL FROM absent_issues") == [(none, 2, True)]
+    # Counted by the worker that fetched the date, not by each: a job's rows add up to its one date.
+    counts = [r.dates_without_issue for r in crawl_runs(archive)]
+    assert (sum(counts[3:5]), sum(counts[1:3]), counts[0]) == (1, 1, 0), counts
     # Every issue is complete, and the date without one is left out: a third run asks nothing.
     assert last.returncode == 0, last.stderr[-3000:]
     assert [r.path for r in asked if r.path != "/robots.txt"] == []

@@ -708,7 +708,8 @@ def run_stats(args: argparse.Namespace) -> int:
             print(f"  {day.isoformat()} {day.strftime('%a')}{so_far}", file=out)
         if gap.absent:
             print(f"\nWithout an issue, {gap.paper} from {gap.start} to {gap.end}: {len(gap.absent)} "
-                  "dates the site answered no issue for on enough runs (absent_issues), not counted as missing "
+                  f"{'date' if len(gap.absent) == 1 else 'dates'} the site answered no issue for on enough runs "
+                  "(absent_issues), not counted as missing "
                   "and not asked again (-a refresh=1 asks)", file=out)
             for a in gap.absent:
                 print(f"  {a.day.isoformat()} {a.day.strftime('%a')}  {_no_issue(a)}", file=out)

@@ -87,7 +87,7 @@ def test_a_date_answered_404_on_runs_over_a_week_has_no_issue_is_not_missing_and
         assert _absent(archive_url) == [("2023-02-07", 404, "not_found", 4, True)]
         missing, without = _stats(archive_url)
         assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-01-31 to 2023-02-14: 0 of 3 scheduled"]
-        assert without[0] == ("Without an issue, gongyishibao from 2023-01-31 to 2023-02-14: 1 dates the site answered "
+        assert without[0] == ("Without an issue, gongyishibao from 2023-01-31 to 2023-02-14: 1 date the site answered "
                               "no issue for on enough runs (absent_issues), not counted as missing and not asked again "
                               "(-a refresh=1 asks)")
         assert re.fullmatch(r"  2023-02-07 Tue  HTTP 404 on 4 runs since \d{4}-\d\d-\d\d \d\d:\d\d", without[1]) and len(without) == 2

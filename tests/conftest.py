@@ -86,6 +86,14 @@ def database_url(request, folder: Path) -> str:
     return postgres_database(request)
 
 
+def crawled_archive(request, site: Path, folder: Path) -> str:
+    """A fresh archive on the database ``request.param`` names, holding one crawl of ``site``."""
+    url = database_url(request, folder)
+    done, _ = crawl_site(url, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def archive_url(request, tmp_path) -> str:
     """A fresh, empty archive on each supported database."""

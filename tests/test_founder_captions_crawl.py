@@ -14,7 +14,8 @@ import re
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import archive_command, crawl_site, database_url, sql_rows
+from tests.conftest import archive_command, crawled_archive, sql_rows
+from tests.test_founder_pictures_crawl import pictures
 from tests.sites import sample_site
 
 SPLIT = "content_306505.htm"
@@ -47,20 +48,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def archive(request, site, tmp_path_factory):
-    url = database_url(request, tmp_path_factory.mktemp("archive"))
-    done, _ = crawl_site(url, site=site)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return url
-
-
-PICTURES = """
-SELECT i.url, i.caption, i.caption_original FROM images i JOIN articles a ON a.id = i.article_id
-WHERE a.url LIKE :file ORDER BY i.position
-"""
-
-
-def pictures(url: str, file: str) -> list:
-    return [tuple(row) for row in sql_rows(url, PICTURES, file=f"%/{file}")]
+    return crawled_archive(request, site, tmp_path_factory.mktemp("archive"))
 
 
 def body(url: str, file: str) -> str:

@@ -14,7 +14,7 @@ import re
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import archive_command, crawl_site, database_url, sql_rows
+from tests.conftest import archive_command, crawled_archive, sql_rows
 from tests.sites import sample_site
 
 IMAGES = "images/2023-01/31/01/"
@@ -67,10 +67,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def archive(request, site, tmp_path_factory):
-    url = database_url(request, tmp_path_factory.mktemp("archive"))
-    done, _ = crawl_site(url, site=site)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return url
+    return crawled_archive(request, site, tmp_path_factory.mktemp("archive"))
 
 
 PICTURES = """

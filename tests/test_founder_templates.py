@@ -716,6 +716,13 @@ def _bare_picture(before_second_paragraph: str) -> FounderArticle:
     (f'<DIV align=center><A href="{_RES.format(3)}" target=_blank><IMG src="{_RES.format(3)}"></A><BR><FONT size=2>會議現場</FONT></DIV>', "會議現場"),
     # Alone: the paragraph after it is the article's.
     (f'<P align=center><IMG src="{_RES.format(3)}" border=0></P>', ""),
+    # Set in the content region itself, in no paragraph: its caption on its line, up to a <BR>.
+    (f'<IMG src="{_RES.format(3)}" border=0>圖為會議現場。<BR>', "圖為會議現場。"),
+    (f'<IMG src="{_RES.format(3)}" border=0><BR>社工入戶走訪 本報記者 皮磊 攝<BR>', "社工入戶走訪 本報記者 皮磊 攝"),
+    (f'<A href="{_RES.format(3)}" target=_blank><IMG src="{_RES.format(3)}"></A><BR><FONT size=2>圖：社工入戶走訪。</FONT><BR>',
+     "圖：社工入戶走訪。"),
+    # Or the next paragraph, where it reads as a caption.
+    (f'<IMG src="{_RES.format(3)}" border=0>\n<P align=center>圖為會議現場。</P>', "圖為會議現場。"),
 ])
 def test_a_bare_picture_in_the_content_region_is_stored_with_its_caption_out_of_the_text(markup, caption):
     from pipelines.clean import clean_body
@@ -738,38 +745,6 @@ def test_a_bare_picture_in_the_content_region_is_stored_with_its_caption_out_of_
     f'<P><IMG src="{_RES.format(3)}" align=left>　　截至目前,全國已建成社工站2.9萬個。</P>',
     # Two pictures in one paragraph: which one a line under them names is not told.
     f'<P align=center><IMG src="{_RES.format(3)}"><IMG src="{_RES.format(4)}"><BR>會議現場</P>',
-])
-def test_text_under_a_bare_picture_that_is_no_clear_caption_stays_in_the_text(markup):
-    parsed = _bare_picture(markup)
-    pictures = parsed.images[1:]
-    assert pictures and all(image.caption == "" for image in pictures)
-    assert all(image.url.startswith(IMAGES + "2023-01/31/07/res0") for image in pictures)
-    text = FounderArticle(f"<div id=ozoom>{markup}</div>", ISSUE + "content_1.htm").paragraphs
-    assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
-
-
-@pytest.mark.parametrize(("markup", "caption"), [
-    # Set in the content region itself, in no paragraph: its caption on its line, up to a <BR>.
-    (f'<IMG src="{_RES.format(3)}" border=0>圖為會議現場。<BR>', "圖為會議現場。"),
-    (f'<IMG src="{_RES.format(3)}" border=0><BR>社工入戶走訪 本報記者 皮磊 攝<BR>', "社工入戶走訪 本報記者 皮磊 攝"),
-    (f'<A href="{_RES.format(3)}" target=_blank><IMG src="{_RES.format(3)}"></A><BR><FONT size=2>圖：社工入戶走訪。</FONT><BR>',
-     "圖：社工入戶走訪。"),
-    # Or the next paragraph, where it reads as a caption.
-    (f'<IMG src="{_RES.format(3)}" border=0>\n<P align=center>圖為會議現場。</P>', "圖為會議現場。"),
-])
-def test_a_picture_in_no_paragraph_is_stored_with_its_caption_out_of_the_text(markup, caption):
-    from pipelines.clean import clean_body
-
-    parsed = _bare_picture(markup)
-    assert parsed.images == [
-        ImageRef(IMAGES + "2023-01/31/07/res01_attpic_brief.jpg", "全國志愿服務和社會工作電視電話會議現場。"),
-        ImageRef(IMAGES + "2023-01/31/07/res03_attpic_brief.jpg", caption),
-    ]
-    assert parsed.paragraphs == main_paragraphs()
-    assert clean_body(parsed.body_element).paragraphs == main_paragraphs()[:-1]
-
-
-@pytest.mark.parametrize("markup", [
     # Text that only its line sets apart: papers that break their text with <BR> set paragraphs so.
     f'<IMG src="{_RES.format(3)}" border=0><BR>會議現場<BR>',
     f'<IMG src="{_RES.format(3)}" border=0><BR>　　圖為之外,全國已建成社工站2.9萬個。<BR>',
@@ -779,10 +754,11 @@ def test_a_picture_in_no_paragraph_is_stored_with_its_caption_out_of_the_text(ma
     # Two pictures on one line.
     f'<IMG src="{_RES.format(3)}"><IMG src="{_RES.format(4)}">圖為會議現場。<BR>',
 ])
-def test_text_on_the_line_of_a_picture_in_no_paragraph_that_is_no_clear_caption_stays_in_the_text(markup):
+def test_text_under_a_bare_picture_that_is_no_clear_caption_stays_in_the_text(markup):
     parsed = _bare_picture(markup)
     pictures = parsed.images[1:]
     assert pictures and all(image.caption == "" for image in pictures)
+    assert all(image.url.startswith(IMAGES + "2023-01/31/07/res0") for image in pictures)
     text = FounderArticle(f"<div id=ozoom>{markup}</div>", ISSUE + "content_1.htm").paragraphs
     assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
 

@@ -2,7 +2,9 @@
 `archive reprocess`.
 
 A caption row under one picture of table#newspic whose credit stands in a cell of its own; a
-picture set in the content region itself (no paragraph around it) with its caption on its line.
+picture set in the content region itself (no paragraph around it) with its caption on its line;
+pictures wrapped in <SPAN> and <FONT> as old editors set them, one with a caption on the line
+under it and one with a plain line there.
 Crawled by `scrapy crawl issues` over HTTP into SQLite and PostgreSQL; then the rows are put
 back as the code before these fixes stored them, and `archive reprocess` (the real command) must
 store what the crawl stores.
@@ -27,9 +29,24 @@ SPLIT_ROW = (
 )
 LOOSE_CAPTIONED = '<IMG src="../../../images/2023-01/31/03/res306506_01_attpic_brief.jpg" border=0>圖為烏魯木齊市一處社工站<BR>\n'
 LOOSE_ALONE = '<IMG src="../../../images/2023-01/31/03/res306506_02_attpic_brief.jpg" border=0><BR>社工站一角<BR>\n'
+WRAPPED = "content_306510.htm"
+WRAPPED_CAPTIONED = (
+    '<SPAN><FONT face=宋體 size=2><IMG src="../../../images/2023-01/31/05/res306510_01_attpic_brief.jpg" border=0></FONT></SPAN>'
+    "<BR>\n<FONT size=2>靖西市社工入戶走訪留守兒童 本報記者 皮磊 攝</FONT><BR>\n"
+)
+WRAPPED_PLAIN = '<FONT size=2><IMG src="../../../images/2023-01/31/05/res306510_02_attpic_brief.jpg" border=0></FONT><BR>愛心家長<BR>\n'
+
+
+def _after_paragraph(html: str, n: int, markup: str) -> str:
+    """``html`` with ``markup`` set in the content region before its ``n``-th paragraph (from 0)."""
+    content = html.index("<founder-content>")
+    paragraphs = [content + m.start() for m in re.finditer("<P>", html[content:html.index("</founder-content>")])]
+    return html[:paragraphs[n]] + markup + html[paragraphs[n]:]
 
 
 def _alter(name: str, html: str) -> str:
+    if name == WRAPPED:
+        return _after_paragraph(_after_paragraph(html, 3, WRAPPED_PLAIN), 1, WRAPPED_CAPTIONED)
     if name == SPLIT:
         assert html.count(CAPTION_ROW) == 1
         return html.replace(CAPTION_ROW, SPLIT_ROW).replace("<tr><td align=center><IMG", "<tr><td align=center colspan=2><IMG", 1)
@@ -73,6 +90,18 @@ def test_a_picture_in_no_paragraph_is_stored_with_the_caption_on_its_line_out_of
     assert lines[-2:] == ["社工站一角", "（据天山网）"] and len(lines) == 6
 
 
+def test_a_wrapped_picture_takes_a_caption_on_its_line_and_a_plain_line_stays_in_the_text(archive):
+    stored = pictures(archive, WRAPPED)
+    assert [(url.rsplit("/", 1)[1], caption, original) for url, caption, original in stored] == [
+        ("res306510_01_attpic_brief.jpg", "靖西市社工入户走访留守儿童 本报记者 皮磊 摄", "靖西市社工入戶走訪留守兒童 本報記者 皮磊 攝"),
+        ("res306510_02_attpic_brief.jpg", "", ""),
+    ]
+    lines = body(archive, WRAPPED).split("\n")
+    assert "留守儿童 本报记者" not in "".join(lines) and "留守儿童本报记者" not in "".join(lines)
+    # The plain line stays where it stood, before the fourth paragraph.
+    assert lines[3] == "爱心家长" and lines[4].startswith("为确保儿童安全过节") and lines[-1] == "（据广西壮族自治区民政厅）"
+
+
 def _as_stored_before(url: str) -> None:
     """The rows as the extraction before these fixes stored them: the two cells' texts run
     together, and the caption on a picture's line left in the text (the picture without it)."""
@@ -87,19 +116,29 @@ def _as_stored_before(url: str) -> None:
         lines = conn.execute(text("SELECT body FROM articles WHERE id = :b"), {"b": ids[LOOSE]}).scalar_one().split("\n")
         conn.execute(text("UPDATE articles SET body = :body WHERE id = :b"),
                      {"body": "\n".join([lines[0], "图为乌鲁木齐市一处社工站", *lines[1:]]), "b": ids[LOOSE]})
+        # A wrapped picture's caption was a line of the text.
+        for file, caption in ((WRAPPED, "靖西市社工入户走访留守儿童 本报记者 皮磊 摄"),):
+            article = conn.execute(text("SELECT id FROM articles WHERE url LIKE :f"), {"f": f"%/{file}"}).scalar_one()
+            conn.execute(text("UPDATE images SET caption = '', caption_original = '' WHERE article_id = :a"), {"a": article})
+            lines = conn.execute(text("SELECT body FROM articles WHERE id = :a"), {"a": article}).scalar_one().split("\n")
+            conn.execute(text("UPDATE articles SET body = :body WHERE id = :a"),
+                         {"body": "\n".join([lines[0], caption, *lines[1:]]), "a": article})
     engine.dispose()
 
 
 def test_reprocess_applies_the_fixes_to_articles_stored_before(archive):
-    files = (SPLIT, LOOSE)
+    files = (SPLIT, LOOSE, WRAPPED)
     crawled = {file: (pictures(archive, file), body(archive, file)) for file in files}
     _as_stored_before(archive)
     before = {file: (pictures(archive, file), body(archive, file)) for file in files}
     assert before[SPLIT][0][0][2].endswith("服務本報記者 皮磊 攝")
     assert "图为乌鲁木齐市一处社工站" in before[LOOSE][1]
+    assert "靖西市社工入户走访留守儿童 本报记者 皮磊 摄" in before[WRAPPED][1] and not before[WRAPPED][0][0][1]
     done = archive_command("reprocess", archive=archive)
     assert done.returncode == 0, done.stderr[-3000:]
     assert {file: (pictures(archive, file), body(archive, file)) for file in files} == crawled
     assert pictures(archive, SPLIT)[0][2].endswith("服務 本報記者 皮磊 攝")
     assert [caption for _, caption, _ in pictures(archive, LOOSE)] == ["图为乌鲁木齐市一处社工站", ""]
     assert "乌鲁木齐市一处社工站" not in body(archive, LOOSE)
+    assert [caption for _, caption, _ in pictures(archive, WRAPPED)] == ["靖西市社工入户走访留守儿童 本报记者 皮磊 摄", ""]
+    assert "留守儿童 本报记者" not in body(archive, WRAPPED) and "爱心家长" in body(archive, WRAPPED)

@@ -723,6 +723,16 @@ def _bare_picture(before_second_paragraph: str) -> FounderArticle:
      "圖：社工入戶走訪。"),
     # Or the next paragraph, where it reads as a caption.
     (f'<IMG src="{_RES.format(3)}" border=0>\n<P align=center>圖為會議現場。</P>', "圖為會議現場。"),
+    # Wrapped in <FONT> or <SPAN> (or both, nested), as old editors set it: the same rules.
+    (f'<FONT size=2><IMG src="{_RES.format(3)}" border=0></FONT>圖為會議現場。<BR>', "圖為會議現場。"),
+    (f'<SPAN><FONT face=宋體 size=3><IMG src="{_RES.format(3)}" border=0></FONT></SPAN><BR>社工入戶走訪 本報記者 皮磊 攝<BR>',
+     "社工入戶走訪 本報記者 皮磊 攝"),
+    (f'<FONT size=2><A href="{_RES.format(3)}"><IMG src="{_RES.format(3)}"></A></FONT><BR>圖：社工入戶走訪。<BR>', "圖：社工入戶走訪。"),
+    (f'<FONT size=2><IMG src="{_RES.format(3)}" border=0><BR>圖：社工入戶走訪。</FONT><BR>', "圖：社工入戶走訪。"),
+    (f'<SPAN><FONT size=2><IMG src="{_RES.format(3)}"><BR></FONT>圖為會議現場。</SPAN><BR>', "圖為會議現場。"),
+    (f'<FONT><IMG src="{_RES.format(3)}"></FONT>\n<P align=center>圖為會議現場。</P>', "圖為會議現場。"),
+    (f'<SPAN><IMG src="{_RES.format(3)}"><BR></SPAN>\n<P align=center>圖為會議現場。</P>', "圖為會議現場。"),
+    (f'<P align=center><FONT size=2><IMG src="{_RES.format(3)}"></FONT><BR>會議現場</P>', "會議現場"),
 ])
 def test_a_bare_picture_in_the_content_region_is_stored_with_its_caption_out_of_the_text(markup, caption):
     from pipelines.clean import clean_body
@@ -753,6 +763,18 @@ def test_a_bare_picture_in_the_content_region_is_stored_with_its_caption_out_of_
     f'截至目前,<IMG src="{_RES.format(3)}">圖為會議現場。<BR>',
     # Two pictures on one line.
     f'<IMG src="{_RES.format(3)}"><IMG src="{_RES.format(4)}">圖為會議現場。<BR>',
+    # The same, the picture wrapped in <FONT> or <SPAN>.
+    f'<FONT size=2><IMG src="{_RES.format(3)}" border=0></FONT><BR>會議現場<BR>',
+    f'<SPAN><FONT size=2><IMG src="{_RES.format(3)}"></FONT></SPAN><BR>　　圖為之外,全國已建成社工站2.9萬個。<BR>',
+    f'<FONT><IMG src="{_RES.format(3)}"></FONT>圖為會議現場,{"全國已建成社工站2.9萬個," * 12}<BR>',
+    f'截至目前,<FONT size=2><IMG src="{_RES.format(3)}"></FONT>圖為會議現場。<BR>',
+    f'<FONT size=3>截至目前,<IMG src="{_RES.format(3)}">圖為會議現場。</FONT><BR>',
+    f'<FONT size=3>截至目前,</FONT><FONT size=2><IMG src="{_RES.format(3)}"></FONT>圖為會議現場。<BR>',
+    f'<FONT><IMG src="{_RES.format(3)}"><IMG src="{_RES.format(4)}"></FONT>圖為會議現場。<BR>',
+    f'<FONT><IMG src="{_RES.format(3)}"></FONT><FONT><IMG src="{_RES.format(4)}"></FONT>圖為會議現場。<BR>',
+    f'<FONT size=2><IMG src="{_RES.format(3)}"></FONT><BR><P align=center><B>一、政策法規不斷完善</B></P>',
+    # A picture set in a run of bold text is inside that text.
+    f'<B><IMG src="{_RES.format(3)}">圖為會議現場。</B><BR>',
 ])
 def test_text_under_a_bare_picture_that_is_no_clear_caption_stays_in_the_text(markup):
     parsed = _bare_picture(markup)
@@ -761,6 +783,31 @@ def test_text_under_a_bare_picture_that_is_no_clear_caption_stays_in_the_text(ma
     assert all(image.url.startswith(IMAGES + "2023-01/31/07/res0") for image in pictures)
     text = FounderArticle(f"<div id=ozoom>{markup}</div>", ISSUE + "content_1.htm").paragraphs
     assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
+
+
+_WHOLE_TEXT_IN_FONT = (
+    "<FONT size=3><P>　　會議指出,2022年我國志愿服務工作取得一系列新進展。</P>\n<FONT color=#000000>　　截至目前,全國已建成社工站2.9萬個。<BR></FONT>"
+    "<SPAN><IMG src=\"{}\" border=0></SPAN>{}<BR>\n<P>　　社工站建設取得積極進展。</P>"
+)
+
+
+@pytest.mark.parametrize(("line", "caption"), [
+    ("圖為會議現場。", "圖為會議現場。"),
+    ("<FONT size=2>社工入戶走訪 本報記者 皮磊 攝</FONT>", "社工入戶走訪 本報記者 皮磊 攝"),
+    ("會議現場", ""),
+])
+def test_a_wrapped_picture_inside_a_font_around_the_whole_text_takes_only_a_caption_on_its_line(line, caption):
+    """An editor's unclosed <FONT> around every line is no paragraph: the picture's line after
+    a line the <FONT> ends is read as any other."""
+    parsed = FounderArticle(f"<div id=ozoom>{_WHOLE_TEXT_IN_FONT.format(_RES.format(3), line)}</div>", ISSUE + "content_1.htm")
+    assert parsed.images == [ImageRef(IMAGES + "2023-01/31/07/res03_attpic_brief.jpg", caption)]
+    kept = [] if caption else [caption or _text_of(line)]
+    assert parsed.paragraphs == ["會議指出,2022年我國志愿服務工作取得一系列新進展。", "截至目前,全國已建成社工站2.9萬個。", *kept,
+                                 "社工站建設取得積極進展。"]
+
+
+def _text_of(markup: str) -> str:
+    return FounderArticle(f"<div id=ozoom>{markup}</div>", ISSUE + "content_1.htm").paragraphs[0]
 
 
 @pytest.mark.parametrize("markup", [

@@ -737,8 +737,8 @@ def _loose_pictures(body: etree._Element, rows: list, absolute) -> list[_Picture
     with its caption where the template clearly set one under it: in the picture's own
     paragraph after a line break (<P align=center><IMG …><BR>图为…</P>), or as the next
     paragraph that reads as a caption (_CAPTION_OPENING, _CAPTION_CREDIT), or, for a picture in
-    no paragraph, as its line's text that reads so (_line_captioned). Anything else under a
-    picture is the article's text, and stays."""
+    no paragraph (<FONT> and <SPAN> are none), as its line's text that reads so
+    (_line_captioned). Anything else under a picture is the article's text, and stays."""
     in_rows = set(row for row in rows if isinstance(row, etree._Element))
     found: list[_Picture] = []
     for img in body.iter("img"):
@@ -792,40 +792,66 @@ def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
     return _Picture(img, url, "", (block,))
 
 
+# Inline elements old editors (Founder's, FrontPage) set around a picture alone, nested at
+# will (<SPAN><FONT size=2><IMG …></FONT></SPAN>), or around a stretch of lines (an unclosed
+# <FONT> around the whole text): no line of their own, so a picture in one stands on the line
+# it would stand on without them. A link is the picture's only around it alone.
+_WRAPPERS = frozenset(("font", "span"))
+_PICTURE_HOLDERS = _WRAPPERS | {"a"}
+
+
 def _line_captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture | None:
     """A picture set in the content region itself, in no paragraph (<IMG …>图为…<BR>, or with a
     <BR> between picture and caption), with the text of its line as its caption where that
     reads as one (_reads_as_caption: its own line is all that tells it from the text, and
     papers that lay their text out in <BR>-broken lines set paragraphs so too); or with the next
-    paragraph as its caption, as for a picture alone in its paragraph. None for a picture in
-    an element of the region other than a link around it alone, and for one with anything before
-    it on its line: that is inside the text."""
+    paragraph as its caption, as for a picture alone in its paragraph. A link, <FONT> or <SPAN>
+    around the picture alone goes with it, and a <FONT> or <SPAN> around more is no paragraph
+    (_WRAPPERS): its line is read across the wrapper's ends. None for a picture in any other
+    element of the region, and for one with anything before it on its line: that is inside
+    the text."""
     holder = img
-    parent = img.getparent()
-    if parent is not body and parent is not None and parent.tag == "a" and parent.getparent() is body \
-            and not has_text(parent) and len(parent) == 1:
+    while (parent := holder.getparent()) is not body and parent.tag in _PICTURE_HOLDERS \
+            and len(parent) == 1 and not has_text(parent):
         holder = parent
-    if holder.getparent() is not body:
-        return None
-    previous = holder.getprevious()
-    if previous is None:
-        if (body.text or "").strip():
+    for ancestor in holder.iterancestors():
+        if ancestor is body:
+            break
+        if ancestor.tag not in _WRAPPERS:
             return None
-    elif (previous.tail or "").strip() or not (previous.tag == "br" or previous.tag in BLOCKS):
-        return None
+    # Nothing before it on its line: a line break, a block or the region's start, wrappers aside.
+    node = holder
+    while (previous := node.getprevious()) is None:
+        node = node.getparent()
+        if (node.text or "").strip():
+            return None
+        if node is body:
+            break
+    else:
+        if (previous.tail or "").strip() or not _ends_line(previous):
+            return None
     uncaptioned = _Picture(img, url, "", (holder,))
     taken, emptied, source = [holder], [holder], [holder.tail or ""]
-    node = holder.getnext()
-    if not source[0].strip() and node is not None and node.tag == "br":
+    node, container = holder.getnext(), holder.getparent()
+
+    def on_the_line(node, container):
+        # Past a wrapper's end, its line runs on after it: the wrapper stays, its tail is the line's.
+        while node is None and container is not body:
+            emptied.append(container), source.append(container.tail or "")
+            node, container = container.getnext(), container.getparent()
+        return node, container
+
+    node, container = on_the_line(node, container)
+    if not "".join(source).strip() and node is not None and node.tag == "br":
         # Under the picture, after a line break.
         taken.append(node), emptied.append(node), source.append(node.tail or "")
-        node = node.getnext()
+        node, container = on_the_line(node.getnext(), container)
     while node is not None and node.tag != "br" and node.tag not in BLOCKS:
         if isinstance(node.tag, str) and next(node.iter("img", "br", "table", *BLOCKS), None) is not None:
             return uncaptioned  # another picture or a line break inside the line: no caption told apart
         shown = _text(node) if isinstance(node.tag, str) else ""
         taken.append(node), emptied.append(node), source.append(shown + (node.tail or ""))
-        node = node.getnext()
+        node, container = on_the_line(node.getnext(), container)
     caption = _collapse(html_blanks("".join(source)))
     if not caption:
         # The picture alone on its line: the next paragraph, if it reads as a caption.
@@ -842,6 +868,16 @@ def _line_captioned(img: etree._Element, url: str, body: etree._Element) -> _Pic
     if node is not None and node.tag == "br":
         taken.append(node)  # the line's end: the text after it begins the next line, as before
     return _Picture(img, url, caption, tuple(taken), tuple(emptied))
+
+
+def _ends_line(element: etree._Element) -> bool:
+    """Whether a line ends after ``element``: it is a <BR> or a block, or a wrapper whose last
+    element ends one with no text after it (<FONT>　　正文……<BR></FONT>)."""
+    while element.tag != "br" and element.tag not in BLOCKS:
+        if element.tag not in _WRAPPERS or not len(element) or (element[-1].tail or "").strip():
+            return False
+        element = element[-1]
+    return True
 
 
 def _reads_as_caption(text: str) -> bool:
@@ -1105,7 +1141,7 @@ class FounderArticle(_FounderFile):
     @cached_property
     def images(self) -> list[ImageRef]:
         """The pictures of table#newspic, and those set in the content region outside it (a bare
-        <IMG>, with the caption the template sets under it where it is clearly one), in the
+        <IMG>, with the caption set under it where it is clearly one, _loose_pictures), in the
         order the file shows them."""
         pictures = list(self._table_pictures)
         if self._body is not None and self._loose_pictures:

@@ -4,7 +4,8 @@
 A caption row under one picture of table#newspic whose credit stands in a cell of its own; a
 picture set in the content region itself (no paragraph around it) with its caption on its line;
 pictures wrapped in <SPAN> and <FONT> as old editors set them, one with a caption on the line
-under it and one with a plain line there.
+under it and one with a plain line there; a picture in a hand-edited layout table, its caption
+in the row under it.
 Crawled by `scrapy crawl issues` over HTTP into SQLite and PostgreSQL; then the rows are put
 back as the code before these fixes stored them, and `archive reprocess` (the real command) must
 store what the crawl stores.
@@ -30,11 +31,17 @@ SPLIT_ROW = (
 LOOSE_CAPTIONED = '<IMG src="../../../images/2023-01/31/03/res306506_01_attpic_brief.jpg" border=0>圖為烏魯木齊市一處社工站<BR>\n'
 LOOSE_ALONE = '<IMG src="../../../images/2023-01/31/03/res306506_02_attpic_brief.jpg" border=0><BR>社工站一角<BR>\n'
 WRAPPED = "content_306510.htm"
+TABLED = "content_306511.htm"
 WRAPPED_CAPTIONED = (
     '<SPAN><FONT face=宋體 size=2><IMG src="../../../images/2023-01/31/05/res306510_01_attpic_brief.jpg" border=0></FONT></SPAN>'
     "<BR>\n<FONT size=2>靖西市社工入戶走訪留守兒童 本報記者 皮磊 攝</FONT><BR>\n"
 )
 WRAPPED_PLAIN = '<FONT size=2><IMG src="../../../images/2023-01/31/05/res306510_02_attpic_brief.jpg" border=0></FONT><BR>愛心家長<BR>\n'
+TABLED_PICTURE = (
+    '<TABLE width="100%" border=0 cellSpacing=0 cellPadding=0><TBODY>\n'
+    '<TR><TD align=center><IMG src="../../../images/2023-01/31/06/res306511_01_attpic_brief.jpg" border=0></TD></TR>\n'
+    "<TR><TD align=center><FONT size=2>玉泉鎮社工站義診現場</FONT></TD></TR></TBODY></TABLE>\n"
+)
 
 
 def _after_paragraph(html: str, n: int, markup: str) -> str:
@@ -47,6 +54,8 @@ def _after_paragraph(html: str, n: int, markup: str) -> str:
 def _alter(name: str, html: str) -> str:
     if name == WRAPPED:
         return _after_paragraph(_after_paragraph(html, 3, WRAPPED_PLAIN), 1, WRAPPED_CAPTIONED)
+    if name == TABLED:
+        return _after_paragraph(html, 1, TABLED_PICTURE)
     if name == SPLIT:
         assert html.count(CAPTION_ROW) == 1
         return html.replace(CAPTION_ROW, SPLIT_ROW).replace("<tr><td align=center><IMG", "<tr><td align=center colspan=2><IMG", 1)
@@ -102,6 +111,15 @@ def test_a_wrapped_picture_takes_a_caption_on_its_line_and_a_plain_line_stays_in
     assert lines[3] == "爱心家长" and lines[4].startswith("为确保儿童安全过节") and lines[-1] == "（据广西壮族自治区民政厅）"
 
 
+def test_a_picture_in_a_layout_table_takes_the_caption_row_under_it_out_of_the_text(archive):
+    stored = pictures(archive, TABLED)
+    assert [(url.rsplit("/", 1)[1], caption, original) for url, caption, original in stored] == [
+        ("res306511_01_attpic_brief.jpg", "玉泉镇社工站义诊现场", "玉泉鎮社工站義診現場"),
+    ]
+    lines = body(archive, TABLED).split("\n")
+    assert "玉泉镇社工站义诊现场" not in lines and len(lines) == 3
+
+
 def _as_stored_before(url: str) -> None:
     """The rows as the extraction before these fixes stored them: the two cells' texts run
     together, and the caption on a picture's line left in the text (the picture without it)."""
@@ -116,8 +134,8 @@ def _as_stored_before(url: str) -> None:
         lines = conn.execute(text("SELECT body FROM articles WHERE id = :b"), {"b": ids[LOOSE]}).scalar_one().split("\n")
         conn.execute(text("UPDATE articles SET body = :body WHERE id = :b"),
                      {"body": "\n".join([lines[0], "图为乌鲁木齐市一处社工站", *lines[1:]]), "b": ids[LOOSE]})
-        # A wrapped picture's caption was a line of the text.
-        for file, caption in ((WRAPPED, "靖西市社工入户走访留守儿童 本报记者 皮磊 摄"),):
+        # A wrapped picture's caption, or a layout table's caption row, was a line of the text.
+        for file, caption in ((WRAPPED, "靖西市社工入户走访留守儿童 本报记者 皮磊 摄"), (TABLED, "玉泉镇社工站义诊现场")):
             article = conn.execute(text("SELECT id FROM articles WHERE url LIKE :f"), {"f": f"%/{file}"}).scalar_one()
             conn.execute(text("UPDATE images SET caption = '', caption_original = '' WHERE article_id = :a"), {"a": article})
             lines = conn.execute(text("SELECT body FROM articles WHERE id = :a"), {"a": article}).scalar_one().split("\n")
@@ -127,13 +145,13 @@ def _as_stored_before(url: str) -> None:
 
 
 def test_reprocess_applies_the_fixes_to_articles_stored_before(archive):
-    files = (SPLIT, LOOSE, WRAPPED)
+    files = (SPLIT, LOOSE, WRAPPED, TABLED)
     crawled = {file: (pictures(archive, file), body(archive, file)) for file in files}
     _as_stored_before(archive)
     before = {file: (pictures(archive, file), body(archive, file)) for file in files}
     assert before[SPLIT][0][0][2].endswith("服務本報記者 皮磊 攝")
     assert "图为乌鲁木齐市一处社工站" in before[LOOSE][1]
-    assert "靖西市社工入户走访留守儿童 本报记者 皮磊 摄" in before[WRAPPED][1] and not before[WRAPPED][0][0][1]
+    assert "玉泉镇社工站义诊现场" in before[TABLED][1] and not before[TABLED][0][0][1]
     done = archive_command("reprocess", archive=archive)
     assert done.returncode == 0, done.stderr[-3000:]
     assert {file: (pictures(archive, file), body(archive, file)) for file in files} == crawled
@@ -141,4 +159,5 @@ def test_reprocess_applies_the_fixes_to_articles_stored_before(archive):
     assert [caption for _, caption, _ in pictures(archive, LOOSE)] == ["图为乌鲁木齐市一处社工站", ""]
     assert "乌鲁木齐市一处社工站" not in body(archive, LOOSE)
     assert [caption for _, caption, _ in pictures(archive, WRAPPED)] == ["靖西市社工入户走访留守儿童 本报记者 皮磊 摄", ""]
-    assert "留守儿童 本报记者" not in body(archive, WRAPPED) and "爱心家长" in body(archive, WRAPPED)
+    assert [caption for _, caption, _ in pictures(archive, TABLED)] == ["玉泉镇社工站义诊现场"]
+    assert "玉泉镇社工站义诊现场" not in body(archive, TABLED) and "爱心家长" in body(archive, WRAPPED)

@@ -801,13 +801,90 @@ def test_a_wrapped_picture_inside_a_font_around_the_whole_text_takes_only_a_capt
     a line the <FONT> ends is read as any other."""
     parsed = FounderArticle(f"<div id=ozoom>{_WHOLE_TEXT_IN_FONT.format(_RES.format(3), line)}</div>", ISSUE + "content_1.htm")
     assert parsed.images == [ImageRef(IMAGES + "2023-01/31/07/res03_attpic_brief.jpg", caption)]
-    kept = [] if caption else [caption or _text_of(line)]
+    kept = [] if caption else [_text_of(line)]
     assert parsed.paragraphs == ["會議指出,2022年我國志愿服務工作取得一系列新進展。", "截至目前,全國已建成社工站2.9萬個。", *kept,
                                  "社工站建設取得積極進展。"]
 
 
 def _text_of(markup: str) -> str:
     return FounderArticle(f"<div id=ozoom>{markup}</div>", ISSUE + "content_1.htm").paragraphs[0]
+
+
+_PIC = '<IMG src="{}" border=0>'
+
+
+@pytest.mark.parametrize(("markup", "captions"), [
+    # A hand-edited picture table: the picture in one row, its caption in the next.
+    ('<TABLE width="100%" border=0><TR><TD align=center>{0}</TD></TR><TR><TD align=center><FONT size=2>社工入戶走訪</FONT></TD></TR></TABLE>',
+     ["社工入戶走訪"]),
+    ('<TABLE><TBODY><TR><TD><P align=center>{0}</P></TD></TR>\n<TR><TD height=5></TD></TR><TR><TD class=font6>會議現場 本報記者 皮磊 攝</TD></TR></TBODY></TABLE>',
+     ["會議現場 本報記者 皮磊 攝"]),
+    # Side by side, each caption under its picture; then a row of one, its caption across.
+    ('<TABLE><TR><TD>{0}</TD><TD>{1}</TD></TR><TR><TD>會議現場</TD><TD>社工入戶走訪</TD></TR>'
+     '<TR><TD colspan=2>{2}</TD></TR><TR><TD colspan=2>社工站一角</TD></TR></TABLE>',
+     ["會議現場", "社工入戶走訪", "社工站一角"]),
+    # One caption under two pictures: the first's.
+    ('<TABLE><TR><TD>{0}</TD><TD>{1}</TD></TR><TR><TD colspan=2>左圖：會議現場；右圖：社工入戶走訪。</TD></TR></TABLE>',
+     ["左圖：會議現場；右圖：社工入戶走訪。", ""]),
+    # A table that also holds text: only a line under the picture that reads as a caption.
+    ('<TABLE><TR><TD>{0}</TD></TR><TR><TD>圖為會議現場。</TD></TR><TR><TD>一、政策法規不斷完善</TD></TR></TABLE>', ["圖為會議現場。"]),
+    # The caption in the cell beside the picture, where it reads as one.
+    ('<TABLE><TR><TD>{0}</TD><TD><FONT size=2>圖為會議現場。</FONT></TD></TR></TABLE>', ["圖為會議現場。"]),
+])
+def test_a_bare_picture_in_a_layout_table_takes_the_caption_cell_under_it(markup, captions):
+    from pipelines.clean import clean_body
+
+    parsed = _bare_picture(markup.format(*(_PIC.format(_RES.format(n)) for n in (3, 4, 5))))
+    assert parsed.images[1:] == [ImageRef(IMAGES + f"2023-01/31/07/res0{n}_attpic_brief.jpg", caption)
+                                 for n, caption in zip((3, 4, 5), captions)]
+    kept = [line for line in parsed.paragraphs if line not in main_paragraphs()]
+    assert kept == (["一、政策法規不斷完善"] if "政策法規" in markup else [])
+    assert [line for line in clean_body(parsed.body_element).paragraphs if line not in main_paragraphs()] == kept
+
+
+def test_wrapped_and_table_pictures_in_a_gbk_file_without_founder_content_take_their_captions():
+    """The GBK variant (body in div#ozoom alone, its picture table outside it), with a wrapped
+    picture and a hand-edited picture table set in its text, as bytes off the wire."""
+    raw = (FIXTURES / "content_variant.htm").read_bytes()
+    second = "<P>　　三年前，".encode("gbk")
+    assert raw.count(second) == 1
+    markup = (
+        '<SPAN><FONT size=2><IMG src="../../../images/2023-02/07/08/res04_attpic_brief.jpg" border=0></FONT></SPAN><BR>'
+        "圖為孩子們在兒童之家讀繪本<BR>\n"
+        '<TABLE cellSpacing=0 cellPadding=2 width="90%" align=center border=0><TR><TD align=center>'
+        '<A href="../../../images/2023-02/07/08/res05_attpic_brief.jpg" target=_blank>'
+        '<IMG src="../../../images/2023-02/07/08/res05_attpic_brief.jpg" border=0></A></TD></TR>\n'
+        "<TR><TD align=center><FONT color=#666666 size=2>兒童之家的作業桌</FONT></TD></TR></TABLE>\n"
+    ).encode("gbk")
+    parsed = FounderArticle(decode_html(raw.replace(second, markup + second)), ISSUE_GBK + "content_21903.htm")
+    plain = article("content_variant.htm", ISSUE_GBK + "content_21903.htm")
+    assert parsed.images == [*plain.images, ImageRef(IMAGES + "2023-02/07/08/res04_attpic_brief.jpg", "圖為孩子們在兒童之家讀繪本"),
+                             ImageRef(IMAGES + "2023-02/07/08/res05_attpic_brief.jpg", "兒童之家的作業桌")]
+    assert parsed.paragraphs == plain.paragraphs
+
+
+@pytest.mark.parametrize("markup", [
+    # A layout table around text: the row under the picture is the article's.
+    '<TABLE><TR><TD>{0}</TD></TR><TR><TD><P>　　截至目前,全國已建成社工站2.9萬個。</P><P>　　社工站建設取得積極進展。</P></TD></TR></TABLE>',
+    '<TABLE><TR><TD>{0}</TD></TR><TR><TD>一、政策法規不斷完善</TD></TR><TR><TD>　　截至目前,全國已建成社工站2.9萬個。</TD></TR></TABLE>',
+    '<TABLE><TR><TD>{0}</TD></TR><TR><TD>　　截至目前,全國已建成社工站2.9萬個。</TD></TR></TABLE>',
+    f'<TABLE><TR><TD>{{0}}</TD></TR><TR><TD>{"全國已建成社工站2.9萬個," * 12}</TD></TR></TABLE>',
+    # Beside the picture: text, or a line that does not read as a caption.
+    '<TABLE><TR><TD>{0}</TD><TD>　　截至目前,全國已建成社工站2.9萬個。</TD></TR></TABLE>',
+    '<TABLE><TR><TD>{0}</TD><TD>會議現場</TD></TR></TABLE>',
+    # The picture in a cell with text, or with another picture: no caption cell told apart.
+    '<TABLE><TR><TD>{0}截至目前,全國已建成社工站2.9萬個。</TD></TR><TR><TD>會議現場</TD></TR></TABLE>',
+    '<TABLE><TR><TD>{0}{1}</TD></TR><TR><TD>會議現場</TD></TR></TABLE>',
+    # A picture row, then a row of a picture and text: no row of captions.
+    '<TABLE><TR><TD>{0}</TD></TR><TR><TD>{1}</TD><TD>會議現場</TD></TR></TABLE>',
+])
+def test_text_in_a_layout_table_that_is_no_clear_caption_stays_in_the_text(markup):
+    markup = markup.format(*(_PIC.format(_RES.format(n)) for n in (3, 4)))
+    parsed = _bare_picture(markup)
+    pictures = parsed.images[1:]
+    assert len(pictures) == markup.count("<IMG") and all(image.caption == "" for image in pictures)
+    text = FounderArticle(f"<div id=ozoom>{markup}</div>", ISSUE + "content_1.htm").paragraphs
+    assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
 
 
 @pytest.mark.parametrize("markup", [

@@ -27,7 +27,7 @@ from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
-    BLOCKS, block_lines, collapse as _collapse, has_text, html_blanks, line as _line, parse, text as _text,
+    BLOCKS, CELLS, block_lines, collapse as _collapse, has_text, html_blanks, line as _line, parse, text as _text,
 )
 
 __all__ = [
@@ -738,7 +738,8 @@ def _loose_pictures(body: etree._Element, rows: list, absolute) -> list[_Picture
     paragraph after a line break (<P align=center><IMG …><BR>图为…</P>), or as the next
     paragraph that reads as a caption (_CAPTION_OPENING, _CAPTION_CREDIT), or, for a picture in
     no paragraph (<FONT> and <SPAN> are none), as its line's text that reads so
-    (_line_captioned). Anything else under a picture is the article's text, and stays."""
+    (_line_captioned), or, for a picture alone in a table's cell, as the cell under it
+    (_cell_captioned). Anything else under a picture is the article's text, and stays."""
     in_rows = set(row for row in rows if isinstance(row, etree._Element))
     found: list[_Picture] = []
     for img in body.iter("img"):
@@ -766,6 +767,8 @@ def _no_picture(img: etree._Element, body: etree._Element) -> bool:
 
 
 def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
+    if (in_cell := _cell_captioned(img, url, body)) is not None:
+        return in_cell
     block = _picture_block(img, body)
     if block is None and (on_its_line := _line_captioned(img, url, body)) is not None:
         return on_its_line
@@ -877,6 +880,82 @@ def _ends_line(element: etree._Element) -> bool:
         if element.tag not in _WRAPPERS or not len(element) or (element[-1].tail or "").strip():
             return False
         element = element[-1]
+    return True
+
+
+def _cell_captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture | None:
+    """A picture alone in a cell of a table of the content region (other than the picture
+    rows), with the cell under it as its caption where the table clearly sets one there (a
+    hand-edited page's picture table: a picture row, then a caption row); or the cell beside
+    it, in a row of those two cells alone, where that reads as a caption. None for a picture in
+    no cell, or in a cell with text or other pictures: read as elsewhere."""
+    cell = None
+    for ancestor in img.iterancestors():
+        if ancestor is body or ancestor.tag in ("table", "tr"):
+            break
+        if ancestor.tag in CELLS:
+            cell = ancestor
+            break
+    if cell is None or has_text(cell) or sum(1 for _ in cell.iter("img")) > 1:
+        return None
+    row = cell.getparent()
+    if row is None or row.tag != "tr":
+        return None
+    cells = _cells(row)
+    if has_text(row):
+        # Beside it: only a row of the picture and one short line that reads as a caption.
+        if len(cells) != 2 or cells[0][1] is not cell or (caption := _caption_cell(cells[1][1])) is None \
+                or not _reads_as_caption(caption):
+            return None
+        return _Picture(img, url, caption, (img, cells[1][1]))
+    under = row.getnext()
+    while under is not None and under.tag == "tr" and next(under.iter("img"), None) is None and not has_text(under):
+        under = under.getnext()  # a spacer row
+    if under is None or under.tag != "tr" or next(under.iter("img"), None) is not None:
+        return None
+    column = next(start for start, own in cells if own is cell)
+    below = _cells(under)
+    caption_cell = next((own for start, own in below if start == column), None)
+    if caption_cell is None and len(below) == 1 and sum(1 for _, own in cells if next(own.iter("img"), None) is not None) == 1:
+        caption_cell = below[0][1]  # one caption across the row, under its one picture
+    if caption_cell is None or (caption := _caption_cell(caption_cell)) is None:
+        return None
+    if not (_reads_as_caption(caption) or _picture_rows(row)):
+        return None
+    return _Picture(img, url, caption, (img, caption_cell))
+
+
+def _caption_cell(cell: etree._Element) -> str | None:
+    """The text of a cell that may be a caption: one short line, not indented, no picture or
+    table in it; else None."""
+    if next(cell.iter("img", "table"), None) is not None:
+        return None
+    caption = _line(cell)
+    if not caption or len(caption) > _CAPTION_LIMIT or "".join(cell.itertext()).lstrip(" \t\r\n").startswith("\u3000"):
+        return None
+    if next(cell.iter("br", *BLOCKS), None) is None:
+        return caption  # nothing in it breaks a line: laying it out is spared
+    return caption if sum(1 for line in block_lines(cell) if line.strip()) == 1 else None
+
+
+def _picture_rows(row: etree._Element) -> bool:
+    """Whether the rows of ``row``'s table are pictures and their captions alone: each a row of
+    pictures without text, or a row of short caption cells under one. A table with a row of
+    text elsewhere (a layout table around the article) tells nothing of the line under a picture."""
+    after_pictures = False
+    for own in row.getparent():
+        if own.tag != "tr" or (next(own.iter("img"), None) is None and not has_text(own)):
+            continue  # no row, or a spacer row
+        if next(own.iter("table"), None) is not None:
+            return False
+        if next(own.iter("img"), None) is not None:
+            if has_text(own):
+                return False
+            after_pictures = True
+            continue
+        if not after_pictures or any(_caption_cell(cell) is None for _, cell in _cells(own) if has_text(cell)):
+            return False
+        after_pictures = False
     return True
 
 

@@ -5,9 +5,10 @@ reactor only awaits the batch when the buffer is full, and the rest is flushed o
 
 A batch the database refuses is written in one transaction or not at all, so it can be tried
 again: after a passing failure (the connection lost to a server restarting, a deadlock) it is,
-for about half a minute. One that still fails, or fails for good (a role that may not write),
-is one ERROR line, and its items count as failed: the run ends with status 4, and the next
-run fetches them again.
+for about half a minute; after a failed COMMIT, only once the archive says the batch did not
+commit (a connection lost as the server committed), so that no batch is counted twice. One
+that still fails, or fails for good (a role that may not write), is one ERROR line, and its
+items count as failed: the run ends with status 4, and the next run fetches them again.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from crawler.extensions import FIRST_FAILURE, RUN_ID
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
-from storage.db import BATCH_RUN_COUNTS, Archive, archive_url, database_words, open_archive
+from storage.db import BATCH_RUN_COUNTS, Archive, BatchCommit, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
 
@@ -137,15 +138,39 @@ class StorePipeline:
     def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict], dead: list[dict] = (),
               absent: list[dict] = (), run: int | None = None) -> dict | SQLAlchemyError:
         """Write one batch (in the writer thread), counted in the crawl run ``run``, trying again
-        after a passing failure; the counts of what was written, or the database's last error."""
+        after a passing failure; the counts of what was written, or the database's last error.
+
+        A COMMIT reported failed may have happened all the same (the connection lost after the
+        server committed, before its answer came): the archive is asked whether it did before
+        the batch is written again, and one that did is neither written nor counted twice."""
+        doubt: BatchCommit | None = None  # an attempt whose COMMIT failed: it may have committed
+        error: SQLAlchemyError | None = None
         for wait in (*RETRY_WAITS, None):
             try:
-                return self.archive.store_batch(pages, articles, pdfs, dead, absent, run=run)
-            except SQLAlchemyError as error:
-                if wait is None or not passing(error):
+                if doubt is not None:
+                    committed = self.archive.batch_committed(doubt)
+                    if committed:
+                        logger.info("archive write: the batch was stored all the same (its commit went through "
+                                    "before the connection was lost): not written again")
+                        return doubt.counts
+                    if committed is False:
+                        doubt = None
+                if doubt is None:
+                    attempt = BatchCommit()
+                    try:
+                        return self.archive.store_batch(pages, articles, pdfs, dead, absent, run=run, commit=attempt)
+                    finally:
+                        if attempt.counts is not None:
+                            doubt = attempt
+            except SQLAlchemyError as exc:
+                error = exc
+                if not passing(error):
                     return error
-                logger.warning("archive write failed (%s): trying again in %g s", database_words(error), wait)
-                time.sleep(wait)
+            # A passing failure, or a commit whose fate the server does not know yet.
+            if wait is None:
+                return error
+            logger.warning("archive write failed (%s): trying again in %g s", database_words(error), wait)
+            time.sleep(wait)
 
     def not_stored(self, error: SQLAlchemyError, pages: list[dict], articles: list[dict], pdfs: list[dict],
                    dead: list[dict] = (), absent: list[dict] = ()) -> None:

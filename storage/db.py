@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -179,6 +180,22 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
         event.listen(engine, "connect", _postgresql_utf8, insert=True)
         event.listen(engine, "connect", _postgresql_utc)
     return engine
+
+
+@dataclass
+class BatchCommit:
+    """A batch's attempt at its commit, for telling after a failure whether it committed.
+
+    The client is told of a COMMIT that failed, yet the server may have committed it: a
+    connection lost after the server wrote the commit and before its answer arrived. Written
+    again, the batch's counts went into its run's row (and dead_links.runs, absent_issues.runs,
+    the crawl's stats) a second time, its new rows counted as updated ones. So each batch, last
+    in its transaction, leaves a mark only that transaction writes (:meth:`Archive.batch_committed`
+    reads it), and the counts it computed; ``counts`` None: the transaction failed before its
+    COMMIT was sent, and surely did not commit."""
+
+    counts: dict[str, int] | None = None
+    mark: int | None = None
 
 
 @dataclass(frozen=True)
@@ -692,6 +709,7 @@ class Archive:
         dead: Iterable[Mapping[str, Any]] = (),
         absent: Iterable[Mapping[str, Any]] = (),
         run: int | None = None,
+        commit: BatchCommit | None = None,
     ) -> dict[str, int]:
         """Write pages, articles, page PDFs, dead links and dates without an issue (mappings
         with the item fields) in one transaction; and add what it stored to the counts of the
@@ -704,6 +722,9 @@ class Archive:
         the one stored (``fetched_at``) is left as stored, and so is a page's PDF text. A page
         or article stored is no dead link any more, and a date with a page stored is no date
         without an issue.
+
+        ``commit``: filled with the batch's counts and its mark just before the COMMIT, for a
+        caller whose COMMIT failed to ask :meth:`batch_committed` before writing it again.
         """
         pages, articles, pdfs = list(pages), list(articles), list(pdfs)
         dead = list(dead) if self.revision >= DEAD_LINKS else []  # older only in tests of upgrades
@@ -916,7 +937,37 @@ class Archive:
                     update(CrawlRun).where(CrawlRun.id == run, CrawlRun.status == "running")
                     .values(seen_at=seen, **{k: CrawlRun.__table__.c[k] + counts[k] for k in BATCH_RUN_COUNTS})
                 )
+            if commit is not None:
+                commit.mark = self._mark_commit(session)
+                commit.counts = counts  # from here on, the COMMIT may have happened whatever is raised
         return counts
+
+    def _mark_commit(self, session: Session) -> int | None:
+        """What tells this transaction committed. PostgreSQL's own transaction id, whose fate the
+        server keeps (any other writer, a distributed worker's batch or a heartbeat, has ids of
+        its own). SQLite has no such id: the database header's user_version, set to a number
+        drawn for the batch (nothing else of the archive writes it); a COMMIT there is a call
+        into the library, not a message that can be lost, and this reads what it did."""
+        if self.dialect == "postgresql":
+            return session.execute(text("SELECT txid_current()")).scalar_one()
+        if not session.connection().connection.dbapi_connection.in_transaction:
+            return None  # nothing written (Python's sqlite3 begins at the first write): nothing to mark
+        mark = secrets.randbelow(2**31 - 1) + 1
+        session.execute(text(f"PRAGMA user_version = {mark}"))
+        return mark
+
+    def batch_committed(self, commit: BatchCommit) -> bool | None:
+        """Whether the batch whose COMMIT failed (``commit``, filled by :meth:`store_batch`)
+        committed all the same; None: not known yet (PostgreSQL has the transaction still in
+        progress, a server that did not yet see its client gone). Raises the database's error
+        when it cannot be asked (the server still restarting)."""
+        if commit.counts is None or commit.mark is None:
+            return False
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                status = conn.execute(text("SELECT txid_status(:xid)"), {"xid": commit.mark}).scalar_one()
+                return {"committed": True, "aborted": False}.get(status)
+            return conn.execute(text("PRAGMA user_version")).scalar_one() == commit.mark
 
     def _store_dead_links(self, session: Session, dead: list[Mapping[str, Any]], issue_id,
                           answered: Mapping[str, datetime], now: datetime) -> None:

@@ -63,3 +63,52 @@ class LosingPipeline(_UrlSuffixPipeline):
         if self.suffix and isinstance(item, PageItem) and item.url.endswith(self.suffix):
             raise DropItem(f"lost with its worker: {item.url}")
         return item
+
+
+def lose_commit_acknowledgements(archive, times: int = 1) -> list[int]:
+    """Make the next ``times`` commits of ``archive`` (storage.db.Archive) happen in the
+    database and then raise, as a connection lost right after the server committed does: the
+    client is told the COMMIT failed, yet what it wrote is there. Returns a list that grows
+    by one at each commit so lost."""
+    dialect = archive.engine.dialect
+    commit = dialect.do_commit
+    lost: list[int] = []
+
+    def do_commit(dbapi_connection):
+        commit(dbapi_connection)
+        if len(lost) < times:
+            lost.append(1)
+            raise dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+
+    dialect.do_commit = do_commit  # the instance's: other archives' engines are left alone
+    return lost
+
+
+class LosingCommitAcknowledgements:
+    """An item pipeline that, as the crawl starts, makes the acknowledgement of the commit of the
+    store pipeline's first ``LOST_COMMIT_ACKS`` batch commits lost (lose_commit_acknowledgements):
+    the commits happen, and the pipeline is told they failed."""
+
+    def __init__(self, times: int) -> None:
+        self.times = times
+        if times:
+            import storage.db
+
+            store_batch = storage.db.Archive.store_batch
+
+            def losing(archive, *args, **kwargs):
+                # Armed by the first batch: the archive's opening, in the same thread, commits
+                # when it makes the tables; only batches commit after it.
+                if not getattr(archive, "_losing", False):
+                    archive._losing = True
+                    lose_commit_acknowledgements(archive, self.times)
+                return store_batch(archive, *args, **kwargs)
+
+            storage.db.Archive.store_batch = losing
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getint("LOST_COMMIT_ACKS", 0))
+
+    def process_item(self, item):
+        return item

@@ -355,7 +355,7 @@ def sqlite_file(url: URL) -> str | None:
     return database
 
 
-def _check_sqlite_path(database: str, shown: str, *, create: bool, write: bool) -> None:
+def _check_sqlite_path(database: str, shown: str, *, create: bool, write: bool, immutable: bool = False) -> None:
     """What stands in the way of opening the SQLite file ``database`` (``shown``: its URL and
     where that came from), in one line. SQLite says only "unable to open database file" (a
     folder, a folder that is not there) or "attempt to write a readonly database", and a file it
@@ -377,13 +377,82 @@ def _check_sqlite_path(database: str, shown: str, *, create: bool, write: bool) 
         if not os.access(folder, os.W_OK | os.X_OK):
             raise ArchiveError(f"cannot make archive {shown}: the folder {folder} is not writable")
         return
-    if not write or not os.path.isfile(database):
+    if not os.path.isfile(database):
+        return
+    if not write:
+        _check_sqlite_reading(path, shown, immutable=immutable)
         return
     if not os.access(database, os.R_OK | os.W_OK):
         raise ArchiveError(f"cannot write archive {shown}: the file {path} is not writable")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ArchiveError(f"cannot write archive {shown}: the folder {folder} is not writable "
                            "(SQLite writes its journal beside the file)")
+    for beside in _wal_files(path):
+        if os.path.exists(beside) and not os.access(beside, os.R_OK | os.W_OK):
+            # Another user's reader of a WAL archive it may not write leaves these behind (or
+            # its writer runs): SQLite then opens them read-only, and the first batch failed.
+            raise ArchiveError(f"cannot write archive {shown}: the file {beside} is not writable "
+                               "(another user's process made it, or has the archive open)")
+
+
+def _wal_files(path: str) -> tuple[str, str]:
+    """The files SQLite keeps beside a WAL archive while it is open: its log and its index."""
+    return f"{path}-wal", f"{path}-shm"
+
+
+def _sqlite_header_wal(path: str) -> bool:
+    """Whether the SQLite file at ``path`` is in WAL mode (its header's read and write
+    versions are 2): SQLite reads such a file only through the -wal and -shm files beside it."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    return header.startswith(b"SQLite format 3\x00") and 2 in header[18:20]
+
+
+def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
+    """What stands in the way of reading the SQLite archive at ``path`` without writing
+    anything, in one line (docs/operations.md, "Sharing an archive read-only").
+
+    SQLite (https://www.sqlite.org/wal.html, read-only databases) reads a WAL archive it may
+    not write when its -wal and -shm files are there and readable (a writer has it open, or
+    stopped without closing it), and then reads them with its locks, safely while a crawl
+    writes. When they are not there (the archive was closed), it must create them: in a folder
+    the reader may not write it cannot ("attempt to write a readonly database"), and beside a
+    file the reader may not write it creates them, cannot remove them on closing, and leaves
+    them, the reader's, in the way of the owner's next crawl, whose writes then all fail.
+    ``immutable=1`` reads without them, and without locks: safe only while nothing writes the
+    archive, which a reader cannot tell, so it is the user's to ask for, never taken here."""
+    folder = os.path.dirname(path)
+    copy = "or copy the archive to a folder of yours"
+    if not os.access(path, os.R_OK):
+        raise ArchiveError(f"cannot read archive {shown}: the file {path} is not readable: ask its owner for read access")
+    wal, shm = _wal_files(path)
+    if immutable:
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            # Immutable, SQLite reads the file alone: what the log holds is not read.
+            raise ArchiveError(f"cannot read archive {shown} as immutable: {wal} holds changes not in the file yet "
+                               "(a writer has it open, or stopped without closing it): leave out immutable=1")
+        return
+    if not _sqlite_header_wal(path):
+        return  # a rollback journal's archive reads with no file beside it
+    missing = [beside for beside in (wal, shm) if not os.path.exists(beside)]
+    for beside in (wal, shm):
+        if beside not in missing and not os.access(beside, os.R_OK):
+            raise ArchiveError(f"cannot read archive {shown}: the file {beside} is not readable: ask its owner for read access")
+    if not missing:
+        return
+    names = " and ".join(os.path.basename(beside) for beside in missing)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ArchiveError(f"cannot read archive {shown}: it is in WAL mode, and SQLite reads it only by making {names} "
+                           f"in the folder {folder}, which you may not write: ask its owner for write access to the folder"
+                           # With the folder alone, the files it makes would stay (below).
+                           f"{'' if os.access(path, os.W_OK) else ' and the file'}, {copy}")
+    if not os.access(path, os.W_OK):
+        raise ArchiveError(f"cannot read archive {shown}: it is in WAL mode and the file {path} is read-only to you: "
+                           f"SQLite would leave {names} in {folder}, yours, and the archive's next writer could not write: "
+                           f"make the file writable if it is yours, {copy}")
 
 
 class Archive:
@@ -420,7 +489,8 @@ class Archive:
                                f"give its URL without {read_only}")
         if database:
             try:
-                _check_sqlite_path(database, safe_url(self.url) + _given(origin), create=create, write=write)
+                _check_sqlite_path(database, safe_url(self.url) + _given(origin), create=create, write=write,
+                                   immutable=_sqlite_boolean(_sqlite_parameter(self.engine.url, "immutable")))
             except ArchiveError:
                 self.engine.dispose()
                 raise
@@ -443,6 +513,11 @@ class Archive:
                     conn.commit()
                     self.revision = migrate.head()
         except OperationalError as exc:
+            self.engine.dispose()
+            if database and not write and os.path.isfile(database):
+                # The -wal and -shm seen beside the file before, gone since: their writer closed.
+                _check_sqlite_path(database, safe_url(self.url) + _given(origin), create=False, write=False,
+                                   immutable=_sqlite_boolean(_sqlite_parameter(self.engine.url, "immutable")))
             raise ArchiveError(f"database unreachable: {safe_url(self.url)}: {database_words(exc)}") from None
         if create and check:
             try:

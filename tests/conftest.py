@@ -228,6 +228,33 @@ def without_write_permission(command: list[str]) -> list[str]:
     return [*drop, *command]
 
 
+NOBODY = 65534  # an unprivileged uid every Linux has
+
+
+def _as_nobody() -> None:
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+def as_another_user(command: list[str]) -> dict:
+    """The arguments to subprocess.run/Popen that run ``command`` as a user other than the
+    files' owner, to whom their permissions apply: as is when the tests run unprivileged; as
+    root, as uid nobody where nobody can run this checkout's Python (its interpreter may lie
+    under /root, which nobody cannot enter), else as root without the capabilities that
+    override file permissions (setpriv). Files it must read need to be readable by others and
+    in folders others may enter."""
+    if os.geteuid() != 0:
+        return {"args": command}
+    try:
+        if subprocess.run([sys.executable, "-c", "import storage.console"], cwd=PROJECT, preexec_fn=_as_nobody,
+                          capture_output=True).returncode == 0:
+            return {"args": command, "preexec_fn": _as_nobody}
+    except OSError:  # nobody may not run the interpreter, or enter the checkout
+        pass
+    return {"args": without_write_permission(command)}
+
+
 def crawl_runs(archive: str) -> list:
     """The archive's crawl_runs rows, the most recent first."""
     from storage.db import open_archive

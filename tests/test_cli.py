@@ -9,9 +9,12 @@ import os
 import shlex
 import shutil
 import sqlite3
+import signal
 import stat
 import subprocess
 import sys
+import tempfile
+import urllib.request
 import zlib
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -27,7 +30,9 @@ from storage.cli import EXPORT_COLUMNS, counted, csv_record, main, output_file, 
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
-from tests.conftest import PROJECT, archive_command, crawl_site, insert_crawl_run, sql_rows, without_write_permission
+from tests.conftest import (
+    PROJECT, archive_command, as_another_user, crawl_site, insert_crawl_run, sql_rows, without_write_permission,
+)
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES
 from tests.test_storage import article, page
@@ -2079,6 +2084,153 @@ def test_reading_commands_read_an_archive_in_a_read_only_directory(tmp_path):
         assert os.listdir(folder) == ["archive.sqlite3"]
     finally:
         folder.chmod(0o755)
+
+
+@pytest.fixture
+def shared_folder():
+    """A folder other users may enter: a test's tmp_path is its user's alone."""
+    base = Path(tempfile.mkdtemp(prefix="archive-shared-"))
+    base.chmod(0o755)
+    yield base
+    for folder, _dirs, _files in os.walk(base):
+        os.chmod(folder, 0o755)
+    shutil.rmtree(base)
+
+
+def wal_archive(folder: Path) -> Path:
+    """A seeded archive in WAL mode (as every crawl leaves one), closed: no -wal or -shm beside it."""
+    folder.mkdir()
+    path = folder / "archive.sqlite3"
+    archive = open_archive(f"sqlite:///{path}")
+    fill(archive)
+    archive.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    assert os.listdir(folder) == ["archive.sqlite3"]
+    return path
+
+
+def share_read_only(path: Path, folder_mode: int) -> None:
+    """The archive and the files beside it readable and not writable to others; its folder ``folder_mode``."""
+    for file in path.parent.iterdir():
+        file.chmod(0o444)
+    path.parent.chmod(folder_mode)
+
+
+def as_reader(url: str, *args: str) -> subprocess.CompletedProcess:
+    """`archive` run by another user than the archive's owner (tests.conftest.as_another_user)."""
+    return subprocess.run(**as_another_user([sys.executable, "-m", "storage.console", "--archive", url, *args]),
+                          cwd=PROJECT, capture_output=True, text=True, timeout=60)
+
+
+RUN_ROW = {"paper_code": "gongyishibao", "dates_asked": "2023-01-31", "started_at": "2023-02-01 08:00:00", "pages_new": 0,
+           "pages_updated": 0, "pages_failed": 0, "articles_new": 0, "articles_updated": 0, "articles_failed": 0,
+           "status": "finished", "message": ""}
+INSERT_RUN = f"INSERT INTO crawl_runs ({', '.join(RUN_ROW)}) VALUES ({', '.join('?' * len(RUN_ROW))})"
+READING = (["stats"], ["search", "社工", "--limit", "1"], ["export", "--format", "csv", "--paper", "gongyishibao"])
+
+
+@pytest.mark.parametrize("writer", ["running", "stopped"])
+def test_reading_commands_read_a_wal_archive_they_may_not_write_beside_its_writers_files(writer, shared_folder):
+    """A WAL archive in a folder the reader may not write, with its -wal and -shm there and
+    readable only (a crawl has it open, or was killed): SQLite reads them, with its locks, and
+    so what the writer committed to the log and not yet to the file."""
+    path = wal_archive(shared_folder / "theirs")
+    url = f"sqlite:///{path}"
+    runs = sql_rows(url, "SELECT count(*) FROM crawl_runs")[0][0]
+    held = None
+    if writer == "running":
+        held = sqlite3.connect(path)
+        held.execute(INSERT_RUN, list(RUN_ROW.values()))
+        held.commit()
+    else:  # killed: its log is left with what it committed
+        subprocess.run([sys.executable, "-c", "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                        "c.execute(sys.argv[2], sys.argv[3:]); c.commit(); os._exit(0)",
+                        str(path), INSERT_RUN, *map(str, RUN_ROW.values())], check=True)
+    try:
+        assert os.path.getsize(f"{path}-wal") > 0  # the row is in the log alone
+        share_read_only(path, 0o555)
+        listed = sorted(os.listdir(path.parent))
+        done = as_reader(url, "sql", "SELECT count(*) FROM crawl_runs", "--format", "csv")
+        assert (done.returncode, done.stdout, done.stderr) == (0, f"count(*)\n{runs + 1}\n", "")
+        done = as_reader(f"sqlite:///file:{path}?mode=ro&uri=true", "sql", "SELECT count(*) FROM crawl_runs", "--format", "csv")
+        assert (done.returncode, done.stdout, done.stderr) == (0, f"count(*)\n{runs + 1}\n", "")
+        for reading in READING:
+            done = as_reader(url, *reading)
+            assert done.returncode == 0 and done.stdout and "error" not in done.stderr, (reading, done.stderr)
+        # Immutable, SQLite would read the file alone, without the run in the log.
+        done = as_reader(f"{url}?immutable=1", "stats")
+        assert done.returncode == 2 and done.stderr == (
+            f"error: cannot read archive {url}?immutable=1 (given by --archive) as immutable: {path}-wal holds changes "
+            "not in the file yet (a writer has it open, or stopped without closing it): leave out immutable=1\n")
+        for writing in (["reprocess"], ["upgrade"]):
+            done = as_reader(url, *writing)
+            assert (done.returncode, done.stderr) == (
+                2, f"error: cannot write archive {url} (given by --archive): the file {path} is not writable\n"), writing
+        server = subprocess.Popen(**as_another_user([sys.executable, "-m", "storage.console", "--archive", url, "serve",
+                                                      "--port", "0"]),
+                                  cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            announced = server.stdout.readline()
+            assert "http://" in announced, announced + server.stderr.read()
+            base = announced[announced.index("http://"):].split()[0].rstrip("/")
+            with urllib.request.urlopen(f"{base}/archive.json?sql=select+count(*)+as+n+from+crawl_runs&_shape=array",
+                                        timeout=30) as response:
+                assert json.load(response) == [{"n": runs + 1}]
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=30)
+        assert sorted(os.listdir(path.parent)) == listed
+    finally:
+        if held is not None:
+            held.close()
+
+
+@pytest.mark.parametrize("case", ["folder", "file"])
+def test_reading_commands_refuse_a_closed_wal_archive_in_one_line_where_reading_would_write(case, shared_folder):
+    """A WAL archive closed (no -wal, no -shm): SQLite reads it only by making them. In a folder
+    the reader may not write it cannot (it said "database unreachable: ... attempt to write a
+    readonly database"); beside a file the reader may not write it made them and left them,
+    the reader's, and the owner's next crawl could write nothing. One line says what to do."""
+    path = wal_archive(shared_folder / "theirs")
+    folder = path.parent
+    articles = sql_rows(f"sqlite:///{path}", "SELECT count(*) FROM articles")[0][0]
+    share_read_only(path, 0o555 if case == "folder" else 0o777)
+    url = f"sqlite:///{path}"
+    if case == "folder":
+        reason = (f"it is in WAL mode, and SQLite reads it only by making archive.sqlite3-wal and archive.sqlite3-shm in the "
+                  f"folder {folder}, which you may not write: ask its owner for write access to the folder and the file, ")
+    else:
+        reason = (f"it is in WAL mode and the file {path} is read-only to you: SQLite would leave archive.sqlite3-wal and "
+                  f"archive.sqlite3-shm in {folder}, yours, and the archive's next writer could not write: "
+                  "make the file writable if it is yours, ")
+    for given in (url, f"{url}?mode=ro", f"sqlite:///file:{path}?mode=ro&uri=true"):
+        for reading in (*READING, ["sql", "SELECT count(*) FROM articles"], ["serve", "--port", "0"]):
+            done = as_reader(given, *reading)
+            assert (done.returncode, done.stdout, done.stderr) == (
+                2, "", f"error: cannot read archive {given} (given by --archive): {reason}or copy the archive to a folder "
+                "of yours\n"), (given, reading)
+            assert os.listdir(folder) == ["archive.sqlite3"]
+    # Named immutable, it reads the file alone (docs/archive.md: when nothing writes it meanwhile).
+    done = as_reader(f"sqlite:///file:{path}?immutable=1&uri=true", "sql", "SELECT count(*) FROM articles", "--format", "csv")
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"count(*)\n{articles}\n", "")
+    assert os.listdir(folder) == ["archive.sqlite3"]
+
+
+def test_a_writer_refuses_in_one_line_a_wal_archive_whose_log_another_user_left(shared_folder):
+    """-wal and -shm another user's process left beside an archive the writer may write (SQLite
+    makes them with the archive file's permissions, its own): SQLite opened them read-only."""
+    path = wal_archive(shared_folder / "ours")
+    subprocess.run([sys.executable, "-c", "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                    "c.execute('SELECT count(*) FROM articles').fetchone(); os._exit(0)", str(path)], check=True)
+    share_read_only(path, 0o777)
+    path.chmod(0o666)
+    url = f"sqlite:///{path}"
+    done = as_reader(url, "reprocess")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: cannot write archive {url} (given by --archive): the file {path}-wal is not writable "
+        "(another user's process made it, or has the archive open)\n")
 
 
 def test_postgresql_times_are_read_in_utc_whatever_the_servers_time_zone(postgres_url, tmp_path, capsys):

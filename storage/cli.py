@@ -737,7 +737,7 @@ def run_stats(args: argparse.Namespace) -> int:
                     [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
-                 "articles new/upd/failed", "links gone"], [list(map(str, r)) for r in stats.runs], out)
+                 "articles new/upd/failed", "links gone", "dates without issue"], [list(map(str, r)) for r in stats.runs], out)
     return 0
 
 

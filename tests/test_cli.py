@@ -820,15 +820,18 @@ def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
-        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3)
-        # A run before revision 0011, which counted no links gone.
+        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3,
+                         dates_without_issue=2)
+        # A run before revision 0011 (and 0015), which counted no links gone (nor dates without an issue).
         insert_crawl_run(conn, dates_asked="2023-01-24", started_at="2023-01-25 08:00:00+00:00", pages_new=16, articles_new=20)
     archive.close()
     assert archive_cli(seeded, "stats") == 0
     out = capsys.readouterr().out
     runs = out.split("Recent crawl runs\n")[1].splitlines()
-    assert [cell.strip() for cell in runs[0].split(" | ")][-3:] == ["pages new/upd/failed", "articles new/upd/failed", "links gone"]
-    assert [[cell.strip() for cell in row.split("|")][-3:] for row in runs[2:4]] == [["16/0/1", "20/0/2", "3"], ["16/0/0", "20/0/0", ""]]
+    assert [cell.strip() for cell in runs[0].split(" | ")][-4:] == [
+        "pages new/upd/failed", "articles new/upd/failed", "links gone", "dates without issue"]
+    assert [[cell.strip() for cell in row.split("|")][-4:] for row in runs[2:4]] == [
+        ["16/0/1", "20/0/2", "3", "2"], ["16/0/0", "20/0/0", "", ""]]
     per_year = {}
     for day, in view_rows(seeded, "issue_date"):
         per_year[str(day)[:4]] = per_year.get(str(day)[:4], 0) + 1

@@ -176,6 +176,20 @@ def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv,
     assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
 
 
+@pytest.mark.parametrize("command", [["search", "社工"], ["stats", "--runs", "0"], ["export", "-o", "-"], ["reprocess"]])
+def test_every_date_option_names_a_date_that_is_none_in_one_line_and_takes_one_of_no_issue(seeded, command):
+    # Each command's --since and --until, on either database: a date that is none is one line
+    # naming it (exit 2), never a traceback; a date no issue has is no mistake (exit 0).
+    name = command[0]
+    for option, value in (("--since", "2023-13-45"), ("--until", "31-01-2023"), ("--since", "abc")):
+        done = archive_command(*command, option, value, archive=seeded)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", f"archive {name}: error: argument {option}: invalid date {value!r}: expected YYYY-MM-DD; "
+                   f"see archive {name} --help\n")
+    done = archive_command(*command, "--since", "2030-01-01", "--until", "2030-01-31", archive=seeded)
+    assert done.returncode == 0 and "Traceback" not in done.stderr and "error" not in done.stderr, done.stderr
+
+
 def test_an_empty_archive_option_is_refused_not_taken_for_archive_url(sqlite_url):
     # `--archive "$URL"` with $URL unset read the archive of $ARCHIVE_URL without a word.
     done = archive_command("stats", archive="", env={"ARCHIVE_URL": sqlite_url})

@@ -331,36 +331,6 @@ SYNTAX_ERROR = "42601"
 ONE_STATEMENT_ONLY = "exec_parse_message"
 
 
-def several_statements(error: BaseException, query: str) -> bool:
-    """Whether ``error`` is the database's refusal of ``query`` for holding more than one
-    statement. The sqlite3 module's is its own (a ProgrammingError, no SQLite error code), raised
-    once SQLite has prepared the first statement and found more after it."""
-    import sqlite3
-
-    if isinstance(error, sqlite3.ProgrammingError):
-        return getattr(error, "sqlite_errorcode", None) is None and second_statement(query)
-    diag = getattr(error, "diag", None)
-    return (getattr(error, "sqlstate", None) == SYNTAX_ERROR
-            and getattr(diag, "source_function", None) == ONE_STATEMENT_ONLY)
-
-
-def second_statement(query: str) -> bool:
-    """Whether ``query`` holds a statement after its first, as SQLite ends one (the ';' that its
-    tokenizer, sqlite3_complete, takes for an end: not one within a string or a trigger's body);
-    empty ones and comments after it are none."""
-    import sqlite3
-
-    first_ended = False
-    for piece in _SQL_PIECES.finditer(query):
-        token = piece.group()
-        if token == ";" or token.isspace() or token.startswith(("--", "/*")):
-            if token == ";" and not first_ended:
-                first_ended = sqlite3.complete_statement(query[:piece.end()])
-        elif first_ended:
-            return True
-    return False
-
-
 def _read_only(conn) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA query_only = ON")
@@ -392,8 +362,6 @@ def run_sql(args: argparse.Namespace) -> int:
                 reason = database_words(exc)
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
                     raise KeyboardInterrupt from None
-                if several_statements(exc, args.query):
-                    raise ArchiveError(ONE_STATEMENT) from None
                 if refused_write(exc):
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 if _copying(conn):
@@ -450,28 +418,134 @@ def _sqlite_authorizer(action: int, name: str | None, value: str | None, databas
     return sqlite3.SQLITE_OK
 
 
-# SQLite's tokens as far as a statement's end needs them: strings and quoted names (whose ';' is
-# no end), comments, ';', space, and the rest.
-_SQL_PIECES = re.compile(r"""'[^']*(?:''[^']*)*'?|"[^"]*(?:""[^"]*)*"?|`[^`]*(?:``[^`]*)*`?|\[[^\]]*\]?"""
-                         r"|--[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?|;|\s+|[^'\"`\[;\s/-]+|.", re.S)
+# Each database's tokens as far as a statement's end needs them, by its own quoting rules: strings
+# and quoted names (whose ';' is no end), comments, ';', space, and the rest. SQLite also quotes
+# names in `...` and [...]; PostgreSQL has E'...' (backslash escapes), $tag$...$tag$ and
+# comments within comments (the walk finds their end), and its statements' ends need
+# parentheses and words.
+_SQLITE_PIECES = re.compile(r"""'[^']*(?:''[^']*)*'?|"[^"]*(?:""[^"]*)*"?|`[^`]*(?:``[^`]*)*`?|\[[^\]]*\]?"""
+                            r"|--[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?|;|\s+|[^'\"`\[;\s/-]+|.", re.S)
+_PG_LETTER = "A-Za-z_\x80-\U0010ffff"
+_PG_STRING = r"'[^']*(?:''[^']*)*'?"
+_PG_ESCAPED = r"'[^'\\]*(?:(?:\\.|'')[^'\\]*)*'?"
+_PG_REST = (r'|"[^"]*(?:""[^"]*)*"?'
+            rf"|\$(?P<tag>(?:[{_PG_LETTER}][{_PG_LETTER}0-9]*)?)\$(?:.*?\$(?P=tag)\$|.*)"
+            rf"|\$\d+|--[^\n]*|/\*|;|\(|\)|\s+|[{_PG_LETTER}0-9][{_PG_LETTER}0-9$]*|.")
+# By standard_conforming_strings: on (the default), '...' takes no backslash escape; off, it does.
+_PG_PIECES = {False: re.compile(rf"[eE]{_PG_ESCAPED}|{_PG_STRING}{_PG_REST}", re.S),
+              True: re.compile(rf"[eE]?{_PG_ESCAPED}{_PG_REST}", re.S)}
+_PG_WORD = re.compile(f"[{_PG_LETTER}][{_PG_LETTER}0-9$]*")  # a keyword or a name, not E'...'
+_PG_COMMENT_MARKS = re.compile(r"/\*|\*/")
 
 
-def without_empty_statements(query: str) -> str:
-    """``query`` without the empty statements after its last (``SELECT 1;;``, ``SELECT 1; ; --
-    done``), which sqlite3 takes for a second statement and refused, where PostgreSQL runs the
-    query. It ends at the first ';' after which come only ';', space and comments, and that
-    SQLite's own tokenizer (sqlite3_complete) takes for a statement's end, not one within a
-    trigger's body; a second statement that is not empty is left, and refused as before."""
-    import sqlite3
+class _SqliteStatement:
+    """SQLite's end of a statement: a ';' that sqlite3_complete takes for one, not one within a
+    trigger's body (CREATE TRIGGER … BEGIN …; END)."""
 
-    trailing: list[int] = []  # the ends of the ';' after which nothing but space and comments came
-    for piece in _SQL_PIECES.finditer(query):
-        token = piece.group()
-        if token == ";":
-            trailing.append(piece.end())
-        elif not (token.isspace() or token.startswith(("--", "/*"))):
-            trailing = []
-    return next((query[:end] for end in trailing if sqlite3.complete_statement(query[:end])), query)
+    def read(self, token: str) -> None:
+        pass
+
+    def ends(self, text: str) -> bool:
+        import sqlite3
+
+        return sqlite3.complete_statement(text)
+
+
+class _PostgresqlStatement:
+    """PostgreSQL's end of a statement, as psql tells it: a ';' outside parentheses (a rule's
+    actions, DO (INSERT …; INSERT …), are one statement) and outside the BEGIN ATOMIC … END body
+    of a statement that begins CREATE [OR REPLACE] FUNCTION or PROCEDURE (psql's rule: there,
+    BEGIN opens a block, CASE within one too, and END closes one)."""
+
+    def __init__(self) -> None:
+        self.parentheses = 0
+        self.blocks = 0
+        self.words: list[str] = []
+
+    def read(self, token: str) -> None:
+        if token == "(":
+            self.parentheses += 1
+        elif token == ")":
+            self.parentheses = max(0, self.parentheses - 1)
+        elif _PG_WORD.fullmatch(token):
+            word = token.lower()
+            self.words.append(word)
+            if self.parentheses or not self._defines_routine():
+                return
+            if word == "begin" or (word == "case" and self.blocks):
+                self.blocks += 1
+            elif word == "end" and self.blocks:
+                self.blocks -= 1
+
+    def _defines_routine(self) -> bool:
+        words = self.words
+        kind = words[3:4] if words[1:3] == ["or", "replace"] else words[1:2]
+        return words[:1] == ["create"] and kind in (["function"], ["procedure"])
+
+    def ends(self, text: str) -> bool:
+        return not (self.parentheses or self.blocks)
+
+
+@dataclass(frozen=True)
+class Statements:
+    """``query``'s statements as its database splits it, from one walk of its tokens: ``ends``,
+    just past each statement's ';' (the query's end for a last one without), of the statements
+    that hold more than space and comments: the empty ones (``SELECT 1;;``) are none."""
+    query: str
+    ends: tuple[int, ...]
+
+    @classmethod
+    def of(cls, query: str, dialect: str, *, backslash_quotes: bool = False) -> Statements:
+        """``backslash_quotes``: PostgreSQL's standard_conforming_strings is off, so '...' takes
+        backslash escapes as E'...' does."""
+        postgresql = dialect == "postgresql"
+        pieces = _PG_PIECES[backslash_quotes] if postgresql else _SQLITE_PIECES
+        reader = _PostgresqlStatement if postgresql else _SqliteStatement
+        statement = reader()
+        ends: list[int] = []
+        start, held, at = 0, False, 0
+        while at < len(query):
+            token = pieces.match(query, at).group()
+            at += len(token)
+            if postgresql and token == "/*":
+                at = _comment_end(query, at)
+            if token == ";":
+                if not held:
+                    start = at  # an empty statement
+                elif statement.ends(query[start:at]):
+                    ends.append(at)
+                    start, held, statement = at, False, reader()
+            elif not (token.isspace() or token.startswith(("--", "/*"))):
+                held = True
+                statement.read(token)
+        if held:
+            ends.append(len(query))
+        return cls(query, tuple(ends))
+
+    @property
+    def several(self) -> bool:
+        return len(self.ends) > 1
+
+    @property
+    def first(self) -> str:
+        return self.query[:self.ends[0]] if self.ends else self.query
+
+    @property
+    def without_empty_statements(self) -> str:
+        """The query without the empty statements after its last (``SELECT 1;;``, ``SELECT 1;
+        ; -- done``), which sqlite3 takes for a second statement and refused, where PostgreSQL
+        runs the query: it ends at its last statement's ';'."""
+        return self.query[:self.ends[-1]] if self.ends else self.query
+
+
+def _comment_end(query: str, at: int) -> int:
+    """Where a PostgreSQL comment whose ``/*`` ends at ``at`` ends: comments within it nest."""
+    depth = 1
+    for mark in _PG_COMMENT_MARKS.finditer(query, at):
+        depth += 1 if mark.group() == "/*" else -1
+        if not depth:
+            return mark.end()
+    return len(query)
 
 
 @contextmanager
@@ -479,10 +553,20 @@ def _sqlite_query(connection, query: str) -> Iterator[tuple[list[str] | None, It
     """One statement (sqlite3 refuses more), no pragma set, nothing attached, while its rows are
     read. A progress handler lets Python run its signal handlers while SQLite works: without it,
     Ctrl-C waits for the query to end, however long."""
+    import sqlite3
+
+    statements = Statements.of(query, "sqlite")
     connection.set_authorizer(_sqlite_authorizer)
     connection.set_progress_handler(lambda: 0, 10_000)
     try:
-        cursor = connection.execute(without_empty_statements(query))
+        try:
+            cursor = connection.execute(statements.without_empty_statements)
+        except sqlite3.ProgrammingError as exc:
+            # sqlite3's own refusal of a second statement (no SQLite error code), once SQLite
+            # has prepared the first: a mistake in the first is SQLite's to name.
+            if getattr(exc, "sqlite_errorcode", None) is None and statements.several:
+                raise ArchiveError(ONE_STATEMENT) from None
+            raise
         if cursor.description is None:
             yield None, iter(())
         else:
@@ -504,10 +588,19 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     took a query finding nothing twice as long, and ran a command twice: ``PREPARE`` then said
     its statement already existed); psycopg's stream refuses, client-side, what sends no rows
     (a command, a comment) once the server has answered it, and COPY's stream, which leaves the
-    connection busy (run_sql tells it apart and drops the connection)."""
+    connection busy (run_sql tells it apart and drops the connection).
+
+    PostgreSQL parses the whole query before it refuses a second statement, so that a mistake
+    in a later one was said in its place: a query that holds more is refused here, as on SQLite,
+    once the server has parsed its first (whose mistakes are the server's to name), not run it."""
     import psycopg
     from psycopg.types.string import TextLoader
 
+    statements = Statements.of(
+        query, "postgresql", backslash_quotes=connection.info.parameter_status("standard_conforming_strings") == "off")
+    if statements.several:
+        _prepared(connection, statements.first)
+        raise ArchiveError(ONE_STATEMENT)
     with connection.cursor() as cursor:
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
@@ -517,6 +610,9 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
             try:
                 first = next(rows, None)
             except psycopg.Error as exc:
+                if exc.sqlstate == SYNTAX_ERROR and getattr(exc.diag, "source_function", None) == ONE_STATEMENT_ONLY:
+                    # The server's own refusal of a second statement, should the split above miss one.
+                    raise ArchiveError(ONE_STATEMENT) from None
                 if exc.sqlstate is not None or connection.info.transaction_status == psycopg.pq.TransactionStatus.ACTIVE:
                     raise  # the server's refusal (syntax, …), or a COPY streaming its rows
                 yield None, iter(())
@@ -532,18 +628,29 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
 def _described_columns(connection, query: str) -> list[str] | None:
     """The columns of ``query``'s result, as the server describes the statement, without
     running it; None if it returns no rows."""
-    import psycopg
-    from psycopg import generators
-
-    pgconn, encoding = connection.pgconn, connection.info.encoding
-    for send in (lambda: pgconn.send_prepare(b"", query.encode(encoding)), lambda: pgconn.send_describe_prepared(b"")):
-        send()
-        [*_, result] = connection.wait(generators.execute(pgconn))
-        if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
-            raise psycopg.errors.error_from_result(result, encoding=encoding)
+    encoding = connection.info.encoding
+    _prepared(connection, query)
+    result = _answer(connection, connection.pgconn.send_describe_prepared, b"")
     if not result.nfields:
         return None
     return [result.fname(n).decode(encoding) for n in range(result.nfields)]
+
+
+def _prepared(connection, query: str) -> None:
+    """``query`` parsed by the server as the unnamed prepared statement, not run: its mistakes
+    (syntax, a table it does not hold) raised as the server's error."""
+    _answer(connection, connection.pgconn.send_prepare, b"", query.encode(connection.info.encoding))
+
+
+def _answer(connection, send, *args):
+    import psycopg
+    from psycopg import generators
+
+    send(*args)
+    [*_, result] = connection.wait(generators.execute(connection.pgconn))
+    if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
+        raise psycopg.errors.error_from_result(result, encoding=connection.info.encoding)
+    return result
 
 
 _QUERY = {"sqlite": _sqlite_query, "postgresql": _postgresql_query}
@@ -737,7 +844,7 @@ def run_stats(args: argparse.Namespace) -> int:
                     [list(map(str, r)) for r in stats.dead_links], out)
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
-                 "articles new/upd/failed", "links gone"], [list(map(str, r)) for r in stats.runs], out)
+                 "articles new/upd/failed", "links gone", "dates without issue"], [list(map(str, r)) for r in stats.runs], out)
     return 0
 
 

@@ -61,7 +61,8 @@ class AbsentDate:
 class Stats:
     counts: list[tuple]  # (paper, year, issues, pages, articles)
     gaps: list[Gaps]
-    runs: list[tuple]  # (id, paper, kind, dates, started, finished, status, pages n/u/f, articles n/u/f, links gone)
+    runs: list[tuple]  # (id, paper, kind, dates, started, finished, status, pages n/u/f, articles n/u/f, links gone,
+    #                    dates without issue)
     # Archived papers without a profile: no schedule, so no missing issues counted.
     unscheduled: list[str] = field(default_factory=list)
     # Archived papers whose profile has a mistake (code, file): neither are theirs counted.
@@ -123,11 +124,13 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         heartbeats = "seen_at" in run_columns  # 0015
         intervals = "heartbeat_seconds" in run_columns  # 0016
         kinds = "kind" in run_columns  # 0017
+        without_issue = "dates_without_issue" in run_columns  # 0015, with seen_at
         history = conn.execute(text(
             "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
             "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
             f"{'links_gone' if dead_links else 'NULL'}, {'seen_at' if heartbeats else 'NULL'}, "
-            f"{'heartbeat_seconds' if intervals else 'NULL'}, {'kind' if kinds else 'NULL'} FROM crawl_runs"
+            f"{'heartbeat_seconds' if intervals else 'NULL'}, {'kind' if kinds else 'NULL'}, "
+            f"{'dates_without_issue' if without_issue else 'NULL'} FROM crawl_runs"
             # A reprocess of every paper (paper_code '*') re-read this paper's too.
             + (" WHERE paper_code IN (:paper, :every)" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
         ), params | {"runs": runs, "every": ALL_PAPERS}).all()
@@ -185,7 +188,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     runs_rows = [
         (r[0], r[1], *_kind_and_dates(r[15], r[2]), _minute(r[3]), _minute(r[4]), _run_state(r[5], r[13], r[14], now),
          f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
-         "" if r[12] is None else r[12])  # links gone: NULL for runs before revision 0011
+         "" if r[12] is None else r[12],  # links gone: NULL for runs before revision 0011
+         "" if r[16] is None else r[16])  # dates without issue: NULL for runs before revision 0015
         for r in history
     ]
     dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4] or "", r[5], _minute(r[6]), _minute(r[7]), _minute(r[8]), r[9])

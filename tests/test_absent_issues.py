@@ -44,6 +44,15 @@ def _stats(archive: str) -> tuple[list[str], list[str]]:
     return missing, without
 
 
+def _listed_runs(archive: str) -> list[dict[str, str]]:
+    """The rows of `archive stats`' recent crawl runs, each by its column's heading."""
+    done = archive_command("stats", archive=archive)
+    assert done.returncode == 0, done.stderr
+    head, _rule, *rows, _count = done.stdout.split("Recent crawl runs\n")[1].splitlines()
+    names = [cell.strip() for cell in head.split(" | ")]
+    return [dict(zip(names, (cell.strip() for cell in row.split(" | ")))) for row in rows]
+
+
 def _crawl(server: SiteServer, archive: str, settings: dict[str, str] | None = None):
     """Crawls of the range from ``server``, each giving its result and the entry pages it asked."""
     crawl = crawler(server, archive, dates=RANGE, folder="html/", **({"settings": settings} if settings else {}))
@@ -135,6 +144,12 @@ def test_a_date_answered_404_once_that_then_serves_its_issue_is_stored_and_not_r
     missing, without = _stats(archive_url)
     assert missing == ["Missing issues of gongyishibao (every Tue) from 2023-01-31 to 2023-02-14: 0 of 3 scheduled"]
     assert without == []
+    # Each run's count of dates without an issue, as crawl_runs holds it: the first run's 1 (the
+    # date not up yet), the second's 0 (it served the issue), the most recent run first.
+    runs = crawl_runs(archive_url)
+    assert [r.dates_without_issue for r in runs] == [0, 1]
+    assert [(row["id"], row["dates without issue"]) for row in _listed_runs(archive_url)] == [
+        (str(r.id), str(r.dates_without_issue)) for r in runs]
 
 
 def test_a_date_answered_with_the_sites_error_page_and_status_200_has_no_issue_as_a_404_does(tmp_path, sqlite_url):

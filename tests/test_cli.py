@@ -26,7 +26,7 @@ from sqlalchemy import text
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import PREFIX
 from pipelines.normalize import normalize_plain
-from storage.cli import EXPORT_COLUMNS, counted, csv_record, main, output_file, refused_write, without_empty_statements
+from storage.cli import EXPORT_COLUMNS, Statements, counted, csv_record, main, output_file, refused_write
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
@@ -181,6 +181,20 @@ def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv,
     assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
 
 
+@pytest.mark.parametrize("command", [["search", "社工"], ["stats", "--runs", "0"], ["export", "-o", "-"], ["reprocess"]])
+def test_every_date_option_names_a_date_that_is_none_in_one_line_and_takes_one_of_no_issue(seeded, command):
+    # Each command's --since and --until, on either database: a date that is none is one line
+    # naming it (exit 2), never a traceback; a date no issue has is no mistake (exit 0).
+    name = command[0]
+    for option, value in (("--since", "2023-13-45"), ("--until", "31-01-2023"), ("--since", "abc")):
+        done = archive_command(*command, option, value, archive=seeded)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", f"archive {name}: error: argument {option}: invalid date {value!r}: expected YYYY-MM-DD; "
+                   f"see archive {name} --help\n")
+    done = archive_command(*command, "--since", "2030-01-01", "--until", "2030-01-31", archive=seeded)
+    assert done.returncode == 0 and "Traceback" not in done.stderr and "error" not in done.stderr, done.stderr
+
+
 def test_an_empty_archive_option_is_refused_not_taken_for_archive_url(sqlite_url):
     # `--archive "$URL"` with $URL unset read the archive of $ARCHIVE_URL without a word.
     done = archive_command("stats", archive="", env={"ARCHIVE_URL": sqlite_url})
@@ -256,6 +270,62 @@ def test_sql_runs_a_statement_followed_by_empty_ones_and_refuses_a_second_one(ar
     assert done.stderr.startswith("error: SQL error: ") and "SELEC" in done.stderr and done.stderr.count("\n") == 1
 
 
+ONE_STATEMENT_LINE = "error: archive sql runs one statement per call: the query holds more than one (run each on its own)\n"
+
+
+@pytest.mark.parametrize("later", ["SELEC 2", "SELECT (", "SELECT 'a", 'SELECT "a', "SELECT $$a", "SELECT 1 /* a",
+                                   "DELETE FROM nosuch", "SELECT E'a\\'; SELECC 3"])
+def test_sql_refuses_a_second_statement_in_one_line_whatever_it_holds(archive_url, later):
+    # PostgreSQL parses the whole query before it refuses a second statement: a mistake in a
+    # later one was said instead ("syntax error at or near "SELEC""), where SQLite said this line.
+    archive = open_archive(archive_url)
+    archive.close()
+    for query in (f"SELECT 1; {later}", f"SELECT 'a;b' AS x; {later}", f"SELECT 1 -- ;\n; {later}"):
+        done = archive_command("sql", query, archive=archive_url)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", ONE_STATEMENT_LINE), query
+
+
+def test_sql_names_the_first_statement_s_mistake_before_a_second_on_both_databases(archive_url):
+    # SQLite prepares the first statement before it looks past it; PostgreSQL's first is parsed
+    # alone now, so a table the first names that the archive lacks is said alike (PostgreSQL
+    # said the line of several statements, SQLite "no such table").
+    archive = open_archive(archive_url)
+    archive.close()
+    for query, named in (("SELEC 1; SELEC 2", "SELEC"), ("SELECT 1 FROM nosuch; SELECT 2", "nosuch")):
+        done = archive_command("sql", query, archive=archive_url)
+        assert (done.returncode, done.stdout) == (2, ""), query
+        assert done.stderr.startswith("error: SQL error: ") and named in done.stderr, done.stderr
+        assert done.stderr.count("\n") == 1 and done.stderr != ONE_STATEMENT_LINE
+
+
+@pytest.mark.parametrize("query, value, both", [
+    ('SELECT 1 AS "a;b"', 1, True), ("SELECT 'a;b' AS \"a;b\"", "a;b", True), ("SELECT 1 AS \"a;b\" -- c; d", 1, True),
+    ("SELECT 1 /* c; d */ AS \"a;b\"", 1, True), ("SELECT 'it''s;' AS \"a;b\";;", "it's;", True),
+    ("SELECT E'a\\';b' AS \"a;b\"", "a';b", False), ("SELECT $$a;b$$ AS \"a;b\"", "a;b", False),
+    ("SELECT $t$a;$$;b$t$ AS \"a;b\"", "a;$$;b", False), ("SELECT 1 /* c /* ; */ ; */ AS \"a;b\"", 1, False),
+])
+def test_sql_runs_one_statement_whose_semicolons_are_quoted_by_the_database_s_rules(archive_url, query, value, both):
+    # E'...', $tag$...$tag$ and comments within comments are PostgreSQL's.
+    if not both and archive_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's quoting")
+    archive = open_archive(archive_url)
+    archive.close()
+    done = archive_command("sql", query, "--format", "json", archive=archive_url)
+    assert (done.returncode, done.stderr, json.loads(done.stdout or "null")) == (0, "", [{"a;b": value}]), query
+
+
+def test_sql_splits_strings_by_the_server_s_standard_conforming_strings(archive_url):
+    if archive_url.startswith("sqlite"):
+        pytest.skip("a PostgreSQL setting")
+    archive = open_archive(archive_url)
+    archive.close()
+    off = {"PGOPTIONS": "-c standard_conforming_strings=off"}
+    done = archive_command("sql", "SELECT 'a\\'; b' AS x", "--format", "json", archive=archive_url, env=off)
+    assert (done.returncode, done.stderr, json.loads(done.stdout or "null")) == (0, "", [{"x": "a'; b"}])
+    done = archive_command("sql", "SELECT 'a\\'; SELEC 2", archive=archive_url)  # on: the string ends at \'
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", ONE_STATEMENT_LINE)
+
+
 @pytest.mark.parametrize("query, second", [
     ("SELECT 1; SELECT 2", True), ("SELECT 1;", False), ("SELECT 1;; -- done\n/* ; */;", False),
     ("SELECT ';' AS a; SELECT 2", True), ("SELECT 'a;b'", False), ('SELECT "a;b" FROM t', False),
@@ -263,9 +333,30 @@ def test_sql_runs_a_statement_followed_by_empty_ones_and_refuses_a_second_one(ar
     ("CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM b; END; SELECT 1", True),
 ])
 def test_a_second_statement_is_told_where_sqlite_ends_the_first(query, second):
-    from storage.cli import second_statement
+    assert Statements.of(query, "sqlite").several is second
 
-    assert second_statement(query) is second
+
+@pytest.mark.parametrize("query, second", [
+    ("SELECT 1; SELECC 2", True), ("SELECT 1;; -- done\n/* ; */;", False), ("SELECT E'a\\';b'", False),
+    ("SELECT e'a'';b' AS x; SELECT 2", True), ("SELECT $$a;b$$", False), ("SELECT $t$a;$$;b$t$ AS x", False),
+    ("SELECT $t$a;b$u$; SELECT 2", False), ('SELECT 1 AS "a;b"', False), ("SELECT 1 /* a /* ; */ ; */ AS x", False),
+    ("SELECT 1 /* a /* ; */ */; SELECT 2", True), ("SELECT a$b$c; SELECT 2", True), ("SELECT $1; SELECT 2", True),
+    # Its ';' a part of one statement, where psql takes them so: a rule's actions in parentheses,
+    # a function's BEGIN ATOMIC … END body.
+    ("CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))", False),
+    ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END", False),
+    ("CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT 1; END; SELECT 2", True),
+    ("CREATE FUNCTION f() RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT E'end;'; END; SELECT 2", True),
+    ("BEGIN; SELECT 1", True),
+])
+def test_a_second_statement_is_told_where_postgresql_ends_the_first(query, second):
+    assert Statements.of(query, "postgresql").several is second
+
+
+def test_a_backslash_quotes_in_postgresql_s_strings_only_without_standard_conforming_strings():
+    query = "SELECT 'a\\'; SELECT 2'"
+    assert Statements.of(query, "postgresql").several
+    assert not Statements.of(query, "postgresql", backslash_quotes=True).several
 
 
 @pytest.mark.parametrize("query, sqlite_only", [
@@ -320,7 +411,7 @@ def test_sql_tells_null_from_empty_text_in_a_table_and_in_csv(archive_url):
     ("SELECT 1; SELECT 2;;", "SELECT 1; SELECT 2;"), ("SELECT 1 /* ;", "SELECT 1 /* ;"),
 ])
 def test_empty_statements_after_the_last_are_left_out_for_sqlite(query, kept):
-    assert without_empty_statements(query) == kept
+    assert Statements.of(query, "sqlite").without_empty_statements == kept
 
 
 def test_a_refused_write_is_told_by_the_database_s_error_code_not_its_words(tmp_path):
@@ -825,15 +916,18 @@ def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
-        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3)
-        # A run before revision 0011, which counted no links gone.
+        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3,
+                         dates_without_issue=2)
+        # A run before revision 0011 (and 0015), which counted no links gone (nor dates without an issue).
         insert_crawl_run(conn, dates_asked="2023-01-24", started_at="2023-01-25 08:00:00+00:00", pages_new=16, articles_new=20)
     archive.close()
     assert archive_cli(seeded, "stats") == 0
     out = capsys.readouterr().out
     runs = out.split("Recent crawl runs\n")[1].splitlines()
-    assert [cell.strip() for cell in runs[0].split(" | ")][-3:] == ["pages new/upd/failed", "articles new/upd/failed", "links gone"]
-    assert [[cell.strip() for cell in row.split("|")][-3:] for row in runs[2:4]] == [["16/0/1", "20/0/2", "3"], ["16/0/0", "20/0/0", ""]]
+    assert [cell.strip() for cell in runs[0].split(" | ")][-4:] == [
+        "pages new/upd/failed", "articles new/upd/failed", "links gone", "dates without issue"]
+    assert [[cell.strip() for cell in row.split("|")][-4:] for row in runs[2:4]] == [
+        ["16/0/1", "20/0/2", "3", "2"], ["16/0/0", "20/0/0", "", ""]]
     per_year = {}
     for day, in view_rows(seeded, "issue_date"):
         per_year[str(day)[:4]] = per_year.get(str(day)[:4], 0) + 1

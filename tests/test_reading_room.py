@@ -319,10 +319,33 @@ def test_an_issue_address_whose_date_is_none_is_a_400_naming_it_and_one_without_
         status, page, _ = fetch_page(f"{server.url}/issue/gongyishibao/2023-02-01")
         assert status == 404 and "No issue of gongyishibao dated 2023-02-01" in page
         status, page, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工", "since": "2023-13-45"}))
-        assert status == 400 and "Dates are written YYYY-MM-DD" in page
+        assert status == 400 and "From &#39;2023-13-45&#39; is no day of the calendar." in page
     # One line each in the log, as the search page's refusals.
     refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /issue/")]
     assert refused == [f"400 GET /issue/gongyishibao/{day}: {html.unescape(reason)}" for day, reason in MALFORMED_ISSUE_DATES]
+    assert "Traceback" not in server.stderr
+
+
+def test_a_canned_query_s_date_that_is_none_is_a_400_naming_it_and_one_without_an_issue_no_row(sample_archive):
+    # issue_pages compared the date given with the issues' and answered no row, 200, for a date
+    # that is none (2023-13-45, 31-01-2023) as for a date without an issue: a script could not
+    # tell its typo from a day the paper printed nothing.
+    with served(sample_archive) as server:
+        for day, reason in MALFORMED_ISSUE_DATES:
+            address = "/archive/issue_pages.json?" + urlencode({"paper": "gongyishibao", "date": day})
+            status, page, _ = fetch_page(server.url + address)
+            assert (status, json.loads(page)["error"]) == (400, html.unescape(reason)), day
+            status, page, _ = fetch_page(server.url + address.replace(".json", ""))
+            assert status == 400 and reason in page, day
+        status, page, _ = fetch_page(f"{server.url}/archive/issue_pages.json?paper=gongyishibao&date=2023-02-01&_shape=array")
+        assert (status, json.loads(page)) == (200, [])
+        status, page, _ = fetch_page(f"{server.url}/archive/issue_pages.json?paper=gongyishibao&date=2023-01-31&_shape=array")
+        assert status == 200 and [row["page_number"] for row in json.loads(page)] == list(range(1, 17))
+        status, page, _ = fetch_page(f"{server.url}/archive/issue_pages")  # its form, blank
+        assert status == 200 and 'name="date"' in page
+    refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /archive/issue_pages")]
+    assert len(refused) == 2 * len(MALFORMED_ISSUE_DATES)
+    assert [line.split(": ", 1)[1] for line in refused] == [html.unescape(r) for _, r in MALFORMED_ISSUE_DATES for _ in (1, 2)]
     assert "Traceback" not in server.stderr
 
 
@@ -712,12 +735,21 @@ def test_search_page_pages_through_hits(client, sample_archive):
     assert "Nothing found for <strong>无此词语</strong>." in none and "No more hits" not in none
 
 
-@pytest.mark.parametrize("dates", [{"since": "31/01/2023"}, {"since": "2023-13-45"}, {"since": "abc"}, {"until": "2023-02-30"}])
-def test_search_page_explains_bad_dates_with_a_400(client, dates):
-    # The message was answered with 200, as a page of (no) results is.
+@pytest.mark.parametrize("dates, reason", [
+    ({"since": "31/01/2023"}, "From &#39;31/01/2023&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+    ({"since": "2023-13-45"}, "From &#39;2023-13-45&#39; is no day of the calendar."),
+    ({"since": "abc", "until": "2023-01-31"}, "From &#39;abc&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+    ({"since": "2023-01-31", "until": "2023-02-30"}, "To &#39;2023-02-30&#39; is no day of the calendar."),
+])
+def test_search_page_explains_bad_dates_with_a_400_naming_them(client, dates, reason):
+    # The message was answered with 200, as a page of (no) results is; then it said how dates
+    # are written, not which of the two was not.
     response = client.get("/search?" + urlencode({"q": "社工"} | dates))
-    assert response.status == 400 and "Dates are written YYYY-MM-DD" in response.text
+    assert response.status == 400 and reason in response.text
     assert '<form class="search"' in response.text and 'class="hit"' not in response.text
+    # A date well written that no issue has is no mistake: nothing found.
+    response = client.get("/search?" + urlencode({"q": "社工", "since": "2030-01-01"}))
+    assert response.status == 200 and "Nothing found" in response.text
 
 
 def test_search_page_explains_bad_input(client):

@@ -145,17 +145,22 @@ def paper_code(request) -> str:
     return unquote(tilde_decode(request.url_vars["paper"]))
 
 
+# How a date is written, told to a reader who wrote one otherwise.
+DATES_WRITTEN = "dates are written YYYY-MM-DD, e.g. 2023-01-31"
+
+
 def parse_date(value: str, what: str) -> date:
     """``value`` as a date; one that is none (2023-13-45, 31-01-2023) is the request's fault,
-    answered 400 with the reason, as the search page answers a date that is none: it was a 404,
-    which told a link checker or a script that the address might yet have an issue."""
+    answered 400 naming it, ``what`` it is (an issue address's date, the search's From): the
+    issue address's was a 404, which told a link checker or a script that the address might
+    yet have an issue; the search's said how dates are written, not which one was not."""
     try:
         return date.fromisoformat(value)
     except ValueError:
         named = f"{what[:1].upper()}{what[1:]} {echoed(value)!r}"
         if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # written as it should be: the day is what is wrong
             raise BadRequest(f"{named} is no day of the calendar.") from None
-        raise BadRequest(f"{named} is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31.") from None
+        raise BadRequest(f"{named} is not a date: {DATES_WRITTEN}.") from None
 
 
 def article_number(value: str) -> int | None:
@@ -354,10 +359,10 @@ class ReadingRoom:
         # page of results; a search cut off at the time limit is 503 (RETRY_AFTER_SECONDS).
         status = 200
         try:
-            since = date.fromisoformat(form["since"]) if form["since"] else None
-            until = date.fromisoformat(form["until"]) if form["until"] else None
-        except ValueError:
-            problem, since, until, status = "Dates are written YYYY-MM-DD, e.g. 2023-01-31.", None, None, 400
+            since = parse_date(form["since"], "from") if form["since"] else None
+            until = parse_date(form["until"], "to") if form["until"] else None
+        except BadRequest as exc:
+            problem, since, until, status = str(exc), None, None, 400
         if (page_number is None or size is None) and not problem:
             problem = ("page is a whole number, 1 or more (page=2: the second page of hits)" if page_number is None
                        else f"size is a whole number of hits a page, 1 to {MAX_HITS_PER_PAGE}")
@@ -527,7 +532,26 @@ def register_routes(datasette):
         (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
         (r"^/article/(?P<id>[^/]+)$", in_time(room.article)),
         (r"^/search$", in_time(room.search)),
+        *((rf"^/(?P<database>{re.escape(room.database)})/(?P<table>{re.escape(name)})(\.(?P<format>\w+))?$",
+           dated_query(canned["dates"]))
+          for name, canned in (datasette.metadata("queries", database=room.database) or {}).items() if canned.get("dates")),
     ]
+
+
+def dated_query(dates: dict[str, str]):
+    """A canned query whose parameters ``dates`` (name: what it is) are dates, one that is none
+    refused 400 naming it, as the search's and an issue address's are: the query compared it
+    with the issues' dates and answered no row, 200, as for a date without an issue. Blank,
+    the query's form is asked for, as before; the query itself is Datasette's."""
+    from datasette.views.table import TableView
+
+    async def answer(datasette, request, send):
+        for name, what in dates.items():
+            if value := request.args.get(name):
+                parse_date(value, what)
+        return await TableView.as_view(datasette)(request, send)
+
+    return answer
 
 
 def in_time(view):

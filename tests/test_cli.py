@@ -2125,14 +2125,19 @@ def journal_mode(path: Path) -> str:
         return conn.execute("PRAGMA journal_mode").fetchone()[0]
 
 
-def rollback_journal_archive(path: Path) -> None:
-    """A seeded SQLite archive in the rollback journal mode (as one copied or made by sqlite3)."""
+def seeded_sqlite_archive(path: Path, journal_mode: str) -> None:
+    """A seeded SQLite archive, closed, in ``journal_mode``: "wal" as every crawl leaves one,
+    "delete" (the rollback journal) as one copied or made by sqlite3."""
     archive = open_archive(f"sqlite:///{path}")
     fill(archive)
     archive.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    assert conn.execute(f"PRAGMA journal_mode={journal_mode}").fetchone()[0] == journal_mode
     conn.close()
+
+
+def rollback_journal_archive(path: Path) -> None:
+    seeded_sqlite_archive(path, "delete")
 
 
 def test_reading_commands_leave_a_sqlite_archive_as_it_is(tmp_path, capsys):
@@ -2195,12 +2200,7 @@ def wal_archive(folder: Path) -> Path:
     """A seeded archive in WAL mode (as every crawl leaves one), closed: no -wal or -shm beside it."""
     folder.mkdir()
     path = folder / "archive.sqlite3"
-    archive = open_archive(f"sqlite:///{path}")
-    fill(archive)
-    archive.close()
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    conn.close()
+    seeded_sqlite_archive(path, "wal")
     assert os.listdir(folder) == ["archive.sqlite3"]
     return path
 

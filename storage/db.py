@@ -449,10 +449,11 @@ def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
                            f"in the folder {folder}, which you may not write: ask its owner for write access to the folder"
                            # With the folder alone, the files it makes would stay (below).
                            f"{'' if os.access(path, os.W_OK) else ' and the file'}, {copy}")
-    if not os.access(path, os.W_OK):
-        raise ArchiveError(f"cannot read archive {shown}: it is in WAL mode and the file {path} is read-only to you: "
-                           f"SQLite would leave {names} in {folder}, yours, and the archive's next writer could not write: "
-                           f"make the file writable if it is yours, {copy}")
+    if not os.access(path, os.W_OK) and os.stat(path).st_uid != os.geteuid():
+        # A file of the reader's own that it keeps read-only leaves files of its own: no harm.
+        raise ArchiveError(f"cannot read archive {shown}: it is in WAL mode and the file {path} is another user's, "
+                           f"read-only to you: SQLite would leave {names} in {folder}, yours, and its owner's next crawl "
+                           f"could not write: ask its owner for write access to the file, {copy}")
 
 
 class Archive:

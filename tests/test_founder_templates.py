@@ -445,6 +445,25 @@ def test_pictures_without_captions_keep_none_and_take_none_from_each_other():
     assert parsed.images == [ImageRef(ISSUE + "p1.jpg", ""), ImageRef(ISSUE + "p2.jpg", "第二張。"), ImageRef(ISSUE + "p3.jpg", "")]
 
 
+@pytest.mark.parametrize(("rows", "captions"), [
+    # A caption naming both pictures of a stack: the first's, as one across two side by side.
+    ("<tr><td><img src=p1.jpg></td></tr><tr><td height=4></td></tr><tr><td><img src=p2.jpg></td></tr>"
+     "<tr><td>上圖：會議現場；下圖：社工入戶走訪。</td></tr>", ["上圖：會議現場；下圖：社工入戶走訪。", ""]),
+    ("<tr><td><img src=p1.jpg></td></tr><tr><td><img src=p2.jpg></td></tr><tr><td>圖1為會議現場，圖2為社工入戶走訪。</td></tr>",
+     ["圖1為會議現場，圖2為社工入戶走訪。", ""]),
+    # A caption of one picture: the one it stands under.
+    ("<tr><td><img src=p1.jpg></td></tr><tr><td><img src=p2.jpg></td></tr><tr><td>圖為社工入戶走訪。</td></tr>",
+     ["", "圖為社工入戶走訪。"]),
+    # A caption row between them: the stack is two captioned pictures, each its own.
+    ("<tr><td><img src=p1.jpg></td></tr><tr><td>圖為會議現場。</td></tr><tr><td><img src=p2.jpg></td></tr>"
+     "<tr><td>上圖：會議現場；下圖：社工入戶走訪。</td></tr>", ["圖為會議現場。", "上圖：會議現場；下圖：社工入戶走訪。"]),
+])
+def test_one_caption_under_stacked_pictures_of_table_newspic(rows, captions):
+    parsed = article_with(f"<table id=newspic>{rows}</table>")
+    assert parsed.images == [ImageRef(ISSUE + f"p{n}.jpg", caption) for n, caption in enumerate(captions, 1)]
+    assert parsed.paragraphs == ["正文。"]
+
+
 def test_text_c_title_block():
     parsed = article_with("<div class=text_c><h3>引題</h3><h1>主標題</h1><h2>副題</h2><h4>記者 皮磊</h4></div>")
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "記者 皮磊")
@@ -785,6 +804,38 @@ def test_text_under_a_bare_picture_that_is_no_clear_caption_stays_in_the_text(ma
     assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
 
 
+_TEXT = "　　截至目前,全國已建成社工站2.9萬個。"
+
+
+@pytest.mark.parametrize(("markup", "caption", "kept"), [
+    # A paragraph of the picture, its caption and more text: the caption is its line alone.
+    (f'<P><FONT size=2>{{}}</FONT>圖為會議現場。<BR>{_TEXT}</P>', "圖為會議現場。", [_TEXT]),
+    (f'<P>{{}}圖為會議現場。<BR>{_TEXT}</P>', "圖為會議現場。", [_TEXT]),
+    (f'<P><FONT>{{}}<BR>社工入戶走訪 本報記者 皮磊 攝<BR>{_TEXT}</FONT></P>', "社工入戶走訪 本報記者 皮磊 攝", [_TEXT]),
+    (f'<P align=center>{{}}<BR>會議現場<BR>{_TEXT}</P>', "", ["會議現場", _TEXT]),
+    ('<P><SPAN><FONT size=2>{}</FONT></SPAN><BR>會議現場<BR>截至目前,全國已建成社工站2.9萬個。</P>', "",
+     ["會議現場", "截至目前,全國已建成社工站2.9萬個。"]),
+    # Text before the picture in its paragraph: on a line of its own, the picture's line is read alone.
+    (f'<P>{_TEXT}<BR><FONT size=2>{{}}</FONT><BR>圖為會議現場。</P>', "圖為會議現場。", [_TEXT]),
+    (f'<P>{_TEXT}<BR><FONT size=2>{{}}</FONT>圖為會議現場。<BR>　　社工站建設取得積極進展。</P>', "圖為會議現場。",
+     [_TEXT, "社工站建設取得積極進展。"]),
+    (f'<P>{_TEXT}<BR><FONT size=2>{{}}</FONT><BR>會議現場</P>', "", [_TEXT, "會議現場"]),
+    # On the text's line, the picture is inside the text.
+    (f'<P>{_TEXT}<FONT size=2>{{}}</FONT>圖為會議現場。</P>', "", [_TEXT + "圖為會議現場。"]),
+    (f'<P><FONT size=2>截至目前,{{}}</FONT>圖為會議現場。<BR>{_TEXT}</P>', "", ["截至目前,圖為會議現場。", _TEXT]),
+    # The picture and its caption alone in the paragraph, for comparison.
+    ('<P><FONT size=2>{}</FONT>圖為會議現場。</P>', "圖為會議現場。", []),
+])
+def test_a_picture_in_a_paragraph_of_text_takes_only_a_caption_on_its_own_line(markup, caption, kept):
+    from pipelines.clean import clean_body
+
+    parsed = _bare_picture(markup.format(_PIC.format(_RES.format(3))))
+    assert parsed.images[1:] == [ImageRef(IMAGES + "2023-01/31/07/res03_attpic_brief.jpg", caption)]
+    kept = [line.strip() for line in kept]
+    assert parsed.paragraphs == [*main_paragraphs()[:1], *kept, *main_paragraphs()[1:]]
+    assert clean_body(parsed.body_element).paragraphs == [*main_paragraphs()[:1], *kept, *main_paragraphs()[1:-1]]
+
+
 _WHOLE_TEXT_IN_FONT = (
     "<FONT size=3><P>　　會議指出,2022年我國志愿服務工作取得一系列新進展。</P>\n<FONT color=#000000>　　截至目前,全國已建成社工站2.9萬個。<BR></FONT>"
     "<SPAN><IMG src=\"{}\" border=0></SPAN>{}<BR>\n<P>　　社工站建設取得積極進展。</P>"
@@ -830,6 +881,22 @@ _PIC = '<IMG src="{}" border=0>'
     ('<TABLE><TR><TD>{0}</TD></TR><TR><TD>圖為會議現場。</TD></TR><TR><TD>一、政策法規不斷完善</TD></TR></TABLE>', ["圖為會議現場。"]),
     # The caption in the cell beside the picture, where it reads as one.
     ('<TABLE><TR><TD>{0}</TD><TD><FONT size=2>圖為會議現場。</FONT></TD></TR></TABLE>', ["圖為會議現場。"]),
+    # In the picture's own cell, under it, where it reads as one (side by side: each its own).
+    ('<TABLE><TR><TD align=center>{0}<BR>圖為會議現場。</TD></TR></TABLE>', ["圖為會議現場。"]),
+    ('<TABLE><TR><TD>{0}<BR>圖為會議現場。</TD><TD><FONT size=2><A href="#">{1}</A></FONT><BR><FONT size=2>社工入戶走訪 本報記者 皮磊 攝</FONT></TD></TR>'
+     '<TR><TD colspan=2>一、政策法規不斷完善</TD></TR></TABLE>', ["圖為會議現場。", "社工入戶走訪 本報記者 皮磊 攝"]),
+    ('<TABLE><TR><TD>{0}圖為會議現場。<P>一、政策法規不斷完善</P></TD></TR></TABLE>', ["圖為會議現場。"]),
+    # The picture's row and its caption's in TBODYs of their own.
+    ('<TABLE><TBODY><TR><TD>{0}</TD></TR></TBODY><TBODY><TR><TD><FONT size=2>社工入戶走訪</FONT></TD></TR></TBODY></TABLE>',
+     ["社工入戶走訪"]),
+    ('<TABLE><TBODY><TR><TD>{0}</TD></TR></TBODY>\n<TBODY><TR><TD>圖為會議現場。</TD></TR><TR><TD>一、政策法規不斷完善</TD></TR></TBODY></TABLE>',
+     ["圖為會議現場。"]),
+    # Stacked over one caption: the first's where it names both, else the one it stands under.
+    ('<TABLE><TR><TD>{0}</TD></TR><TR><TD>{1}</TD></TR><TR><TD>上圖：會議現場；下圖：社工入戶走訪。</TD></TR></TABLE>',
+     ["上圖：會議現場；下圖：社工入戶走訪。", ""]),
+    ('<TABLE><TBODY><TR><TD>{0}</TD></TR></TBODY><TBODY><TR><TD>{1}</TD></TR><TR><TD>上圖：會議現場；下圖：社工入戶走訪。</TD></TR></TBODY>'
+     '<TR><TD>一、政策法規不斷完善</TD></TR></TABLE>', ["上圖：會議現場；下圖：社工入戶走訪。", ""]),
+    ('<TABLE><TR><TD>{0}</TD></TR><TR><TD>{1}</TD></TR><TR><TD>社工入戶走訪</TD></TR></TABLE>', ["", "社工入戶走訪"]),
 ])
 def test_a_bare_picture_in_a_layout_table_takes_the_caption_cell_under_it(markup, captions):
     from pipelines.clean import clean_body
@@ -844,7 +911,8 @@ def test_a_bare_picture_in_a_layout_table_takes_the_caption_cell_under_it(markup
 
 def test_wrapped_and_table_pictures_in_a_gbk_file_without_founder_content_take_their_captions():
     """The GBK variant (body in div#ozoom alone, its picture table outside it), with a wrapped
-    picture and a hand-edited picture table set in its text, as bytes off the wire."""
+    picture and hand-edited picture tables set in its text (the caption in the row under the
+    picture, in its own cell, in a TBODY of its own), as bytes off the wire."""
     raw = (FIXTURES / "content_variant.htm").read_bytes()
     second = "<P>　　三年前，".encode("gbk")
     assert raw.count(second) == 1
@@ -855,11 +923,17 @@ def test_wrapped_and_table_pictures_in_a_gbk_file_without_founder_content_take_t
         '<A href="../../../images/2023-02/07/08/res05_attpic_brief.jpg" target=_blank>'
         '<IMG src="../../../images/2023-02/07/08/res05_attpic_brief.jpg" border=0></A></TD></TR>\n'
         "<TR><TD align=center><FONT color=#666666 size=2>兒童之家的作業桌</FONT></TD></TR></TABLE>\n"
+        '<TABLE width="90%" align=center><TR><TD align=center><IMG src="../../../images/2023-02/07/08/res06_attpic_brief.jpg"><BR>'
+        "<FONT size=2>圖為社工陪孩子寫作業</FONT></TD></TR></TABLE>\n"
+        '<TABLE width="90%" align=center><TBODY><TR><TD><IMG src="../../../images/2023-02/07/08/res07_attpic_brief.jpg"></TD></TR></TBODY>\n'
+        "<TBODY><TR><TD><FONT size=2>兒童之家的書架</FONT></TD></TR></TBODY></TABLE>\n"
     ).encode("gbk")
     parsed = FounderArticle(decode_html(raw.replace(second, markup + second)), ISSUE_GBK + "content_21903.htm")
     plain = article("content_variant.htm", ISSUE_GBK + "content_21903.htm")
     assert parsed.images == [*plain.images, ImageRef(IMAGES + "2023-02/07/08/res04_attpic_brief.jpg", "圖為孩子們在兒童之家讀繪本"),
-                             ImageRef(IMAGES + "2023-02/07/08/res05_attpic_brief.jpg", "兒童之家的作業桌")]
+                             ImageRef(IMAGES + "2023-02/07/08/res05_attpic_brief.jpg", "兒童之家的作業桌"),
+                             ImageRef(IMAGES + "2023-02/07/08/res06_attpic_brief.jpg", "圖為社工陪孩子寫作業"),
+                             ImageRef(IMAGES + "2023-02/07/08/res07_attpic_brief.jpg", "兒童之家的書架")]
     assert parsed.paragraphs == plain.paragraphs
 
 
@@ -877,6 +951,15 @@ def test_wrapped_and_table_pictures_in_a_gbk_file_without_founder_content_take_t
     '<TABLE><TR><TD>{0}{1}</TD></TR><TR><TD>會議現場</TD></TR></TABLE>',
     # A picture row, then a row of a picture and text: no row of captions.
     '<TABLE><TR><TD>{0}</TD></TR><TR><TD>{1}</TD><TD>會議現場</TD></TR></TABLE>',
+    # Paragraphs of the article beside the picture, or under it in its own cell.
+    '<TABLE><TR><TD>{0}</TD><TD><P>　　截至目前,全國已建成社工站2.9萬個。</P><P>　　社工站建設取得積極進展。</P></TD></TR></TABLE>',
+    '<TABLE><TR><TD>{0}<BR>會議現場</TD></TR></TABLE>',
+    '<TABLE><TR><TD>{0}<BR>　　圖為之外,全國已建成社工站2.9萬個。</TD></TR></TABLE>',
+    '<TABLE><TR><TD>{0}<P>　　截至目前,全國已建成社工站2.9萬個。</P><P>　　社工站建設取得積極進展。</P></TD></TR></TABLE>',
+    f'<TABLE><TR><TD>{{0}}<BR>圖為會議現場,{"全國已建成社工站2.9萬個," * 12}</TD></TR></TABLE>',
+    '<TABLE><TR><TD>截至目前,全國已建成社工站2.9萬個。{0}圖為會議現場。</TD></TR></TABLE>',
+    # Across TBODYs as within one: a subheading and text under the picture stay.
+    '<TABLE><TBODY><TR><TD>{0}</TD></TR></TBODY><TBODY><TR><TD>一、政策法規不斷完善</TD></TR><TR><TD>　　截至目前,全國已建成社工站2.9萬個。</TD></TR></TBODY></TABLE>',
 ])
 def test_text_in_a_layout_table_that_is_no_clear_caption_stays_in_the_text(markup):
     markup = markup.format(*(_PIC.format(_RES.format(n)) for n in (3, 4)))

@@ -739,7 +739,8 @@ def _loose_pictures(body: etree._Element, rows: list, absolute) -> list[_Picture
     paragraph that reads as a caption (_CAPTION_OPENING, _CAPTION_CREDIT), or, for a picture in
     no paragraph (<FONT> and <SPAN> are none), as its line's text that reads so
     (_line_captioned), or, for a picture alone in a table's cell, as the cell under it
-    (_cell_captioned). Anything else under a picture is the article's text, and stays."""
+    (_cell_captioned), or, for one in a cell or a paragraph that holds text besides it, as its
+    own line there that reads so. Anything else under a picture is the article's text, and stays."""
     in_rows = set(row for row in rows if isinstance(row, etree._Element))
     found: list[_Picture] = []
     for img in body.iter("img"):
@@ -770,12 +771,19 @@ def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
     if (in_cell := _cell_captioned(img, url, body)) is not None:
         return in_cell
     block = _picture_block(img, body)
-    if block is None and (on_its_line := _line_captioned(img, url, body)) is not None:
-        return on_its_line
-    if block is None or _text_before(block, img) or sum(1 for _ in block.iter("img")) > 1:
-        # Inside a paragraph's text, one of several pictures in a paragraph, or in no
-        # paragraph: no caption told apart from the text, which stays.
+    if block is None:
+        # In no paragraph: its line is read in the content region, or in the table cell that
+        # holds it (a hand-edited picture table's <TD><IMG …><BR>图为…</TD>).
+        region = next(ancestor for ancestor in img.iterancestors() if ancestor is body or ancestor.tag in CELLS)
+        return _line_captioned(img, url, region) or _Picture(img, url, "", (img,))
+    if sum(1 for _ in block.iter("img")) > 1:
+        # One of several pictures in a paragraph: which one a line under them names is not told.
         return _Picture(img, url, "", (img,))
+    if _text_before(block, img) or (has_text(block) and sum(1 for line in block_lines(block) if line.strip()) > 1):
+        # A paragraph that holds text besides the picture and one line: read as the region
+        # is, its caption no more than its own line. Read whole, the article's text after the
+        # caption (or before the picture) was taken for part of it.
+        return _line_captioned(img, url, block) or _Picture(img, url, "", (img,))
     if has_text(block):
         # A caption in the picture's own paragraph, under it (after a line break) or reading as one.
         caption = _line(block)
@@ -804,14 +812,15 @@ _PICTURE_HOLDERS = _WRAPPERS | {"a"}
 
 
 def _line_captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture | None:
-    """A picture set in the content region itself, in no paragraph (<IMG …>图为…<BR>, or with a
-    <BR> between picture and caption), with the text of its line as its caption where that
+    """A picture set in ``body`` itself (the content region, a table cell, or a paragraph that
+    holds text besides it), in no paragraph of its own (<IMG …>图为…<BR>, or with a <BR>
+    between picture and caption), with the text of its line as its caption where that
     reads as one (_reads_as_caption: its own line is all that tells it from the text, and
     papers that lay their text out in <BR>-broken lines set paragraphs so too); or with the next
     paragraph as its caption, as for a picture alone in its paragraph. A link, <FONT> or <SPAN>
     around the picture alone goes with it, and a <FONT> or <SPAN> around more is no paragraph
     (_WRAPPERS): its line is read across the wrapper's ends. None for a picture in any other
-    element of the region, and for one with anything before it on its line: that is inside
+    element of ``body``, and for one with anything before it on its line: that is inside
     the text."""
     holder = img
     while (parent := holder.getparent()) is not body and parent.tag in _PICTURE_HOLDERS \
@@ -887,8 +896,11 @@ def _cell_captioned(img: etree._Element, url: str, body: etree._Element) -> _Pic
     """A picture alone in a cell of a table of the content region (other than the picture
     rows), with the cell under it as its caption where the table clearly sets one there (a
     hand-edited page's picture table: a picture row, then a caption row); or the cell beside
-    it, in a row of those two cells alone, where that reads as a caption. None for a picture in
-    no cell, or in a cell with text or other pictures: read as elsewhere."""
+    it, in a row of those two cells alone, where that reads as a caption. The rows are the
+    table's, whichever TBODY holds them; of pictures stacked a row each over one caption row,
+    the caption is the lower one's, or the first's where it names several (_names_several).
+    None for a picture in no cell, or in a cell with text or other pictures: its line in the
+    cell is read then (_line_captioned)."""
     cell = None
     for ancestor in img.iterancestors():
         if ancestor is body or ancestor.tag in ("table", "tr"):
@@ -908,11 +920,14 @@ def _cell_captioned(img: etree._Element, url: str, body: etree._Element) -> _Pic
                 or not _reads_as_caption(caption):
             return None
         return _Picture(img, url, caption, (img, cells[1][1]))
-    under = row.getnext()
-    while under is not None and under.tag == "tr" and next(under.iter("img"), None) is None and not has_text(under):
-        under = under.getnext()  # a spacer row
-    if under is None or under.tag != "tr" or next(under.iter("img"), None) is not None:
+    # The rows of its table (its TBODYs' alike), spacer rows left out.
+    rows = [own for own in _table_rows(row) if own is row or next(own.iter("img"), None) is not None or has_text(own)]
+    at = rows.index(row)
+    stacked_above = at > 0 and next(rows[at - 1].iter("img"), None) is not None and not has_text(rows[at - 1])
+    under = next((own for own in rows[at + 1:] if next(own.iter("img"), None) is None), None)
+    if under is None or any(has_text(own) for own in rows[at + 1 : rows.index(under)]):
         return None
+    stacked_below = rows.index(under) > at + 1
     column = next(start for start, own in cells if own is cell)
     below = _cells(under)
     caption_cell = next((own for start, own in below if start == column), None)
@@ -920,9 +935,40 @@ def _cell_captioned(img: etree._Element, url: str, body: etree._Element) -> _Pic
         caption_cell = below[0][1]  # one caption across the row, under its one picture
     if caption_cell is None or (caption := _caption_cell(caption_cell)) is None:
         return None
+    # Under pictures stacked a row each, a caption naming several of them is the first's (as
+    # one across pictures side by side); else the picture's it stands under, the others' none.
+    if stacked_below and (stacked_above or not _names_several(caption)):
+        return None
+    if not stacked_below and stacked_above and _names_several(caption):
+        return None
     if not (_reads_as_caption(caption) or _picture_rows(row)):
         return None
     return _Picture(img, url, caption, (img, caption_cell))
+
+
+def _table_rows(row: etree._Element) -> list[etree._Element]:
+    """The rows of ``row``'s table in order, whichever of its THEAD, TBODY and TFOOT holds
+    them (a hand-edited table may set its picture row and its caption row in TBODYs of their
+    own); not the rows of a table inside it."""
+    table = row.getparent()
+    if table.tag in ("tbody", "thead", "tfoot") and table.getparent() is not None and table.getparent().tag == "table":
+        table = table.getparent()
+    found = []
+    for child in table:
+        if child.tag == "tr":
+            found.append(child)
+        elif child.tag in ("tbody", "thead", "tfoot"):
+            found.extend(own for own in child if own.tag == "tr")
+    return found
+
+
+# A picture named by its place or number (上图, 右圖, 图1, 圖二, 图①): a caption that names
+# two of them describes two pictures.
+_PICTURE_NAME = re.compile(r"[上下左右中](?:图|圖)|(?:图|圖)\s*(\d+|[一二三四五六七八九十]+|[①-⑳])")
+
+
+def _names_several(caption: str) -> bool:
+    return len({re.sub(r"\s", "", name.group()) for name in _PICTURE_NAME.finditer(caption)}) > 1
 
 
 def _caption_cell(cell: etree._Element) -> str | None:
@@ -943,9 +989,9 @@ def _picture_rows(row: etree._Element) -> bool:
     pictures without text, or a row of short caption cells under one. A table with a row of
     text elsewhere (a layout table around the article) tells nothing of the line under a picture."""
     after_pictures = False
-    for own in row.getparent():
-        if own.tag != "tr" or (next(own.iter("img"), None) is None and not has_text(own)):
-            continue  # no row, or a spacer row
+    for own in _table_rows(row):
+        if next(own.iter("img"), None) is None and not has_text(own):
+            continue  # a spacer row
         if next(own.iter("table"), None) is not None:
             return False
         if next(own.iter("img"), None) is not None:
@@ -1186,11 +1232,15 @@ class FounderArticle(_FounderFile):
         their captions in the cells of the next row: each caption cell is the picture's it
         stands under (read whole, the row kept its first picture, under both captions). A row
         that holds rows of its own (a picture table laid out inside another) is read in those:
-        read whole too, its picture was stored twice, the first time without its caption."""
+        read whole too, its picture was stored twice, the first time without its caption. Under
+        pictures stacked a row each, a caption row is the lower picture's, or, where it names
+        several pictures (上图…下图…), the first's, as one across pictures side by side is."""
         rows = self._all("pictures")
         selected = set(rows)
         found: list[_Picture] = []
         last: list[tuple[int, _Picture]] = []  # the pictures of the last picture row, by column
+        # The pictures stacked a row each since the last row of text, none captioned in its cell.
+        stack: list[_Picture] = []
         for row in rows:
             if not isinstance(row, etree._Element) or any(inner in selected for inner in row.iterdescendants()):
                 continue
@@ -1203,11 +1253,23 @@ class FounderArticle(_FounderFile):
             if pictures:
                 found.extend(picture for _, picture in pictures)
                 last = pictures
+                single = len(pictures) == 1 and not pictures[0][1].caption
+                stack = [*stack, pictures[0][1]] if single else []
                 continue
             uncaptioned = [(column, picture) for column, picture in last if not picture.caption]
+            if has_text(row):
+                stack, under_stack = [], stack
+            else:
+                under_stack = []
             if len(last) == 1 and uncaptioned:
                 # Read cell by cell: the row's text ran 图为… and 本报记者 张三 摄 together.
-                uncaptioned[0][1].caption = _caption_of(_line(cell) for _, cell in cells)
+                caption = _caption_of(_line(cell) for _, cell in cells)
+                if len(under_stack) > 1 and _names_several(caption):
+                    # Under a stack of pictures and naming several: the first's, as one across
+                    # pictures side by side; the picture it stands under takes no later row.
+                    under_stack[0].caption, last = caption, []
+                else:
+                    uncaptioned[0][1].caption = caption
             elif uncaptioned:
                 for column, cell in cells:
                     # Under the picture whose column it begins in (or the first): a caption

@@ -815,6 +815,12 @@ _TEXT = "　　截至目前,全國已建成社工站2.9萬個。"
     (f'<P align=center>{{}}<BR>會議現場<BR>{_TEXT}</P>', "", ["會議現場", _TEXT]),
     ('<P><SPAN><FONT size=2>{}</FONT></SPAN><BR>會議現場<BR>截至目前,全國已建成社工站2.9萬個。</P>', "",
      ["會議現場", "截至目前,全國已建成社工站2.9萬個。"]),
+    # Short lines under the picture ending with the photographer's credit: one caption, as
+    # the lines stood; an indented line among them, or a longer stretch, is the article's text.
+    ('<P>{}<BR>會議現場<BR>本報記者 皮磊 攝</P>', "會議現場 本報記者 皮磊 攝", []),
+    ('<P><FONT size=2>{}</FONT>圖為會議現場。<BR>本報記者 皮磊 攝</P>', "圖為會議現場。本報記者 皮磊 攝", []),
+    (f'<P>{{}}<BR>會議現場<BR>{_TEXT}<BR>本報記者 皮磊 攝</P>', "", ["會議現場", _TEXT, "本報記者 皮磊 攝"]),
+    (f'<P>{{}}<BR>{"會議現場" * 30}<BR>本報記者 皮磊 攝</P>', "", ["會議現場" * 30, "本報記者 皮磊 攝"]),
     # Text before the picture in its paragraph: on a line of its own, the picture's line is read alone.
     (f'<P>{_TEXT}<BR><FONT size=2>{{}}</FONT><BR>圖為會議現場。</P>', "圖為會議現場。", [_TEXT]),
     (f'<P>{_TEXT}<BR><FONT size=2>{{}}</FONT>圖為會議現場。<BR>　　社工站建設取得積極進展。</P>', "圖為會議現場。",

@@ -780,6 +780,8 @@ def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
         # One of several pictures in a paragraph: which one a line under them names is not told.
         return _Picture(img, url, "", (img,))
     if _text_before(block, img) or (has_text(block) and sum(1 for line in block_lines(block) if line.strip()) > 1):
+        if not _text_before(block, img) and (credited := _credited_lines(block)):
+            return _Picture(img, url, credited, (block,))
         # A paragraph that holds text besides the picture and one line: read as the region
         # is, its caption no more than its own line. Read whole, the article's text after the
         # caption (or before the picture) was taken for part of it.
@@ -801,6 +803,19 @@ def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
             and next(following.iter("img", "table"), None) is None):
         return _Picture(img, url, caption, (block, following))
     return _Picture(img, url, "", (block,))
+
+
+def _credited_lines(block: etree._Element) -> str:
+    """The lines under a picture in its paragraph as one caption, where they end with the
+    photographer's credit and are short, none indented (<P><IMG><BR>会议现场<BR>本报记者 皮磊 摄</P>):
+    a caption set over two lines reads as one only by its last. Else ''. An indented line is
+    the article's text (the editor began a paragraph), and so is a longer stretch."""
+    lines = [line.strip(" \t\r\n") for line in block_lines(block) if line.strip()]
+    caption = _caption_of(lines)  # apart as the lines stood: 会议现场 本报记者 皮磊 摄
+    if (lines and len(caption) <= _CAPTION_LIMIT and _CAPTION_CREDIT.search(lines[-1])
+            and not any(line.startswith(("\u3000", "\xa0")) for line in lines)):
+        return caption
+    return ""
 
 
 # Inline elements old editors (Founder's, FrontPage) set around a picture alone, nested at

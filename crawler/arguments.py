@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from crawler.dates import BadDate, typed_date
 from crawler.papers import DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root
 
 DEFAULT_PAPER = "gongyishibao"
@@ -63,9 +64,13 @@ def check_argument_names(given: Iterable[str], known: Sequence[str]) -> None:
 
 def _parse_date(name: str, value: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise SpiderArgumentError(f"bad date for {name}: {value!r} (expected YYYY-MM-DD)") from None
+        return typed_date(value.strip())
+    except BadDate as exc:
+        # The crawl record writes a range so (dates_asked), and date= may be given one copied from it.
+        first, dots, last = exc.value.partition("..")
+        ranged = name == "date" and dots and _DATE.fullmatch(first) and _DATE.fullmatch(last)
+        hint = f" (a range is start={first} end={last})" if ranged else ""
+        raise SpiderArgumentError(f"bad date for {name}: {exc}{hint}") from None
 
 
 # A yes-or-no argument's words, in any letter case; the error names them all.

@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_code
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
@@ -69,9 +70,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 def iso_date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {value!r}: expected YYYY-MM-DD") from None
+        return typed_date(value)
+    except BadDate as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def number_between(low: int, high: int) -> Callable[[str], int]:

@@ -29,6 +29,7 @@ import regex
 
 from sqlalchemy import Date, text
 
+from crawler.dates import BadDate, typed_date
 from storage.db import Archive, ArchiveError
 from storage.fulltext import (
     PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, first_id, paper_term, query_terms, section_term,
@@ -605,9 +606,9 @@ def _as_date(value: date | str, name: str) -> date:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ArchiveError(f"invalid {name} date {value!r}: expected YYYY-MM-DD") from None
+        return typed_date(value)
+    except BadDate as exc:
+        raise ArchiveError(f"{name} {exc}") from None
 
 
 def _like_terms(groups: list[list[str]], params: dict[str, Any], dialect: str) -> list[str]:

@@ -147,15 +147,24 @@ def test_base_url_replaces_root():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"date": "2023-13-01"}, "bad date for date: '2023-13-01' (expected YYYY-MM-DD)"),
-        ({"date": "yesterday"}, "bad date for date: 'yesterday' (expected YYYY-MM-DD)"),
+        # Said "(expected YYYY-MM-DD)" of a date written so: which of the two is wrong, now.
+        ({"date": "2023-13-01"}, "bad date for date: '2023-13-01' is no day of the calendar"),
+        ({"date": "yesterday"}, "bad date for date: 'yesterday' is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"),
+        # ISO 8601's other forms, which were taken (and the crawl record said 2023-01-31).
+        ({"date": "20230131"}, "bad date for date: '20230131' is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"),
+        ({"start": "2023-W05-2", "end": "2023-02-28"}, "bad date for start: '2023-W05-2' is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"),
+        ({"start": "2023-01-01", "end": " 20230228 "}, "bad date for end: '20230228' is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"),
+        # A range as the crawl record writes it (dates_asked), given to date=: how to ask it.
+        ({"date": "2023-01-01..2023-01-31"},
+         "bad date for date: '2023-01-01..2023-01-31' is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31 (a range is start=2023-01-01 end=2023-01-31)"),
+        ({"date": "2023..2024"}, "bad date for date: '2023..2024' is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"),
         ({"start": "2023-02-01", "end": "2023-01-01"}, "end 2023-01-01 is before start 2023-02-01"),
         ({"end": "2023-01-01"}, "end= needs start= or backfill= as well"),
         # A backfill back to a date after end= (the user gave no start=).
         ({"backfill": "2023-03-01", "end": "2023-02-14"}, "end 2023-02-14 is before backfill 2023-03-01"),
         ({"date": "2023-01-31", "start": "2023-01-01"}, "give either date= or start=/end= or backfill=, not several"),
         ({"backfill": "ten years"}, "bad value for backfill: 'ten years' (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"),
-        ({"backfill": "2023-02-30"}, "bad date for backfill: '2023-02-30' (expected YYYY-MM-DD)"),
+        ({"backfill": "2023-02-30"}, "bad date for backfill: '2023-02-30' is no day of the calendar"),
         ({"backfill": "1y", "start": "2023-01-01"}, "give either start= or backfill=, not both"),
         # The message lists every value refresh= takes: it said "1 or 0" while yes, true and on passed.
         ({"date": "2023-01-31", "refresh": "maybe"},
@@ -201,6 +210,13 @@ def test_bad_arguments_name_the_problem(kwargs, message):
     with pytest.raises(SpiderArgumentError) as exc:
         plan_crawl(**kwargs)
     assert str(exc.value) == message
+
+
+def test_spaces_around_a_date_are_left_out():
+    # A cron line's `-a "date= $(date -I)"`; the date inside is read as strictly as any.
+    plan = plan_crawl(start=" 2023-01-03 ", end="2023-01-17\n", today=date(2023, 1, 31))
+    assert (plan.dates, plan.asked) == ((date(2023, 1, 3), date(2023, 1, 10), date(2023, 1, 17)), "2023-01-03..2023-01-17")
+    assert plan_crawl(backfill=" 2023-01-10 ", end="2023-01-17").dates == (date(2023, 1, 17), date(2023, 1, 10))
 
 
 def test_tomorrow_is_asked_as_a_paper_ahead_of_this_clock_may_have_printed_it():

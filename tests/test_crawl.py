@@ -237,8 +237,10 @@ def test_a_server_error_is_retried(archive):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["date=2023-02-30"], "bad date for date: '2023-02-30'"),
-        (["date=yesterday"], "bad date for date: 'yesterday'"),
+        # Said "(expected YYYY-MM-DD)" of a date written so; 20230131 crawled 2023-01-31.
+        (["date=2023-02-30"], "bad date for date: '2023-02-30' is no day of the calendar"),
+        (["date=yesterday"], "bad date for date: 'yesterday' is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"),
+        (["date=20230131"], "bad date for date: '20230131' is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"),
         (["start=2023-03-01", "end=2023-01-01"], "end 2023-01-01 is before start 2023-03-01"),
         (["paper=renminribao"], "unknown paper 'renminribao'"),
         (["base_url=ftp://example.invalid/"], "bad base_url 'ftp://example.invalid/'"),

@@ -307,6 +307,13 @@ MALFORMED_ISSUE_DATES = [
     ("31-01-2023", "Issue date &#39;31-01-2023&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
     ("latest", "Issue date &#39;latest&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
 ]
+# ISO 8601's other forms of the sample's issue date: an issue address so written is sent on to
+# the issue's one address (test_an_issue_named_in_another_iso_form_is_sent_to_its_one_address),
+# a canned query's date so written is refused, as the search's.
+OTHER_ISO_FORMS = [
+    ("20230131", "Issue date &#39;20230131&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+    ("2023-W05-2", "Issue date &#39;2023-W05-2&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+]
 
 
 def test_an_issue_address_whose_date_is_none_is_a_400_naming_it_and_one_without_an_issue_a_404(sample_archive):
@@ -330,8 +337,9 @@ def test_a_canned_query_s_date_that_is_none_is_a_400_naming_it_and_one_without_a
     # issue_pages compared the date given with the issues' and answered no row, 200, for a date
     # that is none (2023-13-45, 31-01-2023) as for a date without an issue: a script could not
     # tell its typo from a day the paper printed nothing.
+    # 20230131 passed for a date, and the query, comparing it with 2023-01-31, answered no row.
     with served(sample_archive) as server:
-        for day, reason in MALFORMED_ISSUE_DATES:
+        for day, reason in MALFORMED_ISSUE_DATES + OTHER_ISO_FORMS:
             address = "/archive/issue_pages.json?" + urlencode({"paper": "gongyishibao", "date": day})
             status, page, _ = fetch_page(server.url + address)
             assert (status, json.loads(page)["error"]) == (400, html.unescape(reason)), day
@@ -344,8 +352,41 @@ def test_a_canned_query_s_date_that_is_none_is_a_400_naming_it_and_one_without_a
         status, page, _ = fetch_page(f"{server.url}/archive/issue_pages")  # its form, blank
         assert status == 200 and 'name="date"' in page
     refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /archive/issue_pages")]
-    assert len(refused) == 2 * len(MALFORMED_ISSUE_DATES)
-    assert [line.split(": ", 1)[1] for line in refused] == [html.unescape(r) for _, r in MALFORMED_ISSUE_DATES for _ in (1, 2)]
+    assert len(refused) == 2 * len(MALFORMED_ISSUE_DATES + OTHER_ISO_FORMS)
+    assert [line.split(": ", 1)[1] for line in refused] == [
+        html.unescape(r) for _, r in MALFORMED_ISSUE_DATES + OTHER_ISO_FORMS for _ in (1, 2)]
+    assert "Traceback" not in server.stderr
+
+
+MALFORMED_YEARS = [
+    ("abc", "Year &#39;abc&#39; is not a year: years are written YYYY, e.g. 2023."),
+    ("20233", "Year &#39;20233&#39; is not a year: years are written YYYY, e.g. 2023."),
+    (" 2023", "Year &#39; 2023&#39; is not a year: years are written YYYY, e.g. 2023."),
+    # Found the issues of 2023-01-01 to 2023-01-12: 2023-01-31 lies after '2023-01-12-31'.
+    ("2023-01", "Year &#39;2023-01&#39; is not a year: years are written YYYY, e.g. 2023."),
+    ("0000", "Year &#39;0000&#39; is no year of the calendar."),
+]
+
+
+def test_a_canned_query_s_year_that_is_none_is_a_400_naming_it_and_one_without_an_issue_no_row(sample_archive):
+    # section_over_year put the year into the dates it compared unread: abc or 20233 answered no
+    # row, 200, as a year without an issue of the section; 2023-01 the issues of some of January.
+    with served(sample_archive) as server:
+        for year, reason in MALFORMED_YEARS:
+            address = "/archive/section_over_year.json?" + urlencode({"section": "社会工作", "year": year})
+            status, page, _ = fetch_page(server.url + address)
+            assert (status, json.loads(page)["error"]) == (400, html.unescape(reason)), year
+            status, page, _ = fetch_page(server.url + address.replace(".json", ""))
+            assert status == 400 and reason in page, year
+        address = "/archive/section_over_year.json?_shape=array&" + urlencode({"section": "社会工作", "year": 2022})
+        status, page, _ = fetch_page(server.url + address)
+        assert (status, json.loads(page)) == (200, [])
+        status, page, _ = fetch_page(server.url + address.replace("2022", "2023"))
+        assert status == 200 and {row["issue_date"] for row in json.loads(page)} == {"2023-01-31"}
+        status, page, _ = fetch_page(f"{server.url}/archive/section_over_year")  # its form, blank
+        assert status == 200 and 'name="year"' in page
+    refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /archive/section_over_year")]
+    assert [line.split(": ", 1)[1] for line in refused] == [html.unescape(r) for _, r in MALFORMED_YEARS for _ in (1, 2)]
     assert "Traceback" not in server.stderr
 
 
@@ -740,6 +781,9 @@ def test_search_page_pages_through_hits(client, sample_archive):
     ({"since": "2023-13-45"}, "From &#39;2023-13-45&#39; is no day of the calendar."),
     ({"since": "abc", "until": "2023-01-31"}, "From &#39;abc&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
     ({"since": "2023-01-31", "until": "2023-02-30"}, "To &#39;2023-02-30&#39; is no day of the calendar."),
+    # ISO 8601's other forms were taken, and the form then showed them as given.
+    ({"since": "20230131"}, "From &#39;20230131&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+    ({"until": "2023-W05-2"}, "To &#39;2023-W05-2&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
 ])
 def test_search_page_explains_bad_dates_with_a_400_naming_them(client, dates, reason):
     # The message was answered with 200, as a page of (no) results is; then it said how dates

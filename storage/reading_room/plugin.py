@@ -13,7 +13,7 @@ import re
 import sys
 import threading
 import time
-from datetime import date
+from datetime import MINYEAR, date
 from http import HTTPStatus
 import urllib.parse
 from urllib.parse import quote, unquote, urlencode
@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_code
 from crawler.templates import is_web_address
 from storage.db import Archive, ArchiveError, open_archive, sqlite_uri, sqlite_url
@@ -145,22 +146,31 @@ def paper_code(request) -> str:
     return unquote(tilde_decode(request.url_vars["paper"]))
 
 
-# How a date is written, told to a reader who wrote one otherwise.
-DATES_WRITTEN = "dates are written YYYY-MM-DD, e.g. 2023-01-31"
-
-
 def parse_date(value: str, what: str) -> date:
     """``value`` as a date; one that is none (2023-13-45, 31-01-2023) is the request's fault,
     answered 400 naming it, ``what`` it is (an issue address's date, the search's From): the
     issue address's was a 404, which told a link checker or a script that the address might
     yet have an issue; the search's said how dates are written, not which one was not."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        named = f"{what[:1].upper()}{what[1:]} {echoed(value)!r}"
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # written as it should be: the day is what is wrong
-            raise BadRequest(f"{named} is no day of the calendar.") from None
-        raise BadRequest(f"{named} is not a date: {DATES_WRITTEN}.") from None
+        return typed_date(value)
+    except BadDate as exc:
+        raise BadRequest(f"{what[:1].upper()}{what[1:]} {echoed(value)!r} {exc.reason}.") from None
+
+
+# How a year is written, told to a reader who wrote one otherwise; the four digits of the
+# issues' dates (YYYY-MM-DD), which a canned query compares with the year given.
+YEARS_WRITTEN = "years are written YYYY, e.g. 2023"
+
+
+def parse_year(value: str, what: str) -> int:
+    """``value`` as a year, refused as :func:`parse_date` refuses a date: one of another length
+    (20233, 2023-01) was compared with the issues' dates as text, and answered no row, or some."""
+    named = f"{what[:1].upper()}{what[1:]} {echoed(value)!r}"
+    if not re.fullmatch(r"[0-9]{4}", value):
+        raise BadRequest(f"{named} is not a year: {YEARS_WRITTEN}.")
+    if int(value) < MINYEAR:
+        raise BadRequest(f"{named} is no year of the calendar.")
+    return int(value)
 
 
 def article_number(value: str) -> int | None:
@@ -280,10 +290,18 @@ class ReadingRoom:
 
     async def issue(self, request) -> Response:
         paper = paper_code(request)
-        issue_date = parse_date(request.url_vars["date"], "issue date").isoformat()
-        if request.url_vars["date"] != issue_date:
-            # 20230131 or 2023-W05-2 name the day too (ISO 8601): an issue is cited by one address.
-            return Response.redirect(issue_path(self.datasette, paper, issue_date), status=301)
+        named = request.url_vars["date"]
+        try:
+            issue_date = parse_date(named, "issue date").isoformat()
+        except BadRequest as refused:
+            # 20230131 or 2023-W05-2 name the day too (ISO 8601), and a link may carry them: an
+            # issue is cited by one address, to which such a link is sent on. The address alone
+            # takes them; the search's dates and a canned query's are written YYYY-MM-DD.
+            try:
+                day = date.fromisoformat(named)
+            except ValueError:
+                raise refused from None
+            return Response.redirect(issue_path(self.datasette, paper, day.isoformat()), status=301)
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
@@ -533,22 +551,25 @@ def register_routes(datasette):
         (r"^/article/(?P<id>[^/]+)$", in_time(room.article)),
         (r"^/search$", in_time(room.search)),
         *((rf"^/(?P<database>{re.escape(room.database)})/(?P<table>{re.escape(name)})(\.(?P<format>\w+))?$",
-           dated_query(canned["dates"]))
-          for name, canned in (datasette.metadata("queries", database=room.database) or {}).items() if canned.get("dates")),
+           dated_query(canned.get("dates") or {}, canned.get("years") or {}))
+          for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()
+          if canned.get("dates") or canned.get("years")),
     ]
 
 
-def dated_query(dates: dict[str, str]):
-    """A canned query whose parameters ``dates`` (name: what it is) are dates, one that is none
-    refused 400 naming it, as the search's and an issue address's are: the query compared it
-    with the issues' dates and answered no row, 200, as for a date without an issue. Blank,
-    the query's form is asked for, as before; the query itself is Datasette's."""
+def dated_query(dates: dict[str, str], years: dict[str, str]):
+    """A canned query whose parameters ``dates`` (name: what it is) are dates, and ``years``
+    years, one that is none refused 400 naming it, as the search's and an issue address's are:
+    the query compared it with the issues' dates and answered no row, 200, as for a date
+    without an issue. Blank, the query's form is asked for, as before; the query itself is
+    Datasette's."""
     from datasette.views.table import TableView
 
     async def answer(datasette, request, send):
-        for name, what in dates.items():
-            if value := request.args.get(name):
-                parse_date(value, what)
+        for parameters, parse in ((dates, parse_date), (years, parse_year)):
+            for name, what in parameters.items():
+                if value := request.args.get(name):
+                    parse(value, what)
         return await TableView.as_view(datasette)(request, send)
 
     return answer

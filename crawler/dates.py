@@ -1,0 +1,42 @@
+"""A date a user types (a spider's ``-a date=``, ``archive --since``, the search's and the
+reading room's): written YYYY-MM-DD, and a day of the calendar, or refused saying which of the
+two it is not.
+
+Standard library only, so that both the crawler and the archive (storage/, which imports
+crawler's leaf modules as it does crawler.pagenumbers) can use it without a cycle.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+# How a date is written, told to whoever wrote one otherwise.
+DATES_WRITTEN = "dates are written YYYY-MM-DD, e.g. 2023-01-31"
+
+# ASCII digits only: date.fromisoformat also takes 20230131 and 2023-W05-2, which no doc
+# promises and which were then echoed back, and stored, as if the date had been written so.
+_WRITTEN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+class BadDate(ValueError):
+    """A typed date that is none. ``str()`` is the value quoted and why: ``'2023-02-30' is no day
+    of the calendar``; a caller naming it otherwise (cut short, capitalised) has ``value`` and
+    ``reason``."""
+
+    def __init__(self, value: str, reason: str):
+        super().__init__(f"{value!r} {reason}")
+        self.value = value
+        self.reason = reason
+
+
+def typed_date(value: str) -> date:
+    """``value`` as a date, written exactly YYYY-MM-DD (a caller strips spaces first where it
+    takes them); else :class:`BadDate`, telling a date written so that is no day of the calendar
+    (2023-02-30, 2023-13-45) from one written otherwise (31-01-2023, 20230131)."""
+    match = _WRITTEN.fullmatch(value)
+    if not match:
+        raise BadDate(value, f"is not a date: {DATES_WRITTEN}")
+    try:
+        return date(*map(int, match.groups()))
+    except ValueError:  # month 13, February 30th, year 0
+        raise BadDate(value, "is no day of the calendar") from None

@@ -1,0 +1,39 @@
+"""The one parser of a date a user types (crawler/dates.py): each caller's own tests check it
+through their real paths (tests/test_arguments.py, test_crawl.py, test_cli.py, test_search.py,
+test_reading_room.py)."""
+from datetime import date
+
+import pytest
+
+from crawler.dates import BadDate, typed_date
+
+NOT_A_DATE = "is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"
+
+
+def test_a_date_written_yyyy_mm_dd_is_read():
+    assert typed_date("2023-01-31") == date(2023, 1, 31)
+    assert typed_date("2024-02-29") == date(2024, 2, 29)
+    assert typed_date("0001-01-01") == date.min and typed_date("9999-12-31") == date.max
+
+
+@pytest.mark.parametrize("value", ["2023-02-30", "2023-13-45", "2023-00-10", "2023-04-31", "0000-01-01", "2023-02-29"])
+def test_a_date_written_so_that_is_no_day_says_so(value):
+    with pytest.raises(BadDate) as raised:
+        typed_date(value)
+    assert str(raised.value) == f"{value!r} is no day of the calendar"
+    assert (raised.value.value, raised.value.reason) == (value, "is no day of the calendar")
+
+
+@pytest.mark.parametrize("value", [
+    # ISO 8601's other forms, which date.fromisoformat takes: the docs promise YYYY-MM-DD only.
+    "20230131", "2023-W05-2", "2023W052", "2023-031",
+    "31-01-2023", "2023/01/31", "2023-1-31", "yesterday", "", "2023-01-31..2023-02-28",
+    # Spaces are the caller's to strip (the spider's arguments strip them).
+    " 2023-01-31", "2023-01-31 ",
+    # Digits of other scripts, which \d takes: full-width, Arabic-Indic.
+    "２０２３-０１-３１", "٢٠٢٣-٠١-٣١",
+])
+def test_a_date_written_otherwise_says_how_dates_are_written(value):
+    with pytest.raises(BadDate) as raised:
+        typed_date(value)
+    assert str(raised.value) == f"{value!r} {NOT_A_DATE}"

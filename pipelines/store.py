@@ -5,7 +5,8 @@ reactor only awaits the batch when the buffer is full, and the rest is flushed o
 
 A batch the database refuses is tried again after a passing failure, as `archive reprocess`
 tries its own (storage/retrying.py). One that still fails, or fails for good (a role that may
-not write), is one ERROR line, and its items count as failed: the run ends with status 4, and the next run fetches them again.
+not write), is one ERROR line, and its items count as failed: the run ends with status 4, and
+the next run fetches them again.
 """
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 
 Each stored page, page PDF and article is re-read from its raw response with the paper's template page
 objects, as the spider reads it, then goes through the crawl's own item pipelines (from the
-project settings, minus the store) and back into the archive as the store writes it (storage.retrying): a
-better cleaning rule reaches the whole archive, and changed text is kept as a revision. Each run
-is recorded in crawl_runs, as a crawl is, of kind 'reprocess' (_Record).
+project settings, minus the store) and back into the archive as the store writes its batches
+(storage.retrying): a better cleaning rule reaches the whole archive, and changed text is kept
+as a revision. Each run is recorded in crawl_runs, as a crawl is, of kind 'reprocess' (_Record).
 """
 from __future__ import annotations
 
@@ -280,8 +280,8 @@ class _Record:
     CrawlRunRecorder): 'running' from its start, each batch adding what it stored in the batch's
     transaction, a heartbeat (``seen_at``) at the crawl's default interval, so that one killed
     (SIGKILL) is told apart by the same rule; its end writes its status and what it counted
-    besides. The archive then says when its text was read again, and with which filters: a revision (article_versions)
-    made by new rules is dated by it."""
+    besides. The archive then says when its text was read again, and with which filters: a
+    revision (article_versions) made by new rules is dated by it."""
 
     def __init__(self, archive: Archive, paper: str | None, since: date | None, until: date | None,
                  section: str | None, warn: Callable[[str], None]):

@@ -3,12 +3,10 @@
 Writes run in one worker thread (so batches stay in order and SQLite sees one writer); the
 reactor only awaits the batch when the buffer is full, and the rest is flushed on close.
 
-A batch the database refuses is written in one transaction or not at all, so it can be tried
-again: after a passing failure (the connection lost to a server restarting, a deadlock) it is,
-for about half a minute; after a failed COMMIT, only once the archive says the batch did not
-commit (a connection lost as the server committed), so that no batch is counted twice. One
-that still fails, or fails for good (a role that may not write), is one ERROR line, and its
-items count as failed: the run ends with status 4, and the next run fetches them again.
+A batch the database refuses is tried again after a passing failure, as `archive reprocess`
+tries its own (storage/retrying.py). One that still fails, or fails for good (a role that may
+not write), is one ERROR line, and its items count as failed: the run ends with status 4, and
+the next run fetches them again.
 """
 from __future__ import annotations
 
@@ -18,24 +16,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import is_dataclass
 
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.extensions import FIRST_FAILURE, RUN_ID
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
-from storage.db import BATCH_RUN_COUNTS, Archive, BatchCommit, archive_url, database_words, open_archive
+from storage import retrying
+from storage.db import BATCH_RUN_COUNTS, Archive, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
-
-# Seconds to wait before each new attempt at a batch that failed for a passing reason: half a
-# minute in all, what a database server takes to restart.
-RETRY_WAITS = (1.0, 2.0, 4.0, 8.0, 16.0)
-
-
-def passing(error: SQLAlchemyError) -> bool:
-    """Whether a write that failed may succeed when tried again: the connection was lost (the
-    server restarted or is starting), or the database gave up the transaction (a deadlock, a
-    serialization failure, SQLite's "database is locked"), all OperationalErrors."""
-    return isinstance(error, OperationalError) or isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def record(item) -> dict:
@@ -137,40 +125,14 @@ class StorePipeline:
 
     def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict], dead: list[dict] = (),
               absent: list[dict] = (), run: int | None = None) -> dict | SQLAlchemyError:
-        """Write one batch (in the writer thread), counted in the crawl run ``run``, trying again
-        after a passing failure; the counts of what was written, or the database's last error.
-
-        A COMMIT reported failed may have happened all the same (the connection lost after the
-        server committed, before its answer came): the archive is asked whether it did before
-        the batch is written again, and one that did is neither written nor counted twice."""
-        doubt: BatchCommit | None = None  # an attempt whose COMMIT failed: it may have committed
-        error: SQLAlchemyError | None = None
-        for wait in (*RETRY_WAITS, None):
-            try:
-                if doubt is not None:
-                    committed = self.archive.batch_committed(doubt)
-                    if committed:
-                        logger.info("archive write: the batch was stored all the same (its commit went through "
-                                    "before the connection was lost): not written again")
-                        return doubt.counts
-                    if committed is False:
-                        doubt = None
-                if doubt is None:
-                    attempt = BatchCommit()
-                    try:
-                        return self.archive.store_batch(pages, articles, pdfs, dead, absent, run=run, commit=attempt)
-                    finally:
-                        if attempt.counts is not None:
-                            doubt = attempt
-            except SQLAlchemyError as exc:
-                error = exc
-                if not passing(error):
-                    return error
-            # A passing failure, or a commit whose fate the server does not know yet.
-            if wait is None:
-                return error
-            logger.warning("archive write failed (%s): trying again in %g s", database_words(error), wait)
-            time.sleep(wait)
+        """Write one batch (in the writer thread), counted in the crawl run ``run``, tried again
+        after a passing failure (storage.retrying); the counts of what was written, or the
+        database's last error."""
+        try:
+            return retrying.store_batch(self.archive, pages, articles, pdfs, dead, absent, run=run,
+                                        retrying=logger.warning, stored_anyway=logger.info)
+        except SQLAlchemyError as exc:
+            return exc
 
     def not_stored(self, error: SQLAlchemyError, pages: list[dict], articles: list[dict], pdfs: list[dict],
                    dead: list[dict] = (), absent: list[dict] = ()) -> None:

@@ -280,6 +280,23 @@ BATCH_RUN_COUNTS = ("pages_new", "pages_updated", "articles_new", "articles_upda
 _RUN_COUNT_REVISIONS = {"links_gone": DEAD_LINKS, "pdfs_without_text": PDF_TEXT_STATUS, "dates_without_issue": RUN_HEARTBEATS}
 
 
+def latest_runs(columns: list, paper_code: str | None = None, limit: int = 50, kind: str | None = None):
+    """The query of ``columns`` of the runs (crawl_runs), the most recent first, at most
+    ``limit``: of ``paper_code`` and of every paper (ALL_PAPERS), and of ``kind``, when given;
+    for Archive.crawl_runs and `archive stats` alike.
+
+    Most recent by id, the order in which the runs' starts committed to the archive: not by
+    started_at, the clock of the machine each ran on, which a distributed job's workers do not
+    share (one a minute behind listed its run below one that started before it)."""
+    runs = CrawlRun.__table__
+    query = select(*columns).select_from(runs).order_by(runs.c.id.desc()).limit(limit)
+    if paper_code:
+        query = query.where(runs.c.paper_code.in_((paper_code, ALL_PAPERS)))
+    if kind:
+        query = query.where(runs.c.kind == kind)
+    return query
+
+
 def sqlite_uri(path: str | os.PathLike) -> str:
     """The URI SQLite opens ``path`` by (file:PATH), parameters to follow (?mode=ro).
 
@@ -713,7 +730,14 @@ class Archive:
                 session.execute(row.values(seen_at=utcnow()))
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int], message: str = "") -> None:
-        values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if self.revision >= _RUN_COUNT_REVISIONS.get(k, "")}
+        """End the run: its status, message and what it counted (``counts``). What its batches
+        stored is what their transactions added to the row: the run's own tally of it may be
+        short of what committed (a batch whose commit went through unbeknown to the run, its
+        acknowledgement lost and the server not answering whether it committed, counted failed),
+        and is left out, but in an archive older than RUN_HEARTBEATS, whose batches add nothing."""
+        batches_counted = self.revision >= RUN_HEARTBEATS
+        values = {k: int(counts.get(k, 0)) for k in RUN_COUNTS if self.revision >= _RUN_COUNT_REVISIONS.get(k, "")
+                  and not (batches_counted and k in BATCH_RUN_COUNTS)}
         now = utcnow()
         seen = {"seen_at": now} if self.revision >= RUN_HEARTBEATS else {}
         with self.session() as session, session.begin():
@@ -723,18 +747,13 @@ class Archive:
             )
 
     def crawl_runs(self, paper_code: str | None = None, limit: int = 50, kind: str | None = None) -> list[CrawlRun]:
-        """The most recent runs first (by id), at most ``limit``; of ``kind`` ('crawl',
+        """The most recent runs first (latest_runs), at most ``limit``; of ``kind`` ('crawl',
         'reprocess') only, when given. With ``paper_code``: that paper's runs and the runs over
         every paper (``paper_code`` '*', ALL_PAPERS: an `archive reprocess` without --paper,
         which read that paper's documents too), as `archive stats --paper` lists them. The
         paper's own alone are those whose ``paper_code`` is the one given."""
-        query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
-        if paper_code:
-            query = query.where(CrawlRun.paper_code.in_((paper_code, ALL_PAPERS)))
-        if kind:
-            query = query.where(CrawlRun.kind == kind)
         with self.session() as session:
-            return list(session.execute(query).scalars())
+            return list(session.execute(latest_runs([CrawlRun], paper_code, limit, kind)).scalars())
 
     # -- writing -----------------------------------------------------------------------
 

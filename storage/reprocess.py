@@ -2,9 +2,9 @@
 
 Each stored page, page PDF and article is re-read from its raw response with the paper's template page
 objects, as the spider reads it, then goes through the crawl's own item pipelines (from the
-project settings, minus the store) and back into the archive through Archive.store_batch: a
-better cleaning rule reaches the whole archive, and changed text is kept as a revision. Each run
-is recorded in crawl_runs, as a crawl is, of kind 'reprocess' (_Record).
+project settings, minus the store) and back into the archive as the store writes its batches
+(storage.retrying): a better cleaning rule reaches the whole archive, and changed text is kept
+as a revision. Each run is recorded in crawl_runs, as a crawl is, of kind 'reprocess' (_Record).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import ALL_PAPERS, Archive, ArchiveError, as_utc, database_words
+from storage.retrying import store_batch
 from storage.search import TABLE_COLUMNS, filters
 
 STORE_PIPELINE = "pipelines.store.StorePipeline"
@@ -181,7 +182,8 @@ def reprocess(
     pdfs: list[dict] = []
 
     def flush() -> None:
-        counts = archive.store_batch(pages, articles, pdfs, run=history.run)
+        # As the crawl writes its batches: tried again after a passing failure, said in a line.
+        counts = store_batch(archive, pages, articles, pdfs, run=history.run, retrying=warn, stored_anyway=warn)
         history.stored(counts)
         outcome.changed += counts["articles_changed"]
         outcome.stale += sum(counts.get(kind, 0) for kind in ("articles_stale", "pages_stale", "pdfs_stale"))
@@ -277,9 +279,9 @@ class _Record:
     """A reprocess's own crawl_runs row, kept as a crawl keeps its (crawler/extensions.py:
     CrawlRunRecorder): 'running' from its start, each batch adding what it stored in the batch's
     transaction, a heartbeat (``seen_at``) at the crawl's default interval, so that one killed
-    (SIGKILL) is told apart by the same rule; its end writes its status and counts. The archive
-    then says when its text was read again, and with which filters: a revision (article_versions)
-    made by new rules is dated by it."""
+    (SIGKILL) is told apart by the same rule; its end writes its status and what it counted
+    besides. The archive then says when its text was read again, and with which filters: a
+    revision (article_versions) made by new rules is dated by it."""
 
     def __init__(self, archive: Archive, paper: str | None, since: date | None, until: date | None,
                  section: str | None, warn: Callable[[str], None]):
@@ -297,11 +299,7 @@ class _Record:
         self.beaten = time.monotonic()
 
     def stored(self, counts: dict[str, int]) -> None:
-        """A batch stored (its counts added to the row by Archive.store_batch)."""
-        from storage.db import BATCH_RUN_COUNTS
-
-        for name in BATCH_RUN_COUNTS:
-            self.counts[name] += counts.get(name, 0)
+        """A batch stored: its counts are in the row (Archive.store_batch), and it saw the run alive."""
         self.beaten = time.monotonic()
 
     def failed(self, row) -> None:
@@ -324,17 +322,9 @@ class _Record:
             self.beat_failed = False
 
     def finish(self, status: str, message: str = "") -> None:
-        from sqlalchemy import select
-
-        from storage.db import BATCH_RUN_COUNTS
-        from storage.models import CrawlRun
-
-        # What the batches stored, as their own transactions added it to the row: an interrupt
-        # after a batch's commit and before its tally here (stored) would have lost it.
-        columns = [CrawlRun.__table__.c[name] for name in BATCH_RUN_COUNTS]
-        with self.archive.engine.connect() as conn:
-            stored = conn.execute(select(*columns).where(CrawlRun.id == self.run)).one()
-        self.counts.update((name, value or 0) for name, value in zip(BATCH_RUN_COUNTS, stored))
+        # What the batches stored stays as their own transactions added it to the row
+        # (Archive.finish_run): an interrupt after a batch's commit and before its tally here
+        # (stored) would have lost it.
         self.archive.finish_run(self.run, status, self.counts, message)
         self.finished = True
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, inspect, text
+from sqlalchemy import Date, inspect, literal_column, text
 
 from crawler.settings import ARCHIVE_HEARTBEAT_SECONDS as DEFAULT_HEARTBEAT_SECONDS
-from storage.db import Archive, as_utc
+from storage.db import Archive, as_utc, latest_runs
 from storage.models import utcnow
-from storage.reprocess import ALL_PAPERS, REPROCESS
+from storage.reprocess import REPROCESS
 from storage.search import TABLE_COLUMNS, filters
 
 
@@ -125,15 +125,13 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         intervals = "heartbeat_seconds" in run_columns  # 0016
         kinds = "kind" in run_columns  # 0017
         without_issue = "dates_without_issue" in run_columns  # 0015, with seen_at
-        history = conn.execute(text(
-            "SELECT id, paper_code, dates_asked, started_at, finished_at, status, "
-            "pages_new, pages_updated, pages_failed, articles_new, articles_updated, articles_failed, "
-            f"{'links_gone' if dead_links else 'NULL'}, {'seen_at' if heartbeats else 'NULL'}, "
-            f"{'heartbeat_seconds' if intervals else 'NULL'}, {'kind' if kinds else 'NULL'}, "
-            f"{'dates_without_issue' if without_issue else 'NULL'} FROM crawl_runs"
-            # A reprocess of every paper (paper_code '*') re-read this paper's too.
-            + (" WHERE paper_code IN (:paper, :every)" if paper else "") + " ORDER BY started_at DESC, id DESC LIMIT :runs"
-        ), params | {"runs": runs, "every": ALL_PAPERS}).all()
+        # A reprocess of every paper (paper_code '*') re-read this paper's too.
+        history = conn.execute(latest_runs([literal_column(name) for name in (
+            "id", "paper_code", "dates_asked", "started_at", "finished_at", "status",
+            "pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_failed",
+            "links_gone" if dead_links else "NULL", "seen_at" if heartbeats else "NULL",
+            "heartbeat_seconds" if intervals else "NULL", "kind" if kinds else "NULL",
+            "dates_without_issue" if without_issue else "NULL")], paper, runs)).all()
         reasons = dead_links and any(c["name"] == "reason" for c in inspect(conn).get_columns("dead_links"))  # 0014
         dead = conn.execute(text(f"""
             SELECT pa.code, i.issue_date, d.kind, d.status, {'d.reason' if reasons else 'NULL'}, d.runs, d.first_seen,

@@ -70,45 +70,73 @@ def lose_commit_acknowledgements(archive, times: int = 1) -> list[int]:
     database and then raise, as a connection lost right after the server committed does: the
     client is told the COMMIT failed, yet what it wrote is there. Returns a list that grows
     by one at each commit so lost."""
+    return _failing_commits(archive, times, "server closed the connection unexpectedly", committed=True)
+
+
+def refuse_commits(archive, times: int = 1, message: str = "database is locked", error: str = "OperationalError") -> list[int]:
+    """Make the next ``times`` commits of ``archive`` fail before they happen, with the DB-API's
+    ``error`` saying ``message``: nothing of their transaction is written. Returns a list that
+    grows by one at each commit so refused."""
+    return _failing_commits(archive, times, message, committed=False, error=error)
+
+
+def _failing_commits(archive, times: int, message: str, committed: bool, error: str = "OperationalError") -> list[int]:
     dialect = archive.engine.dialect
     commit = dialect.do_commit
-    lost: list[int] = []
+    failed: list[int] = []
 
     def do_commit(dbapi_connection):
-        commit(dbapi_connection)
-        if len(lost) < times:
-            lost.append(1)
-            raise dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+        if committed or len(failed) >= times:
+            commit(dbapi_connection)
+        if len(failed) < times:
+            failed.append(1)
+            raise getattr(dialect.loaded_dbapi, error)(message)
 
     dialect.do_commit = do_commit  # the instance's: other archives' engines are left alone
-    return lost
+    return failed
+
+
+def at_first_batch(store_batch, arm):
+    """``store_batch`` (Archive.store_batch) calling ``arm(archive)`` as an archive writes its
+    first batch: before it, the archive's opening (which commits when it makes the tables) and
+    its run's start commit, and only batches commit after it."""
+
+    def armed(archive, *args, **kwargs):
+        if not getattr(archive, "_armed", False):
+            archive._armed = True
+            arm(archive)
+        return store_batch(archive, *args, **kwargs)
+
+    return armed
 
 
 class LosingCommitAcknowledgements:
     """An item pipeline that, as the crawl starts, makes the acknowledgement of the commit of the
     store pipeline's first ``LOST_COMMIT_ACKS`` batch commits lost (lose_commit_acknowledgements):
-    the commits happen, and the pipeline is told they failed."""
+    the commits happen, and the pipeline is told they failed. With ``UNANSWERED_COMMITS``, the
+    archive cannot say whether they committed for as long as the store tries (a server still
+    restarting), its waits cut to a hundredth of a second."""
 
-    def __init__(self, times: int) -> None:
-        self.times = times
+    def __init__(self, times: int, unanswered: bool = False) -> None:
         if times:
             import storage.db
 
-            store_batch = storage.db.Archive.store_batch
+            storage.db.Archive.store_batch = at_first_batch(
+                storage.db.Archive.store_batch, lambda archive: lose_commit_acknowledgements(archive, times))
+        if unanswered:
+            import storage.db
+            import storage.retrying
+            from sqlalchemy.exc import OperationalError
 
-            def losing(archive, *args, **kwargs):
-                # Armed by the first batch: the archive's opening, in the same thread, commits
-                # when it makes the tables; only batches commit after it.
-                if not getattr(archive, "_losing", False):
-                    archive._losing = True
-                    lose_commit_acknowledgements(archive, self.times)
-                return store_batch(archive, *args, **kwargs)
+            def batch_committed(archive, commit):
+                raise OperationalError("SELECT txid_status", {}, Exception("the database system is starting up"))
 
-            storage.db.Archive.store_batch = losing
+            storage.db.Archive.batch_committed = batch_committed
+            storage.retrying.RETRY_WAITS = (0.01,) * len(storage.retrying.RETRY_WAITS)
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.getint("LOST_COMMIT_ACKS", 0))
+        return cls(crawler.settings.getint("LOST_COMMIT_ACKS", 0), crawler.settings.getbool("UNANSWERED_COMMITS"))
 
     def process_item(self, item):
         return item

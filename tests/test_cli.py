@@ -923,10 +923,10 @@ def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
-        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3,
-                         dates_without_issue=2)
         # A run before revision 0011 (and 0015), which counted no links gone (nor dates without an issue).
         insert_crawl_run(conn, dates_asked="2023-01-24", started_at="2023-01-25 08:00:00+00:00", pages_new=16, articles_new=20)
+        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3,
+                         dates_without_issue=2)
     archive.close()
     assert archive_cli(seeded, "stats") == 0
     out = capsys.readouterr().out

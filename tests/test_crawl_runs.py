@@ -405,3 +405,36 @@ def test_a_batch_never_puts_back_the_seen_at_of_a_heartbeat_that_landed_while_it
     finally:
         archive.close()
         beating.close()
+
+
+def test_the_runs_are_listed_in_one_order_whatever_the_clocks_of_the_machines_they_ran_on(archive_url):
+    # Three workers' runs, started one after another; the second's machine a minute behind.
+    # archive stats listed them by started_at, the second last, and Archive.crawl_runs and the
+    # reading room by id: two orders of the same runs.
+    from sqlalchemy import update
+
+    from storage.models import CrawlRun
+
+    archive = open_archive(archive_url)
+    try:
+        started = [archive.start_run("gongyishibao", day) for day in ("2023-01-10", "2023-01-17", "2023-01-24")]
+        at = datetime(2026, 12, 3, 8, 0, tzinfo=timezone.utc)
+        with archive.engine.begin() as conn:
+            for run, minutes in zip(started, (0, -1, 1)):
+                conn.execute(update(CrawlRun).where(CrawlRun.id == run).values(started_at=at + timedelta(minutes=minutes)))
+        listed = [run.id for run in archive.crawl_runs()]
+    finally:
+        archive.close()
+    assert listed == started[::-1]
+    stats = archive_command("stats", archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    table = stats.stdout[stats.stdout.index("Recent crawl runs"):]
+    assert [int(run) for run in re.findall(r"^(\d+) +\| gongyishibao ", table, re.M)] == listed, table
+    if archive_url.startswith("sqlite"):  # the reading room serves a SQLite archive
+        from datasette.utils.testing import TestClient
+
+        from storage.reading_room.app import make_datasette
+
+        client = TestClient(make_datasette(archive_url.removeprefix("sqlite:///")))
+        rows = client.get("/archive/crawl_runs.json?_shape=objects").json["rows"]
+        assert [row["id"] for row in rows] == listed

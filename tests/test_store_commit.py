@@ -2,7 +2,8 @@
 writes it again only when it did not commit, so its counts (the run's row in crawl_runs, the
 crawl's stats, dead_links.runs and absent_issues.runs) are added once, its articles new ones,
 whichever side of the commit the failure fell on. Unit tests of StorePipeline.store over a
-real archive, and a real `scrapy crawl` whose first commits' acknowledgements are lost."""
+real archive, and a real `scrapy crawl` whose first commits' acknowledgements are lost; and
+`archive reprocess`, whose batches are tried again by the same code (storage/retrying.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -15,9 +16,11 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 import pipelines.store
-from storage.db import open_archive
+import storage.retrying
+from storage.cli import EXIT_ERROR, main
+from storage.db import Archive, open_archive
 from tests.conftest import crawl_runs, crawl_site, sql_rows, stored_article_urls
-from tests.crawl_faults import lose_commit_acknowledgements
+from tests.crawl_faults import at_first_batch, lose_commit_acknowledgements, refuse_commits
 from tests.test_storage import article, page
 
 AT = datetime(2026, 12, 3, 8, 0, tzinfo=timezone.utc)
@@ -54,7 +57,7 @@ def _absent(at: datetime) -> dict:
 
 @pytest.fixture
 def fast_retries(monkeypatch):
-    monkeypatch.setattr(pipelines.store, "RETRY_WAITS", (0.01,) * 5)
+    monkeypatch.setattr(storage.retrying, "RETRY_WAITS", (0.01,) * 5)
 
 
 def _archive_with_a_run(url: str):
@@ -112,16 +115,7 @@ def test_a_batch_whose_commit_was_acknowledged_lost_is_not_written_nor_counted_a
 
 def test_a_batch_whose_commit_failed_before_it_happened_is_written_again_and_counted_once(archive_url, fast_retries):
     archive, pipeline, run = _archive_with_a_run(archive_url)
-    dialect = archive.engine.dialect
-    commit, failed = dialect.do_commit, []
-
-    def refused_once(dbapi_connection):
-        if not failed:
-            failed.append(1)
-            raise dialect.loaded_dbapi.OperationalError("database is locked")
-        commit(dbapi_connection)
-
-    dialect.do_commit = refused_once
+    failed = refuse_commits(archive)
     try:
         _write(pipeline)
         assert failed == [1]
@@ -218,3 +212,88 @@ def test_a_crawl_whose_first_commits_acknowledgements_are_lost_counts_each_batch
     retried = re.findall(r"WARNING: archive write failed \(.+\): trying again in 1 s\n", result.stderr)
     assert len(retried) == 3, result.stderr[-3000:]
     assert len(re.findall(r"INFO: archive write: the batch was stored all the same .*not written again", result.stderr)) == 3
+
+
+def test_a_crawl_whose_batch_committed_unbeknown_to_it_ends_with_a_row_of_what_was_stored(archive_url):
+    # The first batch commits, its acknowledgement is lost, and the archive cannot say whether it
+    # committed for as long as the store asks: the crawl counts it failed (its stats leave it
+    # out), yet its pages and articles are stored and its transaction added them to the row.
+    # The row's end wrote the stats' counts over the batches': a run that stored every article
+    # said it stored 8 of its 16 pages.
+    from crawler.settings import ITEM_PIPELINES
+
+    settings = {
+        "ARCHIVE_FETCH_PDFS": "False", "ARCHIVE_BATCH_SIZE": "8", "LOST_COMMIT_ACKS": "1", "UNANSWERED_COMMITS": "True",
+        "ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.LosingCommitAcknowledgements": 50}),
+    }
+    result = crawl_site(archive_url, settings=settings).done
+    assert "Traceback" not in result.stderr
+    assert len(re.findall(r"ERROR: archive write failed \(the database system is starting up\)", result.stderr)) == 1, \
+        result.stderr[-3000:]
+    (pages,), = sql_rows(archive_url, "SELECT COUNT(*) FROM pages")
+    articles = len(stored_article_urls(archive_url))
+    assert articles == 20
+    stats_new = int(re.search(r"'archive/pages_new': (\d+),", result.stderr)[1])
+    assert stats_new < pages  # the batch (of pages, the first items) the crawl took for failed
+    (run,) = crawl_runs(archive_url)
+    assert (run.status, run.pages_new, run.pages_updated, run.articles_new, run.articles_updated) == (
+        "failed", pages, 0, articles, 0)
+
+
+# --- archive reprocess: its batches tried again as the crawl's are ------------------------------
+
+# A reprocess's row, and what the archive holds after it.
+REPROCESS_ROWS = ("SELECT status, message, pages_new, pages_updated, pages_failed, articles_new, articles_updated, "
+                  "articles_changed, articles_failed, dates_without_issue FROM crawl_runs WHERE kind = 'reprocess' ORDER BY id")
+ARCHIVED = ("SELECT a.url, a.title, a.body, a.extraction, p.url, p.articles_expected, p.pdf_text_status "
+            "FROM articles a JOIN pages p ON p.id = a.page_id ORDER BY a.url")
+RETRY_LINE = "warning: archive write failed ({}): trying again in 0.01 s"
+STORED_ANYWAY = ("warning: archive write: the batch was stored all the same (its commit went through before the "
+                 "connection was lost): not written again")
+
+
+@pytest.fixture
+def crawled(archive_url) -> str:
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    return archive_url
+
+
+def _reprocess(url: str, capsys) -> tuple[int, list[str]]:
+    """`archive reprocess`: its status, and its lines but the progress lines."""
+    status = main(["--archive", url, "reprocess"])
+    return status, [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")]
+
+
+@pytest.mark.parametrize("fault, said", [
+    (lambda archive: lose_commit_acknowledgements(archive), [RETRY_LINE.format("server closed the connection unexpectedly"),
+                                                             STORED_ANYWAY]),
+    (lambda archive: refuse_commits(archive), [RETRY_LINE.format("database is locked")]),
+], ids=["commit-acknowledgement-lost", "database-locked"])
+def test_reprocess_tries_a_batch_again_after_a_passing_failure_and_counts_it_once(crawled, fast_retries, monkeypatch,
+                                                                                  capsys, fault, said):
+    # A server restarting, a deadlock, SQLite's lock held beyond its wait: the command failed
+    # partway, where a crawl tries the batch again.
+    assert _reprocess(crawled, capsys)[0] == 0
+    clean = sql_rows(crawled, ARCHIVED)
+    (_, clean_said) = _reprocess(crawled, capsys)
+    faults: list[list[int]] = []
+    monkeypatch.setattr(Archive, "store_batch", at_first_batch(Archive.store_batch, lambda archive: faults.append(fault(archive))))
+    status, lines = _reprocess(crawled, capsys)
+    assert faults == [[1]]
+    assert (status, lines) == (0, said + clean_said)
+    assert sql_rows(crawled, ARCHIVED) == clean
+    first, second, faulty = sql_rows(crawled, REPROCESS_ROWS)
+    assert faulty == second and faulty[0] == "finished" and faulty[6] > 0  # counted once, as a clean reprocess counts
+
+
+def test_reprocess_stops_at_a_permanent_database_error_in_one_line(crawled, fast_retries, monkeypatch, capsys):
+    before = sql_rows(crawled, ARCHIVED)
+    denied = "permission denied for table articles"
+    monkeypatch.setattr(Archive, "store_batch", at_first_batch(
+        Archive.store_batch, lambda archive: refuse_commits(archive, message=denied, error="ProgrammingError")))
+    status, lines = _reprocess(crawled, capsys)
+    assert (status, lines) == (EXIT_ERROR, [f"error: database error: {denied}"])
+    assert sql_rows(crawled, ARCHIVED) == before
+    ((row_status, message, *counts),) = sql_rows(crawled, REPROCESS_ROWS)
+    assert (row_status, message) == ("failed", f"stopped: {denied}") and not any(counts)

@@ -4,7 +4,9 @@ Each stored page, page PDF and article is re-read from its raw response with the
 objects, as the spider reads it, then goes through the crawl's own item pipelines (from the
 project settings, minus the store) and back into the archive through Archive.store_batch: a
 better cleaning rule reaches the whole archive, and changed text is kept as a revision. Each run
-is recorded in crawl_runs, as a crawl is, of kind 'reprocess' (_Record).
+is recorded in crawl_runs, as a crawl is, of kind 'reprocess' (_Record). Without its page PDFs
+(most of its time: --without-pdfs), each PDF's stored text as the PDF has it goes through the
+pipelines instead of the PDF.
 """
 from __future__ import annotations
 
@@ -221,8 +223,9 @@ def reprocess(
                 if unread:
                     outcome.pdfs_kept += 1
                     # Its text as the PDF has it, stored by the read before, goes through the
-                    # script conversion again (new T2S_CORRECTIONS reach it); none stored (an
-                    # empty text, or a page stored before revision 0012 kept it) leaves the page as it is.
+                    # script conversion again (new T2S_CORRECTIONS reach it). Without one (no text
+                    # read, or a text stored before revision 0012, which kept only the Simplified
+                    # one) there is nothing to convert from: the page keeps what it has.
                     item = _stored_pdf_item(row) if row.pdf_text_original else None
                 else:
                     if row.paper_code not in templates:

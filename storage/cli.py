@@ -1141,8 +1141,10 @@ def _pdfs_kept(outcome) -> str:
         return kept
     if outcome.pdfs_converted == outcome.pdfs_kept:
         return f"{kept}: their stored text converted again"
-    return (f"{kept}: the stored text of {outcome.pdfs_converted} converted again, "
-            f"{outcome.pdfs_kept - outcome.pdfs_converted} left as stored (no text as the PDF has it stored)")
+    # The others failed (their error lines name them) and count among the failed.
+    left = f", {outcome.pdfs_without_original} left as stored (no text as the PDF has it stored)" \
+        if outcome.pdfs_without_original else ""
+    return f"{kept}: the stored text of {outcome.pdfs_converted} converted again{left}"
 
 
 def _no_issue_within(args: argparse.Namespace) -> str:

@@ -39,10 +39,12 @@ class Outcome:
     stale: int = 0  # articles, pages and PDFs a crawl stored from a newer fetch meanwhile: left as they are
     unread_articles: int = 0  # articles, and pages, of the issues with no raw document to read again
     unread_pages: int = 0
-    # --without-pdfs: the page PDFs not read again (neither done nor failed), and of them those
-    # whose stored text as the PDF has it (pages.pdf_text_original) went through the pipelines again.
+    # --without-pdfs: the page PDFs not read again (neither done nor failed), of them those whose
+    # stored text as the PDF has it (pages.pdf_text_original) went through the pipelines again,
+    # and those with none stored, left as they are.
     pdfs_kept: int = 0
     pdfs_converted: int = 0
+    pdfs_without_original: int = 0
     run: int | None = None  # its crawl_runs.id
     issues: int = 0  # the issues its filters selected
 
@@ -227,6 +229,7 @@ def reprocess(
                     # read, or a text stored before revision 0012, which kept only the Simplified
                     # one) there is nothing to convert from: the page keeps what it has.
                     item = _stored_pdf_item(row) if row.pdf_text_original else None
+                    outcome.pdfs_without_original += item is None
                 else:
                     if row.paper_code not in templates:
                         profile = get_paper(row.paper_code)

@@ -1088,6 +1088,11 @@ class _SaidWithLevel(logging.Handler):
 
 def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
     add_filters(parser)
+    parser.add_argument(
+        "--without-pdfs", action="store_true",
+        help="do not read the page PDFs again (their text extraction is most of a reprocess's time): "
+             "the text stored of each, as the PDF has it, goes through the script conversion again "
+             "(new T2S_CORRECTIONS reach it), a page with none stored is left as it is")
 
 
 @command("reprocess", "re-run the pipelines over the stored raw pages (no network)", _reprocess_arguments)
@@ -1106,7 +1111,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
         check_section(archive, args.section, args.paper)
         outcome = reprocess(
             archive, paper=args.paper, since=args.since, until=args.until, section=args.section,
-            progress=progress_line("reprocessed"),
+            without_pdfs=args.without_pdfs, progress=progress_line("reprocessed"),
             error=lambda message: say(f"error: {message}"),
             warn=lambda message: say(f"warning: {message}"),
         )
@@ -1124,8 +1129,23 @@ def run_reprocess(args: argparse.Namespace) -> int:
               "have no raw document (raw_documents) to read again: left as they are", file=sys.stderr)
     stale = f", {outcome.stale} left as stored from a newer fetch by a crawl meanwhile" if outcome.stale else ""
     print(f"{counted(outcome.done, 'document')} reprocessed, {outcome.failed} failed, "
-          f"{counted(outcome.changed, 'article')} changed (the earlier text kept in article_versions){stale}", file=sys.stderr)
+          f"{counted(outcome.changed, 'article')} changed (the earlier text kept in article_versions){stale}"
+          f"{_pdfs_kept(outcome) if args.without_pdfs else ''}", file=sys.stderr)
     return 1 if outcome.failed else 0
+
+
+def _pdfs_kept(outcome) -> str:
+    """The end of the summary of a reprocess --without-pdfs: the page PDFs it did not read, and
+    what became of their stored text."""
+    kept = f"; {counted(outcome.pdfs_kept, 'page PDF')} not read again (--without-pdfs)"
+    if not outcome.pdfs_kept:
+        return kept
+    if outcome.pdfs_converted == outcome.pdfs_kept:
+        return f"{kept}: their stored text converted again"
+    # The others failed (their error lines name them) and count among the failed.
+    left = f", {outcome.pdfs_without_original} left as stored (no text as the PDF has it stored)" \
+        if outcome.pdfs_without_original else ""
+    return f"{kept}: the stored text of {outcome.pdfs_converted} converted again{left}"
 
 
 def _no_issue_within(args: argparse.Namespace) -> str:

@@ -302,7 +302,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     paper_code: Mapped[str] = mapped_column(String(64))  # '*': an `archive reprocess` of every paper
     # 'latest', a date, or 'start..end'; an `archive reprocess`'s: its dates ('start..', '..end')
-    # and 'section=NAME', '' when none was given (storage/reprocess.py: dates_asked).
+    # 'section=NAME' and 'without-pdfs', '' when none was given (storage/reprocess.py: dates_asked).
     dates_asked: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

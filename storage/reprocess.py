@@ -5,6 +5,8 @@ objects, as the spider reads it, then goes through the crawl's own item pipeline
 project settings, minus the store) and back into the archive as the store writes its batches
 (storage.retrying): a better cleaning rule reaches the whole archive, and changed text is kept
 as a revision. Each run is recorded in crawl_runs, as a crawl is, of kind 'reprocess' (_Record).
+Without its page PDFs (most of its time: --without-pdfs), each PDF's stored text as the PDF has
+it goes through the pipelines instead of the PDF.
 """
 from __future__ import annotations
 
@@ -38,6 +40,12 @@ class Outcome:
     stale: int = 0  # articles, pages and PDFs a crawl stored from a newer fetch meanwhile: left as they are
     unread_articles: int = 0  # articles, and pages, of the issues with no raw document to read again
     unread_pages: int = 0
+    # --without-pdfs: the page PDFs not read again (neither done nor failed), of them those whose
+    # stored text as the PDF has it (pages.pdf_text_original) went through the pipelines again,
+    # and those with none stored, left as they are.
+    pdfs_kept: int = 0
+    pdfs_converted: int = 0
+    pdfs_without_original: int = 0
     run: int | None = None  # its crawl_runs.id
     issues: int = 0  # the issues its filters selected
 
@@ -61,7 +69,8 @@ def item_pipelines() -> list:
 _DOCUMENTS = """
 SELECT pa.code AS paper_code, pa.name AS paper_name, i.issue_date, i.url AS issue_url,
        p.page_number, p.url AS page_url, {article} AS article_url, {title} AS title_original,
-       {links} AS links_stored, {extraction} AS extraction_stored, r.url AS raw_url, r.status, r.body_zlib, r.content_type, r.fetched_at
+       {links} AS links_stored, {extraction} AS extraction_stored, r.url AS raw_url, r.status, {body} AS body_zlib,
+       r.content_type, r.fetched_at, {pdf_original} AS pdf_text_original, {pdf_status} AS pdf_text_status
 FROM raw_documents r
 JOIN {join}
 JOIN issues i ON i.id = p.issue_id
@@ -72,10 +81,14 @@ ORDER BY i.issue_date, p.page_number, r.url
 # A page's and a PDF's rows have no article. (A LEFT JOIN on a false condition gave them that,
 # but SQLite scanned every article for every page: a reprocess grew with the square of the archive.)
 _NO_ARTICLE = {"article": "NULL", "title": "NULL", "extraction": "NULL"}
-_PAGES = _NO_ARTICLE | {"links": "p.articles_expected", "join": "pages p ON p.url = r.url"}
-_PDFS = _NO_ARTICLE | {"links": "NULL", "join": "pages p ON p.pdf_url = r.url"}
-_ARTICLES = {"article": "a.url", "title": "a.title_original", "links": "NULL", "extraction": "a.extraction",
-             "join": "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"}
+# A PDF's text as stored, for --without-pdfs, which does not read the PDF itself (body NULL).
+_NO_PDF_TEXT = {"body": "r.body_zlib", "pdf_original": "NULL", "pdf_status": "NULL"}
+_PAGES = _NO_ARTICLE | _NO_PDF_TEXT | {"links": "p.articles_expected", "join": "pages p ON p.url = r.url"}
+_PDFS = _NO_ARTICLE | {"links": "NULL", "join": "pages p ON p.pdf_url = r.url", "body": "r.body_zlib",
+                       "pdf_original": "p.pdf_text_original", "pdf_status": "p.pdf_text_status"}
+_PDFS_UNREAD = _PDFS | {"body": "NULL"}
+_ARTICLES = _NO_PDF_TEXT | {"article": "a.url", "title": "a.title_original", "links": "NULL", "extraction": "a.extraction",
+                            "join": "articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id"}
 _KINDS = (_PAGES, _PDFS, _ARTICLES)
 # {pages}: the condition on the pages to re-read (a section's), which the counts keep to too.
 _ISSUES = """
@@ -84,7 +97,8 @@ SELECT i.id, pa.code, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.ur
         WHERE p.issue_id = i.id{pages}),
      (SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id
       WHERE p.issue_id = i.id{pages} AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = a.url)),
-     (SELECT count(*) FROM pages p WHERE p.issue_id = i.id{pages} AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = p.url))
+     (SELECT count(*) FROM pages p WHERE p.issue_id = i.id{pages} AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = p.url)),
+     (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url = p.pdf_url WHERE p.issue_id = i.id{pages})
 FROM issues i JOIN papers pa ON pa.id = i.paper_id
 WHERE 1=1{filters}{pages_held}
 ORDER BY i.issue_date, i.id
@@ -102,10 +116,11 @@ def _section_pages(section: str | None) -> tuple[str, dict]:
 
 
 def _issues(archive: Archive, paper: str | None, since: date | None, until: date | None,
-            section: str | None = None) -> list[tuple[int, str, int, int, int]]:
+            section: str | None = None) -> list[tuple[int, str, int, int, int, int]]:
     """The issues to re-read (with a page of ``section``), in order, each with its paper's code,
-    its number of documents, and of its articles and pages that have none (written with plain
-    SQL, their raw documents deleted to save room), of that section's pages only."""
+    its number of documents, of its articles and pages that have none (written with plain SQL,
+    their raw documents deleted to save room), and of its page PDFs (among its documents), of
+    that section's pages only."""
     conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
     pages, section_params = _section_pages(section)
     held = f" AND EXISTS (SELECT 1 FROM pages p WHERE p.issue_id = i.id{pages})" if pages else ""
@@ -114,15 +129,16 @@ def _issues(archive: Archive, paper: str | None, since: date | None, until: date
         return [tuple(row) for row in conn.execute(text(query), params | section_params)]
 
 
-def _documents(archive: Archive, issues: list[int], section: str | None = None) -> list:
+def _documents(archive: Archive, issues: list[int], section: str | None = None, without_pdfs: bool = False) -> list:
     pages, params = _section_pages(section)
+    kinds = (_PAGES, _PDFS_UNREAD, _ARTICLES) if without_pdfs else _KINDS
     with archive.engine.connect() as conn:
-        return [row for kind in _KINDS for row in conn.execute(
+        return [row for kind in kinds for row in conn.execute(
             text(_DOCUMENTS.format(**kind, pages=pages)).bindparams(bindparam("issues", expanding=True)),
             {"issues": issues} | params)]
 
 
-def _chunks(issues: list[tuple[int, str, int, int, int]], size: int) -> Iterator[list[int]]:
+def _chunks(issues: list[tuple[int, str, int, int, int, int]], size: int) -> Iterator[list[int]]:
     for start in range(0, len(issues), size):
         yield [issue for issue, *_ in issues[start:start + size]]
 
@@ -148,6 +164,7 @@ def reprocess(
     since: date | None = None,
     until: date | None = None,
     section: str | None = None,
+    without_pdfs: bool = False,
     batch_size: int = 400,  # as the crawl writes (ARCHIVE_BATCH_SIZE): a quarter less per item than 100
     issues_at_a_time: int = ISSUES_AT_A_TIME,
     progress: Callable[[int, int], None] = lambda done, total: None,
@@ -172,7 +189,8 @@ def reprocess(
                                f"${PROFILES_ENV})") from None
     for line in profiles.warnings():
         warn(line)
-    total = sum(documents for _, _, documents, _, _ in issues)
+    # --without-pdfs: the page PDFs are not among the documents read.
+    total = sum(documents - (pdfs if without_pdfs else 0) for _, _, documents, _, _, pdfs in issues)
     pipelines = item_pipelines()
     templates: dict[str, object] = {}
     outcome = Outcome(unread_articles=sum(issue[3] for issue in issues), unread_pages=sum(issue[4] for issue in issues),
@@ -195,27 +213,42 @@ def reprocess(
     # processes): items are driven through them on an event loop of their own.
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_dropped_on_interrupt)
-    rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk, section))
+    rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk, section, without_pdfs))
     awaited = None
     history = None
     try:
-        history = _Record(archive, paper, since, until, section, warn)
+        history = _Record(archive, paper, since, until, section, warn, without_pdfs)
         outcome.run = history.run
-        for n, row in enumerate(rows, 1):
+        read = 0
+        for row in rows:
             url = row.raw_url  # the document's own: a page's PDF is named, not its page
+            unread = without_pdfs and _is_pdf(row)
             try:
-                if row.paper_code not in templates:
-                    profile = get_paper(row.paper_code)
-                    templates[row.paper_code] = get_template(profile.template, profile.selectors)
-                body = _raw_body(row)
-                if _is_pdf(row):
-                    item = _pdf_item(row, body)
+                if unread:
+                    outcome.pdfs_kept += 1
+                    # Its text as the PDF has it, stored by the read before, goes through the
+                    # script conversion again (new T2S_CORRECTIONS reach it). Without one (no text
+                    # read, or a text stored before revision 0012, which kept only the Simplified
+                    # one) there is nothing to convert from: the page keeps what it has.
+                    item = _stored_pdf_item(row) if row.pdf_text_original else None
+                    outcome.pdfs_without_original += item is None
                 else:
-                    item = _item(templates[row.paper_code], row, decode_html(body, row.content_type or ""))
-                for pipeline in pipelines:
+                    if row.paper_code not in templates:
+                        profile = get_paper(row.paper_code)
+                        templates[row.paper_code] = get_template(profile.template, profile.selectors)
+                    body = _raw_body(row)
+                    if _is_pdf(row):
+                        item = _pdf_item(row, body)
+                    else:
+                        item = _item(templates[row.paper_code], row, decode_html(body, row.content_type or ""))
+                for pipeline in pipelines if item is not None else ():
                     awaited = pipeline.process_item(item)
                     item = loop.run_until_complete(awaited) if inspect.isawaitable(awaited) else awaited
-                if _is_pdf(row):
+                if unread:
+                    if item is not None:
+                        pdfs.append(record(item))  # a text read before: stored whatever was (Archive._store_pdf_texts)
+                        outcome.pdfs_converted += 1
+                elif _is_pdf(row):
                     if not item.text:
                         history.counts["pdfs_without_text"] += 1
                     item.raw = None  # the archived PDF stays as it is; only its text is stored again
@@ -224,7 +257,8 @@ def reprocess(
                     pdfs.append(record(item))
                 else:
                     (articles if row.article_url else pages).append(record(item))
-                outcome.done += 1
+                if not unread:
+                    outcome.done += 1
             except (ArchiveError, NotRead) as exc:
                 outcome.failed += 1
                 history.failed(row)
@@ -236,7 +270,9 @@ def reprocess(
             if len(pages) + len(articles) + len(pdfs) >= batch_size:
                 flush()
             history.beat()
-            progress(n, total)
+            if not unread:
+                read += 1
+                progress(read, total)
         flush()
         history.finish("failed" if outcome.failed else "finished",
                       f"{outcome.failed} document{'' if outcome.failed == 1 else 's'} not read again: left as stored "
@@ -264,14 +300,21 @@ def reprocess(
     return outcome
 
 
-def dates_asked(since: date | None, until: date | None, section: str | None) -> str:
+# A reprocess's dates_asked ends with it when its page PDFs were not read again.
+WITHOUT_PDFS = "without-pdfs"
+
+
+def dates_asked(since: date | None, until: date | None, section: str | None, without_pdfs: bool = False) -> str:
     """A reprocess's crawl_runs.dates_asked: its dates as a crawl writes them ("start..end", an
-    end not given left empty) and its section, as given; '' for neither."""
+    end not given left empty), its section, as given, and ``without-pdfs`` (the page PDFs not
+    read again); '' for none."""
     words = []
     if since or until:
         words.append(f"{since.isoformat() if since else ''}..{until.isoformat() if until else ''}")
     if section:
         words.append(f"section={section}")
+    if without_pdfs:
+        words.append(WITHOUT_PDFS)
     return " ".join(words)
 
 
@@ -284,7 +327,7 @@ class _Record:
     revision (article_versions) made by new rules is dated by it."""
 
     def __init__(self, archive: Archive, paper: str | None, since: date | None, until: date | None,
-                 section: str | None, warn: Callable[[str], None]):
+                 section: str | None, warn: Callable[[str], None], without_pdfs: bool = False):
         from crawler.settings import ARCHIVE_HEARTBEAT_SECONDS
         from storage.db import RUN_COUNTS
 
@@ -294,7 +337,7 @@ class _Record:
         self.counts = dict.fromkeys(RUN_COUNTS, 0)
         self.finished = False
         self.beat_failed = False
-        self.run = archive.start_run(paper or ALL_PAPERS, dates_asked(since, until, section), self.interval,
+        self.run = archive.start_run(paper or ALL_PAPERS, dates_asked(since, until, section, without_pdfs), self.interval,
                                      kind=REPROCESS)
         self.beaten = time.monotonic()
 
@@ -406,6 +449,15 @@ def _pdf_item(row, body: bytes):
     _readable(PagePdf(body, row.raw_url), error_page="{}")  # its words say it: 'not a PDF: …'
     raw = RawDocument(url=row.raw_url, status=row.status, body=body, content_type=row.content_type or "")
     return PagePdfItem(**_context(row), page_url=row.page_url, url=row.raw_url, raw=raw, fetched_at=as_utc(row.fetched_at))
+
+
+def _stored_pdf_item(row):
+    """A page PDF's item holding the text stored of it as the PDF has it, its PDF not read:
+    the text pipeline passes an item without ``raw`` by, the script pipeline converts it again."""
+    from crawler.items import PagePdfItem
+
+    return PagePdfItem(**_context(row), page_url=row.page_url, url=row.raw_url, text=row.pdf_text_original,
+                       text_status=row.pdf_text_status or "", fetched_at=as_utc(row.fetched_at))
 
 
 def _item(template, row, html: str):

@@ -1603,6 +1603,66 @@ def test_reprocess_extracts_page_pdf_text_again_from_the_archived_pdfs(sqlite_ur
     archive.close()
 
 
+def test_reprocess_without_pdfs_rereads_the_articles_and_converts_the_pdf_text_stored_not_the_pdfs(archive_url, tmp_path):
+    # A changed cleaning rule or T2S_CORRECTIONS wants the articles read again, not every page
+    # PDF (most of a reprocess's time): --without-pdfs leaves the PDFs unread, neither done nor
+    # failed, and converts the text stored of each as the PDF has it again.
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    [(article_id, body)] = sql_rows(archive_url, "SELECT id, body FROM articles WHERE title || body NOT LIKE '%赵显富%' "
+                                                 "ORDER BY id LIMIT 1")
+    corrected = "SELECT count(*) FROM articles WHERE title || body LIKE '%赵显富%'"
+    [(misread,)] = sql_rows(archive_url, corrected)
+    assert misread
+    pdf_texts = "SELECT page_number, pdf_text, pdf_text_original, pdf_text_status FROM pages ORDER BY page_number"
+    crawled = sql_rows(archive_url, pdf_texts)
+    assert len(crawled) == 16 and all(status == "text" for *_, status in crawled)
+    # Page 1: a Traditional text stored as its PDF has it, read by rules the corrections change
+    # now; page 2 stored before revision 0012 kept the text as the PDF has it; page 3's PDF
+    # damaged since: read again, it would be an error line.
+    traditional = "公益時報記者趙顯富報道：慈善組織應當依法開展募捐活動，接受社會監督，公開財務資訊。"
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET body = '旧的处理结果' WHERE id = :id"), {"id": article_id})
+        conn.execute(text("UPDATE pages SET pdf_text = '旧的转换', pdf_text_original = :t WHERE page_number = 1"),
+                     {"t": traditional})
+        conn.execute(text("UPDATE pages SET pdf_text = '旧版保存的文字', pdf_text_original = NULL, pdf_text_status = NULL "
+                          "WHERE page_number = 2"))
+        conn.execute(text("UPDATE raw_documents SET body_zlib = :junk WHERE url = (SELECT pdf_url FROM pages "
+                          "WHERE page_number = 3)"), {"junk": b"junk"})
+    archive.close()
+    rules = tmp_path / "rules.tsv"
+    rules.write_text("赵显富\t赵显福\n", encoding="utf-8")
+    done = archive_command("reprocess", "--without-pdfs", archive=archive_url, env={"T2S_CORRECTIONS": str(rules)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    assert [line for line in lines if not line.startswith("reprocessed ")] == [
+        f"36 documents reprocessed, 0 failed, {misread + 1} articles changed {REPROCESSED}; 16 page PDFs not read again "
+        "(--without-pdfs): the stored text of 15 converted again, 1 left as stored (no text as the PDF has it stored)"]
+    assert lines[-2] == "reprocessed 36/36"
+    assert sql_rows(archive_url, "SELECT body FROM articles WHERE id = :id", id=article_id) == [(body,)]
+    assert sql_rows(archive_url, corrected) == [(0,)]
+    now = {number: rest for number, *rest in sql_rows(archive_url, pdf_texts)}
+    converted, original, status = now[1]
+    assert original == traditional and status == "text"  # not read from the PDF again
+    assert "赵显福" in converted and "公益时报" in converted and "時" not in converted
+    assert now[2] == ["旧版保存的文字", None, None]
+    assert [(n, *rest) for n, rest in sorted(now.items()) if n > 2] == crawled[2:]
+    # The run's row says the PDFs were not read, and counts none of them failed or without text.
+    [run] = sql_rows(archive_url, REPROCESS_RUN)
+    assert tuple(run[1:]) == ("*", "without-pdfs", "finished", "", 0, 16, 0, 0, 20, misread + 1, 0, 0, 0, 0, True)
+    # Read again, the damaged PDF is an error, and page 1's text its PDF's own again.
+    again = archive_command("reprocess", archive=archive_url, env={"T2S_CORRECTIONS": str(rules)})
+    assert again.returncode == 1
+    assert again.stderr.splitlines()[-1] == f"51 documents reprocessed, 1 failed, 0 articles changed {REPROCESSED}"
+    assert sql_rows(archive_url, pdf_texts)[0] == crawled[0]
+    # The option takes no value: one line.
+    bad = archive_command("reprocess", "--without-pdfs=yes", archive=archive_url)
+    assert (bad.returncode, bad.stderr.splitlines()) == (2, [
+        "archive reprocess: error: argument --without-pdfs: ignored explicit argument 'yes'; "
+        "see archive reprocess --help"])
+
+
 def test_reprocess_reports_a_broken_raw_document_in_one_line_and_goes_on(sqlite_url, capsys):
     archive = open_archive(sqlite_url)
     archive.store_batch([page()], [article(1), article(2)])

@@ -405,11 +405,26 @@ def _check_sqlite_path(database: str, shown: str, *, create: bool, write: bool, 
         raise ArchiveError(f"cannot write archive {shown}: the folder {folder} is not writable "
                            "(SQLite writes its journal beside the file)")
     for beside in _wal_files(path):
-        if os.path.exists(beside) and not os.access(beside, os.R_OK | os.W_OK):
+        if _denied(beside, os.R_OK | os.W_OK):
             # Another user's reader of a WAL archive it may not write leaves these behind (or
             # its writer runs): SQLite then opens them read-only, and the first batch failed.
             raise ArchiveError(f"cannot write archive {shown}: the file {beside} is not writable "
                                "(another user's process made it, or has the archive open)")
+
+
+def _denied(path: str, mode: int) -> bool:
+    """Whether the file ``path`` is there and refuses ``mode``. A writer closing the archive
+    removes its -wal and -shm: one gone between a look and the access check refuses nothing
+    (a crawl's archive opened as its last connection closed was refused "not writable")."""
+    return not os.access(path, mode) and os.path.exists(path)
+
+
+def _size(path: str) -> int:
+    """The file's size; 0 for one that is not there, or that a closing writer just removed."""
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
 
 
 def _wal_files(path: str) -> tuple[str, str]:
@@ -447,7 +462,7 @@ def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
         raise ArchiveError(f"cannot read archive {shown}: the file {path} is not readable: ask its owner for read access")
     wal, shm = _wal_files(path)
     if immutable:
-        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+        if _size(wal) > 0:
             # Immutable, SQLite reads the file alone: what the log holds is not read.
             raise ArchiveError(f"cannot read archive {shown} as immutable: {wal} holds changes not in the file yet "
                                "(a writer has it open, or stopped without closing it): leave out immutable=1")
@@ -456,7 +471,7 @@ def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
         return  # a rollback journal's archive reads with no file beside it
     missing = [beside for beside in (wal, shm) if not os.path.exists(beside)]
     for beside in (wal, shm):
-        if beside not in missing and not os.access(beside, os.R_OK):
+        if beside not in missing and _denied(beside, os.R_OK):
             raise ArchiveError(f"cannot read archive {shown}: the file {beside} is not readable: ask its owner for read access")
     if not missing:
         return

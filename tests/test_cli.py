@@ -2402,6 +2402,32 @@ def test_a_writer_refuses_in_one_line_a_wal_archive_whose_log_another_user_left(
         "(another user's process made it, or has the archive open)\n")
 
 
+def test_a_wal_archive_whose_writer_closes_as_it_is_opened_is_opened(tmp_path, monkeypatch):
+    """A crawl's last connection closing removes its -wal and -shm: one gone between the look
+    for them and the check of their permissions was taken for another user's, and the archive
+    refused as "not writable" (seen in tests/test_sigkill.py, which reads the archive while the
+    crawl writes it)."""
+    path = tmp_path / "archive.sqlite3"
+    seeded_sqlite_archive(path, "wal")
+    for beside in (f"{path}-wal", f"{path}-shm"):
+        Path(beside).touch()
+    real_access = os.access
+
+    def closing_writer(name, mode, *args, **kwargs):
+        if str(name).endswith(("-wal", "-shm")) and os.path.exists(name):
+            os.remove(name)  # the writer's close, just now
+        return real_access(name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", closing_writer)
+    for write in (True, False):
+        archive = open_archive(f"sqlite:///{path}", write=write)
+        try:
+            with archive.session() as session:
+                assert session.execute(text("SELECT count(*) FROM articles")).scalar() > 0
+        finally:
+            archive.close()
+
+
 def test_postgresql_times_are_read_in_utc_whatever_the_servers_time_zone(postgres_url, tmp_path, capsys):
     """The archive's times are UTC (docs/schema.md). A server or role set to another time zone
     gave them in its own: archive stats printed them shifted, and export --format sqlite wrote

@@ -34,17 +34,13 @@ def _unsaid(message: str) -> None:
 
 def store_batch(
     archive: Archive,
-    pages: Iterable[Mapping[str, Any]] = (),
-    articles: Iterable[Mapping[str, Any]] = (),
-    pdfs: Iterable[Mapping[str, Any]] = (),
-    dead: Iterable[Mapping[str, Any]] = (),
-    absent: Iterable[Mapping[str, Any]] = (),
+    *batch: Iterable[Mapping[str, Any]],
     run: int | None = None,
-    *,
     retrying: Callable[[str], None] = _unsaid,
     stored_anyway: Callable[[str], None] = _unsaid,
 ) -> dict[str, int]:
-    """:meth:`Archive.store_batch`, tried again after a passing failure; the counts of what was
+    """:meth:`Archive.store_batch` of ``batch`` (its pages, articles, pdfs, dead and absent, in
+    that order), tried again after a passing failure; the counts of what was
     written, or raises the database's last error. ``retrying`` is told each new attempt and
     ``stored_anyway`` a batch found committed after all, in one line each.
 
@@ -66,7 +62,7 @@ def store_batch(
             if doubt is None:
                 attempt = BatchCommit()
                 try:
-                    return archive.store_batch(pages, articles, pdfs, dead, absent, run=run, commit=attempt)
+                    return archive.store_batch(*batch, run=run, commit=attempt)
                 finally:
                     if attempt.counts is not None:
                         doubt = attempt

@@ -236,11 +236,23 @@ def standard_output():
     return sys.stdout
 
 
+def to_nowhere(stream) -> None:
+    """What ``stream`` still buffers, and all written to it later, goes to /dev/null: a reader
+    that left (`archive sql … | head`) or a write that failed leaves bytes that Python's flush
+    at exit would write again, failing with "Exception ignored … BrokenPipeError" and exit
+    status 120 (Python's documentation, signal module: "Note on SIGPIPE")."""
+    nowhere = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(nowhere, stream.fileno())
+    finally:
+        os.close(nowhere)
+
+
 def standard_output_lost(error: OSError, stream) -> ArchiveError:
     """The error of a write to standard output that failed (a full disk, a quota, a terminal
     gone). What the buffer still holds would fail again in Python's flush at exit, with
     "Exception ignored …": it goes nowhere."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    to_nowhere(stream)
     return ArchiveError(f"cannot write standard output: {error.strerror or error}")
 
 
@@ -1379,8 +1391,7 @@ class _StderrReaderMayLeave(_StandardStream):
     def _failed(self, error: OSError, length: int) -> int:
         if not isinstance(error, BrokenPipeError):
             raise error
-        # What the stream still buffers, and every later line, goes to /dev/null.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        to_nowhere(self._stream)
         return length
 
 
@@ -1412,6 +1423,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, received)
     finally:
         sys.stderr, sys.stdout = stderr, stdout
+        if stdout is not None:
+            try:
+                stdout.flush()
+            except BrokenPipeError:
+                # The reader left (`| head`) while standard output still held bytes: the write
+                # that failed may leave part of its own (a pipe takes what it has room for).
+                to_nowhere(stdout)
 
 
 # The arguments that are text for the database (file names are bytes the system may hold
@@ -1443,8 +1461,8 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
         if sys.stdout is not None:
             try:  # what is still buffered fails here, where it is told in one line, not at exit
                 sys.stdout.flush()
-            except BrokenPipeError:
-                pass  # archive search | head: storage.console discards the rest
+            except BrokenPipeError:  # archive search | head: main sends the rest nowhere
+                pass
         return status
     except (ArchiveError, InvalidProfile) as exc:  # stats and reprocess read the paper profiles
         say(f"error: {exc}")
@@ -1455,7 +1473,7 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
             hint = " (an upgrade changes the archive's tables and functions: run it as the role that owns them)"
         say(f"error: database error: {database_words(exc)}{hint}")
         return EXIT_ERROR
-    except BrokenPipeError:  # archive export | head
+    except BrokenPipeError:  # archive export | head: main sends the rest nowhere
         return 0
     except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
         if signal.SIGTERM in received:

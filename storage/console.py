@@ -3,7 +3,6 @@ about half a second; a Ctrl-C in that time ends the command as one later does, n
 traceback of an import."""
 from __future__ import annotations
 
-import os
 import sys
 
 INTERRUPTED = 130
@@ -15,18 +14,7 @@ def main() -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
-    status = run()
-    if sys.stdout is None:  # started with standard output closed (`>&-`): nothing to flush
-        return status
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # archive export | head: the reader left while standard output still held some of the
-        # export. Python flushes it again at exit, into the closed pipe, and ended a command that
-        # had stopped cleanly with "Exception ignored … BrokenPipeError" and exit status 120.
-        # What is left goes nowhere (Python's documentation, signal module: "Note on SIGPIPE").
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return status
+    return run()  # which leaves nothing for Python's flush at exit to fail on (storage.cli.to_nowhere)
 
 
 if __name__ == "__main__":  # python -m storage.console, the command without its installed script

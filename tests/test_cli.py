@@ -1260,25 +1260,23 @@ def test_export_to_standard_output_with_a_dash_and_into_a_pipe_that_closes(archi
         assert (done.returncode, done.stderr) == (0, "") and done.stdout.count("\n") == 1
 
 
-def test_output_a_closed_pipe_left_buffered_ends_the_command_quietly():
+@pytest.mark.parametrize("entry", ["storage.console", "storage.cli"])
+@pytest.mark.parametrize("command", [["sql", "SELECT '一行' AS a"], ["sql", "SELECT '一行' AS a", "--format", "json"],
+                                     ["stats"]])
+def test_output_a_closed_pipe_left_buffered_ends_the_command_quietly(sqlite_url, entry, command):
     # The race behind an `archive export | head` that ended with "Exception ignored …
     # BrokenPipeError" and exit status 120 (once in a run of the whole suite): the reader is
     # gone while standard output still buffers part of the output, which Python flushed again
-    # at exit. Made certain here: the command's output is buffered, and the pipe closed before.
-    program = (
-        "import sys, storage.cli, storage.console\n"
-        "def run():\n"
-        "    sys.stdout.write('一行' * 100)\n"
-        "    return 0\n"
-        "storage.cli.main = run\n"
-        "sys.exit(storage.console.main())\n"
-    )
+    # at exit. Made certain here: the command's output is buffered (as under a shell, without
+    # PYTHONUNBUFFERED), and the pipe closed before. `python -m storage.cli`, which the tests
+    # run, failed so where the installed command did not.
+    open_archive(sqlite_url).close()
     read, write = os.pipe()
     os.close(read)
     try:
-        done = subprocess.run([sys.executable, "-c", program], stdout=write, stderr=subprocess.PIPE,
-                              cwd=Path(__file__).resolve().parents[1], timeout=60,
-                              env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})  # buffered, as a shell's
+        done = subprocess.run([sys.executable, "-m", entry, "--archive", sqlite_url, *command], stdout=write,
+                              stderr=subprocess.PIPE, cwd=PROJECT, timeout=60,
+                              env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})
     finally:
         os.close(write)
     assert (done.returncode, done.stderr.decode()) == (0, "")

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from crawler.dates import BadDate, typed_date
+from crawler.dates import BadDate, typed_date, written_as_date
 from crawler.papers import DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root
 
 DEFAULT_PAPER = "gongyishibao"
@@ -68,7 +68,7 @@ def _parse_date(name: str, value: str) -> date:
     except BadDate as exc:
         # The crawl record writes a range so (dates_asked), and date= may be given one copied from it.
         first, dots, last = exc.value.partition("..")
-        ranged = name == "date" and dots and _DATE.fullmatch(first) and _DATE.fullmatch(last)
+        ranged = name == "date" and dots and written_as_date(first) and written_as_date(last)
         hint = f" (a range is start={first} end={last})" if ranged else ""
         raise SpiderArgumentError(f"bad date for {name}: {exc}{hint}") from None
 
@@ -91,8 +91,8 @@ def _flag(name: str, value: str | bool | None) -> bool:
     )
 
 
-_SPAN = re.compile(r"(\d+)([ymwd])")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits, as in a date (crawler.dates): int() also reads full-width and other scripts' digits.
+_SPAN = re.compile(r"([0-9]+)([ymwd])")
 _SPAN_DAYS = {"w": 7, "d": 1}
 
 
@@ -104,7 +104,7 @@ def backfill_start(value: str, last: date) -> date:
     """
     span = _SPAN.fullmatch(value.strip().lower())
     if not span:
-        if not _DATE.fullmatch(value.strip()):
+        if not written_as_date(value.strip()):
             raise SpiderArgumentError(
                 f"bad value for backfill: {value!r} (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"
             )
@@ -179,7 +179,7 @@ def plan_crawl(
                 )
             later = last
             last = horizon
-        given_date = "start" if start else "backfill" if _DATE.fullmatch(backfill.strip()) else None
+        given_date = "start" if start else "backfill" if written_as_date(backfill.strip()) else None
         if given_date and first < min(DEFAULT_FIRST_ISSUE, profile.first_issue):
             # A slip in the year (0203 for 2023) asked every scheduled day of eighteen centuries.
             raise SpiderArgumentError(

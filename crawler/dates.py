@@ -18,6 +18,11 @@ DATES_WRITTEN = "dates are written YYYY-MM-DD, e.g. 2023-01-31"
 _WRITTEN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
+def written_as_date(value: str) -> bool:
+    """Whether ``value`` is written as a date is (YYYY-MM-DD), whether or not it is a day."""
+    return _WRITTEN.fullmatch(value) is not None
+
+
 class BadDate(ValueError):
     """A typed date that is none. ``str()`` is the value quoted and why: ``'2023-02-30' is no day
     of the calendar``; a caller naming it otherwise (cut short, capitalised) has ``value`` and

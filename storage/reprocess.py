@@ -221,7 +221,8 @@ def reprocess(
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_dropped_on_interrupt)
     rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk, section, without_pdfs))
-    in_workers = max((pipeline.workers for pipeline in pipelines if isinstance(pipeline, PdfTextPipeline)), default=1)
+    # ARCHIVE_PDF_WORKERS=0 reads a PDF in the task's own first step: one at a time.
+    in_workers = max([1, *(pipeline.workers for pipeline in pipelines if isinstance(pipeline, PdfTextPipeline))])
     reading: dict[asyncio.Task, object] = {}  # the page PDFs' tasks, each with its row
     awaited = None
     history = None

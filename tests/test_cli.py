@@ -2113,6 +2113,18 @@ def test_reprocess_reads_as_many_page_pdfs_at_once_as_it_is_given_workers(sqlite
         overlapping = {(a[0], b[0]) for a in spans for b in spans if a[0] != b[0] and a[1] < b[2] and b[1] < a[2]}
         read[workers] = (len(spans), len({pid for pid, _, _ in spans}), bool(overlapping))
     assert read == {"1": (16, 1, False), "2": (16, 2, True)}
+    # From Python, ARCHIVE_PDF_WORKERS's 0 (read in the calling process) reads them one at a time too.
+    import storage.reprocess
+
+    times = tmp_path / "0.times"
+    monkeypatch.setenv("PDF_READ_TIMES", str(times))
+    archive = open_archive(sqlite_url)
+    try:
+        outcome = storage.reprocess.reprocess(archive, pdf_workers=0)
+    finally:
+        archive.close()
+    assert (outcome.done, outcome.failed) == (52, 0)
+    assert {line.split()[0] for line in times.read_text().splitlines()} == {str(os.getpid())}
 
 
 @pytest.mark.parametrize("value, message", [

@@ -247,6 +247,7 @@ def reprocess(
             outcome.done += 1
 
     def failed(row, exc: Exception) -> None:
+        # Its line names the document's own URL (raw_url): a page's PDF, not its page.
         outcome.failed += 1
         history.failed(row)
         if isinstance(exc, (ArchiveError, NotRead)):

@@ -2127,6 +2127,42 @@ def test_reprocess_reads_as_many_page_pdfs_at_once_as_it_is_given_workers(sqlite
     assert {line.split()[0] for line in times.read_text().splitlines()} == {str(os.getpid())}
 
 
+def _extract_failing_on_one(body: bytes):
+    """PdfTextPipeline.extract, in a worker, raising on the PDF whose SHA-256 is ``$PDF_FAILING``."""
+    from pipelines.pdf import page_pdf_text
+
+    if hashlib.sha256(body).hexdigest() == os.environ["PDF_FAILING"]:
+        raise ValueError("the worker's reading failed")
+    return page_pdf_text(body)
+
+
+def test_reprocess_with_pdf_workers_leaves_a_pdf_whose_reading_fails_as_stored_in_one_line(archive_url, monkeypatch, capsys):
+    # A PDF fails inside its task, in the workers, while others are read: its line, its page's
+    # text as stored, the others stored, the counts of one document failed.
+    from pipelines.pdf import PdfTextPipeline
+
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    [(pdf, body)] = sql_rows(archive_url, "SELECT r.url, r.body_zlib FROM raw_documents r JOIN pages p ON p.pdf_url = r.url "
+                                          "WHERE p.page_number = 5")
+    pdf_texts = "SELECT page_number, pdf_text FROM pages ORDER BY page_number"
+    crawled = sql_rows(archive_url, pdf_texts)
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE pages SET pdf_text = 'as stored'"))
+    archive.close()
+    monkeypatch.setattr(PdfTextPipeline, "extract", staticmethod(_extract_failing_on_one))
+    monkeypatch.setenv("PDF_FAILING", hashlib.sha256(zlib.decompress(body)).hexdigest())
+    assert archive_cli(archive_url, "reprocess", "--pdf-workers", "2") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("error:")] == [
+        f"error: {pdf}: ValueError: the worker's reading failed: left as stored"]
+    assert err[-1] == f"51 documents reprocessed, 1 failed, 0 articles changed {REPROCESSED}"
+    assert sql_rows(archive_url, pdf_texts) == [(n, "as stored" if n == 5 else pdf_text) for n, pdf_text in crawled]
+    [run] = sql_rows(archive_url, REPROCESS_RUN)
+    assert run[3] == "failed" and run[7] == 1  # pages_failed: a page's PDF is the page's
+
+
 @pytest.mark.parametrize("value, message", [
     ("0", "0 is out of range: 1 to 64"),
     ("-2", "-2 is out of range: 1 to 64"),

@@ -1098,6 +1098,10 @@ class _SaidWithLevel(logging.Handler):
         say(f"{record.levelname.lower()}: {record.getMessage()}")
 
 
+# A process each, spawned as PDFs wait: more than the machine's cores only adds memory.
+MAX_PDF_WORKERS = 64
+
+
 def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
     add_filters(parser)
     parser.add_argument(
@@ -1105,6 +1109,12 @@ def _reprocess_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not read the page PDFs again (their text extraction is most of a reprocess's time): "
              "the text stored of each, as the PDF has it, goes through the script conversion again "
              "(new T2S_CORRECTIONS reach it), a page with none stored is left as it is")
+    from crawler.settings import ARCHIVE_PDF_WORKERS
+
+    parser.add_argument(
+        "--pdf-workers", type=number_between(1, MAX_PDF_WORKERS), default=ARCHIVE_PDF_WORKERS, metavar="N",
+        help=f"processes reading the page PDFs' text at once (default {ARCHIVE_PDF_WORKERS}, as the crawl's "
+             "ARCHIVE_PDF_WORKERS): each PDF costs 50-270 ms of CPU, so give the cores the machine can spare")
 
 
 @command("reprocess", "re-run the pipelines over the stored raw pages (no network)", _reprocess_arguments)
@@ -1123,7 +1133,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
         check_section(archive, args.section, args.paper)
         outcome = reprocess(
             archive, paper=args.paper, since=args.since, until=args.until, section=args.section,
-            without_pdfs=args.without_pdfs, progress=progress_line("reprocessed"),
+            without_pdfs=args.without_pdfs, pdf_workers=args.pdf_workers, progress=progress_line("reprocessed"),
             error=lambda message: say(f"error: {message}"),
             warn=lambda message: say(f"warning: {message}"),
         )

@@ -50,8 +50,9 @@ class Outcome:
     issues: int = 0  # the issues its filters selected
 
 
-def item_pipelines() -> list:
-    """The crawl's item pipelines in order, built as Scrapy builds them, without the store."""
+def item_pipelines(pdf_workers: int | None = None) -> list:
+    """The crawl's item pipelines in order, built as Scrapy builds them, without the store;
+    the PDF text pipeline with ``pdf_workers`` processes if given (else ARCHIVE_PDF_WORKERS)."""
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
     from scrapy.utils.misc import build_from_crawler, load_object
@@ -60,6 +61,8 @@ def item_pipelines() -> list:
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    if pdf_workers is not None:
+        settings.set("ARCHIVE_PDF_WORKERS", pdf_workers, priority="cmdline")
     crawler = Crawler(IssuesSpider, settings)
     ordered = sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])
     return [build_from_crawler(load_object(path), crawler) for path, _ in ordered if path != STORE_PIPELINE]
@@ -165,6 +168,7 @@ def reprocess(
     until: date | None = None,
     section: str | None = None,
     without_pdfs: bool = False,
+    pdf_workers: int | None = None,
     batch_size: int = 400,  # as the crawl writes (ARCHIVE_BATCH_SIZE): a quarter less per item than 100
     issues_at_a_time: int = ISSUES_AT_A_TIME,
     progress: Callable[[int, int], None] = lambda done, total: None,
@@ -174,6 +178,7 @@ def reprocess(
     from crawler.papers import PROFILES_ENV, UnknownPaper, get_paper, load_profiles
     from crawler.templates import decode_html
     from crawler.templates.registry import get_template
+    from pipelines.pdf import PdfTextPipeline
     from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
     profiles = load_profiles()
@@ -191,7 +196,7 @@ def reprocess(
         warn(line)
     # --without-pdfs: the page PDFs are not among the documents read.
     total = sum(documents - (pdfs if without_pdfs else 0) for _, _, documents, _, _, pdfs in issues)
-    pipelines = item_pipelines()
+    pipelines = item_pipelines(pdf_workers)
     templates: dict[str, object] = {}
     outcome = Outcome(unread_articles=sum(issue[3] for issue in issues), unread_pages=sum(issue[4] for issue in issues),
                       issues=len(issues))
@@ -210,19 +215,74 @@ def reprocess(
         pdfs.clear()
 
     # Pipelines may be asynchronous, as Scrapy allows (the PDF text pipeline awaits its pool of
-    # processes): items are driven through them on an event loop of their own.
+    # processes): items are driven through them on an event loop of their own. A page PDF's item
+    # is a task of that loop, so that the pool's workers read as many at once as they are while
+    # the loop goes on with the documents after it; no more are handed out (each holds its PDF).
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_dropped_on_interrupt)
     rows = (row for chunk in _chunks(issues, issues_at_a_time) for row in _documents(archive, chunk, section, without_pdfs))
+    # ARCHIVE_PDF_WORKERS=0 reads a PDF in the task's own first step: one at a time.
+    in_workers = max([1, *(pipeline.workers for pipeline in pipelines if isinstance(pipeline, PdfTextPipeline))])
+    reading: dict[asyncio.Task, object] = {}  # the page PDFs' tasks, each with its row
     awaited = None
     history = None
+    read = 0
+
+    def kept(row, item, unread: bool) -> None:
+        """A document's item out of the pipelines, into the batch."""
+        if unread:
+            if item is not None:
+                pdfs.append(record(item))  # a text read before: stored whatever was (Archive._store_pdf_texts)
+                outcome.pdfs_converted += 1
+        elif _is_pdf(row):
+            if not item.text:
+                history.counts["pdfs_without_text"] += 1
+            item.raw = None  # the archived PDF stays as it is; only its text is stored again
+            # No text from a PDF a text was read from before (pdfminer fails on it now, its
+            # bytes damaged since): the store keeps that text (Archive._store_pdf_texts).
+            pdfs.append(record(item))
+        else:
+            (articles if row.article_url else pages).append(record(item))
+        if not unread:
+            outcome.done += 1
+
+    def failed(row, exc: Exception) -> None:
+        # Its line names the document's own URL (raw_url): a page's PDF, not its page.
+        outcome.failed += 1
+        history.failed(row)
+        if isinstance(exc, (ArchiveError, NotRead)):
+            error(f"{row.raw_url}: {exc}")
+        else:  # a pipeline's or page object's fault on one document: the others go on
+            error(f"{row.raw_url}: {type(exc).__name__}: {exc}: left as stored")
+
+    def ended(unread: bool) -> None:
+        """A document done with, stored or failed: the batch written once full, the run's heartbeat, progress."""
+        nonlocal read
+        if len(pages) + len(articles) + len(pdfs) >= batch_size:
+            flush()
+        history.beat()
+        if not unread:
+            read += 1
+            progress(read, total)
+
+    def collect(wait: bool) -> None:
+        """The page PDFs read by now (after one at least, ``wait``), kept or failed."""
+        if wait:
+            loop.run_until_complete(asyncio.wait(list(reading), return_when=asyncio.FIRST_COMPLETED))
+        for task in [task for task in reading if task.done()]:
+            row = reading.pop(task)
+            try:
+                kept(row, task.result(), False)
+            except Exception as exc:
+                failed(row, exc)
+            ended(False)
+
     try:
         history = _Record(archive, paper, since, until, section, warn, without_pdfs)
         outcome.run = history.run
-        read = 0
         for row in rows:
-            url = row.raw_url  # the document's own: a page's PDF is named, not its page
             unread = without_pdfs and _is_pdf(row)
+            to_read = None  # a page PDF's item, for the workers
             try:
                 if unread:
                     outcome.pdfs_kept += 1
@@ -238,41 +298,30 @@ def reprocess(
                         templates[row.paper_code] = get_template(profile.template, profile.selectors)
                     body = _raw_body(row)
                     if _is_pdf(row):
-                        item = _pdf_item(row, body)
+                        to_read = _pdf_item(row, body)
                     else:
                         item = _item(templates[row.paper_code], row, decode_html(body, row.content_type or ""))
-                for pipeline in pipelines if item is not None else ():
-                    awaited = pipeline.process_item(item)
-                    item = loop.run_until_complete(awaited) if inspect.isawaitable(awaited) else awaited
-                if unread:
+                    body = None
+                if to_read is None:
                     if item is not None:
-                        pdfs.append(record(item))  # a text read before: stored whatever was (Archive._store_pdf_texts)
-                        outcome.pdfs_converted += 1
-                elif _is_pdf(row):
-                    if not item.text:
-                        history.counts["pdfs_without_text"] += 1
-                    item.raw = None  # the archived PDF stays as it is; only its text is stored again
-                    # No text from a PDF a text was read from before (pdfminer fails on it now, its
-                    # bytes damaged since): the store keeps that text (Archive._store_pdf_texts).
-                    pdfs.append(record(item))
-                else:
-                    (articles if row.article_url else pages).append(record(item))
-                if not unread:
-                    outcome.done += 1
-            except (ArchiveError, NotRead) as exc:
-                outcome.failed += 1
-                history.failed(row)
-                error(f"{url}: {exc}")
-            except Exception as exc:  # a pipeline's or page object's fault on one document: the others go on
-                outcome.failed += 1
-                history.failed(row)
-                error(f"{url}: {type(exc).__name__}: {exc}: left as stored")
-            if len(pages) + len(articles) + len(pdfs) >= batch_size:
-                flush()
-            history.beat()
-            if not unread:
-                read += 1
-                progress(read, total)
+                        awaited = _through(pipelines, item)
+                        item = loop.run_until_complete(awaited)
+                    kept(row, item, unread)
+            except Exception as exc:
+                failed(row, exc)
+            if to_read is None:
+                ended(unread)
+                continue
+            # Outside the document's try: a batch that cannot be written stops the run, as ever.
+            while len(reading) >= in_workers:
+                collect(wait=True)
+            reading[loop.create_task(_through(pipelines, to_read))] = row
+            to_read = None  # the task holds the PDF until it is read
+            # Its first step hands the PDF to a worker; those read meanwhile are kept.
+            loop.run_until_complete(asyncio.sleep(0))
+            collect(wait=False)
+        while reading:
+            collect(wait=True)
         flush()
         history.finish("failed" if outcome.failed else "finished",
                       f"{outcome.failed} document{'' if outcome.failed == 1 else 's'} not read again: left as stored "
@@ -284,11 +333,15 @@ def reprocess(
         raise
     finally:
         # An interrupt (Ctrl-C, SIGTERM) may come while a pipeline's coroutine runs, or after it
-        # was made and before it ran: either is ended here, without asyncio's warnings on stderr.
+        # was made and before it ran, or while page PDFs are in the workers: each is ended
+        # here, without asyncio's warnings on stderr.
         if pending := asyncio.all_tasks(loop):
             for task in pending:
                 task.cancel()
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        for task in reading:  # one the interrupt ended in its step holds it: taken, not logged as never retrieved
+            if task.done() and not task.cancelled():
+                task.exception()
         if inspect.iscoroutine(awaited):
             awaited.close()
         # The PDF pool's workers are shut down (and reaped) however the run ends: an
@@ -298,6 +351,15 @@ def reprocess(
                 loop.run_until_complete(closed)
         loop.close()
     return outcome
+
+
+async def _through(pipelines: list, item):
+    """``item`` through the pipelines in order, awaiting those that are coroutines."""
+    for pipeline in pipelines:
+        item = pipeline.process_item(item)
+        if inspect.isawaitable(item):
+            item = await item
+    return item
 
 
 # A reprocess's dates_asked ends with it when its page PDFs were not read again.

@@ -2035,6 +2035,168 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
 
 
+def _pdf_workers(parent: int) -> set[int]:
+    """The PDF pool's workers of the process ``parent``: its children spawned by multiprocessing
+    (`spawn_main`, which its resource tracker is not)."""
+    workers = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == parent and b"spawn_main" in (entry / "cmdline").read_bytes():
+                workers.add(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError):  # gone meanwhile
+            continue
+    return workers
+
+
+def test_reprocess_with_more_pdf_workers_stores_what_one_stores(archive_url):
+    # The page PDFs read at once and kept as each is read (a PDF may come back after the
+    # documents that follow it, in a later batch than its page): the same rows and counts.
+    from sqlalchemy import create_engine
+
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    pdf_texts = "SELECT page_number, pdf_text, pdf_text_original, pdf_text_status FROM pages ORDER BY page_number"
+    crawled = sql_rows(archive_url, pdf_texts)
+    assert len(crawled) == 16 and all(pdf_text for _, pdf_text, _, _ in crawled)
+    stored = {}
+    for workers in ("1", "2"):
+        engine = create_engine(archive_url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE pages SET pdf_text = NULL, pdf_text_original = NULL, pdf_text_status = NULL"))
+        engine.dispose()
+        done = archive_command("reprocess", "--pdf-workers", workers, archive=archive_url)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stderr.splitlines()[-1] == f"52 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"
+        stored[workers] = (sql_rows(archive_url, pdf_texts),
+                           sql_rows(archive_url, "SELECT url, title, body FROM articles ORDER BY url"),
+                           sql_rows(archive_url, REPROCESS_RUN)[-1][2:-1])
+    assert stored["1"] == stored["2"] and stored["1"][0] == crawled
+    assert stored["2"][2][1:9] == ("finished", "", 0, 16, 0, 0, 20, 0)
+
+
+def _timed_extract(body: bytes):
+    """PdfTextPipeline.extract, in a worker, writing down when it read the PDF: its process and
+    the time it started and ended (a clock all processes share) to the file ``$PDF_READ_TIMES``."""
+    import time
+
+    from pipelines.pdf import page_pdf_text
+
+    started = time.monotonic()
+    try:
+        return page_pdf_text(body)
+    finally:
+        with open(os.environ["PDF_READ_TIMES"], "a") as times:
+            times.write(f"{os.getpid()} {started} {time.monotonic()}\n")
+
+
+def test_reprocess_reads_as_many_page_pdfs_at_once_as_it_is_given_workers(sqlite_url, tmp_path, monkeypatch, capsys):
+    # The loop awaited each page PDF before the next document, and its PDF pipeline was built
+    # from the project settings (ARCHIVE_PDF_WORKERS, 1): a reprocess of an archive with PDFs
+    # read one at a time (~30-86 articles/s) whatever the cores. --pdf-workers N reads N at once.
+    from pipelines.pdf import PdfTextPipeline
+
+    crawl, _ = crawl_site(sqlite_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    monkeypatch.setattr(PdfTextPipeline, "extract", staticmethod(_timed_extract))
+    read = {}
+    for workers in ("1", "2"):
+        times = tmp_path / f"{workers}.times"
+        monkeypatch.setenv("PDF_READ_TIMES", str(times))  # the workers are spawned with the environment
+        assert archive_cli(sqlite_url, "reprocess", "--pdf-workers", workers) == 0
+        assert "52 documents reprocessed, 0 failed" in capsys.readouterr().err
+        spans = [(int(pid), float(start), float(end)) for pid, start, end in map(str.split, times.read_text().splitlines())]
+        overlapping = {(a[0], b[0]) for a in spans for b in spans if a[0] != b[0] and a[1] < b[2] and b[1] < a[2]}
+        read[workers] = (len(spans), len({pid for pid, _, _ in spans}), bool(overlapping))
+    assert read == {"1": (16, 1, False), "2": (16, 2, True)}
+    # From Python, ARCHIVE_PDF_WORKERS's 0 (read in the calling process) reads them one at a time too.
+    import storage.reprocess
+
+    times = tmp_path / "0.times"
+    monkeypatch.setenv("PDF_READ_TIMES", str(times))
+    archive = open_archive(sqlite_url)
+    try:
+        outcome = storage.reprocess.reprocess(archive, pdf_workers=0)
+    finally:
+        archive.close()
+    assert (outcome.done, outcome.failed) == (52, 0)
+    assert {line.split()[0] for line in times.read_text().splitlines()} == {str(os.getpid())}
+
+
+def _extract_failing_on_one(body: bytes):
+    """PdfTextPipeline.extract, in a worker, raising on the PDF whose SHA-256 is ``$PDF_FAILING``."""
+    from pipelines.pdf import page_pdf_text
+
+    if hashlib.sha256(body).hexdigest() == os.environ["PDF_FAILING"]:
+        raise ValueError("the worker's reading failed")
+    return page_pdf_text(body)
+
+
+def test_reprocess_with_pdf_workers_leaves_a_pdf_whose_reading_fails_as_stored_in_one_line(archive_url, monkeypatch, capsys):
+    # A PDF fails inside its task, in the workers, while others are read: its line, its page's
+    # text as stored, the others stored, the counts of one document failed.
+    from pipelines.pdf import PdfTextPipeline
+
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    [(pdf, body)] = sql_rows(archive_url, "SELECT r.url, r.body_zlib FROM raw_documents r JOIN pages p ON p.pdf_url = r.url "
+                                          "WHERE p.page_number = 5")
+    pdf_texts = "SELECT page_number, pdf_text FROM pages ORDER BY page_number"
+    crawled = sql_rows(archive_url, pdf_texts)
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE pages SET pdf_text = 'as stored'"))
+    archive.close()
+    monkeypatch.setattr(PdfTextPipeline, "extract", staticmethod(_extract_failing_on_one))
+    monkeypatch.setenv("PDF_FAILING", hashlib.sha256(zlib.decompress(body)).hexdigest())
+    assert archive_cli(archive_url, "reprocess", "--pdf-workers", "2") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("error:")] == [
+        f"error: {pdf}: ValueError: the worker's reading failed: left as stored"]
+    assert err[-1] == f"51 documents reprocessed, 1 failed, 0 articles changed {REPROCESSED}"
+    assert sql_rows(archive_url, pdf_texts) == [(n, "as stored" if n == 5 else pdf_text) for n, pdf_text in crawled]
+    [run] = sql_rows(archive_url, REPROCESS_RUN)
+    assert run[3] == "failed" and run[7] == 1  # pages_failed: a page's PDF is the page's
+
+
+@pytest.mark.parametrize("value, message", [
+    ("0", "0 is out of range: 1 to 64"),
+    ("-2", "-2 is out of range: 1 to 64"),
+    ("65", "65 is out of range: 1 to 64"),
+    ("1.5", "'1.5' is not a whole number (expected 1 to 64)"),
+    ("two", "'two' is not a whole number (expected 1 to 64)"),
+    ("", "'' is not a whole number (expected 1 to 64)"),
+])
+def test_reprocess_refuses_a_bad_number_of_pdf_workers_in_one_line(sqlite_url, value, message):
+    done = archive_command("reprocess", "--pdf-workers", value, archive=sqlite_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"archive reprocess: error: argument --pdf-workers: {message}; see archive reprocess --help\n"
+
+
+def test_reprocess_stopped_with_page_pdfs_in_its_workers_ends_them_and_says_only_that_it_was(archive_url):
+    # SIGTERM while two workers read PDFs the loop has not awaited yet: the run ends as one
+    # reading them in turn ends (one line, status 143, its workers reaped), and a run again completes it.
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    command = [sys.executable, "-m", "storage.console", "--archive", archive_url, "reprocess", "--pdf-workers", "2"]
+    running = subprocess.Popen(command, cwd=PROJECT, stderr=subprocess.PIPE, text=True)
+    for line in running.stderr:
+        if line.startswith("reprocessed 17/"):  # the pages read, a PDF done, the next ones in the workers
+            workers = _pdf_workers(running.pid)
+            running.terminate()
+            break
+    assert running.wait(timeout=60) == 143
+    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted by SIGTERM\n"]
+    assert len(workers) == 2 and not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    [run] = sql_rows(archive_url, REPROCESS_RUN)
+    assert run[3:5] == ("shutdown", "interrupted by SIGTERM: the run stopped before it was done; run it again")
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr.splitlines()[-1] == f"52 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"
+
+
 def test_reprocess_goes_on_to_the_end_when_the_reader_of_its_progress_leaves(archive_url, tmp_path):
     # `archive reprocess 2>&1 | head`: the progress line after head left met a closed pipe, and
     # the command stopped there with exit status 0, as if it were done, nothing re-read.
@@ -2097,16 +2259,19 @@ def test_reprocess_stopped_by_ctrl_c_on_a_terminal_says_so_below_its_progress(sq
     assert run[3:5] == ("shutdown", "interrupted by SIGINT: the run stopped before it was done; run it again")
 
 
-def test_reprocess_stopped_by_ctrl_c_pressed_again_and_again_says_only_that_it_was(sqlite_url):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_reprocess_stopped_by_ctrl_c_pressed_again_and_again_says_only_that_it_was(sqlite_url, workers):
     # Ctrl-C, and again as the command winds down (its batch rolled back, its PDF workers shut
     # down, the database closed): the second broke that off with a KeyboardInterrupt's
-    # traceback, or SQLAlchemy's "Exception closing connection". The first one stops it.
+    # traceback, or SQLAlchemy's "Exception closing connection". The first one stops it; with
+    # two workers, while page PDFs are in both and their tasks wait on the loop.
     import signal
     import time
 
     crawl, _ = crawl_site(sqlite_url)
     assert crawl.returncode == 0, crawl.stderr[-2000:]
-    running = subprocess.Popen([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "reprocess"],
+    running = subprocess.Popen([sys.executable, "-m", "storage.console", "--archive", sqlite_url, "reprocess",
+                                "--pdf-workers", workers],
                                cwd=PROJECT, stderr=subprocess.PIPE, text=True)
     for line in running.stderr:
         if line.startswith("reprocessed 20/"):

@@ -160,6 +160,19 @@ def _dropped_on_interrupt(loop: asyncio.AbstractEventLoop, context: dict) -> Non
     loop.default_exception_handler(context)
 
 
+def _close_unstarted(exc: BaseException) -> None:
+    """The coroutines an interrupt left unstarted in the frames of its traceback, closed. One
+    that lands as run_until_complete begins, its coroutine (asyncio.wait's, a pipeline's) not yet
+    in a task, leaves it there: the frames live on with the traceback, and the interpreter's exit
+    printed "coroutine … was never awaited" under the command's one line."""
+    frames = exc.__traceback__
+    while frames is not None:
+        for value in frames.tb_frame.f_locals.values():
+            if inspect.iscoroutine(value) and inspect.getcoroutinestate(value) == inspect.CORO_CREATED:
+                value.close()
+        frames = frames.tb_next
+
+
 def reprocess(
     archive: Archive,
     *,
@@ -328,6 +341,7 @@ def reprocess(
                       "(the command's error lines name them)" if outcome.failed else "")
     except BaseException as exc:
         loop.interrupted = True  # read by _dropped_on_interrupt
+        _close_unstarted(exc)
         if history is not None and not history.finished:
             history.stopped(exc)
         raise

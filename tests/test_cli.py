@@ -2315,6 +2315,36 @@ def test_reprocess_interrupted_as_asyncio_makes_a_task_says_only_that_it_was(sql
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
 
 
+def test_reprocess_interrupted_as_it_hands_asyncio_a_coroutine_says_only_that_it_was(sqlite_url, capsys, monkeypatch, recwarn):
+    # Ctrl-C or SIGTERM landing as run_until_complete begins, its coroutine (asyncio.wait's, as the
+    # run waits on the page PDFs in the workers) not yet in a task: the traceback's frames kept
+    # it, and the interpreter's exit printed "coroutine 'wait' was never awaited" under the
+    # command's one line.
+    import asyncio
+    import gc
+    import inspect
+
+    import storage.reprocess
+
+    crawl, _ = crawl_site(sqlite_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    handed = []
+
+    class InterruptedLoop(asyncio.SelectorEventLoop):
+        def run_until_complete(self, future):
+            if inspect.iscoroutine(future) and future.__qualname__ == "wait":
+                handed.append(future.__qualname__)
+                raise KeyboardInterrupt
+            return super().run_until_complete(future)
+
+    monkeypatch.setattr(storage.reprocess.asyncio, "new_event_loop", InterruptedLoop)
+    assert archive_cli(sqlite_url, "reprocess", "--pdf-workers", "2") == 130
+    gc.collect()
+    assert handed == ["wait"]
+    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")] == ["interrupted"]
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]
+
+
 @pytest.mark.parametrize("problem", ["missing", "malformed"])
 def test_reprocess_with_a_bad_corrections_file_is_one_line_and_touches_nothing(sqlite_url, tmp_path, monkeypatch, capsys, problem):
     archive = open_archive(sqlite_url)

@@ -352,7 +352,7 @@ def reprocess(
         if pending := asyncio.all_tasks(loop):
             for task in pending:
                 task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            _wound_down(loop, asyncio.gather(*pending, return_exceptions=True))
         for task in reading:  # one the interrupt ended in its step holds it: taken, not logged as never retrieved
             if task.done() and not task.cancelled():
                 task.exception()
@@ -362,9 +362,25 @@ def reprocess(
         # interrupted run left them, and the semaphores of their queues, to the interpreter's exit.
         for pipeline in pipelines:
             if hasattr(pipeline, "close_spider") and inspect.isawaitable(closed := pipeline.close_spider()):
-                loop.run_until_complete(closed)
+                _wound_down(loop, closed)
         loop.close()
     return outcome
+
+
+def _wound_down(loop: asyncio.AbstractEventLoop, awaitable) -> None:
+    """``awaitable`` run to its end on ``loop`` as an interrupted run winds down. An interrupt
+    that lands in the loop's step just after the future run_until_complete waited on was done
+    leaves that call's stop callback in the loop's queue: the next run_until_complete ran it
+    first and failed with "Event loop stopped before Future completed", a traceback and exit
+    status 1 where Ctrl-C ends the command in one line. Run again, it goes on past that stop."""
+    future = asyncio.ensure_future(awaitable, loop=loop)
+    while True:
+        try:
+            loop.run_until_complete(future)
+            return
+        except RuntimeError:
+            if future.done():  # the awaitable's own error
+                raise
 
 
 async def _through(pipelines: list, item):

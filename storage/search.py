@@ -697,9 +697,10 @@ _NONCHARACTERS = dict.fromkeys(range(0xFDD0, 0xFDF0))
 def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] = DEFAULT_MARKERS,
             width: int = SNIPPET_CHARS) -> str:
     """About ``width`` characters around the first term found in the first field holding one,
-    every term in it wrapped in ``markers``: a term the window's end cuts (a pasted passage
-    longer than the window, a term at its edge) as far as the window shows it, so that the
-    hit is marked whatever its length. The window cuts no character a reader sees as one.
+    every term in it wrapped in ``markers``. A term at the window's end is shown whole when it
+    is short (up to a quarter of ``width``): 【工】… of 工作 would read as a hit on 工. A longer
+    one (a pasted passage) is marked as far as the window shows it, so that the hit is marked
+    whatever its length. The window cuts no character a reader sees as one.
 
     Terms are found in the lower case of the fields, as a match is (:func:`holds_every_word`),
     and marked on the letters they were found in: İ's lower case is two characters (i and
@@ -725,6 +726,8 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
     for at, until in chain([first], found) if first else ():
         if at >= end:
             break
+        if end < until <= at + width // 4:
+            end = until if (cluster := _cluster_at(field, until))[0] == until else cluster[1]
         at, cut = max(at, shown), min(until, end)
         if cut <= at:  # within a letter an earlier match marked
             continue

@@ -402,10 +402,24 @@ def test_a_snippet_marks_a_pasted_passage_longer_than_itself_as_far_as_it_shows_
         assert marked.endswith("】") and passage.startswith(marked[:-1]) and len(marked) > 40
 
 
-def test_a_snippet_marks_what_it_shows_of_a_match_its_end_cuts():
+def test_a_snippet_shows_a_short_term_its_end_would_cut_whole():
     body = "前" * 30 + "社会工作" + "中" * 36 + "志愿服务站点" + "后" * 30
     assert snippet((body, "", ""), ["社会工作", "志愿服务站点"], width=60) == (
-        "…" + "前" * 15 + "【社会工作】" + "中" * 36 + "【志愿服务站】…"
+        "…" + "前" * 15 + "【社会工作】" + "中" * 36 + "【志愿服务站点】…"
+    )
+    # The window's last character is the first of the term: 【工】… would read as a hit on 工.
+    body = "社会" + "中" * 77 + "工作" + "后" * 30
+    assert snippet((body, "", ""), ["社会", "工作"], width=80) == "【社会】" + "中" * 77 + "【工作】…"
+    # A term ending at the window's end is not taken as cut.
+    body = "社会" + "中" * 76 + "工作" + "后" * 30
+    assert snippet((body, "", ""), ["社会", "工作"], width=80) == "【社会】" + "中" * 76 + "【工作】…"
+
+
+def test_a_snippet_marks_what_it_shows_of_a_long_match_its_end_cuts():
+    passage = "".join(chr(0x4E00 + n) for n in range(30))  # longer than a quarter of the window
+    body = "前" * 30 + "社会工作" + "中" * 30 + passage + "后" * 30
+    assert snippet((body, "", ""), ["社会工作", passage], width=60) == (
+        "…" + "前" * 15 + "【社会工作】" + "中" * 30 + "【" + passage[:11] + "】…"
     )
 
 

@@ -1106,6 +1106,7 @@ class FounderArticle(_FounderFile):
         match = _ARTICLE_FILE.search(urlsplit(self.url).path)
         return match[1] if match else self.metadata.get("articleid") or None
 
+    @cached_property
     def _title_rows(self) -> list:
         """The title block's rows, at most four, before the row that holds the body: a paper
         whose block has fewer rows (no 作者 row) has its body's row selected too, and its whole
@@ -1120,15 +1121,26 @@ class FounderArticle(_FounderFile):
     @cached_property
     def _title_block(self) -> dict[str, str]:
         """Each title field from the first source that has it: rows, then variant selectors."""
-        rows = [_line(row) for row in self._title_rows()]
+        rows = [_line(row) for row in self._title_rows]
         block = {}
         for position, name in enumerate(_TITLE_FIELDS):
             from_row = rows[position] if position < len(rows) else ""
             block[name] = from_row or next((t for t in map(_line, self._all(name)) if t), "")
         return block
 
+    @cached_property
+    def _title_block_shown(self) -> bool:
+        """Whether the file shows a title block the selectors find, its fields empty or not."""
+        return bool(self._title_rows) or any(self._all(name) for name in _TITLE_FIELDS)
+
     def _title_field(self, name: str) -> str:
-        return self._title_block[name] or _collapse(self.metadata.get(_METADATA_FIELDS[name], ""))
+        """The title block's field; the metadata comment's only where the file shows no title
+        block the selectors know, or for the title and the byline. A 引题 or 副题 the page shows
+        empty is none: the comment may keep one an editor cleared on the page, and it was stored
+        as a heading no reader of the page saw."""
+        if (shown := self._title_block[name]) or (self._title_block_shown and name in ("pretitle", "subtitle")):
+            return shown
+        return _collapse(self.metadata.get(_METADATA_FIELDS[name], ""))
 
     @property
     def pretitle(self) -> str:

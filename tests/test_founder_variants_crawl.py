@@ -1,0 +1,104 @@
+"""Variants of the Founder template real papers serve, through a real crawl into SQLite and
+PostgreSQL: title blocks laid out otherwise (div.text_c with h3/h1/h2/h4; p#PreTitle, h3#Title,
+p#SubTitle) with empty 引题/副题, a metadata comment that disagrees with the visible title block,
+the date line as <p class="rq">, an article file named content_N_M.htm, and a page skipped (13
+missing between 12 and 14). The stored rows are compared with what a reader of the page sees.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import crawled_archive, sql_rows
+from tests.sites import sample_site
+
+TEXT_C = "content_306504.htm"  # 湖北…座谈会 (副题 深化“五社联动”机制建设), page 2
+PRETITLE_ID = "content_306508.htm"  # 甘肃天水…, page 6, no 引题 or 副题
+EMPTY_ROWS = "content_306510.htm"  # 广西…, page 7, 副题 only
+SPLIT = "content_306520_2.htm"  # content_306520.htm renamed, page 16
+ROWS = re.compile(r"(?:\s*<tr valign=top><td[^>]*>(.*?)</td></tr>){4}", re.S)
+DATE_LINE = '<span class="paperdate"><strong>2023年01月31日 星期二</strong></span>'
+# What the metadata comment says and the page does not show: the CMS kept fields an editor
+# cleared on the page.
+STALE = {"introtitle": "旧引题不再刊出", "subtitle": "旧副题不再刊出"}
+
+
+def _stale_metadata(html: str) -> str:
+    for name, value in STALE.items():
+        html = html.replace(f"<{name}></{name}>", f"<{name}>{value}</{name}>")
+    return html
+
+
+def _title_block(html: str, block) -> str:
+    rows = [m for m in re.finditer(r"<tr valign=top><td[^>]*>(.*?)</td></tr>", html, re.S)][-4:]
+    pretitle, title, subtitle, byline = (m[1] for m in rows)
+    start, end = rows[0].start(), rows[-1].end()
+    return html[:start] + f"<tr><td>{block(pretitle, title, subtitle, byline)}</td></tr>" + html[end:]
+
+
+def _alter(name: str, html: str) -> str:
+    html = html.replace(DATE_LINE, '<p class="rq">2023年1月31日　星期<font class=weekday>二</font></p>')
+    # Page 13 is skipped: no row of the page list, no entry of the header menu, no 下一版 to it.
+    html = re.sub(r"<tr[^>]*><td class=default>&nbsp;<a id=pageLink href=node_13\.htm>.*?</tr>\n?", "", html)
+    html = re.sub(r"<li><a href=node_13\.htm>[^<]*</a></li>", "", html)
+    html = html.replace("href=node_13.htm>下一版", "href=node_16.htm>下一版")
+    html = html.replace("content_306520.htm", SPLIT)
+    if name == TEXT_C:
+        html = _title_block(_stale_metadata(html), lambda p, t, s, b: f"<div class=text_c><h3>{p}</h3><h1>{t}</h1><h2>{s}</h2><h4>{b}</h4></div>")
+    elif name == PRETITLE_ID:
+        html = _title_block(_stale_metadata(html), lambda p, t, s, b: f"<p id=PreTitle>{p}</p><h3 id=Title>{t}</h3><p id=SubTitle>{s}</p>")
+    elif name == EMPTY_ROWS:
+        html = _stale_metadata(html)
+    return html
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = sample_site(tmp_path_factory.mktemp("site") / "site", alter=_alter, pdfs=False)
+    issue = root / "html" / "2023-01" / "31"
+    (issue / "node_13.htm").unlink()
+    (issue / "content_306517.htm").unlink()  # page 13's one article
+    (issue / "content_306520.htm").rename(issue / SPLIT)
+    return root
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def archive(request, site, tmp_path_factory):
+    return crawled_archive(request, site, tmp_path_factory.mktemp("archive"))
+
+
+HEADINGS = """
+SELECT a.pretitle, a.title, a.subtitle, a.byline, a.article_id, p.page_number, p.section
+FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.url LIKE :file
+"""
+
+
+def headings(url: str, file: str) -> tuple:
+    (row,) = sql_rows(url, HEADINGS, file=f"%/{file}")
+    return tuple(row)
+
+
+def test_an_empty_pretitle_or_subtitle_on_the_page_is_stored_empty_whatever_the_metadata_says(archive):
+    assert headings(archive, TEXT_C)[:3] == ("", "湖北省民政厅召开社会工作创新发展座谈会", "深化“五社联动”机制建设")
+    assert headings(archive, PRETITLE_ID)[:3] == ("", "甘肃天水：引导社会组织与乡镇街道社工站结对帮扶", "")
+    assert headings(archive, EMPTY_ROWS)[:3] == ("", "广西开展“情暖新春 共护未来”困境儿童关爱服务活动", "广西各地民政部门开展关爱、慰问活动")
+    stored = {value for (value,) in sql_rows(archive, "SELECT pretitle || '|' || subtitle FROM articles")}
+    assert not any(value in row for row in stored for value in STALE.values())
+
+
+def test_variant_title_blocks_keep_their_fields_and_pages(archive):
+    text_c, pretitle_id = headings(archive, TEXT_C), headings(archive, PRETITLE_ID)
+    assert (text_c[3], text_c[5], pretitle_id[3], pretitle_id[5]) == ("", 2, "", 6)
+    split = headings(archive, SPLIT)
+    assert split[1:] == ("番禺区大力推动社区基金培育发展", "", "", "306520_2", 16, "寻找慈善传统")
+    assert len(sql_rows(archive, "SELECT id FROM articles WHERE url LIKE '%content_306520%'")) == 1
+
+
+def test_a_skipped_page_leaves_the_others_numbered_as_printed_and_the_issue_complete(archive):
+    numbers = [n for (n,) in sql_rows(archive, "SELECT page_number FROM pages ORDER BY page_number")]
+    assert numbers == [*range(1, 13), 14, 15, 16]
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(19,)]
+    assert [(str(day), expected) for day, expected in sql_rows(archive, "SELECT issue_date, pages_expected FROM issues")] == [
+        ("2023-01-31", 15)]
+    assert sql_rows(archive, "SELECT count(*) FROM dead_links") == [(0,)]

@@ -464,6 +464,15 @@ def test_one_caption_under_stacked_pictures_of_table_newspic(rows, captions):
     assert parsed.paragraphs == ["正文。"]
 
 
+@pytest.mark.parametrize("row", ["<TR VALIGN=TOP>", '<tr valign="Top">', "<TR vAlign=top>"])
+def test_title_rows_are_found_whatever_the_case_of_valign(row):
+    """An old table layout written in capitals (<TR VALIGN=TOP>): valign's value is no matter
+    of case to a browser, whose CSS finds the rows; read as written, the title block was lost."""
+    block = "<table class=wz>" + "".join(f"{row}<td>{cell}</td></tr>" for cell in ("引題", "主標題", "副題", "記者 皮磊")) + "</table>"
+    parsed = article_with(block)
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "記者 皮磊")
+
+
 def test_text_c_title_block():
     parsed = article_with("<div class=text_c><h3>引題</h3><h1>主標題</h1><h2>副題</h2><h4>記者 皮磊</h4></div>")
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "記者 皮磊")

@@ -1,8 +1,9 @@
 """Variants of the Founder template real papers serve, through a real crawl into SQLite and
 PostgreSQL: title blocks laid out otherwise (div.text_c with h3/h1/h2/h4; p#PreTitle, h3#Title,
-p#SubTitle) with empty 引题/副题, a metadata comment that disagrees with the visible title block,
-the date line as <p class="rq">, an article file named content_N_M.htm, and a page skipped (13
-missing between 12 and 14). The stored rows are compared with what a reader of the page sees.
+p#SubTitle; rows written <TR VALIGN=TOP>), empty 引题/副题 with a metadata comment that still
+has them, the date line as <p class="rq">, an article file named content_N_M.htm, and a page
+skipped (13 missing between 12 and 14). The stored rows are compared with what a reader of the
+page sees.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ TEXT_C = "content_306504.htm"  # 湖北…座谈会 (副题 深化“五社联�
 PRETITLE_ID = "content_306508.htm"  # 甘肃天水…, page 6, no 引题 or 副题
 EMPTY_ROWS = "content_306510.htm"  # 广西…, page 7, 副题 only
 SPLIT = "content_306520_2.htm"  # content_306520.htm renamed, page 16
+CAPITALS = "content_306514.htm"  # 广州市民政局…, page 10, 副题 坚持党建引领…
 ROWS = re.compile(r"(?:\s*<tr valign=top><td[^>]*>(.*?)</td></tr>){4}", re.S)
 DATE_LINE = '<span class="paperdate"><strong>2023年01月31日 星期二</strong></span>'
 # What the metadata comment says and the page does not show: the CMS kept fields an editor
@@ -50,6 +52,9 @@ def _alter(name: str, html: str) -> str:
         html = _title_block(_stale_metadata(html), lambda p, t, s, b: f"<p id=PreTitle>{p}</p><h3 id=Title>{t}</h3><p id=SubTitle>{s}</p>")
     elif name == EMPTY_ROWS:
         html = _stale_metadata(html)
+    elif name == CAPITALS:
+        # And no metadata comment (as some papers have none) to stand in for the block.
+        html = re.sub(r"<!--enpproperty.*?/enpproperty-->", "", html.replace("<tr valign=top>", "<TR VALIGN=TOP>"), flags=re.S)
     return html
 
 
@@ -93,6 +98,11 @@ def test_variant_title_blocks_keep_their_fields_and_pages(archive):
     split = headings(archive, SPLIT)
     assert split[1:] == ("番禺区大力推动社区基金培育发展", "", "", "306520_2", 16, "寻找慈善传统")
     assert len(sql_rows(archive, "SELECT id FROM articles WHERE url LIKE '%content_306520%'")) == 1
+
+
+def test_title_rows_written_in_capitals_are_the_title_block(archive):
+    assert headings(archive, CAPITALS)[:3] == (
+        "", "广州市民政局召开2022年全市民政系统慈善社工和志愿服务工作会议", "坚持党建引领 不断推动广州慈善社工和志愿服务出新出彩")
 
 
 def test_a_skipped_page_leaves_the_others_numbered_as_printed_and_the_issue_complete(archive):

@@ -190,8 +190,12 @@ class FounderSelectors:
     page_label: str = "(//td | //div | //span | //p)[not(.//a or .//td or .//div)][contains(., '版')]"
     issue_date: str = "span.paperdate, p.rq"
     pdf_links: str = _PDF_LINK
-    # 引题, 主标题, 副题, 作者 in this order; an empty row is still a row.
-    title_rows: str = "table.wz tr[valign=top]"
+    # 引题, 主标题, 副题, 作者 in this order; an empty row is still a row. valign's value in any
+    # case, as a browser matches it (old layouts write <TR VALIGN=TOP>).
+    title_rows: str = (
+        "//table[@class][contains(concat(' ', normalize-space(@class), ' '), ' wz ')]"
+        "//tr[@valign][translate(@valign, 'TOP', 'top') = 'top']"
+    )
     pretitle: str = "p#PreTitle, div.text_c > h3"
     title: str = "td.font01, h3#Title, div.text_c > h1"
     subtitle: str = "td.font02, p#SubTitle, div.text_c > h2"

@@ -1132,17 +1132,17 @@ class FounderArticle(_FounderFile):
             block[name] = from_row or next((t for t in map(_line, self._all(name)) if t), "")
         return block
 
-    @cached_property
-    def _title_block_shown(self) -> bool:
-        """Whether the file shows a title block the selectors find, its fields empty or not."""
-        return bool(self._title_rows) or any(self._all(name) for name in _TITLE_FIELDS)
+    def _shown(self, name: str) -> bool:
+        """Whether the file shows the title field ``name``, empty or not: its row of the title
+        block, or an element of its selector."""
+        return _TITLE_FIELDS.index(name) < len(self._title_rows) or bool(self._all(name))
 
     def _title_field(self, name: str) -> str:
-        """The title block's field; the metadata comment's only where the file shows no title
-        block the selectors know, or for the title and the byline. A 引题 or 副题 the page shows
-        empty is none: the comment may keep one an editor cleared on the page, and it was stored
-        as a heading no reader of the page saw."""
-        if (shown := self._title_block[name]) or (self._title_block_shown and name in ("pretitle", "subtitle")):
+        """The title block's field, else the metadata comment's; but a 引题 or 副题 the page
+        shows empty is none: the comment may keep one an editor cleared on the page, and it was
+        stored as a heading no reader of the page saw. (A title and a byline the page lacks
+        come from the comment all the same.)"""
+        if (shown := self._title_block[name]) or (name in ("pretitle", "subtitle") and self._shown(name)):
             return shown
         return _collapse(self.metadata.get(_METADATA_FIELDS[name], ""))
 

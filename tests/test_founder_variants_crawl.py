@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import create_engine, text
 
-from tests.conftest import crawled_archive, sql_rows
+from tests.conftest import archive_command, crawled_archive, sql_rows
 from tests.sites import sample_site
 
 TEXT_C = "content_306504.htm"  # 湖北…座谈会 (副题 深化“五社联动”机制建设), page 2
@@ -112,3 +113,20 @@ def test_a_skipped_page_leaves_the_others_numbered_as_printed_and_the_issue_comp
     assert [(str(day), expected) for day, expected in sql_rows(archive, "SELECT issue_date, pages_expected FROM issues")] == [
         ("2023-01-31", 15)]
     assert sql_rows(archive, "SELECT count(*) FROM dead_links") == [(0,)]
+
+
+def test_reprocess_stores_what_the_crawl_stores_over_rows_stored_before_these_fixes(archive):
+    files = (TEXT_C, PRETITLE_ID, EMPTY_ROWS, CAPITALS)
+    crawled = {file: headings(archive, file) for file in files}
+    # As stored before: the comment's stale 引题/副题 over empty ones; rows in capitals lost.
+    engine = create_engine(archive)
+    with engine.begin() as conn:
+        for file in (TEXT_C, PRETITLE_ID, EMPTY_ROWS):
+            conn.execute(text("UPDATE articles SET pretitle = :p WHERE url LIKE :f"), {"p": STALE["introtitle"], "f": f"%/{file}"})
+        conn.execute(text("UPDATE articles SET subtitle = :s WHERE url LIKE :f"), {"s": STALE["subtitle"], "f": f"%/{PRETITLE_ID}"})
+        conn.execute(text("UPDATE articles SET subtitle = '' WHERE url LIKE :f"), {"f": f"%/{CAPITALS}"})
+    engine.dispose()
+    assert {file: headings(archive, file) for file in files} != crawled
+    done = archive_command("reprocess", archive=archive)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {file: headings(archive, file) for file in files} == crawled

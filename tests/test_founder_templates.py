@@ -263,6 +263,19 @@ def test_titles_written_by_script_and_split_articles(gbk_page):
     }
 
 
+@pytest.mark.parametrize(("script", "title"), [
+    # document.write writes HTML: its character references are characters; the string's
+    # escapes are JavaScript's.
+    ('document.write(view("公益&amp;慈善：&quot;五社聯動&quot;"))', '公益&慈善："五社聯動"'),
+    ('document.write(view("他說\\"好\\"\\u3000再見"))', '他說"好" 再見'),
+    ("document.write(view('社工\\'站\\''));", "社工'站'"),
+    ('document.write(view("民政部召開<br>電視電話會議"))', "民政部召開電視電話會議"),
+])
+def test_a_title_written_by_script_is_read_as_the_browser_shows_it(script, title):
+    html = f'<html><body><ul class="ul02_l"><li><a href=content_5.htm?div=-1><div id=mp5><script>{script}</script></div></a></li></ul></body></html>'
+    assert FounderPage(html, ISSUE_GBK + "node_5.htm").titles == {ISSUE_GBK + "content_5.htm": title}
+
+
 def test_page_falls_back_to_the_metadata_comment():
     html = (
         "<html><body><p>公益时报</p></body></html>"

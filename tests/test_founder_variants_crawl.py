@@ -20,6 +20,9 @@ PRETITLE_ID = "content_306508.htm"  # 甘肃天水…, page 6, no 引题 or 副�
 EMPTY_ROWS = "content_306510.htm"  # 广西…, page 7, 副题 only
 SPLIT = "content_306520_2.htm"  # content_306520.htm renamed, page 16
 CAPITALS = "content_306514.htm"  # 广州市民政局…, page 10, 副题 坚持党建引领…
+WRITTEN = "content_306511.htm"  # page 8, whose title list is written by document.write(view("…"))
+# Its title as page 8's title list writes it: a JavaScript string of HTML.
+WRITTEN_TITLE = ('突出優勢,推行特色化幫扶', r'突出優勢&amp;推行\"特色化\"幫扶')
 ROWS = re.compile(r"(?:\s*<tr valign=top><td[^>]*>(.*?)</td></tr>){4}", re.S)
 DATE_LINE = '<span class="paperdate"><strong>2023年01月31日 星期二</strong></span>'
 # What the metadata comment says and the page does not show: the CMS kept fields an editor
@@ -47,12 +50,16 @@ def _alter(name: str, html: str) -> str:
     html = re.sub(r"<li><a href=node_13\.htm>[^<]*</a></li>", "", html)
     html = html.replace("href=node_13.htm>下一版", "href=node_16.htm>下一版")
     html = html.replace("content_306520.htm", SPLIT)
+    html = html.replace(f'view("{WRITTEN_TITLE[0]}")', f'view("{WRITTEN_TITLE[1]}")')
     if name == TEXT_C:
         html = _title_block(_stale_metadata(html), lambda p, t, s, b: f"<div class=text_c><h3>{p}</h3><h1>{t}</h1><h2>{s}</h2><h4>{b}</h4></div>")
     elif name == PRETITLE_ID:
         html = _title_block(_stale_metadata(html), lambda p, t, s, b: f"<p id=PreTitle>{p}</p><h3 id=Title>{t}</h3><p id=SubTitle>{s}</p>")
     elif name == EMPTY_ROWS:
         html = _stale_metadata(html)
+    elif name == WRITTEN:
+        # The file shows no title, and its metadata comment has none: the title list names it.
+        html = html.replace(f">{WRITTEN_TITLE[0]}</td>", "></td>").replace(f"<title>{WRITTEN_TITLE[0]}</title>", "<title></title>")
     elif name == CAPITALS:
         # And no metadata comment (as some papers have none) to stand in for the block.
         html = re.sub(r"<!--enpproperty.*?/enpproperty-->", "", html.replace("<tr valign=top>", "<TR VALIGN=TOP>"), flags=re.S)
@@ -104,6 +111,10 @@ def test_variant_title_blocks_keep_their_fields_and_pages(archive):
 def test_title_rows_written_in_capitals_are_the_title_block(archive):
     assert headings(archive, CAPITALS)[:3] == (
         "", "广州市民政局召开2022年全市民政系统慈善社工和志愿服务工作会议", "坚持党建引领 不断推动广州慈善社工和志愿服务出新出彩")
+
+
+def test_a_title_written_by_script_in_the_title_list_is_stored_as_the_reader_sees_it(archive):
+    assert headings(archive, WRITTEN)[1] == '突出优势&推行"特色化"帮扶'
 
 
 def test_a_skipped_page_leaves_the_others_numbered_as_printed_and_the_issue_complete(archive):

@@ -300,7 +300,9 @@ _ENPPROPERTY = re.compile(r"<!--\s*(?i:enpproperty)(.*?)(?i:/enpproperty)\s*-->"
 _ENP_FIELD = re.compile(r"<([\w-]+)>(.*?)</\1>", re.S)
 _ARTICLE_FILE = re.compile(r"content_(\d+(?:_\d+)?)\.html?$")
 _NODE_FILE = re.compile(r"/node_\d+(\.\w+)$")
-_WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])(.*?)\1\s*\)""", re.S)
+_WRITTEN_TITLE = re.compile(r"""view\(\s*(["'])((?:\\.|(?!\1).)*)\1\s*\)""", re.S)
+_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_JS_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 # A closing source note: a bracketed note that ends the line, standing alone or after the end of a
 # sentence (……发展。（据民政部官网）), or a line of its own labelled 来源：, 本文来源: and the like.
 # A bracket inside a sentence (……2.9万个（据民政部统计）) is no note, nor a 据 that begins a
@@ -632,9 +634,15 @@ class FounderPage(_FounderFile):
 
 
 def _written_title(anchor: etree._Element) -> str:
-    """The title some papers print with document.write(view("...")), so it is no text node."""
+    """The title some papers print with document.write(view("...")), so it is no text node; as
+    the browser shows it: a JavaScript string (\\" and \\u escapes) of HTML (&amp;, &quot;, <br>).
+    Read as written, the title stored kept the backslashes and the references."""
     match = _WRITTEN_TITLE.search(" ".join(_css(anchor, "script::text")))
-    return _collapse(match[2]) if match else ""
+    if not match:
+        return ""
+    written = _JS_ESCAPE.sub(lambda escape: _JS_ESCAPES.get(escape[1], escape[1]) if len(escape[1]) == 1
+                             else chr(int(escape[1][1:], 16)), match[2])
+    return _line(parse(f"<div>{written}</div>"))
 
 
 # What only a whole page file holds, near its end.

@@ -458,6 +458,21 @@ def test_pictures_without_captions_keep_none_and_take_none_from_each_other():
     assert parsed.images == [ImageRef(ISSUE + "p1.jpg", ""), ImageRef(ISSUE + "p2.jpg", "第二張。"), ImageRef(ISSUE + "p3.jpg", "")]
 
 
+@pytest.mark.parametrize("pictures", [
+    # A picture row whose picture is missing (an <IMG> without a file), then its caption.
+    "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>&nbsp;</td></tr>"
+    "<tr><td><img src=''></td></tr><tr><td>圖為活動現場。</td></tr></table>",
+    "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td><img></td></tr><tr><td>圖為活動現場。</td></tr></table>",
+    # Another picture table, its picture missing: its caption row is no caption of the first's picture.
+    "<table id=newspic><tr><td><img src=p1.jpg></td></tr></table>"
+    "<table id=newspic><tr><td></td></tr><tr><td>圖為活動現場。</td></tr></table>",
+])
+def test_a_caption_under_a_missing_picture_is_no_caption_of_the_picture_before(pictures):
+    parsed = article_with(pictures)
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", "")]
+    assert parsed.paragraphs == ["正文。"]
+
+
 @pytest.mark.parametrize(("rows", "captions"), [
     # A caption naming both pictures of a stack: the first's, as one across two side by side.
     ("<tr><td><img src=p1.jpg></td></tr><tr><td height=4></td></tr><tr><td><img src=p2.jpg></td></tr>"

@@ -20,6 +20,8 @@ PRETITLE_ID = "content_306508.htm"  # 甘肃天水…, page 6, no 引题 or 副�
 EMPTY_ROWS = "content_306510.htm"  # 广西…, page 7, 副题 only
 SPLIT = "content_306520_2.htm"  # content_306520.htm renamed, page 16
 CAPITALS = "content_306514.htm"  # 广州市民政局…, page 10, 副题 坚持党建引领…
+MISSING_PICTURE = "content_306505.htm"  # page 3, one picture of table#newspic
+CAPTION_ROW = re.compile(r"(<tr><td align=center class=font6>)[^<]*(</td></tr>\s*</table>)")
 WRITTEN = "content_306511.htm"  # page 8, whose title list is written by document.write(view("…"))
 # Its title as page 8's title list writes it: a JavaScript string of HTML.
 WRITTEN_TITLE = ('突出優勢,推行特色化幫扶', r'突出優勢&amp;推行\"特色化\"幫扶')
@@ -60,6 +62,12 @@ def _alter(name: str, html: str) -> str:
     elif name == WRITTEN:
         # The file shows no title, and its metadata comment has none: the title list names it.
         html = html.replace(f">{WRITTEN_TITLE[0]}</td>", "></td>").replace(f"<title>{WRITTEN_TITLE[0]}</title>", "<title></title>")
+    elif name == MISSING_PICTURE:
+        # Its picture without a caption, then a picture table whose picture is missing, under
+        # which a caption stands.
+        assert len(CAPTION_ROW.findall(html)) == 1
+        html = CAPTION_ROW.sub(r"<tr><td>&nbsp;</td></tr>\2<table id=newspic><tr><td align=center><IMG src='' border=0></td></tr>"
+                               r"\1图为助老服务现场。\2", html)
     elif name == CAPITALS:
         # And no metadata comment (as some papers have none) to stand in for the block.
         html = re.sub(r"<!--enpproperty.*?/enpproperty-->", "", html.replace("<tr valign=top>", "<TR VALIGN=TOP>"), flags=re.S)
@@ -115,6 +123,12 @@ def test_title_rows_written_in_capitals_are_the_title_block(archive):
 
 def test_a_title_written_by_script_in_the_title_list_is_stored_as_the_reader_sees_it(archive):
     assert headings(archive, WRITTEN)[1] == '突出优势&推行"特色化"帮扶'
+
+
+def test_a_caption_under_a_missing_picture_is_not_stored_as_the_caption_of_the_picture_before(archive):
+    stored = sql_rows(archive, "SELECT i.url, i.caption FROM images i JOIN articles a ON a.id = i.article_id "
+                               "WHERE a.url LIKE :file ORDER BY i.position", file=f"%/{MISSING_PICTURE}")
+    assert [(url.rsplit("/", 1)[1], caption) for url, caption in stored] == [("res306505_01_attpic_brief.jpg", "")]
 
 
 def test_a_skipped_page_leaves_the_others_numbered_as_printed_and_the_issue_complete(archive):

@@ -698,6 +698,15 @@ class _Picture:
     emptied: tuple = ()
 
 
+def _picture_table(row: etree._Element, selected: set) -> etree._Element | None:
+    """The picture table ``row`` (a row of the pictures selector) is a row of: its nearest table
+    in no other selected row (a picture table laid out inside another is the outer one's)."""
+    for table in row.iterancestors("table"):
+        if not any(ancestor in selected for ancestor in table.iterancestors()):
+            return table
+    return None
+
+
 def _cells(row: etree._Element) -> list[tuple[int, etree._Element]]:
     """A picture table row's cells with the column each begins in (a colspan counts); an element
     that is no row (a paper's selector may pick other elements) is one cell."""
@@ -1280,9 +1289,13 @@ class FounderArticle(_FounderFile):
         last: list[tuple[int, _Picture]] = []  # the pictures of the last picture row, by column
         # The pictures stacked a row each since the last row of text, none captioned in its cell.
         stack: list[_Picture] = []
+        table = None
         for row in rows:
             if not isinstance(row, etree._Element) or any(inner in selected for inner in row.iterdescendants()):
                 continue
+            if (own := _picture_table(row, selected)) is not table:
+                # Another picture table: a caption in it is none of the pictures before it.
+                table, last, stack = own, [], []
             cells = _cells(row)
             pictures = []
             for column, cell in cells:
@@ -1294,6 +1307,11 @@ class FounderArticle(_FounderFile):
                 last = pictures
                 single = len(pictures) == 1 and not pictures[0][1].caption
                 stack = [*stack, pictures[0][1]] if single else []
+                continue
+            if next(row.iter("img"), None) is not None:
+                # A picture row whose picture is missing (an <IMG> of no file): the caption under
+                # it is that picture's, not the one above's.
+                last, stack = [], []
                 continue
             uncaptioned = [(column, picture) for column, picture in last if not picture.caption]
             if has_text(row):

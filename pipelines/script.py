@@ -35,6 +35,11 @@ SHARED = frozenset(
     "㐹万丑丰于云亘仆价伙余佣党准几凶划占厂厘台叶吁吃后咨咸唇夸尸岩岳帘干广征愿托挂据斗朴杠"
     "杰极柜栗涂涌淀游熏皂确种筑胜腊腌膻苹范荐虫蚝蜡蝎跖辟适郁采里"
 )
+# The reverse: characters t2s would change that mainland Simplified writes as they are (the
+# 通用规范汉字表 keeps each for a meaning of its own: 乾隆 / 乾县, the surname 於, 哪吒, 蒜薹,
+# 宫商角徵羽). They are no evidence of Traditional script: a Simplified column on 乾隆 read as
+# mixed and was converted, 乾县 becoming 干县.
+ALSO_SIMPLIFIED = frozenset("乾於吒薹徵")
 # With SHARED set aside, single-script text shows no minority at all (0 of ~100 script-specific
 # characters in every 300-character window of seeds 000-004); about a third of Han characters
 # are script-specific. A Traditional headline over a Simplified paragraph (or the reverse)
@@ -249,7 +254,7 @@ def _evidence(text: str) -> tuple[int, int, int]:
     """Han characters in the sample, and how many of them only Traditional / only Simplified uses."""
     han = _han(text[: SAMPLE_HAN * 4])[:SAMPLE_HAN]
     # map() calls the lookups from C: a generator expression doubled the cost.
-    traditional = sum(map(_T2S_CHANGES.__getitem__, han))
+    traditional = sum(map(_T2S_CHANGES.__getitem__, filterfalse(ALSO_SIMPLIFIED.__contains__, han)))
     simplified = sum(map(_S2T_CHANGES.__getitem__, filterfalse(SHARED.__contains__, han)))
     return len(han), traditional, simplified
 
@@ -337,11 +342,26 @@ class ScriptPipeline:
         item.title_original = item.title
         for image in item.images:
             image.caption_original = image.caption
-        if _leans_traditional(sample, item.original_script):
-            s = self.simplify
+        s = self.simplify
+        if item.original_script:
+            whole = item.original_script in ("traditional", "mixed")
+        else:
+            # Too short to name from its title and lead (a picture story): the headings and
+            # captions hold its text, and they lean as the whole does.
+            captions = [image.caption for image in item.images]
+            whole = _leans_traditional("\n".join([item.pretitle, item.title, item.subtitle, *item.paragraphs, *captions]))
+        if whole:
             item.pretitle, item.title, item.subtitle = s(item.pretitle), s(item.title), s(item.subtitle)
             item.byline, item.source = s(item.byline), s(item.source)
             item.paragraphs = [s(p) for p in item.paragraphs]
             for image in item.images:
                 image.caption = s(image.caption)
+        elif item.original_script == "simplified":
+            # A Traditional paragraph past the sample (pasted from a Traditional page) is
+            # converted alone (original_script stays the sample's, as documented); detection
+            # reads each paragraph's first SAMPLE_HAN Han characters, a lookup each.
+            scripts = list(map(detect_script, item.paragraphs))
+            if "traditional" in scripts or "mixed" in scripts:
+                item.paragraphs = [s(p) if script in ("traditional", "mixed") else p
+                                   for p, script in zip(item.paragraphs, scripts)]
         item.body = "\n".join(item.paragraphs)

@@ -340,6 +340,23 @@ def _single_item(para: _Para) -> bool:
     return len(para.text) <= _SHORT and not _PIPES.search(para.text) and not _SENTENCE_END.match(para.text)
 
 
+def _labelled_farm_end(para: _Para, start: int) -> int:
+    """Where the farm whose label ends at ``start`` ends: after the run of links that follows
+    the label, when the paragraph's text goes on after them (the farm was set inside it);
+    else at the paragraph's end, as the titles of a farm without links cannot be told apart
+    from text."""
+    run = [(a, b) for a, b in para.links if a >= start]
+    if not run or not _GAP.fullmatch(para.text, start, run[0][0]):
+        return len(para.text)
+    end = run[0][1]
+    for a, b in run[1:]:
+        if not _GAP.fullmatch(para.text, end, a):
+            break
+        end = b
+    end = _GAP.match(para.text, end).end()
+    return end if _CONTENT.search(para.text, end) else len(para.text)
+
+
 def _list_like(para: _Para) -> bool:
     """All links and separators, or |-joined pieces: what follows a link-farm label."""
     outside, last = [], 0
@@ -459,8 +476,9 @@ def _clean(paras: list[_Para]) -> CleanResult:
     for index, para in enumerate(paras):
         text = para.text
         if label := _LABEL.search(text):
-            removals.append(Removal("spam:labelled-link-farm", text[label.start() :]))
-            text, after_label = text[: label.start()].rstrip(), True
+            end = _labelled_farm_end(para, label.end())
+            removals.append(Removal("spam:labelled-link-farm", text[label.start() : end].rstrip()))
+            text, after_label = (text[: label.start()].rstrip() + text[end:]).strip(), end == len(text)
         elif after_label and _list_like(para):
             removals.append(Removal("spam:labelled-link-farm", text))
             continue

@@ -84,6 +84,25 @@ def test_labelled_link_farm_goes_and_every_real_paragraph_stays(form):
     assert all(title in recorded for title in SPAM_TITLES)
 
 
+MIDDLE = len(REAL) // 2
+INLINE_LABELLED_FORMS = {
+    "before a paragraph's text": lambda farm: f"<P>　　<span>{farm}</span>{escape(REAL[MIDDLE])}</P>",
+    "inside a paragraph's text": lambda farm: f"<P>　　{escape(REAL[MIDDLE][:20])}{farm}{escape(REAL[MIDDLE][20:])}</P>",
+}
+
+
+@pytest.mark.parametrize("form", INLINE_LABELLED_FORMS)
+def test_a_labelled_link_farm_set_inline_takes_none_of_the_paragraphs_text(form):
+    # The farm is its label and the links after it: the paragraph's text after them is the
+    # paper's (it was taken with the farm).
+    farm = f"{LABEL}: {links(SPAM_TITLES[:6])}|"
+    body = "".join(map(paragraph, REAL[:MIDDLE])) + INLINE_LABELLED_FORMS[form](farm) + "".join(map(paragraph, REAL[MIDDLE + 1 :]))
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:labelled-link-farm"]
+    assert result.removals[0].text.startswith(LABEL) and result.removals[0].text.endswith(SPAM_TITLES[5] + "|")
+
+
 def test_labelled_link_farm_in_traditional_script():
     label = opencc.OpenCC("s2t").convert(LABEL + "：")
     body = "".join(map(paragraph, REAL)) + f"<p>{label}{links(SPAM_TITLES)}</p>"

@@ -479,7 +479,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
             end = _labelled_farm_end(para, label.end())
             removals.append(Removal("spam:labelled-link-farm", text[label.start() : end].rstrip()))
             text, after_label = (text[: label.start()].rstrip() + text[end:]).strip(), end == len(text)
-        elif after_label and _list_like(para):
+        elif after_label and _list_like(para) and _score(text) >= 2:  # a list of real titles is no farm
             removals.append(Removal("spam:labelled-link-farm", text))
             continue
         elif index in farmed:

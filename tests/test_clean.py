@@ -103,6 +103,16 @@ def test_a_labelled_link_farm_set_inline_takes_none_of_the_paragraphs_text(form)
     assert result.removals[0].text.startswith(LABEL) and result.removals[0].text.endswith(SPAM_TITLES[5] + "|")
 
 
+def test_a_list_of_links_without_spam_after_a_labelled_farm_stays():
+    # What follows the farm is taken with it only while it is spam: a list of the paper's own
+    # titles after it is text.
+    titles = ["民政部召开全国社会工作会议", "乡镇社工站建设稳步推进"]
+    body = "".join(map(paragraph, REAL)) + f"<P>{LABEL}:</P><div>{links(SPAM_TITLES[:5], '<br>')}</div><p>{links(titles, ' | ')}</p>"
+    result = clean_body(body)
+    assert result.paragraphs == REAL + [" | ".join(titles)]
+    assert kinds(result.removals) == ["spam:labelled-link-farm"] * 6
+
+
 def test_labelled_link_farm_in_traditional_script():
     label = opencc.OpenCC("s2t").convert(LABEL + "：")
     body = "".join(map(paragraph, REAL)) + f"<p>{label}{links(SPAM_TITLES)}</p>"

@@ -398,6 +398,11 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
     ("boilerplate:share", 60, _line(rf"分享[到至]?(?:{_S}|{'|'.join(_SOCIAL)}|[复複]制[链鏈]接)*")),
     ("boilerplate:share", 30, _line(
         r"[扫掃]一[扫掃]\s*在?手[机機]上?打[开開](?:[当當]前[页頁]|本[页頁]|本文)?|(?:手[机機]|微信)[扫掃]一[扫掃]")),
+    # Share by QR code: 用微信扫描二维码 分享至好友和朋友圈, 手机扫码阅读. A sentence about a QR
+    # code says more, and 扫码 or 二维码 alone may be a heading.
+    ("boilerplate:share", 30, _line(
+        r"用?(?:微信|手[机機])?[扫掃](?:描|一[扫掃]|[码碼])?(?:二[维維][码碼])?\s*"
+        r"(?:分享[至到](?:好友和朋友圈|朋友圈|好友|微信)|在?(?:手[机機]上?)?(?:打[开開]|[阅閱][读讀]|[浏瀏][览覽]))")),
     # A "follow us" line: 关注 · 广州政府网. Without the dot it may be a real heading (关注民生).
     ("boilerplate:share", 30, _line(r"[关關]注\s*[·•・]\s*\S{1,20}?(?:[网網]|微博|微信|公[众眾][号號]|客[户戶]端)")),
     ("boilerplate:copyright", 150, _line(r"版[权權][声聲]明\s*[:：].*|(?:(?i:copyright)|©|版[权權]所有\s*[:：©]).*")),

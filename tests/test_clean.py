@@ -396,6 +396,17 @@ def test_seed_003_boilerplate_goes_and_its_text_stays(script):
     assert "2022-02-22" in result.paragraphs
 
 
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_share_by_qr_code_lines_go_and_sentences_about_qr_codes_stay(script):
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    widgets = ["用微信扫描二维码 分享至好友和朋友圈", "扫描二维码分享到微信", "手机扫码阅读"]
+    news = ["居民可用微信扫描二维码分享至朋友圈，为社区志愿者投票。", "扫码", "二维码", "微信扫码缴费已覆盖全市社区。"]
+    lines = [convert(line) for line in [REAL[0], *widgets, *news]]
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == [lines[0], *lines[4:]]
+    assert [(r.kind, r.text) for r in result.removals] == [("boilerplate:share", line) for line in lines[1:4]]
+
+
 def test_founder_page_boilerplate_in_a_body():
     lines = [
         "首頁 | 版面導航 | 標題導航",

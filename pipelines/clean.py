@@ -340,6 +340,23 @@ def _single_item(para: _Para) -> bool:
     return len(para.text) <= _SHORT and not _PIPES.search(para.text) and not _SENTENCE_END.match(para.text)
 
 
+def _labelled_farm_end(para: _Para, start: int) -> int:
+    """Where the farm whose label ends at ``start`` ends: after the run of links that follows
+    the label, when the paragraph's text goes on after them (the farm was set inside it);
+    else at the paragraph's end, as the titles of a farm without links cannot be told apart
+    from text."""
+    run = [(a, b) for a, b in para.links if a >= start]
+    if not run or not _GAP.fullmatch(para.text, start, run[0][0]):
+        return len(para.text)
+    end = run[0][1]
+    for a, b in run[1:]:
+        if not _GAP.fullmatch(para.text, end, a):
+            break
+        end = b
+    end = _GAP.match(para.text, end).end()
+    return end if _CONTENT.search(para.text, end) else len(para.text)
+
+
 def _list_like(para: _Para) -> bool:
     """All links and separators, or |-joined pieces: what follows a link-farm label."""
     outside, last = [], 0
@@ -370,7 +387,7 @@ _SOCIAL = ("微信", "微博", "新浪微博", "[腾騰][讯訊]微博", "QQ空[
 _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it applies to, pattern
     # A path: 当前位置：首页 > 政务联播 > …
     ("boilerplate:breadcrumb", 100, _line(
-        r"(?:(?:[当當]前|您的|你的|所在)位置\s*[:：]?\s*(?:首[页頁]|[^。！？!?]*[>＞»›→])|首[页頁]\s*[>＞»›→])[^。！？!?]*")),
+        r"(?:(?:[当當]前|您的|你的|所在)位置\s*[:：]?\s*(?:首[页頁]|[^。！？!?，,；;]*[>＞»›→])|首[页頁]\s*[>＞»›→])[^。！？!?，,；;]*")),
     ("boilerplate:navigation", 80, _widget(
         "首[页頁]", "[上下]一[期版篇]", "版面[导導]航", "[标標][题題][导導]航", "版面目[录錄]", "按日期查[阅閱]",
         "返回(?:版面|目[录錄]|首[页頁]|[顶頂]部)", "往期回[顾顧]", lead=_DATE)),
@@ -381,6 +398,11 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
     ("boilerplate:share", 60, _line(rf"分享[到至]?(?:{_S}|{'|'.join(_SOCIAL)}|[复複]制[链鏈]接)*")),
     ("boilerplate:share", 30, _line(
         r"[扫掃]一[扫掃]\s*在?手[机機]上?打[开開](?:[当當]前[页頁]|本[页頁]|本文)?|(?:手[机機]|微信)[扫掃]一[扫掃]")),
+    # Share by QR code: 用微信扫描二维码 分享至好友和朋友圈, 手机扫码阅读. A sentence about a QR
+    # code says more, and 扫码 or 二维码 alone may be a heading.
+    ("boilerplate:share", 30, _line(
+        r"用?(?:微信|手[机機])?[扫掃](?:描|一[扫掃]|[码碼])?(?:二[维維][码碼])?\s*"
+        r"(?:分享[至到](?:好友和朋友圈|朋友圈|好友|微信)|在?(?:手[机機]上?)?(?:打[开開]|[阅閱][读讀]|[浏瀏][览覽]))")),
     # A "follow us" line: 关注 · 广州政府网. Without the dot it may be a real heading (关注民生).
     ("boilerplate:share", 30, _line(r"[关關]注\s*[·•・]\s*\S{1,20}?(?:[网網]|微博|微信|公[众眾][号號]|客[户戶]端)")),
     ("boilerplate:copyright", 150, _line(r"版[权權][声聲]明\s*[:：].*|(?:(?i:copyright)|©|版[权權]所有\s*[:：©]).*")),
@@ -459,9 +481,10 @@ def _clean(paras: list[_Para]) -> CleanResult:
     for index, para in enumerate(paras):
         text = para.text
         if label := _LABEL.search(text):
-            removals.append(Removal("spam:labelled-link-farm", text[label.start() :]))
-            text, after_label = text[: label.start()].rstrip(), True
-        elif after_label and _list_like(para):
+            end = _labelled_farm_end(para, label.end())
+            removals.append(Removal("spam:labelled-link-farm", text[label.start() : end].rstrip()))
+            text, after_label = (text[: label.start()].rstrip() + text[end:]).strip(), end == len(text)
+        elif after_label and _list_like(para) and _score(text) >= 2:  # a list of real titles is no farm
             removals.append(Removal("spam:labelled-link-farm", text))
             continue
         elif index in farmed:

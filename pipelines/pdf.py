@@ -7,7 +7,8 @@ paragraph can end flush with the column). The characters' positions can, the way
 eye does. ``extract_paragraphs``:
 
 1. takes every character with its box and font size from pdfminer, without its layout analysis;
-2. groups characters into lines: one baseline, split where a gap is as wide as a column gutter;
+2. groups characters into lines: one baseline, split where a gap is as wide as a column gutter
+   (unless the gaps beside it are as wide: a line justification spread out);
    leaves out a page's running head and foot (its date, section, page number, editors): the
    row above or below all others, set apart by a white band, no larger than the body text,
    that names a date, a page or an editor;
@@ -316,9 +317,10 @@ def _lines(chars: list[_Char]) -> list[_Line]:
     lines = []
     for row in rows:
         row.sort(key=lambda c: c.x0)
+        gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(row)]
         run, ink = [], None  # ink: the run's last character that is not a space
-        for c in row:
-            if ink and c.x0 - ink.x1 > GUTTER * max(c.size, ink.size):
+        for index, c in enumerate(row):
+            if ink and c.x0 - ink.x1 > GUTTER * max(c.size, ink.size) and not _letter_spaced(gaps, index - 1, c.size):
                 lines.append(_line(run))
                 run, ink = [], None
             # Some generators embolden a headline by drawing each glyph twice, a hair apart.
@@ -329,6 +331,15 @@ def _lines(chars: list[_Char]) -> list[_Line]:
                 ink = c
         lines.append(_line(run))
     return [line for line in lines if line.text.strip()]
+
+
+def _letter_spaced(gaps: list[float], index: int, size: float) -> bool:
+    """Whether the gap ``gaps[index]`` of a row is one of a line's evenly widened gaps: a line
+    that a long Latin word left short is justified by spacing its few characters out
+    (咨 询 电 话 ：), each gap as wide as a gutter or wider, but a gutter between two columns
+    is no wider than the gaps around it only by chance."""
+    near = [gaps[i] for i in (index - 1, index + 1) if 0 <= i < len(gaps)]
+    return any(abs(gap - gaps[index]) < 0.1 * size for gap in near)
 
 
 def _line(chars: list[_Char]) -> _Line:

@@ -27,6 +27,10 @@ BACKEND_ENV = "OPENCC_BACKEND"
 # Enough Han characters to tell the scripts apart reliably; detection never looks further.
 SAMPLE_HAN = 300
 MIN_HAN = 20
+# A paragraph of an article whose beginning is Simplified is judged on this many Han
+# characters: about a third of them are script-specific, so a Traditional paragraph shows a
+# dozen, and Simplified text none (below).
+PARAGRAPH_SAMPLE_HAN = 40
 # Characters s2t would change that are standard Traditional characters as well (the
 # STCharacters table of both OpenCC packages lists each among its own Traditional forms: 愿 願/愿, 后 後/后, 范 範/范).
 # Converters keep them when unsure, so machine-converted Traditional is full of them (志愿,
@@ -35,6 +39,11 @@ SHARED = frozenset(
     "㐹万丑丰于云亘仆价伙余佣党准几凶划占厂厘台叶吁吃后咨咸唇夸尸岩岳帘干广征愿托挂据斗朴杠"
     "杰极柜栗涂涌淀游熏皂确种筑胜腊腌膻苹范荐虫蚝蜡蝎跖辟适郁采里"
 )
+# The reverse: characters t2s would change that mainland Simplified writes as they are (the
+# 通用规范汉字表 keeps each for a meaning of its own: 乾隆 / 乾县, the surname 於, 哪吒, 蒜薹,
+# 宫商角徵羽). They are no evidence of Traditional script: a Simplified column on 乾隆 read as
+# mixed and was converted, 乾县 becoming 干县.
+ALSO_SIMPLIFIED = frozenset("乾於吒薹徵")
 # With SHARED set aside, single-script text shows no minority at all (0 of ~100 script-specific
 # characters in every 300-character window of seeds 000-004); about a third of Han characters
 # are script-specific. A Traditional headline over a Simplified paragraph (or the reverse)
@@ -245,24 +254,25 @@ _T2S_CHANGES = _Changes("t2s")
 _S2T_CHANGES = _Changes("s2t")
 
 
-def _evidence(text: str) -> tuple[int, int, int]:
-    """Han characters in the sample, and how many of them only Traditional / only Simplified uses."""
-    han = _han(text[: SAMPLE_HAN * 4])[:SAMPLE_HAN]
+def _evidence(text: str, sample: int = SAMPLE_HAN) -> tuple[int, int, int]:
+    """Han characters in the sample (the first ``sample``), and how many of them only
+    Traditional / only Simplified uses."""
+    han = _han(text[: sample * 4])[:sample]
     # map() calls the lookups from C: a generator expression doubled the cost.
-    traditional = sum(map(_T2S_CHANGES.__getitem__, han))
+    traditional = sum(map(_T2S_CHANGES.__getitem__, filterfalse(ALSO_SIMPLIFIED.__contains__, han)))
     simplified = sum(map(_S2T_CHANGES.__getitem__, filterfalse(SHARED.__contains__, han)))
     return len(han), traditional, simplified
 
 
-def detect_script(text: str) -> str:
+def detect_script(text: str, sample: int = SAMPLE_HAN) -> str:
     """"traditional", "simplified", "mixed", or "" when there are too few Han characters.
 
-    Counts, over at most SAMPLE_HAN Han characters, those t2s would change (Traditional-only)
+    Counts, over at most ``sample`` Han characters, those t2s would change (Traditional-only)
     against those s2t would change (Simplified-only, less SHARED); characters common to both
     scripts count for neither. Lookups are per character and cached, so no long text is ever
     converted.
     """
-    total, traditional, simplified = _evidence(text)
+    total, traditional, simplified = _evidence(text, sample)
     if total < MIN_HAN or not (traditional or simplified):
         return ""
     minority = min(traditional, simplified)
@@ -337,11 +347,28 @@ class ScriptPipeline:
         item.title_original = item.title
         for image in item.images:
             image.caption_original = image.caption
-        if _leans_traditional(sample, item.original_script):
-            s = self.simplify
+        s = self.simplify
+        if item.original_script:
+            whole = item.original_script in ("traditional", "mixed")
+        else:
+            # Too short to name from its title and lead (a picture story): the headings and
+            # captions hold its text, and they lean as the whole does.
+            captions = [image.caption for image in item.images]
+            whole = _leans_traditional("\n".join([item.pretitle, item.title, item.subtitle, *item.paragraphs, *captions]))
+        if whole:
             item.pretitle, item.title, item.subtitle = s(item.pretitle), s(item.title), s(item.subtitle)
             item.byline, item.source = s(item.byline), s(item.source)
             item.paragraphs = [s(p) for p in item.paragraphs]
             for image in item.images:
                 image.caption = s(image.caption)
+        elif item.original_script == "simplified":
+            # A Traditional paragraph past the sample (pasted from a Traditional page) is
+            # converted alone (original_script stays the sample's, as documented). Each
+            # paragraph is judged on its beginning only: read to SAMPLE_HAN, the check
+            # quadrupled the pipeline's cost for every Simplified article.
+            # The first paragraph is the sample's, found Simplified.
+            later = [detect_script(paragraph, PARAGRAPH_SAMPLE_HAN) in ("traditional", "mixed")
+                     for paragraph in item.paragraphs[1:]]
+            if any(later):
+                item.paragraphs[1:] = [s(p) if convert else p for p, convert in zip(item.paragraphs[1:], later)]
         item.body = "\n".join(item.paragraphs)

@@ -84,6 +84,35 @@ def test_labelled_link_farm_goes_and_every_real_paragraph_stays(form):
     assert all(title in recorded for title in SPAM_TITLES)
 
 
+MIDDLE = len(REAL) // 2
+INLINE_LABELLED_FORMS = {
+    "before a paragraph's text": lambda farm: f"<P>　　<span>{farm}</span>{escape(REAL[MIDDLE])}</P>",
+    "inside a paragraph's text": lambda farm: f"<P>　　{escape(REAL[MIDDLE][:20])}{farm}{escape(REAL[MIDDLE][20:])}</P>",
+}
+
+
+@pytest.mark.parametrize("form", INLINE_LABELLED_FORMS)
+def test_a_labelled_link_farm_set_inline_takes_none_of_the_paragraphs_text(form):
+    # The farm is its label and the links after it: the paragraph's text after them is the
+    # paper's (it was taken with the farm).
+    farm = f"{LABEL}: {links(SPAM_TITLES[:6])}|"
+    body = "".join(map(paragraph, REAL[:MIDDLE])) + INLINE_LABELLED_FORMS[form](farm) + "".join(map(paragraph, REAL[MIDDLE + 1 :]))
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:labelled-link-farm"]
+    assert result.removals[0].text.startswith(LABEL) and result.removals[0].text.endswith(SPAM_TITLES[5] + "|")
+
+
+def test_a_list_of_links_without_spam_after_a_labelled_farm_stays():
+    # What follows the farm is taken with it only while it is spam: a list of the paper's own
+    # titles after it is text.
+    titles = ["民政部召开全国社会工作会议", "乡镇社工站建设稳步推进"]
+    body = "".join(map(paragraph, REAL)) + f"<P>{LABEL}:</P><div>{links(SPAM_TITLES[:5], '<br>')}</div><p>{links(titles, ' | ')}</p>"
+    result = clean_body(body)
+    assert result.paragraphs == REAL + [" | ".join(titles)]
+    assert kinds(result.removals) == ["spam:labelled-link-farm"] * 6
+
+
 def test_labelled_link_farm_in_traditional_script():
     label = opencc.OpenCC("s2t").convert(LABEL + "：")
     body = "".join(map(paragraph, REAL)) + f"<p>{label}{links(SPAM_TITLES)}</p>"
@@ -296,6 +325,7 @@ LOOK_ALIKES = [
     "综合",
     "亚洲",
     "当前位置偏远的社工站也已开展服务。",
+    "所在位置：越秀区→海珠区，步行约3公里",  # a notice's line, no breadcrumb: breadcrumbs hold no comma
     "志愿者把活动照片分享到朋友圈，相关新闻当天就登上了热搜。",
     "版权所有人同意后，作品将在公益展览中展出。",
     "上一期节目播出后，观众反响热烈。",
@@ -365,6 +395,17 @@ def test_seed_003_boilerplate_goes_and_its_text_stays(script):
     assert all(expected[r.text.replace("\xa0", " ")] == r.kind for r in result.removals)
     # the publication date and 来源 line are the page's, not widgets: kept
     assert "2022-02-22" in result.paragraphs
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_share_by_qr_code_lines_go_and_sentences_about_qr_codes_stay(script):
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    widgets = ["用微信扫描二维码 分享至好友和朋友圈", "扫描二维码分享到微信", "手机扫码阅读"]
+    news = ["居民可用微信扫描二维码分享至朋友圈，为社区志愿者投票。", "扫码", "二维码", "微信扫码缴费已覆盖全市社区。"]
+    lines = [convert(line) for line in [REAL[0], *widgets, *news]]
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == [lines[0], *lines[4:]]
+    assert [(r.kind, r.text) for r in result.removals] == [("boilerplate:share", line) for line in lines[1:4]]
 
 
 def test_founder_page_boilerplate_in_a_body():

@@ -162,3 +162,27 @@ def test_a_crawl_of_a_hijacked_site_stores_no_spam_and_records_every_removal(tmp
         # (a general page's title is its <h1>: the chain in its <title> never comes near it)
         if label["layout"] != "general" and any(s in c for c in build.TITLE_CHAINS for s in label["spam"]):
             assert "spam:title-chain" in kinds, name
+
+
+# Written for this test: a farm a kit set inside a paragraph, between two of its sentences.
+INLINE_FARM = ('主站蜘蛛池模板: <a href="http://a.example/">久久综合网</a>| <a href="http://b.example/">亚洲一区二区</a>'
+               '| <a href="http://c.example/">精品国产在线</a>| <a href="http://d.example/">日韩欧美综合</a>|')
+
+
+def test_a_crawl_keeps_the_text_around_a_labelled_farm_set_inside_a_paragraph(tmp_path, archive_url):
+    from tests.conftest import crawl_site, sql_rows
+    from tests.sites import sample_site
+
+    sentence = "健全機制,推行常態化幫扶。"
+
+    def farm_inside_a_paragraph(name: str, html: str) -> str:
+        return html.replace(f"<P>　　{sentence}", f"<P>　　{sentence}{INLINE_FARM}", 1) if name == "content_306512.htm" else html
+
+    site = sample_site(tmp_path / "site", alter=farm_inside_a_paragraph, pdfs=False)
+    done, _ = crawl_site(archive_url, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    [(article_id, body)] = sql_rows(archive_url, "SELECT id, body FROM articles WHERE body LIKE :p", p="%推行常态化帮扶。建立月调度%")
+    assert "久久" not in body and "蜘蛛池" not in body
+    removed = sql_rows(archive_url, "SELECT kind, text FROM removals WHERE article_id = :a", a=article_id)
+    assert [kind for kind, _ in removed] == ["spam:labelled-link-farm"]
+    assert removed[0][1].startswith("主站蜘蛛池模板") and removed[0][1].endswith("日韩欧美综合|")

@@ -247,6 +247,19 @@ def test_a_date_closing_the_last_article_of_a_page_is_text():
     assert extract_paragraphs(newspaper_pdf(article, columns=1, chars_per_line=20)) == _expected(article)
 
 
+@pytest.mark.parametrize("columns", [2, 3])
+def test_a_line_spread_out_by_justification_is_one_line(columns):
+    """A long Latin word (an address) leaves the line before it a few characters, which
+    justification spreads over the column, each gap wider than a gutter: one line still, not a
+    column per character that breaks the page's reading order."""
+    article = [("咨询服务信息", [
+        "咨询电话：020-83123456，邮箱service@gongyishibao.com，工作时间为每周一至周五。",
+        "会议强调，要把工作做实做细，把各项任务落到实处。",
+    ])]
+    pdf = newspaper_pdf(article, columns=columns, chars_per_line=13)
+    assert extract_paragraphs(pdf) == _expected(article)
+
+
 def test_spaces_around_digits_are_removed(pdfs):
     text = "\n".join(extract_paragraphs(pdfs["000"]))
     assert "总结2022年工作进展" in text and "达到78%" in text

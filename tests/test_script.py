@@ -88,6 +88,22 @@ def test_too_little_han_is_unknown(text):
     assert detect_script(text) == ""
 
 
+def test_characters_mainland_simplified_writes_too_are_no_evidence_of_traditional():
+    # 乾 (乾隆, 乾县), 於 (a surname), 吒 (哪吒), 薹 (蒜薹), 徵 (宫商角徵羽) are standard Simplified
+    # characters that t2s changes: a Simplified history column full of 乾隆 read as mixed, and
+    # was converted (乾清宫 → 干清宫).
+    title = "乾隆年间的义仓与乾县善堂"
+    lead = "乾隆五年，乾县士绅捐谷设仓，乾清宫颁旨嘉奖，地方赖以救荒。"
+    assert detect_script(f"{title}\n{lead}") == "simplified"
+    item = ScriptPipeline().process_item(article(title=title, paragraphs=[lead, "於先生著书立说。"]))
+    assert item.original_script == "simplified"
+    assert (item.title, item.paragraphs) == (title, [lead, "於先生著书立说。"])
+    # In Traditional text they still convert, and the rest of the text names the script.
+    traditional = "乾隆年間的義倉與乾縣善堂，於是士紳捐穀設倉"
+    assert detect_script(traditional) == "traditional"
+    assert to_simplified(traditional) == "乾隆年间的义仓与乾县善堂，于是士绅捐谷设仓"
+
+
 def test_detection_only_reads_a_sample():
     _, _, paragraphs = web_article()
     huge = "".join(paragraphs) + PRINT * 2000  # Simplified only beyond the first 300 Han
@@ -411,6 +427,38 @@ def test_short_article_is_converted_when_it_leans_traditional():
     item = article(title="图片新闻", paragraphs=["著名"])
     ScriptPipeline().process_item(item)
     assert (item.original_script, item.title, item.paragraphs) == ("", "图片新闻", ["著名"])
+
+
+def test_a_short_article_is_judged_on_all_its_text_when_its_title_names_no_script():
+    # A picture story: a title of characters both scripts share (公益), the text in its headings
+    # and captions. Judged on the title alone, it kept its Traditional caption.
+    caption = "志願者為社區老人送去年貨和對聯"
+    item = article(title="公益", subtitle="全國鄉鎮社工站", images=[ImageItem(url="http://x/1.jpg", caption=caption)])
+    ScriptPipeline().process_item(item)
+    assert item.original_script == ""
+    assert (item.subtitle, item.images[0].caption, item.images[0].caption_original) == (
+        "全国乡镇社工站", "志愿者为社区老人送去年货和对联", caption)
+    item = article(title="公益", paragraphs=["一二三", "志願者走訪"], images=[ImageItem(url="http://x/1.jpg", caption="新春")])
+    ScriptPipeline().process_item(item)
+    assert item.paragraphs == ["一二三", "志愿者走访"]
+    # Simplified headings and captions keep a short article as it is.
+    item = article(title="公益", subtitle="全国乡镇社工站", images=[ImageItem(url="http://x/1.jpg", caption="图为著名")])
+    ScriptPipeline().process_item(item)
+    assert (item.subtitle, item.images[0].caption) == ("全国乡镇社工站", "图为著名")
+
+
+def test_a_traditional_paragraph_after_a_simplified_lead_is_converted():
+    # The sample (title and first paragraph) is Simplified; a paragraph further down is
+    # Traditional (pasted from a Traditional page). Left as it was, `body` held Traditional text.
+    title, _, web = web_article()
+    printed = [line for line in PRINT.splitlines()[12:24] if line]
+    simplified_title = to_simplified(title)
+    item = article(title=simplified_title, paragraphs=[printed[0], web[1], printed[1], "會議指出"])
+    ScriptPipeline().process_item(item)
+    assert item.original_script == "simplified"  # the title's and first paragraph's, as documented
+    assert item.paragraphs == [printed[0], to_simplified(web[1]), printed[1], "會議指出"]  # too short to tell: kept
+    assert item.body_original == "\n".join([printed[0], web[1], printed[1], "會議指出"])
+    assert item.title == simplified_title
 
 
 def test_page_item():

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from crawler.sample import PREFIX, SITE, build
 from crawler.sample.server import SiteServer
 from crawler.sample.typeset import blank_pdf, newspaper_pdf, scanned_pdf
-from pipelines.normalize import normalize_text
+from pipelines.normalize import normalize_plain, normalize_text
 from pipelines.pdf import extract_paragraphs
 from tests.conftest import PROJECT, crawl_runs, crawl_site, run_crawl, sql_rows
 from tests.seeds import fold_print_brackets, print_article, web_article
@@ -154,6 +154,29 @@ def test_zhu_and_zhe_of_a_traditional_page_are_archived_as_the_print_writes_them
     assert script == "traditional"
     assert body.splitlines()[-1] == ZHU_ZHE_PRINT
     assert original.splitlines()[-1] == ZHU_ZHE_WEB
+
+
+def test_a_traditional_paragraph_in_a_simplified_article_is_archived_in_simplified(tmp_path, archive_url):
+    """A page served in Simplified whose last paragraph was pasted from a Traditional page."""
+    t2s = opencc.OpenCC("t2s").convert
+
+    def simplified_with_one_traditional_paragraph(name: str, html: str) -> str:
+        if name != "content_306512.htm":
+            return html
+        html = t2s(html)
+        return html.replace("<!--</npm:article-content>-->", f"<P>　　{ZHU_ZHE_WEB}</P>\n<!--</npm:article-content>-->", 1)
+
+    site = sample_site(tmp_path / "site", alter=simplified_with_one_traditional_paragraph, pdfs=False)
+    done, _ = crawl_site(archive_url, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    [(script, body, original)] = sql_rows(
+        archive_url, "SELECT original_script, body, body_original FROM articles WHERE body_original LIKE :p",
+        p=f"%{ZHU_ZHE_WEB[:8]}%",
+    )
+    assert script == "simplified"  # its title and lead
+    assert body.splitlines()[-1] == ZHU_ZHE_PRINT
+    assert original.splitlines()[-1] == ZHU_ZHE_WEB
+    assert body.splitlines()[:-1] == [normalize_plain(p) for p in original.splitlines()[:-1]]  # not converted
 
 
 def test_the_pdf_itself_is_kept_for_reprocessing(crawl):

@@ -13,7 +13,7 @@ import pytest
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from crawler.templates.text import HAN
-from tests.conftest import run_crawl, sql_rows
+from tests.conftest import SAMPLE_SITE, run_crawl, sql_rows
 from tests.sites import SAMPLE_DAY, sample_site
 
 ISSUE_DIR = "html/2023-01/31/"
@@ -234,6 +234,32 @@ def test_a_file_redirected_off_the_site_is_not_read_as_the_papers(tmp_path, arch
     assert sql_rows(archive, "SELECT count(*) FROM articles WHERE title LIKE '%娱乐%' OR url LIKE '%localhost%'") == [(0,)]
 
 
+@pytest.mark.parametrize("file, what", [("content_306512.htm", "article"), ("node_9.htm", "page"), ("node_1.htm", "issue")])
+def test_a_file_the_site_redirects_round_in_a_loop_fails_the_run_and_is_read_again(tmp_path, archive, file, what):
+    """Scrapy drops a request redirected more than REDIRECT_MAX_TIMES times, as it drops what
+    robots.txt forbids: the file was missed by a run that ended with status 0 and "0 failed"."""
+    site = sample_site(tmp_path / "site", pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}{file}"
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        server._redirects[asked] = f"{server.url}{asked.lstrip('/')}?from=cdn"  # the same file, again and again
+        done = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS)
+        server._redirects.clear()
+        before = len(server.requests)
+        again = run_crawl(f"date={ISSUE_DATE}", base, archive=archive, settings=NO_PDFS)
+        asked_again = [r.path for r in server.requests[before:]]
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    why = "(redirected more times than REDIRECT_MAX_TIMES allows (a redirect loop))"
+    failed = f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched {why}: " if what == "issue" else f"ERROR: {what} not fetched, skipped: "
+    assert [line for line in done.stderr.splitlines() if failed in line and line.endswith(asked) or f"{asked} {why}" in line]
+    assert sql_rows(archive, "SELECT status FROM crawl_runs ORDER BY id") == [("failed",), ("finished",)]
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert asked in asked_again
+    assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM pages") == [(16, 16)]
+    assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+
+
 # --- a file cut short -------------------------------------------------------------------------------
 
 
@@ -298,6 +324,51 @@ def test_a_page_file_cut_short_is_not_stored_with_fewer_articles(tmp_path, archi
         assert [line for line in done.stderr.splitlines() if f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched {why}" in line]
         assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
     assert f"{PREFIX}{ISSUE_DIR}{file}" in asked  # asked again by the next run
+
+
+# --- files served wrong with status 200, then right ----------------------------------------------
+
+# What a CDN or a WAF sends with status 200 to a crawler it throttles.
+BUSY_PAGE = ('<html><head><meta charset="utf-8"><title>系统繁忙</title></head>'
+             "<body><div><p>访问过于频繁，请稍后再试。</p></div></body></html>")
+
+
+def _article_file(name: str, html: str) -> str:
+    return (SAMPLE_SITE / ISSUE_DIR / "content_306512.htm").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("file, serve, answer", [
+    ("content_306512.htm", lambda name, html: BUSY_PAGE, "error page '系统繁忙'"),
+    ("content_306512.htm", lambda name, html: "", "file cut short"),
+    # Cut before the article's text begins: its title block and no more.
+    ("content_306512.htm", lambda name, html: html[: html.index("<!--<npm:article-content>-->") - 200], "file cut short"),
+    # Page 7's link answered with an article of page 8: read as page 8, it took page 8's
+    # place, and page 7 and its articles were missed without a word, exit status 0.
+    ("node_9.htm", _article_file, "another page's file"),
+])
+def test_a_file_served_wrong_with_status_200_is_not_stored_and_the_next_run_stores_it(tmp_path, archive_url, file, serve, answer):
+    site = sample_site(tmp_path / "site", alter=lambda name, html: serve(name, html) if name == file else html, pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}{file}"
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        first = run_crawl(f"date={ISSUE_DATE}", base, archive=archive_url, settings=NO_PDFS)
+        stored_first = sql_rows(archive_url, "SELECT count(*) FROM articles")[0][0]
+        (site / ISSUE_DIR / file).write_bytes((SAMPLE_SITE / ISSUE_DIR / file).read_bytes())  # the site mended
+        before = len(server.requests)
+        again = run_crawl(f"date={ISSUE_DATE}", base, archive=archive_url, settings=NO_PDFS)
+        asked_again = [r.path for r in server.requests[before:]]
+    assert first.returncode == 4, first.stderr[-3000:]
+    assert "Traceback" not in first.stderr + again.stderr
+    assert [line for line in first.stderr.splitlines() if f"skipped ({answer} on 1 of the 3 runs" in line and asked in line], first.stderr[-3000:]
+    assert stored_first == (18 if file.startswith("node") else 19)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert asked in asked_again
+    pages = sql_rows(archive_url, "SELECT p.page_number, p.url FROM pages p")
+    assert sorted(number for number, _ in pages) == list(range(1, 17))
+    assert len({url for _, url in pages}) == 16
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+    assert sql_rows(archive_url, "SELECT title FROM articles WHERE url LIKE :u", u="%content_306512.htm") == [("健全机制，推行常态化帮扶",)]
+    assert sql_rows(archive_url, "SELECT count(*) FROM dead_links") == [(0,)]
 
 
 # --- a source that wraps its lines inside Chinese text -----------------------------------------------

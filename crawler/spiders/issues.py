@@ -145,6 +145,14 @@ def _no_issue_answer(response, page, day: date) -> tuple[str, str, str] | None:
     return None
 
 
+def _redirect_loop(failure) -> bool:
+    """A request the site redirected more times than REDIRECT_MAX_TIMES allows: Scrapy drops it
+    as it drops what robots.txt forbids (IgnoreRequest), and a page, article or issue entry
+    page so answered was missed by a run that said it fetched everything. A site that sends a
+    file round in a loop is in trouble, as with a 5xx: a failure, asked again by the next run."""
+    return bool(failure.check(IgnoreRequest)) and failure.getErrorMessage() == "max redirections reached"
+
+
 def redirected_off_site(response) -> str | None:
     """Where a redirect took a request of the paper's site to another host, or None.
 
@@ -473,9 +481,10 @@ class IssuesSpider(scrapy.Spider):
         self.crawler.stats.inc_value("issues/failed")
         key, why = self._failure_key(failure)
         self.crawler.stats.inc_value(f"pages/failed/{key}")
-        self._first_failure(request.url, why)
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        self._first_failure(url, why)
         self.logger.error(
-            "issue of %s on %s not fetched (%s): %s", self.plan.paper.name, request.cb_kwargs["day"].isoformat(), why, request.url
+            "issue of %s on %s not fetched (%s): %s", self.plan.paper.name, request.cb_kwargs["day"].isoformat(), why, url
         )
 
     def page_failed(self, failure):
@@ -566,12 +575,13 @@ class IssuesSpider(scrapy.Spider):
             return
         key, why = self._failure_key(failure)
         self.crawler.stats.inc_value(f"{what}s/failed/{key}")
+        url = (request.meta.get("redirect_urls") or [request.url])[0]  # the link, not where a redirect led
         if what != "pdf" or key not in ("404", "410"):  # a PDF the site has not: stored as gone
-            self._first_failure(request.url, why)
+            self._first_failure(url, why)
         if failure.check(HttpError):
-            self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, dead, request.url)
+            self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, dead, url)
         else:
-            self.logger.error("%s not fetched, skipped%s: %s (%s)", what, dead, request.url, why)
+            self.logger.error("%s not fetched, skipped%s: %s (%s)", what, dead, url, why)
 
     def _answered_again(self, response, what: str) -> None:
         # Its dead_links row goes when it is stored (storage/db.py: store_batch).
@@ -616,7 +626,8 @@ class IssuesSpider(scrapy.Spider):
         why, answer); None when it is the file. Another issue's file (a site that sends a
         missing file to its newest issue: stored, that issue's page took the place of this
         issue's page of the same number, with its articles), or, after a redirect, another file
-        of the issue or the site (its home page, which refreshes to an issue's first page)."""
+        of the issue or the site (its home page, which refreshes to an issue's first page), or
+        for a page, a file that is another page's by its own page list."""
         asked = response.request.cb_kwargs
         day = asked["day"].isoformat() if what == "page" else asked["context"]["issue_date"]
         redirected = response.meta.get("redirect_urls")
@@ -626,6 +637,13 @@ class IssuesSpider(scrapy.Spider):
             return "other-issue", f"serves the issue of {other.isoformat()}", "another issue's file"
         if redirected and _file_name(redirected[0]) != _file_name(response.url):
             return "other-file", f"redirected to {response.url}", "redirect to another file"
+        if what == "page" and (number := document.page_number) is not None:
+            # Another page's file at this URL (an article of page 8 served for page 7's link),
+            # read by its page list as that page: stored, it took the other page's place, and
+            # this page and its articles were missed without a word.
+            listed = next((link.page_number for link in document.page_links if link.url == response.url), None)
+            if listed is not None and listed != number:
+                return "other-file", f"serves page {number}'s file, not page {listed}'s", "another page's file"
         return None
 
     def _not_read(self, response, what: str, key: str, why: str, day: date | None = None, note: str = "") -> None:
@@ -651,7 +669,7 @@ class IssuesSpider(scrapy.Spider):
     def _ignored(self, failure, what: str) -> bool:
         """A request the crawl itself dropped (robots.txt forbids it, or it left the site's
         domain) was never sent: not a failure, as asking again would change nothing."""
-        if failure.check(HttpError) or not failure.check(IgnoreRequest):  # HttpError is an IgnoreRequest
+        if failure.check(HttpError) or not failure.check(IgnoreRequest) or _redirect_loop(failure):  # HttpError is an IgnoreRequest
             return False
         self.crawler.stats.inc_value(f"{what}s/ignored")
         self.logger.warning("%s not fetched (%s): %s", what, failure.getErrorMessage(), failure.request.url)
@@ -665,6 +683,8 @@ class IssuesSpider(scrapy.Spider):
             return str(status), f"HTTP {status}"
         if failure.check(ResponseDataLossError):  # its message is empty
             return "truncated", "truncated: the site sent fewer bytes than its Content-Length"
+        if _redirect_loop(failure):
+            return "redirects", "redirected more times than REDIRECT_MAX_TIMES allows (a redirect loop)"
         return "network", failure.getErrorMessage()
 
     def _first_failure(self, url: str, why: str) -> None:

@@ -1221,13 +1221,20 @@ class FounderArticle(_FounderFile):
     @cached_property
     def truncated(self) -> str:
         """How the file shows it was cut short, else "": it ends inside the article's text, the
-        Founder body's opening marker without its closing one. A file fetched while the site was still writing it (its
-        Content-Length that of the part written, so no transfer error) was stored as a shorter
-        article, and never asked for again. The closing marker is looked for from the file's
-        end, where it is; a paper without the markers pays a search of the whole file.
+        Founder body's opening marker without its closing one, or before that text began (an
+        empty file, its title block only), the closing marker, </body> and </html> all missing.
+        A file fetched while the site was still writing it (its Content-Length that of the part
+        written, so no transfer error) was stored as a shorter article, or as what generic
+        extraction made of its title block, and never asked for again. The ends are looked for
+        from the file's end, where they are; a paper without the markers pays a search of the
+        whole file.
         """
-        if self.html.rfind(_BODY_END) == -1 and self.html.find(_BODY_START) != -1:
+        if self.html.rfind(_BODY_END) != -1:
+            return ""
+        if self.html.find(_BODY_START) != -1:
             return "the file ends inside the article's text"
+        if not any(self.html.rfind(end) != -1 for end in _DOCUMENT_ENDS):
+            return "the file ends before its text and its </body> and </html>"
         return ""
 
     @cached_property

@@ -1,4 +1,5 @@
-"""A site's "page does not exist" page, served with HTTP 200 instead of a 404.
+"""A site's "page does not exist" page, served with HTTP 200 instead of a 404 (or its CDN's
+"too busy" or security check page, served with HTTP 200 in the file's place).
 
 Many sites (IIS and CMS error handlers, Founder e-paper mirrors among them) answer a missing
 file with their error page and status 200. Read as an article, it became a row titled "404"
@@ -23,7 +24,11 @@ _NOT_FOUND = re.compile(
     r"(?:[页頁]面|[网網][页頁]|文件|文章|稿件|[资資]源)(?:不存在|未找到|[已被]*[删刪]除)"
     r"|(?:找不到|[无無]法找到)(?:[该該此]|您[要所]?[访訪][问問]的|您[要所]?[查找打开開]*的)?(?:[页頁]面|[网網][页頁]|文件|[资資]源)"
     r"|(?<![\d.\u3400-\u9fff])404(?![\d.\u3400-\u9fff])|404\s*(?:[错錯][误誤]|[页頁]面)|[错錯][误誤]\s*404"
-    r"|not\s+found|cannot\s+be\s+found|does\s+not\s+exist",
+    r"|not\s+found|cannot\s+be\s+found|does\s+not\s+exist"
+    # A CDN's or WAF's answer to a crawler it throttles or challenges, with status 200 too: not
+    # the file either, and gone for now only (the next run asks again).
+    r"|(?:系[统統]|服[务務]器|[网網]站)繁忙|(?:[访訪][问問]|[请請]求)(?:过于|過於|太)?[频頻]繁|[访訪][问問]受限"
+    r"|(?:安全|人机|人機)[验驗][证證]|too\s+many\s+requests|access\s+denied",
     re.I,
 )
 # An error page says little: a page with more text than this is no error page, whatever it says.

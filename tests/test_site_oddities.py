@@ -333,6 +333,14 @@ BUSY_PAGE = ('<html><head><meta charset="utf-8"><title>系统繁忙</title></hea
              "<body><div><p>访问过于频繁，请稍后再试。</p></div></body></html>")
 
 
+def test_an_issue_answered_by_a_busy_page_is_a_failed_issue_not_a_date_without_one(tmp_path, archive):
+    site = sample_site(tmp_path / "site", alter=lambda name, html: BUSY_PAGE if name == "node_1.htm" else html, pdfs=False)
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert f"ERROR: issue of 公益时报 on {ISSUE_DATE} not fetched (error page with HTTP 200: '系统繁忙')" in done.stderr
+    assert sql_rows(archive, "SELECT count(*) FROM absent_issues") == [(0,)]
+
+
 def _article_file(name: str, html: str) -> str:
     return (SAMPLE_SITE / ISSUE_DIR / "content_306512.htm").read_text(encoding="utf-8")
 

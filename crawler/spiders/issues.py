@@ -26,6 +26,7 @@ from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
 from crawler.templates import decode_html
 from crawler.templates.founder import as_declared
+from crawler.templates.notfound import busy
 from crawler.templates.registry import get_template
 
 
@@ -361,6 +362,11 @@ class IssuesSpider(scrapy.Spider):
             self._not_read(response, "issue", "redirected", f"redirected off the site to {elsewhere}", day)
             return
         page = self.template.page(_html(response), response.url) if response.status not in NOT_FOUND_STATUSES else None
+        if page is not None and page.not_found and busy(page.not_found):
+            # Says nothing of an issue that day: taken for a date without one, the issue was
+            # missed by a run that ended with status 0.
+            self._not_read(response, "issue", "error-page", f"error page with HTTP 200: {page.not_found!r}", day)
+            return
         if no_issue := _no_issue_answer(response, page, day):
             why, answer, reason = no_issue
             if index:

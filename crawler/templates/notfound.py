@@ -16,8 +16,15 @@ from lxml import etree
 
 from crawler.templates.text import collapse, text
 
-__all__ = ["not_found"]
+__all__ = ["busy", "not_found"]
 
+# A CDN's or WAF's answer to a crawler it throttles or challenges, with status 200 too: not
+# the file either, and says nothing of whether the file (or an issue that day) exists.
+_BUSY = re.compile(
+    r"(?:系[统統]|服[务務]器|[网網]站)繁忙|(?:[访訪][问問]|[请請]求)(?:过于|過於|太)?[频頻]繁|[访訪][问問]受限"
+    r"|(?:安全|人机|人機)[验驗][证證]|too\s+many\s+requests|access\s+denied",
+    re.I,
+)
 # What error pages say, in either script. Only about a page or file: an article may well be
 # titled 找不到回家的路, and 404 only as a number of its own, not 第404期.
 _NOT_FOUND = re.compile(
@@ -25,10 +32,7 @@ _NOT_FOUND = re.compile(
     r"|(?:找不到|[无無]法找到)(?:[该該此]|您[要所]?[访訪][问問]的|您[要所]?[查找打开開]*的)?(?:[页頁]面|[网網][页頁]|文件|[资資]源)"
     r"|(?<![\d.\u3400-\u9fff])404(?![\d.\u3400-\u9fff])|404\s*(?:[错錯][误誤]|[页頁]面)|[错錯][误誤]\s*404"
     r"|not\s+found|cannot\s+be\s+found|does\s+not\s+exist"
-    # A CDN's or WAF's answer to a crawler it throttles or challenges, with status 200 too: not
-    # the file either, and gone for now only (the next run asks again).
-    r"|(?:系[统統]|服[务務]器|[网網]站)繁忙|(?:[访訪][问問]|[请請]求)(?:过于|過於|太)?[频頻]繁|[访訪][问問]受限"
-    r"|(?:安全|人机|人機)[验驗][证證]|too\s+many\s+requests|access\s+denied",
+    r"|" + _BUSY.pattern,
     re.I,
 )
 # An error page says little: a page with more text than this is no error page, whatever it says.
@@ -48,3 +52,8 @@ def not_found(root: etree._Element) -> str:
     if len(said) <= _SHORT and (match := _NOT_FOUND.search(said)):
         return title or said[max(0, match.start() - 20) : match.end() + 20].strip()
     return ""
+
+
+def busy(message: str) -> bool:
+    """Whether an error page's message (not_found's) is a CDN's busy or security check page."""
+    return bool(_BUSY.search(message))

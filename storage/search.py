@@ -719,15 +719,14 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
     end = min(len(field), start + width)
     start = max(0, min(start, end - width))
     start = _cluster_at(field, start)[0]
-    if (cluster := _cluster_at(field, end))[0] < end:
-        end = cluster[1]
+    end = _cluster_end(field, end)
     opening, closing = markers
     pieces, shown = [], start
     for at, until in chain([first], found) if first else ():
         if at >= end:
             break
         if end < until <= at + width // 4:
-            end = until if (cluster := _cluster_at(field, until))[0] == until else cluster[1]
+            end = _cluster_end(field, until)
         at, cut = max(at, shown), min(until, end)
         if cut <= at:  # within a letter an earlier match marked
             continue
@@ -754,6 +753,12 @@ def _found_in_lower_case(pattern: re.Pattern, field: str) -> Iterator[tuple[int,
 # them. A cut is looked for this far back: no cluster in news text is longer.
 _CLUSTER = regex.compile(r"\X")
 _LONGEST_CLUSTER = 32
+
+
+def _cluster_end(text: str, at: int) -> int:
+    """``at``, or the end of the grapheme cluster ``at`` falls within: a cut there cuts none."""
+    start, end = _cluster_at(text, at)
+    return end if start < at else at
 
 
 def _cluster_at(text: str, at: int) -> tuple[int, int]:

@@ -154,6 +154,12 @@ def _redirect_loop(failure) -> bool:
     return bool(failure.check(IgnoreRequest)) and failure.getErrorMessage() == "max redirections reached"
 
 
+def _asked_link(message) -> str:
+    """The link a request (or the response to it) asked for, not where a redirect led: what the
+    crawl's records and failure lines name."""
+    return (message.meta.get("redirect_urls") or [message.url])[0]
+
+
 def redirected_off_site(response) -> str | None:
     """Where a redirect took a request of the paper's site to another host, or None.
 
@@ -487,7 +493,7 @@ class IssuesSpider(scrapy.Spider):
         self.crawler.stats.inc_value("issues/failed")
         key, why = self._failure_key(failure)
         self.crawler.stats.inc_value(f"pages/failed/{key}")
-        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        url = _asked_link(request)
         self._first_failure(url, why)
         self.logger.error(
             "issue of %s on %s not fetched (%s): %s", self.plan.paper.name, request.cb_kwargs["day"].isoformat(), why, url
@@ -521,7 +527,7 @@ class IssuesSpider(scrapy.Spider):
         days (the delta middleware tags the request with the runs before,
         ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks it again but
         with refresh=1. The item counts this run's answer in dead_links."""
-        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        url = _asked_link(request)
         now = datetime.now(timezone.utc)
         count = UnservedCount.of((request.meta.get("archive") or {}).get("dead"), self.settings, now)
         if count.given_up_before:  # asked again by refresh=1: still gone
@@ -548,7 +554,7 @@ class IssuesSpider(scrapy.Spider):
         ARCHIVE_GONE_AFTER_DAYS days: the delta middleware then leaves it out of the dates asked
         but with refresh=1, and `archive stats` no longer lists it missing. The item counts this
         run's answer in absent_issues, with the status the site first answered (a redirect's)."""
-        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        url = _asked_link(response)
         name, asked = self.plan.paper.name, day.isoformat()
         now = datetime.now(timezone.utc)
         count = UnservedCount.of((response.meta.get("archive") or {}).get("absent"), self.settings, now)
@@ -581,7 +587,7 @@ class IssuesSpider(scrapy.Spider):
             return
         key, why = self._failure_key(failure)
         self.crawler.stats.inc_value(f"{what}s/failed/{key}")
-        url = (request.meta.get("redirect_urls") or [request.url])[0]  # the link, not where a redirect led
+        url = _asked_link(request)
         if what != "pdf" or key not in ("404", "410"):  # a PDF the site has not: stored as gone
             self._first_failure(url, why)
         if failure.check(HttpError):
@@ -659,7 +665,7 @@ class IssuesSpider(scrapy.Spider):
         counted as not fetched, so that the run says so and a later run asks again; an issue's
         entry page so answered fails the issue, as an HTTP error does (issue_failed). ``note``:
         for a dead link not yet gone, how far it is from being so."""
-        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        url = _asked_link(response)
         self._first_failure(url, why)
         if what == "issue":
             self.crawler.stats.inc_value("issues/failed")

@@ -345,8 +345,43 @@ def _article_file(name: str, html: str) -> str:
     return (SAMPLE_SITE / ISSUE_DIR / "content_306512.htm").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("file", ["content_306512.htm", "node_9.htm"])
+def test_a_busy_page_for_a_page_or_article_is_a_failed_fetch_never_counted_towards_gone(tmp_path, archive_url, file):
+    """Counted as a dead link, a file the CDN throttled on a few runs was given up for gone and
+    never asked again."""
+    site = sample_site(tmp_path / "site", alter=lambda name, html: BUSY_PAGE if name == file else html, pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}{file}"
+    once = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        runs = []
+        for _ in range(2):
+            before = len(server.requests)
+            runs.append((run_crawl(f"date={ISSUE_DATE}", base, archive=archive_url, settings=once),
+                         [r.path for r in server.requests[before:]]))
+    what = "page" if file.startswith("node") else "article"
+    for done, paths in runs:
+        assert done.returncode == 4, done.stderr[-3000:]
+        assert asked in paths
+        assert [line for line in done.stderr.splitlines()
+                if f"ERROR: {what} not fetched, skipped: " in line and asked in line and line.endswith("(error page with HTTP 200: '系统繁忙')")], done.stderr[-3000:]
+        assert "0 links gone" in done.stderr and "link gone:" not in done.stderr and "Traceback" not in done.stderr
+    assert sql_rows(archive_url, "SELECT count(*) FROM dead_links") == [(0,)]
+
+
+def test_a_server_error_after_the_retries_is_a_failed_fetch_not_a_broken_link(tmp_path, archive):
+    site = sample_site(tmp_path / "site", pdfs=False)
+    asked = f"{PREFIX}{ISSUE_DIR}content_306512.htm"
+    with SiteServer(site, prefix=PREFIX, faults={asked: [503, 503, 503]}) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 4, done.stderr[-3000:]
+    assert [line for line in done.stderr.splitlines()
+            if "ERROR: article not fetched, skipped: " in line and asked in line and line.endswith("(HTTP 503)")], done.stderr[-3000:]
+    assert "broken article link" not in done.stderr
+    assert sql_rows(archive, "SELECT count(*) FROM dead_links") == [(0,)]
+
+
 @pytest.mark.parametrize("file, serve, answer", [
-    ("content_306512.htm", lambda name, html: BUSY_PAGE, "error page '系统繁忙'"),
     ("content_306512.htm", lambda name, html: "", "file cut short"),
     # Cut before the article's text begins: its title block and no more.
     ("content_306512.htm", lambda name, html: html[: html.index("<!--<npm:article-content>-->") - 200], "file cut short"),

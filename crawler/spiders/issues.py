@@ -84,6 +84,12 @@ def _file_name(url: str) -> str:
 NOT_FOUND_STATUSES = (404, 410)
 
 
+def _server_trouble(status: int) -> bool:
+    """Whether an HTTP status says the server could not answer (5xx, 408, 429), not that the
+    file is missing or refused: a failed fetch, not a broken link."""
+    return status >= 500 or status in (408, 429)
+
+
 def _answered_status(response) -> int:
     """The status the site first answered a request with: a redirect's (302), else the response's."""
     return next((reason for reason in response.meta.get("redirect_reasons", ()) if isinstance(reason, int)), response.status)
@@ -590,7 +596,7 @@ class IssuesSpider(scrapy.Spider):
         url = _asked_link(request)
         if what != "pdf" or key not in ("404", "410"):  # a PDF the site has not: stored as gone
             self._first_failure(url, why)
-        if failure.check(HttpError):
+        if failure.check(HttpError) and not _server_trouble(failure.value.response.status):
             self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, dead, url)
         else:
             self.logger.error("%s not fetched, skipped%s: %s (%s)", what, dead, url, why)
@@ -616,6 +622,11 @@ class IssuesSpider(scrapy.Spider):
             self._not_read(response, what, "redirected", f"redirected off the site to {elsewhere}")
             return None
         document = page_object(content(response), response.url)
+        if document.not_found and busy(document.not_found):
+            # A CDN's busy or security check page says nothing of the file, as a 503 does not:
+            # a failed fetch, never counted towards the link's being gone.
+            self._not_read(response, what, "busy", f"error page with HTTP 200: {document.not_found!r}")
+            return None
         if document.not_found:
             not_this = ("error-page", f"error page with HTTP 200: {document.not_found!r}", f"error page {document.not_found!r}")
         elif what in ("page", "article") and (served := self._served_instead(response, what, document)):
@@ -673,7 +684,7 @@ class IssuesSpider(scrapy.Spider):
             self.logger.error("issue of %s on %s not fetched (%s): %s", self.plan.paper.name, day.isoformat(), why, url)
             return
         self.crawler.stats.inc_value(f"{what}s/failed/{key}")
-        if key == "truncated":
+        if key in ("truncated", "busy"):
             self.logger.error("%s not fetched, skipped%s: %s (%s)", what, note, url, why)
         else:
             self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, note, url)

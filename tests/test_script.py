@@ -134,6 +134,8 @@ WORDS = {
     "妳好": "你好", "為甚麼": "为什么", "甚至": "甚至",
     # corrections file: a phrase rule of t2s firing across a word boundary
     "首批覆蓋": "首批覆盖", "第一批覆蓋": "第一批覆盖", "覆蓋率": "覆盖率", "批覆文件": "批复文件",
+    # corrections file: palace names t2s writes with 干
+    "乾清門": "乾清门", "乾東五所": "乾东五所", "乾西五所": "乾西五所", "骨幹德育": "骨干德育",
 }
 
 # The one-to-many characters of the issue in sentences, as a Traditional page serves them.

@@ -363,7 +363,7 @@ class ScriptPipeline:
                 image.caption = s(image.caption)
         elif item.original_script == "simplified":
             # A Traditional paragraph past the sample (pasted from a Traditional page) is
-            # converted alone (original_script stays the sample's, as documented). Each
+            # converted alone, and the article is mixed: its body_original is not its body. Each
             # paragraph is judged on its beginning only: read to SAMPLE_HAN, the check
             # quadrupled the pipeline's cost for every Simplified article.
             # The first paragraph is the sample's, found Simplified.
@@ -371,4 +371,5 @@ class ScriptPipeline:
                      for paragraph in item.paragraphs[1:]]
             if any(later):
                 item.paragraphs[1:] = [s(p) if convert else p for p, convert in zip(item.paragraphs[1:], later)]
+                item.original_script = "mixed"
         item.body = "\n".join(item.paragraphs)

@@ -80,6 +80,9 @@ def test_the_pipeline_detects_on_title_and_first_paragraph():
     item = ScriptPipeline().process_item(article(title=title, paragraphs=[paragraphs[0], *print_body]))
     assert item.original_script == "traditional"
     item = ScriptPipeline().process_item(article(title="会议", paragraphs=["".join(print_body[:4]), *paragraphs]))
+    # Simplified by its sample; its later Traditional paragraphs, each converted, make it mixed.
+    assert item.original_script == "mixed" and item.paragraphs[0] == "".join(print_body[:4])
+    item = ScriptPipeline().process_item(article(title="会议", paragraphs=["".join(print_body[:4]), *print_body[4:]]))
     assert item.original_script == "simplified"
 
 
@@ -457,7 +460,9 @@ def test_a_traditional_paragraph_after_a_simplified_lead_is_converted():
     simplified_title = to_simplified(title)
     item = article(title=simplified_title, paragraphs=[printed[0], web[1], printed[1], "會議指出"])
     ScriptPipeline().process_item(item)
-    assert item.original_script == "simplified"  # the title's and first paragraph's, as documented
+    # Left "simplified" (the title's and first paragraph's), a query for the Simplified
+    # articles named one whose body_original held Traditional text.
+    assert item.original_script == "mixed"
     assert item.paragraphs == [printed[0], to_simplified(web[1]), printed[1], "會議指出"]  # too short to tell: kept
     assert item.body_original == "\n".join([printed[0], web[1], printed[1], "會議指出"])
     assert item.title == simplified_title

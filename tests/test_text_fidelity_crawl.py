@@ -173,7 +173,7 @@ def test_a_traditional_paragraph_in_a_simplified_article_is_archived_in_simplifi
         archive_url, "SELECT original_script, body, body_original FROM articles WHERE body_original LIKE :p",
         p=f"%{ZHU_ZHE_WEB[:8]}%",
     )
-    assert script == "simplified"  # its title and lead
+    assert script == "mixed"  # Simplified by its title and lead, with a Traditional paragraph
     assert body.splitlines()[-1] == ZHU_ZHE_PRINT
     assert original.splitlines()[-1] == ZHU_ZHE_WEB
     assert body.splitlines()[:-1] == [normalize_plain(p) for p in original.splitlines()[:-1]]  # not converted

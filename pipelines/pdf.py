@@ -39,7 +39,8 @@ read headlines first; a column whose only line is an indented one cannot show it
 vertical text set character by character in a horizontal font is not reassembled (nothing
 tells it from a column one character wide), and a vertical headline is read after the page's
 horizontal text, not beside its article; a compound broken at its own hyphen (well-/known)
-loses the hyphen unless the page also sets it whole inside a line; a dated line set apart at
+loses the hyphen unless the page also sets it whole inside a line; an address (www…, …@…)
+ending a line runs into Latin or digits opening the next one; a dated line set apart at
 the very foot of a page (a notice's date under a blank line) is taken for the running foot.
 """
 from __future__ import annotations
@@ -122,6 +123,14 @@ _WORD_START = re.compile(r"[a-z][A-Za-z]*")
 _LATIN_END = re.compile(r"([A-Za-z0-9])([,.;:!?)\]]*)$")
 _LATIN_START = re.compile(r"([(\[]?)([A-Za-z0-9])")
 _COMPOUND = re.compile(r"[A-Za-z]+[-\u2010][A-Za-z]+")
+# A web or e-mail address is one word however a column breaks it (a long one does not fit a
+# column's line, and print adds no hyphen where it breaks one): a line ending inside one and a
+# next line going on with its characters meet without a space, and a hyphen there is the
+# address's own (www.mca.gov. / cn, www.social- / work.org, service- / center@mca.gov.cn).
+_ADDRESS_END = re.compile(r"(?:(?:https?|ftp)://|www\.|[\w.+-]+@)[\w./~%?#=&+:@-]*$", re.ASCII)
+_ADDRESS_GOES_ON = re.compile(r"[\w/~%?#=&+.@-]", re.ASCII)
+_MAIL_END = re.compile(r"[\w.+-]$", re.ASCII)
+_MAIL_REST = re.compile(r"[\w.+-]*@[\w-]+\.[A-Za-z]", re.ASCII)
 
 
 # What a running head or foot names: the issue's date and weekday, the page (第07版, A07, a
@@ -454,6 +463,8 @@ def _join(lines: list[_Line], compounds: frozenset[str] | set[str] = frozenset()
         line_text = line.text.strip()
         if text.endswith(SOFT_HYPHEN):  # a break the typesetter chose: the word goes on
             text = text[:-1]
+        elif _address_goes_on(text, line_text):
+            pass
         elif (broken := _BROKEN.search(text)) and (rest := _WORD_START.match(line_text)):
             if f"{broken[1]}-{rest[0]}".lower() not in compounds:
                 text = text[:-1]
@@ -461,6 +472,14 @@ def _join(lines: list[_Line], compounds: frozenset[str] | set[str] = frozenset()
             text += " "
         text += line_text
     return normalize_text(text.replace(SOFT_HYPHEN, ""))
+
+
+def _address_goes_on(before: str, after: str) -> bool:
+    """Whether a line break falls inside a web or e-mail address (see ``_ADDRESS_END``)."""
+    if not _ADDRESS_GOES_ON.match(after):  # most breaks: Chinese text on the next line
+        return False
+    return bool(_ADDRESS_END.search(before, max(0, len(before) - 300))
+                or _MAIL_END.search(before) and _MAIL_REST.match(after))
 
 
 def _space_at_break(before: str, after: str) -> bool:

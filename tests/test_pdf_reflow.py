@@ -316,6 +316,17 @@ def test_latin_words_keep_their_space_across_a_line_break_after_their_punctuatio
         assert not pdf_module._space_at_break(before, after)
 
 
+def test_a_web_or_mail_address_broken_at_a_line_end_is_one_word():
+    """A long address a column broke was stored with a space at the break ("www.mca.gov. cn/…",
+    "foo@exa mple.com") or lost a hyphen of its own there: copied from the archive it led nowhere."""
+    lines = ["详情请登录民政部网站 http://www.mca.", "gov.cn/article/xw/tzgg/2023-",
+             "01/notice.shtml 查询，或发邮件至 service-", "center@mca.gov.cn 咨询，网址与 www.social-",
+             "work.org.cn 上的说明相同。"]
+    assert extract_paragraphs(_column([lines])) == [
+        "详情请登录民政部网站http://www.mca.gov.cn/article/xw/tzgg/2023-01/notice.shtml查询，"
+        "或发邮件至service-center@mca.gov.cn咨询，网址与www.social-work.org.cn上的说明相同。"]
+
+
 def test_a_soft_hyphen_where_a_generator_broke_a_word_goes():
     """Some generators map the hyphen they break a word with to U+00AD, which reportlab cannot
     draw: the characters as pdfminer gives them. Left out as unprintable, the break read as a

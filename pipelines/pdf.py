@@ -123,6 +123,7 @@ _WORD_START = re.compile(r"[a-z][A-Za-z]*")
 _LATIN_END = re.compile(r"([A-Za-z0-9])([,.;:!?)\]]*)$")
 _LATIN_START = re.compile(r"([(\[]?)([A-Za-z0-9])")
 _COMPOUND = re.compile(r"[A-Za-z]+[-\u2010][A-Za-z]+")
+_PAGE_REFERENCE = re.compile(r"\d{1,3} ?版")  # a line holding nothing else: a teaser's 08 版
 # A web or e-mail address is one word however a column breaks it (a long one does not fit a
 # column's line, and print adds no hyphen where it breaks one): a line ending inside one and a
 # next line going on with its characters meet without a space, and a hyphen there is the
@@ -439,7 +440,9 @@ def _reflow(columns: list[list[_Line]], em: float) -> list[str]:
             if new:
                 paragraphs.append([])
             paragraphs[-1].append(line)
-            previous, previous_short = line, right - line.x1 >= SHORT * line.size
+            # A page reference set apart at a teaser's end (导读: a headline, then 08 版 at the
+            # block's edge) reads as a column of its own: it closes the teaser it ends.
+            previous, previous_short = line, right - line.x1 >= SHORT * line.size or bool(_PAGE_REFERENCE.fullmatch(line.text.strip()))
     # A compound the page sets whole inside a line (self-help) keeps its hyphen at a line break too.
     compounds = {word.lower() for column in columns for line in column for word in _COMPOUND.findall(line.text)}
     return [text for text in (_join(lines, compounds) for lines in paragraphs) if text]
@@ -468,8 +471,8 @@ def _join(lines: list[_Line], compounds: frozenset[str] | set[str] = frozenset()
         elif (broken := _BROKEN.search(text)) and (rest := _WORD_START.match(line_text)):
             if f"{broken[1]}-{rest[0]}".lower() not in compounds:
                 text = text[:-1]
-        elif _space_at_break(text, line_text):
-            text += " "
+        elif _space_at_break(text, line_text) or (text and _PAGE_REFERENCE.fullmatch(line_text)):
+            text += " "  # a page reference keeps its space after a headline (normalize_text)
         text += line_text
     return normalize_text(text.replace(SOFT_HYPHEN, ""))
 

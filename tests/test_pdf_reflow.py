@@ -161,6 +161,29 @@ def test_headlines_are_paragraphs_of_their_own(pdfs):
     assert "江西开展“蓝马甲行动”乡镇(街道)社工站老年人专项服务" in paragraphs
 
 
+def _teasers() -> list[tuple[str, str, str]]:
+    """Seed 002's front-page teasers (导读): (place, headline, page reference)."""
+    lines = [line for line in _seed("002")[: _seed("002").index(PAGES["002"][0][0][0])] if line]
+    return [(place, *re.fullmatch(r"(.+) (\d+ 版)", teaser).groups()) for place, teaser in zip(lines[::2], lines[1::2])]
+
+
+def test_a_teasers_page_reference_set_apart_stays_its_own_and_ends_the_teaser():
+    """A teaser's page number set at the block's edge, apart from its headline, read as a
+    column of its own: it was joined to the headline without its space (the number read as
+    the headline's) and the next teaser's place ran on after it in the same paragraph."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    baseline, edge = 760, 72 + 26 * 12
+    for place, headline, reference in _teasers():
+        _draw(page, 72, baseline, place, 12)
+        _draw(page, 72, baseline - 18, headline, 12)
+        _draw(page, edge - width(reference, 12), baseline - 18, reference, 12)
+        baseline -= 48
+    page.save()
+    assert extract_paragraphs(buffer.getvalue()) == [
+        normalize_text(text) for place, headline, reference in _teasers() for text in (place, f"{headline} {reference}")]
+
+
 def test_a_headline_drawn_twice_for_bold_reads_once():
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer)

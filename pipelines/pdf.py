@@ -22,6 +22,8 @@ eye does. ``extract_paragraphs``:
    where the font size changes: a headline (set larger than the body) is a paragraph of its
    own, its lines joined. A column's first
    line that is not indented continues the paragraph of the previous column, also across pages;
+   a caption set smaller than the body inside a paragraph (under a picture the text runs
+   around) is a paragraph of its own after it, the body's next line going on with it;
 5. joins the lines with nothing between them (a space only between two Latin/digit words; a
    Latin word hyphenated at a line's end is joined whole, see ``_BROKEN``) and removes, with
    ``normalize_text``, the spaces that typesetting leaves between Chinese and
@@ -424,22 +426,38 @@ def _cut(lines: list[_Line], start: str, end: str, band: float) -> list[list[_Li
 
 def _reflow(columns: list[list[_Line]], em: float) -> list[str]:
     paragraphs: list[list[_Line]] = []
+    current: list[_Line] = []  # the paragraph the line goes into
     previous, previous_short = None, False
+    # A picture's caption, set smaller than the body, may stand inside a paragraph (the text
+    # runs on below the picture, or in the next column): the body paragraph it interrupts,
+    # which the body's next line, not indented, goes on with. The caption stays after it.
+    interrupted: list[_Line] | None = None
     for column in columns:
         left = min(line.x0 for line in column)
         right = _right_edge(column)
         for index, line in enumerate(column):
-            if previous is None or abs(line.size - previous.size) > SAME_SIZE * previous.size:
-                new = True
-            elif line.size >= HEADLINE * em:
-                # A headline set on several lines is one paragraph (centred: indents mean
-                # nothing); a headline in the next column is another article's.
-                new = index == 0
+            small = line.size < (1 - SAME_SIZE) * em
+            if (interrupted and not small and abs(line.size - interrupted[-1].size) <= SAME_SIZE * line.size
+                    and line.x0 - left < INDENT * line.size):
+                current = interrupted
             else:
-                new = previous_short or line.x0 - left >= INDENT * line.size
-            if new:
-                paragraphs.append([])
-            paragraphs[-1].append(line)
+                if previous is None or abs(line.size - previous.size) > SAME_SIZE * previous.size:
+                    new = True
+                elif line.size >= HEADLINE * em:
+                    # A headline set on several lines is one paragraph (centred: indents mean
+                    # nothing); a headline in the next column is another article's.
+                    new = index == 0
+                else:
+                    new = previous_short or line.x0 - left >= INDENT * line.size
+                if new:
+                    if small and interrupted is None and previous is not None and not previous_short \
+                            and abs(previous.size - em) <= SAME_SIZE * em:
+                        interrupted = current
+                    current = []
+                    paragraphs.append(current)
+            if not small:
+                interrupted = None
+            current.append(line)
             # A page reference set apart at a teaser's end (导读: a headline, then 08 版 at the
             # block's edge) reads as a column of its own: it closes the teaser it ends.
             previous, previous_short = line, right - line.x1 >= SHORT * line.size or bool(_PAGE_REFERENCE.fullmatch(line.text.strip()))

@@ -28,7 +28,7 @@ from crawler.pagepdf import PagePdf
 from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
-from crawler.sample.typeset import BODY, FONT, INDENT, _draw, blank_pdf, newspaper_pdf, scanned_pdf, width
+from crawler.sample.typeset import BODY, FONT, INDENT, _draw, blank_pdf, newspaper_pdf, scanned_pdf, width, wrap
 from tests.seeds import seed as seed_text
 
 CLOSERS = ("。", "！", "？", "”", "）", ")")
@@ -182,6 +182,44 @@ def test_a_teasers_page_reference_set_apart_stays_its_own_and_ends_the_teaser():
     page.save()
     assert extract_paragraphs(buffer.getvalue()) == [
         normalize_text(text) for place, headline, reference in _teasers() for text in (place, f"{headline} {reference}")]
+
+
+@pytest.mark.parametrize("rows", [3, 7])  # the picture inside the column, or at the top of the next
+def test_a_caption_standing_inside_a_paragraph_breaks_it_not(rows):
+    """A picture and its caption (set smaller) inside a paragraph, the text running on below it
+    or in the next column: the paragraph came out in two, cut mid-sentence, the caption between."""
+    (_, paragraphs), *_ = _seed_002()
+    first, second, caption = paragraphs[1], paragraphs[2], paragraphs[6]
+    column_width, small = 13 * BODY, 8.0
+    lines = wrap(first, BODY, column_width, INDENT)
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    x, top = 72.0, 760.0
+    y = top
+
+    def body(text, indent, flush):
+        nonlocal y
+        _draw(page, x + indent, y, text, BODY, column_width - indent if flush else None)
+        y -= 1.5 * BODY
+
+    for index, text in enumerate(lines[:rows]):
+        body(text, INDENT if index == 0 else 0.0, True)
+    if rows == 7:  # the next column: the picture at its top
+        x, y = x + column_width + 1.2 * BODY, top
+    y -= 6 * BODY  # the picture
+    caption_lines = wrap(caption, small, column_width)
+    for index, text in enumerate(caption_lines):
+        _draw(page, x, y, text, small, column_width if index < len(caption_lines) - 1 else None)
+        y -= 1.4 * small
+    y -= BODY
+    for index, text in enumerate(lines[rows:]):
+        body(text, 0.0, index < len(lines) - rows - 1)
+    for index, text in enumerate(wrap(second, BODY, column_width, INDENT)[:2]):
+        body(text, INDENT if index == 0 else 0.0, True)
+    page.save()
+    found = extract_paragraphs(buffer.getvalue())
+    assert found[:2] == [normalize_text(first), normalize_text(caption)]
+    assert normalize_text(second).startswith(found[2])
 
 
 def test_a_headline_drawn_twice_for_bold_reads_once():

@@ -22,6 +22,8 @@ eye does. ``extract_paragraphs``:
    where the font size changes: a headline (set larger than the body) is a paragraph of its
    own, its lines joined. A column's first
    line that is not indented continues the paragraph of the previous column, also across pages;
+   a caption set smaller than the body inside a paragraph (under a picture the text runs
+   around) is a paragraph of its own after it, the body's next line going on with it;
 5. joins the lines with nothing between them (a space only between two Latin/digit words; a
    Latin word hyphenated at a line's end is joined whole, see ``_BROKEN``) and removes, with
    ``normalize_text``, the spaces that typesetting leaves between Chinese and
@@ -39,7 +41,8 @@ read headlines first; a column whose only line is an indented one cannot show it
 vertical text set character by character in a horizontal font is not reassembled (nothing
 tells it from a column one character wide), and a vertical headline is read after the page's
 horizontal text, not beside its article; a compound broken at its own hyphen (well-/known)
-loses the hyphen unless the page also sets it whole inside a line; a dated line set apart at
+loses the hyphen unless the page also sets it whole inside a line; an address (www…, …@…)
+ending a line runs into Latin or digits opening the next one; a dated line set apart at
 the very foot of a page (a notice's date under a blank line) is taken for the running foot.
 """
 from __future__ import annotations
@@ -122,6 +125,15 @@ _WORD_START = re.compile(r"[a-z][A-Za-z]*")
 _LATIN_END = re.compile(r"([A-Za-z0-9])([,.;:!?)\]]*)$")
 _LATIN_START = re.compile(r"([(\[]?)([A-Za-z0-9])")
 _COMPOUND = re.compile(r"[A-Za-z]+[-\u2010][A-Za-z]+")
+_PAGE_REFERENCE = re.compile(r"\d{1,3} ?版")  # a line holding nothing else: a teaser's 08 版
+# A web or e-mail address is one word however a column breaks it (a long one does not fit a
+# column's line, and print adds no hyphen where it breaks one): a line ending inside one and a
+# next line going on with its characters meet without a space, and a hyphen there is the
+# address's own (www.mca.gov. / cn, www.social- / work.org, service- / center@mca.gov.cn).
+_ADDRESS_END = re.compile(r"(?:(?:https?|ftp)://|www\.|[\w.+-]+@)[\w./~%?#=&+:@-]*$", re.ASCII)
+_ADDRESS_GOES_ON = re.compile(r"[\w/~%?#=&+.@-]", re.ASCII)
+_MAIL_END = re.compile(r"[\w.+-]$", re.ASCII)
+_MAIL_REST = re.compile(r"[\w.+-]*@[\w-]+\.[A-Za-z]", re.ASCII)
 
 
 # What a running head or foot names: the issue's date and weekday, the page (第07版, A07, a
@@ -414,23 +426,41 @@ def _cut(lines: list[_Line], start: str, end: str, band: float) -> list[list[_Li
 
 def _reflow(columns: list[list[_Line]], em: float) -> list[str]:
     paragraphs: list[list[_Line]] = []
+    current: list[_Line] = []  # the paragraph the line goes into
     previous, previous_short = None, False
+    # A picture's caption, set smaller than the body, may stand inside a paragraph (the text
+    # runs on below the picture, or in the next column): the body paragraph it interrupts,
+    # which the body's next line, not indented, goes on with. The caption stays after it.
+    interrupted: list[_Line] | None = None
     for column in columns:
         left = min(line.x0 for line in column)
         right = _right_edge(column)
         for index, line in enumerate(column):
-            if previous is None or abs(line.size - previous.size) > SAME_SIZE * previous.size:
-                new = True
-            elif line.size >= HEADLINE * em:
-                # A headline set on several lines is one paragraph (centred: indents mean
-                # nothing); a headline in the next column is another article's.
-                new = index == 0
+            small = line.size < (1 - SAME_SIZE) * em
+            if (interrupted and not small and abs(line.size - interrupted[-1].size) <= SAME_SIZE * line.size
+                    and line.x0 - left < INDENT * line.size):
+                current = interrupted
             else:
-                new = previous_short or line.x0 - left >= INDENT * line.size
-            if new:
-                paragraphs.append([])
-            paragraphs[-1].append(line)
-            previous, previous_short = line, right - line.x1 >= SHORT * line.size
+                if previous is None or abs(line.size - previous.size) > SAME_SIZE * previous.size:
+                    new = True
+                elif line.size >= HEADLINE * em:
+                    # A headline set on several lines is one paragraph (centred: indents mean
+                    # nothing); a headline in the next column is another article's.
+                    new = index == 0
+                else:
+                    new = previous_short or line.x0 - left >= INDENT * line.size
+                if new:
+                    if small and interrupted is None and previous is not None and not previous_short \
+                            and abs(previous.size - em) <= SAME_SIZE * em:
+                        interrupted = current
+                    current = []
+                    paragraphs.append(current)
+            if not small:
+                interrupted = None
+            current.append(line)
+            # A page reference set apart at a teaser's end (导读: a headline, then 08 版 at the
+            # block's edge) reads as a column of its own: it closes the teaser it ends.
+            previous, previous_short = line, right - line.x1 >= SHORT * line.size or bool(_PAGE_REFERENCE.fullmatch(line.text.strip()))
     # A compound the page sets whole inside a line (self-help) keeps its hyphen at a line break too.
     compounds = {word.lower() for column in columns for line in column for word in _COMPOUND.findall(line.text)}
     return [text for text in (_join(lines, compounds) for lines in paragraphs) if text]
@@ -454,13 +484,23 @@ def _join(lines: list[_Line], compounds: frozenset[str] | set[str] = frozenset()
         line_text = line.text.strip()
         if text.endswith(SOFT_HYPHEN):  # a break the typesetter chose: the word goes on
             text = text[:-1]
+        elif _address_goes_on(text, line_text):
+            pass
         elif (broken := _BROKEN.search(text)) and (rest := _WORD_START.match(line_text)):
             if f"{broken[1]}-{rest[0]}".lower() not in compounds:
                 text = text[:-1]
-        elif _space_at_break(text, line_text):
-            text += " "
+        elif _space_at_break(text, line_text) or (text and _PAGE_REFERENCE.fullmatch(line_text)):
+            text += " "  # a page reference keeps its space after a headline (normalize_text)
         text += line_text
     return normalize_text(text.replace(SOFT_HYPHEN, ""))
+
+
+def _address_goes_on(before: str, after: str) -> bool:
+    """Whether a line break falls inside a web or e-mail address (see ``_ADDRESS_END``)."""
+    if not _ADDRESS_GOES_ON.match(after):  # most breaks: Chinese text on the next line
+        return False
+    return bool(_ADDRESS_END.search(before, max(0, len(before) - 300))
+                or _MAIL_END.search(before) and _MAIL_REST.match(after))
 
 
 def _space_at_break(before: str, after: str) -> bool:

@@ -467,12 +467,19 @@ def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
             raise ArchiveError(f"cannot read archive {shown} as immutable: {wal} holds changes not in the file yet "
                                "(a writer has it open, or stopped without closing it): leave out immutable=1")
         return
+    missing = [beside for beside in (wal, shm) if not os.path.exists(beside)]
+    unreadable = [beside for beside in (wal, shm) if beside not in missing and _denied(beside, os.R_OK)]
+    # The usual case, an archive open elsewhere (or in this process), is told without opening the
+    # file: closing any descriptor of it drops every lock this process holds on it, SQLite's
+    # included (sqlite.org/howtocorrupt.html, 2.2). The reading room lost its readers' locks so,
+    # opening the archive for its first search: a crawl closing took itself for the last
+    # connection, removed the log, and the pages showed the archive as it was, for good.
+    if not (missing or unreadable):
+        return
     if not _sqlite_header_wal(path):
         return  # a rollback journal's archive reads with no file beside it
-    missing = [beside for beside in (wal, shm) if not os.path.exists(beside)]
-    for beside in (wal, shm):
-        if beside not in missing and _denied(beside, os.R_OK):
-            raise ArchiveError(f"cannot read archive {shown}: the file {beside} is not readable: ask its owner for read access")
+    for beside in unreadable:
+        raise ArchiveError(f"cannot read archive {shown}: the file {beside} is not readable: ask its owner for read access")
     if not missing:
         return
     names = " and ".join(os.path.basename(beside) for beside in missing)

@@ -28,7 +28,7 @@ from crawler.pagepdf import PagePdf
 from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
-from crawler.sample.typeset import BODY, FONT, INDENT, _draw, blank_pdf, newspaper_pdf, scanned_pdf, width
+from crawler.sample.typeset import BODY, FONT, INDENT, _draw, blank_pdf, newspaper_pdf, scanned_pdf, width, wrap
 from tests.seeds import seed as seed_text
 
 CLOSERS = ("。", "！", "？", "”", "）", ")")
@@ -159,6 +159,67 @@ def test_headlines_are_paragraphs_of_their_own(pdfs):
     # a space the paper sets between Chinese words stays; the one before a quote mark goes
     assert "广东发布城乡社区服务体系建设“十四五”规划 年内实现社会工作服务站(点)全覆盖" in paragraphs
     assert "江西开展“蓝马甲行动”乡镇(街道)社工站老年人专项服务" in paragraphs
+
+
+def _teasers() -> list[tuple[str, str, str]]:
+    """Seed 002's front-page teasers (导读): (place, headline, page reference)."""
+    lines = [line for line in _seed("002")[: _seed("002").index(PAGES["002"][0][0][0])] if line]
+    return [(place, *re.fullmatch(r"(.+) (\d+ 版)", teaser).groups()) for place, teaser in zip(lines[::2], lines[1::2])]
+
+
+def test_a_teasers_page_reference_set_apart_stays_its_own_and_ends_the_teaser():
+    """A teaser's page number set at the block's edge, apart from its headline, read as a
+    column of its own: it was joined to the headline without its space (the number read as
+    the headline's) and the next teaser's place ran on after it in the same paragraph."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    baseline, edge = 760, 72 + 26 * 12
+    for place, headline, reference in _teasers():
+        _draw(page, 72, baseline, place, 12)
+        _draw(page, 72, baseline - 18, headline, 12)
+        _draw(page, edge - width(reference, 12), baseline - 18, reference, 12)
+        baseline -= 48
+    page.save()
+    assert extract_paragraphs(buffer.getvalue()) == [
+        normalize_text(text) for place, headline, reference in _teasers() for text in (place, f"{headline} {reference}")]
+
+
+@pytest.mark.parametrize("rows", [3, 7])  # the picture inside the column, or at the top of the next
+def test_a_caption_standing_inside_a_paragraph_breaks_it_not(rows):
+    """A picture and its caption (set smaller) inside a paragraph, the text running on below it
+    or in the next column: the paragraph came out in two, cut mid-sentence, the caption between."""
+    (_, paragraphs), *_ = _seed_002()
+    first, second, caption = paragraphs[1], paragraphs[2], paragraphs[6]
+    column_width, small = 13 * BODY, 8.0
+    lines = wrap(first, BODY, column_width, INDENT)
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    x, top = 72.0, 760.0
+    y = top
+
+    def body(text, indent, flush):
+        nonlocal y
+        _draw(page, x + indent, y, text, BODY, column_width - indent if flush else None)
+        y -= 1.5 * BODY
+
+    for index, text in enumerate(lines[:rows]):
+        body(text, INDENT if index == 0 else 0.0, True)
+    if rows == 7:  # the next column: the picture at its top
+        x, y = x + column_width + 1.2 * BODY, top
+    y -= 6 * BODY  # the picture
+    caption_lines = wrap(caption, small, column_width)
+    for index, text in enumerate(caption_lines):
+        _draw(page, x, y, text, small, column_width if index < len(caption_lines) - 1 else None)
+        y -= 1.4 * small
+    y -= BODY
+    for index, text in enumerate(lines[rows:]):
+        body(text, 0.0, index < len(lines) - rows - 1)
+    for index, text in enumerate(wrap(second, BODY, column_width, INDENT)[:2]):
+        body(text, INDENT if index == 0 else 0.0, True)
+    page.save()
+    found = extract_paragraphs(buffer.getvalue())
+    assert found[:2] == [normalize_text(first), normalize_text(caption)]
+    assert normalize_text(second).startswith(found[2])
 
 
 def test_a_headline_drawn_twice_for_bold_reads_once():
@@ -314,6 +375,17 @@ def test_latin_words_keep_their_space_across_a_line_break_after_their_punctuatio
     # A number broken at its point, comma or colon stays one number.
     for before, after in (("2.", "5万"), ("1,", "000"), ("10:", "30")):
         assert not pdf_module._space_at_break(before, after)
+
+
+def test_a_web_or_mail_address_broken_at_a_line_end_is_one_word():
+    """A long address a column broke was stored with a space at the break ("www.mca.gov. cn/…",
+    "foo@exa mple.com") or lost a hyphen of its own there: copied from the archive it led nowhere."""
+    lines = ["详情请登录民政部网站 http://www.mca.", "gov.cn/article/xw/tzgg/2023-",
+             "01/notice.shtml 查询，或发邮件至 service-", "center@mca.gov.cn 咨询，网址与 www.social-",
+             "work.org.cn 上的说明相同。"]
+    assert extract_paragraphs(_column([lines])) == [
+        "详情请登录民政部网站http://www.mca.gov.cn/article/xw/tzgg/2023-01/notice.shtml查询，"
+        "或发邮件至service-center@mca.gov.cn咨询，网址与www.social-work.org.cn上的说明相同。"]
 
 
 def test_a_soft_hyphen_where_a_generator_broke_a_word_goes():

@@ -622,6 +622,30 @@ def test_search_path_opens_the_archive_read_only_with_a_time_limit(sample_archiv
     archive.close()
 
 
+def test_serve_shows_what_a_crawl_writes_after_a_search_opened_the_archive(sample_archive, tmp_path):
+    """A search opened the archive through storage/, which read the file's header with a file
+    descriptor of its own; closing it dropped the server's SQLite locks on the file, so a crawl
+    ending took itself for the last reader, removed the log, and every page went on showing the
+    archive as it was when the crawl started, until the server was restarted."""
+    copy = tmp_path / "live.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    target.close()
+    with served(copy) as server:
+        for path in ("/article/1", "/search?" + urlencode({"q": "社工"})):
+            fetch_text(server.url + path)
+        for number in range(1, 4):
+            # A writer of its own process, as a crawl is, closed once done.
+            writer = sqlite3.connect(copy)
+            writer.execute("pragma journal_mode=wal")
+            writer.execute("update articles set title = ? where id = 1", (f"更正后的标题{number}",))
+            writer.commit()
+            writer.close()
+            # Datasette reads through several connections (a thread each): ask each of them.
+            titles = {re.search(r"<h1>(.*?)</h1>", fetch_text(server.url + "/article/1"))[1] for _ in range(6)}
+            assert titles == {f"更正后的标题{number}"}
+
+
 def canned(client, query_name, **params):
     response = client.get(f"/archive/{query_name}.json?" + urlencode(params | {"_shape": "array"}))
     assert response.status == 200, response.text

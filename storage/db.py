@@ -478,8 +478,8 @@ def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
         return
     if not _sqlite_header_wal(path):
         return  # a rollback journal's archive reads with no file beside it
-    for beside in unreadable:
-        raise ArchiveError(f"cannot read archive {shown}: the file {beside} is not readable: ask its owner for read access")
+    if unreadable:
+        raise ArchiveError(f"cannot read archive {shown}: the file {unreadable[0]} is not readable: ask its owner for read access")
     if not missing:
         return
     names = " and ".join(os.path.basename(beside) for beside in missing)

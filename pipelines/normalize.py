@@ -60,9 +60,12 @@ _MARK = re.compile(r" ?([,;:?!]) ?")
 # inside Chinese.
 _TRANSPARENT = " “”‘’\"'()（）《》「」『』【】%,;:?!"
 _CJK_CHAR = re.compile(rf"[{HAN}{WIDE}]")
-# Addresses keep their ASCII punctuation. Trailing punctuation belongs to the sentence.
+# Addresses keep their ASCII punctuation. Trailing punctuation belongs to the sentence. So does
+# an HTML character reference a site escaped twice, which its page shows as written (&amp;).
 _PROTECTED = re.compile(
-    r"(?:(?:https?|ftp)://|www\.)[!-~]*[A-Za-z0-9/_=&#%~-]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII
+    r"(?:(?:https?|ftp)://|www\.)[!-~]*[A-Za-z0-9/_=&#%~-]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});",
+    re.ASCII,
 )
 _PARENS = re.compile(r" ?\(([^()]*)\)")
 _HALF_WIDTH = re.compile(r"[,;:?!(]")  # what _MARK and _PARENS may change

@@ -107,6 +107,10 @@ def test_zero_width_characters_are_removed():
         ("第07版:社会工作", "第07版：社会工作"),
         ("写信到 info@example.org;谢谢", "写信到 info@example.org；谢谢"),
         ("见https://example.org/a?b=1,c=2,谢谢", "见https://example.org/a?b=1,c=2，谢谢"),
+        # A character reference a site escaped twice shows as written; its ; was widened (&amp；).
+        ("公益&amp;慈善,好", "公益&amp;慈善，好"),
+        ("李&#x5B;三&#91;四", "李&#x5B;三&#91;四"),
+        ("研发(R&D;部门)", "研发(R&D；部门)"),
     ],
 )
 def test_punctuation_in_chinese_becomes_full_width(raw, clean):

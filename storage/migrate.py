@@ -36,7 +36,8 @@ class _QuietAlembicLines(logging.Filter):
 
 QUIET_ALEMBIC_LINES = _QuietAlembicLines()
 logging.getLogger("alembic.runtime.migration").addFilter(QUIET_ALEMBIC_LINES)
-# Archives made before migrations existed hold exactly this revision's tables.
+# Archives made before migrations existed hold this revision's tables (and maybe the search
+# objects the code just before them made: _clear_premigration_search).
 BASELINE = "0001"
 
 
@@ -93,10 +94,24 @@ def known(rev: str) -> bool:
 def upgrade_connection(connection: Connection, target: str = "head", progress: Callable[[int, int], None] | None = None) -> None:
     """``progress(done, total)`` hears from migrations that work through every article."""
     if MigrationContext.configure(connection).get_current_revision() is None and inspect(connection).has_table("articles"):
+        _clear_premigration_search(connection)
         command.stamp(config(connection), BASELINE)
     cfg = config(connection)
     cfg.attributes["progress"] = progress
     command.upgrade(cfg, target)
+
+
+def _clear_premigration_search(connection: Connection) -> None:
+    """Drop the trigram index and article_view that the code just before migrations made beside
+    the tables of an archive it created (revision 0002's, without article_history): 0002 makes
+    them again over the articles there, where it stopped at them with "table articles_fts
+    already exists" and the archive could not be upgraded. An archive without them is left as
+    it is."""
+    from storage import fulltext
+    from storage.migrations import trigram
+
+    for statement in fulltext.drop_view_statements() + trigram.drop_index(connection.dialect.name):
+        connection.exec_driver_sql(statement)
 
 
 def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None = None,

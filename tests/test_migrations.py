@@ -99,6 +99,30 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     assert "is current" in capsys.readouterr().out
 
 
+def test_an_archive_made_before_migrations_with_its_search_index_is_upgraded_in_place(archive_url, capsys):
+    # The code just before migrations made the trigram index and article_view beside the tables
+    # (what 0002 makes, without article_history): its upgrade failed on the first, `error:
+    # database error: table articles_fts already exists`, and the archive could not be upgraded.
+    from storage.migrations import trigram
+
+    old_archive(archive_url, stamped=False)
+    engine = make_engine(archive_url)
+    with engine.begin() as conn:
+        dialect = conn.dialect.name
+        for statement in (trigram.sqlite_index() if dialect == "sqlite" else trigram.postgresql_index()):
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql(fulltext.view_sql(dialect))
+    engine.dispose()
+    assert main(["--archive", archive_url, "upgrade"]) == 0, capsys.readouterr().err
+    assert f"0001 -> {migrate.head()}" in capsys.readouterr().out
+    archive = open_archive(archive_url)
+    assert [h.title for h in search(archive, "社工站")] == ["旧档案里的文章"]
+    archive.store_batch([page()], [article(2, title="新文章", body="社工站又一篇")])  # the old triggers gone with their index
+    assert sorted(h.title for h in search(archive, "社工站")) == ["新文章", "旧档案里的文章"]
+    archive.close()
+    assert differences(archive_url) == []
+
+
 def test_an_export_of_an_archive_older_than_its_view_writes_nothing_before_its_error(archive_url, tmp_path):
     # The CSV header went out on standard output before the one line of error.
     old_archive(archive_url, stamped=True)

@@ -337,6 +337,11 @@ def refused_write(error: BaseException) -> bool:
 # "You can only execute one statement at a time.", PostgreSQL "cannot insert multiple commands
 # into a prepared statement", which named a prepared statement the user never made.
 ONE_STATEMENT = "archive sql runs one statement per call: the query holds more than one (run each on its own)"
+# What archive sql says of PostgreSQL's COPY, refused before it runs: TO STDOUT streams its rows
+# past the query's cursor, and TO a file or a PROGRAM writes on the database server, which a
+# read-only transaction allows (to a role that may: the superuser, pg_write_server_files).
+COPY_REFUSED = ("archive sql runs queries: COPY sends its rows elsewhere (a stream it does not read, a file or a "
+                "program of the server); give the SELECT (--format csv writes CSV)")
 # PostgreSQL's SQLSTATE for a syntax error, and the server's function that gives it to a second
 # statement (the parse of the extended protocol, which takes one): told apart from other syntax
 # errors by that, not by the message's words, which the server's lc_messages translates.
@@ -381,8 +386,7 @@ def run_sql(args: argparse.Namespace) -> int:
                     # The server streams COPY's rows, which only psycopg's copy() reads; till then
                     # the connection can do nothing else, not even roll back: it is dropped.
                     conn.invalidate()
-                    raise ArchiveError("archive sql runs queries: COPY sends its rows in a stream it does not read; "
-                                       "give the SELECT (--format csv writes CSV)") from None
+                    raise ArchiveError(COPY_REFUSED) from None
                 raise ArchiveError(f"SQL error: {reason}") from None
             finally:
                 if not conn.invalidated:
@@ -506,6 +510,8 @@ class Statements:
     that hold more than space and comments: the empty ones (``SELECT 1;;``) are none."""
     query: str
     ends: tuple[int, ...]
+    # The first statement's first token, lower case: its command (select, with, copy).
+    command: str = ""
 
     @classmethod
     def of(cls, query: str, dialect: str, *, backslash_quotes: bool = False) -> Statements:
@@ -516,7 +522,7 @@ class Statements:
         reader = _PostgresqlStatement if postgresql else _SqliteStatement
         statement = reader()
         ends: list[int] = []
-        start, held, at = 0, False, 0
+        start, held, at, command = 0, False, 0, ""
         while at < len(query):
             token = pieces.match(query, at).group()
             at += len(token)
@@ -530,10 +536,11 @@ class Statements:
                     start, held, statement = at, False, reader()
             elif not (token.isspace() or token.startswith(("--", "/*"))):
                 held = True
+                command = command or token.lower()
                 statement.read(token)
         if held:
             ends.append(len(query))
-        return cls(query, tuple(ends))
+        return cls(query, tuple(ends), command)
 
     @property
     def several(self) -> bool:
@@ -614,6 +621,9 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     if statements.several:
         _prepared(connection, statements.first)
         raise ArchiveError(ONE_STATEMENT)
+    if statements.command == "copy":
+        # A read-only transaction lets COPY … TO a file or a program run: written on the server.
+        raise ArchiveError(COPY_REFUSED)
     with connection.cursor() as cursor:
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.

@@ -495,10 +495,30 @@ def test_sql_refuses_a_copy_to_stdout_in_one_line(postgres_url, statement, capsy
     fill(archive)
     archive.close()
     assert archive_cli(postgres_url, "sql", statement) == 2
-    assert capsys.readouterr() == ("", "error: archive sql runs queries: COPY sends its rows in a stream it does not "
-                                       "read; give the SELECT (--format csv writes CSV)\n")
+    assert capsys.readouterr() == ("", "error: archive sql runs queries: COPY sends its rows elsewhere (a stream it "
+                                       "does not read, a file or a program of the server); give the SELECT "
+                                       "(--format csv writes CSV)\n")
     assert archive_cli(postgres_url, "sql", "SELECT count(*) AS n FROM article_view", "--format", "csv") == 0
     assert capsys.readouterr().out.splitlines()[0] == "n"
+
+
+@pytest.mark.parametrize("statement", ["COPY (SELECT code FROM papers) TO '{file}'",
+                                       "  /* to the server */ copy papers TO PROGRAM 'cat > {file}'"])
+def test_sql_refuses_a_copy_to_a_server_file_or_program_before_it_runs(postgres_url, statement, capsys):
+    # COPY … TO a file or a program runs in a read-only transaction: a role allowed to (the
+    # superuser, pg_write_server_files) wrote the file on the database server, and archive sql
+    # then said the statement had returned no rows, as if it had done nothing.
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
+        os.chmod(folder, 0o777)  # the server's user may write here
+        written = Path(folder) / "papers.txt"
+        assert archive_cli(postgres_url, "sql", statement.format(file=written)) == 2
+        assert capsys.readouterr() == ("", "error: archive sql runs queries: COPY sends its rows elsewhere (a stream "
+                                           "it does not read, a file or a program of the server); give the SELECT "
+                                           "(--format csv writes CSV)\n")
+        assert not written.exists()
 
 
 @pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),

@@ -26,6 +26,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NoReturn
 
 from sqlalchemy import text
@@ -628,6 +629,8 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
         cursor.adapters.register_loader("interval", TextLoader)
+        for name, loader in _dates_or_text().items():
+            cursor.adapters.register_loader(name, loader)
         rows = cursor.stream(query, size=FETCH_ROWS if psycopg.pq.version() >= 170000 else 1)
         try:
             try:
@@ -646,6 +649,27 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
             yield _described_columns(connection, query), iter(())
         finally:
             rows.close()  # a stream left half read is cancelled, the connection usable again
+
+
+@lru_cache(maxsize=1)
+def _dates_or_text() -> dict[str, type]:
+    """psycopg's loaders of PostgreSQL's dates and times, each giving the value as PostgreSQL
+    writes it where Python has none (infinity, -infinity, a date BC or after 9999): psycopg
+    refused the row, client-side, and archive sql took that for a statement without rows."""
+    import psycopg
+    from psycopg.types import datetime as loaders
+
+    def or_text(loader: type) -> type:
+        class OrText(loader):
+            def load(self, data):
+                try:
+                    return super().load(data)
+                except psycopg.DataError:
+                    return bytes(data).decode("ascii", "replace")  # digits, signs, letters (BC, infinity)
+        return OrText
+
+    return {"date": or_text(loaders.DateLoader), "timestamp": or_text(loaders.TimestampLoader),
+            "timestamptz": or_text(loaders.TimestamptzLoader)}
 
 
 def _described_columns(connection, query: str) -> list[str] | None:
@@ -751,8 +775,8 @@ def cell_text(value: Any) -> str:
         return "\\x" + bytes(value).hex()
     if isinstance(value, (dict, list)):
         # Compact, as SQLite's JSON functions write the same document (article_versions.images):
-        # one query prints the same text on either database.
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        # one query prints the same text on either database. An array's elements as JSON holds them.
+        return json.dumps(json_value(value), ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     return str(value)
@@ -761,8 +785,13 @@ def cell_text(value: Any) -> str:
 def json_value(value: Any) -> Any:
     """A value JSON holds: numbers as numbers (NaN and infinities, which JSON lacks, as null),
     JSON documents as themselves, the rest as :func:`cell_text` writes them."""
-    if value is None or isinstance(value, (bool, int, str, dict, list)):
+    if value is None or isinstance(value, (bool, int, str)):
         return value
+    # A JSON document, or a PostgreSQL array: a list of dates, numbers (Decimal), bytes …
+    if isinstance(value, list):
+        return [json_value(element) for element in value]
+    if isinstance(value, dict):
+        return {key: json_value(element) for key, element in value.items()}
     if isinstance(value, Decimal):
         if value.is_finite() and value == value.to_integral_value():
             return int(value)

@@ -630,6 +630,43 @@ def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_u
     assert [cell.strip() for cell in done.stdout.splitlines()[2].split("|")] == ["1 year 4 mons 4 days", "490", "1 mon", "NULL"]
 
 
+def test_sql_on_postgresql_prints_an_array_of_dates_numbers_and_bytes(postgres_url):
+    # An array is a list of what its elements load as: array_agg(issue_date), the dates of each
+    # paper's issues, ended in a traceback (date is not JSON serializable), as did numeric
+    # (Decimal) and bytea elements; a NaN within one was written as NaN, which JSON lacks.
+    archive = open_archive(postgres_url)
+    archive.store_batch([page()], [article(1)])
+    archive.close()
+    query = ("SELECT pa.code, array_agg(i.issue_date) AS dates, ARRAY[CAST(2.5 AS numeric), 4, NULL] AS numbers, "
+             "ARRAY[CAST('\\x00ff' AS bytea)] AS raw, ARRAY[CAST('NaN' AS float8), 1.5] AS floats "
+             "FROM issues i JOIN papers pa ON pa.id = i.paper_id GROUP BY pa.code")
+    day = str(page()["issue_date"])
+    done = archive_command("sql", query, "--format", "json", archive=postgres_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout) == [{"code": "gongyishibao", "dates": [day], "numbers": [2.5, 4, None],
+                                        "raw": ["\\x00ff"], "floats": [None, 1.5]}]
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert list(csv.reader(io.StringIO(done.stdout)))[1] == [
+        "gongyishibao", f'["{day}"]', "[2.5,4,null]", '["\\\\x00ff"]', "[null,1.5]"]
+    done = archive_command("sql", query, archive=postgres_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert f'["{day}"]' in done.stdout
+
+
+def test_sql_on_postgresql_prints_dates_python_cannot_hold_as_postgresql_writes_them(postgres_url):
+    # psycopg refuses to load infinity and dates before year 1 (or after 9999), client-side and
+    # without an SQL state: archive sql took that for a statement returning no rows.
+    archive = open_archive(postgres_url)
+    archive.close()
+    query = ("SELECT CAST('infinity' AS date) AS never, CAST('-infinity' AS timestamptz) AS always, "
+             "CAST('0044-03-15 BC' AS date) AS ides, CAST('infinity' AS timestamp) AS later, date '2023-01-31' AS day")
+    done = archive_command("sql", query, "--format", "json", archive=postgres_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout) == [{"never": "infinity", "always": "-infinity", "ides": "0044-03-15 BC",
+                                        "later": "infinity", "day": "2023-01-31"}]
+
+
 # The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.
 _MEASURED_CLI = ("import resource, sys; from storage.cli import main; status = main(sys.argv[1:]); "
                  "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(status)")

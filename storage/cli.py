@@ -654,7 +654,7 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
 @lru_cache(maxsize=1)
 def _dates_or_text() -> dict[str, type]:
     """psycopg's loaders of PostgreSQL's dates and times, each giving the value as PostgreSQL
-    writes it where Python has none (infinity, -infinity, a date BC or after 9999): psycopg
+    writes it where Python has none (infinity, -infinity, a date BC or after 9999, 24:00): psycopg
     refused the row, client-side, and archive sql took that for a statement without rows."""
     import psycopg
     from psycopg.types import datetime as loaders
@@ -669,7 +669,8 @@ def _dates_or_text() -> dict[str, type]:
         return OrText
 
     return {"date": or_text(loaders.DateLoader), "timestamp": or_text(loaders.TimestampLoader),
-            "timestamptz": or_text(loaders.TimestamptzLoader)}
+            "timestamptz": or_text(loaders.TimestamptzLoader), "time": or_text(loaders.TimeLoader),
+            "timetz": or_text(loaders.TimetzLoader)}
 
 
 def _described_columns(connection, query: str) -> list[str] | None:

@@ -660,11 +660,13 @@ def test_sql_on_postgresql_prints_dates_python_cannot_hold_as_postgresql_writes_
     archive = open_archive(postgres_url)
     archive.close()
     query = ("SELECT CAST('infinity' AS date) AS never, CAST('-infinity' AS timestamptz) AS always, "
-             "CAST('0044-03-15 BC' AS date) AS ides, CAST('infinity' AS timestamp) AS later, date '2023-01-31' AS day")
+             "CAST('0044-03-15 BC' AS date) AS ides, CAST('infinity' AS timestamp) AS later, date '2023-01-31' AS day, "
+             "time '24:00' AS midnight, CAST('24:00+08' AS timetz) AS beijing")
     done = archive_command("sql", query, "--format", "json", archive=postgres_url)
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout) == [{"never": "infinity", "always": "-infinity", "ides": "0044-03-15 BC",
-                                        "later": "infinity", "day": "2023-01-31"}]
+                                        "later": "infinity", "day": "2023-01-31", "midnight": "24:00:00",
+                                        "beijing": "24:00:00+08"}]
 
 
 # The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.

@@ -26,6 +26,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NoReturn
 
 from sqlalchemy import text
@@ -337,6 +338,11 @@ def refused_write(error: BaseException) -> bool:
 # "You can only execute one statement at a time.", PostgreSQL "cannot insert multiple commands
 # into a prepared statement", which named a prepared statement the user never made.
 ONE_STATEMENT = "archive sql runs one statement per call: the query holds more than one (run each on its own)"
+# What archive sql says of PostgreSQL's COPY, refused before it runs: TO STDOUT streams its rows
+# past the query's cursor, and TO a file or a PROGRAM writes on the database server, which a
+# read-only transaction allows (to a role that may: the superuser, pg_write_server_files).
+COPY_REFUSED = ("archive sql runs queries: COPY sends its rows elsewhere (a stream it does not read, a file or a "
+                "program of the server); give the SELECT (--format csv writes CSV)")
 # PostgreSQL's SQLSTATE for a syntax error, and the server's function that gives it to a second
 # statement (the parse of the extended protocol, which takes one): told apart from other syntax
 # errors by that, not by the message's words, which the server's lc_messages translates.
@@ -381,8 +387,7 @@ def run_sql(args: argparse.Namespace) -> int:
                     # The server streams COPY's rows, which only psycopg's copy() reads; till then
                     # the connection can do nothing else, not even roll back: it is dropped.
                     conn.invalidate()
-                    raise ArchiveError("archive sql runs queries: COPY sends its rows in a stream it does not read; "
-                                       "give the SELECT (--format csv writes CSV)") from None
+                    raise ArchiveError(COPY_REFUSED) from None
                 raise ArchiveError(f"SQL error: {reason}") from None
             finally:
                 if not conn.invalidated:
@@ -506,6 +511,8 @@ class Statements:
     that hold more than space and comments: the empty ones (``SELECT 1;;``) are none."""
     query: str
     ends: tuple[int, ...]
+    # The first statement's first token, lower case: its command (select, with, copy).
+    command: str = ""
 
     @classmethod
     def of(cls, query: str, dialect: str, *, backslash_quotes: bool = False) -> Statements:
@@ -516,7 +523,7 @@ class Statements:
         reader = _PostgresqlStatement if postgresql else _SqliteStatement
         statement = reader()
         ends: list[int] = []
-        start, held, at = 0, False, 0
+        start, held, at, command = 0, False, 0, ""
         while at < len(query):
             token = pieces.match(query, at).group()
             at += len(token)
@@ -530,10 +537,11 @@ class Statements:
                     start, held, statement = at, False, reader()
             elif not (token.isspace() or token.startswith(("--", "/*"))):
                 held = True
+                command = command or token.lower()
                 statement.read(token)
         if held:
             ends.append(len(query))
-        return cls(query, tuple(ends))
+        return cls(query, tuple(ends), command)
 
     @property
     def several(self) -> bool:
@@ -614,10 +622,15 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     if statements.several:
         _prepared(connection, statements.first)
         raise ArchiveError(ONE_STATEMENT)
+    if statements.command == "copy":
+        # A read-only transaction lets COPY … TO a file or a program run: written on the server.
+        raise ArchiveError(COPY_REFUSED)
     with connection.cursor() as cursor:
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
         cursor.adapters.register_loader("interval", TextLoader)
+        for name, loader in _dates_or_text().items():
+            cursor.adapters.register_loader(name, loader)
         rows = cursor.stream(query, size=FETCH_ROWS if psycopg.pq.version() >= 170000 else 1)
         try:
             try:
@@ -636,6 +649,28 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
             yield _described_columns(connection, query), iter(())
         finally:
             rows.close()  # a stream left half read is cancelled, the connection usable again
+
+
+@lru_cache(maxsize=1)
+def _dates_or_text() -> dict[str, type]:
+    """psycopg's loaders of PostgreSQL's dates and times, each giving the value as PostgreSQL
+    writes it where Python has none (infinity, -infinity, a date BC or after 9999, 24:00): psycopg
+    refused the row, client-side, and archive sql took that for a statement without rows."""
+    import psycopg
+    from psycopg.types import datetime as loaders
+
+    def or_text(loader: type) -> type:
+        class OrText(loader):
+            def load(self, data):
+                try:
+                    return super().load(data)
+                except psycopg.DataError:
+                    return bytes(data).decode("ascii", "replace")  # digits, signs, letters (BC, infinity)
+        return OrText
+
+    return {"date": or_text(loaders.DateLoader), "timestamp": or_text(loaders.TimestampLoader),
+            "timestamptz": or_text(loaders.TimestamptzLoader), "time": or_text(loaders.TimeLoader),
+            "timetz": or_text(loaders.TimetzLoader)}
 
 
 def _described_columns(connection, query: str) -> list[str] | None:
@@ -741,8 +776,8 @@ def cell_text(value: Any) -> str:
         return "\\x" + bytes(value).hex()
     if isinstance(value, (dict, list)):
         # Compact, as SQLite's JSON functions write the same document (article_versions.images):
-        # one query prints the same text on either database.
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        # one query prints the same text on either database. An array's elements as JSON holds them.
+        return json.dumps(json_value(value), ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     return str(value)
@@ -751,8 +786,13 @@ def cell_text(value: Any) -> str:
 def json_value(value: Any) -> Any:
     """A value JSON holds: numbers as numbers (NaN and infinities, which JSON lacks, as null),
     JSON documents as themselves, the rest as :func:`cell_text` writes them."""
-    if value is None or isinstance(value, (bool, int, str, dict, list)):
+    if value is None or isinstance(value, (bool, int, str)):
         return value
+    # A JSON document, or a PostgreSQL array: a list of dates, numbers (Decimal), bytes …
+    if isinstance(value, list):
+        return [json_value(element) for element in value]
+    if isinstance(value, dict):
+        return {key: json_value(element) for key, element in value.items()}
     if isinstance(value, Decimal):
         if value.is_finite() and value == value.to_integral_value():
             return int(value)

@@ -495,10 +495,30 @@ def test_sql_refuses_a_copy_to_stdout_in_one_line(postgres_url, statement, capsy
     fill(archive)
     archive.close()
     assert archive_cli(postgres_url, "sql", statement) == 2
-    assert capsys.readouterr() == ("", "error: archive sql runs queries: COPY sends its rows in a stream it does not "
-                                       "read; give the SELECT (--format csv writes CSV)\n")
+    assert capsys.readouterr() == ("", "error: archive sql runs queries: COPY sends its rows elsewhere (a stream it "
+                                       "does not read, a file or a program of the server); give the SELECT "
+                                       "(--format csv writes CSV)\n")
     assert archive_cli(postgres_url, "sql", "SELECT count(*) AS n FROM article_view", "--format", "csv") == 0
     assert capsys.readouterr().out.splitlines()[0] == "n"
+
+
+@pytest.mark.parametrize("statement", ["COPY (SELECT code FROM papers) TO '{file}'",
+                                       "  /* to the server */ copy papers TO PROGRAM 'cat > {file}'"])
+def test_sql_refuses_a_copy_to_a_server_file_or_program_before_it_runs(postgres_url, statement, capsys):
+    # COPY … TO a file or a program runs in a read-only transaction: a role allowed to (the
+    # superuser, pg_write_server_files) wrote the file on the database server, and archive sql
+    # then said the statement had returned no rows, as if it had done nothing.
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
+        os.chmod(folder, 0o777)  # the server's user may write here
+        written = Path(folder) / "papers.txt"
+        assert archive_cli(postgres_url, "sql", statement.format(file=written)) == 2
+        assert capsys.readouterr() == ("", "error: archive sql runs queries: COPY sends its rows elsewhere (a stream "
+                                           "it does not read, a file or a program of the server); give the SELECT "
+                                           "(--format csv writes CSV)\n")
+        assert not written.exists()
 
 
 @pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),
@@ -608,6 +628,45 @@ def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_u
     assert done.stdout.splitlines() == ["span,days,month,nothing", "1 year 4 mons 4 days,490,1 mon,"]
     done = archive_command("sql", query, archive=postgres_url)
     assert [cell.strip() for cell in done.stdout.splitlines()[2].split("|")] == ["1 year 4 mons 4 days", "490", "1 mon", "NULL"]
+
+
+def test_sql_on_postgresql_prints_an_array_of_dates_numbers_and_bytes(postgres_url):
+    # An array is a list of what its elements load as: array_agg(issue_date), the dates of each
+    # paper's issues, ended in a traceback (date is not JSON serializable), as did numeric
+    # (Decimal) and bytea elements; a NaN within one was written as NaN, which JSON lacks.
+    archive = open_archive(postgres_url)
+    archive.store_batch([page()], [article(1)])
+    archive.close()
+    query = ("SELECT pa.code, array_agg(i.issue_date) AS dates, ARRAY[CAST(2.5 AS numeric), 4, NULL] AS numbers, "
+             "ARRAY[CAST('\\x00ff' AS bytea)] AS raw, ARRAY[CAST('NaN' AS float8), 1.5] AS floats "
+             "FROM issues i JOIN papers pa ON pa.id = i.paper_id GROUP BY pa.code")
+    day = str(page()["issue_date"])
+    done = archive_command("sql", query, "--format", "json", archive=postgres_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout) == [{"code": "gongyishibao", "dates": [day], "numbers": [2.5, 4, None],
+                                        "raw": ["\\x00ff"], "floats": [None, 1.5]}]
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert list(csv.reader(io.StringIO(done.stdout)))[1] == [
+        "gongyishibao", f'["{day}"]', "[2.5,4,null]", '["\\\\x00ff"]', "[null,1.5]"]
+    done = archive_command("sql", query, archive=postgres_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert f'["{day}"]' in done.stdout
+
+
+def test_sql_on_postgresql_prints_dates_python_cannot_hold_as_postgresql_writes_them(postgres_url):
+    # psycopg refuses to load infinity and dates before year 1 (or after 9999), client-side and
+    # without an SQL state: archive sql took that for a statement returning no rows.
+    archive = open_archive(postgres_url)
+    archive.close()
+    query = ("SELECT CAST('infinity' AS date) AS never, CAST('-infinity' AS timestamptz) AS always, "
+             "CAST('0044-03-15 BC' AS date) AS ides, CAST('infinity' AS timestamp) AS later, date '2023-01-31' AS day, "
+             "time '24:00' AS midnight, CAST('24:00+08' AS timetz) AS beijing")
+    done = archive_command("sql", query, "--format", "json", archive=postgres_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout) == [{"never": "infinity", "always": "-infinity", "ides": "0044-03-15 BC",
+                                        "later": "infinity", "day": "2023-01-31", "midnight": "24:00:00",
+                                        "beijing": "24:00:00+08"}]
 
 
 # The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.

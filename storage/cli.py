@@ -778,7 +778,11 @@ def cell_text(value: Any) -> str:
         # Compact, as SQLite's JSON functions write the same document (article_versions.images):
         # one query prints the same text on either database. An array's elements as JSON holds them.
         return json.dumps(json_value(value), ensure_ascii=False, separators=(",", ":"))
-    if isinstance(value, (datetime, date, time)):
+    if isinstance(value, datetime):
+        # With a space, as SQLite stores the archive's times and PostgreSQL writes its own: the
+        # same query on either database prints 2026-12-04 17:35:07.131924, not …T17:35.
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
         return value.isoformat()
     return str(value)
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shlex
 import shutil
 import sqlite3
@@ -667,6 +668,23 @@ def test_sql_on_postgresql_prints_dates_python_cannot_hold_as_postgresql_writes_
     assert json.loads(done.stdout) == [{"never": "infinity", "always": "-infinity", "ides": "0044-03-15 BC",
                                         "later": "infinity", "day": "2023-01-31", "midnight": "24:00:00",
                                         "beijing": "24:00:00+08"}]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_sql_prints_a_crawl_runs_time_alike_on_either_database(archive_url, fmt):
+    # PostgreSQL's came out 2026-12-04T17:35:12.199791+00:00, SQLite's 2026-12-04 17:35:07.131924.
+    from sqlalchemy.orm import Session
+
+    from storage.models import CrawlRun
+
+    archive = open_archive(archive_url)
+    with Session(archive.engine) as session, session.begin():
+        session.add(CrawlRun(paper_code="gongyishibao", started_at=datetime(2026, 12, 4, 17, 35, 7, 131924, tzinfo=timezone.utc)))
+    archive.close()
+    done = archive_command("sql", "SELECT started_at FROM crawl_runs", "--format", fmt, archive=archive_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert re.search(r"(?<![\d-])2026-12-04 17:35:07\.131924(\+00:00)?(?![\d:])", done.stdout), done.stdout
+    assert "T17:35" not in done.stdout
 
 
 # The CLI in a process of its own that reports its peak memory (kB) on its last line of stderr.

@@ -943,6 +943,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 @command("export", "stream articles out as JSON lines or CSV, or copy the archive into SQLite", _export_arguments)
 def run_export(args: argparse.Namespace) -> int:
     from storage.export import export_rows
+    from storage.search import as_written_note
 
     if args.output == "-":
         args.output = None
@@ -967,7 +968,8 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is not None:
             print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
         if not written:  # an empty file or none on stdout: said, as search says it
-            print("no articles found", file=sys.stderr)
+            note = as_written_note(args.query) if args.query else None
+            print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
     finally:
         archive.close()
     return 0

@@ -94,6 +94,10 @@ def test_a_search_that_finds_nothing_says_which_words_other_search_boxes_take_fo
     assert (done.returncode, done.stdout) == (0, "")
     assert done.stderr == ("no articles found; NEAR, *, NEAR/3, NEAR(社工: searched for as written "
                            "(there are no operators: a hit holds every word)\n")
+    # Export's --query is the same search: it said only "no articles found".
+    done = archive_command("export", "--format", "jsonl", "--query", "社工 OR 志愿", archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == "no articles found; OR: searched for as written (there are no operators: a hit holds every word)\n"
 
 
 def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, capsys):

@@ -8,11 +8,13 @@ which Scrapy 2.16+ never calls, the second warns on every item.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
 import time
 from datetime import date
+from pathlib import Path
 from typing import NamedTuple
 
 from redis.exceptions import RedisError
@@ -62,10 +64,34 @@ def job_name(spider) -> str:
     return f"{plan.paper.code}:{asked}" + (":refresh" if plan.refresh else "")
 
 
+def _process_space() -> str:
+    """Where this process's id means this process: its kernel's boot and its pid namespace, as a
+    short tag. A host name does not tell it: containers run with the host's network (docker's
+    --network host, a pod's hostNetwork) share the host's name, each with its own process ids
+    (its crawl often pid 1 in every one), and cloned machines may share a name too."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        space = f"{boot}:{os.readlink('/proc/self/ns/pid')}"
+    except OSError:  # no /proc (macOS): no pid namespaces; the host's name is all there is
+        space = socket.gethostname()
+    return hashlib.sha1(space.encode()).hexdigest()[:8]
+
+
+PROCESS_SPACE = _process_space()
+
+
+def worker_name(pid: int) -> str:
+    """The roll's name of this machine's process ``pid`` (``host:pid@space``): two workers in two
+    containers of one host, both pid 1, have two names; and a process id is looked up only
+    where it means the same process (_process_gone)."""
+    return f"{socket.gethostname()}:{pid}@{PROCESS_SPACE}"
+
+
 def _process_gone(worker: str) -> bool:
-    """A worker of this machine (``host:pid``) whose process no longer runs."""
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """A worker whose process id is one of this process's space (worker_name) and no longer runs."""
+    who, _, space = worker.rpartition("@")
+    _, _, pid = who.rpartition(":")
+    if space != PROCESS_SPACE or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -238,7 +264,7 @@ def _clock() -> float:
 
 
 class WorkerRoll:
-    """The workers of one job in Redis: the set of their names (``host:pid``), and for each a
+    """The workers of one job in Redis: the set of their names (``host:pid@space``: worker_name), and for each a
     heartbeat key that lapses WORKER_TTL seconds after its last renewal; and the job's root,
     queue and fingerprints, which the roll's last worker clears.
 
@@ -260,7 +286,7 @@ class WorkerRoll:
     def __init__(self, server, prefix: str, root_key: str, queue_key: str, dupefilter_key: str):
         self.server = server
         self.key = f"{prefix}:workers"
-        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.name = worker_name(os.getpid())
         self.job_keys = [self.key, root_key, queue_key, dupefilter_key]
         self._join = server.register_script(_JOIN)
         self._beat = server.register_script(_BEAT)

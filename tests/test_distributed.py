@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -32,6 +33,13 @@ from tests.sites import sample_site
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ISSUES = [date(2023, 1, 3) + timedelta(weeks=n) for n in range(6)]  # six Tuesdays
 ARTICLES_PER_ISSUE = 20
+
+
+def worker_name(pid: int) -> str:
+    """The roll's name of this machine's process ``pid``."""
+    from crawler.distributed import worker_name
+
+    return worker_name(pid)
 
 
 @pytest.fixture
@@ -558,7 +566,7 @@ def test_a_worker_from_another_site_root_is_refused_by_the_job_before_it_fetches
             # It left the job as it found it: the first worker alone on the roll, its queue,
             # fingerprints and root.
             prefix = f"issues:gongyishibao:{job}"
-            assert server_redis.smembers(f"{prefix}:workers") == {f"{socket.gethostname()}:{first.pid}".encode()}
+            assert server_redis.smembers(f"{prefix}:workers") == {worker_name(first.pid).encode()}
             assert server_redis.get(f"{prefix}:root") == roots[0].encode()
             assert server_redis.exists(f"{prefix}:requests", f"{prefix}:dupefilter") == 2
         finally:
@@ -631,7 +639,7 @@ def test_a_job_left_with_only_its_root_by_a_killed_worker_is_started_afresh_from
     if on_roll:
         gone = subprocess.Popen(["true"])
         gone.wait()  # a process id that no longer runs: the worker killed on this machine
-        server_redis.sadd(f"{prefix}:workers", f"{socket.gethostname()}:{gone.pid}")
+        server_redis.sadd(f"{prefix}:workers", worker_name(gone.pid))
         server_redis.expire(f"{prefix}:workers", 3600)
     server_redis.set(f"{prefix}:root", "http://mirror.invalid/newdzb/", ex=3600)
     site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
@@ -744,6 +752,66 @@ def _elsewhere(worker: str) -> str:
     return f"elsewhere.invalid:{worker}"
 
 
+def _named_in_its_own_pid_namespace(pid: int | None = None) -> str:
+    """The roll's name a worker gets in a pid namespace of its own on this host (a container run
+    with the host's network: it has the host's name), as process ``pid`` there (else pid 1)."""
+    as_pid = "" if pid is None else f"""
+open('/proc/sys/kernel/ns_last_pid', 'w').write('{pid - 1}')
+child = os.fork()
+if child:
+    os.waitpid(child, 0)
+    os._exit(0)
+"""
+    code = (f"import os\nfrom crawler.distributed import WorkerRoll\n{as_pid}\n"
+            "class Redis:\n    def register_script(self, script): pass\n"
+            "print(WorkerRoll(Redis(), 'job', 'root', 'queue', 'fingerprints').name)")
+    try:
+        done = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", code], cwd=PROJECT,
+                              capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        done = None
+    if done is None or done.returncode or not done.stdout.strip():
+        pytest.skip(f"no pid namespace of its own for a process here: {done and done.stderr[-300:]}")
+    name = done.stdout.strip()
+    if pid is not None and not re.search(rf":{pid}\b", name):
+        pytest.skip(f"process id {pid} not given in a pid namespace of its own: {name}")
+    return name
+
+
+def test_two_workers_in_two_containers_of_one_host_get_two_names():
+    # Containers run with the host's network have the host's name, and each its own process
+    # ids: both crawls pid 1. Named host:pid, they were one worker on the roll, and the first
+    # to leave cleared the job under the other.
+    assert _named_in_its_own_pid_namespace() != _named_in_its_own_pid_namespace()
+
+
+def test_a_live_worker_in_another_container_of_this_host_is_not_taken_for_killed(redis_url, job_worker):
+    # A worker in a container with the host's name and its own process ids, whose process id
+    # runs nowhere here: looked up here, it was taken for killed as another worker joined, and
+    # the job it was crawling started afresh under it (its queue and fingerprints deleted).
+    import redis
+    from scrapy import Request
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that runs nowhere here
+    contained = _named_in_its_own_pid_namespace(gone.pid)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    server_redis = redis.Redis.from_url(redis_url)
+    first, _ = job_worker(job, ROOTS[0], contained)
+    try:
+        assert first.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+        second, _ = job_worker(job, ROOTS[0], _elsewhere("second"))
+        try:
+            assert server_redis.smembers(f"{prefix}:workers") == {contained.encode(), _elsewhere("second").encode()}
+            assert len(second.queue) == 1
+        finally:
+            second.close("finished")
+    finally:
+        first.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+
+
 def test_a_worker_joining_while_the_last_one_leaves_keeps_its_place_the_jobs_root_and_queue(redis_url, job_worker):
     # The job's last worker leaves as another joins it: whichever Redis command of the leave
     # the join comes before (or after the whole leave), the joiner stays on the roll, with the
@@ -805,7 +873,7 @@ def test_a_worker_killed_at_any_step_of_opening_the_job_keeps_no_other_root_out(
         job = f"test-{uuid.uuid4().hex[:8]}"
         prefix = f"issues:gongyishibao:{job}"
         try:
-            _, sent = job_worker(job, ROOTS[0], f"{socket.gethostname()}:{gone.pid}", step=kill, before=n)
+            _, sent = job_worker(job, ROOTS[0], worker_name(gone.pid), step=kill, before=n)
             last = True  # it opened the job whole, then was killed
         except Killed:
             last = False
@@ -1079,7 +1147,7 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
             _wait_for_an_article(paused, first_site, logs[0])
             paused.send_signal(signal.SIGSTOP)
             stopped_at = time.monotonic()
-            heartbeat = f"{prefix}:workers:{socket.gethostname()}:{paused.pid}"
+            heartbeat = f"{prefix}:workers:{worker_name(paused.pid)}"
             assert server_redis.delete(heartbeat) == 1  # a minute passed
             other = start_crawl(f"base_url={roots[1]}", *dates, archive=archive, settings=HOLDING, log=logs[1])
             _wait_for_an_article(other, second_site, logs[1])
@@ -1088,7 +1156,7 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
             # it resumes (the rest of WORKER_TTL is its heartbeat key deleted).
             time.sleep(max(0.0, stopped_at + WORKER_TTL - WORKER_BEAT + 2 - time.monotonic()))
             assert server_redis.get(f"{prefix}:root") == roots[1].encode()
-            other_heartbeat = f"{prefix}:workers:{socket.gethostname()}:{other.pid}"
+            other_heartbeat = f"{prefix}:workers:{worker_name(other.pid)}"
             server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
             served_before = len(first_site.requests)
             paused.send_signal(signal.SIGCONT)
@@ -1098,7 +1166,7 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
                 server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
                 time.sleep(0.05)
             served_after = [path for path, _ in first_site.requests[served_before:]]
-            assert server_redis.smembers(f"{prefix}:workers") == {f"{socket.gethostname()}:{other.pid}".encode()}
+            assert server_redis.smembers(f"{prefix}:workers") == {worker_name(other.pid).encode()}
             assert server_redis.get(f"{prefix}:root") == roots[1].encode()
         finally:
             for worker in (paused, other):
@@ -1151,7 +1219,7 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
             _wait_for_an_article(paused, server, logs[0])
             paused.send_signal(signal.SIGSTOP)
             stopped_at = time.monotonic()
-            assert server_redis.delete(f"{prefix}:workers:{socket.gethostname()}:{paused.pid}") == 1
+            assert server_redis.delete(f"{prefix}:workers:{worker_name(paused.pid)}") == 1
             other = start_crawl(*args, archive=archive, settings=KILLABLE, log=logs[1])
             assert other.wait(240) == 0, logs[1].read_text()[-3000:]
             assert not server_redis.keys(f"{prefix}:*")  # the job ended, cleared

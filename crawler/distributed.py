@@ -513,6 +513,11 @@ class JobScheduler(Scheduler):
     def job_progress(self) -> str:
         """Where the whole job stands, as one worker can tell: the requests its workers share
         and how many workers are at it (the progress line's second half)."""
+        if self.redis_lost is not None:
+            # Not asked again: a Redis that stopped answering (a host gone, a network cut)
+            # holds each question up to REDIS_PARAMS' timeout twice, a minute by default, the
+            # whole crawl with it: each progress line and the summary delayed the worker's stop.
+            return f"job {self.job}: Redis unreachable ({self.redis_error})"
         try:
             queued, workers = len(self.queue), self.server.scard(self.roll.key)
             return f"job {self.job}: {queued} requests queued, {workers} worker{'' if workers == 1 else 's'}"
@@ -525,6 +530,7 @@ class JobScheduler(Scheduler):
         every engine tick raised, and the worker neither crawled nor ended."""
         if self.redis_lost is not None:
             return
+        self.redis_error = str(exc)
         self.redis_lost = (
             f"Redis unreachable at {safe_url(self.spider.settings.get('REDIS_URL') or '')} ({exc}): "
             f"the crawl of job {self.job} stopped; run it again once Redis is back"

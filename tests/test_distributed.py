@@ -13,7 +13,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -410,7 +410,8 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
 
 class RedisLink:
     """A TCP relay to the test's Redis that can be cut: Redis going away mid-crawl (the
-    shared server itself stays up). Once cut, connections are refused."""
+    shared server itself stays up). Once cut, connections are refused; once frozen, they are
+    held open and nothing is answered (a Redis host gone, a network dropping its packets)."""
 
     def __init__(self, redis_url: str):
         target = urlsplit(redis_url)
@@ -418,6 +419,7 @@ class RedisLink:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}{target.path}"
         self.sockets: list[socket.socket] = []
+        self.frozen = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -426,16 +428,19 @@ class RedisLink:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.frozen:
+                self.sockets.append(client)
+                continue
             server = socket.create_connection(self.upstream)
             self.sockets += [client, server]
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.frozen:
+                    sink.sendall(data)
         except OSError:
             pass
         for each in (source, sink):
@@ -490,6 +495,55 @@ def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_u
     server_redis = redis.Redis.from_url(redis_url)
     if left := server_redis.keys(f"issues:gongyishibao:{job}:*"):
         assert all(0 < server_redis.ttl(key) for key in left)
+        server_redis.delete(*left)
+
+
+def test_a_worker_that_lost_redis_asks_it_nothing_more_and_stops_without_waiting_for_it(redis_url, request,
+                                                                                         tmp_path, monkeypatch):
+    # A Redis that stops answering (its host gone, a network dropping packets) holds each
+    # question up to twice REDIS_PARAMS' socket_timeout (a minute by default). Once the worker
+    # knew Redis lost, each progress line and its summary asked Redis again for the job's
+    # state, each holding the crawl as long: its stop came minutes after its ERROR line.
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    link = RedisLink(redis_url)
+    monkeypatch.setenv("REDIS_URL", link.url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    log = tmp_path / "worker.log"
+    timeout = 4
+    settings = KILLABLE | {
+        "REDIS_PARAMS": f'{{"socket_timeout": {timeout}, "socket_connect_timeout": {timeout}}}',
+        "ARCHIVE_PROGRESS_INTERVAL": "0.5",
+    }
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        worker = start_crawl(*args, archive=archive, settings=settings, log=log)
+        try:
+            deadline = time.monotonic() + 120
+            while sum("/content_" in path for path, _ in server.requests) < 10:
+                assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.01)
+            link.frozen = True
+            code = worker.wait(120)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            link.cut()
+    output = log.read_text()
+    assert code == 2, output[-3000:]
+    assert "Traceback" not in output
+    stamp = r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"
+    lost = re.search(rf"{stamp} \[crawler.distributed\] ERROR: Redis unreachable at {re.escape(link.url)} ", output)
+    closed = re.search(rf"{stamp} \[scrapy.core.engine\] INFO: Spider closed \(redis_unreachable\)", output)
+    assert lost and closed, output[-3000:]
+    waited = datetime.fromisoformat(closed[1]) - datetime.fromisoformat(lost[1])
+    # It stores what it fetched and stops: no question to Redis, no timeout, in between.
+    assert waited < timedelta(seconds=2 * timeout - 1), output[-3000:]
+    assert re.search(rf"summary: .*: this worker: pages \d+, articles \d+; job issues:gongyishibao:{job}: Redis unreachable \(", output)
+    import redis
+
+    server_redis = redis.Redis.from_url(redis_url)
+    if left := server_redis.keys(f"issues:gongyishibao:{job}:*"):
         server_redis.delete(*left)
 
 

@@ -369,6 +369,7 @@ class JobScheduler(Scheduler):
         self.worker = self.roll.name
         self.redis_lost: str | None = None  # why, once Redis stopped answering
         self.root_lost: str | None = None  # why, once the job went to another root under this worker
+        self.queue_lost: str | None = None  # why, once the job's queue was lost in Redis under this worker
         self.root = spider.plan.root
         self.job_root = self.root  # the job's root as recorded (the script compares it as written)
         self.refused = self.refusal(spider.plan.root)  # why the job will not have this worker
@@ -469,6 +470,16 @@ class JobScheduler(Scheduler):
             if _lapsed(since) else f"off the job's roll {_keys_lost(since)}",
             f"{ended}, which may fetch again what other workers stored" if ended else "",
         )
+        if ended and not _lapsed(since):
+            # Not ended by its workers, who would have waited for this one: the requests queued
+            # then went with the keys and no worker fetches them. The worker goes on with what
+            # it fetches, but its run must not end as a crawl that did its share (exit 0).
+            self.queue_lost = (
+                f"distributed crawl: job {self.job}: its queue was lost in Redis while this worker crawled (Redis "
+                f"restarted without its data, or the job's keys deleted by hand): what it held was fetched by no "
+                f"worker; run the job again"
+            )
+            self.stats.set_value(WORKER_STOPPED, self.queue_lost)
         if answer.dead:
             logger.warning(
                 "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
@@ -634,7 +645,8 @@ class JobScheduler(Scheduler):
 class SharedQueueIdle:
     """Keeps an idle worker open DISTRIBUTED_IDLE_SECONDS: the shared queue may refill while
     another worker parses a page, and a worker that leaves too early leaves the work to it.
-    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST. A worker
+    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST; one whose
+    job's queue Redis lost under it (JobScheduler.check_in) closes with it once idle. A worker
     its job refused (JobScheduler.refusal) closes as it opens, with ROOT_REFUSED: Scrapy
     never asks its spider for the first requests; one whose job went to another root while
     it was paused (JobScheduler.lose_root) closes with ROOT_REFUSED once idle."""
@@ -672,3 +684,5 @@ class SharedQueueIdle:
             self.idle_since = now
         if now - self.idle_since < self.grace:
             raise DontCloseSpider
+        if getattr(self._scheduler(), "queue_lost", None) is not None:
+            raise CloseSpider(REDIS_LOST)  # its run ends as one that lost Redis: exit status 2

@@ -547,6 +547,47 @@ def test_a_worker_that_lost_redis_asks_it_nothing_more_and_stops_without_waiting
         server_redis.delete(*left)
 
 
+def test_a_worker_whose_job_s_queue_redis_lost_mid_crawl_does_not_end_as_done(redis_url, request, tmp_path,
+                                                                             monkeypatch):
+    # Redis restarted without its data while the worker crawled (too quickly for the worker to
+    # find it unreachable), or the job's keys deleted by hand: the worker gets back on the
+    # job's roll and finishes what it was fetching, but the requests queued went with the keys.
+    # Its run ended 'finished', exit status 0, the archive short of most of the job.
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    prefix = f"issues:gongyishibao:{job}"
+    server_redis = redis.Redis.from_url(redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    log = tmp_path / "worker.log"
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        worker = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        try:
+            deadline = time.monotonic() + 120
+            while sum("/content_" in path for path, _ in server.requests) < 10:
+                assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.01)
+            assert server_redis.zcard(f"{prefix}:requests") > 0
+            server_redis.delete(*server_redis.keys(f"{prefix}:*"))  # as Redis restarted without its data
+            code = worker.wait(120)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        output = log.read_text()
+        assert code == 2, output[-3000:]
+        assert "Traceback" not in output
+        [run] = crawl_runs(archive)
+        assert run.status == "redis_unreachable", output[-3000:]
+        assert f"distributed crawl: job {prefix}: its queue was lost in Redis while this worker crawled" in run.message
+        # The next run of the job fetches the rest.
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:3])
+    assert not server_redis.keys(f"{prefix}:*")
+
+
 def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path, monkeypatch):
     """The weekly CRAWL_JOB of docs/operations.md on two papers' cron lines: each paper's pages
     and articles are stored as that paper's, never as the other's."""

@@ -8,11 +8,13 @@ which Scrapy 2.16+ never calls, the second warns on every item.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
 import time
 from datetime import date
+from pathlib import Path
 from typing import NamedTuple
 
 from redis.exceptions import RedisError
@@ -62,10 +64,34 @@ def job_name(spider) -> str:
     return f"{plan.paper.code}:{asked}" + (":refresh" if plan.refresh else "")
 
 
+def _process_space() -> str:
+    """Where this process's id means this process: its kernel's boot and its pid namespace, as a
+    short tag. A host name does not tell it: containers run with the host's network (docker's
+    --network host, a pod's hostNetwork) share the host's name, each with its own process ids
+    (its crawl often pid 1 in every one), and cloned machines may share a name too."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        space = f"{boot}:{os.readlink('/proc/self/ns/pid')}"
+    except OSError:  # no /proc (macOS): no pid namespaces; the host's name is all there is
+        space = socket.gethostname()
+    return hashlib.sha1(space.encode()).hexdigest()[:8]
+
+
+PROCESS_SPACE = _process_space()
+
+
+def worker_name(pid: int) -> str:
+    """The roll's name of this machine's process ``pid`` (``host:pid@space``): two workers in two
+    containers of one host, both pid 1, have two names; and a process id is looked up only
+    where it means the same process (_process_gone)."""
+    return f"{socket.gethostname()}:{pid}@{PROCESS_SPACE}"
+
+
 def _process_gone(worker: str) -> bool:
-    """A worker of this machine (``host:pid``) whose process no longer runs."""
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """A worker whose process id is one of this process's space (worker_name) and no longer runs."""
+    who, _, space = worker.rpartition("@")
+    _, _, pid = who.rpartition(":")
+    if space != PROCESS_SPACE or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -238,7 +264,7 @@ def _clock() -> float:
 
 
 class WorkerRoll:
-    """The workers of one job in Redis: the set of their names (``host:pid``), and for each a
+    """The workers of one job in Redis: the set of their names (``host:pid@space``: worker_name), and for each a
     heartbeat key that lapses WORKER_TTL seconds after its last renewal; and the job's root,
     queue and fingerprints, which the roll's last worker clears.
 
@@ -260,7 +286,7 @@ class WorkerRoll:
     def __init__(self, server, prefix: str, root_key: str, queue_key: str, dupefilter_key: str):
         self.server = server
         self.key = f"{prefix}:workers"
-        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.name = worker_name(os.getpid())
         self.job_keys = [self.key, root_key, queue_key, dupefilter_key]
         self._join = server.register_script(_JOIN)
         self._beat = server.register_script(_BEAT)
@@ -343,6 +369,7 @@ class JobScheduler(Scheduler):
         self.worker = self.roll.name
         self.redis_lost: str | None = None  # why, once Redis stopped answering
         self.root_lost: str | None = None  # why, once the job went to another root under this worker
+        self.queue_lost: str | None = None  # why, once the job's queue was lost in Redis under this worker
         self.root = spider.plan.root
         self.job_root = self.root  # the job's root as recorded (the script compares it as written)
         self.refused = self.refusal(spider.plan.root)  # why the job will not have this worker
@@ -443,6 +470,16 @@ class JobScheduler(Scheduler):
             if _lapsed(since) else f"off the job's roll {_keys_lost(since)}",
             f"{ended}, which may fetch again what other workers stored" if ended else "",
         )
+        if ended and not _lapsed(since):
+            # Not ended by its workers, who would have waited for this one: the requests queued
+            # then went with the keys and no worker fetches them. The worker goes on with what
+            # it fetches, but its run must not end as a crawl that did its share (exit 0).
+            self.queue_lost = (
+                f"distributed crawl: job {self.job}: its queue was lost in Redis while this worker crawled (Redis "
+                f"restarted without its data, or the job's keys deleted by hand): what it held was fetched by no "
+                f"worker; run the job again"
+            )
+            self.stats.set_value(WORKER_STOPPED, self.queue_lost)
         if answer.dead:
             logger.warning(
                 "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
@@ -487,6 +524,11 @@ class JobScheduler(Scheduler):
     def job_progress(self) -> str:
         """Where the whole job stands, as one worker can tell: the requests its workers share
         and how many workers are at it (the progress line's second half)."""
+        if self.redis_lost is not None:
+            # Not asked again: a Redis that stopped answering (a host gone, a network cut)
+            # holds each question up to REDIS_PARAMS' timeout twice, a minute by default, the
+            # whole crawl with it: each progress line and the summary delayed the worker's stop.
+            return f"job {self.job}: Redis unreachable ({self.redis_error})"
         try:
             queued, workers = len(self.queue), self.server.scard(self.roll.key)
             return f"job {self.job}: {queued} requests queued, {workers} worker{'' if workers == 1 else 's'}"
@@ -499,6 +541,7 @@ class JobScheduler(Scheduler):
         every engine tick raised, and the worker neither crawled nor ended."""
         if self.redis_lost is not None:
             return
+        self.redis_error = str(exc)
         self.redis_lost = (
             f"Redis unreachable at {safe_url(self.spider.settings.get('REDIS_URL') or '')} ({exc}): "
             f"the crawl of job {self.job} stopped; run it again once Redis is back"
@@ -602,7 +645,8 @@ class JobScheduler(Scheduler):
 class SharedQueueIdle:
     """Keeps an idle worker open DISTRIBUTED_IDLE_SECONDS: the shared queue may refill while
     another worker parses a page, and a worker that leaves too early leaves the work to it.
-    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST. A worker
+    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST; one whose
+    job's queue Redis lost under it (JobScheduler.check_in) closes with it once idle. A worker
     its job refused (JobScheduler.refusal) closes as it opens, with ROOT_REFUSED: Scrapy
     never asks its spider for the first requests; one whose job went to another root while
     it was paused (JobScheduler.lose_root) closes with ROOT_REFUSED once idle."""
@@ -640,3 +684,5 @@ class SharedQueueIdle:
             self.idle_since = now
         if now - self.idle_since < self.grace:
             raise DontCloseSpider
+        if getattr(self._scheduler(), "queue_lost", None) is not None:
+            raise CloseSpider(REDIS_LOST)  # its run ends as one that lost Redis: exit status 2

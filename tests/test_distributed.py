@@ -7,12 +7,13 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,6 +33,13 @@ from tests.sites import sample_site
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ISSUES = [date(2023, 1, 3) + timedelta(weeks=n) for n in range(6)]  # six Tuesdays
 ARTICLES_PER_ISSUE = 20
+
+
+def worker_name(pid: int) -> str:
+    """The roll's name of this machine's process ``pid``."""
+    from crawler.distributed import worker_name
+
+    return worker_name(pid)
 
 
 @pytest.fixture
@@ -402,7 +410,8 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
 
 class RedisLink:
     """A TCP relay to the test's Redis that can be cut: Redis going away mid-crawl (the
-    shared server itself stays up). Once cut, connections are refused."""
+    shared server itself stays up). Once cut, connections are refused; once frozen, they are
+    held open and nothing is answered (a Redis host gone, a network dropping its packets)."""
 
     def __init__(self, redis_url: str):
         target = urlsplit(redis_url)
@@ -410,6 +419,7 @@ class RedisLink:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}{target.path}"
         self.sockets: list[socket.socket] = []
+        self.frozen = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -418,16 +428,19 @@ class RedisLink:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.frozen:
+                self.sockets.append(client)
+                continue
             server = socket.create_connection(self.upstream)
             self.sockets += [client, server]
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.frozen:
+                    sink.sendall(data)
         except OSError:
             pass
         for each in (source, sink):
@@ -483,6 +496,96 @@ def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_u
     if left := server_redis.keys(f"issues:gongyishibao:{job}:*"):
         assert all(0 < server_redis.ttl(key) for key in left)
         server_redis.delete(*left)
+
+
+def test_a_worker_that_lost_redis_asks_it_nothing_more_and_stops_without_waiting_for_it(redis_url, request,
+                                                                                         tmp_path, monkeypatch):
+    # A Redis that stops answering (its host gone, a network dropping packets) holds each
+    # question up to twice REDIS_PARAMS' socket_timeout (a minute by default). Once the worker
+    # knew Redis lost, each progress line and its summary asked Redis again for the job's
+    # state, each holding the crawl as long: its stop came minutes after its ERROR line.
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    link = RedisLink(redis_url)
+    monkeypatch.setenv("REDIS_URL", link.url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    log = tmp_path / "worker.log"
+    timeout = 4
+    settings = KILLABLE | {
+        "REDIS_PARAMS": f'{{"socket_timeout": {timeout}, "socket_connect_timeout": {timeout}}}',
+        "ARCHIVE_PROGRESS_INTERVAL": "0.5",
+    }
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        worker = start_crawl(*args, archive=archive, settings=settings, log=log)
+        try:
+            deadline = time.monotonic() + 120
+            while sum("/content_" in path for path, _ in server.requests) < 10:
+                assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.01)
+            link.frozen = True
+            code = worker.wait(120)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            link.cut()
+    output = log.read_text()
+    assert code == 2, output[-3000:]
+    assert "Traceback" not in output
+    stamp = r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"
+    lost = re.search(rf"{stamp} \[crawler.distributed\] ERROR: Redis unreachable at {re.escape(link.url)} ", output)
+    closed = re.search(rf"{stamp} \[scrapy.core.engine\] INFO: Spider closed \(redis_unreachable\)", output)
+    assert lost and closed, output[-3000:]
+    waited = datetime.fromisoformat(closed[1]) - datetime.fromisoformat(lost[1])
+    # It stores what it fetched and stops: no question to Redis, no timeout, in between.
+    assert waited < timedelta(seconds=2 * timeout - 1), output[-3000:]
+    assert re.search(rf"summary: .*: this worker: pages \d+, articles \d+; job issues:gongyishibao:{job}: Redis unreachable \(", output)
+    import redis
+
+    server_redis = redis.Redis.from_url(redis_url)
+    if left := server_redis.keys(f"issues:gongyishibao:{job}:*"):
+        server_redis.delete(*left)
+
+
+def test_a_worker_whose_job_s_queue_redis_lost_mid_crawl_does_not_end_as_done(redis_url, request, tmp_path,
+                                                                             monkeypatch):
+    # Redis restarted without its data while the worker crawled (too quickly for the worker to
+    # find it unreachable), or the job's keys deleted by hand: the worker gets back on the
+    # job's roll and finishes what it was fetching, but the requests queued went with the keys.
+    # Its run ended 'finished', exit status 0, the archive short of most of the job.
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    prefix = f"issues:gongyishibao:{job}"
+    server_redis = redis.Redis.from_url(redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    log = tmp_path / "worker.log"
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        worker = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        try:
+            deadline = time.monotonic() + 120
+            while sum("/content_" in path for path, _ in server.requests) < 10:
+                assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.01)
+            assert server_redis.zcard(f"{prefix}:requests") > 0
+            server_redis.delete(*server_redis.keys(f"{prefix}:*"))  # as Redis restarted without its data
+            code = worker.wait(120)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        output = log.read_text()
+        assert code == 2, output[-3000:]
+        assert "Traceback" not in output
+        [run] = crawl_runs(archive)
+        assert run.status == "redis_unreachable", output[-3000:]
+        assert f"distributed crawl: job {prefix}: its queue was lost in Redis while this worker crawled" in run.message
+        # The next run of the job fetches the rest.
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:3])
+    assert not server_redis.keys(f"{prefix}:*")
 
 
 def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path, monkeypatch):
@@ -558,7 +661,7 @@ def test_a_worker_from_another_site_root_is_refused_by_the_job_before_it_fetches
             # It left the job as it found it: the first worker alone on the roll, its queue,
             # fingerprints and root.
             prefix = f"issues:gongyishibao:{job}"
-            assert server_redis.smembers(f"{prefix}:workers") == {f"{socket.gethostname()}:{first.pid}".encode()}
+            assert server_redis.smembers(f"{prefix}:workers") == {worker_name(first.pid).encode()}
             assert server_redis.get(f"{prefix}:root") == roots[0].encode()
             assert server_redis.exists(f"{prefix}:requests", f"{prefix}:dupefilter") == 2
         finally:
@@ -631,7 +734,7 @@ def test_a_job_left_with_only_its_root_by_a_killed_worker_is_started_afresh_from
     if on_roll:
         gone = subprocess.Popen(["true"])
         gone.wait()  # a process id that no longer runs: the worker killed on this machine
-        server_redis.sadd(f"{prefix}:workers", f"{socket.gethostname()}:{gone.pid}")
+        server_redis.sadd(f"{prefix}:workers", worker_name(gone.pid))
         server_redis.expire(f"{prefix}:workers", 3600)
     server_redis.set(f"{prefix}:root", "http://mirror.invalid/newdzb/", ex=3600)
     site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
@@ -744,6 +847,66 @@ def _elsewhere(worker: str) -> str:
     return f"elsewhere.invalid:{worker}"
 
 
+def _named_in_its_own_pid_namespace(pid: int | None = None) -> str:
+    """The roll's name a worker gets in a pid namespace of its own on this host (a container run
+    with the host's network: it has the host's name), as process ``pid`` there (else pid 1)."""
+    as_pid = "" if pid is None else f"""
+open('/proc/sys/kernel/ns_last_pid', 'w').write('{pid - 1}')
+child = os.fork()
+if child:
+    os.waitpid(child, 0)
+    os._exit(0)
+"""
+    code = (f"import os\nfrom crawler.distributed import WorkerRoll\n{as_pid}\n"
+            "class Redis:\n    def register_script(self, script): pass\n"
+            "print(WorkerRoll(Redis(), 'job', 'root', 'queue', 'fingerprints').name)")
+    try:
+        done = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", code], cwd=PROJECT,
+                              capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        done = None
+    if done is None or done.returncode or not done.stdout.strip():
+        pytest.skip(f"no pid namespace of its own for a process here: {done and done.stderr[-300:]}")
+    name = done.stdout.strip()
+    if pid is not None and not re.search(rf":{pid}\b", name):
+        pytest.skip(f"process id {pid} not given in a pid namespace of its own: {name}")
+    return name
+
+
+def test_two_workers_in_two_containers_of_one_host_get_two_names():
+    # Containers run with the host's network have the host's name, and each its own process
+    # ids: both crawls pid 1. Named host:pid, they were one worker on the roll, and the first
+    # to leave cleared the job under the other.
+    assert _named_in_its_own_pid_namespace() != _named_in_its_own_pid_namespace()
+
+
+def test_a_live_worker_in_another_container_of_this_host_is_not_taken_for_killed(redis_url, job_worker):
+    # A worker in a container with the host's name and its own process ids, whose process id
+    # runs nowhere here: looked up here, it was taken for killed as another worker joined, and
+    # the job it was crawling started afresh under it (its queue and fingerprints deleted).
+    import redis
+    from scrapy import Request
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that runs nowhere here
+    contained = _named_in_its_own_pid_namespace(gone.pid)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    server_redis = redis.Redis.from_url(redis_url)
+    first, _ = job_worker(job, ROOTS[0], contained)
+    try:
+        assert first.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_1.htm"))
+        second, _ = job_worker(job, ROOTS[0], _elsewhere("second"))
+        try:
+            assert server_redis.smembers(f"{prefix}:workers") == {contained.encode(), _elsewhere("second").encode()}
+            assert len(second.queue) == 1
+        finally:
+            second.close("finished")
+    finally:
+        first.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+
+
 def test_a_worker_joining_while_the_last_one_leaves_keeps_its_place_the_jobs_root_and_queue(redis_url, job_worker):
     # The job's last worker leaves as another joins it: whichever Redis command of the leave
     # the join comes before (or after the whole leave), the joiner stays on the roll, with the
@@ -805,7 +968,7 @@ def test_a_worker_killed_at_any_step_of_opening_the_job_keeps_no_other_root_out(
         job = f"test-{uuid.uuid4().hex[:8]}"
         prefix = f"issues:gongyishibao:{job}"
         try:
-            _, sent = job_worker(job, ROOTS[0], f"{socket.gethostname()}:{gone.pid}", step=kill, before=n)
+            _, sent = job_worker(job, ROOTS[0], worker_name(gone.pid), step=kill, before=n)
             last = True  # it opened the job whole, then was killed
         except Killed:
             last = False
@@ -1079,7 +1242,7 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
             _wait_for_an_article(paused, first_site, logs[0])
             paused.send_signal(signal.SIGSTOP)
             stopped_at = time.monotonic()
-            heartbeat = f"{prefix}:workers:{socket.gethostname()}:{paused.pid}"
+            heartbeat = f"{prefix}:workers:{worker_name(paused.pid)}"
             assert server_redis.delete(heartbeat) == 1  # a minute passed
             other = start_crawl(f"base_url={roots[1]}", *dates, archive=archive, settings=HOLDING, log=logs[1])
             _wait_for_an_article(other, second_site, logs[1])
@@ -1088,7 +1251,7 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
             # it resumes (the rest of WORKER_TTL is its heartbeat key deleted).
             time.sleep(max(0.0, stopped_at + WORKER_TTL - WORKER_BEAT + 2 - time.monotonic()))
             assert server_redis.get(f"{prefix}:root") == roots[1].encode()
-            other_heartbeat = f"{prefix}:workers:{socket.gethostname()}:{other.pid}"
+            other_heartbeat = f"{prefix}:workers:{worker_name(other.pid)}"
             server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
             served_before = len(first_site.requests)
             paused.send_signal(signal.SIGCONT)
@@ -1098,7 +1261,7 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
                 server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
                 time.sleep(0.05)
             served_after = [path for path, _ in first_site.requests[served_before:]]
-            assert server_redis.smembers(f"{prefix}:workers") == {f"{socket.gethostname()}:{other.pid}".encode()}
+            assert server_redis.smembers(f"{prefix}:workers") == {worker_name(other.pid).encode()}
             assert server_redis.get(f"{prefix}:root") == roots[1].encode()
         finally:
             for worker in (paused, other):
@@ -1151,7 +1314,7 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
             _wait_for_an_article(paused, server, logs[0])
             paused.send_signal(signal.SIGSTOP)
             stopped_at = time.monotonic()
-            assert server_redis.delete(f"{prefix}:workers:{socket.gethostname()}:{paused.pid}") == 1
+            assert server_redis.delete(f"{prefix}:workers:{worker_name(paused.pid)}") == 1
             other = start_crawl(*args, archive=archive, settings=KILLABLE, log=logs[1])
             assert other.wait(240) == 0, logs[1].read_text()[-3000:]
             assert not server_redis.keys(f"{prefix}:*")  # the job ended, cleared

@@ -368,6 +368,7 @@ class JobScheduler(Scheduler):
         self.roll = WorkerRoll(self.server, prefix, f"{prefix}:root", self.queue.key, self.df.key)
         self.worker = self.roll.name
         self.redis_lost: str | None = None  # why, once Redis stopped answering
+        self.redis_error = ""  # the error Redis was lost with (for the progress lines)
         self.root_lost: str | None = None  # why, once the job went to another root under this worker
         self.queue_lost: str | None = None  # why, once the job's queue was lost in Redis under this worker
         self.root = spider.plan.root

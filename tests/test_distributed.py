@@ -328,10 +328,10 @@ def _assert_issues_complete(archive: str, issues: list[date]) -> None:
         opened.close()
 
 
-def _wait_for_an_article(worker, server, log: Path) -> None:
-    """Until ``server`` has served ``worker`` an article: the worker is at work on its job."""
+def _wait_for_articles(worker, server, log: Path, n: int = 1) -> None:
+    """Until ``server`` has served ``worker`` ``n`` articles: the worker is at work on its job."""
     deadline = time.monotonic() + 120
-    while not any("/content_" in path for path, _ in server.requests):
+    while sum("/content_" in path for path, _ in server.requests) < n:
         assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
         time.sleep(0.01)
 
@@ -460,20 +460,22 @@ class RedisLink:
             each.close()
 
 
-def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_url, request, tmp_path, monkeypatch):
+def _job_through_a_link(request, monkeypatch, redis_url: str, tmp_path: Path):
+    """A job of three issues whose worker reaches Redis through a RedisLink the test can cut or
+    freeze: (archive, job, link, site, the worker's log)."""
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
     link = RedisLink(redis_url)
     monkeypatch.setenv("REDIS_URL", link.url)
-    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
-    log = tmp_path / "worker.log"
+    return archive, job, link, sample_site(tmp_path / "site", ISSUES[:3], pdfs=False), tmp_path / "worker.log"
+
+
+def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_url, request, tmp_path, monkeypatch):
+    archive, job, link, site, log = _job_through_a_link(request, monkeypatch, redis_url, tmp_path)
     with SiteServer(site, prefix=PREFIX) as server:
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         worker = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
-        deadline = time.monotonic() + 120
-        while sum("/content_" in path for path, _ in server.requests) < 10:
-            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.01)
+        _wait_for_articles(worker, server, log, 10)
         link.cut()
         try:
             code = worker.wait(60)  # it used to hang, raising on every tick of the engine
@@ -504,12 +506,7 @@ def test_a_worker_that_lost_redis_asks_it_nothing_more_and_stops_without_waiting
     # question up to twice REDIS_PARAMS' socket_timeout (a minute by default). Once the worker
     # knew Redis lost, each progress line and its summary asked Redis again for the job's
     # state, each holding the crawl as long: its stop came minutes after its ERROR line.
-    archive = postgres_database(request)
-    job = _distributed_job(monkeypatch, redis_url)
-    link = RedisLink(redis_url)
-    monkeypatch.setenv("REDIS_URL", link.url)
-    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
-    log = tmp_path / "worker.log"
+    archive, job, link, site, log = _job_through_a_link(request, monkeypatch, redis_url, tmp_path)
     timeout = 4
     settings = KILLABLE | {
         "REDIS_PARAMS": f'{{"socket_timeout": {timeout}, "socket_connect_timeout": {timeout}}}',
@@ -519,10 +516,7 @@ def test_a_worker_that_lost_redis_asks_it_nothing_more_and_stops_without_waiting
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         worker = start_crawl(*args, archive=archive, settings=settings, log=log)
         try:
-            deadline = time.monotonic() + 120
-            while sum("/content_" in path for path, _ in server.requests) < 10:
-                assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(0.01)
+            _wait_for_articles(worker, server, log, 10)
             link.frozen = True
             code = worker.wait(120)
         finally:
@@ -565,10 +559,7 @@ def test_a_worker_whose_job_s_queue_redis_lost_mid_crawl_does_not_end_as_done(re
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         worker = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
         try:
-            deadline = time.monotonic() + 120
-            while sum("/content_" in path for path, _ in server.requests) < 10:
-                assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(0.01)
+            _wait_for_articles(worker, server, log, 10)
             assert server_redis.zcard(f"{prefix}:requests") > 0
             server_redis.delete(*server_redis.keys(f"{prefix}:*"))  # as Redis restarted without its data
             code = worker.wait(120)
@@ -653,7 +644,7 @@ def test_a_worker_from_another_site_root_is_refused_by_the_job_before_it_fetches
         roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
         dates = (f"start={issues[0]}", f"end={issues[-1]}")
         first = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=HOLDING, log=logs[0])
-        _wait_for_an_article(first, first_site, logs[0])
+        _wait_for_articles(first, first_site, logs[0])
         first.send_signal(signal.SIGSTOP)  # the job stays open, its queue full
         try:
             # Logging to a file, as from cron: stderr (what cron mails) holds the one line.
@@ -1239,13 +1230,13 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
         paused = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=HOLDING, log=logs[0])
         other = None
         try:
-            _wait_for_an_article(paused, first_site, logs[0])
+            _wait_for_articles(paused, first_site, logs[0])
             paused.send_signal(signal.SIGSTOP)
             stopped_at = time.monotonic()
             heartbeat = f"{prefix}:workers:{worker_name(paused.pid)}"
             assert server_redis.delete(heartbeat) == 1  # a minute passed
             other = start_crawl(f"base_url={roots[1]}", *dates, archive=archive, settings=HOLDING, log=logs[1])
-            _wait_for_an_article(other, second_site, logs[1])
+            _wait_for_articles(other, second_site, logs[1])
             other.send_signal(signal.SIGSTOP)  # still at the job, its heartbeat alive, as the first resumes
             # Stopped long enough that its heartbeat could have lapsed, as the worker tells when
             # it resumes (the rest of WORKER_TTL is its heartbeat key deleted).
@@ -1311,7 +1302,7 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
         args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
         paused = start_crawl(*args, archive=archive, settings=KILLABLE, log=logs[0])
         try:
-            _wait_for_an_article(paused, server, logs[0])
+            _wait_for_articles(paused, server, logs[0])
             paused.send_signal(signal.SIGSTOP)
             stopped_at = time.monotonic()
             assert server_redis.delete(f"{prefix}:workers:{worker_name(paused.pid)}") == 1

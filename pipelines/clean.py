@@ -288,7 +288,8 @@ def _substituted(
 # --- link farms ---------------------------------------------------------------------------
 
 # The label of one widespread kit, in either script, followed by any colon.
-_LABEL = re.compile(r"主站蜘蛛池模[板闆]\s*[:：﹕︰]")
+# Kits set blanks between its characters too (主站 蜘蛛池模板 :), as they set zero-width ones.
+_LABEL = re.compile(r"主\s*站\s*蜘\s*蛛\s*池\s*模\s*[板闆]\s*[:：﹕︰]")
 _PIPES = re.compile(r"[|｜丨]")
 _GAP_CHARS = r"\s|｜丨,，、/·•_-"  # what may stand between the links of a farm
 _GAP = re.compile(f"[{_GAP_CHARS}]*")
@@ -357,14 +358,23 @@ def _labelled_farm_end(para: _Para, start: int) -> int:
     return end if _CONTENT.search(para.text, end) else len(para.text)
 
 
+_TITLE_GAP = re.compile(r"[\s|｜丨]+")
+_CLAUSE = re.compile(r"[。！？!?；;，,]")
+
+
 def _list_like(para: _Para) -> bool:
-    """All links and separators, or |-joined pieces: what follows a link-farm label."""
+    """All links and separators, |-joined pieces, or titles without links (one, or several
+    parted by | or blanks, none a sentence): what follows a link-farm label. Kits split the
+    farm over paragraphs of any number of titles, down to one."""
     outside, last = [], 0
     for a, b in para.links:
         outside.append(para.text[last:a])
         last = b
     outside.append(para.text[last:])
-    return not _CONTENT.search("".join(outside)) or len(_PIPES.findall(para.text)) >= 2
+    if not _CONTENT.search("".join(outside)) or len(_PIPES.findall(para.text)) >= 2:
+        return True
+    pieces = _TITLE_GAP.split(para.text.strip())
+    return not para.links and not _CLAUSE.search(para.text) and all(len(piece) <= _SHORT for piece in pieces)
 
 
 # --- boilerplate --------------------------------------------------------------------------

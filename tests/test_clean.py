@@ -113,6 +113,36 @@ def test_a_list_of_links_without_spam_after_a_labelled_farm_stays():
     assert kinds(result.removals) == ["spam:labelled-link-farm"] * 6
 
 
+SPLIT_FARM_FORMS = {  # the titles after a label alone, over several paragraphs, as kits split them
+    "three |-joined titles a paragraph, the last one alone": lambda titles: [
+        "|".join(titles[i : i + 3]) for i in range(0, 12, 3)] + [titles[12]],
+    "two |-joined titles a paragraph": lambda titles: ["|".join(titles[i : i + 2]) for i in range(0, 13, 2)],
+    "three titles joined by blanks a paragraph": lambda titles: [" ".join(titles[i : i + 3]) for i in range(0, 13, 3)],
+    "one title a paragraph, no links": lambda titles: titles[:13],
+}
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+@pytest.mark.parametrize("form", SPLIT_FARM_FORMS)
+def test_a_labelled_farm_split_over_paragraphs_goes_whole(form, script):
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    pieces = SPLIT_FARM_FORMS[form]([convert(title) for title in SPAM_TITLES])
+    own = convert("社会工作 志愿服务")  # a line of the paper's after the farm: no spam words, it stays
+    body = "".join(map(paragraph, REAL)) + f"<p>{convert(LABEL)}：</p>" + "".join(f"<p>{escape(p)}</p>" for p in pieces)
+    result = clean_body(founder_body(body + f"<p>{own}</p>"))
+    assert result.paragraphs == REAL + [own]
+    assert [r.text for r in result.removals] == [convert(LABEL) + "：", *pieces]
+    assert set(kinds(result.removals)) == {"spam:labelled-link-farm"}
+
+
+@pytest.mark.parametrize("label", ["主站 蜘蛛池模板 :", "主站&nbsp;蜘蛛池&nbsp;模板：", "主 站 蜘 蛛 池 模 闆 ："])
+def test_a_label_with_blanks_between_its_characters_goes_with_its_farm(label):
+    body = "".join(map(paragraph, REAL)) + f"<p>{label}{links(SPAM_TITLES)}</p>"
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:labelled-link-farm"]
+
+
 def test_labelled_link_farm_in_traditional_script():
     label = opencc.OpenCC("s2t").convert(LABEL + "：")
     body = "".join(map(paragraph, REAL)) + f"<p>{label}{links(SPAM_TITLES)}</p>"

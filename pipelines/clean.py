@@ -362,16 +362,21 @@ _TITLE_GAP = re.compile(r"[\s|｜丨]+")
 _CLAUSE = re.compile(r"[。！？!?；;，,]")
 
 
-def _list_like(para: _Para) -> bool:
-    """All links and separators, |-joined pieces, or titles without links (one, or several
-    parted by | or blanks, none a sentence): what follows a link-farm label. Kits split the
-    farm over paragraphs of any number of titles, down to one."""
+def _outside_links(para: _Para) -> str:
+    """The paragraph's text outside its links."""
     outside, last = [], 0
     for a, b in para.links:
         outside.append(para.text[last:a])
         last = b
     outside.append(para.text[last:])
-    if not _CONTENT.search("".join(outside)) or len(_PIPES.findall(para.text)) >= 2:
+    return "".join(outside)
+
+
+def _list_like(para: _Para) -> bool:
+    """All links and separators, |-joined pieces, or titles without links (one, or several
+    parted by | or blanks, none a sentence): what follows a link-farm label. Kits split the
+    farm over paragraphs of any number of titles, down to one."""
+    if not _CONTENT.search(_outside_links(para)) or len(_PIPES.findall(para.text)) >= 2:
         return True
     pieces = _TITLE_GAP.split(para.text.strip())
     return not para.links and not _CLAUSE.search(para.text) and all(len(piece) <= _SHORT for piece in pieces)
@@ -420,7 +425,7 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
     ("boilerplate:separator", 5, re.compile(r"[-|_·•\s]+")),
 ]
 # A heading of the related-links widget. In print, 相关新闻 heads a related story that the body
-# carries on with, so it goes only where nothing real follows it.
+# carries on with, so it goes only where nothing but its list of links follows it.
 _RELATED = ("boilerplate:related", 20, _line(r"相[关關](?:附件|新[闻聞]|[链鏈]接|[阅閱][读讀]|文章)"))
 
 
@@ -485,6 +490,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
     removals: list[Removal] = []
     kept: list[str] = []
     related: list[int] = []  # indexes in ``kept`` of related-links headings
+    linked: set[int] = set()  # indexes in ``kept`` of paragraphs that are links and nothing else
     zero_width = ""
     farmed = _one_title_per_line(paras)
     after_label = False
@@ -512,11 +518,15 @@ def _clean(paras: list[_Para]) -> CleanResult:
             continue
         if _boilerplate(text, [_RELATED]):
             related.append(len(kept))
+        if para.links and text == para.text and not _CONTENT.search(_outside_links(para)):
+            linked.add(len(kept))
         kept.append(text)
         zero_width += para.zero_width
-    while related and related[-1] == len(kept) - 1:  # nothing real after it
-        related.pop()
-        removals.append(Removal("boilerplate:related", kept.pop()))
+    # The widget is its heading and the titles it links to: a story after it is the paper's.
+    while related and linked.issuperset(range(related[-1] + 1, len(kept))):
+        start = related.pop()
+        removals += [Removal("boilerplate:related", text) for text in kept[start:]]
+        del kept[start:]
     if zero_width:
         removals.append(Removal("spam:zero-width", _describe_zero_width(zero_width)))
     return CleanResult(kept, removals)

@@ -387,6 +387,22 @@ def test_a_related_news_heading_followed_by_a_story_is_kept():
     assert clean_body("".join(map(paragraph, lines))).paragraphs == lines
 
 
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_related_news_widget_goes_with_its_list_of_links(script):
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    titles = [convert(t) for t in ["广州市民政局召开全市民政工作会议", "市民政局开展慈善空间建设"]]
+    heading, attachments = convert("相关新闻"), convert("相关附件")
+    items = "".join(f'<li><a href="/content_{n}.htm">{escape(t)}</a></li>' for n, t in enumerate(titles))
+    body = "".join(map(paragraph, REAL)) + f"<p>{attachments}</p><p>{heading}</p><ul>{items}</ul>"
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL
+    assert [(r.kind, r.text) for r in result.removals] == [
+        ("boilerplate:related", text) for text in [heading, *titles, attachments]]
+    # A story after the heading and its links is the paper's: all of it stays.
+    result = clean_body(founder_body(body + paragraph(REAL[1])))
+    assert result.paragraphs == [*REAL, attachments, heading, *titles, REAL[1]]
+
 # --- site boilerplate: seed 003 ----------------------------------------------------------
 
 BOILERPLATE_003 = {

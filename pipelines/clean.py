@@ -103,6 +103,7 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _SIMPLE_SELECTOR = re.compile(r"([.#])([\w-]+)")
 _KIT_ID = re.compile(r"body_jx_\d+|__overflow_a")
+_TINY_UNIT = re.compile(r"\s*(?:px)?\s*")  # "1px", "0", not "1em"
 _RELATIVE_SIZE = re.compile(r"(?<!r)em$|%$")
 
 
@@ -121,6 +122,10 @@ def _hiding(style: dict[str, str]) -> str | None:
     def far(name: str) -> bool:
         return (_number(style.get(name)) or 0) <= -999
 
+    def tiny(name: str) -> bool:  # a box of a pixel or none: kits hide blocks in 1px boxes as in 0px ones
+        value = style.get(name, "")
+        return _number(value) is not None and _number(value) <= 1 and _TINY_UNIT.fullmatch(_NUMBER.sub("", value, 1))
+
     if style.get("display") == "none":
         return "display"
     if _number(style.get("opacity")) == 0:
@@ -129,7 +134,7 @@ def _hiding(style: dict[str, str]) -> str | None:
         return "position"
     if far("text-indent"):
         return "text-indent"
-    if style.get("overflow") == "hidden" and 0 in (_number(style.get("width")), _number(style.get("height"))):
+    if style.get("overflow") == "hidden" and any(map(tiny, ("width", "height", "max-width", "max-height"))):
         return "overflow"
     # Last, as the two a descendant can undo (see _revealed).
     if style.get("visibility") in ("hidden", "collapse"):

@@ -214,6 +214,9 @@ HIDDEN_FORMS = {
     "font-size:0": f'<p style="font-size:0px">{HIDDEN_SPAM}</p>',
     "text-indent": f'<p style="text-indent:-9999px">{HIDDEN_SPAM}</p>',
     "zero size, overflow hidden": f'<div style="width:0;height:0;overflow:hidden">{HIDDEN_SPAM}</div>',
+    "one-pixel box, overflow hidden": f'<div style="width:1px;height:1px;overflow:hidden">{HIDDEN_SPAM}</div>',
+    "one pixel tall, overflow hidden": f'<div style="height: 1px; overflow: hidden">{HIDDEN_SPAM}</div>',
+    "max-height:0, overflow hidden": f'<div style="max-height:0;overflow:hidden">{HIDDEN_SPAM}</div>',
     "hidden attribute": f"<div hidden>{HIDDEN_SPAM}</div>",
     "kit block": f'<div id="body_jx_123456">{HIDDEN_SPAM}</div>',
     "overflow anchor": f"<a id='__overflow_a' href='http://spam.example/'>{HIDDEN_SPAM}</a>",
@@ -264,6 +267,7 @@ def test_hidden_block_inside_a_real_paragraph_keeps_the_text_around_it():
         f'<div style="position:absolute;left:10px">{REAL[0]}</div>',
         f'<div style="opacity:0.5">{REAL[0]}</div>',
         f'<div style="height:0.5em">{REAL[0]}</div>',
+        f'<div style="height:1.5em;overflow:hidden">{REAL[0]}</div>',  # a line's height: on screen
     ],
 )
 def test_styles_that_do_not_hide_keep_the_text(body):

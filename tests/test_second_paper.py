@@ -59,6 +59,22 @@ def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_li
     assert len(stats.stderr.splitlines()) == 1
 
 
+def test_a_profile_saved_with_a_byte_order_mark_is_read_as_any_other(tmp_path, monkeypatch, archive):
+    """Windows Notepad saves UTF-8 with a byte order mark: the paper was refused with
+    "Invalid statement (at line 1, column 1)", and a mistake in such a file was laid to the
+    paper its file name says, its code line unread."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "x.toml").write_text("\ufeff" + PROFILE + "schedule = { weekdays = [2] }\n", encoding="utf-8")
+    (papers / "y-draft.toml").write_text("\ufeff" + PROFILE.replace('"x"', '"y"', 1) + "schedul = 1\n", encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    open_archive(archive).close()
+    stats = archive_command("stats", "--paper", "x", "--since", "2023-01-01", "--until", "2023-01-31", archive=archive)
+    assert stats.returncode == 0, stats.stderr
+    assert "Missing issues of x (every Tue) from 2023-01-01 to 2023-01-31: 5 of 5 scheduled" in stats.stdout
+    assert "paper 'y' is refused" in stats.stderr  # its code line read, not its file name's
+
+
 # Profiles half written, in a folder of the user's own: each spoilt in its own way.
 HALF_WRITTEN = {
     "a.toml": ('code = "a"\nname = "A\n', "Illegal character"),

@@ -186,11 +186,16 @@ _REQUIRED = ("code", "name", "template", "root", "entry")
 PROFILES_ENV = "ARCHIVE_PAPERS"
 
 
+# UTF-8, with or without the byte order mark that Windows editors (Notepad) put first: TOML
+# read it as a stray character, "Invalid statement (at line 1, column 1)".
+_ENCODING = "utf-8-sig"
+
+
 def _load(path: Path | resources.abc.Traversable) -> PaperProfile:
     """The profile in ``path``, checked whole: every mistake is an InvalidProfile whose message,
     one line, names the file (where the crawl would otherwise fail mid-run, or not at all)."""
     try:
-        return _profile(tomllib.loads(path.read_text(encoding="utf-8")))
+        return _profile(tomllib.loads(path.read_text(encoding=_ENCODING)))
     except tomllib.TOMLDecodeError as exc:
         raise InvalidProfile(f"paper profile {path}: {exc}") from None
     except ValueError as exc:
@@ -207,7 +212,7 @@ def _claimed_code(path: Path | resources.abc.Traversable) -> str:
     """The code a profile that cannot be used is meant for: its code line if one can be read,
     else its file's name (profiles are named CODE.toml)."""
     try:
-        found = _CODE_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
+        found = _CODE_LINE.search(path.read_text(encoding=_ENCODING, errors="replace"))
     except OSError:
         found = None
     return (found[1] or found[2]).strip() if found else path.name.removesuffix(".toml")

@@ -40,6 +40,9 @@ def archive(tmp_path) -> str:
         (PROFILE.replace('root = "https://x.cn/epaper/"\n', ""), "missing root"),
         (PROFILE + '[selectors]\ntitle = "h1[["\n', "Founder selector 'title' is invalid"),
         (PROFILE + '[selectors]\ntitel = "h1"\n', "unknown Founder selector 'titel'"),
+        # Joined to the root as written: newdzb//html/…, each date taken for one without an issue.
+        (PROFILE.replace('"html/', '"/html/'), "entry '/html/{date:%Y-%m}/{date:%d}/node_2.htm' must be a path under the root"),
+        (PROFILE + 'latest = "https://x.cn/epaper/paperindex.htm"\n', "latest 'https://x.cn/epaper/paperindex.htm' must be a path"),
     ],
 )
 def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_line(tmp_path, monkeypatch, archive, toml, message):

@@ -180,6 +180,7 @@ _SCHEDULE_KEYS = ("weekdays", "earlier", "breaks")
 _EARLIER_KEYS = ("until", "weekdays")
 _EARLIER_EXAMPLES = {"until": "until = 2012-12-31 (the last day it was in force)", "weekdays": "weekdays = [2] (its ISO weekdays)"}
 _BREAK_KEYS = ("from", "to")
+_PATH_EXAMPLES = {"entry": "html/{date:%Y-%m}/{date:%d}/node_1.htm", "latest": "paperindex.htm"}
 _REQUIRED = ("code", "name", "template", "root", "entry")
 # Folders of more profiles than the bundled ones, os.pathsep between them: a paper of one's own
 # (or a test's) without a copy of the project.
@@ -229,6 +230,12 @@ def _profile(data: dict) -> PaperProfile:
     root = as_site_root(data["root"])
     if root is None:
         raise ValueError(f"root {data['root']!r} is no http:// or https:// URL of a site")
+    for key in ("entry", "latest"):
+        # Joined to the root as written: "/html/…" asked newdzb//html/…, a 404 on most sites
+        # (each date taken for one without an issue), addresses with "//" on the others.
+        if data.get(key) and (data[key].startswith("/") or "://" in data[key]):
+            raise ValueError(f"{key} {data[key]!r} must be a path under the root, no URL nor a leading '/', "
+                             f"e.g. {_PATH_EXAMPLES[key]}")
     if "{date" not in data["entry"]:
         raise ValueError("entry must contain a {date:...} field")
     try:

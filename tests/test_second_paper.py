@@ -62,6 +62,18 @@ def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_li
     assert len(stats.stderr.splitlines()) == 1
 
 
+def test_a_profile_saved_in_gbk_is_refused_saying_to_save_it_as_utf_8(tmp_path, monkeypatch, archive):
+    """The line was the codec's: "'utf-8' codec can't decode byte 0xb1 in position 56"."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "x.toml").write_bytes(PROFILE.replace('"X"', '"春节报"').encode("gbk"))
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    open_archive(archive).close()
+    stats = archive_command("stats", "--paper", "x", archive=archive)
+    assert stats.returncode == 2
+    assert stats.stderr == f"error: paper profile {papers / 'x.toml'}: not UTF-8 (byte 0xb4 on line 2): save it as UTF-8\n"
+
+
 def test_a_profile_saved_with_a_byte_order_mark_is_read_as_any_other(tmp_path, monkeypatch, archive):
     """Windows Notepad saves UTF-8 with a byte order mark: the paper was refused with
     "Invalid statement (at line 1, column 1)", and a mistake in such a file was laid to the

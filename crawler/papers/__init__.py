@@ -199,6 +199,12 @@ def _load(path: Path | resources.abc.Traversable) -> PaperProfile:
         return _profile(tomllib.loads(path.read_text(encoding=_ENCODING)))
     except tomllib.TOMLDecodeError as exc:
         raise InvalidProfile(f"paper profile {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # A profile saved in GBK (a Chinese Windows editor's "ANSI"): the codec's own words
+        # ("'utf-8' codec can't decode byte 0xb1 in position 23") did not say what to do.
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InvalidProfile(f"paper profile {path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} on line {line}): "
+                             "save it as UTF-8") from None
     except ValueError as exc:
         raise InvalidProfile(f"paper profile {path}: {exc}") from None
     except OSError as exc:  # a file the user may not read, a dangling link

@@ -442,6 +442,12 @@ def _profile_files() -> tuple[list[Path | resources.abc.Traversable], list[Profi
     for folder in filter(None, os.environ.get(PROFILES_ENV, "").split(os.pathsep)):
         if Path(folder).is_dir():
             folders.append(Path(folder))
+        elif Path(folder).is_file():
+            # The profile itself named, not its folder: its paper was "unknown", the file
+            # listed as "not read" without a reason. Refused as the paper of that profile.
+            problems.append(ProfileProblem(
+                f"{PROFILES_ENV}: {folder!r} is a file, not a folder: name the folder it is in, {str(Path(folder).parent)!r}",
+                folder, _claimed_code(Path(folder)) if folder.endswith(".toml") else None))
         else:
             problems.append(ProfileProblem(f"{PROFILES_ENV}: no folder {folder!r}", folder, None))
     files = []

@@ -323,6 +323,20 @@ def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, sh
                     " JOIN articles a ON a.page_id = p.id GROUP BY i.issue_date") == [(days[1].isoformat(), 20)]
 
 
+def test_the_walk_back_to_the_newest_issue_asks_no_day_before_the_first_issue(tmp_path, monkeypatch, archive):
+    """A paper younger than its lookback window: the walk asked the days before its first issue."""
+    today = date.today()
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "x.toml").write_text(PROFILE + f"first_issue = {today - timedelta(days=2)}\n", encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:  # no issue of these days
+        done = run_crawl("paper=x", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+        entries = [r.path for r in server.requests if r.path.endswith("node_2.htm")]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert entries == [f"{PREFIX}html/{d:%Y-%m}/{d:%d}/node_2.htm" for d in (today - timedelta(n) for n in range(3))]
+
+
 def test_stats_say_so_when_an_archived_paper_has_no_profile(tmp_path, monkeypatch, shehuibao, archive):
     """$ARCHIVE_PAPERS set for the crawl and not for `archive stats`: its missing issues were left out without a word."""
     site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])

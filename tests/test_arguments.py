@@ -1,3 +1,4 @@
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -417,6 +418,19 @@ def test_a_profile_named_in_place_of_its_folder_refuses_its_paper_saying_to_name
             get_paper("x")
         assert get_paper("gongyishibao").code == "gongyishibao"
         assert load_profiles().warnings() == [f"{message}; skipped: paper 'x' is refused until this is fixed, the other papers go on"]
+    finally:
+        load_profiles.cache_clear()
+
+
+def test_a_folder_named_twice_is_read_once(tmp_path, monkeypatch):
+    """Each of its profiles was refused: "code 'x' is taken by" the very same file."""
+    (tmp_path / "x.toml").write_text('code = "x"\nname = "X"\ntemplate = "founder"\nroot = "http://x.cn/"\nentry = "{date}.htm"\n', encoding="utf-8")
+    bundled = Path(__file__).parent.parent / "crawler" / "papers"
+    monkeypatch.setenv(PROFILES_ENV, os.pathsep.join([str(tmp_path), f"{tmp_path}/", str(bundled)]))
+    load_profiles.cache_clear()
+    try:
+        assert get_paper("x").name == "X" and get_paper("gongyishibao").code == "gongyishibao"
+        assert load_profiles().warnings() == []
     finally:
         load_profiles.cache_clear()
 

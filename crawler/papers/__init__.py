@@ -441,7 +441,10 @@ def _profile_files() -> tuple[list[Path | resources.abc.Traversable], list[Profi
     problems = []
     for folder in filter(None, os.environ.get(PROFILES_ENV, "").split(os.pathsep)):
         if Path(folder).is_dir():
-            folders.append(Path(folder))
+            # A folder named twice (a shell profile's `ARCHIVE_PAPERS=$ARCHIVE_PAPERS:/srv/papers`
+            # run twice), or the bundled one: each of its profiles clashed with itself.
+            if not any(isinstance(seen, Path) and seen.resolve() == Path(folder).resolve() for seen in folders):
+                folders.append(Path(folder))
         elif Path(folder).is_file():
             # The profile itself named, not its folder: its paper was "unknown", the file
             # listed as "not read" without a reason. Refused as the paper of that profile.

@@ -1,3 +1,5 @@
+import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -400,6 +402,35 @@ def test_a_missing_profiles_folder_is_a_warning_and_named_when_a_paper_is_unknow
         assert load_profiles().warnings() == [f"ARCHIVE_PAPERS: no folder '{tmp_path / 'nosuch'}'; skipped, the other papers go on"]
         with pytest.raises(UnknownPaper, match=rf"^unknown paper 'y' \(known: gongyishibao; not read: {tmp_path / 'nosuch'}\)$"):
             get_paper("y")
+    finally:
+        load_profiles.cache_clear()
+
+
+def test_a_profile_named_in_place_of_its_folder_refuses_its_paper_saying_to_name_the_folder(tmp_path, monkeypatch):
+    """Its paper was "unknown", the file "not read", and why not was not said."""
+    profile = tmp_path / "x.toml"
+    profile.write_text('code = "x"\nname = "X"\ntemplate = "founder"\nroot = "http://x.cn/"\nentry = "{date}.htm"\n', encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(profile))
+    load_profiles.cache_clear()
+    try:
+        message = f"ARCHIVE_PAPERS: '{profile}' is a file, not a folder: name the folder it is in, '{tmp_path}'"
+        with pytest.raises(InvalidProfile, match=f"^{re.escape(message)}$"):
+            get_paper("x")
+        assert get_paper("gongyishibao").code == "gongyishibao"
+        assert load_profiles().warnings() == [f"{message}; skipped: paper 'x' is refused until this is fixed, the other papers go on"]
+    finally:
+        load_profiles.cache_clear()
+
+
+def test_a_folder_named_twice_is_read_once(tmp_path, monkeypatch):
+    """Each of its profiles was refused: "code 'x' is taken by" the very same file."""
+    (tmp_path / "x.toml").write_text('code = "x"\nname = "X"\ntemplate = "founder"\nroot = "http://x.cn/"\nentry = "{date}.htm"\n', encoding="utf-8")
+    bundled = Path(__file__).parent.parent / "crawler" / "papers"
+    monkeypatch.setenv(PROFILES_ENV, os.pathsep.join([str(tmp_path), f"{tmp_path}/", str(bundled)]))
+    load_profiles.cache_clear()
+    try:
+        assert get_paper("x").name == "X" and get_paper("gongyishibao").code == "gongyishibao"
+        assert load_profiles().warnings() == []
     finally:
         load_profiles.cache_clear()
 

@@ -40,6 +40,9 @@ def archive(tmp_path) -> str:
         (PROFILE.replace('root = "https://x.cn/epaper/"\n', ""), "missing root"),
         (PROFILE + '[selectors]\ntitle = "h1[["\n', "Founder selector 'title' is invalid"),
         (PROFILE + '[selectors]\ntitel = "h1"\n', "unknown Founder selector 'titel'"),
+        # Joined to the root as written: newdzb//html/…, each date taken for one without an issue.
+        (PROFILE.replace('"html/', '"/html/'), "entry '/html/{date:%Y-%m}/{date:%d}/node_2.htm' must be a path under the root"),
+        (PROFILE + 'latest = "https://x.cn/epaper/paperindex.htm"\n', "latest 'https://x.cn/epaper/paperindex.htm' must be a path"),
     ],
 )
 def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_line(tmp_path, monkeypatch, archive, toml, message):
@@ -57,6 +60,34 @@ def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_li
     stats = archive_command("stats", "--paper", "x", archive=archive)
     assert stats.returncode == 2 and stats.stderr.startswith(f"error: paper profile {papers / 'x.toml'}: ")
     assert len(stats.stderr.splitlines()) == 1
+
+
+def test_a_profile_saved_in_gbk_is_refused_saying_to_save_it_as_utf_8(tmp_path, monkeypatch, archive):
+    """The line was the codec's: "'utf-8' codec can't decode byte 0xb1 in position 56"."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "x.toml").write_bytes(PROFILE.replace('"X"', '"春节报"').encode("gbk"))
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    open_archive(archive).close()
+    stats = archive_command("stats", "--paper", "x", archive=archive)
+    assert stats.returncode == 2
+    assert stats.stderr == f"error: paper profile {papers / 'x.toml'}: not UTF-8 (byte 0xb4 on line 2): save it as UTF-8\n"
+
+
+def test_a_profile_saved_with_a_byte_order_mark_is_read_as_any_other(tmp_path, monkeypatch, archive):
+    """Windows Notepad saves UTF-8 with a byte order mark: the paper was refused with
+    "Invalid statement (at line 1, column 1)", and a mistake in such a file was laid to the
+    paper its file name says, its code line unread."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "x.toml").write_text("\ufeff" + PROFILE + "schedule = { weekdays = [2] }\n", encoding="utf-8")
+    (papers / "y-draft.toml").write_text("\ufeff" + PROFILE.replace('"x"', '"y"', 1) + "schedul = 1\n", encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    open_archive(archive).close()
+    stats = archive_command("stats", "--paper", "x", "--since", "2023-01-01", "--until", "2023-01-31", archive=archive)
+    assert stats.returncode == 0, stats.stderr
+    assert "Missing issues of x (every Tue) from 2023-01-01 to 2023-01-31: 5 of 5 scheduled" in stats.stdout
+    assert "paper 'y' is refused" in stats.stderr  # its code line read, not its file name's
 
 
 # Profiles half written, in a folder of the user's own: each spoilt in its own way.
@@ -290,6 +321,20 @@ def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, sh
     assert entries[: scheduled.index(days[1]) + 1] == [f"{PREFIX}layout/{d:%Y%m/%d}/node_2.htm" for d in scheduled[: scheduled.index(days[1]) + 1]]
     assert sql_rows(archive, "SELECT i.issue_date, count(a.id) FROM issues i JOIN pages p ON p.issue_id = i.id"
                     " JOIN articles a ON a.page_id = p.id GROUP BY i.issue_date") == [(days[1].isoformat(), 20)]
+
+
+def test_the_walk_back_to_the_newest_issue_asks_no_day_before_the_first_issue(tmp_path, monkeypatch, archive):
+    """A paper younger than its lookback window: the walk asked the days before its first issue."""
+    today = date.today()
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "x.toml").write_text(PROFILE + f"first_issue = {today - timedelta(days=2)}\n", encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:  # no issue of these days
+        done = run_crawl("paper=x", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+        entries = [r.path for r in server.requests if r.path.endswith("node_2.htm")]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert entries == [f"{PREFIX}html/{d:%Y-%m}/{d:%d}/node_2.htm" for d in (today - timedelta(n) for n in range(3))]
 
 
 def test_stats_say_so_when_an_archived_paper_has_no_profile(tmp_path, monkeypatch, shehuibao, archive):

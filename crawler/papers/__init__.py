@@ -180,19 +180,31 @@ _SCHEDULE_KEYS = ("weekdays", "earlier", "breaks")
 _EARLIER_KEYS = ("until", "weekdays")
 _EARLIER_EXAMPLES = {"until": "until = 2012-12-31 (the last day it was in force)", "weekdays": "weekdays = [2] (its ISO weekdays)"}
 _BREAK_KEYS = ("from", "to")
+_PATH_EXAMPLES = {"entry": "html/{date:%Y-%m}/{date:%d}/node_1.htm", "latest": "paperindex.htm"}
 _REQUIRED = ("code", "name", "template", "root", "entry")
 # Folders of more profiles than the bundled ones, os.pathsep between them: a paper of one's own
 # (or a test's) without a copy of the project.
 PROFILES_ENV = "ARCHIVE_PAPERS"
 
 
+# UTF-8, with or without the byte order mark that Windows editors (Notepad) put first: TOML
+# read it as a stray character, "Invalid statement (at line 1, column 1)".
+_ENCODING = "utf-8-sig"
+
+
 def _load(path: Path | resources.abc.Traversable) -> PaperProfile:
     """The profile in ``path``, checked whole: every mistake is an InvalidProfile whose message,
     one line, names the file (where the crawl would otherwise fail mid-run, or not at all)."""
     try:
-        return _profile(tomllib.loads(path.read_text(encoding="utf-8")))
+        return _profile(tomllib.loads(path.read_text(encoding=_ENCODING)))
     except tomllib.TOMLDecodeError as exc:
         raise InvalidProfile(f"paper profile {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # A profile saved in GBK (a Chinese Windows editor's "ANSI"): the codec's own words
+        # ("'utf-8' codec can't decode byte 0xb1 in position 23") did not say what to do.
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InvalidProfile(f"paper profile {path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} on line {line}): "
+                             "save it as UTF-8") from None
     except ValueError as exc:
         raise InvalidProfile(f"paper profile {path}: {exc}") from None
     except OSError as exc:  # a file the user may not read, a dangling link
@@ -207,7 +219,7 @@ def _claimed_code(path: Path | resources.abc.Traversable) -> str:
     """The code a profile that cannot be used is meant for: its code line if one can be read,
     else its file's name (profiles are named CODE.toml)."""
     try:
-        found = _CODE_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
+        found = _CODE_LINE.search(path.read_text(encoding=_ENCODING, errors="replace"))
     except OSError:
         found = None
     return (found[1] or found[2]).strip() if found else path.name.removesuffix(".toml")
@@ -224,6 +236,12 @@ def _profile(data: dict) -> PaperProfile:
     root = as_site_root(data["root"])
     if root is None:
         raise ValueError(f"root {data['root']!r} is no http:// or https:// URL of a site")
+    for key in ("entry", "latest"):
+        # Joined to the root as written: "/html/…" asked newdzb//html/…, a 404 on most sites
+        # (each date taken for one without an issue), addresses with "//" on the others.
+        if data.get(key) and (data[key].startswith("/") or "://" in data[key]):
+            raise ValueError(f"{key} {data[key]!r} must be a path under the root, no URL nor a leading '/', "
+                             f"e.g. {_PATH_EXAMPLES[key]}")
     if "{date" not in data["entry"]:
         raise ValueError("entry must contain a {date:...} field")
     try:
@@ -423,7 +441,16 @@ def _profile_files() -> tuple[list[Path | resources.abc.Traversable], list[Profi
     problems = []
     for folder in filter(None, os.environ.get(PROFILES_ENV, "").split(os.pathsep)):
         if Path(folder).is_dir():
-            folders.append(Path(folder))
+            # A folder named twice (a shell profile's `ARCHIVE_PAPERS=$ARCHIVE_PAPERS:/srv/papers`
+            # run twice), or the bundled one: each of its profiles clashed with itself.
+            if not any(isinstance(seen, Path) and seen.resolve() == Path(folder).resolve() for seen in folders):
+                folders.append(Path(folder))
+        elif Path(folder).is_file():
+            # The profile itself named, not its folder: its paper was "unknown", the file
+            # listed as "not read" without a reason. Refused as the paper of that profile.
+            problems.append(ProfileProblem(
+                f"{PROFILES_ENV}: {folder!r} is a file, not a folder: name the folder it is in, {str(Path(folder).parent)!r}",
+                folder, _claimed_code(Path(folder)) if folder.endswith(".toml") else None))
         else:
             problems.append(ProfileProblem(f"{PROFILES_ENV}: no folder {folder!r}", folder, None))
     files = []

@@ -323,6 +323,8 @@ class IssuesSpider(scrapy.Spider):
         lookback = self.plan.paper.latest_lookback_days if lookback is None else lookback
         schedule = self.plan.paper.schedule
         for day, left in schedule.days_back(after, lookback):
+            if day < self.plan.paper.first_issue:
+                break  # a paper younger than the window: the days before its first issue had none
             if schedule.is_issue_day(day) and day != asked:
                 return self._entry_request(day, left, asked=asked)
         self._no_recent_issue()

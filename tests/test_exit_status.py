@@ -528,10 +528,11 @@ def test_ctrl_c_in_a_terminal_is_one_line_though_it_reaches_the_pdf_workers_too(
 # --- 130: interrupted before the crawl started ----------------------------------------------------
 
 
-def test_ctrl_c_while_the_archive_server_does_not_answer_is_the_interruption_line(tmp_path):
-    """Ctrl-C before Scrapy takes SIGINT over, while the crawl waits for its archive (a PostgreSQL
-    server slow to answer): the one line an interrupted run ends with and status 130, not Python's
-    traceback."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_a_stop_while_the_archive_server_does_not_answer_is_the_interruption_line(tmp_path, signum):
+    """Ctrl-C (or systemctl stop's SIGTERM) before Scrapy takes the signals over, while the crawl
+    waits for its archive (a PostgreSQL server slow to answer): the one line an interrupted run
+    ends with and status 130 (143), not Python's traceback, nor, for SIGTERM, a silent death."""
     from tests.conftest import _crawl_command
 
     with socket.socket() as silent:
@@ -544,11 +545,12 @@ def test_ctrl_c_while_the_archive_server_does_not_answer_is_the_interruption_lin
         try:
             connection, _ = silent.accept()
             with connection:
-                crawl.send_signal(signal.SIGINT)  # what Ctrl-C sends
+                crawl.send_signal(signum)
                 out, err = crawl.communicate(timeout=120)
         finally:
             if crawl.poll() is None:
                 crawl.kill()
                 crawl.wait()
-    assert crawl.returncode == 130, err
-    assert err.splitlines() == ["error: interrupted by SIGINT: the run stopped before it was done; run it again"], err
+    assert crawl.returncode == 128 + signum, err
+    name = signal.Signals(signum).name
+    assert err.splitlines() == [f"error: interrupted by {name}: the run stopped before it was done; run it again"], err

@@ -179,20 +179,37 @@ def repeated_argument(spargs: list[str]) -> str | None:
     return None
 
 
-def interrupted_before_the_crawl() -> None:
-    """Ctrl-C before Scrapy takes SIGINT over (its handler, installed as the crawl starts, stops
-    it gracefully): the line an interrupted run ends with, not Python's traceback from wherever
-    the run was, e.g. waiting on an archive server slow to answer."""
-    print(f"error: {interrupted_message(signal.SIGINT)}", file=sys.stderr)
-    sys.exit(EXIT_SIGNAL_BASE + signal.SIGINT)
+def interrupted_before_the_crawl(interruption: KeyboardInterrupt) -> None:
+    """Ctrl-C or SIGTERM before Scrapy takes them over (its handlers, installed as the crawl
+    starts, stop it gracefully): the line an interrupted run ends with, not Python's traceback
+    from wherever the run was, e.g. waiting on an archive server slow to answer."""
+    # Python's own SIGINT handler raises it without arguments; take_sigterm_before_the_crawl's
+    # with the signal's number.
+    signum = interruption.args[0] if interruption.args and isinstance(interruption.args[0], int) else signal.SIGINT
+    print(f"error: {interrupted_message(signum)}", file=sys.stderr)
+    sys.exit(EXIT_SIGNAL_BASE + signum)
+
+
+def take_sigterm_before_the_crawl() -> None:
+    """Until Scrapy installs its handlers, a SIGTERM (systemctl stop while the archive server is
+    slow to answer) ends the run as a Ctrl-C does, with the interruption line and status 143:
+    its default action killed the process without a word on stderr, nothing for cron or the
+    journal. A SIGTERM ignored from the start stays ignored."""
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def interrupt(signum, _frame) -> None:
+        raise KeyboardInterrupt(signum)
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         try:
             self._run(args, opts)
-        except KeyboardInterrupt:
-            interrupted_before_the_crawl()
+        except KeyboardInterrupt as interruption:
+            interrupted_before_the_crawl(interruption)
 
     def _run(self, args, opts):
         if len(args) != 1:
@@ -268,10 +285,11 @@ class Command(ScrapyCrawl):
         return received
 
     def process_options(self, args, opts):
+        take_sigterm_before_the_crawl()
         try:
             self._process_options(args, opts)
-        except KeyboardInterrupt:
-            interrupted_before_the_crawl()
+        except KeyboardInterrupt as interruption:
+            interrupted_before_the_crawl(interruption)
 
     def _process_options(self, args, opts):
         # Before Scrapy makes a dict of them (the last value of a name wins).

@@ -2752,7 +2752,7 @@ def test_postgresql_times_are_read_in_utc_whatever_the_servers_time_zone(postgre
     assert started.utcoffset() == timedelta(0)
 
     assert archive_cli(postgres_url, "sql", "SELECT started_at FROM crawl_runs", "--format", "csv") == 0
-    assert capsys.readouterr().out.splitlines()[1] == started.isoformat()
+    assert capsys.readouterr().out.splitlines()[1] == started.isoformat(sep=" ")
     assert archive_cli(postgres_url, "stats") == 0
     assert started.strftime("%Y-%m-%d %H:%M") in capsys.readouterr().out
     copy = tmp_path / "copy.sqlite3"

@@ -625,8 +625,8 @@ class IssuesSpider(scrapy.Spider):
             return None
         document = page_object(content(response), response.url)
         if document.not_found and busy(document.not_found):
-            # A CDN's busy or security check page says nothing of the file, as a 503 does not:
-            # a failed fetch, never counted towards the link's being gone.
+            # A CDN's busy or security check page, like a 503, says nothing of the file: a
+            # failed fetch, never counted towards the link's being gone.
             self._not_read(response, what, "busy", f"error page with HTTP 200: {document.not_found!r}")
             return None
         if document.not_found:

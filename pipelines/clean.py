@@ -124,7 +124,8 @@ def _hiding(style: dict[str, str]) -> str | None:
 
     def tiny(name: str) -> bool:  # a box of a pixel or none: kits hide blocks in 1px boxes as in 0px ones
         value = style.get(name, "")
-        return _number(value) is not None and _number(value) <= 1 and _TINY_UNIT.fullmatch(_NUMBER.sub("", value, 1))
+        number = _number(value)
+        return number is not None and number <= 1 and bool(_TINY_UNIT.fullmatch(_NUMBER.sub("", value, 1)))
 
     if style.get("display") == "none":
         return "display"

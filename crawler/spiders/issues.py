@@ -379,7 +379,7 @@ class IssuesSpider(scrapy.Spider):
         if page is not None and page.not_found and busy(page.not_found):
             # Says nothing of an issue that day: taken for a date without one, the issue was
             # missed by a run that ended with status 0.
-            self._not_read(response, "issue", "error-page", f"error page with HTTP 200: {page.not_found!r}", day)
+            self._not_read(response, "issue", "busy", f"error page with HTTP 200: {page.not_found!r}", day)
             return
         if no_issue := _no_issue_answer(response, page, day):
             why, answer, reason = no_issue

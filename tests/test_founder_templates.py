@@ -506,6 +506,22 @@ def test_text_c_title_block():
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "記者 皮磊")
 
 
+@pytest.mark.parametrize("block", [
+    "<div class=text_c><div class=tit><h3>引題</h3><h1>主標題</h1><h2>副題</h2><h4>記者 皮磊</h4></div></div>",
+    "<div class=text_c><div><h3>引題</h3></div><div><h1>主標題</h1></div><div><h2>副題</h2></div><div><h4>記者 皮磊</h4></div></div>",
+])
+def test_text_c_title_block_whose_rows_are_wrapped_in_a_div(block):
+    """Some papers set div.text_c's headings in a <div>: read as the block's children only, the
+    title and subtitle were lost (the title taken from the metadata comment, or none)."""
+    metadata = "<!--enpproperty <title>舊標題</title><introtitle>舊引題</introtitle><subtitle>舊副題</subtitle> /enpproperty-->"
+    parsed = article_with(block + metadata)
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("引題", "主標題", "副題", "記者 皮磊")
+    # A body set in div.text_c keeps its subheadings: none is read as a 副题.
+    inside = block.replace("副題", "").replace("</div></div>", "</div><div id=ozoom><h2>一、小標題</h2><P>　　正文。</P></div></div>")
+    parsed = FounderArticle(f"<html><body>{inside}</body></html>", ISSUE + "content_1.htm")
+    assert (parsed.title, parsed.subtitle, parsed.paragraphs) == ("主標題", "", ["一、小標題", "正文。"])
+
+
 def test_font01_font02_title_block():
     parsed = article_with("<table><tr><td class=font01>主標題</td></tr><tr><td class=font02>副題</td></tr></table>")
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("", "主標題", "副題", "")

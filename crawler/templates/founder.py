@@ -196,10 +196,13 @@ class FounderSelectors:
         "//table[@class][contains(concat(' ', normalize-space(@class), ' '), ' wz ')]"
         "//tr[@valign][translate(@valign, 'TOP', 'top') = 'top']"
     )
-    pretitle: str = "p#PreTitle, div.text_c > h3"
-    title: str = "td.font01, h3#Title, div.text_c > h1"
-    subtitle: str = "td.font02, p#SubTitle, div.text_c > h2"
-    byline: str = "div.text_c > h4"
+    # div.text_c's headings, or its headings in a <div> of their own (some papers wrap the
+    # block, or each row, so); no deeper: the article's body may sit in div.text_c too (in
+    # #ozoom or a <div> around it), subheadings and all.
+    pretitle: str = "p#PreTitle, div.text_c > h3, div.text_c > div:not(#ozoom) > h3"
+    title: str = "td.font01, h3#Title, div.text_c > h1, div.text_c > div:not(#ozoom) > h1"
+    subtitle: str = "td.font02, p#SubTitle, div.text_c > h2, div.text_c > div:not(#ozoom) > h2"
+    byline: str = "div.text_c > h4, div.text_c > div:not(#ozoom) > h4"
     body: str = "#ozoom founder-content"
     body_container: str = "#ozoom"
     pictures: str = "table#newspic tr"

@@ -101,10 +101,51 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
-_SIMPLE_SELECTOR = re.compile(r"([.#])([\w-]+)")
+_SIMPLE_SELECTOR = re.compile(r"([a-z][\w-]*)?([.#])([\w-]+)", re.I)  # .k, #k, div.k, div#k
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _KIT_ID = re.compile(r"body_jx_\d+|__overflow_a")
 _TINY_UNIT = re.compile(r"\s*(?:px)?\s*")  # "1px", "0", not "1em"
 _RELATIVE_SIZE = re.compile(r"(?<!r)em$|%$")
+_LENGTH = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+))\s*(r?em)?", re.I)
+_FUNCTION = re.compile(r"([a-z-]+)\(([^()]*)\)", re.I)
+_ARGUMENT = re.compile(r"[\s,]+")
+_FAR = -999  # px: a box, or its text, moved this far left or up is off any screen
+
+
+def _far(value: str | None) -> bool:
+    """Whether a length moves a box or its text off screen: -9999px, -999px, -99em."""
+    match = _LENGTH.match(value or "")
+    return bool(match) and float(match[1]) * (16 if match[2] else 1) <= _FAR
+
+
+def _margin_far(style: dict[str, str]) -> bool:
+    """A left or top margin that puts the box off screen, set alone or in the shorthand (its
+    first value is the top; the left is the fourth of four, the second of two or three, the
+    one value of one)."""
+    values = _ARGUMENT.split(style.get("margin", "").strip())
+    left = values[{1: 0, 2: 1, 3: 1, 4: 3}.get(len(values), 0)]
+    return any(map(_far, (style.get("margin-left"), style.get("margin-top"), values[0], left)))
+
+
+def _clipped(clip: str | None) -> bool:
+    """clip: rect(0 0 0 0), or of a pixel each way: an absolute box cut down to nothing."""
+    match = _FUNCTION.fullmatch((clip or "").strip())
+    if not match or match[1].lower() != "rect":
+        return False
+    values = [_number(v) for v in _ARGUMENT.split(match[2].strip())]
+    return len(values) == 4 and all(v is not None and abs(v) <= 1 for v in values)
+
+
+def _transform_hides(transform: str) -> bool:
+    """A transform that shrinks its box to nothing (scale(0), scaleX(0)) or moves it off screen
+    (translate(-9999px)); later functions are not undone by earlier ones, so one will do."""
+    for name, arguments in _FUNCTION.findall(transform):
+        name, values = name.lower(), [v for v in _ARGUMENT.split(arguments.strip()) if v]
+        if name.startswith("scale") and any(_number(v) == 0 for v in values):
+            return True
+        if name.startswith("translate") and any(map(_far, values)):
+            return True
+    return False
 
 
 def _declarations(style: str | None) -> dict[str, str]:
@@ -120,7 +161,7 @@ def _number(value: str | None) -> float | None:
 def _hiding(style: dict[str, str]) -> str | None:
     """The property by which a style keeps its element off screen, or None."""
     def far(name: str) -> bool:
-        return (_number(style.get(name)) or 0) <= -999
+        return _far(style.get(name))
 
     def tiny(name: str) -> bool:  # a box of a pixel or none: kits hide blocks in 1px boxes as in 0px ones
         value = style.get(name, "")
@@ -131,10 +172,17 @@ def _hiding(style: dict[str, str]) -> str | None:
         return "display"
     if _number(style.get("opacity")) == 0:
         return "opacity"
-    if style.get("position") in ("absolute", "fixed") and any(map(far, ("left", "top", "right", "bottom"))):
+    positioned = style.get("position") in ("absolute", "fixed", "relative")
+    if positioned and any(map(far, ("left", "top", "right", "bottom"))):
         return "position"
     if far("text-indent"):
         return "text-indent"
+    if positioned and style.get("position") != "relative" and _clipped(style.get("clip")):
+        return "clip"
+    if ("margin" in style or "margin-left" in style or "margin-top" in style) and _margin_far(style):
+        return "margin"
+    if (transform := style.get("transform") or style.get("-webkit-transform")) and _transform_hides(transform):
+        return "transform"
     if style.get("overflow") == "hidden" and any(map(tiny, ("width", "height", "max-width", "max-height"))):
         return "overflow"
     # Last, as the two a descendant can undo (see _revealed).
@@ -162,16 +210,24 @@ def _revealed(element, hiding: str) -> bool:
 
 
 def _hidden_by_stylesheet(root) -> tuple[set[str], set[str]]:
-    """Classes and ids that a <style> in the fragment hides: kits hide their blocks that way too."""
+    """Classes and ids that a <style> in the fragment hides: kits hide their blocks that way too.
+    A class or id of one tag only (div.k) is kept with it, as ``div.k``."""
     classes, ids = set(), set()
     for sheet in root.iter("style"):
-        for selectors, body in _CSS_RULE.findall(sheet.text or ""):
+        for selectors, body in _CSS_RULE.findall(_CSS_COMMENT.sub("", sheet.text or "")):
             if not _hiding(_declarations(body)):
                 continue
             for selector in selectors.split(","):
                 if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
-                    (classes if match[1] == "." else ids).add(match[2])
+                    tag = f"{match[1].lower()}." if match[1] else ""
+                    (classes if match[2] == "." else ids).add(tag + match[3])
     return classes, ids
+
+
+def _named(names: set[str], tag: str, values: list[str]) -> bool:
+    """Whether one of ``values`` (an element's classes, or its id) is in ``names``, alone or
+    with the element's tag (_hidden_by_stylesheet)."""
+    return any(value in names or f"{tag}.{value}" in names for value in values)
 
 
 def _collapse(text: str) -> str:
@@ -240,9 +296,11 @@ class _Reader(Layout):
             return "spam:hidden"
         if not self._hide_styled:
             return None
-        if element.get("hidden") is not None or element.get("id") in self._hidden_ids:
+        if element.get("hidden") is not None:
             return "spam:hidden"
-        if self._hidden_classes and self._hidden_classes.intersection((element.get("class") or "").split()):
+        if self._hidden_ids and (name := element.get("id")) and _named(self._hidden_ids, tag, [name]):
+            return "spam:hidden"
+        if self._hidden_classes and _named(self._hidden_classes, tag, (element.get("class") or "").split()):
             return "spam:hidden"
         if style := element.get("style"):
             hiding = _hiding(_declarations(style))

@@ -222,6 +222,19 @@ HIDDEN_FORMS = {
     "overflow anchor": f"<a id='__overflow_a' href='http://spam.example/'>{HIDDEN_SPAM}</a>",
     "class hidden by a style sheet": f"<style>.x1 {{ display: none }}</style><div class='a x1'>{HIDDEN_SPAM}</div>",
     "id hidden by a style sheet": f"<style>#k9{{position:absolute;left:-3000px}}</style><b id=k9>{HIDDEN_SPAM}</b>",
+    # Shrunk to nothing, or moved off screen by a margin, a transform, an indent in ems.
+    "transform:scale(0)": f'<div style="transform:scale(0)">{HIDDEN_SPAM}</div>',
+    "-webkit-transform:scaleY(0)": f'<div style="-webkit-transform: scaleY(0.0)">{HIDDEN_SPAM}</div>',
+    "transform:translateX far": f'<div style="transform: translateX(-9999px)">{HIDDEN_SPAM}</div>',
+    "margin-left": f'<div style="margin-left:-9999px">{HIDDEN_SPAM}</div>',
+    "margin shorthand": f'<div style="margin: 0 0 0 -9999px">{HIDDEN_SPAM}</div>',
+    "margin-top": f'<p style="margin-top: -10000px">{HIDDEN_SPAM}</p>',
+    "text-indent in ems": f'<p style="text-indent:-99em">{HIDDEN_SPAM}</p>',
+    "position:relative left": f'<span style="position:relative;left:-9999px">{HIDDEN_SPAM}</span>',
+    "clip:rect(0 0 0 0)": f'<div style="position:absolute;clip:rect(0 0 0 0)">{HIDDEN_SPAM}</div>',
+    "class scaled by a style sheet": f"<style>.s {{ transform: scale(0, 0) }}</style><div class=s>{HIDDEN_SPAM}</div>",
+    "tag.class hidden by a style sheet": f"<style>/* kit */ DIV.x2 {{display:none}}</style><div class='x2'>{HIDDEN_SPAM}</div>",
+    "tag#id hidden by a style sheet": f"<style>span#k8{{margin-left:-9999px}}</style><span id=k8>{HIDDEN_SPAM}</span>",
 }
 
 
@@ -268,6 +281,14 @@ def test_hidden_block_inside_a_real_paragraph_keeps_the_text_around_it():
         f'<div style="opacity:0.5">{REAL[0]}</div>',
         f'<div style="height:0.5em">{REAL[0]}</div>',
         f'<div style="height:1.5em;overflow:hidden">{REAL[0]}</div>',  # a line's height: on screen
+        # Layout, not hiding: a hanging indent, a centred box, a transform that stays on screen.
+        f'<p style="text-indent:-2em;margin-left:2em">{REAL[0]}</p>',
+        f'<div style="margin:0 auto;width:600px">{REAL[0]}</div>',
+        f'<div style="margin:-10px 0 0 -20px">{REAL[0]}</div>',
+        f'<div style="transform:scale(1.2) translateX(-50%)">{REAL[0]}</div>',
+        f'<div style="position:relative;left:-20px">{REAL[0]}</div>',
+        f'<div style="position:absolute;clip:rect(0 600px 200px 0)">{REAL[0]}</div>',
+        f"<style>p.k {{display:none}}</style><div class=k>{REAL[0]}</div>",  # a class hidden on <p> only
     ],
 )
 def test_styles_that_do_not_hide_keep_the_text(body):

@@ -374,7 +374,7 @@ def _runs(para: _Para) -> list[list[tuple[int, int]]]:
         return runs
     pipes = list(_PIPES.finditer(para.text))
     if len(pipes) < 2:
-        return []
+        return _blank_runs(para.text)
     starts = [0] + [pipe.end() for pipe in pipes]
     ends = [pipe.start() for pipe in pipes] + [len(para.text)]
     # The chain may follow real text: its first title starts after that text's last sentence.
@@ -386,6 +386,29 @@ def _runs(para: _Para) -> list[list[tuple[int, int]]]:
     if any(b - a > _SHORT for a, b in run):  # prose that happens to use |
         return []
     return [run]
+
+
+_FARM_SCORE = 9  # three titles of spam at least (_farm)
+
+
+def _blank_runs(text: str) -> list[list[tuple[int, int]]]:
+    """Runs of titles without links parted by blanks, as text spans: short pieces, none a
+    sentence. A title may be glued to the end of a sentence (……（据民政部官网）久久综合网 …): it
+    begins after that sentence's last mark. Asked of paragraphs with two blanks or more and
+    spam enough for a farm in them, so that a paragraph of prose costs a count or two."""
+    if text.count(" ") + text.count("\xa0") + text.count("\u3000") < 2 or _score(text) < _FARM_SCORE:
+        return []
+    runs: list[list[tuple[int, int]]] = [[]]
+    for piece in re.finditer(r"\S+", text):
+        a, b = piece.span()
+        if lead := _SENTENCE_END.match(text, a, b):  # a sentence's end: a run may begin after it
+            runs.append([])
+            a = lead.end()
+        if b - a > _SHORT or _CLAUSE.search(text, a, b):  # prose
+            runs.append([])
+        elif a < b:
+            runs[-1].append((a, b))
+    return [run for run in runs if len(run) >= 3]
 
 
 def _farms(para: _Para) -> list[tuple[int, int]]:

@@ -345,6 +345,41 @@ def test_unlabelled_pipe_chain_merged_into_a_real_paragraph_is_cut():
     assert result.removals[0].text.startswith(SPAM_TITLES[0])
 
 
+BLANK_JOINED_FORMS = {  # titles without links, parted by blanks, as kits set them in plain text
+    "a paragraph of their own": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{' '.join(titles)}</p>",
+    "parted by no-break spaces": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{'&nbsp;&nbsp;'.join(titles)}</p>",
+    "glued to the last paragraph": lambda titles: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])}{' '.join(titles)}</P>",
+    "after a blank at the end of the last paragraph": lambda titles: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])} {' '.join(titles)} </P>",
+    "between two paragraphs, in a div": lambda titles: "".join(map(paragraph, REAL[:MIDDLE]))
+    + f"<div>{'　'.join(titles)}</div>" + "".join(map(paragraph, REAL[MIDDLE:])),
+}
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+@pytest.mark.parametrize("form", BLANK_JOINED_FORMS)
+def test_unlabelled_titles_joined_by_blanks_go(form, script):
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    titles = [convert(title) for title in SPAM_TITLES[:8]]
+    result = clean_body(founder_body(BLANK_JOINED_FORMS[form](titles)))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"]
+    assert result.removals[0].text.startswith(titles[0]) and result.removals[0].text.endswith(titles[-1])
+
+
+def test_blank_parted_lines_of_the_paper_stay():
+    lines = [
+        "春风送暖 爱心同行 久久为功 善作善成",  # a slogan: 久久 alone is no spam title
+        "亚洲 综合 精品 国产 高清 免费 在线 五月",  # weak words one by one are no titles of spam
+        "图为 本报记者 皮磊 摄",
+        REAL[0] + " 久久综合网 亚洲一区二区",  # two titles glued to text: no farm
+    ]
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == lines
+    assert result.removals == []
+
+
 def test_zero_width_characters_do_not_hide_spam_keywords():
     broken = ["\u200b".join(title) for title in SPAM_TITLES[:5]]
     result = clean_body(paragraph(REAL[0]) + f"<p>{links(broken)}</p>")

@@ -516,6 +516,24 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
 _RELATED = ("boilerplate:related", 20, _line(r"相[关關](?:附件|新[闻聞]|[链鏈]接|[阅閱][读讀]|文章)"))
 
 
+# A list item's date beside its title: 2024-05-01, (2024.05.01), [05-01], 2024年5月1日 10:30.
+_ITEM_DATE = (
+    rf"{_S}*(?:\d{{4}}\s*[-./年]\s*)?\d{{1,2}}\s*[-./月]\s*\d{{1,2}}\s*日?(?:\s*\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?{_S}*"
+)
+_LINKED_ITEM_DATE = re.compile(_ITEM_DATE)
+# A title without a link and its date after it, apart from it: a short line, no sentence.
+_TITLE_WITH_DATE = re.compile(rf"[^。！？!?；;]{{2,40}}?[\s(（\[【|｜]{_ITEM_DATE}")
+
+
+def _list_item(para: _Para) -> bool:
+    """Whether a paragraph is an item of a list of links: links and separators, or links and
+    their date, or a short title with its date after it (a related-links list sets them so)."""
+    if para.links:
+        outside = _outside_links(para)
+        return not _CONTENT.search(outside) or bool(_LINKED_ITEM_DATE.fullmatch(outside))
+    return bool(_TITLE_WITH_DATE.fullmatch(para.text))
+
+
 def _boilerplate(text: str, rules=_BOILERPLATE) -> str | None:
     for kind, longest, pattern in rules:
         if len(text) <= longest and pattern.fullmatch(text):
@@ -577,7 +595,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
     removals: list[Removal] = []
     kept: list[str] = []
     related: list[int] = []  # indexes in ``kept`` of related-links headings
-    linked: set[int] = set()  # indexes in ``kept`` of paragraphs that are links and nothing else
+    linked: set[int] = set()  # indexes in ``kept`` of list items: links (and a date) and nothing else
     zero_width = ""
     farmed = _one_title_per_line(paras)
     after_label = False
@@ -605,7 +623,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
             continue
         if _boilerplate(text, [_RELATED]):
             related.append(len(kept))
-        if para.links and text == para.text and not _CONTENT.search(_outside_links(para)):
+        if text == para.text and _list_item(para):
             linked.add(len(kept))
         kept.append(text)
         zero_width += para.zero_width

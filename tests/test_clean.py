@@ -463,6 +463,36 @@ def test_a_related_news_widget_goes_with_its_list_of_links(script):
     result = clean_body(founder_body(body + paragraph(REAL[1])))
     assert result.paragraphs == [*REAL, attachments, heading, *titles, REAL[1]]
 
+RELATED_ITEMS = {  # a related-links list's item and its date, as sites set them
+    "link, blank, date": lambda n, title: f'<li><a href="/content_{n}.htm">{escape(title)}</a> 2024-05-0{n + 1}</li>',
+    "link, date in brackets": lambda n, title: f'<li><a href="/content_{n}.htm">{escape(title)}</a><span>(2024.05.0{n + 1})</span></li>',
+    "date before the link": lambda n, title: f'<li><span>[05-0{n + 1}]</span> <a href="/content_{n}.htm">{escape(title)}</a></li>',
+    "no link": lambda n, title: f"<li>{escape(title)}　2024年5月{n + 1}日</li>",
+}
+
+
+@pytest.mark.parametrize("heading", ["相关新闻", "相關閱讀"])
+@pytest.mark.parametrize("item", RELATED_ITEMS)
+def test_a_related_news_widget_goes_with_its_list_of_dated_titles(item, heading):
+    titles = ["广州市民政局召开全市民政工作会议", "市民政局开展慈善空间建设"]
+    items = "".join(RELATED_ITEMS[item](n, title) for n, title in enumerate(titles))
+    body = "".join(map(paragraph, REAL)) + f"<p>{heading}</p><ul>{items}</ul>"
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["boilerplate:related"] * 3
+    assert all(title in removal.text for title, removal in zip(titles, result.removals[1:]))
+    # A story after the heading and its list is the paper's: all of it stays.
+    result = clean_body(founder_body(body + paragraph(REAL[1])))
+    assert result.paragraphs[: len(REAL)] == REAL and result.paragraphs[-1] == REAL[1]
+    assert result.removals == []
+
+
+@pytest.mark.parametrize("line", ["截至2024年5月1日", "会议于 2024年5月1日召开。", "全国社工站覆盖率 2024年"])
+def test_a_related_news_heading_followed_by_a_line_of_a_story_with_a_date_is_kept(line):
+    lines = ["相关新闻", line]
+    assert clean_body("".join(map(paragraph, lines))).paragraphs == lines
+
+
 # --- site boilerplate: seed 003 ----------------------------------------------------------
 
 BOILERPLATE_003 = {

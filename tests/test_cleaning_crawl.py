@@ -1,6 +1,6 @@
-"""Spam set into article files as hacked mirrors set it, through a real crawl of the sample site
-into SQLite and PostgreSQL: the stored body is the paper's text, whole, and what went is in
-`removals`."""
+"""Spam and widgets set into article files as hacked mirrors and other sites set them, through a
+real crawl of the sample site into SQLite and PostgreSQL: the stored body is the paper's text,
+whole, and what went is in `removals`."""
 from __future__ import annotations
 
 import re
@@ -19,11 +19,37 @@ SPLIT_TITLES = [opencc.OpenCC("s2t").convert(title) for title in SPAM_TITLES]
 SPLIT_PIECES = ["|".join(SPLIT_TITLES[i : i + 2]) for i in range(0, len(SPLIT_TITLES), 2)]
 
 
-def _split_farm(name: str, html: str) -> str:
-    if name != SPLIT_FARM:
-        return html
-    label = opencc.OpenCC("s2t").convert(LABEL) + ":"
-    return html.replace(END, f"<p>{label}</p>" + "".join(f"<p>{piece}</p>" for piece in SPLIT_PIECES) + END)
+# Titles without links parted by blanks, glued onto the last paragraph, its source note.
+GLUED_FARM = "content_306504.htm"
+GLUED_NOTE = "(據湖北省民政廳)</P>"
+GLUED_TITLES = " ".join(SPLIT_TITLES[:8])
+# Blocks hidden by a transform, a margin and a tag.class style rule.
+HIDDEN = "content_306505.htm"
+HIDDEN_TEXTS = ["久久综合网 亚洲一区二区 精品国产在线", "天天干天天射综合网", "国产成人综合久久综合"]
+HIDDEN_BLOCKS = (
+    f'<div style="transform: scale(0)">{HIDDEN_TEXTS[0]}</div><p style="margin-left:-9999px">{HIDDEN_TEXTS[1]}</p>'
+    f"<style>div.k8 {{display:none}}</style><div class=k8>{HIDDEN_TEXTS[2]}</div>"
+)
+# A related-reading widget whose items carry their dates.
+RELATED = "content_306507.htm"
+RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
+RELATED_WIDGET = f"<p>{RELATED_LINES[0]}</p><ul>" + "".join(
+    f'<li><a href="http://www.example.org/{n}.htm">{line.split()[0]}</a> {line.split()[1]}</li>'
+    for n, line in enumerate(RELATED_LINES[1:])) + "</ul>"
+
+
+def _spam(name: str, html: str) -> str:
+    if name == SPLIT_FARM:
+        label = opencc.OpenCC("s2t").convert(LABEL) + ":"
+        return html.replace(END, f"<p>{label}</p>" + "".join(f"<p>{piece}</p>" for piece in SPLIT_PIECES) + END)
+    if name == GLUED_FARM:
+        assert html.count(GLUED_NOTE + "\n" + END) == 1
+        return html.replace(GLUED_NOTE, GLUED_NOTE.replace("</P>", f"{GLUED_TITLES}</P>"))
+    if name == HIDDEN:
+        return html.replace(END, HIDDEN_BLOCKS + END)
+    if name == RELATED:
+        return html.replace(END, RELATED_WIDGET + END)
+    return html
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +62,7 @@ def bodies(tmp_path_factory):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def spammed(request, tmp_path):
-    site = sample_site(tmp_path / "site", alter=_split_farm, pdfs=False)
+    site = sample_site(tmp_path / "site", alter=_spam, pdfs=False)
     return crawled_archive(request, site, tmp_path)
 
 
@@ -47,3 +73,21 @@ def test_a_farm_split_over_paragraphs_after_its_label_is_not_stored(spammed, bod
                                 "WHERE a.url LIKE :u ORDER BY r.id", u=f"%/{SPLIT_FARM}")
     assert [text for _, text in removed][-len(SPLIT_PIECES):] == SPLIT_PIECES
     assert {kind for kind, _ in removed} == {"spam:labelled-link-farm"}
+
+
+def removals(archive: str, name: str) -> list[tuple[str, str]]:
+    return [tuple(row) for row in sql_rows(
+        archive, "SELECT r.kind, r.text FROM removals r JOIN articles a ON a.id = r.article_id WHERE a.url LIKE :u ORDER BY r.id",
+        u=f"%/{name}")]
+
+
+def test_injected_spam_and_a_dated_related_list_are_not_stored_and_the_text_is_whole(spammed, bodies):
+    stored = dict((re.sub(r".*/", "", url), (body, source)) for url, body, source in sql_rows(
+        spammed, "SELECT url, body, source FROM articles WHERE url LIKE '%/content_30650_.htm'"))
+    # Titles parted by blanks, glued onto the closing source note: the note stays, and is the source.
+    assert stored[GLUED_FARM] == (bodies[GLUED_FARM], "据湖北省民政厅")
+    assert removals(spammed, GLUED_FARM) == [("spam:link-farm", GLUED_TITLES)]
+    assert stored[HIDDEN][0] == bodies[HIDDEN]
+    assert removals(spammed, HIDDEN) == [("spam:hidden", text) for text in HIDDEN_TEXTS]
+    assert stored[RELATED][0] == bodies[RELATED]
+    assert removals(spammed, RELATED) == [("boilerplate:related", line) for line in RELATED_LINES]

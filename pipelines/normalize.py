@@ -86,6 +86,10 @@ def _mark(match: re.Match) -> str:
     before, after = text[start - 1 : start], text[end : end + 1]
     if before.isdigit() and after.isdigit():  # 1,000  1:2  10:30
         return match.group()
+    # An ! that ends a Latin word is the word's, as a brand sets it (Yahoo!中国) or an English
+    # exclamation in a Chinese sentence (Yes!); widened, the brand read Yahoo！中国.
+    if match[1] == "!" and before.isascii() and before.isalpha():
+        return match.group()
     if _is_cjk(text, start - 1, -1) or _is_cjk(text, end, 1):
         return _FULL_WIDTH[match.group(1)]
     return match.group()

@@ -129,6 +129,10 @@ def test_punctuation_in_chinese_becomes_full_width(raw, clean):
         "https://example.org/a?b=1,c=(2);d=3!",
         "Hello, world! (see below) Really?",
         "PK 10: round 2",
+        # An ! that ends a Latin word is the word's: a brand, an English exclamation.
+        "Yahoo!中国宣布停止服务",
+        "登录Yahoo!邮箱",
+        "他喊了一声Yes!大家都笑了",
     ],
 )
 def test_punctuation_left_alone(text):

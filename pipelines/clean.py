@@ -21,7 +21,7 @@ from lxml import etree
 
 from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
-from crawler.templates.text import CELL_GAP, HTML_SPACE, Layout, html_blanks, source_blank
+from crawler.templates.text import CELL_GAP, HAN, HTML_SPACE, Layout, html_blanks, source_blank
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
@@ -388,27 +388,25 @@ def _runs(para: _Para) -> list[list[tuple[int, int]]]:
     return [run]
 
 
-_FARM_SCORE = 9  # three titles of spam at least (_farm)
+# A run of three pieces or more parted by blanks, each short and no sentence nor clause: it
+# begins after a blank, at the paragraph's start, or right after a sentence's last mark (a
+# title glued to it: ……（据民政部官网）久久综合网 …). Found in one pass: prose costs no loop.
+_MARKS = "。！？!?；;…）)”」』】，,"
+_BLANK_RUN = re.compile(rf"(?:(?<=[\s{_MARKS}])|^)[^\s{_MARKS}]{{1,{_SHORT}}}(?:\s+[^\s{_MARKS}]{{1,{_SHORT}}}){{2,}}(?=\s|$)")
+_PIECE = re.compile(r"\S+")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 
 
 def _blank_runs(text: str) -> list[list[tuple[int, int]]]:
     """Runs of titles without links parted by blanks, as text spans: short pieces, none a
-    sentence. A title may be glued to the end of a sentence (……（据民政部官网）久久综合网 …): it
-    begins after that sentence's last mark. Asked of paragraphs with two blanks or more and
-    spam enough for a farm in them, so that a paragraph of prose costs a count or two."""
-    if text.count(" ") + text.count("\xa0") + text.count("\u3000") < 2 or _score(text) < _FARM_SCORE:
+    sentence, in Chinese. Only runs with spam enough for three titles are split (_farm)."""
+    if text.count(" ") + text.count("\xa0") + text.count("\u3000") < 2:
         return []
-    runs: list[list[tuple[int, int]]] = [[]]
-    for piece in re.finditer(r"\S+", text):
-        a, b = piece.span()
-        if lead := _SENTENCE_END.match(text, a, b):  # a sentence's end: a run may begin after it
-            runs.append([])
-            a = lead.end()
-        if b - a > _SHORT or _CLAUSE.search(text, a, b):  # prose
-            runs.append([])
-        elif a < b:
-            runs[-1].append((a, b))
-    return [run for run in runs if len(run) >= 3]
+    return [
+        [piece.span() for piece in _PIECE.finditer(text, *run.span())]
+        for run in _BLANK_RUN.finditer(text)
+        if _HAN_CHAR.search(run[0]) and _score(run[0]) >= 9
+    ]
 
 
 def _farms(para: _Para) -> list[tuple[int, int]]:
@@ -623,7 +621,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
             continue
         if _boilerplate(text, [_RELATED]):
             related.append(len(kept))
-        if text == para.text and _list_item(para):
+        if related and text == para.text and _list_item(para):  # only an item after a heading counts
             linked.add(len(kept))
         kept.append(text)
         zero_width += para.zero_width

@@ -492,6 +492,8 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
         "首[页頁]", "[上下]一[期版篇]", "版面[导導]航", "[标標][题題][导導]航", "版面目[录錄]", "按日期查[阅閱]",
         "返回(?:版面|目[录錄]|首[页頁]|[顶頂]部)", "往期回[顾顧]", lead=_DATE)),
     ("boilerplate:navigation", 80, _line(r"(?:[上下]一篇\s*[:：][^。！？]*){1,2}")),
+    # The heading of a site's (or a kit's) block of links: 友情链接：, left behind by the farm after it.
+    ("boilerplate:navigation", 20, _line(r"友情[链鏈]接")),
     ("boilerplate:tools", 40, _widget(
         "[听聽]全文", "打印(?:本[页頁]|此[页頁]|本文)?", "[关關][闭閉](?:窗口|本[页頁])?", "收藏(?:本[页頁])?",
         "字[号號体體]\\s*[:：]?\\s*[大中小](?:\\s*[大中小]){1,2}")),

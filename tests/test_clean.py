@@ -331,6 +331,19 @@ def test_short_real_lines_next_to_a_one_per_line_farm_stay():
     assert kinds(result.removals) == ["spam:link-farm"] * 5
 
 
+@pytest.mark.parametrize("heading", ["友情链接：", "友情鏈接:", "【友情链接】"])
+@pytest.mark.parametrize("where", ["before the links", "a paragraph of its own"])
+def test_a_friend_links_heading_goes_with_the_farm_under_it(heading, where):
+    farm = links(SPAM_TITLES[:6])
+    block = f"<p>{heading}{farm}</p>" if where == "before the links" else f"<p>{heading}</p><p>{farm}</p>"
+    result = clean_body(founder_body("".join(map(paragraph, REAL[:MIDDLE])) + block + "".join(map(paragraph, REAL[MIDDLE:]))))
+    assert result.paragraphs == REAL
+    assert sorted(kinds(result.removals)) == ["boilerplate:navigation", "spam:link-farm"]
+    # In a sentence it is text.
+    sentence = "两家机构互换友情链接，共享志愿服务信息。"
+    assert clean_body(paragraph(sentence)).paragraphs == [sentence]
+
+
 def test_unlabelled_links_merged_into_a_real_paragraph_are_cut():
     body = "".join(map(paragraph, REAL[:-1])) + f"<P>　　{escape(REAL[-1])}{links(SPAM_TITLES[:6])}|</P>"
     result = clean_body(body)

@@ -188,7 +188,7 @@ def _hiding(style: dict[str, str]) -> str | None:
     # Last, as the two a descendant can undo (see _revealed).
     if style.get("visibility") in ("hidden", "collapse"):
         return "visibility"
-    if _number(style.get("font-size")) == 0:
+    if "font-size" in style and tiny("font-size"):  # 0, or text of a pixel: no reader can read it
         return "font-size"
     return None
 

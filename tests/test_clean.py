@@ -212,6 +212,7 @@ HIDDEN_FORMS = {
     "position:absolute left": f'<div style="position:absolute;left:-9999px;top:0">{HIDDEN_SPAM}</div>',
     "position:fixed top": f'<div style="position: fixed; top: -999px">{HIDDEN_SPAM}</div>',
     "font-size:0": f'<p style="font-size:0px">{HIDDEN_SPAM}</p>',
+    "font-size:1px": f'<div style="font-size: 1px; line-height: 1px">{HIDDEN_SPAM}</div>',
     "text-indent": f'<p style="text-indent:-9999px">{HIDDEN_SPAM}</p>',
     "zero size, overflow hidden": f'<div style="width:0;height:0;overflow:hidden">{HIDDEN_SPAM}</div>',
     "one-pixel box, overflow hidden": f'<div style="width:1px;height:1px;overflow:hidden">{HIDDEN_SPAM}</div>',
@@ -275,6 +276,7 @@ def test_hidden_block_inside_a_real_paragraph_keeps_the_text_around_it():
     [
         # font-size:0 is also a layout trick: the children set their own size and are on screen.
         f'<div style="font-size:0"><span style="font-size:16px">{REAL[0]}</span></div>',
+        f'<div style="font-size:1px"><p style="font-size:16px">{REAL[0]}</p></div>',
         f'<div style="visibility:hidden"><p style="visibility:visible">{REAL[0]}</p></div>',
         f'<div style="display:inline">{REAL[0]}</div>',
         f'<div style="position:absolute;left:10px">{REAL[0]}</div>',

@@ -665,7 +665,7 @@ def clean_paragraphs(paragraphs: list[str]) -> CleanResult:
     return _clean(paras)
 
 
-_TITLE_SEPARATOR = re.compile(r"\s*[_＿]\s*")
+_TITLE_SEPARATOR = re.compile(r"\s*[_＿|｜]\s*")  # kits chain keywords with _ and with |
 
 
 def _chained(part: str, in_chain: bool) -> bool:
@@ -676,7 +676,7 @@ def _chained(part: str, in_chain: bool) -> bool:
 def clean_title(text: str) -> tuple[str, list[Removal]]:
     """A title (or subtitle, caption) without zero-width characters and _-joined spam chains.
 
-    SEO spam puts keyword chains before (and sometimes after) the real title, joined by _; the
+    SEO spam puts keyword chains before (and sometimes after) the real title, joined by _ or |; the
     title itself is never taken, even when it looks like spam.
     """
     removals = []

@@ -678,6 +678,14 @@ def test_title_spam_chain_before_the_title_goes():
     assert removals == [Removal("spam:title-chain", "久久综合网_亚洲一区二区_")]
 
 
+@pytest.mark.parametrize("bar", ["|", " | ", "｜"])
+def test_title_spam_chain_joined_by_bars_goes(bar):
+    title, removals = clean_title(bar.join(["久久综合网", "亚洲一区二区", "民政部召开全国志愿服务和社会工作电视电话会议", "国产精品综合在线视频"]))
+    assert title == "民政部召开全国志愿服务和社会工作电视电话会议"
+    assert kinds(removals) == ["spam:title-chain"]
+    assert clean_title(f"公益时报{bar}民政部召开会议") == (f"公益时报{bar}民政部召开会议", [])
+
+
 def test_title_spam_chain_after_the_title_and_zero_width_go():
     title, removals = clean_title("全国乡镇\u200b(街道)社工站覆盖率达78%_国产精品综合在线视频")
     assert title == "全国乡镇(街道)社工站覆盖率达78%"

@@ -16,6 +16,7 @@ from tests.conftest import archive_command, crawled_archive, sql_rows
 from tests.sites import sample_site
 
 TEXT_C = "content_306504.htm"  # 湖北…座谈会 (副题 深化“五社联动”机制建设), page 2
+WRAPPED_TEXT_C = "content_306502.htm"  # 打造…兜底民生服务体系, 引题 广东发布…, page 1
 PRETITLE_ID = "content_306508.htm"  # 甘肃天水…, page 6, no 引题 or 副题
 EMPTY_ROWS = "content_306510.htm"  # 广西…, page 7, 副题 only
 SPLIT = "content_306520_2.htm"  # content_306520.htm renamed, page 16
@@ -55,6 +56,10 @@ def _alter(name: str, html: str) -> str:
     html = html.replace(f'view("{WRITTEN_TITLE[0]}")', f'view("{WRITTEN_TITLE[1]}")')
     if name == TEXT_C:
         html = _title_block(_stale_metadata(html), lambda p, t, s, b: f"<div class=text_c><h3>{p}</h3><h1>{t}</h1><h2>{s}</h2><h4>{b}</h4></div>")
+    elif name == WRAPPED_TEXT_C:
+        # div.text_c's headings set in a <div> of their own, and a metadata comment without them.
+        html = re.sub(r"<(title|introtitle)>[^<]*</\1>", r"<\1></\1>", _stale_metadata(html))
+        html = _title_block(html, lambda p, t, s, b: f"<div class=text_c><div class=tit><h3>{p}</h3><h1>{t}</h1><h2>{s}</h2></div><h4>{b}</h4></div>")
     elif name == PRETITLE_ID:
         html = _title_block(_stale_metadata(html), lambda p, t, s, b: f"<p id=PreTitle>{p}</p><h3 id=Title>{t}</h3><p id=SubTitle>{s}</p>")
     elif name == EMPTY_ROWS:
@@ -114,6 +119,11 @@ def test_variant_title_blocks_keep_their_fields_and_pages(archive):
     split = headings(archive, SPLIT)
     assert split[1:] == ("番禺区大力推动社区基金培育发展", "", "", "306520_2", 16, "寻找慈善传统")
     assert len(sql_rows(archive, "SELECT id FROM articles WHERE url LIKE '%content_306520%'")) == 1
+
+
+def test_a_text_c_title_block_whose_headings_are_wrapped_in_a_div_keeps_them(archive):
+    assert headings(archive, WRAPPED_TEXT_C)[:4] == (
+        "广东发布城乡社区服务体系建设“十四五”规划", "打造具有广东特色的困难群众和特殊群体兜底民生服务体系", "", "")
 
 
 def test_title_rows_written_in_capitals_are_the_title_block(archive):

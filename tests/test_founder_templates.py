@@ -522,6 +522,23 @@ def test_text_c_title_block_whose_rows_are_wrapped_in_a_div(block):
     assert (parsed.title, parsed.subtitle, parsed.paragraphs) == ("主標題", "", ["一、小標題", "正文。"])
 
 
+@pytest.mark.parametrize("spam", [
+    '<span style="display:none">久久综合网 亚洲一区二区</span>',
+    '<font style="font-size:0px">久久综合网</font>',
+    '<span style="position:absolute;left:-9999px">久久综合网</span>',
+    "<span hidden>久久综合网</span>",
+])
+def test_text_a_kit_hides_in_a_heading_is_no_part_of_it(spam):
+    """Hijacked copies hide keywords in the title block as in the body: read with them, the
+    stored title ran on into the spam (主標題久久综合网), which the cleaner cannot tell apart."""
+    rows = ["", f"主標題{spam}", f"{spam}副題", "記者 皮磊"]
+    block = "<table class=wz>" + "".join(f"<tr valign=top><td>{cell}</td></tr>" for cell in rows) + "</table>"
+    parsed = article_with(block)
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("", "主標題", "副題", "記者 皮磊")
+    variant = article_with(f"<div class=text_c><h1>{spam}主標題<b style='font-size:0'><i style='font-size:18px'>續</i></b></h1></div>")
+    assert variant.title == "主標題續"  # a size its child sets again is on screen
+
+
 def test_font01_font02_title_block():
     parsed = article_with("<table><tr><td class=font01>主標題</td></tr><tr><td class=font02>副題</td></tr></table>")
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("", "主標題", "副題", "")

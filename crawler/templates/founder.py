@@ -7,6 +7,7 @@ paper profile can move any of them. Text keeps the script and punctuation as pub
 from __future__ import annotations
 
 import codecs
+import copy
 import itertools
 import re
 import unicodedata
@@ -25,6 +26,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
+from crawler.templates.hiding import STYLED, hidden
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
     BLOCKS, CELLS, block_lines, collapse as _collapse, has_text, html_blanks, line as _line, parse, text as _text,
@@ -1093,6 +1095,30 @@ def _broken_after(block: etree._Element, img: etree._Element) -> bool:
     return False
 
 
+def _heading_line(element) -> str:
+    """A heading's line (text.line) without what CSS hides in it: hijacked copies hide their
+    keywords in a title row (<span style="display:none">) as in the body, whose cleaner leaves
+    them out. A heading holds a few elements: looking costs little, copying only when found."""
+    if not isinstance(element, etree._Element) or not any(map(hidden, STYLED(element))):
+        return _line(element) if isinstance(element, etree._Element) else _collapse(str(element))
+    shown = copy.deepcopy(element)
+    for e in STYLED(shown):
+        if hidden(e):
+            _drop_keeping_tail(e)
+    return _line(shown)
+
+
+def _drop_keeping_tail(element) -> None:
+    """Takes an element and what it holds out of its tree; the text after it stays."""
+    parent, previous = element.getparent(), element.getprevious()
+    if element.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
 class FounderArticle(_FounderFile):
     """An article file, content_N.htm (or content_N_M.htm)."""
 
@@ -1145,11 +1171,11 @@ class FounderArticle(_FounderFile):
     @cached_property
     def _title_block(self) -> dict[str, str]:
         """Each title field from the first source that has it: rows, then variant selectors."""
-        rows = [_line(row) for row in self._title_rows]
+        rows = [_heading_line(row) for row in self._title_rows]
         block = {}
         for position, name in enumerate(_TITLE_FIELDS):
             from_row = rows[position] if position < len(rows) else ""
-            block[name] = from_row or next((t for t in map(_line, self._all(name)) if t), "")
+            block[name] = from_row or next((t for t in map(_heading_line, self._all(name)) if t), "")
         return block
 
     def _shown(self, name: str) -> bool:

@@ -26,10 +26,11 @@ GLUED_TITLES = " ".join(SPLIT_TITLES[:8])
 # Blocks hidden by a transform, a margin and a tag.class style rule.
 HIDDEN = "content_306505.htm"
 HIDDEN_TEXTS = ["久久综合网 亚洲一区二区 精品国产在线", "天天干天天射综合网", "国产成人综合久久综合"]
-HIDDEN_BLOCKS = (
-    f'<div style="transform: scale(0)">{HIDDEN_TEXTS[0]}</div><p style="margin-left:-9999px">{HIDDEN_TEXTS[1]}</p>'
-    f"<style>div.k8 {{display:none}}</style><div class=k8>{HIDDEN_TEXTS[2]}</div>"
-)
+# Each after a paragraph of its own: three in a row would go as a farm of one title a line.
+HIDDEN_BLOCKS = [
+    f'<div style="transform: scale(0)">{HIDDEN_TEXTS[0]}</div>', f'<p style="margin-left:-9999px">{HIDDEN_TEXTS[1]}</p>',
+    f"<style>div.k8 {{display:none}}</style><div class=k8>{HIDDEN_TEXTS[2]}</div>",
+]
 # A related-reading widget whose items carry their dates.
 RELATED = "content_306507.htm"
 RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
@@ -46,7 +47,11 @@ def _spam(name: str, html: str) -> str:
         assert html.count(GLUED_NOTE + "\n" + END) == 1
         return html.replace(GLUED_NOTE, GLUED_NOTE.replace("</P>", f"{GLUED_TITLES}</P>"))
     if name == HIDDEN:
-        return html.replace(END, HIDDEN_BLOCKS + END)
+        start = html.index("<npm:article-content>")
+        head, paragraphs = html[:start], html[start:].split("</P>")
+        assert len(paragraphs) >= len(HIDDEN_BLOCKS) + 1
+        return head + "".join(p + "</P>" + (HIDDEN_BLOCKS[n] if n < len(HIDDEN_BLOCKS) else "")
+                              for n, p in enumerate(paragraphs[:-1])) + paragraphs[-1]
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     return html

@@ -270,7 +270,7 @@ def _runs(para: _Para) -> list[list[tuple[int, int]]]:
         return runs
     pipes = list(_PIPES.finditer(para.text))
     if len(pipes) < 2:
-        return _blank_runs(para.text)
+        return _blank_runs(para.text) or _comma_tail_run(para.text)
     starts = [0] + [pipe.end() for pipe in pipes]
     ends = [pipe.start() for pipe in pipes] + [len(para.text)]
     # The chain may follow real text: its first title starts after that text's last sentence.
@@ -303,6 +303,27 @@ def _blank_runs(text: str) -> list[list[tuple[int, int]]]:
         for run in _BLANK_RUN.finditer(text)
         if _HAN_CHAR.search(run[0]) and _score(run[0]) >= 9
     ]
+
+
+_COMMAS = re.compile(r"[，,、]")
+_ENDS_SENTENCE = frozenset("。！？!?；;…）)”」』】")
+
+
+def _comma_tail_run(text: str) -> list[list[tuple[int, int]]]:
+    """Titles without links joined by commas after a paragraph's last sentence (or making it
+    up): a comma is prose's too, so only a paragraph that ends with no sentence's mark, as a
+    list does, is looked at; one that ends as prose does costs a look at its last character."""
+    if text[-1] in _ENDS_SENTENCE:
+        return []
+    lead = _SENTENCE_END.match(text)
+    start = lead.end() if lead else 0
+    if len(_COMMAS.findall(text, start)) < 2:
+        return []
+    run = [piece.span() for piece in re.finditer(r"[^，,、\s]+", text[start:])]
+    run = [(start + a, start + b) for a, b in run]
+    if len(run) < 3 or any(b - a > _SHORT for a, b in run) or _score(text[start:]) < 9:
+        return []
+    return [run]
 
 
 def _farms(para: _Para) -> list[tuple[int, int]]:

@@ -372,6 +372,34 @@ BLANK_JOINED_FORMS = {  # titles without links, parted by blanks, as kits set th
 }
 
 
+COMMA_JOINED_FORMS = {  # titles without links joined by commas, after the paper's last sentence
+    "a paragraph of their own, full-width commas": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{'，'.join(titles)}</p>",
+    "ASCII commas, one after the last": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{','.join(titles)},</p>",
+    "enumeration commas, glued to the last paragraph": lambda titles: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])}{'、'.join(titles)}</P>",
+}
+
+
+@pytest.mark.parametrize("form", COMMA_JOINED_FORMS)
+def test_unlabelled_titles_joined_by_commas_after_the_last_sentence_go(form):
+    titles = SPAM_TITLES[:8]
+    result = clean_body(founder_body(COMMA_JOINED_FORMS[form](titles)))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"]
+    assert result.removals[0].text.startswith(titles[0]) and result.removals[0].text.endswith(titles[-1])
+
+
+def test_comma_parted_lines_of_the_paper_stay():
+    lines = [
+        "亚洲公益论坛，综合报道，国产精品家电下乡，五月在线培训",  # weak words, no titles of spam
+        "一、加强党建引领，推进社工站建设，久久为功",
+        "久久综合网，亚洲一区二区，精品国产在线。会议指出，要持续推进社工站建设。",  # ends as prose does
+    ]
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == lines
+    assert result.removals == []
+
+
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 @pytest.mark.parametrize("form", BLANK_JOINED_FORMS)
 def test_unlabelled_titles_joined_by_blanks_go(form, script):

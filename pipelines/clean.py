@@ -306,6 +306,7 @@ def _blank_runs(text: str) -> list[list[tuple[int, int]]]:
 
 
 _COMMAS = re.compile(r"[，,、]")
+_COMMA_PIECE = re.compile(r"[^，,、\s]+")
 _ENDS_SENTENCE = frozenset("。！？!?；;…）)”」』】")
 
 
@@ -319,8 +320,7 @@ def _comma_tail_run(text: str) -> list[list[tuple[int, int]]]:
     start = lead.end() if lead else 0
     if len(_COMMAS.findall(text, start)) < 2:
         return []
-    run = [piece.span() for piece in re.finditer(r"[^，,、\s]+", text[start:])]
-    run = [(start + a, start + b) for a, b in run]
+    run = [piece.span() for piece in _COMMA_PIECE.finditer(text, start)]
     if len(run) < 3 or any(b - a > _SHORT for a, b in run) or _score(text[start:]) < 9:
         return []
     return [run]
@@ -591,7 +591,7 @@ def _chained(part: str, in_chain: bool) -> bool:
 
 
 def clean_title(text: str) -> tuple[str, list[Removal]]:
-    """A title (or subtitle, caption) without zero-width characters and _-joined spam chains.
+    """A title (or subtitle, caption) without zero-width characters and _- or |-joined spam chains.
 
     SEO spam puts keyword chains before (and sometimes after) the real title, joined by _ or |; the
     title itself is never taken, even when it looks like spam.

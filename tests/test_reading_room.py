@@ -195,6 +195,21 @@ def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sam
     assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
 
 
+def test_the_original_text_shows_the_headings_and_byline_as_published(client, sample_archive):
+    # A Traditional page's 引题, 副题 and byline were shown in Simplified beside its Traditional body.
+    rows = query(sample_archive, "select id, pretitle, pretitle_original, subtitle, subtitle_original, byline, byline_original"
+                                 " from articles where pretitle_original like '%廣東%' or subtitle_original like '%實現%'"
+                                 " or byline_original like '%報記者%' order by id")
+    assert {tuple(bool(v) for v in row[1::2]) for row in rows} >= {(True, False, False), (False, True, False), (False, False, True)}
+    for article_id, *fields in rows:
+        simplified, published = [v for v in fields[0::2] if v], [v for v in fields[1::2] if v]
+        assert simplified != published
+        original = text_of(client.get(f"/article/{article_id}?text=original").text)
+        assert all(v in original for v in published) and not any(v in original for v in simplified), article_id
+        plain = text_of(client.get(f"/article/{article_id}").text)
+        assert all(v in plain for v in simplified) and not any(v in plain for v in published), article_id
+
+
 def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sample_archive, tmp_path):
     # A picture whose caption was only as published (its Simplified empty) had an empty
     # <figcaption> on the Simplified page; one without any caption keeps none.

@@ -77,7 +77,7 @@ order by page_id, position is null, position, id
 """
 ARTICLE_SQL = """
 select a.id, a.url, a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body, a.body_original,
-       a.title_original, a.original_script,
+       a.title_original, a.pretitle_original, a.subtitle_original, a.byline_original, a.original_script,
        pg.page_number, pg.page_label, pg.section, pg.url as page_url, pg.pdf_url, pg.image_url,
        i.issue_date, p.code as paper_code, p.name as paper_name
 from articles a

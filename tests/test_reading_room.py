@@ -210,6 +210,27 @@ def test_the_original_text_shows_the_headings_and_byline_as_published(client, sa
         assert all(v in plain for v in simplified) and not any(v in plain for v in published), article_id
 
 
+def test_a_traditional_picture_story_has_its_original_text_one_click_away(sample_archive, tmp_path):
+    # A picture story (pictures and captions, no text) published in Traditional: its body is
+    # empty in both scripts, and the page offered no original, its title and captions as
+    # published out of the reader's reach.
+    copy = tmp_path / "picture-story.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        (article_id,), = target.execute("select id from articles where url like '%content_306517.htm'")
+        target.execute("update articles set body = '', body_original = '' where id = ?", (article_id,))
+        target.execute("delete from images where article_id = ?", (article_id,))
+        target.execute("insert into images (article_id, position, url, caption, caption_original) values (?, 0, ?, ?, ?)",
+                       (article_id, "http://example.org/1.jpg", "志愿者在社区服务", "志願者在社區服務"))
+        (title, title_original), = target.execute("select title, title_original from articles where id = ?", (article_id,))
+    client = DatasetteClient(make_datasette(copy))
+    plain = client.get(f"/article/{article_id}").text
+    assert f'href="/article/{article_id}?text=original"' in plain
+    original = text_of(client.get(f"/article/{article_id}?text=original").text)
+    assert all(v in original for v in (title_original, "本報記者 皮磊", "志願者在社區服務")), original
+    assert title not in original.split("·", 1)[-1]
+
+
 def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sample_archive, tmp_path):
     # A picture whose caption was only as published (its Simplified empty) had an empty
     # <figcaption> on the Simplified page; one without any caption keeps none.

@@ -138,6 +138,24 @@ def test_a_correction_of_a_heading_or_byline_as_published_alone_keeps_what_it_sh
     assert tuple(view) == ("標題1", *(published | correction).values())
 
 
+def test_headings_stored_before_their_originals_were_kept_are_filled_in_as_no_change(archive_url):
+    # As an article stored before revision 0018 is: its 引题 and byline without their originals.
+    unrecorded = {k: v for k, v in HEADINGS.items() if not k.endswith("_original")}
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1, **unrecorded)])
+    with archive.engine.connect() as conn:
+        conn.execute(text("UPDATE articles SET pretitle_original = '', subtitle_original = '', byline_original = ''"))
+        conn.commit()
+    # Corrected meanwhile: the version kept says the originals were not recorded (NULL), not empty.
+    corrected = archive.store_batch([], [article(1, **HEADINGS, body="更正后的正文")])
+    assert (corrected["articles_changed"], corrected["versions"]) == (1, 1)
+    assert archive.store_batch([], [article(1, **HEADINGS, body="更正后的正文")])["versions"] == 0
+    with archive.engine.connect() as conn:
+        kept = conn.execute(text("SELECT pretitle_original, subtitle_original, byline_original FROM article_versions")).one()
+    archive.close()
+    assert tuple(kept) == (None, None, None)
+
+
 def test_an_older_fetch_written_after_a_newer_one_leaves_it_alone(archive_url):
     # Two crawls of one issue, the slower one fetched before the site's correction and writing
     # after the faster one: the correction stays, with its pictures and raw page.

@@ -961,7 +961,6 @@ class Archive:
                 update=False,
             )
             counts["versions"], counts["articles_updated"], stale = self._keep_changed_versions(session, articles, now)
-            originals = self.revision >= HEADING_ORIGINALS
             counts["articles_new"] = len(articles) - counts["articles_updated"]
             counts["articles_changed"] = counts["versions"]
             if stale:
@@ -989,7 +988,7 @@ class Archive:
                         "extraction": a.get("extraction") or "template",
                         "updated_at": now,
                     } | ({"fetched_at": as_utc(a.get("fetched_at")) or now} if self.revision >= FETCH_TIMES else {})
-                      | ({f: a.get(f) or "" for f in fulltext.ORIGINALS} if originals else {})
+                      | ({f: a.get(f) or "" for f in fulltext.ORIGINALS} if self.revision >= HEADING_ORIGINALS else {})
                     for a in articles
                 ],
                 ("url",),

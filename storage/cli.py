@@ -1301,6 +1301,10 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
     before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"), origin=origin(args))
     print(f"archive schema: {before} -> {after}" if before != after else f"archive schema is current ({after})")
+    if before and before < HEADING_ORIGINALS <= after:
+        # What the revision adds is read from the raw pages: said here, or the columns look lost.
+        print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题 or byline as published "
+              "(pretitle_original, subtitle_original, byline_original) until `archive reprocess` reads them again")
     return 0
 
 

@@ -173,6 +173,10 @@ class NormalizePipeline:
             if title and _unspaced(getattr(item, name)) == title:
                 setattr(item, name, "")
         item.title_original = normalize_text(item.title_original)
+        # As published, where there is a heading: one dropped above goes as published too.
+        item.pretitle_original = normalize_text(item.pretitle_original) if item.pretitle else ""
+        item.subtitle_original = normalize_text(item.subtitle_original) if item.subtitle else ""
+        item.byline_original = normalize_text(item.byline_original)
         for image in item.images:
             image.caption = normalize_plain(image.caption)
             image.caption_original = normalize_text(image.caption_original)

@@ -36,7 +36,7 @@ from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_code
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
-from storage.db import Archive, ArchiveError, archive_origin, database_words, open_archive
+from storage.db import HEADING_ORIGINALS, Archive, ArchiveError, archive_origin, database_words, open_archive
 
 EXIT_ERROR = 2
 
@@ -923,7 +923,15 @@ def _no_issue(absent) -> str:
 EXPORT_COLUMNS = (
     "article_id", "paper_code", "paper_name", "issue_date", "page_number", "page_label", "section", "url",
     "pretitle", "title", "subtitle", "byline", "source", "body", "body_original", "original_script",
+    "title_original", "pretitle_original", "subtitle_original", "byline_original",
 )
+# What article_view holds before revision 0018 (the published headings and byline): an archive
+# not upgraded yet (read by a role that may not upgrade it) exports those.
+EXPORT_COLUMNS_0017 = EXPORT_COLUMNS[:16]
+
+
+def export_columns(archive: Archive) -> tuple[str, ...]:
+    return EXPORT_COLUMNS if archive.revision >= HEADING_ORIGINALS else EXPORT_COLUMNS_0017
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -958,13 +966,14 @@ def run_export(args: argparse.Namespace) -> int:
         check_paper(archive, args.paper)
         check_section(archive, args.section, args.paper)
         output = output_file(args.output, overwrite=args.overwrite)  # checked before the query runs
-        rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
+        columns = export_columns(archive)
+        rows = export_rows(archive, columns, paper=args.paper, since=args.since, until=args.until,
                            section=args.section, query=args.query, images=args.format == "jsonl")
         with closing(rows), output as out:
             if args.format == "csv":
-                written = write_csv(rows, out, excel=args.excel)
+                written = write_csv(rows, out, excel=args.excel, columns=columns)
             else:
-                written = write_jsonl(rows, out)
+                written = write_jsonl(rows, out, columns=columns)
         if args.output is not None:
             print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
         if not written:  # an empty file or none on stdout: said, as search says it
@@ -975,14 +984,14 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_csv(rows: Iterable[Sequence[Any]], out, *, excel: bool = False) -> int:
-    """``rows`` under a header of :data:`EXPORT_COLUMNS`, RFC 4180; how many. ``excel``: as a
+def write_csv(rows: Iterable[Sequence[Any]], out, *, excel: bool = False, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
+    """``rows`` under a header of ``columns``, RFC 4180; how many. ``excel``: as a
     spreadsheet should open it (:func:`spreadsheet_cell`), after a byte order mark, without
     which Excel reads UTF-8 in the computer's legacy encoding (GBK, cp1252): 公益时报 as 鍏…"""
     writer = csv.writer(out)
     if excel:
         out.write("\ufeff")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(columns)
     written = 0
     for row in rows:
         writer.writerow([spreadsheet_cell(v) for v in row] if excel else row)
@@ -1011,16 +1020,14 @@ def _escaped(separator: re.Match) -> str:
     return f"\\u{ord(separator.group()):04x}"
 
 
-# JSON lines hold the article's pictures too, a list (CSV, one value a cell, has the view's columns).
-JSONL_KEYS = (*EXPORT_COLUMNS, "images")
-
-
-def write_jsonl(rows: Iterable[Sequence[Any]], out) -> int:
-    """``rows`` as JSON objects keyed by :data:`JSONL_KEYS`, one a line, dates as YYYY-MM-DD,
-    Chinese as itself; how many."""
+def write_jsonl(rows: Iterable[Sequence[Any]], out, *, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
+    """``rows`` as JSON objects keyed by ``columns`` and, last, ``images``: JSON lines hold the
+    article's pictures too, a list (CSV, one value a cell, has the view's columns); one a line,
+    dates as YYYY-MM-DD, Chinese as itself; how many."""
+    keys = (*columns, "images")
     written = 0
     for row in rows:
-        line = json.dumps(dict(zip(JSONL_KEYS, row)), ensure_ascii=False, default=str)
+        line = json.dumps(dict(zip(keys, row)), ensure_ascii=False, default=str)
         out.write(_LINE_SEPARATORS.sub(_escaped, line) + "\n")
         written += 1
     return written
@@ -1294,6 +1301,10 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
     before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"), origin=origin(args))
     print(f"archive schema: {before} -> {after}" if before != after else f"archive schema is current ({after})")
+    if before and before < HEADING_ORIGINALS <= after:
+        # What the revision adds is read from the raw pages: said here, or the columns look lost.
+        print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题 or byline as published "
+              "(pretitle_original, subtitle_original, byline_original) until `archive reprocess` reads them again")
     return 0
 
 

@@ -266,6 +266,7 @@ LINK_REASONS = "0014"  # dead links say why the site did not serve them (dead_li
 RUN_HEARTBEATS = "0015"  # runs write their counts as batches commit, and seen_at (crawl_runs)
 HEARTBEAT_INTERVALS = "0016"  # runs write their heartbeat's interval (crawl_runs.heartbeat_seconds)
 RUN_KINDS = "0017"  # runs say whether they are a crawl or a reprocess (crawl_runs.kind)
+HEADING_ORIGINALS = "0018"  # articles and versions keep the 引题, 副题 and author line as published
 # crawl_runs.paper_code of a run over every paper (`archive reprocess` without --paper).
 ALL_PAPERS = "*"
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
@@ -987,6 +988,7 @@ class Archive:
                         "extraction": a.get("extraction") or "template",
                         "updated_at": now,
                     } | ({"fetched_at": as_utc(a.get("fetched_at")) or now} if self.revision >= FETCH_TIMES else {})
+                      | ({f: a.get(f) or "" for f in fulltext.ORIGINALS} if self.revision >= HEADING_ORIGINALS else {})
                     for a in articles
                 ],
                 ("url",),
@@ -1218,7 +1220,8 @@ class Archive:
             return 0, 0, set()
         incoming = {a["url"]: a for a in articles}
         complete = self.revision >= COMPLETE_VERSIONS
-        tracked = fulltext.VERSIONED if complete else fulltext.VERSIONED_0002
+        tracked = (fulltext.VERSIONED if self.revision >= HEADING_ORIGINALS
+                   else fulltext.VERSIONED_0008 if complete else fulltext.VERSIONED_0002)
         fetched = [Article.fetched_at] if self.revision >= FETCH_TIMES else []
         existing = session.execute(
             select(Article.id, Article.url, Article.first_seen, *(getattr(Article, f) for f in tracked), *fetched)
@@ -1245,17 +1248,24 @@ class Archive:
             if _older(new, getattr(old, "fetched_at", None)):
                 stale.add(old.url)
                 continue
-            if (any((getattr(old, f) or "") != (new.get(f) or "") for f in tracked)
+            kept = {f: getattr(old, f) or "" for f in tracked}
+            # An article stored before revision 0018 (not read again since) has empty originals
+            # beside its headings: not recorded, which is no change, and kept as unknown (NULL).
+            kept |= {f: None for f, plain in _ORIGINAL_OF.items() if f in kept and not kept[f] and kept[plain]}
+            if (any(kept[f] is not None and kept[f] != (new.get(f) or "") for f in tracked)
                     or complete and [_picture(img) for img in new.get("images") or []] != pictures[old.id]):
                 valid_from = changed_at.get(old.id) or old.first_seen
                 versions.append(
-                    {"article_id": old.id, "valid_from": valid_from, "valid_until": now}
-                    | {f: getattr(old, f) or "" for f in tracked}
+                    {"article_id": old.id, "valid_from": valid_from, "valid_until": now} | kept
                     | ({"images": pictures[old.id]} if complete else {})
                 )
         if versions:
             session.execute(self._insert(ArticleVersion.__table__), versions)
         return len(versions), len(existing), stale
+
+
+# Each published text of fulltext.ORIGINALS and the Simplified column it is the original of.
+_ORIGINAL_OF = {original: original.removesuffix("_original") for original in fulltext.ORIGINALS}
 
 
 def _pdf_kind(pdf: Mapping[str, Any]) -> str:

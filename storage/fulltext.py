@@ -117,12 +117,20 @@ def query_terms(word: str) -> list[str]:
     return list(dict.fromkeys(_QUERY_PAIR.findall(word.lower())))
 
 
-def view_sql(dialect: str) -> str:
+# The published text of an article's headings and author line (revision 0018), which
+# ``article_view`` and ``article_history`` show after their earlier columns.
+ORIGINALS = ("pretitle_original", "subtitle_original", "byline_original")
+
+
+def view_sql(dialect: str, originals: bool = True) -> str:
+    """``article_view``; ``originals``: with the published title and ORIGINALS, at its end
+    (revision 0002 made it without them)."""
+    published = ",\n       a.title_original, " + ", ".join(f"a.{c}" for c in ORIGINALS) if originals else ""
     return f"""CREATE VIEW {VIEW} AS
 SELECT a.id AS article_id, pa.code AS paper_code, pa.name AS paper_name, i.issue_date,
        {_YEAR[dialect]} AS year, p.page_number, p.page_label, p.section, a.url,
        a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body, a.body_original,
-       a.original_script
+       a.original_script{published}
 FROM articles a
 JOIN pages p ON p.id = a.page_id
 JOIN issues i ON i.id = p.issue_id
@@ -132,7 +140,8 @@ JOIN papers pa ON pa.id = i.paper_id"""
 # What an article version keeps: the texts revision 0002 kept, and from revision 0008 the rest
 # of what the site serves (pictures apart: a JSON array in ``article_versions.images``).
 VERSIONED_0002 = ("pretitle", "title", "subtitle", "byline", "body", "body_original")
-VERSIONED = (*VERSIONED_0002, "source", "title_original", "original_script")
+VERSIONED_0008 = (*VERSIONED_0002, "source", "title_original", "original_script")
+VERSIONED = (*VERSIONED_0008, *ORIGINALS)
 # The current pictures of an article as ``article_versions.images`` holds earlier ones.
 _IMAGES = {
     "sqlite": "(SELECT json_group_array(json_object('url', m.url, 'caption', m.caption, "
@@ -153,16 +162,20 @@ def images_json(dialect: str, article_id: str = "a.id") -> str:
 def history_sql(dialect: str, columns: tuple[str, ...] = VERSIONED, images: bool = True) -> str:
     """``article_history``: every text an article has had, its earlier versions then the
     current one (is_current = 1), each with the time span it was served. ``columns`` and
-    ``images``: what versions keep (revision 0002 made the view with what they kept then)."""
-    versions = ", ".join(f"v.{c}" for c in columns) + (", v.images" if images else "")
-    current = ", ".join(f"a.{c}" for c in columns) + (f", {images_json(dialect)}" if images else "")
+    ``images``: what versions keep (revision 0002 made the view with what they kept then, 0008
+    with VERSIONED_0008); ORIGINALS among them come last, after ``is_current``, as revision 0018
+    added them to the view."""
+    kept = [c for c in columns if c not in ORIGINALS]
+    added = [c for c in columns if c in ORIGINALS]
+    versions = ", ".join(f"v.{c}" for c in kept) + (", v.images" if images else "")
+    current = ", ".join(f"a.{c}" for c in kept) + (f", {images_json(dialect)}" if images else "")
     return f"""CREATE VIEW {HISTORY_VIEW} AS
-SELECT v.article_id, v.id AS version_id, {versions}, v.valid_from, v.valid_until, 0 AS is_current
+SELECT v.article_id, v.id AS version_id, {versions}, v.valid_from, v.valid_until, 0 AS is_current{"".join(f", v.{c}" for c in added)}
 FROM article_versions v
 UNION ALL
 SELECT a.id, NULL, {current},
        COALESCE((SELECT MAX(v.valid_until) FROM article_versions v WHERE v.article_id = a.id), a.first_seen),
-       NULL, 1
+       NULL, 1{"".join(f", a.{c}" for c in added)}
 FROM articles a"""
 
 
@@ -469,7 +482,7 @@ def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None
 
 def view_statements(dialect: str) -> list[str]:
     """The views as revision 0002 made them."""
-    return [view_sql(dialect), history_sql(dialect, VERSIONED_0002, images=False)]
+    return [view_sql(dialect, originals=False), history_sql(dialect, VERSIONED_0002, images=False)]
 
 
 def drop_view_statements() -> list[str]:

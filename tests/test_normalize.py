@@ -228,6 +228,8 @@ def test_a_subtitle_or_pretitle_that_repeats_the_title_is_stored_empty(pretitle,
                    paragraphs=["日前，民政部召開全國志愿服務和社會工作電視電話會議。"])
     item = NormalizePipeline().process_item(ScriptPipeline().process_item(item))
     assert (item.pretitle, item.title, item.subtitle) == ("", "民政部召开全国志愿服务和社会工作电视电话会议", "")
+    # Nor is it kept as published: a heading the archive has not.
+    assert (item.pretitle_original, item.subtitle_original) == ("", "")
 
 
 @pytest.mark.parametrize(("pretitle", "subtitle"), [
@@ -240,3 +242,4 @@ def test_a_subtitle_or_pretitle_of_its_own_stays(pretitle, subtitle):
     item = NormalizePipeline().process_item(ScriptPipeline().process_item(
         article(pretitle=pretitle, title="民政部召開全國志愿服務和社會工作電視電話會議", subtitle=subtitle)))
     assert (item.pretitle, item.subtitle) == (to_simplified(pretitle), normalize_punctuation(to_simplified(subtitle)))
+    assert (item.pretitle_original, item.subtitle_original) == (pretitle, subtitle)

@@ -195,6 +195,42 @@ def test_article_page_shows_title_block_byline_images_and_paragraphs(client, sam
     assert f'<img src="{image_url}"' in figure and f"<figcaption>{caption}</figcaption>" in figure
 
 
+def test_the_original_text_shows_the_headings_and_byline_as_published(client, sample_archive):
+    # A Traditional page's 引题, 副题 and byline were shown in Simplified beside its Traditional body.
+    rows = query(sample_archive, "select id, pretitle, pretitle_original, subtitle, subtitle_original, byline, byline_original"
+                                 " from articles where pretitle_original like '%廣東%' or subtitle_original like '%實現%'"
+                                 " or byline_original like '%報記者%' order by id")
+    assert {tuple(bool(v) for v in row[1::2]) for row in rows} >= {(True, False, False), (False, True, False), (False, False, True)}
+    for article_id, *fields in rows:
+        simplified, published = [v for v in fields[0::2] if v], [v for v in fields[1::2] if v]
+        assert simplified != published
+        original = text_of(client.get(f"/article/{article_id}?text=original").text)
+        assert all(v in original for v in published) and not any(v in original for v in simplified), article_id
+        plain = text_of(client.get(f"/article/{article_id}").text)
+        assert all(v in plain for v in simplified) and not any(v in plain for v in published), article_id
+
+
+def test_a_traditional_picture_story_has_its_original_text_one_click_away(sample_archive, tmp_path):
+    # A picture story (pictures and captions, no text) published in Traditional: its body is
+    # empty in both scripts, and the page offered no original, its title and captions as
+    # published out of the reader's reach.
+    copy = tmp_path / "picture-story.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        (article_id,), = target.execute("select id from articles where url like '%content_306517.htm'")
+        target.execute("update articles set body = '', body_original = '' where id = ?", (article_id,))
+        target.execute("delete from images where article_id = ?", (article_id,))
+        target.execute("insert into images (article_id, position, url, caption, caption_original) values (?, 0, ?, ?, ?)",
+                       (article_id, "http://example.org/1.jpg", "志愿者在社区服务", "志願者在社區服務"))
+        (title, title_original), = target.execute("select title, title_original from articles where id = ?", (article_id,))
+    client = DatasetteClient(make_datasette(copy))
+    plain = client.get(f"/article/{article_id}").text
+    assert f'href="/article/{article_id}?text=original"' in plain
+    original = text_of(client.get(f"/article/{article_id}?text=original").text)
+    assert all(v in original for v in (title_original, "本報記者 皮磊", "志願者在社區服務")), original
+    assert title not in original.split("·", 1)[-1]
+
+
 def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sample_archive, tmp_path):
     # A picture whose caption was only as published (its Simplified empty) had an empty
     # <figcaption> on the Simplified page; one without any caption keeps none.

@@ -113,6 +113,49 @@ def test_a_correction_of_anything_an_article_shows_keeps_what_it_showed(archive_
     assert shown == [stored, stored | correction]
 
 
+HEADINGS = {"pretitle": "引题", "pretitle_original": "引題", "subtitle": "副题", "subtitle_original": "副題",
+            "byline": "本报记者 张三", "byline_original": "本報記者 張三"}
+
+
+@pytest.mark.parametrize("corrected", ["pretitle_original", "subtitle_original", "byline_original"])
+def test_a_correction_of_a_heading_or_byline_as_published_alone_keeps_what_it_showed(archive_url, corrected):
+    # The Simplified text the same, the published one corrected (a Traditional character put right).
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1, **HEADINGS)])
+    again = archive.store_batch([], [article(1, **HEADINGS)])
+    assert (again["articles_changed"], again["versions"]) == (0, 0)
+    correction = {corrected: HEADINGS[corrected] + "（更正）"}
+    changed = archive.store_batch([], [article(1, **HEADINGS | correction)])
+    assert (changed["articles_changed"], changed["versions"]) == (1, 1)
+    with archive.engine.connect() as conn:
+        history = conn.execute(text(
+            "SELECT pretitle_original, subtitle_original, byline_original FROM article_history ORDER BY is_current"
+        )).all()
+        view = conn.execute(text("SELECT title_original, pretitle_original, subtitle_original, byline_original FROM article_view")).one()
+    archive.close()
+    published = {k: v for k, v in HEADINGS.items() if k.endswith("_original")}
+    assert [dict(row._mapping) for row in history] == [published, published | correction]
+    assert tuple(view) == ("標題1", *(published | correction).values())
+
+
+def test_headings_stored_before_their_originals_were_kept_are_filled_in_as_no_change(archive_url):
+    # As an article stored before revision 0018 is: its 引题 and byline without their originals.
+    unrecorded = {k: v for k, v in HEADINGS.items() if not k.endswith("_original")}
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1, **unrecorded)])
+    with archive.engine.connect() as conn:
+        conn.execute(text("UPDATE articles SET pretitle_original = '', subtitle_original = '', byline_original = ''"))
+        conn.commit()
+    # Corrected meanwhile: the version kept says the originals were not recorded (NULL), not empty.
+    corrected = archive.store_batch([], [article(1, **HEADINGS, body="更正后的正文")])
+    assert (corrected["articles_changed"], corrected["versions"]) == (1, 1)
+    assert archive.store_batch([], [article(1, **HEADINGS, body="更正后的正文")])["versions"] == 0
+    with archive.engine.connect() as conn:
+        kept = conn.execute(text("SELECT pretitle_original, subtitle_original, byline_original FROM article_versions")).one()
+    archive.close()
+    assert tuple(kept) == (None, None, None)
+
+
 def test_an_older_fetch_written_after_a_newer_one_leaves_it_alone(archive_url):
     # Two crawls of one issue, the slower one fetched before the site's correction and writing
     # after the faster one: the correction stays, with its pictures and raw page.

@@ -133,6 +133,23 @@ def test_every_field_goes_through_conversion(crawl):
     assert captions and all(c != o for c, o in captions)
 
 
+def test_the_headings_and_byline_of_a_traditional_page_are_kept_as_published(tmp_path, archive_url):
+    # A 引题, a 副题 and a byline served in Traditional: stored Simplified, and as published
+    # beside them, as the title and body are.
+    done, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    published = {row[0]: tuple(row[1:]) for row in sql_rows(
+        archive_url,
+        "SELECT url, pretitle, pretitle_original, subtitle, subtitle_original, byline, byline_original FROM articles"
+        " WHERE url LIKE '%content_306502.htm' OR url LIKE '%content_306501.htm' OR url LIKE '%content_306517.htm'",
+    )}
+    by_file = {url.rsplit("/", 1)[1]: fields for url, fields in published.items()}
+    assert by_file["content_306502.htm"][:2] == (
+        "广东发布城乡社区服务体系建设“十四五”规划", "廣東發佈城鄉社區服務體系建設“十四五”規劃")
+    assert by_file["content_306501.htm"][2:4] == ("年内实现社会工作服务站(点)全覆盖", "年內實現社會工作服務站(點)全覆蓋")
+    assert by_file["content_306517.htm"][4:] == ("本报记者 皮磊", "本報記者 皮磊")
+
+
 # Written for this test (not a seed's sentence): zhù words (著有, 论著, 合著) and 着 beside them.
 ZHU_ZHE_WEB = "張教授著有《社區治理論著選》,與同事合著的新書近日出版。隨著有關部門的支持,志愿者們配合著社工,背著物資走訪,彰顯著擔當。"
 ZHU_ZHE_PRINT = "张教授著有《社区治理论著选》，与同事合著的新书近日出版。随着有关部门的支持，志愿者们配合着社工，背着物资走访，彰显着担当。"

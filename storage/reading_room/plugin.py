@@ -77,7 +77,7 @@ order by page_id, position is null, position, id
 """
 ARTICLE_SQL = """
 select a.id, a.url, a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body, a.body_original,
-       a.title_original, a.original_script,
+       a.title_original, a.pretitle_original, a.subtitle_original, a.byline_original, a.original_script,
        pg.page_number, pg.page_label, pg.section, pg.url as page_url, pg.pdf_url, pg.image_url,
        i.issue_date, p.code as paper_code, p.name as paper_name
 from articles a
@@ -103,6 +103,8 @@ ECHO_CHARS = 50
 RETRY_AFTER_SECONDS = 30
 
 SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
+# The title block's texts an article keeps as published too (articles.<name>_original).
+HEADINGS = ("pretitle", "title", "subtitle", "byline")
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -328,8 +330,13 @@ class ReadingRoom:
         images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]
         versions = (await self.db.execute(VERSIONS_SQL, {"id": article_id})).first()[0]
         simplified, published = paragraphs(article["body"]), paragraphs(article["body_original"])
-        # ?text=original shows the text as published (e.g. Traditional), when it differs.
-        has_original = bool(published) and published != simplified
+        # ?text=original shows the text as published (e.g. Traditional), when it differs: the
+        # body's, or, of a picture story (no body), its title block's and captions'.
+        has_original = (bool(published) and published != simplified) or any(
+            original and original != shown
+            for original, shown in [*((article[f"{name}_original"], article[name]) for name in HEADINGS),
+                                    *((image["caption_original"], image["caption"]) for image in images)]
+        )
         show_original = has_original and request.args.get("text") == "original"
         return await self.render(
             "article.html",

@@ -37,7 +37,7 @@ def upgrade() -> None:
         op.add_column("article_versions", sa.Column(name, type_, nullable=True))
     op.add_column("pages", sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("crawl_runs", sa.Column("articles_changed", sa.Integer(), nullable=True))
-    op.execute(fulltext.history_sql(dialect))
+    op.execute(fulltext.history_sql(dialect, fulltext.VERSIONED_0008))
 
 
 def downgrade() -> None:

@@ -291,6 +291,7 @@ class CrawlRunRecorder:
         self.beats: ThreadPoolExecutor | None = None
         self.beating: Future | None = None
         self.beat_failed = False
+        self.closed = False  # the row's end written (or tried)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -345,8 +346,9 @@ class CrawlRunRecorder:
             self.beat_failed = False
 
     def spider_closed(self, spider, reason) -> None:
-        if self.run_id is None:
+        if self.run_id is None or self.closed:
             return
+        self.closed = True
         if self.task is not None and self.task.running:
             self.task.stop()
         self.beats.shutdown(wait=True)  # a heartbeat under way lands before the run's end
@@ -376,6 +378,12 @@ class CrawlRunRecorder:
                 archive.close()
         except (ArchiveError, SQLAlchemyError) as exc:
             self._record_error(f"crawl record {self.run_id} not closed: {database_words(exc)}")
+
+    def close_after_forced_stop(self) -> None:
+        """A second Ctrl-C or SIGTERM stops the reactor without closing the spider: the row
+        stayed 'running' for good, and was taken for a killed run. Closed as the first signal's
+        graceful stop closes it, once the crawl process is back from Scrapy."""
+        self.spider_closed(None, "shutdown")
 
     def _record_error(self, message: str) -> None:
         logger.error(message)

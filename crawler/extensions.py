@@ -29,6 +29,9 @@ ALARM_STAT = "alarm/template_drift"
 ALARM_MESSAGES = "alarm/messages"
 # The first request that failed ("URL: why"), for the end-of-run error line.
 FIRST_FAILURE = "failed/first"
+# A run of the newest issue (no date given): the date whose entry page it asked last, the one
+# it took for the newest, named by its end-of-run error line.
+LATEST_ISSUE = "latest/issue_date"
 # Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
 # refused it (another site root); one line, exit status 2.
 WORKER_STOPPED = "distributed/stopped"
@@ -96,6 +99,8 @@ def failure_message(crawler) -> str | None:
         return None
     plan = _plan(crawler)
     what = f"{plan.paper.name} ({plan.paper.code}) {plan.asked}" if plan is not None else crawler.spider.name
+    if plan is not None and plan.latest and (day := stats.get_value(LATEST_ISSUE)):
+        what = f"{plan.paper.name} ({plan.paper.code}) {day} (latest)"  # the date to run again with
     counts = ", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
     first = stats.get_value(FIRST_FAILURE)
     return f"not fetched: {what}: {counts}{f' (first: {first})' if first else ''}; run again to fetch them"

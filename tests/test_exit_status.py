@@ -103,6 +103,20 @@ def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(s
     assert f"ERROR: issue of 公益时报 on {tuesday.isoformat()} not fetched (HTTP 503)" in done.stderr
     (run,) = crawl_runs(sqlite_url)
     assert (run.dates_asked, run.status, run.pages_failed) == ("latest", "failed", 1)
+    # The date tried, to run again with date=, not 'latest' (which may be another date by then).
+    assert run.message.startswith(f"not fetched: 公益时报 (gongyishibao) {tuesday.isoformat()} (latest): 1 issue, 1 page (first: ")
+
+
+def test_a_failure_of_the_latest_issue_names_its_date(tmp_path, sqlite_url):
+    # The latest-issue page leads to 2023-01-31, one of whose pages cannot be fetched.
+    page = f"{PREFIX}html/2023-01/31/node_3.htm"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={page: [500, 500, 500]}) as server:
+        done = run_crawl(_base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
+    assert done.returncode == 4
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("error: not fetched: 公益时报 (gongyishibao) 2023-01-31 (latest): 1 page (first: "), line
+    (run,) = crawl_runs(sqlite_url)
+    assert (run.dates_asked, run.message) == ("latest", line.removeprefix("error: "))
 
 
 def test_a_date_without_an_issue_is_no_failure(tmp_path, sqlite_url):

@@ -29,6 +29,9 @@ ALARM_STAT = "alarm/template_drift"
 ALARM_MESSAGES = "alarm/messages"
 # The first request that failed ("URL: why"), for the end-of-run error line.
 FIRST_FAILURE = "failed/first"
+# A run of the newest issue (no date given): the date whose entry page it asked last, the one
+# it took for the newest, named by its end-of-run error line.
+LATEST_ISSUE = "latest/issue_date"
 # Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
 # refused it (another site root); one line, exit status 2.
 WORKER_STOPPED = "distributed/stopped"
@@ -96,6 +99,8 @@ def failure_message(crawler) -> str | None:
         return None
     plan = _plan(crawler)
     what = f"{plan.paper.name} ({plan.paper.code}) {plan.asked}" if plan is not None else crawler.spider.name
+    if plan is not None and plan.latest and (day := stats.get_value(LATEST_ISSUE)):
+        what = f"{plan.paper.name} ({plan.paper.code}) {day} (latest)"  # the date to run again with
     counts = ", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
     first = stats.get_value(FIRST_FAILURE)
     return f"not fetched: {what}: {counts}{f' (first: {first})' if first else ''}; run again to fetch them"
@@ -291,6 +296,7 @@ class CrawlRunRecorder:
         self.beats: ThreadPoolExecutor | None = None
         self.beating: Future | None = None
         self.beat_failed = False
+        self.closed = False  # the row's end written (or tried)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -345,8 +351,9 @@ class CrawlRunRecorder:
             self.beat_failed = False
 
     def spider_closed(self, spider, reason) -> None:
-        if self.run_id is None:
+        if self.run_id is None or self.closed:
             return
+        self.closed = True
         if self.task is not None and self.task.running:
             self.task.stop()
         self.beats.shutdown(wait=True)  # a heartbeat under way lands before the run's end
@@ -376,6 +383,12 @@ class CrawlRunRecorder:
                 archive.close()
         except (ArchiveError, SQLAlchemyError) as exc:
             self._record_error(f"crawl record {self.run_id} not closed: {database_words(exc)}")
+
+    def close_after_forced_stop(self) -> None:
+        """A second Ctrl-C or SIGTERM stops the reactor without closing the spider: the row
+        stayed 'running' for good, and was taken for a killed run. Closed as the first signal's
+        graceful stop closes it, once the crawl process is back from Scrapy."""
+        self.spider_closed(None, "shutdown")
 
     def _record_error(self, message: str) -> None:
         logger.error(message)

@@ -146,6 +146,10 @@ def _postgresql_utc(dbapi_conn, _record) -> None:
         dbapi_conn.autocommit = autocommit
 
 
+# Seconds a PostgreSQL server has to answer a new connection (libpq's connect_timeout).
+POSTGRESQL_CONNECT_TIMEOUT = 10
+
+
 def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> Engine:
     """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode);
     ``origin``: where the URL comes from (archive_origin), for the messages on it."""
@@ -166,6 +170,11 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
     elif parsed.get_backend_name() != "postgresql":
         raise ArchiveError(f"unsupported database {parsed.get_backend_name()!r} in archive URL {safe_url(url)}{_given(origin)}: "
                            "use sqlite or postgresql")
+    elif "connect_timeout" not in parsed.query and "PGCONNECT_TIMEOUT" not in os.environ:
+        # A server that accepts the connection and never answers (hung, or a firewall that drops
+        # packets after the handshake) held every command for psycopg's 130 s before its one
+        # line. The URL's ?connect_timeout= or libpq's $PGCONNECT_TIMEOUT, when given, win.
+        kwargs["connect_args"] = {"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT}
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import time
 from pathlib import Path
 
 import lxml.html
@@ -271,6 +273,21 @@ def test_an_unreachable_database_is_one_line():
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("error: database unreachable: postgresql+psycopg://nobody@127.0.0.1:1/archive")
+
+
+def test_a_database_server_that_never_answers_is_one_line_within_seconds():
+    # It accepts the connection and says nothing (hung, or a firewall swallowing the packets):
+    # the crawl waited psycopg's 130 s before its line.
+    with socket.create_server(("127.0.0.1", 0)) as hung:
+        port = hung.getsockname()[1]
+        started = time.monotonic()
+        done = run_crawl(f"date={ISSUE_DATE}", archive=f"postgresql+psycopg://nobody@127.0.0.1:{port}/archive", timeout=60)
+        waited = time.monotonic() - started
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"error: database unreachable: postgresql+psycopg://nobody@127.0.0.1:{port}/archive: connection timeout expired"
+    ]
+    assert 10 <= waited < 30
 
 
 def _rules_file(tmp_path: Path, problem: str) -> tuple[str, str]:

@@ -103,6 +103,20 @@ def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(s
     assert f"ERROR: issue of 公益时报 on {tuesday.isoformat()} not fetched (HTTP 503)" in done.stderr
     (run,) = crawl_runs(sqlite_url)
     assert (run.dates_asked, run.status, run.pages_failed) == ("latest", "failed", 1)
+    # The date tried, to run again with date=, not 'latest' (which may be another date by then).
+    assert run.message.startswith(f"not fetched: 公益时报 (gongyishibao) {tuesday.isoformat()} (latest): 1 issue, 1 page (first: ")
+
+
+def test_a_failure_of_the_latest_issue_names_its_date(tmp_path, sqlite_url):
+    # The latest-issue page leads to 2023-01-31, one of whose pages cannot be fetched.
+    page = f"{PREFIX}html/2023-01/31/node_3.htm"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={page: [500, 500, 500]}) as server:
+        done = run_crawl(_base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
+    assert done.returncode == 4
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("error: not fetched: 公益时报 (gongyishibao) 2023-01-31 (latest): 1 page (first: "), line
+    (run,) = crawl_runs(sqlite_url)
+    assert (run.dates_asked, run.message) == ("latest", line.removeprefix("error: "))
 
 
 def test_a_date_without_an_issue_is_no_failure(tmp_path, sqlite_url):
@@ -422,6 +436,34 @@ def test_an_interrupted_run_logging_to_stderr_ends_with_the_interruption(tmp_pat
     line = "interrupted by SIGTERM: the run stopped before it was done; run it again"
     assert lines[-1].endswith(f" ERROR: {line}"), lines[-5:]
     assert sum(line in each for each in lines) == 1
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_second_signal_forces_the_stop_and_the_run_is_recorded_interrupted(tmp_path, sqlite_url, signum, status):
+    """Ctrl-C twice (or SIGTERM twice) while the graceful stop waits for a download: Scrapy
+    stops without closing the spider, and the run's row stayed 'running' for good (taken for
+    a killed run)."""
+    out = tmp_path / "stderr.txt"
+    log = tmp_path / "crawl.log"
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # a site that takes requests and never answers
+        base = f"base_url=http://127.0.0.1:{silent.getsockname()[1]}{PREFIX}"
+        crawl = start_crawl("date=2023-01-31", base, archive=sqlite_url, settings=FAST | _to_file(tmp_path), log=out)
+        silent.settimeout(60)
+        connection, _ = silent.accept()  # a download under way, which the graceful stop waits for
+        crawl.send_signal(signum)
+        deadline = time.monotonic() + 60
+        while "shutting down gracefully" not in log.read_text(encoding="utf-8"):
+            assert crawl.poll() is None, out.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        crawl.send_signal(signum)
+        assert crawl.wait(30) == status  # not the download's 60 s: forced
+        connection.close()
+    name = signal.Signals(signum).name
+    line = f"interrupted by {name}: the run stopped before it was done; run it again"
+    assert out.read_text(encoding="utf-8") == f"error: {line}\n"
+    (run,) = crawl_runs(sqlite_url)
+    assert (run.status, run.message) == ("shutdown", line) and run.finished_at is not None
 
 
 def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):

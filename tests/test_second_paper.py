@@ -62,6 +62,21 @@ def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_li
     assert len(stats.stderr.splitlines()) == 1
 
 
+@pytest.mark.parametrize("code", ["she hui bao", "shehuibao:2024", "shehui/bao"])
+def test_a_code_that_cannot_name_the_paper_everywhere_is_refused_in_one_line(tmp_path, monkeypatch, archive, code):
+    """A space split a cron line's -a paper=; a ':' made a distributed job's Redis keys
+    (issues:<code>:<job>) those of another paper's job; a '/' is a folder in a file name."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "x.toml").write_text(PROFILE.replace('"x"', f'"{code}"', 1), encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    done = run_crawl(f"paper={code}", "date=2023-01-30", "base_url=http://127.0.0.1:9/", archive=archive)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: paper profile {papers / 'x.toml'}: code {code!r} must be letters, digits, '_', '-' or '.', beginning "
+        "with a letter or digit, e.g. shehuibao (it is written in -a paper=, in Redis keys as <code>:<job>, in file names)\n")
+
+
 def test_a_profile_saved_in_gbk_is_refused_saying_to_save_it_as_utf_8(tmp_path, monkeypatch, archive):
     """The line was the codec's: "'utf-8' codec can't decode byte 0xb1 in position 56"."""
     papers = tmp_path / "papers"

@@ -4,9 +4,9 @@ import zlib
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
-from storage.db import ArchiveError, open_archive
+from storage.db import ArchiveError, make_engine, open_archive
 from storage.models import Article, ArticleVersion, Image, Issue, Page, Paper, RawDocument, Removal
 
 
@@ -428,6 +428,32 @@ def test_unreachable_database_is_one_clear_line():
     message = str(exc.value)
     assert message.startswith("database unreachable: postgresql+psycopg://nobody@127.0.0.1:1/none:")
     assert "\n" not in message
+
+
+def _connect_timeout(url: str) -> int:
+    """The seconds psycopg would give the server of ``url`` to answer a new connection."""
+    conninfo = pytest.importorskip("psycopg.conninfo")
+    engine = make_engine(url)
+    asked = {}
+
+    @event.listens_for(engine, "do_connect")
+    def look(dialect, record, cargs, cparams):
+        asked.update(cparams)
+        raise RuntimeError("not connecting")
+
+    with pytest.raises(RuntimeError):
+        engine.connect()
+    engine.dispose()
+    return conninfo.timeout_from_conninfo(asked)
+
+
+def test_a_postgresql_connection_waits_seconds_not_minutes_unless_told(monkeypatch):
+    # A server that accepts and never answers held every command psycopg's 130 s.
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    assert _connect_timeout("postgresql+psycopg://nobody@127.0.0.1:1/none") == 10
+    assert _connect_timeout("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=45") == 45
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "30")
+    assert _connect_timeout("postgresql+psycopg://nobody@127.0.0.1:1/none") == 30
 
 
 def test_missing_directory_is_one_clear_line(tmp_path):

@@ -20,8 +20,8 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
-from crawler.extensions import (ALARM_MESSAGES, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED, failure_message,
-                                interrupted_message)
+from crawler.extensions import (ALARM_MESSAGES, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED, CrawlRunRecorder,
+                                failure_message, interrupted_message)
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +228,10 @@ class Command(ScrapyCrawl):
                 print(f"error: Scrapy could not start the crawl: its traceback is in {crawler.settings.get('LOG_FILE')}",
                       file=sys.stderr)
             return
+        if len(signals_received) > 1:  # a forced stop: the spider was not closed
+            for extension in crawler.extensions.middlewares:
+                if isinstance(extension, CrawlRunRecorder):
+                    extension.close_after_forced_stop()
         errors = list(crawler.stats.get_value(ALARM_MESSAGES, []))
         alarmed = bool(errors)
         # The run is not in crawl_runs: no change to the exit status, the crawl itself went on.
@@ -264,13 +268,15 @@ class Command(ScrapyCrawl):
         """The shutdown signals (SIGINT, SIGTERM) the crawler process receives, in order.
 
         Scrapy stops the crawl gracefully on the first one and ends with the close reason
-        'shutdown' whichever it was: its handlers are wrapped to note the signal's number
-        (a signal handler only appends to a list; Scrapy logs the signal itself).
+        'shutdown' whichever it was, and on a second stops at once, without closing the spider:
+        its handlers are wrapped to note the signal's number (a signal handler only appends to
+        a list; Scrapy logs the signal itself).
         """
         received: list[int] = []
         process = self.crawler_process
-        # One handler for Twisted's reactor, one for the reactorless asyncio loop (Scrapy 2.13+).
-        for name in ("_signal_shutdown", "_signal_shutdown_reactorless"):
+        # One handler for Twisted's reactor, one for the reactorless asyncio loop (Scrapy 2.13+);
+        # the first signal's, then the second's, which forces the stop.
+        for name in ("_signal_shutdown", "_signal_shutdown_reactorless", "_signal_kill", "_signal_kill_reactorless"):
             handler = getattr(process, name, None)
             if handler is None:
                 continue

@@ -182,6 +182,9 @@ _EARLIER_EXAMPLES = {"until": "until = 2012-12-31 (the last day it was in force)
 _BREAK_KEYS = ("from", "to")
 _PATH_EXAMPLES = {"entry": "html/{date:%Y-%m}/{date:%d}/node_1.htm", "latest": "paperindex.htm"}
 _REQUIRED = ("code", "name", "template", "root", "entry")
+# A paper's code: a space, ':' or '/' in it split a cron line's -a paper=, made a distributed
+# job's Redis keys (issues:<code>:<job>) those of another paper's job, or a path of folders.
+_CODE = re.compile(r"[^\W_][\w.-]*")
 # Folders of more profiles than the bundled ones, os.pathsep between them: a paper of one's own
 # (or a test's) without a copy of the project.
 PROFILES_ENV = "ARCHIVE_PAPERS"
@@ -233,6 +236,9 @@ def _profile(data: dict) -> PaperProfile:
     for key in (*_REQUIRED, "latest"):
         if key in data and not isinstance(data[key], str):
             raise ValueError(f"{key} must be a string, not {data[key]!r}")
+    if not _CODE.fullmatch(data["code"]):
+        raise ValueError(f"code {data['code']!r} must be letters, digits, '_', '-' or '.', beginning with a letter or "
+                         "digit, e.g. shehuibao (it is written in -a paper=, in Redis keys as <code>:<job>, in file names)")
     root = as_site_root(data["root"])
     if root is None:
         raise ValueError(f"root {data['root']!r} is no http:// or https:// URL of a site")

@@ -20,7 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
-from crawler.extensions import FIRST_FAILURE, ITEM_ERRORS, LINKS_GONE, NO_PAGE_LIST, UNPLACED_PAGES
+from crawler.extensions import FIRST_FAILURE, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE, NO_PAGE_LIST, UNPLACED_PAGES
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
@@ -305,6 +305,8 @@ class IssuesSpider(scrapy.Spider):
                        asked: date | None = None) -> scrapy.Request:
         """The entry page of the issue of ``day``; ``index``: the latest-issue page led to it;
         ``asked``: a day the walk back leaves out (_walk_back)."""
+        if self.plan.latest:  # one date at a time, each after the one before had no issue
+            self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())
         return scrapy.Request(
             url or self.plan.entry_url(day),
             callback=self.parse_issue,

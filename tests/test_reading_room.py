@@ -1380,3 +1380,17 @@ def test_archive_command_exports_sqlite_and_refuses_what_serve_cannot_open(sampl
         "error: archive serve needs a SQLite archive, not postgresql: make one with "
         "`archive export --format sqlite --output archive.sqlite3` and serve that",
     ]
+
+
+def test_an_article_or_issue_address_percent_encoded_is_that_page(client, sample_archive):
+    # A link checker, a proxy or a hand may percent-encode any character of an address
+    # (%31%35 is 15): the pages read the id and the date so encoded, as they read a paper's
+    # code, where the article answered 302 then 404 and the issue 400 naming '%32023-01-31'.
+    (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
+    encoded_id = "".join(f"%{ord(digit):02X}" for digit in str(article_id))
+    response = client.get(f"/article/{encoded_id}")
+    assert response.status == 200 and f"<h1>{title}</h1>" in response.text
+    response = client.get("/issue/gongyishibao/%32023%2D01-31")
+    assert response.status == 200 and response.text.count('<section class="page"') == 16
+    assert client.get("/issue/gongyishibao/%320230131").headers["location"] == ISSUE
+

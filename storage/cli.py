@@ -723,7 +723,8 @@ def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, 
         keys = unique_names(columns)
         _json_array(({key: json_value(v) for key, v in zip(keys, row)} for row in rows), out)
     else:
-        print_table(columns, [[TABLE_NULL if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
+        print_table([one_line(name) for name in columns],
+                    [[TABLE_NULL if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
 
 
 # How a table shows SQL's NULL, which an empty cell showed alike with an empty text ('').
@@ -806,9 +807,17 @@ def json_value(value: Any) -> Any:
     return cell_text(value)
 
 
+# What a terminal runs rather than shows: C0 and C1 controls and DEL. An archived page's (lxml
+# and the pipelines keep them) printed as stored ran as the terminal's commands: ESC ]0;…BEL
+# retitled it, ESC [2J cleared it.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def one_line(value: str) -> str:
-    """A cell or a title on one line of the terminal: line breaks as ⏎, tabs as spaces."""
-    return value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
+    """A cell or a title on one line of the terminal: line breaks as ⏎, tabs as spaces, other
+    control characters as U+FFFD, as the reading room shows them."""
+    value = value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
+    return _TERMINAL_CONTROLS.sub("\ufffd", value)
 
 
 def _width(value: str) -> int:

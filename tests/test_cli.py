@@ -391,6 +391,32 @@ def test_sql_says_read_only_only_of_a_write_it_refused_not_of_an_error_naming_th
     assert done.stderr.startswith("error: archive sql is read-only: ") and done.stderr.count("\n") == 1
 
 
+# C0 and C1 controls and DEL: what a terminal runs rather than shows.
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_search_and_a_sql_table_show_control_characters_the_archive_holds_as_u_fffd(sqlite_url):
+    # lxml keeps an archived page's control characters, and the pipelines keep them: printed as
+    # stored, a title's ESC ]0;…BEL retitled the reader's terminal and a body's ESC [2J cleared
+    # it. A column named with a line break broke the table's header in two.
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1, title=normalize_plain("标题\x1b]0;pwned\x07"),
+                                           body=normalize_plain("社工站\x1b[2J的消息"))])
+    archive.close()
+    searched = archive_command("search", "社工站", archive=sqlite_url)
+    assert searched.returncode == 0, searched.stderr
+    assert searched.stdout.splitlines()[0].endswith("  标题\ufffd]0;pwned\ufffd  [#1]")
+    assert searched.stdout.splitlines()[1] == "    【社工站】\ufffd[2J的消息"
+    tabled = archive_command("sql", 'SELECT title AS "the\ntitle", body FROM articles', archive=sqlite_url)
+    assert tabled.returncode == 0, tabled.stderr
+    assert tabled.stdout.splitlines()[0] == "the⏎title      | body"
+    assert tabled.stdout.splitlines()[2] == "标题\ufffd]0;pwned\ufffd | 社工站\ufffd[2J的消息"
+    assert not TERMINAL_CONTROLS.search(searched.stdout + tabled.stdout)
+    # CSV and JSON are data: the text as stored.
+    done = archive_command("sql", "SELECT title FROM articles", "--format", "csv", archive=sqlite_url)
+    assert done.stdout.splitlines()[1] == "标题\x1b]0;pwned\x07"
+
+
 def test_sql_tells_null_from_empty_text_in_a_table_and_in_csv(archive_url):
     # CSV and the table printed NULL and '' alike, where JSON tells them apart: CSV now writes
     # them as PostgreSQL's COPY does (NULL empty, '' quoted), the table NULL as NULL.

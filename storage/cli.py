@@ -20,7 +20,6 @@ import signal
 import stat
 import sys
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -821,7 +820,12 @@ def one_line(value: str) -> str:
 
 
 def _width(value: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+    """The columns a terminal gives ``value`` (one line, no control character: one_line): wide
+    East Asian characters two, combining marks and zero-width characters none, an emoji of
+    several joined (ZWJ) or with its presentation selector two, as wcwidth measures them."""
+    from wcwidth import wcswidth
+
+    return max(0, wcswidth(value))
 
 
 def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:

@@ -417,6 +417,21 @@ def test_search_and_a_sql_table_show_control_characters_the_archive_holds_as_u_f
     assert done.stdout.splitlines()[1] == "标题\x1b]0;pwned\x07"
 
 
+def test_a_sql_table_lines_its_columns_up_by_the_width_a_terminal_gives_each_cell(sqlite_url):
+    # Counted a column a code point (two for East Asian wide ones), a combining accent (e + U+0301),
+    # a zero-width space and an emoji of several joined (a family: one picture, two columns)
+    # pushed the columns after them right, each cell by its own count.
+    open_archive(sqlite_url).close()
+    cells = ["e\u0301x", "a\u200bb", "\U0001F468\u200d\U0001F469\u200d\U0001F467", "社工", "ab"]
+    query = " UNION ALL ".join(f"SELECT '{cell}' AS cell, 'b' AS next" for cell in cells)
+    done = archive_command("sql", query, archive=sqlite_url)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["cell | next", "-----+-----"]
+    # Each cell shows 2 columns wide, 社工 4: each padded to 4.
+    assert lines[2:-1] == [f"{cell}{' ' * (2 if cell != '社工' else 0)} | b" for cell in cells]
+
+
 def test_sql_tells_null_from_empty_text_in_a_table_and_in_csv(archive_url):
     # CSV and the table printed NULL and '' alike, where JSON tells them apart: CSV now writes
     # them as PostgreSQL's COPY does (NULL empty, '' quoted), the table NULL as NULL.

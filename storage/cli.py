@@ -280,7 +280,7 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("search", "ranked full-text search with snippets", _search_arguments)
 def run_search(args: argparse.Namespace) -> int:
-    from storage.search import as_written_note, ranked_among, search
+    from storage.search import as_written_note, open_quotation_note, ranked_among, search
 
     archive = reading(args)
     try:
@@ -289,6 +289,8 @@ def run_search(args: argparse.Namespace) -> int:
         check_section(archive, args.section, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
+        if note := open_quotation_note(" ".join(args.query)):
+            print(f"note: {note}", file=sys.stderr)
         if not hits and hits.matches:
             # Fewer match than the hits skipped: how many, since "past the first 500 hits" read
             # as if there were 500 of them.
@@ -956,7 +958,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 @command("export", "stream articles out as JSON lines or CSV, or copy the archive into SQLite", _export_arguments)
 def run_export(args: argparse.Namespace) -> int:
     from storage.export import export_rows
-    from storage.search import as_written_note
+    from storage.search import as_written_note, open_quotation_note
 
     if args.output == "-":
         args.output = None
@@ -973,6 +975,8 @@ def run_export(args: argparse.Namespace) -> int:
         output = output_file(args.output, overwrite=args.overwrite)  # checked before the query runs
         rows = export_rows(archive, EXPORT_COLUMNS, paper=args.paper, since=args.since, until=args.until,
                            section=args.section, query=args.query, images=args.format == "jsonl")
+        if args.query and (note := open_quotation_note(args.query)):
+            print(f"note: {note}", file=sys.stderr)
         with closing(rows), output as out:
             if args.format == "csv":
                 written = write_csv(rows, out, excel=args.excel)

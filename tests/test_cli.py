@@ -83,6 +83,25 @@ def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(s
     assert capsys.readouterr().err == "error: empty search: give at least one word\n"
 
 
+def test_a_quotation_left_open_before_other_words_is_said_to_search_them_apart(sqlite_url):
+    # '"社会 工作' (the closing mark forgotten) searched for 社会 and 工作 anywhere in an article,
+    # the hits of the phrase among others, without a word of it.
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1, title="第1篇", body="推进社会工作专业化"),
+                                   article(2, title="第2篇", body="工作与社会无关")])
+    archive.close()
+    note = ('note: "社会 工作 opens a quotation it does not close: its words were searched for apart '
+            '(close it with " to find them as one phrase)\n')
+    searched = archive_command("search", '"社会 工作', archive=sqlite_url)
+    assert (searched.returncode, searched.stdout.count("[#"), searched.stderr) == (0, 2, note)
+    exported = archive_command("export", "--query", '"社会 工作', archive=sqlite_url)
+    assert (exported.returncode, len(exported.stdout.splitlines()), exported.stderr) == (0, 2, note)
+    # Closed, or around one word (the same search either way), it is no slip to tell of.
+    for query in ('"社会 工作"', '"社会', "社会 工作"):
+        done = archive_command("search", query, archive=sqlite_url)
+        assert done.returncode == 0 and done.stderr == "", query
+
+
 def test_a_search_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(seeded, capsys):
     assert archive_cli(seeded, "search", "社工", "OR", "志愿 -广告 社会*") == 0
     assert capsys.readouterr() == ("", "no articles found; OR, -广告, 社会*: searched for as written "

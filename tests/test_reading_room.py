@@ -1394,3 +1394,12 @@ def test_an_article_or_issue_address_percent_encoded_is_that_page(client, sample
     assert response.status == 200 and response.text.count('<section class="page"') == 16
     assert client.get("/issue/gongyishibao/%320230131").headers["location"] == ISSUE
 
+
+
+def test_search_page_says_a_quotation_left_open_searched_its_words_apart(client):
+    # As `archive search` says it: the page listed the articles holding 社会 and 工作 anywhere.
+    page = client.get("/search?" + urlencode({"q": '"社会 工作'}))
+    assert page.status == 200 and page.text.count('class="hit"') > 0
+    assert ('<p class="note">&#34;社会 工作 opens a quotation it does not close: its words were searched for apart '
+            '(close it with &#34; to find them as one phrase).</p>') in page.text
+    assert 'class="note"' not in client.get("/search?" + urlencode({"q": '"社会 工作"'})).text

@@ -372,7 +372,9 @@ class ReadingRoom:
             return []
 
     async def search(self, request) -> Response:
-        from storage.search import MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, ranked_among, search, section_names
+        from storage.search import (
+            MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, open_quotation_note, ranked_among, search, section_names,
+        )
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
@@ -470,6 +472,7 @@ class ReadingRoom:
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
                 "as_written": None if hits else as_written_note(form["q"]),
+                "open_quotation": open_quotation_note(form["q"]),
                 # How many match, where the search read them all (storage.search.Hits): a page
                 # past the last names the last one, and of a search matching nothing it is not
                 # "No more hits", which read as if earlier pages held some.

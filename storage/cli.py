@@ -942,8 +942,9 @@ EXPORT_COLUMNS = (
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("jsonl", "csv", "sqlite"), default="jsonl",
-                        help="sqlite: a complete copy of the archive, search index included, for `archive serve`")
+    parser.add_argument("--format", choices=("jsonl", "csv", "sqlite"),
+                        help="default: as --output's name ends (.csv; .sqlite, .sqlite3 or .db), else jsonl; "
+                             "sqlite: a complete copy of the archive, search index included, for `archive serve`")
     parser.add_argument("--output", "-o", help="file to write (default, or -: standard output; sqlite needs a file)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing --output file, once the export is complete (without it, refused)")
@@ -962,6 +963,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.output == "-":
         args.output = None
+    args.format = args.format or named_format(args.output)
     if args.excel and args.format != "csv":
         raise ArchiveError("--excel is for --format csv")
     if args.format == "sqlite":
@@ -990,6 +992,17 @@ def run_export(args: argparse.Namespace) -> int:
     finally:
         archive.close()
     return 0
+
+
+# The export formats a file's name asks for by its ending, when --format is not given.
+_FORMATS_NAMED = {".csv": "csv", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}
+
+
+def named_format(output: str | None) -> str:
+    """The export format ``output``'s name asks for: `-o articles.csv` wrote JSON lines (the
+    default) under that name, which a spreadsheet showed as a column of braces, and `-o
+    copy.sqlite3` JSON lines that `archive serve` could not open. JSON lines otherwise."""
+    return _FORMATS_NAMED.get(os.path.splitext(output or "")[1].lower(), "jsonl")
 
 
 def write_csv(rows: Iterable[Sequence[Any]], out, *, excel: bool = False) -> int:
@@ -1319,14 +1332,15 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
 
     if args.output is None:
         raise ArchiveError("export --format sqlite needs --output FILE")
-    check_output(args.output, args.overwrite, stream=False)
     if any(getattr(args, name) is not None for name in ("paper", "since", "until", "section", "query")):
         raise ArchiveError("export --format sqlite copies the whole archive: "
                            "--paper/--since/--until/--section/--query do not apply")
     archive = reading(args)
     shown: dict[str, Callable[[int, int], None]] = {}
     try:
+        # The archive itself first: "already exists: … give --overwrite" asked for what is refused.
         _refuse_the_archive_itself(archive, args.output)
+        check_output(args.output, args.overwrite, stream=False)
         counts = export_sqlite(
             archive, args.output, overwrite=args.overwrite,
             progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),

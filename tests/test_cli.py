@@ -1363,6 +1363,33 @@ def test_export_csv_is_faithful_and_for_excel_has_a_bom_and_no_formulas(archive_
     assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: --excel is for --format csv\n")
 
 
+def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_another(seeded, tmp_path):
+    # Without --format, `archive export -o articles.csv` wrote JSON lines into articles.csv (the
+    # default format), which a spreadsheet showed as one column of braces, and -o copy.sqlite3
+    # JSON lines that `archive serve` could not open: the file's extension names the format.
+    articles = len(view_rows(seeded))
+    named = tmp_path / "Articles.CSV"
+    done = archive_command("export", "-o", str(named), "--excel", archive=seeded)
+    assert (done.returncode, done.stderr) == (0, f"{named}: {articles} articles\n")
+    rows = list(csv.DictReader(named.open(encoding="utf-8-sig", newline="")))
+    assert list(rows[0]) == list(EXPORT_COLUMNS) and len(rows) == articles
+    copy = tmp_path / "copy.sqlite3"
+    done = archive_command("export", "-o", str(copy), archive=seeded)
+    assert done.returncode == 0, done.stderr
+    assert query_file(copy, "SELECT count(*) FROM article_view") == [(articles,)]
+    # --format says otherwise, and any other name is JSON lines, as before.
+    for name, fmt in (("lines.csv", "jsonl"), ("articles.txt", None)):
+        target = tmp_path / name
+        done = archive_command("export", "-o", str(target), *(("--format", fmt) if fmt else ()), archive=seeded)
+        assert done.returncode == 0, done.stderr
+        assert len([json.loads(line) for line in target.read_text("utf-8").splitlines()]) == articles
+
+
+def query_file(path, sql):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()
+
+
 def test_export_jsonl_is_one_utf8_object_a_line_whatever_splits_lines_or_the_terminal_encodes(archive_url):
     hostile_archive(archive_url)
     expected = [tuple(r) for r in view_rows(archive_url, "article_id, body")]

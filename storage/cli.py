@@ -1057,7 +1057,11 @@ def write_jsonl(rows: Iterable[Sequence[Any]], out) -> int:
 
 
 def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
-    database = archive.engine.url.database if archive.dialect == "sqlite" else None
+    from storage.db import sqlite_file
+
+    # The file, also of an archive opened as a URI (file:PATH, as ?mode=ro is), which was no
+    # file here: -o naming it with --overwrite replaced the archive with the export.
+    database = sqlite_file(archive.engine.url) if archive.dialect == "sqlite" else None
     if database and os.path.exists(output) and os.path.exists(database) and os.path.samefile(output, database):
         raise ArchiveError(f"--output {output} is the archive itself: choose another file")
 

@@ -1294,6 +1294,23 @@ def test_export_to_a_file_writes_it_whole_or_leaves_it_and_never_the_archive(sql
     assert target.read_text(encoding="utf-8") == complete and [p.name for p in out.iterdir()] == ["out.jsonl"]
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_refuses_the_archive_itself_named_read_only_or_in_uri_form(sqlite_url, fmt):
+    # The archive asked for read-only (?mode=ro, the URI form, immutable) is opened as a URI
+    # (file:PATH), which the check of the archive's own file took for no file: `-o` naming it
+    # with --overwrite replaced the archive with the export.
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    database = Path(sqlite_url.removeprefix("sqlite:///"))
+    before = database.read_bytes()
+    for url in (f"sqlite:///{database}?mode=ro", f"sqlite:///file:{database}?mode=ro&uri=true",
+                f"sqlite:///file:{database}?immutable=1&uri=true"):
+        done = archive_command("export", "--format", fmt, "-o", str(database), "--overwrite", archive=url)
+        assert (done.returncode, done.stderr) == (2, f"error: --output {database} is the archive itself: choose another file\n"), url
+        assert database.read_bytes() == before
+
+
 def test_export_filters_give_the_rows_of_the_view_and_of_archive_search(seeded, capsys):
     def exported(*filters: str) -> list[int]:
         assert archive_cli(seeded, "export", *filters) == 0

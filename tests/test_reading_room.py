@@ -528,6 +528,31 @@ def test_export_sqlite_is_a_faithful_copy_that_serve_opens(archive_url, tmp_path
     assert response.status == 200 and response.text.count('<section class="page"') == 16
 
 
+def test_export_sqlite_of_a_sqlite_archive_a_crawl_writes_meanwhile_is_one_moment_of_it(sample_archive, tmp_path):
+    # PostgreSQL's tables are copied from one snapshot; a SQLite archive's each at its own moment:
+    # a page and its article stored after the pages were copied left the article without its
+    # page, and the copy stopped on the foreign key (a crawl writes a WAL archive meanwhile).
+    from tests.test_storage import article, page
+
+    path = tmp_path / "crawled.sqlite3"
+    with sqlite3.connect(sample_archive) as original, sqlite3.connect(path) as copied:
+        original.backup(copied)
+    source = open_archive(f"sqlite:///{path}", create=False)
+    writer = open_archive(f"sqlite:///{path}", write=True)  # a crawl's: WAL
+
+    def meanwhile(table, done, total):
+        if table == "pages" and done == total:
+            writer.store_batch([page(99, url="http://x/node_99.htm")], [article(99, number=99)])
+
+    output = tmp_path / "copy.sqlite3"
+    counts = export_sqlite(source, output, progress=meanwhile)
+    writer.close()
+    source.close()
+    assert (counts["pages"], counts["articles"]) == (16, 20)
+    assert query(output, "select count(*) from articles") == [(20,)]
+    assert query(path, "select count(*) from articles") == [(21,)]
+
+
 def test_export_refuses_to_overwrite(sqlite_url, tmp_path):
     output = tmp_path / "exists.sqlite3"
     output.write_bytes(b"")

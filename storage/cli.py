@@ -20,7 +20,6 @@ import signal
 import stat
 import sys
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -281,7 +280,7 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("search", "ranked full-text search with snippets", _search_arguments)
 def run_search(args: argparse.Namespace) -> int:
-    from storage.search import as_written_note, ranked_among, search
+    from storage.search import as_written_note, open_quotation_note, ranked_among, search
 
     archive = reading(args)
     try:
@@ -290,6 +289,8 @@ def run_search(args: argparse.Namespace) -> int:
         check_section(archive, args.section, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
+        if note := open_quotation_note(" ".join(args.query)):
+            print(f"note: {note}", file=sys.stderr)
         if not hits and hits.matches:
             # Fewer match than the hits skipped: how many, since "past the first 500 hits" read
             # as if there were 500 of them.
@@ -723,7 +724,8 @@ def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, 
         keys = unique_names(columns)
         _json_array(({key: json_value(v) for key, v in zip(keys, row)} for row in rows), out)
     else:
-        print_table(columns, [[TABLE_NULL if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
+        print_table([one_line(name) for name in columns],
+                    [[TABLE_NULL if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
 
 
 # How a table shows SQL's NULL, which an empty cell showed alike with an empty text ('').
@@ -806,13 +808,26 @@ def json_value(value: Any) -> Any:
     return cell_text(value)
 
 
+# What a terminal runs rather than shows: C0 and C1 controls and DEL. An archived page's (lxml
+# and the pipelines keep them) printed as stored ran as the terminal's commands: ESC ]0;…BEL
+# retitled it, ESC [2J cleared it.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def one_line(value: str) -> str:
-    """A cell or a title on one line of the terminal: line breaks as ⏎, tabs as spaces."""
-    return value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
+    """A cell or a title on one line of the terminal: line breaks as ⏎, tabs as spaces, other
+    control characters as U+FFFD, as the reading room shows them."""
+    value = value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
+    return _TERMINAL_CONTROLS.sub("\ufffd", value)
 
 
 def _width(value: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+    """The columns a terminal gives ``value`` (one line, no control character: one_line): wide
+    East Asian characters two, combining marks and zero-width characters none, an emoji of
+    several joined (ZWJ) or with its presentation selector two, as wcwidth measures them."""
+    from wcwidth import wcswidth
+
+    return max(0, wcswidth(value))
 
 
 def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
@@ -935,8 +950,9 @@ def export_columns(archive: Archive) -> tuple[str, ...]:
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("jsonl", "csv", "sqlite"), default="jsonl",
-                        help="sqlite: a complete copy of the archive, search index included, for `archive serve`")
+    parser.add_argument("--format", choices=("jsonl", "csv", "sqlite"),
+                        help="default: as --output's name ends (.csv; .sqlite, .sqlite3 or .db), else jsonl; "
+                             "sqlite: a complete copy of the archive, search index included, for `archive serve`")
     parser.add_argument("--output", "-o", help="file to write (default, or -: standard output; sqlite needs a file)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing --output file, once the export is complete (without it, refused)")
@@ -951,10 +967,11 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 @command("export", "stream articles out as JSON lines or CSV, or copy the archive into SQLite", _export_arguments)
 def run_export(args: argparse.Namespace) -> int:
     from storage.export import export_rows
-    from storage.search import as_written_note
+    from storage.search import as_written_note, open_quotation_note
 
     if args.output == "-":
         args.output = None
+    args.format = args.format or named_format(args.output)
     if args.excel and args.format != "csv":
         raise ArchiveError("--excel is for --format csv")
     if args.format == "sqlite":
@@ -969,6 +986,8 @@ def run_export(args: argparse.Namespace) -> int:
         columns = export_columns(archive)
         rows = export_rows(archive, columns, paper=args.paper, since=args.since, until=args.until,
                            section=args.section, query=args.query, images=args.format == "jsonl")
+        if args.query and (note := open_quotation_note(args.query)):
+            print(f"note: {note}", file=sys.stderr)
         with closing(rows), output as out:
             if args.format == "csv":
                 written = write_csv(rows, out, excel=args.excel, columns=columns)
@@ -982,6 +1001,17 @@ def run_export(args: argparse.Namespace) -> int:
     finally:
         archive.close()
     return 0
+
+
+# The export formats a file's name asks for by its ending, when --format is not given.
+_FORMATS_NAMED = {".csv": "csv", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}
+
+
+def named_format(output: str | None) -> str:
+    """The export format ``output``'s name asks for: `-o articles.csv` wrote JSON lines (the
+    default) under that name, which a spreadsheet showed as a column of braces, and `-o
+    copy.sqlite3` JSON lines that `archive serve` could not open. JSON lines otherwise."""
+    return _FORMATS_NAMED.get(os.path.splitext(output or "")[1].lower(), "jsonl")
 
 
 def write_csv(rows: Iterable[Sequence[Any]], out, *, excel: bool = False, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
@@ -1034,7 +1064,11 @@ def write_jsonl(rows: Iterable[Sequence[Any]], out, *, columns: Sequence[str] = 
 
 
 def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
-    database = archive.engine.url.database if archive.dialect == "sqlite" else None
+    from storage.db import sqlite_file
+
+    # The file, also of an archive opened as a URI (file:PATH, as ?mode=ro is), which was no
+    # file here: -o naming it with --overwrite replaced the archive with the export.
+    database = sqlite_file(archive.engine.url) if archive.dialect == "sqlite" else None
     if database and os.path.exists(output) and os.path.exists(database) and os.path.samefile(output, database):
         raise ArchiveError(f"--output {output} is the archive itself: choose another file")
 
@@ -1313,14 +1347,15 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
 
     if args.output is None:
         raise ArchiveError("export --format sqlite needs --output FILE")
-    check_output(args.output, args.overwrite, stream=False)
     if any(getattr(args, name) is not None for name in ("paper", "since", "until", "section", "query")):
         raise ArchiveError("export --format sqlite copies the whole archive: "
                            "--paper/--since/--until/--section/--query do not apply")
     archive = reading(args)
     shown: dict[str, Callable[[int, int], None]] = {}
     try:
+        # The archive itself first: "already exists: … give --overwrite" asked for what is refused.
         _refuse_the_archive_itself(archive, args.output)
+        check_output(args.output, args.overwrite, stream=False)
         counts = export_sqlite(
             archive, args.output, overwrite=args.overwrite,
             progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),

@@ -142,16 +142,41 @@ def terms(query: str) -> list[str]:
     (spaced by one space, as the pipelines space words). A quotation left open quotes nothing,
     and a mark within a word (children's) is part of it."""
     words = query.split()
-    found = []
+    found = [" ".join(words[start : end + 1]).strip(_QUOTES).strip() for start, end, _ in _runs(words)]
+    return [t for t in dict.fromkeys(found) if t]
+
+
+def _runs(words: list[str]) -> Iterator[tuple[int, int, bool]]:
+    """Each term's first and last word, and whether it is a word opening a quotation that no
+    later word closes (which :func:`terms` takes for a word alone)."""
     start = 0
     while start < len(words):
-        end = start
+        end, left_open = start, False
         closing = _CLOSING.get(words[start][0])
         if closing and not (len(words[start]) > 1 and words[start].endswith(closing)):
             end = next((n for n in range(start + 1, len(words)) if words[n].endswith(closing)), start)
-        found.append(" ".join(words[start : end + 1]).strip(_QUOTES).strip())
+            left_open = end == start
+        yield start, end, left_open
         start = end + 1
-    return [t for t in dict.fromkeys(found) if t]
+
+
+# How much of a quotation left open its note repeats.
+QUOTED_CHARS = 50
+
+
+def open_quotation_note(query: str) -> str | None:
+    """For a search whose quotation is left open before other words ("社会 工作): that its words
+    were searched for apart, where its reader most likely meant them as one phrase, and each
+    article holding them anywhere was a hit without a word said; None if it has none. (One
+    opened before the last word alone, "社工, finds that word either way.)"""
+    words = query.split()
+    for start, _, left_open in _runs(words):
+        if left_open and start + 1 < len(words):
+            quoted = " ".join(words[start:])  # cut as a page echoes a search: a pasted passage may be long
+            quoted = quoted if len(quoted) <= QUOTED_CHARS else quoted[:QUOTED_CHARS] + "…"
+            return (f"{quoted} opens a quotation it does not close: its words were searched for apart "
+                    f"(close it with {_CLOSING[quoted[0]]} to find them as one phrase)")
+    return None
 
 
 # Words other search boxes read as operators (社工 OR 志愿, -广告, 社会*, 社工 NEAR 站, NEAR/3,

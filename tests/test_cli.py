@@ -83,6 +83,25 @@ def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(s
     assert capsys.readouterr().err == "error: empty search: give at least one word\n"
 
 
+def test_a_quotation_left_open_before_other_words_is_said_to_search_them_apart(sqlite_url):
+    # '"社会 工作' (the closing mark forgotten) searched for 社会 and 工作 anywhere in an article,
+    # the hits of the phrase among others, without a word of it.
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1, title="第1篇", body="推进社会工作专业化"),
+                                   article(2, title="第2篇", body="工作与社会无关")])
+    archive.close()
+    note = ('note: "社会 工作 opens a quotation it does not close: its words were searched for apart '
+            '(close it with " to find them as one phrase)\n')
+    searched = archive_command("search", '"社会 工作', archive=sqlite_url)
+    assert (searched.returncode, searched.stdout.count("[#"), searched.stderr) == (0, 2, note)
+    exported = archive_command("export", "--query", '"社会 工作', archive=sqlite_url)
+    assert (exported.returncode, len(exported.stdout.splitlines()), exported.stderr) == (0, 2, note)
+    # Closed, or around one word (the same search either way), it is no slip to tell of.
+    for query in ('"社会 工作"', '"社会', "社会 工作"):
+        done = archive_command("search", query, archive=sqlite_url)
+        assert done.returncode == 0 and done.stderr == "", query
+
+
 def test_a_search_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(seeded, capsys):
     assert archive_cli(seeded, "search", "社工", "OR", "志愿 -广告 社会*") == 0
     assert capsys.readouterr() == ("", "no articles found; OR, -广告, 社会*: searched for as written "
@@ -389,6 +408,47 @@ def test_sql_says_read_only_only_of_a_write_it_refused_not_of_an_error_naming_th
     done = archive_command("sql", "UPDATE papers SET name = 'query_only'", archive=archive_url)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("error: archive sql is read-only: ") and done.stderr.count("\n") == 1
+
+
+# C0 and C1 controls and DEL: what a terminal runs rather than shows.
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_search_and_a_sql_table_show_control_characters_the_archive_holds_as_u_fffd(sqlite_url):
+    # lxml keeps an archived page's control characters, and the pipelines keep them: printed as
+    # stored, a title's ESC ]0;…BEL retitled the reader's terminal and a body's ESC [2J cleared
+    # it. A column named with a line break broke the table's header in two.
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page()], [article(1, title=normalize_plain("标题\x1b]0;pwned\x07"),
+                                           body=normalize_plain("社工站\x1b[2J的消息"))])
+    archive.close()
+    searched = archive_command("search", "社工站", archive=sqlite_url)
+    assert searched.returncode == 0, searched.stderr
+    assert searched.stdout.splitlines()[0].endswith("  标题\ufffd]0;pwned\ufffd  [#1]")
+    assert searched.stdout.splitlines()[1] == "    【社工站】\ufffd[2J的消息"
+    tabled = archive_command("sql", 'SELECT title AS "the\ntitle", body FROM articles', archive=sqlite_url)
+    assert tabled.returncode == 0, tabled.stderr
+    assert tabled.stdout.splitlines()[0] == "the⏎title      | body"
+    assert tabled.stdout.splitlines()[2] == "标题\ufffd]0;pwned\ufffd | 社工站\ufffd[2J的消息"
+    assert not TERMINAL_CONTROLS.search(searched.stdout + tabled.stdout)
+    # CSV and JSON are data: the text as stored.
+    done = archive_command("sql", "SELECT title FROM articles", "--format", "csv", archive=sqlite_url)
+    assert done.stdout.splitlines()[1] == "标题\x1b]0;pwned\x07"
+
+
+def test_a_sql_table_lines_its_columns_up_by_the_width_a_terminal_gives_each_cell(sqlite_url):
+    # Counted a column a code point (two for East Asian wide ones), a combining accent (e + U+0301),
+    # a zero-width space and an emoji of several joined (a family: one picture, two columns)
+    # pushed the columns after them right, each cell by its own count.
+    open_archive(sqlite_url).close()
+    cells = ["e\u0301x", "a\u200bb", "\U0001F468\u200d\U0001F469\u200d\U0001F467", "社工", "ab"]
+    query = " UNION ALL ".join(f"SELECT '{cell}' AS cell, 'b' AS next" for cell in cells)
+    done = archive_command("sql", query, archive=sqlite_url)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["cell | next", "-----+-----"]
+    # Each cell shows 2 columns wide, 社工 4: each padded to 4.
+    assert lines[2:-1] == [f"{cell}{' ' * (2 if cell != '社工' else 0)} | b" for cell in cells]
 
 
 def test_sql_tells_null_from_empty_text_in_a_table_and_in_csv(archive_url):
@@ -1234,6 +1294,23 @@ def test_export_to_a_file_writes_it_whole_or_leaves_it_and_never_the_archive(sql
     assert target.read_text(encoding="utf-8") == complete and [p.name for p in out.iterdir()] == ["out.jsonl"]
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_refuses_the_archive_itself_named_read_only_or_in_uri_form(sqlite_url, fmt):
+    # The archive asked for read-only (?mode=ro, the URI form, immutable) is opened as a URI
+    # (file:PATH), which the check of the archive's own file took for no file: `-o` naming it
+    # with --overwrite replaced the archive with the export.
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    database = Path(sqlite_url.removeprefix("sqlite:///"))
+    before = database.read_bytes()
+    for url in (f"sqlite:///{database}?mode=ro", f"sqlite:///file:{database}?mode=ro&uri=true",
+                f"sqlite:///file:{database}?immutable=1&uri=true"):
+        done = archive_command("export", "--format", fmt, "-o", str(database), "--overwrite", archive=url)
+        assert (done.returncode, done.stderr) == (2, f"error: --output {database} is the archive itself: choose another file\n"), url
+        assert database.read_bytes() == before
+
+
 def test_export_filters_give_the_rows_of_the_view_and_of_archive_search(seeded, capsys):
     def exported(*filters: str) -> list[int]:
         assert archive_cli(seeded, "export", *filters) == 0
@@ -1301,6 +1378,33 @@ def test_export_csv_is_faithful_and_for_excel_has_a_bom_and_no_formulas(archive_
     assert rows[2]["body"] == "'\r回车\n第二段" and rows[3]["title"] == "普通标题"
     done = archive_command("export", "--excel", archive=archive_url)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: --excel is for --format csv\n")
+
+
+def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_another(seeded, tmp_path):
+    # Without --format, `archive export -o articles.csv` wrote JSON lines into articles.csv (the
+    # default format), which a spreadsheet showed as one column of braces, and -o copy.sqlite3
+    # JSON lines that `archive serve` could not open: the file's extension names the format.
+    articles = len(view_rows(seeded))
+    named = tmp_path / "Articles.CSV"
+    done = archive_command("export", "-o", str(named), "--excel", archive=seeded)
+    assert (done.returncode, done.stderr) == (0, f"{named}: {articles} articles\n")
+    rows = list(csv.DictReader(named.open(encoding="utf-8-sig", newline="")))
+    assert list(rows[0]) == list(EXPORT_COLUMNS) and len(rows) == articles
+    copy = tmp_path / "copy.sqlite3"
+    done = archive_command("export", "-o", str(copy), archive=seeded)
+    assert done.returncode == 0, done.stderr
+    assert query_file(copy, "SELECT count(*) FROM article_view") == [(articles,)]
+    # --format says otherwise, and any other name is JSON lines, as before.
+    for name, fmt in (("lines.csv", "jsonl"), ("articles.txt", None)):
+        target = tmp_path / name
+        done = archive_command("export", "-o", str(target), *(("--format", fmt) if fmt else ()), archive=seeded)
+        assert done.returncode == 0, done.stderr
+        assert len([json.loads(line) for line in target.read_text("utf-8").splitlines()]) == articles
+
+
+def query_file(path, sql):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()
 
 
 def test_export_jsonl_is_one_utf8_object_a_line_whatever_splits_lines_or_the_terminal_encodes(archive_url):

@@ -56,10 +56,14 @@ def export_sqlite(
     counts: dict[str, int] = {}
     try:
         with source.engine.connect() as reading, target.engine.connect() as writing:
+            # One snapshot for every table: a crawl writing meanwhile cannot leave an article in
+            # the copy whose page is not (the copy then stopped on its foreign key).
             if source.dialect == "postgresql":
-                # One snapshot for every table: a crawl writing meanwhile cannot leave an
-                # article in the copy whose page is not.
                 reading = reading.execution_options(isolation_level="REPEATABLE READ")
+            else:
+                # Python's sqlite3 begins no transaction for a SELECT: each table was read at
+                # its own moment. A crawl's archive is in WAL mode, whose readers hold no writer off.
+                reading.exec_driver_sql("BEGIN")
             for table in models.Base.metadata.sorted_tables:
                 copied, total = 0, reading.execute(select(func.count()).select_from(table)).scalar_one()
                 rows = reading.execution_options(stream_results=True, yield_per=BATCH).execute(

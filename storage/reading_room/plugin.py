@@ -142,10 +142,17 @@ def issue_path(datasette, paper: str, day=None) -> str:
     return datasette.urls.path(f"/issue/{code}" + (f"/{day}" if day else ""))
 
 
+def address_part(request, name: str) -> str:
+    """The part ``name`` of the address as it names it: percent-encoded (issue_path; any
+    character may be, %31%35 is 15), or tilde-encoded where Datasette sent a percent-encoded
+    address on so (it does, to one it found no page for). Datasette matches the routes on the
+    address as sent: an article's id or an issue's date read so encoded was no number, no date."""
+    return unquote(tilde_decode(request.url_vars[name]))
+
+
 def paper_code(request) -> str:
-    """The paper's code as the address names it: percent-encoded (issue_path), or tilde-encoded
-    where Datasette sent a percent-encoded address on so (it does, to one it found no page for)."""
-    return unquote(tilde_decode(request.url_vars["paper"]))
+    """The paper's code as the address names it (address_part)."""
+    return address_part(request, "paper")
 
 
 def parse_date(value: str, what: str) -> date:
@@ -292,7 +299,7 @@ class ReadingRoom:
 
     async def issue(self, request) -> Response:
         paper = paper_code(request)
-        named = request.url_vars["date"]
+        named = address_part(request, "date")
         try:
             issue_date = parse_date(named, "issue date").isoformat()
         except BadRequest as refused:
@@ -322,10 +329,11 @@ class ReadingRoom:
         )
 
     async def article(self, request) -> Response:
-        article_id = article_number(request.url_vars["id"])
+        named = address_part(request, "id")
+        article_id = article_number(named)
         found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
         if found is None:
-            raise NotFound(f"No article {request.url_vars['id']} in the archive: articles are numbered (articles.id)")
+            raise NotFound(f"No article {named} in the archive: articles are numbered (articles.id)")
         article = dict(found)
         images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]
         versions = (await self.db.execute(VERSIONS_SQL, {"id": article_id})).first()[0]
@@ -371,7 +379,9 @@ class ReadingRoom:
             return []
 
     async def search(self, request) -> Response:
-        from storage.search import MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, ranked_among, search, section_names
+        from storage.search import (
+            MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, open_quotation_note, ranked_among, search, section_names,
+        )
 
         args = request.args
         form = {name: (args.get(name) or "").strip() for name in ("q", "paper", "section", "since", "until", "size")}
@@ -469,6 +479,7 @@ class ReadingRoom:
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
                 "as_written": None if hits else as_written_note(form["q"]),
+                "open_quotation": open_quotation_note(form["q"]),
                 # How many match, where the search read them all (storage.search.Hits): a page
                 # past the last names the last one, and of a search matching nothing it is not
                 # "No more hits", which read as if earlier pages held some.

@@ -25,7 +25,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.extensions import WORKER_STOPPED
+from crawler.extensions import SHARE_LOST, WORKER_STOPPED
 from crawler.papers import as_site_root
 from storage.db import safe_url
 
@@ -106,7 +106,11 @@ def _process_gone(worker: str) -> bool:
 # ARGV from ``gone_from`` on: the workers found gone by their process ids). Takes off the roll
 # the workers gone or whose heartbeat lapsed (a worker's heartbeat key is the roll's key and
 # its name, read by the script though not among its KEYS: REDIS_URL names one server, not a
-# cluster); the number still at the job, and those taken off.
+# cluster); the number still at the job, and those taken off. Each one taken off leaves a member
+# ``killed:`` and its name among the fingerprints (no request's fingerprint, which is hex), gone
+# with the job: what it had taken from the queue no worker fetches, and every worker that
+# leaves the job, not only the one that took it off, says so (_LEAVE). A worker back on the roll
+# takes its own off (_ENTER): it was paused, not killed, and fetches what it had taken.
 _PRUNE = """
 local function prune(gone_from)
   local gone = {}
@@ -117,6 +121,7 @@ local function prune(gone_from)
     if gone[worker] or redis.call('EXISTS', heartbeat) == 0 then
       redis.call('SREM', KEYS[1], worker)
       redis.call('DEL', heartbeat)
+      redis.call('SADD', KEYS[4], 'killed:' .. worker)
       table.insert(dead, worker)
     else
       alive = alive + 1
@@ -159,6 +164,7 @@ local function enter(keep)
   end
   redis.call('SADD', KEYS[1], ARGV[1])
   redis.call('SADD', KEYS[4], marker)
+  redis.call('SREM', KEYS[4], 'killed:' .. ARGV[1])
   redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
   return {1, root, dead, cleared, recorded, ended}
@@ -178,18 +184,26 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
 end
 return enter(true)
 """
-# ARGV: the worker, JOB_TTL, the workers gone. Returns the workers taken off; with no live one
-# left at it, the job is cleared, else its keys leased.
+# ARGV: the worker, JOB_TTL, the workers gone. Returns {the workers taken off, the workers of the
+# job taken off for killed since it was last cleared (by any worker; a name may come twice)};
+# with no live one left at it, the job is cleared, else its keys leased. The killed are read
+# by a scan of the fingerprints, once per worker at its end.
 _LEAVE = _PRUNE + """
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[1] .. ':' .. ARGV[1])
 local alive, dead = prune(3)
+local killed, cursor = {}, '0'
+repeat
+  local page = redis.call('SSCAN', KEYS[4], cursor, 'MATCH', 'killed:*', 'COUNT', 1000)
+  cursor = page[1]
+  for _, member in ipairs(page[2]) do table.insert(killed, string.sub(member, 8)) end
+until cursor == '0'
 if alive == 0 then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 else
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 end
-return dead
+return {dead, killed}
 """
 
 # A request taken from the job's queue, or queued, only by a worker on the job's roll, checked in
@@ -327,9 +341,11 @@ class WorkerRoll:
         worker is on the roll: QUEUED, SEEN or OFF_ROLL."""
         return int(self._put(keys=self.job_keys, args=[self.name, fingerprint, score, data]))
 
-    def leave(self) -> list[str]:
-        """Off the roll; the workers found dead (taken off). The last one out clears the job."""
-        return sorted(map(_text, self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])))
+    def leave(self) -> tuple[list[str], list[str]]:
+        """Off the roll: the workers found dead (taken off), and all the job's workers taken off
+        for killed while it ran (by this worker or another). The last one out clears the job."""
+        dead, killed = self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])
+        return sorted(map(_text, dead)), sorted(set(map(_text, killed)))
 
 
 class JobScheduler(Scheduler):
@@ -634,12 +650,22 @@ class JobScheduler(Scheduler):
         return None
 
     def leave_job(self) -> None:
-        """Off the roll; the last live worker clears the job's queue, fingerprints and root."""
-        dead = self.roll.leave()
+        """Off the roll; the last live worker clears the job's queue, fingerprints and root.
+
+        A worker of the job was killed: what it had taken from the queue (popped, and its
+        fingerprint recorded) no worker fetched. Every worker that leaves the job since ends its
+        run as one that did not fetch everything (SHARE_LOST: crawl_runs status 'failed', exit
+        status 4); the job cleared, running it again fetches what the archive lacks."""
+        dead, killed = self.roll.leave()
         if dead:
             logger.warning(
                 "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
                 "run the job again to fetch it", self.job, ", ".join(dead)
+            )
+        if killed:
+            self.stats.set_value(
+                SHARE_LOST, f"what {len(killed)} killed worker{'' if len(killed) == 1 else 's'} of job {self.job} "
+                            f"had taken from its queue"
             )
 
 

@@ -178,7 +178,10 @@ _JOIN = _ENTER + "return enter(false)"
 # Returns ``enter``'s answer with joined 2 for a worker that was on the roll.
 _BEAT = _ENTER + """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
-  redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
+  -- Renewed, not rewritten: it says whether the worker is idle (_IDLE).
+  if redis.call('EXPIRE', KEYS[1] .. ':' .. ARGV[1], ARGV[4]) == 0 then
+    redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
+  end
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
   return {2, '', {}, 0, 0, 0}
 end
@@ -219,6 +222,8 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {0} end
 local taken = redis.call('ZRANGE', KEYS[3], 0, 0)
 if #taken == 0 then return {1} end
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, 0)
+local heartbeat = KEYS[1] .. ':' .. ARGV[1]
+if redis.call('GET', heartbeat) == 'idle' then redis.call('SET', heartbeat, 1, 'KEEPTTL') end  -- at work again
 return {1, taken[1]}
 """
 _PUT = """
@@ -229,6 +234,25 @@ return 1
 """
 # What _PUT answers.
 OFF_ROLL, QUEUED, SEEN = 0, 1, 2
+# A worker idle past DISTRIBUTED_IDLE_SECONDS, about to leave (ARGV: the worker, JOB_TTL, the
+# workers gone): its heartbeat says so ('idle' for 1, till it takes a request: _TAKE), the dead
+# are taken off (as _PRUNE marks them); the number of others at work, and those taken off. An
+# idle worker waits for the others at work: a worker killed on another machine is told only
+# by its heartbeat, a minute after its last, and the last worker out must find it, or it left
+# the job to it, its fingerprints kept, and nobody said its share was missing.
+_IDLE = _PRUNE + """
+local heartbeat = KEYS[1] .. ':' .. ARGV[1]
+if redis.call('EXISTS', heartbeat) == 1 then redis.call('SET', heartbeat, 'idle', 'KEEPTTL') end
+local alive, dead = prune(3)
+local busy = 0
+for _, worker in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if worker ~= ARGV[1] and redis.call('GET', KEYS[1] .. ':' .. worker) ~= 'idle' then busy = busy + 1 end
+end
+if #dead > 0 then
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+end
+return {busy, dead}
+"""
 
 
 def _text(value) -> str:
@@ -307,6 +331,7 @@ class WorkerRoll:
         self._leave = server.register_script(_LEAVE)
         self._take = server.register_script(_TAKE)
         self._put = server.register_script(_PUT)
+        self._idle = server.register_script(_IDLE)
 
     def _heartbeat_key(self, worker: str) -> str:
         return f"{self.key}:{worker}"
@@ -340,6 +365,12 @@ class WorkerRoll:
         """Queues a request unless its ``fingerprint`` was seen ('': never filtered), if this
         worker is on the roll: QUEUED, SEEN or OFF_ROLL."""
         return int(self._put(keys=self.job_keys, args=[self.name, fingerprint, score, data]))
+
+    def idle(self) -> tuple[int, list[str]]:
+        """This worker idle: the number of the job's other workers at work, and the workers found
+        dead (taken off)."""
+        busy, dead = self._idle(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])
+        return int(busy), sorted(map(_text, dead))
 
     def leave(self) -> tuple[list[str], list[str]]:
         """Off the roll: the workers found dead (taken off), and all the job's workers taken off
@@ -628,6 +659,26 @@ class JobScheduler(Scheduler):
             self.lose_redis(exc)
             return False
 
+    def others_at_work(self) -> int:
+        """This worker is idle and would leave: the number of the job's other workers still at
+        work, whom it waits for (SharedQueueIdle); 0 once Redis is lost."""
+        if self.redis_lost is not None or self.root_lost is not None:
+            return 0
+        try:
+            self.check_in_if_due()
+            if self.root_lost is not None:
+                return 0
+            busy, dead = self.roll.idle()
+        except RedisError as exc:
+            self.lose_redis(exc)
+            return 0
+        if dead:
+            logger.warning(
+                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
+                "run the job again once it ends", self.job, ", ".join(dead)
+            )
+        return busy
+
     def close(self, reason):
         if self.heartbeat.running:
             self.heartbeat.stop()
@@ -682,6 +733,7 @@ class SharedQueueIdle:
         self.crawler = crawler
         self.grace = grace
         self.idle_since: float | None = None
+        self.waiting = False  # for other workers at work, said once
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -709,7 +761,16 @@ class SharedQueueIdle:
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now
+            self.waiting = False
         if now - self.idle_since < self.grace:
+            raise DontCloseSpider
+        if others := self._scheduler().others_at_work():
+            # Their pages may queue more; and one may have been killed where its process id
+            # cannot be looked up, which only its heartbeat's lapse tells (JobScheduler.leave_job).
+            if not self.waiting:
+                logger.info("distributed crawl: the job's queue is empty: waiting for %d other worker%s at work", others,
+                            "" if others == 1 else "s")
+            self.waiting = True
             raise DontCloseSpider
         if getattr(self._scheduler(), "queue_lost", None) is not None:
             raise CloseSpider(REDIS_LOST)  # its run ends as one that lost Redis: exit status 2

@@ -414,6 +414,39 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
     _assert_issues_complete(archive, ISSUES[:3])
 
 
+def test_a_worker_killed_on_another_machine_is_waited_for_and_its_share_fetched_when_run_again(
+        redis_url, request, tmp_path, monkeypatch):
+    # A worker whose process id this machine cannot look up (another machine, a container: here
+    # a pid namespace of its own) is told dead by its heartbeat alone, a minute after its last.
+    # The survivor, done sooner, left the job to it as to a live worker: exit status 0, the job's
+    # fingerprints kept, and the job run again at once fetched nothing of what it had taken
+    # (exit status 0, articles missing).
+    import redis
+
+    from crawler.distributed import WORKER_TTL
+
+    _named_in_its_own_pid_namespace()  # skips where a process cannot have one
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        command, env = _crawl_command(args, archive, KILLABLE)
+        elsewhere = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
+                                     cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        log = tmp_path / "survivor.log"
+        survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        _kill_after_articles(elsewhere, server, 25)
+        killed_at = time.monotonic()
+        assert survivor.wait(WORKER_TTL + 120) == 4, log.read_text()[-3000:]
+        assert time.monotonic() - killed_at < WORKER_TTL + 30  # taken for dead once its heartbeat lapsed
+        assert f"what 1 killed worker of job issues:gongyishibao:{job} had taken from its queue" in log.read_text()
+        assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:3])
+
+
 class RedisLink:
     """A TCP relay to the test's Redis that can be cut: Redis going away mid-crawl (the
     shared server itself stays up). Once cut, connections are refused; once frozen, they are

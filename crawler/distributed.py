@@ -723,7 +723,9 @@ class JobScheduler(Scheduler):
 class SharedQueueIdle:
     """Keeps an idle worker open DISTRIBUTED_IDLE_SECONDS: the shared queue may refill while
     another worker parses a page, and a worker that leaves too early leaves the work to it.
-    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST; one whose
+    Then, for as long as another worker of the job is at work (JobScheduler.others_at_work):
+    the last worker out ends the job, and must find the one killed where only its heartbeat
+    tells. A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST; one whose
     job's queue Redis lost under it (JobScheduler.check_in) closes with it once idle. A worker
     its job refused (JobScheduler.refusal) closes as it opens, with ROOT_REFUSED: Scrapy
     never asks its spider for the first requests; one whose job went to another root while

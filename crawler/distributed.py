@@ -766,7 +766,7 @@ class SharedQueueIdle:
             self.waiting = False
         if now - self.idle_since < self.grace:
             raise DontCloseSpider
-        if others := self._scheduler().others_at_work():
+        if others := getattr(self._scheduler(), "others_at_work", lambda: 0)():
             # Their pages may queue more; and one may have been killed where its process id
             # cannot be looked up, which only its heartbeat's lapse tells (JobScheduler.leave_job).
             if not self.waiting:

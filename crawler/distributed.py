@@ -25,7 +25,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.extensions import WORKER_STOPPED
+from crawler.extensions import SHARE_LOST, WORKER_STOPPED
 from crawler.papers import as_site_root
 from storage.db import safe_url
 
@@ -106,7 +106,11 @@ def _process_gone(worker: str) -> bool:
 # ARGV from ``gone_from`` on: the workers found gone by their process ids). Takes off the roll
 # the workers gone or whose heartbeat lapsed (a worker's heartbeat key is the roll's key and
 # its name, read by the script though not among its KEYS: REDIS_URL names one server, not a
-# cluster); the number still at the job, and those taken off.
+# cluster); the number still at the job, and those taken off. Each one taken off leaves a member
+# ``killed:`` and its name among the fingerprints (no request's fingerprint, which is hex), gone
+# with the job: what it had taken from the queue no worker fetches, and every worker that
+# leaves the job, not only the one that took it off, says so (_LEAVE). A worker back on the roll
+# takes its own off (_ENTER): it was paused, not killed, and fetches what it had taken.
 _PRUNE = """
 local function prune(gone_from)
   local gone = {}
@@ -117,6 +121,7 @@ local function prune(gone_from)
     if gone[worker] or redis.call('EXISTS', heartbeat) == 0 then
       redis.call('SREM', KEYS[1], worker)
       redis.call('DEL', heartbeat)
+      redis.call('SADD', KEYS[4], 'killed:' .. worker)
       table.insert(dead, worker)
     else
       alive = alive + 1
@@ -159,6 +164,7 @@ local function enter(keep)
   end
   redis.call('SADD', KEYS[1], ARGV[1])
   redis.call('SADD', KEYS[4], marker)
+  redis.call('SREM', KEYS[4], 'killed:' .. ARGV[1])
   redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
   return {1, root, dead, cleared, recorded, ended}
@@ -172,24 +178,35 @@ _JOIN = _ENTER + "return enter(false)"
 # Returns ``enter``'s answer with joined 2 for a worker that was on the roll.
 _BEAT = _ENTER + """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
-  redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
+  -- Renewed, not rewritten: it says whether the worker is idle (_IDLE).
+  if redis.call('EXPIRE', KEYS[1] .. ':' .. ARGV[1], ARGV[4]) == 0 then
+    redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
+  end
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
   return {2, '', {}, 0, 0, 0}
 end
 return enter(true)
 """
-# ARGV: the worker, JOB_TTL, the workers gone. Returns the workers taken off; with no live one
-# left at it, the job is cleared, else its keys leased.
+# ARGV: the worker, JOB_TTL, the workers gone. Returns {the workers taken off, the workers of the
+# job taken off for killed since it was last cleared (by any worker; a name may come twice)};
+# with no live one left at it, the job is cleared, else its keys leased. The killed are read
+# by a scan of the fingerprints, once per worker at its end.
 _LEAVE = _PRUNE + """
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[1] .. ':' .. ARGV[1])
 local alive, dead = prune(3)
+local killed, cursor = {}, '0'
+repeat
+  local page = redis.call('SSCAN', KEYS[4], cursor, 'MATCH', 'killed:*', 'COUNT', 1000)
+  cursor = page[1]
+  for _, member in ipairs(page[2]) do table.insert(killed, string.sub(member, 8)) end
+until cursor == '0'
 if alive == 0 then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 else
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 end
-return dead
+return {dead, killed}
 """
 
 # A request taken from the job's queue, or queued, only by a worker on the job's roll, checked in
@@ -205,6 +222,8 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {0} end
 local taken = redis.call('ZRANGE', KEYS[3], 0, 0)
 if #taken == 0 then return {1} end
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, 0)
+local heartbeat = KEYS[1] .. ':' .. ARGV[1]
+if redis.call('GET', heartbeat) == 'idle' then redis.call('SET', heartbeat, 1, 'KEEPTTL') end  -- at work again
 return {1, taken[1]}
 """
 _PUT = """
@@ -215,6 +234,25 @@ return 1
 """
 # What _PUT answers.
 OFF_ROLL, QUEUED, SEEN = 0, 1, 2
+# A worker idle past DISTRIBUTED_IDLE_SECONDS, about to leave (ARGV: the worker, JOB_TTL, the
+# workers gone): its heartbeat says so ('idle' for 1, till it takes a request: _TAKE), the dead
+# are taken off (as _PRUNE marks them); the number of others at work, and those taken off. An
+# idle worker waits for the others at work: a worker killed on another machine is told only
+# by its heartbeat, a minute after its last, and the last worker out must find it, or it left
+# the job to it, its fingerprints kept, and nobody said its share was missing.
+_IDLE = _PRUNE + """
+local heartbeat = KEYS[1] .. ':' .. ARGV[1]
+if redis.call('EXISTS', heartbeat) == 1 then redis.call('SET', heartbeat, 'idle', 'KEEPTTL') end
+local alive, dead = prune(3)
+local busy = 0
+for _, worker in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if worker ~= ARGV[1] and redis.call('GET', KEYS[1] .. ':' .. worker) ~= 'idle' then busy = busy + 1 end
+end
+if #dead > 0 then
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+end
+return {busy, dead}
+"""
 
 
 def _text(value) -> str:
@@ -293,6 +331,7 @@ class WorkerRoll:
         self._leave = server.register_script(_LEAVE)
         self._take = server.register_script(_TAKE)
         self._put = server.register_script(_PUT)
+        self._idle = server.register_script(_IDLE)
 
     def _heartbeat_key(self, worker: str) -> str:
         return f"{self.key}:{worker}"
@@ -327,9 +366,17 @@ class WorkerRoll:
         worker is on the roll: QUEUED, SEEN or OFF_ROLL."""
         return int(self._put(keys=self.job_keys, args=[self.name, fingerprint, score, data]))
 
-    def leave(self) -> list[str]:
-        """Off the roll; the workers found dead (taken off). The last one out clears the job."""
-        return sorted(map(_text, self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])))
+    def idle(self) -> tuple[int, list[str]]:
+        """This worker idle: the number of the job's other workers at work, and the workers found
+        dead (taken off)."""
+        busy, dead = self._idle(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])
+        return int(busy), sorted(map(_text, dead))
+
+    def leave(self) -> tuple[list[str], list[str]]:
+        """Off the roll: the workers found dead (taken off), and all the job's workers taken off
+        for killed while it ran (by this worker or another). The last one out clears the job."""
+        dead, killed = self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])
+        return sorted(map(_text, dead)), sorted(set(map(_text, killed)))
 
 
 class JobScheduler(Scheduler):
@@ -612,6 +659,26 @@ class JobScheduler(Scheduler):
             self.lose_redis(exc)
             return False
 
+    def others_at_work(self) -> int:
+        """This worker is idle and would leave: the number of the job's other workers still at
+        work, whom it waits for (SharedQueueIdle); 0 once Redis is lost."""
+        if self.redis_lost is not None or self.root_lost is not None:
+            return 0
+        try:
+            self.check_in_if_due()
+            if self.root_lost is not None:
+                return 0
+            busy, dead = self.roll.idle()
+        except RedisError as exc:
+            self.lose_redis(exc)
+            return 0
+        if dead:
+            logger.warning(
+                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
+                "run the job again once it ends", self.job, ", ".join(dead)
+            )
+        return busy
+
     def close(self, reason):
         if self.heartbeat.running:
             self.heartbeat.stop()
@@ -634,19 +701,31 @@ class JobScheduler(Scheduler):
         return None
 
     def leave_job(self) -> None:
-        """Off the roll; the last live worker clears the job's queue, fingerprints and root."""
-        dead = self.roll.leave()
+        """Off the roll; the last live worker clears the job's queue, fingerprints and root.
+
+        A worker of the job was killed: what it had taken from the queue (popped, and its
+        fingerprint recorded) no worker fetched. Every worker that leaves the job since ends its
+        run as one that did not fetch everything (SHARE_LOST: crawl_runs status 'failed', exit
+        status 4); the job cleared, running it again fetches what the archive lacks."""
+        dead, killed = self.roll.leave()
         if dead:
             logger.warning(
                 "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
                 "run the job again to fetch it", self.job, ", ".join(dead)
+            )
+        if killed:
+            self.stats.set_value(
+                SHARE_LOST, f"what {len(killed)} killed worker{'' if len(killed) == 1 else 's'} of job {self.job} "
+                            f"had taken from its queue"
             )
 
 
 class SharedQueueIdle:
     """Keeps an idle worker open DISTRIBUTED_IDLE_SECONDS: the shared queue may refill while
     another worker parses a page, and a worker that leaves too early leaves the work to it.
-    A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST; one whose
+    Then, for as long as another worker of the job is at work (JobScheduler.others_at_work):
+    the last worker out ends the job, and must find the one killed where only its heartbeat
+    tells. A worker that lost Redis is idle for good: it closes at once, with REDIS_LOST; one whose
     job's queue Redis lost under it (JobScheduler.check_in) closes with it once idle. A worker
     its job refused (JobScheduler.refusal) closes as it opens, with ROOT_REFUSED: Scrapy
     never asks its spider for the first requests; one whose job went to another root while
@@ -656,6 +735,7 @@ class SharedQueueIdle:
         self.crawler = crawler
         self.grace = grace
         self.idle_since: float | None = None
+        self.waiting = False  # for other workers at work, said once
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -683,7 +763,16 @@ class SharedQueueIdle:
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now
+            self.waiting = False
         if now - self.idle_since < self.grace:
+            raise DontCloseSpider
+        if others := getattr(self._scheduler(), "others_at_work", lambda: 0)():
+            # Their pages may queue more; and one may have been killed where its process id
+            # cannot be looked up, which only its heartbeat's lapse tells (JobScheduler.leave_job).
+            if not self.waiting:
+                logger.info("distributed crawl: the job's queue is empty: waiting for %d other worker%s at work", others,
+                            "" if others == 1 else "s")
+            self.waiting = True
             raise DontCloseSpider
         if getattr(self._scheduler(), "queue_lost", None) is not None:
             raise CloseSpider(REDIS_LOST)  # its run ends as one that lost Redis: exit status 2

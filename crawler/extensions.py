@@ -35,6 +35,9 @@ LATEST_ISSUE = "latest/issue_date"
 # Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
 # refused it (another site root); one line, exit status 2.
 WORKER_STOPPED = "distributed/stopped"
+# What killed workers of a distributed job had taken from its queue (crawler/distributed.py),
+# which no worker fetched: a failure of the run, as a request that failed (exit status 4).
+SHARE_LOST = "distributed/share_lost"
 # Why this run is not (or not wholly) in crawl_runs: its record could not be started or closed.
 # The run goes on; the crawl command echoes the lines as it does the alarms.
 RECORD_ERRORS = "crawl_runs/errors"
@@ -95,15 +98,17 @@ def failure_message(crawler) -> str | None:
     """One line on what the run could not fetch, or None when everything asked for came."""
     stats = crawler.stats
     failed = {what: n for what, n in fetch_failures(stats).items() if n}
-    if not failed:
+    lost = stats.get_value(SHARE_LOST)
+    if not failed and not lost:
         return None
     plan = _plan(crawler)
     what = f"{plan.paper.name} ({plan.paper.code}) {plan.asked}" if plan is not None else crawler.spider.name
     if plan is not None and plan.latest and (day := stats.get_value(LATEST_ISSUE)):
         what = f"{plan.paper.name} ({plan.paper.code}) {day} (latest)"  # the date to run again with
-    counts = ", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
     first = stats.get_value(FIRST_FAILURE)
-    return f"not fetched: {what}: {counts}{f' (first: {first})' if first else ''}; run again to fetch them"
+    counts = [", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
+              + (f" (first: {first})" if first else "")] if failed else []
+    return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; run again to fetch them"
 
 
 def _plan(crawler):

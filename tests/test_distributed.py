@@ -399,10 +399,49 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
         killed = start_crawl(*args, archive=archive, settings=KILLABLE)
         survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
         _kill_after_articles(killed, server, 25)
-        assert survivor.wait(240) == 0, log.read_text()[-3000:]
+        # What the killed worker had taken from the queue no worker fetched: the survivor does
+        # not end as a run that did the job (it exited 0, its crawl_runs row 'finished').
+        assert survivor.wait(240) == 4, log.read_text()[-3000:]
         # The survivor, the last live worker, cleared the job despite the dead one on its roll.
         assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
         assert "were killed; what they were fetching is missing" in log.read_text()
+        ended = f"what 1 killed worker of job issues:gongyishibao:{job} had taken from its queue; run again"
+        assert ended in log.read_text()
+        run = next(run for run in crawl_runs(archive) if run.status != "running")  # the killed one's stays so
+        assert run.status == "failed" and ended in run.message, (run.status, run.message)
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:3])
+
+
+def test_a_worker_killed_on_another_machine_is_waited_for_and_its_share_fetched_when_run_again(
+        redis_url, request, tmp_path, monkeypatch):
+    # A worker whose process id this machine cannot look up (another machine, a container: here
+    # a pid namespace of its own) is told dead by its heartbeat alone, a minute after its last.
+    # The survivor, done sooner, left the job to it as to a live worker: exit status 0, the job's
+    # fingerprints kept, and the job run again at once fetched nothing of what it had taken
+    # (exit status 0, articles missing).
+    import redis
+
+    from crawler.distributed import WORKER_TTL
+
+    _named_in_its_own_pid_namespace()  # skips where a process cannot have one
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        command, env = _crawl_command(args, archive, KILLABLE)
+        elsewhere = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
+                                     cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        log = tmp_path / "survivor.log"
+        survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        _kill_after_articles(elsewhere, server, 25)
+        killed_at = time.monotonic()
+        assert survivor.wait(WORKER_TTL + 120) == 4, log.read_text()[-3000:]
+        assert time.monotonic() - killed_at < WORKER_TTL + 30  # taken for dead once its heartbeat lapsed
+        assert f"what 1 killed worker of job issues:gongyishibao:{job} had taken from its queue" in log.read_text()
+        assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
     _assert_issues_complete(archive, ISSUES[:3])
@@ -1007,6 +1046,27 @@ def _back(worker, noticed_by: str) -> None:
         worker.beat()
     else:
         worker.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_2.htm"))
+
+
+def test_every_worker_leaving_a_job_one_of_whose_workers_was_killed_ends_as_not_done(redis_url, job_worker):
+    # The worker that took the killed one off the roll left first: the job's last worker, which
+    # ended the job, knew nothing of it and ended as a run that did the job (exit status 0).
+    # A worker taken for dead while paused, back on the roll, fetches what it took: not counted.
+    from crawler.extensions import SHARE_LOST
+
+    server_redis, job, prefix, paused, other = _a_worker_paused_beside_another(redis_url, job_worker)
+    killed, _ = job_worker(job, ROOTS[0], _elsewhere("killed"))
+    assert killed.next_request().url == f"{ROOTS[0]}2023-01/03/node_1.htm"  # taken, never fetched
+    assert server_redis.delete(f"{prefix}:workers:{killed.worker}") == 1  # killed: its heartbeat lapsed
+    first, _ = job_worker(job, ROOTS[0], _elsewhere("first"))  # takes the killed one off
+    assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere(w).encode() for w in ("other", "first")}
+    paused.beat()  # back on the roll
+    first.close("finished")
+    other.close("finished")
+    paused.close("finished")  # the last: it ends the job
+    assert not server_redis.keys(f"{prefix}:*")
+    lost = f"what 1 killed worker of job {prefix} had taken from its queue"
+    assert [each.stats.get_value(SHARE_LOST) for each in (first, other, paused)] == [lost] * 3
 
 
 @pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])

@@ -345,7 +345,8 @@ class ScriptPipeline:
         item.original_script = detect_script(sample)
         item.body_original = "\n".join(item.paragraphs)
         item.title_original = item.title
-        item.pretitle_original, item.subtitle_original, item.byline_original = item.pretitle, item.subtitle, item.byline
+        item.pretitle_original, item.subtitle_original, item.byline_original, item.source_original = (
+            item.pretitle, item.subtitle, item.byline, item.source)
         for image in item.images:
             image.caption_original = image.caption
         s = self.simplify

@@ -117,9 +117,9 @@ def query_terms(word: str) -> list[str]:
     return list(dict.fromkeys(_QUERY_PAIR.findall(word.lower())))
 
 
-# The published text of an article's headings and author line (revision 0018), which
-# ``article_view`` and ``article_history`` show after their earlier columns.
-ORIGINALS = ("pretitle_original", "subtitle_original", "byline_original")
+# The published text of an article's headings, author line and source line (revision 0018),
+# which ``article_view`` and ``article_history`` show after their earlier columns.
+ORIGINALS = ("pretitle_original", "subtitle_original", "byline_original", "source_original")
 
 
 def view_sql(dialect: str, originals: bool = True) -> str:

@@ -292,6 +292,17 @@ def _detection_sample(title: str, paragraphs: list[str]) -> str:
     return "\n".join(parts)
 
 
+def reads_traditional(text: str) -> bool:
+    """Whether ``text`` reads as Traditional script: detected so, or too short to name its script
+    and leaning Traditional; mixed text does not. (The reading room's language of a heading
+    shown as published; no crawl calls it.)"""
+    script = detect_script(text)
+    if script:
+        return script == "traditional"
+    _, traditional, simplified = _evidence(text)
+    return traditional > simplified
+
+
 def _leans_traditional(sample: str, script: str | None = None) -> bool:
     """Whether text whose beginning is ``sample`` (of ``script``, detected when not given) is
     converted: Traditional or mixed, or too short to tell and leaning Traditional. Conversion

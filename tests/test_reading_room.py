@@ -221,6 +221,21 @@ def test_the_original_text_shows_the_source_line_as_published(client, sample_arc
         assert f'<span class="source">{source}</span>' in client.get(f"/article/{article_id}").text
 
 
+def test_the_original_text_names_its_page_as_published(client, sample_archive):
+    # The page's label as printed (第07版：社會工作) was shown converted (社会工作) over the
+    # Traditional text; its section as published (pages.section_original) is all of the label
+    # that conversion changes.
+    (article_id, number, section, printed), = query(
+        sample_archive, "select a.id, p.page_number, p.section, p.section_original from articles a"
+                        " join pages p on p.id = a.page_id where a.title like '民政部%'")
+    assert (section, printed) == ("社会工作", "社會工作")
+    meta = lambda html: text_of(html[html.index('<p class="meta">'):].split("</p>", 1)[0])
+    original = client.get(f"/article/{article_id}?text=original").text
+    assert f'第{number:02d}版 <span class="section" lang="zh-Hant">{printed}</span>' in original
+    assert f"第{number:02d}版 {section}" in meta(client.get(f"/article/{article_id}").text)
+    assert section not in meta(original)
+
+
 def test_the_original_text_is_marked_traditional_and_titled_as_published(client, sample_archive):
     # Only the body's <div> said lang="zh-Hant": the headings, byline, source and captions shown
     # in Traditional were left to a Simplified font and voice, and the window's title was the

@@ -79,7 +79,7 @@ ARTICLE_SQL = """
 select a.id, a.url, a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body, a.body_original,
        a.title_original, a.pretitle_original, a.subtitle_original, a.byline_original, a.source_original,
        a.original_script,
-       pg.page_number, pg.page_label, pg.section, pg.url as page_url, pg.pdf_url, pg.image_url,
+       pg.page_number, pg.page_label, pg.section, pg.section_original, pg.url as page_url, pg.pdf_url, pg.image_url,
        i.issue_date, p.code as paper_code, p.name as paper_name
 from articles a
 join pages pg on pg.id = a.page_id
@@ -106,6 +106,9 @@ RETRY_AFTER_SECONDS = 30
 SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
 # The title block's texts an article keeps as published too (articles.<name>_original).
 HEADINGS = ("pretitle", "title", "subtitle", "byline", "source")
+# What the original view shows as published besides: its page's section (pages.section_original),
+# all of the page's label (第07版：社會工作) that conversion changes.
+PUBLISHED = (*HEADINGS, "section")
 
 
 def _traditional(script: str):
@@ -354,11 +357,11 @@ class ReadingRoom:
         # kept, empty, as it is), and its language there where it is Traditional (screen readers
         # and fonts choose by it), as the text's.
         shown = {name: article[f"{name}_original"] if show_original and article[f"{name}_original"] else article[name]
-                 for name in HEADINGS}
+                 for name in PUBLISHED}
         traditional = _traditional(article["original_script"])
         lang = {}
         if show_original:
-            lang = {name: "zh-Hant" for name in HEADINGS if traditional(article[f"{name}_original"])}
+            lang = {name: "zh-Hant" for name in PUBLISHED if traditional(article[f"{name}_original"])}
             lang["body"] = "zh-Hant" if traditional(article["body_original"]) else "zh-Hans"
         for image in images:
             # The caption in the script shown, else the one there is: a picture without one has none.

@@ -923,9 +923,9 @@ def _no_issue(absent) -> str:
 EXPORT_COLUMNS = (
     "article_id", "paper_code", "paper_name", "issue_date", "page_number", "page_label", "section", "url",
     "pretitle", "title", "subtitle", "byline", "source", "body", "body_original", "original_script",
-    "title_original", "pretitle_original", "subtitle_original", "byline_original", "source_original",
+    "title_original", "pretitle_original", "subtitle_original", "byline_original", "source_original", "section_original",
 )
-# What article_view holds before revision 0018 (the published headings, byline and source): an archive
+# What article_view holds before revision 0018 (the published headings, byline, source and section): an archive
 # not upgraded yet (read by a role that may not upgrade it) exports those.
 EXPORT_COLUMNS_0017 = EXPORT_COLUMNS[:16]
 

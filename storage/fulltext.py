@@ -123,9 +123,10 @@ ORIGINALS = ("pretitle_original", "subtitle_original", "byline_original", "sourc
 
 
 def view_sql(dialect: str, originals: bool = True) -> str:
-    """``article_view``; ``originals``: with the published title and ORIGINALS, at its end
-    (revision 0002 made it without them)."""
-    published = ",\n       a.title_original, " + ", ".join(f"a.{c}" for c in ORIGINALS) if originals else ""
+    """``article_view``; ``originals``: with the published title, ORIGINALS and the page's
+    section as published, at its end (revision 0002 made it without them)."""
+    published = (",\n       a.title_original, " + ", ".join(f"a.{c}" for c in ORIGINALS) + ", p.section_original"
+                 if originals else "")
     return f"""CREATE VIEW {VIEW} AS
 SELECT a.id AS article_id, pa.code AS paper_code, pa.name AS paper_name, i.issue_date,
        {_YEAR[dialect]} AS year, p.page_number, p.page_label, p.section, a.url,

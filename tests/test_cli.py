@@ -1344,11 +1344,14 @@ def test_export_has_the_title_headings_byline_and_source_as_published(archive_ur
     exported = json.loads(line)
     assert {name: exported[name] for name in published} == published
     assert (exported["subtitle"], exported["byline"], exported["source"]) == ("全国乡镇社工站", "本报记者 张三", "据广东省民政厅")
+    # The page's section as printed, all of its label (第07版：社會工作) that conversion changed.
+    assert (exported["page_label"], exported["section"], exported["section_original"]) == ("第07版：社会工作", "社会工作", "社會工作")
     target = tmp_path / "articles.csv"
     done = archive_command("export", "--format", "csv", "-o", str(target), archive=archive_url)
     assert done.returncode == 0, done.stderr
     (row,) = csv.DictReader(target.open(encoding="utf-8", newline=""))
     assert {name: row[name] for name in published} == published
+    assert row["section_original"] == "社會工作"
 
 
 def test_export_to_standard_output_with_a_dash_and_into_a_pipe_that_closes(archive_url, tmp_path, monkeypatch, capsys):

@@ -915,10 +915,13 @@ def test_0018_keeps_the_headings_and_byline_as_published_filled_by_reprocess_and
              " JOIN articles a ON a.id = v.article_id ORDER BY a.url")
     assert sql_rows(archive_url, shown.format("article_view")) == published
     assert sql_rows(archive_url, shown.format("article_history")) == published
+    # The page's section as published (kept since revision 0001) is in the view from 0018 on.
+    assert ("社會工作",) in sql_rows(archive_url, "SELECT DISTINCT section_original FROM article_view")
     with engine.begin() as conn:
         command.downgrade(migrate.config(conn), "0017")
         assert not set(fulltext.ORIGINALS) & (columns(conn, "articles") | columns(conn, "article_versions"))
         assert conn.execute(text("SELECT count(*) FROM article_history")).scalar() == len(published)
+        assert not {"title_original", "section_original"} & columns(conn, "article_view")
         command.upgrade(migrate.config(conn), "head")
     engine.dispose()
     assert differences(archive_url) == []

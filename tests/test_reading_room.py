@@ -289,6 +289,26 @@ def test_a_traditional_picture_story_has_its_original_text_one_click_away(sample
     assert title not in original.split("·", 1)[-1]
 
 
+def test_the_original_text_of_a_picture_story_or_a_mixed_article_marks_what_reads_traditional(sample_archive, tmp_path):
+    # A picture story too short to name its script (original_script empty) shows Traditional
+    # headings as published; a mixed article's Simplified title is no Traditional text.
+    copy = tmp_path / "scripts.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        (story,), = target.execute("select id from articles where url like '%content_306517.htm'")
+        target.execute("update articles set body = '', body_original = '', original_script = '' where id = ?", (story,))
+        (mixed, title, title_original), = target.execute(
+            "select id, title, title_original from articles where pretitle_original like '%廣東%'")
+        target.execute("update articles set original_script = 'mixed', title_original = title where id = ?", (mixed,))
+        (story_title,), = target.execute("select title_original from articles where id = ?", (story,))
+    client = DatasetteClient(make_datasette(copy))
+    original = client.get(f"/article/{story}?text=original").text
+    assert f'<h1 lang="zh-Hant">{story_title}</h1>' in original
+    assert '<span class="byline" lang="zh-Hant">本報記者 皮磊</span>' in original
+    original = client.get(f"/article/{mixed}?text=original").text
+    assert f"<h1>{title}</h1>" in original and '<p class="pretitle" lang="zh-Hant">' in original
+
+
 def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sample_archive, tmp_path):
     # A picture whose caption was only as published (its Simplified empty) had an empty
     # <figcaption> on the Simplified page; one without any caption keeps none.

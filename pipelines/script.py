@@ -383,6 +383,9 @@ class ScriptPipeline:
             later = [detect_script(paragraph, PARAGRAPH_SAMPLE_HAN) in ("traditional", "mixed")
                      for paragraph in item.paragraphs[1:]]
             if any(later):
+                # A source note read from a converted paragraph ((據…) ending it) goes with it.
+                if item.source and any(item.source in p for p, convert in zip(item.paragraphs[1:], later) if convert):
+                    item.source = s(item.source)
                 item.paragraphs[1:] = [s(p) if convert else p for p, convert in zip(item.paragraphs[1:], later)]
                 item.original_script = "mixed"
         item.body = "\n".join(item.paragraphs)

@@ -90,10 +90,12 @@ class ArticleItem:
     body: str = ""
     body_original: str = ""
     title_original: str = ""
-    # The 引题, 副题 and author line as published (Traditional, where the page is), as title_original.
+    # The 引题, 副题, author line and source line as published (Traditional, where the page is),
+    # as title_original.
     pretitle_original: str = ""
     subtitle_original: str = ""
     byline_original: str = ""
+    source_original: str = ""
     original_script: str = ""  # "traditional", "simplified", "mixed" or "" when unknown
     images: list[ImageItem] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)

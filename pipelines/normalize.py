@@ -177,6 +177,7 @@ class NormalizePipeline:
         item.pretitle_original = normalize_text(item.pretitle_original) if item.pretitle else ""
         item.subtitle_original = normalize_text(item.subtitle_original) if item.subtitle else ""
         item.byline_original = normalize_text(item.byline_original)
+        item.source_original = normalize_text(item.source_original)
         for image in item.images:
             image.caption = normalize_plain(image.caption)
             image.caption_original = normalize_text(image.caption_original)

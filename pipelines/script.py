@@ -292,6 +292,17 @@ def _detection_sample(title: str, paragraphs: list[str]) -> str:
     return "\n".join(parts)
 
 
+def reads_traditional(text: str) -> bool:
+    """Whether ``text`` reads as Traditional script: detected so, or too short to name its script
+    and leaning Traditional; mixed text does not. (The reading room's language of a heading
+    shown as published; no crawl calls it.)"""
+    script = detect_script(text)
+    if script:
+        return script == "traditional"
+    _, traditional, simplified = _evidence(text)
+    return traditional > simplified
+
+
 def _leans_traditional(sample: str, script: str | None = None) -> bool:
     """Whether text whose beginning is ``sample`` (of ``script``, detected when not given) is
     converted: Traditional or mixed, or too short to tell and leaning Traditional. Conversion
@@ -345,7 +356,8 @@ class ScriptPipeline:
         item.original_script = detect_script(sample)
         item.body_original = "\n".join(item.paragraphs)
         item.title_original = item.title
-        item.pretitle_original, item.subtitle_original, item.byline_original = item.pretitle, item.subtitle, item.byline
+        item.pretitle_original, item.subtitle_original, item.byline_original, item.source_original = (
+            item.pretitle, item.subtitle, item.byline, item.source)
         for image in item.images:
             image.caption_original = image.caption
         s = self.simplify
@@ -371,6 +383,9 @@ class ScriptPipeline:
             later = [detect_script(paragraph, PARAGRAPH_SAMPLE_HAN) in ("traditional", "mixed")
                      for paragraph in item.paragraphs[1:]]
             if any(later):
+                # A source note read from a converted paragraph ((據…) ending it) goes with it.
+                if item.source and any(item.source in p for p, convert in zip(item.paragraphs[1:], later) if convert):
+                    item.source = s(item.source)
                 item.paragraphs[1:] = [s(p) if convert else p for p, convert in zip(item.paragraphs[1:], later)]
                 item.original_script = "mixed"
         item.body = "\n".join(item.paragraphs)

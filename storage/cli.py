@@ -938,9 +938,9 @@ def _no_issue(absent) -> str:
 EXPORT_COLUMNS = (
     "article_id", "paper_code", "paper_name", "issue_date", "page_number", "page_label", "section", "url",
     "pretitle", "title", "subtitle", "byline", "source", "body", "body_original", "original_script",
-    "title_original", "pretitle_original", "subtitle_original", "byline_original",
+    "title_original", "pretitle_original", "subtitle_original", "byline_original", "source_original", "section_original",
 )
-# What article_view holds before revision 0018 (the published headings and byline): an archive
+# What article_view holds before revision 0018 (the published headings, byline, source and section): an archive
 # not upgraded yet (read by a role that may not upgrade it) exports those.
 EXPORT_COLUMNS_0017 = EXPORT_COLUMNS[:16]
 
@@ -1337,8 +1337,9 @@ def run_upgrade(args: argparse.Namespace) -> int:
     print(f"archive schema: {before} -> {after}" if before != after else f"archive schema is current ({after})")
     if before and before < HEADING_ORIGINALS <= after:
         # What the revision adds is read from the raw pages: said here, or the columns look lost.
-        print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题 or byline as published "
-              "(pretitle_original, subtitle_original, byline_original) until `archive reprocess` reads them again")
+        print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题, byline or source as published "
+              "(pretitle_original, subtitle_original, byline_original, source_original) until `archive reprocess` "
+              "reads them again")
     return 0
 
 

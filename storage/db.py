@@ -275,7 +275,7 @@ LINK_REASONS = "0014"  # dead links say why the site did not serve them (dead_li
 RUN_HEARTBEATS = "0015"  # runs write their counts as batches commit, and seen_at (crawl_runs)
 HEARTBEAT_INTERVALS = "0016"  # runs write their heartbeat's interval (crawl_runs.heartbeat_seconds)
 RUN_KINDS = "0017"  # runs say whether they are a crawl or a reprocess (crawl_runs.kind)
-HEADING_ORIGINALS = "0018"  # articles and versions keep the 引题, 副题 and author line as published
+HEADING_ORIGINALS = "0018"  # articles and versions keep the 引题, 副题, author and source lines as published
 # crawl_runs.paper_code of a run over every paper (`archive reprocess` without --paper).
 ALL_PAPERS = "*"
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",

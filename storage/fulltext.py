@@ -117,15 +117,16 @@ def query_terms(word: str) -> list[str]:
     return list(dict.fromkeys(_QUERY_PAIR.findall(word.lower())))
 
 
-# The published text of an article's headings and author line (revision 0018), which
-# ``article_view`` and ``article_history`` show after their earlier columns.
-ORIGINALS = ("pretitle_original", "subtitle_original", "byline_original")
+# The published text of an article's headings, author line and source line (revision 0018),
+# which ``article_view`` and ``article_history`` show after their earlier columns.
+ORIGINALS = ("pretitle_original", "subtitle_original", "byline_original", "source_original")
 
 
 def view_sql(dialect: str, originals: bool = True) -> str:
-    """``article_view``; ``originals``: with the published title and ORIGINALS, at its end
-    (revision 0002 made it without them)."""
-    published = ",\n       a.title_original, " + ", ".join(f"a.{c}" for c in ORIGINALS) if originals else ""
+    """``article_view``; ``originals``: with the published title, ORIGINALS and the page's
+    section as published, at its end (revision 0002 made it without them)."""
+    published = (",\n       a.title_original, " + ", ".join(f"a.{c}" for c in ORIGINALS) + ", p.section_original"
+                 if originals else "")
     return f"""CREATE VIEW {VIEW} AS
 SELECT a.id AS article_id, pa.code AS paper_code, pa.name AS paper_name, i.issue_date,
        {_YEAR[dialect]} AS year, p.page_number, p.page_label, p.section, a.url,

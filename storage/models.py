@@ -109,12 +109,13 @@ class Article(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     body_original: Mapped[str] = mapped_column(Text, default="")
     title_original: Mapped[str] = mapped_column(Text, default="")
-    # The 引题, 副题 and author line as published (revision 0018: empty for articles stored
+    # The 引题, 副题, author line and source line as published (revision 0018: empty for articles stored
     # before it until `archive reprocess` reads them again). The database's default, not
     # SQLAlchemy's: an insert that names no such column is one an archive before 0018 takes.
     pretitle_original: Mapped[str] = mapped_column(Text, server_default="")
     subtitle_original: Mapped[str] = mapped_column(Text, server_default="")
     byline_original: Mapped[str] = mapped_column(Text, server_default="")
+    source_original: Mapped[str] = mapped_column(Text, server_default="")
     # 'traditional', 'simplified', 'mixed', or '' when too short to tell.
     original_script: Mapped[str] = mapped_column(String(16), default="")
     # 'template' when the paper's page objects found the fields, 'fallback' for generic extraction.
@@ -256,8 +257,8 @@ class ArticleVersion(Base):
     """An earlier text of an article, kept when a re-crawl finds the site changed it.
 
     The columns from ``source`` on were added by revision 0008: NULL in versions kept before
-    it, which recorded the texts above them only; the originals of the 引题, 副题 and author
-    line by revision 0018, NULL in versions kept before it.
+    it, which recorded the texts above them only; the originals of the 引题, 副题, author
+    line and source line by revision 0018, NULL in versions kept before it.
     """
 
     __tablename__ = "article_versions"
@@ -281,6 +282,7 @@ class ArticleVersion(Base):
     pretitle_original: Mapped[str | None] = mapped_column(Text)
     subtitle_original: Mapped[str | None] = mapped_column(Text)
     byline_original: Mapped[str | None] = mapped_column(Text)
+    source_original: Mapped[str | None] = mapped_column(Text)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

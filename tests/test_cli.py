@@ -1431,26 +1431,31 @@ def test_export_jsonl_is_one_utf8_object_a_line_whatever_splits_lines_or_the_ter
             assert done.returncode == 0 and "公益时报".encode() in done.stdout, done.stderr
 
 
-def test_export_has_the_title_headings_and_byline_as_published(archive_url, tmp_path):
-    # A researcher quoting a Traditional page's 副题 or byline as published found them only in
-    # Simplified in the export.
+def test_export_has_the_title_headings_byline_and_source_as_published(archive_url, tmp_path):
+    # A researcher quoting a Traditional page's 副题, byline or source line as published found
+    # them only in Simplified in the export.
     published = {"title_original": "社工站覆蓋率達78%", "pretitle_original": "民政部召開會議",
-                 "subtitle_original": "全國鄉鎮社工站", "byline_original": "本報記者 張三"}
+                 "subtitle_original": "全國鄉鎮社工站", "byline_original": "本報記者 張三",
+                 "source_original": "據廣東省民政廳"}
     archive = open_archive(archive_url)
     archive.store_batch([page(7)], [article(1, title="社工站覆盖率达78%", pretitle="民政部召开会议", subtitle="全国乡镇社工站",
-                                            byline="本报记者 张三", original_script="traditional", **published)])
+                                            byline="本报记者 张三", source="据广东省民政厅", original_script="traditional",
+                                            **published)])
     archive.close()
     done = archive_command("export", archive=archive_url)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     (line,) = done.stdout.splitlines()
     exported = json.loads(line)
     assert {name: exported[name] for name in published} == published
-    assert (exported["subtitle"], exported["byline"]) == ("全国乡镇社工站", "本报记者 张三")
+    assert (exported["subtitle"], exported["byline"], exported["source"]) == ("全国乡镇社工站", "本报记者 张三", "据广东省民政厅")
+    # The page's section as printed, all of its label (第07版：社會工作) that conversion changed.
+    assert (exported["page_label"], exported["section"], exported["section_original"]) == ("第07版：社会工作", "社会工作", "社會工作")
     target = tmp_path / "articles.csv"
     done = archive_command("export", "--format", "csv", "-o", str(target), archive=archive_url)
     assert done.returncode == 0, done.stderr
     (row,) = csv.DictReader(target.open(encoding="utf-8", newline=""))
     assert {name: row[name] for name in published} == published
+    assert row["section_original"] == "社會工作"
 
 
 def test_export_to_standard_output_with_a_dash_and_into_a_pipe_that_closes(archive_url, tmp_path, monkeypatch, capsys):

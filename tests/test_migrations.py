@@ -886,9 +886,9 @@ def test_0018_keeps_the_headings_and_byline_as_published_filled_by_reprocess_and
     # back to 0017, which had no column for the published 引题, 副题 and byline.
     done = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})[0]
     assert done.returncode == 0, done.stderr[-3000:]
-    originals = "SELECT url, pretitle_original, subtitle_original, byline_original FROM articles ORDER BY url"
+    originals = "SELECT url, pretitle_original, subtitle_original, byline_original, source_original FROM articles ORDER BY url"
     published = sql_rows(archive_url, originals)
-    assert {"本報記者 皮磊", "年內實現社會工作服務站(點)全覆蓋"} <= {text for row in published for text in row[1:]}
+    assert {"本報記者 皮磊", "年內實現社會工作服務站(點)全覆蓋", "據廣東省民政廳"} <= {text for row in published for text in row[1:]}
     engine = make_engine(archive_url)
     with engine.begin() as conn:
         command.downgrade(migrate.config(conn), "0017")
@@ -902,23 +902,26 @@ def test_0018_keeps_the_headings_and_byline_as_published_filled_by_reprocess_and
     assert upgraded.returncode == 0, upgraded.stderr
     assert f"0017 -> {migrate.head()}" in upgraded.stdout
     # Empty until the raw pages are read again, as the upgrade says.
-    assert "no 引题, 副题 or byline as published (pretitle_original, subtitle_original, byline_original) until " \
-           "`archive reprocess` reads them again" in upgraded.stdout
-    assert {row[1:] for row in sql_rows(archive_url, originals)} == {("", "", "")}
+    assert "no 引题, 副题, byline or source as published (pretitle_original, subtitle_original, byline_original, " \
+           "source_original) until `archive reprocess` reads them again" in upgraded.stdout
+    assert {row[1:] for row in sql_rows(archive_url, originals)} == {("", "", "", "")}
     reprocessed = archive_command("reprocess", archive=archive_url)
     assert reprocessed.returncode == 0, reprocessed.stderr
     assert sql_rows(archive_url, originals) == published
     # Filling in what was not recorded is no change of what the articles showed.
     assert sql_rows(archive_url, "SELECT count(*) FROM article_versions") == [(0,)]
     assert "0 articles changed" in reprocessed.stderr, reprocessed.stderr
-    shown = ("SELECT a.url, v.pretitle_original, v.subtitle_original, v.byline_original FROM {} v"
+    shown = ("SELECT a.url, v.pretitle_original, v.subtitle_original, v.byline_original, v.source_original FROM {} v"
              " JOIN articles a ON a.id = v.article_id ORDER BY a.url")
     assert sql_rows(archive_url, shown.format("article_view")) == published
     assert sql_rows(archive_url, shown.format("article_history")) == published
+    # The page's section as published (kept since revision 0001) is in the view from 0018 on.
+    assert ("社會工作",) in sql_rows(archive_url, "SELECT DISTINCT section_original FROM article_view")
     with engine.begin() as conn:
         command.downgrade(migrate.config(conn), "0017")
         assert not set(fulltext.ORIGINALS) & (columns(conn, "articles") | columns(conn, "article_versions"))
         assert conn.execute(text("SELECT count(*) FROM article_history")).scalar() == len(published)
+        assert not {"title_original", "section_original"} & columns(conn, "article_view")
         command.upgrade(migrate.config(conn), "head")
     engine.dispose()
     assert differences(archive_url) == []

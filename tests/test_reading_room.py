@@ -210,6 +210,64 @@ def test_the_original_text_shows_the_headings_and_byline_as_published(client, sa
         assert all(v in plain for v in simplified) and not any(v in plain for v in published), article_id
 
 
+def test_the_original_text_shows_the_source_line_as_published(client, sample_archive):
+    # A Traditional page's source note (據廣東省民政廳) was shown in Simplified beside its Traditional body.
+    rows = query(sample_archive, "select id, source, source_original from articles where source != '' order by id")
+    assert rows
+    for article_id, source, published in rows:
+        assert source != published
+        original = client.get(f"/article/{article_id}?text=original").text
+        assert f'<span class="source" lang="zh-Hant">{published}</span>' in original and source not in original, article_id
+        assert f'<span class="source">{source}</span>' in client.get(f"/article/{article_id}").text
+
+
+def test_the_original_text_names_its_page_as_published(client, sample_archive):
+    # The page's label as printed (第07版：社會工作) was shown converted (社会工作) over the
+    # Traditional text; its section as published (pages.section_original) is all of the label
+    # that conversion changes.
+    (article_id, number, section, printed), = query(
+        sample_archive, "select a.id, p.page_number, p.section, p.section_original from articles a"
+                        " join pages p on p.id = a.page_id where a.title like '民政部%'")
+    assert (section, printed) == ("社会工作", "社會工作")
+    meta = lambda html: text_of(html[html.index('<p class="meta">'):].split("</p>", 1)[0])
+    original = client.get(f"/article/{article_id}?text=original").text
+    assert f'第{number:02d}版 <span class="section" lang="zh-Hant">{printed}</span>' in original
+    assert f"第{number:02d}版 {section}" in meta(client.get(f"/article/{article_id}").text)
+    assert section not in meta(original)
+
+
+def test_the_original_text_is_marked_traditional_and_titled_as_published(client, sample_archive):
+    # Only the body's <div> said lang="zh-Hant": the headings, byline, source and captions shown
+    # in Traditional were left to a Simplified font and voice, and the window's title was the
+    # Simplified one.
+    (article_id, title, title_original, pretitle_original), = query(
+        sample_archive, "select id, title, title_original, pretitle_original from articles where pretitle_original like '%廣東%'")
+    original = client.get(f"/article/{article_id}?text=original").text
+    assert f'<p class="pretitle" lang="zh-Hant">{pretitle_original}</p>' in original
+    assert f'<h1 lang="zh-Hant">{title_original}</h1>' in original
+    assert re.search(r"<title>\s*" + re.escape(title_original) + " · ", original), original[:300]
+    for article_id, subtitle, byline, source in query(
+            sample_archive, "select id, subtitle_original, byline_original, source_original from articles"
+                            " where original_script = 'traditional' and (subtitle != '' or byline != '' or source != '')"):
+        original = client.get(f"/article/{article_id}?text=original").text
+        for shown in (f'<p class="subtitle" lang="zh-Hant">{subtitle}</p>' if subtitle else "",
+                      f'<span class="byline" lang="zh-Hant">{byline}</span>' if byline else "",
+                      f'<span class="source" lang="zh-Hant">{source}</span>' if source else ""):
+            assert shown in original, (article_id, shown)
+    (article_id, caption), = query(sample_archive, "select article_id, caption_original from images where caption_original != ''"
+                                                   " and caption_original != caption limit 1")
+    original = client.get(f"/article/{article_id}?text=original").text
+    assert f'<figcaption lang="zh-Hant">{caption}</figcaption>' in original
+    (body_original,), = query(sample_archive, "select body_original from articles where id = ?", article_id)
+    body = original[original.index('<div class="body" lang="zh-Hant">'):]
+    assert re.findall(r"<p>([^<]*)</p>", body[: body.index("</div>")]) == body_original.splitlines()
+    # The Simplified view: its title and headings, no Traditional mark.
+    plain = client.get(f"/article/{article_id}").text
+    assert "zh-Hant" not in plain
+    (title,), = query(sample_archive, "select title from articles where id = ?", article_id)
+    assert re.search(r"<title>\s*" + re.escape(title) + " · ", plain)
+
+
 def test_a_traditional_picture_story_has_its_original_text_one_click_away(sample_archive, tmp_path):
     # A picture story (pictures and captions, no text) published in Traditional: its body is
     # empty in both scripts, and the page offered no original, its title and captions as
@@ -231,6 +289,26 @@ def test_a_traditional_picture_story_has_its_original_text_one_click_away(sample
     assert title not in original.split("·", 1)[-1]
 
 
+def test_the_original_text_of_a_picture_story_or_a_mixed_article_marks_what_reads_traditional(sample_archive, tmp_path):
+    # A picture story too short to name its script (original_script empty) shows Traditional
+    # headings as published; a mixed article's Simplified title is no Traditional text.
+    copy = tmp_path / "scripts.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        (story,), = target.execute("select id from articles where url like '%content_306517.htm'")
+        target.execute("update articles set body = '', body_original = '', original_script = '' where id = ?", (story,))
+        (mixed, title, title_original), = target.execute(
+            "select id, title, title_original from articles where pretitle_original like '%廣東%'")
+        target.execute("update articles set original_script = 'mixed', title_original = title where id = ?", (mixed,))
+        (story_title,), = target.execute("select title_original from articles where id = ?", (story,))
+    client = DatasetteClient(make_datasette(copy))
+    original = client.get(f"/article/{story}?text=original").text
+    assert f'<h1 lang="zh-Hant">{story_title}</h1>' in original
+    assert '<span class="byline" lang="zh-Hant">本報記者 皮磊</span>' in original
+    original = client.get(f"/article/{mixed}?text=original").text
+    assert f"<h1>{title}</h1>" in original and '<p class="pretitle" lang="zh-Hant">' in original
+
+
 def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sample_archive, tmp_path):
     # A picture whose caption was only as published (its Simplified empty) had an empty
     # <figcaption> on the Simplified page; one without any caption keeps none.
@@ -248,9 +326,12 @@ def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sam
     client = DatasetteClient(make_datasette(copy))
     for path, last in ((f"/article/{article_id}", "图片说明"), (f"/article/{article_id}?text=original", "圖片說明")):
         figures = re.findall(r"<figure>(.*?)</figure>", client.get(path).text, re.S)
-        assert [re.findall(r"<figcaption>(.*?)</figcaption>", figure, re.S) for figure in figures] == [
+        assert [re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", figure, re.S) for figure in figures] == [
             [], ["圖片說明"], [last]], path
         assert [re.search(r'alt="([^"]*)"', figure).group(1) for figure in figures] == ["", "圖片說明", last]
+        # A caption shown as published is marked Traditional, on the Simplified page too.
+        assert [re.findall(r'<figcaption lang="([^"]*)"', figure) for figure in figures] == [
+            [], ["zh-Hant"], ["zh-Hant"] if last == "圖片說明" else []], path
 
 
 def fetch_text(url):

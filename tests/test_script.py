@@ -86,6 +86,19 @@ def test_the_pipeline_detects_on_title_and_first_paragraph():
     assert item.original_script == "simplified"
 
 
+def test_the_source_note_of_a_traditional_paragraph_in_a_simplified_article_is_converted_with_it():
+    # A Simplified article whose last paragraph, pasted from a Traditional page, ends with its
+    # source note: the paragraph was converted, its note (articles.source) stored in Traditional.
+    lead = "日前，民政部召开全国志愿服务和社会工作电视电话会议，总结二〇二二年工作，部署下一阶段任务。"
+    pasted = "隨著有關部門的支持,志愿者們配合著社工,背著物資走訪社區老人,彰顯著擔當。(據廣東省民政廳)"
+    item = ScriptPipeline().process_item(article(title="民政部召开会议", paragraphs=[lead, pasted], source="據廣東省民政廳"))
+    assert item.original_script == "mixed" and item.paragraphs[0] == lead
+    assert (item.source, item.source_original) == ("据广东省民政厅", "據廣東省民政廳")
+    # A note of the article's own Simplified lines is left as it is.
+    item = ScriptPipeline().process_item(article(title="民政部召开会议", paragraphs=[lead, pasted, "（据新华社）"], source="据新华社"))
+    assert item.original_script == "mixed" and (item.source, item.source_original) == ("据新华社", "据新华社")
+
+
 @pytest.mark.parametrize("text", ["", "民政部召開會議", "Charity Times 2023-01-31", "第07版:社會工作"])
 def test_too_little_han_is_unknown(text):
     assert detect_script(text) == ""

@@ -114,11 +114,11 @@ def test_a_correction_of_anything_an_article_shows_keeps_what_it_showed(archive_
 
 
 HEADINGS = {"pretitle": "引题", "pretitle_original": "引題", "subtitle": "副题", "subtitle_original": "副題",
-            "byline": "本报记者 张三", "byline_original": "本報記者 張三"}
+            "byline": "本报记者 张三", "byline_original": "本報記者 張三", "source": "据广东省民政厅", "source_original": "據廣東省民政廳"}
 
 
-@pytest.mark.parametrize("corrected", ["pretitle_original", "subtitle_original", "byline_original"])
-def test_a_correction_of_a_heading_or_byline_as_published_alone_keeps_what_it_showed(archive_url, corrected):
+@pytest.mark.parametrize("corrected", ["pretitle_original", "subtitle_original", "byline_original", "source_original"])
+def test_a_correction_of_a_heading_byline_or_source_as_published_alone_keeps_what_it_showed(archive_url, corrected):
     # The Simplified text the same, the published one corrected (a Traditional character put right).
     archive = open_archive(archive_url)
     archive.store_batch([page()], [article(1, **HEADINGS)])
@@ -129,9 +129,10 @@ def test_a_correction_of_a_heading_or_byline_as_published_alone_keeps_what_it_sh
     assert (changed["articles_changed"], changed["versions"]) == (1, 1)
     with archive.engine.connect() as conn:
         history = conn.execute(text(
-            "SELECT pretitle_original, subtitle_original, byline_original FROM article_history ORDER BY is_current"
+            "SELECT pretitle_original, subtitle_original, byline_original, source_original FROM article_history ORDER BY is_current"
         )).all()
-        view = conn.execute(text("SELECT title_original, pretitle_original, subtitle_original, byline_original FROM article_view")).one()
+        view = conn.execute(text("SELECT title_original, pretitle_original, subtitle_original, byline_original, source_original"
+                                 " FROM article_view")).one()
     archive.close()
     published = {k: v for k, v in HEADINGS.items() if k.endswith("_original")}
     assert [dict(row._mapping) for row in history] == [published, published | correction]
@@ -139,21 +140,23 @@ def test_a_correction_of_a_heading_or_byline_as_published_alone_keeps_what_it_sh
 
 
 def test_headings_stored_before_their_originals_were_kept_are_filled_in_as_no_change(archive_url):
-    # As an article stored before revision 0018 is: its 引题 and byline without their originals.
+    # As an article stored before revision 0018 is: its 引题, byline and source without their originals.
     unrecorded = {k: v for k, v in HEADINGS.items() if not k.endswith("_original")}
     archive = open_archive(archive_url)
     archive.store_batch([page()], [article(1, **unrecorded)])
     with archive.engine.connect() as conn:
-        conn.execute(text("UPDATE articles SET pretitle_original = '', subtitle_original = '', byline_original = ''"))
+        conn.execute(text("UPDATE articles SET pretitle_original = '', subtitle_original = '', byline_original = '',"
+                          " source_original = ''"))
         conn.commit()
     # Corrected meanwhile: the version kept says the originals were not recorded (NULL), not empty.
     corrected = archive.store_batch([], [article(1, **HEADINGS, body="更正后的正文")])
     assert (corrected["articles_changed"], corrected["versions"]) == (1, 1)
     assert archive.store_batch([], [article(1, **HEADINGS, body="更正后的正文")])["versions"] == 0
     with archive.engine.connect() as conn:
-        kept = conn.execute(text("SELECT pretitle_original, subtitle_original, byline_original FROM article_versions")).one()
+        kept = conn.execute(text("SELECT pretitle_original, subtitle_original, byline_original, source_original"
+                                 " FROM article_versions")).one()
     archive.close()
-    assert tuple(kept) == (None, None, None)
+    assert tuple(kept) == (None, None, None, None)
 
 
 def test_an_older_fetch_written_after_a_newer_one_leaves_it_alone(archive_url):

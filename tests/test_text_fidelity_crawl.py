@@ -150,6 +150,17 @@ def test_the_headings_and_byline_of_a_traditional_page_are_kept_as_published(tmp
     assert by_file["content_306517.htm"][4:] == ("本报记者 皮磊", "本報記者 皮磊")
 
 
+def test_the_source_line_of_a_traditional_page_is_kept_as_published(archive_url):
+    # A source note served in Traditional (（據廣東省民政廳）): stored Simplified, and as
+    # published beside it, as the headings and byline are.
+    done, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    sources = sql_rows(archive_url, "SELECT source, source_original FROM articles WHERE source != '' ORDER BY url")
+    assert ("据广东省民政厅", "據廣東省民政廳") in sources
+    assert len(sources) == 7 and all(plain != original for plain, original in sources), sources
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE source = '' AND source_original != ''") == [(0,)]
+
+
 # Written for this test (not a seed's sentence): zhù words (著有, 论著, 合著) and 着 beside them.
 ZHU_ZHE_WEB = "張教授著有《社區治理論著選》,與同事合著的新書近日出版。隨著有關部門的支持,志愿者們配合著社工,背著物資走訪,彰顯著擔當。"
 ZHU_ZHE_PRINT = "张教授著有《社区治理论著选》，与同事合著的新书近日出版。随着有关部门的支持，志愿者们配合着社工，背着物资走访，彰显着担当。"

@@ -77,8 +77,9 @@ order by page_id, position is null, position, id
 """
 ARTICLE_SQL = """
 select a.id, a.url, a.pretitle, a.title, a.subtitle, a.byline, a.source, a.body, a.body_original,
-       a.title_original, a.pretitle_original, a.subtitle_original, a.byline_original, a.original_script,
-       pg.page_number, pg.page_label, pg.section, pg.url as page_url, pg.pdf_url, pg.image_url,
+       a.title_original, a.pretitle_original, a.subtitle_original, a.byline_original, a.source_original,
+       a.original_script,
+       pg.page_number, pg.page_label, pg.section, pg.section_original, pg.url as page_url, pg.pdf_url, pg.image_url,
        i.issue_date, p.code as paper_code, p.name as paper_name
 from articles a
 join pages pg on pg.id = a.page_id
@@ -104,7 +105,21 @@ RETRY_AFTER_SECONDS = 30
 
 SCRIPT_NAMES = {"traditional": "繁体", "simplified": "简体", "mixed": "繁简混排"}
 # The title block's texts an article keeps as published too (articles.<name>_original).
-HEADINGS = ("pretitle", "title", "subtitle", "byline")
+HEADINGS = ("pretitle", "title", "subtitle", "byline", "source")
+# What the original view shows as published besides: its page's section (pages.section_original),
+# all of the page's label (第07版：社會工作) that conversion changes.
+PUBLISHED = (*HEADINGS, "section")
+
+
+def _traditional(script: str):
+    """Whether a text of an article of ``script`` (articles.original_script) is shown as published
+    in Traditional: each of a Traditional article's; of a mixed one, or one too short to name
+    its script (a picture story), each that reads as Traditional on its own."""
+    if script == "traditional":
+        return bool
+    from pipelines.script import reads_traditional
+
+    return lambda text: bool(text) and reads_traditional(text)
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -346,10 +361,27 @@ class ReadingRoom:
                                     *((image["caption_original"], image["caption"]) for image in images)]
         )
         show_original = has_original and request.args.get("text") == "original"
+        # Each heading as shown: as published in the original view (one stored before it was
+        # kept, empty, as it is), and its language there where it is Traditional (screen readers
+        # and fonts choose by it), as the text's.
+        shown = {name: article[f"{name}_original"] if show_original and article[f"{name}_original"] else article[name]
+                 for name in PUBLISHED}
+        traditional = _traditional(article["original_script"])
+        lang = {}
+        if show_original:
+            lang = {name: "zh-Hant" for name in PUBLISHED if traditional(article[f"{name}_original"])}
+            lang["body"] = "zh-Hant" if traditional(article["body_original"]) else "zh-Hans"
+        for image in images:
+            # The caption in the script shown, else the one there is: a picture without one has none.
+            as_published = show_original and image["caption_original"] or not image["caption"]
+            image["shown"] = image["caption_original"] if as_published else image["caption"]
+            image["lang"] = "zh-Hant" if as_published and traditional(image["caption_original"]) else None
         return await self.render(
             "article.html",
             {
                 "article": article,
+                "shown": shown,
+                "lang": lang,
                 "images": images,
                 "paragraphs": published if show_original else simplified,
                 "show_original": show_original,

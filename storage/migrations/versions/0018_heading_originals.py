@@ -1,8 +1,10 @@
-"""The 引题, 副题 and author line as published: `articles.pretitle_original`, `subtitle_original`
-and `byline_original`, beside the Simplified `pretitle`, `subtitle` and `byline`, as
-`title_original` is beside `title`; `article_versions` keeps them too, so that a correction of
-only one of them is a version. `article_view` shows them, after the published title
-(`title_original`), and `article_history` too, both at their end.
+"""The 引题, 副题, author line and source line as published: `articles.pretitle_original`,
+`subtitle_original`, `byline_original` and `source_original`, beside the Simplified `pretitle`,
+`subtitle`, `byline` and `source`, as `title_original` is beside `title`; `article_versions`
+keeps them too, so that a correction of only one of them is a version. `article_view` shows
+them, after the published title (`title_original`) and before the page's section as published
+(`pages.section_original`, all of its label that conversion changes), and `article_history`
+too, both at their end.
 
 The articles already there have them empty until `archive reprocess` reads their raw pages
 again; the versions already there have NULL (they did not record them).

@@ -661,15 +661,8 @@ _METADATA_FIELDS = {"pretitle": "introtitle", "title": "title", "subtitle": "sub
 def _take_out(region: etree._Element, found: list) -> None:
     """The elements of ``found`` inside ``region`` out of it, the text after each left in place."""
     for node in found:
-        if not isinstance(node, etree._Element) or region not in node.iterancestors():
-            continue
-        parent, previous = node.getparent(), node.getprevious()
-        if node.tail:
-            if previous is not None:
-                previous.tail = (previous.tail or "") + node.tail
-            else:
-                parent.text = (parent.text or "") + node.tail
-        parent.remove(node)
+        if isinstance(node, etree._Element) and region in node.iterancestors():
+            _drop_keeping_tail(node)
 
 
 def closing_source(lines: Sequence[str]) -> str:

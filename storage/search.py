@@ -164,6 +164,12 @@ def _runs(words: list[str]) -> Iterator[tuple[int, int, bool]]:
 QUOTED_CHARS = 50
 
 
+def cut(text: str, chars: int) -> str:
+    """``text`` at most ``chars`` characters, an ellipsis marking a cut (a search or an address
+    repeated in a message)."""
+    return text if len(text) <= chars else text[:chars] + "…"
+
+
 def open_quotation_note(query: str) -> str | None:
     """For a search whose quotation is left open before other words ("社会 工作): that its words
     were searched for apart, where its reader most likely meant them as one phrase, and each
@@ -172,8 +178,7 @@ def open_quotation_note(query: str) -> str | None:
     words = query.split()
     for start, _, left_open in _runs(words):
         if left_open and start + 1 < len(words):
-            quoted = " ".join(words[start:])  # cut as a page echoes a search: a pasted passage may be long
-            quoted = quoted if len(quoted) <= QUOTED_CHARS else quoted[:QUOTED_CHARS] + "…"
+            quoted = cut(" ".join(words[start:]), QUOTED_CHARS)  # as a page echoes a search: a pasted passage may be long
             return (f"{quoted} opens a quotation it does not close: its words were searched for apart "
                     f"(close it with {_CLOSING[quoted[0]]} to find them as one phrase)")
     return None

@@ -32,6 +32,7 @@ from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_code
 from crawler.templates import is_web_address
 from storage.db import Archive, ArchiveError, open_archive, sqlite_uri, sqlite_url
+from storage.search import cut
 
 PLUGIN = "reading-room"
 
@@ -234,7 +235,7 @@ def form_problem(value: str, what: str) -> str | None:
 
 def echoed(text: str) -> str:
     """``text`` as a page repeats it: at most ECHO_CHARS characters, an ellipsis marking a cut."""
-    return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
+    return cut(text, ECHO_CHARS)
 
 
 def whole_number(value: str | None, default: int, low: int, high: float) -> int | None:
@@ -767,10 +768,6 @@ def log_refused(request, status: int, reason: str) -> None:
     line = f"{status} {request.method} {cut(target.decode('ascii', 'backslashreplace'), LOG_CHARS)}: {cut(reason, LOG_CHARS)}"
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
-
-
-def cut(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[:chars] + "…"
 
 
 @hookimpl

@@ -254,20 +254,15 @@ _PIPES = re.compile(r"[|｜丨]")
 _GAP_CHARS = r"\s|｜丨,，、/·•_-"  # what may stand between the links of a farm
 _GAP = re.compile(f"[{_GAP_CHARS}]*")
 _CONTENT = re.compile(f"[^{_GAP_CHARS}]")
-_SENTENCE_END = re.compile(r".*[。！？!?；;…）)”」』】]")
+_SENTENCE_MARKS = "。！？!?；;…）)”」』】"  # what ends a sentence, or the note closing it
+_SENTENCE_END = re.compile(rf".*[{_SENTENCE_MARKS}]")
 _SHORT = 30  # longer than any link-farm title; shorter than most sentences
 
 
 def _runs(para: _Para) -> list[list[tuple[int, int]]]:
     """Runs of list items in a paragraph, as text spans: adjacent links, or a |-joined chain."""
     if para.links:
-        runs: list[list[tuple[int, int]]] = []
-        for a, b in para.links:
-            if runs and _GAP.fullmatch(para.text, runs[-1][-1][1], a):
-                runs[-1].append((a, b))
-            else:
-                runs.append([(a, b)])
-        return runs
+        return _linked_runs(para)
     pipes = list(_PIPES.finditer(para.text))
     if len(pipes) < 2:
         return _blank_runs(para.text) or _comma_tail_run(para.text)
@@ -282,6 +277,49 @@ def _runs(para: _Para) -> list[list[tuple[int, int]]]:
     if any(b - a > _SHORT for a, b in run):  # prose that happens to use |
         return []
     return [run]
+
+
+# A piece of text outside the links: up to a separator, or a sentence's or clause's mark and
+# the marks after it (such a piece is the end of a sentence, never a title).
+_OUTSIDE_PIECE = re.compile(rf"[^{_GAP_CHARS}{_SENTENCE_MARKS}]+[{_SENTENCE_MARKS}]*|[{_SENTENCE_MARKS}]+")
+
+
+def _linked_runs(para: _Para) -> list[list[tuple[int, int]]]:
+    """Runs of list items in a paragraph with links: links, and the titles without links set
+    among them (kits mix the two), parted by separators alone. The text between links is read
+    piece by piece: a sentence's end, or a piece too long for a title, ends a run. Pieces
+    without links before a run's first link count only from the paragraph's start or a
+    sentence's end, and after its last link only up to the paragraph's end: elsewhere they may
+    be the clauses of the sentence the run stands in."""
+    runs: list[list[tuple[int, int]]] = []
+    run: list[tuple[int, int]] = []
+    linked = set(para.links)
+    leading_ok = True  # the run began at the paragraph's start or after a sentence's end
+
+    def close(trailing_ok: bool) -> None:
+        items = run
+        if not leading_ok:
+            while items and items[0] not in linked:
+                items = items[1:]
+        if not trailing_ok:
+            while items and items[-1] not in linked:
+                items = items[:-1]
+        if items:
+            runs.append(items)
+
+    done = 0
+    for a, b in [*para.links, (len(para.text), len(para.text))]:
+        for piece in _OUTSIDE_PIECE.finditer(para.text, done, a):
+            if piece.end() - piece.start() > _SHORT or _ENDS_SENTENCE.intersection(piece[0]):
+                close(trailing_ok=False)
+                run, leading_ok = [], piece[0][-1] in _ENDS_SENTENCE
+            else:
+                run.append(piece.span())
+        if a < b:
+            run.append((a, b))
+        done = b
+    close(trailing_ok=True)
+    return runs
 
 
 # A run of three pieces or more parted by blanks, each short and no sentence nor clause: it
@@ -307,7 +345,7 @@ def _blank_runs(text: str) -> list[list[tuple[int, int]]]:
 
 _COMMAS = re.compile(r"[，,、]")
 _COMMA_PIECE = re.compile(r"[^，,、\s]+")
-_ENDS_SENTENCE = frozenset("。！？!?；;…）)”」』】")
+_ENDS_SENTENCE = frozenset(_SENTENCE_MARKS)
 
 
 def _comma_tail_run(text: str) -> list[list[tuple[int, int]]]:

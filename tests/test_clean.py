@@ -360,6 +360,49 @@ def test_unlabelled_pipe_chain_merged_into_a_real_paragraph_is_cut():
     assert result.removals[0].text.startswith(SPAM_TITLES[0])
 
 
+def mixed(titles: list[str], separator: str) -> str:
+    """Titles with and without links in turn, as kits mix them: every other one linked."""
+    return separator.join(links([title]) if n % 2 else escape(title) for n, title in enumerate(titles))
+
+
+MIXED_FORMS = {  # linked and unlinked titles in one paragraph
+    "a paragraph of their own, |-joined": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{mixed(titles, '|')}</p>",
+    "a paragraph of their own, blank-parted": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{mixed(titles, ' ')}</p>",
+    "links, then titles without": lambda titles: "".join(map(paragraph, REAL))
+    + f"<p>{links(titles[:4])}| {' | '.join(titles[4:])}</p>",
+    "glued to the last paragraph": lambda titles: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])}{mixed(titles, ' ')}</P>",
+    "between two paragraphs": lambda titles: "".join(map(paragraph, REAL[:MIDDLE]))
+    + f"<p>{mixed(titles, ' | ')}</p>" + "".join(map(paragraph, REAL[MIDDLE:])),
+}
+
+
+@pytest.mark.parametrize("form", MIXED_FORMS)
+def test_linked_and_unlinked_titles_mixed_in_one_paragraph_go(form):
+    titles = SPAM_TITLES[:8]
+    result = clean_body(founder_body(MIXED_FORMS[form](titles)))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"]
+    assert result.removals[0].text.startswith(titles[0]) and result.removals[0].text.endswith(titles[-1])
+
+
+def test_text_without_links_next_to_a_farm_of_links_stays():
+    # Text beside the links is a title only between two of them, or from a sentence's end (or
+    # the paragraph's start) to the first: a clause after the last may be the sentence's own.
+    farm = links(SPAM_TITLES[:5], " ")
+    lines = [
+        ("会议指出", f"<p>　　{farm} 会议指出，2022年我国志愿服务工作取得新进展。</p>",
+         "会议指出，2022年我国志愿服务工作取得新进展。"),
+        ("国产精品牌", f"<p>　　{farm} 国产精品牌在线展示，2022年销量稳步增长。</p>",
+         "国产精品牌在线展示，2022年销量稳步增长。"),
+        ("link before a clause", f"<p>　　据介绍 {links(['新华网'])}，会议指出，要持续推进社工站建设。</p>",
+         "据介绍 新华网，会议指出，要持续推进社工站建设。"),
+    ]
+    for _, html, text in lines:
+        result = clean_body(paragraph(REAL[0]) + html)
+        assert result.paragraphs == [REAL[0], text]
+
+
 BLANK_JOINED_FORMS = {  # titles without links, parted by blanks, as kits set them in plain text
     "a paragraph of their own": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{' '.join(titles)}</p>",
     "parted by no-break spaces": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{'&nbsp;&nbsp;'.join(titles)}</p>",

@@ -348,20 +348,46 @@ _COMMA_PIECE = re.compile(r"[^，,、\s]+")
 _ENDS_SENTENCE = frozenset(_SENTENCE_MARKS)
 
 
+def _tail_start(text: str) -> int | None:
+    """Where the text after a paragraph's last sentence begins (0 if it has none), for a
+    paragraph that ends with no sentence's mark, as a list does; None for one that ends as
+    prose does, which costs a look at its last character."""
+    if text[-1] in _ENDS_SENTENCE:
+        return None
+    lead = _SENTENCE_END.match(text)
+    return lead.end() if lead else 0
+
+
 def _comma_tail_run(text: str) -> list[list[tuple[int, int]]]:
     """Titles without links joined by commas after a paragraph's last sentence (or making it
     up): a comma is prose's too, so only a paragraph that ends with no sentence's mark, as a
-    list does, is looked at; one that ends as prose does costs a look at its last character."""
-    if text[-1] in _ENDS_SENTENCE:
-        return []
-    lead = _SENTENCE_END.match(text)
-    start = lead.end() if lead else 0
-    if len(_COMMAS.findall(text, start)) < 2:
+    list does, is looked at."""
+    start = _tail_start(text)
+    if start is None or len(_COMMAS.findall(text, start)) < 2:
         return []
     run = [piece.span() for piece in _COMMA_PIECE.finditer(text, start)]
     if len(run) < 3 or any(b - a > _SHORT for a, b in run) or _score(text[start:]) < 9:
         return []
     return [run]
+
+
+_NO_TITLE_CHAR = re.compile(r"[\W_]")  # titles glued to one another: letters and digits only
+
+
+def _glued_titles(text: str) -> tuple[int, int] | None:
+    """The span of titles without links glued to one another, no separator between them, after
+    a paragraph's last sentence (or making it up), as a list ends the paragraph. Without
+    separators the titles cannot be counted: the text must be longer than one title, no
+    clause, and made of spam words (two strong ones at least, spam enough for three titles,
+    a point of _score for every three characters), as no heading or caption about spam is."""
+    start = _tail_start(text)
+    if start is None or len(text) - start <= _SHORT or _NO_TITLE_CHAR.search(text, start):
+        return None
+    tail = text[start:]
+    score = _score(tail)
+    if score >= 9 and score * 3 >= len(tail) and len(_STRONG.findall(tail)) >= 2:
+        return start, len(text)
+    return None
 
 
 def _farms(para: _Para) -> list[tuple[int, int]]:
@@ -370,6 +396,8 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     for run in _runs(para):
         if span := _farm([para.text[a:b] for a, b in run]):
             found.append((run[span[0]][0], run[span[1]][1]))
+    if not found and not para.links and (span := _glued_titles(para.text)):
+        found.append(span)
     return found
 
 

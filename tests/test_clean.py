@@ -443,6 +443,40 @@ def test_comma_parted_lines_of_the_paper_stay():
     assert result.removals == []
 
 
+GLUED_FORMS = {  # titles without links and with no separator at all, as some kits join them
+    "a paragraph of their own": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{''.join(titles)}</p>",
+    "glued to the last paragraph's source note": lambda titles: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])}{''.join(titles)}</P>",
+    "between two paragraphs, in a div": lambda titles: "".join(map(paragraph, REAL[:MIDDLE]))
+    + f"<div>{''.join(titles)}</div>" + "".join(map(paragraph, REAL[MIDDLE:])),
+}
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+@pytest.mark.parametrize("titles", [SPAM_TITLES[:8], SPAM_TITLES[:3], GAMBLING], ids=["porn", "three", "gambling"])
+@pytest.mark.parametrize("form", GLUED_FORMS)
+def test_unlabelled_titles_with_no_separator_go(form, titles, script):
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    titles = [convert(title) for title in titles]
+    result = clean_body(founder_body(GLUED_FORMS[form](titles)))
+    assert result.paragraphs == REAL
+    assert [(r.kind, r.text) for r in result.removals] == [("spam:link-farm", "".join(titles))]
+
+
+def test_lines_of_the_paper_with_spam_words_and_no_separator_stay():
+    lines = [
+        "揭秘北京赛车pk10六合彩时时彩等博彩网站背后的陷阱",  # a heading: one title's length
+        "警方捣毁一个利用境外博彩网站组织六合彩和时时彩投注的犯罪团伙涉案资金高达三千余万元",  # few words, long
+        "警方捣毁一个利用境外博彩网站组织六合彩时时彩和百家乐投注的犯罪团伙",  # spam enough, not dense
+        "亚洲综合精品国产高清免费在线观看影院资源网站导航日韩欧美五月激情丁香",  # weak words only
+        "国产精品在线视频平台久久为功推动国内高清影院建设",  # one strong word
+        "图为警方查获的北京赛车pk10、六合彩、时时彩、百家乐赌博设备",  # a caption: enumerated, no list of titles
+    ]
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == lines
+    assert result.removals == []
+
+
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 @pytest.mark.parametrize("form", BLANK_JOINED_FORMS)
 def test_unlabelled_titles_joined_by_blanks_go(form, script):

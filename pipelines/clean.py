@@ -274,6 +274,9 @@ def _runs(para: _Para) -> list[list[tuple[int, int]]]:
     run = [(a, b) for a, b in zip(starts, ends)]
     if run[0][1] - run[0][0] > _SHORT:  # no title is that long: leave the text glued to it
         run = run[1:]
+    # Nor is the last, or one that ends a sentence: a title glued to the text after it.
+    if run and (run[-1][1] - run[-1][0] > _SHORT or _ENDS_SENTENCE.intersection(para.text[slice(*run[-1])])):
+        run = run[:-1]
     if any(b - a > _SHORT for a, b in run):  # prose that happens to use |
         return []
     return [run]
@@ -396,9 +399,24 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     for run in _runs(para):
         if span := _farm([para.text[a:b] for a, b in run]):
             found.append((run[span[0]][0], run[span[1]][1]))
-    if not found and not para.links and (span := _glued_titles(para.text)):
-        found.append(span)
-    return found
+    if found:
+        return found
+    span = _leading_spam_link(para) if para.links else _glued_titles(para.text)
+    return [span] if span else []
+
+
+def _leading_spam_link(para: _Para) -> tuple[int, int] | None:
+    """The span of a spam title linked at a paragraph's start, before its text: kits set one
+    there, glued to the paper's first sentence. One is enough where the link marks where it
+    ends, a strong spam word is in it and the paper's sentence follows, no other link (one
+    odd title in a list of links is no spam); a title without a link could end anywhere."""
+    if len(para.links) > 1:
+        return None
+    a, b = para.links[0]
+    if _CONTENT.search(para.text, 0, a) or not _SENTENCE_END.match(para.text, b):
+        return None
+    title = para.text[a:b]
+    return (a, b) if _spammy(title) and _STRONG.search(title) else None
 
 
 def _single_item(para: _Para) -> bool:

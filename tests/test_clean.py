@@ -443,6 +443,46 @@ def test_comma_parted_lines_of_the_paper_stay():
     assert result.removals == []
 
 
+BEFORE_TEXT_FORMS = {  # a run of titles before a paragraph's text, its last title glued to it
+    "|-joined": "|",
+    "blank-parted": " ",
+}
+
+
+@pytest.mark.parametrize("text", [REAL[1], "会议强调，要抓好落实。"], ids=["long", "short"])
+@pytest.mark.parametrize("form", BEFORE_TEXT_FORMS)
+def test_titles_before_a_paragraphs_text_go_and_the_text_stays(form, text):
+    # Where the last title ends and the paper's text begins nothing marks: that title stays
+    # with the text (a sentence may begin with a spam word, 国内…), the titles before it go.
+    titles = SPAM_TITLES[:6]
+    body = paragraph(REAL[0]) + paragraph(BEFORE_TEXT_FORMS[form].join(titles) + text) + paragraph(REAL[2])
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == [REAL[0], titles[-1] + text, REAL[2]]
+    assert [(r.kind, r.text) for r in result.removals] == [("spam:link-farm", BEFORE_TEXT_FORMS[form].join(titles[:-1]))]
+
+
+@pytest.mark.parametrize("title", [SPAM_TITLES[0], GAMBLING[0], "亞洲人成網站999久久久綜合"], ids=["porn", "gambling", "traditional"])
+@pytest.mark.parametrize("gap", ["", " "], ids=["glued", "after a blank"])
+def test_a_spam_title_linked_at_a_paragraphs_start_goes_and_the_text_stays(title, gap):
+    body = paragraph(REAL[0]) + f"<P>　　{links([title])}{gap}{escape(REAL[1])}</P>" + paragraph(REAL[2])
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL[:3]
+    assert [(r.kind, r.text) for r in result.removals] == [("spam:link-farm", title)]
+
+
+def test_a_link_at_a_paragraphs_start_that_is_no_spam_title_stays():
+    lines = [
+        (f"{links(['新华网'])}北京1月31日电，民政部召开全国志愿服务和社会工作电视电话会议。", "新华网北京1月31日电，民政部召开全国志愿服务和社会工作电视电话会议。"),
+        (f"{links(['久久为功'])}，推动社工站建设提质增效。", "久久为功，推动社工站建设提质增效。"),  # one strong word alone
+        (f"{links(['亚洲综合开发网站'])}报道，会议在京举行。", "亚洲综合开发网站报道，会议在京举行。"),  # weak words only
+        (f"{links(['久久综合网'])} 2023-01-24", "久久综合网 2023-01-24"),  # no sentence after it
+        (f"{links(['久久综合网', '民政部'])}发布通知。", "久久综合网| 民政部发布通知。"),  # one odd title of a list
+    ]
+    result = clean_body("".join(f"<p>{html}</p>" for html, _ in lines))
+    assert result.paragraphs == [text for _, text in lines]
+    assert result.removals == []
+
+
 GLUED_FORMS = {  # titles without links and with no separator at all, as some kits join them
     "a paragraph of their own": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{''.join(titles)}</p>",
     "glued to the last paragraph's source note": lambda titles: "".join(map(paragraph, REAL[:-1]))

@@ -260,7 +260,8 @@ _SHORT = 30  # longer than any link-farm title; shorter than most sentences
 
 
 def _runs(para: _Para) -> list[list[tuple[int, int]]]:
-    """Runs of list items in a paragraph, as text spans: adjacent links, or a |-joined chain."""
+    """Runs of list items in a paragraph, as text spans: links and the titles among them, or a
+    |-joined chain."""
     if para.links:
         return _linked_runs(para)
     pipes = list(_PIPES.finditer(para.text))

@@ -254,20 +254,16 @@ _PIPES = re.compile(r"[|｜丨]")
 _GAP_CHARS = r"\s|｜丨,，、/·•_-"  # what may stand between the links of a farm
 _GAP = re.compile(f"[{_GAP_CHARS}]*")
 _CONTENT = re.compile(f"[^{_GAP_CHARS}]")
-_SENTENCE_END = re.compile(r".*[。！？!?；;…）)”」』】]")
+_SENTENCE_MARKS = "。！？!?；;…）)”」』】"  # what ends a sentence, or the note closing it
+_SENTENCE_END = re.compile(rf".*[{_SENTENCE_MARKS}]")
 _SHORT = 30  # longer than any link-farm title; shorter than most sentences
 
 
 def _runs(para: _Para) -> list[list[tuple[int, int]]]:
-    """Runs of list items in a paragraph, as text spans: adjacent links, or a |-joined chain."""
+    """Runs of list items in a paragraph, as text spans: links and the titles among them, or a
+    |-joined chain."""
     if para.links:
-        runs: list[list[tuple[int, int]]] = []
-        for a, b in para.links:
-            if runs and _GAP.fullmatch(para.text, runs[-1][-1][1], a):
-                runs[-1].append((a, b))
-            else:
-                runs.append([(a, b)])
-        return runs
+        return _linked_runs(para)
     pipes = list(_PIPES.finditer(para.text))
     if len(pipes) < 2:
         return _blank_runs(para.text) or _comma_tail_run(para.text)
@@ -279,9 +275,55 @@ def _runs(para: _Para) -> list[list[tuple[int, int]]]:
     run = [(a, b) for a, b in zip(starts, ends)]
     if run[0][1] - run[0][0] > _SHORT:  # no title is that long: leave the text glued to it
         run = run[1:]
+    # Nor is the last, or one that ends a sentence: a title glued to the text after it.
+    if run and (run[-1][1] - run[-1][0] > _SHORT or _ENDS_SENTENCE.intersection(para.text[slice(*run[-1])])):
+        run = run[:-1]
     if any(b - a > _SHORT for a, b in run):  # prose that happens to use |
         return []
     return [run]
+
+
+# A piece of text outside the links: up to a separator, or a sentence's or clause's mark and
+# the marks after it (such a piece is the end of a sentence, never a title).
+_OUTSIDE_PIECE = re.compile(rf"[^{_GAP_CHARS}{_SENTENCE_MARKS}]+[{_SENTENCE_MARKS}]*|[{_SENTENCE_MARKS}]+")
+
+
+def _linked_runs(para: _Para) -> list[list[tuple[int, int]]]:
+    """Runs of list items in a paragraph with links: links, and the titles without links set
+    among them (kits mix the two), parted by separators alone. The text between links is read
+    piece by piece: a sentence's end, or a piece too long for a title, ends a run. Pieces
+    without links before a run's first link count only from the paragraph's start or a
+    sentence's end, and after its last link only up to the paragraph's end: elsewhere they may
+    be the clauses of the sentence the run stands in."""
+    runs: list[list[tuple[int, int]]] = []
+    run: list[tuple[int, int]] = []
+    linked = set(para.links)
+    leading_ok = True  # the run began at the paragraph's start or after a sentence's end
+
+    def close(trailing_ok: bool) -> None:
+        items = run
+        if not leading_ok:
+            while items and items[0] not in linked:
+                items = items[1:]
+        if not trailing_ok:
+            while items and items[-1] not in linked:
+                items = items[:-1]
+        if items:
+            runs.append(items)
+
+    done = 0
+    for a, b in [*para.links, (len(para.text), len(para.text))]:
+        for piece in _OUTSIDE_PIECE.finditer(para.text, done, a):
+            if piece.end() - piece.start() > _SHORT or _ENDS_SENTENCE.intersection(piece[0]):
+                close(trailing_ok=False)
+                run, leading_ok = [], piece[0][-1] in _ENDS_SENTENCE
+            else:
+                run.append(piece.span())
+        if a < b:
+            run.append((a, b))
+        done = b
+    close(trailing_ok=True)
+    return runs
 
 
 # A run of three pieces or more parted by blanks, each short and no sentence nor clause: it
@@ -307,23 +349,49 @@ def _blank_runs(text: str) -> list[list[tuple[int, int]]]:
 
 _COMMAS = re.compile(r"[，,、]")
 _COMMA_PIECE = re.compile(r"[^，,、\s]+")
-_ENDS_SENTENCE = frozenset("。！？!?；;…）)”」』】")
+_ENDS_SENTENCE = frozenset(_SENTENCE_MARKS)
+
+
+def _tail_start(text: str) -> int | None:
+    """Where the text after a paragraph's last sentence begins (0 if it has none), for a
+    paragraph that ends with no sentence's mark, as a list does; None for one that ends as
+    prose does, which costs a look at its last character."""
+    if text[-1] in _ENDS_SENTENCE:
+        return None
+    lead = _SENTENCE_END.match(text)
+    return lead.end() if lead else 0
 
 
 def _comma_tail_run(text: str) -> list[list[tuple[int, int]]]:
     """Titles without links joined by commas after a paragraph's last sentence (or making it
     up): a comma is prose's too, so only a paragraph that ends with no sentence's mark, as a
-    list does, is looked at; one that ends as prose does costs a look at its last character."""
-    if text[-1] in _ENDS_SENTENCE:
-        return []
-    lead = _SENTENCE_END.match(text)
-    start = lead.end() if lead else 0
-    if len(_COMMAS.findall(text, start)) < 2:
+    list does, is looked at."""
+    start = _tail_start(text)
+    if start is None or len(_COMMAS.findall(text, start)) < 2:
         return []
     run = [piece.span() for piece in _COMMA_PIECE.finditer(text, start)]
     if len(run) < 3 or any(b - a > _SHORT for a, b in run) or _score(text[start:]) < 9:
         return []
     return [run]
+
+
+_NO_TITLE_CHAR = re.compile(r"[\W_]")  # titles glued to one another: letters and digits only
+
+
+def _glued_titles(text: str) -> tuple[int, int] | None:
+    """The span of titles without links glued to one another, no separator between them, after
+    a paragraph's last sentence (or making it up), as a list ends the paragraph. Without
+    separators the titles cannot be counted: the text must be longer than one title, no
+    clause, and made of spam words (two strong ones at least, spam enough for three titles,
+    a point of _score for every three characters), as no heading or caption about spam is."""
+    start = _tail_start(text)
+    if start is None or len(text) - start <= _SHORT or _NO_TITLE_CHAR.search(text, start):
+        return None
+    tail = text[start:]
+    score = _score(tail)
+    if score >= 9 and score * 3 >= len(tail) and len(_STRONG.findall(tail)) >= 2:
+        return start, len(text)
+    return None
 
 
 def _farms(para: _Para) -> list[tuple[int, int]]:
@@ -332,7 +400,24 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     for run in _runs(para):
         if span := _farm([para.text[a:b] for a, b in run]):
             found.append((run[span[0]][0], run[span[1]][1]))
-    return found
+    if found:
+        return found
+    span = _leading_spam_link(para) if para.links else _glued_titles(para.text)
+    return [span] if span else []
+
+
+def _leading_spam_link(para: _Para) -> tuple[int, int] | None:
+    """The span of a spam title linked at a paragraph's start, before its text: kits set one
+    there, glued to the paper's first sentence. One is enough where the link marks where it
+    ends, a strong spam word is in it and the paper's sentence follows, no other link (one
+    odd title in a list of links is no spam); a title without a link could end anywhere."""
+    if len(para.links) > 1:
+        return None
+    a, b = para.links[0]
+    if _CONTENT.search(para.text, 0, a) or not _SENTENCE_END.match(para.text, b):
+        return None
+    title = para.text[a:b]
+    return (a, b) if _spammy(title) and _STRONG.search(title) else None
 
 
 def _single_item(para: _Para) -> bool:

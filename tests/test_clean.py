@@ -360,6 +360,49 @@ def test_unlabelled_pipe_chain_merged_into_a_real_paragraph_is_cut():
     assert result.removals[0].text.startswith(SPAM_TITLES[0])
 
 
+def mixed(titles: list[str], separator: str) -> str:
+    """Titles with and without links in turn, as kits mix them: every other one linked."""
+    return separator.join(links([title]) if n % 2 else escape(title) for n, title in enumerate(titles))
+
+
+MIXED_FORMS = {  # linked and unlinked titles in one paragraph
+    "a paragraph of their own, |-joined": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{mixed(titles, '|')}</p>",
+    "a paragraph of their own, blank-parted": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{mixed(titles, ' ')}</p>",
+    "links, then titles without": lambda titles: "".join(map(paragraph, REAL))
+    + f"<p>{links(titles[:4])}| {' | '.join(titles[4:])}</p>",
+    "glued to the last paragraph": lambda titles: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])}{mixed(titles, ' ')}</P>",
+    "between two paragraphs": lambda titles: "".join(map(paragraph, REAL[:MIDDLE]))
+    + f"<p>{mixed(titles, ' | ')}</p>" + "".join(map(paragraph, REAL[MIDDLE:])),
+}
+
+
+@pytest.mark.parametrize("form", MIXED_FORMS)
+def test_linked_and_unlinked_titles_mixed_in_one_paragraph_go(form):
+    titles = SPAM_TITLES[:8]
+    result = clean_body(founder_body(MIXED_FORMS[form](titles)))
+    assert result.paragraphs == REAL
+    assert kinds(result.removals) == ["spam:link-farm"]
+    assert result.removals[0].text.startswith(titles[0]) and result.removals[0].text.endswith(titles[-1])
+
+
+def test_text_without_links_next_to_a_farm_of_links_stays():
+    # Text beside the links is a title only between two of them, or from a sentence's end (or
+    # the paragraph's start) to the first: a clause after the last may be the sentence's own.
+    farm = links(SPAM_TITLES[:5], " ")
+    lines = [
+        ("会议指出", f"<p>　　{farm} 会议指出，2022年我国志愿服务工作取得新进展。</p>",
+         "会议指出，2022年我国志愿服务工作取得新进展。"),
+        ("国产精品牌", f"<p>　　{farm} 国产精品牌在线展示，2022年销量稳步增长。</p>",
+         "国产精品牌在线展示，2022年销量稳步增长。"),
+        ("link before a clause", f"<p>　　据介绍 {links(['新华网'])}，会议指出，要持续推进社工站建设。</p>",
+         "据介绍 新华网，会议指出，要持续推进社工站建设。"),
+    ]
+    for _, html, text in lines:
+        result = clean_body(paragraph(REAL[0]) + html)
+        assert result.paragraphs == [REAL[0], text]
+
+
 BLANK_JOINED_FORMS = {  # titles without links, parted by blanks, as kits set them in plain text
     "a paragraph of their own": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{' '.join(titles)}</p>",
     "parted by no-break spaces": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{'&nbsp;&nbsp;'.join(titles)}</p>",
@@ -394,6 +437,80 @@ def test_comma_parted_lines_of_the_paper_stay():
         "亚洲公益论坛，综合报道，国产精品家电下乡，五月在线培训",  # weak words, no titles of spam
         "一、加强党建引领，推进社工站建设，久久为功",
         "久久综合网，亚洲一区二区，精品国产在线。会议指出，要持续推进社工站建设。",  # ends as prose does
+    ]
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == lines
+    assert result.removals == []
+
+
+BEFORE_TEXT_FORMS = {  # a run of titles before a paragraph's text, its last title glued to it
+    "|-joined": "|",
+    "blank-parted": " ",
+}
+
+
+@pytest.mark.parametrize("text", [REAL[1], "会议强调，要抓好落实。"], ids=["long", "short"])
+@pytest.mark.parametrize("form", BEFORE_TEXT_FORMS)
+def test_titles_before_a_paragraphs_text_go_and_the_text_stays(form, text):
+    # Where the last title ends and the paper's text begins nothing marks: that title stays
+    # with the text (a sentence may begin with a spam word, 国内…), the titles before it go.
+    titles = SPAM_TITLES[:6]
+    body = paragraph(REAL[0]) + paragraph(BEFORE_TEXT_FORMS[form].join(titles) + text) + paragraph(REAL[2])
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == [REAL[0], titles[-1] + text, REAL[2]]
+    assert [(r.kind, r.text) for r in result.removals] == [("spam:link-farm", BEFORE_TEXT_FORMS[form].join(titles[:-1]))]
+
+
+@pytest.mark.parametrize("title", [SPAM_TITLES[0], GAMBLING[0], "亞洲人成網站999久久久綜合"], ids=["porn", "gambling", "traditional"])
+@pytest.mark.parametrize("gap", ["", " "], ids=["glued", "after a blank"])
+def test_a_spam_title_linked_at_a_paragraphs_start_goes_and_the_text_stays(title, gap):
+    body = paragraph(REAL[0]) + f"<P>　　{links([title])}{gap}{escape(REAL[1])}</P>" + paragraph(REAL[2])
+    result = clean_body(founder_body(body))
+    assert result.paragraphs == REAL[:3]
+    assert [(r.kind, r.text) for r in result.removals] == [("spam:link-farm", title)]
+
+
+def test_a_link_at_a_paragraphs_start_that_is_no_spam_title_stays():
+    lines = [
+        (f"{links(['新华网'])}北京1月31日电，民政部召开全国志愿服务和社会工作电视电话会议。", "新华网北京1月31日电，民政部召开全国志愿服务和社会工作电视电话会议。"),
+        (f"{links(['久久为功'])}，推动社工站建设提质增效。", "久久为功，推动社工站建设提质增效。"),  # one strong word alone
+        (f"{links(['亚洲综合开发网站'])}报道，会议在京举行。", "亚洲综合开发网站报道，会议在京举行。"),  # weak words only
+        (f"{links(['久久综合网'])} 2023-01-24", "久久综合网 2023-01-24"),  # no sentence after it
+        (f"{links(['久久综合网', '民政部'])}发布通知。", "久久综合网| 民政部发布通知。"),  # one odd title of a list
+    ]
+    result = clean_body("".join(f"<p>{html}</p>" for html, _ in lines))
+    assert result.paragraphs == [text for _, text in lines]
+    assert result.removals == []
+
+
+GLUED_FORMS = {  # titles without links and with no separator at all, as some kits join them
+    "a paragraph of their own": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{''.join(titles)}</p>",
+    "glued to the last paragraph's source note": lambda titles: "".join(map(paragraph, REAL[:-1]))
+    + f"<P>　　{escape(REAL[-1])}{''.join(titles)}</P>",
+    "between two paragraphs, in a div": lambda titles: "".join(map(paragraph, REAL[:MIDDLE]))
+    + f"<div>{''.join(titles)}</div>" + "".join(map(paragraph, REAL[MIDDLE:])),
+}
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+@pytest.mark.parametrize("titles", [SPAM_TITLES[:8], SPAM_TITLES[:3], GAMBLING], ids=["porn", "three", "gambling"])
+@pytest.mark.parametrize("form", GLUED_FORMS)
+def test_unlabelled_titles_with_no_separator_go(form, titles, script):
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    titles = [convert(title) for title in titles]
+    result = clean_body(founder_body(GLUED_FORMS[form](titles)))
+    assert result.paragraphs == REAL
+    assert [(r.kind, r.text) for r in result.removals] == [("spam:link-farm", "".join(titles))]
+
+
+def test_lines_of_the_paper_with_spam_words_and_no_separator_stay():
+    lines = [
+        "揭秘北京赛车pk10六合彩时时彩等博彩网站背后的陷阱",  # a heading: one title's length
+        "警方捣毁一个利用境外博彩网站组织六合彩和时时彩投注的犯罪团伙涉案资金高达三千余万元",  # few words, long
+        "警方捣毁一个利用境外博彩网站组织六合彩时时彩和百家乐投注的犯罪团伙",  # spam enough, not dense
+        "亚洲综合精品国产高清免费在线观看影院资源网站导航日韩欧美五月激情丁香",  # weak words only
+        "国产精品在线视频平台久久为功推动国内高清影院建设",  # one strong word
+        "图为警方查获的北京赛车pk10、六合彩、时时彩、百家乐赌博设备",  # a caption: enumerated, no list of titles
     ]
     result = clean_body("".join(map(paragraph, lines)))
     assert result.paragraphs == lines

@@ -39,7 +39,29 @@ RELATED_WIDGET = f"<p>{RELATED_LINES[0]}</p><ul>" + "".join(
     for n, line in enumerate(RELATED_LINES[1:])) + "</ul>"
 
 
+# Linked and unlinked titles in turn, a paragraph of their own after the first paragraph.
+MIXED_FARM = "content_306508.htm"
+MIXED_TITLES = SPAM_TITLES[8:16]
+MIXED_BLOCK = "<P>" + " | ".join(
+    f'<a href="http://www.{n:02d}zhanqun.example/">{title}</a>' if n % 2 else title for n, title in enumerate(MIXED_TITLES)) + "</P>"
+# A spam title linked at the start of the second paragraph, glued to its text; titles glued to
+# one another, no separator, after the closing source note.
+LEAD_AND_GLUED = "content_306510.htm"
+LEAD_TITLE = SPAM_TITLES[16]
+LEAD_LINK = f'<a href="http://www.zhanqun.example/">{LEAD_TITLE}</a>'
+GLUED_RUN = "".join(SPAM_TITLES[17:23])
+RUN_NOTE = "(據廣西壯族自治區民政廳)</P>"
+
+
 def _spam(name: str, html: str) -> str:
+    if name == MIXED_FARM:
+        first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
+        return html[:first] + MIXED_BLOCK + html[first:]
+    if name == LEAD_AND_GLUED:
+        second = html.index("<P>　　", html.index("</P>", html.index("<npm:article-content>"))) + len("<P>　　")
+        html = html[:second] + LEAD_LINK + html[second:]
+        assert html.count(RUN_NOTE + "\n" + END) == 1
+        return html.replace(RUN_NOTE, RUN_NOTE.replace("</P>", f"{GLUED_RUN}</P>"))
     if name == SPLIT_FARM:
         label = opencc.OpenCC("s2t").convert(LABEL) + ":"
         return html.replace(END, f"<p>{label}</p>" + "".join(f"<p>{piece}</p>" for piece in SPLIT_PIECES) + END)
@@ -96,3 +118,13 @@ def test_injected_spam_and_a_dated_related_list_are_not_stored_and_the_text_is_w
     assert removals(spammed, HIDDEN) == [("spam:hidden", text) for text in HIDDEN_TEXTS]
     assert stored[RELATED][0] == bodies[RELATED]
     assert removals(spammed, RELATED) == [("boilerplate:related", line) for line in RELATED_LINES]
+
+
+def test_mixed_titles_a_leading_spam_link_and_titles_without_separators_are_not_stored(spammed, bodies):
+    stored = dict((re.sub(r".*/", "", url), (body, source)) for url, body, source in sql_rows(
+        spammed, "SELECT url, body, source FROM articles WHERE url LIKE '%/content_3065__.htm'"))
+    assert stored[MIXED_FARM][0] == bodies[MIXED_FARM]
+    assert removals(spammed, MIXED_FARM) == [("spam:link-farm", " | ".join(MIXED_TITLES))]
+    # The source note the titles were glued to stays, and is the source.
+    assert stored[LEAD_AND_GLUED] == (bodies[LEAD_AND_GLUED], "据广西壮族自治区民政厅")
+    assert removals(spammed, LEAD_AND_GLUED) == [("spam:link-farm", LEAD_TITLE), ("spam:link-farm", GLUED_RUN)]

@@ -106,11 +106,14 @@ def _process_gone(worker: str) -> bool:
 # ARGV from ``gone_from`` on: the workers found gone by their process ids). Takes off the roll
 # the workers gone or whose heartbeat lapsed (a worker's heartbeat key is the roll's key and
 # its name, read by the script though not among its KEYS: REDIS_URL names one server, not a
-# cluster); the number still at the job, and those taken off. Each one taken off leaves a member
-# ``killed:`` and its name among the fingerprints (no request's fingerprint, which is hex), gone
-# with the job: what it had taken from the queue no worker fetches, and every worker that
-# leaves the job, not only the one that took it off, says so (_LEAVE). A worker back on the roll
-# takes its own off (_ENTER): it was paused, not killed, and fetches what it had taken.
+# cluster); the number still at the job, and the marks of those taken off. Each one taken off
+# leaves a mark among the fingerprints (no request's fingerprint, which is hex), gone with the
+# job: ``killed:`` and its name if its process id no longer runs, ``lapsed:`` and its name if
+# only its heartbeat lapsed (killed on another machine, cut off from Redis, or paused: the
+# log lines must not send an operator looking for a kill that may not have been). What it had
+# taken from the queue no worker fetches, and every worker that leaves the job, not only the
+# one that took it off, says so (_LEAVE). A worker back on the roll takes its own off (_ENTER):
+# it was paused, not killed, and fetches what it had taken.
 _PRUNE = """
 local function prune(gone_from)
   local gone = {}
@@ -121,8 +124,9 @@ local function prune(gone_from)
     if gone[worker] or redis.call('EXISTS', heartbeat) == 0 then
       redis.call('SREM', KEYS[1], worker)
       redis.call('DEL', heartbeat)
-      redis.call('SADD', KEYS[4], 'killed:' .. worker)
-      table.insert(dead, worker)
+      local mark = (gone[worker] and 'killed:' or 'lapsed:') .. worker
+      redis.call('SADD', KEYS[4], mark)
+      table.insert(dead, mark)
     else
       alive = alive + 1
     end
@@ -164,7 +168,7 @@ local function enter(keep)
   end
   redis.call('SADD', KEYS[1], ARGV[1])
   redis.call('SADD', KEYS[4], marker)
-  redis.call('SREM', KEYS[4], 'killed:' .. ARGV[1])
+  redis.call('SREM', KEYS[4], 'killed:' .. ARGV[1], 'lapsed:' .. ARGV[1])
   redis.call('SET', KEYS[1] .. ':' .. ARGV[1], 1, 'EX', ARGV[4])
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
   return {1, root, dead, cleared, recorded, ended}
@@ -187,26 +191,29 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
 end
 return enter(true)
 """
-# ARGV: the worker, JOB_TTL, the workers gone. Returns {the workers taken off, the workers of the
-# job taken off for killed since it was last cleared (by any worker; a name may come twice)};
-# with no live one left at it, the job is cleared, else its keys leased. The killed are read
-# by a scan of the fingerprints, once per worker at its end.
+# ARGV: the worker, JOB_TTL, the workers gone. Returns {the marks of the workers taken off, the
+# marks of the job's workers taken off for dead since it was last cleared (by any worker; a
+# mark may come twice)}; with no live one left at it, the job is cleared, else its keys leased.
+# The marks are read by a scan of the fingerprints, once per worker at its end.
 _LEAVE = _PRUNE + """
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[1] .. ':' .. ARGV[1])
 local alive, dead = prune(3)
-local killed, cursor = {}, '0'
-repeat
-  local page = redis.call('SSCAN', KEYS[4], cursor, 'MATCH', 'killed:*', 'COUNT', 1000)
-  cursor = page[1]
-  for _, member in ipairs(page[2]) do table.insert(killed, string.sub(member, 8)) end
-until cursor == '0'
+local marks = {}
+for _, pattern in ipairs({'killed:*', 'lapsed:*'}) do
+  local cursor = '0'
+  repeat
+    local page = redis.call('SSCAN', KEYS[4], cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = page[1]
+    for _, member in ipairs(page[2]) do table.insert(marks, member) end
+  until cursor == '0'
+end
 if alive == 0 then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 else
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 end
-return {dead, killed}
+return {dead, marks}
 """
 
 # A request taken from the job's queue, or queued, only by a worker on the job's roll, checked in
@@ -257,6 +264,33 @@ return {busy, dead}
 
 def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+# The marks of a worker taken off the roll for dead (_PRUNE): its process id no longer runs, or
+# only its heartbeat lapsed.
+KILLED, LAPSED = "killed:", "lapsed:"
+
+
+def taken_for_dead(marks: list[str]) -> str:
+    """The workers of ``marks`` (_PRUNE's), each with what is known of it: the process of one
+    ended without leaving the job, the heartbeat of another lapsed. Neither tells a kill: a
+    worker that lost Redis stops without leaving, and one cut off from it, or paused, stops
+    beating; said as a kill, it sent an operator looking for one that never was."""
+    ended = [mark.removeprefix(KILLED) for mark in marks if mark.startswith(KILLED)]
+    lapsed = [mark.removeprefix(LAPSED) for mark in marks if mark.startswith(LAPSED)]
+    said = []
+    if ended:
+        said.append(f"{_some(ended)}: process ended without leaving the job (killed, or it lost Redis)")
+    if lapsed:
+        said.append(f"{_some(lapsed)}: no heartbeat for over {WORKER_TTL} s (killed, cut off from Redis, its machine "
+                    f"down, or paused)")
+    return "; ".join(said)
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """``names`` in a line: the first few, and how many more."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 class Joined(NamedTuple):
@@ -373,10 +407,11 @@ class WorkerRoll:
         return int(busy), sorted(map(_text, dead))
 
     def leave(self) -> tuple[list[str], list[str]]:
-        """Off the roll: the workers found dead (taken off), and all the job's workers taken off
-        for killed while it ran (by this worker or another). The last one out clears the job."""
-        dead, killed = self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])
-        return sorted(map(_text, dead)), sorted(set(map(_text, killed)))
+        """Off the roll: the marks of the workers found dead (taken off), and of all the job's
+        workers taken off for dead while it ran (by this worker or another). The last one out
+        clears the job."""
+        dead, marks = self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])
+        return sorted(map(_text, dead)), sorted(set(map(_text, marks)))
 
 
 class JobScheduler(Scheduler):
@@ -463,16 +498,19 @@ class JobScheduler(Scheduler):
             # but its fingerprints would have kept this run from asking for it again; a root
             # recorded by a worker killed before it got on the roll, workers from any other.
             logger.warning(
-                "distributed crawl: job %s was left by killed workers%s: starting it afresh "
+                "distributed crawl: job %s was left by workers that did not close it%s: starting it afresh "
                 "(what they stored is kept; the archive tells what is missing)",
-                self.job, f" ({', '.join(dead)})" if dead else "",
+                self.job, f" ({taken_for_dead(dead)})" if dead else "",
             )
         elif dead:
-            logger.warning(
-                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
-                "run the job again once it ends", self.job, ", ".join(dead)
-            )
+            self.say_taken_for_dead(dead)
         return joined
+
+    def say_taken_for_dead(self, marks: list[str]) -> None:
+        logger.warning(
+            "distributed crawl: job %s: workers taken for dead, %s: what they were fetching is missing: "
+            "run the job again once it ends", self.job, taken_for_dead(marks)
+        )
 
     def beat(self) -> None:
         """Tells the job's other workers this one is alive, and keeps the job's keys a
@@ -529,10 +567,7 @@ class JobScheduler(Scheduler):
             )
             self.stats.set_value(WORKER_STOPPED, self.queue_lost)
         if answer.dead:
-            logger.warning(
-                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
-                "run the job again once it ends", self.job, ", ".join(answer.dead)
-            )
+            self.say_taken_for_dead(answer.dead)
 
     def check_in_if_due(self) -> None:
         """A heartbeat now if one is overdue, before this worker uses the queue: resumed after a
@@ -673,10 +708,7 @@ class JobScheduler(Scheduler):
             self.lose_redis(exc)
             return 0
         if dead:
-            logger.warning(
-                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
-                "run the job again once it ends", self.job, ", ".join(dead)
-            )
+            self.say_taken_for_dead(dead)
         return busy
 
     def close(self, reason):
@@ -707,16 +739,13 @@ class JobScheduler(Scheduler):
         fingerprint recorded) no worker fetched. Every worker that leaves the job since ends its
         run as one that did not fetch everything (SHARE_LOST: crawl_runs status 'failed', exit
         status 4); the job cleared, running it again fetches what the archive lacks."""
-        dead, killed = self.roll.leave()
+        dead, marks = self.roll.leave()
         if dead:
-            logger.warning(
-                "distributed crawl: job %s: workers %s were killed; what they were fetching is missing: "
-                "run the job again to fetch it", self.job, ", ".join(dead)
-            )
-        if killed:
+            self.say_taken_for_dead(dead)
+        if marks:
             self.stats.set_value(
-                SHARE_LOST, f"what {len(killed)} killed worker{'' if len(killed) == 1 else 's'} of job {self.job} "
-                            f"had taken from its queue"
+                SHARE_LOST, f"what {len(marks)} worker{'' if len(marks) == 1 else 's'} of job {self.job} had taken from "
+                            f"its queue ({taken_for_dead(marks)})"
             )
 
 

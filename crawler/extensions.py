@@ -35,7 +35,7 @@ LATEST_ISSUE = "latest/issue_date"
 # Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
 # refused it (another site root); one line, exit status 2.
 WORKER_STOPPED = "distributed/stopped"
-# What killed workers of a distributed job had taken from its queue (crawler/distributed.py),
+# What workers of a distributed job taken for dead had taken from its queue (crawler/distributed.py),
 # which no worker fetched: a failure of the run, as a request that failed (exit status 4).
 SHARE_LOST = "distributed/share_lost"
 # Why this run is not (or not wholly) in crawl_runs: its record could not be started or closed.

@@ -382,7 +382,7 @@ def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again
         # Run again, it completes the job: what the killed worker had taken is fetched again.
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "was left by killed workers" in done.stderr
+    assert "was left by workers that did not close it" in done.stderr
     _assert_issues_complete(archive, ISSUES[:3])
     assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
 
@@ -404,8 +404,9 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
         assert survivor.wait(240) == 4, log.read_text()[-3000:]
         # The survivor, the last live worker, cleared the job despite the dead one on its roll.
         assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
-        assert "were killed; what they were fetching is missing" in log.read_text()
-        ended = f"what 1 killed worker of job issues:gongyishibao:{job} had taken from its queue; run again"
+        assert f"workers taken for dead, {worker_name(killed.pid)}: process ended without leaving" in log.read_text()
+        ended = (f"what 1 worker of job issues:gongyishibao:{job} had taken from its queue ({worker_name(killed.pid)}: "
+                 f"process ended without leaving the job (killed, or it lost Redis)); run again")
         assert ended in log.read_text()
         run = next(run for run in crawl_runs(archive) if run.status != "running")  # the killed one's stays so
         assert run.status == "failed" and ended in run.message, (run.status, run.message)
@@ -440,7 +441,9 @@ def test_a_worker_killed_on_another_machine_is_waited_for_and_its_share_fetched_
         killed_at = time.monotonic()
         assert survivor.wait(WORKER_TTL + 120) == 4, log.read_text()[-3000:]
         assert time.monotonic() - killed_at < WORKER_TTL + 30  # taken for dead once its heartbeat lapsed
-        assert f"what 1 killed worker of job issues:gongyishibao:{job} had taken from its queue" in log.read_text()
+        assert re.search(rf"what 1 worker of job issues:gongyishibao:{job} had taken from its queue \(\S+: no heartbeat "
+                         rf"for over {WORKER_TTL} s \(killed, cut off from Redis, its machine down, or paused\)\)",
+                         log.read_text()), log.read_text()[-3000:]
         assert not redis.Redis.from_url(redis_url).keys(f"issues:gongyishibao:{job}:*")
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -507,6 +510,48 @@ def _job_through_a_link(request, monkeypatch, redis_url: str, tmp_path: Path):
     link = RedisLink(redis_url)
     monkeypatch.setenv("REDIS_URL", link.url)
     return archive, job, link, sample_site(tmp_path / "site", ISSUES[:3], pdfs=False), tmp_path / "worker.log"
+
+
+def test_a_worker_cut_off_from_redis_on_another_machine_is_not_reported_killed(redis_url, request, tmp_path,
+                                                                                  monkeypatch):
+    # A worker on another machine (here a pid namespace of its own) loses its connection to
+    # Redis: it stores what it fetched and stops (exit status 2), without leaving the job. The
+    # survivor takes it for dead once its heartbeat lapses and ends with exit status 4, right:
+    # what it had taken from the queue, and the links of its last pages, no worker fetched. But
+    # its line said "1 killed worker", and sent an operator looking for an OOM kill that never was.
+    from crawler.distributed import WORKER_TTL
+
+    _named_in_its_own_pid_namespace()  # skips where a process cannot have one
+    archive, job, link, site, cut_log = _job_through_a_link(request, monkeypatch, redis_url, tmp_path)
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        command, env = _crawl_command(args, archive, KILLABLE)
+        with open(cut_log, "w") as out:
+            elsewhere = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
+                                         cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        monkeypatch.setenv("REDIS_URL", redis_url)
+        log = tmp_path / "survivor.log"
+        survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
+        try:
+            _wait_for_articles(elsewhere, server, cut_log, 25)
+            link.cut()
+            assert elsewhere.wait(60) == 2, cut_log.read_text()[-3000:]
+            assert survivor.wait(WORKER_TTL + 120) == 4, log.read_text()[-3000:]
+        finally:
+            for worker in (elsewhere, survivor):
+                if worker.poll() is None:
+                    worker.kill()
+        output = log.read_text()
+        name = re.search(rf"distributed crawl: job issues:gongyishibao:{job}, worker (\S+),", cut_log.read_text())[1]
+        ended = (f"what 1 worker of job issues:gongyishibao:{job} had taken from its queue ({name}: no heartbeat for over "
+                 f"{WORKER_TTL} s (killed, cut off from Redis, its machine down, or paused)); run again to fetch them")
+        assert f"ERROR: not fetched: 公益时报 (gongyishibao) {ISSUES[0]}..{ISSUES[2]}: {ended}" in output, output[-3000:]
+        assert "killed worker" not in output and "were killed" not in output
+        run = next(run for run in crawl_runs(archive) if run.status == "failed")
+        assert run.message.endswith(ended), run.message
+        done = run_crawl(*args, archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:3])
 
 
 def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_url, request, tmp_path, monkeypatch):
@@ -778,7 +823,7 @@ def _assert_started_afresh(done, archive: str, issues, server_redis, prefix: str
     """A run of a job only killed workers were left on: it started the job afresh, crawled it
     whole and, the last one out, cleared its keys (the recorded root too)."""
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "was left by killed workers" in done.stderr
+    assert "was left by workers that did not close it" in done.stderr
     _assert_issues_complete(archive, issues)
     assert not server_redis.keys(f"{prefix}:*")
 
@@ -1065,8 +1110,40 @@ def test_every_worker_leaving_a_job_one_of_whose_workers_was_killed_ends_as_not_
     other.close("finished")
     paused.close("finished")  # the last: it ends the job
     assert not server_redis.keys(f"{prefix}:*")
-    lost = f"what 1 killed worker of job {prefix} had taken from its queue"
+    lost = (f"what 1 worker of job {prefix} had taken from its queue ({killed.worker}: no heartbeat for over 60 s "
+            f"(killed, cut off from Redis, its machine down, or paused))")
     assert [each.stats.get_value(SHARE_LOST) for each in (first, other, paused)] == [lost] * 3
+
+
+def test_the_end_of_a_job_whose_workers_were_taken_for_dead_says_what_is_known_of_each(redis_url, job_worker, caplog):
+    # Whether a worker taken off the roll was killed is not known: one whose heartbeat lapsed
+    # may be cut off from Redis, its machine down, or paused; one whose process id no longer
+    # runs here may have stopped for Redis lost (exit status 2) without leaving the job. The
+    # lines called every one of them a killed worker.
+    from crawler.extensions import SHARE_LOST
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that no longer runs here
+    import redis
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
+    silent, _ = job_worker(job, ROOTS[0], _elsewhere("silent"))
+    ended, _ = job_worker(job, ROOTS[0], worker_name(gone.pid))
+    assert server_redis.delete(f"{prefix}:workers:{silent.worker}") == 1  # its heartbeat lapsed
+    last, _ = job_worker(job, ROOTS[0], _elsewhere("last"))  # takes both off the roll
+    last.close("finished")
+    other.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+    said = (f"{worker_name(gone.pid)}: process ended without leaving the job (killed, or it lost Redis); "
+            f"{_elsewhere('silent')}: no heartbeat for over 60 s (killed, cut off from Redis, its machine down, or paused)")
+    lost = f"what 2 workers of job {prefix} had taken from its queue ({said})"
+    assert [each.stats.get_value(SHARE_LOST) for each in (last, other)] == [lost] * 2
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [f"distributed crawl: job {prefix}: workers taken for dead, {said}: what they were fetching is "
+                        f"missing: run the job again once it ends"], warnings
 
 
 @pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])
@@ -1151,8 +1228,9 @@ def test_a_worker_back_from_a_pause_to_its_job_started_afresh_by_another_says_it
         # Its own request went with the job; the newcomer's, and the one it queued back, are there.
         assert len(paused.queue) == (meanwhile == "the-newcomer-was-killed") + (noticed_by == "queue")
         lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-        killed = [f"distributed crawl: job {prefix}: workers {newcomer.worker} were killed; what they were fetching "
-                  f"is missing: run the job again once it ends"] if meanwhile == "the-newcomer-was-killed" else []
+        killed = [f"distributed crawl: job {prefix}: workers taken for dead, {newcomer.worker}: no heartbeat for over "
+                  f"60 s (killed, cut off from Redis, its machine down, or paused): what they were fetching is missing: "
+                  f"run the job again once it ends"] if meanwhile == "the-newcomer-was-killed" else []
         assert len(lines) == 1 + len(killed) and lines[1:] == killed, lines
         assert re.fullmatch(
             rf"distributed crawl: job {prefix}: this worker was taken for dead \(no heartbeat for \d+ s: its process "

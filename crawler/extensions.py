@@ -91,6 +91,8 @@ def fetch_failures(stats) -> dict[str, int]:
         "page PDF": _sum(stats, "pdfs/failed/", leave_out=("404", "410")),
         "read error": _sum(stats, "spider_exceptions/", leave_out=("count",)),  # by kind, and in all
         "processing error": _sum(stats, ITEM_ERRORS),
+        # A date answered without an issue whose answer the archive refused (pipelines/store.py).
+        "date": _sum(stats, "dates/failed/"),
     }
 
 

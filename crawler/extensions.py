@@ -32,6 +32,8 @@ FIRST_FAILURE = "failed/first"
 # A run of the newest issue (no date given): the date whose entry page it asked last, the one
 # it took for the newest, named by its end-of-run error line.
 LATEST_ISSUE = "latest/issue_date"
+# And the dates of the incomplete issues it asked again (IssuesSpider.incomplete_issue_requests).
+ASKED_AGAIN = "latest/asked_again"
 # Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
 # refused it (another site root); one line, exit status 2.
 WORKER_STOPPED = "distributed/stopped"
@@ -91,6 +93,8 @@ def fetch_failures(stats) -> dict[str, int]:
         "page PDF": _sum(stats, "pdfs/failed/", leave_out=("404", "410")),
         "read error": _sum(stats, "spider_exceptions/", leave_out=("count",)),  # by kind, and in all
         "processing error": _sum(stats, ITEM_ERRORS),
+        # A date answered without an issue whose answer the archive refused (pipelines/store.py).
+        "date": _sum(stats, "dates/failed/"),
     }
 
 
@@ -105,10 +109,18 @@ def failure_message(crawler) -> str | None:
     what = f"{plan.paper.name} ({plan.paper.code}) {plan.asked}" if plan is not None else crawler.spider.name
     if plan is not None and plan.latest and (day := stats.get_value(LATEST_ISSUE)):
         what = f"{plan.paper.name} ({plan.paper.code}) {day} (latest)"  # the date to run again with
+    if plan is not None and plan.latest:
+        what += "".join(f", {day} (incomplete, asked again)" for day in asked_again(stats))
     first = stats.get_value(FIRST_FAILURE)
     counts = [", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
               + (f" (first: {first})" if first else "")] if failed else []
     return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; run again to fetch them"
+
+
+def asked_again(stats) -> list[str]:
+    """The incomplete issues a crawl of the newest asked again, but the newest itself (when it
+    was one of them): the dates besides it."""
+    return [day for day in stats.get_value(ASKED_AGAIN) or () if day != stats.get_value(LATEST_ISSUE)]
 
 
 def _plan(crawler):
@@ -451,7 +463,7 @@ class CrawlProgress:
             # total to go against, the job's queue does.
             return f"this worker: pages {self.pages_done}, articles {self.articles_done}; {scheduler.job_progress()}"
         plan = _plan(self.crawler)
-        asked = 1 if plan is None or plan.latest else len(plan.dates)
+        asked = 1 + len(asked_again(stats)) if plan is None or plan.latest else len(plan.dates)
         complete = stats.get_value("delta/issues_skipped", 0)
         failed = stats.get_value("issues/failed", 0)
         # Dates the site answered without their issue (404 or 410, its error page, another

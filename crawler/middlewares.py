@@ -79,6 +79,17 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             self.archive_read.set()
         async for request in super().process_start(start):
             yield request
+        if plan is not None and plan.latest and not self.refresh:
+            for request in spider.incomplete_issue_requests(self._incomplete(plan)):
+                if (request := self.get_processed_request(request, None)) is not None:
+                    yield request
+
+    def _incomplete(self, plan) -> list[date]:
+        """The issues of a crawl of the newest's window that the archive holds incomplete, from
+        the crawl's root (from another, their articles would be stored twice: storage/roots.py)."""
+        from storage.roots import under_root
+
+        return [day for day, state in self.states.items() if not state.complete and under_root(state.url, plan.root)]
 
     def _load(self, plan) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
         if plan.latest:

@@ -160,7 +160,17 @@ class NormalizePipeline:
             item.page_label = normalize_plain(item.page_label)
         if isinstance(item, ArticleItem):
             self._article(item)
+        elif isinstance(item, PagePdfItem) and item.text:
+            self._pdf(item)
         return item
+
+    def _pdf(self, item: PagePdfItem) -> None:
+        # The PDF pipeline has normalised its paragraphs' spaces; their punctuation goes as an
+        # article's does, so that a phrase searched with its comma finds the page as it finds
+        # the article (a PDF may set its commas half width, as a web edition does).
+        # pdf_text_original keeps the PDF's (ScriptPipeline's copy; without it, taken here).
+        item.text_original = item.text_original or item.text
+        item.text = "\n".join(map(normalize_punctuation, item.text.split("\n")))
 
     def _article(self, item: ArticleItem) -> None:
         for name in ("pretitle", "title", "subtitle", "byline", "source"):

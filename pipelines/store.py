@@ -138,20 +138,23 @@ class StorePipeline:
                    dead: list[dict] = (), absent: list[dict] = ()) -> None:
         """A batch the database would not take: one line, and its items count as not fetched
         (a dead link too: its 404 went uncounted, and a link found gone is not recorded so). A
-        date without an issue is no failure: its answer goes uncounted, the next run counts one."""
+        date without an issue counts so too: its answer went uncounted, which the next run makes
+        good, but a database that refuses the crawl's writes is the operator's to hear of (exit
+        status 4, the failure line on stderr), as it is when the batch held an article."""
         dead_pages = [x for x in dead if x["kind"] == "page"]
         dead_articles = [x for x in dead if x["kind"] == "article"]
-        unrecorded = f"; {len(absent)} dates without an issue not recorded" if absent else ""
+        unrecorded = f"; {len(absent)} date{'' if len(absent) == 1 else 's'} without an issue not recorded" if absent else ""
         logger.error("archive write failed (%s): %d pages, %d articles, %d page PDFs not stored%s; run again to fetch them",
                      database_words(error), len(pages) + len(dead_pages), len(articles) + len(dead_articles), len(pdfs),
                      unrecorded)
-        if self.stats is None or not (pages or articles or pdfs or dead):
+        if self.stats is None:
             return
-        for what, items in (("pages", pages + dead_pages), ("articles", articles + dead_articles), ("pdfs", pdfs)):
+        for what, items in (("pages", pages + dead_pages), ("articles", articles + dead_articles), ("pdfs", pdfs),
+                            ("dates", absent)):
             if items:
                 self.stats.inc_value(f"{what}/failed/archive", len(items))
         if self.stats.get_value(FIRST_FAILURE) is None:
-            first = (pages or articles or pdfs or list(dead))[0]["url"]
+            first = (pages or articles or pdfs or list(dead) or list(absent))[0]["url"]
             self.stats.set_value(FIRST_FAILURE, f"{first}: not stored in the archive: {database_words(error)}")
 
     async def close_spider(self) -> None:

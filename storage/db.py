@@ -235,6 +235,7 @@ class IssueState:
     pdf_pages: frozenset[str]  # URLs of pages whose PDF text is stored
     # The links of the issue the site answered 404 or 410 for, by URL (gone ones among them).
     dead_links: Mapping[str, Unserved] = field(default_factory=dict)
+    url: str = ""  # its entry page as stored (the site root it was fetched from)
 
     @property
     def gone(self) -> frozenset[str]:
@@ -656,7 +657,7 @@ class Archive:
         stored = select(linked.c.page_id, func.count().label("n")).group_by(linked.c.page_id).subquery()
         query = (
             select(
-                Issue.id, Issue.issue_date, Issue.pages_expected, Page.url, Page.articles_expected,
+                Issue.id, Issue.issue_date, Issue.pages_expected, Issue.url.label("issue_url"), Page.url, Page.articles_expected,
                 func.coalesce(stored.c.n, 0), Page.pdf_text.is_not(None), Page.pdf_url.is_(None),
             )
             .outerjoin(Page, Page.issue_id == Issue.id)
@@ -665,9 +666,10 @@ class Archive:
         )
         found: dict[int, dict[str, Any]] = {}
         with self.session() as session:
-            for issue_id, day, expected, url, linked, n, has_pdf, no_pdf in session.execute(query):
+            for issue_id, day, expected, issue_url, url, linked, n, has_pdf, no_pdf in session.execute(query):
                 state = found.setdefault(
-                    issue_id, {"issue_date": _as_date(day), "pages_expected": expected, "complete_pages": set(), "pdf_pages": set()}
+                    issue_id, {"issue_date": _as_date(day), "pages_expected": expected, "complete_pages": set(), "pdf_pages": set(),
+                               "url": issue_url}
                 )
                 if url is not None and linked is not None and n >= linked and (not pdfs or has_pdf or no_pdf):
                     state["complete_pages"].add(url)
@@ -701,6 +703,7 @@ class Archive:
                 articles=frozenset(articles.get(i, ())),
                 pdf_pages=frozenset(st["pdf_pages"]),
                 dead_links=dead_links.get(i, {}),
+                url=st["url"],
             )
             for i, st in found.items()
         }

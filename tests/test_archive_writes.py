@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import create_engine
 
-from tests.conftest import crawl_runs, crawl_site, postgres_role, stored_article_urls
+from tests.conftest import crawl_runs, crawl_site, postgres_role, sql_rows, stored_article_urls
 
 FAST = {"ARCHIVE_FETCH_PDFS": "False"}
 ARTICLES = 20  # in the sample issue
@@ -95,3 +95,42 @@ def test_a_role_that_may_only_read_is_refused_before_the_crawl_and_reprocess_sta
     # What the role may do, it does.
     assert main(["--archive", as_reader, "search", "社工站"]) == 0
     assert "社工站" in capsys.readouterr().out
+
+
+REFUSE_ABSENT_ISSUES = {
+    "sqlite": ("CREATE TRIGGER refuse_absent_issues BEFORE INSERT ON absent_issues "
+               "BEGIN SELECT RAISE(ABORT, 'absent_issues refused'); END",),
+    "postgresql": (
+        "CREATE FUNCTION refuse_absent_issues() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'absent_issues refused' USING ERRCODE = 'insufficient_privilege'; END $$",
+        "CREATE TRIGGER refuse_absent_issues BEFORE INSERT ON absent_issues FOR EACH ROW "
+        "EXECUTE FUNCTION refuse_absent_issues()",
+    ),
+}
+
+
+def test_a_refused_batch_of_dates_without_an_issue_alone_fails_the_run_on_stderr(archive_url, tmp_path):
+    # 2023-02-07 has no issue on the sample site (404): its batch holds one absent_issues row
+    # and nothing else. Refused, the run logged an ERROR line into LOG_FILE alone and exited 0,
+    # so cron mailed nothing of a database that refuses the crawl's writes.
+    _prepared_archive(archive_url)
+    _execute(archive_url, *REFUSE_ABSENT_ISSUES[archive_url.split(":")[0].split("+")[0]])
+    settings = FAST | {"LOG_FILE": str(tmp_path / "crawl.log")}
+    result = crawl_site(archive_url, date="2023-02-07", settings=settings).done
+    assert result.returncode == 4, result.stderr[-3000:]
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log
+    assert re.search(r"ERROR: archive write failed \(.*absent_issues refused.*\): 0 pages, 0 articles, 0 page PDFs "
+                     r"not stored; 1 date without an issue not recorded; run again", log), log[-3000:]
+    assert re.fullmatch(
+        r"error: not fetched: 公益时报 \(gongyishibao\) 2023-02-07: 1 date \(first: http://127\.0\.0\.1:\d+/newdzb/html/"
+        r"2023-02/07/node_1\.htm: not stored in the archive: .*absent_issues refused.*\); run again to fetch them\n",
+        result.stderr), result.stderr
+    (run,) = crawl_runs(archive_url)
+    assert (run.status, run.dates_without_issue) == ("failed", 0)
+
+    _execute(archive_url, "DROP TRIGGER refuse_absent_issues" + (" ON absent_issues" if "postgresql" in archive_url else ""))
+    again = crawl_site(archive_url, date="2023-02-07", settings=FAST).done
+    assert again.returncode == 0, again.stderr[-3000:]
+    (runs,) = sql_rows(archive_url, "SELECT runs FROM absent_issues")
+    assert runs == (1,)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
@@ -266,6 +267,54 @@ def test_latest_fetches_only_what_the_newest_issue_lacks(sqlite_url):
         _crawl_latest(server, sqlite_url)
         assert _served(server, before) == {PREFIX + "paperindex.htm", ENTRY, lost_article}
     assert _state(sqlite_url, pdfs=True).complete
+
+
+def _point_index(site, day: date) -> None:
+    """The site's paperindex.htm refreshes to the issue of ``day``: the paper's newest."""
+    index = site / "paperindex.htm"
+    html = index.read_text(encoding="utf-8")
+    index.write_text(html.replace(html.split("URL=")[1].split('"')[0], f"html/{day:%Y-%m}/{day:%d}/node_1.htm"),
+                     encoding="utf-8")
+
+
+def test_latest_asks_again_a_recent_issue_it_left_incomplete_once_a_newer_one_is_out(tmp_path, sqlite_url):
+    # A daily `scrapy crawl issues` (no date) whose issue lost an article: once the next issue
+    # was out, the runs asked only that one and exited 0, the older issue left incomplete for
+    # good though its run had said "run again to fetch them".
+    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
+    older = newest - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    article = MANIFEST["pages"][0]["articles"][1]
+    lost, lost_newest = (PREFIX + article.replace("2023-01/31", f"{day:%Y-%m}/{day:%d}") for day in (older, newest))
+    entry, newest_entry = (f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in (older, newest))
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX, faults={lost: LOST + LOST, lost_newest: LOST}) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        _point_index(site, older)
+        assert run_crawl(base, archive=sqlite_url, settings=settings).returncode == 4
+        _point_index(site, newest)
+        again = run_crawl(base, archive=sqlite_url, settings=settings)  # an article of each fails
+        assert again.returncode == 4, again.stderr[-3000:]
+        assert re.search(rf"ERROR: not fetched: 公益时报 \(gongyishibao\) {newest} \(latest\), {older} \(incomplete, "
+                         r"asked again\): 2 articles \(first: http://[^ ]+: HTTP 500\); run again", again.stderr)
+        assert "issues 2/2 (0 already complete)" in _summary(again)
+        # Both incomplete now, the newest among the issues asked again: each asked once, the
+        # newest named once.
+        before = len(server.requests)
+        done = run_crawl(base, archive=sqlite_url, settings=settings)
+        assert done.returncode == 0, done.stderr[-3000:]
+        asked = [r.path for r in server.requests[before:] if r.path != "/robots.txt"]
+        assert sorted(asked) == sorted([PREFIX + "paperindex.htm", entry, lost, newest_entry, lost_newest])
+        assert "issues 2/2 (0 already complete)" in _summary(done)
+        before = len(server.requests)
+        assert run_crawl(base, archive=sqlite_url, settings=settings).returncode == 0
+        assert _served(server, before) == {PREFIX + "paperindex.htm"}  # both complete: nothing more
+    archive = open_archive(sqlite_url)
+    try:
+        states = archive.issue_states("gongyishibao", older, newest)
+    finally:
+        archive.close()
+    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
 
 
 def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url):

@@ -81,11 +81,42 @@ def test_every_page_has_its_pdf_text(crawl):
     engine, _, _ = crawl
     rows = _all(engine, "SELECT page_number, pdf_text FROM pages ORDER BY page_number")
     pages, _ = build.issue()
-    printed = {page.number: "\n".join(map(normalize_text, page.printed())) for page in pages}
+    # Its punctuation as an article's body (the PDF's own in pdf_text_original).
+    printed = {page.number: "\n".join(map(normalize_plain, page.printed())) for page in pages}
     assert dict(rows) == printed
     # The PDFs are the print: Simplified text, full-width punctuation where print has it.
     (_, page_07), = [row for row in rows if row[0] == 7]
     assert "會議" not in page_07 and "会议指出，2022年我国志愿服务工作" in page_07
+
+
+def test_pdf_text_has_the_punctuation_of_the_articles_and_keeps_the_pdfs_own_beside_it(archive_url):
+    """Page 01's PDF sets its commas half width (近日,经广东省人民政府同意,), where its article's
+    body is stored with the archive's full-width ones: pdf_text kept the PDF's, so a search of
+    the pages' text for a phrase with its comma (LIKE '%同意，%') missed the page that prints it."""
+    done, _ = crawl_site(archive_url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    phrase, published = "近日，经广东省人民政府同意，", "近日,经广东省人民政府同意,"
+    assert [n for (n,) in sql_rows(archive_url, "SELECT page_number FROM pages WHERE pdf_text LIKE :p", p=f"%{phrase}%")] == [1]
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE :p", p=f"%{phrase}%") == [(1,)]
+    rows = sql_rows(archive_url, "SELECT page_number, pdf_text, pdf_text_original FROM pages ORDER BY 1")
+    between_han = re.compile(r"[\u4e00-\u9fff][,;:?!][\u4e00-\u9fff]")
+    assert [n for n, pdf_text, _ in rows if between_han.search(pdf_text)] == []
+    # As the PDF has it, in pdf_text_original; the rest (乡镇(街道), 2021-2023) as an article's.
+    pages, _ = build.issue()
+    printed = {page.number: [normalize_text(p) for p in page.printed()] for page in pages}
+    assert {n: original for n, _, original in rows} == {n: "\n".join(lines) for n, lines in printed.items()}
+    assert {n: pdf_text for n, pdf_text, _ in rows} == {n: "\n".join(map(normalize_plain, lines)) for n, lines in printed.items()}
+    assert published in rows[0][2] and "乡镇(街道)社工站" in rows[2][1]
+
+    # An archive crawled before: `archive reprocess --without-pdfs` puts its pdf_text right.
+    engine = create_engine(archive_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE pages SET pdf_text = pdf_text_original"))
+    engine.dispose()
+    reprocess = subprocess.run([sys.executable, "-m", "storage.console", "--archive", archive_url, "reprocess", "--without-pdfs"],
+                               cwd=PROJECT, capture_output=True, text=True, timeout=240)
+    assert reprocess.returncode == 0, reprocess.stderr[-3000:]
+    assert sql_rows(archive_url, "SELECT page_number, pdf_text, pdf_text_original FROM pages ORDER BY 1") == rows
 
 
 def test_the_web_article_is_stored_as_printed(crawl):
@@ -331,7 +362,7 @@ def test_page_pdfs_without_text_say_why_in_the_archive_the_log_and_the_run(tmp_p
     assert crawl_runs(archive_url)[0].pdfs_without_text == 3
     # Page 08 in Simplified, as its articles, the PDF's Traditional text kept beside it.
     [(text_08, original_08)] = sql_rows(archive_url, "SELECT pdf_text, pdf_text_original FROM pages WHERE page_number = 8")
-    assert text_08 == "\n".join(map(normalize_text, page_08.printed()))
+    assert text_08 == "\n".join(map(normalize_plain, page_08.printed()))
     assert original_08 == "\n".join(extract_paragraphs(traditional)) != text_08
     # Re-read from the archive, each says the same; a page stored before its status was
     # recorded gets it.

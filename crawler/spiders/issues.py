@@ -20,7 +20,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
-from crawler.extensions import FIRST_FAILURE, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE, NO_PAGE_LIST, UNPLACED_PAGES
+from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE, NO_PAGE_LIST,
+                                 UNPLACED_PAGES)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
@@ -236,6 +237,7 @@ class IssuesSpider(scrapy.Spider):
             date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
         )
         self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
+        self.asked_again: frozenset[date] = frozenset()  # see incomplete_issue_requests
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -302,17 +304,18 @@ class IssuesSpider(scrapy.Spider):
                 yield self._entry_request(day)
 
     def _entry_request(self, day: date, lookback: int = 0, url: str | None = None, index: bool = False,
-                       asked: date | None = None) -> scrapy.Request:
+                       asked: date | None = None, again: bool = False) -> scrapy.Request:
         """The entry page of the issue of ``day``; ``index``: the latest-issue page led to it;
-        ``asked``: a day the walk back leaves out (_walk_back)."""
-        if self.plan.latest:  # one date at a time, each after the one before had no issue
+        ``asked``: a day the walk back leaves out (_walk_back); ``again``: an incomplete issue
+        a crawl of the newest asks again (incomplete_issue_requests)."""
+        if self.plan.latest and not again:  # one date at a time, each after the one before had no issue
             self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())
         return scrapy.Request(
             url or self.plan.entry_url(day),
             callback=self.parse_issue,
             errback=self.issue_failed,
             cb_kwargs={"day": day, "lookback": lookback} | ({"index": True} if index else {})
-            | ({"asked": asked} if asked else {}),
+            | ({"asked": asked} if asked else {}) | ({"again": True} if again else {}),
             # A missing issue is an answer, not an error: let the 404 (or 410) reach the callback.
             meta={"handle_httpstatus_list": list(NOT_FOUND_STATUSES), "archive": {"kind": "issue", "issue_date": day}},
         )
@@ -327,10 +330,23 @@ class IssuesSpider(scrapy.Spider):
         for day, left in schedule.days_back(after, lookback):
             if day < self.plan.paper.first_issue:
                 break  # a paper younger than the window: the days before its first issue had none
+            if day in self.asked_again:  # the newest issue, asked already (and not twice)
+                self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())
+                return None
             if schedule.is_issue_day(day) and day != asked:
                 return self._entry_request(day, left, asked=asked)
         self._no_recent_issue()
         return None
+
+    def incomplete_issue_requests(self, days) -> list[scrapy.Request]:
+        """A crawl of the newest issue asks again the issues of ``days``: those of its lookback
+        window the archive holds incomplete from this root (crawler/middlewares.py). Once a
+        newer issue was out, a scheduled crawl of the newest never asked an issue that lost a
+        page or article again, though its run had said to run again."""
+        self.asked_again = frozenset(days)
+        if self.asked_again:
+            self.crawler.stats.set_value(ASKED_AGAIN, sorted(day.isoformat() for day in self.asked_again))
+        return [self._entry_request(day, again=True) for day in sorted(self.asked_again, reverse=True)]
 
     def _no_scheduled_day(self) -> None:
         # A range or backfill the paper publishes on no day of (a weekly paper's Wednesday to
@@ -351,7 +367,10 @@ class IssuesSpider(scrapy.Spider):
         if response.status == 200 and response.meta.get("dont_follow_refresh") and isinstance(response, HtmlResponse):
             _, target = get_meta_refresh(response, ignore_tags=self.settings.getlist("METAREFRESH_IGNORE_TAGS"))
             if target and (day := self.plan.paper.entry_date(target)) is not None:
-                yield self._entry_request(day, url=target, index=True)
+                if day in self.asked_again and target == self.plan.entry_url(day):
+                    self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())  # asked already
+                else:
+                    yield self._entry_request(day, url=target, index=True)
                 return
             if target:
                 yield scrapy.Request(
@@ -372,7 +391,8 @@ class IssuesSpider(scrapy.Spider):
         if request := self._walk_back(date.today() + timedelta(days=1)):
             yield request
 
-    def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False, asked: date | None = None):
+    def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False, asked: date | None = None,
+                    again: bool = False):
         name = self.plan.paper.name
         if elsewhere := redirected_off_site(response):
             self._not_read(response, "issue", "redirected", f"redirected off the site to {elsewhere}", day)
@@ -394,6 +414,10 @@ class IssuesSpider(scrapy.Spider):
             elif lookback > 0:
                 if request := self._walk_back(day, lookback, asked):
                     yield request
+            elif again:
+                # Served before (the archive holds part of it): no date without an issue.
+                self.logger.warning("the issue of %s on %s, held incomplete and asked again, was not served (%s at %s): "
+                                    "it stays as stored", name, day.isoformat(), why, response.url)
             elif self.plan.latest:
                 self._no_recent_issue()
             else:

@@ -788,6 +788,29 @@ def test_serve_shows_what_a_crawl_writes_after_a_search_opened_the_archive(sampl
             assert titles == {f"更正后的标题{number}"}
 
 
+def test_opening_a_rollback_journal_archive_keeps_the_locks_the_process_holds_on_it(sample_archive, tmp_path):
+    """An archive without a log (journal_mode=delete) never has -wal or -shm beside it, and the
+    read check opened the file to read its header whenever they were missing: closing that
+    descriptor dropped every lock the process held on the file, a write transaction's too, and
+    another process could write the archive under it."""
+    copy = tmp_path / "rollback.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("pragma journal_mode=delete")
+    target.close()
+    lock_elsewhere = [sys.executable, "-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1], timeout=0,"
+                      " isolation_level=None).execute('begin immediate')", str(copy)]
+    writer = sqlite3.connect(copy, isolation_level=None)
+    try:
+        writer.execute("begin immediate")
+        writer.execute("update articles set title = '更正' where id = 1")
+        assert "database is locked" in subprocess.run(lock_elsewhere, capture_output=True, text=True).stderr
+        open_read_only(str(copy)).close()  # as the reading room opens it for its first search
+        assert "database is locked" in subprocess.run(lock_elsewhere, capture_output=True, text=True).stderr
+    finally:
+        writer.close()
+
+
 def canned(client, query_name, **params):
     response = client.get(f"/archive/{query_name}.json?" + urlencode(params | {"_shape": "array"}))
     assert response.status == 200, response.text

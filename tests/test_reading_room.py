@@ -507,6 +507,38 @@ def test_a_canned_query_s_year_that_is_none_is_a_400_naming_it_and_one_without_a
     assert "Traceback" not in server.stderr
 
 
+# A canned query's address as a link checker, a proxy or a hand may spell it: Datasette sends a
+# percent-encoded one on (302) to its tilde-encoded spelling, and reads that as the query's name.
+CANNED_SPELLINGS = [
+    "/archive/%73ection_over_year", "/archive/~73ection_over_year", "/%61rchive/section_over_year",
+    "/archive/section%5fover%5Fyear", "/~61rchive/section~5Fover_year",
+]
+
+
+def test_a_canned_query_s_parameters_are_checked_however_its_address_is_spelt(sample_archive):
+    # /archive/%73ection_over_year?year=abc was sent on to /archive/~73ection_over_year, which
+    # Datasette answered with the query's rows for the year unchecked: no row, 200.
+    with served(sample_archive) as server:
+        plain = fetch_page(f"{server.url}/archive/section_over_year.json?_shape=array&"
+                           + urlencode({"section": "社会工作", "year": "2023"}))
+        assert plain[0] == 200 and json.loads(plain[1])
+        for spelt in CANNED_SPELLINGS:
+            for year, reason in MALFORMED_YEARS[:2]:
+                address = f"{server.url}{spelt}.json?" + urlencode({"section": "社会工作", "year": year})
+                status, page, _ = fetch_page(address)
+                assert (status, json.loads(page)["error"]) == (400, html.unescape(reason)), (spelt, year)
+                status, page, _ = fetch_page(address.replace(".json", ""))
+                assert status == 400 and reason in page, (spelt, year)
+            address = f"{server.url}{spelt}?_shape=array&" + urlencode({"section": "社会工作", "year": "2023"})
+            status, page, _ = fetch_page(address.replace("?", ".json?"))
+            assert (status, page) == (200, plain[1]), spelt
+            status, page, _ = fetch_page(address)
+            assert status == 200 and "rows-and-columns" in page, spelt
+        status, page, _ = fetch_page(f"{server.url}/archive/issue%5Fpages.json?paper=gongyishibao&date=31-01-2023")
+        assert (status, json.loads(page)["error"]) == (400, html.unescape(MALFORMED_ISSUE_DATES[2][1]))
+    assert "Traceback" not in server.stderr
+
+
 def test_metadata_describes_the_public_tables_and_columns(sample_archive):
     described = metadata()["databases"]["archive"]["tables"]
     with sqlite3.connect(sample_archive) as conn:

@@ -601,19 +601,30 @@ def register_routes(datasette):
         (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
         (r"^/article/(?P<id>[^/]+)$", in_time(room.article)),
         (r"^/search$", in_time(room.search)),
-        *((rf"^/(?P<database>{re.escape(room.database)})/(?P<table>{re.escape(name)})(\.(?P<format>\w+))?$",
-           dated_query(canned.get("dates") or {}, canned.get("years") or {}))
+        *((rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>{any_spelling(name)})(\.(?P<format>\w+))?$",
+           dated_query(room.database, name, canned.get("dates") or {}, canned.get("years") or {}))
           for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()
           if canned.get("dates") or canned.get("years")),
     ]
 
 
-def dated_query(dates: dict[str, str], years: dict[str, str]):
-    """A canned query whose parameters ``dates`` (name: what it is) are dates, and ``years``
-    years, one that is none refused 400 naming it, as the search's and an issue address's are:
-    the query compared it with the issues' dates and answered no row, 200, as for a date
-    without an issue. Blank, the query's form is asked for, as before; the query itself is
-    Datasette's."""
+def any_spelling(name: str) -> str:
+    """A regular expression for ``name`` in an address as sent, each character as it is,
+    percent-encoded (%73) or tilde-encoded (~73): Datasette sends a percent-encoded address on
+    to its tilde-encoded spelling, and reads that as the name, so a route for the name as it
+    is left /archive/%73ection_over_year to Datasette, its parameters unchecked."""
+    return "".join(
+        f"(?:{re.escape(char)}|" + "".join(f"[%~](?i:{byte:02X})" for byte in char.encode()) + ")" for char in name
+    )
+
+
+def dated_query(database: str, query: str, dates: dict[str, str], years: dict[str, str]):
+    """The canned query ``query`` of ``database``, whose parameters ``dates`` (name: what it
+    is) are dates, and ``years`` years, one that is none refused 400 naming it, as the search's
+    and an issue address's are: the query compared it with the issues' dates and answered no
+    row, 200, as for a date without an issue. Blank, the query's form is asked for, as before;
+    the query itself is Datasette's, asked by its names however the address spelt them
+    (any_spelling)."""
     from datasette.views.table import TableView
 
     async def answer(datasette, request, send):
@@ -621,6 +632,7 @@ def dated_query(dates: dict[str, str], years: dict[str, str]):
             for name, what in parameters.items():
                 if value := request.args.get(name):
                     parse(value, what)
+        request.url_vars.update(database=database, table=query)
         return await TableView.as_view(datasette)(request, send)
 
     return answer

@@ -916,6 +916,22 @@ def test_issue_gaps_query_finds_the_stretch_without_issues(client, sample_archiv
     assert [(g["last_before_gap"], g["first_after_gap"], g["days"]) for g in gaps] == [("2023-01-10", "2023-01-31", 21)]
 
 
+def test_issue_gaps_takes_the_number_of_days_given_and_refuses_one_that_is_none(sample_archive, tmp_path):
+    # Datasette gives the number as text, which SQLite ranks above every number: any number of
+    # days given (days=7, the default written out) found no gap, and days=abc no gap either, 200.
+    copy = copy_with_issues(sample_archive, tmp_path, "2023-01-03", "2023-01-10")
+    with served(copy) as server:
+        for days, expected in (("7", [21]), ("20", [21]), ("21", []), ("6", [7, 21]), ("0", [7, 21])):
+            status, page, _ = fetch_page(f"{server.url}/archive/issue_gaps.json?_shape=array&days={days}")
+            assert (status, [gap["days"] for gap in json.loads(page)]) == (200, expected), days
+        for days in ("abc", "-1", "1.5", "%207"):
+            status, page, _ = fetch_page(f"{server.url}/archive/issue_gaps.json?days={days}")
+            assert status == 400, days
+            assert json.loads(page)["error"].endswith("' is not a whole number, e.g. 7."), days
+            assert json.loads(page)["error"].startswith("Number of days '"), days
+    assert "Traceback" not in server.stderr
+
+
 def test_article_view_links_to_reading_pages_and_points_to_the_search_page(client):
     html = client.get("/archive/article_view?" + urlencode({"title__contains": "民政部"})).text
     assert re.search(r'<a href="/article/\d+">\d+</a>', html)

@@ -198,6 +198,14 @@ def parse_year(value: str, what: str) -> int:
     return int(value)
 
 
+def parse_count(value: str, what: str) -> str:
+    """``value`` as a whole number (of days), refused as :func:`parse_date` refuses a date: the
+    query compared it with numbers, and answered no row for abc as for 7."""
+    if not (value.isascii() and value.isdigit()):
+        raise BadRequest(f"{what[:1].upper()}{what[1:]} {echoed(value)!r} is not a whole number, e.g. 7.")
+    return value
+
+
 def article_number(value: str) -> int | None:
     """An article's id as the URL gives it; None for what no article's id can be (not a
     number, or past what SQLite stores)."""
@@ -602,9 +610,9 @@ def register_routes(datasette):
         (r"^/article/(?P<id>[^/]+)$", in_time(room.article)),
         (r"^/search$", in_time(room.search)),
         *((rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>{any_spelling(name)})(\.(?P<format>\w+))?$",
-           dated_query(room.database, name, canned.get("dates") or {}, canned.get("years") or {}))
+           dated_query(room.database, name, {parse: canned.get(kind) or {} for kind, parse in CHECKED.items()}))
           for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()
-          if canned.get("dates") or canned.get("years")),
+          if any(canned.get(kind) for kind in CHECKED)),
     ]
 
 
@@ -618,17 +626,21 @@ def any_spelling(name: str) -> str:
     )
 
 
-def dated_query(database: str, query: str, dates: dict[str, str], years: dict[str, str]):
-    """The canned query ``query`` of ``database``, whose parameters ``dates`` (name: what it
-    is) are dates, and ``years`` years, one that is none refused 400 naming it, as the search's
-    and an issue address's are: the query compared it with the issues' dates and answered no
-    row, 200, as for a date without an issue. Blank, the query's form is asked for, as before;
-    the query itself is Datasette's, asked by its names however the address spelt them
-    (any_spelling)."""
+# A canned query's parameters of each kind its metadata names (name: what it is), and how each is read.
+CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count}
+
+
+def dated_query(database: str, query: str, checked: dict):
+    """The canned query ``query`` of ``database``, whose parameters ``checked`` (a parse
+    function: {name: what it is}) are dates, years or counts, one that is none refused 400
+    naming it, as the search's and an issue address's are: the query compared it with the
+    issues' dates and answered no row, 200, as for a date without an issue. Blank, the query's
+    form is asked for, as before; the query itself is Datasette's, asked by its names however
+    the address spelt them (any_spelling)."""
     from datasette.views.table import TableView
 
     async def answer(datasette, request, send):
-        for parameters, parse in ((dates, parse_date), (years, parse_year)):
+        for parse, parameters in checked.items():
             for name, what in parameters.items():
                 if value := request.args.get(name):
                     parse(value, what)

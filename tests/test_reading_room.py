@@ -236,6 +236,41 @@ def test_the_original_text_names_its_page_as_published(client, sample_archive):
     assert section not in meta(original)
 
 
+def test_the_original_view_keeps_to_the_issue_and_names_its_sections_as_published(client, sample_archive, tmp_path):
+    # An article read as published linked its issue, and named its page in the breadcrumb, in
+    # Simplified: the issue page showed every section and title converted, and each of its
+    # links opened an article in Simplified, the original view one click per article away.
+    (article_id, number, section, printed), = query(
+        sample_archive, "select a.id, p.page_number, p.section, p.section_original from articles a"
+                        " join pages p on p.id = a.page_id where a.title like '民政部%'")
+    assert section != printed
+    crumbs = lambda html: html[html.index('<p class="crumbs">'):].split("</p>", 1)[0]
+    original = crumbs(client.get(f"/article/{article_id}?text=original").text)
+    assert f'<a href="{ISSUE}?text=original">2023-01-31</a>' in original
+    assert f'<a href="{ISSUE}?text=original#page-{number}">第{number:02d}版 <span lang="zh-Hant">{printed}</span></a>' in original
+    plain = crumbs(client.get(f"/article/{article_id}").text)
+    assert f'<a href="{ISSUE}">2023-01-31</a>' in plain and f"第{number:02d}版 {section}</a>" in plain
+    # The issue so reached: its sections, labels and title blocks as published, its links in that view.
+    issue = client.get(ISSUE + "?text=original").text
+    pages = query(sample_archive, "select page_number, section_original from pages order by page_number")
+    headings = re.findall(r'<section class="page" id="page-(\d+)">\s*<h2>第\d\d版 · <span class="section"[^>]*>([^<]*)</span>', issue)
+    assert [(int(n), s) for n, s in headings] == pages
+    assert f'<span lang="zh-Hant">第{number:02d}版：{printed}</span>' in issue
+    linked = [(int(i), t) for i, t in re.findall(r'<a class="title" href="/article/(\d+)\?text=original" lang="zh-Hant">([^<]*)</a>', issue)]
+    assert linked == query(sample_archive, "select a.id, a.title_original from page_articles l join pages p on p.id = l.page_id"
+                                           " join articles a on a.url = l.url order by p.page_number, l.position")
+    (pretitle,), = query(sample_archive, "select pretitle_original from articles where pretitle_original like '%廣東%'")
+    assert f'<div class="pretitle" lang="zh-Hant">{pretitle}</div>' in issue
+    assert f'<a href="{ISSUE}">简体</a>' in issue and "/article/" + str(article_id) + '"' not in issue
+    # Previous and next issues in the same view; the Simplified issue as it was, offering the original.
+    copy = copy_with_issues(sample_archive, tmp_path, "2023-01-24")
+    earlier = DatasetteClient(make_datasette(copy)).get(ISSUE + "?text=original").text
+    assert 'href="/issue/gongyishibao/2023-01-24?text=original"' in earlier
+    simplified = client.get(ISSUE).text
+    assert "zh-Hant" not in simplified and f'<a href="{ISSUE}?text=original">原文</a>' in simplified
+    assert "?text=original" not in simplified.replace(f'<a href="{ISSUE}?text=original">原文</a>', "")
+
+
 def test_the_original_text_is_marked_traditional_and_titled_as_published(client, sample_archive):
     # Only the body's <div> said lang="zh-Hant": the headings, byline, source and captions shown
     # in Traditional were left to a Simplified font and voice, and the window's title was the

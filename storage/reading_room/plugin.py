@@ -57,7 +57,7 @@ select (select max(issue_date) from issues where paper_id = :paper_id and issue_
        (select min(issue_date) from issues where paper_id = :paper_id and issue_date > :date) as next
 """
 PAGES_SQL = """
-select id, page_number, page_label, section, url, pdf_url, image_url, articles_expected
+select id, page_number, page_label, section, section_original, url, pdf_url, image_url, articles_expected
 from pages where issue_id = :issue_id order by page_number
 """
 # Each page's articles in the page's own order (page_articles), an article two pages link on
@@ -65,11 +65,13 @@ from pages where issue_id = :issue_id order by page_number
 # kept), in the order they were stored.
 ISSUE_ARTICLES_SQL = """
 select * from (
-  select l.page_id, l.position, a.id, a.pretitle, a.title, a.subtitle, a.byline
+  select l.page_id, l.position, a.id, a.pretitle, a.title, a.subtitle, a.byline, a.original_script,
+         a.pretitle_original, a.title_original, a.subtitle_original, a.byline_original
   from page_articles l join pages pg on pg.id = l.page_id join articles a on a.url = l.url
   where pg.issue_id = :issue_id
   union all
-  select a.page_id, null, a.id, a.pretitle, a.title, a.subtitle, a.byline
+  select a.page_id, null, a.id, a.pretitle, a.title, a.subtitle, a.byline, a.original_script,
+         a.pretitle_original, a.title_original, a.subtitle_original, a.byline_original
   from articles a join pages pg on pg.id = a.page_id
   where pg.issue_id = :issue_id
     and not exists (select 1 from page_articles l where l.page_id = a.page_id and l.url = a.url)
@@ -121,6 +123,19 @@ def _traditional(script: str):
     from pipelines.script import reads_traditional
 
     return lambda text: bool(text) and reads_traditional(text)
+
+
+# The title block an issue page lists of each article.
+ISSUE_HEADINGS = ("pretitle", "title", "subtitle", "byline")
+
+
+def shown_as(row: dict, names, traditional, show_original: bool) -> tuple[dict, dict]:
+    """Each of ``names`` of ``row`` as a page shows it: as published in the original view (one
+    stored before it was kept, empty, as it is), else Simplified; and its language where it is
+    shown Traditional (``traditional``: _traditional of its script), for screen readers and fonts."""
+    published = {name: row[f"{name}_original"] for name in names if show_original and row[f"{name}_original"]}
+    shown = {name: published.get(name, row[name]) for name in names}
+    return shown, {name: "zh-Hant" for name, text in published.items() if traditional(text)}
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -346,9 +361,26 @@ class ReadingRoom:
         by_id = {page["id"]: page for page in pages}
         for row in await self.db.execute(ISSUE_ARTICLES_SQL, {"issue_id": issue["id"]}):
             by_id[row["page_id"]]["articles"].append(dict(row))
+        # Reached from an article read as published (?text=original), the issue keeps that view:
+        # its sections and title blocks as published where the archive holds them, its links to
+        # articles and issues in that view too.
+        has_original = any(page["section_original"] not in ("", page["section"]) for page in pages) or any(
+            article[f"{name}_original"] not in ("", article[name])
+            for page in pages for article in page["articles"] for name in ISSUE_HEADINGS)
+        show_original = has_original and request.args.get("text") == "original"
+        for page in pages:
+            page["shown"], page["lang"] = shown_as(page, ("section",), _traditional(""), show_original)
+            # Its label (第07版：社会工作) holds the section: as published where it does.
+            label = page["page_label"] or ""
+            page["shown"]["page_label"] = label.replace(page["section"], page["shown"]["section"]) if page["section"] else label
+            for article in page["articles"]:
+                article["shown"], article["lang"] = shown_as(
+                    article, ISSUE_HEADINGS, _traditional(article["original_script"]), show_original)
         return await self.render(
             "issue.html",
-            {"issue": issue, "pages": pages, "previous": neighbours["previous"], "next": neighbours["next"]},
+            {"issue": issue, "pages": pages, "previous": neighbours["previous"], "next": neighbours["next"],
+             "has_original": has_original, "show_original": show_original,
+             "view": "?text=original" if show_original else ""},
             request,
         )
 
@@ -394,6 +426,7 @@ class ReadingRoom:
                 "images": images,
                 "paragraphs": published if show_original else simplified,
                 "show_original": show_original,
+                "view": "?text=original" if show_original else "",
                 "has_original": has_original,
                 "original_script": SCRIPT_NAMES.get(article["original_script"], "原文"),
                 "versions": versions,

@@ -1644,6 +1644,31 @@ def test_an_article_or_issue_address_percent_encoded_is_that_page(client, sample
 
 
 
+def test_every_address_is_its_page_whatever_characters_of_it_are_encoded_and_a_row_of_no_table_a_404(sample_archive):
+    # /%61rticle/15, /%73earch and /%69ssue/… were sent on to a tilde-encoded address that no page
+    # has (404); a row's address with its table's name percent-encoded (/archive/%61rticles/1), or
+    # of a table the archive lacks, was answered with the SQL error, "no such table", 400.
+    (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        for path in (f"/%61rticle/{article_id}", f"/~61rticle/{article_id}"):
+            status, page, _ = fetch_page(server.url + path)
+            assert status == 200 and f"<h1>{title}</h1>" in page, path
+        status, page, _ = fetch_page(server.url + "/%69ssue/gongyishibao/2023-01-31")
+        assert status == 200 and page.count('<section class="page"') == 16
+        status, page, _ = fetch_page(server.url + "/s%65arch?" + urlencode({"q": "社工站"}))
+        assert status == 200 and f'href="/article/{article_id}"' in page
+        row = fetch_page(f"{server.url}/archive/articles/{article_id}.json")
+        assert row[0] == 200
+        encoded_id = "".join(f"%{ord(digit):02X}" for digit in str(article_id))
+        for path in (f"/archive/%61rticles/{article_id}.json", f"/%61rchive/articles/{encoded_id}.json"):
+            status, page, _ = fetch_page(server.url + path)
+            assert (status, json.loads(page)["rows"]) == (200, json.loads(row[1])["rows"]), path
+        for path in ("/archive/nosuch/1", "/archive/section_over_year/1", "/archive/%6Eosuch/1.json"):
+            status, page, _ = fetch_page(server.url + path)
+            assert status == 404 and "Table not found" in page and "SQL" not in page, path
+    assert "Traceback" not in server.stderr and "no such table" not in server.stderr
+
+
 def test_search_page_says_a_quotation_left_open_searched_its_words_apart(client):
     # As `archive search` says it: the page listed the articles holding 社会 and 工作 anywhere.
     page = client.get("/search?" + urlencode({"q": '"社会 工作'}))

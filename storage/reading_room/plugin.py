@@ -638,10 +638,12 @@ def register_routes(datasette):
         return []
     return [
         (NOT_SERVED, not_served),
-        (r"^/issue/(?P<paper>[^/]+)$", in_time(room.paper)),
-        (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
-        (r"^/article/(?P<id>[^/]+)$", in_time(room.article)),
-        (r"^/search$", in_time(room.search)),
+        (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)$", in_time(room.paper)),
+        (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
+        (rf"^/{any_spelling('article')}/(?P<id>[^/]+)$", in_time(room.article)),
+        (rf"^/{any_spelling('search')}$", in_time(room.search)),
+        (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/]+?)/(?P<pks>[^/]+?)(\.(?P<format>\w+))?$",
+         table_row(room.database)),
         *((rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>{any_spelling(name)})(\.(?P<format>\w+))?$",
            dated_query(room.database, name, {parse: canned.get(kind) or {} for kind, parse in CHECKED.items()}))
           for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()
@@ -657,6 +659,27 @@ def any_spelling(name: str) -> str:
     return "".join(
         f"(?:{re.escape(char)}|" + "".join(f"[%~](?i:{byte:02X})" for byte in char.encode()) + ")" for char in name
     )
+
+
+def table_row(database: str):
+    """A row's page of a table or view of ``database`` (Datasette's), its table named however
+    the address spells it (any_spelling); a table the archive lacks is 404, as its table page
+    is. Datasette ran the row's query on whatever the address named, and answered a name
+    percent-encoded (/archive/%61rticles/1), or none, with the SQL error, "no such table", 400."""
+    from datasette.utils import tilde_encode
+    from datasette.views.row import RowView
+
+    async def answer(datasette, request, send):
+        table = address_part(request, "table")
+        db = datasette.get_database(database)
+        if table not in await db.table_names() and table not in await db.view_names():
+            raise NotFound("Table not found")
+        # Datasette reads the name, and each of the row's key values (comma-separated), tilde-encoded.
+        keys = ",".join(tilde_encode(unquote(tilde_decode(key))) for key in request.url_vars["pks"].split(","))
+        request.url_vars.update(database=database, table=tilde_encode(table), pks=keys)
+        return await RowView.as_view(datasette)(request, send)
+
+    return answer
 
 
 # A canned query's parameters of each kind its metadata names (name: what it is), and how each is read.

@@ -927,6 +927,22 @@ def test_a_canned_search_left_blank_asks_for_words_instead_of_listing_every_arti
     assert ask not in found and 'class="rows-and-columns"' in found
 
 
+def test_who_wrote_what_takes_percent_and_underscore_as_characters_of_the_name(client, sample_archive, tmp_path):
+    # LIKE read them as wildcards: name=% listed every article, those without a byline too, and
+    # name=_ every signed one.
+    assert query(sample_archive, "select count(*) from articles where byline = ''")[0][0] > 0
+    for name in ("%", "_", "%%", "记者%"):
+        assert canned(client, "who_wrote_what", name=name) == [], name
+    copy = tmp_path / "signed.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update articles set byline = '本报记者 A_B 100%' where id = 1")
+    signed = DatasetteClient(make_datasette(copy))
+    for name in ("A_B", "100%", "a_b"):
+        assert [row["article_id"] for row in canned(signed, "who_wrote_what", name=name)] == [1], name
+    assert canned(signed, "who_wrote_what", name="AxB") == []
+
+
 @pytest.mark.parametrize("printed", ["社会工作", "社會工作"], ids=["printed-simplified", "printed-traditional"])
 def test_section_over_year_takes_the_section_as_the_page_printed_it(sample_archive, tmp_path, printed):
     # Whatever script the page printed its section in (section_original), the canned query

@@ -1569,6 +1569,20 @@ def test_serve_logs_one_line_for_each_bad_request_and_no_traceback(sample_archiv
         assert line.startswith(f"400 GET {path}: {reason}"), line
 
 
+@pytest.mark.parametrize("path", ["/archive/articles", "/archive/article_view"])
+@pytest.mark.parametrize("parameter", ["_search", "_search_title"])
+def test_a_search_of_a_table_without_its_own_full_text_index_is_a_400_pointing_to_the_search_page(client, path, parameter):
+    # Datasette ignores it, and listed every row, as if each held the words.
+    reason = f"{parameter}: {path.rsplit('/', 1)[1]} has no full-text index of its own; the search page, /search?q=…, searches the articles"
+    response = client.get(path + "?" + urlencode({parameter: "民政部"}))
+    assert response.status == 400 and reason in html.unescape(response.text)
+    response = client.get(path + ".json?" + urlencode({parameter: "民政部"}))
+    assert (response.status, response.json["error"]) == (400, reason)
+    # Named, the index is read as Datasette reads it.
+    named = client.get("/archive/articles.json?" + urlencode({"_search": "社工", "_fts_table": "article_search", "_fts_pk": "rowid"}))
+    assert named.status == 200 and named.json["rows"] and all("社工" in json.dumps(row, ensure_ascii=False) for row in named.json["rows"])
+
+
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
     assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
     (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")

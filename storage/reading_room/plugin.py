@@ -753,11 +753,22 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
             columns = columns if columns is not None else await db.table_columns(table)
             if column not in columns:
                 return f"{name}: {table} has no column {column}"
+        elif (name == "_search" or name.startswith("_search_")) and not await searchable(datasette, request, database, table):
+            # Datasette ignores a search of a table without a full-text index of its own, and
+            # listed every row as if each matched.
+            return f"{name}: {table} has no full-text index of its own; the search page, /search?q=…, searches the articles"
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:
                 return "_next of a view is a number of rows to skip"
     return None
+
+
+async def searchable(datasette, request, database: str, table: str) -> bool:
+    """Whether Datasette searches ``table`` for ``_search``: as it finds the full-text index
+    (datasette.views.table: the address's _fts_table, the metadata's, or one SQLite made for it)."""
+    return bool(request.args.get("_fts_table") or datasette.table_metadata(database, table).get("fts_table")
+                or await datasette.get_database(database).fts_table(table))
 
 
 # The facets Datasette knows (its column, array and date facets): a _facet_<other> it ignores.

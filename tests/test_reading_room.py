@@ -1699,6 +1699,20 @@ def test_every_address_is_its_page_whatever_characters_of_it_are_encoded_and_a_r
     assert "Traceback" not in server.stderr and "no such table" not in server.stderr
 
 
+def test_a_plus_in_an_address_is_a_plus(client, sample_archive, tmp_path):
+    # Read as a query string's space: 2023-01-31+ was refused naming '2023-01-31 ', and a paper
+    # whose code holds a + had no page at its address written by hand.
+    refused = client.get(ISSUE + "+")
+    assert refused.status == 400 and "Issue date &#39;2023-01-31+&#39; is not a date" in refused.text
+    copy = tmp_path / "plus.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update papers set code = 'a+b'")
+    plus = DatasetteClient(make_datasette(copy))
+    for path in ("/issue/a+b", "/issue/a%2Bb", "/issue/a+b/2023-01-31"):
+        assert plus.get(path).status == 200, path
+
+
 def test_search_page_says_a_quotation_left_open_searched_its_words_apart(client):
     # As `archive search` says it: the page listed the articles holding 社会 and 工作 anywhere.
     page = client.get("/search?" + urlencode({"q": '"社会 工作'}))

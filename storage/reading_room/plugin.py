@@ -178,7 +178,9 @@ def address_part(request, name: str) -> str:
     character may be, %31%35 is 15), or tilde-encoded where Datasette sent a percent-encoded
     address on so (it does, to one it found no page for). Datasette matches the routes on the
     address as sent: an article's id or an issue's date read so encoded was no number, no date."""
-    return unquote(tilde_decode(request.url_vars[name]))
+    # A "+" is itself: tilde_decode reads it as a query string's space (2023-01-31+ was named
+    # '2023-01-31 ', a paper a+b was none).
+    return unquote(tilde_decode(request.url_vars[name].replace("+", "~2B")))
 
 
 def paper_code(request) -> str:

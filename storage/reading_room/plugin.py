@@ -129,6 +129,11 @@ def _traditional(script: str):
 ISSUE_HEADINGS = ("pretitle", "title", "subtitle", "byline")
 
 
+def differs(row: dict, name: str) -> bool:
+    """Whether ``row`` holds its ``name`` as published (``<name>_original``) otherwise than converted."""
+    return bool(row[f"{name}_original"]) and row[f"{name}_original"] != row[name]
+
+
 def shown_as(row: dict, names, traditional, show_original: bool) -> tuple[dict, dict]:
     """Each of ``names`` of ``row`` as a page shows it: as published in the original view (one
     stored before it was kept, empty, as it is), else Simplified; and its language where it is
@@ -366,9 +371,8 @@ class ReadingRoom:
         # Reached from an article read as published (?text=original), the issue keeps that view:
         # its sections and title blocks as published where the archive holds them, its links to
         # articles and issues in that view too.
-        has_original = any(page["section_original"] not in ("", page["section"]) for page in pages) or any(
-            article[f"{name}_original"] not in ("", article[name])
-            for page in pages for article in page["articles"] for name in ISSUE_HEADINGS)
+        has_original = any(differs(page, "section") for page in pages) or any(
+            differs(article, name) for page in pages for article in page["articles"] for name in ISSUE_HEADINGS)
         show_original = has_original and request.args.get("text") == "original"
         for page in pages:
             page["shown"], page["lang"] = shown_as(page, ("section",), _traditional(""), show_original)
@@ -647,7 +651,7 @@ def register_routes(datasette):
         (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/]+?)/(?P<pks>[^/]+?)(\.(?P<format>\w+))?$",
          table_row(room.database)),
         *((rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>{any_spelling(name)})(\.(?P<format>\w+))?$",
-           dated_query(room.database, name, {parse: canned.get(kind) or {} for kind, parse in CHECKED.items()}))
+           checked_query(room.database, name, {parse: canned.get(kind) or {} for kind, parse in CHECKED.items()}))
           for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()
           if any(canned.get(kind) for kind in CHECKED)),
     ]
@@ -688,7 +692,7 @@ def table_row(database: str):
 CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count}
 
 
-def dated_query(database: str, query: str, checked: dict):
+def checked_query(database: str, query: str, checked: dict):
     """The canned query ``query`` of ``database``, whose parameters ``checked`` (a parse
     function: {name: what it is}) are dates, years or counts, one that is none refused 400
     naming it, as the search's and an issue address's are: the query compared it with the

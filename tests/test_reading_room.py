@@ -158,6 +158,42 @@ def test_issue_page_lists_an_article_two_pages_link_on_both_in_each_pages_order(
     assert len(on[1]) == 4 and sum(map(len, on.values())) == 21  # page 1's three, and the teaser
 
 
+def test_an_issue_page_asked_while_a_crawl_stores_a_page_of_it_is_answered(sample_archive, tmp_path):
+    # The issue's pages and their articles are two reads: a page a crawl stored between them
+    # (its articles read, the page not) was a KeyError, 500, while the issue was being crawled.
+    from storage.reading_room.plugin import PAGES_SQL
+
+    copy = tmp_path / "crawled-meanwhile.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    target.close()
+    datasette = make_datasette(copy)
+    database = datasette.get_database("archive")
+    read = database.execute
+
+    async def execute(sql, *args, **kwargs):
+        results = await read(sql, *args, **kwargs)
+        if sql == PAGES_SQL:  # the crawl stores page 17 and its article meanwhile
+            with sqlite3.connect(copy) as crawl:
+                page_id = crawl.execute(
+                    "insert into pages (issue_id, page_number, page_label, section, section_original, url, updated_at)"
+                    " select issue_id, 17, '第17版：新闻', '新闻', '新闻', url || '?17', datetime('now') from pages"
+                    " where page_number = 16").lastrowid
+                crawl.execute(
+                    "insert into articles (page_id, url, pretitle, title, subtitle, byline, source, body, body_original,"
+                    " title_original, original_script, extraction, first_seen, updated_at)"
+                    " values (?, 'http://example.org/17.htm', '', '新来的文章', '', '', '', '正文', '正文', '新来的文章',"
+                    " 'simplified', 'template', datetime('now'), datetime('now'))", (page_id,))
+            crawl.close()
+        return results
+
+    database.execute = execute
+    response = DatasetteClient(datasette).get(ISSUE)
+    assert response.status == 200 and response.text.count('<section class="page"') == 16
+    database.execute = read
+    assert DatasetteClient(datasette).get(ISSUE).text.count('<section class="page"') == 17
+
+
 @pytest.mark.parametrize("other", ["20230131", "2023-W05-2", "2023W052"])
 def test_an_issue_named_in_another_iso_form_is_sent_to_its_one_address(client, other):
     response = client.get(f"/issue/gongyishibao/{other}")

@@ -367,7 +367,9 @@ class ReadingRoom:
         pages = [dict(r) | {"articles": []} for r in await self.db.execute(PAGES_SQL, {"issue_id": issue["id"]})]
         by_id = {page["id"]: page for page in pages}
         for row in await self.db.execute(ISSUE_ARTICLES_SQL, {"issue_id": issue["id"]}):
-            by_id[row["page_id"]]["articles"].append(dict(row))
+            # A page a crawl stored after the pages were read: shown at the next asking.
+            if (page := by_id.get(row["page_id"])) is not None:
+                page["articles"].append(dict(row))
         # Reached from an article read as published (?text=original), the issue keeps that view:
         # its sections and title blocks as published where the archive holds them, its links to
         # articles and issues in that view too.

@@ -932,6 +932,8 @@ def test_canned_queries_answer_the_documented_questions(client, sample_archive):
     pages = canned(client, "issue_pages", paper="gongyishibao", date="2023-01-31")
     assert [row["page_number"] for row in pages] == list(range(1, 17))
     assert sum(row["articles"] for row in pages) == 20
+    # By the paper's name, as every page names it (it answered no row).
+    assert canned(client, "issue_pages", paper="公益时报", date="2023-01-31") == pages
 
     (byline,), = query(sample_archive, "select byline from articles where byline like '%记者%' limit 1")
     surname = byline.split()[-1]

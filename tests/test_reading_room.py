@@ -1249,6 +1249,19 @@ def test_no_page_writes_a_control_character_the_address_or_the_archive_holds(sam
     assert rows[0]["title"].endswith("\x01") and rows[0]["body"].startswith("\x02")
 
 
+def test_search_page_of_an_archive_holding_no_article_yet_says_so(tmp_path):
+    # Served before its first crawl, the archive answered every search "Nothing found", and with a
+    # paper or section "with these filters", as if the words or filters were at fault.
+    path = tmp_path / "empty.sqlite3"
+    open_archive(f"sqlite:///{path}").close()
+    client = DatasetteClient(make_datasette(path))
+    for params in ({"q": "社工"}, {"q": "社工", "paper": "gongyishibao"}, {"q": "社工", "section": "新闻", "since": "2023-01-01"}):
+        response = client.get("/search?" + urlencode(params))
+        assert response.status == 200, params
+        assert "Nothing found for <strong>社工</strong>: the archive holds no article yet" in response.text, params
+        assert "with these filters" not in response.text, params
+
+
 def test_search_page_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(client):
     html = client.get("/search?" + urlencode({"q": "社工 OR -<b>"})).text
     assert "Nothing found for <strong>社工 OR -&lt;b&gt;</strong>." in html

@@ -460,6 +460,12 @@ class ReadingRoom:
         except QueryInterrupted:
             return []
 
+    async def holds_articles(self) -> bool:
+        try:
+            return bool((await self.db.execute("select exists (select 1 from articles)")).first()[0])
+        except QueryInterrupted:
+            return True
+
     async def search(self, request) -> Response:
         from storage.search import (
             MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, open_quotation_note, ranked_among, search, section_names,
@@ -496,6 +502,7 @@ class ReadingRoom:
             problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
             status = 400
         papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
+        no_paper = not papers  # before the form's own is added below
         sections = [row["section"] for row in await self.listed(SECTIONS_SQL)]
         if not problem and (problem := filter_problem(form, since, until, papers, sections)):
             status = 400
@@ -561,6 +568,9 @@ class ReadingRoom:
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
                 "as_written": None if hits else as_written_note(form["q"]),
+                # Nothing found in an archive holding no article yet (served before its first
+                # crawl) is no answer about the words, nor about the filters it could not list.
+                "empty_archive": not hits and no_paper and form["q"] and not problem and not await self.holds_articles(),
                 "open_quotation": open_quotation_note(form["q"]),
                 # How many match, where the search read them all (storage.search.Hits): a page
                 # past the last names the last one, and of a search matching nothing it is not

@@ -198,6 +198,9 @@ def test_an_issue_page_asked_while_a_crawl_stores_a_page_of_it_is_answered(sampl
 def test_an_issue_named_in_another_iso_form_is_sent_to_its_one_address(client, other):
     response = client.get(f"/issue/gongyishibao/{other}")
     assert (response.status, response.headers["location"]) == (301, ISSUE)
+    # In the view it asked for (it was sent on to the Simplified issue).
+    response = client.get(f"/issue/gongyishibao/{other}?text=original")
+    assert (response.status, response.headers["location"]) == (301, ISSUE + "?text=original")
 
 
 def test_issue_page_links_previous_and_next_archived_issue(client, sample_archive, tmp_path):

@@ -356,7 +356,8 @@ class ReadingRoom:
                 day = date.fromisoformat(named)
             except ValueError:
                 raise refused from None
-            return Response.redirect(issue_path(self.datasette, paper, day.isoformat()), status=301)
+            view = f"?{request.query_string}" if request.query_string else ""  # ?text=original
+            return Response.redirect(issue_path(self.datasette, paper, day.isoformat()) + view, status=301)
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")

@@ -487,19 +487,25 @@ def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
     # connection, removed the log, and the pages showed the archive as it was, for good.
     if not (missing or unreadable):
         return
-    if not _sqlite_header_wal(path):
-        return  # a rollback journal's archive reads with no file beside it
+    # The header (a WAL archive, or a rollback journal's, which reads with no file beside it) is
+    # read only where the answer is a refusal: a rollback journal's archive never has the files
+    # beside it, and a process holding it open (a write transaction, a search) lost its locks to
+    # each check; one may write the folder and file when it holds them, and is not asked.
     if unreadable:
-        raise ArchiveError(f"cannot read archive {shown}: the file {unreadable[0]} is not readable: ask its owner for read access")
-    if not missing:
+        if _sqlite_header_wal(path):
+            raise ArchiveError(f"cannot read archive {shown}: the file {unreadable[0]} is not readable: ask its owner for read access")
+        return
+    folder_closed = not os.access(folder, os.W_OK | os.X_OK)
+    others_read_only = not os.access(path, os.W_OK) and os.stat(path).st_uid != os.geteuid()
+    if not (folder_closed or others_read_only) or not _sqlite_header_wal(path):
         return
     names = " and ".join(os.path.basename(beside) for beside in missing)
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if folder_closed:
         raise ArchiveError(f"cannot read archive {shown}: it is in WAL mode, and SQLite reads it only by making {names} "
                            f"in the folder {folder}, which you may not write: ask its owner for write access to the folder"
                            # With the folder alone, the files it makes would stay (below).
                            f"{'' if os.access(path, os.W_OK) else ' and the file'}, {copy}")
-    if not os.access(path, os.W_OK) and os.stat(path).st_uid != os.geteuid():
+    if others_read_only:
         # A file of the reader's own that it keeps read-only leaves files of its own: no harm.
         raise ArchiveError(f"cannot read archive {shown}: it is in WAL mode and the file {path} is another user's, "
                            f"read-only to you: SQLite would leave {names} in {folder}, yours, and its owner's next crawl "

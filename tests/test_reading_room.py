@@ -158,10 +158,49 @@ def test_issue_page_lists_an_article_two_pages_link_on_both_in_each_pages_order(
     assert len(on[1]) == 4 and sum(map(len, on.values())) == 21  # page 1's three, and the teaser
 
 
+def test_an_issue_page_asked_while_a_crawl_stores_a_page_of_it_is_answered(sample_archive, tmp_path):
+    # The issue's pages and their articles are two reads: a page a crawl stored between them
+    # (its articles read, the page not) was a KeyError, 500, while the issue was being crawled.
+    from storage.reading_room.plugin import PAGES_SQL
+
+    copy = tmp_path / "crawled-meanwhile.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    target.close()
+    datasette = make_datasette(copy)
+    database = datasette.get_database("archive")
+    read = database.execute
+
+    async def execute(sql, *args, **kwargs):
+        results = await read(sql, *args, **kwargs)
+        if sql == PAGES_SQL:  # the crawl stores page 17 and its article meanwhile
+            with sqlite3.connect(copy) as crawl:
+                page_id = crawl.execute(
+                    "insert into pages (issue_id, page_number, page_label, section, section_original, url, updated_at)"
+                    " select issue_id, 17, '第17版：新闻', '新闻', '新闻', url || '?17', datetime('now') from pages"
+                    " where page_number = 16").lastrowid
+                crawl.execute(
+                    "insert into articles (page_id, url, pretitle, title, subtitle, byline, source, body, body_original,"
+                    " title_original, original_script, extraction, first_seen, updated_at)"
+                    " values (?, 'http://example.org/17.htm', '', '新来的文章', '', '', '', '正文', '正文', '新来的文章',"
+                    " 'simplified', 'template', datetime('now'), datetime('now'))", (page_id,))
+            crawl.close()
+        return results
+
+    database.execute = execute
+    response = DatasetteClient(datasette).get(ISSUE)
+    assert response.status == 200 and response.text.count('<section class="page"') == 16
+    database.execute = read
+    assert DatasetteClient(datasette).get(ISSUE).text.count('<section class="page"') == 17
+
+
 @pytest.mark.parametrize("other", ["20230131", "2023-W05-2", "2023W052"])
 def test_an_issue_named_in_another_iso_form_is_sent_to_its_one_address(client, other):
     response = client.get(f"/issue/gongyishibao/{other}")
     assert (response.status, response.headers["location"]) == (301, ISSUE)
+    # In the view it asked for (it was sent on to the Simplified issue).
+    response = client.get(f"/issue/gongyishibao/{other}?text=original")
+    assert (response.status, response.headers["location"]) == (301, ISSUE + "?text=original")
 
 
 def test_issue_page_links_previous_and_next_archived_issue(client, sample_archive, tmp_path):
@@ -234,6 +273,41 @@ def test_the_original_text_names_its_page_as_published(client, sample_archive):
     assert f'第{number:02d}版 <span class="section" lang="zh-Hant">{printed}</span>' in original
     assert f"第{number:02d}版 {section}" in meta(client.get(f"/article/{article_id}").text)
     assert section not in meta(original)
+
+
+def test_the_original_view_keeps_to_the_issue_and_names_its_sections_as_published(client, sample_archive, tmp_path):
+    # An article read as published linked its issue, and named its page in the breadcrumb, in
+    # Simplified: the issue page showed every section and title converted, and each of its
+    # links opened an article in Simplified, the original view one click per article away.
+    (article_id, number, section, printed), = query(
+        sample_archive, "select a.id, p.page_number, p.section, p.section_original from articles a"
+                        " join pages p on p.id = a.page_id where a.title like '民政部%'")
+    assert section != printed
+    crumbs = lambda html: html[html.index('<p class="crumbs">'):].split("</p>", 1)[0]
+    original = crumbs(client.get(f"/article/{article_id}?text=original").text)
+    assert f'<a href="{ISSUE}?text=original">2023-01-31</a>' in original
+    assert f'<a href="{ISSUE}?text=original#page-{number}">第{number:02d}版 <span lang="zh-Hant">{printed}</span></a>' in original
+    plain = crumbs(client.get(f"/article/{article_id}").text)
+    assert f'<a href="{ISSUE}">2023-01-31</a>' in plain and f"第{number:02d}版 {section}</a>" in plain
+    # The issue so reached: its sections, labels and title blocks as published, its links in that view.
+    issue = client.get(ISSUE + "?text=original").text
+    pages = query(sample_archive, "select page_number, section_original from pages order by page_number")
+    headings = re.findall(r'<section class="page" id="page-(\d+)">\s*<h2>第\d\d版 · <span class="section"[^>]*>([^<]*)</span>', issue)
+    assert [(int(n), s) for n, s in headings] == pages
+    assert f'<span lang="zh-Hant">第{number:02d}版：{printed}</span>' in issue
+    linked = [(int(i), t) for i, t in re.findall(r'<a class="title" href="/article/(\d+)\?text=original" lang="zh-Hant">([^<]*)</a>', issue)]
+    assert linked == query(sample_archive, "select a.id, a.title_original from page_articles l join pages p on p.id = l.page_id"
+                                           " join articles a on a.url = l.url order by p.page_number, l.position")
+    (pretitle,), = query(sample_archive, "select pretitle_original from articles where pretitle_original like '%廣東%'")
+    assert f'<div class="pretitle" lang="zh-Hant">{pretitle}</div>' in issue
+    assert f'<a href="{ISSUE}">简体</a>' in issue and "/article/" + str(article_id) + '"' not in issue
+    # Previous and next issues in the same view; the Simplified issue as it was, offering the original.
+    copy = copy_with_issues(sample_archive, tmp_path, "2023-01-24")
+    earlier = DatasetteClient(make_datasette(copy)).get(ISSUE + "?text=original").text
+    assert 'href="/issue/gongyishibao/2023-01-24?text=original"' in earlier
+    simplified = client.get(ISSUE).text
+    assert "zh-Hant" not in simplified and f'<a href="{ISSUE}?text=original">原文</a>' in simplified
+    assert "?text=original" not in simplified.replace(f'<a href="{ISSUE}?text=original">原文</a>', "")
 
 
 def test_the_original_text_is_marked_traditional_and_titled_as_published(client, sample_archive):
@@ -504,6 +578,38 @@ def test_a_canned_query_s_year_that_is_none_is_a_400_naming_it_and_one_without_a
         assert status == 200 and 'name="year"' in page
     refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /archive/section_over_year")]
     assert [line.split(": ", 1)[1] for line in refused] == [html.unescape(r) for _, r in MALFORMED_YEARS for _ in (1, 2)]
+    assert "Traceback" not in server.stderr
+
+
+# A canned query's address as a link checker, a proxy or a hand may spell it: Datasette sends a
+# percent-encoded one on (302) to its tilde-encoded spelling, and reads that as the query's name.
+CANNED_SPELLINGS = [
+    "/archive/%73ection_over_year", "/archive/~73ection_over_year", "/%61rchive/section_over_year",
+    "/archive/section%5fover%5Fyear", "/~61rchive/section~5Fover_year",
+]
+
+
+def test_a_canned_query_s_parameters_are_checked_however_its_address_is_spelt(sample_archive):
+    # /archive/%73ection_over_year?year=abc was sent on to /archive/~73ection_over_year, which
+    # Datasette answered with the query's rows for the year unchecked: no row, 200.
+    with served(sample_archive) as server:
+        plain = fetch_page(f"{server.url}/archive/section_over_year.json?_shape=array&"
+                           + urlencode({"section": "社会工作", "year": "2023"}))
+        assert plain[0] == 200 and json.loads(plain[1])
+        for spelt in CANNED_SPELLINGS:
+            for year, reason in MALFORMED_YEARS[:2]:
+                address = f"{server.url}{spelt}.json?" + urlencode({"section": "社会工作", "year": year})
+                status, page, _ = fetch_page(address)
+                assert (status, json.loads(page)["error"]) == (400, html.unescape(reason)), (spelt, year)
+                status, page, _ = fetch_page(address.replace(".json", ""))
+                assert status == 400 and reason in page, (spelt, year)
+            address = f"{server.url}{spelt}?_shape=array&" + urlencode({"section": "社会工作", "year": "2023"})
+            status, page, _ = fetch_page(address.replace("?", ".json?"))
+            assert (status, page) == (200, plain[1]), spelt
+            status, page, _ = fetch_page(address)
+            assert status == 200 and "rows-and-columns" in page, spelt
+        status, page, _ = fetch_page(f"{server.url}/archive/issue%5Fpages.json?paper=gongyishibao&date=31-01-2023")
+        assert (status, json.loads(page)["error"]) == (400, html.unescape(MALFORMED_ISSUE_DATES[2][1]))
     assert "Traceback" not in server.stderr
 
 
@@ -788,6 +894,29 @@ def test_serve_shows_what_a_crawl_writes_after_a_search_opened_the_archive(sampl
             assert titles == {f"更正后的标题{number}"}
 
 
+def test_opening_a_rollback_journal_archive_keeps_the_locks_the_process_holds_on_it(sample_archive, tmp_path):
+    """An archive without a log (journal_mode=delete) never has -wal or -shm beside it, and the
+    read check opened the file to read its header whenever they were missing: closing that
+    descriptor dropped every lock the process held on the file, a write transaction's too, and
+    another process could write the archive under it."""
+    copy = tmp_path / "rollback.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("pragma journal_mode=delete")
+    target.close()
+    lock_elsewhere = [sys.executable, "-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1], timeout=0,"
+                      " isolation_level=None).execute('begin immediate')", str(copy)]
+    writer = sqlite3.connect(copy, isolation_level=None)
+    try:
+        writer.execute("begin immediate")
+        writer.execute("update articles set title = '更正' where id = 1")
+        assert "database is locked" in subprocess.run(lock_elsewhere, capture_output=True, text=True).stderr
+        open_read_only(str(copy)).close()  # as the reading room opens it for its first search
+        assert "database is locked" in subprocess.run(lock_elsewhere, capture_output=True, text=True).stderr
+    finally:
+        writer.close()
+
+
 def canned(client, query_name, **params):
     response = client.get(f"/archive/{query_name}.json?" + urlencode(params | {"_shape": "array"}))
     assert response.status == 200, response.text
@@ -806,6 +935,8 @@ def test_canned_queries_answer_the_documented_questions(client, sample_archive):
     pages = canned(client, "issue_pages", paper="gongyishibao", date="2023-01-31")
     assert [row["page_number"] for row in pages] == list(range(1, 17))
     assert sum(row["articles"] for row in pages) == 20
+    # By the paper's name, as every page names it (it answered no row).
+    assert canned(client, "issue_pages", paper="公益时报", date="2023-01-31") == pages
 
     (byline,), = query(sample_archive, "select byline from articles where byline like '%记者%' limit 1")
     surname = byline.split()[-1]
@@ -837,6 +968,22 @@ def test_a_canned_search_left_blank_asks_for_words_instead_of_listing_every_arti
     assert ask not in found and 'class="rows-and-columns"' in found
 
 
+def test_who_wrote_what_takes_percent_and_underscore_as_characters_of_the_name(client, sample_archive, tmp_path):
+    # LIKE read them as wildcards: name=% listed every article, those without a byline too, and
+    # name=_ every signed one.
+    assert query(sample_archive, "select count(*) from articles where byline = ''")[0][0] > 0
+    for name in ("%", "_", "%%", "记者%"):
+        assert canned(client, "who_wrote_what", name=name) == [], name
+    copy = tmp_path / "signed.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update articles set byline = '本报记者 A_B 100%' where id = 1")
+    signed = DatasetteClient(make_datasette(copy))
+    for name in ("A_B", "100%", "a_b"):
+        assert [row["article_id"] for row in canned(signed, "who_wrote_what", name=name)] == [1], name
+    assert canned(signed, "who_wrote_what", name="AxB") == []
+
+
 @pytest.mark.parametrize("printed", ["社会工作", "社會工作"], ids=["printed-simplified", "printed-traditional"])
 def test_section_over_year_takes_the_section_as_the_page_printed_it(sample_archive, tmp_path, printed):
     # Whatever script the page printed its section in (section_original), the canned query
@@ -859,6 +1006,22 @@ def test_issue_gaps_query_finds_the_stretch_without_issues(client, sample_archiv
     copy = copy_with_issues(sample_archive, tmp_path, "2023-01-03", "2023-01-10")
     gaps = canned(DatasetteClient(make_datasette(copy)), "issue_gaps", days="")
     assert [(g["last_before_gap"], g["first_after_gap"], g["days"]) for g in gaps] == [("2023-01-10", "2023-01-31", 21)]
+
+
+def test_issue_gaps_takes_the_number_of_days_given_and_refuses_one_that_is_none(sample_archive, tmp_path):
+    # Datasette gives the number as text, which SQLite ranks above every number: any number of
+    # days given (days=7, the default written out) found no gap, and days=abc no gap either, 200.
+    copy = copy_with_issues(sample_archive, tmp_path, "2023-01-03", "2023-01-10")
+    with served(copy) as server:
+        for days, expected in (("7", [21]), ("20", [21]), ("21", []), ("6", [7, 21]), ("0", [7, 21])):
+            status, page, _ = fetch_page(f"{server.url}/archive/issue_gaps.json?_shape=array&days={days}")
+            assert (status, [gap["days"] for gap in json.loads(page)]) == (200, expected), days
+        for days in ("abc", "-1", "1.5", "%207"):
+            status, page, _ = fetch_page(f"{server.url}/archive/issue_gaps.json?days={days}")
+            assert status == 400, days
+            assert json.loads(page)["error"].endswith("' is not a whole number, e.g. 7."), days
+            assert json.loads(page)["error"].startswith("Number of days '"), days
+    assert "Traceback" not in server.stderr
 
 
 def test_article_view_links_to_reading_pages_and_points_to_the_search_page(client):
@@ -1087,6 +1250,19 @@ def test_no_page_writes_a_control_character_the_address_or_the_archive_holds(sam
     # The data itself is served as stored.
     rows = client.get(f"/archive/articles.json?id={article_id}&_shape=array").json
     assert rows[0]["title"].endswith("\x01") and rows[0]["body"].startswith("\x02")
+
+
+def test_search_page_of_an_archive_holding_no_article_yet_says_so(tmp_path):
+    # Served before its first crawl, the archive answered every search "Nothing found", and with a
+    # paper or section "with these filters", as if the words or filters were at fault.
+    path = tmp_path / "empty.sqlite3"
+    open_archive(f"sqlite:///{path}").close()
+    client = DatasetteClient(make_datasette(path))
+    for params in ({"q": "社工"}, {"q": "社工", "paper": "gongyishibao"}, {"q": "社工", "section": "新闻", "since": "2023-01-01"}):
+        response = client.get("/search?" + urlencode(params))
+        assert response.status == 200, params
+        assert "Nothing found for <strong>社工</strong>: the archive holds no article yet" in response.text, params
+        assert "with these filters" not in response.text, params
 
 
 def test_search_page_that_finds_nothing_says_which_words_other_search_boxes_take_for_operators(client):
@@ -1447,6 +1623,20 @@ def test_serve_logs_one_line_for_each_bad_request_and_no_traceback(sample_archiv
         assert line.startswith(f"400 GET {path}: {reason}"), line
 
 
+@pytest.mark.parametrize("path", ["/archive/articles", "/archive/article_view"])
+@pytest.mark.parametrize("parameter", ["_search", "_search_title"])
+def test_a_search_of_a_table_without_its_own_full_text_index_is_a_400_pointing_to_the_search_page(client, path, parameter):
+    # Datasette ignores it, and listed every row, as if each held the words.
+    reason = f"{parameter}: {path.rsplit('/', 1)[1]} has no full-text index of its own; the search page, /search?q=…, searches the articles"
+    response = client.get(path + "?" + urlencode({parameter: "民政部"}))
+    assert response.status == 400 and reason in html.unescape(response.text)
+    response = client.get(path + ".json?" + urlencode({parameter: "民政部"}))
+    assert (response.status, response.json["error"]) == (400, reason)
+    # Named, the index is read as Datasette reads it.
+    named = client.get("/archive/articles.json?" + urlencode({"_search": "社工", "_fts_table": "article_search", "_fts_pk": "rowid"}))
+    assert named.status == 200 and named.json["rows"] and all("社工" in json.dumps(row, ensure_ascii=False) for row in named.json["rows"])
+
+
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
     assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
     (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")
@@ -1536,6 +1726,45 @@ def test_an_article_or_issue_address_percent_encoded_is_that_page(client, sample
     assert response.status == 200 and response.text.count('<section class="page"') == 16
     assert client.get("/issue/gongyishibao/%320230131").headers["location"] == ISSUE
 
+
+
+def test_every_address_is_its_page_whatever_characters_of_it_are_encoded_and_a_row_of_no_table_a_404(sample_archive):
+    # /%61rticle/15, /%73earch and /%69ssue/… were sent on to a tilde-encoded address that no page
+    # has (404); a row's address with its table's name percent-encoded (/archive/%61rticles/1), or
+    # of a table the archive lacks, was answered with the SQL error, "no such table", 400.
+    (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        for path in (f"/%61rticle/{article_id}", f"/~61rticle/{article_id}"):
+            status, page, _ = fetch_page(server.url + path)
+            assert status == 200 and f"<h1>{title}</h1>" in page, path
+        status, page, _ = fetch_page(server.url + "/%69ssue/gongyishibao/2023-01-31")
+        assert status == 200 and page.count('<section class="page"') == 16
+        status, page, _ = fetch_page(server.url + "/s%65arch?" + urlencode({"q": "社工站"}))
+        assert status == 200 and f'href="/article/{article_id}"' in page
+        row = fetch_page(f"{server.url}/archive/articles/{article_id}.json")
+        assert row[0] == 200
+        encoded_id = "".join(f"%{ord(digit):02X}" for digit in str(article_id))
+        for path in (f"/archive/%61rticles/{article_id}.json", f"/%61rchive/articles/{encoded_id}.json"):
+            status, page, _ = fetch_page(server.url + path)
+            assert (status, json.loads(page)["rows"]) == (200, json.loads(row[1])["rows"]), path
+        for path in ("/archive/nosuch/1", "/archive/section_over_year/1", "/archive/%6Eosuch/1.json"):
+            status, page, _ = fetch_page(server.url + path)
+            assert status == 404 and "Table not found" in page and "SQL" not in page, path
+    assert "Traceback" not in server.stderr and "no such table" not in server.stderr
+
+
+def test_a_plus_in_an_address_is_a_plus(client, sample_archive, tmp_path):
+    # Read as a query string's space: 2023-01-31+ was refused naming '2023-01-31 ', and a paper
+    # whose code holds a + had no page at its address written by hand.
+    refused = client.get(ISSUE + "+")
+    assert refused.status == 400 and "Issue date &#39;2023-01-31+&#39; is not a date" in refused.text
+    copy = tmp_path / "plus.sqlite3"
+    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("update papers set code = 'a+b'")
+    plus = DatasetteClient(make_datasette(copy))
+    for path in ("/issue/a+b", "/issue/a%2Bb", "/issue/a+b/2023-01-31"):
+        assert plus.get(path).status == 200, path
 
 
 def test_search_page_says_a_quotation_left_open_searched_its_words_apart(client):

@@ -57,7 +57,7 @@ select (select max(issue_date) from issues where paper_id = :paper_id and issue_
        (select min(issue_date) from issues where paper_id = :paper_id and issue_date > :date) as next
 """
 PAGES_SQL = """
-select id, page_number, page_label, section, url, pdf_url, image_url, articles_expected
+select id, page_number, page_label, section, section_original, url, pdf_url, image_url, articles_expected
 from pages where issue_id = :issue_id order by page_number
 """
 # Each page's articles in the page's own order (page_articles), an article two pages link on
@@ -65,11 +65,13 @@ from pages where issue_id = :issue_id order by page_number
 # kept), in the order they were stored.
 ISSUE_ARTICLES_SQL = """
 select * from (
-  select l.page_id, l.position, a.id, a.pretitle, a.title, a.subtitle, a.byline
+  select l.page_id, l.position, a.id, a.pretitle, a.title, a.subtitle, a.byline, a.original_script,
+         a.pretitle_original, a.title_original, a.subtitle_original, a.byline_original
   from page_articles l join pages pg on pg.id = l.page_id join articles a on a.url = l.url
   where pg.issue_id = :issue_id
   union all
-  select a.page_id, null, a.id, a.pretitle, a.title, a.subtitle, a.byline
+  select a.page_id, null, a.id, a.pretitle, a.title, a.subtitle, a.byline, a.original_script,
+         a.pretitle_original, a.title_original, a.subtitle_original, a.byline_original
   from articles a join pages pg on pg.id = a.page_id
   where pg.issue_id = :issue_id
     and not exists (select 1 from page_articles l where l.page_id = a.page_id and l.url = a.url)
@@ -123,6 +125,24 @@ def _traditional(script: str):
     return lambda text: bool(text) and reads_traditional(text)
 
 
+# The title block an issue page lists of each article.
+ISSUE_HEADINGS = ("pretitle", "title", "subtitle", "byline")
+
+
+def differs(row: dict, name: str) -> bool:
+    """Whether ``row`` holds its ``name`` as published (``<name>_original``) otherwise than converted."""
+    return bool(row[f"{name}_original"]) and row[f"{name}_original"] != row[name]
+
+
+def shown_as(row: dict, names, traditional, show_original: bool) -> tuple[dict, dict]:
+    """Each of ``names`` of ``row`` as a page shows it: as published in the original view (one
+    stored before it was kept, empty, as it is), else Simplified; and its language where it is
+    shown Traditional (``traditional``: _traditional of its script), for screen readers and fonts."""
+    published = {name: row[f"{name}_original"] for name in names if show_original and row[f"{name}_original"]}
+    shown = {name: published.get(name, row[name]) for name in names}
+    return shown, {name: "zh-Hant" for name, text in published.items() if traditional(text)}
+
+
 def paragraphs(text: str | None) -> list[str]:
     """A stored text's paragraphs: one per non-blank line."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
@@ -163,7 +183,9 @@ def address_part(request, name: str) -> str:
     character may be, %31%35 is 15), or tilde-encoded where Datasette sent a percent-encoded
     address on so (it does, to one it found no page for). Datasette matches the routes on the
     address as sent: an article's id or an issue's date read so encoded was no number, no date."""
-    return unquote(tilde_decode(request.url_vars[name]))
+    # A "+" is itself: tilde_decode reads it as a query string's space (2023-01-31+ was named
+    # '2023-01-31 ', a paper a+b was none).
+    return unquote(tilde_decode(request.url_vars[name].replace("+", "~2B")))
 
 
 def paper_code(request) -> str:
@@ -196,6 +218,14 @@ def parse_year(value: str, what: str) -> int:
     if int(value) < MINYEAR:
         raise BadRequest(f"{named} is no year of the calendar.")
     return int(value)
+
+
+def parse_count(value: str, what: str) -> str:
+    """``value`` as a whole number (of days), refused as :func:`parse_date` refuses a date: the
+    query compared it with numbers, and answered no row for abc as for 7."""
+    if not (value.isascii() and value.isdigit()):
+        raise BadRequest(f"{what[:1].upper()}{what[1:]} {echoed(value)!r} is not a whole number, e.g. 7.")
+    return value
 
 
 def article_number(value: str) -> int | None:
@@ -326,7 +356,8 @@ class ReadingRoom:
                 day = date.fromisoformat(named)
             except ValueError:
                 raise refused from None
-            return Response.redirect(issue_path(self.datasette, paper, day.isoformat()), status=301)
+            view = f"?{request.query_string}" if request.query_string else ""  # ?text=original
+            return Response.redirect(issue_path(self.datasette, paper, day.isoformat()) + view, status=301)
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
@@ -337,10 +368,28 @@ class ReadingRoom:
         pages = [dict(r) | {"articles": []} for r in await self.db.execute(PAGES_SQL, {"issue_id": issue["id"]})]
         by_id = {page["id"]: page for page in pages}
         for row in await self.db.execute(ISSUE_ARTICLES_SQL, {"issue_id": issue["id"]}):
-            by_id[row["page_id"]]["articles"].append(dict(row))
+            # A page a crawl stored after the pages were read: shown at the next asking.
+            if (page := by_id.get(row["page_id"])) is not None:
+                page["articles"].append(dict(row))
+        # Reached from an article read as published (?text=original), the issue keeps that view:
+        # its sections and title blocks as published where the archive holds them, its links to
+        # articles and issues in that view too.
+        has_original = any(differs(page, "section") for page in pages) or any(
+            differs(article, name) for page in pages for article in page["articles"] for name in ISSUE_HEADINGS)
+        show_original = has_original and request.args.get("text") == "original"
+        for page in pages:
+            page["shown"], page["lang"] = shown_as(page, ("section",), _traditional(""), show_original)
+            # Its label (第07版：社会工作) holds the section: as published where it does.
+            label = page["page_label"] or ""
+            page["shown"]["page_label"] = label.replace(page["section"], page["shown"]["section"]) if page["section"] else label
+            for article in page["articles"]:
+                article["shown"], article["lang"] = shown_as(
+                    article, ISSUE_HEADINGS, _traditional(article["original_script"]), show_original)
         return await self.render(
             "issue.html",
-            {"issue": issue, "pages": pages, "previous": neighbours["previous"], "next": neighbours["next"]},
+            {"issue": issue, "pages": pages, "previous": neighbours["previous"], "next": neighbours["next"],
+             "has_original": has_original, "show_original": show_original,
+             "view": "?text=original" if show_original else ""},
             request,
         )
 
@@ -386,6 +435,7 @@ class ReadingRoom:
                 "images": images,
                 "paragraphs": published if show_original else simplified,
                 "show_original": show_original,
+                "view": "?text=original" if show_original else "",
                 "has_original": has_original,
                 "original_script": SCRIPT_NAMES.get(article["original_script"], "原文"),
                 "versions": versions,
@@ -410,6 +460,12 @@ class ReadingRoom:
             return list(await self.db.execute(sql))
         except QueryInterrupted:
             return []
+
+    async def holds_articles(self) -> bool:
+        try:
+            return bool((await self.db.execute("select exists (select 1 from articles)")).first()[0])
+        except QueryInterrupted:
+            return True
 
     async def search(self, request) -> Response:
         from storage.search import (
@@ -447,6 +503,7 @@ class ReadingRoom:
             problem = f"The hits after the first {MAX_OFFSET:,} are not shown: narrow the search with a paper, section or dates."
             status = 400
         papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
+        no_paper = not papers  # before the form's own is added below
         sections = [row["section"] for row in await self.listed(SECTIONS_SQL)]
         if not problem and (problem := filter_problem(form, since, until, papers, sections)):
             status = 400
@@ -512,6 +569,9 @@ class ReadingRoom:
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
                 "as_written": None if hits else as_written_note(form["q"]),
+                # Nothing found in an archive holding no article yet (served before its first
+                # crawl) is no answer about the words, nor about the filters it could not list.
+                "empty_archive": not hits and no_paper and form["q"] and not problem and not await self.holds_articles(),
                 "open_quotation": open_quotation_note(form["q"]),
                 # How many match, where the search read them all (storage.search.Hits): a page
                 # past the last names the last one, and of a search matching nothing it is not
@@ -597,30 +657,69 @@ def register_routes(datasette):
         return []
     return [
         (NOT_SERVED, not_served),
-        (r"^/issue/(?P<paper>[^/]+)$", in_time(room.paper)),
-        (r"^/issue/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
-        (r"^/article/(?P<id>[^/]+)$", in_time(room.article)),
-        (r"^/search$", in_time(room.search)),
-        *((rf"^/(?P<database>{re.escape(room.database)})/(?P<table>{re.escape(name)})(\.(?P<format>\w+))?$",
-           dated_query(canned.get("dates") or {}, canned.get("years") or {}))
+        (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)$", in_time(room.paper)),
+        (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
+        (rf"^/{any_spelling('article')}/(?P<id>[^/]+)$", in_time(room.article)),
+        (rf"^/{any_spelling('search')}$", in_time(room.search)),
+        (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/]+?)/(?P<pks>[^/]+?)(\.(?P<format>\w+))?$",
+         table_row(room.database)),
+        *((rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>{any_spelling(name)})(\.(?P<format>\w+))?$",
+           checked_query(room.database, name, {parse: canned.get(kind) or {} for kind, parse in CHECKED.items()}))
           for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()
-          if canned.get("dates") or canned.get("years")),
+          if any(canned.get(kind) for kind in CHECKED)),
     ]
 
 
-def dated_query(dates: dict[str, str], years: dict[str, str]):
-    """A canned query whose parameters ``dates`` (name: what it is) are dates, and ``years``
-    years, one that is none refused 400 naming it, as the search's and an issue address's are:
-    the query compared it with the issues' dates and answered no row, 200, as for a date
-    without an issue. Blank, the query's form is asked for, as before; the query itself is
-    Datasette's."""
+def any_spelling(name: str) -> str:
+    """A regular expression for ``name`` in an address as sent, each character as it is,
+    percent-encoded (%73) or tilde-encoded (~73): Datasette sends a percent-encoded address on
+    to its tilde-encoded spelling, and reads that as the name, so a route for the name as it
+    is left /archive/%73ection_over_year to Datasette, its parameters unchecked."""
+    return "".join(
+        f"(?:{re.escape(char)}|" + "".join(f"[%~](?i:{byte:02X})" for byte in char.encode()) + ")" for char in name
+    )
+
+
+def table_row(database: str):
+    """A row's page of a table or view of ``database`` (Datasette's), its table named however
+    the address spells it (any_spelling); a table the archive lacks is 404, as its table page
+    is. Datasette ran the row's query on whatever the address named, and answered a name
+    percent-encoded (/archive/%61rticles/1), or none, with the SQL error, "no such table", 400."""
+    from datasette.utils import tilde_encode
+    from datasette.views.row import RowView
+
+    async def answer(datasette, request, send):
+        table = address_part(request, "table")
+        db = datasette.get_database(database)
+        if table not in await db.table_names() and table not in await db.view_names():
+            raise NotFound("Table not found")
+        # Datasette reads the name, and each of the row's key values (comma-separated), tilde-encoded.
+        keys = ",".join(tilde_encode(unquote(tilde_decode(key))) for key in request.url_vars["pks"].split(","))
+        request.url_vars.update(database=database, table=tilde_encode(table), pks=keys)
+        return await RowView.as_view(datasette)(request, send)
+
+    return answer
+
+
+# A canned query's parameters of each kind its metadata names (name: what it is), and how each is read.
+CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count}
+
+
+def checked_query(database: str, query: str, checked: dict):
+    """The canned query ``query`` of ``database``, whose parameters ``checked`` (a parse
+    function: {name: what it is}) are dates, years or counts, one that is none refused 400
+    naming it, as the search's and an issue address's are: the query compared it with the
+    issues' dates and answered no row, 200, as for a date without an issue. Blank, the query's
+    form is asked for, as before; the query itself is Datasette's, asked by its names however
+    the address spelt them (any_spelling)."""
     from datasette.views.table import TableView
 
     async def answer(datasette, request, send):
-        for parameters, parse in ((dates, parse_date), (years, parse_year)):
+        for parse, parameters in checked.items():
             for name, what in parameters.items():
                 if value := request.args.get(name):
                     parse(value, what)
+        request.url_vars.update(database=database, table=query)
         return await TableView.as_view(datasette)(request, send)
 
     return answer
@@ -673,11 +772,22 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
             columns = columns if columns is not None else await db.table_columns(table)
             if column not in columns:
                 return f"{name}: {table} has no column {column}"
+        elif (name == "_search" or name.startswith("_search_")) and not await searchable(datasette, request, database, table):
+            # Datasette ignores a search of a table without a full-text index of its own, and
+            # listed every row as if each matched.
+            return f"{name}: {table} has no full-text index of its own; the search page, /search?q=…, searches the articles"
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:
                 return "_next of a view is a number of rows to skip"
     return None
+
+
+async def searchable(datasette, request, database: str, table: str) -> bool:
+    """Whether Datasette searches ``table`` for ``_search``: as it finds the full-text index
+    (datasette.views.table: the address's _fts_table, the metadata's, or one SQLite made for it)."""
+    return bool(request.args.get("_fts_table") or datasette.table_metadata(database, table).get("fts_table")
+                or await datasette.get_database(database).fts_table(table))
 
 
 # The facets Datasette knows (its column, array and date facets): a _facet_<other> it ignores.

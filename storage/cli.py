@@ -724,8 +724,7 @@ def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, 
         keys = unique_names(columns)
         _json_array(({key: json_value(v) for key, v in zip(keys, row)} for row in rows), out)
     else:
-        print_table([one_line(name) for name in columns],
-                    [[TABLE_NULL if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
+        print_table(columns, ([TABLE_NULL if v is None else cell_text(v) for v in row] for row in rows), out)
 
 
 # How a table shows SQL's NULL, which an empty cell showed alike with an empty text ('').
@@ -830,7 +829,12 @@ def _width(value: str) -> int:
     return max(0, wcswidth(value))
 
 
-def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], out) -> None:
+    """``rows`` under ``columns``, lined up for a terminal, each cell on one line (one_line):
+    every table a command prints holds text the archive took from web pages (a sql result,
+    stats' crawl runs and dead links), whose control characters a terminal would run."""
+    columns = [one_line(name) for name in columns]
+    rows = [[one_line(cell) for cell in row] for row in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
 
     def line(cells):

@@ -436,6 +436,32 @@ def test_search_and_a_sql_table_show_control_characters_the_archive_holds_as_u_f
     assert done.stdout.splitlines()[1] == "标题\x1b]0;pwned\x07"
 
 
+def test_stats_tables_show_control_characters_the_archive_holds_as_u_fffd_one_row_a_line(archive_url):
+    # archive stats printed its tables' cells as stored, where a sql table shows them as U+FFFD:
+    # a section read again by `reprocess --section` (crawl_runs.dates_asked) and a dead link's
+    # URL ran their ESC ]0;…BEL and ESC [2J on the terminal, and their line breaks cut the
+    # table's rows in two.
+    section = "社会\x1b]0;x\x07工作\n二"
+    archive = open_archive(archive_url)
+    archive.store_batch([page(section=section)], [article(1)])
+    with archive.engine.begin() as conn:
+        issue = conn.execute(text("SELECT id FROM issues")).scalar_one()
+        seen = datetime(2023, 2, 1, tzinfo=timezone.utc)
+        conn.execute(text("INSERT INTO dead_links (issue_id, kind, url, status, first_seen, last_seen, runs, reason) "
+                          "VALUES (:issue, 'article', :url, 404, :seen, :seen, 1, 'status')"),
+                     {"issue": issue, "url": "http://x/a\x1b[2J\nb.htm", "seen": seen})
+    archive.close()
+    reprocessed = archive_command("reprocess", "--section", section, archive=archive_url)
+    assert reprocessed.returncode == 0, reprocessed.stderr
+    done = archive_command("stats", archive=archive_url)
+    assert done.returncode == 0, done.stderr
+    assert not TERMINAL_CONTROLS.search(done.stdout)
+    dead = done.stdout.split("Dead links")[1].split("\n\n")[0].splitlines()
+    assert dead[3].endswith(" | http://x/a\ufffd[2J⏎b.htm") and dead[4] == "(1 row)"
+    runs = done.stdout.split("Recent crawl runs\n")[1].splitlines()
+    assert " | section=社会\ufffd]0;x\ufffd工作⏎二 | " in runs[2] and runs[3] == "(1 row)"
+
+
 def test_a_sql_table_lines_its_columns_up_by_the_width_a_terminal_gives_each_cell(sqlite_url):
     # Counted a column a code point (two for East Asian wide ones), a combining accent (e + U+0301),
     # a zero-width space and an emoji of several joined (a family: one picture, two columns)

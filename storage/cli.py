@@ -1126,6 +1126,10 @@ class output_file:
         # link, the export replaced the link with a file and left the target as it was.
         self.target = written_through(path) if path and not streamed_to(path) else path
         self.partial = f"{self.target}.part" if path and not streamed_to(path) else None
+        if self.partial:
+            from storage.export import check_in_the_way
+
+            check_in_the_way(self.partial, path)
 
     def __enter__(self):
         if self.path is None:

@@ -1549,6 +1549,36 @@ def test_standard_output_on_a_full_disk_or_closed_is_one_line_of_error(seeded, a
         assert (done.returncode, done.stderr) == (2, f"error: cannot write standard output: {reason}\n"), redirect
 
 
+@pytest.mark.parametrize("fmt, name, in_the_way", [
+    ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
+    ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),
+])
+def test_export_refuses_a_folder_or_link_where_it_writes_first_in_one_line_naming_it(sqlite_url, tmp_path, fmt, name,
+                                                                                     in_the_way):
+    # An export is written to FILE.part (a copy's log to FILE.part-wal) and renamed once whole. A
+    # folder of that name was said as "cannot write d.jsonl: Is a directory", naming the file
+    # that was not in the way, and a SQLite copy ended in a traceback (exit status 1); a link
+    # of that name had the file it named written over.
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    output, in_the_way = tmp_path / name, tmp_path / in_the_way
+    in_the_way.mkdir()
+    done = archive_command("export", "--format", fmt, "-o", str(output), archive=sqlite_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: cannot write {output}: {in_the_way} is in the way (a folder; the export is written "
+                           "there first, then renamed): move or remove it\n")
+    assert sorted(tmp_path.iterdir()) == sorted([in_the_way, Path(sqlite_url.removeprefix("sqlite:///"))])
+    assert not any(in_the_way.iterdir())
+    in_the_way.rmdir()
+    (tmp_path / "mine.txt").write_text("kept")
+    in_the_way.symlink_to("mine.txt")
+    done = archive_command("export", "--format", fmt, "-o", str(output), archive=sqlite_url)
+    assert (done.returncode, done.stderr) == (2, f"error: cannot write {output}: {in_the_way} is in the way (a symbolic "
+                                                 "link; the export is written there first, then renamed): move or remove it\n")
+    assert (tmp_path / "mine.txt").read_text() == "kept" and not output.exists()
+
+
 def test_export_writes_to_a_device_or_pipe_named_by_output_as_it_is(seeded):
     # `-o /dev/stdout`, `-o /dev/null`, `-o >(gzip > a.gz)` name no file an export could lose: they
     # were refused as existing files, and with --overwrite (as root) the device was replaced by

@@ -344,6 +344,14 @@ ONE_STATEMENT = "archive sql runs one statement per call: the query holds more t
 # read-only transaction allows (to a role that may: the superuser, pg_write_server_files).
 COPY_REFUSED = ("archive sql runs queries: COPY sends its rows elsewhere (a stream it does not read, a file or a "
                 "program of the server); give the SELECT (--format csv writes CSV)")
+# PostgreSQL's large-object functions that write, which its read-only transaction lets run:
+# `SELECT lo_create(0)` printed the number of an object the rollback then took away, lo_unlink
+# and lo_put said done of what stayed as it was, and lo_export wrote a file on the server. They
+# are looked for in the whole query, strings and comments too: in a DO block's code, a quoted
+# name (pg_catalog."lo_export"), a query handed to query_to_xml.
+_LARGE_OBJECT_WRITES = re.compile(
+    r"\b(lo_creat|lo_create|lo_from_bytea|lo_import|lo_export|lo_unlink|lo_put|lo_truncate|lo_truncate64|lowrite)\b",
+    re.I)
 # PostgreSQL's SQLSTATE for a syntax error, and the server's function that gives it to a second
 # statement (the parse of the extended protocol, which takes one): told apart from other syntax
 # errors by that, not by the message's words, which the server's lc_messages translates.
@@ -626,6 +634,9 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     if statements.command == "copy":
         # A read-only transaction lets COPY … TO a file or a program run: written on the server.
         raise ArchiveError(COPY_REFUSED)
+    if found := _LARGE_OBJECT_WRITES.search(query):
+        raise ArchiveError(f"archive sql is read-only: {found.group().lower()} writes a large object or a file of the "
+                           "database server, which its read-only transaction does not stop: use psql for it")
     with connection.cursor() as cursor:
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.

@@ -612,6 +612,39 @@ def test_sql_refuses_a_copy_to_a_server_file_or_program_before_it_runs(postgres_
         assert not written.exists()
 
 
+@pytest.mark.parametrize("statement, function", [
+    ("SELECT lo_create(0)", "lo_create"),
+    ("SELECT lo_from_bytea(0, '\\x00') AS made", "lo_from_bytea"),
+    ("SELECT lo_put({oid}, 0, 'x'), lo_unlink({oid})", "lo_put"),
+    ("select LO_UNLINK({oid})", "lo_unlink"),
+    ("SELECT lo_export({oid}, '{file}')", "lo_export"),
+    ("SELECT pg_catalog.\"lo_export\"({oid}, '{file}')", "lo_export"),
+    ("DO $$BEGIN PERFORM lo_export({oid}, '{file}'); END$$", "lo_export"),
+])
+def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transaction_lets_run(
+        postgres_url, statement, function):
+    # PostgreSQL's read-only transaction lets the large-object functions run: `SELECT lo_create(0)`
+    # printed the number of an object the rollback had taken away, lo_unlink and lo_put said
+    # done of what was left as it was, and lo_export wrote a file on the database server.
+    archive = open_archive(postgres_url)
+    with archive.engine.begin() as conn:
+        oid = conn.execute(text("SELECT lo_from_bytea(0, 'kept')")).scalar_one()
+    archive.close()
+    with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
+        os.chmod(folder, 0o777)  # the server's user may write here
+        written = Path(folder) / "object.bin"
+        done = archive_command("sql", statement.format(oid=oid, file=written), archive=postgres_url)
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr == (f"error: archive sql is read-only: {function} writes a large object or a file of the "
+                               "database server, which its read-only transaction does not stop: use psql for it\n")
+        assert not written.exists()
+    assert sql_rows(postgres_url, "SELECT count(*) FROM pg_largeobject_metadata")[0][0] == 1
+    assert bytes(sql_rows(postgres_url, f"SELECT lo_get({oid})")[0][0]) == b"kept"
+    # Reading one is a query.
+    done = archive_command("sql", f"SELECT lo_get({oid}) AS data", "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stdout.splitlines()) == (0, ["data", "\\x6b657074"])
+
+
 @pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),
                                              ("DECLARE seen CURSOR FOR SELECT 1", "cursor")])
 def test_sql_on_postgresql_runs_a_statement_once_even_when_it_returns_no_rows(postgres_url, statement, name):

@@ -57,7 +57,7 @@ def check_in_the_way(partial: str | os.PathLike, output: str | os.PathLike) -> N
     written over (a pipe, opened to write, held the export forever)."""
     try:
         mode = os.lstat(partial).st_mode
-    except FileNotFoundError:
+    except OSError:  # none there, or its folder missing or no folder: the write says so
         return
     if stat.S_ISREG(mode):
         return

@@ -1612,6 +1612,19 @@ def test_export_refuses_a_folder_or_link_where_it_writes_first_in_one_line_namin
     assert (tmp_path / "mine.txt").read_text() == "kept" and not output.exists()
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_into_a_folder_that_is_not_there_or_is_a_file_is_one_line(sqlite_url, tmp_path, fmt):
+    # A SQLite copy ended in a traceback (FileNotFoundError, NotADirectoryError) where JSON lines
+    # and CSV said it in one line.
+    open_archive(sqlite_url).close()
+    (tmp_path / "afile").write_text("")
+    for output, reason in ((tmp_path / "nosuch" / "out", "No such file or directory"),
+                           (tmp_path / "afile" / "out", "Not a directory")):
+        done = archive_command("export", "--format", fmt, "-o", str(output), archive=sqlite_url)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: cannot write {output}: {reason}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "archive.sqlite3"]
+
+
 def test_export_writes_to_a_device_or_pipe_named_by_output_as_it_is(seeded):
     # `-o /dev/stdout`, `-o /dev/null`, `-o >(gzip > a.gz)` name no file an export could lose: they
     # were refused as existing files, and with --overwrite (as root) the device was replaced by

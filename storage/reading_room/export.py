@@ -50,11 +50,14 @@ def export_sqlite(
     leftovers = [partial.with_name(partial.name + end) for end in ("", "-wal", "-shm")]
     for leftover in leftovers:
         check_in_the_way(leftover, named)
-    for leftover in leftovers:  # of an export killed before
-        leftover.unlink(missing_ok=True)
-    # Made empty first, with the permissions of the file it replaces (SQLite gives its journal
-    # and write-ahead log the database file's): a private archive stays private.
-    os.close(create_replacement(partial, output))
+    try:
+        for leftover in leftovers:  # of an export killed before
+            leftover.unlink(missing_ok=True)
+        # Made empty first, with the permissions of the file it replaces (SQLite gives its journal
+        # and write-ahead log the database file's): a private archive stays private.
+        os.close(create_replacement(partial, output))
+    except OSError as exc:  # a folder missing (-o nosuch/copy.sqlite3): a traceback, where JSON lines said it
+        raise ArchiveError(f"cannot write {named}: {exc.strerror or exc}") from None
     target = open_archive(sqlite_url(partial.resolve()), create=True)
     counts: dict[str, int] = {}
     try:

@@ -21,7 +21,7 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -1155,6 +1155,11 @@ class output_file:
             if self.partial:
                 from storage.export import create_replacement
 
+                # One an export stopped before left is removed, as a SQLite copy's is: it has the
+                # permissions of the file it was to replace, and one of a read-only file was
+                # refused ("cannot write FILE: Permission denied").
+                with suppress(FileNotFoundError):
+                    os.unlink(self.partial)
                 self.file = open(create_replacement(self.partial, self.target), "w", encoding="utf-8", newline="")
             else:
                 self.file = open(self.path, "w", encoding="utf-8", newline="")

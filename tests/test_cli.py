@@ -1613,6 +1613,27 @@ def test_export_refuses_a_folder_or_link_where_it_writes_first_in_one_line_namin
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_writes_over_the_read_only_part_file_an_export_killed_before_left(sqlite_url, tmp_path, fmt):
+    # FILE.part takes the permissions of the file it replaces: an export --overwrite of a
+    # read-only file (chmod 444) killed by SIGKILL left a read-only FILE.part, and the next
+    # export of JSON lines or CSV said "cannot write FILE: Permission denied" (naming a file
+    # that was not there), where a SQLite copy removed it and went on.
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    output = tmp_path / f"out.{fmt}"
+    partial = tmp_path / f"out.{fmt}.part"
+    partial.write_text("half of an export")
+    partial.chmod(0o444)
+    done = subprocess.run(without_write_permission([sys.executable, "-m", "storage.console", "--archive", sqlite_url,
+                                                    "export", "-o", str(output)]),
+                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1].startswith(f"{output}: {len(view_rows(sqlite_url))} articles")
+    assert not partial.exists() and output.stat().st_size > 0
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
 def test_export_into_a_folder_that_is_not_there_or_is_a_file_is_one_line(sqlite_url, tmp_path, fmt):
     # A SQLite copy ended in a traceback (FileNotFoundError, NotADirectoryError) where JSON lines
     # and CSV said it in one line.

@@ -174,8 +174,9 @@ def check_section(archive: Archive, section: str | None, paper: str | None = Non
         counts = conn.execute(text(
             f"SELECT p.section, count(*) FROM {pages} WHERE p.section IS NOT NULL AND p.section <> ''"
             + (" AND pa.code = :paper" if paper else "") + " GROUP BY p.section"), {"paper": paper}).all()
-    # Ordered here: the databases' collations order Chinese apart.
-    sections = [name for name, _ in sorted(counts, key=lambda row: (-row[1], row[0]))]
+    # Ordered here: the databases' collations order Chinese apart. Each as a table shows it: an
+    # archived page's control characters are no text for the terminal to run (one_line).
+    sections = [one_line(name) for name, _ in sorted(counts, key=lambda row: (-row[1], row[0]))]
     more = f", and {len(sections) - SECTIONS_NAMED} more" if len(sections) > SECTIONS_NAMED else ""
     none = "no page of it has a section" if paper else "its pages have no section"
     has = f"its sections: {', '.join(sections[:SECTIONS_NAMED])}{more}" if sections else none

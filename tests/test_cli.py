@@ -1029,6 +1029,17 @@ def test_a_section_no_page_has_is_one_line_naming_those_the_archive_has(archive_
         assert (found.returncode, found.stderr) == (0, "") and "社会工作" in found.stdout, command
 
 
+def test_a_section_refused_names_the_archive_s_sections_on_one_line_without_their_control_characters(sqlite_url):
+    # The sections named were printed as stored: an archived section's ESC ]0;…BEL retitled the
+    # terminal and its line break cut the one-line error in two.
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page(section="社会\x1b]0;x\x07工作\n二")], [article(1)])
+    archive.close()
+    done = archive_command("search", "社工", "--section", "社工", archive=sqlite_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "error: no page of this archive has the section '社工' (its sections: 社会\ufffd]0;x\ufffd工作⏎二)\n"
+
+
 def test_the_sections_a_refusal_names_are_the_most_printed_first_and_at_most_thirty(sqlite_url, capsys):
     from storage.cli import SECTIONS_NAMED
 

@@ -642,6 +642,9 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
         cursor.adapters.register_loader("interval", TextLoader)
+        # A row value, (a.id, a.title), as PostgreSQL writes it, as a table's row (SELECT p FROM
+        # papers p) comes: psycopg's tuple of texts printed as Python writes one, ('1', '标题').
+        cursor.adapters.register_loader("record", TextLoader)
         for name, loader in _dates_or_text().items():
             cursor.adapters.register_loader(name, loader)
         rows = cursor.stream(query, size=FETCH_ROWS if psycopg.pq.version() >= 170000 else 1)

@@ -754,6 +754,21 @@ def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_u
     assert [cell.strip() for cell in done.stdout.splitlines()[2].split("|")] == ["1 year 4 mons 4 days", "490", "1 mon", "NULL"]
 
 
+def test_sql_on_postgresql_prints_a_row_value_as_postgresql_writes_it_as_it_prints_a_table_s_row(postgres_url):
+    # psycopg reads an anonymous row, (a.id, a.title), as a Python tuple of texts: it printed
+    # "('2', '标题')", where a table's row (SELECT p FROM papers p) printed as PostgreSQL writes it.
+    archive = open_archive(postgres_url)
+    archive.store_batch([page()], [article(1, title='标题 "一"')])
+    archive.close()
+    query = "SELECT (a.id, a.title, NULL) AS pair, p AS paper FROM articles a, papers p"
+    expected = ['(1,"标题 ""一""",)', "(1,gongyishibao,公益时报)"]
+    done = archive_command("sql", query, "--format", "json", archive=postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [dict(zip(("pair", "paper"), expected))]
+    done = archive_command("sql", query, archive=postgres_url)
+    assert [cell.strip() for cell in done.stdout.splitlines()[2].split(" | ")] == expected
+
+
 def test_sql_on_postgresql_prints_an_array_of_dates_numbers_and_bytes(postgres_url):
     # An array is a list of what its elements load as: array_agg(issue_date), the dates of each
     # paper's issues, ended in a traceback (date is not JSON serializable), as did numeric

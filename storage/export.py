@@ -51,8 +51,8 @@ def create_replacement(path: str | os.PathLike, replaced: str | os.PathLike) -> 
 
 def check_in_the_way(partial: str | os.PathLike, output: str | os.PathLike) -> None:
     """``partial``, a file an export writes before it takes ``output``'s name, refused in one
-    line when it is the user's, not a file an export stopped before left there (which is written
-    over): a folder was said as ``cannot write OUTPUT: Is a directory``, naming what was not in
+    line when it is the user's, not a file an export stopped before left there (which is
+    removed): a folder was said as ``cannot write OUTPUT: Is a directory``, naming what was not in
     the way (a SQLite copy ended in a traceback), and a symbolic link had the file it names
     written over (a pipe, opened to write, held the export forever)."""
     try:

@@ -21,7 +21,7 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -174,8 +174,9 @@ def check_section(archive: Archive, section: str | None, paper: str | None = Non
         counts = conn.execute(text(
             f"SELECT p.section, count(*) FROM {pages} WHERE p.section IS NOT NULL AND p.section <> ''"
             + (" AND pa.code = :paper" if paper else "") + " GROUP BY p.section"), {"paper": paper}).all()
-    # Ordered here: the databases' collations order Chinese apart.
-    sections = [name for name, _ in sorted(counts, key=lambda row: (-row[1], row[0]))]
+    # Ordered here: the databases' collations order Chinese apart. Each as a table shows it: an
+    # archived page's control characters are no text for the terminal to run (one_line).
+    sections = [one_line(name) for name, _ in sorted(counts, key=lambda row: (-row[1], row[0]))]
     more = f", and {len(sections) - SECTIONS_NAMED} more" if len(sections) > SECTIONS_NAMED else ""
     none = "no page of it has a section" if paper else "its pages have no section"
     has = f"its sections: {', '.join(sections[:SECTIONS_NAMED])}{more}" if sections else none
@@ -344,6 +345,14 @@ ONE_STATEMENT = "archive sql runs one statement per call: the query holds more t
 # read-only transaction allows (to a role that may: the superuser, pg_write_server_files).
 COPY_REFUSED = ("archive sql runs queries: COPY sends its rows elsewhere (a stream it does not read, a file or a "
                 "program of the server); give the SELECT (--format csv writes CSV)")
+# PostgreSQL's large-object functions that write, which its read-only transaction lets run:
+# `SELECT lo_create(0)` printed the number of an object the rollback then took away, lo_unlink
+# and lo_put said done of what stayed as it was, and lo_export wrote a file on the server. They
+# are looked for in the whole query, strings and comments too: in a DO block's code, a quoted
+# name (pg_catalog."lo_export"), a query handed to query_to_xml.
+_LARGE_OBJECT_WRITES = re.compile(
+    r"\b(lo_creat|lo_create|lo_from_bytea|lo_import|lo_export|lo_unlink|lo_put|lo_truncate|lo_truncate64|lowrite)\b",
+    re.I)
 # PostgreSQL's SQLSTATE for a syntax error, and the server's function that gives it to a second
 # statement (the parse of the extended protocol, which takes one): told apart from other syntax
 # errors by that, not by the message's words, which the server's lc_messages translates.
@@ -626,10 +635,16 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     if statements.command == "copy":
         # A read-only transaction lets COPY … TO a file or a program run: written on the server.
         raise ArchiveError(COPY_REFUSED)
+    if found := _LARGE_OBJECT_WRITES.search(query):
+        raise ArchiveError(f"archive sql is read-only: {found.group().lower()} writes a large object or a file of the "
+                           "database server, which its read-only transaction does not stop: use psql for it")
     with connection.cursor() as cursor:
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
         cursor.adapters.register_loader("interval", TextLoader)
+        # A row value, (a.id, a.title), as PostgreSQL writes it, as a table's row (SELECT p FROM
+        # papers p) comes: psycopg's tuple of texts printed as Python writes one, ('1', '标题').
+        cursor.adapters.register_loader("record", TextLoader)
         for name, loader in _dates_or_text().items():
             cursor.adapters.register_loader(name, loader)
         rows = cursor.stream(query, size=FETCH_ROWS if psycopg.pq.version() >= 170000 else 1)
@@ -724,8 +739,7 @@ def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, 
         keys = unique_names(columns)
         _json_array(({key: json_value(v) for key, v in zip(keys, row)} for row in rows), out)
     else:
-        print_table([one_line(name) for name in columns],
-                    [[TABLE_NULL if v is None else one_line(cell_text(v)) for v in row] for row in rows], out)
+        print_table(columns, ([TABLE_NULL if v is None else cell_text(v) for v in row] for row in rows), out)
 
 
 # How a table shows SQL's NULL, which an empty cell showed alike with an empty text ('').
@@ -830,7 +844,12 @@ def _width(value: str) -> int:
     return max(0, wcswidth(value))
 
 
-def print_table(columns: Sequence[str], rows: list[list[str]], out) -> None:
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], out) -> None:
+    """``rows`` under ``columns``, lined up for a terminal, each cell on one line (one_line):
+    every table a command prints holds text the archive took from web pages (a sql result,
+    stats' crawl runs and dead links), whose control characters a terminal would run."""
+    columns = [one_line(name) for name in columns]
+    rows = [[one_line(cell) for cell in row] for row in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
 
     def line(cells):
@@ -1122,6 +1141,10 @@ class output_file:
         # link, the export replaced the link with a file and left the target as it was.
         self.target = written_through(path) if path and not streamed_to(path) else path
         self.partial = f"{self.target}.part" if path and not streamed_to(path) else None
+        if self.partial:
+            from storage.export import check_in_the_way
+
+            check_in_the_way(self.partial, path)
 
     def __enter__(self):
         if self.path is None:
@@ -1136,6 +1159,11 @@ class output_file:
             if self.partial:
                 from storage.export import create_replacement
 
+                # One an export stopped before left is removed, as a SQLite copy's is: it has the
+                # permissions of the file it was to replace, and one of a read-only file was
+                # refused ("cannot write FILE: Permission denied").
+                with suppress(FileNotFoundError):
+                    os.unlink(self.partial)
                 self.file = open(create_replacement(self.partial, self.target), "w", encoding="utf-8", newline="")
             else:
                 self.file = open(self.path, "w", encoding="utf-8", newline="")

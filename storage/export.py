@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from storage.db import Archive
+from storage.db import Archive, ArchiveError
 from storage.fulltext import VIEW, images_json
 from storage.search import checked_terms, filters, holds_every_word, word_forms
 
@@ -47,6 +47,23 @@ def create_replacement(path: str | os.PathLike, replaced: str | os.PathLike) -> 
         os.close(descriptor)
         raise
     return descriptor
+
+
+def check_in_the_way(partial: str | os.PathLike, output: str | os.PathLike) -> None:
+    """``partial``, a file an export writes before it takes ``output``'s name, refused in one
+    line when it is the user's, not a file an export stopped before left there (which is
+    removed): a folder was said as ``cannot write OUTPUT: Is a directory``, naming what was not in
+    the way (a SQLite copy ended in a traceback), and a symbolic link had the file it names
+    written over (a pipe, opened to write, held the export forever)."""
+    try:
+        mode = os.lstat(partial).st_mode
+    except OSError:  # none there, or its folder missing or no folder: the write says so
+        return
+    if stat.S_ISREG(mode):
+        return
+    what = "a folder" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode) else "not a file"
+    raise ArchiveError(f"cannot write {output}: {partial} is in the way ({what}; the export is written there first, "
+                       "then renamed): move or remove it")
 
 
 def export_rows(

@@ -436,6 +436,32 @@ def test_search_and_a_sql_table_show_control_characters_the_archive_holds_as_u_f
     assert done.stdout.splitlines()[1] == "标题\x1b]0;pwned\x07"
 
 
+def test_stats_tables_show_control_characters_the_archive_holds_as_u_fffd_one_row_a_line(archive_url):
+    # archive stats printed its tables' cells as stored, where a sql table shows them as U+FFFD:
+    # a section read again by `reprocess --section` (crawl_runs.dates_asked) and a dead link's
+    # URL ran their ESC ]0;…BEL and ESC [2J on the terminal, and their line breaks cut the
+    # table's rows in two.
+    section = "社会\x1b]0;x\x07工作\n二"
+    archive = open_archive(archive_url)
+    archive.store_batch([page(section=section)], [article(1)])
+    with archive.engine.begin() as conn:
+        issue = conn.execute(text("SELECT id FROM issues")).scalar_one()
+        seen = datetime(2023, 2, 1, tzinfo=timezone.utc)
+        conn.execute(text("INSERT INTO dead_links (issue_id, kind, url, status, first_seen, last_seen, runs, reason) "
+                          "VALUES (:issue, 'article', :url, 404, :seen, :seen, 1, 'status')"),
+                     {"issue": issue, "url": "http://x/a\x1b[2J\nb.htm", "seen": seen})
+    archive.close()
+    reprocessed = archive_command("reprocess", "--section", section, archive=archive_url)
+    assert reprocessed.returncode == 0, reprocessed.stderr
+    done = archive_command("stats", archive=archive_url)
+    assert done.returncode == 0, done.stderr
+    assert not TERMINAL_CONTROLS.search(done.stdout)
+    dead = done.stdout.split("Dead links")[1].split("\n\n")[0].splitlines()
+    assert dead[3].endswith(" | http://x/a\ufffd[2J⏎b.htm") and dead[4] == "(1 row)"
+    runs = done.stdout.split("Recent crawl runs\n")[1].splitlines()
+    assert " | section=社会\ufffd]0;x\ufffd工作⏎二 | " in runs[2] and runs[3] == "(1 row)"
+
+
 def test_a_sql_table_lines_its_columns_up_by_the_width_a_terminal_gives_each_cell(sqlite_url):
     # Counted a column a code point (two for East Asian wide ones), a combining accent (e + U+0301),
     # a zero-width space and an emoji of several joined (a family: one picture, two columns)
@@ -586,6 +612,39 @@ def test_sql_refuses_a_copy_to_a_server_file_or_program_before_it_runs(postgres_
         assert not written.exists()
 
 
+@pytest.mark.parametrize("statement, function", [
+    ("SELECT lo_create(0)", "lo_create"),
+    ("SELECT lo_from_bytea(0, '\\x00') AS made", "lo_from_bytea"),
+    ("SELECT lo_put({oid}, 0, 'x'), lo_unlink({oid})", "lo_put"),
+    ("select LO_UNLINK({oid})", "lo_unlink"),
+    ("SELECT lo_export({oid}, '{file}')", "lo_export"),
+    ("SELECT pg_catalog.\"lo_export\"({oid}, '{file}')", "lo_export"),
+    ("DO $$BEGIN PERFORM lo_export({oid}, '{file}'); END$$", "lo_export"),
+])
+def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transaction_lets_run(
+        postgres_url, statement, function):
+    # PostgreSQL's read-only transaction lets the large-object functions run: `SELECT lo_create(0)`
+    # printed the number of an object the rollback had taken away, lo_unlink and lo_put said
+    # done of what was left as it was, and lo_export wrote a file on the database server.
+    archive = open_archive(postgres_url)
+    with archive.engine.begin() as conn:
+        oid = conn.execute(text("SELECT lo_from_bytea(0, 'kept')")).scalar_one()
+    archive.close()
+    with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
+        os.chmod(folder, 0o777)  # the server's user may write here
+        written = Path(folder) / "object.bin"
+        done = archive_command("sql", statement.format(oid=oid, file=written), archive=postgres_url)
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr == (f"error: archive sql is read-only: {function} writes a large object or a file of the "
+                               "database server, which its read-only transaction does not stop: use psql for it\n")
+        assert not written.exists()
+    assert sql_rows(postgres_url, "SELECT count(*) FROM pg_largeobject_metadata")[0][0] == 1
+    assert bytes(sql_rows(postgres_url, f"SELECT lo_get({oid})")[0][0]) == b"kept"
+    # Reading one is a query.
+    done = archive_command("sql", f"SELECT lo_get({oid}) AS data", "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stdout.splitlines()) == (0, ["data", "\\x6b657074"])
+
+
 @pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),
                                              ("DECLARE seen CURSOR FOR SELECT 1", "cursor")])
 def test_sql_on_postgresql_runs_a_statement_once_even_when_it_returns_no_rows(postgres_url, statement, name):
@@ -693,6 +752,21 @@ def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_u
     assert done.stdout.splitlines() == ["span,days,month,nothing", "1 year 4 mons 4 days,490,1 mon,"]
     done = archive_command("sql", query, archive=postgres_url)
     assert [cell.strip() for cell in done.stdout.splitlines()[2].split("|")] == ["1 year 4 mons 4 days", "490", "1 mon", "NULL"]
+
+
+def test_sql_on_postgresql_prints_a_row_value_as_postgresql_writes_it_as_it_prints_a_table_s_row(postgres_url):
+    # psycopg reads an anonymous row, (a.id, a.title), as a Python tuple of texts: it printed
+    # "('2', '标题')", where a table's row (SELECT p FROM papers p) printed as PostgreSQL writes it.
+    archive = open_archive(postgres_url)
+    archive.store_batch([page()], [article(1, title='标题 "一"')])
+    archive.close()
+    query = "SELECT (a.id, a.title, NULL) AS pair, p AS paper FROM articles a, papers p"
+    expected = ['(1,"标题 ""一""",)', "(1,gongyishibao,公益时报)"]
+    done = archive_command("sql", query, "--format", "json", archive=postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [dict(zip(("pair", "paper"), expected))]
+    done = archive_command("sql", query, archive=postgres_url)
+    assert [cell.strip() for cell in done.stdout.splitlines()[2].split(" | ")] == expected
 
 
 def test_sql_on_postgresql_prints_an_array_of_dates_numbers_and_bytes(postgres_url):
@@ -968,6 +1042,17 @@ def test_a_section_no_page_has_is_one_line_naming_those_the_archive_has(archive_
         assert (done.returncode, done.stderr) == (0, "no articles found\n"), command
         found = archive_command(*command, "--section", "社會工作", archive=archive_url)  # as the page prints it
         assert (found.returncode, found.stderr) == (0, "") and "社会工作" in found.stdout, command
+
+
+def test_a_section_refused_names_the_archive_s_sections_on_one_line_without_their_control_characters(sqlite_url):
+    # The sections named were printed as stored: an archived section's ESC ]0;…BEL retitled the
+    # terminal and its line break cut the one-line error in two.
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page(section="社会\x1b]0;x\x07工作\n二")], [article(1)])
+    archive.close()
+    done = archive_command("search", "社工", "--section", "社工", archive=sqlite_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "error: no page of this archive has the section '社工' (its sections: 社会\ufffd]0;x\ufffd工作⏎二)\n"
 
 
 def test_the_sections_a_refusal_names_are_the_most_printed_first_and_at_most_thirty(sqlite_url, capsys):
@@ -1521,6 +1606,70 @@ def test_standard_output_on_a_full_disk_or_closed_is_one_line_of_error(seeded, a
         done = subprocess.run(["bash", "-c", f"{command} {redirect}"], cwd=PROJECT, capture_output=True, text=True,
                               timeout=120)
         assert (done.returncode, done.stderr) == (2, f"error: cannot write standard output: {reason}\n"), redirect
+
+
+@pytest.mark.parametrize("fmt, name, in_the_way", [
+    ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
+    ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),
+])
+def test_export_refuses_a_folder_or_link_where_it_writes_first_in_one_line_naming_it(sqlite_url, tmp_path, fmt, name,
+                                                                                     in_the_way):
+    # An export is written to FILE.part (a copy's log to FILE.part-wal) and renamed once whole. A
+    # folder of that name was said as "cannot write d.jsonl: Is a directory", naming the file
+    # that was not in the way, and a SQLite copy ended in a traceback (exit status 1); a link
+    # of that name had the file it named written over.
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    output, in_the_way = tmp_path / name, tmp_path / in_the_way
+    in_the_way.mkdir()
+    done = archive_command("export", "--format", fmt, "-o", str(output), archive=sqlite_url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: cannot write {output}: {in_the_way} is in the way (a folder; the export is written "
+                           "there first, then renamed): move or remove it\n")
+    assert sorted(tmp_path.iterdir()) == sorted([in_the_way, Path(sqlite_url.removeprefix("sqlite:///"))])
+    assert not any(in_the_way.iterdir())
+    in_the_way.rmdir()
+    (tmp_path / "mine.txt").write_text("kept")
+    in_the_way.symlink_to("mine.txt")
+    done = archive_command("export", "--format", fmt, "-o", str(output), archive=sqlite_url)
+    assert (done.returncode, done.stderr) == (2, f"error: cannot write {output}: {in_the_way} is in the way (a symbolic "
+                                                 "link; the export is written there first, then renamed): move or remove it\n")
+    assert (tmp_path / "mine.txt").read_text() == "kept" and not output.exists()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_writes_over_the_read_only_part_file_an_export_killed_before_left(sqlite_url, tmp_path, fmt):
+    # FILE.part takes the permissions of the file it replaces: an export --overwrite of a
+    # read-only file (chmod 444) killed by SIGKILL left a read-only FILE.part, and the next
+    # export of JSON lines or CSV said "cannot write FILE: Permission denied" (naming a file
+    # that was not there), where a SQLite copy removed it and went on.
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    output = tmp_path / f"out.{fmt}"
+    partial = tmp_path / f"out.{fmt}.part"
+    partial.write_text("half of an export")
+    partial.chmod(0o444)
+    done = subprocess.run(without_write_permission([sys.executable, "-m", "storage.console", "--archive", sqlite_url,
+                                                    "export", "-o", str(output)]),
+                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1].startswith(f"{output}: {len(view_rows(sqlite_url))} articles")
+    assert not partial.exists() and output.stat().st_size > 0
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_export_into_a_folder_that_is_not_there_or_is_a_file_is_one_line(sqlite_url, tmp_path, fmt):
+    # A SQLite copy ended in a traceback (FileNotFoundError, NotADirectoryError) where JSON lines
+    # and CSV said it in one line.
+    open_archive(sqlite_url).close()
+    (tmp_path / "afile").write_text("")
+    for output, reason in ((tmp_path / "nosuch" / "out", "No such file or directory"),
+                           (tmp_path / "afile" / "out", "Not a directory")):
+        done = archive_command("export", "--format", fmt, "-o", str(output), archive=sqlite_url)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: cannot write {output}: {reason}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "archive.sqlite3"]
 
 
 def test_export_writes_to_a_device_or_pipe_named_by_output_as_it_is(seeded):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from storage import fulltext, models
 from storage.db import Archive, ArchiveError, open_archive, sqlite_url
-from storage.export import create_replacement
+from storage.export import check_in_the_way, create_replacement
 
 BATCH = 2000
 
@@ -36,6 +36,7 @@ def export_sqlite(
     copy taking its permissions.
     ``progress(table, rows copied, rows in all)`` is called after each batch.
     """
+    named = output
     output = Path(output)
     if output.exists() and not overwrite:
         raise ArchiveError(f"{output} already exists: choose another --output, or give --overwrite to replace it")
@@ -47,11 +48,16 @@ def export_sqlite(
         output = Path(os.path.realpath(output))
     partial = output.with_name(output.name + ".part")
     leftovers = [partial.with_name(partial.name + end) for end in ("", "-wal", "-shm")]
-    for leftover in leftovers:  # of an export killed before
-        leftover.unlink(missing_ok=True)
-    # Made empty first, with the permissions of the file it replaces (SQLite gives its journal
-    # and write-ahead log the database file's): a private archive stays private.
-    os.close(create_replacement(partial, output))
+    for leftover in leftovers:
+        check_in_the_way(leftover, named)
+    try:
+        for leftover in leftovers:  # of an export killed before
+            leftover.unlink(missing_ok=True)
+        # Made empty first, with the permissions of the file it replaces (SQLite gives its journal
+        # and write-ahead log the database file's): a private archive stays private.
+        os.close(create_replacement(partial, output))
+    except OSError as exc:  # a folder missing (-o nosuch/copy.sqlite3): a traceback, where JSON lines said it
+        raise ArchiveError(f"cannot write {named}: {exc.strerror or exc}") from None
     target = open_archive(sqlite_url(partial.resolve()), create=True)
     counts: dict[str, int] = {}
     try:

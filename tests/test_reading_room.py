@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -97,11 +97,30 @@ def query(path, sql, *params):
         return conn.execute(sql, params).fetchall()
 
 
+class copied:
+    """A copy of the SQLite archive ``archive`` at ``path``; as a context, its connection to edit
+    the copy with (committed and closed at the end)."""
+
+    def __init__(self, archive, path):
+        with closing(sqlite3.connect(archive)) as source, closing(sqlite3.connect(path)) as target:
+            source.backup(target)
+        self.path = path
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.connection = sqlite3.connect(self.path)
+        return self.connection.__enter__()
+
+    def __exit__(self, *exc):
+        try:
+            return self.connection.__exit__(*exc)
+        finally:
+            self.connection.close()
+
+
 def copy_with_issues(archive, tmp_path, *days):
     """A copy of ``archive`` with (empty) issues of its paper on ``days`` added."""
     copy = tmp_path / "more-issues.sqlite3"
-    with sqlite3.connect(archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(archive, copy) as target:
         paper_id, url = target.execute("select paper_id, url from issues").fetchone()
         for day in days:
             target.execute(
@@ -164,9 +183,7 @@ def test_an_issue_page_asked_while_a_crawl_stores_a_page_of_it_is_answered(sampl
     from storage.reading_room.plugin import PAGES_SQL
 
     copy = tmp_path / "crawled-meanwhile.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    target.close()
+    copied(sample_archive, copy)
     datasette = make_datasette(copy)
     database = datasette.get_database("archive")
     read = database.execute
@@ -347,8 +364,7 @@ def test_a_traditional_picture_story_has_its_original_text_one_click_away(sample
     # empty in both scripts, and the page offered no original, its title and captions as
     # published out of the reader's reach.
     copy = tmp_path / "picture-story.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         (article_id,), = target.execute("select id from articles where url like '%content_306517.htm'")
         target.execute("update articles set body = '', body_original = '' where id = ?", (article_id,))
         target.execute("delete from images where article_id = ?", (article_id,))
@@ -367,8 +383,7 @@ def test_the_original_text_of_a_picture_story_or_a_mixed_article_marks_what_read
     # A picture story too short to name its script (original_script empty) shows Traditional
     # headings as published; a mixed article's Simplified title is no Traditional text.
     copy = tmp_path / "scripts.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         (story,), = target.execute("select id from articles where url like '%content_306517.htm'")
         target.execute("update articles set body = '', body_original = '', original_script = '' where id = ?", (story,))
         (mixed, title, title_original), = target.execute(
@@ -387,8 +402,7 @@ def test_article_page_shows_a_picture_without_a_caption_without_an_empty_one(sam
     # A picture whose caption was only as published (its Simplified empty) had an empty
     # <figcaption> on the Simplified page; one without any caption keeps none.
     copy = tmp_path / "pictures.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         (article_id,), = target.execute("select id from articles where original_script = 'traditional' limit 1")
         target.execute("delete from images where article_id = ?", (article_id,))
         target.executemany(
@@ -450,8 +464,7 @@ def test_a_paper_whose_code_is_not_plain_ascii_has_its_pages(sample_archive, tmp
     # address on tilde-encoded, as ~E7~A4~BE…): "No paper ~E7~A4~BE… in the archive".
     code = "社会报 a+b/c~41&d"
     copy = tmp_path / "code.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         target.execute("update papers set code = ?", (code,))
     client = DatasetteClient(make_datasette(copy))
     (article_id,), = query(copy, "select id from articles where title like '民政部%'")
@@ -817,8 +830,7 @@ def test_serve_reads_an_archive_whose_folder_name_sqlite_would_read_as_a_uri(sam
     folder = tmp_path / "No. 2# (50%)"
     folder.mkdir()
     archive = folder / "archive.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(archive) as target:
-        source.backup(target)
+    copied(sample_archive, archive)
     before = sorted(tmp_path.iterdir())
     with served(archive) as server:
         (article_id,), = query(archive, "select id from articles where title like '民政部%'")
@@ -876,9 +888,7 @@ def test_serve_shows_what_a_crawl_writes_after_a_search_opened_the_archive(sampl
     ending took itself for the last reader, removed the log, and every page went on showing the
     archive as it was when the crawl started, until the server was restarted."""
     copy = tmp_path / "live.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    target.close()
+    copied(sample_archive, copy)
     with served(copy) as server:
         for path in ("/article/1", "/search?" + urlencode({"q": "社工"})):
             fetch_text(server.url + path)
@@ -900,10 +910,8 @@ def test_opening_a_rollback_journal_archive_keeps_the_locks_the_process_holds_on
     descriptor dropped every lock the process held on the file, a write transaction's too, and
     another process could write the archive under it."""
     copy = tmp_path / "rollback.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         target.execute("pragma journal_mode=delete")
-    target.close()
     lock_elsewhere = [sys.executable, "-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1], timeout=0,"
                       " isolation_level=None).execute('begin immediate')", str(copy)]
     writer = sqlite3.connect(copy, isolation_level=None)
@@ -975,8 +983,7 @@ def test_who_wrote_what_takes_percent_and_underscore_as_characters_of_the_name(c
     for name in ("%", "_", "%%", "记者%"):
         assert canned(client, "who_wrote_what", name=name) == [], name
     copy = tmp_path / "signed.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         target.execute("update articles set byline = '本报记者 A_B 100%' where id = 1")
     signed = DatasetteClient(make_datasette(copy))
     for name in ("A_B", "100%", "a_b"):
@@ -990,8 +997,7 @@ def test_section_over_year_takes_the_section_as_the_page_printed_it(sample_archi
     # finds its articles by the name in either script, spaces around it left out, as `archive
     # search --section` finds them (storage.search.section_names).
     copy = tmp_path / "printed.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         target.execute("update pages set section_original = ? where section = '社会工作'", (printed,))
     client = DatasetteClient(make_datasette(copy))
     simplified = canned(client, "section_over_year", section="社会工作", year="2023")
@@ -1234,8 +1240,7 @@ def test_no_page_writes_a_control_character_the_address_or_the_archive_holds(sam
     # Pages write what the address names (a paper code, a filter) and what the archive holds
     # (lxml keeps a control character of an archived page): as U+FFFD, as a browser shows a NUL.
     copy = tmp_path / "controls.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         target.execute("update articles set title = title || '\x01', body = '\x02' || body where title like '民政部%'")
     (article_id,), = query(copy, "select id from articles where title like '民政部%'")
     client = DatasetteClient(make_datasette(copy))
@@ -1477,8 +1482,7 @@ def with_queued_articles(archive, tmp_path, copies: int):
     """A copy of ``archive`` holding each article ``copies`` times more (under other addresses),
     written as plain SQL writes them: queued for the search index, which a search reads whole."""
     copy = tmp_path / "queued.sqlite3"
-    with sqlite3.connect(archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(archive, copy) as target:
         columns = ", ".join(row[1] for row in target.execute("pragma table_info(articles)") if row[1] not in ("id", "url"))
         target.execute(
             f"with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)"
@@ -1649,8 +1653,7 @@ def _copy_with_text_before_a_hit(sample_archive, tmp_path, text: str) -> tuple[P
     """A copy of the sample archive whose first article holding 社工站 has ``text`` inserted
     before it; the copy and that article's id."""
     copy = tmp_path / "edited.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         article_id, body = target.execute("select id, body from articles where body like '%社工站%' order by id").fetchone()
         at = body.index("社工站")
         target.execute("update articles set body = ? where id = ?", (body[:at] + text + body[at:], article_id))
@@ -1759,8 +1762,7 @@ def test_a_plus_in_an_address_is_a_plus(client, sample_archive, tmp_path):
     refused = client.get(ISSUE + "+")
     assert refused.status == 400 and "Issue date &#39;2023-01-31+&#39; is not a date" in refused.text
     copy = tmp_path / "plus.sqlite3"
-    with sqlite3.connect(sample_archive) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    with copied(sample_archive, copy) as target:
         target.execute("update papers set code = 'a+b'")
     plus = DatasetteClient(make_datasette(copy))
     for path in ("/issue/a+b", "/issue/a%2Bb", "/issue/a+b/2023-01-31"):

@@ -426,8 +426,11 @@ def _check_sqlite_path(database: str, shown: str, *, create: bool, write: bool, 
 def _denied(path: str, mode: int) -> bool:
     """Whether the file ``path`` is there and refuses ``mode``. A writer closing the archive
     removes its -wal and -shm: one gone between a look and the access check refuses nothing
-    (a crawl's archive opened as its last connection closed was refused "not writable")."""
-    return not os.access(path, mode) and os.path.exists(path)
+    (a crawl's archive opened as its last connection closed was refused "not writable"). Nor
+    does one gone at the check and made again by the next connection before the look: the
+    check is asked again of the file that is there (a reader opening and closing the archive
+    every few milliseconds, on a busy machine, had the crawl refused so)."""
+    return not os.access(path, mode) and os.path.exists(path) and not os.access(path, mode)
 
 
 def _size(path: str) -> int:

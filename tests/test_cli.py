@@ -3011,6 +3011,37 @@ def test_a_wal_archive_whose_writer_closes_as_it_is_opened_is_opened(tmp_path, m
             archive.close()
 
 
+def test_a_wal_archive_whose_log_a_reader_removes_and_makes_again_as_it_is_opened_is_opened(tmp_path, monkeypatch):
+    """A reader that opens and closes the archive over and over (tests/test_sigkill.py's, a
+    user's watch) removes the -wal and -shm at each close and makes them at each open: gone at
+    the permission check and there again at the look after it, they were taken for another
+    user's, and the crawl refused at its start (a traceback, exit status 1)."""
+    path = tmp_path / "archive.sqlite3"
+    seeded_sqlite_archive(path, "wal")
+    for beside in (f"{path}-wal", f"{path}-shm"):
+        Path(beside).touch()
+    real_access = os.access
+    checked = []
+
+    def reader_between(name, mode, *args, **kwargs):
+        if str(name).endswith(("-wal", "-shm")) and name not in checked:
+            checked.append(name)
+            os.remove(name)  # the reader's close, just now
+            found = real_access(name, mode, *args, **kwargs)
+            Path(name).touch()  # and its next open
+            return found
+        return real_access(name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", reader_between)
+    archive = open_archive(f"sqlite:///{path}", write=True)
+    try:
+        with archive.session() as session:
+            assert session.execute(text("SELECT count(*) FROM articles")).scalar() > 0
+    finally:
+        archive.close()
+    assert len(checked) == 2
+
+
 def test_postgresql_times_are_read_in_utc_whatever_the_servers_time_zone(postgres_url, tmp_path, capsys):
     """The archive's times are UTC (docs/schema.md). A server or role set to another time zone
     gave them in its own: archive stats printed them shifted, and export --format sqlite wrote

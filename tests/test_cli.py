@@ -2985,15 +2985,31 @@ def test_a_writer_refuses_in_one_line_a_wal_archive_whose_log_another_user_left(
         "(another user's process made it, or has the archive open)\n")
 
 
+def _wal_archive_with_its_log(tmp_path) -> Path:
+    """A WAL archive with its -wal and -shm beside it, as while a crawl has it open."""
+    path = tmp_path / "archive.sqlite3"
+    seeded_sqlite_archive(path, "wal")
+    for beside in (f"{path}-wal", f"{path}-shm"):
+        Path(beside).touch()
+    return path
+
+
+def _read_articles(path: Path, write: bool) -> None:
+    """The archive at ``path`` opened (to write, or to read) and its articles read."""
+    archive = open_archive(f"sqlite:///{path}", write=write)
+    try:
+        with archive.session() as session:
+            assert session.execute(text("SELECT count(*) FROM articles")).scalar() > 0
+    finally:
+        archive.close()
+
+
 def test_a_wal_archive_whose_writer_closes_as_it_is_opened_is_opened(tmp_path, monkeypatch):
     """A crawl's last connection closing removes its -wal and -shm: one gone between the look
     for them and the check of their permissions was taken for another user's, and the archive
     refused as "not writable" (seen in tests/test_sigkill.py, which reads the archive while the
     crawl writes it)."""
-    path = tmp_path / "archive.sqlite3"
-    seeded_sqlite_archive(path, "wal")
-    for beside in (f"{path}-wal", f"{path}-shm"):
-        Path(beside).touch()
+    path = _wal_archive_with_its_log(tmp_path)
     real_access = os.access
 
     def closing_writer(name, mode, *args, **kwargs):
@@ -3003,12 +3019,7 @@ def test_a_wal_archive_whose_writer_closes_as_it_is_opened_is_opened(tmp_path, m
 
     monkeypatch.setattr(os, "access", closing_writer)
     for write in (True, False):
-        archive = open_archive(f"sqlite:///{path}", write=write)
-        try:
-            with archive.session() as session:
-                assert session.execute(text("SELECT count(*) FROM articles")).scalar() > 0
-        finally:
-            archive.close()
+        _read_articles(path, write)
 
 
 def test_a_wal_archive_whose_log_a_reader_removes_and_makes_again_as_it_is_opened_is_opened(tmp_path, monkeypatch):
@@ -3016,10 +3027,7 @@ def test_a_wal_archive_whose_log_a_reader_removes_and_makes_again_as_it_is_opene
     user's watch) removes the -wal and -shm at each close and makes them at each open: gone at
     the permission check and there again at the look after it, they were taken for another
     user's, and the crawl refused at its start (a traceback, exit status 1)."""
-    path = tmp_path / "archive.sqlite3"
-    seeded_sqlite_archive(path, "wal")
-    for beside in (f"{path}-wal", f"{path}-shm"):
-        Path(beside).touch()
+    path = _wal_archive_with_its_log(tmp_path)
     real_access = os.access
     checked = []
 
@@ -3033,12 +3041,7 @@ def test_a_wal_archive_whose_log_a_reader_removes_and_makes_again_as_it_is_opene
         return real_access(name, mode, *args, **kwargs)
 
     monkeypatch.setattr(os, "access", reader_between)
-    archive = open_archive(f"sqlite:///{path}", write=True)
-    try:
-        with archive.session() as session:
-            assert session.execute(text("SELECT count(*) FROM articles")).scalar() > 0
-    finally:
-        archive.close()
+    _read_articles(path, write=True)
     assert len(checked) == 2
 
 

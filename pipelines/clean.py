@@ -101,14 +101,68 @@ def _spammy(text: str) -> bool:
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _SIMPLE_SELECTOR = re.compile(r"([a-z][\w-]*)?([.#])([\w-]+)", re.I)  # .k, #k, div.k, div#k
+# One step of a descendant selector: a tag, a class or an id, or a tag with one of them; and
+# what joins two steps (a blank: anywhere under; ">": right under).
+_STEP = re.compile(r"([a-z][\w-]*)?(?:([.#])([\w-]+))?", re.I)
+_COMBINATOR = re.compile(r"\s*(>)\s*|\s+")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _KIT_ID = re.compile(r"body_jx_\d+|__overflow_a")
 
 
-def _hidden_by_stylesheet(root) -> tuple[set[str], set[str]]:
+class _Step(NamedTuple):
+    tag: str | None
+    kind: str | None  # "." for a class, "#" for an id
+    name: str | None
+
+    def matches(self, element) -> bool:
+        if self.tag and element.tag != self.tag:
+            return False
+        if self.kind == ".":
+            return self.name in (element.get("class") or "").split()
+        return self.kind is None or element.get("id") == self.name
+
+
+# A descendant selector read right to left: the step the element must match, then for each
+# step above it whether it must be the parent (">") or may be any ancestor, and the step.
+_Descendant = tuple[_Step, tuple[tuple[bool, _Step], ...]]
+
+
+def _descendant_selector(selector: str) -> _Descendant | None:
+    """A selector of steps joined by blanks or ">" (.k a, #w .l span, div.k > p), or None for
+    any other (one step, attributes, states such as :hover) or for one of tags alone (div p),
+    which would hide every such element, as a rule for p alone is not read either."""
+    parts = _COMBINATOR.split(selector.strip())
+    if len(parts) < 3:
+        return None
+    steps = []
+    for text in parts[::2]:
+        if not text or not (match := _STEP.fullmatch(text)):
+            return None
+        steps.append(_Step(match[1].lower() if match[1] else None, match[2], match[3]))
+    if not any(step.kind for step in steps):
+        return None
+    joins = [join == ">" for join in parts[1::2]]
+    return steps[-1], tuple(zip(reversed(joins), reversed(steps[:-1])))
+
+
+def _under(element, ancestry: tuple[tuple[bool, _Step], ...]) -> bool:
+    """Whether an element stands under the steps of a descendant selector (nearest ancestor
+    first: a match found so is a match; one it misses is text kept)."""
+    node = element
+    for child, step in ancestry:
+        node = node.getparent()
+        while node is not None and not step.matches(node) and not child:
+            node = node.getparent()
+        if node is None or not step.matches(node):
+            return False
+    return True
+
+
+def _hidden_by_stylesheet(root) -> tuple[set[str], set[str], list[_Descendant]]:
     """Classes and ids that a <style> in the fragment hides: kits hide their blocks that way too.
-    A class or id of one tag only (div.k) is kept with it, as ``div.k``."""
-    classes, ids = set(), set()
+    A class or id of one tag only (div.k) is kept with it, as ``div.k``. And the descendant
+    selectors it hides (.k a): kits hide what a block holds so, the block left on screen."""
+    classes, ids, descendants = set(), set(), []
     for sheet in root.iter("style"):
         for selectors, body in _CSS_RULE.findall(_CSS_COMMENT.sub("", sheet.text or "")):
             if not _hiding(_declarations(body)):
@@ -117,7 +171,9 @@ def _hidden_by_stylesheet(root) -> tuple[set[str], set[str]]:
                 if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
                     tag = f"{match[1].lower()}." if match[1] else ""
                     (classes if match[2] == "." else ids).add(tag + match[3])
-    return classes, ids
+                elif descendant := _descendant_selector(selector):
+                    descendants.append(descendant)
+    return classes, ids, descendants
 
 
 def _named(names: set[str], tag: str, values: list[str]) -> bool:
@@ -142,7 +198,7 @@ class _Reader(Layout):
         self.paragraphs: list[_Para] = []
         self.removals: list[Removal] = []
         self._hide_styled = hide_styled
-        self._hidden_classes, self._hidden_ids = _hidden_by_stylesheet(root)
+        self._hidden_classes, self._hidden_ids, self._hidden_descendants = _hidden_by_stylesheet(root)
         self._links: list[tuple[int, int]] = []
         # The region's contents; its own tag and style are the page's, not the article's.
         self.read(root)
@@ -197,6 +253,10 @@ class _Reader(Layout):
         if self._hidden_ids and (name := element.get("id")) and _named(self._hidden_ids, tag, [name]):
             return "spam:hidden"
         if self._hidden_classes and _named(self._hidden_classes, tag, (element.get("class") or "").split()):
+            return "spam:hidden"
+        if self._hidden_descendants and any(
+            step.matches(element) and _under(element, ancestry) for step, ancestry in self._hidden_descendants
+        ):
             return "spam:hidden"
         if style := element.get("style"):
             hiding = _hiding(_declarations(style))

@@ -236,6 +236,11 @@ HIDDEN_FORMS = {
     "class scaled by a style sheet": f"<style>.s {{ transform: scale(0, 0) }}</style><div class=s>{HIDDEN_SPAM}</div>",
     "tag.class hidden by a style sheet": f"<style>/* kit */ DIV.x2 {{display:none}}</style><div class='x2'>{HIDDEN_SPAM}</div>",
     "tag#id hidden by a style sheet": f"<style>span#k8{{margin-left:-9999px}}</style><span id=k8>{HIDDEN_SPAM}</span>",
+    # Kits hide what a block holds by a descendant selector, the block itself left on screen.
+    "a class's descendants hidden by a style sheet": f"<style>.k7 span{{display:none}}</style><div class=k7><span>{HIDDEN_SPAM}</span></div>",
+    "an id's links two levels down": f"<style>#w3 .l a {{position:absolute;left:-9999px}}</style>"
+    f"<div id=w3><p class=l><a href='http://spam.example/'>{HIDDEN_SPAM}</a></p></div>",
+    "a child selector": f"<style>DIV.k6 > p, .other{{visibility:hidden}}</style><div class=k6><p>{HIDDEN_SPAM}</p></div>",
 }
 
 
@@ -291,6 +296,14 @@ def test_hidden_block_inside_a_real_paragraph_keeps_the_text_around_it():
         f'<div style="position:relative;left:-20px">{REAL[0]}</div>',
         f'<div style="position:absolute;clip:rect(0 600px 200px 0)">{REAL[0]}</div>',
         f"<style>p.k {{display:none}}</style><div class=k>{REAL[0]}</div>",  # a class hidden on <p> only
+        # A descendant selector hides only what it names, under what it names.
+        f"<style>.k a {{display:none}}</style><div class=k>{REAL[0]}</div>",  # the block's own text
+        f"<style>.k p {{display:none}}</style><p class=k>{REAL[0]}</p>",  # the block itself
+        f"<style>.x p {{display:none}}</style><div class=k><p>{REAL[0]}</p></div>",  # another block's
+        f"<style>.k > p {{display:none}}</style><div class=k><div><p>{REAL[0]}</p></div></div>",  # no child
+        f"<style>.k a:hover {{display:none}}</style><div class=k><a>{REAL[0]}</a></div>",  # a state, not the link
+        f"<style>.k [title] {{display:none}}</style><div class=k><p title=t>{REAL[0]}</p></div>",  # not read
+        f"<style>div p {{display:none}}</style><div><p>{REAL[0]}</p></div>",  # tags alone, as a rule for p alone
     ],
 )
 def test_styles_that_do_not_hide_keep_the_text(body):

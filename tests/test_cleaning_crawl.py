@@ -31,6 +31,12 @@ HIDDEN_BLOCKS = [
     f'<div style="transform: scale(0)">{HIDDEN_TEXTS[0]}</div>', f'<p style="margin-left:-9999px">{HIDDEN_TEXTS[1]}</p>',
     f"<style>div.k8 {{display:none}}</style><div class=k8>{HIDDEN_TEXTS[2]}</div>",
 ]
+# Links hidden by a descendant selector of a style sheet, the block around them left on screen,
+# after the first paragraph (of the article that carries seed 001's labelled farm too).
+DESCENDANT = "content_306509.htm"
+DESCENDANT_TEXT = "婷婷五月综合激情"
+DESCENDANT_BLOCK = (f"<style>#k9 a {{display:none}}</style>"
+                    f"<div id=k9><a href='http://www.zhanqun.example/'>{DESCENDANT_TEXT}</a></div>")
 # A related-reading widget whose items carry their dates.
 RELATED = "content_306507.htm"
 RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
@@ -74,6 +80,9 @@ def _spam(name: str, html: str) -> str:
         assert len(paragraphs) >= len(HIDDEN_BLOCKS) + 1
         return head + "".join(p + "</P>" + (HIDDEN_BLOCKS[n] if n < len(HIDDEN_BLOCKS) else "")
                               for n, p in enumerate(paragraphs[:-1])) + paragraphs[-1]
+    if name == DESCENDANT:
+        first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
+        return html[:first] + DESCENDANT_BLOCK + html[first:]
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     return html
@@ -116,6 +125,8 @@ def test_injected_spam_and_a_dated_related_list_are_not_stored_and_the_text_is_w
     assert removals(spammed, GLUED_FARM) == [("spam:link-farm", GLUED_TITLES)]
     assert stored[HIDDEN][0] == bodies[HIDDEN]
     assert removals(spammed, HIDDEN) == [("spam:hidden", text) for text in HIDDEN_TEXTS]
+    assert stored[DESCENDANT][0] == bodies[DESCENDANT]
+    assert [r for r in removals(spammed, DESCENDANT) if r[0] == "spam:hidden"] == [("spam:hidden", DESCENDANT_TEXT)]
     assert stored[RELATED][0] == bodies[RELATED]
     assert removals(spammed, RELATED) == [("boilerplate:related", line) for line in RELATED_LINES]
 

@@ -311,7 +311,10 @@ def _substituted(
 # Kits set blanks between its characters too (主站 蜘蛛池模板 :), as they set zero-width ones.
 _LABEL = re.compile(r"主\s*站\s*蜘\s*蛛\s*池\s*模\s*[板闆]\s*[:：﹕︰]")
 _PIPES = re.compile(r"[|｜丨]")
-_GAP_CHARS = r"\s|｜丨,，、/·•_-"  # what may stand between the links of a farm
+# What may stand between the links of a farm, for character classes: the hyphen escaped, as
+# other characters follow it in some (unescaped before the sentence marks, it made a range of
+# U+005F-U+3002, letters, dashes and quotes, that parted a clause between links into titles).
+_GAP_CHARS = r"\s|｜丨,，、/·•_\-"
 _GAP = re.compile(f"[{_GAP_CHARS}]*")
 _CONTENT = re.compile(f"[^{_GAP_CHARS}]")
 _SENTENCE_MARKS = "。！？!?；;…）)”」』】"  # what ends a sentence, or the note closing it

@@ -416,6 +416,19 @@ def test_text_without_links_next_to_a_farm_of_links_stays():
         assert result.paragraphs == [REAL[0], text]
 
 
+@pytest.mark.parametrize("clause", [
+    "民政部有关负责人在会上详细介绍了——乡镇街道社工站建设的最新进展和下一步工作安排",
+    "居民可通过社区服务app预约上门服务项目并在线评价服务质量和社工站工作人员表现",
+], ids=["dash", "lowercase letters"])
+def test_a_clause_between_two_farms_of_links_stays(clause):
+    # Longer than any title, it parts the two farms: a dash or a word in letters inside it
+    # is no separator of titles (it was, and the clause went with one farm of both).
+    farms = links(SPAM_TITLES[:3], " "), links(SPAM_TITLES[3:6], " ")
+    result = clean_body(paragraph(REAL[0]) + f"<p>{farms[0]} {clause} {farms[1]}</p>")
+    assert result.paragraphs == [REAL[0], clause]
+    assert kinds(result.removals) == ["spam:link-farm"] * 2
+
+
 BLANK_JOINED_FORMS = {  # titles without links, parted by blanks, as kits set them in plain text
     "a paragraph of their own": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{' '.join(titles)}</p>",
     "parted by no-break spaces": lambda titles: "".join(map(paragraph, REAL)) + f"<p>{'&nbsp;&nbsp;'.join(titles)}</p>",

@@ -462,11 +462,44 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     found = []
     for run in _runs(para):
         if span := _farm([para.text[a:b] for a, b in run]):
-            found.append((run[span[0]][0], run[span[1]][1]))
+            first, last = span
+            while first <= last and not _title_at_edge(para, run[first], end=False):
+                first += 1
+            while last >= first and not _title_at_edge(para, run[last], end=True):
+                last -= 1
+            if first <= last:
+                found.append((run[first][0], run[last][1]))
     if found:
         return found
     span = _leading_spam_link(para) if para.links else _glued_titles(para.text)
+    if span and not (_title_at_edge(para, span, end=False) and _title_at_edge(para, span, end=True)):
+        return []
     return [span] if span else []
+
+
+_NOT_TITLE_EDGE = re.compile(r"[^0-9a-z]", re.I)  # kits' titles end in 97, 999, 40p, d: no text
+_BAR_CHARS = "|｜丨"
+
+
+def _title_at_edge(para: _Para, span: tuple[int, int], end: bool) -> bool:
+    """Whether a farm's first (or last, ``end``) title ends where its span does on that side.
+
+    A link, or a bar beside it, marks where it ends. Else the paper's text may be glued to it
+    (a caption, a heading, a byline: 久久综合网|亚洲一区二区图为会议现场), and the title is
+    taken only where it opens (ends) with a spam word, give or take one character and the
+    digits and letters kits add: a paper's text is no one character. Blanks and commas are
+    prose's too, and mark nothing."""
+    if span in para.links:
+        return True
+    a, b = span
+    if (para.text[b : b + 1] if end else para.text[a - 1 : a] if a else "") in tuple(_BAR_CHARS):
+        return True
+    piece = para.text[a:b]
+    words = [m.span() for pattern in (_STRONG, _WEAK) for m in pattern.finditer(piece)]
+    if not words:
+        return False
+    edge = piece[max(b for _, b in words) :] if end else piece[: min(a for a, _ in words)]
+    return len(_NOT_TITLE_EDGE.findall(edge)) <= 1
 
 
 def _leading_spam_link(para: _Para) -> tuple[int, int] | None:
@@ -646,13 +679,18 @@ def _one_title_per_line(paras: list[_Para]) -> set[int]:
     return found
 
 
+_TRAILING_GAP = re.compile(f"[{_GAP_CHARS}]*$")
+
+
 def _cut(text: str, spans: list[tuple[int, int]], removals: list[Removal]) -> str:
-    """``text`` without the link farms at ``spans`` and the separators that follow them."""
+    """``text`` without the link farms at ``spans`` and the separators that follow them, or
+    precede them where they end the text (the separator after a title left with the text)."""
     if not spans:
         return text
     for a, b in reversed(spans):
         removals.append(Removal("spam:link-farm", text[a:b]))
-        text = text[:a].rstrip() + text[_GAP.match(text, b).end() :]
+        rest = text[_GAP.match(text, b).end() :]
+        text = (text[:a].rstrip() if rest else _TRAILING_GAP.sub("", text[:a])) + rest
     return text.strip() if _CONTENT.search(text) else ""
 
 

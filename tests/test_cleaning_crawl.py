@@ -134,8 +134,11 @@ def test_injected_spam_and_a_dated_related_list_are_not_stored_and_the_text_is_w
 def test_mixed_titles_a_leading_spam_link_and_titles_without_separators_are_not_stored(spammed, bodies):
     stored = dict((re.sub(r".*/", "", url), (body, source)) for url, body, source in sql_rows(
         spammed, "SELECT url, body, source FROM articles WHERE url LIKE '%/content_3065__.htm'"))
-    assert stored[MIXED_FARM][0] == bodies[MIXED_FARM]
-    assert removals(spammed, MIXED_FARM) == [("spam:link-farm", " | ".join(MIXED_TITLES))]
+    # Its first title, without a link at the paragraph's start, opens with words outside the
+    # spam lexicon (天天做天天爱…): a caption glued before it could not be told from it, so it stays.
+    first, rest = bodies[MIXED_FARM].split("\n", 1)
+    assert stored[MIXED_FARM][0] == "\n".join([first, MIXED_TITLES[0], rest])
+    assert removals(spammed, MIXED_FARM) == [("spam:link-farm", " | ".join(MIXED_TITLES[1:]))]
     # The source note the titles were glued to stays, and is the source.
     assert stored[LEAD_AND_GLUED] == (bodies[LEAD_AND_GLUED], "据广西壮族自治区民政厅")
     assert removals(spammed, LEAD_AND_GLUED) == [("spam:link-farm", LEAD_TITLE), ("spam:link-farm", GLUED_RUN)]

@@ -106,6 +106,9 @@ _SIMPLE_SELECTOR = re.compile(r"([a-z][\w-]*)?([.#])([\w-]+)", re.I)  # .k, #k, 
 _STEP = re.compile(r"([a-z][\w-]*)?(?:([.#])([\w-]+))?", re.I)
 _COMBINATOR = re.compile(r"\s*(>)\s*|\s+")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+# An at-rule: a statement (@charset "utf-8";) or a block (@media print { .k {…} }). The rules in
+# a block hold for print, some screens or some browsers only: the reader's may show the text.
+_AT_RULE = re.compile(r"@[^{};]*(?:;|\{(?:[^{}]*\{[^{}]*\})*[^{}]*\})")
 _KIT_ID = re.compile(r"body_jx_\d+|__overflow_a")
 
 
@@ -164,7 +167,7 @@ def _hidden_by_stylesheet(root) -> tuple[set[str], set[str], list[_Descendant]]:
     selectors it hides (.k a): kits hide what a block holds so, the block left on screen."""
     classes, ids, descendants = set(), set(), []
     for sheet in root.iter("style"):
-        for selectors, body in _CSS_RULE.findall(_CSS_COMMENT.sub("", sheet.text or "")):
+        for selectors, body in _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", sheet.text or ""))):
             if not _hiding(_declarations(body)):
                 continue
             for selector in selectors.split(","):

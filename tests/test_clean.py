@@ -241,6 +241,7 @@ HIDDEN_FORMS = {
     "an id's links two levels down": f"<style>#w3 .l a {{position:absolute;left:-9999px}}</style>"
     f"<div id=w3><p class=l><a href='http://spam.example/'>{HIDDEN_SPAM}</a></p></div>",
     "a child selector": f"<style>DIV.k6 > p, .other{{visibility:hidden}}</style><div class=k6><p>{HIDDEN_SPAM}</p></div>",
+    "a rule after an @charset": f'<style>@charset "utf-8"; .x3 {{display:none}}</style><div class=x3>{HIDDEN_SPAM}</div>',
 }
 
 
@@ -309,6 +310,18 @@ def test_hidden_block_inside_a_real_paragraph_keeps_the_text_around_it():
 def test_styles_that_do_not_hide_keep_the_text(body):
     result = clean_body(body)
     assert result.paragraphs == [REAL[0]]
+    assert result.removals == []
+
+
+@pytest.mark.parametrize("sheet", [
+    "@media print { .k { display:none } }",
+    "@media (max-width:600px){.k{display:none}} .x{color:red}",
+    "@supports (display:grid) { .k { display:none } }",
+], ids=["print", "narrow screens", "supports"])
+def test_a_rule_for_print_or_some_screens_only_keeps_the_text(sheet):
+    # Its rules hold for print, some screens or some browsers only: the text was taken for hidden spam.
+    result = clean_body(f"<style>{sheet}</style><p class=k>{REAL[0]}</p>" + paragraph(REAL[1]))
+    assert result.paragraphs == REAL[:2]
     assert result.removals == []
 
 

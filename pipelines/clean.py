@@ -21,7 +21,7 @@ from lxml import etree
 
 from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
-from crawler.templates.hiding import declarations as _declarations, hiding as _hiding, revealed as _revealed
+from crawler.templates.hiding import declarations as _declarations, hiding as _hiding, number as _number, revealed as _revealed
 from crawler.templates.text import CELL_GAP, HAN, HTML_SPACE, Layout, html_blanks, source_blank
 
 __all__ = [
@@ -161,28 +161,59 @@ def _under(element, ancestry: tuple[tuple[bool, _Step], ...]) -> bool:
     return True
 
 
-def _hidden_by_stylesheet(root) -> tuple[set[str], set[str], list[_Descendant]]:
-    """Classes and ids that a <style> in the fragment hides: kits hide their blocks that way too.
-    A class or id of one tag only (div.k) is kept with it, as ``div.k``. And the descendant
-    selectors it hides (.k a): kits hide what a block holds so, the block left on screen."""
-    classes, ids, descendants = set(), set(), []
-    for sheet in root.iter("style"):
-        for selectors, body in _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", sheet.text or ""))):
-            if not _hiding(_declarations(body)):
-                continue
-            for selector in selectors.split(","):
-                if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
-                    tag = f"{match[1].lower()}." if match[1] else ""
-                    (classes if match[2] == "." else ids).add(tag + match[3])
-                elif descendant := _descendant_selector(selector):
-                    descendants.append(descendant)
+def _hidden_by_stylesheet(root) -> tuple[dict[str, str], dict[str, str], list[tuple[_Descendant, str]]]:
+    """Classes and ids that a <style> in the fragment hides, each with the property that hides
+    it: kits hide their blocks that way too. A class or id of one tag only (div.k) is kept with
+    it, as ``div.k``. And the descendant selectors it hides (.k a): kits hide what a block holds
+    so, the block left on screen. A rule that hides by font-size or visibility, which a
+    descendant can undo, counts only where no rule of the sheets undoes it (.k span {font-size:
+    16px}): the rules are not matched against one another."""
+    classes, ids, descendants = {}, {}, []
+    rules = [
+        (selectors, _declarations(body)) for sheet in root.iter("style")
+        for selectors, body in _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", sheet.text or "")))
+    ]
+    undone = {how for _, style in rules for how in _UNDOING if _UNDOING[how](style)}
+    for selectors, style in rules:
+        if not (how := _hiding(style)) or how in undone:
+            continue
+        for selector in selectors.split(","):
+            if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
+                tag = f"{match[1].lower()}." if match[1] else ""
+                (classes if match[2] == "." else ids)[tag + match[3]] = how
+            elif descendant := _descendant_selector(selector):
+                descendants.append((descendant, how))
     return classes, ids, descendants
 
 
-def _named(names: set[str], tag: str, values: list[str]) -> bool:
-    """Whether one of ``values`` (an element's classes, or its id) is in ``names``, alone or
-    with the element's tag (_hidden_by_stylesheet)."""
-    return any(value in names or f"{tag}.{value}" in names for value in values)
+_RELATIVE_SIZE = re.compile(r"(?<!r)em$|%$")  # a size relative to the hidden ancestor's 0, as hiding.revealed reads it
+
+
+def _readable_size(style: dict[str, str]) -> bool:
+    size = style.get("font-size", "")
+    return bool(_number(size)) and not _RELATIVE_SIZE.search(size) and _hiding({"font-size": size}) is None
+
+
+# A style that puts back on screen what font-size:0 or visibility:hidden on an ancestor hid.
+_UNDOING: dict[str, Callable[[dict[str, str]], bool]] = {
+    "font-size": _readable_size,
+    "visibility": lambda style: style.get("visibility") == "visible",
+}
+
+
+def _named(names: dict[str, str], tag: str, values: list[str]) -> str | None:
+    """How one of ``values`` (an element's classes, or its id) is hidden by ``names``, alone or
+    with the element's tag (_hidden_by_stylesheet), or None."""
+    for value in values:
+        if how := names.get(value) or names.get(f"{tag}.{value}"):
+            return how
+    return None
+
+
+def _hides(element, hiding: str) -> bool:
+    """Whether the property hiding an element keeps it off screen: font-size:0 and visibility:
+    hidden do not where a descendant puts its text back (hiding.revealed)."""
+    return not (hiding in ("font-size", "visibility") and _revealed(element, hiding))
 
 
 def _collapse(text: str) -> str:
@@ -202,6 +233,7 @@ class _Reader(Layout):
         self.removals: list[Removal] = []
         self._hide_styled = hide_styled
         self._hidden_classes, self._hidden_ids, self._hidden_descendants = _hidden_by_stylesheet(root)
+        self._sheet_hides = bool(self._hidden_classes or self._hidden_ids or self._hidden_descendants)
         self._links: list[tuple[int, int]] = []
         # The region's contents; its own tag and style are the page's, not the article's.
         self.read(root)
@@ -253,18 +285,21 @@ class _Reader(Layout):
             return None
         if element.get("hidden") is not None:
             return "spam:hidden"
-        if self._hidden_ids and (name := element.get("id")) and _named(self._hidden_ids, tag, [name]):
+        if self._sheet_hides and (hiding := self._sheet_hiding(element, tag)) and _hides(element, hiding):
             return "spam:hidden"
-        if self._hidden_classes and _named(self._hidden_classes, tag, (element.get("class") or "").split()):
+        if (style := element.get("style")) and (hiding := _hiding(_declarations(style))) and _hides(element, hiding):
             return "spam:hidden"
-        if self._hidden_descendants and any(
-            step.matches(element) and _under(element, ancestry) for step, ancestry in self._hidden_descendants
-        ):
-            return "spam:hidden"
-        if style := element.get("style"):
-            hiding = _hiding(_declarations(style))
-            if hiding and not (hiding in ("font-size", "visibility") and _revealed(element, hiding)):
-                return "spam:hidden"
+        return None
+
+    def _sheet_hiding(self, element, tag: str) -> str | None:
+        """The property by which a <style> of the fragment hides an element, or None."""
+        if self._hidden_ids and (name := element.get("id")) and (how := _named(self._hidden_ids, tag, [name])):
+            return how
+        if self._hidden_classes and (how := _named(self._hidden_classes, tag, (element.get("class") or "").split())):
+            return how
+        for (step, ancestry), how in self._hidden_descendants:
+            if step.matches(element) and _under(element, ancestry):
+                return how
         return None
 
     def opened(self, element, tag: str):

@@ -242,6 +242,7 @@ HIDDEN_FORMS = {
     f"<div id=w3><p class=l><a href='http://spam.example/'>{HIDDEN_SPAM}</a></p></div>",
     "a child selector": f"<style>DIV.k6 > p, .other{{visibility:hidden}}</style><div class=k6><p>{HIDDEN_SPAM}</p></div>",
     "a rule after an @charset": f'<style>@charset "utf-8"; .x3 {{display:none}}</style><div class=x3>{HIDDEN_SPAM}</div>',
+    "font-size:0 by a style sheet": f"<style>.f0 {{font-size:0}}</style><div class=f0><span>{HIDDEN_SPAM}</span></div>",
 }
 
 
@@ -321,6 +322,20 @@ def test_styles_that_do_not_hide_keep_the_text(body):
 def test_a_rule_for_print_or_some_screens_only_keeps_the_text(sheet):
     # Its rules hold for print, some screens or some browsers only: the text was taken for hidden spam.
     result = clean_body(f"<style>{sheet}</style><p class=k>{REAL[0]}</p>" + paragraph(REAL[1]))
+    assert result.paragraphs == REAL[:2]
+    assert result.removals == []
+
+
+@pytest.mark.parametrize("block", [
+    f"<style>.w {{font-size:0}}</style><div class=w><span style='font-size:16px'>{REAL[0]}</span></div>",
+    f"<style>#w {{visibility:hidden}}</style><div id=w><p style='visibility:visible'>{REAL[0]}</p></div>",
+    f"<style>.w {{font-size:0}} .w span {{font-size:16px}}</style><div class=w><span>{REAL[0]}</span></div>",
+    f"<style>.w {{visibility:hidden}} .w p {{visibility:visible}}</style><div class=w><p>{REAL[0]}</p></div>",
+], ids=["font-size undone inline", "visibility undone inline", "font-size undone by a rule", "visibility undone by a rule"])
+def test_a_style_sheets_font_size_0_or_visibility_its_text_undoes_keeps_the_text(block):
+    # font-size:0 on a container is a layout trick, as in a style attribute: the paper's text
+    # under it, set in its own size, went as hidden spam.
+    result = clean_body(block + paragraph(REAL[1]))
     assert result.paragraphs == REAL[:2]
     assert result.removals == []
 

@@ -21,7 +21,7 @@ from lxml import etree
 
 from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
-from crawler.templates.hiding import declarations as _declarations, hiding as _hiding, revealed as _revealed
+from crawler.templates.hiding import declarations as _declarations, hiding as _hiding, number as _number, revealed as _revealed
 from crawler.templates.text import CELL_GAP, HAN, HTML_SPACE, Layout, html_blanks, source_blank
 
 __all__ = [
@@ -101,29 +101,119 @@ def _spammy(text: str) -> bool:
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _SIMPLE_SELECTOR = re.compile(r"([a-z][\w-]*)?([.#])([\w-]+)", re.I)  # .k, #k, div.k, div#k
+# One step of a descendant selector: a tag, a class or an id, or a tag with one of them; and
+# what joins two steps (a blank: anywhere under; ">": right under).
+_STEP = re.compile(r"([a-z][\w-]*)?(?:([.#])([\w-]+))?", re.I)
+_COMBINATOR = re.compile(r"\s*(>)\s*|\s+")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+# An at-rule: a statement (@charset "utf-8";) or a block (@media print { .k {…} }). The rules in
+# a block hold for print, some screens or some browsers only: the reader's may show the text.
+_AT_RULE = re.compile(r"@[^{};]*(?:;|\{(?:[^{}]*\{[^{}]*\})*[^{}]*\})")
 _KIT_ID = re.compile(r"body_jx_\d+|__overflow_a")
 
 
-def _hidden_by_stylesheet(root) -> tuple[set[str], set[str]]:
-    """Classes and ids that a <style> in the fragment hides: kits hide their blocks that way too.
-    A class or id of one tag only (div.k) is kept with it, as ``div.k``."""
-    classes, ids = set(), set()
-    for sheet in root.iter("style"):
-        for selectors, body in _CSS_RULE.findall(_CSS_COMMENT.sub("", sheet.text or "")):
-            if not _hiding(_declarations(body)):
-                continue
-            for selector in selectors.split(","):
-                if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
-                    tag = f"{match[1].lower()}." if match[1] else ""
-                    (classes if match[2] == "." else ids).add(tag + match[3])
-    return classes, ids
+class _Step(NamedTuple):
+    tag: str | None
+    kind: str | None  # "." for a class, "#" for an id
+    name: str | None
+
+    def matches(self, element) -> bool:
+        if self.tag and element.tag != self.tag:
+            return False
+        if self.kind == ".":
+            return self.name in (element.get("class") or "").split()
+        return self.kind is None or element.get("id") == self.name
 
 
-def _named(names: set[str], tag: str, values: list[str]) -> bool:
-    """Whether one of ``values`` (an element's classes, or its id) is in ``names``, alone or
-    with the element's tag (_hidden_by_stylesheet)."""
-    return any(value in names or f"{tag}.{value}" in names for value in values)
+# A descendant selector read right to left: the step the element must match, then for each
+# step above it whether it must be the parent (">") or may be any ancestor, and the step.
+_Descendant = tuple[_Step, tuple[tuple[bool, _Step], ...]]
+
+
+def _descendant_selector(selector: str) -> _Descendant | None:
+    """A selector of steps joined by blanks or ">" (.k a, #w .l span, div.k > p), or None for
+    any other (one step, attributes, states such as :hover) or for one of tags alone (div p),
+    which would hide every such element, as a rule for p alone is not read either."""
+    parts = _COMBINATOR.split(selector.strip())
+    if len(parts) < 3:
+        return None
+    steps = []
+    for text in parts[::2]:
+        if not text or not (match := _STEP.fullmatch(text)):
+            return None
+        steps.append(_Step(match[1].lower() if match[1] else None, match[2], match[3]))
+    if not any(step.kind for step in steps):
+        return None
+    joins = [join == ">" for join in parts[1::2]]
+    return steps[-1], tuple(zip(reversed(joins), reversed(steps[:-1])))
+
+
+def _under(element, ancestry: tuple[tuple[bool, _Step], ...]) -> bool:
+    """Whether an element stands under the steps of a descendant selector (nearest ancestor
+    first: a match found so is a match; one it misses is text kept)."""
+    node = element
+    for child, step in ancestry:
+        node = node.getparent()
+        while node is not None and not step.matches(node) and not child:
+            node = node.getparent()
+        if node is None or not step.matches(node):
+            return False
+    return True
+
+
+def _hidden_by_stylesheet(root) -> tuple[dict[str, str], dict[str, str], list[tuple[_Descendant, str]]]:
+    """Classes and ids that a <style> in the fragment hides, each with the property that hides
+    it: kits hide their blocks that way too. A class or id of one tag only (div.k) is kept with
+    it, as ``div.k``. And the descendant selectors it hides (.k a): kits hide what a block holds
+    so, the block left on screen. A rule that hides by font-size or visibility, which a
+    descendant can undo, counts only where no rule of the sheets undoes it (.k span {font-size:
+    16px}): the rules are not matched against one another."""
+    classes, ids, descendants = {}, {}, []
+    rules = [
+        (selectors, _declarations(body)) for sheet in root.iter("style")
+        for selectors, body in _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", sheet.text or "")))
+    ]
+    undone = {how for _, style in rules for how in _UNDOING if _UNDOING[how](style)}
+    for selectors, style in rules:
+        if not (how := _hiding(style)) or how in undone:
+            continue
+        for selector in selectors.split(","):
+            if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
+                tag = f"{match[1].lower()}." if match[1] else ""
+                (classes if match[2] == "." else ids)[tag + match[3]] = how
+            elif descendant := _descendant_selector(selector):
+                descendants.append((descendant, how))
+    return classes, ids, descendants
+
+
+_RELATIVE_SIZE = re.compile(r"(?<!r)em$|%$")  # a size relative to the hidden ancestor's 0, as hiding.revealed reads it
+
+
+def _readable_size(style: dict[str, str]) -> bool:
+    size = style.get("font-size", "")
+    return bool(_number(size)) and not _RELATIVE_SIZE.search(size) and _hiding({"font-size": size}) is None
+
+
+# A style that puts back on screen what font-size:0 or visibility:hidden on an ancestor hid.
+_UNDOING: dict[str, Callable[[dict[str, str]], bool]] = {
+    "font-size": _readable_size,
+    "visibility": lambda style: style.get("visibility") == "visible",
+}
+
+
+def _named(names: dict[str, str], tag: str, values: list[str]) -> str | None:
+    """How one of ``values`` (an element's classes, or its id) is hidden by ``names``, alone or
+    with the element's tag (_hidden_by_stylesheet), or None."""
+    for value in values:
+        if how := names.get(value) or names.get(f"{tag}.{value}"):
+            return how
+    return None
+
+
+def _hides(element, hiding: str) -> bool:
+    """Whether the property hiding an element keeps it off screen: font-size:0 and visibility:
+    hidden do not where a descendant puts its text back (hiding.revealed)."""
+    return not (hiding in ("font-size", "visibility") and _revealed(element, hiding))
 
 
 def _collapse(text: str) -> str:
@@ -142,7 +232,8 @@ class _Reader(Layout):
         self.paragraphs: list[_Para] = []
         self.removals: list[Removal] = []
         self._hide_styled = hide_styled
-        self._hidden_classes, self._hidden_ids = _hidden_by_stylesheet(root)
+        self._hidden_classes, self._hidden_ids, self._hidden_descendants = _hidden_by_stylesheet(root)
+        self._sheet_hides = bool(self._hidden_classes or self._hidden_ids or self._hidden_descendants)
         self._links: list[tuple[int, int]] = []
         # The region's contents; its own tag and style are the page's, not the article's.
         self.read(root)
@@ -194,14 +285,21 @@ class _Reader(Layout):
             return None
         if element.get("hidden") is not None:
             return "spam:hidden"
-        if self._hidden_ids and (name := element.get("id")) and _named(self._hidden_ids, tag, [name]):
+        if self._sheet_hides and (hiding := self._sheet_hiding(element, tag)) and _hides(element, hiding):
             return "spam:hidden"
-        if self._hidden_classes and _named(self._hidden_classes, tag, (element.get("class") or "").split()):
+        if (style := element.get("style")) and (hiding := _hiding(_declarations(style))) and _hides(element, hiding):
             return "spam:hidden"
-        if style := element.get("style"):
-            hiding = _hiding(_declarations(style))
-            if hiding and not (hiding in ("font-size", "visibility") and _revealed(element, hiding)):
-                return "spam:hidden"
+        return None
+
+    def _sheet_hiding(self, element, tag: str) -> str | None:
+        """The property by which a <style> of the fragment hides an element, or None."""
+        if self._hidden_ids and (name := element.get("id")) and (how := _named(self._hidden_ids, tag, [name])):
+            return how
+        if self._hidden_classes and (how := _named(self._hidden_classes, tag, (element.get("class") or "").split())):
+            return how
+        for (step, ancestry), how in self._hidden_descendants:
+            if step.matches(element) and _under(element, ancestry):
+                return how
         return None
 
     def opened(self, element, tag: str):
@@ -251,7 +349,10 @@ def _substituted(
 # Kits set blanks between its characters too (主站 蜘蛛池模板 :), as they set zero-width ones.
 _LABEL = re.compile(r"主\s*站\s*蜘\s*蛛\s*池\s*模\s*[板闆]\s*[:：﹕︰]")
 _PIPES = re.compile(r"[|｜丨]")
-_GAP_CHARS = r"\s|｜丨,，、/·•_-"  # what may stand between the links of a farm
+# What may stand between the links of a farm, for character classes: the hyphen escaped, as
+# other characters follow it in some (unescaped before the sentence marks, it made a range of
+# U+005F-U+3002, letters, dashes and quotes, that parted a clause between links into titles).
+_GAP_CHARS = r"\s|｜丨,，、/·•_\-"
 _GAP = re.compile(f"[{_GAP_CHARS}]*")
 _CONTENT = re.compile(f"[^{_GAP_CHARS}]")
 _SENTENCE_MARKS = "。！？!?；;…）)”」』】"  # what ends a sentence, or the note closing it
@@ -399,11 +500,44 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     found = []
     for run in _runs(para):
         if span := _farm([para.text[a:b] for a, b in run]):
-            found.append((run[span[0]][0], run[span[1]][1]))
+            first, last = span
+            while first <= last and not _title_at_edge(para, run[first], end=False):
+                first += 1
+            while last >= first and not _title_at_edge(para, run[last], end=True):
+                last -= 1
+            if first <= last:
+                found.append((run[first][0], run[last][1]))
     if found:
         return found
     span = _leading_spam_link(para) if para.links else _glued_titles(para.text)
+    if span and not (_title_at_edge(para, span, end=False) and _title_at_edge(para, span, end=True)):
+        return []
     return [span] if span else []
+
+
+_NOT_TITLE_EDGE = re.compile(r"[^0-9a-z]", re.I)  # kits' titles end in 97, 999, 40p, d: no text
+_BAR_CHARS = "|｜丨"
+
+
+def _title_at_edge(para: _Para, span: tuple[int, int], end: bool) -> bool:
+    """Whether a farm's first (or last, ``end``) title ends where its span does on that side.
+
+    A link, or a bar beside it, marks where it ends. Else the paper's text may be glued to it
+    (a caption, a heading, a byline: 久久综合网|亚洲一区二区图为会议现场), and the title is
+    taken only where it opens (ends) with a spam word, give or take one character and the
+    digits and letters kits add: a paper's text is no one character. Blanks and commas are
+    prose's too, and mark nothing."""
+    if span in para.links:
+        return True
+    a, b = span
+    if (para.text[b : b + 1] if end else para.text[a - 1 : a] if a else "") in tuple(_BAR_CHARS):
+        return True
+    piece = para.text[a:b]
+    words = [m.span() for pattern in (_STRONG, _WEAK) for m in pattern.finditer(piece)]
+    if not words:
+        return False
+    edge = piece[max(b for _, b in words) :] if end else piece[: min(a for a, _ in words)]
+    return len(_NOT_TITLE_EDGE.findall(edge)) <= 1
 
 
 def _leading_spam_link(para: _Para) -> tuple[int, int] | None:
@@ -583,13 +717,18 @@ def _one_title_per_line(paras: list[_Para]) -> set[int]:
     return found
 
 
+_TRAILING_GAP = re.compile(f"[{_GAP_CHARS}]*$")
+
+
 def _cut(text: str, spans: list[tuple[int, int]], removals: list[Removal]) -> str:
-    """``text`` without the link farms at ``spans`` and the separators that follow them."""
+    """``text`` without the link farms at ``spans`` and the separators that follow them, or
+    precede them where they end the text (the separator after a title left with the text)."""
     if not spans:
         return text
     for a, b in reversed(spans):
         removals.append(Removal("spam:link-farm", text[a:b]))
-        text = text[:a].rstrip() + text[_GAP.match(text, b).end() :]
+        rest = text[_GAP.match(text, b).end() :]
+        text = (text[:a].rstrip() if rest else _TRAILING_GAP.sub("", text[:a])) + rest
     return text.strip() if _CONTENT.search(text) else ""
 
 

@@ -515,11 +515,14 @@ class CrawlProgress:
         plan = _plan(self.crawler)
         asked = 1 + len(asked_again(stats)) if plan is None or plan.latest else len(plan.dates)
         complete = stats.get_value("delta/issues_skipped", 0)
-        failed = stats.get_value("issues/failed", 0)
+        # A date answered without its issue whose batch the archive refused was not recorded so:
+        # failed, as the run's failure line and exit status say, and asked again by the next run.
+        unrecorded = _sum(stats, "dates/failed/")
+        failed = stats.get_value("issues/failed", 0) + unrecorded
         # Dates the site answered without their issue (404 or 410, its error page, another
         # date's issue), and those it did on enough runs before (not asked):
         # no failure, so "issues 1/5" must not read as four lost.
-        none = stats.get_value("issues/none", 0) + stats.get_value("delta/absent_issues_skipped", 0)
+        none = stats.get_value("issues/none", 0) - unrecorded + stats.get_value("delta/absent_issues_skipped", 0)
         pages = self.pages_listed - stats.get_value("delta/pages_skipped", 0)
         articles = self.links - stats.get_value("delta/articles_skipped", 0)
         return (

@@ -61,6 +61,9 @@ LINKS_GONE = "links/gone"
 SHUTDOWN_SIGNAL = "shutdown/signal"
 # The run's crawl_runs.id (CrawlRunRecorder), whose counts the store pipeline's batches add to.
 RUN_ID = "archive/run_id"
+# Why the store pipeline could not open the archive, which the crawl command's check had opened
+# (pipelines/store.py): the crawl closes before it asks anything, one line, exit status 2.
+ARCHIVE_REFUSED = "archive/refused"
 
 
 def interrupted_message(signum: int | None) -> str:
@@ -364,8 +367,8 @@ class CrawlRunRecorder:
 
     def spider_opened(self, spider) -> None:
         plan = _plan(self.crawler)
-        if plan is None:
-            return
+        if plan is None or self.crawler.stats.get_value(ARCHIVE_REFUSED):
+            return  # no run: the crawl closes before it asks anything, as its check refuses one
         try:
             archive = self._archive()
             try:
@@ -538,6 +541,8 @@ class CrawlProgress:
         if self.task is not None and self.task.running:
             self.task.stop()
         stats = self.crawler.stats
+        if stats.get_value(ARCHIVE_REFUSED):
+            return  # nothing was asked: no summary, as when the check refuses the archive
         plan = _plan(self.crawler)
         what = f"{plan.paper.code} {plan.asked}" if plan is not None else spider.name
         logger.info(

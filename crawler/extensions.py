@@ -439,6 +439,12 @@ class CrawlRunRecorder:
             status = reason
         if failed:
             messages.append(failed)
+        elif reason != "finished" and (plan := _plan(self.crawler)) is not None and plan.latest \
+                and stats.get_value(LATEST_ISSUE):
+            # Stopped before it was done (SIGTERM while the entry page's retry waited): the
+            # issues it asked stay named, as a killed run's note names them, for the next run
+            # to ask again what it did not store.
+            messages.append(crawling_message(plan, stats))
         gone = stats.get_value(LINKS_GONE) or []
         messages += gone
         if stopped := stats.get_value(WORKER_STOPPED):

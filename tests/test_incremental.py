@@ -462,3 +462,40 @@ def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tm
     finally:
         archive.close()
     assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+
+
+def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(tmp_path, sqlite_url):
+    # SIGTERM (systemctl stop) while the newest issue's entry page waited for its retry: the
+    # stop leaves that retry to the next run, and the run's message said only that it was
+    # interrupted. Once the next issue was out, no run without a date asked it again.
+    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
+    older = newest - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    with SiteServer(site, prefix=PREFIX, faults={entry: [503]}) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        _point_index(site, older)
+        crawl = start_crawl(base, archive=sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False", "RETRY_BACKOFF_BASE": "60"})
+        try:
+            deadline = time.monotonic() + 60
+            while (entry, 503) not in server.requests:
+                assert crawl.poll() is None and time.monotonic() < deadline, "the entry page was never asked"
+                time.sleep(0.01)
+            time.sleep(0.5)  # into the back-off
+            crawl.send_signal(signal.SIGTERM)
+            assert crawl.wait(30) == 143
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+        _point_index(site, newest)
+        before = len(server.requests)
+        again = run_crawl(base, archive=sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert entry in _served(server, before)
+        assert "issues 2/2 (0 already complete)" in _summary(again)
+    archive = open_archive(sqlite_url)
+    try:
+        states = archive.issue_states("gongyishibao", older, newest)
+    finally:
+        archive.close()
+    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())

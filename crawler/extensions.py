@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import signal
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
@@ -34,6 +36,12 @@ FIRST_FAILURE = "failed/first"
 LATEST_ISSUE = "latest/issue_date"
 # And the dates of the incomplete issues it asked again (IssuesSpider.incomplete_issue_requests).
 ASKED_AGAIN = "latest/asked_again"
+# Of those, the issues an earlier such crawl took for the newest, or asked again, and did not
+# store at all (its entry page failed, or the run was killed before it stored it).
+NOT_STORED = "latest/not_stored"
+# Sent by the spider when a crawl of the newest issue takes a date for it, or asks issues
+# again: the crawl record notes them in its running row (CrawlRunRecorder.issues_taken).
+issues_taken = object()
 # Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
 # refused it (another site root); one line, exit status 2.
 WORKER_STOPPED = "distributed/stopped"
@@ -53,6 +61,9 @@ LINKS_GONE = "links/gone"
 SHUTDOWN_SIGNAL = "shutdown/signal"
 # The run's crawl_runs.id (CrawlRunRecorder), whose counts the store pipeline's batches add to.
 RUN_ID = "archive/run_id"
+# Why the store pipeline could not open the archive, which the crawl command's check had opened
+# (pipelines/store.py): the crawl closes before it asks anything, one line, exit status 2.
+ARCHIVE_REFUSED = "archive/refused"
 
 
 def interrupted_message(signum: int | None) -> str:
@@ -107,14 +118,40 @@ def failure_message(crawler) -> str | None:
         return None
     plan = _plan(crawler)
     what = f"{plan.paper.name} ({plan.paper.code}) {plan.asked}" if plan is not None else crawler.spider.name
-    if plan is not None and plan.latest and (day := stats.get_value(LATEST_ISSUE)):
-        what = f"{plan.paper.name} ({plan.paper.code}) {day} (latest)"  # the date to run again with
     if plan is not None and plan.latest:
-        what += "".join(f", {day} (incomplete, asked again)" for day in asked_again(stats))
+        what = latest_issues(plan, stats)
     first = stats.get_value(FIRST_FAILURE)
     counts = [", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
               + (f" (first: {first})" if first else "")] if failed else []
     return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; run again to fetch them"
+
+
+def latest_issues(plan, stats) -> str:
+    """The issues a crawl of the newest asked, as its failure line names them: "公益时报
+    (gongyishibao) 2023-01-31 (latest), 2023-01-24 (incomplete, asked again)"."""
+    what = f"{plan.paper.name} ({plan.paper.code})"
+    if day := stats.get_value(LATEST_ISSUE):
+        what += f" {day} (latest)"  # the date to run again with
+    else:
+        what += f" {plan.asked}"
+    not_stored = stats.get_value(NOT_STORED) or ()
+    return what + "".join(f", {day} ({'not stored' if day in not_stored else 'incomplete'}, asked again)"
+                          for day in asked_again(stats))
+
+
+# The issues a crawl of the newest named in its run's message (latest_issues, crawling_message)
+# that it took for the newest, or asked again not stored: a run that failed to fetch one, or
+# was killed first, left it to the next such run (ArchiveDeltaMiddleware.not_stored).
+_NAMED_NOT_STORED = re.compile(r"\b(\d{4}-\d{2}-\d{2}) \((?:latest|not stored, asked again)\)")
+
+
+def issues_named(message: str) -> set[date]:
+    return {date.fromisoformat(day) for day in _NAMED_NOT_STORED.findall(message)}
+
+
+def crawling_message(plan, stats) -> str:
+    """What the running row of a crawl of the newest says while it runs (Archive.note_run)."""
+    return f"crawling: {latest_issues(plan, stats)}"
 
 
 def asked_again(stats) -> list[str]:
@@ -321,6 +358,7 @@ class CrawlRunRecorder:
             raise NotConfigured
         ext = cls(crawler, crawler.settings.getfloat("ARCHIVE_HEARTBEAT_SECONDS", 60.0))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.issues_taken, signal=issues_taken)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -329,8 +367,8 @@ class CrawlRunRecorder:
 
     def spider_opened(self, spider) -> None:
         plan = _plan(self.crawler)
-        if plan is None:
-            return
+        if plan is None or self.crawler.stats.get_value(ARCHIVE_REFUSED):
+            return  # no run: the crawl closes before it asks anything, as its check refuses one
         try:
             archive = self._archive()
             try:
@@ -354,6 +392,21 @@ class CrawlRunRecorder:
         if self.beating is not None and not self.beating.done():
             return  # the last one still waits for the database: one at a time, none queued
         self.beating = self.beats.submit(self._beat, run_counts(self.crawler.stats))
+
+    def issues_taken(self) -> None:
+        """A crawl of the newest issue took a date for it, or asks issues again: noted in its
+        row, which a run killed before it stored them keeps, so that the next such run asks
+        them again (by then a newer issue may be out, and they were lost for good)."""
+        if self.beats is None or self.closed:
+            return
+        self.beats.submit(self._note, crawling_message(_plan(self.crawler), self.crawler.stats))
+
+    def _note(self, message: str) -> None:
+        """(In the heartbeat thread.)"""
+        try:
+            self.archive.note_run(self.run_id, message)
+        except SQLAlchemyError as exc:
+            logger.warning("crawl record %d: the issues asked not noted: %s", self.run_id, database_words(exc))
 
     def _beat(self, counts: dict[str, int]) -> None:
         """(In the heartbeat thread.) A database that does not answer is said once, until it
@@ -386,6 +439,12 @@ class CrawlRunRecorder:
             status = reason
         if failed:
             messages.append(failed)
+        elif reason != "finished" and (plan := _plan(self.crawler)) is not None and plan.latest \
+                and stats.get_value(LATEST_ISSUE):
+            # Stopped before it was done (SIGTERM while the entry page's retry waited): the
+            # issues it asked stay named, as a killed run's note names them, for the next run
+            # to ask again what it did not store.
+            messages.append(crawling_message(plan, stats))
         gone = stats.get_value(LINKS_GONE) or []
         messages += gone
         if stopped := stats.get_value(WORKER_STOPPED):
@@ -465,11 +524,14 @@ class CrawlProgress:
         plan = _plan(self.crawler)
         asked = 1 + len(asked_again(stats)) if plan is None or plan.latest else len(plan.dates)
         complete = stats.get_value("delta/issues_skipped", 0)
-        failed = stats.get_value("issues/failed", 0)
+        # A date answered without its issue whose batch the archive refused was not recorded so:
+        # failed, as the run's failure line and exit status say, and asked again by the next run.
+        unrecorded = _sum(stats, "dates/failed/")
+        failed = stats.get_value("issues/failed", 0) + unrecorded
         # Dates the site answered without their issue (404 or 410, its error page, another
         # date's issue), and those it did on enough runs before (not asked):
         # no failure, so "issues 1/5" must not read as four lost.
-        none = stats.get_value("issues/none", 0) + stats.get_value("delta/absent_issues_skipped", 0)
+        none = stats.get_value("issues/none", 0) - unrecorded + stats.get_value("delta/absent_issues_skipped", 0)
         pages = self.pages_listed - stats.get_value("delta/pages_skipped", 0)
         articles = self.links - stats.get_value("delta/articles_skipped", 0)
         return (
@@ -485,6 +547,8 @@ class CrawlProgress:
         if self.task is not None and self.task.running:
             self.task.stop()
         stats = self.crawler.stats
+        if stats.get_value(ARCHIVE_REFUSED):
+            return  # nothing was asked: no summary, as when the check refuses the archive
         plan = _plan(self.crawler)
         what = f"{plan.paper.code} {plan.asked}" if plan is not None else spider.name
         logger.info(

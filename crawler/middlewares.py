@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
@@ -64,6 +64,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         self.refresh = False  # and what it holds is asked again all the same
         self.read: tuple[date, date] = (date.max, date.min)  # the dates read when the crawl started
         self.read_days: set[date] = set()  # and those read since
+        self.not_stored: list[date] = []  # see _not_stored
 
     async def process_start(self, start):
         spider = self.crawler.spider
@@ -80,7 +81,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         async for request in super().process_start(start):
             yield request
         if plan is not None and plan.latest and not self.refresh:
-            for request in spider.incomplete_issue_requests(self._incomplete(plan)):
+            for request in spider.incomplete_issue_requests(self._incomplete(plan), self.not_stored):
                 if (request := self.get_processed_request(request, None)) is not None:
                     yield request
 
@@ -101,7 +102,34 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         else:  # a range without a publishing day asks nothing
             return {}, {}
         self.read = (first, last)
-        return self._read(plan, first, last, root=True)
+        states, absent = self._read(plan, first, last, root=True)
+        if plan.latest:
+            self.not_stored = self._not_stored(plan, first, states, absent)
+        return states, absent
+
+    def _not_stored(self, plan, first: date, states, absent) -> list[date]:
+        """The issues of a crawl of the newest's window that an earlier such crawl took for the
+        newest (or asked again) and did not store: its entry page failed (a 5xx on every retry),
+        or it was killed before its first batch. The archive holds no row of them, so they are
+        not incomplete to it, and once a newer issue was out no run asked them again: its run
+        row names them (its failure line, or what a running run notes: crawler/extensions.py).
+        Not those the site has answered without an issue since that run started."""
+        from crawler.extensions import issues_named
+
+        archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
+        try:
+            runs = archive.latest_run_messages(plan.paper.code, first)
+        finally:
+            archive.close()
+        named: dict[date, datetime] = {}  # each date, and when the last run that names it started
+        for started, message in runs:
+            for day in issues_named(message):
+                named[day] = max(started, named.get(day, started))
+        return sorted(
+            day for day, started in named.items()
+            if first <= day <= date.today() and day not in states
+            and not ((answer := absent.get(day)) is not None and answer.last_seen is not None and answer.last_seen >= started)
+        )
 
     def _read(self, plan, first: date, last: date, root: bool = False) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
         """``root``: also count whether the archive holds an issue from the crawl's root

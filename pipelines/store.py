@@ -16,12 +16,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import is_dataclass
 
+from scrapy.exceptions import CloseSpider
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.extensions import FIRST_FAILURE, RUN_ID
+from crawler.extensions import ARCHIVE_REFUSED, FIRST_FAILURE, RUN_ID
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
 from storage import retrying
-from storage.db import BATCH_RUN_COUNTS, Archive, archive_url, database_words, open_archive
+from storage.db import BATCH_RUN_COUNTS, Archive, ArchiveError, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,18 @@ class StorePipeline:
 
     async def open_spider(self) -> None:
         loop = asyncio.get_running_loop()
-        self.archive = await loop.run_in_executor(self.executor, open_archive, self.url)
+        try:
+            self.archive = await loop.run_in_executor(self.executor, open_archive, self.url)
+        except ArchiveError as exc:
+            # The crawl command's check opened it a moment before (crawler/commands/crawl.py);
+            # refused since (a permission taken away, the database dropped or down), Scrapy
+            # failed to start with a traceback and exit status 1. The crawl is closed before
+            # it asks anything, and the command ends as its check would have: one line, exit
+            # status 2.
+            logger.error("%s", exc)
+            if self.stats is not None:
+                self.stats.set_value(ARCHIVE_REFUSED, str(exc))
+            raise CloseSpider("archive_refused") from None
 
     async def process_item(self, item):
         # The items are dataclasses: record() is some 5× cheaper than dataclasses.asdict, which

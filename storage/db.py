@@ -216,6 +216,7 @@ class Unserved:
     first_seen: datetime  # the first of them (UTC)
     gone: bool  # given up on (a gone link, a date without an issue): not asked again but by -a refresh=1
     url: str = ""  # of a date: the entry page that answered so (another address is another question)
+    last_seen: datetime | None = None  # of a date: the latest run answered so (UTC)
 
 
 @dataclass(frozen=True)
@@ -725,10 +726,10 @@ class Archive:
             return {}
         with self.session() as session:
             return {
-                _as_date(day): Unserved(runs, as_utc(first_seen), confirmed is not None, url)
-                for day, runs, first_seen, confirmed, url in session.execute(
+                _as_date(day): Unserved(runs, as_utc(first_seen), confirmed is not None, url, as_utc(last_seen))
+                for day, runs, first_seen, confirmed, url, last_seen in session.execute(
                     select(AbsentIssue.issue_date, AbsentIssue.runs, AbsentIssue.first_seen, AbsentIssue.confirmed_since,
-                           AbsentIssue.url)
+                           AbsentIssue.url, AbsentIssue.last_seen)
                     .join(Paper, Paper.id == AbsentIssue.paper_id)
                     .where(Paper.code == paper_code, AbsentIssue.issue_date.between(first, last))
                 )
@@ -758,6 +759,27 @@ class Archive:
             return session.execute(self._insert(CrawlRun.__table__).values(
                 paper_code=paper_code, dates_asked=dates_asked, started_at=now, status="running", **seen
             )).inserted_primary_key[0]
+
+    def note_run(self, run_id: int, message: str) -> None:
+        """The message of a run still running: what it is at (a crawl of the newest issue: the
+        issues it asks, crawler/extensions.py: crawling_message), kept by a run killed before
+        its end. Its end writes its own message over it."""
+        with self.session() as session, session.begin():
+            session.execute(update(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.status == "running").values(message=message))
+
+    def latest_run_messages(self, paper_code: str, since: date) -> list[tuple[datetime, str]]:
+        """When each crawl of the newest issue of ``paper_code`` (``dates_asked`` 'latest') that
+        started on ``since`` or later started (UTC), and its message, which names the issues it
+        asked that it failed to fetch, or was fetching when it was killed."""
+        since_at = datetime(since.year, since.month, since.day, tzinfo=timezone.utc)
+        runs = CrawlRun.__table__
+        query = select(runs.c.started_at, runs.c.message).where(
+            runs.c.paper_code == paper_code, runs.c.dates_asked == "latest", runs.c.started_at >= since_at)
+        if self.revision >= RUN_KINDS:
+            query = query.where(runs.c.kind == "crawl")
+        with self.session() as session:
+            return [(as_utc(started), message or "") for started, message in session.execute(query)
+                    if as_utc(started) >= since_at]
 
     def heartbeat(self, run_id: int, counts: Mapping[str, int]) -> None:
         """The run is alive: its ``seen_at`` now, with what it counted so far of the counts no

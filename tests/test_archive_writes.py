@@ -126,6 +126,10 @@ def test_a_refused_batch_of_dates_without_an_issue_alone_fails_the_run_on_stderr
         r"error: not fetched: 公益时报 \(gongyishibao\) 2023-02-07: 1 date \(first: http://127\.0\.0\.1:\d+/newdzb/html/"
         r"2023-02/07/node_1\.htm: not stored in the archive: .*absent_issues refused.*\); run again to fetch them\n",
         result.stderr), result.stderr
+    # Not recorded, the date is no date without an issue to the summary: it failed (the summary
+    # said "1 without an issue" of it, as of a date stored so).
+    (summary,) = [line for line in log.splitlines() if "summary: gongyishibao 2023-02-07" in line]
+    assert "issues 0/1 (0 already complete, 1 failed), " in summary, summary
     (run,) = crawl_runs(archive_url)
     assert (run.status, run.dates_without_issue) == ("failed", 0)
 

@@ -19,7 +19,8 @@ import pytest
 
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import PROJECT, SAMPLE_SITE, crawl_runs, run_crawl, start_crawl
+from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, crawl_runs, run_crawl, start_crawl,
+                            without_write_permission)
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -502,6 +503,78 @@ def test_a_log_file_in_a_missing_folder_is_one_line(tmp_path, sqlite_url):
     assert (result.returncode, result.stderr.strip()) == (
         2, f"error: cannot write LOG_FILE {str(log)!r}: No such file or directory"
     )
+
+
+def _archive_broken_after_the_check(tmp_path: Path, archive: str, break_it, wrap=lambda command: command):
+    """Run the crawl with its LOG_FILE a FIFO whose buffer is full: the command's check before the
+    crawl (which opens the log, then the archive) passes, then Scrapy's first log line holds the
+    process until ``break_it()`` has made the archive refuse it (a permission taken away, the
+    database dropped), as may happen between the check and the crawl's own opening of it. The
+    exit status, stderr and the log's text."""
+    log = tmp_path / "crawl.log"
+    os.mkfifo(log)
+    held = os.open(log, os.O_RDWR | os.O_NONBLOCK)  # the log's reader, its buffer filled
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(held, b"\n" * 4096)
+    command, env = _crawl_command(("date=2023-01-31",), archive, FAST | {"LOG_FILE": str(log), "LOG_LEVEL": "INFO"})
+    crawl = subprocess.Popen(wrap(command), cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    text = b""
+    try:
+        deadline = time.monotonic() + 120
+        while "pipe_write" not in _proc_read(Path(f"/proc/{crawl.pid}/wchan")):
+            assert crawl.poll() is None, crawl.communicate()
+            assert time.monotonic() < deadline, "the crawl never wrote its log"
+            time.sleep(0.01)
+        break_it()
+        while True:
+            with contextlib.suppress(BlockingIOError):
+                text += os.read(held, 65536)
+                continue
+            if crawl.poll() is not None:
+                break
+            time.sleep(0.01)
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(held, 65536):
+                text += chunk
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+        _, stderr = crawl.communicate(timeout=60)
+        os.close(held)
+    return crawl.returncode, stderr, text.decode("utf-8", errors="replace").strip("\n")
+
+
+def test_an_archive_made_unwritable_after_the_check_is_one_line_and_exit_status_2(tmp_path):
+    # The folder's permissions changed between the command's check and the crawl's opening of
+    # the archive (the store pipeline's): Scrapy failed to start, a traceback and exit status 1.
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    archive = f"sqlite:///{folder / 'archive.sqlite3'}"
+    status, stderr, log = _archive_broken_after_the_check(
+        tmp_path, archive, lambda: folder.chmod(0o555), wrap=without_write_permission)
+    folder.chmod(0o755)
+    assert (status, stderr) == (
+        2, f"error: cannot write archive {archive}: the folder {folder} is not writable (SQLite writes its journal beside the file)\n"
+    ), log[-3000:]
+    assert f"ERROR: {stderr.removeprefix('error: ').strip()}" in log and "Traceback" not in log, log[-3000:]
+    assert crawl_runs(archive) == []
+
+
+def test_an_archive_database_dropped_after_the_check_is_one_line_and_exit_status_2(tmp_path, postgres_url):
+    def drop() -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{make_url(postgres_url).database}" WITH (FORCE)')
+        admin.dispose()
+
+    status, stderr, log = _archive_broken_after_the_check(tmp_path, postgres_url, drop)
+    assert status == 2 and re.fullmatch(r"error: database unreachable: postgresql\+psycopg://[^ ]+: .*does not exist.*\n",
+                                        stderr), (status, stderr, log[-3000:])
+    assert "Traceback" not in log, log[-3000:]
 
 
 # --- 1: Scrapy could not start the crawl ---------------------------------------------------

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import time
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
@@ -11,7 +13,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
-from tests.conftest import SAMPLE_SITE, run_crawl
+from tests.conftest import SAMPLE_SITE, run_crawl, start_crawl
 from tests.sites import front_page_teaser, sample_site
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
@@ -350,3 +352,150 @@ def test_an_article_two_pages_link_is_fetched_once_and_both_pages_are_complete(t
         # Every page lists its links in its order.
         assert conn.exec_driver_sql("SELECT count(*) FROM page_articles").scalar() == 21
     archive.close()
+
+
+def test_latest_asks_again_the_newest_issue_a_run_failed_to_fetch_once_a_newer_one_is_out(tmp_path, archive_url):
+    # The newest issue's entry page answered 503 on every retry: nothing of it was stored. Once
+    # the next issue was out, the runs without a date asked only that one (they ask again the
+    # issues the archive holds incomplete, and it held none of that date) and exited 0: the
+    # issue was lost for good, though its run had said "run again to fetch them".
+    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
+    older = newest - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    entry, newest_entry = (f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in (older, newest))
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX, faults={entry: [503] * 6}) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        _point_index(site, older)
+        failed = run_crawl(base, archive=archive_url, settings=settings)
+        assert failed.returncode == 4, failed.stderr[-3000:]
+        assert f"not fetched: 公益时报 (gongyishibao) {older} (latest): 1 issue, 1 page" in failed.stderr
+        _point_index(site, newest)
+        # Asked again, and failed again: said so, and left to the next run once more.
+        before = len(server.requests)
+        again = run_crawl(base, archive=archive_url, settings=settings)
+        assert again.returncode == 4, again.stderr[-3000:]
+        assert {entry, newest_entry} <= _served(server, before)
+        assert f"the issue of 公益时报 on {older}, which an earlier run failed to fetch (or was killed before it stored " \
+               "it), is asked again" in again.stderr
+        assert re.search(rf"ERROR: not fetched: 公益时报 \(gongyishibao\) {newest} \(latest\), {older} \(not stored, asked "
+                         r"again\): 1 issue, 1 page \(first: http://[^ ]+: HTTP 503\); run again", again.stderr)
+        assert "issues 1/2 (0 already complete, 1 failed)" in _summary(again)
+        before = len(server.requests)
+        done = run_crawl(base, archive=archive_url, settings=settings)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert entry in _served(server, before)
+        assert "issues 2/2 (1 already complete)" in _summary(done)
+        before = len(server.requests)
+        assert run_crawl(base, archive=archive_url, settings=settings).returncode == 0
+        assert _served(server, before) == {PREFIX + "paperindex.htm"}  # both complete: nothing more
+    archive = open_archive(archive_url)
+    try:
+        states = archive.issue_states("gongyishibao", older, newest)
+    finally:
+        archive.close()
+    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+
+
+def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_issue(tmp_path, sqlite_url):
+    # Asked again and answered 404 now: a date asked, counted in absent_issues as such (not an
+    # issue "held incomplete ... it stays as stored"), and not asked by the next run.
+    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
+    older = newest - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX, faults={entry: [503] * 3 + [404]}) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        _point_index(site, older)
+        assert run_crawl(base, archive=sqlite_url, settings=settings).returncode == 4
+        _point_index(site, newest)
+        again = run_crawl(base, archive=sqlite_url, settings=settings)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert f"no issue of 公益时报 on {older} (404 at http://" in again.stderr
+        assert "held incomplete" not in again.stderr
+        assert "issues 1/2 (0 already complete, 1 without an issue)" in _summary(again)
+        before = len(server.requests)
+        assert run_crawl(base, archive=sqlite_url, settings=settings).returncode == 0
+        assert _served(server, before) == {PREFIX + "paperindex.htm"}
+    archive = open_archive(sqlite_url)
+    try:
+        assert list(archive.absent_issues("gongyishibao", older, older)) == [older]
+    finally:
+        archive.close()
+
+def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tmp_path, archive_url):
+    # A crawl of the newest issue killed (SIGKILL, a power cut) before its first batch left no
+    # row of that issue: once the next issue was out, no run without a date asked it again.
+    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
+    older = newest - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    # One request at a time, a little apart: killed with its pages fetched, its batch unwritten.
+    slow = {"ARCHIVE_FETCH_PDFS": "False", "DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS": "1"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        _point_index(site, older)
+        crawl = start_crawl(base, archive=archive_url, settings=slow)
+        try:
+            deadline = time.monotonic() + 120
+            while len(_served(server, 0)) < 6:
+                assert crawl.poll() is None and time.monotonic() < deadline, "the crawl ended before its pages were fetched"
+                time.sleep(0.01)
+        finally:
+            crawl.send_signal(signal.SIGKILL)
+            crawl.wait(30)
+        archive = open_archive(archive_url)
+        try:
+            assert archive.issue_states("gongyishibao", older, newest) == {}  # killed before its first batch
+        finally:
+            archive.close()
+        _point_index(site, newest)
+        before = len(server.requests)
+        again = run_crawl(base, archive=archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert entry in _served(server, before)
+        assert "issues 2/2 (0 already complete)" in _summary(again)
+    archive = open_archive(archive_url)
+    try:
+        states = archive.issue_states("gongyishibao", older, newest)
+    finally:
+        archive.close()
+    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+
+
+def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(tmp_path, sqlite_url):
+    # SIGTERM (systemctl stop) while the newest issue's entry page waited for its retry: the
+    # stop leaves that retry to the next run, and the run's message said only that it was
+    # interrupted. Once the next issue was out, no run without a date asked it again.
+    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
+    older = newest - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    with SiteServer(site, prefix=PREFIX, faults={entry: [503]}) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        _point_index(site, older)
+        crawl = start_crawl(base, archive=sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False", "RETRY_BACKOFF_BASE": "60"})
+        try:
+            deadline = time.monotonic() + 60
+            while (entry, 503) not in server.requests:
+                assert crawl.poll() is None and time.monotonic() < deadline, "the entry page was never asked"
+                time.sleep(0.01)
+            time.sleep(0.5)  # into the back-off
+            crawl.send_signal(signal.SIGTERM)
+            assert crawl.wait(30) == 143
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+        _point_index(site, newest)
+        before = len(server.requests)
+        again = run_crawl(base, archive=sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert entry in _served(server, before)
+        assert "issues 2/2 (0 already complete)" in _summary(again)
+    archive = open_archive(sqlite_url)
+    try:
+        states = archive.issue_states("gongyishibao", older, newest)
+    finally:
+        archive.close()
+    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())

@@ -20,8 +20,8 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
 from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
-from crawler.extensions import (ALARM_MESSAGES, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED, CrawlRunRecorder,
-                                failure_message, interrupted_message)
+from crawler.extensions import (ALARM_MESSAGES, ARCHIVE_REFUSED, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED,
+                                CrawlRunRecorder, failure_message, interrupted_message)
 
 logger = logging.getLogger(__name__)
 
@@ -239,8 +239,9 @@ class Command(ScrapyCrawl):
         if failed := failure_message(crawler):
             errors.append(failed)
         # A distributed worker that lost Redis mid-crawl, or that its job refused for its site
-        # root, stopped (crawler/distributed.py).
-        stopped = crawler.stats.get_value(WORKER_STOPPED)
+        # root, stopped (crawler/distributed.py); or the archive, opened by the check before the
+        # crawl, refused the store pipeline (pipelines/store.py): bad input, as the check says.
+        stopped = crawler.stats.get_value(WORKER_STOPPED) or crawler.stats.get_value(ARCHIVE_REFUSED)
         if stopped:
             errors.append(stopped)
         signum = signals_received[0] if signals_received else None

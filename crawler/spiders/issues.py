@@ -20,8 +20,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
-from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE, NO_PAGE_LIST,
-                                 UNPLACED_PAGES)
+from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE, NO_PAGE_LIST, NOT_STORED,
+                                 UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
@@ -238,6 +238,7 @@ class IssuesSpider(scrapy.Spider):
         )
         self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
         self.asked_again: frozenset[date] = frozenset()  # see incomplete_issue_requests
+        self.not_stored: frozenset[date] = frozenset()  # of those, the issues the archive holds nothing of
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -309,7 +310,7 @@ class IssuesSpider(scrapy.Spider):
         ``asked``: a day the walk back leaves out (_walk_back); ``again``: an incomplete issue
         a crawl of the newest asks again (incomplete_issue_requests)."""
         if self.plan.latest and not again:  # one date at a time, each after the one before had no issue
-            self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())
+            self._take_for_newest(day)
         return scrapy.Request(
             url or self.plan.entry_url(day),
             callback=self.parse_issue,
@@ -331,22 +332,38 @@ class IssuesSpider(scrapy.Spider):
             if day < self.plan.paper.first_issue:
                 break  # a paper younger than the window: the days before its first issue had none
             if day in self.asked_again:  # the newest issue, asked already (and not twice)
-                self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())
+                self._take_for_newest(day)
                 return None
             if schedule.is_issue_day(day) and day != asked:
                 return self._entry_request(day, left, asked=asked)
         self._no_recent_issue()
         return None
 
-    def incomplete_issue_requests(self, days) -> list[scrapy.Request]:
+    def incomplete_issue_requests(self, days, not_stored=()) -> list[scrapy.Request]:
         """A crawl of the newest issue asks again the issues of ``days``: those of its lookback
-        window the archive holds incomplete from this root (crawler/middlewares.py). Once a
-        newer issue was out, a scheduled crawl of the newest never asked an issue that lost a
-        page or article again, though its run had said to run again."""
-        self.asked_again = frozenset(days)
+        window the archive holds incomplete from this root, and of ``not_stored``: those an
+        earlier such crawl took for the newest (or asked again) and stored nothing of, its
+        entry page failed or the run killed first (crawler/middlewares.py). Once a newer issue
+        was out, a scheduled crawl of the newest never asked such an issue again, though its
+        run had said to run again."""
+        self.not_stored = frozenset(not_stored)
+        self.asked_again = frozenset(days) | self.not_stored
         if self.asked_again:
             self.crawler.stats.set_value(ASKED_AGAIN, sorted(day.isoformat() for day in self.asked_again))
+        if self.not_stored:
+            self.crawler.stats.set_value(NOT_STORED, sorted(day.isoformat() for day in self.not_stored))
+            self.crawler.signals.send_catch_log(issues_taken)
+        for day in sorted(self.not_stored):
+            self.logger.info("the issue of %s on %s, which an earlier run failed to fetch (or was killed before it stored it), "
+                             "is asked again", self.plan.paper.name, day.isoformat())
         return [self._entry_request(day, again=True) for day in sorted(self.asked_again, reverse=True)]
+
+    def _take_for_newest(self, day: date) -> None:
+        """A crawl of the newest issue takes ``day`` for it (so far): named by its failure line,
+        and noted in its run's row, where a run killed before it stored the issue leaves it for
+        the next run to ask."""
+        self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())
+        self.crawler.signals.send_catch_log(issues_taken)
 
     def _no_scheduled_day(self) -> None:
         # A range or backfill the paper publishes on no day of (a weekly paper's Wednesday to
@@ -368,7 +385,7 @@ class IssuesSpider(scrapy.Spider):
             _, target = get_meta_refresh(response, ignore_tags=self.settings.getlist("METAREFRESH_IGNORE_TAGS"))
             if target and (day := self.plan.paper.entry_date(target)) is not None:
                 if day in self.asked_again and target == self.plan.entry_url(day):
-                    self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())  # asked already
+                    self._take_for_newest(day)  # asked already
                 else:
                     yield self._entry_request(day, url=target, index=True)
                 return
@@ -414,13 +431,13 @@ class IssuesSpider(scrapy.Spider):
             elif lookback > 0:
                 if request := self._walk_back(day, lookback, asked):
                     yield request
-            elif again:
+            elif again and day not in self.not_stored:
                 # Served before (the archive holds part of it): no date without an issue.
                 self.logger.warning("the issue of %s on %s, held incomplete and asked again, was not served (%s at %s): "
                                     "it stays as stored", name, day.isoformat(), why, response.url)
-            elif self.plan.latest:
+            elif self.plan.latest and not again:
                 self._no_recent_issue()
-            else:
+            else:  # a date asked (of those, one a crawl of the newest asks again, not stored before)
                 self.crawler.stats.inc_value("issues/none")
                 yield self._absent_issue(response, day, why, answer, reason)
             return

@@ -345,14 +345,6 @@ ONE_STATEMENT = "archive sql runs one statement per call: the query holds more t
 # read-only transaction allows (to a role that may: the superuser, pg_write_server_files).
 COPY_REFUSED = ("archive sql runs queries: COPY sends its rows elsewhere (a stream it does not read, a file or a "
                 "program of the server); give the SELECT (--format csv writes CSV)")
-# PostgreSQL's large-object functions that write, which its read-only transaction lets run:
-# `SELECT lo_create(0)` printed the number of an object the rollback then took away, lo_unlink
-# and lo_put said done of what stayed as it was, and lo_export wrote a file on the server. They
-# are looked for in the whole query, strings and comments too: in a DO block's code, a quoted
-# name (pg_catalog."lo_export"), a query handed to query_to_xml.
-_LARGE_OBJECT_WRITES = re.compile(
-    r"\b(lo_creat|lo_create|lo_from_bytea|lo_import|lo_export|lo_unlink|lo_put|lo_truncate|lo_truncate64|lowrite)\b",
-    re.I)
 # PostgreSQL's SQLSTATE for a syntax error, and the server's function that gives it to a second
 # statement (the parse of the extended protocol, which takes one): told apart from other syntax
 # errors by that, not by the message's words, which the server's lc_messages translates.
@@ -569,6 +561,19 @@ class Statements:
         return self.query[:self.ends[-1]] if self.ends else self.query
 
 
+def _as_escaped_strings(query: str) -> str:
+    """``query`` read with standard_conforming_strings off written as it reads with it on: each
+    '...' made E'...', whose backslash escapes it takes (for pglast, which reads it on)."""
+    pieces, at, written = _PG_PIECES[True], 0, []
+    while at < len(query):
+        token = pieces.match(query, at).group()
+        start, at = at, at + len(token)
+        if token == "/*":
+            at = _comment_end(query, at)
+        written.append(f" E{token}" if token.startswith("'") else query[start:at])  # date'…' too
+    return "".join(written)
+
+
 def _comment_end(query: str, at: int) -> int:
     """Where a PostgreSQL comment whose ``/*`` ends at ``at`` ends: comments within it nest."""
     depth = 1
@@ -627,17 +632,18 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     import psycopg
     from psycopg.types.string import TextLoader
 
-    statements = Statements.of(
-        query, "postgresql", backslash_quotes=connection.info.parameter_status("standard_conforming_strings") == "off")
+    backslash_quotes = connection.info.parameter_status("standard_conforming_strings") == "off"
+    statements = Statements.of(query, "postgresql", backslash_quotes=backslash_quotes)
     if statements.several:
         _prepared(connection, statements.first)
         raise ArchiveError(ONE_STATEMENT)
     if statements.command == "copy":
         # A read-only transaction lets COPY … TO a file or a program run: written on the server.
         raise ArchiveError(COPY_REFUSED)
-    if found := _LARGE_OBJECT_WRITES.search(query):
-        raise ArchiveError(f"archive sql is read-only: {found.group().lower()} writes a large object or a file of the "
-                           "database server, which its read-only transaction does not stop: use psql for it")
+    # A read-only transaction lets the large-object functions write, pg_terminate_backend end
+    # another session, query_to_xml run what its text says: such calls are refused before it runs.
+    if reason := _refused_call(connection, _as_escaped_strings(query) if backslash_quotes else query):
+        raise ArchiveError(f"archive sql is read-only: {reason}")
     with connection.cursor() as cursor:
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
@@ -698,6 +704,23 @@ def _described_columns(connection, query: str) -> list[str] | None:
     if not result.nfields:
         return None
     return [result.fname(n).decode(encoding) for n in range(result.nfields)]
+
+
+def _refused_call(connection, query: str) -> str | None:
+    """Why ``query`` may not run (storage.sql_functions), or None. One pglast cannot read (a
+    syntax of a newer server) is refused, since its calls are unknown; the server's own mistake
+    (a syntax error) is the server's to name."""
+    try:
+        from storage.sql_functions import Unreadable, refusal
+    except ImportError:  # pglast, which archive sql needs on PostgreSQL only
+        raise ArchiveError("archive sql on PostgreSQL needs pglast: pip install 'charity-press-archive[postgres]'") \
+            from None
+    try:
+        return refusal(query)
+    except Unreadable as exc:
+        _prepared(connection, query)
+        raise ArchiveError(f"archive sql cannot read this query to check the functions it calls ({exc}): "
+                           "use psql for it") from None
 
 
 def _prepared(connection, query: str) -> None:

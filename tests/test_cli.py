@@ -619,7 +619,7 @@ def test_sql_refuses_a_copy_to_a_server_file_or_program_before_it_runs(postgres_
     ("select LO_UNLINK({oid})", "lo_unlink"),
     ("SELECT lo_export({oid}, '{file}')", "lo_export"),
     ("SELECT pg_catalog.\"lo_export\"({oid}, '{file}')", "lo_export"),
-    ("DO $$BEGIN PERFORM lo_export({oid}, '{file}'); END$$", "lo_export"),
+    ("SELECT n FROM (SELECT lo_export({oid}, '{file}') AS n) AS written -- a subquery", "lo_export"),
 ])
 def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transaction_lets_run(
         postgres_url, statement, function):
@@ -643,6 +643,103 @@ def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transa
     # Reading one is a query.
     done = archive_command("sql", f"SELECT lo_get({oid}) AS data", "--format", "csv", archive=postgres_url)
     assert (done.returncode, done.stdout.splitlines()) == (0, ["data", "\\x6b657074"])
+
+
+LARGE_OBJECT_REFUSED = ("writes a large object or a file of the database server, which its read-only transaction "
+                        "does not stop: use psql for it")
+SERVER_REFUSED = ("acts on the database server (its sessions, configuration, logs, statistics, write-ahead log or "
+                  "replication), which a read-only transaction does not stop: use psql for it")
+
+
+@pytest.mark.parametrize("statement, refusal", [
+    # Built as text, the call was never seen in the query: the file was written.
+    ("SELECT query_to_xml('SELECT lo_' || 'export({oid}, ''{file}'')', true, false, '')",
+     "query_to_xml runs SQL given as text, which archive sql cannot check: give that SQL as the query"),
+    ("SELECT * FROM ts_stat('SELECT to_tsvector(lo_' || 'export({oid}, ''{file}'')::text)')",
+     "ts_stat runs SQL given as text, which archive sql cannot check: give that SQL as the query"),
+    ("DO $$BEGIN EXECUTE 'SELECT lo_' || 'export({oid}, ''{file}'')'; END$$",
+     "DO runs code archive sql cannot check: use psql for it"),
+    ("SELECT pg_terminate_backend({pid})", f"pg_terminate_backend {SERVER_REFUSED}"),
+    ("SELECT pg_catalog.pg_cancel_backend({pid})", f"pg_cancel_backend {SERVER_REFUSED}"),
+    ("SELECT pg_reload_conf()", f"pg_reload_conf {SERVER_REFUSED}"),
+    ("SELECT pg_stat_reset_shared('bgwriter')", f"pg_stat_reset_shared {SERVER_REFUSED}"),
+    ("SELECT pg_advisory_lock(7)", "pg_advisory_lock takes or frees a lock other sessions wait for, which a "
+                                   "read-only transaction does not stop: use psql for it"),
+])
+def test_sql_on_postgresql_refuses_what_a_read_only_transaction_lets_act_however_it_is_written(
+        postgres_url, statement, refusal):
+    # The large-object functions were looked for in the query's text: one built as a string
+    # (query_to_xml runs what it is given) wrote its file, and the functions that end another
+    # session, reload the configuration, reset statistics or take a lock ran (for a role allowed
+    # to call them), which a read-only transaction does not stop.
+    archive = open_archive(postgres_url)
+    with archive.engine.begin() as conn:
+        oid = conn.execute(text("SELECT lo_from_bytea(0, 'kept')")).scalar_one()
+    archive.close()
+    import psycopg
+
+    other = psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    try:
+        with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
+            os.chmod(folder, 0o777)  # the server's user may write here
+            written = Path(folder) / "object.bin"
+            done = archive_command("sql", statement.format(oid=oid, file=written, pid=other.info.backend_pid),
+                                   archive=postgres_url)
+            assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: archive sql is read-only: {refusal}\n")
+            assert not written.exists()
+        assert other.execute("SELECT 1").fetchone() == (1,)  # not ended, not cancelled
+    finally:
+        other.close()
+
+
+def test_sql_on_postgresql_reads_strings_as_the_server_does_to_find_the_calls(postgres_url):
+    # With standard_conforming_strings off, '\'' is a quote to the server and an open string to
+    # a reader that takes it on: the call after it is to be seen, as the server runs it.
+    archive = open_archive(postgres_url)
+    archive.close()
+    off = {"PGOPTIONS": "-c standard_conforming_strings=off"}
+    done = archive_command("sql", "SELECT '\\'', pg_reload_conf() AS x --'", archive=postgres_url, env=off)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive sql is read-only: pg_reload_conf {SERVER_REFUSED}\n")
+    done = archive_command("sql", "SELECT 'a\\', pg_reload_conf() b' AS x", "--format", "csv",
+                           archive=postgres_url, env=off)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "x\n\"a', pg_reload_conf() b\"\n", "")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT count(*) AS n FROM article_view WHERE body LIKE '%lo_export%' OR title = 'lo_create(0)'",
+    "SELECT count(*) AS n FROM article_view -- not lo_unlink(1), nor pg_terminate_backend\n",
+    "/* lo_truncate(1, 0) */ SELECT count(*) AS n FROM article_view WHERE title ~ 'lowrite|query_to_xml'",
+    "SELECT count(*) AS \"lo_put\" FROM article_view",
+])
+def test_sql_on_postgresql_runs_a_query_that_names_a_refused_function_only_in_text(postgres_url, query):
+    # The whole query was searched for the names: a researcher counting the articles that
+    # mention lo_export was told the query wrote a large object.
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stderr, len(done.stdout.splitlines())) == (0, "", 2)
+
+
+def test_sql_on_postgresql_still_runs_research_queries(postgres_url):
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    total = sql_rows(postgres_url, "SELECT count(*) FROM article_view")[0][0]
+    for query in [
+        "SELECT count(*) AS n FROM articles a JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id",
+        "WITH y AS (SELECT year, count(*) AS c FROM article_view GROUP BY year) SELECT sum(c) AS n FROM y",
+        "SELECT max(r) AS n FROM (SELECT row_number() OVER (ORDER BY issue_date, article_id) AS r "
+        "FROM article_view) AS ranked",
+        "SELECT count(*) AS n FROM article_view WHERE title ~ '.' OR title IS NULL OR title = ''",
+        "SELECT count(*) + 0 * max(length(to_tsvector('simple', body)::text)) AS n FROM article_view",
+        "EXPLAIN SELECT count(*) AS n FROM article_view",
+    ]:
+        done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+        assert (done.returncode, done.stderr) == (0, ""), query
+        if not query.startswith("EXPLAIN"):
+            assert done.stdout.splitlines() == ["n", str(total)], query
 
 
 @pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),

@@ -918,6 +918,11 @@ def run_stats(args: argparse.Namespace) -> int:
         print(f"The archive holds no issue of {stats.no_issue_of}{hint}", file=out)
     elif stats.holds_no_issue:
         print("The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one", file=out)
+    elif not stats.counts:
+        # A span holding no issue (a future --since, a year typed wrong): said in place of an
+        # empty table, with the dates the archive holds, as reprocess and search say nothing found.
+        no_issue = _no_issue_within(args)
+        print(no_issue[0].upper() + no_issue[1:], file=out)
     else:
         print("Articles per paper and year", file=out)
         print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)
@@ -1322,7 +1327,7 @@ def _no_issue_within(args: argparse.Namespace) -> str:
     finally:
         archive.close()
     holds = f"the archive holds issues{of} from {str(first)[:10]} to {str(last)[:10]}" if first else f"the archive holds no issue{of}"
-    if args.section:  # its pages, not the dates, may be what selected nothing
+    if getattr(args, "section", None):  # its pages, not the dates, may be what selected nothing (no stats option)
         return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
     return f"no issue{of} is dated within {span} ({holds})"
 

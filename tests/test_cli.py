@@ -1306,7 +1306,7 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
     for filters in ([], ["--paper", "gongyishibao"]):
         assert archive_cli(seeded, "stats", *filters, "--since", "2022-03-01", "--until", "2022-06-30") == 0
         out = capsys.readouterr().out
-        assert "(0 rows)" in out.split("Recent crawl runs")[0]  # no issue archived in the span
+        assert out.startswith("No issue ") and " is dated within 2022-03-01..2022-06-30 " in out.splitlines()[0]
         expected = [d.isoformat() for d in schedule.dates(date(2022, 3, 1), date(2022, 6, 30))]
         assert missing_issues(out) == ([f"{every} from 2022-03-01 to 2022-06-30: {len(expected)} of {len(expected)} scheduled"],
                                        expected)
@@ -1364,6 +1364,25 @@ def test_stats_of_an_archive_holding_no_issue_yet_says_so_in_one_line(archive_ur
     sections = stats.stdout.split("\n\n")
     assert sections[0] == "The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one"
     assert sections[1].startswith("Recent crawl runs\n") and len(sections) == 2
+
+
+def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
+    # A future --since (or a year typed wrong) printed the counts' heading over an empty table,
+    # exit status 0, and not a word of why.
+    stats = archive_command("stats", "--since", "2030-01-01", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    sections = stats.stdout.split("\n\n")
+    assert sections[0] == "No issue is dated within 2030-01-01.. (the archive holds issues from 2023-01-03 to 2024-03-05)"
+    assert sections[1].startswith("Recent crawl runs\n") and len(sections) == 2
+    # Of a paper, before its first issue: said so, and its missing issues listed as before.
+    stats = archive_command("stats", "--paper", "gongyishibao", "--since", "2019-01-01", "--until", "2019-01-08",
+                            archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert stats.stdout.split("\n\n")[:2] == [
+        "No issue of gongyishibao is dated within 2019-01-01..2019-01-08 (the archive holds issues of gongyishibao "
+        "from 2023-01-03 to 2024-03-05)",
+        "Missing issues of gongyishibao (every Tue) from 2019-01-01 to 2019-01-08: 2 of 2 scheduled\n"
+        "  2019-01-01 Tue\n  2019-01-08 Tue"]
 
 
 NO_ISSUE_HINT = ": give --since YYYY-MM-DD to list the issues its schedule expects from that date"

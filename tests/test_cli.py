@@ -1724,6 +1724,16 @@ def test_standard_output_on_a_full_disk_or_closed_is_one_line_of_error(seeded, a
         assert (done.returncode, done.stderr) == (2, f"error: cannot write standard output: {reason}\n"), redirect
 
 
+def test_move_root_with_standard_output_closed_refuses_before_moving(seeded):
+    # Its table of the rows moved was printed nowhere, exit status 0, while the addresses moved.
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded,
+                          "move-root", "gongyishibao", "http://x/", "http://y/"])
+    before = sql_rows(seeded, "SELECT url FROM pages ORDER BY id")
+    done = subprocess.run(["bash", "-c", f"{command} >&-"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: it is closed\n")
+    assert sql_rows(seeded, "SELECT url FROM pages ORDER BY id") == before
+
+
 @pytest.mark.parametrize("fmt, name, in_the_way", [
     ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
     ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),

@@ -1185,14 +1185,15 @@ class output_file:
             return sys.stdout
         try:
             if self.partial:
-                from storage.export import create_replacement
+                from storage.export import claim_partial
 
                 # One an export stopped before left is removed, as a SQLite copy's is: it has the
                 # permissions of the file it was to replace, and one of a read-only file was
-                # refused ("cannot write FILE: Permission denied").
-                with suppress(FileNotFoundError):
-                    os.unlink(self.partial)
-                self.file = open(create_replacement(self.partial, self.target), "w", encoding="utf-8", newline="")
+                # refused ("cannot write FILE: Permission denied"). Its lock is held by a copy of
+                # its descriptor until it is renamed.
+                descriptor = claim_partial(self.partial, self.target, self.path)
+                self.lock = os.dup(descriptor)
+                self.file = open(descriptor, "w", encoding="utf-8", newline="")
             else:
                 self.file = open(self.path, "w", encoding="utf-8", newline="")
         except OSError as exc:
@@ -1211,6 +1212,13 @@ class output_file:
             if self.encoding and hasattr(sys.stdout, "reconfigure"):
                 sys.stdout.reconfigure(encoding=self.encoding)
             return
+        try:
+            self._finish(error)
+        finally:
+            if self.partial:
+                os.close(self.lock)  # renamed or removed: another export may write it now
+
+    def _finish(self, error: BaseException | None) -> None:
         try:
             self.file.close()  # its last buffer is written here: a full disk may fail it too
         except OSError as exc:

@@ -1786,6 +1786,46 @@ def test_export_writes_over_the_read_only_part_file_an_export_killed_before_left
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_a_second_export_to_the_file_an_export_is_writing_is_refused_and_the_first_is_whole(sqlite_url, tmp_path, fmt):
+    # Two exports to one FILE shared FILE.part: the second removed the first's and wrote its
+    # own, which the first then renamed over FILE (half written, as the second was), or the
+    # first failed at its rename, "No such file or directory".
+    from storage.reading_room.export import export_sqlite
+
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    output = tmp_path / f"out.{fmt}"
+    second: list[subprocess.CompletedProcess] = []
+
+    def export_meanwhile(*_progress) -> None:
+        if not second:
+            second.append(archive_command("export", "--format", fmt, "-o", str(output), archive=sqlite_url))
+
+    try:
+        if fmt == "sqlite":
+            counts = export_sqlite(archive, output, progress=export_meanwhile)
+        else:
+            with output_file(str(output)) as out:
+                out.write("the first export\n")
+                export_meanwhile()
+    finally:
+        archive.close()
+    [done] = second
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: cannot write {output}: another export is writing it now ({output}.part): "
+                           "wait for it to end, or choose another --output\n")
+    if fmt == "sqlite":
+        assert sql_rows(f"sqlite:///{output}", "SELECT count(*) FROM articles")[0][0] == counts["articles"] > 0
+    else:
+        assert output.read_text(encoding="utf-8") == "the first export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.sqlite3", output.name]
+    # Once it is done, the next export writes the file (--overwrite) as before.
+    done = archive_command("export", "--format", fmt, "-o", str(output), "--overwrite", archive=sqlite_url)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.sqlite3", output.name]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
 def test_export_into_a_folder_that_is_not_there_or_is_a_file_is_one_line(sqlite_url, tmp_path, fmt):
     # A SQLite copy ended in a traceback (FileNotFoundError, NotADirectoryError) where JSON lines
     # and CSV said it in one line.

@@ -594,6 +594,25 @@ def test_a_canned_query_s_year_that_is_none_is_a_400_naming_it_and_one_without_a
     assert "Traceback" not in server.stderr
 
 
+@pytest.mark.parametrize("query_name, params, reason", [
+    ("text_search", {"query": "社工\x00站"}, "Search holds U+0000, which is no character of text."),
+    ("who_wrote_what", {"name": "记者\x01"}, "Name holds U+0001, which is no character of text."),
+    ("section_over_year", {"section": "社会\x00工作", "year": "2023"}, "Section holds U+0000, which is no character of text."),
+    ("issue_pages", {"paper": "gongyishibao\x00", "date": "2023-01-31"}, "Paper holds U+0000, which is no character of text."),
+])
+def test_a_canned_query_s_text_holding_a_control_character_is_a_400_as_the_search_page_s(
+        sample_archive, query_name, params, reason):
+    # The search page answers a NUL 400 naming it; text_search looked for it and answered no
+    # row, 200, as a search done that found nothing.
+    with served(sample_archive) as server:
+        address = f"/archive/{query_name}.json?" + urlencode(params)
+        status, page, _ = fetch_page(server.url + address)
+        assert (status, json.loads(page)["error"]) == (400, reason)
+        status, page, _ = fetch_page(server.url + address.replace(".json", ""))
+        assert status == 400 and html.escape(reason) in page
+    assert "Traceback" not in server.stderr
+
+
 # A canned query's address as a link checker, a proxy or a hand may spell it: Datasette sends a
 # percent-encoded one on (302) to its tilde-encoded spelling, and reads that as the query's name.
 CANNED_SPELLINGS = [

@@ -701,8 +701,16 @@ def table_row(database: str):
     return answer
 
 
+def parse_text(value: str, what: str) -> str:
+    """``value``, if it is text a query can look for; one holding a control character (%00) is
+    refused as the search page refuses it: the query looked for it and answered no row, 200."""
+    if problem := form_problem(value, what):
+        raise BadRequest(f"{problem[:1].upper()}{problem[1:]}.")
+    return value
+
+
 # A canned query's parameters of each kind its metadata names (name: what it is), and how each is read.
-CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count}
+CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count, "texts": parse_text}
 
 
 def checked_query(database: str, query: str, checked: dict):

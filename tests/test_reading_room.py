@@ -613,6 +613,19 @@ def test_a_canned_query_s_text_holding_a_control_character_is_a_400_as_the_searc
     assert "Traceback" not in server.stderr
 
 
+def test_a_table_s_page_in_a_format_is_served_however_its_name_is_percent_encoded(sample_archive):
+    # Datasette sent /archive/%61rticles.json on to ~61rticles~2Ejson, the format's dot encoded
+    # into the name, and that named no table: 404, where /archive/%61rticles was the page.
+    with served(sample_archive) as server:
+        for name, params in (("articles", "?_size=3"), ("article_view", "?_size=3"), ("bylines", "")):
+            plain = fetch_page(f"{server.url}/archive/{name}.csv{params}")
+            assert plain[0] == 200 and plain[1].count("\n") > 1, name
+            spelt = "".join(f"%{ord(c):02X}" if c in "ab" else c for c in name)
+            assert fetch_page(f"{server.url}/archive/{spelt}.csv{params}")[:2] == plain[:2], spelt
+        assert fetch_page(f"{server.url}/archive/%6eosuch.json")[0] == 404
+    assert "Traceback" not in server.stderr
+
+
 # A canned query's address as a link checker, a proxy or a hand may spell it: Datasette sends a
 # percent-encoded one on (302) to its tilde-encoded spelling, and reads that as the query's name.
 CANNED_SPELLINGS = [

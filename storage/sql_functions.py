@@ -6,7 +6,8 @@ known by the calls the server would make, not by words of the query's text: a na
 string or a comment (``body LIKE '%lo_export%'``) is no call, and a call is seen however it is
 written (``pg_catalog."lo_export"(…)``, in a subquery, a CTE, ``EXPLAIN ANALYZE``). What a
 query hands the server as text to run (``query_to_xml``, ``ts_stat``) cannot be read so: those
-functions are refused as such, and so are ``DO`` and ``CALL``, whose code is not the query's.
+functions are refused as such, and so are ``DO`` and ``CALL``, whose code is not the query's, and
+the commands a read-only transaction lets act (ANALYZE, REINDEX, CHECKPOINT, LOAD).
 
 A function that a view or another function calls is not seen: a role that may only read
 (README, the `reader` role) is what keeps an archive safe from everything."""
@@ -27,6 +28,8 @@ _SERVER = ("acts on the database server (its sessions, configuration, logs, stat
 _LOCK = "takes or frees a lock other sessions wait for, which a read-only transaction does not stop: use psql for it"
 _SQL_AS_TEXT = "runs SQL given as text, which archive sql cannot check: give that SQL as the query"
 _CODE = "runs code archive sql cannot check: use psql for it"
+_COMMAND = ("acts on the database server (its statistics, indexes, files or libraries), which a read-only "
+            "transaction does not stop: use psql for it")
 
 # Functions by their whole name (lower case, the schema left off).
 _REFUSED = {
@@ -71,6 +74,22 @@ def refusal(query: str) -> str | None:
 
         def visit_CallStmt(self, ancestors, node):
             found.append(f"CALL {_CODE}")
+
+        # Commands a read-only transaction lets run: ANALYZE writes the tables' statistics
+        # (reltuples in place, past the rollback), REINDEX rebuilds and locks, CHECKPOINT
+        # writes every dirty page, LOAD loads a library into the server.
+        def visit_VacuumStmt(self, ancestors, node):
+            if not node.is_vacuumcmd:  # VACUUM itself the server refuses in a transaction
+                found.append(f"ANALYZE {_COMMAND}")
+
+        def visit_ReindexStmt(self, ancestors, node):
+            found.append(f"REINDEX {_COMMAND}")
+
+        def visit_CheckPointStmt(self, ancestors, node):
+            found.append(f"CHECKPOINT {_COMMAND}")
+
+        def visit_LoadStmt(self, ancestors, node):
+            found.append(f"LOAD {_COMMAND}")
 
         def visit_FuncCall(self, ancestors, node):
             name = node.funcname[-1].sval.lower()

@@ -665,6 +665,10 @@ SERVER_REFUSED = ("acts on the database server (its sessions, configuration, log
     ("SELECT pg_stat_reset_shared('bgwriter')", f"pg_stat_reset_shared {SERVER_REFUSED}"),
     ("SELECT pg_advisory_lock(7)", "pg_advisory_lock takes or frees a lock other sessions wait for, which a "
                                    "read-only transaction does not stop: use psql for it"),
+    # Commands a read-only transaction runs, said after as "returned no rows".
+    *((command, f"{command.split()[0].upper()} acts on the database server (its statistics, indexes, files or "
+                "libraries), which a read-only transaction does not stop: use psql for it")
+      for command in ("analyze articles", "REINDEX TABLE articles", "CHECKPOINT", "LOAD 'auto_explain'")),
 ])
 def test_sql_on_postgresql_refuses_what_a_read_only_transaction_lets_act_however_it_is_written(
         postgres_url, statement, refusal):

@@ -1622,7 +1622,7 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
         check_text_arguments(args)
         check_span(args)
         _check_corrections(args)
-        if args.command in ("search", "sql", "stats", "move-root"):
+        if args.command in ("search", "sql", "stats", "move-root", "upgrade"):
             standard_output()
         status = args.run(args)
         if sys.stdout is not None:

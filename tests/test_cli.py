@@ -1738,6 +1738,13 @@ def test_move_root_with_standard_output_closed_refuses_before_moving(seeded):
     assert sql_rows(seeded, "SELECT url FROM pages ORDER BY id") == before
 
 
+def test_upgrade_with_standard_output_closed_is_one_line_of_error(seeded):
+    # What it did to the archive's schema (or that it was current) was printed nowhere, exit 0.
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded, "upgrade"])
+    done = subprocess.run(["bash", "-c", f"{command} >&-"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: it is closed\n")
+
+
 @pytest.mark.parametrize("fmt, name, in_the_way", [
     ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
     ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),

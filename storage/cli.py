@@ -345,14 +345,6 @@ ONE_STATEMENT = "archive sql runs one statement per call: the query holds more t
 # read-only transaction allows (to a role that may: the superuser, pg_write_server_files).
 COPY_REFUSED = ("archive sql runs queries: COPY sends its rows elsewhere (a stream it does not read, a file or a "
                 "program of the server); give the SELECT (--format csv writes CSV)")
-# PostgreSQL's large-object functions that write, which its read-only transaction lets run:
-# `SELECT lo_create(0)` printed the number of an object the rollback then took away, lo_unlink
-# and lo_put said done of what stayed as it was, and lo_export wrote a file on the server. They
-# are looked for in the whole query, strings and comments too: in a DO block's code, a quoted
-# name (pg_catalog."lo_export"), a query handed to query_to_xml.
-_LARGE_OBJECT_WRITES = re.compile(
-    r"\b(lo_creat|lo_create|lo_from_bytea|lo_import|lo_export|lo_unlink|lo_put|lo_truncate|lo_truncate64|lowrite)\b",
-    re.I)
 # PostgreSQL's SQLSTATE for a syntax error, and the server's function that gives it to a second
 # statement (the parse of the extended protocol, which takes one): told apart from other syntax
 # errors by that, not by the message's words, which the server's lc_messages translates.
@@ -569,6 +561,19 @@ class Statements:
         return self.query[:self.ends[-1]] if self.ends else self.query
 
 
+def _as_escaped_strings(query: str) -> str:
+    """``query`` read with standard_conforming_strings off written as it reads with it on: each
+    '...' made E'...', whose backslash escapes it takes (for pglast, which reads it on)."""
+    pieces, at, written = _PG_PIECES[True], 0, []
+    while at < len(query):
+        token = pieces.match(query, at).group()
+        start, at = at, at + len(token)
+        if token == "/*":
+            at = _comment_end(query, at)
+        written.append(f" E{token}" if token.startswith("'") else query[start:at])  # date'…' too
+    return "".join(written)
+
+
 def _comment_end(query: str, at: int) -> int:
     """Where a PostgreSQL comment whose ``/*`` ends at ``at`` ends: comments within it nest."""
     depth = 1
@@ -627,17 +632,18 @@ def _postgresql_query(connection, query: str) -> Iterator[tuple[list[str] | None
     import psycopg
     from psycopg.types.string import TextLoader
 
-    statements = Statements.of(
-        query, "postgresql", backslash_quotes=connection.info.parameter_status("standard_conforming_strings") == "off")
+    backslash_quotes = connection.info.parameter_status("standard_conforming_strings") == "off"
+    statements = Statements.of(query, "postgresql", backslash_quotes=backslash_quotes)
     if statements.several:
         _prepared(connection, statements.first)
         raise ArchiveError(ONE_STATEMENT)
     if statements.command == "copy":
         # A read-only transaction lets COPY … TO a file or a program run: written on the server.
         raise ArchiveError(COPY_REFUSED)
-    if found := _LARGE_OBJECT_WRITES.search(query):
-        raise ArchiveError(f"archive sql is read-only: {found.group().lower()} writes a large object or a file of the "
-                           "database server, which its read-only transaction does not stop: use psql for it")
+    # A read-only transaction lets the large-object functions write, pg_terminate_backend end
+    # another session, query_to_xml run what its text says: such calls are refused before it runs.
+    if reason := _refused_call(connection, _as_escaped_strings(query) if backslash_quotes else query):
+        raise ArchiveError(f"archive sql is read-only: {reason}")
     with connection.cursor() as cursor:
         # An interval as PostgreSQL writes it (1 year 4 mons 4 days): psycopg's timedelta counts
         # a month as 30 days, so age() of two issues 490 days apart printed 489 days.
@@ -698,6 +704,23 @@ def _described_columns(connection, query: str) -> list[str] | None:
     if not result.nfields:
         return None
     return [result.fname(n).decode(encoding) for n in range(result.nfields)]
+
+
+def _refused_call(connection, query: str) -> str | None:
+    """Why ``query`` may not run (storage.sql_functions), or None. One pglast cannot read (a
+    syntax of a newer server) is refused, since its calls are unknown; the server's own mistake
+    (a syntax error) is the server's to name."""
+    try:
+        from storage.sql_functions import Unreadable, refusal
+    except ImportError:  # pglast, which archive sql needs on PostgreSQL only
+        raise ArchiveError("archive sql on PostgreSQL needs pglast: pip install 'charity-press-archive[postgres]'") \
+            from None
+    try:
+        return refusal(query)
+    except Unreadable as exc:
+        _prepared(connection, query)
+        raise ArchiveError(f"archive sql cannot read this query to check the functions it calls ({exc}): "
+                           "use psql for it") from None
 
 
 def _prepared(connection, query: str) -> None:
@@ -895,6 +918,11 @@ def run_stats(args: argparse.Namespace) -> int:
         print(f"The archive holds no issue of {stats.no_issue_of}{hint}", file=out)
     elif stats.holds_no_issue:
         print("The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one", file=out)
+    elif not stats.counts:
+        # A span holding no issue (a future --since, a year typed wrong): said in place of an
+        # empty table, with the dates the archive holds, as reprocess and search say nothing found.
+        no_issue = _no_issue_within(args)
+        print(no_issue[0].upper() + no_issue[1:], file=out)
     else:
         print("Articles per paper and year", file=out)
         print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)
@@ -1157,14 +1185,15 @@ class output_file:
             return sys.stdout
         try:
             if self.partial:
-                from storage.export import create_replacement
+                from storage.export import claim_partial
 
                 # One an export stopped before left is removed, as a SQLite copy's is: it has the
                 # permissions of the file it was to replace, and one of a read-only file was
-                # refused ("cannot write FILE: Permission denied").
-                with suppress(FileNotFoundError):
-                    os.unlink(self.partial)
-                self.file = open(create_replacement(self.partial, self.target), "w", encoding="utf-8", newline="")
+                # refused ("cannot write FILE: Permission denied"). Its lock is held by a copy of
+                # its descriptor until it is renamed.
+                descriptor = claim_partial(self.partial, self.target, self.path)
+                self.lock = os.dup(descriptor)
+                self.file = open(descriptor, "w", encoding="utf-8", newline="")
             else:
                 self.file = open(self.path, "w", encoding="utf-8", newline="")
         except OSError as exc:
@@ -1183,6 +1212,13 @@ class output_file:
             if self.encoding and hasattr(sys.stdout, "reconfigure"):
                 sys.stdout.reconfigure(encoding=self.encoding)
             return
+        try:
+            self._finish(error)
+        finally:
+            if self.partial:
+                os.close(self.lock)  # renamed or removed: another export may write it now
+
+    def _finish(self, error: BaseException | None) -> None:
         try:
             self.file.close()  # its last buffer is written here: a full disk may fail it too
         except OSError as exc:
@@ -1299,7 +1335,7 @@ def _no_issue_within(args: argparse.Namespace) -> str:
     finally:
         archive.close()
     holds = f"the archive holds issues{of} from {str(first)[:10]} to {str(last)[:10]}" if first else f"the archive holds no issue{of}"
-    if args.section:  # its pages, not the dates, may be what selected nothing
+    if getattr(args, "section", None):  # its pages, not the dates, may be what selected nothing (no stats option)
         return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
     return f"no issue{of} is dated within {span} ({holds})"
 
@@ -1586,7 +1622,7 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
         check_text_arguments(args)
         check_span(args)
         _check_corrections(args)
-        if args.command in ("search", "sql", "stats"):
+        if args.command in ("search", "sql", "stats", "move-root", "upgrade"):
             standard_output()
         status = args.run(args)
         if sys.stdout is not None:

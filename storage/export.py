@@ -1,10 +1,12 @@
 """Articles out of the archive as a stream: a million rows never sit in memory at once."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from datetime import date
 
 from sqlalchemy import text
@@ -18,14 +20,65 @@ BATCH = 1000
 _SEARCHED = ("title", "subtitle", "body")
 
 
-def create_replacement(path: str | os.PathLike, replaced: str | os.PathLike) -> int:
+def claim_partial(partial: str | os.PathLike, replaced: str | os.PathLike, output: str | os.PathLike,
+                  leftovers: Sequence[str | os.PathLike] = ()) -> int:
+    """``partial`` made for this export alone (create_replacement), locked (flock) until the
+    descriptor returned, and every copy of it, is closed: after the rename, so that no other
+    export takes it for one stopped before. Two exports to one FILE shared FILE.part: the second
+    removed the first's, or wrote into it, and the first renamed the second's half over FILE.
+    One stopped before (by SIGKILL) left it unlocked: it is removed, and so are ``leftovers``
+    (a SQLite copy's -wal and -shm). Another export writing it is refused in one line."""
+    for _ in range(5):  # another export may claim it between the tries: each is told apart
+        try:
+            descriptor = create_replacement(partial, replaced, exclusive=True)
+        except FileExistsError:
+            _remove_unless_written(partial, output)
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Taken for a leftover and removed by another export before it was locked: not ours.
+            if os.fstat(descriptor).st_nlink:
+                for leftover in leftovers:  # no export holds them now
+                    with suppress(FileNotFoundError):
+                        os.unlink(leftover)
+                return descriptor
+        except BlockingIOError:
+            pass
+        os.close(descriptor)
+    raise _written_by_another(partial, output)
+
+
+def _remove_unless_written(partial: str | os.PathLike, output: str | os.PathLike) -> None:
+    """``partial`` removed if no export holds it (one stopped before left it); ArchiveError if one does."""
+    try:
+        descriptor = os.open(partial, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _written_by_another(partial, output) from None
+        with suppress(FileNotFoundError):
+            os.unlink(partial)
+    finally:
+        os.close(descriptor)
+
+
+def _written_by_another(partial: str | os.PathLike, output: str | os.PathLike) -> ArchiveError:
+    return ArchiveError(f"cannot write {output}: another export is writing it now ({partial}): "
+                        "wait for it to end, or choose another --output")
+
+
+def create_replacement(path: str | os.PathLike, replaced: str | os.PathLike, *, exclusive: bool = False) -> int:
     """``path`` created (or emptied) for writing, to be renamed over ``replaced`` once whole; its
     descriptor. It takes the permissions of the file it will replace, as an editor's save does:
     renamed over a file the user had made private (0600), an export built with the umask's
     default was readable by everyone. Its group too, where the user may give it that group;
     where not, its group has what others have, so that no one it did not reach before reads
-    it. A new file (``replaced`` not there) gets the umask's default, as ``open`` gives it."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+    it. A new file (``replaced`` not there) gets the umask's default, as ``open`` gives it.
+    ``exclusive``: FileExistsError if ``path`` is there, rather than emptying it."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC) | getattr(os, "O_CLOEXEC", 0)
     try:
         old = os.stat(replaced)
     except FileNotFoundError:

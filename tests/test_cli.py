@@ -619,7 +619,7 @@ def test_sql_refuses_a_copy_to_a_server_file_or_program_before_it_runs(postgres_
     ("select LO_UNLINK({oid})", "lo_unlink"),
     ("SELECT lo_export({oid}, '{file}')", "lo_export"),
     ("SELECT pg_catalog.\"lo_export\"({oid}, '{file}')", "lo_export"),
-    ("DO $$BEGIN PERFORM lo_export({oid}, '{file}'); END$$", "lo_export"),
+    ("SELECT n FROM (SELECT lo_export({oid}, '{file}') AS n) AS written -- a subquery", "lo_export"),
 ])
 def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transaction_lets_run(
         postgres_url, statement, function):
@@ -643,6 +643,107 @@ def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transa
     # Reading one is a query.
     done = archive_command("sql", f"SELECT lo_get({oid}) AS data", "--format", "csv", archive=postgres_url)
     assert (done.returncode, done.stdout.splitlines()) == (0, ["data", "\\x6b657074"])
+
+
+LARGE_OBJECT_REFUSED = ("writes a large object or a file of the database server, which its read-only transaction "
+                        "does not stop: use psql for it")
+SERVER_REFUSED = ("acts on the database server (its sessions, configuration, logs, statistics, write-ahead log or "
+                  "replication), which a read-only transaction does not stop: use psql for it")
+
+
+@pytest.mark.parametrize("statement, refusal", [
+    # Built as text, the call was never seen in the query: the file was written.
+    ("SELECT query_to_xml('SELECT lo_' || 'export({oid}, ''{file}'')', true, false, '')",
+     "query_to_xml runs SQL given as text, which archive sql cannot check: give that SQL as the query"),
+    ("SELECT * FROM ts_stat('SELECT to_tsvector(lo_' || 'export({oid}, ''{file}'')::text)')",
+     "ts_stat runs SQL given as text, which archive sql cannot check: give that SQL as the query"),
+    ("DO $$BEGIN EXECUTE 'SELECT lo_' || 'export({oid}, ''{file}'')'; END$$",
+     "DO runs code archive sql cannot check: use psql for it"),
+    ("SELECT pg_terminate_backend({pid})", f"pg_terminate_backend {SERVER_REFUSED}"),
+    ("SELECT pg_catalog.pg_cancel_backend({pid})", f"pg_cancel_backend {SERVER_REFUSED}"),
+    ("SELECT pg_reload_conf()", f"pg_reload_conf {SERVER_REFUSED}"),
+    ("SELECT pg_stat_reset_shared('bgwriter')", f"pg_stat_reset_shared {SERVER_REFUSED}"),
+    ("SELECT pg_advisory_lock(7)", "pg_advisory_lock takes or frees a lock other sessions wait for, which a "
+                                   "read-only transaction does not stop: use psql for it"),
+    # Commands a read-only transaction runs, said after as "returned no rows".
+    *((command, f"{command.split()[0].upper()} acts on the database server (its statistics, indexes, files or "
+                "libraries), which a read-only transaction does not stop: use psql for it")
+      for command in ("analyze articles", "REINDEX TABLE articles", "CHECKPOINT", "LOAD 'auto_explain'")),
+])
+def test_sql_on_postgresql_refuses_what_a_read_only_transaction_lets_act_however_it_is_written(
+        postgres_url, statement, refusal):
+    # The large-object functions were looked for in the query's text: one built as a string
+    # (query_to_xml runs what it is given) wrote its file, and the functions that end another
+    # session, reload the configuration, reset statistics or take a lock ran (for a role allowed
+    # to call them), which a read-only transaction does not stop.
+    archive = open_archive(postgres_url)
+    with archive.engine.begin() as conn:
+        oid = conn.execute(text("SELECT lo_from_bytea(0, 'kept')")).scalar_one()
+    archive.close()
+    import psycopg
+
+    other = psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    try:
+        with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
+            os.chmod(folder, 0o777)  # the server's user may write here
+            written = Path(folder) / "object.bin"
+            done = archive_command("sql", statement.format(oid=oid, file=written, pid=other.info.backend_pid),
+                                   archive=postgres_url)
+            assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: archive sql is read-only: {refusal}\n")
+            assert not written.exists()
+        assert other.execute("SELECT 1").fetchone() == (1,)  # not ended, not cancelled
+    finally:
+        other.close()
+
+
+def test_sql_on_postgresql_reads_strings_as_the_server_does_to_find_the_calls(postgres_url):
+    # With standard_conforming_strings off, '\'' is a quote to the server and an open string to
+    # a reader that takes it on: the call after it is to be seen, as the server runs it.
+    archive = open_archive(postgres_url)
+    archive.close()
+    off = {"PGOPTIONS": "-c standard_conforming_strings=off"}
+    done = archive_command("sql", "SELECT '\\'', pg_reload_conf() AS x --'", archive=postgres_url, env=off)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive sql is read-only: pg_reload_conf {SERVER_REFUSED}\n")
+    done = archive_command("sql", "SELECT 'a\\', pg_reload_conf() b' AS x", "--format", "csv",
+                           archive=postgres_url, env=off)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "x\n\"a', pg_reload_conf() b\"\n", "")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT count(*) AS n FROM article_view WHERE body LIKE '%lo_export%' OR title = 'lo_create(0)'",
+    "SELECT count(*) AS n FROM article_view -- not lo_unlink(1), nor pg_terminate_backend\n",
+    "/* lo_truncate(1, 0) */ SELECT count(*) AS n FROM article_view WHERE title ~ 'lowrite|query_to_xml'",
+    "SELECT count(*) AS \"lo_put\" FROM article_view",
+])
+def test_sql_on_postgresql_runs_a_query_that_names_a_refused_function_only_in_text(postgres_url, query):
+    # The whole query was searched for the names: a researcher counting the articles that
+    # mention lo_export was told the query wrote a large object.
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stderr, len(done.stdout.splitlines())) == (0, "", 2)
+
+
+def test_sql_on_postgresql_still_runs_research_queries(postgres_url):
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    total = sql_rows(postgres_url, "SELECT count(*) FROM article_view")[0][0]
+    for query in [
+        "SELECT count(*) AS n FROM articles a JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id",
+        "WITH y AS (SELECT year, count(*) AS c FROM article_view GROUP BY year) SELECT sum(c) AS n FROM y",
+        "SELECT max(r) AS n FROM (SELECT row_number() OVER (ORDER BY issue_date, article_id) AS r "
+        "FROM article_view) AS ranked",
+        "SELECT count(*) AS n FROM article_view WHERE title ~ '.' OR title IS NULL OR title = ''",
+        "SELECT count(*) + 0 * max(length(to_tsvector('simple', body)::text)) AS n FROM article_view",
+        "EXPLAIN SELECT count(*) AS n FROM article_view",
+    ]:
+        done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+        assert (done.returncode, done.stderr) == (0, ""), query
+        if not query.startswith("EXPLAIN"):
+            assert done.stdout.splitlines() == ["n", str(total)], query
 
 
 @pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),
@@ -1209,7 +1310,7 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
     for filters in ([], ["--paper", "gongyishibao"]):
         assert archive_cli(seeded, "stats", *filters, "--since", "2022-03-01", "--until", "2022-06-30") == 0
         out = capsys.readouterr().out
-        assert "(0 rows)" in out.split("Recent crawl runs")[0]  # no issue archived in the span
+        assert out.startswith("No issue ") and " is dated within 2022-03-01..2022-06-30 " in out.splitlines()[0]
         expected = [d.isoformat() for d in schedule.dates(date(2022, 3, 1), date(2022, 6, 30))]
         assert missing_issues(out) == ([f"{every} from 2022-03-01 to 2022-06-30: {len(expected)} of {len(expected)} scheduled"],
                                        expected)
@@ -1267,6 +1368,25 @@ def test_stats_of_an_archive_holding_no_issue_yet_says_so_in_one_line(archive_ur
     sections = stats.stdout.split("\n\n")
     assert sections[0] == "The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one"
     assert sections[1].startswith("Recent crawl runs\n") and len(sections) == 2
+
+
+def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
+    # A future --since (or a year typed wrong) printed the counts' heading over an empty table,
+    # exit status 0, and not a word of why.
+    stats = archive_command("stats", "--since", "2030-01-01", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    sections = stats.stdout.split("\n\n")
+    assert sections[0] == "No issue is dated within 2030-01-01.. (the archive holds issues from 2023-01-03 to 2024-03-05)"
+    assert sections[1].startswith("Recent crawl runs\n") and len(sections) == 2
+    # Of a paper, before its first issue: said so, and its missing issues listed as before.
+    stats = archive_command("stats", "--paper", "gongyishibao", "--since", "2019-01-01", "--until", "2019-01-08",
+                            archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert stats.stdout.split("\n\n")[:2] == [
+        "No issue of gongyishibao is dated within 2019-01-01..2019-01-08 (the archive holds issues of gongyishibao "
+        "from 2023-01-03 to 2024-03-05)",
+        "Missing issues of gongyishibao (every Tue) from 2019-01-01 to 2019-01-08: 2 of 2 scheduled\n"
+        "  2019-01-01 Tue\n  2019-01-08 Tue"]
 
 
 NO_ISSUE_HINT = ": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
@@ -1608,6 +1728,23 @@ def test_standard_output_on_a_full_disk_or_closed_is_one_line_of_error(seeded, a
         assert (done.returncode, done.stderr) == (2, f"error: cannot write standard output: {reason}\n"), redirect
 
 
+def test_move_root_with_standard_output_closed_refuses_before_moving(seeded):
+    # Its table of the rows moved was printed nowhere, exit status 0, while the addresses moved.
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded,
+                          "move-root", "gongyishibao", "http://x/", "http://y/"])
+    before = sql_rows(seeded, "SELECT url FROM pages ORDER BY id")
+    done = subprocess.run(["bash", "-c", f"{command} >&-"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: it is closed\n")
+    assert sql_rows(seeded, "SELECT url FROM pages ORDER BY id") == before
+
+
+def test_upgrade_with_standard_output_closed_is_one_line_of_error(seeded):
+    # What it did to the archive's schema (or that it was current) was printed nowhere, exit 0.
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded, "upgrade"])
+    done = subprocess.run(["bash", "-c", f"{command} >&-"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: it is closed\n")
+
+
 @pytest.mark.parametrize("fmt, name, in_the_way", [
     ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
     ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),
@@ -1657,6 +1794,46 @@ def test_export_writes_over_the_read_only_part_file_an_export_killed_before_left
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[-1].startswith(f"{output}: {len(view_rows(sqlite_url))} articles")
     assert not partial.exists() and output.stat().st_size > 0
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_a_second_export_to_the_file_an_export_is_writing_is_refused_and_the_first_is_whole(sqlite_url, tmp_path, fmt):
+    # Two exports to one FILE shared FILE.part: the second removed the first's and wrote its
+    # own, which the first then renamed over FILE (half written, as the second was), or the
+    # first failed at its rename, "No such file or directory".
+    from storage.reading_room.export import export_sqlite
+
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    output = tmp_path / f"out.{fmt}"
+    second: list[subprocess.CompletedProcess] = []
+
+    def export_meanwhile(*_progress) -> None:
+        if not second:
+            second.append(archive_command("export", "--format", fmt, "-o", str(output), archive=sqlite_url))
+
+    try:
+        if fmt == "sqlite":
+            counts = export_sqlite(archive, output, progress=export_meanwhile)
+        else:
+            with output_file(str(output)) as out:
+                out.write("the first export\n")
+                export_meanwhile()
+    finally:
+        archive.close()
+    [done] = second
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: cannot write {output}: another export is writing it now ({output}.part): "
+                           "wait for it to end, or choose another --output\n")
+    if fmt == "sqlite":
+        assert sql_rows(f"sqlite:///{output}", "SELECT count(*) FROM articles")[0][0] == counts["articles"] > 0
+    else:
+        assert output.read_text(encoding="utf-8") == "the first export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.sqlite3", output.name]
+    # Once it is done, the next export writes the file (--overwrite) as before.
+    done = archive_command("export", "--format", fmt, "-o", str(output), "--overwrite", archive=sqlite_url)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.sqlite3", output.name]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])

@@ -594,6 +594,38 @@ def test_a_canned_query_s_year_that_is_none_is_a_400_naming_it_and_one_without_a
     assert "Traceback" not in server.stderr
 
 
+@pytest.mark.parametrize("query_name, params, reason", [
+    ("text_search", {"query": "社工\x00站"}, "Search holds U+0000, which is no character of text."),
+    ("who_wrote_what", {"name": "记者\x01"}, "Name holds U+0001, which is no character of text."),
+    ("section_over_year", {"section": "社会\x00工作", "year": "2023"}, "Section holds U+0000, which is no character of text."),
+    ("issue_pages", {"paper": "gongyishibao\x00", "date": "2023-01-31"}, "Paper holds U+0000, which is no character of text."),
+])
+def test_a_canned_query_s_text_holding_a_control_character_is_a_400_as_the_search_page_s(
+        sample_archive, query_name, params, reason):
+    # The search page answers a NUL 400 naming it; text_search looked for it and answered no
+    # row, 200, as a search done that found nothing.
+    with served(sample_archive) as server:
+        address = f"/archive/{query_name}.json?" + urlencode(params)
+        status, page, _ = fetch_page(server.url + address)
+        assert (status, json.loads(page)["error"]) == (400, reason)
+        status, page, _ = fetch_page(server.url + address.replace(".json", ""))
+        assert status == 400 and html.escape(reason) in page
+    assert "Traceback" not in server.stderr
+
+
+def test_a_table_s_page_in_a_format_is_served_however_its_name_is_percent_encoded(sample_archive):
+    # Datasette sent /archive/%61rticles.json on to ~61rticles~2Ejson, the format's dot encoded
+    # into the name, and that named no table: 404, where /archive/%61rticles was the page.
+    with served(sample_archive) as server:
+        for name, params in (("articles", "?_size=3"), ("article_view", "?_size=3"), ("bylines", "")):
+            plain = fetch_page(f"{server.url}/archive/{name}.csv{params}")
+            assert plain[0] == 200 and plain[1].count("\n") > 1, name
+            spelt = "".join(f"%{ord(c):02X}" if c in "ab" else c for c in name)
+            assert fetch_page(f"{server.url}/archive/{spelt}.csv{params}")[:2] == plain[:2], spelt
+        assert fetch_page(f"{server.url}/archive/%6eosuch.json")[0] == 404
+    assert "Traceback" not in server.stderr
+
+
 # A canned query's address as a link checker, a proxy or a hand may spell it: Datasette sends a
 # percent-encoded one on (302) to its tilde-encoded spelling, and reads that as the query's name.
 CANNED_SPELLINGS = [

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from storage import fulltext, models
 from storage.db import Archive, ArchiveError, open_archive, sqlite_url
-from storage.export import check_in_the_way, create_replacement
+from storage.export import check_in_the_way, claim_partial
 
 BATCH = 2000
 
@@ -51,13 +51,22 @@ def export_sqlite(
     for leftover in leftovers:
         check_in_the_way(leftover, named)
     try:
-        for leftover in leftovers:  # of an export killed before
-            leftover.unlink(missing_ok=True)
         # Made empty first, with the permissions of the file it replaces (SQLite gives its journal
-        # and write-ahead log the database file's): a private archive stays private.
-        os.close(create_replacement(partial, output))
+        # and write-ahead log the database file's): a private archive stays private. One of an
+        # export killed before is removed with its log; another export's, being written, is
+        # refused. Held open (locked) until renamed; closed after SQLite's own descriptors, whose
+        # locks a close of any descriptor of the file would drop.
+        lock = claim_partial(partial, output, named, leftovers[1:])
     except OSError as exc:  # a folder missing (-o nosuch/copy.sqlite3): a traceback, where JSON lines said it
         raise ArchiveError(f"cannot write {named}: {exc.strerror or exc}") from None
+    try:
+        return _copied(source, partial, output, leftovers, progress)
+    finally:
+        os.close(lock)
+
+
+def _copied(source: Archive, partial: Path, output: Path, leftovers: list[Path],
+            progress: Callable[[str, int, int], None] | None) -> dict[str, int]:
     target = open_archive(sqlite_url(partial.resolve()), create=True)
     counts: dict[str, int] = {}
     try:

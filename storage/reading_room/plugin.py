@@ -667,6 +667,8 @@ def register_routes(datasette):
            checked_query(room.database, name, {parse: canned.get(kind) or {} for kind, parse in CHECKED.items()}))
           for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()
           if any(canned.get(kind) for kind in CHECKED)),
+        (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/.]*%[^/.]*)\.(?P<format>\w+)$",
+         table_page(room.database)),
     ]
 
 
@@ -678,6 +680,26 @@ def any_spelling(name: str) -> str:
     return "".join(
         f"(?:{re.escape(char)}|" + "".join(f"[%~](?i:{byte:02X})" for byte in char.encode()) + ")" for char in name
     )
+
+
+def table_page(database: str):
+    """A table's, a view's or a canned query's page in a format (.json, .csv), its name
+    percent-encoded (/archive/%61rticles.json): Datasette found no page for it and sent it on
+    to its tilde-encoded spelling, the format's dot encoded too (~61rticles~2Ejson), which named
+    no table: 404, where the name without a format, or not encoded, is the page."""
+    from datasette.utils import tilde_encode
+    from datasette.views.table import TableView
+
+    async def answer(datasette, request, send):
+        name = address_part(request, "table")
+        db = datasette.get_database(database)
+        if (name not in await db.table_names() and name not in await db.view_names()
+                and name not in (datasette.metadata("queries", database=database) or {})):
+            raise NotFound("Table not found")
+        request.url_vars.update(database=database, table=tilde_encode(name))
+        return await TableView.as_view(datasette)(request, send)
+
+    return answer
 
 
 def table_row(database: str):
@@ -701,8 +723,16 @@ def table_row(database: str):
     return answer
 
 
+def parse_text(value: str, what: str) -> str:
+    """``value``, if it is text a query can look for; one holding a control character (%00) is
+    refused as the search page refuses it: the query looked for it and answered no row, 200."""
+    if problem := form_problem(value, what):
+        raise BadRequest(f"{problem[:1].upper()}{problem[1:]}.")
+    return value
+
+
 # A canned query's parameters of each kind its metadata names (name: what it is), and how each is read.
-CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count}
+CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count, "texts": parse_text}
 
 
 def checked_query(database: str, query: str, checked: dict):

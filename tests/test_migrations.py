@@ -652,7 +652,7 @@ def test_0013_counts_dates_without_an_issue_and_its_downgrade_drops_them(archive
     archive.store_batch(absent=[none | {"status": 200, "reason": "error_page", "confirmed": True, "fetched_at": first + timedelta(days=7)}])
     archive.store_batch(absent=[none | {"fetched_at": first + timedelta(days=8)}])  # confirmed stays confirmed
     day = date(2023, 2, 7)
-    assert archive.absent_issues("gongyishibao", DAY, date(2023, 2, 14)) == {day: Unserved(3, first, True, none["url"])}
+    assert archive.absent_issues("gongyishibao", DAY, date(2023, 2, 14)) == {day: Unserved(3, first, True, none["url"], first + timedelta(days=8))}
     assert sorted(archive.issue_states("gongyishibao", DAY, date(2023, 2, 14))) == [DAY, date(2023, 2, 14)]  # no issue made
     # `archive reprocess` of a page fetched before the last 404 leaves the record; a later fetch ends it.
     dated = {"issue_date": "2023-02-07", "issue_url": none["url"], "url": "http://x/2023-02/07/node_7.htm"}

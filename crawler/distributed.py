@@ -25,7 +25,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.extensions import SHARE_LOST, WORKER_STOPPED
+from crawler.extensions import ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED
 from crawler.papers import as_site_root
 from storage.db import safe_url
 
@@ -43,9 +43,6 @@ WORKER_TTL = 60
 OVERDUE = 1.5 * WORKER_BEAT
 # The close reason of a worker that lost Redis mid-crawl (its crawl_runs status; exit status 2).
 REDIS_LOST = "redis_unreachable"
-# The close reason of a worker its job refused: started from another site root than the job's
-# (its crawl_runs status; exit status 2, as a crawl the archive refuses for its root).
-ROOT_REFUSED = "root_refused"
 
 
 def job_name(spider) -> str:

@@ -1398,7 +1398,11 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
                     worker.send_signal(signal.SIGCONT)
         codes = [paused.wait(240), other.wait(240)]
     outputs = [log.read_text() for log in logs]
-    assert codes == [2, 0], [output[-3000:] for output in outputs]
+    # Both end refused: the resumed one by its job; the other worker by the archive, the issue
+    # the resumed one stored first (as it closed) being held from the resumed one's root: it
+    # stored its other issue, and nothing of that one, whose articles were stored twice, under
+    # both roots, the other worker ending with exit status 0.
+    assert codes == [2, 2], [output[-3000:] for output in outputs]
     line = (rf"distributed crawl: job {prefix} took this worker for dead \(no heartbeat for \d+ s: its process was paused "
             rf"or its machine suspended\) and crawls from {re.escape(roots[1])} now, not from this worker's root "
             rf"{re.escape(roots[0])}: this worker stopped taking requests, else its issues would be fetched from both "
@@ -1408,13 +1412,24 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
     assert "Traceback" not in outputs[0] and "Traceback" not in outputs[1]
     # Resumed, it finished at most what it was fetching (one request at a time) and took no more.
     assert len(served_after) <= 1, served_after
-    runs = {run.status: run for run in crawl_runs(archive)}
-    assert sorted(runs) == ["finished", "root_refused"]
-    assert re.fullmatch(line, runs["root_refused"].message)
-    # The other root's worker crawled its job whole, each article once, and cleared it.
+    runs = sorted(crawl_runs(archive), key=lambda run: run.id)
+    assert [run.status for run in runs] == ["root_refused", "root_refused"]
+    assert re.fullmatch(line, runs[0].message)
+    # The issues the resumed worker stored a page or article of (as many as it had begun).
+    first = [day for day, url in sql_rows(archive, "SELECT issue_date, url FROM issues ORDER BY issue_date")
+             if url.startswith(roots[0])]
+    refused = re.findall(r"ERROR: (.*)", outputs[1])
+    held = f"1 issue of gongyishibao ({first[0]})" if len(first) == 1 else \
+        f"{len(first)} issues of gongyishibao ({first[0]} to {first[-1]})"
+    assert refused == [runs[1].message] and refused[0].startswith(
+        f"the archive holds {held} fetched from {roots[0]}, not from this crawl's root {roots[1]}: "), outputs[1][-3000:]
+    # The other root's worker crawled its job whole, each article once, and cleared it; the
+    # archive holds each issue's articles from one root.
     stored = _articles_by_root(archive, roots)
-    assert stored[roots[1]] == len(issues) * ARTICLES_PER_ISSUE
-    assert stored[roots[0]] == runs["root_refused"].articles_new  # what the first had fetched is stored
+    assert stored[roots[1]] == (len(issues) - len(first)) * ARTICLES_PER_ISSUE
+    assert stored[roots[0]] == runs[0].articles_new > 0  # what the first had fetched is stored
+    assert sql_rows(archive, "SELECT count(*), count(DISTINCT a.title || i.issue_date) FROM articles a "
+                             "JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id") == [(sum(stored.values()),) * 2]
     articles = [path for path, _ in second_site.requests if "/content_" in path]
     assert len(articles) == len(set(articles)) == len(issues) * ARTICLES_PER_ISSUE
     assert not server_redis.keys(f"{prefix}:*")

@@ -861,8 +861,9 @@ class _NoBeat:
     """The heartbeat's looping call, never run (no reactor here)."""
     running = False
 
-    def start(self, *args, **kwargs) -> None:
+    def start(self, interval, *args, **kwargs) -> None:
         self.running = True
+        self.interval = interval
 
     def stop(self) -> None:
         self.running = False
@@ -903,10 +904,10 @@ def job_worker(redis_url, monkeypatch):
     monkeypatch.setattr(distributed, "WorkerRoll", NamedRoll)
     monkeypatch.setattr(distributed, "create_looping_call", lambda beat: _NoBeat())
 
-    def job_worker(job: str, root: str, name: str, step=None, before: int = 0):
+    def job_worker(job: str, root: str, name: str, step=None, before: int = 0, settings: dict | None = None):
         crawler = get_crawler(IssuesSpider, settings_dict={
             "REDIS_URL": redis_url, "CRAWL_JOB": job, "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        })
+        } | (settings or {}))
         spider = IssuesSpider.from_crawler(crawler, base_url=root, date=str(ISSUES[0]))
         scheduler = distributed.JobScheduler.from_crawler(crawler)
         sent = _step_before_command(scheduler.server, before, step) if step else []
@@ -1144,6 +1145,42 @@ def test_the_end_of_a_job_whose_workers_were_taken_for_dead_says_what_is_known_o
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == [f"distributed crawl: job {prefix}: workers taken for dead, {said}: what they were fetching is "
                         f"missing: run the job again once it ends"], warnings
+
+
+def test_a_silent_worker_is_taken_for_dead_after_distributed_worker_ttl_and_the_lines_say_it(redis_url, job_worker):
+    # How long a silent worker's heartbeat lasts had no setting: 60 s, whatever the job needed.
+    import redis
+
+    from crawler.extensions import SHARE_LOST
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    short = {"DISTRIBUTED_WORKER_TTL": "4"}
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"), settings=short)
+    silent, _ = job_worker(job, ROOTS[0], _elsewhere("silent"), settings=short)
+    assert 0 < server_redis.ttl(f"{prefix}:workers:{silent.worker}") <= 4
+    assert silent.heartbeat.interval == 1  # three beats may be late before it lapses
+    for _ in range(5):  # the silent one's heartbeat is never sent (no reactor here), the other's is
+        other.beat()
+        time.sleep(1)
+    last, _ = job_worker(job, ROOTS[0], _elsewhere("last"), settings=short)  # takes the silent one off the roll
+    last.close("finished")
+    other.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+    said = f"{_elsewhere('silent')}: no heartbeat for over 4 s (killed, cut off from Redis, its machine down, or paused)"
+    assert [each.stats.get_value(SHARE_LOST) for each in (last, other)] == [
+        f"what 1 worker of job {prefix} had taken from its queue ({said})"] * 2
+
+
+@pytest.mark.parametrize("ttl, why", [("0.5", "is not a whole number"), ("0", "is less than 1"),
+                                      ("100000000000000000", "is more than 604800")])
+def test_distributed_worker_ttl_that_is_no_whole_number_of_seconds_is_one_line(postgres_url, monkeypatch, ttl, why):
+    # One beyond Redis's greatest expiry ended each worker with a traceback as it joined the job.
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    done = run_crawl("date=2023-01-31", archive=postgres_url, settings={"DISTRIBUTED_WORKER_TTL": ttl})
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: setting DISTRIBUTED_WORKER_TTL={ttl!r} {why}"]
 
 
 @pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])

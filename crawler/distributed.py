@@ -297,6 +297,23 @@ def _some(names: list[str], shown: int = 3) -> str:
     return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
+def evicting(server) -> str | None:
+    """How the Redis of ``server`` may evict the job's keys when it is full, or None. Every key
+    of a job has a lease (its queue, fingerprints, root and roll JOB_TTL, each heartbeat
+    WORKER_TTL), so that a volatile-* policy may evict them as an allkeys-* one may: a heartbeat
+    evicted takes a live worker for dead, a queue or its fingerprints evicted lose requests no
+    worker fetches. A Redis without maxmemory evicts nothing; one that refuses CONFIG (a managed
+    Redis, an ACL user without it) is not told."""
+    try:
+        config = server.config_get("maxmemory*")
+    except RedisError:
+        return None
+    policy, limit = _text(config.get("maxmemory-policy") or ""), _text(config.get("maxmemory") or "0")
+    if not (policy.startswith("allkeys-") or policy.startswith("volatile-")) or limit in ("", "0"):
+        return None
+    return f"maxmemory-policy {policy} at maxmemory {limit} bytes"
+
+
 class Joined(NamedTuple):
     """What WorkerRoll.join (or beat) found: whether the worker joined, the job's root, the
     workers found dead (taken off the roll), whether it cleared the job (started it afresh),
@@ -463,6 +480,11 @@ class JobScheduler(Scheduler):
         self.queue_lost: str | None = None  # why, once the job's queue was lost in Redis under this worker
         self.root = spider.plan.root
         self.job_root = self.root  # the job's root as recorded (the script compares it as written)
+        if policy := evicting(self.server):
+            logger.warning(
+                "distributed crawl: Redis at %s evicts keys once it is full (%s): this job's may go, a worker's "
+                "heartbeat (a live worker taken for dead) or its queue (requests no worker fetches); set "
+                "maxmemory-policy noeviction", safe_url(spider.settings.get("REDIS_URL") or ""), policy)
         self.refused = self.refusal(spider.plan.root)  # why the job will not have this worker
         self.beaten_at = _clock()  # when this worker last told the roll it is alive
         self.heartbeat = create_looping_call(self.beat)

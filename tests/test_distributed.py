@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -1181,6 +1182,62 @@ def test_distributed_worker_ttl_that_is_no_whole_number_of_seconds_is_one_line(p
     done = run_crawl("date=2023-01-31", archive=postgres_url, settings={"DISTRIBUTED_WORKER_TTL": ttl})
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"error: setting DISTRIBUTED_WORKER_TTL={ttl!r} {why}"]
+
+
+@contextmanager
+def private_redis(*options: str):
+    """A Redis server of the test's own with ``options`` (redis-server's command line), whose
+    configuration the shared one's users are spared; its URL."""
+    import redis
+
+    if not shutil.which("redis-server"):
+        pytest.skip("no redis-server here to start one with another configuration")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                               "no", *options], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+@pytest.mark.parametrize("config, warned", [
+    (("--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru"), "maxmemory-policy volatile-lru at maxmemory 67108864 bytes"),
+    (("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lfu"), "maxmemory-policy allkeys-lfu at maxmemory 67108864 bytes"),
+    (("--maxmemory", "64mb", "--maxmemory-policy", "noeviction"), None),
+    # A managed Redis that refuses CONFIG: not told, and no reason to fail.
+    (("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru", "--rename-command", "CONFIG", ""), None),
+])
+def test_a_redis_that_may_evict_the_job_s_keys_is_said_in_one_warning(redis_url, request, tmp_path, monkeypatch,
+                                                                        config, warned):
+    # Every key of a job has a lease, so that a volatile-* policy evicts them as an allkeys-*
+    # one does: a live worker's heartbeat evicted took it for dead, a queue evicted lost its
+    # requests, and nothing said the Redis was set to do so.
+    archive = postgres_database(request)
+    with private_redis(*config) as url:
+        monkeypatch.setenv("CRAWL_MODE", "distributed")
+        monkeypatch.setenv("REDIS_URL", url)
+        monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
+        site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+        with SiteServer(site, prefix=PREFIX) as server:
+            done = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", f"date={ISSUES[0]}", archive=archive,
+                             settings={"ARCHIVE_FETCH_PDFS": "False", "DISTRIBUTED_IDLE_SECONDS": "0.5"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = [line.split(": ", 1)[1] for line in done.stderr.splitlines() if "evicts keys" in line]
+    assert said == ([f"distributed crawl: Redis at {url} evicts keys once it is full ({warned}): this job's may go, a "
+                     f"worker's heartbeat (a live worker taken for dead) or its queue (requests no worker fetches); set "
+                     f"maxmemory-policy noeviction"] if warned else [])
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(ARTICLES_PER_ISSUE,)]
 
 
 @pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])

@@ -148,15 +148,17 @@ class StorePipeline:
             return exc
 
     def refuse_root(self) -> None:
-        """Another crawl stored, from another root, an issue this one fetched, after both had
-        passed the check of roots at their start: its items were left out of the archive (they
-        would be stored twice). Said once, in one line; the crawl stops, as one refused at its
+        """The archive holds an issue this crawl fetched from another root since the crawl's
+        start, when the check of roots passed it: another crawl stored it first, or `archive
+        move-root` moved it. Its items were left out of the archive (they would be stored twice,
+        or the issue split between two roots). Said once, in one line; the crawl stops, as one refused at its
         start would have been (exit status 2, crawl_runs status ROOT_REFUSED)."""
         plan = self.crawler.spider.plan
         held = sorted((day, url) for (_, day), url in self.claims.refused.items())
         them = "it" if len(held) == 1 else "them"
-        self.refused = (f"{root_refusal(plan, held, latest=False)}; another crawl stored {them} while this one ran: "
-                        f"this crawl stopped, none of what it fetched of {them} stored")
+        self.refused = (f"{root_refusal(plan, held, latest=False)}; the archive took {them} from that root while this "
+                        f"crawl ran (another crawl stored {them}, or archive move-root moved {them}): this crawl stopped, "
+                        f"none of what it fetched of {them} stored")
         logger.error(self.refused)
         self.stats.set_value(WORKER_STOPPED, self.refused)
         self.stats.set_value(CLOSE_REASON, ROOT_REFUSED)

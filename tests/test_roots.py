@@ -3,6 +3,7 @@ is fetched, and `archive move-root` moves a paper's stored addresses to the new 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -510,8 +511,8 @@ def test_two_crawls_of_one_issue_from_two_roots_at_once_store_it_once(archive_ur
         f"ERROR: the archive holds 1 issue of gongyishibao ({ISSUE_DATE}) fetched from "
         f"{roots[won]}, not from this crawl's root {roots[lost]}: their articles would be stored twice; crawl from "
         f"{roots[won]} (-a base_url={roots[won]}), or move the archive's addresses first: archive move-root "
-        f"gongyishibao {roots[won]} {roots[lost]}; another crawl stored it while this one ran: this crawl stopped, none of "
-        f"what it fetched of it stored"), logs[lost]
+        f"gongyishibao {roots[won]} {roots[lost]}; the archive took it from that root while this crawl ran (another crawl "
+        f"stored it, or archive move-root moved it): this crawl stopped, none of what it fetched of it stored"), logs[lost]
     # Nothing lost, nothing twice: the issue whole, from the root of the crawl that stored it first.
     assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
     for name, urls in addresses(archive_url).items():
@@ -534,3 +535,43 @@ def test_a_crawl_whose_site_redirects_its_entry_page_to_another_root_stores_the_
     assert done.returncode == 0, done.stderr[-3000:]
     assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
     assert sql_rows(archive_url, "SELECT url FROM issues") == [(new + entry,)]
+
+
+def test_a_crawl_whose_issue_is_moved_to_another_root_while_it_runs_stores_no_more_of_it_under_the_old(
+        archive_url, tmp_path):
+    # A move while a crawl of the paper ran: the crawl went on storing the issue's pages and
+    # articles under the old root, the issue split between two roots, exit status 0.
+    slow = {"DOWNLOAD_DELAY": "0.3", "CONCURRENT_REQUESTS": "1", "ARCHIVE_BATCH_SIZE": "2", "ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        old, new = served_root(server, "127.0.0.1"), served_root(server, "localhost")
+        running = start_crawl(f"base_url={old}", f"date={ISSUE_DATE}", archive=archive_url, settings=slow,
+                              log=tmp_path / "crawl.log")
+        for _ in range(600):
+            if running.poll() is not None or _stored(archive_url) >= 4:
+                break
+            time.sleep(0.1)
+        moved = archive_command("move-root", "gongyishibao", old, new, archive=archive_url)
+        assert moved.returncode == 0, moved.stderr
+        status = running.wait(timeout=240)
+        log = (tmp_path / "crawl.log").read_text()
+        assert status == 2, log[-3000:]
+        refused = [line for line in log.splitlines() if "ERROR:" in line]
+        assert len(refused) == 1 and refused[0].endswith(
+            f"ERROR: the archive holds 1 issue of gongyishibao ({ISSUE_DATE}) fetched from {new}, not from this crawl's "
+            f"root {old}: their articles would be stored twice; crawl from {new} (-a base_url={new}), or move the "
+            f"archive's addresses first: archive move-root gongyishibao {new} {old}; the archive took it from that root "
+            f"while this crawl ran (another crawl stored it, or archive move-root moved it): this crawl stopped, none of "
+            f"what it fetched of it stored"), log[-3000:]
+        assert {name: [url for url in urls if under_root(url, old)] for name, urls in addresses(archive_url).items()} == {
+            name: [] for name in URL_COLUMNS}
+        done = run_crawl(f"base_url={new}", f"date={ISSUE_DATE}", archive=archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+
+
+def _stored(archive: str) -> int:
+    """The articles the archive holds, 0 before it has its tables."""
+    try:
+        return sql_rows(archive, "SELECT count(*) FROM articles")[0][0]
+    except Exception:  # no table yet
+        return 0

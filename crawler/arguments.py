@@ -229,8 +229,14 @@ def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:
     stored issues (date, entry URL) it could fetch again (storage/roots.py:
     issues_from_other_roots). An article is known by its URL, an issue by its date: their pages
     would merge and every article be stored a second time under the new addresses."""
-    if not elsewhere:
-        return
+    if elsewhere:
+        raise SpiderArgumentError(root_refusal(plan, elsewhere))
+
+
+def root_refusal(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], latest: bool | None = None) -> str:
+    """Why a crawl from ``plan``'s root may not store the issues ``elsewhere`` (date, entry URL,
+    oldest first), held from another root, and the way out; ``latest`` (default: the plan's)
+    says the newest issue's date is not known yet."""
     code = plan.paper.code
     by_root: dict[str, int] = {}
     for day, url in elsewhere:
@@ -254,11 +260,9 @@ def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:
         held = " and ".join(f"{root} ({by_root[root]})" for root in roots)
         way_out = f"crawl each from its root, or move the archive's addresses first: archive move-root {code} OLD_ROOT {plan.root}, for each"
     risk = ("the newest issue, known only once the site is asked, may be one of them and have its articles stored twice"
-            if plan.latest else "their articles would be stored twice")
-    raise SpiderArgumentError(
-        f"the archive holds {issues} of {code} ({span}) fetched from {held}, not from this crawl's root "
-        f"{plan.root}: {risk}; {way_out}"
-    )
+            if (plan.latest if latest is None else latest) else "their articles would be stored twice")
+    return (f"the archive holds {issues} of {code} ({span}) fetched from {held}, not from this crawl's root "
+            f"{plan.root}: {risk}; {way_out}")
 
 
 def _today() -> date:

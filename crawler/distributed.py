@@ -25,7 +25,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.extensions import SHARE_LOST, WORKER_STOPPED
+from crawler.extensions import ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED
 from crawler.papers import as_site_root
 from storage.db import safe_url
 
@@ -34,18 +34,16 @@ logger = logging.getLogger(__name__)
 # Keys of a job whose workers were all killed expire after this long (seconds); a live worker
 # renews their lease every WORKER_BEAT seconds, so a job may run longer than this.
 JOB_TTL = 7 * 24 * 3600
-# A worker renews its heartbeat every WORKER_BEAT seconds; one whose heartbeat is older than
-# WORKER_TTL was killed (SIGKILL, a power cut) and will not come back to close the job.
+# A worker renews its heartbeat every WORKER_BEAT seconds (a quarter of its WORKER_TTL when that
+# is shorter than a minute); one whose heartbeat is older than WORKER_TTL (the setting
+# DISTRIBUTED_WORKER_TTL) was killed (SIGKILL, a power cut) and will not come back to close the job.
 WORKER_BEAT = 15.0
 WORKER_TTL = 60
-# A heartbeat this late (seconds since the last) is taken before the worker next uses the queue:
-# it may have been paused long enough to be taken off the roll (JobScheduler.check_in_if_due).
-OVERDUE = 1.5 * WORKER_BEAT
+# A heartbeat this many beats late is taken before the worker next uses the queue: it may have
+# been paused long enough to be taken off the roll (JobScheduler.check_in_if_due).
+OVERDUE_BEATS = 1.5
 # The close reason of a worker that lost Redis mid-crawl (its crawl_runs status; exit status 2).
 REDIS_LOST = "redis_unreachable"
-# The close reason of a worker its job refused: started from another site root than the job's
-# (its crawl_runs status; exit status 2, as a crawl the archive refuses for its root).
-ROOT_REFUSED = "root_refused"
 
 
 def job_name(spider) -> str:
@@ -271,7 +269,13 @@ def _text(value) -> str:
 KILLED, LAPSED = "killed:", "lapsed:"
 
 
-def taken_for_dead(marks: list[str]) -> str:
+def beat_seconds(ttl: float) -> float:
+    """Seconds between a worker's heartbeats, whose key lives ``ttl`` seconds: WORKER_BEAT, or a
+    quarter of a shorter ``ttl``, so that three beats may be late before it lapses."""
+    return min(WORKER_BEAT, ttl / 4)
+
+
+def taken_for_dead(marks: list[str], ttl: int = WORKER_TTL) -> str:
     """The workers of ``marks`` (_PRUNE's), each with what is known of it: the process of one
     ended without leaving the job, the heartbeat of another lapsed. Neither tells a kill: a
     worker that lost Redis stops without leaving, and one cut off from it, or paused, stops
@@ -282,7 +286,7 @@ def taken_for_dead(marks: list[str]) -> str:
     if ended:
         said.append(f"{_some(ended)}: process ended without leaving the job (killed, or it lost Redis)")
     if lapsed:
-        said.append(f"{_some(lapsed)}: no heartbeat for over {WORKER_TTL} s (killed, cut off from Redis, its machine "
+        said.append(f"{_some(lapsed)}: no heartbeat for over {ttl} s (killed, cut off from Redis, its machine "
                     f"down, or paused)")
     return "; ".join(said)
 
@@ -291,6 +295,23 @@ def _some(names: list[str], shown: int = 3) -> str:
     """``names`` in a line: the first few, and how many more."""
     more = len(names) - shown
     return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def evicting(server) -> str | None:
+    """How the Redis of ``server`` may evict the job's keys when it is full, or None. Every key
+    of a job has a lease (its queue, fingerprints, root and roll JOB_TTL, each heartbeat
+    WORKER_TTL), so that a volatile-* policy may evict them as an allkeys-* one may: a heartbeat
+    evicted takes a live worker for dead, a queue or its fingerprints evicted lose requests no
+    worker fetches. A Redis without maxmemory evicts nothing; one that refuses CONFIG (a managed
+    Redis, an ACL user without it) is not told."""
+    try:
+        config = server.config_get("maxmemory*")
+    except RedisError:
+        return None
+    policy, limit = _text(config.get("maxmemory-policy") or ""), _text(config.get("maxmemory") or "0")
+    if not (policy.startswith("allkeys-") or policy.startswith("volatile-")) or limit in ("", "0"):
+        return None
+    return f"maxmemory-policy {policy} at maxmemory {limit} bytes"
 
 
 class Joined(NamedTuple):
@@ -314,12 +335,12 @@ def _joined(answer) -> Joined:
                   bool(ended))
 
 
-def _lapsed(since: float) -> bool:
+def _lapsed(since: float, ttl: int = WORKER_TTL) -> bool:
     """Whether a worker whose last heartbeat went ``since`` seconds ago may have been taken
-    off the roll for it (its heartbeat key lives WORKER_TTL seconds; a beat's margin for the
+    off the roll for it (its heartbeat key lives ``ttl`` seconds; a beat's margin for the
     clocks). Else it was off the roll because the job's keys went: said otherwise, as no pause
     is to be looked for."""
-    return since >= WORKER_TTL - WORKER_BEAT
+    return since >= ttl - beat_seconds(ttl)
 
 
 def _keys_lost(since: float) -> str:
@@ -355,8 +376,9 @@ class WorkerRoll:
     off, a worker the others took for dead while it was paused. Only which workers of this machine no longer run is told in Python.
     """
 
-    def __init__(self, server, prefix: str, root_key: str, queue_key: str, dupefilter_key: str):
+    def __init__(self, server, prefix: str, root_key: str, queue_key: str, dupefilter_key: str, ttl: int = WORKER_TTL):
         self.server = server
+        self.ttl = ttl  # seconds a heartbeat lives
         self.key = f"{prefix}:workers"
         self.name = worker_name(os.getpid())
         self.job_keys = [self.key, root_key, queue_key, dupefilter_key]
@@ -378,7 +400,7 @@ class WorkerRoll:
         """Onto the roll if the job's root is ``accepted``, or the job has none (``root``
         recorded then); not if the job crawls from another."""
         return _joined(self._join(
-            keys=self.job_keys, args=[self.name, root, accepted, WORKER_TTL, JOB_TTL, *self._gone()]
+            keys=self.job_keys, args=[self.name, root, accepted, self.ttl, JOB_TTL, *self._gone()]
         ))
 
     def beat(self, root: str, accepted: str) -> Joined:
@@ -386,7 +408,7 @@ class WorkerRoll:
         rejoins, as join() would let it but keeping the queue and fingerprints of a job of its
         root that no live worker is at (``was_on`` false then)."""
         return _joined(self._beat(
-            keys=self.job_keys, args=[self.name, root, accepted, WORKER_TTL, JOB_TTL, *self._gone()]
+            keys=self.job_keys, args=[self.name, root, accepted, self.ttl, JOB_TTL, *self._gone()]
         ))
 
     def take(self) -> tuple[bool, bytes | None]:
@@ -447,7 +469,10 @@ class JobScheduler(Scheduler):
         self.queue = PriorityQueue(server=self.server, spider=spider, key=f"{prefix}:requests", serializer=self.serializer)
         self.df = RFPDupeFilter(self.server, key=f"{prefix}:dupefilter", debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
         self.job = prefix
-        self.roll = WorkerRoll(self.server, prefix, f"{prefix}:root", self.queue.key, self.df.key)
+        # How long a silent worker's heartbeat lasts before the others take it for dead.
+        self.worker_ttl = spider.settings.getint("DISTRIBUTED_WORKER_TTL", WORKER_TTL)
+        self.beat_every = beat_seconds(self.worker_ttl)
+        self.roll = WorkerRoll(self.server, prefix, f"{prefix}:root", self.queue.key, self.df.key, self.worker_ttl)
         self.worker = self.roll.name
         self.redis_lost: str | None = None  # why, once Redis stopped answering
         self.redis_error = ""  # the error Redis was lost with (for the progress lines)
@@ -455,6 +480,11 @@ class JobScheduler(Scheduler):
         self.queue_lost: str | None = None  # why, once the job's queue was lost in Redis under this worker
         self.root = spider.plan.root
         self.job_root = self.root  # the job's root as recorded (the script compares it as written)
+        if policy := evicting(self.server):
+            logger.warning(
+                "distributed crawl: Redis at %s evicts keys once it is full (%s): this job's may go, a worker's "
+                "heartbeat (a live worker taken for dead) or its queue (requests no worker fetches); set "
+                "maxmemory-policy noeviction", safe_url(spider.settings.get("REDIS_URL") or ""), policy)
         self.refused = self.refusal(spider.plan.root)  # why the job will not have this worker
         self.beaten_at = _clock()  # when this worker last told the roll it is alive
         self.heartbeat = create_looping_call(self.beat)
@@ -466,7 +496,7 @@ class JobScheduler(Scheduler):
             logger.error(self.refused)
             return
         self.keys_leased = False  # the queue and fingerprints are leased once they exist
-        self.heartbeat.start(WORKER_BEAT, now=False)
+        self.heartbeat.start(self.beat_every, now=False)
         logger.info("distributed crawl: job %s, worker %s, %d requests queued", prefix, self.worker, len(self.queue))
 
     def refusal(self, root: str) -> str | None:
@@ -500,7 +530,7 @@ class JobScheduler(Scheduler):
             logger.warning(
                 "distributed crawl: job %s was left by workers that did not close it%s: starting it afresh "
                 "(what they stored is kept; the archive tells what is missing)",
-                self.job, f" ({taken_for_dead(dead)})" if dead else "",
+                self.job, f" ({taken_for_dead(dead, self.worker_ttl)})" if dead else "",
             )
         elif dead:
             self.say_taken_for_dead(dead)
@@ -509,7 +539,7 @@ class JobScheduler(Scheduler):
     def say_taken_for_dead(self, marks: list[str]) -> None:
         logger.warning(
             "distributed crawl: job %s: workers taken for dead, %s: what they were fetching is missing: "
-            "run the job again once it ends", self.job, taken_for_dead(marks)
+            "run the job again once it ends", self.job, taken_for_dead(marks, self.worker_ttl)
         )
 
     def beat(self) -> None:
@@ -553,10 +583,10 @@ class JobScheduler(Scheduler):
         logger.warning(
             "distributed crawl: job %s: this worker was %s and is back on the job's roll%s", self.job,
             "taken for dead (no heartbeat for %.0f s: its process was paused or its machine suspended)" % since
-            if _lapsed(since) else f"off the job's roll {_keys_lost(since)}",
+            if _lapsed(since, self.worker_ttl) else f"off the job's roll {_keys_lost(since)}",
             f"{ended}, which may fetch again what other workers stored" if ended else "",
         )
-        if ended and not _lapsed(since):
+        if ended and not _lapsed(since, self.worker_ttl):
             # Not ended by its workers, who would have waited for this one: the requests queued
             # then went with the keys and no worker fetches them. The worker goes on with what
             # it fetches, but its run must not end as a crawl that did its share (exit 0).
@@ -573,7 +603,7 @@ class JobScheduler(Scheduler):
         """A heartbeat now if one is overdue, before this worker uses the queue: resumed after a
         pause, the engine may take or push a request before the heartbeat's timer fires, and
         must not do it on a job that went to another root meanwhile. May raise RedisError."""
-        if self.refused is None and self.root_lost is None and _clock() - self.beaten_at > OVERDUE:
+        if self.refused is None and self.root_lost is None and _clock() - self.beaten_at > OVERDUE_BEATS * self.beat_every:
             self.check_in()
 
     def lose_root(self, root: str, since: float) -> None:
@@ -582,7 +612,7 @@ class JobScheduler(Scheduler):
         and closes with ROOT_REFUSED (SharedQueueIdle), as a worker refused at the start."""
         off = (
             f"took this worker for dead (no heartbeat for {since:.0f} s: its process was paused or its machine suspended)"
-            if _lapsed(since) else f"had this worker off its roll {_keys_lost(since)}"
+            if _lapsed(since, self.worker_ttl) else f"had this worker off its roll {_keys_lost(since)}"
         )
         self.root_lost = (
             f"distributed crawl: job {self.job} {off} and crawls from {root} now, not from this worker's root "
@@ -745,7 +775,7 @@ class JobScheduler(Scheduler):
         if marks:
             self.stats.set_value(
                 SHARE_LOST, f"what {len(marks)} worker{'' if len(marks) == 1 else 's'} of job {self.job} had taken from "
-                            f"its queue ({taken_for_dead(marks)})"
+                            f"its queue ({taken_for_dead(marks, self.worker_ttl)})"
             )
 
 

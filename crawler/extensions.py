@@ -42,9 +42,17 @@ NOT_STORED = "latest/not_stored"
 # Sent by the spider when a crawl of the newest issue takes a date for it, or asks issues
 # again: the crawl record notes them in its running row (CrawlRunRecorder.issues_taken).
 issues_taken = object()
-# Why a distributed worker stopped (crawler/distributed.py): Redis stopped answering, or its job
-# refused it (another site root); one line, exit status 2.
+# Why a crawl stopped: a distributed worker's Redis stopped answering, or its job refused it
+# (crawler/distributed.py), or the archive's issue it fetched was stored meanwhile by another
+# crawl from another site root (pipelines/store.py); one line, exit status 2.
 WORKER_STOPPED = "distributed/stopped"
+# The close reason of a crawl stopped for its site root: a distributed worker started from
+# another root than its job's, or a crawl whose issue another crawl stored from another root
+# meanwhile (its crawl_runs status; exit status 2, as a crawl the archive refuses for its root).
+ROOT_REFUSED = "root_refused"
+# The close reason a run ends with in crawl_runs whatever the reason Scrapy closed it with: the
+# store pipeline may refuse an issue's items only as the spider closes (its last batch).
+CLOSE_REASON = "archive/close_reason"
 # What workers of a distributed job taken for dead had taken from its queue (crawler/distributed.py),
 # which no worker fetched: a failure of the run, as a request that failed (exit status 4).
 SHARE_LOST = "distributed/share_lost"
@@ -436,7 +444,7 @@ class CrawlRunRecorder:
         elif failed and reason == "finished":
             status = "failed"  # finished, but not everything asked for came: run again
         else:
-            status = reason
+            status = stats.get_value(CLOSE_REASON) or reason
         if failed:
             messages.append(failed)
         elif reason != "finished" and (plan := _plan(self.crawler)) is not None and plan.latest \

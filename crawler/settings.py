@@ -115,6 +115,11 @@ CRAWL_MODE = os.environ.get("CRAWL_MODE", "local")
 CRAWL_JOB = os.environ.get("CRAWL_JOB", "")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 DISTRIBUTED_IDLE_SECONDS = 10.0
+# Seconds a silent worker's heartbeat lasts before the job's other workers take it for dead (a
+# whole number: Redis leases keys by the second); a worker beats every 15 s, or every quarter
+# of a shorter one. Shorter tells a killed worker sooner; a worker paused or cut off from Redis
+# longer than this is taken for dead too (docs/operations.md, "Several machines").
+DISTRIBUTED_WORKER_TTL = 60
 ADDONS = {"crawler.addons.CrawlMode": 0}
 
 ITEM_PIPELINES = {

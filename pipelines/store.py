@@ -17,12 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import is_dataclass
 
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.extensions import ARCHIVE_REFUSED, FIRST_FAILURE, RUN_ID
+from crawler.arguments import root_refusal
+from crawler.extensions import ARCHIVE_REFUSED, CLOSE_REASON, FIRST_FAILURE, ROOT_REFUSED, RUN_ID, WORKER_STOPPED
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
 from storage import retrying
 from storage.db import BATCH_RUN_COUNTS, Archive, ArchiveError, archive_url, database_words, open_archive
+from storage.roots import IssueClaims
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,12 @@ class StorePipeline:
         self.absent: list[dict] = []
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.stats = None
+        self.crawler = None
+        # The issues this crawl stores, against another crawl's of them from another root
+        # (storage/roots.py): a crawl of the spider's plan only.
+        self.claims: IssueClaims | None = None
+        self.refused: str | None = None  # why the crawl stopped, once another crawl took an issue
+        self.closing = None  # the close refuse_root asked for
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -71,6 +80,7 @@ class StorePipeline:
             crawler.settings.getfloat("ARCHIVE_BATCH_SECONDS", 60.0),
         )
         pipeline.stats = crawler.stats
+        pipeline.crawler = crawler
         return pipeline
 
     async def open_spider(self) -> None:
@@ -87,6 +97,8 @@ class StorePipeline:
             if self.stats is not None:
                 self.stats.set_value(ARCHIVE_REFUSED, str(exc))
             raise CloseSpider("archive_refused") from None
+        if (plan := getattr(getattr(self.crawler, "spider", None), "plan", None)) is not None:
+            self.claims = IssueClaims(plan.root, plan.paper.root_of)
 
     async def process_item(self, item):
         # The items are dataclasses: record() is some 5× cheaper than dataclasses.asdict, which
@@ -121,6 +133,8 @@ class StorePipeline:
         # counts what each batch stores as it commits.
         run = self.stats.get_value(RUN_ID) if self.stats else None
         counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs, dead, absent, run)
+        if self.claims is not None and self.claims.refused and self.refused is None:
+            self.refuse_root()
         if isinstance(counts, SQLAlchemyError):
             self.not_stored(counts, pages, articles, pdfs, dead, absent)
             return
@@ -142,9 +156,28 @@ class StorePipeline:
         database's last error."""
         try:
             return retrying.store_batch(self.archive, pages, articles, pdfs, dead, absent, run=run,
-                                        retrying=logger.warning, stored_anyway=logger.info)
+                                        retrying=logger.warning, stored_anyway=logger.info, claims=self.claims)
         except SQLAlchemyError as exc:
             return exc
+
+    def refuse_root(self) -> None:
+        """The archive holds an issue this crawl fetched from another root since the crawl's
+        start, when the check of roots passed it: another crawl stored it first, or `archive
+        move-root` moved it. Its items were left out of the archive (they would be stored twice,
+        or the issue split between two roots). Said once, in one line; the crawl stops, as one refused at its
+        start would have been (exit status 2, crawl_runs status ROOT_REFUSED)."""
+        plan = self.crawler.spider.plan
+        held = sorted((day, url) for (_, day), url in self.claims.refused.items())
+        them = "it" if len(held) == 1 else "them"
+        self.refused = (f"{root_refusal(plan, held, latest=False)}; the archive took {them} from that root while this "
+                        f"crawl ran (another crawl stored {them}, or archive move-root moved {them}): this crawl stopped, "
+                        f"none of what it fetched of {them} stored")
+        logger.error(self.refused)
+        self.stats.set_value(WORKER_STOPPED, self.refused)
+        self.stats.set_value(CLOSE_REASON, ROOT_REFUSED)
+        # Kept, so that the close is not collected half-way, and a failure of it logged.
+        self.closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason=ROOT_REFUSED))
+        self.closing.addErrback(lambda failure: logger.error("the crawl could not be closed: %s", failure.getErrorMessage()))
 
     def not_stored(self, error: SQLAlchemyError, pages: list[dict], articles: list[dict], pdfs: list[dict],
                    dead: list[dict] = (), absent: list[dict] = ()) -> None:

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode
 
 from sqlalchemy import Engine, bindparam, case, create_engine, delete, event, func, or_, select, text, union, update
@@ -26,6 +26,9 @@ from storage import fulltext
 from storage.models import (
     CRAWL_RUN_KINDS, AbsentIssue, Article, ArticleVersion, CrawlRun, DeadLink, Image, Issue, Page, PageArticle, Paper, RawDocument, Removal, utcnow,
 )
+
+if TYPE_CHECKING:
+    from storage.roots import IssueClaims
 
 try:  # ISA-L's deflate: the zlib format at a third of zlib's CPU (docs/performance.md)
     from isal.isal_zlib import compress as _isal_compress
@@ -871,6 +874,7 @@ class Archive:
         absent: Iterable[Mapping[str, Any]] = (),
         run: int | None = None,
         commit: BatchCommit | None = None,
+        claims: IssueClaims | None = None,
     ) -> dict[str, int]:
         """Write pages, articles, page PDFs, dead links and dates without an issue (mappings
         with the item fields) in one transaction; and add what it stored to the counts of the
@@ -886,6 +890,9 @@ class Archive:
 
         ``commit``: filled with the batch's counts and its mark just before the COMMIT, for a
         caller whose COMMIT failed to ask :meth:`batch_committed` before writing it again.
+
+        ``claims``: a crawl's (storage.roots.IssueClaims): the items of an issue another crawl
+        stored from another root are left out, and the issue noted in it.
         """
         pages, articles, pdfs = list(pages), list(articles), list(pdfs)
         dead = list(dead) if self.revision >= DEAD_LINKS else []  # older only in tests of upgrades
@@ -909,6 +916,12 @@ class Archive:
             # take turns there): a writer that read the clock first and committed last would
             # date a version's end before its start.
             now = utcnow()
+            if claims is not None:
+                batch = (pages, articles, pdfs, dead)
+                pages, articles, pdfs, dead = self._held_elsewhere(session, papers, claims, batch)
+                for name, before, kept in zip(("pages", "articles", "pdfs", "dead"), batch, (pages, articles, pdfs, dead)):
+                    counts[name] -= len(before) - len(kept)
+                everything = pages + articles + pdfs
             issues = self._upsert(
                 session, Issue,
                 [
@@ -1103,6 +1116,37 @@ class Archive:
                 commit.mark = self._mark_commit(session)
                 commit.counts = counts  # from here on, the COMMIT may have happened whatever is raised
         return counts
+
+    def _held_elsewhere(self, session: Session, papers: Mapping[tuple, int], claims: IssueClaims,
+                        batch: tuple[list, ...]) -> tuple[list, ...]:
+        """``batch`` (lists of items) less the items of issues the archive holds from another
+        crawl's root (IssueClaims.accepts), each such issue noted in ``claims.refused``. Read
+        once the paper's row is held: of two crawls of one issue, the second to write finds
+        the first's row (an issue is one row per paper and date)."""
+        keys = {(papers[(x["paper_code"],)], _as_date(x["issue_date"])) for items in batch for x in items}
+        held = _rows_by_key(session, Issue.__table__, ("paper_id", "issue_date"), keys, Issue.url)
+        if not held:
+            claims.written.update(x["issue_url"] for items in batch for x in items)
+            return batch
+        verdicts: dict[tuple, bool] = {}
+        kept = []
+        for items in batch:
+            mine = []
+            for x in items:
+                key = (papers[(x["paper_code"],)], _as_date(x["issue_date"]))
+                row = held.get(key)
+                if row is not None:
+                    verdict = verdicts.get((key, x["issue_url"]))
+                    if verdict is None:
+                        verdict = verdicts[(key, x["issue_url"])] = claims.accepts(key[1], row.url, x["issue_url"])
+                        if not verdict:
+                            claims.refused.setdefault((x["paper_code"], key[1]), row.url)
+                    if not verdict:
+                        continue
+                mine.append(x)
+            kept.append(mine)
+        claims.written.update(x["issue_url"] for items in kept for x in items)
+        return tuple(kept)
 
     def _mark_commit(self, session: Session) -> int | None:
         """What tells this transaction committed. PostgreSQL's own transaction id, whose fate the

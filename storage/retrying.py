@@ -38,10 +38,12 @@ def store_batch(
     run: int | None = None,
     retrying: Callable[[str], None] = _unsaid,
     stored_anyway: Callable[[str], None] = _unsaid,
+    claims=None,
 ) -> dict[str, int]:
     """:meth:`Archive.store_batch` of ``batch`` (its pages, articles, pdfs, dead and absent, in
     that order), tried again after a passing failure; the counts of what was
-    written, or raises the database's last error. ``retrying`` is told each new attempt and
+    written, or raises the database's last error (``claims``: a crawl's, as Archive.store_batch
+    takes them). ``retrying`` is told each new attempt and
     ``stored_anyway`` a batch found committed after all, in one line each.
 
     A COMMIT reported failed may have happened all the same (the connection lost after the
@@ -62,7 +64,7 @@ def store_batch(
             if doubt is None:
                 attempt = BatchCommit()
                 try:
-                    return archive.store_batch(*batch, run=run, commit=attempt)
+                    return archive.store_batch(*batch, run=run, commit=attempt, claims=claims)
                 finally:
                     if attempt.counts is not None:
                         doubt = attempt

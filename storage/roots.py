@@ -19,7 +19,7 @@ made one), as the stored URLs are; the old root of a move as an earlier version 
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -80,6 +80,32 @@ def issues_from_other_roots(archive: Archive, paper_code: str, root: str,
         asked = set(dates)  # a range asks only the paper's scheduled days
         found = [(day, url) for day, url in found if day in asked]
     return found
+
+
+class IssueClaims:
+    """Which crawl an issue is stored by, as the archive decides it: the first batch that writes
+    the issue's row, writers of one paper taking turns (Archive.store_batch). Two crawls from two
+    roots started together both pass the check of roots at their start (crawler/arguments.py:
+    check_root), the archive holding neither's issue yet; without this, each stored every article
+    under its own root's addresses.
+
+    A batch of this crawl's keeps the items of an issue held from the root they come from, from
+    this crawl's root (an earlier crawl's, or this one's from another spelling: the latest page's
+    refresh target), or under an entry URL this crawl wrote itself (a site that redirects its
+    entry page to another root); the items of an issue held from another root are left out, and
+    the issue noted in ``refused``. Read and written in the archive's writer thread only."""
+
+    def __init__(self, root: str, root_of: Callable[[str, date], str]) -> None:
+        self.root = site_root(root)
+        self.root_of = root_of  # the root an issue's entry URL hangs off (PaperProfile.root_of)
+        self.written: set[str] = set()  # the entry URLs this crawl's batches wrote
+        self.refused: dict[tuple[str, date], str] = {}  # (paper, date): the entry URL held
+
+    def accepts(self, day: date, held: str, incoming: str) -> bool:
+        """Whether an item of the issue of ``day``, reached at the entry URL ``incoming``, may be
+        stored with the issue the archive holds at ``held``."""
+        return (held == incoming or held in self.written or under_root(held, self.root)
+                or under_root(incoming, self.root_of(held, day)) or under_root(held, self.root_of(incoming, day)))
 
 
 # --- move-root ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -861,8 +862,9 @@ class _NoBeat:
     """The heartbeat's looping call, never run (no reactor here)."""
     running = False
 
-    def start(self, *args, **kwargs) -> None:
+    def start(self, interval, *args, **kwargs) -> None:
         self.running = True
+        self.interval = interval
 
     def stop(self) -> None:
         self.running = False
@@ -903,10 +905,10 @@ def job_worker(redis_url, monkeypatch):
     monkeypatch.setattr(distributed, "WorkerRoll", NamedRoll)
     monkeypatch.setattr(distributed, "create_looping_call", lambda beat: _NoBeat())
 
-    def job_worker(job: str, root: str, name: str, step=None, before: int = 0):
+    def job_worker(job: str, root: str, name: str, step=None, before: int = 0, settings: dict | None = None):
         crawler = get_crawler(IssuesSpider, settings_dict={
             "REDIS_URL": redis_url, "CRAWL_JOB": job, "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        })
+        } | (settings or {}))
         spider = IssuesSpider.from_crawler(crawler, base_url=root, date=str(ISSUES[0]))
         scheduler = distributed.JobScheduler.from_crawler(crawler)
         sent = _step_before_command(scheduler.server, before, step) if step else []
@@ -1144,6 +1146,98 @@ def test_the_end_of_a_job_whose_workers_were_taken_for_dead_says_what_is_known_o
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == [f"distributed crawl: job {prefix}: workers taken for dead, {said}: what they were fetching is "
                         f"missing: run the job again once it ends"], warnings
+
+
+def test_a_silent_worker_is_taken_for_dead_after_distributed_worker_ttl_and_the_lines_say_it(redis_url, job_worker):
+    # How long a silent worker's heartbeat lasts had no setting: 60 s, whatever the job needed.
+    import redis
+
+    from crawler.extensions import SHARE_LOST
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    short = {"DISTRIBUTED_WORKER_TTL": "4"}
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"), settings=short)
+    silent, _ = job_worker(job, ROOTS[0], _elsewhere("silent"), settings=short)
+    assert 0 < server_redis.ttl(f"{prefix}:workers:{silent.worker}") <= 4
+    assert silent.heartbeat.interval == 1  # three beats may be late before it lapses
+    for _ in range(5):  # the silent one's heartbeat is never sent (no reactor here), the other's is
+        other.beat()
+        time.sleep(1)
+    last, _ = job_worker(job, ROOTS[0], _elsewhere("last"), settings=short)  # takes the silent one off the roll
+    last.close("finished")
+    other.close("finished")
+    assert not server_redis.keys(f"{prefix}:*")
+    said = f"{_elsewhere('silent')}: no heartbeat for over 4 s (killed, cut off from Redis, its machine down, or paused)"
+    assert [each.stats.get_value(SHARE_LOST) for each in (last, other)] == [
+        f"what 1 worker of job {prefix} had taken from its queue ({said})"] * 2
+
+
+@pytest.mark.parametrize("ttl, why", [("0.5", "is not a whole number"), ("0", "is less than 1"),
+                                      ("100000000000000000", "is more than 604800")])
+def test_distributed_worker_ttl_that_is_no_whole_number_of_seconds_is_one_line(postgres_url, monkeypatch, ttl, why):
+    # One beyond Redis's greatest expiry ended each worker with a traceback as it joined the job.
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    done = run_crawl("date=2023-01-31", archive=postgres_url, settings={"DISTRIBUTED_WORKER_TTL": ttl})
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: setting DISTRIBUTED_WORKER_TTL={ttl!r} {why}"]
+
+
+@contextmanager
+def private_redis(*options: str):
+    """A Redis server of the test's own with ``options`` (redis-server's command line), whose
+    configuration the shared one's users are spared; its URL."""
+    import redis
+
+    if not shutil.which("redis-server"):
+        pytest.skip("no redis-server here to start one with another configuration")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                               "no", *options], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+@pytest.mark.parametrize("config, warned", [
+    (("--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru"), "maxmemory-policy volatile-lru at maxmemory 67108864 bytes"),
+    (("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lfu"), "maxmemory-policy allkeys-lfu at maxmemory 67108864 bytes"),
+    (("--maxmemory", "64mb", "--maxmemory-policy", "noeviction"), None),
+    # A managed Redis that refuses CONFIG: not told, and no reason to fail.
+    (("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru", "--rename-command", "CONFIG", ""), None),
+])
+def test_a_redis_that_may_evict_the_job_s_keys_is_said_in_one_warning(redis_url, request, tmp_path, monkeypatch,
+                                                                        config, warned):
+    # Every key of a job has a lease, so that a volatile-* policy evicts them as an allkeys-*
+    # one does: a live worker's heartbeat evicted took it for dead, a queue evicted lost its
+    # requests, and nothing said the Redis was set to do so.
+    archive = postgres_database(request)
+    with private_redis(*config) as url:
+        monkeypatch.setenv("CRAWL_MODE", "distributed")
+        monkeypatch.setenv("REDIS_URL", url)
+        monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
+        site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+        with SiteServer(site, prefix=PREFIX) as server:
+            done = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", f"date={ISSUES[0]}", archive=archive,
+                             settings={"ARCHIVE_FETCH_PDFS": "False", "DISTRIBUTED_IDLE_SECONDS": "0.5"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = [line.split(": ", 1)[1] for line in done.stderr.splitlines() if "evicts keys" in line]
+    assert said == ([f"distributed crawl: Redis at {url} evicts keys once it is full ({warned}): this job's may go, a "
+                     f"worker's heartbeat (a live worker taken for dead) or its queue (requests no worker fetches); set "
+                     f"maxmemory-policy noeviction"] if warned else [])
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(ARTICLES_PER_ISSUE,)]
 
 
 @pytest.mark.parametrize("noticed_by", ["heartbeat", "queue"])
@@ -1398,7 +1492,11 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
                     worker.send_signal(signal.SIGCONT)
         codes = [paused.wait(240), other.wait(240)]
     outputs = [log.read_text() for log in logs]
-    assert codes == [2, 0], [output[-3000:] for output in outputs]
+    # Both end refused: the resumed one by its job; the other worker by the archive, the issue
+    # the resumed one stored first (as it closed) being held from the resumed one's root: it
+    # stored its other issue, and nothing of that one, whose articles were stored twice, under
+    # both roots, the other worker ending with exit status 0.
+    assert codes == [2, 2], [output[-3000:] for output in outputs]
     line = (rf"distributed crawl: job {prefix} took this worker for dead \(no heartbeat for \d+ s: its process was paused "
             rf"or its machine suspended\) and crawls from {re.escape(roots[1])} now, not from this worker's root "
             rf"{re.escape(roots[0])}: this worker stopped taking requests, else its issues would be fetched from both "
@@ -1408,13 +1506,24 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
     assert "Traceback" not in outputs[0] and "Traceback" not in outputs[1]
     # Resumed, it finished at most what it was fetching (one request at a time) and took no more.
     assert len(served_after) <= 1, served_after
-    runs = {run.status: run for run in crawl_runs(archive)}
-    assert sorted(runs) == ["finished", "root_refused"]
-    assert re.fullmatch(line, runs["root_refused"].message)
-    # The other root's worker crawled its job whole, each article once, and cleared it.
+    runs = sorted(crawl_runs(archive), key=lambda run: run.id)
+    assert [run.status for run in runs] == ["root_refused", "root_refused"]
+    assert re.fullmatch(line, runs[0].message)
+    # The issues the resumed worker stored a page or article of (as many as it had begun).
+    first = [day for day, url in sql_rows(archive, "SELECT issue_date, url FROM issues ORDER BY issue_date")
+             if url.startswith(roots[0])]
+    refused = re.findall(r"ERROR: (.*)", outputs[1])
+    held = f"1 issue of gongyishibao ({first[0]})" if len(first) == 1 else \
+        f"{len(first)} issues of gongyishibao ({first[0]} to {first[-1]})"
+    assert refused == [runs[1].message] and refused[0].startswith(
+        f"the archive holds {held} fetched from {roots[0]}, not from this crawl's root {roots[1]}: "), outputs[1][-3000:]
+    # The other root's worker crawled its job whole, each article once, and cleared it; the
+    # archive holds each issue's articles from one root.
     stored = _articles_by_root(archive, roots)
-    assert stored[roots[1]] == len(issues) * ARTICLES_PER_ISSUE
-    assert stored[roots[0]] == runs["root_refused"].articles_new  # what the first had fetched is stored
+    assert stored[roots[1]] == (len(issues) - len(first)) * ARTICLES_PER_ISSUE
+    assert stored[roots[0]] == runs[0].articles_new > 0  # what the first had fetched is stored
+    assert sql_rows(archive, "SELECT count(*), count(DISTINCT a.title || i.issue_date) FROM articles a "
+                             "JOIN pages p ON p.id = a.page_id JOIN issues i ON i.id = p.issue_id") == [(sum(stored.values()),) * 2]
     articles = [path for path, _ in second_site.requests if "/content_" in path]
     assert len(articles) == len(set(articles)) == len(issues) * ARTICLES_PER_ISSUE
     assert not server_redis.keys(f"{prefix}:*")
@@ -1642,3 +1751,41 @@ def test_a_worker_that_rejoins_a_job_that_ended_leases_the_keys_it_makes_anew(no
     finally:
         paused.close("finished")
     assert not server_redis.keys(f"{prefix}:*")
+
+
+def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_once_between_them(
+        redis_url, request, tmp_path, monkeypatch):
+    # A crawl of the newest issue asks again the issues of its look-back window the archive
+    # holds incomplete: every worker of the job reads the archive as it starts and asks them,
+    # the job's shared fingerprints keeping each request to one worker.
+    from tests.test_incremental import MANIFEST, _point_index
+
+    archive = postgres_database(request)
+    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
+    older = newest - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    lost = PREFIX + MANIFEST["pages"][0]["articles"][1].replace("2023-01/31", f"{older:%Y-%m}/{older:%d}")
+    settings = {"ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "2", "DOWNLOAD_DELAY": "0.02",
+                "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "5"}
+    with SiteServer(site, prefix=PREFIX, faults={lost: [500] * 3}) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, f"date={older}", archive=archive, settings=settings).returncode == 4  # one article lost
+        _point_index(site, newest)
+        before = len(server.requests)
+        _distributed_job(monkeypatch, redis_url)
+        logs = [tmp_path / f"worker{n}.log" for n in range(3)]
+        workers = [start_crawl(base, archive=archive, settings=settings, log=log) for log in logs]
+        codes = [worker.wait(240) for worker in workers]
+        asked = [r.path for r in server.requests[before:] if not r.path.endswith(("robots.txt", "paperindex.htm"))]
+    assert codes == [0, 0, 0], [log.read_text()[-3000:] for log in logs]
+    older_entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    # The older issue: its entry page and its lost article, once each; the newest whole, each file once.
+    assert sorted(path for path in asked if f"/{older:%Y-%m}/{older:%d}/" in path) == sorted([older_entry, lost])
+    assert len(asked) == len(set(asked)) == 2 + 16 + ARTICLES_PER_ISSUE
+    assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(2 * ARTICLES_PER_ISSUE,) * 2]
+    opened = open_archive(archive)
+    try:
+        states = opened.issue_states("gongyishibao", older, newest)
+    finally:
+        opened.close()
+    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())

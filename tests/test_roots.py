@@ -2,6 +2,8 @@
 is fetched, and `archive move-root` moves a paper's stored addresses to the new root."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +15,7 @@ from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.roots import ADDRESSES, issues_from_other_roots, site_root, under_root
-from tests.conftest import SAMPLE_SITE, archive_command, crawl_runs, postgres_role, run_crawl, sql_rows
+from tests.conftest import SAMPLE_SITE, archive_command, crawl_runs, postgres_role, run_crawl, sql_rows, start_crawl
 from tests.sites import SAMPLE_DAY, sample_site
 from tests.test_migrations import old_archive
 from tests.test_storage import article, page
@@ -470,3 +472,106 @@ def test_a_move_takes_only_that_papers_rows_and_its_earlier_pictures(sqlite_url)
     (pictures,) = sql_rows(sqlite_url, "SELECT images FROM article_versions")[0]
     assert "https://x.example/images/131.jpg" in pictures and "http://x.example/" not in pictures
     assert sql_rows(sqlite_url, "SELECT url FROM images WHERE url NOT LIKE '%/b/%'") == [("https://x.example/images/new.jpg",)]
+
+
+# --- two crawls at once -----------------------------------------------------------------------
+
+class GatedSite(SiteServer):
+    """The sample site, whose entry page is answered only once every crawl of ``gate`` asked its
+    own: each crawl is past its start (the archive's check of roots) before either stores."""
+
+    def __init__(self, gate, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gate = gate
+
+    def _answer(self, path: str):
+        if path.endswith("/node_1.htm"):
+            try:
+                self.gate.wait(timeout=60)
+            except threading.BrokenBarrierError:  # a crawl that never asked: the test says why
+                pass
+        return super()._answer(path)
+
+
+def test_two_crawls_of_one_issue_from_two_roots_at_once_store_it_once(archive_url, tmp_path):
+    # Both pass the check of roots at their start, the archive holding nothing yet: every
+    # article was stored twice, under each root's addresses, and both ended with status 0.
+    gate = threading.Barrier(2)
+    with GatedSite(gate, SAMPLE_SITE, prefix=PREFIX) as one, GatedSite(gate, SAMPLE_SITE, prefix=PREFIX) as other:
+        roots = [served_root(one, "127.0.0.1"), served_root(other, "localhost")]
+        crawls = [start_crawl(f"base_url={root}", f"date={ISSUE_DATE}", archive=archive_url, log=tmp_path / f"{n}.log")
+                  for n, root in enumerate(roots)]
+        statuses = [crawl.wait(timeout=240) for crawl in crawls]
+    logs = [(tmp_path / f"{n}.log").read_text() for n in range(2)]
+    assert sorted(statuses) == [0, 2], logs
+    won, lost = (0, 1) if statuses[0] == 0 else (1, 0)
+    assert "Traceback" not in logs[lost]
+    refused = [line for line in logs[lost].splitlines() if "ERROR:" in line]
+    assert len(refused) == 1 and refused[0].endswith(
+        f"ERROR: the archive holds 1 issue of gongyishibao ({ISSUE_DATE}) fetched from "
+        f"{roots[won]}, not from this crawl's root {roots[lost]}: their articles would be stored twice; crawl from "
+        f"{roots[won]} (-a base_url={roots[won]}), or move the archive's addresses first: archive move-root "
+        f"gongyishibao {roots[won]} {roots[lost]}; the archive took it from that root while this crawl ran (another crawl "
+        f"stored it, or archive move-root moved it): this crawl stopped, none of what it fetched of it stored"), logs[lost]
+    # Nothing lost, nothing twice: the issue whole, from the root of the crawl that stored it first.
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+    for name, urls in addresses(archive_url).items():
+        assert [url for url in urls if not under_root(url, roots[won])] == [], name
+    stats = archive_command("stats", archive=archive_url)
+    assert stats.returncode == 0 and "Incomplete issues" not in stats.stdout, stats.stderr
+    assert sorted(run.status for run in crawl_runs(archive_url)) == ["finished", "root_refused"]
+
+
+def test_a_crawl_whose_site_redirects_its_entry_page_to_another_root_stores_the_issue_under_it(archive_url):
+    # The issue is stored from the root the redirect leads to (a site's new port, a new domain),
+    # not the crawl's: the crawl's own batches are no other crawl's, and none is refused as such.
+    entry = f"html/{ISSUE_DATE[:7]}/{ISSUE_DATE[8:]}/node_1.htm"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server, SiteServer(SAMPLE_SITE, prefix=PREFIX) as old:
+        new = served_root(server, "127.0.0.1")
+        old._redirects[f"{PREFIX}{entry}"] = new + entry
+        # Small batches: the issue's row is written by the first, which the others find.
+        done = run_crawl(f"base_url={served_root(old, '127.0.0.1')}", f"date={ISSUE_DATE}", archive=archive_url,
+                         settings={"ARCHIVE_BATCH_SIZE": "5"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+    assert sql_rows(archive_url, "SELECT url FROM issues") == [(new + entry,)]
+
+
+def test_a_crawl_whose_issue_is_moved_to_another_root_while_it_runs_stores_no_more_of_it_under_the_old(
+        archive_url, tmp_path):
+    # A move while a crawl of the paper ran: the crawl went on storing the issue's pages and
+    # articles under the old root, the issue split between two roots, exit status 0.
+    slow = {"DOWNLOAD_DELAY": "0.3", "CONCURRENT_REQUESTS": "1", "ARCHIVE_BATCH_SIZE": "2", "ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        old, new = served_root(server, "127.0.0.1"), served_root(server, "localhost")
+        running = start_crawl(f"base_url={old}", f"date={ISSUE_DATE}", archive=archive_url, settings=slow,
+                              log=tmp_path / "crawl.log")
+        for _ in range(600):
+            if running.poll() is not None or _stored(archive_url) >= 4:
+                break
+            time.sleep(0.1)
+        moved = archive_command("move-root", "gongyishibao", old, new, archive=archive_url)
+        assert moved.returncode == 0, moved.stderr
+        status = running.wait(timeout=240)
+        log = (tmp_path / "crawl.log").read_text()
+        assert status == 2, log[-3000:]
+        refused = [line for line in log.splitlines() if "ERROR:" in line]
+        assert len(refused) == 1 and refused[0].endswith(
+            f"ERROR: the archive holds 1 issue of gongyishibao ({ISSUE_DATE}) fetched from {new}, not from this crawl's "
+            f"root {old}: their articles would be stored twice; crawl from {new} (-a base_url={new}), or move the "
+            f"archive's addresses first: archive move-root gongyishibao {new} {old}; the archive took it from that root "
+            f"while this crawl ran (another crawl stored it, or archive move-root moved it): this crawl stopped, none of "
+            f"what it fetched of it stored"), log[-3000:]
+        assert {name: [url for url in urls if under_root(url, old)] for name, urls in addresses(archive_url).items()} == {
+            name: [] for name in URL_COLUMNS}
+        done = run_crawl(f"base_url={new}", f"date={ISSUE_DATE}", archive=archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+
+
+def _stored(archive: str) -> int:
+    """The articles the archive holds, 0 before it has its tables."""
+    try:
+        return sql_rows(archive, "SELECT count(*) FROM articles")[0][0]
+    except Exception:  # no table yet
+        return 0

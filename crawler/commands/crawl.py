@@ -54,6 +54,7 @@ PROJECT_SETTINGS: dict[str, tuple[type, float | None]] = {
     "RETRY_BACKOFF_MAX": (float, 0),
     "GC_YOUNG_THRESHOLD": (int, 0),
     "DISTRIBUTED_IDLE_SECONDS": (float, 0),
+    "DISTRIBUTED_WORKER_TTL": (int, 1),
 }
 # Scrapy's own that docs/operations.md tells to override (politeness, the cron line's log):
 # Scrapy reads them after its start-up banner, and a value that is no number ended the run
@@ -80,8 +81,11 @@ MORE_THAN_LEAST = frozenset({"AUTOTHROTTLE_TARGET_CONCURRENCY"})
 # drift alarm of a share above it never went off (ARCHIVE_DRIFT_ALARM=False turns it off). A
 # heartbeat of an hour takes five hours to tell a killed run (docs/operations.md): a longer one
 # serves nothing, and one of 5e10 s or more made the documented PostgreSQL query on crawl_runs
-# fail for the run's row ("timestamp out of range", then "interval out of range").
-GREATEST: dict[str, float] = {"ARCHIVE_DRIFT_MAX_SHARE": 1, "ARCHIVE_HEARTBEAT_SECONDS": 3600}
+# fail for the run's row ("timestamp out of range", then "interval out of range"). A distributed
+# worker's heartbeat outliving the job's keys (their seven days' lease) serves nothing either, and
+# one past Redis's greatest expiry ended the worker with a traceback as it joined the job.
+GREATEST: dict[str, float] = {"ARCHIVE_DRIFT_MAX_SHARE": 1, "ARCHIVE_HEARTBEAT_SECONDS": 3600,
+                              "DISTRIBUTED_WORKER_TTL": 7 * 24 * 3600}
 
 
 def check_settings(settings) -> str | None:

@@ -1,6 +1,7 @@
 """The `archive` command on SQLite and PostgreSQL: search, sql, stats, export, reprocess, history."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -612,6 +613,18 @@ def test_sql_refuses_a_copy_to_a_server_file_or_program_before_it_runs(postgres_
         assert not written.exists()
 
 
+@contextlib.contextmanager
+def _large_object_and_a_file_for_it(postgres_url):
+    """A large object holding b"kept", and a path the database server could write it to."""
+    archive = open_archive(postgres_url)
+    with archive.engine.begin() as conn:
+        oid = conn.execute(text("SELECT lo_from_bytea(0, 'kept')")).scalar_one()
+    archive.close()
+    with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
+        os.chmod(folder, 0o777)  # the server's user may write here
+        yield oid, Path(folder) / "object.bin"
+
+
 @pytest.mark.parametrize("statement, function", [
     ("SELECT lo_create(0)", "lo_create"),
     ("SELECT lo_from_bytea(0, '\\x00') AS made", "lo_from_bytea"),
@@ -626,17 +639,10 @@ def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transa
     # PostgreSQL's read-only transaction lets the large-object functions run: `SELECT lo_create(0)`
     # printed the number of an object the rollback had taken away, lo_unlink and lo_put said
     # done of what was left as it was, and lo_export wrote a file on the database server.
-    archive = open_archive(postgres_url)
-    with archive.engine.begin() as conn:
-        oid = conn.execute(text("SELECT lo_from_bytea(0, 'kept')")).scalar_one()
-    archive.close()
-    with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
-        os.chmod(folder, 0o777)  # the server's user may write here
-        written = Path(folder) / "object.bin"
+    with _large_object_and_a_file_for_it(postgres_url) as (oid, written):
         done = archive_command("sql", statement.format(oid=oid, file=written), archive=postgres_url)
         assert (done.returncode, done.stdout) == (2, "")
-        assert done.stderr == (f"error: archive sql is read-only: {function} writes a large object or a file of the "
-                               "database server, which its read-only transaction does not stop: use psql for it\n")
+        assert done.stderr == f"error: archive sql is read-only: {function} {LARGE_OBJECT_REFUSED}\n"
         assert not written.exists()
     assert sql_rows(postgres_url, "SELECT count(*) FROM pg_largeobject_metadata")[0][0] == 1
     assert bytes(sql_rows(postgres_url, f"SELECT lo_get({oid})")[0][0]) == b"kept"
@@ -676,17 +682,11 @@ def test_sql_on_postgresql_refuses_what_a_read_only_transaction_lets_act_however
     # (query_to_xml runs what it is given) wrote its file, and the functions that end another
     # session, reload the configuration, reset statistics or take a lock ran (for a role allowed
     # to call them), which a read-only transaction does not stop.
-    archive = open_archive(postgres_url)
-    with archive.engine.begin() as conn:
-        oid = conn.execute(text("SELECT lo_from_bytea(0, 'kept')")).scalar_one()
-    archive.close()
     import psycopg
 
     other = psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
     try:
-        with tempfile.TemporaryDirectory() as folder:  # outside pytest's folders, which the server's user cannot enter
-            os.chmod(folder, 0o777)  # the server's user may write here
-            written = Path(folder) / "object.bin"
+        with _large_object_and_a_file_for_it(postgres_url) as (oid, written):
             done = archive_command("sql", statement.format(oid=oid, file=written, pid=other.info.backend_pid),
                                    archive=postgres_url)
             assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: archive sql is read-only: {refusal}\n")

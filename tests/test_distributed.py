@@ -1758,12 +1758,10 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
     # A crawl of the newest issue asks again the issues of its look-back window the archive
     # holds incomplete: every worker of the job reads the archive as it starts and asks them,
     # the job's shared fingerprints keeping each request to one worker.
-    from tests.test_incremental import MANIFEST, _point_index
+    from tests.test_incremental import MANIFEST, _assert_both_complete, _entry, _point_index, _two_recent_issues
 
     archive = postgres_database(request)
-    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
-    older = newest - timedelta(days=7)
-    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    older, newest, site = _two_recent_issues(tmp_path)
     lost = PREFIX + MANIFEST["pages"][0]["articles"][1].replace("2023-01/31", f"{older:%Y-%m}/{older:%d}")
     settings = {"ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "2", "DOWNLOAD_DELAY": "0.02",
                 "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "5"}
@@ -1778,14 +1776,9 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
         codes = [worker.wait(240) for worker in workers]
         asked = [r.path for r in server.requests[before:] if not r.path.endswith(("robots.txt", "paperindex.htm"))]
     assert codes == [0, 0, 0], [log.read_text()[-3000:] for log in logs]
-    older_entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    older_entry = _entry(older)
     # The older issue: its entry page and its lost article, once each; the newest whole, each file once.
     assert sorted(path for path in asked if f"/{older:%Y-%m}/{older:%d}/" in path) == sorted([older_entry, lost])
     assert len(asked) == len(set(asked)) == 2 + 16 + ARTICLES_PER_ISSUE
     assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(2 * ARTICLES_PER_ISSUE,) * 2]
-    opened = open_archive(archive)
-    try:
-        states = opened.issue_states("gongyishibao", older, newest)
-    finally:
-        opened.close()
-    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+    _assert_both_complete(archive, older, newest)

@@ -279,16 +279,47 @@ def _point_index(site, day: date) -> None:
                      encoding="utf-8")
 
 
+def _two_recent_issues(tmp_path):
+    """The last Tuesday's issue and the one a week before it (so both within a crawl of the
+    newest's look-back window), as a site of sample issues without PDFs."""
+    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)
+    older = newest - timedelta(days=7)
+    return older, newest, sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+
+
+def _entry(day: date) -> str:
+    """The path of the issue of ``day``'s entry page (its first page)."""
+    return f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm"
+
+
+def _assert_both_complete(url: str, older: date, newest: date) -> None:
+    archive = open_archive(url)
+    try:
+        states = archive.issue_states("gongyishibao", older, newest)
+    finally:
+        archive.close()
+    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+
+
+def _newer_issue_out_and_the_next_run_asks_again(site, newest: date, server, base: str, url: str, entry: str) -> None:
+    """The site's newest issue is ``newest`` now; the next crawl of the newest asks ``entry``
+    (an older issue's entry page) again and fetches both issues."""
+    _point_index(site, newest)
+    before = len(server.requests)
+    again = run_crawl(base, archive=url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert entry in _served(server, before)
+    assert "issues 2/2 (0 already complete)" in _summary(again)
+
+
 def test_latest_asks_again_a_recent_issue_it_left_incomplete_once_a_newer_one_is_out(tmp_path, sqlite_url):
     # A daily `scrapy crawl issues` (no date) whose issue lost an article: once the next issue
     # was out, the runs asked only that one and exited 0, the older issue left incomplete for
     # good though its run had said "run again to fetch them".
-    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
-    older = newest - timedelta(days=7)
-    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
+    older, newest, site = _two_recent_issues(tmp_path)
     article = MANIFEST["pages"][0]["articles"][1]
     lost, lost_newest = (PREFIX + article.replace("2023-01/31", f"{day:%Y-%m}/{day:%d}") for day in (older, newest))
-    entry, newest_entry = (f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in (older, newest))
+    entry, newest_entry = _entry(older), _entry(newest)
     settings = {"ARCHIVE_FETCH_PDFS": "False"}
     with SiteServer(site, prefix=PREFIX, faults={lost: LOST + LOST, lost_newest: LOST}) as server:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
@@ -311,12 +342,7 @@ def test_latest_asks_again_a_recent_issue_it_left_incomplete_once_a_newer_one_is
         before = len(server.requests)
         assert run_crawl(base, archive=sqlite_url, settings=settings).returncode == 0
         assert _served(server, before) == {PREFIX + "paperindex.htm"}  # both complete: nothing more
-    archive = open_archive(sqlite_url)
-    try:
-        states = archive.issue_states("gongyishibao", older, newest)
-    finally:
-        archive.close()
-    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+    _assert_both_complete(sqlite_url, older, newest)
 
 
 def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url):
@@ -359,10 +385,8 @@ def test_latest_asks_again_the_newest_issue_a_run_failed_to_fetch_once_a_newer_o
     # the next issue was out, the runs without a date asked only that one (they ask again the
     # issues the archive holds incomplete, and it held none of that date) and exited 0: the
     # issue was lost for good, though its run had said "run again to fetch them".
-    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
-    older = newest - timedelta(days=7)
-    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
-    entry, newest_entry = (f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in (older, newest))
+    older, newest, site = _two_recent_issues(tmp_path)
+    entry, newest_entry = _entry(older), _entry(newest)
     settings = {"ARCHIVE_FETCH_PDFS": "False"}
     with SiteServer(site, prefix=PREFIX, faults={entry: [503] * 6}) as server:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
@@ -389,21 +413,14 @@ def test_latest_asks_again_the_newest_issue_a_run_failed_to_fetch_once_a_newer_o
         before = len(server.requests)
         assert run_crawl(base, archive=archive_url, settings=settings).returncode == 0
         assert _served(server, before) == {PREFIX + "paperindex.htm"}  # both complete: nothing more
-    archive = open_archive(archive_url)
-    try:
-        states = archive.issue_states("gongyishibao", older, newest)
-    finally:
-        archive.close()
-    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+    _assert_both_complete(archive_url, older, newest)
 
 
 def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_issue(tmp_path, sqlite_url):
     # Asked again and answered 404 now: a date asked, counted in absent_issues as such (not an
     # issue "held incomplete ... it stays as stored"), and not asked by the next run.
-    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
-    older = newest - timedelta(days=7)
-    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
-    entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    older, newest, site = _two_recent_issues(tmp_path)
+    entry = _entry(older)
     settings = {"ARCHIVE_FETCH_PDFS": "False"}
     with SiteServer(site, prefix=PREFIX, faults={entry: [503] * 3 + [404]}) as server:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
@@ -424,13 +441,12 @@ def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_
     finally:
         archive.close()
 
+
 def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tmp_path, archive_url):
     # A crawl of the newest issue killed (SIGKILL, a power cut) before its first batch left no
     # row of that issue: once the next issue was out, no run without a date asked it again.
-    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
-    older = newest - timedelta(days=7)
-    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
-    entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    older, newest, site = _two_recent_issues(tmp_path)
+    entry = _entry(older)
     # One request at a time, a little apart: killed with its pages fetched, its batch unwritten.
     slow = {"ARCHIVE_FETCH_PDFS": "False", "DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS": "1"}
     with SiteServer(site, prefix=PREFIX) as server:
@@ -450,28 +466,16 @@ def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tm
             assert archive.issue_states("gongyishibao", older, newest) == {}  # killed before its first batch
         finally:
             archive.close()
-        _point_index(site, newest)
-        before = len(server.requests)
-        again = run_crawl(base, archive=archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
-        assert again.returncode == 0, again.stderr[-3000:]
-        assert entry in _served(server, before)
-        assert "issues 2/2 (0 already complete)" in _summary(again)
-    archive = open_archive(archive_url)
-    try:
-        states = archive.issue_states("gongyishibao", older, newest)
-    finally:
-        archive.close()
-    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+        _newer_issue_out_and_the_next_run_asks_again(site, newest, server, base, archive_url, entry)
+    _assert_both_complete(archive_url, older, newest)
 
 
 def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(tmp_path, sqlite_url):
     # SIGTERM (systemctl stop) while the newest issue's entry page waited for its retry: the
     # stop leaves that retry to the next run, and the run's message said only that it was
     # interrupted. Once the next issue was out, no run without a date asked it again.
-    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)  # the last Tuesday
-    older = newest - timedelta(days=7)
-    site = sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
-    entry = f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_1.htm"
+    older, newest, site = _two_recent_issues(tmp_path)
+    entry = _entry(older)
     with SiteServer(site, prefix=PREFIX, faults={entry: [503]}) as server:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
         _point_index(site, older)
@@ -487,15 +491,5 @@ def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(t
         finally:
             if crawl.poll() is None:
                 crawl.kill()
-        _point_index(site, newest)
-        before = len(server.requests)
-        again = run_crawl(base, archive=sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
-        assert again.returncode == 0, again.stderr[-3000:]
-        assert entry in _served(server, before)
-        assert "issues 2/2 (0 already complete)" in _summary(again)
-    archive = open_archive(sqlite_url)
-    try:
-        states = archive.issue_states("gongyishibao", older, newest)
-    finally:
-        archive.close()
-    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+        _newer_issue_out_and_the_next_run_asks_again(site, newest, server, base, sqlite_url, entry)
+    _assert_both_complete(sqlite_url, older, newest)

@@ -619,7 +619,7 @@ def test_the_store_pipeline_writes_a_batch_when_full_or_when_its_first_item_has_
     class Archive:
         batches = []
 
-        def store_batch(self, pages, articles, pdfs, dead=(), absent=(), run=None, commit=None):
+        def store_batch(self, pages, articles, pdfs, dead=(), absent=(), run=None, commit=None, claims=None):
             self.batches.append(len(pages))
             return dict.fromkeys(("pages", "articles", "pdfs", "versions", "pages_new", "pages_updated",
                                   "articles_new", "articles_updated"), 0)

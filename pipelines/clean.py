@@ -69,21 +69,24 @@ def _score(text: str) -> int:
     return 2 * len(_STRONG.findall(text)) + len(_WEAK.findall(text))
 
 
-def _farm(texts: list[str]) -> tuple[int, int] | None:
+def _farm(texts: list[str], indented: Callable[[int], bool] | None = None) -> tuple[int, int] | None:
     """The span (first, last index) of the link farm in a run of list items, or None.
 
     Several spam titles are required and they must be most of the span, so one odd title in a
     real list of links never counts. The span then takes in neighbouring titles that are half
-    spam (亚洲图片综合区), never a title without two spam words.
+    spam (亚洲图片综合区), never a title without two spam words, nor one that the paper's
+    indentation parts from the span (``indented(i)``: between items i - 1 and i): a kit glues
+    its farm before a paragraph's text, and a short line of the paper's with two weak words
+    (中小学生免费观看) is as half spam as such a title.
     """
     scores = list(map(_score, texts))
     hits = [i for i, score in enumerate(scores) if score >= 3]
     if len(hits) < 3 or len(hits) < 0.6 * (hits[-1] - hits[0] + 1):
         return None
     first, last = hits[0], hits[-1]
-    while first > 0 and scores[first - 1] >= 2:
+    while first > 0 and scores[first - 1] >= 2 and not (indented and indented(first)):
         first -= 1
-    while last < len(scores) - 1 and scores[last + 1] >= 2:
+    while last < len(scores) - 1 and scores[last + 1] >= 2 and not (indented and indented(last + 1)):
         last += 1
     return first, last
 
@@ -368,7 +371,7 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     """Text spans of the link farms in a paragraph, first to last spam title of each."""
     found = []
     for run in _runs(para):
-        if span := _farm([para.text[a:b] for a, b in run]):
+        if span := _farm([para.text[a:b] for a, b in run], lambda i: _INDENT in para.text[run[i - 1][1] : run[i][0]]):
             first, last = span
             while first <= last and not _title_at_edge(para, run[first], end=False):
                 first += 1
@@ -384,6 +387,8 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     return [span] if span else []
 
 
+# How the paper opens a paragraph's text; no farm of the seeds or the fixtures parts titles so.
+_INDENT = "\u3000\u3000"
 _NOT_TITLE_EDGE = re.compile(r"[^0-9a-z]", re.I)  # kits' titles end in 97, 999, 40p, d: no text
 _BAR_CHARS = "|｜丨"
 

@@ -539,6 +539,19 @@ def test_text_a_kit_hides_in_a_heading_is_no_part_of_it(spam):
     assert variant.title == "主標題續"  # a size its child sets again is on screen
 
 
+@pytest.mark.parametrize("sheet", ["", "<style>.k {display:none}</style>"], ids=["no style sheet", "a style sheet"])
+def test_a_noscript_in_a_heading_is_no_part_of_it(sheet):
+    """A browser that runs scripts shows nothing of a <noscript>, and the cleaner takes one out
+    of the body as spam:script; in a heading its links (a kit's keywords) were stored in the
+    title and 副题."""
+    spam = "<noscript><a href='http://www.zhanqun.example/'>久久综合网</a> 亚洲一区二区</noscript>"
+    rows = ["", f"{sheet}主標題{spam}", f"{spam}副題<span class=k>藏</span>", "記者 皮磊"]
+    block = "<table class=wz>" + "".join(f"<tr valign=top><td>{cell}</td></tr>" for cell in rows) + "</table>"
+    parsed = article_with(block)
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("", "主標題", "副題" + "藏" * (not sheet), "記者 皮磊")
+    assert article_with(f"<div class=text_c>{sheet}<h1>主標題{spam}</h1></div>").title == "主標題"
+
+
 @pytest.mark.parametrize(("sheet", "spam"), [
     (".k9 {display:none}", "<span class=k9>久久综合网 亚洲一区二区</span>"),
     ("span#k8 {position:absolute; left:-9999px}", "<span id=k8>久久综合网</span>"),

@@ -26,7 +26,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
-from crawler.templates.hiding import STYLED, StyleSheet, hidden
+from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
     BLOCKS, CELLS, block_lines, collapse as _collapse, has_text, html_blanks, line as _line, parse, text as _text,
@@ -1088,20 +1088,30 @@ def _broken_after(block: etree._Element, img: etree._Element) -> bool:
     return False
 
 
+# What in a heading may be off screen by itself: an element its own attributes may hide, and
+# a <noscript>, which a browser that runs scripts does not show (the cleaner takes it out of
+# the body as spam:script).
+_MAY_HIDE = etree.XPath(".//*[@style or @hidden or self::noscript]")
+
+
+def _off_screen(element, sheet: StyleSheet | None = None) -> bool:
+    return element.tag == "noscript" or hidden(element, sheet)
+
+
 def _heading_line(element, sheet: StyleSheet | None = None) -> str:
-    """A heading's line (text.line) without what CSS hides in it, by the rules the body's
-    cleaner reads (hiding.hidden): hijacked copies hide their keywords in a title row
-    (<span style="display:none">, or a class a <style> hides) as in the body. A heading holds
-    a few elements: looking costs little, copying only when found. Without a ``sheet`` only
-    an element's own attributes can hide it: those with none are not asked."""
+    """A heading's line (text.line) without what a reader does not see in it, by the rules the
+    body's cleaner reads (hiding.hidden): hijacked copies hide their keywords in a title row
+    (<span style="display:none">, a class a <style> hides, a <noscript>) as in the body. A
+    heading holds a few elements: looking costs little, copying only when found. Without a
+    ``sheet`` only an element's own attributes can hide it: those with none are not asked."""
     if not isinstance(element, etree._Element):
         return _collapse(str(element))
     if sheet is None:
-        if not any(map(hidden, STYLED(element))):  # most headings: none is styled
+        if not any(map(_off_screen, _MAY_HIDE(element))):  # most headings: nothing is
             return _line(element)
-        found = set(filter(hidden, STYLED(element)))
+        found = set(filter(_off_screen, _MAY_HIDE(element)))
     else:
-        found = {e for e in element.iterdescendants() if isinstance(e.tag, str) and hidden(e, sheet)}
+        found = {e for e in element.iterdescendants() if isinstance(e.tag, str) and _off_screen(e, sheet)}
         if not found:
             return _line(element)
     # Marked on the heading itself, dropped from its copy: a rule may select an element by

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-__all__ = ["STYLED", "StyleSheet", "declarations", "hidden", "hiding", "number", "revealed"]
+__all__ = ["StyleSheet", "declarations", "hidden", "hiding", "number", "revealed"]
 
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
@@ -253,11 +253,6 @@ class StyleSheet:
             if step.matches(element) and _under(element, ancestry):
                 return how
         return None
-
-
-# The elements under one that may hide by their own attributes: those with a style or the
-# hidden attribute.
-STYLED = etree.XPath(".//*[@style or @hidden]")
 
 
 def _stays_hidden(element: etree._Element, how: str) -> bool:

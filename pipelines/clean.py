@@ -21,7 +21,7 @@ from lxml import etree
 
 from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
-from crawler.templates.hiding import declarations as _declarations, hiding as _hiding, number as _number, revealed as _revealed
+from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.text import CELL_GAP, HAN, HTML_SPACE, Layout, html_blanks, source_blank
 
 __all__ = [
@@ -69,21 +69,24 @@ def _score(text: str) -> int:
     return 2 * len(_STRONG.findall(text)) + len(_WEAK.findall(text))
 
 
-def _farm(texts: list[str]) -> tuple[int, int] | None:
+def _farm(texts: list[str], indented: Callable[[int], bool] | None = None) -> tuple[int, int] | None:
     """The span (first, last index) of the link farm in a run of list items, or None.
 
     Several spam titles are required and they must be most of the span, so one odd title in a
     real list of links never counts. The span then takes in neighbouring titles that are half
-    spam (亚洲图片综合区), never a title without two spam words.
+    spam (亚洲图片综合区), never a title without two spam words, nor one that the paper's
+    indentation parts from the span (``indented(i)``: between items i - 1 and i): a kit glues
+    its farm before a paragraph's text, and a short line of the paper's with two weak words
+    (中小学生免费观看) is as half spam as such a title.
     """
     scores = list(map(_score, texts))
     hits = [i for i, score in enumerate(scores) if score >= 3]
     if len(hits) < 3 or len(hits) < 0.6 * (hits[-1] - hits[0] + 1):
         return None
     first, last = hits[0], hits[-1]
-    while first > 0 and scores[first - 1] >= 2:
+    while first > 0 and scores[first - 1] >= 2 and not (indented and indented(first)):
         first -= 1
-    while last < len(scores) - 1 and scores[last + 1] >= 2:
+    while last < len(scores) - 1 and scores[last + 1] >= 2 and not (indented and indented(last + 1)):
         last += 1
     return first, last
 
@@ -99,121 +102,7 @@ def _spammy(text: str) -> bool:
 # nesting at 256 levels and drops the rest, and an editor's unclosed <font> on every line nests
 # each line one deeper (an article of 700 such lines kept 253).
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
-_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
-_SIMPLE_SELECTOR = re.compile(r"([a-z][\w-]*)?([.#])([\w-]+)", re.I)  # .k, #k, div.k, div#k
-# One step of a descendant selector: a tag, a class or an id, or a tag with one of them; and
-# what joins two steps (a blank: anywhere under; ">": right under).
-_STEP = re.compile(r"([a-z][\w-]*)?(?:([.#])([\w-]+))?", re.I)
-_COMBINATOR = re.compile(r"\s*(>)\s*|\s+")
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-# An at-rule: a statement (@charset "utf-8";) or a block (@media print { .k {…} }). The rules in
-# a block hold for print, some screens or some browsers only: the reader's may show the text.
-_AT_RULE = re.compile(r"@[^{};]*(?:;|\{(?:[^{}]*\{[^{}]*\})*[^{}]*\})")
 _KIT_ID = re.compile(r"body_jx_\d+|__overflow_a")
-
-
-class _Step(NamedTuple):
-    tag: str | None
-    kind: str | None  # "." for a class, "#" for an id
-    name: str | None
-
-    def matches(self, element) -> bool:
-        if self.tag and element.tag != self.tag:
-            return False
-        if self.kind == ".":
-            return self.name in (element.get("class") or "").split()
-        return self.kind is None or element.get("id") == self.name
-
-
-# A descendant selector read right to left: the step the element must match, then for each
-# step above it whether it must be the parent (">") or may be any ancestor, and the step.
-_Descendant = tuple[_Step, tuple[tuple[bool, _Step], ...]]
-
-
-def _descendant_selector(selector: str) -> _Descendant | None:
-    """A selector of steps joined by blanks or ">" (.k a, #w .l span, div.k > p), or None for
-    any other (one step, attributes, states such as :hover) or for one of tags alone (div p),
-    which would hide every such element, as a rule for p alone is not read either."""
-    parts = _COMBINATOR.split(selector.strip())
-    if len(parts) < 3:
-        return None
-    steps = []
-    for text in parts[::2]:
-        if not text or not (match := _STEP.fullmatch(text)):
-            return None
-        steps.append(_Step(match[1].lower() if match[1] else None, match[2], match[3]))
-    if not any(step.kind for step in steps):
-        return None
-    joins = [join == ">" for join in parts[1::2]]
-    return steps[-1], tuple(zip(reversed(joins), reversed(steps[:-1])))
-
-
-def _under(element, ancestry: tuple[tuple[bool, _Step], ...]) -> bool:
-    """Whether an element stands under the steps of a descendant selector (nearest ancestor
-    first: a match found so is a match; one it misses is text kept)."""
-    node = element
-    for child, step in ancestry:
-        node = node.getparent()
-        while node is not None and not step.matches(node) and not child:
-            node = node.getparent()
-        if node is None or not step.matches(node):
-            return False
-    return True
-
-
-def _hidden_by_stylesheet(root) -> tuple[dict[str, str], dict[str, str], list[tuple[_Descendant, str]]]:
-    """Classes and ids that a <style> in the fragment hides, each with the property that hides
-    it: kits hide their blocks that way too. A class or id of one tag only (div.k) is kept with
-    it, as ``div.k``. And the descendant selectors it hides (.k a): kits hide what a block holds
-    so, the block left on screen. A rule that hides by font-size or visibility, which a
-    descendant can undo, counts only where no rule of the sheets undoes it (.k span {font-size:
-    16px}): the rules are not matched against one another."""
-    classes, ids, descendants = {}, {}, []
-    rules = [
-        (selectors, _declarations(body)) for sheet in root.iter("style")
-        for selectors, body in _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", sheet.text or "")))
-    ]
-    undone = {how for _, style in rules for how in _UNDOING if _UNDOING[how](style)}
-    for selectors, style in rules:
-        if not (how := _hiding(style)) or how in undone:
-            continue
-        for selector in selectors.split(","):
-            if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
-                tag = f"{match[1].lower()}." if match[1] else ""
-                (classes if match[2] == "." else ids)[tag + match[3]] = how
-            elif descendant := _descendant_selector(selector):
-                descendants.append((descendant, how))
-    return classes, ids, descendants
-
-
-_RELATIVE_SIZE = re.compile(r"(?<!r)em$|%$")  # a size relative to the hidden ancestor's 0, as hiding.revealed reads it
-
-
-def _readable_size(style: dict[str, str]) -> bool:
-    size = style.get("font-size", "")
-    return bool(_number(size)) and not _RELATIVE_SIZE.search(size) and _hiding({"font-size": size}) is None
-
-
-# A style that puts back on screen what font-size:0 or visibility:hidden on an ancestor hid.
-_UNDOING: dict[str, Callable[[dict[str, str]], bool]] = {
-    "font-size": _readable_size,
-    "visibility": lambda style: style.get("visibility") == "visible",
-}
-
-
-def _named(names: dict[str, str], tag: str, values: list[str]) -> str | None:
-    """How one of ``values`` (an element's classes, or its id) is hidden by ``names``, alone or
-    with the element's tag (_hidden_by_stylesheet), or None."""
-    for value in values:
-        if how := names.get(value) or names.get(f"{tag}.{value}"):
-            return how
-    return None
-
-
-def _hides(element, hiding: str) -> bool:
-    """Whether the property hiding an element keeps it off screen: font-size:0 and visibility:
-    hidden do not where a descendant puts its text back (hiding.revealed)."""
-    return not (hiding in ("font-size", "visibility") and _revealed(element, hiding))
 
 
 def _collapse(text: str) -> str:
@@ -232,8 +121,8 @@ class _Reader(Layout):
         self.paragraphs: list[_Para] = []
         self.removals: list[Removal] = []
         self._hide_styled = hide_styled
-        self._hidden_classes, self._hidden_ids, self._hidden_descendants = _hidden_by_stylesheet(root)
-        self._sheet_hides = bool(self._hidden_classes or self._hidden_ids or self._hidden_descendants)
+        # The fragment's <style> rules, as the page objects read a heading's (hiding.hidden).
+        self._sheet = StyleSheet(root) or None
         self._links: list[tuple[int, int]] = []
         # The region's contents; its own tag and style are the page's, not the article's.
         self.read(root)
@@ -283,24 +172,7 @@ class _Reader(Layout):
             return "spam:hidden"
         if not self._hide_styled:
             return None
-        if element.get("hidden") is not None:
-            return "spam:hidden"
-        if self._sheet_hides and (hiding := self._sheet_hiding(element, tag)) and _hides(element, hiding):
-            return "spam:hidden"
-        if (style := element.get("style")) and (hiding := _hiding(_declarations(style))) and _hides(element, hiding):
-            return "spam:hidden"
-        return None
-
-    def _sheet_hiding(self, element, tag: str) -> str | None:
-        """The property by which a <style> of the fragment hides an element, or None."""
-        if self._hidden_ids and (name := element.get("id")) and (how := _named(self._hidden_ids, tag, [name])):
-            return how
-        if self._hidden_classes and (how := _named(self._hidden_classes, tag, (element.get("class") or "").split())):
-            return how
-        for (step, ancestry), how in self._hidden_descendants:
-            if step.matches(element) and _under(element, ancestry):
-                return how
-        return None
+        return "spam:hidden" if hidden(element, self._sheet) else None
 
     def opened(self, element, tag: str):
         # Where a link's text begins: the line's length and the paragraphs before it.
@@ -499,7 +371,7 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     """Text spans of the link farms in a paragraph, first to last spam title of each."""
     found = []
     for run in _runs(para):
-        if span := _farm([para.text[a:b] for a, b in run]):
+        if span := _farm([para.text[a:b] for a, b in run], lambda i: _INDENT in para.text[run[i - 1][1] : run[i][0]]):
             first, last = span
             while first <= last and not _title_at_edge(para, run[first], end=False):
                 first += 1
@@ -515,6 +387,8 @@ def _farms(para: _Para) -> list[tuple[int, int]]:
     return [span] if span else []
 
 
+# How the paper opens a paragraph's text; no farm of the seeds or the fixtures parts titles so.
+_INDENT = "\u3000\u3000"
 _NOT_TITLE_EDGE = re.compile(r"[^0-9a-z]", re.I)  # kits' titles end in 97, 999, 40p, d: no text
 _BAR_CHARS = "|｜丨"
 

@@ -643,6 +643,20 @@ def test_blank_parted_lines_of_the_paper_stay():
     assert result.removals == []
 
 
+@pytest.mark.parametrize("farm", [
+    " ".join(SPAM_TITLES[:8]),  # titles without links, parted by blanks
+    links(SPAM_TITLES[:8], " "),
+], ids=["blank-parted titles", "links"])
+@pytest.mark.parametrize("line", ["中小学生免费观看", "非遗展演在线观看"])
+def test_a_farm_glued_before_the_papers_indented_line_leaves_the_line(farm, line):
+    """A kit sets its farm before a paragraph's text, the paper's indentation between them: a
+    short line after it whose two weak spam words (免费, 观看) made it half spam went with the
+    farm, as a last title it took in (亚洲图片综合区); the indentation marks the paper's text."""
+    result = clean_body(paragraph(REAL[0]) + f"<p>{farm}　　{line}</p>")
+    assert result.paragraphs == [REAL[0], line]
+    assert [(r.kind, r.text) for r in result.removals] == [("spam:link-farm", " ".join(SPAM_TITLES[:8]))]
+
+
 def test_zero_width_characters_do_not_hide_spam_keywords():
     broken = ["\u200b".join(title) for title in SPAM_TITLES[:5]]
     result = clean_body(paragraph(REAL[0]) + f"<p>{links(broken)}</p>")

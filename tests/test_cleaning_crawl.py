@@ -31,6 +31,10 @@ HIDDEN_BLOCKS = [
     f'<div style="transform: scale(0)">{HIDDEN_TEXTS[0]}</div>', f'<p style="margin-left:-9999px">{HIDDEN_TEXTS[1]}</p>',
     f"<style>div.k8 {{display:none}}</style><div class=k8>{HIDDEN_TEXTS[2]}</div>",
 ]
+# Keywords hidden in its title rows by a class a <style> there hides: before the title, and as
+# the whole of its empty 副题 row.
+TITLE_SHEET = "<style>.t9 {display:none}</style>"
+TITLE_SPAM = "<span class=t9>久久综合网 亚洲一区二区</span>"
 # Links hidden by a descendant selector of a style sheet, the block around them left on screen,
 # after the first paragraph (of the article that carries seed 001's labelled farm too).
 DESCENDANT = "content_306509.htm"
@@ -75,6 +79,9 @@ def _spam(name: str, html: str) -> str:
         assert html.count(GLUED_NOTE + "\n" + END) == 1
         return html.replace(GLUED_NOTE, GLUED_NOTE.replace("</P>", f"{GLUED_TITLES}</P>"))
     if name == HIDDEN:
+        for row in ('line-height:32px">', 'line-height:26px">'):  # the title's row and the 副题's
+            assert html.count(row) == 1
+            html = html.replace(row, row + (TITLE_SHEET if "32px" in row else "") + TITLE_SPAM)
         start = html.index("<npm:article-content>")
         head, paragraphs = html[:start], html[start:].split("</P>")
         assert len(paragraphs) >= len(HIDDEN_BLOCKS) + 1
@@ -89,11 +96,16 @@ def _spam(name: str, html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def bodies(tmp_path_factory):
-    """The stored body of each article file, crawled from the sample as it is."""
+def unspammed(tmp_path_factory):
+    """The archive of the sample crawled as it is."""
     site = sample_site(tmp_path_factory.mktemp("site") / "site", pdfs=False)
-    url = crawled_archive(SimpleNamespace(param="sqlite"), site, tmp_path_factory.mktemp("clean"))
-    return {re.sub(r".*/", "", u): body for u, body in sql_rows(url, "SELECT url, body FROM articles")}
+    return crawled_archive(SimpleNamespace(param="sqlite"), site, tmp_path_factory.mktemp("clean"))
+
+
+@pytest.fixture(scope="module")
+def bodies(unspammed):
+    """The stored body of each article file, crawled from the sample as it is."""
+    return {re.sub(r".*/", "", u): body for u, body in sql_rows(unspammed, "SELECT url, body FROM articles")}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -129,6 +141,15 @@ def test_injected_spam_and_a_dated_related_list_are_not_stored_and_the_text_is_w
     assert [r for r in removals(spammed, DESCENDANT) if r[0] == "spam:hidden"] == [("spam:hidden", DESCENDANT_TEXT)]
     assert stored[RELATED][0] == bodies[RELATED]
     assert removals(spammed, RELATED) == [("boilerplate:related", line) for line in RELATED_LINES]
+
+
+def test_keywords_a_style_sheet_hides_in_the_title_rows_are_not_stored(spammed, unspammed):
+    """Read with them, the stored title began with the kit's keywords and its 副题 was nothing
+    else; the cleaner cannot tell keywords glued to a title from it."""
+    query = "SELECT pretitle, title, subtitle, byline FROM articles WHERE url LIKE :u"
+    [stored] = sql_rows(spammed, query, u=f"%/{HIDDEN}")
+    assert tuple(stored) == tuple(sql_rows(unspammed, query, u=f"%/{HIDDEN}")[0])
+    assert stored[2] == ""
 
 
 def test_mixed_titles_a_leading_spam_link_and_titles_without_separators_are_not_stored(spammed, bodies):

@@ -539,6 +539,52 @@ def test_text_a_kit_hides_in_a_heading_is_no_part_of_it(spam):
     assert variant.title == "主標題續"  # a size its child sets again is on screen
 
 
+@pytest.mark.parametrize("sheet", ["", "<style>.k {display:none}</style>"], ids=["no style sheet", "a style sheet"])
+def test_a_noscript_in_a_heading_is_no_part_of_it(sheet):
+    """A browser that runs scripts shows nothing of a <noscript>, and the cleaner takes one out
+    of the body as spam:script; in a heading its links (a kit's keywords) were stored in the
+    title and 副题."""
+    spam = "<noscript><a href='http://www.zhanqun.example/'>久久综合网</a> 亚洲一区二区</noscript>"
+    rows = ["", f"{sheet}主標題{spam}", f"{spam}副題<span class=k>藏</span>", "記者 皮磊"]
+    block = "<table class=wz>" + "".join(f"<tr valign=top><td>{cell}</td></tr>" for cell in rows) + "</table>"
+    parsed = article_with(block)
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("", "主標題", "副題" + "藏" * (not sheet), "記者 皮磊")
+    assert article_with(f"<div class=text_c>{sheet}<h1>主標題{spam}</h1></div>").title == "主標題"
+
+
+@pytest.mark.parametrize(("sheet", "spam"), [
+    (".k9 {display:none}", "<span class=k9>久久综合网 亚洲一区二区</span>"),
+    ("span#k8 {position:absolute; left:-9999px}", "<span id=k8>久久综合网</span>"),
+    (".wz .k7 a {display:none}", "<b class=k7><a href='http://www.zhanqun.example/'>久久综合网</a></b>"),  # an ancestor outside the row
+    ("DIV.k6 > font, .other {font-size:0}", "<div class=k6><font>久久综合网</font></div>"),
+])
+@pytest.mark.parametrize("where", ["title block", "content region"])
+def test_what_a_style_sheet_hides_in_a_heading_is_no_part_of_it(sheet, spam, where):
+    """A kit's keywords hidden in a title row by a <style> rule, as the cleaner finds them in the
+    body (a class, an id, a descendant selector): read with them, the title and 副题 ran on into
+    the spam, and an empty 引题 row was spam alone."""
+    style = f"<style>{sheet}</style>"
+    rows = [style * (where == "title block") + spam, f"主標題{spam}", f"{spam}副題", "記者 皮磊"]
+    block = "<table class=wz>" + "".join(f"<tr valign=top><td>{cell}</td></tr>" for cell in rows) + "</table>"
+    parsed = article_with(block, style * (where == "content region") + "<P>　　正文。</P>")
+    assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("", "主標題", "副題", "記者 皮磊")
+    assert parsed.paragraphs == ["正文。"]
+
+
+@pytest.mark.parametrize("sheet", [
+    ".k9 a:hover {display:none}",  # a state: the link is on screen
+    ".k9 {font-size:0} .k9 span {font-size:22px}",  # a size set again
+    "@media print { .k9 {display:none} }",  # for print only
+    "p.k9 {display:none}",  # another tag's class
+])
+def test_a_heading_keeps_what_a_style_sheet_does_not_hide(sheet):
+    """The rules the body's cleaner does not read (tests/test_clean.py) keep a heading's text
+    too; the sheet's other rule hides the keywords after it."""
+    title = f"<style>{sheet} .x {{display:none}}</style><b class=k9><span>主標題</span></b>續<span class=x>久久综合网</span>"
+    parsed = article_with(f"<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>{title}</td></tr></table>")
+    assert parsed.title == "主標題續"
+
+
 def test_font01_font02_title_block():
     parsed = article_with("<table><tr><td class=font01>主標題</td></tr><tr><td class=font02>副題</td></tr></table>")
     assert (parsed.pretitle, parsed.title, parsed.subtitle, parsed.byline) == ("", "主標題", "副題", "")

@@ -26,7 +26,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
-from crawler.templates.hiding import STYLED, hidden
+from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
     BLOCKS, CELLS, block_lines, collapse as _collapse, has_text, html_blanks, line as _line, parse, text as _text,
@@ -1088,17 +1088,45 @@ def _broken_after(block: etree._Element, img: etree._Element) -> bool:
     return False
 
 
-def _heading_line(element) -> str:
-    """A heading's line (text.line) without what CSS hides in it: hijacked copies hide their
-    keywords in a title row (<span style="display:none">) as in the body, whose cleaner leaves
-    them out. A heading holds a few elements: looking costs little, copying only when found."""
-    if not isinstance(element, etree._Element) or not any(map(hidden, STYLED(element))):
-        return _line(element) if isinstance(element, etree._Element) else _collapse(str(element))
+# What in a heading may be off screen by itself: an element its own attributes may hide, and
+# a <noscript>, which a browser that runs scripts does not show (the cleaner takes it out of
+# the body as spam:script).
+_MAY_HIDE = etree.XPath(".//*[@style or @hidden or self::noscript]")
+
+
+def _off_screen(element, sheet: StyleSheet | None = None) -> bool:
+    return element.tag == "noscript" or hidden(element, sheet)
+
+
+def _heading_line(element, sheet: StyleSheet | None = None) -> str:
+    """A heading's line (text.line) without what a reader does not see in it, by the rules the
+    body's cleaner reads (hiding.hidden): hijacked copies hide their keywords in a title row
+    (<span style="display:none">, a class a <style> hides, a <noscript>) as in the body. A
+    heading holds a few elements: looking costs little, copying only when found. Without a
+    ``sheet`` only an element's own attributes can hide it: those with none are not asked."""
+    if not isinstance(element, etree._Element):
+        return _collapse(str(element))
+    if sheet is None:
+        if not any(map(_off_screen, _MAY_HIDE(element))):  # most headings: nothing is
+            return _line(element)
+        found = set(filter(_off_screen, _MAY_HIDE(element)))
+    else:
+        found = {e for e in element.iterdescendants() if isinstance(e.tag, str) and _off_screen(e, sheet)}
+        if not found:
+            return _line(element)
+    # Marked on the heading itself, dropped from its copy: a rule may select an element by
+    # ancestors outside the heading (.wz .k a), which the copy has not.
     shown = copy.deepcopy(element)
-    for e in STYLED(shown):
-        if hidden(e):
-            _drop_keeping_tail(e)
+    for e in [copied for original, copied in zip(element.iter(), shown.iter()) if original in found]:
+        _drop_keeping_tail(e)
     return _line(shown)
+
+
+def _sheet(tree: etree._Element) -> StyleSheet | None:
+    """What the <style> rules of the tree the headings are read from hide (the article's own
+    part, as the cleaner reads the body's region), None where none hides anything: most files
+    have no <style> there, and a tree without one is looked through in a microsecond."""
+    return (StyleSheet(tree) or None) if next(tree.iter("style"), None) is not None else None
 
 
 def _drop_keeping_tail(element) -> None:
@@ -1164,11 +1192,12 @@ class FounderArticle(_FounderFile):
     @cached_property
     def _title_block(self) -> dict[str, str]:
         """Each title field from the first source that has it: rows, then variant selectors."""
-        rows = [_heading_line(row) for row in self._title_rows]
+        sheet = _sheet(self._document("title"))
+        rows = [_heading_line(row, sheet) for row in self._title_rows]
         block = {}
         for position, name in enumerate(_TITLE_FIELDS):
             from_row = rows[position] if position < len(rows) else ""
-            block[name] = from_row or next((t for t in map(_heading_line, self._all(name)) if t), "")
+            block[name] = from_row or next((t for t in (_heading_line(e, sheet) for e in self._all(name)) if t), "")
         return block
 
     def _shown(self, name: str) -> bool:

@@ -1,16 +1,20 @@
-"""What CSS keeps off a reader's screen: a style's declarations read as a browser applies them.
+"""What CSS keeps off a reader's screen: a style's declarations read as a browser applies them,
+from an element's style attribute or from the rules of a <style> (StyleSheet).
 
 The cleaner (pipelines/clean.py) leaves hidden blocks out of an article's text and records
 them; the page objects leave them out of its headings (a kit's keywords hidden in a title row).
+Both ask ``hidden``, so a heading and a body are read by the same rules.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 from lxml import etree
 
-__all__ = ["STYLED", "declarations", "hidden", "hiding", "number", "revealed"]
+__all__ = ["StyleSheet", "declarations", "hidden", "hiding", "number", "revealed"]
 
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
@@ -125,15 +129,145 @@ def _style_hiding(style: str) -> str | None:
     return hiding(declarations(style))
 
 
-# The elements under one that may hide: those with a style or the hidden attribute.
-STYLED = etree.XPath(".//*[@style or @hidden]")
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_SIMPLE_SELECTOR = re.compile(r"([a-z][\w-]*)?([.#])([\w-]+)", re.I)  # .k, #k, div.k, div#k
+# One step of a descendant selector: a tag, a class or an id, or a tag with one of them; and
+# what joins two steps (a blank: anywhere under; ">": right under).
+_STEP = re.compile(r"([a-z][\w-]*)?(?:([.#])([\w-]+))?", re.I)
+_COMBINATOR = re.compile(r"\s*(>)\s*|\s+")
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+# An at-rule: a statement (@charset "utf-8";) or a block (@media print { .k {…} }). The rules in
+# a block hold for print, some screens or some browsers only: the reader's may show the text.
+_AT_RULE = re.compile(r"@[^{};]*(?:;|\{(?:[^{}]*\{[^{}]*\})*[^{}]*\})")
 
 
-def hidden(element: etree._Element) -> bool:
-    """Whether an element is kept off screen by its own attributes (``hidden``, ``style``)."""
+class _Step(NamedTuple):
+    tag: str | None
+    kind: str | None  # "." for a class, "#" for an id
+    name: str | None
+
+    def matches(self, element) -> bool:
+        if self.tag and element.tag != self.tag:
+            return False
+        if self.kind == ".":
+            return self.name in (element.get("class") or "").split()
+        return self.kind is None or element.get("id") == self.name
+
+
+# A descendant selector read right to left: the step the element must match, then for each
+# step above it whether it must be the parent (">") or may be any ancestor, and the step.
+_Descendant = tuple[_Step, tuple[tuple[bool, _Step], ...]]
+
+
+def _descendant_selector(selector: str) -> _Descendant | None:
+    """A selector of steps joined by blanks or ">" (.k a, #w .l span, div.k > p), or None for
+    any other (one step, attributes, states such as :hover) or for one of tags alone (div p),
+    which would hide every such element, as a rule for p alone is not read either."""
+    parts = _COMBINATOR.split(selector.strip())
+    if len(parts) < 3:
+        return None
+    steps = []
+    for text in parts[::2]:
+        if not text or not (match := _STEP.fullmatch(text)):
+            return None
+        steps.append(_Step(match[1].lower() if match[1] else None, match[2], match[3]))
+    if not any(step.kind for step in steps):
+        return None
+    joins = [join == ">" for join in parts[1::2]]
+    return steps[-1], tuple(zip(reversed(joins), reversed(steps[:-1])))
+
+
+def _under(element, ancestry: tuple[tuple[bool, _Step], ...]) -> bool:
+    """Whether an element stands under the steps of a descendant selector (nearest ancestor
+    first: a match found so is a match; one it misses is text kept)."""
+    node = element
+    for child, step in ancestry:
+        node = node.getparent()
+        while node is not None and not step.matches(node) and not child:
+            node = node.getparent()
+        if node is None or not step.matches(node):
+            return False
+    return True
+
+
+def _readable_size(style: dict[str, str]) -> bool:
+    size = style.get("font-size", "")
+    return bool(number(size)) and not _RELATIVE_SIZE.search(size) and hiding({"font-size": size}) is None
+
+
+# A style that puts back on screen what font-size:0 or visibility:hidden on an ancestor hid.
+_UNDOING: dict[str, Callable[[dict[str, str]], bool]] = {
+    "font-size": _readable_size,
+    "visibility": lambda style: style.get("visibility") == "visible",
+}
+
+
+def _named(names: dict[str, str], tag: str, values: list[str]) -> str | None:
+    """How one of ``values`` (an element's classes, or its id) is hidden by ``names``, alone or
+    with the element's tag (StyleSheet), or None."""
+    for value in values:
+        if how := names.get(value) or names.get(f"{tag}.{value}"):
+            return how
+    return None
+
+
+class StyleSheet:
+    """What the <style> elements under a root hide: kits hide their blocks by a class or an id
+    as by a style attribute. Each class and id a rule hides is kept with the property that
+    hides it; a class or id of one tag only (div.k) as ``div.k``. And the descendant selectors
+    it hides (.k a): kits hide what a block holds so, the block left on screen. A rule that
+    hides by font-size or visibility, which a descendant can undo, counts only where no rule of
+    the sheets undoes it (.k span {font-size: 16px}): the rules are not matched against one
+    another. False where no rule hides anything (most files: they have no <style>)."""
+
+    def __init__(self, root: etree._Element):
+        self._classes: dict[str, str] = {}
+        self._ids: dict[str, str] = {}
+        self._descendants: list[tuple[_Descendant, str]] = []
+        rules = [
+            (selectors, declarations(body)) for sheet in root.iter("style")
+            for selectors, body in _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", sheet.text or "")))
+        ]
+        undone = {how for _, style in rules for how in _UNDOING if _UNDOING[how](style)}
+        for selectors, style in rules:
+            if not (how := hiding(style)) or how in undone:
+                continue
+            for selector in selectors.split(","):
+                if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
+                    tag = f"{match[1].lower()}." if match[1] else ""
+                    (self._classes if match[2] == "." else self._ids)[tag + match[3]] = how
+                elif descendant := _descendant_selector(selector):
+                    self._descendants.append((descendant, how))
+
+    def __bool__(self) -> bool:
+        return bool(self._classes or self._ids or self._descendants)
+
+    def hiding(self, element: etree._Element) -> str | None:
+        """The property by which a rule of the sheet hides ``element``, or None."""
+        tag = element.tag
+        if self._ids and (name := element.get("id")) and (how := _named(self._ids, tag, [name])):
+            return how
+        if self._classes and (how := _named(self._classes, tag, (element.get("class") or "").split())):
+            return how
+        for (step, ancestry), how in self._descendants:
+            if step.matches(element) and _under(element, ancestry):
+                return how
+        return None
+
+
+def _stays_hidden(element: etree._Element, how: str) -> bool:
+    """Whether the property hiding an element keeps it off screen: font-size:0 and visibility:
+    hidden do not where a descendant puts its text back (revealed)."""
+    return not (how in ("font-size", "visibility") and revealed(element, how))
+
+
+def hidden(element: etree._Element, sheet: StyleSheet | None = None) -> bool:
+    """Whether an element is kept off screen by its own attributes (``hidden``, ``style``) or
+    by a rule of ``sheet`` (pass None, not an empty sheet: it is asked of every element)."""
     if element.get("hidden") is not None:
+        return True
+    if sheet is not None and (how := sheet.hiding(element)) and _stays_hidden(element, how):
         return True
     if not (style := element.get("style")):
         return False
-    how = _style_hiding(style)
-    return bool(how) and not (how in ("font-size", "visibility") and revealed(element, how))
+    return bool(how := _style_hiding(style)) and _stays_hidden(element, how)

@@ -450,6 +450,40 @@ def test_each_picture_is_stored_once_with_its_caption(pictures):
     assert parsed.paragraphs == ["正文。"]
 
 
+_CAPTION_SPAM = {
+    "style": '<span style="display:none">久久综合网</span>',
+    "style sheet": "<span class=k9>久久综合网 亚洲一区二区</span>",
+    "noscript": "<noscript><a href='http://www.zhanqun.example/'>久久综合网</a></noscript>",
+}
+
+
+@pytest.mark.parametrize("spam", _CAPTION_SPAM.values(), ids=_CAPTION_SPAM.keys())
+@pytest.mark.parametrize(("pictures", "body", "caption"), [
+    # table#newspic: the caption row (over two cells too), the caption in the picture's own cell.
+    ("<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。{}</td></tr></table>", "", "圖為活動現場。"),
+    ("<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>{}圖為活動現場</td><td>本報記者 皮磊 攝</td></tr></table>", "",
+     "圖為活動現場 本報記者 皮磊 攝"),
+    ("<table id=newspic><tr><td><img src=p1.jpg><br>圖為活動現場。{}</td></tr></table>", "", "圖為活動現場。"),
+    ("<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>{}</td></tr></table>", "", ""),
+    # A bare <IMG> in the content region: under it in its paragraph, the next paragraph, its
+    # line, the cell under it, the lines under it that end with the credit.
+    ("", "<P align=center><IMG src=p1.jpg><BR>圖為活動現場。{}</P>", "圖為活動現場。"),
+    ("", "<P align=center><IMG src=p1.jpg></P><P>圖為活動現場。{}</P>", "圖為活動現場。"),
+    ("", "<IMG src=p1.jpg>圖為活動現場。{}<BR>", "圖為活動現場。"),
+    ("", "<TABLE><TR><TD><IMG src=p1.jpg></TD></TR><TR><TD>圖為活動現場。{}</TD></TR></TABLE>", "圖為活動現場。"),
+    ("", "<TABLE><TR><TD><IMG src=p1.jpg></TD><TD>圖為活動現場。{}</TD></TR></TABLE>", "圖為活動現場。"),
+    ("", "<P><IMG src=p1.jpg><BR>活動現場{}<BR>本報記者 皮磊 攝</P>", "活動現場 本報記者 皮磊 攝"),
+])
+def test_text_a_kit_hides_in_a_caption_is_no_part_of_it(pictures, body, caption, spam):
+    """Hijacked copies hide keywords in a caption as in a heading: read whole, the stored
+    caption ran on into them (圖為活動現場。久久综合网), which the cleaner cannot tell apart.
+    Captions are read as the headings are; what is hidden leaves the text with its caption."""
+    sheet = "<style>.k9 {display:none}</style>"
+    parsed = article_with(sheet + pictures.format(spam), body.format(spam) + "<P>　　正文。</P>")
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", caption)]
+    assert parsed.paragraphs == ["正文。"]
+
+
 def test_pictures_without_captions_keep_none_and_take_none_from_each_other():
     parsed = article_with(
         "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td><img src=p2.jpg></td></tr><tr><td>第二張。</td></tr></table>"

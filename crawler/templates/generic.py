@@ -17,6 +17,7 @@ from html import escape
 from lxml.html import tostring
 from parsel import Selector
 
+from crawler.templates.hiding import StyleSheet, shown_line, style_sheet
 from crawler.templates.text import collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -102,16 +103,30 @@ class GenericArticle:
         return sentences or [element for element, _ in texts]
 
     @cached_property
-    def _title_element(self):
+    def _sheet(self) -> StyleSheet | None:
+        """What the page's <style> rules hide, for its title: read only for a heading that
+        holds elements (a heading of text alone, most, has nothing in it to hide)."""
+        return style_sheet(self._sel.root)
+
+    @cached_property
+    def _title_heading(self) -> tuple:
+        """The first <h1> on screen outside the page's chrome that shows text, and its line as
+        a reader sees it: read as the Founder headings are (hiding.shown_line), without what
+        CSS hides in it (a kit's keywords) or a <noscript>; else (None, "")."""
         for heading in self._sel.root.iter("h1"):
-            if collapse("".join(heading.itertext())) and not _hidden(heading) and not _chrome(heading):
-                return heading
-        return None
+            if not _hidden(heading) and not _chrome(heading):
+                if text := shown_line(heading, self._sheet if len(heading) else None):
+                    return heading, text
+        return None, ""
+
+    @property
+    def _title_element(self):
+        return self._title_heading[0]
 
     @cached_property
     def title(self) -> str:
         if self._title_element is not None:
-            return collapse("".join(self._title_element.itertext()))
+            return self._title_heading[1]
         meta = self._sel.xpath("//meta[@property='og:title']/@content").get()
         return collapse(meta or self._sel.xpath("//title/text()").get() or "")
 

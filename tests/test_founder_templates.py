@@ -1148,6 +1148,30 @@ def test_a_spacer_or_a_hidden_image_in_the_content_region_is_no_picture(markup, 
     assert _bare_picture(markup).images == main_article.images
 
 
+@pytest.mark.parametrize("markup", [
+    '<div style="position:absolute;left:-9999px"><P align=center><IMG src="http://spam.example/ad.jpg"></P><P>圖為廣告。</P></div>',
+    '<div style="opacity:0"><IMG src="http://spam.example/ad.jpg"><BR>圖為廣告。<BR></div>',
+    '<style>.k9 {display:none}</style><div class=k9><P align=center><IMG src="http://spam.example/ad.jpg"></P><P>圖為廣告。</P></div>',
+])
+def test_an_image_in_a_block_any_css_hides_is_no_picture_and_its_caption_is_recorded(markup, main_article):
+    """A kit's picture hidden off screen, transparent or by a <style> class was stored as the
+    article's picture with its caption, the caption taken out of the text before the cleaner
+    could record the hidden block (spam:hidden): only display:none and visibility:hidden counted."""
+    from pipelines.clean import clean_body
+
+    parsed = _bare_picture(markup)
+    assert parsed.images == main_article.images
+    removed = clean_body(parsed.body_element).removals
+    assert [r.kind for r in removed if "圖為廣告" in r.text] == ["spam:hidden"]
+
+
+
+def test_an_image_in_a_block_of_no_font_size_is_a_picture():
+    """font-size:0 hides text, not pictures: set on a row of pictures, it removes the gaps between them."""
+    parsed = _bare_picture(f'<P align=center style="font-size:0">{_PIC.format(_RES.format(3))}</P><P align=center>圖為會議現場。</P>')
+    assert parsed.images[1:] == [ImageRef(IMAGES + "2023-01/31/07/res03_attpic_brief.jpg", "圖為會議現場。")]
+
+
 def test_bare_pictures_and_picture_tables_in_the_content_region_keep_the_file_s_order():
     html = _pictures_inside(load("content_article.htm"), more=1)  # the picture table after the text
     html = html.replace(_FIRST, f'<P align=center><IMG src="{_RES.format(5)}"></P><P align=center>圖為社工站。</P>' + _FIRST)

@@ -767,24 +767,22 @@ def _loose_pictures(body: etree._Element, rows: list, absolute, sheet: StyleShee
     found: list[_Picture] = []
     for img in body.iter("img"):
         url = absolute(img.get("src"))
-        if url is None or _no_picture(img, body) or any(ancestor in in_rows for ancestor in img.iterancestors()):
+        if url is None or _no_picture(img, body, sheet) or any(ancestor in in_rows for ancestor in img.iterancestors()):
             continue
         found.append(_captioned(img, url, body, sheet))
     return found
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-
-def _no_picture(img: etree._Element, body: etree._Element) -> bool:
-    """A spacer or a tracking pixel (a side of 0 or 1), or an image a spam kit hid in the text:
-    no picture the paper printed (the cleaner takes out the hidden block with its text)."""
+def _no_picture(img: etree._Element, body: etree._Element, sheet: StyleSheet | None) -> bool:
+    """A spacer or a tracking pixel (a side of 0 or 1), or an image a spam kit hid in the text
+    (by any rule the cleaner reads, hiding.hidden): no picture the paper printed (the cleaner
+    takes out the hidden block with its text, and records it)."""
     if any((img.get(side) or "").strip() in ("0", "1", "0px", "1px") for side in ("width", "height")):
         return True
     for element in (img, *img.iterancestors()):
         if element is body:
             return False
-        if _HIDDEN_STYLE.search(element.get("style") or ""):
+        if hidden(element, sheet, text=False):
             return True
     return False
 

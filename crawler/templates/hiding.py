@@ -267,16 +267,18 @@ def _stays_hidden(element: etree._Element, how: str) -> bool:
     return not (how in ("font-size", "visibility") and revealed(element, how))
 
 
-def hidden(element: etree._Element, sheet: StyleSheet | None = None) -> bool:
+def hidden(element: etree._Element, sheet: StyleSheet | None = None, text: bool = True) -> bool:
     """Whether an element is kept off screen by its own attributes (``hidden``, ``style``) or
-    by a rule of ``sheet`` (pass None, not an empty sheet: it is asked of every element)."""
+    by a rule of ``sheet`` (pass None, not an empty sheet: it is asked of every element).
+    Without ``text``, asked of a picture in it: a font-size of 0 hides no picture (a layout
+    trick sets one on a row of pictures to remove the gaps between them)."""
     if element.get("hidden") is not None:
         return True
-    if sheet is not None and (how := sheet.hiding(element)) and _stays_hidden(element, how):
+    if sheet is not None and (how := sheet.hiding(element)) and (text or how != "font-size") and _stays_hidden(element, how):
         return True
     if not (style := element.get("style")):
         return False
-    return bool(how := _style_hiding(style)) and _stays_hidden(element, how)
+    return bool(how := _style_hiding(style)) and (text or how != "font-size") and _stays_hidden(element, how)
 
 
 # What in a heading or a caption may be off screen by itself: an element its own attributes

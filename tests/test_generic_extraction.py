@@ -92,6 +92,14 @@ def test_text_a_kit_hides_in_the_heading_is_no_part_of_the_title(sheet, heading,
     assert (founder.extraction, founder.title) == ("fallback", TITLE)
 
 
+@pytest.mark.parametrize("style", ["position:absolute; left:-9999px", "text-indent:-9999px", "opacity:0", "font-size:0"])
+def test_a_heading_css_moves_off_screen_is_no_title(style):
+    """Only display:none and visibility:hidden counted: a kit's keywords in an <h1> moved off
+    screen (or a site's logo so set) before the article's were its title."""
+    html = page(f'<h1 style="{style}">久久综合网</h1><div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>')
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE
+
+
 def test_a_heading_whose_text_is_all_hidden_is_no_title():
     html = page(f"<style>.k9 {{display:none}}</style><h1><span class=k9>久久综合网</span></h1>"
                 f"<div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>")

@@ -17,7 +17,7 @@ from html import escape
 from lxml.html import tostring
 from parsel import Selector
 
-from crawler.templates.hiding import StyleSheet, shown_line, style_sheet
+from crawler.templates.hiding import StyleSheet, hidden, shown_line, style_sheet
 from crawler.templates.text import collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -57,6 +57,14 @@ def _inline_text(element) -> str:
 
 def _hidden(element) -> bool:
     return any(_HIDDEN.search(node.get("style") or "") for node in [element, *element.iterancestors()])
+
+
+def _off_screen(element) -> bool:
+    """Whether the style of an element or of one around it keeps it off screen, by the rules
+    the cleaner reads (hiding.hidden): a kit's keywords set in an <h1> moved off screen, a
+    site's logo in an <h1> whose text is indented away, are no title. The page's <style>
+    rules are not read here: reading them costs every fallback page's title."""
+    return any(hidden(node) for node in [element, *element.iterancestors()])
 
 
 def _chrome(element) -> bool:
@@ -114,7 +122,7 @@ class GenericArticle:
         a reader sees it: read as the Founder headings are (hiding.shown_line), without what
         CSS hides in it (a kit's keywords) or a <noscript>; else (None, "")."""
         for heading in self._sel.root.iter("h1"):
-            if not _hidden(heading) and not _chrome(heading):
+            if not _off_screen(heading) and not _chrome(heading):
                 if text := shown_line(heading, self._sheet if len(heading) else None):
                     return heading, text
         return None, ""

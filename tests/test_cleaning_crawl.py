@@ -49,6 +49,9 @@ CAPTION_SPAM = "<style>.c7 {display:none}</style><span class=c7>久久综合网<
 # its title from an <h1> in which a kit hid its keywords.
 FALLBACK = "content_306503.htm"
 FALLBACK_TITLE = "本期導讀"
+# Keywords hidden in its closing source note.
+NOTED = "content_306502.htm"
+NOTE = "(據廣東省民政廳)</P>"
 # A related-reading widget whose items carry their dates.
 RELATED = "content_306507.htm"
 RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
@@ -100,6 +103,9 @@ def _spam(name: str, html: str) -> str:
         return html[:first] + DESCENDANT_BLOCK + html[first:]
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
+    if name == NOTED:
+        assert html.count(NOTE) == 1
+        return html.replace(NOTE, NOTE.replace(")", '<span style="display:none">久久综合网</span>)'))
     if name == CAPTIONED:
         assert html.count(CAPTION_END) == 1
         return html.replace(CAPTION_END, CAPTION_END.replace("</td>", CAPTION_SPAM + "</td>"))
@@ -193,3 +199,12 @@ def test_keywords_hidden_in_a_caption_or_a_fallback_title_are_not_stored(spammed
     query = "SELECT title, extraction FROM articles WHERE url LIKE :u"
     [(title, extraction)] = sql_rows(spammed, query, u=f"%/{FALLBACK}")
     assert (title, extraction) == ("本期导读", "fallback")
+
+
+def test_keywords_hidden_in_the_source_note_are_not_stored(spammed, unspammed):
+    """The cleaner took them out of the text, but the source, read from the text as written, kept them."""
+    query = "SELECT body, source FROM articles WHERE url LIKE :u"
+    [stored] = sql_rows(spammed, query, u=f"%/{NOTED}")
+    assert tuple(stored) == tuple(sql_rows(unspammed, query, u=f"%/{NOTED}")[0])
+    assert stored[1] == "据广东省民政厅"
+    assert removals(spammed, NOTED) == [("spam:hidden", "久久综合网")]

@@ -646,6 +646,18 @@ def test_byline_from_a_lead_paragraph(lead, byline):
     assert len(parsed.paragraphs) == 2
 
 
+@pytest.mark.parametrize("spam", _CAPTION_SPAM.values(), ids=_CAPTION_SPAM.keys())
+def test_a_byline_and_a_source_read_from_the_text_leave_out_what_it_hides(spam):
+    """The lead byline and the closing source note were read from the content region's lines
+    as written: the cleaner took the keywords a kit hid in them out of the text, but the
+    byline (本報記者 皮磊久久综合网) and the source kept them."""
+    sheet = "<style>.k9 {display:none}</style>"
+    parsed = article_with(sheet, f"<P>■ 本報記者 皮磊{spam}</P><P>　　正文。</P><P>　　（據民政部官網{spam}）</P>")
+    assert (parsed.byline, parsed.source) == ("本報記者 皮磊", "據民政部官網")
+    dateline = article_with(sheet, f"<P>　　本報訊（記者 皮磊{spam}）正文。</P><P>　　來源：民政部官網{spam}</P>")
+    assert (dateline.byline, dateline.source) == ("記者 皮磊", "來源：民政部官網")
+
+
 @pytest.mark.parametrize("row", ["■ 本报记者 皮磊", "◎本报记者　皮磊", "本报记者 皮磊"])
 @pytest.mark.parametrize("where", ["title block", "metadata"])
 def test_a_byline_is_stored_without_the_mark_before_it_wherever_it_is_read(row, where):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property, lru_cache
 from html import escape, unescape
-from typing import Iterator, NamedTuple, Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from cssselect import SelectorError
@@ -666,6 +666,13 @@ def _take_out(region: etree._Element, found: list) -> None:
             _drop_keeping_tail(node)
 
 
+def _lead_byline(line: str) -> str:
+    """The byline a lead line gives (■ 本报记者 皮磊, run in before the first paragraph's text,
+    or a dateline's 本报讯（记者 皮磊）), or ""."""
+    lead = (_BYLINE.match(line) or _RUN_IN_BYLINE.match(line) or _DATELINE_BYLINE.match(line)) if line else None
+    return _collapse(lead[1]) if lead else ""
+
+
 def closing_source(lines: Sequence[str]) -> str:
     """The source note of an article's text (its lines, in order), without brackets, or "":
     looked for in the last three lines, since junk may follow it."""
@@ -1192,9 +1199,10 @@ class FounderArticle(_FounderFile):
         if self._title_block["byline"]:
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.
-        first = next(iter(self._fallback.paragraphs if self._fallback else self._lines), None)
-        lead = (_BYLINE.match(first) or _RUN_IN_BYLINE.match(first) or _DATELINE_BYLINE.match(first)) if first else None
-        return _collapse(lead[1]) if lead else _LEADING_MARKS.sub("", self._title_field("byline"))
+        if lead := self._as_shown(_lead_byline(next(iter(self._fallback.paragraphs if self._fallback else self._lines), "")),
+                                  lambda lines: _lead_byline(next(iter(lines), ""))):
+            return lead
+        return _LEADING_MARKS.sub("", self._title_field("byline"))
 
     @cached_property
     def _body(self) -> etree._Element | None:
@@ -1289,6 +1297,18 @@ class FounderArticle(_FounderFile):
         """The content region's lines (see paragraphs), read once for the byline, the source and the paragraphs."""
         return [line for line in map(str.strip, block_lines(self._body)) if line]
 
+    def _as_shown(self, found: str, read: Callable[[list[str]], str]) -> str:
+        """A field ``found`` in the content region's lines (the lead byline, the source note) as
+        a reader sees it: ``read`` again from the lines without what CSS hides and <noscript>s
+        (hiding.shown), as the cleaner leaves them out of the text. Read from the lines as
+        written, such a field kept a kit's keywords hidden in it. A field the file's HTML holds
+        as it is (most) has no markup inside it, nothing hidden: the region is looked through
+        (a few µs) only for one it does not (a span in it, or an entity, a line break)."""
+        if not found or self._fallback or self.html.rfind(found) != -1:
+            return found
+        body = shown(self._body, self._style_sheet)
+        return found if body is self._body else read([line for line in map(str.strip, block_lines(body)) if line])
+
     @cached_property
     def _table_pictures(self) -> list[_Picture]:
         """Pictures of table#newspic: an image row, then its caption row; or a caption set in
@@ -1368,7 +1388,7 @@ class FounderArticle(_FounderFile):
     def source(self) -> str:
         """The closing source note, without its brackets: （据…）, or a line such as 来源：…; looked
         for in the last three lines (junk may follow it), whether a <p> holds it or not."""
-        return closing_source(self._fallback.paragraphs if self._fallback else self._lines)
+        return self._as_shown(closing_source(self._fallback.paragraphs if self._fallback else self._lines), closing_source)
 
     def printed_on(self, page_url: str, page_number: int | None) -> PageLink | None:
         """The page this article is printed on, where its file names another than the page

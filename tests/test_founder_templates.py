@@ -13,6 +13,12 @@ FIXTURES = Path(__file__).parent / "fixtures" / "founder"
 SEED = Path(__file__).parent / "fixtures" / "seeds" / "001_a49345ccf857f3cd.txt"
 ISSUE = "http://www.gongyishibao.com/newdzb/html/2023-01/31/"
 ISSUE_GBK = "http://www.gongyishibao.com/newdzb/html/2023-02/07/"
+# A kit's keywords hidden three ways (the style sheet's rule is .k9 {display:none}).
+_HIDDEN_SPAM = {
+    "style": '<span style="display:none">久久综合网</span>',
+    "style sheet": "<span class=k9>久久综合网 亚洲一区二区</span>",
+    "noscript": "<noscript><a href='http://www.zhanqun.example/'>久久综合网</a></noscript>",
+}
 IMAGES = "http://www.gongyishibao.com/newdzb/images/"
 
 
@@ -276,6 +282,15 @@ def test_a_title_written_by_script_is_read_as_the_browser_shows_it(script, title
     assert FounderPage(html, ISSUE_GBK + "node_5.htm").titles == {ISSUE_GBK + "content_5.htm": title}
 
 
+@pytest.mark.parametrize("spam", _HIDDEN_SPAM.values(), ids=_HIDDEN_SPAM.keys())
+def test_a_title_in_the_page_s_title_list_leaves_out_what_it_hides(spam):
+    """The title list's link is the title of an article whose file has none: read whole, it
+    kept the keywords a kit hid in it (主標題久久综合网)."""
+    html = (f"<html><body><style>.k9 {{display:none}}</style><ul class=ul02_l><li><a href=content_5.htm>主標題{spam}</a></li>"
+            "<li><a href=content_6.htm>副刊</a></li></ul></body></html>")
+    assert FounderPage(html, ISSUE + "node_5.htm").titles == {ISSUE + "content_5.htm": "主標題", ISSUE + "content_6.htm": "副刊"}
+
+
 def test_page_falls_back_to_the_metadata_comment():
     html = (
         "<html><body><p>公益时报</p></body></html>"
@@ -450,14 +465,7 @@ def test_each_picture_is_stored_once_with_its_caption(pictures):
     assert parsed.paragraphs == ["正文。"]
 
 
-_CAPTION_SPAM = {
-    "style": '<span style="display:none">久久综合网</span>',
-    "style sheet": "<span class=k9>久久综合网 亚洲一区二区</span>",
-    "noscript": "<noscript><a href='http://www.zhanqun.example/'>久久综合网</a></noscript>",
-}
-
-
-@pytest.mark.parametrize("spam", _CAPTION_SPAM.values(), ids=_CAPTION_SPAM.keys())
+@pytest.mark.parametrize("spam", _HIDDEN_SPAM.values(), ids=_HIDDEN_SPAM.keys())
 @pytest.mark.parametrize(("pictures", "body", "caption"), [
     # table#newspic: the caption row (over two cells too), the caption in the picture's own cell.
     ("<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。{}</td></tr></table>", "", "圖為活動現場。"),
@@ -646,7 +654,7 @@ def test_byline_from_a_lead_paragraph(lead, byline):
     assert len(parsed.paragraphs) == 2
 
 
-@pytest.mark.parametrize("spam", _CAPTION_SPAM.values(), ids=_CAPTION_SPAM.keys())
+@pytest.mark.parametrize("spam", _HIDDEN_SPAM.values(), ids=_HIDDEN_SPAM.keys())
 def test_a_byline_and_a_source_read_from_the_text_leave_out_what_it_hides(spam):
     """The lead byline and the closing source note were read from the content region's lines
     as written: the cleaner took the keywords a kit hid in them out of the text, but the

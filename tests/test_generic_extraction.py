@@ -100,6 +100,16 @@ def test_a_heading_css_moves_off_screen_is_no_title(style):
     assert GenericArticle(html, "http://x/a.htm").title == TITLE
 
 
+def test_a_fallback_byline_and_source_leave_out_what_the_text_hides():
+    """Read from the fallback's paragraphs as written, a Founder file off its template stored
+    the keywords a kit hid in its lead byline and source note, which the cleaner took out of the text."""
+    hidden = '<span style="display:none">久久综合网</span><span class=k9>亚洲一区二区</span>'
+    html = page(f"<style>.k9 {{display:none}}</style><div><h1>{TITLE}</h1><p>■ 本报记者 皮磊{hidden}</p>"
+                f"{paragraphs(PARAGRAPHS)}<p>（据民政部官网{hidden}）</p></div>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert (article.extraction, article.byline, article.source) == ("fallback", "本报记者 皮磊", "据民政部官网")
+
+
 def test_a_heading_whose_text_is_all_hidden_is_no_title():
     html = page(f"<style>.k9 {{display:none}}</style><h1><span class=k9>久久综合网</span></h1>"
                 f"<div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>")

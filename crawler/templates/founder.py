@@ -631,9 +631,13 @@ class FounderPage(_FounderFile):
     @cached_property
     def titles(self) -> dict[str, str]:
         titles: dict[str, str] = {}
-        for anchor in self._all("title_links"):
+        anchors = self._all("title_links")
+        # As a reader sees them, what CSS hides in a link left out (hiding.shown); the page's
+        # <style> rules read only where a link holds elements (most hold their text alone).
+        sheet = style_sheet(self._root) if any(isinstance(a, etree._Element) and len(a) for a in anchors) else None
+        for anchor in anchors:
             url = self._article_url(_attribute(anchor, "href"))
-            title = _text(anchor) or _written_title(anchor)
+            title = _text(shown(anchor, sheet)) or _written_title(anchor)
             if url and title:
                 titles.setdefault(url, title)
         return titles
@@ -1304,8 +1308,10 @@ class FounderArticle(_FounderFile):
         written, such a field kept a kit's keywords hidden in it. A field the file's HTML holds
         as it is (most) has no markup inside it, nothing hidden: the region is looked through
         (a few µs) only for one it does not (a span in it, or an entity, a line break)."""
-        if not found or self._fallback or self.html.rfind(found) != -1:
+        if not found or self.html.rfind(found) != -1:
             return found
+        if self._fallback:
+            return read(self._fallback.shown_paragraphs)
         body = shown(self._body, self._style_sheet)
         return found if body is self._body else read([line for line in map(str.strip, block_lines(body)) if line])
 

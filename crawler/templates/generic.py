@@ -17,7 +17,7 @@ from html import escape
 from lxml.html import tostring
 from parsel import Selector
 
-from crawler.templates.hiding import StyleSheet, hidden, shown_line, style_sheet
+from crawler.templates.hiding import StyleSheet, hidden, shown, shown_line, style_sheet
 from crawler.templates.text import collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -184,8 +184,18 @@ class GenericArticle:
     @cached_property
     def paragraphs(self) -> list[str]:
         """Visible text per line of the content region, no filtering (see FounderArticle.paragraphs)."""
+        return self._paragraphs(lambda block: block)
+
+    @cached_property
+    def shown_paragraphs(self) -> list[str]:
+        """``paragraphs`` without what CSS hides and <noscript>s (hiding.shown, by the page's
+        <style> rules), for the fields read from them (the lead byline, the source note) as a
+        reader sees them; the body's text is the cleaner's to clean."""
+        return self._paragraphs(lambda block: shown(block, self._sheet))
+
+    def _paragraphs(self, view) -> list[str]:
         if self._region is None:
             return []
         blocks = [b.root for b in Selector(root=self._region).css("p") if b.root is not self._title_element] or [self._region]
-        found = (line.strip() for block in blocks for line in lines(block))
+        found = (line.strip() for block in blocks for line in lines(view(block)))
         return [line for line in found if line]

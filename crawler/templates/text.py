@@ -7,8 +7,8 @@ import threading
 from lxml import etree
 
 __all__ = [
-    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "Layout", "block_lines", "collapse", "drop_keeping_tail", "has_text", "html_blanks", "line", "lines",
-    "parse", "source_blank", "text",
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "Layout", "block_lines", "collapse", "drop_keeping_tail", "has_text",
+    "html_blanks", "line", "lines", "parse", "source_blank", "text",
 ]
 
 HTML_SPACE = re.compile(r"[ \t\r\n\f]+")

@@ -41,6 +41,17 @@ DESCENDANT = "content_306509.htm"
 DESCENDANT_TEXT = "婷婷五月综合激情"
 DESCENDANT_BLOCK = (f"<style>#k9 a {{display:none}}</style>"
                     f"<div id=k9><a href='http://www.zhanqun.example/'>{DESCENDANT_TEXT}</a></div>")
+# Keywords hidden in the caption of its picture (table#newspic) by a class a <style> hides.
+CAPTIONED = "content_306501.htm"
+CAPTION_END = "工程官網)</td>"
+CAPTION_SPAM = "<style>.c7 {display:none}</style><span class=c7>久久综合网</span><noscript>亚洲一区二区</noscript>"
+# Off its template (the template finds no body, no title): the generic extractor reads the page,
+# its title from an <h1> in which a kit hid its keywords.
+FALLBACK = "content_306503.htm"
+FALLBACK_TITLE = "本期導讀"
+# Keywords hidden in its closing source note.
+NOTED = "content_306502.htm"
+NOTE = "(據廣東省民政廳)</P>"
 # A related-reading widget whose items carry their dates.
 RELATED = "content_306507.htm"
 RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
@@ -92,6 +103,18 @@ def _spam(name: str, html: str) -> str:
         return html[:first] + DESCENDANT_BLOCK + html[first:]
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
+    if name == NOTED:
+        assert html.count(NOTE) == 1
+        return html.replace(NOTE, NOTE.replace(")", '<span style="display:none">久久综合网</span>)'))
+    if name == CAPTIONED:
+        assert html.count(CAPTION_END) == 1
+        return html.replace(CAPTION_END, CAPTION_END.replace("</td>", CAPTION_SPAM + "</td>"))
+    if name == FALLBACK:
+        for unique in (f">{FALLBACK_TITLE}</td>", f"<title>{FALLBACK_TITLE}</title>", "<div id=ozoom"):
+            assert html.count(unique) == 1
+        heading = f'<h1>{FALLBACK_TITLE}<span style="display:none">久久综合网</span><b class=t8>亚洲一区二区</b></h1>'
+        return (html.replace(f">{FALLBACK_TITLE}</td>", "></td>").replace(f"<title>{FALLBACK_TITLE}</title>", "<title></title>")
+                .replace("<div id=ozoom", f"<style>.t8 {{display:none}}</style>{heading}<div id=newbody"))
     return html
 
 
@@ -163,3 +186,25 @@ def test_mixed_titles_a_leading_spam_link_and_titles_without_separators_are_not_
     # The source note the titles were glued to stays, and is the source.
     assert stored[LEAD_AND_GLUED] == (bodies[LEAD_AND_GLUED], "据广西壮族自治区民政厅")
     assert removals(spammed, LEAD_AND_GLUED) == [("spam:link-farm", LEAD_TITLE), ("spam:link-farm", GLUED_RUN)]
+
+
+def test_keywords_hidden_in_a_caption_or_a_fallback_title_are_not_stored(spammed, unspammed):
+    """Read whole, the picture's stored caption ran on into the kit's keywords, and so did the
+    title the generic extractor read from a page off its template (本期导读久久综合网亚洲一区二区)."""
+    query = ("SELECT i.caption, i.caption_original FROM images i JOIN articles a ON a.id = i.article_id "
+             "WHERE a.url LIKE :u ORDER BY i.position")
+    stored = [tuple(row) for row in sql_rows(spammed, query, u=f"%/{CAPTIONED}")]
+    assert stored == [tuple(row) for row in sql_rows(unspammed, query, u=f"%/{CAPTIONED}")]
+    assert stored and stored[0][0].endswith("工程官网)")
+    query = "SELECT title, extraction FROM articles WHERE url LIKE :u"
+    [(title, extraction)] = sql_rows(spammed, query, u=f"%/{FALLBACK}")
+    assert (title, extraction) == ("本期导读", "fallback")
+
+
+def test_keywords_hidden_in_the_source_note_are_not_stored(spammed, unspammed):
+    """The cleaner took them out of the text, but the source, read from the text as written, kept them."""
+    query = "SELECT body, source FROM articles WHERE url LIKE :u"
+    [stored] = sql_rows(spammed, query, u=f"%/{NOTED}")
+    assert tuple(stored) == tuple(sql_rows(unspammed, query, u=f"%/{NOTED}")[0])
+    assert stored[1] == "据广东省民政厅"
+    assert removals(spammed, NOTED) == [("spam:hidden", "久久综合网")]

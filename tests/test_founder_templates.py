@@ -13,6 +13,12 @@ FIXTURES = Path(__file__).parent / "fixtures" / "founder"
 SEED = Path(__file__).parent / "fixtures" / "seeds" / "001_a49345ccf857f3cd.txt"
 ISSUE = "http://www.gongyishibao.com/newdzb/html/2023-01/31/"
 ISSUE_GBK = "http://www.gongyishibao.com/newdzb/html/2023-02/07/"
+# A kit's keywords hidden three ways (the style sheet's rule is .k9 {display:none}).
+_HIDDEN_SPAM = {
+    "style": '<span style="display:none">久久综合网</span>',
+    "style sheet": "<span class=k9>久久综合网 亚洲一区二区</span>",
+    "noscript": "<noscript><a href='http://www.zhanqun.example/'>久久综合网</a></noscript>",
+}
 IMAGES = "http://www.gongyishibao.com/newdzb/images/"
 
 
@@ -276,6 +282,15 @@ def test_a_title_written_by_script_is_read_as_the_browser_shows_it(script, title
     assert FounderPage(html, ISSUE_GBK + "node_5.htm").titles == {ISSUE_GBK + "content_5.htm": title}
 
 
+@pytest.mark.parametrize("spam", _HIDDEN_SPAM.values(), ids=_HIDDEN_SPAM.keys())
+def test_a_title_in_the_page_s_title_list_leaves_out_what_it_hides(spam):
+    """The title list's link is the title of an article whose file has none: read whole, it
+    kept the keywords a kit hid in it (主標題久久综合网)."""
+    html = (f"<html><body><style>.k9 {{display:none}}</style><ul class=ul02_l><li><a href=content_5.htm>主標題{spam}</a></li>"
+            "<li><a href=content_6.htm>副刊</a></li></ul></body></html>")
+    assert FounderPage(html, ISSUE + "node_5.htm").titles == {ISSUE + "content_5.htm": "主標題", ISSUE + "content_6.htm": "副刊"}
+
+
 def test_page_falls_back_to_the_metadata_comment():
     html = (
         "<html><body><p>公益时报</p></body></html>"
@@ -450,6 +465,33 @@ def test_each_picture_is_stored_once_with_its_caption(pictures):
     assert parsed.paragraphs == ["正文。"]
 
 
+@pytest.mark.parametrize("spam", _HIDDEN_SPAM.values(), ids=_HIDDEN_SPAM.keys())
+@pytest.mark.parametrize(("pictures", "body", "caption"), [
+    # table#newspic: the caption row (over two cells too), the caption in the picture's own cell.
+    ("<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。{}</td></tr></table>", "", "圖為活動現場。"),
+    ("<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>{}圖為活動現場</td><td>本報記者 皮磊 攝</td></tr></table>", "",
+     "圖為活動現場 本報記者 皮磊 攝"),
+    ("<table id=newspic><tr><td><img src=p1.jpg><br>圖為活動現場。{}</td></tr></table>", "", "圖為活動現場。"),
+    ("<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>{}</td></tr></table>", "", ""),
+    # A bare <IMG> in the content region: under it in its paragraph, the next paragraph, its
+    # line, the cell under it, the lines under it that end with the credit.
+    ("", "<P align=center><IMG src=p1.jpg><BR>圖為活動現場。{}</P>", "圖為活動現場。"),
+    ("", "<P align=center><IMG src=p1.jpg></P><P>圖為活動現場。{}</P>", "圖為活動現場。"),
+    ("", "<IMG src=p1.jpg>圖為活動現場。{}<BR>", "圖為活動現場。"),
+    ("", "<TABLE><TR><TD><IMG src=p1.jpg></TD></TR><TR><TD>圖為活動現場。{}</TD></TR></TABLE>", "圖為活動現場。"),
+    ("", "<TABLE><TR><TD><IMG src=p1.jpg></TD><TD>圖為活動現場。{}</TD></TR></TABLE>", "圖為活動現場。"),
+    ("", "<P><IMG src=p1.jpg><BR>活動現場{}<BR>本報記者 皮磊 攝</P>", "活動現場 本報記者 皮磊 攝"),
+])
+def test_text_a_kit_hides_in_a_caption_is_no_part_of_it(pictures, body, caption, spam):
+    """Hijacked copies hide keywords in a caption as in a heading: read whole, the stored
+    caption ran on into them (圖為活動現場。久久综合网), which the cleaner cannot tell apart.
+    Captions are read as the headings are; what is hidden leaves the text with its caption."""
+    sheet = "<style>.k9 {display:none}</style>"
+    parsed = article_with(sheet + pictures.format(spam), body.format(spam) + "<P>　　正文。</P>")
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", caption)]
+    assert parsed.paragraphs == ["正文。"]
+
+
 def test_pictures_without_captions_keep_none_and_take_none_from_each_other():
     parsed = article_with(
         "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td><img src=p2.jpg></td></tr><tr><td>第二張。</td></tr></table>"
@@ -610,6 +652,18 @@ def test_byline_from_a_lead_paragraph(lead, byline):
     parsed = article_with("", f"<P>{lead}</P><P>　　正文。</P>")
     assert parsed.byline == byline
     assert len(parsed.paragraphs) == 2
+
+
+@pytest.mark.parametrize("spam", _HIDDEN_SPAM.values(), ids=_HIDDEN_SPAM.keys())
+def test_a_byline_and_a_source_read_from_the_text_leave_out_what_it_hides(spam):
+    """The lead byline and the closing source note were read from the content region's lines
+    as written: the cleaner took the keywords a kit hid in them out of the text, but the
+    byline (本報記者 皮磊久久综合网) and the source kept them."""
+    sheet = "<style>.k9 {display:none}</style>"
+    parsed = article_with(sheet, f"<P>■ 本報記者 皮磊{spam}</P><P>　　正文。</P><P>　　（據民政部官網{spam}）</P>")
+    assert (parsed.byline, parsed.source) == ("本報記者 皮磊", "據民政部官網")
+    dateline = article_with(sheet, f"<P>　　本報訊（記者 皮磊{spam}）正文。</P><P>　　來源：民政部官網{spam}</P>")
+    assert (dateline.byline, dateline.source) == ("記者 皮磊", "來源：民政部官網")
 
 
 @pytest.mark.parametrize("row", ["■ 本报记者 皮磊", "◎本报记者　皮磊", "本报记者 皮磊"])
@@ -1112,6 +1166,30 @@ def test_text_in_a_layout_table_that_is_no_clear_caption_stays_in_the_text(marku
 ])
 def test_a_spacer_or_a_hidden_image_in_the_content_region_is_no_picture(markup, main_article):
     assert _bare_picture(markup).images == main_article.images
+
+
+@pytest.mark.parametrize("markup", [
+    '<div style="position:absolute;left:-9999px"><P align=center><IMG src="http://spam.example/ad.jpg"></P><P>圖為廣告。</P></div>',
+    '<div style="opacity:0"><IMG src="http://spam.example/ad.jpg"><BR>圖為廣告。<BR></div>',
+    '<style>.k9 {display:none}</style><div class=k9><P align=center><IMG src="http://spam.example/ad.jpg"></P><P>圖為廣告。</P></div>',
+])
+def test_an_image_in_a_block_any_css_hides_is_no_picture_and_its_caption_is_recorded(markup, main_article):
+    """A kit's picture hidden off screen, transparent or by a <style> class was stored as the
+    article's picture with its caption, the caption taken out of the text before the cleaner
+    could record the hidden block (spam:hidden): only display:none and visibility:hidden counted."""
+    from pipelines.clean import clean_body
+
+    parsed = _bare_picture(markup)
+    assert parsed.images == main_article.images
+    removed = clean_body(parsed.body_element).removals
+    assert [r.kind for r in removed if "圖為廣告" in r.text] == ["spam:hidden"]
+
+
+
+def test_an_image_in_a_block_of_no_font_size_is_a_picture():
+    """font-size:0 hides text, not pictures: set on a row of pictures, it removes the gaps between them."""
+    parsed = _bare_picture(f'<P align=center style="font-size:0">{_PIC.format(_RES.format(3))}</P><P align=center>圖為會議現場。</P>')
+    assert parsed.images[1:] == [ImageRef(IMAGES + "2023-01/31/07/res03_attpic_brief.jpg", "圖為會議現場。")]
 
 
 def test_bare_pictures_and_picture_tables_in_the_content_region_keep_the_file_s_order():

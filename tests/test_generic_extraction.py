@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from html import escape
 
+import pytest
+
 from crawler.templates.founder import FounderArticle
 from crawler.templates.generic import GenericArticle
 from pipelines.clean import clean_body
@@ -67,6 +69,51 @@ def test_title_from_og_title_then_title_element():
     body = f"<div>{paragraphs(PARAGRAPHS)}</div>"
     assert GenericArticle(page(body, f'<meta property="og:title" content="{TITLE}">'), "u").title == TITLE
     assert GenericArticle(page(body, f"<title>{TITLE}</title>"), "u").title == TITLE
+
+
+@pytest.mark.parametrize(("sheet", "heading"), [
+    ("", '<span style="display:none">久久综合网</span>'),
+    ("", '<font style="position:absolute;left:-9999px">久久综合网</font>'),
+    ("", "<noscript><a href='http://www.zhanqun.example/'>久久综合网</a></noscript>"),
+    (".k9 {display:none}", "<span class=k9>久久综合网</span>"),
+    ("#t .k9 a {font-size:0}", "<b class=k9><a href='http://www.zhanqun.example/'>久久综合网</a></b>"),
+])
+@pytest.mark.parametrize("where", ["head", "body"])
+def test_text_a_kit_hides_in_the_heading_is_no_part_of_the_title(sheet, heading, where):
+    """The fallback read its <h1> whole: the title ran on into the keywords a kit hid in it
+    (主标题久久综合网), which the cleaner cannot tell from it. Read as the Founder headings are;
+    a Founder file whose template holds no title falls back to it."""
+    style = f"<style>{sheet}</style>" if sheet else ""
+    html = page(f"{style * (where == 'body')}<div><h1 id=t>{TITLE}{heading}</h1>{paragraphs(PARAGRAPHS)}</div>",
+                f"<title>页面</title>{style * (where == 'head')}")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert (article.title, article.paragraphs) == (TITLE, PARAGRAPHS)
+    founder = FounderArticle(html, "http://x/content_1.htm")
+    assert (founder.extraction, founder.title) == ("fallback", TITLE)
+
+
+@pytest.mark.parametrize("style", ["position:absolute; left:-9999px", "text-indent:-9999px", "opacity:0", "font-size:0"])
+def test_a_heading_css_moves_off_screen_is_no_title(style):
+    """Only display:none and visibility:hidden counted: a kit's keywords in an <h1> moved off
+    screen (or a site's logo so set) before the article's were its title."""
+    html = page(f'<h1 style="{style}">久久综合网</h1><div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>')
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE
+
+
+def test_a_fallback_byline_and_source_leave_out_what_the_text_hides():
+    """Read from the fallback's paragraphs as written, a Founder file off its template stored
+    the keywords a kit hid in its lead byline and source note, which the cleaner took out of the text."""
+    hidden = '<span style="display:none">久久综合网</span><span class=k9>亚洲一区二区</span>'
+    html = page(f"<style>.k9 {{display:none}}</style><div><h1>{TITLE}</h1><p>■ 本报记者 皮磊{hidden}</p>"
+                f"{paragraphs(PARAGRAPHS)}<p>（据民政部官网{hidden}）</p></div>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert (article.extraction, article.byline, article.source) == ("fallback", "本报记者 皮磊", "据民政部官网")
+
+
+def test_a_heading_whose_text_is_all_hidden_is_no_title():
+    html = page(f"<style>.k9 {{display:none}}</style><h1><span class=k9>久久综合网</span></h1>"
+                f"<div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>")
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE
 
 
 def test_an_empty_page_gives_nothing():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property, lru_cache
 from html import escape, unescape
-from typing import Iterator, NamedTuple, Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from cssselect import SelectorError
@@ -26,10 +26,11 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
-from crawler.templates.hiding import StyleSheet, hidden
+from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
-    BLOCKS, CELLS, block_lines, collapse as _collapse, has_text, html_blanks, line as _line, parse, text as _text,
+    BLOCKS, CELLS, block_lines, collapse as _collapse, drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line,
+    parse, text as _text,
 )
 
 __all__ = [
@@ -630,9 +631,13 @@ class FounderPage(_FounderFile):
     @cached_property
     def titles(self) -> dict[str, str]:
         titles: dict[str, str] = {}
-        for anchor in self._all("title_links"):
+        anchors = self._all("title_links")
+        # As a reader sees them, what CSS hides in a link left out (hiding.shown); the page's
+        # <style> rules read only where a link holds elements (most hold their text alone).
+        sheet = style_sheet(self._root) if any(isinstance(a, etree._Element) and len(a) for a in anchors) else None
+        for anchor in anchors:
             url = self._article_url(_attribute(anchor, "href"))
-            title = _text(anchor) or _written_title(anchor)
+            title = _text(shown(anchor, sheet)) or _written_title(anchor)
             if url and title:
                 titles.setdefault(url, title)
         return titles
@@ -663,6 +668,13 @@ def _take_out(region: etree._Element, found: list) -> None:
     for node in found:
         if isinstance(node, etree._Element) and region in node.iterancestors():
             _drop_keeping_tail(node)
+
+
+def _lead_byline(line: str) -> str:
+    """The byline a lead line gives (■ 本报记者 皮磊, run in before the first paragraph's text,
+    or a dateline's 本报讯（记者 皮磊）), or ""."""
+    lead = (_BYLINE.match(line) or _RUN_IN_BYLINE.match(line) or _DATELINE_BYLINE.match(line)) if line else None
+    return _collapse(lead[1]) if lead else ""
 
 
 def closing_source(lines: Sequence[str]) -> str:
@@ -751,7 +763,7 @@ _CAPTION_LIMIT = 120
 _PICTURE_BLOCKS = frozenset(("p", "div", "center"))
 
 
-def _loose_pictures(body: etree._Element, rows: list, absolute) -> list[_Picture]:
+def _loose_pictures(body: etree._Element, rows: list, absolute, sheet: StyleSheet | None) -> list[_Picture]:
     """The pictures of the content region ``body`` outside the picture rows ``rows``, each
     with its caption where the template clearly set one under it: in the picture's own
     paragraph after a line break (<P align=center><IMG …><BR>图为…</P>), or as the next
@@ -759,56 +771,57 @@ def _loose_pictures(body: etree._Element, rows: list, absolute) -> list[_Picture
     no paragraph (<FONT> and <SPAN> are none), as its line's text that reads so
     (_line_captioned), or, for a picture alone in a table's cell, as the cell under it
     (_cell_captioned), or, for one in a cell or a paragraph that holds text besides it, as its
-    own line there that reads so. Anything else under a picture is the article's text, and stays."""
+    own line there that reads so. Anything else under a picture is the article's text, and stays.
+    A caption is read as a reader sees it (hiding.shown_line, with the <style> rules ``sheet``):
+    a kit's keywords hidden in it are no part of it, and leave the text with it."""
     in_rows = set(row for row in rows if isinstance(row, etree._Element))
     found: list[_Picture] = []
     for img in body.iter("img"):
         url = absolute(img.get("src"))
-        if url is None or _no_picture(img, body) or any(ancestor in in_rows for ancestor in img.iterancestors()):
+        if url is None or _no_picture(img, body, sheet) or any(ancestor in in_rows for ancestor in img.iterancestors()):
             continue
-        found.append(_captioned(img, url, body))
+        found.append(_captioned(img, url, body, sheet))
     return found
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-
-def _no_picture(img: etree._Element, body: etree._Element) -> bool:
-    """A spacer or a tracking pixel (a side of 0 or 1), or an image a spam kit hid in the text:
-    no picture the paper printed (the cleaner takes out the hidden block with its text)."""
+def _no_picture(img: etree._Element, body: etree._Element, sheet: StyleSheet | None) -> bool:
+    """A spacer or a tracking pixel (a side of 0 or 1), or an image a spam kit hid in the text
+    (by any rule the cleaner reads, hiding.hidden): no picture the paper printed (the cleaner
+    takes out the hidden block with its text, and records it)."""
     if any((img.get(side) or "").strip() in ("0", "1", "0px", "1px") for side in ("width", "height")):
         return True
     for element in (img, *img.iterancestors()):
         if element is body:
             return False
-        if _HIDDEN_STYLE.search(element.get("style") or ""):
+        if hidden(element, sheet, text=False):
             return True
     return False
 
 
-def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
-    if (in_cell := _cell_captioned(img, url, body)) is not None:
+def _captioned(img: etree._Element, url: str, body: etree._Element, sheet: StyleSheet | None) -> _Picture:
+    if (in_cell := _cell_captioned(img, url, body, sheet)) is not None:
         return in_cell
     block = _picture_block(img, body)
     if block is None:
         # In no paragraph: its line is read in the content region, or in the table cell that
         # holds it (a hand-edited picture table's <TD><IMG …><BR>图为…</TD>).
         region = next(ancestor for ancestor in img.iterancestors() if ancestor is body or ancestor.tag in CELLS)
-        return _line_captioned(img, url, region) or _Picture(img, url, "", (img,))
+        return _line_captioned(img, url, region, sheet) or _Picture(img, url, "", (img,))
     if sum(1 for _ in block.iter("img")) > 1:
         # One of several pictures in a paragraph: which one a line under them names is not told.
         return _Picture(img, url, "", (img,))
-    if _text_before(block, img) or (has_text(block) and sum(1 for line in block_lines(block) if line.strip()) > 1):
-        if not _text_before(block, img) and (credited := _credited_lines(block)):
+    visible = shown(block, sheet)
+    if _text_before(block, img) or (has_text(visible) and sum(1 for line in block_lines(visible) if line.strip()) > 1):
+        if not _text_before(block, img) and (credited := _credited_lines(visible)):
             return _Picture(img, url, credited, (block,))
         # A paragraph that holds text besides the picture and one line: read as the region
         # is, its caption no more than its own line. Read whole, the article's text after the
         # caption (or before the picture) was taken for part of it.
-        return _line_captioned(img, url, block) or _Picture(img, url, "", (img,))
-    if has_text(block):
+        return _line_captioned(img, url, block, sheet) or _Picture(img, url, "", (img,))
+    if has_text(visible):
         # A caption in the picture's own paragraph, under it (after a line break) or reading as one.
-        caption = _line(block)
-        opening = "".join(block.itertext()).lstrip(" \t\r\n")
+        caption = _line(visible)
+        opening = "".join(visible.itertext()).lstrip(" \t\r\n")
         if (len(caption) <= _CAPTION_LIMIT and not opening.startswith("\u3000")
                 and (_broken_after(block, img) or _reads_as_caption(caption))):
             return _Picture(img, url, caption, (block,))
@@ -817,7 +830,7 @@ def _captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture:
     following = block.getnext()
     if (block.tail or "").strip() or following is None or following.tag not in _PICTURE_BLOCKS:
         return _Picture(img, url, "", (block,))
-    caption = _line(following)
+    caption = shown_line(following, sheet)
     if (len(caption) <= _CAPTION_LIMIT and _reads_as_caption(caption)
             and next(following.iter("img", "table"), None) is None):
         return _Picture(img, url, caption, (block, following))
@@ -845,7 +858,7 @@ _WRAPPERS = frozenset(("font", "span"))
 _PICTURE_HOLDERS = _WRAPPERS | {"a"}
 
 
-def _line_captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture | None:
+def _line_captioned(img: etree._Element, url: str, body: etree._Element, sheet: StyleSheet | None) -> _Picture | None:
     """A picture set in ``body`` itself (the content region, a table cell, or a paragraph that
     holds text besides it), in no paragraph of its own (<IMG …>图为…<BR>, or with a <BR>
     between picture and caption), with the text of its line as its caption where that
@@ -895,15 +908,15 @@ def _line_captioned(img: etree._Element, url: str, body: etree._Element) -> _Pic
     while node is not None and node.tag != "br" and node.tag not in BLOCKS:
         if isinstance(node.tag, str) and next(node.iter("img", "br", "table", *BLOCKS), None) is not None:
             return uncaptioned  # another picture or a line break inside the line: no caption told apart
-        shown = _text(node) if isinstance(node.tag, str) else ""
-        taken.append(node), emptied.append(node), source.append(shown + (node.tail or ""))
+        said = "" if not isinstance(node.tag, str) or off_screen(node, sheet) else _text(shown(node, sheet))
+        taken.append(node), emptied.append(node), source.append(said + (node.tail or ""))
         node, container = on_the_line(node.getnext(), container)
     caption = _collapse(html_blanks("".join(source)))
     if not caption:
         # The picture alone on its line: the next paragraph, if it reads as a caption.
         if node is None or node.tag not in _PICTURE_BLOCKS:
             return uncaptioned
-        caption = _line(node)
+        caption = shown_line(node, sheet)
         if (len(caption) <= _CAPTION_LIMIT and _reads_as_caption(caption)
                 and next(node.iter("img", "table"), None) is None):
             return _Picture(img, url, caption, (*taken, node), tuple(emptied))
@@ -926,7 +939,7 @@ def _ends_line(element: etree._Element) -> bool:
     return True
 
 
-def _cell_captioned(img: etree._Element, url: str, body: etree._Element) -> _Picture | None:
+def _cell_captioned(img: etree._Element, url: str, body: etree._Element, sheet: StyleSheet | None) -> _Picture | None:
     """A picture alone in a cell of a table of the content region (other than the picture
     rows), with the cell under it as its caption where the table clearly sets one there (a
     hand-edited page's picture table: a picture row, then a caption row); or the cell beside
@@ -950,7 +963,7 @@ def _cell_captioned(img: etree._Element, url: str, body: etree._Element) -> _Pic
     cells = _cells(row)
     if has_text(row):
         # Beside it: only a row of the picture and one short line that reads as a caption.
-        if len(cells) != 2 or cells[0][1] is not cell or (caption := _caption_cell(cells[1][1])) is None \
+        if len(cells) != 2 or cells[0][1] is not cell or (caption := _caption_cell(cells[1][1], sheet)) is None \
                 or not _reads_as_caption(caption):
             return None
         return _Picture(img, url, caption, (img, cells[1][1]))
@@ -967,7 +980,7 @@ def _cell_captioned(img: etree._Element, url: str, body: etree._Element) -> _Pic
     caption_cell = next((own for start, own in below if start == column), None)
     if caption_cell is None and len(below) == 1 and sum(1 for _, own in cells if next(own.iter("img"), None) is not None) == 1:
         caption_cell = below[0][1]  # one caption across the row, under its one picture
-    if caption_cell is None or (caption := _caption_cell(caption_cell)) is None:
+    if caption_cell is None or (caption := _caption_cell(caption_cell, sheet)) is None:
         return None
     # Under pictures stacked a row each, a caption naming several of them is the first's (as
     # one across pictures side by side); else the picture's it stands under, the others' none.
@@ -975,7 +988,7 @@ def _cell_captioned(img: etree._Element, url: str, body: etree._Element) -> _Pic
         return None
     if not stacked_below and stacked_above and _names_several(caption):
         return None
-    if not (_reads_as_caption(caption) or _picture_rows(row)):
+    if not (_reads_as_caption(caption) or _picture_rows(row, sheet)):
         return None
     return _Picture(img, url, caption, (img, caption_cell))
 
@@ -1005,11 +1018,12 @@ def _names_several(caption: str) -> bool:
     return len({re.sub(r"\s", "", name.group()) for name in _PICTURE_NAME.finditer(caption)}) > 1
 
 
-def _caption_cell(cell: etree._Element) -> str | None:
-    """The text of a cell that may be a caption: one short line, not indented, no picture or
-    table in it; else None."""
+def _caption_cell(cell: etree._Element, sheet: StyleSheet | None) -> str | None:
+    """The text of a cell that may be a caption, as a reader sees it (hiding.shown): one short
+    line, not indented, no picture or table in it; else None."""
     if next(cell.iter("img", "table"), None) is not None:
         return None
+    cell = shown(cell, sheet)
     caption = _line(cell)
     if not caption or len(caption) > _CAPTION_LIMIT or "".join(cell.itertext()).lstrip(" \t\r\n").startswith("\u3000"):
         return None
@@ -1018,7 +1032,7 @@ def _caption_cell(cell: etree._Element) -> str | None:
     return caption if sum(1 for line in block_lines(cell) if line.strip()) == 1 else None
 
 
-def _picture_rows(row: etree._Element) -> bool:
+def _picture_rows(row: etree._Element, sheet: StyleSheet | None) -> bool:
     """Whether the rows of ``row``'s table are pictures and their captions alone: each a row of
     pictures without text, or a row of short caption cells under one. A table with a row of
     text elsewhere (a layout table around the article) tells nothing of the line under a picture."""
@@ -1033,7 +1047,7 @@ def _picture_rows(row: etree._Element) -> bool:
                 return False
             after_pictures = True
             continue
-        if not after_pictures or any(_caption_cell(cell) is None for _, cell in _cells(own) if has_text(cell)):
+        if not after_pictures or any(_caption_cell(cell, sheet) is None for _, cell in _cells(own) if has_text(cell)):
             return False
         after_pictures = False
     return True
@@ -1088,58 +1102,6 @@ def _broken_after(block: etree._Element, img: etree._Element) -> bool:
     return False
 
 
-# What in a heading may be off screen by itself: an element its own attributes may hide, and
-# a <noscript>, which a browser that runs scripts does not show (the cleaner takes it out of
-# the body as spam:script).
-_MAY_HIDE = etree.XPath(".//*[@style or @hidden or self::noscript]")
-
-
-def _off_screen(element, sheet: StyleSheet | None = None) -> bool:
-    return element.tag == "noscript" or hidden(element, sheet)
-
-
-def _heading_line(element, sheet: StyleSheet | None = None) -> str:
-    """A heading's line (text.line) without what a reader does not see in it, by the rules the
-    body's cleaner reads (hiding.hidden): hijacked copies hide their keywords in a title row
-    (<span style="display:none">, a class a <style> hides, a <noscript>) as in the body. A
-    heading holds a few elements: looking costs little, copying only when found. Without a
-    ``sheet`` only an element's own attributes can hide it: those with none are not asked."""
-    if not isinstance(element, etree._Element):
-        return _collapse(str(element))
-    if sheet is None:
-        if not any(map(_off_screen, _MAY_HIDE(element))):  # most headings: nothing is
-            return _line(element)
-        found = set(filter(_off_screen, _MAY_HIDE(element)))
-    else:
-        found = {e for e in element.iterdescendants() if isinstance(e.tag, str) and _off_screen(e, sheet)}
-        if not found:
-            return _line(element)
-    # Marked on the heading itself, dropped from its copy: a rule may select an element by
-    # ancestors outside the heading (.wz .k a), which the copy has not.
-    shown = copy.deepcopy(element)
-    for e in [copied for original, copied in zip(element.iter(), shown.iter()) if original in found]:
-        _drop_keeping_tail(e)
-    return _line(shown)
-
-
-def _sheet(tree: etree._Element) -> StyleSheet | None:
-    """What the <style> rules of the tree the headings are read from hide (the article's own
-    part, as the cleaner reads the body's region), None where none hides anything: most files
-    have no <style> there, and a tree without one is looked through in a microsecond."""
-    return (StyleSheet(tree) or None) if next(tree.iter("style"), None) is not None else None
-
-
-def _drop_keeping_tail(element) -> None:
-    """Takes an element and what it holds out of its tree; the text after it stays."""
-    parent, previous = element.getparent(), element.getprevious()
-    if element.tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
-
-
 class FounderArticle(_FounderFile):
     """An article file, content_N.htm (or content_N_M.htm)."""
 
@@ -1173,6 +1135,13 @@ class FounderArticle(_FounderFile):
         return None
 
     @cached_property
+    def _style_sheet(self) -> StyleSheet | None:
+        """What the <style> rules of the article's own part hide (hiding.style_sheet), for its
+        headings and its captions, as the cleaner reads the rules of the body's region. Read
+        before the pictures leave the tree (_body)."""
+        return style_sheet(self._own_part[0])
+
+    @cached_property
     def article_id(self) -> str | None:
         match = _ARTICLE_FILE.search(urlsplit(self.url).path)
         return match[1] if match else self.metadata.get("articleid") or None
@@ -1192,12 +1161,12 @@ class FounderArticle(_FounderFile):
     @cached_property
     def _title_block(self) -> dict[str, str]:
         """Each title field from the first source that has it: rows, then variant selectors."""
-        sheet = _sheet(self._document("title"))
-        rows = [_heading_line(row, sheet) for row in self._title_rows]
+        sheet = self._style_sheet
+        rows = [shown_line(row, sheet) for row in self._title_rows]
         block = {}
         for position, name in enumerate(_TITLE_FIELDS):
             from_row = rows[position] if position < len(rows) else ""
-            block[name] = from_row or next((t for t in (_heading_line(e, sheet) for e in self._all(name)) if t), "")
+            block[name] = from_row or next((t for t in (shown_line(e, sheet) for e in self._all(name)) if t), "")
         return block
 
     def _shown(self, name: str) -> bool:
@@ -1234,9 +1203,10 @@ class FounderArticle(_FounderFile):
         if self._title_block["byline"]:
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.
-        first = next(iter(self._fallback.paragraphs if self._fallback else self._lines), None)
-        lead = (_BYLINE.match(first) or _RUN_IN_BYLINE.match(first) or _DATELINE_BYLINE.match(first)) if first else None
-        return _collapse(lead[1]) if lead else _LEADING_MARKS.sub("", self._title_field("byline"))
+        if lead := self._as_shown(_lead_byline(next(iter(self._fallback.paragraphs if self._fallback else self._lines), "")),
+                                  lambda lines: _lead_byline(next(iter(lines), ""))):
+            return lead
+        return _LEADING_MARKS.sub("", self._title_field("byline"))
 
     @cached_property
     def _body(self) -> etree._Element | None:
@@ -1254,7 +1224,7 @@ class FounderArticle(_FounderFile):
             # article's pictures, not its text: left in, each caption was a paragraph of the
             # body too, after the source note. Read before they go (images reads these rows).
             rows = self._all("pictures")
-            self._loose_pictures = _loose_pictures(body, rows, self._absolute)
+            self._loose_pictures = _loose_pictures(body, rows, self._absolute, self._style_sheet)
             if self._loose_pictures:
                 # Where each picture stood, for images' order: the rows and pictures leave the tree.
                 self._order = {element: n for n, element in enumerate(tree.iter())}
@@ -1331,6 +1301,20 @@ class FounderArticle(_FounderFile):
         """The content region's lines (see paragraphs), read once for the byline, the source and the paragraphs."""
         return [line for line in map(str.strip, block_lines(self._body)) if line]
 
+    def _as_shown(self, found: str, read: Callable[[list[str]], str]) -> str:
+        """A field ``found`` in the content region's lines (the lead byline, the source note) as
+        a reader sees it: ``read`` again from the lines without what CSS hides and <noscript>s
+        (hiding.shown), as the cleaner leaves them out of the text. Read from the lines as
+        written, such a field kept a kit's keywords hidden in it. A field the file's HTML holds
+        as it is (most) has no markup inside it, nothing hidden: the region is looked through
+        (a few µs) only for one it does not (a span in it, or an entity, a line break)."""
+        if not found or self.html.rfind(found) != -1:
+            return found
+        if self._fallback:
+            return read(self._fallback.shown_paragraphs)
+        body = shown(self._body, self._style_sheet)
+        return found if body is self._body else read([line for line in map(str.strip, block_lines(body)) if line])
+
     @cached_property
     def _table_pictures(self) -> list[_Picture]:
         """Pictures of table#newspic: an image row, then its caption row; or a caption set in
@@ -1343,6 +1327,7 @@ class FounderArticle(_FounderFile):
         several pictures (上图…下图…), the first's, as one across pictures side by side is."""
         rows = self._all("pictures")
         selected = set(rows)
+        sheet = self._style_sheet  # captions are read as headings are: what CSS hides is none of them
         found: list[_Picture] = []
         last: list[tuple[int, _Picture]] = []  # the pictures of the last picture row, by column
         # The pictures stacked a row each since the last row of text, none captioned in its cell.
@@ -1359,7 +1344,7 @@ class FounderArticle(_FounderFile):
             for column, cell in cells:
                 for n, url in enumerate(filter(None, (self._absolute(img.get("src")) for img in cell.iter("img")))):
                     # Two pictures in one cell share its text: the first takes it.
-                    pictures.append((column, _Picture(row, url, "" if n else _line(cell))))
+                    pictures.append((column, _Picture(row, url, "" if n else shown_line(cell, sheet))))
             if pictures:
                 found.extend(picture for _, picture in pictures)
                 last = pictures
@@ -1378,7 +1363,7 @@ class FounderArticle(_FounderFile):
                 under_stack = []
             if len(last) == 1 and uncaptioned:
                 # Read cell by cell: the row's text ran 图为… and 本报记者 张三 摄 together.
-                caption = _caption_of(_line(cell) for _, cell in cells)
+                caption = _caption_of(shown_line(cell, sheet) for _, cell in cells)
                 if len(under_stack) > 1 and _names_several(caption):
                     # Under a stack of pictures and naming several: the first's, as one across
                     # pictures side by side; the picture it stands under takes no later row.
@@ -1390,7 +1375,7 @@ class FounderArticle(_FounderFile):
                     # Under the picture whose column it begins in (or the first): a caption
                     # spanning two pictures' columns is the first's.
                     under = [picture for start, picture in uncaptioned if start <= column] or [uncaptioned[0][1]]
-                    if text := _line(cell):
+                    if text := shown_line(cell, sheet):
                         under[-1].caption = _caption_of((under[-1].caption, text))
         return found
 
@@ -1409,7 +1394,7 @@ class FounderArticle(_FounderFile):
     def source(self) -> str:
         """The closing source note, without its brackets: （据…）, or a line such as 来源：…; looked
         for in the last three lines (junk may follow it), whether a <p> holds it or not."""
-        return closing_source(self._fallback.paragraphs if self._fallback else self._lines)
+        return self._as_shown(closing_source(self._fallback.paragraphs if self._fallback else self._lines), closing_source)
 
     def printed_on(self, page_url: str, page_number: int | None) -> PageLink | None:
         """The page this article is printed on, where its file names another than the page

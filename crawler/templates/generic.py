@@ -17,6 +17,7 @@ from html import escape
 from lxml.html import tostring
 from parsel import Selector
 
+from crawler.templates.hiding import StyleSheet, hidden, shown, shown_line, style_sheet
 from crawler.templates.text import collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -56,6 +57,14 @@ def _inline_text(element) -> str:
 
 def _hidden(element) -> bool:
     return any(_HIDDEN.search(node.get("style") or "") for node in [element, *element.iterancestors()])
+
+
+def _off_screen(element) -> bool:
+    """Whether the style of an element or of one around it keeps it off screen, by the rules
+    the cleaner reads (hiding.hidden): a kit's keywords set in an <h1> moved off screen, a
+    site's logo in an <h1> whose text is indented away, are no title. The page's <style>
+    rules are not read here: reading them costs every fallback page's title."""
+    return any(hidden(node) for node in [element, *element.iterancestors()])
 
 
 def _chrome(element) -> bool:
@@ -102,16 +111,30 @@ class GenericArticle:
         return sentences or [element for element, _ in texts]
 
     @cached_property
-    def _title_element(self):
+    def _sheet(self) -> StyleSheet | None:
+        """What the page's <style> rules hide, for its title: read only for a heading that
+        holds elements (a heading of text alone, most, has nothing in it to hide)."""
+        return style_sheet(self._sel.root)
+
+    @cached_property
+    def _title_heading(self) -> tuple:
+        """The first <h1> on screen outside the page's chrome that shows text, and its line as
+        a reader sees it: read as the Founder headings are (hiding.shown_line), without what
+        CSS hides in it (a kit's keywords) or a <noscript>; else (None, "")."""
         for heading in self._sel.root.iter("h1"):
-            if collapse("".join(heading.itertext())) and not _hidden(heading) and not _chrome(heading):
-                return heading
-        return None
+            if not _off_screen(heading) and not _chrome(heading):
+                if text := shown_line(heading, self._sheet if len(heading) else None):
+                    return heading, text
+        return None, ""
+
+    @property
+    def _title_element(self):
+        return self._title_heading[0]
 
     @cached_property
     def title(self) -> str:
         if self._title_element is not None:
-            return collapse("".join(self._title_element.itertext()))
+            return self._title_heading[1]
         meta = self._sel.xpath("//meta[@property='og:title']/@content").get()
         return collapse(meta or self._sel.xpath("//title/text()").get() or "")
 
@@ -161,8 +184,18 @@ class GenericArticle:
     @cached_property
     def paragraphs(self) -> list[str]:
         """Visible text per line of the content region, no filtering (see FounderArticle.paragraphs)."""
+        return self._paragraphs(lambda block: block)
+
+    @cached_property
+    def shown_paragraphs(self) -> list[str]:
+        """``paragraphs`` without what CSS hides and <noscript>s (hiding.shown, by the page's
+        <style> rules), for the fields read from them (the lead byline, the source note) as a
+        reader sees them; the body's text is the cleaner's to clean."""
+        return self._paragraphs(lambda block: shown(block, self._sheet))
+
+    def _paragraphs(self, view) -> list[str]:
         if self._region is None:
             return []
         blocks = [b.root for b in Selector(root=self._region).css("p") if b.root is not self._title_element] or [self._region]
-        found = (line.strip() for block in blocks for line in lines(block))
+        found = (line.strip() for block in blocks for line in lines(view(block)))
         return [line for line in found if line]

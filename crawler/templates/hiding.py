@@ -2,11 +2,13 @@
 from an element's style attribute or from the rules of a <style> (StyleSheet).
 
 The cleaner (pipelines/clean.py) leaves hidden blocks out of an article's text and records
-them; the page objects leave them out of its headings (a kit's keywords hidden in a title row).
-Both ask ``hidden``, so a heading and a body are read by the same rules.
+them; the page objects leave them out of its headings and captions (a kit's keywords hidden in
+a title row, a caption cell, a generic page's <h1>), reading them by ``shown_line``. Both ask
+``hidden``, so a heading, a caption and a body are read by the same rules.
 """
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -14,7 +16,11 @@ from typing import NamedTuple
 
 from lxml import etree
 
-__all__ = ["StyleSheet", "declarations", "hidden", "hiding", "number", "revealed"]
+from crawler.templates.text import collapse, drop_keeping_tail, line
+
+__all__ = [
+    "StyleSheet", "declarations", "hidden", "hiding", "number", "off_screen", "revealed", "shown", "shown_line", "style_sheet",
+]
 
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
@@ -261,13 +267,64 @@ def _stays_hidden(element: etree._Element, how: str) -> bool:
     return not (how in ("font-size", "visibility") and revealed(element, how))
 
 
-def hidden(element: etree._Element, sheet: StyleSheet | None = None) -> bool:
+def hidden(element: etree._Element, sheet: StyleSheet | None = None, text: bool = True) -> bool:
     """Whether an element is kept off screen by its own attributes (``hidden``, ``style``) or
-    by a rule of ``sheet`` (pass None, not an empty sheet: it is asked of every element)."""
+    by a rule of ``sheet`` (pass None, not an empty sheet: it is asked of every element).
+    Without ``text``, asked of a picture in it: a font-size of 0 hides no picture (a layout
+    trick sets one on a row of pictures to remove the gaps between them)."""
     if element.get("hidden") is not None:
         return True
-    if sheet is not None and (how := sheet.hiding(element)) and _stays_hidden(element, how):
+    if sheet is not None and (how := sheet.hiding(element)) and (text or how != "font-size") and _stays_hidden(element, how):
         return True
     if not (style := element.get("style")):
         return False
-    return bool(how := _style_hiding(style)) and _stays_hidden(element, how)
+    return bool(how := _style_hiding(style)) and (text or how != "font-size") and _stays_hidden(element, how)
+
+
+# What in a heading or a caption may be off screen by itself: an element its own attributes
+# may hide, and a <noscript>, which a browser that runs scripts does not show (the cleaner
+# takes it out of the body as spam:script).
+_MAY_HIDE = etree.XPath(".//*[@style or @hidden or self::noscript]")
+
+
+def off_screen(element: etree._Element, sheet: StyleSheet | None = None) -> bool:
+    """Whether a reader is not shown ``element``: hidden, or a <noscript>."""
+    return element.tag == "noscript" or hidden(element, sheet)
+
+
+def style_sheet(tree: etree._Element) -> StyleSheet | None:
+    """What the <style> rules of a tree hide, None where none hides anything: most files have
+    no <style> in the part read, and a tree without one is looked through in a microsecond."""
+    return (StyleSheet(tree) or None) if next(tree.iter("style"), None) is not None else None
+
+
+def shown(element: etree._Element, sheet: StyleSheet | None = None) -> etree._Element:
+    """``element`` as a reader is shown it: itself where nothing in it is off screen (most
+    headings and captions: looking costs little), else a copy without what is. Without a
+    ``sheet`` only an element's own attributes can hide it: those with none are not asked."""
+    if not len(element):  # text alone: nothing in it can hide
+        return element
+    if sheet is None:
+        if not any(map(off_screen, _MAY_HIDE(element))):
+            return element
+        found = set(filter(off_screen, _MAY_HIDE(element)))
+    else:
+        found = {e for e in element.iterdescendants() if isinstance(e.tag, str) and off_screen(e, sheet)}
+        if not found:
+            return element
+    # Marked on the element itself, dropped from its copy: a rule may select an element by
+    # ancestors outside it (.wz .k a), which the copy has not.
+    copied = copy.deepcopy(element)
+    for e in [mirror for original, mirror in zip(element.iter(), copied.iter()) if original in found]:
+        drop_keeping_tail(e)
+    return copied
+
+
+def shown_line(element, sheet: StyleSheet | None = None) -> str:
+    """A heading's or a caption's line (text.line) without what a reader does not see in it,
+    by the rules the body's cleaner reads: hijacked copies hide their keywords in a title row
+    or a caption (<span style="display:none">, a class a <style> hides, a <noscript>) as in
+    the body. A selector's string result (an attribute, a text()) is read as it is."""
+    if not isinstance(element, etree._Element):
+        return collapse(str(element))
+    return line(shown(element, sheet))

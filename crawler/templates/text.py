@@ -7,8 +7,8 @@ import threading
 from lxml import etree
 
 __all__ = [
-    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "Layout", "block_lines", "collapse", "has_text", "html_blanks", "line", "lines",
-    "parse", "source_blank", "text",
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "Layout", "block_lines", "collapse", "drop_keeping_tail", "has_text",
+    "html_blanks", "line", "lines", "parse", "source_blank", "text",
 ]
 
 HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
@@ -127,6 +127,17 @@ def line(element: etree._Element) -> str:
             joined += " "
         joined += part
     return joined
+
+
+def drop_keeping_tail(element: etree._Element) -> None:
+    """Takes an element and what it holds out of its tree; the text after it stays."""
+    parent, previous = element.getparent(), element.getprevious()
+    if element.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def has_text(element: etree._Element) -> bool:

@@ -19,6 +19,7 @@ import pytest
 
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
+from storage.db import open_archive
 from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, crawl_runs, run_crawl, start_crawl,
                             without_write_permission)
 
@@ -548,15 +549,25 @@ def _archive_broken_after_the_check(tmp_path: Path, archive: str, break_it, wrap
 def test_an_archive_made_unwritable_after_the_check_is_one_line_and_exit_status_2(tmp_path):
     # The folder's permissions changed between the command's check and the crawl's opening of
     # the archive (the store pipeline's): Scrapy failed to start, a traceback and exit status 1.
+    # The line says what the command's own check says of such an archive, the variable that
+    # gave it included (the pipeline's line lacked its "(given by $ARCHIVE_URL)").
     folder = tmp_path / "archive"
     folder.mkdir()
     archive = f"sqlite:///{folder / 'archive.sqlite3'}"
+    open_archive(archive).close()  # as the check leaves it, before the folder's permission goes
+    folder.chmod(0o555)
+    command, env = _crawl_command(("date=2023-01-31",), archive, FAST)
+    checked = subprocess.run(without_write_permission(command), cwd=PROJECT, env=env, capture_output=True, text=True,
+                             timeout=120)
+    folder.chmod(0o755)
+    assert (checked.returncode, checked.stderr) == (
+        2, f"error: cannot write archive {archive} (given by $ARCHIVE_URL): the folder {folder} is not writable "
+           "(SQLite writes its journal beside the file)\n"
+    )
     status, stderr, log = _archive_broken_after_the_check(
         tmp_path, archive, lambda: folder.chmod(0o555), wrap=without_write_permission)
     folder.chmod(0o755)
-    assert (status, stderr) == (
-        2, f"error: cannot write archive {archive}: the folder {folder} is not writable (SQLite writes its journal beside the file)\n"
-    ), log[-3000:]
+    assert (status, stderr) == (2, checked.stderr), log[-3000:]
     assert f"ERROR: {stderr.removeprefix('error: ').strip()}" in log and "Traceback" not in log, log[-3000:]
     assert crawl_runs(archive) == []
 

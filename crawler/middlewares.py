@@ -19,6 +19,7 @@ from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.misc import load_object
 
+from crawler.dates import paper_today
 from storage.db import IssueState, Unserved, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     def _load(self, plan) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
         if plan.latest:
             # The days the walk back to the newest issue may ask (see IssuesSpider._walk_back).
-            last = date.today()
+            last = paper_today()
             first = min((day for day, _ in plan.paper.schedule.days_back(last, plan.paper.latest_lookback_days)), default=last)
         elif plan.dates:
             first, last = min(plan.dates), max(plan.dates)
@@ -127,7 +128,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
                 named[day] = max(started, named.get(day, started))
         return sorted(
             day for day, started in named.items()
-            if first <= day <= date.today() and day not in states
+            if first <= day <= paper_today() and day not in states
             and not ((answer := absent.get(day)) is not None and answer.last_seen is not None and answer.last_seen >= started)
         )
 

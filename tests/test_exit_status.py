@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
@@ -93,7 +94,7 @@ def test_an_entry_page_answering_http_errors_fails_the_run_until_it_is_fetched(s
 def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url):
     # No index page leads to the newest issue: the spider walks back over the paper's publishing
     # days (Tuesdays). The newest one's entry page fails: which issue is the newest is unknown.
-    today = date.today()
+    today = paper_today()
     tuesday = next(today - timedelta(days=n) for n in range(7) if (today - timedelta(days=n)).isoweekday() == 2)
     entry = f"{PREFIX}html/{tuesday:%Y-%m}/{tuesday:%d}/node_1.htm"
     faults = {f"{PREFIX}paperindex.htm": [404], entry: [503, 503, 503]}

@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
+from crawler.dates import paper_today
 from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE, NO_PAGE_LIST, NOT_STORED,
                                  UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
@@ -286,7 +287,7 @@ class IssuesSpider(scrapy.Spider):
                     url, callback=self.parse_latest, errback=self.latest_failed,
                     meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True},
                 )
-            elif request := self._walk_back(date.today() + timedelta(days=1)):
+            elif request := self._walk_back(paper_today() + timedelta(days=1)):
                 yield request
         else:
             if self.plan.cut_from:
@@ -398,14 +399,14 @@ class IssuesSpider(scrapy.Spider):
         day = page.issue_date if page else None
         if day is None:
             self.logger.info("%s does not lead to an issue: walking back over scheduled days", response.url)
-            if request := self._walk_back(date.today() + timedelta(days=1)):
+            if request := self._walk_back(paper_today() + timedelta(days=1)):
                 yield request
             return
         yield from self.parse_issue(response, day)
 
     def latest_failed(self, failure):
         self.logger.warning("%s not fetched (%s): walking back over scheduled days", failure.request.url, failure.getErrorMessage())
-        if request := self._walk_back(date.today() + timedelta(days=1)):
+        if request := self._walk_back(paper_today() + timedelta(days=1)):
             yield request
 
     def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False, asked: date | None = None,
@@ -426,7 +427,7 @@ class IssuesSpider(scrapy.Spider):
                 self.logger.info(
                     "the latest-issue page leads to a missing issue (%s at %s): walking back over scheduled days", why, response.url
                 )
-                if request := self._walk_back(date.today() + timedelta(days=1), asked=day):
+                if request := self._walk_back(paper_today() + timedelta(days=1), asked=day):
                     yield request
             elif lookback > 0:
                 if request := self._walk_back(day, lookback, asked):

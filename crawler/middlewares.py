@@ -172,16 +172,21 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if not self.active or not tag:
             return request
         kind = tag["kind"]
+        state = self.states.get(tag["issue_date"])
         # A date's record is of the entry page that answered so: asked at another (the crawl's
         # base_url put right), it is a new question, neither tagged nor skipped.
         if kind == "issue" and (absent := self.absent.get(tag["issue_date"])) is not None and absent.url == request.url:
             tag["absent"] = _tag(absent)
-            if absent.gone and not self.refresh and not self.crawler.spider.plan.latest:
+            # Not of a date whose issue the archive holds (a record an archive may have from
+            # before the spider left such dates unrecorded): its issue is asked as held.
+            if absent.gone and state is None and not self.refresh and not self.crawler.spider.plan.latest:
                 self.crawler.stats.inc_value("delta/absent_issues_skipped")
                 return None
-        state = self.states.get(tag["issue_date"])
         if state is None:
             return request
+        if kind == "issue":
+            # Its entry page answered without the issue is no date without one (the spider's parse_issue).
+            tag["held"] = True
         dead = state.dead_links.get(request.url) if kind in ("page", "article") else None
         if dead is not None:
             tag["dead"] = _tag(dead)

@@ -345,3 +345,27 @@ def test_the_walk_back_goes_past_the_date_the_latest_issue_page_leads_to_when_it
     assert [str(day) for day, in sql_rows(sqlite_url, "SELECT issue_date FROM issues")] == [str(tuesdays[1])]
     assert _absent(sqlite_url) == []  # the newest issue's crawl records nothing
     assert [r.dates_without_issue for r in crawl_runs(sqlite_url)] == [0]  # nor counts anything
+
+
+def test_an_archived_issue_whose_entry_page_answers_404_is_no_date_without_an_issue(tmp_path, archive_url):
+    # An issue stored incomplete (a page failed), then asked again while its entry page answered
+    # 404 (a site down for maintenance): the date was recorded, and taken, for one without an
+    # issue though the archive holds its issue, the crawl said so, and no dated crawl asked the
+    # issue again once the site served it, so it stayed incomplete.
+    site = sample_site(tmp_path / "site", [SAMPLE_DAY], pdfs=False)
+    entry = f"{PREFIX}html/{SAMPLE_DAY:%Y-%m/%d}/node_1.htm"
+    page = f"{PREFIX}html/{SAMPLE_DAY:%Y-%m/%d}/node_2.htm"
+    once = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
+    first, _ = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), faults={page: [500, 500, 500]}, settings=once)
+    assert first.returncode == 4, first.stderr[-3000:]
+    down, _ = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), faults={entry: [404]}, settings=once)
+    assert down.returncode == 0, down.stderr[-3000:]
+    assert re.search(rf"WARNING: the issue of 公益时报 on {SAMPLE_DAY}, held in the archive, was not served "
+                     rf"\(404 at http://\S+{entry}\): it stays as stored\n", down.stderr), down.stderr[-3000:]
+    assert "without an issue" not in down.stderr
+    assert _absent(archive_url) == []
+    assert crawl_runs(archive_url)[0].dates_without_issue == 0
+    again, asked = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), settings=once)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert [r.path for r in asked if r.path in (entry, page)] == [entry, page]
+    assert sql_rows(archive_url, "SELECT count(*) FROM pages") == [(16,)]

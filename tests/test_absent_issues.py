@@ -369,3 +369,24 @@ def test_an_archived_issue_whose_entry_page_answers_404_is_no_date_without_an_is
     assert again.returncode == 0, again.stderr[-3000:]
     assert [r.path for r in asked if r.path in (entry, page)] == [entry, page]
     assert sql_rows(archive_url, "SELECT count(*) FROM pages") == [(16,)]
+
+
+def test_a_date_without_an_issue_a_pipeline_raised_on_is_a_failure_not_a_date_without_an_issue(tmp_path, sqlite_url):
+    # Scrapy logs the traceback and the date's answer goes unrecorded: the failure line named it a
+    # processing error, while the summary counted the date "without an issue", not failed.
+    import json
+
+    from crawler.settings import ITEM_PIPELINES
+
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    pipelines = json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.RaisingOnAbsentPipeline": 150})
+    done, _ = crawl_site(sqlite_url, site=site, date=str(NONE), settings=NO_PDFS | {"ITEM_PIPELINES": pipelines})
+    assert done.returncode == 4, done.stderr[-3000:]
+    assert "ValueError: a defect processing" in done.stderr
+    assert re.search(rf"ERROR: not fetched: 公益时报 \(gongyishibao\) {NONE}: 1 date \(first: http://\S+{ENTRY}: "
+                     "processing error: a defect processing ", done.stderr), done.stderr[-3000:]
+    assert f"summary: gongyishibao {NONE} (finished): issues 0/1 (0 already complete, 1 failed), " in done.stderr
+    assert _absent(sqlite_url) == []
+    again, _ = crawl_site(sqlite_url, site=site, date=str(NONE), settings=NO_PDFS)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _absent(sqlite_url) == [(str(NONE), 404, "not_found", 1, False)]

@@ -54,8 +54,11 @@ def _html(response) -> str:
 
 
 # Where a run counts an item a pipeline raised on: with the pages, articles or PDFs not fetched
-# (crawl_runs, the summary line), the rest apart.
-_FAILED_ITEMS = {PageItem: "pages/failed/", ArticleItem: "articles/failed/", PagePdfItem: "pdfs/failed/"}
+# (crawl_runs, the summary line), the rest apart. A date's answer without an issue went
+# unrecorded: failed, as one the archive refused (pipelines/store.py), where the summary
+# counted it "without an issue".
+_FAILED_ITEMS = {PageItem: "pages/failed/", ArticleItem: "articles/failed/", PagePdfItem: "pdfs/failed/",
+                 AbsentIssueItem: "dates/failed/"}
 
 
 def _raw(response) -> RawDocument:

@@ -22,7 +22,6 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.arguments import root_refusal
-from crawler.commands.crawl import archive_url_origin
 from crawler.extensions import ARCHIVE_REFUSED, CLOSE_REASON, FIRST_FAILURE, ROOT_REFUSED, RUN_ID, WORKER_STOPPED
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
 from storage import retrying
@@ -77,6 +76,9 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        # Here, not above: `archive reprocess` imports this module's record(), not Scrapy's commands.
+        from crawler.commands.crawl import archive_url_origin
+
         pipeline = cls(
             archive_url(crawler.settings.get("ARCHIVE_URL")),
             crawler.settings.getint("ARCHIVE_BATCH_SIZE", 400),

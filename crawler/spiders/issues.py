@@ -439,13 +439,13 @@ class IssuesSpider(scrapy.Spider):
                 # Served before (the archive holds part of it): no date without an issue.
                 self.logger.warning("the issue of %s on %s, held incomplete and asked again, was not served (%s at %s): "
                                     "it stays as stored", name, day.isoformat(), why, response.url)
+            elif self.plan.latest and not again:
+                self._no_recent_issue()
             elif (response.meta.get("archive") or {}).get("held"):
                 # The archive holds its issue (crawler/middlewares.py): recorded as a date without
                 # one, the date was taken for such, and the issue, incomplete, never asked again.
                 self.logger.warning("the issue of %s on %s, held in the archive, was not served (%s at %s): "
                                     "it stays as stored", name, day.isoformat(), why, response.url)
-            elif self.plan.latest and not again:
-                self._no_recent_issue()
             else:  # a date asked (of those, one a crawl of the newest asks again, not stored before)
                 self.crawler.stats.inc_value("issues/none")
                 yield self._absent_issue(response, day, why, answer, reason)

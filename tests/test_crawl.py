@@ -352,14 +352,12 @@ def _a_day_behind_china() -> str:
     return "XXX12" if china.hour < 20 else "XXX23:30"
 
 
-def test_latest_without_an_index_page_asks_the_issue_out_in_china_while_the_machine_s_clock_is_a_day_behind(
-        archive, tmp_path, monkeypatch):
-    # The walk back to the newest issue began at the machine's today: there, the issue of the
-    # paper's today (out in China) was not asked until the machine's clock reached its date.
+def _daily_paper(tmp_path, monkeypatch):
+    """A daily paper of one's own (a copy of the sample's profile published every day), the
+    machine's clock a day behind China's, and today in China."""
     from datetime import datetime, timedelta, timezone
 
     from crawler.papers import PROFILES_ENV
-    from tests.sites import sample_site
 
     papers = tmp_path / "papers"
     papers.mkdir()
@@ -370,10 +368,36 @@ def test_latest_without_an_index_page_asks_the_issue_out_in_china_while_the_mach
     (papers / "meiribao.toml").write_text(daily, encoding="utf-8")
     monkeypatch.setenv(PROFILES_ENV, str(papers))
     monkeypatch.setenv("TZ", _a_day_behind_china())
-    today_in_china = datetime.now(timezone(timedelta(hours=8))).date()
+    return datetime.now(timezone(timedelta(hours=8))).date()
+
+
+def test_latest_without_an_index_page_asks_the_issue_out_in_china_while_the_machine_s_clock_is_a_day_behind(
+        archive, tmp_path, monkeypatch):
+    # The walk back to the newest issue began at the machine's today: there, the issue of the
+    # paper's today (out in China) was not asked until the machine's clock reached its date.
+    from datetime import timedelta
+
+    from tests.sites import sample_site
+
+    today_in_china = _daily_paper(tmp_path, monkeypatch)
     site = sample_site(tmp_path / "site", [today_in_china, today_in_china - timedelta(days=1)], pdfs=False)
     done, requests = crawl_site(archive, "paper=meiribao", date=None, site=site, faults={f"{PREFIX}paperindex.htm": [404]})
     assert done.returncode == 0, done.stderr[-3000:]
     assert [r.path for r in requests if r.path.endswith("node_1.htm")] == [
         f"{PREFIX}html/{today_in_china:%Y-%m/%d}/node_1.htm"]
     assert sql_rows(archive, "SELECT issue_date FROM issues") == [(str(today_in_china),)]
+
+
+def test_a_range_without_an_end_asks_the_issue_out_in_china_while_the_machine_s_clock_is_a_day_behind(
+        archive, tmp_path, monkeypatch):
+    # end= defaults to today: the machine's, on which the issue out in China was not asked.
+    from datetime import timedelta
+
+    from tests.sites import sample_site
+
+    today_in_china = _daily_paper(tmp_path, monkeypatch)
+    days = [today_in_china - timedelta(days=1), today_in_china]
+    site = sample_site(tmp_path / "site", days, pdfs=False)
+    done, _ = crawl_site(archive, "paper=meiribao", f"start={days[0]}", date=None, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sql_rows(archive, "SELECT issue_date FROM issues ORDER BY issue_date") == [(str(day),) for day in days]

@@ -250,16 +250,16 @@ def test_an_argument_given_empty_is_refused_not_taken_for_not_given(sqlite_url, 
         (("backfill=99999999999d",),
          "bad value for backfill: '99999999999d' reaches back before the year 1 from TODAY"),
         (("backfill=8w", "end=2999-01-01"),
-         "backfill=8w from end 2999-01-01 asks only days in the future: no issue of them is out yet (today is TODAY)"),
+         "backfill=8w from end 2999-01-01 asks only days in the future: no issue of them is out yet (today in China is TODAY)"),
     ],
 )
 def test_an_argument_given_twice_or_out_of_the_calendar_is_one_line(sqlite_url, args, message):
     # The day is the crawl's own: read on both sides of it, for a run that crosses midnight.
-    before = date.today()
+    before = paper_today()
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         done = run_crawl(*args, _base(server), archive=sqlite_url)
     assert server.requests == []
-    said = {(2, f"error: {message.replace('TODAY', str(day))}\n") for day in (before, date.today())}
+    said = {(2, f"error: {message.replace('TODAY', str(day))}\n") for day in (before, paper_today())}
     assert (done.returncode, done.stderr) in said
 
 
@@ -275,10 +275,10 @@ def test_a_range_ending_after_tomorrow_asks_no_day_after_tomorrow(tmp_path, sqli
     # A range that runs on into the coming weeks (a cron line's end= at the year's end): the
     # site answers 404 for the Tuesdays not out yet, which were counted as dates without an
     # issue and, answered so on three weekly runs, taken for such before they came out.
-    start, end = date.today() - timedelta(days=13), date.today() + timedelta(days=60)
+    start, end = paper_today() - timedelta(days=13), paper_today() + timedelta(days=60)
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         done = run_crawl(f"start={start}", f"end={end}", _base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = paper_today() + timedelta(days=1)
     asked = [date.fromisoformat(r.path.split("/html/")[1][:10].replace("/", "-")) for r in server.requests
              if r.path.endswith("node_1.htm")]
     assert (done.returncode, done.stderr) == (0, "")

@@ -52,8 +52,8 @@ PAPER_TIMEZONE = timezone(timedelta(hours=8), "UTC+8")
 
 
 def paper_today() -> date:
-    """Today where the papers are printed, which the crawl of the newest issue looks back from.
-    The machine's today is the day before there for hours each day on a machine west of China
+    """Today where the papers are printed: the day the crawl of the newest issue looks back
+    from, and a range's default end (crawler/arguments.py). The machine's today is the day before there for hours each day on a machine west of China
     (in Europe or America): an issue out in China was not asked until the machine's clock
     reached its date."""
     return datetime.now(PAPER_TIMEZONE).date()

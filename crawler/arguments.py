@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from crawler.dates import BadDate, typed_date, written_as_date
+from crawler.dates import BadDate, paper_today, typed_date, written_as_date
 from crawler.papers import DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root
 
 DEFAULT_PAPER = "gongyishibao"
@@ -175,7 +175,7 @@ def plan_crawl(
             if first > horizon:
                 raise SpiderArgumentError(
                     f"backfill={backfill} from end {last.isoformat()} asks only days in the future: "
-                    f"no issue of them is out yet (today is {now.isoformat()})"
+                    f"no issue of them is out yet (today in China is {now.isoformat()})"
                 )
             later = last
             last = horizon
@@ -266,14 +266,16 @@ def root_refusal(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], latest:
 
 
 def _today() -> date:
-    return date.today()
+    # The paper's (crawler.dates): a range without an end, on a machine west of China, missed
+    # the issue out there until the machine's clock reached its date.
+    return paper_today()
 
 
 def _not_ahead(name: str, day: date, today: date | None) -> date:
     """``day``, unless no issue of it can be out yet: a slip of the keyboard (2099 for 2009)
-    crawled nothing and said nothing, with exit status 0. A paper's tomorrow may be today where
-    it is printed (China is ahead of most clocks), so tomorrow is asked."""
+    crawled nothing and said nothing, with exit status 0. Tomorrow in China is asked too: on a
+    machine east of China (Japan, New Zealand) it is the machine's today for hours each day."""
     now = today or _today()
     if day > now + timedelta(days=1):
-        raise SpiderArgumentError(f"{name} {day.isoformat()} is in the future: no issue of it is out yet (today is {now.isoformat()})")
+        raise SpiderArgumentError(f"{name} {day.isoformat()} is in the future: no issue of it is out yet (today in China is {now.isoformat()})")
     return day

@@ -8,7 +8,7 @@ crawler's leaf modules as it does crawler.pagenumbers) can use it without a cycl
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 # How a date is written, told to whoever wrote one otherwise.
 DATES_WRITTEN = "dates are written YYYY-MM-DD, e.g. 2023-01-31"
@@ -45,3 +45,15 @@ def typed_date(value: str) -> date:
         return date(*map(int, match.groups()))
     except ValueError:  # month 13, February 30th, year 0
         raise BadDate(value, "is no day of the calendar") from None
+
+
+# Where the papers are printed: China, UTC+8 all year (no daylight saving time).
+PAPER_TIMEZONE = timezone(timedelta(hours=8), "UTC+8")
+
+
+def paper_today() -> date:
+    """Today where the papers are printed: the day the crawl of the newest issue looks back
+    from, and a range's default end (crawler/arguments.py). The machine's today is the day before there for hours each day on a machine west of China
+    (in Europe or America): an issue out in China was not asked until the machine's clock
+    reached its date."""
+    return datetime.now(PAPER_TIMEZONE).date()

@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 import time
-from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,6 +24,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.dates import paper_today
 from crawler.extensions import ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED
 from crawler.papers import as_site_root
 from storage.db import safe_url
@@ -58,7 +58,7 @@ def job_name(spider) -> str:
     explicit = spider.settings.get("CRAWL_JOB")
     if explicit:
         return f"{plan.paper.code}:{explicit}"
-    asked = f"latest@{date.today().isoformat()}" if plan.latest else plan.asked
+    asked = f"latest@{paper_today().isoformat()}" if plan.latest else plan.asked
     return f"{plan.paper.code}:{asked}" + (":refresh" if plan.refresh else "")
 
 

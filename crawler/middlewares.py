@@ -19,6 +19,7 @@ from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.misc import load_object
 
+from crawler.dates import paper_today
 from storage.db import IssueState, Unserved, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     def _load(self, plan) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
         if plan.latest:
             # The days the walk back to the newest issue may ask (see IssuesSpider._walk_back).
-            last = date.today()
+            last = paper_today()
             first = min((day for day, _ in plan.paper.schedule.days_back(last, plan.paper.latest_lookback_days)), default=last)
         elif plan.dates:
             first, last = min(plan.dates), max(plan.dates)
@@ -127,7 +128,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
                 named[day] = max(started, named.get(day, started))
         return sorted(
             day for day, started in named.items()
-            if first <= day <= date.today() and day not in states
+            if first <= day <= paper_today() and day not in states
             and not ((answer := absent.get(day)) is not None and answer.last_seen is not None and answer.last_seen >= started)
         )
 
@@ -171,16 +172,21 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if not self.active or not tag:
             return request
         kind = tag["kind"]
+        state = self.states.get(tag["issue_date"])
         # A date's record is of the entry page that answered so: asked at another (the crawl's
         # base_url put right), it is a new question, neither tagged nor skipped.
         if kind == "issue" and (absent := self.absent.get(tag["issue_date"])) is not None and absent.url == request.url:
             tag["absent"] = _tag(absent)
-            if absent.gone and not self.refresh and not self.crawler.spider.plan.latest:
+            # Not of a date whose issue the archive holds (a record an archive may have from
+            # before the spider left such dates unrecorded): its issue is asked as held.
+            if absent.gone and state is None and not self.refresh and not self.crawler.spider.plan.latest:
                 self.crawler.stats.inc_value("delta/absent_issues_skipped")
                 return None
-        state = self.states.get(tag["issue_date"])
         if state is None:
             return request
+        if kind == "issue":
+            # Its entry page answered without the issue is no date without one (the spider's parse_issue).
+            tag["held"] = True
         dead = state.dead_links.get(request.url) if kind in ("page", "article") else None
         if dead is not None:
             tag["dead"] = _tag(dead)

@@ -11,6 +11,7 @@ the next run fetches them again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -52,8 +53,9 @@ class StorePipeline:
     has waited ``batch_seconds`` (a polite crawl fills a large batch slowly; what is buffered is
     lost if the process is killed, and is fetched again by the next run)."""
 
-    def __init__(self, url: str, batch_size: int = 400, batch_seconds: float = 60.0) -> None:
+    def __init__(self, url: str, batch_size: int = 400, batch_seconds: float = 60.0, origin: str | None = None) -> None:
         self.url = url
+        self.origin = origin  # where the URL comes from, as the crawl command's check names it
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
         self.first_buffered = 0.0  # time.monotonic() of the buffer's first item
@@ -74,10 +76,14 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        # Here, not above: `archive reprocess` imports this module's record(), not Scrapy's commands.
+        from crawler.commands.crawl import archive_url_origin
+
         pipeline = cls(
             archive_url(crawler.settings.get("ARCHIVE_URL")),
             crawler.settings.getint("ARCHIVE_BATCH_SIZE", 400),
             crawler.settings.getfloat("ARCHIVE_BATCH_SECONDS", 60.0),
+            archive_url_origin(crawler.settings),
         )
         pipeline.stats = crawler.stats
         pipeline.crawler = crawler
@@ -86,13 +92,14 @@ class StorePipeline:
     async def open_spider(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            self.archive = await loop.run_in_executor(self.executor, open_archive, self.url)
+            self.archive = await loop.run_in_executor(
+                self.executor, functools.partial(open_archive, self.url, origin=self.origin))
         except ArchiveError as exc:
             # The crawl command's check opened it a moment before (crawler/commands/crawl.py);
             # refused since (a permission taken away, the database dropped or down), Scrapy
             # failed to start with a traceback and exit status 1. The crawl is closed before
             # it asks anything, and the command ends as its check would have: one line, exit
-            # status 2.
+            # status 2, its words the check's (where the URL comes from too).
             logger.error("%s", exc)
             if self.stats is not None:
                 self.stats.set_value(ARCHIVE_REFUSED, str(exc))

@@ -140,3 +140,14 @@ class LosingCommitAcknowledgements:
 
     def process_item(self, item):
         return item
+
+
+class RaisingOnAbsentPipeline:
+    """Raises on a date's item without an issue (AbsentIssueItem), as a defect in a pipeline would."""
+
+    def process_item(self, item):
+        from crawler.items import AbsentIssueItem
+
+        if isinstance(item, AbsentIssueItem):
+            raise ValueError(f"a defect processing {item.url}")
+        return item

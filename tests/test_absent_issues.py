@@ -13,6 +13,7 @@ import shutil
 from datetime import date, timedelta
 
 import pytest
+from crawler.dates import paper_today
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.models import AbsentIssue
@@ -263,7 +264,7 @@ def test_stats_spans_the_dates_without_an_issue_as_it_spans_the_archived_issues(
 def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_records_nothing(sqlite_url):
     # The last Tuesday is taken for a date without an issue at its first 404; then a crawl of the
     # newest issue, without the latest-issue page, walks back over it and the Tuesday before.
-    today = date.today()
+    today = paper_today()
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     once = {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
     dated, _ = crawl_site(sqlite_url, date=str(tuesdays[0]), settings=once)
@@ -282,7 +283,7 @@ def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_reco
 def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_dates_issue(tmp_path, sqlite_url):
     # The last Tuesday, not up yet, answered with the issue of the Tuesday before: the walk back
     # stopped at it ("skipped"), and the run fetched no issue at all.
-    today = date.today()
+    today = paper_today()
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     site = sample_site(tmp_path / "site", [tuesdays[1]], pdfs=False)
     last = site / f"html/{tuesdays[0]:%Y-%m/%d}/node_1.htm"
@@ -330,7 +331,7 @@ def test_the_walk_back_goes_past_the_date_the_latest_issue_page_leads_to_when_it
     # The latest-issue page refreshes to the last Tuesday, not up yet (404): the walk back from
     # tomorrow asked that entry page again, the duplicate was dropped, and the run stopped there
     # with exit status 0 and no issue, the Tuesday before on the site.
-    today = date.today()
+    today = paper_today()
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     site = sample_site(tmp_path / "site", [tuesdays[1]], pdfs=False)
     index = site / "paperindex.htm"
@@ -344,3 +345,48 @@ def test_the_walk_back_goes_past_the_date_the_latest_issue_page_leads_to_when_it
     assert [str(day) for day, in sql_rows(sqlite_url, "SELECT issue_date FROM issues")] == [str(tuesdays[1])]
     assert _absent(sqlite_url) == []  # the newest issue's crawl records nothing
     assert [r.dates_without_issue for r in crawl_runs(sqlite_url)] == [0]  # nor counts anything
+
+
+def test_an_archived_issue_whose_entry_page_answers_404_is_no_date_without_an_issue(tmp_path, archive_url):
+    # An issue stored incomplete (a page failed), then asked again while its entry page answered
+    # 404 (a site down for maintenance): the date was recorded, and taken, for one without an
+    # issue though the archive holds its issue, the crawl said so, and no dated crawl asked the
+    # issue again once the site served it, so it stayed incomplete.
+    site = sample_site(tmp_path / "site", [SAMPLE_DAY], pdfs=False)
+    entry = f"{PREFIX}html/{SAMPLE_DAY:%Y-%m/%d}/node_1.htm"
+    page = f"{PREFIX}html/{SAMPLE_DAY:%Y-%m/%d}/node_2.htm"
+    once = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
+    first, _ = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), faults={page: [500, 500, 500]}, settings=once)
+    assert first.returncode == 4, first.stderr[-3000:]
+    down, _ = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), faults={entry: [404]}, settings=once)
+    assert down.returncode == 0, down.stderr[-3000:]
+    assert re.search(rf"WARNING: the issue of 公益时报 on {SAMPLE_DAY}, held in the archive, was not served "
+                     rf"\(404 at http://\S+{entry}\): it stays as stored\n", down.stderr), down.stderr[-3000:]
+    assert "without an issue" not in down.stderr
+    assert _absent(archive_url) == []
+    assert crawl_runs(archive_url)[0].dates_without_issue == 0
+    again, asked = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), settings=once)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert [r.path for r in asked if r.path in (entry, page)] == [entry, page]
+    assert sql_rows(archive_url, "SELECT count(*) FROM pages") == [(16,)]
+
+
+def test_a_date_without_an_issue_a_pipeline_raised_on_is_a_failure_not_a_date_without_an_issue(tmp_path, sqlite_url):
+    # Scrapy logs the traceback and the date's answer goes unrecorded: the failure line named it a
+    # processing error, while the summary counted the date "without an issue", not failed.
+    import json
+
+    from crawler.settings import ITEM_PIPELINES
+
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    pipelines = json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.RaisingOnAbsentPipeline": 150})
+    done, _ = crawl_site(sqlite_url, site=site, date=str(NONE), settings=NO_PDFS | {"ITEM_PIPELINES": pipelines})
+    assert done.returncode == 4, done.stderr[-3000:]
+    assert "ValueError: a defect processing" in done.stderr
+    assert re.search(rf"ERROR: not fetched: 公益时报 \(gongyishibao\) {NONE}: 1 date \(first: http://\S+{ENTRY}: "
+                     "processing error: a defect processing ", done.stderr), done.stderr[-3000:]
+    assert f"summary: gongyishibao {NONE} (finished): issues 0/1 (0 already complete, 1 failed), " in done.stderr
+    assert _absent(sqlite_url) == []
+    again, _ = crawl_site(sqlite_url, site=site, date=str(NONE), settings=NO_PDFS)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _absent(sqlite_url) == [(str(NONE), 404, "not_found", 1, False)]

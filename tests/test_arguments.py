@@ -203,11 +203,11 @@ def test_base_url_replaces_root():
         ({"date": "2023-01-31", "paper": ""}, "paper= is empty: give it a value, or leave it out"),
         # A date no issue of can be out yet (2099 for 2009); tomorrow may be today in China.
         ({"date": "2023-02-02", "today": date(2023, 1, 31)},
-         "date 2023-02-02 is in the future: no issue of it is out yet (today is 2023-01-31)"),
+         "date 2023-02-02 is in the future: no issue of it is out yet (today in China is 2023-01-31)"),
         ({"start": "2023-03-01", "end": "2023-03-31", "today": date(2023, 1, 31)},
-         "start 2023-03-01 is in the future: no issue of it is out yet (today is 2023-01-31)"),
+         "start 2023-03-01 is in the future: no issue of it is out yet (today in China is 2023-01-31)"),
         ({"backfill": "2w", "end": "2023-03-31", "today": date(2023, 1, 31)},
-         "backfill=2w from end 2023-03-31 asks only days in the future: no issue of them is out yet (today is 2023-01-31)"),
+         "backfill=2w from end 2023-03-31 asks only days in the future: no issue of them is out yet (today in China is 2023-01-31)"),
         # Spans longer than the calendar ended the run with a traceback.
         ({"backfill": "3000y", "end": "2023-01-31"},
          "bad value for backfill: '3000y' reaches back before the year 1 from 2023-01-31"),

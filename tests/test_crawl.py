@@ -15,6 +15,7 @@ import lxml.html
 import opencc
 import pytest
 
+from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX, SITE
 from crawler.sample.server import SiteServer
 from tests.conftest import crawl_site, database_url, run_crawl, sql_rows
@@ -326,16 +327,77 @@ def test_a_corrections_file_with_bom_and_crlf_applies_its_rules(archive, tmp_pat
 
 
 def test_without_an_index_page_latest_walks_back_over_scheduled_days_only(archive):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     index = f"{PREFIX}paperindex.htm"
     done, requests = crawl_site(archive, date=None, faults={index: [404]})
     asked = [r.path for r in requests if r.path.endswith("node_1.htm")]
     assert done.returncode == 0, done.stderr[-2000:]
-    today = date.today()
+    today = paper_today()
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     assert asked == [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
     assert [line for line in done.stderr.splitlines() if "no issue of 公益时报 found in the last 14 days" in line]
     # As docs/operations.md prints it: the newest issue looked for, none found.
     assert [line for line in done.stderr.splitlines() if "summary: gongyishibao latest (finished): issues 0/1 (0 already complete)," in line]
     assert counts(archive)["issues"] == 0
+
+
+def _a_day_behind_china() -> str:
+    """A TZ under which the machine's today is the day before today in China (UTC+8), where the
+    papers are printed, as it is for hours each day on a machine in America or Europe: UTC-12
+    until 20:00 in China, a clock 23½ hours behind UTC after (Python takes none further behind)."""
+    from datetime import datetime, timedelta, timezone
+
+    china = datetime.now(timezone(timedelta(hours=8)))
+    return "XXX12" if china.hour < 20 else "XXX23:30"
+
+
+def _daily_paper(tmp_path, monkeypatch):
+    """A daily paper of one's own (a copy of the sample's profile published every day), the
+    machine's clock a day behind China's, and today in China."""
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.papers import PROFILES_ENV
+
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    profile = (Path(__file__).parent.parent / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
+    daily = profile.replace('code = "gongyishibao"', 'code = "meiribao"').replace(
+        "schedule = { weekdays = [2] }", "schedule = { weekdays = [1, 2, 3, 4, 5, 6, 7] }")
+    assert "weekdays = [1, 2" in daily
+    (papers / "meiribao.toml").write_text(daily, encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    monkeypatch.setenv("TZ", _a_day_behind_china())
+    return datetime.now(timezone(timedelta(hours=8))).date()
+
+
+def test_latest_without_an_index_page_asks_the_issue_out_in_china_while_the_machine_s_clock_is_a_day_behind(
+        archive, tmp_path, monkeypatch):
+    # The walk back to the newest issue began at the machine's today: there, the issue of the
+    # paper's today (out in China) was not asked until the machine's clock reached its date.
+    from datetime import timedelta
+
+    from tests.sites import sample_site
+
+    today_in_china = _daily_paper(tmp_path, monkeypatch)
+    site = sample_site(tmp_path / "site", [today_in_china, today_in_china - timedelta(days=1)], pdfs=False)
+    done, requests = crawl_site(archive, "paper=meiribao", date=None, site=site, faults={f"{PREFIX}paperindex.htm": [404]})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [r.path for r in requests if r.path.endswith("node_1.htm")] == [
+        f"{PREFIX}html/{today_in_china:%Y-%m/%d}/node_1.htm"]
+    assert sql_rows(archive, "SELECT issue_date FROM issues") == [(str(today_in_china),)]
+
+
+def test_a_range_without_an_end_asks_the_issue_out_in_china_while_the_machine_s_clock_is_a_day_behind(
+        archive, tmp_path, monkeypatch):
+    # end= defaults to today: the machine's, on which the issue out in China was not asked.
+    from datetime import timedelta
+
+    from tests.sites import sample_site
+
+    today_in_china = _daily_paper(tmp_path, monkeypatch)
+    days = [today_in_china - timedelta(days=1), today_in_china]
+    site = sample_site(tmp_path / "site", days, pdfs=False)
+    done, _ = crawl_site(archive, "paper=meiribao", f"start={days[0]}", date=None, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sql_rows(archive, "SELECT issue_date FROM issues ORDER BY issue_date") == [(str(day),) for day in days]

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
+from storage.db import open_archive
 from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, crawl_runs, run_crawl, start_crawl,
                             without_write_permission)
 
@@ -92,7 +94,7 @@ def test_an_entry_page_answering_http_errors_fails_the_run_until_it_is_fetched(s
 def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url):
     # No index page leads to the newest issue: the spider walks back over the paper's publishing
     # days (Tuesdays). The newest one's entry page fails: which issue is the newest is unknown.
-    today = date.today()
+    today = paper_today()
     tuesday = next(today - timedelta(days=n) for n in range(7) if (today - timedelta(days=n)).isoweekday() == 2)
     entry = f"{PREFIX}html/{tuesday:%Y-%m}/{tuesday:%d}/node_1.htm"
     faults = {f"{PREFIX}paperindex.htm": [404], entry: [503, 503, 503]}
@@ -248,16 +250,16 @@ def test_an_argument_given_empty_is_refused_not_taken_for_not_given(sqlite_url, 
         (("backfill=99999999999d",),
          "bad value for backfill: '99999999999d' reaches back before the year 1 from TODAY"),
         (("backfill=8w", "end=2999-01-01"),
-         "backfill=8w from end 2999-01-01 asks only days in the future: no issue of them is out yet (today is TODAY)"),
+         "backfill=8w from end 2999-01-01 asks only days in the future: no issue of them is out yet (today in China is TODAY)"),
     ],
 )
 def test_an_argument_given_twice_or_out_of_the_calendar_is_one_line(sqlite_url, args, message):
     # The day is the crawl's own: read on both sides of it, for a run that crosses midnight.
-    before = date.today()
+    before = paper_today()
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         done = run_crawl(*args, _base(server), archive=sqlite_url)
     assert server.requests == []
-    said = {(2, f"error: {message.replace('TODAY', str(day))}\n") for day in (before, date.today())}
+    said = {(2, f"error: {message.replace('TODAY', str(day))}\n") for day in (before, paper_today())}
     assert (done.returncode, done.stderr) in said
 
 
@@ -273,10 +275,10 @@ def test_a_range_ending_after_tomorrow_asks_no_day_after_tomorrow(tmp_path, sqli
     # A range that runs on into the coming weeks (a cron line's end= at the year's end): the
     # site answers 404 for the Tuesdays not out yet, which were counted as dates without an
     # issue and, answered so on three weekly runs, taken for such before they came out.
-    start, end = date.today() - timedelta(days=13), date.today() + timedelta(days=60)
+    start, end = paper_today() - timedelta(days=13), paper_today() + timedelta(days=60)
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         done = run_crawl(f"start={start}", f"end={end}", _base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = paper_today() + timedelta(days=1)
     asked = [date.fromisoformat(r.path.split("/html/")[1][:10].replace("/", "-")) for r in server.requests
              if r.path.endswith("node_1.htm")]
     assert (done.returncode, done.stderr) == (0, "")
@@ -548,15 +550,25 @@ def _archive_broken_after_the_check(tmp_path: Path, archive: str, break_it, wrap
 def test_an_archive_made_unwritable_after_the_check_is_one_line_and_exit_status_2(tmp_path):
     # The folder's permissions changed between the command's check and the crawl's opening of
     # the archive (the store pipeline's): Scrapy failed to start, a traceback and exit status 1.
+    # The line says what the command's own check says of such an archive, the variable that
+    # gave it included (the pipeline's line lacked its "(given by $ARCHIVE_URL)").
     folder = tmp_path / "archive"
     folder.mkdir()
     archive = f"sqlite:///{folder / 'archive.sqlite3'}"
+    open_archive(archive).close()  # as the check leaves it, before the folder's permission goes
+    folder.chmod(0o555)
+    command, env = _crawl_command(("date=2023-01-31",), archive, FAST)
+    checked = subprocess.run(without_write_permission(command), cwd=PROJECT, env=env, capture_output=True, text=True,
+                             timeout=120)
+    folder.chmod(0o755)
+    assert (checked.returncode, checked.stderr) == (
+        2, f"error: cannot write archive {archive} (given by $ARCHIVE_URL): the folder {folder} is not writable "
+           "(SQLite writes its journal beside the file)\n"
+    )
     status, stderr, log = _archive_broken_after_the_check(
         tmp_path, archive, lambda: folder.chmod(0o555), wrap=without_write_permission)
     folder.chmod(0o755)
-    assert (status, stderr) == (
-        2, f"error: cannot write archive {archive}: the folder {folder} is not writable (SQLite writes its journal beside the file)\n"
-    ), log[-3000:]
+    assert (status, stderr) == (2, checked.stderr), log[-3000:]
     assert f"ERROR: {stderr.removeprefix('error: ').strip()}" in log and "Traceback" not in log, log[-3000:]
     assert crawl_runs(archive) == []
 

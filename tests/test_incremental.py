@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 
+from crawler.dates import paper_today
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
@@ -282,7 +283,7 @@ def _point_index(site, day: date) -> None:
 def _two_recent_issues(tmp_path):
     """The last Tuesday's issue and the one a week before it (so both within a crawl of the
     newest's look-back window), as a site of sample issues without PDFs."""
-    newest = date.today() - timedelta(days=(date.today().isoweekday() - 2) % 7)
+    newest = paper_today() - timedelta(days=(paper_today().isoweekday() - 2) % 7)
     older = newest - timedelta(days=7)
     return older, newest, sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
 
@@ -350,7 +351,7 @@ def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url):
         result = _crawl_latest(server, sqlite_url)
         entries = [r for r in server.requests if r.path.endswith("/node_1.htm")]
     assert entries[0] == (ENTRY, 404) and len(entries) == 1 + sum(
-        (date.today() - timedelta(days=n)).isoweekday() == 2 for n in range(14)
+        (paper_today() - timedelta(days=n)).isoweekday() == 2 for n in range(14)
     )
     assert "no issue of 公益时报 found in the last 14 days" in result.stderr
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from crawler.dates import paper_today
 from crawler.papers import PROFILES_ENV, Break, EarlierSchedule, Schedule, _load
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
@@ -198,7 +199,7 @@ def test_a_range_without_a_publishing_day_asks_nothing(sqlite_url, asked):
 
 def test_the_latest_issue_walk_back_skips_breaks_and_earlier_weekdays(tmp_path, papers, sqlite_url):
     """No latest page: the spider walks back from today over the scheduled days only."""
-    today = date.today()
+    today = paper_today()
     back = [today - timedelta(days=n) for n in range(10)]
     # Daily since back[4]; before it, only back[7]'s weekday; no issue from back[3] to today.
     (papers / "recent.toml").write_text(
@@ -218,7 +219,7 @@ def test_the_latest_issue_walk_back_skips_breaks_and_earlier_weekdays(tmp_path, 
 def test_a_break_longer_than_the_lookback_does_not_hide_the_issue_before_it(tmp_path, papers, sqlite_url):
     """latest_lookback_days counts the days the paper could have come out: a holiday listed in
     schedule.breaks, longer than the window, once ended the walk back with no issue found."""
-    today = date.today()
+    today = paper_today()
     before = today - timedelta(days=9)
     (papers / "holiday.toml").write_text(
         CHANGED.replace('"changed"', '"holiday"').split("[schedule]")[0]

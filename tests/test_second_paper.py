@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from crawler.dates import paper_today
 from crawler.papers import PROFILES_ENV
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
@@ -325,7 +326,7 @@ def test_a_file_of_another_issue_is_told_by_a_date_line_in_figures(tmp_path, she
 
 def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, shehuibao, archive):
     """No date, no latest page: the newest of its publishing days that the site has."""
-    today = date.today()
+    today = paper_today()
     days = [d for d in (today - timedelta(n) for n in range(1, 10)) if d.isoweekday() in (1, 3, 5)]
     site = shehuibao_site(tmp_path / "site", days[1:2])  # the newest publishing day's issue is not up
     with SiteServer(site, prefix=PREFIX) as server:
@@ -340,7 +341,7 @@ def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, sh
 
 def test_the_walk_back_to_the_newest_issue_asks_no_day_before_the_first_issue(tmp_path, monkeypatch, archive):
     """A paper younger than its lookback window: the walk asked the days before its first issue."""
-    today = date.today()
+    today = paper_today()
     papers = tmp_path / "papers"
     papers.mkdir()
     (papers / "x.toml").write_text(PROFILE + f"first_issue = {today - timedelta(days=2)}\n", encoding="utf-8")

@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
+from crawler.dates import paper_today
 from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE, NO_PAGE_LIST, NOT_STORED,
                                  UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
@@ -53,8 +54,11 @@ def _html(response) -> str:
 
 
 # Where a run counts an item a pipeline raised on: with the pages, articles or PDFs not fetched
-# (crawl_runs, the summary line), the rest apart.
-_FAILED_ITEMS = {PageItem: "pages/failed/", ArticleItem: "articles/failed/", PagePdfItem: "pdfs/failed/"}
+# (crawl_runs, the summary line), the rest apart. A date's answer without an issue went
+# unrecorded: failed, as one the archive refused (pipelines/store.py), where the summary
+# counted it "without an issue".
+_FAILED_ITEMS = {PageItem: "pages/failed/", ArticleItem: "articles/failed/", PagePdfItem: "pdfs/failed/",
+                 AbsentIssueItem: "dates/failed/"}
 
 
 def _raw(response) -> RawDocument:
@@ -286,7 +290,7 @@ class IssuesSpider(scrapy.Spider):
                     url, callback=self.parse_latest, errback=self.latest_failed,
                     meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True},
                 )
-            elif request := self._walk_back(date.today() + timedelta(days=1)):
+            elif request := self._walk_back(paper_today() + timedelta(days=1)):
                 yield request
         else:
             if self.plan.cut_from:
@@ -398,14 +402,14 @@ class IssuesSpider(scrapy.Spider):
         day = page.issue_date if page else None
         if day is None:
             self.logger.info("%s does not lead to an issue: walking back over scheduled days", response.url)
-            if request := self._walk_back(date.today() + timedelta(days=1)):
+            if request := self._walk_back(paper_today() + timedelta(days=1)):
                 yield request
             return
         yield from self.parse_issue(response, day)
 
     def latest_failed(self, failure):
         self.logger.warning("%s not fetched (%s): walking back over scheduled days", failure.request.url, failure.getErrorMessage())
-        if request := self._walk_back(date.today() + timedelta(days=1)):
+        if request := self._walk_back(paper_today() + timedelta(days=1)):
             yield request
 
     def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False, asked: date | None = None,
@@ -426,7 +430,7 @@ class IssuesSpider(scrapy.Spider):
                 self.logger.info(
                     "the latest-issue page leads to a missing issue (%s at %s): walking back over scheduled days", why, response.url
                 )
-                if request := self._walk_back(date.today() + timedelta(days=1), asked=day):
+                if request := self._walk_back(paper_today() + timedelta(days=1), asked=day):
                     yield request
             elif lookback > 0:
                 if request := self._walk_back(day, lookback, asked):
@@ -437,6 +441,11 @@ class IssuesSpider(scrapy.Spider):
                                     "it stays as stored", name, day.isoformat(), why, response.url)
             elif self.plan.latest and not again:
                 self._no_recent_issue()
+            elif (response.meta.get("archive") or {}).get("held"):
+                # The archive holds its issue (crawler/middlewares.py): recorded as a date without
+                # one, the date was taken for such, and the issue, incomplete, never asked again.
+                self.logger.warning("the issue of %s on %s, held in the archive, was not served (%s at %s): "
+                                    "it stays as stored", name, day.isoformat(), why, response.url)
             else:  # a date asked (of those, one a crawl of the newest asks again, not stored before)
                 self.crawler.stats.inc_value("issues/none")
                 yield self._absent_issue(response, day, why, answer, reason)

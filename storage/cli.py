@@ -927,8 +927,10 @@ def run_stats(args: argparse.Namespace) -> int:
         print("Articles per paper and year", file=out)
         print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)
     for gap in stats.gaps:
-        print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: "
-              f"{len(gap.missing)} of {gap.scheduled} scheduled", file=out)
+        # "0 of 0 scheduled" over nothing (a span of a weekly paper's other days) read as a table lost.
+        of = f"{len(gap.missing)} of {gap.scheduled} scheduled" if gap.scheduled else \
+            "none, no date of its schedule is within them"
+        print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: {of}", file=out)
         for day in gap.missing:
             so_far = f"  {_no_issue(a)}, still asked" if (a := gap.absent_so_far.get(day)) else ""
             print(f"  {day.isoformat()} {day.strftime('%a')}{so_far}", file=out)
@@ -961,6 +963,9 @@ def run_stats(args: argparse.Namespace) -> int:
               f"{len(stats.dead_links) - gone} still asked, each a failure of the run", file=out)
         print_table(["paper", "issue", "kind", "status", "reason", "runs", "first seen", "last seen", "gone since", "url"],
                     [list(map(str, r)) for r in stats.dead_links], out)
+    if not args.runs:  # asked for none: its heading over an empty table read as no run recorded
+        print("\nRecent crawl runs: not listed (--runs 0)", file=out)
+        return 0
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed", "links gone", "dates without issue"], [list(map(str, r)) for r in stats.runs], out)

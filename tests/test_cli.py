@@ -1389,6 +1389,27 @@ def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
         "  2019-01-01 Tue\n  2019-01-08 Tue"]
 
 
+def test_stats_of_a_span_without_a_scheduled_date_or_of_no_runs_says_so_in_one_line(seeded):
+    # A Wednesday and Thursday of a paper out every Tuesday printed "Missing issues … : 0 of 0
+    # scheduled" over nothing, and --runs 0 the runs' heading over an empty table.
+    archive = open_archive(seeded)
+    with archive.engine.begin() as conn:
+        insert_crawl_run(conn)
+    archive.close()
+    stats = archive_command("stats", "--since", "2023-01-04", "--until", "2023-01-05", "--runs", "0", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert stats.stdout.split("\n\n") == [
+        "No issue is dated within 2023-01-04..2023-01-05 (the archive holds issues from 2023-01-03 to 2024-03-05)",
+        "Missing issues of gongyishibao (every Tue) from 2023-01-04 to 2023-01-05: none, no date of its schedule "
+        "is within them",
+        "Recent crawl runs: not listed (--runs 0)\n"]
+    # A span with scheduled dates, all of them archived, and the runs asked: as before.
+    stats = archive_command("stats", "--since", "2023-01-03", "--until", "2023-01-03", archive=seeded)
+    sections = stats.stdout.split("\n\n")
+    assert sections[1] == "Missing issues of gongyishibao (every Tue) from 2023-01-03 to 2023-01-03: 0 of 1 scheduled"
+    assert sections[-1].startswith("Recent crawl runs\n") and sections[-1].endswith("(1 row)\n")
+
+
 NO_ISSUE_HINT = ": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
 
 

@@ -299,7 +299,7 @@ def run_search(args: argparse.Namespace) -> int:
                   f"the search has {counted(hits.matches, 'hit')}", file=sys.stderr)
         elif not hits:
             note = as_written_note(" ".join(args.query))
-            print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
+            print(no_articles_found(args) + (f"; {note}" if note else ""), file=sys.stderr)
     finally:
         archive.close()
     for hit in hits:
@@ -1049,7 +1049,7 @@ def run_export(args: argparse.Namespace) -> int:
             print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
         if not written:  # an empty file or none on stdout: said, as search says it
             note = as_written_note(args.query) if args.query else None
-            print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
+            print(no_articles_found(args, args.query) + (f"; {note}" if note else ""), file=sys.stderr)
     finally:
         archive.close()
     return 0
@@ -1326,10 +1326,35 @@ def _pdfs_kept(outcome) -> str:
     return f"{kept}: the stored text of {outcome.pdfs_converted} converted again{left}"
 
 
+def no_articles_found(args: argparse.Namespace, query: str | None = None) -> str:
+    """"no articles found" and the filters that found none (``--paper``, the span, ``--section``,
+    ``query``: export's --query), with the dates the archive holds when a span was given: an
+    export of a span typed wrong said only "no articles found", where reprocess and stats name
+    the span and the dates the archive holds."""
+    asked = f" of {args.paper}" if args.paper else ""
+    if args.since or args.until:
+        asked += f" dated within {args.since or ''}..{args.until or ''}"
+    if args.section:
+        asked += f" in the section {one_line(args.section)}"
+    if query:
+        asked += f" holding every word of {one_line(query)}"
+    return f"no articles found{asked} ({_issues_held(args)})" if args.since or args.until else \
+        f"no articles found{asked}"
+
+
 def _no_issue_within(args: argparse.Namespace) -> str:
     """That no issue (of ``--paper``) is within ``--since``/``--until`` (with a page of
     ``--section``), and the dates of the first and last it holds (of ``--paper``)."""
     span = f"{args.since or ''}..{args.until or ''}"
+    of = f" of {args.paper}" if args.paper else ""
+    holds = _issues_held(args)
+    if getattr(args, "section", None):  # its pages, not the dates, may be what selected nothing (no stats option)
+        return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
+    return f"no issue{of} is dated within {span} ({holds})"
+
+
+def _issues_held(args: argparse.Namespace) -> str:
+    """The dates of the first and last issue the archive holds (of ``--paper``)."""
     of = f" of {args.paper}" if args.paper else ""
     archive = open_archive(args.archive, create=False)
     try:
@@ -1339,10 +1364,7 @@ def _no_issue_within(args: argparse.Namespace) -> str:
                 + (" WHERE pa.code = :paper" if args.paper else "")), {"paper": args.paper}).one()
     finally:
         archive.close()
-    holds = f"the archive holds issues{of} from {str(first)[:10]} to {str(last)[:10]}" if first else f"the archive holds no issue{of}"
-    if getattr(args, "section", None):  # its pages, not the dates, may be what selected nothing (no stats option)
-        return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
-    return f"no issue{of} is dated within {span} ({holds})"
+    return f"the archive holds issues{of} from {str(first)[:10]} to {str(last)[:10]}" if first else f"the archive holds no issue{of}"
 
 
 # --- move-root ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import text
 
 from crawler.papers import PROFILES_ENV, get_paper
-from crawler.sample import PREFIX
+from crawler.sample import ISSUE_DATE, PREFIX
 from pipelines.normalize import normalize_plain
 from storage.cli import EXPORT_COLUMNS, Statements, counted, csv_record, main, output_file, refused_write
 from storage.db import open_archive
@@ -117,7 +117,8 @@ def test_a_search_that_finds_nothing_says_which_words_other_search_boxes_take_fo
     # Export's --query is the same search: it said only "no articles found".
     done = archive_command("export", "--format", "jsonl", "--query", "社工 OR 志愿", archive=seeded)
     assert (done.returncode, done.stdout) == (0, "")
-    assert done.stderr == "no articles found; OR: searched for as written (there are no operators: a hit holds every word)\n"
+    assert done.stderr == ("no articles found holding every word of 社工 OR 志愿; OR: searched for as written "
+                           "(there are no operators: a hit holds every word)\n")
 
 
 def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, capsys):
@@ -1140,7 +1141,8 @@ def test_a_section_no_page_has_is_one_line_naming_those_the_archive_has(archive_
     # A section the archive has, none of it in the dates asked: plainly nothing, exit status 0.
     for command in (["search", "社工"], ["export"], ["export", "--format", "csv"]):
         done = archive_command(*command, "--section", "社会工作", "--since", "2030-01-01", archive=archive_url)
-        assert (done.returncode, done.stderr) == (0, "no articles found\n"), command
+        assert (done.returncode, done.stderr) == (0, "no articles found dated within 2030-01-01.. in the section 社会工作 "
+                                                     f"(the archive holds issues from {ISSUE_DATE} to {ISSUE_DATE})\n"), command
         found = archive_command(*command, "--section", "社會工作", archive=archive_url)  # as the page prints it
         assert (found.returncode, found.stderr) == (0, "") and "社会工作" in found.stdout, command
 
@@ -1181,7 +1183,26 @@ def test_a_section_of_another_paper_is_refused_with_the_papers_own_sections(arch
         assert archive_cli(archive_url, *command, "--paper", "gongyishibao", "--section", "体育") == 2, command
         assert capsys.readouterr().err == "error: no page of paper gongyishibao has the section '体育' (its sections: 要闻)\n"
     assert archive_cli(archive_url, "search", "社工", "--paper", "shehuibao", "--section", "体育") == 0
-    assert capsys.readouterr().err == "no articles found\n"
+    assert capsys.readouterr().err == "no articles found of shehuibao in the section 体育\n"
+
+
+def test_an_export_or_search_that_finds_nothing_names_the_filters_and_the_dates_the_archive_holds(seeded, tmp_path):
+    # Export said only "no articles found" of a span typed wrong (an empty FILE written, exit
+    # status 0), where reprocess and stats name the span and the dates the archive holds.
+    target = tmp_path / "out.csv"
+    filters = ("--paper", "gongyishibao", "--since", "2023-01-04", "--until", "2023-01-05")
+    done = archive_command("export", *filters, "-o", str(target), archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == (f"{target}: 0 articles\nno articles found of gongyishibao dated within 2023-01-04..2023-01-05 "
+                           "(the archive holds issues of gongyishibao from 2023-01-03 to 2024-03-05)\n")
+    done = archive_command("export", "--since", "2030-01-01", "--section", "社会工作", "--query", "社工", archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == ("no articles found dated within 2030-01-01.. in the section 社会工作 holding every word of 社工 "
+                           "(the archive holds issues from 2023-01-03 to 2024-03-05)\n")
+    # Search says it alike; its words are the command's own, not named again.
+    done = archive_command("search", "社工", "--until", "2020-12-31", archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == "no articles found dated within ..2020-12-31 (the archive holds issues from 2023-01-03 to 2024-03-05)\n"
 
 
 @pytest.mark.parametrize("value, message", [
@@ -1563,7 +1584,7 @@ def test_export_filters_give_the_rows_of_the_view_and_of_archive_search(seeded, 
         order = {i: n for n, (i,) in enumerate(sql_rows(seeded, f"SELECT article_id FROM article_view {in_order}"))}
         assert ids == sorted(ids, key=order.get)
     assert archive_cli(seeded, "export", "--format", "csv", "--query", "没有这样的词语") == 0
-    assert capsys.readouterr() == (",".join(EXPORT_COLUMNS) + "\r\n", "no articles found\n")
+    assert capsys.readouterr() == (",".join(EXPORT_COLUMNS) + "\r\n", "no articles found holding every word of 没有这样的词语\n")
     assert archive_cli(seeded, "export", "--format", "csv", "--excel", "--query", " ") == 2
     assert capsys.readouterr() == ("", "error: empty search: give at least one word\n")
 

@@ -38,6 +38,9 @@ from storage.console import INTERRUPTED
 from storage.db import HEADING_ORIGINALS, Archive, ArchiveError, archive_origin, database_words, open_archive
 
 EXIT_ERROR = 2
+# move-root and upgrade changed the archive, and only their report could not be written to
+# standard output (a full disk): told apart from an error, after which nothing changed.
+EXIT_CHANGED_UNREPORTED = 3
 
 
 @dataclass(frozen=True)
@@ -249,12 +252,37 @@ def to_nowhere(stream) -> None:
         os.close(nowhere)
 
 
-def standard_output_lost(error: OSError, stream) -> ArchiveError:
+class StandardOutputLost(ArchiveError):
+    """A write to standard output failed; ``reason`` says why ("No space left on device")."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"cannot write standard output: {reason}")
+        self.reason = reason
+
+
+def standard_output_lost(error: OSError, stream) -> StandardOutputLost:
     """The error of a write to standard output that failed (a full disk, a quota, a terminal
     gone). What the buffer still holds would fail again in Python's flush at exit, with
     "Exception ignored …": it goes nowhere."""
     to_nowhere(stream)
-    return ArchiveError(f"cannot write standard output: {error.strerror or error}")
+    return StandardOutputLost(str(error.strerror or error))
+
+
+def report_of_a_change(change: str, report: str, write: Callable[[], None]) -> int:
+    """``write`` the ``report`` of a change made to the archive to standard output: 0, or where
+    it cannot be written (a full disk, which no check before the change can rule out), one line
+    saying the change was made all the same, EXIT_CHANGED_UNREPORTED. The plain "cannot write
+    standard output" after a move-root or an upgrade read as a command that changed nothing."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (`| head`): no failure, and the change is still said
+        pass
+    except StandardOutputLost as lost:
+        say(f"error: the archive was changed ({change}), but {report} could not be written to standard output: "
+            f"{lost.reason}")
+        return EXIT_CHANGED_UNREPORTED
+    return 0
 
 
 def say(line: str) -> None:
@@ -1407,15 +1435,18 @@ def run_move_root(args: argparse.Namespace) -> int:
         counts = roots.Move(args.paper, old, new).run(archive, dry_run=args.dry_run)
     finally:
         archive.close()
-    print_table(["column", "rows would move" if args.dry_run else "rows moved"],
-                [[name, str(n)] for name, n in counts.items()], sys.stdout)
     total = sum(counts.values())
     if args.dry_run:
+        print_table(["column", "rows would move"], [[name, str(n)] for name, n in counts.items()], sys.stdout)
         print(f"dry run: {counted(total, 'address', 'addresses')} of {args.paper} would move from {old} to {new}; nothing was changed",
               file=sys.stderr)
-    else:
-        print(f"{counted(total, 'address', 'addresses')} of {args.paper} moved from {old} to {new}", file=sys.stderr)
-    return 0
+        return 0
+    moved = f"{counted(total, 'address', 'addresses')} of {args.paper} moved from {old} to {new}"
+    status = report_of_a_change(moved, "the table of rows moved", lambda: print_table(
+        ["column", "rows moved"], [[name, str(n)] for name, n in counts.items()], sys.stdout))
+    if not status:
+        print(moved, file=sys.stderr)
+    return status
 
 
 # --- upgrade -----------------------------------------------------------------------------
@@ -1425,13 +1456,19 @@ def run_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"), origin=origin(args))
-    print(f"archive schema: {before} -> {after}" if before != after else f"archive schema is current ({after})")
-    if before and before < HEADING_ORIGINALS <= after:
-        # What the revision adds is read from the raw pages: said here, or the columns look lost.
-        print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题, byline or source as published "
-              "(pretitle_original, subtitle_original, byline_original, source_original) until `archive reprocess` "
-              "reads them again")
-    return 0
+    if before == after:
+        print(f"archive schema is current ({after})")
+        return 0
+
+    def report() -> None:
+        print(f"archive schema: {before} -> {after}")
+        if before and before < HEADING_ORIGINALS <= after:
+            # What the revision adds is read from the raw pages: said here, or the columns look lost.
+            print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题, byline or source as "
+                  "published (pretitle_original, subtitle_original, byline_original, source_original) until "
+                  "`archive reprocess` reads them again")
+
+    return report_of_a_change(f"its schema upgraded from {before} to {after}", "the report of the upgrade", report)
 
 
 def run_export_sqlite(args: argparse.Namespace) -> int:

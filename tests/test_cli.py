@@ -1787,6 +1787,48 @@ def test_upgrade_with_standard_output_closed_is_one_line_of_error(seeded):
     assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: it is closed\n")
 
 
+def test_a_move_root_whose_report_a_full_disk_cannot_hold_says_the_archive_was_changed(seeded):
+    # Standard output on a full disk fails only once written, after the move: it said "error:
+    # cannot write standard output: No space left on device", exit status 2, as if nothing had
+    # changed, while the addresses had moved.
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded,
+                          "move-root", "gongyishibao", "http://x/", "http://y/"])
+    done = subprocess.run(["bash", "-c", f"{command} >/dev/full"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (3, (
+        "error: the archive was changed (282 addresses of gongyishibao moved from http://x/ to http://y/), but the table "
+        "of rows moved could not be written to standard output: No space left on device\n"))
+    assert {url[:9] for (url,) in sql_rows(seeded, "SELECT url FROM pages")} == {"http://y/"}
+    # A reader that left (its pipe closed) is no failure: the move is said, exit status 0.
+    done = archive_command("move-root", "gongyishibao", "http://y/", "http://x/", archive=seeded,
+                           shell_pipe="(exec 0<&-; sleep 3)")
+    assert (done.returncode, done.stderr) == (0, "282 addresses of gongyishibao moved from http://y/ to http://x/\n")
+    # A dry run changed nothing: the plain error.
+    done = subprocess.run(["bash", "-c", f"{command} --dry-run >/dev/full"],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
+
+
+def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_changed(archive_url):
+    # As move-root: "cannot write standard output", exit status 2, and the schema upgraded.
+    from alembic import command as alembic
+    from storage import migrate
+    from storage.db import make_engine
+
+    other = archive_url
+    engine = make_engine(other)
+    with engine.begin() as conn:
+        alembic.upgrade(migrate.config(conn), "0017")
+    engine.dispose()
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", other, "upgrade"])
+    done = subprocess.run(["bash", "-c", f"{command} >/dev/full"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (3, (
+        f"error: the archive was changed (its schema upgraded from 0017 to {migrate.head()}), but the report of the "
+        "upgrade could not be written to standard output: No space left on device\n"))
+    assert sql_rows(other, "SELECT version_num FROM alembic_version") == [(migrate.head(),)]
+    done = subprocess.run(["bash", "-c", f"{command} >/dev/full"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
+
+
 @pytest.mark.parametrize("fmt, name, in_the_way", [
     ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
     ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),

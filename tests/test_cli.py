@@ -1829,6 +1829,18 @@ def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_ch
     assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
 
 
+def test_an_upgrade_of_an_archive_of_newer_code_is_one_line(archive_url):
+    # Alembic's "Can't locate revision identified by 'ffff'" ended it in a traceback, exit status 1.
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    archive.close()
+    done = archive_command("upgrade", archive=archive_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive {archive_url} has schema ffff, unknown to this code (newer?): update the software\n")
+    assert sql_rows(archive_url, "SELECT version_num FROM alembic_version") == [("ffff",)]
+
+
 @pytest.mark.parametrize("fmt, name, in_the_way", [
     ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
     ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),

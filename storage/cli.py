@@ -957,6 +957,7 @@ def run_stats(args: argparse.Namespace) -> int:
     for gap in stats.gaps:
         # "0 of 0 scheduled" over nothing (a span of a weekly paper's other days) read as a table lost.
         of = f"{len(gap.missing)} of {gap.scheduled} scheduled" if gap.scheduled else \
+            f"none, its first issue is {gap.first_issue} (its profile's first_issue)" if gap.first_issue else \
             "none, no date of its schedule is within them"
         print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: {of}", file=out)
         for day in gap.missing:

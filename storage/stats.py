@@ -43,6 +43,8 @@ class Gaps:
     absent: list[AbsentDate] = field(default_factory=list)
     # Missing dates the site answered no issue for on fewer runs: the crawl still asks them.
     absent_so_far: dict[date, AbsentDate] = field(default_factory=dict)
+    # The paper's first issue (its profile's first_issue), when the span is wholly before it.
+    first_issue: date | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,10 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         if span is not None and span[0] < profile.first_issue:
             # No issue is missing before the paper's first: a --since before it (or an issue
             # the profile's first_issue comes after) counted every scheduled day since as one.
-            span = (profile.first_issue, span[1]) if profile.first_issue <= span[1] else None
+            if profile.first_issue > span[1]:  # said, where nothing of the paper was printed
+                gaps.append(Gaps(code, profile.schedule.describe(*span), *span, 0, first_issue=profile.first_issue))
+                continue
+            span = (profile.first_issue, span[1])
         if span is None:
             continue
         scheduled = profile.schedule.dates(*span)

@@ -1360,9 +1360,12 @@ def test_stats_counts_no_issue_missing_before_the_papers_first(seeded, capsys):
     assert missing_issues(capsys.readouterr().out) == (
         [f"Missing issues of gongyishibao (every Tue) from 2001-06-01 to 2001-07-31: {len(expected)} of {len(expected)} scheduled"],
         expected)
-    # A span wholly before it: nothing is missing.
-    assert archive_cli(seeded, "stats", "--since", "1995-01-01", "--until", "2001-05-31") == 0
-    assert missing_issues(capsys.readouterr().out) == ([], [])
+    # A span wholly before it: nothing is missing, and that is said (nothing of the paper was).
+    stats = archive_command("stats", "--since", "1995-01-01", "--until", "2001-05-31", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert missing_issues(stats.stdout) == (
+        ["Missing issues of gongyishibao (every Tue) from 1995-01-01 to 2001-05-31: none, its first issue is 2001-06-01 "
+         "(its profile's first_issue)"], [])
 
 
 def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_yet(archive_url, capsys):

@@ -975,6 +975,9 @@ def run_stats(args: argparse.Namespace) -> int:
                   "without an issue by its profile (schedule.breaks), not counted as missing", file=out)
             for day in gap.breaks:
                 print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
+    for code, first in stats.until_before_first:
+        print(f"\nMissing issues of {code}: not counted, its first date the archive knows of, {first}, is after "
+              f"--until {args.until}: give --since YYYY-MM-DD to count from that date", file=out)
     for code in stats.unscheduled:
         print(f"\nMissing issues of {code}: not counted, no profile of it tells its schedule "
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)

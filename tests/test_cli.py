@@ -1340,9 +1340,11 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
     expected = [d.isoformat() for d in schedule.dates(date(2024, 6, 1), date.today())]
     assert missing_issues(capsys.readouterr().out) == (
         [f"{every} from 2024-06-01 to {date.today()}: {len(expected)} of {len(expected)} scheduled"], expected)
-    # --until before the first archived issue: no start to count from.
+    # --until before the first archived issue: no start to count from, said so.
     assert archive_cli(seeded, "stats", "--until", "2022-06-30") == 0
-    assert missing_issues(capsys.readouterr().out) == ([], [])
+    assert missing_issues(capsys.readouterr().out) == (
+        ["Missing issues of gongyishibao: not counted, its first date the archive knows of, 2023-01-03, is after "
+         "--until 2022-06-30: give --since YYYY-MM-DD to count from that date"], [])
     # A span running past today: an issue yet to be published is not missing.
     today = date.today()
     assert archive_cli(seeded, "stats", "--since", str(today - timedelta(days=30)), "--until", str(today + timedelta(days=60))) == 0
@@ -1432,6 +1434,18 @@ def test_stats_of_a_span_without_a_scheduled_date_or_of_no_runs_says_so_in_one_l
     sections = stats.stdout.split("\n\n")
     assert sections[1] == "Missing issues of gongyishibao (every Tue) from 2023-01-03 to 2023-01-03: 0 of 1 scheduled"
     assert sections[-1].startswith("Recent crawl runs\n") and sections[-1].endswith("(1 row)\n")
+
+
+def test_stats_of_an_until_before_a_papers_first_date_without_since_says_why_nothing_is_counted(seeded):
+    # Nothing starts such a span (its start is the paper's first date the archive knows of):
+    # nothing of the paper's missing issues was printed, not a word of why.
+    stats = archive_command("stats", "--until", "2020-12-31", "--runs", "0", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert stats.stdout.split("\n\n") == [
+        "No issue is dated within ..2020-12-31 (the archive holds issues from 2023-01-03 to 2024-03-05)",
+        "Missing issues of gongyishibao: not counted, its first date the archive knows of, 2023-01-03, is after "
+        "--until 2020-12-31: give --since YYYY-MM-DD to count from that date",
+        "Recent crawl runs: not listed (--runs 0)\n"]
 
 
 NO_ISSUE_HINT = ": give --since YYYY-MM-DD to list the issues its schedule expects from that date"

@@ -38,6 +38,9 @@ from storage.console import INTERRUPTED
 from storage.db import HEADING_ORIGINALS, Archive, ArchiveError, archive_origin, database_words, open_archive
 
 EXIT_ERROR = 2
+# move-root and upgrade changed the archive, and only their report could not be written to
+# standard output (a full disk): told apart from an error, after which nothing changed.
+EXIT_CHANGED_UNREPORTED = 3
 
 
 @dataclass(frozen=True)
@@ -249,12 +252,37 @@ def to_nowhere(stream) -> None:
         os.close(nowhere)
 
 
-def standard_output_lost(error: OSError, stream) -> ArchiveError:
+class StandardOutputLost(ArchiveError):
+    """A write to standard output failed; ``reason`` says why ("No space left on device")."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"cannot write standard output: {reason}")
+        self.reason = reason
+
+
+def standard_output_lost(error: OSError, stream) -> StandardOutputLost:
     """The error of a write to standard output that failed (a full disk, a quota, a terminal
     gone). What the buffer still holds would fail again in Python's flush at exit, with
     "Exception ignored …": it goes nowhere."""
     to_nowhere(stream)
-    return ArchiveError(f"cannot write standard output: {error.strerror or error}")
+    return StandardOutputLost(str(error.strerror or error))
+
+
+def report_of_a_change(change: str, report: str, write: Callable[[], None]) -> int:
+    """``write`` the ``report`` of a change made to the archive to standard output: 0, or where
+    it cannot be written (a full disk, which no check before the change can rule out), one line
+    saying the change was made all the same, EXIT_CHANGED_UNREPORTED. The plain "cannot write
+    standard output" after a move-root or an upgrade read as a command that changed nothing."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (`| head`): no failure, and the change is still said
+        pass
+    except StandardOutputLost as lost:
+        say(f"error: the archive was changed ({change}), but {report} could not be written to standard output: "
+            f"{lost.reason}")
+        return EXIT_CHANGED_UNREPORTED
+    return 0
 
 
 def say(line: str) -> None:
@@ -299,7 +327,7 @@ def run_search(args: argparse.Namespace) -> int:
                   f"the search has {counted(hits.matches, 'hit')}", file=sys.stderr)
         elif not hits:
             note = as_written_note(" ".join(args.query))
-            print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
+            print(no_articles_found(args) + (f"; {note}" if note else ""), file=sys.stderr)
     finally:
         archive.close()
     for hit in hits:
@@ -927,8 +955,11 @@ def run_stats(args: argparse.Namespace) -> int:
         print("Articles per paper and year", file=out)
         print_table(["paper", "year", "issues", "pages", "articles"], [list(map(str, r)) for r in stats.counts], out)
     for gap in stats.gaps:
-        print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: "
-              f"{len(gap.missing)} of {gap.scheduled} scheduled", file=out)
+        # "0 of 0 scheduled" over nothing (a span of a weekly paper's other days) read as a table lost.
+        of = f"{len(gap.missing)} of {gap.scheduled} scheduled" if gap.scheduled else \
+            f"none, its first issue is {gap.first_issue} (its profile's first_issue)" if gap.first_issue else \
+            "none, no date of its schedule is within them"
+        print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: {of}", file=out)
         for day in gap.missing:
             so_far = f"  {_no_issue(a)}, still asked" if (a := gap.absent_so_far.get(day)) else ""
             print(f"  {day.isoformat()} {day.strftime('%a')}{so_far}", file=out)
@@ -944,6 +975,9 @@ def run_stats(args: argparse.Namespace) -> int:
                   "without an issue by its profile (schedule.breaks), not counted as missing", file=out)
             for day in gap.breaks:
                 print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
+    for code, first in stats.until_before_first:
+        print(f"\nMissing issues of {code}: not counted, its first date the archive knows of, {first}, is after "
+              f"--until {args.until}: give --since YYYY-MM-DD to count from that date", file=out)
     for code in stats.unscheduled:
         print(f"\nMissing issues of {code}: not counted, no profile of it tells its schedule "
               "(crawler/papers/, $ARCHIVE_PAPERS)", file=out)
@@ -961,6 +995,9 @@ def run_stats(args: argparse.Namespace) -> int:
               f"{len(stats.dead_links) - gone} still asked, each a failure of the run", file=out)
         print_table(["paper", "issue", "kind", "status", "reason", "runs", "first seen", "last seen", "gone since", "url"],
                     [list(map(str, r)) for r in stats.dead_links], out)
+    if not args.runs:  # asked for none: its heading over an empty table read as no run recorded
+        print("\nRecent crawl runs: not listed (--runs 0)", file=out)
+        return 0
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed", "links gone", "dates without issue"], [list(map(str, r)) for r in stats.runs], out)
@@ -1044,7 +1081,7 @@ def run_export(args: argparse.Namespace) -> int:
             print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
         if not written:  # an empty file or none on stdout: said, as search says it
             note = as_written_note(args.query) if args.query else None
-            print("no articles found" + (f"; {note}" if note else ""), file=sys.stderr)
+            print(no_articles_found(args, args.query) + (f"; {note}" if note else ""), file=sys.stderr)
     finally:
         archive.close()
     return 0
@@ -1321,10 +1358,35 @@ def _pdfs_kept(outcome) -> str:
     return f"{kept}: the stored text of {outcome.pdfs_converted} converted again{left}"
 
 
+def no_articles_found(args: argparse.Namespace, query: str | None = None) -> str:
+    """"no articles found" and the filters that found none (``--paper``, the span, ``--section``,
+    ``query``: export's --query), with the dates the archive holds when a span was given: an
+    export of a span typed wrong said only "no articles found", where reprocess and stats name
+    the span and the dates the archive holds."""
+    asked = f" of {args.paper}" if args.paper else ""
+    if args.since or args.until:
+        asked += f" dated within {args.since or ''}..{args.until or ''}"
+    if args.section:
+        asked += f" in the section {one_line(args.section)}"
+    if query:
+        asked += f" holding every word of {one_line(query)}"
+    return f"no articles found{asked} ({_issues_held(args)})" if args.since or args.until else \
+        f"no articles found{asked}"
+
+
 def _no_issue_within(args: argparse.Namespace) -> str:
     """That no issue (of ``--paper``) is within ``--since``/``--until`` (with a page of
     ``--section``), and the dates of the first and last it holds (of ``--paper``)."""
     span = f"{args.since or ''}..{args.until or ''}"
+    of = f" of {args.paper}" if args.paper else ""
+    holds = _issues_held(args)
+    if getattr(args, "section", None):  # its pages, not the dates, may be what selected nothing (no stats option)
+        return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
+    return f"no issue{of} is dated within {span} ({holds})"
+
+
+def _issues_held(args: argparse.Namespace) -> str:
+    """The dates of the first and last issue the archive holds (of ``--paper``)."""
     of = f" of {args.paper}" if args.paper else ""
     archive = open_archive(args.archive, create=False)
     try:
@@ -1334,10 +1396,7 @@ def _no_issue_within(args: argparse.Namespace) -> str:
                 + (" WHERE pa.code = :paper" if args.paper else "")), {"paper": args.paper}).one()
     finally:
         archive.close()
-    holds = f"the archive holds issues{of} from {str(first)[:10]} to {str(last)[:10]}" if first else f"the archive holds no issue{of}"
-    if getattr(args, "section", None):  # its pages, not the dates, may be what selected nothing (no stats option)
-        return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
-    return f"no issue{of} is dated within {span} ({holds})"
+    return f"the archive holds issues{of} from {str(first)[:10]} to {str(last)[:10]}" if first else f"the archive holds no issue{of}"
 
 
 # --- move-root ---------------------------------------------------------------------------
@@ -1380,15 +1439,18 @@ def run_move_root(args: argparse.Namespace) -> int:
         counts = roots.Move(args.paper, old, new).run(archive, dry_run=args.dry_run)
     finally:
         archive.close()
-    print_table(["column", "rows would move" if args.dry_run else "rows moved"],
-                [[name, str(n)] for name, n in counts.items()], sys.stdout)
     total = sum(counts.values())
     if args.dry_run:
+        print_table(["column", "rows would move"], [[name, str(n)] for name, n in counts.items()], sys.stdout)
         print(f"dry run: {counted(total, 'address', 'addresses')} of {args.paper} would move from {old} to {new}; nothing was changed",
               file=sys.stderr)
-    else:
-        print(f"{counted(total, 'address', 'addresses')} of {args.paper} moved from {old} to {new}", file=sys.stderr)
-    return 0
+        return 0
+    moved = f"{counted(total, 'address', 'addresses')} of {args.paper} moved from {old} to {new}"
+    status = report_of_a_change(moved, "the table of rows moved", lambda: print_table(
+        ["column", "rows moved"], [[name, str(n)] for name, n in counts.items()], sys.stdout))
+    if not status:
+        print(moved, file=sys.stderr)
+    return status
 
 
 # --- upgrade -----------------------------------------------------------------------------
@@ -1398,13 +1460,19 @@ def run_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"), origin=origin(args))
-    print(f"archive schema: {before} -> {after}" if before != after else f"archive schema is current ({after})")
-    if before and before < HEADING_ORIGINALS <= after:
-        # What the revision adds is read from the raw pages: said here, or the columns look lost.
-        print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题, byline or source as published "
-              "(pretitle_original, subtitle_original, byline_original, source_original) until `archive reprocess` "
-              "reads them again")
-    return 0
+    if before == after:
+        print(f"archive schema is current ({after})")
+        return 0
+
+    def report() -> None:
+        print(f"archive schema: {before} -> {after}")
+        if before and before < HEADING_ORIGINALS <= after:
+            # What the revision adds is read from the raw pages: said here, or the columns look lost.
+            print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题, byline or source as "
+                  "published (pretitle_original, subtitle_original, byline_original, source_original) until "
+                  "`archive reprocess` reads them again")
+
+    return report_of_a_change(f"its schema upgraded from {before} to {after}", "the report of the upgrade", report)
 
 
 def run_export_sqlite(args: argparse.Namespace) -> int:

@@ -130,6 +130,10 @@ def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None 
             hold_schema_lock(conn)
             begin_sqlite_ddl(conn)  # a killed upgrade leaves the archive as it was
             before = revision(conn)
+            if before is not None and not known(before):
+                # An archive of newer code: Alembic's "Can't locate revision" ended the command
+                # in a traceback. Refused in one line, as every writer refuses it.
+                archive.check_writable()
             upgrade_connection(conn, progress=progress)
             after = revision(conn)
     finally:

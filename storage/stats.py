@@ -43,6 +43,8 @@ class Gaps:
     absent: list[AbsentDate] = field(default_factory=list)
     # Missing dates the site answered no issue for on fewer runs: the crawl still asks them.
     absent_so_far: dict[date, AbsentDate] = field(default_factory=dict)
+    # The paper's first issue (its profile's first_issue), when the span is wholly before it.
+    first_issue: date | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,9 @@ class Stats:
     # The paper asked (--paper) when the archive holds no issue of it, whatever the span: its
     # empty tables alone left the user without an answer.
     no_issue_of: str | None = None
+    # Papers whose first date the archive knows of is after --until, without --since: nothing
+    # starts their span. (paper, that date)
+    until_before_first: list[tuple[str, date]] = field(default_factory=list)
     # Without --paper, when the archive holds no issue of any paper: an empty table read as a
     # broken command to users who had just made the archive.
     holds_no_issue: bool = False
@@ -157,6 +162,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     gaps = []
     unscheduled = []
     unreadable = []
+    until_before_first = []
     for code, (first, last) in sorted(bounds.items()):
         profile = profiles.get(code)
         if profile is None:
@@ -166,10 +172,15 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
                 unscheduled.append(code)  # said, not left out: its profile may be in a folder not named
             continue
         span = _span(first, last, since, until)
+        if span is None and since is None and first is not None and until is not None and until < first:
+            until_before_first.append((code, first))
         if span is not None and span[0] < profile.first_issue:
             # No issue is missing before the paper's first: a --since before it (or an issue
             # the profile's first_issue comes after) counted every scheduled day since as one.
-            span = (profile.first_issue, span[1]) if profile.first_issue <= span[1] else None
+            if profile.first_issue > span[1]:  # said, where nothing of the paper was printed
+                gaps.append(Gaps(code, profile.schedule.describe(*span), *span, 0, first_issue=profile.first_issue))
+                continue
+            span = (profile.first_issue, span[1])
         if span is None:
             continue
         scheduled = profile.schedule.dates(*span)
@@ -202,7 +213,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     holds_no_issue = paper is None and not held
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
                  unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of,
-                 holds_no_issue)
+                 until_before_first, holds_no_issue)
 
 
 def _incomplete(archive: Archive, bounds: dict[str, tuple], since: date | None, until: date | None) -> list[tuple]:

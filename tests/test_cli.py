@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import text
 
 from crawler.papers import PROFILES_ENV, get_paper
-from crawler.sample import PREFIX
+from crawler.sample import ISSUE_DATE, PREFIX
 from pipelines.normalize import normalize_plain
 from storage.cli import EXPORT_COLUMNS, Statements, counted, csv_record, main, output_file, refused_write
 from storage.db import open_archive
@@ -117,7 +117,8 @@ def test_a_search_that_finds_nothing_says_which_words_other_search_boxes_take_fo
     # Export's --query is the same search: it said only "no articles found".
     done = archive_command("export", "--format", "jsonl", "--query", "社工 OR 志愿", archive=seeded)
     assert (done.returncode, done.stdout) == (0, "")
-    assert done.stderr == "no articles found; OR: searched for as written (there are no operators: a hit holds every word)\n"
+    assert done.stderr == ("no articles found holding every word of 社工 OR 志愿; OR: searched for as written "
+                           "(there are no operators: a hit holds every word)\n")
 
 
 def test_search_finds_a_passage_copied_from_the_page_as_published(archive_url, capsys):
@@ -1140,7 +1141,8 @@ def test_a_section_no_page_has_is_one_line_naming_those_the_archive_has(archive_
     # A section the archive has, none of it in the dates asked: plainly nothing, exit status 0.
     for command in (["search", "社工"], ["export"], ["export", "--format", "csv"]):
         done = archive_command(*command, "--section", "社会工作", "--since", "2030-01-01", archive=archive_url)
-        assert (done.returncode, done.stderr) == (0, "no articles found\n"), command
+        assert (done.returncode, done.stderr) == (0, "no articles found dated within 2030-01-01.. in the section 社会工作 "
+                                                     f"(the archive holds issues from {ISSUE_DATE} to {ISSUE_DATE})\n"), command
         found = archive_command(*command, "--section", "社會工作", archive=archive_url)  # as the page prints it
         assert (found.returncode, found.stderr) == (0, "") and "社会工作" in found.stdout, command
 
@@ -1181,7 +1183,26 @@ def test_a_section_of_another_paper_is_refused_with_the_papers_own_sections(arch
         assert archive_cli(archive_url, *command, "--paper", "gongyishibao", "--section", "体育") == 2, command
         assert capsys.readouterr().err == "error: no page of paper gongyishibao has the section '体育' (its sections: 要闻)\n"
     assert archive_cli(archive_url, "search", "社工", "--paper", "shehuibao", "--section", "体育") == 0
-    assert capsys.readouterr().err == "no articles found\n"
+    assert capsys.readouterr().err == "no articles found of shehuibao in the section 体育\n"
+
+
+def test_an_export_or_search_that_finds_nothing_names_the_filters_and_the_dates_the_archive_holds(seeded, tmp_path):
+    # Export said only "no articles found" of a span typed wrong (an empty FILE written, exit
+    # status 0), where reprocess and stats name the span and the dates the archive holds.
+    target = tmp_path / "out.csv"
+    filters = ("--paper", "gongyishibao", "--since", "2023-01-04", "--until", "2023-01-05")
+    done = archive_command("export", *filters, "-o", str(target), archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == (f"{target}: 0 articles\nno articles found of gongyishibao dated within 2023-01-04..2023-01-05 "
+                           "(the archive holds issues of gongyishibao from 2023-01-03 to 2024-03-05)\n")
+    done = archive_command("export", "--since", "2030-01-01", "--section", "社会工作", "--query", "社工", archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == ("no articles found dated within 2030-01-01.. in the section 社会工作 holding every word of 社工 "
+                           "(the archive holds issues from 2023-01-03 to 2024-03-05)\n")
+    # Search says it alike; its words are the command's own, not named again.
+    done = archive_command("search", "社工", "--until", "2020-12-31", archive=seeded)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == "no articles found dated within ..2020-12-31 (the archive holds issues from 2023-01-03 to 2024-03-05)\n"
 
 
 @pytest.mark.parametrize("value, message", [
@@ -1319,9 +1340,11 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
     expected = [d.isoformat() for d in schedule.dates(date(2024, 6, 1), date.today())]
     assert missing_issues(capsys.readouterr().out) == (
         [f"{every} from 2024-06-01 to {date.today()}: {len(expected)} of {len(expected)} scheduled"], expected)
-    # --until before the first archived issue: no start to count from.
+    # --until before the first archived issue: no start to count from, said so.
     assert archive_cli(seeded, "stats", "--until", "2022-06-30") == 0
-    assert missing_issues(capsys.readouterr().out) == ([], [])
+    assert missing_issues(capsys.readouterr().out) == (
+        ["Missing issues of gongyishibao: not counted, its first date the archive knows of, 2023-01-03, is after "
+         "--until 2022-06-30: give --since YYYY-MM-DD to count from that date"], [])
     # A span running past today: an issue yet to be published is not missing.
     today = date.today()
     assert archive_cli(seeded, "stats", "--since", str(today - timedelta(days=30)), "--until", str(today + timedelta(days=60))) == 0
@@ -1339,9 +1362,12 @@ def test_stats_counts_no_issue_missing_before_the_papers_first(seeded, capsys):
     assert missing_issues(capsys.readouterr().out) == (
         [f"Missing issues of gongyishibao (every Tue) from 2001-06-01 to 2001-07-31: {len(expected)} of {len(expected)} scheduled"],
         expected)
-    # A span wholly before it: nothing is missing.
-    assert archive_cli(seeded, "stats", "--since", "1995-01-01", "--until", "2001-05-31") == 0
-    assert missing_issues(capsys.readouterr().out) == ([], [])
+    # A span wholly before it: nothing is missing, and that is said (nothing of the paper was).
+    stats = archive_command("stats", "--since", "1995-01-01", "--until", "2001-05-31", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert missing_issues(stats.stdout) == (
+        ["Missing issues of gongyishibao (every Tue) from 1995-01-01 to 2001-05-31: none, its first issue is 2001-06-01 "
+         "(its profile's first_issue)"], [])
 
 
 def test_stats_lists_the_schedule_of_a_profiled_paper_the_archive_does_not_hold_yet(archive_url, capsys):
@@ -1387,6 +1413,39 @@ def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
         "from 2023-01-03 to 2024-03-05)",
         "Missing issues of gongyishibao (every Tue) from 2019-01-01 to 2019-01-08: 2 of 2 scheduled\n"
         "  2019-01-01 Tue\n  2019-01-08 Tue"]
+
+
+def test_stats_of_a_span_without_a_scheduled_date_or_of_no_runs_says_so_in_one_line(seeded):
+    # A Wednesday and Thursday of a paper out every Tuesday printed "Missing issues … : 0 of 0
+    # scheduled" over nothing, and --runs 0 the runs' heading over an empty table.
+    archive = open_archive(seeded)
+    with archive.engine.begin() as conn:
+        insert_crawl_run(conn)
+    archive.close()
+    stats = archive_command("stats", "--since", "2023-01-04", "--until", "2023-01-05", "--runs", "0", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert stats.stdout.split("\n\n") == [
+        "No issue is dated within 2023-01-04..2023-01-05 (the archive holds issues from 2023-01-03 to 2024-03-05)",
+        "Missing issues of gongyishibao (every Tue) from 2023-01-04 to 2023-01-05: none, no date of its schedule "
+        "is within them",
+        "Recent crawl runs: not listed (--runs 0)\n"]
+    # A span with scheduled dates, all of them archived, and the runs asked: as before.
+    stats = archive_command("stats", "--since", "2023-01-03", "--until", "2023-01-03", archive=seeded)
+    sections = stats.stdout.split("\n\n")
+    assert sections[1] == "Missing issues of gongyishibao (every Tue) from 2023-01-03 to 2023-01-03: 0 of 1 scheduled"
+    assert sections[-1].startswith("Recent crawl runs\n") and sections[-1].endswith("(1 row)\n")
+
+
+def test_stats_of_an_until_before_a_papers_first_date_without_since_says_why_nothing_is_counted(seeded):
+    # Nothing starts such a span (its start is the paper's first date the archive knows of):
+    # nothing of the paper's missing issues was printed, not a word of why.
+    stats = archive_command("stats", "--until", "2020-12-31", "--runs", "0", archive=seeded)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert stats.stdout.split("\n\n") == [
+        "No issue is dated within ..2020-12-31 (the archive holds issues from 2023-01-03 to 2024-03-05)",
+        "Missing issues of gongyishibao: not counted, its first date the archive knows of, 2023-01-03, is after "
+        "--until 2020-12-31: give --since YYYY-MM-DD to count from that date",
+        "Recent crawl runs: not listed (--runs 0)\n"]
 
 
 NO_ISSUE_HINT = ": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
@@ -1542,7 +1601,7 @@ def test_export_filters_give_the_rows_of_the_view_and_of_archive_search(seeded, 
         order = {i: n for n, (i,) in enumerate(sql_rows(seeded, f"SELECT article_id FROM article_view {in_order}"))}
         assert ids == sorted(ids, key=order.get)
     assert archive_cli(seeded, "export", "--format", "csv", "--query", "没有这样的词语") == 0
-    assert capsys.readouterr() == (",".join(EXPORT_COLUMNS) + "\r\n", "no articles found\n")
+    assert capsys.readouterr() == (",".join(EXPORT_COLUMNS) + "\r\n", "no articles found holding every word of 没有这样的词语\n")
     assert archive_cli(seeded, "export", "--format", "csv", "--excel", "--query", " ") == 2
     assert capsys.readouterr() == ("", "error: empty search: give at least one word\n")
 
@@ -1743,6 +1802,60 @@ def test_upgrade_with_standard_output_closed_is_one_line_of_error(seeded):
     command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded, "upgrade"])
     done = subprocess.run(["bash", "-c", f"{command} >&-"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: it is closed\n")
+
+
+def test_a_move_root_whose_report_a_full_disk_cannot_hold_says_the_archive_was_changed(seeded):
+    # Standard output on a full disk fails only once written, after the move: it said "error:
+    # cannot write standard output: No space left on device", exit status 2, as if nothing had
+    # changed, while the addresses had moved.
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded,
+                          "move-root", "gongyishibao", "http://x/", "http://y/"])
+    done = subprocess.run(["bash", "-c", f"{command} >/dev/full"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (3, (
+        "error: the archive was changed (282 addresses of gongyishibao moved from http://x/ to http://y/), but the table "
+        "of rows moved could not be written to standard output: No space left on device\n"))
+    assert {url[:9] for (url,) in sql_rows(seeded, "SELECT url FROM pages")} == {"http://y/"}
+    # A reader that left (its pipe closed) is no failure: the move is said, exit status 0.
+    done = archive_command("move-root", "gongyishibao", "http://y/", "http://x/", archive=seeded,
+                           shell_pipe="(exec 0<&-; sleep 3)")
+    assert (done.returncode, done.stderr) == (0, "282 addresses of gongyishibao moved from http://y/ to http://x/\n")
+    # A dry run changed nothing: the plain error.
+    done = subprocess.run(["bash", "-c", f"{command} --dry-run >/dev/full"],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
+
+
+def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_changed(archive_url):
+    # As move-root: "cannot write standard output", exit status 2, and the schema upgraded.
+    from alembic import command as alembic
+    from storage import migrate
+    from storage.db import make_engine
+
+    other = archive_url
+    engine = make_engine(other)
+    with engine.begin() as conn:
+        alembic.upgrade(migrate.config(conn), "0017")
+    engine.dispose()
+    command = shlex.join([sys.executable, "-m", "storage.console", "--archive", other, "upgrade"])
+    done = subprocess.run(["bash", "-c", f"{command} >/dev/full"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (3, (
+        f"error: the archive was changed (its schema upgraded from 0017 to {migrate.head()}), but the report of the "
+        "upgrade could not be written to standard output: No space left on device\n"))
+    assert sql_rows(other, "SELECT version_num FROM alembic_version") == [(migrate.head(),)]
+    done = subprocess.run(["bash", "-c", f"{command} >/dev/full"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
+
+
+def test_an_upgrade_of_an_archive_of_newer_code_is_one_line(archive_url):
+    # Alembic's "Can't locate revision identified by 'ffff'" ended it in a traceback, exit status 1.
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    archive.close()
+    done = archive_command("upgrade", archive=archive_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive {archive_url} has schema ffff, unknown to this code (newer?): update the software\n")
+    assert sql_rows(archive_url, "SELECT version_num FROM alembic_version") == [("ffff",)]
 
 
 @pytest.mark.parametrize("fmt, name, in_the_way", [

@@ -1160,6 +1160,27 @@ def test_text_in_a_layout_table_that_is_no_clear_caption_stays_in_the_text(marku
     assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
 
 
+_HIDDEN_PICTURE_TABLE = "<table id=newspic{}><tr><td><img src=p1.jpg></td></tr><tr><td>圖為廣告。</td></tr></table>"
+
+
+@pytest.mark.parametrize("table", [
+    "<style>.k{display:none}</style>" + _HIDDEN_PICTURE_TABLE.format(" class=k"),
+    _HIDDEN_PICTURE_TABLE.format(' style="display:none"'),
+    '<div style="position:absolute;left:-9999px">' + _HIDDEN_PICTURE_TABLE.format("") + "</div>",
+])
+def test_a_table_of_pictures_css_hides_is_no_picture(table):
+    """A kit's table#newspic hidden whole (its style, a <style> class, a block around it) was
+    stored as the article's picture with its caption: only the content region's bare pictures
+    were asked whether CSS hides them. Inside the content region, its caption is recorded."""
+    from pipelines.clean import clean_body
+
+    assert article_with(table).images == []
+    inside = article_with("", "<P>　　正文。</P>" + table)
+    assert inside.images == []
+    result = clean_body(inside.body_element)
+    assert result.paragraphs == ["正文。"] and [r.kind for r in result.removals] == ["spam:hidden"]
+
+
 @pytest.mark.parametrize("markup", [
     '<P><IMG src="../../../tplimg/spacer.gif" width=1 height=1></P>',
     '<div style="display:none"><P align=center><IMG src="http://spam.example/ad.jpg"></P><P>圖為廣告。</P></div>',

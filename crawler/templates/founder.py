@@ -1223,7 +1223,7 @@ class FounderArticle(_FounderFile):
             # Pictures some papers set inside the content region (below the text) are the
             # article's pictures, not its text: left in, each caption was a paragraph of the
             # body too, after the source note. Read before they go (images reads these rows).
-            rows = self._all("pictures")
+            rows = self._picture_rows
             self._loose_pictures = _loose_pictures(body, rows, self._absolute, self._style_sheet)
             if self._loose_pictures:
                 # Where each picture stood, for images' order: the rows and pictures leave the tree.
@@ -1233,6 +1233,27 @@ class FounderArticle(_FounderFile):
                 _take_out(body, [element for picture in self._loose_pictures for element in picture.taken])
             _take_out(body, rows)
         return body
+
+    @cached_property
+    def _picture_rows(self) -> list:
+        """The rows of the pictures selector a reader is shown: a row that CSS hides, or that
+        stands in a picture table (or any block) CSS hides, is none (hiding.hidden, as of a
+        picture, a font-size of 0 aside): a kit's hidden table#newspic was stored as the
+        article's picture, its caption (图为广告。) with it. A hidden row inside the content
+        region stays in the text, for the cleaner to take out and record. Its ancestors are
+        asked only for files with picture rows (a few µs a file)."""
+        rows = self._all("pictures")
+        if not rows:
+            return rows
+        sheet, asked = self._style_sheet, {}
+
+        def hides(element) -> bool:
+            if element not in asked:
+                parent = element.getparent()
+                asked[element] = hidden(element, sheet, text=False) or (parent is not None and hides(parent))
+            return asked[element]
+
+        return [row for row in rows if not isinstance(row, etree._Element) or not hides(row)]
 
     @cached_property
     def _fallback(self) -> GenericArticle | None:
@@ -1325,7 +1346,7 @@ class FounderArticle(_FounderFile):
         read whole too, its picture was stored twice, the first time without its caption. Under
         pictures stacked a row each, a caption row is the lower picture's, or, where it names
         several pictures (上图…下图…), the first's, as one across pictures side by side is."""
-        rows = self._all("pictures")
+        rows = self._picture_rows
         selected = set(rows)
         sheet = self._style_sheet  # captions are read as headings are: what CSS hides is none of them
         found: list[_Picture] = []

@@ -666,6 +666,18 @@ def test_a_byline_and_a_source_read_from_the_text_leave_out_what_it_hides(spam):
     assert (dateline.byline, dateline.source) == ("記者 皮磊", "來源：民政部官網")
 
 
+@pytest.mark.parametrize(("sheet", "hidden"), [
+    ("", '<P style="display:none">久久综合网</P>'),
+    ("<style>.k9 {display:none}</style>", "<P class=k9>久久综合网</P><noscript><P>亚洲一区二区</P></noscript>"),
+])
+def test_a_byline_after_lines_css_hides_is_the_lead_line(sheet, hidden):
+    """A kit's keywords in a hidden paragraph before the lead byline were taken for its lead
+    line: no byline was found, though the reader sees the byline first. A line shown before
+    it (a lead paragraph of the paper's) still means there is none."""
+    assert article_with(sheet, f"{hidden}<P>■ 本报记者 皮磊</P><P>　　正文。</P>").byline == "本报记者 皮磊"
+    assert article_with(sheet, f"{hidden}<P>导语。</P><P>■ 本报记者 皮磊</P><P>　　正文。</P>").byline == ""
+
+
 @pytest.mark.parametrize("row", ["■ 本报记者 皮磊", "◎本报记者　皮磊", "本报记者 皮磊"])
 @pytest.mark.parametrize("where", ["title block", "metadata"])
 def test_a_byline_is_stored_without_the_mark_before_it_wherever_it_is_read(row, where):

@@ -670,6 +670,10 @@ def _take_out(region: etree._Element, found: list) -> None:
             _drop_keeping_tail(node)
 
 
+# Lines a kit may set, hidden, before an article's lead byline (久久综合网 in a hidden <P>).
+_HIDDEN_BEFORE_BYLINE = 3
+
+
 def _lead_byline(line: str) -> str:
     """The byline a lead line gives (■ 本报记者 皮磊, run in before the first paragraph's text,
     or a dateline's 本报讯（记者 皮磊）), or ""."""
@@ -1203,8 +1207,14 @@ class FounderArticle(_FounderFile):
         if self._title_block["byline"]:
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.
-        if lead := self._as_shown(_lead_byline(next(iter(self._fallback.paragraphs if self._fallback else self._lines), "")),
-                                  lambda lines: _lead_byline(next(iter(lines), ""))):
+        lines = self._fallback.paragraphs if self._fallback else self._lines
+        lead = self._as_shown(_lead_byline(next(iter(lines), "")), lambda shown: _lead_byline(next(iter(shown), "")))
+        if not lead and any(map(_lead_byline, lines[1:_HIDDEN_BEFORE_BYLINE + 1])):
+            # A line before it may be one CSS hides (a kit's keywords in a hidden <P>): the
+            # lead line is the first line shown. Looked for only where a later line reads as
+            # a byline, so a file with no such line pays no look through its region.
+            lead = _lead_byline(next(iter(self._shown_lines()), ""))
+        if lead:
             return lead
         return _LEADING_MARKS.sub("", self._title_field("byline"))
 
@@ -1331,10 +1341,15 @@ class FounderArticle(_FounderFile):
         (a few µs) only for one it does not (a span in it, or an entity, a line break)."""
         if not found or self.html.rfind(found) != -1:
             return found
+        return read(self._shown_lines())
+
+    def _shown_lines(self) -> list[str]:
+        """The content region's lines (or the fallback's paragraphs) as a reader sees them:
+        without what CSS hides and <noscript>s (hiding.shown)."""
         if self._fallback:
-            return read(self._fallback.shown_paragraphs)
+            return self._fallback.shown_paragraphs
         body = shown(self._body, self._style_sheet)
-        return found if body is self._body else read([line for line in map(str.strip, block_lines(body)) if line])
+        return self._lines if body is self._body else [line for line in map(str.strip, block_lines(body)) if line]
 
     @cached_property
     def _table_pictures(self) -> list[_Picture]:

@@ -1172,6 +1172,36 @@ def test_text_in_a_layout_table_that_is_no_clear_caption_stays_in_the_text(marku
     assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
 
 
+@pytest.mark.parametrize("where", ["<head>", "header"])
+def test_a_style_sheet_before_the_title_block_hides_in_headings_captions_and_body(where):
+    """The article file is parsed from its title block on: a <style> in <head>, or in the page's
+    header before the title block, hid nothing, though a browser applies it to the whole page."""
+    from pipelines.clean import clean_body
+
+    sheet = "<STYLE type=text/css>.k9 {display:none} td.font6 {font-size:12px}</STYLE>"
+    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>久久综合网</span></td></tr>"
+             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>"
+             "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。<span class=k9>久久综合网</span></td></tr></table>")
+    body = "<div id=ozoom><P>　　正文。</P><P class=k9>亚洲一区二区</P></div>"
+    head, header = (f"<head>{sheet}</head>", "") if where == "<head>" else ("", f"<table><tr><td>{sheet}版面导航</td></tr></table>")
+    parsed = FounderArticle(f"<html>{head}<body>{header}{block}{body}</body></html>", ISSUE + "content_1.htm")
+    assert parsed.title == "主標題"
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", "圖為活動現場。")]
+    result = clean_body(parsed.body_element, parsed.body_sheet)
+    assert result.paragraphs == ["正文。"] and [r.kind for r in result.removals] == ["spam:hidden"]
+
+
+def test_a_style_sheet_in_head_hides_in_the_body_of_a_page_off_its_template():
+    from pipelines.clean import clean_body
+    from tests.test_generic_extraction import PARAGRAPHS, TITLE, page, paragraphs
+
+    html = page(f"<div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}<p class=k9>亚洲一区二区</p></div>",
+                head="<title>页面</title><style>.k9 {display:none}</style>")
+    parsed = FounderArticle(html, ISSUE + "content_1.htm")
+    assert parsed.extraction == "fallback"
+    assert [r.kind for r in clean_body(parsed.body_html, parsed.body_sheet).removals] == ["spam:hidden"]
+
+
 _HIDDEN_PICTURE_TABLE = "<table id=newspic{}><tr><td><img src=p1.jpg></td></tr><tr><td>圖為廣告。</td></tr></table>"
 
 

@@ -26,7 +26,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
-from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet
+from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet, style_texts
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
     BLOCKS, CELLS, block_lines, collapse as _collapse, drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line,
@@ -1113,6 +1113,8 @@ class FounderArticle(_FounderFile):
     # file (read as _body finds the region, before they leave it).
     _loose_pictures: list[_Picture] = []
     _order: dict = {}
+    # Where the article's own part begins in the file (_own_part): what is before it is not parsed.
+    _part_start = 0
 
     def _document(self, field: str) -> etree._Element:
         return self._own_part[0] if field in ARTICLE_FIELDS else self._root
@@ -1127,6 +1129,7 @@ class FounderArticle(_FounderFile):
         if start is not None:
             part = parse(self.html[start:])
             if (body := self._body_in(part)) is not None:
+                self._part_start = start
                 return part, body
         return self._root, None
 
@@ -1140,10 +1143,18 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def _style_sheet(self) -> StyleSheet | None:
-        """What the <style> rules of the article's own part hide (hiding.style_sheet), for its
-        headings and its captions, as the cleaner reads the rules of the body's region. Read
-        before the pictures leave the tree (_body)."""
-        return style_sheet(self._own_part[0])
+        """What the <style> rules of the file hide (hiding.style_sheet), for its headings, its
+        captions and its body (body_sheet): those of the article's own part, and those before
+        it, in the part not parsed (<head>, the header), found by a search of its text
+        (hiding.style_texts). Read before the pictures leave the tree (_body)."""
+        tree = self._own_part[0]
+        return style_sheet(tree, style_texts(self.html, self._part_start))
+
+    @property
+    def body_sheet(self) -> StyleSheet | None:
+        """What the file's <style> rules hide, for the cleaner to read the body by (the content
+        region's own <style> elements are only some of them); None where none hides anything."""
+        return self._fallback.body_sheet if self._fallback else self._style_sheet
 
     @cached_property
     def article_id(self) -> str | None:

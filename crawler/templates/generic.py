@@ -116,6 +116,12 @@ class GenericArticle:
         holds elements (a heading of text alone, most, has nothing in it to hide)."""
         return style_sheet(self._sel.root)
 
+    @property
+    def body_sheet(self) -> StyleSheet | None:
+        """What the page's <style> rules hide, for the cleaner to read the body by: the region's
+        HTML holds only the <style> elements inside it."""
+        return self._sheet
+
     @cached_property
     def _title_heading(self) -> tuple:
         """The first <h1> on screen outside the page's chrome that shows text, and its line as

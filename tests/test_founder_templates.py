@@ -1191,6 +1191,18 @@ def test_a_style_sheet_before_the_title_block_hides_in_headings_captions_and_bod
     assert result.paragraphs == ["正文。"] and [r.kind for r in result.removals] == ["spam:hidden"]
 
 
+def test_a_site_s_style_sheet_in_head_undoes_no_kit_s_hiding_in_the_body():
+    """A rule that hides by font-size counts only where no rule of the sheets sets one back: read
+    with the kit's, a site's own sheet in <head> (which sets font sizes everywhere) undid it."""
+    from pipelines.clean import clean_body
+
+    head = "<head><style>.font6 {font-size:12px} a:hover {color:red} #upqi {display:none}</style></head>"
+    body = "<div id=ozoom><P>　　正文。</P><style>.k9 {font-size:0}</style><P class=k9>亚洲一区二区</P></div>"
+    parsed = FounderArticle(f"<html>{head}<body><table class=wz><tr><td>主標題</td></tr></table>{body}</body></html>",
+                            ISSUE + "content_1.htm")
+    assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。"]
+
+
 def test_a_style_sheet_in_head_hides_in_the_body_of_a_page_off_its_template():
     from pipelines.clean import clean_body
     from tests.test_generic_extraction import PARAGRAPHS, TITLE, page, paragraphs

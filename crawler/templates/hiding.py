@@ -235,7 +235,8 @@ class StyleSheet:
     it hides (.k a): kits hide what a block holds so, the block left on screen. A rule that
     hides by font-size or visibility, which a descendant can undo, counts only where no rule of
     the sheets undoes it (.k span {font-size: 16px}): the rules are not matched against one
-    another. False where no rule hides anything (most files: they have no <style>)."""
+    another; those of a part of the file not parsed (``texts``) and those under ``root`` are
+    two sets of sheets, neither undoing the other's. False where no rule hides anything (most files: they have no <style>)."""
 
     def __init__(self, root: etree._Element, texts: Sequence[str] = ()):
         """The rules of the <style> elements under ``root``, and of the style sheets ``texts``
@@ -243,17 +244,22 @@ class StyleSheet:
         self._classes: dict[str, str] = {}
         self._ids: dict[str, str] = {}
         self._descendants: list[tuple[_Descendant, str]] = []
-        sheets = [_sheet_rules(text) for text in (*texts, *(sheet.text or "" for sheet in root.iter("style")))]
-        undone = frozenset().union(*(undoes for _, undoes in sheets))
-        for selectors, how in (rule for rules, _ in sheets for rule in rules):
-            if how in undone:
-                continue
-            for selector in selectors.split(","):
-                if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
-                    tag = f"{match[1].lower()}." if match[1] else ""
-                    (self._classes if match[2] == "." else self._ids)[tag + match[3]] = how
-                elif descendant := _descendant_selector(selector):
-                    self._descendants.append((descendant, how))
+        # The sheets of ``texts`` (a site's own, in <head>, set font sizes everywhere) undo none
+        # of the hidings of those under ``root`` (a kit's, beside its block), nor these theirs.
+        for group in (texts, [sheet.text or "" for sheet in root.iter("style")]):
+            sheets = [_sheet_rules(text) for text in group]
+            undone = frozenset().union(*(undoes for _, undoes in sheets))
+            for selectors, how in (rule for rules, _ in sheets for rule in rules):
+                if how not in undone:
+                    self._add(selectors, how)
+
+    def _add(self, selectors: str, how: str) -> None:
+        for selector in selectors.split(","):
+            if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
+                tag = f"{match[1].lower()}." if match[1] else ""
+                (self._classes if match[2] == "." else self._ids)[tag + match[3]] = how
+            elif descendant := _descendant_selector(selector):
+                self._descendants.append((descendant, how))
 
     def __bool__(self) -> bool:
         return bool(self._classes or self._ids or self._descendants)

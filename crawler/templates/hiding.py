@@ -218,14 +218,27 @@ def _named(names: dict[str, str], tag: str, values: list[str]) -> str | None:
     return None
 
 
+def _selectors(selectors: str) -> tuple:
+    """The selectors of a rule that StyleSheet reads, each with its kind: "." for a class, "#"
+    for an id (``div.k`` for one of a tag only), " " for a descendant selector (.k a)."""
+    found = []
+    for selector in selectors.split(","):
+        if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
+            found.append((match[2], (f"{match[1].lower()}." if match[1] else "") + match[3]))
+        elif descendant := _descendant_selector(selector):
+            found.append((" ", descendant))
+    return tuple(found)
+
+
 @lru_cache(maxsize=64)
-def _sheet_rules(text: str) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
-    """The rules of a style sheet's text that hide (their selectors, and the property by which
-    each hides), and the properties its rules put back on screen (_UNDOING). A site repeats its
-    sheet (in <head>) on every page: read once, it costs a look-up (some 60 µs a page else)."""
+def _sheet_rules(text: str) -> tuple[tuple[tuple[tuple, str], ...], frozenset[str]]:
+    """The rules of a style sheet's text that hide (their selectors read, _selectors, and the
+    property by which each hides), and the properties its rules put back on screen (_UNDOING).
+    A site repeats its sheet (in <head>) on every page: read once, it costs a look-up (some
+    60 µs a page else)."""
     rules = [(selectors, declarations(body)) for selectors, body in _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", text)))]
     undoes = frozenset(how for _, style in rules for how in _UNDOING if _UNDOING[how](style))
-    return tuple((selectors, how) for selectors, style in rules if (how := hiding(style))), undoes
+    return tuple((_selectors(selectors), how) for selectors, style in rules if (how := hiding(style))), undoes
 
 
 class StyleSheet:
@@ -250,16 +263,13 @@ class StyleSheet:
             sheets = [_sheet_rules(text) for text in group]
             undone = frozenset().union(*(undoes for _, undoes in sheets))
             for selectors, how in (rule for rules, _ in sheets for rule in rules):
-                if how not in undone:
-                    self._add(selectors, how)
-
-    def _add(self, selectors: str, how: str) -> None:
-        for selector in selectors.split(","):
-            if match := _SIMPLE_SELECTOR.fullmatch(selector.strip()):
-                tag = f"{match[1].lower()}." if match[1] else ""
-                (self._classes if match[2] == "." else self._ids)[tag + match[3]] = how
-            elif descendant := _descendant_selector(selector):
-                self._descendants.append((descendant, how))
+                if how in undone:
+                    continue
+                for kind, selector in selectors:
+                    if kind == " ":
+                        self._descendants.append((selector, how))
+                    else:
+                        (self._classes if kind == "." else self._ids)[selector] = how
 
     def __bool__(self) -> bool:
         return bool(self._classes or self._ids or self._descendants)

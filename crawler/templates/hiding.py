@@ -236,7 +236,8 @@ def _sheet_rules(text: str) -> tuple[tuple[tuple[tuple, str], ...], frozenset[st
     property by which each hides), and the properties its rules put back on screen (_UNDOING).
     A site repeats its sheet (in <head>) on every page: read once, it costs a look-up (some
     60 µs a page else)."""
-    rules = [(selectors, declarations(body)) for selectors, body in _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", text)))]
+    found = _CSS_RULE.findall(_AT_RULE.sub("", _CSS_COMMENT.sub("", text)))
+    rules = [(selectors, declarations(body)) for selectors, body in found]
     undoes = frozenset(how for _, style in rules for how in _UNDOING if _UNDOING[how](style))
     return tuple((_selectors(selectors), how) for selectors, style in rules if (how := hiding(style))), undoes
 
@@ -249,7 +250,8 @@ class StyleSheet:
     hides by font-size or visibility, which a descendant can undo, counts only where no rule of
     the sheets undoes it (.k span {font-size: 16px}): the rules are not matched against one
     another; those of a part of the file not parsed (``texts``) and those under ``root`` are
-    two sets of sheets, neither undoing the other's. False where no rule hides anything (most files: they have no <style>)."""
+    two sets of sheets, neither undoing the other's. False where no rule hides anything (most
+    files: they have no <style>)."""
 
     def __init__(self, root: etree._Element, texts: Sequence[str] = ()):
         """The rules of the <style> elements under ``root``, and of the style sheets ``texts``

@@ -1203,6 +1203,24 @@ def test_a_site_s_style_sheet_in_head_undoes_no_kit_s_hiding_in_the_body():
     assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。"]
 
 
+@pytest.mark.parametrize("where", ["<head>", "content region"])
+def test_a_style_sheet_for_print_hides_nothing_on_screen(where):
+    """A <style media=print> (a site's own hides its navigation and tools so on paper) was read
+    as a screen's: what it hid was left out of the title and the text."""
+    from pipelines.clean import clean_body
+
+    sheet = "<style media='print'>.k9 {display:none}</style>"
+    head = f"<head>{sheet}</head>" if where == "<head>" else ""
+    body = f"<div id=ozoom>{'' if head else sheet}<P>　　正文。</P><P class=k9>　　正文二。</P></div>"
+    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>二</span></td></tr>"
+             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>")
+    parsed = FounderArticle(f"<html>{head}<body>{block}{body}</body></html>", ISSUE + "content_1.htm")
+    assert parsed.title == "主標題二"
+    assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。", "正文二。"]
+    screen = parsed.html.replace("'print'", '"screen"')
+    assert FounderArticle(screen, ISSUE + "content_1.htm").title == "主標題"
+
+
 def test_a_style_sheet_in_head_hides_in_the_body_of_a_page_off_its_template():
     from pipelines.clean import clean_body
     from tests.test_generic_extraction import PARAGRAPHS, TITLE, page, paragraphs

@@ -19,8 +19,8 @@ from lxml import etree
 from crawler.templates.text import collapse, drop_keeping_tail, line
 
 __all__ = [
-    "StyleSheet", "declarations", "hidden", "hiding", "number", "off_screen", "revealed", "shown", "shown_line", "style_sheet",
-    "style_texts",
+    "StyleSheet", "declarations", "for_screen", "hidden", "hiding", "number", "off_screen", "revealed", "shown", "shown_line",
+    "style_sheet", "style_texts",
 ]
 
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]*)", re.I)
@@ -261,7 +261,8 @@ class StyleSheet:
         self._descendants: list[tuple[_Descendant, str]] = []
         # The sheets of ``texts`` (a site's own, in <head>, set font sizes everywhere) undo none
         # of the hidings of those under ``root`` (a kit's, beside its block), nor these theirs.
-        for group in (texts, [sheet.text or "" for sheet in root.iter("style")]):
+        own = [sheet.text or "" for sheet in root.iter("style") if for_screen(sheet.get("media"))]
+        for group in (texts, own):
             sheets = [_sheet_rules(text) for text in group]
             undone = frozenset().union(*(undoes for _, undoes in sheets))
             for selectors, how in (rule for rules, _ in sheets for rule in rules):
@@ -328,7 +329,15 @@ def style_sheet(tree: etree._Element, texts: Sequence[str] = ()) -> StyleSheet |
 
 
 _STYLE_OPENING = re.compile("<style", re.I)
-_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)
+_STYLE_ELEMENT = re.compile(r"<style\b([^>]*)>(.*?)</style\s*>", re.I | re.S)
+_MEDIA = re.compile(r"""\bmedia\s*=\s*["']?([^"'>]*)""", re.I)
+
+
+def for_screen(media: str | None) -> bool:
+    """Whether a <style> of this ``media`` attribute holds for a reader's screen: none, all or
+    screen. A sheet for print (a site's own hides its navigation so) hides nothing on screen;
+    one for some screens only is not read, as a rule in @media is not."""
+    return media is None or any(query.strip().lower() in ("", "all", "screen", "only screen") for query in media.split(","))
 
 
 def style_texts(html: str, end: int) -> list[str]:
@@ -338,7 +347,8 @@ def style_texts(html: str, end: int) -> list[str]:
     (about 6 µs an article on the sample site); only where one is found are they read."""
     if not end or (opening := _STYLE_OPENING.search(html, 0, end)) is None:
         return []
-    return _STYLE_ELEMENT.findall(html, opening.start(), end)
+    return [text for attributes, text in _STYLE_ELEMENT.findall(html, opening.start(), end)
+            if for_screen((media := _MEDIA.search(attributes)) and media[1])]
 
 
 def shown(element: etree._Element, sheet: StyleSheet | None = None) -> etree._Element:

@@ -86,6 +86,9 @@ class ArticleItem:
     # object's parsed element (parsed once, in the crawl), else its inner HTML.
     body_html: str = ""
     body_element: Any = None  # let go by the clean pipeline: no part of what is stored
+    # What the file's <style> rules hide (hiding.StyleSheet), for the cleaner: a rule in <head>
+    # hides text in the body as one in it does. Let go with body_element.
+    body_sheet: Any = None
     paragraphs: list[str] = field(default_factory=list)
     body: str = ""
     body_original: str = ""

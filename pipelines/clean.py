@@ -116,13 +116,14 @@ class _Reader(Layout):
     as visible (script, style and kit blocks stay out).
     """
 
-    def __init__(self, root, hide_styled: bool = True):
+    def __init__(self, root, hide_styled: bool = True, sheet: StyleSheet | None = None):
         super().__init__()
         self.paragraphs: list[_Para] = []
         self.removals: list[Removal] = []
         self._hide_styled = hide_styled
-        # The fragment's <style> rules, as the page objects read a heading's (hiding.hidden).
-        self._sheet = StyleSheet(root) or None
+        # The file's <style> rules where the page object read them (they hold the fragment's),
+        # else the fragment's, as the page objects read a heading's (hiding.hidden).
+        self._sheet = sheet or StyleSheet(root) or None
         self._links: list[tuple[int, int]] = []
         # The region's contents; its own tag and style are the page's, not the article's.
         self.read(root)
@@ -652,20 +653,22 @@ def _clean(paras: list[_Para]) -> CleanResult:
     return CleanResult(kept, removals)
 
 
-def clean_body(body) -> CleanResult:
+def clean_body(body, sheet: StyleSheet | None = None) -> CleanResult:
     """The paragraphs of an article's content region, without spam and boilerplate.
 
     ``body``: the region's inner HTML, or its element as a page object parsed it (comments
     dropped at parse time: crawler.templates.text.parse), which is read without a second parse.
+    ``sheet``: what the file's <style> rules hide (the page object's body_sheet), where some
+    stand outside the region (in <head>); else the region's own are read.
     """
     if isinstance(body, str):
         if not body.strip():
             return CleanResult([], [])
         body = etree.fromstring(f"<div>{body}</div>", _PARSER).find("body")
-    reader = _Reader(body)
+    reader = _Reader(body, sheet=sheet)
     # When everything on the page is hidden by CSS, the site shows it by script: it is the text.
     if not reader.paragraphs and any(r.kind == "spam:hidden" for r in reader.removals):
-        reader = _Reader(body, hide_styled=False)
+        reader = _Reader(body, hide_styled=False, sheet=sheet)
     result = _clean(reader.paragraphs)
     return CleanResult(result.paragraphs, reader.removals + result.removals)
 
@@ -722,12 +725,13 @@ class CleanPipeline:
         if not isinstance(item, ArticleItem):
             return item
         if item.body_element is not None:
-            result = clean_body(item.body_element)
+            result = clean_body(item.body_element, item.body_sheet)
             item.body_element = None  # the tree stays with its page object, out of the store's copies
         elif item.body_html:
-            result = clean_body(item.body_html)
+            result = clean_body(item.body_html, item.body_sheet)
         else:
             result = clean_paragraphs(item.paragraphs)
+        item.body_sheet = None  # let go with the tree
         item.paragraphs = result.paragraphs
         item.removals.extend(result.removals)
         if not item.source:

@@ -52,6 +52,14 @@ FALLBACK_TITLE = "本期導讀"
 # Keywords hidden in its closing source note.
 NOTED = "content_306502.htm"
 NOTE = "(據廣東省民政廳)</P>"
+# Keywords hidden by a class a <style> in <head> hides (the part of the file not parsed): in
+# the title row, in the text after its first paragraph, and a picture table of an advert.
+HEAD_SHEETED = "content_306511.htm"
+HEAD_SHEET = '<style type="text/css">.h6 {display:none}</style></HEAD>'
+HEAD_SHEET_TEXT = "亚洲一区二区"
+AD_TABLE = "<table id=newspic{}><tr><td><img src=ad.jpg></td></tr><tr><td>圖為廣告。</td></tr></table><div id=ozoom"
+# A picture table of an advert hidden whole by its style, before the content region.
+HIDDEN_TABLE = "content_306512.htm"
 # A related-reading widget whose items carry their dates.
 RELATED = "content_306507.htm"
 RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
@@ -101,6 +109,16 @@ def _spam(name: str, html: str) -> str:
     if name == DESCENDANT:
         first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
         return html[:first] + DESCENDANT_BLOCK + html[first:]
+    if name == HEAD_SHEETED:
+        for unique in ("</HEAD>", 'line-height:32px">', "<div id=ozoom"):
+            assert html.count(unique) == 1
+        first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
+        html = html[:first] + f"<P class=h6>{HEAD_SHEET_TEXT}</P>" + html[first:]
+        return (html.replace("</HEAD>", HEAD_SHEET).replace('line-height:32px">', 'line-height:32px"><span class=h6>久久综合网</span>')
+                .replace("<div id=ozoom", AD_TABLE.format(" class=h6")))
+    if name == HIDDEN_TABLE:
+        assert html.count("<div id=ozoom") == 1
+        return html.replace("<div id=ozoom", AD_TABLE.format(' style="display:none"'))
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     if name == NOTED:
@@ -208,3 +226,15 @@ def test_keywords_hidden_in_the_source_note_are_not_stored(spammed, unspammed):
     assert tuple(stored) == tuple(sql_rows(unspammed, query, u=f"%/{NOTED}")[0])
     assert stored[1] == "据广东省民政厅"
     assert removals(spammed, NOTED) == [("spam:hidden", "久久综合网")]
+
+
+def test_what_a_style_sheet_in_head_hides_and_a_hidden_picture_table_are_not_stored(spammed, unspammed):
+    """Only the <style> rules of the part of the file read counted: a rule in <head> hid nothing,
+    so the kit's keywords were stored in the title and the text, and its picture table (hidden
+    by that rule, or by its own style) as the article's picture, captioned 图为广告。"""
+    query = "SELECT title, body, (SELECT count(*) FROM images i WHERE i.article_id = a.id) FROM articles a WHERE url LIKE :u"
+    for name in (HEAD_SHEETED, HIDDEN_TABLE):
+        [stored] = sql_rows(spammed, query, u=f"%/{name}")
+        assert tuple(stored) == tuple(sql_rows(unspammed, query, u=f"%/{name}")[0])
+        assert stored[2] == 0
+    assert removals(spammed, HEAD_SHEETED) == [("spam:hidden", HEAD_SHEET_TEXT)]

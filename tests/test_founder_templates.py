@@ -666,6 +666,18 @@ def test_a_byline_and_a_source_read_from_the_text_leave_out_what_it_hides(spam):
     assert (dateline.byline, dateline.source) == ("記者 皮磊", "來源：民政部官網")
 
 
+@pytest.mark.parametrize(("sheet", "hidden"), [
+    ("", '<P style="display:none">久久综合网</P>'),
+    ("<style>.k9 {display:none}</style>", "<P class=k9>久久综合网</P><noscript><P>亚洲一区二区</P></noscript>"),
+])
+def test_a_byline_after_lines_css_hides_is_the_lead_line(sheet, hidden):
+    """A kit's keywords in a hidden paragraph before the lead byline were taken for its lead
+    line: no byline was found, though the reader sees the byline first. A line shown before
+    it (a lead paragraph of the paper's) still means there is none."""
+    assert article_with(sheet, f"{hidden}<P>■ 本报记者 皮磊</P><P>　　正文。</P>").byline == "本报记者 皮磊"
+    assert article_with(sheet, f"{hidden}<P>导语。</P><P>■ 本报记者 皮磊</P><P>　　正文。</P>").byline == ""
+
+
 @pytest.mark.parametrize("row", ["■ 本报记者 皮磊", "◎本报记者　皮磊", "本报记者 皮磊"])
 @pytest.mark.parametrize("where", ["title block", "metadata"])
 def test_a_byline_is_stored_without_the_mark_before_it_wherever_it_is_read(row, where):
@@ -1158,6 +1170,87 @@ def test_text_in_a_layout_table_that_is_no_clear_caption_stays_in_the_text(marku
     assert len(pictures) == markup.count("<IMG") and all(image.caption == "" for image in pictures)
     text = FounderArticle(f"<div id=ozoom>{markup}</div>", ISSUE + "content_1.htm").paragraphs
     assert text and parsed.paragraphs == [*main_paragraphs()[:1], *text, *main_paragraphs()[1:]]
+
+
+@pytest.mark.parametrize("where", ["<head>", "header"])
+def test_a_style_sheet_before_the_title_block_hides_in_headings_captions_and_body(where):
+    """The article file is parsed from its title block on: a <style> in <head>, or in the page's
+    header before the title block, hid nothing, though a browser applies it to the whole page."""
+    from pipelines.clean import clean_body
+
+    sheet = "<STYLE type=text/css>.k9 {display:none} td.font6 {font-size:12px}</STYLE>"
+    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>久久综合网</span></td></tr>"
+             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>"
+             "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td>圖為活動現場。<span class=k9>久久综合网</span></td></tr></table>")
+    body = "<div id=ozoom><P>　　正文。</P><P class=k9>亚洲一区二区</P></div>"
+    head, header = (f"<head>{sheet}</head>", "") if where == "<head>" else ("", f"<table><tr><td>{sheet}版面导航</td></tr></table>")
+    parsed = FounderArticle(f"<html>{head}<body>{header}{block}{body}</body></html>", ISSUE + "content_1.htm")
+    assert parsed.title == "主標題"
+    assert parsed.images == [ImageRef(ISSUE + "p1.jpg", "圖為活動現場。")]
+    result = clean_body(parsed.body_element, parsed.body_sheet)
+    assert result.paragraphs == ["正文。"] and [r.kind for r in result.removals] == ["spam:hidden"]
+
+
+def test_a_site_s_style_sheet_in_head_undoes_no_kit_s_hiding_in_the_body():
+    """A rule that hides by font-size counts only where no rule of the sheets sets one back: read
+    with the kit's, a site's own sheet in <head> (which sets font sizes everywhere) undid it."""
+    from pipelines.clean import clean_body
+
+    head = "<head><style>.font6 {font-size:12px} a:hover {color:red} #upqi {display:none}</style></head>"
+    body = "<div id=ozoom><P>　　正文。</P><style>.k9 {font-size:0}</style><P class=k9>亚洲一区二区</P></div>"
+    parsed = FounderArticle(f"<html>{head}<body><table class=wz><tr><td>主標題</td></tr></table>{body}</body></html>",
+                            ISSUE + "content_1.htm")
+    assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。"]
+
+
+@pytest.mark.parametrize("where", ["<head>", "content region"])
+def test_a_style_sheet_for_print_hides_nothing_on_screen(where):
+    """A <style media=print> (a site's own hides its navigation and tools so on paper) was read
+    as a screen's: what it hid was left out of the title and the text."""
+    from pipelines.clean import clean_body
+
+    sheet = "<style media='print'>.k9 {display:none}</style>"
+    head = f"<head>{sheet}</head>" if where == "<head>" else ""
+    body = f"<div id=ozoom>{'' if head else sheet}<P>　　正文。</P><P class=k9>　　正文二。</P></div>"
+    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>二</span></td></tr>"
+             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>")
+    parsed = FounderArticle(f"<html>{head}<body>{block}{body}</body></html>", ISSUE + "content_1.htm")
+    assert parsed.title == "主標題二"
+    assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。", "正文二。"]
+    screen = parsed.html.replace("'print'", '"screen"')
+    assert FounderArticle(screen, ISSUE + "content_1.htm").title == "主標題"
+
+
+def test_a_style_sheet_in_head_hides_in_the_body_of_a_page_off_its_template():
+    from pipelines.clean import clean_body
+    from tests.test_generic_extraction import PARAGRAPHS, TITLE, page, paragraphs
+
+    html = page(f"<div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}<p class=k9>亚洲一区二区</p></div>",
+                head="<title>页面</title><style>.k9 {display:none}</style>")
+    parsed = FounderArticle(html, ISSUE + "content_1.htm")
+    assert parsed.extraction == "fallback"
+    assert [r.kind for r in clean_body(parsed.body_html, parsed.body_sheet).removals] == ["spam:hidden"]
+
+
+_HIDDEN_PICTURE_TABLE = "<table id=newspic{}><tr><td><img src=p1.jpg></td></tr><tr><td>圖為廣告。</td></tr></table>"
+
+
+@pytest.mark.parametrize("table", [
+    "<style>.k{display:none}</style>" + _HIDDEN_PICTURE_TABLE.format(" class=k"),
+    _HIDDEN_PICTURE_TABLE.format(' style="display:none"'),
+    '<div style="position:absolute;left:-9999px">' + _HIDDEN_PICTURE_TABLE.format("") + "</div>",
+])
+def test_a_table_of_pictures_css_hides_is_no_picture(table):
+    """A kit's table#newspic hidden whole (its style, a <style> class, a block around it) was
+    stored as the article's picture with its caption: only the content region's bare pictures
+    were asked whether CSS hides them. Inside the content region, its caption is recorded."""
+    from pipelines.clean import clean_body
+
+    assert article_with(table).images == []
+    inside = article_with("", "<P>　　正文。</P>" + table)
+    assert inside.images == []
+    result = clean_body(inside.body_element)
+    assert result.paragraphs == ["正文。"] and [r.kind for r in result.removals] == ["spam:hidden"]
 
 
 @pytest.mark.parametrize("markup", [

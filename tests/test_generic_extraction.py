@@ -110,6 +110,13 @@ def test_a_fallback_byline_and_source_leave_out_what_the_text_hides():
     assert (article.extraction, article.byline, article.source) == ("fallback", "本报记者 皮磊", "据民政部官网")
 
 
+def test_a_fallback_byline_after_a_paragraph_css_hides_is_its_lead_line():
+    """The fallback's lead line was its first paragraph as written, a kit's hidden one: no byline."""
+    html = page(f'<div><h1>{TITLE}</h1><p style="display:none">久久综合网</p><p>■ 本报记者 皮磊</p>{paragraphs(PARAGRAPHS)}</div>')
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert (article.extraction, article.byline) == ("fallback", "本报记者 皮磊")
+
+
 def test_a_heading_whose_text_is_all_hidden_is_no_title():
     html = page(f"<style>.k9 {{display:none}}</style><h1><span class=k9>久久综合网</span></h1>"
                 f"<div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>")

@@ -209,10 +209,11 @@ def article_item(article, context: dict, url: str, listed_title: str, **extra) -
         context = context | {"page_number": own.page_number, "page_url": own.url, "page_label": own.label, "section": own.section}
     # The cleaner reads the first the page object has: its parsed content region, that
     # region's HTML (generic extraction), else the paragraphs. Each is made only when needed.
+    sheet = getattr(article, "body_sheet", None)
     if (element := article.body_element) is not None:
-        body = {"body_element": element}
+        body = {"body_element": element, "body_sheet": sheet}
     elif html := article.body_html:
-        body = {"body_html": html}
+        body = {"body_html": html, "body_sheet": sheet}
     else:
         body = {"paragraphs": list(article.paragraphs)}
     return ArticleItem(

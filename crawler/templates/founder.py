@@ -26,7 +26,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.pagenumbers import number_of, page_number
 from crawler.templates.generic import GenericArticle
-from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet
+from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet, style_texts
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
     BLOCKS, CELLS, block_lines, collapse as _collapse, drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line,
@@ -670,6 +670,10 @@ def _take_out(region: etree._Element, found: list) -> None:
             _drop_keeping_tail(node)
 
 
+# Lines a kit may set, hidden, before an article's lead byline (久久综合网 in a hidden <P>).
+_HIDDEN_BEFORE_BYLINE = 3
+
+
 def _lead_byline(line: str) -> str:
     """The byline a lead line gives (■ 本报记者 皮磊, run in before the first paragraph's text,
     or a dateline's 本报讯（记者 皮磊）), or ""."""
@@ -1109,6 +1113,8 @@ class FounderArticle(_FounderFile):
     # file (read as _body finds the region, before they leave it).
     _loose_pictures: list[_Picture] = []
     _order: dict = {}
+    # Where the article's own part begins in the file (_own_part): what is before it is not parsed.
+    _part_start = 0
 
     def _document(self, field: str) -> etree._Element:
         return self._own_part[0] if field in ARTICLE_FIELDS else self._root
@@ -1123,6 +1129,7 @@ class FounderArticle(_FounderFile):
         if start is not None:
             part = parse(self.html[start:])
             if (body := self._body_in(part)) is not None:
+                self._part_start = start
                 return part, body
         return self._root, None
 
@@ -1136,10 +1143,18 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def _style_sheet(self) -> StyleSheet | None:
-        """What the <style> rules of the article's own part hide (hiding.style_sheet), for its
-        headings and its captions, as the cleaner reads the rules of the body's region. Read
-        before the pictures leave the tree (_body)."""
-        return style_sheet(self._own_part[0])
+        """What the <style> rules of the file hide (hiding.style_sheet), for its headings, its
+        captions and its body (body_sheet): those of the article's own part, and those before
+        it, in the part not parsed (<head>, the header), found by a search of its text
+        (hiding.style_texts). Read before the pictures leave the tree (_body)."""
+        tree = self._own_part[0]
+        return style_sheet(tree, style_texts(self.html, self._part_start))
+
+    @property
+    def body_sheet(self) -> StyleSheet | None:
+        """What the file's <style> rules hide, for the cleaner to read the body by (the content
+        region's own <style> elements are only some of them); None where none hides anything."""
+        return self._fallback.body_sheet if self._fallback else self._style_sheet
 
     @cached_property
     def article_id(self) -> str | None:
@@ -1203,8 +1218,14 @@ class FounderArticle(_FounderFile):
         if self._title_block["byline"]:
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.
-        if lead := self._as_shown(_lead_byline(next(iter(self._fallback.paragraphs if self._fallback else self._lines), "")),
-                                  lambda lines: _lead_byline(next(iter(lines), ""))):
+        lines = self._fallback.paragraphs if self._fallback else self._lines
+        lead = self._as_shown(_lead_byline(next(iter(lines), "")), lambda shown: _lead_byline(next(iter(shown), "")))
+        if not lead and any(map(_lead_byline, lines[1:_HIDDEN_BEFORE_BYLINE + 1])):
+            # A line before it may be one CSS hides (a kit's keywords in a hidden <P>): the
+            # lead line is the first line shown. Looked for only where a later line reads as
+            # a byline, so a file with no such line pays no look through its region.
+            lead = _lead_byline(next(iter(self._shown_lines()), ""))
+        if lead:
             return lead
         return _LEADING_MARKS.sub("", self._title_field("byline"))
 
@@ -1223,7 +1244,7 @@ class FounderArticle(_FounderFile):
             # Pictures some papers set inside the content region (below the text) are the
             # article's pictures, not its text: left in, each caption was a paragraph of the
             # body too, after the source note. Read before they go (images reads these rows).
-            rows = self._all("pictures")
+            rows = self._picture_rows
             self._loose_pictures = _loose_pictures(body, rows, self._absolute, self._style_sheet)
             if self._loose_pictures:
                 # Where each picture stood, for images' order: the rows and pictures leave the tree.
@@ -1233,6 +1254,27 @@ class FounderArticle(_FounderFile):
                 _take_out(body, [element for picture in self._loose_pictures for element in picture.taken])
             _take_out(body, rows)
         return body
+
+    @cached_property
+    def _picture_rows(self) -> list:
+        """The rows of the pictures selector a reader is shown: a row that CSS hides, or that
+        stands in a picture table (or any block) CSS hides, is none (hiding.hidden, as of a
+        picture, a font-size of 0 aside): a kit's hidden table#newspic was stored as the
+        article's picture, its caption (图为广告。) with it. A hidden row inside the content
+        region stays in the text, for the cleaner to take out and record. Its ancestors are
+        asked only for files with picture rows (a few µs a file)."""
+        rows = self._all("pictures")
+        if not rows:
+            return rows
+        sheet, asked = self._style_sheet, {}
+
+        def hides(element) -> bool:
+            if element not in asked:
+                parent = element.getparent()
+                asked[element] = hidden(element, sheet, text=False) or (parent is not None and hides(parent))
+            return asked[element]
+
+        return [row for row in rows if not isinstance(row, etree._Element) or not hides(row)]
 
     @cached_property
     def _fallback(self) -> GenericArticle | None:
@@ -1310,10 +1352,15 @@ class FounderArticle(_FounderFile):
         (a few µs) only for one it does not (a span in it, or an entity, a line break)."""
         if not found or self.html.rfind(found) != -1:
             return found
+        return read(self._shown_lines())
+
+    def _shown_lines(self) -> list[str]:
+        """The content region's lines (or the fallback's paragraphs) as a reader sees them:
+        without what CSS hides and <noscript>s (hiding.shown)."""
         if self._fallback:
-            return read(self._fallback.shown_paragraphs)
+            return self._fallback.shown_paragraphs
         body = shown(self._body, self._style_sheet)
-        return found if body is self._body else read([line for line in map(str.strip, block_lines(body)) if line])
+        return self._lines if body is self._body else [line for line in map(str.strip, block_lines(body)) if line]
 
     @cached_property
     def _table_pictures(self) -> list[_Picture]:
@@ -1325,7 +1372,7 @@ class FounderArticle(_FounderFile):
         read whole too, its picture was stored twice, the first time without its caption. Under
         pictures stacked a row each, a caption row is the lower picture's, or, where it names
         several pictures (上图…下图…), the first's, as one across pictures side by side is."""
-        rows = self._all("pictures")
+        rows = self._picture_rows
         selected = set(rows)
         sheet = self._style_sheet  # captions are read as headings are: what CSS hides is none of them
         found: list[_Picture] = []

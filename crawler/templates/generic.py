@@ -17,7 +17,7 @@ from html import escape
 from lxml.html import tostring
 from parsel import Selector
 
-from crawler.templates.hiding import StyleSheet, hidden, shown, shown_line, style_sheet
+from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet
 from crawler.templates.text import collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -116,6 +116,12 @@ class GenericArticle:
         holds elements (a heading of text alone, most, has nothing in it to hide)."""
         return style_sheet(self._sel.root)
 
+    @property
+    def body_sheet(self) -> StyleSheet | None:
+        """What the page's <style> rules hide, for the cleaner to read the body by: the region's
+        HTML holds only the <style> elements inside it."""
+        return self._sheet
+
     @cached_property
     def _title_heading(self) -> tuple:
         """The first <h1> on screen outside the page's chrome that shows text, and its line as
@@ -191,11 +197,21 @@ class GenericArticle:
         """``paragraphs`` without what CSS hides and <noscript>s (hiding.shown, by the page's
         <style> rules), for the fields read from them (the lead byline, the source note) as a
         reader sees them; the body's text is the cleaner's to clean."""
-        return self._paragraphs(lambda block: shown(block, self._sheet))
+        return self._paragraphs(lambda block: None if self._off_screen(block) else shown(block, self._sheet))
+
+    def _off_screen(self, block) -> bool:
+        """Whether a paragraph is off screen itself, or by a block around it in the region: a
+        kit's hidden <p> before the lead byline was read as the article's lead line."""
+        for element in (block, *block.iterancestors()):
+            if element is self._region:
+                return False
+            if off_screen(element, self._sheet):
+                return True
+        return False
 
     def _paragraphs(self, view) -> list[str]:
         if self._region is None:
             return []
         blocks = [b.root for b in Selector(root=self._region).css("p") if b.root is not self._title_element] or [self._region]
-        found = (line.strip() for block in blocks for line in lines(view(block)))
+        found = (line.strip() for block in blocks if (seen := view(block)) is not None for line in lines(seen))
         return [line for line in found if line]

@@ -998,6 +998,9 @@ def run_stats(args: argparse.Namespace) -> int:
     if not args.runs:  # asked for none: its heading over an empty table read as no run recorded
         print("\nRecent crawl runs: not listed (--runs 0)", file=out)
         return 0
+    if not stats.runs:  # nor its heading over a table of no row: said in one line
+        print(f"\nRecent crawl runs: none recorded{f' of {args.paper}' if args.paper else ''}", file=out)
+        return 0
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed", "links gone", "dates without issue"], [list(map(str, r)) for r in stats.runs], out)

@@ -1384,7 +1384,7 @@ def _no_issue_within(args: argparse.Namespace) -> str:
     of = f" of {args.paper}" if args.paper else ""
     holds = _issues_held(args)
     if getattr(args, "section", None):  # its pages, not the dates, may be what selected nothing (no stats option)
-        return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
+        return f"no issue{of} dated within {span} has a page of the section {one_line(args.section)} ({holds})"
     return f"no issue{of} is dated within {span} ({holds})"
 
 

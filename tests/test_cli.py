@@ -464,6 +464,20 @@ def test_stats_tables_show_control_characters_the_archive_holds_as_u_fffd_one_ro
     assert " | section=社会\ufffd]0;x\ufffd工作⏎二 | " in runs[2] and runs[3] == "(1 row)"
 
 
+def test_reprocess_names_a_section_that_selects_no_issue_with_its_control_characters_as_u_fffd(archive_url):
+    # Its note that no issue within the dates has a page of --section printed the section as
+    # typed (pasted from the archive): ESC ]0;…BEL retitled the terminal, a line break cut the note.
+    section = "社会\x1b]0;x\x07工作\n二"
+    archive = open_archive(archive_url)
+    archive.store_batch([page(section=section)], [article(1)])
+    archive.close()
+    done = archive_command("reprocess", "--section", section, "--since", "2030-01-01", archive=archive_url)
+    assert done.returncode == 0, done.stderr
+    assert not TERMINAL_CONTROLS.search(done.stderr)
+    assert done.stderr.splitlines()[0].startswith(
+        "note: no issue dated within 2030-01-01.. has a page of the section 社会\ufffd]0;x\ufffd工作⏎二 (the archive holds ")
+
+
 def test_a_sql_table_lines_its_columns_up_by_the_width_a_terminal_gives_each_cell(sqlite_url):
     # Counted a column a code point (two for East Asian wide ones), a combining accent (e + U+0301),
     # a zero-width space and an emoji of several joined (a family: one picture, two columns)

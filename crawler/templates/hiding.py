@@ -142,7 +142,8 @@ _SIMPLE_SELECTOR = re.compile(r"([a-z][\w-]*)?([.#])([\w-]+)", re.I)  # .k, #k, 
 # what joins two steps (a blank: anywhere under; ">": right under).
 _STEP = re.compile(r"([a-z][\w-]*)?(?:([.#])([\w-]+))?", re.I)
 _COMBINATOR = re.compile(r"\s*(>)\s*|\s+")
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+# A comment, or the "<!--" and "-->" old pages wrap a sheet's rules in (CSS passes over them).
+_CSS_COMMENT = re.compile(r"/\*.*?\*/|<!--|-->", re.S)
 # An at-rule: a statement (@charset "utf-8";) or a block (@media print { .k {…} }). The rules in
 # a block hold for print, some screens or some browsers only: the reader's may show the text.
 _AT_RULE = re.compile(r"@[^{};]*(?:;|\{(?:[^{}]*\{[^{}]*\})*[^{}]*\})")

@@ -998,6 +998,9 @@ def run_stats(args: argparse.Namespace) -> int:
     if not args.runs:  # asked for none: its heading over an empty table read as no run recorded
         print("\nRecent crawl runs: not listed (--runs 0)", file=out)
         return 0
+    if not stats.runs:  # nor its heading over a table of no row: said in one line
+        print(f"\nRecent crawl runs: none recorded{f' of {args.paper}' if args.paper else ''}", file=out)
+        return 0
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed", "links gone", "dates without issue"], [list(map(str, r)) for r in stats.runs], out)
@@ -1381,7 +1384,7 @@ def _no_issue_within(args: argparse.Namespace) -> str:
     of = f" of {args.paper}" if args.paper else ""
     holds = _issues_held(args)
     if getattr(args, "section", None):  # its pages, not the dates, may be what selected nothing (no stats option)
-        return f"no issue{of} dated within {span} has a page of the section {args.section} ({holds})"
+        return f"no issue{of} dated within {span} has a page of the section {one_line(args.section)} ({holds})"
     return f"no issue{of} is dated within {span} ({holds})"
 
 

@@ -464,6 +464,20 @@ def test_stats_tables_show_control_characters_the_archive_holds_as_u_fffd_one_ro
     assert " | section=社会\ufffd]0;x\ufffd工作⏎二 | " in runs[2] and runs[3] == "(1 row)"
 
 
+def test_reprocess_names_a_section_that_selects_no_issue_with_its_control_characters_as_u_fffd(archive_url):
+    # Its note that no issue within the dates has a page of --section printed the section as
+    # typed (pasted from the archive): ESC ]0;…BEL retitled the terminal, a line break cut the note.
+    section = "社会\x1b]0;x\x07工作\n二"
+    archive = open_archive(archive_url)
+    archive.store_batch([page(section=section)], [article(1)])
+    archive.close()
+    done = archive_command("reprocess", "--section", section, "--since", "2030-01-01", archive=archive_url)
+    assert done.returncode == 0, done.stderr
+    assert not TERMINAL_CONTROLS.search(done.stderr)
+    assert done.stderr.splitlines()[0].startswith(
+        "note: no issue dated within 2030-01-01.. has a page of the section 社会\ufffd]0;x\ufffd工作⏎二 (the archive holds ")
+
+
 def test_a_sql_table_lines_its_columns_up_by_the_width_a_terminal_gives_each_cell(sqlite_url):
     # Counted a column a code point (two for East Asian wide ones), a combining accent (e + U+0301),
     # a zero-width space and an emoji of several joined (a family: one picture, two columns)
@@ -1393,7 +1407,8 @@ def test_stats_of_an_archive_holding_no_issue_yet_says_so_in_one_line(archive_ur
     assert (stats.returncode, stats.stderr) == (0, "")
     sections = stats.stdout.split("\n\n")
     assert sections[0] == "The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one"
-    assert sections[1].startswith("Recent crawl runs\n") and len(sections) == 2
+    # Nor a run: said in one line, not its heading over an empty table ending "(0 rows)".
+    assert sections[1:] == ["Recent crawl runs: none recorded\n"]
 
 
 def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
@@ -1403,7 +1418,7 @@ def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
     assert (stats.returncode, stats.stderr) == (0, "")
     sections = stats.stdout.split("\n\n")
     assert sections[0] == "No issue is dated within 2030-01-01.. (the archive holds issues from 2023-01-03 to 2024-03-05)"
-    assert sections[1].startswith("Recent crawl runs\n") and len(sections) == 2
+    assert sections[1:] == ["Recent crawl runs: none recorded\n"]
     # Of a paper, before its first issue: said so, and its missing issues listed as before.
     stats = archive_command("stats", "--paper", "gongyishibao", "--since", "2019-01-01", "--until", "2019-01-08",
                             archive=seeded)
@@ -1456,12 +1471,15 @@ def test_stats_of_a_paper_the_archive_holds_no_issue_of_says_so_in_one_line(seed
     # knows of it: of a paper not crawled yet it printed two empty tables, exit status 0, and
     # the user had no answer.
     monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+    archive = open_archive(seeded)
+    with archive.engine.begin() as conn:
+        insert_crawl_run(conn)  # of gongyishibao: none of shehuibao
+    archive.close()
     stats = archive_command("stats", "--paper", "shehuibao", archive=seeded)
     assert (stats.returncode, stats.stderr) == (0, "")
     sections = stats.stdout.split("\n\n")
     assert sections[0] == f"The archive holds no issue of shehuibao{NO_ISSUE_HINT}"
-    assert sections[1].startswith("Recent crawl runs\n") and sections[1].endswith("(0 rows)\n")
-    assert len(sections) == 2
+    assert sections[1:] == ["Recent crawl runs: none recorded of shehuibao\n"]
     # A span given: its schedule's dates are listed, all of them missing.
     stats = archive_command("stats", "--paper", "shehuibao", "--since", "2023-01-30", "--until", "2023-02-03",
                             archive=seeded)

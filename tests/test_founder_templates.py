@@ -1191,6 +1191,39 @@ def test_a_style_sheet_before_the_title_block_hides_in_headings_captions_and_bod
     assert result.paragraphs == ["正文。"] and [r.kind for r in result.removals] == ["spam:hidden"]
 
 
+@pytest.mark.parametrize("head, title", [
+    ("<head><!-- <style>.k9{display:none}</style> --></head>", "主標題二"),
+    ("<head><!-- old sheet --><!-- <STYLE>.k9{display:none}</STYLE> --></head>", "主標題二"),
+    ("<head><!-- a comment --><style>.k9{display:none}</style></head>", "主標題"),
+    ("<head><!--><style>.k9{display:none}</style><!-- --></head>", "主標題"),
+])
+def test_a_style_sheet_in_a_comment_before_the_title_block_hides_nothing(head, title):
+    """A <style> inside an HTML comment in <head> is no style sheet to a browser: its rules hid
+    a title's words all the same. A sheet after a comment (even "<!-->", closed at once) hides."""
+    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>二</span></td></tr>"
+             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>")
+    parsed = FounderArticle(f"<html>{head}<body>{block}<div id=ozoom><P>　　正文。</P></div></body></html>",
+                            ISSUE + "content_1.htm")
+    assert parsed.title == title
+
+
+@pytest.mark.parametrize("where", ["<head>", "content region"])
+def test_a_style_sheet_wrapped_in_comment_marks_hides_by_its_first_rule_too(where):
+    """Old pages wrap a sheet's rules in "<!--" and "-->", which CSS passes over: the first rule
+    was read with "<!--" in its selector, which selected nothing, and hid nothing."""
+    from pipelines.clean import clean_body
+
+    sheet = "<style type=text/css><!--\n.k9 {display:none}\n.k8 {display:none}\n--></style>"
+    head = f"<head>{sheet}</head>" if where == "<head>" else ""
+    body = f"<div id=ozoom>{'' if head else sheet}<P>　　正文。</P><P class=k9>亚洲一区二区</P></div>"
+    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>二</span></td></tr>"
+             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>")
+    parsed = FounderArticle(f"<html>{head}<body>{block}{body}</body></html>", ISSUE + "content_1.htm")
+    assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。"]
+    if head:
+        assert parsed.title == "主標題"
+
+
 def test_a_site_s_style_sheet_in_head_undoes_no_kit_s_hiding_in_the_body():
     """A rule that hides by font-size counts only where no rule of the sheets sets one back: read
     with the kit's, a site's own sheet in <head> (which sets font sizes everywhere) undid it."""

@@ -7,7 +7,6 @@ paper profile can move any of them. Text keeps the script and punctuation as pub
 from __future__ import annotations
 
 import codecs
-import copy
 import itertools
 import re
 import unicodedata

@@ -1444,7 +1444,13 @@ def run_move_root(args: argparse.Namespace) -> int:
         archive.close()
     total = sum(counts.values())
     if args.dry_run:
-        print_table(["column", "rows would move"], [[name, str(n)] for name, n in counts.items()], sys.stdout)
+        try:
+            print_table(["column", "rows would move"], [[name, str(n)] for name, n in counts.items()], sys.stdout)
+            # Flushed here: a table that cannot be written (a full disk) is the command's one
+            # error line, before the line saying what it would do, whatever the buffering.
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader left (`| head`): what the dry run would do is still said
+            pass
         print(f"dry run: {counted(total, 'address', 'addresses')} of {args.paper} would move from {old} to {new}; nothing was changed",
               file=sys.stderr)
         return 0

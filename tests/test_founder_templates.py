@@ -1191,6 +1191,18 @@ def test_a_style_sheet_before_the_title_block_hides_in_headings_captions_and_bod
     assert result.paragraphs == ["正文。"] and [r.kind for r in result.removals] == ["spam:hidden"]
 
 
+def _article_under_a_sheet(sheet: str, where: str, body: str = "<P>　　正文。</P>") -> FounderArticle:
+    """An article whose title row hides its last word in class k9 (主標題<span class=k9>二</span>),
+    with ``sheet`` (a <style> and what is around it) in its ``where``: "<head>" or the content
+    region (before ``body``)."""
+    head = f"<head>{sheet}</head>" if where == "<head>" else ""
+    region = f"<div id=ozoom>{'' if head else sheet}{body}</div>"
+    return FounderArticle(
+        "<html>" + head + "<body><table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>二</span>"
+        "</td></tr><tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>" + region + "</body></html>",
+        ISSUE + "content_1.htm")
+
+
 @pytest.mark.parametrize("head, title", [
     ("<head><!-- <style>.k9{display:none}</style> --></head>", "主標題二"),
     ("<head><!-- old sheet --><!-- <STYLE>.k9{display:none}</STYLE> --></head>", "主標題二"),
@@ -1200,11 +1212,7 @@ def test_a_style_sheet_before_the_title_block_hides_in_headings_captions_and_bod
 def test_a_style_sheet_in_a_comment_before_the_title_block_hides_nothing(head, title):
     """A <style> inside an HTML comment in <head> is no style sheet to a browser: its rules hid
     a title's words all the same. A sheet after a comment (even "<!-->", closed at once) hides."""
-    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>二</span></td></tr>"
-             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>")
-    parsed = FounderArticle(f"<html>{head}<body>{block}<div id=ozoom><P>　　正文。</P></div></body></html>",
-                            ISSUE + "content_1.htm")
-    assert parsed.title == title
+    assert _article_under_a_sheet(head.removeprefix("<head>").removesuffix("</head>"), "<head>").title == title
 
 
 @pytest.mark.parametrize("where", ["<head>", "content region"])
@@ -1214,13 +1222,9 @@ def test_a_style_sheet_wrapped_in_comment_marks_hides_by_its_first_rule_too(wher
     from pipelines.clean import clean_body
 
     sheet = "<style type=text/css><!--\n.k9 {display:none}\n.k8 {display:none}\n--></style>"
-    head = f"<head>{sheet}</head>" if where == "<head>" else ""
-    body = f"<div id=ozoom>{'' if head else sheet}<P>　　正文。</P><P class=k9>亚洲一区二区</P></div>"
-    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>二</span></td></tr>"
-             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>")
-    parsed = FounderArticle(f"<html>{head}<body>{block}{body}</body></html>", ISSUE + "content_1.htm")
+    parsed = _article_under_a_sheet(sheet, where, "<P>　　正文。</P><P class=k9>亚洲一区二区</P>")
     assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。"]
-    if head:
+    if where == "<head>":
         assert parsed.title == "主標題"
 
 
@@ -1243,11 +1247,7 @@ def test_a_style_sheet_for_print_hides_nothing_on_screen(where):
     from pipelines.clean import clean_body
 
     sheet = "<style media='print'>.k9 {display:none}</style>"
-    head = f"<head>{sheet}</head>" if where == "<head>" else ""
-    body = f"<div id=ozoom>{'' if head else sheet}<P>　　正文。</P><P class=k9>　　正文二。</P></div>"
-    block = ("<table class=wz><tr valign=top><td></td></tr><tr valign=top><td>主標題<span class=k9>二</span></td></tr>"
-             "<tr valign=top><td></td></tr><tr valign=top><td></td></tr></table>")
-    parsed = FounderArticle(f"<html>{head}<body>{block}{body}</body></html>", ISSUE + "content_1.htm")
+    parsed = _article_under_a_sheet(sheet, where, "<P>　　正文。</P><P class=k9>　　正文二。</P>")
     assert parsed.title == "主標題二"
     assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。", "正文二。"]
     screen = parsed.html.replace("'print'", '"screen"')

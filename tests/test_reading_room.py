@@ -821,6 +821,25 @@ def test_export_sqlite_of_a_sqlite_archive_a_crawl_writes_meanwhile_is_one_momen
     assert query(path, "select count(*) from articles") == [(21,)]
 
 
+def test_export_sqlite_stopped_while_it_makes_the_copys_schema_leaves_the_file_it_found(sqlite_url, tmp_path,
+                                                                                         monkeypatch):
+    # A Ctrl-C in the copy's first half second, while its schema is made, left FILE.part behind
+    # (an interrupted export leaves no file but the one it found; only SIGKILL leaves FILE.part).
+    import storage.reading_room.export as exporting
+
+    def made_then_interrupted(url, **kwargs):
+        open_archive(url, **kwargs).close()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(exporting, "open_archive", made_then_interrupted)
+    output = tmp_path / "copy.sqlite3"
+    output.write_bytes(b"the export before")
+    with pytest.raises(KeyboardInterrupt):
+        export_sqlite(open_archive(sqlite_url), output, overwrite=True)
+    assert [path.name for path in tmp_path.glob("copy.sqlite3*")] == ["copy.sqlite3"]
+    assert output.read_bytes() == b"the export before"
+
+
 def test_export_refuses_to_overwrite(sqlite_url, tmp_path):
     output = tmp_path / "exists.sqlite3"
     output.write_bytes(b"")

@@ -67,9 +67,11 @@ def export_sqlite(
 
 def _copied(source: Archive, partial: Path, output: Path, leftovers: list[Path],
             progress: Callable[[str, int, int], None] | None) -> dict[str, int]:
-    target = open_archive(sqlite_url(partial.resolve()), create=True)
+    target = None
     counts: dict[str, int] = {}
     try:
+        # Inside the try: a Ctrl-C while the copy's schema is made (half a second) left FILE.part.
+        target = open_archive(sqlite_url(partial.resolve()), create=True)
         with source.engine.connect() as reading, target.engine.connect() as writing:
             # One snapshot for every table: a crawl writing meanwhile cannot leave an article in
             # the copy whose page is not (the copy then stopped on its foreign key).
@@ -95,7 +97,8 @@ def _copied(source: Archive, partial: Path, output: Path, leftovers: list[Path],
                         progress(table.name, copied, total)
                 counts[table.name] = copied
     except BaseException:
-        target.close()
+        if target is not None:
+            target.close()
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
         raise

@@ -1901,6 +1901,27 @@ def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_ch
     assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
 
 
+def test_an_upgrade_whose_reader_left_says_the_upgrade_on_stderr(archive_url):
+    # `archive upgrade | head -0`, or a reader gone before it read: the schema was upgraded, exit
+    # status 0, and not a word of it anywhere, where move-root says its move on stderr.
+    from alembic import command as alembic
+    from storage import migrate
+    from storage.db import make_engine
+
+    engine = make_engine(archive_url)
+    with engine.begin() as conn:
+        alembic.upgrade(migrate.config(conn), "0017")
+    engine.dispose()
+    done = archive_command("upgrade", archive=archive_url, shell_pipe="(exec 0<&-; sleep 3)")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == f"archive schema: 0017 -> {migrate.head()}"
+    assert "until `archive reprocess` reads them again" in done.stderr.splitlines()[1]
+    assert sql_rows(archive_url, "SELECT version_num FROM alembic_version") == [(migrate.head(),)]
+    # Current: nothing changed, nothing to say.
+    done = archive_command("upgrade", archive=archive_url, shell_pipe="(exec 0<&-; sleep 3)")
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_an_upgrade_of_an_archive_of_newer_code_is_one_line(archive_url):
     # Alembic's "Can't locate revision identified by 'ffff'" ended it in a traceback, exit status 1.
     archive = open_archive(archive_url)

@@ -239,9 +239,9 @@ def _span(first: date | None, last: date | None, since: date | None, until: date
 
     ``since`` after the last such date runs to today: every issue since is missing. No span
     runs past today (or the last such date): an issue yet to be published is not missing.
-    Today is the paper's (crawler.dates.paper_today), the last date a crawl asks: the
-    machine's, west of China, left out the issue out there that a crawl fetches, and east of
-    it counted the next day's, not yet printed, as missing."""
+    Today is the paper's (crawler.dates.paper_today), as a crawl's range and walk back count
+    it: the machine's, west of China, left out the issue out there that a crawl fetches, and
+    east of it counted the next day's, not yet printed, as missing."""
     start = since or first
     today = paper_today()
     if until:

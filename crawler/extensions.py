@@ -39,6 +39,9 @@ ASKED_AGAIN = "latest/asked_again"
 # Of those, the issues an earlier such crawl took for the newest, or asked again, and did not
 # store at all (its entry page failed, or the run was killed before it stored it).
 NOT_STORED = "latest/not_stored"
+# Issues the archive holds, asked again (incomplete, or refresh=1), whose entry page answered
+# without the issue: kept as stored, no failure, no date without an issue; the summary counts them.
+HELD_NOT_SERVED = "issues/held_not_served"
 # Sent by the spider when a crawl of the newest issue takes a date for it, or asks issues
 # again: the crawl record notes them in its running row (CrawlRunRecorder.issues_taken).
 issues_taken = object()
@@ -540,11 +543,14 @@ class CrawlProgress:
         # date's issue), and those it did on enough runs before (not asked):
         # no failure, so "issues 1/5" must not read as four lost.
         none = stats.get_value("issues/none", 0) - unrecorded + stats.get_value("delta/absent_issues_skipped", 0)
+        # Nor the issues held, not served this time: "issues 0/1" alone read as one lost.
+        held = stats.get_value(HELD_NOT_SERVED, 0)
         pages = self.pages_listed - stats.get_value("delta/pages_skipped", 0)
         articles = self.links - stats.get_value("delta/articles_skipped", 0)
         return (
             f"issues {len(self.issues_seen) + complete}/{asked} ({complete} already complete"
-            f"{f', {failed} failed' if failed else ''}{f', {none} without an issue' if none else ''}), "
+            f"{f', {failed} failed' if failed else ''}{f', {none} without an issue' if none else ''}"
+            f"{f', {held} held but not served, kept as stored' if held else ''}), "
             f"pages {self.pages_done}/{pages}, articles {self.articles_done}/{articles}"
         )
 

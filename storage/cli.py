@@ -268,16 +268,19 @@ def standard_output_lost(error: OSError, stream) -> StandardOutputLost:
     return StandardOutputLost(str(error.strerror or error))
 
 
-def report_of_a_change(change: str, report: str, write: Callable[[], None]) -> int:
+def report_of_a_change(change: str, report: str, write: Callable[[], None],
+                       reader_left: Callable[[], None] = lambda: None) -> int:
     """``write`` the ``report`` of a change made to the archive to standard output: 0, or where
     it cannot be written (a full disk, which no check before the change can rule out), one line
     saying the change was made all the same, EXIT_CHANGED_UNREPORTED. The plain "cannot write
-    standard output" after a move-root or an upgrade read as a command that changed nothing."""
+    standard output" after a move-root or an upgrade read as a command that changed nothing.
+    A reader that left (`| head`) is no failure: 0, and ``reader_left`` says the change on
+    stderr, unless the caller says it there anyway."""
     try:
         write()
         sys.stdout.flush()
-    except BrokenPipeError:  # the reader left (`| head`): no failure, and the change is still said
-        pass
+    except BrokenPipeError:
+        reader_left()
     except StandardOutputLost as lost:
         say(f"error: the archive was changed ({change}), but {report} could not be written to standard output: "
             f"{lost.reason}")
@@ -919,7 +922,7 @@ def _stats_arguments(parser: argparse.ArgumentParser) -> None:
     add_filters(parser, section=False,
                 since="first date to count, YYYY-MM-DD (default: each paper's first archived issue or date without one)",
                 until="last date to count, YYYY-MM-DD (default: each paper's last such date, or today "
-                      "if --since is after it; never past today)")
+                      "if --since is after it; never past today, China's (UTC+8))")
     parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list")
 
 
@@ -1473,15 +1476,18 @@ def run_upgrade(args: argparse.Namespace) -> int:
         print(f"archive schema is current ({after})")
         return 0
 
-    def report() -> None:
-        print(f"archive schema: {before} -> {after}")
+    def report(out=None) -> None:
+        print(f"archive schema: {before} -> {after}", file=out)
         if before and before < HEADING_ORIGINALS <= after:
             # What the revision adds is read from the raw pages: said here, or the columns look lost.
             print(f"the articles archived before revision {HEADING_ORIGINALS} have no 引题, 副题, byline or source as "
                   "published (pretitle_original, subtitle_original, byline_original, source_original) until "
-                  "`archive reprocess` reads them again")
+                  "`archive reprocess` reads them again", file=out)
 
-    return report_of_a_change(f"its schema upgraded from {before} to {after}", "the report of the upgrade", report)
+    # A reader gone before the report (`| head -0`) left the upgrade said nowhere, exit status 0:
+    # said on stderr then, as move-root says its move.
+    return report_of_a_change(f"its schema upgraded from {before} to {after}", "the report of the upgrade", report,
+                              reader_left=lambda: report(sys.stderr))
 
 
 def run_export_sqlite(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Date, inspect, literal_column, text
 
+from crawler.dates import paper_today
 from crawler.settings import ARCHIVE_HEARTBEAT_SECONDS as DEFAULT_HEARTBEAT_SECONDS
 from storage.db import Archive, as_utc, latest_runs
 from storage.models import utcnow
@@ -237,15 +238,18 @@ def _span(first: date | None, last: date | None, since: date | None, until: date
     nothing bounds its start (no such date up to ``until``).
 
     ``since`` after the last such date runs to today: every issue since is missing. No span
-    runs past today (or the last such date, dated by the paper's clock, ahead of this
-    machine's): an issue yet to be published is not missing."""
+    runs past today (or the last such date): an issue yet to be published is not missing.
+    Today is the paper's (crawler.dates.paper_today), as a crawl's range and walk back count
+    it: the machine's, west of China, left out the issue out there that a crawl fetches, and
+    east of it counted the next day's, not yet printed, as missing."""
     start = since or first
+    today = paper_today()
     if until:
-        end = min(until, max(date.today(), last or date.today()))
+        end = min(until, max(today, last or today))
     elif last is not None and (since is None or last >= since):
         end = last
     else:
-        end = date.today()
+        end = today
     if start is None or start > end:
         return None
     return start, end

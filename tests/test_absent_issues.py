@@ -390,3 +390,26 @@ def test_a_date_without_an_issue_a_pipeline_raised_on_is_a_failure_not_a_date_wi
     again, _ = crawl_site(sqlite_url, site=site, date=str(NONE), settings=NO_PDFS)
     assert again.returncode == 0, again.stderr[-3000:]
     assert _absent(sqlite_url) == [(str(NONE), 404, "not_found", 1, False)]
+
+
+def test_the_summary_counts_an_archived_issue_whose_entry_page_answers_404_as_held_not_as_lost(tmp_path, archive_url):
+    # The summary of such a run read "issues 0/1 (0 already complete)", exit status 0: to a
+    # reader of the cron mail, the one issue asked was neither fetched nor had, and nothing said
+    # the archive keeps it as stored.
+    site = sample_site(tmp_path / "site", [SAMPLE_DAY], pdfs=False)
+    entry = f"{PREFIX}html/{SAMPLE_DAY:%Y-%m/%d}/node_1.htm"
+    page = f"{PREFIX}html/{SAMPLE_DAY:%Y-%m/%d}/node_2.htm"
+    held = "issues 0/1 (0 already complete, 1 held but not served, kept as stored), pages 0/0, articles 0/0;"
+    # Incomplete (a page failed), asked again.
+    partly, _ = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), faults={page: [500, 500, 500]}, settings=NO_PDFS)
+    assert partly.returncode == 4, partly.stderr[-3000:]
+    down, _ = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), faults={entry: [404]}, settings=NO_PDFS)
+    assert down.returncode == 0, down.stderr[-3000:]
+    assert f"summary: gongyishibao {SAMPLE_DAY} (finished): {held}" in down.stderr, down.stderr[-3000:]
+    # Complete, asked again with refresh=1.
+    stored, _ = crawl_site(archive_url, site=site, date=str(SAMPLE_DAY), settings=NO_PDFS)
+    assert stored.returncode == 0, stored.stderr[-3000:]
+    refreshed, _ = crawl_site(archive_url, "refresh=1", site=site, date=str(SAMPLE_DAY), faults={entry: [404]},
+                              settings=NO_PDFS)
+    assert refreshed.returncode == 0, refreshed.stderr[-3000:]
+    assert f"summary: gongyishibao {SAMPLE_DAY} (finished): {held}" in refreshed.stderr, refreshed.stderr[-3000:]

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from crawler.dates import paper_today
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
 from pipelines.normalize import normalize_plain
@@ -1351,16 +1352,16 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
                                        expected)
     # --since after the last archived issue (2024-03-05): every issue since, to today.
     assert archive_cli(seeded, "stats", "--since", "2024-06-01") == 0
-    expected = [d.isoformat() for d in schedule.dates(date(2024, 6, 1), date.today())]
+    expected = [d.isoformat() for d in schedule.dates(date(2024, 6, 1), paper_today())]
     assert missing_issues(capsys.readouterr().out) == (
-        [f"{every} from 2024-06-01 to {date.today()}: {len(expected)} of {len(expected)} scheduled"], expected)
+        [f"{every} from 2024-06-01 to {paper_today()}: {len(expected)} of {len(expected)} scheduled"], expected)
     # --until before the first archived issue: no start to count from, said so.
     assert archive_cli(seeded, "stats", "--until", "2022-06-30") == 0
     assert missing_issues(capsys.readouterr().out) == (
         ["Missing issues of gongyishibao: not counted, its first date the archive knows of, 2023-01-03, is after "
          "--until 2022-06-30: give --since YYYY-MM-DD to count from that date"], [])
     # A span running past today: an issue yet to be published is not missing.
-    today = date.today()
+    today = paper_today()
     assert archive_cli(seeded, "stats", "--since", str(today - timedelta(days=30)), "--until", str(today + timedelta(days=60))) == 0
     expected = [d.isoformat() for d in schedule.dates(today - timedelta(days=30), today)]
     assert missing_issues(capsys.readouterr().out) == (
@@ -1508,6 +1509,42 @@ def test_stats_of_a_paper_the_archive_holds_no_issue_of_says_so_in_one_line(seed
     assert (unknown.returncode, unknown.stdout, unknown.stderr) == (
         2, "", "error: unknown paper 'shehuibo' (this archive holds: gongyishibao, laobao; profiled, not archived: "
                "shehuibao)\n")
+
+
+def _a_day_ahead_of_china() -> str | None:
+    """A TZ under which the machine's today is the day after today in China (UTC+8), as it is
+    for hours each day on a machine east of China (New Zealand, Samoa); None before 08:00 in
+    China, when no clock of a day ahead is one Python takes (UTC+24 at most)."""
+    china = datetime.now(timezone(timedelta(hours=8)))
+    return None if china.hour < 8 else "XXX-24"
+
+
+@pytest.mark.parametrize("machine", ["behind", "ahead"])
+def test_stats_spans_end_at_today_in_china_whatever_the_machine_s_clock(sqlite_url, tmp_path, machine):
+    # Spans ended at the machine's today, where the crawl asks up to the paper's (crawler.dates.
+    # paper_today): a machine west of China left out today's issue, out in China, which a crawl
+    # fetches; one east of China counted tomorrow's, not yet printed, as missing.
+    from tests.test_crawl import _a_day_behind_china
+
+    tz = _a_day_behind_china() if machine == "behind" else _a_day_ahead_of_china()
+    if tz is None:
+        pytest.skip("no clock a day ahead of China's before 08:00 there")
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
+    daily = profile.replace('code = "gongyishibao"', 'code = "meiribao"').replace(
+        "schedule = { weekdays = [2] }", "schedule = { weekdays = [1, 2, 3, 4, 5, 6, 7] }")
+    assert "weekdays = [1, 2" in daily
+    (papers / "meiribao.toml").write_text(daily, encoding="utf-8")
+    open_archive(sqlite_url).close()
+    env = {PROFILES_ENV: str(papers), "TZ": tz}
+    today = paper_today()
+    since = today - timedelta(days=2)
+    heading = f"Missing issues of meiribao (every Mon, Tue, Wed, Thu, Fri, Sat, Sun) from {since} to {today}: 3 of 3 scheduled"
+    for until in ([], ["--until", str(today)], ["--until", str(today + timedelta(days=1))]):
+        stats = archive_command("stats", "--paper", "meiribao", "--since", str(since), *until, archive=sqlite_url, env=env)
+        assert stats.returncode == 0, stats.stderr
+        assert missing_issues(stats.stdout) == ([heading], [str(since + timedelta(days=n)) for n in range(3)])
 
 
 def test_stats_help_says_what_it_counts_and_from_when(capsys):
@@ -1862,6 +1899,27 @@ def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_ch
     assert sql_rows(other, "SELECT version_num FROM alembic_version") == [(migrate.head(),)]
     done = subprocess.run(["bash", "-c", f"{command} >/dev/full"], cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
+
+
+def test_an_upgrade_whose_reader_left_says_the_upgrade_on_stderr(archive_url):
+    # `archive upgrade | head -0`, or a reader gone before it read: the schema was upgraded, exit
+    # status 0, and not a word of it anywhere, where move-root says its move on stderr.
+    from alembic import command as alembic
+    from storage import migrate
+    from storage.db import make_engine
+
+    engine = make_engine(archive_url)
+    with engine.begin() as conn:
+        alembic.upgrade(migrate.config(conn), "0017")
+    engine.dispose()
+    done = archive_command("upgrade", archive=archive_url, shell_pipe="(exec 0<&-; sleep 3)")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == f"archive schema: 0017 -> {migrate.head()}"
+    assert "until `archive reprocess` reads them again" in done.stderr.splitlines()[1]
+    assert sql_rows(archive_url, "SELECT version_num FROM alembic_version") == [(migrate.head(),)]
+    # Current: nothing changed, nothing to say.
+    done = archive_command("upgrade", archive=archive_url, shell_pipe="(exec 0<&-; sleep 3)")
+    assert (done.returncode, done.stderr) == (0, "")
 
 
 def test_an_upgrade_of_an_archive_of_newer_code_is_one_line(archive_url):

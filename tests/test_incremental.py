@@ -14,7 +14,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
-from tests.conftest import SAMPLE_SITE, run_crawl, start_crawl
+from tests.conftest import SAMPLE_SITE, crawl_site, run_crawl, start_crawl
 from tests.sites import front_page_teaser, sample_site
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
@@ -494,3 +494,19 @@ def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(t
                 crawl.kill()
         _newer_issue_out_and_the_next_run_asks_again(site, newest, server, base, sqlite_url, entry)
     _assert_both_complete(sqlite_url, older, newest)
+
+
+def test_latest_summary_counts_an_incomplete_issue_asked_again_and_not_served_as_held(tmp_path, sqlite_url):
+    # Its summary read "issues 1/2 (0 already complete)", exit status 0, as if one of the two
+    # issues asked were lost, while the archive keeps it as stored and the next run asks it again.
+    older, newest, site = _two_recent_issues(tmp_path)
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    _point_index(site, older)
+    partly, _ = crawl_site(sqlite_url, date=None, site=site, settings=settings,
+                           faults={f"{PREFIX}html/{older:%Y-%m}/{older:%d}/node_2.htm": [500] * 3})
+    assert partly.returncode == 4, partly.stderr[-3000:]
+    _point_index(site, newest)
+    again, _ = crawl_site(sqlite_url, date=None, site=site, settings=settings, faults={_entry(older): [404]})
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"the issue of 公益时报 on {older}, held incomplete and asked again, was not served" in again.stderr
+    assert "issues 1/2 (0 already complete, 1 held but not served, kept as stored)" in _summary(again)

@@ -21,8 +21,8 @@ from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
 from crawler.dates import paper_today
-from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE, NO_PAGE_LIST, NOT_STORED,
-                                 UNPLACED_PAGES, issues_taken)
+from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE,
+                                 NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
@@ -438,6 +438,7 @@ class IssuesSpider(scrapy.Spider):
                     yield request
             elif again and day not in self.not_stored:
                 # Served before (the archive holds part of it): no date without an issue.
+                self.crawler.stats.inc_value(HELD_NOT_SERVED)
                 self.logger.warning("the issue of %s on %s, held incomplete and asked again, was not served (%s at %s): "
                                     "it stays as stored", name, day.isoformat(), why, response.url)
             elif self.plan.latest and not again:
@@ -445,6 +446,7 @@ class IssuesSpider(scrapy.Spider):
             elif (response.meta.get("archive") or {}).get("held"):
                 # The archive holds its issue (crawler/middlewares.py): recorded as a date without
                 # one, the date was taken for such, and the issue, incomplete, never asked again.
+                self.crawler.stats.inc_value(HELD_NOT_SERVED)
                 self.logger.warning("the issue of %s on %s, held in the archive, was not served (%s at %s): "
                                     "it stays as stored", name, day.isoformat(), why, response.url)
             else:  # a date asked (of those, one a crawl of the newest asks again, not stored before)

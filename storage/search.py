@@ -111,7 +111,6 @@ class Hits(list):
 # ask for nothing (every word is a phrase already); around words with spaces between them
 # ("Save the Children") they make one phrase of them. A term of quotes alone is dropped.
 _CLOSING = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "《": "》"}
-_QUOTES = "".join(dict.fromkeys([*_CLOSING, *_CLOSING.values()]))
 
 
 # A passage pasted to find where it was printed is a search too; PostgreSQL's parse of a query
@@ -142,8 +141,46 @@ def terms(query: str) -> list[str]:
     (spaced by one space, as the pipelines space words). A quotation left open quotes nothing,
     and a mark within a word (children's) is part of it."""
     words = query.split()
-    found = [" ".join(words[start : end + 1]).strip(_QUOTES).strip() for start, end, _ in _runs(words)]
+    found = [_unquoted(" ".join(words[start : end + 1])) for start, end, _ in _runs(words)]
     return [t for t in dict.fromkeys(found) if t]
+
+
+# Each closing mark's opening one (quotes that close themselves, " and ', are their own).
+_OPENING = {closing: opening for opening, closing in _CLOSING.items()}
+
+
+def _unquoted(term: str) -> str:
+    """``term`` without the quotation marks around it: a pair enclosing it, and a mark at either
+    end that nothing in it pairs with (left open, or closed without being opened). A quotation
+    that ends or starts within it is part of it, as the page printed it: “十四五”规划, 启动“五社联动”."""
+    while term:
+        first, last = term[0], term[-1]
+        if first in _CLOSING and (closes := _closing_mark_at(term)) in (None, len(term) - 1):
+            term = term[1:-1] if closes else term[1:]
+        elif last in _OPENING and _OPENING[last] not in term[:-1]:
+            term = term[:-1]
+        else:
+            return term
+        term = term.strip()
+    return term
+
+
+def _closing_mark_at(term: str) -> int | None:
+    """Where the quotation ``term`` opens is closed (quotations nested within it skipped), if it is.
+    A straight mark is closed by the next one, unless the term ends with one after an odd number
+    of them: one between is an apostrophe ('children's')."""
+    opening, closing = term[0], _CLOSING[term[0]]
+    if opening == closing and len(term) > 1 and term.endswith(closing) and term.count(closing) % 2:
+        return len(term) - 1
+    depth = 0
+    for at, character in enumerate(term[1:], 1):
+        if character == closing:
+            if not depth:
+                return at
+            depth -= 1
+        elif character == opening:
+            depth += 1
+    return None
 
 
 def _runs(words: list[str]) -> Iterator[tuple[int, int, bool]]:
@@ -335,7 +372,26 @@ def variants(word: str) -> list[str]:
     for either_width, tables in _WIDTHS:
         if either_width.search(word):
             forms += tuple(form.translate(table) for form in forms for table in tables)
+    if _ANY_QUOTE.search(word):
+        forms += tuple(chain.from_iterable(_other_quotes(form) for form in forms))
     return [form for form in dict.fromkeys(forms) if form]
+
+
+# The pipelines keep quotation marks as the page prints them, curly (“慈善之城”) on most pages,
+# straight ("慈善之城") on some, and a reader types either: a word holding some is asked for with
+# them straight and curly (opening and closing by turns, as a quotation within a word has them).
+_CURLY = (("“", "”", '"'), ("‘", "’", "'"))
+_ANY_QUOTE = re.compile("[" + "".join(chain.from_iterable(_CURLY)) + "]")
+
+
+def _other_quotes(form: str) -> tuple[str, str]:
+    """``form`` with its quotation marks straight, and with them curly."""
+    straight = form.translate({ord(mark): quote for opening, closing, quote in _CURLY for mark in (opening, closing)})
+    curly = straight
+    for opening, closing, quote in _CURLY:
+        pieces = curly.split(quote)
+        curly = pieces[0] + "".join((opening, closing)[n % 2] + piece for n, piece in enumerate(pieces[1:]))
+    return straight, curly
 
 
 # What a word is normalised between to learn how the pipelines store it beside Chinese text: any

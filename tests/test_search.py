@@ -456,6 +456,27 @@ def test_words_within_quotation_marks_are_one_phrase(archive):
     assert [h.article_id for h in search(archive, "《公益 时报》")] == [3]
 
 
+def test_a_word_holding_a_quotation_finds_it_in_straight_or_curly_marks_and_marks_it_whole(archive):
+    # A quotation within a word (“十四五”规划, copied from a page) is part of it; the pipelines keep
+    # quotation marks as printed, and a reader types straight ones as readily as curly ones.
+    archive.store_batch([page()], [
+        article(1, title="规划", body="推进“十四五”规划的重要一年，巩固“慈善之城”创建成效。"),
+        article(2, title="其他", body='网站写作"十四五"规划，"慈善之城"创建。'),
+        article(3, title="无关", body="十四五规划，慈善之城"),
+    ])
+    for query in ('“十四五”规划', '"十四五"规划', '"慈善之城"创建', '“慈善之城”创建'):
+        assert found_ids(archive, query) == [1, 2], query
+    assert found_ids(archive, '巩固"慈善之城"') == found_ids(archive, '巩固“慈善之城”') == [1]
+    assert snippets(archive, '“十四五”规划')[1] == "推进【“十四五”规划】的重要一年，巩固“慈善之城”创建成效。"
+    assert snippets(archive, '巩固“慈善之城”')[1] == "推进“十四五”规划的重要一年，【巩固“慈善之城”】创建成效。"
+    assert snippets(archive, '"十四五"规划')[2] == '网站写作【"十四五"规划】，"慈善之城"创建。'
+    # Quotation marks around a word, or left open, still quote nothing, nor do straight ones
+    # around a word holding an apostrophe.
+    assert found_ids(archive, '“十四五”') == found_ids(archive, '"十四五') == [1, 2, 3]
+    archive.store_batch([page()], [article(4, title="children's day", body="正文")])
+    assert found_ids(archive, "'children's'") == [4]
+
+
 def stored_articles(archive, texts: dict[int, str]) -> None:
     """Articles whose bodies are ``texts`` as the crawl's pipelines store them (normalised)."""
     archive.store_batch([page()], [article(n, title=f"第{n}篇", body=normalize_plain(body)) for n, body in texts.items()])

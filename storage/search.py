@@ -377,21 +377,28 @@ def variants(word: str) -> list[str]:
     return [form for form in dict.fromkeys(forms) if form]
 
 
-# The pipelines keep quotation marks as the page prints them, curly (“慈善之城”) on most pages,
-# straight ("慈善之城") on some, and a reader types either: a word holding some is asked for with
-# them straight and curly (opening and closing by turns, as a quotation within a word has them).
-_CURLY = (("“", "”", '"'), ("‘", "’", "'"))
-_ANY_QUOTE = re.compile("[" + "".join(chain.from_iterable(_CURLY)) + "]")
+# The pipelines keep quotation marks as the page prints them: curly (“慈善之城”) on most pages,
+# straight ("慈善之城") on some, corner brackets (「慈善之城」, 『』 within) on pages set in
+# Traditional script; and a reader types any of them. A word holding some is asked for with each
+# (opening and closing by turns, as a quotation within a word has them).
+_STRAIGHT = ('"', "'")
+# Each style's double and single marks, opening and closing.
+_QUOTE_STYLES = ((("“", "”"), ("‘", "’")), (("「", "」"), ("『", "』")))
+_ANY_QUOTE = re.compile("[" + "".join(chain(_STRAIGHT, *chain.from_iterable(_QUOTE_STYLES))) + "]")
+_STRAIGHTENED = {ord(mark): quote for style in _QUOTE_STYLES for pair, quote in zip(style, _STRAIGHT) for mark in pair}
 
 
-def _other_quotes(form: str) -> tuple[str, str]:
-    """``form`` with its quotation marks straight, and with them curly."""
-    straight = form.translate({ord(mark): quote for opening, closing, quote in _CURLY for mark in (opening, closing)})
-    curly = straight
-    for opening, closing, quote in _CURLY:
-        pieces = curly.split(quote)
-        curly = pieces[0] + "".join((opening, closing)[n % 2] + piece for n, piece in enumerate(pieces[1:]))
-    return straight, curly
+def _other_quotes(form: str) -> list[str]:
+    """``form`` with its quotation marks straight, and in each other style."""
+    straight = form.translate(_STRAIGHTENED)
+    forms = [straight]
+    for style in _QUOTE_STYLES:
+        styled = straight
+        for pair, quote in zip(style, _STRAIGHT):
+            pieces = styled.split(quote)
+            styled = pieces[0] + "".join(pair[n % 2] + piece for n, piece in enumerate(pieces[1:]))
+        forms.append(styled)
+    return forms
 
 
 # What a word is normalised between to learn how the pipelines store it beside Chinese text: any

@@ -477,6 +477,18 @@ def test_a_word_holding_a_quotation_finds_it_in_straight_or_curly_marks_and_mark
     assert found_ids(archive, "'children's'") == [4]
 
 
+def test_a_quotation_in_corner_brackets_finds_it_in_curly_or_straight_marks_and_the_reverse(archive):
+    # Pages set in Traditional script quote with corner brackets (「」, 『』 within), which the
+    # archive keeps as printed beside its Simplified text; a reader types either.
+    archive.store_batch([page()], [
+        article(1, title="港版", body="巩固「慈善之城」创建成效，『五社联动』"),
+        article(2, title="内地版", body="巩固“慈善之城”创建成效，‘五社联动’"),
+    ])
+    for query in ("「慈善之城」創建", "“慈善之城”创建", '"慈善之城"创建', "，『五社聯動』", "，'五社联动'"):
+        assert found_ids(archive, query) == [1, 2], query
+    assert snippets(archive, "“慈善之城”创建")[1] == "巩固【「慈善之城」创建】成效，『五社联动』"
+
+
 def stored_articles(archive, texts: dict[int, str]) -> None:
     """Articles whose bodies are ``texts`` as the crawl's pipelines store them (normalised)."""
     archive.store_batch([page()], [article(n, title=f"第{n}篇", body=normalize_plain(body)) for n, body in texts.items()])

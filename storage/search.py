@@ -145,6 +145,12 @@ def terms(query: str) -> list[str]:
     return [t for t in dict.fromkeys(found) if t]
 
 
+def _apostrophe(term: str, at: int) -> bool:
+    """Whether the single quotation mark at ``at`` is an apostrophe: between two Latin letters."""
+    return term[at] in "'’" and 0 < at < len(term) - 1 and all(
+        c.isascii() and c.isalpha() for c in (term[at - 1], term[at + 1]))
+
+
 # Each closing mark's opening one (quotes that close themselves, " and ', are their own).
 _OPENING = {closing: opening for opening, closing in _CLOSING.items()}
 
@@ -167,13 +173,12 @@ def _unquoted(term: str) -> str:
 
 def _closing_mark_at(term: str) -> int | None:
     """Where the quotation ``term`` opens is closed (quotations nested within it skipped), if it is.
-    A straight mark is closed by the next one, unless the term ends with one after an odd number
-    of them: one between is an apostrophe ('children's')."""
+    An apostrophe closes none ('children's', ‘children’s’)."""
     opening, closing = term[0], _CLOSING[term[0]]
-    if opening == closing and len(term) > 1 and term.endswith(closing) and term.count(closing) % 2:
-        return len(term) - 1
     depth = 0
     for at, character in enumerate(term[1:], 1):
+        if _apostrophe(term, at):
+            continue
         if character == closing:
             if not depth:
                 return at
@@ -190,7 +195,8 @@ def _runs(words: list[str]) -> Iterator[tuple[int, int, bool]]:
     while start < len(words):
         end, left_open = start, False
         closing = _CLOSING.get(words[start][0])
-        if closing and not (len(words[start]) > 1 and words[start].endswith(closing)):
+        # A word closing its quotation itself ("社工", “十四五”规划) opens none past it.
+        if closing and _closing_mark_at(words[start]) is None:
             end = next((n for n in range(start + 1, len(words)) if words[n].endswith(closing)), start)
             left_open = end == start
         yield start, end, left_open

@@ -489,6 +489,22 @@ def test_a_quotation_in_corner_brackets_finds_it_in_curly_or_straight_marks_and_
     assert snippets(archive, "“慈善之城”创建")[1] == "巩固【「慈善之城」创建】成效，『五社联动』"
 
 
+def test_words_whose_quotations_close_within_them_are_words_apart_and_open_none(archive):
+    # “十四五”规划 closes its quotation itself: it opened none across the words after it, which made
+    # one phrase of “十四五”规划 … “慈善之城” (nothing found), or a note that it was left open.
+    archive.store_batch([page()], [
+        article(1, title="规划", body="推进“十四五”规划，广州巩固“慈善之城”创建成效。"),
+        article(2, title="其他", body="“十四五”规划"),
+        article(3, title="children's day", body="正文"),
+        article(4, title="children's", body="day"),
+    ])
+    assert found_ids(archive, "“十四五”规划 广州 “慈善之城”") == [1]
+    assert search_module.open_quotation_note("“十四五”规划 广州") is None
+    assert search_module.open_quotation_note("《规划》提到 兜底") is None
+    # An apostrophe closes no quotation: the words between straight quotes are one phrase.
+    assert found_ids(archive, "'children's day'") == found_ids(archive, "‘children’s day’".replace("’s", "'s")) == [3]
+
+
 def stored_articles(archive, texts: dict[int, str]) -> None:
     """Articles whose bodies are ``texts`` as the crawl's pipelines store them (normalised)."""
     archive.store_batch([page()], [article(n, title=f"第{n}篇", body=normalize_plain(body)) for n, body in texts.items()])

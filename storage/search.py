@@ -111,7 +111,6 @@ class Hits(list):
 # ask for nothing (every word is a phrase already); around words with spaces between them
 # ("Save the Children") they make one phrase of them. A term of quotes alone is dropped.
 _CLOSING = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "《": "》"}
-_QUOTES = "".join(dict.fromkeys([*_CLOSING, *_CLOSING.values()]))
 
 
 # A passage pasted to find where it was printed is a search too; PostgreSQL's parse of a query
@@ -142,8 +141,51 @@ def terms(query: str) -> list[str]:
     (spaced by one space, as the pipelines space words). A quotation left open quotes nothing,
     and a mark within a word (children's) is part of it."""
     words = query.split()
-    found = [" ".join(words[start : end + 1]).strip(_QUOTES).strip() for start, end, _ in _runs(words)]
+    found = [_unquoted(" ".join(words[start : end + 1])) for start, end, _ in _runs(words)]
     return [t for t in dict.fromkeys(found) if t]
+
+
+def _apostrophe(term: str, at: int) -> bool:
+    """Whether the single quotation mark at ``at`` is an apostrophe: between two Latin letters."""
+    return term[at] in "'’" and 0 < at < len(term) - 1 and all(
+        c.isascii() and c.isalpha() for c in (term[at - 1], term[at + 1]))
+
+
+# Each closing mark's opening one (quotes that close themselves, " and ', are their own).
+_OPENING = {closing: opening for opening, closing in _CLOSING.items()}
+
+
+def _unquoted(term: str) -> str:
+    """``term`` without the quotation marks around it: a pair enclosing it, and a mark at either
+    end that nothing in it pairs with (left open, or closed without being opened). A quotation
+    that ends or starts within it is part of it, as the page printed it: “十四五”规划, 启动“五社联动”."""
+    while term:
+        first, last = term[0], term[-1]
+        if first in _CLOSING and (closes := _closing_mark_at(term)) in (None, len(term) - 1):
+            term = term[1:-1] if closes else term[1:]
+        elif last in _OPENING and _OPENING[last] not in term[:-1]:
+            term = term[:-1]
+        else:
+            return term
+        term = term.strip()
+    return term
+
+
+def _closing_mark_at(term: str) -> int | None:
+    """Where the quotation ``term`` opens is closed (quotations nested within it skipped), if it is.
+    An apostrophe closes none ('children's', ‘children’s’)."""
+    opening, closing = term[0], _CLOSING[term[0]]
+    depth = 0
+    for at, character in enumerate(term[1:], 1):
+        if _apostrophe(term, at):
+            continue
+        if character == closing:
+            if not depth:
+                return at
+            depth -= 1
+        elif character == opening:
+            depth += 1
+    return None
 
 
 def _runs(words: list[str]) -> Iterator[tuple[int, int, bool]]:
@@ -153,7 +195,8 @@ def _runs(words: list[str]) -> Iterator[tuple[int, int, bool]]:
     while start < len(words):
         end, left_open = start, False
         closing = _CLOSING.get(words[start][0])
-        if closing and not (len(words[start]) > 1 and words[start].endswith(closing)):
+        # A word closing its quotation itself ("社工", “十四五”规划) opens none past it.
+        if closing and _closing_mark_at(words[start]) is None:
             end = next((n for n in range(start + 1, len(words)) if words[n].endswith(closing)), start)
             left_open = end == start
         yield start, end, left_open
@@ -335,7 +378,33 @@ def variants(word: str) -> list[str]:
     for either_width, tables in _WIDTHS:
         if either_width.search(word):
             forms += tuple(form.translate(table) for form in forms for table in tables)
+    if _ANY_QUOTE.search(word):
+        forms += tuple(chain.from_iterable(_other_quotes(form) for form in forms))
     return [form for form in dict.fromkeys(forms) if form]
+
+
+# The pipelines keep quotation marks as the page prints them: curly (“慈善之城”) on most pages,
+# straight ("慈善之城") on some, corner brackets (「慈善之城」, 『』 within) on pages set in
+# Traditional script; and a reader types any of them. A word holding some is asked for with each
+# (opening and closing by turns, as a quotation within a word has them).
+_STRAIGHT = ('"', "'")
+# Each style's double and single marks, opening and closing.
+_QUOTE_STYLES = ((("“", "”"), ("‘", "’")), (("「", "」"), ("『", "』")))
+_ANY_QUOTE = re.compile("[" + "".join(chain(_STRAIGHT, *chain.from_iterable(_QUOTE_STYLES))) + "]")
+_STRAIGHTENED = {ord(mark): quote for style in _QUOTE_STYLES for pair, quote in zip(style, _STRAIGHT) for mark in pair}
+
+
+def _other_quotes(form: str) -> list[str]:
+    """``form`` with its quotation marks straight, and in each other style."""
+    straight = form.translate(_STRAIGHTENED)
+    forms = [straight]
+    for style in _QUOTE_STYLES:
+        styled = straight
+        for pair, quote in zip(style, _STRAIGHT):
+            pieces = styled.split(quote)
+            styled = pieces[0] + "".join(pair[n % 2] + piece for n, piece in enumerate(pieces[1:]))
+        forms.append(styled)
+    return forms
 
 
 # What a word is normalised between to learn how the pipelines store it beside Chinese text: any

@@ -456,6 +456,55 @@ def test_words_within_quotation_marks_are_one_phrase(archive):
     assert [h.article_id for h in search(archive, "《公益 时报》")] == [3]
 
 
+def test_a_word_holding_a_quotation_finds_it_in_straight_or_curly_marks_and_marks_it_whole(archive):
+    # A quotation within a word (“十四五”规划, copied from a page) is part of it; the pipelines keep
+    # quotation marks as printed, and a reader types straight ones as readily as curly ones.
+    archive.store_batch([page()], [
+        article(1, title="规划", body="推进“十四五”规划的重要一年，巩固“慈善之城”创建成效。"),
+        article(2, title="其他", body='网站写作"十四五"规划，"慈善之城"创建。'),
+        article(3, title="无关", body="十四五规划，慈善之城"),
+    ])
+    for query in ('“十四五”规划', '"十四五"规划', '"慈善之城"创建', '“慈善之城”创建'):
+        assert found_ids(archive, query) == [1, 2], query
+    assert found_ids(archive, '巩固"慈善之城"') == found_ids(archive, '巩固“慈善之城”') == [1]
+    assert snippets(archive, '“十四五”规划')[1] == "推进【“十四五”规划】的重要一年，巩固“慈善之城”创建成效。"
+    assert snippets(archive, '巩固“慈善之城”')[1] == "推进“十四五”规划的重要一年，【巩固“慈善之城”】创建成效。"
+    assert snippets(archive, '"十四五"规划')[2] == '网站写作【"十四五"规划】，"慈善之城"创建。'
+    # Quotation marks around a word, or left open, still quote nothing, nor do straight ones
+    # around a word holding an apostrophe.
+    assert found_ids(archive, '“十四五”') == found_ids(archive, '"十四五') == [1, 2, 3]
+    archive.store_batch([page()], [article(4, title="children's day", body="正文")])
+    assert found_ids(archive, "'children's'") == [4]
+
+
+def test_a_quotation_in_corner_brackets_finds_it_in_curly_or_straight_marks_and_the_reverse(archive):
+    # Pages set in Traditional script quote with corner brackets (「」, 『』 within), which the
+    # archive keeps as printed beside its Simplified text; a reader types either.
+    archive.store_batch([page()], [
+        article(1, title="港版", body="巩固「慈善之城」创建成效，『五社联动』"),
+        article(2, title="内地版", body="巩固“慈善之城”创建成效，‘五社联动’"),
+    ])
+    for query in ("「慈善之城」創建", "“慈善之城”创建", '"慈善之城"创建', "，『五社聯動』", "，'五社联动'"):
+        assert found_ids(archive, query) == [1, 2], query
+    assert snippets(archive, "“慈善之城”创建")[1] == "巩固【「慈善之城」创建】成效，『五社联动』"
+
+
+def test_words_whose_quotations_close_within_them_are_words_apart_and_open_none(archive):
+    # “十四五”规划 closes its quotation itself: it opened none across the words after it, which made
+    # one phrase of “十四五”规划 … “慈善之城” (nothing found), or a note that it was left open.
+    archive.store_batch([page()], [
+        article(1, title="规划", body="推进“十四五”规划，广州巩固“慈善之城”创建成效。"),
+        article(2, title="其他", body="“十四五”规划"),
+        article(3, title="children's day", body="正文"),
+        article(4, title="children's", body="day"),
+    ])
+    assert found_ids(archive, "“十四五”规划 广州 “慈善之城”") == [1]
+    assert search_module.open_quotation_note("“十四五”规划 广州") is None
+    assert search_module.open_quotation_note("《规划》提到 兜底") is None
+    # An apostrophe closes no quotation: the words between straight quotes are one phrase.
+    assert found_ids(archive, "'children's day'") == found_ids(archive, "‘children’s day’".replace("’s", "'s")) == [3]
+
+
 def stored_articles(archive, texts: dict[int, str]) -> None:
     """Articles whose bodies are ``texts`` as the crawl's pipelines store them (normalised)."""
     archive.store_batch([page()], [article(n, title=f"第{n}篇", body=normalize_plain(body)) for n, body in texts.items()])

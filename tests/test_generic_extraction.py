@@ -160,3 +160,46 @@ def test_lines_broken_by_br_in_one_container_are_the_region():
 def test_a_wrapper_with_a_misleading_name_does_not_lose_the_text():
     html = page(f'<div class="page-foot-fixed"><div class=text>{paragraphs(PARAGRAPHS)}</div></div>')
     assert GenericArticle(html, "u").paragraphs == PARAGRAPHS
+
+
+SPAM = "亚洲一区二区的精品站点，每日更新。久久综合网，天天更新，欢迎收藏本站。"
+
+
+@pytest.mark.parametrize(("sheet", "block"), [
+    (".k9 {display:none}", f"<div class=k9><p>{SPAM}</p></div>"),
+    ("#w .k9 {position:absolute; left:-9999px}", f"<div class=k9><p>{SPAM}</p></div>"),
+    ("", f'<div style="font-size:0"><p>{SPAM}</p></div>'),
+    ("", f'<div style="position:absolute; left:-9999px"><p>{SPAM}</p></div>'),
+    ("", f"<div hidden><p>{SPAM}</p></div>"),
+    ("", f"<noscript><div><p>{SPAM}</p></div></noscript>"),
+])
+def test_a_block_css_hides_is_no_prose_of_the_article(sheet, block):
+    """Only a style attribute's display:none or visibility:hidden counted: a kit's block in a
+    layout table's other column, hidden by a <style> class (or off screen, font-size:0, a
+    <noscript>), was prose, and the region widened to the whole table, the page's menu in it."""
+    html = page(f"<table id=w><tr><td><a href=/>首页</a> <a href=/a/>政务公开</a></td>"
+                f"<td><div class=text><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div></td><td>{block}</td></tr></table>",
+                f"<title>页面</title><style>{sheet}</style>")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert (article.title, article.paragraphs) == (TITLE, PARAGRAPHS)
+    assert "政务公开" not in article.body_html and SPAM not in article.body_html
+
+
+def test_lines_on_screen_are_chosen_over_a_longer_hidden_block_of_sentences():
+    """Blocks of sentences were chosen before lines without one: a page of teasers lost them all
+    to the kit's hidden block, the only prose taken."""
+    lines = ["浙江:杭州市拱墅区深化推进项目社工队伍建设 08版", "广西:南宁市未成年人司法社会工作服务中心揭牌 09版"]
+    html = page(f"<style>.k9 {{display:none}}</style><div>{paragraphs(lines)}</div>"
+                f"<div class=k9><p>{SPAM * 3}</p></div>")
+    article = GenericArticle(html, "u")
+    assert article.paragraphs == lines
+    assert SPAM not in article.body_html
+
+
+@pytest.mark.parametrize("rule", [".logo {display:none}", "h1.logo {text-indent:-9999px}", "#top .logo {visibility:hidden}"])
+def test_a_heading_a_style_rule_hides_whole_is_no_title(rule):
+    """A <style> rule hiding a whole <h1> (a site's logo, a kit's keywords) was not read: its
+    text was the title."""
+    html = page(f"<div id=top><h1 class=logo>久久综合网</h1></div><div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>",
+                f"<title>页面</title><style>{rule}</style>")
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE

@@ -17,7 +17,7 @@ from html import escape
 from lxml.html import tostring
 from parsel import Selector
 
-from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet
+from crawler.templates.hiding import StyleSheet, off_screen, shown, shown_line, style_sheet
 from crawler.templates.text import collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -30,7 +30,6 @@ _PARAGRAPHS = frozenset("p li dd dt blockquote pre h1 h2 h3 h4 h5 h6".split())
 _NOT_TEXT = frozenset(("script", "style", "noscript", "head", "title", "a"))
 _CHROME_TAGS = frozenset(("header", "nav", "footer", "aside"))
 _CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SENTENCE = re.compile(r"[。！？!?；]")
 # A site's notice is written in sentences too, but it is no part of any article.
 _NOTICE = re.compile(r"版[权權][声聲]明|版[权權]所有|copyright|©", re.I)
@@ -53,18 +52,6 @@ def _inline_text(element) -> str:
             parts.append(_inline_text(child))
         parts.append(child.tail or "")
     return collapse("".join(parts))
-
-
-def _hidden(element) -> bool:
-    return any(_HIDDEN.search(node.get("style") or "") for node in [element, *element.iterancestors()])
-
-
-def _off_screen(element) -> bool:
-    """Whether the style of an element or of one around it keeps it off screen, by the rules
-    the cleaner reads (hiding.hidden): a kit's keywords set in an <h1> moved off screen, a
-    site's logo in an <h1> whose text is indented away, are no title. The page's <style>
-    rules are not read here: reading them costs every fallback page's title."""
-    return any(hidden(node) for node in [element, *element.iterancestors()])
 
 
 def _chrome(element) -> bool:
@@ -103,17 +90,32 @@ class GenericArticle:
             tag = _tag(element)
             if tag in _BLOCKS and tag != "body":
                 text = _inline_text(element)
-                if len(text) >= _PROSE and not _NOTICE.search(text) and not _hidden(element):
+                if len(text) >= _PROSE and not _NOTICE.search(text):
                     texts.append((element, text))
+        texts = [(element, text) for element, text in texts if not self._hidden(element)]  # a kit's blocks
         # A name can mislead (a wrapper called "page-foot"): chrome is left out only if text remains.
         texts = [(element, text) for element, text in texts if not _chrome(element)] or texts
         sentences = [element for element, text in texts if _SENTENCE.search(text)]
         return sentences or [element for element, _ in texts]
 
+    def _hidden(self, element) -> bool:
+        """Whether CSS keeps an element, or one around it, off a reader's screen, by the rules the
+        cleaner reads (hiding.off_screen, the page's <style> rules included): a kit's block is no
+        prose, a kit's keywords or a site's logo in an <h1> no title."""
+        if (found := self._hiding.get(element)) is None:
+            parent = element.getparent()
+            found = self._hiding[element] = off_screen(element, self._sheet) or (parent is not None and self._hidden(parent))
+        return found
+
+    @cached_property
+    def _hiding(self) -> dict:
+        """_hidden of each element asked, and of those around it: the blocks asked share most of
+        their ancestors, each read once."""
+        return {}
+
     @cached_property
     def _sheet(self) -> StyleSheet | None:
-        """What the page's <style> rules hide, for its title: read only for a heading that
-        holds elements (a heading of text alone, most, has nothing in it to hide)."""
+        """What the page's <style> rules hide (None for a page without one, most)."""
         return style_sheet(self._sel.root)
 
     @property
@@ -128,7 +130,7 @@ class GenericArticle:
         a reader sees it: read as the Founder headings are (hiding.shown_line), without what
         CSS hides in it (a kit's keywords) or a <noscript>; else (None, "")."""
         for heading in self._sel.root.iter("h1"):
-            if not _off_screen(heading) and not _chrome(heading):
+            if not self._hidden(heading) and not _chrome(heading):
                 if text := shown_line(heading, self._sheet if len(heading) else None):
                     return heading, text
         return None, ""

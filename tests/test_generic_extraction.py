@@ -196,6 +196,22 @@ def test_lines_on_screen_are_chosen_over_a_longer_hidden_block_of_sentences():
     assert SPAM not in article.body_html
 
 
+@pytest.mark.parametrize("hiding", ["class=k9", 'style="display:none"'])
+def test_an_article_css_hides_whole_is_still_its_text(hiding):
+    """A site that hides its article and shows it by script: the fallback found no prose and
+    stored no text (with a style attribute; by a <style> class once those were read). As the
+    cleaner reads a region all hidden, its sentences are the text."""
+    html = page(f"<style>.k9 {{display:none}}</style><h1>广东发布规划</h1><div {hiding}>{paragraphs(PARAGRAPHS)}</div>")
+    article = GenericArticle(html, "u")
+    assert (article.title, clean_body(article.body_html, article.body_sheet).paragraphs) == ("广东发布规划", PARAGRAPHS)
+
+
+def test_a_hidden_menu_of_titles_is_no_text_of_a_page_without_prose():
+    titles = ["民政部召开全国志愿服务和社会工作电视电话会议", "广西开展困境儿童关爱服务活动的有关情况介绍"]
+    html = page(f'<div><a href=/>首页</a></div><div id=btdh style="display:none">{paragraphs(titles, "li")}</div>')
+    assert GenericArticle(html, "u").paragraphs == []
+
+
 @pytest.mark.parametrize("rule", [".logo {display:none}", "h1.logo {text-indent:-9999px}", "#top .logo {visibility:hidden}"])
 def test_a_heading_a_style_rule_hides_whole_is_no_title(rule):
     """A <style> rule hiding a whole <h1> (a site's logo, a kit's keywords) was not read: its

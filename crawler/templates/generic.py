@@ -92,7 +92,11 @@ class GenericArticle:
                 text = _inline_text(element)
                 if len(text) >= _PROSE and not _NOTICE.search(text):
                     texts.append((element, text))
-        texts = [(element, text) for element, text in texts if not self._hidden(element)]  # a kit's blocks
+        # What CSS hides is a kit's block. Where it hides every block, the site shows its text by
+        # script (as the cleaner reads a region all hidden): its sentences are the text, a hidden
+        # menu's titles are not.
+        texts = ([(element, text) for element, text in texts if not self._hidden(element)]
+                 or [(element, text) for element, text in texts if _SENTENCE.search(text)])
         # A name can mislead (a wrapper called "page-foot"): chrome is left out only if text remains.
         texts = [(element, text) for element, text in texts if not _chrome(element)] or texts
         sentences = [element for element, text in texts if _SENTENCE.search(text)]

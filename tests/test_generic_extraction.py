@@ -219,3 +219,18 @@ def test_a_heading_a_style_rule_hides_whole_is_no_title(rule):
     html = page(f"<div id=top><h1 class=logo>久久综合网</h1></div><div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>",
                 f"<title>页面</title><style>{rule}</style>")
     assert GenericArticle(html, "http://x/a.htm").title == TITLE
+
+
+@pytest.mark.parametrize("masthead", ["<div class=top><h1>某某日报</h1></div>", "<h1><a href=/>某某日报</a></h1>"])
+def test_the_title_is_the_heading_over_the_text_not_the_sites_name_before_it(masthead):
+    """The first <h1> was the title: a site that sets its name in an <h1> above its menu (某某日报)
+    had it stored as every article's title, the real one left in the text as its first line."""
+    html = page(f'{masthead}<div class=menu2><a href=/>首页</a> <a href=/a/>要闻</a></div>'
+                f"<div class=article><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div><h1>相关新闻</h1>")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert (article.title, clean_body(article.body_html).paragraphs) == (TITLE, PARAGRAPHS)
+
+
+def test_a_heading_after_the_text_is_the_title_where_none_stands_before_it():
+    html = page(f"<div>{paragraphs(PARAGRAPHS)}</div><h1>{TITLE}</h1>")
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE

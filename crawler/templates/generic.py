@@ -130,14 +130,30 @@ class GenericArticle:
 
     @cached_property
     def _title_heading(self) -> tuple:
-        """The first <h1> on screen outside the page's chrome that shows text, and its line as
-        a reader sees it: read as the Founder headings are (hiding.shown_line), without what
-        CSS hides in it (a kit's keywords) or a <noscript>; else (None, "")."""
-        for heading in self._sel.root.iter("h1"):
+        """The <h1> nearest over the article's text (_headings) on screen outside the page's
+        chrome that shows text, and its line as a reader sees it: read as the Founder headings
+        are (hiding.shown_line), without what CSS hides in it (a kit's keywords) or a
+        <noscript>; else (None, "")."""
+        for heading in self._headings():
             if not self._hidden(heading) and not _chrome(heading):
                 if text := shown_line(heading, self._sheet if len(heading) else None):
                     return heading, text
         return None, ""
+
+    def _headings(self) -> list:
+        """The page's <h1>s, those up to the article's first block of prose nearest first, then
+        those after it: a site sets its name in an <h1> above its menu, and the first was taken."""
+        if not self._prose:
+            return list(self._sel.root.iter("h1"))
+        first = self._prose[0]
+        before, after = [], []
+        found = before
+        for element in self._sel.root.iter(*{"h1", first.tag}):
+            if element.tag == "h1":
+                found.append(element)
+            if element is first:
+                found = after
+        return before[::-1] + after
 
     @property
     def _title_element(self):

@@ -234,3 +234,9 @@ def test_the_title_is_the_heading_over_the_text_not_the_sites_name_before_it(mas
 def test_a_heading_after_the_text_is_the_title_where_none_stands_before_it():
     html = page(f"<div>{paragraphs(PARAGRAPHS)}</div><h1>{TITLE}</h1>")
     assert GenericArticle(html, "http://x/a.htm").title == TITLE
+
+
+def test_of_two_headings_set_one_over_the_other_the_first_is_the_title():
+    """A title over its subtitle, both <h1>: the one nearest the text was taken, the subtitle."""
+    html = page(f"<h1>某某日报</h1><div><h1>{TITLE}</h1><h1>副题：推动社工站建设</h1>{paragraphs(PARAGRAPHS)}</div>")
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE

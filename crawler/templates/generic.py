@@ -142,7 +142,8 @@ class GenericArticle:
 
     def _headings(self) -> list:
         """The page's <h1>s, those up to the article's first block of prose nearest first, then
-        those after it: a site sets its name in an <h1> above its menu, and the first was taken."""
+        those after it: a site sets its name in an <h1> above its menu, and the first was taken.
+        The nearest comes after the <h1>s set right above it (a title over its subtitle)."""
         if not self._prose:
             return list(self._sel.root.iter("h1"))
         first = self._prose[0]
@@ -153,6 +154,13 @@ class GenericArticle:
                 found.append(element)
             if element is first:
                 found = after
+        if before:
+            above = [before[-1]]
+            for sibling in before[-1].itersiblings(preceding=True):
+                if sibling.tag != "h1":
+                    break
+                above.append(sibling)
+            before = before[: -len(above)] + above
         return before[::-1] + after
 
     @property

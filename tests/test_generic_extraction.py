@@ -240,3 +240,14 @@ def test_of_two_headings_set_one_over_the_other_the_first_is_the_title():
     """A title over its subtitle, both <h1>: the one nearest the text was taken, the subtitle."""
     html = page(f"<h1>某某日报</h1><div><h1>{TITLE}</h1><h1>副题：推动社工站建设</h1>{paragraphs(PARAGRAPHS)}</div>")
     assert GenericArticle(html, "http://x/a.htm").title == TITLE
+
+
+@pytest.mark.parametrize("article", ["article", "section", "main"])
+def test_the_heading_in_an_articles_own_header_is_its_title(article):
+    """An HTML5 page sets its article's title in the article's <header>: taken for the page's
+    header, it was passed over (the <title>, with the site's name, stored) and left in the text."""
+    html = page(f"<header><a href=/>首页</a> <a href=/a/>要闻</a></header><{article}><header><h1>{TITLE}</h1></header>"
+                f"{paragraphs(PARAGRAPHS)}<footer><p>责任编辑：张三</p></footer></{article}>", "<title>要闻_某某网</title>")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert (article.title, clean_body(article.body_html).paragraphs[: len(PARAGRAPHS)]) == (TITLE, PARAGRAPHS)
+    assert "首页" not in article.body_html

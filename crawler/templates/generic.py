@@ -29,6 +29,9 @@ _BLOCKS = frozenset(
 _PARAGRAPHS = frozenset("p li dd dt blockquote pre h1 h2 h3 h4 h5 h6".split())
 _NOT_TEXT = frozenset(("script", "style", "noscript", "head", "title", "a"))
 _CHROME_TAGS = frozenset(("header", "nav", "footer", "aside"))
+# An article's own <header> and <footer> (its title and date, its editor) are no page chrome.
+_OWN_PARTS = frozenset(("header", "footer"))
+_ARTICLES = frozenset(("article", "section", "main"))
 _CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
 _SENTENCE = re.compile(r"[。！？!?；]")
 # A site's notice is written in sentences too, but it is no part of any article.
@@ -57,7 +60,10 @@ def _inline_text(element) -> str:
 def _chrome(element) -> bool:
     """Inside the page's header, navigation, footer or sidebar, by tag or by name."""
     for node in [element, *element.iterancestors()]:
-        if _tag(node) in _CHROME_TAGS or _CHROME_NAME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
+        tag = _tag(node)
+        if tag in _CHROME_TAGS and not (tag in _OWN_PARTS and any(_tag(a) in _ARTICLES for a in node.iterancestors())):
+            return True
+        if _CHROME_NAME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
             return True
     return False
 

@@ -251,3 +251,17 @@ def test_the_heading_in_an_articles_own_header_is_its_title(article):
     article = GenericArticle(html, "http://x/a.htm")
     assert (article.title, clean_body(article.body_html).paragraphs[: len(PARAGRAPHS)]) == (TITLE, PARAGRAPHS)
     assert "首页" not in article.body_html
+
+
+@pytest.mark.parametrize("prolog", ['<?xml version="1.0" encoding="utf-8"?>\n', '<?xml version="1.0" encoding="gbk"?>'])
+def test_an_xhtml_page_with_an_xml_declaration_is_read_as_html(prolog):
+    """parsel reads a text that opens with an XML declaration as XML: the tags of an XHTML page
+    (<html xmlns=…>) came namespaced, so the fallback found no <body>, no <h1>, no <title>, and
+    the article was stored without title or text."""
+    html = (f'{prolog}<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+            f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>页面</title></head>'
+            f"<body><div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div></body></html>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert (article.extraction, article.title, article.paragraphs) == ("fallback", TITLE, PARAGRAPHS)
+    assert clean_body(article.body_html, article.body_sheet).paragraphs == PARAGRAPHS

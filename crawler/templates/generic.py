@@ -83,7 +83,7 @@ class GenericArticle:
     def __init__(self, html: str, url: str):
         self.html = html
         self.url = url
-        self._sel = Selector(text=html)
+        self._sel = Selector(text=html, type="html")  # else parsel reads an XHTML page opening with <?xml ?> as XML
 
     @cached_property
     def _prose(self) -> list:

@@ -265,3 +265,16 @@ def test_an_xhtml_page_with_an_xml_declaration_is_read_as_html(prolog):
     article = FounderArticle(html, "http://x/content_1.htm")
     assert (article.extraction, article.title, article.paragraphs) == ("fallback", TITLE, PARAGRAPHS)
     assert clean_body(article.body_html, article.body_sheet).paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize("where", ["around the text", "in a paragraph"])
+def test_a_page_nested_deeper_than_the_recursion_limit_is_read(where):
+    """An old page's unclosed <font>s nest its text a thousand deep: reading a block's own text
+    (in a paragraph), and what CSS hides around a block (around the text), raised RecursionError,
+    and the article file failed the run on every try."""
+    fonts = "<font>" * 1200
+    body = (fonts + f"<h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}" if where == "around the text"
+            else f"<div><h1>{TITLE}</h1><p>{fonts}{escape(PARAGRAPHS[0])}</p>{paragraphs(PARAGRAPHS[1:])}</div>")
+    article = FounderArticle(page(body), "http://x/content_1.htm")
+    assert (article.extraction, article.title, article.paragraphs) == ("fallback", TITLE, PARAGRAPHS)
+    assert clean_body(article.body_html, article.body_sheet).paragraphs == PARAGRAPHS

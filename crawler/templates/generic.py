@@ -39,6 +39,7 @@ _NOTICE = re.compile(r"版[权權][声聲]明|版[权權]所有|copyright|©", r
 _PROSE = 20  # characters of non-link text a paragraph of prose has at least
 # A layout table's cells hold the page's other columns: the frame never takes them in.
 _FRAME_LIMITS = frozenset(("body", "html", "td", "th", "tr", "tbody", "table"))
+_DEEP = 200  # inline elements in one another read one by one (_inline_text)
 _FRAME = 0.3  # how much text (of either kind) a frame may add, relative to the region's
 
 
@@ -46,13 +47,15 @@ def _tag(element) -> str:
     return element.tag if isinstance(element.tag, str) else ""
 
 
-def _inline_text(element) -> str:
-    """Text of an element outside links and nested blocks: what it says itself."""
+def _inline_text(element, depth: int = 0) -> str:
+    """Text of an element outside links and nested blocks: what it says itself. An old page's
+    unclosed <font>s nest a line a thousand deep, past Python's recursion limit: an element
+    deeper than _DEEP is read whole."""
     parts = [element.text or ""]
     for child in element:
         tag = _tag(child)
         if tag and tag not in _BLOCKS and tag not in _NOT_TEXT:
-            parts.append(_inline_text(child))
+            parts.append(_inline_text(child, depth + 1) if depth < _DEEP else "".join(child.itertext()))
         parts.append(child.tail or "")
     return collapse("".join(parts))
 
@@ -112,9 +115,16 @@ class GenericArticle:
         """Whether CSS keeps an element, or one around it, off a reader's screen, by the rules the
         cleaner reads (hiding.off_screen, the page's <style> rules included): a kit's block is no
         prose, a kit's keywords or a site's logo in an <h1> no title."""
-        if (found := self._hiding.get(element)) is None:
-            parent = element.getparent()
-            found = self._hiding[element] = off_screen(element, self._sheet) or (parent is not None and self._hidden(parent))
+        # Up to the nearest element already read, then down: an old page's unclosed <font>s nest
+        # its text a thousand deep, past Python's recursion limit.
+        unread, node, found = [], element, False
+        while node is not None and (known := self._hiding.get(node)) is None:
+            unread.append(node)
+            node = node.getparent()
+        if node is not None:
+            found = known
+        for node in reversed(unread):
+            found = self._hiding[node] = found or off_screen(node, self._sheet)
         return found
 
     @cached_property

@@ -278,3 +278,14 @@ def test_a_page_nested_deeper_than_the_recursion_limit_is_read(where):
     article = FounderArticle(page(body), "http://x/content_1.htm")
     assert (article.extraction, article.title, article.paragraphs) == ("fallback", TITLE, PARAGRAPHS)
     assert clean_body(article.body_html, article.body_sheet).paragraphs == PARAGRAPHS
+
+
+def test_a_lead_byline_in_a_region_of_lines_without_paragraphs_is_read_after_the_title():
+    """A layout cell of <br>-broken lines holding its <h1>: the fallback's paragraphs (which the
+    lead byline is read from) opened with the title's line, so the byline was not found."""
+    lines = ["■ 本报记者 皮磊", *PARAGRAPHS, "（据民政部官网）"]
+    html = page(f"<table><tr><td><a href=/>首页</a></td><td><h1>广东发布规划</h1>{'<br>'.join(map(escape, lines))}</td>"
+                "</tr></table>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert (article.extraction, article.title, article.byline, article.source) == ("fallback", "广东发布规划", "本报记者 皮磊", "据民政部官网")
+    assert article.paragraphs == lines

@@ -213,24 +213,30 @@ class GenericArticle:
         return region
 
     @cached_property
+    def _untitled(self):
+        """The content region without the title heading, which is a field of its own: a copy
+        of the region without it, its tail kept, where the region holds it."""
+        region, heading = self._region, self._title_element
+        if region is None or heading is None or region not in heading.iterancestors():
+            return region
+        steps = []
+        node = heading
+        while node is not region:
+            steps.append(node.getparent().index(node))
+            node = node.getparent()
+        region = copy.deepcopy(region)
+        node = region
+        for step in reversed(steps):
+            node = node[step]
+        node.drop_tree()
+        return region
+
+    @cached_property
     def body_html(self) -> str:
         """Inner HTML of the content region without the title heading, hidden styles and all."""
-        region = self._region
+        region = self._untitled
         if region is None:
             return ""
-        heading = self._title_element
-        if heading is not None and region in heading.iterancestors():
-            # The title is a field of its own: out of a copy of the region, its tail kept.
-            steps = []
-            node = heading
-            while node is not region:
-                steps.append(node.getparent().index(node))
-                node = node.getparent()
-            region = copy.deepcopy(region)
-            node = region
-            for step in reversed(steps):
-                node = node[step]
-            node.drop_tree()
         return escape(region.text or "", quote=False) + "".join(tostring(c, encoding="unicode") for c in region)
 
     @cached_property
@@ -249,7 +255,7 @@ class GenericArticle:
         """Whether a paragraph is off screen itself, or by a block around it in the region: a
         kit's hidden <p> before the lead byline was read as the article's lead line."""
         for element in (block, *block.iterancestors()):
-            if element is self._region:
+            if element is self._region or element is self._untitled:
                 return False
             if off_screen(element, self._sheet):
                 return True
@@ -258,6 +264,8 @@ class GenericArticle:
     def _paragraphs(self, view) -> list[str]:
         if self._region is None:
             return []
-        blocks = [b.root for b in Selector(root=self._region).css("p") if b.root is not self._title_element] or [self._region]
+        # A region of lines without <p>s (a layout cell's <br>-broken lines) is read without its
+        # title heading: its line came first, before the lead byline.
+        blocks = [b.root for b in Selector(root=self._region).css("p") if b.root is not self._title_element] or [self._untitled]
         found = (line.strip() for block in blocks if (seen := view(block)) is not None for line in lines(seen))
         return [line for line in found if line]

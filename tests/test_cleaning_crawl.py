@@ -46,9 +46,14 @@ CAPTIONED = "content_306501.htm"
 CAPTION_END = "工程官網)</td>"
 CAPTION_SPAM = "<style>.c7 {display:none}</style><span class=c7>久久综合网</span><noscript>亚洲一区二区</noscript>"
 # Off its template (the template finds no body, no title): the generic extractor reads the page,
-# its title from an <h1> in which a kit hid its keywords.
+# its title from an <h1> in which a kit hid its keywords, below the paper's name in an <h1> of
+# its own above the menu.
 FALLBACK = "content_306503.htm"
 FALLBACK_TITLE = "本期導讀"
+MASTHEAD = "<BODY leftMargin=0 topMargin=0>"
+# A kit's block of sentences a <style> class hides, at the end of that page of teaser lines.
+FALLBACK_KIT = "亚洲一区二区的精品站点，每日更新。久久综合网，欢迎收藏本站。"
+FALLBACK_END = "</BODY>"
 # Keywords hidden in its closing source note.
 NOTED = "content_306502.htm"
 NOTE = "(據廣東省民政廳)</P>"
@@ -128,10 +133,12 @@ def _spam(name: str, html: str) -> str:
         assert html.count(CAPTION_END) == 1
         return html.replace(CAPTION_END, CAPTION_END.replace("</td>", CAPTION_SPAM + "</td>"))
     if name == FALLBACK:
-        for unique in (f">{FALLBACK_TITLE}</td>", f"<title>{FALLBACK_TITLE}</title>", "<div id=ozoom"):
+        for unique in (f">{FALLBACK_TITLE}</td>", f"<title>{FALLBACK_TITLE}</title>", "<div id=ozoom", MASTHEAD, FALLBACK_END):
             assert html.count(unique) == 1
         heading = f'<h1>{FALLBACK_TITLE}<span style="display:none">久久综合网</span><b class=t8>亚洲一区二区</b></h1>'
         return (html.replace(f">{FALLBACK_TITLE}</td>", "></td>").replace(f"<title>{FALLBACK_TITLE}</title>", "<title></title>")
+                .replace(MASTHEAD, f"{MASTHEAD}<h1>公益時報</h1>")
+                .replace(FALLBACK_END, f"<style>.k7 {{display:none}}</style><div class=k7><p>{FALLBACK_KIT}</p></div>{FALLBACK_END}")
                 .replace("<div id=ozoom", f"<style>.t8 {{display:none}}</style>{heading}<div id=newbody"))
     return html
 
@@ -208,7 +215,8 @@ def test_mixed_titles_a_leading_spam_link_and_titles_without_separators_are_not_
 
 def test_keywords_hidden_in_a_caption_or_a_fallback_title_are_not_stored(spammed, unspammed):
     """Read whole, the picture's stored caption ran on into the kit's keywords, and so did the
-    title the generic extractor read from a page off its template (本期导读久久综合网亚洲一区二区)."""
+    title the generic extractor read from a page off its template (本期导读久久综合网亚洲一区二区),
+    and the paper's name in an <h1> above the page's menu was taken for that title (公益时报)."""
     query = ("SELECT i.caption, i.caption_original FROM images i JOIN articles a ON a.id = i.article_id "
              "WHERE a.url LIKE :u ORDER BY i.position")
     stored = [tuple(row) for row in sql_rows(spammed, query, u=f"%/{CAPTIONED}")]
@@ -217,6 +225,13 @@ def test_keywords_hidden_in_a_caption_or_a_fallback_title_are_not_stored(spammed
     query = "SELECT title, extraction FROM articles WHERE url LIKE :u"
     [(title, extraction)] = sql_rows(spammed, query, u=f"%/{FALLBACK}")
     assert (title, extraction) == ("本期导读", "fallback")
+
+
+def test_a_fallback_page_of_lines_is_stored_whole_beside_a_kits_hidden_block(spammed, bodies):
+    """Its hidden block of sentences was the only prose the generic extractor took over the lines
+    (the <style> rule not read): the stored body was the kit's text, the teasers lost."""
+    [(body,)] = sql_rows(spammed, "SELECT body FROM articles WHERE url LIKE :u", u=f"%/{FALLBACK}")
+    assert body == bodies[FALLBACK]  # the kit's block outside the region, as spam outside a template's
 
 
 def test_keywords_hidden_in_the_source_note_are_not_stored(spammed, unspammed):

@@ -160,3 +160,132 @@ def test_lines_broken_by_br_in_one_container_are_the_region():
 def test_a_wrapper_with_a_misleading_name_does_not_lose_the_text():
     html = page(f'<div class="page-foot-fixed"><div class=text>{paragraphs(PARAGRAPHS)}</div></div>')
     assert GenericArticle(html, "u").paragraphs == PARAGRAPHS
+
+
+SPAM = "亚洲一区二区的精品站点，每日更新。久久综合网，天天更新，欢迎收藏本站。"
+
+
+@pytest.mark.parametrize(("sheet", "block"), [
+    (".k9 {display:none}", f"<div class=k9><p>{SPAM}</p></div>"),
+    ("#w .k9 {position:absolute; left:-9999px}", f"<div class=k9><p>{SPAM}</p></div>"),
+    ("", f'<div style="font-size:0"><p>{SPAM}</p></div>'),
+    ("", f'<div style="position:absolute; left:-9999px"><p>{SPAM}</p></div>'),
+    ("", f"<div hidden><p>{SPAM}</p></div>"),
+    ("", f"<noscript><div><p>{SPAM}</p></div></noscript>"),
+])
+def test_a_block_css_hides_is_no_prose_of_the_article(sheet, block):
+    """Only a style attribute's display:none or visibility:hidden counted: a kit's block in a
+    layout table's other column, hidden by a <style> class (or off screen, font-size:0, a
+    <noscript>), was prose, and the region widened to the whole table, the page's menu in it."""
+    html = page(f"<table id=w><tr><td><a href=/>首页</a> <a href=/a/>政务公开</a></td>"
+                f"<td><div class=text><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div></td><td>{block}</td></tr></table>",
+                f"<title>页面</title><style>{sheet}</style>")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert (article.title, article.paragraphs) == (TITLE, PARAGRAPHS)
+    assert "政务公开" not in article.body_html and SPAM not in article.body_html
+
+
+def test_lines_on_screen_are_chosen_over_a_longer_hidden_block_of_sentences():
+    """Blocks of sentences were chosen before lines without one: a page of teasers lost them all
+    to the kit's hidden block, the only prose taken."""
+    lines = ["浙江:杭州市拱墅区深化推进项目社工队伍建设 08版", "广西:南宁市未成年人司法社会工作服务中心揭牌 09版"]
+    html = page(f"<style>.k9 {{display:none}}</style><div>{paragraphs(lines)}</div>"
+                f"<div class=k9><p>{SPAM * 3}</p></div>")
+    article = GenericArticle(html, "u")
+    assert article.paragraphs == lines
+    assert SPAM not in article.body_html
+
+
+@pytest.mark.parametrize("hiding", ["class=k9", 'style="display:none"'])
+def test_an_article_css_hides_whole_is_still_its_text(hiding):
+    """A site that hides its article and shows it by script: the fallback found no prose and
+    stored no text (with a style attribute; by a <style> class once those were read). As the
+    cleaner reads a region all hidden, its sentences are the text."""
+    html = page(f"<style>.k9 {{display:none}}</style><h1>广东发布规划</h1><div {hiding}>{paragraphs(PARAGRAPHS)}</div>")
+    article = GenericArticle(html, "u")
+    assert (article.title, clean_body(article.body_html, article.body_sheet).paragraphs) == ("广东发布规划", PARAGRAPHS)
+
+
+def test_a_hidden_menu_of_titles_is_no_text_of_a_page_without_prose():
+    titles = ["民政部召开全国志愿服务和社会工作电视电话会议", "广西开展困境儿童关爱服务活动的有关情况介绍"]
+    html = page(f'<div><a href=/>首页</a></div><div id=btdh style="display:none">{paragraphs(titles, "li")}</div>')
+    assert GenericArticle(html, "u").paragraphs == []
+
+
+@pytest.mark.parametrize("rule", [".logo {display:none}", "h1.logo {text-indent:-9999px}", "#top .logo {visibility:hidden}"])
+def test_a_heading_a_style_rule_hides_whole_is_no_title(rule):
+    """A <style> rule hiding a whole <h1> (a site's logo, a kit's keywords) was not read: its
+    text was the title."""
+    html = page(f"<div id=top><h1 class=logo>久久综合网</h1></div><div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>",
+                f"<title>页面</title><style>{rule}</style>")
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE
+
+
+@pytest.mark.parametrize("masthead", ["<div class=top><h1>某某日报</h1></div>", "<h1><a href=/>某某日报</a></h1>"])
+def test_the_title_is_the_heading_over_the_text_not_the_sites_name_before_it(masthead):
+    """The first <h1> was the title: a site that sets its name in an <h1> above its menu (某某日报)
+    had it stored as every article's title, the real one left in the text as its first line."""
+    html = page(f'{masthead}<div class=menu2><a href=/>首页</a> <a href=/a/>要闻</a></div>'
+                f"<div class=article><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div><h1>相关新闻</h1>")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert (article.title, clean_body(article.body_html).paragraphs) == (TITLE, PARAGRAPHS)
+
+
+def test_a_heading_after_the_text_is_the_title_where_none_stands_before_it():
+    html = page(f"<div>{paragraphs(PARAGRAPHS)}</div><h1>{TITLE}</h1>")
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE
+
+
+def test_of_two_headings_set_one_over_the_other_the_first_is_the_title():
+    """A title over its subtitle, both <h1>: the one nearest the text was taken, the subtitle."""
+    html = page(f"<h1>某某日报</h1><div><h1>{TITLE}</h1><h1>副题：推动社工站建设</h1>{paragraphs(PARAGRAPHS)}</div>")
+    assert GenericArticle(html, "http://x/a.htm").title == TITLE
+
+
+@pytest.mark.parametrize("article", ["article", "section", "main"])
+def test_the_heading_in_an_articles_own_header_is_its_title(article):
+    """An HTML5 page sets its article's title in the article's <header>: taken for the page's
+    header, it was passed over (the <title>, with the site's name, stored) and left in the text."""
+    html = page(f"<header><a href=/>首页</a> <a href=/a/>要闻</a></header><{article}><header><h1>{TITLE}</h1></header>"
+                f"{paragraphs(PARAGRAPHS)}<footer><p>责任编辑：张三</p></footer></{article}>", "<title>要闻_某某网</title>")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert (article.title, clean_body(article.body_html).paragraphs[: len(PARAGRAPHS)]) == (TITLE, PARAGRAPHS)
+    assert "首页" not in article.body_html
+
+
+@pytest.mark.parametrize("prolog", ['<?xml version="1.0" encoding="utf-8"?>\n', '<?xml version="1.0" encoding="gbk"?>'])
+def test_an_xhtml_page_with_an_xml_declaration_is_read_as_html(prolog):
+    """parsel reads a text that opens with an XML declaration as XML: the tags of an XHTML page
+    (<html xmlns=…>) came namespaced, so the fallback found no <body>, no <h1>, no <title>, and
+    the article was stored without title or text."""
+    html = (f'{prolog}<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+            f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>页面</title></head>'
+            f"<body><div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div></body></html>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert (article.extraction, article.title, article.paragraphs) == ("fallback", TITLE, PARAGRAPHS)
+    assert clean_body(article.body_html, article.body_sheet).paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize("where", ["around the text", "in a paragraph"])
+def test_a_page_nested_deeper_than_the_recursion_limit_is_read(where):
+    """An old page's unclosed <font>s nest its text a thousand deep: reading a block's own text
+    (in a paragraph), and what CSS hides around a block (around the text), raised RecursionError,
+    and the article file failed the run on every try."""
+    fonts = "<font>" * 1200
+    body = (fonts + f"<h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}" if where == "around the text"
+            else f"<div><h1>{TITLE}</h1><p>{fonts}{escape(PARAGRAPHS[0])}</p>{paragraphs(PARAGRAPHS[1:])}</div>")
+    article = FounderArticle(page(body), "http://x/content_1.htm")
+    assert (article.extraction, article.title, article.paragraphs) == ("fallback", TITLE, PARAGRAPHS)
+    assert clean_body(article.body_html, article.body_sheet).paragraphs == PARAGRAPHS
+
+
+def test_a_lead_byline_in_a_region_of_lines_without_paragraphs_is_read_after_the_title():
+    """A layout cell of <br>-broken lines holding its <h1>: the fallback's paragraphs (which the
+    lead byline is read from) opened with the title's line, so the byline was not found."""
+    lines = ["■ 本报记者 皮磊", *PARAGRAPHS, "（据民政部官网）"]
+    html = page(f"<table><tr><td><a href=/>首页</a></td><td><h1>广东发布规划</h1>{'<br>'.join(map(escape, lines))}</td>"
+                "</tr></table>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert (article.extraction, article.title, article.byline, article.source) == ("fallback", "广东发布规划", "本报记者 皮磊", "据民政部官网")
+    assert article.paragraphs == lines

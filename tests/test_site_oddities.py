@@ -700,3 +700,28 @@ def test_a_byline_is_stored_without_the_mark_before_it(tmp_path, archive):
     rows = sql_rows(archive, "SELECT substr(url, -18), byline FROM articles WHERE url LIKE '%content_306504.htm'"
                              " OR url LIKE '%content_306510.htm' ORDER BY url")
     assert rows == [("content_306504.htm", "本报记者 皮磊"), ("content_306510.htm", "本报记者 王勇")]
+
+
+# --- an XHTML page off the template -------------------------------------------------------------
+
+_XHTML = "content_306513.htm"
+_XHTML_TITLE = "某市召開社會工作會議"
+_XHTML_TEXT = ["近日，某市民政局召開全市社會工作會議，總結去年工作，部署今年任務。",
+               "會議指出，要進一步健全社會工作服務體系，推動鄉鎮（街道）社工站建設提質增效。"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_an_xhtml_article_file_with_an_xml_declaration_is_stored_with_its_title_and_text(tmp_path, archive_url, encoding):
+    """parsel read a page opening with <?xml …?> as XML: off its template, the generic extractor
+    found none of its namespaced tags, and the article was stored without title or text."""
+    site = sample_site(tmp_path / "site", pdfs=False)
+    paragraphs = "".join(f"<p>{line}</p>" for line in _XHTML_TEXT)
+    [file] = (site / "html").rglob(_XHTML)
+    file.write_bytes((f'<?xml version="1.0" encoding="{encoding}"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 '
+                      'Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+                      f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>{_XHTML_TITLE}_某某日報</title></head>'
+                      f"<body><div class=article><h1>{_XHTML_TITLE}</h1>{paragraphs}</div></body></html>").encode(encoding))
+    [(done, _)] = crawl(site, archive_url)
+    assert done.returncode == 0, done.stderr[-2000:]  # one file of 20 off its template is no drift alarm
+    rows = sql_rows(archive_url, "SELECT extraction, title_original, body_original FROM articles WHERE url LIKE :u", u=f"%{_XHTML}")
+    assert rows == [("fallback", _XHTML_TITLE, "\n".join(_XHTML_TEXT))]

@@ -17,7 +17,7 @@ from html import escape
 from lxml.html import tostring
 from parsel import Selector
 
-from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet
+from crawler.templates.hiding import StyleSheet, off_screen, shown, shown_line, style_sheet
 from crawler.templates.text import collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -29,14 +29,17 @@ _BLOCKS = frozenset(
 _PARAGRAPHS = frozenset("p li dd dt blockquote pre h1 h2 h3 h4 h5 h6".split())
 _NOT_TEXT = frozenset(("script", "style", "noscript", "head", "title", "a"))
 _CHROME_TAGS = frozenset(("header", "nav", "footer", "aside"))
+# An article's own <header> and <footer> (its title and date, its editor) are no page chrome.
+_OWN_PARTS = frozenset(("header", "footer"))
+_ARTICLES = frozenset(("article", "section", "main"))
 _CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SENTENCE = re.compile(r"[。！？!?；]")
 # A site's notice is written in sentences too, but it is no part of any article.
 _NOTICE = re.compile(r"版[权權][声聲]明|版[权權]所有|copyright|©", re.I)
 _PROSE = 20  # characters of non-link text a paragraph of prose has at least
 # A layout table's cells hold the page's other columns: the frame never takes them in.
 _FRAME_LIMITS = frozenset(("body", "html", "td", "th", "tr", "tbody", "table"))
+_DEEP = 200  # inline elements in one another read one by one (_inline_text)
 _FRAME = 0.3  # how much text (of either kind) a frame may add, relative to the region's
 
 
@@ -44,33 +47,26 @@ def _tag(element) -> str:
     return element.tag if isinstance(element.tag, str) else ""
 
 
-def _inline_text(element) -> str:
-    """Text of an element outside links and nested blocks: what it says itself."""
+def _inline_text(element, depth: int = 0) -> str:
+    """Text of an element outside links and nested blocks: what it says itself. An old page's
+    unclosed <font>s nest a line a thousand deep, past Python's recursion limit: an element
+    deeper than _DEEP is read whole."""
     parts = [element.text or ""]
     for child in element:
         tag = _tag(child)
         if tag and tag not in _BLOCKS and tag not in _NOT_TEXT:
-            parts.append(_inline_text(child))
+            parts.append(_inline_text(child, depth + 1) if depth < _DEEP else "".join(child.itertext()))
         parts.append(child.tail or "")
     return collapse("".join(parts))
-
-
-def _hidden(element) -> bool:
-    return any(_HIDDEN.search(node.get("style") or "") for node in [element, *element.iterancestors()])
-
-
-def _off_screen(element) -> bool:
-    """Whether the style of an element or of one around it keeps it off screen, by the rules
-    the cleaner reads (hiding.hidden): a kit's keywords set in an <h1> moved off screen, a
-    site's logo in an <h1> whose text is indented away, are no title. The page's <style>
-    rules are not read here: reading them costs every fallback page's title."""
-    return any(hidden(node) for node in [element, *element.iterancestors()])
 
 
 def _chrome(element) -> bool:
     """Inside the page's header, navigation, footer or sidebar, by tag or by name."""
     for node in [element, *element.iterancestors()]:
-        if _tag(node) in _CHROME_TAGS or _CHROME_NAME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
+        tag = _tag(node)
+        if tag in _CHROME_TAGS and not (tag in _OWN_PARTS and any(_tag(a) in _ARTICLES for a in node.iterancestors())):
+            return True
+        if _CHROME_NAME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
             return True
     return False
 
@@ -90,7 +86,7 @@ class GenericArticle:
     def __init__(self, html: str, url: str):
         self.html = html
         self.url = url
-        self._sel = Selector(text=html)
+        self._sel = Selector(text=html, type="html")  # else parsel reads an XHTML page opening with <?xml ?> as XML
 
     @cached_property
     def _prose(self) -> list:
@@ -103,17 +99,43 @@ class GenericArticle:
             tag = _tag(element)
             if tag in _BLOCKS and tag != "body":
                 text = _inline_text(element)
-                if len(text) >= _PROSE and not _NOTICE.search(text) and not _hidden(element):
+                if len(text) >= _PROSE and not _NOTICE.search(text):
                     texts.append((element, text))
+        # What CSS hides is a kit's block. Where it hides every block, the site shows its text by
+        # script (as the cleaner reads a region all hidden): its sentences are the text, a hidden
+        # menu's titles are not.
+        texts = ([(element, text) for element, text in texts if not self._hidden(element)]
+                 or [(element, text) for element, text in texts if _SENTENCE.search(text)])
         # A name can mislead (a wrapper called "page-foot"): chrome is left out only if text remains.
         texts = [(element, text) for element, text in texts if not _chrome(element)] or texts
         sentences = [element for element, text in texts if _SENTENCE.search(text)]
         return sentences or [element for element, _ in texts]
 
+    def _hidden(self, element) -> bool:
+        """Whether CSS keeps an element, or one around it, off a reader's screen, by the rules the
+        cleaner reads (hiding.off_screen, the page's <style> rules included): a kit's block is no
+        prose, a kit's keywords or a site's logo in an <h1> no title."""
+        # Up to the nearest element already read, then down: an old page's unclosed <font>s nest
+        # its text a thousand deep, past Python's recursion limit.
+        unread, node, found = [], element, False
+        while node is not None and (known := self._hiding.get(node)) is None:
+            unread.append(node)
+            node = node.getparent()
+        if node is not None:
+            found = known
+        for node in reversed(unread):
+            found = self._hiding[node] = found or off_screen(node, self._sheet)
+        return found
+
+    @cached_property
+    def _hiding(self) -> dict:
+        """_hidden of each element asked, and of those around it: the blocks asked share most of
+        their ancestors, each read once."""
+        return {}
+
     @cached_property
     def _sheet(self) -> StyleSheet | None:
-        """What the page's <style> rules hide, for its title: read only for a heading that
-        holds elements (a heading of text alone, most, has nothing in it to hide)."""
+        """What the page's <style> rules hide (None for a page without one, most)."""
         return style_sheet(self._sel.root)
 
     @property
@@ -124,14 +146,38 @@ class GenericArticle:
 
     @cached_property
     def _title_heading(self) -> tuple:
-        """The first <h1> on screen outside the page's chrome that shows text, and its line as
-        a reader sees it: read as the Founder headings are (hiding.shown_line), without what
-        CSS hides in it (a kit's keywords) or a <noscript>; else (None, "")."""
-        for heading in self._sel.root.iter("h1"):
-            if not _off_screen(heading) and not _chrome(heading):
+        """The <h1> nearest over the article's text (_headings) on screen outside the page's
+        chrome that shows text, and its line as a reader sees it: read as the Founder headings
+        are (hiding.shown_line), without what CSS hides in it (a kit's keywords) or a
+        <noscript>; else (None, "")."""
+        for heading in self._headings():
+            if not self._hidden(heading) and not _chrome(heading):
                 if text := shown_line(heading, self._sheet if len(heading) else None):
                     return heading, text
         return None, ""
+
+    def _headings(self) -> list:
+        """The page's <h1>s, those up to the article's first block of prose nearest first, then
+        those after it: a site sets its name in an <h1> above its menu, and the first was taken.
+        The nearest comes after the <h1>s set right above it (a title over its subtitle)."""
+        if not self._prose:
+            return list(self._sel.root.iter("h1"))
+        first = self._prose[0]
+        before, after = [], []
+        found = before
+        for element in self._sel.root.iter(*{"h1", first.tag}):
+            if element.tag == "h1":
+                found.append(element)
+            if element is first:
+                found = after
+        if before:
+            above = [before[-1]]
+            for sibling in before[-1].itersiblings(preceding=True):
+                if sibling.tag != "h1":
+                    break
+                above.append(sibling)
+            before = before[: -len(above)] + above
+        return before[::-1] + after
 
     @property
     def _title_element(self):
@@ -167,24 +213,30 @@ class GenericArticle:
         return region
 
     @cached_property
+    def _untitled(self):
+        """The content region without the title heading, which is a field of its own: a copy
+        of the region without it, its tail kept, where the region holds it."""
+        region, heading = self._region, self._title_element
+        if region is None or heading is None or region not in heading.iterancestors():
+            return region
+        steps = []
+        node = heading
+        while node is not region:
+            steps.append(node.getparent().index(node))
+            node = node.getparent()
+        region = copy.deepcopy(region)
+        node = region
+        for step in reversed(steps):
+            node = node[step]
+        node.drop_tree()
+        return region
+
+    @cached_property
     def body_html(self) -> str:
         """Inner HTML of the content region without the title heading, hidden styles and all."""
-        region = self._region
+        region = self._untitled
         if region is None:
             return ""
-        heading = self._title_element
-        if heading is not None and region in heading.iterancestors():
-            # The title is a field of its own: out of a copy of the region, its tail kept.
-            steps = []
-            node = heading
-            while node is not region:
-                steps.append(node.getparent().index(node))
-                node = node.getparent()
-            region = copy.deepcopy(region)
-            node = region
-            for step in reversed(steps):
-                node = node[step]
-            node.drop_tree()
         return escape(region.text or "", quote=False) + "".join(tostring(c, encoding="unicode") for c in region)
 
     @cached_property
@@ -203,7 +255,7 @@ class GenericArticle:
         """Whether a paragraph is off screen itself, or by a block around it in the region: a
         kit's hidden <p> before the lead byline was read as the article's lead line."""
         for element in (block, *block.iterancestors()):
-            if element is self._region:
+            if element is self._region or element is self._untitled:
                 return False
             if off_screen(element, self._sheet):
                 return True
@@ -212,6 +264,8 @@ class GenericArticle:
     def _paragraphs(self, view) -> list[str]:
         if self._region is None:
             return []
-        blocks = [b.root for b in Selector(root=self._region).css("p") if b.root is not self._title_element] or [self._region]
+        # A region of lines without <p>s (a layout cell's <br>-broken lines) is read without its
+        # title heading: its line came first, before the lead byline.
+        blocks = [b.root for b in Selector(root=self._region).css("p") if b.root is not self._title_element] or [self._untitled]
         found = (line.strip() for block in blocks if (seen := view(block)) is not None for line in lines(seen))
         return [line for line in found if line]

@@ -374,3 +374,15 @@ def test_a_crawled_page_off_its_template_stores_its_pictures_and_captions(off_te
         ("res306501_01_attpic_brief.jpg", "圖為會議現場。"),
     ]
     assert stored[1][1] == "图为会议现场。"
+
+
+@pytest.mark.parametrize("hiding", ["", ' style="display:none"'])
+def test_a_picture_table_in_a_fallback_region_leaves_its_text(hiding):
+    """A table#newspic in the text of a page off its template was stored as a picture, and its
+    caption kept as a line of the body too; one CSS hides stays for the cleaner, as in the template."""
+    table = f"<table id=newspic{hiding}><tr><td><img src=a.jpg></td></tr><tr><td>会议现场</td></tr></table>"
+    article = FounderArticle(page(f"<div class=text>{FIRST}{table}{REST}</div>"), "http://x/content_1.htm")
+    assert [(i.url, i.caption) for i in article.images] == ([] if hiding else [("http://x/a.jpg", "会议现场")])
+    cleaned = clean_body(article.body_html)
+    assert cleaned.paragraphs == PARAGRAPHS
+    assert [r.kind for r in cleaned.removals] == (["spam:hidden"] if hiding else [])

@@ -1324,6 +1324,11 @@ class FounderArticle(_FounderFile):
                 element.tail = None
             _take_out(region, [element for picture in pictures for element in picture.taken])
             self._loose_pictures = pictures
+            # The picture rows in the region are images too (_table_pictures, the rows CSS shows):
+            # left in, their captions were lines of the text as well.
+            sheet = fallback.body_sheet
+            _take_out(region, [row for row in rows if isinstance(row, etree._Element)
+                               and not any(hidden(node, sheet, text=False) for node in (row, *row.iterancestors()))])
         return fallback
 
     @cached_property

@@ -8,7 +8,9 @@ import pytest
 from crawler.templates.founder import FounderArticle
 from crawler.templates.generic import GenericArticle
 from pipelines.clean import clean_body
+from tests.conftest import crawled_archive, sql_rows
 from tests.fixtures.cleaning.build import GENERAL_TEXTS
+from tests.sites import sample_site
 
 TITLE, PARAGRAPHS = GENERAL_TEXTS[1]
 
@@ -289,3 +291,98 @@ def test_a_lead_byline_in_a_region_of_lines_without_paragraphs_is_read_after_the
     article = FounderArticle(html, "http://x/content_1.htm")
     assert (article.extraction, article.title, article.byline, article.source) == ("fallback", "广东发布规划", "本报记者 皮磊", "据民政部官网")
     assert article.paragraphs == lines
+
+
+# Pictures set in the text of a page off its template, as general article pages set them.
+FIRST, REST = paragraphs(PARAGRAPHS[:1]), paragraphs(PARAGRAPHS[1:])
+CENTRED = '<p style="text-align: center">{}</p>'
+
+
+@pytest.mark.parametrize("picture", [
+    "<p><img src=pic.jpg></p><p>图为会议现场。</p>",
+    "<figure><img src=pic.jpg><figcaption>会议现场</figcaption></figure>",
+    CENTRED.format("<img src=pic.jpg>") + CENTRED.format("会议现场"),
+    "<table><tr><td><img src=pic.jpg></td></tr><tr><td>会议现场</td></tr></table>",
+])
+def test_a_fallback_pages_picture_is_an_image_with_its_caption_not_text(picture):
+    """Only table#newspic was read: the picture was lost, its caption kept as a line of the text."""
+    html = page(f"<div class=logo><img src=logo.png></div><div class=text>{FIRST}{picture}{REST}</div>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert article.extraction == "fallback"
+    caption = "图为会议现场。" if "图为" in picture else "会议现场"
+    assert [(i.url, i.caption) for i in article.images] == [("http://x/pic.jpg", caption)]
+    assert article.paragraphs == PARAGRAPHS
+    assert clean_body(article.body_html).paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize("picture", [
+    '<p><img src=pic.jpg style="display:none"></p>',
+    "<style>.k1 {display:none}</style><p class=k1><img src=pic.jpg></p>",
+    "<p><img src=share.png width=16 height=16></p>",
+    "<p><img src=images/spacer.gif></p>",
+    '<p><a href="http://ad.example/buy.htm"><img src=ad.jpg></a></p>',
+])
+def test_a_fallback_page_keeps_no_hidden_picture_icon_or_spacer(picture):
+    html = page(f"<div class=text>{FIRST}{picture}<p><a href=big.jpg><img src=pic.jpg></a></p>{REST}</div>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert [i.url for i in article.images] == ["http://x/pic.jpg"]
+
+
+def test_a_centred_line_after_a_picture_in_a_paragraph_not_centred_stays_text():
+    """A subheading centred under a picture set as a paragraph is the article's text."""
+    html = page(f"<div class=text>{FIRST}<p><img src=pic.jpg></p>{CENTRED.format('会议现场')}{REST}</div>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert [(i.url, i.caption) for i in article.images] == [("http://x/pic.jpg", "")]
+    assert article.paragraphs == [PARAGRAPHS[0], "会议现场", *PARAGRAPHS[1:]]
+
+
+# An article of the sample off its template (its content region renamed), a picture set in its
+# text after the first paragraph, its caption under it, and a share icon after the text.
+OFF_TEMPLATE = "content_306501.htm"
+REGION_PICTURE = "../../../images/2023-01/31/01/res306501_01_attpic_brief.jpg"
+
+
+def _off_template(name: str, html: str) -> str:
+    if name != OFF_TEMPLATE:
+        return html
+    assert html.count("<div id=ozoom") == 1 and html.count("<!--</npm:article-content>-->") == 1
+    first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
+    html = (html[:first] + f'<P align=center><IMG src="{REGION_PICTURE}" width=400></P><P>圖為會議現場。</P>'
+            + html[first:])
+    return (html.replace("<div id=ozoom", "<div id=newbody")
+            .replace("<!--</npm:article-content>-->", "<P><IMG src=share.png width=16 height=16></P><!--</npm:article-content>-->"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def off_template(request, tmp_path):
+    """The sample with that article off its template, crawled into each database."""
+    return crawled_archive(request, sample_site(tmp_path / "site", alter=_off_template, pdfs=False), tmp_path)
+
+
+def test_a_crawled_page_off_its_template_stores_its_pictures_and_captions(off_template):
+    """Through a real crawl: the picture in the text of a page the generic extractor read was not
+    stored, and its caption was a paragraph of the body."""
+    archive = off_template
+    [(article, body, extraction)] = sql_rows(archive, "SELECT id, body, extraction FROM articles WHERE url LIKE :u",
+                                             u=f"%/{OFF_TEMPLATE}")
+    assert extraction == "fallback"
+    assert "会议现场" not in body and len(body.split("\n")) == 4
+    stored = sql_rows(archive, "SELECT url, caption, caption_original FROM images WHERE article_id = :a ORDER BY position",
+                      a=article)
+    assert [(url.rsplit("/", 1)[1], original) for url, _, original in stored] == [
+        ("res306501_01_attpic_brief.jpg", "2022年春節前夕,汕尾市雙百社工開展走訪行動(圖片來源:廣東社工雙百工程官網)"),
+        ("res306501_01_attpic_brief.jpg", "圖為會議現場。"),
+    ]
+    assert stored[1][1] == "图为会议现场。"
+
+
+@pytest.mark.parametrize("hiding", ["", ' style="display:none"'])
+def test_a_picture_table_in_a_fallback_region_leaves_its_text(hiding):
+    """A table#newspic in the text of a page off its template was stored as a picture, and its
+    caption kept as a line of the body too; one CSS hides stays for the cleaner, as in the template."""
+    table = f"<table id=newspic{hiding}><tr><td><img src=a.jpg></td></tr><tr><td>会议现场</td></tr></table>"
+    article = FounderArticle(page(f"<div class=text>{FIRST}{table}{REST}</div>"), "http://x/content_1.htm")
+    assert [(i.url, i.caption) for i in article.images] == ([] if hiding else [("http://x/a.jpg", "会议现场")])
+    cleaned = clean_body(article.body_html)
+    assert cleaned.paragraphs == PARAGRAPHS
+    assert [r.kind for r in cleaned.removals] == (["spam:hidden"] if hiding else [])

@@ -766,7 +766,8 @@ _CAPTION_LIMIT = 120
 _PICTURE_BLOCKS = frozenset(("p", "div", "center"))
 
 
-def _loose_pictures(body: etree._Element, rows: list, absolute, sheet: StyleSheet | None) -> list[_Picture]:
+def _loose_pictures(body: etree._Element, rows: list, absolute, sheet: StyleSheet | None,
+                    skip: Callable[[etree._Element], bool] | None = None, centred: bool = False) -> list[_Picture]:
     """The pictures of the content region ``body`` outside the picture rows ``rows``, each
     with its caption where the template clearly set one under it: in the picture's own
     paragraph after a line break (<P align=center><IMG …><BR>图为…</P>), or as the next
@@ -776,14 +777,19 @@ def _loose_pictures(body: etree._Element, rows: list, absolute, sheet: StyleShee
     (_cell_captioned), or, for one in a cell or a paragraph that holds text besides it, as its
     own line there that reads so. Anything else under a picture is the article's text, and stays.
     A caption is read as a reader sees it (hiding.shown_line, with the <style> rules ``sheet``):
-    a kit's keywords hidden in it are no part of it, and leave the text with it."""
+    a kit's keywords hidden in it are no part of it, and leave the text with it. An <IMG> in a
+    <FIGURE> has its <FIGCAPTION> for caption. ``skip`` tells other images that are no picture
+    (a general page's icons); with ``centred``, a short line centred under a picture centred
+    alone in its paragraph is its caption too (general pages set captions so; the Founder
+    template centres its subheadings)."""
     in_rows = set(row for row in rows if isinstance(row, etree._Element))
     found: list[_Picture] = []
     for img in body.iter("img"):
         url = absolute(img.get("src"))
-        if url is None or _no_picture(img, body, sheet) or any(ancestor in in_rows for ancestor in img.iterancestors()):
+        if (url is None or (skip is not None and skip(img)) or _no_picture(img, body, sheet)
+                or any(ancestor in in_rows for ancestor in img.iterancestors())):
             continue
-        found.append(_captioned(img, url, body, sheet))
+        found.append(_figure(img, url, body, sheet) or _captioned(img, url, body, sheet, centred))
     return found
 
 
@@ -801,7 +807,31 @@ def _no_picture(img: etree._Element, body: etree._Element, sheet: StyleSheet | N
     return False
 
 
-def _captioned(img: etree._Element, url: str, body: etree._Element, sheet: StyleSheet | None) -> _Picture:
+def _figure(img: etree._Element, url: str, body: etree._Element, sheet: StyleSheet | None) -> _Picture | None:
+    """A picture alone in a <FIGURE> of the region, with its <FIGCAPTION>: the figure leaves the text."""
+    for figure in img.iterancestors():
+        if figure is body:
+            return None
+        if figure.tag == "figure":
+            if sum(1 for _ in figure.iter("img")) > 1:
+                return None
+            caption = next(figure.iter("figcaption"), None)
+            return _Picture(img, url, shown_line(caption, sheet) if caption is not None else "", (figure,))
+    return None
+
+
+def _centred(block: etree._Element) -> bool:
+    """Whether a paragraph is set centred (align=center, text-align: center, or a <CENTER>)."""
+    if block.tag == "center" or (block.get("align") or "").strip().lower() == "center":
+        return True
+    return bool(_CENTRED_STYLE.search(block.get("style") or ""))
+
+
+_CENTRED_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
+
+
+def _captioned(img: etree._Element, url: str, body: etree._Element, sheet: StyleSheet | None,
+               centred: bool = False) -> _Picture:
     if (in_cell := _cell_captioned(img, url, body, sheet)) is not None:
         return in_cell
     block = _picture_block(img, body)
@@ -834,7 +864,8 @@ def _captioned(img: etree._Element, url: str, body: etree._Element, sheet: Style
     if (block.tail or "").strip() or following is None or following.tag not in _PICTURE_BLOCKS:
         return _Picture(img, url, "", (block,))
     caption = shown_line(following, sheet)
-    if (len(caption) <= _CAPTION_LIMIT and _reads_as_caption(caption)
+    if (len(caption) <= _CAPTION_LIMIT
+            and (_reads_as_caption(caption) or (centred and _centred(block) and _centred(following)))
             and next(following.iter("img", "table"), None) is None):
         return _Picture(img, url, caption, (block, following))
     return _Picture(img, url, "", (block,))
@@ -1277,8 +1308,28 @@ class FounderArticle(_FounderFile):
 
     @cached_property
     def _fallback(self) -> GenericArticle | None:
-        """Generic extraction, for a page whose content region the selectors no longer find."""
-        return GenericArticle(self.html, self.url) if self._body is None else None
+        """Generic extraction, for a page whose content region the selectors no longer find. The
+        pictures set in its content region are the article's pictures, read as those set in the
+        template's (_loose_pictures; a general page's icons and spacers are none), and leave its
+        text with their captions: only table#newspic was read, and a page off its template
+        stored none of its pictures, their captions kept as lines of its text."""
+        if self._body is not None:
+            return None
+        fallback = GenericArticle(self.html, self.url)
+        region = fallback.region
+        if region is not None and next(region.iter("img"), None) is not None:
+            rows = _select(region.getroottree().getroot(), self.selectors.pictures)  # table#newspic: read by _table_pictures
+            pictures = _loose_pictures(region, rows, self._absolute, fallback.body_sheet, skip=fallback.no_picture, centred=True)
+            for element in (element for picture in pictures for element in picture.emptied):
+                element.tail = None
+            _take_out(region, [element for picture in pictures for element in picture.taken])
+            self._loose_pictures = pictures
+            # The picture rows in the region are images too (_table_pictures, the rows CSS shows):
+            # left in, their captions were lines of the text as well.
+            sheet = fallback.body_sheet
+            _take_out(region, [row for row in rows if isinstance(row, etree._Element)
+                               and not any(hidden(node, sheet, text=False) for node in (row, *row.iterancestors()))])
+        return fallback
 
     @cached_property
     def truncated(self) -> str:
@@ -1428,10 +1479,14 @@ class FounderArticle(_FounderFile):
     @cached_property
     def images(self) -> list[ImageRef]:
         """The pictures of table#newspic, and those set in the content region outside it (a bare
-        <IMG>, with the caption set under it where it is clearly one, _loose_pictures), in the
-        order the file shows them."""
+        <IMG>, with the caption set under it where it is clearly one, _loose_pictures), or in
+        the fallback's content region for a page off its template (_fallback), in the order the
+        file shows them."""
         pictures = list(self._table_pictures)
-        if self._body is not None and self._loose_pictures:
+        if self._fallback is not None and self._loose_pictures:
+            # The region's pictures stand in the fallback's own parse of the file: ordered by line.
+            pictures = sorted([*pictures, *self._loose_pictures], key=lambda picture: picture.anchor.sourceline or 0)
+        elif self._body is not None and self._loose_pictures:
             order = self._order
             pictures = sorted([*pictures, *self._loose_pictures], key=lambda picture: order.get(picture.anchor, -1))
         return [ImageRef(picture.url, picture.caption) for picture in pictures]

@@ -41,6 +41,14 @@ _PROSE = 20  # characters of non-link text a paragraph of prose has at least
 _FRAME_LIMITS = frozenset(("body", "html", "td", "th", "tr", "tbody", "table"))
 _DEEP = 200  # inline elements in one another read one by one (_inline_text)
 _FRAME = 0.3  # how much text (of either kind) a frame may add, relative to the region's
+# An image a side of which is set this small is an icon (share, print, a bullet), no picture.
+_ICON = 50
+_SIDE = re.compile(r"\s*(\d+)\s*(?:px)?\s*$", re.I)
+# A picture linked to its own file (a larger print) is the article's; one linked to a page is
+# an advert's or another article's (a related item's thumbnail).
+_PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|webp)(?:$|[?#])", re.I)
+# A .gif named as a spacer (spacer.gif, blank.gif, 1x1.gif, s.gif, …) lays the page out.
+_SPACER = re.compile(r"(?:^|/)(?:[^/]*(?:spacer|blank|space|pixel|transparent|clear|dot)[^/]*|s|1x1)\.gif(?:$|[?#])", re.I)
 
 
 def _tag(element) -> str:
@@ -178,6 +186,27 @@ class GenericArticle:
                 above.append(sibling)
             before = before[: -len(above)] + above
         return before[::-1] + after
+
+    @property
+    def region(self):
+        """The content region as parsed (lxml), for the pictures set in it to be read and taken
+        out of its text (FounderArticle._fallback) before ``body_html`` and ``paragraphs``; the
+        title is read first, from the page as it is."""
+        self._title_heading
+        return self._region
+
+    @staticmethod
+    def no_picture(img) -> bool:
+        """Whether an image in the region is no picture of the article: an icon (a side set
+        under _ICON pixels), a spacer .gif, one linked to a page (an advert, a related item),
+        or one in the page's chrome the region holds."""
+        for side in ("width", "height"):
+            if (size := _SIDE.match(img.get(side) or "")) and int(size[1]) < _ICON:
+                return True
+        if (link := next(img.iterancestors("a"), None)) is not None and (href := (link.get("href") or "").strip()):
+            if not _PICTURE_FILE.search(href):
+                return True
+        return bool(_SPACER.search((img.get("src") or "").strip())) or _chrome(img)
 
     @property
     def _title_element(self):

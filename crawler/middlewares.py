@@ -149,17 +149,23 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
     async def process_spider_output_async(self, response, result):
         async for o in result:
             if isinstance(o, Request) and (tag := o.meta.get("archive")):
-                await self.archive_read.wait()
-                if self.active:
+                # Awaited only when there is something to wait for: after the start, a request
+                # of a date read costs no coroutine.
+                if not self.archive_read.is_set():
+                    await self.archive_read.wait()
+                if self.active and not self._was_read(tag["issue_date"]):
                     await self._read_day(tag["issue_date"])
             if (o := self._get_processed(o, response)) is not None:
                 yield o
 
+    def _was_read(self, day: date) -> bool:
+        first, last = self.read
+        return first <= day <= last or day in self.read_days
+
     async def _read_day(self, day: date) -> None:
         """Reads the archive for an issue date learned during the crawl: the one the site's
         latest-issue page leads to, which may lie before the lookback window read at the start."""
-        first, last = self.read
-        if first <= day <= last or day in self.read_days:
+        if self._was_read(day):
             return
         self.read_days.add(day)
         plan = self.crawler.spider.plan

@@ -10,6 +10,7 @@ punctuation.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from crawler.items import ArticleItem, PageItem, PagePdfItem
 from crawler.templates.text import HAN
@@ -150,14 +151,20 @@ def _unspaced(text: str) -> str:
 
 # --- pipeline ----------------------------------------------------------------------------
 
+# A page's label and section: every item of the page carries the same, and an issue's pages a
+# few dozen between them: each is normalised once.
+_heading_plain = lru_cache(maxsize=4096)(normalize_plain)
+_heading_text = lru_cache(maxsize=4096)(normalize_text)
+
+
 class NormalizePipeline:
     """Runs after ScriptPipeline: plain fields are Simplified by now, ``*_original`` as published."""
 
     def process_item(self, item, spider=None):
         if isinstance(item, (PageItem, ArticleItem, PagePdfItem)):  # an article's, a PDF's: its page's heading
-            item.section = normalize_plain(item.section)
-            item.section_original = normalize_text(item.section_original)
-            item.page_label = normalize_plain(item.page_label)
+            item.section = _heading_plain(item.section)
+            item.section_original = _heading_text(item.section_original)
+            item.page_label = _heading_plain(item.page_label)
         if isinstance(item, ArticleItem):
             self._article(item)
         elif isinstance(item, PagePdfItem) and item.text:

@@ -327,6 +327,10 @@ class ScriptPipeline:
         # item (the crawl command has already said so in one line, see crawler/commands/crawl.py).
         self._corrections = corrections(self.corrections_path)
         self._t2s = converter("t2s")
+        # A page's label and section: every item of the page carries the same two, and an
+        # issue's pages a few dozen between them: each is converted once (two OpenCC calls and
+        # the corrections an item less).
+        self.heading = lru_cache(maxsize=4096)(self.simplify)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -340,8 +344,8 @@ class ScriptPipeline:
             # An article's and a PDF's are their page's heading: the same as the page's item's.
             item.section_original = item.section
             # Page labels are a few characters: too short to detect, and cheap to convert.
-            item.section = self.simplify(item.section)
-            item.page_label = self.simplify(item.page_label)
+            item.section = self.heading(item.section)
+            item.page_label = self.heading(item.page_label)
         if isinstance(item, ArticleItem):
             self._article(item)
         elif isinstance(item, PagePdfItem):

@@ -1014,6 +1014,37 @@ sys.exit(main())
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
 
 
+# The console script, held at its very end (after main() returned, before the interpreter exits)
+# until its standard input closes: the last instants of the process, made as long as a test needs.
+_HELD_AT_EXIT = """
+import sys
+from storage.console import main
+status = main()
+sys.stdin.read()
+sys.exit(status)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+@pytest.mark.parametrize("fmt", ["csv", "sqlite"])
+def test_a_signal_after_the_export_is_done_changes_nothing(seeded, tmp_path, fmt, signum):
+    # A Ctrl-C just after the export said "N articles" (its file complete) ended the process as
+    # Python's default does: exit status -2 (killed by SIGINT), or a bare "KeyboardInterrupt:".
+    output = tmp_path / f"copy.{fmt}"
+    command = [sys.executable, "-c", _HELD_AT_EXIT, "--archive", seeded, "export", "--format", fmt, "-o", str(output)]
+    running = subprocess.Popen(command, cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    said = ""
+    while not said.startswith(f"{output}: "):  # a SQLite copy's progress lines first
+        said = running.stderr.readline()
+        assert said, "the export ended without its line"
+    assert " article" in said, said
+    running.send_signal(signum)
+    out, err = running.communicate(input="", timeout=60)
+    assert (running.returncode, out, err) == (0, "", "")
+    assert output.exists() and not Path(f"{output}.part").exists()
+
+
 def test_the_console_module_runs_the_command_as_the_script_does(sqlite_url):
     # `python -m storage.console` ran nothing and exited 0: a check that it answered passed.
     open_archive(sqlite_url).close()

@@ -947,6 +947,11 @@ def run_stats(args: argparse.Namespace) -> int:
         hint = (": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
                 if stats.no_issue_of not in stats.unscheduled and args.since is None and not stats.gaps else "")
         print(f"The archive holds no issue of {stats.no_issue_of}{hint}", file=out)
+    elif stats.holds_no_issue and stats.crawls_running:
+        crawls = ", ".join(f"run {run}, {paper}" for run, paper in stats.crawls_running)
+        one = len(stats.crawls_running) == 1
+        print(f"The archive holds no issue yet: {'a crawl is' if one else 'crawls are'} running ({crawls}); "
+              f"{'its' if one else 'their'} issues are counted here once stored", file=out)
     elif stats.holds_no_issue:
         print("The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one", file=out)
     elif not stats.counts:

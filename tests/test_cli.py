@@ -1443,6 +1443,21 @@ def test_stats_of_an_archive_holding_no_issue_yet_says_so_in_one_line(archive_ur
     assert sections[1:] == ["Recent crawl runs: none recorded\n"]
 
 
+def test_stats_while_the_first_crawl_runs_says_it_runs(archive_url):
+    # The first crawl of an archive, nothing stored yet: stats told the user to start a crawl,
+    # over the table listing that crawl as running.
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        insert_crawl_run(conn, status="running", finished_at=None)
+    archive.close()
+    stats = archive_command("stats", archive=archive_url)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    sections = stats.stdout.split("\n\n")
+    assert sections[0] == ("The archive holds no issue yet: a crawl is running (run 1, gongyishibao); "
+                           "its issues are counted here once stored")
+    assert sections[1].startswith("Recent crawl runs") and " running " in sections[1]
+
+
 def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
     # A future --since (or a year typed wrong) printed the counts' heading over an empty table,
     # exit status 0, and not a word of why.

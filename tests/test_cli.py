@@ -1983,6 +1983,7 @@ def test_an_upgrade_of_an_archive_of_newer_code_is_one_line(archive_url):
 @pytest.mark.parametrize("fmt, name, in_the_way", [
     ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
     ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),
+    ("sqlite", "d.sqlite3", "d.sqlite3.part-journal"),
 ])
 def test_export_refuses_a_folder_or_link_where_it_writes_first_in_one_line_naming_it(sqlite_url, tmp_path, fmt, name,
                                                                                      in_the_way):

@@ -947,6 +947,11 @@ def run_stats(args: argparse.Namespace) -> int:
         hint = (": give --since YYYY-MM-DD to list the issues its schedule expects from that date"
                 if stats.no_issue_of not in stats.unscheduled and args.since is None and not stats.gaps else "")
         print(f"The archive holds no issue of {stats.no_issue_of}{hint}", file=out)
+    elif stats.holds_no_issue and stats.crawls_running:
+        crawls = ", ".join(f"run {run}, {paper}" for run, paper in stats.crawls_running)
+        one = len(stats.crawls_running) == 1
+        print(f"The archive holds no issue yet: {'a crawl is' if one else 'crawls are'} running ({crawls}); "
+              f"{'its' if one else 'their'} issues are counted here once stored", file=out)
     elif stats.holds_no_issue:
         print("The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one", file=out)
     elif not stats.counts:
@@ -1083,6 +1088,7 @@ def run_export(args: argparse.Namespace) -> int:
                 written = write_csv(rows, out, excel=args.excel, columns=columns)
             else:
                 written = write_jsonl(rows, out, columns=columns)
+        work_done()  # the file complete (renamed): a Ctrl-C now would only hide its line
         if args.output is not None:
             print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
         if not written:  # an empty file or none on stdout: said, as search says it
@@ -1508,6 +1514,7 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
             archive, args.output, overwrite=args.overwrite,
             progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),
         )
+        work_done()  # the copy complete (renamed): a Ctrl-C now would only hide its line
     finally:
         archive.close()
     print(f"{args.output}: {counted(counts.get('articles', 0), 'article')}, {counted(sum(counts.values()), 'row')} in all",
@@ -1572,38 +1579,69 @@ def _check_corrections(args: argparse.Namespace) -> None:
         raise ArchiveError(str(exc)) from None
 
 
+@dataclass
+class _Signals:
+    """What a command's signal handler notes: the signals received (for the exit status), and
+    whether the command's work is done (work_done)."""
+
+    received: list[int]
+    done: bool = False
+
+
+_running: _Signals | None = None  # the command's in progress, for work_done
+
+
+def work_done() -> None:
+    """The command's work is done (an export's file complete, its line about to be said): a
+    Ctrl-C or SIGTERM from now on changes nothing, the command ending as it would have."""
+    if _running is not None:
+        _running.done = True
+
+
 @contextmanager
-def _stopping_on_signals() -> Iterator[list[int]]:
+def _stopping_on_signals(*, exiting: bool = False) -> Iterator[_Signals]:
     """SIGTERM (kill, systemctl stop, timeout) ends a command as Ctrl-C does, where Python's
     default ended it on the spot: no word of it, and an export's FILE.part or a reprocess's
     PDF workers left behind. What a command wrote stays whole either way (one transaction a
-    batch). Yields the list the signal's number is noted in, for the exit status.
+    batch). Yields what the signal's number is noted in, for the exit status.
 
     Once one came, the command winds down (its batch rolled back, its PDF workers shut down, the
     database closed) and ends: a Ctrl-C pressed again meanwhile, as one does, broke that off
     with a traceback, or killed the interpreter as it exited. Both signals are ignored from then
-    on. The handlers before are put back after when no signal came (main() may run inside
-    another program, as the tests run it); outside the main thread, where no handler can be
-    set, nothing changes."""
-    received: list[int] = []
+    on, and so they are once the command's work is done (work_done, or its end): one in its last
+    instants ended a complete export as Python's default does, killed by SIGINT (exit status
+    -2) or with a bare "KeyboardInterrupt:". The handlers before are put back after when no
+    signal came and the process goes on (main() may run inside another program, as the tests
+    run it); ``exiting``, the process ends with the command and both signals stay ignored.
+    Outside the main thread, where no handler can be set, nothing changes."""
+    global _running
+    signals = _Signals([])
     stopping = (signal.SIGINT, signal.SIGTERM)
 
     def stop(signum, _frame) -> None:
-        received.append(signum)
+        if signals.done:
+            return
+        signals.received.append(signum)
         for each in stopping:
             signal.signal(each, signal.SIG_IGN)
         raise KeyboardInterrupt(signum)  # the signal, for a record of the run (storage.reprocess)
 
     if threading.current_thread() is not threading.main_thread():
-        yield received
+        yield signals
         return
     # A SIGINT ignored from the start (nohup, a job started in the background) stays ignored.
     taken = [each for each in stopping if each != signal.SIGINT or signal.getsignal(each) is not signal.SIG_IGN]
     before = {each: signal.signal(each, stop) for each in taken}
+    _running = signals
     try:
-        yield received
+        yield signals
     finally:
-        if not received:
+        signals.done = True
+        _running = None
+        if exiting:
+            for each in taken:
+                signal.signal(each, signal.SIG_IGN)
+        elif not signals.received:
             for each, handler in before.items():
                 signal.signal(each, handler)
 
@@ -1656,7 +1694,9 @@ class _StandardOutputMayFail(_StandardStream):
         raise standard_output_lost(error, self._stream) from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
+    """The command ``argv`` (the process's arguments when None) run; its exit status.
+    ``exiting``: the process ends with it (the console script), no handler of its to put back."""
     args = parser().parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         # A terminal whose locale lacks a character (Latin-1; GBK, for a rare one) shows "?" for
@@ -1669,8 +1709,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if stdout is not None:
         sys.stdout = _StandardOutputMayFail(stdout)
     try:
-        with _stopping_on_signals() as received:
-            return _run(args, received)
+        with _stopping_on_signals(exiting=exiting) as signals:
+            return _run(args, signals)
     finally:
         sys.stderr, sys.stdout = stderr, stdout
         if stdout is not None:
@@ -1700,7 +1740,14 @@ def check_text_arguments(args: argparse.Namespace) -> None:
             checked_text(given, what)
 
 
-def _run(args: argparse.Namespace, received: list[int]) -> int:
+def _run(args: argparse.Namespace, signals: _Signals) -> int:
+    try:
+        return _told(args, signals)
+    finally:  # what the command had to tell, told: a signal now changes nothing
+        signals.done = True
+
+
+def _told(args: argparse.Namespace, signals: _Signals) -> int:
     try:
         check_text_arguments(args)
         check_span(args)
@@ -1708,6 +1755,7 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
         if args.command in ("search", "sql", "stats", "move-root", "upgrade"):
             standard_output()
         status = args.run(args)
+        work_done()
         if sys.stdout is not None:
             try:  # what is still buffered fails here, where it is told in one line, not at exit
                 sys.stdout.flush()
@@ -1726,7 +1774,7 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
     except BrokenPipeError:  # archive export | head: main sends the rest nowhere
         return 0
     except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
-        if signal.SIGTERM in received:
+        if signal.SIGTERM in signals.received:
             say("interrupted by SIGTERM")
             return 128 + signal.SIGTERM
         say("interrupted")
@@ -1734,4 +1782,4 @@ def _run(args: argparse.Namespace, received: list[int]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(exiting=True))

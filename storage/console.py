@@ -14,7 +14,7 @@ def main() -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
-    return run()  # which leaves nothing for Python's flush at exit to fail on (storage.cli.to_nowhere)
+    return run(exiting=True)  # which leaves nothing for Python's flush at exit to fail on (storage.cli.to_nowhere)
 
 
 if __name__ == "__main__":  # python -m storage.console, the command without its installed script

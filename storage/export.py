@@ -27,7 +27,7 @@ def claim_partial(partial: str | os.PathLike, replaced: str | os.PathLike, outpu
     export takes it for one stopped before. Two exports to one FILE shared FILE.part: the second
     removed the first's, or wrote into it, and the first renamed the second's half over FILE.
     One stopped before (by SIGKILL) left it unlocked: it is removed, and so are ``leftovers``
-    (a SQLite copy's -wal and -shm). Another export writing it is refused in one line."""
+    (a SQLite copy's -wal, -shm and -journal). Another export writing it is refused in one line."""
     for _ in range(5):  # another export may claim it between the tries: each is told apart
         try:
             descriptor = create_replacement(partial, replaced, exclusive=True)

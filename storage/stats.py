@@ -87,6 +87,9 @@ class Stats:
     # Without --paper, when the archive holds no issue of any paper: an empty table read as a
     # broken command to users who had just made the archive.
     holds_no_issue: bool = False
+    # With holds_no_issue, the crawls of the runs listed that are running, (run id, paper): the
+    # first crawl of an archive stores nothing for a while, and "start a crawl" misled then.
+    crawls_running: list[tuple[int, str]] = field(default_factory=list)
 
 
 def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
@@ -214,7 +217,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     holds_no_issue = paper is None and not held
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
                  unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of,
-                 until_before_first, holds_no_issue)
+                 until_before_first, holds_no_issue,
+                 [(r[0], r[1]) for r in runs_rows if holds_no_issue and r[2] == "crawl" and r[6] == "running"])
 
 
 def _incomplete(archive: Archive, bounds: dict[str, tuple], since: date | None, until: date | None) -> list[tuple]:

@@ -1014,6 +1014,37 @@ sys.exit(main())
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
 
 
+# The console script, held at its very end (after main() returned, before the interpreter exits)
+# until its standard input closes: the last instants of the process, made as long as a test needs.
+_HELD_AT_EXIT = """
+import sys
+from storage.console import main
+status = main()
+sys.stdin.read()
+sys.exit(status)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+@pytest.mark.parametrize("fmt", ["csv", "sqlite"])
+def test_a_signal_after_the_export_is_done_changes_nothing(seeded, tmp_path, fmt, signum):
+    # A Ctrl-C just after the export said "N articles" (its file complete) ended the process as
+    # Python's default does: exit status -2 (killed by SIGINT), or a bare "KeyboardInterrupt:".
+    output = tmp_path / f"copy.{fmt}"
+    command = [sys.executable, "-c", _HELD_AT_EXIT, "--archive", seeded, "export", "--format", fmt, "-o", str(output)]
+    running = subprocess.Popen(command, cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    said = ""
+    while not said.startswith(f"{output}: "):  # a SQLite copy's progress lines first
+        said = running.stderr.readline()
+        assert said, "the export ended without its line"
+    assert " article" in said, said
+    running.send_signal(signum)
+    out, err = running.communicate(input="", timeout=60)
+    assert (running.returncode, out, err) == (0, "", "")
+    assert output.exists() and not Path(f"{output}.part").exists()
+
+
 def test_the_console_module_runs_the_command_as_the_script_does(sqlite_url):
     # `python -m storage.console` ran nothing and exited 0: a check that it answered passed.
     open_archive(sqlite_url).close()
@@ -1410,6 +1441,21 @@ def test_stats_of_an_archive_holding_no_issue_yet_says_so_in_one_line(archive_ur
     assert sections[0] == "The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one"
     # Nor a run: said in one line, not its heading over an empty table ending "(0 rows)".
     assert sections[1:] == ["Recent crawl runs: none recorded\n"]
+
+
+def test_stats_while_the_first_crawl_runs_says_it_runs(archive_url):
+    # The first crawl of an archive, nothing stored yet: stats told the user to start a crawl,
+    # over the table listing that crawl as running.
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        insert_crawl_run(conn, status="running", finished_at=None)
+    archive.close()
+    stats = archive_command("stats", archive=archive_url)
+    assert (stats.returncode, stats.stderr) == (0, "")
+    sections = stats.stdout.split("\n\n")
+    assert sections[0] == ("The archive holds no issue yet: a crawl is running (run 1, gongyishibao); "
+                           "its issues are counted here once stored")
+    assert sections[1].startswith("Recent crawl runs") and " running " in sections[1]
 
 
 def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
@@ -1937,6 +1983,7 @@ def test_an_upgrade_of_an_archive_of_newer_code_is_one_line(archive_url):
 @pytest.mark.parametrize("fmt, name, in_the_way", [
     ("jsonl", "d.jsonl", "d.jsonl.part"), ("csv", "d.csv", "d.csv.part"),
     ("sqlite", "d.sqlite3", "d.sqlite3.part"), ("sqlite", "d.sqlite3", "d.sqlite3.part-wal"),
+    ("sqlite", "d.sqlite3", "d.sqlite3.part-journal"),
 ])
 def test_export_refuses_a_folder_or_link_where_it_writes_first_in_one_line_naming_it(sqlite_url, tmp_path, fmt, name,
                                                                                      in_the_way):

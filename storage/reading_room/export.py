@@ -47,13 +47,15 @@ def export_sqlite(
         # the copy took the link's place and left the file it named as it was.
         output = Path(os.path.realpath(output))
     partial = output.with_name(output.name + ".part")
-    leftovers = [partial.with_name(partial.name + end) for end in ("", "-wal", "-shm")]
+    # -journal: SQLite's rollback journal, while the copy's schema is made (before WAL mode); one
+    # left by SIGKILL was neither checked nor removed (a folder of that name: "database unreachable").
+    leftovers = [partial.with_name(partial.name + end) for end in ("", "-wal", "-shm", "-journal")]
     for leftover in leftovers:
         check_in_the_way(leftover, named)
     try:
         # Made empty first, with the permissions of the file it replaces (SQLite gives its journal
         # and write-ahead log the database file's): a private archive stays private. One of an
-        # export killed before is removed with its log; another export's, being written, is
+        # export killed before is removed with its logs; another export's, being written, is
         # refused. Held open (locked) until renamed; closed after SQLite's own descriptors, whose
         # locks a close of any descriptor of the file would drop.
         lock = claim_partial(partial, output, named, leftovers[1:])

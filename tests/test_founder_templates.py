@@ -678,6 +678,20 @@ def test_a_byline_after_lines_css_hides_is_the_lead_line(sheet, hidden):
     assert article_with(sheet, f"{hidden}<P>导语。</P><P>■ 本报记者 皮磊</P><P>　　正文。</P>").byline == ""
 
 
+@pytest.mark.parametrize(("sheet", "hidden"), [
+    ("<style>.k9 {display:none}</style>", "<P class=k9>{}</P>"),
+    ("", '<P style="display:none">{}</P>'),
+    ("", "<noscript><P>{}</P></noscript>"),
+])
+def test_a_hidden_line_is_neither_the_byline_nor_the_source(sheet, hidden):
+    """A line CSS hides that reads as a byline (or a source note) was stored as the article's,
+    in place of the one the reader is shown, as the file's HTML holds it as it is."""
+    lead = article_with(sheet, hidden.format("本报记者 李四") + "<P>本报记者 张三</P><P>　　正文。</P>")
+    assert lead.byline == "本报记者 张三"
+    closing = article_with(sheet, "<P>　　正文。</P><P>（据民政部官网）</P>" + hidden.format("（据久久综合网）"))
+    assert closing.source == "据民政部官网"
+
+
 @pytest.mark.parametrize("row", ["■ 本报记者 皮磊", "◎本报记者　皮磊", "本报记者 皮磊"])
 @pytest.mark.parametrize("where", ["title block", "metadata"])
 def test_a_byline_is_stored_without_the_mark_before_it_wherever_it_is_read(row, where):

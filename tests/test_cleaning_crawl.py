@@ -71,6 +71,11 @@ HIDDEN_TABLE = "content_306512.htm"
 HIDDEN_FIELDS = "content_306513.htm"
 HIDDEN_FIELDS_NOTE = "(據江西省民政廳)</P>"
 HIDDEN_FIELDS_LEAD = "<style>.k5 {display:none}</style><P class=k5>本报记者 李四</P><P>本报记者 张三</P>"
+# A line of its text a class hides by a <style> inside a <noscript> in <head>, which a browser
+# that runs scripts ignores: the line is shown.
+NOSCRIPT_SHEETED = "content_306515.htm"
+NOSCRIPT_SHEET = "<noscript><style>.n4 {display:none}</style></noscript></HEAD>"
+NOSCRIPT_LINE = "本报讯 民政部日前召开会议。"
 # A related-reading widget whose items carry their dates.
 RELATED = "content_306507.htm"
 RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
@@ -134,6 +139,9 @@ def _spam(name: str, html: str) -> str:
         assert html.count(HIDDEN_FIELDS_NOTE) == 1 and html.count(START) == 1
         return (html.replace(START, START + HIDDEN_FIELDS_LEAD)
                 .replace(HIDDEN_FIELDS_NOTE, HIDDEN_FIELDS_NOTE + "<noscript><P>(據久久综合网)</P></noscript>"))
+    if name == NOSCRIPT_SHEETED:
+        assert html.count("</HEAD>") == 1 and html.count(START) == 1
+        return html.replace("</HEAD>", NOSCRIPT_SHEET).replace(START, f"{START}<P class=n4>{NOSCRIPT_LINE}</P>")
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     if name == NOTED:
@@ -272,3 +280,10 @@ def test_a_hidden_line_is_stored_as_neither_the_byline_nor_the_source(spammed):
     [(byline, source, body)] = sql_rows(spammed, query, u=f"%/{HIDDEN_FIELDS}")
     assert (byline, source) == ("本报记者 张三", "据江西省民政厅")
     assert "李四" not in body and "久久综合网" not in body
+
+
+def test_a_style_sheet_inside_noscript_hides_no_line_of_the_stored_text(spammed, bodies):
+    """Its rule was applied: the line it named was left out of the stored text as spam:hidden."""
+    [(body,)] = sql_rows(spammed, "SELECT body FROM articles WHERE url LIKE :u", u=f"%/{NOSCRIPT_SHEETED}")
+    assert body == f"{NOSCRIPT_LINE}\n{bodies[NOSCRIPT_SHEETED]}"
+    assert removals(spammed, NOSCRIPT_SHEETED) == []

@@ -1254,6 +1254,24 @@ def test_a_site_s_style_sheet_in_head_undoes_no_kit_s_hiding_in_the_body():
     assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。"]
 
 
+@pytest.mark.parametrize(("sheet", "title"), [
+    ("<noscript><style>.k9{display:none}</style></noscript>", "主標題二"),
+    ("<NOSCRIPT><link rel=stylesheet href=a.css><STYLE>.k9{display:none}</STYLE></NOSCRIPT>", "主標題二"),
+    ("<noscript><!-- old sheet --><style>.k9{display:none}</style></noscript>", "主標題二"),
+    ("<noscript><p>请启用脚本</p></noscript><style>.k9{display:none}</style>", "主標題"),
+])
+@pytest.mark.parametrize("where", ["<head>", "content region"])
+def test_a_style_sheet_inside_noscript_hides_nothing(sheet, title, where):
+    """A browser that runs scripts ignores a <style> inside a <noscript>: its rules hid a title's
+    words and the text's lines all the same (a sheet after a <noscript> hides)."""
+    from pipelines.clean import clean_body
+
+    parsed = _article_under_a_sheet(sheet, where, "<P>　　正文。</P><P class=k9>亚洲一区二区</P>")
+    assert parsed.title == title
+    shown = ["正文。", "亚洲一区二区"] if title == "主標題二" else ["正文。"]
+    assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == shown
+
+
 @pytest.mark.parametrize("where", ["<head>", "content region"])
 def test_a_style_sheet_for_print_hides_nothing_on_screen(where):
     """A <style media=print> (a site's own hides its navigation and tools so on paper) was read

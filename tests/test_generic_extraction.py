@@ -128,6 +128,16 @@ def test_a_fallback_byline_or_source_is_no_hidden_line(hidden):
     assert (article.extraction, article.byline, article.source) == ("fallback", "本报记者 皮磊", "据民政部官网")
 
 
+def test_a_style_sheet_inside_noscript_hides_no_title_nor_text():
+    """A browser that runs scripts ignores a <style> inside a <noscript>: its rule hid the block
+    of the title and the text, so the title was empty and the heading left in the text."""
+    html = page(f"<noscript><style>.c {{display:none}}</style></noscript><div class=c><h1>{TITLE}</h1>"
+                f"{paragraphs(PARAGRAPHS)}</div>")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert article.title == TITLE
+    assert article.paragraphs == PARAGRAPHS
+
+
 def test_a_heading_whose_text_is_all_hidden_is_no_title():
     html = page(f"<style>.k9 {{display:none}}</style><h1><span class=k9>久久综合网</span></h1>"
                 f"<div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>")

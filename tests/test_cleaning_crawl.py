@@ -14,6 +14,7 @@ from tests.sites import sample_site
 from tests.test_clean import LABEL, SPAM_TITLES
 
 END = "<!--</npm:article-content>-->"  # the end of a Founder article's content region
+START = "<!--<npm:article-content>-->"
 SPLIT_FARM = "content_306506.htm"  # a label alone, then its titles two to a paragraph
 SPLIT_TITLES = [opencc.OpenCC("s2t").convert(title) for title in SPAM_TITLES]
 SPLIT_PIECES = ["|".join(SPLIT_TITLES[i : i + 2]) for i in range(0, len(SPLIT_TITLES), 2)]
@@ -65,6 +66,16 @@ HEAD_SHEET_TEXT = "亚洲一区二区"
 AD_TABLE = "<table id=newspic{}><tr><td><img src=ad.jpg></td></tr><tr><td>圖為廣告。</td></tr></table><div id=ozoom"
 # A picture table of an advert hidden whole by its style, before the content region.
 HIDDEN_TABLE = "content_306512.htm"
+# Lines hidden around its text that read as a byline and a source note: one a <style> class
+# hides before the byline shown, one in a <noscript> after the closing note.
+HIDDEN_FIELDS = "content_306513.htm"
+HIDDEN_FIELDS_NOTE = "(據江西省民政廳)</P>"
+HIDDEN_FIELDS_LEAD = "<style>.k5 {display:none}</style><P class=k5>本报记者 李四</P><P>本报记者 张三</P>"
+# A line of its text a class hides by a <style> inside a <noscript> in <head>, which a browser
+# that runs scripts ignores: the line is shown.
+NOSCRIPT_SHEETED = "content_306515.htm"
+NOSCRIPT_SHEET = "<noscript><style>.n4 {display:none}</style></noscript></HEAD>"
+NOSCRIPT_LINE = "本报讯 民政部日前召开会议。"
 # A related-reading widget whose items carry their dates.
 RELATED = "content_306507.htm"
 RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
@@ -124,6 +135,13 @@ def _spam(name: str, html: str) -> str:
     if name == HIDDEN_TABLE:
         assert html.count("<div id=ozoom") == 1
         return html.replace("<div id=ozoom", AD_TABLE.format(' style="display:none"'))
+    if name == HIDDEN_FIELDS:
+        assert html.count(HIDDEN_FIELDS_NOTE) == 1 and html.count(START) == 1
+        return (html.replace(START, START + HIDDEN_FIELDS_LEAD)
+                .replace(HIDDEN_FIELDS_NOTE, HIDDEN_FIELDS_NOTE + "<noscript><P>(據久久综合网)</P></noscript>"))
+    if name == NOSCRIPT_SHEETED:
+        assert html.count("</HEAD>") == 1 and html.count(START) == 1
+        return html.replace("</HEAD>", NOSCRIPT_SHEET).replace(START, f"{START}<P class=n4>{NOSCRIPT_LINE}</P>")
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     if name == NOTED:
@@ -253,3 +271,19 @@ def test_what_a_style_sheet_in_head_hides_and_a_hidden_picture_table_are_not_sto
         assert tuple(stored) == tuple(sql_rows(unspammed, query, u=f"%/{name}")[0])
         assert stored[2] == 0
     assert removals(spammed, HEAD_SHEETED) == [("spam:hidden", HEAD_SHEET_TEXT)]
+
+
+def test_a_hidden_line_is_stored_as_neither_the_byline_nor_the_source(spammed):
+    """A hidden line before the byline shown (after the source note shown) that reads as one was
+    stored as the article's byline (source): the file's HTML holds it as it is."""
+    query = "SELECT byline, source, body FROM articles WHERE url LIKE :u"
+    [(byline, source, body)] = sql_rows(spammed, query, u=f"%/{HIDDEN_FIELDS}")
+    assert (byline, source) == ("本报记者 张三", "据江西省民政厅")
+    assert "李四" not in body and "久久综合网" not in body
+
+
+def test_a_style_sheet_inside_noscript_hides_no_line_of_the_stored_text(spammed, bodies):
+    """Its rule was applied: the line it named was left out of the stored text as spam:hidden."""
+    [(body,)] = sql_rows(spammed, "SELECT body FROM articles WHERE url LIKE :u", u=f"%/{NOSCRIPT_SHEETED}")
+    assert body == f"{NOSCRIPT_LINE}\n{bodies[NOSCRIPT_SHEETED]}"
+    assert removals(spammed, NOSCRIPT_SHEETED) == []

@@ -678,6 +678,20 @@ def test_a_byline_after_lines_css_hides_is_the_lead_line(sheet, hidden):
     assert article_with(sheet, f"{hidden}<P>导语。</P><P>■ 本报记者 皮磊</P><P>　　正文。</P>").byline == ""
 
 
+@pytest.mark.parametrize(("sheet", "hidden"), [
+    ("<style>.k9 {display:none}</style>", "<P class=k9>{}</P>"),
+    ("", '<P style="display:none">{}</P>'),
+    ("", "<noscript><P>{}</P></noscript>"),
+])
+def test_a_hidden_line_is_neither_the_byline_nor_the_source(sheet, hidden):
+    """A line CSS hides that reads as a byline (or a source note) was stored as the article's,
+    in place of the one the reader is shown, as the file's HTML holds it as it is."""
+    lead = article_with(sheet, hidden.format("本报记者 李四") + "<P>本报记者 张三</P><P>　　正文。</P>")
+    assert lead.byline == "本报记者 张三"
+    closing = article_with(sheet, "<P>　　正文。</P><P>（据民政部官网）</P>" + hidden.format("（据久久综合网）"))
+    assert closing.source == "据民政部官网"
+
+
 @pytest.mark.parametrize("row", ["■ 本报记者 皮磊", "◎本报记者　皮磊", "本报记者 皮磊"])
 @pytest.mark.parametrize("where", ["title block", "metadata"])
 def test_a_byline_is_stored_without_the_mark_before_it_wherever_it_is_read(row, where):
@@ -1238,6 +1252,24 @@ def test_a_site_s_style_sheet_in_head_undoes_no_kit_s_hiding_in_the_body():
     parsed = FounderArticle(f"<html>{head}<body><table class=wz><tr><td>主標題</td></tr></table>{body}</body></html>",
                             ISSUE + "content_1.htm")
     assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。"]
+
+
+@pytest.mark.parametrize(("sheet", "title"), [
+    ("<noscript><style>.k9{display:none}</style></noscript>", "主標題二"),
+    ("<NOSCRIPT><link rel=stylesheet href=a.css><STYLE>.k9{display:none}</STYLE></NOSCRIPT>", "主標題二"),
+    ("<noscript><!-- old sheet --><style>.k9{display:none}</style></noscript>", "主標題二"),
+    ("<noscript><p>请启用脚本</p></noscript><style>.k9{display:none}</style>", "主標題"),
+])
+@pytest.mark.parametrize("where", ["<head>", "content region"])
+def test_a_style_sheet_inside_noscript_hides_nothing(sheet, title, where):
+    """A browser that runs scripts ignores a <style> inside a <noscript>: its rules hid a title's
+    words and the text's lines all the same (a sheet after a <noscript> hides)."""
+    from pipelines.clean import clean_body
+
+    parsed = _article_under_a_sheet(sheet, where, "<P>　　正文。</P><P class=k9>亚洲一区二区</P>")
+    assert parsed.title == title
+    shown = ["正文。", "亚洲一区二区"] if title == "主標題二" else ["正文。"]
+    assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == shown
 
 
 @pytest.mark.parametrize("where", ["<head>", "content region"])

@@ -119,6 +119,27 @@ def test_a_fallback_byline_after_a_paragraph_css_hides_is_its_lead_line():
     assert (article.extraction, article.byline) == ("fallback", "本报记者 皮磊")
 
 
+@pytest.mark.parametrize("hidden", ['<style>.k9 {{display:none}}</style><p class=k9>{}</p>', '<noscript><p>{}</p></noscript>'],
+                         ids=["style", "noscript"])
+def test_a_fallback_byline_or_source_is_no_hidden_line(hidden):
+    """A hidden line that reads as a byline (a source note) before the shown one (after it) was
+    the fallback's byline (source), the file's HTML holding it as it is."""
+    html = page(f"<div><h1>{TITLE}</h1>{hidden.format('本报记者 李四')}<p>■ 本报记者 皮磊</p>{paragraphs(PARAGRAPHS)}"
+                f"<p>（据民政部官网）</p>{hidden.format('（据久久综合网）')}</div>")
+    article = FounderArticle(html, "http://x/content_1.htm")
+    assert (article.extraction, article.byline, article.source) == ("fallback", "本报记者 皮磊", "据民政部官网")
+
+
+def test_a_style_sheet_inside_noscript_hides_no_title_nor_text():
+    """A browser that runs scripts ignores a <style> inside a <noscript>: its rule hid the block
+    of the title and the text, so the title was empty and the heading left in the text."""
+    html = page(f"<noscript><style>.c {{display:none}}</style></noscript><div class=c><h1>{TITLE}</h1>"
+                f"{paragraphs(PARAGRAPHS)}</div>")
+    article = GenericArticle(html, "http://x/a.htm")
+    assert article.title == TITLE
+    assert article.paragraphs == PARAGRAPHS
+
+
 def test_a_heading_whose_text_is_all_hidden_is_no_title():
     html = page(f"<style>.k9 {{display:none}}</style><h1><span class=k9>久久综合网</span></h1>"
                 f"<div><h1>{TITLE}</h1>{paragraphs(PARAGRAPHS)}</div>")

@@ -669,6 +669,43 @@ def _take_out(region: etree._Element, found: list) -> None:
             _drop_keeping_tail(node)
 
 
+def _texts(region: etree._Element, last: bool) -> Iterator[tuple[etree._Element, str]]:
+    """The texts in ``region`` (an element's text, a child's tail) with the element that holds
+    each, in the order of the file, or last first (``last``: a source note is read near the
+    end). Without recursion (an old page nests its unclosed <font>s a thousand deep); a
+    comment's text is none."""
+    if not last:
+        yield region, region.text or ""
+    parents, child = [region], (region[-1] if last else region[0]) if len(region) else None
+    while child is not None:
+        element = isinstance(child.tag, str)
+        if last:
+            yield parents[-1], child.tail or ""
+        elif element:
+            yield child, child.text or ""
+        if element and len(child):
+            parents.append(child)
+            child = child[-1] if last else child[0]
+            continue
+        while True:  # ``child`` read: its text (its tail), then its next sibling, else its parent
+            if last and isinstance(child.tag, str):
+                yield child, child.text or ""
+            elif not last:
+                yield parents[-1], child.tail or ""
+            if (sibling := child.getprevious() if last else child.getnext()) is not None:
+                child = sibling
+                break
+            child = parents.pop()
+            if not parents:
+                if last:
+                    yield region, region.text or ""
+                return
+
+
+# The texts (an element's text, a child's tail) a byline or a source note is looked for in, from
+# the region's first (its last): the lines around it hold a few each.
+_NEAR_END = 16
+
 # Lines a kit may set, hidden, before an article's lead byline (久久综合网 in a hidden <P>).
 _HIDDEN_BEFORE_BYLINE = 3
 
@@ -1249,7 +1286,7 @@ class FounderArticle(_FounderFile):
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.
         lines = self._fallback.paragraphs if self._fallback else self._lines
-        lead = self._as_shown(_lead_byline(next(iter(lines), "")), lambda shown: _lead_byline(next(iter(shown), "")))
+        lead = self._as_shown(_lead_byline(next(iter(lines), "")), lambda shown: _lead_byline(next(iter(shown), "")), last=False)
         if not lead and any(map(_lead_byline, lines[1:_HIDDEN_BEFORE_BYLINE + 1])):
             # A line before it may be one CSS hides (a kit's keywords in a hidden <P>): the
             # lead line is the first line shown. Looked for only where a later line reads as
@@ -1393,16 +1430,33 @@ class FounderArticle(_FounderFile):
         """The content region's lines (see paragraphs), read once for the byline, the source and the paragraphs."""
         return [line for line in map(str.strip, block_lines(self._body)) if line]
 
-    def _as_shown(self, found: str, read: Callable[[list[str]], str]) -> str:
+    def _as_shown(self, found: str, read: Callable[[list[str]], str], last: bool) -> str:
         """A field ``found`` in the content region's lines (the lead byline, the source note) as
         a reader sees it: ``read`` again from the lines without what CSS hides and <noscript>s
         (hiding.shown), as the cleaner leaves them out of the text. Read from the lines as
         written, such a field kept a kit's keywords hidden in it. A field the file's HTML holds
         as it is (most) has no markup inside it, nothing hidden: the region is looked through
-        (a few µs) only for one it does not (a span in it, or an entity, a line break)."""
-        if not found or self.html.rfind(found) != -1:
+        (a few µs) only for one it does not (a span in it, or an entity, a line break), or
+        whose text is in a line CSS hides (a kit's hidden <p class=k>本报记者 李四</p> before the
+        paper's byline was stored as it): the text's own element and those around it in the
+        region are asked (a µs), from the region's first line for a byline, from its last for
+        a source note (``last``). A page off its template is read as shown whatever it holds."""
+        if not found or (not self._fallback and self.html.rfind(found) != -1 and self._on_screen(found, last)):
             return found
         return read(self._shown_lines())
+
+    def _on_screen(self, found: str, last: bool) -> bool:
+        """Whether the region's first text that holds ``found`` (its last, with ``last``) is in
+        no element CSS hides nor a <noscript>; False where none of the texts nearest that end
+        (_NEAR_END) holds it: a kit's farm of links after the source note is read as shown."""
+        region, sheet = self._body, self._style_sheet
+        texts = itertools.islice(_texts(region, last), _NEAR_END)
+        element = next((holder for holder, text in texts if found in text), None)
+        while element is not None and element is not region:
+            if off_screen(element, sheet):
+                return False
+            element = element.getparent()
+        return element is region
 
     def _shown_lines(self) -> list[str]:
         """The content region's lines (or the fallback's paragraphs) as a reader sees them:
@@ -1495,7 +1549,7 @@ class FounderArticle(_FounderFile):
     def source(self) -> str:
         """The closing source note, without its brackets: （据…）, or a line such as 来源：…; looked
         for in the last three lines (junk may follow it), whether a <p> holds it or not."""
-        return self._as_shown(closing_source(self._fallback.paragraphs if self._fallback else self._lines), closing_source)
+        return self._as_shown(closing_source(self._fallback.paragraphs if self._fallback else self._lines), closing_source, last=True)
 
     def printed_on(self, page_url: str, page_number: int | None) -> PageLink | None:
         """The page this article is printed on, where its file names another than the page

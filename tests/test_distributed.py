@@ -1782,3 +1782,32 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
     assert len(asked) == len(set(asked)) == 2 + 16 + ARTICLES_PER_ISSUE
     assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(2 * ARTICLES_PER_ISSUE,) * 2]
     _assert_both_complete(archive, older, newest)
+
+
+def test_workers_of_a_latest_job_whose_latest_page_refreshes_to_another_spelling_of_the_root_fetch_the_issue_once(
+        redis_url, request, tmp_path, monkeypatch):
+    # The latest-issue page of the job's root (127.0.0.1) refreshes to the newest issue under
+    # another name of the same host (localhost), and an earlier run failed to fetch that issue:
+    # the job asks it again from its root, and the refresh named it from the other.
+    from tests.test_incremental import _entry, _two_recent_issues
+
+    archive = postgres_database(request)
+    _, newest, site = _two_recent_issues(tmp_path)
+    settings = {"ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.02",
+                "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "5"}
+    with SiteServer(site, prefix=PREFIX, faults={_entry(newest): [503] * 3}) as server:
+        index = site / "paperindex.htm"
+        html = index.read_text(encoding="utf-8")
+        target = f"http://localhost:{server.port}{_entry(newest)}"
+        index.write_text(html.replace(html.split("URL=")[1].split('"')[0], target), encoding="utf-8")
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, archive=archive, settings=settings).returncode == 4  # its entry page failed
+        before = len(server.requests)
+        _distributed_job(monkeypatch, redis_url)
+        logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+        workers = [start_crawl(base, archive=archive, settings=settings, log=log) for log in logs]
+        codes = [worker.wait(240) for worker in workers]
+        asked = [r.path for r in server.requests[before:] if not r.path.endswith(("robots.txt", "paperindex.htm"))]
+    assert codes == [0, 0], [log.read_text()[-3000:] for log in logs]
+    assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(ARTICLES_PER_ISSUE,) * 2]
+    assert len(asked) == len(set(asked)) == 16 + ARTICLES_PER_ISSUE, sorted(asked)

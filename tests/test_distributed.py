@@ -1117,6 +1117,34 @@ def test_every_worker_leaving_a_job_one_of_whose_workers_was_killed_ends_as_not_
     assert [each.stats.get_value(SHARE_LOST) for each in (first, other, paused)] == [lost] * 3
 
 
+def test_every_worker_leaving_a_job_one_of_whose_workers_the_archive_stopped_for_its_root_ends_as_not_done(
+        redis_url, job_worker):
+    # A worker stopped by the archive's check of roots (another crawl stored an issue it fetched
+    # from another root: pipelines/store.py closes it with ROOT_REFUSED) dropped what it had
+    # taken from the job's queue, and the job's other workers ended as runs that did the job
+    # (exit status 0), the job cleared: nobody said its share was missing.
+    import redis
+
+    from scrapy import Request
+
+    from crawler.extensions import ROOT_REFUSED, SHARE_LOST
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
+    stopped, _ = job_worker(job, ROOTS[0], _elsewhere("stopped"))
+    assert stopped.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_2.htm"))
+    assert stopped.next_request() is not None  # taken, never fetched
+    stopped.close(ROOT_REFUSED)
+    other.close("finished")  # the last: it ends the job
+    assert not server_redis.keys(f"{prefix}:*")
+    assert other.stats.get_value(SHARE_LOST) == (
+        f"what 1 worker of job {prefix} had taken from its queue ({_elsewhere('stopped')}: stopped by the archive's "
+        f"check of roots (an issue it fetched is held from another root))")
+    assert stopped.stats.get_value(SHARE_LOST) is None  # its own line says why it stopped
+
+
 def test_the_end_of_a_job_whose_workers_were_taken_for_dead_says_what_is_known_of_each(redis_url, job_worker, caplog):
     # Whether a worker taken off the roll was killed is not known: one whose heartbeat lapsed
     # may be cut off from Redis, its machine down, or paused; one whose process id no longer

@@ -189,16 +189,19 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
 end
 return enter(true)
 """
-# ARGV: the worker, JOB_TTL, the workers gone. Returns {the marks of the workers taken off, the
-# marks of the job's workers taken off for dead since it was last cleared (by any worker; a
-# mark may come twice)}; with no live one left at it, the job is cleared, else its keys leased.
-# The marks are read by a scan of the fingerprints, once per worker at its end.
+# ARGV: the worker, JOB_TTL, the mark it leaves of itself ('' for none: STOPPED for a worker
+# stopped mid-crawl, whose share is missing as a killed one's is), the workers gone. Returns
+# {the marks of the workers taken off, the marks of the job's workers taken off for dead or
+# stopped since it was last cleared (by any worker; a mark may come twice)}; with no live one
+# left at it, the job is cleared, else its keys leased. The marks are read by a scan of the
+# fingerprints, once per worker at its end.
 _LEAVE = _PRUNE + """
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[1] .. ':' .. ARGV[1])
-local alive, dead = prune(3)
+if ARGV[3] ~= '' then redis.call('SADD', KEYS[4], ARGV[3] .. ARGV[1]) end
+local alive, dead = prune(4)
 local marks = {}
-for _, pattern in ipairs({'killed:*', 'lapsed:*'}) do
+for _, pattern in ipairs({'killed:*', 'lapsed:*', 'stopped:*'}) do
   local cursor = '0'
   repeat
     local page = redis.call('SSCAN', KEYS[4], cursor, 'MATCH', pattern, 'COUNT', 1000)
@@ -265,8 +268,9 @@ def _text(value) -> str:
 
 
 # The marks of a worker taken off the roll for dead (_PRUNE): its process id no longer runs, or
-# only its heartbeat lapsed.
-KILLED, LAPSED = "killed:", "lapsed:"
+# only its heartbeat lapsed; and of one that left the job stopped by the archive's check of
+# roots (pipelines/store.py), dropping what it had taken from the queue (_LEAVE).
+KILLED, LAPSED, STOPPED = "killed:", "lapsed:", "stopped:"
 
 
 def beat_seconds(ttl: float) -> float:
@@ -282,12 +286,16 @@ def taken_for_dead(marks: list[str], ttl: int = WORKER_TTL) -> str:
     beating; said as a kill, it sent an operator looking for one that never was."""
     ended = [mark.removeprefix(KILLED) for mark in marks if mark.startswith(KILLED)]
     lapsed = [mark.removeprefix(LAPSED) for mark in marks if mark.startswith(LAPSED)]
+    stopped = [mark.removeprefix(STOPPED) for mark in marks if mark.startswith(STOPPED)]
     said = []
     if ended:
         said.append(f"{_some(ended)}: process ended without leaving the job (killed, or it lost Redis)")
     if lapsed:
         said.append(f"{_some(lapsed)}: no heartbeat for over {ttl} s (killed, cut off from Redis, its machine "
                     f"down, or paused)")
+    if stopped:
+        said.append(f"{_some(stopped)}: stopped by the archive's check of roots (an issue it fetched is held from "
+                    f"another root)")
     return "; ".join(said)
 
 
@@ -428,12 +436,14 @@ class WorkerRoll:
         busy, dead = self._idle(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])
         return int(busy), sorted(map(_text, dead))
 
-    def leave(self) -> tuple[list[str], list[str]]:
-        """Off the roll: the marks of the workers found dead (taken off), and of all the job's
-        workers taken off for dead while it ran (by this worker or another). The last one out
-        clears the job."""
-        dead, marks = self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, *self._gone()])
-        return sorted(map(_text, dead)), sorted(set(map(_text, marks)))
+    def leave(self, mark: str = "") -> tuple[list[str], list[str]]:
+        """Off the roll, leaving ``mark`` (STOPPED, or '') and this worker's name among the
+        fingerprints: the marks of the workers found dead (taken off), and of all the job's workers
+        taken off for dead or stopped while it ran (by this worker or another), but this one's own.
+        The last one out clears the job."""
+        dead, marks = self._leave(keys=self.job_keys, args=[self.name, JOB_TTL, mark, *self._gone()])
+        own = mark + self.name if mark else None
+        return sorted(map(_text, dead)), sorted(set(map(_text, marks)) - {own})
 
 
 class JobScheduler(Scheduler):
@@ -757,19 +767,23 @@ class JobScheduler(Scheduler):
             # lapses, and the next run of the job starts it afresh.
             return None
         try:
-            self.leave_job()
+            # Stopped mid-crawl by the archive's check of roots (pipelines/store.py): Scrapy drops
+            # what this worker had taken from the queue, which no other worker fetches.
+            self.leave_job(stopped=reason == ROOT_REFUSED)
         except RedisError as exc:
             self.lose_redis(exc)
         return None
 
-    def leave_job(self) -> None:
+    def leave_job(self, stopped: bool = False) -> None:
         """Off the roll; the last live worker clears the job's queue, fingerprints and root.
 
         A worker of the job was killed: what it had taken from the queue (popped, and its
         fingerprint recorded) no worker fetched. Every worker that leaves the job since ends its
         run as one that did not fetch everything (SHARE_LOST: crawl_runs status 'failed', exit
-        status 4); the job cleared, running it again fetches what the archive lacks."""
-        dead, marks = self.roll.leave()
+        status 4); the job cleared, running it again fetches what the archive lacks. A worker that
+        leaves ``stopped`` by the archive's check of roots (Scrapy dropped what it had taken)
+        leaves its mark (STOPPED) to the same end."""
+        dead, marks = self.roll.leave(STOPPED if stopped else "")
         if dead:
             self.say_taken_for_dead(dead)
         if marks:

@@ -56,8 +56,9 @@ ROOT_REFUSED = "root_refused"
 # The close reason a run ends with in crawl_runs whatever the reason Scrapy closed it with: the
 # store pipeline may refuse an issue's items only as the spider closes (its last batch).
 CLOSE_REASON = "archive/close_reason"
-# What workers of a distributed job taken for dead had taken from its queue (crawler/distributed.py),
-# which no worker fetched: a failure of the run, as a request that failed (exit status 4).
+# What workers of a distributed job taken for dead, or stopped by the archive's check of roots,
+# had taken from its queue (crawler/distributed.py), which no worker fetched: a failure of the
+# run, as a request that failed (exit status 4).
 SHARE_LOST = "distributed/share_lost"
 # Why this run is not (or not wholly) in crawl_runs: its record could not be started or closed.
 # The run goes on; the crawl command echoes the lines as it does the alarms.

@@ -1117,6 +1117,34 @@ def test_every_worker_leaving_a_job_one_of_whose_workers_was_killed_ends_as_not_
     assert [each.stats.get_value(SHARE_LOST) for each in (first, other, paused)] == [lost] * 3
 
 
+def test_every_worker_leaving_a_job_one_of_whose_workers_the_archive_stopped_for_its_root_ends_as_not_done(
+        redis_url, job_worker):
+    # A worker stopped by the archive's check of roots (another crawl stored an issue it fetched
+    # from another root: pipelines/store.py closes it with ROOT_REFUSED) dropped what it had
+    # taken from the job's queue, and the job's other workers ended as runs that did the job
+    # (exit status 0), the job cleared: nobody said its share was missing.
+    import redis
+
+    from scrapy import Request
+
+    from crawler.extensions import ROOT_REFUSED, SHARE_LOST
+
+    server_redis = redis.Redis.from_url(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"issues:gongyishibao:{job}"
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"))
+    stopped, _ = job_worker(job, ROOTS[0], _elsewhere("stopped"))
+    assert stopped.enqueue_request(Request(f"{ROOTS[0]}2023-01/03/node_2.htm"))
+    assert stopped.next_request() is not None  # taken, never fetched
+    stopped.close(ROOT_REFUSED)
+    other.close("finished")  # the last: it ends the job
+    assert not server_redis.keys(f"{prefix}:*")
+    assert other.stats.get_value(SHARE_LOST) == (
+        f"what 1 worker of job {prefix} had taken from its queue ({_elsewhere('stopped')}: stopped by the archive's "
+        f"check of roots (an issue it fetched is held from another root))")
+    assert stopped.stats.get_value(SHARE_LOST) is None  # its own line says why it stopped
+
+
 def test_the_end_of_a_job_whose_workers_were_taken_for_dead_says_what_is_known_of_each(redis_url, job_worker, caplog):
     # Whether a worker taken off the roll was killed is not known: one whose heartbeat lapsed
     # may be cut off from Redis, its machine down, or paused; one whose process id no longer
@@ -1782,3 +1810,32 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
     assert len(asked) == len(set(asked)) == 2 + 16 + ARTICLES_PER_ISSUE
     assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(2 * ARTICLES_PER_ISSUE,) * 2]
     _assert_both_complete(archive, older, newest)
+
+
+def test_workers_of_a_latest_job_whose_latest_page_refreshes_to_another_spelling_of_the_root_fetch_the_issue_once(
+        redis_url, request, tmp_path, monkeypatch):
+    # The latest-issue page of the job's root (127.0.0.1) refreshes to the newest issue under
+    # another name of the same host (localhost), and an earlier run failed to fetch that issue:
+    # the job asks it again from its root, and the refresh named it from the other.
+    from tests.test_incremental import _entry, _two_recent_issues
+
+    archive = postgres_database(request)
+    _, newest, site = _two_recent_issues(tmp_path)
+    settings = {"ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.02",
+                "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "5"}
+    with SiteServer(site, prefix=PREFIX, faults={_entry(newest): [503] * 3}) as server:
+        index = site / "paperindex.htm"
+        html = index.read_text(encoding="utf-8")
+        target = f"http://localhost:{server.port}{_entry(newest)}"
+        index.write_text(html.replace(html.split("URL=")[1].split('"')[0], target), encoding="utf-8")
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, archive=archive, settings=settings).returncode == 4  # its entry page failed
+        before = len(server.requests)
+        _distributed_job(monkeypatch, redis_url)
+        logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+        workers = [start_crawl(base, archive=archive, settings=settings, log=log) for log in logs]
+        codes = [worker.wait(240) for worker in workers]
+        asked = [r.path for r in server.requests[before:] if not r.path.endswith(("robots.txt", "paperindex.htm"))]
+    assert codes == [0, 0], [log.read_text()[-3000:] for log in logs]
+    assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(ARTICLES_PER_ISSUE,) * 2]
+    assert len(asked) == len(set(asked)) == 16 + ARTICLES_PER_ISSUE, sorted(asked)

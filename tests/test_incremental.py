@@ -510,3 +510,32 @@ def test_latest_summary_counts_an_incomplete_issue_asked_again_and_not_served_as
     assert again.returncode == 0, again.stderr[-3000:]
     assert f"the issue of 公益时报 on {older}, held incomplete and asked again, was not served" in again.stderr
     assert "issues 1/2 (0 already complete, 1 held but not served, kept as stored)" in _summary(again)
+
+
+def test_latest_asks_an_issue_it_asks_again_once_when_the_latest_page_names_it_under_another_spelling_of_the_root(
+        tmp_path, sqlite_url):
+    # The latest-issue page refreshes to the newest issue under another name of the crawl's
+    # host (localhost for 127.0.0.1), and an earlier run failed to fetch that issue: asked
+    # again from the crawl's root and from the refresh's, it was fetched twice and every
+    # article stored twice, under both addresses, exit status 0.
+    _, newest, site = _two_recent_issues(tmp_path)
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX, faults={_entry(newest): [503] * 3}) as server:
+        _point_index(site, newest)
+        index = site / "paperindex.htm"
+        target = f"http://localhost:{server.port}{_entry(newest)}"
+        index.write_text(index.read_text(encoding="utf-8").replace(_entry(newest).removeprefix(PREFIX), target, 1),
+                         encoding="utf-8")
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, archive=sqlite_url, settings=settings).returncode == 4  # its entry page failed
+        before = len(server.requests)
+        done = run_crawl(base, archive=sqlite_url, settings=settings)
+        asked = [r.path for r in server.requests[before:] if not r.path.endswith(("robots.txt", "paperindex.htm"))]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(asked) == len(set(asked)) == 16 + 20, sorted(asked)
+    archive = open_archive(sqlite_url)
+    try:
+        with archive.session() as session:
+            assert session.scalar(select(func.count(Article.id))) == 20
+    finally:
+        archive.close()

@@ -389,8 +389,10 @@ class IssuesSpider(scrapy.Spider):
         if response.status == 200 and response.meta.get("dont_follow_refresh") and isinstance(response, HtmlResponse):
             _, target = get_meta_refresh(response, ignore_tags=self.settings.getlist("METAREFRESH_IGNORE_TAGS"))
             if target and (day := self.plan.paper.entry_date(target)) is not None:
-                if day in self.asked_again and target == self.plan.entry_url(day):
-                    self._take_for_newest(day)  # asked already
+                if day in self.asked_again:
+                    # Asked already, from the crawl's root: the refresh may name it under another
+                    # spelling of the root (another name of the host), asked too it was fetched twice.
+                    self._take_for_newest(day)
                 else:
                     yield self._entry_request(day, url=target, index=True)
                 return

@@ -36,6 +36,12 @@ from crawler.templates.registry import get_template
 _SAME_DECODING = frozenset({"utf-8", "gb18030"})
 
 
+def _same_path(url: str, other: str) -> bool:
+    """Whether two addresses name one file of a site, whatever the spelling of its host and scheme."""
+    one, two = urlsplit(url), urlsplit(other)
+    return (one.path, one.query) == (two.path, two.query)
+
+
 def _html(response) -> str:
     """The response's text as the templates decode it (crawler/templates: decode_html): a BOM,
     else the HTTP charset, else the <meta> one (GB2312 read as GB18030), else UTF-8 if the body
@@ -389,9 +395,10 @@ class IssuesSpider(scrapy.Spider):
         if response.status == 200 and response.meta.get("dont_follow_refresh") and isinstance(response, HtmlResponse):
             _, target = get_meta_refresh(response, ignore_tags=self.settings.getlist("METAREFRESH_IGNORE_TAGS"))
             if target and (day := self.plan.paper.entry_date(target)) is not None:
-                if day in self.asked_again:
+                if day in self.asked_again and _same_path(target, self.plan.entry_url(day)):
                     # Asked already, from the crawl's root: the refresh may name it under another
-                    # spelling of the root (another name of the host), asked too it was fetched twice.
+                    # spelling of the root (another name of the host), asked too it was fetched
+                    # twice. One at another path (the site moved its issues) is asked from there.
                     self._take_for_newest(day)
                 else:
                     yield self._entry_request(day, url=target, index=True)

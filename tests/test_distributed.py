@@ -126,7 +126,12 @@ def site_without_a_dead_article(tmp_path, issues) -> Path:
 def two_workers(args, archive: str, settings: dict, logs: Path, monkeypatch) -> tuple[list[int], list[str]]:
     """One job of two distributed workers to its end: their exit statuses and logs."""
     monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
-    files = [Path(f"{logs}-worker{n}.log") for n in (1, 2)]
+    return job_workers(args, archive, settings, logs, 2)
+
+
+def job_workers(args, archive: str, settings: dict, logs: Path, count: int) -> tuple[list[int], list[str]]:
+    """``count`` workers of the job the environment names, to its end: their exit statuses and logs."""
+    files = [Path(f"{logs}-worker{n}.log") for n in range(1, count + 1)]
     workers = [start_crawl(*args, archive=archive, settings=settings, log=log) for log in files]
     return [w.wait(240) for w in workers], [log.read_text() for log in files]
 
@@ -1799,11 +1804,9 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
         _point_index(site, newest)
         before = len(server.requests)
         _distributed_job(monkeypatch, redis_url)
-        logs = [tmp_path / f"worker{n}.log" for n in range(3)]
-        workers = [start_crawl(base, archive=archive, settings=settings, log=log) for log in logs]
-        codes = [worker.wait(240) for worker in workers]
+        codes, outputs = job_workers([base], archive, settings, tmp_path / "job", 3)
         asked = [r.path for r in server.requests[before:] if not r.path.endswith(("robots.txt", "paperindex.htm"))]
-    assert codes == [0, 0, 0], [log.read_text()[-3000:] for log in logs]
+    assert codes == [0, 0, 0], [output[-3000:] for output in outputs]
     older_entry = _entry(older)
     # The older issue: its entry page and its lost article, once each; the newest whole, each file once.
     assert sorted(path for path in asked if f"/{older:%Y-%m}/{older:%d}/" in path) == sorted([older_entry, lost])
@@ -1832,10 +1835,8 @@ def test_workers_of_a_latest_job_whose_latest_page_refreshes_to_another_spelling
         assert run_crawl(base, archive=archive, settings=settings).returncode == 4  # its entry page failed
         before = len(server.requests)
         _distributed_job(monkeypatch, redis_url)
-        logs = [tmp_path / f"worker{n}.log" for n in range(2)]
-        workers = [start_crawl(base, archive=archive, settings=settings, log=log) for log in logs]
-        codes = [worker.wait(240) for worker in workers]
+        codes, outputs = job_workers([base], archive, settings, tmp_path / "job", 2)
         asked = [r.path for r in server.requests[before:] if not r.path.endswith(("robots.txt", "paperindex.htm"))]
-    assert codes == [0, 0], [log.read_text()[-3000:] for log in logs]
+    assert codes == [0, 0], [output[-3000:] for output in outputs]
     assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(ARTICLES_PER_ISSUE,) * 2]
     assert len(asked) == len(set(asked)) == 16 + ARTICLES_PER_ISSUE, sorted(asked)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from storage.db import Archive, ArchiveError
 from storage.fulltext import VIEW, images_json
-from storage.search import checked_terms, filters, holds_every_word, word_forms
+from storage.search import checked_terms, filters, holds_every_word, searched_text, word_forms
 
 BATCH = 1000
 # What a query's words are looked for in, as search looks.
@@ -167,7 +167,7 @@ def _streamed(archive: Archive, sql: str, params: dict, width: int, lowered: lis
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(text(sql), params)
         yield None
         for row in result:
-            if lowered is not None and not holds_every_word(lowered, [(f or "").lower() for f in row[width:]]):
+            if lowered is not None and not holds_every_word(lowered, [searched_text(f) for f in row[width:]]):
                 continue
             row = tuple(row[:width])
             yield (*row[:-1], pictures(row[-1])) if pictures else row

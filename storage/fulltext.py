@@ -1,7 +1,8 @@
 """The archive's SQL objects beyond the tables: the full-text index and the views.
 
 Chinese has no spaces to split words on, so the index holds every pair of adjacent characters
-(bigram) of an article's title, subtitle and body, lower-cased: a query of two characters or
+(bigram) of an article's title, subtitle and body, lower-cased, a space between two Han
+characters left out (:func:`closed_up`, from revision 0019): a query of two characters or
 more is a set of bigrams that a matching article must all hold, and the articles found are
 then checked for the exact query (storage/search.py). Bigrams, not the trigrams SQLite's and
 PostgreSQL's own tokenizers offer, because two-character words (社工, 公益) are the commonest
@@ -39,6 +40,7 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Connection, text
 
@@ -76,10 +78,13 @@ _YEAR = {
 }
 
 
-def search_terms(*fields: str | None) -> str:
-    """What the index holds for an article: every bigram of its fields, space-separated."""
+def search_terms(*fields: str | None, across_spaces: bool = True) -> str:
+    """What the index holds for an article: every bigram of its fields, space-separated, a
+    space between two Han characters left out first (:func:`closed_up`; ``across_spaces``
+    False: kept, as the index held them before revision 0019)."""
     codes = array.array(_WORD)
-    codes.frombytes("\n".join(f or "" for f in fields).lower().encode(_CODEC))
+    joined = "\n".join(f or "" for f in fields).lower()
+    codes.frombytes((closed_up(joined) if across_spaces else joined).encode(_CODEC))
     terms = _pairs(codes, 0)
     terms.append(_SPACE)
     terms.extend(_pairs(codes, 1))
@@ -93,6 +98,26 @@ def _pairs(codes: array.array, start: int) -> array.array:
     cut[0::3] = codes[start : start + 2 * n : 2]
     cut[1::3] = codes[start + 1 : start + 2 * n : 2]
     return cut
+
+
+@lru_cache(maxsize=1)
+def _han_gap() -> re.Pattern:
+    """Spaces between two Han characters. The expression starts with the space, so that the
+    engine looks for spaces alone and tries the Han on either side only there: a tenth of
+    the time of a lookbehind at every character, on a text with a few spaces."""
+    # Imported on first use: the crawler's templates package takes a tenth of a second to import.
+    from crawler.templates.text import HAN
+
+    return re.compile(rf" (?<=[{HAN}] ) *(?=[{HAN}])")
+
+
+def closed_up(text: str) -> str:
+    """``text`` without its spaces between two Han characters: the index (from revision 0019),
+    a query's bigrams and the check of its candidates read text so. The pipelines keep a space
+    a paper prints there (春风送暖 爱心同行), which a reader copying the words from a PDF or a
+    page keeps or drops, and types or not: 五社联动暖心 finds 五社联动 暖心, and the other way
+    round. Spaces beside anything else, and line breaks (paragraphs, fields), stay."""
+    return _han_gap().sub("", text) if " " in text else text
 
 
 def block(article_id: int) -> int:
@@ -113,8 +138,9 @@ def block_term(number: int) -> str:
 
 
 def query_terms(word: str) -> list[str]:
-    """The bigrams of letters and digits that every text holding ``word`` holds too."""
-    return list(dict.fromkeys(_QUERY_PAIR.findall(word.lower())))
+    """The bigrams of letters and digits that every text holding ``word`` holds too, in the
+    index, which holds them across a space between two Han characters (:func:`closed_up`)."""
+    return list(dict.fromkeys(_QUERY_PAIR.findall(closed_up(word.lower()))))
 
 
 # The published text of an article's headings, author line and source line (revision 0018),
@@ -383,10 +409,12 @@ def drop_index_statements(dialect: str) -> list[str]:
 
 
 def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], None] | None = None,
-          compact: bool = True) -> int:
+          compact: bool = True, across_spaces: bool = True) -> int:
     """Bring the index up to date with the articles queued by the triggers; return how many.
     ``progress(done, total)`` is told after each chunk. ``compact``: PostgreSQL's lexemes as
-    :func:`pg_lexemes` makes them (False: revision 0003's, every bigram)."""
+    :func:`pg_lexemes` makes them (False: revision 0003's, every bigram). ``across_spaces``:
+    the bigrams across a space between Han characters too (False: as before revision 0019;
+    see :func:`search_terms`)."""
     columns = ", ".join(f"a.{c}" for c in INDEXED)
     old = ", ".join(f"q.{c}" for c in INDEXED)
     total = conn.execute(text(f"SELECT count(*) FROM {PENDING_TABLE}")).scalar() if progress else 0
@@ -403,20 +431,23 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             return done
         ids = [{"id": r[0]} for r in rows]
         if conn.dialect.name == "sqlite":
-            gone = [{"id": r[0], "terms": search_terms(*r[2:5])} for r in rows if r[1]]
+            gone = [{"id": r[0], "terms": search_terms(*r[2:5], across_spaces=across_spaces)} for r in rows if r[1]]
             if gone:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, terms) VALUES ('delete', :id, :terms)"
                 ), gone)
-            added = [{"id": r[0], "terms": search_terms(*r[6:9])} for r in rows if r[5] is not None]
+            added = [{"id": r[0], "terms": search_terms(*r[6:9], across_spaces=across_spaces)}
+                     for r in rows if r[5] is not None]
             if added:
                 conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
         else:
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
             if compact:
-                added = [{"id": r[0], "terms": pg_lexemes(r[0], r[9], r[10], r[11], *r[6:9])} for r in rows if r[5] is not None]
+                added = [{"id": r[0], "terms": pg_lexemes(r[0], r[9], r[10], r[11], *r[6:9], across_spaces=across_spaces)}
+                         for r in rows if r[5] is not None]
             else:
-                added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[6:9]).split()))} for r in rows if r[5] is not None]
+                added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[6:9], across_spaces=across_spaces).split()))}
+                         for r in rows if r[5] is not None]
             if added:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE} (article_id, terms) "
@@ -429,7 +460,8 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             progress(done, total)
 
 
-def pg_lexemes(article_id: int, paper_id: int, issue_date: date, section: str | None, *fields: str | None) -> str:
+def pg_lexemes(article_id: int, paper_id: int, issue_date: date, section: str | None, *fields: str | None,
+               across_spaces: bool = True) -> str:
     """PostgreSQL's lexemes for an article (revision 0004 on), each once, space-separated (as
     one string: psycopg's adaptation of a list of them costs more than the rest of the write).
 
@@ -438,8 +470,9 @@ def pg_lexemes(article_id: int, paper_id: int, issue_date: date, section: str | 
     block of ids (:func:`block_term`), and where it was published, its paper, year and (from
     0005) section (:func:`paper_term`, :func:`year_term`, :func:`section_term`), so that a
     search narrowed to them asks the index for those articles only. Longer than two
-    characters, none is a bigram."""
-    found = {pair for pair in search_terms(*fields).split(" ") if len(pair) == 2 and pair.isalnum()}
+    characters, none is a bigram. ``across_spaces``: as :func:`search_terms`."""
+    found = {pair for pair in search_terms(*fields, across_spaces=across_spaces).split(" ")
+             if len(pair) == 2 and pair.isalnum()}
     found.update((block_term(block(article_id)), paper_term(paper_id), year_term(issue_date.year), section_term(section)))
     return " ".join(found)
 
@@ -458,9 +491,11 @@ def section_term(section: str | None) -> str:
     return "se" + hashlib.blake2b((section or "").encode(), digest_size=6).hexdigest()
 
 
-def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True) -> int:
+def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True,
+            across_spaces: bool = True) -> int:
     """Empty the index and index every article again (a change to what the index holds needs
-    it; SQLite keeps no copy of what it indexed to take out piece by piece)."""
+    it; SQLite keeps no copy of what it indexed to take out piece by piece). ``compact`` and
+    ``across_spaces``: as :func:`flush`."""
     if conn.dialect.name == "sqlite":
         conn.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('delete-all')"))
     else:
@@ -471,10 +506,10 @@ def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None
     conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
     conn.execute(text(_QUEUE_EVERY_ARTICLE))
     if conn.dialect.name == "sqlite":
-        return flush(conn, progress=progress, compact=compact)
+        return flush(conn, progress=progress, compact=compact, across_spaces=across_spaces)
     # The last article counts once the index is built (a tenth of a millisecond an article).
     told = (lambda done, total: progress(min(done, total - 1), total)) if progress else None
-    done = flush(conn, progress=told, compact=compact)
+    done = flush(conn, progress=told, compact=compact, across_spaces=across_spaces)
     conn.execute(text(_PG_INDEX_SQL))
     if progress and done:
         progress(done, done)

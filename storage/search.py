@@ -32,7 +32,7 @@ from sqlalchemy import Date, text
 from crawler.dates import BadDate, typed_date
 from storage.db import Archive, ArchiveError
 from storage.fulltext import (
-    PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, first_id, paper_term, query_terms, section_term,
+    PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, closed_up, first_id, paper_term, query_terms, section_term,
     year_term,
 )
 
@@ -253,9 +253,16 @@ def checked_terms(query: str) -> list[str]:
 
 
 def holds_every_word(lowered: list[list[str]], fields: list[str]) -> bool:
-    """Whether the texts ``fields`` (lower-cased) hold each word in one of its forms
+    """Whether the texts ``fields`` (each :func:`searched_text`) hold each word in one of its forms
     (``lowered``: each word's :func:`variants`, lower-cased): what makes an article a match."""
     return all(any(v in f for v in group for f in fields) for group in lowered)
+
+
+def searched_text(field: str | None) -> str:
+    """An article's text as a search reads it, as the index holds it: lower-cased, without its
+    spaces between two Han characters (storage.fulltext.closed_up): 五社联动暖心 is found in
+    五社联动 暖心. A word's forms (:func:`variants`) hold one such phrase without them too."""
+    return closed_up((field or "").lower())
 
 
 def word_forms(words: list[str]) -> list[list[str]]:
@@ -372,7 +379,7 @@ def variants(word: str) -> list[str]:
     # an empty form would match every article.
     forms = (word, stored_form(word), stored_form(word, between=_CHINESE))
     if " " in word:
-        forms += tuple(_han_gap().sub("", form) for form in forms)
+        forms += tuple(closed_up(form) for form in forms)
     # Letters and digits first, then marks: each set's two widths, with the other set's as the
     # word has them (NGO（村） as stored, asked for as NGO(村)).
     for either_width, tables in _WIDTHS:
@@ -410,15 +417,6 @@ def _other_quotes(form: str) -> list[str]:
 # What a word is normalised between to learn how the pipelines store it beside Chinese text: any
 # Han character, which normalising leaves as it is.
 _CHINESE = "中"
-
-
-@lru_cache(maxsize=1)
-def _han_gap() -> re.Pattern:
-    """A space between two Han characters."""
-    # Imported on first use, as stored_form's imports are (the crawler's templates).
-    from crawler.templates.text import HAN
-
-    return re.compile(rf"(?<=[{HAN}]) (?=[{HAN}])")
 
 
 def _both_widths(narrow: str) -> tuple[re.Pattern, tuple[dict, dict]]:
@@ -471,7 +469,7 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
     def holding(rows) -> Iterator[tuple[int, list[str]]]:
         """The rows holding every word, their fields lower-cased."""
         for article_id, *fields in rows:
-            fields = [(f or "").lower() for f in fields]
+            fields = [searched_text(f) for f in fields]
             if holds_every_word(lowered, fields):
                 yield article_id, fields
 
@@ -805,8 +803,8 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
     and marked on the letters they were found in: İ's lower case is two characters (i and
     U+0307), which a regular expression's IGNORECASE does not match, and after which every
     offset in the lower case is one past the field's."""
-    lowered = sorted({word.lower() for word in words}, key=len, reverse=True)
-    pattern = re.compile("|".join(map(re.escape, lowered)))
+    lowered = sorted({closed_up(word.lower()) for word in words}, key=len, reverse=True)
+    pattern = re.compile("|".join(map(_across_spaces, lowered)))
     for field in fields:
         field = (field or "").replace("\n", " ").translate(_NONCHARACTERS)
         found = _found_in_lower_case(pattern, field)
@@ -833,6 +831,22 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
         shown = cut
     pieces.append(field[shown:end])
     return ("…" if start > 0 else "") + "".join(pieces) + ("…" if end < len(field) else "")
+
+
+@lru_cache(maxsize=1)
+def _han_pair() -> re.Pattern:
+    """Between two Han characters."""
+    # Imported on first use, as stored_form's imports are (the crawler's templates).
+    from crawler.templates.text import HAN
+
+    return re.compile(rf"(?<=[{HAN}])(?=[{HAN}])")
+
+
+def _across_spaces(word: str) -> str:
+    """A regular expression of ``word`` (without spaces between two Han characters) that finds it
+    in a text with or without them, as a match is found (:func:`searched_text`): the snippet
+    marks 【五社联动 暖心】 for 五社联动暖心."""
+    return _han_pair().sub(" *", re.escape(word))
 
 
 def _found_in_lower_case(pattern: re.Pattern, field: str) -> Iterator[tuple[int, int]]:

@@ -21,8 +21,10 @@ def upgrade() -> None:
     for statement in trigram.drop_index(bind.dialect.name) + fulltext.index_statements(bind.dialect.name):
         op.execute(statement)
     # Indexes the articles already archived (`archive upgrade` shows the progress), with the
-    # lexemes 0003 made: 0004 makes PostgreSQL's anew.
-    fulltext.flush(bind, progress=op.get_context().config.attributes.get("progress"), compact=False)
+    # lexemes 0003 made (0004 makes PostgreSQL's anew) and its bigrams, none across a space
+    # (0019 adds them).
+    fulltext.flush(bind, progress=op.get_context().config.attributes.get("progress"), compact=False,
+                   across_spaces=False)
 
 
 def downgrade() -> None:

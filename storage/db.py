@@ -940,6 +940,7 @@ class Archive:
                 return issues[(papers[(x["paper_code"],)], _as_date(x["issue_date"]))]
 
             incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}
+            self._renumber_pages(session, incoming_pages)
             fetched = [Page.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
             known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages),
                                        Page.articles_expected, *fetched)
@@ -1292,6 +1293,44 @@ class Archive:
                     values |= {"pdf_text_original": bindparam("original"), "pdf_text_status": bindparam("status")}
                 session.execute(statement.values(**values), rows)
         return written
+
+    def _renumber_pages(self, session: Session, incoming: dict[tuple[int, int], Mapping[str, Any]]) -> None:
+        """Give the page the site now numbers otherwise (its 第15版 become 第17版) its new number.
+
+        Pages are kept by number: stored under the new one as a new row, the page would stay
+        under the old one too, its links and all, and the issue list its articles twice. The row
+        of a page read before (``articles_expected`` set: not the row an article made for a page
+        not stored yet) at the same address of the issue, under a number the batch does not
+        store, is that page: renumbered in place, it keeps its articles and its PDF's text. Left
+        alone where the new number has a row already, or the row was read after this item
+        (an older fetch names the number the site no longer gives)."""
+        if not incoming:
+            return
+        table = Page.__table__
+        by_address: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        for key, page in incoming.items():
+            by_address.setdefault((key[0], page["url"]), []).append(key)
+        fetched = [table.c.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
+        rows = session.execute(
+            select(table.c.id, table.c.issue_id, table.c.page_number, table.c.url, *fetched)
+            .where(table.c.issue_id.in_({issue for issue, _ in incoming}),
+                   table.c.url.in_({page["url"] for page in incoming.values()}),
+                   table.c.articles_expected.is_not(None))
+        ).all()
+        moves: dict[tuple[int, int], int] = {}  # new key: the row to renumber
+        for row in rows:
+            keys = by_address.get((row.issue_id, row.url), [])
+            if len(keys) != 1 or (row.issue_id, row.page_number) in incoming:
+                continue  # two numbers for one address in the batch, or its own number stored too
+            if not _older(incoming[keys[0]], getattr(row, "fetched_at", None)):
+                moves[keys[0]] = row.id
+        for key in _rows_by_key(session, table, ("issue_id", "page_number"), set(moves)):
+            del moves[key]  # the new number has its row already
+        if moves:
+            session.execute(
+                update(table).where(table.c.id == bindparam("row")).values(page_number=bindparam("number")),
+                [{"row": row, "number": number} for (_, number), row in moves.items()],
+            )
 
     def _keep_changed_versions(
         self, session: Session, articles: list[Mapping[str, Any]], now: datetime

@@ -9,6 +9,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import shutil
 import signal
@@ -39,7 +40,7 @@ from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_
 from storage.search import search
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import PROJECT, SAMPLE_SITE, crawl_site, run_crawl
+from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, crawl_site, run_crawl
 from tests.sites import front_page_teaser, sample_site
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
@@ -1827,3 +1828,36 @@ def test_search_page_says_a_quotation_left_open_searched_its_words_apart(client)
     assert ('<p class="note">&#34;社会 工作 opens a quotation it does not close: its words were searched for apart '
             '(close it with &#34; to find them as one phrase).</p>') in page.text
     assert 'class="note"' not in client.get("/search?" + urlencode({"q": '"社会 工作"'})).text
+
+
+def test_the_corrected_articles_say_whether_the_site_or_archive_reprocess_changed_them(sample_archive, tmp_path):
+    """A version is kept when a re-crawl finds the site corrected an article, and when `archive
+    reprocess` reads it otherwise (new T2S_CORRECTIONS rules): the canned query told every one
+    for an article "the site changed"."""
+    archive = tmp_path / "archive.sqlite3"
+    copied(sample_archive, archive)
+    rules = tmp_path / "rules.tsv"
+    rules.write_text("社工\t社会工作者\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "storage.console", "--archive", f"sqlite:///{archive}", "reprocess", "--without-pdfs"],
+        cwd=PROJECT, env={**os.environ, "T2S_CORRECTIONS": str(rules)}, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    changed = {article for (article,) in query(archive, "select article_id from article_versions")}
+    assert changed
+    site = sample_site(tmp_path / "site", pdfs=False)
+    article = site / "html/2023-01/31/content_306501.htm"
+    article.write_text(article.read_text(encoding="utf-8").replace("達到32平方米", "達到33平方米"), encoding="utf-8")
+    _SITE_PORTS[f"sqlite:///{archive}"] = _SITE_PORTS[f"sqlite:///{sample_archive}"]  # the archive's root
+    done, _ = crawl_site(f"sqlite:///{archive}", "refresh=1", site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    ((corrected,),) = query(archive, "select id from articles where url like '%content_306501.htm'")
+    with served(archive) as server:
+        rows = fetch_json(server.url + "/archive/corrected_articles.json?_shape=array")
+        page = text_of(fetch_page(server.url + "/archive/corrected_articles")[1])
+    assert "the site changed" not in page.lower()
+    by = {}
+    for row in rows:
+        by.setdefault(row["changed_by"], set()).add(row["article_id"])
+    # The crawl, run without the rules, reads those articles as before them: a version each too.
+    assert by == {"reprocess": changed, "crawl": changed | {corrected}}

@@ -1,0 +1,48 @@
+"""An issue the site changed after it was archived, crawled again (`-a refresh=1`): the real
+`scrapy crawl issues` over HTTP on 127.0.0.1 into SQLite and PostgreSQL, the site's files
+rewritten between the crawls as a paper's staff rewrite them."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import crawl_site, database_url, sql_rows
+from tests.sites import sample_site
+
+ISSUE = "html/2023-01/31"
+NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive(request, tmp_path) -> str:
+    return database_url(request, tmp_path)
+
+
+def rewrite(site, change) -> None:
+    """Every HTML file of the issue through ``change(html)``."""
+    for file in (site / ISSUE).glob("*.htm"):
+        file.write_text(change(file.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def crawl(site, archive: str, *args: str) -> None:
+    done, _ = crawl_site(archive, *args, site=site, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_a_page_the_site_numbers_otherwise_is_one_page_under_its_new_number(tmp_path, archive):
+    # The sample's 第15版 (file node_14.htm: two articles) numbered 第17版 after it was archived:
+    # in the page lists, on the page and in its articles' files.
+    site = sample_site(tmp_path / "site", pdfs=False)
+    crawl(site, archive)
+    linked = sql_rows(archive, "SELECT l.url FROM page_articles l JOIN pages p ON p.id = l.page_id "
+                               "WHERE p.page_number = 15 ORDER BY l.position")
+    rewrite(site, lambda html: html.replace("第15版", "第17版"))
+    crawl(site, archive, "refresh=1")
+
+    pages = sql_rows(archive, "SELECT page_number FROM pages ORDER BY page_number")
+    assert [n for (n,) in pages] == [*range(1, 15), 16, 17]  # the issue has 16 pages, as before
+    assert sql_rows(archive, "SELECT l.url FROM page_articles l JOIN pages p ON p.id = l.page_id "
+                             "WHERE p.page_number = 17 ORDER BY l.position") == linked
+    assert sql_rows(archive, "SELECT count(*) FROM page_articles GROUP BY url HAVING count(*) > 1") == []
+    assert sql_rows(archive, "SELECT DISTINCT page_number, page_label FROM article_view "
+                             "WHERE url IN (SELECT l.url FROM page_articles l JOIN pages p ON p.id = l.page_id "
+                             "WHERE p.url LIKE '%node_14.htm')") == [(17, "第17版：益言堂")]

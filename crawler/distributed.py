@@ -23,9 +23,10 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.dates import paper_today
-from crawler.extensions import ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED
+from crawler.extensions import RERUN_REFUSED, ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED
 from crawler.papers import as_site_root
 from storage.db import safe_url
 
@@ -791,6 +792,30 @@ class JobScheduler(Scheduler):
                 SHARE_LOST, f"what {len(marks)} worker{'' if len(marks) == 1 else 's'} of job {self.job} had taken from "
                             f"its queue ({taken_for_dead(marks, self.worker_ttl)})"
             )
+        if any(mark.startswith(STOPPED) for mark in marks) and (refused := self.rerun_refusal()):
+            self.stats.set_value(RERUN_REFUSED, refused)
+
+    def rerun_refusal(self) -> str | None:
+        """Why the crawl command would refuse this job run again from its root, as the archive
+        stands (an issue of its dates held from another root, as the one its stopped worker
+        fetched: crawler/commands/crawl.py), or None. Its failure line says "run again", which
+        must not send the operator into that refusal unwarned."""
+        from crawler.arguments import root_refusal
+        from crawler.commands.crawl import held_from_other_roots
+        from storage.db import ArchiveError, archive_url, open_archive
+
+        settings = self.spider.settings
+        try:
+            archive = open_archive(archive_url(settings.get("ARCHIVE_URL")))
+            try:
+                elsewhere = held_from_other_roots(archive, self.spider.plan, settings)
+            finally:
+                archive.close()
+        except (ArchiveError, SQLAlchemyError) as exc:  # the failure line says "run again" all the same
+            logger.warning("distributed crawl: job %s: the archive's roots could not be checked for its run again: %s",
+                           self.job, exc)
+            return None
+        return root_refusal(self.spider.plan, elsewhere) if elsewhere else None
 
 
 class SharedQueueIdle:

@@ -60,6 +60,10 @@ CLOSE_REASON = "archive/close_reason"
 # had taken from its queue (crawler/distributed.py), which no worker fetched: a failure of the
 # run, as a request that failed (exit status 4).
 SHARE_LOST = "distributed/share_lost"
+# Why the job of a worker the archive stopped for its root (SHARE_LOST's "stopped by the archive's
+# check of roots") would be refused if run again from its root as it stands: the crawl command's
+# refusal (crawler/commands/crawl.py: held_from_other_roots), which the failure line quotes.
+RERUN_REFUSED = "distributed/rerun_refused"
 # Why this run is not (or not wholly) in crawl_runs: its record could not be started or closed.
 # The run goes on; the crawl command echoes the lines as it does the alarms.
 RECORD_ERRORS = "crawl_runs/errors"
@@ -135,7 +139,11 @@ def failure_message(crawler) -> str | None:
     first = stats.get_value(FIRST_FAILURE)
     counts = [", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
               + (f" (first: {first})" if first else "")] if failed else []
-    return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; run again to fetch them"
+    again = "run again to fetch them"
+    if refused := stats.get_value(RERUN_REFUSED):
+        again += (f", once the archive lets this job's root crawl them (as it stands, a run from {plan.root} is "
+                  f"refused: {refused})")
+    return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; {again}"
 
 
 def latest_issues(plan, stats) -> str:

@@ -1150,6 +1150,44 @@ def test_every_worker_leaving_a_job_one_of_whose_workers_the_archive_stopped_for
     assert stopped.stats.get_value(SHARE_LOST) is None  # its own line says why it stopped
 
 
+def test_a_job_whose_worker_the_archive_stopped_for_its_root_says_what_running_it_again_needs(
+        redis_url, request, tmp_path, job_worker):
+    # A worker stopped by the archive's check of roots: another crawl stored an issue of the
+    # job's dates from another root. The job's other workers ended with exit status 4 and
+    # "run again to fetch them", yet the job run again as they said was refused at its start
+    # (that issue held from the other root, incomplete), with another way out: archive
+    # move-root, or the other root. Their line must say what the run again needs.
+    from scrapy import Request
+
+    from crawler.extensions import ROOT_REFUSED, failure_message
+
+    archive = postgres_database(request)
+    day = ISSUES[0]
+    site = site_without_a_dead_article(tmp_path, [day])  # stored incomplete from the other root
+    with SiteServer(site, prefix=PREFIX) as server:
+        other_root = f"{server.url}{PREFIX.lstrip('/')}"
+        stored = run_crawl(f"base_url={other_root}", f"date={day}", archive=archive,
+                           settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert stored.returncode == 4, stored.stderr[-3000:]
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    settings = {"ARCHIVE_URL": archive}
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"), settings=settings)
+    stopped, _ = job_worker(job, ROOTS[0], _elsewhere("stopped"), settings=settings)
+    assert stopped.enqueue_request(Request(f"{ROOTS[0]}{day:%Y-%m/%d}/node_2.htm"))
+    assert stopped.next_request() is not None  # taken, never fetched
+    stopped.close(ROOT_REFUSED)
+    other.close("finished")
+    other.spider.crawler.spider = other.spider  # as the engine sets it
+    said = failure_message(other.spider.crawler)
+    # The job run again, as its workers' line says, from the job's root.
+    again = run_crawl(f"base_url={ROOTS[0]}", f"date={day}", archive=archive,
+                      settings={"CRAWL_MODE": "distributed", "REDIS_URL": redis_url, "CRAWL_JOB": job})
+    assert again.returncode == 2, again.stderr[-3000:]
+    refusal = again.stderr.strip().removeprefix("error: ")
+    assert refusal.startswith(f"the archive holds 1 issue of gongyishibao ({day}) fetched from {other_root}")
+    assert said.endswith(f"; run again to fetch them, once the archive lets this job's root crawl them (as it stands, "
+                         f"a run from {ROOTS[0]} is refused: {refusal})"), said
+
 def test_the_end_of_a_job_whose_workers_were_taken_for_dead_says_what_is_known_of_each(redis_url, job_worker, caplog):
     # Whether a worker taken off the roll was killed is not known: one whose heartbeat lapsed
     # may be cut off from Redis, its machine down, or paused; one whose process id no longer

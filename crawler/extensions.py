@@ -574,15 +574,22 @@ class CrawlProgress:
             return  # nothing was asked: no summary, as when the check refuses the archive
         plan = _plan(self.crawler)
         what = f"{plan.paper.code} {plan.asked}" if plan is not None else spider.name
+        head, job = self.progress(), ""
+        scheduler = getattr(self.crawler.engine, "scheduler", None)
+        if hasattr(scheduler, "job_progress"):
+            # A worker of a distributed job: its counts, read alone, were taken for the job's.
+            head = f"this worker's share only (each worker of the job counts its own): pages {self.pages_done}, " \
+                   f"articles {self.articles_done}"
+            job = f"; {scheduler.job_progress()}"
         logger.info(
             "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated (%d changed), %d failed; "
-            "%d links gone; %d page PDFs without text%s; %d template alarms",
-            what, reason, self.progress(),
+            "%d links gone; %d page PDFs without text%s; %d template alarms%s",
+            what, reason, head,
             stats.get_value("archive/pages_new", 0), stats.get_value("archive/pages_updated", 0), _sum(stats, "pages/failed/"),
             stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
             stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"),
             len(stats.get_value(LINKS_GONE) or []), _sum(stats, PDFS_WITHOUT_TEXT), _why_without_text(stats),
-            stats.get_value(ALARM_STAT, 0),
+            stats.get_value(ALARM_STAT, 0), job,
         )
         if plan is not None and (none := stats.get_value("issues/none", 0)) and not stats.get_value("issues/found", 0) \
                 and stats.get_value(ISSUES_FROM_ROOT) == 0:

@@ -97,7 +97,12 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     shares = []
     for output in outputs:
         assert re.search(rf"progress: this worker: pages \d+, articles \d+; job issues:gongyishibao:{job}: [1-9]\d* requests queued, 2 workers", output)
-        summary = re.search(rf"summary: .*: this worker: pages (\d+), articles (\d+); job issues:gongyishibao:{job}: \d+ requests queued", output)
+        # The summary's counts are this worker's, and say so: read alone, they were taken for the job's.
+        summary = re.search(rf"summary: gongyishibao \S+ \(finished\): this worker's share only \(each worker of the job "
+                            rf"counts its own\): pages (\d+), articles (\d+); pages (\d+) new, .*; "
+                            rf"job issues:gongyishibao:{job}: \d+ requests queued, \d+ workers?$", output, re.M)
+        assert summary, output[-3000:]
+        assert summary[1] == summary[3]
         shares.append((int(summary[1]), int(summary[2])))
     assert [sum(share) for share in zip(*shares)] == [len(ISSUES) * 16, len(ISSUES) * ARTICLES_PER_ISSUE]
     for output in outputs:
@@ -623,7 +628,7 @@ def test_a_worker_that_lost_redis_asks_it_nothing_more_and_stops_without_waiting
     waited = datetime.fromisoformat(closed[1]) - datetime.fromisoformat(lost[1])
     # It stores what it fetched and stops: no question to Redis, no timeout, in between.
     assert waited < timedelta(seconds=2 * timeout - 1), output[-3000:]
-    assert re.search(rf"summary: .*: this worker: pages \d+, articles \d+; job issues:gongyishibao:{job}: Redis unreachable \(", output)
+    assert re.search(rf"summary: .*: this worker's share only .*; job issues:gongyishibao:{job}: Redis unreachable \(", output)
     import redis
 
     server_redis = redis.Redis.from_url(redis_url)

@@ -26,7 +26,7 @@ from scrapy_redis.scheduler import Scheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.dates import paper_today
-from crawler.extensions import RERUN_REFUSED, ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED
+from crawler.extensions import RERUN_REFUSED, ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED, items_unstored
 from crawler.papers import as_site_root
 from storage.db import safe_url
 
@@ -853,6 +853,12 @@ class SharedQueueIdle:
     def busy(self, **kwargs) -> None:
         self.idle_since = None
 
+    def unstored(self) -> int:
+        """The items this worker holds not yet in the archive (the store pipeline's answer to
+        items_unstored), whose writing it starts."""
+        answers = self.crawler.signals.send_catch_log(signal=items_unstored)
+        return sum(n for _, n in answers if isinstance(n, int))
+
     def spider_idle(self, spider) -> None:
         if getattr(self._scheduler(), "redis_lost", None) is not None:
             raise CloseSpider(REDIS_LOST)
@@ -863,6 +869,10 @@ class SharedQueueIdle:
             self.idle_since = now
             self.waiting = False
         if now - self.idle_since < self.grace:
+            raise DontCloseSpider
+        if self.unstored():
+            # Written before the job is told this worker is idle: it is not waited for then,
+            # and killed on another machine its batch would be lost with the job ended as done.
             raise DontCloseSpider
         if others := getattr(self._scheduler(), "others_at_work", lambda: 0)():
             # Their pages may queue more; and one may have been killed where its process id

@@ -45,6 +45,10 @@ HELD_NOT_SERVED = "issues/held_not_served"
 # Sent by the spider when a crawl of the newest issue takes a date for it, or asks issues
 # again: the crawl record notes them in its running row (CrawlRunRecorder.issues_taken).
 issues_taken = object()
+# Sent by a distributed worker whose queue ran dry before it tells its job it is idle
+# (crawler/distributed.py: SharedQueueIdle): the store pipeline answers how many items it holds
+# not yet in the archive, and starts writing those buffered.
+items_unstored = object()
 # Why a crawl stopped: a distributed worker's Redis stopped answering, or its job refused it
 # (crawler/distributed.py), or the archive's issue it fetched was stored meanwhile by another
 # crawl from another site root (pipelines/store.py); one line, exit status 2.

@@ -461,6 +461,42 @@ def test_a_worker_killed_on_another_machine_is_waited_for_and_its_share_fetched_
     _assert_issues_complete(archive, ISSUES[:3])
 
 
+def test_a_worker_killed_on_another_machine_while_it_waits_for_the_others_loses_nothing(
+        redis_url, request, tmp_path, monkeypatch):
+    # A worker whose queue ran dry waits, marked idle, for the others at work; what it fetched
+    # was buffered for the archive (a batch is written once it is full or old, when an item
+    # comes: none comes to an idle worker). Killed then on another machine, where only its
+    # heartbeat tells, it was not waited for (idle) nor found dead (its heartbeat fresh): the
+    # last worker out left the job to it and ended with exit status 0, its articles missing.
+    _named_in_its_own_pid_namespace()  # skips where a process cannot have one
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    issues = ISSUES[:2]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    logs = [tmp_path / "idle.log", tmp_path / "busy.log"]
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
+        command, env = _crawl_command(args, archive, HOLDING)
+        with open(logs[0], "w") as out:
+            idle = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
+                                    cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        busy = start_crawl(*args, archive=archive, settings=HOLDING, log=logs[1])
+        try:
+            _wait_for_articles(busy, server, logs[1], 10)
+            busy.send_signal(signal.SIGSTOP)  # at work, a request in hand, while the other drains the queue
+            deadline = time.monotonic() + 40
+            while "waiting for 1 other worker at work" not in logs[0].read_text():
+                assert idle.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
+                time.sleep(0.05)
+            idle.send_signal(signal.SIGKILL)
+            assert idle.wait(30) == -signal.SIGKILL
+        finally:
+            busy.send_signal(signal.SIGCONT)
+        code = busy.wait(240)
+    output = logs[1].read_text()
+    assert code == 0, output[-3000:]
+    _assert_issues_complete(archive, issues)  # what the killed one fetched was stored as it went idle
+
 class RedisLink:
     """A TCP relay to the test's Redis that can be cut: Redis going away mid-crawl (the
     shared server itself stays up). Once cut, connections are refused; once frozen, they are

@@ -26,7 +26,7 @@ from scrapy_redis.scheduler import Scheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.dates import paper_today
-from crawler.extensions import RERUN_REFUSED, ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED, items_unstored
+from crawler.extensions import CLOSE_REASON, RERUN_REFUSED, ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED, items_unstored
 from crawler.papers import as_site_root
 from storage.db import safe_url
 
@@ -773,6 +773,9 @@ class JobScheduler(Scheduler):
             self.leave_job(stopped=reason == ROOT_REFUSED)
         except RedisError as exc:
             self.lose_redis(exc)
+            # Closed 'finished' by Scrapy: its crawl_runs row must say what its line and exit status say.
+            if not self.stats.get_value(CLOSE_REASON):
+                self.stats.set_value(CLOSE_REASON, REDIS_LOST)
         return None
 
     def leave_job(self, stopped: bool = False) -> None:

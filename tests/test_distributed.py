@@ -549,6 +549,23 @@ class RedisLink:
             each.close()
 
 
+def test_a_worker_that_loses_redis_as_it_leaves_its_job_is_recorded_as_one_that_lost_redis(redis_url, job_worker):
+    # Redis lost as the worker leaves its job: it says so in its ERROR line and exits with
+    # status 2, yet its crawl_runs row said 'finished' (its close reason), as a run that did.
+    from crawler.extensions import CLOSE_REASON, WORKER_STOPPED
+
+    link = RedisLink(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    worker, _ = job_worker(job, ROOTS[0], _elsewhere("leaving"), settings={"REDIS_URL": link.url})
+    link.cut()
+    worker.close("finished")
+    assert worker.stats.get_value(WORKER_STOPPED).startswith(f"Redis unreachable at {link.url} (")
+    assert worker.stats.get_value(CLOSE_REASON) == "redis_unreachable"  # its crawl_runs status
+    import redis
+
+    redis.Redis.from_url(redis_url).delete(*[f"issues:gongyishibao:{job}:{key}" for key in
+                                             ("requests", "dupefilter", "root", "workers")])
+
 def _job_through_a_link(request, monkeypatch, redis_url: str, tmp_path: Path):
     """A job of three issues whose worker reaches Redis through a RedisLink the test can cut or
     freeze: (archive, job, link, site, the worker's log)."""

@@ -23,9 +23,10 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.dates import paper_today
-from crawler.extensions import ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED
+from crawler.extensions import CLOSE_REASON, RERUN_REFUSED, ROOT_REFUSED, SHARE_LOST, WORKER_STOPPED, items_unstored
 from crawler.papers import as_site_root
 from storage.db import safe_url
 
@@ -772,6 +773,9 @@ class JobScheduler(Scheduler):
             self.leave_job(stopped=reason == ROOT_REFUSED)
         except RedisError as exc:
             self.lose_redis(exc)
+            # Closed 'finished' by Scrapy: its crawl_runs row must say what its line and exit status say.
+            if not self.stats.get_value(CLOSE_REASON):
+                self.stats.set_value(CLOSE_REASON, REDIS_LOST)
         return None
 
     def leave_job(self, stopped: bool = False) -> None:
@@ -791,6 +795,30 @@ class JobScheduler(Scheduler):
                 SHARE_LOST, f"what {len(marks)} worker{'' if len(marks) == 1 else 's'} of job {self.job} had taken from "
                             f"its queue ({taken_for_dead(marks, self.worker_ttl)})"
             )
+        if any(mark.startswith(STOPPED) for mark in marks) and (refused := self.rerun_refusal()):
+            self.stats.set_value(RERUN_REFUSED, refused)
+
+    def rerun_refusal(self) -> str | None:
+        """Why the crawl command would refuse this job run again from its root, as the archive
+        stands (an issue of its dates held from another root, as the one its stopped worker
+        fetched: crawler/commands/crawl.py), or None. Its failure line says "run again", which
+        must not send the operator into that refusal unwarned."""
+        from crawler.arguments import root_refusal
+        from crawler.commands.crawl import held_from_other_roots
+        from storage.db import ArchiveError, archive_url, open_archive
+
+        settings = self.spider.settings
+        try:
+            archive = open_archive(archive_url(settings.get("ARCHIVE_URL")))
+            try:
+                elsewhere = held_from_other_roots(archive, self.spider.plan, settings)
+            finally:
+                archive.close()
+        except (ArchiveError, SQLAlchemyError) as exc:  # the failure line says "run again" all the same
+            logger.warning("distributed crawl: job %s: the archive's roots could not be checked for its run again: %s",
+                           self.job, exc)
+            return None
+        return root_refusal(self.spider.plan, elsewhere) if elsewhere else None
 
 
 class SharedQueueIdle:
@@ -828,6 +856,12 @@ class SharedQueueIdle:
     def busy(self, **kwargs) -> None:
         self.idle_since = None
 
+    def unstored(self) -> int:
+        """The items this worker holds not yet in the archive (the store pipeline's answer to
+        items_unstored), whose writing it starts."""
+        answers = self.crawler.signals.send_catch_log(signal=items_unstored)
+        return sum(n for _, n in answers if isinstance(n, int))
+
     def spider_idle(self, spider) -> None:
         if getattr(self._scheduler(), "redis_lost", None) is not None:
             raise CloseSpider(REDIS_LOST)
@@ -838,6 +872,10 @@ class SharedQueueIdle:
             self.idle_since = now
             self.waiting = False
         if now - self.idle_since < self.grace:
+            raise DontCloseSpider
+        if self.unstored():
+            # Written before the job is told this worker is idle: it is not waited for then,
+            # and killed on another machine its batch would be lost with the job ended as done.
             raise DontCloseSpider
         if others := getattr(self._scheduler(), "others_at_work", lambda: 0)():
             # Their pages may queue more; and one may have been killed where its process id

@@ -45,6 +45,10 @@ HELD_NOT_SERVED = "issues/held_not_served"
 # Sent by the spider when a crawl of the newest issue takes a date for it, or asks issues
 # again: the crawl record notes them in its running row (CrawlRunRecorder.issues_taken).
 issues_taken = object()
+# Sent by a distributed worker whose queue ran dry before it tells its job it is idle
+# (crawler/distributed.py: SharedQueueIdle): the store pipeline answers how many items it holds
+# not yet in the archive, and starts writing those buffered.
+items_unstored = object()
 # Why a crawl stopped: a distributed worker's Redis stopped answering, or its job refused it
 # (crawler/distributed.py), or the archive's issue it fetched was stored meanwhile by another
 # crawl from another site root (pipelines/store.py); one line, exit status 2.
@@ -60,6 +64,10 @@ CLOSE_REASON = "archive/close_reason"
 # had taken from its queue (crawler/distributed.py), which no worker fetched: a failure of the
 # run, as a request that failed (exit status 4).
 SHARE_LOST = "distributed/share_lost"
+# Why the job of a worker the archive stopped for its root (SHARE_LOST's "stopped by the archive's
+# check of roots") would be refused if run again from its root as it stands: the crawl command's
+# refusal (crawler/commands/crawl.py: held_from_other_roots), which the failure line quotes.
+RERUN_REFUSED = "distributed/rerun_refused"
 # Why this run is not (or not wholly) in crawl_runs: its record could not be started or closed.
 # The run goes on; the crawl command echoes the lines as it does the alarms.
 RECORD_ERRORS = "crawl_runs/errors"
@@ -135,7 +143,11 @@ def failure_message(crawler) -> str | None:
     first = stats.get_value(FIRST_FAILURE)
     counts = [", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
               + (f" (first: {first})" if first else "")] if failed else []
-    return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; run again to fetch them"
+    again = "run again to fetch them"
+    if refused := stats.get_value(RERUN_REFUSED):
+        again += (f", once the archive lets this job's root crawl them (as it stands, a run from {plan.root} is "
+                  f"refused: {refused})")
+    return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; {again}"
 
 
 def latest_issues(plan, stats) -> str:
@@ -566,15 +578,22 @@ class CrawlProgress:
             return  # nothing was asked: no summary, as when the check refuses the archive
         plan = _plan(self.crawler)
         what = f"{plan.paper.code} {plan.asked}" if plan is not None else spider.name
+        head, job = self.progress(), ""
+        scheduler = getattr(self.crawler.engine, "scheduler", None)
+        if hasattr(scheduler, "job_progress"):
+            # A worker of a distributed job: its counts, read alone, were taken for the job's.
+            head = f"this worker's share only (each worker of the job counts its own): pages {self.pages_done}, " \
+                   f"articles {self.articles_done}"
+            job = f"; {scheduler.job_progress()}"
         logger.info(
             "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated (%d changed), %d failed; "
-            "%d links gone; %d page PDFs without text%s; %d template alarms",
-            what, reason, self.progress(),
+            "%d links gone; %d page PDFs without text%s; %d template alarms%s",
+            what, reason, head,
             stats.get_value("archive/pages_new", 0), stats.get_value("archive/pages_updated", 0), _sum(stats, "pages/failed/"),
             stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
             stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"),
             len(stats.get_value(LINKS_GONE) or []), _sum(stats, PDFS_WITHOUT_TEXT), _why_without_text(stats),
-            stats.get_value(ALARM_STAT, 0),
+            stats.get_value(ALARM_STAT, 0), job,
         )
         if plan is not None and (none := stats.get_value("issues/none", 0)) and not stats.get_value("issues/found", 0) \
                 and stats.get_value(ISSUES_FROM_ROOT) == 0:

@@ -21,7 +21,8 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.arguments import root_refusal
-from crawler.extensions import ARCHIVE_REFUSED, CLOSE_REASON, FIRST_FAILURE, ROOT_REFUSED, RUN_ID, WORKER_STOPPED
+from crawler.extensions import (ARCHIVE_REFUSED, CLOSE_REASON, FIRST_FAILURE, ROOT_REFUSED, RUN_ID, WORKER_STOPPED,
+                                 items_unstored)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
 from storage import retrying
 from storage.db import BATCH_RUN_COUNTS, Archive, ArchiveError, archive_url, database_words, open_archive
@@ -76,6 +77,8 @@ class StorePipeline:
         self.claims: IssueClaims | None = None
         self.refused: str | None = None  # why the crawl stopped, once another crawl took an issue
         self.closing = None  # the close refuse_root asked for
+        self.writing = 0  # batches being written
+        self.idle_flush = None  # the write unstored asked for
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -90,6 +93,7 @@ class StorePipeline:
         )
         pipeline.stats = crawler.stats
         pipeline.crawler = crawler
+        crawler.signals.connect(pipeline.unstored, signal=items_unstored)
         return pipeline
 
     async def open_spider(self) -> None:
@@ -142,7 +146,11 @@ class StorePipeline:
         # The crawl record's row (crawler/extensions.py: CrawlRunRecorder), if the run has one,
         # counts what each batch stores as it commits.
         run = self.stats.get_value(RUN_ID) if self.stats else None
-        counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs, dead, absent, run)
+        self.writing += 1
+        try:
+            counts = await loop.run_in_executor(self.executor, self.store, pages, articles, pdfs, dead, absent, run)
+        finally:
+            self.writing -= 1
         if self.claims is not None and self.claims.refused and self.refused is None:
             self.refuse_root()
         if isinstance(counts, SQLAlchemyError):
@@ -158,6 +166,19 @@ class StorePipeline:
             for key in ("pages_stale", "articles_stale"):  # fetched before what was stored: left alone
                 if counts.get(key):
                     self.stats.inc_value(f"archive/{key}", counts[key])
+
+    def unstored(self) -> int:
+        """The items this crawl holds not yet in the archive, buffered or being written; those
+        buffered are written now. A distributed worker whose queue ran dry asks before it tells
+        its job it is idle (crawler/distributed.py: SharedQueueIdle): no item comes to an idle
+        worker to fill or age its batch, and one killed while idle on another machine is not
+        waited for, nor found dead by the last worker out (its heartbeat fresh): its batch was
+        lost, and the job ended as done."""
+        buffered = len(self.pages) + len(self.articles) + len(self.pdfs) + len(self.dead) + len(self.absent)
+        if buffered and self.archive is not None:
+            self.idle_flush = deferred_from_coro(self.flush())
+            self.idle_flush.addErrback(lambda failure: logger.error("archive write failed: %s", failure.getErrorMessage()))
+        return buffered + self.writing
 
     def store(self, pages: list[dict], articles: list[dict], pdfs: list[dict], dead: list[dict] = (),
               absent: list[dict] = (), run: int | None = None) -> dict | SQLAlchemyError:

@@ -97,7 +97,12 @@ def test_two_processes_split_the_work_and_store_each_article_once(redis_url, req
     shares = []
     for output in outputs:
         assert re.search(rf"progress: this worker: pages \d+, articles \d+; job issues:gongyishibao:{job}: [1-9]\d* requests queued, 2 workers", output)
-        summary = re.search(rf"summary: .*: this worker: pages (\d+), articles (\d+); job issues:gongyishibao:{job}: \d+ requests queued", output)
+        # The summary's counts are this worker's, and say so: read alone, they were taken for the job's.
+        summary = re.search(rf"summary: gongyishibao \S+ \(finished\): this worker's share only \(each worker of the job "
+                            rf"counts its own\): pages (\d+), articles (\d+); pages (\d+) new, .*; "
+                            rf"job issues:gongyishibao:{job}: \d+ requests queued, \d+ workers?$", output, re.M)
+        assert summary, output[-3000:]
+        assert summary[1] == summary[3]
         shares.append((int(summary[1]), int(summary[2])))
     assert [sum(share) for share in zip(*shares)] == [len(ISSUES) * 16, len(ISSUES) * ARTICLES_PER_ISSUE]
     for output in outputs:
@@ -456,6 +461,42 @@ def test_a_worker_killed_on_another_machine_is_waited_for_and_its_share_fetched_
     _assert_issues_complete(archive, ISSUES[:3])
 
 
+def test_a_worker_killed_on_another_machine_while_it_waits_for_the_others_loses_nothing(
+        redis_url, request, tmp_path, monkeypatch):
+    # A worker whose queue ran dry waits, marked idle, for the others at work; what it fetched
+    # was buffered for the archive (a batch is written once it is full or old, when an item
+    # comes: none comes to an idle worker). Killed then on another machine, where only its
+    # heartbeat tells, it was not waited for (idle) nor found dead (its heartbeat fresh): the
+    # last worker out left the job to it and ended with exit status 0, its articles missing.
+    _named_in_its_own_pid_namespace()  # skips where a process cannot have one
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    issues = ISSUES[:2]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    logs = [tmp_path / "idle.log", tmp_path / "busy.log"]
+    with SiteServer(site, prefix=PREFIX) as server:
+        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
+        command, env = _crawl_command(args, archive, HOLDING)
+        with open(logs[0], "w") as out:
+            idle = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
+                                    cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        busy = start_crawl(*args, archive=archive, settings=HOLDING, log=logs[1])
+        try:
+            _wait_for_articles(busy, server, logs[1], 10)
+            busy.send_signal(signal.SIGSTOP)  # at work, a request in hand, while the other drains the queue
+            deadline = time.monotonic() + 40
+            while "waiting for 1 other worker at work" not in logs[0].read_text():
+                assert idle.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
+                time.sleep(0.05)
+            idle.send_signal(signal.SIGKILL)
+            assert idle.wait(30) == -signal.SIGKILL
+        finally:
+            busy.send_signal(signal.SIGCONT)
+        code = busy.wait(240)
+    output = logs[1].read_text()
+    assert code == 0, output[-3000:]
+    _assert_issues_complete(archive, issues)  # what the killed one fetched was stored as it went idle
+
 class RedisLink:
     """A TCP relay to the test's Redis that can be cut: Redis going away mid-crawl (the
     shared server itself stays up). Once cut, connections are refused; once frozen, they are
@@ -507,6 +548,23 @@ class RedisLink:
                 pass
             each.close()
 
+
+def test_a_worker_that_loses_redis_as_it_leaves_its_job_is_recorded_as_one_that_lost_redis(redis_url, job_worker):
+    # Redis lost as the worker leaves its job: it says so in its ERROR line and exits with
+    # status 2, yet its crawl_runs row said 'finished' (its close reason), as a run that did.
+    from crawler.extensions import CLOSE_REASON, WORKER_STOPPED
+
+    link = RedisLink(redis_url)
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    worker, _ = job_worker(job, ROOTS[0], _elsewhere("leaving"), settings={"REDIS_URL": link.url})
+    link.cut()
+    worker.close("finished")
+    assert worker.stats.get_value(WORKER_STOPPED).startswith(f"Redis unreachable at {link.url} (")
+    assert worker.stats.get_value(CLOSE_REASON) == "redis_unreachable"  # its crawl_runs status
+    import redis
+
+    redis.Redis.from_url(redis_url).delete(*[f"issues:gongyishibao:{job}:{key}" for key in
+                                             ("requests", "dupefilter", "root", "workers")])
 
 def _job_through_a_link(request, monkeypatch, redis_url: str, tmp_path: Path):
     """A job of three issues whose worker reaches Redis through a RedisLink the test can cut or
@@ -623,7 +681,7 @@ def test_a_worker_that_lost_redis_asks_it_nothing_more_and_stops_without_waiting
     waited = datetime.fromisoformat(closed[1]) - datetime.fromisoformat(lost[1])
     # It stores what it fetched and stops: no question to Redis, no timeout, in between.
     assert waited < timedelta(seconds=2 * timeout - 1), output[-3000:]
-    assert re.search(rf"summary: .*: this worker: pages \d+, articles \d+; job issues:gongyishibao:{job}: Redis unreachable \(", output)
+    assert re.search(rf"summary: .*: this worker's share only .*; job issues:gongyishibao:{job}: Redis unreachable \(", output)
     import redis
 
     server_redis = redis.Redis.from_url(redis_url)
@@ -1149,6 +1207,44 @@ def test_every_worker_leaving_a_job_one_of_whose_workers_the_archive_stopped_for
         f"check of roots (an issue it fetched is held from another root))")
     assert stopped.stats.get_value(SHARE_LOST) is None  # its own line says why it stopped
 
+
+def test_a_job_whose_worker_the_archive_stopped_for_its_root_says_what_running_it_again_needs(
+        redis_url, request, tmp_path, job_worker):
+    # A worker stopped by the archive's check of roots: another crawl stored an issue of the
+    # job's dates from another root. The job's other workers ended with exit status 4 and
+    # "run again to fetch them", yet the job run again as they said was refused at its start
+    # (that issue held from the other root, incomplete), with another way out: archive
+    # move-root, or the other root. Their line must say what the run again needs.
+    from scrapy import Request
+
+    from crawler.extensions import ROOT_REFUSED, failure_message
+
+    archive = postgres_database(request)
+    day = ISSUES[0]
+    site = site_without_a_dead_article(tmp_path, [day])  # stored incomplete from the other root
+    with SiteServer(site, prefix=PREFIX) as server:
+        other_root = f"{server.url}{PREFIX.lstrip('/')}"
+        stored = run_crawl(f"base_url={other_root}", f"date={day}", archive=archive,
+                           settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert stored.returncode == 4, stored.stderr[-3000:]
+    job = f"test-{uuid.uuid4().hex[:8]}"
+    settings = {"ARCHIVE_URL": archive}
+    other, _ = job_worker(job, ROOTS[0], _elsewhere("other"), settings=settings)
+    stopped, _ = job_worker(job, ROOTS[0], _elsewhere("stopped"), settings=settings)
+    assert stopped.enqueue_request(Request(f"{ROOTS[0]}{day:%Y-%m/%d}/node_2.htm"))
+    assert stopped.next_request() is not None  # taken, never fetched
+    stopped.close(ROOT_REFUSED)
+    other.close("finished")
+    other.spider.crawler.spider = other.spider  # as the engine sets it
+    said = failure_message(other.spider.crawler)
+    # The job run again, as its workers' line says, from the job's root.
+    again = run_crawl(f"base_url={ROOTS[0]}", f"date={day}", archive=archive,
+                      settings={"CRAWL_MODE": "distributed", "REDIS_URL": redis_url, "CRAWL_JOB": job})
+    assert again.returncode == 2, again.stderr[-3000:]
+    refusal = again.stderr.strip().removeprefix("error: ")
+    assert refusal.startswith(f"the archive holds 1 issue of gongyishibao ({day}) fetched from {other_root}")
+    assert said.endswith(f"; run again to fetch them, once the archive lets this job's root crawl them (as it stands, "
+                         f"a run from {ROOTS[0]} is refused: {refusal})"), said
 
 def test_the_end_of_a_job_whose_workers_were_taken_for_dead_says_what_is_known_of_each(redis_url, job_worker, caplog):
     # Whether a worker taken off the roll was killed is not known: one whose heartbeat lapsed

@@ -358,18 +358,8 @@ class Command(ScrapyCrawl):
     def _check_root(self, archive, plan: CrawlPlan) -> None:
         """The issues this crawl asks that the archive holds from another site root (a mirror,
         the paper's former domain): refused before anything is fetched, as fetched again their
-        articles would be stored twice (storage/roots.py). A complete one is not fetched again
-        (crawler.middlewares.ArchiveDeltaMiddleware) but with refresh: it duplicates nothing,
-        and refusing it refused every scheduled crawl of a site that redirects to its new
-        root, whose issues are stored under the root the redirects lead to."""
-        from storage.roots import issues_from_other_roots
-
-        elsewhere = issues_from_other_roots(archive, plan.paper.code, plan.root, None if plan.latest else plan.dates)
-        if elsewhere and not plan.refresh and self.settings.getbool("ARCHIVE_DELTA_ENABLED", True):
-            states = archive.issue_states(plan.paper.code, elsewhere[0][0], elsewhere[-1][0],
-                                          pdfs=self.settings.getbool("ARCHIVE_FETCH_PDFS"))
-            elsewhere = [(day, url) for day, url in elsewhere if not (day in states and states[day].complete)]
-        check_root(plan, elsewhere)
+        articles would be stored twice (storage/roots.py)."""
+        check_root(plan, held_from_other_roots(archive, plan, self.settings))
 
     def _check_mode(self) -> str | None:
         mode = self.settings.get("CRAWL_MODE") or "local"
@@ -399,3 +389,19 @@ class Command(ScrapyCrawl):
         except ValueError as exc:  # redis-py's parse of a URL without redis://, rediss:// or unix://
             return f"bad REDIS_URL {safe_url(url)!r}: {exc}"
         return None
+
+
+def held_from_other_roots(archive, plan: CrawlPlan, settings) -> list:
+    """The issues a crawl of ``plan`` asks that the archive holds from another site root (date,
+    entry URL), which the crawl command refuses it for (check_root). A complete one is not
+    fetched again (crawler.middlewares.ArchiveDeltaMiddleware) but with refresh: it duplicates
+    nothing, and refusing it refused every scheduled crawl of a site that redirects to its new
+    root, whose issues are stored under the root the redirects lead to."""
+    from storage.roots import issues_from_other_roots
+
+    elsewhere = issues_from_other_roots(archive, plan.paper.code, plan.root, None if plan.latest else plan.dates)
+    if elsewhere and not plan.refresh and settings.getbool("ARCHIVE_DELTA_ENABLED", True):
+        states = archive.issue_states(plan.paper.code, elsewhere[0][0], elsewhere[-1][0],
+                                      pdfs=settings.getbool("ARCHIVE_FETCH_PDFS"))
+        elsewhere = [(day, url) for day, url in elsewhere if not (day in states and states[day].complete)]
+    return elsewhere

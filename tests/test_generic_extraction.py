@@ -73,6 +73,41 @@ def test_title_from_og_title_then_title_element():
     assert GenericArticle(page(body, f"<title>{TITLE}</title>"), "u").title == TITLE
 
 
+@pytest.mark.parametrize(("title", "page_names_itself"), [
+    (f"{TITLE}_某某日报", ""),
+    (f"{TITLE} - 公益时报", ""),
+    (f"某某网-{TITLE}", ""),
+    (f"{TITLE}|要闻|公益时报网", "<div class=nav><a href=/>首页</a><a href=/yw/>要闻</a></div>"),
+    (f"{TITLE}_南方都市", "<img src=logo.gif alt=南方都市>"),
+    (f"{TITLE}_南方都市", "<div class=bottom>南方都市 版权所有</div>"),
+    (f"{TITLE} - 南方都市", '<b>南方都市</b><meta property="og:site_name" content="南方都市">'),
+])
+def test_the_sites_name_joined_to_the_title_element_is_no_part_of_the_title(title, page_names_itself):
+    """A page without an <h1> was titled with the site's name glued on (标题_某某日报)."""
+    html = page(f"{page_names_itself}<div>{paragraphs(PARAGRAPHS)}</div>", f"<title>{title}</title>")
+    assert GenericArticle(html, "u").title == TITLE
+
+
+@pytest.mark.parametrize(("title", "around", "expected"), [
+    ("2023-2025年社区服务规划_某某日报", "<div class=footer>Copyright 2003-2023</div>", "2023-2025年社区服务规划"),
+    ("中-美社工交流活动举行", "", "中-美社工交流活动举行"),
+    ("奋斗者——记社工李某", "<a href=/b.htm><img src=b.jpg alt=记社工李某的照片></a>", "奋斗者——记社工李某"),
+    ("某某网-某某日报", "", "某某网-某某日报"),
+])
+def test_a_title_elements_own_dash_stays(title, around, expected):
+    """Only a part named as the site's goes: a dash of the title's own, a year in the footer's
+    © 2003-2023, a related item's alt text and a <title> of site names alone split nothing off."""
+    html = f"<html><head><title>{title}</title></head><body>{around}<div>{paragraphs(PARAGRAPHS)}</div></body></html>"
+    assert GenericArticle(html, "u").title == expected
+
+
+def test_the_part_of_the_title_element_the_page_shows_as_its_headline_is_the_title():
+    """The headline shown over the text (a bold cell, no <h1>) says which part is the title."""
+    html = page(f"<table><tr><td><font size=5><b>社工-志愿者联动机制建立</b></font></td></tr>"
+                f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", "<title>南方都市-社工-志愿者联动机制建立</title>")
+    assert GenericArticle(html, "u").title == "社工-志愿者联动机制建立"
+
+
 @pytest.mark.parametrize(("sheet", "heading"), [
     ("", '<span style="display:none">久久综合网</span>'),
     ("", '<font style="position:absolute;left:-9999px">久久综合网</font>'),

@@ -18,7 +18,7 @@ from lxml.html import tostring
 from parsel import Selector
 
 from crawler.templates.hiding import StyleSheet, off_screen, shown, shown_line, style_sheet
-from crawler.templates.text import collapse, lines
+from crawler.templates.text import HAN, collapse, lines
 
 __all__ = ["GenericArticle"]
 
@@ -49,6 +49,17 @@ _SIDE = re.compile(r"\s*(\d+)\s*(?:px)?\s*$", re.I)
 _PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|webp)(?:$|[?#])", re.I)
 # A .gif named as a spacer (spacer.gif, blank.gif, 1x1.gif, s.gif, …) lays the page out.
 _SPACER = re.compile(r"(?:^|/)(?:[^/]*(?:spacer|blank|space|pixel|transparent|clear|dot)[^/]*|s|1x1)\.gif(?:$|[?#])", re.I)
+# Where a page's <title> joins the article's title and the site's name (标题_某某日报,
+# 标题 - 公益时报, 某某网-标题, 标题|频道|某某网). A dash within a title (2023-2025年) splits it too:
+# only a part shown to be the site's name is taken off (GenericArticle._site_part).
+_TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]+|[-–—－]+)\s*")
+# How a site's name ends, for a <title> whose site the page names nowhere else.
+_SITE_NAME = re.compile(r"(?:网|網|报|報|刊|台|在线|在線|频道|頻道|网站|網站|门户|門戶|客户端|客戶端|\.com|\.cn|\.net)$", re.I)
+_SITE_NAME_LENGTH = 12  # characters a site's name has at most, read by its ending alone
+# A link of the page's menu names a channel (要闻, 本地新闻) where it is this short; a longer one is
+# an article's (a menu of the issue's titles).
+_CHANNEL = 6
+_HAN = re.compile(f"[{HAN}]")
 
 
 def _tag(element) -> str:
@@ -70,13 +81,15 @@ def _inline_text(element, depth: int = 0) -> str:
 
 def _chrome(element) -> bool:
     """Inside the page's header, navigation, footer or sidebar, by tag or by name."""
-    for node in [element, *element.iterancestors()]:
-        tag = _tag(node)
-        if tag in _CHROME_TAGS and not (tag in _OWN_PARTS and any(_tag(a) in _ARTICLES for a in node.iterancestors())):
-            return True
-        if _CHROME_NAME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
-            return True
-    return False
+    return any(_own_chrome(node) for node in [element, *element.iterancestors()])
+
+
+def _own_chrome(element) -> bool:
+    """The page's header, navigation, footer or sidebar itself, by tag or by name."""
+    tag = _tag(element)
+    if tag in _CHROME_TAGS and not (tag in _OWN_PARTS and any(_tag(a) in _ARTICLES for a in element.iterancestors())):
+        return True
+    return bool(_CHROME_NAME.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
 
 
 def _texts(element) -> tuple[int, int]:
@@ -217,7 +230,82 @@ class GenericArticle:
         if self._title_element is not None:
             return self._title_heading[1]
         meta = self._sel.xpath("//meta[@property='og:title']/@content").get()
-        return collapse(meta or self._sel.xpath("//title/text()").get() or "")
+        return self._without_site(collapse(meta or self._sel.xpath("//title/text()").get() or ""))
+
+    def _without_site(self, title: str) -> str:
+        """A <title> (or og:title) without the site's name the site joins to every article's
+        (标题_某某日报, 某某网-标题): the part of it the page shows as a line of its own (the
+        headline over the text), else what is left when the parts at its ends that name the
+        site (_site_part) are taken off. A title with a dash of its own keeps it: its parts are
+        no site's name."""
+        cuts = [0, *(at for match in _TITLE_SEPARATOR.finditer(title) for at in match.span()), len(title)]
+        parts = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if cuts[i] < cuts[i + 1]]
+        if len(parts) < 2:
+            return title
+        runs = sorted(((first, last) for first in range(len(parts)) for last in range(first, len(parts))),
+                      key=lambda run: parts[run[0]][0] - parts[run[1]][1])
+        shown = self._shown_lines
+        for first, last in runs:
+            if (run := title[parts[first][0]:parts[last][1]]) in shown and not self._site_part(run):
+                return run
+        first, last = 0, len(parts) - 1
+        while first < last:
+            if self._site_part(title[slice(*parts[last])]):
+                last -= 1
+            elif self._site_part(title[slice(*parts[first])]):
+                first += 1
+            else:
+                break
+        # A <title> of site names only (某某网-某某日报) tells no part from another: it stays whole.
+        left = title[parts[first][0]:parts[last][1]]
+        return title if first == last and self._site_part(left) else left
+
+    @cached_property
+    def _shown_lines(self) -> frozenset:
+        """The lines of text around the article's (what each block says itself, in the table
+        or the block that holds its content region), for a <title>'s part shown as the headline
+        over the text: the site's name shown in its header is no headline."""
+        region = self._region
+        if region is None:
+            return frozenset()
+        around = next(region.iterancestors("table"), None)
+        around = around if around is not None else (region.getparent() if region.getparent() is not None else region)
+        return frozenset(_inline_text(element) for element in around.iter() if _tag(element) in _BLOCKS)
+
+    def _site_part(self, part: str) -> bool:
+        """Whether a part of the <title> is the site's name or its channel's: the page names
+        itself so (its og:site_name, a logo's alt text outside the article's text, a line or
+        link of its header, navigation or footer, a name within its copyright notice), or the
+        part ends as a site's name does (…网, …报). Only a name with Chinese in it is looked for
+        within a longer line: a title's 2023 is in the footer's © 2003-2023 too."""
+        if not part:
+            return True
+        if len(part) <= _SITE_NAME_LENGTH and _SITE_NAME.search(part):
+            return True
+        names, notices = self._site_names
+        return part in names or (bool(_HAN.search(part)) and any(part in notice for notice in notices))
+
+    @cached_property
+    def _site_names(self) -> tuple[frozenset, list[str]]:
+        """The page's own names for itself, each text whole (its logos' alt texts, the texts of
+        its header, navigation and footer and their links that name a channel), and its names
+        and notices to look within (its og:site_name, its copyright notices)."""
+        root, region = self._sel.root, self._region
+        within = [collapse(value) for value in root.xpath(
+            "//meta[@property='og:site_name' or @name='application-name']/@content")]
+        names = set(within)
+        for img in root.iter("img"):  # a logo's; a related item's thumbnail names its title within its alt
+            if region is None or region not in img.iterancestors():
+                names.update((collapse(img.get("alt") or ""), collapse(img.get("title") or "")))
+        body = root.find("body")
+        if body is not None:
+            for element in body.iter():
+                if _tag(element) in _BLOCKS and (text := _inline_text(element)) and _NOTICE.search(text):
+                    within.append(text)
+                elif _own_chrome(element):
+                    names.update(collapse(t) for t in element.xpath(".//text()[not(ancestor::a)]"))
+                    names.update(name for link in element.iter("a") if len(name := collapse("".join(link.itertext()))) <= _CHANNEL)
+        return frozenset(name for name in names if name), [name for name in within if name]
 
     @cached_property
     def _region(self):

@@ -1,6 +1,7 @@
 """Generic main-text extraction (crawler/templates/generic.py) and the Founder fallback to it."""
 from __future__ import annotations
 
+import re
 from html import escape
 
 import pytest
@@ -392,6 +393,48 @@ def test_a_centred_line_after_a_picture_in_a_paragraph_not_centred_stays_text():
     assert article.paragraphs == [PARAGRAPHS[0], "会议现场", *PARAGRAPHS[1:]]
 
 
+# Old CMS pages set a picture in a cell beside the text's cell, or in the row over or under it.
+TEXT_CELL = f"<td valign=top>{paragraphs(PARAGRAPHS)}</td>"
+LONG_CAPTION = "2022年春节前夕，汕尾市双百社工开展走访行动，为困难群众送去慰问品。"
+
+
+@pytest.mark.parametrize(("layout", "caption"), [
+    (f"<tr><td width=300><img src=pic.jpg width=300><br>会议现场</td>{TEXT_CELL}</tr>", "会议现场"),
+    (f"<tr><td width=300><img src=pic.jpg width=300><br>{LONG_CAPTION}</td>{TEXT_CELL}</tr>", LONG_CAPTION),
+    (f"<tr>{TEXT_CELL}<td><table><tr><td><img src=pic.jpg></td></tr><tr><td>会议现场</td></tr></table></td></tr>", "会议现场"),
+    (f"<tr><td align=center><img src=pic.jpg><p>{LONG_CAPTION}</p></td></tr><tr>{TEXT_CELL}</tr>", LONG_CAPTION),
+    (f"<tr>{TEXT_CELL}</tr><tr><td align=center><img src=pic.jpg><br>会议现场</td></tr>", "会议现场"),
+])
+def test_a_picture_in_a_cell_beside_the_text_is_an_image_with_its_caption(layout, caption):
+    """The picture was lost (the region is the text's cell), and a caption written in sentences
+    widened the region over the picture's cell and stayed a line of the text."""
+    article = FounderArticle(page(f"<table>{layout}</table>"), "http://x/content_1.htm")
+    assert article.extraction == "fallback"
+    assert [(i.url, i.caption) for i in article.images] == [("http://x/pic.jpg", caption)]
+    assert article.paragraphs == PARAGRAPHS
+    assert clean_body(article.body_html).paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize("cell", [
+    "<td><a href=/ad.htm><img src=ad.jpg></a><br>某某楼盘火热销售中</td>",
+    "<td><a href=/b/2.htm><img src=r.jpg></a><br><a href=/b/2.htm>某区举办社工培训班</a></td>",
+    "<td><img src=wx.jpg><br>扫一扫关注我们</td>",
+    "<td><img src=images/logo.gif></td>",
+    "<td><img src=share.png width=16 height=16></td>",
+    '<td style="display:none"><img src=pic.jpg><br>会议现场</td>',
+])
+def test_an_advert_a_related_item_a_logo_or_a_qr_code_beside_the_text_is_no_picture(cell):
+    article = FounderArticle(page(f"<table><tr>{TEXT_CELL}{cell}</tr></table>"), "http://x/content_1.htm")
+    assert (article.images, article.paragraphs) == ([], PARAGRAPHS)
+
+
+def test_a_picture_beside_the_text_in_the_pages_layout_table_is_no_picture_of_it():
+    """A cell of the page's layout (its menus and columns in the same table) is the page's."""
+    column = "".join(f"<a href=/n/{n}.htm>某某新闻标题第{n}条</a><br>" for n in range(30))
+    html = page(f"<table><tr>{TEXT_CELL}<td><img src=x.jpg><br>图片新闻</td></tr><tr><td>{column}</td></tr></table>")
+    assert FounderArticle(html, "http://x/content_1.htm").images == []
+
+
 # An article of the sample off its template (its content region renamed), a picture set in its
 # text after the first paragraph, its caption under it, and a share icon after the text.
 OFF_TEMPLATE = "content_306501.htm"
@@ -430,6 +473,36 @@ def test_a_crawled_page_off_its_template_stores_its_pictures_and_captions(off_te
         ("res306501_01_attpic_brief.jpg", "圖為會議現場。"),
     ]
     assert stored[1][1] == "图为会议现场。"
+
+
+# The same article off its template with its picture set in a cell beside the text's.
+_BESIDE_CAPTION = "2022年春節前夕，汕尾市雙百社工開展走訪行動。"
+
+
+def _picture_beside(name: str, html: str) -> str:
+    if name != OFF_TEMPLATE:
+        return html
+    table = re.search(r"<tr><td>\s*<table id=newspic.*?</table>", html, re.S)
+    cell = f'<tr><td width=300 valign=top><IMG src="{REGION_PICTURE}" width=300><br>{_BESIDE_CAPTION}</td><td valign=top>'
+    return (html[:table.start()] + cell + html[table.end():]).replace("<div id=ozoom", "<div id=newbody")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def picture_beside(request, tmp_path):
+    return crawled_archive(request, sample_site(tmp_path / "site", alter=_picture_beside, pdfs=False), tmp_path)
+
+
+def test_a_crawled_page_with_its_picture_beside_the_text_stores_it_with_its_caption(picture_beside):
+    """Through a real crawl: the picture in the cell beside the text was not stored, and its
+    caption was the body's first paragraph."""
+    archive = picture_beside
+    [(article, body, extraction)] = sql_rows(archive, "SELECT id, body, extraction FROM articles WHERE url LIKE :u",
+                                             u=f"%/{OFF_TEMPLATE}")
+    assert extraction == "fallback"
+    assert "汕尾" not in body and body.startswith("近日") and len(body.split("\n")) == 4
+    stored = sql_rows(archive, "SELECT url, caption, caption_original FROM images WHERE article_id = :a", a=article)
+    assert [(url.rsplit("/", 1)[1], caption, original) for url, caption, original in stored] == [
+        ("res306501_01_attpic_brief.jpg", "2022年春节前夕，汕尾市双百社工开展走访行动。", _BESIDE_CAPTION)]
 
 
 @pytest.mark.parametrize("hiding", ["", ' style="display:none"'])

@@ -43,6 +43,9 @@ _DEEP = 200  # inline elements in one another read one by one (_inline_text)
 _FRAME = 0.3  # how much text (of either kind) a frame may add, relative to the region's
 # An image a side of which is set this small is an icon (share, print, a bullet), no picture.
 _ICON = 50
+# A site's logo, banner or QR code (扫一扫关注) is set beside the text too, and is no picture of it.
+_NOT_A_PHOTO = re.compile(r"logo|banner|qr_?code|erweima|ewm|weixin|wechat|二维码|二維碼|扫一扫|掃一掃|扫码|掃碼|关注|關注", re.I)
+_CAPTION = 120  # characters of text a block beside the text holds at most with its picture: a caption
 _SIDE = re.compile(r"\s*(\d+)\s*(?:px)?\s*$", re.I)
 # A picture linked to its own file (a larger print) is the article's; one linked to a page is
 # an advert's or another article's (a related item's thumbnail).
@@ -129,8 +132,20 @@ class GenericArticle:
                  or [(element, text) for element, text in texts if _SENTENCE.search(text)])
         # A name can mislead (a wrapper called "page-foot"): chrome is left out only if text remains.
         texts = [(element, text) for element, text in texts if not _chrome(element)] or texts
-        sentences = [element for element, text in texts if _SENTENCE.search(text)]
-        return sentences or [element for element, _ in texts]
+        sentences = [element for element, text in texts if _SENTENCE.search(text)] or [element for element, _ in texts]
+        return self._without_captions(sentences)
+
+    def _without_captions(self, prose: list) -> list:
+        """The prose without the captions of pictures set in a cell beside the text's (beside):
+        a caption written in sentences widened the region over the picture's cell, and stayed
+        in the text. Only where prose of the same table remains outside such cells."""
+        captions = {element: cell for element in prose if (cell := self._in_picture_cell(element)) is not None}
+        if not captions:
+            return prose
+        text = [element for element in prose if element not in captions]
+        return [element for element in prose if element not in captions or not any(
+            (table := next(captions[element].iterancestors("table"), None)) is not None and table in other.iterancestors()
+            for other in text)]
 
     def _hidden(self, element) -> bool:
         """Whether CSS keeps an element, or one around it, off a reader's screen, by the rules the
@@ -220,6 +235,57 @@ class GenericArticle:
             if not _PICTURE_FILE.search(href):
                 return True
         return bool(_SPACER.search((img.get("src") or "").strip())) or _chrome(img)
+
+    @cached_property
+    def beside(self) -> list:
+        """The cells beside the content region's that hold a picture of the article and its
+        caption only (old CMS pages set a picture in a cell next to, over or under the text's):
+        a cell of the text's row, or of the row over or under it, in a table that is the
+        article's frame (its other cells add little text to the region's, as the region's frame
+        is judged: a page's layout table holds its menus and columns too). A cell with a link in
+        its text (a related item), with more than a caption's text, in the page's chrome or CSS
+        hides, or without a picture (no_picture: an advert linked to its page, an icon; a logo,
+        a QR code) is none."""
+        region = self._region
+        cell = None if region is None else next((node for node in (region, *region.iterancestors()) if _tag(node) in _FRAME_LIMITS), None)
+        if cell is None or _tag(cell) not in ("td", "th") or (table := next(cell.iterancestors("table"), None)) is None:
+            return []
+        row = cell.getparent()
+        cells = [c for c in (*cell.itersiblings(preceding=True), *cell.itersiblings()) if _tag(c) in ("td", "th")]
+        for near in (row.getprevious(), row.getnext()):
+            if near is not None and _tag(near) == "tr":
+                cells += [c for c in near if _tag(c) in ("td", "th")]
+        cells = [c for c in cells if self._picture_cell(c)]
+        region_plain, region_linked = _texts(region)
+        plain, linked = _texts(table)
+        plain -= sum(_texts(c)[0] for c in cells)  # the captions
+        if plain - region_plain > _FRAME * region_plain or linked - region_linked > _FRAME * region_plain:
+            return []
+        return cells
+
+    def _picture_cell(self, cell) -> bool:
+        """Whether a table cell holds a picture of the article and at most its caption."""
+        if (known := self._picture_cells.get(cell)) is None:
+            plain, linked = _texts(cell)
+            known = self._picture_cells[cell] = (
+                plain <= _CAPTION and not linked and not _chrome(cell) and not self._hidden(cell)
+                and not _NOT_A_PHOTO.search(_inline_text(cell))
+                and any(not self.no_picture(img) and not _NOT_A_PHOTO.search(" ".join(img.attrib.values()))
+                        for img in cell.iter("img")))
+        return known
+
+    @cached_property
+    def _picture_cells(self) -> dict:
+        """_picture_cell of each cell asked."""
+        return {}
+
+    def _in_picture_cell(self, element):
+        """The cell holding a picture and its caption only (_picture_cell) that ``element`` is
+        in, else None."""
+        cell = next((node for node in (element, *element.iterancestors()) if _tag(node) in ("td", "th")), None)
+        if cell is None or next(cell.iter("img"), None) is None or not self._picture_cell(cell):
+            return None
+        return cell
 
     @property
     def _title_element(self):

@@ -109,6 +109,41 @@ def test_the_part_of_the_title_element_the_page_shows_as_its_headline_is_the_tit
     assert GenericArticle(html, "u").title == "社工-志愿者联动机制建立"
 
 
+HEADLINE = "某市召开社会工作会议"
+
+
+@pytest.mark.parametrize(("title", "layout"), [
+    ("某某日报", f"<table><tr><td class=title><b>{HEADLINE}</b></td></tr><tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>"),
+    ("某某日报--新闻中心", f"<table><tr><td align=center><font size=5 color=red>{HEADLINE}</font></td></tr>"
+                      f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>"),
+    ("", f'<table class=art><tr><td style="font-size:14px">全省社工工作会议召开</td></tr>'
+         f'<tr><td style="font-size:22px;font-weight:bold">{HEADLINE}</td></tr><tr><td><div>{paragraphs(PARAGRAPHS)}</div></td></tr></table>'),
+    ("某某日报", f"<table><tr><td><b>{HEADLINE}</b><br>{'<br>'.join(map(escape, PARAGRAPHS))}</td></tr></table>"),
+])
+def test_a_page_whose_title_element_names_the_site_only_is_titled_by_its_headline(title, layout):
+    """A page without an <h1> whose <title> names the site only (or is empty) was stored under the
+    site's name, and a headline set in the text's cell stayed its first line."""
+    article = GenericArticle(page(layout, f"<title>{title}</title>"), "u")
+    assert (article.title, article.paragraphs) == (HEADLINE, PARAGRAPHS)
+
+
+def test_the_headline_the_title_element_names_is_no_line_of_the_text():
+    """The <h2> over the text the <title> names stayed the text's first line."""
+    html = page(f"<div class=article><h2>{HEADLINE}</h2><div class=content>{paragraphs(PARAGRAPHS)}</div></div>",
+                f"<title>{HEADLINE}_某某日报</title>")
+    article = GenericArticle(html, "u")
+    assert (article.title, article.paragraphs) == (HEADLINE, PARAGRAPHS)
+    assert clean_body(article.body_html).paragraphs == PARAGRAPHS
+
+
+def test_a_subheading_in_the_text_the_title_element_names_stays_in_the_text():
+    lines = [PARAGRAPHS[0], "会议要求", *PARAGRAPHS[1:]]
+    html = page(f"<div class=content><p>{escape(PARAGRAPHS[0])}</p><p><b>会议要求</b></p>{paragraphs(PARAGRAPHS[1:])}</div>",
+                "<title>会议要求_某某日报</title>")
+    article = GenericArticle(html, "u")
+    assert (article.title, article.paragraphs) == ("会议要求", lines)
+
+
 @pytest.mark.parametrize(("sheet", "heading"), [
     ("", '<span style="display:none">久久综合网</span>'),
     ("", '<font style="position:absolute;left:-9999px">久久综合网</font>'),

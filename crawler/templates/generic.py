@@ -32,6 +32,11 @@ _CHROME_TAGS = frozenset(("header", "nav", "footer", "aside"))
 # An article's own <header> and <footer> (its title and date, its editor) are no page chrome.
 _OWN_PARTS = frozenset(("header", "footer"))
 _ARTICLES = frozenset(("article", "section", "main"))
+_HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+_HEADLINE_NAME = re.compile(r"title|biaoti", re.I)
+_HEADLINE_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)|font-size\s*:\s*(?:(?:1[89]|[2-9]\d)px|(?:1[4-9]|[2-9]\d)pt|x+-large)", re.I)
+_FONT_SIZE = re.compile(r"\s*\+?(\d)")
+_HEADLINE = 60  # characters a headline has at most
 _CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
 _SENTENCE = re.compile(r"[。！？!?；]")
 # A site's notice is written in sentences too, but it is no part of any article.
@@ -58,6 +63,9 @@ _SPACER = re.compile(r"(?:^|/)(?:[^/]*(?:spacer|blank|space|pixel|transparent|cl
 _TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]+|[-–—－]+)\s*")
 # How a site's name ends, for a <title> whose site the page names nowhere else.
 _SITE_NAME = re.compile(r"(?:网|網|报|報|刊|台|在线|在線|频道|頻道|网站|網站|门户|門戶|客户端|客戶端|\.com|\.cn|\.net)$", re.I)
+# A channel's or a page kind's name in a <title> (某某网--新闻中心, 标题--本地新闻, 某某网_正文).
+_CHANNEL_NAME = re.compile(r"(?:新[闻聞]|[资資][讯訊]|信息)中心|\w{0,4}(?:新[闻聞]|[资資][讯訊]|[动動]态|[频頻]道|[栏欄]目)"
+                           r"|正文|[详詳]细(?:内容|信息)|(?:新[闻聞]|文章)?(?:内容|[详詳]情)页?|首[页頁]")
 _SITE_NAME_LENGTH = 12  # characters a site's name has at most, read by its ending alone
 # A link of the page's menu names a channel (要闻, 本地新闻) where it is this short; a longer one is
 # an article's (a menu of the issue's titles).
@@ -93,6 +101,18 @@ def _own_chrome(element) -> bool:
     if tag in _CHROME_TAGS and not (tag in _OWN_PARTS and any(_tag(a) in _ARTICLES for a in element.iterancestors())):
         return True
     return bool(_CHROME_NAME.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
+
+
+def _headline_set(element, text: str) -> bool:
+    """Whether a line is set as a headline (GenericArticle._headline)."""
+    if _tag(element) in _HEADINGS or _HEADLINE_NAME.search(f"{element.get('id') or ''} {element.get('class') or ''}"):
+        return True
+    for node in element.iter():
+        if _tag(node) in ("b", "strong") or _HEADLINE_STYLE.search(node.get("style") or "") or (
+                _tag(node) == "font" and (size := _FONT_SIZE.match(node.get("size") or "")) and int(size[1]) >= 4):
+            if collapse("".join(node.itertext())) == text:
+                return True
+    return bool(_HEADLINE_STYLE.search(element.get("style") or ""))
 
 
 def _texts(element) -> tuple[int, int]:
@@ -220,7 +240,7 @@ class GenericArticle:
         """The content region as parsed (lxml), for the pictures set in it to be read and taken
         out of its text (FounderArticle._fallback) before ``body_html`` and ``paragraphs``; the
         title is read first, from the page as it is."""
-        self._title_heading
+        self.title
         return self._region
 
     @staticmethod
@@ -289,31 +309,45 @@ class GenericArticle:
 
     @property
     def _title_element(self):
-        return self._title_heading[0]
+        """The element the title is read from, which is no part of the text: the <h1>, else the
+        headline over the text (_title_line), else None."""
+        return self._title_heading[0] if self._title_heading[0] is not None else self._title_line[0]
 
     @cached_property
     def title(self) -> str:
-        if self._title_element is not None:
-            return self._title_heading[1]
-        meta = self._sel.xpath("//meta[@property='og:title']/@content").get()
-        return self._without_site(collapse(meta or self._sel.xpath("//title/text()").get() or ""))
+        return self._title_heading[1] if self._title_heading[0] is not None else self._title_line[1]
 
-    def _without_site(self, title: str) -> str:
+    @cached_property
+    def _title_line(self) -> tuple:
+        """For a page without an <h1>: the line over the text its og:title or <title> names
+        (_without_site), else, where these name the site only, the line over the text set as a
+        headline (_headline); and the element that shows it over the text, else None."""
+        meta = self._sel.xpath("//meta[@property='og:title']/@content").get()
+        title = collapse(meta or self._sel.xpath("//title/text()").get() or "")
+        element, title, site_only = self._without_site(title)
+        if site_only and (headline := self._headline) is not None:
+            return headline, _inline_text(headline)
+        return element, title
+
+    def _without_site(self, title: str) -> tuple:
         """A <title> (or og:title) without the site's name the site joins to every article's
-        (标题_某某日报, 某某网-标题): the part of it the page shows as a line of its own (the
-        headline over the text), else what is left when the parts at its ends that name the
-        site (_site_part) are taken off. A title with a dash of its own keeps it: its parts are
-        no site's name."""
+        (标题_某某日报, 某某网-标题): the part of it the page shows as a line of its own over the
+        text (the headline), with that line's element; else what is left when the parts at its
+        ends that name the site (_site_part) are taken off, and None. A title with a dash of its
+        own keeps it: its parts are no site's name. Third, whether the title names the site
+        only (某某日报, 某某网--新闻中心, none): it is kept whole, and says nothing of the article."""
         cuts = [0, *(at for match in _TITLE_SEPARATOR.finditer(title) for at in match.span()), len(title)]
         parts = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if cuts[i] < cuts[i + 1]]
-        if len(parts) < 2:
-            return title
+        if not parts:
+            return None, title, True
         runs = sorted(((first, last) for first in range(len(parts)) for last in range(first, len(parts))),
                       key=lambda run: parts[run[0]][0] - parts[run[1]][1])
-        shown = self._shown_lines
+        shown = self._lines_over_text
         for first, last in runs:
             if (run := title[parts[first][0]:parts[last][1]]) in shown and not self._site_part(run):
-                return run
+                return shown[run], run, False
+        if len(parts) < 2:
+            return None, title, self._site_part(title)
         first, last = 0, len(parts) - 1
         while first < last:
             if self._site_part(title[slice(*parts[last])]):
@@ -324,29 +358,55 @@ class GenericArticle:
                 break
         # A <title> of site names only (某某网-某某日报) tells no part from another: it stays whole.
         left = title[parts[first][0]:parts[last][1]]
-        return title if first == last and self._site_part(left) else left
+        if first == last and self._site_part(left):
+            return None, title, True
+        return None, left, False
 
     @cached_property
-    def _shown_lines(self) -> frozenset:
-        """The lines of text around the article's (what each block says itself, in the table
-        or the block that holds its content region), for a <title>'s part shown as the headline
-        over the text: the site's name shown in its header is no headline."""
+    def _lines_over_text(self) -> dict:
+        """The lines over the article's text, each with its element: the blocks (what each says
+        itself) before its first block of prose in the table or the block that holds its content
+        region, and a line set in an inline element of its own at the start of that block (a
+        <B> headline over a cell's <BR>-broken lines). The site's name shown in its header, and
+        a subheading in the text, are no headline."""
         region = self._region
         if region is None:
-            return frozenset()
+            return {}
         around = next(region.iterancestors("table"), None)
-        around = around if around is not None else (region.getparent() if region.getparent() is not None else region)
-        return frozenset(_inline_text(element) for element in around.iter() if _tag(element) in _BLOCKS)
+        if around is None:
+            around = region.getparent() if region.getparent() is not None else region
+        first, found = self._prose[0], {}
+        for element in around.iter():
+            if element is first:
+                break
+            if _tag(element) in _BLOCKS and not _chrome(element) and (text := _inline_text(element)):
+                found.setdefault(text, element)
+        lead = first[0] if len(first) and not (first.text or "").strip() else None
+        if (lead is not None and _tag(lead) not in _BLOCKS and _tag(lead) not in _NOT_TEXT and not (lead.tail or "").strip()
+                and lead.getnext() is not None and _tag(lead.getnext()) == "br" and (text := collapse("".join(lead.itertext())))):
+            found.setdefault(text, lead)
+        return found
+
+    @cached_property
+    def _headline(self):
+        """The first line over the text (_lines_over_text) set as a headline: an <h2>…<h6>, a
+        block named so (title, biaoti), or a line whose text is all bold or in a larger font
+        (<B>, <STRONG>, <FONT size=4> and up, font-weight or font-size in its style); else None.
+        A line CSS hides, or one of links only, is none."""
+        for text, element in self._lines_over_text.items():
+            if len(text) <= _HEADLINE and not _SENTENCE.search(text[-1]) and not self._hidden(element) and _headline_set(element, text):
+                return element
+        return None
 
     def _site_part(self, part: str) -> bool:
         """Whether a part of the <title> is the site's name or its channel's: the page names
         itself so (its og:site_name, a logo's alt text outside the article's text, a line or
         link of its header, navigation or footer, a name within its copyright notice), or the
-        part ends as a site's name does (…网, …报). Only a name with Chinese in it is looked for
+        part ends as a site's name does (…网, …报) or is a channel's (新闻中心, 本地新闻, 正文). Only a name with Chinese in it is looked for
         within a longer line: a title's 2023 is in the footer's © 2003-2023 too."""
         if not part:
             return True
-        if len(part) <= _SITE_NAME_LENGTH and _SITE_NAME.search(part):
+        if len(part) <= _SITE_NAME_LENGTH and (_SITE_NAME.search(part) or _CHANNEL_NAME.fullmatch(part)):
             return True
         names, notices = self._site_names
         return part in names or (bool(_HAN.search(part)) and any(part in notice for notice in notices))

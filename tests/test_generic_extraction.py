@@ -127,6 +127,20 @@ def test_a_page_whose_title_element_names_the_site_only_is_titled_by_its_headlin
     assert (article.title, article.paragraphs) == (HEADLINE, PARAGRAPHS)
 
 
+def test_the_headline_is_the_line_nearest_over_the_text_not_a_layout_columns_heading():
+    """A layout table's left column, before the text in the file, heads its list in bold too."""
+    column = "<td><b>版面导航</b><br>" + "".join(f"<a href=node_{n}.htm>第0{n}版</a><br>" for n in range(1, 5)) + "</td>"
+    html = page(f"<table><tr>{column}<td><b>{HEADLINE}</b><br>{'<br>'.join(map(escape, PARAGRAPHS))}</td></tr></table>",
+                "<title>某某日报</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
+def test_a_label_over_the_article_is_no_headline():
+    html = page(f"<table><tr><td><b>正文</b></td></tr><tr><td><b>{HEADLINE}</b></td></tr>"
+                f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", "<title>某某日报</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
 def test_the_headline_the_title_element_names_is_no_line_of_the_text():
     """The <h2> over the text the <title> names stayed the text's first line."""
     html = page(f"<div class=article><h2>{HEADLINE}</h2><div class=content>{paragraphs(PARAGRAPHS)}</div></div>",

@@ -389,12 +389,15 @@ class GenericArticle:
 
     @cached_property
     def _headline(self):
-        """The first line over the text (_lines_over_text) set as a headline: an <h2>…<h6>, a
+        """The line nearest over the text (_lines_over_text) set as a headline: an <h2>…<h6>, a
         block named so (title, biaoti), or a line whose text is all bold or in a larger font
         (<B>, <STRONG>, <FONT size=4> and up, font-weight or font-size in its style); else None.
-        A line CSS hides, or one of links only, is none."""
-        for text, element in self._lines_over_text.items():
-            if len(text) <= _HEADLINE and not _SENTENCE.search(text[-1]) and not self._hidden(element) and _headline_set(element, text):
+        The nearest: a layout table's other columns, before the text in the file, head their
+        lists so too (版面导航). A line CSS hides, a sentence, or a channel's name (新闻中心, 正文)
+        is none."""
+        for text, element in reversed(self._lines_over_text.items()):
+            if (len(text) <= _HEADLINE and not _SENTENCE.search(text[-1]) and not _CHANNEL_NAME.fullmatch(text)
+                    and not self._hidden(element) and _headline_set(element, text)):
                 return element
         return None
 

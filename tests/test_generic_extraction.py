@@ -135,6 +135,18 @@ def test_the_headline_is_the_line_nearest_over_the_text_not_a_layout_columns_hea
     assert GenericArticle(html, "u").title == HEADLINE
 
 
+def test_the_headline_over_a_text_cell_nested_in_a_table_of_its_own_is_found():
+    """Old CMS pages nest the text's cell (beside its picture's) in a table of its own, under the
+    headline's and the meta line's rows: the headline was looked for in the inner table only,
+    and the page was stored under its <title>, the site's name."""
+    html = page(f"<table><tr><td>当前位置：<a href=/>首页</a> &gt; <a href=/news/>新闻中心</a></td></tr>"
+                f"<tr><td align=center><font size=5><b>{HEADLINE}</b></font></td></tr>"
+                "<tr><td>来源：某某日报　作者：张三　发布时间：2023-01-31</td></tr>"
+                f"<tr><td><table><tr><td><img src=pic.jpg><br>会议现场</td>{TEXT_CELL}</tr></table></td></tr></table>",
+                "<title>某某日报--新闻中心</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
 def test_a_label_over_the_article_is_no_headline():
     html = page(f"<table><tr><td><b>正文</b></td></tr><tr><td><b>{HEADLINE}</b></td></tr>"
                 f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", "<title>某某日报</title>")

@@ -37,6 +37,10 @@ _HEADLINE_NAME = re.compile(r"title|biaoti", re.I)
 _HEADLINE_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)|font-size\s*:\s*(?:(?:1[89]|[2-9]\d)px|(?:1[4-9]|[2-9]\d)pt|x+-large)", re.I)
 _FONT_SIZE = re.compile(r"\s*\+?(\d)")
 _HEADLINE = 60  # characters a headline has at most
+# How far over the text its headline is looked for: characters of text, and of links (a menu, a
+# column's list of titles, beyond a breadcrumb's few).
+_NEAR_TEXT = 300
+_NEAR_LINKS = 40
 _CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
 _SENTENCE = re.compile(r"[。！？!?；]")
 # A site's notice is written in sentences too, but it is no part of any article.
@@ -364,27 +368,33 @@ class GenericArticle:
 
     @cached_property
     def _lines_over_text(self) -> dict:
-        """The lines over the article's text, each with its element: the blocks (what each says
-        itself) before its first block of prose in the table or the block that holds its content
-        region, and a line set in an inline element of its own at the start of that block (a
-        <B> headline over a cell's <BR>-broken lines). The site's name shown in its header, and
-        a subheading in the text, are no headline."""
-        region = self._region
-        if region is None:
+        """The lines over the article's text, nearest first, each with its element: a line set
+        in an inline element of its own at the start of its first block of prose (a <B> headline
+        over a cell's <BR>-broken lines), then the blocks before that block in the file (what each
+        says itself), up to the page's header, navigation or sidebar, a list of links (another
+        column's) or a few lines' text (_NEAR_TEXT): the headline is set right over the text,
+        the meta line and the breadcrumb at most between them, in the same table or in another
+        (old CMS pages nest the text's cell in a table of its own). The site's name shown in
+        its header, and a subheading in the text, are no headline."""
+        if self._region is None:
             return {}
-        around = next(region.iterancestors("table"), None)
-        if around is None:
-            around = region.getparent() if region.getparent() is not None else region
         first, found = self._prose[0], {}
-        for element in around.iter():
-            if element is first:
-                break
-            if _tag(element) in _BLOCKS and not _chrome(element) and (text := _inline_text(element)):
-                found.setdefault(text, element)
         lead = first[0] if len(first) and not (first.text or "").strip() else None
         if (lead is not None and _tag(lead) not in _BLOCKS and _tag(lead) not in _NOT_TEXT and not (lead.tail or "").strip()
                 and lead.getnext() is not None and _tag(lead.getnext()) == "br" and (text := collapse("".join(lead.itertext())))):
-            found.setdefault(text, lead)
+            found[text] = lead
+        plain = linked = 0
+        for element in reversed(first.xpath("preceding::*")):
+            tag = _tag(element)
+            if tag == "a":
+                linked += len(collapse("".join(element.itertext())))
+            elif tag in _BLOCKS and (text := _inline_text(element)):
+                if _chrome(element):
+                    break
+                found.setdefault(text, element)
+                plain += len(text)
+            if linked > _NEAR_LINKS or plain > _NEAR_TEXT:
+                break
         return found
 
     @cached_property
@@ -395,7 +405,7 @@ class GenericArticle:
         The nearest: a layout table's other columns, before the text in the file, head their
         lists so too (版面导航). A line CSS hides, a sentence, or a channel's name (新闻中心, 正文)
         is none."""
-        for text, element in reversed(self._lines_over_text.items()):
+        for text, element in self._lines_over_text.items():
             if (len(text) <= _HEADLINE and not _SENTENCE.search(text[-1]) and not _CHANNEL_NAME.fullmatch(text)
                     and not self._hidden(element) and _headline_set(element, text)):
                 return element

@@ -68,6 +68,22 @@ def test_notices_and_hidden_blocks_do_not_widen_the_region():
     assert GenericArticle(html, "u").paragraphs == PARAGRAPHS
 
 
+@pytest.mark.parametrize("cell", [
+    "<td>{}<br><br>版权所有 某某日报社</td>",
+    "<td><font size=3>{}<br><br>本文版权所有，转载请注明出处。</font></td>",
+])
+def test_a_cell_of_lines_closing_with_the_sites_notice_is_the_text(cell):
+    """The cell's text read as a notice whole: the page had no prose, and was stored without text."""
+    html = page("<table><tr>" + cell.format("<br>".join(map(escape, PARAGRAPHS))) + "</tr></table>")
+    assert GenericArticle(html, "u").paragraphs[:len(PARAGRAPHS)] == PARAGRAPHS
+
+
+def test_a_footers_notice_with_a_sentence_beside_it_is_no_prose():
+    html = page(f"<div>{paragraphs(PARAGRAPHS)}</div>"
+                "<div class=bt>版权所有 某某日报社<br>未经书面许可，不得转载、摘编或建立镜像。</div>")
+    assert GenericArticle(html, "u").paragraphs == PARAGRAPHS
+
+
 def test_title_from_og_title_then_title_element():
     body = f"<div>{paragraphs(PARAGRAPHS)}</div>"
     assert GenericArticle(page(body, f'<meta property="og:title" content="{TITLE}">'), "u").title == TITLE

@@ -45,6 +45,7 @@ _CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
 _SENTENCE = re.compile(r"[。！？!?；]")
 # A site's notice is written in sentences too, but it is no part of any article.
 _NOTICE = re.compile(r"版[权權][声聲]明|版[权權]所有|copyright|©", re.I)
+_NOTICE_SHARE = 3  # how many times a notice's text the text beside it has, to be prose
 _PROSE = 20  # characters of non-link text a paragraph of prose has at least
 # A layout table's cells hold the page's other columns: the frame never takes them in.
 _FRAME_LIMITS = frozenset(("body", "html", "td", "th", "tr", "tbody", "table"))
@@ -92,6 +93,44 @@ def _inline_text(element, depth: int = 0) -> str:
             parts.append(_inline_text(child, depth + 1) if depth < _DEEP else "".join(child.itertext()))
         parts.append(child.tail or "")
     return collapse("".join(parts))
+
+
+def _inline_pieces(element, depth: int = 0):
+    """What _inline_text reads, piece by piece, None for each <br> (at any depth)."""
+    yield element.text or ""
+    for child in element:
+        tag = _tag(child)
+        if tag == "br":
+            yield None
+        elif tag and tag not in _BLOCKS and tag not in _NOT_TEXT:
+            if depth < _DEEP:
+                yield from _inline_pieces(child, depth + 1)
+            else:
+                yield "".join(child.itertext())
+        yield child.tail or ""
+
+
+def _inline_lines(element) -> list[str]:
+    """_inline_text of an element, line by line (as its <br>s break it)."""
+    found, parts = [], []
+    for piece in _inline_pieces(element):
+        if piece is None:
+            found.append(collapse("".join(parts)))
+            parts = []
+        else:
+            parts.append(piece)
+    return [*found, collapse("".join(parts))]
+
+
+def _beside_notice(element) -> str:
+    """The text of a block holding a notice (版权所有…) outside the notice's lines, where that
+    text is most of the block's (_NOTICE_SHARE): a cell of <br>-broken lines closing with the
+    site's notice, read as a notice whole, left the page without text. A footer's notice with
+    a line or two besides it is a notice still."""
+    lines = _inline_lines(element)
+    text = collapse("".join(line for line in lines if not _NOTICE.search(line)))
+    notice = sum(len(line) for line in lines if _NOTICE.search(line))
+    return text if len(text) > _NOTICE_SHARE * notice else ""
 
 
 def _chrome(element) -> bool:
@@ -147,7 +186,9 @@ class GenericArticle:
             tag = _tag(element)
             if tag in _BLOCKS and tag != "body":
                 text = _inline_text(element)
-                if len(text) >= _PROSE and not _NOTICE.search(text):
+                if _NOTICE.search(text):
+                    text = _beside_notice(element)
+                if len(text) >= _PROSE:
                     texts.append((element, text))
         # What CSS hides is a kit's block. Where it hides every block, the site shows its text by
         # script (as the cleaner reads a region all hidden): its sentences are the text, a hidden

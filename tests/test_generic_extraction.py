@@ -105,6 +105,12 @@ def test_the_sites_name_joined_to_the_title_element_is_no_part_of_the_title(titl
     assert GenericArticle(html, "u").title == TITLE
 
 
+def test_an_og_title_naming_the_site_gives_way_to_the_title_element():
+    """A CMS that sets og:title once for the site stored every article under the site's name."""
+    head = f'<meta property="og:title" content="某某日报"><title>{TITLE}_某某日报</title>'
+    assert GenericArticle(page(f"<div>{paragraphs(PARAGRAPHS)}</div>", head), "u").title == TITLE
+
+
 @pytest.mark.parametrize(("title", "around", "expected"), [
     ("2023-2025年社区服务规划_某某日报", "<div class=footer>Copyright 2003-2023</div>", "2023-2025年社区服务规划"),
     ("中-美社工交流活动举行", "", "中-美社工交流活动举行"),

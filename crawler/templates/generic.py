@@ -364,12 +364,13 @@ class GenericArticle:
 
     @cached_property
     def _title_line(self) -> tuple:
-        """For a page without an <h1>: the line over the text its og:title or <title> names
-        (_without_site), else, where these name the site only, the line over the text set as a
+        """For a page without an <h1>: the line over the text its og:title (unless it names the
+        site only) or <title> names (_without_site), else, where these name the site only, the line over the text set as a
         headline (_headline); and the element that shows it over the text, else None."""
-        meta = self._sel.xpath("//meta[@property='og:title']/@content").get()
-        title = collapse(meta or self._sel.xpath("//title/text()").get() or "")
-        element, title, site_only = self._without_site(title)
+        meta = collapse(self._sel.xpath("//meta[@property='og:title']/@content").get() or "")
+        element, title, site_only = self._without_site(meta)
+        if site_only:  # an og:title of the site's name (a CMS sets it once for the site)
+            element, title, site_only = self._without_site(collapse(self._sel.xpath("//title/text()").get() or "") or meta)
         if site_only and (headline := self._headline) is not None:
             return headline, _inline_text(headline)
         return element, title

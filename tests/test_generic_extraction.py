@@ -487,6 +487,7 @@ LONG_CAPTION = "2022年春节前夕，汕尾市双百社工开展走访行动，
     (f"<tr>{TEXT_CELL}<td><table><tr><td><img src=pic.jpg></td></tr><tr><td>会议现场</td></tr></table></td></tr>", "会议现场"),
     (f"<tr><td align=center><img src=pic.jpg><p>{LONG_CAPTION}</p></td></tr><tr>{TEXT_CELL}</tr>", LONG_CAPTION),
     (f"<tr>{TEXT_CELL}</tr><tr><td align=center><img src=pic.jpg><br>会议现场</td></tr>", "会议现场"),
+    (f"<tr><td><img src=pic.jpg></td><td rowspan=2>{paragraphs(PARAGRAPHS)}</td></tr><tr><td>会议现场</td></tr>", "会议现场"),
 ])
 def test_a_picture_in_a_cell_beside_the_text_is_an_image_with_its_caption(layout, caption):
     """The picture was lost (the region is the text's cell), and a caption written in sentences

@@ -328,6 +328,21 @@ class GenericArticle:
             return []
         return cells
 
+    def caption_under(self, cell):
+        """The cell under a picture's cell beside the text (beside) that holds its caption only:
+        the cell of the next row in the same column, with a caption's text, no link, no image,
+        on screen; else None."""
+        row, cells = cell.getparent(), [c for c in cell.getparent() if _tag(c) in ("td", "th")]
+        under = row.getnext()
+        if under is None or _tag(under) != "tr":
+            return None
+        column = cells.index(cell)
+        below = [c for c in under if _tag(c) in ("td", "th")]
+        if column >= len(below) or next((candidate := below[column]).iter("img"), None) is not None:
+            return None
+        plain, linked = _texts(candidate)
+        return candidate if 0 < plain <= _CAPTION and not linked and not self._hidden(candidate) else None
+
     def _picture_cell(self, cell) -> bool:
         """Whether a table cell holds a picture of the article and at most its caption."""
         if (known := self._picture_cells.get(cell)) is None:

@@ -116,10 +116,15 @@ def test_an_og_title_naming_the_site_gives_way_to_the_title_element():
     ("中-美社工交流活动举行", "", "中-美社工交流活动举行"),
     ("奋斗者——记社工李某", "<a href=/b.htm><img src=b.jpg alt=记社工李某的照片></a>", "奋斗者——记社工李某"),
     ("某某网-某某日报", "", "某某网-某某日报"),
+    ("工业互联网-数字经济新引擎_某某日报", "", "工业互联网-数字经济新引擎"),
+    ("青年社工-登上舞台", "", "青年社工-登上舞台"),
+    ("喜报-某某社工站获评全国示范", "", "喜报-某某社工站获评全国示范"),
+    ("某某集团发布2023年年报_某某日报", "", "某某集团发布2023年年报"),
 ])
 def test_a_title_elements_own_dash_stays(title, around, expected):
     """Only a part named as the site's goes: a dash of the title's own, a year in the footer's
-    © 2003-2023, a related item's alt text and a <title> of site names alone split nothing off."""
+    © 2003-2023, a related item's alt text, a part that ends as a word of a title does (互联网,
+    舞台, 喜报, 年报) and a <title> of site names alone split nothing off."""
     html = f"<html><head><title>{title}</title></head><body>{around}<div>{paragraphs(PARAGRAPHS)}</div></body></html>"
     assert GenericArticle(html, "u").title == expected
 

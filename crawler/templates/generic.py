@@ -66,8 +66,12 @@ _SPACER = re.compile(r"(?:^|/)(?:[^/]*(?:spacer|blank|space|pixel|transparent|cl
 # 标题 - 公益时报, 某某网-标题, 标题|频道|某某网). A dash within a title (2023-2025年) splits it too:
 # only a part shown to be the site's name is taken off (GenericArticle._site_part).
 _TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]+|[-–—－]+)\s*")
-# How a site's name ends, for a <title> whose site the page names nowhere else.
-_SITE_NAME = re.compile(r"(?:网|網|报|報|刊|台|在线|在線|频道|頻道|网站|網站|门户|門戶|客户端|客戶端|\.com|\.cn|\.net)$", re.I)
+# How a site's name ends, for a <title> whose site the page names nowhere else: a paper's (日报,
+# 晚报, …; not a title's 年报, 通报, 喜报), a site's (…网, not 互联网 or 电网), a channel's.
+_SITE_NAME = re.compile(
+    r"(?:(?:[日晚早晨时商导侨]|都市|青年|法[制治]|[经經]济)[报報]|(?:[日晚早晨時商導僑]|[經经]濟)報|[报報]社"
+    r"|(?<!互[联聯])(?<!物[联聯])(?<![电電])[网網]|[网網]站|官[网網]|在[线線]|[频頻]道|[门門]户|客[户戶]端"
+    r"|[电電][视視]台|[广廣]播|\.com|\.cn|\.net)$", re.I)
 # A channel's or a page kind's name in a <title> (某某网--新闻中心, 标题--本地新闻, 某某网_正文).
 _CHANNEL_NAME = re.compile(r"(?:新[闻聞]|[资資][讯訊]|信息)中心|\w{0,4}(?:新[闻聞]|[资資][讯訊]|[动動]态|[频頻]道|[栏欄]目)"
                            r"|正文|[详詳]细(?:内容|信息)|(?:新[闻聞]|文章)?(?:内容|[详詳]情)页?|首[页頁]")
@@ -476,7 +480,9 @@ class GenericArticle:
         within a longer line: a title's 2023 is in the footer's © 2003-2023 too."""
         if not part:
             return True
-        if len(part) <= _SITE_NAME_LENGTH and (_SITE_NAME.search(part) or _CHANNEL_NAME.fullmatch(part)):
+        if 3 <= len(part) <= _SITE_NAME_LENGTH and _SITE_NAME.search(part):  # 3: 喜报, 晨报 alone name no site
+            return True
+        if len(part) <= _SITE_NAME_LENGTH and _CHANNEL_NAME.fullmatch(part):
             return True
         names, notices = self._site_names
         return part in names or (bool(_HAN.search(part)) and any(part in notice for notice in notices))

@@ -378,6 +378,14 @@ def test_the_title_is_the_heading_over_the_text_not_the_sites_name_before_it(mas
     assert (article.title, clean_body(article.body_html).paragraphs) == (TITLE, PARAGRAPHS)
 
 
+@pytest.mark.parametrize("title", ["某某日报", f"{HEADLINE}_某某日报"])
+def test_an_h1_naming_the_site_is_no_title(title):
+    """An old page's header sets the site's name in its only <h1>: every article was stored so titled."""
+    html = page(f"<div class=top><h1>某某日报</h1></div><table><tr><td class=biaoti>{HEADLINE}</td></tr>"
+                f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", f"<title>{title}</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
 def test_a_heading_after_the_text_is_the_title_where_none_stands_before_it():
     html = page(f"<div>{paragraphs(PARAGRAPHS)}</div><h1>{TITLE}</h1>")
     assert GenericArticle(html, "http://x/a.htm").title == TITLE

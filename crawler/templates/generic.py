@@ -254,10 +254,11 @@ class GenericArticle:
         """The <h1> nearest over the article's text (_headings) on screen outside the page's
         chrome that shows text, and its line as a reader sees it: read as the Founder headings
         are (hiding.shown_line), without what CSS hides in it (a kit's keywords) or a
-        <noscript>; else (None, "")."""
+        <noscript>; else (None, ""). An <h1> that names the site (_site_part: an old page sets
+        its name so in its header, unnamed) is none: the page was stored under the site's name."""
         for heading in self._headings():
             if not self._hidden(heading) and not _chrome(heading):
-                if text := shown_line(heading, self._sheet if len(heading) else None):
+                if (text := shown_line(heading, self._sheet if len(heading) else None)) and not self._site_part(text):
                     return heading, text
         return None, ""
 

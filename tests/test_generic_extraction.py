@@ -378,6 +378,21 @@ def test_the_title_is_the_heading_over_the_text_not_the_sites_name_before_it(mas
     assert (article.title, clean_body(article.body_html).paragraphs) == (TITLE, PARAGRAPHS)
 
 
+def test_an_h1_a_related_items_thumbnail_names_is_the_title():
+    """A picture column lists the article itself, its thumbnail's alt text its title: no site's name."""
+    html = page(f"<div class=pics><a href=/a/2.htm><img src=t.jpg alt={HEADLINE}></a></div>"
+                f"<div><h1>{HEADLINE}</h1>{paragraphs(PARAGRAPHS)}</div>", f"<title>{HEADLINE}_某某日报</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
+@pytest.mark.parametrize("logo", ["<img src=logo.gif alt=南方都市>", "<a href=/><img src=logo.gif alt=南方都市></a>",
+                                  "<a href=../../index.html><img src=logo.gif alt=南方都市></a>"])
+def test_an_h1_the_sites_logo_names_is_no_title(logo):
+    html = page(f"<div class=top>{logo}<h1>南方都市</h1></div><table><tr><td class=biaoti>{HEADLINE}</td></tr>"
+                f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", "<title>南方都市</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
 @pytest.mark.parametrize("title", ["某某日报", f"{HEADLINE}_某某日报"])
 def test_an_h1_naming_the_site_is_no_title(title):
     """An old page's header sets the site's name in its only <h1>: every article was stored so titled."""

@@ -75,6 +75,8 @@ _SITE_NAME = re.compile(
 # A channel's or a page kind's name in a <title> (某某网--新闻中心, 标题--本地新闻, 某某网_正文).
 _CHANNEL_NAME = re.compile(r"(?:新[闻聞]|[资資][讯訊]|信息)中心|\w{0,4}(?:新[闻聞]|[资資][讯訊]|[动動]态|[频頻]道|[栏欄]目)"
                            r"|正文|[详詳]细(?:内容|信息)|(?:新[闻聞]|文章)?(?:内容|[详詳]情)页?|首[页頁]")
+# A link to a site's home page (its logo's): its root or its index file.
+_HOME = re.compile(r"^\s*(?:(?:https?:)?//[^/]+)?(?:/|\./|\.\./)*(?:index\.\w+)?\s*$", re.I)
 _SITE_NAME_LENGTH = 12  # characters a site's name has at most, read by its ending alone
 # A link of the page's menu names a channel (要闻, 本地新闻) where it is this short; a longer one is
 # an article's (a menu of the issue's titles).
@@ -385,8 +387,9 @@ class GenericArticle:
     @cached_property
     def _title_line(self) -> tuple:
         """For a page without an <h1>: the line over the text its og:title (unless it names the
-        site only) or <title> names (_without_site), else, where these name the site only, the line over the text set as a
-        headline (_headline); and the element that shows it over the text, else None."""
+        site only) or <title> names (_without_site), else, where these name the site only, the
+        line over the text set as a headline (_headline); and the element that shows it over
+        the text, else None."""
         meta = collapse(self._sel.xpath("//meta[@property='og:title']/@content").get() or "")
         element, title, site_only = self._without_site(meta)
         if site_only:  # an og:title of the site's name (a CMS sets it once for the site)
@@ -477,8 +480,9 @@ class GenericArticle:
         """Whether a part of the <title> is the site's name or its channel's: the page names
         itself so (its og:site_name, a logo's alt text outside the article's text, a line or
         link of its header, navigation or footer, a name within its copyright notice), or the
-        part ends as a site's name does (…网, …报) or is a channel's (新闻中心, 本地新闻, 正文). Only a name with Chinese in it is looked for
-        within a longer line: a title's 2023 is in the footer's © 2003-2023 too."""
+        part ends as a site's name does (…网, …报) or is a channel's (新闻中心, 本地新闻, 正文).
+        Only a name with Chinese in it is looked for within a longer line: a title's 2023 is in
+        the footer's © 2003-2023 too."""
         if not part:
             return True
         if 3 <= len(part) <= _SITE_NAME_LENGTH and _SITE_NAME.search(part):  # 3: 喜报, 晨报 alone name no site
@@ -497,8 +501,9 @@ class GenericArticle:
         within = [collapse(value) for value in root.xpath(
             "//meta[@property='og:site_name' or @name='application-name']/@content")]
         names = set(within)
-        for img in root.iter("img"):  # a logo's; a related item's thumbnail names its title within its alt
-            if region is None or region not in img.iterancestors():
+        for img in root.iter("img"):  # a logo's; a related item's thumbnail, linked to its page, names its title
+            link = next(img.iterancestors("a"), None)
+            if (region is None or region not in img.iterancestors()) and (link is None or _HOME.search(link.get("href") or "")):
                 names.update((collapse(img.get("alt") or ""), collapse(img.get("title") or "")))
         body = root.find("body")
         if body is not None:

@@ -1,6 +1,7 @@
 """Generic main-text extraction (crawler/templates/generic.py) and the Founder fallback to it."""
 from __future__ import annotations
 
+import re
 from html import escape
 
 import pytest
@@ -67,10 +68,133 @@ def test_notices_and_hidden_blocks_do_not_widen_the_region():
     assert GenericArticle(html, "u").paragraphs == PARAGRAPHS
 
 
+@pytest.mark.parametrize("cell", [
+    "<td>{}<br><br>版权所有 某某日报社</td>",
+    "<td><font size=3>{}<br><br>本文版权所有，转载请注明出处。</font></td>",
+])
+def test_a_cell_of_lines_closing_with_the_sites_notice_is_the_text(cell):
+    """The cell's text read as a notice whole: the page had no prose, and was stored without text."""
+    html = page("<table><tr>" + cell.format("<br>".join(map(escape, PARAGRAPHS))) + "</tr></table>")
+    assert GenericArticle(html, "u").paragraphs[:len(PARAGRAPHS)] == PARAGRAPHS
+
+
+def test_a_footers_notice_with_a_sentence_beside_it_is_no_prose():
+    html = page(f"<div>{paragraphs(PARAGRAPHS)}</div>"
+                "<div class=bt>版权所有 某某日报社<br>未经书面许可，不得转载、摘编或建立镜像。</div>")
+    assert GenericArticle(html, "u").paragraphs == PARAGRAPHS
+
+
 def test_title_from_og_title_then_title_element():
     body = f"<div>{paragraphs(PARAGRAPHS)}</div>"
     assert GenericArticle(page(body, f'<meta property="og:title" content="{TITLE}">'), "u").title == TITLE
     assert GenericArticle(page(body, f"<title>{TITLE}</title>"), "u").title == TITLE
+
+
+@pytest.mark.parametrize(("title", "page_names_itself"), [
+    (f"{TITLE}_某某日报", ""),
+    (f"{TITLE} - 公益时报", ""),
+    (f"某某网-{TITLE}", ""),
+    (f"{TITLE}|要闻|公益时报网", "<div class=nav><a href=/>首页</a><a href=/yw/>要闻</a></div>"),
+    (f"{TITLE}_南方都市", "<img src=logo.gif alt=南方都市>"),
+    (f"{TITLE}_南方都市", "<div class=bottom>南方都市 版权所有</div>"),
+    (f"{TITLE} - 南方都市", '<b>南方都市</b><meta property="og:site_name" content="南方都市">'),
+])
+def test_the_sites_name_joined_to_the_title_element_is_no_part_of_the_title(title, page_names_itself):
+    """A page without an <h1> was titled with the site's name glued on (标题_某某日报)."""
+    html = page(f"{page_names_itself}<div>{paragraphs(PARAGRAPHS)}</div>", f"<title>{title}</title>")
+    assert GenericArticle(html, "u").title == TITLE
+
+
+def test_an_og_title_naming_the_site_gives_way_to_the_title_element():
+    """A CMS that sets og:title once for the site stored every article under the site's name."""
+    head = f'<meta property="og:title" content="某某日报"><title>{TITLE}_某某日报</title>'
+    assert GenericArticle(page(f"<div>{paragraphs(PARAGRAPHS)}</div>", head), "u").title == TITLE
+
+
+@pytest.mark.parametrize(("title", "around", "expected"), [
+    ("2023-2025年社区服务规划_某某日报", "<div class=footer>Copyright 2003-2023</div>", "2023-2025年社区服务规划"),
+    ("中-美社工交流活动举行", "", "中-美社工交流活动举行"),
+    ("奋斗者——记社工李某", "<a href=/b.htm><img src=b.jpg alt=记社工李某的照片></a>", "奋斗者——记社工李某"),
+    ("某某网-某某日报", "", "某某网-某某日报"),
+    ("工业互联网-数字经济新引擎_某某日报", "", "工业互联网-数字经济新引擎"),
+    ("青年社工-登上舞台", "", "青年社工-登上舞台"),
+    ("喜报-某某社工站获评全国示范", "", "喜报-某某社工站获评全国示范"),
+    ("某某集团发布2023年年报_某某日报", "", "某某集团发布2023年年报"),
+])
+def test_a_title_elements_own_dash_stays(title, around, expected):
+    """Only a part named as the site's goes: a dash of the title's own, a year in the footer's
+    © 2003-2023, a related item's alt text, a part that ends as a word of a title does (互联网,
+    舞台, 喜报, 年报) and a <title> of site names alone split nothing off."""
+    html = f"<html><head><title>{title}</title></head><body>{around}<div>{paragraphs(PARAGRAPHS)}</div></body></html>"
+    assert GenericArticle(html, "u").title == expected
+
+
+def test_the_part_of_the_title_element_the_page_shows_as_its_headline_is_the_title():
+    """The headline shown over the text (a bold cell, no <h1>) says which part is the title."""
+    html = page(f"<table><tr><td><font size=5><b>社工-志愿者联动机制建立</b></font></td></tr>"
+                f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", "<title>南方都市-社工-志愿者联动机制建立</title>")
+    assert GenericArticle(html, "u").title == "社工-志愿者联动机制建立"
+
+
+HEADLINE = "某市召开社会工作会议"
+
+
+@pytest.mark.parametrize(("title", "layout"), [
+    ("某某日报", f"<table><tr><td class=title><b>{HEADLINE}</b></td></tr><tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>"),
+    ("某某日报--新闻中心", f"<table><tr><td align=center><font size=5 color=red>{HEADLINE}</font></td></tr>"
+                      f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>"),
+    ("", f'<table class=art><tr><td style="font-size:14px">全省社工工作会议召开</td></tr>'
+         f'<tr><td style="font-size:22px;font-weight:bold">{HEADLINE}</td></tr><tr><td><div>{paragraphs(PARAGRAPHS)}</div></td></tr></table>'),
+    ("某某日报", f"<table><tr><td><b>{HEADLINE}</b><br>{'<br>'.join(map(escape, PARAGRAPHS))}</td></tr></table>"),
+])
+def test_a_page_whose_title_element_names_the_site_only_is_titled_by_its_headline(title, layout):
+    """A page without an <h1> whose <title> names the site only (or is empty) was stored under the
+    site's name, and a headline set in the text's cell stayed its first line."""
+    article = GenericArticle(page(layout, f"<title>{title}</title>"), "u")
+    assert (article.title, article.paragraphs) == (HEADLINE, PARAGRAPHS)
+
+
+def test_the_headline_is_the_line_nearest_over_the_text_not_a_layout_columns_heading():
+    """A layout table's left column, before the text in the file, heads its list in bold too."""
+    column = "<td><b>版面导航</b><br>" + "".join(f"<a href=node_{n}.htm>第0{n}版</a><br>" for n in range(1, 5)) + "</td>"
+    html = page(f"<table><tr>{column}<td><b>{HEADLINE}</b><br>{'<br>'.join(map(escape, PARAGRAPHS))}</td></tr></table>",
+                "<title>某某日报</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
+def test_the_headline_over_a_text_cell_nested_in_a_table_of_its_own_is_found():
+    """Old CMS pages nest the text's cell (beside its picture's) in a table of its own, under the
+    headline's and the meta line's rows: the headline was looked for in the inner table only,
+    and the page was stored under its <title>, the site's name."""
+    html = page(f"<table><tr><td>当前位置：<a href=/>首页</a> &gt; <a href=/news/>新闻中心</a></td></tr>"
+                f"<tr><td align=center><font size=5><b>{HEADLINE}</b></font></td></tr>"
+                "<tr><td>来源：某某日报　作者：张三　发布时间：2023-01-31</td></tr>"
+                f"<tr><td><table><tr><td><img src=pic.jpg><br>会议现场</td>{TEXT_CELL}</tr></table></td></tr></table>",
+                "<title>某某日报--新闻中心</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
+def test_a_label_over_the_article_is_no_headline():
+    html = page(f"<table><tr><td><b>正文</b></td></tr><tr><td><b>{HEADLINE}</b></td></tr>"
+                f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", "<title>某某日报</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
+def test_the_headline_the_title_element_names_is_no_line_of_the_text():
+    """The <h2> over the text the <title> names stayed the text's first line."""
+    html = page(f"<div class=article><h2>{HEADLINE}</h2><div class=content>{paragraphs(PARAGRAPHS)}</div></div>",
+                f"<title>{HEADLINE}_某某日报</title>")
+    article = GenericArticle(html, "u")
+    assert (article.title, article.paragraphs) == (HEADLINE, PARAGRAPHS)
+    assert clean_body(article.body_html).paragraphs == PARAGRAPHS
+
+
+def test_a_subheading_in_the_text_the_title_element_names_stays_in_the_text():
+    lines = [PARAGRAPHS[0], "会议要求", *PARAGRAPHS[1:]]
+    html = page(f"<div class=content><p>{escape(PARAGRAPHS[0])}</p><p><b>会议要求</b></p>{paragraphs(PARAGRAPHS[1:])}</div>",
+                "<title>会议要求_某某日报</title>")
+    article = GenericArticle(html, "u")
+    assert (article.title, article.paragraphs) == ("会议要求", lines)
 
 
 @pytest.mark.parametrize(("sheet", "heading"), [
@@ -254,6 +378,29 @@ def test_the_title_is_the_heading_over_the_text_not_the_sites_name_before_it(mas
     assert (article.title, clean_body(article.body_html).paragraphs) == (TITLE, PARAGRAPHS)
 
 
+def test_an_h1_a_related_items_thumbnail_names_is_the_title():
+    """A picture column lists the article itself, its thumbnail's alt text its title: no site's name."""
+    html = page(f"<div class=pics><a href=/a/2.htm><img src=t.jpg alt={HEADLINE}></a></div>"
+                f"<div><h1>{HEADLINE}</h1>{paragraphs(PARAGRAPHS)}</div>", f"<title>{HEADLINE}_某某日报</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
+@pytest.mark.parametrize("logo", ["<img src=logo.gif alt=南方都市>", "<a href=/><img src=logo.gif alt=南方都市></a>",
+                                  "<a href=../../index.html><img src=logo.gif alt=南方都市></a>"])
+def test_an_h1_the_sites_logo_names_is_no_title(logo):
+    html = page(f"<div class=top>{logo}<h1>南方都市</h1></div><table><tr><td class=biaoti>{HEADLINE}</td></tr>"
+                f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", "<title>南方都市</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
+@pytest.mark.parametrize("title", ["某某日报", f"{HEADLINE}_某某日报"])
+def test_an_h1_naming_the_site_is_no_title(title):
+    """An old page's header sets the site's name in its only <h1>: every article was stored so titled."""
+    html = page(f"<div class=top><h1>某某日报</h1></div><table><tr><td class=biaoti>{HEADLINE}</td></tr>"
+                f"<tr><td>{paragraphs(PARAGRAPHS)}</td></tr></table>", f"<title>{title}</title>")
+    assert GenericArticle(html, "u").title == HEADLINE
+
+
 def test_a_heading_after_the_text_is_the_title_where_none_stands_before_it():
     html = page(f"<div>{paragraphs(PARAGRAPHS)}</div><h1>{TITLE}</h1>")
     assert GenericArticle(html, "http://x/a.htm").title == TITLE
@@ -357,6 +504,49 @@ def test_a_centred_line_after_a_picture_in_a_paragraph_not_centred_stays_text():
     assert article.paragraphs == [PARAGRAPHS[0], "会议现场", *PARAGRAPHS[1:]]
 
 
+# Old CMS pages set a picture in a cell beside the text's cell, or in the row over or under it.
+TEXT_CELL = f"<td valign=top>{paragraphs(PARAGRAPHS)}</td>"
+LONG_CAPTION = "2022年春节前夕，汕尾市双百社工开展走访行动，为困难群众送去慰问品。"
+
+
+@pytest.mark.parametrize(("layout", "caption"), [
+    (f"<tr><td width=300><img src=pic.jpg width=300><br>会议现场</td>{TEXT_CELL}</tr>", "会议现场"),
+    (f"<tr><td width=300><img src=pic.jpg width=300><br>{LONG_CAPTION}</td>{TEXT_CELL}</tr>", LONG_CAPTION),
+    (f"<tr>{TEXT_CELL}<td><table><tr><td><img src=pic.jpg></td></tr><tr><td>会议现场</td></tr></table></td></tr>", "会议现场"),
+    (f"<tr><td align=center><img src=pic.jpg><p>{LONG_CAPTION}</p></td></tr><tr>{TEXT_CELL}</tr>", LONG_CAPTION),
+    (f"<tr>{TEXT_CELL}</tr><tr><td align=center><img src=pic.jpg><br>会议现场</td></tr>", "会议现场"),
+    (f"<tr><td><img src=pic.jpg></td><td rowspan=2>{paragraphs(PARAGRAPHS)}</td></tr><tr><td>会议现场</td></tr>", "会议现场"),
+])
+def test_a_picture_in_a_cell_beside_the_text_is_an_image_with_its_caption(layout, caption):
+    """The picture was lost (the region is the text's cell), and a caption written in sentences
+    widened the region over the picture's cell and stayed a line of the text."""
+    article = FounderArticle(page(f"<table>{layout}</table>"), "http://x/content_1.htm")
+    assert article.extraction == "fallback"
+    assert [(i.url, i.caption) for i in article.images] == [("http://x/pic.jpg", caption)]
+    assert article.paragraphs == PARAGRAPHS
+    assert clean_body(article.body_html).paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize("cell", [
+    "<td><a href=/ad.htm><img src=ad.jpg></a><br>某某楼盘火热销售中</td>",
+    "<td><a href=/b/2.htm><img src=r.jpg></a><br><a href=/b/2.htm>某区举办社工培训班</a></td>",
+    "<td><img src=wx.jpg><br>扫一扫关注我们</td>",
+    "<td><img src=images/logo.gif></td>",
+    "<td><img src=share.png width=16 height=16></td>",
+    '<td style="display:none"><img src=pic.jpg><br>会议现场</td>',
+])
+def test_an_advert_a_related_item_a_logo_or_a_qr_code_beside_the_text_is_no_picture(cell):
+    article = FounderArticle(page(f"<table><tr>{TEXT_CELL}{cell}</tr></table>"), "http://x/content_1.htm")
+    assert (article.images, article.paragraphs) == ([], PARAGRAPHS)
+
+
+def test_a_picture_beside_the_text_in_the_pages_layout_table_is_no_picture_of_it():
+    """A cell of the page's layout (its menus and columns in the same table) is the page's."""
+    column = "".join(f"<a href=/n/{n}.htm>某某新闻标题第{n}条</a><br>" for n in range(30))
+    html = page(f"<table><tr>{TEXT_CELL}<td><img src=x.jpg><br>图片新闻</td></tr><tr><td>{column}</td></tr></table>")
+    assert FounderArticle(html, "http://x/content_1.htm").images == []
+
+
 # An article of the sample off its template (its content region renamed), a picture set in its
 # text after the first paragraph, its caption under it, and a share icon after the text.
 OFF_TEMPLATE = "content_306501.htm"
@@ -395,6 +585,36 @@ def test_a_crawled_page_off_its_template_stores_its_pictures_and_captions(off_te
         ("res306501_01_attpic_brief.jpg", "圖為會議現場。"),
     ]
     assert stored[1][1] == "图为会议现场。"
+
+
+# The same article off its template with its picture set in a cell beside the text's.
+_BESIDE_CAPTION = "2022年春節前夕，汕尾市雙百社工開展走訪行動。"
+
+
+def _picture_beside(name: str, html: str) -> str:
+    if name != OFF_TEMPLATE:
+        return html
+    table = re.search(r"<tr><td>\s*<table id=newspic.*?</table>", html, re.S)
+    cell = f'<tr><td width=300 valign=top><IMG src="{REGION_PICTURE}" width=300><br>{_BESIDE_CAPTION}</td><td valign=top>'
+    return (html[:table.start()] + cell + html[table.end():]).replace("<div id=ozoom", "<div id=newbody")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def picture_beside(request, tmp_path):
+    return crawled_archive(request, sample_site(tmp_path / "site", alter=_picture_beside, pdfs=False), tmp_path)
+
+
+def test_a_crawled_page_with_its_picture_beside_the_text_stores_it_with_its_caption(picture_beside):
+    """Through a real crawl: the picture in the cell beside the text was not stored, and its
+    caption was the body's first paragraph."""
+    archive = picture_beside
+    [(article, body, extraction)] = sql_rows(archive, "SELECT id, body, extraction FROM articles WHERE url LIKE :u",
+                                             u=f"%/{OFF_TEMPLATE}")
+    assert extraction == "fallback"
+    assert "汕尾" not in body and body.startswith("近日") and len(body.split("\n")) == 4
+    stored = sql_rows(archive, "SELECT url, caption, caption_original FROM images WHERE article_id = :a", a=article)
+    assert [(url.rsplit("/", 1)[1], caption, original) for url, caption, original in stored] == [
+        ("res306501_01_attpic_brief.jpg", "2022年春节前夕，汕尾市双百社工开展走访行动。", _BESIDE_CAPTION)]
 
 
 @pytest.mark.parametrize("hiding", ["", ' style="display:none"'])

@@ -725,3 +725,47 @@ def test_an_xhtml_article_file_with_an_xml_declaration_is_stored_with_its_title_
     assert done.returncode == 0, done.stderr[-2000:]  # one file of 20 off its template is no drift alarm
     rows = sql_rows(archive_url, "SELECT extraction, title_original, body_original FROM articles WHERE url LIKE :u", u=f"%{_XHTML}")
     assert rows == [("fallback", _XHTML_TITLE, "\n".join(_XHTML_TEXT))]
+
+
+# --- a page off the template titled by its <title> only -----------------------------------------
+
+_HEADLINE = "廣東發佈城鄉社區服務體系建設“十四五”規劃"
+_OLD_CMS = "content_306513.htm"
+_OLD_CMS_TITLE = "某市召開社會工作會議"
+
+
+_SITE_TITLED = "content_306502.htm"
+_SITE_TITLED_HEADLINE = "打造具有廣東特色的困難羣衆和特殊羣體兜底民生服務體系"
+
+
+def _titled_by_title_element(name: str, html: str) -> str:
+    """306501 off its template (its title block and metadata title gone, the headline a bold
+    cell), its <title> the headline and the paper's name; 306502 so, its <title> the paper's
+    name only."""
+    if name not in ("content_306501.htm", _SITE_TITLED):
+        return html
+    html = html.replace("<div id=ozoom", "<div id=newbody").replace("class=wz", "class=article")
+    if name == _SITE_TITLED:  # its <TITLE> is the sample's: 公益時報
+        return html.replace(f"<title>{_SITE_TITLED_HEADLINE}</title>", "<title></title>")
+    html = html.replace(f"<title>{_HEADLINE}</title>", "<title></title>")
+    return html.replace("<TITLE>公益時報</TITLE>", f"<TITLE>{_HEADLINE}_公益時報</TITLE>")
+
+
+def test_a_page_titled_by_its_title_element_is_stored_without_the_sites_name(tmp_path, archive_url):
+    """A page without an <h1> took its title from <title> with the site's name glued on (标题_某某日报),
+    and every such article was stored so titled; one whose <title> names the site only was stored
+    under the site's name."""
+    site = sample_site(tmp_path / "site", alter=_titled_by_title_element, pdfs=False)
+    [file] = (site / "html").rglob(_OLD_CMS)
+    text = "".join(f"　　{line}<br>" for line in _XHTML_TEXT)
+    file.write_bytes(('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+                      f"<title>公益時報 - {_OLD_CMS_TITLE}</title></head><body>"
+                      "<table><tr><td><img src=/logo.gif alt=公益時報></td></tr></table>"
+                      f"<table><tr><td><font size=3>{text}</font></td></tr></table></body></html>").encode("gbk"))
+    [(done, _)] = crawl(site, archive_url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = sql_rows(archive_url, "SELECT url, extraction, title_original FROM articles WHERE url LIKE '%content_306501.htm'"
+                                 " OR url LIKE :u OR url LIKE :s ORDER BY url", u=f"%{_OLD_CMS}", s=f"%{_SITE_TITLED}")
+    assert [(url.rsplit("/", 1)[1], *fields) for url, *fields in rows] == [
+        ("content_306501.htm", "fallback", _HEADLINE), (_SITE_TITLED, "fallback", _SITE_TITLED_HEADLINE),
+        (_OLD_CMS, "fallback", _OLD_CMS_TITLE)]

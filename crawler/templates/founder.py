@@ -1358,6 +1358,19 @@ class FounderArticle(_FounderFile):
             return None
         fallback = GenericArticle(self.html, self.url)
         region = fallback.region
+        # A picture set in a cell beside the text's (old CMS pages) is the article's, its caption
+        # with it: it was lost. The cell is no part of the region, whose text stays as it is; it
+        # holds a picture and its caption only (GenericArticle.beside), so a lone picture's
+        # caption is the cell's text, whatever it reads, else the cell's under it.
+        beside = []
+        for block in fallback.beside:
+            rows = _select(block.getroottree().getroot(), self.selectors.pictures)  # table#newspic: read by _table_pictures
+            found = _loose_pictures(block, rows, self._absolute, fallback.body_sheet, skip=fallback.no_picture, centred=True)
+            if len(found) == 1 and not found[0].caption:
+                if not (caption := shown_line(block, fallback.body_sheet)) and (under := fallback.caption_under(block)) is not None:
+                    caption = shown_line(under, fallback.body_sheet)  # set in the cell under the picture's
+                found = [replace(found[0], caption=caption)]
+            beside += found
         if region is not None and next(region.iter("img"), None) is not None:
             rows = _select(region.getroottree().getroot(), self.selectors.pictures)  # table#newspic: read by _table_pictures
             pictures = _loose_pictures(region, rows, self._absolute, fallback.body_sheet, skip=fallback.no_picture, centred=True)
@@ -1370,6 +1383,8 @@ class FounderArticle(_FounderFile):
             sheet = fallback.body_sheet
             _take_out(region, [row for row in rows if isinstance(row, etree._Element)
                                and not any(hidden(node, sheet, text=False) for node in (row, *row.iterancestors()))])
+        if beside:
+            self._loose_pictures = [*self._loose_pictures, *beside]
         return fallback
 
     @cached_property

@@ -18,7 +18,7 @@ from lxml.html import tostring
 from parsel import Selector
 
 from crawler.templates.hiding import StyleSheet, off_screen, shown, shown_line, style_sheet
-from crawler.templates.text import collapse, lines
+from crawler.templates.text import HAN, collapse, lines
 
 __all__ = ["GenericArticle"]
 
@@ -32,10 +32,20 @@ _CHROME_TAGS = frozenset(("header", "nav", "footer", "aside"))
 # An article's own <header> and <footer> (its title and date, its editor) are no page chrome.
 _OWN_PARTS = frozenset(("header", "footer"))
 _ARTICLES = frozenset(("article", "section", "main"))
+_HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+_HEADLINE_NAME = re.compile(r"title|biaoti", re.I)
+_HEADLINE_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)|font-size\s*:\s*(?:(?:1[89]|[2-9]\d)px|(?:1[4-9]|[2-9]\d)pt|x+-large)", re.I)
+_FONT_SIZE = re.compile(r"\s*\+?(\d)")
+_HEADLINE = 60  # characters a headline has at most
+# How far over the text its headline is looked for: characters of text, and of links (a menu, a
+# column's list of titles, beyond a breadcrumb's few).
+_NEAR_TEXT = 300
+_NEAR_LINKS = 40
 _CHROME_NAME = re.compile(r"foot|copyright|\bnav|menu|banner|sidebar", re.I)
 _SENTENCE = re.compile(r"[。！？!?；]")
 # A site's notice is written in sentences too, but it is no part of any article.
 _NOTICE = re.compile(r"版[权權][声聲]明|版[权權]所有|copyright|©", re.I)
+_NOTICE_SHARE = 3  # how many times a notice's text the text beside it has, to be prose
 _PROSE = 20  # characters of non-link text a paragraph of prose has at least
 # A layout table's cells hold the page's other columns: the frame never takes them in.
 _FRAME_LIMITS = frozenset(("body", "html", "td", "th", "tr", "tbody", "table"))
@@ -43,12 +53,35 @@ _DEEP = 200  # inline elements in one another read one by one (_inline_text)
 _FRAME = 0.3  # how much text (of either kind) a frame may add, relative to the region's
 # An image a side of which is set this small is an icon (share, print, a bullet), no picture.
 _ICON = 50
+# A site's logo, banner or QR code (扫一扫关注) is set beside the text too, and is no picture of it.
+_NOT_A_PHOTO = re.compile(r"logo|banner|qr_?code|erweima|ewm|weixin|wechat|二维码|二維碼|扫一扫|掃一掃|扫码|掃碼|关注|關注", re.I)
+_CAPTION = 120  # characters of text a block beside the text holds at most with its picture: a caption
 _SIDE = re.compile(r"\s*(\d+)\s*(?:px)?\s*$", re.I)
 # A picture linked to its own file (a larger print) is the article's; one linked to a page is
 # an advert's or another article's (a related item's thumbnail).
 _PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|webp)(?:$|[?#])", re.I)
 # A .gif named as a spacer (spacer.gif, blank.gif, 1x1.gif, s.gif, …) lays the page out.
 _SPACER = re.compile(r"(?:^|/)(?:[^/]*(?:spacer|blank|space|pixel|transparent|clear|dot)[^/]*|s|1x1)\.gif(?:$|[?#])", re.I)
+# Where a page's <title> joins the article's title and the site's name (标题_某某日报,
+# 标题 - 公益时报, 某某网-标题, 标题|频道|某某网). A dash within a title (2023-2025年) splits it too:
+# only a part shown to be the site's name is taken off (GenericArticle._site_part).
+_TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]+|[-–—－]+)\s*")
+# How a site's name ends, for a <title> whose site the page names nowhere else: a paper's (日报,
+# 晚报, …; not a title's 年报, 通报, 喜报), a site's (…网, not 互联网 or 电网), a channel's.
+_SITE_NAME = re.compile(
+    r"(?:(?:[日晚早晨时商导侨]|都市|青年|法[制治]|[经經]济)[报報]|(?:[日晚早晨時商導僑]|[經经]濟)報|[报報]社"
+    r"|(?<!互[联聯])(?<!物[联聯])(?<![电電])[网網]|[网網]站|官[网網]|在[线線]|[频頻]道|[门門]户|客[户戶]端"
+    r"|[电電][视視]台|[广廣]播|\.com|\.cn|\.net)$", re.I)
+# A channel's or a page kind's name in a <title> (某某网--新闻中心, 标题--本地新闻, 某某网_正文).
+_CHANNEL_NAME = re.compile(r"(?:新[闻聞]|[资資][讯訊]|信息)中心|\w{0,4}(?:新[闻聞]|[资資][讯訊]|[动動]态|[频頻]道|[栏欄]目)"
+                           r"|正文|[详詳]细(?:内容|信息)|(?:新[闻聞]|文章)?(?:内容|[详詳]情)页?|首[页頁]")
+# A link to a site's home page (its logo's): its root or its index file.
+_HOME = re.compile(r"^\s*(?:(?:https?:)?//[^/]+)?(?:/|\./|\.\./)*(?:index\.\w+)?\s*$", re.I)
+_SITE_NAME_LENGTH = 12  # characters a site's name has at most, read by its ending alone
+# A link of the page's menu names a channel (要闻, 本地新闻) where it is this short; a longer one is
+# an article's (a menu of the issue's titles).
+_CHANNEL = 6
+_HAN = re.compile(f"[{HAN}]")
 
 
 def _tag(element) -> str:
@@ -68,15 +101,67 @@ def _inline_text(element, depth: int = 0) -> str:
     return collapse("".join(parts))
 
 
+def _inline_pieces(element, depth: int = 0):
+    """What _inline_text reads, piece by piece, None for each <br> (at any depth)."""
+    yield element.text or ""
+    for child in element:
+        tag = _tag(child)
+        if tag == "br":
+            yield None
+        elif tag and tag not in _BLOCKS and tag not in _NOT_TEXT:
+            if depth < _DEEP:
+                yield from _inline_pieces(child, depth + 1)
+            else:
+                yield "".join(child.itertext())
+        yield child.tail or ""
+
+
+def _inline_lines(element) -> list[str]:
+    """_inline_text of an element, line by line (as its <br>s break it)."""
+    found, parts = [], []
+    for piece in _inline_pieces(element):
+        if piece is None:
+            found.append(collapse("".join(parts)))
+            parts = []
+        else:
+            parts.append(piece)
+    return [*found, collapse("".join(parts))]
+
+
+def _beside_notice(element) -> str:
+    """The text of a block holding a notice (版权所有…) outside the notice's lines, where that
+    text is most of the block's (_NOTICE_SHARE): a cell of <br>-broken lines closing with the
+    site's notice, read as a notice whole, left the page without text. A footer's notice with
+    a line or two besides it is a notice still."""
+    lines = _inline_lines(element)
+    text = collapse("".join(line for line in lines if not _NOTICE.search(line)))
+    notice = sum(len(line) for line in lines if _NOTICE.search(line))
+    return text if len(text) > _NOTICE_SHARE * notice else ""
+
+
 def _chrome(element) -> bool:
     """Inside the page's header, navigation, footer or sidebar, by tag or by name."""
-    for node in [element, *element.iterancestors()]:
-        tag = _tag(node)
-        if tag in _CHROME_TAGS and not (tag in _OWN_PARTS and any(_tag(a) in _ARTICLES for a in node.iterancestors())):
-            return True
-        if _CHROME_NAME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
-            return True
-    return False
+    return any(_own_chrome(node) for node in [element, *element.iterancestors()])
+
+
+def _own_chrome(element) -> bool:
+    """The page's header, navigation, footer or sidebar itself, by tag or by name."""
+    tag = _tag(element)
+    if tag in _CHROME_TAGS and not (tag in _OWN_PARTS and any(_tag(a) in _ARTICLES for a in element.iterancestors())):
+        return True
+    return bool(_CHROME_NAME.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
+
+
+def _headline_set(element, text: str) -> bool:
+    """Whether a line is set as a headline (GenericArticle._headline)."""
+    if _tag(element) in _HEADINGS or _HEADLINE_NAME.search(f"{element.get('id') or ''} {element.get('class') or ''}"):
+        return True
+    for node in element.iter():
+        if _tag(node) in ("b", "strong") or _HEADLINE_STYLE.search(node.get("style") or "") or (
+                _tag(node) == "font" and (size := _FONT_SIZE.match(node.get("size") or "")) and int(size[1]) >= 4):
+            if collapse("".join(node.itertext())) == text:
+                return True
+    return bool(_HEADLINE_STYLE.search(element.get("style") or ""))
 
 
 def _texts(element) -> tuple[int, int]:
@@ -107,7 +192,9 @@ class GenericArticle:
             tag = _tag(element)
             if tag in _BLOCKS and tag != "body":
                 text = _inline_text(element)
-                if len(text) >= _PROSE and not _NOTICE.search(text):
+                if _NOTICE.search(text):
+                    text = _beside_notice(element)
+                if len(text) >= _PROSE:
                     texts.append((element, text))
         # What CSS hides is a kit's block. Where it hides every block, the site shows its text by
         # script (as the cleaner reads a region all hidden): its sentences are the text, a hidden
@@ -116,8 +203,20 @@ class GenericArticle:
                  or [(element, text) for element, text in texts if _SENTENCE.search(text)])
         # A name can mislead (a wrapper called "page-foot"): chrome is left out only if text remains.
         texts = [(element, text) for element, text in texts if not _chrome(element)] or texts
-        sentences = [element for element, text in texts if _SENTENCE.search(text)]
-        return sentences or [element for element, _ in texts]
+        sentences = [element for element, text in texts if _SENTENCE.search(text)] or [element for element, _ in texts]
+        return self._without_captions(sentences)
+
+    def _without_captions(self, prose: list) -> list:
+        """The prose without the captions of pictures set in a cell beside the text's (beside):
+        a caption written in sentences widened the region over the picture's cell, and stayed
+        in the text. Only where prose of the same table remains outside such cells."""
+        captions = {element: cell for element in prose if (cell := self._in_picture_cell(element)) is not None}
+        if not captions:
+            return prose
+        text = [element for element in prose if element not in captions]
+        return [element for element in prose if element not in captions or not any(
+            (table := next(captions[element].iterancestors("table"), None)) is not None and table in other.iterancestors()
+            for other in text)]
 
     def _hidden(self, element) -> bool:
         """Whether CSS keeps an element, or one around it, off a reader's screen, by the rules the
@@ -157,10 +256,11 @@ class GenericArticle:
         """The <h1> nearest over the article's text (_headings) on screen outside the page's
         chrome that shows text, and its line as a reader sees it: read as the Founder headings
         are (hiding.shown_line), without what CSS hides in it (a kit's keywords) or a
-        <noscript>; else (None, "")."""
+        <noscript>; else (None, ""). An <h1> that names the site (_site_part: an old page sets
+        its name so in its header, unnamed) is none: the page was stored under the site's name."""
         for heading in self._headings():
             if not self._hidden(heading) and not _chrome(heading):
-                if text := shown_line(heading, self._sheet if len(heading) else None):
+                if (text := shown_line(heading, self._sheet if len(heading) else None)) and not self._site_part(text):
                     return heading, text
         return None, ""
 
@@ -192,7 +292,7 @@ class GenericArticle:
         """The content region as parsed (lxml), for the pictures set in it to be read and taken
         out of its text (FounderArticle._fallback) before ``body_html`` and ``paragraphs``; the
         title is read first, from the page as it is."""
-        self._title_heading
+        self.title
         return self._region
 
     @staticmethod
@@ -208,16 +308,212 @@ class GenericArticle:
                 return True
         return bool(_SPACER.search((img.get("src") or "").strip())) or _chrome(img)
 
+    @cached_property
+    def beside(self) -> list:
+        """The cells beside the content region's that hold a picture of the article and its
+        caption only (old CMS pages set a picture in a cell next to, over or under the text's):
+        a cell of the text's row, or of the row over or under it, in a table that is the
+        article's frame (its other cells add little text to the region's, as the region's frame
+        is judged: a page's layout table holds its menus and columns too). A cell with a link in
+        its text (a related item), with more than a caption's text, in the page's chrome or CSS
+        hides, or without a picture (no_picture: an advert linked to its page, an icon; a logo,
+        a QR code) is none."""
+        region = self._region
+        cell = None if region is None else next((node for node in (region, *region.iterancestors()) if _tag(node) in _FRAME_LIMITS), None)
+        if cell is None or _tag(cell) not in ("td", "th") or (table := next(cell.iterancestors("table"), None)) is None:
+            return []
+        row = cell.getparent()
+        cells = [c for c in (*cell.itersiblings(preceding=True), *cell.itersiblings()) if _tag(c) in ("td", "th")]
+        for near in (row.getprevious(), row.getnext()):
+            if near is not None and _tag(near) == "tr":
+                cells += [c for c in near if _tag(c) in ("td", "th")]
+        cells = [c for c in cells if self._picture_cell(c)]
+        region_plain, region_linked = _texts(region)
+        plain, linked = _texts(table)
+        plain -= sum(_texts(c)[0] for c in cells)  # the captions
+        if plain - region_plain > _FRAME * region_plain or linked - region_linked > _FRAME * region_plain:
+            return []
+        return cells
+
+    def caption_under(self, cell):
+        """The cell under a picture's cell beside the text (beside) that holds its caption only:
+        the cell of the next row in the same column, with a caption's text, no link, no image,
+        on screen; else None."""
+        row, cells = cell.getparent(), [c for c in cell.getparent() if _tag(c) in ("td", "th")]
+        under = row.getnext()
+        if under is None or _tag(under) != "tr":
+            return None
+        column = cells.index(cell)
+        below = [c for c in under if _tag(c) in ("td", "th")]
+        if column >= len(below) or next((candidate := below[column]).iter("img"), None) is not None:
+            return None
+        plain, linked = _texts(candidate)
+        return candidate if 0 < plain <= _CAPTION and not linked and not self._hidden(candidate) else None
+
+    def _picture_cell(self, cell) -> bool:
+        """Whether a table cell holds a picture of the article and at most its caption."""
+        if (known := self._picture_cells.get(cell)) is None:
+            plain, linked = _texts(cell)
+            known = self._picture_cells[cell] = (
+                plain <= _CAPTION and not linked and not _chrome(cell) and not self._hidden(cell)
+                and not _NOT_A_PHOTO.search(_inline_text(cell))
+                and any(not self.no_picture(img) and not _NOT_A_PHOTO.search(" ".join(img.attrib.values()))
+                        for img in cell.iter("img")))
+        return known
+
+    @cached_property
+    def _picture_cells(self) -> dict:
+        """_picture_cell of each cell asked."""
+        return {}
+
+    def _in_picture_cell(self, element):
+        """The cell holding a picture and its caption only (_picture_cell) that ``element`` is
+        in, else None."""
+        cell = next((node for node in (element, *element.iterancestors()) if _tag(node) in ("td", "th")), None)
+        if cell is None or next(cell.iter("img"), None) is None or not self._picture_cell(cell):
+            return None
+        return cell
+
     @property
     def _title_element(self):
-        return self._title_heading[0]
+        """The element the title is read from, which is no part of the text: the <h1>, else the
+        headline over the text (_title_line), else None."""
+        return self._title_heading[0] if self._title_heading[0] is not None else self._title_line[0]
 
     @cached_property
     def title(self) -> str:
-        if self._title_element is not None:
-            return self._title_heading[1]
-        meta = self._sel.xpath("//meta[@property='og:title']/@content").get()
-        return collapse(meta or self._sel.xpath("//title/text()").get() or "")
+        return self._title_heading[1] if self._title_heading[0] is not None else self._title_line[1]
+
+    @cached_property
+    def _title_line(self) -> tuple:
+        """For a page without an <h1>: the line over the text its og:title (unless it names the
+        site only) or <title> names (_without_site), else, where these name the site only, the
+        line over the text set as a headline (_headline); and the element that shows it over
+        the text, else None."""
+        meta = collapse(self._sel.xpath("//meta[@property='og:title']/@content").get() or "")
+        element, title, site_only = self._without_site(meta)
+        if site_only:  # an og:title of the site's name (a CMS sets it once for the site)
+            element, title, site_only = self._without_site(collapse(self._sel.xpath("//title/text()").get() or "") or meta)
+        if site_only and (headline := self._headline) is not None:
+            return headline, _inline_text(headline)
+        return element, title
+
+    def _without_site(self, title: str) -> tuple:
+        """A <title> (or og:title) without the site's name the site joins to every article's
+        (标题_某某日报, 某某网-标题): the part of it the page shows as a line of its own over the
+        text (the headline), with that line's element; else what is left when the parts at its
+        ends that name the site (_site_part) are taken off, and None. A title with a dash of its
+        own keeps it: its parts are no site's name. Third, whether the title names the site
+        only (某某日报, 某某网--新闻中心, none): it is kept whole, and says nothing of the article."""
+        cuts = [0, *(at for match in _TITLE_SEPARATOR.finditer(title) for at in match.span()), len(title)]
+        parts = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if cuts[i] < cuts[i + 1]]
+        if not parts:
+            return None, title, True
+        runs = sorted(((first, last) for first in range(len(parts)) for last in range(first, len(parts))),
+                      key=lambda run: parts[run[0]][0] - parts[run[1]][1])
+        shown = self._lines_over_text
+        for first, last in runs:
+            if (run := title[parts[first][0]:parts[last][1]]) in shown and not self._site_part(run):
+                return shown[run], run, False
+        if len(parts) < 2:
+            return None, title, self._site_part(title)
+        first, last = 0, len(parts) - 1
+        while first < last:
+            if self._site_part(title[slice(*parts[last])]):
+                last -= 1
+            elif self._site_part(title[slice(*parts[first])]):
+                first += 1
+            else:
+                break
+        # A <title> of site names only (某某网-某某日报) tells no part from another: it stays whole.
+        left = title[parts[first][0]:parts[last][1]]
+        if first == last and self._site_part(left):
+            return None, title, True
+        return None, left, False
+
+    @cached_property
+    def _lines_over_text(self) -> dict:
+        """The lines over the article's text, nearest first, each with its element: a line set
+        in an inline element of its own at the start of its first block of prose (a <B> headline
+        over a cell's <BR>-broken lines), then the blocks before that block in the file (what each
+        says itself), up to the page's header, navigation or sidebar, a list of links (another
+        column's) or a few lines' text (_NEAR_TEXT): the headline is set right over the text,
+        the meta line and the breadcrumb at most between them, in the same table or in another
+        (old CMS pages nest the text's cell in a table of its own). The site's name shown in
+        its header, and a subheading in the text, are no headline."""
+        if self._region is None:
+            return {}
+        first, found = self._prose[0], {}
+        lead = first[0] if len(first) and not (first.text or "").strip() else None
+        if (lead is not None and _tag(lead) not in _BLOCKS and _tag(lead) not in _NOT_TEXT and not (lead.tail or "").strip()
+                and lead.getnext() is not None and _tag(lead.getnext()) == "br" and (text := collapse("".join(lead.itertext())))):
+            found[text] = lead
+        plain = linked = 0
+        for element in reversed(first.xpath("preceding::*")):
+            tag = _tag(element)
+            if tag == "a":
+                linked += len(collapse("".join(element.itertext())))
+            elif tag in _BLOCKS and (text := _inline_text(element)):
+                if _chrome(element):
+                    break
+                found.setdefault(text, element)
+                plain += len(text)
+            if linked > _NEAR_LINKS or plain > _NEAR_TEXT:
+                break
+        return found
+
+    @cached_property
+    def _headline(self):
+        """The line nearest over the text (_lines_over_text) set as a headline: an <h2>…<h6>, a
+        block named so (title, biaoti), or a line whose text is all bold or in a larger font
+        (<B>, <STRONG>, <FONT size=4> and up, font-weight or font-size in its style); else None.
+        The nearest: a layout table's other columns, before the text in the file, head their
+        lists so too (版面导航). A line CSS hides, a sentence, or a channel's name (新闻中心, 正文)
+        is none."""
+        for text, element in self._lines_over_text.items():
+            if (len(text) <= _HEADLINE and not _SENTENCE.search(text[-1]) and not _CHANNEL_NAME.fullmatch(text)
+                    and not self._hidden(element) and _headline_set(element, text)):
+                return element
+        return None
+
+    def _site_part(self, part: str) -> bool:
+        """Whether a part of the <title> is the site's name or its channel's: the page names
+        itself so (its og:site_name, a logo's alt text outside the article's text, a line or
+        link of its header, navigation or footer, a name within its copyright notice), or the
+        part ends as a site's name does (…网, …报) or is a channel's (新闻中心, 本地新闻, 正文).
+        Only a name with Chinese in it is looked for within a longer line: a title's 2023 is in
+        the footer's © 2003-2023 too."""
+        if not part:
+            return True
+        if 3 <= len(part) <= _SITE_NAME_LENGTH and _SITE_NAME.search(part):  # 3: 喜报, 晨报 alone name no site
+            return True
+        if len(part) <= _SITE_NAME_LENGTH and _CHANNEL_NAME.fullmatch(part):
+            return True
+        names, notices = self._site_names
+        return part in names or (bool(_HAN.search(part)) and any(part in notice for notice in notices))
+
+    @cached_property
+    def _site_names(self) -> tuple[frozenset, list[str]]:
+        """The page's own names for itself, each text whole (its logos' alt texts, the texts of
+        its header, navigation and footer and their links that name a channel), and its names
+        and notices to look within (its og:site_name, its copyright notices)."""
+        root, region = self._sel.root, self._region
+        within = [collapse(value) for value in root.xpath(
+            "//meta[@property='og:site_name' or @name='application-name']/@content")]
+        names = set(within)
+        for img in root.iter("img"):  # a logo's; a related item's thumbnail, linked to its page, names its title
+            link = next(img.iterancestors("a"), None)
+            if (region is None or region not in img.iterancestors()) and (link is None or _HOME.search(link.get("href") or "")):
+                names.update((collapse(img.get("alt") or ""), collapse(img.get("title") or "")))
+        body = root.find("body")
+        if body is not None:
+            for element in body.iter():
+                if _tag(element) in _BLOCKS and (text := _inline_text(element)) and _NOTICE.search(text):
+                    within.append(text)
+                elif _own_chrome(element):
+                    names.update(collapse(t) for t in element.xpath(".//text()[not(ancestor::a)]"))
+                    names.update(name for link in element.iter("a") if len(name := collapse("".join(link.itertext()))) <= _CHANNEL)
+        return frozenset(name for name in names if name), [name for name in within if name]
 
     @cached_property
     def _region(self):

@@ -22,8 +22,7 @@ from scrapy.utils.response import get_meta_refresh
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
 from crawler.dates import paper_today
 from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE,
-                                LINKS_HELD_NOT_SERVED,
-                                 NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
+                                 LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles

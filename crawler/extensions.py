@@ -77,6 +77,10 @@ UNPLACED_PAGES = "drift/unplaced_pages"
 NO_PAGE_LIST = "drift/no_page_list"
 # The links this run found gone (answered 404 or 410 long enough), one line on each.
 LINKS_GONE = "links/gone"
+# Pages and articles the archive holds, asked again (refresh=1), that the site no longer serves
+# (404 or 410, its error page, another file): kept as stored, no failure (running again
+# cannot bring them back), no dead link; the summary counts them, as it counts HELD_NOT_SERVED.
+LINKS_HELD_NOT_SERVED = "links/held_not_served"
 # The shutdown signal a run received first (its number), noted by the crawl command.
 SHUTDOWN_SIGNAL = "shutdown/signal"
 # The run's crawl_runs.id (CrawlRunRecorder), whose counts the store pipeline's batches add to.
@@ -148,6 +152,12 @@ def failure_message(crawler) -> str | None:
         again += (f", once the archive lets this job's root crawl them (as it stands, a run from {plan.root} is "
                   f"refused: {refused})")
     return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; {again}"
+
+
+def _held_links(stats) -> str:
+    """The summary's word on the links held in the archive that the site no longer serves."""
+    held = stats.get_value(LINKS_HELD_NOT_SERVED, 0)
+    return f", {held} link{'' if held == 1 else 's'} held but not served, kept as stored" if held else ""
 
 
 def latest_issues(plan, stats) -> str:
@@ -587,12 +597,12 @@ class CrawlProgress:
             job = f"; {scheduler.job_progress()}"
         logger.info(
             "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated (%d changed), %d failed; "
-            "%d links gone; %d page PDFs without text%s; %d template alarms%s",
+            "%d links gone%s; %d page PDFs without text%s; %d template alarms%s",
             what, reason, head,
             stats.get_value("archive/pages_new", 0), stats.get_value("archive/pages_updated", 0), _sum(stats, "pages/failed/"),
             stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
             stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"),
-            len(stats.get_value(LINKS_GONE) or []), _sum(stats, PDFS_WITHOUT_TEXT), _why_without_text(stats),
+            len(stats.get_value(LINKS_GONE) or []), _held_links(stats), _sum(stats, PDFS_WITHOUT_TEXT), _why_without_text(stats),
             stats.get_value(ALARM_STAT, 0), job,
         )
         if plan is not None and (none := stats.get_value("issues/none", 0)) and not stats.get_value("issues/found", 0) \

@@ -141,7 +141,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
                 from storage.roots import holds_issues_from
 
                 self.crawler.stats.set_value(ISSUES_FROM_ROOT, int(holds_issues_from(archive, plan.paper.code, plan.root)))
-            return (archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS")),
+            # A refresh asks the articles held again: it is told which (a 404 for one is no failure).
+            return (archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS"),
+                                         all_articles=self.refresh),
                     archive.absent_issues(plan.paper.code, first, last))
         finally:
             archive.close()
@@ -197,6 +199,8 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if dead is not None:
             tag["dead"] = _tag(dead)
         if self.refresh:
+            if kind == "article" and request.url in state.articles or kind == "page" and request.url in state.complete_pages:
+                tag["held"] = True  # not served now, it stays as stored (the spider's _dead_link)
             return request
         if state.complete:
             skipped = True

@@ -235,7 +235,7 @@ class IssueState:
     issue_date: date
     pages_expected: int | None
     complete_pages: frozenset[str]  # URLs of complete pages
-    articles: frozenset[str]  # URLs of stored articles (left empty for complete issues)
+    articles: frozenset[str]  # URLs of stored articles (left empty for complete issues but to a refresh)
     pdf_pages: frozenset[str]  # URLs of pages whose PDF text is stored
     # The links of the issue the site answered 404 or 410 for, by URL (gone ones among them).
     dead_links: Mapping[str, Unserved] = field(default_factory=dict)
@@ -641,10 +641,12 @@ class Archive:
 
     # -- completeness ------------------------------------------------------------------
 
-    def issue_states(self, paper_code: str, first: date, last: date, pdfs: bool = False) -> dict[date, IssueState]:
+    def issue_states(self, paper_code: str, first: date, last: date, pdfs: bool = False,
+                     all_articles: bool = False) -> dict[date, IssueState]:
         """The stored issues of a paper from ``first`` to ``last`` (inclusive), by date.
         ``pdfs``: the crawl fetches page PDFs, and a page whose PDF is not stored yet is not
-        complete (a crawl killed before it stored the PDF must fetch it again)."""
+        complete (a crawl killed before it stored the PDF must fetch it again). ``all_articles``:
+        ``articles`` of complete issues too (a refresh, which asks them again)."""
         issues = (
             select(Issue.id)
             .join(Paper, Paper.id == Issue.paper_id)
@@ -697,14 +699,14 @@ class Archive:
                     dead_links.setdefault(issue_id, {})[url] = Unserved(runs, as_utc(first_seen), gone_since is not None)
                     if kind == "page" and gone_since is not None and issue_id in found:
                         found[issue_id]["complete_pages"].add(url)  # a page the site lost: none to store
-            incomplete = [
+            asked = [  # the issues whose stored articles a crawl needs: those it may skip, or asks again
                 i for i, st in found.items()
-                if st["pages_expected"] is None or len(st["complete_pages"]) < st["pages_expected"]
+                if all_articles or st["pages_expected"] is None or len(st["complete_pages"]) < st["pages_expected"]
             ]
-            articles: dict[int, set[str]] = {i: set() for i in incomplete}
-            if incomplete:
+            articles: dict[int, set[str]] = {i: set() for i in asked}
+            if asked:
                 rows = session.execute(
-                    select(Page.issue_id, Article.url).join(Page, Page.id == Article.page_id).where(Page.issue_id.in_(incomplete))
+                    select(Page.issue_id, Article.url).join(Page, Page.id == Article.page_id).where(Page.issue_id.in_(asked))
                 )
                 for issue_id, url in rows:
                     articles[issue_id].add(url)

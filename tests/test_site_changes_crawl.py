@@ -3,6 +3,8 @@
 rewritten between the crawls as a paper's staff rewrite them."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import crawl_site, database_url, sql_rows
@@ -46,3 +48,23 @@ def test_a_page_the_site_numbers_otherwise_is_one_page_under_its_new_number(tmp_
     assert sql_rows(archive, "SELECT DISTINCT page_number, page_label FROM article_view "
                              "WHERE url IN (SELECT l.url FROM page_articles l JOIN pages p ON p.id = l.page_id "
                              "WHERE p.url LIKE '%node_14.htm')") == [(17, "第17版：益言堂")]
+
+
+def test_an_archived_article_the_site_no_longer_serves_stays_as_stored_and_fails_no_run(tmp_path, archive):
+    site = sample_site(tmp_path / "site", pdfs=False)
+    crawl(site, archive)
+    (site / ISSUE / "content_306501.htm").unlink()  # the site took the article down
+    (site / ISSUE / "node_3.htm").unlink()  # and a page
+    done, _ = crawl_site(archive, "refresh=1", site=site, settings=NO_PDFS)
+
+    # Running again cannot bring back what the archive has: no failure, nothing to fetch.
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "run again" not in done.stderr
+    assert re.search(r"WARNING: article link held in the archive was not served \(HTTP 404\): it stays as stored: "
+                     r"http://127\.0\.0\.1:\d+/\S+/content_306501\.htm$", done.stderr, re.M), done.stderr[-3000:]
+    assert re.search(r"WARNING: page link held in the archive was not served \(HTTP 404\): it stays as stored: "
+                     r"http://127\.0\.0\.1:\d+/\S+/node_3\.htm$", done.stderr, re.M)
+    assert "0 links gone, 2 links held but not served, kept as stored;" in done.stderr
+    assert sql_rows(archive, "SELECT count(*) FROM dead_links") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM pages WHERE url LIKE '%node_3.htm'") == [(1,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url LIKE '%content_306501.htm'") == [(1,)]

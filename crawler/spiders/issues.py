@@ -22,7 +22,7 @@ from scrapy.utils.response import get_meta_refresh
 from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
 from crawler.dates import paper_today
 from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE,
-                                 NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
+                                 LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
@@ -588,9 +588,10 @@ class IssuesSpider(scrapy.Spider):
         else:
             self._failed(failure, what)
             return
-        yield self._dead_link(failure.request, what, status, answer, reason, lambda note: self._failed(failure, what, note))
+        if item := self._dead_link(failure.request, what, status, answer, reason, lambda note: self._failed(failure, what, note)):
+            yield item
 
-    def _dead_link(self, request, what: str, status: int, answer: str, reason: str, fail) -> DeadLinkItem:
+    def _dead_link(self, request, what: str, status: int, answer: str, reason: str, fail) -> DeadLinkItem | None:
         """A page or article link the site does not answer with its file (``answer``): 404 or
         410, its error page, another file (another issue's, its home page), or the file cut
         short; ``reason`` says which (storage.models.DEAD_LINK_REASONS). A failure of the run,
@@ -598,10 +599,19 @@ class IssuesSpider(scrapy.Spider):
         it has been answered so on ARCHIVE_GONE_AFTER_RUNS runs spanning ARCHIVE_GONE_AFTER_DAYS
         days (the delta middleware tags the request with the runs before,
         ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks it again but
-        with refresh=1. The item counts this run's answer in dead_links."""
+        with refresh=1. The item counts this run's answer in dead_links.
+
+        None for a link the archive holds, asked again (refresh=1: the delta middleware tags it
+        ``held``): its stored copy stays, and as for an issue held and not served, that is no
+        failure (a run again cannot bring it back) and no dead link."""
         url = _asked_link(request)
+        tag = request.meta.get("archive") or {}
+        if tag.get("held") and not tag.get("dead"):
+            self.crawler.stats.inc_value(LINKS_HELD_NOT_SERVED)
+            self.logger.warning("%s link held in the archive was not served (%s): it stays as stored: %s", what, answer, url)
+            return None
         now = datetime.now(timezone.utc)
-        count = UnservedCount.of((request.meta.get("archive") or {}).get("dead"), self.settings, now)
+        count = UnservedCount.of(tag.get("dead"), self.settings, now)
         if count.given_up_before:  # asked again by refresh=1: still gone
             self.crawler.stats.inc_value("links/still_gone")
             self.logger.info("%s link still gone (%s on %d runs since %s): %s", what, answer, count.runs, count.since.date(), url)
@@ -670,8 +680,8 @@ class IssuesSpider(scrapy.Spider):
     def _answered_again(self, response, what: str) -> None:
         # Its dead_links row goes when it is stored (storage/db.py: store_batch).
         if before := (response.meta.get("archive") or {}).get("dead"):
-            self.logger.info("%s link answered again after %d runs without its file since %s%s: %s", what,
-                             before["runs"], before["first_seen"][:10], ", gone till now" if before["gone"] else "", response.url)
+            self.logger.info("%s link answered again after %d run%s without its file since %s%s: %s", what,
+                             before["runs"], "" if before["runs"] == 1 else "s", before["first_seen"][:10], ", gone till now" if before["gone"] else "", response.url)
 
     def _drifted(self, stat: str, day: date, url: str) -> None:
         """Notes a file the template did not read as it should, for the drift alarm's report at

@@ -257,6 +257,10 @@ def root_refusal(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], latest:
     elif len(roots) == 1 and plan.dates and set(plan.dates) <= set(held_at[held]):
         # The same crawl from there asks only issues held from there: it is accepted.
         way_out = f"crawl from {held} (-a base_url={held}), or move the archive's addresses first: {moves}"
+    elif plan.refresh:
+        # Refreshed, an issue is asked again complete or not: crawled alone from its root first,
+        # it refused this crawl again all the same.
+        way_out = f"with refresh they are asked again, complete or not: move the archive's addresses first: {moves}"
     else:
         # The same crawl from there would be refused the other way round for the other dates
         # the archive holds incomplete from this root; of the newest issue, it fetched the newest

@@ -681,3 +681,29 @@ def test_a_crawl_of_the_newest_issue_refused_for_an_older_issue_held_from_anothe
     assert sql_rows(sqlite_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(40, 40)]
     stats = archive_command("stats", archive=sqlite_url)
     assert stats.returncode == 0 and "Incomplete issues" not in stats.stdout, stats.stdout
+
+
+def test_a_refreshed_range_refused_for_an_issue_held_from_another_root_is_accepted_once_its_advice_is_followed(
+        sqlite_url, tmp_path):
+    # With refresh an issue is asked again complete or not: its crawl alone from its root,
+    # then this crawl again, was refused again, and so was the same range from the other root.
+    days = [SAMPLE_DAY + timedelta(days=7 * n) for n in range(3)]
+    site = sample_site(tmp_path / "site", days=days)
+    span = [f"start={days[0]}", f"end={days[-1]}", "refresh=1"]
+    with SiteServer(site, prefix=PREFIX) as server:
+        this, other = served_root(server, "127.0.0.1"), served_root(server, "localhost")
+        for day, root in zip(days, (this, other, this)):
+            crawl(root, sqlite_url, f"date={day}")
+        asked = [f"base_url={this}", *span]
+        refused = crawl(this, sqlite_url, *span, status=2).stderr.strip()
+        advised = _crawls_advised(refused, asked)
+        for args in advised:
+            done = run_crawl(*args, archive=sqlite_url)
+            assert done.returncode == 0, (refused, args, done.stderr[-3000:])
+        if not advised:
+            for move in re.findall(r"archive move-root (\S+) (\S+) (\S+)", refused):
+                moved = archive_command("move-root", *move, archive=sqlite_url)
+                assert moved.returncode == 0, (refused, moved.stderr)
+            crawl(this, sqlite_url, *span)
+    assert sql_rows(sqlite_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(60, 60)]
+    assert sql_rows(sqlite_url, "SELECT count(*) FROM issues WHERE url LIKE :this", this=this + "%") == [(3,)]

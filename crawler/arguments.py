@@ -238,27 +238,40 @@ def root_refusal(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], latest:
     oldest first), held from another root, and the way out; ``latest`` (default: the plan's)
     says the newest issue's date is not known yet."""
     code = plan.paper.code
-    by_root: dict[str, int] = {}
+    held_at: dict[str, list[date]] = {}
     for day, url in elsewhere:
-        root = plan.paper.root_of(url, day)
-        by_root[root] = by_root.get(root, 0) + 1
-    roots = sorted(by_root, key=lambda r: -by_root[r])
+        held_at.setdefault(plan.paper.root_of(url, day), []).append(day)
+    roots = sorted(held_at, key=lambda r: -len(held_at[r]))
     first, last = elsewhere[0][0], elsewhere[-1][0]
     span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
     issues = f"{len(elsewhere)} issue{'s' if len(elsewhere) > 1 else ''}"
-    if len(roots) == 1 and as_site_root(roots[0]) == plan.root:
-        # This root as an earlier version stored it (http://host:80/, /./, //): a crawl from it
-        # is a crawl from this root, its requests written one way.
-        held = roots[0]
-        way_out = (f"it is this root as an earlier version wrote it, the addresses as given: move them to it first: "
-                   f"archive move-root {code} {held} {plan.root}")
-    elif len(roots) == 1:
-        held = roots[0]
-        way_out = (f"crawl from {held} (-a base_url={held}), or move the archive's addresses first: "
-                   f"archive move-root {code} {held} {plan.root}")
+    moves = " && ".join(f"archive move-root {code} {root} {plan.root}" for root in roots)
+    # This root as an earlier version stored it (http://host:80/, /./, //): a crawl from it is a
+    # crawl from this root, its requests written one way; only a move lets it in.
+    spelt = [root for root in roots if as_site_root(root) == plan.root]
+    held = roots[0] if len(roots) == 1 else " and ".join(f"{root} ({len(held_at[root])})" for root in roots)
+    if spelt and len(roots) == 1:
+        way_out = f"it is this root as an earlier version wrote it, the addresses as given: move them to it first: {moves}"
+    elif spelt:
+        way_out = f"{spelt[0]} is this root as an earlier version wrote it: move the archive's addresses first: {moves}"
+    elif len(roots) == 1 and plan.dates and set(plan.dates) <= set(held_at[held]):
+        # The same crawl from there asks only issues held from there: it is accepted.
+        way_out = f"crawl from {held} (-a base_url={held}), or move the archive's addresses first: {moves}"
+    elif plan.refresh:
+        # Refreshed, an issue is asked again complete or not: crawled alone from its root first,
+        # it refused this crawl again all the same.
+        way_out = f"with refresh they are asked again, complete or not: move the archive's addresses first: {moves}"
     else:
-        held = " and ".join(f"{root} ({by_root[root]})" for root in roots)
-        way_out = f"crawl each from its root, or move the archive's addresses first: archive move-root {code} OLD_ROOT {plan.root}, for each"
+        # The same crawl from there would be refused the other way round for the other dates
+        # the archive holds incomplete from this root; of the newest issue, it fetched the newest
+        # and not the older ones held, which refused the next crawl from this root all the same:
+        # fetch the held issues alone, from their root.
+        them = "it" if len(elsewhere) == 1 else "them"
+        crawls = "; ".join(f"-a paper={code} -a date={day.isoformat()} -a base_url={root}"
+                           for root in roots for day in held_at[root])
+        way_out = (f"crawl {them} from {'its' if len(elsewhere) == 1 else 'their'} root first"
+                   f"{'' if len(elsewhere) == 1 else ', one date at a time'} ({crawls}), then this crawl again, "
+                   f"or move the archive's addresses first: {moves}")
     risk = ("the newest issue, known only once the site is asked, may be one of them and have its articles stored twice"
             if (plan.latest if latest is None else latest) else "their articles would be stored twice")
     return (f"the archive holds {issues} of {code} ({span}) fetched from {held}, not from this crawl's root "

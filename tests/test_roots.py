@@ -2,6 +2,7 @@
 is fetched, and `archive move-root` moves a paper's stored addresses to the new root."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import date, timedelta
@@ -51,12 +52,15 @@ def addresses(archive: str) -> dict[str, list[str]]:
     return found
 
 
-def refusal(held: str, root: str, span: str = ISSUE_DATE, issues: str = "1 issue", latest: bool = False) -> str:
+def refusal(held: str, root: str, span: str = ISSUE_DATE, issues: str = "1 issue", latest: bool = False,
+            alone: bool = False) -> str:
     risk = ("the newest issue, known only once the site is asked, may be one of them and have its articles stored twice"
             if latest else "their articles would be stored twice")
+    # A crawl of the newest issue, or of a range, is told to fetch the issue held alone, from its root.
+    way = (f"crawl it from its root first (-a paper=gongyishibao -a date={span} -a base_url={held}), then this crawl again"
+           if latest or alone else f"crawl from {held} (-a base_url={held})")
     return (f"error: the archive holds {issues} of gongyishibao ({span}) fetched from {held}, not from this crawl's root "
-            f"{root}: {risk}; crawl from {held} (-a base_url={held}), or move the archive's addresses first: "
-            f"archive move-root gongyishibao {held} {root}")
+            f"{root}: {risk}; {way}, or move the archive's addresses first: archive move-root gongyishibao {held} {root}")
 
 
 # --- the real path: crawls over HTTP, the archive command -----------------------------------
@@ -81,10 +85,10 @@ def test_an_issue_stored_from_another_root_is_refused_until_its_addresses_move(a
             conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
         engine.dispose()
         stored, runs, asked = counts(archive_url), len(crawl_runs(archive_url)), len(server.requests)
-        for args, latest in (([f"date={ISSUE_DATE}", "refresh=1"], False), (["start=2023-01-01", "end=2023-01-31"], False),
-                             ([], True)):
+        for args, latest, alone in (([f"date={ISSUE_DATE}", "refresh=1"], False, False),
+                                    (["start=2023-01-01", "end=2023-01-31"], False, True), ([], True, True)):
             refused = crawl(mirror, archive_url, *args, status=2)
-            assert refused.stderr.splitlines() == [refusal(first, mirror, latest=latest)]
+            assert refused.stderr.splitlines() == [refusal(first, mirror, latest=latest, alone=alone)]
         assert server.requests[asked:] == []
         assert counts(archive_url) == stored and len(crawl_runs(archive_url)) == runs
 
@@ -449,8 +453,26 @@ def test_the_refusal_names_the_issues_their_roots_and_the_way_out():
                           (date(2023, 2, 14), A + "html/2023-02/14/node_1.htm")])
     assert str(several.value) == (
         f"the archive holds 3 issues of gongyishibao (2023-01-31 to 2023-02-14) fetched from {A} (2) and {B} (1), not from "
-        f"this crawl's root {C}: their articles would be stored twice; crawl each from its root, or move the archive's "
-        f"addresses first: archive move-root gongyishibao OLD_ROOT {C}, for each")
+        f"this crawl's root {C}: their articles would be stored twice; crawl them from their root first, one date at a "
+        f"time (-a paper=gongyishibao -a date=2023-01-31 -a base_url={A}; -a paper=gongyishibao -a date=2023-02-14 "
+        f"-a base_url={A}; -a paper=gongyishibao -a date=2023-02-07 -a base_url={B}), then this crawl again, or move the "
+        f"archive's addresses first: archive move-root gongyishibao {A} {C} && archive move-root gongyishibao {B} {C}")
+    # A range from one root whose other dates the archive may hold from this root: crawled from
+    # that root as a whole, it would be refused for them; the issue held is crawled alone.
+    ranged = plan_crawl(start="2023-01-31", end="2023-02-14", base_url=C)
+    with pytest.raises(SpiderArgumentError) as one_of_a_range:
+        check_root(ranged, [(date(2023, 2, 7), A + "html/2023-02/07/node_1.htm")])
+    assert str(one_of_a_range.value).endswith(
+        f"crawl it from its root first (-a paper=gongyishibao -a date=2023-02-07 -a base_url={A}), then this crawl "
+        f"again, or move the archive's addresses first: archive move-root gongyishibao {A} {C}")
+    # This root as an earlier version wrote it, and another: a crawl from the first is this
+    # crawl, refused again; the moves let it in.
+    spelt = "http://c.example:80/newdzb/"
+    with pytest.raises(SpiderArgumentError) as with_a_spelling:
+        check_root(ranged, [(date(2023, 1, 31), spelt + "html/2023-01/31/node_1.htm"), (date(2023, 2, 7), A + "html/2023-02/07/node_1.htm")])
+    assert str(with_a_spelling.value).endswith(
+        f"their articles would be stored twice; {spelt} is this root as an earlier version wrote it: move the "
+        f"archive's addresses first: archive move-root gongyishibao {spelt} {C} && archive move-root gongyishibao {A} {C}")
 
 
 def test_a_move_takes_only_that_papers_rows_and_its_earlier_pictures(sqlite_url):
@@ -575,3 +597,113 @@ def _stored(archive: str) -> int:
         return sql_rows(archive, "SELECT count(*) FROM articles")[0][0]
     except Exception:  # no table yet
         return 0
+
+
+# --- the refusal's advice, followed as written ----------------------------------------------
+
+def _crawls_advised(refused: str, asked: list[str]) -> list[list[str]]:
+    """The crawls the refusal's way out names, each as the arguments to run: a group
+    "(-a date=D -a base_url=R; …)" is one crawl each, a group without a date the crawl asked
+    again with those arguments, and "then this crawl again" the crawl asked, as it was."""
+    crawls = []
+    for group in re.findall(r"\((-a [^)]*)\)", refused):
+        for command in group.split("; "):
+            given = dict(arg.split("=", 1) for arg in command.removeprefix("-a ").split(" -a "))
+            if "date" in given:
+                crawls.append([f"{name}={value}" for name, value in given.items()])
+            else:
+                kept = [arg for arg in asked if arg.split("=", 1)[0] not in given]
+                crawls.append(kept + [f"{name}={value}" for name, value in given.items()])
+    if "then this crawl again" in refused:
+        crawls.append(asked)
+    return crawls
+
+
+@pytest.mark.parametrize("way, asking", [("crawls", 0), ("move-root", 2)])
+def test_a_range_refused_for_issues_held_from_other_roots_is_accepted_once_its_advice_is_followed(
+        archive_url, tmp_path, way, asking):
+    # Issues 1 and 3 held incomplete from one root, 2 from another: the range from the first
+    # was told to crawl from the second, which refused it the other way round; from a third
+    # root, to move each with "archive move-root gongyishibao OLD_ROOT ...", a root to guess.
+    days = [SAMPLE_DAY + timedelta(days=7 * n) for n in range(3)]
+    site = sample_site(tmp_path / "site", days=days)
+    span = [f"start={days[0]}", f"end={days[-1]}"]
+    with SiteServer(site, prefix=PREFIX) as server, SiteServer(site, prefix=PREFIX) as mirror:
+        roots = [served_root(server, "127.0.0.1"), served_root(server, "localhost"), served_root(mirror, "127.0.0.1")]
+        for day, root in zip(days, roots[:2] + roots[:1]):
+            crawl(root, archive_url, f"date={day}")
+        engine = create_engine(archive_url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
+        engine.dispose()
+        asked = [f"base_url={roots[asking]}", *span]
+        refused = crawl(roots[asking], archive_url, *span, status=2).stderr.strip()
+        assert refused.startswith("error: ") and "\n" not in refused, refused
+        if way == "crawls":
+            for args in _crawls_advised(refused, asked):
+                done = run_crawl(*args, archive=archive_url)
+                assert done.returncode == 0, (refused, args, done.stderr[-3000:])
+        else:
+            moves = re.findall(r"archive move-root (\S+) (\S+) (\S+)", refused)
+            assert moves, refused
+            for move in moves:
+                moved = archive_command("move-root", *move, archive=archive_url)
+                assert moved.returncode == 0, (refused, moved.stderr)
+            crawl(roots[asking], archive_url, *span)
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(60, 60)]
+    assert sql_rows(archive_url, "SELECT count(*) FROM issues") == [(3,)]
+    stats = archive_command("stats", archive=archive_url)
+    assert stats.returncode == 0 and "Incomplete issues" not in stats.stdout, stats.stdout
+
+
+def test_a_crawl_of_the_newest_issue_refused_for_an_older_issue_held_from_another_root_is_accepted_once_its_advice_is_followed(
+        sqlite_url, tmp_path):
+    # Told to crawl from the other root, the crawl of the newest issue from there fetched the
+    # newest issue, not the older one held incomplete, which refused the next crawl from this
+    # root all the same: a scheduled crawl could never get past it.
+    earlier = SAMPLE_DAY - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(earlier, SAMPLE_DAY))  # its latest page leads to SAMPLE_DAY
+    with SiteServer(site, prefix=PREFIX) as server:
+        this, other = served_root(server, "127.0.0.1"), served_root(server, "localhost")
+        crawl(other, sqlite_url, f"date={earlier}")
+        engine = create_engine(sqlite_url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
+        engine.dispose()
+        asked = [f"base_url={this}"]
+        refused = crawl(this, sqlite_url, status=2).stderr.strip()
+        for args in _crawls_advised(refused, asked):
+            done = run_crawl(*args, archive=sqlite_url)
+            assert done.returncode == 0, (refused, args, done.stderr[-3000:])
+        crawl(this, sqlite_url)  # the scheduled crawl, the next day
+    assert sql_rows(sqlite_url, "SELECT issue_date, url LIKE :this FROM issues ORDER BY 1", this=this + "%") == [
+        (earlier.isoformat(), 0), (SAMPLE_DAY.isoformat(), 1)]
+    assert sql_rows(sqlite_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(40, 40)]
+    stats = archive_command("stats", archive=sqlite_url)
+    assert stats.returncode == 0 and "Incomplete issues" not in stats.stdout, stats.stdout
+
+
+def test_a_refreshed_range_refused_for_an_issue_held_from_another_root_is_accepted_once_its_advice_is_followed(
+        sqlite_url, tmp_path):
+    # With refresh an issue is asked again complete or not: its crawl alone from its root,
+    # then this crawl again, was refused again, and so was the same range from the other root.
+    days = [SAMPLE_DAY + timedelta(days=7 * n) for n in range(3)]
+    site = sample_site(tmp_path / "site", days=days)
+    span = [f"start={days[0]}", f"end={days[-1]}", "refresh=1"]
+    with SiteServer(site, prefix=PREFIX) as server:
+        this, other = served_root(server, "127.0.0.1"), served_root(server, "localhost")
+        for day, root in zip(days, (this, other, this)):
+            crawl(root, sqlite_url, f"date={day}")
+        asked = [f"base_url={this}", *span]
+        refused = crawl(this, sqlite_url, *span, status=2).stderr.strip()
+        advised = _crawls_advised(refused, asked)
+        for args in advised:
+            done = run_crawl(*args, archive=sqlite_url)
+            assert done.returncode == 0, (refused, args, done.stderr[-3000:])
+        if not advised:
+            for move in re.findall(r"archive move-root (\S+) (\S+) (\S+)", refused):
+                moved = archive_command("move-root", *move, archive=sqlite_url)
+                assert moved.returncode == 0, (refused, moved.stderr)
+            crawl(this, sqlite_url, *span)
+    assert sql_rows(sqlite_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(60, 60)]
+    assert sql_rows(sqlite_url, "SELECT count(*) FROM issues WHERE url LIKE :this", this=this + "%") == [(3,)]

@@ -475,9 +475,13 @@ CENTRED = '<p style="text-align: center">{}</p>'
 def test_a_fallback_pages_picture_is_an_image_with_its_caption_not_text(picture):
     """Only table#newspic was read: the picture was lost, its caption kept as a line of the text."""
     html = page(f"<div class=logo><img src=logo.png></div><div class=text>{FIRST}{picture}{REST}</div>")
-    article = FounderArticle(html, "http://x/content_1.htm")
-    assert article.extraction == "fallback"
     caption = "图为会议现场。" if "图为" in picture else "会议现场"
+    read_with_its_picture(FounderArticle(html, "http://x/content_1.htm"), caption)
+
+
+def read_with_its_picture(article, caption: str) -> None:
+    """The fallback read the picture pic.jpg with ``caption``, and the text without it."""
+    assert article.extraction == "fallback"
     assert [(i.url, i.caption) for i in article.images] == [("http://x/pic.jpg", caption)]
     assert article.paragraphs == PARAGRAPHS
     assert clean_body(article.body_html).paragraphs == PARAGRAPHS
@@ -520,11 +524,7 @@ LONG_CAPTION = "2022年春节前夕，汕尾市双百社工开展走访行动，
 def test_a_picture_in_a_cell_beside_the_text_is_an_image_with_its_caption(layout, caption):
     """The picture was lost (the region is the text's cell), and a caption written in sentences
     widened the region over the picture's cell and stayed a line of the text."""
-    article = FounderArticle(page(f"<table>{layout}</table>"), "http://x/content_1.htm")
-    assert article.extraction == "fallback"
-    assert [(i.url, i.caption) for i in article.images] == [("http://x/pic.jpg", caption)]
-    assert article.paragraphs == PARAGRAPHS
-    assert clean_body(article.body_html).paragraphs == PARAGRAPHS
+    read_with_its_picture(FounderArticle(page(f"<table>{layout}</table>"), "http://x/content_1.htm"), caption)
 
 
 @pytest.mark.parametrize("cell", [

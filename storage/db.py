@@ -383,8 +383,20 @@ def sqlite_file(url: URL) -> str | None:
     if not database or database == ":memory:":
         return None
     if url.query.get("uri") == "true" and database.startswith("file:"):
+        if database == "file::memory:" or _sqlite_parameter(url, "mode") == "memory":
+            return None  # in memory as SQLite reads the URI (sqlite.org/inmemorydb.html), no file
         return unquote(database.removeprefix("file:"))  # as SQLite reads it (sqlite_uri)
     return database
+
+
+def in_memory(url: str) -> ArchiveError:
+    """The error for an archive in memory (sqlite://), which every command refuses. Each
+    connection has a memory of its own, and all of it goes with the process: a crawl into
+    sqlite:// fetched and stored everything, ended with status 0 (and a traceback of the writer
+    thread's connection), and left nothing; a command reading one read an empty database, and
+    said "has no articles table", which sent the user looking for a table."""
+    return ArchiveError(f"an archive in memory ({url}) starts empty and is gone when the command ends: "
+                        "name a file, such as sqlite:///archive.sqlite3")
 
 
 def _check_sqlite_path(database: str, shown: str, *, create: bool, write: bool, immutable: bool = False) -> None:
@@ -539,13 +551,9 @@ class Archive:
         self.engine = make_engine(self.url, write=write, origin=origin)
         self.dialect = self.engine.dialect.name
         database = sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
-        if self.dialect == "sqlite" and database is None and create:
-            # Each connection has a memory of its own, and all of it goes with the process: a
-            # crawl into sqlite:// fetched and stored everything, ended with status 0 (and a
-            # traceback of the writer thread's connection), and left nothing.
+        if self.dialect == "sqlite" and database is None:
             self.engine.dispose()
-            raise ArchiveError(f"an archive in memory ({self.url}) is gone when the command ends: "
-                               "name a file, such as sqlite:///archive.sqlite3")
+            raise in_memory(self.url)
         if self.dialect == "sqlite" and write and (read_only := _sqlite_read_only(self.engine.url)):
             # As SQLite opens it: the writer fetched (or read) everything, then stored nothing.
             self.engine.dispose()

@@ -29,7 +29,7 @@ from crawler.dates import paper_today
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
 from pipelines.normalize import normalize_plain
-from storage.cli import EXPORT_COLUMNS, Statements, counted, csv_record, main, output_file, refused_write
+from storage.cli import COMMANDS, EXPORT_COLUMNS, Statements, counted, csv_record, main, output_file, refused_write
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
@@ -1132,6 +1132,32 @@ def test_since_after_until_is_one_line_not_an_empty_answer(seeded, command, caps
     assert captured.out == ""
     assert captured.err == "error: --since 2024-03-05 is after --until 2023-01-03: no date is within them\n"
     assert archive_cli(seeded, *command, "--since", "2023-01-31", "--until", "2023-01-31") in (0, 1)
+
+
+IN_MEMORY_COMMANDS = [
+    ["search", "社工"], ["sql", "SELECT 1"], ["stats"], ["export"], ["export", "--format", "csv"],
+    ["export", "--format", "sqlite", "--output", "copy.sqlite3"], ["reprocess"], ["reprocess", "--paper", "gongyishibao"],
+    ["move-root", "gongyishibao", "http://a/", "http://b/"], ["upgrade"], ["serve", "--port", "0"],
+]
+
+
+@pytest.mark.parametrize("url, commands", [
+    ("sqlite://", IN_MEMORY_COMMANDS), ("sqlite:///:memory:", [["stats"], ["upgrade"]]),
+    ("sqlite:///file::memory:?uri=true", [["stats"], ["upgrade"]]), ("sqlite:///file:archive?mode=memory", [["stats"]]),
+])
+def test_every_command_refuses_an_archive_in_memory_in_the_crawls_words(url, commands, tmp_path):
+    # Each command read an empty database of its own and said "archive not found: sqlite:// has no
+    # articles table" (reprocess, upgrade, move-root, search, sql, stats, export), or "needs an
+    # archive file" (serve); the URI forms were taken for a file named ":memory:" or "archive".
+    said = f"error: an archive in memory ({url}) starts empty and is gone when the command ends: " \
+           "name a file, such as sqlite:///archive.sqlite3\n"
+    assert set(COMMANDS) == {arguments[0] for arguments in IN_MEMORY_COMMANDS}
+    for arguments in commands:
+        done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", url, *arguments], cwd=tmp_path,
+                              env=os.environ | {"PYTHONPATH": str(PROJECT)}, capture_output=True, text=True, timeout=120)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", said), arguments
+    assert list(tmp_path.iterdir()) == []  # no file named :memory:, archive or copy.sqlite3
+
 
 
 def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(archive_url, tmp_path, monkeypatch):

@@ -1088,7 +1088,9 @@ def run_export(args: argparse.Namespace) -> int:
                 written = write_csv(rows, out, excel=args.excel, columns=columns)
             else:
                 written = write_jsonl(rows, out, columns=columns)
-        work_done()  # the file complete (renamed): a Ctrl-C now would only hide its line
+        # All written (a file renamed complete is marked so as it is: output_file): a Ctrl-C now
+        # would only hide its line.
+        work_done()
         if args.output is not None:
             print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
         if not written:  # an empty file or none on stdout: said, as search says it
@@ -1206,8 +1208,8 @@ class output_file:
     """Standard output, in UTF-8 whatever the terminal's locale; or ``path`` written whole or
     not at all: the text goes to a file beside it, which replaces it once complete, so an
     export stopped half-way leaves the file it found; the file replaced keeps its permissions
-    (storage.export.create_replacement). A write that fails (a full disk) is one line of
-    error, the partial file removed."""
+    (storage.export.create_replacement), and the command's work is done as it is renamed
+    (work_done). A write that fails (a full disk) is one line of error, the partial file removed."""
 
     def __init__(self, path: str | None, overwrite: bool = False):
         if path is not None:
@@ -1282,8 +1284,10 @@ class output_file:
             return
         if not self.partial:
             return
+        from storage.export import rename_complete
+
         try:
-            os.replace(self.partial, self.target)
+            rename_complete(self.partial, self.target, then=work_done)
         except OSError as exc:
             os.unlink(self.partial)
             raise ArchiveError(f"cannot write {self.path}: {exc.strerror or exc}") from None
@@ -1513,8 +1517,8 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
         counts = export_sqlite(
             archive, args.output, overwrite=args.overwrite,
             progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),
+            renamed=work_done,  # the copy complete: a Ctrl-C now would only hide its line
         )
-        work_done()  # the copy complete (renamed): a Ctrl-C now would only hide its line
     finally:
         archive.close()
     print(f"{args.output}: {counted(counts.get('articles', 0), 'article')}, {counted(sum(counts.values()), 'row')} in all",

@@ -1045,6 +1045,37 @@ def test_a_signal_after_the_export_is_done_changes_nothing(seeded, tmp_path, fmt
     assert output.exists() and not Path(f"{output}.part").exists()
 
 
+# The console script, a signal sent to itself as the export's FILE.part is renamed to FILE:
+# the instant between the rename and the mark of the work done.
+_SIGNALLED_AT_THE_RENAME = """
+import os, signal, sys
+from storage.console import main
+rename, signum = os.replace, int(sys.argv.pop(1))
+
+def renamed_then_signalled(source, target, *args, **kwargs):
+    rename(source, target, *args, **kwargs)
+    if os.fspath(source).endswith(".part"):
+        os.kill(os.getpid(), signum)
+
+os.replace = renamed_then_signalled
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+@pytest.mark.parametrize("fmt", ["csv", "sqlite"])
+def test_a_signal_as_the_export_file_is_renamed_changes_nothing(seeded, tmp_path, fmt, signum):
+    # The file was complete, in its place, yet the command said "interrupted", exit status 130
+    # (143 for SIGTERM), and not its line of articles: a user re-ran a whole export for nothing.
+    output = tmp_path / f"copy.{fmt}"
+    done = subprocess.run([sys.executable, "-c", _SIGNALLED_AT_THE_RENAME, str(int(signum)), "--archive", seeded,
+                           "export", "--format", fmt, "-o", str(output)], cwd=PROJECT, capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr.splitlines()[-1].startswith(f"{output}: ") and "interrupted" not in done.stderr, done.stderr
+    assert output.exists() and not Path(f"{output}.part").exists()
+
+
 def test_the_console_module_runs_the_command_as_the_script_does(sqlite_url):
     # `python -m storage.console` ran nothing and exited 0: a check that it answered passed.
     open_archive(sqlite_url).close()

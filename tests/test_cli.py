@@ -1934,6 +1934,35 @@ def test_an_export_the_disk_cannot_hold_is_one_line_of_error_and_leaves_no_part_
     assert list(target.parent.iterdir()) == []
 
 
+def on_a_small_disk(size: str, folder: Path, *command: str) -> subprocess.CompletedProcess:
+    """``command`` run with ``folder`` a disk of ``size`` (a tmpfs, mounted in a mount namespace of
+    its own: gone with the command); skipped where mounting is not permitted (not root)."""
+    script = 'mount -t tmpfs -o size="$1" tmpfs "$2" || exit 99; shift 2; exec "$@"'
+    done = subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", size, str(folder), *command], cwd=PROJECT,
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode == 99 or "unshare failed" in done.stderr:
+        pytest.skip(f"cannot mount a small disk: {done.stderr.strip()}")
+    return done
+
+
+@pytest.mark.parametrize("size", ["64k", "200k"], ids=["full_at_the_start", "full_part_way"])
+def test_a_sqlite_copy_the_disk_cannot_hold_is_one_line_naming_the_file(archive_url, size, tmp_path):
+    # It said "database unreachable: sqlite:///…/copy.sqlite3.part: database or disk is full" (the
+    # archive read being reachable), or part-way "database error: database or disk is full",
+    # naming no file: either read as a fault of the archive.
+    archive = open_archive(archive_url)
+    archive.store_batch([page(1)], [article(n, 1, body="长文" * 2000) for n in range(60)])
+    archive.close()
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "copy.sqlite3"
+    done = on_a_small_disk(size, tmp_path / "out", "sh", "-c", '"$@"; status=$?; ls -A "$0"; exit $status',
+                           str(target.parent), sys.executable, "-m", "storage.console", "--archive", archive_url,
+                           "export", "-o", str(target))
+    assert (done.returncode, done.stdout) == (2, "")  # and nothing left on the disk (ls)
+    said = [line for line in done.stderr.splitlines() if not line.startswith("copied ")]
+    assert said == [f"error: cannot write {target}: database or disk is full"]
+
+
 @pytest.mark.parametrize("args", [("export",), ("export", "--format", "csv"), ("sql", "SELECT 1 AS n", "--format", "csv"),
                                   # Printed, not streamed: these ended with a traceback, or said nothing, exit status 0.
                                   ("search", "社工"), ("stats",), ("sql", "SELECT 1 AS n")])

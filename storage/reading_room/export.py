@@ -9,10 +9,12 @@ articles copied, and each batch brings the index up to date).
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage import fulltext, models
 from storage.db import Archive, ArchiveError, open_archive, sqlite_url
@@ -65,8 +67,24 @@ def export_sqlite(
         raise ArchiveError(f"cannot write {named}: {exc.strerror or exc}") from None
     try:
         return _copied(source, partial, output, leftovers, progress, renamed)
+    except (ArchiveError, SQLAlchemyError) as exc:
+        # Said of the copy's file: "database unreachable: …copy.sqlite3.part" (as it was made)
+        # or "database error" (part-way) read as a fault of the archive being read.
+        if _disk_full(exc):
+            raise ArchiveError(f"cannot write {named}: database or disk is full") from None
+        raise
     finally:
         os.close(lock)
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether ``error``, or one it was raised in handling (open_archive's "database
+    unreachable"), is SQLite's SQLITE_FULL: only a write fails so, and only the copy is written."""
+    while error is not None:
+        if getattr(getattr(error, "orig", None), "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        error = error.__context__
+    return False
 
 
 def _copied(source: Archive, partial: Path, output: Path, leftovers: list[Path],

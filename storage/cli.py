@@ -1675,16 +1675,32 @@ class _StandardStream:
         return getattr(self._stream, name)
 
 
-class _StderrReaderMayLeave(_StandardStream):
-    """Standard error, whose reader may leave (`archive reprocess 2>&1 | head`): the lines after
-    it go nowhere and the command goes on, where the first one stopped it half-done with exit
-    status 0 (the BrokenPipeError taken for standard output's, `archive export | head`)."""
+class _StandardErrorMayBeLost(_StandardStream):
+    """Standard error, whose reader may leave (`archive reprocess 2>&1 | head`), or whose disk
+    may be full (`2>>log`): the lines after go nowhere and the command goes on, where the first
+    one stopped it half-done, with exit status 0 (the BrokenPipeError taken for standard
+    output's, `archive export | head`), or 1 and a traceback no one saw (a full disk), the
+    status of `reprocess`'s documents that failed. Lines lost so are ``lost``, for the exit
+    status (said_nowhere): nothing else can tell of them."""
+
+    lost = False
 
     def _failed(self, error: OSError, length: int) -> int:
         if not isinstance(error, BrokenPipeError):
-            raise error
+            self.lost = True
         to_nowhere(self._stream)
         return length
+
+
+def said_nowhere(args: argparse.Namespace, status: int) -> int:
+    """The exit status of a command that ended ``status``, its lines on standard error lost (a
+    full disk): 0 would tell of nothing lost, so a command that changed the archive (reprocess,
+    move-root, an upgrade) ends EXIT_CHANGED_UNREPORTED, as it does when its report on standard
+    output is lost, any other EXIT_ERROR."""
+    if status:
+        return status
+    changing = args.command in ("reprocess", "move-root", "upgrade") and not getattr(args, "dry_run", False)
+    return EXIT_CHANGED_UNREPORTED if changing else EXIT_ERROR
 
 
 class _StandardOutputMayFail(_StandardStream):
@@ -1709,12 +1725,13 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
         sys.stdout.reconfigure(errors="replace")
     stderr, stdout = sys.stderr, sys.stdout
     if stderr is not None:
-        sys.stderr = _StderrReaderMayLeave(stderr)
+        sys.stderr = _StandardErrorMayBeLost(stderr)
     if stdout is not None:
         sys.stdout = _StandardOutputMayFail(stdout)
     try:
         with _stopping_on_signals(exiting=exiting) as signals:
-            return _run(args, signals)
+            status = _run(args, signals)
+        return said_nowhere(args, status) if getattr(sys.stderr, "lost", False) else status
     finally:
         sys.stderr, sys.stdout = stderr, stdout
         if stdout is not None:

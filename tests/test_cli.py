@@ -2012,6 +2012,26 @@ def test_a_move_root_whose_report_a_full_disk_cannot_hold_says_the_archive_was_c
     assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
 
 
+def test_standard_error_on_a_full_disk_leaves_the_command_to_end_and_its_status_says_so(seeded, tmp_path):
+    # The first line said (a count, an error) raised in the command, and it ended half-done with
+    # exit status 1 (reprocess's "documents failed") and a traceback no one could see.
+    def run(*args: str) -> int:
+        command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded, *args])
+        done = subprocess.run(["bash", "-c", f"{command} 2>/dev/full"], cwd=PROJECT, capture_output=True, text=True,
+                              timeout=120)
+        assert done.stderr == ""
+        return done.returncode
+
+    output = tmp_path / "articles.jsonl"
+    assert run("export", "-o", str(output)) == 2  # its "N articles" lost
+    assert len(output.read_text(encoding="utf-8").splitlines()) == len(view_rows(seeded))
+    assert run("stats", "--paper", "nopaper") == 2  # its error lost: the error's status
+    # A change to the archive, told on standard error only: made, and its status says it was.
+    assert run("move-root", "gongyishibao", "http://x/", "http://y/", "--dry-run") == 2
+    assert run("move-root", "gongyishibao", "http://x/", "http://y/") == 3
+    assert {url[:9] for (url,) in sql_rows(seeded, "SELECT url FROM pages")} == {"http://y/"}
+
+
 def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_changed(archive_url):
     # As move-root: "cannot write standard output", exit status 2, and the schema upgraded.
     from alembic import command as alembic

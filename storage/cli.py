@@ -71,6 +71,23 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
+class CommandLineParser(OneLineParser):
+    """The `archive` command line's parser: an option its command does not take (`archive stats
+    --section x`) is that command's error, naming its --help, where the top parser's said "archive:
+    error: unrecognized arguments" and sent the user to `archive --help`, which lists no option
+    of any command."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            self.commands.get(getattr(parsed, "command", None), self).error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed
+
+
 def iso_date(value: str) -> date:
     try:
         return typed_date(value)
@@ -367,6 +384,9 @@ def refused_write(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == READ_ONLY_TRANSACTION
 
 
+# What archive sql says of a query without a statement: blank, or comments and ';' alone, which
+# it ran and said "the statement returned no rows".
+EMPTY_QUERY = "empty query: give one SELECT statement"
 # What archive sql says of a query holding a second statement, on either database: sqlite3 said
 # "You can only execute one statement at a time.", PostgreSQL "cannot insert multiple commands
 # into a prepared statement", which named a prepared statement the user never made.
@@ -393,9 +413,11 @@ def _read_only(conn) -> None:
 @command("sql", "run a read-only SQL query, printed as a table, CSV or JSON", _sql_arguments)
 def run_sql(args: argparse.Namespace) -> int:
     if not args.query.strip():
-        raise ArchiveError("empty query: give one SELECT statement")
+        raise ArchiveError(EMPTY_QUERY)
     archive = reading(args)
     try:
+        if not Statements.of(args.query, archive.dialect).ends:  # comments and ';' alone
+            raise ArchiveError(EMPTY_QUERY)
         with archive.engine.connect() as conn:
             _read_only(conn)
             try:
@@ -1557,12 +1579,12 @@ def archive_url_option(value: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = OneLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
+    top = CommandLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
     top.add_argument("--archive", metavar="URL", type=archive_url_option, help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
-    subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for cmd in COMMANDS.values():
-        sub = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        sub = top.commands[cmd.name] = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         cmd.configure(sub)
         sub.set_defaults(run=cmd.run)
     return top

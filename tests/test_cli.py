@@ -200,6 +200,10 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
                                    "(choose from 'jsonl', 'csv', 'sqlite'); see archive export --help"),
     (["stats", "--since", "2023-13-01"], "archive stats: error: argument --since: '2023-13-01' is no day of the "
                                          "calendar; see archive stats --help"),
+    # An option the command does not take was the top parser's: "archive: error: unrecognized
+    # arguments: …; see archive --help", which lists no command's options.
+    (["stats", "--section", "要闻"], "archive stats: error: unrecognized arguments: --section 要闻; see archive stats --help"),
+    (["sql", "SELECT 1", "-o", "out.csv"], "archive sql: error: unrecognized arguments: -o out.csv; see archive sql --help"),
 ])
 def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
     # argparse printed its usage above the error: for export, five lines of options over the one
@@ -760,6 +764,14 @@ def test_sql_on_postgresql_still_runs_research_queries(postgres_url):
         assert (done.returncode, done.stderr) == (0, ""), query
         if not query.startswith("EXPLAIN"):
             assert done.stdout.splitlines() == ["n", str(total)], query
+
+
+@pytest.mark.parametrize("query", [";", " ; ;", "-- the query to come", "/* nothing */;"])
+def test_sql_of_comments_and_semicolons_alone_is_an_empty_query(archive_url, query):
+    # It said "the statement returned no rows": there was no statement to return any.
+    open_archive(archive_url).close()
+    done = archive_command("sql", query, archive=archive_url)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: empty query: give one SELECT statement\n")
 
 
 @pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),

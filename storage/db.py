@@ -181,7 +181,13 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
-        hint = " (pip install -e '.[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
+        hint = ""
+        if parsed.get_backend_name() == "postgresql":
+            # The extra installs psycopg: for another driver (psycopg2, pg8000) it installed what
+            # the URL does not use, and the same error came again.
+            hint = (" (pip install -e '.[postgres]')" if parsed.get_driver_name() == "psycopg" else
+                    f" (this project's driver is psycopg: write the URL postgresql+psycopg://…, "
+                    "after pip install -e '.[postgres]')")
         raise ArchiveError(f"no database driver for {safe_url(url)}: {exc}{hint}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -1177,6 +1177,20 @@ def test_since_after_until_is_one_line_not_an_empty_answer(seeded, command, caps
     assert archive_cli(seeded, *command, "--since", "2023-01-31", "--until", "2023-01-31") in (0, 1)
 
 
+def test_a_postgresql_url_naming_another_driver_is_told_the_projects_driver(tmp_path):
+    # "No module named 'psycopg2' (pip install -e '.[postgres]')": the extra installs psycopg,
+    # and the URL, still naming psycopg2, failed again.
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here")
+    done = archive_command("stats", archive="postgresql+psycopg2://reader@127.0.0.1:1/archive")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == ("error: no database driver for postgresql+psycopg2://reader@127.0.0.1:1/archive: No module named "
+                           "'psycopg2' (this project's driver is psycopg: write the URL postgresql+psycopg://…, after "
+                           "pip install -e '.[postgres]')\n")
+
+
 IN_MEMORY_COMMANDS = [
     ["search", "社工"], ["sql", "SELECT 1"], ["stats"], ["export"], ["export", "--format", "csv"],
     ["export", "--format", "sqlite", "--output", "copy.sqlite3"], ["reprocess"], ["reprocess", "--paper", "gongyishibao"],

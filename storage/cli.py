@@ -384,6 +384,16 @@ def refused_write(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == READ_ONLY_TRANSACTION
 
 
+# SQLite's code for the refusals of _sqlite_authorizer, and what each is, by the statement's first
+# word: SQLite says only "not authorized" (ATTACH, a pragma set) or "authorization denied"
+# (VACUUM), which read as a permission the user lacked.
+SQLITE_AUTH = 23  # sqlite3.SQLITE_AUTH, without importing sqlite3 for PostgreSQL
+_AUTHORIZER_REFUSALS = {
+    "attach": "it attaches no other database (ATTACH opens, or creates, its file)",
+    "detach": "it attaches no other database, nor detaches one",
+    "pragma": "it sets no pragma, nor runs one that writes (PRAGMA journal_mode, without a value, reads one)",
+    "vacuum": "VACUUM writes the archive again, or a copy of it (`archive export -o copy.sqlite3` makes a copy)",
+}
 # What archive sql says of a query without a statement: blank, or comments and ';' alone, which
 # it ran and said "the statement returned no rows".
 EMPTY_QUERY = "empty query: give one SELECT statement"
@@ -437,6 +447,8 @@ def run_sql(args: argparse.Namespace) -> int:
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
                     raise KeyboardInterrupt from None
                 if refused_write(exc):
+                    if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_AUTH:
+                        reason = _AUTHORIZER_REFUSALS.get(Statements.of(args.query, "sqlite").command, reason)
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 if _copying(conn):
                     # The server streams COPY's rows, which only psycopg's copy() reads; till then

@@ -537,6 +537,16 @@ def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
                            f"could not write: ask its owner for write access to the file, {copy}")
 
 
+# SQLite's codes for a disk too full to open an archive on: its file, or the -shm file it
+# makes beside a WAL archive even to read it (SQLITE_IOERR_SHMSIZE), which the command said
+# was "database unreachable: … disk I/O error".
+_SQLITE_NO_ROOM = (13, 4874)  # SQLITE_FULL, SQLITE_IOERR_SHMSIZE
+
+
+def _sqlite_no_room(error: BaseException) -> bool:
+    return getattr(getattr(error, "orig", None), "sqlite_errorcode", None) in _SQLITE_NO_ROOM
+
+
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
@@ -596,6 +606,9 @@ class Archive:
                 # The -wal and -shm seen beside the file before, gone since: their writer closed.
                 _check_sqlite_path(database, safe_url(self.url) + _given(origin), create=False, write=False,
                                    immutable=_sqlite_boolean(_sqlite_parameter(self.engine.url, "immutable")))
+            if database and _sqlite_no_room(exc):
+                raise ArchiveError(f"cannot open archive {safe_url(self.url)}: the disk holding it is full "
+                                   f"(SQLite needs room beside it for its -wal and -shm files): {database_words(exc)}") from None
             raise ArchiveError(f"database unreachable: {safe_url(self.url)}: {database_words(exc)}") from None
         if create and check:
             try:

@@ -1975,6 +1975,25 @@ def on_a_small_disk(size: str, folder: Path, *command: str) -> subprocess.Comple
     return done
 
 
+@pytest.mark.parametrize("args", [("sql", "SELECT count(*) FROM articles"), ("reprocess",)])
+def test_an_archive_on_a_full_disk_is_said_to_be_so(sqlite_url, tmp_path, args):
+    # SQLite makes a -shm file beside a WAL archive even to read it: with no room for it, every
+    # command said "database unreachable: … disk I/O error".
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page(1)], [article(1, 1)])
+    archive.close()
+    source = sqlite_url.removeprefix("sqlite:///")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    copy = f"sqlite:///{disk / os.path.basename(source)}"
+    size = f"{os.path.getsize(source) // 1024 + 8}k"  # the archive, and less than its -shm file's 32 KB
+    done = on_a_small_disk(size, disk, "sh", "-c", 'cp "$0" "$1" && shift && exec "$@"', source, str(disk),
+                           sys.executable, "-m", "storage.console", "--archive", copy, *args)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: cannot open archive {copy}: the disk holding it is full (SQLite needs room beside it "
+                           "for its -wal and -shm files): disk I/O error\n")
+
+
 @pytest.mark.parametrize("size", ["64k", "200k"], ids=["full_at_the_start", "full_part_way"])
 def test_a_sqlite_copy_the_disk_cannot_hold_is_one_line_naming_the_file(archive_url, size, tmp_path):
     # It said "database unreachable: sqlite:///…/copy.sqlite3.part: database or disk is full" (the

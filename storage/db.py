@@ -1461,9 +1461,17 @@ def _as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+SQLITE_NOTADB = 26  # sqlite3.SQLITE_NOTADB: the file is no SQLite database
+
+
 def open_archive(url: str | None = None, *, create: bool = True, check: bool = True,
                  write: bool | None = None, origin: str | None = None) -> Archive:
     try:
         return Archive(url, create=create, check=check, write=write, origin=origin)
     except SQLAlchemyError as exc:
+        if getattr(getattr(exc, "orig", None), "sqlite_errorcode", None) == SQLITE_NOTADB:
+            # "archive error: …: file is not a database" (a JSON lines export, a typo naming another
+            # file) said neither what the file was taken for nor where its name came from.
+            raise ArchiveError(f"archive {safe_url(archive_url(url))}{_given(origin or archive_origin(url, ''))} "
+                               "is not a SQLite database: name the archive's file") from None
         raise ArchiveError(f"archive error: {safe_url(archive_url(url))}: {database_words(exc)}") from None

@@ -1181,6 +1181,19 @@ def test_since_after_until_is_one_line_not_an_empty_answer(seeded, command, caps
     assert archive_cli(seeded, *command, "--since", "2023-01-31", "--until", "2023-01-31") in (0, 1)
 
 
+@pytest.mark.parametrize("command", [["stats"], ["sql", "SELECT 1"], ["upgrade"], ["serve", "--port", "0"]])
+def test_an_archive_url_naming_a_file_that_is_no_database_says_so(tmp_path, command):
+    # It said "archive error: sqlite:///…/articles.jsonl: file is not a database", naming neither
+    # what the file was taken for nor where its name came from.
+    exported = tmp_path / "articles.jsonl"
+    exported.write_text('{"title": "社工"}\n' * 100, encoding="utf-8")
+    url = f"sqlite:///{exported}"
+    done = archive_command(*command, archive=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: archive {url} (given by --archive) is not a SQLite database: name the archive's file\n"
+    assert exported.read_text(encoding="utf-8") == '{"title": "社工"}\n' * 100
+
+
 def test_a_postgresql_url_naming_another_driver_is_told_the_projects_driver(tmp_path):
     # "No module named 'psycopg2' (pip install -e '.[postgres]')": the extra installs psycopg,
     # and the URL, still naming psycopg2, failed again.

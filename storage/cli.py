@@ -71,6 +71,23 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
+class CommandLineParser(OneLineParser):
+    """The `archive` command line's parser: an option its command does not take (`archive stats
+    --section x`) is that command's error, naming its --help, where the top parser's said "archive:
+    error: unrecognized arguments" and sent the user to `archive --help`, which lists no option
+    of any command."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            self.commands.get(getattr(parsed, "command", None), self).error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed
+
+
 def iso_date(value: str) -> date:
     try:
         return typed_date(value)
@@ -367,6 +384,19 @@ def refused_write(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == READ_ONLY_TRANSACTION
 
 
+# SQLite's code for the refusals of _sqlite_authorizer, and what each is, by the statement's first
+# word: SQLite says only "not authorized" (ATTACH, a pragma set) or "authorization denied"
+# (VACUUM), which read as a permission the user lacked.
+SQLITE_AUTH = 23  # sqlite3.SQLITE_AUTH, without importing sqlite3 for PostgreSQL
+_AUTHORIZER_REFUSALS = {
+    "attach": "it attaches no other database (ATTACH opens, or creates, its file)",
+    "detach": "it attaches no other database, nor detaches one",
+    "pragma": "it sets no pragma, nor runs one that writes (PRAGMA journal_mode, without a value, reads one)",
+    "vacuum": "VACUUM writes the archive again, or a copy of it (`archive export -o copy.sqlite3` makes a copy)",
+}
+# What archive sql says of a query without a statement: blank, or comments and ';' alone, which
+# it ran and said "the statement returned no rows".
+EMPTY_QUERY = "empty query: give one SELECT statement"
 # What archive sql says of a query holding a second statement, on either database: sqlite3 said
 # "You can only execute one statement at a time.", PostgreSQL "cannot insert multiple commands
 # into a prepared statement", which named a prepared statement the user never made.
@@ -393,9 +423,11 @@ def _read_only(conn) -> None:
 @command("sql", "run a read-only SQL query, printed as a table, CSV or JSON", _sql_arguments)
 def run_sql(args: argparse.Namespace) -> int:
     if not args.query.strip():
-        raise ArchiveError("empty query: give one SELECT statement")
+        raise ArchiveError(EMPTY_QUERY)
     archive = reading(args)
     try:
+        if not Statements.of(args.query, archive.dialect).ends:  # comments and ';' alone
+            raise ArchiveError(EMPTY_QUERY)
         with archive.engine.connect() as conn:
             _read_only(conn)
             try:
@@ -415,6 +447,8 @@ def run_sql(args: argparse.Namespace) -> int:
                 if reason == "interrupted":  # Ctrl-C, through _sqlite_query's progress handler
                     raise KeyboardInterrupt from None
                 if refused_write(exc):
+                    if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_AUTH:
+                        reason = _AUTHORIZER_REFUSALS.get(Statements.of(args.query, "sqlite").command, reason)
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 if _copying(conn):
                     # The server streams COPY's rows, which only psycopg's copy() reads; till then
@@ -1088,7 +1122,9 @@ def run_export(args: argparse.Namespace) -> int:
                 written = write_csv(rows, out, excel=args.excel, columns=columns)
             else:
                 written = write_jsonl(rows, out, columns=columns)
-        work_done()  # the file complete (renamed): a Ctrl-C now would only hide its line
+        # All written (a file renamed complete is marked so as it is: output_file): a Ctrl-C now
+        # would only hide its line.
+        work_done()
         if args.output is not None:
             print(f"{args.output}: {counted(written, 'article')}", file=sys.stderr)
         if not written:  # an empty file or none on stdout: said, as search says it
@@ -1206,8 +1242,8 @@ class output_file:
     """Standard output, in UTF-8 whatever the terminal's locale; or ``path`` written whole or
     not at all: the text goes to a file beside it, which replaces it once complete, so an
     export stopped half-way leaves the file it found; the file replaced keeps its permissions
-    (storage.export.create_replacement). A write that fails (a full disk) is one line of
-    error, the partial file removed."""
+    (storage.export.create_replacement), and the command's work is done as it is renamed
+    (work_done). A write that fails (a full disk) is one line of error, the partial file removed."""
 
     def __init__(self, path: str | None, overwrite: bool = False):
         if path is not None:
@@ -1282,8 +1318,10 @@ class output_file:
             return
         if not self.partial:
             return
+        from storage.export import rename_complete
+
         try:
-            os.replace(self.partial, self.target)
+            rename_complete(self.partial, self.target, then=work_done)
         except OSError as exc:
             os.unlink(self.partial)
             raise ArchiveError(f"cannot write {self.path}: {exc.strerror or exc}") from None
@@ -1513,8 +1551,8 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
         counts = export_sqlite(
             archive, args.output, overwrite=args.overwrite,
             progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),
+            renamed=work_done,  # the copy complete: a Ctrl-C now would only hide its line
         )
-        work_done()  # the copy complete (renamed): a Ctrl-C now would only hide its line
     finally:
         archive.close()
     print(f"{args.output}: {counted(counts.get('articles', 0), 'article')}, {counted(sum(counts.values()), 'row')} in all",
@@ -1553,12 +1591,12 @@ def archive_url_option(value: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = OneLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
+    top = CommandLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
     top.add_argument("--archive", metavar="URL", type=archive_url_option, help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
-    subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for cmd in COMMANDS.values():
-        sub = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        sub = top.commands[cmd.name] = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         cmd.configure(sub)
         sub.set_defaults(run=cmd.run)
     return top
@@ -1671,16 +1709,32 @@ class _StandardStream:
         return getattr(self._stream, name)
 
 
-class _StderrReaderMayLeave(_StandardStream):
-    """Standard error, whose reader may leave (`archive reprocess 2>&1 | head`): the lines after
-    it go nowhere and the command goes on, where the first one stopped it half-done with exit
-    status 0 (the BrokenPipeError taken for standard output's, `archive export | head`)."""
+class _StandardErrorMayBeLost(_StandardStream):
+    """Standard error, whose reader may leave (`archive reprocess 2>&1 | head`), or whose disk
+    may be full (`2>>log`): the lines after go nowhere and the command goes on, where the first
+    one stopped it half-done, with exit status 0 (the BrokenPipeError taken for standard
+    output's, `archive export | head`), or 1 and a traceback no one saw (a full disk), the
+    status of `reprocess`'s documents that failed. Lines lost so are ``lost``, for the exit
+    status (said_nowhere): nothing else can tell of them."""
+
+    lost = False
 
     def _failed(self, error: OSError, length: int) -> int:
         if not isinstance(error, BrokenPipeError):
-            raise error
+            self.lost = True
         to_nowhere(self._stream)
         return length
+
+
+def said_nowhere(args: argparse.Namespace, status: int) -> int:
+    """The exit status of a command that ended ``status``, its lines on standard error lost (a
+    full disk): 0 would tell of nothing lost, so a command that changed the archive (reprocess,
+    move-root, an upgrade) ends EXIT_CHANGED_UNREPORTED, as it does when its report on standard
+    output is lost, any other EXIT_ERROR."""
+    if status:
+        return status
+    changing = args.command in ("reprocess", "move-root", "upgrade") and not getattr(args, "dry_run", False)
+    return EXIT_CHANGED_UNREPORTED if changing else EXIT_ERROR
 
 
 class _StandardOutputMayFail(_StandardStream):
@@ -1705,12 +1759,13 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
         sys.stdout.reconfigure(errors="replace")
     stderr, stdout = sys.stderr, sys.stdout
     if stderr is not None:
-        sys.stderr = _StderrReaderMayLeave(stderr)
+        sys.stderr = _StandardErrorMayBeLost(stderr)
     if stdout is not None:
         sys.stdout = _StandardOutputMayFail(stdout)
     try:
         with _stopping_on_signals(exiting=exiting) as signals:
-            return _run(args, signals)
+            status = _run(args, signals)
+        return said_nowhere(args, status) if getattr(sys.stderr, "lost", False) else status
     finally:
         sys.stderr, sys.stdout = stderr, stdout
         if stdout is not None:

@@ -181,7 +181,13 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
-        hint = " (pip install -e '.[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
+        hint = ""
+        if parsed.get_backend_name() == "postgresql":
+            # The extra installs psycopg: for another driver (psycopg2, pg8000) it installed what
+            # the URL does not use, and the same error came again.
+            hint = (" (pip install -e '.[postgres]')" if parsed.get_driver_name() == "psycopg" else
+                    f" (this project's driver is psycopg: write the URL postgresql+psycopg://…, "
+                    "after pip install -e '.[postgres]')")
         raise ArchiveError(f"no database driver for {safe_url(url)}: {exc}{hint}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -383,8 +389,20 @@ def sqlite_file(url: URL) -> str | None:
     if not database or database == ":memory:":
         return None
     if url.query.get("uri") == "true" and database.startswith("file:"):
+        if database == "file::memory:" or _sqlite_parameter(url, "mode") == "memory":
+            return None  # in memory as SQLite reads the URI (sqlite.org/inmemorydb.html), no file
         return unquote(database.removeprefix("file:"))  # as SQLite reads it (sqlite_uri)
     return database
+
+
+def in_memory(url: str) -> ArchiveError:
+    """The error for an archive in memory (sqlite://), which every command refuses. Each
+    connection has a memory of its own, and all of it goes with the process: a crawl into
+    sqlite:// fetched and stored everything, ended with status 0 (and a traceback of the writer
+    thread's connection), and left nothing; a command reading one read an empty database, and
+    said "has no articles table", which sent the user looking for a table."""
+    return ArchiveError(f"an archive in memory ({url}) starts empty and is gone when the command ends: "
+                        "name a file, such as sqlite:///archive.sqlite3")
 
 
 def _check_sqlite_path(database: str, shown: str, *, create: bool, write: bool, immutable: bool = False) -> None:
@@ -519,6 +537,16 @@ def _check_sqlite_reading(path: str, shown: str, *, immutable: bool) -> None:
                            f"could not write: ask its owner for write access to the file, {copy}")
 
 
+# SQLite's codes for a disk too full to open an archive on: its file, or the -shm file it
+# makes beside a WAL archive even to read it (SQLITE_IOERR_SHMSIZE), which the command said
+# was "database unreachable: … disk I/O error".
+_SQLITE_NO_ROOM = (13, 4874)  # SQLITE_FULL, SQLITE_IOERR_SHMSIZE
+
+
+def _sqlite_no_room(error: BaseException) -> bool:
+    return getattr(getattr(error, "orig", None), "sqlite_errorcode", None) in _SQLITE_NO_ROOM
+
+
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
@@ -539,13 +567,9 @@ class Archive:
         self.engine = make_engine(self.url, write=write, origin=origin)
         self.dialect = self.engine.dialect.name
         database = sqlite_file(self.engine.url) if self.dialect == "sqlite" else None
-        if self.dialect == "sqlite" and database is None and create:
-            # Each connection has a memory of its own, and all of it goes with the process: a
-            # crawl into sqlite:// fetched and stored everything, ended with status 0 (and a
-            # traceback of the writer thread's connection), and left nothing.
+        if self.dialect == "sqlite" and database is None:
             self.engine.dispose()
-            raise ArchiveError(f"an archive in memory ({self.url}) is gone when the command ends: "
-                               "name a file, such as sqlite:///archive.sqlite3")
+            raise in_memory(self.url)
         if self.dialect == "sqlite" and write and (read_only := _sqlite_read_only(self.engine.url)):
             # As SQLite opens it: the writer fetched (or read) everything, then stored nothing.
             self.engine.dispose()
@@ -582,6 +606,9 @@ class Archive:
                 # The -wal and -shm seen beside the file before, gone since: their writer closed.
                 _check_sqlite_path(database, safe_url(self.url) + _given(origin), create=False, write=False,
                                    immutable=_sqlite_boolean(_sqlite_parameter(self.engine.url, "immutable")))
+            if database and _sqlite_no_room(exc):
+                raise ArchiveError(f"cannot open archive {safe_url(self.url)}: the disk holding it is full "
+                                   f"(SQLite needs room beside it for its -wal and -shm files): {database_words(exc)}") from None
             raise ArchiveError(f"database unreachable: {safe_url(self.url)}: {database_words(exc)}") from None
         if create and check:
             try:
@@ -1475,9 +1502,17 @@ def _as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+SQLITE_NOTADB = 26  # sqlite3.SQLITE_NOTADB: the file is no SQLite database
+
+
 def open_archive(url: str | None = None, *, create: bool = True, check: bool = True,
                  write: bool | None = None, origin: str | None = None) -> Archive:
     try:
         return Archive(url, create=create, check=check, write=write, origin=origin)
     except SQLAlchemyError as exc:
+        if getattr(getattr(exc, "orig", None), "sqlite_errorcode", None) == SQLITE_NOTADB:
+            # "archive error: …: file is not a database" (a JSON lines export, a typo naming another
+            # file) said neither what the file was taken for nor where its name came from.
+            raise ArchiveError(f"archive {safe_url(archive_url(url))}{_given(origin or archive_origin(url, ''))} "
+                               "is not a SQLite database: name the archive's file") from None
         raise ArchiveError(f"archive error: {safe_url(archive_url(url))}: {database_words(exc)}") from None

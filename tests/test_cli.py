@@ -29,7 +29,7 @@ from crawler.dates import paper_today
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
 from pipelines.normalize import normalize_plain
-from storage.cli import EXPORT_COLUMNS, Statements, counted, csv_record, main, output_file, refused_write
+from storage.cli import COMMANDS, EXPORT_COLUMNS, Statements, counted, csv_record, main, output_file, refused_write
 from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
@@ -200,6 +200,10 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
                                    "(choose from 'jsonl', 'csv', 'sqlite'); see archive export --help"),
     (["stats", "--since", "2023-13-01"], "archive stats: error: argument --since: '2023-13-01' is no day of the "
                                          "calendar; see archive stats --help"),
+    # An option the command does not take was the top parser's: "archive: error: unrecognized
+    # arguments: …; see archive --help", which lists no command's options.
+    (["stats", "--section", "要闻"], "archive stats: error: unrecognized arguments: --section 要闻; see archive stats --help"),
+    (["sql", "SELECT 1", "-o", "out.csv"], "archive sql: error: unrecognized arguments: -o out.csv; see archive sql --help"),
 ])
 def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
     # argparse printed its usage above the error: for export, five lines of options over the one
@@ -762,6 +766,14 @@ def test_sql_on_postgresql_still_runs_research_queries(postgres_url):
             assert done.stdout.splitlines() == ["n", str(total)], query
 
 
+@pytest.mark.parametrize("query", [";", " ; ;", "-- the query to come", "/* nothing */;"])
+def test_sql_of_comments_and_semicolons_alone_is_an_empty_query(archive_url, query):
+    # It said "the statement returned no rows": there was no statement to return any.
+    open_archive(archive_url).close()
+    done = archive_command("sql", query, archive=archive_url)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: empty query: give one SELECT statement\n")
+
+
 @pytest.mark.parametrize("statement, name", [("PREPARE seen AS SELECT 1", "prepared statement"),
                                              ("DECLARE seen CURSOR FOR SELECT 1", "cursor")])
 def test_sql_on_postgresql_runs_a_statement_once_even_when_it_returns_no_rows(postgres_url, statement, name):
@@ -792,7 +804,10 @@ def test_sql_on_sqlite_sets_no_pragma_and_attaches_nothing(sqlite_url, statement
     archive = open_archive(sqlite_url)
     archive.close()
     assert archive_cli(sqlite_url, "sql", statement) == 2
-    assert capsys.readouterr().err == "error: archive sql is read-only: not authorized\n"
+    # SQLite's words were "not authorized", which read as a permission the user lacked.
+    refused = ("it attaches no other database (ATTACH opens, or creates, its file)" if statement.startswith("ATTACH")
+               else "it sets no pragma, nor runs one that writes (PRAGMA journal_mode, without a value, reads one)")
+    assert capsys.readouterr().err == f"error: archive sql is read-only: {refused}\n"
     assert not (tmp_path / "attached.sqlite3").exists()
     assert archive_cli(sqlite_url, "sql", "PRAGMA journal_mode", "--format", "csv") == 0
     assert capsys.readouterr().out.splitlines() == ["journal_mode", "wal"]
@@ -816,7 +831,8 @@ def test_sql_on_sqlite_refuses_vacuum_before_it_creates_a_file(sqlite_url, state
     archive.close()
     before = sorted(tmp_path.iterdir())
     assert archive_cli(sqlite_url, "sql", statement.format(tmp=tmp_path)) == 2
-    assert capsys.readouterr().err == "error: archive sql is read-only: authorization denied\n"
+    assert capsys.readouterr().err == ("error: archive sql is read-only: VACUUM writes the archive again, or a copy of "
+                                       "it (`archive export -o copy.sqlite3` makes a copy)\n")  # "authorization denied"
     assert not (tmp_path / "copy.sqlite3").exists()
     assert sorted(tmp_path.iterdir()) == before
 
@@ -1045,6 +1061,37 @@ def test_a_signal_after_the_export_is_done_changes_nothing(seeded, tmp_path, fmt
     assert output.exists() and not Path(f"{output}.part").exists()
 
 
+# The console script, a signal sent to itself as the export's FILE.part is renamed to FILE:
+# the instant between the rename and the mark of the work done.
+_SIGNALLED_AT_THE_RENAME = """
+import os, signal, sys
+from storage.console import main
+rename, signum = os.replace, int(sys.argv.pop(1))
+
+def renamed_then_signalled(source, target, *args, **kwargs):
+    rename(source, target, *args, **kwargs)
+    if os.fspath(source).endswith(".part"):
+        os.kill(os.getpid(), signum)
+
+os.replace = renamed_then_signalled
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+@pytest.mark.parametrize("fmt", ["csv", "sqlite"])
+def test_a_signal_as_the_export_file_is_renamed_changes_nothing(seeded, tmp_path, fmt, signum):
+    # The file was complete, in its place, yet the command said "interrupted", exit status 130
+    # (143 for SIGTERM), and not its line of articles: a user re-ran a whole export for nothing.
+    output = tmp_path / f"copy.{fmt}"
+    done = subprocess.run([sys.executable, "-c", _SIGNALLED_AT_THE_RENAME, str(int(signum)), "--archive", seeded,
+                           "export", "--format", fmt, "-o", str(output)], cwd=PROJECT, capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr.splitlines()[-1].startswith(f"{output}: ") and "interrupted" not in done.stderr, done.stderr
+    assert output.exists() and not Path(f"{output}.part").exists()
+
+
 def test_the_console_module_runs_the_command_as_the_script_does(sqlite_url):
     # `python -m storage.console` ran nothing and exited 0: a check that it answered passed.
     open_archive(sqlite_url).close()
@@ -1132,6 +1179,59 @@ def test_since_after_until_is_one_line_not_an_empty_answer(seeded, command, caps
     assert captured.out == ""
     assert captured.err == "error: --since 2024-03-05 is after --until 2023-01-03: no date is within them\n"
     assert archive_cli(seeded, *command, "--since", "2023-01-31", "--until", "2023-01-31") in (0, 1)
+
+
+@pytest.mark.parametrize("command", [["stats"], ["sql", "SELECT 1"], ["upgrade"], ["serve", "--port", "0"]])
+def test_an_archive_url_naming_a_file_that_is_no_database_says_so(tmp_path, command):
+    # It said "archive error: sqlite:///…/articles.jsonl: file is not a database", naming neither
+    # what the file was taken for nor where its name came from.
+    exported = tmp_path / "articles.jsonl"
+    exported.write_text('{"title": "社工"}\n' * 100, encoding="utf-8")
+    url = f"sqlite:///{exported}"
+    done = archive_command(*command, archive=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: archive {url} (given by --archive) is not a SQLite database: name the archive's file\n"
+    assert exported.read_text(encoding="utf-8") == '{"title": "社工"}\n' * 100
+
+
+def test_a_postgresql_url_naming_another_driver_is_told_the_projects_driver(tmp_path):
+    # "No module named 'psycopg2' (pip install -e '.[postgres]')": the extra installs psycopg,
+    # and the URL, still naming psycopg2, failed again.
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here")
+    done = archive_command("stats", archive="postgresql+psycopg2://reader@127.0.0.1:1/archive")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == ("error: no database driver for postgresql+psycopg2://reader@127.0.0.1:1/archive: No module named "
+                           "'psycopg2' (this project's driver is psycopg: write the URL postgresql+psycopg://…, after "
+                           "pip install -e '.[postgres]')\n")
+
+
+IN_MEMORY_COMMANDS = [
+    ["search", "社工"], ["sql", "SELECT 1"], ["stats"], ["export"], ["export", "--format", "csv"],
+    ["export", "--format", "sqlite", "--output", "copy.sqlite3"], ["reprocess"], ["reprocess", "--paper", "gongyishibao"],
+    ["move-root", "gongyishibao", "http://a/", "http://b/"], ["upgrade"], ["serve", "--port", "0"],
+]
+
+
+@pytest.mark.parametrize("url, commands", [
+    ("sqlite://", IN_MEMORY_COMMANDS), ("sqlite:///:memory:", [["stats"], ["upgrade"]]),
+    ("sqlite:///file::memory:?uri=true", [["stats"], ["upgrade"]]), ("sqlite:///file:archive?mode=memory", [["stats"]]),
+])
+def test_every_command_refuses_an_archive_in_memory_in_the_crawls_words(url, commands, tmp_path):
+    # Each command read an empty database of its own and said "archive not found: sqlite:// has no
+    # articles table" (reprocess, upgrade, move-root, search, sql, stats, export), or "needs an
+    # archive file" (serve); the URI forms were taken for a file named ":memory:" or "archive".
+    said = f"error: an archive in memory ({url}) starts empty and is gone when the command ends: " \
+           "name a file, such as sqlite:///archive.sqlite3\n"
+    assert set(COMMANDS) == {arguments[0] for arguments in IN_MEMORY_COMMANDS}
+    for arguments in commands:
+        done = subprocess.run([sys.executable, "-m", "storage.console", "--archive", url, *arguments], cwd=tmp_path,
+                              env=os.environ | {"PYTHONPATH": str(PROJECT)}, capture_output=True, text=True, timeout=120)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", said), arguments
+    assert list(tmp_path.iterdir()) == []  # no file named :memory:, archive or copy.sqlite3
+
 
 
 def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(archive_url, tmp_path, monkeypatch):
@@ -1877,6 +1977,54 @@ def test_an_export_the_disk_cannot_hold_is_one_line_of_error_and_leaves_no_part_
     assert list(target.parent.iterdir()) == []
 
 
+def on_a_small_disk(size: str, folder: Path, *command: str) -> subprocess.CompletedProcess:
+    """``command`` run with ``folder`` a disk of ``size`` (a tmpfs, mounted in a mount namespace of
+    its own: gone with the command); skipped where mounting is not permitted (not root)."""
+    script = 'mount -t tmpfs -o size="$1" tmpfs "$2" || exit 99; shift 2; exec "$@"'
+    done = subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", size, str(folder), *command], cwd=PROJECT,
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode == 99 or "unshare failed" in done.stderr:
+        pytest.skip(f"cannot mount a small disk: {done.stderr.strip()}")
+    return done
+
+
+@pytest.mark.parametrize("args", [("sql", "SELECT count(*) FROM articles"), ("reprocess",)])
+def test_an_archive_on_a_full_disk_is_said_to_be_so(sqlite_url, tmp_path, args):
+    # SQLite makes a -shm file beside a WAL archive even to read it: with no room for it, every
+    # command said "database unreachable: … disk I/O error".
+    archive = open_archive(sqlite_url)
+    archive.store_batch([page(1)], [article(1, 1)])
+    archive.close()
+    source = sqlite_url.removeprefix("sqlite:///")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    copy = f"sqlite:///{disk / os.path.basename(source)}"
+    size = f"{os.path.getsize(source) // 1024 + 8}k"  # the archive, and less than its -shm file's 32 KB
+    done = on_a_small_disk(size, disk, "sh", "-c", 'cp "$0" "$1" && shift && exec "$@"', source, str(disk),
+                           sys.executable, "-m", "storage.console", "--archive", copy, *args)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: cannot open archive {copy}: the disk holding it is full (SQLite needs room beside it "
+                           "for its -wal and -shm files): disk I/O error\n")
+
+
+@pytest.mark.parametrize("size", ["64k", "200k"], ids=["full_at_the_start", "full_part_way"])
+def test_a_sqlite_copy_the_disk_cannot_hold_is_one_line_naming_the_file(archive_url, size, tmp_path):
+    # It said "database unreachable: sqlite:///…/copy.sqlite3.part: database or disk is full" (the
+    # archive read being reachable), or part-way "database error: database or disk is full",
+    # naming no file: either read as a fault of the archive.
+    archive = open_archive(archive_url)
+    archive.store_batch([page(1)], [article(n, 1, body="长文" * 2000) for n in range(60)])
+    archive.close()
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "copy.sqlite3"
+    done = on_a_small_disk(size, tmp_path / "out", "sh", "-c", '"$@"; status=$?; ls -A "$0"; exit $status',
+                           str(target.parent), sys.executable, "-m", "storage.console", "--archive", archive_url,
+                           "export", "-o", str(target))
+    assert (done.returncode, done.stdout) == (2, "")  # and nothing left on the disk (ls)
+    said = [line for line in done.stderr.splitlines() if not line.startswith("copied ")]
+    assert said == [f"error: cannot write {target}: database or disk is full"]
+
+
 @pytest.mark.parametrize("args", [("export",), ("export", "--format", "csv"), ("sql", "SELECT 1 AS n", "--format", "csv"),
                                   # Printed, not streamed: these ended with a traceback, or said nothing, exit status 0.
                                   ("search", "社工"), ("stats",), ("sql", "SELECT 1 AS n")])
@@ -1924,6 +2072,26 @@ def test_a_move_root_whose_report_a_full_disk_cannot_hold_says_the_archive_was_c
     done = subprocess.run(["bash", "-c", f"{command} --dry-run >/dev/full"],
                           cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (2, "error: cannot write standard output: No space left on device\n")
+
+
+def test_standard_error_on_a_full_disk_leaves_the_command_to_end_and_its_status_says_so(seeded, tmp_path):
+    # The first line said (a count, an error) raised in the command, and it ended half-done with
+    # exit status 1 (reprocess's "documents failed") and a traceback no one could see.
+    def run(*args: str) -> int:
+        command = shlex.join([sys.executable, "-m", "storage.console", "--archive", seeded, *args])
+        done = subprocess.run(["bash", "-c", f"{command} 2>/dev/full"], cwd=PROJECT, capture_output=True, text=True,
+                              timeout=120)
+        assert done.stderr == ""
+        return done.returncode
+
+    output = tmp_path / "articles.jsonl"
+    assert run("export", "-o", str(output)) == 2  # its "N articles" lost
+    assert len(output.read_text(encoding="utf-8").splitlines()) == len(view_rows(seeded))
+    assert run("stats", "--paper", "nopaper") == 2  # its error lost: the error's status
+    # A change to the archive, told on standard error only: made, and its status says it was.
+    assert run("move-root", "gongyishibao", "http://x/", "http://y/", "--dry-run") == 2
+    assert run("move-root", "gongyishibao", "http://x/", "http://y/") == 3
+    assert {url[:9] for (url,) in sql_rows(seeded, "SELECT url FROM pages")} == {"http://y/"}
 
 
 def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_changed(archive_url):

@@ -308,7 +308,7 @@ def test_an_archive_in_memory_is_refused_before_anything_is_fetched(url):
         done = run_crawl("date=2023-01-31", _base(server), archive=url)
     assert server.requests == []
     assert (done.returncode, done.stderr) == (
-        2, f"error: an archive in memory ({url}) is gone when the command ends: name a file, such as sqlite:///archive.sqlite3\n")
+        2, f"error: an archive in memory ({url}) starts empty and is gone when the command ends: name a file, such as sqlite:///archive.sqlite3\n")
 
 
 def _crawled_then_refused(path, url: str, refused: str) -> str:

@@ -16,7 +16,7 @@ from datasette.plugins import pm
 from sqlalchemy.engine import make_url
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from storage.db import ArchiveError, archive_origin, archive_url, open_archive, sqlite_file, sqlite_uri
+from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
 
 HERE = Path(__file__).parent
@@ -157,7 +157,7 @@ def sqlite_archive_path(url: str | None, origin: str | None = None) -> Path:
         )
     database = sqlite_file(parsed)  # also of a URI (sqlite:///file:PATH?mode=ro&uri=true)
     if database is None:
-        raise ArchiveError(f"archive serve needs an archive file, not {url!r}")
+        raise in_memory(url)
     path = Path(database)
     # Refuses anything that is not an archive (a folder, a file not there), with the archive
     # module's own message, and an archive without this code's schema (its view and search index).

@@ -9,14 +9,16 @@ articles copied, and each batch brings the index up to date).
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage import fulltext, models
 from storage.db import Archive, ArchiveError, open_archive, sqlite_url
-from storage.export import check_in_the_way, claim_partial
+from storage.export import check_in_the_way, claim_partial, rename_complete
 
 BATCH = 2000
 
@@ -27,6 +29,7 @@ def export_sqlite(
     *,
     overwrite: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    renamed: Callable[[], None] = lambda: None,
 ) -> dict[str, int]:
     """Copy every table of ``source`` into a new SQLite archive at ``output``; rows per table.
 
@@ -34,7 +37,8 @@ def export_sqlite(
     stopped half-way, even by SIGKILL, leaves no file that looks like a whole archive, and
     ``overwrite`` replaces an existing ``output`` only then (without it, one is refused), the
     copy taking its permissions.
-    ``progress(table, rows copied, rows in all)`` is called after each batch.
+    ``progress(table, rows copied, rows in all)`` is called after each batch; ``renamed()`` as
+    the copy takes its name, no signal between them (rename_complete).
     """
     named = output
     output = Path(output)
@@ -62,13 +66,29 @@ def export_sqlite(
     except OSError as exc:  # a folder missing (-o nosuch/copy.sqlite3): a traceback, where JSON lines said it
         raise ArchiveError(f"cannot write {named}: {exc.strerror or exc}") from None
     try:
-        return _copied(source, partial, output, leftovers, progress)
+        return _copied(source, partial, output, leftovers, progress, renamed)
+    except (ArchiveError, SQLAlchemyError) as exc:
+        # Said of the copy's file: "database unreachable: …copy.sqlite3.part" (as it was made)
+        # or "database error" (part-way) read as a fault of the archive being read.
+        if _disk_full(exc):
+            raise ArchiveError(f"cannot write {named}: database or disk is full") from None
+        raise
     finally:
         os.close(lock)
 
 
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether ``error``, or one it was raised in handling (open_archive's "database
+    unreachable"), is SQLite's SQLITE_FULL: only a write fails so, and only the copy is written."""
+    while error is not None:
+        if getattr(getattr(error, "orig", None), "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        error = error.__context__
+    return False
+
+
 def _copied(source: Archive, partial: Path, output: Path, leftovers: list[Path],
-            progress: Callable[[str, int, int], None] | None) -> dict[str, int]:
+            progress: Callable[[str, int, int], None] | None, renamed: Callable[[], None]) -> dict[str, int]:
     target = None
     counts: dict[str, int] = {}
     try:
@@ -105,5 +125,5 @@ def _copied(source: Archive, partial: Path, output: Path, leftovers: list[Path],
             leftover.unlink(missing_ok=True)
         raise
     target.close()  # the last connection closed: SQLite folds the write-ahead log into the file
-    partial.replace(output)
+    rename_complete(partial, output, then=renamed)
     return counts

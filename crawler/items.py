@@ -156,6 +156,8 @@ class DeadLinkItem:
     reason: str | None = None  # why it was not served (storage.models.DEAD_LINK_REASONS)
     gone: bool = False
     fetched_at: datetime | None = None  # when the answer came (UTC)
+    # A link the archive holds (a refresh's): no dead link, its record (an older refresh's) is deleted.
+    held: bool = False
 
 
 @dataclass

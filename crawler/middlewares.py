@@ -199,8 +199,11 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if dead is not None:
             tag["dead"] = _tag(dead)
         if self.refresh:
-            if kind == "article" and request.url in state.articles or kind == "page" and request.url in state.complete_pages:
-                tag["held"] = True  # not served now, it stays as stored (the spider's _dead_link)
+            if (kind == "article" and request.url in state.articles
+                    or kind == "page" and request.url in state.complete_pages and request.url not in state.lost_pages):
+                # Not served now, it stays as stored (the spider's _dead_link), whatever its dead
+                # link record (an older refresh counted one so): that record goes.
+                tag["held"] = True
             return request
         if state.complete:
             skipped = True

@@ -246,6 +246,8 @@ class IssueState:
     # The links of the issue the site answered 404 or 410 for, by URL (gone ones among them).
     dead_links: Mapping[str, Unserved] = field(default_factory=dict)
     url: str = ""  # its entry page as stored (the site root it was fetched from)
+    # Of complete_pages, the gone ones counted so for want of a complete copy: none the archive holds.
+    lost_pages: frozenset[str] = frozenset()
 
     @property
     def gone(self) -> frozenset[str]:
@@ -711,7 +713,7 @@ class Archive:
             for issue_id, day, expected, issue_url, url, linked, n, has_pdf, no_pdf in session.execute(query):
                 state = found.setdefault(
                     issue_id, {"issue_date": _as_date(day), "pages_expected": expected, "complete_pages": set(), "pdf_pages": set(),
-                               "url": issue_url}
+                               "url": issue_url, "lost_pages": set()}
                 )
                 if url is not None and linked is not None and n >= linked and (not pdfs or has_pdf or no_pdf):
                     state["complete_pages"].add(url)
@@ -724,8 +726,10 @@ class Archive:
                            DeadLink.gone_since).where(DeadLink.issue_id.in_(issues))
                 ):
                     dead_links.setdefault(issue_id, {})[url] = Unserved(runs, as_utc(first_seen), gone_since is not None)
-                    if kind == "page" and gone_since is not None and issue_id in found:
-                        found[issue_id]["complete_pages"].add(url)  # a page the site lost: none to store
+                    state = found.get(issue_id)
+                    if kind == "page" and gone_since is not None and state is not None and url not in state["complete_pages"]:
+                        state["complete_pages"].add(url)  # a page the site lost: none to store
+                        state["lost_pages"].add(url)
             asked = [  # the issues whose stored articles a crawl needs: those it may skip, or asks again
                 i for i, st in found.items()
                 if all_articles or st["pages_expected"] is None or len(st["complete_pages"]) < st["pages_expected"]
@@ -746,6 +750,7 @@ class Archive:
                 pdf_pages=frozenset(st["pdf_pages"]),
                 dead_links=dead_links.get(i, {}),
                 url=st["url"],
+                lost_pages=frozenset(st["lost_pages"]),
             )
             for i, st in found.items()
         }
@@ -914,8 +919,9 @@ class Archive:
         Re-storing the same URLs updates rows in place. When an article's text or pictures
         changed, what was stored is kept in article_versions. A page or article fetched before
         the one stored (``fetched_at``) is left as stored, and so is a page's PDF text. A page
-        or article stored is no dead link any more, and a date with a page stored is no date
-        without an issue.
+        or article stored is no dead link any more, nor is one of ``dead`` that is ``held`` (one the
+        archive holds, a refresh did not get), and a date with a page stored is no date without
+        an issue.
 
         ``commit``: filled with the batch's counts and its mark just before the COMMIT, for a
         caller whose COMMIT failed to ask :meth:`batch_committed` before writing it again.
@@ -925,6 +931,10 @@ class Archive:
         """
         pages, articles, pdfs = list(pages), list(articles), list(pdfs)
         dead = list(dead) if self.revision >= DEAD_LINKS else []  # older only in tests of upgrades
+        # Links the archive holds, not served by a refresh: no dead links; an older refresh's record of one goes.
+        held = [x["url"] for x in dead if x.get("held")]
+        if held:
+            dead = [x for x in dead if not x.get("held")]
         counts = {"pages": len(pages), "articles": len(articles), "pdfs": len(pdfs), "dead": len(dead), "versions": 0}
         # One item per row, the newest fetch of it.
         pages = _newest(pages, lambda p: (p["paper_code"], _as_date(p["issue_date"]), p["page_number"]))
@@ -1125,6 +1135,8 @@ class Archive:
             if self.revision >= DEAD_LINKS:
                 answered = {x["url"]: as_utc(x.get("fetched_at")) or now for x in pages + articles}
                 self._store_dead_links(session, dead, issue_id, answered, now)
+                if held:
+                    session.execute(delete(DeadLink.__table__).where(DeadLink.__table__.c.url.in_(held)))
             if self.revision >= ABSENT_ISSUES:
                 served: dict[int, datetime] = {}  # each issue a page of which is stored: its latest fetch
                 for p in pages:

@@ -68,3 +68,56 @@ def test_an_archived_article_the_site_no_longer_serves_stays_as_stored_and_fails
     assert sql_rows(archive, "SELECT count(*) FROM dead_links") == [(0,)]
     assert sql_rows(archive, "SELECT count(*) FROM pages WHERE url LIKE '%node_3.htm'") == [(1,)]
     assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url LIKE '%content_306501.htm'") == [(1,)]
+
+
+def test_a_held_link_an_older_refresh_counted_dead_stays_as_stored_and_loses_its_record(tmp_path, archive):
+    # A refresh before the held case counted an archived article and page the site took down
+    # as dead links (the page's record already given up on): their records stayed.
+    from sqlalchemy import create_engine, text
+
+    site = sample_site(tmp_path / "site", pdfs=False)
+    crawl(site, archive)
+    (site / ISSUE / "content_306501.htm").unlink()
+    (site / ISSUE / "node_3.htm").unlink()
+    engine = create_engine(archive)
+    with engine.begin() as conn:
+        for url_end, kind, gone in (("%content_306501.htm", "article", None), ("%node_3.htm", "page", "2026-11-20")):
+            table = "articles" if kind == "article" else "pages"
+            issue = "(SELECT p.issue_id FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.url LIKE :u)" \
+                if kind == "article" else "(SELECT issue_id FROM pages WHERE url LIKE :u)"
+            conn.execute(text(f"INSERT INTO dead_links (issue_id, kind, url, status, reason, first_seen, last_seen, runs, "
+                              f"gone_since) SELECT {issue}, :kind, url, 404, 'not_found', :first, :last, :runs, :gone "
+                              f"FROM {table} WHERE url LIKE :u"),
+                         {"u": url_end, "kind": kind, "first": "2026-11-10 00:00:00+00:00",
+                          "last": "2026-11-20 00:00:00+00:00", "runs": 3 if gone else 1,
+                          "gone": gone and "2026-11-20 00:00:00+00:00"})
+    engine.dispose()
+    done, _ = crawl_site(archive, "refresh=1", site=site, settings=NO_PDFS)
+
+    # Held whatever the record says: no failure, no run counted towards its being gone.
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "run again" not in done.stderr and "still gone" not in done.stderr
+    assert "0 links gone, 2 links held but not served, kept as stored;" in done.stderr, done.stderr[-3000:]
+    assert sql_rows(archive, "SELECT count(*) FROM dead_links") == [(0,)]
+    assert sql_rows(archive, "SELECT count(*) FROM pages WHERE url LIKE '%node_3.htm'") == [(1,)]
+    assert sql_rows(archive, "SELECT count(*) FROM articles WHERE url LIKE '%content_306501.htm'") == [(1,)]
+
+
+def test_a_page_gone_before_it_was_stored_is_not_held_by_a_refresh(tmp_path, archive):
+    # A gone page counts as complete (nothing to store): it is no page the archive holds.
+    from sqlalchemy import create_engine, text
+
+    site = sample_site(tmp_path / "site", pdfs=False)
+    (site / ISSUE / "node_3.htm").unlink()
+    crawl_site(archive, site=site, settings=NO_PDFS)
+    engine = create_engine(archive)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE dead_links SET runs = 3, gone_since = last_seen"))
+    engine.dispose()
+    done, _ = crawl_site(archive, "refresh=1", site=site, settings=NO_PDFS)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"INFO: page link still gone \(HTTP 404 on 4 runs since \S+\): \S+/node_3\.htm$", done.stderr, re.M), \
+        done.stderr[-3000:]
+    assert "held in the archive" not in done.stderr
+    assert sql_rows(archive, "SELECT kind, runs, gone_since IS NOT NULL FROM dead_links") == [("page", 4, True)]

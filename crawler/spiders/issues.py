@@ -601,16 +601,22 @@ class IssuesSpider(scrapy.Spider):
         ``meta["archive"]["dead"]``); then it is gone, said once, and no run asks it again but
         with refresh=1. The item counts this run's answer in dead_links.
 
-        None for a link the archive holds, asked again (refresh=1: the delta middleware tags it
-        ``held``): its stored copy stays, and as for an issue held and not served, that is no
-        failure (a run again cannot bring it back) and no dead link."""
+        A link the archive holds, asked again (refresh=1: the delta middleware tags it ``held``),
+        is none: its stored copy stays, and as for an issue held and not served, that is no
+        failure (a run again cannot bring it back) and no dead link. None, or if a refresh before
+        this case counted it (``dead``), the item that deletes that record (``held``)."""
         url = _asked_link(request)
         tag = request.meta.get("archive") or {}
-        if tag.get("held") and not tag.get("dead"):
+        now = datetime.now(timezone.utc)
+        day = request.cb_kwargs["context"]["issue_date"] if what == "article" else request.cb_kwargs["day"].isoformat()
+        issue_url = request.cb_kwargs["context"]["issue_url"] if what == "article" else request.cb_kwargs["issue_url"]
+        if tag.get("held"):
             self.crawler.stats.inc_value(LINKS_HELD_NOT_SERVED)
             self.logger.warning("%s link held in the archive was not served (%s): it stays as stored: %s", what, answer, url)
-            return None
-        now = datetime.now(timezone.utc)
+            if not tag.get("dead"):
+                return None
+            return DeadLinkItem(paper_code=self.plan.paper.code, paper_name=self.plan.paper.name, issue_date=day,
+                                issue_url=issue_url, kind=what, url=url, status=status, reason=reason, fetched_at=now, held=True)
         count = UnservedCount.of(tag.get("dead"), self.settings, now)
         if count.given_up_before:  # asked again by refresh=1: still gone
             self.crawler.stats.inc_value("links/still_gone")
@@ -621,8 +627,6 @@ class IssuesSpider(scrapy.Spider):
             self.logger.warning(note)
         else:
             fail(f" ({count.so_far(answer, self.settings, 'it is gone')})")
-        day = request.cb_kwargs["context"]["issue_date"] if what == "article" else request.cb_kwargs["day"].isoformat()
-        issue_url = request.cb_kwargs["context"]["issue_url"] if what == "article" else request.cb_kwargs["issue_url"]
         return DeadLinkItem(
             paper_code=self.plan.paper.code, paper_name=self.plan.paper.name, issue_date=day, issue_url=issue_url,
             kind=what, url=url, status=status, reason=reason, gone=count.given_up, fetched_at=now,

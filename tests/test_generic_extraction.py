@@ -627,3 +627,20 @@ def test_a_picture_table_in_a_fallback_region_leaves_its_text(hiding):
     cleaned = clean_body(article.body_html)
     assert cleaned.paragraphs == PARAGRAPHS
     assert [r.kind for r in cleaned.removals] == (["spam:hidden"] if hiding else [])
+
+
+@pytest.mark.parametrize("opening, closing, source, byline", [
+    ("", "2023-01-31 来源：某某日报", "来源：某某日报", ""),
+    ("来源：某某日报　作者：张三　发布时间：2023-01-31　【打印】【关闭】", "", "来源：某某日报", "张三"),
+    ("", "作者：张三 | 發布時間：2023-01-31 10:20 | 來源：某某日報", "來源：某某日報", "张三"),
+    # A sentence that mentions 来源 is no info line, nor is one field alone a byline.
+    ("", "资金来源：财政拨款和社会捐赠各占一半。", "", ""),
+    ("作者：张三", "", "", ""),
+])
+def test_a_cms_info_lines_source_and_author_are_the_articles(opening, closing, source, byline):
+    """A CMS page's info line (来源：…　作者：…　发布时间：…, which the cleaner takes out of the text)
+    named the article's source and author, and neither was stored: source and byline stayed ""."""
+    lines = [line for line in (opening, *PARAGRAPHS, closing) if line]
+    parsed = FounderArticle(page(f"<div><h1>{TITLE}</h1>{paragraphs(lines)}</div>"), "http://x/content_1.htm")
+    assert parsed.extraction == "fallback"
+    assert (parsed.source, parsed.byline) == (source, byline)

@@ -769,3 +769,29 @@ def test_a_page_titled_by_its_title_element_is_stored_without_the_sites_name(tmp
     assert [(url.rsplit("/", 1)[1], *fields) for url, *fields in rows] == [
         ("content_306501.htm", "fallback", _HEADLINE), (_SITE_TITLED, "fallback", _SITE_TITLED_HEADLINE),
         (_OLD_CMS, "fallback", _OLD_CMS_TITLE)]
+
+
+# --- an old CMS page's info line ----------------------------------------------------------------
+
+
+def test_an_old_cms_pages_info_line_gives_the_stored_source_and_byline(tmp_path, archive):
+    """A page off the template (read by the fallback) whose CMS sets its info line under the text
+    (2023-01-31 来源：某某日报) or over it (来源：…　作者：张三　发布时间：…) was stored with source
+    and byline "": the cleaner takes the line out of the text, and the names went with it."""
+    site = sample_site(tmp_path / "site", pdfs=False)
+    infos = {"content_306513.htm": ("", "2023-01-31 来源：某某日报"),
+             "content_306512.htm": ("来源：某某日报　作者：张三　发布时间：2023-01-31　【打印】【关闭】", "")}
+    for name, (opening, closing) in infos.items():
+        [file] = (site / "html").rglob(name)
+        text = "".join(f"<p>{line}</p>" for line in (opening, *_XHTML_TEXT, closing) if line)
+        file.write_bytes(('<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+                          f"<title>{_OLD_CMS_TITLE}</title></head><body><h1>{_OLD_CMS_TITLE}</h1>"
+                          f"<div>{text}</div></body></html>").encode())
+    [(done, _)] = crawl(site, archive)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = sql_rows(archive, "SELECT url, extraction, source, byline, body_original FROM articles"
+                    " WHERE url LIKE :a OR url LIKE :b ORDER BY url",
+                    a="%content_306512.htm", b="%content_306513.htm")
+    assert [(url.rsplit("/", 1)[1], *fields) for url, *fields in rows] == [
+        ("content_306512.htm", "fallback", "来源：某某日报", "张三", "\n".join(_XHTML_TEXT)),
+        ("content_306513.htm", "fallback", "来源：某某日报", "", "\n".join(_XHTML_TEXT))]

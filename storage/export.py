@@ -14,11 +14,9 @@ from sqlalchemy import text
 
 from storage.db import Archive, ArchiveError
 from storage.fulltext import VIEW, images_json
-from storage.search import checked_terms, filters, holds_every_word, searched_text, word_forms
+from storage.search import checked_terms, filters, holds_every_word, searched_columns, searched_text, word_forms
 
 BATCH = 1000
-# What a query's words are looked for in, as search looks.
-_SEARCHED = ("title", "subtitle", "body")
 
 
 def claim_partial(partial: str | os.PathLike, replaced: str | os.PathLike, output: str | os.PathLike,
@@ -159,7 +157,7 @@ def export_rows(
     # Checked here, before a caller writes a line: an empty query is one line of error.
     lowered = word_forms(checked_terms(query)) if query is not None else None
     where, params = filters(paper=paper, since=since, until=until, section=section)
-    read = [f"v.{c}" for c in (*columns, *(_SEARCHED if lowered else ()))]
+    read = [f"v.{c}" for c in (*columns, *(searched_columns(lowered) if lowered else ()))]
     if images:  # before the searched texts, which are cut off
         read.insert(len(columns), images_json(archive.dialect, "v.article_id"))
     sql = f"SELECT {', '.join(read)} FROM {VIEW} v WHERE 1=1{''.join(where)} " \

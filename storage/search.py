@@ -3,14 +3,16 @@
 A query is one or more terms separated by spaces; an article matches when it contains every
 term (as a substring of its title, subtitle or body; Latin letters ignore case; a term in
 either its typed form or as the archive stores text, Simplified and normalised, see
-:func:`variants`).
+:func:`variants`; a character Simplified text keeps though t2s changes it, such as 乾, as typed,
+in the published text too: :func:`published_too`).
 
 The bigram index (storage/fulltext.py) names the articles holding every bigram of the terms,
 newest archived first; each is then checked for the terms themselves, and the first
 :data:`POOL` that hold them are ranked. A term common to half the archive thus costs what a
 rare one does, at the price of ranking the most recently archived matches only, which the
 hits say (:attr:`SearchHit.pool_full`). The rank counts the terms' occurrences, a title
-occurrence worth ten, a subtitle's five, a body's density mattering more than its length.
+occurrence worth ten, a subtitle's or 引题's five, the body's at most four however dense
+(:func:`_rank`): a term in a heading outweighs any number of its repetitions in a body.
 Terms with no bigram of letters or digits (one character, punctuation) are checked on the
 candidates of the others; a query made only of such terms reads the articles table.
 """
@@ -32,14 +34,20 @@ from sqlalchemy import Date, text
 from crawler.dates import BadDate, typed_date
 from storage.db import Archive, ArchiveError
 from storage.fulltext import (
-    PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, closed_up, first_id, paper_term, query_terms, section_term,
-    year_term,
+    INDEXED, PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, closed_up, first_id, paper_term, query_terms,
+    section_term, year_term,
 )
 
 DEFAULT_MARKERS = ("【", "】")
 SNIPPET_CHARS = 80
-# Weights of an occurrence in the title, the subtitle and the body (per thousand characters).
-_WEIGHTS = (10.0, 5.0, 1000.0)
+# Weights of an occurrence in the title, and in the subtitle or 引题 (a heading). The body's
+# occurrences of a word add at most _BODY_MOST, less than one heading occurrence: a reader
+# searching a term expects the articles headed with it first, and a short body repeating it (a
+# list, a notice) outranked them. They add half of it at _BODY_HALF a thousand characters.
+_TITLE, _HEADING = 10.0, 5.0
+_BODY_MOST, _BODY_HALF = 4.0, 2.0
+# The published texts of the indexed ones, searched for a word only they tell apart (:func:`published_too`).
+PUBLISHED = tuple(f"{column}_original" for column in INDEXED)
 # How many matches a query ranks at most (more when a page past them is asked for).
 POOL = 1000
 # How many hits a search skips at most (`archive search --offset`, the reading room's pages): a
@@ -48,18 +56,18 @@ MAX_OFFSET = 100_000
 # The SQL that names the index's candidates, newest archived first, below an id.
 _CANDIDATES = {
     "sqlite": (
-        f"SELECT a.id, a.title, a.subtitle, a.body FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.rowid{{joins}} "
+        f"SELECT a.id, {{columns}} FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.rowid{{joins}} "
         f"WHERE {SEARCH_TABLE} MATCH :match AND s.rowid <= :highest{{floor}}{{where}} ORDER BY s.rowid DESC LIMIT :n"
     ),
     "postgresql": (
-        f"SELECT a.id, a.title, a.subtitle, a.body FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.article_id{{joins}} "
+        f"SELECT a.id, {{columns}} FROM {SEARCH_TABLE} s JOIN articles a ON a.id = s.article_id{{joins}} "
         f"WHERE s.terms @@ CAST(:match AS tsquery) AND s.article_id <= :highest{{floor}}{{where}} "
         "ORDER BY s.article_id DESC LIMIT :n"
     ),
 }
 # Articles written with plain SQL since the index was last brought up to date.
 _QUEUED = (
-    f"SELECT a.id, a.title, a.subtitle, a.body FROM {PENDING_TABLE} q {{join}} articles a ON a.id = q.article_id{{joins}} "
+    f"SELECT a.id, {{columns}} FROM {PENDING_TABLE} q {{join}} articles a ON a.id = q.article_id{{joins}} "
     "WHERE 1=1{where}"
 )
 # SQLite, which keeps no statistics unless told to, would read the filters' articles (every
@@ -67,7 +75,7 @@ _QUEUED = (
 # from the queue, which is empty after every write through storage/.
 _QUEUE_FIRST = {"sqlite": "CROSS JOIN", "postgresql": "JOIN"}
 # Words with no bigram to ask the index for: the articles themselves, newest first, by LIKE.
-_SCAN = "SELECT a.id, a.title, a.subtitle, a.body FROM articles a{joins} WHERE a.id <= :highest{floor}{where} ORDER BY a.id DESC LIMIT :n"
+_SCAN = "SELECT a.id, {columns} FROM articles a{joins} WHERE a.id <= :highest{floor}{where} ORDER BY a.id DESC LIMIT :n"
 # How many of a query's words the scan asks the database for: SQLite refuses an expression
 # deeper than 1,000, which a text pasted with a space between its characters (PDF text) made.
 LIKE_WORDS = 100
@@ -252,10 +260,18 @@ def checked_terms(query: str) -> list[str]:
     return words
 
 
-def holds_every_word(lowered: list[list[str]], fields: list[str]) -> bool:
-    """Whether the texts ``fields`` (each :func:`searched_text`) hold each word in one of its forms
-    (``lowered``: each word's :func:`variants`, lower-cased): what makes an article a match."""
-    return all(any(v in f for v in group for f in fields) for group in lowered)
+def holds_every_word(lowered: list[Forms], fields: list[str]) -> bool:
+    """Whether the texts ``fields`` (each :func:`searched_text`: an article's INDEXED, then, where a
+    word asks for them, its PUBLISHED) hold each word in one of its forms (``lowered``:
+    :func:`word_forms`): what makes an article a match."""
+    stored = fields[: len(INDEXED)]
+    return all(any(v in f for v in group for f in (fields if group.published else stored)) for group in lowered)
+
+
+def searched_columns(lowered: list[Forms]) -> tuple[str, ...]:
+    """The columns of an article a match is checked on: INDEXED, and PUBLISHED where a word asks
+    for them (read only then: they double what a search reads)."""
+    return INDEXED + (PUBLISHED if any(group.published for group in lowered) else ())
 
 
 def searched_text(field: str | None) -> str:
@@ -265,9 +281,18 @@ def searched_text(field: str | None) -> str:
     return closed_up((field or "").lower())
 
 
-def word_forms(words: list[str]) -> list[list[str]]:
-    """Each word's forms to look for (:func:`variants`), lower-cased."""
-    return [[v.lower() for v in variants(w)] for w in words]
+class Forms(list):
+    """A word's forms to look for (:func:`variants`), lower-cased, and ``published``: whether the
+    article's published texts are searched for them too (:func:`published_too`)."""
+
+    def __init__(self, word: str):
+        super().__init__(v.lower() for v in variants(word))
+        self.published = published_too(word)
+
+
+def word_forms(words: list[str]) -> list[Forms]:
+    """Each word's forms to look for."""
+    return [Forms(w) for w in words]
 
 
 def search(
@@ -288,17 +313,20 @@ def search(
         if value < 0:
             raise ArchiveError(f"{name} {value} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}
-    groups = [variants(w) for w in words]
+    lowered = word_forms(words)
+    # Where the words are looked for, the snippet is: the body first, then the headings; the
+    # published texts after the stored ones.
+    shown = (*INDEXED[::-1], *searched_columns(lowered)[len(INDEXED) :][::-1])
     with archive.engine.connect() as conn:
         steer_planner(conn)
-        ranked, full = _ranked_matches(conn, archive.dialect, groups, given, ranked_span(offset, limit)[1], _pool(limit))
+        ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, ranked_span(offset, limit)[1], _pool(limit))
         matches = None if full else len(ranked)
         ranked = ranked[offset : offset + limit]
         if not ranked:
             return Hits(matches=matches)
         details = conn.execute(
             text(
-                f"SELECT article_id, paper_code, issue_date, page_number, section, title, subtitle, body "
+                f"SELECT article_id, paper_code, issue_date, page_number, section, {', '.join(shown)} "
                 f"FROM {VIEW} WHERE article_id IN ({', '.join(str(int(i)) for i, _ in ranked)})"
             ).columns(issue_date=Date)
         ).all()
@@ -311,7 +339,7 @@ def search(
             page_number=row.page_number,
             section=row.section,
             title=row.title,
-            snippet=snippet((row.body, row.subtitle, row.title), [v for group in groups for v in group], markers),
+            snippet=snippet(tuple(row[5:]), [v for group in lowered for v in group], markers),
             rank=float(rank),
             pool_full=full,
         )
@@ -374,7 +402,12 @@ def variants(word: str) -> list[str]:
     stored ABC， before Chinese, ABC, before Latin): it is asked for normalised as it stands and
     as it would be between Chinese characters. A phrase's space between two Chinese characters
     is the pipelines' own where the paper printed one, and a reader's where it did not: the
-    phrase is asked for with those spaces and without them (社会 工作 finds 社会工作)."""
+    phrase is asked for with those spaces and without them (社会 工作 finds 社会工作).
+
+    A character that Simplified text writes as it is, though t2s changes it alone
+    (:func:`published_too`), is asked for as typed only."""
+    if published_too(word):
+        return [word]
     # A word of zero-width characters only, which normalising takes out, is asked for as typed:
     # an empty form would match every article.
     forms = (word, stored_form(word), stored_form(word, between=_CHINESE))
@@ -388,6 +421,26 @@ def variants(word: str) -> list[str]:
     if _ANY_QUOTE.search(word):
         forms += tuple(chain.from_iterable(_other_quotes(form) for form in forms))
     return [form for form in dict.fromkeys(forms) if form]
+
+
+@lru_cache(maxsize=1)
+def _kept_by_simplified() -> frozenset[str]:
+    """Characters t2s changes alone that Simplified text writes as they are, as pipelines/script.py
+    lists them for telling scripts apart, and 著 (著名, 显著), which t2s keeps in such words too."""
+    # Imported on first use, as stored_form's imports are.
+    from pipelines.script import ALSO_SIMPLIFIED
+
+    return ALSO_SIMPLIFIED | {"著"}
+
+
+def published_too(word: str) -> bool:
+    """Whether ``word`` is one character that Simplified text writes as it is though t2s changes it
+    alone (乾: 乾隆 keeps it, 乾淨 is stored 干净). Asked for as t2s makes it (干), it found every
+    article holding 干 (干部, 若干, 干预) as often as those holding 乾, and they filled the pool of
+    newest matches; where 乾 was converted (干净, and t2s's 乾縣 → 干县) only the published text
+    still holds it. So it is asked for as typed, in the stored text and the published one
+    (PUBLISHED). In a longer word, t2s reads it in context (乾淨 → 干净, 乾隆 kept), as the crawl did."""
+    return len(word) == 1 and word in _kept_by_simplified()
 
 
 # The pipelines keep quotation marks as the page prints them: curly (“慈善之城”) on most pages,
@@ -448,17 +501,18 @@ def stored_form(text: str, between: str = "") -> str:
     return normalize_plain(between + simplified + between)[len(between) : -len(between)]
 
 
-def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str, Any], wanted: int,
+def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, Any], wanted: int,
                     pool: int) -> tuple[list[tuple[int, float]], bool]:
     """(id, rank) of the ``wanted`` most recently archived articles holding every word (fewer if
     fewer do), found through the bigram index (or, with no bigram to ask it for, by reading the
     articles) and ranked ``pool`` at a time (:func:`ranked_span`); and whether more match."""
     where, params = filters(TABLE_COLUMNS, **given)
     joins = _FILTER_JOINS if where else ""
-    lowered = [[v.lower() for v in group] for group in groups]
+    # What a match is checked on, then the 引题, which the index does not hold: ranked only.
+    columns = ", ".join(f"a.{c}" for c in (*searched_columns(lowered), "pretitle"))
     # What the index is asked for: each word's bigrams, in one of its forms; a word with a form
     # of no bigram (one character) is checked on the candidates only.
-    asked = [_fewest_bigrams([query_terms(v) for v in group]) for group in groups]
+    asked = [_fewest_bigrams([query_terms(v) for v in group]) for group in lowered]
     asked = [group for group in asked if all(group)]
     found: dict[int, float] = {}  # newest first
     # The ids to walk, highest first: up to ``highest``, and from ``lowest`` on (_dated_ids).
@@ -470,7 +524,7 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
         """The rows holding every word, their fields lower-cased."""
         for article_id, *fields in rows:
             fields = [searched_text(f) for f in fields]
-            if holds_every_word(lowered, fields):
+            if holds_every_word(lowered, fields[:-1]):
                 yield article_id, fields
 
     def keep(article_id: int, fields: list[str]) -> bool:
@@ -499,17 +553,17 @@ def _ranked_matches(conn, dialect: str, groups: list[list[str]], given: dict[str
         match = _MATCH[dialect](asked) + (_facets(conn, params) if dialect == "postgresql" else "")
         if not _queue_empty(conn):
             queued = sorted(holding(conn.execute(
-                text(_QUEUED.format(join=_QUEUE_FIRST[dialect], joins=joins, where="".join(where))), params
+                text(_QUEUED.format(columns=columns, join=_QUEUE_FIRST[dialect], joins=joins, where="".join(where))), params
             )))
         floor = " AND s.rowid >= :lowest" if dated else ""
-        sql = text(_CANDIDATES[dialect].format(joins=joins, floor=floor, where="".join(where)))
+        sql = text(_CANDIDATES[dialect].format(columns=columns, joins=joins, floor=floor, where="".join(where)))
         windows = _windows(conn, wanted) if dialect == "postgresql" else iter([None])
     else:
         # The longest words narrow the scan; every word is checked on what it reads (holding).
-        where += _like_terms(sorted(groups, key=lambda g: -min(map(len, g)))[:LIKE_WORDS], params, dialect)
+        where += _like_terms(sorted(lowered, key=lambda g: -min(map(len, g)))[:LIKE_WORDS], params, dialect)
         floor = " AND a.id >= :lowest" if dated else ""
         windows = iter([None])
-        sql = text(_SCAN.format(joins=joins, floor=floor, where="".join(where)))
+        sql = text(_SCAN.format(columns=columns, joins=joins, floor=floor, where="".join(where)))
     window, held, full = next(windows), 0, False
     while not full:
         if asked:
@@ -637,13 +691,21 @@ def _windows(conn, pool: int):
     yield None
 
 
-def _rank(fields: list[str], groups: list[list[str]]) -> float:
-    title, subtitle, body = fields
-    return sum(
-        _WEIGHTS[0] * title.count(v) + _WEIGHTS[1] * subtitle.count(v) + _WEIGHTS[2] * body.count(v) / (len(body) + 1000)
-        for group in groups
-        for v in group
-    )
+def _rank(fields: list[str], groups: list[Forms]) -> float:
+    """How well an article matches (``fields``: its searched columns, lower-cased, then its 引题):
+    each word's occurrences in the title and the headings, by their weights, and in the body,
+    their density (per thousand characters, a thousand added to the length: a short text's one
+    occurrence is no dense one) made a share of _BODY_MOST. A word searched in the published
+    texts too counts in the stored field or in its published one, whichever holds it more."""
+    stored, published, pretitle = fields[: len(INDEXED)], fields[len(INDEXED) : -1], fields[-1]
+    rank = 0.0
+    for group in groups:
+        texts = list(zip(stored, published)) if group.published else [(f,) for f in stored]
+        title, subtitle, body = (sum(max(t.count(v) for t in versions) for v in group) for versions in texts)
+        heading = subtitle + sum(pretitle.count(v) for v in group)
+        density = 1000 * body / (len(stored[2]) + 1000)
+        rank += _TITLE * title + _HEADING * heading + _BODY_MOST * density / (density + _BODY_HALF)
+    return rank
 
 
 def _index_match(asked: list[list[list[str]]], quote: str, both: str, either: str) -> str:
@@ -708,8 +770,9 @@ def _as_date(value: date | str, name: str) -> date:
         raise ArchiveError(f"{name} {exc}") from None
 
 
-def _like_terms(groups: list[list[str]], params: dict[str, Any], dialect: str) -> list[str]:
-    """One clause per term: the term, in one of its forms, in the title, subtitle or body.
+def _like_terms(groups: list[Forms], params: dict[str, Any], dialect: str) -> list[str]:
+    """One clause per term: the term, in one of its forms, in the title, subtitle or body (or,
+    where it asks for them, their PUBLISHED texts).
 
     Letters in any case: the databases' own folding will not do (SQLite's LIKE and lower() fold
     ASCII only, PostgreSQL's ILIKE as the database's locale says, ASCII only under C), so a form
@@ -718,25 +781,25 @@ def _like_terms(groups: list[list[str]], params: dict[str, Any], dialect: str) -
     without one by LIKE. The candidates are then checked in Python, as the index's are."""
     clauses = []
     for n, group in enumerate(groups):
-        either = []
+        either, within = [], INDEXED + (PUBLISHED if group.published else ())
         for k, form in enumerate(group):
             name = f"like{n}_{k}"
             if not any(len(_cases(c)) > 1 for c in form.lower()):
                 escaped = form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 params[name] = f"%{escaped}%"
-                either += [f"a.{c} LIKE :{name} ESCAPE '\\'" for c in ("title", "subtitle", "body")]
+                either += [f"a.{c} LIKE :{name} ESCAPE '\\'" for c in within]
             elif dialect == "sqlite":
                 # GLOB knows no escape: a special character is a set of itself. Nor an optional
                 # character: any run of them stands for one.
                 params[name] = "*" + "".join("*" if optional else f"[{''.join(sorted(_cases(c), key=']'.__ne__))}]"
                                              if len(_cases(c)) > 1 or c in "*?[]" else c
                                              for c, optional in _pattern_letters(form.lower())) + "*"
-                either += [f"a.{c} GLOB :{name}" for c in ("title", "subtitle", "body")]
+                either += [f"a.{c} GLOB :{name}" for c in within]
             else:
                 params[name] = "".join((f"[{''.join(map(_bracketed, sorted(_cases(c))))}]" if len(_cases(c)) > 1
                                         else re.escape(c)) + ("?" if optional else "")
                                        for c, optional in _pattern_letters(form.lower()))
-                either += [f"a.{c} ~ :{name}" for c in ("title", "subtitle", "body")]
+                either += [f"a.{c} ~ :{name}" for c in within]
         clauses.append(f" AND ({' OR '.join(either)})")
     return clauses
 

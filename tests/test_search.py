@@ -15,6 +15,7 @@ from storage import search as search_module
 from storage.db import ArchiveError, open_archive
 from storage.export import export_rows
 from storage.search import _CANDIDATES, _QUEUE_FIRST, _QUEUED, _FILTER_JOINS, POOL, search, snippet, steer_planner
+from tests.conftest import archive_command
 from tests.seeded import fill
 from tests.test_storage import article, page
 
@@ -104,6 +105,70 @@ def test_a_query_in_traditional_script_finds_the_archived_simplified_text(archiv
     assert titles("會 學者") == ["著名学者"]
 
 
+# A character Simplified text writes as it is though t2s changes it alone: 乾 (乾隆 keeps it, 乾淨 is
+# stored 干净, 乾縣 wrongly 干县), as stored and as published.
+QIAN = [
+    article(1, title="乾隆年间的故事", title_original="乾隆年間的故事", body="清代乾隆皇帝南巡",
+            body_original="清代乾隆皇帝南巡", original_script="simplified"),
+    article(2, title="街道换新颜", title_original="街道換新顏", body="社区的街道很干净",
+            body_original="社區的街道很乾淨", original_script="traditional"),
+    article(3, title="陕西见闻", title_original="陝西見聞", body="走进干县", body_original="走進乾縣",
+            original_script="traditional"),
+    # 干 of other Traditional characters, and as Simplified text writes it.
+    article(4, title="干部培训", title_original="幹部培訓", body="社区干部参加培训", body_original="社區幹部參加培訓",
+            original_script="traditional"),
+    article(5, title="若干意见", title_original="若干意見", body="关于社区工作的若干意见",
+            body_original="關於社區工作的若干意見", original_script="traditional"),
+    article(6, title="防范干预", body="避免干预社区自治", body_original="避免干预社区自治", original_script="simplified"),
+]
+
+
+def test_a_character_simplified_text_keeps_is_found_as_stored_or_published_not_as_t2s_makes_it(archive):
+    # Searched alone, 乾 was asked for as 干 too: every article holding 干 (干部, 若干, 干预) was a
+    # hit ranked as high as 乾's, and they filled the pool of newest matches before 乾's were
+    # reached; the article whose 乾 was stored as 干 was found among them by chance only.
+    archive.store_batch([page()], QIAN)
+    titles = partial(found_titles, archive)
+    assert titles("乾") == ["乾隆年间的故事", "街道换新颜", "陕西见闻"]
+    hits = {h.article_id: h for h in search(archive, "乾")}
+    # The snippet shows where the word is: in the published text, where the stored one lacks it.
+    assert "清代【乾】隆皇帝南巡" in hits[1].snippet and "社區的街道很【乾】淨" in hits[2].snippet
+    # Checked on the candidates of a word the index finds: there too.
+    assert titles("乾 街道") == ["街道换新颜"]
+    assert titles("乾 社区") == ["街道换新颜"]
+    # Words of more characters are converted as the crawl converts text; 干 finds every 干 stored.
+    assert titles("乾淨") == ["街道换新颜"] and titles("乾隆") == ["乾隆年间的故事"]
+    everything = ["干部培训", "若干意见", "街道换新颜", "防范干预", "陕西见闻"]
+    assert titles("干") == everything
+    # A word with no such character is unchanged: 於 is one (Simplified keeps it as a surname), 幹 not.
+    assert titles("幹") == everything
+    assert titles("於") == ["若干意见"]
+    # An export narrowed to a word finds what search finds.
+    assert sorted(row[0] for row in export_rows(archive, ["title"], query="乾")) == titles("乾")
+
+
+def test_the_search_command_finds_traditional_words_and_a_character_simplified_text_keeps(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], QIAN + [
+        article(7, title="经济会议召开", title_original="經濟會議召開", body="全省经济工作会议",
+                body_original="全省經濟工作會議", original_script="traditional"),
+    ])
+    archive.close()
+
+    def printed(query: str) -> list[str]:
+        done = archive_command("search", query, archive=archive_url)
+        assert done.returncode == 0 and done.stderr == "", (query, done.stderr)
+        return done.stdout.splitlines()
+
+    assert [line.split("  ")[-2:] for line in printed("乾")[::2]] == [
+        ["乾隆年间的故事", "[#1]"], ["陕西见闻", "[#3]"], ["街道换新颜", "[#2]"],
+    ]
+    assert printed("乾")[5] == "    社區的街道很【乾】淨"
+    for query in ("經濟", "會議", "经济"):
+        [heading, snippet] = printed(query)
+        assert heading.endswith("经济会议召开  [#7]") and "【" in snippet, query
+
+
 def test_latin_letters_and_digits_are_found_in_either_width(archive):
     # Papers set Latin letters and digits half or full width, and the archive stores them as set.
     archive.store_batch([page()], [
@@ -132,6 +197,28 @@ def test_title_matches_rank_first_and_pages_follow_the_ranking(archive):
         assert [h.title for h in hits] == ["乡村振兴在路上", "普通新闻"]
         assert hits[0].rank > hits[1].rank
         assert [h.title for h in search(archive, query, limit=1, offset=1)] == ["普通新闻"]
+
+
+def test_a_heading_holding_the_word_outranks_any_body_repeating_it(archive):
+    # A reader searching a term expects the articles headed with it first: its title, then its
+    # 副题 or 引题, however often another article's body repeats it (short bodies repeating a
+    # word dozens of times are lists, notices, captions).
+    archive.store_batch([page(1)], [
+        article(1, 1, title="普通新闻", body="养老服务，" * 40 + "其他内容"),
+        article(2, 1, title="养老服务进社区", body="本报讯 " + "其他内容" * 50),
+        article(3, 1, title="一篇", subtitle="社区养老服务新探索", body="本报讯 养老服务。" + "其他内容" * 50),
+        article(4, 1, title="另一篇", pretitle="聚焦养老服务", body="本报讯 养老服务。" + "其他内容" * 50),
+        article(5, 1, title="第五篇", body="本报讯 养老服务。" + "其他内容" * 50),
+        article(6, 1, title="无关", body="完全无关的文字"),
+    ])
+    for query in ("养老服务", "养老"):
+        hits = search(archive, query)
+        assert [h.article_id for h in hits] == [2, 4, 3, 1, 5], query
+        ranks = [h.rank for h in hits]
+        assert ranks[0] > ranks[1] == ranks[2] > ranks[3] > ranks[4], query
+    # Every word of a query counts: headed with one, an article outranks one repeating both in its body.
+    archive.store_batch([page(1)], [article(7, 1, title="第七篇", body="养老服务，其他内容。" * 30)])
+    assert [h.article_id for h in search(archive, "养老服务 其他内容")][0] == 2
 
 
 def test_filters_by_paper_dates_and_section(archive):
@@ -748,7 +835,7 @@ def test_sqlite_reads_the_queue_first_however_many_articles_the_filters_name(sql
     # ones among them (0.75 s for a decade at a million articles): the queue must lead.
     archive = open_archive(sqlite_url)
     fill(archive)
-    queued = _QUEUED.format(join=_QUEUE_FIRST["sqlite"], joins=_FILTER_JOINS, where=" AND i.issue_date <= :until")
+    queued = _QUEUED.format(columns="a.body", join=_QUEUE_FIRST["sqlite"], joins=_FILTER_JOINS, where=" AND i.issue_date <= :until")
     plain = queued.replace("CROSS JOIN", "JOIN")
     with archive.engine.connect() as conn:
         plans = [[row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"), {"until": "2030-01-01"})]
@@ -798,7 +885,7 @@ def test_sqlite_search_ending_before_the_newest_issue_or_starting_near_it_walks_
 def test_postgresql_search_asks_the_index_even_where_the_planner_would_read_the_table(postgres_url):
     archive = open_archive(postgres_url)
     fill(archive)
-    candidates = "EXPLAIN " + _CANDIDATES["postgresql"].format(joins="", floor="", where="")
+    candidates = "EXPLAIN " + _CANDIDATES["postgresql"].format(columns="a.body", joins="", floor="", where="")
     params = {"match": "'社会' & '会工' & '工作'", "highest": (1 << 63) - 1, "n": POOL}
     plans = []
     with archive.engine.connect() as conn:

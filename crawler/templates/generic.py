@@ -64,11 +64,6 @@ _BANNER_HEIGHT = 120
 # A site's decoration by its file's or its class's name: a logo, a banner, a background (bg).
 _DECORATION_NAME = re.compile(r"logo|banner|masthead|(?:^|[\W_])bg(?:$|[\W_\d])", re.I)
 
-
-def _side(img, side: str) -> int | None:
-    """An image's width or height in pixels, set as an attribute or in its style, else None."""
-    size = _SIDE.match(img.get(side) or declarations(img.get("style")).get(side) or "")
-    return int(size[1]) if size else None
 # A picture linked to its own file (a larger print) is the article's; one linked to a page is
 # an advert's or another article's (a related item's thumbnail).
 _PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|webp)(?:$|[?#])", re.I)
@@ -98,6 +93,12 @@ _HAN = re.compile(f"[{HAN}]")
 
 def _tag(element) -> str:
     return element.tag if isinstance(element.tag, str) else ""
+
+
+def _side(img, side: str) -> int | None:
+    """An image's width or height in pixels, set as an attribute or in its style, else None."""
+    size = _SIDE.match(img.get(side) or declarations(img.get("style")).get(side) or "")
+    return int(size[1]) if size else None
 
 
 def _inline_text(element, depth: int = 0) -> str:

@@ -336,18 +336,19 @@ def style_sheet(tree: etree._Element, texts: Sequence[str] = ()) -> StyleSheet |
 
 
 _STYLE_OPENING = re.compile("<style", re.I)
+
+
+def _to_closing(tag: str) -> str:
+    """A pattern of the text up to an element's closing tag, read by runs of characters but "<"."""
+    return rf"[^<]*(?:<(?!/{tag}\s*>)[^<]*)*"
+
+
 # A <style> element, or an HTML comment, a <noscript> (a <style> inside one is none to a
 # browser that runs scripts) or a <script> (whose text is no markup: "<!--" or "<style" in its
 # strings opens nothing). Read from left to right, what begins first holds: a comment takes
 # in a <style> it holds, and a sheet its old "<!-- ... -->" wrapping (rules a browser applies).
 # "<!-->" and "<!--->" close at once. Each runs to its end by runs of the characters that cannot
 # end it (a lazy ".*?" tried the end at every character: some 25 µs a site's inline script).
-
-
-def _to_closing(tag: str) -> str:
-    return rf"[^<]*(?:<(?!/{tag}\s*>)[^<]*)*"
-
-
 _STYLE_ELEMENT = re.compile(
     rf"<!--(?:-?>|[^-]*(?:-(?!->)[^-]*)*-->)|<noscript\b{_to_closing('noscript')}</noscript\s*>"
     rf"|<script\b{_to_closing('script')}</script\s*>|<style\b([^>]*)>({_to_closing('style')})</style\s*>", re.I)

@@ -508,6 +508,62 @@ def test_a_centred_line_after_a_picture_in_a_paragraph_not_centred_stays_text():
     assert article.paragraphs == [PARAGRAPHS[0], "会议现场", *PARAGRAPHS[1:]]
 
 
+
+# A CMS article page: the site's logo in its header, a banner or a heading's decoration laid
+# over the content container, the article's own picture centred with its caption in the text.
+HEADLINE_PICTURE = CENTRED.format("<img src=/uploads/2023/01/pic.jpg width=600 height=400>") + CENTRED.format("会议现场")
+
+
+def cms_page(before_title: str = "", in_title: str = "", in_text: str = "") -> str:
+    return page('<div class=header><a href="/"><img src="/images/logo.png" alt="某某网"></a></div>'
+                '<div class=nav><a href="/">首页</a><a href="/news/">新闻</a></div>'
+                f'<div class="main-content">{before_title}<h1>{in_title}{HEADLINE}</h1>'
+                f'<div class=info>2023-01-31 来源：某某网</div>'
+                f'<div class=article>{FIRST}{in_text}{HEADLINE_PICTURE}{REST}</div></div>'
+                '<div class=footer>版权所有 某某网</div>')
+
+
+@pytest.mark.parametrize(("before_title", "in_title", "in_text"), [
+    # A site's banner in the content container over the title: by its place, its shape, its name.
+    ('<img src="/uploads/2023/01/3.jpg">', "", ""),
+    ('<div class=ad><img src="/uploads/2023/01/top_1.jpg" width="980" height="110"></div>', "", ""),
+    ("", "", '<p><img src="/uploads/2023/01/3.jpg" width="960" height="90"></p>'),
+    ("", "", '<p><img src="/uploads/2023/01/3.jpg" style="width: 960px; height: 90px"></p>'),
+    ("", "", '<p><img src="/skin/default/banner2.jpg"></p>'),
+    ("", "", '<p><img src="/images/site_logo.png"></p>'),
+    ("", "", '<p><img src="/images/1.jpg" class="top-banner"></p>'),
+    # A heading's decoration: an image in the heading, one laid under the text.
+    ("", '<img src="/skin/default/title_icon.jpg">', ""),
+    ('<img src="/skin/default/2.jpg" style="position:absolute; top:0; left:0; z-index:-1">', "", ""),
+    ("", "", '<img src="/skin/default/2.jpg" style="position: absolute; z-index: -1">'),
+    # A link to the site's home is the site's logo.
+    ("", "", '<p><a href="http://x.cn/"><img src="/images/2.jpg"></a></p>'),
+])
+def test_a_banner_logo_or_headings_decoration_in_the_text_region_is_no_picture(before_title, in_title, in_text):
+    """The fallback stored a site's banner or logo, or a heading's decoration, laid over the text
+    region as one of the article's pictures."""
+    article = FounderArticle(cms_page(before_title, in_title, in_text), "http://x.cn/a/2023/0131/1.html")
+    assert (article.extraction, article.title) == ("fallback", HEADLINE)
+    assert [(i.url, i.caption) for i in article.images] == [("http://x.cn/uploads/2023/01/pic.jpg", "会议现场")]
+    assert article.paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize("picture", [
+    # A picture in a figure over the title (an HTML5 page's lead picture), a tall one, a wide
+    # one of a picture's shape, one whose path holds "bg" or "logo" in a folder's name only.
+    ("<figure><img src=/uploads/2023/01/lead.jpg width=980 height=400><figcaption>会场全景</figcaption></figure>", "", ""),
+    ("", "", '<p style="text-align: center"><img src="/uploads/2023/01/2.jpg" width="300" height="600"></p><p>图为社工入户走访。</p>'),
+    ("", "", '<p><img src="/uploads/2023/01/2.jpg" width="800" height="300"></p><p>图为社工入户走访。</p>'),
+    ("", "", '<p><img src="/upload/logos-bg/2023/2.jpg"></p><p>图为社工入户走访。</p>'),
+])
+def test_a_real_picture_beside_the_decorations_rules_stays_with_its_caption(picture):
+    article = FounderArticle(cms_page(*picture), "http://x.cn/a/2023/0131/1.html")
+    found = [(i.url.rsplit("/", 1)[1], i.caption) for i in article.images]
+    assert found[-1] == ("pic.jpg", "会议现场") and len(found) == 2
+    assert found[0][1] in ("会场全景", "图为社工入户走访。")
+    assert article.paragraphs == PARAGRAPHS
+
+
 # Old CMS pages set a picture in a cell beside the text's cell, or in the row over or under it.
 TEXT_CELL = f"<td valign=top>{paragraphs(PARAGRAPHS)}</td>"
 LONG_CAPTION = "2022年春节前夕，汕尾市双百社工开展走访行动，为困难群众送去慰问品。"
@@ -548,18 +604,21 @@ def test_a_picture_beside_the_text_in_the_pages_layout_table_is_no_picture_of_it
 
 
 # An article of the sample off its template (its content region renamed), a picture set in its
-# text after the first paragraph, its caption under it, and a share icon after the text.
+# text after the first paragraph, its caption under it, a share icon after the text, and the
+# site's banner strip over the text.
 OFF_TEMPLATE = "content_306501.htm"
 REGION_PICTURE = "../../../images/2023-01/31/01/res306501_01_attpic_brief.jpg"
+REGION_BANNER = '<P><IMG src="../../../images/top_2023.jpg" width=960 height=90></P>'
 
 
 def _off_template(name: str, html: str) -> str:
     if name != OFF_TEMPLATE:
         return html
     assert html.count("<div id=ozoom") == 1 and html.count("<!--</npm:article-content>-->") == 1
-    first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
-    html = (html[:first] + f'<P align=center><IMG src="{REGION_PICTURE}" width=400></P><P>圖為會議現場。</P>'
-            + html[first:])
+    opening = html.index("-->", html.index("<npm:article-content>")) + len("-->")
+    first = html.index("</P>", opening) + len("</P>")
+    html = (html[:opening] + REGION_BANNER + html[opening:first]
+            + f'<P align=center><IMG src="{REGION_PICTURE}" width=400></P><P>圖為會議現場。</P>' + html[first:])
     return (html.replace("<div id=ozoom", "<div id=newbody")
             .replace("<!--</npm:article-content>-->", "<P><IMG src=share.png width=16 height=16></P><!--</npm:article-content>-->"))
 
@@ -572,7 +631,8 @@ def off_template(request, tmp_path):
 
 def test_a_crawled_page_off_its_template_stores_its_pictures_and_captions(off_template):
     """Through a real crawl: the picture in the text of a page the generic extractor read was not
-    stored, and its caption was a paragraph of the body."""
+    stored, and its caption was a paragraph of the body; the site's banner over the text was
+    stored as a picture of it."""
     archive = off_template
     [(article, body, extraction)] = sql_rows(archive, "SELECT id, body, extraction FROM articles WHERE url LIKE :u",
                                              u=f"%/{OFF_TEMPLATE}")

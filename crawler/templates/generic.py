@@ -17,7 +17,7 @@ from html import escape
 from lxml.html import tostring
 from parsel import Selector
 
-from crawler.templates.hiding import StyleSheet, off_screen, shown, shown_line, style_sheet
+from crawler.templates.hiding import StyleSheet, declarations, number, off_screen, shown, shown_line, style_sheet
 from crawler.templates.text import HAN, collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -33,6 +33,7 @@ _CHROME_TAGS = frozenset(("header", "nav", "footer", "aside"))
 _OWN_PARTS = frozenset(("header", "footer"))
 _ARTICLES = frozenset(("article", "section", "main"))
 _HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+_ANY_HEADING = _HEADINGS | {"h1"}
 _HEADLINE_NAME = re.compile(r"title|biaoti", re.I)
 _HEADLINE_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)|font-size\s*:\s*(?:(?:1[89]|[2-9]\d)px|(?:1[4-9]|[2-9]\d)pt|x+-large)", re.I)
 _FONT_SIZE = re.compile(r"\s*\+?(\d)")
@@ -57,6 +58,12 @@ _ICON = 50
 _NOT_A_PHOTO = re.compile(r"logo|banner|qr_?code|erweima|ewm|weixin|wechat|二维码|二維碼|扫一扫|掃一掃|扫码|掃碼|关注|關注", re.I)
 _CAPTION = 120  # characters of text a block beside the text holds at most with its picture: a caption
 _SIDE = re.compile(r"\s*(\d+)\s*(?:px)?\s*$", re.I)
+# A banner is a strip: this many times as wide as it is high, and this many pixels high at most.
+_BANNER = 4
+_BANNER_HEIGHT = 120
+# A site's decoration by its file's or its class's name: a logo, a banner, a background (bg).
+_DECORATION_NAME = re.compile(r"logo|banner|masthead|(?:^|[\W_])bg(?:$|[\W_\d])", re.I)
+
 # A picture linked to its own file (a larger print) is the article's; one linked to a page is
 # an advert's or another article's (a related item's thumbnail).
 _PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|webp)(?:$|[?#])", re.I)
@@ -86,6 +93,12 @@ _HAN = re.compile(f"[{HAN}]")
 
 def _tag(element) -> str:
     return element.tag if isinstance(element.tag, str) else ""
+
+
+def _side(img, side: str) -> int | None:
+    """An image's width or height in pixels, set as an attribute or in its style, else None."""
+    size = _SIDE.match(img.get(side) or declarations(img.get("style")).get(side) or "")
+    return int(size[1]) if size else None
 
 
 def _inline_text(element, depth: int = 0) -> str:
@@ -150,6 +163,33 @@ def _own_chrome(element) -> bool:
     if tag in _CHROME_TAGS and not (tag in _OWN_PARTS and any(_tag(a) in _ARTICLES for a in element.iterancestors())):
         return True
     return bool(_CHROME_NAME.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
+
+
+def _site_image(img) -> bool:
+    """Whether an image is the page's, not the article's: an icon (a side set under _ICON
+    pixels), a spacer .gif, one linked to a page (an advert, a related item; the site's home:
+    its logo), one in the page's chrome, or the site's decoration laid over the text, as
+    readability-style extractors tell it: a banner's shape (a strip at least _BANNER times as
+    wide as it is high, of _BANNER_HEIGHT pixels at most), a file or a class named so (logo,
+    banner, a background), one in a heading (its icon) or laid under the text (a negative
+    z-index)."""
+    width, height = (_side(img, side) for side in ("width", "height"))
+    if any(size is not None and size < _ICON for size in (width, height)):
+        return True
+    if (link := next(img.iterancestors("a"), None)) is not None and (href := (link.get("href") or "").strip()):
+        if not _PICTURE_FILE.search(href):
+            return True
+    if _SPACER.search((img.get("src") or "").strip()) or _chrome(img):
+        return True
+    if width is not None and height is not None and height <= _BANNER_HEIGHT and width >= _BANNER * height:
+        return True
+    name = (img.get("src") or "").strip().rsplit("/", 1)[-1]
+    if _DECORATION_NAME.search(name) or _DECORATION_NAME.search(f"{img.get('id') or ''} {img.get('class') or ''}"):
+        return True
+    style = declarations(img.get("style"))
+    if style.get("position") in ("absolute", "fixed") and (number(style.get("z-index")) or 0) < 0:
+        return True
+    return any(_tag(node) in _ANY_HEADING for node in img.iterancestors())
 
 
 def _headline_set(element, text: str) -> bool:
@@ -295,18 +335,25 @@ class GenericArticle:
         self.title
         return self._region
 
-    @staticmethod
-    def no_picture(img) -> bool:
-        """Whether an image in the region is no picture of the article: an icon (a side set
-        under _ICON pixels), a spacer .gif, one linked to a page (an advert, a related item),
-        or one in the page's chrome the region holds."""
-        for side in ("width", "height"):
-            if (size := _SIDE.match(img.get(side) or "")) and int(size[1]) < _ICON:
-                return True
-        if (link := next(img.iterancestors("a"), None)) is not None and (href := (link.get("href") or "").strip()):
-            if not _PICTURE_FILE.search(href):
-                return True
-        return bool(_SPACER.search((img.get("src") or "").strip())) or _chrome(img)
+    def no_picture(self, img) -> bool:
+        """Whether an image in the region is no picture of the article (_site_image), or is set
+        before the title in the region (a banner over the headline; a <figure>, an HTML5 page's
+        lead picture with its caption, is the article's)."""
+        return _site_image(img) or (img in self._before_title and next(img.iterancestors("figure"), None) is None)
+
+    @cached_property
+    def _before_title(self) -> frozenset:
+        """The images of the region set before its title heading, where the region holds it."""
+        heading, region = self._title_element, self._region
+        if heading is None or region is None or region not in heading.iterancestors():
+            return frozenset()
+        found = []
+        for element in region.iter():
+            if element is heading:
+                return frozenset(found)
+            if _tag(element) == "img":
+                found.append(element)
+        return frozenset()
 
     @cached_property
     def beside(self) -> list:
@@ -316,7 +363,7 @@ class GenericArticle:
         article's frame (its other cells add little text to the region's, as the region's frame
         is judged: a page's layout table holds its menus and columns too). A cell with a link in
         its text (a related item), with more than a caption's text, in the page's chrome or CSS
-        hides, or without a picture (no_picture: an advert linked to its page, an icon; a logo,
+        hides, or without a picture (_site_image: an advert linked to its page, an icon; a logo,
         a QR code) is none."""
         region = self._region
         cell = None if region is None else next((node for node in (region, *region.iterancestors()) if _tag(node) in _FRAME_LIMITS), None)
@@ -357,7 +404,7 @@ class GenericArticle:
             known = self._picture_cells[cell] = (
                 plain <= _CAPTION and not linked and not _chrome(cell) and not self._hidden(cell)
                 and not _NOT_A_PHOTO.search(_inline_text(cell))
-                and any(not self.no_picture(img) and not _NOT_A_PHOTO.search(" ".join(img.attrib.values()))
+                and any(not _site_image(img) and not _NOT_A_PHOTO.search(" ".join(img.attrib.values()))
                         for img in cell.iter("img")))
         return known
 

@@ -1103,6 +1103,26 @@ def test_an_articles_line_naming_a_source_author_date_or_copyright_stays(line):
     assert clean_body("".join(map(paragraph, lines))).paragraphs == lines
 
 
+# Lines that hold a 来源 or 作者 label, whether the cleaner takes them out as an info line or not.
+LABELLED_LINES = [
+    *(line for line, kind in INFO_LINES.items() if kind == "boilerplate:meta" and ("源" in line or "作者" in line)),
+    "来源：某某日报 / 作者：张三 / 发布时间：2023-01-31",
+    *(line for line in ARTICLE_LINES if "源" in line or "作者" in line),
+]
+
+
+@pytest.mark.parametrize("line", LABELLED_LINES)
+def test_the_page_object_reads_its_source_and_author_from_the_info_line_the_cleaner_takes_out(line):
+    """The page object and the cleaner read one info-line grammar: the page object named 张三 the
+    author of 作者：张三 摄影：李四, which the cleaner keeps as the paper's line, and read nothing
+    of a line whose fields a / parts, which the cleaner takes out."""
+    from crawler.templates.founder import info_author, info_source
+
+    lines = [line, LEAD, REAL[0]]
+    taken = clean_body("".join(map(paragraph, lines))).paragraphs == lines[1:]
+    assert bool(info_source(lines) or info_author(lines)) == taken
+
+
 def test_the_closing_source_note_is_still_recorded_under_a_cms_info_line():
     info = "来源：某某日报　作者：张三　发布时间：2023-01-31　【打印】【关闭】"
     body = "".join(map(paragraph, [info, LEAD, "来源：中国社会报", "（责任编辑：李四）", "版权所有 某某日报社 未经授权不得转载"]))

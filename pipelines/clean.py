@@ -22,7 +22,9 @@ from lxml import etree
 from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
 from crawler.templates.hiding import StyleSheet, hidden
-from crawler.templates.text import CELL_GAP, HAN, HTML_SPACE, INFO_LINE, TOOLS, WIDGET_GAP, Layout, html_blanks, source_blank
+from crawler.templates.text import (
+    CELL_GAP, HAN, HTML_SPACE, INFO_FIELD_AND_DATE, INFO_LINE, TOOLS, WIDGET_GAP, Layout, html_blanks, source_blank,
+)
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
@@ -569,11 +571,17 @@ def _boilerplate(text: str, rules=_BOILERPLATE) -> str | None:
 _CELL_RULES = [rule for rule in _BOILERPLATE if rule[0] != "boilerplate:separator"]
 
 
+def _field_and_date(kind: str | None, text: str) -> bool:
+    """Whether ``text``, which ``kind`` says is boilerplate, is an info line of one field and a
+    date, which a chart's or a table's credit inside the text reads as too."""
+    return kind == "boilerplate:meta" and bool(INFO_FIELD_AND_DATE.fullmatch(text))
+
+
 def _without_widget_cells(row: str, removals: list[Removal]) -> str:
     """A table row's line (cells joined by CELL_GAP) without the cells that are site widgets."""
     kept = []
     for cell in row.split(CELL_GAP):
-        if kind := _boilerplate(cell.strip(), _CELL_RULES):
+        if (kind := _boilerplate(cell.strip(), _CELL_RULES)) and not _field_and_date(kind, cell.strip()):
             removals.append(Removal(kind, cell.strip()))
         else:
             kept.append(cell)
@@ -625,6 +633,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
     zero_width = ""
     farmed = _one_title_per_line(paras)
     after_label = False
+    closing: list[tuple[int, int]] = []  # info lines of a field and a date kept: their indexes in ``kept`` and ``removals``
     for index, para in enumerate(paras):
         text = para.text
         if label := _LABEL.search(text):
@@ -642,7 +651,10 @@ def _clean(paras: list[_Para]) -> CleanResult:
             text = _cut(text, _farms(para), removals)
         if not text:
             continue
-        if kind := _boilerplate(text):
+        # Inside the text a field and a date is a credit; closing it (nothing kept after it), an info line.
+        if credit := bool((kind := _boilerplate(text)) and _field_and_date(kind, text) and kept):
+            kind = None
+        if kind:
             removals.append(Removal(kind, text))
             continue
         if CELL_GAP in text and not (text := _without_widget_cells(text, removals)):
@@ -651,8 +663,13 @@ def _clean(paras: list[_Para]) -> CleanResult:
             related.append(len(kept))
         if related and text == para.text and _list_item(para):  # only an item after a heading counts
             linked.add(len(kept))
+        if credit:
+            closing.append((len(kept), len(removals)))
         kept.append(text)
         zero_width += para.zero_width
+    while closing and closing[-1][0] == len(kept) - 1:
+        _, removed_at = closing.pop()
+        removals.insert(removed_at, Removal("boilerplate:meta", kept.pop()))
     # The widget is its heading and the titles it links to: a story after it is the paper's.
     while related and linked.issuperset(range(related[-1] + 1, len(kept))):
         start = related.pop()

@@ -1062,7 +1062,6 @@ INFO_LINES = {
     "【字体：大 中 小】 分享到：微博 微信": "boilerplate:tools",
     "来源：某某日报\u3000作者：张三\u3000发布时间：2023-01-31\u3000【打印】【关闭】": "boilerplate:meta",
     "发布时间：2023-01-31 10:30:00 来源：某某日报 点击：123": "boilerplate:meta",
-    "2023-01-31 来源：某某日报": "boilerplate:meta",
     "（责任编辑：李四）": "boilerplate:meta",
     "责编：李四 王五": "boilerplate:meta",
     "版权所有 某某日报社 未经授权不得转载": "boilerplate:copyright",
@@ -1077,6 +1076,36 @@ def test_a_cms_pages_info_line_goes(line, script):
     result = clean_body("".join(map(paragraph, lines)))
     assert result.paragraphs == [lines[0], lines[2]]
     assert [(r.kind, r.text) for r in result.removals] == [(INFO_LINES[line], lines[1])]
+
+
+# A source and a date: a CMS page's info line where it opens or closes the text, a chart's or a
+# table's credit inside it.
+CREDITS = ["来源：国家统计局 2023-01-31", "2023-01-31 来源：国家统计局"]
+FIGURES = "<table><tr><td>地区</td><td>社工站</td></tr><tr><td>广东</td><td>1600</td></tr></table>"
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+@pytest.mark.parametrize("credit", CREDITS)
+def test_a_credit_of_a_source_and_a_date_inside_the_text_stays(credit, script):
+    """Taken for a CMS info line (a source and a date), a table's credit went out of the text."""
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    lead, credit, last = convert(LEAD), convert(credit), convert(REAL[0])
+    result = clean_body(paragraph(lead) + FIGURES + paragraph(credit) + paragraph(last))
+    assert result.paragraphs == [lead, "地区｜社工站", "广东｜1600", credit, last]
+    assert result.removals == []
+
+
+@pytest.mark.parametrize("line", ["2023-01-31 来源：某某日报", "来源：某某日报 2023-01-31", "來源：某某日報 2023年1月31日 10:30"])
+@pytest.mark.parametrize("where", ["opening", "closing"])
+def test_a_source_and_a_date_opening_or_closing_the_text_is_its_info_line(line, where):
+    """Over the text, or under it (before the editor's line and the copyright, which go too),
+    a source and a date are the page's info line."""
+    editor, notice = "（责任编辑：李四）", "版权所有 某某日报社 未经授权不得转载"
+    lines = [line, LEAD, REAL[0]] if where == "opening" else [LEAD, REAL[0], line, editor, notice]
+    result = clean_body("".join(map(paragraph, lines)))
+    assert result.paragraphs == [LEAD, REAL[0]]
+    assert [(r.kind, r.text) for r in result.removals] == [("boilerplate:meta", line)] + (
+        [] if where == "opening" else [("boilerplate:meta", editor), ("boilerplate:copyright", notice)])
 
 
 # Lines of an article that name a source, an author, a date or a copyright: one field alone is

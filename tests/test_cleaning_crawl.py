@@ -84,6 +84,13 @@ RELATED_WIDGET = f"<p>{RELATED_LINES[0]}</p><ul>" + "".join(
     for n, line in enumerate(RELATED_LINES[1:])) + "</ul>"
 
 
+# A CMS page's info line of a date and a source over the text, and a table of figures with its
+# credit, a source and a date too, between it and the first paragraph.
+CREDITED = "content_306516.htm"
+CREDITED_INFO = "2023-01-31 來源：某某日報"
+CREDITED_TABLE = "<table><tr><td>地區</td><td>社工站</td></tr><tr><td>廣東</td><td>1600</td></tr></table><P>來源：國家統計局 2023-01-31</P>"
+
+
 # Linked and unlinked titles in turn, a paragraph of their own after the first paragraph.
 MIXED_FARM = "content_306508.htm"
 MIXED_TITLES = SPAM_TITLES[8:16]
@@ -142,6 +149,9 @@ def _spam(name: str, html: str) -> str:
     if name == NOSCRIPT_SHEETED:
         assert html.count("</HEAD>") == 1 and html.count(START) == 1
         return html.replace("</HEAD>", NOSCRIPT_SHEET).replace(START, f"{START}<P class=n4>{NOSCRIPT_LINE}</P>")
+    if name == CREDITED:
+        assert html.count(START) == 1
+        return html.replace(START, f"{START}<P>{CREDITED_INFO}</P>{CREDITED_TABLE}")
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     if name == NOTED:
@@ -287,3 +297,13 @@ def test_a_style_sheet_inside_noscript_hides_no_line_of_the_stored_text(spammed,
     [(body,)] = sql_rows(spammed, "SELECT body FROM articles WHERE url LIKE :u", u=f"%/{NOSCRIPT_SHEETED}")
     assert body == f"{NOSCRIPT_LINE}\n{bodies[NOSCRIPT_SHEETED]}"
     assert removals(spammed, NOSCRIPT_SHEETED) == []
+
+
+def test_a_tables_credit_is_stored_in_the_text_and_a_cms_info_line_over_it_is_not(spammed, bodies):
+    """A source and a date under a table inside the text (来源：国家统计局 2023-01-31) went out of
+    the stored text as the page's info line; the same fields over the text are one."""
+    [(body, source)] = sql_rows(spammed, "SELECT body, source FROM articles WHERE url LIKE :u", u=f"%/{CREDITED}")
+    # Normalised: no blank beside Chinese.
+    assert body == "\n".join(["地区｜社工站", "广东｜1600", "来源：国家统计局2023-01-31", bodies[CREDITED]])
+    assert source == "来源：某某日报"
+    assert removals(spammed, CREDITED) == [("boilerplate:meta", CREDITED_INFO)]

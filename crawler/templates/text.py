@@ -7,7 +7,7 @@ import threading
 from lxml import etree
 
 __all__ = [
-    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "INFO_AUTHOR", "INFO_LINE", "INFO_SOURCE", "Layout", "TOOLS",
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "INFO_AUTHOR", "INFO_FIELD_AND_DATE", "INFO_LINE", "INFO_SOURCE", "Layout", "TOOLS",
     "WIDGET_GAP", "block_lines", "collapse", "drop_keeping_tail", "has_text", "html_blanks", "line", "lines", "parse",
     "source_blank", "text",
 ]
@@ -363,6 +363,10 @@ def _info_line(fields: str) -> re.Pattern:
 # Two fields or more, one of them a label only an info line sets. Fields are atomic: a line of
 # dates that fails would be tried every way it can be split.
 INFO_LINE = _info_line(rf"(?:(?>{_LABEL})|(?>{_FIELD})(?=.*?{_NAME}))(?:{WIDGET_GAP}*+(?>{_FIELD}))+")
+# One labelled field and a date: 来源：国家统计局 2023-01-31 credits a chart or a table inside the
+# text as a CMS heads a page with 2023-01-31 来源：某某日报, so it is an info line only where it
+# opens or closes the text.
+INFO_FIELD_AND_DATE = _info_line(rf"(?>{_LABEL}){WIDGET_GAP}*+(?>{_DATE})|(?>{_DATE}){WIDGET_GAP}*+(?>{_LABEL})")
 # The 来源 and 作者 fields of an info line: the label and the value (a 来源 inside a word,
 # 资金来源, is none).
 INFO_SOURCE = re.compile(rf"(?:^|(?<={WIDGET_GAP}))({_SOURCE_NAME}){_COLON}({_VALUE})")

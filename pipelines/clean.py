@@ -23,7 +23,8 @@ from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
 from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.text import (
-    CELL_GAP, HAN, HTML_SPACE, INFO_FIELD_AND_DATE, INFO_LINE, TOOLS, WIDGET_GAP, Layout, html_blanks, source_blank,
+    CELL_GAP, HAN, HTML_SPACE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SOCIAL, TOOLS, WIDGET_GAP, Layout, html_blanks,
+    source_blank,
 )
 
 __all__ = [
@@ -496,8 +497,7 @@ def _line(pattern: str) -> re.Pattern:
 
 
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期.)?)?"
-_SOCIAL = ("微信", "微博", "新浪微博", "[腾騰][讯訊]微博", "QQ空[间間]", "QQ好友", "QQ", "朋友圈", "豆瓣", "人人[网網]")
-_SHARE = "|".join(("分享[到至]?", "[复複]制[链鏈]接", *_SOCIAL))
+_SHARE = "|".join(("分享[到至]?", "[复複]制[链鏈]接", *SOCIAL))
 _TOOL = "|".join(TOOLS)
 # An editor's name line: 责任编辑：李四, （责编：李四 王五）.
 _EDITOR_NAME = r"[^\s:：︰﹕()（）\[\]【】。！？!?，,；;、]{1,12}"
@@ -512,7 +512,7 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
     # The heading of a site's (or a kit's) block of links: 友情链接：, left behind by the farm after it.
     ("boilerplate:navigation", 20, _line(r"友情[链鏈]接")),
     ("boilerplate:tools", 40, _widget(*TOOLS)),
-    ("boilerplate:share", 60, _line(rf"分享[到至]?(?:{_S}|{'|'.join(_SOCIAL)}|[复複]制[链鏈]接)*")),
+    ("boilerplate:share", 60, _line(SHARE_WIDGET)),
     ("boilerplate:share", 30, _line(
         r"[扫掃]一[扫掃]\s*在?手[机機]上?打[开開](?:[当當]前[页頁]|本[页頁]|本文)?|(?:手[机機]|微信)[扫掃]一[扫掃]")),
     # Share by QR code: 用微信扫描二维码 分享至好友和朋友圈, 手机扫码阅读. A sentence about a QR
@@ -651,13 +651,15 @@ def _clean(paras: list[_Para]) -> CleanResult:
             text = _cut(text, _farms(para), removals)
         if not text:
             continue
+        if not (kind := _boilerplate(text)) and CELL_GAP in text:
+            if not (text := _without_widget_cells(text, removals)):
+                continue
+            kind = _boilerplate(text)  # the cells left may together be an info line
         # Inside the text a field and a date is a credit; closing it (nothing kept after it), an info line.
-        if credit := bool((kind := _boilerplate(text)) and _field_and_date(kind, text) and kept):
+        if credit := bool(kind and _field_and_date(kind, text) and kept):
             kind = None
         if kind:
             removals.append(Removal(kind, text))
-            continue
-        if CELL_GAP in text and not (text := _without_widget_cells(text, removals)):
             continue
         if _boilerplate(text, [_RELATED]):
             related.append(len(kept))

@@ -889,11 +889,51 @@ def test_a_table_row_is_one_paragraph_its_cells_joined():
 
 
 def test_a_row_of_widgets_loses_its_widget_cells_and_keeps_the_rest():
-    info = "<table><tr><td>发布日期：2022-02-22</td><td>来源：广州市民政局</td><td>【打印】【关闭】</td><td>分享到：微信 微博</td></tr></table>"
-    result = clean_body(f"{info}<p>甲。</p><table><tr><td>首页</td><td>上一篇</td></tr><tr><td>广东</td><td>-</td></tr></table>")
-    assert result.paragraphs == ["发布日期：2022-02-22｜来源：广州市民政局", "甲。", "广东｜-"]
+    dated = "<table><tr><td>2022-02-22</td><td>广州市民政局</td><td>【打印】【关闭】</td><td>分享到：微信 微博</td></tr></table>"
+    result = clean_body(f"{dated}<p>甲。</p><table><tr><td>首页</td><td>上一篇</td></tr><tr><td>广东</td><td>-</td></tr></table>")
+    assert result.paragraphs == ["2022-02-22｜广州市民政局", "甲。", "广东｜-"]
     assert [(r.kind, r.text) for r in result.removals] == [
         ("boilerplate:tools", "【打印】【关闭】"), ("boilerplate:share", "分享到：微信 微博"), ("boilerplate:navigation", "首页｜上一篇")]
+
+
+# A CMS page's info line laid out as a table row, a field a cell, beside its widgets' cells or
+# with each label in a cell before its value's.
+# The row's removals, and the source and author the page object reads from it.
+INFO_ROWS = {
+    "<td>发布日期：2022-02-22</td><td>来源：广州市民政局</td><td>【打印】【关闭】</td><td>分享到：微信 微博</td>": (
+        [("boilerplate:meta", "发布日期：2022-02-22｜来源：广州市民政局｜【打印】【关闭】｜分享到：微信 微博")],
+        "来源：广州市民政局", ""),
+    "<td>来源：某某日报</td><td>作者：张三</td><td>发布时间：2023-01-31 10:00</td><td>分享到：</td>": (
+        [("boilerplate:meta", "来源：某某日报｜作者：张三｜发布时间：2023-01-31 10:00｜分享到：")], "来源：某某日报", "张三"),
+    "<td>来源：</td><td>某某日报</td><td>作者：</td><td>张三</td><td>发布时间：</td><td>2023-01-31</td>": (
+        [("boilerplate:meta", "来源：｜某某日报｜作者：｜张三｜发布时间：｜2023-01-31")], "来源：某某日报", "张三"),
+    # A widget the info line's grammar does not know: the cells left are the info line.
+    "<td>来源：某某日报</td><td>作者：张三</td><td>发布时间：2023-01-31</td><td>返回首页</td>": (
+        [("boilerplate:navigation", "返回首页"), ("boilerplate:meta", "来源：某某日报｜作者：张三｜发布时间：2023-01-31")],
+        "", ""),
+}
+
+
+@pytest.mark.parametrize("row", INFO_ROWS)
+def test_a_row_whose_cells_together_are_an_info_line_goes(row):
+    """The same fields in one line went; laid out a cell each, the row stayed in the text."""
+    from crawler.templates import FounderArticle
+
+    removed, source, author = INFO_ROWS[row]
+    result = clean_body(f"<p>{LEAD}</p><table><tr>{row}</tr></table><p>{REAL[0]}</p>")
+    assert result.paragraphs == [LEAD, REAL[0]]
+    assert [(r.kind, r.text) for r in result.removals] == removed
+    # Over the text, the row names the article's source and author.
+    body = f"<table><tr>{row}</tr></table>" + "".join(map(paragraph, [LEAD, *REAL[:3]]))
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    assert (article.source, article.byline) == (source, author)
+
+
+def test_a_row_of_a_date_and_a_source_goes_over_the_text_and_stays_in_a_table_inside_it():
+    row = "<tr><td>2023-01-31</td><td>来源：国家统计局</td></tr>"
+    figures = f"<table><tr><td>地区</td><td>社工站</td></tr>{row}</table>"
+    assert clean_body(f"<table>{row}</table><p>{LEAD}</p>").paragraphs == [LEAD]
+    assert clean_body(f"<p>{LEAD}</p>{figures}<p>{REAL[0]}</p>").paragraphs == [LEAD, "地区｜社工站", "2023-01-31｜来源：国家统计局", REAL[0]]
 
 
 def test_an_unclosed_font_on_every_line_loses_no_line():
@@ -1062,6 +1102,7 @@ INFO_LINES = {
     "【字体：大 中 小】 分享到：微博 微信": "boilerplate:tools",
     "来源：某某日报\u3000作者：张三\u3000发布时间：2023-01-31\u3000【打印】【关闭】": "boilerplate:meta",
     "发布时间：2023-01-31 10:30:00 来源：某某日报 点击：123": "boilerplate:meta",
+    "来源：某某日报 作者：张三 发布时间：2023-01-31 10:30 分享到：微信 微博": "boilerplate:meta",
     "（责任编辑：李四）": "boilerplate:meta",
     "责编：李四 王五": "boilerplate:meta",
     "版权所有 某某日报社 未经授权不得转载": "boilerplate:copyright",

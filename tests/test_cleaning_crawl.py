@@ -91,6 +91,12 @@ CREDITED_INFO = "2023-01-31 來源：某某日報"
 CREDITED_TABLE = "<table><tr><td>地區</td><td>社工站</td></tr><tr><td>廣東</td><td>1600</td></tr></table><P>來源：國家統計局 2023-01-31</P>"
 
 
+# A CMS page's info line over the text laid out as a table row, a field a cell, its share
+# widget in a cell of its own.
+INFO_ROW = "content_306518.htm"
+INFO_ROW_CELLS = ["來源：某某日報", "作者：張三", "發佈時間：2023-01-31 10:00", "分享到：微信 微博"]
+
+
 # Linked and unlinked titles in turn, a paragraph of their own after the first paragraph.
 MIXED_FARM = "content_306508.htm"
 MIXED_TITLES = SPAM_TITLES[8:16]
@@ -152,6 +158,9 @@ def _spam(name: str, html: str) -> str:
     if name == CREDITED:
         assert html.count(START) == 1
         return html.replace(START, f"{START}<P>{CREDITED_INFO}</P>{CREDITED_TABLE}")
+    if name == INFO_ROW:
+        assert html.count(START) == 1
+        return html.replace(START, START + "<table><tr>" + "".join(f"<td>{cell}</td>" for cell in INFO_ROW_CELLS) + "</tr></table>")
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     if name == NOTED:
@@ -307,3 +316,10 @@ def test_a_tables_credit_is_stored_in_the_text_and_a_cms_info_line_over_it_is_no
     assert body == "\n".join(["地区｜社工站", "广东｜1600", "来源：国家统计局2023-01-31", bodies[CREDITED]])
     assert source == "来源：某某日报"
     assert removals(spammed, CREDITED) == [("boilerplate:meta", CREDITED_INFO)]
+
+
+def test_an_info_line_laid_out_as_a_table_row_is_not_stored_in_the_text_and_names_source_and_author(spammed, bodies):
+    """A cell a field, the row stayed in the stored text where the same fields in one line went."""
+    [(body, source, byline)] = sql_rows(spammed, "SELECT body, source, byline FROM articles WHERE url LIKE :u", u=f"%/{INFO_ROW}")
+    assert (body, source, byline) == (bodies[INFO_ROW], "来源：某某日报", "张三")
+    assert removals(spammed, INFO_ROW) == [("boilerplate:meta", "｜".join(INFO_ROW_CELLS))]

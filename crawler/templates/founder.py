@@ -733,7 +733,8 @@ def source_note(line: str) -> str:
     if (line.rstrip().endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line))
             and _SOURCE_NOTE.match(note[1])):
         return note[1]
-    if (note := _LABELLED_LINE.fullmatch(line)) and _SOURCE_LINE.match(note[1]):
+    # A CMS page's info line (来源：…｜作者：…｜发布时间：…) is no note: its 来源 field is (info_source).
+    if (note := _LABELLED_LINE.fullmatch(line)) and _SOURCE_LINE.match(note[1]) and not INFO_LINE.fullmatch(line):
         return note[1]
     return ""
 

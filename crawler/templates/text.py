@@ -7,9 +7,9 @@ import threading
 from lxml import etree
 
 __all__ = [
-    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "INFO_AUTHOR", "INFO_FIELD_AND_DATE", "INFO_LINE", "INFO_SOURCE", "Layout", "TOOLS",
-    "WIDGET_GAP", "block_lines", "collapse", "drop_keeping_tail", "has_text", "html_blanks", "line", "lines", "parse",
-    "source_blank", "text",
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "INFO_AUTHOR", "INFO_FIELD_AND_DATE", "INFO_LINE", "INFO_SOURCE",
+    "Layout", "SHARE_WIDGET", "SOCIAL", "TOOLS", "WIDGET_GAP", "block_lines", "collapse", "drop_keeping_tail", "has_text",
+    "html_blanks", "line", "lines", "parse", "source_blank", "text",
 ]
 
 HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
@@ -325,16 +325,21 @@ def _broken(nodes: list) -> list[str]:
 
 # --- a CMS page's info line ---------------------------------------------------------------
 # The line a CMS sets over or under an article: labelled fields (来源：…, 作者：…, 发布时间：…,
-# 点击：…), a date, the site's tools, in any order: 来源：某某日报　作者：张三　发布时间：2023-01-31
-# 【打印】【关闭】. One grammar for the cleaner, which takes the line out of the text
-# (boilerplate:meta), and the page objects, which read its 来源 and 作者 as the article's source
-# and byline: a line one of them read and the other did not lost its fields or kept them twice.
+# 点击：…), a date, the site's tools and share widget, in any order:
+# 来源：某某日报　作者：张三　发布时间：2023-01-31　【打印】【关闭】. One grammar for the cleaner, which
+# takes the line out of the text (boilerplate:meta), and the page objects, which read its 来源 and
+# 作者 as the article's source and byline: a line one of them read and the other did not lost its
+# fields or kept them twice.
+
 # What parts the words of a site's widget line (首页 | 版面导航) and an info line's fields.
 WIDGET_GAP = r"[\s|｜/·•・>＞»›→:：,，、\[\]【】()（）-]"
 # A site's tools: 听全文, 打印, 关闭, 收藏, 字体：大 中 小.
 TOOLS = (
     "[听聽]全文", "打印(?:本[页頁]|此[页頁]|本文)?", "[关關][闭閉](?:窗口|本[页頁])?", "收藏(?:本[页頁])?",
     "字[号號体體]\\s*[:：]?\\s*[大中小](?:\\s*[大中小]){1,2}")
+SOCIAL = ("微信", "微博", "新浪微博", "[腾騰][讯訊]微博", "QQ空[间間]", "QQ好友", "QQ", "朋友圈", "豆瓣", "人人[网網]")
+# A share widget: 分享到：微信 微博.
+SHARE_WIDGET = rf"分享[到至]?(?:{WIDGET_GAP}|{'|'.join(SOCIAL)}|[复複]制[链鏈]接)*"
 # A label's colon. A row of cells (CELL_GAP between them) may set the label in one cell and its
 # value in the next: 来源：｜某某日报.
 _COLON = rf"\s*[:：︰﹕][\s{CELL_GAP}]*"
@@ -352,7 +357,7 @@ _NAME = (
 )
 _LABEL = rf"{_NAME}{_VALUE}"
 _FIELD = (
-    rf"{_LABEL}|(?:作者|[编編][辑輯]|日期|[时時][间間]|字[数數]){_COLON}{_VALUE}|{_DATE}|{'|'.join(TOOLS)}"
+    rf"{_LABEL}|(?:作者|[编編][辑輯]|日期|[时時][间間]|字[数數]){_COLON}{_VALUE}|{_DATE}|{'|'.join(TOOLS)}|{SHARE_WIDGET}"
 )
 
 

@@ -23,8 +23,8 @@ from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
 from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.text import (
-    CELL_GAP, HAN, HTML_SPACE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SOCIAL, TOOLS, WIDGET_GAP, Layout, html_blanks,
-    source_blank,
+    CELL_GAP, HAN, HTML_SPACE, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SOCIAL, TOOLS, WIDGET_GAP,
+    Layout, html_blanks, source_blank,
 )
 
 __all__ = [
@@ -658,6 +658,8 @@ def _clean(paras: list[_Para]) -> CleanResult:
         # Inside the text a field and a date is a credit; closing it (nothing kept after it), an info line.
         if credit := bool(kind and _field_and_date(kind, text) and kept):
             kind = None
+        elif not kind and index == 0 and INFO_AUTHOR_LINE.fullmatch(text):
+            kind = "boilerplate:meta"  # the page's byline, which the page object reads (founder.info_author)
         if kind:
             removals.append(Removal(kind, text))
             continue

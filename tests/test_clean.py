@@ -1173,6 +1173,24 @@ def test_an_articles_line_naming_a_source_author_date_or_copyright_stays(line):
     assert clean_body("".join(map(paragraph, lines))).paragraphs == lines
 
 
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_lone_author_line_opening_the_text_goes_and_is_the_byline(script):
+    """作者：张三 alone over the text is the page's byline: it stayed in the text and was stored as
+    no byline. Inside the text or closing it, it is a line of the text's own."""
+    from crawler.templates import FounderArticle
+
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    author, lead, rest = convert("作者：张三"), convert(LEAD), [convert(line) for line in REAL[:3]]
+    opening = clean_body("".join(map(paragraph, [author, lead, *rest])))
+    assert opening.paragraphs == [lead, *rest]
+    assert [(r.kind, r.text) for r in opening.removals] == [("boilerplate:meta", author)]
+    article = FounderArticle(f"<html><body><div id=ozoom>{''.join(map(paragraph, [author, lead, *rest]))}</div></body></html>",
+                             "http://x.cn/html/2023-01/31/content_1.htm")
+    assert article.byline == convert("张三")
+    for lines in ([lead, author, *rest], [lead, *rest, author]):
+        assert clean_body("".join(map(paragraph, lines))).paragraphs == lines
+
+
 # Lines that hold a 来源 or 作者 label, whether the cleaner takes them out as an info line or not.
 LABELLED_LINES = [
     *(line for line, kind in INFO_LINES.items() if kind == "boilerplate:meta" and ("源" in line or "作者" in line)),

@@ -97,6 +97,13 @@ INFO_ROW = "content_306518.htm"
 INFO_ROW_CELLS = ["來源：某某日報", "作者：張三", "發佈時間：2023-01-31 10:00", "分享到：微信 微博"]
 
 
+# A 作者 line alone over the text of an article that names no byline, and such a line inside the
+# text of one that does (its lead line), after its first paragraph.
+AUTHOR_LINE = "作者：張三"
+AUTHORED = "content_306514.htm"
+AUTHOR_INSIDE = "content_306517.htm"
+
+
 # Linked and unlinked titles in turn, a paragraph of their own after the first paragraph.
 MIXED_FARM = "content_306508.htm"
 MIXED_TITLES = SPAM_TITLES[8:16]
@@ -161,6 +168,12 @@ def _spam(name: str, html: str) -> str:
     if name == INFO_ROW:
         assert html.count(START) == 1
         return html.replace(START, START + "<table><tr>" + "".join(f"<td>{cell}</td>" for cell in INFO_ROW_CELLS) + "</tr></table>")
+    if name == AUTHORED:
+        assert html.count(START) == 1
+        return html.replace(START, f"{START}<P>{AUTHOR_LINE}</P>")
+    if name == AUTHOR_INSIDE:
+        first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
+        return html[:first] + f"<P>{AUTHOR_LINE}</P>" + html[first:]
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     if name == NOTED:
@@ -323,3 +336,16 @@ def test_an_info_line_laid_out_as_a_table_row_is_not_stored_in_the_text_and_name
     [(body, source, byline)] = sql_rows(spammed, "SELECT body, source, byline FROM articles WHERE url LIKE :u", u=f"%/{INFO_ROW}")
     assert (body, source, byline) == (bodies[INFO_ROW], "来源：某某日报", "张三")
     assert removals(spammed, INFO_ROW) == [("boilerplate:meta", "｜".join(INFO_ROW_CELLS))]
+
+
+def test_a_lone_author_line_over_the_text_is_stored_as_the_byline_and_not_in_the_text(spammed, bodies, unspammed):
+    """作者：张三 alone over the text stayed in the stored text and the byline stayed empty; a 作者
+    line inside the text is the text's own, and names no byline."""
+    query = "SELECT body, byline FROM articles WHERE url LIKE :u"
+    [(body, byline)] = sql_rows(spammed, query, u=f"%/{AUTHORED}")
+    assert (body, byline) == (bodies[AUTHORED], "张三")
+    assert removals(spammed, AUTHORED) == [("boilerplate:meta", AUTHOR_LINE)]
+    [(body, byline)] = sql_rows(spammed, query, u=f"%/{AUTHOR_INSIDE}")
+    first, rest = bodies[AUTHOR_INSIDE].split("\n", 1)
+    assert (body, byline) == ("\n".join([first, "作者：张三", rest]), sql_rows(unspammed, query, u=f"%/{AUTHOR_INSIDE}")[0][1])
+    assert removals(spammed, AUTHOR_INSIDE) == []

@@ -28,7 +28,7 @@ from crawler.templates.generic import GenericArticle
 from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet, style_texts
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
-    BLOCKS, CELLS, INFO_AUTHOR, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
+    BLOCKS, CELLS, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
     drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line, parse, text as _text,
 )
 
@@ -753,7 +753,9 @@ def info_source(lines: Sequence[str]) -> str:
 
 def info_author(lines: Sequence[str]) -> str:
     """The 作者 field's value (张三) of a CMS page's info line opening or closing an article's
-    text (see info_source), or ""."""
+    text (see info_source), or of a 作者 line alone opening it (which the cleaner takes out), or ""."""
+    if lines and "作者" in lines[0] and (alone := INFO_AUTHOR_LINE.fullmatch(lines[0])):
+        return alone[2]
     return _info_field(lines, ("作者",), INFO_AUTHOR, whole=False)
 
 
@@ -1312,7 +1314,8 @@ class FounderArticle(_FounderFile):
         """The title block's 作者, else a lead line such as ■ 本报记者 皮磊 (alone or run in before the
         first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author; without
         the mark before it (■, ◎ …), wherever it was read: the title block's row kept it; else the
-        作者 field of a CMS page's info line opening or closing the text."""
+        作者 field of a CMS page's info line opening or closing the text, or of a 作者 line alone
+        opening it (info_author)."""
         if self._title_block["byline"]:
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.

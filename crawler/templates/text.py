@@ -7,7 +7,7 @@ import threading
 from lxml import etree
 
 __all__ = [
-    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "INFO_AUTHOR", "INFO_FIELD_AND_DATE", "INFO_LINE", "INFO_SOURCE",
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "INFO_AUTHOR", "INFO_AUTHOR_LINE", "INFO_FIELD_AND_DATE", "INFO_LINE", "INFO_SOURCE",
     "Layout", "SHARE_WIDGET", "SOCIAL", "TOOLS", "WIDGET_GAP", "block_lines", "collapse", "drop_keeping_tail", "has_text",
     "html_blanks", "line", "lines", "parse", "source_blank", "text",
 ]
@@ -376,3 +376,5 @@ INFO_FIELD_AND_DATE = _info_line(rf"(?>{_LABEL}){WIDGET_GAP}*+(?>{_DATE})|(?>{_D
 # 资金来源, is none).
 INFO_SOURCE = re.compile(rf"(?:^|(?<={WIDGET_GAP}))({_SOURCE_NAME}){_COLON}({_VALUE})")
 INFO_AUTHOR = re.compile(rf"(?:^|(?<={WIDGET_GAP}))(作者){_COLON}({_VALUE})")
+# A 作者 field alone on its line: opening the text, the page's byline; elsewhere the text's own.
+INFO_AUTHOR_LINE = _info_line(rf"(作者){_COLON}({_VALUE})")

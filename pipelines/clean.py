@@ -671,14 +671,14 @@ def _clean(paras: list[_Para]) -> CleanResult:
             closing.append((len(kept), len(removals)))
         kept.append(text)
         zero_width += para.zero_width
-    while closing and closing[-1][0] == len(kept) - 1:
-        _, removed_at = closing.pop()
-        removals.insert(removed_at, Removal("boilerplate:meta", kept.pop()))
     # The widget is its heading and the titles it links to: a story after it is the paper's.
     while related and linked.issuperset(range(related[-1] + 1, len(kept))):
         start = related.pop()
         removals += [Removal("boilerplate:related", text) for text in kept[start:]]
         del kept[start:]
+    while closing and closing[-1][0] == len(kept) - 1:
+        _, removed_at = closing.pop()
+        removals.insert(removed_at, Removal("boilerplate:meta", kept.pop()))
     if zero_width:
         removals.append(Removal("spam:zero-width", _describe_zero_width(zero_width)))
     return CleanResult(kept, removals)

@@ -1136,17 +1136,26 @@ def test_a_credit_of_a_source_and_a_date_inside_the_text_stays(credit, script):
     assert result.removals == []
 
 
+# What follows the text, and what of it goes.
+UNDER_THE_TEXT = {
+    "opening": ("", []),
+    "closing": (paragraph("（责任编辑：李四）") + paragraph("版权所有 某某日报社 未经授权不得转载"),
+                [("boilerplate:meta", "（责任编辑：李四）"), ("boilerplate:copyright", "版权所有 某某日报社 未经授权不得转载")]),
+    "over a related list": ('<p>相关新闻</p><p><a href="http://x/1.htm">某市召开社会工作会议</a></p>',
+                            [("boilerplate:related", "相关新闻"), ("boilerplate:related", "某市召开社会工作会议")]),
+}
+
+
 @pytest.mark.parametrize("line", ["2023-01-31 来源：某某日报", "来源：某某日报 2023-01-31", "來源：某某日報 2023年1月31日 10:30"])
-@pytest.mark.parametrize("where", ["opening", "closing"])
+@pytest.mark.parametrize("where", UNDER_THE_TEXT)
 def test_a_source_and_a_date_opening_or_closing_the_text_is_its_info_line(line, where):
-    """Over the text, or under it (before the editor's line and the copyright, which go too),
-    a source and a date are the page's info line."""
-    editor, notice = "（责任编辑：李四）", "版权所有 某某日报社 未经授权不得转载"
-    lines = [line, LEAD, REAL[0]] if where == "opening" else [LEAD, REAL[0], line, editor, notice]
-    result = clean_body("".join(map(paragraph, lines)))
+    """Over the text, or under it (before the page's widgets, which go too), a source and a date
+    are the page's info line."""
+    widgets, removed = UNDER_THE_TEXT[where]
+    lines = [line, LEAD, REAL[0]] if where == "opening" else [LEAD, REAL[0], line]
+    result = clean_body("".join(map(paragraph, lines)) + widgets)
     assert result.paragraphs == [LEAD, REAL[0]]
-    assert [(r.kind, r.text) for r in result.removals] == [("boilerplate:meta", line)] + (
-        [] if where == "opening" else [("boilerplate:meta", editor), ("boilerplate:copyright", notice)])
+    assert [(r.kind, r.text) for r in result.removals] == [("boilerplate:meta", line), *removed]
 
 
 # Lines of an article that name a source, an author, a date or a copyright: one field alone is

@@ -22,7 +22,10 @@ from lxml import etree
 from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
 from crawler.templates.hiding import StyleSheet, hidden
-from crawler.templates.text import CELL_GAP, HAN, HTML_SPACE, Layout, html_blanks, source_blank
+from crawler.templates.text import (
+    CELL_GAP, HAN, HTML_SPACE, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SOCIAL, TOOLS, WIDGET_GAP,
+    Layout, html_blanks, source_blank,
+)
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
@@ -480,7 +483,7 @@ def _list_like(para: _Para) -> bool:
 
 # --- boilerplate --------------------------------------------------------------------------
 
-_S = r"[\s|｜/·•・>＞»›→:：,，、\[\]【】()（）-]"  # what separates the words of a widget
+_S = WIDGET_GAP  # what separates the words of a widget
 
 
 def _widget(*words: str, lead: str = "") -> re.Pattern:
@@ -494,28 +497,8 @@ def _line(pattern: str) -> re.Pattern:
 
 
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期.)?)?"
-_SOCIAL = ("微信", "微博", "新浪微博", "[腾騰][讯訊]微博", "QQ空[间間]", "QQ好友", "QQ", "朋友圈", "豆瓣", "人人[网網]")
-_SHARE = "|".join(("分享[到至]?", "[复複]制[链鏈]接", *_SOCIAL))
-_TOOLS = (
-    "[听聽]全文", "打印(?:本[页頁]|此[页頁]|本文)?", "[关關][闭閉](?:窗口|本[页頁])?", "收藏(?:本[页頁])?",
-    "字[号號体體]\\s*[:：]?\\s*[大中小](?:\\s*[大中小]){1,2}")
-_TOOL = "|".join(_TOOLS)
-# The info line a CMS sets over or under an article: labelled fields (来源：…, 作者：…, 发布时间：…,
-# 点击：…), a date, the tools, in any order. One labelled field alone may be the paper's own line
-# (来源：中国社会报 closes an article, 作者：… a byline), and a sentence that mentions 来源 has more
-# than a field's value (punctuation, a clause): the line goes where it holds two fields or more,
-# one of them a label only a page's info line sets (来源, 发布时间, 点击, 责任编辑, …).
-_META_VALUE = r"[^\s:：︰﹕|｜【】\[\]()（）。！？!?，,；;、“”]{1,30}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-_META_NAME = (
-    r"(?:(?:本文|文章|稿件|信息|新[闻聞])?[来來]源|稿源|(?:[发發][布佈]|[发發]表|更新|上[传傳])(?:[时時][间間]|日期)"
-    r"|[点點][击擊](?:[数數]|量|率|次[数數])?|[浏瀏][览覽](?:[数數]|量|次[数數])?|[阅閱][读讀](?:[数數]|量|次[数數])"
-    r"|[责責]任[编編][辑輯]|[责責][编編])\s*[:：︰﹕]"
-)
-_META_LABEL = rf"{_META_NAME}\s*{_META_VALUE}"
-_META_FIELD = (
-    rf"{_META_LABEL}|(?:作者|[编編][辑輯]|日期|[时時][间間]|字[数數])\s*[:：︰﹕]\s*{_META_VALUE}"
-    rf"|\d{{4}}\s*[-./年]\s*\d{{1,2}}\s*[-./月]\s*\d{{1,2}}\s*日?(?:\s*\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?|{_TOOL}"
-)
+_SHARE = "|".join(("分享[到至]?", "[复複]制[链鏈]接", *SOCIAL))
+_TOOL = "|".join(TOOLS)
 # An editor's name line: 责任编辑：李四, （责编：李四 王五）.
 _EDITOR_NAME = r"[^\s:：︰﹕()（）\[\]【】。！？!?，,；;、]{1,12}"
 _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it applies to, pattern
@@ -528,8 +511,8 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
     ("boilerplate:navigation", 80, _line(r"(?:[上下]一篇\s*[:：][^。！？]*){1,2}")),
     # The heading of a site's (or a kit's) block of links: 友情链接：, left behind by the farm after it.
     ("boilerplate:navigation", 20, _line(r"友情[链鏈]接")),
-    ("boilerplate:tools", 40, _widget(*_TOOLS)),
-    ("boilerplate:share", 60, _line(rf"分享[到至]?(?:{_S}|{'|'.join(_SOCIAL)}|[复複]制[链鏈]接)*")),
+    ("boilerplate:tools", 40, _widget(*TOOLS)),
+    ("boilerplate:share", 60, _line(SHARE_WIDGET)),
     ("boilerplate:share", 30, _line(
         r"[扫掃]一[扫掃]\s*在?手[机機]上?打[开開](?:[当當]前[页頁]|本[页頁]|本文)?|(?:手[机機]|微信)[扫掃]一[扫掃]")),
     # Share by QR code: 用微信扫描二维码 分享至好友和朋友圈, 手机扫码阅读. A sentence about a QR
@@ -539,9 +522,8 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
         r"(?:分享[至到](?:好友和朋友圈|朋友圈|好友|微信)|在?(?:手[机機]上?)?(?:打[开開]|[阅閱][读讀]|[浏瀏][览覽]))")),
     # A "follow us" line: 关注 · 广州政府网. Without the dot it may be a real heading (关注民生).
     ("boilerplate:share", 30, _line(r"[关關]注\s*[·•・]\s*\S{1,20}?(?:[网網]|微博|微信|公[众眾][号號]|客[户戶]端)")),
-    # Fields are atomic: a line of dates that fails would be tried every way it can be split.
-    ("boilerplate:meta", 160, _line(
-        rf"(?:(?>{_META_LABEL})|(?>{_META_FIELD})(?=.*?{_META_NAME}))(?:{_S}*+(?>{_META_FIELD}))+")),
+    # A CMS page's info line (crawler/templates/text.py): two fields or more, 来源：…　作者：…
+    ("boilerplate:meta", 160, INFO_LINE),
     ("boilerplate:meta", 60, _line(rf"(?:[责責]任[编編][辑輯]|[责責][编編])\s*[:：︰﹕]?\s*{_EDITOR_NAME}(?:\s+{_EDITOR_NAME}){{0,3}}")),
     # A line of tools and share buttons together: 【字体：大 中 小】 分享到：微博 微信.
     ("boilerplate:tools", 80, _line(
@@ -589,11 +571,17 @@ def _boilerplate(text: str, rules=_BOILERPLATE) -> str | None:
 _CELL_RULES = [rule for rule in _BOILERPLATE if rule[0] != "boilerplate:separator"]
 
 
+def _field_and_date(kind: str | None, text: str) -> bool:
+    """Whether ``text``, which ``kind`` says is boilerplate, is an info line of one field and a
+    date, which a chart's or a table's credit inside the text reads as too."""
+    return kind == "boilerplate:meta" and bool(INFO_FIELD_AND_DATE.fullmatch(text))
+
+
 def _without_widget_cells(row: str, removals: list[Removal]) -> str:
     """A table row's line (cells joined by CELL_GAP) without the cells that are site widgets."""
     kept = []
     for cell in row.split(CELL_GAP):
-        if kind := _boilerplate(cell.strip(), _CELL_RULES):
+        if (kind := _boilerplate(cell.strip(), _CELL_RULES)) and not _field_and_date(kind, cell.strip()):
             removals.append(Removal(kind, cell.strip()))
         else:
             kept.append(cell)
@@ -645,6 +633,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
     zero_width = ""
     farmed = _one_title_per_line(paras)
     after_label = False
+    closing: list[tuple[int, int]] = []  # info lines of a field and a date kept: their indexes in ``kept`` and ``removals``
     for index, para in enumerate(paras):
         text = para.text
         if label := _LABEL.search(text):
@@ -662,15 +651,24 @@ def _clean(paras: list[_Para]) -> CleanResult:
             text = _cut(text, _farms(para), removals)
         if not text:
             continue
-        if kind := _boilerplate(text):
+        if not (kind := _boilerplate(text)) and CELL_GAP in text:
+            if not (text := _without_widget_cells(text, removals)):
+                continue
+            kind = _boilerplate(text)  # the cells left may together be an info line
+        # Inside the text a field and a date is a credit; closing it (nothing kept after it), an info line.
+        if credit := bool(kind and _field_and_date(kind, text) and kept):
+            kind = None
+        elif not kind and index == 0 and INFO_AUTHOR_LINE.fullmatch(text):
+            kind = "boilerplate:meta"  # the page's byline, which the page object reads (founder.info_author)
+        if kind:
             removals.append(Removal(kind, text))
-            continue
-        if CELL_GAP in text and not (text := _without_widget_cells(text, removals)):
             continue
         if _boilerplate(text, [_RELATED]):
             related.append(len(kept))
         if related and text == para.text and _list_item(para):  # only an item after a heading counts
             linked.add(len(kept))
+        if credit:
+            closing.append((len(kept), len(removals)))
         kept.append(text)
         zero_width += para.zero_width
     # The widget is its heading and the titles it links to: a story after it is the paper's.
@@ -678,6 +676,9 @@ def _clean(paras: list[_Para]) -> CleanResult:
         start = related.pop()
         removals += [Removal("boilerplate:related", text) for text in kept[start:]]
         del kept[start:]
+    while closing and closing[-1][0] == len(kept) - 1:
+        _, removed_at = closing.pop()
+        removals.insert(removed_at, Removal("boilerplate:meta", kept.pop()))
     if zero_width:
         removals.append(Removal("spam:zero-width", _describe_zero_width(zero_width)))
     return CleanResult(kept, removals)

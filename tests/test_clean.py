@@ -889,11 +889,51 @@ def test_a_table_row_is_one_paragraph_its_cells_joined():
 
 
 def test_a_row_of_widgets_loses_its_widget_cells_and_keeps_the_rest():
-    info = "<table><tr><td>发布日期：2022-02-22</td><td>来源：广州市民政局</td><td>【打印】【关闭】</td><td>分享到：微信 微博</td></tr></table>"
-    result = clean_body(f"{info}<p>甲。</p><table><tr><td>首页</td><td>上一篇</td></tr><tr><td>广东</td><td>-</td></tr></table>")
-    assert result.paragraphs == ["发布日期：2022-02-22｜来源：广州市民政局", "甲。", "广东｜-"]
+    dated = "<table><tr><td>2022-02-22</td><td>广州市民政局</td><td>【打印】【关闭】</td><td>分享到：微信 微博</td></tr></table>"
+    result = clean_body(f"{dated}<p>甲。</p><table><tr><td>首页</td><td>上一篇</td></tr><tr><td>广东</td><td>-</td></tr></table>")
+    assert result.paragraphs == ["2022-02-22｜广州市民政局", "甲。", "广东｜-"]
     assert [(r.kind, r.text) for r in result.removals] == [
         ("boilerplate:tools", "【打印】【关闭】"), ("boilerplate:share", "分享到：微信 微博"), ("boilerplate:navigation", "首页｜上一篇")]
+
+
+# A CMS page's info line laid out as a table row, a field a cell, beside its widgets' cells or
+# with each label in a cell before its value's.
+# The row's removals, and the source and author the page object reads from it.
+INFO_ROWS = {
+    "<td>发布日期：2022-02-22</td><td>来源：广州市民政局</td><td>【打印】【关闭】</td><td>分享到：微信 微博</td>": (
+        [("boilerplate:meta", "发布日期：2022-02-22｜来源：广州市民政局｜【打印】【关闭】｜分享到：微信 微博")],
+        "来源：广州市民政局", ""),
+    "<td>来源：某某日报</td><td>作者：张三</td><td>发布时间：2023-01-31 10:00</td><td>分享到：</td>": (
+        [("boilerplate:meta", "来源：某某日报｜作者：张三｜发布时间：2023-01-31 10:00｜分享到：")], "来源：某某日报", "张三"),
+    "<td>来源：</td><td>某某日报</td><td>作者：</td><td>张三</td><td>发布时间：</td><td>2023-01-31</td>": (
+        [("boilerplate:meta", "来源：｜某某日报｜作者：｜张三｜发布时间：｜2023-01-31")], "来源：某某日报", "张三"),
+    # A widget the info line's grammar does not know: the cells left are the info line.
+    "<td>来源：某某日报</td><td>作者：张三</td><td>发布时间：2023-01-31</td><td>返回首页</td>": (
+        [("boilerplate:navigation", "返回首页"), ("boilerplate:meta", "来源：某某日报｜作者：张三｜发布时间：2023-01-31")],
+        "", ""),
+}
+
+
+@pytest.mark.parametrize("row", INFO_ROWS)
+def test_a_row_whose_cells_together_are_an_info_line_goes(row):
+    """The same fields in one line went; laid out a cell each, the row stayed in the text."""
+    from crawler.templates import FounderArticle
+
+    removed, source, author = INFO_ROWS[row]
+    result = clean_body(f"<p>{LEAD}</p><table><tr>{row}</tr></table><p>{REAL[0]}</p>")
+    assert result.paragraphs == [LEAD, REAL[0]]
+    assert [(r.kind, r.text) for r in result.removals] == removed
+    # Over the text, the row names the article's source and author.
+    body = f"<table><tr>{row}</tr></table>" + "".join(map(paragraph, [LEAD, *REAL[:3]]))
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    assert (article.source, article.byline) == (source, author)
+
+
+def test_a_row_of_a_date_and_a_source_goes_over_the_text_and_stays_in_a_table_inside_it():
+    row = "<tr><td>2023-01-31</td><td>来源：国家统计局</td></tr>"
+    figures = f"<table><tr><td>地区</td><td>社工站</td></tr>{row}</table>"
+    assert clean_body(f"<table>{row}</table><p>{LEAD}</p>").paragraphs == [LEAD]
+    assert clean_body(f"<p>{LEAD}</p>{figures}<p>{REAL[0]}</p>").paragraphs == [LEAD, "地区｜社工站", "2023-01-31｜来源：国家统计局", REAL[0]]
 
 
 def test_an_unclosed_font_on_every_line_loses_no_line():
@@ -1062,7 +1102,7 @@ INFO_LINES = {
     "【字体：大 中 小】 分享到：微博 微信": "boilerplate:tools",
     "来源：某某日报\u3000作者：张三\u3000发布时间：2023-01-31\u3000【打印】【关闭】": "boilerplate:meta",
     "发布时间：2023-01-31 10:30:00 来源：某某日报 点击：123": "boilerplate:meta",
-    "2023-01-31 来源：某某日报": "boilerplate:meta",
+    "来源：某某日报 作者：张三 发布时间：2023-01-31 10:30 分享到：微信 微博": "boilerplate:meta",
     "（责任编辑：李四）": "boilerplate:meta",
     "责编：李四 王五": "boilerplate:meta",
     "版权所有 某某日报社 未经授权不得转载": "boilerplate:copyright",
@@ -1077,6 +1117,45 @@ def test_a_cms_pages_info_line_goes(line, script):
     result = clean_body("".join(map(paragraph, lines)))
     assert result.paragraphs == [lines[0], lines[2]]
     assert [(r.kind, r.text) for r in result.removals] == [(INFO_LINES[line], lines[1])]
+
+
+# A source and a date: a CMS page's info line where it opens or closes the text, a chart's or a
+# table's credit inside it.
+CREDITS = ["来源：国家统计局 2023-01-31", "2023-01-31 来源：国家统计局"]
+FIGURES = "<table><tr><td>地区</td><td>社工站</td></tr><tr><td>广东</td><td>1600</td></tr></table>"
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+@pytest.mark.parametrize("credit", CREDITS)
+def test_a_credit_of_a_source_and_a_date_inside_the_text_stays(credit, script):
+    """Taken for a CMS info line (a source and a date), a table's credit went out of the text."""
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    lead, credit, last = convert(LEAD), convert(credit), convert(REAL[0])
+    result = clean_body(paragraph(lead) + FIGURES + paragraph(credit) + paragraph(last))
+    assert result.paragraphs == [lead, "地区｜社工站", "广东｜1600", credit, last]
+    assert result.removals == []
+
+
+# What follows the text, and what of it goes.
+UNDER_THE_TEXT = {
+    "opening": ("", []),
+    "closing": (paragraph("（责任编辑：李四）") + paragraph("版权所有 某某日报社 未经授权不得转载"),
+                [("boilerplate:meta", "（责任编辑：李四）"), ("boilerplate:copyright", "版权所有 某某日报社 未经授权不得转载")]),
+    "over a related list": ('<p>相关新闻</p><p><a href="http://x/1.htm">某市召开社会工作会议</a></p>',
+                            [("boilerplate:related", "相关新闻"), ("boilerplate:related", "某市召开社会工作会议")]),
+}
+
+
+@pytest.mark.parametrize("line", ["2023-01-31 来源：某某日报", "来源：某某日报 2023-01-31", "來源：某某日報 2023年1月31日 10:30"])
+@pytest.mark.parametrize("where", UNDER_THE_TEXT)
+def test_a_source_and_a_date_opening_or_closing_the_text_is_its_info_line(line, where):
+    """Over the text, or under it (before the page's widgets, which go too), a source and a date
+    are the page's info line."""
+    widgets, removed = UNDER_THE_TEXT[where]
+    lines = [line, LEAD, REAL[0]] if where == "opening" else [LEAD, REAL[0], line]
+    result = clean_body("".join(map(paragraph, lines)) + widgets)
+    assert result.paragraphs == [LEAD, REAL[0]]
+    assert [(r.kind, r.text) for r in result.removals] == [("boilerplate:meta", line), *removed]
 
 
 # Lines of an article that name a source, an author, a date or a copyright: one field alone is
@@ -1101,6 +1180,44 @@ ARTICLE_LINES = [
 def test_an_articles_line_naming_a_source_author_date_or_copyright_stays(line):
     lines = [LEAD, line, REAL[0]]
     assert clean_body("".join(map(paragraph, lines))).paragraphs == lines
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_lone_author_line_opening_the_text_goes_and_is_the_byline(script):
+    """作者：张三 alone over the text is the page's byline: it stayed in the text and was stored as
+    no byline. Inside the text or closing it, it is a line of the text's own."""
+    from crawler.templates import FounderArticle
+
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    author, lead, rest = convert("作者：张三"), convert(LEAD), [convert(line) for line in REAL[:3]]
+    opening = clean_body("".join(map(paragraph, [author, lead, *rest])))
+    assert opening.paragraphs == [lead, *rest]
+    assert [(r.kind, r.text) for r in opening.removals] == [("boilerplate:meta", author)]
+    article = FounderArticle(f"<html><body><div id=ozoom>{''.join(map(paragraph, [author, lead, *rest]))}</div></body></html>",
+                             "http://x.cn/html/2023-01/31/content_1.htm")
+    assert article.byline == convert("张三")
+    for lines in ([lead, author, *rest], [lead, *rest, author]):
+        assert clean_body("".join(map(paragraph, lines))).paragraphs == lines
+
+
+# Lines that hold a 来源 or 作者 label, whether the cleaner takes them out as an info line or not.
+LABELLED_LINES = [
+    *(line for line, kind in INFO_LINES.items() if kind == "boilerplate:meta" and ("源" in line or "作者" in line)),
+    "来源：某某日报 / 作者：张三 / 发布时间：2023-01-31",
+    *(line for line in ARTICLE_LINES if "源" in line or "作者" in line),
+]
+
+
+@pytest.mark.parametrize("line", LABELLED_LINES)
+def test_the_page_object_reads_its_source_and_author_from_the_info_line_the_cleaner_takes_out(line):
+    """The page object and the cleaner read one info-line grammar: the page object named 张三 the
+    author of 作者：张三 摄影：李四, which the cleaner keeps as the paper's line, and read nothing
+    of a line whose fields a / parts, which the cleaner takes out."""
+    from crawler.templates.founder import info_author, info_source
+
+    lines = [line, LEAD, REAL[0]]
+    taken = clean_body("".join(map(paragraph, lines))).paragraphs == lines[1:]
+    assert bool(info_source(lines) or info_author(lines)) == taken
 
 
 def test_the_closing_source_note_is_still_recorded_under_a_cms_info_line():

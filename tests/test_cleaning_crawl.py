@@ -94,6 +94,26 @@ RELATED_WIDGET = f"<p>{RELATED_LINES[0]}</p><ul>" + "".join(
     for n, line in enumerate(RELATED_LINES[1:])) + "</ul>"
 
 
+# A CMS page's info line of a date and a source over the text, and a table of figures with its
+# credit, a source and a date too, between it and the first paragraph.
+CREDITED = "content_306519.htm"
+CREDITED_INFO = "2023-01-31 來源：某某日報"
+CREDITED_TABLE = "<table><tr><td>地區</td><td>社工站</td></tr><tr><td>廣東</td><td>1600</td></tr></table><P>來源：國家統計局 2023-01-31</P>"
+
+
+# A CMS page's info line over the text laid out as a table row, a field a cell, its share
+# widget in a cell of its own.
+INFO_ROW = "content_306518.htm"
+INFO_ROW_CELLS = ["來源：某某日報", "作者：張三", "發佈時間：2023-01-31 10:00", "分享到：微信 微博"]
+
+
+# A 作者 line alone over the text of an article that names no byline, and such a line inside the
+# text of one that does (its lead line), after its first paragraph.
+AUTHOR_LINE = "作者：張三"
+AUTHORED = "content_306520.htm"
+AUTHOR_INSIDE = "content_306517.htm"
+
+
 # Linked and unlinked titles in turn, a paragraph of their own after the first paragraph.
 MIXED_FARM = "content_306508.htm"
 MIXED_TITLES = SPAM_TITLES[8:16]
@@ -158,6 +178,18 @@ def _spam(name: str, html: str) -> str:
     if name == LINKED:
         assert html.count(LINKED_SHEET[0]) == 1 and html.count(START) == 1
         return html.replace(*LINKED_SHEET).replace(START, f"{START}<P class=l2>{LINKED_LINE}</P>")
+    if name == CREDITED:
+        assert html.count(START) == 1
+        return html.replace(START, f"{START}<P>{CREDITED_INFO}</P>{CREDITED_TABLE}")
+    if name == INFO_ROW:
+        assert html.count(START) == 1
+        return html.replace(START, START + "<table><tr>" + "".join(f"<td>{cell}</td>" for cell in INFO_ROW_CELLS) + "</tr></table>")
+    if name == AUTHORED:
+        assert html.count(START) == 1
+        return html.replace(START, f"{START}<P>{AUTHOR_LINE}</P>")
+    if name == AUTHOR_INSIDE:
+        first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
+        return html[:first] + f"<P>{AUTHOR_LINE}</P>" + html[first:]
     if name == RELATED:
         return html.replace(END, RELATED_WIDGET + END)
     if name == NOTED:
@@ -334,3 +366,33 @@ def test_a_crawl_asks_for_no_style_sheet(tmp_path):
     assert crawl.done.returncode == 0, crawl.done.stderr[-3000:]
     assert any(request.path.endswith(LINKED) for request in crawl.requests)
     assert not [request.path for request in crawl.requests if request.path.endswith(".css")]
+
+
+def test_a_tables_credit_is_stored_in_the_text_and_a_cms_info_line_over_it_is_not(spammed, bodies):
+    """A source and a date under a table inside the text (来源：国家统计局 2023-01-31) went out of
+    the stored text as the page's info line; the same fields over the text are one."""
+    [(body, source)] = sql_rows(spammed, "SELECT body, source FROM articles WHERE url LIKE :u", u=f"%/{CREDITED}")
+    # Normalised: no blank beside Chinese.
+    assert body == "\n".join(["地区｜社工站", "广东｜1600", "来源：国家统计局2023-01-31", bodies[CREDITED]])
+    assert source == "来源：某某日报"
+    assert removals(spammed, CREDITED) == [("boilerplate:meta", CREDITED_INFO)]
+
+
+def test_an_info_line_laid_out_as_a_table_row_is_not_stored_in_the_text_and_names_source_and_author(spammed, bodies):
+    """A cell a field, the row stayed in the stored text where the same fields in one line went."""
+    [(body, source, byline)] = sql_rows(spammed, "SELECT body, source, byline FROM articles WHERE url LIKE :u", u=f"%/{INFO_ROW}")
+    assert (body, source, byline) == (bodies[INFO_ROW], "来源：某某日报", "张三")
+    assert removals(spammed, INFO_ROW) == [("boilerplate:meta", "｜".join(INFO_ROW_CELLS))]
+
+
+def test_a_lone_author_line_over_the_text_is_stored_as_the_byline_and_not_in_the_text(spammed, bodies, unspammed):
+    """作者：张三 alone over the text stayed in the stored text and the byline stayed empty; a 作者
+    line inside the text is the text's own, and names no byline."""
+    query = "SELECT body, byline FROM articles WHERE url LIKE :u"
+    [(body, byline)] = sql_rows(spammed, query, u=f"%/{AUTHORED}")
+    assert (body, byline) == (bodies[AUTHORED], "张三")
+    assert removals(spammed, AUTHORED) == [("boilerplate:meta", AUTHOR_LINE)]
+    [(body, byline)] = sql_rows(spammed, query, u=f"%/{AUTHOR_INSIDE}")
+    first, rest = bodies[AUTHOR_INSIDE].split("\n", 1)
+    assert (body, byline) == ("\n".join([first, "作者：张三", rest]), sql_rows(unspammed, query, u=f"%/{AUTHOR_INSIDE}")[0][1])
+    assert removals(spammed, AUTHOR_INSIDE) == []

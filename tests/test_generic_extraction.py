@@ -693,9 +693,13 @@ def test_a_picture_table_in_a_fallback_region_leaves_its_text(hiding):
     ("", "2023-01-31 来源：某某日报", "来源：某某日报", ""),
     ("来源：某某日报　作者：张三　发布时间：2023-01-31　【打印】【关闭】", "", "来源：某某日报", "张三"),
     ("", "作者：张三 | 發布時間：2023-01-31 10:20 | 來源：某某日報", "來源：某某日報", "张三"),
-    # A sentence that mentions 来源 is no info line, nor is one field alone a byline.
+    # Closing the text, an info line that opens with its 来源 is no source note of its own.
+    ("", "来源：某某日报　作者：张三　发布时间：2023-01-31", "来源：某某日报", "张三"),
+    # A sentence that mentions 来源 is no info line; a 作者 line alone opening the text is its byline,
+    # closing it none (a line of the text's own).
     ("", "资金来源：财政拨款和社会捐赠各占一半。", "", ""),
-    ("作者：张三", "", "", ""),
+    ("作者：张三", "", "", "张三"),
+    ("", "作者：张三", "", ""),
 ])
 def test_a_cms_info_lines_source_and_author_are_the_articles(opening, closing, source, byline):
     """A CMS page's info line (来源：…　作者：…　发布时间：…, which the cleaner takes out of the text)

@@ -28,8 +28,8 @@ from crawler.templates.generic import GenericArticle
 from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet, style_texts
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
-    BLOCKS, CELLS, block_lines, collapse as _collapse, drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line,
-    parse, text as _text,
+    BLOCKS, CELLS, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
+    drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line, parse, text as _text,
 )
 
 __all__ = [
@@ -341,21 +341,6 @@ _DATELINE_BYLINE = re.compile(
     rf"^[{_BYLINE_MARKS}\s]*(?:本[报報]|新[华華]社|中新社)[^，。,；（(]{{0,16}}?[讯訊电電]\s*[(（]"
     r"([^()（）]*?(?:记者|記者|通讯员|通訊員|实习生|實習生)[^()（）]*?)\s*[)）]"
 )
-
-# The info line an old CMS page sets over or under an article (read by the fallback):
-# 来源：某某日报　作者：张三　发布时间：2023-01-31　【打印】【关闭】, 2023-01-31 来源：某某日报. Its
-# 来源 and 作者 are the article's source and byline (the cleaner takes the line out of the text:
-# boilerplate:meta). A line of two fields or more, each a label and a value without sentence
-# punctuation, a date or a bracketed tool, parted by blanks: a sentence that mentions 来源
-# (资金来源：财政拨款和社会捐赠各占一半。) holds a clause, no value. Fields are atomic: a line
-# of dates that fails would be tried every way it can be split.
-_INFO_VALUE = r"[^\s:：︰﹕|｜【】\[\]()（）。！？!?，,；;、“”]{1,30}+(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-_INFO_DATE = r"\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
-_INFO_FIELD = rf"[^\s:：︰﹕|｜【】\[\]()（）。！？!?，,；;、“”]{{1,8}}+\s*[:：︰﹕]\s*{_INFO_VALUE}|{_INFO_DATE}|[【\[][^【】\[\]]{{1,12}}[】\]]"
-_INFO_LINE = re.compile(rf"(?>{_INFO_FIELD})(?:[\s|｜]*+(?>{_INFO_FIELD}))+")
-_INFO_SOURCE = re.compile(rf"(?:^|(?<=[\s|｜】\]]))((?:本文|文章|稿件|信息|新[闻聞])?[来來]源|稿源)\s*[:：︰﹕]\s*({_INFO_VALUE})")
-_INFO_AUTHOR = re.compile(rf"(?:^|(?<=[\s|｜】\]]))(作者)\s*[:：︰﹕]\s*({_INFO_VALUE})")
-
 
 # A page lists each article twice (title list, hot zones) and every file of an issue lists its
 # pages: URLs repeat, and joining them is a good part of reading a page. They are joined to the
@@ -748,7 +733,8 @@ def source_note(line: str) -> str:
     if (line.rstrip().endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line))
             and _SOURCE_NOTE.match(note[1])):
         return note[1]
-    if (note := _LABELLED_LINE.fullmatch(line)) and _SOURCE_LINE.match(note[1]):
+    # A CMS page's info line (来源：…｜作者：…｜发布时间：…) is no note: its 来源 field is (info_source).
+    if (note := _LABELLED_LINE.fullmatch(line)) and _SOURCE_LINE.match(note[1]) and not INFO_LINE.fullmatch(line):
         return note[1]
     return ""
 
@@ -760,20 +746,23 @@ def _article_source(lines: Sequence[str]) -> str:
 
 def info_source(lines: Sequence[str]) -> str:
     """The 来源 field (as the line sets it: 来源：某某日报) of a CMS page's info line opening or
-    closing an article's text (its lines, in order: the first, or one of the last three), or ""."""
-    return _info_field(lines, ("源",), _INFO_SOURCE, whole=True)
+    closing an article's text (its lines, in order: the first, or one of the last three), or "".
+    The info line is the one the cleaner takes out of the text (text.INFO_LINE)."""
+    return _info_field(lines, ("源",), INFO_SOURCE, whole=True)
 
 
 def info_author(lines: Sequence[str]) -> str:
     """The 作者 field's value (张三) of a CMS page's info line opening or closing an article's
-    text (see info_source), or ""."""
-    return _info_field(lines, ("作者",), _INFO_AUTHOR, whole=False)
+    text (see info_source), or of a 作者 line alone opening it (which the cleaner takes out), or ""."""
+    if lines and "作者" in lines[0] and (alone := INFO_AUTHOR_LINE.fullmatch(lines[0])):
+        return alone[2]
+    return _info_field(lines, ("作者",), INFO_AUTHOR, whole=False)
 
 
 def _info_field(lines: Sequence[str], marks: tuple[str, ...], field: re.Pattern, whole: bool) -> str:
     # Only a line that holds the label is matched: most articles have none.
     for line in itertools.chain(lines[:1], lines[-1:-4:-1] if len(lines) > 1 else ()):
-        if any(mark in line for mark in marks) and (found := field.search(line)) and _INFO_LINE.fullmatch(line):
+        if any(mark in line for mark in marks) and (found := field.search(line)) and INFO_LINE.fullmatch(line):
             return f"{found[1]}：{found[2]}" if whole else found[2]
     return ""
 
@@ -1325,7 +1314,8 @@ class FounderArticle(_FounderFile):
         """The title block's 作者, else a lead line such as ■ 本报记者 皮磊 (alone or run in before the
         first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author; without
         the mark before it (■, ◎ …), wherever it was read: the title block's row kept it; else the
-        作者 field of a CMS page's info line opening or closing the text."""
+        作者 field of a CMS page's info line opening or closing the text, or of a 作者 line alone
+        opening it (info_author)."""
         if self._title_block["byline"]:
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.

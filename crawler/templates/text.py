@@ -7,7 +7,8 @@ import threading
 from lxml import etree
 
 __all__ = [
-    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "Layout", "block_lines", "collapse", "drop_keeping_tail", "has_text",
+    "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "INFO_AUTHOR", "INFO_AUTHOR_LINE", "INFO_FIELD_AND_DATE", "INFO_LINE", "INFO_SOURCE",
+    "Layout", "SHARE_WIDGET", "SOCIAL", "TOOLS", "WIDGET_GAP", "block_lines", "collapse", "drop_keeping_tail", "has_text",
     "html_blanks", "line", "lines", "parse", "source_blank", "text",
 ]
 
@@ -320,3 +321,60 @@ def _broken(nodes: list) -> list[str]:
     """Text nodes and <br> elements as lines, runs of HTML whitespace as one space. A <br> is
     a NUL while the blanks are read: parse() leaves none in the text."""
     return html_blanks("".join(n if isinstance(n, str) else "\x00" for n in nodes)).split("\x00")
+
+
+# --- a CMS page's info line ---------------------------------------------------------------
+# The line a CMS sets over or under an article: labelled fields (来源：…, 作者：…, 发布时间：…,
+# 点击：…), a date, the site's tools and share widget, in any order:
+# 来源：某某日报　作者：张三　发布时间：2023-01-31　【打印】【关闭】. One grammar for the cleaner, which
+# takes the line out of the text (boilerplate:meta), and the page objects, which read its 来源 and
+# 作者 as the article's source and byline: a line one of them read and the other did not lost its
+# fields or kept them twice.
+
+# What parts the words of a site's widget line (首页 | 版面导航) and an info line's fields.
+WIDGET_GAP = r"[\s|｜/·•・>＞»›→:：,，、\[\]【】()（）-]"
+# A site's tools: 听全文, 打印, 关闭, 收藏, 字体：大 中 小.
+TOOLS = (
+    "[听聽]全文", "打印(?:本[页頁]|此[页頁]|本文)?", "[关關][闭閉](?:窗口|本[页頁])?", "收藏(?:本[页頁])?",
+    "字[号號体體]\\s*[:：]?\\s*[大中小](?:\\s*[大中小]){1,2}")
+SOCIAL = ("微信", "微博", "新浪微博", "[腾騰][讯訊]微博", "QQ空[间間]", "QQ好友", "QQ", "朋友圈", "豆瓣", "人人[网網]")
+# A share widget: 分享到：微信 微博.
+SHARE_WIDGET = rf"分享[到至]?(?:{WIDGET_GAP}|{'|'.join(SOCIAL)}|[复複]制[链鏈]接)*"
+# A label's colon. A row of cells (CELL_GAP between them) may set the label in one cell and its
+# value in the next: 来源：｜某某日报.
+_COLON = rf"\s*[:：︰﹕][\s{CELL_GAP}]*"
+# A field's value: no sentence punctuation (资金来源：财政拨款和社会捐赠各占一半。 holds a clause,
+# no value), a time after a blank (发布时间：2023-01-31 10:30).
+_VALUE = r"[^\s:：︰﹕|｜【】\[\]()（）。！？!?，,；;、“”]{1,30}+(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+_DATE = r"\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+_SOURCE_NAME = r"(?:本文|文章|稿件|信息|新[闻聞])?[来來]源|稿源"
+# Labels only an info line sets: one of them makes a line of fields an info line. 作者, 编辑, 日期,
+# 时间 and 字数 head lines of an article's own too (作者：张三 摄影：李四, 时间：3月5日 地点：市民中心).
+_NAME = (
+    rf"(?:{_SOURCE_NAME}|(?:[发發][布佈]|[发發]表|更新|上[传傳])(?:[时時][间間]|日期)"
+    r"|[点點][击擊](?:[数數]|量|率|次[数數])?|[浏瀏][览覽](?:[数數]|量|次[数數])?|[阅閱][读讀](?:[数數]|量|次[数數])"
+    rf"|[责責]任[编編][辑輯]|[责責][编編]){_COLON}"
+)
+_LABEL = rf"{_NAME}{_VALUE}"
+_FIELD = (
+    rf"{_LABEL}|(?:作者|[编編][辑輯]|日期|[时時][间間]|字[数數]){_COLON}{_VALUE}|{_DATE}|{'|'.join(TOOLS)}|{SHARE_WIDGET}"
+)
+
+
+def _info_line(fields: str) -> re.Pattern:
+    return re.compile(rf"{WIDGET_GAP}*(?:{fields}){WIDGET_GAP}*")
+
+
+# Two fields or more, one of them a label only an info line sets. Fields are atomic: a line of
+# dates that fails would be tried every way it can be split.
+INFO_LINE = _info_line(rf"(?:(?>{_LABEL})|(?>{_FIELD})(?=.*?{_NAME}))(?:{WIDGET_GAP}*+(?>{_FIELD}))+")
+# One labelled field and a date: 来源：国家统计局 2023-01-31 credits a chart or a table inside the
+# text as a CMS heads a page with 2023-01-31 来源：某某日报, so it is an info line only where it
+# opens or closes the text.
+INFO_FIELD_AND_DATE = _info_line(rf"(?>{_LABEL}){WIDGET_GAP}*+(?>{_DATE})|(?>{_DATE}){WIDGET_GAP}*+(?>{_LABEL})")
+# The 来源 and 作者 fields of an info line: the label and the value (a 来源 inside a word,
+# 资金来源, is none).
+INFO_SOURCE = re.compile(rf"(?:^|(?<={WIDGET_GAP}))({_SOURCE_NAME}){_COLON}({_VALUE})")
+INFO_AUTHOR = re.compile(rf"(?:^|(?<={WIDGET_GAP}))(作者){_COLON}({_VALUE})")
+# A 作者 field alone on its line: opening the text, the page's byline; elsewhere the text's own.
+INFO_AUTHOR_LINE = _info_line(rf"(作者){_COLON}({_VALUE})")

@@ -224,19 +224,31 @@ def _first_issue(profile: PaperProfile, verb: str | None = None) -> str:
     return f"{day}, the first issue assumed of {profile.code} (its profile gives no first_issue)"
 
 
-def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]]) -> None:
+def asks_complete_issues(plan: CrawlPlan, settings=None) -> str | None:
+    """Why a crawl of ``plan`` with the Scrapy ``settings`` fetches again the issues the archive
+    holds complete (crawler.middlewares.ArchiveDeltaMiddleware skips none), in words: "with
+    refresh" or "with ARCHIVE_DELTA_ENABLED=False"; None if it skips them."""
+    if plan.refresh:
+        return "with refresh"
+    if settings is not None and not settings.getbool("ARCHIVE_DELTA_ENABLED", True):
+        return "with ARCHIVE_DELTA_ENABLED=False"
+    return None
+
+
+def check_root(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], settings=None) -> None:
     """Refuse a crawl whose issues the archive holds under another root: ``elsewhere``, the
     stored issues (date, entry URL) it could fetch again (storage/roots.py:
     issues_from_other_roots). An article is known by its URL, an issue by its date: their pages
     would merge and every article be stored a second time under the new addresses."""
     if elsewhere:
-        raise SpiderArgumentError(root_refusal(plan, elsewhere))
+        raise SpiderArgumentError(root_refusal(plan, elsewhere, settings))
 
 
-def root_refusal(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], latest: bool | None = None) -> str:
-    """Why a crawl from ``plan``'s root may not store the issues ``elsewhere`` (date, entry URL,
-    oldest first), held from another root, and the way out; ``latest`` (default: the plan's)
-    says the newest issue's date is not known yet."""
+def root_refusal(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], settings=None,
+                 latest: bool | None = None) -> str:
+    """Why a crawl from ``plan``'s root with the Scrapy ``settings`` may not store the issues
+    ``elsewhere`` (date, entry URL, oldest first), held from another root, and the way out;
+    ``latest`` (default: the plan's) says the newest issue's date is not known yet."""
     code = plan.paper.code
     held_at: dict[str, list[date]] = {}
     for day, url in elsewhere:
@@ -257,17 +269,24 @@ def root_refusal(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], latest:
     elif len(roots) == 1 and plan.dates and set(plan.dates) <= set(held_at[held]):
         # The same crawl from there asks only issues held from there: it is accepted.
         way_out = f"crawl from {held} (-a base_url={held}), or move the archive's addresses first: {moves}"
-    elif plan.refresh:
-        # Refreshed, an issue is asked again complete or not: crawled alone from its root first,
-        # it refused this crawl again all the same.
-        way_out = f"with refresh they are asked again, complete or not: move the archive's addresses first: {moves}"
+    elif again := asks_complete_issues(plan, settings):
+        # Refreshed, or without the delta, an issue is asked again complete or not: crawled
+        # alone from its root first, it refused this crawl again all the same.
+        way_out = f"{again} they are asked again, complete or not: move the archive's addresses first: {moves}"
     else:
         # The same crawl from there would be refused the other way round for the other dates
         # the archive holds incomplete from this root; of the newest issue, it fetched the newest
         # and not the older ones held, which refused the next crawl from this root all the same:
         # fetch the held issues alone, from their root.
         them = "it" if len(elsewhere) == 1 else "them"
-        crawls = "; ".join(f"-a paper={code} -a date={day.isoformat()} -a base_url={root}"
+        # A distributed crawl's settings (CRAWL_JOB, $CRAWL_JOB, or the job named by the date)
+        # would make each of these crawls a worker of a job: of the refused crawl's, still
+        # crawling from this root, which refuses a worker from that root (a circle), or, ended,
+        # which it would open from that root, refusing this crawl's workers in turn, its
+        # fingerprints kept from requests it shares. One issue needs no shared queue: crawled
+        # locally it touches no job, and the archive still takes each issue from one root.
+        alone = " -s CRAWL_MODE=local" if settings is not None and settings.get("CRAWL_MODE") == "distributed" else ""
+        crawls = "; ".join(f"-a paper={code} -a date={day.isoformat()} -a base_url={root}{alone}"
                            for root in roots for day in held_at[root])
         way_out = (f"crawl {them} from {'its' if len(elsewhere) == 1 else 'their'} root first"
                    f"{'' if len(elsewhere) == 1 else ', one date at a time'} ({crawls}), then this crawl again, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import socket
 import time
@@ -47,16 +48,15 @@ OVERDUE_BEATS = 1.5
 REDIS_LOST = "redis_unreachable"
 
 
-def job_name(spider) -> str:
-    """The job a process joins: the paper and CRAWL_JOB, else the paper and what it was asked
-    (a 'latest' run per day).
+def job_name(plan, settings) -> str:
+    """The job a process crawling ``plan`` with ``settings`` joins: the paper and CRAWL_JOB, else
+    the paper and what it was asked (a 'latest' run per day).
 
     CRAWL_JOB names a job within its paper: a worker reads every page it takes from the queue
     as a page of its own paper, so papers sharing one queue (one weekly CRAWL_JOB on each
     paper's cron line) would file pages of one under the other.
     """
-    plan = spider.plan
-    explicit = spider.settings.get("CRAWL_JOB")
+    explicit = settings.get("CRAWL_JOB")
     if explicit:
         return f"{plan.paper.code}:{explicit}"
     asked = f"latest@{paper_today().isoformat()}" if plan.latest else plan.asked
@@ -323,6 +323,54 @@ def evicting(server) -> str | None:
     return f"maxmemory-policy {policy} at maxmemory {limit} bytes"
 
 
+def idle_workers_left(server, prefix: str) -> tuple[list[str], float]:
+    """The workers a job (keys ``prefix``) whose queue is empty was left to that went idle and
+    did not leave it, and the seconds till the last of their heartbeats lapses; none when a
+    worker of it is at work, or its queue holds requests: the job is crawling. The roll's
+    scripts take off for dead a worker whose process ended on this machine or whose heartbeat
+    lapsed, so those are none of them."""
+    roll = f"{prefix}:workers"
+    idle, lapses_in = [], 0.0
+    for worker in sorted(map(_text, server.smembers(roll))):
+        beat = server.get(f"{roll}:{worker}")
+        if beat is None or _process_gone(worker):
+            continue
+        if _text(beat) != "idle":
+            return [], 0.0
+        idle.append(worker)
+        lapses_in = max(lapses_in, server.pttl(f"{roll}:{worker}") / 1000)
+    if server.exists(f"{prefix}:requests"):
+        return [], 0.0
+    return idle, lapses_in
+
+
+def wait_for_idle_workers(server, prefix: str, say) -> None:
+    """Until the idle workers a job was left to (idle_workers_left) have left it or lapsed, as
+    a worker about to join it: ``say`` is told once, in one line, who and for how long at most.
+
+    Killed while it waited for the others (on another machine, where only its heartbeat tells),
+    an idle worker kept the job for up to its DISTRIBUTED_WORKER_TTL after the last live one
+    left: the job run again meanwhile joined it, the fingerprints of the run before keeping it
+    from asking again what that one failed to fetch, or was refused from another root as if
+    the job were crawling. An idle worker alive leaves as soon as none is at work, and the
+    last out clears the job; one killed is taken off for dead once its heartbeat lapses, and
+    the job started afresh by the worker that joins then. Nothing is deleted here: a worker
+    that joins the job meanwhile, or requests queued, end the wait, and this one joins them."""
+    idle, lapses_in = idle_workers_left(server, prefix)
+    if not idle:
+        return
+    worker = f"worker{'s' if len(idle) > 1 else ''} {_some(idle)}"
+    say(f"distributed crawl: job {prefix}: its queue is empty and its {worker} went idle without leaving it "
+        f"(killed, or about to leave): this worker waits for {'them' if len(idle) > 1 else 'it'} to leave, or for "
+        f"{'their heartbeats' if len(idle) > 1 else 'its heartbeat'} to lapse in {math.ceil(lapses_in)} s at most, "
+        f"then starts the job afresh")
+    # A beat more than told: Redis expires a key a little after its time.
+    deadline = _clock() + lapses_in + beat_seconds(WORKER_TTL)
+    while idle and _clock() < deadline:
+        time.sleep(0.25)
+        idle, _ = idle_workers_left(server, prefix)
+
+
 class Joined(NamedTuple):
     """What WorkerRoll.join (or beat) found: whether the worker joined, the job's root, the
     workers found dead (taken off the roll), whether it cleared the job (started it afresh),
@@ -474,7 +522,7 @@ class JobScheduler(Scheduler):
     def open(self, spider):
         # scrapy-redis's open() with per-job keys, and without Spider.log (deprecated).
         self.spider = spider
-        prefix = f"{spider.name}:{job_name(spider)}"
+        prefix = f"{spider.name}:{job_name(spider.plan, spider.settings)}"
         # A sorted set, whatever SCHEDULER_QUEUE_CLASS says: the roll's fenced _TAKE and _PUT
         # work on scrapy-redis's PriorityQueue.
         self.queue = PriorityQueue(server=self.server, spider=spider, key=f"{prefix}:requests", serializer=self.serializer)
@@ -818,7 +866,7 @@ class JobScheduler(Scheduler):
             logger.warning("distributed crawl: job %s: the archive's roots could not be checked for its run again: %s",
                            self.job, exc)
             return None
-        return root_refusal(self.spider.plan, elsewhere) if elsewhere else None
+        return root_refusal(self.spider.plan, elsewhere, settings) if elsewhere else None
 
 
 class SharedQueueIdle:

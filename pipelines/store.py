@@ -200,7 +200,8 @@ class StorePipeline:
         plan = self.crawler.spider.plan
         held = sorted((day, url) for (_, day), url in self.claims.refused.items())
         them = "it" if len(held) == 1 else "them"
-        self.refused = (f"{root_refusal(plan, held, latest=False)}; the archive took {them} from that root while this "
+        refusal = root_refusal(plan, held, self.crawler.settings, latest=False)
+        self.refused = (f"{refusal}; the archive took {them} from that root while this "
                         f"crawl ran (another crawl stored {them}, or archive move-root moved {them}): this crawl stopped, "
                         f"none of what it fetched of {them} stored")
         logger.error(self.refused)

@@ -497,6 +497,74 @@ def test_a_worker_killed_on_another_machine_while_it_waits_for_the_others_loses_
     assert code == 0, output[-3000:]
     _assert_issues_complete(archive, issues)  # what the killed one fetched was stored as it went idle
 
+@pytest.mark.parametrize("root", ["same", "another"])
+def test_a_job_run_again_right_after_its_idle_worker_was_killed_takes_it_over_once_its_heartbeat_lapses(
+        root, redis_url, request, tmp_path, monkeypatch):
+    # A worker waiting, idle, for the others at work, killed on another machine: the last one
+    # out left the job to it, its heartbeat fresh. The job run again right after joined it,
+    # the old fingerprints keeping it from asking again what the first run failed to fetch
+    # (exit status 0, the article missing), or, from another root, was refused (exit status 2)
+    # and told to crawl from the root of a job no worker was at.
+    import redis
+
+    _named_in_its_own_pid_namespace()  # skips where a process cannot have one
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    prefix = f"issues:gongyishibao:{job}"
+    server_redis = redis.Redis.from_url(redis_url)
+    settings = HOLDING | {"DISTRIBUTED_WORKER_TTL": "30"}
+    site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
+    issues = ISSUES[:2]
+    failing = f"{PREFIX}html/{issues[1]:%Y-%m}/{issues[1]:%d}/content_306512.htm"  # fails its three tries, once
+    logs = [tmp_path / "idle.log", tmp_path / "busy.log"]
+    with SiteServer(site, prefix=PREFIX, faults={failing: [500] * 3}) as server:
+        this = f"{server.url}{PREFIX.lstrip('/')}"
+        args = (f"base_url={this}", f"start={issues[0]}", f"end={issues[-1]}")
+        command, env = _crawl_command(args, archive, settings)
+        with open(logs[0], "w") as out:
+            idle = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
+                                    cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        busy = start_crawl(*args, archive=archive, settings=settings, log=logs[1])
+        try:
+            _wait_for_articles(busy, server, logs[1], 10)
+            busy.send_signal(signal.SIGSTOP)  # at work while the other drains the queue
+            deadline = time.monotonic() + 60
+            while "waiting for 1 other worker at work" not in logs[0].read_text():
+                assert idle.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
+                time.sleep(0.05)
+            idle.send_signal(signal.SIGKILL)
+            assert idle.wait(30) == -signal.SIGKILL
+        finally:
+            busy.send_signal(signal.SIGCONT)
+        assert busy.wait(240) in (0, 4), logs[1].read_text()[-3000:]
+        # The job left to the killed worker: its name on the roll, its heartbeat fresh.
+        (left,) = server_redis.smembers(f"{prefix}:workers")
+        assert server_redis.get(f"{prefix}:workers:{left.decode()}") == b"idle"
+        assert server_redis.get(f"{prefix}:root") == this.encode()
+        if root == "same":
+            again = args  # to fetch what the first run could not
+        else:  # the next issue, from another spelling of the site's root
+            again = (f"base_url=http://localhost:{server.port}{PREFIX}", f"date={ISSUES[2]}")
+        started = time.monotonic()
+        done = run_crawl(*again, archive=archive, settings=settings | {"LOG_FILE": str(tmp_path / "again.log")})
+    output = (tmp_path / "again.log").read_text()
+    assert done.returncode == 0, (done.stderr, output[-3000:])
+    assert time.monotonic() - started < 30 + 30  # waited no longer than the heartbeat's lapse
+    waited = re.findall(rf"^warning: distributed crawl: job {prefix}: its queue is empty and its worker "
+                        rf"{re.escape(left.decode())} went idle without leaving it \(killed, or about to leave\): this "
+                        rf"worker waits for it to leave, or for its heartbeat to lapse in (\d+) s at most, then starts "
+                        rf"the job afresh$", done.stderr, re.M)
+    assert len(waited) == 1 and 0 < int(waited[0]) <= 30, done.stderr
+    assert re.search(rf"job {prefix} was left by workers that did not close it \({re.escape(left.decode())}: no heartbeat "
+                     rf"for over 30 s .*\): starting it afresh", output), output[-3000:]
+    if root == "same":
+        _assert_issues_complete(archive, issues)
+    else:
+        assert _articles_by_root(archive, [again[0].removeprefix("base_url=")]) == {
+            again[0].removeprefix("base_url="): ARTICLES_PER_ISSUE}
+    assert not server_redis.keys(f"{prefix}:*")
+
+
 class RedisLink:
     """A TCP relay to the test's Redis that can be cut: Redis going away mid-crawl (the
     shared server itself stays up). Once cut, connections are refused; once frozen, they are
@@ -826,6 +894,52 @@ def test_a_worker_from_another_site_root_is_refused_by_the_job_before_it_fetches
     assert "Traceback" not in outputs[0]
     _assert_issues_complete(archive, issues)
     assert not server_redis.keys(f"issues:gongyishibao:{job}:*")
+
+
+def test_the_issue_a_refused_distributed_crawl_is_told_to_crawl_alone_joins_no_job(redis_url, request, tmp_path,
+                                                                                 monkeypatch):
+    # A distributed crawl refused for an issue held from another root is told to crawl that
+    # issue alone from its root first. Run with the refused crawl's settings, as its CRAWL_JOB
+    # says, that crawl was a worker of the job, live from this crawl's root, which refused it.
+    import redis
+
+    from tests.test_roots import _crawls_advised, make_incomplete, served_root
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    prefix = f"issues:gongyishibao:{job}"
+    server_redis = redis.Redis.from_url(redis_url)
+    issues = ISSUES[:3]
+    site = sample_site(tmp_path / "site", issues, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        this, other = served_root(server, "127.0.0.1"), served_root(server, "localhost")
+        held = run_crawl(f"base_url={other}", f"date={issues[1]}", archive=archive, settings=KILLABLE | {"CRAWL_MODE": "local"})
+        assert held.returncode == 0, held.stderr[-3000:]
+        make_incomplete(archive)
+        log = tmp_path / "live.log"
+        live = start_crawl(f"base_url={this}", f"date={issues[0]}", archive=archive, settings=HOLDING, log=log)
+        _wait_for_articles(live, server, log, ARTICLES_PER_ISSUE + 1)  # the issue held's and one of its own
+        live.send_signal(signal.SIGSTOP)  # the job stays open, from this root
+        try:
+            asked = [f"base_url={this}", f"start={issues[0]}", f"end={issues[-1]}"]
+            refused = run_crawl(*asked, archive=archive, settings=KILLABLE)
+            assert refused.returncode == 2, refused.stderr[-3000:]
+            *alone, again = _crawls_advised(refused.stderr.strip(), asked)
+            assert [args for args, _ in alone] == [["paper=gongyishibao", f"date={issues[1]}", f"base_url={other}"]], refused.stderr
+            assert again == (asked, {}), refused.stderr
+            for args, given in alone:
+                done = run_crawl(*args, archive=archive, settings=KILLABLE | given)
+                assert done.returncode == 0, (refused.stderr, args, given, done.stderr[-3000:])
+            # The live job was not joined: its one worker on its roll, its root this crawl's.
+            assert server_redis.smembers(f"{prefix}:workers") == {worker_name(live.pid).encode()}
+            assert server_redis.get(f"{prefix}:root") == this.encode()
+        finally:
+            live.send_signal(signal.SIGCONT)
+        done = run_crawl(*again[0], archive=archive, settings=KILLABLE)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert live.wait(240) == 0, log.read_text()[-3000:]
+    _assert_issues_complete(archive, issues)
+    assert not server_redis.keys(f"{prefix}:*")
 
 
 def test_a_job_whose_workers_were_killed_is_started_afresh_from_another_root(redis_url, request, tmp_path, monkeypatch):

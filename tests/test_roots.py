@@ -33,8 +33,8 @@ def served_root(server: SiteServer, host: str) -> str:
     return f"http://{host}:{server.port}{PREFIX}"
 
 
-def crawl(root: str, archive: str, *args: str, status: int = 0):
-    result = run_crawl(f"base_url={root}", *args, archive=archive)
+def crawl(root: str, archive: str, *args: str, status: int = 0, settings: dict[str, str] | None = None):
+    result = run_crawl(f"base_url={root}", *args, archive=archive, settings=settings)
     assert result.returncode == status, result.stderr[-3000:]
     return result
 
@@ -80,10 +80,7 @@ def test_an_issue_stored_from_another_root_is_refused_until_its_addresses_move(a
         assert counts(archive_url) == stored
 
         # Left incomplete (a page not stored), it would be: every article stored twice.
-        engine = create_engine(archive_url)
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
-        engine.dispose()
+        make_incomplete(archive_url)
         stored, runs, asked = counts(archive_url), len(crawl_runs(archive_url)), len(server.requests)
         for args, latest, alone in (([f"date={ISSUE_DATE}", "refresh=1"], False, False),
                                     (["start=2023-01-01", "end=2023-01-31"], False, True), ([], True, True)):
@@ -129,10 +126,7 @@ def test_a_root_written_in_capitals_is_the_root_the_crawler_stores_addresses_und
         first = served_root(server, "127.0.0.1")
         mirror, shouted = served_root(server, "localhost"), f"HTTP://LOCALHOST:{server.port}{PREFIX}"
         crawl(first, sqlite_url, f"date={ISSUE_DATE}")
-        engine = create_engine(sqlite_url)
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
-        engine.dispose()
+        make_incomplete(sqlite_url)
         stored = counts(sqlite_url)
         refused = crawl(shouted, sqlite_url, f"date={ISSUE_DATE}", status=2)
         assert refused.stderr.splitlines() == [refusal(first, mirror)]
@@ -475,6 +469,25 @@ def test_the_refusal_names_the_issues_their_roots_and_the_way_out():
         f"archive's addresses first: archive move-root gongyishibao {spelt} {C} && archive move-root gongyishibao {A} {C}")
 
 
+def test_the_refusal_of_a_crawl_without_the_delta_or_a_distributed_one_advises_what_is_let_in():
+    from scrapy.settings import Settings
+
+    ranged = plan_crawl(start="2023-01-31", end="2023-02-14", base_url=C)
+    held = [(date(2023, 2, 7), A + "html/2023-02/07/node_1.htm")]
+    # Every issue asked again: the crawl again after the issue's alone from its root was refused again.
+    with pytest.raises(SpiderArgumentError) as without_delta:
+        check_root(ranged, held, Settings({"ARCHIVE_DELTA_ENABLED": "False"}))
+    assert str(without_delta.value).endswith(
+        f"their articles would be stored twice; with ARCHIVE_DELTA_ENABLED=False they are asked again, complete or not: "
+        f"move the archive's addresses first: archive move-root gongyishibao {A} {C}")
+    # A distributed crawl's settings made the issue's crawl a worker of its job (CRAWL_JOB).
+    with pytest.raises(SpiderArgumentError) as distributed:
+        check_root(ranged, held, Settings({"CRAWL_MODE": "distributed", "CRAWL_JOB": "2023-W07"}))
+    assert str(distributed.value).endswith(
+        f"crawl it from its root first (-a paper=gongyishibao -a date=2023-02-07 -a base_url={A} -s CRAWL_MODE=local), "
+        f"then this crawl again, or move the archive's addresses first: archive move-root gongyishibao {A} {C}")
+
+
 def test_a_move_takes_only_that_papers_rows_and_its_earlier_pictures(sqlite_url):
     archive = open_archive(sqlite_url)
     page_a, article_a = _issue("2023-01-31", "http://x.example/")
@@ -601,27 +614,66 @@ def _stored(archive: str) -> int:
 
 # --- the refusal's advice, followed as written ----------------------------------------------
 
-def _crawls_advised(refused: str, asked: list[str]) -> list[list[str]]:
-    """The crawls the refusal's way out names, each as the arguments to run: a group
-    "(-a date=D -a base_url=R; …)" is one crawl each, a group without a date the crawl asked
-    again with those arguments, and "then this crawl again" the crawl asked, as it was."""
+def make_incomplete(archive: str) -> None:
+    """Every issue the archive holds taken for incomplete (a page more expected than stored), as
+    a crawl that lost a page leaves it: a crawl of its date from another root is refused for it."""
+    engine = create_engine(archive)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
+    engine.dispose()
+
+
+def _crawls_advised(refused: str, asked: list[str]) -> list[tuple[list[str], dict[str, str]]]:
+    """The crawls the refusal's way out names, each as the arguments to run and the settings it
+    gives (``-s``): a group "(-a date=D -a base_url=R; …)" is one crawl each, a group without a
+    date the crawl asked again with those arguments, and "then this crawl again" the crawl
+    asked, as it was."""
     crawls = []
     for group in re.findall(r"\((-a [^)]*)\)", refused):
         for command in group.split("; "):
-            given = dict(arg.split("=", 1) for arg in command.removeprefix("-a ").split(" -a "))
+            given, settings = {}, {}
+            for option, arg in re.findall(r"(-[as]) (\S+)", command):
+                name, value = arg.split("=", 1)
+                (given if option == "-a" else settings)[name] = value
+            named = [f"{name}={value}" for name, value in given.items()]
             if "date" in given:
-                crawls.append([f"{name}={value}" for name, value in given.items()])
+                crawls.append((named, settings))
             else:
-                kept = [arg for arg in asked if arg.split("=", 1)[0] not in given]
-                crawls.append(kept + [f"{name}={value}" for name, value in given.items()])
+                crawls.append(([arg for arg in asked if arg.split("=", 1)[0] not in given] + named, settings))
     if "then this crawl again" in refused:
-        crawls.append(asked)
+        crawls.append((asked, {}))
     return crawls
 
 
-@pytest.mark.parametrize("way, asking", [("crawls", 0), ("move-root", 2)])
+def follow_advice(refused: str, asked: list[str], archive: str, settings: dict[str, str] | None = None) -> None:
+    """Runs the crawls the refusal advises, with the refused crawl's settings and those the
+    advice gives, as a user following it to the letter would; a refusal that advises only the
+    moves, the moves and then the crawl asked again."""
+    assert refused.startswith("error: ") and "\n" not in refused, refused
+    advised = _crawls_advised(refused, asked)
+    for args, given in advised:
+        done = run_crawl(*args, archive=archive, settings=(settings or {}) | given)
+        assert done.returncode == 0, (refused, args, given, done.stderr[-3000:])
+    if not advised:
+        moves = re.findall(r"archive move-root (\S+) (\S+) (\S+)", refused)
+        assert moves, refused
+        for move in moves:
+            moved = archive_command("move-root", *move, archive=archive)
+            assert moved.returncode == 0, (refused, moved.stderr)
+        done = run_crawl(*asked, archive=archive, settings=settings)
+        assert done.returncode == 0, (refused, asked, done.stderr[-3000:])
+
+
+# Every issue asked again on every run, as with refresh: an issue crawled complete from its
+# root refuses the crawl from this root all the same.
+NO_DELTA = {"ARCHIVE_DELTA_ENABLED": "False"}
+
+
+@pytest.mark.parametrize("way, asking, settings", [("crawls", 0, None), ("move-root", 2, None), ("crawls", 0, NO_DELTA),
+                                                    ("crawls", 2, NO_DELTA)],
+                         ids=["crawls", "move-root", "crawls-without-delta", "crawls-from-a-third-root-without-delta"])
 def test_a_range_refused_for_issues_held_from_other_roots_is_accepted_once_its_advice_is_followed(
-        archive_url, tmp_path, way, asking):
+        archive_url, tmp_path, way, asking, settings):
     # Issues 1 and 3 held incomplete from one root, 2 from another: the range from the first
     # was told to crawl from the second, which refused it the other way round; from a third
     # root, to move each with "archive move-root gongyishibao OLD_ROOT ...", a root to guess.
@@ -632,17 +684,12 @@ def test_a_range_refused_for_issues_held_from_other_roots_is_accepted_once_its_a
         roots = [served_root(server, "127.0.0.1"), served_root(server, "localhost"), served_root(mirror, "127.0.0.1")]
         for day, root in zip(days, roots[:2] + roots[:1]):
             crawl(root, archive_url, f"date={day}")
-        engine = create_engine(archive_url)
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
-        engine.dispose()
+        make_incomplete(archive_url)
         asked = [f"base_url={roots[asking]}", *span]
-        refused = crawl(roots[asking], archive_url, *span, status=2).stderr.strip()
+        refused = crawl(roots[asking], archive_url, *span, status=2, settings=settings).stderr.strip()
         assert refused.startswith("error: ") and "\n" not in refused, refused
         if way == "crawls":
-            for args in _crawls_advised(refused, asked):
-                done = run_crawl(*args, archive=archive_url)
-                assert done.returncode == 0, (refused, args, done.stderr[-3000:])
+            follow_advice(refused, asked, archive_url, settings)
         else:
             moves = re.findall(r"archive move-root (\S+) (\S+) (\S+)", refused)
             assert moves, refused
@@ -656,8 +703,9 @@ def test_a_range_refused_for_issues_held_from_other_roots_is_accepted_once_its_a
     assert stats.returncode == 0 and "Incomplete issues" not in stats.stdout, stats.stdout
 
 
+@pytest.mark.parametrize("settings", [None, NO_DELTA], ids=["delta", "without-delta"])
 def test_a_crawl_of_the_newest_issue_refused_for_an_older_issue_held_from_another_root_is_accepted_once_its_advice_is_followed(
-        sqlite_url, tmp_path):
+        sqlite_url, tmp_path, settings):
     # Told to crawl from the other root, the crawl of the newest issue from there fetched the
     # newest issue, not the older one held incomplete, which refused the next crawl from this
     # root all the same: a scheduled crawl could never get past it.
@@ -666,18 +714,16 @@ def test_a_crawl_of_the_newest_issue_refused_for_an_older_issue_held_from_anothe
     with SiteServer(site, prefix=PREFIX) as server:
         this, other = served_root(server, "127.0.0.1"), served_root(server, "localhost")
         crawl(other, sqlite_url, f"date={earlier}")
-        engine = create_engine(sqlite_url)
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE issues SET pages_expected = pages_expected + 1"))
-        engine.dispose()
+        if settings != NO_DELTA:  # without the delta, the issue held complete is asked again and refuses it as it is
+            make_incomplete(sqlite_url)
         asked = [f"base_url={this}"]
-        refused = crawl(this, sqlite_url, status=2).stderr.strip()
-        for args in _crawls_advised(refused, asked):
-            done = run_crawl(*args, archive=sqlite_url)
-            assert done.returncode == 0, (refused, args, done.stderr[-3000:])
-        crawl(this, sqlite_url)  # the scheduled crawl, the next day
+        refused = crawl(this, sqlite_url, status=2, settings=settings).stderr.strip()
+        follow_advice(refused, asked, sqlite_url, settings)
+        crawl(this, sqlite_url, settings=settings)  # the scheduled crawl, the next day
+    # Without the delta the way out is the move alone: the older issue then hangs off this root.
+    moved = int(settings == NO_DELTA)
     assert sql_rows(sqlite_url, "SELECT issue_date, url LIKE :this FROM issues ORDER BY 1", this=this + "%") == [
-        (earlier.isoformat(), 0), (SAMPLE_DAY.isoformat(), 1)]
+        (earlier.isoformat(), moved), (SAMPLE_DAY.isoformat(), 1)]
     assert sql_rows(sqlite_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(40, 40)]
     stats = archive_command("stats", archive=sqlite_url)
     assert stats.returncode == 0 and "Incomplete issues" not in stats.stdout, stats.stdout
@@ -696,14 +742,6 @@ def test_a_refreshed_range_refused_for_an_issue_held_from_another_root_is_accept
             crawl(root, sqlite_url, f"date={day}")
         asked = [f"base_url={this}", *span]
         refused = crawl(this, sqlite_url, *span, status=2).stderr.strip()
-        advised = _crawls_advised(refused, asked)
-        for args in advised:
-            done = run_crawl(*args, archive=sqlite_url)
-            assert done.returncode == 0, (refused, args, done.stderr[-3000:])
-        if not advised:
-            for move in re.findall(r"archive move-root (\S+) (\S+) (\S+)", refused):
-                moved = archive_command("move-root", *move, archive=sqlite_url)
-                assert moved.returncode == 0, (refused, moved.stderr)
-            crawl(this, sqlite_url, *span)
+        follow_advice(refused, asked, sqlite_url)
     assert sql_rows(sqlite_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(60, 60)]
     assert sql_rows(sqlite_url, "SELECT count(*) FROM issues WHERE url LIKE :this", this=this + "%") == [(3,)]

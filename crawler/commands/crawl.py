@@ -19,7 +19,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.addons import CRAWL_MODES
-from crawler.arguments import CrawlPlan, SpiderArgumentError, check_root
+from crawler.arguments import CrawlPlan, SpiderArgumentError, asks_complete_issues, check_root
 from crawler.extensions import (ALARM_MESSAGES, ARCHIVE_REFUSED, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED,
                                 CrawlRunRecorder, failure_message, interrupted_message)
 
@@ -353,13 +353,32 @@ class Command(ScrapyCrawl):
                 return str(exc)
             finally:
                 archive.close()
+        if isinstance(plan, CrawlPlan) and self.settings.get("CRAWL_MODE") == "distributed":
+            return self._wait_for_idle_workers(spidercls.name, plan)
+        return None
+
+    def _wait_for_idle_workers(self, spider_name: str, plan: CrawlPlan) -> str | None:
+        """A worker of a job whose queue is empty and whose workers went idle without leaving
+        it (one killed as it waited for the others) waits for them to leave or lapse, said in
+        one line on stderr, before Scrapy starts: a Ctrl-C meanwhile ends the run as one before
+        the crawl does (crawler.distributed.wait_for_idle_workers)."""
+        import redis
+        from scrapy_redis.connection import get_redis_from_settings
+
+        from crawler.distributed import job_name, wait_for_idle_workers
+
+        try:
+            wait_for_idle_workers(get_redis_from_settings(self.settings), f"{spider_name}:{job_name(plan, self.settings)}",
+                                  lambda line: print(f"warning: {line}", file=sys.stderr, flush=True))
+        except redis.RedisError as exc:
+            return redis_unreachable(self.settings, exc)
         return None
 
     def _check_root(self, archive, plan: CrawlPlan) -> None:
         """The issues this crawl asks that the archive holds from another site root (a mirror,
         the paper's former domain): refused before anything is fetched, as fetched again their
         articles would be stored twice (storage/roots.py)."""
-        check_root(plan, held_from_other_roots(archive, plan, self.settings))
+        check_root(plan, held_from_other_roots(archive, plan, self.settings), self.settings)
 
     def _check_mode(self) -> str | None:
         mode = self.settings.get("CRAWL_MODE") or "local"
@@ -385,10 +404,17 @@ class Command(ScrapyCrawl):
         try:
             get_redis_from_settings(self.settings).ping()
         except redis.RedisError as exc:
-            return f"Redis unreachable at {safe_url(url)}: {exc}"
+            return redis_unreachable(self.settings, exc)
         except ValueError as exc:  # redis-py's parse of a URL without redis://, rediss:// or unix://
             return f"bad REDIS_URL {safe_url(url)!r}: {exc}"
         return None
+
+
+def redis_unreachable(settings, exc: Exception) -> str:
+    """The line of a distributed crawl whose Redis did not answer before the crawl, its password hidden."""
+    from storage.db import safe_url
+
+    return f"Redis unreachable at {safe_url(settings.get('REDIS_URL') or '')}: {exc}"
 
 
 def held_from_other_roots(archive, plan: CrawlPlan, settings) -> list:
@@ -400,7 +426,7 @@ def held_from_other_roots(archive, plan: CrawlPlan, settings) -> list:
     from storage.roots import issues_from_other_roots
 
     elsewhere = issues_from_other_roots(archive, plan.paper.code, plan.root, None if plan.latest else plan.dates)
-    if elsewhere and not plan.refresh and settings.getbool("ARCHIVE_DELTA_ENABLED", True):
+    if elsewhere and not asks_complete_issues(plan, settings):
         states = archive.issue_states(plan.paper.code, elsewhere[0][0], elsewhere[-1][0],
                                       pdfs=settings.getbool("ARCHIVE_FETCH_PDFS"))
         elsewhere = [(day, url) for day, url in elsewhere if not (day in states and states[day].complete)]

@@ -23,7 +23,7 @@ from crawler.items import ArticleItem, Removal
 from crawler.templates.founder import closing_source
 from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.text import (
-    CELL_GAP, HAN, HTML_SPACE, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SOCIAL, TOOLS, WIDGET_GAP,
+    CELL_GAP, HAN, HTML_SPACE, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SHARE_WORDS, TOOLS, WIDGET_GAP,
     Layout, html_blanks, source_blank,
 )
 
@@ -497,7 +497,6 @@ def _line(pattern: str) -> re.Pattern:
 
 
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期.)?)?"
-_SHARE = "|".join(("分享[到至]?", "[复複]制[链鏈]接", *SOCIAL))
 _TOOL = "|".join(TOOLS)
 # An editor's name line: 责任编辑：李四, （责编：李四 王五）.
 _EDITOR_NAME = r"[^\s:：︰﹕()（）\[\]【】。！？!?，,；;、]{1,12}"
@@ -527,7 +526,7 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
     ("boilerplate:meta", 60, _line(rf"(?:[责責]任[编編][辑輯]|[责責][编編])\s*[:：︰﹕]?\s*{_EDITOR_NAME}(?:\s+{_EDITOR_NAME}){{0,3}}")),
     # A line of tools and share buttons together: 【字体：大 中 小】 分享到：微博 微信.
     ("boilerplate:tools", 80, _line(
-        rf"(?:(?:{_SHARE}){_S}*)*(?:{_TOOL})(?:{_S}*(?:{_TOOL}|{_SHARE}))*")),
+        rf"(?:(?:{SHARE_WORDS}){_S}*)*(?:{_TOOL})(?:{_S}*(?:{_TOOL}|{SHARE_WORDS}))*")),
     ("boilerplate:copyright", 150, _line(r"版[权權][声聲]明\s*[:：].*|(?:(?i:copyright)|©|版[权權]所有\s*[:：©]).*")),
     ("boilerplate:copyright", 60, _line(r".*版[权權]所有")),
     # 版权所有 某某日报社 未经授权不得转载: the notice set apart by a blank (版权所有人… is a sentence).

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from lxml import etree
@@ -29,7 +29,7 @@ from crawler.templates.text import (
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
-    "clean_body", "clean_paragraphs", "clean_title",
+    "clean_body", "clean_paragraphs", "clean_title", "closes_text",
 ]
 
 # Invisible characters that editors and CMSs leave in text and spam kits use to break up
@@ -576,6 +576,15 @@ def _field_and_date(kind: str | None, text: str) -> bool:
     return kind == "boilerplate:meta" and bool(INFO_FIELD_AND_DATE.fullmatch(text))
 
 
+def closes_text(later: Sequence[str]) -> bool:
+    """Whether a line that ``later`` (the lines after it, stripped) follow closes an article's
+    text: none of them is the text's own, each is the page's boilerplate. Where it does, a line
+    of one field and a date (INFO_FIELD_AND_DATE) is the page's info line, which goes and names
+    the article's source; elsewhere it is a credit inside the text. One rule for the cleaner and
+    the page objects (founder.info_source), which read the lines as a page shows them."""
+    return all(_boilerplate(line) for line in later)
+
+
 def _without_widget_cells(row: str, removals: list[Removal]) -> str:
     """A table row's line (cells joined by CELL_GAP) without the cells that are site widgets."""
     kept = []
@@ -675,7 +684,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
         start = related.pop()
         removals += [Removal("boilerplate:related", text) for text in kept[start:]]
         del kept[start:]
-    while closing and closing[-1][0] == len(kept) - 1:
+    while closing and closes_text(kept[closing[-1][0] + 1 :]):
         _, removed_at = closing.pop()
         removals.insert(removed_at, Removal("boilerplate:meta", kept.pop()))
     if zero_width:

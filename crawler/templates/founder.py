@@ -274,11 +274,22 @@ def _opening(html: str, selectors: str) -> int | None:
         at = html.find(name, 0, first)
         while at != -1:
             opening = html.rfind("<", 0, at)
-            if opening != -1 and html.find(">", opening, at) == -1 and tag.match(html, opening):
+            if (opening != -1 and html.find(">", opening, at) == -1 and tag.match(html, opening)
+                    and not _in_script(html, opening)):
                 first = opening
                 break
             at = html.find(name, at + 1, first)
     return first
+
+
+_SCRIPT_TAGS = ("script", "SCRIPT", "Script")  # as files write the tag's name
+
+
+def _in_script(html: str, at: int) -> bool:
+    """Whether ``at`` is in a <script>'s text: a tag a script writes (a print button's page)
+    is a string of it, no element. Only the last script opened before ``at`` is looked at."""
+    start = max(html.rfind(f"<{name}", 0, at) for name in _SCRIPT_TAGS)
+    return start != -1 and all(html.find(f"</{name}", start, at) == -1 for name in _SCRIPT_TAGS)
 
 
 @dataclass(frozen=True)

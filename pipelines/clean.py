@@ -20,7 +20,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from crawler.items import ArticleItem, Removal
-from crawler.templates.founder import closing_source
+from crawler.templates.founder import closing_source, info_source
 from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.text import (
     CELL_GAP, HAN, HTML_SPACE, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SHARE_WORDS, TOOLS, WIDGET_GAP,
@@ -585,6 +585,17 @@ def closes_text(later: Sequence[str]) -> bool:
     return all(_boilerplate(line) for line in later)
 
 
+def _removed_info_source(removals: Sequence[Removal]) -> str:
+    """The 来源 field of the line of one field and a date the cleaner took out as the page's
+    info line (it opens or closes the text, closes_text), or "". The cleaner knows a related
+    list under the line by its links, which the page object's lines have not: read as text there,
+    the list keeps the page object from naming the line's source (founder.info_source)."""
+    for removal in removals:
+        if _field_and_date(removal.kind, removal.text) and (source := info_source([removal.text])):
+            return source
+    return ""
+
+
 def _without_widget_cells(row: str, removals: list[Removal]) -> str:
     """A table row's line (cells joined by CELL_GAP) without the cells that are site widgets."""
     kept = []
@@ -775,8 +786,9 @@ class CleanPipeline:
         item.removals.extend(result.removals)
         if not item.source:
             # Junk after the note (a link farm, one title a line) kept it out of the page
-            # object's last lines; the cleaned text ends with the article's own.
-            item.source = closing_source(result.paragraphs)
+            # object's last lines; the cleaned text ends with the article's own. A related
+            # list under an info line of a source and a date kept the page object from reading it.
+            item.source = closing_source(result.paragraphs) or _removed_info_source(result.removals)
         for name in ("pretitle", "title", "subtitle"):
             text, removals = clean_title(getattr(item, name))
             setattr(item, name, text)

@@ -1222,10 +1222,11 @@ def test_the_page_object_reads_its_source_and_author_from_the_info_line_the_clea
 
 @pytest.mark.parametrize("credit", CREDITS)
 @pytest.mark.parametrize("after", [[REAL[0]], REAL[:2], []], ids=["a paragraph after it", "two after it", "closing"])
-@pytest.mark.parametrize("where", ["opening", "closing"])  # the page's widgets under it, or none
+@pytest.mark.parametrize("where", UNDER_THE_TEXT)  # the page's widgets under it, or none
 def test_a_source_and_a_date_is_the_articles_source_only_where_it_closes_the_text(credit, after, where):
     """A chart's credit one or two paragraphs before the end, kept in the text by the cleaner,
-    was read by the page object as the article's source, as an info line closing the text."""
+    was read by the page object as the article's source, as an info line closing the text; and
+    one closing the text over a related list, which the cleaner took out, named none."""
     from crawler.templates import FounderArticle
 
     widgets, _ = UNDER_THE_TEXT[where]
@@ -1233,7 +1234,8 @@ def test_a_source_and_a_date_is_the_articles_source_only_where_it_closes_the_tex
     article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
     kept = credit in clean_body(body).paragraphs
     assert kept == bool(after)
-    assert article.source == ("" if kept else "来源：国家统计局")
+    # The page object's lines have no links: a related list under the line is text to it.
+    assert article.source == ("" if kept or where == "over a related list" else "来源：国家统计局")
     item = ArticleItem("x", "某某日报", "2023-01-31", "", 1, "", article.url, body_html=body, source=article.source)
     CleanPipeline().process_item(item)
     assert item.source == ("" if kept else "来源：国家统计局")

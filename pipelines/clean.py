@@ -14,22 +14,22 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from lxml import etree
 
 from crawler.items import ArticleItem, Removal
-from crawler.templates.founder import closing_source
+from crawler.templates.founder import closing_source, info_source
 from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.text import (
-    CELL_GAP, HAN, HTML_SPACE, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SOCIAL, TOOLS, WIDGET_GAP,
+    CELL_GAP, HAN, HTML_SPACE, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SHARE_WORDS, TOOLS, WIDGET_GAP,
     Layout, html_blanks, source_blank,
 )
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
-    "clean_body", "clean_paragraphs", "clean_title",
+    "clean_body", "clean_paragraphs", "clean_title", "closes_text",
 ]
 
 # Invisible characters that editors and CMSs leave in text and spam kits use to break up
@@ -497,7 +497,6 @@ def _line(pattern: str) -> re.Pattern:
 
 
 _DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期.)?)?"
-_SHARE = "|".join(("分享[到至]?", "[复複]制[链鏈]接", *SOCIAL))
 _TOOL = "|".join(TOOLS)
 # An editor's name line: 责任编辑：李四, （责编：李四 王五）.
 _EDITOR_NAME = r"[^\s:：︰﹕()（）\[\]【】。！？!?，,；;、]{1,12}"
@@ -527,7 +526,7 @@ _BOILERPLATE: list[tuple[str, int, re.Pattern]] = [  # kind, longest line it app
     ("boilerplate:meta", 60, _line(rf"(?:[责責]任[编編][辑輯]|[责責][编編])\s*[:：︰﹕]?\s*{_EDITOR_NAME}(?:\s+{_EDITOR_NAME}){{0,3}}")),
     # A line of tools and share buttons together: 【字体：大 中 小】 分享到：微博 微信.
     ("boilerplate:tools", 80, _line(
-        rf"(?:(?:{_SHARE}){_S}*)*(?:{_TOOL})(?:{_S}*(?:{_TOOL}|{_SHARE}))*")),
+        rf"(?:(?:{SHARE_WORDS}){_S}*)*(?:{_TOOL})(?:{_S}*(?:{_TOOL}|{SHARE_WORDS}))*")),
     ("boilerplate:copyright", 150, _line(r"版[权權][声聲]明\s*[:：].*|(?:(?i:copyright)|©|版[权權]所有\s*[:：©]).*")),
     ("boilerplate:copyright", 60, _line(r".*版[权權]所有")),
     # 版权所有 某某日报社 未经授权不得转载: the notice set apart by a blank (版权所有人… is a sentence).
@@ -575,6 +574,26 @@ def _field_and_date(kind: str | None, text: str) -> bool:
     """Whether ``text``, which ``kind`` says is boilerplate, is an info line of one field and a
     date, which a chart's or a table's credit inside the text reads as too."""
     return kind == "boilerplate:meta" and bool(INFO_FIELD_AND_DATE.fullmatch(text))
+
+
+def closes_text(later: Sequence[str]) -> bool:
+    """Whether a line that ``later`` (the lines after it, stripped) follow closes an article's
+    text: none of them is the text's own, each is the page's boilerplate. Where it does, a line
+    of one field and a date (INFO_FIELD_AND_DATE) is the page's info line, which goes and names
+    the article's source; elsewhere it is a credit inside the text. One rule for the cleaner and
+    the page objects (founder.info_source), which read the lines as a page shows them."""
+    return all(_boilerplate(line) for line in later)
+
+
+def _removed_info_source(removals: Sequence[Removal]) -> str:
+    """The 来源 field of the line of one field and a date the cleaner took out as the page's
+    info line (it opens or closes the text, closes_text), or "". The cleaner knows a related
+    list under the line by its links, which the page object's lines have not: read as text there,
+    the list keeps the page object from naming the line's source (founder.info_source)."""
+    for removal in removals:
+        if _field_and_date(removal.kind, removal.text) and (source := info_source([removal.text])):
+            return source
+    return ""
 
 
 def _without_widget_cells(row: str, removals: list[Removal]) -> str:
@@ -676,7 +695,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
         start = related.pop()
         removals += [Removal("boilerplate:related", text) for text in kept[start:]]
         del kept[start:]
-    while closing and closing[-1][0] == len(kept) - 1:
+    while closing and closes_text(kept[closing[-1][0] + 1 :]):
         _, removed_at = closing.pop()
         removals.insert(removed_at, Removal("boilerplate:meta", kept.pop()))
     if zero_width:
@@ -767,8 +786,9 @@ class CleanPipeline:
         item.removals.extend(result.removals)
         if not item.source:
             # Junk after the note (a link farm, one title a line) kept it out of the page
-            # object's last lines; the cleaned text ends with the article's own.
-            item.source = closing_source(result.paragraphs)
+            # object's last lines; the cleaned text ends with the article's own. A related
+            # list under an info line of a source and a date kept the page object from reading it.
+            item.source = closing_source(result.paragraphs) or _removed_info_source(result.removals)
         for name in ("pretitle", "title", "subtitle"):
             text, removals = clean_title(getattr(item, name))
             setattr(item, name, text)

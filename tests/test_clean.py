@@ -1220,6 +1220,35 @@ def test_the_page_object_reads_its_source_and_author_from_the_info_line_the_clea
     assert bool(info_source(lines) or info_author(lines)) == taken
 
 
+@pytest.mark.parametrize("credit", CREDITS)
+@pytest.mark.parametrize("after", [[REAL[0]], REAL[:2], []], ids=["a paragraph after it", "two after it", "closing"])
+@pytest.mark.parametrize("where", UNDER_THE_TEXT)  # the page's widgets under it, or none
+def test_a_source_and_a_date_is_the_articles_source_only_where_it_closes_the_text(credit, after, where):
+    """A chart's credit one or two paragraphs before the end, kept in the text by the cleaner,
+    was read by the page object as the article's source, as an info line closing the text; and
+    one closing the text over a related list, which the cleaner took out, named none."""
+    from crawler.templates import FounderArticle
+
+    widgets, _ = UNDER_THE_TEXT[where]
+    body = "".join(map(paragraph, [LEAD, credit, *after])) + widgets
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    kept = credit in clean_body(body).paragraphs
+    assert kept == bool(after)
+    # The page object's lines have no links: a related list under the line is text to it.
+    assert article.source == ("" if kept or where == "over a related list" else "来源：国家统计局")
+    item = ArticleItem("x", "某某日报", "2023-01-31", "", 1, "", article.url, body_html=body, source=article.source)
+    CleanPipeline().process_item(item)
+    assert item.source == ("" if kept else "来源：国家统计局")
+
+
+def test_a_closing_source_note_after_a_credit_inside_the_text_is_the_source():
+    from crawler.templates import FounderArticle
+
+    body = "".join(map(paragraph, [LEAD, CREDITS[0], REAL[0], "（据广东省民政厅）"]))
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    assert article.source == "据广东省民政厅"
+
+
 def test_the_closing_source_note_is_still_recorded_under_a_cms_info_line():
     info = "来源：某某日报　作者：张三　发布时间：2023-01-31　【打印】【关闭】"
     body = "".join(map(paragraph, [info, LEAD, "来源：中国社会报", "（责任编辑：李四）", "版权所有 某某日报社 未经授权不得转载"]))

@@ -396,3 +396,55 @@ def test_a_lone_author_line_over_the_text_is_stored_as_the_byline_and_not_in_the
     first, rest = bodies[AUTHOR_INSIDE].split("\n", 1)
     assert (body, byline) == ("\n".join([first, "作者：张三", rest]), sql_rows(unspammed, query, u=f"%/{AUTHOR_INSIDE}")[0][1])
     assert removals(spammed, AUTHOR_INSIDE) == []
+
+
+# A chart's credit, a source and a date, over the last paragraph of an article with no source
+# note (INSIDE) and of one whose last paragraph is its note (BEFORE_NOTE); closing the text of
+# one with no note (CLOSING), and of one with no note over a related list (OVER_RELATED). Its
+# own crawl: the spammed sample's files are each another case's.
+NEAR_THE_END_CREDIT = "來源：國家統計局 2023-01-31"
+CREDIT_INSIDE, CREDIT_BEFORE_NOTE, CREDIT_CLOSING = "content_306517.htm", "content_306512.htm", "content_306516.htm"
+CREDIT_OVER_RELATED = RELATED
+
+
+def _credited_near_the_end(name: str, html: str) -> str:
+    if name in (CREDIT_INSIDE, CREDIT_BEFORE_NOTE):
+        last = html.rindex("<P>", 0, html.index(END))
+        return html[:last] + f"<P>{NEAR_THE_END_CREDIT}</P>\n" + html[last:]
+    if name == CREDIT_CLOSING:
+        return html.replace(END, f"<P>{NEAR_THE_END_CREDIT}</P>\n{END}")
+    if name == CREDIT_OVER_RELATED:
+        return html.replace(END, f"<P>{NEAR_THE_END_CREDIT}</P>\n{RELATED_WIDGET}{END}")
+    return html
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def credited_near_the_end(request, tmp_path):
+    return crawled_archive(request, sample_site(tmp_path / "site", alter=_credited_near_the_end, pdfs=False), tmp_path)
+
+
+def test_a_credit_over_the_last_paragraph_is_not_the_stored_source_and_one_closing_the_text_is(credited_near_the_end, unspammed):
+    """A credit near the end of the text, kept in it, was stored as the article's source."""
+    query = "SELECT body, source FROM articles WHERE url LIKE :u"
+    credit = "来源：国家统计局2023-01-31"  # normalised: no blank beside Chinese
+    for name in (CREDIT_INSIDE, CREDIT_BEFORE_NOTE):
+        [(body, source)] = sql_rows(credited_near_the_end, query, u=f"%/{name}")
+        [(plain, plain_source)] = sql_rows(unspammed, query, u=f"%/{name}")
+        *text, last = plain.split("\n")
+        assert (body, source) == ("\n".join([*text, credit, last]), plain_source)
+        assert removals(credited_near_the_end, name) == []
+    assert sql_rows(unspammed, query, u=f"%/{CREDIT_BEFORE_NOTE}")[0][1] == "据《天水日报》"
+    [(body, source)] = sql_rows(credited_near_the_end, query, u=f"%/{CREDIT_CLOSING}")
+    assert (body, source) == (sql_rows(unspammed, query, u=f"%/{CREDIT_CLOSING}")[0][0], "来源：国家统计局")
+    assert removals(credited_near_the_end, CREDIT_CLOSING) == [("boilerplate:meta", NEAR_THE_END_CREDIT)]
+
+
+def test_a_credit_closing_the_text_over_a_related_list_is_the_stored_source(credited_near_the_end, unspammed):
+    """The cleaner took the line out as the page's info line, but the page object, whose lines
+    have no links, read the related list under it as text, and no source was stored."""
+    query = "SELECT body, source FROM articles WHERE url LIKE :u"
+    [(plain, plain_source)] = sql_rows(unspammed, query, u=f"%/{CREDIT_OVER_RELATED}")
+    assert plain_source == ""
+    assert sql_rows(credited_near_the_end, query, u=f"%/{CREDIT_OVER_RELATED}") == [(plain, "来源：国家统计局")]
+    assert removals(credited_near_the_end, CREDIT_OVER_RELATED) == [
+        ("boilerplate:meta", NEAR_THE_END_CREDIT), *(("boilerplate:related", line) for line in RELATED_LINES)]

@@ -1476,12 +1476,31 @@ def main_paragraphs() -> list[str]:
         ("<p>wz</p><TABLE width=1 CLASS='x wz'><tr><td>", 9),  # the class among others, any case of tag
         ("<div class=wzz></div><div id=Titles></div><h3 id=\"Title\">", 42),  # whole names only
         ("<title>Title</title><p data-x='Title'></p>", None),  # text and other attributes are not ids
+        ("<SCRIPT>document.write('<table class=wz>')</SCRIPT><table class=wz>", 51),  # a script's string is no tag
+        ("<script>var t = '<h3 id=Title>';", None),  # nor in a script left open
     ],
 )
 def test_the_own_part_begins_at_the_first_element_of_article_start(html, start):
     from crawler.templates.founder import _opening
 
     assert _opening(html, FounderSelectors().article_start) == start
+
+
+# A print button's script before the title block that writes a page of its own: the tag it
+# writes is a string of the script, no element of the file.
+PRINT_SCRIPT = ("<script>function printPage() { var w = window.open(''); w.document.write('<div class=\"text_c\"><h3 id=Title>'"
+                " + document.title + '</h3></div>'); }</script>")
+
+
+def test_a_tag_written_in_a_script_before_the_title_block_is_not_where_the_own_part_begins():
+    html = load("content_article.htm")
+    assert html.count("</HEAD>") == 1
+    scripted = html.replace("</HEAD>", PRINT_SCRIPT + "</HEAD>")
+    from crawler.templates.founder import _opening
+
+    assert _opening(scripted, FounderSelectors().article_start) == _opening(html, FounderSelectors().article_start) + len(PRINT_SCRIPT)
+    url = ISSUE + "content_306582.htm"
+    assert reads(FounderArticle(scripted, url)) == reads(FounderArticle(html, url))
 
 
 def test_a_profile_that_moves_an_article_field_reads_whole_files_unless_it_says_where_they_begin():

@@ -28,7 +28,7 @@ from crawler.templates.generic import GenericArticle
 from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet, style_texts
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
-    BLOCKS, CELLS, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
+    BLOCKS, CELLS, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
     drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line, parse, text as _text,
 )
 
@@ -274,11 +274,22 @@ def _opening(html: str, selectors: str) -> int | None:
         at = html.find(name, 0, first)
         while at != -1:
             opening = html.rfind("<", 0, at)
-            if opening != -1 and html.find(">", opening, at) == -1 and tag.match(html, opening):
+            if (opening != -1 and html.find(">", opening, at) == -1 and tag.match(html, opening)
+                    and not _in_script(html, opening)):
                 first = opening
                 break
             at = html.find(name, at + 1, first)
     return first
+
+
+_SCRIPT_TAGS = ("script", "SCRIPT", "Script")  # as files write the tag's name
+
+
+def _in_script(html: str, at: int) -> bool:
+    """Whether ``at`` is in a <script>'s text: a tag a script writes (a print button's page)
+    is a string of it, no element. Only the last script opened before ``at`` is looked at."""
+    start = max(html.rfind(f"<{name}", 0, at) for name in _SCRIPT_TAGS)
+    return start != -1 and all(html.find(f"</{name}", start, at) == -1 for name in _SCRIPT_TAGS)
 
 
 @dataclass(frozen=True)
@@ -761,10 +772,23 @@ def info_author(lines: Sequence[str]) -> str:
 
 def _info_field(lines: Sequence[str], marks: tuple[str, ...], field: re.Pattern, whole: bool) -> str:
     # Only a line that holds the label is matched: most articles have none.
-    for line in itertools.chain(lines[:1], lines[-1:-4:-1] if len(lines) > 1 else ()):
-        if any(mark in line for mark in marks) and (found := field.search(line)) and INFO_LINE.fullmatch(line):
+    last = len(lines) - 1
+    for at in itertools.chain((0,) if lines else (), range(last, max(last - 3, 0), -1)):
+        line = lines[at]
+        if (any(mark in line for mark in marks) and (found := field.search(line)) and INFO_LINE.fullmatch(line)
+                and (at == 0 or _closes(lines, at))):
             return f"{found[1]}：{found[2]}" if whole else found[2]
     return ""
+
+
+def _closes(lines: Sequence[str], at: int) -> bool:
+    """Whether the info line ``lines[at]`` near the end is one: a line of one field and a date
+    is a chart's or a table's credit unless it closes the text, as the cleaner reads it."""
+    if not INFO_FIELD_AND_DATE.fullmatch(lines[at]):
+        return True
+    from pipelines.clean import closes_text  # the cleaner imports this module
+
+    return closes_text(lines[at + 1 :])
 
 
 @dataclass

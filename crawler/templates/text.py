@@ -8,7 +8,7 @@ from lxml import etree
 
 __all__ = [
     "BLOCKS", "CELLS", "CELL_GAP", "HAN", "HTML_SPACE", "INFO_AUTHOR", "INFO_AUTHOR_LINE", "INFO_FIELD_AND_DATE", "INFO_LINE", "INFO_SOURCE",
-    "Layout", "SHARE_WIDGET", "SOCIAL", "TOOLS", "WIDGET_GAP", "block_lines", "collapse", "drop_keeping_tail", "has_text",
+    "Layout", "SHARE_WIDGET", "SHARE_WORDS", "SOCIAL", "TOOLS", "WIDGET_GAP", "block_lines", "collapse", "drop_keeping_tail", "has_text",
     "html_blanks", "line", "lines", "parse", "source_blank", "text",
 ]
 
@@ -338,8 +338,12 @@ TOOLS = (
     "[听聽]全文", "打印(?:本[页頁]|此[页頁]|本文)?", "[关關][闭閉](?:窗口|本[页頁])?", "收藏(?:本[页頁])?",
     "字[号號体體]\\s*[:：]?\\s*[大中小](?:\\s*[大中小]){1,2}")
 SOCIAL = ("微信", "微博", "新浪微博", "[腾騰][讯訊]微博", "QQ空[间間]", "QQ好友", "QQ", "朋友圈", "豆瓣", "人人[网網]")
+_SHARE_TO = "分享[到至]?"
+_COPY_LINK = "[复複]制[链鏈]接"
+# The words of a share widget, for a line that sets them among a site's tools (【打印】 分享到 微信).
+SHARE_WORDS = "|".join((_SHARE_TO, _COPY_LINK, *SOCIAL))
 # A share widget: 分享到：微信 微博.
-SHARE_WIDGET = rf"分享[到至]?(?:{WIDGET_GAP}|{'|'.join(SOCIAL)}|[复複]制[链鏈]接)*"
+SHARE_WIDGET = rf"{_SHARE_TO}(?:{WIDGET_GAP}|{'|'.join(SOCIAL)}|{_COPY_LINK})*"
 # A label's colon. A row of cells (CELL_GAP between them) may set the label in one cell and its
 # value in the next: 来源：｜某某日报.
 _COLON = rf"\s*[:：︰﹕][\s{CELL_GAP}]*"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from crawler.dates import BadDate, paper_today, typed_date, written_as_date
-from crawler.papers import DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root
+from crawler.papers import DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root, bad_root
 
 DEFAULT_PAPER = "gongyishibao"
 
@@ -31,6 +31,8 @@ class CrawlPlan:
     # paper publishes on no day (a weekly paper's Wednesday to Monday, a holiday break) asks
     # nothing, where it fetched and stored the newest issue, outside the range asked.
     latest: bool = False
+    # paper= as given, where it named the paper's code in other capitals (Gongyishibao).
+    paper_as_given: str | None = None
     # Tomorrow, when the end= given lies later: the range's last day asked (plan_crawl).
     cut_at: date | None = None
     # The paper's first issue, when the range given begins before it: the range's first day asked.
@@ -208,9 +210,10 @@ def plan_crawl(
     if base_url:
         root = as_site_root(base_url)
         if root is None:
-            raise SpiderArgumentError(f"bad base_url {base_url!r} (expected http://host/path/)")
+            raise SpiderArgumentError(bad_root("base_url", base_url, "http://host/path/"))
     return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked, latest=latest,
-                     cut_at=last if later else None, cut_from=first if earlier else None)
+                     cut_at=last if later else None, cut_from=first if earlier else None,
+                     paper_as_given=paper if paper and paper != profile.code else None)
 
 
 def _first_issue(profile: PaperProfile, verb: str | None = None) -> str:

@@ -71,20 +71,39 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
+# Where a command's parser leaves the arguments after its name that it does not take, apart from
+# those before the name, which argparse would give back with them in one list.
+_UNRECOGNIZED_BY_COMMAND = "unrecognized_by_command"
+
+
+class CommandParser(OneLineParser):
+    """A command's parser (`archive stats`), which keeps what it does not take to itself."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, unknown = super().parse_known_args(args, namespace)
+        setattr(parsed, _UNRECOGNIZED_BY_COMMAND, unknown)
+        return parsed, []
+
+
 class CommandLineParser(OneLineParser):
     """The `archive` command line's parser: an option its command does not take (`archive stats
     --section x`) is that command's error, naming its --help, where the top parser's said "archive:
     error: unrecognized arguments" and sent the user to `archive --help`, which lists no option
-    of any command."""
+    of any command. One given before the command's name (`archive --bogus stats`) is the top
+    parser's, said as such: it was called the command's, whose --help lists no such option."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.commands: dict[str, argparse.ArgumentParser] = {}
 
     def parse_args(self, args=None, namespace=None):
-        parsed, unknown = self.parse_known_args(args, namespace)
-        if unknown:
-            self.commands.get(getattr(parsed, "command", None), self).error(f"unrecognized arguments: {' '.join(unknown)}")
+        parsed, before = self.parse_known_args(args, namespace)
+        after = vars(parsed).pop(_UNRECOGNIZED_BY_COMMAND, [])
+        if before:
+            self.error(f"unrecognized arguments before the command {parsed.command}: {' '.join(before)} (archive "
+                       "itself takes --archive there; a command's options go after its name)")
+        if after:
+            self.commands[parsed.command].error(f"unrecognized arguments: {' '.join(after)}")
         return parsed
 
 
@@ -140,34 +159,41 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
-def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> None:
-    """A ``--paper`` the archive does not hold (a typo, another archive's paper) would filter
-    everything out: refused in one line naming the papers it holds, rather than answered with
+def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> str | None:
+    """``--paper`` as the archive (or a profile) writes its code: given in other capitals
+    (Gongyishibao), it is taken, and said to be, as a filter on it found nothing. One the
+    archive does not hold (a typo, another archive's paper) would filter everything out: refused
+    in one line naming the papers it holds, and those closest to it, rather than answered with
     nothing. ``profiled``: the commands that read the paper profiles (stats, reprocess) take a
     paper a profile names too, crawled or not (stats lists its schedule, reprocess says 0)."""
+    from crawler.papers import code_as_known, unknown_paper_hint
+
     if code is None:
-        return
+        return None
     with archive.engine.connect() as conn:
-        papers = conn.execute(text("SELECT code, name FROM papers ORDER BY code")).all()
-    archived = [paper_code for paper_code, _ in papers]
-    known, more = set(archived), ""
+        papers = dict(conn.execute(text("SELECT code, name FROM papers ORDER BY code")).all())
+    archived = list(papers)
+    names, more = dict(papers), ""
     if profiled:
         from crawler.papers import load_profiles
 
         profiles = load_profiles()
         # A code whose profile has a mistake is that paper's: its own error (InvalidProfile) says more.
-        named = set(profiles.papers) | {problem.code for problem in profiles.problems if problem.code}
-        if others := sorted(named - known):
+        named = {known: profile.name for known, profile in profiles.papers.items()} | {
+            problem.code: None for problem in profiles.problems if problem.code}
+        if others := sorted(set(named) - set(archived)):
             more += f"; profiled, not archived: {', '.join(others)}"
         if unread := [problem.source for problem in profiles.problems if problem.code is None]:
             more += f"; not read: {', '.join(unread)}"
-        known |= named
-    if code not in known:
+        names = named | names
+    known = code_as_known(code, names)
+    if known not in names:
         holds = f"this archive holds: {', '.join(archived)}" if archived else "this archive holds no paper"
-        # A researcher types the paper's name (公益时报) more readily than its code.
-        named = [paper_code for paper_code, name in papers if name == code]
-        hint = f": {code} is {named[0]}, give its code" if named else ""
-        raise ArchiveError(f"unknown paper {code!r} ({holds}{more}){hint}")
+        raise ArchiveError(f"unknown paper {code!r} ({holds}{more}){unknown_paper_hint(code, names)}")
+    if known != code:
+        name = f" ({names[known]})" if names[known] else ""
+        say(f"paper {code!r} taken as {known}{name}: a paper's code is written as the archive holds it")
+    return known
 
 
 # The sections an error names at most: an archive of several papers over years may hold hundreds.
@@ -334,7 +360,7 @@ def run_search(args: argparse.Namespace) -> int:
     archive = reading(args)
     try:
         archive.check_writable()  # the search index needs the current schema
-        check_paper(archive, args.paper)
+        args.paper = check_paper(archive, args.paper)
         check_section(archive, args.section, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
                       section=args.section, limit=args.limit, offset=args.offset)
@@ -413,11 +439,29 @@ SYNTAX_ERROR = "42601"
 ONE_STATEMENT_ONLY = "exec_parse_message"
 
 
-def _read_only(conn) -> None:
+# The role a PostgreSQL query of archive sql runs as, for a user who may take it (a superuser, a
+# member): it reads every table, view and sequence, and has none of a superuser's rights.
+READING_ROLE = "pg_read_all_data"
+
+
+def _read_only(conn) -> bool:
+    """``conn``'s transaction made read-only; whether its queries run as READING_ROLE.
+
+    A read-only transaction lets a superuser call what reads or acts past the archive
+    (pg_read_file('/etc/passwd'), pg_ls_dir('.')), from a view or a function too, where
+    sql_functions does not see the call: the query runs without those rights (PostgreSQL 14+)."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA query_only = ON")
-    else:
-        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        return False
+    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+    if conn.dialect.server_version_info < (14,) or not conn.exec_driver_sql(
+            f"SELECT pg_has_role('{READING_ROLE}', 'MEMBER')").scalar():
+        return False  # a role that is no superuser has only the rights it was given
+    # The schemas searched stay the user's: "$user" in search_path would name the role's after.
+    conn.exec_driver_sql("SELECT set_config('search_path', coalesce((SELECT string_agg(quote_ident(name), ', ') "
+                         "FROM unnest(current_schemas(false)) AS name), ''), true)")
+    conn.exec_driver_sql(f"SET LOCAL ROLE {READING_ROLE}")
+    return True
 
 
 @command("sql", "run a read-only SQL query, printed as a table, CSV or JSON", _sql_arguments)
@@ -429,7 +473,7 @@ def run_sql(args: argparse.Namespace) -> int:
         if not Statements.of(args.query, archive.dialect).ends:  # comments and ';' alone
             raise ArchiveError(EMPTY_QUERY)
         with archive.engine.connect() as conn:
-            _read_only(conn)
+            as_reading_role = _read_only(conn)
             try:
                 # The rows are written as they come (CSV and JSON; a table measures them all
                 # first): a query of the whole archive needs no memory for its result.
@@ -450,6 +494,10 @@ def run_sql(args: argparse.Namespace) -> int:
                     if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_AUTH:
                         reason = _AUTHORIZER_REFUSALS.get(Statements.of(args.query, "sqlite").command, reason)
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
+                if as_reading_role and getattr(exc, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                    raise ArchiveError(f"archive sql reads the archive only: {reason} (a superuser's query runs as "
+                                       f"{READING_ROLE}, which reads the archive's tables and views and no more: "
+                                       "use psql for the rest)") from None
                 if _copying(conn):
                     # The server streams COPY's rows, which only psycopg's copy() reads; till then
                     # the connection can do nothing else, not even roll back: it is dropped.
@@ -967,7 +1015,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
     archive = reading(args)
     try:
-        check_paper(archive, args.paper, profiled=True)
+        args.paper = check_paper(archive, args.paper, profiled=True)
         stats = archive_stats(archive, paper=args.paper, since=args.since, until=args.until, runs=args.runs)
     finally:
         archive.close()
@@ -1109,7 +1157,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         if args.output is not None:
             _refuse_the_archive_itself(archive, args.output)
-        check_paper(archive, args.paper)
+        args.paper = check_paper(archive, args.paper)
         check_section(archive, args.section, args.paper)
         output = output_file(args.output, overwrite=args.overwrite)  # checked before the query runs
         columns = export_columns(archive)
@@ -1365,7 +1413,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
     logged = _SaidWithLevel(logging.WARNING)
     logging.getLogger().addHandler(logged)
     try:
-        check_paper(archive, args.paper, profiled=True)
+        args.paper = check_paper(archive, args.paper, profiled=True)
         archive.check_writable()
         archive.check_write_privileges()
         check_section(archive, args.section, args.paper)
@@ -1462,11 +1510,11 @@ def site_root_argument(name: str, value: str, *, as_written: bool = False) -> st
     """``value`` as a site root (crawler.papers.as_site_root); ``as_written``: as an earlier
     version of the crawler wrote it (written_root), for OLD_ROOT, whose addresses the archive may
     hold as given (http://host:80/newdzb/), to move them to the root written one way."""
-    from crawler.papers import as_site_root, written_root
+    from crawler.papers import as_site_root, bad_root, written_root
 
     root = (written_root if as_written else as_site_root)(value)
     if root is None:
-        raise ArchiveError(f"bad {name} {value!r} (expected http://host/path/ or https://host/path/)")
+        raise ArchiveError(bad_root(name, value, "http://host/path/ or https://host/path/"))
     return root
 
 
@@ -1482,7 +1530,7 @@ def run_move_root(args: argparse.Namespace) -> int:
     archive = open_archive(args.archive, create=False, write=not args.dry_run, origin=origin(args))
     args.revision = archive.revision
     try:
-        check_paper(archive, args.paper)
+        args.paper = check_paper(archive, args.paper)
         archive.check_writable()
         if not args.dry_run:
             archive.check_write_privileges(roots.WRITES)
@@ -1594,7 +1642,7 @@ def parser() -> argparse.ArgumentParser:
     top = CommandLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
     top.add_argument("--archive", metavar="URL", type=archive_url_option, help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
-    subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
+    subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
     for cmd in COMMANDS.values():
         sub = top.commands[cmd.name] = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         cmd.configure(sub)

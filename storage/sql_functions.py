@@ -10,7 +10,9 @@ functions are refused as such, and so are ``DO`` and ``CALL``, whose code is not
 the commands a read-only transaction lets act (ANALYZE, REINDEX, CHECKPOINT, LOAD).
 
 A function that a view or another function calls is not seen: a role that may only read
-(README, the `reader` role) is what keeps an archive safe from everything."""
+(README, the `reader` role) is what keeps an archive safe from everything. A superuser's query
+runs as pg_read_all_data (cli._read_only), which sets aside the rights to what is not seen; a
+set_config of the role, which would take them back, is refused here."""
 from __future__ import annotations
 
 import re
@@ -28,6 +30,11 @@ _SERVER = ("acts on the database server (its sessions, configuration, logs, stat
 _LOCK = "takes or frees a lock other sessions wait for, which a read-only transaction does not stop: use psql for it"
 _SQL_AS_TEXT = "runs SQL given as text, which archive sql cannot check: give that SQL as the query"
 _CODE = "runs code archive sql cannot check: use psql for it"
+_SERVER_FILE = ("reads the database server's files, not the archive, which a read-only transaction does not stop: "
+                "use psql for it")
+_ROLE = "changes whose rights the query runs with, which archive sql sets: use psql for it"
+# The settings through which set_config changes the role the query runs as (cli._read_only).
+_ROLE_SETTINGS = ("role", "session_authorization")
 _COMMAND = ("acts on the database server (its statistics, indexes, files or libraries), which a read-only "
             "transaction does not stop: use psql for it")
 
@@ -43,6 +50,7 @@ _REFUSED = {
                      "pg_logical_slot_get_binary_changes"), _SERVER),
     **dict.fromkeys(("query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "cursor_to_xml",
                      "cursor_to_xmlschema", "ts_stat"), _SQL_AS_TEXT),
+    **dict.fromkeys(("pg_read_file", "pg_read_binary_file", "pg_stat_file"), _SERVER_FILE),
 }
 # Families by the start of their names: statistics reset, replication slots and origins made,
 # copied or moved, advisory locks, adminpack's server files, dblink (another connection, not
@@ -51,6 +59,7 @@ _REFUSED_FAMILIES = (
     (re.compile(r"pg_stat_reset|pg_create_\w*_replication_slot|pg_copy_\w*_replication_slot|pg_replication_origin_"
                 r"(?!oid|progress|session_is_setup|session_progress)|pg_file_"), _SERVER),
     (re.compile(r"pg_(try_)?advisory_"), _LOCK),
+    (re.compile(r"pg_ls_"), _SERVER_FILE),  # pg_ls_dir, pg_ls_waldir, pg_ls_logdir, …
     (re.compile(r"dblink"), _SQL_AS_TEXT),
 )
 
@@ -96,6 +105,8 @@ def refusal(query: str) -> str | None:
             # ts_rewrite(query, 'SELECT …') runs its second argument; with three it rewrites.
             if name == "ts_rewrite" and len(node.args or ()) == 2:
                 found.append(f"{name} {_SQL_AS_TEXT}")
+            elif name == "set_config" and _names_a_role_setting(node.args):
+                found.append(f"{name} of role {_ROLE}")
             elif what := _REFUSED.get(name) or next(
                     (what for family, what in _REFUSED_FAMILIES if family.match(name)), None):
                 found.append(f"{name} {what}")
@@ -105,3 +116,9 @@ def refusal(query: str) -> str | None:
         if found:
             return found[0]
     return None
+
+
+def _names_a_role_setting(arguments) -> bool:
+    """Whether set_config's first argument is the role setting, or may be (not a constant)."""
+    setting = getattr(getattr(arguments[0], "val", None), "sval", None) if arguments else None
+    return setting is None or setting.lower() in _ROLE_SETTINGS

@@ -193,9 +193,13 @@ def test_base_url_replaces_root():
          "backfill=2y from end 2000-12-31 asks only days before the first issue of gongyishibao, 2001-06-01: "
          "no issue of them exists"),
         ({"paper": "nosuchpaper"}, "unknown paper 'nosuchpaper' (known: gongyishibao)"),
+        ({"paper": "gongyishiba"}, "unknown paper 'gongyishiba' (known: gongyishibao): did you mean gongyishibao?"),
         # A paper's name, where its code is asked for.
         ({"paper": "公益时报"}, "unknown paper '公益时报' (known: gongyishibao): 公益时报 is gongyishibao, give its code"),
         ({"base_url": "ftp://x/"}, "bad base_url 'ftp://x/' (expected http://host/path/)"),
+        ({"base_url": "http://x/a/,http://y/a/"},
+         "bad base_url 'http://x/a/,http://y/a/' (a comma in it, as in a list of roots: give one root; "
+         "expected http://host/path/)"),
         # Given empty (a cron line's $(…) that printed nothing): not taken for not given.
         ({"date": ""}, "date= is empty: give it a value, or leave it out"),
         ({"backfill": " "}, "backfill= is empty: give it a value, or leave it out"),

@@ -34,7 +34,8 @@ from storage.db import open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
 from tests.conftest import (
-    PROJECT, archive_command, as_another_user, crawl_site, insert_crawl_run, sql_rows, without_write_permission,
+    PROJECT, archive_command, as_another_user, crawl_site, insert_crawl_run, postgres_role, sql_rows,
+    without_write_permission,
 )
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES
@@ -204,6 +205,13 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     # arguments: …; see archive --help", which lists no command's options.
     (["stats", "--section", "要闻"], "archive stats: error: unrecognized arguments: --section 要闻; see archive stats --help"),
     (["sql", "SELECT 1", "-o", "out.csv"], "archive sql: error: unrecognized arguments: -o out.csv; see archive sql --help"),
+    # One before the command's name was said to be the command's: "archive stats: error:
+    # unrecognized arguments: --bogus; see archive stats --help", whose options hold no --bogus.
+    (["--bogus", "stats"], "archive: error: unrecognized arguments before the command stats: --bogus (archive itself "
+                           "takes --archive there; a command's options go after its name); see archive --help"),
+    (["--bogus=1", "-x", "sql", "SELECT 1", "-o", "out.csv"],
+     "archive: error: unrecognized arguments before the command sql: --bogus=1 -x (archive itself takes --archive "
+     "there; a command's options go after its name); see archive --help"),
 ])
 def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
     # argparse printed its usage above the error: for export, five lines of options over the one
@@ -655,7 +663,7 @@ def _large_object_and_a_file_for_it(postgres_url):
     ("SELECT n FROM (SELECT lo_export({oid}, '{file}') AS n) AS written -- a subquery", "lo_export"),
 ])
 def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transaction_lets_run(
-        postgres_url, statement, function):
+        postgres_url, statement, function, request):
     # PostgreSQL's read-only transaction lets the large-object functions run: `SELECT lo_create(0)`
     # printed the number of an object the rollback had taken away, lo_unlink and lo_put said
     # done of what was left as it was, and lo_export wrote a file on the database server.
@@ -666,9 +674,17 @@ def test_sql_on_postgresql_refuses_the_large_object_functions_a_read_only_transa
         assert not written.exists()
     assert sql_rows(postgres_url, "SELECT count(*) FROM pg_largeobject_metadata")[0][0] == 1
     assert bytes(sql_rows(postgres_url, f"SELECT lo_get({oid})")[0][0]) == b"kept"
-    # Reading one is a query.
-    done = archive_command("sql", f"SELECT lo_get({oid}) AS data", "--format", "csv", archive=postgres_url)
-    assert (done.returncode, done.stdout.splitlines()) == (0, ["data", "\\x6b657074"])
+    # Reading one is a query, of a role that may read it; not of a superuser, whose query runs as
+    # pg_read_all_data, which may read no large object.
+    reading = f"SELECT lo_get({oid}) AS data"
+    done = archive_command("sql", reading, "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive sql reads the archive only: permission denied for large object {oid} "
+               f"{SUPERUSER_SET_ASIDE}\n")
+    _, reader = postgres_role(postgres_url, request, "lo_reader", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+                              f"GRANT SELECT ON LARGE OBJECT {oid} TO {{role}}")
+    done = archive_command("sql", reading, "--format", "csv", archive=reader)
+    assert (done.returncode, done.stdout.splitlines()) == (0, ["data", "\\x6b657074"]), done.stderr
 
 
 LARGE_OBJECT_REFUSED = ("writes a large object or a file of the database server, which its read-only transaction "
@@ -744,6 +760,77 @@ def test_sql_on_postgresql_runs_a_query_that_names_a_refused_function_only_in_te
     archive.close()
     done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
     assert (done.returncode, done.stderr, len(done.stdout.splitlines())) == (0, "", 2)
+
+
+SERVER_FILE_REFUSED = ("reads the database server's files, not the archive, which a read-only transaction does not "
+                       "stop: use psql for it")
+
+
+@pytest.mark.parametrize("query, function", [
+    ("SELECT pg_read_file('/etc/passwd') AS f", "pg_read_file"),
+    ("SELECT length(pg_catalog.pg_read_binary_file('/etc/passwd')) AS f", "pg_read_binary_file"),
+    ("SELECT f FROM pg_ls_dir('.') AS f", "pg_ls_dir"),
+    ("SELECT (pg_stat_file('postgresql.conf')).size AS f", "pg_stat_file"),
+    ("SELECT name FROM pg_ls_waldir()", "pg_ls_waldir"),
+])
+def test_sql_on_postgresql_refuses_the_server_file_functions(postgres_url, query, function):
+    # Connected as a superuser, `archive sql "SELECT pg_read_file('/etc/passwd')"` printed the
+    # server's file: a read-only transaction lets a function read what it likes.
+    open_archive(postgres_url).close()
+    done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive sql is read-only: {function} {SERVER_FILE_REFUSED}\n")
+
+
+def test_sql_on_postgresql_runs_a_superuser_s_query_without_superuser_rights(postgres_url):
+    # What a function or a view calls is not seen before the query runs: as a superuser, a view
+    # calling pg_ls_dir listed the server's folder, and `SELECT set_config('role', ...)` took the
+    # rights back. The query runs as pg_read_all_data, which reads the archive and no more.
+    if sql_rows(postgres_url, "SELECT current_setting('server_version_num')::int")[0][0] < 140000:
+        pytest.skip("PostgreSQL before 14 has no pg_read_all_data role")
+    archive = open_archive(postgres_url)
+    fill(archive)
+    with archive.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE FUNCTION server_passwd() RETURNS text LANGUAGE sql "
+                             "AS $$SELECT pg_read_file('/etc/passwd')$$")
+        conn.exec_driver_sql("CREATE VIEW server_folder AS SELECT pg_ls_dir('.') AS name")
+    archive.close()
+    assert sql_rows(postgres_url, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0][0]
+    for query, function in [("SELECT server_passwd() AS f", "pg_read_file"),
+                            ("SELECT name FROM server_folder", "pg_ls_dir")]:
+        done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", f"error: archive sql reads the archive only: permission denied for function {function} "
+                   f"{SUPERUSER_SET_ASIDE}\n"), query
+    done = archive_command("sql", "SELECT set_config('role', 'postgres', true), server_passwd() AS f",
+                           archive=postgres_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "error: archive sql is read-only: set_config of role changes whose rights the query runs with, "
+               "which archive sql sets: use psql for it\n")
+    # What a superuser reads of the archive, it still reads: its tables, views and functions.
+    total = sql_rows(postgres_url, "SELECT count(*) FROM articles")[0][0]
+    for query in ["SELECT count(*) AS n FROM article_view", "SELECT count(*) AS n FROM articles",
+                  "SELECT count(*) AS n FROM papers p JOIN issues i ON i.paper_id = p.id "
+                  "JOIN pages g ON g.issue_id = i.id JOIN articles a ON a.page_id = g.id",
+                  "SELECT count(*) AS n FROM article_view WHERE set_config('statement_timeout', '0', true) = '0'"]:
+        done = archive_command("sql", query, "--format", "csv", archive=postgres_url)
+        assert (done.returncode, done.stderr, done.stdout.splitlines()) == (0, "", ["n", str(total)]), query
+
+
+def test_sql_on_postgresql_finds_a_superuser_s_archive_in_the_schema_named_after_it(postgres_url):
+    # The default search_path, "$user", public, named the reading role's schema once the query
+    # ran as it: an archive in the schema of the user's name was no longer found.
+    user = sql_rows(postgres_url, "SELECT current_user")[0][0]
+    with contextlib.closing(open_archive(postgres_url)) as made:  # the archive's tables in public
+        with made.engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{user}"')
+            conn.exec_driver_sql(f'CREATE TABLE "{user}".papers AS SELECT 7 AS code')
+    done = archive_command("sql", "SELECT code FROM papers", "--format", "csv", archive=postgres_url)
+    assert (done.returncode, done.stderr, done.stdout.splitlines()) == (0, "", ["code", "7"])
+
+
+SUPERUSER_SET_ASIDE = ("(a superuser's query runs as pg_read_all_data, which reads the archive's tables and views and "
+                       "no more: use psql for the rest)")
 
 
 def test_sql_on_postgresql_still_runs_research_queries(postgres_url):
@@ -1244,7 +1331,8 @@ def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(arc
     for command in (["search", "社工"], ["export"], ["export", "--format", "csv", "-o", str(target)], ["reprocess"], ["stats"]):
         done = archive_command(*command, "--paper", "gongyishibo", archive=archive_url)
         assert (done.returncode, done.stdout, done.stderr) == (
-            2, "", "error: unknown paper 'gongyishibo' (this archive holds: gongyishibao)\n"), command
+            2, "", "error: unknown paper 'gongyishibo' (this archive holds: gongyishibao): "
+                   "did you mean gongyishibao?\n"), command
     assert not target.exists() and view_rows(archive_url, "article_id, title, body") == articles
     assert sql_rows(archive_url, "SELECT count(*) FROM article_versions") == [(0,)]
     # The paper's name, where its code is asked for: the line says which code it is.
@@ -1264,9 +1352,37 @@ def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(arc
     for command in (["stats"], ["reprocess"]):
         done = archive_command(*command, "--paper", "shehuibo", archive=archive_url)
         assert (done.returncode, done.stdout, done.stderr) == (
-            2, "", "error: unknown paper 'shehuibo' (this archive holds: gongyishibao; profiled, not archived: shehuibao)\n")
+            2, "", "error: unknown paper 'shehuibo' (this archive holds: gongyishibao; profiled, not archived: shehuibao): "
+                   "did you mean shehuibao?\n")
     done = archive_command("search", "社工", "--paper", "shehuibao", archive=archive_url)
     assert (done.returncode, done.stderr) == (2, "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)\n")
+
+
+def test_a_paper_s_code_in_other_capitals_is_taken_and_said(archive_url, tmp_path, monkeypatch):
+    # `--paper Gongyishibao` was an unknown paper, naming the one it differs from in case alone.
+    crawl, _ = crawl_site(archive_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    taken = "paper 'Gongyishibao' taken as gongyishibao (公益时报): a paper's code is written as the archive holds it\n"
+    for command in (["search", "社工"], ["export", "--format", "csv"], ["stats"]):
+        exact = archive_command(*command, "--paper", "gongyishibao", archive=archive_url)
+        assert exact.returncode == 0 and exact.stdout, exact.stderr
+        done = archive_command(*command, "--paper", "Gongyishibao", archive=archive_url)
+        assert (done.returncode, done.stderr) == (0, taken), command
+        if command[0] != "stats":  # stats names the time it ran
+            assert done.stdout == exact.stdout, command
+    issue = sql_rows(archive_url, "SELECT url FROM issues")[0][0]
+    root = issue[:issue.index(PREFIX) + len(PREFIX)]
+    moved = archive_command("move-root", "GONGYISHIBAO", root, "http://y/newdzb/", "--dry-run", archive=archive_url)
+    assert moved.returncode == 0 and moved.stderr.startswith(
+        "paper 'GONGYISHIBAO' taken as gongyishibao (公益时报): a paper's code is written as the archive holds it\n"
+        "dry run: "), moved.stderr
+    assert " of gongyishibao would move from " in moved.stderr
+    # A profile's paper not crawled yet: stats takes its code in other capitals too.
+    monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+    stats = archive_command("stats", "--paper", "SheHuiBao", "--since", "2023-01-30", "--until", "2023-02-03",
+                            archive=archive_url)
+    assert stats.returncode == 0 and stats.stderr.startswith("paper 'SheHuiBao' taken as shehuibao"), stats.stderr
+    assert "Missing issues of shehuibao (every Mon, Wed, Fri)" in stats.stdout
 
 
 CRAWLED_SECTIONS = "新闻, 公益资讯, 头版, 寻找慈善传统, 益言堂, 社会工作"  # the sample issue's, most pages first
@@ -1654,7 +1770,7 @@ def test_stats_of_a_paper_the_archive_holds_no_issue_of_says_so_in_one_line(seed
     unknown = archive_command("stats", "--paper", "shehuibo", archive=seeded)
     assert (unknown.returncode, unknown.stdout, unknown.stderr) == (
         2, "", "error: unknown paper 'shehuibo' (this archive holds: gongyishibao, laobao; profiled, not archived: "
-               "shehuibao)\n")
+               "shehuibao): did you mean shehuibao?\n")
 
 
 def _a_day_ahead_of_china() -> str | None:

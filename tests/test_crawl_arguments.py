@@ -44,6 +44,30 @@ def test_refresh_yes_fetches_a_complete_issue_again_and_a_word_not_listed_is_ref
     assert len(server.requests) > stored
 
 
+# --- paper= ----------------------------------------------------------------------------------
+
+def test_a_paper_s_code_in_other_capitals_is_taken_and_a_near_miss_is_named(sqlite_url, tmp_path):
+    # `-a paper=Gongyishibao` was refused as an unknown paper, and so was a code with a letter
+    # missing, the line naming every known code and no likely one.
+    log = tmp_path / "crawl.log"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", "paper=GongYiShiBao", _base(server), archive=sqlite_url,
+                         settings=FAST | {"LOG_FILE": str(log), "LOG_LEVEL": "INFO"})
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
+        assert _entry_pages(server) == [ENTRY]
+        taken = [line for line in log.read_text(encoding="utf-8").splitlines() if "taken as" in line]
+        assert len(taken) == 1 and " INFO: " in taken[0]
+        assert taken[0].endswith("paper=GongYiShiBao taken as gongyishibao (公益时报): "
+                                 "a paper's code is written as its profile writes it")
+        assert [run.paper_code for run in crawl_runs(sqlite_url)] == ["gongyishibao"]
+        for given in ("gongyishibo", "gongyishibao2", "Gongyishibo"):
+            refused = run_crawl(f"date={ISSUE_DATE}", f"paper={given}", _base(server), archive=sqlite_url,
+                                settings=FAST)
+            assert (refused.returncode, refused.stdout, refused.stderr) == (
+                2, "", f"error: unknown paper {given!r} (known: gongyishibao): did you mean gongyishibao?\n")
+        assert _entry_pages(server) == [ENTRY]
+
+
 # --- dates before the first issue ------------------------------------------------------------
 
 def test_a_range_from_before_the_first_issue_is_asked_from_it_in_one_info_line(sqlite_url, tmp_path):

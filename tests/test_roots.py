@@ -322,6 +322,33 @@ def test_move_root_refuses_an_address_another_row_holds_and_changes_nothing(arch
     (["gongyishibao", "http://[::1/", "http://y/"], "error: bad OLD_ROOT 'http://[::1/' (expected http://host/path/ or https://host/path/)"),
     (["gongyishibao", "http://x:port/", "http://y/"], "error: bad OLD_ROOT 'http://x:port/' (expected http://host/path/ or https://host/path/)"),
     (["shehuibao", "http://x/", "http://y/"], "error: unknown paper 'shehuibao' (this archive holds: gongyishibao)"),
+    # A list of roots pasted where one is asked: moved to, and stored as, http://y/a/,/ or
+    # http://y/a/%20http:/z/a/.
+    (["gongyishibao", "http://x/", "http://y/a/,"],
+     "error: bad NEW_ROOT 'http://y/a/,' (a comma in it, as in a list of roots: give one root; "
+     "expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/", "http://y/a/, http://z/a/"],
+     "error: bad NEW_ROOT 'http://y/a/, http://z/a/' (a comma in it, as in a list of roots: give one root; "
+     "expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/a/ http://z/a/", "http://y/"],
+     "error: bad OLD_ROOT 'http://x/a/ http://z/a/' (a space in it, as in a list of roots: give one root; "
+     "expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/", "http://y/a/http://z/a/"],
+     "error: bad NEW_ROOT 'http://y/a/http://z/a/' (two URLs run together: give one root; "
+     "expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/", "http://y_-.com/"],
+     "error: bad NEW_ROOT 'http://y_-.com/' (its host 'y_-.com' is no host name; "
+     "expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/", "http://y..com/"],
+     "error: bad NEW_ROOT 'http://y..com/' (its host 'y..com' is no host name; "
+     "expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/", "http://y:0/"],
+     "error: bad NEW_ROOT 'http://y:0/' (port 0 is no port; expected http://host/path/ or https://host/path/)"),
+    # No scheme, or another than http and https: no site the crawl fetches.
+    (["gongyishibao", "http://x/", "www.y.com/newdzb/"],
+     "error: bad NEW_ROOT 'www.y.com/newdzb/' (expected http://host/path/ or https://host/path/)"),
+    (["gongyishibao", "http://x/", "file:///srv/newdzb/"],
+     "error: bad NEW_ROOT 'file:///srv/newdzb/' (expected http://host/path/ or https://host/path/)"),
 ])
 def test_bad_move_root_arguments_are_one_line(sqlite_url, args, message):
     archive = open_archive(sqlite_url)

@@ -4,12 +4,13 @@ Adding another paper that uses a known template family means adding one TOML fil
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
 from importlib import resources
 from dataclasses import dataclass, field
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -352,15 +353,52 @@ def host_root(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
+# A host name's labels: letters, digits, '_' (some intranet hosts), '-' inside; a final "." is the root zone's.
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?", re.IGNORECASE)
+
+
+def root_mistake(url: str) -> str | None:
+    """What makes ``url`` no site root that the URL itself shows, in words for a message, where
+    a parser took it for one: roots pasted as a list (http://a/x/, and http://a/x/ http://b/x/
+    were a path ending "x/,/" and "x/%20http:/b/x/"), a host that is no name, port 0. None when
+    there is no such mistake (written_root may still find it none: no http://, a query)."""
+    given = url.strip()  # a line's own end ($(cat root.txt)) is no part of it
+    if "," in given:
+        return "a comma in it, as in a list of roots: give one root"
+    if any(character.isspace() for character in given):
+        return "a space in it, as in a list of roots: give one root"
+    if given.lower().count("://") > 1:
+        return "two URLs run together: give one root"
+    try:
+        parts = urlsplit(given)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a bracket not closed, a port that is no number: written_root's to refuse
+        return None
+    if host and host.isascii() and ":" not in host and not _HOST_NAME.fullmatch(host):
+        return f"its host {host!r} is no host name"
+    if port == 0:
+        return "port 0 is no port"
+    return None
+
+
+def bad_root(name: str, value: str, expected: str) -> str:
+    """The one line refusing ``value``, given as ``name``, as a site root: its mistake, where
+    root_mistake tells one, and the root ``expected``."""
+    mistake = root_mistake(value)
+    return f"bad {name} {value!r} ({f'{mistake}; ' if mistake else ''}expected {expected})"
+
+
 def written_root(url: str) -> str | None:
     """``url`` as a site root written as the crawler writes a request's URL, ending in "/"; None
     if it can be none (not an http:// or https:// URL naming a host, or with a query or a
-    fragment, which no address under it would start with).
+    fragment, which no address under it would start with, or a root_mistake).
 
     Scrapy writes a request's URL through w3lib's safe_url_string (the scheme and the host in
     lower case, the path percent-encoded), and so are the addresses the archive stores. This is
     a root as an earlier version of the crawler stored addresses under it, as the user gave it
     (http://host:80/./newdzb/): `archive move-root` moves them from it (its OLD_ROOT)."""
+    if root_mistake(url):
+        return None
     try:
         parsed = urlparse(url)
         if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname or "?" in url or "#" in url:
@@ -395,6 +433,27 @@ def as_site_root(url: str) -> str | None:
     return urljoin(f"{parts.scheme}://{netloc}/", re.sub("/{2,}", "/", parts.path))
 
 
+def code_as_known(code: str, known: Collection[str]) -> str:
+    """The one code of ``known`` that ``code`` is in other capitals (Gongyishibao: gongyishibao),
+    else ``code`` as given: two codes alike but for their capitals are both papers, neither taken."""
+    if code in known:
+        return code
+    alike = {other for other in known if other.casefold() == code.casefold()}
+    return alike.pop() if len(alike) == 1 else code
+
+
+def unknown_paper_hint(code: str, names: dict[str, str | None]) -> str:
+    """What ends the refusal of an unknown paper ``code``, among the papers of ``names`` (their
+    names by code): the code of the paper it is the name of (公益时报, as researchers write it),
+    else the codes closest to it (a letter missing, one too many), else nothing."""
+    if named := [known for known, name in names.items() if name == code]:
+        return f": {code} is {named[0]}, give its code"
+    by_folded = {known.casefold(): known for known in names}
+    if close := difflib.get_close_matches(code.casefold(), by_folded, n=3):
+        return f": did you mean {' or '.join(by_folded[folded] for folded in close)}?"
+    return ""
+
+
 @dataclass(frozen=True)
 class ProfileProblem:
     """A profile (or a folder of them) that cannot be used, and the paper it was meant for."""
@@ -420,8 +479,10 @@ class Profiles:
         return next((p for p in self.problems if p.code == code), None)
 
     def get(self, code: str) -> PaperProfile:
-        """The profile of ``code``; InvalidProfile when a profile claiming it cannot be used,
-        UnknownPaper when none claims it."""
+        """The profile of ``code``, or of the one code it is in other capitals (its ``code`` then
+        tells which the caller says it took); InvalidProfile when a profile claiming it cannot
+        be used, UnknownPaper when none claims it."""
+        code = code_as_known(code, [*self.papers, *(p.code for p in self.problems if p.code)])
         if problem := self.problem_of(code):
             raise InvalidProfile(problem.message)
         try:
@@ -430,8 +491,7 @@ class Profiles:
             known = ", ".join(sorted(self.papers)) or "none"
             # Its profile may be one that could not be read and whose code could not be told.
             unread = f"; not read: {', '.join(p.source for p in self.problems)}" if self.problems else ""
-            named = [p.code for p in self.papers.values() if p.name == code]
-            hint = f": {code} is {named[0]}, give its code" if named else ""
+            hint = unknown_paper_hint(code, {p.code: p.name for p in self.papers.values()})
             raise UnknownPaper(f"unknown paper {code!r} (known: {known}{unread}){hint}") from None
 
     def warnings(self) -> list[str]:

@@ -289,6 +289,9 @@ class IssuesSpider(scrapy.Spider):
         # spider before its stats, and counts log lines from spider_opened on.
         for line in load_profiles().warnings():
             self.logger.warning(line)
+        if self.plan.paper_as_given:
+            self.logger.info("paper=%s taken as %s (%s): a paper's code is written as its profile writes it",
+                             self.plan.paper_as_given, self.plan.paper.code, self.plan.paper.name)
         if self.plan.latest:
             if url := self.plan.latest_url():
                 # Its refresh is read, not followed: it names the newest issue's entry page,

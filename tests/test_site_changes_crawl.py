@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import crawl_site, database_url, sql_rows
+from tests.conftest import archive_command, crawl_site, database_url, sql_rows
 from tests.sites import sample_site
 
 ISSUE = "html/2023-01/31"
@@ -194,6 +194,8 @@ def test_a_page_the_site_removes_is_kept_apart_and_the_later_pages_take_their_ne
     assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM article_view WHERE page_number > 0") == \
         [(len(articles) - len(before[3]),) * 2]
     assert sql_rows(archive, "SELECT pages_expected FROM issues") == [(15,)]
+    stats = archive_command("stats", archive=archive)  # 15 pages, every article archived
+    assert re.search(rf"^gongyishibao *\| 2023 *\| 1 *\| 15 *\| {len(articles)} *$", stats.stdout, re.M), stats.stdout
     state = page_state(archive)
 
     crawl(site, archive, "refresh=1", settings=one_by_one)  # the site unchanged since: the archive is too

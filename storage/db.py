@@ -1346,11 +1346,11 @@ class Archive:
         A page is known by its article links more than by its address: its row is the one whose
         links share most with the page's, else (it links none the archive holds: an advertisement,
         or links not read) the row at its number, else at its address. A row holding the number
-        of another page, and one at an address the
-        issue's entry page no longer lists (``page_urls``), is removed: it keeps its articles and
-        PDF text, apart from the issue's pages (``removed_at``, numbered minus its id, so that
-        numbers stay one row each), until a page the site serves is found to be it. A page
-        fetched before the rows it would move moves none (an older fetch)."""
+        of another page, and one at an address the issue's entry page no longer lists
+        (``page_urls``), is removed: it keeps its articles and PDF text, apart from the issue's
+        pages (``removed_at``, numbered minus its id, so that numbers stay one row each), until a
+        page the site serves is found to be it. A page fetched before the rows it would move
+        moves none (an older fetch)."""
         if not incoming:
             return
         table = Page.__table__

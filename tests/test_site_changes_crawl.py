@@ -200,3 +200,7 @@ def test_a_page_the_site_removes_is_kept_apart_and_the_later_pages_take_their_ne
 
     crawl(site, archive, "refresh=1", settings=one_by_one)  # the site unchanged since: the archive is too
     assert page_state(archive) == state
+    # Nor does reading the raw pages again: the removed page's address may serve another page now.
+    reread = archive_command("reprocess", archive=archive)
+    assert reread.returncode == 0, reread.stderr
+    assert page_state(archive) == state

@@ -56,6 +56,8 @@ class PageItem:
     # The page's article links in its order (canonical URLs); some may be another page's.
     article_urls: list[str] | None = None
     pages_expected: int | None = None  # set on the entry page: size of the page list
+    # Set on the entry page: the addresses its page list names, the pages now.
+    page_urls: list[str] | None = None
     raw: RawDocument | None = None
     # When the page was fetched (UTC): a write of an older fetch leaves a newer one alone.
     fetched_at: datetime | None = None

@@ -289,6 +289,7 @@ RUN_HEARTBEATS = "0015"  # runs write their counts as batches commit, and seen_a
 HEARTBEAT_INTERVALS = "0016"  # runs write their heartbeat's interval (crawl_runs.heartbeat_seconds)
 RUN_KINDS = "0017"  # runs say whether they are a crawl or a reprocess (crawl_runs.kind)
 HEADING_ORIGINALS = "0018"  # articles and versions keep the 引题, 副题, author and source lines as published
+REMOVED_PAGES = "0020"  # a page the site no longer lists is kept apart (pages.removed_at)
 # crawl_runs.paper_code of a run over every paper (`archive reprocess` without --paper).
 ALL_PAPERS = "*"
 RUN_COUNTS = ("pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_changed",
@@ -704,7 +705,8 @@ class Archive:
                 Issue.id, Issue.issue_date, Issue.pages_expected, Issue.url.label("issue_url"), Page.url, Page.articles_expected,
                 func.coalesce(stored.c.n, 0), Page.pdf_text.is_not(None), Page.pdf_url.is_(None),
             )
-            .outerjoin(Page, Page.issue_id == Issue.id)
+            # A removed page (numbered below zero) is none of its issue's pages.
+            .outerjoin(Page, (Page.issue_id == Issue.id) & (Page.page_number > 0))
             .outerjoin(stored, stored.c.page_id == Page.id)
             .where(Issue.id.in_(issues))
         )
@@ -979,7 +981,7 @@ class Archive:
                 return issues[(papers[(x["paper_code"],)], _as_date(x["issue_date"]))]
 
             incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}
-            self._renumber_pages(session, incoming_pages)
+            self._place_pages(session, incoming_pages, now)
             fetched = [Page.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
             known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages),
                                        Page.articles_expected, *fetched)
@@ -1335,43 +1337,78 @@ class Archive:
                 session.execute(statement.values(**values), rows)
         return written
 
-    def _renumber_pages(self, session: Session, incoming: dict[tuple[int, int], Mapping[str, Any]]) -> None:
-        """Give the page the site now numbers otherwise (its 第15版 become 第17版) its new number.
+    def _place_pages(self, session: Session, incoming: dict[tuple[int, int], Mapping[str, Any]], now: datetime) -> None:
+        """Give each page of the batch the row that is that page, under the number the site now
+        gives it, before pages are written by (issue, number).
 
-        Pages are kept by number: stored under the new one as a new row, the page would stay
-        under the old one too, its links and all, and the issue list its articles twice. The row
-        of a page read before (``articles_expected`` set: not the row an article made for a page
-        not stored yet) at the same address of the issue, under a number the batch does not
-        store, is that page: renumbered in place, it keeps its articles and its PDF's text. Left
-        alone where the new number has a row already, or the row was read after this item
-        (an older fetch names the number the site no longer gives)."""
+        A site renumbers pages (its 第15版 become 第17版), and takes a page out of an issue and
+        numbers the later ones one less, at their own addresses or at those of their new numbers.
+        A page is known by its article links more than by its address: its row is the one whose
+        links share most with the page's, else (it links none the archive holds: an advertisement,
+        or links not read) the row at its number, else at its address. A row holding the number
+        of another page, and one at an address the issue's entry page no longer lists
+        (``page_urls``), is removed: it keeps its articles and PDF text, apart from the issue's
+        pages (``removed_at``, numbered minus its id, so that numbers stay one row each), until a
+        page the site serves is found to be it. A page fetched before the rows it would move
+        moves none (an older fetch)."""
         if not incoming:
             return
         table = Page.__table__
-        by_address: dict[tuple[int, str], list[tuple[int, int]]] = {}
-        for key, page in incoming.items():
-            by_address.setdefault((key[0], page["url"]), []).append(key)
         fetched = [table.c.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
-        rows = session.execute(
+        rows = {row.id: row._asdict() for row in session.execute(
             select(table.c.id, table.c.issue_id, table.c.page_number, table.c.url, *fetched)
-            .where(table.c.issue_id.in_({issue for issue, _ in incoming}),
-                   table.c.url.in_({page["url"] for page in incoming.values()}),
-                   table.c.articles_expected.is_not(None))
-        ).all()
-        moves: dict[tuple[int, int], int] = {}  # new key: the row to renumber
-        for row in rows:
-            keys = by_address.get((row.issue_id, row.url), [])
-            if len(keys) != 1 or (row.issue_id, row.page_number) in incoming:
-                continue  # two numbers for one address in the batch, or its own number stored too
-            if not _older(incoming[keys[0]], getattr(row, "fetched_at", None)):
-                moves[keys[0]] = row.id
-        for key in _rows_by_key(session, table, ("issue_id", "page_number"), set(moves)):
-            del moves[key]  # the new number has its row already
-        if moves:
-            session.execute(
-                update(table).where(table.c.id == bindparam("row")).values(page_number=bindparam("number")),
-                [{"row": row, "number": number} for (_, number), row in moves.items()],
-            )
+            .where(table.c.issue_id.in_({issue for issue, _ in incoming})))}
+        links: dict[int, set[str]] = {row: set() for row in rows}
+        if self.revision >= PAGE_LINKS and rows:
+            for row, url in session.execute(select(PageArticle.page_id, PageArticle.url).where(PageArticle.page_id.in_(list(rows)))):
+                links[row].add(url)
+        at = {(row["issue_id"], row["page_number"]): row for row in rows.values() if row["page_number"] > 0}
+        of_issue: dict[int, list[dict]] = {}
+        for row in rows.values():
+            of_issue.setdefault(row["issue_id"], []).append(row)
+        numbers: dict[int, int] = {}  # row id: its number after the batch
+
+        def newer(page: Mapping[str, Any], *held) -> bool:
+            return not any(row is not None and _older(page, row.get("fetched_at")) for row in held)
+
+        def remove(row: dict) -> None:
+            del at[(row["issue_id"], row["page_number"])]
+            row["page_number"] = numbers[row["id"]] = -row["id"]
+
+        for (issue, number), page in incoming.items():
+            if page.get("page_urls") and newer(page, at.get((issue, number))):
+                for row in of_issue.get(issue, ()):
+                    if row["page_number"] > 0 and row["url"] not in page["page_urls"]:
+                        remove(row)
+        claimed: set[int] = set()
+        for (issue, number), page in incoming.items():
+            held = at.get((issue, number))
+            wanted = set(page.get("article_urls") or ())
+            mine = [row for row in of_issue.get(issue, ()) if row["id"] not in claimed]
+            own = max(mine, key=lambda row: (len(links[row["id"]] & wanted), row is held, row["url"] == page["url"]), default=None)
+            if own is None or not links[own["id"]] & wanted:
+                own = next((row for row in (held, *mine) if row is not None and row["id"] not in claimed
+                            and (row is held or row["url"] == page["url"])), None)
+            if not newer(page, own, held):
+                continue
+            if held is not None and held is not own:
+                remove(held)
+            if own is not None:
+                claimed.add(own["id"])
+                if own["page_number"] != number:
+                    at.pop((issue, own["page_number"]), None)
+                    own["page_number"] = numbers[own["id"]] = number
+                    at[(issue, number)] = own
+                own["url"], links[own["id"]] = page["url"], wanted
+        if not numbers:
+            return
+        # Through numbers of their own first: two rows may swap numbers, and a number is one row's.
+        removed = {"removed_at": bindparam("removed")} if self.revision >= REMOVED_PAGES else {}
+        moving = update(table).where(table.c.id == bindparam("row")).values(page_number=bindparam("number"))
+        session.execute(moving.values(**removed), [{"row": row, "number": -row, "removed": now if number < 0 else None}
+                                                   for row, number in numbers.items()])
+        if placed := [{"row": row, "number": number} for row, number in numbers.items() if number > 0]:
+            session.execute(moving, placed)
 
     def _keep_changed_versions(
         self, session: Session, articles: list[Mapping[str, Any]], now: datetime

@@ -89,6 +89,10 @@ class Page(Base):
     # When the page stored was fetched (NULL: stored before revision 0008): as for articles,
     # a write of an older fetch leaves the page's row alone.
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the site stopped listing the page (NULL: one of the issue's pages): it took the page
+    # out of the issue. Its row, articles and PDF text stay, numbered below zero (minus its id),
+    # its number now the page's the site gives it (revision 0020).
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     issue: Mapped[Issue] = relationship(back_populates="pages")
     articles: Mapped[list[Article]] = relationship(back_populates="page")

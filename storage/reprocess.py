@@ -86,8 +86,10 @@ ORDER BY i.issue_date, p.page_number, r.url
 _NO_ARTICLE = {"article": "NULL", "title": "NULL", "extraction": "NULL"}
 # A PDF's text as stored, for --without-pdfs, which does not read the PDF itself (body NULL).
 _NO_PDF_TEXT = {"body": "r.body_zlib", "pdf_original": "NULL", "pdf_status": "NULL"}
-_PAGES = _NO_ARTICLE | _NO_PDF_TEXT | {"links": "p.articles_expected", "join": "pages p ON p.url = r.url"}
-_PDFS = _NO_ARTICLE | {"links": "NULL", "join": "pages p ON p.pdf_url = r.url", "body": "r.body_zlib",
+# A page the site took out of its issue (numbered below zero, pages.removed_at) is not read again,
+# nor its PDF: the raw document of its address may be another page's file since; its articles are.
+_PAGES = _NO_ARTICLE | _NO_PDF_TEXT | {"links": "p.articles_expected", "join": "pages p ON p.url = r.url AND p.page_number > 0"}
+_PDFS = _NO_ARTICLE | {"links": "NULL", "join": "pages p ON p.pdf_url = r.url AND p.page_number > 0", "body": "r.body_zlib",
                        "pdf_original": "p.pdf_text_original", "pdf_status": "p.pdf_text_status"}
 _PDFS_UNREAD = _PDFS | {"body": "NULL"}
 _ARTICLES = _NO_PDF_TEXT | {"article": "a.url", "title": "a.title_original", "links": "NULL", "extraction": "a.extraction",
@@ -95,13 +97,14 @@ _ARTICLES = _NO_PDF_TEXT | {"article": "a.url", "title": "a.title_original", "li
 _KINDS = (_PAGES, _PDFS, _ARTICLES)
 # {pages}: the condition on the pages to re-read (a section's), which the counts keep to too.
 _ISSUES = """
-SELECT i.id, pa.code, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) WHERE p.issue_id = i.id{pages})
+SELECT i.id, pa.code, (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url IN (p.url, p.pdf_url) AND p.page_number > 0
+                       WHERE p.issue_id = i.id{pages})
      + (SELECT count(*) FROM raw_documents r JOIN articles a ON a.url = r.url JOIN pages p ON p.id = a.page_id
         WHERE p.issue_id = i.id{pages}),
      (SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id
       WHERE p.issue_id = i.id{pages} AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = a.url)),
      (SELECT count(*) FROM pages p WHERE p.issue_id = i.id{pages} AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.url = p.url)),
-     (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url = p.pdf_url WHERE p.issue_id = i.id{pages})
+     (SELECT count(*) FROM raw_documents r JOIN pages p ON r.url = p.pdf_url AND p.page_number > 0 WHERE p.issue_id = i.id{pages})
 FROM issues i JOIN papers pa ON pa.id = i.paper_id
 WHERE 1=1{filters}{pages_held}
 ORDER BY i.issue_date, i.id

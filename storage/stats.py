@@ -103,8 +103,9 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     conditions, params = filters(TABLE_COLUMNS, paper=paper, since=since, until=until)
     where = "".join(conditions)
     with archive.engine.connect() as conn:
+        # A page the site took out of its issue (numbered below zero) is no page of it; its articles stay counted.
         counts = conn.execute(text(f"""
-            SELECT pa.code, i.issue_date, COUNT(DISTINCT p.id), COUNT(a.id)
+            SELECT pa.code, i.issue_date, COUNT(DISTINCT CASE WHEN p.page_number > 0 THEN p.id END), COUNT(a.id)
             FROM papers pa JOIN issues i ON i.paper_id = pa.id
             LEFT JOIN pages p ON p.issue_id = i.id LEFT JOIN articles a ON a.page_id = p.id
             WHERE 1=1{where} GROUP BY pa.code, i.issue_date ORDER BY pa.code, i.issue_date

@@ -983,6 +983,38 @@ def test_0019_indexes_the_bigrams_across_a_space_between_chinese_characters_and_
     assert differences(archive_url) == []
 
 
+def test_0020_keeps_a_page_the_site_no_longer_lists_apart_and_its_downgrade_drops_the_mark(archive_url):
+    # Pages 1 to 3 stored; then the entry page lists pages 1 and 2 only.
+    listed = [page(1, articles_expected=0, article_urls=[]), page(2, articles_expected=0, article_urls=[])]
+    engine = archive_at(archive_url, "0019", ([*listed, page(3, articles_expected=1, article_urls=[article(1, 3)["url"]])],
+                                              [article(1, 3, body="社工站建设")]))
+    pages = "SELECT page_number, url FROM pages ORDER BY url"
+    watched = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'pages'"
+    with engine.begin() as conn:
+        before = conn.execute(text(pages)).all()
+        triggers = conn.execute(text(watched)).scalar() if conn.dialect.name == "sqlite" else None
+        command.upgrade(migrate.config(conn), "0020")
+        assert conn.execute(text("SELECT count(*) FROM pages WHERE removed_at IS NULL")).scalar() == 3  # the until a refresh
+        assert conn.execute(text(pages)).all() == before
+        if triggers is not None:
+            assert conn.execute(text(watched)).scalar() == triggers  # pages was altered in place, not copied
+    archive = open_archive(archive_url, check=False)  # at 0020, whatever revisions follow it
+    archive.store_batch([listed[0] | {"pages_expected": 2, "page_urls": [p["url"] for p in listed]}, listed[1]])
+    removed = "SELECT page_label, page_number + id, removed_at IS NOT NULL FROM pages WHERE page_number < 0"
+    with archive.engine.connect() as conn:
+        assert conn.execute(text(removed)).all() == [("第03版：社会工作", 0, True)]
+        assert conn.execute(text("SELECT count(*) FROM article_view WHERE page_number > 0")).scalar() == 0
+    assert [h.title for h in search(archive, "社工站")] == ["标题1"]  # kept, with its article
+    archive.close()
+    with engine.begin() as conn:
+        command.downgrade(migrate.config(conn), "0019")
+        assert "removed_at" not in columns(conn, "pages")
+        assert conn.execute(text("SELECT count(*) FROM pages WHERE page_number < 0")).scalar() == 1
+        command.upgrade(migrate.config(conn), "head")
+    engine.dispose()
+    assert differences(archive_url) == []
+
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

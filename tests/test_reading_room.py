@@ -459,6 +459,22 @@ def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_a
     assert '<a href="/search">Search the archive</a>' in home
 
 
+def test_a_page_the_site_took_out_of_its_issue_is_left_out_of_the_issue_and_its_count(sample_archive, tmp_path):
+    # As a refresh keeps it (tests/test_site_changes_crawl.py): its row apart, numbered below zero.
+    copy = tmp_path / "page-removed.sqlite3"
+    with copied(sample_archive, copy) as archive:
+        archive.execute("update pages set page_number = -id, removed_at = datetime('now') where page_number = 3")
+        archive.execute("update issues set pages_expected = 15")
+    removed = query(copy, "select count(*) from articles a join pages p on p.id = a.page_id where p.page_number < 0")[0][0]
+    client = DatasetteClient(make_datasette(copy))
+    html = client.get(ISSUE).text
+    assert [int(n) for n in re.findall(r'<section class="page" id="page-(-?\d+)">', html)] == [*range(1, 3), *range(4, 17)]
+    assert len(re.findall(r'<a class="title" href="/article/\d+">', html)) == 20 - removed
+    assert "15 pages · 20 articles" in client.get("/issue/gongyishibao").text  # its articles still archived
+    issue_pages = client.get("/archive/issue_pages.json?paper=gongyishibao&date=2023-01-31&_shape=array").text
+    assert [row["page_number"] for row in json.loads(issue_pages)] == [*range(1, 3), *range(4, 17)]
+
+
 def test_a_paper_whose_code_is_not_plain_ascii_has_its_pages(sample_archive, tmp_path):
     # A profile's code is any text. The reading room linked /issue/社会报 as it is, which the
     # browser percent-encodes; the page read the code so encoded (and, Datasette having sent the

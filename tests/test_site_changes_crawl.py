@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import crawl_site, database_url, sql_rows
+from tests.conftest import archive_command, crawl_site, database_url, sql_rows
 from tests.sites import sample_site
 
 ISSUE = "html/2023-01/31"
@@ -25,8 +25,8 @@ def rewrite(site, change) -> None:
         file.write_text(change(file.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-def crawl(site, archive: str, *args: str) -> None:
-    done, _ = crawl_site(archive, *args, site=site, settings=NO_PDFS)
+def crawl(site, archive: str, *args: str, settings: dict[str, str] | None = None) -> None:
+    done, _ = crawl_site(archive, *args, site=site, settings=NO_PDFS | (settings or {}))
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -121,3 +121,86 @@ def test_a_page_gone_before_it_was_stored_is_not_held_by_a_refresh(tmp_path, arc
         done.stderr[-3000:]
     assert "held in the archive" not in done.stderr
     assert sql_rows(archive, "SELECT kind, runs, gone_since IS NOT NULL FROM dead_links") == [("page", 4, True)]
+
+
+def remove_page(site, number: int, addresses_follow_numbers: bool) -> dict[int, str]:
+    """The site takes page ``number`` out of the issue and numbers the later ones one less, in
+    its page lists, on the pages and in their articles' files. ``addresses_follow_numbers``: each
+    later page is served at the file that held its new number (the last file answers 404), else
+    at its own file (the removed page's answers 404). Returns the files the site now lists, by number."""
+    folder = site / ISSUE
+    files = {int(n): name for name, n in re.findall(r"id=pageLink href=(node_\d+\.htm)>第(\d+)版",
+                                                    (folder / "node_1.htm").read_text(encoding="utf-8"))}
+    gone = files[number]
+    last = max(files)
+    renamed = {files[n + 1]: files[n] for n in range(number, last)} if addresses_follow_numbers else {}
+    node = {name[5:-4]: renamed[name][5:-4] for name in renamed}
+
+    def change(html: str) -> str:
+        html = re.sub(rf"<li><a href={gone}>[^<]*</a></li>", "", html)
+        html = re.sub(rf"<tr[^>]*><td class=default>&nbsp;<a id=pageLink href={gone}>.*?</tr>\n?", "", html)
+        html = re.sub(r"第(\d\d)版", lambda m: f"第{int(m[1]) - (int(m[1]) > number):02d}版", html)
+        html = re.sub(r"node_(\d+)\.htm", lambda m: f"node_{node.get(m[1], m[1])}.htm", html)
+        return re.sub(r"<nodeid>(\d+)</nodeid>", lambda m: f"<nodeid>{node.get(m[1], m[1])}</nodeid>", html)
+
+    moved = {}
+    for file in folder.glob("*.htm"):
+        moved[renamed.get(file.name, file.name)] = change(file.read_text(encoding="utf-8"))
+        file.unlink()
+    for name, html in moved.items():
+        if name != (files[last] if addresses_follow_numbers else gone):
+            (folder / name).write_text(html, encoding="utf-8")
+    return {n - (n > number): renamed.get(name, name) for n, name in files.items() if n != number}
+
+
+def page_state(archive: str) -> list:
+    """Every page row, its links and the articles stored on it: what a refresh may change."""
+    return sql_rows(archive, "SELECT p.id, p.page_number, p.page_label, p.url, p.removed_at, "
+                             "(SELECT count(*) FROM page_articles l WHERE l.page_id = p.id), "
+                             "(SELECT count(*) FROM articles a WHERE a.page_id = p.id) FROM pages p ORDER BY p.id")
+
+
+@pytest.mark.parametrize("addresses_follow_numbers", [False, True], ids=["addresses_kept", "addresses_renumbered"])
+def test_a_page_the_site_removes_is_kept_apart_and_the_later_pages_take_their_new_numbers(tmp_path, archive,
+                                                                                         addresses_follow_numbers):
+    # The sample's 第03版 (node_2.htm) taken out after it was archived: 第04版 is now 第03版, and so on.
+    site = sample_site(tmp_path / "site", pdfs=False)
+    crawl(site, archive)
+    links = """SELECT p.page_number, l.url FROM page_articles l JOIN pages p ON p.id = l.page_id
+               WHERE p.removed_at IS NULL ORDER BY p.page_number, l.position"""
+    before: dict[int, list[str]] = {}
+    for number, url in sql_rows(archive, links.replace("WHERE p.removed_at IS NULL ", "")):
+        before.setdefault(number, []).append(url)
+    articles = sql_rows(archive, "SELECT url, title, body FROM articles ORDER BY url")
+    listed = remove_page(site, 3, addresses_follow_numbers)
+    # Where addresses move, a page at a time: its row is found whichever page comes first.
+    one_by_one = {"ARCHIVE_BATCH_SIZE": "1"} if addresses_follow_numbers else {}
+    crawl(site, archive, "refresh=1", settings=one_by_one)
+
+    # One row per page the site now lists, under its number and address, with that page's articles.
+    pages = sql_rows(archive, "SELECT page_number, url FROM pages WHERE removed_at IS NULL ORDER BY page_number")
+    assert [(n, url.rsplit("/", 1)[1]) for n, url in pages] == sorted(listed.items())
+    after: dict[int, list[str]] = {}
+    for number, url in sql_rows(archive, links):
+        after.setdefault(number, []).append(url)
+    assert after == {n - (n > 3): urls for n, urls in before.items() if n != 3}
+    assert sql_rows(archive, "SELECT l.url FROM page_articles l JOIN pages p ON p.id = l.page_id "
+                             "WHERE p.removed_at IS NULL AND l.url NOT IN (SELECT a.url FROM articles a "
+                             "WHERE a.page_id = p.id)") == []  # each article stored on the page that lists it
+    # The removed page is kept with its articles, apart from the issue's numbers.
+    assert sql_rows(archive, "SELECT page_label, page_number + id, (SELECT count(*) FROM articles a WHERE a.page_id = p.id) "
+                             "FROM pages p WHERE removed_at IS NOT NULL") == [("第03版：新闻", 0, len(before[3]))]
+    assert sql_rows(archive, "SELECT url, title, body FROM articles ORDER BY url") == articles
+    assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM article_view WHERE page_number > 0") == \
+        [(len(articles) - len(before[3]),) * 2]
+    assert sql_rows(archive, "SELECT pages_expected FROM issues") == [(15,)]
+    stats = archive_command("stats", archive=archive)  # 15 pages, every article archived
+    assert re.search(rf"^gongyishibao *\| 2023 *\| 1 *\| 15 *\| {len(articles)} *$", stats.stdout, re.M), stats.stdout
+    state = page_state(archive)
+
+    crawl(site, archive, "refresh=1", settings=one_by_one)  # the site unchanged since: the archive is too
+    assert page_state(archive) == state
+    # Nor does reading the raw pages again: the removed page's address may serve another page now.
+    reread = archive_command("reprocess", archive=archive)
+    assert reread.returncode == 0, reread.stderr
+    assert page_state(archive) == state

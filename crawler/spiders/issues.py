@@ -481,7 +481,8 @@ class IssuesSpider(scrapy.Spider):
             # reports it, and the issue stays incomplete, to be asked again.
             self.logger.warning("no page list on the entry page %s: the issue's other pages are not asked", response.url)
             self._drifted(NO_PAGE_LIST, day, response.url)
-        yield from self._page(response, page, **issue, pages_expected=len(page.page_links) or None)
+        yield from self._page(response, page, **issue, pages_expected=len(page.page_links) or None,
+                              page_urls=[link.url for link in page.page_links] or None)
         for link in page.page_links:
             yield response.follow(
                 link.url, callback=self.parse_page, errback=self.page_failed, cb_kwargs=issue,
@@ -498,7 +499,8 @@ class IssuesSpider(scrapy.Spider):
         self._answered_again(response, "page")
         yield from self._page(response, page, day, issue_url)
 
-    def _page(self, response, page, day: date, issue_url: str, pages_expected: int | None = None):
+    def _page(self, response, page, day: date, issue_url: str, pages_expected: int | None = None,
+              page_urls: list[str] | None = None):
         number = page.page_number
         if number is None:
             number = next((link.page_number for link in page.page_links if link.url == response.url), None)
@@ -516,7 +518,8 @@ class IssuesSpider(scrapy.Spider):
         }
         articles = page.article_links
         raw = _raw(response)
-        yield page_item(page, context, response.url, pages_expected=pages_expected, raw=raw, fetched_at=raw.fetched_at)
+        yield page_item(page, context, response.url, pages_expected=pages_expected, page_urls=page_urls, raw=raw,
+                        fetched_at=raw.fetched_at)
         # What the page's PDF and articles need of it: where it is, and its heading, for the row
         # of the page they are stored with if they come to the archive before the page does.
         context |= {"page_url": response.url, "page_label": page.page_label, "section": page.section}

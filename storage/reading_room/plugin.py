@@ -44,7 +44,8 @@ where p.code = :paper and i.issue_date = :date
 """
 PAPER_SQL = "select id, code, name from papers where code = :paper"
 PAPER_ISSUES_SQL = """
-select i.issue_date, i.pages_expected, count(distinct pg.id) as pages, count(a.id) as articles
+select i.issue_date, i.pages_expected, count(distinct case when pg.page_number > 0 then pg.id end) as pages,
+       count(a.id) as articles
 from issues i
 left join pages pg on pg.issue_id = i.id
 left join articles a on a.page_id = pg.id
@@ -56,9 +57,10 @@ NEIGHBOURS_SQL = """
 select (select max(issue_date) from issues where paper_id = :paper_id and issue_date < :date) as previous,
        (select min(issue_date) from issues where paper_id = :paper_id and issue_date > :date) as next
 """
+# A page the site took out of the issue (pages.removed_at, numbered below zero) is none of its pages.
 PAGES_SQL = """
 select id, page_number, page_label, section, section_original, url, pdf_url, image_url, articles_expected
-from pages where issue_id = :issue_id order by page_number
+from pages where issue_id = :issue_id and page_number > 0 order by page_number
 """
 # Each page's articles in the page's own order (page_articles), an article two pages link on
 # both; then any the page's stored list lacks (an article fetched from it before its list was

@@ -17,6 +17,8 @@ LETTERED = 1000
 
 # The printed code alone: digits, or one Latin letter and digits (A01, A1, Ａ０１ full-width).
 CODE = re.compile(r"\s*([A-Za-zＡ-Ｚａ-ｚ]?)\s*(\d+)\s*")
+# The code as a page label prints it, at its start: 第07版, 第A01版 (then ：and the section).
+LABEL_CODE = re.compile(r"第\s*([A-Za-zＡ-Ｚａ-ｚ]?)\s*(\d+)\s*版")
 
 
 def page_number(code: str) -> int | None:
@@ -45,3 +47,15 @@ def page_code(number: int) -> str:
     if 1 <= section <= 26 and within:
         return f"{chr(ord('A') + section - 1)}{within:02d}"
     return f"{number:02d}"
+
+
+def page_shown(number: int, label: str | None = None) -> str:
+    """The page as a reader is shown it: 第07版, 第A01版. A page the site took out of its issue
+    (``pages.removed_at``) is numbered below zero, a number no reader should see: it is shown by
+    the code its label printed, marked removed (第03版（已撤下）), or as removed alone where the
+    label printed none."""
+    if number > 0:
+        return f"第{page_code(number)}版"
+    match = LABEL_CODE.match(label or "")
+    printed = match and number_of(match[1], match[2])
+    return f"第{page_code(printed)}版（已撤下）" if printed else "已撤下的版面"

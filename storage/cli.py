@@ -32,7 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.dates import BadDate, typed_date
-from crawler.pagenumbers import page_code
+from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
 from storage.db import HEADING_ORIGINALS, Archive, ArchiveError, archive_origin, database_words, open_archive
@@ -377,7 +377,7 @@ def run_search(args: argparse.Namespace) -> int:
     finally:
         archive.close()
     for hit in hits:
-        print(f"{hit.issue_date} {hit.paper_code} 第{page_code(hit.page_number)}版 {one_line(hit.section)}  {one_line(hit.title)}  "
+        print(f"{hit.issue_date} {hit.paper_code} {page_shown(hit.page_number, hit.page_label)} {one_line(hit.section)}  {one_line(hit.title)}  "
               f"[#{hit.article_id}]")
         print(f"    {one_line(hit.snippet)}")
     if hits and hits[0].pool_full:

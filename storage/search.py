@@ -95,7 +95,8 @@ class SearchHit:
     article_id: int
     paper_code: str
     issue_date: date
-    page_number: int
+    page_number: int  # below zero on a page the site took out of its issue (pages.removed_at)
+    page_label: str  # as printed: names a removed page's number (crawler.pagenumbers.page_shown)
     section: str
     title: str
     snippet: str
@@ -326,7 +327,7 @@ def search(
             return Hits(matches=matches)
         details = conn.execute(
             text(
-                f"SELECT article_id, paper_code, issue_date, page_number, section, {', '.join(shown)} "
+                f"SELECT article_id, paper_code, issue_date, page_number, page_label, section, {', '.join(shown)} "
                 f"FROM {VIEW} WHERE article_id IN ({', '.join(str(int(i)) for i, _ in ranked)})"
             ).columns(issue_date=Date)
         ).all()
@@ -337,9 +338,10 @@ def search(
             paper_code=row.paper_code,
             issue_date=row.issue_date,
             page_number=row.page_number,
+            page_label=row.page_label,
             section=row.section,
             title=row.title,
-            snippet=snippet(tuple(row[5:]), [v for group in lowered for v in group], markers),
+            snippet=snippet(tuple(row[6:]), [v for group in lowered for v in group], markers),
             rank=float(rank),
             pool_full=full,
         )

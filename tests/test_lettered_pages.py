@@ -10,7 +10,7 @@ import re
 import pytest
 from datasette.utils.testing import TestClient as DatasetteClient
 
-from crawler.pagenumbers import page_code, page_number
+from crawler.pagenumbers import page_code, page_number, page_shown
 from crawler.templates import FounderPage
 from storage.cli import main
 from storage.reading_room.app import make_datasette
@@ -46,6 +46,16 @@ def test_a_printed_page_code_has_one_number(code, number):
 @pytest.mark.parametrize("number", [1, 9, 99, 999, 1001, 1012, 2001, 26099])
 def test_a_page_number_prints_back_as_its_code(number):
     assert page_number(page_code(number)) == number
+
+
+@pytest.mark.parametrize(("number", "label", "shown"), [
+    (7, "第07版：社会", "第07版"), (1003, "第A03版：要闻", "第A03版"),
+    # A page the site took out of its issue: numbered minus its id, shown by the number it printed.
+    (-12, "第03版：社会", "第03版（已撤下）"), (-13, "第 b 2 版：副刊", "第B02版（已撤下）"),
+    (-14, "", "已撤下的版面"), (-15, None, "已撤下的版面"), (-16, "社会", "已撤下的版面"),
+])
+def test_a_page_is_shown_by_its_code_and_a_removed_one_by_the_code_its_label_printed(number, label, shown):
+    assert page_shown(number, label) == shown
 
 
 def test_a_lettered_page_is_read_from_its_label_its_list_and_its_metadata():

@@ -1877,3 +1877,22 @@ def test_the_corrected_articles_say_whether_the_site_or_archive_reprocess_change
         by.setdefault(row["changed_by"], set()).add(row["article_id"])
     # The crawl, run without the rules, reads those articles as before them: a version each too.
     assert by == {"reprocess": changed, "crawl": changed | {corrected}}
+
+
+def test_an_article_on_a_page_taken_out_of_its_issue_shows_the_page_as_removed_by_the_number_it_had(sample_archive, tmp_path):
+    copy = tmp_path / "removed.sqlite3"
+    with copied(sample_archive, copy) as target:
+        (article_id, page_id, number), = target.execute(
+            "select a.id, p.id, p.page_number from articles a join pages p on p.id = a.page_id"
+            " where a.title like '民政部%'").fetchall()
+        # As a refresh keeps a page the site took out (storage.db._place_pages).
+        target.execute("update pages set removed_at = datetime('now'), page_number = -id where id = ?", (page_id,))
+    client = DatasetteClient(make_datasette(copy))
+    shown = f"第{number:02d}版（已撤下）"
+    article = client.get(f"/article/{article_id}").text
+    assert f"{shown} 社会工作" in text_of(article[article.index('<p class="meta">'):].split("</p>", 1)[0])
+    assert f'<a href="{ISSUE}">{shown} 社会工作</a>' in article
+    assert f"第-{page_id}版" not in article and "#page--" not in article
+    search_page = client.get("/search?" + urlencode({"q": "民政部"})).text
+    assert f'<a href="{ISSUE}">{shown}</a>' in search_page
+    assert f"第-{page_id}版" not in search_page and "#page--" not in search_page

@@ -960,3 +960,23 @@ def test_every_bigram_a_query_asks_for_is_one_the_index_holds():
                 word = field[start : start + rng.randint(1, 8)]
                 assert set(query_terms(word)) <= held, (fields, word)
                 assert set(query_terms(word)) <= held_pg, (fields, word)
+
+
+def test_the_search_command_shows_an_article_on_a_page_taken_out_of_its_issue_by_the_number_it_had(archive_url):
+    archive = open_archive(archive_url)
+    archive.store_batch([page(3), page(4, page_label=""), page(5)], [
+        article(1, 3, title="社区养老新探索", body="社工站覆盖率达到新高"),
+        article(2, 4, title="公益讲堂开讲", body="社工站覆盖率稳步提升"),
+        article(3, 5, title="志愿服务月", body="社工站覆盖率再创新高"),
+    ])
+    # As a refresh keeps a page the site took out (storage.db._place_pages); page 4 had no label.
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE pages SET removed_at = CURRENT_TIMESTAMP, page_number = -id WHERE page_number IN (3, 4)"))
+    archive.close()
+    done = archive_command("search", "覆盖率", archive=archive_url)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    headings = {line.rsplit("[#", 1)[1]: line for line in done.stdout.splitlines()[::2]}
+    assert headings["1]"].endswith(" 第03版（已撤下） 社会工作  社区养老新探索  [#1]"), headings
+    assert " 已撤下的版面 社会工作  公益讲堂开讲" in headings["2]"], headings
+    assert " 第05版 社会工作  志愿服务月" in headings["3]"], headings
+    assert "-" not in "".join(line.split(" ", 2)[2] for line in headings.values()), headings

@@ -23,7 +23,7 @@ from lxml.html import tostring
 from parsel.csstranslator import HTMLTranslator
 from w3lib.encoding import html_to_unicode
 
-from crawler.pagenumbers import number_of, page_number
+from crawler.pagenumbers import LABEL_CODE, number_of, page_number
 from crawler.templates.generic import GenericArticle
 from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet, style_texts
 from crawler.templates.notfound import not_found
@@ -307,7 +307,7 @@ class ImageRef:
 
 
 # 第07版, or in a lettered section 第A01版 (crawler.pagenumbers).
-_LABEL = re.compile(r"第\s*([A-Za-zＡ-Ｚａ-ｚ]?)\s*(\d+)\s*版[：:\s]*(.*)")
+_LABEL = re.compile(LABEL_CODE.pattern + r"[：:\s]*(.*)")
 _LABEL_COLON = re.compile(r"\s*([：:])\s*")
 _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")

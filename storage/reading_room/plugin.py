@@ -29,7 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from crawler.dates import BadDate, typed_date
-from crawler.pagenumbers import page_code
+from crawler.pagenumbers import page_shown
 from crawler.templates import is_web_address
 from storage.db import Archive, ArchiveError, open_archive, sqlite_uri, sqlite_url
 from storage.search import cut
@@ -648,7 +648,7 @@ def prepare_jinja2_environment(env, datasette):
         # Every value a page writes, Datasette's own pages' too: a search or section typed with
         # a control character, and a text the archive holds with one (lxml keeps them).
         env.finalize = without_controls
-    env.filters["page_code"] = page_code
+    env.filters["page_shown"] = page_shown
     env.globals["issue_path"] = lambda paper, day=None: issue_path(datasette, paper, day)
 
 

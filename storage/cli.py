@@ -90,13 +90,20 @@ class CommandLineParser(OneLineParser):
     --section x`) is that command's error, naming its --help, where the top parser's said "archive:
     error: unrecognized arguments" and sent the user to `archive --help`, which lists no option
     of any command. One given before the command's name (`archive --bogus stats`) is the top
-    parser's, said as such: it was called the command's, whose --help lists no such option."""
+    parser's, said as such: it was called the command's, whose --help lists no such option; one
+    the command takes is said to go after its name."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.commands: dict[str, argparse.ArgumentParser] = {}
 
     def parse_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else list(args)
+        misplaced = self._command_option_before_the_command(args)
+        if misplaced:
+            option, moved = misplaced
+            self.error(f"{option} is an option of the command, not of archive: give it after the command's name "
+                       f"(archive {moved})")
         parsed, before = self.parse_known_args(args, namespace)
         after = vars(parsed).pop(_UNRECOGNIZED_BY_COMMAND, [])
         if before:
@@ -105,6 +112,24 @@ class CommandLineParser(OneLineParser):
         if after:
             self.commands[parsed.command].error(f"unrecognized arguments: {' '.join(after)}")
         return parsed
+
+    def _command_option_before_the_command(self, args: list[str]) -> tuple[str, str] | None:
+        """The first option before the command's name that the command takes, with the command
+        line it belongs in (`stats --since 2023-01-01`): argparse took its value for the command's
+        name ("invalid choice: '2023-01-01'"), or said it was no option at all."""
+        for at, arg in enumerate(args):
+            if arg == "--" or arg in self.commands:
+                return None
+            name = arg.split("=", 1)[0]
+            if not arg.startswith("-") or name in self._option_string_actions:
+                continue
+            command = next((word for word in args[at + 1:] if word in self.commands), None)
+            action = self.commands[command]._option_string_actions.get(name) if command else None
+            if action is None:
+                return None
+            takes_value = action.nargs != 0 and "=" not in arg and at + 1 < len(args)
+            return name, " ".join([command, arg, *args[at + 1:at + 2 if takes_value else at + 1]])
+        return None
 
 
 def iso_date(value: str) -> date:

@@ -212,6 +212,19 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     (["--bogus=1", "-x", "sql", "SELECT 1", "-o", "out.csv"],
      "archive: error: unrecognized arguments before the command sql: --bogus=1 -x (archive itself takes --archive "
      "there; a command's options go after its name); see archive --help"),
+    # A command's option before its name: its value was taken for the command, "invalid
+    # choice: '2023-01-01'".
+    (["--since", "2023-01-01", "stats"], "archive: error: --since is an option of the command, not of archive: give it "
+                                         "after the command's name (archive stats --since 2023-01-01); see archive --help"),
+    (["--since=2023-01-01", "stats", "--runs", "1"],
+     "archive: error: --since is an option of the command, not of archive: give it after the command's name "
+     "(archive stats --since=2023-01-01); see archive --help"),
+    (["--paper", "gongyishibao", "search", "社工"],
+     "archive: error: --paper is an option of the command, not of archive: give it after the command's name "
+     "(archive search --paper gongyishibao); see archive --help"),
+    (["--overwrite", "export", "-o", "out.jsonl"],
+     "archive: error: --overwrite is an option of the command, not of archive: give it after the command's name "
+     "(archive export --overwrite); see archive --help"),
 ])
 def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
     # argparse printed its usage above the error: for export, five lines of options over the one

@@ -1478,6 +1478,10 @@ def main_paragraphs() -> list[str]:
         ("<title>Title</title><p data-x='Title'></p>", None),  # text and other attributes are not ids
         ("<SCRIPT>document.write('<table class=wz>')</SCRIPT><table class=wz>", 51),  # a script's string is no tag
         ("<script>var t = '<h3 id=Title>';", None),  # nor in a script left open
+        ("<!-- <table class=wz> --><table class=wz>", 25),  # a comment's text is no tag
+        ("<!--<div class=text_c>", None),  # nor in a comment left open
+        ("<!--[if IE]><p>x</p><![endif]--><h3 id=Title>", 32),  # a conditional comment is closed too
+        ("<script>if (s.indexOf('<!--') < 0) {}</script><table class=wz>", 46),  # a script's string opens no comment
     ],
 )
 def test_the_own_part_begins_at_the_first_element_of_article_start(html, start):
@@ -1492,15 +1496,21 @@ PRINT_SCRIPT = ("<script>function printPage() { var w = window.open(''); w.docum
                 " + document.title + '</h3></div>'); }</script>")
 
 
-def test_a_tag_written_in_a_script_before_the_title_block_is_not_where_the_own_part_begins():
+# An old title block the site left in a comment above the real one: parsed from there, the
+# comment's title was read as the article's.
+OLD_TITLE_BLOCK = "<!-- <div class=text_c><h3 id=Title>旧标题</h3></div> -->"
+
+
+@pytest.mark.parametrize("before", [PRINT_SCRIPT, OLD_TITLE_BLOCK], ids=["script", "comment"])
+def test_a_tag_in_a_script_or_a_comment_before_the_title_block_is_not_where_the_own_part_begins(before):
     html = load("content_article.htm")
     assert html.count("</HEAD>") == 1
-    scripted = html.replace("</HEAD>", PRINT_SCRIPT + "</HEAD>")
+    hidden = html.replace("</HEAD>", before + "</HEAD>")
     from crawler.templates.founder import _opening
 
-    assert _opening(scripted, FounderSelectors().article_start) == _opening(html, FounderSelectors().article_start) + len(PRINT_SCRIPT)
+    assert _opening(hidden, FounderSelectors().article_start) == _opening(html, FounderSelectors().article_start) + len(before)
     url = ISSUE + "content_306582.htm"
-    assert reads(FounderArticle(scripted, url)) == reads(FounderArticle(html, url))
+    assert reads(FounderArticle(hidden, url)) == reads(FounderArticle(html, url))
 
 
 def test_a_profile_that_moves_an_article_field_reads_whole_files_unless_it_says_where_they_begin():

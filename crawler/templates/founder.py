@@ -275,21 +275,35 @@ def _opening(html: str, selectors: str) -> int | None:
         while at != -1:
             opening = html.rfind("<", 0, at)
             if (opening != -1 and html.find(">", opening, at) == -1 and tag.match(html, opening)
-                    and not _in_script(html, opening)):
+                    and not _in_script(html, opening) and not _in_comment(html, opening)):
                 first = opening
                 break
             at = html.find(name, at + 1, first)
     return first
 
 
-_SCRIPT_TAGS = ("script", "SCRIPT", "Script")  # as files write the tag's name
+_SCRIPT_OPENINGS = ("<script", "<SCRIPT", "<Script")  # as files write the tag's name
+_SCRIPT_CLOSINGS = ("</script", "</SCRIPT", "</Script")
+
+
+def _unclosed(html: str, at: int, openings: tuple[str, ...], closings: tuple[str, ...]) -> int:
+    """Where the last of ``openings`` before ``at`` begins, if none of ``closings`` follows it
+    before ``at``; else -1. Plain string searches: the file is never scanned by a pattern."""
+    start = max(html.rfind(opening, 0, at) for opening in openings)
+    return start if start != -1 and all(html.find(closing, start, at) == -1 for closing in closings) else -1
 
 
 def _in_script(html: str, at: int) -> bool:
     """Whether ``at`` is in a <script>'s text: a tag a script writes (a print button's page)
     is a string of it, no element. Only the last script opened before ``at`` is looked at."""
-    start = max(html.rfind(f"<{name}", 0, at) for name in _SCRIPT_TAGS)
-    return start != -1 and all(html.find(f"</{name}", start, at) == -1 for name in _SCRIPT_TAGS)
+    return _unclosed(html, at, _SCRIPT_OPENINGS, _SCRIPT_CLOSINGS) != -1
+
+
+def _in_comment(html: str, at: int) -> bool:
+    """Whether ``at`` is in an HTML comment (an old title block a site left commented out). A
+    "<!--" in a script's string opens none."""
+    start = _unclosed(html, at, ("<!--",), ("-->",))
+    return start != -1 and not _in_script(html, start)
 
 
 @dataclass(frozen=True)

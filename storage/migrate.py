@@ -78,8 +78,12 @@ def head() -> str:
 
 def revision(connection: Connection) -> str | None:
     """The archive's schema revision; None for an empty database."""
+    # Tables first: read outside a transaction (SQLite, before its writer lock), the version
+    # read after them may see a commit they did not. Read the other way round, another crawl's
+    # new archive committed in between was taken for one made before migrations (BASELINE).
+    tables = inspect(connection).has_table("articles")
     current = MigrationContext.configure(connection).get_current_revision()
-    if current is None and inspect(connection).has_table("articles"):
+    if current is None and tables:
         return BASELINE
     return current
 

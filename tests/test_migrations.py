@@ -1015,6 +1015,33 @@ def test_0020_keeps_a_page_the_site_no_longer_lists_apart_and_its_downgrade_drop
     assert differences(archive_url) == []
 
 
+def test_the_revision_read_while_another_crawl_makes_the_archive_is_none_or_the_head(tmp_path):
+    # Two crawls started on a new SQLite archive: the one that found it empty read no version
+    # table, the other then committed every table, and its next read found articles: "schema
+    # 0001, older than this code's". The other's commit is let in before each statement in turn.
+    from sqlalchemy import event
+
+    def read(url, commit_before=None):
+        engine, statements = make_engine(url), []
+
+        def before(conn, cursor, statement, *_):
+            if len(statements) == commit_before:
+                open_archive(url).close()
+            statements.append(statement)
+
+        with engine.connect() as conn:
+            event.listen(engine, "before_cursor_execute", before)
+            found = migrate.revision(conn)
+        engine.dispose()
+        return found, len(statements)
+
+    found, count = read(f"sqlite:///{tmp_path / 'count.sqlite3'}")
+    assert found is None and count > 1
+    for n in range(count):
+        url = f"sqlite:///{tmp_path / f'{n}.sqlite3'}"
+        assert read(url, commit_before=n)[0] in (None, migrate.head()), n
+
+
 def test_the_crawl_refuses_an_old_archive_in_one_line(sqlite_url):
     old_archive(sqlite_url, stamped=False)
     result = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9/{SAMPLE_SITE.name}/", archive=sqlite_url)

@@ -1,7 +1,8 @@
 """The archive's SQL objects beyond the tables: the full-text index and the views.
 
 Chinese has no spaces to split words on, so the index holds every pair of adjacent characters
-(bigram) of an article's title, subtitle and body, lower-cased, a space between two Han
+(bigram) of an article's 引题, title, subtitle, byline and body (the first three from revision
+0003, the 引题 and byline from 0021: :data:`INDEXED`), lower-cased, a space between two Han
 characters left out (:func:`closed_up`, from revision 0019): a query of two characters or
 more is a set of bigrams that a matching article must all hold, and the articles found are
 then checked for the exact query (storage/search.py). Bigrams, not the trigrams SQLite's and
@@ -50,8 +51,18 @@ SEARCH_TABLE = "article_search"
 PENDING_TABLE = "article_search_pending"
 VIEW = "article_view"
 HISTORY_VIEW = "article_history"
-# Article columns the index covers.
-INDEXED = ("title", "subtitle", "body")
+# Article columns the index covers, as printed: from revision 0003 the title, subtitle and body;
+# from 0021 the 引题 and the byline too, which a reader searches for a word printed only there,
+# or a reporter's name. Each a column of the queue too (the texts to take out, on SQLite).
+INDEXED_0003 = ("title", "subtitle", "body")
+INDEXED = ("pretitle", "title", "subtitle", "byline", "body")
+HEADINGS_REVISION = "0021"
+
+
+def indexed_at(revision: str) -> tuple[str, ...]:
+    """The columns an archive at ``revision`` indexes (and queues)."""
+    return INDEXED if revision >= HEADINGS_REVISION else INDEXED_0003
+
 
 _SQLITE_SHADOW = tuple(f"{SEARCH_TABLE}_{suffix}" for suffix in ("data", "idx", "docsize", "config", "content"))
 _PG_INDEX = "ix_article_search_terms"
@@ -206,21 +217,32 @@ SELECT a.id, NULL, {current},
 FROM articles a"""
 
 
-_CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in INDEXED)
-_OLD = ", ".join(f"old.{c}" for c in INDEXED)
-_PENDING_COLUMNS = ", ".join(INDEXED)
-# Each article once, first come first kept: ``indexed`` says whether the index holds the
-# article with the texts beside it (to take out), or nothing yet.
-_QUEUE = {
-    "insert": ("new", "article_id, indexed", "new.id, 0"),
-    "update": ("old", f"article_id, indexed, {_PENDING_COLUMNS}", f"old.id, 1, {_OLD}"),
-    "delete": ("old", f"article_id, indexed, {_PENDING_COLUMNS}", f"old.id, 1, {_OLD}"),
-}
+def _changed(indexed: tuple[str, ...]) -> str:
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in indexed)
+
+
+def _queue(indexed: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
+    """Each article once, first come first kept: ``indexed`` says whether the index holds the
+    article with the texts beside it (to take out), or nothing yet."""
+    columns, old = ", ".join(indexed), ", ".join(f"old.{c}" for c in indexed)
+    return {
+        "insert": ("new", "article_id, indexed", "new.id, 0"),
+        "update": ("old", f"article_id, indexed, {columns}", f"old.id, 1, {old}"),
+        "delete": ("old", f"article_id, indexed, {columns}", f"old.id, 1, {old}"),
+    }
+
+
+_EVENTS = ("insert", "update", "delete")
 _QUEUE_EVERY_ARTICLE = f"INSERT INTO {PENDING_TABLE} (article_id, indexed) SELECT id, 0 FROM articles"
 
 
+def _pending_table_sql(article_id: str) -> str:
+    """The queue as revision 0003 made it."""
+    return (f"CREATE TABLE {PENDING_TABLE} (article_id {article_id} PRIMARY KEY, indexed INTEGER NOT NULL, "
+            + ", ".join(f"{c} TEXT" for c in INDEXED_0003) + ")")
+
+
 def _sqlite_statements() -> list[str]:
-    when = {"insert": "", "delete": ""}
     return [
         # The ascii tokenizer splits on spaces and ASCII punctuation only (the bigrams come
         # lower-cased): a third cheaper than unicode61, which looks up every character's
@@ -228,14 +250,16 @@ def _sqlite_statements() -> list[str]:
         f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(terms, content='', detail=none, columnsize=0, tokenize='ascii')",
         # Merging segments 16 at a time instead of 4: less rewriting as the index grows.
         f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rank) VALUES ('automerge', 16)",
-        f"CREATE TABLE {PENDING_TABLE} (article_id INTEGER PRIMARY KEY, indexed INTEGER NOT NULL, "
-        "title TEXT, subtitle TEXT, body TEXT)",
-    ] + [
-        # A re-crawl rewrites every column of an unchanged article: only a text change counts.
-        f"CREATE TRIGGER {SEARCH_TABLE}_{event} AFTER {event.upper()} ON articles{when[event]} "
-        f"BEGIN {_sqlite_queue(*_QUEUE[event])} END"
-        for event in ("insert", "delete")
-    ] + [_sqlite_update_trigger(renumbered=False), _QUEUE_EVERY_ARTICLE]
+        _pending_table_sql("INTEGER"),
+    ] + [_sqlite_trigger(event, INDEXED_0003) for event in ("insert", "delete")] + [
+        _sqlite_update_trigger(renumbered=False, indexed=INDEXED_0003), _QUEUE_EVERY_ARTICLE,
+    ]
+
+
+def _sqlite_trigger(event: str, indexed: tuple[str, ...]) -> str:
+    """SQLite's trigger queueing an article inserted or deleted."""
+    return (f"CREATE TRIGGER {SEARCH_TABLE}_{event} AFTER {event.upper()} ON articles "
+            f"BEGIN {_sqlite_queue(*_queue(indexed)[event])} END")
 
 
 def _sqlite_queue(row: str, columns: str, values: str, when: str = "") -> str:
@@ -245,36 +269,38 @@ def _sqlite_queue(row: str, columns: str, values: str, when: str = "") -> str:
             f"WHERE {when}NOT EXISTS (SELECT 1 FROM {PENDING_TABLE} WHERE article_id = {row}.id);")
 
 
-def _sqlite_update_trigger(renumbered: bool) -> str:
-    """SQLite's trigger queueing an article whose indexed text changed; ``renumbered`` (from
+def _sqlite_update_trigger(renumbered: bool, indexed: tuple[str, ...]) -> str:
+    """SQLite's trigger queueing an article whose ``indexed`` text changed (a re-crawl rewrites
+    every column of an unchanged article: only a text change counts); ``renumbered`` (from
     revision 0006), also one whose id changed, under its new id as well."""
+    update = _sqlite_queue(*_queue(indexed)["update"])
     if not renumbered:
-        return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles WHEN {_CHANGED} "
-                f"BEGIN {_sqlite_queue(*_QUEUE['update'])} END")
+        return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles WHEN {_changed(indexed)} "
+                f"BEGIN {update} END")
     new_id = _sqlite_queue("new", "article_id, indexed", "new.id, 0", when="new.id IS NOT old.id AND ")
-    return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles WHEN {_CHANGED} OR old.id IS NOT new.id "
-            f"BEGIN {_sqlite_queue(*_QUEUE['update'])} {new_id} END")
+    return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles "
+            f"WHEN {_changed(indexed)} OR old.id IS NOT new.id BEGIN {update} {new_id} END")
 
 
 def _postgresql_statements() -> list[str]:
     return [
         f"CREATE TABLE {SEARCH_TABLE} (article_id BIGINT PRIMARY KEY, terms TSVECTOR NOT NULL)",
         _PG_INDEX_SQL,
-        f"CREATE TABLE {PENDING_TABLE} (article_id BIGINT PRIMARY KEY, indexed INTEGER NOT NULL, "
-        "title TEXT, subtitle TEXT, body TEXT)",
-        _pg_queue_function(renumbered=False),
+        _pending_table_sql("BIGINT"),
+        _pg_queue_function(renumbered=False, indexed=INDEXED_0003),
         f"CREATE TRIGGER {SEARCH_TABLE}_insert_delete AFTER INSERT OR DELETE ON articles "
         f"FOR EACH ROW EXECUTE FUNCTION {PENDING_TABLE}_queue()",
-        _pg_update_trigger(moves=False),
+        _pg_update_trigger(moves=False, indexed=INDEXED_0003),
         _QUEUE_EVERY_ARTICLE,
     ]
 
 
-def _pg_queue_function(renumbered: bool) -> str:
-    """The function PostgreSQL's triggers on articles call; ``renumbered`` (from revision 0006),
-    an article whose id changed is queued under its new id as well."""
+def _pg_queue_function(renumbered: bool, indexed: tuple[str, ...]) -> str:
+    """The function PostgreSQL's triggers on articles call, queueing the texts of ``indexed``;
+    ``renumbered`` (from revision 0006), an article whose id changed is queued under its new id
+    as well."""
     def branch(event: str) -> str:
-        _, columns, values = _QUEUE[event]
+        _, columns, values = _queue(indexed)[event]
         values = values.replace("new.", "NEW.").replace("old.", "OLD.")
         return (f"IF TG_OP = '{event.upper()}' THEN INSERT INTO {PENDING_TABLE} ({columns}) VALUES ({values}) "
                 "ON CONFLICT (article_id) DO NOTHING; END IF;")
@@ -282,13 +308,13 @@ def _pg_queue_function(renumbered: bool) -> str:
     new_id = (f" IF TG_OP = 'UPDATE' AND NEW.id <> OLD.id THEN INSERT INTO {PENDING_TABLE} (article_id, indexed) "
               "VALUES (NEW.id, 0) ON CONFLICT (article_id) DO NOTHING; END IF;") if renumbered else ""
     return (f"CREATE OR REPLACE FUNCTION {PENDING_TABLE}_queue() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            + " ".join(branch(event) for event in _QUEUE) + new_id + " RETURN NULL; END $$")
+            + " ".join(branch(event) for event in _EVENTS) + new_id + " RETURN NULL; END $$")
 
 
-def _pg_update_trigger(moves: bool, renumbered: bool = False) -> str:
-    """The trigger queueing an article whose indexed text changed, or (``moves``) whose page
+def _pg_update_trigger(moves: bool, indexed: tuple[str, ...], renumbered: bool = False) -> str:
+    """The trigger queueing an article whose ``indexed`` text changed, or (``moves``) whose page
     did, or (``renumbered``) whose id did."""
-    columns = INDEXED + (("page_id",) if moves else ()) + (("id",) if renumbered else ())
+    columns = indexed + (("page_id",) if moves else ()) + (("id",) if renumbered else ())
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
     return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles FOR EACH ROW WHEN ({changed}) "
             f"EXECUTE FUNCTION {PENDING_TABLE}_queue()")
@@ -302,15 +328,21 @@ _PAGE_TRIGGER = f"{SEARCH_TABLE}_page"
 
 
 def section_trigger_statements() -> list[str]:
+    """Revision 0005's."""
     return [
         f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
-        _pg_update_trigger(moves=True),
-        f"CREATE FUNCTION {_PAGE_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) "
-        f"SELECT id, 1, {_PENDING_COLUMNS} FROM articles WHERE page_id = NEW.id "
-        "ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$",
+        _pg_update_trigger(moves=True, indexed=INDEXED_0003),
+        _pg_page_queue_function(INDEXED_0003),
         _pg_page_trigger(issues=False),
     ]
+
+
+def _pg_page_queue_function(indexed: tuple[str, ...]) -> str:
+    columns = ", ".join(indexed)
+    return (f"CREATE OR REPLACE FUNCTION {_PAGE_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {columns}) "
+            f"SELECT id, 1, {columns} FROM articles WHERE page_id = NEW.id "
+            "ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$")
 
 
 def _pg_page_trigger(issues: bool) -> str:
@@ -331,21 +363,25 @@ def renumbered_and_redated_statements(dialect: str) -> list[str]:
     databases); on PostgreSQL, the articles of an issue given another date or paper, and of a
     page moved to another issue, are indexed again (their year and paper lexemes)."""
     if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update", _sqlite_update_trigger(renumbered=True)]
+        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update", _sqlite_update_trigger(renumbered=True, indexed=INDEXED_0003)]
     return [
-        _pg_queue_function(renumbered=True),
+        _pg_queue_function(renumbered=True, indexed=INDEXED_0003),
         f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
-        _pg_update_trigger(moves=True, renumbered=True),
+        _pg_update_trigger(moves=True, indexed=INDEXED_0003, renumbered=True),
         f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages",
         _pg_page_trigger(issues=True),
-        f"CREATE FUNCTION {_ISSUE_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {_PENDING_COLUMNS}) "
-        f"SELECT a.id, 1, {', '.join(f'a.{c}' for c in INDEXED)} FROM articles a JOIN pages p ON p.id = a.page_id "
-        "WHERE p.issue_id = NEW.id ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$",
+        _pg_issue_queue_function(INDEXED_0003),
         f"CREATE TRIGGER {_ISSUE_TRIGGER} AFTER UPDATE ON issues FOR EACH ROW "
         "WHEN (OLD.paper_id IS DISTINCT FROM NEW.paper_id OR OLD.issue_date IS DISTINCT FROM NEW.issue_date) "
         f"EXECUTE FUNCTION {_ISSUE_QUEUE}()",
     ]
+
+
+def _pg_issue_queue_function(indexed: tuple[str, ...]) -> str:
+    return (f"CREATE OR REPLACE FUNCTION {_ISSUE_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {', '.join(indexed)}) "
+            f"SELECT a.id, 1, {', '.join(f'a.{c}' for c in indexed)} FROM articles a JOIN pages p ON p.id = a.page_id "
+            "WHERE p.issue_id = NEW.id ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$")
 
 
 # PostgreSQL's trigger functions name the archive's tables without a schema, which PostgreSQL
@@ -370,15 +406,15 @@ def unpinned_search_path_statements() -> list[str]:
 def drop_renumbered_and_redated_statements(dialect: str) -> list[str]:
     """Revision 0005's triggers again."""
     if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update", _sqlite_update_trigger(renumbered=False)]
+        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update", _sqlite_update_trigger(renumbered=False, indexed=INDEXED_0003)]
     return [
         f"DROP TRIGGER IF EXISTS {_ISSUE_TRIGGER} ON issues",
         f"DROP FUNCTION IF EXISTS {_ISSUE_QUEUE}()",
         f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages",
         _pg_page_trigger(issues=False),
         f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
-        _pg_update_trigger(moves=True),
-        _pg_queue_function(renumbered=False),
+        _pg_update_trigger(moves=True, indexed=INDEXED_0003),
+        _pg_queue_function(renumbered=False, indexed=INDEXED_0003),
     ]
 
 
@@ -387,19 +423,46 @@ def drop_section_trigger_statements() -> list[str]:
         f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages",
         f"DROP FUNCTION IF EXISTS {_PAGE_QUEUE}()",
         f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
-        _pg_update_trigger(moves=False),
+        _pg_update_trigger(moves=False, indexed=INDEXED_0003),
     ]
 
 
+def indexed_columns_statements(dialect: str, indexed: tuple[str, ...]) -> list[str]:
+    """Revision 0021 (``indexed`` INDEXED) and its downgrade (INDEXED_0003): the queue keeps the
+    texts of ``indexed``, and the triggers, as revision 0006 left them, queue an article whose
+    text among them changed. The queue's columns are added or dropped around these."""
+    if dialect == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_delete", _sqlite_trigger("delete", indexed),
+            f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update", _sqlite_update_trigger(renumbered=True, indexed=indexed),
+        ]
+    # Replaced functions lose the search_path revision 0009 pinned: pinned again.
+    return [
+        _pg_queue_function(renumbered=True, indexed=indexed),
+        f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_update ON articles",
+        _pg_update_trigger(moves=True, indexed=indexed, renumbered=True),
+        _pg_page_queue_function(indexed),
+        _pg_issue_queue_function(indexed),
+    ] + pinned_search_path_statements()
+
+
+def pending_columns_statements(add: bool) -> list[str]:
+    """The queue's columns for the texts revision 0021 indexes, added (or dropped: its downgrade)."""
+    added = [c for c in INDEXED if c not in INDEXED_0003]
+    return [f"ALTER TABLE {PENDING_TABLE} ADD COLUMN {c} TEXT" if add else f"ALTER TABLE {PENDING_TABLE} DROP COLUMN {c}"
+            for c in added]
+
+
 def index_statements(dialect: str) -> list[str]:
-    """DDL creating the search index and its triggers, with every article queued (:func:`flush`)."""
+    """DDL creating the search index and its triggers as revision 0003 made them, with every
+    article queued (:func:`flush`)."""
     return _sqlite_statements() if dialect == "sqlite" else _postgresql_statements()
 
 
 def drop_index_statements(dialect: str) -> list[str]:
     if dialect == "sqlite":
         # The triggers belong to articles, not to the index.
-        statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event}" for event in _QUEUE]
+        statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event}" for event in _EVENTS]
     else:
         statements = [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{event} ON articles" for event in ("insert_delete", "update")]
         statements += [f"DROP TRIGGER IF EXISTS {_PAGE_TRIGGER} ON pages", f"DROP FUNCTION IF EXISTS {_PAGE_QUEUE}()",
@@ -409,14 +472,17 @@ def drop_index_statements(dialect: str) -> list[str]:
 
 
 def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], None] | None = None,
-          compact: bool = True, across_spaces: bool = True) -> int:
+          compact: bool = True, across_spaces: bool = True, indexed: tuple[str, ...] = INDEXED) -> int:
     """Bring the index up to date with the articles queued by the triggers; return how many.
     ``progress(done, total)`` is told after each chunk. ``compact``: PostgreSQL's lexemes as
     :func:`pg_lexemes` makes them (False: revision 0003's, every bigram). ``across_spaces``:
     the bigrams across a space between Han characters too (False: as before revision 0019;
-    see :func:`search_terms`)."""
-    columns = ", ".join(f"a.{c}" for c in INDEXED)
-    old = ", ".join(f"q.{c}" for c in INDEXED)
+    see :func:`search_terms`). ``indexed``: the columns indexed (:func:`indexed_at`)."""
+    columns = ", ".join(f"a.{c}" for c in indexed)
+    old = ", ".join(f"q.{c}" for c in indexed)
+    # Where each row's fields are: the queued texts, the article's id, its texts, its facets.
+    n = len(indexed)
+    queued, current, facet = slice(2, 2 + n), slice(3 + n, 3 + 2 * n), 3 + 2 * n
     total = conn.execute(text(f"SELECT count(*) FROM {PENDING_TABLE}")).scalar() if progress else 0
     # PostgreSQL's lexemes name the article's paper, year and section too (pg_lexemes).
     facets = ", i.paper_id, i.issue_date, p.section" if compact and conn.dialect.name == "postgresql" else ""
@@ -431,23 +497,24 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             return done
         ids = [{"id": r[0]} for r in rows]
         if conn.dialect.name == "sqlite":
-            gone = [{"id": r[0], "terms": search_terms(*r[2:5], across_spaces=across_spaces)} for r in rows if r[1]]
+            gone = [{"id": r[0], "terms": search_terms(*r[queued], across_spaces=across_spaces)} for r in rows if r[1]]
             if gone:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, terms) VALUES ('delete', :id, :terms)"
                 ), gone)
-            added = [{"id": r[0], "terms": search_terms(*r[6:9], across_spaces=across_spaces)}
-                     for r in rows if r[5] is not None]
+            added = [{"id": r[0], "terms": search_terms(*r[current], across_spaces=across_spaces)}
+                     for r in rows if r[2 + n] is not None]
             if added:
                 conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
         else:
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
             if compact:
-                added = [{"id": r[0], "terms": pg_lexemes(r[0], r[9], r[10], r[11], *r[6:9], across_spaces=across_spaces)}
-                         for r in rows if r[5] is not None]
+                added = [{"id": r[0], "terms": pg_lexemes(r[0], *r[facet : facet + 3], *r[current],
+                                                          across_spaces=across_spaces)}
+                         for r in rows if r[2 + n] is not None]
             else:
-                added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[6:9], across_spaces=across_spaces).split()))}
-                         for r in rows if r[5] is not None]
+                added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[current], across_spaces=across_spaces).split()))}
+                         for r in rows if r[2 + n] is not None]
             if added:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE} (article_id, terms) "
@@ -492,10 +559,10 @@ def section_term(section: str | None) -> str:
 
 
 def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True,
-            across_spaces: bool = True) -> int:
+            across_spaces: bool = True, indexed: tuple[str, ...] = INDEXED) -> int:
     """Empty the index and index every article again (a change to what the index holds needs
-    it; SQLite keeps no copy of what it indexed to take out piece by piece). ``compact`` and
-    ``across_spaces``: as :func:`flush`."""
+    it; SQLite keeps no copy of what it indexed to take out piece by piece). ``compact``,
+    ``across_spaces`` and ``indexed``: as :func:`flush`."""
     if conn.dialect.name == "sqlite":
         conn.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('delete-all')"))
     else:
@@ -506,10 +573,10 @@ def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None
     conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
     conn.execute(text(_QUEUE_EVERY_ARTICLE))
     if conn.dialect.name == "sqlite":
-        return flush(conn, progress=progress, compact=compact, across_spaces=across_spaces)
+        return flush(conn, progress=progress, compact=compact, across_spaces=across_spaces, indexed=indexed)
     # The last article counts once the index is built (a tenth of a millisecond an article).
     told = (lambda done, total: progress(min(done, total - 1), total)) if progress else None
-    done = flush(conn, progress=told, compact=compact, across_spaces=across_spaces)
+    done = flush(conn, progress=told, compact=compact, across_spaces=across_spaces, indexed=indexed)
     conn.execute(text(_PG_INDEX_SQL))
     if progress and done:
         progress(done, done)

@@ -1,7 +1,7 @@
 """Full-text search over the archive, ranked, with a highlighted snippet, on both databases.
 
 A query is one or more terms separated by spaces; an article matches when it contains every
-term (as a substring of its title, subtitle or body; Latin letters ignore case; a term in
+term (as a substring of its 引题, title, subtitle, byline or body; Latin letters ignore case; a term in
 either its typed form or as the archive stores text, Simplified and normalised, see
 :func:`variants`; a character Simplified text keeps though t2s changes it, such as 乾, as typed,
 in the published text too: :func:`published_too`).
@@ -12,7 +12,8 @@ newest archived first; each is then checked for the terms themselves, and the fi
 rare one does, at the price of ranking the most recently archived matches only, which the
 hits say (:attr:`SearchHit.pool_full`). The rank counts the terms' occurrences, a title
 occurrence worth ten, a subtitle's or 引题's five, the body's at most four however dense
-(:func:`_rank`): a term in a heading outweighs any number of its repetitions in a body.
+(:func:`_rank`), the byline's as the body's: a term in a heading outweighs any number of its
+repetitions in a body.
 Terms with no bigram of letters or digits (one character, punctuation) are checked on the
 candidates of the others; a query made only of such terms reads the articles table.
 """
@@ -43,7 +44,9 @@ SNIPPET_CHARS = 80
 # Weights of an occurrence in the title, and in the subtitle or 引题 (a heading). The body's
 # occurrences of a word add at most _BODY_MOST, less than one heading occurrence: a reader
 # searching a term expects the articles headed with it first, and a short body repeating it (a
-# list, a notice) outranked them. They add half of it at _BODY_HALF a thousand characters.
+# list, a notice) outranked them. They add half of it at _BODY_HALF a thousand characters. The
+# byline counts as a line of the body: it says who reported an article, not what it is about, so
+# a name there weighs what it would in the body, and the articles headed with it come first.
 _TITLE, _HEADING = 10.0, 5.0
 _BODY_MOST, _BODY_HALF = 4.0, 2.0
 # The published texts of the indexed ones, searched for a word only they tell apart (:func:`published_too`).
@@ -510,8 +513,8 @@ def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, A
     articles) and ranked ``pool`` at a time (:func:`ranked_span`); and whether more match."""
     where, params = filters(TABLE_COLUMNS, **given)
     joins = _FILTER_JOINS if where else ""
-    # What a match is checked on, then the 引题, which the index does not hold: ranked only.
-    columns = ", ".join(f"a.{c}" for c in (*searched_columns(lowered), "pretitle"))
+    # What a match is checked on, and ranked by.
+    columns = ", ".join(f"a.{c}" for c in searched_columns(lowered))
     # What the index is asked for: each word's bigrams, in one of its forms; a word with a form
     # of no bigram (one character) is checked on the candidates only.
     asked = [_fewest_bigrams([query_terms(v) for v in group]) for group in lowered]
@@ -526,7 +529,7 @@ def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, A
         """The rows holding every word, their fields lower-cased."""
         for article_id, *fields in rows:
             fields = [searched_text(f) for f in fields]
-            if holds_every_word(lowered, fields[:-1]):
+            if holds_every_word(lowered, fields):
                 yield article_id, fields
 
     def keep(article_id: int, fields: list[str]) -> bool:
@@ -694,19 +697,21 @@ def _windows(conn, pool: int):
 
 
 def _rank(fields: list[str], groups: list[Forms]) -> float:
-    """How well an article matches (``fields``: its searched columns, lower-cased, then its 引题):
-    each word's occurrences in the title and the headings, by their weights, and in the body,
-    their density (per thousand characters, a thousand added to the length: a short text's one
-    occurrence is no dense one) made a share of _BODY_MOST. A word searched in the published
-    texts too counts in the stored field or in its published one, whichever holds it more."""
-    stored, published, pretitle = fields[: len(INDEXED)], fields[len(INDEXED) : -1], fields[-1]
+    """How well an article matches (``fields``: its searched columns, lower-cased): each word's
+    occurrences in the title and the headings (subtitle, 引题), by their weights, and in the body
+    and byline, their density (per thousand characters, a thousand added to the length: a short
+    text's one occurrence is no dense one) made a share of _BODY_MOST. A word searched in the
+    published texts too counts in the stored field or in its published one, whichever holds it more."""
+    stored = dict(zip(INDEXED, fields))
+    published = dict(zip(INDEXED, fields[len(INDEXED) :]))  # read where a word asks for them only
     rank = 0.0
     for group in groups:
-        texts = list(zip(stored, published)) if group.published else [(f,) for f in stored]
-        title, subtitle, body = (sum(max(t.count(v) for t in versions) for v in group) for versions in texts)
-        heading = subtitle + sum(pretitle.count(v) for v in group)
-        density = 1000 * body / (len(stored[2]) + 1000)
-        rank += _TITLE * title + _HEADING * heading + _BODY_MOST * density / (density + _BODY_HALF)
+        found = {column: sum(max(t.count(v) for t in ((stored[column], published[column]) if group.published
+                                                      else (stored[column],))) for v in group)
+                 for column in INDEXED}
+        heading = found["subtitle"] + found["pretitle"]
+        density = 1000 * (found["body"] + found["byline"]) / (len(stored["body"]) + len(stored["byline"]) + 1000)
+        rank += _TITLE * found["title"] + _HEADING * heading + _BODY_MOST * density / (density + _BODY_HALF)
     return rank
 
 
@@ -773,7 +778,7 @@ def _as_date(value: date | str, name: str) -> date:
 
 
 def _like_terms(groups: list[Forms], params: dict[str, Any], dialect: str) -> list[str]:
-    """One clause per term: the term, in one of its forms, in the title, subtitle or body (or,
+    """One clause per term: the term, in one of its forms, in an INDEXED column (or,
     where it asks for them, their PUBLISHED texts).
 
     Letters in any case: the databases' own folding will not do (SQLite's LIKE and lower() fold

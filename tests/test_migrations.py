@@ -343,7 +343,7 @@ def test_0004_keeps_letter_and_digit_pairs_and_adds_blocks_papers_years_and_its_
     archive.store_batch([page()], [article(2, title="另一篇", body="公益，慈善")])
     archive.close()
     with engine.begin() as conn:  # as 0003's code indexed them
-        fulltext.rebuild(conn, compact=False)
+        fulltext.rebuild(conn, compact=False, indexed=fulltext.INDEXED_0003)
     states = {}
     for step in ("0003", "0004", "0003"):
         with engine.begin() as conn:
@@ -402,7 +402,7 @@ def test_0005_indexes_sections_and_requeues_renamed_pages_and_moved_articles_and
         states.append(state(conn))  # every article indexed with its section
         rename_and_move(conn, "新版面")
         states.append(state(conn))  # both queued: the renamed page's article, the moved one
-        fulltext.flush(conn)
+        fulltext.flush(conn, indexed=fulltext.INDEXED_0003)
         states.append(state(conn))
         index = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_article_search_terms'")).scalar()
     with engine.begin() as conn:
@@ -953,7 +953,7 @@ def test_0019_indexes_the_bigrams_across_a_space_between_chinese_characters_and_
     # that sets none: an archive at 0018 holds no bigram across the space (动暖), and missed it.
     engine = archive_at(archive_url, "0018", ([page()], [article(1, title="五社联动 暖心行动", body="社工站建设")]))
     with engine.begin() as conn:  # as 0018's code indexed it
-        fulltext.rebuild(conn, across_spaces=False)
+        fulltext.rebuild(conn, across_spaces=False, indexed=fulltext.INDEXED_0003)
         assert indexed_with(conn, "动暖") == 0
     archive = open_archive(archive_url, check=False)
     assert search(archive, "五社联动暖心") == []
@@ -979,6 +979,43 @@ def test_0019_indexes_the_bigrams_across_a_space_between_chinese_characters_and_
         assert indexed_with(conn, "动暖") == 0 and indexed_with(conn, "联动") == 1
         command.upgrade(migrate.config(conn), "head")
         assert indexed_with(conn, "动暖") == 1
+    engine.dispose()
+    assert differences(archive_url) == []
+
+
+def test_0021_indexes_the_pretitle_and_byline_and_its_downgrade_takes_them_out(archive_url):
+    # A word printed only in the 引题 (赣鄱), a reporter's name only in the byline: an archive
+    # at 0020 indexed neither, and found nothing.
+    written = article(1, title="乡村振兴", pretitle="赣鄱大地", byline="本报记者 王小明", body="社工站建设")
+    engine = archive_at(archive_url, "0020", ([page()], [written]))
+    archive = open_archive(archive_url, check=False)
+    assert search(archive, "赣鄱") == [] and search(archive, "王小明") == []
+    archive.close()
+    upgraded = archive_command("upgrade", archive=archive_url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"archive schema: 0020 -> {migrate.head()}" in upgraded.stdout
+    assert "articles indexed for search 1/1" in upgraded.stderr
+    archive = open_archive(archive_url)
+    assert [h.title for h in search(archive, "赣鄱")] == [h.title for h in search(archive, "王小明")] == ["乡村振兴"]
+    # Another reporter: found by the new name, no longer by the old (SQLite takes the article
+    # out of the index by the byline the queue kept).
+    archive.store_batch([page()], [written | {"byline": "本报记者 李四"}])
+    assert search(archive, "王小明") == [] and [h.title for h in search(archive, "李四")] == ["乡村振兴"]
+    archive.close()
+    queued = f"SELECT count(*) FROM {fulltext.PENDING_TABLE}"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET pretitle = '井冈山下'"))  # plain SQL: the triggers queue it
+        assert conn.execute(text(queued)).scalar() == 1
+        fulltext.flush(conn)
+        assert indexed_with(conn, "井冈") == indexed_with(conn, "李四") == 1 and indexed_with(conn, "赣鄱") == 0
+        # Downgraded, the index and its queue are as 0020's code makes and reads them.
+        command.downgrade(migrate.config(conn), "0020")
+        assert indexed_with(conn, "井冈") == indexed_with(conn, "李四") == 0 and indexed_with(conn, "社工") == 1
+        assert not {"pretitle", "byline"} & columns(conn, fulltext.PENDING_TABLE)
+        conn.execute(text("UPDATE articles SET byline = '本报记者 王五'"))
+        assert conn.execute(text(queued)).scalar() == 0
+        command.upgrade(migrate.config(conn), "head")
+        assert indexed_with(conn, "王五") == indexed_with(conn, "井冈") == 1
     engine.dispose()
     assert differences(archive_url) == []
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import zlib
 from datetime import date
 from functools import partial
 
@@ -15,8 +16,9 @@ from storage import search as search_module
 from storage.db import ArchiveError, open_archive
 from storage.export import export_rows
 from storage.search import _CANDIDATES, _QUEUE_FIRST, _QUEUED, _FILTER_JOINS, POOL, search, snippet, steer_planner
-from tests.conftest import archive_command
+from tests.conftest import archive_command, crawl_site
 from tests.seeded import fill
+from tests.sites import sample_site
 from tests.test_storage import article, page
 
 NOT_A_DATE = "is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"
@@ -219,6 +221,23 @@ def test_a_heading_holding_the_word_outranks_any_body_repeating_it(archive):
     # Every word of a query counts: headed with one, an article outranks one repeating both in its body.
     archive.store_batch([page(1)], [article(7, 1, title="第七篇", body="养老服务，其他内容。" * 30)])
     assert [h.article_id for h in search(archive, "养老服务 其他内容")][0] == 2
+
+
+def test_a_name_in_the_byline_is_found_and_weighs_no_more_than_in_the_body(archive):
+    # A byline names who reported an article, not what it is about: an article naming the
+    # person in its body, or heading with them, ranks at least as high.
+    archive.store_batch([page(1)], [
+        article(1, 1, title="一篇", byline="本报记者 王小明 通讯员 李四", body="本报讯 " + "其他内容" * 50),
+        article(2, 1, title="另一篇", body="本报讯 王小明说。" + "其他内容" * 50),
+        article(3, 1, title="第三篇", pretitle="王小明的一天", body="本报讯 " + "其他内容" * 50),
+        article(4, 1, title="无关", byline="本报记者 张三", body="完全无关的文字"),
+    ])
+    hits = search(archive, "王小明")
+    assert [h.article_id for h in hits] == [3, 2, 1]
+    assert hits[0].rank > hits[1].rank >= hits[2].rank
+    assert hits[2].snippet == "本报记者 【王小明】 通讯员 李四"
+    assert hits[0].snippet == "【王小明】的一天"
+    assert [h.article_id for h in search(archive, "李四")] == [1]
 
 
 def test_filters_by_paper_dates_and_section(archive):
@@ -980,3 +999,54 @@ def test_the_search_command_shows_an_article_on_a_page_taken_out_of_its_issue_by
     assert " 已撤下的版面 社会工作  公益讲堂开讲" in headings["2]"], headings
     assert " 第05版 社会工作  志愿服务月" in headings["3]"], headings
     assert "-" not in "".join(line.split(" ", 2)[2] for line in headings.values()), headings
+
+
+# The sample issue's article printed with a 引题 only in it (江西：在全省部署实施…), its 引题 given a
+# word (赣鄱) no other text of the issue holds; and the article whose byline alone names 皮磊
+# (another one names him in its body too).
+_PRETITLED, _BYLINED = "content_306513.htm", "content_306517.htm"
+_PRETITLE_PRINTED = "江西:在全省部署實施"
+
+
+def _found_titles(archive_url: str, query: str) -> list[str]:
+    """The titles `archive search` lists for ``query``, in its order."""
+    done = archive_command("search", query, archive=archive_url)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return [line.rsplit("  [#", 1)[0].rsplit("  ", 1)[1] for line in done.stdout.splitlines()[::2]]
+
+
+def test_the_search_command_finds_an_article_by_its_pretitle_and_by_a_name_in_its_byline_as_it_changes(tmp_path, archive_url):
+    def pretitled(name: str, html: str) -> str:
+        return html.replace(_PRETITLE_PRINTED, "江西:贛鄱大地部署實施") if name == _PRETITLED else html
+
+    site = sample_site(tmp_path / "site", alter=pretitled, pdfs=False)
+    done, _ = crawl_site(archive_url, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _found_titles(archive_url, "赣鄱") == ["开展“邻里守望行动”“移风易俗行动”“温暖回家行动”“阳光助残行动”"]
+    by_him = _found_titles(archive_url, "皮磊")
+    assert sorted(by_him) == ["江西开展“蓝马甲行动”乡镇(街道)社工站老年人专项服务",
+                              "浙江蚂蚁公益基金会启动“五社联动”乡镇(街道)社工站助力计划"]
+    # The one naming him in its body too outranks the one naming him in its byline only.
+    assert by_him[0].startswith("江西")
+
+    # The site gives the article another reporter; a refresh stores it, and the index follows.
+    bylined = site / "html" / "2023-01" / "31" / _BYLINED
+    bylined.write_text(bylined.read_text(encoding="utf-8").replace("皮磊", "張曉明"), encoding="utf-8")
+    done, _ = crawl_site(archive_url, "refresh=1", site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _found_titles(archive_url, "张晓明") == ["浙江蚂蚁公益基金会启动“五社联动”乡镇(街道)社工站助力计划"]
+    assert _found_titles(archive_url, "皮磊") == ["江西开展“蓝马甲行动”乡镇(街道)社工站老年人专项服务"]
+
+    # `archive reprocess` reading a raw page that names another (as a better template rule
+    # would read it): the index follows too.
+    archive = open_archive(archive_url)
+    with archive.engine.begin() as conn:
+        url, raw = conn.execute(text("SELECT url, body_zlib FROM raw_documents WHERE url LIKE :u"),
+                                {"u": f"%{_BYLINED}"}).one()
+        renamed = zlib.compress(zlib.decompress(raw).decode("utf-8").replace("張曉明", "趙六一").encode("utf-8"))
+        conn.execute(text("UPDATE raw_documents SET body_zlib = :b WHERE url = :u"), {"b": renamed, "u": url})
+    archive.close()
+    reread = archive_command("reprocess", archive=archive_url)
+    assert reread.returncode == 0, reread.stderr
+    assert _found_titles(archive_url, "赵六一") == ["浙江蚂蚁公益基金会启动“五社联动”乡镇(街道)社工站助力计划"]
+    assert archive_command("search", "张晓明", archive=archive_url).stderr == "no articles found\n"

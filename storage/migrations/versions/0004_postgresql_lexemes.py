@@ -33,6 +33,7 @@ def _rebuild(compact: bool, storage: str) -> None:
     if bind.dialect.name != "postgresql":
         return
     op.execute(f"ALTER TABLE {fulltext.SEARCH_TABLE} ALTER COLUMN terms SET STORAGE {storage}")
-    # Every article again (`archive upgrade` shows the progress), none across a space (0019).
+    # Every article again (`archive upgrade` shows the progress), none across a space (0019),
+    # without its 引题 and byline (0021).
     fulltext.rebuild(bind, progress=op.get_context().config.attributes.get("progress"), compact=compact,
-                     across_spaces=False)
+                     across_spaces=False, indexed=fulltext.INDEXED_0003)

@@ -30,6 +30,6 @@ def downgrade() -> None:
 
 
 def _rebuild(across_spaces: bool) -> None:
-    # `archive upgrade` shows the progress.
+    # `archive upgrade` shows the progress. Without the 引题 and byline (0021).
     fulltext.rebuild(op.get_bind(), progress=op.get_context().config.attributes.get("progress"),
-                     across_spaces=across_spaces)
+                     across_spaces=across_spaces, indexed=fulltext.INDEXED_0003)

@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from lxml import etree
@@ -29,7 +30,7 @@ from crawler.templates.text import (
 
 __all__ = [
     "ZERO_WIDTH", "ZERO_WIDTH_RE", "CleanPipeline", "CleanResult",
-    "clean_body", "clean_paragraphs", "clean_title", "closes_text",
+    "boilerplate_tail", "clean_body", "clean_paragraphs", "clean_title", "closes_text", "without_widget_cells",
 ]
 
 # Invisible characters that editors and CMSs leave in text and spam kits use to break up
@@ -580,9 +581,30 @@ def closes_text(later: Sequence[str]) -> bool:
     """Whether a line that ``later`` (the lines after it, stripped) follow closes an article's
     text: none of them is the text's own, each is the page's boilerplate. Where it does, a line
     of one field and a date (INFO_FIELD_AND_DATE) is the page's info line, which goes and names
-    the article's source; elsewhere it is a credit inside the text. One rule for the cleaner and
-    the page objects (founder.info_source), which read the lines as a page shows them."""
-    return all(_boilerplate(line) for line in later)
+    the article's source, and a 来源 line alone the text's source note; elsewhere the one is a
+    credit inside the text, the other a line of it. One rule for the cleaner and the page
+    objects (founder.info_source, founder.closing_source), which read the lines as a page shows them."""
+    return boilerplate_tail(later) == 0
+
+
+def boilerplate_tail(lines: Sequence[str]) -> int:
+    """Where the run of the page's boilerplate under an article's text (its lines, stripped)
+    begins: len(lines) where the last line is the text's own. A table row is judged as the
+    cleaner judges it, without its widget cells."""
+    start = len(lines)
+    while start and _page_boilerplate(lines[start - 1]):
+        start -= 1
+    return start
+
+
+@lru_cache(maxsize=1024)
+def _page_boilerplate(line: str) -> bool:
+    """Whether a line is the page's boilerplate, a table row's widget cells and the cells left
+    too. Remembered: the page object asks of an article's last lines for its source note, its
+    info line's source and its author (some 2 µs a short line)."""
+    if _boilerplate(line):
+        return True
+    return CELL_GAP in line and (not (rest := without_widget_cells(line)) or bool(_boilerplate(rest)))
 
 
 def _removed_info_source(removals: Sequence[Removal]) -> str:
@@ -596,12 +618,15 @@ def _removed_info_source(removals: Sequence[Removal]) -> str:
     return ""
 
 
-def _without_widget_cells(row: str, removals: list[Removal]) -> str:
-    """A table row's line (cells joined by CELL_GAP) without the cells that are site widgets."""
+def without_widget_cells(row: str, removals: list[Removal] | None = None) -> str:
+    """A table row's line (cells joined by CELL_GAP) without the cells that are site widgets,
+    each recorded in ``removals``: what the cleaner, and the page objects, read as the row's
+    info line (来源：…｜作者：…｜返回首页 is 来源：…｜作者：…)."""
     kept = []
     for cell in row.split(CELL_GAP):
         if (kind := _boilerplate(cell.strip(), _CELL_RULES)) and not _field_and_date(kind, cell.strip()):
-            removals.append(Removal(kind, cell.strip()))
+            if removals is not None:
+                removals.append(Removal(kind, cell.strip()))
         else:
             kept.append(cell)
     return CELL_GAP.join(kept).strip()
@@ -671,7 +696,7 @@ def _clean(paras: list[_Para]) -> CleanResult:
         if not text:
             continue
         if not (kind := _boilerplate(text)) and CELL_GAP in text:
-            if not (text := _without_widget_cells(text, removals)):
+            if not (text := without_widget_cells(text, removals)):
                 continue
             kind = _boilerplate(text)  # the cells left may together be an info line
         # Inside the text a field and a date is a credit; closing it (nothing kept after it), an info line.

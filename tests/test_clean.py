@@ -910,7 +910,11 @@ INFO_ROWS = {
     # A widget the info line's grammar does not know: the cells left are the info line.
     "<td>来源：某某日报</td><td>作者：张三</td><td>发布时间：2023-01-31</td><td>返回首页</td>": (
         [("boilerplate:navigation", "返回首页"), ("boilerplate:meta", "来源：某某日报｜作者：张三｜发布时间：2023-01-31")],
-        "", ""),
+        "来源：某某日报", "张三"),
+    "<td>来源：某某日报</td><td>作者：张三</td><td>【打印】</td><td>【关闭】</td><td>返回首页</td>": (
+        [("boilerplate:tools", "【打印】"), ("boilerplate:tools", "【关闭】"), ("boilerplate:navigation", "返回首页"),
+         ("boilerplate:meta", "来源：某某日报｜作者：张三")],
+        "来源：某某日报", "张三"),
 }
 
 
@@ -925,6 +929,10 @@ def test_a_row_whose_cells_together_are_an_info_line_goes(row):
     assert [(r.kind, r.text) for r in result.removals] == removed
     # Over the text, the row names the article's source and author.
     body = f"<table><tr>{row}</tr></table>" + "".join(map(paragraph, [LEAD, *REAL[:3]]))
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    assert (article.source, article.byline) == (source, author)
+    # Under it, too: the row with its widget cell was the source, 来源：某某日报｜作者：张三｜…｜返回首页.
+    body = "".join(map(paragraph, [LEAD, *REAL[:3]])) + f"<table><tr>{row}</tr></table>"
     article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
     assert (article.source, article.byline) == (source, author)
 
@@ -1239,6 +1247,50 @@ def test_a_source_and_a_date_is_the_articles_source_only_where_it_closes_the_tex
     item = ArticleItem("x", "某某日报", "2023-01-31", "", 1, "", article.url, body_html=body, source=article.source)
     CleanPipeline().process_item(item)
     assert item.source == ("" if kept else "来源：国家统计局")
+
+
+SOURCE_LINE = "来源：中国社会报"
+
+
+@pytest.mark.parametrize("after", [[REAL[0]], REAL[:2], []], ids=["a paragraph after it", "two after it", "closing"])
+@pytest.mark.parametrize("where", ["closing", "over a related list"])  # the page's widgets under it, or a related list
+def test_a_lone_source_line_is_the_articles_source_only_where_it_closes_the_text(after, where):
+    """来源：某某 alone one or two paragraphs before the end was stored as the article's source:
+    inside the text it is the text's own line, as a source and a date is a credit there."""
+    from crawler.templates import FounderArticle
+
+    widgets, _ = UNDER_THE_TEXT[where]
+    body = "".join(map(paragraph, [LEAD, SOURCE_LINE, *after])) + widgets
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    assert clean_body(body).paragraphs == [LEAD, SOURCE_LINE, *after]  # a source note stays in the text, closing it or not
+    # The page object's lines have no links: a related list under the line is text to it.
+    assert article.source == ("" if after or where == "over a related list" else SOURCE_LINE)
+    item = ArticleItem("x", "某某日报", "2023-01-31", "", 1, "", article.url, body_html=body, source=article.source)
+    CleanPipeline().process_item(item)
+    assert item.source == ("" if after else SOURCE_LINE)
+
+
+# More of a page's widgets under the text than the three lines the page object looked through.
+WIDGET_RUN = ["返回首页", "【打印本页】", "【关闭窗口】", "分享到：微信 微博", "版权所有 某某日报社 未经授权不得转载"]
+
+
+@pytest.mark.parametrize("closing, source, author", [
+    ("来源：某某日报\u3000作者：张三\u3000发布时间：2023-01-31", "来源：某某日报", "张三"),
+    ("2023-01-31 来源：某某日报", "来源：某某日报", ""),
+    (SOURCE_LINE, SOURCE_LINE, ""),
+    ("（据民政部官网）", "据民政部官网", ""),
+])
+def test_a_line_closing_the_text_over_a_run_of_the_pages_widgets_names_its_source_and_author(closing, source, author):
+    """Four widget lines under an info line put it out of the last three lines the page object read:
+    the cleaner took the line out all the same, and no source nor author was stored."""
+    from crawler.templates import FounderArticle
+
+    body = "".join(map(paragraph, [LEAD, REAL[0], closing, *WIDGET_RUN]))
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    result = clean_body(article.body_element)
+    assert result.paragraphs == [LEAD, REAL[0]] + ([] if author or "2023" in closing else [closing])
+    assert [r.text for r in result.removals][-len(WIDGET_RUN):] == WIDGET_RUN
+    assert (article.source, article.byline) == (source, author)
 
 
 def test_a_closing_source_note_after_a_credit_inside_the_text_is_the_source():

@@ -128,6 +128,10 @@ GLUED_RUN = "".join(SPAM_TITLES[17:23])
 RUN_NOTE = "(據廣西壯族自治區民政廳)</P>"
 
 
+def _table_row(cells: list[str]) -> str:
+    return "<table><tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr></table>"
+
+
 def _spam(name: str, html: str) -> str:
     if name == MIXED_FARM:
         first = html.index("</P>", html.index("<npm:article-content>")) + len("</P>")
@@ -183,7 +187,7 @@ def _spam(name: str, html: str) -> str:
         return html.replace(START, f"{START}<P>{CREDITED_INFO}</P>{CREDITED_TABLE}")
     if name == INFO_ROW:
         assert html.count(START) == 1
-        return html.replace(START, START + "<table><tr>" + "".join(f"<td>{cell}</td>" for cell in INFO_ROW_CELLS) + "</tr></table>")
+        return html.replace(START, START + _table_row(INFO_ROW_CELLS))
     if name == AUTHORED:
         assert html.count(START) == 1
         return html.replace(START, f"{START}<P>{AUTHOR_LINE}</P>")
@@ -448,3 +452,89 @@ def test_a_credit_closing_the_text_over_a_related_list_is_the_stored_source(cred
     assert sql_rows(credited_near_the_end, query, u=f"%/{CREDIT_OVER_RELATED}") == [(plain, "来源：国家统计局")]
     assert removals(credited_near_the_end, CREDIT_OVER_RELATED) == [
         ("boilerplate:meta", NEAR_THE_END_CREDIT), *(("boilerplate:related", line) for line in RELATED_LINES)]
+
+
+# Articles of their own, added to the sample (its files are each another case's): copies of
+# TEMPLATE (no source note, no byline) under new ids, linked from its page's title list.
+TEMPLATE = "content_306516.htm"
+# A 来源 line alone over the last paragraph: the text's own line, no source.
+SOURCE_INSIDE = "content_306521.htm"
+SOURCE_INSIDE_LINE = "來源：中國社會報"
+# An info line closing the text over more of the page's widgets than three lines.
+INFO_OVER_WIDGETS = "content_306522.htm"
+CLOSING_INFO = "來源：某某日報　作者：張三　發佈時間：2023-01-31"
+WIDGET_LINES = ["返回首頁", "【打印本頁】", "【關閉窗口】", "分享到：微信 微博"]
+# An info line laid out as a table row over the text, a 返回首頁 cell beside its fields.
+INFO_ROW_HOME = "content_306523.htm"
+INFO_ROW_HOME_CELLS = [*INFO_ROW_CELLS[:3], "返回首頁"]
+# A line of its text a class hides by a <style> in <head> set after a script whose string holds
+# "<!--", the file's every script tag written in mixed capitals.
+MIXED_CASE_SCRIPTED = "content_306524.htm"
+MIXED_CASE_SHEET = '<ScRiPt>var opening = "<!--";</ScRiPt><style>.s3 {display:none}</style><!-- end of head --></HEAD>'
+
+
+def _new_article(name: str, html: str) -> str:
+    if name == SOURCE_INSIDE:
+        last = html.rindex("<P>", 0, html.index(END))
+        return html[:last] + f"<P>{SOURCE_INSIDE_LINE}</P>\n" + html[last:]
+    if name == INFO_OVER_WIDGETS:
+        return html.replace(END, "".join(f"<P>{line}</P>\n" for line in [CLOSING_INFO, *WIDGET_LINES]) + END)
+    if name == INFO_ROW_HOME:
+        return html.replace(START, START + _table_row(INFO_ROW_HOME_CELLS))
+    if name == MIXED_CASE_SCRIPTED:
+        assert html.count("</HEAD>") == 1
+        html = re.sub("(?i)<(/?)script", r"<\1ScRiPt", html)
+        return html.replace("</HEAD>", MIXED_CASE_SHEET).replace(START, f"{START}<P class=s3>{SCRIPTED_LINE}</P>")
+    return html
+
+
+def with_new_articles(site):
+    """The sample ``site`` with _new_article's articles added to the page of TEMPLATE."""
+    issue = next(site.glob("html/*/*/"))
+    template, old_id = (issue / TEMPLATE).read_text(encoding="utf-8"), TEMPLATE[8:14]
+    [node] = [path for path in issue.glob("node_*.htm") if f"{TEMPLATE}?div=-1" in path.read_text(encoding="utf-8")]
+    listing = node.read_text(encoding="utf-8")
+    for name in (SOURCE_INSIDE, INFO_OVER_WIDGETS, INFO_ROW_HOME, MIXED_CASE_SCRIPTED):
+        new_id = name[8:14]
+        (issue / name).write_text(_new_article(name, template.replace(old_id, new_id)), encoding="utf-8")
+        item = f'<li>&middot;<a href={name}?div=-1><div style="display:inline" id=mp{new_id}>{new_id}</div></a></li>'
+        listing = listing.replace('<ul class="ul02_l">', f'<ul class="ul02_l">{item}', 1)
+    node.write_text(listing, encoding="utf-8")
+    return site
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def new_articles(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("new")
+    return crawled_archive(request, with_new_articles(sample_site(folder / "site", pdfs=False)), folder)
+
+
+def test_a_lone_source_line_inside_the_text_is_stored_in_it_and_is_no_source(new_articles, unspammed):
+    """来源：中国社会报 over the last paragraph was stored as the article's source."""
+    query = "SELECT body, source FROM articles WHERE url LIKE :u"
+    [(plain, plain_source)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
+    *text, last = plain.split("\n")
+    assert sql_rows(new_articles, query, u=f"%/{SOURCE_INSIDE}") == [("\n".join([*text, "来源：中国社会报", last]), plain_source)]
+    assert plain_source == ""
+    assert removals(new_articles, SOURCE_INSIDE) == []
+
+
+def test_an_info_line_over_a_run_of_widgets_or_in_a_row_beside_a_home_link_is_the_stored_source_and_byline(new_articles, bodies):
+    """Under more than three widget lines, or laid out in a row with a 返回首页 cell, the info
+    line went out of the text and no source nor byline was stored."""
+    query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
+    for name in (INFO_OVER_WIDGETS, INFO_ROW_HOME):
+        assert sql_rows(new_articles, query, u=f"%/{name}") == [(bodies[TEMPLATE], "来源：某某日报", "张三")], name
+    assert removals(new_articles, INFO_OVER_WIDGETS) == [
+        ("boilerplate:meta", CLOSING_INFO), ("boilerplate:navigation", WIDGET_LINES[0]), ("boilerplate:tools", WIDGET_LINES[1]),
+        ("boilerplate:tools", WIDGET_LINES[2]), ("boilerplate:share", WIDGET_LINES[3])]
+    assert removals(new_articles, INFO_ROW_HOME) == [
+        ("boilerplate:navigation", INFO_ROW_HOME_CELLS[-1]), ("boilerplate:meta", "｜".join(INFO_ROW_HOME_CELLS[:-1]))]
+
+
+def test_a_style_sheet_after_a_script_tag_in_mixed_capitals_hides_its_line(new_articles, bodies):
+    """Only <script>, <SCRIPT> and <Script> were known to hold strings: the "<!--" of <ScRiPt>'s
+    opened a comment over the sheet, and the kit's line was stored."""
+    [(body,)] = sql_rows(new_articles, "SELECT body FROM articles WHERE url LIKE :u", u=f"%/{MIXED_CASE_SCRIPTED}")
+    assert body == bodies[TEMPLATE]
+    assert removals(new_articles, MIXED_CASE_SCRIPTED) == [("spam:hidden", SCRIPTED_LINE)]

@@ -20,6 +20,12 @@ BODY = "<P>　　正文。</P><P class=k9>亚洲一区二区</P>"
     # was read with the script's text in its selector.
     "<script>var tag = '<style';</script>",
     "<script>var css = '<style>.k8{color:red}';</script>",
+    # Tag names in any capitals: only <script>, <SCRIPT> and <Script> were looked for.
+    '<ScRiPt>var opening = "<!--";</ScRiPt>',
+    "<sCrIpT>var css = '<style>.k8{color:red}';</sCrIpT>",
+    '<NoScript>old browsers</NoScript><scRIPT>var opening = "<!--";</scRIPT>',
+    # A script tag inside a comment opens nothing; a real one after it still holds its strings.
+    '<!-- <script> --><SCRIPT>var opening = "<!--";</SCRIPT>',
 ])
 @pytest.mark.parametrize("where", ["<head>", "content region"])
 def test_a_script_before_the_style_sheet_hides_none_of_its_rules(script, where):
@@ -40,6 +46,20 @@ def test_a_style_sheet_in_a_scripts_string_hides_nothing(order, where):
     assert clean_body(parsed.body_element, parsed.body_sheet).paragraphs == ["正文。", "亚洲一区二区"]
 
 
-def test_style_texts_passes_over_scripts():
-    html = "<head><script>x = '<!--';</script><style>.a{display:none}</style><!-- --><script>'<style>.b{}</style>'</script></head>"
+@pytest.mark.parametrize("script", ["script", "SCRIPT", "ScRiPt", "sCRIPT"])
+def test_style_texts_passes_over_scripts(script):
+    html = (f"<head><{script}>x = '<!--';</{script}><style>.a{{display:none}}</style><!-- -->"
+            f"<{script}>'<style>.b{{}}</style>'</{script}></head>")
     assert style_texts(html, len(html)) == [".a{display:none}"]
+
+
+@pytest.mark.parametrize("head, sheets", [
+    # "<script" in a comment opens no script: the sheet after the comment is read.
+    ("<!-- <script> --><style>.a{display:none}</style>", [".a{display:none}"]),
+    ("<!-- <SCRIPT src=x.js></SCRIPT> <style>.b{}</style> --><style>.a{display:none}</style>", [".a{display:none}"]),
+    ("<noScript><style>.b{}</style></noScript><style>.a{display:none}</style>", [".a{display:none}"]),
+    ("<title>x</title>", []),
+])
+def test_style_texts_reads_the_sheets_after_comments_and_noscripts(head, sheets):
+    html = f"<html><head>{head}</head><body>"
+    assert style_texts(html, len(html)) == sheets

@@ -28,7 +28,7 @@ from crawler.templates.generic import GenericArticle
 from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet, style_texts
 from crawler.templates.notfound import not_found
 from crawler.templates.text import (
-    BLOCKS, CELLS, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
+    BLOCKS, CELL_GAP, CELLS, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
     drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line, parse, text as _text,
 )
 
@@ -744,24 +744,61 @@ def _lead_byline(line: str) -> str:
 
 def closing_source(lines: Sequence[str]) -> str:
     """The source note of an article's text (its lines, in order), without brackets, or "":
-    looked for in the last three lines, since junk may follow it."""
-    for line in itertools.islice(reversed(lines), 3):
-        if note := source_note(line):
+    looked for near its end (_near_end), since junk may follow it. A 来源 line alone
+    (来源：中国社会报) is the note only where it closes the text, as the cleaner reads a source and a
+    date (clean.closes_text): one a paragraph of the text follows is the text's own."""
+    for at in _near_end(lines):
+        if note := _bracketed_note(lines[at]):
+            return note
+        if (note := _labelled_note(lines[at])) and _closes(lines, at):
             return note
     return ""
 
 
 def source_note(line: str) -> str:
-    """The source note ``line`` ends with (without brackets), or "" (see _SOURCE_NOTE)."""
+    """The source note ``line`` ends with (without brackets), or is (来源：…), or "" (see _SOURCE_NOTE)."""
+    return _bracketed_note(line) or _labelled_note(line)
+
+
+def _bracketed_note(line: str) -> str:
     # A bracketed note ends the line but for blanks (\s, what rstrip strips): most lines end
     # otherwise, and skip the search, whose look-behind is tried at every character (~5 µs a line).
     if (line.rstrip().endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line))
             and _SOURCE_NOTE.match(note[1])):
         return note[1]
+    return ""
+
+
+def _labelled_note(line: str) -> str:
     # A CMS page's info line (来源：…｜作者：…｜发布时间：…) is no note: its 来源 field is (info_source).
-    if (note := _LABELLED_LINE.fullmatch(line)) and _SOURCE_LINE.match(note[1]) and not INFO_LINE.fullmatch(line):
+    if (note := _LABELLED_LINE.fullmatch(line)) and _SOURCE_LINE.match(note[1]) and not INFO_LINE.fullmatch(_info_text(line)):
         return note[1]
     return ""
+
+
+def _near_end(lines: Sequence[str]) -> range:
+    """The indexes of the lines a source note or an info line closing the text is looked for
+    in, last first: the run of the page's boilerplate under the text (clean.boilerplate_tail:
+    返回首页, 【打印本页】, 分享到, however many) and the three lines over it, junk the page
+    object cannot tell (a kit's titles, a related list) may stand among."""
+    return range(len(lines) - 1, max(_cleaner().boilerplate_tail(lines) - 3, 0) - 1, -1)
+
+
+@lru_cache(maxsize=None)
+def _cleaner():
+    """pipelines.clean, which imports this module: imported at first use, once (an import
+    statement in a function costs some µs at each call, three times an article)."""
+    import pipelines.clean
+
+    return pipelines.clean
+
+
+def _info_text(line: str) -> str:
+    """``line`` as its info line is read: a table row's without its widget cells
+    (来源：…｜作者：…｜返回首页), as the cleaner reads it (clean.without_widget_cells)."""
+    if CELL_GAP not in line or INFO_LINE.fullmatch(line):
+        return line
+    return _cleaner().without_widget_cells(line)
 
 
 def _article_source(lines: Sequence[str]) -> str:
@@ -771,8 +808,9 @@ def _article_source(lines: Sequence[str]) -> str:
 
 def info_source(lines: Sequence[str]) -> str:
     """The 来源 field (as the line sets it: 来源：某某日报) of a CMS page's info line opening or
-    closing an article's text (its lines, in order: the first, or one of the last three), or "".
-    The info line is the one the cleaner takes out of the text (text.INFO_LINE)."""
+    closing an article's text (its lines, in order: the first, or one near the end, _near_end),
+    or "". The info line is the one the cleaner takes out of the text (text.INFO_LINE); a table
+    row's, without its widget cells."""
     return _info_field(lines, ("源",), INFO_SOURCE, whole=True)
 
 
@@ -786,23 +824,18 @@ def info_author(lines: Sequence[str]) -> str:
 
 def _info_field(lines: Sequence[str], marks: tuple[str, ...], field: re.Pattern, whole: bool) -> str:
     # Only a line that holds the label is matched: most articles have none.
-    last = len(lines) - 1
-    for at in itertools.chain((0,) if lines else (), range(last, max(last - 3, 0), -1)):
+    for at in itertools.chain((0,) if lines else (), (at for at in _near_end(lines) if at)):
         line = lines[at]
-        if (any(mark in line for mark in marks) and (found := field.search(line)) and INFO_LINE.fullmatch(line)
-                and (at == 0 or _closes(lines, at))):
+        if (any(mark in line for mark in marks) and (found := field.search(line := _info_text(line)))
+                and INFO_LINE.fullmatch(line) and (at == 0 or not INFO_FIELD_AND_DATE.fullmatch(line) or _closes(lines, at))):
             return f"{found[1]}：{found[2]}" if whole else found[2]
     return ""
 
 
 def _closes(lines: Sequence[str], at: int) -> bool:
-    """Whether the info line ``lines[at]`` near the end is one: a line of one field and a date
-    is a chart's or a table's credit unless it closes the text, as the cleaner reads it."""
-    if not INFO_FIELD_AND_DATE.fullmatch(lines[at]):
-        return True
-    from pipelines.clean import closes_text  # the cleaner imports this module
-
-    return closes_text(lines[at + 1 :])
+    """Whether ``lines[at]`` near the end closes the text, as the cleaner reads a line there
+    that is the page's only where it does (a source and a date, a 来源 line alone)."""
+    return _cleaner().closes_text(lines[at + 1 :])
 
 
 @dataclass

@@ -352,9 +352,12 @@ def _to_closing(tag: str) -> str:
 _STYLE_ELEMENT = re.compile(
     rf"<!--(?:-?>|[^-]*(?:-(?!->)[^-]*)*-->)|<noscript\b{_to_closing('noscript')}</noscript\s*>"
     rf"|<script\b{_to_closing('script')}</script\s*>|<style\b([^>]*)>({_to_closing('style')})</style\s*>", re.I)
-# What may hold a "<style" or a "<!--" that opens nothing: the text is read from the file's
-# start where one of them opens before the first "<style" (as pages write the tags).
-_RAW_OPENINGS = ("<noscript", "<NOSCRIPT", "<script", "<SCRIPT", "<Script")
+# The first opening of a <style>, or of what may hold a "<style" or a "<!--" that opens nothing
+# (a <script>, a <noscript>): tag names in any capitals (<ScRiPt>), found in the one search for
+# "<style" the part needs anyway (a search for each way of writing the names missed others).
+# The look-ahead lets the search pass over the other tags' "<" at the cost of one test each: the
+# alternation tried at each "<" searched at half the speed of "<style" alone.
+_FIRST_OPENING = re.compile(r"<(?=[sSnN])(?i:s(?:(tyle)|cript)|noscript)")
 _MEDIA = re.compile(r"""\bmedia\s*=\s*["']?([^"'>]*)""", re.I)
 
 
@@ -369,15 +372,18 @@ def style_texts(html: str, end: int) -> list[str]:
     """The texts of the <style> elements in ``html`` before ``end``: a part of the file that is
     not parsed (an article file's <head> and header, before its title block), whose rules a
     browser applies to the whole page all the same. A search of that part's text for "<style"
-    (about 6 µs an article on the sample site); only where one is found are they read, from the
-    last comment opened before it (one that may hold it) on, or from the file's start where a
-    <noscript> opens before it (one that may hold it: a browser that runs scripts ignores the
-    sheets in it), or a <script> (whose strings may hold "<!--" or "<style", which open nothing).
-    Passing over <noscript>s and <script>s costs a file with a sheet in <head> a few µs."""
-    if not end or (opening := _STYLE_OPENING.search(html, 0, end)) is None:
+    (about 6 µs an article on the sample site), which stops at a <script> or a <noscript> opened
+    first; only where a "<style" is found are they read, from the first of these on: a
+    <noscript> may hold it (a browser that runs scripts ignores the sheets in it), a <script>'s
+    strings may hold "<!--" or "<style", which open nothing. Or from the last comment opened
+    before that first one, which may hold it (<!-- <script> -->). Passing over <noscript>s and
+    <script>s costs a file with a sheet in <head> a few µs."""
+    if not end or (first := _FIRST_OPENING.search(html, 0, end)) is None:
         return []
-    before = opening.start()
-    start = 0 if any(html.rfind(tag, 0, before) != -1 for tag in _RAW_OPENINGS) else html.rfind("<!--", 0, before)
+    if first[1] is None and _STYLE_OPENING.search(html, first.end(), end) is None:
+        return []
+    before = first.start()
+    start = html.rfind("<!--", 0, before)
     return [element[2] for element in _STYLE_ELEMENT.finditer(html, before if start < 0 else start, end)
             if element[1] is not None and for_screen((media := _MEDIA.search(element[1])) and media[1])]
 

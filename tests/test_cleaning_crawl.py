@@ -485,6 +485,12 @@ INFO_INSIDE = "content_306525.htm"
 INFO_OVER_LONG_RELATED = "content_306526.htm"
 LONG_RELATED_LINES = [*RELATED_LINES, "湖南推進鄉鎮社工站建設 2023-01-10"]
 
+# A print button's script in <head> that writes a title block as the sample's, its tags in
+# mixed capitals.
+MIXED_CASE_PRINT_SCRIPT = "content_306527.htm"
+PRINT_TITLE_BLOCK = ("<ScRiPt>function printPage() { var w = window.open(''); w.document.write('<table class=wz><tr valign=top><td>'"
+                     " + document.title + '</td></tr></table>'); }</sCrIpT>")
+
 
 def _new_article(name: str, html: str) -> str:
     if name == SOURCE_INSIDE:
@@ -499,6 +505,9 @@ def _new_article(name: str, html: str) -> str:
         return html[:first] + f"<P>{CLOSING_INFO}</P>" + html[first:]
     if name == INFO_OVER_LONG_RELATED:
         return html.replace(END, f"<P>{CLOSING_INFO}</P>\n{_related_widget(LONG_RELATED_LINES)}{END}")
+    if name == MIXED_CASE_PRINT_SCRIPT:
+        assert html.count("</HEAD>") == 1
+        return html.replace("</HEAD>", PRINT_TITLE_BLOCK + "</HEAD>")
     if name == MIXED_CASE_SCRIPTED:
         assert html.count("</HEAD>") == 1
         html = re.sub("(?i)<(/?)script", r"<\1ScRiPt", html)
@@ -512,7 +521,8 @@ def with_new_articles(site):
     template, old_id = (issue / TEMPLATE).read_text(encoding="utf-8"), TEMPLATE[8:14]
     [node] = [path for path in issue.glob("node_*.htm") if f"{TEMPLATE}?div=-1" in path.read_text(encoding="utf-8")]
     listing = node.read_text(encoding="utf-8")
-    for name in (SOURCE_INSIDE, INFO_OVER_WIDGETS, INFO_ROW_HOME, MIXED_CASE_SCRIPTED, INFO_INSIDE, INFO_OVER_LONG_RELATED):
+    for name in (SOURCE_INSIDE, INFO_OVER_WIDGETS, INFO_ROW_HOME, MIXED_CASE_SCRIPTED, INFO_INSIDE, INFO_OVER_LONG_RELATED,
+                 MIXED_CASE_PRINT_SCRIPT):
         new_id = name[8:14]
         (issue / name).write_text(_new_article(name, template.replace(old_id, new_id)), encoding="utf-8")
         item = f'<li>&middot;<a href={name}?div=-1><div style="display:inline" id=mp{new_id}>{new_id}</div></a></li>'
@@ -568,3 +578,11 @@ def test_an_info_line_inside_the_text_or_over_a_long_related_list_is_the_stored_
     assert removals(new_articles, INFO_INSIDE) == [("boilerplate:meta", CLOSING_INFO)]
     assert removals(new_articles, INFO_OVER_LONG_RELATED) == [
         ("boilerplate:meta", CLOSING_INFO), *(("boilerplate:related", line) for line in LONG_RELATED_LINES)]
+
+
+def test_a_title_block_a_script_in_mixed_capitals_writes_is_not_stored(new_articles, unspammed):
+    """Only <script>, <SCRIPT> and <Script> were known: the title block <ScRiPt>'s string writes
+    was taken as the article's start, and the script's text was stored as its 引题."""
+    query = "SELECT pretitle, title, subtitle, byline, source, body FROM articles WHERE url LIKE :u"
+    [plain] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
+    assert sql_rows(new_articles, query, u=f"%/{MIXED_CASE_PRINT_SCRIPT}") == [plain]

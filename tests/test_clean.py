@@ -1216,15 +1216,18 @@ LABELLED_LINES = [
 ]
 
 
+@pytest.mark.parametrize("at", [0, 1, 2, 5], ids=["opening", "after the lead", "after a paragraph", "closing"])
 @pytest.mark.parametrize("line", LABELLED_LINES)
-def test_the_page_object_reads_its_source_and_author_from_the_info_line_the_cleaner_takes_out(line):
+def test_the_page_object_reads_its_source_and_author_from_the_info_line_the_cleaner_takes_out(line, at):
     """The page object and the cleaner read one info-line grammar: the page object named 张三 the
     author of 作者：张三 摄影：李四, which the cleaner keeps as the paper's line, and read nothing
-    of a line whose fields a / parts, which the cleaner takes out."""
+    of a line whose fields a / parts, which the cleaner takes out. Wherever the line stands: one
+    in the middle of the text went out of it, and the page object read no source nor author of it."""
     from crawler.templates.founder import info_author, info_source
 
-    lines = [line, LEAD, REAL[0]]
-    taken = clean_body("".join(map(paragraph, lines))).paragraphs == lines[1:]
+    text = [LEAD, *REAL[:4]]
+    lines = [*text[:at], line, *text[at:]]
+    taken = clean_body("".join(map(paragraph, lines))).paragraphs == text
     assert bool(info_source(lines) or info_author(lines)) == taken
 
 

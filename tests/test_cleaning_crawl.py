@@ -89,9 +89,16 @@ LINKED_LINE = "本站每日更新，欢迎收藏。"
 # A related-reading widget whose items carry their dates.
 RELATED = "content_306507.htm"
 RELATED_LINES = ["相關閱讀", "民政部召開全國志願服務和社會工作電視電話會議 2023-01-24", "廣西開展困境兒童關愛服務活動 2023-01-17"]
-RELATED_WIDGET = f"<p>{RELATED_LINES[0]}</p><ul>" + "".join(
-    f'<li><a href="http://www.example.org/{n}.htm">{line.split()[0]}</a> {line.split()[1]}</li>'
-    for n, line in enumerate(RELATED_LINES[1:])) + "</ul>"
+
+
+def _related_widget(lines: list[str]) -> str:
+    """A related list: its heading (``lines[0]``) over links to the titles, each with its date."""
+    return f"<p>{lines[0]}</p><ul>" + "".join(
+        f'<li><a href="http://www.example.org/{n}.htm">{line.split()[0]}</a> {line.split()[1]}</li>'
+        for n, line in enumerate(lines[1:])) + "</ul>"
+
+
+RELATED_WIDGET = _related_widget(RELATED_LINES)
 
 
 # A CMS page's info line of a date and a source over the text, and a table of figures with its
@@ -472,6 +479,18 @@ INFO_ROW_HOME_CELLS = [*INFO_ROW_CELLS[:3], "返回首頁"]
 MIXED_CASE_SCRIPTED = "content_306524.htm"
 MIXED_CASE_SHEET = '<ScRiPt>var opening = "<!--";</ScRiPt><style>.s3 {display:none}</style><!-- end of head --></HEAD>'
 
+# A CMS info line of three fields in the middle of the text, after its first paragraph.
+INFO_INSIDE = "content_306525.htm"
+# Such a line closing the text over a related list of four lines (its heading and three items).
+INFO_OVER_LONG_RELATED = "content_306526.htm"
+LONG_RELATED_LINES = [*RELATED_LINES, "湖南推進鄉鎮社工站建設 2023-01-10"]
+
+# A print button's script in <head> that writes a title block as the sample's, its tags in
+# mixed capitals.
+MIXED_CASE_PRINT_SCRIPT = "content_306527.htm"
+PRINT_TITLE_BLOCK = ("<ScRiPt>function printPage() { var w = window.open(''); w.document.write('<table class=wz><tr valign=top><td>'"
+                     " + document.title + '</td></tr></table>'); }</sCrIpT>")
+
 
 def _new_article(name: str, html: str) -> str:
     if name == SOURCE_INSIDE:
@@ -481,6 +500,14 @@ def _new_article(name: str, html: str) -> str:
         return html.replace(END, "".join(f"<P>{line}</P>\n" for line in [CLOSING_INFO, *WIDGET_LINES]) + END)
     if name == INFO_ROW_HOME:
         return html.replace(START, START + _table_row(INFO_ROW_HOME_CELLS))
+    if name == INFO_INSIDE:
+        first = html.index("</P>", html.index(START)) + len("</P>")
+        return html[:first] + f"<P>{CLOSING_INFO}</P>" + html[first:]
+    if name == INFO_OVER_LONG_RELATED:
+        return html.replace(END, f"<P>{CLOSING_INFO}</P>\n{_related_widget(LONG_RELATED_LINES)}{END}")
+    if name == MIXED_CASE_PRINT_SCRIPT:
+        assert html.count("</HEAD>") == 1
+        return html.replace("</HEAD>", PRINT_TITLE_BLOCK + "</HEAD>")
     if name == MIXED_CASE_SCRIPTED:
         assert html.count("</HEAD>") == 1
         html = re.sub("(?i)<(/?)script", r"<\1ScRiPt", html)
@@ -494,7 +521,8 @@ def with_new_articles(site):
     template, old_id = (issue / TEMPLATE).read_text(encoding="utf-8"), TEMPLATE[8:14]
     [node] = [path for path in issue.glob("node_*.htm") if f"{TEMPLATE}?div=-1" in path.read_text(encoding="utf-8")]
     listing = node.read_text(encoding="utf-8")
-    for name in (SOURCE_INSIDE, INFO_OVER_WIDGETS, INFO_ROW_HOME, MIXED_CASE_SCRIPTED):
+    for name in (SOURCE_INSIDE, INFO_OVER_WIDGETS, INFO_ROW_HOME, MIXED_CASE_SCRIPTED, INFO_INSIDE, INFO_OVER_LONG_RELATED,
+                 MIXED_CASE_PRINT_SCRIPT):
         new_id = name[8:14]
         (issue / name).write_text(_new_article(name, template.replace(old_id, new_id)), encoding="utf-8")
         item = f'<li>&middot;<a href={name}?div=-1><div style="display:inline" id=mp{new_id}>{new_id}</div></a></li>'
@@ -538,3 +566,23 @@ def test_a_style_sheet_after_a_script_tag_in_mixed_capitals_hides_its_line(new_a
     [(body,)] = sql_rows(new_articles, "SELECT body FROM articles WHERE url LIKE :u", u=f"%/{MIXED_CASE_SCRIPTED}")
     assert body == bodies[TEMPLATE]
     assert removals(new_articles, MIXED_CASE_SCRIPTED) == [("spam:hidden", SCRIPTED_LINE)]
+
+
+def test_an_info_line_inside_the_text_or_over_a_long_related_list_is_the_stored_source_and_byline(new_articles, bodies):
+    """The cleaner took such a line out wherever it stood, but the page object read one only
+    opening the text or among its last lines: after a lead paragraph, or over a related list of
+    four lines, its source and byline were lost with it."""
+    query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
+    for name in (INFO_INSIDE, INFO_OVER_LONG_RELATED):
+        assert sql_rows(new_articles, query, u=f"%/{name}") == [(bodies[TEMPLATE], "来源：某某日报", "张三")], name
+    assert removals(new_articles, INFO_INSIDE) == [("boilerplate:meta", CLOSING_INFO)]
+    assert removals(new_articles, INFO_OVER_LONG_RELATED) == [
+        ("boilerplate:meta", CLOSING_INFO), *(("boilerplate:related", line) for line in LONG_RELATED_LINES)]
+
+
+def test_a_title_block_a_script_in_mixed_capitals_writes_is_not_stored(new_articles, unspammed):
+    """Only <script>, <SCRIPT> and <Script> were known: the title block <ScRiPt>'s string writes
+    was taken as the article's start, and the script's text was stored as its 引题."""
+    query = "SELECT pretitle, title, subtitle, byline, source, body FROM articles WHERE url LIKE :u"
+    [plain] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
+    assert sql_rows(new_articles, query, u=f"%/{MIXED_CASE_PRINT_SCRIPT}") == [plain]

@@ -1484,6 +1484,8 @@ def main_paragraphs() -> list[str]:
         ("<title>Title</title><p data-x='Title'></p>", None),  # text and other attributes are not ids
         ("<SCRIPT>document.write('<table class=wz>')</SCRIPT><table class=wz>", 51),  # a script's string is no tag
         ("<script>var t = '<h3 id=Title>';", None),  # nor in a script left open
+        ("<ScRiPt>document.write('<table class=wz>')</sCrIpT><table class=wz>", 51),  # in any capitals
+        ("<sCRIPT type=text/javascript>var t = '<h3 id=Title>';", None),
         ("<!-- <table class=wz> --><table class=wz>", 25),  # a comment's text is no tag
         ("<!--<div class=text_c>", None),  # nor in a comment left open
         ("<!--[if IE]><p>x</p><![endif]--><h3 id=Title>", 32),  # a conditional comment is closed too
@@ -1507,7 +1509,8 @@ PRINT_SCRIPT = ("<script>function printPage() { var w = window.open(''); w.docum
 OLD_TITLE_BLOCK = "<!-- <div class=text_c><h3 id=Title>旧标题</h3></div> -->"
 
 
-@pytest.mark.parametrize("before", [PRINT_SCRIPT, OLD_TITLE_BLOCK], ids=["script", "comment"])
+@pytest.mark.parametrize("before", [PRINT_SCRIPT, PRINT_SCRIPT.replace("script>", "ScRiPt>"), OLD_TITLE_BLOCK],
+                         ids=["script", "mixed-case-script", "comment"])
 def test_a_tag_in_a_script_or_a_comment_before_the_title_block_is_not_where_the_own_part_begins(before):
     html = load("content_article.htm")
     assert html.count("</HEAD>") == 1

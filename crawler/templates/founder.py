@@ -772,9 +772,10 @@ def _labelled_note(line: str) -> str:
 
 
 def _near_end(lines: Sequence[str]) -> range:
-    """The indexes of the lines a source note closing the text is looked for in, last first: the run of the page's boilerplate under the text (clean.boilerplate_tail:
-    返回首页, 【打印本页】, 分享到, however many) and the three lines over it, junk the page
-    object cannot tell (a kit's titles, a related list) may stand among."""
+    """The indexes of the lines a source note closing the text is looked for in, last first:
+    the run of the page's boilerplate under the text (clean.boilerplate_tail: 返回首页,
+    【打印本页】, 分享到, however many) and the three lines over it, junk the page object cannot
+    tell (a kit's titles, a related list) may stand among."""
     return range(len(lines) - 1, max(_cleaner().boilerplate_tail(lines) - 3, 0) - 1, -1)
 
 

@@ -106,12 +106,31 @@ class CommandLineParser(OneLineParser):
                        f"(archive {moved})")
         parsed, before = self.parse_known_args(args, namespace)
         after = vars(parsed).pop(_UNRECOGNIZED_BY_COMMAND, [])
+        given = self._archive_after_the_command(args, parsed.command) if after else None
+        if given:
+            self.error(f"--archive is an option of archive, not of the command: give it before the command's name "
+                       f"(archive {given} {parsed.command})")
         if before:
             self.error(f"unrecognized arguments before the command {parsed.command}: {' '.join(before)} (archive "
                        "itself takes --archive there; a command's options go after its name)")
         if after:
             self.commands[parsed.command].error(f"unrecognized arguments: {' '.join(after)}")
         return parsed
+
+    @staticmethod
+    def _archive_after_the_command(args: list[str], command: str) -> str | None:
+        """`--archive URL` as given after the command's name, if it is: the command's parser
+        called it no option, and took its URL for an argument of its own where one was due
+        (move-root's PAPER)."""
+        words = args[args.index(command) + 1:]
+        for at, arg in enumerate(words):
+            if arg == "--":
+                return None
+            if arg.startswith("--archive="):
+                return arg
+            if arg == "--archive":
+                return " ".join(words[at:at + 2])
+        return None
 
     def _command_option_before_the_command(self, args: list[str]) -> tuple[str, str] | None:
         """The first option before the command's name that the command takes, with the command
@@ -133,8 +152,8 @@ class CommandLineParser(OneLineParser):
 
 
 def iso_date(value: str) -> date:
-    try:
-        return typed_date(value)
+    try:  # spaces around it left out, as the crawl's date= leaves them
+        return typed_date(value.strip())
     except BadDate as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -1173,6 +1192,9 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.output == "-":
         args.output = None
+    if not args.format and (workbook := _workbook_suffix(args.output)):
+        raise ArchiveError(f"archive export writes no {workbook} workbook: for a spreadsheet, write CSV with "
+                           "-o NAME.csv --excel")
     args.format = args.format or named_format(args.output)
     if args.excel and args.format != "csv":
         raise ArchiveError("--excel is for --format csv")
@@ -1212,11 +1234,25 @@ def run_export(args: argparse.Namespace) -> int:
 _FORMATS_NAMED = {".csv": "csv", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}
 
 
+# Spreadsheet workbooks, which export does not write: JSON lines under such a name (the default
+# format) is a file the spreadsheet will not open.
+_WORKBOOKS = (".xlsx", ".xls", ".ods")
+
+
+def _workbook_suffix(output: str | None) -> str | None:
+    suffix = _suffix(output)
+    return suffix if suffix in _WORKBOOKS else None
+
+
+def _suffix(output: str | None) -> str:
+    return os.path.splitext(output or "")[1].lower()
+
+
 def named_format(output: str | None) -> str:
     """The export format ``output``'s name asks for: `-o articles.csv` wrote JSON lines (the
     default) under that name, which a spreadsheet showed as a column of braces, and `-o
     copy.sqlite3` JSON lines that `archive serve` could not open. JSON lines otherwise."""
-    return _FORMATS_NAMED.get(os.path.splitext(output or "")[1].lower(), "jsonl")
+    return _FORMATS_NAMED.get(_suffix(output), "jsonl")
 
 
 def write_csv(rows: Iterable[Sequence[Any]], out, *, excel: bool = False, columns: Sequence[str] = EXPORT_COLUMNS) -> int:

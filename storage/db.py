@@ -168,6 +168,13 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
     # current pictures, which SQLite writes.
     kwargs: dict[str, Any] = {"json_serializer": lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))}
     if parsed.get_backend_name() == "sqlite":
+        if parsed.host:
+            # sqlite://tmp/a.sqlite3 took "tmp" for a host, and SQLAlchemy's "Invalid SQLite URL"
+            # did not say that a slash was missing.
+            path = url.split("://", 1)[1]
+            raise ArchiveError(f"invalid archive URL {safe_url(url)!r}{_given(origin)}: a SQLite URL has no host: a path "
+                               f"from this directory takes three slashes (sqlite:///{path}), an absolute path four "
+                               f"(sqlite:////{path})")
         kwargs["connect_args"] = {"timeout": 30}
         parsed = _sqlite_as_uri(parsed)
     elif parsed.get_backend_name() != "postgresql":

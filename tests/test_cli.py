@@ -225,6 +225,18 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     (["--overwrite", "export", "-o", "out.jsonl"],
      "archive: error: --overwrite is an option of the command, not of archive: give it after the command's name "
      "(archive export --overwrite); see archive --help"),
+    # archive's own option after the command's name: "archive stats: error: unrecognized
+    # arguments: --archive …", as if there were no such option; move-root's took the URL for its
+    # PAPER and named its NEW_ROOT as the option's value.
+    (["stats", "--archive", "sqlite:///other.sqlite3"],
+     "archive: error: --archive is an option of archive, not of the command: give it before the command's name "
+     "(archive --archive sqlite:///other.sqlite3 stats); see archive --help"),
+    (["search", "社工", "--archive=sqlite:///other.sqlite3"],
+     "archive: error: --archive is an option of archive, not of the command: give it before the command's name "
+     "(archive --archive=sqlite:///other.sqlite3 search); see archive --help"),
+    (["move-root", "--archive", "sqlite:///other.sqlite3", "gongyishibao", "http://a/", "http://b/"],
+     "archive: error: --archive is an option of archive, not of the command: give it before the command's name "
+     "(archive --archive sqlite:///other.sqlite3 move-root); see archive --help"),
 ])
 def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
     # argparse printed its usage above the error: for export, five lines of options over the one
@@ -251,6 +263,10 @@ def test_every_date_option_names_a_date_that_is_none_in_one_line_and_takes_one_o
         assert (done.returncode, done.stdout, done.stderr) == (
             2, "", f"archive {name}: error: argument {option}: {value!r} {problem}; see archive {name} --help\n")
     done = archive_command(*command, "--since", "2030-01-01", "--until", "2030-01-31", archive=seeded)
+    assert done.returncode == 0 and "Traceback" not in done.stderr and "error" not in done.stderr, done.stderr
+    # Spaces around a date are left out, as the crawl's date= leaves them (README): a date pasted
+    # with its space, --since "2030-01-01 ", was "not a date".
+    done = archive_command(*command, "--since", " 2030-01-01", "--until", "2030-01-31 ", archive=seeded)
     assert done.returncode == 0 and "Traceback" not in done.stderr and "error" not in done.stderr, done.stderr
 
 
@@ -1994,6 +2010,16 @@ def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_ano
         done = archive_command("export", "-o", str(target), *(("--format", fmt) if fmt else ()), archive=seeded)
         assert done.returncode == 0, done.stderr
         assert len([json.loads(line) for line in target.read_text("utf-8").splitlines()]) == articles
+    # A workbook's name got JSON lines, which the spreadsheet would not open (with --excel: "--excel
+    # is for --format csv"): refused, pointing at the CSV a spreadsheet opens.
+    for name, excel in (("articles.xlsx", ()), ("Articles.XLS", ("--excel",)), ("articles.ods", ())):
+        target = tmp_path / name
+        done = archive_command("export", "-o", str(target), *excel, archive=seeded)
+        suffix = target.suffix.lower()
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", f"error: archive export writes no {suffix} workbook: for a spreadsheet, write CSV with "
+                   "-o NAME.csv --excel\n")
+        assert not target.exists()
 
 
 def query_file(path, sql):

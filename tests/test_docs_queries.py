@@ -328,3 +328,57 @@ def test_the_schema_page_names_every_column_of_its_views(sqlite_url, postgres_ur
                 assert columns and columns - set(re.findall(r"`(\w+)`", described)) == set(), view
         finally:
             archive.close()
+
+
+def client_answer(url: str, sql: str) -> tuple[list[str], int]:
+    """The columns and row count ``sql`` answers in a plain SQL client of the archive's database
+    (Python's sqlite3, as the `sqlite3` shell runs it; psycopg, as psql), not through `archive sql`."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    try:
+        cursor = conn.execute(sql)
+        return [column[0] for column in cursor.description], len(cursor.fetchall())
+    finally:
+        conn.close()
+
+
+def test_documented_queries_answer_a_crawled_archive_alike_in_archive_sql_and_sql_clients(sqlite_url, postgres_url, capsys):
+    """Each block of docs/queries.md, README.md and docs/cleaning.md on the sample issue as a crawl
+    stores it (the demo's archive), on both databases: `archive sql` and a plain client answer the
+    same columns and rows, SQLite as PostgreSQL, and the questions README's demo prompts answer
+    what the issue holds."""
+    from tests.conftest import crawl_site
+
+    urls = {"sqlite": sqlite_url, "postgresql": postgres_url}
+    for url in urls.values():
+        done = crawl_site(url).done
+        assert done.returncode == 0, done.stderr
+    asked = [(heading, variants) for heading, variants in questions()]
+    for path in ELSEWHERE:
+        asked += [(path.name, {"sqlite": sql, "postgresql": sql})
+                  for sql in re.findall(r"^```sql\n(.*?)```", path.read_text(encoding="utf-8"), re.S | re.M)]
+    answers: dict[str, list[list[list[str]]]] = {}
+    for heading, variants in asked:
+        got = {}
+        for dialect, url in urls.items():
+            rows = answer(url, variants[dialect], capsys)
+            assert client_answer(url, variants[dialect]) == (rows[0], len(rows) - 1), f"{heading} ({dialect})"
+            got[dialect] = rows
+        # Article ids, and so "newest archived first", follow each crawl's order of storing.
+        assert [len(rows) for rows in got.values()] == [len(got["sqlite"])] * 2, heading
+        answers.setdefault(heading, []).append(got["sqlite"])
+    one_section = answers["Articles of one section over a year"][0]
+    assert [row[:2] for row in one_section[1:]] == [["2023-01-31", "7"]] * 2
+    assert [row[0] for row in answers["All pages of one issue, in order"][0][1:]] == [str(n) for n in range(1, 17)]
+    missing = [row[0] for row in answers["Issues missing from the archive"][0][1:]]
+    assert len(missing) == 51 and "2023-01-31" not in missing
+    assert answers["What the cleaner took out"][0][1:] == [["spam:labelled-link-farm", "1", "1"]]
+    (section,) = answers["README.md"]
+    assert section[0] == ["issue_date", "page_number", "section", "title", "byline"]
+    assert [row[:3] for row in section[1:]] == [["2023-01-31", "7", "社会工作"]] * 2

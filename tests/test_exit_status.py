@@ -21,8 +21,8 @@ from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, crawl_runs, run_crawl, start_crawl,
-                            without_write_permission)
+from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, run_crawl,
+                            start_crawl, without_write_permission)
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -210,6 +210,22 @@ def test_an_archive_url_whose_port_is_no_number_is_one_line_hiding_its_password(
     assert (done.returncode, done.stderr) == (2, message.format("$ARCHIVE_URL"))
     assert main(["--archive", url, "stats"]) == 2
     assert capsys.readouterr() == ("", message.format("--archive"))
+
+
+@pytest.mark.parametrize("url, paths", [
+    ("sqlite://tmp/archive.sqlite3", ("sqlite:///tmp/archive.sqlite3", "sqlite:////tmp/archive.sqlite3")),
+    ("sqlite://archive.sqlite3?mode=ro", ("sqlite:///archive.sqlite3?mode=ro", "sqlite:////archive.sqlite3?mode=ro")),
+])
+def test_a_sqlite_url_with_two_slashes_is_one_line_saying_how_many_it_takes(url, paths):
+    # Two slashes make the path's first part a host, which SQLite has none of: the line was
+    # "archive error: …: Invalid SQLite URL: …", SQLAlchemy's, not saying what was wrong; with
+    # no path after the host (sqlite://archive.sqlite3) the same.
+    message = (f"error: invalid archive URL {url!r} (given by {{}}): a SQLite URL has no host: a path from this "
+               f"directory takes three slashes ({paths[0]}), an absolute path four ({paths[1]})\n")
+    done = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9{PREFIX}", archive=url)
+    assert (done.returncode, done.stderr) == (2, message.format("$ARCHIVE_URL"))
+    done = archive_command("stats", archive=url)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", message.format("--archive"))
 
 
 def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folder():

@@ -403,6 +403,14 @@ def test_the_demo_names_an_archive_it_cannot_use_and_where_it_came_from_in_one_l
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (f"error: archive {url} (given by {given}) names a folder, not a file: "
                            f"name a file in it, such as {url}/archive.sqlite3\n")
+    # Two slashes: the line named the URL with the demo's folder pasted after its host
+    # (sqlite://tmp//home/me/archive.sqlite3), not the one typed.
+    url = "sqlite://tmp/archive.sqlite3"
+    argv, env = (["--archive", url], {}) if given == "--archive" else ([], {"ARCHIVE_URL": url})
+    done = subprocess.run([sys.executable, "-m", "crawler.sample.demo", "--port", "0", *argv],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, env=os.environ | env)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: invalid archive URL {url!r} (given by {given}): a SQLite URL has no host")
 
 
 def _demo(tmp_path, *args: str):

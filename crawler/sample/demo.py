@@ -101,7 +101,8 @@ def _absolute_sqlite(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+    # A URL with a host (sqlite://tmp/a.sqlite3) is left as typed, for the line that refuses it.
+    if parsed.get_backend_name() == "sqlite" and not parsed.host and parsed.database and parsed.database != ":memory:":
         return parsed.set(database=str(Path(parsed.database).resolve())).render_as_string(hide_password=False)
     return url
 

@@ -91,7 +91,8 @@ class CommandLineParser(OneLineParser):
     error: unrecognized arguments" and sent the user to `archive --help`, which lists no option
     of any command. One given before the command's name (`archive --bogus stats`) is the top
     parser's, said as such: it was called the command's, whose --help lists no such option; one
-    the command takes is said to go after its name."""
+    the command takes is said to go after its name. One that only other commands take names
+    them, before the command's name or after it."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,7 +115,9 @@ class CommandLineParser(OneLineParser):
             self.error(f"unrecognized arguments before the command {parsed.command}: {' '.join(before)} (archive "
                        "itself takes --archive there; a command's options go after its name)")
         if after:
-            self.commands[parsed.command].error(f"unrecognized arguments: {' '.join(after)}")
+            others = [said for arg in after if arg.startswith("-") and (said := self._option_of_commands(arg))]
+            note = f" ({'; '.join(others)})" if others else ""
+            self.commands[parsed.command].error(f"unrecognized arguments: {' '.join(after)}{note}")
         return parsed
 
     @staticmethod
@@ -132,23 +135,56 @@ class CommandLineParser(OneLineParser):
                 return " ".join(words[at:at + 2])
         return None
 
+    def _option_of_commands(self, arg: str) -> str | None:
+        """Which commands take the option ``arg`` (as written, or abbreviated as argparse takes
+        it), said as "--section is an option of archive search and archive export"; None if no
+        command takes it, or if it abbreviates different options of different commands."""
+        name = arg.split("=", 1)[0]
+        taken = {command: action for command, parser in self.commands.items()
+                 if (action := option_taken(parser, name)) is not None}
+        full = {max(action.option_strings, key=lambda option: option.startswith(name)) for action in taken.values()}
+        if len(full) != 1:
+            return None
+        commands = [f"archive {command}" for command in taken]
+        listed = " and ".join([", ".join(commands[:-1]), commands[-1]] if len(commands) > 1 else commands)
+        (option,) = full
+        return f"{name} is an option of {listed}" if option == name else \
+            f"{name} is short for {option}, an option of {listed}"
+
     def _command_option_before_the_command(self, args: list[str]) -> tuple[str, str] | None:
         """The first option before the command's name that the command takes, with the command
         line it belongs in (`stats --since 2023-01-01`): argparse took its value for the command's
-        name ("invalid choice: '2023-01-01'"), or said it was no option at all."""
+        name ("invalid choice: '2023-01-01'"), or said it was no option at all. One only other
+        commands take is refused here, naming them, for the same reason."""
         for at, arg in enumerate(args):
             if arg == "--" or arg in self.commands:
                 return None
             name = arg.split("=", 1)[0]
-            if not arg.startswith("-") or name in self._option_string_actions:
+            if not arg.startswith("-") or option_taken(self, name) is not None:
                 continue
             command = next((word for word in args[at + 1:] if word in self.commands), None)
-            action = self.commands[command]._option_string_actions.get(name) if command else None
+            action = option_taken(self.commands[command], name) if command else None
             if action is None:
+                # Another command's option: its value was taken for the command's name.
+                said = self._option_of_commands(arg)
+                if said:
+                    self.error(f"{said}, given before the command: write it after one of them")
                 return None
             takes_value = action.nargs != 0 and "=" not in arg and at + 1 < len(args)
             return name, " ".join([command, arg, *args[at + 1:at + 2 if takes_value else at + 1]])
         return None
+
+
+def option_taken(parser: argparse.ArgumentParser, name: str) -> argparse.Action | None:
+    """The action of ``parser``'s option ``name``, written whole or, as argparse takes it,
+    abbreviated to the start of one long option; None if it takes none, or several, so named."""
+    if name in parser._option_string_actions:
+        return parser._option_string_actions[name]
+    if not name.startswith("--") or not parser.allow_abbrev:
+        return None
+    actions = {id(action): action for option, action in parser._option_string_actions.items()
+               if option.startswith(name)}
+    return next(iter(actions.values())) if len(actions) == 1 else None
 
 
 def iso_date(value: str) -> date:

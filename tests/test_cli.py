@@ -203,8 +203,8 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
                                          "calendar; see archive stats --help"),
     # An option the command does not take was the top parser's: "archive: error: unrecognized
     # arguments: …; see archive --help", which lists no command's options.
-    (["stats", "--section", "要闻"], "archive stats: error: unrecognized arguments: --section 要闻; see archive stats --help"),
-    (["sql", "SELECT 1", "-o", "out.csv"], "archive sql: error: unrecognized arguments: -o out.csv; see archive sql --help"),
+    (["sql", "SELECT 1", "-o", "out.csv"], "archive sql: error: unrecognized arguments: -o out.csv (-o is an option of "
+                                           "archive export); see archive sql --help"),
     # One before the command's name was said to be the command's: "archive stats: error:
     # unrecognized arguments: --bogus; see archive stats --help", whose options hold no --bogus.
     (["--bogus", "stats"], "archive: error: unrecognized arguments before the command stats: --bogus (archive itself "
@@ -237,6 +237,26 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     (["move-root", "--archive", "sqlite:///other.sqlite3", "gongyishibao", "http://a/", "http://b/"],
      "archive: error: --archive is an option of archive, not of the command: give it before the command's name "
      "(archive --archive sqlite:///other.sqlite3 move-root); see archive --help"),
+    # An option of other commands than the one named after it: its value was taken for the
+    # command, "invalid choice: '要闻'", though the command was typed right.
+    (["--section", "要闻", "stats"], "archive: error: --section is an option of archive search, archive export and "
+                                   "archive reprocess, given before the command: write it after one of them; see "
+                                   "archive --help"),
+    (["--section=要闻"], "archive: error: --section is an option of archive search, archive export and archive "
+                        "reprocess, given before the command: write it after one of them; see archive --help"),
+    (["--sec", "要闻", "stats"], "archive: error: --sec is short for --section, an option of archive search, archive "
+                               "export and archive reprocess, given before the command: write it after one of them; "
+                               "see archive --help"),
+    (["--sin", "2023-01-01", "search", "社工"],
+     "archive: error: --sin is an option of the command, not of archive: give it after the command's name "
+     "(archive search --sin 2023-01-01); see archive --help"),
+    # Given after a command that does not take it, it is named with those that do.
+    (["stats", "--section", "要闻"], "archive stats: error: unrecognized arguments: --section 要闻 (--section is an "
+                                   "option of archive search, archive export and archive reprocess); see archive "
+                                   "stats --help"),
+    (["stats", "--sec=要闻"], "archive stats: error: unrecognized arguments: --sec=要闻 (--sec is short for "
+                             "--section, an option of archive search, archive export and archive reprocess); see "
+                             "archive stats --help"),
 ])
 def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
     # argparse printed its usage above the error: for export, five lines of options over the one

@@ -1389,6 +1389,18 @@ class Archive:
             if own is None or not links[own["id"]] & wanted:
                 own = next((row for row in (held, *mine) if row is not None and row["id"] not in claimed
                             and (row is held or row["url"] == page["url"])), None)
+            if not wanted and page.get("article_urls") is not None and self.revision >= PAGE_LINKS:
+                # A page that lists no articles (an advertisement) is not a row that lists some: that
+                # row is a page the site moved, which a page of this or a later batch finds by its
+                # links. Its own row is the one without links at its number or address, else one
+                # the entry page stopped listing, else another (its number and address went with a
+                # renumbering); a row with links only where it is the same page, emptied, and no
+                # row without links is left.
+                bare = [row for row in (held, *mine) if row is not None and row["id"] not in claimed and not links[row["id"]]]
+                own = next((row for row in bare if row is held or row["url"] == page["url"]), None) \
+                    or next((row for row in bare if row["page_number"] < 0), None) \
+                    or next((row for row in bare if row is not held), None) \
+                    or (own if own is not None and own is held and own["url"] == page["url"] else None)
             if not newer(page, own, held):
                 continue
             if held is not None and held is not own:

@@ -1345,8 +1345,8 @@ class Archive:
         numbers the later ones one less, at their own addresses or at those of their new numbers.
         A page is known by its article links more than by its address: its row is the one whose
         links share most with the page's, else (it links none the archive holds, or its links were
-        not read) the row at its number, else at its address; a page that lists no articles, a
-        row without links (below). A row holding the number
+        not read) the row at its number, else at its address; a page that links none a row lists,
+        a row without links (below). A row holding the number
         of another page, and one at an address the issue's entry page no longer lists
         (``page_urls``), is removed: it keeps its articles and PDF text, apart from the issue's
         pages (``removed_at``, numbered minus its id, so that numbers stay one row each), until a
@@ -1394,26 +1394,34 @@ class Archive:
                     if row["page_number"] > 0 and row["url"] not in listed:
                         remove(row)
         claimed: set[int] = set()
-        for (issue, number), page in incoming.items():
+        held_links: dict[int, set[str]] = {}
+        for row in rows.values():
+            held_links.setdefault(row["issue_id"], set()).update(links[row["id"]])
+        # Pages found by their links first: a page of the batch that links none the archive holds
+        # takes no row another page of the batch is.
+        for (issue, number), page in sorted(incoming.items(), key=lambda item: held_links.get(item[0][0], set())
+                                            .isdisjoint(item[1].get("article_urls") or ())):
             held = at.get((issue, number))
             wanted = set(page.get("article_urls") or ())
             mine = [row for row in of_issue.get(issue, ()) if row["id"] not in claimed]
             own = max(mine, key=lambda row: (len(links[row["id"]] & wanted), row is held, row["url"] == page["url"]), default=None)
             if own is None or not links[own["id"]] & wanted:
-                own = next((row for row in (held, *mine) if row is not None and row["id"] not in claimed
-                            and (row is held or row["url"] == page["url"])), None)
-            if not wanted and page.get("article_urls") is not None and self.revision >= PAGE_LINKS:
-                # A page that lists no articles (an advertisement) is not a row that lists some: that
-                # row is a page the site moved, which a page of this or a later batch finds by its
-                # links. Its own row is the one without links at its number or address, else one
-                # the entry page stopped listing, else another (its number and address went with a
-                # renumbering); a row with links only where it is the same page, emptied, and no
-                # row without links is left.
-                bare = [row for row in (held, *mine) if row is not None and row["id"] not in claimed and not links[row["id"]]]
-                own = next((row for row in bare if row is held or row["url"] == page["url"]), None) \
-                    or next((row for row in bare if row["page_number"] < 0), None) \
-                    or next((row for row in bare if row is not held), None) \
-                    or (own if own is not None and own is held and own["url"] == page["url"] else None)
+                if page.get("article_urls") is not None and self.revision >= PAGE_LINKS:
+                    # A page that links no article a row lists (an advertisement page, or one of new
+                    # articles) is not a row that lists some: that row is a page the site moved, which
+                    # a page of this or a later batch finds by its links. Its own row is the one
+                    # without links at its number or address; for a page that lists no articles, else
+                    # one the entry page stopped listing, else another (its number and address went
+                    # with a renumbering); a row with links only where it is the same page, its number
+                    # and address, and no row without links is left.
+                    bare = [row for row in (held, *mine) if row is not None and row["id"] not in claimed and not links[row["id"]]]
+                    own = next((row for row in bare if row is held or row["url"] == page["url"]), None) \
+                        or (None if wanted else next((row for row in bare if row["page_number"] < 0), None)
+                            or next((row for row in bare if row is not held), None)) \
+                        or (held if held is not None and held["url"] == page["url"] else None)
+                else:
+                    own = next((row for row in (held, *mine) if row is not None and row["id"] not in claimed
+                                and (row is held or row["url"] == page["url"])), None)
             if not newer(page, own, held):
                 continue
             if held is not None and held is not own:

@@ -457,6 +457,38 @@ def test_an_advertisement_page_keeps_its_row_when_the_site_removes_a_page_before
     archive.close()
 
 
+@pytest.mark.parametrize("size", [1, 1000])
+@pytest.mark.parametrize("addresses_follow_numbers", [False, True], ids=["addresses_kept", "addresses_renumbered"])
+def test_a_page_removed_and_one_added_at_the_end_leave_an_issue_of_as_many_pages_complete(archive_url, size,
+                                                                                          addresses_follow_numbers):
+    from tests.conftest import archive_command
+
+    # Page 2 of 4 taken out and a new page 4 added in the same change: the issue still has 4.
+    archive = open_archive(archive_url)
+    before = {n: [10 * n, 10 * n + 1] for n in range(1, 5)}
+    store_in_batches(archive, issue_pages(before), 1000)
+    with archive.engine.connect() as conn:
+        ids = dict(conn.execute(text("SELECT page_number, id FROM pages")).all())
+    after = {1: before[1], 2: before[3], 3: before[4], 4: [50, 51]}
+    addresses = {1: 1, 2: 2 if addresses_follow_numbers else 3, 3: 3 if addresses_follow_numbers else 4, 4: 9}
+    store_in_batches(archive, issue_pages(after, addresses)[::-1], size)
+
+    with archive.engine.connect() as conn:
+        current = conn.execute(text("SELECT page_number, id, url FROM pages WHERE removed_at IS NULL ORDER BY page_number")).all()
+        removed = conn.execute(text("SELECT id FROM pages WHERE removed_at IS NOT NULL")).scalars().all()
+        on = sorted(conn.execute(text("SELECT a.url, p.page_number FROM articles a JOIN pages p ON p.id = a.page_id "
+                                      "WHERE p.removed_at IS NULL")).all())
+    assert [(n, i, url) for n, i, url in current[:3]] == [(1, ids[1], page(1)["url"]), (2, ids[3], page(addresses[2])["url"]),
+                                                          (3, ids[4], page(addresses[3])["url"])]
+    assert [(n, url) for n, _, url in current[3:]] == [(4, page(9)["url"])]
+    assert removed == [ids[2]]
+    assert on == sorted((article(a)["url"], n) for n, arts in after.items() for a in arts)
+    archive.close()
+    stats = archive_command("stats", archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    assert "Incomplete issues" not in stats.stdout, stats.stdout
+
+
 def test_duplicate_keys_in_one_batch_are_merged(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([page(), page()], [article(1), article(1, title="新")])

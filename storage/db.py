@@ -1351,8 +1351,9 @@ class Archive:
         A site renumbers pages (its 第15版 become 第17版), and takes a page out of an issue and
         numbers the later ones one less, at their own addresses or at those of their new numbers.
         A page is known by its article links more than by its address: its row is the one whose
-        links share most with the page's, else (it links none the archive holds: an advertisement,
-        or links not read) the row at its number, else at its address. A row holding the number
+        links share most with the page's, else (it links none the archive holds, or its links were
+        not read) the row at its number, else at its address; a page that links none a row lists,
+        a row without links (below). A row holding the number
         of another page, and one at an address the issue's entry page no longer lists
         (``page_urls``), is removed: it keeps its articles and PDF text, apart from the issue's
         pages (``removed_at``, numbered minus its id, so that numbers stay one row each), until a
@@ -1362,13 +1363,21 @@ class Archive:
             return
         table = Page.__table__
         fetched = [table.c.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
-        rows = {row.id: row._asdict() for row in session.execute(
-            select(table.c.id, table.c.issue_id, table.c.page_number, table.c.url, *fetched)
-            .where(table.c.issue_id.in_({issue for issue, _ in incoming})))}
-        links: dict[int, set[str]] = {row: set() for row in rows}
-        if self.revision >= PAGE_LINKS and rows:
-            for row, url in session.execute(select(PageArticle.page_id, PageArticle.url).where(PageArticle.page_id.in_(list(rows)))):
-                links[row].add(url)
+        # The rows and their links in one statement: a batch of pages reads its issues once.
+        linked = [PageArticle.url] if self.revision >= PAGE_LINKS else []
+        query = select(table.c.id, table.c.issue_id, table.c.page_number, table.c.url, *fetched, *linked) \
+            .where(table.c.issue_id.in_({issue for issue, _ in incoming})).order_by(table.c.id)  # ties go to the oldest row
+        if linked:
+            query = query.outerjoin(PageArticle.__table__, PageArticle.page_id == table.c.id)
+        rows: dict[int, dict] = {}
+        links: dict[int, set[str]] = {}
+        for row in session.execute(query):
+            if row.id not in rows:
+                rows[row.id] = {"id": row.id, "issue_id": row.issue_id, "page_number": row.page_number, "url": row.url,
+                                "fetched_at": row.fetched_at if fetched else None}
+                links[row.id] = set()
+            if linked and row[-1] is not None:
+                links[row.id].add(row[-1])
         at = {(row["issue_id"], row["page_number"]): row for row in rows.values() if row["page_number"] > 0}
         of_issue: dict[int, list[dict]] = {}
         for row in rows.values():
@@ -1382,20 +1391,44 @@ class Archive:
             del at[(row["issue_id"], row["page_number"])]
             row["page_number"] = numbers[row["id"]] = -row["id"]
 
+        listings: set[tuple[int, tuple[str, ...]]] = set()  # the pages of an issue give one list of its pages
         for (issue, number), page in incoming.items():
-            if page.get("page_urls") and newer(page, at.get((issue, number))):
+            if page.get("page_urls") and newer(page, at.get((issue, number))) \
+                    and (listing := (issue, tuple(page["page_urls"]))) not in listings:
+                listings.add(listing)
+                listed = set(listing[1])
                 for row in of_issue.get(issue, ()):
-                    if row["page_number"] > 0 and row["url"] not in page["page_urls"]:
+                    if row["page_number"] > 0 and row["url"] not in listed:
                         remove(row)
         claimed: set[int] = set()
-        for (issue, number), page in incoming.items():
+        held_links: dict[int, set[str]] = {}
+        for row in rows.values():
+            held_links.setdefault(row["issue_id"], set()).update(links[row["id"]])
+        # Pages found by their links first: a page of the batch that links none the archive holds
+        # takes no row another page of the batch is.
+        for (issue, number), page in sorted(incoming.items(), key=lambda item: held_links.get(item[0][0], set())
+                                            .isdisjoint(item[1].get("article_urls") or ())):
             held = at.get((issue, number))
             wanted = set(page.get("article_urls") or ())
             mine = [row for row in of_issue.get(issue, ()) if row["id"] not in claimed]
             own = max(mine, key=lambda row: (len(links[row["id"]] & wanted), row is held, row["url"] == page["url"]), default=None)
             if own is None or not links[own["id"]] & wanted:
-                own = next((row for row in (held, *mine) if row is not None and row["id"] not in claimed
-                            and (row is held or row["url"] == page["url"])), None)
+                if page.get("article_urls") is not None and self.revision >= PAGE_LINKS:
+                    # A page that links no article a row lists (an advertisement page, or one of new
+                    # articles) is not a row that lists some: that row is a page the site moved, which
+                    # a page of this or a later batch finds by its links. Its own row is the one
+                    # without links at its number or address; for a page that lists no articles, else
+                    # one the entry page stopped listing, else another (its number and address went
+                    # with a renumbering); a row with links only where it is the same page, its number
+                    # and address, and no row without links is left.
+                    bare = [row for row in (held, *mine) if row is not None and row["id"] not in claimed and not links[row["id"]]]
+                    own = next((row for row in bare if row is held or row["url"] == page["url"]), None) \
+                        or (None if wanted else next((row for row in bare if row["page_number"] < 0), None)
+                            or next((row for row in bare if row is not held), None)) \
+                        or (held if held is not None and held["url"] == page["url"] else None)
+                else:
+                    own = next((row for row in (held, *mine) if row is not None and row["id"] not in claimed
+                                and (row is held or row["url"] == page["url"])), None)
             if not newer(page, own, held):
                 continue
             if held is not None and held is not own:

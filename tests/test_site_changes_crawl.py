@@ -204,3 +204,35 @@ def test_a_page_the_site_removes_is_kept_apart_and_the_later_pages_take_their_ne
     reread = archive_command("reprocess", archive=archive)
     assert reread.returncode == 0, reread.stderr
     assert page_state(archive) == state
+
+
+def advertisement(name: str, html: str) -> str:
+    """The sample's 第14版 (node_16.htm) as an advertisement page: it lists no articles."""
+    if name != "node_16.htm":
+        return html
+    html = re.sub(r'<ul class="ul02_l">.*?</ul>', '<ul class="ul02_l"></ul>', html, flags=re.S)
+    return re.sub(r'<Area [^>]*href="content_\d+\.htm[^"]*">', "", html)
+
+
+@pytest.mark.parametrize("batch", ["1", "2", "5", "100"])
+@pytest.mark.parametrize("addresses_follow_numbers", [False, True], ids=["addresses_kept", "addresses_renumbered"])
+def test_an_advertisement_page_keeps_its_row_when_a_page_before_it_is_removed(tmp_path, archive, addresses_follow_numbers,
+                                                                               batch):
+    # 第03版 taken out of an issue whose 第14版 lists no articles; whichever page a batch
+    # holds first, the advertisement page (now 第13版) is the row it was.
+    site = sample_site(tmp_path / "site", pdfs=False, alter=advertisement)
+    crawl(site, archive)
+    assert sql_rows(archive, "SELECT count(*) FROM page_articles l JOIN pages p ON p.id = l.page_id "
+                             "WHERE p.url LIKE '%node_16.htm'") == [(0,)]
+    ids = dict(sql_rows(archive, "SELECT page_number, id FROM pages"))
+    articles = sql_rows(archive, "SELECT url, page_id FROM articles ORDER BY url")
+    listed = remove_page(site, 3, addresses_follow_numbers)
+    crawl(site, archive, "refresh=1", settings={"ARCHIVE_BATCH_SIZE": batch})
+
+    pages = sql_rows(archive, "SELECT page_number, id, url FROM pages WHERE removed_at IS NULL ORDER BY page_number")
+    assert [(n, i, url.rsplit("/", 1)[1]) for n, i, url in pages] == \
+        [(n, ids[n + (n >= 3)], listed[n]) for n in sorted(listed)]
+    assert sql_rows(archive, "SELECT id FROM pages WHERE removed_at IS NOT NULL") == [(ids[3],)]
+    assert sql_rows(archive, "SELECT url, page_id FROM articles ORDER BY url") == articles  # each on the row it was
+    stats = archive_command("stats", archive=archive)  # 15 pages, every article archived
+    assert re.search(rf"^gongyishibao *\| 2023 *\| 1 *\| 15 *\| {len(articles)} *$", stats.stdout, re.M), stats.stdout

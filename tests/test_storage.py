@@ -406,6 +406,89 @@ def test_counts_of_new_and_updated_rows_across_batches(archive_url):
     archive.close()
 
 
+def issue_pages(articles_on: dict[int, list[int]], addresses: dict[int, int] | None = None) -> list[tuple[dict, list[dict]]]:
+    """An issue's pages with their articles, as a crawl of it yields them: ``articles_on``, the
+    articles each page number lists (none: an advertisement page); ``addresses``, the file each
+    number is served at (its own unless told)."""
+    addresses = addresses or {}
+    urls = {n: page(addresses.get(n, n))["url"] for n in articles_on}
+    return [(page(n, url=urls[n], page_urls=list(urls.values()), pages_expected=len(urls),
+                  article_urls=[article(a)["url"] for a in arts], articles_expected=len(arts)),
+             [article(a, number=n, page_url=urls[n]) for a in arts])
+            for n, arts in articles_on.items()]
+
+
+def store_in_batches(archive, pages: list[tuple[dict, list[dict]]], size: int) -> None:
+    """Pages and their articles in batches of ``size`` items, in the order given."""
+    items = [x for p, arts in pages for x in [(True, p), *((False, a) for a in arts)]]
+    for start in range(0, len(items), size):
+        batch = items[start:start + size]
+        archive.store_batch([x for is_page, x in batch if is_page], [x for is_page, x in batch if not is_page])
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 1000])
+@pytest.mark.parametrize("addresses_follow_numbers", [False, True], ids=["addresses_kept", "addresses_renumbered"])
+@pytest.mark.parametrize("advertisement", [2, 4])
+def test_an_advertisement_page_keeps_its_row_when_the_site_removes_a_page_before_it(archive_url, size,
+                                                                                   addresses_follow_numbers, advertisement):
+    # Page 1 taken out of a 4-page issue whose page ``advertisement`` lists no articles; the later
+    # pages numbered one less. The advertisement page comes first, before the page that takes the
+    # number it held.
+    archive = open_archive(archive_url)
+    before = {n: [] if n == advertisement else [10 * n, 10 * n + 1] for n in range(1, 5)}
+    store_in_batches(archive, issue_pages(before), 1000)
+    with archive.engine.connect() as conn:
+        ids = dict(conn.execute(text("SELECT page_number, id FROM pages")).all())
+    after = {n - 1: before[n] for n in range(2, 5)}
+    addresses = {n: n if addresses_follow_numbers else n + 1 for n in after}
+    refresh = issue_pages(after, addresses)
+    refresh.sort(key=lambda p: p[0]["page_number"] != advertisement - 1)
+    store_in_batches(archive, refresh, size)
+
+    with archive.engine.connect() as conn:
+        current = conn.execute(text("SELECT page_number, id, url FROM pages WHERE removed_at IS NULL ORDER BY page_number")).all()
+        removed = conn.execute(text("SELECT id, page_number + id FROM pages WHERE removed_at IS NOT NULL")).all()
+        on = sorted(conn.execute(text("SELECT a.url, p.page_number FROM articles a JOIN pages p ON p.id = a.page_id "
+                                      "WHERE p.removed_at IS NULL")).all())
+    # One row per page, each the row the page had, the removed page's kept apart.
+    assert current == [(n, ids[n + 1], page(addresses[n])["url"]) for n in after]
+    assert removed == [(ids[1], 0)]
+    assert on == sorted((article(a)["url"], n) for n, arts in after.items() for a in arts)
+    archive.close()
+
+
+@pytest.mark.parametrize("size", [1, 1000])
+@pytest.mark.parametrize("addresses_follow_numbers", [False, True], ids=["addresses_kept", "addresses_renumbered"])
+def test_a_page_removed_and_one_added_at_the_end_leave_an_issue_of_as_many_pages_complete(archive_url, size,
+                                                                                          addresses_follow_numbers):
+    from tests.conftest import archive_command
+
+    # Page 2 of 4 taken out and a new page 4 added in the same change: the issue still has 4.
+    archive = open_archive(archive_url)
+    before = {n: [10 * n, 10 * n + 1] for n in range(1, 5)}
+    store_in_batches(archive, issue_pages(before), 1000)
+    with archive.engine.connect() as conn:
+        ids = dict(conn.execute(text("SELECT page_number, id FROM pages")).all())
+    after = {1: before[1], 2: before[3], 3: before[4], 4: [50, 51]}
+    addresses = {1: 1, 2: 2 if addresses_follow_numbers else 3, 3: 3 if addresses_follow_numbers else 4, 4: 9}
+    store_in_batches(archive, issue_pages(after, addresses)[::-1], size)
+
+    with archive.engine.connect() as conn:
+        current = conn.execute(text("SELECT page_number, id, url FROM pages WHERE removed_at IS NULL ORDER BY page_number")).all()
+        removed = conn.execute(text("SELECT id FROM pages WHERE removed_at IS NOT NULL")).scalars().all()
+        on = sorted(conn.execute(text("SELECT a.url, p.page_number FROM articles a JOIN pages p ON p.id = a.page_id "
+                                      "WHERE p.removed_at IS NULL")).all())
+    assert [(n, i, url) for n, i, url in current[:3]] == [(1, ids[1], page(1)["url"]), (2, ids[3], page(addresses[2])["url"]),
+                                                          (3, ids[4], page(addresses[3])["url"])]
+    assert [(n, url) for n, _, url in current[3:]] == [(4, page(9)["url"])]
+    assert removed == [ids[2]]
+    assert on == sorted((article(a)["url"], n) for n, arts in after.items() for a in arts)
+    archive.close()
+    stats = archive_command("stats", archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    assert "Incomplete issues" not in stats.stdout, stats.stdout
+
+
 def test_duplicate_keys_in_one_batch_are_merged(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([page(), page()], [article(1), article(1, title="新")])

@@ -386,13 +386,13 @@ def test_a_batch_never_puts_back_the_seen_at_of_a_heartbeat_that_landed_while_it
     beating = open_archive(postgres_url)
     flush = storage.fulltext.flush
 
-    def heartbeat_meanwhile(conn):
+    def heartbeat_meanwhile(conn, **options):
         # Inside the batch's transaction, after its clock was read, before the run's row.
         beat = threading.Thread(target=beating.heartbeat, args=(run, {}))
         beat.start()
         beat.join(30)
         assert not beat.is_alive()  # it did not wait for the batch
-        return flush(conn)
+        return flush(conn, **options)
 
     try:
         run = archive.start_run("gongyishibao", "2023-01-31")

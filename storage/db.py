@@ -1433,7 +1433,8 @@ class Archive:
                 # number is another page's.
                 at_its_place = sorted((row for row in alike if row is held or row["url"] == page["url"]),
                                       key=lambda row: row["url"] != page["url"])
-                bare = [row for row in alike if not links[row["id"]]]
+                # A row away from its place with a PDF is no page's that has none: it keeps its PDF text.
+                bare = [row for row in alike if not links[row["id"]] and (page.get("pdf_url") or not row["pdf_url"])]
                 own = next((row for row in at_its_place if not links[row["id"]]), None)
                 if own is None and bare and links_read and page.get("article_urls") is not None and not wanted:
                     # An advertisement page the site moved off its number and address: the row of

@@ -494,6 +494,35 @@ def test_a_page_removed_and_one_added_at_the_end_leave_an_issue_of_as_many_pages
     assert "Incomplete issues" not in stats.stdout, stats.stdout
 
 
+@pytest.mark.parametrize("size", [1, 1000])
+@pytest.mark.parametrize("pdf", [None, "http://x/ad.pdf"], ids=["no_pdf", "pdf_of_its_own"])
+def test_an_advertisement_page_put_in_place_of_another_takes_no_row_or_pdf_text_of_it(archive_url, size, pdf):
+    # Page 2 of 3 lists no articles; the site puts another advertisement page as page 2, at
+    # another address, with a PDF of its own or none.
+    archive = open_archive(archive_url)
+    before = {1: [10], 2: [], 3: [30]}
+    pages = issue_pages(before)
+    for p, _ in pages:
+        p["pdf_url"] = f"http://x/{p['page_number']}.pdf"
+    store_in_batches(archive, pages, 1000)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE pages SET pdf_text = '广告' WHERE page_number = 2"))
+        ids = dict(conn.execute(text("SELECT page_number, id FROM pages")).all())
+    refresh = issue_pages(before, {2: 9})
+    for p, _ in refresh:
+        p["pdf_url"] = pdf if p["page_number"] == 2 else f"http://x/{p['page_number']}.pdf"
+    store_in_batches(archive, refresh, size)
+
+    with archive.engine.connect() as conn:
+        current = conn.execute(text("SELECT page_number, id, url, pdf_text FROM pages WHERE removed_at IS NULL "
+                                    "ORDER BY page_number")).all()
+        removed = conn.execute(text("SELECT id, page_number + id, pdf_text FROM pages WHERE removed_at IS NOT NULL")).all()
+    assert [(n, i) for n, i, _, _ in current if n != 2] == [(1, ids[1]), (3, ids[3])]
+    assert [(i not in ids.values(), url, text_) for n, i, url, text_ in current if n == 2] == [(True, page(9)["url"], None)]
+    assert removed == [(ids[2], 0, "广告")]
+    archive.close()
+
+
 def test_duplicate_keys_in_one_batch_are_merged(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([page(), page()], [article(1), article(1, title="新")])

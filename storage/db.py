@@ -1352,8 +1352,9 @@ class Archive:
         numbers the later ones one less, at their own addresses or at those of their new numbers.
         A page is known by its article links more than by its address: its row is the one whose
         links share most with the page's, else (it links none the archive holds, or its links were
-        not read) the row at its number, else at its address; a page that links none a row lists,
-        a row without links (below). A row holding the number
+        not read) the row at its address, else at its number, that nothing stored of it says is
+        another page (``same_page``); an advertisement page moved off both, a row without links
+        (below; docs/archive.md, "An issue the site changed"). A row holding the number
         of another page, and one at an address the issue's entry page no longer lists
         (``page_urls``), is removed: it keeps its articles and PDF text, apart from the issue's
         pages (``removed_at``, numbered minus its id, so that numbers stay one row each), until a
@@ -1365,7 +1366,8 @@ class Archive:
         fetched = [table.c.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
         # The rows and their links in one statement: a batch of pages reads its issues once.
         linked = [PageArticle.url] if self.revision >= PAGE_LINKS else []
-        query = select(table.c.id, table.c.issue_id, table.c.page_number, table.c.url, *fetched, *linked) \
+        query = select(table.c.id, table.c.issue_id, table.c.page_number, table.c.url, table.c.pdf_url, table.c.page_label,
+                       *fetched, *linked) \
             .where(table.c.issue_id.in_({issue for issue, _ in incoming})).order_by(table.c.id)  # ties go to the oldest row
         if linked:
             query = query.outerjoin(PageArticle.__table__, PageArticle.page_id == table.c.id)
@@ -1374,7 +1376,7 @@ class Archive:
         for row in session.execute(query):
             if row.id not in rows:
                 rows[row.id] = {"id": row.id, "issue_id": row.issue_id, "page_number": row.page_number, "url": row.url,
-                                "fetched_at": row.fetched_at if fetched else None}
+                                "pdf_url": row.pdf_url, "page_label": row.page_label, "fetched_at": row.fetched_at if fetched else None}
                 links[row.id] = set()
             if linked and row[-1] is not None:
                 links[row.id].add(row[-1])
@@ -1386,6 +1388,19 @@ class Archive:
 
         def newer(page: Mapping[str, Any], *held) -> bool:
             return not any(row is not None and _older(page, row.get("fetched_at")) for row in held)
+
+        links_read = self.revision >= PAGE_LINKS
+
+        def same_page(row: dict, page: Mapping[str, Any]) -> bool:
+            """Whether nothing stored of ``row`` says it is another page than ``page``, which
+            links none of its articles. A row that lists articles is the page that links one of
+            them (moved, it is found by them, in this batch or a later one), else only that page
+            emptied or given all new articles: the one at its number and address, with its PDF
+            and label. Two PDFs are two printed pages (a row's PDF text is its PDF's)."""
+            if links_read and page.get("article_urls") is not None and links[row["id"]]:
+                return (row["page_number"], row["url"], row["pdf_url"], row["page_label"]) == \
+                    (page["page_number"], page["url"], page.get("pdf_url"), page.get("page_label") or "")
+            return not (row["pdf_url"] and page.get("pdf_url") and row["pdf_url"] != page["pdf_url"])
 
         def remove(row: dict) -> None:
             del at[(row["issue_id"], row["page_number"])]
@@ -1413,22 +1428,22 @@ class Archive:
             mine = [row for row in of_issue.get(issue, ()) if row["id"] not in claimed]
             own = max(mine, key=lambda row: (len(links[row["id"]] & wanted), row is held, row["url"] == page["url"]), default=None)
             if own is None or not links[own["id"]] & wanted:
-                if page.get("article_urls") is not None and self.revision >= PAGE_LINKS:
-                    # A page that links no article a row lists (an advertisement page, or one of new
-                    # articles) is not a row that lists some: that row is a page the site moved, which
-                    # a page of this or a later batch finds by its links. Its own row is the one
-                    # without links at its number or address; for a page that lists no articles, else
-                    # one the entry page stopped listing, else another (its number and address went
-                    # with a renumbering); a row with links only where it is the same page, its number
-                    # and address, and no row without links is left.
-                    bare = [row for row in (held, *mine) if row is not None and row["id"] not in claimed and not links[row["id"]]]
-                    own = next((row for row in bare if row is held or row["url"] == page["url"]), None) \
-                        or (None if wanted else next((row for row in bare if row["page_number"] < 0), None)
-                            or next((row for row in bare if row is not held), None)) \
-                        or (held if held is not None and held["url"] == page["url"] else None)
-                else:
-                    own = next((row for row in (held, *mine) if row is not None and row["id"] not in claimed
-                                and (row is held or row["url"] == page["url"])), None)
+                alike = [row for row in (held, *mine) if row is not None and row["id"] not in claimed and same_page(row, page)]
+                # Its address before its number: where the site keeps addresses, the row at its
+                # number is another page's.
+                at_its_place = sorted((row for row in alike if row is held or row["url"] == page["url"]),
+                                      key=lambda row: row["url"] != page["url"])
+                # A row away from its place with a PDF is no page's that has none: it keeps its PDF text.
+                bare = [row for row in alike if not links[row["id"]] and (page.get("pdf_url") or not row["pdf_url"])]
+                own = next((row for row in at_its_place if not links[row["id"]]), None)
+                if own is None and bare and links_read and page.get("article_urls") is not None and not wanted:
+                    # An advertisement page the site moved off its number and address: the row of
+                    # its PDF, else (the site gives it none, or one for every page) a row without
+                    # links the entry page stopped listing, else one another page moved off.
+                    own = next((row for row in bare if page.get("pdf_url") and row["pdf_url"] == page["pdf_url"]), None) \
+                        or next((row for row in bare if row["page_number"] < 0), bare[0])
+                # Else a row with links: that page, emptied or given all new articles.
+                own = own or next(iter(at_its_place), None)
             if not newer(page, own, held):
                 continue
             if held is not None and held is not own:
@@ -1439,7 +1454,8 @@ class Archive:
                     at.pop((issue, own["page_number"]), None)
                     own["page_number"] = numbers[own["id"]] = number
                     at[(issue, number)] = own
-                own["url"], links[own["id"]] = page["url"], wanted
+                own["url"], own["pdf_url"], own["page_label"] = page["url"], page.get("pdf_url"), page.get("page_label") or ""
+                links[own["id"]] = wanted
         if not numbers:
             return
         # Through numbers of their own first: two rows may swap numbers, and a number is one row's.

@@ -206,12 +206,40 @@ def test_a_page_the_site_removes_is_kept_apart_and_the_later_pages_take_their_ne
     assert page_state(archive) == state
 
 
-def advertisement(name: str, html: str) -> str:
-    """The sample's 第14版 (node_16.htm) as an advertisement page: it lists no articles."""
-    if name != "node_16.htm":
-        return html
+def without_articles(html: str) -> str:
+    """A page's file listing no articles, as an advertisement page's."""
     html = re.sub(r'<ul class="ul02_l">.*?</ul>', '<ul class="ul02_l"></ul>', html, flags=re.S)
     return re.sub(r'<Area [^>]*href="content_\d+\.htm[^"]*">', "", html)
+
+
+def advertisements(*files: str):
+    """An ``alter`` for sample_site: the pages at ``files`` as advertisement pages."""
+    return lambda name, html: without_articles(html) if name in files else html
+
+
+advertisement = advertisements("node_16.htm")  # the sample's 第14版
+
+
+def add_advertisement(site, number: int, name: str, pdf: str) -> None:
+    """The site adds an advertisement page 第``number``版 after its last page, at file ``name``
+    (its PDF at ``pdf``, under the issue's images folder), in its page lists and on the page."""
+    folder = site / ISSUE
+    label = f"第{number:02d}版：廣告"
+    pdf_href = f"../../../images/2023-01/31/{pdf}"
+    item = f"<li><a href={name}>{label}</a></li>"
+    row = (f"<tr bgcolor=#ffffff><td class=default>&nbsp;<a id=pageLink href={name}>{label}</a></td><td align=middle "
+           f"width=30><a href={pdf_href} target=_blank><img src=../../../tplimg/pdf.gif border=0></a></td></tr>\n")
+    last = re.findall(r"id=pageLink href=(node_\d+\.htm)>", (folder / "node_1.htm").read_text(encoding="utf-8"))[-1]
+    page = re.sub(r"第\d\d版：<STRONG>[^<]*</STRONG>", f"第{number:02d}版：<STRONG>廣告</STRONG>",
+                  (folder / last).read_text(encoding="utf-8"))
+    page = re.sub(r"(<TD class=px12 align=right>.*?<a href=)[^ >]*\.pdf", rf"\g<1>{pdf_href}", page, count=1)
+    (folder / name).write_text(without_articles(page), encoding="utf-8")
+    for file in folder.glob("*.htm"):
+        html = file.read_text(encoding="utf-8")
+        html = re.sub(r"(<UL class=ul01_l>.*?)(</UL>)", lambda m: m[1] + item + m[2], html, count=1, flags=re.S)
+        html = re.sub(rf"(<tr[^>]*><td class=default>&nbsp;<a id=pageLink href={last}>.*?</tr>\n?)",
+                      lambda m: m[1] + row, html, count=1)
+        file.write_text(html, encoding="utf-8")
 
 
 @pytest.mark.parametrize("batch", ["1", "2", "5", "100"])
@@ -236,3 +264,73 @@ def test_an_advertisement_page_keeps_its_row_when_a_page_before_it_is_removed(tm
     assert sql_rows(archive, "SELECT url, page_id FROM articles ORDER BY url") == articles  # each on the row it was
     stats = archive_command("stats", archive=archive)  # 15 pages, every article archived
     assert re.search(rf"^gongyishibao *\| 2023 *\| 1 *\| 15 *\| {len(articles)} *$", stats.stdout, re.M), stats.stdout
+
+
+# Pages stored one a batch, the later pages of an issue first (the scheduler takes the pages
+# an entry page lists last in, first out, one request at a time).
+LATER_PAGES_FIRST = {"ARCHIVE_BATCH_SIZE": "1", "CONCURRENT_REQUESTS": "1"}
+
+
+def test_a_page_added_at_a_moved_pages_old_address_takes_no_row_of_an_archived_page(tmp_path, archive):
+    # 第03版 taken out, the later pages moved to the files of their new numbers, and an
+    # advertisement page added as 第16版 at the file the moved 第16版 (now 第15版) had: the
+    # added page is stored before the moved page.
+    site = sample_site(tmp_path / "site", pdfs=False)
+    crawl(site, archive)
+    ids = dict(sql_rows(archive, "SELECT page_number, id FROM pages"))
+    articles = sql_rows(archive, "SELECT url, page_id FROM articles ORDER BY url")
+    links = sql_rows(archive, "SELECT page_id, position, url FROM page_articles ORDER BY page_id, position")
+    listed = remove_page(site, 3, addresses_follow_numbers=True)
+    add_advertisement(site, 16, "node_15.htm", "16/GYSB2023013116_ad.pdf")
+    crawl(site, archive, "refresh=1", settings=LATER_PAGES_FIRST)
+
+    pages = sql_rows(archive, "SELECT page_number, id, url, pdf_url FROM pages WHERE removed_at IS NULL ORDER BY page_number")
+    assert [(n, url.rsplit("/", 1)[1]) for n, _, url, _ in pages] == sorted((listed | {16: "node_15.htm"}).items())
+    # Each page the site moved is the row it was; the added page is a row of its own.
+    assert [i for n, i, _, _ in pages[:15]] == [ids[n + (n >= 3)] for n in range(1, 16)]
+    assert pages[15][1] not in ids.values() and pages[15][3].endswith("GYSB2023013116_ad.pdf")
+    assert sql_rows(archive, "SELECT id FROM pages WHERE removed_at IS NOT NULL") == [(ids[3],)]
+    assert sql_rows(archive, "SELECT url, page_id FROM articles ORDER BY url") == articles
+    assert sql_rows(archive, "SELECT page_id, position, url FROM page_articles ORDER BY page_id, position") == links
+
+
+def test_two_advertisement_pages_keep_their_rows_when_a_page_before_them_is_removed(tmp_path, archive):
+    # 第13版 (node_13.htm) and 第14版 (node_16.htm) list no articles; 第03版 taken out and the
+    # later pages moved to the files of their new numbers: the later advertisement page comes
+    # first, to the number and file the earlier one had.
+    site = sample_site(tmp_path / "site", pdfs=False, alter=advertisements("node_13.htm", "node_16.htm"))
+    crawl(site, archive)
+    ids = dict(sql_rows(archive, "SELECT page_number, id FROM pages"))
+    pdfs = dict(sql_rows(archive, "SELECT id, pdf_url FROM pages"))
+    listed = remove_page(site, 3, addresses_follow_numbers=True)
+    crawl(site, archive, "refresh=1", settings=LATER_PAGES_FIRST)
+
+    pages = sql_rows(archive, "SELECT page_number, id, url, pdf_url FROM pages WHERE removed_at IS NULL ORDER BY page_number")
+    assert [(n, i, url.rsplit("/", 1)[1], pdf) for n, i, url, pdf in pages] == \
+        [(n, ids[n + (n >= 3)], listed[n], pdfs[ids[n + (n >= 3)]]) for n in sorted(listed)]
+    assert sql_rows(archive, "SELECT id FROM pages WHERE removed_at IS NOT NULL") == [(ids[3],)]
+
+
+def test_an_advertisement_page_the_site_puts_in_place_of_another_takes_no_row_or_pdf_text_of_it(tmp_path, archive):
+    # 第14版 (node_16.htm), an advertisement page, archived with its PDF's text; the site then
+    # gives another advertisement page as 第14版 at another file, whose PDF it does not serve.
+    site = sample_site(tmp_path / "site", alter=advertisement)
+    crawl_site(archive, site=site)
+    [(old, old_text)] = sql_rows(archive, "SELECT id, pdf_text FROM pages WHERE url LIKE '%/node_16.htm'")
+    assert old_text
+    before = sql_rows(archive, "SELECT id, page_number FROM pages WHERE id <> :old ORDER BY id", old=old)
+    folder = site / ISSUE
+    for file in folder.glob("*.htm"):
+        html = file.read_text(encoding="utf-8").replace("node_16.htm", "node_17.htm")
+        file.write_text(html.replace("14/GYSB2023013114.pdf", "14/GYSB2023013114_ad.pdf"), encoding="utf-8")
+    (folder / "node_16.htm").rename(folder / "node_17.htm")
+    done, _ = crawl_site(archive, "refresh=1", site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    # The page taken out keeps its row, number below zero, and its PDF's text.
+    assert sql_rows(archive, "SELECT page_number + id, pdf_text FROM pages WHERE removed_at IS NOT NULL") == [(0, old_text)]
+    # The page put in its place is a row of its own, with no PDF text (its PDF not served).
+    [(new, new_text)] = sql_rows(archive, "SELECT id, pdf_text FROM pages WHERE url LIKE '%/node_17.htm'")
+    assert new != old and not new_text
+    assert sql_rows(archive, "SELECT id, page_number FROM pages WHERE id NOT IN (:old, :new) ORDER BY id",
+                    old=old, new=new) == before

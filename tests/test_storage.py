@@ -458,20 +458,25 @@ def test_an_advertisement_page_keeps_its_row_when_the_site_removes_a_page_before
 
 
 @pytest.mark.parametrize("size", [1, 1000])
-@pytest.mark.parametrize("addresses_follow_numbers", [False, True], ids=["addresses_kept", "addresses_renumbered"])
+@pytest.mark.parametrize("addresses_follow_numbers, added_at", [(False, 9), (True, 9), (True, 4)],
+                         ids=["addresses_kept", "addresses_renumbered", "added_at_a_moved_pages_address"])
 def test_a_page_removed_and_one_added_at_the_end_leave_an_issue_of_as_many_pages_complete(archive_url, size,
-                                                                                          addresses_follow_numbers):
+                                                                                          addresses_follow_numbers, added_at):
     from tests.conftest import archive_command
 
     # Page 2 of 4 taken out and a new page 4 added in the same change: the issue still has 4.
+    # The added page, with a PDF of its own, comes first, to a new address or to the address
+    # the moved page 4 (now 3) had.
     archive = open_archive(archive_url)
     before = {n: [10 * n, 10 * n + 1] for n in range(1, 5)}
     store_in_batches(archive, issue_pages(before), 1000)
     with archive.engine.connect() as conn:
         ids = dict(conn.execute(text("SELECT page_number, id FROM pages")).all())
     after = {1: before[1], 2: before[3], 3: before[4], 4: [50, 51]}
-    addresses = {1: 1, 2: 2 if addresses_follow_numbers else 3, 3: 3 if addresses_follow_numbers else 4, 4: 9}
-    store_in_batches(archive, issue_pages(after, addresses)[::-1], size)
+    addresses = {1: 1, 2: 2 if addresses_follow_numbers else 3, 3: 3 if addresses_follow_numbers else 4, 4: added_at}
+    refresh = issue_pages(after, addresses)
+    refresh[3][0]["pdf_url"] = "http://x/added.pdf"
+    store_in_batches(archive, refresh[::-1], size)
 
     with archive.engine.connect() as conn:
         current = conn.execute(text("SELECT page_number, id, url FROM pages WHERE removed_at IS NULL ORDER BY page_number")).all()
@@ -480,13 +485,42 @@ def test_a_page_removed_and_one_added_at_the_end_leave_an_issue_of_as_many_pages
                                       "WHERE p.removed_at IS NULL")).all())
     assert [(n, i, url) for n, i, url in current[:3]] == [(1, ids[1], page(1)["url"]), (2, ids[3], page(addresses[2])["url"]),
                                                           (3, ids[4], page(addresses[3])["url"])]
-    assert [(n, url) for n, _, url in current[3:]] == [(4, page(9)["url"])]
+    assert [(n, url) for n, _, url in current[3:]] == [(4, page(added_at)["url"])]
     assert removed == [ids[2]]
     assert on == sorted((article(a)["url"], n) for n, arts in after.items() for a in arts)
     archive.close()
     stats = archive_command("stats", archive=archive_url)
     assert stats.returncode == 0, stats.stderr
     assert "Incomplete issues" not in stats.stdout, stats.stdout
+
+
+@pytest.mark.parametrize("size", [1, 1000])
+@pytest.mark.parametrize("pdf", [None, "http://x/ad.pdf"], ids=["no_pdf", "pdf_of_its_own"])
+def test_an_advertisement_page_put_in_place_of_another_takes_no_row_or_pdf_text_of_it(archive_url, size, pdf):
+    # Page 2 of 3 lists no articles; the site puts another advertisement page as page 2, at
+    # another address, with a PDF of its own or none.
+    archive = open_archive(archive_url)
+    before = {1: [10], 2: [], 3: [30]}
+    pages = issue_pages(before)
+    for p, _ in pages:
+        p["pdf_url"] = f"http://x/{p['page_number']}.pdf"
+    store_in_batches(archive, pages, 1000)
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE pages SET pdf_text = '广告' WHERE page_number = 2"))
+        ids = dict(conn.execute(text("SELECT page_number, id FROM pages")).all())
+    refresh = issue_pages(before, {2: 9})
+    for p, _ in refresh:
+        p["pdf_url"] = pdf if p["page_number"] == 2 else f"http://x/{p['page_number']}.pdf"
+    store_in_batches(archive, refresh, size)
+
+    with archive.engine.connect() as conn:
+        current = conn.execute(text("SELECT page_number, id, url, pdf_text FROM pages WHERE removed_at IS NULL "
+                                    "ORDER BY page_number")).all()
+        removed = conn.execute(text("SELECT id, page_number + id, pdf_text FROM pages WHERE removed_at IS NOT NULL")).all()
+    assert [(n, i) for n, i, _, _ in current if n != 2] == [(1, ids[1]), (3, ids[3])]
+    assert [(i not in ids.values(), url, text_) for n, i, url, text_ in current if n == 2] == [(True, page(9)["url"], None)]
+    assert removed == [(ids[2], 0, "广告")]
+    archive.close()
 
 
 def test_duplicate_keys_in_one_batch_are_merged(archive_url):

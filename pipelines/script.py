@@ -52,13 +52,13 @@ ALSO_SIMPLIFIED = frozenset("乾於吒薹徵")
 MIXED_SHARE = 0.05
 MIXED_FLOOR = 3
 
-# What is not Han goes, in runs: one substitution leaves the Han characters as one string,
-# a third of the time of findall's list of one-character strings.
-_NOT_HAN = re.compile(f"[^{HAN}]+")
+# The Han characters as one string, from their runs: findall of one-character strings took
+# three times as long, a substitution of what is not Han (tried at every Han character) 1.6 times.
+_HAN_RUN = re.compile(f"[{HAN}]+")
 
 
 def _han(text: str) -> str:
-    return _NOT_HAN.sub("", text)
+    return "".join(_HAN_RUN.findall(text))
 
 
 # --- OpenCC backends ---------------------------------------------------------------------

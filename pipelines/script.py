@@ -61,6 +61,15 @@ def _han(text: str) -> str:
     return "".join(_HAN_RUN.findall(text))
 
 
+def _holds_han(text: str, count: int) -> bool:
+    """Whether ``text`` holds ``count`` Han characters or more: runs are read only until it does."""
+    for run in _HAN_RUN.finditer(text):
+        count -= run.end() - run.start()
+        if count <= 0:
+            break
+    return count <= 0
+
+
 # --- OpenCC backends ---------------------------------------------------------------------
 
 class _Converter:
@@ -285,7 +294,7 @@ def _detection_sample(title: str, paragraphs: list[str]) -> str:
     fewer than MIN_HAN Han characters, the next paragraphs until there are enough."""
     parts = [title, *paragraphs[:1]]
     for paragraph in paragraphs[1:]:
-        if len(_han("".join(parts))) >= MIN_HAN:
+        if _holds_han("".join(parts), MIN_HAN):
             break
         parts.append(paragraph)
     return "\n".join(parts)

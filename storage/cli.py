@@ -188,8 +188,8 @@ def option_taken(parser: argparse.ArgumentParser, name: str) -> argparse.Action 
 
 
 def iso_date(value: str) -> date:
-    try:  # spaces around it left out, as the crawl's date= leaves them
-        return typed_date(value.strip())
+    try:
+        return typed_date(value)
     except BadDate as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

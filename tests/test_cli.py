@@ -257,12 +257,40 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     (["stats", "--sec=要闻"], "archive stats: error: unrecognized arguments: --sec=要闻 (--sec is short for "
                              "--section, an option of archive search, archive export and archive reprocess); see "
                              "archive stats --help"),
+    # An abbreviation of different options of different commands got argparse's words: after the
+    # command, no note; before it, its value taken for the command ("invalid choice: 'x'").
+    (["sql", "SELECT 1", "--p", "x"], "archive sql: error: unrecognized arguments: --p x (--p is short for --paper, an "
+                                      "option of archive search, archive stats and archive export, or for --port, an "
+                                      "option of archive serve); see archive sql --help"),
+    (["--p", "x", "sql", "SELECT 1"], "archive: error: --p is short for --paper, an option of archive search, archive "
+                                      "stats and archive export, or for --port, an option of archive serve, given "
+                                      "before the command: write it after one of them; see archive --help"),
+    # --archive abbreviated after the command's name was no option ("unrecognized arguments:
+    # --arch x"); sql took its URL for the query.
+    (["search", "search", "--arch", "sqlite:///other.sqlite3"],
+     "archive: error: --arch is short for --archive, an option of archive, not of the command: give it before the "
+     "command's name (archive --arch sqlite:///other.sqlite3 search); see archive --help"),
+    (["sql", "--a", "sqlite:///other.sqlite3", "SELECT 1"],
+     "archive: error: --a is short for --archive, an option of archive, not of the command: give it before the "
+     "command's name (archive --a sqlite:///other.sqlite3 sql); see archive --help"),
 ])
 def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
     # argparse printed its usage above the error: for export, five lines of options over the one
     # that said what was wrong.
     done = archive_command(*argv, archive=sqlite_url)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
+
+
+def test_archive_given_before_the_command_whose_value_is_a_command_s_name_is_not_taken_for_one_after_it(sqlite_url):
+    # The command's name was looked for from its first occurrence, here --archive's value: the
+    # --archive given next, before the command, was said to be after it.
+    done = archive_command(f"--archive={sqlite_url}", "search", "社工", "--bogus", archive="search")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "archive search: error: unrecognized arguments: --bogus; see archive search --help\n")
+    done = archive_command("--since", "2023-01-01", "stats", archive="stats")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "archive: error: --since is an option of the command, not of archive: give it after the command's name "
+               "(archive stats --since 2023-01-01); see archive --help\n")
 
 
 NOT_A_DATE = "is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"

@@ -66,7 +66,7 @@ def check_argument_names(given: Iterable[str], known: Sequence[str]) -> None:
 
 def _parse_date(name: str, value: str) -> date:
     try:
-        return typed_date(value.strip())
+        return typed_date(value)
     except BadDate as exc:
         # The crawl record writes a range so (dates_asked), and date= may be given one copied from it.
         first, dots, last = exc.value.partition("..")
@@ -106,7 +106,7 @@ def backfill_start(value: str, last: date) -> date:
     """
     span = _SPAN.fullmatch(value.strip().lower())
     if not span:
-        if not written_as_date(value.strip()):
+        if not written_as_date(value):
             raise SpiderArgumentError(
                 f"bad value for backfill: {value!r} (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"
             )
@@ -181,7 +181,7 @@ def plan_crawl(
                 )
             later = last
             last = horizon
-        given_date = "start" if start else "backfill" if written_as_date(backfill.strip()) else None
+        given_date = "start" if start else "backfill" if written_as_date(backfill) else None
         if given_date and first < min(DEFAULT_FIRST_ISSUE, profile.first_issue):
             # A slip in the year (0203 for 2023) asked every scheduled day of eighteen centuries.
             raise SpiderArgumentError(

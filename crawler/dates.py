@@ -19,8 +19,9 @@ _WRITTEN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 def written_as_date(value: str) -> bool:
-    """Whether ``value`` is written as a date is (YYYY-MM-DD), whether or not it is a day."""
-    return _WRITTEN.fullmatch(value) is not None
+    """Whether ``value`` is written as a date is (YYYY-MM-DD, spaces around it left out),
+    whether or not it is a day."""
+    return _WRITTEN.fullmatch(value.strip()) is not None
 
 
 class BadDate(ValueError):
@@ -35,9 +36,10 @@ class BadDate(ValueError):
 
 
 def typed_date(value: str) -> date:
-    """``value`` as a date, written exactly YYYY-MM-DD (a caller strips spaces first where it
-    takes them); else :class:`BadDate`, telling a date written so that is no day of the calendar
-    (2023-02-30, 2023-13-45) from one written otherwise (31-01-2023, 20230131)."""
+    """``value`` as a date, written YYYY-MM-DD, spaces around it left out (a value pasted so);
+    else :class:`BadDate`, of the value without them, telling a date written so that is no day
+    of the calendar (2023-02-30, 2023-13-45) from one written otherwise (31-01-2023, 20230131)."""
+    value = value.strip()
     match = _WRITTEN.fullmatch(value)
     if not match:
         raise BadDate(value, f"is not a date: {DATES_WRITTEN}")

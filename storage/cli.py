@@ -107,10 +107,10 @@ class CommandLineParser(OneLineParser):
                        f"(archive {moved})")
         parsed, before = self.parse_known_args(args, namespace)
         after = vars(parsed).pop(_UNRECOGNIZED_BY_COMMAND, [])
-        given = self._archive_after_the_command(args, parsed.command) if after else None
+        given = self._archive_after_the_command(args) if after else None
         if given:
-            self.error(f"--archive is an option of archive, not of the command: give it before the command's name "
-                       f"(archive {given} {parsed.command})")
+            said, given = given
+            self.error(f"{said}, not of the command: give it before the command's name (archive {given} {parsed.command})")
         if before:
             self.error(f"unrecognized arguments before the command {parsed.command}: {' '.join(before)} (archive "
                        "itself takes --archive there; a command's options go after its name)")
@@ -120,45 +120,59 @@ class CommandLineParser(OneLineParser):
             self.commands[parsed.command].error(f"unrecognized arguments: {' '.join(after)}{note}")
         return parsed
 
-    @staticmethod
-    def _archive_after_the_command(args: list[str], command: str) -> str | None:
-        """`--archive URL` as given after the command's name, if it is: the command's parser
+    def _before_the_command(self, args: list[str]) -> tuple[list[tuple[int, str]], int]:
+        """The words before the command's name, each with its place, and the name's place
+        (``len(args)`` if there is none), as the parser reads them: the values of archive's own
+        options (--archive's URL) are skipped, so that one spelt as a command's name (`archive
+        --archive search search`) is not taken for the command. A ``--`` ends them."""
+        words, at = [], 0
+        while at < len(args) and args[at] != "--" and args[at] not in self.commands:
+            arg = args[at]
+            words.append((at, arg))
+            own = option_taken(self, arg.split("=", 1)[0]) if arg.startswith("-") else None
+            at += 2 if own is not None and own.nargs != 0 and "=" not in arg else 1
+        return words, at
+
+    def _archive_after_the_command(self, args: list[str]) -> tuple[str, str] | None:
+        """`--archive URL` as given after the command's name (written whole or abbreviated, as
+        the parser takes it), if it is: what to say of it, and it as given. The command's parser
         called it no option, and took its URL for an argument of its own where one was due
         (move-root's PAPER)."""
-        words = args[args.index(command) + 1:]
+        _, command = self._before_the_command(args)
+        if command >= len(args) or args[command] not in self.commands:
+            return None
+        words = args[command + 1:]
         for at, arg in enumerate(words):
             if arg == "--":
                 return None
-            if arg.startswith("--archive="):
-                return arg
-            if arg == "--archive":
-                return " ".join(words[at:at + 2])
+            name = arg.split("=", 1)[0]
+            if not arg.startswith("-") or option_taken(self.commands[args[command]], name) is not None:
+                continue
+            own = option_taken(self, name)
+            if own is not None and own.dest == "archive":
+                said = _option_said(name, {_written_whole(own, name): ["archive"]})
+                return said, arg if "=" in arg else " ".join(words[at:at + 2])
         return None
 
     def _option_of_commands(self, arg: str) -> str | None:
         """Which commands take the option ``arg`` (as written, or abbreviated as argparse takes
-        it), said as "--section is an option of archive search and archive export"; None if no
-        command takes it, or if it abbreviates different options of different commands."""
+        it), said as "--section is an option of archive search and archive export", and of an
+        abbreviation that stands for different options in different commands, each with its
+        commands ("--p is short for --paper, an option of archive search, or for --port, an
+        option of archive serve"); None if no command takes it."""
         name = arg.split("=", 1)[0]
-        taken = {command: action for command, parser in self.commands.items()
-                 if (action := option_taken(parser, name)) is not None}
-        full = {max(action.option_strings, key=lambda option: option.startswith(name)) for action in taken.values()}
-        if len(full) != 1:
-            return None
-        commands = [f"archive {command}" for command in taken]
-        listed = " and ".join([", ".join(commands[:-1]), commands[-1]] if len(commands) > 1 else commands)
-        (option,) = full
-        return f"{name} is an option of {listed}" if option == name else \
-            f"{name} is short for {option}, an option of {listed}"
+        taken: dict[str, list[str]] = {}
+        for command, parser in self.commands.items():
+            if (action := option_taken(parser, name)) is not None:
+                taken.setdefault(_written_whole(action, name), []).append(f"archive {command}")
+        return _option_said(name, taken) if taken else None
 
     def _command_option_before_the_command(self, args: list[str]) -> tuple[str, str] | None:
         """The first option before the command's name that the command takes, with the command
         line it belongs in (`stats --since 2023-01-01`): argparse took its value for the command's
         name ("invalid choice: '2023-01-01'"), or said it was no option at all. One only other
         commands take is refused here, naming them, for the same reason."""
-        for at, arg in enumerate(args):
-            if arg == "--" or arg in self.commands:
-                return None
+        for at, arg in self._before_the_command(args)[0]:
             name = arg.split("=", 1)[0]
             if not arg.startswith("-") or option_taken(self, name) is not None:
                 continue
@@ -175,6 +189,25 @@ class CommandLineParser(OneLineParser):
         return None
 
 
+def _written_whole(action: argparse.Action, name: str) -> str:
+    """The option of ``action`` that ``name`` is, or abbreviates."""
+    return max(action.option_strings, key=lambda option: option.startswith(name))
+
+
+def _option_said(name: str, taken: dict[str, list[str]]) -> str:
+    """The option ``name`` said with who takes it (``taken``: each option it is, or abbreviates,
+    with those that take that one): "--section is an option of archive search and archive
+    export", "--p is short for --paper, an option of archive search, or for --port, an option of
+    archive serve"."""
+    def listed(names: list[str]) -> str:
+        return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+    if list(taken) == [name]:
+        return f"{name} is an option of {listed(taken[name])}"
+    return f"{name} is short for " + ", or for ".join(f"{option}, an option of {listed(takers)}"
+                                                       for option, takers in taken.items())
+
+
 def option_taken(parser: argparse.ArgumentParser, name: str) -> argparse.Action | None:
     """The action of ``parser``'s option ``name``, written whole or, as argparse takes it,
     abbreviated to the start of one long option; None if it takes none, or several, so named."""
@@ -188,8 +221,8 @@ def option_taken(parser: argparse.ArgumentParser, name: str) -> argparse.Action 
 
 
 def iso_date(value: str) -> date:
-    try:  # spaces around it left out, as the crawl's date= leaves them
-        return typed_date(value.strip())
+    try:
+        return typed_date(value)
     except BadDate as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

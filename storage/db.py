@@ -153,6 +153,27 @@ def _postgresql_utc(dbapi_conn, _record) -> None:
 POSTGRESQL_CONNECT_TIMEOUT = 10
 
 
+# The PostgreSQL driver this project speaks to (`archive sql` streams with its cursor, the
+# connection hooks above use its connection's API).
+POSTGRESQL_DRIVER = "psycopg"
+# The schemes of a PostgreSQL URL: SQLAlchemy's, and the one Heroku and others hand out.
+POSTGRESQL_SCHEMES = ("postgresql", "postgres")
+
+
+def _psycopg(parsed: URL, url: str, origin: str | None) -> URL:
+    """``parsed``, a PostgreSQL URL written without a driver (libpq's postgresql://, the
+    postgres:// that Heroku and others hand out) made psycopg's; one naming another driver
+    refused: SQLAlchemy took postgresql:// for psycopg2 before 2.1, and knows no postgres://."""
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend not in POSTGRESQL_SCHEMES:
+        return parsed
+    if driver not in ("", POSTGRESQL_DRIVER):
+        # psycopg2, asyncpg, pg8000: if installed, the archive's psycopg-only code failed later.
+        raise ArchiveError(f"archive URL {safe_url(url)}{_given(origin)} names the driver {driver}: this project's driver is "
+                           f"{POSTGRESQL_DRIVER}: write the URL postgresql+{POSTGRESQL_DRIVER}://… (or postgresql://…)")
+    return parsed.set(drivername=f"postgresql+{POSTGRESQL_DRIVER}")
+
+
 def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> Engine:
     """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode);
     ``origin``: where the URL comes from (archive_origin), for the messages on it."""
@@ -167,6 +188,7 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
     # Chinese as it is (not \u escapes): plain SQL reads it, and compares it with article_history's
     # current pictures, which SQLite writes.
     kwargs: dict[str, Any] = {"json_serializer": lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))}
+    parsed = _psycopg(parsed, url, origin)
     if parsed.get_backend_name() == "sqlite":
         if parsed.host:
             # sqlite://tmp/a.sqlite3 took "tmp" for a host, and SQLAlchemy's "Invalid SQLite URL"
@@ -188,13 +210,7 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
-        hint = ""
-        if parsed.get_backend_name() == "postgresql":
-            # The extra installs psycopg: for another driver (psycopg2, pg8000) it installed what
-            # the URL does not use, and the same error came again.
-            hint = (" (pip install -e '.[postgres]')" if parsed.get_driver_name() == "psycopg" else
-                    f" (this project's driver is psycopg: write the URL postgresql+psycopg://…, "
-                    "after pip install -e '.[postgres]')")
+        hint = " (pip install -e '.[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
         raise ArchiveError(f"no database driver for {safe_url(url)}: {exc}{hint}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

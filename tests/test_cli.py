@@ -257,12 +257,40 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     (["stats", "--sec=要闻"], "archive stats: error: unrecognized arguments: --sec=要闻 (--sec is short for "
                              "--section, an option of archive search, archive export and archive reprocess); see "
                              "archive stats --help"),
+    # An abbreviation of different options of different commands got argparse's words: after the
+    # command, no note; before it, its value taken for the command ("invalid choice: 'x'").
+    (["sql", "SELECT 1", "--p", "x"], "archive sql: error: unrecognized arguments: --p x (--p is short for --paper, an "
+                                      "option of archive search, archive stats and archive export, or for --port, an "
+                                      "option of archive serve); see archive sql --help"),
+    (["--p", "x", "sql", "SELECT 1"], "archive: error: --p is short for --paper, an option of archive search, archive "
+                                      "stats and archive export, or for --port, an option of archive serve, given "
+                                      "before the command: write it after one of them; see archive --help"),
+    # --archive abbreviated after the command's name was no option ("unrecognized arguments:
+    # --arch x"); sql took its URL for the query.
+    (["search", "search", "--arch", "sqlite:///other.sqlite3"],
+     "archive: error: --arch is short for --archive, an option of archive, not of the command: give it before the "
+     "command's name (archive --arch sqlite:///other.sqlite3 search); see archive --help"),
+    (["sql", "--a", "sqlite:///other.sqlite3", "SELECT 1"],
+     "archive: error: --a is short for --archive, an option of archive, not of the command: give it before the "
+     "command's name (archive --a sqlite:///other.sqlite3 sql); see archive --help"),
 ])
 def test_a_mistyped_command_line_is_one_line_without_the_usage(sqlite_url, argv, line):
     # argparse printed its usage above the error: for export, five lines of options over the one
     # that said what was wrong.
     done = archive_command(*argv, archive=sqlite_url)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
+
+
+def test_archive_given_before_the_command_whose_value_is_a_command_s_name_is_not_taken_for_one_after_it(sqlite_url):
+    # The command's name was looked for from its first occurrence, here --archive's value: the
+    # --archive given next, before the command, was said to be after it.
+    done = archive_command(f"--archive={sqlite_url}", "search", "社工", "--bogus", archive="search")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "archive search: error: unrecognized arguments: --bogus; see archive search --help\n")
+    done = archive_command("--since", "2023-01-01", "stats", archive="stats")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "archive: error: --since is an option of the command, not of archive: give it after the command's name "
+               "(archive stats --since 2023-01-01); see archive --help\n")
 
 
 NOT_A_DATE = "is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"
@@ -1330,18 +1358,33 @@ def test_an_archive_url_naming_a_file_that_is_no_database_says_so(tmp_path, comm
     assert exported.read_text(encoding="utf-8") == '{"title": "社工"}\n' * 100
 
 
-def test_a_postgresql_url_naming_another_driver_is_told_the_projects_driver(tmp_path):
+@pytest.mark.parametrize("driver", ["psycopg2", "asyncpg", "pg8000"])
+def test_a_postgresql_url_naming_another_driver_is_told_the_projects_driver(driver):
     # "No module named 'psycopg2' (pip install -e '.[postgres]')": the extra installs psycopg,
-    # and the URL, still naming psycopg2, failed again.
-    import importlib.util
-
-    if importlib.util.find_spec("psycopg2") is not None:
-        pytest.skip("psycopg2 is installed here")
-    done = archive_command("stats", archive="postgresql+psycopg2://reader@127.0.0.1:1/archive")
+    # and the URL, still naming psycopg2, failed again; with the driver installed, the archive's
+    # psycopg-only code failed later in a traceback. Refused whether or not it is installed.
+    url = f"postgresql+{driver}://reader:secret@127.0.0.1:1/archive"
+    done = archive_command("stats", archive=url)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == ("error: no database driver for postgresql+psycopg2://reader@127.0.0.1:1/archive: No module named "
-                           "'psycopg2' (this project's driver is psycopg: write the URL postgresql+psycopg://…, after "
-                           "pip install -e '.[postgres]')\n")
+    assert done.stderr == (f"error: archive URL postgresql+{driver}://reader:***@127.0.0.1:1/archive (given by --archive) "
+                           f"names the driver {driver}: this project's driver is psycopg: write the URL "
+                           "postgresql+psycopg://… (or postgresql://…)\n")
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_a_postgresql_url_written_without_a_driver_opens_the_archive(postgres_url, scheme):
+    # libpq's postgresql://, and postgres:// as Heroku and others hand it out, as users paste
+    # them: the first failed for want of psycopg2 (SQLAlchemy's driver for it before 2.1), the
+    # second was an "unsupported database".
+    archive = open_archive(postgres_url)
+    stored = fill(archive)
+    archive.close()
+    pasted = f"{scheme}://{postgres_url.split('://', 1)[1]}"
+    done = archive_command("stats", archive=pasted)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "gongyishibao" in done.stdout
+    done = archive_command("sql", "SELECT count(*) AS n FROM articles", "--format", "csv", archive=pasted)
+    assert (done.returncode, done.stderr, done.stdout) == (0, "", f"n\n{len(stored)}\n")
 
 
 IN_MEMORY_COMMANDS = [

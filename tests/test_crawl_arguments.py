@@ -152,6 +152,23 @@ def test_an_archive_location_that_cannot_be_one_is_one_line_naming_the_problem_a
     assert sorted(tmp_path.rglob("*")) == before  # nothing made
 
 
+def test_a_crawl_into_a_postgresql_url_written_without_a_driver_stores_the_issue(postgres_url, tmp_path):
+    # postgres:// as Heroku hands it out ("unsupported database 'postgres'"), and libpq's
+    # postgresql:// (taken for psycopg2): both are this project's driver's.
+    pasted = f"postgres://{postgres_url.split('://', 1)[1]}"
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=f"sqlite:///{tmp_path}/unused.sqlite3",
+                         settings=FAST | {"ARCHIVE_URL": pasted})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not (tmp_path / "unused.sqlite3").exists()
+    [run] = crawl_runs(postgres_url)
+    assert (run.status, run.dates_asked) == ("finished", ISSUE_DATE)
+    assert run.articles_new > 0
+    stats = archive_command("stats", archive=f"postgresql://{postgres_url.split('://', 1)[1]}")
+    assert (stats.returncode, stats.stderr) == (0, "")
+    assert ISSUE_DATE[:4] in stats.stdout
+
+
 def test_an_archive_the_crawl_or_archive_may_not_write_is_refused_before_anything_is_fetched(tmp_path, sqlite_url):
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         assert run_crawl(f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST).returncode == 0

@@ -303,6 +303,15 @@ def test_redis_url_without_its_scheme_is_one_line(postgres_url, monkeypatch):
     )
 
 
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_distributed_mode_takes_a_postgresql_url_written_without_a_driver(postgres_url, monkeypatch, scheme):
+    # postgres:// (Heroku's form) was refused as no PostgreSQL archive, which it names.
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", "127.0.0.1:6379")  # refused next: the archive passed
+    result = run_crawl("date=2023-01-31", archive=f"{scheme}://{postgres_url.split('://', 1)[1]}")
+    assert (result.returncode, result.stderr.strip().split(":")[:2]) == (2, ["error", " bad REDIS_URL '127.0.0.1"])
+
+
 def test_redis_url_with_a_database_that_is_no_number_is_one_line_hiding_its_password(postgres_url, monkeypatch):
     monkeypatch.setenv("CRAWL_MODE", "distributed")
     monkeypatch.setenv("REDIS_URL", "redis://:s3cret@127.0.0.1:6379/jobs")  # redis-py read it as database 0

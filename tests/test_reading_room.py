@@ -221,6 +221,21 @@ def test_an_issue_named_in_another_iso_form_is_sent_to_its_one_address(client, o
     assert (response.status, response.headers["location"]) == (301, ISSUE + "?text=original")
 
 
+@pytest.mark.parametrize("pasted", ["%202023-01-31", "2023-01-31%20%20", "%092023-01-31%0A"])
+def test_an_issue_named_with_spaces_around_its_date_is_sent_to_its_one_address(client, pasted):
+    # A date pasted with them: 400, "is not a date", where the crawl and `archive` take it.
+    response = client.get(f"/issue/gongyishibao/{pasted}?text=original")
+    assert (response.status, response.headers["location"]) == (301, ISSUE + "?text=original")
+
+
+def test_a_canned_query_takes_its_date_with_spaces_around_it_as_the_date(client):
+    # Refused 400 as no date; passed, the query compared ' 2023-01-31 ' and answered no row.
+    pages = canned(client, "issue_pages", paper="gongyishibao", date="2023-01-31")
+    assert pages and canned(client, "issue_pages", paper="gongyishibao", date=" 2023-01-31\t") == pages
+    refused = client.get("/archive/issue_pages.json?" + urlencode({"paper": "gongyishibao", "date": " 2023-02-30 "}))
+    assert refused.status == 400 and "Issue date ' 2023-02-30 ' is no day of the calendar." in refused.text
+
+
 def test_issue_page_links_previous_and_next_archived_issue(client, sample_archive, tmp_path):
     # The issue's neighbours added to a copy: the page links the nearest ones.
     copy = copy_with_issues(sample_archive, tmp_path, "2023-01-10", "2023-01-17", "2023-02-07")

@@ -639,6 +639,31 @@ def test_bad_url_and_unsupported_database():
     assert str(exc.value).startswith("invalid archive URL 'not a url' (given by -s ARCHIVE_URL): expected a SQLAlchemy URL")
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql://u:pw@db-host/archive", "postgres://u:pw@db-host/archive", "postgres+psycopg://u:pw@db-host/archive",
+    "postgresql+psycopg://u:pw@db-host/archive",
+])
+def test_a_postgresql_url_with_no_driver_or_postgres_for_postgresql_is_made_psycopg_s(url):
+    # libpq's and Heroku's forms, as users paste them: SQLAlchemy took the first for psycopg2,
+    # and knows no "postgres" since 1.4.
+    engine = make_engine(url)
+    try:
+        assert engine.url.drivername == "postgresql+psycopg"
+        assert (engine.url.username, engine.url.password, engine.url.host) == ("u", "pw", "db-host")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("scheme", ["postgresql+psycopg2", "postgresql+asyncpg", "postgresql+pg8000", "postgres+psycopg2"])
+def test_a_postgresql_url_naming_another_driver_is_refused_naming_psycopg_s_without_the_password(scheme):
+    with pytest.raises(ArchiveError) as exc:
+        make_engine(f"{scheme}://u:s3cret@db-host/archive", origin="-s ARCHIVE_URL")
+    driver = scheme.partition("+")[2]
+    assert str(exc.value) == (f"archive URL {scheme}://u:***@db-host/archive (given by -s ARCHIVE_URL) names the driver "
+                              f"{driver}: this project's driver is psycopg: write the URL postgresql+psycopg://… "
+                              "(or postgresql://…)")
+
+
 def test_page_pdf_text_and_raw_pdf_are_stored(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([page()], [])

@@ -386,9 +386,9 @@ class Command(ScrapyCrawl):
             return f"unknown CRAWL_MODE {mode!r} (known: {', '.join(CRAWL_MODES)})"
         if mode == "local":
             return None
-        from storage.db import archive_url
+        from storage.db import POSTGRESQL_SCHEMES, archive_url
 
-        if not archive_url(self.settings.get("ARCHIVE_URL")).startswith("postgresql"):
+        if archive_url(self.settings.get("ARCHIVE_URL")).partition("://")[0].partition("+")[0] not in POSTGRESQL_SCHEMES:
             return "CRAWL_MODE=distributed needs a PostgreSQL archive (ARCHIVE_URL=postgresql+psycopg://...)"
         try:
             from scrapy_redis.connection import get_redis_from_settings

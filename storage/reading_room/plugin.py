@@ -211,15 +211,16 @@ def parse_date(value: str, what: str) -> date:
 YEARS_WRITTEN = "years are written YYYY, e.g. 2023"
 
 
-def parse_year(value: str, what: str) -> int:
-    """``value`` as a year, refused as :func:`parse_date` refuses a date: one of another length
-    (20233, 2023-01) was compared with the issues' dates as text, and answered no row, or some."""
+def parse_year(value: str, what: str) -> str:
+    """``value``, if it is a year (its four digits, which the canned query compares as text),
+    refused as :func:`parse_date` refuses a date: one of another length (20233, 2023-01) was
+    compared with the issues' dates as text, and answered no row, or some."""
     named = f"{what[:1].upper()}{what[1:]} {echoed(value)!r}"
     if not re.fullmatch(r"[0-9]{4}", value):
         raise BadRequest(f"{named} is not a year: {YEARS_WRITTEN}.")
     if int(value) < MINYEAR:
         raise BadRequest(f"{named} is no year of the calendar.")
-    return int(value)
+    return value
 
 
 def parse_count(value: str, what: str) -> str:
@@ -351,15 +352,17 @@ class ReadingRoom:
         try:
             issue_date = parse_date(named, "issue date").isoformat()
         except BadRequest as refused:
-            # 20230131 or 2023-W05-2 name the day too (ISO 8601), and a link may carry them: an
-            # issue is cited by one address, to which such a link is sent on. The address alone
-            # takes them; the search's dates and a canned query's are written YYYY-MM-DD.
+            # 20230131 or 2023-W05-2 name the day too (ISO 8601), and a link may carry them. The
+            # address alone takes them; the search's dates and a canned query's are written YYYY-MM-DD.
             try:
-                day = date.fromisoformat(named)
+                issue_date = date.fromisoformat(named).isoformat()
             except ValueError:
                 raise refused from None
+        if issue_date != named:
+            # An issue is cited by one address, to which such a link, or a date pasted with
+            # spaces around it, is sent on.
             view = f"?{request.query_string}" if request.query_string else ""  # ?text=original
-            return Response.redirect(issue_path(self.datasette, paper, day.isoformat()) + view, status=301)
+            return Response.redirect(issue_path(self.datasette, paper, issue_date) + view, status=301)
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
@@ -733,7 +736,8 @@ def parse_text(value: str, what: str) -> str:
     return value
 
 
-# A canned query's parameters of each kind its metadata names (name: what it is), and how each is read.
+# A canned query's parameters of each kind its metadata names (name: what it is), and how each is
+# read: into what the query is given (str() of it), or refused.
 CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count, "texts": parse_text}
 
 
@@ -747,10 +751,17 @@ def checked_query(database: str, query: str, checked: dict):
     from datasette.views.table import TableView
 
     async def answer(datasette, request, send):
+        read = {}
         for parse, parameters in checked.items():
             for name, what in parameters.items():
-                if value := request.args.get(name):
-                    parse(value, what)
+                if (value := request.args.get(name)) and (as_read := str(parse(value, what))) != value:
+                    read[name] = as_read
+        if read:
+            # The query is given each value as read (a date without the spaces pasted around
+            # it): given as sent, it compared ' 2023-01-31' with the issues' dates, and found none.
+            asked = urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
+            request.scope["query_string"] = urllib.parse.urlencode(
+                [(name, read.pop(name, value)) for name, value in asked]).encode("latin-1")
         request.url_vars.update(database=database, table=query)
         return await TableView.as_view(datasette)(request, send)
 

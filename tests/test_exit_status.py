@@ -22,7 +22,7 @@ from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, run_crawl,
-                            start_crawl, without_write_permission)
+                            sql_rows, start_crawl, stored_article_urls, without_write_permission)
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -483,6 +483,58 @@ def test_a_second_signal_forces_the_stop_and_the_run_is_recorded_interrupted(tmp
     assert out.read_text(encoding="utf-8") == f"error: {line}\n"
     (run,) = crawl_runs(sqlite_url)
     assert (run.status, run.message) == ("shutdown", line) and run.finished_at is not None
+
+
+def _signalled_while_the_last_batch_is_written(tmp_path: Path, url: str, signals: list[int]) -> int:
+    """A crawl of the sample issue whose one batch (every item: ARCHIVE_BATCH_SIZE holds them
+    all) is written as the spider closes and takes 3 s to commit, sent ``signals`` a few tenths
+    of a second apart once that write has begun: its exit status."""
+    from crawler.settings import ITEM_PIPELINES
+
+    marker = tmp_path / "writing"
+    settings = FAST | _to_file(tmp_path) | {
+        "ARCHIVE_BATCH_SIZE": "1000", "SLOW_WRITE_SECONDS": "3", "SLOW_WRITE_MARKER": str(marker),
+        "ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.SlowBatchWrites": 50}),
+    }
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        crawl = start_crawl("date=2023-01-31", _base(server), archive=url, settings=settings, log=tmp_path / "stderr.txt")
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert crawl.poll() is None, (tmp_path / "crawl.log").read_text(encoding="utf-8")[-3000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for signum in signals:
+            time.sleep(0.3)
+            crawl.send_signal(signum)
+        return crawl.wait(60)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_finished_run_writes_its_last_batch_lets_it_close(tmp_path, archive_url, signum):
+    """Ctrl-C or SIGTERM after the last page came, while the closing run wrote its last batch:
+    Scrapy's graceful stop found the crawl no longer running and stopped the reactor at once,
+    in the middle of the close. The batch was written, but the run's row stayed 'running' for
+    good (taken for a killed run) and no summary was logged."""
+    assert _signalled_while_the_last_batch_is_written(tmp_path, archive_url, [signum]) == 0
+    (run,) = crawl_runs(archive_url)
+    assert (run.status, run.message, run.pages_new, run.articles_new) == ("finished", "", 16, 20)
+    assert run.finished_at is not None
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert "summary: gongyishibao 2023-01-31 (finished): issues 1/1 (0 already complete), pages 16/16, articles 20/20" in log
+    assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_second_signal_while_a_batch_is_written_leaves_the_run_counting_it(tmp_path, archive_url, signum, status):
+    """The forced stop closed the run's row while the writer thread still wrote the batch, which
+    then committed (the process waits for that thread as it exits) without adding its counts to
+    a row no longer running: the row said 0 pages, 0 articles new of a run that stored them."""
+    assert _signalled_while_the_last_batch_is_written(tmp_path, archive_url, [signum, signum]) == status
+    (run,) = crawl_runs(archive_url)
+    (pages,), = sql_rows(archive_url, "SELECT COUNT(*) FROM pages")
+    articles = len(stored_article_urls(archive_url))
+    assert (run.status, run.pages_new, run.articles_new) == ("shutdown", pages, articles)
+    assert run.message == f"interrupted by {signal.Signals(signum).name}: the run stopped before it was done; run it again"
 
 
 def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):

@@ -194,6 +194,27 @@ def interrupted_before_the_crawl(interruption: KeyboardInterrupt) -> None:
     sys.exit(EXIT_SIGNAL_BASE + signum)
 
 
+def spider_closing(crawler) -> bool:
+    """Whether the crawler's engine has begun closing the spider (Scrapy has no signal for it)."""
+    slot = getattr(getattr(crawler, "engine", None), "_slot", None)
+    return getattr(slot, "closing", None) is not None
+
+
+def close_after_forced_stop(crawler) -> None:
+    """Close the run's crawl_runs row after a forced stop, once the batch the store pipeline's
+    writer thread is writing has committed: that batch adds its counts to the row only while
+    the row is open, and the process waits for the thread as it exits all the same."""
+    from pipelines.store import StorePipeline
+
+    itemproc = getattr(getattr(crawler.engine, "scraper", None), "itemproc", None)
+    for pipeline in getattr(itemproc, "middlewares", ()):
+        if isinstance(pipeline, StorePipeline):
+            pipeline.executor.shutdown(wait=True)
+    for extension in crawler.extensions.middlewares:
+        if isinstance(extension, CrawlRunRecorder):
+            extension.close_after_forced_stop()
+
+
 def take_sigterm_before_the_crawl() -> None:
     """Until Scrapy installs its handlers, a SIGTERM (systemctl stop while the archive server is
     slow to answer) ends the run as a Ctrl-C does, with the interruption line and status 143:
@@ -232,10 +253,9 @@ class Command(ScrapyCrawl):
                 print(f"error: Scrapy could not start the crawl: its traceback is in {crawler.settings.get('LOG_FILE')}",
                       file=sys.stderr)
             return
-        if len(signals_received) > 1:  # a forced stop: the spider was not closed
-            for extension in crawler.extensions.middlewares:
-                if isinstance(extension, CrawlRunRecorder):
-                    extension.close_after_forced_stop()
+        forced = len(signals_received) > 1  # the spider was not closed
+        if forced:
+            close_after_forced_stop(crawler)
         errors = list(crawler.stats.get_value(ALARM_MESSAGES, []))
         alarmed = bool(errors)
         # The run is not in crawl_runs: no change to the exit status, the crawl itself went on.
@@ -248,9 +268,11 @@ class Command(ScrapyCrawl):
         stopped = crawler.stats.get_value(WORKER_STOPPED) or crawler.stats.get_value(ARCHIVE_REFUSED)
         if stopped:
             errors.append(stopped)
-        signum = signals_received[0] if signals_received else None
-        if signum is None and crawler.stats.get_value("finish_reason") == "shutdown":
-            signum = signal.SIGINT  # stopped by a signal that went unnoted: the run did not finish all the same
+        signum = None
+        # A signal that came as the run closed, done, let it close (stop_unless_closing): not
+        # interrupted. One that went unnoted, yet stopped the run, is taken for Ctrl-C.
+        if forced or crawler.stats.get_value("finish_reason") == "shutdown":
+            signum = signals_received[0] if signals_received else signal.SIGINT
         if signum is not None:
             self.exitcode = EXIT_SIGNAL_BASE + signum
             errors.append(interrupted_message(signum))
@@ -293,6 +315,20 @@ class Command(ScrapyCrawl):
                 handler(signum, frame)
 
             setattr(process, name, noting)
+        # Scrapy's graceful stop asks the crawler to stop and then stops the reactor. Asked as the
+        # spider closes (its last batch being written, its crawl_runs row not yet closed), the
+        # crawler has nothing to stop: the reactor stopped in the middle of the close, which the
+        # run's own end completes. A second signal still forces the stop.
+        graceful_stop = getattr(process, "_graceful_stop_reactor", None)
+        if graceful_stop is not None:
+            def stop_unless_closing():
+                if spider_closing(crawler):
+                    logger.info("the run was closing when the signal came: it writes its last batch and closes its "
+                                "crawl_runs row first (send the signal again to stop at once)")
+                    return None
+                return graceful_stop()
+
+            process._graceful_stop_reactor = stop_unless_closing
         return received
 
     def process_options(self, args, opts):

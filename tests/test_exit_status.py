@@ -21,7 +21,7 @@ from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, run_crawl,
+from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, crawl_site, run_crawl,
                             sql_rows, start_crawl, stored_article_urls, without_write_permission)
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
@@ -190,6 +190,13 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("AUTOTHROTTLE_TARGET_CONCURRENCY", "0", "setting AUTOTHROTTLE_TARGET_CONCURRENCY='0' is not more than 0"),
         ("RETRY_HTTP_CODES", "500,50x", "setting RETRY_HTTP_CODES='500,50x' is not a list of HTTP statuses (500,502,503)"),
         ("LOG_LEVEL", "info", "setting LOG_LEVEL='info' is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"),
+        # A misspelt name: Scrapy takes any, and the run went on with the default, exit status 0.
+        ("ARCHIVE_BATCH_SIZ", "10", "unknown setting ARCHIVE_BATCH_SIZ (given by -s): did you mean ARCHIVE_BATCH_SIZE?"),
+        ("ARCHIVE_BATCH", "10", "unknown setting ARCHIVE_BATCH (given by -s): did you mean ARCHIVE_BATCH_SIZE?"),
+        ("DOWNLAOD_DELAY", "2", "unknown setting DOWNLAOD_DELAY (given by -s): did you mean DOWNLOAD_DELAY?"),
+        ("ARCHIVE_FOO", "1", "unknown setting ARCHIVE_FOO (given by -s): the project's settings are those of crawler/settings.py"),
+        ("ARCHIVE_PAPERS", "/srv/papers",
+         "ARCHIVE_PAPERS is an environment variable, not a setting: ARCHIVE_PAPERS=FOLDER scrapy crawl issues …"),
     ],
 )
 def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, message):
@@ -198,6 +205,12 @@ def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, messa
     done = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9{PREFIX}", archive=sqlite_url, settings={name: value})
     assert (done.returncode, done.stderr) == (2, f"error: {message}\n")
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+def test_a_setting_near_no_known_name_is_left_to_the_component_that_reads_it(sqlite_url):
+    # scrapy-redis's, an add-on's, a test's fault pipeline's: Scrapy passes them on, and so does the check.
+    done = crawl_site(sqlite_url, settings={"REDIS_PARAMS": "{}", "SCHEDULER_PERSIST": "True", "T2S_CORRECTIONS": ""}).done
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def test_an_archive_url_whose_port_is_no_number_is_one_line_hiding_its_password(capsys):

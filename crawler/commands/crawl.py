@@ -117,6 +117,43 @@ def check_settings(settings) -> str | None:
     return None
 
 
+PROJECT_PREFIX = "ARCHIVE_"  # the project's own settings' names
+
+
+def check_setting_names(settings) -> str | None:
+    """A setting given by ``-s NAME=VALUE`` that nothing reads, its name a known one's misspelt:
+    Scrapy takes any name, and the run went on with the default (a batch of 400 for
+    ``ARCHIVE_BATCH_SIZ=10``). A name of the project's own (PROJECT_PREFIX) that it does not know
+    is refused too; one near none is left to the components that read it (scrapy-redis's)."""
+    import difflib
+
+    from scrapy.settings import SETTINGS_PRIORITIES, default_settings
+
+    from crawler import settings as project_settings
+    from crawler.papers import PROFILES_ENV
+    from pipelines.script import CORRECTIONS_ENV
+
+    known = {name for module in (default_settings, project_settings) for name in dir(module) if name.isupper()}
+    known.add(CORRECTIONS_ENV)  # a setting as well as an environment variable (pipelines/script.py)
+    for name in settings.attributes:
+        if name in known or (settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
+            continue
+        if name == PROFILES_ENV:
+            return f"{name} is an environment variable, not a setting: {name}=FOLDER scrapy crawl issues …"
+        ours = name.startswith(PROJECT_PREFIX)
+        if ours:  # told apart by what follows the prefix they share
+            words = {known_name.removeprefix(PROJECT_PREFIX): known_name for known_name in known
+                     if known_name.startswith(PROJECT_PREFIX)}
+            near = [words[word] for word in difflib.get_close_matches(name.removeprefix(PROJECT_PREFIX), words, 1, 0.6)]
+        else:
+            near = difflib.get_close_matches(name, known, 1, 0.85)
+        if near:
+            return f"unknown setting {name} (given by -s): did you mean {near[0]}?"
+        if ours:
+            return f"unknown setting {name} (given by -s): the project's settings are those of crawler/settings.py"
+    return None
+
+
 def check_log_file(settings) -> str | None:
     """LOG_FILE, when the log goes there, as one line if it cannot be written: Scrapy opens it
     after this check, and a missing folder (the cron line's /var/log/charity-press/ not made
@@ -367,7 +404,7 @@ class Command(ScrapyCrawl):
             check_corrections(self.settings.get("T2S_CORRECTIONS"))
         except CorrectionsError as exc:
             return str(exc)
-        if message := check_settings(self.settings):
+        if message := check_setting_names(self.settings) or check_settings(self.settings):
             return message
         if message := check_log_file(self.settings):
             return message

@@ -231,9 +231,17 @@ def interrupted_before_the_crawl(interruption: KeyboardInterrupt) -> None:
     sys.exit(EXIT_SIGNAL_BASE + signum)
 
 
+def crawl_engine(crawler):
+    """The crawler's engine, or None before Scrapy made it (reading it then raises)."""
+    try:
+        return crawler.engine
+    except (AttributeError, RuntimeError):
+        return None
+
+
 def spider_closing(crawler) -> bool:
     """Whether the crawler's engine has begun closing the spider (Scrapy has no signal for it)."""
-    slot = getattr(getattr(crawler, "engine", None), "_slot", None)
+    slot = getattr(crawl_engine(crawler), "_slot", None)
     return getattr(slot, "closing", None) is not None
 
 
@@ -243,7 +251,7 @@ def close_after_forced_stop(crawler) -> None:
     the row is open, and the process waits for the thread as it exits all the same."""
     from pipelines.store import StorePipeline
 
-    itemproc = getattr(getattr(crawler.engine, "scraper", None), "itemproc", None)
+    itemproc = getattr(getattr(crawl_engine(crawler), "scraper", None), "itemproc", None)
     for pipeline in getattr(itemproc, "middlewares", ()):
         if isinstance(pipeline, StorePipeline):
             pipeline.executor.shutdown(wait=True)

@@ -151,3 +151,33 @@ class RaisingOnAbsentPipeline:
         if isinstance(item, AbsentIssueItem):
             raise ValueError(f"a defect processing {item.url}")
         return item
+
+
+class SlowBatchWrites:
+    """An item pipeline that makes each batch the store pipeline writes take
+    ``SLOW_WRITE_SECONDS`` before it commits, as a large batch or a slow database does, and
+    creates the file ``SLOW_WRITE_MARKER`` as the first such write begins: a test signals the
+    crawl while a batch is being written."""
+
+    def __init__(self, seconds: float, marker: str) -> None:
+        if seconds and marker:
+            import time
+            from pathlib import Path
+
+            import storage.db
+
+            store_batch = storage.db.Archive.store_batch
+
+            def slow_store_batch(archive, *args, **kwargs):
+                Path(marker).touch()
+                time.sleep(seconds)
+                return store_batch(archive, *args, **kwargs)
+
+            storage.db.Archive.store_batch = slow_store_batch
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getfloat("SLOW_WRITE_SECONDS", 0), crawler.settings.get("SLOW_WRITE_MARKER", ""))
+
+    def process_item(self, item):
+        return item

@@ -21,8 +21,8 @@ from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, run_crawl,
-                            start_crawl, without_write_permission)
+from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, crawl_site, run_crawl,
+                            sql_rows, start_crawl, stored_article_urls, without_write_permission)
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -190,6 +190,13 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
         ("AUTOTHROTTLE_TARGET_CONCURRENCY", "0", "setting AUTOTHROTTLE_TARGET_CONCURRENCY='0' is not more than 0"),
         ("RETRY_HTTP_CODES", "500,50x", "setting RETRY_HTTP_CODES='500,50x' is not a list of HTTP statuses (500,502,503)"),
         ("LOG_LEVEL", "info", "setting LOG_LEVEL='info' is not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL, in capitals)"),
+        # A misspelt name: Scrapy takes any, and the run went on with the default, exit status 0.
+        ("ARCHIVE_BATCH_SIZ", "10", "unknown setting ARCHIVE_BATCH_SIZ (given by -s): did you mean ARCHIVE_BATCH_SIZE?"),
+        ("ARCHIVE_BATCH", "10", "unknown setting ARCHIVE_BATCH (given by -s): did you mean ARCHIVE_BATCH_SIZE?"),
+        ("DOWNLAOD_DELAY", "2", "unknown setting DOWNLAOD_DELAY (given by -s): did you mean DOWNLOAD_DELAY?"),
+        ("ARCHIVE_FOO", "1", "unknown setting ARCHIVE_FOO (given by -s): the project's settings are those of crawler/settings.py"),
+        ("ARCHIVE_PAPERS", "/srv/papers",
+         "ARCHIVE_PAPERS is an environment variable, not a setting: ARCHIVE_PAPERS=FOLDER scrapy crawl issues …"),
     ],
 )
 def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, message):
@@ -198,6 +205,12 @@ def test_a_bad_setting_ends_the_run_with_one_line(sqlite_url, name, value, messa
     done = run_crawl("date=2023-01-31", f"base_url=http://127.0.0.1:9{PREFIX}", archive=sqlite_url, settings={name: value})
     assert (done.returncode, done.stderr) == (2, f"error: {message}\n")
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+def test_a_setting_near_no_known_name_is_left_to_the_component_that_reads_it(sqlite_url):
+    # scrapy-redis's, an add-on's, a test's fault pipeline's: Scrapy passes them on, and so does the check.
+    done = crawl_site(sqlite_url, settings={"REDIS_PARAMS": "{}", "SCHEDULER_PERSIST": "True", "T2S_CORRECTIONS": ""}).done
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def test_an_archive_url_whose_port_is_no_number_is_one_line_hiding_its_password(capsys):
@@ -483,6 +496,58 @@ def test_a_second_signal_forces_the_stop_and_the_run_is_recorded_interrupted(tmp
     assert out.read_text(encoding="utf-8") == f"error: {line}\n"
     (run,) = crawl_runs(sqlite_url)
     assert (run.status, run.message) == ("shutdown", line) and run.finished_at is not None
+
+
+def _signalled_while_the_last_batch_is_written(tmp_path: Path, url: str, signals: list[int]) -> int:
+    """A crawl of the sample issue whose one batch (every item: ARCHIVE_BATCH_SIZE holds them
+    all) is written as the spider closes and takes 3 s to commit, sent ``signals`` a few tenths
+    of a second apart once that write has begun: its exit status."""
+    from crawler.settings import ITEM_PIPELINES
+
+    marker = tmp_path / "writing"
+    settings = FAST | _to_file(tmp_path) | {
+        "ARCHIVE_BATCH_SIZE": "1000", "SLOW_WRITE_SECONDS": "3", "SLOW_WRITE_MARKER": str(marker),
+        "ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.SlowBatchWrites": 50}),
+    }
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        crawl = start_crawl("date=2023-01-31", _base(server), archive=url, settings=settings, log=tmp_path / "stderr.txt")
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert crawl.poll() is None, (tmp_path / "crawl.log").read_text(encoding="utf-8")[-3000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for signum in signals:
+            time.sleep(0.3)
+            crawl.send_signal(signum)
+        return crawl.wait(60)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_finished_run_writes_its_last_batch_lets_it_close(tmp_path, archive_url, signum):
+    """Ctrl-C or SIGTERM after the last page came, while the closing run wrote its last batch:
+    Scrapy's graceful stop found the crawl no longer running and stopped the reactor at once,
+    in the middle of the close. The batch was written, but the run's row stayed 'running' for
+    good (taken for a killed run) and no summary was logged."""
+    assert _signalled_while_the_last_batch_is_written(tmp_path, archive_url, [signum]) == 0
+    (run,) = crawl_runs(archive_url)
+    assert (run.status, run.message, run.pages_new, run.articles_new) == ("finished", "", 16, 20)
+    assert run.finished_at is not None
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert "summary: gongyishibao 2023-01-31 (finished): issues 1/1 (0 already complete), pages 16/16, articles 20/20" in log
+    assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_second_signal_while_a_batch_is_written_leaves_the_run_counting_it(tmp_path, archive_url, signum, status):
+    """The forced stop closed the run's row while the writer thread still wrote the batch, which
+    then committed (the process waits for that thread as it exits) without adding its counts to
+    a row no longer running: the row said 0 pages, 0 articles new of a run that stored them."""
+    assert _signalled_while_the_last_batch_is_written(tmp_path, archive_url, [signum, signum]) == status
+    (run,) = crawl_runs(archive_url)
+    (pages,), = sql_rows(archive_url, "SELECT COUNT(*) FROM pages")
+    articles = len(stored_article_urls(archive_url))
+    assert (run.status, run.pages_new, run.articles_new) == ("shutdown", pages, articles)
+    assert run.message == f"interrupted by {signal.Signals(signum).name}: the run stopped before it was done; run it again"
 
 
 def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):

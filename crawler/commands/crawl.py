@@ -117,6 +117,43 @@ def check_settings(settings) -> str | None:
     return None
 
 
+PROJECT_PREFIX = "ARCHIVE_"  # the project's own settings' names
+
+
+def check_setting_names(settings) -> str | None:
+    """A setting given by ``-s NAME=VALUE`` that nothing reads, its name a known one's misspelt:
+    Scrapy takes any name, and the run went on with the default (a batch of 400 for
+    ``ARCHIVE_BATCH_SIZ=10``). A name of the project's own (PROJECT_PREFIX) that it does not know
+    is refused too; one near none is left to the components that read it (scrapy-redis's)."""
+    import difflib
+
+    from scrapy.settings import SETTINGS_PRIORITIES, default_settings
+
+    from crawler import settings as project_settings
+    from crawler.papers import PROFILES_ENV
+    from pipelines.script import CORRECTIONS_ENV
+
+    known = {name for module in (default_settings, project_settings) for name in dir(module) if name.isupper()}
+    known.add(CORRECTIONS_ENV)  # a setting as well as an environment variable (pipelines/script.py)
+    for name in settings.attributes:
+        if name in known or (settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
+            continue
+        if name == PROFILES_ENV:
+            return f"{name} is an environment variable, not a setting: {name}=FOLDER scrapy crawl issues …"
+        ours = name.startswith(PROJECT_PREFIX)
+        if ours:  # told apart by what follows the prefix they share
+            words = {known_name.removeprefix(PROJECT_PREFIX): known_name for known_name in known
+                     if known_name.startswith(PROJECT_PREFIX)}
+            near = [words[word] for word in difflib.get_close_matches(name.removeprefix(PROJECT_PREFIX), words, 1, 0.6)]
+        else:
+            near = difflib.get_close_matches(name, known, 1, 0.85)
+        if near:
+            return f"unknown setting {name} (given by -s): did you mean {near[0]}?"
+        if ours:
+            return f"unknown setting {name} (given by -s): the project's settings are those of crawler/settings.py"
+    return None
+
+
 def check_log_file(settings) -> str | None:
     """LOG_FILE, when the log goes there, as one line if it cannot be written: Scrapy opens it
     after this check, and a missing folder (the cron line's /var/log/charity-press/ not made
@@ -194,6 +231,35 @@ def interrupted_before_the_crawl(interruption: KeyboardInterrupt) -> None:
     sys.exit(EXIT_SIGNAL_BASE + signum)
 
 
+def crawl_engine(crawler):
+    """The crawler's engine, or None before Scrapy made it (reading it then raises)."""
+    try:
+        return crawler.engine
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def spider_closing(crawler) -> bool:
+    """Whether the crawler's engine has begun closing the spider (Scrapy has no signal for it)."""
+    slot = getattr(crawl_engine(crawler), "_slot", None)
+    return getattr(slot, "closing", None) is not None
+
+
+def close_after_forced_stop(crawler) -> None:
+    """Close the run's crawl_runs row after a forced stop, once the batch the store pipeline's
+    writer thread is writing has committed: that batch adds its counts to the row only while
+    the row is open, and the process waits for the thread as it exits all the same."""
+    from pipelines.store import StorePipeline
+
+    itemproc = getattr(getattr(crawl_engine(crawler), "scraper", None), "itemproc", None)
+    for pipeline in getattr(itemproc, "middlewares", ()):
+        if isinstance(pipeline, StorePipeline):
+            pipeline.executor.shutdown(wait=True)
+    for extension in crawler.extensions.middlewares:
+        if isinstance(extension, CrawlRunRecorder):
+            extension.close_after_forced_stop()
+
+
 def take_sigterm_before_the_crawl() -> None:
     """Until Scrapy installs its handlers, a SIGTERM (systemctl stop while the archive server is
     slow to answer) ends the run as a Ctrl-C does, with the interruption line and status 143:
@@ -232,10 +298,9 @@ class Command(ScrapyCrawl):
                 print(f"error: Scrapy could not start the crawl: its traceback is in {crawler.settings.get('LOG_FILE')}",
                       file=sys.stderr)
             return
-        if len(signals_received) > 1:  # a forced stop: the spider was not closed
-            for extension in crawler.extensions.middlewares:
-                if isinstance(extension, CrawlRunRecorder):
-                    extension.close_after_forced_stop()
+        forced = len(signals_received) > 1  # the spider was not closed
+        if forced:
+            close_after_forced_stop(crawler)
         errors = list(crawler.stats.get_value(ALARM_MESSAGES, []))
         alarmed = bool(errors)
         # The run is not in crawl_runs: no change to the exit status, the crawl itself went on.
@@ -248,9 +313,11 @@ class Command(ScrapyCrawl):
         stopped = crawler.stats.get_value(WORKER_STOPPED) or crawler.stats.get_value(ARCHIVE_REFUSED)
         if stopped:
             errors.append(stopped)
-        signum = signals_received[0] if signals_received else None
-        if signum is None and crawler.stats.get_value("finish_reason") == "shutdown":
-            signum = signal.SIGINT  # stopped by a signal that went unnoted: the run did not finish all the same
+        signum = None
+        # A signal that came as the run closed, done, let it close (stop_unless_closing): not
+        # interrupted. One that went unnoted, yet stopped the run, is taken for Ctrl-C.
+        if forced or crawler.stats.get_value("finish_reason") == "shutdown":
+            signum = signals_received[0] if signals_received else signal.SIGINT
         if signum is not None:
             self.exitcode = EXIT_SIGNAL_BASE + signum
             errors.append(interrupted_message(signum))
@@ -293,6 +360,20 @@ class Command(ScrapyCrawl):
                 handler(signum, frame)
 
             setattr(process, name, noting)
+        # Scrapy's graceful stop asks the crawler to stop and then stops the reactor. Asked as the
+        # spider closes (its last batch being written, its crawl_runs row not yet closed), the
+        # crawler has nothing to stop: the reactor stopped in the middle of the close, which the
+        # run's own end completes. A second signal still forces the stop.
+        graceful_stop = getattr(process, "_graceful_stop_reactor", None)
+        if graceful_stop is not None:
+            def stop_unless_closing():
+                if spider_closing(crawler):
+                    logger.info("the run was closing when the signal came: it writes its last batch and closes its "
+                                "crawl_runs row first (send the signal again to stop at once)")
+                    return None
+                return graceful_stop()
+
+            process._graceful_stop_reactor = stop_unless_closing
         return received
 
     def process_options(self, args, opts):
@@ -331,7 +412,7 @@ class Command(ScrapyCrawl):
             check_corrections(self.settings.get("T2S_CORRECTIONS"))
         except CorrectionsError as exc:
             return str(exc)
-        if message := check_settings(self.settings):
+        if message := check_setting_names(self.settings) or check_settings(self.settings):
             return message
         if message := check_log_file(self.settings):
             return message

@@ -89,6 +89,9 @@ def _given(origin: str | None) -> str:
 # sqlalchemy.engine.url._parse_url); of a URL SQLAlchemy cannot read, wherever it is.
 _PASSWORD = re.compile(r"^([\w+]+://[^:/]*:)[^@]*@")
 _ANY_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+# Of one whose scheme lost a slash or its colon in the pasting (postgresql+psycopg//user:pw@…):
+# a user's name and what follows it up to the host's @.
+_LOOSE_PASSWORD = re.compile(r"([^:/@\s]+:)[^/@\s]*@")
 
 
 def database_words(error: BaseException) -> str:
@@ -106,7 +109,8 @@ def safe_url(url: str) -> str:
     try:
         make_url(url)
     except (ArgumentError, ValueError):
-        return _ANY_PASSWORD.sub(r"\1***@", url, count=1)
+        shown, hidden = _ANY_PASSWORD.subn(r"\1***@", url, count=1)
+        return shown if hidden else _LOOSE_PASSWORD.sub(r"\1***@", url, count=1)
     return _PASSWORD.sub(r"\1***@", url, count=1)
 
 
@@ -180,7 +184,7 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ArchiveError(f"invalid archive URL {url!r}{_given(origin)}: expected a SQLAlchemy URL such as "
+        raise ArchiveError(f"invalid archive URL {safe_url(url)!r}{_given(origin)}: expected a SQLAlchemy URL such as "
                            "sqlite:///archive.sqlite3 (a file in this directory) or sqlite:////srv/press/archive.sqlite3") from None
     except ValueError:  # SQLAlchemy reads the port as a number, and says no more than int() does
         raise ArchiveError(f"invalid archive URL {safe_url(url)!r}{_given(origin)}: its port is not a number") from None

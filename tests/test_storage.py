@@ -639,6 +639,20 @@ def test_bad_url_and_unsupported_database():
     assert str(exc.value).startswith("invalid archive URL 'not a url' (given by -s ARCHIVE_URL): expected a SQLAlchemy URL")
 
 
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql+psycopg//archivist:s3cret@db-host/archive", "postgresql+psycopg//archivist:***@db-host/archive"),
+    ("postgresql+psycopg:/archivist:s3cret@db-host/archive", "postgresql+psycopg:/archivist:***@db-host/archive"),
+])
+def test_a_url_sqlalchemy_cannot_read_is_named_without_its_password(url, shown):
+    """A scheme's slash or colon lost in the pasting: the message names the URL, not the password."""
+    from storage.reading_room.app import sqlite_archive_path
+
+    for refuse in (open_archive, sqlite_archive_path):
+        with pytest.raises(ArchiveError) as exc:
+            refuse(url, origin="--archive")
+        assert "s3cret" not in str(exc.value) and f"invalid archive URL {shown!r} (given by --archive)" in str(exc.value)
+
+
 @pytest.mark.parametrize("url", [
     "postgresql://u:pw@db-host/archive", "postgres://u:pw@db-host/archive", "postgres+psycopg://u:pw@db-host/archive",
     "postgresql+psycopg://u:pw@db-host/archive",

@@ -16,7 +16,7 @@ from datasette.plugins import pm
 from sqlalchemy.engine import make_url
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, sqlite_file, sqlite_uri
+from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, safe_url, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
 
 HERE = Path(__file__).parent
@@ -149,7 +149,7 @@ def sqlite_archive_path(url: str | None, origin: str | None = None) -> Path:
     try:
         parsed = make_url(url)
     except Exception:
-        raise ArchiveError(f"invalid archive URL {url!r}{given}") from None
+        raise ArchiveError(f"invalid archive URL {safe_url(url)!r}{given}") from None
     if parsed.get_backend_name() != "sqlite":
         raise ArchiveError(
             f"archive serve needs a SQLite archive, not {parsed.get_backend_name()}: "

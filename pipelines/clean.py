@@ -809,11 +809,12 @@ class CleanPipeline:
         item.body_sheet = None  # let go with the tree
         item.paragraphs = result.paragraphs
         item.removals.extend(result.removals)
-        if not item.source:
-            # Junk after the note (a link farm, one title a line) kept it out of the page
-            # object's last lines; the cleaned text ends with the article's own. A related
-            # list under an info line of a source and a date kept the page object from reading it.
-            item.source = closing_source(result.paragraphs) or _removed_info_source(result.removals)
+        # Junk after the note (a link farm, one title a line, a related list) kept it out of
+        # the page object's last lines, which may then have named an info line's 来源 instead:
+        # the cleaned text ends with the article's own, and the note it closes with wins. A
+        # related list under an info line of a source and a date kept the page object from
+        # reading that line.
+        item.source = closing_source(result.paragraphs) or item.source or _removed_info_source(result.removals)
         for name in ("pretitle", "title", "subtitle"):
             text, removals = clean_title(getattr(item, name))
             setattr(item, name, text)

@@ -1313,6 +1313,25 @@ def test_the_closing_source_note_is_still_recorded_under_a_cms_info_line():
     assert item.source == "来源：中国社会报"
 
 
+@pytest.mark.parametrize("related", [2, 4], ids=["two items", "four items"])
+def test_the_closing_source_note_over_an_info_line_and_a_related_list_is_the_source(related):
+    """A related list of titles under the info line is text to the page object: with three
+    lines or more of it the note was out of the lines the page object looks for one in, which
+    named the info line's 来源 instead."""
+    from crawler.templates import FounderArticle
+
+    info = "来源：某某日报　作者：张三　发布时间：2023-01-31"
+    titles = [f"某市召开第{n}次社会工作会议" for n in range(related)]
+    body = "".join(map(paragraph, [LEAD, "（据中国社会报）", info, "相关新闻"])) + "".join(
+        f'<p><a href="http://x/{n}.htm">{title}</a></p>' for n, title in enumerate(titles))
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    item = ArticleItem("x", "某某日报", "2023-01-31", "", 1, "", article.url, body_html=body, source=article.source,
+                       byline=article.byline)
+    CleanPipeline().process_item(item)
+    assert item.paragraphs == [LEAD, "（据中国社会报）"]
+    assert (item.source, item.byline) == ("据中国社会报", "张三")
+
+
 def test_a_line_of_meta_fields_that_is_no_info_line_costs_no_backtracking():
     import time
 

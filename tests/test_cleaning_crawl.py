@@ -485,6 +485,17 @@ INFO_INSIDE = "content_306525.htm"
 INFO_OVER_LONG_RELATED = "content_306526.htm"
 LONG_RELATED_LINES = [*RELATED_LINES, "湖南推進鄉鎮社工站建設 2023-01-10"]
 
+# A CMS info line of a source and a date laid out as a table row, its print and share widgets in
+# cells of their own, closing the text over a related list of titles without dates.
+INFO_ROW_OVER_RELATED = "content_306528.htm"
+INFO_ROW_OVER_RELATED_CELLS = ["來源：某某日報", "2023-01-31", "打印", "分享到"]
+UNDATED_RELATED_LINES = [line.split()[0] for line in LONG_RELATED_LINES]
+UNDATED_RELATED_WIDGET = f"<p>{UNDATED_RELATED_LINES[0]}</p><ul>" + "".join(
+    f'<li><a href="http://www.example.org/{n}.htm">{line}</a></li>' for n, line in enumerate(UNDATED_RELATED_LINES[1:])) + "</ul>"
+# The paper's closing source note, then a CMS info line that names another source, over such a list.
+NOTE_OVER_INFO = "content_306529.htm"
+CLOSING_NOTE = "（據中國社會報）"
+
 # A print button's script in <head> that writes a title block as the sample's, its tags in
 # mixed capitals.
 MIXED_CASE_PRINT_SCRIPT = "content_306527.htm"
@@ -505,6 +516,10 @@ def _new_article(name: str, html: str) -> str:
         return html[:first] + f"<P>{CLOSING_INFO}</P>" + html[first:]
     if name == INFO_OVER_LONG_RELATED:
         return html.replace(END, f"<P>{CLOSING_INFO}</P>\n{_related_widget(LONG_RELATED_LINES)}{END}")
+    if name == INFO_ROW_OVER_RELATED:
+        return html.replace(END, f"{_table_row(INFO_ROW_OVER_RELATED_CELLS)}\n{UNDATED_RELATED_WIDGET}{END}")
+    if name == NOTE_OVER_INFO:
+        return html.replace(END, f"<P>{CLOSING_NOTE}</P>\n<P>{CLOSING_INFO}</P>\n{UNDATED_RELATED_WIDGET}{END}")
     if name == MIXED_CASE_PRINT_SCRIPT:
         assert html.count("</HEAD>") == 1
         return html.replace("</HEAD>", PRINT_TITLE_BLOCK + "</HEAD>")
@@ -522,7 +537,7 @@ def with_new_articles(site):
     [node] = [path for path in issue.glob("node_*.htm") if f"{TEMPLATE}?div=-1" in path.read_text(encoding="utf-8")]
     listing = node.read_text(encoding="utf-8")
     for name in (SOURCE_INSIDE, INFO_OVER_WIDGETS, INFO_ROW_HOME, MIXED_CASE_SCRIPTED, INFO_INSIDE, INFO_OVER_LONG_RELATED,
-                 MIXED_CASE_PRINT_SCRIPT):
+                 MIXED_CASE_PRINT_SCRIPT, INFO_ROW_OVER_RELATED, NOTE_OVER_INFO):
         new_id = name[8:14]
         (issue / name).write_text(_new_article(name, template.replace(old_id, new_id)), encoding="utf-8")
         item = f'<li>&middot;<a href={name}?div=-1><div style="display:inline" id=mp{new_id}>{new_id}</div></a></li>'
@@ -578,6 +593,26 @@ def test_an_info_line_inside_the_text_or_over_a_long_related_list_is_the_stored_
     assert removals(new_articles, INFO_INSIDE) == [("boilerplate:meta", CLOSING_INFO)]
     assert removals(new_articles, INFO_OVER_LONG_RELATED) == [
         ("boilerplate:meta", CLOSING_INFO), *(("boilerplate:related", line) for line in LONG_RELATED_LINES)]
+
+
+def test_an_info_row_of_a_source_and_a_date_beside_widgets_over_a_related_list_is_the_stored_source(new_articles, bodies):
+    """The cleaner took the row out whole as the page's info line; the page object, reading the
+    related list under it as text, named no source from it, and the cleaning step read only a
+    line that is a source and a date, not such a row with its widget cells: the source was lost."""
+    query = "SELECT body, source FROM articles WHERE url LIKE :u"
+    assert sql_rows(new_articles, query, u=f"%/{INFO_ROW_OVER_RELATED}") == [(bodies[TEMPLATE], "来源：某某日报")]
+    assert removals(new_articles, INFO_ROW_OVER_RELATED) == [
+        ("boilerplate:meta", "｜".join(INFO_ROW_OVER_RELATED_CELLS)), *(("boilerplate:related", line) for line in UNDATED_RELATED_LINES)]
+
+
+def test_the_closing_note_over_an_info_line_and_a_related_list_is_the_stored_source(new_articles, bodies):
+    """The related list under the info line, text to the page object, kept the paper's note out
+    of the lines it looks for one in: the info line's 来源 was stored, the note the text closes with
+    in the archive was not. The info line still names the byline."""
+    query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
+    assert sql_rows(new_articles, query, u=f"%/{NOTE_OVER_INFO}") == [(bodies[TEMPLATE] + "\n（据中国社会报）", "据中国社会报", "张三")]
+    assert removals(new_articles, NOTE_OVER_INFO) == [
+        ("boilerplate:meta", CLOSING_INFO), *(("boilerplate:related", line) for line in UNDATED_RELATED_LINES)]
 
 
 def test_a_title_block_a_script_in_mixed_capitals_writes_is_not_stored(new_articles, unspammed):

@@ -34,6 +34,9 @@ BARE_PICTURES = (
 BARE_ALONE = '<P align=center><IMG src="../../../images/2023-01/31/02/res306504_02_attpic_brief.jpg" border=0></P>\n'
 SUBTITLE_ROW = '<tr valign=top><td align=center style="font-size:16px;line-height:26px"></td></tr>'
 PRETITLE_ROW = '<tr valign=top><td align=center height=22 style="font-size:14px"></td></tr>'
+# The site's own image, in the folder of the header's logo, set in every article's content region.
+SITE_IMAGE = '<P align=center><IMG src="../../../tplimg/wz_line.jpg" border=0></P>\n'
+REGION = "<!--<npm:article-content>-->"
 
 
 def _title(html: str) -> str:
@@ -41,6 +44,8 @@ def _title(html: str) -> str:
 
 
 def _alter(name: str, html: str) -> str:
+    if name.startswith("content_"):
+        html = html.replace(REGION, REGION + "\n" + SITE_IMAGE, 1)
     if name == SIDE_BY_SIDE:
         start = html.index(">", html.index("<table id=newspic")) + 1
         return html[:start] + TWO_PICTURES + html[html.index("</table>", start):]
@@ -106,6 +111,14 @@ def test_a_bare_picture_is_stored_and_its_caption_is_no_body_text(archive):
     # The paragraphs around the pictures are all there, in order: the picture alone took none.
     assert body[0].startswith("近日，湖北省民政厅召开") and body[1].startswith("赵显富要求") and body[-1] == "（据湖北省民政厅）"
     assert len(body) == 5
+
+
+def test_the_site_s_image_set_in_every_article_is_no_picture_of_any(archive):
+    stored = sql_rows(archive, "SELECT a.url, i.url FROM images i JOIN articles a ON a.id = i.article_id")
+    assert not [url for _, url in stored if "/tplimg/" in url]
+    # The pictures the paper printed are all there: the sample's two, and this module's three.
+    assert len({article for article, _ in stored}) == 3 and len(stored) == 5
+    assert all(re.search(r"/newdzb/images/2023-01/31/\d\d/res\d+_0\d_attpic_brief\.jpg$", url) for _, url in stored)
 
 
 def test_a_heading_that_repeats_the_title_is_stored_once(archive):

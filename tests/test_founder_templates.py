@@ -492,6 +492,30 @@ def test_text_a_kit_hides_in_a_caption_is_no_part_of_it(pictures, body, caption,
     assert parsed.paragraphs == ["正文。"]
 
 
+@pytest.mark.parametrize(("header", "stored"), [
+    # The header's logo is in the template's folder: the same folder's image in the text is the site's.
+    ('<IMG src="../../../tplimg/logo.gif">', ["../../../images/2023-01/31/07/res01_attpic_brief.jpg"]),
+    # No image in the header: nothing tells the site's image from a picture, and both stay.
+    ("", ["../../../tplimg/wz_line.jpg", "../../../images/2023-01/31/07/res01_attpic_brief.jpg"]),
+    # The header shows the page's picture, from the issue's dated folder, the pictures' own: it tells nothing.
+    ('<IMG src="../../../images/2023-01/31/07/GYSB2023013107_s.jpg">',
+     ["../../../tplimg/wz_line.jpg", "../../../images/2023-01/31/07/res01_attpic_brief.jpg"]),
+])
+def test_an_image_of_the_template_s_folder_in_the_text_is_the_site_s(header, stored):
+    """A site sets its own image (a strip, a banner) in every article's content region: it was
+    stored as a picture of each. The folder its header's images come from (tplimg/) is the
+    template's; the paper's pictures are in the issue's dated folders."""
+    parsed = FounderArticle(
+        f"<html><body><table><tr><td>{header}</td></tr></table><table class=wz><tr><td>標題</td></tr></table>"
+        '<div id=ozoom><P align=center><IMG src="../../../tplimg/wz_line.jpg"></P><P>　　正文。</P>'
+        '<P align=center><IMG src="../../../images/2023-01/31/07/res01_attpic_brief.jpg"></P><P>圖為活動現場。</P></div>'
+        "</body></html>", ISSUE + "content_1.htm")
+    assert [image.url for image in parsed.images] == [
+        "http://www.gongyishibao.com/newdzb/" + url.removeprefix("../../../") for url in stored]
+    assert parsed.images[-1].caption == "圖為活動現場。"
+    assert parsed.paragraphs == ["正文。"]
+
+
 def test_pictures_without_captions_keep_none_and_take_none_from_each_other():
     parsed = article_with(
         "<table id=newspic><tr><td><img src=p1.jpg></td></tr><tr><td><img src=p2.jpg></td></tr><tr><td>第二張。</td></tr></table>"

@@ -928,6 +928,11 @@ def _loose_pictures(body: etree._Element, rows: list, absolute, sheet: StyleShee
     return found
 
 
+_IMAGE_SOURCE = re.compile(r"""<(?i:img)\b[^>]*?\b(?i:src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+# A folder of a day's or a year's files (images/2023-01/31/07/, 2023/): the paper's, not the template's.
+_DATED_FOLDER = re.compile(r"\d{4}")
+
+
 def _no_picture(img: etree._Element, body: etree._Element, sheet: StyleSheet | None) -> bool:
     """A spacer or a tracking pixel (a side of 0 or 1), or an image a spam kit hid in the text
     (by any rule the cleaner reads, hiding.hidden): no picture the paper printed (the cleaner
@@ -1414,7 +1419,7 @@ class FounderArticle(_FounderFile):
             # article's pictures, not its text: left in, each caption was a paragraph of the
             # body too, after the source note. Read before they go (images reads these rows).
             rows = self._picture_rows
-            self._loose_pictures = _loose_pictures(body, rows, self._absolute, self._style_sheet)
+            self._loose_pictures = _loose_pictures(body, rows, self._absolute, self._style_sheet, skip=self._site_image)
             if self._loose_pictures:
                 # Where each picture stood, for images' order: the rows and pictures leave the tree.
                 self._order = {element: n for n, element in enumerate(tree.iter())}
@@ -1423,6 +1428,27 @@ class FounderArticle(_FounderFile):
                 _take_out(body, [element for picture in self._loose_pictures for element in picture.taken])
             _take_out(body, rows)
         return body
+
+    def _site_image(self, img: etree._Element) -> bool:
+        """Whether an image of the content region is the site's own (a strip or a banner the
+        template sets in every article), no picture of the article: its file is in a folder of
+        the template's images (_template_folders)."""
+        folders = self._template_folders
+        return bool(folders) and (url := self._absolute(img.get("src"))) is not None and _directory(url) in folders
+
+    @cached_property
+    def _template_folders(self) -> frozenset[str]:
+        """The folders the file's header (the part before the article's own, _own_part) takes its
+        images from (the logo, the page list's PDF icons: tplimg/), but a dated one (the
+        issue's images/2023-01/31/07/, where a page's picture and its articles' stand, or a
+        year's): the site's own images. Empty where the whole file is the article's part."""
+        folders = set()
+        for found in _IMAGE_SOURCE.finditer(self.html, 0, self._part_start):
+            if (url := self._absolute(found[1] or found[2] or found[3])) is not None:
+                folder = _directory(url)
+                if not _DATED_FOLDER.search(urlsplit(folder).path):
+                    folders.add(folder)
+        return frozenset(folders)
 
     @cached_property
     def _picture_rows(self) -> list:

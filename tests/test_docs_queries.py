@@ -56,20 +56,28 @@ def test_the_docs_have_queries_for_each_database():
     assert len(pairs) > 12 and all(set(variants) == {"sqlite", "postgresql"} for _, variants in pairs), pairs
 
 
-def test_the_schema_page_names_every_column_of_the_tables_it_describes(sqlite_url):
+def test_the_schema_page_names_every_column_of_the_tables_it_describes(sqlite_url, postgres_url):
+    """Each table of a section of its own, and each of the table of records kept beside the text
+    (`article_versions`, `removals`, `raw_documents`, `crawl_runs`), whose row named some of its
+    columns in words only (crawl_runs' "start/finish"), and not `article_id`."""
     from sqlalchemy import inspect
 
-    sections = re.findall(r"^### (\w+)\n(.*?)(?=^##)", SCHEMA.read_text(encoding="utf-8"), re.S | re.M)
-    archive = open_archive(sqlite_url)
-    try:
-        tables = set(inspect(archive.engine).get_table_names())
-        described = {name: set(re.findall(r"`(\w+)`", text)) for name, text in sections if name in tables}
-        assert {"papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "absent_issues"} <= set(described)
-        unnamed = {name: sorted({c["name"] for c in inspect(archive.engine).get_columns(name)} - {"id"} - named)
-                   for name, named in described.items()}
-    finally:
-        archive.close()
-    assert unnamed == {name: [] for name in described}
+    text = SCHEMA.read_text(encoding="utf-8")
+    sections = re.findall(r"^### (\w+)\n(.*?)(?=^##)", text, re.S | re.M)
+    (records,) = re.findall(r"^## Records kept beside the text\n(.*?)(?=^##)", text, re.S | re.M)
+    sections += re.findall(r"^\| `(\w+)` \|(.*)$", records, re.M)
+    for url in (sqlite_url, postgres_url):
+        archive = open_archive(url)
+        try:
+            tables = set(inspect(archive.engine).get_table_names())
+            described = {name: set(re.findall(r"`(\w+)`", text)) for name, text in sections if name in tables}
+            assert {"papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "absent_issues",
+                    "article_versions", "removals", "raw_documents", "crawl_runs"} <= set(described)
+            unnamed = {name: sorted({c["name"] for c in inspect(archive.engine).get_columns(name)} - {"id"} - named)
+                       for name, named in described.items()}
+        finally:
+            archive.close()
+        assert unnamed == {name: [] for name in described}, url
 
 
 def store(url: str) -> None:

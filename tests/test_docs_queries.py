@@ -371,6 +371,9 @@ def test_documented_queries_answer_a_crawled_archive_alike_in_archive_sql_and_sq
     for path in ELSEWHERE:
         asked += [(path.name, {"sqlite": sql, "postgresql": sql})
                   for sql in re.findall(r"^```sql\n(.*?)```", path.read_text(encoding="utf-8"), re.S | re.M)]
+    # The one-line `archive sql "…"` of README.md's and docs/archive.md's commands at a glance.
+    asked += [(path.name + " command", {"sqlite": sql, "postgresql": sql}) for path in (ELSEWHERE[0], QUERIES.with_name("archive.md"))
+              for sql in re.findall(r'^archive sql "([^"]+)"', path.read_text(encoding="utf-8"), re.M)]
     answers: dict[str, list[list[list[str]]]] = {}
     for heading, variants in asked:
         got = {}
@@ -390,3 +393,7 @@ def test_documented_queries_answer_a_crawled_archive_alike_in_archive_sql_and_sq
     (section,) = answers["README.md"]
     assert section[0] == ["issue_date", "page_number", "section", "title", "byline"]
     assert [row[:3] for row in section[1:]] == [["2023-01-31", "7", "社会工作"]] * 2
+    (per_section,) = answers["README.md command"]
+    assert sum(int(count) for _, count in per_section[1:]) == 20 and len(per_section) == 7
+    (of_2023,) = answers["archive.md command"]
+    assert of_2023[0] == ["issue_date", "title"] and [row[0] for row in of_2023[1:]] == ["2023-01-31"] * 20

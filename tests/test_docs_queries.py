@@ -397,3 +397,16 @@ def test_documented_queries_answer_a_crawled_archive_alike_in_archive_sql_and_sq
     assert sum(int(count) for _, count in per_section[1:]) == 20 and len(per_section) == 7
     (of_2023,) = answers["archive.md command"]
     assert of_2023[0] == ["issue_date", "title"] and [row[0] for row in of_2023[1:]] == ["2023-01-31"] * 20
+
+
+def test_times_print_as_the_schema_page_says_on_each_database(sqlite_url, postgres_url, capsys):
+    """docs/schema.md's forms of a time, `archive sql`'s of PostgreSQL's and SQLite's text, are
+    those `archive sql` prints (it wrote PostgreSQL's with a T, which it prints with a space)."""
+    (intro,) = re.findall(r"\A.*?^## ", SCHEMA.read_text(encoding="utf-8"), re.S | re.M)
+    (postgres_form,) = re.findall(r"`archive sql` prints `([^`]+)`", intro)
+    (sqlite_form,) = re.findall(r"and text `([^`]+)` on SQLite", intro)
+    for url, form in ((sqlite_url, sqlite_form), (postgres_url, postgres_form)):
+        store(url)
+        assert main(["--archive", url, "sql", "SELECT first_seen FROM issues ORDER BY id LIMIT 1", "--format", "csv"]) == 0
+        printed = capsys.readouterr().out.splitlines()[1]
+        assert re.fullmatch(re.sub(r"\d", r"\\d", re.escape(form)), printed), (form, printed)

@@ -56,20 +56,28 @@ def test_the_docs_have_queries_for_each_database():
     assert len(pairs) > 12 and all(set(variants) == {"sqlite", "postgresql"} for _, variants in pairs), pairs
 
 
-def test_the_schema_page_names_every_column_of_the_tables_it_describes(sqlite_url):
+def test_the_schema_page_names_every_column_of_the_tables_it_describes(sqlite_url, postgres_url):
+    """Each table of a section of its own, and each of the table of records kept beside the text
+    (`article_versions`, `removals`, `raw_documents`, `crawl_runs`), whose row named some of its
+    columns in words only (crawl_runs' "start/finish"), and not `article_id`."""
     from sqlalchemy import inspect
 
-    sections = re.findall(r"^### (\w+)\n(.*?)(?=^##)", SCHEMA.read_text(encoding="utf-8"), re.S | re.M)
-    archive = open_archive(sqlite_url)
-    try:
-        tables = set(inspect(archive.engine).get_table_names())
-        described = {name: set(re.findall(r"`(\w+)`", text)) for name, text in sections if name in tables}
-        assert {"papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "absent_issues"} <= set(described)
-        unnamed = {name: sorted({c["name"] for c in inspect(archive.engine).get_columns(name)} - {"id"} - named)
-                   for name, named in described.items()}
-    finally:
-        archive.close()
-    assert unnamed == {name: [] for name in described}
+    text = SCHEMA.read_text(encoding="utf-8")
+    sections = re.findall(r"^### (\w+)\n(.*?)(?=^##)", text, re.S | re.M)
+    (records,) = re.findall(r"^## Records kept beside the text\n(.*?)(?=^##)", text, re.S | re.M)
+    sections += re.findall(r"^\| `(\w+)` \|(.*)$", records, re.M)
+    for url in (sqlite_url, postgres_url):
+        archive = open_archive(url)
+        try:
+            tables = set(inspect(archive.engine).get_table_names())
+            described = {name: set(re.findall(r"`(\w+)`", text)) for name, text in sections if name in tables}
+            assert {"papers", "issues", "pages", "articles", "page_articles", "images", "dead_links", "absent_issues",
+                    "article_versions", "removals", "raw_documents", "crawl_runs"} <= set(described)
+            unnamed = {name: sorted({c["name"] for c in inspect(archive.engine).get_columns(name)} - {"id"} - named)
+                       for name, named in described.items()}
+        finally:
+            archive.close()
+        assert unnamed == {name: [] for name in described}, url
 
 
 def store(url: str) -> None:
@@ -363,6 +371,9 @@ def test_documented_queries_answer_a_crawled_archive_alike_in_archive_sql_and_sq
     for path in ELSEWHERE:
         asked += [(path.name, {"sqlite": sql, "postgresql": sql})
                   for sql in re.findall(r"^```sql\n(.*?)```", path.read_text(encoding="utf-8"), re.S | re.M)]
+    # The one-line `archive sql "…"` of README.md's and docs/archive.md's commands at a glance.
+    asked += [(path.name + " command", {"sqlite": sql, "postgresql": sql}) for path in (ELSEWHERE[0], QUERIES.with_name("archive.md"))
+              for sql in re.findall(r'^archive sql "([^"]+)"', path.read_text(encoding="utf-8"), re.M)]
     answers: dict[str, list[list[list[str]]]] = {}
     for heading, variants in asked:
         got = {}
@@ -382,3 +393,20 @@ def test_documented_queries_answer_a_crawled_archive_alike_in_archive_sql_and_sq
     (section,) = answers["README.md"]
     assert section[0] == ["issue_date", "page_number", "section", "title", "byline"]
     assert [row[:3] for row in section[1:]] == [["2023-01-31", "7", "社会工作"]] * 2
+    (per_section,) = answers["README.md command"]
+    assert sum(int(count) for _, count in per_section[1:]) == 20 and len(per_section) == 7
+    (of_2023,) = answers["archive.md command"]
+    assert of_2023[0] == ["issue_date", "title"] and [row[0] for row in of_2023[1:]] == ["2023-01-31"] * 20
+
+
+def test_times_print_as_the_schema_page_says_on_each_database(sqlite_url, postgres_url, capsys):
+    """docs/schema.md's forms of a time, `archive sql`'s of PostgreSQL's and SQLite's text, are
+    those `archive sql` prints (it wrote PostgreSQL's with a T, which it prints with a space)."""
+    (intro,) = re.findall(r"\A.*?^## ", SCHEMA.read_text(encoding="utf-8"), re.S | re.M)
+    (postgres_form,) = re.findall(r"`archive sql` prints `([^`]+)`", intro)
+    (sqlite_form,) = re.findall(r"and text `([^`]+)` on SQLite", intro)
+    for url, form in ((sqlite_url, sqlite_form), (postgres_url, postgres_form)):
+        store(url)
+        assert main(["--archive", url, "sql", "SELECT first_seen FROM issues ORDER BY id LIMIT 1", "--format", "csv"]) == 0
+        printed = capsys.readouterr().out.splitlines()[1]
+        assert re.fullmatch(re.sub(r"\d", r"\\d", re.escape(form)), printed), (form, printed)

@@ -236,6 +236,14 @@ def test_a_canned_query_takes_its_date_with_spaces_around_it_as_the_date(client)
     assert refused.status == 400 and "Issue date ' 2023-02-30 ' is no day of the calendar." in refused.text
 
 
+def test_a_canned_query_takes_its_year_with_spaces_around_it_as_the_year(client):
+    # Refused 400 as no year, where a date so pasted is taken (typed_date).
+    articles = canned(client, "section_over_year", section="社会工作", year="2023")
+    assert articles and canned(client, "section_over_year", section="社会工作", year=" 2023\t") == articles
+    refused = client.get("/archive/section_over_year.json?" + urlencode({"section": "社会工作", "year": " 0000 "}))
+    assert refused.status == 400 and "Year ' 0000 ' is no year of the calendar." in refused.text
+
+
 def test_issue_page_links_previous_and_next_archived_issue(client, sample_archive, tmp_path):
     # The issue's neighbours added to a copy: the page links the nearest ones.
     copy = copy_with_issues(sample_archive, tmp_path, "2023-01-10", "2023-01-17", "2023-02-07")
@@ -597,7 +605,7 @@ def test_a_canned_query_s_date_that_is_none_is_a_400_naming_it_and_one_without_a
 MALFORMED_YEARS = [
     ("abc", "Year &#39;abc&#39; is not a year: years are written YYYY, e.g. 2023."),
     ("20233", "Year &#39;20233&#39; is not a year: years are written YYYY, e.g. 2023."),
-    (" 2023", "Year &#39; 2023&#39; is not a year: years are written YYYY, e.g. 2023."),
+    (" 2023-01 ", "Year &#39; 2023-01 &#39; is not a year: years are written YYYY, e.g. 2023."),
     # Found the issues of 2023-01-01 to 2023-01-12: 2023-01-31 lies after '2023-01-12-31'.
     ("2023-01", "Year &#39;2023-01&#39; is not a year: years are written YYYY, e.g. 2023."),
     ("0000", "Year &#39;0000&#39; is no year of the calendar."),

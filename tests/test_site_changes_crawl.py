@@ -334,3 +334,76 @@ def test_an_advertisement_page_the_site_puts_in_place_of_another_takes_no_row_or
     assert new != old and not new_text
     assert sql_rows(archive, "SELECT id, page_number FROM pages WHERE id NOT IN (:old, :new) ORDER BY id",
                     old=old, new=new) == before
+
+
+def documented(url: str, sql: str) -> list[list[str]]:
+    """The rows ``sql`` answers through `archive sql`, as a user runs it (CSV, header left out)."""
+    import csv
+    import io
+
+    done = archive_command("sql", sql, "--format", "csv", archive=url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return list(csv.reader(io.StringIO(done.stdout)))[1:]
+
+
+def test_the_sites_corrections_are_each_one_earlier_version_told_apart_by_the_documented_queries(tmp_path, archive):
+    """The site corrects articles after they were archived, and refreshes fetch them: each
+    correction keeps what the article showed before, once, and docs/queries.md's "Corrections"
+    queries show each text told from the next, whatever was corrected: the text, twice and back to
+    the first, the Traditional as published alone (the same Simplified), the title alone, a
+    caption, a picture."""
+    from tests.test_docs_queries import questions
+
+    dialect = "sqlite" if archive.startswith("sqlite") else "postgresql"
+    (versions_sql, history_sql, pictures_sql, each_picture_sql) = [
+        variants[dialect] for heading, variants in questions() if heading.startswith("Corrections")]
+    site = sample_site(tmp_path / "site", pdfs=False)
+    text, pictured = site / ISSUE / "content_306502.htm", site / ISSUE / "content_306505.htm"
+
+    def correct(file, before: str, after: str) -> None:
+        html = file.read_text(encoding="utf-8")
+        assert before in html, before
+        file.write_text(html.replace(before, after), encoding="utf-8")
+
+    title = "打造具有廣東特色的困難羣衆和特殊羣體兜底民生服務體系"
+    crawl(site, archive)
+    ids = dict(sql_rows(archive, "SELECT article_id, id FROM articles WHERE article_id IN ('306502', '306505')"))
+    corrections = [
+        (text, "(據廣東省民政廳)", "(據廣東省民政廳供稿)"),
+        (None, "", ""),  # a refresh of what the site shows unchanged
+        (text, "(據廣東省民政廳供稿)", "(據廣東省民政廳來稿)"),
+        (text, "(據廣東省民政廳來稿)", "(據廣東省民政廳)"),  # back to the first text
+        (text, "具體到組織實施", "具体到組織實施"),  # 具體 and 具体 are both 具体 in Simplified
+        (text, title, title.replace("打造", "構建")),
+        (pictured, "(圖片來源:界面新聞)", "(圖片來源:本報)"),
+        (pictured, "res306505_01_attpic_brief.jpg", "res306505_02_attpic_brief.jpg"),
+        (None, "", ""),
+    ]
+    for file, before, after in corrections:
+        if file is not None:
+            correct(file, before, after)
+        crawl(site, archive, "refresh=1")
+    assert [n for (n,) in sql_rows(archive, "SELECT articles_changed FROM crawl_runs ORDER BY id")][1:] == [
+        1, 0, 1, 1, 1, 1, 1, 1, 0]
+    assert sorted(row[:2] for row in documented(archive, versions_sql)) == sorted([[str(ids["306502"]), "5"], [str(ids["306505"]), "2"]])
+
+    history = [row for row in documented(archive, history_sql) if row[0] == str(ids["306502"])]
+    shown = [row[1:2] + row[4:] for row in history]  # all but the times
+    assert [row[0] for row in shown] == ["0"] * 5 + ["1"]
+    assert [row[2].rsplit("\n", 1)[1] for row in shown] == ["（据广东省民政厅）", "（据广东省民政厅供稿）", "（据广东省民政厅来稿）",
+                                              "（据广东省民政厅）", "（据广东省民政厅）", "（据广东省民政厅）"]
+    assert [row[1][:2] for row in shown] == ["打造"] * 5 + ["构建"]
+    # Each text told from the next by what the query shows (the Traditional alone, by its original).
+    assert all(earlier[1:] != later[1:] for earlier, later in zip(shown, shown[1:])), shown
+    # Each served from the end of the one before.
+    assert all(earlier[3] == later[2] for earlier, later in zip(history, history[1:])) and history[-1][3] == ""
+
+    # The two corrections of pictures, newest first, a caption's and a picture's.
+    corrected = sorted((row[3] for row in documented(archive, history_sql) if row[0] == str(ids["306505"]) and row[1] == "0"),
+                       reverse=True)
+    assert [row[:2] for row in documented(archive, pictures_sql)] == [[str(ids["306505"]), at] for at in corrected]
+    pictures = [row for row in documented(archive, each_picture_sql) if row[0] == str(ids["306505"])]
+    assert [(row[1], row[4].rsplit("/", 1)[1], row[5][-7:]) for row in pictures] == [
+        ("0", "res306505_01_attpic_brief.jpg", "图片来源：界面新闻)"[-7:]),
+        ("0", "res306505_01_attpic_brief.jpg", "(图片来源：本报)"[-7:]),
+        ("1", "res306505_02_attpic_brief.jpg", "(图片来源：本报)"[-7:])]

@@ -213,14 +213,17 @@ YEARS_WRITTEN = "years are written YYYY, e.g. 2023"
 
 def parse_year(value: str, what: str) -> str:
     """``value``, if it is a year (its four digits, which the canned query compares as text),
-    refused as :func:`parse_date` refuses a date: one of another length (20233, 2023-01) was
-    compared with the issues' dates as text, and answered no row, or some."""
+    spaces around it left out as :func:`typed_date` leaves them out of a date (a year pasted
+    so was refused where a date so pasted was taken), refused as :func:`parse_date` refuses a
+    date: one of another length (20233, 2023-01) was compared with the issues' dates as text,
+    and answered no row, or some."""
     named = f"{what[:1].upper()}{what[1:]} {echoed(value)!r}"
-    if not re.fullmatch(r"[0-9]{4}", value):
+    year = value.strip()
+    if not re.fullmatch(r"[0-9]{4}", year):
         raise BadRequest(f"{named} is not a year: {YEARS_WRITTEN}.")
-    if int(value) < MINYEAR:
+    if int(year) < MINYEAR:
         raise BadRequest(f"{named} is no year of the calendar.")
-    return value
+    return year
 
 
 def parse_count(value: str, what: str) -> str:

@@ -1110,10 +1110,11 @@ def test_issue_gaps_takes_the_number_of_days_given_and_refuses_one_that_is_none(
     # days given (days=7, the default written out) found no gap, and days=abc no gap either, 200.
     copy = copy_with_issues(sample_archive, tmp_path, "2023-01-03", "2023-01-10")
     with served(copy) as server:
-        for days, expected in (("7", [21]), ("20", [21]), ("21", []), ("6", [7, 21]), ("0", [7, 21])):
+        # A number pasted with spaces around it is the number, as a year or a date so pasted is.
+        for days, expected in (("7", [21]), ("20", [21]), ("21", []), ("6", [7, 21]), ("0", [7, 21]), ("%206%09", [7, 21])):
             status, page, _ = fetch_page(f"{server.url}/archive/issue_gaps.json?_shape=array&days={days}")
             assert (status, [gap["days"] for gap in json.loads(page)]) == (200, expected), days
-        for days in ("abc", "-1", "1.5", "%207"):
+        for days in ("abc", "-1", "1.5", "%207%208"):
             status, page, _ = fetch_page(f"{server.url}/archive/issue_gaps.json?days={days}")
             assert status == 400, days
             assert json.loads(page)["error"].endswith("' is not a whole number, e.g. 7."), days

@@ -227,11 +227,13 @@ def parse_year(value: str, what: str) -> str:
 
 
 def parse_count(value: str, what: str) -> str:
-    """``value`` as a whole number (of days), refused as :func:`parse_date` refuses a date: the
-    query compared it with numbers, and answered no row for abc as for 7."""
-    if not (value.isascii() and value.isdigit()):
+    """``value`` as a whole number (of days), spaces around it left out as they are of a year
+    or a date, refused as :func:`parse_date` refuses a date: the query compared it with
+    numbers, and answered no row for abc as for 7."""
+    number = value.strip()
+    if not (number.isascii() and number.isdigit()):
         raise BadRequest(f"{what[:1].upper()}{what[1:]} {echoed(value)!r} is not a whole number, e.g. 7.")
-    return value
+    return number
 
 
 def article_number(value: str) -> int | None:

@@ -33,7 +33,7 @@ from crawler.templates.text import (
 )
 
 __all__ = [
-    "FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "closing_source", "decode_html",
+    "FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "closing_byline", "closing_source", "decode_html",
 ]
 
 
@@ -361,6 +361,15 @@ _DATELINE_BYLINE = re.compile(
     rf"^[{_BYLINE_MARKS}\s]*(?:本[报報]|新[华華]社|中新社)[^，。,；（(]{{0,16}}?[讯訊电電]\s*[(（]"
     r"([^()（）]*?(?:记者|記者|通讯员|通訊員|实习生|實習生)[^()（）]*?)\s*[)）]"
 )
+# A byline printed at the end of the text (its last lines, as a source note is read): a reporter's
+# or correspondent's names in brackets closing the text or its last sentence (（本报记者 皮磊 整理）,
+# （记者 皮磊 通讯员 张三）), or a 文/ line (文/本报记者 皮磊, 文/皮磊). Names of a few characters
+# each, no sentence: a 据 note names no role, and a photo credit (…摄, 图/…) is no byline.
+_NAMES = r"[^\s，。,；;：:、()（）]{1,5}(?:\s+[^\s，。,；;：:、()（）]{1,5}){0,7}"
+_REPORTERS = re.compile(
+    rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)\s*{_NAMES}")
+_WRITTEN_BY = re.compile(rf"文\s*[/／]\s*({_REPORTERS.pattern}|{_NAMES})")
+_PHOTO_CREDIT = re.compile(r"(?:[摄攝](?:影)?|供[图圖])$")
 
 # A page lists each article twice (title list, hot zones) and every file of an issue lists its
 # pages: URLs repeat, and joining them is a good part of reading a page. They are joined to the
@@ -749,6 +758,22 @@ def closing_source(lines: Sequence[str]) -> str:
             return note
     return ""
 
+
+def closing_byline(lines: Sequence[str]) -> str:
+    """The byline printed at the end of an article's text (its lines, in order: see _REPORTERS),
+    without brackets or 文/, as a lead line's is stored, or "": looked for where a source note is
+    (_near_end), over which it may stand."""
+    for at in _near_end(lines):
+        line = lines[at].strip()
+        if line.endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line)) and _REPORTERS.fullmatch(note[1]):
+            names = note[1]
+        elif line.startswith("文") and (written := _WRITTEN_BY.fullmatch(line)):
+            names = written[1]
+        else:
+            continue
+        if not _PHOTO_CREDIT.search(names):
+            return _collapse(names)
+    return ""
 
 def source_note(line: str) -> str:
     """The source note ``line`` ends with (without brackets), or is (来源：…), or "" (see _SOURCE_NOTE)."""

@@ -362,8 +362,8 @@ _DATELINE_BYLINE = re.compile(
     r"([^()（）]*?(?:记者|記者|通讯员|通訊員|实习生|實習生)[^()（）]*?)\s*[)）]"
 )
 # A byline printed at the end of the text (its last lines, as a source note is read): a reporter's
-# or correspondent's names in brackets closing the text or its last sentence (（本报记者 皮磊 整理）,
-# （记者 皮磊 通讯员 张三）), or a 文/ line (文/本报记者 皮磊, 文/皮磊). Names of a few characters
+# or correspondent's names in brackets closing the text or its last sentence (（本报记者 张三 整理）,
+# （记者 张三 通讯员 李四）), or a 文/ line (文/本报记者 张三, 文/张三). Names of a few characters
 # each, no sentence: a 据 note names no role, and a photo credit (…摄, 图/…) is no byline.
 _NAMES = r"[^\s，。,；;：:、()（）]{1,5}(?:\s+[^\s，。,；;：:、()（）]{1,5}){0,7}"
 _REPORTERS = re.compile(
@@ -774,6 +774,7 @@ def closing_byline(lines: Sequence[str]) -> str:
         if not _PHOTO_CREDIT.search(names):
             return _collapse(names)
     return ""
+
 
 def source_note(line: str) -> str:
     """The source note ``line`` ends with (without brackets), or is (来源：…), or "" (see _SOURCE_NOTE)."""
@@ -1411,7 +1412,8 @@ class FounderArticle(_FounderFile):
         first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author; without
         the mark before it (■, ◎ …), wherever it was read: the title block's row kept it; else the
         作者 field of a CMS page's info line opening or closing the text, or of a 作者 line alone
-        opening it (info_author)."""
+        opening it (info_author). Where none names one, the cleaning step takes a byline closing
+        the cleaned text (closing_byline)."""
         if self._title_block["byline"]:
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from crawler.items import ArticleItem, Removal
-from crawler.templates.founder import closing_source, info_source
+from crawler.templates.founder import closing_byline, closing_source, info_source
 from crawler.templates.hiding import StyleSheet, hidden
 from crawler.templates.text import (
     CELL_GAP, HAN, HTML_SPACE, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, SHARE_WIDGET, SHARE_WORDS, TOOLS, WIDGET_GAP,
@@ -815,6 +815,9 @@ class CleanPipeline:
         # related list under an info line of a source and a date kept the page object from
         # reading that line.
         item.source = closing_source(result.paragraphs) or item.source or _removed_info_source(result.removals)
+        # A byline printed under the text: read from the cleaned text, as the reader sees it,
+        # where no title block, lead line, metadata or info line named one.
+        item.byline = item.byline or closing_byline(result.paragraphs)
         for name in ("pretitle", "title", "subtitle"):
             text, removals = clean_title(getattr(item, name))
             setattr(item, name, text)

@@ -1339,3 +1339,60 @@ def test_a_line_of_meta_fields_that_is_no_info_line_costs_no_backtracking():
     start = time.perf_counter()
     assert clean_body("".join(map(paragraph, lines))).paragraphs == [line.strip() for line in lines]
     assert time.perf_counter() - start < 0.02  # some 75 ms when each date could be split two ways
+
+
+# --- a byline printed at the end of the text ------------------------------------------------
+
+def seed_002_article() -> tuple[str, list[str]]:
+    """The lead byline of seed 002's article under its title, and its paragraphs after it."""
+    lines = [line.strip() for line in seed("002") if line.strip()]
+    lead = next(at for at, line in enumerate(lines) if line.startswith("■"))
+    return lines[lead], lines[lead + 1 : lead + 4]
+
+
+def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleItem:
+    """Seed 002's article, its lead byline over it or not, closing with ``closing`` (in
+    ``script``), through the page object and the clean pipeline as the crawl passes it."""
+    from crawler.templates import FounderArticle
+
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    byline, text = seed_002_article()
+    lines = [convert(line) for line in ([byline] if lead else []) + text + closing]
+    body = "".join(f"<P>\u3000\u3000{line}</P>" for line in lines)
+    article = FounderArticle(f"<html><body><div id=ozoom>{body}</div></body></html>", "http://x.cn/html/2023-01/31/content_1.htm")
+    item = ArticleItem("x", "某某日报", "2023-01-31", "", 1, "", article.url, body_html=article.body_html,
+                       source=article.source, byline=article.byline)
+    CleanPipeline().process_item(item)
+    assert item.paragraphs == lines  # printed text: the closing line stays in it
+    return item
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+@pytest.mark.parametrize("closing, byline", [
+    (["（本报记者 皮磊 整理）"], "本报记者 皮磊 整理"),
+    (["（记者 皮磊 通讯员 张三）"], "记者 皮磊 通讯员 张三"),
+    (["文/本报记者 皮磊"], "本报记者 皮磊"),
+    (["文／本报记者 皮磊"], "本报记者 皮磊"),
+    # After the text's last sentence, on its line; over the closing source note.
+    (["项目覆盖全省。（本报记者 皮磊）"], "本报记者 皮磊"),
+    (["（本报记者 皮磊）", "（据广东省民政厅）"], "本报记者 皮磊"),
+])
+def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
+    """Printed at the end of the text rather than under the title, it was stored as no byline."""
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    item = _closed_by(closing, script)
+    assert item.byline == convert(byline)
+
+
+@pytest.mark.parametrize("closing", [
+    ["（据民政部官网）"], ["(据湖北省民政厅)"], ["（据《天水日报》）"],  # the seeds' closing source notes
+    ["(图片来源:界面新闻)"], ["（本报记者 皮磊 摄）"], ["本报记者 皮磊 摄"], ["图/本报记者 皮磊"],  # photo credits
+    ["记者从新疆维吾尔自治区民政厅获悉，今年以来，全疆社工站建设取得积极进展。"],  # seed 004: a sentence
+    ["（下转第3版）"],
+])
+def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing):
+    assert _closed_by(closing, "simplified").byline == ""
+
+
+def test_a_closing_byline_leaves_the_byline_under_the_title_as_it_is():
+    assert _closed_by(["（本报记者 张三 整理）"], "simplified", lead=True).byline == "本报记者 皮磊"

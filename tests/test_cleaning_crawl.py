@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import opencc
 import pytest
+from sqlalchemy import create_engine, text
 
-from tests.conftest import crawl_site, crawled_archive, sql_rows
+from tests.conftest import archive_command, crawl_site, crawled_archive, sql_rows
 from tests.sites import sample_site
 from tests.test_clean import LABEL, SPAM_TITLES
 
@@ -496,6 +497,9 @@ UNDATED_RELATED_WIDGET = f"<p>{UNDATED_RELATED_LINES[0]}</p><ul>" + "".join(
 NOTE_OVER_INFO = "content_306529.htm"
 CLOSING_NOTE = "（據中國社會報）"
 
+# A byline printed at the end of the text rather than under the title: in brackets, and a 文/ line.
+CLOSING_BYLINES = {"content_306530.htm": "（記者 張三 通訊員 李四）", "content_306531.htm": "文/本報記者 張三"}
+
 # A print button's script in <head> that writes a title block as the sample's, its tags in
 # mixed capitals.
 MIXED_CASE_PRINT_SCRIPT = "content_306527.htm"
@@ -520,6 +524,8 @@ def _new_article(name: str, html: str) -> str:
         return html.replace(END, f"{_table_row(INFO_ROW_OVER_RELATED_CELLS)}\n{UNDATED_RELATED_WIDGET}{END}")
     if name == NOTE_OVER_INFO:
         return html.replace(END, f"<P>{CLOSING_NOTE}</P>\n<P>{CLOSING_INFO}</P>\n{UNDATED_RELATED_WIDGET}{END}")
+    if name in CLOSING_BYLINES:
+        return html.replace(END, f"<P>{CLOSING_BYLINES[name]}</P>\n{END}")
     if name == MIXED_CASE_PRINT_SCRIPT:
         assert html.count("</HEAD>") == 1
         return html.replace("</HEAD>", PRINT_TITLE_BLOCK + "</HEAD>")
@@ -537,7 +543,7 @@ def with_new_articles(site):
     [node] = [path for path in issue.glob("node_*.htm") if f"{TEMPLATE}?div=-1" in path.read_text(encoding="utf-8")]
     listing = node.read_text(encoding="utf-8")
     for name in (SOURCE_INSIDE, INFO_OVER_WIDGETS, INFO_ROW_HOME, MIXED_CASE_SCRIPTED, INFO_INSIDE, INFO_OVER_LONG_RELATED,
-                 MIXED_CASE_PRINT_SCRIPT, INFO_ROW_OVER_RELATED, NOTE_OVER_INFO):
+                 MIXED_CASE_PRINT_SCRIPT, INFO_ROW_OVER_RELATED, NOTE_OVER_INFO, *CLOSING_BYLINES):
         new_id = name[8:14]
         (issue / name).write_text(_new_article(name, template.replace(old_id, new_id)), encoding="utf-8")
         item = f'<li>&middot;<a href={name}?div=-1><div style="display:inline" id=mp{new_id}>{new_id}</div></a></li>'
@@ -621,3 +627,23 @@ def test_a_title_block_a_script_in_mixed_capitals_writes_is_not_stored(new_artic
     query = "SELECT pretitle, title, subtitle, byline, source, body FROM articles WHERE url LIKE :u"
     [plain] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert sql_rows(new_articles, query, u=f"%/{MIXED_CASE_PRINT_SCRIPT}") == [plain]
+
+
+def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text(new_articles, bodies, unspammed):
+    """Printed at the end of the text rather than under the title, it was stored as no byline."""
+    query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
+    [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
+    assert plain_byline == ""
+    for name, closing, byline in (("content_306530.htm", "（记者 张三 通讯员 李四）", "记者 张三 通讯员 李四"),
+                                  ("content_306531.htm", "文/本报记者 张三", "本报记者 张三")):
+        assert sql_rows(new_articles, query, u=f"%/{name}") == [(f"{bodies[TEMPLATE]}\n{closing}", plain_source, byline)], name
+        assert removals(new_articles, name) == []
+    # Stored so before the fix: `archive reprocess` reads the stored files through the same pipelines.
+    engine = create_engine(new_articles)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30653_.htm'"))
+    engine.dispose()
+    done = archive_command("reprocess", archive=new_articles)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [byline for _, _, byline in (sql_rows(new_articles, query, u=f"%/{name}")[0] for name in CLOSING_BYLINES)] == [
+        "记者 张三 通讯员 李四", "本报记者 张三"]

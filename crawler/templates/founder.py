@@ -33,7 +33,7 @@ from crawler.templates.text import (
 )
 
 __all__ = [
-    "FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "closing_source", "decode_html",
+    "FounderArticle", "FounderPage", "FounderSelectors", "ImageRef", "PageLink", "as_declared", "closing_byline", "closing_source", "decode_html",
 ]
 
 
@@ -361,6 +361,15 @@ _DATELINE_BYLINE = re.compile(
     rf"^[{_BYLINE_MARKS}\s]*(?:本[报報]|新[华華]社|中新社)[^，。,；（(]{{0,16}}?[讯訊电電]\s*[(（]"
     r"([^()（）]*?(?:记者|記者|通讯员|通訊員|实习生|實習生)[^()（）]*?)\s*[)）]"
 )
+# A byline printed at the end of the text (its last lines, as a source note is read): a reporter's
+# or correspondent's names in brackets closing the text or its last sentence (（本报记者 张三 整理）,
+# （记者 张三 通讯员 李四）), or a 文/ line (文/本报记者 张三, 文/张三). Names of a few characters
+# each, no sentence: a 据 note names no role, and a photo credit (…摄, 图/…) is no byline.
+_NAMES = r"[^\s，。,；;：:、()（）]{1,5}(?:\s+[^\s，。,；;：:、()（）]{1,5}){0,7}"
+_REPORTERS = re.compile(
+    rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)\s*{_NAMES}")
+_WRITTEN_BY = re.compile(rf"文\s*[/／]\s*({_REPORTERS.pattern}|{_NAMES})")
+_PHOTO_CREDIT = re.compile(r"(?:[摄攝](?:影)?|供[图圖])$")
 
 # A page lists each article twice (title list, hot zones) and every file of an issue lists its
 # pages: URLs repeat, and joining them is a good part of reading a page. They are joined to the
@@ -747,6 +756,23 @@ def closing_source(lines: Sequence[str]) -> str:
             return note
         if (note := _labelled_note(lines[at])) and _closes(lines, at):
             return note
+    return ""
+
+
+def closing_byline(lines: Sequence[str]) -> str:
+    """The byline printed at the end of an article's text (its lines, in order: see _REPORTERS),
+    without brackets or 文/, as a lead line's is stored, or "": looked for where a source note is
+    (_near_end), over which it may stand."""
+    for at in _near_end(lines):
+        line = lines[at].strip()
+        if line.endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line)) and _REPORTERS.fullmatch(note[1]):
+            names = note[1]
+        elif line.startswith("文") and (written := _WRITTEN_BY.fullmatch(line)):
+            names = written[1]
+        else:
+            continue
+        if not _PHOTO_CREDIT.search(names):
+            return _collapse(names)
     return ""
 
 
@@ -1386,7 +1412,8 @@ class FounderArticle(_FounderFile):
         first paragraph's text) or a dateline's 本报讯（记者 皮磊）, else the metadata author; without
         the mark before it (■, ◎ …), wherever it was read: the title block's row kept it; else the
         作者 field of a CMS page's info line opening or closing the text, or of a 作者 line alone
-        opening it (info_author)."""
+        opening it (info_author). Where none names one, the cleaning step takes a byline closing
+        the cleaned text (closing_byline)."""
         if self._title_block["byline"]:
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.

@@ -836,16 +836,22 @@ class Archive:
     def latest_run_messages(self, paper_code: str, since: date) -> list[tuple[datetime, str]]:
         """When each crawl of the newest issue of ``paper_code`` (``dates_asked`` 'latest') that
         started on ``since`` or later started (UTC), and its message, which names the issues it
-        asked that it failed to fetch, or was fetching when it was killed."""
+        asked that it failed to fetch, or was fetching when it was killed. Not of a run still
+        crawling by the rule that tells a killed run (storage.stats.run_state): it is fetching
+        them (a cron line's crawl of the newest beside one by hand)."""
+        from storage.stats import run_state
+
         since_at = datetime(since.year, since.month, since.day, tzinfo=timezone.utc)
         runs = CrawlRun.__table__
-        query = select(runs.c.started_at, runs.c.message).where(
+        query = select(runs.c.started_at, runs.c.message, runs.c.status, runs.c.seen_at, runs.c.heartbeat_seconds).where(
             runs.c.paper_code == paper_code, runs.c.dates_asked == "latest", runs.c.started_at >= since_at)
         if self.revision >= RUN_KINDS:
             query = query.where(runs.c.kind == "crawl")
+        now = utcnow()
         with self.session() as session:
-            return [(as_utc(started), message or "") for started, message in session.execute(query)
-                    if as_utc(started) >= since_at]
+            return [(as_utc(row.started_at), row.message or "") for row in session.execute(query)
+                    if as_utc(row.started_at) >= since_at
+                    and run_state(row.status, row.seen_at, row.heartbeat_seconds, now) != "running"]
 
     def heartbeat(self, run_id: int, counts: Mapping[str, int]) -> None:
         """The run is alive: its ``seen_at`` now, with what it counted so far of the counts no

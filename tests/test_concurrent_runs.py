@@ -91,3 +91,23 @@ def test_a_link_another_crawl_stored_after_this_one_was_answered_404_is_no_dead_
     assert sql_rows(archive_url, "SELECT url FROM dead_links") == []
     assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
 
+
+
+def test_a_crawl_of_the_newest_issue_takes_anothers_still_crawling_for_no_failed_run(tmp_path, archive_url):
+    """A cron line's crawl of the newest issue still fetching it (its row 'running', seen alive,
+    naming the issue) when one by hand starts: the second took the first for a run that had
+    failed to fetch the issue or was killed, said so, and asked the issue as one not stored."""
+    from tests.test_incremental import _point_index, _two_recent_issues
+
+    _older, newest, site = _two_recent_issues(tmp_path)
+    _point_index(site, newest)
+    with SiteServer(site, prefix=PREFIX) as server:
+        release = _held_back(tmp_path, archive_url, server)
+        manual = run_crawl(_base(server), archive=archive_url, settings=NO_PDFS | {"LOG_LEVEL": "INFO"})
+        assert manual.returncode == 0, manual.stderr[-3000:]
+        assert "which an earlier run failed to fetch" not in manual.stderr
+        assert "not stored, asked again" not in manual.stderr
+        status, log = release()
+        assert status == 0, log[-3000:]
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+    assert sql_rows(archive_url, "SELECT status, message FROM crawl_runs ORDER BY id") == [("finished", "")] * 2

@@ -836,16 +836,22 @@ class Archive:
     def latest_run_messages(self, paper_code: str, since: date) -> list[tuple[datetime, str]]:
         """When each crawl of the newest issue of ``paper_code`` (``dates_asked`` 'latest') that
         started on ``since`` or later started (UTC), and its message, which names the issues it
-        asked that it failed to fetch, or was fetching when it was killed."""
+        asked that it failed to fetch, or was fetching when it was killed. Not of a run still
+        crawling by the rule that tells a killed run (storage.stats.run_state): it is fetching
+        them (a cron line's crawl of the newest beside one by hand)."""
+        from storage.stats import run_state
+
         since_at = datetime(since.year, since.month, since.day, tzinfo=timezone.utc)
         runs = CrawlRun.__table__
-        query = select(runs.c.started_at, runs.c.message).where(
+        query = select(runs.c.started_at, runs.c.message, runs.c.status, runs.c.seen_at, runs.c.heartbeat_seconds).where(
             runs.c.paper_code == paper_code, runs.c.dates_asked == "latest", runs.c.started_at >= since_at)
         if self.revision >= RUN_KINDS:
             query = query.where(runs.c.kind == "crawl")
+        now = utcnow()
         with self.session() as session:
-            return [(as_utc(started), message or "") for started, message in session.execute(query)
-                    if as_utc(started) >= since_at]
+            return [(as_utc(row.started_at), row.message or "") for row in session.execute(query)
+                    if as_utc(row.started_at) >= since_at
+                    and run_state(row.status, row.seen_at, row.heartbeat_seconds, now) != "running"]
 
     def heartbeat(self, run_id: int, counts: Mapping[str, int]) -> None:
         """The run is alive: its ``seen_at`` now, with what it counted so far of the counts no
@@ -1260,6 +1266,7 @@ class Archive:
                      if as_utc(row.last_seen) <= answered[row.url]]
             if since:
                 session.execute(delete(table).where(table.c.id.in_(since)))
+        dead = self._served_since(session, dead)
         if not dead:
             return
         reasons = self.revision >= LINK_REASONS
@@ -1272,6 +1279,20 @@ class Archive:
                          "first_seen": at, "last_seen": at, "runs": 1, "gone_since": at if x.get("gone") else None}
                         | ({"reason": x.get("reason")} if reasons else {}))
         session.execute(statement, rows)
+
+    def _served_since(self, session: Session, dead: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """``dead`` less the pages and articles the archive holds from a fetch after the site's
+        answer without them: another crawl of the issue got the file later and stored it while
+        this one's answer waited in its batch. Recorded, the older answer stayed beside the file
+        stored, as a dead link no run of the complete issue clears, and could give it up."""
+        stored: dict[str, datetime] = {}
+        for kind, model, revision in (("article", Article, FETCH_TIMES), ("page", Page, COMPLETE_VERSIONS)):
+            urls = [x["url"] for x in dead if x["kind"] == kind]
+            if urls and self.revision >= revision:
+                for url, fetched in session.execute(select(model.url, model.fetched_at).where(model.url.in_(urls))):
+                    if fetched is not None and (url not in stored or as_utc(fetched) > stored[url]):
+                        stored[url] = as_utc(fetched)
+        return [x for x in dead if not _older(x, stored.get(x["url"]))]
 
     def _unserved_counter(self, table, key: list[str], latest: list[str], given_up: str):
         """The upsert of a dead link's or a date's row (dead_links, absent_issues): a first
@@ -1313,6 +1334,7 @@ class Archive:
                 .where(issues.c.id.in_(list(served)))) if as_utc(row.last_seen) <= served[row.issue]]
             if since:
                 session.execute(delete(table).where(table.c.id.in_(since)))
+        absent = self._answered_since(session, absent, papers)
         if not absent:
             return
         asked = {(papers[(x["paper_code"],)], _as_date(x["issue_date"])): x["url"] for x in absent}
@@ -1327,6 +1349,24 @@ class Archive:
                          "status": x["status"], "reason": x["reason"], "first_seen": at, "last_seen": at,
                          "runs": 1, "confirmed_since": at if x.get("confirmed") else None})
         session.execute(statement, rows)
+
+    def _answered_since(self, session: Session, absent: list[Mapping[str, Any]],
+                        papers: Mapping[tuple, int]) -> list[Mapping[str, Any]]:
+        """``absent`` less the dates whose issue the archive holds a page of fetched after the
+        answer without it: another crawl asked the date later, once the issue was up, and stored
+        it while this one's answer waited in its batch (a range run at dawn and a crawl by
+        hand). Recorded, the older answer stayed beside the issue, which no run asks again once
+        complete to clear it, and could be the one that took the date for one without an issue."""
+        if not absent or self.revision < COMPLETE_VERSIONS:
+            return absent
+        issues = _ids_by_key(session, Issue.__table__, ("paper_id", "issue_date"),
+                             {(papers[(x["paper_code"],)], _as_date(x["issue_date"])) for x in absent})
+        if not issues:
+            return absent
+        fetched = dict(session.execute(select(Page.issue_id, func.max(Page.fetched_at))
+                                       .where(Page.issue_id.in_(list(issues.values()))).group_by(Page.issue_id)).all())
+        return [x for x in absent
+                if not _older(x, fetched.get(issues.get((papers[(x["paper_code"],)], _as_date(x["issue_date"])))))]
 
     def _store_pdf_texts(self, session: Session, pdfs: list[Mapping[str, Any]], page_id, counts: dict[str, int]) -> list:
         """Store the text of each page PDF and what it is; return the PDFs written (their raw

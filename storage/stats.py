@@ -200,7 +200,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         ))
     now = utcnow()
     runs_rows = [
-        (r[0], r[1], *_kind_and_dates(r[15], r[2]), _minute(r[3]), _minute(r[4]), _run_state(r[5], r[13], r[14], now),
+        (r[0], r[1], *_kind_and_dates(r[15], r[2]), _minute(r[3]), _minute(r[4]), run_state(r[5], r[13], r[14], now),
          f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
          "" if r[12] is None else r[12],  # links gone: NULL for runs before revision 0011
          "" if r[16] is None else r[16])  # dates without issue: NULL for runs before revision 0015
@@ -271,7 +271,7 @@ def _kind_and_dates(kind: str | None, dates_asked: str) -> tuple[str, str]:
     return "crawl", dates_asked
 
 
-def _run_state(status: str, seen_at, heartbeat_seconds: float | None, now: datetime) -> str:
+def run_state(status: str, seen_at, heartbeat_seconds: float | None, now: datetime) -> str:
     """A run's status, and for one 'running' that has not been seen for KILLED_AFTER_HEARTBEATS
     of its heartbeats nor for KILLED_AFTER_AT_LEAST seconds, the documented rule's verdict
     (docs/operations.md, "The crawl history"): the row itself keeps 'running', as nothing can

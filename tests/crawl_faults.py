@@ -157,10 +157,11 @@ class SlowBatchWrites:
     """An item pipeline that makes each batch the store pipeline writes take
     ``SLOW_WRITE_SECONDS`` before it commits, as a large batch or a slow database does, and
     creates the file ``SLOW_WRITE_MARKER`` as the first such write begins: a test signals the
-    crawl while a batch is being written."""
+    crawl while a batch is being written. With ``SLOW_WRITE_UNTIL``, each write waits instead
+    until that file exists: a test lets another process write in between, whatever their speeds."""
 
-    def __init__(self, seconds: float, marker: str) -> None:
-        if seconds and marker:
+    def __init__(self, seconds: float, marker: str, until: str = "") -> None:
+        if (seconds or until) and marker:
             import time
             from pathlib import Path
 
@@ -171,13 +172,16 @@ class SlowBatchWrites:
             def slow_store_batch(archive, *args, **kwargs):
                 Path(marker).touch()
                 time.sleep(seconds)
+                while until and not Path(until).exists():
+                    time.sleep(0.02)
                 return store_batch(archive, *args, **kwargs)
 
             storage.db.Archive.store_batch = slow_store_batch
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.getfloat("SLOW_WRITE_SECONDS", 0), crawler.settings.get("SLOW_WRITE_MARKER", ""))
+        return cls(crawler.settings.getfloat("SLOW_WRITE_SECONDS", 0), crawler.settings.get("SLOW_WRITE_MARKER", ""),
+                   crawler.settings.get("SLOW_WRITE_UNTIL", ""))
 
     def process_item(self, item):
         return item

@@ -271,12 +271,12 @@ def test_a_live_run_with_a_short_heartbeat_held_up_by_the_database_is_not_told_k
 def test_the_killed_rule_waits_five_heartbeats_and_five_minutes_at_least():
     """archive stats' verdict on a run 'running', by how long ago it was last seen (the clock of
     the machine reading and of the one crawling apart, or the heartbeat held up, alike)."""
-    from storage.stats import _run_state
+    from storage.stats import run_state
 
     seen = datetime(2023, 2, 1, 8, 0, tzinfo=timezone.utc)
 
     def state(heartbeat, ago):
-        return _run_state("running", seen, heartbeat, seen + ago)
+        return run_state("running", seen, heartbeat, seen + ago)
 
     killed = "killed (last seen 2023-02-01 08:00)"
     # A short heartbeat: not seen for 30 s is 100 heartbeats, but well within what a database
@@ -292,17 +292,17 @@ def test_the_killed_rule_waits_five_heartbeats_and_five_minutes_at_least():
     assert state(600, timedelta(minutes=40)) == "running"
     assert state(600, timedelta(minutes=50, seconds=1)) == killed
     # A run that ended is as it ended, however long ago.
-    assert _run_state("finished", seen, 1, seen + timedelta(days=1)) == "finished"
+    assert run_state("finished", seen, 1, seen + timedelta(days=1)) == "finished"
 
 
 def test_archive_stats_shows_a_run_whose_heartbeat_is_too_long_for_a_timedelta():
     # The crawl takes any finite ARCHIVE_HEARTBEAT_SECONDS of 0.1 or more: five of 1e14 seconds
     # overflowed the rule's timedelta, and `archive stats` ended in a traceback while it ran.
-    from storage.stats import _run_state
+    from storage.stats import run_state
 
     seen = datetime(2023, 2, 1, 8, 0, tzinfo=timezone.utc)
-    assert _run_state("running", seen, 1e14, seen + timedelta(days=365)) == "running"
-    assert _run_state("running", seen, 1e300, seen + timedelta(days=365)) == "running"
+    assert run_state("running", seen, 1e14, seen + timedelta(days=365)) == "running"
+    assert run_state("running", seen, 1e300, seen + timedelta(days=365)) == "running"
 
 
 def _stats_state(archive: str) -> str:

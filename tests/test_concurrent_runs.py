@@ -1,0 +1,113 @@
+"""Crawls that share one archive at the same time (docs/operations.md): a scheduled crawl over a
+manual one. Real `scrapy crawl issues` processes over HTTP from copies of the sample site, into
+SQLite and PostgreSQL; the overlap made certain by holding one crawl's batch until the other
+has written (tests/crawl_faults.py: SlowBatchWrites)."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from crawler.sample import PREFIX
+from crawler.sample.server import SiteServer
+from tests.conftest import run_crawl, sql_rows, start_crawl
+from tests.sites import SAMPLE_DAY, sample_site
+
+DAYS = [SAMPLE_DAY + timedelta(days=7 * n) for n in range(3)]  # three Tuesdays: the weekly paper's issues
+NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
+
+
+def _entry(day) -> str:
+    return f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm"
+
+
+def _base(server: SiteServer) -> str:
+    return f"base_url={server.url}{PREFIX.lstrip('/')}"
+
+
+def _held_back(tmp_path: Path, archive: str, server: SiteServer, *args: str):
+    """Start a crawl of ``args`` whose one batch (ARCHIVE_BATCH_SIZE holds every item) waits, once
+    fetched, until the returned function is called: what it fetched is written after whatever
+    the archive took meanwhile. The function lets it write, and gives its exit status and log."""
+    from crawler.settings import ITEM_PIPELINES
+
+    writing, go = tmp_path / "writing", tmp_path / "go"
+    log = tmp_path / "held.log"
+    settings = NO_PDFS | {
+        "ARCHIVE_BATCH_SIZE": "1000", "SLOW_WRITE_MARKER": str(writing), "SLOW_WRITE_UNTIL": str(go),
+        "ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.SlowBatchWrites": 50}),
+    }
+    crawl = start_crawl(*args, _base(server), archive=archive, settings=settings, log=log)
+    deadline = time.monotonic() + 120
+    while not writing.exists():
+        assert crawl.poll() is None, log.read_text(encoding="utf-8")[-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+    def release() -> tuple[int, str]:
+        go.touch()
+        return crawl.wait(120), log.read_text(encoding="utf-8")
+
+    return release
+
+
+def test_a_date_another_crawl_stored_after_this_one_found_no_issue_is_not_recorded_without_one(tmp_path, archive_url):
+    """A scheduled crawl asked a date at dawn, before the issue was up (404), and was slow to
+    write; a manual crawl asked it later and stored the issue. The first's answer, older than the
+    stored issue, was recorded all the same: absent_issues held a date whose issue the archive
+    holds complete, which no run asks again to clear (queries.md lists it among the dates without
+    an issue), and its answer could be the one that took the date for one without an issue."""
+    first = DAYS[0]
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    with SiteServer(site, prefix=PREFIX, faults={_entry(first): [404]}) as server:
+        release = _held_back(tmp_path, archive_url, server, f"start={first}", f"end={DAYS[-1]}")
+        assert (_entry(first), 404) in server.requests
+        manual = run_crawl(f"date={first}", _base(server), archive=archive_url, settings=NO_PDFS)
+        assert manual.returncode == 0, manual.stderr[-3000:]
+        status, log = release()
+        assert status == 0, log[-3000:]
+        assert f"no issue of 公益时报 on {first} (404 at" in log
+    assert sql_rows(archive_url, "SELECT issue_date FROM absent_issues") == []
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(60, 60)]
+    runs = sql_rows(archive_url, "SELECT dates_asked, status, dates_without_issue FROM crawl_runs ORDER BY id")
+    # Each run counts what the site answered it: the first was answered no issue.
+    assert runs == [(f"{first}..{DAYS[-1]}", "finished", 1), (str(first), "finished", 0)]
+
+
+def test_a_link_another_crawl_stored_after_this_one_was_answered_404_is_no_dead_link(tmp_path, archive_url):
+    """The same of an article: one crawl answered 404 for it, another, later, got it and stored
+    it first. The older 404 was recorded, a dead link beside the article stored."""
+    day = DAYS[0]
+    article = f"{PREFIX}html/{day:%Y-%m}/{day:%d}/content_306512.htm"
+    site = sample_site(tmp_path / "site", DAYS[:1], pdfs=False)
+    with SiteServer(site, prefix=PREFIX, faults={article: [404]}) as server:
+        release = _held_back(tmp_path, archive_url, server, f"date={day}")
+        assert (article, 404) in server.requests
+        manual = run_crawl(f"date={day}", _base(server), archive=archive_url, settings=NO_PDFS)
+        assert manual.returncode == 0, manual.stderr[-3000:]
+        status, log = release()
+        assert status == 4, log[-3000:]  # a first 404 fails the article, for the next run to ask again
+    assert sql_rows(archive_url, "SELECT url FROM dead_links") == []
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+
+
+
+def test_a_crawl_of_the_newest_issue_takes_anothers_still_crawling_for_no_failed_run(tmp_path, archive_url):
+    """A cron line's crawl of the newest issue still fetching it (its row 'running', seen alive,
+    naming the issue) when one by hand starts: the second took the first for a run that had
+    failed to fetch the issue or was killed, said so, and asked the issue as one not stored."""
+    from tests.test_incremental import _point_index, _two_recent_issues
+
+    _older, newest, site = _two_recent_issues(tmp_path)
+    _point_index(site, newest)
+    with SiteServer(site, prefix=PREFIX) as server:
+        release = _held_back(tmp_path, archive_url, server)
+        manual = run_crawl(_base(server), archive=archive_url, settings=NO_PDFS | {"LOG_LEVEL": "INFO"})
+        assert manual.returncode == 0, manual.stderr[-3000:]
+        assert "which an earlier run failed to fetch" not in manual.stderr
+        assert "not stored, asked again" not in manual.stderr
+        status, log = release()
+        assert status == 0, log[-3000:]
+    assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
+    assert sql_rows(archive_url, "SELECT status, message FROM crawl_runs ORDER BY id") == [("finished", "")] * 2

@@ -1886,7 +1886,7 @@ def test_stats_spans_end_at_today_in_china_whatever_the_machine_s_clock(sqlite_u
     papers = tmp_path / "papers"
     papers.mkdir()
     profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
-    daily = profile.replace('code = "gongyishibao"', 'code = "meiribao"').replace(
+    daily = profile.replace('code = "gongyishibao"', 'code = "meiribao"').replace("www.gongyishibao.com", "www.meiribao.example.cn").replace(
         "schedule = { weekdays = [2] }", "schedule = { weekdays = [1, 2, 3, 4, 5, 6, 7] }")
     assert "weekdays = [1, 2" in daily
     (papers / "meiribao.toml").write_text(daily, encoding="utf-8")

@@ -362,7 +362,7 @@ def _daily_paper(tmp_path, monkeypatch):
     papers = tmp_path / "papers"
     papers.mkdir()
     profile = (Path(__file__).parent.parent / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
-    daily = profile.replace('code = "gongyishibao"', 'code = "meiribao"').replace(
+    daily = profile.replace('code = "gongyishibao"', 'code = "meiribao"').replace("www.gongyishibao.com", "www.meiribao.example.cn").replace(
         "schedule = { weekdays = [2] }", "schedule = { weekdays = [1, 2, 3, 4, 5, 6, 7] }")
     assert "weekdays = [1, 2" in daily
     (papers / "meiribao.toml").write_text(daily, encoding="utf-8")

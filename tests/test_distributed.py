@@ -811,7 +811,7 @@ def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path,
     papers = tmp_path / "papers"
     papers.mkdir()
     profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
-    second = profile.replace('code = "gongyishibao"', 'code = "dierbao"').replace('name = "公益时报"', 'name = "第二报"')
+    second = profile.replace('code = "gongyishibao"', 'code = "dierbao"').replace("www.gongyishibao.com", "www.dierbao.example.cn").replace('name = "公益时报"', 'name = "第二报"')
     assert second != profile
     (papers / "dierbao.toml").write_text(second, encoding="utf-8")
     archive = postgres_database(request)

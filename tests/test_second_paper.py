@@ -44,6 +44,10 @@ def archive(tmp_path) -> str:
         # Joined to the root as written: newdzb//html/…, each date taken for one without an issue.
         (PROFILE.replace('"html/', '"/html/'), "entry '/html/{date:%Y-%m}/{date:%d}/node_2.htm' must be a path under the root"),
         (PROFILE + 'latest = "https://x.cn/epaper/paperindex.htm"\n', "latest 'https://x.cn/epaper/paperindex.htm' must be a path"),
+        # Each date asked one address, fetched once: the issue taken for that of the first date
+        # asked, the others' dropped as repeats, nothing stored, exit status 0.
+        (PROFILE.replace("{date:%d}", "31"), "entry 'html/{date:%Y-%m}/31/node_2.htm' makes one address of 2023-01-31 and 2023-01-30"),
+        (PROFILE.replace("{date:%Y-%m}", "{date:%Y}"), "entry 'html/{date:%Y}/{date:%d}/node_2.htm' makes one address of 2023-01-31 and 2023-03-31"),
     ],
 )
 def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_line(tmp_path, monkeypatch, archive, toml, message):
@@ -195,6 +199,40 @@ def test_a_copy_of_a_profile_with_its_code_refuses_that_paper_only(tmp_path, mon
     assert [line for line in done.stderr.splitlines() if "paper profile" in line] == [
         line for line in done.stderr.splitlines() if " WARNING: paper profile " in line and "code 'gongyishibao' is taken by" in line
     ] != []
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+def test_a_copy_of_a_profile_given_its_own_code_but_not_its_own_root_refuses_both_papers(tmp_path, monkeypatch, archive):
+    """Copied from gongyishibao.toml and given a code and a name, its root not yet changed: its
+    crawl stored 公益时报's issues under the new code, and the next crawl of either paper moved
+    every article to its own pages (an article is known by its address), the other paper's
+    issues left without one. Which profile is wrong cannot be told: both are refused, the file
+    to mend named; a paper at its own address is crawled as usual."""
+    papers = tmp_path / "papers"
+    shutil.copytree(SHEHUIBAO_PROFILES, papers)
+    bundled = PROJECT / "crawler" / "papers" / "gongyishibao.toml"
+    copy = bundled.read_text(encoding="utf-8").replace('"gongyishibao"', '"lvyoubao"').replace("公益时报", "中国旅游报")
+    # The root written otherwise (https and a default port aside, one site): the same addresses.
+    (papers / "lvyoubao.toml").write_text(copy.replace("http://www.gongyishibao.com/newdzb/", "http://WWW.gongyishibao.com:80/newdzb"),
+                                          encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    message = (f"error: paper profile {papers / 'lvyoubao.toml'}: its issues are at the addresses of paper 'gongyishibao' ({bundled}):"
+               " root 'http://www.gongyishibao.com/newdzb/' and entry 'html/{date:%Y-%m}/{date:%d}/node_1.htm' lead to the same"
+               " issue folders; give each paper its own root")
+    for code in ("lvyoubao", "gongyishibao"):
+        done = run_crawl(f"paper={code}", "date=2023-01-31", "base_url=http://127.0.0.1:9/", archive=archive)
+        assert (done.returncode, done.stderr.splitlines()) == (2, [message]), done.stderr[-2000:]
+    open_archive(archive).close()
+    stats = archive_command("stats", "--paper", "lvyoubao", archive=archive)
+    assert (stats.returncode, stats.stderr.splitlines()) == (2, [message])
+    site = shehuibao_site(tmp_path / "site", SHEHUIBAO_DAYS[:1])
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=shehuibao", "date=2023-01-30", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=archive, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(line.split(" WARNING: ")[1] for line in done.stderr.splitlines() if "paper profile" in line) == [
+        message.removeprefix("error: ") + f"; skipped: paper {code!r} is refused until this is fixed, the other papers go on"
+        for code in ("gongyishibao", "lvyoubao")
+    ]
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
 
 

@@ -35,6 +35,8 @@ _WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # The first issue assumed of a paper whose profile gives no first_issue: no date before it is
 # asked. An e-paper site serving issues older than this says so in its profile.
 DEFAULT_FIRST_ISSUE = date(1900, 1, 1)
+# Any date: what two entry patterns make of it tells whether they are one.
+_SAMPLE_DAY = date(2023, 1, 31)
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ class PaperProfile:
             return url[: -len(entry)]
         return host_root(url)
 
+    def issue_folder(self) -> str:
+        """The folder of an issue's entry page under the profile's root, the date a placeholder:
+        its pages and articles are the files beside it, so two papers with one cannot be told apart."""
+        return self.entry_url(_SAMPLE_DAY).rpartition("/")[0]
+
     def latest_url(self, root: str | None = None) -> str | None:
         if not self.latest:
             return None
@@ -252,9 +259,15 @@ def _profile(data: dict) -> PaperProfile:
     if "{date" not in data["entry"]:
         raise ValueError("entry must contain a {date:...} field")
     try:
-        data["entry"].format(date=date(2023, 1, 31))
+        data["entry"].format(date=_SAMPLE_DAY)
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError(f"entry {data['entry']!r} is no pattern of {{date:...}} fields: {exc!r}") from None
+    # A day, a month, a year apart: an entry without one of them (a "31" typed for {date:%d}) gave
+    # those days one address, fetched once, its issue taken for the first date's, the others dropped.
+    for other in (_SAMPLE_DAY - timedelta(days=1), _SAMPLE_DAY.replace(month=3), _SAMPLE_DAY.replace(year=2024)):
+        if data["entry"].format(date=other) == data["entry"].format(date=_SAMPLE_DAY):
+            raise ValueError(f"entry {data['entry']!r} makes one address of {_SAMPLE_DAY} and {other}: each day's issue "
+                             f"has its own, its year, month and day in {{date:...}} fields, e.g. {_PATH_EXAMPLES['entry']}")
     first_issue = _date(data["first_issue"], "first_issue") if "first_issue" in data else None
     schedule = data.get("schedule", {})
     if not isinstance(schedule, dict):
@@ -536,6 +549,7 @@ def load_profiles() -> Profiles:
     files, problems = _profile_files()
     profiles: dict[str, PaperProfile] = {}
     origin: dict[str, object] = {}
+    by_folder: dict[str, str] = {}  # the code of each issue folder (PaperProfile.issue_folder)
     for path in files:
         try:
             profile = _load(path)
@@ -550,8 +564,18 @@ def load_profiles() -> Profiles:
                 f"paper profile {path}: code {profile.code!r} is taken by {origin[profile.code]}", str(path), profile.code))
             profiles.pop(profile.code, None)
             continue
+        if other := by_folder.get(profile.issue_folder()):
+            # Two codes, one site (a copy of a profile given its own code, its root not yet its
+            # new site's): each crawl stored the other paper's issues under its code, and moved
+            # the articles of the other's crawls to its own pages. Which is wrong cannot be told.
+            message = (f"paper profile {path}: its issues are at the addresses of paper {other!r} ({origin[other]}): root "
+                       f"{profile.root!r} and entry {profile.entry!r} lead to the same issue folders; give each paper its own root")
+            problems += [ProfileProblem(message, str(path), profile.code), ProfileProblem(message, str(path), other)]
+            profiles.pop(other, None)
+            continue
         profiles[profile.code] = profile
         origin[profile.code] = path
+        by_folder[profile.issue_folder()] = profile.code
     return Profiles(profiles, tuple(problems))
 
 

@@ -1383,10 +1383,31 @@ def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
         raise ArchiveError(f"--output {output} is the archive itself: choose another file")
 
 
+# The names Linux gives a process's own open descriptors: /dev/stdout is /proc/self/fd/1.
+_DESCRIPTOR_NAME = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))/fd)/(\d+)")
+
+
+def named_descriptor(path: str) -> int | None:
+    """The descriptor of this process that ``path`` names (/dev/stdout, /dev/fd/1,
+    /proc/self/fd/1, or a link to one of them), else None. Followed to its end, such a name is
+    the file the shell opened: `-o /dev/stdout > out.jsonl` was refused as an existing file, and
+    with --overwrite renamed over out.jsonl, losing what `>>` had left in it."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # as many links as the kernel follows
+        if match := _DESCRIPTOR_NAME.fullmatch(current):
+            return int(match[2]) if match[1] in (None, str(os.getpid())) else None
+        if not os.path.islink(current):
+            return None
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return None
+
+
 def streamed_to(path: str) -> bool:
-    """Whether ``path`` is no file but a device or pipe (/dev/stdout, /dev/null, a shell's
-    `>(gzip > a.gz)`): written as it is, since renaming a finished file over it would replace
-    the device itself, and no earlier export is there to lose."""
+    """Whether ``path`` is no file but a device or pipe (/dev/null, a shell's `>(gzip > a.gz)`),
+    or one of this process's descriptors (/dev/stdout): written as it is, since renaming a
+    finished file over it would replace the device, or the file the shell opened, itself."""
+    if named_descriptor(path) is not None:
+        return True
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -1457,6 +1478,10 @@ class output_file:
                 descriptor = claim_partial(self.partial, self.target, self.path)
                 self.lock = os.dup(descriptor)
                 self.file = open(descriptor, "w", encoding="utf-8", newline="")
+            elif (descriptor := named_descriptor(self.path)) is not None:
+                # Written where the descriptor stands, as the shell opened it: opened again by
+                # name, a file `>>` had opened was emptied first.
+                self.file = open(os.dup(descriptor), "w", encoding="utf-8", newline="")
             else:
                 self.file = open(self.path, "w", encoding="utf-8", newline="")
         except OSError as exc:

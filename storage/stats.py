@@ -37,7 +37,8 @@ class Gaps:
     end: date
     scheduled: int
     missing: list[date] = field(default_factory=list)
-    # Dates of the schedule's weekdays that its breaks take out (holidays): neither scheduled nor missing.
+    # Dates of the schedule's weekdays that its breaks take out (holidays) and the archive holds no
+    # issue of: neither scheduled nor missing.
     breaks: list[date] = field(default_factory=list)
     # Dates the site answered no issue for on enough runs that the crawler took them for dates
     # without an issue (absent_issues.confirmed_since): not missing, not archived.
@@ -193,9 +194,11 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         answered = {d: a for d, a in absent.get(code, {}).items() if span[0] <= d <= span[1] and d not in days}
         confirmed = {d for d, a in answered.items() if a.confirmed_since}
         missing = [d for d in scheduled if d not in days and d not in confirmed]
+        # A break day the paper printed on all the same (crawled by its date) was listed as one "without an issue".
+        breaks = [d for d in profile.schedule.break_dates(*span) if d not in days]
         gaps.append(Gaps(
             code, profile.schedule.describe(*span), *span,
-            len(scheduled), missing, profile.schedule.break_dates(*span),
+            len(scheduled), missing, breaks,
             [answered[d] for d in sorted(confirmed)], {d: answered[d] for d in missing if d in answered},
         ))
     now = utcnow()

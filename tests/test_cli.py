@@ -2490,6 +2490,33 @@ def test_export_writes_to_a_device_or_pipe_named_by_output_as_it_is(seeded):
     assert Path("/dev/null").is_char_device()
 
 
+@pytest.mark.parametrize("output", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+@pytest.mark.parametrize("shell", [">", ">>"])
+def test_export_to_its_standard_output_by_name_writes_the_file_the_shell_opened_as_it_opened_it(seeded, tmp_path,
+                                                                                                 output, shell):
+    # `archive export -o /dev/stdout > articles.jsonl` was refused as an existing file; with
+    # --overwrite, the export was renamed over the file the shell had opened: `>>` lost what the
+    # file held, and an empty export left it empty.
+    articles = len(view_rows(seeded))
+    for flags in ((), ("--overwrite",)):
+        out = tmp_path / "articles.jsonl"
+        out.write_text('{"kept": "an earlier export"}\n', encoding="utf-8")
+        command = [sys.executable, "-m", "storage.console", "--archive", seeded, "export", "-o", output, *flags]
+        with open(out, "a" if shell == ">>" else "w", encoding="utf-8") as stdout:
+            done = subprocess.run(command, cwd=PROJECT, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert (done.returncode, done.stderr) == (0, f"{output}: {articles} articles\n")
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert lines[:1] == (['{"kept": "an earlier export"}'] if shell == ">>" else lines[:1])
+        assert len(lines) == articles + (shell == ">>")
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name != "archive.sqlite3") == ["articles.jsonl"]
+    # A SQLite copy is a file of its own: refused, the shell's file left as it was.
+    with open(out, "a", encoding="utf-8") as stdout:
+        done = subprocess.run([*command[:-1], "--format", "sqlite", "--overwrite"], cwd=PROJECT, stdout=stdout,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, f"error: cannot write {output}: not a file (a SQLite copy is one)\n")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == articles + (shell == ">>")
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
 def test_export_refuses_an_existing_file_unless_told_to_overwrite_it(seeded, fmt, tmp_path):
     (tmp_path / "out").mkdir()

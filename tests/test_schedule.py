@@ -235,3 +235,28 @@ def test_a_break_longer_than_the_lookback_does_not_hide_the_issue_before_it(tmp_
     assert asked == [(before.isoformat(), 200)]
     stored = archive_command("sql", "SELECT issue_date FROM issues", archive=sqlite_url)
     assert before.isoformat() in stored.stdout
+
+
+def test_stats_lists_no_break_day_the_archive_holds_an_issue_of(tmp_path, papers, archive_url):
+    """A holiday in the profile on which the paper printed all the same (an issue crawled by its
+    date): stats listed it under Breaks, a publishing day "without an issue", beside its counts."""
+    (papers / "changed.toml").write_text(CHANGED, encoding="utf-8")
+    site = sample_site(tmp_path / "site", days("2023-01-24", "2023-01-27", "2023-01-31"), pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        for day in ("2023-01-24", "2023-01-27", "2023-01-31"):
+            done = run_crawl("paper=changed", f"date={day}", f"base_url={server.url}{PREFIX.lstrip('/')}",
+                             archive=archive_url, settings=NO_PDFS)
+            assert done.returncode == 0, done.stderr[-3000:]
+    assert [str(d) for d, in sql_rows(archive_url, "SELECT issue_date FROM issues ORDER BY issue_date")] == [
+        "2023-01-24", "2023-01-27", "2023-01-31"]
+
+    stats = archive_command("stats", "--paper", "changed", "--since", "2023-01-21", "--until", "2023-02-05",
+                            archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    assert re.search(r"^changed *\| 2023 *\| 3 *\|", stats.stdout, re.M), stats.stdout
+    assert missing_and_breaks(stats.stdout) == {
+        "Missing issues of changed (every Tue, Fri) from 2023-01-21 to 2023-02-05: 0 of 2 scheduled": [],
+        # 2023-01-27 printed: a break day no more.
+        "Breaks of changed from 2023-01-21 to 2023-02-05: 1 of its publishing days without an issue by its profile"
+        " (schedule.breaks), not counted as missing": ["2023-02-03 Fri"],
+    }

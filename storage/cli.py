@@ -79,10 +79,44 @@ _UNRECOGNIZED_BY_COMMAND = "unrecognized_by_command"
 class CommandParser(OneLineParser):
     """A command's parser (`archive stats`), which keeps what it does not take to itself."""
 
+    given: tuple[str, ...] = ()
+
     def parse_known_args(self, args=None, namespace=None):
+        self.given = tuple(args or ())
         parsed, unknown = super().parse_known_args(args, namespace)
         setattr(parsed, _UNRECOGNIZED_BY_COMMAND, unknown)
         return parsed, []
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + self._dashed_word_note())
+
+    def _dashed_word_note(self) -> str:
+        """Where a command taking words was given one beginning with '-' and no Latin letter
+        (`archive search -心`): argparse reads it as an option, and said the words were missing,
+        or the word unrecognized, which sent a user to its --help, where the cure (--) is not."""
+        if "--" in self.given or not any(not action.option_strings for action in self._actions):
+            return ""
+        options, words, dashed, skip = [], [], None, False
+        for arg in self.given:
+            if skip:
+                options.append(arg)
+                skip = False
+                continue
+            action = option_taken(self, arg.split("=", 1)[0]) if arg.startswith("-") else None
+            if action is not None:
+                options.append(arg)
+                skip = action.nargs != 0 and "=" not in arg
+            else:
+                # Two dashes, or a dash and a Latin letter, make what reads as a mistyped option
+                # (-o of another command), which the error names as it is.
+                if arg.startswith("--") or re.match(r"-[A-Za-z]", arg):
+                    return ""
+                dashed = dashed or (arg if arg.startswith("-") and not self._negative_number_matcher.match(arg) else None)
+                words.append(arg)
+        if dashed is None:
+            return ""
+        again = " ".join([self.prog, *options, "--", *words])
+        return f" ({dashed} begins with '-', read as an option: give the words after -- ({again}))"
 
 
 class CommandLineParser(OneLineParser):

@@ -1052,3 +1052,19 @@ def test_the_search_command_finds_an_article_by_its_pretitle_and_by_a_name_in_it
     assert reread.returncode == 0, reread.stderr
     assert _found_titles(archive_url, "赵六一") == ["浙江蚂蚁公益基金会启动“五社联动”乡镇(街道)社工站助力计划"]
     assert archive_command("search", "张晓明", archive=archive_url).stderr == "no articles found\n"
+
+
+def test_a_search_word_beginning_with_a_dash_is_told_to_follow_two_dashes(archive_url):
+    # argparse reads -心 as an option: alone it said the query was missing, which it was not.
+    open_archive(archive_url).close()
+    for given, again in ((["-心"], "-- -心"), (["社工", "-站"], "-- 社工 -站"),
+                         (["--since", "2023-01-01", "-心", "--limit=3"], "--since 2023-01-01 --limit=3 -- -心")):
+        done = archive_command("search", *given, archive=archive_url)
+        assert done.returncode == 2 and done.stdout == "", done
+        assert done.stderr.count("\n") == 1, done.stderr
+        dashed = next(word for word in given if word.startswith("-") and not word.startswith("--"))
+        assert f"{dashed} begins with '-', read as an option: give the words after -- (archive search {again})" \
+            in done.stderr, done.stderr
+    assert archive_command("search", "--", "-心", archive=archive_url).stderr.startswith("no articles found; -心: ")
+    misspelt = archive_command("search", "社工", "--sectoin", "x", archive=archive_url).stderr
+    assert "begins with '-'" not in misspelt and misspelt.count("\n") == 1, misspelt

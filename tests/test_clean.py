@@ -1376,6 +1376,18 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     # After the text's last sentence, on its line; over the closing source note.
     (["项目覆盖全省。（本报记者 皮磊）"], "本报记者 皮磊"),
     (["（本报记者 皮磊）", "（据广东省民政厅）"], "本报记者 皮磊"),
+    # 文/图 (or 图/文) before the names credits the words and the pictures: the byline is the
+    # names, as a 文/ line's (the 图 was stored as part of them).
+    (["文/皮磊"], "皮磊"),
+    (["文/图 皮磊"], "皮磊"),
+    (["文/图：皮磊"], "皮磊"),
+    (["文／图 本报记者 皮磊"], "本报记者 皮磊"),
+    (["图/文 皮磊"], "皮磊"),
+    # A reporter's names alone closing the text, without brackets, as the bracketed line reads.
+    (["本报记者 皮磊"], "本报记者 皮磊"),
+    (["记者 皮磊 张三"], "记者 皮磊 张三"),
+    (["本报记者 皮磊 通讯员 张三"], "本报记者 皮磊 通讯员 张三"),
+    (["本报记者 皮磊", "（据广东省民政厅）"], "本报记者 皮磊"),
 ])
 def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     """Printed at the end of the text rather than under the title, it was stored as no byline."""
@@ -1389,6 +1401,11 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     ["(图片来源:界面新闻)"], ["（本报记者 皮磊 摄）"], ["本报记者 皮磊 摄"], ["图/本报记者 皮磊"],  # photo credits
     ["记者从新疆维吾尔自治区民政厅获悉，今年以来，全疆社工站建设取得积极进展。"],  # seed 004: a sentence
     ["（下转第3版）"],
+    ["图/皮磊"], ["图：皮磊"], ["记者 皮磊 摄"], ["本报记者 皮磊 供图"],  # photo credits, without brackets
+    ["来源：中国社会报"], ["来源：本报记者 皮磊"],
+    # Sentences that name a reporter, and a reporter's line a paragraph of the text follows.
+    ["本报记者皮磊在现场看到，志愿者正在为老人分发物资。"], ["本报记者皮磊在现场看到志愿者正在为老人分发物资"], ["记者节快乐"],
+    ["记者 皮磊 张三", "项目覆盖全省，惠及群众十万余人。"],
 ])
 def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing):
     assert _closed_by(closing, "simplified").byline == ""

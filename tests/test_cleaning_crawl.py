@@ -497,8 +497,16 @@ UNDATED_RELATED_WIDGET = f"<p>{UNDATED_RELATED_LINES[0]}</p><ul>" + "".join(
 NOTE_OVER_INFO = "content_306529.htm"
 CLOSING_NOTE = "（據中國社會報）"
 
-# A byline printed at the end of the text rather than under the title: in brackets, and a 文/ line.
-CLOSING_BYLINES = {"content_306530.htm": "（記者 張三 通訊員 李四）", "content_306531.htm": "文/本報記者 張三"}
+# A byline printed at the end of the text rather than under the title: in brackets, a 文/ line, a
+# 文/图 line, names alone; and a photo credit alone, no byline. Each the line as the file prints
+# it, as the body stores it, and the byline stored.
+CLOSING_BYLINES = {
+    "content_306530.htm": ("（記者 張三 通訊員 李四）", "（记者 张三 通讯员 李四）", "记者 张三 通讯员 李四"),
+    "content_306531.htm": ("文/本報記者 張三", "文/本报记者 张三", "本报记者 张三"),
+    "content_306532.htm": ("文/圖 本報記者 張三", "文/图 本报记者 张三", "本报记者 张三"),
+    "content_306533.htm": ("本報記者 張三 通訊員 李四", "本报记者 张三 通讯员 李四", "本报记者 张三 通讯员 李四"),
+    "content_306534.htm": ("本報記者 張三 攝", "本报记者 张三 摄", ""),
+}
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in
 # mixed capitals.
@@ -525,7 +533,7 @@ def _new_article(name: str, html: str) -> str:
     if name == NOTE_OVER_INFO:
         return html.replace(END, f"<P>{CLOSING_NOTE}</P>\n<P>{CLOSING_INFO}</P>\n{UNDATED_RELATED_WIDGET}{END}")
     if name in CLOSING_BYLINES:
-        return html.replace(END, f"<P>{CLOSING_BYLINES[name]}</P>\n{END}")
+        return html.replace(END, f"<P>{CLOSING_BYLINES[name][0]}</P>\n{END}")
     if name == MIXED_CASE_PRINT_SCRIPT:
         assert html.count("</HEAD>") == 1
         return html.replace("</HEAD>", PRINT_TITLE_BLOCK + "</HEAD>")
@@ -630,20 +638,22 @@ def test_a_title_block_a_script_in_mixed_capitals_writes_is_not_stored(new_artic
 
 
 def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text(new_articles, bodies, unspammed):
-    """Printed at the end of the text rather than under the title, it was stored as no byline."""
+    """Printed at the end of the text rather than under the title, it was stored as no byline;
+    after 文/图 its names were stored with the 图 (图 本报记者 张三), and names alone closing the
+    text, without brackets, were no byline."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
-    for name, closing, byline in (("content_306530.htm", "（记者 张三 通讯员 李四）", "记者 张三 通讯员 李四"),
-                                  ("content_306531.htm", "文/本报记者 张三", "本报记者 张三")):
+    for name, (_, closing, byline) in CLOSING_BYLINES.items():
         assert sql_rows(new_articles, query, u=f"%/{name}") == [(f"{bodies[TEMPLATE]}\n{closing}", plain_source, byline)], name
         assert removals(new_articles, name) == []
     # Stored so before the fix: `archive reprocess` reads the stored files through the same pipelines.
     engine = create_engine(new_articles)
     with engine.begin() as conn:
         conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30653_.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '图 本报记者 张三' WHERE url LIKE '%/content_306532.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]
     assert [byline for _, _, byline in (sql_rows(new_articles, query, u=f"%/{name}")[0] for name in CLOSING_BYLINES)] == [
-        "记者 张三 通讯员 李四", "本报记者 张三"]
+        byline for _, _, byline in CLOSING_BYLINES.values()]

@@ -363,12 +363,18 @@ _DATELINE_BYLINE = re.compile(
 )
 # A byline printed at the end of the text (its last lines, as a source note is read): a reporter's
 # or correspondent's names in brackets closing the text or its last sentence (（本报记者 张三 整理）,
-# （记者 张三 通讯员 李四）), or a 文/ line (文/本报记者 张三, 文/张三). Names of a few characters
+# （记者 张三 通讯员 李四）), or alone on the text's last line, or a 文/ line (文/本报记者 张三,
+# 文/张三; 文/图 张三 credits the pictures too, and is the same names). Names of a few characters
 # each, no sentence: a 据 note names no role, and a photo credit (…摄, 图/…) is no byline.
 _NAMES = r"[^\s，。,；;：:、()（）]{1,5}(?:\s+[^\s，。,；;：:、()（）]{1,5}){0,7}"
-_REPORTERS = re.compile(
-    rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)\s*{_NAMES}")
-_WRITTEN_BY = re.compile(rf"文\s*[/／]\s*({_REPORTERS.pattern}|{_NAMES})")
+_ROLE = r"(?:本[报報刊台][^\s，。,；;：:、()（）]{0,4}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)"
+_REPORTERS = re.compile(rf"{_ROLE}\s*{_NAMES}")
+# Without brackets, a blank after the role too: 记者节快乐 closing the text is no byline.
+_REPORTERS_ALONE = re.compile(rf"{_ROLE}\s+{_NAMES}")
+# The 图 of 文/图 is taken whole (?+): 文/图 alone names no one called 图.
+_WRITTEN_BY = re.compile(
+    rf"(?:文\s*[/／]\s*(?:[图圖]\s*[/／:：]?)?+|[图圖]\s*[/／]\s*文\s*[/／:：]?)\s*({_REPORTERS.pattern}|{_NAMES})")
+_WRITTEN_BY_MARKS = ("文", "图", "圖")
 _PHOTO_CREDIT = re.compile(r"(?:[摄攝](?:影)?|供[图圖])$")
 
 # A page lists each article twice (title list, hot zones) and every file of an issue lists its
@@ -762,13 +768,17 @@ def closing_source(lines: Sequence[str]) -> str:
 def closing_byline(lines: Sequence[str]) -> str:
     """The byline printed at the end of an article's text (its lines, in order: see _REPORTERS),
     without brackets or 文/, as a lead line's is stored, or "": looked for where a source note is
-    (_near_end), over which it may stand."""
+    (_near_end), over which it may stand. Names alone on a line, without brackets, are the byline
+    only where the line closes the text but for source notes: over a paragraph of the text, they
+    may be a heading of it."""
     for at in _near_end(lines):
         line = lines[at].strip()
         if line.endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line)) and _REPORTERS.fullmatch(note[1]):
             names = note[1]
-        elif line.startswith("文") and (written := _WRITTEN_BY.fullmatch(line)):
+        elif line.startswith(_WRITTEN_BY_MARKS) and (written := _WRITTEN_BY.fullmatch(line)):
             names = written[1]
+        elif _REPORTERS_ALONE.fullmatch(line) and _closes(lines, at, over_notes=True):
+            names = line
         else:
             continue
         if not _PHOTO_CREDIT.search(names):
@@ -853,10 +863,12 @@ def _info_field(lines: Sequence[str], mark: str, field: re.Pattern, whole: bool)
     return ""
 
 
-def _closes(lines: Sequence[str], at: int) -> bool:
+def _closes(lines: Sequence[str], at: int, over_notes: bool = False) -> bool:
     """Whether ``lines[at]`` near the end closes the text, as the cleaner reads a line there
-    that is the page's only where it does (a source and a date, a 来源 line alone)."""
-    return _cleaner().closes_text(lines[at + 1 :])
+    that is the page's only where it does (a source and a date, a 来源 line alone); with
+    ``over_notes``, source notes under it (（据…）, 来源：…) count as the page's too."""
+    later = lines[at + 1 :]
+    return _cleaner().closes_text([line for line in later if not source_note(line)] if over_notes else later)
 
 
 @dataclass

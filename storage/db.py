@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -1014,11 +1014,12 @@ class Archive:
                 return issues[(papers[(x["paper_code"],)], _as_date(x["issue_date"]))]
 
             incoming_pages = {(issue_id(p), p["page_number"]): p for p in pages}
-            self._place_pages(session, incoming_pages, now)
+            older = self._place_pages(session, incoming_pages, now)
             fetched = [Page.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
             known_pages = _rows_by_key(session, Page.__table__, ("issue_id", "page_number"), set(incoming_pages),
                                        Page.articles_expected, *fetched)
             stale_pages = {key for key, row in known_pages.items() if fetched and _older(incoming_pages[key], row.fetched_at)}
+            stale_pages |= older.keys()
             # The row an article stored before its page left (below: another distributed worker's
             # batch, or a run that lost the page item) holds the page's heading, no reading of the
             # page itself (no count of its links, no fetch time): storing the page is storing it
@@ -1028,8 +1029,8 @@ class Archive:
             # count (0 or more).
             stubs = {key for key, row in known_pages.items()
                      if row.articles_expected is None and (not fetched or row.fetched_at is None)}
-            counts["pages_updated"] = len(known_pages) - len(stale_pages) - len(stubs)
-            counts["pages_new"] = len(incoming_pages) - len(known_pages) + len(stubs)
+            counts["pages_updated"] = len(known_pages.keys() - stale_pages - stubs)
+            counts["pages_new"] = len(incoming_pages.keys() - known_pages.keys() - stale_pages) + len(stubs - stale_pages)
             if stale_pages:
                 # Fetched before the page stored: its row, its issue's size and its raw page stay.
                 counts["pages_stale"] = len(stale_pages)
@@ -1046,7 +1047,8 @@ class Archive:
                     sizes,
                 )
 
-            page_ids = {key: known_pages[key].id for key in stale_pages}
+            # A stale page's articles and PDF, newer than those stored, go to the row that is it.
+            page_ids = {key: older.get(key) or known_pages[key].id for key in stale_pages}
             page_ids |= self._upsert(
                 session, Page,
                 [
@@ -1074,6 +1076,8 @@ class Archive:
                 links = [{"page_id": page, "position": n, "url": url} for page, urls in linked for n, url in enumerate(urls)]
                 if links:  # a page without article links (an advertisement page) has none to write
                     session.execute(self._insert(PageArticle.__table__), links)
+            page_ids |= self._removed_since(session, [x for x in articles + pdfs
+                                                      if (issue_id(x), x["page_number"]) not in page_ids], issue_id)
             # An article may arrive in a later batch than its page, or after an interrupted
             # run lost the page item: make sure a page row exists without overwriting one.
             # Pages of this batch have theirs. The row has the heading of the page the article
@@ -1404,7 +1408,8 @@ class Archive:
                 session.execute(statement.values(**values), rows)
         return written
 
-    def _place_pages(self, session: Session, incoming: dict[tuple[int, int], Mapping[str, Any]], now: datetime) -> None:
+    def _place_pages(self, session: Session, incoming: dict[tuple[int, int], Mapping[str, Any]],
+                     now: datetime) -> dict[tuple[int, int], int]:
         """Give each page of the batch the row that is that page, under the number the site now
         gives it, before pages are written by (issue, number).
 
@@ -1419,15 +1424,20 @@ class Archive:
         (``page_urls``), is removed: it keeps its articles and PDF text, apart from the issue's
         pages (``removed_at``, numbered minus its id, so that numbers stay one row each), until a
         page the site serves is found to be it. A page fetched before the rows it would move
-        moves none (an older fetch)."""
+        moves none (an older fetch), nor one fetched before the site was seen without the row that
+        is it (its ``removed_at``: the fetch time of the entry page or page that showed it gone,
+        not of the write, for a crawl's own later batches, all fetched after its entry page, to
+        find what its earlier ones removed). Returns those older pages, each with the id of the row
+        that is it: they are not written."""
         if not incoming:
-            return
+            return {}
         table = Page.__table__
         fetched = [table.c.fetched_at] if self.revision >= COMPLETE_VERSIONS else []
+        removal = [table.c.removed_at] if self.revision >= REMOVED_PAGES else []
         # The rows and their links in one statement: a batch of pages reads its issues once.
         linked = [PageArticle.url] if self.revision >= PAGE_LINKS else []
         query = select(table.c.id, table.c.issue_id, table.c.page_number, table.c.url, table.c.pdf_url, table.c.page_label,
-                       *fetched, *linked) \
+                       *fetched, *removal, *linked) \
             .where(table.c.issue_id.in_({issue for issue, _ in incoming})).order_by(table.c.id)  # ties go to the oldest row
         if linked:
             query = query.outerjoin(PageArticle.__table__, PageArticle.page_id == table.c.id)
@@ -1436,7 +1446,8 @@ class Archive:
         for row in session.execute(query):
             if row.id not in rows:
                 rows[row.id] = {"id": row.id, "issue_id": row.issue_id, "page_number": row.page_number, "url": row.url,
-                                "pdf_url": row.pdf_url, "page_label": row.page_label, "fetched_at": row.fetched_at if fetched else None}
+                                "pdf_url": row.pdf_url, "page_label": row.page_label, "fetched_at": row.fetched_at if fetched else None,
+                                "removed_at": row.removed_at if removal else None}
                 links[row.id] = set()
             if linked and row[-1] is not None:
                 links[row.id].add(row[-1])
@@ -1445,9 +1456,14 @@ class Archive:
         for row in rows.values():
             of_issue.setdefault(row["issue_id"], []).append(row)
         numbers: dict[int, int] = {}  # row id: its number after the batch
+        gone: dict[int, datetime] = {}  # row id: the fetch that showed the site without it
+        older: dict[tuple[int, int], int] = {}
 
         def newer(page: Mapping[str, Any], *held) -> bool:
-            return not any(row is not None and _older(page, row.get("fetched_at")) for row in held)
+            # removed_at is read as stored: a row this batch removes may be found by a page of the
+            # batch fetched before the one that removed it.
+            return not any(row is not None and (_older(page, row["fetched_at"]) or _older(page, row["removed_at"]))
+                           for row in held)
 
         links_read = self.revision >= PAGE_LINKS
 
@@ -1462,9 +1478,10 @@ class Archive:
                     (page["page_number"], page["url"], page.get("pdf_url"), page.get("page_label") or "")
             return not (row["pdf_url"] and page.get("pdf_url") and row["pdf_url"] != page["pdf_url"])
 
-        def remove(row: dict) -> None:
+        def remove(row: dict, seen_by: Mapping[str, Any]) -> None:
             del at[(row["issue_id"], row["page_number"])]
             row["page_number"] = numbers[row["id"]] = -row["id"]
+            gone[row["id"]] = as_utc(seen_by.get("fetched_at")) or now
 
         listings: set[tuple[int, tuple[str, ...]]] = set()  # the pages of an issue give one list of its pages
         for (issue, number), page in incoming.items():
@@ -1474,7 +1491,7 @@ class Archive:
                 listed = set(listing[1])
                 for row in of_issue.get(issue, ()):
                     if row["page_number"] > 0 and row["url"] not in listed:
-                        remove(row)
+                        remove(row, page)
         claimed: set[int] = set()
         held_links: dict[int, set[str]] = {}
         for row in rows.values():
@@ -1505,9 +1522,11 @@ class Archive:
                 # Else a row with links: that page, emptied or given all new articles.
                 own = own or next(iter(at_its_place), None)
             if not newer(page, own, held):
+                if own is not None:
+                    older[(issue, number)] = own["id"]
                 continue
             if held is not None and held is not own:
-                remove(held)
+                remove(held, page)
             if own is not None:
                 claimed.add(own["id"])
                 if own["page_number"] != number:
@@ -1517,14 +1536,30 @@ class Archive:
                 own["url"], own["pdf_url"], own["page_label"] = page["url"], page.get("pdf_url"), page.get("page_label") or ""
                 links[own["id"]] = wanted
         if not numbers:
-            return
+            return older
         # Through numbers of their own first: two rows may swap numbers, and a number is one row's.
         removed = {"removed_at": bindparam("removed")} if self.revision >= REMOVED_PAGES else {}
         moving = update(table).where(table.c.id == bindparam("row")).values(page_number=bindparam("number"))
-        session.execute(moving.values(**removed), [{"row": row, "number": -row, "removed": now if number < 0 else None}
+        session.execute(moving.values(**removed), [{"row": row, "number": -row, "removed": gone[row] if number < 0 else None}
                                                    for row, number in numbers.items()])
         if placed := [{"row": row, "number": number} for row, number in numbers.items() if number > 0]:
             session.execute(moving, placed)
+        return older
+
+    def _removed_since(self, session: Session, items: list[Mapping[str, Any]],
+                       issue_id: Callable[[Mapping[str, Any]], int]) -> dict[tuple[int, int], int]:
+        """{(issue, number): row id} of the articles and page PDFs of ``items`` whose page (the row
+        at their ``page_url``) the site was seen without after they were fetched: a slower crawl's,
+        its page item in an earlier batch, left out there (``_place_pages``). Stored on that row,
+        they make no page at the number it had."""
+        if not items or self.revision < REMOVED_PAGES:
+            return {}
+        table = Page.__table__
+        removed = {(row.issue_id, row.url): row for row in session.execute(
+            select(table.c.id, table.c.issue_id, table.c.url, table.c.removed_at)
+            .where(table.c.issue_id.in_({issue_id(x) for x in items}), table.c.page_number < 0).order_by(table.c.id))}
+        return {(issue_id(x), x["page_number"]): row.id for x in items
+                if (row := removed.get((issue_id(x), x.get("page_url")))) is not None and _older(x, row.removed_at)}
 
     def _keep_changed_versions(
         self, session: Session, articles: list[Mapping[str, Any]], now: datetime

@@ -111,3 +111,49 @@ def test_a_crawl_of_the_newest_issue_takes_anothers_still_crawling_for_no_failed
         assert status == 0, log[-3000:]
     assert sql_rows(archive_url, "SELECT count(*), count(DISTINCT url) FROM articles") == [(20, 20)]
     assert sql_rows(archive_url, "SELECT status, message FROM crawl_runs ORDER BY id") == [("finished", "")] * 2
+
+
+def test_a_page_another_crawl_found_removed_is_not_put_back_by_an_older_fetch_written_later(tmp_path, archive_url):
+    """A refresh fetched an issue and was slow to write; meanwhile the site took its last page
+    out, and another refresh stored the issue without it (the page kept apart, removed). The
+    slow one's fetch of the page, older than the removal, gave the page back its number: the
+    issue had 16 pages where the site lists 15. A page the site puts back is the issue's again.
+    (A page and its articles in batches apart: tests/test_storage.py.)"""
+    import shutil
+
+    from tests.test_site_changes_crawl import ISSUE, remove_page
+
+    day = DAYS[0]
+    site = sample_site(tmp_path / "site", DAYS[:1], pdfs=False)
+    kept = shutil.copytree(site / ISSUE, tmp_path / "issue as first served")
+    current = "SELECT page_number FROM pages WHERE removed_at IS NULL ORDER BY page_number"
+    with SiteServer(site, prefix=PREFIX) as server:
+        first = run_crawl(f"date={day}", _base(server), archive=archive_url, settings=NO_PDFS)
+        assert first.returncode == 0, first.stderr[-3000:]
+        removed_articles = sql_rows(archive_url, "SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id "
+                                                 "WHERE p.page_number = 16 ORDER BY a.url")
+        assert removed_articles
+        release = _held_back(tmp_path, archive_url, server, f"date={day}", "refresh=1")
+        remove_page(site, 16, addresses_follow_numbers=False)
+        newer = run_crawl(f"date={day}", "refresh=1", _base(server), archive=archive_url, settings=NO_PDFS)
+        assert newer.returncode == 0, newer.stderr[-3000:]
+        assert sql_rows(archive_url, current) == [(n,) for n in range(1, 16)]
+        status, log = release()
+        assert status == 0, log[-3000:]
+
+        # The issue is the site's as last seen: 15 pages, the removed one kept apart with its articles.
+        assert sql_rows(archive_url, current) == [(n,) for n in range(1, 16)]
+        assert sql_rows(archive_url, "SELECT pages_expected FROM issues") == [(15,)]
+        assert sql_rows(archive_url, "SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id "
+                                     "WHERE p.removed_at IS NOT NULL ORDER BY a.url") == removed_articles
+
+        # The site puts the page back: a refresh fetched after the removal gives it its number.
+        shutil.rmtree(site / ISSUE)
+        shutil.copytree(kept, site / ISSUE)
+        again = run_crawl(f"date={day}", "refresh=1", _base(server), archive=archive_url, settings=NO_PDFS)
+        assert again.returncode == 0, again.stderr[-3000:]
+    assert sql_rows(archive_url, current) == [(n,) for n in range(1, 17)]
+    assert sql_rows(archive_url, "SELECT count(*) FROM pages WHERE removed_at IS NOT NULL") == [(0,)]
+    assert sql_rows(archive_url, "SELECT pages_expected FROM issues") == [(16,)]
+    assert sql_rows(archive_url, "SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id "
+                                 "WHERE p.page_number = 16 ORDER BY a.url") == removed_articles

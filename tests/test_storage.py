@@ -457,6 +457,40 @@ def test_an_advertisement_page_keeps_its_row_when_the_site_removes_a_page_before
     archive.close()
 
 
+@pytest.mark.parametrize("size", [1, 2, 1000])
+def test_an_older_fetch_of_a_page_another_crawl_removed_puts_neither_it_nor_its_articles_back(archive_url, size):
+    # A crawl fetched a 4-page issue, then the site took page 4 out and a second crawl stored
+    # the issue without it; the first writes after, its page 4 and that page's articles in
+    # batches of their own (tests/test_concurrent_runs.py does so over HTTP, in one batch).
+    archive = open_archive(archive_url)
+
+    def fetched(pages: list[tuple[dict, list[dict]]], minute: int) -> list[tuple[dict, list[dict]]]:
+        for p, arts in pages:
+            for item in (p, *arts):
+                item["fetched_at"] = datetime(2026, 12, 1, 8, minute, tzinfo=timezone.utc)
+        return pages
+
+    before = {n: [10 * n, 10 * n + 1] for n in range(1, 5)}
+    store_in_batches(archive, fetched(issue_pages(before), 0), 1000)
+    with archive.engine.connect() as conn:
+        removed_id = conn.execute(text("SELECT id FROM pages WHERE page_number = 4")).scalar()
+    older = fetched(issue_pages(before), 10)
+    store_in_batches(archive, fetched(issue_pages({n: before[n] for n in range(1, 4)}), 20), 1000)
+    store_in_batches(archive, older, size)
+
+    with archive.engine.connect() as conn:
+        current = conn.execute(text("SELECT page_number FROM pages WHERE removed_at IS NULL ORDER BY page_number")).all()
+        removed = conn.execute(text("SELECT id, page_number + id FROM pages WHERE removed_at IS NOT NULL")).all()
+        on_removed = conn.execute(text("SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id "
+                                       "WHERE p.removed_at IS NOT NULL ORDER BY a.url")).scalars().all()
+        expected = conn.execute(text("SELECT pages_expected FROM issues")).scalar()
+    assert current == [(1,), (2,), (3,)]
+    assert removed == [(removed_id, 0)]
+    assert on_removed == [article(40)["url"], article(41)["url"]]
+    assert expected == 3
+    archive.close()
+
+
 @pytest.mark.parametrize("size", [1, 1000])
 @pytest.mark.parametrize("addresses_follow_numbers, added_at", [(False, 9), (True, 9), (True, 4)],
                          ids=["addresses_kept", "addresses_renumbered", "added_at_a_moved_pages_address"])

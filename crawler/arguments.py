@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from crawler.dates import BadDate, paper_today, typed_date, written_as_date
-from crawler.papers import DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, get_paper, as_site_root, bad_root
+from crawler.papers import (DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, another_papers_site, as_site_root,
+                            bad_root, get_paper)
 
 DEFAULT_PAPER = "gongyishibao"
 
@@ -211,6 +212,10 @@ def plan_crawl(
         root = as_site_root(base_url)
         if root is None:
             raise SpiderArgumentError(bad_root("base_url", base_url, "http://host/path/"))
+        if other := another_papers_site(profile, root):
+            raise SpiderArgumentError(
+                f"base_url {base_url!r} is the site of paper {other.code!r} ({other.root}): what a crawl of {profile.code!r} "
+                f"fetched there would be stored as its issues; leave base_url out, or give a copy of the site of {profile.code}")
     return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked, latest=latest,
                      cut_at=last if later else None, cut_from=first if earlier else None,
                      paper_as_given=paper if paper and paper != profile.code else None)

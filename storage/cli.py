@@ -1467,7 +1467,12 @@ def check_output(path: str, overwrite: bool, stream: bool = True) -> None:
         if stream:
             return
         raise ArchiveError(f"cannot write {path}: not a file (a SQLite copy is one)")
-    if os.path.lexists(path) and not overwrite:
+    # A symbolic link is written through (output_file): what exists or not is the file it names.
+    # Taken itself for the file, one to a file to come was refused as existing.
+    target = written_through(path)
+    if target != path and not os.path.lexists(folder := os.path.dirname(target)):
+        raise ArchiveError(f"cannot write {path}: it is a symbolic link to {target}, whose folder {folder} does not exist")
+    if os.path.lexists(target) and not overwrite:
         raise ArchiveError(f"{path} already exists: choose another --output, or give --overwrite to replace it")
 
 

@@ -441,3 +441,18 @@ def test_a_folder_named_twice_is_read_once(tmp_path, monkeypatch):
 
 def test_schedule_defaults_to_daily():
     assert Schedule().is_issue_day(date(2023, 1, 1))
+
+
+def test_a_root_two_papers_of_one_site_share_is_the_base_url_of_either(papers_folder):
+    """A publisher's site with a folder of its own for each paper under one root: either paper's
+    crawl from that root (a copy of the site, say) asks its own issue folders, not the other's."""
+    shared = GOOD_PROFILE.replace('"html/', '"x/html/')
+    (papers_folder / "x.toml").write_text(shared, encoding="utf-8")
+    (papers_folder / "y.toml").write_text(shared.replace('"x"', '"y"', 1).replace('"x/html/', '"y/html/'), encoding="utf-8")
+    assert plan_crawl(paper="x", date="2023-01-30", base_url="https://x.cn/epaper/").root == "https://x.cn/epaper/"
+    # A root from which a paper's entry leads to another's issue folders, though the root of neither.
+    (papers_folder / "y.toml").write_text(GOOD_PROFILE.replace('"x"', '"y"', 1).replace("https://x.cn/epaper/", "https://y.cn/"),
+                                          encoding="utf-8")
+    load_profiles.cache_clear()
+    with pytest.raises(SpiderArgumentError, match=r"^base_url 'https://x.cn/epaper/x' is the site of paper 'x' \(https://x.cn/epaper/\)"):
+        plan_crawl(paper="y", date="2023-01-30", base_url="https://x.cn/epaper/x")

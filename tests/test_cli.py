@@ -2616,12 +2616,26 @@ def test_export_overwrites_a_symbolic_link_s_target_and_keeps_the_link(seeded, f
     # Built beside the target, whose rename is atomic in its own directory, and gone once done.
     assert [p.name for p in target.parent.iterdir()] == [target.name]
     assert [p.name for p in link.parent.iterdir()] == [link.name]
-    # A link to a file to come: written through, as a shell's > writes it.
-    dangling = tmp_path / "links" / f"next.{fmt}"
-    dangling.symlink_to(tmp_path / "data" / f"next.{fmt}")
-    done = archive_command("export", "--format", fmt, "-o", str(dangling), "--overwrite", archive=seeded)
-    assert done.returncode == 0, done.stderr
-    assert dangling.is_symlink() and (tmp_path / "data" / f"next.{fmt}").stat().st_size > 0
+    # A link to a file to come: written through, as a shell's > writes it, --overwrite or not
+    # (without it, the link was refused as a file that exists).
+    for overwrite in ((), ("--overwrite",)):
+        dangling = tmp_path / "links" / f"next{len(overwrite)}.{fmt}"
+        dangling.symlink_to(tmp_path / "data" / dangling.name)
+        done = archive_command("export", "--format", fmt, "-o", str(dangling), *overwrite, archive=seeded)
+        assert done.returncode == 0, done.stderr
+        assert dangling.is_symlink() and (tmp_path / "data" / dangling.name).stat().st_size > 0
+        # Its target now there, it is an existing file as any other.
+        done = archive_command("export", "--format", fmt, "-o", str(dangling), archive=seeded)
+        assert (done.returncode, done.stderr) == (
+            2, f"error: {dangling} already exists: choose another --output, or give --overwrite to replace it\n")
+    # A link into a folder that is not there: one line, nothing made.
+    astray = tmp_path / "links" / f"astray.{fmt}"
+    astray.symlink_to(tmp_path / "gone" / f"next.{fmt}")
+    done = archive_command("export", "--format", fmt, "-o", str(astray), archive=seeded)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: cannot write {astray}: it is a symbolic link to {tmp_path / 'gone' / f'next.{fmt}'},"
+                           f" whose folder {tmp_path / 'gone'} does not exist\n")
+    assert not (tmp_path / "gone").exists() and astray.is_symlink()
 
 
 def test_history_of_a_corrected_article_is_queryable(archive_url):

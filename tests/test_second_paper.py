@@ -20,6 +20,8 @@ from tests.conftest import PROJECT, SAMPLE_SITE, archive_command, crawl_site, ru
 from tests.sites import SHEHUIBAO_DAYS, SHEHUIBAO_PROFILES, shehuibao_site
 
 NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
+# A first issue not out yet, wherever the machine is.
+FUTURE = paper_today() + timedelta(days=30)
 PROFILE = 'code = "x"\nname = "X"\ntemplate = "founder"\nroot = "https://x.cn/epaper/"\nentry = "html/{date:%Y-%m}/{date:%d}/node_2.htm"\n'
 
 
@@ -48,6 +50,14 @@ def archive(tmp_path) -> str:
         # asked, the others' dropped as repeats, nothing stored, exit status 0.
         (PROFILE.replace("{date:%d}", "31"), "entry 'html/{date:%Y-%m}/31/node_2.htm' makes one address of 2023-01-31 and 2023-01-30"),
         (PROFILE.replace("{date:%Y-%m}", "{date:%Y}"), "entry 'html/{date:%Y}/{date:%d}/node_2.htm' makes one address of 2023-01-31 and 2023-03-31"),
+        # Every crawl refused as asking days before it, the walk back to the newest issue too.
+        (PROFILE + f"first_issue = {FUTURE}\n", f"first_issue {FUTURE} is in the future (today in China is {paper_today()})"),
+        # Each Tuesday asked once all the same, but `archive stats` said "every Tue, Tue".
+        (PROFILE + "schedule = { weekdays = [2, 5, 2] }\n", "schedule.weekdays names Tue (2) twice"),
+        (PROFILE + "[[schedule.earlier]]\nuntil = 2012-12-31\nweekdays = [7, 7]\n", "schedule.earlier[1].weekdays names Sun (7) twice"),
+        # Written as it stands by strftime: every day's address html/%Q/31/…, a 404 taken for no issue.
+        (PROFILE.replace("%Y-%m", "%Q-%m"), "entry 'html/{date:%Q-%m}/{date:%d}/node_2.htm' has %Q, which is no date directive"),
+        (PROFILE.replace("%Y-%m", "%Y-%m%"), "entry 'html/{date:%Y-%m%}/{date:%d}/node_2.htm' ends {date:%Y-%m%} with a '%'"),
     ],
 )
 def test_a_bad_profile_ends_the_crawl_and_the_stats_of_its_own_paper_with_one_line(tmp_path, monkeypatch, archive, toml, message):
@@ -234,6 +244,43 @@ def test_a_copy_of_a_profile_given_its_own_code_but_not_its_own_root_refuses_bot
         for code in ("gongyishibao", "lvyoubao")
     ]
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
+def test_a_base_url_at_another_paper_s_site_is_refused_naming_both_papers(tmp_path, monkeypatch, archive):
+    """`-a base_url=` at the root of another profile's paper (one template, one entry pattern):
+    the crawl stored that paper's issues as its own, and the next crawl of the other paper moved
+    their articles to its pages. Refused in one line before anything is asked; a site no
+    profile names (a copy, a fixture server) is crawled as before."""
+    papers = tmp_path / "papers"
+    shutil.copytree(SHEHUIBAO_PROFILES, papers)
+    sites = tmp_path / "sites"
+    shutil.copytree(SAMPLE_SITE, sites / "newdzb")
+    shutil.copytree(SAMPLE_SITE, sites / "lvyou")
+    bundled = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    with SiteServer(sites) as server:
+        lvyou = f"{server.url}lvyou/"
+        (papers / "lvyoubao.toml").write_text(bundled.replace('"gongyishibao"', '"lvyoubao"').replace("公益时报", "中国旅游报")
+                                              .replace("http://www.gongyishibao.com/newdzb/", lvyou), encoding="utf-8")
+        # Its root as given, or written otherwise (a "//", a "./"): one site.
+        for given, shown in ((lvyou, lvyou), (f"{server.url}/lvyou/./", lvyou),
+                             ("https://epaper.shehuibao.example.cn", "https://epaper.shehuibao.example.cn/")):
+            other = "shehuibao" if "shehuibao" in given else "lvyoubao"
+            done = run_crawl("paper=gongyishibao", "date=2023-01-31", f"base_url={given}", archive=archive, settings=NO_PDFS)
+            assert (done.returncode, done.stdout) == (2, ""), done.stderr[-3000:]
+            assert done.stderr == (f"error: base_url {given!r} is the site of paper {other!r} ({shown}): what a crawl of "
+                                   f"'gongyishibao' fetched there would be stored as its issues; leave base_url out, or give "
+                                   f"a copy of the site of gongyishibao\n")
+        assert server.requests == []
+        done = run_crawl("paper=lvyoubao", "date=2023-01-31", archive=archive, settings=NO_PDFS)
+        assert done.returncode == 0, done.stderr[-3000:]
+        done = run_crawl("paper=gongyishibao", "date=2023-01-31", f"base_url={server.url}newdzb/", archive=archive, settings=NO_PDFS)
+        assert done.returncode == 0, done.stderr[-3000:]
+    stored = sql_rows(archive, "SELECT pa.code, a.url FROM articles a JOIN pages p ON p.id = a.page_id"
+                      " JOIN issues i ON i.id = p.issue_id JOIN papers pa ON pa.id = i.paper_id")
+    roots = {"gongyishibao": f"{server.url}newdzb/", "lvyoubao": lvyou}
+    assert sorted(code for code, _ in stored) == ["gongyishibao"] * 20 + ["lvyoubao"] * 20
+    assert all(url.startswith(roots[code]) for code, url in stored)
 
 
 # --- 社会报 crawled by its profile --------------------------------------------------------------

@@ -10,13 +10,15 @@ import re
 import tomllib
 from importlib import resources
 from dataclasses import dataclass, field
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlparse, urlsplit
 
 from w3lib.url import safe_url_string
+
+from crawler.dates import paper_today
 
 # A date field of an entry pattern: {date:%Y-%m} (or {date}, the ISO date).
 _DATE_FIELD = re.compile(r"\{date(?::([^}]*))?\}")
@@ -169,10 +171,11 @@ class PaperProfile:
             return url[: -len(entry)]
         return host_root(url)
 
-    def issue_folder(self) -> str:
-        """The folder of an issue's entry page under the profile's root, the date a placeholder:
-        its pages and articles are the files beside it, so two papers with one cannot be told apart."""
-        return self.entry_url(_SAMPLE_DAY).rpartition("/")[0]
+    def issue_folder(self, root: str | None = None) -> str:
+        """The folder of an issue's entry page under ``root`` (default: the profile's), the date
+        a placeholder: its pages and articles are the files beside it, so two papers with one
+        cannot be told apart."""
+        return self.entry_url(_SAMPLE_DAY, root).rpartition("/")[0]
 
     def latest_url(self, root: str | None = None) -> str | None:
         if not self.latest:
@@ -262,6 +265,7 @@ def _profile(data: dict) -> PaperProfile:
         data["entry"].format(date=_SAMPLE_DAY)
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError(f"entry {data['entry']!r} is no pattern of {{date:...}} fields: {exc!r}") from None
+    _check_directives(data["entry"])
     # A day, a month, a year apart: an entry without one of them (a "31" typed for {date:%d}) gave
     # those days one address, fetched once, its issue taken for the first date's, the others dropped.
     for other in (_SAMPLE_DAY - timedelta(days=1), _SAMPLE_DAY.replace(month=3), _SAMPLE_DAY.replace(year=2024)):
@@ -269,6 +273,10 @@ def _profile(data: dict) -> PaperProfile:
             raise ValueError(f"entry {data['entry']!r} makes one address of {_SAMPLE_DAY} and {other}: each day's issue "
                              f"has its own, its year, month and day in {{date:...}} fields, e.g. {_PATH_EXAMPLES['entry']}")
     first_issue = _date(data["first_issue"], "first_issue") if "first_issue" in data else None
+    if first_issue and first_issue > (today := paper_today()):
+        # Every crawl of the paper was refused as asking days before its first issue.
+        raise ValueError(f"first_issue {first_issue} is in the future (today in China is {today}): "
+                         "give the date of its first issue out")
     schedule = data.get("schedule", {})
     if not isinstance(schedule, dict):
         raise ValueError("schedule must be a table, e.g. schedule = { weekdays = [2] }")
@@ -295,6 +303,24 @@ def _profile(data: dict) -> PaperProfile:
         selectors=dict(selectors),
         first_issue_given=first_issue,
     )
+
+
+# The directives strptime reads as strftime writes them: PaperProfile.entry_date reads an
+# entry page's date back from its address. strftime writes any other (%Q, a '%' at the end) as
+# it stands, or as the C library's extension makes it, which no address read back gives.
+_DIRECTIVES = frozenset("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
+_DIRECTIVE = re.compile(r"%(.?)", re.S)
+
+
+def _check_directives(entry: str) -> None:
+    for spec in filter(None, _DATE_FIELD.findall(entry)):
+        for directive in _DIRECTIVE.findall(spec):
+            if not directive:
+                raise ValueError(f"entry {entry!r} ends {{date:{spec}}} with a '%' that no directive follows "
+                                 "(a '%' of the address is written %%)")
+            if directive not in _DIRECTIVES:
+                raise ValueError(f"entry {entry!r} has %{directive}, which is no date directive the crawler reads back "
+                                 "(%Y year, %m month, %d day, %b month name, …; a '%' of the address is written %%)")
 
 
 def _schedule(table: dict) -> Schedule:
@@ -336,6 +362,9 @@ def _schedule(table: dict) -> Schedule:
 def _weekdays(value, name: str) -> tuple[int, ...]:
     if not isinstance(value, list) or not value or any(type(d) is not int or not 1 <= d <= 7 for d in value):
         raise ValueError(f"{name} must be a list of ISO weekdays 1..7 (1 = Monday), not {value!r}")
+    if repeated := next((day for n, day in enumerate(value) if day in value[:n]), None):
+        # Harmless to the crawl, a slip all the same (a 5 typed 2?): stats said "every Tue, Tue".
+        raise ValueError(f"{name} names {_WEEKDAY_NAMES[repeated - 1]} ({repeated}) twice: {value!r}")
     return tuple(value)
 
 
@@ -549,7 +578,8 @@ def load_profiles() -> Profiles:
     files, problems = _profile_files()
     profiles: dict[str, PaperProfile] = {}
     origin: dict[str, object] = {}
-    by_folder: dict[str, str] = {}  # the code of each issue folder (PaperProfile.issue_folder)
+    # Each read whole, kept as a paper's issue folders even when its code or folder was refused.
+    claimed: list[PaperProfile] = []
     for path in files:
         try:
             profile = _load(path)
@@ -564,10 +594,11 @@ def load_profiles() -> Profiles:
                 f"paper profile {path}: code {profile.code!r} is taken by {origin[profile.code]}", str(path), profile.code))
             profiles.pop(profile.code, None)
             continue
-        if other := by_folder.get(profile.issue_folder()):
+        if other := _issues_at(profile.issue_folder(), claimed):
             # Two codes, one site (a copy of a profile given its own code, its root not yet its
             # new site's): each crawl stored the other paper's issues under its code, and moved
             # the articles of the other's crawls to its own pages. Which is wrong cannot be told.
+            other = other.code
             message = (f"paper profile {path}: its issues are at the addresses of paper {other!r} ({origin[other]}): root "
                        f"{profile.root!r} and entry {profile.entry!r} lead to the same issue folders; give each paper its own root")
             problems += [ProfileProblem(message, str(path), profile.code), ProfileProblem(message, str(path), other)]
@@ -575,8 +606,24 @@ def load_profiles() -> Profiles:
             continue
         profiles[profile.code] = profile
         origin[profile.code] = path
-        by_folder[profile.issue_folder()] = profile.code
+        claimed.append(profile)
     return Profiles(profiles, tuple(problems))
+
+
+def _issues_at(folder: str, papers: Iterable[PaperProfile]) -> PaperProfile | None:
+    """The paper of ``papers`` whose issue folder (PaperProfile.issue_folder) ``folder`` is."""
+    return next((paper for paper in papers if paper.issue_folder() == folder), None)
+
+
+def another_papers_site(profile: PaperProfile, root: str) -> PaperProfile | None:
+    """The paper other than ``profile`` whose site ``root`` (a site root, as_site_root) is: whose
+    issue folders ``profile``'s entry leads to from it, or whose root it is where it is not
+    ``profile``'s own as well (two papers of one publisher may share a root, their entries apart).
+    A crawl of ``profile`` from it would take that paper's issues for its own."""
+    others = [paper for paper in all_papers().values() if paper.code != profile.code]
+    if paper := _issues_at(profile.issue_folder(root), others):
+        return paper
+    return None if root == profile.root else next((paper for paper in others if paper.root == root), None)
 
 
 def all_papers() -> dict[str, PaperProfile]:

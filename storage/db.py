@@ -1183,7 +1183,8 @@ class Archive:
                     served[issue_id(p)] = max(at, served.get(issue_id(p), at))
                 self._store_absent_issues(session, absent, papers, served, now)
             if self.revision >= fulltext.REVISION:  # older only in tests of upgrades (check=False)
-                fulltext.flush(session.connection(), indexed=fulltext.indexed_at(self.revision))
+                fulltext.flush(session.connection(), gaps=fulltext.gaps_at(self.revision),
+                               indexed=fulltext.indexed_at(self.revision))
             if run is not None and self.revision >= RUN_HEARTBEATS:
                 # Last: the run's row is held from here to the commit only. Its seen_at is not
                 # put back: a heartbeat (which takes no paper's row) may have landed one later

@@ -2,8 +2,9 @@
 
 Chinese has no spaces to split words on, so the index holds every pair of adjacent characters
 (bigram) of an article's 引题, title, subtitle, byline and body (the first three from revision
-0003, the 引题 and byline from 0021: :data:`INDEXED`), lower-cased, a space between two Han
-characters left out (:func:`closed_up`, from revision 0019): a query of two characters or
+0003, the 引题 and byline from 0021: :data:`INDEXED`), lower-cased, a space or a line break
+between two Han characters left out (:func:`closed_up`: spaces from revision 0019, line breaks
+from 0022, :data:`GAPS`): a query of two characters or
 more is a set of bigrams that a matching article must all hold, and the articles found are
 then checked for the exact query (storage/search.py). Bigrams, not the trigrams SQLite's and
 PostgreSQL's own tokenizers offer, because two-character words (社工, 公益) are the commonest
@@ -57,11 +58,22 @@ HISTORY_VIEW = "article_history"
 INDEXED_0003 = ("title", "subtitle", "body")
 INDEXED = ("pretitle", "title", "subtitle", "byline", "body")
 HEADINGS_REVISION = "0021"
+# What the index reads as absent between two Han characters (closed_up): before revision 0019
+# nothing; from 0019 a space, which a reader copying a phrase keeps or drops; from 0022 a line
+# break too, which papers set mid-phrase with <br> (and some between paragraphs, alike to the
+# cleaner). A run of them, mixed, is one gap.
+GAPS_0003, GAPS_0019, GAPS = "", " ", " \n"
+SPACES_REVISION, LINES_REVISION = "0019", "0022"
 
 
 def indexed_at(revision: str) -> tuple[str, ...]:
     """The columns an archive at ``revision`` indexes (and queues)."""
     return INDEXED if revision >= HEADINGS_REVISION else INDEXED_0003
+
+
+def gaps_at(revision: str) -> str:
+    """What an archive at ``revision`` reads as absent between two Han characters (:data:`GAPS`)."""
+    return GAPS if revision >= LINES_REVISION else GAPS_0019 if revision >= SPACES_REVISION else GAPS_0003
 
 
 _SQLITE_SHADOW = tuple(f"{SEARCH_TABLE}_{suffix}" for suffix in ("data", "idx", "docsize", "config", "content"))
@@ -89,13 +101,13 @@ _YEAR = {
 }
 
 
-def search_terms(*fields: str | None, across_spaces: bool = True) -> str:
-    """What the index holds for an article: every bigram of its fields, space-separated, a
-    space between two Han characters left out first (:func:`closed_up`; ``across_spaces``
-    False: kept, as the index held them before revision 0019)."""
+def search_terms(*fields: str | None, gaps: str = GAPS) -> str:
+    """What the index holds for an article: every bigram of its fields, space-separated, the
+    ``gaps`` between two Han characters left out first (:func:`closed_up`; :func:`gaps_at` says
+    what an older revision's index left out). Each field is closed up on its own: the line break
+    joining two fields is no gap, a title running on into the body no phrase."""
     codes = array.array(_WORD)
-    joined = "\n".join(f or "" for f in fields).lower()
-    codes.frombytes((closed_up(joined) if across_spaces else joined).encode(_CODEC))
+    codes.frombytes("\n".join(closed_up((f or "").lower(), gaps) for f in fields).encode(_CODEC))
     terms = _pairs(codes, 0)
     terms.append(_SPACE)
     terms.extend(_pairs(codes, 1))
@@ -111,24 +123,34 @@ def _pairs(codes: array.array, start: int) -> array.array:
     return cut
 
 
-@lru_cache(maxsize=1)
-def _han_gap() -> re.Pattern:
-    """Spaces between two Han characters. The expression starts with the space, so that the
-    engine looks for spaces alone and tries the Han on either side only there: a tenth of
-    the time of a lookbehind at every character, on a text with a few spaces."""
+def gap(gaps: str = GAPS) -> str:
+    """A regular expression of any run of ``gaps`` (none too): what may stand between two Han
+    characters of a phrase in a text that holds it (the snippet marks 【五社联动 暖心】)."""
+    return f"[{re.escape(gaps)}]*" if gaps else ""
+
+
+@lru_cache(maxsize=4)
+def _han_gap(gaps: str) -> re.Pattern:
+    """Runs of ``gaps`` between two Han characters. The expression starts with a gap
+    character, so that the engine looks for those alone and tries the Han on either side only
+    there: a tenth of the time of a lookbehind at every character, on a text with a few."""
     # Imported on first use: the crawler's templates package takes a tenth of a second to import.
     from crawler.templates.text import HAN
 
-    return re.compile(rf" (?<=[{HAN}] ) *(?=[{HAN}])")
+    one = f"[{re.escape(gaps)}]"
+    return re.compile(rf"{one}(?<=[{HAN}]{one}){gap(gaps)}(?=[{HAN}])")
 
 
-def closed_up(text: str) -> str:
-    """``text`` without its spaces between two Han characters: the index (from revision 0019),
-    a query's bigrams and the check of its candidates read text so. The pipelines keep a space
-    a paper prints there (春风送暖 爱心同行), which a reader copying the words from a PDF or a
-    page keeps or drops, and types or not: 五社联动暖心 finds 五社联动 暖心, and the other way
-    round. Spaces beside anything else, and line breaks (paragraphs, fields), stay."""
-    return _han_gap().sub("", text) if " " in text else text
+def closed_up(text: str, gaps: str = GAPS) -> str:
+    """``text`` without its spaces and line breaks (``gaps``) between two Han characters: the
+    index, a query's bigrams, the check of its candidates and the snippet read text so. The
+    pipelines keep a space a paper prints there (春风送暖 爱心同行), which a reader copying the
+    words from a PDF or a page keeps or drops, and types or not: 五社联动暖心 finds 五社联动
+    暖心, and the other way round. A paper breaks a line mid-phrase with <br> (促进慈善<br>事业
+    发展), which the cleaner cannot tell from a paragraph some papers mark with <br> alone: so
+    促进慈善事业发展 finds it too. Beside anything else (a paragraph ending 。, Latin words)
+    spaces and line breaks stay."""
+    return _han_gap(gaps).sub("", text) if any(g in text for g in gaps) else text
 
 
 def block(article_id: int) -> int:
@@ -150,7 +172,8 @@ def block_term(number: int) -> str:
 
 def query_terms(word: str) -> list[str]:
     """The bigrams of letters and digits that every text holding ``word`` holds too, in the
-    index, which holds them across a space between two Han characters (:func:`closed_up`)."""
+    index, which holds them across a space or line break between two Han characters
+    (:func:`closed_up`)."""
     return list(dict.fromkeys(_QUERY_PAIR.findall(closed_up(word.lower()))))
 
 
@@ -472,12 +495,12 @@ def drop_index_statements(dialect: str) -> list[str]:
 
 
 def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], None] | None = None,
-          compact: bool = True, across_spaces: bool = True, indexed: tuple[str, ...] = INDEXED) -> int:
+          compact: bool = True, gaps: str = GAPS, indexed: tuple[str, ...] = INDEXED) -> int:
     """Bring the index up to date with the articles queued by the triggers; return how many.
     ``progress(done, total)`` is told after each chunk. ``compact``: PostgreSQL's lexemes as
-    :func:`pg_lexemes` makes them (False: revision 0003's, every bigram). ``across_spaces``:
-    the bigrams across a space between Han characters too (False: as before revision 0019;
-    see :func:`search_terms`). ``indexed``: the columns indexed (:func:`indexed_at`)."""
+    :func:`pg_lexemes` makes them (False: revision 0003's, every bigram). ``gaps``: what is read
+    as absent between two Han characters (:func:`search_terms`, :func:`gaps_at`). ``indexed``:
+    the columns indexed (:func:`indexed_at`)."""
     columns = ", ".join(f"a.{c}" for c in indexed)
     old = ", ".join(f"q.{c}" for c in indexed)
     # Where each row's fields are: the queued texts, the article's id, its texts, its facets.
@@ -497,12 +520,12 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             return done
         ids = [{"id": r[0]} for r in rows]
         if conn.dialect.name == "sqlite":
-            gone = [{"id": r[0], "terms": search_terms(*r[queued], across_spaces=across_spaces)} for r in rows if r[1]]
+            gone = [{"id": r[0], "terms": search_terms(*r[queued], gaps=gaps)} for r in rows if r[1]]
             if gone:
                 conn.execute(text(
                     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, terms) VALUES ('delete', :id, :terms)"
                 ), gone)
-            added = [{"id": r[0], "terms": search_terms(*r[current], across_spaces=across_spaces)}
+            added = [{"id": r[0], "terms": search_terms(*r[current], gaps=gaps)}
                      for r in rows if r[2 + n] is not None]
             if added:
                 conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
@@ -510,10 +533,10 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
             if compact:
                 added = [{"id": r[0], "terms": pg_lexemes(r[0], *r[facet : facet + 3], *r[current],
-                                                          across_spaces=across_spaces)}
+                                                          gaps=gaps)}
                          for r in rows if r[2 + n] is not None]
             else:
-                added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[current], across_spaces=across_spaces).split()))}
+                added = [{"id": r[0], "terms": " ".join(set(search_terms(*r[current], gaps=gaps).split()))}
                          for r in rows if r[2 + n] is not None]
             if added:
                 conn.execute(text(
@@ -528,7 +551,7 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
 
 
 def pg_lexemes(article_id: int, paper_id: int, issue_date: date, section: str | None, *fields: str | None,
-               across_spaces: bool = True) -> str:
+               gaps: str = GAPS) -> str:
     """PostgreSQL's lexemes for an article (revision 0004 on), each once, space-separated (as
     one string: psycopg's adaptation of a list of them costs more than the rest of the write).
 
@@ -537,8 +560,8 @@ def pg_lexemes(article_id: int, paper_id: int, issue_date: date, section: str | 
     block of ids (:func:`block_term`), and where it was published, its paper, year and (from
     0005) section (:func:`paper_term`, :func:`year_term`, :func:`section_term`), so that a
     search narrowed to them asks the index for those articles only. Longer than two
-    characters, none is a bigram. ``across_spaces``: as :func:`search_terms`."""
-    found = {pair for pair in search_terms(*fields, across_spaces=across_spaces).split(" ")
+    characters, none is a bigram. ``gaps``: as :func:`search_terms`."""
+    found = {pair for pair in search_terms(*fields, gaps=gaps).split(" ")
              if len(pair) == 2 and pair.isalnum()}
     found.update((block_term(block(article_id)), paper_term(paper_id), year_term(issue_date.year), section_term(section)))
     return " ".join(found)
@@ -559,10 +582,10 @@ def section_term(section: str | None) -> str:
 
 
 def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True,
-            across_spaces: bool = True, indexed: tuple[str, ...] = INDEXED) -> int:
+            gaps: str = GAPS, indexed: tuple[str, ...] = INDEXED) -> int:
     """Empty the index and index every article again (a change to what the index holds needs
     it; SQLite keeps no copy of what it indexed to take out piece by piece). ``compact``,
-    ``across_spaces`` and ``indexed``: as :func:`flush`."""
+    ``gaps`` and ``indexed``: as :func:`flush`."""
     if conn.dialect.name == "sqlite":
         conn.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('delete-all')"))
     else:
@@ -573,10 +596,10 @@ def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None
     conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
     conn.execute(text(_QUEUE_EVERY_ARTICLE))
     if conn.dialect.name == "sqlite":
-        return flush(conn, progress=progress, compact=compact, across_spaces=across_spaces, indexed=indexed)
+        return flush(conn, progress=progress, compact=compact, gaps=gaps, indexed=indexed)
     # The last article counts once the index is built (a tenth of a millisecond an article).
     told = (lambda done, total: progress(min(done, total - 1), total)) if progress else None
-    done = flush(conn, progress=told, compact=compact, across_spaces=across_spaces, indexed=indexed)
+    done = flush(conn, progress=told, compact=compact, gaps=gaps, indexed=indexed)
     conn.execute(text(_PG_INDEX_SQL))
     if progress and done:
         progress(done, done)

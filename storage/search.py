@@ -35,7 +35,7 @@ from sqlalchemy import Date, text
 from crawler.dates import BadDate, typed_date
 from storage.db import Archive, ArchiveError
 from storage.fulltext import (
-    INDEXED, PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, closed_up, first_id, paper_term, query_terms,
+    INDEXED, PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, closed_up, first_id, gap, paper_term, query_terms,
     section_term, year_term,
 )
 
@@ -280,8 +280,9 @@ def searched_columns(lowered: list[Forms]) -> tuple[str, ...]:
 
 def searched_text(field: str | None) -> str:
     """An article's text as a search reads it, as the index holds it: lower-cased, without its
-    spaces between two Han characters (storage.fulltext.closed_up): 五社联动暖心 is found in
-    五社联动 暖心. A word's forms (:func:`variants`) hold one such phrase without them too."""
+    spaces and line breaks between two Han characters (storage.fulltext.closed_up): 五社联动暖心
+    is found in 五社联动 暖心, 慈善事业发展 in 慈善⏎事业发展. A word's forms (:func:`variants`) hold
+    one such phrase without them too."""
     return closed_up((field or "").lower())
 
 
@@ -874,14 +875,17 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
     U+0307), which a regular expression's IGNORECASE does not match, and after which every
     offset in the lower case is one past the field's."""
     lowered = sorted({closed_up(word.lower()) for word in words}, key=len, reverse=True)
-    pattern = re.compile("|".join(map(_across_spaces, lowered)))
+    pattern = re.compile("|".join(map(_across_gaps, lowered)))
     for field in fields:
-        field = (field or "").replace("\n", " ").translate(_NONCHARACTERS)
+        field = (field or "").translate(_NONCHARACTERS)
         found = _found_in_lower_case(pattern, field)
         if (first := next(found, None)) is not None:
             break
     else:
-        field, found, first = (fields[0] or "").replace("\n", " ").translate(_NONCHARACTERS), iter(()), None
+        field, found, first = (fields[0] or "").translate(_NONCHARACTERS), iter(()), None
+    # Shown on one line; found where its line breaks are (a phrase runs on across one between
+    # two Han characters only), one character for one.
+    field = field.replace("\n", " ")
     start = max(0, first[0] - width // 4) if first else 0
     end = min(len(field), start + width)
     start = max(0, min(start, end - width))
@@ -912,11 +916,12 @@ def _han_pair() -> re.Pattern:
     return re.compile(rf"(?<=[{HAN}])(?=[{HAN}])")
 
 
-def _across_spaces(word: str) -> str:
-    """A regular expression of ``word`` (without spaces between two Han characters) that finds it
-    in a text with or without them, as a match is found (:func:`searched_text`): the snippet
-    marks 【五社联动 暖心】 for 五社联动暖心."""
-    return _han_pair().sub(" *", re.escape(word))
+def _across_gaps(word: str) -> str:
+    """A regular expression of ``word`` (closed up: without spaces or line breaks between two Han
+    characters) that finds it in a text with or without them, as a match is found
+    (:func:`searched_text`): the snippet marks 【五社联动 暖心】 for 五社联动暖心."""
+    between = gap()
+    return _han_pair().sub(lambda _: between, re.escape(word))
 
 
 def _found_in_lower_case(pattern: re.Pattern, field: str) -> Iterator[tuple[int, int]]:

@@ -953,7 +953,7 @@ def test_0019_indexes_the_bigrams_across_a_space_between_chinese_characters_and_
     # that sets none: an archive at 0018 holds no bigram across the space (动暖), and missed it.
     engine = archive_at(archive_url, "0018", ([page()], [article(1, title="五社联动 暖心行动", body="社工站建设")]))
     with engine.begin() as conn:  # as 0018's code indexed it
-        fulltext.rebuild(conn, across_spaces=False, indexed=fulltext.INDEXED_0003)
+        fulltext.rebuild(conn, gaps=fulltext.GAPS_0003, indexed=fulltext.INDEXED_0003)
         assert indexed_with(conn, "动暖") == 0
     archive = open_archive(archive_url, check=False)
     assert search(archive, "五社联动暖心") == []
@@ -969,18 +969,27 @@ def test_0019_indexes_the_bigrams_across_a_space_between_chinese_characters_and_
     archive.store_batch([page()], [article(1, title="乡村振兴", body="教育扶贫")])
     assert search(archive, "五社联动暖心") == [] and search(archive, "社工站") == []
     archive.close()
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         assert indexed_with(conn, "动暖") == indexed_with(conn, "社工") == 0
-        conn.execute(text("UPDATE articles SET title = '五社联动 暖心行动'"))
+    downgraded_without_the_bigram_across_a_gap(engine, archive_url, "0018", "UPDATE articles SET title = '五社联动 暖心行动'",
+                                               across="动暖", beside="联动")
+
+
+def downgraded_without_the_bigram_across_a_gap(engine, url: str, revision: str, rewrite: str, across: str, beside: str) -> None:
+    """The article written again with plain SQL (``rewrite``) is indexed with the bigram
+    ``across`` a gap between two Han characters; downgraded to ``revision``, the index is as
+    that revision's code makes it, and takes articles out by: without it (``beside`` is no
+    gap's); upgraded again, with it."""
+    with engine.begin() as conn:
+        conn.execute(text(rewrite))
         fulltext.flush(conn)
-        assert indexed_with(conn, "动暖") == 1
-        # Downgraded, the index is as 0018's code makes it, and takes articles out by.
-        command.downgrade(migrate.config(conn), "0018")
-        assert indexed_with(conn, "动暖") == 0 and indexed_with(conn, "联动") == 1
+        assert indexed_with(conn, across) == 1
+        command.downgrade(migrate.config(conn), revision)
+        assert indexed_with(conn, across) == 0 and indexed_with(conn, beside) == 1
         command.upgrade(migrate.config(conn), "head")
-        assert indexed_with(conn, "动暖") == 1
+        assert indexed_with(conn, across) == 1
     engine.dispose()
-    assert differences(archive_url) == []
+    assert differences(url) == []
 
 
 def test_0021_indexes_the_pretitle_and_byline_and_its_downgrade_takes_them_out(archive_url):
@@ -1018,6 +1027,37 @@ def test_0021_indexes_the_pretitle_and_byline_and_its_downgrade_takes_them_out(a
         assert indexed_with(conn, "王五") == indexed_with(conn, "井冈") == 1
     engine.dispose()
     assert differences(archive_url) == []
+
+
+def test_0022_indexes_the_bigrams_across_a_line_break_between_chinese_characters_and_its_downgrade_takes_them_out(archive_url):
+    # A paragraph the paper broke mid-phrase with <br> (促进慈善⏎事业发展): an archive at 0021
+    # holds no bigram across the break (善事), and a search for the phrase found nothing.
+    written = article(1, title="慈善法实施", body="促进慈善\n事业发展。\n社工站建设")
+    engine = archive_at(archive_url, "0021", ([page()], [written]))
+    with engine.connect() as conn:  # as 0021's code indexed it
+        assert indexed_with(conn, "善事") == 0 and indexed_with(conn, "慈善") == 1
+    archive = open_archive(archive_url, check=False)
+    assert search(archive, "慈善事业发展") == []
+    archive.close()
+    upgraded = archive_command("upgrade", archive=archive_url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"archive schema: 0021 -> {migrate.head()}" in upgraded.stdout
+    assert "articles indexed for search 1/1" in upgraded.stderr
+    found = archive_command("search", "促进慈善事业", archive=archive_url)
+    assert found.returncode == 0 and found.stderr == "", found.stderr
+    assert found.stdout.splitlines()[1] == "    【促进慈善 事业】发展。 社工站建设"
+    archive = open_archive(archive_url)
+    # After 。 the break stays one: 展社 is no bigram of it.
+    assert search(archive, "发展社工站") == [] and [h.title for h in search(archive, "社工站")] == ["慈善法实施"]
+    # The article rewritten: SQLite takes it out of the index by the bigrams the code computes,
+    # which are the ones the upgrade indexed it with.
+    archive.store_batch([page()], [written | {"body": "乡村振兴"}])
+    assert search(archive, "慈善事业") == [] and search(archive, "社工站") == []
+    archive.close()
+    with engine.connect() as conn:
+        assert indexed_with(conn, "善事") == indexed_with(conn, "社工") == 0
+    downgraded_without_the_bigram_across_a_gap(engine, archive_url, "0021", "UPDATE articles SET body = '促进慈善\n事业发展'",
+                                               across="善事", beside="慈善")
 
 
 def test_0020_keeps_a_page_the_site_no_longer_lists_apart_and_its_downgrade_drops_the_mark(archive_url):

@@ -1763,6 +1763,15 @@ def test_search_page_marks_only_the_matches_in_a_text_holding_private_use_charac
     assert hit.count("<mark>") == hit.count("</mark>") == hit.count("社工站")
 
 
+def test_search_page_finds_and_marks_a_phrase_a_line_break_splits_between_chinese_characters(sample_archive, tmp_path):
+    # A paper breaks a line mid-phrase with <br>: the phrase is found as `archive search` finds it.
+    copy, article_id = _copy_with_text_before_a_hit(sample_archive, tmp_path, "推进基层\n")
+    response = DatasetteClient(make_datasette(copy)).get("/search?" + urlencode({"q": "基层社工站"}))
+    assert response.status == 200
+    hits = dict(re.findall(r'<a href="/article/(\d+)".*?<p class="snippet">(.*?)</p>', response.text, re.S))
+    assert list(hits) == [str(article_id)] and "推进<mark>基层 社工站</mark>" in hits[str(article_id)], hits
+
+
 def test_search_page_marks_a_letter_whose_lower_case_is_longer_and_what_follows_it(sample_archive, tmp_path):
     # İ's lower case is two characters (i and U+0307): a search ignoring case found it and the
     # snippet marked nothing, or marked the characters beside the match.

@@ -16,7 +16,7 @@ from storage import search as search_module
 from storage.db import ArchiveError, open_archive
 from storage.export import export_rows
 from storage.search import _CANDIDATES, _QUEUE_FIRST, _QUEUED, _FILTER_JOINS, POOL, search, snippet, steer_planner
-from tests.conftest import archive_command, crawl_site
+from tests.conftest import archive_command, crawl_site, sql_rows
 from tests.seeded import fill
 from tests.sites import sample_site
 from tests.test_storage import article, page
@@ -43,9 +43,9 @@ def found_titles(archive, query: str) -> list[str]:
     return sorted(hit.title for hit in search(archive, query))
 
 
-# A space between two Chinese characters (the seed texts are PDF text, 民政服 务机构) is no break
-# in a word: 服务 is found there.
-_HAN_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
+# A space or a line break between two Chinese characters (the seed texts are PDF text, 民政服 务机构,
+# its lines broken mid-phrase) is no break in a word: 服务 is found there.
+_HAN_GAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \n]+(?=[\u4e00-\u9fff])")
 
 
 def containing(rows: dict[int, dict], *words: str) -> set[int]:
@@ -657,16 +657,35 @@ def test_a_space_printed_between_chinese_words_is_found_without_it_and_the_rever
     # a reader copies a title from a PDF or a page that sets none, or types it so.
     stored_articles(archive, {1: "启动五社联动 暖心行动", 2: "五社联动暖心行动", 3: "五社联动 让人暖心", 4: "五社联动，暖心"})
     archive.store_batch([page()], [article(5, title="五社联动 暖心 同行", body="正文"),
-                                   article(6, title="分段", body="五社联动\n暖心")])  # paragraphs stay apart
-    assert found_ids(archive, "五社联动暖心") == [1, 2, 5]
-    assert snippets(archive, "五社联动暖心") == {1: "启动【五社联动 暖心】行动", 2: "【五社联动暖心】行动", 5: "【五社联动 暖心】 同行"}
+                                   article(6, title="分段", body="五社联动\n暖心"),  # a line broken mid-phrase
+                                   article(7, title="分段", body="五社联动。\n暖心")])  # a paragraph ended
+    assert found_ids(archive, "五社联动暖心") == [1, 2, 5, 6]
+    assert snippets(archive, "五社联动暖心") == {1: "启动【五社联动 暖心】行动", 2: "【五社联动暖心】行动", 5: "【五社联动 暖心】 同行",
+                                          6: "【五社联动 暖心】"}
     assert found_ids(archive, "联动暖心同行") == [5]
     # Typed with the space: two words, found apart, as before; quoted, one phrase, either way.
-    assert found_ids(archive, "五社联动 暖心") == [1, 2, 3, 4, 5, 6]
-    assert found_ids(archive, '"五社联动 暖心"') == found_ids(archive, '"五社联动暖心"') == [1, 2, 5]
+    assert found_ids(archive, "五社联动 暖心") == [1, 2, 3, 4, 5, 6, 7]
+    assert found_ids(archive, '"五社联动 暖心"') == found_ids(archive, '"五社联动暖心"') == [1, 2, 5, 6]
     assert snippets(archive, '"五社联动 暖心"')[2] == "【五社联动暖心】行动"
+    # After 。 a line break stays a break, as a space does.
+    assert found_ids(archive, "五社联动。暖心") == found_ids(archive, '"五社联动。 暖心"') == []
     # As the index asks for it, an export's query holds it.
-    assert [r[0] for r in export_rows(archive, ("article_id",), query="五社联动暖心")] == [1, 2, 5]
+    assert [r[0] for r in export_rows(archive, ("article_id",), query="五社联动暖心")] == [1, 2, 5, 6]
+
+
+@pytest.mark.parametrize("gaps", ["\n", "\n\n", " \n", "\n ", " \n\n  "])
+def test_the_index_holds_the_bigrams_across_a_line_break_between_two_han_characters_only(gaps):
+    fields = ("标题", f"促进慈善{gaps}事业发展。{gaps}社区{gaps}NGO{gaps}发展 ABC{gaps}公益")
+    for held in (set(fulltext.search_terms(*fields).split()),
+                 set(fulltext.pg_lexemes(1, 1, date(2023, 1, 31), "新闻", *fields).split())):
+        assert {"善事", "慈善", "事业"} <= held
+        assert set(fulltext.query_terms("促进慈善事业发展")) <= held
+        # Beside punctuation or Latin text it stays a break; so does the one joining two fields.
+        assert not {"。社", "展社", "区n", "o发", "c公", "题促"} & held, held
+    assert fulltext.closed_up(fields[1]) == f"促进慈善事业发展。{gaps}社区{gaps}NGO{gaps}发展 ABC{gaps}公益"
+    # As revision 0021's index (0019's rule: spaces only) held it.
+    assert "善事" not in fulltext.search_terms(*fields, gaps=fulltext.GAPS_0019).split()
+    assert fulltext.closed_up("慈善 事业", fulltext.GAPS_0019) == "慈善事业"
 
 
 def test_a_word_ending_in_a_half_width_mark_finds_the_full_width_one_stored_beside_chinese(archive):
@@ -1068,3 +1087,34 @@ def test_a_search_word_beginning_with_a_dash_is_told_to_follow_two_dashes(archiv
     assert archive_command("search", "--", "-心", archive=archive_url).stderr.startswith("no articles found; -心: ")
     misspelt = archive_command("search", "社工", "--sectoin", "x", archive=archive_url).stderr
     assert "begins with '-'" not in misspelt and misspelt.count("\n") == 1, misspelt
+
+
+# A paragraph of the sample issue's 江西 article, which the site breaks mid-phrase with a <BR>
+# (papers do, and some mark paragraphs with <BR> alone: the cleaner cannot tell the two apart).
+_BROKEN_PRINTED, _BROKEN_AS_SERVED = "促進基層服務陣地整合", "促進基層<BR>服務陣地整合"
+
+
+def test_the_search_command_finds_a_phrase_a_line_break_splits_and_marks_it_but_not_across_a_sentence_end(tmp_path, archive_url):
+    def broken(name: str, html: str) -> str:
+        return html.replace(_BROKEN_PRINTED, _BROKEN_AS_SERVED) if name == _PRETITLED else html
+
+    site = sample_site(tmp_path / "site", alter=broken, pdfs=False)
+    done, _ = crawl_site(archive_url, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    (body,) = sql_rows(archive_url, "SELECT body FROM articles WHERE url LIKE :u", u=f"%{_PRETITLED}")[0]
+    assert "促进基层\n服务阵地整合" in body  # the break is kept in the text as stored
+    jiangxi = "开展“邻里守望行动”“移风易俗行动”“温暖回家行动”“阳光助残行动”"
+    # Typed without the break (or in Traditional, or quoted with a space for it), the phrase is
+    # found, and marked whole in the snippet (which shows a line break as a space).
+    for query, marked in (("基层服务阵地", "促进【基层 服务阵地】整合"), ("促进基层服务", "【促进基层 服务】阵地"),
+                          ('"促进基层 服务阵地"', "【促进基层 服务阵地】整合"), ("基層服務陣地", "促进【基层 服务阵地】整合")):
+        found = archive_command("search", query, archive=archive_url)
+        assert found.returncode == 0 and found.stderr == "", (query, found.stderr)
+        heading, snippet = found.stdout.splitlines()
+        assert heading.rsplit("  [#", 1)[0].endswith(jiangxi), (query, heading)
+        assert marked in snippet, (query, snippet)
+    # A paragraph ending in 。 and the next one: no phrase runs on across them.
+    assert "和谐社区氛围。\n开展“移风易俗行动”" in body
+    for query in ("氛围。开展", "氛围开展", "氛围。 开展"):
+        missed = archive_command("search", f'"{query}"', archive=archive_url)
+        assert missed.returncode == 0 and missed.stdout == "" and missed.stderr == "no articles found\n", (query, missed)

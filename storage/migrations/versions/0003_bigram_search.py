@@ -24,7 +24,7 @@ def upgrade() -> None:
     # lexemes 0003 made (0004 makes PostgreSQL's anew) and its bigrams, none across a space
     # (0019 adds them), of its columns (0021 adds the 引题 and byline).
     fulltext.flush(bind, progress=op.get_context().config.attributes.get("progress"), compact=False,
-                   across_spaces=False, indexed=fulltext.INDEXED_0003)
+                   gaps=fulltext.GAPS_0003, indexed=fulltext.INDEXED_0003)
 
 
 def downgrade() -> None:

@@ -36,4 +36,4 @@ def _rebuild(compact: bool, storage: str) -> None:
     # Every article again (`archive upgrade` shows the progress), none across a space (0019),
     # without its 引题 and byline (0021).
     fulltext.rebuild(bind, progress=op.get_context().config.attributes.get("progress"), compact=compact,
-                     across_spaces=False, indexed=fulltext.INDEXED_0003)
+                     gaps=fulltext.GAPS_0003, indexed=fulltext.INDEXED_0003)

@@ -29,7 +29,7 @@ def upgrade() -> None:
         op.execute(statement)
     # `archive upgrade` shows the progress. No bigram across a space yet (0019), nor of the 引题
     # and byline (0021).
-    fulltext.rebuild(bind, progress=op.get_context().config.attributes.get("progress"), across_spaces=False,
+    fulltext.rebuild(bind, progress=op.get_context().config.attributes.get("progress"), gaps=fulltext.GAPS_0003,
                      indexed=fulltext.INDEXED_0003)
 
 

@@ -36,5 +36,6 @@ def downgrade() -> None:
 
 
 def _rebuild(indexed: tuple[str, ...]) -> None:
-    # `archive upgrade` shows the progress.
-    fulltext.rebuild(op.get_bind(), progress=op.get_context().config.attributes.get("progress"), indexed=indexed)
+    # `archive upgrade` shows the progress. Not across a line break (0022).
+    fulltext.rebuild(op.get_bind(), progress=op.get_context().config.attributes.get("progress"),
+                     gaps=fulltext.GAPS_0019, indexed=indexed)

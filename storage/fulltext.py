@@ -130,15 +130,17 @@ def gap(gaps: str = GAPS) -> str:
 
 
 @lru_cache(maxsize=4)
-def _han_gap(gaps: str) -> re.Pattern:
-    """Runs of ``gaps`` between two Han characters. The expression starts with a gap
-    character, so that the engine looks for those alone and tries the Han on either side only
-    there: a tenth of the time of a lookbehind at every character, on a text with a few."""
+def _han_gaps(gaps: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """For each character of ``gaps``, runs of ``gaps`` that it begins, between two Han
+    characters. Each expression starts with its one character, so that the engine looks for
+    that alone and tries the Han on either side only there: a tenth of the time of a lookbehind
+    at every character. One expression starting with a class of both took three times as long
+    as one starting with the line break alone, on an article of a hundred lines."""
     # Imported on first use: the crawler's templates package takes a tenth of a second to import.
     from crawler.templates.text import HAN
 
-    one = f"[{re.escape(gaps)}]"
-    return re.compile(rf"{one}(?<=[{HAN}]{one}){gap(gaps)}(?=[{HAN}])")
+    return tuple((one, re.compile(rf"{re.escape(one)}(?<=[{HAN}]{re.escape(one)}){gap(gaps)}(?=[{HAN}])"))
+                 for one in gaps)
 
 
 def closed_up(text: str, gaps: str = GAPS) -> str:
@@ -150,7 +152,13 @@ def closed_up(text: str, gaps: str = GAPS) -> str:
     发展), which the cleaner cannot tell from a paragraph some papers mark with <br> alone: so
     促进慈善事业发展 finds it too. Beside anything else (a paragraph ending 。, Latin words)
     spaces and line breaks stay."""
-    return _han_gap(gaps).sub("", text) if any(g in text for g in gaps) else text
+    # Each expression takes a whole run, from its first character after a Han one to the Han
+    # one after it: taking one out puts no other run after a Han character, so one pass each
+    # closes up what one expression of every run did.
+    for one, run in _han_gaps(gaps):
+        if one in text:
+            text = run.sub("", text)
+    return text
 
 
 def block(article_id: int) -> int:

@@ -688,6 +688,35 @@ def test_the_index_holds_the_bigrams_across_a_line_break_between_two_han_charact
     assert fulltext.closed_up("慈善 事业", fulltext.GAPS_0019) == "慈善事业"
 
 
+def test_closed_up_takes_out_every_run_of_gaps_between_two_han_characters_and_no_other():
+    # Against a reading of the rule character by character, over every text of up to six
+    # characters drawn from Han, the gaps, punctuation and Latin: runs mixing spaces and line
+    # breaks, at either end, beside each other.
+    def by_hand(text: str, gaps: str) -> str:
+        kept, at = [], 0
+        while at < len(text):
+            end = at
+            while end < len(text) and text[end] in gaps:
+                end += 1
+            if end == at:
+                kept.append(text[at])
+                at += 1
+                continue
+            if not (0 < at and end < len(text) and "\u4e00" <= text[at - 1] <= "\u9fff" and "\u4e00" <= text[end] <= "\u9fff"):
+                kept.append(text[at:end])
+            at = end
+        return "".join(kept)
+
+    alphabet = "社工 \n。a"
+    texts = [""]
+    for _ in range(6):
+        texts += [text + c for text in texts[-len(alphabet) ** _:] for c in alphabet]
+    assert len(texts) > 40_000
+    for gaps in (fulltext.GAPS, fulltext.GAPS_0019, fulltext.GAPS_0003):
+        wrong = [text for text in texts if fulltext.closed_up(text, gaps) != by_hand(text, gaps)]
+        assert wrong == [], (gaps, wrong[:5])
+
+
 def test_a_word_ending_in_a_half_width_mark_finds_the_full_width_one_stored_beside_chinese(archive):
     # The pipelines set , ; : ? ! full width beside Chinese text (ABC,在华 → ABC，在华) and leave
     # them half width in Latin text; a word's own edge does not say what stood beyond it.

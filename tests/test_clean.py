@@ -1388,6 +1388,34 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["记者 皮磊 张三"], "记者 皮磊 张三"),
     (["本报记者 皮磊 通讯员 张三"], "本报记者 皮磊 通讯员 张三"),
     (["本报记者 皮磊", "（据广东省民政厅）"], "本报记者 皮磊"),
+    # Words by one, pictures by another: the byline is the writer's names, the photo credit none.
+    (["文/皮磊 图/张三"], "皮磊"),
+    (["文/本报记者 皮磊 图/本报记者 张三"], "本报记者 皮磊"),
+    (["文/皮磊\u3000图/张三"], "皮磊"),
+    (["文：皮磊 图：张三"], "皮磊"),
+    (["图/张三 文/皮磊"], "皮磊"),
+    (["本报记者 皮磊 图/张三"], "本报记者 皮磊"),
+    (["（本报记者 皮磊 图/张三）"], "本报记者 皮磊"),
+    # A mark before the line, as before a lead byline: read as the same line without it.
+    (["■ 本报记者 皮磊"], "本报记者 皮磊"),
+    (["□本报记者 皮磊"], "本报记者 皮磊"),
+    (["● 记者 皮磊 张三"], "记者 皮磊 张三"),
+    (["◆ 本报记者 皮磊", "（据广东省民政厅）"], "本报记者 皮磊"),
+    (["▲ 本报记者 皮磊"], "本报记者 皮磊"),
+    (["★ 本报记者 皮磊"], "本报记者 皮磊"),
+    (["◎ 文/本报记者 皮磊"], "本报记者 皮磊"),
+    (["■（本报记者 皮磊）"], "本报记者 皮磊"),
+    # Four characters are a name with a compound surname or a joined double surname; Latin
+    # letters and a middle dot are names as they were.
+    (["记者 欧阳小明"], "记者 欧阳小明"),
+    (["本报记者 司马相如 通讯员 诸葛小亮"], "本报记者 司马相如 通讯员 诸葛小亮"),
+    (["记者 林郑月娥"], "记者 林郑月娥"),
+    (["本报记者 皮磊 通讯员张三"], "本报记者 皮磊 通讯员张三"),
+    (["记者 John Smith"], "记者 John Smith"),
+    (["记者 艾力·吾甫"], "记者 艾力·吾甫"),
+    (["本报记者 皮磊 综合报道"], "本报记者 皮磊 综合报道"),
+    # After a 文/ label any names count: a pen name, a desk.
+    (["文/本报评论员"], "本报评论员"),
 ])
 def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     """Printed at the end of the text rather than under the title, it was stored as no byline."""
@@ -1406,9 +1434,14 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     # Sentences that name a reporter, and a reporter's line a paragraph of the text follows.
     ["本报记者皮磊在现场看到，志愿者正在为老人分发物资。"], ["本报记者皮磊在现场看到志愿者正在为老人分发物资"], ["记者节快乐"],
     ["记者 皮磊 张三", "项目覆盖全省，惠及群众十万余人。"],
+    # A mark before such a line reads as the line without it.
+    ["■ 本报记者 皮磊", "项目覆盖全省，惠及群众十万余人。"], ["■ 本报记者 皮磊 摄"], ["■ 图/皮磊"],
+    # A four-character phrase after a role, no compound surname: a heading, no name.
+    ["记者 深入一线"], ["本报记者 走进社区"], ["■ 记者 深入一线"], ["记者 皮磊 深入一线"],
 ])
-def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing):
-    assert _closed_by(closing, "simplified").byline == ""
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing, script):
+    assert _closed_by(closing, script).byline == ""
 
 
 def test_a_closing_byline_leaves_the_byline_under_the_title_as_it_is():

@@ -506,6 +506,9 @@ CLOSING_BYLINES = {
     "content_306532.htm": ("文/圖 本報記者 張三", "文/图 本报记者 张三", "本报记者 张三"),
     "content_306533.htm": ("本報記者 張三 通訊員 李四", "本报记者 张三 通讯员 李四", "本报记者 张三 通讯员 李四"),
     "content_306534.htm": ("本報記者 張三 攝", "本报记者 张三 摄", ""),
+    "content_306535.htm": ("文/本報記者 張三 圖/本報記者 李四", "文/本报记者 张三 图/本报记者 李四", "本报记者 张三"),
+    "content_306536.htm": ("■ 本報記者 張三", "■ 本报记者 张三", "本报记者 张三"),
+    "content_306537.htm": ("本報記者 走進社區", "本报记者 走进社区", ""),
 }
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in
@@ -640,7 +643,8 @@ def test_a_title_block_a_script_in_mixed_capitals_writes_is_not_stored(new_artic
 def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text(new_articles, bodies, unspammed):
     """Printed at the end of the text rather than under the title, it was stored as no byline;
     after 文/图 its names were stored with the 图 (图 本报记者 张三), and names alone closing the
-    text, without brackets, were no byline."""
+    text, without brackets, were no byline. A photo credit after the writer's names was stored
+    with them, a line with a mark before it was no byline, and a phrase after 记者 was one."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
@@ -652,6 +656,8 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     with engine.begin() as conn:
         conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30653_.htm'"))
         conn.execute(text("UPDATE articles SET byline = '图 本报记者 张三' WHERE url LIKE '%/content_306532.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者 张三 图/本报记者 李四' WHERE url LIKE '%/content_306535.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者 走进社区' WHERE url LIKE '%/content_306537.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.templates import FounderArticle, FounderPage, FounderSelectors, ImageRef, PageLink, decode_html
+from crawler.templates.founder import closing_byline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "founder"
 SEED = Path(__file__).parent / "fixtures" / "seeds" / "001_a49345ccf857f3cd.txt"
@@ -676,6 +677,21 @@ def test_byline_from_a_lead_paragraph(lead, byline):
     parsed = article_with("", f"<P>{lead}</P><P>　　正文。</P>")
     assert parsed.byline == byline
     assert len(parsed.paragraphs) == 2
+
+
+@pytest.mark.parametrize("surname", "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 南宫 西门 独孤 澹台"
+                                    " 公冶 申屠 轩辕".split())
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_closing_name_of_four_characters_is_a_name_with_a_compound_surname(surname, script):
+    """记者 深入一线 closing the text was stored as a byline: four characters are a name only
+    with a compound surname (or two surnames joined), in either script."""
+    import opencc
+
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else str
+    text = [convert("项目覆盖全省。")]
+    assert closing_byline(text + [convert(f"记者 {surname}小明")]) == convert(f"记者 {surname}小明")
+    assert closing_byline(text + [convert(f"■ 本报记者 {surname}小明 通讯员 张三")]) == convert(f"本报记者 {surname}小明 通讯员 张三")
+    assert closing_byline(text + [convert("记者 深入一线")]) == ""
 
 
 @pytest.mark.parametrize("spam", _HIDDEN_SPAM.values(), ids=_HIDDEN_SPAM.keys())

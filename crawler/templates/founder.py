@@ -364,17 +364,25 @@ _DATELINE_BYLINE = re.compile(
 # A byline printed at the end of the text (its last lines, as a source note is read): a reporter's
 # or correspondent's names in brackets closing the text or its last sentence (（本报记者 张三 整理）,
 # （记者 张三 通讯员 李四）), or alone on the text's last line, or a 文/ line (文/本报记者 张三,
-# 文/张三; 文/图 张三 credits the pictures too, and is the same names). Names of a few characters
-# each, no sentence: a 据 note names no role, and a photo credit (…摄, 图/…) is no byline.
-_NAMES = r"[^\s，。,；;：:、()（）]{1,5}(?:\s+[^\s，。,；;：:、()（）]{1,5}){0,7}"
+# 文/张三; 文/图 张三 credits the pictures too, and is the same names), a mark before any of them
+# (■ 本报记者 张三) as before a lead line. Names of a few characters each, no sentence: a 据 note
+# names no role, and a photo credit (…摄, 图/…) is no byline, nor part of one: 文/张三 图/李四 names
+# the writer, 张三 (no word of the names begins with a credit's label, _CREDIT_LABEL).
+_PICTURES_LABEL = r"(?:[图圖]|[摄攝]影?)\s*[/／:：]"
+_CREDIT_LABEL = rf"(?:文\s*[/／:：]|{_PICTURES_LABEL})"
+_NAME_WORD = rf"(?!{_CREDIT_LABEL})[^\s，。,；;：:、()（）]{{1,5}}"
+_NAMES = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}"
 _ROLE = r"(?:本[报報刊台][^\s，。,；;：:、()（）]{0,4}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)"
-_REPORTERS = re.compile(rf"{_ROLE}\s*{_NAMES}")
+# The photographer's credit after the writer's names (…张三 图/李四), or before their 文/.
+_PICTURES_BY = rf"{_PICTURES_LABEL}\s*{_NAMES}"
+_REPORTERS = re.compile(rf"({_ROLE}\s*{_NAMES})(?:\s+{_PICTURES_BY})?")
 # Without brackets, a blank after the role too: 记者节快乐 closing the text is no byline.
-_REPORTERS_ALONE = re.compile(rf"{_ROLE}\s+{_NAMES}")
+_REPORTERS_ALONE = re.compile(rf"({_ROLE}\s+{_NAMES})(?:\s+{_PICTURES_BY})?")
 # The 图 of 文/图 is taken whole (?+): 文/图 alone names no one called 图.
 _WRITTEN_BY = re.compile(
-    rf"(?:文\s*[/／]\s*(?:[图圖]\s*[/／:：]?)?+|[图圖]\s*[/／]\s*文\s*[/／:：]?)\s*({_REPORTERS.pattern}|{_NAMES})")
-_WRITTEN_BY_MARKS = ("文", "图", "圖")
+    rf"(?:{_PICTURES_BY}\s+)?(?:文\s*[/／:：]\s*(?:[图圖]\s*[/／:：]?)?+|[图圖]\s*[/／]\s*文\s*[/／:：]?)"
+    rf"\s*({_ROLE}\s*{_NAMES}|{_NAMES})(?:\s+{_PICTURES_BY})?")
+_WRITTEN_BY_MARKS = ("文", "图", "圖", "摄", "攝")
 _PHOTO_CREDIT = re.compile(r"(?:[摄攝](?:影)?|供[图圖])$")
 
 # A page lists each article twice (title list, hot zones) and every file of an issue lists its
@@ -769,21 +777,55 @@ def closing_byline(lines: Sequence[str]) -> str:
     """The byline printed at the end of an article's text (its lines, in order: see _REPORTERS),
     without brackets or 文/, as a lead line's is stored, or "": looked for where a source note is
     (_near_end), over which it may stand. Names alone on a line, without brackets, are the byline
-    only where the line closes the text but for source notes: over a paragraph of the text, they
-    may be a heading of it."""
+    only where the line closes the text but for source notes, and only where they are people's
+    (_personal_names): over a paragraph of the text, or as a phrase, they may be a heading of it.
+    A mark before the line (■, as before a lead line) is no part of it."""
     for at in _near_end(lines):
-        line = lines[at].strip()
-        if line.endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line)) and _REPORTERS.fullmatch(note[1]):
-            names = note[1]
-        elif line.startswith(_WRITTEN_BY_MARKS) and (written := _WRITTEN_BY.fullmatch(line)):
-            names = written[1]
-        elif _REPORTERS_ALONE.fullmatch(line) and _closes(lines, at, over_notes=True):
-            names = line
+        line = _LEADING_MARKS.sub("", lines[at]).rstrip()
+        if (line.endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line))
+                and (credit := _REPORTERS.fullmatch(note[1]))):
+            names = credit[1]
+        elif line.startswith(_WRITTEN_BY_MARKS) and (credit := _WRITTEN_BY.fullmatch(line)):
+            names = credit[1]
+        elif ((credit := _REPORTERS_ALONE.fullmatch(line)) and _personal_names(credit[1])
+                and _closes(lines, at, over_notes=True)):
+            names = credit[1]
         else:
             continue
         if not _PHOTO_CREDIT.search(names):
             return _collapse(names)
     return ""
+
+
+# A Chinese name is two or three characters; four or more only with a compound surname (欧阳小明),
+# or two surnames joined (林郑月娥: the commonest surnames, two different ones).
+_COMPOUND_SURNAMES = tuple(
+    "欧阳 歐陽 司马 司馬 上官 诸葛 諸葛 东方 東方 皇甫 尉迟 尉遲 公孙 公孫 慕容 长孙 長孫 宇文 司徒 夏侯"
+    " 令狐 端木 南宫 南宮 西门 西門 独孤 獨孤 澹台 澹臺 公冶 申屠 轩辕 軒轅 钟离 鍾離 呼延 百里 太史 万俟"
+    " 萬俟 闻人 聞人 赫连 赫連 濮阳 濮陽 淳于 单于 單于 左丘 东郭 東郭 拓跋 司空 鲜于 鮮于 闾丘 閭丘"
+    " 公羊 仲孙 仲孫 巫马 巫馬 乐正 樂正 漆雕 梁丘 第五".split())
+_SURNAMES = frozenset(
+    "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾"
+    "萧蕭田董袁潘蔡蒋蔣余叶葉苏蘇范")
+_HAN_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_ROLE_WORD = re.compile(_ROLE)
+# The words a byline may end with (本报记者 张三 综合报道): no name, yet no heading's phrase.
+_CREDIT_WORDS = re.compile(r"(?:综合|綜合|联合|聯合|整理|采写|採寫)(?:报道|報導|報道|整理|采写|採寫)")
+
+
+def _personal_names(names: str) -> bool:
+    """Whether the words of ``names`` (roles and names: 记者 张三 通讯员李四) name people: a word
+    of four Chinese characters or more, its role aside, only with a compound surname or two
+    surnames joined (记者 深入一线 is a heading's phrase, no byline). A word of Latin letters or
+    with a middle dot (a foreign name, 艾力·吾甫) is one as it stands."""
+    for word in names.split():
+        if role := _ROLE_WORD.match(word):
+            word = word[role.end():]
+        if (len(word) >= 4 and _HAN_WORD.fullmatch(word) and not word.startswith(_COMPOUND_SURNAMES)
+                and not (len(word) == 4 and word[0] != word[1] and {word[0], word[1]} <= _SURNAMES)
+                and not _CREDIT_WORDS.fullmatch(word)):
+            return False
+    return True
 
 
 def source_note(line: str) -> str:

@@ -193,7 +193,6 @@ def reprocess(
 ) -> Outcome:
     from crawler.papers import PROFILES_ENV, UnknownPaper, get_paper, load_profiles
     from crawler.templates import decode_html
-    from crawler.templates.registry import get_template
     from pipelines.pdf import PdfTextPipeline
     from pipelines.store import record  # the items as the crawl's store pipeline passes them
 
@@ -311,7 +310,7 @@ def reprocess(
                 else:
                     if row.paper_code not in templates:
                         profile = get_paper(row.paper_code)
-                        templates[row.paper_code] = get_template(profile.template, profile.selectors)
+                        templates[row.paper_code] = profile.page_objects()
                     body = _raw_body(row)
                     if _is_pdf(row):
                         to_read = _pdf_item(row, body)

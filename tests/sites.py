@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from crawler.sample import ISSUE_DATE
-from tests.conftest import SAMPLE_SITE
+from tests.conftest import PROJECT, SAMPLE_SITE
 
 SAMPLE_DAY = date.fromisoformat(ISSUE_DATE)
 
@@ -59,6 +59,18 @@ def front_page_teaser(name: str, html: str) -> str:
         return html
     teaser = '<li>&middot;<a href=content_306506.htm?div=-1><div style="display:inline" id=mp306506>導讀</div></a></li>'
     return html.replace('<ul class="ul02_l">', f'<ul class="ul02_l">{teaser}', 1)
+
+
+def own_paper(papers: Path, code: str, lines: str = "") -> Path:
+    """A paper of one's own whose site is the sample's, in the folder ``papers`` (made if need
+    be; set $ARCHIVE_PAPERS to it): 公益时报's profile under ``code`` and a root of its own (a copy
+    with 公益时报's code or root is refused, docs/operations.md), ``lines`` added. Returns ``papers``."""
+    papers.mkdir(exist_ok=True)
+    profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
+    own = profile.replace('code = "gongyishibao"', f'code = "{code}"').replace("www.gongyishibao.com", f"www.{code}.example.cn")
+    assert own.count(code) == 2
+    (papers / f"{code}.toml").write_text(own + lines, encoding="utf-8")
+    return papers
 
 
 # --- 社会报 (tests/fixtures/papers/shehuibao.toml): another Founder paper --------------------

@@ -9,13 +9,15 @@ reprocess` (the real command) must store what the crawl stores.
 """
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import archive_command, crawled_archive, sql_rows
-from tests.sites import sample_site
+from crawler.papers import PROFILES_ENV
+from tests.conftest import archive_command, crawl_site, crawled_archive, sql_rows
+from tests.sites import own_paper, sample_site
 
 IMAGES = "images/2023-01/31/01/"
 SIDE_BY_SIDE = "content_306501.htm"
@@ -164,3 +166,93 @@ def test_reprocess_applies_the_fixes_to_articles_stored_before(archive):
     # What they showed before is kept as their earlier version.
     kept = sql_rows(archive, "SELECT a.url, v.subtitle FROM article_versions v JOIN articles a ON a.id = v.article_id")
     assert {url.rsplit("/", 1)[1] for url, _ in kept} >= set(files)
+
+
+# --- the site's own images a paper's profile names (site_images) --------------------------------
+
+# Set in every article's text from folders the header takes no image from (a column's heading
+# drawn as a picture; a rule line from the host's root), beside a picture the paper keeps in an
+# undated folder: nothing in one file tells them apart, the profile's site_images does.
+DECORATIONS = '<P align=center><IMG src="../../../images/column_head.jpg" border=0></P>\n<P><IMG src="/tplimg/line.jpg"></P>\n'
+UNDATED = '<P align=center><IMG src="../../../images/photos/visit.jpg" border=0></P>\n<P>圖為社工入戶走訪。</P>\n'
+NAMED = 'site_images = ["images/column_*.jpg", "/tplimg/"]\n'
+SITE_S = ["/newdzb/images/column_head.jpg", "/tplimg/line.jpg"]  # their paths on the test's server
+ALL_PICTURES = "SELECT a.url, i.url, i.caption FROM images i JOIN articles a ON a.id = i.article_id ORDER BY a.url, i.position"
+
+
+def _decorated(name: str, html: str) -> str:
+    if not name.startswith("content_"):
+        return html
+    return html.replace(REGION, REGION + "\n" + DECORATIONS + (UNDATED if name == BARE else ""), 1)
+
+
+@pytest.fixture(scope="module")
+def decorated_site(tmp_path_factory):
+    return sample_site(tmp_path_factory.mktemp("decorated") / "site", alter=_decorated, pdfs=False)
+
+
+def _path(url: str) -> str:
+    """An address on the test's server, without its host and port."""
+    return re.sub(r"^http://127\.0\.0\.1:\d+", "", url)
+
+
+def _files(rows) -> list:
+    """(article file, image path, caption) of ALL_PICTURES' rows."""
+    return [(article.rsplit("/", 1)[1], _path(url), caption) for article, url, caption in rows]
+
+
+# What the paper printed: the sample's two pictures and the one in an undated folder.
+PRINTED = [
+    ("content_306501.htm", "/newdzb/images/2023-01/31/01/res306501_01_attpic_brief.jpg"),
+    (BARE, "/newdzb/images/photos/visit.jpg"),
+    ("content_306505.htm", "/newdzb/images/2023-01/31/03/res306505_01_attpic_brief.jpg"),
+]
+
+
+def _printed_only(archive: str) -> None:
+    stored = _files(sql_rows(archive, ALL_PICTURES))
+    assert [(article, path) for article, path, _ in stored] == PRINTED
+    assert stored[1][2] == "图为社工入户走访。"
+    assert all("社工入户走访" not in body for (body,) in sql_rows(archive, "SELECT body FROM articles"))
+
+
+def test_a_crawl_stores_none_of_the_images_the_paper_s_profile_names_as_the_site_s(decorated_site, archive_url, tmp_path,
+                                                                                    monkeypatch):
+    monkeypatch.setenv(PROFILES_ENV, str(own_paper(tmp_path / "papers", "tupianbao", NAMED)))
+    done, _ = crawl_site(archive_url, "paper=tupianbao", site=decorated_site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _printed_only(archive_url)
+
+
+def test_reprocess_with_the_setting_takes_the_named_images_out_of_articles_stored_without_it(decorated_site, archive_url,
+                                                                                             tmp_path, monkeypatch):
+    papers = own_paper(tmp_path / "papers", "tupianbao")
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    done, _ = crawl_site(archive_url, "paper=tupianbao", site=decorated_site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Without the setting, as ever: both images stored as pictures of every article.
+    articles = [url.rsplit("/", 1)[1] for (url,) in sql_rows(archive_url, "SELECT url FROM articles ORDER BY url")]
+    stored = _files(sql_rows(archive_url, ALL_PICTURES))
+    assert [(article, path) for article, path, _ in stored if path in SITE_S] == [
+        (article, path) for article in articles for path in SITE_S]
+    again = archive_command("reprocess", archive=archive_url)
+    assert again.returncode == 0 and again.stderr.splitlines()[-1].endswith(" 0 articles changed (the earlier text kept in article_versions)")
+
+    own_paper(papers, "tupianbao", NAMED)
+    done = archive_command("reprocess", archive=archive_url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.splitlines()[-1].endswith(
+        f" {len(articles)} articles changed (the earlier text kept in article_versions)"), done.stderr[-500:]
+    _printed_only(archive_url)
+    # Each article's earlier pictures are its version, the site's images among them.
+    versions = sql_rows(archive_url, "SELECT a.url, v.images FROM article_versions v JOIN articles a ON a.id = v.article_id")
+    kept = {url.rsplit("/", 1)[1]: [_path(image["url"]) for image in (json.loads(images) if isinstance(images, str) else images)]
+            for url, images in versions}
+    assert len(versions) == len(kept) == len(articles)
+    assert {article: [path for path in paths if path not in SITE_S] for article, paths in kept.items()} == {
+        article: [path for printed, path in PRINTED if printed == article] for article in articles}
+    assert all([path for path in paths if path in SITE_S] == SITE_S for paths in kept.values())
+    # With the same rules again, nothing changes.
+    done = archive_command("reprocess", archive=archive_url)
+    assert done.stderr.splitlines()[-1].endswith(" 0 articles changed (the earlier text kept in article_versions)")
+    assert len(sql_rows(archive_url, "SELECT id FROM article_versions")) == len(articles)

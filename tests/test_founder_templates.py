@@ -9,6 +9,8 @@ import pytest
 
 from crawler.templates import FounderArticle, FounderPage, FounderSelectors, ImageRef, PageLink, decode_html
 from crawler.templates.founder import closing_byline
+from crawler.templates.registry import get_template
+from crawler.templates.siteimages import SiteImages
 
 FIXTURES = Path(__file__).parent / "fixtures" / "founder"
 SEED = Path(__file__).parent / "fixtures" / "seeds" / "001_a49345ccf857f3cd.txt"
@@ -515,6 +517,68 @@ def test_an_image_of_the_template_s_folder_in_the_text_is_the_site_s(header, sto
         "http://www.gongyishibao.com/newdzb/" + url.removeprefix("../../../") for url in stored]
     assert parsed.images[-1].caption == "圖為活動現場。"
     assert parsed.paragraphs == ["正文。"]
+
+
+# A site's own images in undated folders its header takes none from (a column's heading drawn
+# as a picture, a rule line), set in every article: only the paper's profile names them
+# (site_images); an undated folder holds the paper's pictures too (images/photos/).
+SITE_IMAGES_ARTICLE = (
+    '<html><body><table><tr><td><IMG src="../../../tplimg/logo.gif"></td></tr></table>'
+    "<table class=wz><tr><td>標題</td></tr></table>"
+    '<table id=newspic><tr><td><IMG src="/tplimg/line.jpg"></td></tr></table>'
+    '<div id=ozoom><P align=center><IMG src="../../../images/column_head.jpg"></P><P><IMG src="/tplimg/line.jpg"></P>'
+    '<P>　　正文。</P><P align=center><IMG src="../../../images/photos/visit.jpg"></P><P>圖為社工入戶走訪。</P></div>'
+    "</body></html>"
+)
+HOST = "http://www.gongyishibao.com"
+
+
+@pytest.mark.parametrize(("site_images", "stored"), [
+    # Without the setting, as ever: the header's folder is tplimg/ under newdzb/, not these.
+    ((), ["/tplimg/line.jpg", "/newdzb/images/column_head.jpg", "/tplimg/line.jpg", "/newdzb/images/photos/visit.jpg"]),
+    (("images/column_*.jpg", "/tplimg/"), ["/newdzb/images/photos/visit.jpg"]),
+    # A whole path from the host's root, a file's name from any folder, in other capitals.
+    (("/newdzb/images/column_head.jpg", "tplimg/line.jpg"), ["/newdzb/images/photos/visit.jpg"]),
+    (("IMAGES/Column_*.JPG", "/TPLIMG/"), ["/newdzb/images/photos/visit.jpg"]),
+    # Only what it names: a '*' stays within a folder (images/photos/ is not images/).
+    (("images/*.jpg",), ["/tplimg/line.jpg", "/tplimg/line.jpg", "/newdzb/images/photos/visit.jpg"]),
+])
+def test_the_images_a_paper_s_profile_names_as_the_site_s_are_no_pictures_of_its_articles(site_images, stored):
+    """A site's heading or rule line set in every article's text, from a folder its header takes
+    no image from, was stored as a picture of every article: nothing in one file tells it from a
+    picture the paper keeps in an undated folder. The profile's site_images names it."""
+    parsed = get_template("founder", {}, site_images).article(SITE_IMAGES_ARTICLE, ISSUE + "content_1.htm")
+    assert [image.url.removeprefix(HOST) for image in parsed.images] == stored
+    assert parsed.images[-1].caption == "圖為社工入戶走訪。"
+    assert parsed.paragraphs == ["正文。"]
+
+
+@pytest.mark.parametrize(("entry", "named", "not_named"), [
+    # A folder: every image under it, from the host's root; without "/", from any folder.
+    ("/tplimg/", "http://x.cn/tplimg/a/line.jpg", "http://x.cn/newdzb/tplimg/line.jpg"),
+    ("tplimg/", "http://x.cn/newdzb/tplimg/line.jpg", "http://x.cn/newdzb/mytplimg/line.jpg"),
+    # A pattern is of the whole path, its '*' within one folder; the query is no part of it.
+    ("images/column_*.jpg", "http://x.cn/images/column_head.jpg?v=2", "http://x.cn/images/column_head.jpg.png"),
+    # Written as characters or as percent-escapes, the address either way.
+    ("images/栏目头.jpg", "http://x.cn/images/%E6%A0%8F%E7%9B%AE%E5%A4%B4.jpg", "http://x.cn/images/栏目.jpg"),
+    ("images/%E6%A0%8F%E7%9B%AE%E5%A4%B4.jpg", "http://x.cn/a/images/栏目头.jpg", "http://x.cn/images2/栏目头.jpg"),
+])
+def test_a_site_images_entry_names_the_paths_of_image_addresses(entry, named, not_named):
+    site_images = SiteImages([entry])
+    assert site_images.matches(named) and not site_images.matches(not_named)
+
+
+def test_a_line_under_an_image_the_profile_names_is_read_as_under_the_header_s_own():
+    """Named or told by the header's folder, the site's image is no picture, and the line set
+    under it stays in the text alike."""
+    article = ('<html><body><table><tr><td><IMG src="../../../tplimg/logo.gif"></td></tr></table>'
+               "<table class=wz><tr><td>標題</td></tr></table><div id=ozoom>"
+               '<P align=center><IMG src="{}"><BR>社會工作</P><P>　　正文。</P></div></body></html>')
+    named = get_template("founder", {}, ["images/column_*.jpg"]).article(
+        article.format("../../../images/column_head.jpg"), ISSUE + "content_1.htm")
+    header_s = FounderArticle(article.format("../../../tplimg/column_head.jpg"), ISSUE + "content_1.htm")
+    assert named.images == header_s.images == []
+    assert named.paragraphs == header_s.paragraphs == ["社會工作", "正文。"]
 
 
 def test_pictures_without_captions_keep_none_and_take_none_from_each_other():

@@ -8,6 +8,7 @@ import pytest
 
 from crawler.templates.founder import FounderArticle
 from crawler.templates.generic import GenericArticle
+from crawler.templates.registry import get_template
 from pipelines.clean import clean_body
 from tests.conftest import crawled_archive, sql_rows
 from tests.fixtures.cleaning.build import GENERAL_TEXTS
@@ -567,6 +568,27 @@ def test_a_real_picture_beside_the_decorations_rules_stays_with_its_caption(pict
 # Old CMS pages set a picture in a cell beside the text's cell, or in the row over or under it.
 TEXT_CELL = f"<td valign=top>{paragraphs(PARAGRAPHS)}</td>"
 LONG_CAPTION = "2022年春节前夕，汕尾市双百社工开展走访行动，为困难群众送去慰问品。"
+
+
+@pytest.mark.parametrize("site_image", [
+    '<p><img src="/uploads/column/head.jpg"></p>',
+    '<table><tr><td><img src="/uploads/column/head.jpg"></td></tr><tr><td>社会工作</td></tr></table>',
+])
+def test_a_page_off_its_template_leaves_out_the_images_its_paper_s_profile_names_as_the_site_s(site_image):
+    """The fallback reads the article's pictures for the same paper: the images the profile names
+    as the site's own (site_images) are none there either; without the setting they are stored."""
+    html = cms_page(in_text=site_image)
+    url = "http://x.cn/a/2023/0131/1.html"
+    kept = get_template("founder").article(html, url)
+    assert kept.extraction == "fallback" and [i.url for i in kept.images][0] == "http://x.cn/uploads/column/head.jpg"
+    named = get_template("founder", {}, ["/uploads/column/"]).article(html, url)
+    assert [(i.url, i.caption) for i in named.images] == [("http://x.cn/uploads/2023/01/pic.jpg", "会议现场")]
+
+
+def test_a_picture_beside_the_text_the_paper_s_profile_names_as_the_site_s_is_none():
+    html = page(f"<table><tr><td><img src=/skin/column.jpg><br>会议现场</td>{TEXT_CELL}</tr></table>")
+    assert [i.url for i in get_template("founder").article(html, "http://x/content_1.htm").images] == ["http://x/skin/column.jpg"]
+    assert get_template("founder", {}, ["skin/column.jpg"]).article(html, "http://x/content_1.htm").images == []
 
 
 @pytest.mark.parametrize(("layout", "caption"), [

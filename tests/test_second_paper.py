@@ -55,6 +55,15 @@ def archive(tmp_path) -> str:
         # Each Tuesday asked once all the same, but `archive stats` said "every Tue, Tue".
         (PROFILE + "schedule = { weekdays = [2, 5, 2] }\n", "schedule.weekdays names Tue (2) twice"),
         (PROFILE + "[[schedule.earlier]]\nuntil = 2012-12-31\nweekdays = [7, 7]\n", "schedule.earlier[1].weekdays names Sun (7) twice"),
+        # The site's own images (site_images): paths and patterns of an image's address on any host.
+        (PROFILE + 'site_images = "/tplimg/"\n', "site_images must be a list of paths and patterns"),
+        (PROFILE + "site_images = [\"/tplimg/\", 2]\n", "site_images[2] must be a path or a pattern"),
+        (PROFILE + 'site_images = ["http://x.cn/tplimg/line.jpg"]\n',
+         "site_images[1] 'http://x.cn/tplimg/line.jpg' is a URL: give its path, '/tplimg/line.jpg'"),
+        # As the article writes it: never the address made absolute, which the image is matched by.
+        (PROFILE + 'site_images = ["../../../images/column_head.jpg"]\n',
+         "site_images[1] '../../../images/column_head.jpg' has a '..' segment"),
+        (PROFILE + 'site_images = ["/*"]\n', "site_images[1] '/*' names every image"),
         # Written as it stands by strftime: every day's address html/%Q/31/…, a 404 taken for no issue.
         (PROFILE.replace("%Y-%m", "%Q-%m"), "entry 'html/{date:%Q-%m}/{date:%d}/node_2.htm' has %Q, which is no date directive"),
         (PROFILE.replace("%Y-%m", "%Y-%m%"), "entry 'html/{date:%Y-%m%}/{date:%d}/node_2.htm' ends {date:%Y-%m%} with a '%'"),

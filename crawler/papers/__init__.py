@@ -14,11 +14,15 @@ from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlparse, urlsplit
 
 from w3lib.url import safe_url_string
 
 from crawler.dates import paper_today
+
+if TYPE_CHECKING:
+    from crawler.templates.registry import Template
 
 # A date field of an entry pattern: {date:%Y-%m} (or {date}, the ISO date).
 _DATE_FIELD = re.compile(r"\{date(?::([^}]*))?\}")
@@ -136,6 +140,15 @@ class PaperProfile:
     selectors: dict[str, str] = field(default_factory=dict)
     # The date of its first issue, as its profile gives it (None: not given, DEFAULT_FIRST_ISSUE).
     first_issue_given: date | None = None
+    # The site's own images (paths and patterns, crawler/templates/siteimages.py): no pictures of its articles.
+    site_images: tuple[str, ...] = ()
+
+    def page_objects(self) -> Template:
+        """Its template family's page objects, bound to its selectors and its site's images;
+        ValueError (one line) where the profile names them wrongly."""
+        from crawler.templates.registry import get_template
+
+        return get_template(self.template, self.selectors, self.site_images)
 
     @property
     def first_issue(self) -> date:
@@ -186,7 +199,8 @@ class PaperProfile:
 
 # The keys a profile may have: any other is a misspelling (schedul, latset) that would be
 # ignored without a word, the paper crawled on another schedule or without its latest page.
-_KEYS = ("code", "name", "template", "root", "entry", "first_issue", "schedule", "latest", "latest_lookback_days", "selectors")
+_KEYS = ("code", "name", "template", "root", "entry", "first_issue", "schedule", "latest", "latest_lookback_days", "selectors",
+         "site_images")
 _SCHEDULE_KEYS = ("weekdays", "earlier", "breaks")
 _EARLIER_KEYS = ("until", "weekdays")
 _EARLIER_EXAMPLES = {"until": "until = 2012-12-31 (the last day it was in force)", "weekdays": "weekdays = [2] (its ISO weekdays)"}
@@ -288,10 +302,12 @@ def _profile(data: dict) -> PaperProfile:
     selectors = data.get("selectors", {})
     if not isinstance(selectors, dict):
         raise ValueError('selectors must be a table, e.g. [selectors] body = "div#ozoom"')
-    from crawler.templates.registry import get_template
+    site_images = data.get("site_images", [])
+    if not isinstance(site_images, list):
+        from crawler.templates.siteimages import EXAMPLE
 
-    get_template(data["template"], selectors)  # an unknown family or a bad selector fails here
-    return PaperProfile(
+        raise ValueError(f"site_images must be a list of paths and patterns, e.g. {EXAMPLE}, not {_toml(site_images)}")
+    profile = PaperProfile(
         code=data["code"],
         name=data["name"],
         template=data["template"],
@@ -302,7 +318,10 @@ def _profile(data: dict) -> PaperProfile:
         latest=data.get("latest") or None,
         selectors=dict(selectors),
         first_issue_given=first_issue,
+        site_images=tuple(site_images),
     )
+    profile.page_objects()  # an unknown family, a bad selector or site image fails here
+    return profile
 
 
 # The directives strptime reads as strftime writes them: PaperProfile.entry_date reads an

@@ -29,7 +29,6 @@ from crawler.papers import load_profiles
 from crawler.templates import decode_html
 from crawler.templates.founder import as_declared
 from crawler.templates.notfound import busy
-from crawler.templates.registry import get_template
 
 
 # Encodings in which Scrapy's text of a response is the templates' own: see _html.
@@ -247,7 +246,7 @@ class IssuesSpider(scrapy.Spider):
         self.plan: CrawlPlan = plan_crawl(
             date=date, start=start, end=end, paper=paper, base_url=base_url, backfill=backfill, refresh=refresh
         )
-        self.template = get_template(self.plan.paper.template, self.plan.paper.selectors)
+        self.template = self.plan.paper.page_objects()
         self.asked_again: frozenset[date] = frozenset()  # see incomplete_issue_requests
         self.not_stored: frozenset[date] = frozenset()  # of those, the issues the archive holds nothing of
 

@@ -27,6 +27,7 @@ from crawler.pagenumbers import LABEL_CODE, number_of, page_number
 from crawler.templates.generic import GenericArticle
 from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, shown_line, style_sheet, style_texts
 from crawler.templates.notfound import not_found
+from crawler.templates.siteimages import NO_SITE_IMAGES, SiteImages
 from crawler.templates.text import (
     BLOCKS, CELL_GAP, CELLS, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
     drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line, parse, text as _text,
@@ -1366,6 +1367,12 @@ class FounderArticle(_FounderFile):
     # Where the article's own part begins in the file (_own_part): what is before it is not parsed.
     _part_start = 0
 
+    def __init__(self, html: str, url: str, selectors: FounderSelectors | None = None,
+                 site_images: SiteImages = NO_SITE_IMAGES):
+        super().__init__(html, url, selectors)
+        # The images its paper's profile names as the site's own: no pictures of the article.
+        self.site_images = site_images
+
     def _document(self, field: str) -> etree._Element:
         return self._own_part[0] if field in ARTICLE_FIELDS else self._root
 
@@ -1512,10 +1519,12 @@ class FounderArticle(_FounderFile):
 
     def _site_image(self, img: etree._Element) -> bool:
         """Whether an image of the content region is the site's own (a strip or a banner the
-        template sets in every article), no picture of the article: its file is in a folder of
-        the template's images (_template_folders)."""
-        folders = self._template_folders
-        return bool(folders) and (url := self._absolute(img.get("src"))) is not None and _directory(url) in folders
+        template sets in every article), no picture of the article: one its paper's profile
+        names (site_images), or whose file is in a folder of the template's images
+        (_template_folders)."""
+        if (url := self._absolute(img.get("src"))) is None:
+            return False
+        return self.site_images.matches(url) or _directory(url) in self._template_folders
 
     @cached_property
     def _template_folders(self) -> frozenset[str]:
@@ -1561,7 +1570,7 @@ class FounderArticle(_FounderFile):
         stored none of its pictures, their captions kept as lines of its text."""
         if self._body is not None:
             return None
-        fallback = GenericArticle(self.html, self.url)
+        fallback = GenericArticle(self.html, self.url, self.site_images)
         region = fallback.region
         # A picture set in a cell beside the text's (old CMS pages) is the article's, its caption
         # with it: it was lost. The cell is no part of the region, whose text stays as it is; it
@@ -1717,7 +1726,9 @@ class FounderArticle(_FounderFile):
             cells = _cells(row)
             pictures = []
             for column, cell in cells:
-                for n, url in enumerate(filter(None, (self._absolute(img.get("src")) for img in cell.iter("img")))):
+                urls = (self._absolute(img.get("src")) for img in cell.iter("img"))
+                # An image the profile names as the site's is none: its row is one of a missing picture.
+                for n, url in enumerate(url for url in urls if url and not self.site_images.matches(url)):
                     # Two pictures in one cell share its text: the first takes it.
                     pictures.append((column, _Picture(row, url, "" if n else shown_line(cell, sheet))))
             if pictures:

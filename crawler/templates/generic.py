@@ -13,11 +13,13 @@ import copy
 import re
 from functools import cached_property
 from html import escape
+from urllib.parse import urljoin
 
 from lxml.html import tostring
 from parsel import Selector
 
 from crawler.templates.hiding import StyleSheet, declarations, number, off_screen, shown, shown_line, style_sheet
+from crawler.templates.siteimages import NO_SITE_IMAGES, SiteImages
 from crawler.templates.text import HAN, collapse, lines
 
 __all__ = ["GenericArticle"]
@@ -216,9 +218,11 @@ class GenericArticle:
 
     extraction = "fallback"
 
-    def __init__(self, html: str, url: str):
+    def __init__(self, html: str, url: str, site_images: SiteImages = NO_SITE_IMAGES):
         self.html = html
         self.url = url
+        # The images its paper's profile names as the site's own (site_images): no pictures.
+        self.site_images = site_images
         self._sel = Selector(text=html, type="html")  # else parsel reads an XHTML page opening with <?xml ?> as XML
 
     @cached_property
@@ -336,10 +340,15 @@ class GenericArticle:
         return self._region
 
     def no_picture(self, img) -> bool:
-        """Whether an image in the region is no picture of the article (_site_image), or is set
+        """Whether an image in the region is no picture of the article (site_image), or is set
         before the title in the region (a banner over the headline; a <figure>, an HTML5 page's
         lead picture with its caption, is the article's)."""
-        return _site_image(img) or (img in self._before_title and next(img.iterancestors("figure"), None) is None)
+        return self.site_image(img) or (img in self._before_title and next(img.iterancestors("figure"), None) is None)
+
+    def site_image(self, img) -> bool:
+        """Whether an image is the page's, not the article's: as the page shows it (_site_image),
+        or one its paper's profile names (site_images)."""
+        return _site_image(img) or self.site_images.matches(urljoin(self.url, (img.get("src") or "").strip()))
 
     @cached_property
     def _before_title(self) -> frozenset:
@@ -363,7 +372,7 @@ class GenericArticle:
         article's frame (its other cells add little text to the region's, as the region's frame
         is judged: a page's layout table holds its menus and columns too). A cell with a link in
         its text (a related item), with more than a caption's text, in the page's chrome or CSS
-        hides, or without a picture (_site_image: an advert linked to its page, an icon; a logo,
+        hides, or without a picture (site_image: an advert linked to its page, an icon; a logo,
         a QR code) is none."""
         region = self._region
         cell = None if region is None else next((node for node in (region, *region.iterancestors()) if _tag(node) in _FRAME_LIMITS), None)
@@ -404,7 +413,7 @@ class GenericArticle:
             known = self._picture_cells[cell] = (
                 plain <= _CAPTION and not linked and not _chrome(cell) and not self._hidden(cell)
                 and not _NOT_A_PHOTO.search(_inline_text(cell))
-                and any(not _site_image(img) and not _NOT_A_PHOTO.search(" ".join(img.attrib.values()))
+                and any(not self.site_image(img) and not _NOT_A_PHOTO.search(" ".join(img.attrib.values()))
                         for img in cell.iter("img")))
         return known
 

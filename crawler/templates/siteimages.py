@@ -1,0 +1,64 @@
+"""The site's own images a paper profile names (``site_images``): no pictures of its articles.
+
+A site may set an image of its template in every article's text (a column's heading drawn as a
+picture, a rule line, a share button) from a folder the file's header takes no image from, and
+keep the paper's pictures in such undated folders too: nothing in one file tells them apart, so
+the page objects read each image against the addresses the paper's profile names.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
+
+EXAMPLE = 'site_images = ["/tplimg/", "images/column_*.jpg"]'
+_WILDCARD = re.compile(r"([*?])")
+
+
+def _pattern(entry: str) -> str:
+    """``entry`` as a regular expression over an address's path (percent-decoded, any capitals):
+    from the host's root where it begins with "/", else from any folder; a shell-style pattern
+    (``*`` any characters but "/", ``?`` one) matches the whole path, anything else is a prefix."""
+    pieces = _WILDCARD.split(entry if entry.startswith("/") else "/" + entry)
+    regex = "".join({"*": "[^/]*", "?": "[^/]"}.get(piece) or re.escape(piece) for piece in pieces)
+    return ("" if entry.startswith("/") else ".*") + regex + ("$" if len(pieces) > 1 else "")
+
+
+def _checked(entry, n: int) -> str:
+    """``entry``, the profile's ``n``-th, decoded; ValueError (one line) where it can name no
+    image of the site's as the page objects see one: an address made absolute, on any host."""
+    name = f"site_images[{n}]"
+    if not isinstance(entry, str) or not entry.strip():
+        raise ValueError(f'{name} must be a path or a pattern of the site\'s own images, e.g. "/tplimg/", not {entry!r}')
+    if "://" in entry or entry.startswith("//"):
+        # On the host of base_url= (a mirror, a local copy) as on the profile's.
+        path = urlsplit(entry if "://" in entry else "http:" + entry).path or "/"
+        raise ValueError(f"{name} {entry!r} is a URL: give its path, {path!r} (matched on any host: a base_url= mirror's too)")
+    decoded = unquote(entry.strip())
+    if dots := next((segment for segment in decoded.split("/") if segment in (".", "..")), None):
+        # The src as an article writes it: the image's address made absolute holds no such segment.
+        raise ValueError(f"{name} {entry!r} has a {dots!r} segment: it is matched against the image's address made "
+                         "absolute (../../../images/x.jpg of html/2023-01/31/ is /images/x.jpg, or images/x.jpg from any folder)")
+    if not decoded.strip("/*?"):
+        raise ValueError(f"{name} {entry!r} names every image: name the site's own folders or files, e.g. \"/tplimg/\"")
+    return decoded
+
+
+class SiteImages:
+    """The site's own images as a paper profile names them, each entry a path (a folder ends
+    with "/") or a shell-style pattern; ``matches`` tells an image's absolute address of them."""
+
+    def __init__(self, entries: Iterable = ()):
+        self.entries = tuple(_checked(entry, n) for n, entry in enumerate(entries, 1))
+        # Any capitals: an IIS site (most Founder sites) serves /TPLIMG/Line.JPG as /tplimg/line.jpg.
+        self._match = re.compile("|".join(map(_pattern, self.entries)), re.I).match if self.entries else None
+
+    def __bool__(self) -> bool:
+        return self._match is not None
+
+    def matches(self, url: str | None) -> bool:
+        """Whether the image at ``url`` (absolute) is one the profile names."""
+        return bool(self._match and url and self._match(unquote(urlsplit(url).path)))
+
+
+NO_SITE_IMAGES = SiteImages()

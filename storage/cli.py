@@ -1789,7 +1789,6 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
     try:
         # The archive itself first: "already exists: … give --overwrite" asked for what is refused.
         _refuse_the_archive_itself(archive, args.output)
-        check_output(args.output, args.overwrite, stream=False)
         counts = export_sqlite(
             archive, args.output, overwrite=args.overwrite,
             progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),

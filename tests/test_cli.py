@@ -30,7 +30,7 @@ from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
 from pipelines.normalize import normalize_plain
 from storage.cli import COMMANDS, EXPORT_COLUMNS, Statements, counted, csv_record, main, output_file, refused_write
-from storage.db import open_archive
+from storage.db import ArchiveError, open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
 from tests.conftest import (
@@ -2637,6 +2637,42 @@ def test_export_overwrites_a_symbolic_link_s_target_and_keeps_the_link(seeded, f
     assert done.stderr == (f"error: cannot write {astray}: it is a symbolic link to {tmp_path / 'gone' / f'next.{fmt}'},"
                            f" whose folder {tmp_path / 'gone'} does not exist\n")
     assert not (tmp_path / "gone").exists() and astray.is_symlink()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_each_format_s_writer_refuses_an_output_as_the_command_does(sqlite_url, fmt, tmp_path):
+    # The writers themselves (output_file, export_sqlite), not only the command before them: a
+    # SQLite copy kept a check of its own, which took a folder or an empty name for an existing
+    # file and a link into a missing folder for a write that failed.
+    from storage.reading_room.export import export_sqlite
+
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "kept").write_text("kept\n", encoding="utf-8")
+    astray = tmp_path / "astray"
+    astray.symlink_to(tmp_path / "gone" / "next")
+    refusals = {
+        "": "--output is empty: give a file name",
+        str(tmp_path / "folder"): f"cannot write {tmp_path / 'folder'}: Is a directory",
+        str(tmp_path / "kept"): f"{tmp_path / 'kept'} already exists: choose another --output, "
+                                "or give --overwrite to replace it",
+        str(astray): f"cannot write {astray}: it is a symbolic link to {tmp_path / 'gone' / 'next'}, "
+                     f"whose folder {tmp_path / 'gone'} does not exist",
+    }
+    try:
+        for output, refusal in refusals.items():
+            with pytest.raises(ArchiveError) as refused:
+                if fmt == "sqlite":
+                    export_sqlite(archive, output)
+                else:
+                    with output_file(output):
+                        pass
+            assert str(refused.value) == refusal
+    finally:
+        archive.close()
+    assert (tmp_path / "kept").read_text(encoding="utf-8") == "kept\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.sqlite3", "astray", "folder", "kept"]
 
 
 def test_history_of_a_corrected_article_is_queryable(archive_url):

@@ -550,6 +550,42 @@ def test_a_second_signal_while_a_batch_is_written_leaves_the_run_counting_it(tmp
     assert run.message == f"interrupted by {signal.Signals(signum).name}: the run stopped before it was done; run it again"
 
 
+def test_a_signal_while_a_run_closed_early_waits_for_a_download_lets_it_close(tmp_path, sqlite_url):
+    """Scrapy's CLOSESPIDER_TIMEOUT (a -s setting) closes the spider while a download is under
+    way, and the close waits for it before the pipelines write their last batch: nothing public
+    and nothing of the project's marks that wait (spider_closed comes after the batch), only
+    the engine's own state (crawler/commands/crawl.py: spider_closing). A Ctrl-C or SIGTERM
+    then, taken for one while the crawl runs, stopped the reactor once the wait ended, in the
+    middle of the close: the run's row stayed 'running' for good and no summary was logged."""
+    from crawler.settings import ITEM_PIPELINES
+
+    log = tmp_path / "crawl.log"
+    settings = FAST | _to_file(tmp_path) | {
+        "CLOSESPIDER_TIMEOUT": "2", "DOWNLOAD_TIMEOUT": "4", "RETRY_ENABLED": "False",
+        "ARCHIVE_BATCH_SIZE": "1000", "SLOW_WRITE_SECONDS": "3", "SLOW_WRITE_MARKER": str(tmp_path / "writing"),
+        "ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.SlowBatchWrites": 50}),
+    }
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # takes requests and never answers
+        hung = {PREFIX + MANIFEST["articles"][-1]["path"]: f"http://127.0.0.1:{silent.getsockname()[1]}/hung.htm"}
+        with SiteServer(SAMPLE_SITE, prefix=PREFIX, redirects=hung) as server:
+            crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=settings,
+                                log=tmp_path / "stderr.txt")
+            deadline = time.monotonic() + 60
+            while "Closing spider (closespider_timeout)" not in (log.read_text(encoding="utf-8") if log.exists() else ""):
+                assert crawl.poll() is None, (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert not (tmp_path / "writing").exists()  # the close waits for the hung download
+            crawl.send_signal(signal.SIGTERM)
+            status = crawl.wait(60)
+    text = log.read_text(encoding="utf-8")
+    assert "the run was closing when the signal came" in text
+    assert "summary: gongyishibao 2023-01-31 (closespider_timeout)" in text, text[-3000:]
+    (run,) = crawl_runs(sqlite_url)
+    assert (run.status, run.finished_at is not None, status) == ("closespider_timeout", True, 4)
+    assert run.articles_new == len(MANIFEST["articles"]) - 1
+
+
 def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):
     """SIGTERM while the entry page's retry waits its back-off (a minute here; up to
     RETRY_BACKOFF_MAX, 120 s, or a Retry-After): the stop waited it out, so systemd's

@@ -240,7 +240,11 @@ def crawl_engine(crawler):
 
 
 def spider_closing(crawler) -> bool:
-    """Whether the crawler's engine has begun closing the spider (Scrapy has no signal for it)."""
+    """Whether the crawler's engine has begun closing the spider. Read from the engine's own
+    state: Scrapy has no signal or public attribute for it (spider_closed comes once the
+    pipelines have written their last batch; engine.running stays True through a close the
+    crawl itself begins), and a close with downloads under way (CLOSESPIDER_TIMEOUT's, a
+    CloseSpider) waits for them before any pipeline of the project hears of it."""
     slot = getattr(crawl_engine(crawler), "_slot", None)
     return getattr(slot, "closing", None) is not None
 

@@ -35,21 +35,23 @@ def export_sqlite(
 
     The copy is built beside it (``output.part``) and takes its name once complete: an export
     stopped half-way, even by SIGKILL, leaves no file that looks like a whole archive, and
-    ``overwrite`` replaces an existing ``output`` only then (without it, one is refused), the
-    copy taking its permissions.
+    ``overwrite`` replaces an existing ``output`` only then, the copy taking its permissions.
+    ``output`` is checked as every export's is (storage.cli.check_output): without
+    ``overwrite``, an existing file is refused; a link to a file to come is written through.
     ``progress(table, rows copied, rows in all)`` is called after each batch; ``renamed()`` as
     the copy takes its name, no signal between them (rename_complete).
     """
-    named = output
-    output = Path(output)
-    if output.exists() and not overwrite:
-        raise ArchiveError(f"{output} already exists: choose another --output, or give --overwrite to replace it")
+    from storage.cli import check_output, written_through
+
+    named = os.fspath(output)
+    # One check for every format: a check of its own took a folder or an empty name for an
+    # existing file, and a link into a missing folder for a write that failed.
+    check_output(named, overwrite, stream=False)
     # The copy is built with this code's schema: the source must have it too.
     source.check_writable()
-    if output.is_symlink():
-        # Written through the link (which stays), its target replaced: renamed over the link,
-        # the copy took the link's place and left the file it named as it was.
-        output = Path(os.path.realpath(output))
+    # Written through a link (which stays), its target replaced: renamed over the link, the copy
+    # took the link's place and left the file it named as it was.
+    output = Path(written_through(named))
     partial = output.with_name(output.name + ".part")
     # -journal: SQLite's rollback journal, while the copy's schema is made (before WAL mode); one
     # left by SIGKILL was neither checked nor removed (a folder of that name: "database unreachable").

@@ -29,7 +29,7 @@ from crawler.templates.hiding import StyleSheet, hidden, off_screen, shown, show
 from crawler.templates.notfound import not_found
 from crawler.templates.siteimages import NO_SITE_IMAGES, SiteImages
 from crawler.templates.text import (
-    BLOCKS, CELL_GAP, CELLS, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
+    BLOCKS, CELL_GAP, CELLS, HAN, INFO_AUTHOR, INFO_AUTHOR_LINE, INFO_FIELD_AND_DATE, INFO_LINE, INFO_SOURCE, block_lines, collapse as _collapse,
     drop_keeping_tail as _drop_keeping_tail, has_text, html_blanks, line as _line, parse, text as _text,
 )
 
@@ -808,7 +808,7 @@ _COMPOUND_SURNAMES = tuple(
 _SURNAMES = frozenset(
     "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾"
     "萧蕭田董袁潘蔡蒋蔣余叶葉苏蘇范")
-_HAN_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_HAN_WORD = re.compile(f"[{HAN}]+")
 _ROLE_WORD = re.compile(_ROLE)
 # The words a byline may end with (本报记者 张三 综合报道): no name, yet no heading's phrase.
 _CREDIT_WORDS = re.compile(r"(?:综合|綜合|联合|聯合|整理|采写|採寫)(?:报道|報導|報道|整理|采写|採寫)")

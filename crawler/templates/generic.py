@@ -348,7 +348,7 @@ class GenericArticle:
     def site_image(self, img) -> bool:
         """Whether an image is the page's, not the article's: as the page shows it (_site_image),
         or one its paper's profile names (site_images)."""
-        return _site_image(img) or self.site_images.matches(urljoin(self.url, (img.get("src") or "").strip()))
+        return _site_image(img) or (bool(self.site_images) and self.site_images.matches(urljoin(self.url, (img.get("src") or "").strip())))
 
     @cached_property
     def _before_title(self) -> frozenset:

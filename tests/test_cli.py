@@ -3323,6 +3323,19 @@ def _timed_extract(body: bytes):
     from pipelines.pdf import page_pdf_text
 
     started = time.monotonic()
+    meet = os.environ.get("PDF_READ_MEET")
+    if meet:
+        # A page PDF reads in milliseconds, so two reads submitted together may still not overlap
+        # when one worker starts late on a busy machine: each read waits (10 s at most) until a
+        # read in another process has started. Reads submitted one at a time never meet.
+        with open(meet, "a") as starts:
+            starts.write(f"{os.getpid()}\n")
+        deadline = started + 10
+        while time.monotonic() < deadline:
+            with open(meet) as starts:
+                if any(pid.strip() != str(os.getpid()) for pid in starts):
+                    break
+            time.sleep(0.01)
     try:
         return page_pdf_text(body)
     finally:
@@ -3343,6 +3356,8 @@ def test_reprocess_reads_as_many_page_pdfs_at_once_as_it_is_given_workers(sqlite
     for workers in ("1", "2"):
         times = tmp_path / f"{workers}.times"
         monkeypatch.setenv("PDF_READ_TIMES", str(times))  # the workers are spawned with the environment
+        if workers == "2":
+            monkeypatch.setenv("PDF_READ_MEET", str(tmp_path / "2.starts"))
         assert archive_cli(sqlite_url, "reprocess", "--pdf-workers", workers) == 0
         assert "52 documents reprocessed, 0 failed" in capsys.readouterr().err
         spans = [(int(pid), float(start), float(end)) for pid, start, end in map(str.split, times.read_text().splitlines())]
@@ -3354,6 +3369,7 @@ def test_reprocess_reads_as_many_page_pdfs_at_once_as_it_is_given_workers(sqlite
 
     times = tmp_path / "0.times"
     monkeypatch.setenv("PDF_READ_TIMES", str(times))
+    monkeypatch.delenv("PDF_READ_MEET")  # one process: no read could meet another
     archive = open_archive(sqlite_url)
     try:
         outcome = storage.reprocess.reprocess(archive, pdf_workers=0)

@@ -40,8 +40,9 @@ from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_
 from storage.search import search
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, crawl_site, run_crawl
+from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, crawl_site, run_crawl, sql_rows
 from tests.sites import front_page_teaser, sample_site
+from tests.test_site_changes_crawl import remove_page
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
 
@@ -1929,3 +1930,36 @@ def test_an_article_on_a_page_taken_out_of_its_issue_shows_the_page_as_removed_b
     search_page = client.get("/search?" + urlencode({"q": "民政部"})).text
     assert f'<a href="{ISSUE}">{shown}</a>' in search_page
     assert f"第-{page_id}版" not in search_page and "#page--" not in search_page
+
+
+def test_canned_queries_show_an_article_on_a_page_taken_out_of_its_issue_as_the_other_pages_do(archive_url, tmp_path):
+    # A refresh after the site took 第03版 out keeps it numbered below zero (storage.db._place_pages):
+    # the canned queries listed its articles under that number, where the article and search pages
+    # show 第03版（已撤下）; every other page as 第07版.
+    site = sample_site(tmp_path / "site", pdfs=False)
+    for refresh in ((), ("refresh=1",)):
+        if refresh:
+            remove_page(site, 3, addresses_follow_numbers=False)
+        done, _ = crawl_site(archive_url, *refresh, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+        assert done.returncode == 0, done.stderr[-3000:]
+    if archive_url.startswith("sqlite:///"):
+        served_archive = archive_url.removeprefix("sqlite:///")
+    else:  # as archive serve asks of a PostgreSQL archive
+        source = open_archive(archive_url, create=False)
+        export_sqlite(source, served_archive := tmp_path / "served.sqlite3")
+        source.close()
+    numbers = dict(sql_rows(archive_url, "SELECT a.id, p.page_number FROM articles a JOIN pages p ON p.id = a.page_id"))
+    expected = {article: f"第{number:02d}版" if number > 0 else "第03版（已撤下）" for article, number in numbers.items()}
+    removed = sql_rows(archive_url, "SELECT a.id, a.title, a.byline FROM articles a JOIN pages p ON p.id = a.page_id "
+                                    "WHERE p.removed_at IS NOT NULL")
+    assert removed and all(numbers[article] < 0 for article, _, _ in removed)
+    (article, title, byline), = removed
+    client = DatasetteClient(make_datasette(served_archive))
+    asked = {"section_over_year": {"section": "新闻", "year": "2023"}, "who_wrote_what": {"name": byline.split()[-1]},
+             "text_search": {"query": title[:6]}}
+    for query_name, params in asked.items():
+        rows = canned(client, query_name, **params)
+        assert article in [row["article_id"] for row in rows], query_name
+        assert {row["article_id"]: row["page"] for row in rows} == {row["article_id"]: expected[row["article_id"]] for row in rows}
+        assert "page_number" not in rows[0], query_name
+        assert "第03版（已撤下）" in client.get(f"/archive/{query_name}?" + urlencode(params)).text

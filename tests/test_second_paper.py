@@ -64,6 +64,17 @@ def archive(tmp_path) -> str:
         (PROFILE + 'site_images = ["../../../images/column_head.jpg"]\n',
          "site_images[1] '../../../images/column_head.jpg' has a '..' segment"),
         (PROFILE + 'site_images = ["/*"]\n', "site_images[1] '/*' names every image"),
+        # Copied from an image's address with its query or fragment: matched against the path,
+        # the entry named nothing, its "?" read as a one-character wildcard.
+        (PROFILE + 'site_images = ["/tplimg/", "/tplimg/logo.png?v=2"]\n',
+         "site_images[2] '/tplimg/logo.png?v=2' has a query, '?v=2': entries match the path of the image's "
+         "address: drop '?v=2', giving '/tplimg/logo.png'"),
+        (PROFILE + 'site_images = ["images/column_?.jpg?v=2&t=1#top"]\n',
+         "site_images[1] 'images/column_?.jpg?v=2&t=1#top' has a query, '?v=2&t=1#top': entries match the path "
+         "of the image's address: drop '?v=2&t=1#top', giving 'images/column_?.jpg'"),
+        (PROFILE + 'site_images = ["/tplimg/line.gif#x"]\n',
+         "site_images[1] '/tplimg/line.gif#x' has a fragment, '#x': entries match the path of the "
+         "image's address: drop '#x', giving '/tplimg/line.gif'"),
         # Written as it stands by strftime: every day's address html/%Q/31/…, a 404 taken for no issue.
         (PROFILE.replace("%Y-%m", "%Q-%m"), "entry 'html/{date:%Q-%m}/{date:%d}/node_2.htm' has %Q, which is no date directive"),
         (PROFILE.replace("%Y-%m", "%Y-%m%"), "entry 'html/{date:%Y-%m%}/{date:%d}/node_2.htm' ends {date:%Y-%m%} with a '%'"),

@@ -13,6 +13,10 @@ from urllib.parse import unquote, urlsplit
 
 EXAMPLE = 'site_images = ["/tplimg/", "images/column_*.jpg"]'
 _WILDCARD = re.compile(r"([*?])")
+# What an image's address carries after its path, copied with it: a query is told from a pattern's
+# "?" by the "name=" after it (a file name with "=" is no image a template sets), a fragment by
+# its "#", no character of a pattern. A query without "name=" (logo.png?2) stays a pattern.
+_AFTER_PATH = re.compile(r"\?[^/?#=]*=|#")
 
 
 def _pattern(entry: str) -> str:
@@ -34,6 +38,12 @@ def _checked(entry, n: int) -> str:
         # On the host of base_url= (a mirror, a local copy) as on the profile's.
         path = urlsplit(entry if "://" in entry else "http:" + entry).path or "/"
         raise ValueError(f"{name} {entry!r} is a URL: give its path, {path!r} (matched on any host: a base_url= mirror's too)")
+    if after := _AFTER_PATH.search(entry.strip()):
+        # Matched against the path alone, it named nothing, its "?" read as a wildcard.
+        path, part = entry.strip()[:after.start()], entry.strip()[after.start():]
+        kind = "a fragment" if part.startswith("#") else "a query"
+        raise ValueError(f"{name} {entry!r} has {kind}, {part!r}: entries match the path of the image's address: "
+                         f"drop {part!r}, " + (f"giving {path!r}" if path else "and give the path before it"))
     decoded = unquote(entry.strip())
     if dots := next((segment for segment in decoded.split("/") if segment in (".", "..")), None):
         # The src as an article writes it: the image's address made absolute holds no such segment.

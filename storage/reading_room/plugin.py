@@ -629,13 +629,18 @@ def room_for(datasette) -> ReadingRoom | None:
 def prepare_connection(conn, database, datasette):
     """``section_forms(name)``: a section's name as typed and as the archive stores it, a JSON
     array (storage.search.section_names), so that the canned queries take a name as the page
-    printed it (社會工作), as `archive search --section` does."""
+    printed it (社會工作), as `archive search --section` does. ``page_shown(page_number,
+    page_label)``: the page as every page of the reading room names it (第A01版, 第03版（已撤下）),
+    so that the canned queries show no page by a number no reader should see."""
     if datasette.plugin_config(PLUGIN) is None:
         return
     from storage.search import section_names
 
     conn.create_function(
         "section_forms", 1, lambda name: json.dumps(section_names(name or ""), ensure_ascii=False), deterministic=True
+    )
+    conn.create_function(
+        "page_shown", 2, lambda number, label: None if number is None else page_shown(number, label), deterministic=True
     )
 
 

@@ -1413,6 +1413,18 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["本报记者 皮磊 通讯员张三"], "本报记者 皮磊 通讯员张三"),
     (["记者 John Smith"], "记者 John Smith"),
     (["记者 艾力·吾甫"], "记者 艾力·吾甫"),
+    # A name with a middle dot (·, •, ・, ‧ as papers print it) is one however long its parts.
+    (["本报记者 阿不都·热合曼"], "本报记者 阿不都·热合曼"),
+    (["记者 阿不都•热合曼 通讯员 买买提明·阿不都热合曼"], "记者 阿不都•热合曼 通讯员 买买提明·阿不都热合曼"),
+    (["（本报记者 阿不都・热合曼）"], "本报记者 阿不都・热合曼"),
+    (["文/阿不都‧热合曼"], "阿不都‧热合曼"),
+    # Blanks around the slash that parts the writer's credit from the photographer's, or none.
+    (["文/ 皮磊 / 图/ 张三"], "皮磊"),
+    (["文 / 皮磊 / 图 / 张三"], "皮磊"),
+    (["文/皮磊/图/张三"], "皮磊"),
+    (["文/ 皮磊 /图/ 张三"], "皮磊"),
+    (["图/ 张三 / 文/ 皮磊"], "皮磊"),
+    (["本报记者 皮磊 / 图/张三"], "本报记者 皮磊"),
     (["本报记者 皮磊 综合报道"], "本报记者 皮磊 综合报道"),
     # After a 文/ label any names count: a pen name, a desk.
     (["文/本报评论员"], "本报评论员"),
@@ -1438,6 +1450,8 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     ["■ 本报记者 皮磊", "项目覆盖全省，惠及群众十万余人。"], ["■ 本报记者 皮磊 摄"], ["■ 图/皮磊"],
     # A four-character phrase after a role, no compound surname: a heading, no name.
     ["记者 深入一线"], ["本报记者 走进社区"], ["■ 记者 深入一线"], ["记者 皮磊 深入一线"],
+    # Two surnames opening a phrase longer than four characters: a name joins them only in four.
+    ["记者 张罗社区活动"], ["本报记者 张罗年货忙"],
 ])
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing, script):

@@ -498,8 +498,10 @@ NOTE_OVER_INFO = "content_306529.htm"
 CLOSING_NOTE = "（據中國社會報）"
 
 # A byline printed at the end of the text rather than under the title: in brackets, a 文/ line, a
-# 文/图 line, names alone; and a photo credit alone, no byline. Each the line as the file prints
-# it, as the body stores it, and the byline stored.
+# 文/图 line, names alone, a name with a middle dot longer than five characters, a slash with blanks
+# around it before the photographer's credit; and a photo credit alone or a phrase that two
+# surnames open, no byline. Each the line as the file prints it, as the body stores it, and the
+# byline stored.
 CLOSING_BYLINES = {
     "content_306530.htm": ("（記者 張三 通訊員 李四）", "（记者 张三 通讯员 李四）", "记者 张三 通讯员 李四"),
     "content_306531.htm": ("文/本報記者 張三", "文/本报记者 张三", "本报记者 张三"),
@@ -509,6 +511,10 @@ CLOSING_BYLINES = {
     "content_306535.htm": ("文/本報記者 張三 圖/本報記者 李四", "文/本报记者 张三 图/本报记者 李四", "本报记者 张三"),
     "content_306536.htm": ("■ 本報記者 張三", "■ 本报记者 张三", "本报记者 张三"),
     "content_306537.htm": ("本報記者 走進社區", "本报记者 走进社区", ""),
+    "content_306538.htm": ("本報記者 阿不都·熱合曼", "本报记者 阿不都·热合曼", "本报记者 阿不都·热合曼"),
+    # The blanks beside the slashes go from the stored text (pipelines.normalize), not the byline's reading.
+    "content_306539.htm": ("文/ 張三 / 圖/ 李四", "文/张三/图/李四", "张三"),
+    "content_306540.htm": ("記者 張羅社區活動", "记者 张罗社区活动", ""),
 }
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in
@@ -644,7 +650,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     """Printed at the end of the text rather than under the title, it was stored as no byline;
     after 文/图 its names were stored with the 图 (图 本报记者 张三), and names alone closing the
     text, without brackets, were no byline. A photo credit after the writer's names was stored
-    with them, a line with a mark before it was no byline, and a phrase after 记者 was one."""
+    with them, a line with a mark before it was no byline, and a phrase after 记者 was one; a
+    name with a middle dot of more than five characters was none, and the slash before 图/ with
+    blanks around it was stored with the writer's names (张三/)."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
@@ -658,6 +666,8 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
         conn.execute(text("UPDATE articles SET byline = '图 本报记者 张三' WHERE url LIKE '%/content_306532.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 张三 图/本报记者 李四' WHERE url LIKE '%/content_306535.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 走进社区' WHERE url LIKE '%/content_306537.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_306538.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '张三/' WHERE url LIKE '%/content_306539.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]

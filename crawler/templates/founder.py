@@ -368,21 +368,27 @@ _DATELINE_BYLINE = re.compile(
 # 文/张三; 文/图 张三 credits the pictures too, and is the same names), a mark before any of them
 # (■ 本报记者 张三) as before a lead line. Names of a few characters each, no sentence: a 据 note
 # names no role, and a photo credit (…摄, 图/…) is no byline, nor part of one: 文/张三 图/李四 names
-# the writer, 张三 (no word of the names begins with a credit's label, _CREDIT_LABEL).
+# the writer, 张三 (no word of the names begins with a credit's label, _CREDIT_LABEL). A slash may
+# part the two credits, blanks around it or not (文/ 张三 / 图/ 李四, 文/张三/图/李四): no word begins
+# or ends with one, so it is no part of the names. A name with a middle dot (a transliterated one,
+# 阿不都·热合曼; ·, •, ・ or ‧ as papers print it) is one word of two to four parts of Chinese
+# characters, each up to eight: a transliteration is longer than a Chinese name.
 _PICTURES_LABEL = r"(?:[图圖]|[摄攝]影?)\s*[/／:：]"
 _CREDIT_LABEL = rf"(?:文\s*[/／:：]|{_PICTURES_LABEL})"
-_NAME_WORD = rf"(?!{_CREDIT_LABEL})[^\s，。,；;：:、()（）]{{1,5}}"
+_DOTTED_NAME = rf"[{HAN}]{{1,8}}(?:[·•・‧][{HAN}]{{1,8}}){{1,3}}"
+_NAME_WORD = rf"(?![/／]|{_CREDIT_LABEL})(?:{_DOTTED_NAME}|[^\s，。,；;：:、()（）]{{1,5}})(?<![/／])"
 _NAMES = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}"
+_CREDITS_APART = r"(?:\s*[/／]\s*|\s+)"
 _ROLE = r"(?:本[报報刊台][^\s，。,；;：:、()（）]{0,4}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)"
 # The photographer's credit after the writer's names (…张三 图/李四), or before their 文/.
 _PICTURES_BY = rf"{_PICTURES_LABEL}\s*{_NAMES}"
-_REPORTERS = re.compile(rf"({_ROLE}\s*{_NAMES})(?:\s+{_PICTURES_BY})?")
+_REPORTERS = re.compile(rf"({_ROLE}\s*{_NAMES})(?:{_CREDITS_APART}{_PICTURES_BY})?")
 # Without brackets, a blank after the role too: 记者节快乐 closing the text is no byline.
-_REPORTERS_ALONE = re.compile(rf"({_ROLE}\s+{_NAMES})(?:\s+{_PICTURES_BY})?")
+_REPORTERS_ALONE = re.compile(rf"({_ROLE}\s+{_NAMES})(?:{_CREDITS_APART}{_PICTURES_BY})?")
 # The 图 of 文/图 is taken whole (?+): 文/图 alone names no one called 图.
 _WRITTEN_BY = re.compile(
-    rf"(?:{_PICTURES_BY}\s+)?(?:文\s*[/／:：]\s*(?:[图圖]\s*[/／:：]?)?+|[图圖]\s*[/／]\s*文\s*[/／:：]?)"
-    rf"\s*({_ROLE}\s*{_NAMES}|{_NAMES})(?:\s+{_PICTURES_BY})?")
+    rf"(?:{_PICTURES_BY}{_CREDITS_APART})?(?:文\s*[/／:：]\s*(?:[图圖]\s*[/／:：]?)?+|[图圖]\s*[/／]\s*文\s*[/／:：]?)"
+    rf"\s*({_ROLE}\s*{_NAMES}|{_NAMES})(?:{_CREDITS_APART}{_PICTURES_BY})?")
 _WRITTEN_BY_MARKS = ("文", "图", "圖", "摄", "攝")
 _PHOTO_CREDIT = re.compile(r"(?:[摄攝](?:影)?|供[图圖])$")
 
@@ -799,7 +805,9 @@ def closing_byline(lines: Sequence[str]) -> str:
 
 
 # A Chinese name is two or three characters; four or more only with a compound surname (欧阳小明),
-# or two surnames joined (林郑月娥: the commonest surnames, two different ones).
+# or two surnames joined (林郑月娥: the commonest surnames, two different ones; four characters, a
+# longer phrase they open, 张罗社区活动, is none, but a phrase of four, 张罗社区, reads as one: nothing
+# in the characters tells it from the name).
 _COMPOUND_SURNAMES = tuple(
     "欧阳 歐陽 司马 司馬 上官 诸葛 諸葛 东方 東方 皇甫 尉迟 尉遲 公孙 公孫 慕容 长孙 長孫 宇文 司徒 夏侯"
     " 令狐 端木 南宫 南宮 西门 西門 独孤 獨孤 澹台 澹臺 公冶 申屠 轩辕 軒轅 钟离 鍾離 呼延 百里 太史 万俟"

@@ -1961,6 +1961,9 @@ def test_canned_queries_show_an_article_on_a_page_taken_out_of_its_issue_as_the_
         rows = canned(client, query_name, **params)
         assert article in [row["article_id"] for row in rows], query_name
         assert {row["article_id"]: row["page"] for row in rows} == {row["article_id"]: expected[row["article_id"]] for row in rows}
+        if query_name == "section_over_year":  # in the issue's order, the page taken out after its pages
+            shown = [(row["issue_date"], row["page_number"] < 0, row["page_number"]) for row in rows]
+            assert shown == sorted(shown) and {removed for _, removed, _ in shown} == {False, True}, rows
         # The stored number stays beside it: scripts read the queries' JSON and CSV by column name.
         assert {row["article_id"]: row["page_number"] for row in rows} == {row["article_id"]: numbers[row["article_id"]] for row in rows}
         assert "第03版（已撤下）" in client.get(f"/archive/{query_name}?" + urlencode(params)).text

@@ -517,6 +517,17 @@ CLOSING_BYLINES = {
     "content_306540.htm": ("記者 張羅社區活動", "记者 张罗社区活动", ""),
 }
 
+# A lead line under the title, alone over the text or run in before its first paragraph's text
+# (a line ending in an indent's gap), that names someone with a middle dot longer than five
+# characters; and a heading with a middle dot alone over the text, no byline. Each the line as the
+# file prints it and the byline stored.
+LEAD_BYLINES = {
+    "content_306541.htm": ("■ 本報記者 阿不都·熱合曼", "本报记者 阿不都·热合曼"),
+    "content_306542.htm": ("本報記者 買買提明·阿不都熱合曼 通訊員 李四　　", "本报记者 买买提明·阿不都热合曼 通讯员 李四"),
+    "content_306543.htm": ("■本報記者 阿不都・熱合曼　　", "本报记者 阿不都・热合曼"),
+    "content_306544.htm": ("走基層·看變化", ""),
+}
+
 # A print button's script in <head> that writes a title block as the sample's, its tags in
 # mixed capitals.
 MIXED_CASE_PRINT_SCRIPT = "content_306527.htm"
@@ -543,6 +554,11 @@ def _new_article(name: str, html: str) -> str:
         return html.replace(END, f"<P>{CLOSING_NOTE}</P>\n<P>{CLOSING_INFO}</P>\n{UNDATED_RELATED_WIDGET}{END}")
     if name in CLOSING_BYLINES:
         return html.replace(END, f"<P>{CLOSING_BYLINES[name][0]}</P>\n{END}")
+    if name in LEAD_BYLINES:
+        lead = LEAD_BYLINES[name][0]
+        if lead.endswith("　　"):
+            return html.replace(f"{START}\n<P>　　", f"{START}\n<P>{lead}", 1)
+        return html.replace(START, f"{START}\n<P>{lead}</P>", 1)
     if name == MIXED_CASE_PRINT_SCRIPT:
         assert html.count("</HEAD>") == 1
         return html.replace("</HEAD>", PRINT_TITLE_BLOCK + "</HEAD>")
@@ -560,7 +576,7 @@ def with_new_articles(site):
     [node] = [path for path in issue.glob("node_*.htm") if f"{TEMPLATE}?div=-1" in path.read_text(encoding="utf-8")]
     listing = node.read_text(encoding="utf-8")
     for name in (SOURCE_INSIDE, INFO_OVER_WIDGETS, INFO_ROW_HOME, MIXED_CASE_SCRIPTED, INFO_INSIDE, INFO_OVER_LONG_RELATED,
-                 MIXED_CASE_PRINT_SCRIPT, INFO_ROW_OVER_RELATED, NOTE_OVER_INFO, *CLOSING_BYLINES):
+                 MIXED_CASE_PRINT_SCRIPT, INFO_ROW_OVER_RELATED, NOTE_OVER_INFO, *CLOSING_BYLINES, *LEAD_BYLINES):
         new_id = name[8:14]
         (issue / name).write_text(_new_article(name, template.replace(old_id, new_id)), encoding="utf-8")
         item = f'<li>&middot;<a href={name}?div=-1><div style="display:inline" id=mp{new_id}>{new_id}</div></a></li>'
@@ -673,3 +689,23 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     assert done.returncode == 0, done.stderr[-3000:]
     assert [byline for _, _, byline in (sql_rows(new_articles, query, u=f"%/{name}")[0] for name in CLOSING_BYLINES)] == [
         byline for _, _, byline in CLOSING_BYLINES.values()]
+
+
+def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_whole(new_articles, bodies):
+    """Run in before the first paragraph's text, a name with a middle dot longer than five
+    characters left the article without a byline; a heading with such a dot is none."""
+    query = "SELECT body, byline FROM articles WHERE url LIKE :u"
+    for name, (_, byline) in LEAD_BYLINES.items():
+        [(body, stored)] = sql_rows(new_articles, query, u=f"%/{name}")
+        assert stored == byline, name
+        assert body.endswith(bodies[TEMPLATE][bodies[TEMPLATE].index("\n"):]) and body != bodies[TEMPLATE], name
+        assert removals(new_articles, name) == [], name
+    # Stored so before the fix: `archive reprocess` reads the stored files through the same pipelines.
+    engine = create_engine(new_articles)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30654_.htm'"))
+    engine.dispose()
+    done = archive_command("reprocess", archive=new_articles)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [sql_rows(new_articles, query, u=f"%/{name}")[0][1] for name in LEAD_BYLINES] == [
+        byline for _, byline in LEAD_BYLINES.values()]

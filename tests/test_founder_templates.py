@@ -743,6 +743,35 @@ def test_byline_from_a_lead_paragraph(lead, byline):
     assert len(parsed.paragraphs) == 2
 
 
+@pytest.mark.parametrize(
+    ("lead", "byline"),
+    [
+        ("■ 本报记者 阿不都·热合曼", "本报记者 阿不都·热合曼"),
+        ("本报记者 买买提明·阿不都热合曼 通讯员 李四", "本报记者 买买提明·阿不都热合曼 通讯员 李四"),
+        # More names than the line's thirty characters hold, each dotted name one of them.
+        ("本报记者 买买提明·阿不都热合曼 艾力·吾甫尔 通讯员 阿依古丽·买买提", "本报记者 买买提明·阿不都热合曼 艾力·吾甫尔 通讯员 阿依古丽·买买提"),
+        # Run in before the first paragraph's text, every mark papers print the dot with.
+        ("■本报记者 阿不都·热合曼　　清晨七点，儿童之家的门准时打开。", "本报记者 阿不都·热合曼"),
+        ("本报记者 买买提明•阿不都热合曼 通讯员 李四　　清晨七点，儿童之家的门准时打开。", "本报记者 买买提明•阿不都热合曼 通讯员 李四"),
+        ("本报记者 阿不都・热合曼 艾力‧吾甫尔　　清晨七点，儿童之家的门准时打开。", "本报记者 阿不都・热合曼 艾力‧吾甫尔"),
+        ("　　本报讯（记者 买买提明·阿不都热合曼）近日，儿童之家的门准时打开。", "记者 买买提明·阿不都热合曼"),
+        # A heading with a middle dot, no role before it, is no byline.
+        ("走基层·看变化", ""),
+        ("■ 走基层·看变化", ""),
+        ("走基层·看变化　　清晨七点，儿童之家的门准时打开。", ""),
+    ],
+)
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_lead_line_reads_a_name_with_a_middle_dot_whole(lead, byline, script):
+    """A lead line run in before the text read a name of at most five characters: 本报记者
+    阿不都·热合曼 there was no byline; alone on its line, thirty characters held too few such names."""
+    import opencc
+
+    convert = opencc.OpenCC("s2t").convert if script == "traditional" else str
+    parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
+    assert parsed.byline == convert(byline)
+
+
 @pytest.mark.parametrize("surname", "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 南宫 西门 独孤 澹台"
                                     " 公冶 申屠 轩辕".split())
 @pytest.mark.parametrize("script", ["simplified", "traditional"])

@@ -349,12 +349,21 @@ _SOURCE_NOTE, _SOURCE_LINE = re.compile(f"{_SOURCE_BY}|{_SOURCE_LABEL}"), re.com
 # The marks papers set before a byline (■ 本报记者 皮磊, ◎ 本报记者 …): no part of the names.
 _BYLINE_MARKS = "■□◆◇●○◎▲△★☆▶►"
 _LEADING_MARKS = re.compile(rf"^[{_BYLINE_MARKS}\s]+")
-# A lead line such as "■ 本报记者 皮磊": short, and no sentence punctuation; or the same run in
-# before the first paragraph's text, after an indent's gap (■本报记者 皮磊　　近日，……), where
-# it is names of a few characters each (本报记者走访了儿童之家　　… is a sentence).
-_BYLINE = re.compile(rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)[^，。,；]{{1,30}})$")
+# A name with a middle dot (a transliterated one, 阿不都·热合曼; ·, •, ・ or ‧ as papers print it)
+# is one word of two to four parts of Chinese characters, each up to eight: a transliteration is
+# longer than a Chinese name, so it is read whole wherever names are counted (a lead line, a
+# closing byline).
+_DOTTED_NAME = rf"[{HAN}]{{1,8}}(?:[·•・‧][{HAN}]{{1,8}}){{1,3}}"
+# A lead line such as "■ 本报记者 皮磊": short (thirty characters after the role, a dotted name
+# counting as one), and no sentence punctuation; or the same run in before the first paragraph's
+# text, after an indent's gap (■本报记者 皮磊　　近日，……), where it is names of a few characters
+# each (本报记者走访了儿童之家　　… is a sentence). A dotted name is taken whole (?>): a line that
+# is no byline is not tried again with its characters counted one by one, as many ways as it has.
+_BYLINE = re.compile(
+    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)(?>{_DOTTED_NAME}|[^，。,；]){{1,30}})$")
+_LEAD_NAME_WORD = rf"(?:{_DOTTED_NAME}|[^\s，。,；]{{1,5}})"
 _RUN_IN_BYLINE = re.compile(
-    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*[^\s，。,；]{{1,5}}(?:\s+[^\s，。,；]{{1,5}}){{0,5}}?)"
+    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAME_WORD}(?:\s+{_LEAD_NAME_WORD}){{0,5}}?)"
     r"\u3000{2,}(?=\S)"
 )
 # A dateline that names the reporters in brackets: 本报讯（记者 皮磊）, 本报北京1月31日电（记者 皮磊）.
@@ -370,12 +379,10 @@ _DATELINE_BYLINE = re.compile(
 # names no role, and a photo credit (…摄, 图/…) is no byline, nor part of one: 文/张三 图/李四 names
 # the writer, 张三 (no word of the names begins with a credit's label, _CREDIT_LABEL). A slash may
 # part the two credits, blanks around it or not (文/ 张三 / 图/ 李四, 文/张三/图/李四): no word begins
-# or ends with one, so it is no part of the names. A name with a middle dot (a transliterated one,
-# 阿不都·热合曼; ·, •, ・ or ‧ as papers print it) is one word of two to four parts of Chinese
-# characters, each up to eight: a transliteration is longer than a Chinese name.
+# or ends with one, so it is no part of the names. A name with a middle dot (_DOTTED_NAME) is one
+# word of the names.
 _PICTURES_LABEL = r"(?:[图圖]|[摄攝]影?)\s*[/／:：]"
 _CREDIT_LABEL = rf"(?:文\s*[/／:：]|{_PICTURES_LABEL})"
-_DOTTED_NAME = rf"[{HAN}]{{1,8}}(?:[·•・‧][{HAN}]{{1,8}}){{1,3}}"
 _NAME_WORD = rf"(?![/／]|{_CREDIT_LABEL})(?:{_DOTTED_NAME}|[^\s，。,；;：:、()（）]{{1,5}})(?<![/／])"
 _NAMES = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}"
 _CREDITS_APART = r"(?:\s*[/／]\s*|\s+)"

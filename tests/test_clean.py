@@ -1412,6 +1412,10 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["记者 林郑月娥"], "记者 林郑月娥"),
     (["本报记者 皮磊 通讯员张三"], "本报记者 皮磊 通讯员张三"),
     (["记者 John Smith"], "记者 John Smith"),
+    # A name in Latin letters is one word however long (up to 24 letters).
+    (["记者 Johnson"], "记者 Johnson"),
+    (["（本报记者 Christopher O'Neill）"], "本报记者 Christopher O'Neill"),
+    (["文/Maximilian"], "Maximilian"),
     (["记者 艾力·吾甫"], "记者 艾力·吾甫"),
     # A name with a middle dot (·, •, ・, ‧ as papers print it) is one however long its parts.
     (["本报记者 阿不都·热合曼"], "本报记者 阿不都·热合曼"),

@@ -755,6 +755,9 @@ def test_byline_from_a_lead_paragraph(lead, byline):
         ("本报记者 买买提明•阿不都热合曼 通讯员 李四　　清晨七点，儿童之家的门准时打开。", "本报记者 买买提明•阿不都热合曼 通讯员 李四"),
         ("本报记者 阿不都・热合曼 艾力‧吾甫尔　　清晨七点，儿童之家的门准时打开。", "本报记者 阿不都・热合曼 艾力‧吾甫尔"),
         ("　　本报讯（记者 买买提明·阿不都热合曼）近日，儿童之家的门准时打开。", "记者 买买提明·阿不都热合曼"),
+        # A name in Latin letters is one word too, however long (up to 24 letters).
+        ("本报记者 Johnson　　清晨七点，儿童之家的门准时打开。", "本报记者 Johnson"),
+        ("本报记者 Christopher Hansen 通讯员 李四　　清晨七点，儿童之家的门准时打开。", "本报记者 Christopher Hansen 通讯员 李四"),
         # A heading with a middle dot, no role before it, is no byline.
         ("走基层·看变化", ""),
         ("■ 走基层·看变化", ""),
@@ -762,7 +765,7 @@ def test_byline_from_a_lead_paragraph(lead, byline):
     ],
 )
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
-def test_a_lead_line_reads_a_name_with_a_middle_dot_whole(lead, byline, script):
+def test_a_lead_line_reads_a_dotted_or_latin_name_whole(lead, byline, script):
     """A lead line run in before the text read a name of at most five characters: 本报记者
     阿不都·热合曼 there was no byline; alone on its line, thirty characters held too few such names."""
     import opencc

@@ -354,6 +354,9 @@ _LEADING_MARKS = re.compile(rf"^[{_BYLINE_MARKS}\s]+")
 # longer than a Chinese name, so it is read whole wherever names are counted (a lead line, a
 # closing byline).
 _DOTTED_NAME = rf"[{HAN}]{{1,8}}(?:[·•・‧][{HAN}]{{1,8}}){{1,3}}"
+# So is a word of Latin letters (记者 Johnson): no Chinese name, and no phrase of a heading's.
+_LATIN_NAME = r"[A-Za-z][A-Za-z'’.\-]{0,23}(?![^\s，。,；;：:、()（）])"
+_LONG_NAME = rf"(?:{_DOTTED_NAME}|{_LATIN_NAME})"
 # A lead line such as "■ 本报记者 皮磊": short (thirty characters after the role, a dotted name
 # counting as one), and no sentence punctuation; or the same run in before the first paragraph's
 # text, after an indent's gap (■本报记者 皮磊　　近日，……), where it is names of a few characters
@@ -361,7 +364,7 @@ _DOTTED_NAME = rf"[{HAN}]{{1,8}}(?:[·•・‧][{HAN}]{{1,8}}){{1,3}}"
 # is no byline is not tried again with its characters counted one by one, as many ways as it has.
 _BYLINE = re.compile(
     rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)(?>{_DOTTED_NAME}|[^，。,；]){{1,30}})$")
-_LEAD_NAME_WORD = rf"(?:{_DOTTED_NAME}|[^\s，。,；]{{1,5}})"
+_LEAD_NAME_WORD = rf"(?:{_LONG_NAME}|[^\s，。,；]{{1,5}})"
 _RUN_IN_BYLINE = re.compile(
     rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAME_WORD}(?:\s+{_LEAD_NAME_WORD}){{0,5}}?)"
     r"\u3000{2,}(?=\S)"
@@ -383,7 +386,7 @@ _DATELINE_BYLINE = re.compile(
 # word of the names.
 _PICTURES_LABEL = r"(?:[图圖]|[摄攝]影?)\s*[/／:：]"
 _CREDIT_LABEL = rf"(?:文\s*[/／:：]|{_PICTURES_LABEL})"
-_NAME_WORD = rf"(?![/／]|{_CREDIT_LABEL})(?:{_DOTTED_NAME}|[^\s，。,；;：:、()（）]{{1,5}})(?<![/／])"
+_NAME_WORD = rf"(?![/／]|{_CREDIT_LABEL})(?:{_LONG_NAME}|[^\s，。,；;：:、()（）]{{1,5}})(?<![/／])"
 _NAMES = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}"
 _CREDITS_APART = r"(?:\s*[/／]\s*|\s+)"
 _ROLE = r"(?:本[报報刊台][^\s，。,；;：:、()（）]{0,4}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)"

@@ -759,6 +759,51 @@ def test_a_snippet_marks_matches_after_letters_whose_lower_case_is_longer():
     )
 
 
+# Cased letters of several scripts and widths, and İ (whose lower case is two characters, so a
+# body holding it is longer lower-cased and its density less), beside Chinese words that hold none.
+MIXED_CASES = {
+    1: ("社工站ABC", "İİİİ社工站Straße ΑΒΓ社工站 ПРИВЕТ社工 ＡＢＣ２０２３年", "本报记者 İVAN"),
+    2: ("ΟΔΟΣ社工", "社工站ΣΑΣ社工站 ＡＢＣ２０２３年" + "İ" * 40, ""),
+    3: ("Привет", "İstanbul和İZMIR的社工站" + "社工" * 3, "ＡＢＣ社工"),
+    4: ("社工站", "社工站社工站" + "abc" * 15, ""),  # lower case already
+    5: ("ﬁnance", "ǅ社工ᾈ社工站 ΟΣ社工 K社工", "İ社工"),
+}
+
+
+def stored_mixed_cases(archive) -> None:
+    archive.store_batch([page()], [article(n, title=title, body=body, byline=byline or None)
+                                   for n, (title, body, byline) in MIXED_CASES.items()])
+
+
+def ranked_hits(archive, query: str) -> list[tuple[int, float, str]]:
+    return [(h.article_id, h.rank, h.snippet) for h in search(archive, query, limit=1000)]
+
+
+@pytest.mark.parametrize("query", ["社工", "社工站", "社工站 社工", "２０２３年", "2023年", "记者"])
+def test_a_query_of_no_cased_letter_finds_ranks_and_marks_as_the_lower_cased_text_does(archive, monkeypatch, query):
+    # Such a search reads the candidates as stored, not lower-cased: the same hits, in the same
+    # order, ranked alike (İ's lower case is longer: a body's density is of its lower case's
+    # length) and marked alike.
+    stored_mixed_cases(archive)
+    assert not search_module.case_matters(search_module.word_forms(search_module.terms(query)))
+    as_stored = ranked_hits(archive, query)
+    monkeypatch.setattr(search_module, "case_matters", lambda lowered: True)
+    assert as_stored == ranked_hits(archive, query) and as_stored
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("ς社工", [2, 5]),  # ΟΣ社工: Python lower-cases Σ at a word's end to ς
+    ("\u0307社工", [1, 5]),  # İ社工: İ's lower case, i and U+0307
+    ("i\u0307社工", [1, 5]),
+    ("ｂｃ２０２３年", [1, 2]),  # ＢＣ２０２３年 lower-cased
+    ("ǆ社工", [5]),  # ǅ, title case
+])
+def test_a_query_holding_what_a_lower_case_gives_finds_it_in_the_lower_cased_text(archive, query, expected):
+    stored_mixed_cases(archive)
+    assert search_module.case_matters(search_module.word_forms(search_module.terms(query)))
+    assert found_ids(archive, query) == expected
+
+
 def test_bigrams_found_apart_are_not_a_match(archive):
     # 社会, 会工 and 工作 are all in the first article; 社会工作 is only in the second.
     archive.store_batch([page()], [

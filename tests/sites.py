@@ -61,14 +61,20 @@ def front_page_teaser(name: str, html: str) -> str:
     return html.replace('<ul class="ul02_l">', f'<ul class="ul02_l">{teaser}', 1)
 
 
-def own_paper(papers: Path, code: str, lines: str = "") -> Path:
+def own_paper(papers: Path, code: str, lines: str = "", **settings: str) -> Path:
     """A paper of one's own whose site is the sample's, in the folder ``papers`` (made if need
     be; set $ARCHIVE_PAPERS to it): 公益时报's profile under ``code`` and a root of its own (a copy
-    with 公益时报's code or root is refused, docs/operations.md), ``lines`` added. Returns ``papers``."""
+    with 公益时报's code or root is refused, docs/operations.md), ``lines`` added. Each of
+    ``settings`` (a key the profile sets, as ``name='"第二报"'`` or
+    ``schedule="{ weekdays = [1, 2] }"``: TOML written out) takes the place of its line, since
+    TOML refuses a key set twice. Returns ``papers``."""
     papers.mkdir(exist_ok=True)
     profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
     own = profile.replace('code = "gongyishibao"', f'code = "{code}"').replace("www.gongyishibao.com", f"www.{code}.example.cn")
     assert own.count(code) == 2
+    for key, value in settings.items():
+        own, found = re.subn(rf"(?m)^{re.escape(key)} = .*$", lambda _: f"{key} = {value}", own)
+        assert found == 1, f"gongyishibao.toml sets {key} on {found} lines, not one"
     (papers / f"{code}.toml").write_text(own + lines, encoding="utf-8")
     return papers
 

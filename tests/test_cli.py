@@ -38,7 +38,7 @@ from tests.conftest import (
     without_write_permission,
 )
 from tests.seeded import DATES, fill
-from tests.sites import SHEHUIBAO_PROFILES
+from tests.sites import SHEHUIBAO_PROFILES, own_paper
 from tests.test_storage import article, page
 
 
@@ -1884,13 +1884,7 @@ def test_stats_spans_end_at_today_in_china_whatever_the_machine_s_clock(sqlite_u
     tz = _a_day_behind_china() if machine == "behind" else _a_day_ahead_of_china()
     if tz is None:
         pytest.skip("no clock a day ahead of China's before 08:00 there")
-    papers = tmp_path / "papers"
-    papers.mkdir()
-    profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
-    daily = profile.replace('code = "gongyishibao"', 'code = "meiribao"').replace("www.gongyishibao.com", "www.meiribao.example.cn").replace(
-        "schedule = { weekdays = [2] }", "schedule = { weekdays = [1, 2, 3, 4, 5, 6, 7] }")
-    assert "weekdays = [1, 2" in daily
-    (papers / "meiribao.toml").write_text(daily, encoding="utf-8")
+    papers = own_paper(tmp_path / "papers", "meiribao", schedule="{ weekdays = [1, 2, 3, 4, 5, 6, 7] }")
     open_archive(sqlite_url).close()
     env = {PROFILES_ENV: str(papers), "TZ": tz}
     today = paper_today()

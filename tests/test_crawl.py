@@ -358,15 +358,9 @@ def _daily_paper(tmp_path, monkeypatch):
     from datetime import datetime, timedelta, timezone
 
     from crawler.papers import PROFILES_ENV
+    from tests.sites import own_paper
 
-    papers = tmp_path / "papers"
-    papers.mkdir()
-    profile = (Path(__file__).parent.parent / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
-    daily = profile.replace('code = "gongyishibao"', 'code = "meiribao"').replace("www.gongyishibao.com", "www.meiribao.example.cn").replace(
-        "schedule = { weekdays = [2] }", "schedule = { weekdays = [1, 2, 3, 4, 5, 6, 7] }")
-    assert "weekdays = [1, 2" in daily
-    (papers / "meiribao.toml").write_text(daily, encoding="utf-8")
-    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    monkeypatch.setenv(PROFILES_ENV, str(own_paper(tmp_path / "papers", "meiribao", schedule="{ weekdays = [1, 2, 3, 4, 5, 6, 7] }")))
     monkeypatch.setenv("TZ", _a_day_behind_china())
     return datetime.now(timezone(timedelta(hours=8))).date()
 

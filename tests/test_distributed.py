@@ -29,7 +29,7 @@ from tests.conftest import (
     PROJECT, _crawl_command, archive_command, crawl_runs, postgres_database, run_crawl, sql_rows, start_crawl,
     stored_article_urls,
 )
-from tests.sites import sample_site
+from tests.sites import own_paper, sample_site
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ISSUES = [date(2023, 1, 3) + timedelta(weeks=n) for n in range(6)]  # six Tuesdays
@@ -808,12 +808,7 @@ def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path,
     """The weekly CRAWL_JOB of docs/operations.md on two papers' cron lines: each paper's pages
     and articles are stored as that paper's, never as the other's."""
     # A second Founder paper is one TOML file in a folder of the user's own ($ARCHIVE_PAPERS).
-    papers = tmp_path / "papers"
-    papers.mkdir()
-    profile = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
-    second = profile.replace('code = "gongyishibao"', 'code = "dierbao"').replace("www.gongyishibao.com", "www.dierbao.example.cn").replace('name = "公益时报"', 'name = "第二报"')
-    assert second != profile
-    (papers / "dierbao.toml").write_text(second, encoding="utf-8")
+    papers = own_paper(tmp_path / "papers", "dierbao", name='"第二报"')
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
     site = sample_site(tmp_path / "site", ISSUES[:2], pdfs=False)

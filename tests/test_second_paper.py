@@ -17,7 +17,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from tests.conftest import PROJECT, SAMPLE_SITE, archive_command, crawl_site, run_crawl, sql_rows
-from tests.sites import SHEHUIBAO_DAYS, SHEHUIBAO_PROFILES, shehuibao_site
+from tests.sites import SHEHUIBAO_DAYS, SHEHUIBAO_PROFILES, own_paper, shehuibao_site
 
 NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
 # A first issue not out yet, wherever the machine is.
@@ -276,12 +276,10 @@ def test_a_base_url_at_another_paper_s_site_is_refused_naming_both_papers(tmp_pa
     sites = tmp_path / "sites"
     shutil.copytree(SAMPLE_SITE, sites / "newdzb")
     shutil.copytree(SAMPLE_SITE, sites / "lvyou")
-    bundled = (PROJECT / "crawler" / "papers" / "gongyishibao.toml").read_text(encoding="utf-8")
     monkeypatch.setenv(PROFILES_ENV, str(papers))
     with SiteServer(sites) as server:
         lvyou = f"{server.url}lvyou/"
-        (papers / "lvyoubao.toml").write_text(bundled.replace('"gongyishibao"', '"lvyoubao"').replace("公益时报", "中国旅游报")
-                                              .replace("http://www.gongyishibao.com/newdzb/", lvyou), encoding="utf-8")
+        own_paper(papers, "lvyoubao", name='"中国旅游报"', root=f'"{lvyou}"')
         # Its root as given, or written otherwise (a "//", a "./"): one site.
         for given, shown in ((lvyou, lvyou), (f"{server.url}/lvyou/./", lvyou),
                              ("https://epaper.shehuibao.example.cn", "https://epaper.shehuibao.example.cn/")):

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from storage.db import Archive, ArchiveError
 from storage.fulltext import VIEW, images_json
-from storage.search import checked_terms, filters, holds_every_word, searched_columns, searched_text, word_forms
+from storage.search import checked_terms, filters, matched_texts, searched_columns, word_forms
 
 BATCH = 1000
 
@@ -164,24 +164,27 @@ def export_rows(
           "ORDER BY v.issue_date, v.page_number, v.article_id"
     # SQLite's JSON text of the pictures (the last value) as the list PostgreSQL's jsonb gives.
     pictures = json.loads if images and archive.dialect == "sqlite" else None
-    rows = _streamed(archive, sql, params, len(columns) + images, lowered, pictures)
+    held = matched_texts(lowered) if lowered is not None else None
+    rows = _streamed(archive, sql, params, len(columns) + images, held, pictures)
     # What the archive lacks (the view, in an archive older than revision 0002) is then one line
     # of error before any output, where a CSV header went out before it.
     next(rows)
     return rows
 
 
-def _streamed(archive: Archive, sql: str, params: dict, width: int, lowered: list[list[str]] | None,
+def _streamed(archive: Archive, sql: str, params: dict, width: int,
+              held: Callable[[Sequence[str | None]], list[str] | None] | None,
               pictures: Callable[[str], list] | None) -> Iterator[tuple]:
     """The rows of ``sql``, cut to their first ``width`` columns, those after them holding
-    every word of ``lowered`` (when given), the last of them read by ``pictures`` (when given).
+    every word of a search (``held``, when given: storage.search.matched_texts), the last of them
+    read by ``pictures`` (when given).
     It yields None first, once the query runs."""
     with archive.engine.connect() as conn:
         # A server-side cursor on PostgreSQL; SQLite's cursor already steps row by row.
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(text(sql), params)
         yield None
         for row in result:
-            if lowered is not None and not holds_every_word(lowered, [searched_text(f) for f in row[width:]]):
+            if held is not None and held(row[width:]) is None:
                 continue
             row = tuple(row[:width])
             yield (*row[:-1], pictures(row[-1])) if pictures else row

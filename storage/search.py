@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import chain
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import regex
 
@@ -296,9 +296,22 @@ def searched_text(field: str | None, lower: bool = True) -> str:
 
 def case_matters(lowered: list[Forms]) -> bool:
     """Whether a form of the words holds a character that some letter's lower case holds (its
-    other cases: :func:`_cases`; or ς, which Python's ``lower()`` makes Σ into at a word's end
-    alone): only then can lower-casing an article's text change whether it holds a form."""
-    return any(c in _CONTEXTUAL_LOWER or len(_cases(c)) > 1 for group in lowered for form in group for c in form)
+    other cases: :func:`_cases`, ς's Σ among them): only then can lower-casing an article's text
+    change whether it holds a form."""
+    return any(len(_cases(c)) > 1 for group in lowered for form in group for c in form)
+
+
+def matched_texts(lowered: list[Forms]) -> Callable[[Sequence[str | None]], list[str] | None]:
+    """The match of an article, as search and export both check it: given its searched columns
+    (:func:`searched_columns`), their texts as searched (:func:`searched_text`, lower-cased only
+    where :func:`case_matters`) if they hold every word (:func:`holds_every_word`), else None."""
+    lower = case_matters(lowered)
+
+    def held(fields: Sequence[str | None]) -> list[str] | None:
+        texts = [searched_text(f, lower) for f in fields]
+        return texts if holds_every_word(lowered, texts) else None
+
+    return held
 
 
 class Forms(list):
@@ -541,14 +554,13 @@ def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, A
     if dated:
         highest, params["lowest"] = dated[1], dated[0]
 
-    lower = case_matters(lowered)
+    matched = matched_texts(lowered)
 
     def holding(rows) -> Iterator[tuple[int, list[str]]]:
         """The rows holding every word, their fields as searched (:func:`searched_text`)."""
         for article_id, *fields in rows:
-            fields = [searched_text(f, lower) for f in fields]
-            if holds_every_word(lowered, fields):
-                yield article_id, fields
+            if (texts := matched(fields)) is not None:
+                yield article_id, texts
 
     def keep(article_id: int, fields: list[str]) -> bool:
         """Keep a match unless the pool is full: whether it is."""
@@ -848,8 +860,8 @@ def _bracketed(character: str) -> str:
 def _cases(character: str) -> frozenset[str]:
     """Every character whose lower case holds ``character`` (a lower-case one), itself included:
     what Python's ``lower()`` makes it of, as the candidates are checked (ａ: ａ and Ａ; k: k, K
-    and the Kelvin sign)."""
-    return _CASES().get(character, frozenset()) | {character}
+    and the Kelvin sign; ς: ς and Σ, at a word's end)."""
+    return _CASES().get(character, frozenset()) | _CONTEXTUAL_LOWER.get(character, frozenset()) | {character}
 
 
 # No code point from U+1F000 on has a lower case other than itself (a test holds this for the
@@ -880,9 +892,10 @@ def _LENGTHENED_BY_LOWER() -> tuple[str, ...]:
     return tuple(chr(p) for p in range(_CASED_BELOW) if len(chr(p).lower()) > 1)
 
 
-# The lower case Python's ``lower()`` gives by a letter's context, not in _CASES (of each letter
-# alone): final sigma, ΟΔΟΣ → οδος.
-_CONTEXTUAL_LOWER = "ς"
+# The lower cases Python's ``lower()`` gives by a letter's context, not in _CASES (of each letter
+# alone), and the letters giving them: final sigma, ΟΔΟΣ → οδος. A word of ς alone, which has no
+# bigram, is asked of the database with Σ too, as ς社工 finds ΟΣ社工 through the index.
+_CONTEXTUAL_LOWER = {"ς": frozenset("Σ")}
 
 
 # Unicode's noncharacters are for a program's own use, never text: a caller may mark matches

@@ -6,12 +6,16 @@ import shutil
 import signal
 import subprocess
 import sys
+import time as time_module
 import uuid
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
+from crawler.dates import PAPER_TIMEZONE
 from crawler.sample import ISSUE_DATE, PREFIX
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -104,6 +108,27 @@ def archive_url(request, tmp_path) -> str:
 def postgres_url(request) -> str:
     """A fresh, empty PostgreSQL database, for what only PostgreSQL has."""
     return postgres_database(request)
+
+
+# Longer than any one crawl of these tests takes on a busy machine.
+WHOLE_DAY_LEFT = timedelta(minutes=3)
+
+
+def day_with_time_left(now: Callable[[], datetime], sleep: Callable[[float], object], left: timedelta = WHOLE_DAY_LEFT) -> date:
+    """Today in China once at least `left` of it remains, waiting past midnight there if less does."""
+    at = now()
+    midnight = datetime.combine(at.date() + timedelta(days=1), time(), at.tzinfo)
+    if midnight - at < left:
+        sleep((midnight - at).total_seconds() + 1)
+        at = now()
+    return at.date()
+
+
+@pytest.fixture
+def paper_day() -> date:
+    """Today in China, for a test that works out its dates from it and then has a crawl work out
+    its own: begun just before China's midnight, the two would read different days."""
+    return day_with_time_left(lambda: datetime.now(PAPER_TIMEZONE), time_module.sleep)
 
 
 @pytest.fixture

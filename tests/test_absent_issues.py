@@ -13,7 +13,6 @@ import shutil
 from datetime import date, timedelta
 
 import pytest
-from crawler.dates import paper_today
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.models import AbsentIssue
@@ -261,10 +260,10 @@ def test_stats_spans_the_dates_without_an_issue_as_it_spans_the_archived_issues(
     assert re.search(r"^  2023-03-07 Tue  HTTP 404 on 1 run since \S+ \S+, still asked$", given.stdout, re.M), given.stdout
 
 
-def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_records_nothing(sqlite_url):
+def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_records_nothing(sqlite_url, paper_day):
     # The last Tuesday is taken for a date without an issue at its first 404; then a crawl of the
     # newest issue, without the latest-issue page, walks back over it and the Tuesday before.
-    today = paper_today()
+    today = paper_day
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     once = {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
     dated, _ = crawl_site(sqlite_url, date=str(tuesdays[0]), settings=once)
@@ -280,10 +279,10 @@ def test_the_walk_back_to_the_newest_issue_asks_a_date_without_an_issue_and_reco
     assert [(r.dates_asked, r.dates_without_issue) for r in crawl_runs(sqlite_url)] == [("latest", 0), (str(tuesdays[0]), 1)]
 
 
-def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_dates_issue(tmp_path, sqlite_url):
+def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_dates_issue(tmp_path, sqlite_url, paper_day):
     # The last Tuesday, not up yet, answered with the issue of the Tuesday before: the walk back
     # stopped at it ("skipped"), and the run fetched no issue at all.
-    today = paper_today()
+    today = paper_day
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     site = sample_site(tmp_path / "site", [tuesdays[1]], pdfs=False)
     last = site / f"html/{tuesdays[0]:%Y-%m/%d}/node_1.htm"
@@ -327,11 +326,11 @@ def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_ri
     assert missing[0].endswith(": 1 of 3 scheduled") and without == []
 
 
-def test_the_walk_back_goes_past_the_date_the_latest_issue_page_leads_to_when_it_has_no_issue(tmp_path, sqlite_url):
+def test_the_walk_back_goes_past_the_date_the_latest_issue_page_leads_to_when_it_has_no_issue(tmp_path, sqlite_url, paper_day):
     # The latest-issue page refreshes to the last Tuesday, not up yet (404): the walk back from
     # tomorrow asked that entry page again, the duplicate was dropped, and the run stopped there
     # with exit status 0 and no issue, the Tuesday before on the site.
-    today = paper_today()
+    today = paper_day
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     site = sample_site(tmp_path / "site", [tuesdays[1]], pdfs=False)
     index = site / "paperindex.htm"

@@ -1680,7 +1680,7 @@ def missing_issues(out: str) -> tuple[list[str], list[str]]:
             [line.split()[0] for line in out.splitlines() if line.startswith("  ")])
 
 
-def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seeded, capsys):
+def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seeded, capsys, paper_day):
     schedule = get_paper("gongyishibao").schedule
     every = "Missing issues of gongyishibao (every Tue)"
     for filters in ([], ["--paper", "gongyishibao"]):
@@ -1692,16 +1692,16 @@ def test_stats_lists_every_scheduled_issue_of_a_span_without_archived_ones(seede
                                        expected)
     # --since after the last archived issue (2024-03-05): every issue since, to today.
     assert archive_cli(seeded, "stats", "--since", "2024-06-01") == 0
-    expected = [d.isoformat() for d in schedule.dates(date(2024, 6, 1), paper_today())]
+    expected = [d.isoformat() for d in schedule.dates(date(2024, 6, 1), paper_day)]
     assert missing_issues(capsys.readouterr().out) == (
-        [f"{every} from 2024-06-01 to {paper_today()}: {len(expected)} of {len(expected)} scheduled"], expected)
+        [f"{every} from 2024-06-01 to {paper_day}: {len(expected)} of {len(expected)} scheduled"], expected)
     # --until before the first archived issue: no start to count from, said so.
     assert archive_cli(seeded, "stats", "--until", "2022-06-30") == 0
     assert missing_issues(capsys.readouterr().out) == (
         ["Missing issues of gongyishibao: not counted, its first date the archive knows of, 2023-01-03, is after "
          "--until 2022-06-30: give --since YYYY-MM-DD to count from that date"], [])
     # A span running past today: an issue yet to be published is not missing.
-    today = paper_today()
+    today = paper_day
     assert archive_cli(seeded, "stats", "--since", str(today - timedelta(days=30)), "--until", str(today + timedelta(days=60))) == 0
     expected = [d.isoformat() for d in schedule.dates(today - timedelta(days=30), today)]
     assert missing_issues(capsys.readouterr().out) == (
@@ -1875,7 +1875,7 @@ def _a_day_ahead_of_china() -> str | None:
 
 
 @pytest.mark.parametrize("machine", ["behind", "ahead"])
-def test_stats_spans_end_at_today_in_china_whatever_the_machine_s_clock(sqlite_url, tmp_path, machine):
+def test_stats_spans_end_at_today_in_china_whatever_the_machine_s_clock(sqlite_url, tmp_path, machine, paper_day):
     # Spans ended at the machine's today, where the crawl asks up to the paper's (crawler.dates.
     # paper_today): a machine west of China left out today's issue, out in China, which a crawl
     # fetches; one east of China counted tomorrow's, not yet printed, as missing.
@@ -1887,7 +1887,7 @@ def test_stats_spans_end_at_today_in_china_whatever_the_machine_s_clock(sqlite_u
     papers = own_paper(tmp_path / "papers", "meiribao", schedule="{ weekdays = [1, 2, 3, 4, 5, 6, 7] }")
     open_archive(sqlite_url).close()
     env = {PROFILES_ENV: str(papers), "TZ": tz}
-    today = paper_today()
+    today = paper_day
     since = today - timedelta(days=2)
     heading = f"Missing issues of meiribao (every Mon, Tue, Wed, Thu, Fri, Sat, Sun) from {since} to {today}: 3 of 3 scheduled"
     for until in ([], ["--until", str(today)], ["--until", str(today + timedelta(days=1))]):

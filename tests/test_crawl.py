@@ -15,7 +15,6 @@ import lxml.html
 import opencc
 import pytest
 
-from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX, SITE
 from crawler.sample.server import SiteServer
 from tests.conftest import crawl_site, database_url, run_crawl, sql_rows
@@ -326,14 +325,14 @@ def test_a_corrections_file_with_bom_and_crlf_applies_its_rules(archive, tmp_pat
     assert titles == ["民政部召开全国志愿服务和社会工作电视电话大会"]
 
 
-def test_without_an_index_page_latest_walks_back_over_scheduled_days_only(archive):
+def test_without_an_index_page_latest_walks_back_over_scheduled_days_only(archive, paper_day):
     from datetime import timedelta
 
     index = f"{PREFIX}paperindex.htm"
     done, requests = crawl_site(archive, date=None, faults={index: [404]})
     asked = [r.path for r in requests if r.path.endswith("node_1.htm")]
     assert done.returncode == 0, done.stderr[-2000:]
-    today = paper_today()
+    today = paper_day
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     assert asked == [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm" for day in tuesdays]
     assert [line for line in done.stderr.splitlines() if "no issue of 公益时报 found in the last 14 days" in line]
@@ -352,28 +351,26 @@ def _a_day_behind_china() -> str:
     return "XXX12" if china.hour < 20 else "XXX23:30"
 
 
-def _daily_paper(tmp_path, monkeypatch):
+def _daily_paper(tmp_path, monkeypatch) -> None:
     """A daily paper of one's own (a copy of the sample's profile published every day), the
-    machine's clock a day behind China's, and today in China."""
-    from datetime import datetime, timedelta, timezone
-
+    machine's clock a day behind China's."""
     from crawler.papers import PROFILES_ENV
     from tests.sites import own_paper
 
     monkeypatch.setenv(PROFILES_ENV, str(own_paper(tmp_path / "papers", "meiribao", schedule="{ weekdays = [1, 2, 3, 4, 5, 6, 7] }")))
     monkeypatch.setenv("TZ", _a_day_behind_china())
-    return datetime.now(timezone(timedelta(hours=8))).date()
 
 
 def test_latest_without_an_index_page_asks_the_issue_out_in_china_while_the_machine_s_clock_is_a_day_behind(
-        archive, tmp_path, monkeypatch):
+        archive, tmp_path, monkeypatch, paper_day):
     # The walk back to the newest issue began at the machine's today: there, the issue of the
     # paper's today (out in China) was not asked until the machine's clock reached its date.
     from datetime import timedelta
 
     from tests.sites import sample_site
 
-    today_in_china = _daily_paper(tmp_path, monkeypatch)
+    _daily_paper(tmp_path, monkeypatch)
+    today_in_china = paper_day
     site = sample_site(tmp_path / "site", [today_in_china, today_in_china - timedelta(days=1)], pdfs=False)
     done, requests = crawl_site(archive, "paper=meiribao", date=None, site=site, faults={f"{PREFIX}paperindex.htm": [404]})
     assert done.returncode == 0, done.stderr[-3000:]
@@ -383,13 +380,14 @@ def test_latest_without_an_index_page_asks_the_issue_out_in_china_while_the_mach
 
 
 def test_a_range_without_an_end_asks_the_issue_out_in_china_while_the_machine_s_clock_is_a_day_behind(
-        archive, tmp_path, monkeypatch):
+        archive, tmp_path, monkeypatch, paper_day):
     # end= defaults to today: the machine's, on which the issue out in China was not asked.
     from datetime import timedelta
 
     from tests.sites import sample_site
 
-    today_in_china = _daily_paper(tmp_path, monkeypatch)
+    _daily_paper(tmp_path, monkeypatch)
+    today_in_china = paper_day
     days = [today_in_china - timedelta(days=1), today_in_china]
     site = sample_site(tmp_path / "site", days, pdfs=False)
     done, _ = crawl_site(archive, "paper=meiribao", f"start={days[0]}", date=None, site=site)

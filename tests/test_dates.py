@@ -1,11 +1,12 @@
 """The one parser of a date a user types (crawler/dates.py): each caller's own tests check it
 through their real paths (tests/test_arguments.py, test_crawl.py, test_cli.py, test_search.py,
 test_reading_room.py)."""
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from crawler.dates import BadDate, typed_date
+from tests.conftest import day_with_time_left
 
 NOT_A_DATE = "is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"
 
@@ -49,3 +50,24 @@ def test_a_date_written_otherwise_says_how_dates_are_written(value):
     with pytest.raises(BadDate) as raised:
         typed_date(value)
     assert str(raised.value) == f"{value!r} {NOT_A_DATE}"
+
+
+@pytest.mark.parametrize(
+    "clock, slept, day",
+    [
+        ("2026-12-06T23:58:30+08:00", [91.0], date(2026, 12, 7)),  # less than the margin left: waits past midnight
+        ("2026-12-06T23:56:59+08:00", [], date(2026, 12, 6)),
+        ("2026-12-06T00:00:00+08:00", [], date(2026, 12, 6)),
+    ],
+)
+def test_a_test_reading_today_waits_past_chinas_midnight_when_it_is_minutes_away(clock, slept, day):
+    """A test collected or begun before China's midnight and crawling after it expected the old day."""
+    now = [datetime.fromisoformat(clock)]
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        now[0] += timedelta(seconds=seconds)
+
+    assert day_with_time_left(lambda: now[0], sleep) == day
+    assert waits == slept

@@ -91,10 +91,10 @@ def test_an_entry_page_answering_http_errors_fails_the_run_until_it_is_fetched(s
     assert (latest.status, latest.pages_failed, latest.pages_new, latest.articles_new) == ("finished", 0, 16, 20)
 
 
-def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url):
+def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url, paper_day):
     # No index page leads to the newest issue: the spider walks back over the paper's publishing
     # days (Tuesdays). The newest one's entry page fails: which issue is the newest is unknown.
-    today = paper_today()
+    today = paper_day
     tuesday = next(today - timedelta(days=n) for n in range(7) if (today - timedelta(days=n)).isoweekday() == 2)
     entry = f"{PREFIX}html/{tuesday:%Y-%m}/{tuesday:%d}/node_1.htm"
     faults = {f"{PREFIX}paperindex.htm": [404], entry: [503, 503, 503]}
@@ -300,14 +300,14 @@ def test_one_argument_given_twice_alike_is_taken_once(sqlite_url):
     assert (run.dates_asked, run.articles_new) == (ISSUE_DATE, len(MANIFEST["articles"]))
 
 
-def test_a_range_ending_after_tomorrow_asks_no_day_after_tomorrow(tmp_path, sqlite_url):
+def test_a_range_ending_after_tomorrow_asks_no_day_after_tomorrow(tmp_path, sqlite_url, paper_day):
     # A range that runs on into the coming weeks (a cron line's end= at the year's end): the
     # site answers 404 for the Tuesdays not out yet, which were counted as dates without an
     # issue and, answered so on three weekly runs, taken for such before they came out.
-    start, end = paper_today() - timedelta(days=13), paper_today() + timedelta(days=60)
+    start, end = paper_day - timedelta(days=13), paper_day + timedelta(days=60)
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         done = run_crawl(f"start={start}", f"end={end}", _base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
-    tomorrow = paper_today() + timedelta(days=1)
+    tomorrow = paper_day + timedelta(days=1)
     asked = [date.fromisoformat(r.path.split("/html/")[1][:10].replace("/", "-")) for r in server.requests
              if r.path.endswith("node_1.htm")]
     assert (done.returncode, done.stderr) == (0, "")

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 
-from crawler.dates import paper_today
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
@@ -280,10 +279,10 @@ def _point_index(site, day: date) -> None:
                      encoding="utf-8")
 
 
-def _two_recent_issues(tmp_path):
+def _two_recent_issues(tmp_path, today):
     """The last Tuesday's issue and the one a week before it (so both within a crawl of the
     newest's look-back window), as a site of sample issues without PDFs."""
-    newest = paper_today() - timedelta(days=(paper_today().isoweekday() - 2) % 7)
+    newest = today - timedelta(days=(today.isoweekday() - 2) % 7)
     older = newest - timedelta(days=7)
     return older, newest, sample_site(tmp_path / "site", days=(older, newest), pdfs=False)
 
@@ -313,11 +312,11 @@ def _newer_issue_out_and_the_next_run_asks_again(site, newest: date, server, bas
     assert "issues 2/2 (0 already complete)" in _summary(again)
 
 
-def test_latest_asks_again_a_recent_issue_it_left_incomplete_once_a_newer_one_is_out(tmp_path, sqlite_url):
+def test_latest_asks_again_a_recent_issue_it_left_incomplete_once_a_newer_one_is_out(tmp_path, sqlite_url, paper_day):
     # A daily `scrapy crawl issues` (no date) whose issue lost an article: once the next issue
     # was out, the runs asked only that one and exited 0, the older issue left incomplete for
     # good though its run had said "run again to fetch them".
-    older, newest, site = _two_recent_issues(tmp_path)
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
     article = MANIFEST["pages"][0]["articles"][1]
     lost, lost_newest = (PREFIX + article.replace("2023-01/31", f"{day:%Y-%m}/{day:%d}") for day in (older, newest))
     entry, newest_entry = _entry(older), _entry(newest)
@@ -346,12 +345,12 @@ def test_latest_asks_again_a_recent_issue_it_left_incomplete_once_a_newer_one_is
     _assert_both_complete(sqlite_url, older, newest)
 
 
-def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url):
+def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url, paper_day):
     with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={ENTRY: [404]}) as server:
         result = _crawl_latest(server, sqlite_url)
         entries = [r for r in server.requests if r.path.endswith("/node_1.htm")]
     assert entries[0] == (ENTRY, 404) and len(entries) == 1 + sum(
-        (paper_today() - timedelta(days=n)).isoweekday() == 2 for n in range(14)
+        (paper_day - timedelta(days=n)).isoweekday() == 2 for n in range(14)
     )
     assert "no issue of 公益时报 found in the last 14 days" in result.stderr
 
@@ -381,12 +380,12 @@ def test_an_article_two_pages_link_is_fetched_once_and_both_pages_are_complete(t
     archive.close()
 
 
-def test_latest_asks_again_the_newest_issue_a_run_failed_to_fetch_once_a_newer_one_is_out(tmp_path, archive_url):
+def test_latest_asks_again_the_newest_issue_a_run_failed_to_fetch_once_a_newer_one_is_out(tmp_path, archive_url, paper_day):
     # The newest issue's entry page answered 503 on every retry: nothing of it was stored. Once
     # the next issue was out, the runs without a date asked only that one (they ask again the
     # issues the archive holds incomplete, and it held none of that date) and exited 0: the
     # issue was lost for good, though its run had said "run again to fetch them".
-    older, newest, site = _two_recent_issues(tmp_path)
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
     entry, newest_entry = _entry(older), _entry(newest)
     settings = {"ARCHIVE_FETCH_PDFS": "False"}
     with SiteServer(site, prefix=PREFIX, faults={entry: [503] * 6}) as server:
@@ -417,10 +416,10 @@ def test_latest_asks_again_the_newest_issue_a_run_failed_to_fetch_once_a_newer_o
     _assert_both_complete(archive_url, older, newest)
 
 
-def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_issue(tmp_path, sqlite_url):
+def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_issue(tmp_path, sqlite_url, paper_day):
     # Asked again and answered 404 now: a date asked, counted in absent_issues as such (not an
     # issue "held incomplete ... it stays as stored"), and not asked by the next run.
-    older, newest, site = _two_recent_issues(tmp_path)
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
     entry = _entry(older)
     settings = {"ARCHIVE_FETCH_PDFS": "False"}
     with SiteServer(site, prefix=PREFIX, faults={entry: [503] * 3 + [404]}) as server:
@@ -443,10 +442,10 @@ def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_
         archive.close()
 
 
-def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tmp_path, archive_url):
+def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tmp_path, archive_url, paper_day):
     # A crawl of the newest issue killed (SIGKILL, a power cut) before its first batch left no
     # row of that issue: once the next issue was out, no run without a date asked it again.
-    older, newest, site = _two_recent_issues(tmp_path)
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
     entry = _entry(older)
     # One request at a time, a little apart: killed with its pages fetched, its batch unwritten.
     slow = {"ARCHIVE_FETCH_PDFS": "False", "DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS": "1"}
@@ -475,11 +474,11 @@ def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tm
     _assert_both_complete(archive_url, older, newest)
 
 
-def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(tmp_path, sqlite_url):
+def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(tmp_path, sqlite_url, paper_day):
     # SIGTERM (systemctl stop) while the newest issue's entry page waited for its retry: the
     # stop leaves that retry to the next run, and the run's message said only that it was
     # interrupted. Once the next issue was out, no run without a date asked it again.
-    older, newest, site = _two_recent_issues(tmp_path)
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
     entry = _entry(older)
     with SiteServer(site, prefix=PREFIX, faults={entry: [503]}) as server:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
@@ -500,10 +499,10 @@ def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(t
     _assert_both_complete(sqlite_url, older, newest)
 
 
-def test_latest_summary_counts_an_incomplete_issue_asked_again_and_not_served_as_held(tmp_path, sqlite_url):
+def test_latest_summary_counts_an_incomplete_issue_asked_again_and_not_served_as_held(tmp_path, sqlite_url, paper_day):
     # Its summary read "issues 1/2 (0 already complete)", exit status 0, as if one of the two
     # issues asked were lost, while the archive keeps it as stored and the next run asks it again.
-    older, newest, site = _two_recent_issues(tmp_path)
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
     settings = {"ARCHIVE_FETCH_PDFS": "False"}
     _point_index(site, older)
     partly, _ = crawl_site(sqlite_url, date=None, site=site, settings=settings,
@@ -517,12 +516,12 @@ def test_latest_summary_counts_an_incomplete_issue_asked_again_and_not_served_as
 
 
 def test_latest_asks_an_issue_it_asks_again_once_when_the_latest_page_names_it_under_another_spelling_of_the_root(
-        tmp_path, sqlite_url):
+        tmp_path, sqlite_url, paper_day):
     # The latest-issue page refreshes to the newest issue under another name of the crawl's
     # host (localhost for 127.0.0.1), and an earlier run failed to fetch that issue: asked
     # again from the crawl's root and from the refresh's, it was fetched twice and every
     # article stored twice, under both addresses, exit status 0.
-    _, newest, site = _two_recent_issues(tmp_path)
+    _, newest, site = _two_recent_issues(tmp_path, paper_day)
     settings = {"ARCHIVE_FETCH_PDFS": "False"}
     with SiteServer(site, prefix=PREFIX, faults={_entry(newest): [503] * 3}) as server:
         _point_index(site, newest)

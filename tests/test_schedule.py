@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from crawler.dates import paper_today
 from crawler.papers import PROFILES_ENV, Break, EarlierSchedule, Schedule, _load
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
@@ -197,9 +196,9 @@ def test_a_range_without_a_publishing_day_asks_nothing(sqlite_url, asked):
         ("2023-02-01..2023-02-06", "finished")]
 
 
-def test_the_latest_issue_walk_back_skips_breaks_and_earlier_weekdays(tmp_path, papers, sqlite_url):
+def test_the_latest_issue_walk_back_skips_breaks_and_earlier_weekdays(tmp_path, papers, sqlite_url, paper_day):
     """No latest page: the spider walks back from today over the scheduled days only."""
-    today = paper_today()
+    today = paper_day
     back = [today - timedelta(days=n) for n in range(10)]
     # Daily since back[4]; before it, only back[7]'s weekday; no issue from back[3] to today.
     (papers / "recent.toml").write_text(
@@ -216,10 +215,10 @@ def test_the_latest_issue_walk_back_skips_breaks_and_earlier_weekdays(tmp_path, 
     assert asked == [(back[4].isoformat(), 404), (back[7].isoformat(), 200)]
 
 
-def test_a_break_longer_than_the_lookback_does_not_hide_the_issue_before_it(tmp_path, papers, sqlite_url):
+def test_a_break_longer_than_the_lookback_does_not_hide_the_issue_before_it(tmp_path, papers, sqlite_url, paper_day):
     """latest_lookback_days counts the days the paper could have come out: a holiday listed in
     schedule.breaks, longer than the window, once ended the walk back with no issue found."""
-    today = paper_today()
+    today = paper_day
     before = today - timedelta(days=9)
     (papers / "holiday.toml").write_text(
         CHANGED.replace('"changed"', '"holiday"').split("[schedule]")[0]

@@ -430,9 +430,9 @@ def test_a_file_of_another_issue_is_told_by_a_date_line_in_figures(tmp_path, she
     assert sql_rows(archive, "SELECT count(*) FROM articles") == [(18,)]
 
 
-def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, shehuibao, archive):
+def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, shehuibao, archive, paper_day):
     """No date, no latest page: the newest of its publishing days that the site has."""
-    today = paper_today()
+    today = paper_day
     days = [d for d in (today - timedelta(n) for n in range(1, 10)) if d.isoweekday() in (1, 3, 5)]
     site = shehuibao_site(tmp_path / "site", days[1:2])  # the newest publishing day's issue is not up
     with SiteServer(site, prefix=PREFIX) as server:
@@ -445,9 +445,9 @@ def test_a_paper_without_a_latest_page_walks_back_over_its_schedule(tmp_path, sh
                     " JOIN articles a ON a.page_id = p.id GROUP BY i.issue_date") == [(days[1].isoformat(), 20)]
 
 
-def test_the_walk_back_to_the_newest_issue_asks_no_day_before_the_first_issue(tmp_path, monkeypatch, archive):
+def test_the_walk_back_to_the_newest_issue_asks_no_day_before_the_first_issue(tmp_path, monkeypatch, archive, paper_day):
     """A paper younger than its lookback window: the walk asked the days before its first issue."""
-    today = paper_today()
+    today = paper_day
     papers = tmp_path / "papers"
     papers.mkdir()
     (papers / "x.toml").write_text(PROFILE + f"first_issue = {today - timedelta(days=2)}\n", encoding="utf-8")

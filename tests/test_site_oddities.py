@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from crawler.templates.text import HAN
@@ -77,8 +76,8 @@ def test_an_issue_answered_by_an_error_page_is_no_issue(tmp_path, archive):
     assert sql_rows(archive, "SELECT count(*) FROM issues") == [(0,)]
 
 
-def test_the_latest_issue_walks_back_past_an_error_page(tmp_path, archive):
-    today = paper_today()
+def test_the_latest_issue_walks_back_past_an_error_page(tmp_path, archive, paper_day):
+    today = paper_day
     tuesdays = [today - timedelta(days=n) for n in range(14) if (today - timedelta(days=n)).isoweekday() == 2]
     site = sample_site(tmp_path / "site", days=[tuesdays[1]], pdfs=False)
     (site / "paperindex.htm").unlink()

@@ -256,3 +256,29 @@ def test_reprocess_with_the_setting_takes_the_named_images_out_of_articles_store
     done = archive_command("reprocess", archive=archive_url)
     assert done.stderr.splitlines()[-1].endswith(" 0 articles changed (the earlier text kept in article_versions)")
     assert len(sql_rows(archive_url, "SELECT id FROM article_versions")) == len(articles)
+
+
+# A template image named with an escaped "?" (what%3F.gif, its escape in either capitals), and a
+# look-alike with another character there: the entry copied from the first's address names it alone.
+ESCAPED_NAMES = "".join(f'<P align=center><IMG src="/tplimg/{name}" border=0></P>\n'
+                        for name in ("what%3F.gif", "whatX.gif", "what%3f.gif"))
+
+
+@pytest.fixture(scope="module")
+def escaped_names_site(tmp_path_factory):
+    def alter(name: str, html: str) -> str:
+        return html.replace(REGION, REGION + "\n" + ESCAPED_NAMES, 1) if name == BARE else html
+
+    return sample_site(tmp_path_factory.mktemp("escaped") / "site", alter=alter, pdfs=False)
+
+
+def test_an_escaped_question_mark_in_a_site_images_entry_names_that_character_not_any(escaped_names_site, archive_url,
+                                                                                       tmp_path, monkeypatch):
+    papers = own_paper(tmp_path / "papers", "tupianbao", 'site_images = ["/tplimg/what%3F.gif"]\n')
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    done, _ = crawl_site(archive_url, "paper=tupianbao", site=escaped_names_site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    stored = [(article, path) for article, path, _ in _files(sql_rows(archive_url, ALL_PICTURES))]
+    assert [path for article, path in stored if article == BARE] == ["/tplimg/whatX.gif"]
+    # The paper's own pictures, elsewhere, as ever.
+    assert [row for row in stored if row[0] != BARE] == [row for row in PRINTED if row[0] != BARE]

@@ -562,6 +562,18 @@ def test_the_images_a_paper_s_profile_names_as_the_site_s_are_no_pictures_of_its
     # Written as characters or as percent-escapes, the address either way.
     ("images/栏目头.jpg", "http://x.cn/images/%E6%A0%8F%E7%9B%AE%E5%A4%B4.jpg", "http://x.cn/images/栏目.jpg"),
     ("images/%E6%A0%8F%E7%9B%AE%E5%A4%B4.jpg", "http://x.cn/a/images/栏目头.jpg", "http://x.cn/images2/栏目头.jpg"),
+    # An escaped '?' or '*', as copied from an address, is that character, its escape in any
+    # capitals; a bare one stays a wildcard, and matches an escaped one in the address.
+    ("/tplimg/what%3F.gif", "http://x.cn/tplimg/what%3F.gif", "http://x.cn/tplimg/whatX.gif"),
+    ("/tplimg/what%3F.gif", "http://x.cn/tplimg/what%3f.gif", "http://x.cn/tplimg/what%2A.gif"),
+    ("/tplimg/what%3f.gif", "http://x.cn/tplimg/what%3F.gif", "http://x.cn/tplimg/what.gif"),
+    ("images/column_%2A.jpg", "http://x.cn/images/column_%2a.jpg", "http://x.cn/images/column_head.jpg"),
+    ("images/column_%2a*.jpg", "http://x.cn/images/column_%2Ahead.jpg", "http://x.cn/images/column_head.jpg"),
+    ("/tplimg/what?.gif", "http://x.cn/tplimg/what%3F.gif", "http://x.cn/tplimg/what.gif"),
+    ("/tplimg/what?.gif", "http://x.cn/tplimg/whatX.gif", "http://x.cn/tplimg/whatXY.gif"),
+    # Without a bare wildcard an entry is a path: a folder's prefix, however its name is escaped.
+    ("/tpl%2Aimg/", "http://x.cn/tpl%2Aimg/a/line.jpg", "http://x.cn/tplXimg/line.jpg"),
+    ("/%3F", "http://x.cn/%3F/line.jpg", "http://x.cn/x/line.jpg"),
 ])
 def test_a_site_images_entry_names_the_paths_of_image_addresses(entry, named, not_named):
     site_images = SiteImages([entry])

@@ -23,14 +23,22 @@ def _pattern(entry: str) -> str:
     """``entry`` as a regular expression over an address's path (percent-decoded, any capitals):
     from the host's root where it begins with "/", else from any folder; a shell-style pattern
     (``*`` any characters but "/", ``?`` one) matches the whole path, anything else is a prefix."""
-    pieces = _WILDCARD.split(entry if entry.startswith("/") else "/" + entry)
-    regex = "".join({"*": "[^/]*", "?": "[^/]"}.get(piece) or re.escape(piece) for piece in pieces)
-    return ("" if entry.startswith("/") else ".*") + regex + ("$" if len(pieces) > 1 else "")
+    pieces = _wildcards_apart(entry)
+    regex = "".join({"*": "[^/]*", "?": "[^/]"}[piece] if n % 2 else re.escape(piece) for n, piece in enumerate(pieces))
+    return ("" if pieces[0].startswith("/") else ".*/") + regex + ("$" if len(pieces) > 1 else "")
+
+
+def _wildcards_apart(entry: str) -> list[str]:
+    """``entry`` split at its wildcards (at odd places), the text between them decoded."""
+    # Split before decoding: an escaped "?" or "*" (what%3F.gif, copied from an address) is that
+    # character of the file's name, as in the address it was copied from, not a wildcard.
+    return [piece if n % 2 else unquote(piece) for n, piece in enumerate(_WILDCARD.split(entry))]
 
 
 def _checked(entry, n: int) -> str:
-    """``entry``, the profile's ``n``-th, decoded; ValueError (one line) where it can name no
-    image of the site's as the page objects see one: an address made absolute, on any host."""
+    """``entry``, the profile's ``n``-th, as written but for surrounding blanks; ValueError (one
+    line) where it can name no image of the site's as the page objects see one: an address made
+    absolute, on any host."""
     name = f"site_images[{n}]"
     if not isinstance(entry, str) or not entry.strip():
         raise ValueError(f'{name} must be a path or a pattern of the site\'s own images, e.g. "/tplimg/", not {entry!r}')
@@ -49,9 +57,9 @@ def _checked(entry, n: int) -> str:
         # The src as an article writes it: the image's address made absolute holds no such segment.
         raise ValueError(f"{name} {entry!r} has a {dots!r} segment: it is matched against the image's address made "
                          "absolute (../../../images/x.jpg of html/2023-01/31/ is /images/x.jpg, or images/x.jpg from any folder)")
-    if not decoded.strip("/*?"):
+    if not "".join(_wildcards_apart(entry.strip())[::2]).strip("/"):
         raise ValueError(f"{name} {entry!r} names every image: name the site's own folders or files, e.g. \"/tplimg/\"")
-    return decoded
+    return entry.strip()
 
 
 class SiteImages:

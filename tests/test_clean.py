@@ -1416,6 +1416,15 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["记者 Johnson"], "记者 Johnson"),
     (["（本报记者 Christopher O'Neill）"], "本报记者 Christopher O'Neill"),
     (["文/Maximilian"], "Maximilian"),
+    # Directly before a slash too, as a Chinese name is: the photographer's credit after it is no
+    # part of the byline, and a slash between two writers' names parts them as a blank does.
+    (["文/Maximilian/图/张三"], "Maximilian"),
+    (["文/Maximilian／图／张三"], "Maximilian"),
+    (["记者 Johnson/图/张三"], "记者 Johnson"),
+    (["（本报记者 Christopher O'Neill/图/张三）"], "本报记者 Christopher O'Neill"),
+    (["文/Maximilian/皮磊"], "Maximilian/皮磊"),
+    (["文/皮磊/张三"], "皮磊/张三"),
+    (["记者 张三/图/李四"], "记者 张三"),
     (["记者 艾力·吾甫"], "记者 艾力·吾甫"),
     # A name with a middle dot (·, •, ・, ‧ as papers print it) is one however long its parts.
     (["本报记者 阿不都·热合曼"], "本报记者 阿不都·热合曼"),

@@ -515,6 +515,11 @@ CLOSING_BYLINES = {
     # The blanks beside the slashes go from the stored text (pipelines.normalize), not the byline's reading.
     "content_306539.htm": ("文/ 張三 / 圖/ 李四", "文/张三/图/李四", "张三"),
     "content_306540.htm": ("記者 張羅社區活動", "记者 张罗社区活动", ""),
+    # A name in Latin letters directly before a slash, that of the photographer's credit or one
+    # between two writers' names (the blank between Chinese and Latin goes: pipelines.normalize).
+    "content_306550.htm": ("文/Maximilian/圖/李四", "文/Maximilian/图/李四", "Maximilian"),
+    "content_306551.htm": ("記者 Johnson/圖/李四", "记者Johnson/图/李四", "记者Johnson"),
+    "content_306552.htm": ("文/Maximilian/李四", "文/Maximilian/李四", "Maximilian/李四"),
 }
 
 # A lead line under the title, alone over the text or run in before its first paragraph's text
@@ -667,8 +672,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     after 文/图 its names were stored with the 图 (图 本报记者 张三), and names alone closing the
     text, without brackets, were no byline. A photo credit after the writer's names was stored
     with them, a line with a mark before it was no byline, and a phrase after 记者 was one; a
-    name with a middle dot of more than five characters was none, and the slash before 图/ with
-    blanks around it was stored with the writer's names (张三/)."""
+    name with a middle dot of more than five characters was none, the slash before 图/ with
+    blanks around it was stored with the writer's names (张三/), and a name in Latin letters
+    directly before a slash was no byline."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
@@ -678,7 +684,7 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     # Stored so before the fix: `archive reprocess` reads the stored files through the same pipelines.
     engine = create_engine(new_articles)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30653_.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30653_.htm' OR url LIKE '%/content_30655_.htm'"))
         conn.execute(text("UPDATE articles SET byline = '图 本报记者 张三' WHERE url LIKE '%/content_306532.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 张三 图/本报记者 李四' WHERE url LIKE '%/content_306535.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 走进社区' WHERE url LIKE '%/content_306537.htm'"))

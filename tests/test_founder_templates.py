@@ -770,6 +770,9 @@ def test_byline_from_a_lead_paragraph(lead, byline):
         # A name in Latin letters is one word too, however long (up to 24 letters).
         ("本报记者 Johnson　　清晨七点，儿童之家的门准时打开。", "本报记者 Johnson"),
         ("本报记者 Christopher Hansen 通讯员 李四　　清晨七点，儿童之家的门准时打开。", "本报记者 Christopher Hansen 通讯员 李四"),
+        # Directly before a slash, as a Chinese name (本报记者 张三/李四) is.
+        ("本报记者 Johnson/李四　　清晨七点，儿童之家的门准时打开。", "本报记者 Johnson/李四"),
+        ("本报记者 张三/李四　　清晨七点，儿童之家的门准时打开。", "本报记者 张三/李四"),
         # A heading with a middle dot, no role before it, is no byline.
         ("走基层·看变化", ""),
         ("■ 走基层·看变化", ""),

@@ -354,9 +354,13 @@ _LEADING_MARKS = re.compile(rf"^[{_BYLINE_MARKS}\s]+")
 # longer than a Chinese name, so it is read whole wherever names are counted (a lead line, a
 # closing byline).
 _DOTTED_NAME = rf"[{HAN}]{{1,8}}(?:[·•・‧][{HAN}]{{1,8}}){{1,3}}"
-# So is a word of Latin letters (记者 Johnson): no Chinese name, and no phrase of a heading's.
-_LATIN_NAME = r"[A-Za-z][A-Za-z'’.\-]{0,23}(?![^\s，。,；;：:、()（）])"
+# So is a word of Latin letters (记者 Johnson): no Chinese name, and no phrase of a heading's. It
+# ends where a Chinese name may: at a blank, punctuation or a slash (文/Maximilian/图/李四).
+_LATIN_NAME = r"[A-Za-z][A-Za-z'’.\-]{0,23}(?![^\s，。,；;：:、()（）/／])"
 _LONG_NAME = rf"(?:{_DOTTED_NAME}|{_LATIN_NAME})"
+# Names are parted by blanks, or by a slash with none beside it (本报记者 张三/李四): no word
+# holds a slash, so a Latin or dotted name is parted from the next as a Chinese one is.
+_NAMES_APART = r"(?:\s+|[/／])"
 # A lead line such as "■ 本报记者 皮磊": short (thirty characters after the role, a dotted name
 # counting as one), and no sentence punctuation; or the same run in before the first paragraph's
 # text, after an indent's gap (■本报记者 皮磊　　近日，……), where it is names of a few characters
@@ -364,9 +368,9 @@ _LONG_NAME = rf"(?:{_DOTTED_NAME}|{_LATIN_NAME})"
 # is no byline is not tried again with its characters counted one by one, as many ways as it has.
 _BYLINE = re.compile(
     rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)(?>{_DOTTED_NAME}|[^，。,；]){{1,30}})$")
-_LEAD_NAME_WORD = rf"(?:{_LONG_NAME}|[^\s，。,；]{{1,5}})"
+_LEAD_NAME_WORD = rf"(?:{_LONG_NAME}|[^\s，。,；/／]{{1,5}})"
 _RUN_IN_BYLINE = re.compile(
-    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAME_WORD}(?:\s+{_LEAD_NAME_WORD}){{0,5}}?)"
+    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAME_WORD}(?:{_NAMES_APART}{_LEAD_NAME_WORD}){{0,5}}?)"
     r"\u3000{2,}(?=\S)"
 )
 # A dateline that names the reporters in brackets: 本报讯（记者 皮磊）, 本报北京1月31日电（记者 皮磊）.
@@ -381,13 +385,13 @@ _DATELINE_BYLINE = re.compile(
 # (■ 本报记者 张三) as before a lead line. Names of a few characters each, no sentence: a 据 note
 # names no role, and a photo credit (…摄, 图/…) is no byline, nor part of one: 文/张三 图/李四 names
 # the writer, 张三 (no word of the names begins with a credit's label, _CREDIT_LABEL). A slash may
-# part the two credits, blanks around it or not (文/ 张三 / 图/ 李四, 文/张三/图/李四): no word begins
-# or ends with one, so it is no part of the names. A name with a middle dot (_DOTTED_NAME) is one
-# word of the names.
+# part the two credits, blanks around it or not (文/ 张三 / 图/ 李四, 文/张三/图/李四): no word holds
+# one, so it is no part of the names. A name with a middle dot (_DOTTED_NAME) or in Latin letters
+# is one word of the names.
 _PICTURES_LABEL = r"(?:[图圖]|[摄攝]影?)\s*[/／:：]"
 _CREDIT_LABEL = rf"(?:文\s*[/／:：]|{_PICTURES_LABEL})"
-_NAME_WORD = rf"(?![/／]|{_CREDIT_LABEL})(?:{_LONG_NAME}|[^\s，。,；;：:、()（）]{{1,5}})(?<![/／])"
-_NAMES = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}"
+_NAME_WORD = rf"(?!{_CREDIT_LABEL})(?:{_LONG_NAME}|[^\s，。,；;：:、()（）/／]{{1,5}})"
+_NAMES = rf"{_NAME_WORD}(?:{_NAMES_APART}{_NAME_WORD}){{0,7}}"
 _CREDITS_APART = r"(?:\s*[/／]\s*|\s+)"
 _ROLE = r"(?:本[报報刊台][^\s，。,；;：:、()（）]{0,4}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)"
 # The photographer's credit after the writer's names (…张三 图/李四), or before their 文/.

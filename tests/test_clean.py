@@ -1425,6 +1425,12 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["文/Maximilian/皮磊"], "Maximilian/皮磊"),
     (["文/皮磊/张三"], "皮磊/张三"),
     (["记者 张三/图/李四"], "记者 张三"),
+    # 图片/ and 摄影/ label the photographer's credit as 图/ does.
+    (["文/皮磊/图片/张三"], "皮磊"),
+    (["文/皮磊/摄影/张三"], "皮磊"),
+    (["文/皮磊 图片/张三"], "皮磊"),
+    (["本报记者 皮磊 图片：张三"], "本报记者 皮磊"),
+    (["图片/张三 文/皮磊"], "皮磊"),
     (["记者 艾力·吾甫"], "记者 艾力·吾甫"),
     # A name with a middle dot (·, •, ・, ‧ as papers print it) is one however long its parts.
     (["本报记者 阿不都·热合曼"], "本报记者 阿不都·热合曼"),

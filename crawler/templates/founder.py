@@ -388,7 +388,7 @@ _DATELINE_BYLINE = re.compile(
 # part the two credits, blanks around it or not (文/ 张三 / 图/ 李四, 文/张三/图/李四): no word holds
 # one, so it is no part of the names. A name with a middle dot (_DOTTED_NAME) or in Latin letters
 # is one word of the names.
-_PICTURES_LABEL = r"(?:[图圖]|[摄攝]影?)\s*[/／:：]"
+_PICTURES_LABEL = r"(?:[图圖]片?|[摄攝]影?)\s*[/／:：]"
 _CREDIT_LABEL = rf"(?:文\s*[/／:：]|{_PICTURES_LABEL})"
 _NAME_WORD = rf"(?!{_CREDIT_LABEL})(?:{_LONG_NAME}|[^\s，。,；;：:、()（）/／]{{1,5}})"
 _NAMES = rf"{_NAME_WORD}(?:{_NAMES_APART}{_NAME_WORD}){{0,7}}"

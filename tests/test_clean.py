@@ -5,12 +5,12 @@ import re
 from html import escape
 from pathlib import Path
 
-import opencc
 import pytest
 
 from crawler.items import ArticleItem, ImageItem, PageItem, Removal
 from crawler.templates.text import HAN, block_lines
 from pipelines.clean import ZERO_WIDTH, CleanPipeline, clean_body, clean_paragraphs, clean_title
+from tests.chinese_script import in_script, to_traditional
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 FOUNDER = Path(__file__).parent / "fixtures" / "founder"
@@ -125,7 +125,7 @@ SPLIT_FARM_FORMS = {  # the titles after a label alone, over several paragraphs,
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 @pytest.mark.parametrize("form", SPLIT_FARM_FORMS)
 def test_a_labelled_farm_split_over_paragraphs_goes_whole(form, script):
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     pieces = SPLIT_FARM_FORMS[form]([convert(title) for title in SPAM_TITLES])
     own = convert("社会工作 志愿服务")  # a line of the paper's after the farm: no spam words, it stays
     body = "".join(map(paragraph, REAL)) + f"<p>{convert(LABEL)}：</p>" + "".join(f"<p>{escape(p)}</p>" for p in pieces)
@@ -144,7 +144,7 @@ def test_a_label_with_blanks_between_its_characters_goes_with_its_farm(label):
 
 
 def test_labelled_link_farm_in_traditional_script():
-    label = opencc.OpenCC("s2t").convert(LABEL + "：")
+    label = to_traditional(LABEL + "：")
     body = "".join(map(paragraph, REAL)) + f"<p>{label}{links(SPAM_TITLES)}</p>"
     result = clean_body(body)
     assert result.paragraphs == REAL
@@ -552,7 +552,7 @@ GLUED_FORMS = {  # titles without links and with no separator at all, as some ki
 @pytest.mark.parametrize("titles", [SPAM_TITLES[:8], SPAM_TITLES[:3]], ids=["porn", "three"])
 @pytest.mark.parametrize("form", GLUED_FORMS)
 def test_unlabelled_titles_with_no_separator_go(form, titles, script):
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     titles = [convert(title) for title in titles]
     result = clean_body(founder_body(GLUED_FORMS[form](titles)))
     assert result.paragraphs == REAL
@@ -623,7 +623,7 @@ def test_lines_of_the_paper_with_spam_words_and_no_separator_stay():
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 @pytest.mark.parametrize("form", BLANK_JOINED_FORMS)
 def test_unlabelled_titles_joined_by_blanks_go(form, script):
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     titles = [convert(title) for title in SPAM_TITLES[:8]]
     result = clean_body(founder_body(BLANK_JOINED_FORMS[form](titles)))
     assert result.paragraphs == REAL
@@ -727,7 +727,7 @@ def test_a_related_news_heading_followed_by_a_story_is_kept():
 
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_related_news_widget_goes_with_its_list_of_links(script):
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     titles = [convert(t) for t in ["广州市民政局召开全市民政工作会议", "市民政局开展慈善空间建设"]]
     heading, attachments = convert("相关新闻"), convert("相关附件")
     items = "".join(f'<li><a href="/content_{n}.htm">{escape(t)}</a></li>' for n, t in enumerate(titles))
@@ -799,7 +799,7 @@ def page_003(convert=lambda text: text) -> tuple[str, list[str], list[str]]:
 
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_seed_003_boilerplate_goes_and_its_text_stays(script):
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     body, boilerplate, kept = page_003(convert)
     result = clean_body(body)
     assert result.paragraphs == kept
@@ -812,7 +812,7 @@ def test_seed_003_boilerplate_goes_and_its_text_stays(script):
 
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_share_by_qr_code_lines_go_and_sentences_about_qr_codes_stay(script):
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     widgets = ["用微信扫描二维码 分享至好友和朋友圈", "扫描二维码分享到微信", "手机扫码阅读"]
     news = ["居民可用微信扫描二维码分享至朋友圈，为社区志愿者投票。", "扫码", "二维码", "微信扫码缴费已覆盖全市社区。"]
     lines = [convert(line) for line in [REAL[0], *widgets, *news]]
@@ -1120,7 +1120,7 @@ INFO_LINES = {
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 @pytest.mark.parametrize("line", INFO_LINES)
 def test_a_cms_pages_info_line_goes(line, script):
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     lines = [convert(LEAD), convert(line), convert(REAL[0])]
     result = clean_body("".join(map(paragraph, lines)))
     assert result.paragraphs == [lines[0], lines[2]]
@@ -1137,7 +1137,7 @@ FIGURES = "<table><tr><td>地区</td><td>社工站</td></tr><tr><td>广东</td><
 @pytest.mark.parametrize("credit", CREDITS)
 def test_a_credit_of_a_source_and_a_date_inside_the_text_stays(credit, script):
     """Taken for a CMS info line (a source and a date), a table's credit went out of the text."""
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     lead, credit, last = convert(LEAD), convert(credit), convert(REAL[0])
     result = clean_body(paragraph(lead) + FIGURES + paragraph(credit) + paragraph(last))
     assert result.paragraphs == [lead, "地区｜社工站", "广东｜1600", credit, last]
@@ -1196,7 +1196,7 @@ def test_a_lone_author_line_opening_the_text_goes_and_is_the_byline(script):
     no byline. Inside the text or closing it, it is a line of the text's own."""
     from crawler.templates import FounderArticle
 
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     author, lead, rest = convert("作者：张三"), convert(LEAD), [convert(line) for line in REAL[:3]]
     opening = clean_body("".join(map(paragraph, [author, lead, *rest])))
     assert opening.paragraphs == [lead, *rest]
@@ -1355,7 +1355,7 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     ``script``), through the page object and the clean pipeline as the crawl passes it."""
     from crawler.templates import FounderArticle
 
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     byline, text = seed_002_article()
     lines = [convert(line) for line in ([byline] if lead else []) + text + closing]
     body = "".join(f"<P>\u3000\u3000{line}</P>" for line in lines)
@@ -1450,7 +1450,7 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
 ])
 def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     """Printed at the end of the text rather than under the title, it was stored as no byline."""
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else (lambda text: text)
+    convert = in_script(script)
     item = _closed_by(closing, script)
     assert item.byline == convert(byline)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-import opencc
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.chinese_script import to_traditional
 from tests.conftest import archive_command, crawl_site, crawled_archive, sql_rows
 from tests.sites import sample_site
 from tests.test_clean import LABEL, SPAM_TITLES
@@ -17,7 +17,7 @@ from tests.test_clean import LABEL, SPAM_TITLES
 END = "<!--</npm:article-content>-->"  # the end of a Founder article's content region
 START = "<!--<npm:article-content>-->"
 SPLIT_FARM = "content_306506.htm"  # a label alone, then its titles two to a paragraph
-SPLIT_TITLES = [opencc.OpenCC("s2t").convert(title) for title in SPAM_TITLES]
+SPLIT_TITLES = [to_traditional(title) for title in SPAM_TITLES]
 SPLIT_PIECES = ["|".join(SPLIT_TITLES[i : i + 2]) for i in range(0, len(SPLIT_TITLES), 2)]
 
 
@@ -150,7 +150,7 @@ def _spam(name: str, html: str) -> str:
         assert html.count(RUN_NOTE + "\n" + END) == 1
         return html.replace(RUN_NOTE, RUN_NOTE.replace("</P>", f"{GLUED_RUN}</P>"))
     if name == SPLIT_FARM:
-        label = opencc.OpenCC("s2t").convert(LABEL) + ":"
+        label = to_traditional(LABEL) + ":"
         return html.replace(END, f"<p>{label}</p>" + "".join(f"<p>{piece}</p>" for piece in SPLIT_PIECES) + END)
     if name == GLUED_FARM:
         assert html.count(GLUED_NOTE + "\n" + END) == 1

@@ -12,16 +12,15 @@ import time
 from pathlib import Path
 
 import lxml.html
-import opencc
 import pytest
 
 from crawler.sample import ISSUE_DATE, PREFIX, SITE
 from crawler.sample.server import SiteServer
+from tests.chinese_script import to_simplified
 from tests.conftest import crawl_site, database_url, run_crawl, sql_rows
 
 MANIFEST = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
 ISSUE_DIR = "html/2023-01/31/"
-T2S = opencc.OpenCC("t2s")
 TABLES = ("papers", "issues", "pages", "articles", "images", "removals", "raw_documents", "article_versions")
 # Text of the page furniture around every article: none of it belongs in a body.
 FURNITURE = ("版面导航", "标题导航", "上一期", "下一期", "上一版", "下一版", "版权", "按日期查阅", "第01版", "第16版")
@@ -39,7 +38,7 @@ def spam_link_texts() -> set[str]:
 
 
 def traditional_characters(text: str) -> set[str]:
-    return {c for c in set(text) if T2S.convert(c) != c}
+    return {c for c in set(text) if to_simplified(c) != c}
 
 
 def counts(url: str) -> dict[str, int]:
@@ -77,7 +76,7 @@ def test_every_page_is_stored_with_its_number_section_and_links(crawled):
     pages = sql_rows(url, "SELECT page_number, page_label, section, url, pdf_url, image_url FROM pages ORDER BY page_number")
     assert [p.page_number for p in pages] == [page["number"] for page in MANIFEST["pages"]] == list(range(1, 17))
     for page, expected in zip(pages, MANIFEST["pages"]):
-        assert page.section == T2S.convert(expected["section"])
+        assert page.section == to_simplified(expected["section"])
         assert page.page_label.startswith(f"第{page.page_number:02d}版")
         # Node ids are not page numbers: each page is stored from its own node file.
         assert page.url.endswith(expected["path"])
@@ -99,10 +98,10 @@ def test_every_article_is_stored_on_its_page_with_its_title_block(crawled):
         assert row.page_number == article["page"]
         assert str(row.issue_date) == ISSUE_DATE
         # Punctuation is normalised to the print's full width: compare the characters that matter.
-        assert _letters(row.title) == _letters(T2S.convert(article["title"]))
-        assert _letters(row.subtitle) == _letters(T2S.convert(article["subtitle"]))
-        assert _letters(row.source) == _letters(T2S.convert(article["source"]))
-        assert _letters(row.byline) == _letters(T2S.convert(article["byline"]))
+        assert _letters(row.title) == _letters(to_simplified(article["title"]))
+        assert _letters(row.subtitle) == _letters(to_simplified(article["subtitle"]))
+        assert _letters(row.source) == _letters(to_simplified(article["source"]))
+        assert _letters(row.byline) == _letters(to_simplified(article["byline"]))
         assert len(row.body.split("\n")) >= article["paragraphs"] - 2  # byline and source lines may leave the body
         assert row.body and row.body_original
     mca = next(row for row in stored.values() if row.title.startswith("民政部召开"))
@@ -122,9 +121,9 @@ def test_bodies_hold_no_navigation_and_no_spam(crawled):
     assert len(spam) >= 10  # the fixture really carries a link farm
     for row in sql_rows(url, ARTICLES):
         for field in (row.body, row.body_original, row.title, row.subtitle):
-            assert "蜘蛛池" not in field and "蜘蛛池" not in T2S.convert(field)
+            assert "蜘蛛池" not in field and "蜘蛛池" not in to_simplified(field)
             assert not [s for s in spam if s in field], row.url
-            assert not [f for f in FURNITURE if f in T2S.convert(field)], row.url
+            assert not [f for f in FURNITURE if f in to_simplified(field)], row.url
 
 
 def test_bodies_are_simplified_and_the_published_text_is_kept(crawled):
@@ -136,8 +135,8 @@ def test_bodies_are_simplified_and_the_published_text_is_kept(crawled):
         assert not traditional_characters(row.title), row.url
         # The sample is published in Traditional script: the original differs and converts to the body's words.
         assert row.body_original != row.body
-        assert _letters(T2S.convert(row.body_original))[:40] == _letters(row.body)[:40]
-        assert row.title_original != row.title or T2S.convert(row.title) == row.title
+        assert _letters(to_simplified(row.body_original))[:40] == _letters(row.body)[:40]
+        assert row.title_original != row.title or to_simplified(row.title) == row.title
     assert sql_rows(url, "SELECT count(*) FROM articles WHERE original_script = 'traditional'")[0][0] >= 15
 
 
@@ -156,7 +155,7 @@ def test_images_keep_their_captions(crawled):
     assert len(images) == sum(map(len, expected.values())) >= 2
     for image in images:
         (captions,) = [c for path, c in expected.items() if image.article.endswith(path)]
-        assert _letters(image.caption) in {_letters(T2S.convert(c)) for c in captions}
+        assert _letters(image.caption) in {_letters(to_simplified(c)) for c in captions}
         assert image.url.startswith("http://127.0.0.1")
 
 

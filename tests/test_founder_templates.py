@@ -11,6 +11,7 @@ from crawler.templates import FounderArticle, FounderPage, FounderSelectors, Ima
 from crawler.templates.founder import closing_byline
 from crawler.templates.registry import get_template
 from crawler.templates.siteimages import SiteImages
+from tests.chinese_script import in_script
 
 FIXTURES = Path(__file__).parent / "fixtures" / "founder"
 SEED = Path(__file__).parent / "fixtures" / "seeds" / "001_a49345ccf857f3cd.txt"
@@ -783,9 +784,7 @@ def test_byline_from_a_lead_paragraph(lead, byline):
 def test_a_lead_line_reads_a_dotted_or_latin_name_whole(lead, byline, script):
     """A lead line run in before the text read a name of at most five characters: 本报记者
     阿不都·热合曼 there was no byline; alone on its line, thirty characters held too few such names."""
-    import opencc
-
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else str
+    convert = in_script(script)
     parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
     assert parsed.byline == convert(byline)
 
@@ -796,9 +795,7 @@ def test_a_lead_line_reads_a_dotted_or_latin_name_whole(lead, byline, script):
 def test_a_closing_name_of_four_characters_is_a_name_with_a_compound_surname(surname, script):
     """记者 深入一线 closing the text was stored as a byline: four characters are a name only
     with a compound surname (or two surnames joined), in either script."""
-    import opencc
-
-    convert = opencc.OpenCC("s2t").convert if script == "traditional" else str
+    convert = in_script(script)
     text = [convert("项目覆盖全省。")]
     assert closing_byline(text + [convert(f"记者 {surname}小明")]) == convert(f"记者 {surname}小明")
     assert closing_byline(text + [convert(f"■ 本报记者 {surname}小明 通讯员 张三")]) == convert(f"本报记者 {surname}小明 通讯员 张三")

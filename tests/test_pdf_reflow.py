@@ -16,7 +16,6 @@ import re
 import time
 from pathlib import Path
 
-import opencc
 import pytest
 from pdfminer.high_level import extract_text
 from pdfminer.layout import LAParams
@@ -29,6 +28,7 @@ from pipelines import pdf as pdf_module
 from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
 from crawler.sample.typeset import BODY, FONT, INDENT, _draw, blank_pdf, newspaper_pdf, scanned_pdf, width, wrap
+from tests.chinese_script import to_simplified
 from tests.seeds import seed as seed_text
 
 CLOSERS = ("。", "！", "？", "”", "）", ")")
@@ -123,13 +123,12 @@ def test_ground_truth_matches_the_web_edition():
     web = _seed("001")
     start = next(i for i, line in enumerate(web) if line.startswith("日前"))
     end = next(i for i, line in enumerate(web) if line.endswith("(據民政部官網)"))
-    t2s = opencc.OpenCC("t2s")
 
     def canonical(text: str) -> str:  # the web edition sets half-width punctuation
         text = text.translate(str.maketrans("，（）：；", ",():;")).replace("著力", "着力")
         return re.sub(r"\s", "", text)
 
-    web_paragraphs = [canonical(t2s.convert(line)) for line in web[start : end + 1] if line]
+    web_paragraphs = [canonical(to_simplified(line)) for line in web[start : end + 1] if line]
     (_, paragraphs), = _seed_000()
     assert [canonical(p) for p in paragraphs] == web_paragraphs
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-import opencc
 import pytest
 
 from crawler.sample import build
 from crawler.sample.server import SiteServer
+from tests.chinese_script import to_simplified, to_traditional
 from tests.conftest import sql_rows
 from tests.seeds import seed
 
@@ -198,8 +198,7 @@ def test_guangxi_article_is_the_pdf_text_reflowed_in_traditional(articles):
     assert len(paragraphs) == article["paragraphs"] == 7
     assert paragraphs[0].startswith("爲做好寒假春節期間孤兒") and paragraphs[0].endswith("健康平安。")
     assert paragraphs[-1] == "(據廣西壯族自治區民政廳)"
-    s2t, t2s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
-    assert all(s2t.convert(p) == p for p in paragraphs)
+    assert all(to_traditional(p) == p for p in paragraphs)
     # Back in Simplified, the text is the PDF's, less its line breaks and extraction spaces.
     pdf = seed("000")
     start, end = pdf.index("自治区民政厅负责同志带"), pdf.index("（据广西壮族自治区民政厅）")
@@ -207,7 +206,7 @@ def test_guangxi_article_is_the_pdf_text_reflowed_in_traditional(articles):
     def canonical(text: str) -> str:
         return re.sub(r"\s", "", text.translate(str.maketrans("，（）：；", ",():;")))
 
-    assert canonical(t2s.convert("".join(paragraphs[1:-1]))) == canonical(pdf[start:end])
+    assert canonical(to_simplified("".join(paragraphs[1:-1]))) == canonical(pdf[start:end])
 
 
 def test_spam_is_where_the_manifest_says(manifest):
@@ -359,8 +358,7 @@ def test_archive_of_many_issues_holds_what_its_manifest_says(tmp_path):
             articles.append(FounderArticle(path.read_text(encoding="utf-8"), url))
     assert all(a.title and a.paragraphs for a in articles)
     # The sample's Traditional text, and the same text in Simplified script, both appear.
-    converted = opencc.OpenCC("t2s")
-    traditional = [a for a in articles if converted.convert(a.title) != a.title]
+    traditional = [a for a in articles if to_simplified(a.title) != a.title]
     assert 0 < len(traditional) < len(articles)
     assert date.fromisoformat(made["first_issue"]) == days[0]
 

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import zlib
 
-import opencc
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -22,6 +21,7 @@ from crawler.sample.server import SiteServer
 from crawler.sample.typeset import blank_pdf, newspaper_pdf, scanned_pdf
 from pipelines.normalize import normalize_plain, normalize_text
 from pipelines.pdf import extract_paragraphs
+from tests.chinese_script import to_simplified, to_traditional
 from tests.conftest import PROJECT, crawl_runs, crawl_site, run_crawl, sql_rows
 from tests.seeds import fold_print_brackets, print_article, web_article
 from tests.sites import sample_site
@@ -217,12 +217,11 @@ def test_zhu_and_zhe_of_a_traditional_page_are_archived_as_the_print_writes_them
 
 def test_a_traditional_paragraph_in_a_simplified_article_is_archived_in_simplified(tmp_path, archive_url):
     """A page served in Simplified whose last paragraph was pasted from a Traditional page."""
-    t2s = opencc.OpenCC("t2s").convert
 
     def simplified_with_one_traditional_paragraph(name: str, html: str) -> str:
         if name != "content_306512.htm":
             return html
-        html = t2s(html)
+        html = to_simplified(html)
         return html.replace("<!--</npm:article-content>-->", f"<P>　　{ZHU_ZHE_WEB}</P>\n<!--</npm:article-content>-->", 1)
 
     site = sample_site(tmp_path / "site", alter=simplified_with_one_traditional_paragraph, pdfs=False)
@@ -337,9 +336,8 @@ def test_page_pdfs_without_text_say_why_in_the_archive_the_log_and_the_run(tmp_p
     site = sample_site(tmp_path / "site")
     pages, _ = build.issue()
     (page_08,) = [page for page in pages if page.number == 8]
-    s2t = opencc.OpenCC("s2t").convert
     printed = [article.print_version() for article in page_08.articles]
-    traditional = newspaper_pdf([(s2t(title), [s2t(p) for p in body]) for title, body in printed], **build.PDF_LAYOUT)
+    traditional = newspaper_pdf([(to_traditional(title), [to_traditional(p) for p in body]) for title, body in printed], **build.PDF_LAYOUT)
     (site / _pdf_path(4)).write_bytes(blank_pdf())
     (site / _pdf_path(5)).unlink()
     (site / _pdf_path(6)).write_bytes(newspaper_pdf([("标题", ["正文。"])], password="secret"))

@@ -354,11 +354,14 @@ def test_without_an_index_page_latest_walks_back_over_scheduled_days_only(archiv
 def _a_day_behind_china() -> str:
     """A TZ under which the machine's today is the day before today in China (UTC+8), where the
     papers are printed, as it is for hours each day on a machine in America or Europe: UTC-12
-    until 20:00 in China, a clock 23½ hours behind UTC after (Python takes none further behind)."""
+    before 08:00 in China, a clock 23½ hours behind UTC from then (Python takes none further
+    behind). Each stays a day behind for hours after it is chosen (UTC-12 until 20:00 in China,
+    UTC-23:30 until 07:30 the next day): chosen just before a switch at 20:00, the test's crawl
+    ran on the same day as China's and no longer tried what it was for."""
     from datetime import datetime, timedelta, timezone
 
     china = datetime.now(timezone(timedelta(hours=8)))
-    return "XXX12" if china.hour < 20 else "XXX23:30"
+    return "XXX12" if china.hour < 8 else "XXX23:30"
 
 
 def _daily_paper(tmp_path, monkeypatch) -> None:

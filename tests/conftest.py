@@ -228,6 +228,18 @@ def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None
             out.close()
 
 
+def wait_for(what: str, ready: Callable[[], object], process: subprocess.Popen, seconds: float = 120):
+    """What ``ready()`` returns once it is true, asked every few hundredths of a second while
+    ``process`` runs: fails saying ``what`` if the process ends first or ``seconds`` pass (a
+    deadline for a busy machine, not a wait: a fixed sleep there was too short at times)."""
+    deadline = time_module.monotonic() + seconds
+    while not (found := ready()):
+        assert process.poll() is None, f"the process ended before {what}"
+        assert time_module.monotonic() < deadline, f"never {what}"
+        time_module.sleep(0.02)
+    return found
+
+
 # The columns every revision's crawl_runs has, as a finished run that found nothing leaves them.
 _CRAWL_RUN = {"paper_code": "gongyishibao", "dates_asked": "2023-01-31", "started_at": "2023-02-01 08:00:00+00:00",
               "pages_new": 0, "pages_updated": 0, "pages_failed": 0, "articles_new": 0, "articles_updated": 0,

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import as_utc, open_archive
-from tests.conftest import archive_command, crawl_runs, run_crawl, sql_rows, start_crawl
+from tests.conftest import archive_command, crawl_runs, run_crawl, sql_rows, start_crawl, wait_for
 from tests.sites import SAMPLE_DAY, sample_site
 from tests.test_site_oddities import ERROR_PAGE
 
@@ -38,15 +38,6 @@ def _row(archive: str):
     rows = sql_rows(archive, "SELECT status, finished_at, seen_at, pages_new, pages_updated, articles_new, "
                              "dates_without_issue FROM crawl_runs")
     return rows[0] if rows else None
-
-
-def _wait(what: str, ready, process, seconds: float = 120):
-    deadline = time.monotonic() + seconds
-    while not (found := ready()):
-        assert process.poll() is None, f"the crawl ended before {what}"
-        assert time.monotonic() < deadline, f"never {what}"
-        time.sleep(0.02)
-    return found
 
 
 def _new_archive(archive: str) -> None:
@@ -174,8 +165,8 @@ def test_a_run_killed_mid_crawl_keeps_the_counts_of_what_it_stored_and_its_last_
         process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=SLOW, log=tmp_path / "killed.log")
         try:
             # Three batches of four items stored, and more to come.
-            _wait("stored three batches", lambda: (sql_rows(archive_url, "SELECT count(*) FROM articles")[0][0] >= 12),
-                  process)
+            wait_for("stored three batches", lambda: (sql_rows(archive_url, "SELECT count(*) FROM articles")[0][0] >= 12),
+                     process)
         finally:
             _kill(process)
     status, finished, seen, pages_new, pages_updated, articles_new, without = _row(archive_url)
@@ -223,7 +214,7 @@ def test_a_live_run_with_a_long_heartbeat_is_told_killed_only_after_five_of_its_
     with SiteServer(site, prefix=PREFIX) as server:
         process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=slow, log=tmp_path / "slow.log")
         try:
-            _wait("recorded the run", lambda: _row(archive_url), process, 60)
+            wait_for("recorded the run", lambda: _row(archive_url), process, 60)
             assert sql_rows(archive_url, "SELECT heartbeat_seconds FROM crawl_runs") == [(600,)]
             _move_seen_at(archive_url, timedelta(minutes=6))  # its next heartbeat is four minutes away
             assert _stats_state(archive_url) == "running"
@@ -248,20 +239,20 @@ def test_a_live_run_with_a_short_heartbeat_held_up_by_the_database_is_not_told_k
     with SiteServer(site, prefix=PREFIX) as server:
         process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=slow, log=tmp_path / "held.log")
         try:
-            first = _wait("recorded the run", lambda: _row(archive_url), process, 60)
-            _wait("saw the run beat", lambda: _row(archive_url)[2] != first[2], process, 10 * HEARTBEAT + 5)
+            first = wait_for("recorded the run", lambda: _row(archive_url), process, 60)
+            wait_for("saw the run beat", lambda: _row(archive_url)[2] != first[2], process, 10 * HEARTBEAT + 5)
             with other.begin() as conn:  # another writer, its transaction open
                 conn.execute(text("UPDATE crawl_runs SET message = message"))
                 # The heartbeats wait: seen_at stays where it is, and falls more than five
                 # heartbeats behind (readers still read the archive: WAL, MVCC).
                 held = _row(archive_url)[2]
-                _wait("five heartbeats went by unseen",
-                      lambda: (datetime.now(timezone.utc) - as_utc(_row(archive_url)[2])).total_seconds() > 5 * HEARTBEAT + 1,
-                      process, 30)
+                wait_for("five heartbeats went by unseen",
+                         lambda: (datetime.now(timezone.utc) - as_utc(_row(archive_url)[2])).total_seconds() > 5 * HEARTBEAT + 1,
+                         process, 30)
                 assert _stats_state(archive_url) == "running"
                 assert _row(archive_url)[2] == held and process.poll() is None
             # The lock let go, the run beats again: it was alive all along.
-            _wait("saw the run beat after the wait", lambda: _row(archive_url)[2] != held, process, 10 * HEARTBEAT + 35)
+            wait_for("saw the run beat after the wait", lambda: _row(archive_url)[2] != held, process, 10 * HEARTBEAT + 35)
             assert _stats_state(archive_url) == "running"
         finally:
             _kill(process)
@@ -322,11 +313,11 @@ def test_a_run_that_stores_nothing_yet_is_seen_alive_until_it_is_killed(tmp_path
     with SiteServer(site, prefix=PREFIX) as server:
         process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=slow, log=tmp_path / "alive.log")
         try:
-            first = _wait("recorded the run", lambda: _row(archive_url), process, 60)
-            later = _wait("saw the run alive again", lambda: (row := _row(archive_url)) and row[2] != first[2] and row,
-                          process, 10 * HEARTBEAT + 5)
-            again = _wait("saw the run alive once more", lambda: (row := _row(archive_url)) and row[2] != later[2] and row,
-                          process, 10 * HEARTBEAT + 5)
+            first = wait_for("recorded the run", lambda: _row(archive_url), process, 60)
+            later = wait_for("saw the run alive again", lambda: (row := _row(archive_url)) and row[2] != first[2] and row,
+                             process, 10 * HEARTBEAT + 5)
+            again = wait_for("saw the run alive once more", lambda: (row := _row(archive_url)) and row[2] != later[2] and row,
+                             process, 10 * HEARTBEAT + 5)
             alive_at = datetime.now(timezone.utc)
         finally:
             _kill(process)

@@ -22,7 +22,7 @@ from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, crawl_site, run_crawl,
-                            sql_rows, start_crawl, stored_article_urls, without_write_permission)
+                            sql_rows, start_crawl, stored_article_urls, wait_for, without_write_permission)
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -595,21 +595,19 @@ def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):
     settings = FAST | {"RETRY_BACKOFF_BASE": "60"} | _to_file(tmp_path)
     with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={ENTRY: [503]}) as server:
         crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=settings, log=out)
-        deadline = time.monotonic() + 60
-        while (ENTRY, 503) not in server.requests:
-            assert crawl.poll() is None, out.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        time.sleep(0.5)  # into the back-off
+        # Into the back-off: half a second after the 503 was at times before it, on a busy machine.
+        log = tmp_path / "crawl.log"
+        wait_for("backed off", lambda: log.exists() and "backing off 60s before retry 1 of" in log.read_text(encoding="utf-8"),
+                 crawl, 60)
         stopped = time.monotonic()
         crawl.send_signal(signal.SIGTERM)
         try:
-            status = crawl.wait(20)
+            status = crawl.wait(40)  # well short of the back-off's 60 s, long for a busy machine's stop
         except subprocess.TimeoutExpired:
             crawl.kill()
             crawl.wait()
             pytest.fail("the stop waited for the back-off")
-    assert status == 143 and time.monotonic() - stopped < 20
+    assert status == 143 and time.monotonic() - stopped < 40, out.read_text(encoding="utf-8")
     assert server.requests.count((ENTRY, 503)) == 1 and (ENTRY, 200) not in server.requests  # not retried after the stop
     (run,) = crawl_runs(sqlite_url)
     assert (run.status, run.message) == ("shutdown", "interrupted by SIGTERM: the run stopped before it was done; run it again")

@@ -13,7 +13,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article, utcnow
-from tests.conftest import SAMPLE_SITE, crawl_site, run_crawl, start_crawl
+from tests.conftest import SAMPLE_SITE, crawl_site, run_crawl, start_crawl, wait_for
 from tests.sites import front_page_teaser, sample_site
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
@@ -483,13 +483,13 @@ def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(t
     with SiteServer(site, prefix=PREFIX, faults={entry: [503]}) as server:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
         _point_index(site, older)
-        crawl = start_crawl(base, archive=sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False", "RETRY_BACKOFF_BASE": "60"})
+        log = tmp_path / "crawl.log"
+        crawl = start_crawl(base, archive=sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False", "RETRY_BACKOFF_BASE": "60"},
+                            log=log)
         try:
-            deadline = time.monotonic() + 60
-            while (entry, 503) not in server.requests:
-                assert crawl.poll() is None and time.monotonic() < deadline, "the entry page was never asked"
-                time.sleep(0.01)
-            time.sleep(0.5)  # into the back-off
+            # Into the back-off: half a second after the 503 was at times before it, on a busy machine.
+            wait_for("backed off", lambda: f"backing off 60s before retry 1 of {server.url}{entry.lstrip('/')}" in log.read_text(),
+                     crawl, 60)
             crawl.send_signal(signal.SIGTERM)
             assert crawl.wait(30) == 143
         finally:

@@ -2085,6 +2085,22 @@ def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_ano
         assert not target.exists()
 
 
+def test_export_to_a_tab_separated_name_is_refused_unless_a_format_is_given(seeded, tmp_path):
+    # `archive export -o articles.tsv` wrote JSON lines under that name and said "20 articles":
+    # a spreadsheet or `cut -f` read a column of braces, as a workbook's name would give.
+    for name in ("articles.tsv", "Articles.TSV"):
+        target = tmp_path / name
+        done = archive_command("export", "-o", str(target), archive=seeded)
+        suffix = target.suffix.lower()
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", f"error: archive export writes no tab-separated {suffix} file: write CSV with -o NAME.csv, "
+                   "or JSON lines under this name with --format jsonl\n")
+        assert not target.exists()
+    done = archive_command("export", "-o", str(target), "--format", "jsonl", archive=seeded)
+    assert done.returncode == 0, done.stderr
+    assert len([json.loads(line) for line in target.read_text("utf-8").splitlines()]) == len(view_rows(seeded))
+
+
 def query_file(path, sql):
     with sqlite3.connect(path) as conn:
         return conn.execute(sql).fetchall()

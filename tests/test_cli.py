@@ -1364,6 +1364,19 @@ def test_an_archive_url_naming_a_file_that_is_no_database_says_so(tmp_path, comm
     assert exported.read_text(encoding="utf-8") == '{"title": "社工"}\n' * 100
 
 
+@pytest.mark.parametrize("scheme", ["postgresql+psycopg", "postgres"])
+def test_a_postgresql_password_holding_an_at_sign_is_told_to_be_percent_encoded_and_never_shown(scheme):
+    # "database unreachable: postgresql+psycopg://reader:***@cret@127.0.0.1:1/archive: failed to
+    # resolve host 'cret@127.0.0.1'": the password's end shown twice, and no word of the @ that
+    # ended it (SQLAlchemy reads the host from it), which the URL writes %40.
+    url = f"{scheme}://reader:se@cret@127.0.0.1:1/archive"
+    done = archive_command("stats", archive=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: invalid archive URL '{scheme}://reader:***@127.0.0.1:1/archive' (given by --archive): "
+                           "an @ in its password ends it there: write it %40 "
+                           "(postgresql://user:p%40ss@host/archive)\n")
+
+
 @pytest.mark.parametrize("driver", ["psycopg2", "asyncpg", "pg8000"])
 def test_a_postgresql_url_naming_another_driver_is_told_the_projects_driver(driver):
     # "No module named 'psycopg2' (pip install -e '.[postgres]')": the extra installs psycopg,

@@ -1298,6 +1298,9 @@ def run_export(args: argparse.Namespace) -> int:
     if not args.format and (workbook := _workbook_suffix(args.output)):
         raise ArchiveError(f"archive export writes no {workbook} workbook: for a spreadsheet, write CSV with "
                            "-o NAME.csv --excel")
+    if not args.format and (suffix := _suffix(args.output)) in _TAB_SEPARATED:
+        raise ArchiveError(f"archive export writes no tab-separated {suffix} file: write CSV with -o NAME.csv, "
+                           "or JSON lines under this name with --format jsonl")
     args.format = args.format or named_format(args.output)
     if args.excel and args.format != "csv":
         raise ArchiveError("--excel is for --format csv")
@@ -1340,6 +1343,11 @@ _FORMATS_NAMED = {".csv": "csv", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db
 # Spreadsheet workbooks, which export does not write: JSON lines under such a name (the default
 # format) is a file the spreadsheet will not open.
 _WORKBOOKS = (".xlsx", ".xls", ".ods")
+
+
+# Tab-separated names, which export does not write either: JSON lines under them is what a
+# spreadsheet or `cut -f` reads as one column.
+_TAB_SEPARATED = (".tsv", ".tab")
 
 
 def _workbook_suffix(output: str | None) -> str | None:

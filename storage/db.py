@@ -86,8 +86,10 @@ def _given(origin: str | None) -> str:
 
 
 # The password of a URL, scheme://user:PASSWORD@, where SQLAlchemy reads it (its own pattern,
-# sqlalchemy.engine.url._parse_url); of a URL SQLAlchemy cannot read, wherever it is.
-_PASSWORD = re.compile(r"^([\w+]+://[^:/]*:)[^@]*@")
+# sqlalchemy.engine.url._parse_url), and what SQLAlchemy reads as the host's start after an @ the
+# password holds unencoded (user:pa@ss@host: make_engine refuses it); of a URL SQLAlchemy cannot
+# read, wherever it is.
+_PASSWORD = re.compile(r"^([\w+]+://[^:/]*:)[^@]*@(?:[^/?#@]*@)*")
 _ANY_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 # Of one whose scheme lost a slash or its colon in the pasting (postgresql+psycopg//user:pw@…):
 # a user's name and what follows it up to the host's @.
@@ -193,6 +195,11 @@ def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> E
     # current pictures, which SQLite writes.
     kwargs: dict[str, Any] = {"json_serializer": lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))}
     parsed = _psycopg(parsed, url, origin)
+    if "@" in (parsed.host or ""):
+        # SQLAlchemy ends the password at its first @ and takes the rest for the host: the server
+        # was "unreachable", its name the password's end.
+        raise ArchiveError(f"invalid archive URL {safe_url(url)!r}{_given(origin)}: an @ in its password ends it "
+                           "there: write it %40 (postgresql://user:p%40ss@host/archive)")
     if parsed.get_backend_name() == "sqlite":
         if parsed.host:
             # sqlite://tmp/a.sqlite3 took "tmp" for a host, and SQLAlchemy's "Invalid SQLite URL"

@@ -1172,26 +1172,31 @@ def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
     assert (running.returncode, out, err) == (130, "", "interrupted\n")
 
 
-def test_ctrl_c_while_the_command_loads_is_one_line_too():
+# The interrupt lands while SQLAlchemy is imported, as a Ctrl-C in the first half second does, or
+# while the arguments are read (storage.search, imported as the parser is made; the signal
+# handlers of storage.cli.main are not yet set): that one printed a KeyboardInterrupt traceback.
+@pytest.mark.parametrize("module", ["sqlalchemy", "storage.search"])
+def test_ctrl_c_while_the_command_loads_is_one_line_too(module):
     import importlib.metadata
     import subprocess
     import sys
 
     (script,) = [e for e in importlib.metadata.entry_points(group="console_scripts") if e.name == "archive"]
     assert script.value == "storage.console:main"
-    # The interrupt lands while SQLAlchemy is imported, as a Ctrl-C in the first half second does.
     interrupted_import = """
 import sys
+interrupted = sys.argv[1]
 class Interrupt:
     def find_spec(self, name, path=None, target=None):
-        if name == "sqlalchemy":
+        if name == interrupted:
             raise KeyboardInterrupt
 sys.meta_path.insert(0, Interrupt())
 sys.argv = ["archive", "stats"]
 from storage.console import main
 sys.exit(main())
 """
-    done = subprocess.run([sys.executable, "-c", interrupted_import], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", interrupted_import, module], cwd=PROJECT, capture_output=True,
+                          text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
 
 
@@ -1357,6 +1362,19 @@ def test_an_archive_url_naming_a_file_that_is_no_database_says_so(tmp_path, comm
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == f"error: archive {url} (given by --archive) is not a SQLite database: name the archive's file\n"
     assert exported.read_text(encoding="utf-8") == '{"title": "社工"}\n' * 100
+
+
+@pytest.mark.parametrize("scheme", ["postgresql+psycopg", "postgres"])
+def test_a_postgresql_password_holding_an_at_sign_is_told_to_be_percent_encoded_and_never_shown(scheme):
+    # "database unreachable: postgresql+psycopg://reader:***@cret@127.0.0.1:1/archive: failed to
+    # resolve host 'cret@127.0.0.1'": the password's end shown twice, and no word of the @ that
+    # ended it (SQLAlchemy reads the host from it), which the URL writes %40.
+    url = f"{scheme}://reader:se@cret@127.0.0.1:1/archive"
+    done = archive_command("stats", archive=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: invalid archive URL '{scheme}://reader:***@127.0.0.1:1/archive' (given by --archive): "
+                           "an @ in its password ends it there: write it %40 "
+                           "(postgresql://user:p%40ss@host/archive)\n")
 
 
 @pytest.mark.parametrize("driver", ["psycopg2", "asyncpg", "pg8000"])
@@ -2078,6 +2096,22 @@ def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_ano
             2, "", f"error: archive export writes no {suffix} workbook: for a spreadsheet, write CSV with "
                    "-o NAME.csv --excel\n")
         assert not target.exists()
+
+
+def test_export_to_a_tab_separated_name_is_refused_unless_a_format_is_given(seeded, tmp_path):
+    # `archive export -o articles.tsv` wrote JSON lines under that name and said "20 articles":
+    # a spreadsheet or `cut -f` read a column of braces, as a workbook's name would give.
+    for name in ("articles.tsv", "Articles.TSV"):
+        target = tmp_path / name
+        done = archive_command("export", "-o", str(target), archive=seeded)
+        suffix = target.suffix.lower()
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", f"error: archive export writes no tab-separated {suffix} file: write CSV with -o NAME.csv, "
+                   "or JSON lines under this name with --format jsonl\n")
+        assert not target.exists()
+    done = archive_command("export", "-o", str(target), "--format", "jsonl", archive=seeded)
+    assert done.returncode == 0, done.stderr
+    assert len([json.loads(line) for line in target.read_text("utf-8").splitlines()]) == len(view_rows(seeded))
 
 
 def query_file(path, sql):

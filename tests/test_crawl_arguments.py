@@ -264,3 +264,18 @@ def test_a_crawl_into_another_programs_database_is_refused_and_adds_no_table_to_
            "name the archive's database, or an empty one to make it in\n")
     assert _tables(archive_url) == before
 
+
+# --- base_url= that names a page -------------------------------------------------------------
+
+@pytest.mark.parametrize("page", ["paperindex.htm", f"html/{ISSUE_DATE[:7]}/{ISSUE_DATE[8:]}/node_1.htm"])
+def test_a_base_url_naming_a_page_is_refused_before_anything_is_fetched(sqlite_url, page):
+    # Copied from the browser's address bar, the page was taken for a folder: every date asked
+    # under it (…/paperindex.htm/html/…) answered 404 and was counted as a date without an issue.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        given = f"{server.url}{PREFIX.lstrip('/')}{page}"
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={given}", archive=sqlite_url, settings=FAST)
+        assert server.requests == []
+    assert (done.returncode, done.stderr) == (
+        2, f"error: bad base_url {given!r} (it names a page, {page.rsplit('/', 1)[-1]}, not a folder: expected the folder "
+           "the paper's issues are under, as its root http://www.gongyishibao.com/newdzb/)\n")
+    assert crawl_runs(sqlite_url) == []

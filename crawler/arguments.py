@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from crawler.dates import BadDate, paper_today, typed_date, written_as_date
 from crawler.papers import (DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, another_papers_site, as_site_root,
@@ -63,6 +64,10 @@ def check_argument_names(given: Iterable[str], known: Sequence[str]) -> None:
         raise SpiderArgumentError(
             f"unknown spider argument{'s' if len(unknown) > 1 else ''} {names} (known: {', '.join(known)})"
         )
+
+
+# The last segment of a URL's path that is a web page's file, not a folder.
+_PAGE = re.compile(r"/([^/]+\.(?:s?html?|aspx?|php|jsp))$", re.IGNORECASE)
 
 
 def _parse_date(name: str, value: str) -> date:
@@ -212,6 +217,12 @@ def plan_crawl(
         root = as_site_root(base_url)
         if root is None:
             raise SpiderArgumentError(bad_root("base_url", base_url, "http://host/path/"))
+        if page := _PAGE.search(urlsplit(base_url.strip()).path):
+            # Copied from the address bar, a page was taken for a folder: every date asked under
+            # it answered 404 and was counted as a date without an issue.
+            raise SpiderArgumentError(
+                f"bad base_url {base_url!r} (it names a page, {page[1]}, not a folder: expected the folder "
+                f"the paper's issues are under, as its root {profile.root})")
         if other := another_papers_site(profile, root):
             raise SpiderArgumentError(
                 f"base_url {base_url!r} is the site of paper {other.code!r} ({other.root}): what a crawl of {profile.code!r} "

@@ -634,9 +634,16 @@ class Archive:
                         # Read again under the lock: another crawler may have made the tables meanwhile.
                         self.revision = migrate.revision(conn)
                 if self.revision is None:
+                    if theirs := migrate.foreign_tables(conn):
+                        raise ArchiveError(
+                            f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
+                            f"({', '.join(theirs)}): name the archive's database, or an empty one to make it in")
                     migrate.upgrade_connection(conn)
                     conn.commit()
                     self.revision = migrate.head()
+        except ArchiveError:
+            self.engine.dispose()  # the caller gets no archive to close
+            raise
         except OperationalError as exc:
             self.engine.dispose()
             if database and not write and os.path.isfile(database):

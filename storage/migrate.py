@@ -81,11 +81,22 @@ def revision(connection: Connection) -> str | None:
     # Tables first: read outside a transaction (SQLite, before its writer lock), the version
     # read after them may see a commit they did not. Read the other way round, another crawl's
     # new archive committed in between was taken for one made before migrations (BASELINE).
-    tables = inspect(connection).has_table("articles")
+    tables = _BASELINE_TABLES <= set(inspect(connection).get_table_names())
     current = MigrationContext.configure(connection).get_current_revision()
     if current is None and tables:
         return BASELINE
     return current
+
+
+# What an archive made before migrations holds for certain: another program's database may
+# have a table named articles too, and upgrading it as an archive would alter that program's.
+_BASELINE_TABLES = frozenset({"papers", "issues", "pages", "articles"})
+
+
+def foreign_tables(connection: Connection) -> list[str]:
+    """The tables of a database that holds no archive (revision None), where the archive's
+    would be made beside another program's."""
+    return sorted(inspect(connection).get_table_names())
 
 
 def known(rev: str) -> bool:
@@ -97,7 +108,7 @@ def known(rev: str) -> bool:
 
 def upgrade_connection(connection: Connection, target: str = "head", progress: Callable[[int, int], None] | None = None) -> None:
     """``progress(done, total)`` hears from migrations that work through every article."""
-    if MigrationContext.configure(connection).get_current_revision() is None and inspect(connection).has_table("articles"):
+    if MigrationContext.configure(connection).get_current_revision() is None and revision(connection) == BASELINE:
         _clear_premigration_search(connection)
         command.stamp(config(connection), BASELINE)
     cfg = config(connection)

@@ -223,3 +223,59 @@ def test_the_default_archive_as_a_folder_is_said_to_be_the_default(tmp_path):
     assert (done.returncode, done.stdout, done.stderr) == (
         2, "", "error: archive sqlite:///archive.sqlite3 (given by default, as neither --archive nor $ARCHIVE_URL is set) "
                "names a folder, not a file: name a file in it, such as sqlite:///archive.sqlite3/archive.sqlite3\n")
+
+
+# --- an archive location that names another program's database ------------------------------
+
+def _tables(url: str) -> set[str]:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("theirs", [
+    ("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE orders (id INTEGER PRIMARY KEY)"),
+    # A table of the archive's name, of another program's making, is no archive of before migrations.
+    ("CREATE TABLE articles (id INTEGER PRIMARY KEY, headline TEXT)",),
+], ids=["other tables", "an articles table of its own"])
+def test_a_crawl_into_another_programs_database_is_refused_and_adds_no_table_to_it(archive_url, theirs):
+    # An ARCHIVE_URL pasted from another program's settings (its database, or one shared with it)
+    # had the archive's tables made beside that program's, or it taken for an archive made before
+    # migrations that `archive upgrade` was to alter.
+    from sqlalchemy import create_engine
+
+    engine = create_engine(archive_url)
+    with engine.begin() as conn:
+        for statement in theirs:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    before = _tables(archive_url)
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=archive_url, settings=FAST)
+        assert server.requests == []
+    names = ", ".join(sorted(before))
+    assert (done.returncode, done.stderr) == (
+        2, f"error: archive {archive_url} (given by $ARCHIVE_URL) holds no archive but another program's tables ({names}): "
+           "name the archive's database, or an empty one to make it in\n")
+    assert _tables(archive_url) == before
+
+
+# --- base_url= that names a page -------------------------------------------------------------
+
+@pytest.mark.parametrize("page", ["paperindex.htm", f"html/{ISSUE_DATE[:7]}/{ISSUE_DATE[8:]}/node_1.htm"])
+def test_a_base_url_naming_a_page_is_refused_before_anything_is_fetched(sqlite_url, page):
+    # Copied from the browser's address bar, the page was taken for a folder: every date asked
+    # under it (…/paperindex.htm/html/…) answered 404 and was counted as a date without an issue.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        given = f"{server.url}{PREFIX.lstrip('/')}{page}"
+        done = run_crawl(f"date={ISSUE_DATE}", f"base_url={given}", archive=sqlite_url, settings=FAST)
+        assert server.requests == []
+    assert (done.returncode, done.stderr) == (
+        2, f"error: bad base_url {given!r} (it names a page, {page.rsplit('/', 1)[-1]}, not a folder: expected the folder "
+           "the paper's issues are under, as its root http://www.gongyishibao.com/newdzb/)\n")
+    assert crawl_runs(sqlite_url) == []

@@ -93,13 +93,13 @@ def test_a_link_another_crawl_stored_after_this_one_was_answered_404_is_no_dead_
 
 
 
-def test_a_crawl_of_the_newest_issue_takes_anothers_still_crawling_for_no_failed_run(tmp_path, archive_url):
+def test_a_crawl_of_the_newest_issue_takes_anothers_still_crawling_for_no_failed_run(tmp_path, archive_url, paper_day):
     """A cron line's crawl of the newest issue still fetching it (its row 'running', seen alive,
     naming the issue) when one by hand starts: the second took the first for a run that had
     failed to fetch the issue or was killed, said so, and asked the issue as one not stored."""
     from tests.test_incremental import _point_index, _two_recent_issues
 
-    _older, newest, site = _two_recent_issues(tmp_path)
+    _older, newest, site = _two_recent_issues(tmp_path, paper_day)
     _point_index(site, newest)
     with SiteServer(site, prefix=PREFIX) as server:
         release = _held_back(tmp_path, archive_url, server)

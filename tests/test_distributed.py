@@ -2016,14 +2016,14 @@ def test_a_worker_that_rejoins_a_job_that_ended_leases_the_keys_it_makes_anew(no
 
 
 def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_once_between_them(
-        redis_url, request, tmp_path, monkeypatch):
+        redis_url, request, tmp_path, monkeypatch, paper_day):
     # A crawl of the newest issue asks again the issues of its look-back window the archive
     # holds incomplete: every worker of the job reads the archive as it starts and asks them,
     # the job's shared fingerprints keeping each request to one worker.
     from tests.test_incremental import MANIFEST, _assert_both_complete, _entry, _point_index, _two_recent_issues
 
     archive = postgres_database(request)
-    older, newest, site = _two_recent_issues(tmp_path)
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
     lost = PREFIX + MANIFEST["pages"][0]["articles"][1].replace("2023-01/31", f"{older:%Y-%m}/{older:%d}")
     settings = {"ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "2", "DOWNLOAD_DELAY": "0.02",
                 "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "5"}
@@ -2045,14 +2045,14 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
 
 
 def test_workers_of_a_latest_job_whose_latest_page_refreshes_to_another_spelling_of_the_root_fetch_the_issue_once(
-        redis_url, request, tmp_path, monkeypatch):
+        redis_url, request, tmp_path, monkeypatch, paper_day):
     # The latest-issue page of the job's root (127.0.0.1) refreshes to the newest issue under
     # another name of the same host (localhost), and an earlier run failed to fetch that issue:
     # the job asks it again from its root, and the refresh named it from the other.
     from tests.test_incremental import _entry, _two_recent_issues
 
     archive = postgres_database(request)
-    _, newest, site = _two_recent_issues(tmp_path)
+    _, newest, site = _two_recent_issues(tmp_path, paper_day)
     settings = {"ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.02",
                 "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "5"}
     with SiteServer(site, prefix=PREFIX, faults={_entry(newest): [503] * 3}) as server:

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from crawler.dates import paper_today
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
 from pipelines.normalize import normalize_plain

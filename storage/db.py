@@ -633,11 +633,12 @@ class Archive:
                     if begin_sqlite_ddl(conn):
                         # Read again under the lock: another crawler may have made the tables meanwhile.
                         self.revision = migrate.revision(conn)
+                unknown = self.revision is None or (self.revision != migrate.head() and not migrate.known(self.revision))
+                if unknown and (theirs := migrate.foreign_tables(conn)):
+                    raise ArchiveError(
+                        f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
+                        f"({', '.join(theirs)}): name the archive's database, or an empty one to make it in")
                 if self.revision is None:
-                    if theirs := migrate.foreign_tables(conn):
-                        raise ArchiveError(
-                            f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
-                            f"({', '.join(theirs)}): name the archive's database, or an empty one to make it in")
                     migrate.upgrade_connection(conn)
                     conn.commit()
                     self.revision = migrate.head()

@@ -94,9 +94,11 @@ _BASELINE_TABLES = frozenset({"papers", "issues", "pages", "articles"})
 
 
 def foreign_tables(connection: Connection) -> list[str]:
-    """The tables of a database that holds no archive (revision None), where the archive's
-    would be made beside another program's."""
-    return sorted(inspect(connection).get_table_names())
+    """The tables of a database that holds no archive, where the archive's would be made beside
+    another program's, or another program's Alembic revision be taken for a newer archive's;
+    none where it holds an archive's tables (or no table)."""
+    tables = set(inspect(connection).get_table_names())
+    return [] if _BASELINE_TABLES <= tables else sorted(tables)
 
 
 def known(rev: str) -> bool:

@@ -242,7 +242,10 @@ def _tables(url: str) -> set[str]:
     ("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE orders (id INTEGER PRIMARY KEY)"),
     # A table of the archive's name, of another program's making, is no archive of before migrations.
     ("CREATE TABLE articles (id INTEGER PRIMARY KEY, headline TEXT)",),
-], ids=["other tables", "an articles table of its own"])
+    # Another program's Alembic revision, unknown here: not an archive of a newer version.
+    ("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)", "INSERT INTO alembic_version VALUES ('ae1027a6acf')",
+     "CREATE TABLE articles (id INTEGER PRIMARY KEY, headline TEXT)"),
+], ids=["other tables", "an articles table of its own", "an alembic revision of its own"])
 def test_a_crawl_into_another_programs_database_is_refused_and_adds_no_table_to_it(archive_url, theirs):
     # An ARCHIVE_URL pasted from another program's settings (its database, or one shared with it)
     # had the archive's tables made beside that program's, or it taken for an archive made before
@@ -279,3 +282,20 @@ def test_a_base_url_naming_a_page_is_refused_before_anything_is_fetched(sqlite_u
         2, f"error: bad base_url {given!r} (it names a page, {page.rsplit('/', 1)[-1]}, not a folder: expected the folder "
            "the paper's issues are under, as its root http://www.gongyishibao.com/newdzb/)\n")
     assert crawl_runs(sqlite_url) == []
+
+
+def test_archive_commands_refuse_another_programs_alembic_revision_as_no_archive(archive_url):
+    # Read as an archive of a newer schema ("update the software"), or as one: "no such table: papers".
+    from sqlalchemy import create_engine
+
+    engine = create_engine(archive_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
+    engine.dispose()
+    for command in (["stats"], ["search", "社工"], ["upgrade"]):
+        done = archive_command(*command, archive=archive_url)
+        assert (done.returncode, done.stderr) == (
+            2, f"error: archive {archive_url} (given by --archive) holds no archive but another program's tables (alembic_version): "
+               "name the archive's database, or an empty one to make it in\n"), command
+    assert _tables(archive_url) == {"alembic_version"}

@@ -608,10 +608,14 @@ class CrawlProgress:
         if plan is not None and (none := stats.get_value("issues/none", 0)) and not stats.get_value("issues/found", 0) \
                 and stats.get_value(ISSUES_FROM_ROOT) == 0:
             # A mistyped base_url answers 404 for every date: no failure, exit status 0, and
-            # the dates would be taken for dates without an issue within a week of runs.
+            # the dates would be taken for dates without an issue within a week of runs. A date
+            # given alone is asked scheduled or not: one the profile schedules none on is the likelier slip.
+            off = plan.paper.schedule.no_issue_on(plan.dates[0]) if len(plan.dates) == 1 else None
+            advice = (f"{off}; if the paper printed one that day, check the crawl's root (-a base_url=)" if off else
+                      "check the crawl's root (-a base_url=), unless the paper printed none on "
+                      + ("that day" if none == 1 else "those days"))
             logger.warning("%d date%s answered without an issue at %s, none served one, and the archive holds no issue of "
-                           "%s from there: check the crawl's root (-a base_url=), unless the paper printed none on %s",
-                           none, "" if none == 1 else "s", plan.root, plan.paper.code, "that day" if none == 1 else "those days")
+                           "%s from there: %s", none, "" if none == 1 else "s", plan.root, plan.paper.code, advice)
 
 
 def _why_without_text(stats) -> str:

@@ -298,6 +298,27 @@ def test_the_walk_back_to_the_newest_issue_goes_past_a_date_that_serves_another_
     assert [r.dates_without_issue for r in crawl_runs(sqlite_url)] == [0]
 
 
+@pytest.mark.parametrize("day, why", [
+    ("2023-01-30", "2023-01-30 is a Mon, a day the paper's profile schedules no issue on (every Tue)"),
+    ("2023-01-24", "2023-01-24 is in the paper's break from 2023-01-21 to 2023-01-27 (its profile's schedule.breaks)"),
+])
+def test_a_date_given_that_the_profile_schedules_no_issue_on_is_named_as_such_when_it_has_none(tmp_path, monkeypatch, sqlite_url, day, why):
+    # date= alone is asked scheduled or not; answered 404, the run's last line blamed the crawl's
+    # root, with no word that the day is none of the paper's.
+    from crawler.papers import PROFILES_ENV
+    from tests.sites import own_paper
+
+    papers = own_paper(tmp_path / "papers", "zhoubao", schedule='{ weekdays = [2], breaks = [{ from = 2023-01-21, to = 2023-01-27 }] }')
+    monkeypatch.setenv(PROFILES_ENV, str(papers))
+    site = sample_site(tmp_path / "site", DAYS, pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl("paper=zhoubao", f"date={day}", f"base_url={server.url}{PREFIX.lstrip('/')}", archive=sqlite_url, settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(rf"WARNING: 1 date answered without an issue at http://127\.0\.0\.1:\d+{PREFIX}, none served one, and the "
+                     rf"archive holds no issue of zhoubao from there: {re.escape(why)}; if the paper printed one that day, check "
+                     r"the crawl's root \(-a base_url=\)$", done.stderr, re.M), done.stderr[-3000:]
+
+
 def test_dates_taken_for_none_at_a_mistyped_base_url_are_asked_again_from_the_right_one(tmp_path, archive_url):
     # A cron job with a mistyped base_url: every entry page answers 404, and after 3 runs over a
     # week every date of its range was taken for one without an issue. Once the address is put

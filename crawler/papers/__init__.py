@@ -95,6 +95,16 @@ class Schedule:
                 days -= 1
                 yield day, days
 
+    def no_issue_on(self, day: date) -> str | None:
+        """Why the schedule has no issue on ``day``, in words ("2023-01-30 is a Mon, a day …
+        (every Tue)"); None on a publishing day."""
+        if gap := next((gap for gap in self.breaks if day in gap), None):
+            return f"{day} is in the paper's break from {gap.first} to {gap.last} (its profile's schedule.breaks)"
+        if day.isoweekday() not in self.weekdays_on(day):
+            return (f"{day} is a {_WEEKDAY_NAMES[day.isoweekday() - 1]}, a day the paper's profile schedules no issue on "
+                    f"({self.describe(day, day)})")
+        return None
+
     def dates(self, start: date, end: date) -> list[date]:
         """Scheduled dates from start to end inclusive, oldest first."""
         return [d for d in _days(start, end) if self.is_issue_day(d)]

@@ -1295,6 +1295,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.output == "-":
         args.output = None
+    if args.overwrite and args.output is None:
+        raise ArchiveError("--overwrite is for -o FILE: standard output has no file to replace")
     if not args.format and (workbook := _workbook_suffix(args.output)):
         raise ArchiveError(f"archive export writes no {workbook} workbook: for a spreadsheet, write CSV with "
                            "-o NAME.csv --excel")

@@ -2066,6 +2066,14 @@ def test_export_csv_is_faithful_and_for_excel_has_a_bom_and_no_formulas(archive_
     assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: --excel is for --format csv\n")
 
 
+def test_export_overwrite_without_a_file_is_refused(seeded):
+    # --overwrite without -o (or with -o -, standard output) replaced nothing and was passed over in silence.
+    for output in ((), ("-o", "-")):
+        done = archive_command("export", *output, "--overwrite", archive=seeded)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: --overwrite is for -o FILE: standard output has no file to replace\n")
+
+
 def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_another(seeded, tmp_path):
     # Without --format, `archive export -o articles.csv` wrote JSON lines into articles.csv (the
     # default format), which a spreadsheet showed as one column of braces, and -o copy.sqlite3

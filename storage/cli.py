@@ -308,7 +308,8 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
 
 def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> str | None:
     """``--paper`` as the archive (or a profile) writes its code: given in other capitals
-    (Gongyishibao), it is taken, and said to be, as a filter on it found nothing. One the
+    (Gongyishibao) or in full width, it is taken, and said to be, as a filter on it found
+    nothing; blanks around it are passed over, as around a ``--section``. One the
     archive does not hold (a typo, another archive's paper) would filter everything out: refused
     in one line naming the papers it holds, and those closest to it, rather than answered with
     nothing. ``profiled``: the commands that read the paper profiles (stats, reprocess) take a
@@ -333,6 +334,7 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> s
         if unread := [problem.source for problem in profiles.problems if problem.code is None]:
             more += f"; not read: {', '.join(unread)}"
         names = named | names
+    code = code.strip()  # as code_as_known reads it: the messages name it so
     known = code_as_known(code, names)
     if known not in names:
         holds = f"this archive holds: {', '.join(archived)}" if archived else "this archive holds no paper"

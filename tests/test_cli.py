@@ -1496,6 +1496,29 @@ def test_a_paper_s_code_in_other_capitals_is_taken_and_said(archive_url, tmp_pat
     assert "Missing issues of shehuibao (every Mon, Wed, Fri)" in stats.stdout
 
 
+def test_a_paper_s_code_is_read_as_a_section_is_blanks_around_and_full_width_too(seeded):
+    # `--paper ' gongyishibao '` and `--paper ｇｏｎｇｙｉｓｈｉｂａｏ` were unknown papers, where
+    # `--section ' 社会工作 '` was taken. Blanks are passed over as a section's are; the full-width
+    # code is taken and said, as one in other capitals is.
+    # The first re-reading changes the seeded texts, those after it none: each then says the same.
+    assert archive_command("reprocess", archive=seeded).returncode == 0
+    for command in (["search", "社会"], ["export", "--format", "csv"], ["stats"], ["reprocess"]):
+        exact = archive_command(*command, "--paper", "gongyishibao", archive=seeded)
+        assert exact.returncode == 0, exact.stderr
+        blanks = archive_command(*command, "--paper", " gongyishibao\t", archive=seeded)
+        assert (blanks.returncode, blanks.stderr) == (0, exact.stderr), command
+        wide = archive_command(*command, "--paper", "ｇｏｎｇｙｉｓｈｉｂａｏ", archive=seeded)
+        assert (wide.returncode, wide.stderr) == (
+            0, "paper 'ｇｏｎｇｙｉｓｈｉｂａｏ' taken as gongyishibao (公益时报): a paper's code is written as "
+               "the archive holds it\n" + exact.stderr), command
+        if command[0] != "stats":  # stats names the time it ran
+            assert blanks.stdout == wide.stdout == exact.stdout, command
+    # A typo in full width is named as typed, and the code closest to it offered.
+    done = archive_command("search", "社会", "--paper", " ｇｏｎｇｙｉｓｈｉｂｏ ", archive=seeded)
+    assert (done.returncode, done.stderr) == (
+        2, "error: unknown paper 'ｇｏｎｇｙｉｓｈｉｂｏ' (this archive holds: gongyishibao): did you mean gongyishibao?\n")
+
+
 CRAWLED_SECTIONS = "新闻, 公益资讯, 头版, 寻找慈善传统, 益言堂, 社会工作"  # the sample issue's, most pages first
 
 

@@ -642,6 +642,11 @@ def run_sql(args: argparse.Namespace) -> int:
                 if refused_write(exc):
                     if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_AUTH:
                         reason = _AUTHORIZER_REFUSALS.get(Statements.of(args.query, "sqlite").command, reason)
+                    elif archive.dialect == "postgresql":
+                        from storage.sql_functions import write_inside
+
+                        if write := write_inside(args.query):
+                            reason = f"the statement writes ({write} inside it)"
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 if as_reading_role and getattr(exc, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
                     raise ArchiveError(f"archive sql reads the archive only: {reason} (a superuser's query runs as "

@@ -372,6 +372,24 @@ def test_sql_is_read_only(seeded, statement, capsys):
     assert view_rows(seeded) == before
 
 
+@pytest.mark.parametrize(("statement", "write"), [
+    ("with x as (delete from articles returning id) select count(*) from x", "a DELETE"),
+    ("WITH m AS (SELECT 2), n AS (UPDATE articles SET title = 'x' RETURNING 1) SELECT * FROM n, m", "an UPDATE"),
+    ("WITH i AS (INSERT INTO papers (code, name) VALUES ('x', 'x') RETURNING id) SELECT id FROM i", "an INSERT"),
+])
+def test_sql_on_postgresql_names_the_write_inside_a_query(postgres_url, statement, write):
+    # A DELETE in a WITH was refused as "cannot execute SELECT in a read-only transaction",
+    # which read as if a SELECT were what archive sql refuses.
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    before = view_rows(postgres_url)
+    done = archive_command("sql", statement, archive=postgres_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive sql is read-only: the statement writes ({write} inside it)\n")
+    assert view_rows(postgres_url) == before
+
+
 def test_sql_runs_a_statement_followed_by_empty_ones_and_refuses_a_second_one(archive_url):
     # sqlite3 took `SELECT 1;;` for two statements and refused it; PostgreSQL ran it.
     archive = open_archive(archive_url)

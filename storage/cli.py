@@ -569,6 +569,27 @@ _AUTHORIZER_REFUSALS = {
     "pragma": "it sets no pragma, nor runs one that writes (PRAGMA journal_mode, without a value, reads one)",
     "vacuum": "VACUUM writes the archive again, or a copy of it (`archive export -o copy.sqlite3` makes a copy)",
 }
+# SQLite's code for a value where an integer is needed (LIMIT, OFFSET) that is none: "datatype
+# mismatch", all it says of a whole number past its 64-bit integers, which it reads as a REAL.
+SQLITE_MISMATCH = 20  # sqlite3.SQLITE_MISMATCH
+SQLITE_LARGEST_INTEGER = str(2**63 - 1)
+
+
+def _past_sqlite_integers(query: str) -> bool:
+    """Whether ``query`` holds, outside strings, names and comments, a whole number past SQLite's
+    64-bit integers."""
+    at = 0
+    while at < len(query):
+        token = _SQLITE_PIECES.match(query, at).group()
+        at += len(token)
+        # Compared as digits: int() refuses a number of thousands of them.
+        digits = token.lstrip("0")
+        if token.isascii() and token.isdigit() and (len(digits), digits) > (
+                len(SQLITE_LARGEST_INTEGER), SQLITE_LARGEST_INTEGER):
+            return True
+    return False
+
+
 # What archive sql says of a query without a statement: blank, or comments and ';' alone, which
 # it ran and said "the statement returned no rows".
 EMPTY_QUERY = "empty query: give one SELECT statement"
@@ -657,6 +678,9 @@ def run_sql(args: argparse.Namespace) -> int:
                     # the connection can do nothing else, not even roll back: it is dropped.
                     conn.invalidate()
                     raise ArchiveError(COPY_REFUSED) from None
+                if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_MISMATCH and _past_sqlite_integers(
+                        args.query):
+                    reason += " (a number out of SQLite's 64-bit integer range?)"
                 raise ArchiveError(f"SQL error: {reason}") from None
             finally:
                 if not conn.invalidated:

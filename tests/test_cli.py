@@ -390,6 +390,23 @@ def test_sql_on_postgresql_names_the_write_inside_a_query(postgres_url, statemen
     assert view_rows(postgres_url) == before
 
 
+def test_sql_on_sqlite_says_a_number_past_its_integers_may_be_the_mismatch(sqlite_url):
+    # SQLite reads a whole number past 64 bits as a REAL, which LIMIT refuses with its bare
+    # "datatype mismatch"; a mismatch of another cause is said as SQLite says it.
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    for limit in ("99999999999999999999", "9223372036854775808", "0" * 30 + "1" + "0" * 5000):
+        done = archive_command("sql", f"select * from articles limit {limit}", archive=sqlite_url)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: SQL error: datatype mismatch (a number out of SQLite's 64-bit integer range?)\n"), limit[:40]
+    within = archive_command("sql", "select count(*) from articles limit 9223372036854775807", "--format", "csv",
+                             archive=sqlite_url)
+    assert (within.returncode, within.stderr) == (0, "") and within.stdout.splitlines()[1] != "0"
+    done = archive_command("sql", "select * from articles limit 1.5 -- 99999999999999999999", archive=sqlite_url)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: SQL error: datatype mismatch\n")
+
+
 def test_sql_runs_a_statement_followed_by_empty_ones_and_refuses_a_second_one(archive_url):
     # sqlite3 took `SELECT 1;;` for two statements and refused it; PostgreSQL ran it.
     archive = open_archive(archive_url)

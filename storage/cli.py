@@ -308,7 +308,8 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
 
 def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> str | None:
     """``--paper`` as the archive (or a profile) writes its code: given in other capitals
-    (Gongyishibao), it is taken, and said to be, as a filter on it found nothing. One the
+    (Gongyishibao) or in full width, it is taken, and said to be, as a filter on it found
+    nothing; blanks around it are passed over, as around a ``--section``. One the
     archive does not hold (a typo, another archive's paper) would filter everything out: refused
     in one line naming the papers it holds, and those closest to it, rather than answered with
     nothing. ``profiled``: the commands that read the paper profiles (stats, reprocess) take a
@@ -333,6 +334,7 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> s
         if unread := [problem.source for problem in profiles.problems if problem.code is None]:
             more += f"; not read: {', '.join(unread)}"
         names = named | names
+    code = code.strip()  # as code_as_known reads it: the messages name it so
     known = code_as_known(code, names)
     if known not in names:
         holds = f"this archive holds: {', '.join(archived)}" if archived else "this archive holds no paper"
@@ -567,6 +569,27 @@ _AUTHORIZER_REFUSALS = {
     "pragma": "it sets no pragma, nor runs one that writes (PRAGMA journal_mode, without a value, reads one)",
     "vacuum": "VACUUM writes the archive again, or a copy of it (`archive export -o copy.sqlite3` makes a copy)",
 }
+# SQLite's code for a value where an integer is needed (LIMIT, OFFSET) that is none: "datatype
+# mismatch", all it says of a whole number past its 64-bit integers, which it reads as a REAL.
+SQLITE_MISMATCH = 20  # sqlite3.SQLITE_MISMATCH
+SQLITE_LARGEST_INTEGER = str(2**63 - 1)
+
+
+def _past_sqlite_integers(query: str) -> bool:
+    """Whether ``query`` holds, outside strings, names and comments, a whole number past SQLite's
+    64-bit integers."""
+    at = 0
+    while at < len(query):
+        token = _SQLITE_PIECES.match(query, at).group()
+        at += len(token)
+        # Compared as digits: int() refuses a number of thousands of them.
+        digits = token.lstrip("0")
+        if token.isascii() and token.isdigit() and (len(digits), digits) > (
+                len(SQLITE_LARGEST_INTEGER), SQLITE_LARGEST_INTEGER):
+            return True
+    return False
+
+
 # What archive sql says of a query without a statement: blank, or comments and ';' alone, which
 # it ran and said "the statement returned no rows".
 EMPTY_QUERY = "empty query: give one SELECT statement"
@@ -640,6 +663,11 @@ def run_sql(args: argparse.Namespace) -> int:
                 if refused_write(exc):
                     if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_AUTH:
                         reason = _AUTHORIZER_REFUSALS.get(Statements.of(args.query, "sqlite").command, reason)
+                    elif archive.dialect == "postgresql":
+                        from storage.sql_functions import write_inside
+
+                        if write := write_inside(args.query):
+                            reason = f"the statement writes ({write} inside it)"
                     raise ArchiveError(f"archive sql is read-only: {reason}") from None
                 if as_reading_role and getattr(exc, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
                     raise ArchiveError(f"archive sql reads the archive only: {reason} (a superuser's query runs as "
@@ -650,6 +678,9 @@ def run_sql(args: argparse.Namespace) -> int:
                     # the connection can do nothing else, not even roll back: it is dropped.
                     conn.invalidate()
                     raise ArchiveError(COPY_REFUSED) from None
+                if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_MISMATCH and _past_sqlite_integers(
+                        args.query):
+                    reason += " (a number out of SQLite's 64-bit integer range?)"
                 raise ArchiveError(f"SQL error: {reason}") from None
             finally:
                 if not conn.invalidated:
@@ -1295,6 +1326,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.output == "-":
         args.output = None
+    if args.overwrite and args.output is None:
+        raise ArchiveError("--overwrite is for -o FILE: standard output has no file to replace")
     if not args.format and (workbook := _workbook_suffix(args.output)):
         raise ArchiveError(f"archive export writes no {workbook} workbook: for a spreadsheet, write CSV with "
                            "-o NAME.csv --excel")

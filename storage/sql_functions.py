@@ -118,6 +118,35 @@ def refusal(query: str) -> str | None:
     return None
 
 
+# The statements that write rows, and what a message calls each.
+_WRITES = {"InsertStmt": "an INSERT", "UpdateStmt": "an UPDATE", "DeleteStmt": "a DELETE", "MergeStmt": "a MERGE"}
+
+
+def write_inside(query: str) -> str | None:
+    """The first statement that writes rows within ``query``'s (a DELETE in its WITH), as a
+    message names it ("a DELETE"), or None: also when the query is itself one (the server's
+    refusal names it then) or pglast cannot read it. The server's refusal of such a query
+    names the statement around it, "cannot execute SELECT in a read-only transaction"."""
+    try:
+        statements = parse_sql(query)
+    except ParseError:
+        return None
+    found: list[str] = []
+
+    class Writes(Visitor):
+        def visit(self, ancestors, node):
+            if not found and (write := _WRITES.get(type(node).__name__)):
+                found.append(write)
+
+    for raw in statements:
+        if type(raw.stmt).__name__ in _WRITES:
+            return None
+        Writes()(raw.stmt)
+        if found:
+            return found[0]
+    return None
+
+
 def _names_a_role_setting(arguments) -> bool:
     """Whether set_config's first argument is the role setting, or may be (not a constant)."""
     setting = getattr(getattr(arguments[0], "val", None), "sval", None) if arguments else None

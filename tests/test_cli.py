@@ -371,6 +371,41 @@ def test_sql_is_read_only(seeded, statement, capsys):
     assert view_rows(seeded) == before
 
 
+@pytest.mark.parametrize(("statement", "write"), [
+    ("with x as (delete from articles returning id) select count(*) from x", "a DELETE"),
+    ("WITH m AS (SELECT 2), n AS (UPDATE articles SET title = 'x' RETURNING 1) SELECT * FROM n, m", "an UPDATE"),
+    ("WITH i AS (INSERT INTO papers (code, name) VALUES ('x', 'x') RETURNING id) SELECT id FROM i", "an INSERT"),
+])
+def test_sql_on_postgresql_names_the_write_inside_a_query(postgres_url, statement, write):
+    # A DELETE in a WITH was refused as "cannot execute SELECT in a read-only transaction",
+    # which read as if a SELECT were what archive sql refuses.
+    archive = open_archive(postgres_url)
+    fill(archive)
+    archive.close()
+    before = view_rows(postgres_url)
+    done = archive_command("sql", statement, archive=postgres_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive sql is read-only: the statement writes ({write} inside it)\n")
+    assert view_rows(postgres_url) == before
+
+
+def test_sql_on_sqlite_says_a_number_past_its_integers_may_be_the_mismatch(sqlite_url):
+    # SQLite reads a whole number past 64 bits as a REAL, which LIMIT refuses with its bare
+    # "datatype mismatch"; a mismatch of another cause is said as SQLite says it.
+    archive = open_archive(sqlite_url)
+    fill(archive)
+    archive.close()
+    for limit in ("99999999999999999999", "9223372036854775808", "0" * 30 + "1" + "0" * 5000):
+        done = archive_command("sql", f"select * from articles limit {limit}", archive=sqlite_url)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: SQL error: datatype mismatch (a number out of SQLite's 64-bit integer range?)\n"), limit[:40]
+    within = archive_command("sql", "select count(*) from articles limit 9223372036854775807", "--format", "csv",
+                             archive=sqlite_url)
+    assert (within.returncode, within.stderr) == (0, "") and within.stdout.splitlines()[1] != "0"
+    done = archive_command("sql", "select * from articles limit 1.5 -- 99999999999999999999", archive=sqlite_url)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: SQL error: datatype mismatch\n")
+
+
 def test_sql_runs_a_statement_followed_by_empty_ones_and_refuses_a_second_one(archive_url):
     # sqlite3 took `SELECT 1;;` for two statements and refused it; PostgreSQL ran it.
     archive = open_archive(archive_url)
@@ -1495,6 +1530,29 @@ def test_a_paper_s_code_in_other_capitals_is_taken_and_said(archive_url, tmp_pat
     assert "Missing issues of shehuibao (every Mon, Wed, Fri)" in stats.stdout
 
 
+def test_a_paper_s_code_is_read_as_a_section_is_blanks_around_and_full_width_too(seeded):
+    # `--paper ' gongyishibao '` and `--paper ｇｏｎｇｙｉｓｈｉｂａｏ` were unknown papers, where
+    # `--section ' 社会工作 '` was taken. Blanks are passed over as a section's are; the full-width
+    # code is taken and said, as one in other capitals is.
+    # The first re-reading changes the seeded texts, those after it none: each then says the same.
+    assert archive_command("reprocess", archive=seeded).returncode == 0
+    for command in (["search", "社会"], ["export", "--format", "csv"], ["stats"], ["reprocess"]):
+        exact = archive_command(*command, "--paper", "gongyishibao", archive=seeded)
+        assert exact.returncode == 0, exact.stderr
+        blanks = archive_command(*command, "--paper", " gongyishibao\t", archive=seeded)
+        assert (blanks.returncode, blanks.stderr) == (0, exact.stderr), command
+        wide = archive_command(*command, "--paper", "ｇｏｎｇｙｉｓｈｉｂａｏ", archive=seeded)
+        assert (wide.returncode, wide.stderr) == (
+            0, "paper 'ｇｏｎｇｙｉｓｈｉｂａｏ' taken as gongyishibao (公益时报): a paper's code is written as "
+               "the archive holds it\n" + exact.stderr), command
+        if command[0] != "stats":  # stats names the time it ran
+            assert blanks.stdout == wide.stdout == exact.stdout, command
+    # A typo in full width is named as typed, and the code closest to it offered.
+    done = archive_command("search", "社会", "--paper", " ｇｏｎｇｙｉｓｈｉｂｏ ", archive=seeded)
+    assert (done.returncode, done.stderr) == (
+        2, "error: unknown paper 'ｇｏｎｇｙｉｓｈｉｂｏ' (this archive holds: gongyishibao): did you mean gongyishibao?\n")
+
+
 CRAWLED_SECTIONS = "新闻, 公益资讯, 头版, 寻找慈善传统, 益言堂, 社会工作"  # the sample issue's, most pages first
 
 
@@ -2063,6 +2121,14 @@ def test_export_csv_is_faithful_and_for_excel_has_a_bom_and_no_formulas(archive_
     assert rows[2]["body"] == "'\r回车\n第二段" and rows[3]["title"] == "普通标题"
     done = archive_command("export", "--excel", archive=archive_url)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: --excel is for --format csv\n")
+
+
+def test_export_overwrite_without_a_file_is_refused(seeded):
+    # --overwrite without -o (or with -o -, standard output) replaced nothing and was passed over in silence.
+    for output in ((), ("-o", "-")):
+        done = archive_command("export", *output, "--overwrite", archive=seeded)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: --overwrite is for -o FILE: standard output has no file to replace\n")
 
 
 def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_another(seeded, tmp_path):

@@ -8,6 +8,7 @@ import difflib
 import os
 import re
 import tomllib
+import unicodedata
 from importlib import resources
 from dataclasses import dataclass, field
 from collections.abc import Collection, Iterable, Iterator
@@ -505,22 +506,31 @@ def as_site_root(url: str) -> str | None:
 
 
 def code_as_known(code: str, known: Collection[str]) -> str:
-    """The one code of ``known`` that ``code`` is in other capitals (Gongyishibao: gongyishibao),
-    else ``code`` as given: two codes alike but for their capitals are both papers, neither taken."""
+    """The one code of ``known`` that ``code`` is in other capitals (Gongyishibao: gongyishibao)
+    or widths (ｇｏｎｇｙｉｓｈｉｂａｏ, as an input method set for Chinese types it), else ``code``
+    as given; either without the blanks around it (a code holds none; a section is read so too).
+    Two codes alike but for their capitals are both papers, neither taken."""
+    code = code.strip()
     if code in known:
         return code
-    alike = {other for other in known if other.casefold() == code.casefold()}
+    alike = {other for other in known if _folded(other) == _folded(code)}
     return alike.pop() if len(alike) == 1 else code
+
+
+def _folded(code: str) -> str:
+    """What two codes that are one paper's have alike: NFKC narrows full-width Latin letters and digits."""
+    return unicodedata.normalize("NFKC", code).casefold()
 
 
 def unknown_paper_hint(code: str, names: dict[str, str | None]) -> str:
     """What ends the refusal of an unknown paper ``code``, among the papers of ``names`` (their
     names by code): the code of the paper it is the name of (公益时报, as researchers write it),
     else the codes closest to it (a letter missing, one too many), else nothing."""
+    code = code.strip()
     if named := [known for known, name in names.items() if name == code]:
         return f": {code} is {named[0]}, give its code"
-    by_folded = {known.casefold(): known for known in names}
-    if close := difflib.get_close_matches(code.casefold(), by_folded, n=3):
+    by_folded = {_folded(known): known for known in names}
+    if close := difflib.get_close_matches(_folded(code), by_folded, n=3):
         return f": did you mean {' or '.join(by_folded[folded] for folded in close)}?"
     return ""
 

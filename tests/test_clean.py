@@ -1457,6 +1457,20 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["本报记者 皮磊 综合报道"], "本报记者 皮磊 综合报道"),
     # After a 文/ label any names count: a pen name, a desk.
     (["文/本报评论员"], "本报评论员"),
+    # A slash between names parts them with blanks beside it as without: stored without the blanks.
+    (["文/皮磊 / 张三"], "皮磊/张三"),
+    (["文 / 皮磊 ／ 张三 / 图 / 李四"], "皮磊／张三"),
+    (["记者 皮磊 / 张三"], "记者 皮磊/张三"),
+    (["（本报记者 皮磊 / 张三）"], "本报记者 皮磊/张三"),
+    # Two surnames joined, not only the commonest: a name of four characters read whole.
+    (["记者 陈方安生"], "记者 陈方安生"),
+    (["本报记者 陈方安生 通讯员 张三"], "本报记者 陈方安生 通讯员 张三"),
+    # A middle dot after the role parts it from the names as a blank does, and is stored as one.
+    (["记者 ·皮磊"], "记者 皮磊"),
+    (["记者·皮磊"], "记者 皮磊"),
+    (["通讯员·张三"], "通讯员 张三"),
+    (["本报记者 皮磊 通讯员·张三"], "本报记者 皮磊 通讯员 张三"),
+    (["（记者·皮磊 通讯员 · 张三）"], "记者 皮磊 通讯员 张三"),
 ])
 def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     """Printed at the end of the text rather than under the title, it was stored as no byline."""
@@ -1481,6 +1495,8 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     ["记者 深入一线"], ["本报记者 走进社区"], ["■ 记者 深入一线"], ["记者 皮磊 深入一线"],
     # Two surnames opening a phrase longer than four characters: a name joins them only in four.
     ["记者 张罗社区活动"], ["本报记者 张罗年货忙"],
+    # Nor after a middle dot that parts it from the role; a phrase alone, no role, names no one.
+    ["记者·深入一线"], ["本报记者 · 走进社区"], ["张罗社区"], ["记者节·快乐"],
 ])
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing, script):

@@ -520,6 +520,11 @@ CLOSING_BYLINES = {
     "content_306550.htm": ("文/Maximilian/圖/李四", "文/Maximilian/图/李四", "Maximilian"),
     "content_306551.htm": ("記者 Johnson/圖/李四", "记者Johnson/图/李四", "记者Johnson"),
     "content_306552.htm": ("文/Maximilian/李四", "文/Maximilian/李四", "Maximilian/李四"),
+    # A slash with blanks beside it between two writers' names, a name of four characters that
+    # two surnames open, and a middle dot that parts the role from the name.
+    "content_306553.htm": ("文/張三 / 李四", "文/张三/李四", "张三/李四"),
+    "content_306554.htm": ("記者 陳方安生", "记者 陈方安生", "记者 陈方安生"),
+    "content_306555.htm": ("通訊員·李四", "通讯员·李四", "通讯员 李四"),
 }
 
 # A lead line under the title, alone over the text or run in before its first paragraph's text
@@ -674,7 +679,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     with them, a line with a mark before it was no byline, and a phrase after 记者 was one; a
     name with a middle dot of more than five characters was none, the slash before 图/ with
     blanks around it was stored with the writer's names (张三/), and a name in Latin letters
-    directly before a slash was no byline."""
+    directly before a slash was no byline; nor were two writers' names with such a slash between
+    them, a name of four characters that two surnames open but for the commonest, and a role a
+    middle dot parts from the name."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""

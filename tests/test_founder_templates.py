@@ -575,6 +575,14 @@ def test_the_images_a_paper_s_profile_names_as_the_site_s_are_no_pictures_of_its
     # Without a bare wildcard an entry is a path: a folder's prefix, however its name is escaped.
     ("/tpl%2Aimg/", "http://x.cn/tpl%2Aimg/a/line.jpg", "http://x.cn/tplXimg/line.jpg"),
     ("/%3F", "http://x.cn/%3F/line.jpg", "http://x.cn/x/line.jpg"),
+    # An escaped '/' is that character of a name, no folder's end, in the entry and in the address.
+    ("/tplimg/a%2Fb.gif", "http://x.cn/tplimg/a%2fb.gif", "http://x.cn/tplimg/a/b.gif"),
+    ("/tplimg/a/", "http://x.cn/tplimg/a/b.gif", "http://x.cn/tplimg/a%2Fb.gif"),
+    ("images/column_*.jpg", "http://x.cn/images/column_a%2Fb.jpg", "http://x.cn/images/column_a/b.jpg"),
+    ("images/column_a%2F*.jpg", "http://x.cn/images/column_a%2Fb.jpg", "http://x.cn/images/column_a/b.jpg"),
+    # A '%' the address escapes (%252F) is a '%' of the name, no escaped '/'.
+    ("/tplimg/a%2Fb.gif", "http://x.cn/tplimg/a%2Fb.gif", "http://x.cn/tplimg/a%252Fb.gif"),
+    ("/tplimg/a%252Fb.gif", "http://x.cn/tplimg/a%252Fb.gif", "http://x.cn/tplimg/a%2Fb.gif"),
 ])
 def test_a_site_images_entry_names_the_paths_of_image_addresses(entry, named, not_named):
     site_images = SiteImages([entry])
@@ -774,6 +782,23 @@ def test_byline_from_a_lead_paragraph(lead, byline):
         # Directly before a slash, as a Chinese name (本报记者 张三/李四) is.
         ("本报记者 Johnson/李四　　清晨七点，儿童之家的门准时打开。", "本报记者 Johnson/李四"),
         ("本报记者 张三/李四　　清晨七点，儿童之家的门准时打开。", "本报记者 张三/李四"),
+        # A photographer's credit after the names is no part of the byline, alone on its line or
+        # run in; and the text after the indent's gap none, punctuated or not.
+        ("本报记者 张三/图/李四　　清晨七点，儿童之家的门准时打开。", "本报记者 张三"),
+        ("本报记者 张三 图/李四　　清晨七点，儿童之家的门准时打开。", "本报记者 张三"),
+        ("本报记者 张三 / 图/李四　　清晨七点儿童之家的门准时打开……", "本报记者 张三"),
+        ("■ 本报记者 张三/图/李四", "本报记者 张三"),
+        ("本报记者 张三　　张罗社区活动的人越来越多了！", "本报记者 张三"),
+        ("本报记者 阿不都·热合曼　　张罗社区活动的人越来越多了！", "本报记者 阿不都·热合曼"),
+        ("本报记者 张三　　通讯员 李四", "本报记者 张三 通讯员 李四"),  # a gap before another role's names
+        # A slash with blanks beside it parts names as one without does, stored without them.
+        ("本报记者 张三 / 李四　　清晨七点，儿童之家的门准时打开。", "本报记者 张三/李四"),
+        ("■ 本报记者 张三 ／ 李四", "本报记者 张三／李四"),
+        # A name of four characters whole; a middle dot after the role parts it from the names as a blank.
+        ("本报记者 陈方安生　　清晨七点，儿童之家的门准时打开。", "本报记者 陈方安生"),
+        ("本报记者·张三　　清晨七点，儿童之家的门准时打开。", "本报记者 张三"),
+        ("本报记者 ·张三 通讯员·李四", "本报记者 张三 通讯员 李四"),
+        ("　　本报讯（记者·张三）近日，儿童之家的门准时打开。", "记者 张三"),
         # A heading with a middle dot, no role before it, is no byline.
         ("走基层·看变化", ""),
         ("■ 走基层·看变化", ""),

@@ -353,21 +353,29 @@ _LEADING_MARKS = re.compile(rf"^[{_BYLINE_MARKS}\s]+")
 # is one word of two to four parts of Chinese characters, each up to eight: a transliteration is
 # longer than a Chinese name, so it is read whole wherever names are counted (a lead line, a
 # closing byline).
-_DOTTED_NAME = rf"[{HAN}]{{1,8}}(?:[·•・‧][{HAN}]{{1,8}}){{1,3}}"
+_MIDDLE_DOTS = "·•・‧"
+_DOTTED_NAME = rf"[{HAN}]{{1,8}}(?:[{_MIDDLE_DOTS}][{HAN}]{{1,8}}){{1,3}}"
 # So is a word of Latin letters (记者 Johnson): no Chinese name, and no phrase of a heading's. It
 # ends where a Chinese name may: at a blank, punctuation or a slash (文/Maximilian/图/李四).
 _LATIN_NAME = r"[A-Za-z][A-Za-z'’.\-]{0,23}(?![^\s，。,；;：:、()（）/／])"
 _LONG_NAME = rf"(?:{_DOTTED_NAME}|{_LATIN_NAME})"
-# Names are parted by blanks, or by a slash with none beside it (本报记者 张三/李四): no word
-# holds a slash, so a Latin or dotted name is parted from the next as a Chinese one is.
-_NAMES_APART = r"(?:\s+|[/／])"
+# Names are parted by blanks, or by a slash, blanks beside it or not (本报记者 张三/李四, 文/张三 / 李四,
+# stored without them: _stored_names): no word holds a slash, so a Latin or dotted name is parted
+# from the next as a Chinese one is. The writer's credit is parted from the photographer's alike.
+_NAMES_APART = r"(?:\s*[/／]\s*|\s+)"
+_ROLE_NAME = r"(?:记者|記者|通讯员|通訊員|实习生|實習生)"
+_ROLE = rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[约約])?{_ROLE_NAME}"
 # A lead line such as "■ 本报记者 皮磊": short (thirty characters after the role, a dotted name
 # counting as one), and no sentence punctuation; or the same run in before the first paragraph's
 # text, after an indent's gap (■本报记者 皮磊　　近日，……), where it is names of a few characters
 # each (本报记者走访了儿童之家　　… is a sentence). A dotted name is taken whole (?>): a line that
 # is no byline is not tried again with its characters counted one by one, as many ways as it has.
+# The line alone ends before such a gap but where another role's names follow it
+# (本报记者 张三　　通讯员 李四): else what follows is the text run in, though no comma or full stop
+# may come within thirty characters (……, ！). A photographer's credit after the names
+# (本报记者 张三/图/李四) is no part of the byline (_PICTURES_AFTER).
 _BYLINE = re.compile(
-    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)(?>{_DOTTED_NAME}|[^，。,；]){{1,30}})$")
+    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)(?>{_DOTTED_NAME}|(?!\u3000{{2,}}(?!{_ROLE})\S)[^，。,；]){{1,30}})$")
 _LEAD_NAME_WORD = rf"(?:{_LONG_NAME}|[^\s，。,；/／]{{1,5}})"
 _RUN_IN_BYLINE = re.compile(
     rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAME_WORD}(?:{_NAMES_APART}{_LEAD_NAME_WORD}){{0,5}}?)"
@@ -387,22 +395,25 @@ _DATELINE_BYLINE = re.compile(
 # the writer, 张三 (no word of the names begins with a credit's label, _CREDIT_LABEL). A slash may
 # part the two credits, blanks around it or not (文/ 张三 / 图/ 李四, 文/张三/图/李四): no word holds
 # one, so it is no part of the names. A name with a middle dot (_DOTTED_NAME) or in Latin letters
-# is one word of the names.
+# is one word of the names. A middle dot after the role parts it from the names as a blank does
+# (记者·张三, 通讯员 · 李四), and is stored as one (_stored_names).
 _PICTURES_LABEL = r"(?:[图圖]片?|[摄攝]影?)\s*[/／:：]"
 _CREDIT_LABEL = rf"(?:文\s*[/／:：]|{_PICTURES_LABEL})"
 _NAME_WORD = rf"(?!{_CREDIT_LABEL})(?:{_LONG_NAME}|[^\s，。,；;：:、()（）/／]{{1,5}})"
 _NAMES = rf"{_NAME_WORD}(?:{_NAMES_APART}{_NAME_WORD}){{0,7}}"
-_CREDITS_APART = r"(?:\s*[/／]\s*|\s+)"
-_ROLE = r"(?:本[报報刊台][^\s，。,；;：:、()（）]{0,4}?)?(?:特[约約])?(?:记者|記者|通讯员|通訊員|实习生|實習生)"
+_ROLE_DOT = re.compile(rf"({_ROLE_NAME})\s*[{_MIDDLE_DOTS}]\s*")
 # The photographer's credit after the writer's names (…张三 图/李四), or before their 文/.
 _PICTURES_BY = rf"{_PICTURES_LABEL}\s*{_NAMES}"
-_REPORTERS = re.compile(rf"({_ROLE}\s*{_NAMES})(?:{_CREDITS_APART}{_PICTURES_BY})?")
-# Without brackets, a blank after the role too: 记者节快乐 closing the text is no byline.
-_REPORTERS_ALONE = re.compile(rf"({_ROLE}\s+{_NAMES})(?:{_CREDITS_APART}{_PICTURES_BY})?")
+_REPORTERS = re.compile(rf"({_ROLE}\s*{_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
+# Without brackets, a blank or a middle dot after the role too: 记者节快乐 closing the text is no byline.
+_REPORTERS_ALONE = re.compile(rf"({_ROLE}(?:\s*[{_MIDDLE_DOTS}]\s*|\s+){_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
+# The photographer's credit a lead line's names end with, cut from the byline.
+_PICTURES_AFTER = re.compile(rf"{_NAMES_APART}{_PICTURES_BY}$")
+_SLASH_BLANKS = re.compile(r"\s*([/／])\s*")
 # The 图 of 文/图 is taken whole (?+): 文/图 alone names no one called 图.
 _WRITTEN_BY = re.compile(
-    rf"(?:{_PICTURES_BY}{_CREDITS_APART})?(?:文\s*[/／:：]\s*(?:[图圖]\s*[/／:：]?)?+|[图圖]\s*[/／]\s*文\s*[/／:：]?)"
-    rf"\s*({_ROLE}\s*{_NAMES}|{_NAMES})(?:{_CREDITS_APART}{_PICTURES_BY})?")
+    rf"(?:{_PICTURES_BY}{_NAMES_APART})?(?:文\s*[/／:：]\s*(?:[图圖]\s*[/／:：]?)?+|[图圖]\s*[/／]\s*文\s*[/／:：]?)"
+    rf"\s*({_ROLE}\s*{_NAMES}|{_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
 _WRITTEN_BY_MARKS = ("文", "图", "圖", "摄", "攝")
 _PHOTO_CREDIT = re.compile(r"(?:[摄攝](?:影)?|供[图圖])$")
 
@@ -778,7 +789,13 @@ def _lead_byline(line: str) -> str:
     """The byline a lead line gives (■ 本报记者 皮磊, run in before the first paragraph's text,
     or a dateline's 本报讯（记者 皮磊）), or ""."""
     lead = (_BYLINE.match(line) or _RUN_IN_BYLINE.match(line) or _DATELINE_BYLINE.match(line)) if line else None
-    return _collapse(lead[1]) if lead else ""
+    return _stored_names(_PICTURES_AFTER.sub("", lead[1])) if lead else ""
+
+
+def _stored_names(names: str) -> str:
+    """A byline's names as stored: blanks collapsed, none beside a slash between names, and a
+    middle dot after a role a blank (记者·张三 is 记者 张三), as a reader names them."""
+    return _ROLE_DOT.sub(r"\1 ", _SLASH_BLANKS.sub(r"\1", _collapse(names)))
 
 
 def closing_source(lines: Sequence[str]) -> str:
@@ -805,21 +822,21 @@ def closing_byline(lines: Sequence[str]) -> str:
         line = _LEADING_MARKS.sub("", lines[at]).rstrip()
         if (line.endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line))
                 and (credit := _REPORTERS.fullmatch(note[1]))):
-            names = credit[1]
+            names = _stored_names(credit[1])
         elif line.startswith(_WRITTEN_BY_MARKS) and (credit := _WRITTEN_BY.fullmatch(line)):
-            names = credit[1]
-        elif ((credit := _REPORTERS_ALONE.fullmatch(line)) and _personal_names(credit[1])
-                and _closes(lines, at, over_notes=True)):
-            names = credit[1]
+            names = _stored_names(credit[1])
+        elif (credit := _REPORTERS_ALONE.fullmatch(line)) and _closes(lines, at, over_notes=True):
+            if not _personal_names(names := _stored_names(credit[1])):
+                continue
         else:
             continue
         if not _PHOTO_CREDIT.search(names):
-            return _collapse(names)
+            return names
     return ""
 
 
 # A Chinese name is two or three characters; four or more only with a compound surname (欧阳小明),
-# or two surnames joined (林郑月娥: the commonest surnames, two different ones; four characters, a
+# or two surnames joined (林郑月娥, 陈方安生: two different ones of the hundred commonest; four characters, a
 # longer phrase they open, 张罗社区活动, is none, but a phrase of four, 张罗社区, reads as one: nothing
 # in the characters tells it from the name).
 _COMPOUND_SURNAMES = tuple(
@@ -829,7 +846,8 @@ _COMPOUND_SURNAMES = tuple(
     " 公羊 仲孙 仲孫 巫马 巫馬 乐正 樂正 漆雕 梁丘 第五".split())
 _SURNAMES = frozenset(
     "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾"
-    "萧蕭田董袁潘蔡蒋蔣余叶葉苏蘇范")
+    "萧蕭田董袁潘蔡蒋蔣余叶葉苏蘇范于杜程魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪金石廖贾賈夏韦韋付方白邹鄒"
+    "孟熊秦邱江尹薛闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯")
 _HAN_WORD = re.compile(f"[{HAN}]+")
 _ROLE_WORD = re.compile(_ROLE)
 # The words a byline may end with (本报记者 张三 综合报道): no name, yet no heading's phrase.

@@ -17,10 +17,11 @@ _WILDCARD = re.compile(r"([*?])")
 # "?" by the "name=" after it (a file name with "=" is no image a template sets), a fragment by
 # its "#", no character of a pattern. A query without "name=" (logo.png?2) stays a pattern.
 _AFTER_PATH = re.compile(r"\?[^/?#=]*=|#")
+_ESCAPED_SLASH = re.compile("%2F", re.I)
 
 
 def _pattern(entry: str) -> str:
-    """``entry`` as a regular expression over an address's path (percent-decoded, any capitals):
+    """``entry`` as a regular expression over an address's path (_decoded, any capitals):
     from the host's root where it begins with "/", else from any folder; a shell-style pattern
     (``*`` any characters but "/", ``?`` one) matches the whole path, anything else is a prefix."""
     pieces = _wildcards_apart(entry)
@@ -29,10 +30,17 @@ def _pattern(entry: str) -> str:
 
 
 def _wildcards_apart(entry: str) -> list[str]:
-    """``entry`` split at its wildcards (at odd places), the text between them decoded."""
+    """``entry`` split at its wildcards (at odd places), the text between them _decoded."""
     # Split before decoding: an escaped "?" or "*" (what%3F.gif, copied from an address) is that
     # character of the file's name, as in the address it was copied from, not a wildcard.
-    return [piece if n % 2 else unquote(piece) for n, piece in enumerate(_WILDCARD.split(entry))]
+    return [piece if n % 2 else _decoded(piece) for n, piece in enumerate(_WILDCARD.split(entry))]
+
+
+def _decoded(path: str) -> str:
+    """``path`` (an entry's or an address's) percent-decoded but for its escaped slashes, which
+    stay "%2F": a slash of a file's name, no folder's end, as the server reads it. A "%" the
+    decoding gives (of %252F) is written "%25" again, so that "%2F" is an escaped slash only."""
+    return "%2F".join(unquote(part).replace("%", "%25") for part in _ESCAPED_SLASH.split(path))
 
 
 def _checked(entry, n: int) -> str:
@@ -52,7 +60,7 @@ def _checked(entry, n: int) -> str:
         kind = "a fragment" if part.startswith("#") else "a query"
         raise ValueError(f"{name} {entry!r} has {kind}, {part!r}: entries match the path of the image's address: "
                          f"drop {part!r}, " + (f"giving {path!r}" if path else "and give the path before it"))
-    decoded = unquote(entry.strip())
+    decoded = _decoded(entry.strip())
     if dots := next((segment for segment in decoded.split("/") if segment in (".", "..")), None):
         # The src as an article writes it: the image's address made absolute holds no such segment.
         raise ValueError(f"{name} {entry!r} has a {dots!r} segment: it is matched against the image's address made "
@@ -76,7 +84,7 @@ class SiteImages:
 
     def matches(self, url: str | None) -> bool:
         """Whether the image at ``url`` (absolute) is one the profile names."""
-        return bool(self._match and url and self._match(unquote(urlsplit(url).path)))
+        return bool(self._match and url and self._match(_decoded(urlsplit(url).path)))
 
 
 NO_SITE_IMAGES = SiteImages()

@@ -7,6 +7,11 @@ on stderr and exit status 2.
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # python -m storage.cli: run as the console script, before the imports below it guards
+    from storage.console import main as _run_as_the_console_script
+
+    raise SystemExit(_run_as_the_console_script())
+
 import argparse
 import csv
 import errno
@@ -2117,6 +2122,3 @@ def _told(args: argparse.Namespace, signals: _Signals) -> int:
         say("interrupted")
         return INTERRUPTED
 
-
-if __name__ == "__main__":
-    sys.exit(main(exiting=True))

@@ -1209,8 +1209,14 @@ def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
 # The interrupt lands while SQLAlchemy is imported, as a Ctrl-C in the first half second does, or
 # while the arguments are read (storage.search, imported as the parser is made; the signal
 # handlers of storage.cli.main are not yet set): that one printed a KeyboardInterrupt traceback.
+# `python -m storage.cli` too (tests run it), which printed that traceback: it is run as runpy
+# runs it for -m.
+@pytest.mark.parametrize("entry", [
+    "from storage.console import main\nsys.exit(main())",
+    "import runpy\nrunpy.run_module('storage.cli', run_name='__main__', alter_sys=True)",
+], ids=["archive", "python -m storage.cli"])
 @pytest.mark.parametrize("module", ["sqlalchemy", "storage.search"])
-def test_ctrl_c_while_the_command_loads_is_one_line_too(module):
+def test_ctrl_c_while_the_command_loads_is_one_line_too(module, entry):
     import importlib.metadata
     import subprocess
     import sys
@@ -1226,9 +1232,7 @@ class Interrupt:
             raise KeyboardInterrupt
 sys.meta_path.insert(0, Interrupt())
 sys.argv = ["archive", "stats"]
-from storage.console import main
-sys.exit(main())
-"""
+""" + entry
     done = subprocess.run([sys.executable, "-c", interrupted_import, module], cwd=PROJECT, capture_output=True,
                           text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")

@@ -2172,6 +2172,32 @@ def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_ano
         assert not target.exists()
 
 
+def test_export_to_a_json_name_writes_one_json_array_and_jsonl_or_ndjson_json_lines(seeded, tmp_path):
+    # -o articles.json wrote JSON lines, which json.load (and any reader of a .json file) refused
+    # past the first line: "Extra data".
+    lines = archive_command("export", archive=seeded)  # standard output: JSON lines, as before
+    assert lines.returncode == 0, lines.stderr
+    expected = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert len(expected) == len(view_rows(seeded)) and list(expected[0]) == [*EXPORT_COLUMNS, "images"]
+    named = tmp_path / "Articles.JSON"
+    done = archive_command("export", "-o", str(named), archive=seeded)
+    assert (done.returncode, done.stderr) == (0, f"{named}: {len(expected)} articles\n")
+    with named.open(encoding="utf-8") as file:
+        assert json.load(file) == expected
+    done = archive_command("export", "--format", "json", archive=seeded)
+    assert done.returncode == 0 and json.loads(done.stdout) == expected, done.stderr
+    for name, fmt in (("articles.jsonl", None), ("articles.ndjson", None), ("lines.json", "jsonl")):
+        target = tmp_path / name
+        done = archive_command("export", "-o", str(target), *(("--format", fmt) if fmt else ()), archive=seeded)
+        assert done.returncode == 0, done.stderr
+        assert [json.loads(line) for line in target.read_text("utf-8").splitlines()] == expected, name
+    # Nothing matched: still a document json.load reads, an empty array.
+    empty = tmp_path / "none.json"
+    done = archive_command("export", "-o", str(empty), "--since", "2030-01-01", archive=seeded)
+    assert done.returncode == 0 and "no articles found" in done.stderr, done.stderr
+    assert json.loads(empty.read_text("utf-8")) == []
+
+
 def test_export_to_a_tab_separated_name_is_refused_unless_a_format_is_given(seeded, tmp_path):
     # `archive export -o articles.tsv` wrote JSON lines under that name and said "20 articles":
     # a spreadsheet or `cut -f` read a column of braces, as a workbook's name would give.

@@ -1276,7 +1276,8 @@ def run_stats(args: argparse.Namespace) -> int:
         return 0
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
-                 "articles new/upd/failed", "links gone", "dates without issue"], [list(map(str, r)) for r in stats.runs], out)
+                 "articles new/upd/failed", "articles changed", "links gone", "dates without issue"],
+                [list(map(str, r)) for r in stats.runs], out)
     return 0
 
 

@@ -1710,18 +1710,19 @@ def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
-        # A run before revision 0011 (and 0015), which counted no links gone (nor dates without an issue).
+        # A run before revision 0008 (and 0011, 0015), which counted no articles changed (nor links
+        # gone, nor dates without an issue).
         insert_crawl_run(conn, dates_asked="2023-01-24", started_at="2023-01-25 08:00:00+00:00", pages_new=16, articles_new=20)
-        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3,
-                         dates_without_issue=2)
+        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_updated=5, articles_changed=2,
+                         articles_failed=2, links_gone=3, dates_without_issue=2)
     archive.close()
     assert archive_cli(seeded, "stats") == 0
     out = capsys.readouterr().out
     runs = out.split("Recent crawl runs\n")[1].splitlines()
-    assert [cell.strip() for cell in runs[0].split(" | ")][-4:] == [
-        "pages new/upd/failed", "articles new/upd/failed", "links gone", "dates without issue"]
-    assert [[cell.strip() for cell in row.split("|")][-4:] for row in runs[2:4]] == [
-        ["16/0/1", "20/0/2", "3", "2"], ["16/0/0", "20/0/0", "", ""]]
+    assert [cell.strip() for cell in runs[0].split(" | ")][-5:] == [
+        "pages new/upd/failed", "articles new/upd/failed", "articles changed", "links gone", "dates without issue"]
+    assert [[cell.strip() for cell in row.split("|")][-5:] for row in runs[2:4]] == [
+        ["16/0/1", "20/5/2", "2", "3", "2"], ["16/0/0", "20/0/0", "", "", ""]]
     per_year = {}
     for day, in view_rows(seeded, "issue_date"):
         per_year[str(day)[:4]] = per_year.get(str(day)[:4], 0) + 1
@@ -1734,7 +1735,7 @@ def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, 
     assert f"from {first} to {last}: {len(missing)} of {len(missing) + len(DATES)} scheduled" in out
     listed = [line.split()[0] for line in out.splitlines() if line.startswith("  20")]
     assert listed == [d.isoformat() for d in missing]
-    assert "finished" in out and "16/0/1" in out and "20/0/2" in out
+    assert "finished" in out and "16/0/1" in out and "20/5/2" in out
     # A span given: only its scheduled days.
     assert archive_cli(seeded, "stats", "--since", "2023-01-01", "--until", "2023-01-31") == 0
     assert "from 2023-01-01 to 2023-01-31: 3 of 5 scheduled" in capsys.readouterr().out
@@ -3192,6 +3193,13 @@ def test_reprocess_of_a_section_rereads_only_its_pages_and_their_articles(archiv
     assert sql_rows(archive_url, bodies) == [(n, url, body if n in section else "旧的处理结果")
                                              for n, url, body in crawled_bodies]
     assert sql_rows(archive_url, "SELECT count(*) FROM article_versions") == [(3,)]
+    # The changed articles the run recorded, in stats' table of runs beside those it stored again.
+    stats = archive_command("stats", archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    head, _rule, *rows, _count = stats.stdout.split("Recent crawl runs\n")[1].splitlines()
+    names = [cell.strip() for cell in head.split(" | ")]
+    listed = [dict(zip(names, (cell.strip() for cell in row.split(" | ")))) for row in rows]
+    assert [(run["kind"], run["articles changed"]) for run in listed] == [("reprocess", "3"), ("crawl", "0")], listed
     # A section no page has (a typo): one line, nothing read nor written.
     before = sql_rows(archive_url, bodies), sql_rows(archive_url, pages)
     refused = archive_command("reprocess", "--section", "公益资", archive=archive_url)

@@ -7,6 +7,11 @@ on stderr and exit status 2.
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # python -m storage.cli: run as the console script, before the imports below it guards
+    from storage.console import main as _run_as_the_console_script
+
+    raise SystemExit(_run_as_the_console_script())
+
 import argparse
 import csv
 import errno
@@ -1076,11 +1081,11 @@ def csv_record(cells: Sequence[str | None]) -> str:
     ) + "\r\n"
 
 
-def _json_array(objects: Iterable[dict], out) -> None:
+def _json_array(objects: Iterable[dict], out, *, default: Callable[[Any], Any] | None = None) -> None:
     """A JSON array written one element at a time, as ``json.dump(..., indent=1)`` lays it out."""
     opening = "[\n"
     for element in objects:
-        out.write(opening + " " + json.dumps(element, ensure_ascii=False, indent=1).replace("\n", "\n "))
+        out.write(opening + " " + json.dumps(element, ensure_ascii=False, indent=1, default=default).replace("\n", "\n "))
         opening = ",\n"
     out.write("[]\n" if opening == "[\n" else "\n]\n")
 
@@ -1271,7 +1276,8 @@ def run_stats(args: argparse.Namespace) -> int:
         return 0
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
-                 "articles new/upd/failed", "links gone", "dates without issue"], [list(map(str, r)) for r in stats.runs], out)
+                 "articles new/upd/failed", "articles changed", "links gone", "dates without issue"],
+                [list(map(str, r)) for r in stats.runs], out)
     return 0
 
 
@@ -1305,8 +1311,9 @@ def export_columns(archive: Archive) -> tuple[str, ...]:
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("jsonl", "csv", "sqlite"),
-                        help="default: as --output's name ends (.csv; .sqlite, .sqlite3 or .db), else jsonl; "
+    parser.add_argument("--format", choices=("jsonl", "json", "csv", "sqlite"),
+                        help="default: as --output's name ends (.json; .csv; .sqlite, .sqlite3 or .db), else jsonl "
+                             "(JSON lines: .jsonl, .ndjson, standard output); json: one JSON array of the same objects; "
                              "sqlite: a complete copy of the archive, search index included, for `archive serve`")
     parser.add_argument("--output", "-o", help="file to write (default, or -: standard output; sqlite needs a file)")
     parser.add_argument("--overwrite", action="store_true",
@@ -1319,7 +1326,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only the articles holding every word, as archive search finds them (all of them, unranked)")
 
 
-@command("export", "stream articles out as JSON lines or CSV, or copy the archive into SQLite", _export_arguments)
+@command("export", "stream articles out as JSON lines, JSON or CSV, or copy the archive into SQLite", _export_arguments)
 def run_export(args: argparse.Namespace) -> int:
     from storage.export import export_rows
     from storage.search import as_written_note, open_quotation_note
@@ -1348,12 +1355,14 @@ def run_export(args: argparse.Namespace) -> int:
         output = output_file(args.output, overwrite=args.overwrite)  # checked before the query runs
         columns = export_columns(archive)
         rows = export_rows(archive, columns, paper=args.paper, since=args.since, until=args.until,
-                           section=args.section, query=args.query, images=args.format == "jsonl")
+                           section=args.section, query=args.query, images=args.format in JSON_FORMATS)
         if args.query and (note := open_quotation_note(args.query)):
             print(f"note: {note}", file=sys.stderr)
         with closing(rows), output as out:
             if args.format == "csv":
                 written = write_csv(rows, out, excel=args.excel, columns=columns)
+            elif args.format == "json":
+                written = write_json(rows, out, columns=columns)
             else:
                 written = write_jsonl(rows, out, columns=columns)
         # All written (a file renamed complete is marked so as it is: output_file): a Ctrl-C now
@@ -1370,7 +1379,10 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 # The export formats a file's name asks for by its ending, when --format is not given.
-_FORMATS_NAMED = {".csv": "csv", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}
+_FORMATS_NAMED = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+                  ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}
+# The formats that hold an article's pictures (a list in each object).
+JSON_FORMATS = ("jsonl", "json")
 
 
 # Spreadsheet workbooks, which export does not write: JSON lines under such a name (the default
@@ -1395,7 +1407,8 @@ def _suffix(output: str | None) -> str:
 def named_format(output: str | None) -> str:
     """The export format ``output``'s name asks for: `-o articles.csv` wrote JSON lines (the
     default) under that name, which a spreadsheet showed as a column of braces, and `-o
-    copy.sqlite3` JSON lines that `archive serve` could not open. JSON lines otherwise."""
+    copy.sqlite3` JSON lines that `archive serve` could not open, and `-o articles.json` JSON
+    lines that json.load refused past the first. JSON lines otherwise."""
     return _FORMATS_NAMED.get(_suffix(output), "jsonl")
 
 
@@ -1436,16 +1449,37 @@ def _escaped(separator: re.Match) -> str:
 
 
 def write_jsonl(rows: Iterable[Sequence[Any]], out, *, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
-    """``rows`` as JSON objects keyed by ``columns`` and, last, ``images``: JSON lines hold the
-    article's pictures too, a list (CSV, one value a cell, has the view's columns); one a line,
-    dates as YYYY-MM-DD, Chinese as itself; how many."""
-    keys = (*columns, "images")
+    """``rows`` as JSON objects (:func:`_article_objects`), one a line, dates as YYYY-MM-DD,
+    Chinese as itself; how many."""
     written = 0
-    for row in rows:
-        line = json.dumps(dict(zip(keys, row)), ensure_ascii=False, default=str)
+    for article in _article_objects(rows, columns):
+        line = json.dumps(article, ensure_ascii=False, default=str)
         out.write(_LINE_SEPARATORS.sub(_escaped, line) + "\n")
         written += 1
     return written
+
+
+def write_json(rows: Iterable[Sequence[Any]], out, *, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
+    """``rows`` as one JSON array of the objects JSON lines hold, written as they come (an export
+    of a million articles is never in memory whole); how many."""
+    written = 0
+
+    def counted_objects() -> Iterator[dict]:
+        nonlocal written
+        for article in _article_objects(rows, columns):
+            written += 1
+            yield article
+
+    _json_array(counted_objects(), out, default=str)
+    return written
+
+
+def _article_objects(rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> Iterator[dict]:
+    """Each row keyed by ``columns`` and, last, ``images``: JSON holds the article's pictures too,
+    a list (CSV, one value a cell, has the view's columns)."""
+    keys = (*columns, "images")
+    for row in rows:
+        yield dict(zip(keys, row))
 
 
 def _refuse_the_archive_itself(archive: Archive, output: str) -> None:
@@ -2117,6 +2151,3 @@ def _told(args: argparse.Namespace, signals: _Signals) -> int:
         say("interrupted")
         return INTERRUPTED
 
-
-if __name__ == "__main__":
-    sys.exit(main(exiting=True))

@@ -1,7 +1,7 @@
 """The `archive` console script. Loading the commands' modules (SQLAlchemy and the rest) takes
 about half a second, and reading the arguments imports more before storage.cli.main sets its
 signal handlers; a Ctrl-C in that time ends the command as one later does, not with the
-traceback of an import."""
+traceback of an import. ``python -m storage.cli`` hands over to it for the same reason."""
 from __future__ import annotations
 
 import sys

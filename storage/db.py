@@ -627,17 +627,18 @@ class Archive:
                     # writer started during an `archive upgrade` reads the revision it leaves.
                     hold_schema_lock(conn)
                 self.revision = migrate.revision(conn)
-                if self.revision is None:
-                    if not create:
-                        raise ArchiveError(f"archive not found: {safe_url(self.url)} has no articles table")
-                    if begin_sqlite_ddl(conn):
-                        # Read again under the lock: another crawler may have made the tables meanwhile.
-                        self.revision = migrate.revision(conn)
+                if self.revision is None and create and begin_sqlite_ddl(conn):
+                    # Read again under the lock: another crawler may have made the tables meanwhile.
+                    self.revision = migrate.revision(conn)
                 unknown = self.revision is None or (self.revision != migrate.head() and not migrate.known(self.revision))
+                # Named before "archive not found", which a reading command said of another
+                # program's database too: the user looked for a missing table of the archive's.
                 if unknown and (theirs := migrate.foreign_tables(conn)):
                     raise ArchiveError(
                         f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
                         f"({', '.join(theirs)}): name the archive's database, or an empty one to make it in")
+                if self.revision is None and not create:
+                    raise ArchiveError(f"archive not found: {safe_url(self.url)} has no articles table")
                 if self.revision is None:
                     migrate.upgrade_connection(conn)
                     conn.commit()

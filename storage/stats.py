@@ -65,8 +65,8 @@ class AbsentDate:
 class Stats:
     counts: list[tuple]  # (paper, year, issues, pages, articles)
     gaps: list[Gaps]
-    runs: list[tuple]  # (id, paper, kind, dates, started, finished, status, pages n/u/f, articles n/u/f, links gone,
-    #                    dates without issue)
+    runs: list[tuple]  # (id, paper, kind, dates, started, finished, status, pages n/u/f, articles n/u/f,
+    #                    articles changed, links gone, dates without issue)
     # Archived papers without a profile: no schedule, so no missing issues counted.
     unscheduled: list[str] = field(default_factory=list)
     # Archived papers whose profile has a mistake (code, file): neither are theirs counted.
@@ -136,13 +136,15 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
         intervals = "heartbeat_seconds" in run_columns  # 0016
         kinds = "kind" in run_columns  # 0017
         without_issue = "dates_without_issue" in run_columns  # 0015, with seen_at
+        changed = "articles_changed" in run_columns  # 0008
         # A reprocess of every paper (paper_code '*') re-read this paper's too.
         history = conn.execute(latest_runs([literal_column(name) for name in (
             "id", "paper_code", "dates_asked", "started_at", "finished_at", "status",
             "pages_new", "pages_updated", "pages_failed", "articles_new", "articles_updated", "articles_failed",
             "links_gone" if dead_links else "NULL", "seen_at" if heartbeats else "NULL",
             "heartbeat_seconds" if intervals else "NULL", "kind" if kinds else "NULL",
-            "dates_without_issue" if without_issue else "NULL")], paper, runs)).all()
+            "dates_without_issue" if without_issue else "NULL",
+            "articles_changed" if changed else "NULL")], paper, runs)).all()
         reasons = dead_links and any(c["name"] == "reason" for c in inspect(conn).get_columns("dead_links"))  # 0014
         dead = conn.execute(text(f"""
             SELECT pa.code, i.issue_date, d.kind, d.status, {'d.reason' if reasons else 'NULL'}, d.runs, d.first_seen,
@@ -205,6 +207,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     runs_rows = [
         (r[0], r[1], *_kind_and_dates(r[15], r[2]), _minute(r[3]), _minute(r[4]), run_state(r[5], r[13], r[14], now),
          f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
+         "" if r[17] is None else r[17],  # articles changed (of those updated): NULL for runs before revision 0008
          "" if r[12] is None else r[12],  # links gone: NULL for runs before revision 0011
          "" if r[16] is None else r[16])  # dates without issue: NULL for runs before revision 0015
         for r in history

@@ -1209,8 +1209,14 @@ def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
 # The interrupt lands while SQLAlchemy is imported, as a Ctrl-C in the first half second does, or
 # while the arguments are read (storage.search, imported as the parser is made; the signal
 # handlers of storage.cli.main are not yet set): that one printed a KeyboardInterrupt traceback.
+# `python -m storage.cli` too (tests run it), which printed that traceback: it is run as runpy
+# runs it for -m.
+@pytest.mark.parametrize("entry", [
+    "from storage.console import main\nsys.exit(main())",
+    "import runpy\nrunpy.run_module('storage.cli', run_name='__main__', alter_sys=True)",
+], ids=["archive", "python -m storage.cli"])
 @pytest.mark.parametrize("module", ["sqlalchemy", "storage.search"])
-def test_ctrl_c_while_the_command_loads_is_one_line_too(module):
+def test_ctrl_c_while_the_command_loads_is_one_line_too(module, entry):
     import importlib.metadata
     import subprocess
     import sys
@@ -1226,9 +1232,7 @@ class Interrupt:
             raise KeyboardInterrupt
 sys.meta_path.insert(0, Interrupt())
 sys.argv = ["archive", "stats"]
-from storage.console import main
-sys.exit(main())
-"""
+""" + entry
     done = subprocess.run([sys.executable, "-c", interrupted_import, module], cwd=PROJECT, capture_output=True,
                           text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
@@ -1370,7 +1374,12 @@ def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys, m
         conn.execute(text("DROP TABLE alembic_version"))
     archive.close()
     assert archive_cli(missing, "search", "社工") == 2
-    assert capsys.readouterr().err == f"error: archive not found: {missing} has no articles table\n"
+    # Tables but not the archive's four: as the crawl says of them, named (the rest of the test's
+    # archive here), not "archive not found" (an empty database's: test_reading_commands_leave_…).
+    said = capsys.readouterr().err
+    assert said.startswith(f"error: archive {missing} (given by --archive) holds no archive but another program's "
+                           "tables (absent_issues, "), said
+    assert ", papers, " in said and said.endswith("): name the archive's database, or an empty one to make it in\n")
     assert archive_cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "stats") == 2
     assert capsys.readouterr().err.startswith("error: database unreachable:")
 
@@ -1701,18 +1710,19 @@ def test_counts_are_printed_singular_for_one(sqlite_url, tmp_path, capsys):
 def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, capsys):
     archive = open_archive(seeded)
     with archive.engine.begin() as conn:
-        # A run before revision 0011 (and 0015), which counted no links gone (nor dates without an issue).
+        # A run before revision 0008 (and 0011, 0015), which counted no articles changed (nor links
+        # gone, nor dates without an issue).
         insert_crawl_run(conn, dates_asked="2023-01-24", started_at="2023-01-25 08:00:00+00:00", pages_new=16, articles_new=20)
-        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_failed=2, links_gone=3,
-                         dates_without_issue=2)
+        insert_crawl_run(conn, pages_new=16, pages_failed=1, articles_new=20, articles_updated=5, articles_changed=2,
+                         articles_failed=2, links_gone=3, dates_without_issue=2)
     archive.close()
     assert archive_cli(seeded, "stats") == 0
     out = capsys.readouterr().out
     runs = out.split("Recent crawl runs\n")[1].splitlines()
-    assert [cell.strip() for cell in runs[0].split(" | ")][-4:] == [
-        "pages new/upd/failed", "articles new/upd/failed", "links gone", "dates without issue"]
-    assert [[cell.strip() for cell in row.split("|")][-4:] for row in runs[2:4]] == [
-        ["16/0/1", "20/0/2", "3", "2"], ["16/0/0", "20/0/0", "", ""]]
+    assert [cell.strip() for cell in runs[0].split(" | ")][-5:] == [
+        "pages new/upd/failed", "articles new/upd/failed", "articles changed", "links gone", "dates without issue"]
+    assert [[cell.strip() for cell in row.split("|")][-5:] for row in runs[2:4]] == [
+        ["16/0/1", "20/5/2", "2", "3", "2"], ["16/0/0", "20/0/0", "", "", ""]]
     per_year = {}
     for day, in view_rows(seeded, "issue_date"):
         per_year[str(day)[:4]] = per_year.get(str(day)[:4], 0) + 1
@@ -1725,7 +1735,7 @@ def test_stats_counts_per_year_gaps_against_the_schedule_and_crawl_runs(seeded, 
     assert f"from {first} to {last}: {len(missing)} of {len(missing) + len(DATES)} scheduled" in out
     listed = [line.split()[0] for line in out.splitlines() if line.startswith("  20")]
     assert listed == [d.isoformat() for d in missing]
-    assert "finished" in out and "16/0/1" in out and "20/0/2" in out
+    assert "finished" in out and "16/0/1" in out and "20/5/2" in out
     # A span given: only its scheduled days.
     assert archive_cli(seeded, "stats", "--since", "2023-01-01", "--until", "2023-01-31") == 0
     assert "from 2023-01-01 to 2023-01-31: 3 of 5 scheduled" in capsys.readouterr().out
@@ -2161,6 +2171,32 @@ def test_export_to_a_file_named_csv_or_sqlite_writes_that_format_unless_told_ano
             2, "", f"error: archive export writes no {suffix} workbook: for a spreadsheet, write CSV with "
                    "-o NAME.csv --excel\n")
         assert not target.exists()
+
+
+def test_export_to_a_json_name_writes_one_json_array_and_jsonl_or_ndjson_json_lines(seeded, tmp_path):
+    # -o articles.json wrote JSON lines, which json.load (and any reader of a .json file) refused
+    # past the first line: "Extra data".
+    lines = archive_command("export", archive=seeded)  # standard output: JSON lines, as before
+    assert lines.returncode == 0, lines.stderr
+    expected = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert len(expected) == len(view_rows(seeded)) and list(expected[0]) == [*EXPORT_COLUMNS, "images"]
+    named = tmp_path / "Articles.JSON"
+    done = archive_command("export", "-o", str(named), archive=seeded)
+    assert (done.returncode, done.stderr) == (0, f"{named}: {len(expected)} articles\n")
+    with named.open(encoding="utf-8") as file:
+        assert json.load(file) == expected
+    done = archive_command("export", "--format", "json", archive=seeded)
+    assert done.returncode == 0 and json.loads(done.stdout) == expected, done.stderr
+    for name, fmt in (("articles.jsonl", None), ("articles.ndjson", None), ("lines.json", "jsonl")):
+        target = tmp_path / name
+        done = archive_command("export", "-o", str(target), *(("--format", fmt) if fmt else ()), archive=seeded)
+        assert done.returncode == 0, done.stderr
+        assert [json.loads(line) for line in target.read_text("utf-8").splitlines()] == expected, name
+    # Nothing matched: still a document json.load reads, an empty array.
+    empty = tmp_path / "none.json"
+    done = archive_command("export", "-o", str(empty), "--since", "2030-01-01", archive=seeded)
+    assert done.returncode == 0 and "no articles found" in done.stderr, done.stderr
+    assert json.loads(empty.read_text("utf-8")) == []
 
 
 def test_export_to_a_tab_separated_name_is_refused_unless_a_format_is_given(seeded, tmp_path):
@@ -3157,6 +3193,13 @@ def test_reprocess_of_a_section_rereads_only_its_pages_and_their_articles(archiv
     assert sql_rows(archive_url, bodies) == [(n, url, body if n in section else "旧的处理结果")
                                              for n, url, body in crawled_bodies]
     assert sql_rows(archive_url, "SELECT count(*) FROM article_versions") == [(3,)]
+    # The changed articles the run recorded, in stats' table of runs beside those it stored again.
+    stats = archive_command("stats", archive=archive_url)
+    assert stats.returncode == 0, stats.stderr
+    head, _rule, *rows, _count = stats.stdout.split("Recent crawl runs\n")[1].splitlines()
+    names = [cell.strip() for cell in head.split(" | ")]
+    listed = [dict(zip(names, (cell.strip() for cell in row.split(" | ")))) for row in rows]
+    assert [(run["kind"], run["articles changed"]) for run in listed] == [("reprocess", "3"), ("crawl", "0")], listed
     # A section no page has (a typo): one line, nothing read nor written.
     before = sql_rows(archive_url, bodies), sql_rows(archive_url, pages)
     refused = archive_command("reprocess", "--section", "公益资", archive=archive_url)

@@ -238,7 +238,7 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
-@pytest.mark.parametrize("theirs", [
+ANOTHER_PROGRAMS_TABLES = pytest.mark.parametrize("theirs", [
     ("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE orders (id INTEGER PRIMARY KEY)"),
     # A table of the archive's name, of another program's making, is no archive of before migrations.
     ("CREATE TABLE articles (id INTEGER PRIMARY KEY, headline TEXT)",),
@@ -246,17 +246,24 @@ def _tables(url: str) -> set[str]:
     ("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)", "INSERT INTO alembic_version VALUES ('ae1027a6acf')",
      "CREATE TABLE articles (id INTEGER PRIMARY KEY, headline TEXT)"),
 ], ids=["other tables", "an articles table of its own", "an alembic revision of its own"])
+
+
+def _make_tables(url: str, statements) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+@ANOTHER_PROGRAMS_TABLES
 def test_a_crawl_into_another_programs_database_is_refused_and_adds_no_table_to_it(archive_url, theirs):
     # An ARCHIVE_URL pasted from another program's settings (its database, or one shared with it)
     # had the archive's tables made beside that program's, or it taken for an archive made before
     # migrations that `archive upgrade` was to alter.
-    from sqlalchemy import create_engine
-
-    engine = create_engine(archive_url)
-    with engine.begin() as conn:
-        for statement in theirs:
-            conn.exec_driver_sql(statement)
-    engine.dispose()
+    _make_tables(archive_url, theirs)
     before = _tables(archive_url)
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         done = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=archive_url, settings=FAST)
@@ -286,16 +293,28 @@ def test_a_base_url_naming_a_page_is_refused_before_anything_is_fetched(sqlite_u
 
 def test_archive_commands_refuse_another_programs_alembic_revision_as_no_archive(archive_url):
     # Read as an archive of a newer schema ("update the software"), or as one: "no such table: papers".
-    from sqlalchemy import create_engine
-
-    engine = create_engine(archive_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
-        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
-    engine.dispose()
+    _make_tables(archive_url, ("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)",
+                               "INSERT INTO alembic_version VALUES ('ae1027a6acf')"))
     for command in (["stats"], ["search", "社工"], ["upgrade"]):
         done = archive_command(*command, archive=archive_url)
         assert (done.returncode, done.stderr) == (
             2, f"error: archive {archive_url} (given by --archive) holds no archive but another program's tables (alembic_version): "
                "name the archive's database, or an empty one to make it in\n"), command
     assert _tables(archive_url) == {"alembic_version"}
+
+
+@ANOTHER_PROGRAMS_TABLES
+def test_reading_commands_refuse_another_programs_database_naming_its_tables(archive_url, theirs, tmp_path):
+    # Without a revision of its own, it was "archive not found: … has no articles table", which
+    # sent the user looking for a missing table of a database that was not the archive's.
+    _make_tables(archive_url, theirs)
+    before = _tables(archive_url)
+    names = ", ".join(sorted(before))
+    for command in (["stats"], ["search", "社工"], ["export", "-o", str(tmp_path / "out.json")],
+                    ["sql", "SELECT 1"], ["upgrade"]):
+        done = archive_command(*command, archive=archive_url)
+        assert (done.returncode, done.stderr) == (
+            2, f"error: archive {archive_url} (given by --archive) holds no archive but another program's tables ({names}): "
+               "name the archive's database, or an empty one to make it in\n"), command
+    assert _tables(archive_url) == before
+    assert not (tmp_path / "out.json").exists()

@@ -9,9 +9,18 @@ from __future__ import annotations
 CRAWL_MODES = ("local", "distributed")
 
 
+def crawl_mode(settings) -> str:
+    """CRAWL_MODE as a paper's code is read (crawler.papers.code_as_known): in any capitals or
+    widths, without the blanks around it; "local" when not set or blank. A value that is none
+    of CRAWL_MODES comes back as given, for the crawl command to refuse."""
+    from crawler.papers import code_as_known
+
+    return code_as_known(settings.get("CRAWL_MODE") or "", CRAWL_MODES) or "local"
+
+
 class CrawlMode:
     def update_settings(self, settings) -> None:
-        if settings.get("CRAWL_MODE") != "distributed":
+        if crawl_mode(settings) != "distributed":
             return
         settings.set("SCHEDULER", "crawler.distributed.JobScheduler", "addon")
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")

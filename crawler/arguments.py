@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
+from crawler.addons import crawl_mode
 from crawler.dates import BadDate, paper_today, typed_date, written_as_date
 from crawler.papers import (DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, another_papers_site, as_site_root,
-                            bad_root, get_paper)
+                            bad_root, get_paper, taken_as)
 
 DEFAULT_PAPER = "gongyishibao"
 
@@ -33,7 +34,7 @@ class CrawlPlan:
     # paper publishes on no day (a weekly paper's Wednesday to Monday, a holiday break) asks
     # nothing, where it fetched and stored the newest issue, outside the range asked.
     latest: bool = False
-    # paper= as given, where it named the paper's code in other capitals (Gongyishibao).
+    # paper= as given, where it named the paper's code in other capitals (Gongyishibao) or widths.
     paper_as_given: str | None = None
     # Tomorrow, when the end= given lies later: the range's last day asked (plan_crawl).
     cut_at: date | None = None
@@ -229,7 +230,7 @@ def plan_crawl(
                 f"fetched there would be stored as its issues; leave base_url out, or give a copy of the site of {profile.code}")
     return CrawlPlan(paper=profile, root=root, dates=dates, refresh=_flag("refresh", refresh), asked=asked, latest=latest,
                      cut_at=last if later else None, cut_from=first if earlier else None,
-                     paper_as_given=paper if paper and paper != profile.code else None)
+                     paper_as_given=taken_as(paper, profile.code) if paper else None)
 
 
 def _first_issue(profile: PaperProfile, verb: str | None = None) -> str:
@@ -304,7 +305,7 @@ def root_refusal(plan: CrawlPlan, elsewhere: Sequence[tuple[date, str]], setting
         # which it would open from that root, refusing this crawl's workers in turn, its
         # fingerprints kept from requests it shares. One issue needs no shared queue: crawled
         # locally it touches no job, and the archive still takes each issue from one root.
-        alone = " -s CRAWL_MODE=local" if settings is not None and settings.get("CRAWL_MODE") == "distributed" else ""
+        alone = " -s CRAWL_MODE=local" if settings is not None and crawl_mode(settings) == "distributed" else ""
         crawls = "; ".join(f"-a paper={code} -a date={day.isoformat()} -a base_url={root}{alone}"
                            for root in roots for day in held_at[root])
         way_out = (f"crawl {them} from {'its' if len(elsewhere) == 1 else 'their'} root first"

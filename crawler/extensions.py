@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import logging
 import re
-import signal
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.interruption import interrupted_message
 from crawler.items import PDFS_WITHOUT_TEXT, ArticleItem, PageItem
 from crawler.middlewares import ISSUES_FROM_ROOT
 from storage.db import ArchiveError, archive_url, database_words, open_archive
@@ -88,12 +88,6 @@ RUN_ID = "archive/run_id"
 # Why the store pipeline could not open the archive, which the crawl command's check had opened
 # (pipelines/store.py): the crawl closes before it asks anything, one line, exit status 2.
 ARCHIVE_REFUSED = "archive/refused"
-
-
-def interrupted_message(signum: int | None) -> str:
-    """The line an interrupted run ends with, on stderr and in crawl_runs.message."""
-    name = signal.Signals(signum).name if signum else "a signal"
-    return f"interrupted by {name}: the run stopped before it was done; run it again"
 
 
 # Items other than pages, articles and PDFs that a pipeline raised on (not stored; a failure of

@@ -319,7 +319,7 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> s
     in one line naming the papers it holds, and those closest to it, rather than answered with
     nothing. ``profiled``: the commands that read the paper profiles (stats, reprocess) take a
     paper a profile names too, crawled or not (stats lists its schedule, reprocess says 0)."""
-    from crawler.papers import code_as_known, unknown_paper_hint
+    from crawler.papers import code_as_known, given_code, taken_as, unknown_paper_hint
 
     if code is None:
         return None
@@ -339,14 +339,13 @@ def check_paper(archive: Archive, code: str | None, profiled: bool = False) -> s
         if unread := [problem.source for problem in profiles.problems if problem.code is None]:
             more += f"; not read: {', '.join(unread)}"
         names = named | names
-    code = code.strip()  # as code_as_known reads it: the messages name it so
     known = code_as_known(code, names)
     if known not in names:
         holds = f"this archive holds: {', '.join(archived)}" if archived else "this archive holds no paper"
-        raise ArchiveError(f"unknown paper {code!r} ({holds}{more}){unknown_paper_hint(code, names)}")
-    if known != code:
+        raise ArchiveError(f"unknown paper {given_code(code)!r} ({holds}{more}){unknown_paper_hint(code, names)}")
+    if given := taken_as(code, known):
         name = f" ({names[known]})" if names[known] else ""
-        say(f"paper {code!r} taken as {known}{name}: a paper's code is written as the archive holds it")
+        say(f"paper {given!r} taken as {known}{name}: a paper's code is written as the archive holds it")
     return known
 
 

@@ -185,3 +185,57 @@ class SlowBatchWrites:
 
     def process_item(self, item):
         return item
+
+
+class SlowSpiderOpened:
+    """An extension whose handler of spider_opened waits ``SLOW_OPEN_SECONDS`` (the reactor
+    running) after creating the file ``SLOW_OPEN_MARKER``, as a start-up slow to open the
+    spider does (a PostgreSQL archive slow to answer, page-PDF workers slow to spawn): a test
+    signals the crawl after Scrapy took the signals over, before its engine runs."""
+
+    def __init__(self, seconds: float, marker: str) -> None:
+        self.seconds = seconds
+        self.marker = marker
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy import signals
+
+        ext = cls(crawler.settings.getfloat("SLOW_OPEN_SECONDS"), crawler.settings.get("SLOW_OPEN_MARKER", ""))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        return ext
+
+    async def spider_opened(self, spider) -> None:
+        import asyncio
+        from pathlib import Path
+
+        Path(self.marker).touch()
+        await asyncio.sleep(self.seconds)
+
+
+# Put on PYTHONPATH (as sitecustomize.py) by slow_start_up: Python imports it as it starts.
+_SLOW_IMPORT = '''
+import importlib.abc, os, sys, time
+
+class _Slow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == os.environ["SLOW_IMPORT_MODULE"]:
+            open(os.environ["SLOW_IMPORT_MARKER"], "w").close()
+            time.sleep(float(os.environ["SLOW_IMPORT_SECONDS"]))
+        return None
+
+sys.meta_path.insert(0, _Slow())
+'''
+
+
+def slow_start_up(folder, module: str, seconds: float, marker) -> dict[str, str]:
+    """The environment under which a process, as it starts to import ``module``, creates the
+    file ``marker`` and waits ``seconds``, as a cold start on a loaded machine takes its time
+    importing: a test signals a `scrapy crawl` at a point of its start-up it cannot otherwise
+    reach in time. ``folder`` holds the hook (a sitecustomize.py of its own)."""
+    import os
+    from pathlib import Path
+
+    Path(folder, "sitecustomize.py").write_text(_SLOW_IMPORT, encoding="utf-8")
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])),
+            "SLOW_IMPORT_MODULE": module, "SLOW_IMPORT_SECONDS": str(seconds), "SLOW_IMPORT_MARKER": str(marker)}

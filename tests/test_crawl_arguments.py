@@ -68,6 +68,20 @@ def test_a_paper_s_code_in_other_capitals_is_taken_and_a_near_miss_is_named(sqli
         assert _entry_pages(server) == [ENTRY]
 
 
+def test_a_paper_s_code_is_said_taken_as_another_only_where_it_differs_in_more_than_blanks(sqlite_url, tmp_path):
+    # `-a paper=' gongyishibao '` logged "paper= gongyishibao  taken as gongyishibao", where the
+    # archive's --paper says nothing of blanks: a code holds none, and both pass over them.
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        for given, said in ((" gongyishibao\t", None), (" GongYiShiBao ", "paper=GongYiShiBao taken as gongyishibao (公益时报)")):
+            log = tmp_path / f"{len(given)}.log"
+            done = run_crawl(f"date={ISSUE_DATE}", f"paper={given}", _base(server), archive=sqlite_url,
+                             settings=FAST | {"LOG_FILE": str(log), "LOG_LEVEL": "INFO"})
+            assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
+            taken = [line.split(" INFO: ", 1)[-1] for line in log.read_text(encoding="utf-8").splitlines() if "taken as" in line]
+            assert taken == ([f"{said}: a paper's code is written as its profile writes it"] if said else []), given
+    assert [run.paper_code for run in crawl_runs(sqlite_url)] == ["gongyishibao", "gongyishibao"]
+
+
 # --- dates before the first issue ------------------------------------------------------------
 
 def test_a_range_from_before_the_first_issue_is_asked_from_it_in_one_info_line(sqlite_url, tmp_path):

@@ -2069,3 +2069,29 @@ def test_workers_of_a_latest_job_whose_latest_page_refreshes_to_another_spelling
     assert codes == [0, 0], [output[-3000:] for output in outputs]
     assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(ARTICLES_PER_ISSUE,) * 2]
     assert len(asked) == len(set(asked)) == 16 + ARTICLES_PER_ISSUE, sorted(asked)
+
+
+@pytest.mark.parametrize("mode", ["Distributed", " distributed ", "ＤＩＳＴＲＩＢＵＴＥＤ"])
+def test_the_crawl_mode_is_read_in_any_capitals_or_widths_without_blanks(redis_url, request, tmp_path, monkeypatch, mode):
+    """CRAWL_MODE read as a paper's code is: `CRAWL_MODE=Distributed` was refused as an unknown mode."""
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    monkeypatch.setenv("CRAWL_MODE", mode)
+    site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", f"date={ISSUES[0]}", archive=archive, settings=KILLABLE)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"distributed crawl: job issues:gongyishibao:{job}, worker " in done.stderr
+    _assert_issues_complete(archive, ISSUES[:1])
+
+
+@pytest.mark.parametrize("mode", ["Distributed", " distributed "])
+def test_a_crawl_mode_read_as_distributed_is_checked_as_distributed(sqlite_url, mode):
+    result = run_crawl("date=2023-01-31", archive=sqlite_url, settings={"CRAWL_MODE": mode})
+    assert (result.returncode, result.stderr.strip()) == (
+        2, "error: CRAWL_MODE=distributed needs a PostgreSQL archive (ARCHIVE_URL=postgresql+psycopg://...)")
+
+
+def test_an_unknown_crawl_mode_given_with_blanks_is_named_without_them(sqlite_url):
+    result = run_crawl("date=2023-01-31", archive=sqlite_url, settings={"CRAWL_MODE": " Cluster "})
+    assert (result.returncode, result.stderr.strip()) == (2, "error: unknown CRAWL_MODE 'Cluster' (known: local, distributed)")

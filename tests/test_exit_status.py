@@ -796,3 +796,54 @@ def test_a_stop_while_the_archive_server_does_not_answer_is_the_interruption_lin
     assert crawl.returncode == 128 + signum, err
     name = signal.Signals(signum).name
     assert err.splitlines() == [f"error: interrupted by {name}: the run stopped before it was done; run it again"], err
+
+
+def _signalled_once(command: list[str], env: dict[str, str], marker: Path, signum: int) -> tuple[int, str]:
+    """The exit status and stderr of the crawl ``command`` sent ``signum`` once it created ``marker``."""
+    crawl = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(f"{marker.name} made", marker.exists, crawl, 60)
+        crawl.send_signal(signum)
+        err = crawl.communicate(timeout=60)[1]
+        return crawl.returncode, err
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+            crawl.communicate()
+
+
+def _interruption_line(signum: int) -> str:
+    return f"interrupted by {signal.Signals(signum).name}: the run stopped before it was done; run it again"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_a_stop_while_the_crawl_command_is_imported_is_the_interruption_line(tmp_path, sqlite_url, signum):
+    """Ctrl-C (or SIGTERM) while Scrapy imports the project's crawl command, before it reads the
+    command line (a cold start on a loaded machine): the one line of an interrupted run and
+    130 (143), not KeyboardInterrupt's traceback nor a silent death, and no archive made."""
+    from tests.crawl_faults import slow_start_up
+
+    marker = tmp_path / "importing"
+    command, env = _crawl_command(["date=2023-01-31"], sqlite_url, _to_file(tmp_path))
+    status, err = _signalled_once(command, env | slow_start_up(tmp_path, "crawler.commands.crawl", 30, marker), marker, signum)
+    assert (status, err.splitlines()) == (128 + signum, [f"error: {_interruption_line(signum)}"]), err
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_a_stop_before_the_engine_runs_is_the_interruption_line_and_closes_the_run(tmp_path, archive_url, signum):
+    """Ctrl-C (or SIGTERM) once Scrapy took the signals over, while the spider opens (its run's
+    row started, the engine not running yet): Scrapy stopped without closing the spider, and
+    the run exited 0 without a word, its row left 'running'. It is stopped as later: one
+    line, 130 (143), its row 'shutdown' with the line."""
+    from crawler.settings import EXTENSIONS
+
+    marker = tmp_path / "opening"
+    slow = _to_file(tmp_path) | FAST | {"EXTENSIONS": json.dumps(EXTENSIONS | {"tests.crawl_faults.SlowSpiderOpened": 900}),
+                                        "SLOW_OPEN_SECONDS": "30", "SLOW_OPEN_MARKER": str(marker)}
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        status, err = _signalled_once(*_crawl_command(["date=2023-01-31", _base(server)], archive_url, slow), marker, signum)
+        assert not server.requests
+    line = _interruption_line(signum)
+    assert (status, err.splitlines()) == (128 + signum, [f"error: {line}"]), err
+    assert [(run.status, run.message) for run in crawl_runs(archive_url)] == [("shutdown", line)]

@@ -18,10 +18,11 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.addons import CRAWL_MODES
+from crawler.addons import CRAWL_MODES, crawl_mode
 from crawler.arguments import CrawlPlan, SpiderArgumentError, asks_complete_issues, check_root
 from crawler.extensions import (ALARM_MESSAGES, ARCHIVE_REFUSED, RECORD_ERRORS, SHUTDOWN_SIGNAL, WORKER_STOPPED,
-                                CrawlRunRecorder, failure_message, interrupted_message)
+                                CrawlRunRecorder, failure_message)
+from crawler.interruption import EXIT_SIGNAL_BASE, interrupt_on_signals, interrupted_message, stop_at_once_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +31,6 @@ EXIT_BAD_INPUT = 2
 EXIT_ALARM = 3
 # The crawl ran but some issues, pages, articles or page PDFs could not be fetched.
 EXIT_FAILURES = 4
-# A run stopped by SIGINT (Ctrl-C) or SIGTERM exits 128 + the signal's number, as a shell
-# reports a command a signal ended: 130 or 143.
-EXIT_SIGNAL_BASE = 128
 
 # The project's own settings, checked before a crawl starts: name -> (type, least value).
 _NUMBER = {int: "a whole number", float: "a number"}
@@ -224,8 +222,8 @@ def interrupted_before_the_crawl(interruption: KeyboardInterrupt) -> None:
     """Ctrl-C or SIGTERM before Scrapy takes them over (its handlers, installed as the crawl
     starts, stop it gracefully): the line an interrupted run ends with, not Python's traceback
     from wherever the run was, e.g. waiting on an archive server slow to answer."""
-    # Python's own SIGINT handler raises it without arguments; take_sigterm_before_the_crawl's
-    # with the signal's number.
+    # Python's own SIGINT handler raises it without arguments; interrupt_on_signals' SIGTERM
+    # handler with the signal's number.
     signum = interruption.args[0] if interruption.args and isinstance(interruption.args[0], int) else signal.SIGINT
     print(f"error: {interrupted_message(signum)}", file=sys.stderr)
     sys.exit(EXIT_SIGNAL_BASE + signum)
@@ -264,22 +262,9 @@ def close_after_forced_stop(crawler) -> None:
             extension.close_after_forced_stop()
 
 
-def take_sigterm_before_the_crawl() -> None:
-    """Until Scrapy installs its handlers, a SIGTERM (systemctl stop while the archive server is
-    slow to answer) ends the run as a Ctrl-C does, with the interruption line and status 143:
-    its default action killed the process without a word on stderr, nothing for cron or the
-    journal. A SIGTERM ignored from the start stays ignored."""
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        return
-
-    def interrupt(signum, _frame) -> None:
-        raise KeyboardInterrupt(signum)
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 class Command(ScrapyCrawl):
     def run(self, args, opts):
+        interrupt_on_signals()  # until Scrapy takes the signals over as its reactor starts
         try:
             self._run(args, opts)
         except KeyboardInterrupt as interruption:
@@ -302,7 +287,10 @@ class Command(ScrapyCrawl):
                 print(f"error: Scrapy could not start the crawl: its traceback is in {crawler.settings.get('LOG_FILE')}",
                       file=sys.stderr)
             return
-        forced = len(signals_received) > 1  # the spider was not closed
+        # The spider was not closed: a second signal stopped the run at once, or the first came
+        # before the engine ran (the spider opening), and Scrapy's graceful stop had no crawl to
+        # stop and stopped the reactor; the run exited 0 without a word, its row left 'running'.
+        forced = len(signals_received) > 1 or bool(signals_received and crawler.stats.get_value("finish_reason") is None)
         if forced:
             close_after_forced_stop(crawler)
         errors = list(crawler.stats.get_value(ALARM_MESSAGES, []))
@@ -381,11 +369,13 @@ class Command(ScrapyCrawl):
         return received
 
     def process_options(self, args, opts):
-        take_sigterm_before_the_crawl()
+        interrupt_on_signals()
         try:
             self._process_options(args, opts)
         except KeyboardInterrupt as interruption:
             interrupted_before_the_crawl(interruption)
+        # The archive closed again: nothing open until run() (Scrapy sets its logging up between).
+        stop_at_once_on_signals()
 
     def _process_options(self, args, opts):
         # Before Scrapy makes a dict of them (the last value of a name wins).
@@ -438,7 +428,7 @@ class Command(ScrapyCrawl):
                 return str(exc)
             finally:
                 archive.close()
-        if isinstance(plan, CrawlPlan) and self.settings.get("CRAWL_MODE") == "distributed":
+        if isinstance(plan, CrawlPlan) and crawl_mode(self.settings) == "distributed":
             return self._wait_for_idle_workers(spidercls.name, plan)
         return None
 
@@ -466,7 +456,7 @@ class Command(ScrapyCrawl):
         check_root(plan, held_from_other_roots(archive, plan, self.settings), self.settings)
 
     def _check_mode(self) -> str | None:
-        mode = self.settings.get("CRAWL_MODE") or "local"
+        mode = crawl_mode(self.settings)
         if mode not in CRAWL_MODES:
             return f"unknown CRAWL_MODE {mode!r} (known: {', '.join(CRAWL_MODES)})"
         if mode == "local":

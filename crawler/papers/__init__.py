@@ -505,16 +505,30 @@ def as_site_root(url: str) -> str | None:
     return urljoin(f"{parts.scheme}://{netloc}/", re.sub("/{2,}", "/", parts.path))
 
 
+def given_code(code: str) -> str:
+    """A code as given, without the blanks around it (a code holds none; a section is read so
+    too): as the messages about it name it."""
+    return code.strip()
+
+
 def code_as_known(code: str, known: Collection[str]) -> str:
     """The one code of ``known`` that ``code`` is in other capitals (Gongyishibao: gongyishibao)
     or widths (ｇｏｎｇｙｉｓｈｉｂａｏ, as an input method set for Chinese types it), else ``code``
-    as given; either without the blanks around it (a code holds none; a section is read so too).
-    Two codes alike but for their capitals are both papers, neither taken."""
-    code = code.strip()
+    as given; either as given_code reads it. Two codes alike but for their capitals are both
+    papers, neither taken."""
+    code = given_code(code)
     if code in known:
         return code
     alike = {other for other in known if _folded(other) == _folded(code)}
     return alike.pop() if len(alike) == 1 else code
+
+
+def taken_as(code: str, known: str) -> str | None:
+    """``code`` as given (given_code), where it is the code ``known`` only as code_as_known
+    reads it, in other capitals or widths, which deserves a line saying which code was taken;
+    None where it is ``known`` but for the blanks around it, which are no part of a code."""
+    code = given_code(code)
+    return code if code != known else None
 
 
 def _folded(code: str) -> str:

@@ -198,7 +198,7 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
                       "'stats', 'export', 'reprocess', 'move-root', 'upgrade', 'serve'); see archive --help"),
     (["search"], "archive search: error: the following arguments are required: query; see archive search --help"),
     (["export", "--format", "xml"], "archive export: error: argument --format: invalid choice: 'xml' "
-                                   "(choose from 'jsonl', 'csv', 'sqlite'); see archive export --help"),
+                                   "(choose from 'jsonl', 'json', 'csv', 'sqlite'); see archive export --help"),
     (["stats", "--since", "2023-13-01"], "archive stats: error: argument --since: '2023-13-01' is no day of the "
                                          "calendar; see archive stats --help"),
     # An option the command does not take was the top parser's: "archive: error: unrecognized

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -480,6 +481,9 @@ def variants(word: str) -> list[str]:
             forms += tuple(form.translate(table) for form in forms for table in tables)
     if _ANY_QUOTE.search(word):
         forms += tuple(chain.from_iterable(_other_quotes(form) for form in forms))
+    # The pipelines keep an accented letter as the page sets it, one character (É) or a letter and
+    # its combining accent (E and U+0301), and a reader pastes either: each form is asked for in both.
+    forms += tuple(unicodedata.normalize(composition, form) for form in forms for composition in ("NFC", "NFD"))
     return [form for form in dict.fromkeys(forms) if form]
 
 

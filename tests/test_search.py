@@ -863,6 +863,20 @@ def test_a_capital_sigma_finds_the_sigma_of_either_lower_case_the_text_gives_it(
     assert sorted(re.findall(r"第(\d)篇", done.stdout)) == expected
 
 
+@pytest.mark.parametrize("query", ["CAFÉ", "CAFE\u0301", "café", "cafe\u0301"])
+def test_an_accented_letter_is_found_composed_or_as_a_letter_and_its_accent(archive_url, query):
+    # A page may set É as one character or as E and a combining accent, and a reader may paste
+    # either (text copied from a PDF viewer, a Mac's input); they are the same letter.
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1, title="第1篇", body="CAFÉ 项目"), article(2, title="第2篇", body="CAFE\u0301 餐厅"),
+                                   article(3, title="第3篇", body="CAFE 咖啡")])
+    archive.close()
+    done = archive_command("search", query, archive=archive_url)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert sorted(re.findall(r"第(\d)篇", done.stdout)) == ["1", "2"]
+    assert sorted(re.findall(r"【(.+?)】", done.stdout)) == sorted(["CAFÉ", "CAFE\u0301"])
+
+
 def test_bigrams_found_apart_are_not_a_match(archive):
     # 社会, 会工 and 工作 are all in the first article; 社会工作 is only in the second.
     archive.store_batch([page()], [

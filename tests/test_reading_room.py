@@ -1697,6 +1697,10 @@ BAD_REQUESTS = {
     "/archive/article_view.json?_next=99999999999999999999": "_next of a view is a number of rows to skip",
     "/archive/articles?_where=nosuch": "no such column: nosuch",
     "/archive/articles?_sort=%0Anosuch": "Cannot sort table by nosuch",
+    "/archive/articles?id__gt=99999999999999999999": "id__gt: 99999999999999999999 is past the whole numbers SQLite stores",
+    "/archive/article_view.json?article_id__lte=99999999999999999999":
+        "article_id__lte: 99999999999999999999 is past the whole numbers SQLite stores",
+    "/archive/articles?id__gte=%C2%B2": "id__gte: ² is no whole number: compared as one, it is written in digits 0-9",
     "/search?q=%01": "search holds U+0001, which is no character of text",
 }
 
@@ -1705,14 +1709,16 @@ def test_serve_logs_one_line_for_each_bad_request_and_no_traceback(sample_archiv
     # A _timelimit or _through Datasette could not read was a 400 and a traceback in the log
     # (Datasette's own error handler ran after the reading room's); a _facet on no column an
     # ERROR (the query, over many lines) and warnings of facet queries never awaited; a _facet
-    # that is not JSON, and a view's _next that is not a number, a 500 and a traceback.
+    # that is not JSON, and a view's _next that is not a number, a 500 and a traceback; so was a
+    # comparison (id__gt=) with a number past SQLite's 64-bit integers, or with a digit int() does not read (²).
     with served(sample_archive) as server:
         for path, reason in BAD_REQUESTS.items():
             status, body, _ = fetch_page(server.url + path)
             shown = " ".join(body.replace("&#34;", '"').split())  # the log's line holds the reason on one
             assert status == 400 and html.escape(reason, quote=False) in shown, (path, body[-500:])
         for path in ("/archive/pages?_facet=section", "/archive/articles.json?_facet=title&_facet=original_script",
-                     "/archive/article_view?_next=5", "/archive/articles?_facet_date=first_seen"):
+                     "/archive/article_view?_next=5", "/archive/articles?_facet_date=first_seen",
+                     "/archive/articles?id__gt=9223372036854775806", "/archive/articles?id__lt=%EF%BC%92"):
             assert fetch_page(server.url + path)[0] == 200, path
     logged = server.stderr.splitlines()
     assert len(logged) == len(BAD_REQUESTS), server.stderr

@@ -236,10 +236,34 @@ def parse_count(value: str, what: str) -> str:
     return number
 
 
+# The largest whole number SQLite stores as one (a signed 64-bit integer).
+SQLITE_LARGEST_INTEGER = 2**63 - 1
+
+
 def article_number(value: str) -> int | None:
     """An article's id as the URL gives it; None for what no article's id can be (not a
     number, or past what SQLite stores)."""
-    return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= SQLITE_LARGEST_INTEGER else None
+
+
+# Datasette's column filters that compare as numbers (col__gt=5): it gives SQLite int() of a
+# value whose characters are all digits (str.isdigit: ² and ２ too).
+NUMERIC_FILTERS = ("gt", "gte", "lt", "lte")
+
+
+def compared_number_problem(name: str, value: str) -> str | None:
+    """Why a numeric filter's value Datasette would read as a number (NUMERIC_FILTERS) is none
+    SQLite can compare: past its integers (the binding's OverflowError), or a digit int() does not
+    read (²: ValueError), raised as Datasette builds or runs the query. Both were a 500 and a traceback."""
+    if name.rpartition("__")[2] not in NUMERIC_FILTERS or not value.isdigit():
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return f"{name}: {value} is no whole number: compared as one, it is written in digits 0-9"
+    if number > SQLITE_LARGEST_INTEGER:
+        return f"{name}: {echoed(value)} is past the whole numbers SQLite stores (up to {SQLITE_LARGEST_INTEGER})"
+    return None
 
 
 # The characters HTML forbids in a page's text: C0 and C1 controls and DEL, but for the
@@ -857,6 +881,10 @@ def parameter_error(request, exception: Exception) -> str | None:
     """What is wrong with the request's parameters, if that is what ``exception`` is about."""
     if isinstance(exception, DatasetteError) and exception.status == 500 and exception.message.startswith(PARAMETER_ERRORS):
         return exception.message
+    if isinstance(exception, (ValueError, OverflowError)):  # a filter's number, read as Datasette reads it
+        for name, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True):
+            if problem := compared_number_problem(name, value):
+                return problem
     if isinstance(exception, (ValueError, KeyError, TypeError)):  # Datasette reads these two unchecked
         try:
             int(request.args.get("_timelimit", "0"))

@@ -529,6 +529,22 @@ def test_a_paper_whose_code_is_not_plain_ascii_has_its_pages(sample_archive, tmp
     assert answer.status == 404 and f"No issue of {html.escape(code)} dated 2023-02-01" in answer.text
 
 
+def test_every_page_says_it_is_chinese_and_utf_8_in_the_page_itself(sample_archive):
+    # No page named its language: a browser set to Japanese drew the articles' characters in
+    # their Japanese forms, a screen reader read them in its own language; nor its encoding but
+    # in the HTTP header, which a page saved to disk, or read from a cache, has lost.
+    (article_id,), = query(sample_archive, "select id from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        for path in ("/", ISSUE, f"{ISSUE}?text=original", "/issue/gongyishibao", f"/article/{article_id}",
+                     f"/article/{article_id}?text=original", "/search?" + urlencode({"q": "社工"}), "/archive",
+                     "/archive/article_view", f"/archive/articles/{article_id}", "/article/0", "/search?page=0"):
+            status, page, _ = fetch_page(server.url + path)
+            assert status in (200, 400, 404) and page.startswith('<!DOCTYPE html>\n<html lang="zh-Hans">'), (path, page[:200])
+            # Where a browser looks for it: in the first 1,024 bytes, before any text.
+            head = page.encode()[:1024].decode("utf-8", "ignore")
+            assert '<head>\n    <meta charset="utf-8">' in head, (path, head)
+
+
 @pytest.mark.parametrize(
     "path, message",
     [

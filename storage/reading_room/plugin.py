@@ -24,6 +24,7 @@ from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import BadRequest, Base400, NotFound, Response
 from datasette.views.base import DatasetteError
+from jinja2 import BaseLoader
 from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
@@ -679,12 +680,38 @@ async def not_served(request) -> Response:
 NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
 
 
+# How every page opens: Datasette's base template names neither the page's language nor its
+# encoding. The language is the archive's, Chinese as stored (Simplified; what a page shows
+# Traditional says so itself, lang="zh-Hant"): without it a browser set to Japanese drew the
+# characters in their Japanese forms, and a screen reader read them in the reader's language.
+# The encoding, in the page's first bytes, stays with a page saved to disk, which the HTTP
+# header does not.
+PAGE_OPENING = ("<html>\n<head>\n", '<html lang="zh-Hans">\n<head>\n    <meta charset="utf-8">\n')
+
+
+class DeclaredPages(BaseLoader):
+    """``loader``, its base.html opening as PAGE_OPENING says."""
+
+    def __init__(self, loader: BaseLoader):
+        self.loader = loader
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = self.loader.get_source(environment, template)
+        if template == "base.html":  # Datasette's, whose opening the tests check (pyproject pins its version)
+            source = source.replace(*PAGE_OPENING, 1)
+        return source, filename, uptodate
+
+    def list_templates(self):
+        return self.loader.list_templates()
+
+
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     if room_for(datasette) is not None:
         # Every value a page writes, Datasette's own pages' too: a search or section typed with
         # a control character, and a text the archive holds with one (lxml keeps them).
         env.finalize = without_controls
+        env.loader = DeclaredPages(env.loader)
     env.filters["page_shown"] = page_shown
     env.globals["issue_path"] = lambda paper, day=None: issue_path(datasette, paper, day)
 

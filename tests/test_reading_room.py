@@ -529,6 +529,23 @@ def test_a_paper_whose_code_is_not_plain_ascii_has_its_pages(sample_archive, tmp
     assert answer.status == 404 and f"No issue of {html.escape(code)} dated 2023-02-01" in answer.text
 
 
+def test_a_format_the_data_is_not_offered_in_is_a_404_naming_those_it_is(sample_archive):
+    # Datasette answered any extension it has no renderer for (.xml, a typo: .jsn) with its HTML
+    # page, 200: a script, or a cache, took the page for the format it asked for.
+    (article_id,), = query(sample_archive, "select id from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        for path in ("/archive/articles.xml", f"/archive/articles/{article_id}.jsn", "/archive.txt?sql=select+1",
+                     "/archive/article_view.xlsx", "/archive/issue_pages.xml?paper=gongyishibao&date=2023-01-31"):
+            status, page, _ = fetch_page(server.url + path)
+            assert status == 404 and "The data is offered as .json and .csv" in page, (path, status)
+        # Sent on tilde-encoded, as Datasette sends any address holding a % it found no page for.
+        assert fetch_page(server.url + "/archive/%61rticles.xml")[0] == 404
+        for path in ("/archive/articles.json", f"/archive/articles/{article_id}.csv", "/archive.json?sql=select+1",
+                     "/archive/article_view.csv", "/archive/%61rticles.json", "/archive/articles.jsono",
+                     "/archive/issue_pages.json?paper=gongyishibao&date=2023-01-31"):
+            assert fetch_page(server.url + path)[0] == 200, path
+
+
 def test_every_page_says_it_is_chinese_and_utf_8_in_the_page_itself(sample_archive):
     # No page named its language: a browser set to Japanese drew the articles' characters in
     # their Japanese forms, a screen reader read them in its own language; nor its encoding but

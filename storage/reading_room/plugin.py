@@ -673,6 +673,17 @@ async def not_served(request) -> Response:
     raise NotFound("The reading room does not serve this page")
 
 
+async def no_such_format(request) -> Response:
+    raise NotFound(f"No format .{request.url_vars['format']}: The data is offered as .json and .csv")
+
+
+def unoffered_format(datasette, database: str) -> str:
+    """A regular expression for a page of ``database`` (the database's own, a table's, a view's,
+    a query's, a row's) in a format Datasette has no renderer for: it served its HTML page, 200."""
+    offered = "|".join(re.escape(name) for name in ("csv", "jsono", *datasette.renderers))
+    return rf"^/(?P<database>{any_spelling(database)})(?:/[^/]+){{0,2}}\.(?!(?:{offered})$)(?P<format>\w+)$"
+
+
 # Datasette's pages that tell about the server rather than the archive: /-/databases names the
 # archive's file on the server's disk, /-/threads the server's running code by its files'
 # paths. Nothing of the reading room needs them, and `archive serve --host` puts them on a
@@ -723,6 +734,7 @@ def register_routes(datasette):
         return []
     return [
         (NOT_SERVED, not_served),
+        (unoffered_format(datasette, room.database), no_such_format),
         (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)$", in_time(room.paper)),
         (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
         (rf"^/{any_spelling('article')}/(?P<id>[^/]+)$", in_time(room.article)),

@@ -825,6 +825,23 @@ def test_serve_does_not_tell_where_the_archive_lies_on_the_server(sample_archive
     assert "Traceback" not in server.stderr
 
 
+def test_a_search_of_an_archive_taken_away_while_served_is_a_503_that_does_not_tell_where_it_lay(sample_archive, tmp_path):
+    # The search opens the archive at its first asking: the file moved away meanwhile (a copy
+    # put in its place, a disk unmounted), the page blamed the request, 400, and named the file
+    # on the server's disk ("archive not found: sqlite:///file:/…/archive.sqlite3?mode=ro…").
+    (folder := tmp_path / "served").mkdir()
+    archive = folder / "archive.sqlite3"
+    copied(sample_archive, archive)
+    with served(archive) as server:
+        assert fetch_page(server.url + ISSUE)[0] == 200
+        archive.rename(folder / "elsewhere.sqlite3")
+        status, page, headers = fetch_page(server.url + "/search?" + urlencode({"q": "社工站"}))
+        assert status == 503 and headers.get("Retry-After") and "could not be opened" in page, (status, page[-600:])
+        assert str(folder) not in page
+    assert "Traceback" not in server.stderr
+    assert "503 GET /search?q=%E7%A4%BE%E5%B7%A5%E7%AB%99: The archive could not be opened; try again later." in server.stderr
+
+
 def test_search_index_has_no_table_page_and_sql_reads_it(client, capfd):
     # Datasette's table page scans the table, which the index cannot do: it is closed (403),
     # not a 400 and an ERROR in the server's log.

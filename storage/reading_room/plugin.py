@@ -480,10 +480,16 @@ class ReadingRoom:
 
 
     def archive(self) -> Archive:
-        """The same file through storage/ (for storage.search), opened on first use."""
+        """The same file through storage/ (for storage.search), opened on first use. A file gone
+        by then (moved away, its disk unmounted) is the server's state, not the request's fault:
+        503, without storage's reason, which names the file on the server's disk."""
         with self._archive_lock:
             if self._archive is None:
-                self._archive = open_read_only(self.db.path)
+                try:
+                    self._archive = open_read_only(self.db.path)
+                except ArchiveError:
+                    raise DatasetteError("The archive could not be opened; try again later.",
+                                         title="Archive unavailable", status=503) from None
             return self._archive
 
     async def listed(self, sql: str) -> list:

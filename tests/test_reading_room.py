@@ -1889,6 +1889,25 @@ def test_an_article_or_issue_address_percent_encoded_is_that_page(client, sample
 
 
 
+def test_an_article_named_with_leading_zeros_is_sent_to_its_one_address(sample_archive):
+    # /article/015 was the article's page too, 200: a second address to cite, bookmark and
+    # cache, where an issue named otherwise than YYYY-MM-DD is sent on to its one address.
+    import http.client
+
+    (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        for asked, sent_to in ((f"/article/0{article_id}", f"/article/{article_id}"),
+                               (f"/article/00{article_id}?text=original", f"/article/{article_id}?text=original")):
+            connection = http.client.HTTPConnection(host, int(port), timeout=20)
+            connection.request("GET", asked)
+            response = connection.getresponse()
+            assert (response.status, response.getheader("Location")) == (301, sent_to), asked
+            connection.close()
+        status, page, _ = fetch_page(server.url + f"/article/0{article_id}")
+        assert status == 200 and f"<h1>{title}</h1>" in page
+
+
 def test_every_address_is_its_page_whatever_characters_of_it_are_encoded_and_a_row_of_no_table_a_404(sample_archive):
     # /%61rticle/15, /%73earch and /%69ssue/… were sent on to a tilde-encoded address that no page
     # has (404); a row's address with its table's name percent-encoded (/archive/%61rticles/1), or

@@ -191,6 +191,13 @@ def address_part(request, name: str) -> str:
     return unquote(tilde_decode(request.url_vars[name].replace("+", "~2B")))
 
 
+def sent_on(request, path: str) -> Response:
+    """A page's one address (``path``) for ``request``, which named it otherwise: 301, keeping
+    the view asked for (?text=original)."""
+    view = f"?{request.query_string}" if request.query_string else ""
+    return Response.redirect(path + view, status=301)
+
+
 def paper_code(request) -> str:
     """The paper's code as the address names it (address_part)."""
     return address_part(request, "paper")
@@ -391,8 +398,7 @@ class ReadingRoom:
         if issue_date != named:
             # An issue is cited by one address, to which such a link, or a date pasted with
             # spaces around it, is sent on.
-            view = f"?{request.query_string}" if request.query_string else ""  # ?text=original
-            return Response.redirect(issue_path(self.datasette, paper, issue_date) + view, status=301)
+            return sent_on(request, issue_path(self.datasette, paper, issue_date))
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
@@ -434,6 +440,9 @@ class ReadingRoom:
         found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
         if found is None:
             raise NotFound(f"No article {named} in the archive: articles are numbered (articles.id)")
+        if str(article_id) != named:
+            # One address to cite, as an issue's: 015 (leading zeros) is sent on to 15.
+            return sent_on(request, self.datasette.urls.path(f"/article/{article_id}"))
         article = dict(found)
         images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]
         versions = (await self.db.execute(VERSIONS_SQL, {"id": article_id})).first()[0]

@@ -432,6 +432,12 @@ def sqlite_file(url: URL) -> str | None:
     return database
 
 
+def foreign_database(url: str, origin: str | None, tables: list[str]) -> ArchiveError:
+    """The error for a database that holds another program's ``tables`` and no archive."""
+    return ArchiveError(f"archive {safe_url(url)}{_given(origin)} holds no archive but another program's tables "
+                        f"({', '.join(tables)}): name the archive's database, or an empty one to make it in")
+
+
 def in_memory(url: str) -> ArchiveError:
     """The error for an archive in memory (sqlite://), which every command refuses. Each
     connection has a memory of its own, and all of it goes with the process: a crawl into
@@ -629,15 +635,16 @@ class Archive:
                 self.revision = migrate.revision(conn)
                 if self.revision is None:
                     if not create:
+                        # Another program's tables, an articles table among them, are no archive missing one.
+                        if theirs := migrate.foreign_tables(conn):
+                            raise foreign_database(self.url, origin, theirs)
                         raise ArchiveError(f"archive not found: {safe_url(self.url)} has no articles table")
                     if begin_sqlite_ddl(conn):
                         # Read again under the lock: another crawler may have made the tables meanwhile.
                         self.revision = migrate.revision(conn)
                 unknown = self.revision is None or (self.revision != migrate.head() and not migrate.known(self.revision))
                 if unknown and (theirs := migrate.foreign_tables(conn)):
-                    raise ArchiveError(
-                        f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
-                        f"({', '.join(theirs)}): name the archive's database, or an empty one to make it in")
+                    raise foreign_database(self.url, origin, theirs)
                 if self.revision is None:
                     migrate.upgrade_connection(conn)
                     conn.commit()

@@ -284,18 +284,28 @@ def test_a_base_url_naming_a_page_is_refused_before_anything_is_fetched(sqlite_u
     assert crawl_runs(sqlite_url) == []
 
 
-def test_archive_commands_refuse_another_programs_alembic_revision_as_no_archive(archive_url):
+@pytest.mark.parametrize("theirs", [
+    ("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)", "INSERT INTO alembic_version VALUES ('ae1027a6acf')"),
+    # A reading command (archive serve among them) said "archive not found: … has no articles
+    # table", which sent the user looking for a table the database had.
+    ("CREATE TABLE articles (id INTEGER PRIMARY KEY, headline TEXT)", "CREATE TABLE users (id INTEGER PRIMARY KEY)"),
+], ids=["an alembic revision of its own", "an articles table of its own"])
+def test_archive_commands_refuse_another_programs_database_as_no_archive(archive_url, theirs):
     # Read as an archive of a newer schema ("update the software"), or as one: "no such table: papers".
     from sqlalchemy import create_engine
 
     engine = create_engine(archive_url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
-        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
+        for statement in theirs:
+            conn.exec_driver_sql(statement)
     engine.dispose()
-    for command in (["stats"], ["search", "社工"], ["upgrade"]):
+    before = _tables(archive_url)
+    commands = [["stats"], ["search", "社工"], ["upgrade"]]
+    if archive_url.startswith("sqlite"):  # the reading room serves SQLite
+        commands.append(["serve", "--port", "0"])
+    for command in commands:
         done = archive_command(*command, archive=archive_url)
         assert (done.returncode, done.stderr) == (
-            2, f"error: archive {archive_url} (given by --archive) holds no archive but another program's tables (alembic_version): "
-               "name the archive's database, or an empty one to make it in\n"), command
-    assert _tables(archive_url) == {"alembic_version"}
+            2, f"error: archive {archive_url} (given by --archive) holds no archive but another program's tables "
+               f"({', '.join(sorted(before))}): name the archive's database, or an empty one to make it in\n"), command
+    assert _tables(archive_url) == before

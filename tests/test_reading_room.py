@@ -40,7 +40,7 @@ from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_
 from storage.search import search
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, archive_command, crawl_site, run_crawl, sql_rows
+from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, crawl_site, run_crawl, sql_rows
 from tests.sites import front_page_teaser, sample_site
 from tests.test_site_changes_crawl import remove_page
 
@@ -955,23 +955,6 @@ def test_serve_explains_what_it_cannot_open(tmp_path):
     engine.dispose()
     with pytest.raises(ArchiveError, match="run `archive upgrade` first"):
         sqlite_archive_path(f"sqlite:///{old}")
-
-
-def test_serve_and_the_reading_commands_name_another_programs_database_as_such(archive_url):
-    # Another program's database holding a table named articles (a CMS's, a scraper's) was
-    # "archive not found: … has no articles table", which sent the user looking for a table
-    # the database had; a command that writes named it as another program's.
-    engine = create_engine(archive_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE articles (id INTEGER PRIMARY KEY, headline TEXT)")
-        conn.exec_driver_sql("CREATE TABLE users (id INTEGER PRIMARY KEY)")
-    engine.dispose()
-    theirs = (f"error: archive {archive_url} (given by --archive) holds no archive but another program's tables "
-              "(articles, users): name the archive's database, or an empty one to make it in\n")
-    commands = [["stats"], ["search", "社工"]] + ([["serve", "--port", "0"]] if archive_url.startswith("sqlite") else [])
-    for command in commands:
-        done = archive_command(*command, archive=archive_url)
-        assert (done.returncode, done.stderr) == (2, theirs), command
 
 
 @pytest.mark.parametrize("form", ["sqlite:///{path}?mode=ro", "sqlite:///file:{path}?mode=ro&uri=true",

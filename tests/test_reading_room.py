@@ -1776,6 +1776,27 @@ def test_serve_logs_one_line_for_each_bad_request_and_no_traceback(sample_archiv
         assert line.startswith(f"400 GET {path}: {reason}"), line
 
 
+def test_a_number_of_thousands_of_digits_in_an_address_is_answered_as_any_number_past_the_archive_s(sample_archive):
+    # Python's int() refuses a number of more than 4,300 digits (ValueError): as an article's id,
+    # the search's page or size, a view's _next or a filter's number it was a 500 and a traceback.
+    digits = "1" * 5000
+    asked = {
+        f"/article/{digits}": (404, f"No article {digits[:50]}… in the archive"),
+        "/search?" + urlencode({"q": "社工", "page": digits}): (400, "The hits after the first 100,000 are not shown"),
+        "/search?" + urlencode({"q": "社工", "size": digits}): (200, "民政部召开全国志愿服务和社会工作电视电话会议"),
+        f"/archive/article_view?_next={digits}": (400, "_next of a view is a number of rows to skip"),
+        f"/archive/articles?id__gt={digits}": (400, f"id__gt: {digits[:50]}… is past the whole numbers SQLite stores"),
+        # Zeros before a number of the archive's: that number.
+        "/search?" + urlencode({"q": "社工", "size": "0" * 5000 + "1"}): (200, '<ol class="hits" start="1">'),
+    }
+    with served(sample_archive) as server:
+        for path, (status, said) in asked.items():
+            answer = fetch_page(server.url + path)
+            assert answer[0] == status and said in answer[1], (path[:60], answer[0], answer[1][-400:])
+            assert digits not in answer[1].replace(f'value="{digits}"', ""), path[:60]  # repeated cut, but in the form
+    assert "Traceback" not in server.stderr
+
+
 @pytest.mark.parametrize("path", ["/archive/articles", "/archive/article_view"])
 @pytest.mark.parametrize("parameter", ["_search", "_search_title"])
 def test_a_search_of_a_table_without_its_own_full_text_index_is_a_400_pointing_to_the_search_page(client, path, parameter):

@@ -249,9 +249,15 @@ SQLITE_LARGEST_INTEGER = 2**63 - 1
 
 
 def article_number(value: str) -> int | None:
-    """An article's id as the URL gives it; None for what no article's id can be (not a
-    number, or past what SQLite stores)."""
-    return int(value) if value.isascii() and value.isdigit() and int(value) <= SQLITE_LARGEST_INTEGER else None
+    """An article's id as the URL gives it (any whole number SQLite stores, written in digits
+    0-9); None for what no article's id can be (not a number, or past what SQLite stores)."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    # By its length first: int() refuses a number of more than 4,300 digits (ValueError, a 500).
+    digits = value.lstrip("0") or "0"
+    if len(digits) > len(str(SQLITE_LARGEST_INTEGER)) or int(digits) > SQLITE_LARGEST_INTEGER:
+        return None
+    return int(digits)
 
 
 # Datasette's column filters that compare as numbers (col__gt=5): it gives SQLite int() of a
@@ -263,15 +269,11 @@ def compared_number_problem(name: str, value: str) -> str | None:
     """Why a numeric filter's value Datasette would read as a number (NUMERIC_FILTERS) is none
     SQLite can compare: past its integers (the binding's OverflowError), or a digit int() does not
     read (²: ValueError), raised as Datasette builds or runs the query. Both were a 500 and a traceback."""
-    if name.rpartition("__")[2] not in NUMERIC_FILTERS or not value.isdigit():
+    if name.rpartition("__")[2] not in NUMERIC_FILTERS or not value.isdigit() or article_number(value) is not None:
         return None
-    try:
-        number = int(value)
-    except ValueError:
-        return f"{name}: {value} is no whole number: compared as one, it is written in digits 0-9"
-    if number > SQLITE_LARGEST_INTEGER:
+    if value.isascii():
         return f"{name}: {echoed(value)} is past the whole numbers SQLite stores (up to {SQLITE_LARGEST_INTEGER})"
-    return None
+    return f"{name}: {echoed(value)} is no whole number: compared as one, it is written in digits 0-9"
 
 
 # The characters HTML forbids in a page's text: C0 and C1 controls and DEL, but for the
@@ -315,9 +317,12 @@ def whole_number(value: str | None, default: int, low: int, high: float) -> int 
     if value is None or not value.strip():
         return default
     value = value.strip()
-    if not (value.isascii() and value.isdigit()) or int(value) < low:
+    if not (value.isascii() and value.isdigit()):
         return None
-    return int(min(high, int(value)))
+    # Past what SQLite stores (thousands of digits, which int() refuses), as far past as any.
+    number = article_number(value)
+    number = SQLITE_LARGEST_INTEGER + 1 if number is None else number
+    return None if number < low else int(min(high, number))
 
 
 class _Deadline(threading.local):
@@ -439,7 +444,7 @@ class ReadingRoom:
         article_id = article_number(named)
         found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
         if found is None:
-            raise NotFound(f"No article {named} in the archive: articles are numbered (articles.id)")
+            raise NotFound(f"No article {echoed(named)} in the archive: articles are numbered (articles.id)")
         if str(article_id) != named:
             # One address to cite, as an issue's: 015 (leading zeros) is sent on to 15.
             return sent_on(request, self.datasette.urls.path(f"/article/{article_id}"))

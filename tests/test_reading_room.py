@@ -1751,6 +1751,7 @@ BAD_REQUESTS = {
     "/archive/article_view.json?article_id__lte=99999999999999999999":
         "article_id__lte: 99999999999999999999 is past the whole numbers SQLite stores",
     "/archive/articles?id__gte=%C2%B2": "id__gte: ² is no whole number: compared as one, it is written in digits 0-9",
+    "/archive/articles?_facet=page_id&_facet_size=%C2%B2": "_facet_size is a whole number of values, written in digits 0-9, or max",
     "/search?q=%01": "search holds U+0001, which is no character of text",
 }
 
@@ -1778,7 +1779,7 @@ def test_serve_logs_one_line_for_each_bad_request_and_no_traceback(sample_archiv
 
 def test_a_number_of_thousands_of_digits_in_an_address_is_answered_as_any_number_past_the_archive_s(sample_archive):
     # Python's int() refuses a number of more than 4,300 digits (ValueError): as an article's id,
-    # the search's page or size, a view's _next or a filter's number it was a 500 and a traceback.
+    # the search's page or size, a view's _next, a filter's number or a facet's size it was a 500 and a traceback.
     digits = "1" * 5000
     asked = {
         f"/article/{digits}": (404, f"No article {digits[:50]}… in the archive"),
@@ -1786,6 +1787,7 @@ def test_a_number_of_thousands_of_digits_in_an_address_is_answered_as_any_number
         "/search?" + urlencode({"q": "社工", "size": digits}): (200, "民政部召开全国志愿服务和社会工作电视电话会议"),
         f"/archive/article_view?_next={digits}": (400, "_next of a view is a number of rows to skip"),
         f"/archive/articles?id__gt={digits}": (400, f"id__gt: {digits[:50]}… is past the whole numbers SQLite stores"),
+        f"/archive/articles?_facet=page_id&_facet_size={digits}": (400, "_facet_size is a whole number of values"),
         # Zeros before a number of the archive's: that number.
         "/search?" + urlencode({"q": "社工", "size": "0" * 5000 + "1"}): (200, '<ol class="hits" start="1">'),
     }

@@ -892,6 +892,15 @@ def filters_from_request(request, database, table, datasette):
     return check
 
 
+def readable_number(digits: str) -> bool:
+    """Whether int() reads ``digits`` (str.isdigit): not ², nor thousands of digits."""
+    try:
+        int(digits)
+    except ValueError:
+        return False
+    return True
+
+
 async def table_parameter_problem(datasette, request, database: str, table: str) -> str | None:
     db = datasette.get_database(database)
     columns = None
@@ -912,6 +921,10 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
             # Datasette ignores a search of a table without a full-text index of its own, and
             # listed every row as if each matched.
             return f"{name}: {table} has no full-text index of its own; the search page, /search?q=…, searches the articles"
+        elif name == "_facet_size" and value.isdigit() and not readable_number(value):
+            # Datasette ignores a facet size that is not digits, and int()s one that is: ², or
+            # thousands of digits, failed as the facets were counted (a 500, coroutines left unawaited).
+            return "_facet_size is a whole number of values, written in digits 0-9, or max"
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:

@@ -22,7 +22,7 @@ import time
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
@@ -566,17 +566,30 @@ def test_every_page_says_it_is_chinese_and_utf_8_in_the_page_itself(sample_archi
     "path, message",
     [
         ("/issue/gongyishibao/2023-02-01", "No issue of gongyishibao dated 2023-02-01"),
-        ("/issue/nosuchpaper/2023-01-31", "No issue of nosuchpaper dated 2023-01-31"),
+        ("/issue/nosuchpaper/2023-01-31", "No paper nosuchpaper in the archive (it holds gongyishibao)"),
         ("/article/999999", "No article 999999"),
         ("/article/abc", "No article abc in the archive: articles are numbered (articles.id)"),
         ("/article/99999999999999999999", "No article 99999999999999999999"),
-        ("/issue/nosuchpaper", "No paper nosuchpaper"),
+        ("/issue/nosuchpaper", "No paper nosuchpaper in the archive (it holds gongyishibao)"),
     ],
 )
 def test_missing_issue_or_article_is_a_clear_404(client, path, message):
     response = client.get(path)
     assert response.status == 404
     assert message in response.text
+
+
+def test_an_issue_of_a_paper_the_archive_lacks_is_a_404_naming_the_papers_it_holds(sample_archive):
+    # The code typed otherwise (GONGYISHIBAO) or mistyped was "No issue of GONGYISHIBAO dated
+    # 2023-01-31": read as the paper's, that date was missing from the archive.
+    with served(sample_archive) as server:
+        for code in ("GONGYISHIBAO", "gongyishibao ", "公益时报"):
+            for path in (f"/issue/{quote(code)}/2023-01-31", f"/issue/{quote(code)}"):
+                status, page, _ = fetch_page(server.url + path)
+                assert status == 404 and f"No paper {html.escape(code)} in the archive (it holds gongyishibao)" in page, path
+                assert "No issue of" not in page
+                # A paper named by its name is told its code.
+                assert ("公益时报 is the paper gongyishibao: /issue/gongyishibao" in page) == (code == "公益时报"), path
 
 
 MALFORMED_ISSUE_DATES = [

@@ -380,13 +380,21 @@ class ReadingRoom:
         code = paper_code(request)
         found = (await self.db.execute(PAPER_SQL, {"paper": code})).first()
         if found is None:
-            raise NotFound(f"No paper {code} in the archive")
+            raise await self.no_paper(code)
         paper = dict(found)
         issues = [dict(r) for r in await self.db.execute(PAPER_ISSUES_SQL, {"paper_id": paper["id"]})]
         years: dict[str, list[dict]] = {}
         for issue in issues:
             years.setdefault(str(issue["issue_date"])[:4], []).append(issue)
         return await self.render("paper.html", {"paper": paper, "years": years, "issues": issues}, request)
+
+    async def no_paper(self, code: str) -> NotFound:
+        """The 404 of an address naming a paper the archive lacks: the codes it holds, and the
+        code of a paper named by its name (公益时报)."""
+        papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
+        named = paper_named(code, papers)
+        return NotFound(f"No paper {code} in the archive (it holds {', '.join(sorted(papers)) or 'none yet'})."
+                        + (f" {code} is the paper {named}: {issue_path(self.datasette, named)}" if named else ""))
 
     async def issue(self, request) -> Response:
         paper = paper_code(request)
@@ -405,6 +413,10 @@ class ReadingRoom:
             # spaces around it, is sent on.
             return sent_on(request, issue_path(self.datasette, paper, issue_date))
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
+        if found is None and (await self.db.execute(PAPER_SQL, {"paper": paper})).first() is None:
+            # A code typed otherwise (GONGYISHIBAO) was "No issue of GONGYISHIBAO dated …", read as
+            # the paper's missing date.
+            raise await self.no_paper(paper)
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
         issue = dict(found)
@@ -640,6 +652,11 @@ class ReadingRoom:
         )
 
 
+def paper_named(name: str, papers: dict[str, str]) -> str | None:
+    """The code of the paper of ``papers`` (code: name) called ``name`` (公益时报), if any."""
+    return next((code for code, paper in papers.items() if paper == name), None)
+
+
 def filter_problem(form: dict, since: date | None, until: date | None, papers: dict[str, str],
                    sections: list[str]) -> str | None:
     """Why the search's filters can find nothing whatever the words, as `archive search` refuses
@@ -652,8 +669,8 @@ def filter_problem(form: dict, since: date | None, until: date | None, papers: d
     if since and until and since > until:
         return f"From {since} is after To {until}: no date is within them."
     if form["paper"] and papers and form["paper"] not in papers:
-        named = [code for code, name in papers.items() if name == form["paper"]]
-        hint = f" {form['paper']} is the paper {named[0]}: choose it in the list." if named else ""
+        named = paper_named(form["paper"], papers)
+        hint = f" {form['paper']} is the paper {named}: choose it in the list." if named else ""
         return f"The archive holds no paper {form['paper']} (it holds {', '.join(sorted(papers))}).{hint}"
     if form["section"] and sections and not set(section_names(form["section"])) & set(sections):
         return f"No page of the archive has the section {form['section']}: choose one in the list."

@@ -1262,9 +1262,12 @@ def test_search_page_pages_through_hits(client, sample_archive):
     assert (f'No more hits for <strong>社工</strong>: page {page + 2} is past the last, <a href="{last}">page {page}</a> '
             f"({len(everything)} hits in all).") in past.text
     assert '<a href="/search?q=%E7%A4%BE%E5%B7%A5&amp;size=3&amp;page=1">The first hits</a>' in past.text
+    # Nor "← earlier hits", which led to the page before it, past the last too.
+    assert 'rel="prev"' not in past.text and "earlier hits" not in past.text
     # A search matching nothing, at page 3: nothing is found, and no page is past a last.
     none = client.get("/search?" + urlencode({"q": "无此词语", "page": 3})).text
     assert "Nothing found for <strong>无此词语</strong>." in none and "No more hits" not in none
+    assert 'rel="prev"' not in none
 
 
 @pytest.mark.parametrize("dates, reason", [

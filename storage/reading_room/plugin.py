@@ -617,6 +617,7 @@ class ReadingRoom:
         def page_link(number: int) -> str:
             return self.datasette.urls.path("/search") + "?" + urlencode({k: v for k, v in form.items() if v} | {"page": number})
 
+        matches = getattr(hits, "matches", None)
         return await self.render(
             "search.html",
             {
@@ -632,7 +633,9 @@ class ReadingRoom:
                 "page_number": page_number,
                 "first_rank": (page_number - 1) * size + 1,
                 "first_page": page_link(1),
-                "previous_page": page_link(page_number - 1) if page_number > 1 else None,
+                # Not from a page past the last (it names the last) nor of a search matching
+                # nothing: the page before it held no hit either.
+                "previous_page": page_link(page_number - 1) if page_number > 1 and (hits or matches is None) else None,
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
                 "as_written": None if hits else as_written_note(form["q"]),
@@ -643,7 +646,7 @@ class ReadingRoom:
                 # How many match, where the search read them all (storage.search.Hits): a page
                 # past the last names the last one, and of a search matching nothing it is not
                 # "No more hits", which read as if earlier pages held some.
-                "matches": (matches := getattr(hits, "matches", None)),
+                "matches": matches,
                 "last_page": math.ceil(matches / size) if matches else None,
                 "last_page_link": page_link(math.ceil(matches / size)) if matches else None,
             },

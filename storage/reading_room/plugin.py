@@ -736,8 +736,11 @@ NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
 # Traditional says so itself, lang="zh-Hant"): without it a browser set to Japanese drew the
 # characters in their Japanese forms, and a screen reader read them in the reader's language.
 # The encoding, in the page's first bytes, stays with a page saved to disk, which the HTTP
-# header does not.
-PAGE_OPENING = ("<html>\n<head>\n", '<html lang="zh-Hans">\n<head>\n    <meta charset="utf-8">\n')
+# header does not. No referrer: a page's pictures are fetched from the paper's own site, and its
+# links lead there, each request naming the reading room (its address, a host name on a
+# newsroom's network for one served with --host) to the site.
+PAGE_OPENING = ("<html>\n<head>\n", '<html lang="zh-Hans">\n<head>\n    <meta charset="utf-8">\n'
+                '    <meta name="referrer" content="no-referrer">\n')
 
 
 class DeclaredPages(BaseLoader):

@@ -537,7 +537,7 @@ def test_a_format_the_data_is_not_offered_in_is_a_404_naming_those_it_is(sample_
         for path in ("/archive/articles.xml", f"/archive/articles/{article_id}.jsn", "/archive.txt?sql=select+1",
                      "/archive/article_view.xlsx", "/archive/issue_pages.xml?paper=gongyishibao&date=2023-01-31"):
             status, page, _ = fetch_page(server.url + path)
-            assert status == 404 and "The data is offered as .json and .csv" in page, (path, status)
+            assert status == 404 and "the data is offered as .json and .csv" in page, (path, status)
         # Sent on tilde-encoded, as Datasette sends any address holding a % it found no page for.
         assert fetch_page(server.url + "/archive/%61rticles.xml")[0] == 404
         for path in ("/archive/articles.json", f"/archive/articles/{article_id}.csv", "/archive.json?sql=select+1",

@@ -714,7 +714,7 @@ async def not_served(request) -> Response:
 
 
 async def no_such_format(request) -> Response:
-    raise NotFound(f"No format .{request.url_vars['format']}: The data is offered as .json and .csv")
+    raise NotFound(f"No format .{request.url_vars['format']}: the data is offered as .json and .csv")
 
 
 def unoffered_format(datasette, database: str) -> str:

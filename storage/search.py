@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, product
 from typing import Any, Callable, Iterator, Sequence
 
 import regex
@@ -319,8 +320,34 @@ class Forms(list):
     article's published texts are searched for them too (:func:`published_too`)."""
 
     def __init__(self, word: str):
-        super().__init__(v.lower() for v in variants(word))
+        super().__init__(dict.fromkeys(chain.from_iterable(map(_lower_cases, variants(word)))))
         self.published = published_too(word)
+
+
+# How many of a form's capital sigmas are asked for in both lower cases: each doubles its forms.
+_SIGMAS_EITHER_WAY = 4
+
+
+def _lower_cases(form: str) -> list[str]:
+    """``form`` lower-cased, as the text is, and with each capital sigma that no letter follows in
+    it lower-cased the other way too: ``lower()`` makes a word's last Σ ς, which a text holding
+    the word within a longer one (ΠΡΟΣ in ΠΡΟΣΦΟΡΑ) lower-cases to σ, and Σ alone σ, which a
+    text ending a word in it (ΟΣ) lower-cases to ς. A Σ a letter follows is σ in the text too."""
+    lowered = form.lower()
+    either = [len(form[:at].lower()) for at, character in enumerate(form)
+              if character == "Σ" and not (at + 1 < len(form) and _cased(form[at + 1]))][:_SIGMAS_EITHER_WAY]
+    forms = []
+    for sigmas in product("σς", repeat=len(either)):
+        letters = list(lowered)
+        for at, sigma in zip(either, sigmas):
+            letters[at] = sigma
+        forms.append("".join(letters))
+    return [lowered, *forms]
+
+
+def _cased(character: str) -> bool:
+    """Whether ``character`` is a letter with another case (after which a sigma is not final)."""
+    return character.lower() != character.upper()
 
 
 def word_forms(words: list[str]) -> list[Forms]:
@@ -454,6 +481,9 @@ def variants(word: str) -> list[str]:
             forms += tuple(form.translate(table) for form in forms for table in tables)
     if _ANY_QUOTE.search(word):
         forms += tuple(chain.from_iterable(_other_quotes(form) for form in forms))
+    # The pipelines keep an accented letter as the page sets it, one character (É) or a letter and
+    # its combining accent (E and U+0301), and a reader pastes either: each form is asked for in both.
+    forms += tuple(unicodedata.normalize(composition, form) for form in forms for composition in ("NFC", "NFD"))
     return [form for form in dict.fromkeys(forms) if form]
 
 

@@ -22,7 +22,7 @@ import time
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
@@ -529,21 +529,67 @@ def test_a_paper_whose_code_is_not_plain_ascii_has_its_pages(sample_archive, tmp
     assert answer.status == 404 and f"No issue of {html.escape(code)} dated 2023-02-01" in answer.text
 
 
+def test_a_format_the_data_is_not_offered_in_is_a_404_naming_those_it_is(sample_archive):
+    # Datasette answered any extension it has no renderer for (.xml, a typo: .jsn) with its HTML
+    # page, 200: a script, or a cache, took the page for the format it asked for.
+    (article_id,), = query(sample_archive, "select id from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        for path in ("/archive/articles.xml", f"/archive/articles/{article_id}.jsn", "/archive.txt?sql=select+1",
+                     "/archive/article_view.xlsx", "/archive/issue_pages.xml?paper=gongyishibao&date=2023-01-31"):
+            status, page, _ = fetch_page(server.url + path)
+            assert status == 404 and "the data is offered as .json and .csv" in page, (path, status)
+        # Sent on tilde-encoded, as Datasette sends any address holding a % it found no page for.
+        assert fetch_page(server.url + "/archive/%61rticles.xml")[0] == 404
+        for path in ("/archive/articles.json", f"/archive/articles/{article_id}.csv", "/archive.json?sql=select+1",
+                     "/archive/article_view.csv", "/archive/%61rticles.json", "/archive/articles.jsono",
+                     "/archive/issue_pages.json?paper=gongyishibao&date=2023-01-31"):
+            assert fetch_page(server.url + path)[0] == 200, path
+
+
+def test_every_page_says_it_is_chinese_and_utf_8_in_the_page_itself(sample_archive):
+    # No page named its language: a browser set to Japanese drew the articles' characters in
+    # their Japanese forms, a screen reader read them in its own language; nor its encoding but
+    # in the HTTP header, which a page saved to disk, or read from a cache, has lost.
+    (article_id,), = query(sample_archive, "select id from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        for path in ("/", ISSUE, f"{ISSUE}?text=original", "/issue/gongyishibao", f"/article/{article_id}",
+                     f"/article/{article_id}?text=original", "/search?" + urlencode({"q": "社工"}), "/archive",
+                     "/archive/article_view", f"/archive/articles/{article_id}", "/article/0", "/search?page=0"):
+            status, page, _ = fetch_page(server.url + path)
+            assert status in (200, 400, 404) and page.startswith('<!DOCTYPE html>\n<html lang="zh-Hans">'), (path, page[:200])
+            # Where a browser looks for it: in the first 1,024 bytes, before any text.
+            head = page.encode()[:1024].decode("utf-8", "ignore")
+            assert '<head>\n    <meta charset="utf-8">' in head, (path, head)
+
+
 @pytest.mark.parametrize(
     "path, message",
     [
         ("/issue/gongyishibao/2023-02-01", "No issue of gongyishibao dated 2023-02-01"),
-        ("/issue/nosuchpaper/2023-01-31", "No issue of nosuchpaper dated 2023-01-31"),
+        ("/issue/nosuchpaper/2023-01-31", "No paper nosuchpaper in the archive (it holds gongyishibao)"),
         ("/article/999999", "No article 999999"),
         ("/article/abc", "No article abc in the archive: articles are numbered (articles.id)"),
         ("/article/99999999999999999999", "No article 99999999999999999999"),
-        ("/issue/nosuchpaper", "No paper nosuchpaper"),
+        ("/issue/nosuchpaper", "No paper nosuchpaper in the archive (it holds gongyishibao)"),
     ],
 )
 def test_missing_issue_or_article_is_a_clear_404(client, path, message):
     response = client.get(path)
     assert response.status == 404
     assert message in response.text
+
+
+def test_an_issue_of_a_paper_the_archive_lacks_is_a_404_naming_the_papers_it_holds(sample_archive):
+    # The code typed otherwise (GONGYISHIBAO) or mistyped was "No issue of GONGYISHIBAO dated
+    # 2023-01-31": read as the paper's, that date was missing from the archive.
+    with served(sample_archive) as server:
+        for code in ("GONGYISHIBAO", "gongyishibao ", "公益时报"):
+            for path in (f"/issue/{quote(code)}/2023-01-31", f"/issue/{quote(code)}"):
+                status, page, _ = fetch_page(server.url + path)
+                assert status == 404 and f"No paper {html.escape(code)} in the archive (it holds gongyishibao)" in page, path
+                assert "No issue of" not in page
+                # A paper named by its name is told its code.
+                assert ("公益时报 is the paper gongyishibao: /issue/gongyishibao" in page) == (code == "公益时报"), path
 
 
 MALFORMED_ISSUE_DATES = [
@@ -790,6 +836,23 @@ def test_serve_does_not_tell_where_the_archive_lies_on_the_server(sample_archive
         # The reading room's own pages are as they were.
         assert "民政部" in fetch_text(server.url + "/search?" + urlencode({"q": "社工站"}))
     assert "Traceback" not in server.stderr
+
+
+def test_a_search_of_an_archive_taken_away_while_served_is_a_503_that_does_not_tell_where_it_lay(sample_archive, tmp_path):
+    # The search opens the archive at its first asking: the file moved away meanwhile (a copy
+    # put in its place, a disk unmounted), the page blamed the request, 400, and named the file
+    # on the server's disk ("archive not found: sqlite:///file:/…/archive.sqlite3?mode=ro…").
+    (folder := tmp_path / "served").mkdir()
+    archive = folder / "archive.sqlite3"
+    copied(sample_archive, archive)
+    with served(archive) as server:
+        assert fetch_page(server.url + ISSUE)[0] == 200
+        archive.rename(folder / "elsewhere.sqlite3")
+        status, page, headers = fetch_page(server.url + "/search?" + urlencode({"q": "社工站"}))
+        assert status == 503 and headers.get("Retry-After") and "could not be opened" in page, (status, page[-600:])
+        assert str(folder) not in page
+    assert "Traceback" not in server.stderr
+    assert "503 GET /search?q=%E7%A4%BE%E5%B7%A5%E7%AB%99: The archive could not be opened; try again later." in server.stderr
 
 
 def test_search_index_has_no_table_page_and_sql_reads_it(client, capfd):
@@ -1199,9 +1262,12 @@ def test_search_page_pages_through_hits(client, sample_archive):
     assert (f'No more hits for <strong>社工</strong>: page {page + 2} is past the last, <a href="{last}">page {page}</a> '
             f"({len(everything)} hits in all).") in past.text
     assert '<a href="/search?q=%E7%A4%BE%E5%B7%A5&amp;size=3&amp;page=1">The first hits</a>' in past.text
+    # Nor "← earlier hits", which led to the page before it, past the last too.
+    assert 'rel="prev"' not in past.text and "earlier hits" not in past.text
     # A search matching nothing, at page 3: nothing is found, and no page is past a last.
     none = client.get("/search?" + urlencode({"q": "无此词语", "page": 3})).text
     assert "Nothing found for <strong>无此词语</strong>." in none and "No more hits" not in none
+    assert 'rel="prev"' not in none
 
 
 @pytest.mark.parametrize("dates, reason", [
@@ -1697,6 +1763,11 @@ BAD_REQUESTS = {
     "/archive/article_view.json?_next=99999999999999999999": "_next of a view is a number of rows to skip",
     "/archive/articles?_where=nosuch": "no such column: nosuch",
     "/archive/articles?_sort=%0Anosuch": "Cannot sort table by nosuch",
+    "/archive/articles?id__gt=99999999999999999999": "id__gt: 99999999999999999999 is past the whole numbers SQLite stores",
+    "/archive/article_view.json?article_id__lte=99999999999999999999":
+        "article_id__lte: 99999999999999999999 is past the whole numbers SQLite stores",
+    "/archive/articles?id__gte=%C2%B2": "id__gte: ² is no whole number: compared as one, it is written in digits 0-9",
+    "/archive/articles?_facet=page_id&_facet_size=%C2%B2": "_facet_size is a whole number of values, written in digits 0-9, or max",
     "/search?q=%01": "search holds U+0001, which is no character of text",
 }
 
@@ -1705,19 +1776,43 @@ def test_serve_logs_one_line_for_each_bad_request_and_no_traceback(sample_archiv
     # A _timelimit or _through Datasette could not read was a 400 and a traceback in the log
     # (Datasette's own error handler ran after the reading room's); a _facet on no column an
     # ERROR (the query, over many lines) and warnings of facet queries never awaited; a _facet
-    # that is not JSON, and a view's _next that is not a number, a 500 and a traceback.
+    # that is not JSON, and a view's _next that is not a number, a 500 and a traceback; so was a
+    # comparison (id__gt=) with a number past SQLite's 64-bit integers, or with a digit int() does not read (²).
     with served(sample_archive) as server:
         for path, reason in BAD_REQUESTS.items():
             status, body, _ = fetch_page(server.url + path)
             shown = " ".join(body.replace("&#34;", '"').split())  # the log's line holds the reason on one
             assert status == 400 and html.escape(reason, quote=False) in shown, (path, body[-500:])
         for path in ("/archive/pages?_facet=section", "/archive/articles.json?_facet=title&_facet=original_script",
-                     "/archive/article_view?_next=5", "/archive/articles?_facet_date=first_seen"):
+                     "/archive/article_view?_next=5", "/archive/articles?_facet_date=first_seen",
+                     "/archive/articles?id__gt=9223372036854775806", "/archive/articles?id__lt=%EF%BC%92"):
             assert fetch_page(server.url + path)[0] == 200, path
     logged = server.stderr.splitlines()
     assert len(logged) == len(BAD_REQUESTS), server.stderr
     for line, (path, reason) in zip(logged, BAD_REQUESTS.items()):
         assert line.startswith(f"400 GET {path}: {reason}"), line
+
+
+def test_a_number_of_thousands_of_digits_in_an_address_is_answered_as_any_number_past_the_archive_s(sample_archive):
+    # Python's int() refuses a number of more than 4,300 digits (ValueError): as an article's id,
+    # the search's page or size, a view's _next, a filter's number or a facet's size it was a 500 and a traceback.
+    digits = "1" * 5000
+    asked = {
+        f"/article/{digits}": (404, f"No article {digits[:50]}… in the archive"),
+        "/search?" + urlencode({"q": "社工", "page": digits}): (400, "The hits after the first 100,000 are not shown"),
+        "/search?" + urlencode({"q": "社工", "size": digits}): (200, "民政部召开全国志愿服务和社会工作电视电话会议"),
+        f"/archive/article_view?_next={digits}": (400, "_next of a view is a number of rows to skip"),
+        f"/archive/articles?id__gt={digits}": (400, f"id__gt: {digits[:50]}… is past the whole numbers SQLite stores"),
+        f"/archive/articles?_facet=page_id&_facet_size={digits}": (400, "_facet_size is a whole number of values"),
+        # Zeros before a number of the archive's: that number.
+        "/search?" + urlencode({"q": "社工", "size": "0" * 5000 + "1"}): (200, '<ol class="hits" start="1">'),
+    }
+    with served(sample_archive) as server:
+        for path, (status, said) in asked.items():
+            answer = fetch_page(server.url + path)
+            assert answer[0] == status and said in answer[1], (path[:60], answer[0], answer[1][-400:])
+            assert digits not in answer[1].replace(f'value="{digits}"', ""), path[:60]  # repeated cut, but in the form
+    assert "Traceback" not in server.stderr
 
 
 @pytest.mark.parametrize("path", ["/archive/articles", "/archive/article_view"])
@@ -1831,6 +1926,25 @@ def test_an_article_or_issue_address_percent_encoded_is_that_page(client, sample
     assert response.status == 200 and response.text.count('<section class="page"') == 16
     assert client.get("/issue/gongyishibao/%320230131").headers["location"] == ISSUE
 
+
+
+def test_an_article_named_with_leading_zeros_is_sent_to_its_one_address(sample_archive):
+    # /article/015 was the article's page too, 200: a second address to cite, bookmark and
+    # cache, where an issue named otherwise than YYYY-MM-DD is sent on to its one address.
+    import http.client
+
+    (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        for asked, sent_to in ((f"/article/0{article_id}", f"/article/{article_id}"),
+                               (f"/article/00{article_id}?text=original", f"/article/{article_id}?text=original")):
+            connection = http.client.HTTPConnection(host, int(port), timeout=20)
+            connection.request("GET", asked)
+            response = connection.getresponse()
+            assert (response.status, response.getheader("Location")) == (301, sent_to), asked
+            connection.close()
+        status, page, _ = fetch_page(server.url + f"/article/0{article_id}")
+        assert status == 200 and f"<h1>{title}</h1>" in page
 
 
 def test_every_address_is_its_page_whatever_characters_of_it_are_encoded_and_a_row_of_no_table_a_404(sample_archive):

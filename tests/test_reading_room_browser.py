@@ -147,3 +147,18 @@ def test_searching_again_keeps_the_section_a_link_named_as_printed(browser, read
         page.get_by_role("button", name="Search").click()
     assert sorted(page.locator(".hit h2 a").all_inner_texts()) == expected
     page.close()
+
+
+def test_an_article_s_pictures_tell_the_paper_s_site_nothing_of_the_reading_room(browser, reading_room, sample_archive):  # noqa: F811
+    # The pictures are the paper's own, fetched from its site as the article is read: each request
+    # named the reading room to the site (Referer: its address, a host name on a newsroom's network
+    # for one served with --host), as would a click on "Published online" or "page PDF".
+    (article_id,), = query(sample_archive, "select article_id from images order by article_id limit 1")
+    page = browser.new_page()
+    sent = []
+    page.on("request", lambda request: sent.append((request.url, request.all_headers().get("referer"))))
+    page.goto(f"{reading_room}/article/{article_id}")
+    page.wait_for_load_state("networkidle")
+    pictures = [(url, referer) for url, referer in sent if url.endswith(".jpg")]
+    assert pictures and not any(referer for _, referer in pictures), pictures  # none, or empty
+    page.close()

@@ -833,12 +833,48 @@ def test_a_final_sigma_alone_finds_what_lower_case_makes_it_of_as_a_longer_word_
     archive.store_batch([page()], [article(n, title=f"第{n}篇", body=body) for n, body in SIGMAS.items()])
     # One character has no bigram: the articles are read in SQL, a Σ there to be lower-cased.
     assert found_ids(archive, "ς") == found_ids(archive, "ς社工") == [1, 3]
-    assert found_ids(archive, "Σ") == found_ids(archive, "σ") == [2, 4]
+    assert found_ids(archive, "σ") == [2, 4]
+    # Σ is the capital of both.
+    assert found_ids(archive, "Σ") == [1, 2, 3, 4]
     assert sorted(article_id for article_id, in export_rows(archive, ["article_id"], query="ς")) == [1, 3]
     archive.close()
     done = archive_command("search", "ς", archive=archive_url)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert sorted(re.findall(r"第(\d)篇", done.stdout)) == ["1", "3"]
+
+
+# Capital sigma as stored in words and before Chinese; ΠΡΟΣΦΟΡΑ holds ΠΡΟΣ, whose Σ lower() makes ς
+# alone but σ within the longer word.
+CAPITAL_SIGMAS = {1: "ΟΣ社工", 2: "ΟΣΑ社工", 3: "ος社工", 4: "οσ社工", 5: "ΠΡΟΣΦΟΡΑ 社工", 6: "ΟΔΟΣ 社工", 7: "社工"}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Σ", ["1", "2", "3", "4", "5", "6"]), ("Σ社工", ["1", "3", "4"]), ("ΟΣ", ["1", "2", "3", "4", "5", "6"]),
+    ("ΠΡΟΣ", ["5"]), ("ΟΔΟΣ", ["6"]),
+])
+def test_a_capital_sigma_finds_the_sigma_of_either_lower_case_the_text_gives_it(archive_url, query, expected):
+    # Σ is the capital of σ and of ς alike: a word ending in it (ΠΡΟΣ) is often the start of a
+    # longer one in the text (ΠΡΟΣΦΟΡΑ), and Σ alone is in ΟΣ, which the text lower-cases to ος.
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(n, title=f"第{n}篇", body=body) for n, body in CAPITAL_SIGMAS.items()])
+    archive.close()
+    done = archive_command("search", query, archive=archive_url)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert sorted(re.findall(r"第(\d)篇", done.stdout)) == expected
+
+
+@pytest.mark.parametrize("query", ["CAFÉ", "CAFE\u0301", "café", "cafe\u0301"])
+def test_an_accented_letter_is_found_composed_or_as_a_letter_and_its_accent(archive_url, query):
+    # A page may set É as one character or as E and a combining accent, and a reader may paste
+    # either (text copied from a PDF viewer, a Mac's input); they are the same letter.
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(1, title="第1篇", body="CAFÉ 项目"), article(2, title="第2篇", body="CAFE\u0301 餐厅"),
+                                   article(3, title="第3篇", body="CAFE 咖啡")])
+    archive.close()
+    done = archive_command("search", query, archive=archive_url)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert sorted(re.findall(r"第(\d)篇", done.stdout)) == ["1", "2"]
+    assert sorted(re.findall(r"【(.+?)】", done.stdout)) == sorted(["CAFÉ", "CAFE\u0301"])
 
 
 def test_bigrams_found_apart_are_not_a_match(archive):

@@ -24,6 +24,7 @@ from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import BadRequest, Base400, NotFound, Response
 from datasette.views.base import DatasetteError
+from jinja2 import BaseLoader
 from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
@@ -190,6 +191,13 @@ def address_part(request, name: str) -> str:
     return unquote(tilde_decode(request.url_vars[name].replace("+", "~2B")))
 
 
+def sent_on(request, path: str) -> Response:
+    """A page's one address (``path``) for ``request``, which named it otherwise: 301, keeping
+    the view asked for (?text=original)."""
+    view = f"?{request.query_string}" if request.query_string else ""
+    return Response.redirect(path + view, status=301)
+
+
 def paper_code(request) -> str:
     """The paper's code as the address names it (address_part)."""
     return address_part(request, "paper")
@@ -236,10 +244,36 @@ def parse_count(value: str, what: str) -> str:
     return number
 
 
+# The largest whole number SQLite stores as one (a signed 64-bit integer).
+SQLITE_LARGEST_INTEGER = 2**63 - 1
+
+
 def article_number(value: str) -> int | None:
-    """An article's id as the URL gives it; None for what no article's id can be (not a
-    number, or past what SQLite stores)."""
-    return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+    """An article's id as the URL gives it (any whole number SQLite stores, written in digits
+    0-9); None for what no article's id can be (not a number, or past what SQLite stores)."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    # By its length first: int() refuses a number of more than 4,300 digits (ValueError, a 500).
+    digits = value.lstrip("0") or "0"
+    if len(digits) > len(str(SQLITE_LARGEST_INTEGER)) or int(digits) > SQLITE_LARGEST_INTEGER:
+        return None
+    return int(digits)
+
+
+# Datasette's column filters that compare as numbers (col__gt=5): it gives SQLite int() of a
+# value whose characters are all digits (str.isdigit: ² and ２ too).
+NUMERIC_FILTERS = ("gt", "gte", "lt", "lte")
+
+
+def compared_number_problem(name: str, value: str) -> str | None:
+    """Why a numeric filter's value Datasette would read as a number (NUMERIC_FILTERS) is none
+    SQLite can compare: past its integers (the binding's OverflowError), or a digit int() does not
+    read (²: ValueError), raised as Datasette builds or runs the query. Both were a 500 and a traceback."""
+    if name.rpartition("__")[2] not in NUMERIC_FILTERS or not value.isdigit() or article_number(value) is not None:
+        return None
+    if value.isascii():
+        return f"{name}: {echoed(value)} is past the whole numbers SQLite stores (up to {SQLITE_LARGEST_INTEGER})"
+    return f"{name}: {echoed(value)} is no whole number: compared as one, it is written in digits 0-9"
 
 
 # The characters HTML forbids in a page's text: C0 and C1 controls and DEL, but for the
@@ -283,9 +317,12 @@ def whole_number(value: str | None, default: int, low: int, high: float) -> int 
     if value is None or not value.strip():
         return default
     value = value.strip()
-    if not (value.isascii() and value.isdigit()) or int(value) < low:
+    if not (value.isascii() and value.isdigit()):
         return None
-    return int(min(high, int(value)))
+    # Past what SQLite stores (thousands of digits, which int() refuses), as far past as any.
+    number = article_number(value)
+    number = SQLITE_LARGEST_INTEGER + 1 if number is None else number
+    return None if number < low else int(min(high, number))
 
 
 class _Deadline(threading.local):
@@ -343,13 +380,21 @@ class ReadingRoom:
         code = paper_code(request)
         found = (await self.db.execute(PAPER_SQL, {"paper": code})).first()
         if found is None:
-            raise NotFound(f"No paper {code} in the archive")
+            raise await self.no_paper(code)
         paper = dict(found)
         issues = [dict(r) for r in await self.db.execute(PAPER_ISSUES_SQL, {"paper_id": paper["id"]})]
         years: dict[str, list[dict]] = {}
         for issue in issues:
             years.setdefault(str(issue["issue_date"])[:4], []).append(issue)
         return await self.render("paper.html", {"paper": paper, "years": years, "issues": issues}, request)
+
+    async def no_paper(self, code: str) -> NotFound:
+        """The 404 of an address naming a paper the archive lacks: the codes it holds, and the
+        code of a paper named by its name (公益时报)."""
+        papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
+        named = paper_named(code, papers)
+        return NotFound(f"No paper {code} in the archive (it holds {', '.join(sorted(papers)) or 'none yet'})."
+                        + (f" {code} is the paper {named}: {issue_path(self.datasette, named)}" if named else ""))
 
     async def issue(self, request) -> Response:
         paper = paper_code(request)
@@ -366,9 +411,12 @@ class ReadingRoom:
         if issue_date != named:
             # An issue is cited by one address, to which such a link, or a date pasted with
             # spaces around it, is sent on.
-            view = f"?{request.query_string}" if request.query_string else ""  # ?text=original
-            return Response.redirect(issue_path(self.datasette, paper, issue_date) + view, status=301)
+            return sent_on(request, issue_path(self.datasette, paper, issue_date))
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
+        if found is None and (await self.db.execute(PAPER_SQL, {"paper": paper})).first() is None:
+            # A code typed otherwise (GONGYISHIBAO) was "No issue of GONGYISHIBAO dated …", read as
+            # the paper's missing date.
+            raise await self.no_paper(paper)
         if found is None:
             raise NotFound(f"No issue of {paper} dated {issue_date} in the archive")
         issue = dict(found)
@@ -408,7 +456,10 @@ class ReadingRoom:
         article_id = article_number(named)
         found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
         if found is None:
-            raise NotFound(f"No article {named} in the archive: articles are numbered (articles.id)")
+            raise NotFound(f"No article {echoed(named)} in the archive: articles are numbered (articles.id)")
+        if str(article_id) != named:
+            # One address to cite, as an issue's: 015 (leading zeros) is sent on to 15.
+            return sent_on(request, self.datasette.urls.path(f"/article/{article_id}"))
         article = dict(found)
         images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]
         versions = (await self.db.execute(VERSIONS_SQL, {"id": article_id})).first()[0]
@@ -455,10 +506,16 @@ class ReadingRoom:
 
 
     def archive(self) -> Archive:
-        """The same file through storage/ (for storage.search), opened on first use."""
+        """The same file through storage/ (for storage.search), opened on first use. A file gone
+        by then (moved away, its disk unmounted) is the server's state, not the request's fault:
+        503, without storage's reason, which names the file on the server's disk."""
         with self._archive_lock:
             if self._archive is None:
-                self._archive = open_read_only(self.db.path)
+                try:
+                    self._archive = open_read_only(self.db.path)
+                except ArchiveError:
+                    raise DatasetteError("The archive could not be opened; try again later.",
+                                         title="Archive unavailable", status=503) from None
             return self._archive
 
     async def listed(self, sql: str) -> list:
@@ -560,6 +617,7 @@ class ReadingRoom:
         def page_link(number: int) -> str:
             return self.datasette.urls.path("/search") + "?" + urlencode({k: v for k, v in form.items() if v} | {"page": number})
 
+        matches = getattr(hits, "matches", None)
         return await self.render(
             "search.html",
             {
@@ -575,7 +633,9 @@ class ReadingRoom:
                 "page_number": page_number,
                 "first_rank": (page_number - 1) * size + 1,
                 "first_page": page_link(1),
-                "previous_page": page_link(page_number - 1) if page_number > 1 else None,
+                # Not from a page past the last (it names the last) nor of a search matching
+                # nothing: the page before it held no hit either.
+                "previous_page": page_link(page_number - 1) if page_number > 1 and (hits or matches is None) else None,
                 "next_page": page_link(page_number + 1) if len(hits) > size else None,
                 "highlight": highlight,
                 "as_written": None if hits else as_written_note(form["q"]),
@@ -586,13 +646,18 @@ class ReadingRoom:
                 # How many match, where the search read them all (storage.search.Hits): a page
                 # past the last names the last one, and of a search matching nothing it is not
                 # "No more hits", which read as if earlier pages held some.
-                "matches": (matches := getattr(hits, "matches", None)),
+                "matches": matches,
                 "last_page": math.ceil(matches / size) if matches else None,
                 "last_page_link": page_link(math.ceil(matches / size)) if matches else None,
             },
             request,
             status,
         )
+
+
+def paper_named(name: str, papers: dict[str, str]) -> str | None:
+    """The code of the paper of ``papers`` (code: name) called ``name`` (公益时报), if any."""
+    return next((code for code, paper in papers.items() if paper == name), None)
 
 
 def filter_problem(form: dict, since: date | None, until: date | None, papers: dict[str, str],
@@ -607,8 +672,8 @@ def filter_problem(form: dict, since: date | None, until: date | None, papers: d
     if since and until and since > until:
         return f"From {since} is after To {until}: no date is within them."
     if form["paper"] and papers and form["paper"] not in papers:
-        named = [code for code, name in papers.items() if name == form["paper"]]
-        hint = f" {form['paper']} is the paper {named[0]}: choose it in the list." if named else ""
+        named = paper_named(form["paper"], papers)
+        hint = f" {form['paper']} is the paper {named}: choose it in the list." if named else ""
         return f"The archive holds no paper {form['paper']} (it holds {', '.join(sorted(papers))}).{hint}"
     if form["section"] and sections and not set(section_names(form["section"])) & set(sections):
         return f"No page of the archive has the section {form['section']}: choose one in the list."
@@ -648,11 +713,50 @@ async def not_served(request) -> Response:
     raise NotFound("The reading room does not serve this page")
 
 
+async def no_such_format(request) -> Response:
+    raise NotFound(f"No format .{request.url_vars['format']}: the data is offered as .json and .csv")
+
+
+def unoffered_format(datasette, database: str) -> str:
+    """A regular expression for a page of ``database`` (the database's own, a table's, a view's,
+    a query's, a row's) in a format Datasette has no renderer for: it served its HTML page, 200."""
+    offered = "|".join(re.escape(name) for name in ("csv", "jsono", *datasette.renderers))
+    return rf"^/(?P<database>{any_spelling(database)})(?:/[^/]+){{0,2}}\.(?!(?:{offered})$)(?P<format>\w+)$"
+
+
 # Datasette's pages that tell about the server rather than the archive: /-/databases names the
 # archive's file on the server's disk, /-/threads the server's running code by its files'
 # paths. Nothing of the reading room needs them, and `archive serve --host` puts them on a
 # network. (Routes of plugins are matched before Datasette's own.)
 NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
+
+
+# How every page opens: Datasette's base template names neither the page's language nor its
+# encoding. The language is the archive's, Chinese as stored (Simplified; what a page shows
+# Traditional says so itself, lang="zh-Hant"): without it a browser set to Japanese drew the
+# characters in their Japanese forms, and a screen reader read them in the reader's language.
+# The encoding, in the page's first bytes, stays with a page saved to disk, which the HTTP
+# header does not. No referrer: a page's pictures are fetched from the paper's own site, and its
+# links lead there, each request naming the reading room (its address, a host name on a
+# newsroom's network for one served with --host) to the site.
+PAGE_OPENING = ("<html>\n<head>\n", '<html lang="zh-Hans">\n<head>\n    <meta charset="utf-8">\n'
+                '    <meta name="referrer" content="no-referrer">\n')
+
+
+class DeclaredPages(BaseLoader):
+    """``loader``, its base.html opening as PAGE_OPENING says."""
+
+    def __init__(self, loader: BaseLoader):
+        self.loader = loader
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = self.loader.get_source(environment, template)
+        if template == "base.html":  # Datasette's, whose opening the tests check (pyproject pins its version)
+            source = source.replace(*PAGE_OPENING, 1)
+        return source, filename, uptodate
+
+    def list_templates(self):
+        return self.loader.list_templates()
 
 
 @hookimpl
@@ -661,6 +765,7 @@ def prepare_jinja2_environment(env, datasette):
         # Every value a page writes, Datasette's own pages' too: a search or section typed with
         # a control character, and a text the archive holds with one (lxml keeps them).
         env.finalize = without_controls
+        env.loader = DeclaredPages(env.loader)
     env.filters["page_shown"] = page_shown
     env.globals["issue_path"] = lambda paper, day=None: issue_path(datasette, paper, day)
 
@@ -672,6 +777,7 @@ def register_routes(datasette):
         return []
     return [
         (NOT_SERVED, not_served),
+        (unoffered_format(datasette, room.database), no_such_format),
         (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)$", in_time(room.paper)),
         (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
         (rf"^/{any_spelling('article')}/(?P<id>[^/]+)$", in_time(room.article)),
@@ -809,6 +915,15 @@ def filters_from_request(request, database, table, datasette):
     return check
 
 
+def readable_number(digits: str) -> bool:
+    """Whether int() reads ``digits`` (str.isdigit): not ², nor thousands of digits."""
+    try:
+        int(digits)
+    except ValueError:
+        return False
+    return True
+
+
 async def table_parameter_problem(datasette, request, database: str, table: str) -> str | None:
     db = datasette.get_database(database)
     columns = None
@@ -829,6 +944,10 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
             # Datasette ignores a search of a table without a full-text index of its own, and
             # listed every row as if each matched.
             return f"{name}: {table} has no full-text index of its own; the search page, /search?q=…, searches the articles"
+        elif name == "_facet_size" and value.isdigit() and not readable_number(value):
+            # Datasette ignores a facet size that is not digits, and int()s one that is: ², or
+            # thousands of digits, failed as the facets were counted (a 500, coroutines left unawaited).
+            return "_facet_size is a whole number of values, written in digits 0-9, or max"
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:
@@ -857,6 +976,10 @@ def parameter_error(request, exception: Exception) -> str | None:
     """What is wrong with the request's parameters, if that is what ``exception`` is about."""
     if isinstance(exception, DatasetteError) and exception.status == 500 and exception.message.startswith(PARAMETER_ERRORS):
         return exception.message
+    if isinstance(exception, (ValueError, OverflowError)):  # a filter's number, read as Datasette reads it
+        for name, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True):
+            if problem := compared_number_problem(name, value):
+                return problem
     if isinstance(exception, (ValueError, KeyError, TypeError)):  # Datasette reads these two unchecked
         try:
             int(request.args.get("_timelimit", "0"))

@@ -228,13 +228,13 @@ def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None
             out.close()
 
 
-def wait_for(what: str, ready: Callable[[], object], process: subprocess.Popen, seconds: float = 120):
+def wait_for(what: str, ready: Callable[[], object], process: subprocess.Popen | None = None, seconds: float = 120):
     """What ``ready()`` returns once it is true, asked every few hundredths of a second while
-    ``process`` runs: fails saying ``what`` if the process ends first or ``seconds`` pass (a
-    deadline for a busy machine, not a wait: a fixed sleep there was too short at times)."""
+    ``process`` (where given) runs: fails saying ``what`` if the process ends first or ``seconds``
+    pass (a deadline for a busy machine, not a wait: a fixed sleep there was too short at times)."""
     deadline = time_module.monotonic() + seconds
     while not (found := ready()):
-        assert process.poll() is None, f"the process ended before {what}"
+        assert process is None or process.poll() is None, f"the process ended before {what}"
         assert time_module.monotonic() < deadline, f"never {what}"
         time_module.sleep(0.02)
     return found

@@ -336,12 +336,19 @@ def test_a_heartbeat_waiting_behind_a_batch_never_dates_the_run_before_what_the_
     older than what it stored (found by a SIGKILL test, once in a few runs)."""
     import threading
 
-    from sqlalchemy import update
+    from sqlalchemy import event, update
 
     from storage.models import CrawlRun, utcnow
 
     archive = open_archive(archive_url)
     beating = open_archive(archive_url)
+    asked_for_the_row = threading.Event()
+
+    @event.listens_for(beating.engine, "before_cursor_execute")
+    def asking(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE CRAWL_RUNS"):
+            asked_for_the_row.set()
+
     try:
         run = archive.start_run("gongyishibao", "2023-01-31")
         with archive.session() as session, session.begin():
@@ -349,8 +356,8 @@ def test_a_heartbeat_waiting_behind_a_batch_never_dates_the_run_before_what_the_
             session.execute(update(CrawlRun).where(CrawlRun.id == run).values(pages_new=CrawlRun.pages_new + 1))
             heartbeat = threading.Thread(target=beating.heartbeat, args=(run, {"pages_failed": 1}))
             heartbeat.start()
-            time.sleep(0.5)  # the heartbeat is waiting for the row
-            assert heartbeat.is_alive()
+            wait_for("the heartbeat asked for the row", asked_for_the_row.is_set, seconds=60)
+            assert heartbeat.is_alive()  # waiting behind the batch
             stored = utcnow()
             session.execute(update(CrawlRun).where(CrawlRun.id == run).values(seen_at=stored))
         heartbeat.join(30)

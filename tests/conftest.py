@@ -165,6 +165,11 @@ class SiteCrawl(NamedTuple):
 _SITE_PORTS: dict[str, int] = {}
 
 
+def base_url_arg(server) -> str:
+    """The spider's base_url argument for the sample site ``server`` serves (under PREFIX)."""
+    return f"base_url={server.url}{PREFIX.lstrip('/')}"
+
+
 def crawl_site(
     archive: str,
     *args: str,
@@ -183,8 +188,22 @@ def crawl_site(
     dates = (f"date={date}",) if date else ()
     with SiteServer(site, prefix=PREFIX, faults=faults, port=_SITE_PORTS.get(archive, 0)) as server:
         _SITE_PORTS[archive] = server.port
-        done = run_crawl(*dates, f"base_url={server.url}{PREFIX.lstrip('/')}", *args, archive=archive, settings=settings)
+        done = run_crawl(*dates, base_url_arg(server), *args, archive=archive, settings=settings)
         return SiteCrawl(done, server.requests)
+
+
+def crawl_sample(archive: str) -> None:
+    """Crawl the sample e-paper's 2023-01-31 issue over HTTP into ``archive``, as a user does."""
+    done, _ = crawl_site(archive)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def sample_archive(tmp_path_factory):
+    """The sample e-paper's 2023-01-31 issue, crawled over HTTP into a SQLite archive."""
+    path = tmp_path_factory.mktemp("reading-room") / "archive.sqlite3"
+    crawl_sample(f"sqlite:///{path}")
+    return path
 
 
 def archive_command(*args: str, archive: str, env: dict[str, str] | None = None, shell_pipe: str | None = None,
@@ -228,13 +247,13 @@ def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None
             out.close()
 
 
-def wait_for(what: str, ready: Callable[[], object], process: subprocess.Popen, seconds: float = 120):
+def wait_for(what: str, ready: Callable[[], object], process: subprocess.Popen | None = None, seconds: float = 120):
     """What ``ready()`` returns once it is true, asked every few hundredths of a second while
-    ``process`` runs: fails saying ``what`` if the process ends first or ``seconds`` pass (a
-    deadline for a busy machine, not a wait: a fixed sleep there was too short at times)."""
+    ``process`` (where given) runs: fails saying ``what`` if the process ends first or ``seconds``
+    pass (a deadline for a busy machine, not a wait: a fixed sleep there was too short at times)."""
     deadline = time_module.monotonic() + seconds
     while not (found := ready()):
-        assert process.poll() is None, f"the process ended before {what}"
+        assert process is None or process.poll() is None, f"the process ended before {what}"
         assert time_module.monotonic() < deadline, f"never {what}"
         time_module.sleep(0.02)
     return found

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import run_crawl, sql_rows, start_crawl
+from tests.conftest import base_url_arg, run_crawl, sql_rows, start_crawl
 from tests.sites import SAMPLE_DAY, sample_site
 
 DAYS = [SAMPLE_DAY + timedelta(days=7 * n) for n in range(3)]  # three Tuesdays: the weekly paper's issues
@@ -20,10 +20,6 @@ NO_PDFS = {"ARCHIVE_FETCH_PDFS": "False"}
 
 def _entry(day) -> str:
     return f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm"
-
-
-def _base(server: SiteServer) -> str:
-    return f"base_url={server.url}{PREFIX.lstrip('/')}"
 
 
 def _held_back(tmp_path: Path, archive: str, server: SiteServer, *args: str):
@@ -38,7 +34,7 @@ def _held_back(tmp_path: Path, archive: str, server: SiteServer, *args: str):
         "ARCHIVE_BATCH_SIZE": "1000", "SLOW_WRITE_MARKER": str(writing), "SLOW_WRITE_UNTIL": str(go),
         "ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.SlowBatchWrites": 50}),
     }
-    crawl = start_crawl(*args, _base(server), archive=archive, settings=settings, log=log)
+    crawl = start_crawl(*args, base_url_arg(server), archive=archive, settings=settings, log=log)
     deadline = time.monotonic() + 120
     while not writing.exists():
         assert crawl.poll() is None, log.read_text(encoding="utf-8")[-3000:]
@@ -63,7 +59,7 @@ def test_a_date_another_crawl_stored_after_this_one_found_no_issue_is_not_record
     with SiteServer(site, prefix=PREFIX, faults={_entry(first): [404]}) as server:
         release = _held_back(tmp_path, archive_url, server, f"start={first}", f"end={DAYS[-1]}")
         assert (_entry(first), 404) in server.requests
-        manual = run_crawl(f"date={first}", _base(server), archive=archive_url, settings=NO_PDFS)
+        manual = run_crawl(f"date={first}", base_url_arg(server), archive=archive_url, settings=NO_PDFS)
         assert manual.returncode == 0, manual.stderr[-3000:]
         status, log = release()
         assert status == 0, log[-3000:]
@@ -84,7 +80,7 @@ def test_a_link_another_crawl_stored_after_this_one_was_answered_404_is_no_dead_
     with SiteServer(site, prefix=PREFIX, faults={article: [404]}) as server:
         release = _held_back(tmp_path, archive_url, server, f"date={day}")
         assert (article, 404) in server.requests
-        manual = run_crawl(f"date={day}", _base(server), archive=archive_url, settings=NO_PDFS)
+        manual = run_crawl(f"date={day}", base_url_arg(server), archive=archive_url, settings=NO_PDFS)
         assert manual.returncode == 0, manual.stderr[-3000:]
         status, log = release()
         assert status == 4, log[-3000:]  # a first 404 fails the article, for the next run to ask again
@@ -103,7 +99,7 @@ def test_a_crawl_of_the_newest_issue_takes_anothers_still_crawling_for_no_failed
     _point_index(site, newest)
     with SiteServer(site, prefix=PREFIX) as server:
         release = _held_back(tmp_path, archive_url, server)
-        manual = run_crawl(_base(server), archive=archive_url, settings=NO_PDFS | {"LOG_LEVEL": "INFO"})
+        manual = run_crawl(base_url_arg(server), archive=archive_url, settings=NO_PDFS | {"LOG_LEVEL": "INFO"})
         assert manual.returncode == 0, manual.stderr[-3000:]
         assert "which an earlier run failed to fetch" not in manual.stderr
         assert "not stored, asked again" not in manual.stderr
@@ -128,14 +124,14 @@ def test_a_page_another_crawl_found_removed_is_not_put_back_by_an_older_fetch_wr
     kept = shutil.copytree(site / ISSUE, tmp_path / "issue as first served")
     current = "SELECT page_number FROM pages WHERE removed_at IS NULL ORDER BY page_number"
     with SiteServer(site, prefix=PREFIX) as server:
-        first = run_crawl(f"date={day}", _base(server), archive=archive_url, settings=NO_PDFS)
+        first = run_crawl(f"date={day}", base_url_arg(server), archive=archive_url, settings=NO_PDFS)
         assert first.returncode == 0, first.stderr[-3000:]
         removed_articles = sql_rows(archive_url, "SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id "
                                                  "WHERE p.page_number = 16 ORDER BY a.url")
         assert removed_articles
         release = _held_back(tmp_path, archive_url, server, f"date={day}", "refresh=1")
         remove_page(site, 16, addresses_follow_numbers=False)
-        newer = run_crawl(f"date={day}", "refresh=1", _base(server), archive=archive_url, settings=NO_PDFS)
+        newer = run_crawl(f"date={day}", "refresh=1", base_url_arg(server), archive=archive_url, settings=NO_PDFS)
         assert newer.returncode == 0, newer.stderr[-3000:]
         assert sql_rows(archive_url, current) == [(n,) for n in range(1, 16)]
         status, log = release()
@@ -150,7 +146,7 @@ def test_a_page_another_crawl_found_removed_is_not_put_back_by_an_older_fetch_wr
         # The site puts the page back: a refresh fetched after the removal gives it its number.
         shutil.rmtree(site / ISSUE)
         shutil.copytree(kept, site / ISSUE)
-        again = run_crawl(f"date={day}", "refresh=1", _base(server), archive=archive_url, settings=NO_PDFS)
+        again = run_crawl(f"date={day}", "refresh=1", base_url_arg(server), archive=archive_url, settings=NO_PDFS)
         assert again.returncode == 0, again.stderr[-3000:]
     assert sql_rows(archive_url, current) == [(n,) for n in range(1, 17)]
     assert sql_rows(archive_url, "SELECT count(*) FROM pages WHERE removed_at IS NOT NULL") == [(0,)]

@@ -12,14 +12,11 @@ import pytest
 
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, run_crawl, without_write_permission
+from tests.conftest import (PROJECT, SAMPLE_SITE, _crawl_command, archive_command, base_url_arg, crawl_runs, run_crawl,
+                            without_write_permission)
 
 FAST = {"ARCHIVE_FETCH_PDFS": "False"}
 ENTRY = PREFIX + f"html/{ISSUE_DATE[:7]}/{ISSUE_DATE[8:]}/node_1.htm"
-
-
-def _base(server: SiteServer) -> str:
-    return f"base_url={server.url}{PREFIX.lstrip('/')}"
 
 
 def _entry_pages(server: SiteServer) -> list[str]:
@@ -30,15 +27,15 @@ def _entry_pages(server: SiteServer) -> list[str]:
 
 def test_refresh_yes_fetches_a_complete_issue_again_and_a_word_not_listed_is_refused(sqlite_url):
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        assert run_crawl(f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST).returncode == 0
+        assert run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), archive=sqlite_url, settings=FAST).returncode == 0
         stored = len(server.requests)
-        assert run_crawl(f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST).returncode == 0
+        assert run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), archive=sqlite_url, settings=FAST).returncode == 0
         assert _entry_pages(server) == [ENTRY]  # complete: not asked again
-        refused = run_crawl(f"date={ISSUE_DATE}", _base(server), "refresh=maybe", archive=sqlite_url, settings=FAST)
+        refused = run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), "refresh=maybe", archive=sqlite_url, settings=FAST)
         assert (refused.returncode, refused.stderr) == (
             2, "error: bad value for refresh: 'maybe' (expected one of 1, yes, true, on, 0, no, false, off, in any letter case)\n")
         assert _entry_pages(server) == [ENTRY]
-        done = run_crawl(f"date={ISSUE_DATE}", _base(server), "refresh=Yes", archive=sqlite_url, settings=FAST)
+        done = run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), "refresh=Yes", archive=sqlite_url, settings=FAST)
         assert done.returncode == 0, done.stderr[-2000:]
     assert _entry_pages(server) == [ENTRY, ENTRY]
     assert len(server.requests) > stored
@@ -51,7 +48,7 @@ def test_a_paper_s_code_in_other_capitals_is_taken_and_a_near_miss_is_named(sqli
     # missing, the line naming every known code and no likely one.
     log = tmp_path / "crawl.log"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl(f"date={ISSUE_DATE}", "paper=GongYiShiBao", _base(server), archive=sqlite_url,
+        done = run_crawl(f"date={ISSUE_DATE}", "paper=GongYiShiBao", base_url_arg(server), archive=sqlite_url,
                          settings=FAST | {"LOG_FILE": str(log), "LOG_LEVEL": "INFO"})
         assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
         assert _entry_pages(server) == [ENTRY]
@@ -61,7 +58,7 @@ def test_a_paper_s_code_in_other_capitals_is_taken_and_a_near_miss_is_named(sqli
                                  "a paper's code is written as its profile writes it")
         assert [run.paper_code for run in crawl_runs(sqlite_url)] == ["gongyishibao"]
         for given in ("gongyishibo", "gongyishibao2", "Gongyishibo"):
-            refused = run_crawl(f"date={ISSUE_DATE}", f"paper={given}", _base(server), archive=sqlite_url,
+            refused = run_crawl(f"date={ISSUE_DATE}", f"paper={given}", base_url_arg(server), archive=sqlite_url,
                                 settings=FAST)
             assert (refused.returncode, refused.stdout, refused.stderr) == (
                 2, "", f"error: unknown paper {given!r} (known: gongyishibao): did you mean gongyishibao?\n")
@@ -87,7 +84,7 @@ def test_a_paper_s_code_is_said_taken_as_another_only_where_it_differs_in_more_t
 def test_a_range_from_before_the_first_issue_is_asked_from_it_in_one_info_line(sqlite_url, tmp_path):
     log = tmp_path / "crawl.log"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl("start=2000-01-01", "end=2001-06-12", _base(server), archive=sqlite_url,
+        done = run_crawl("start=2000-01-01", "end=2001-06-12", base_url_arg(server), archive=sqlite_url,
                          settings=FAST | {"LOG_FILE": str(log), "LOG_LEVEL": "INFO"})
     # The sample site has no issue of 2001: the two Tuesdays asked are dates without an issue.
     assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
@@ -110,7 +107,7 @@ def test_a_range_from_before_the_first_issue_is_asked_from_it_in_one_info_line(s
 ])
 def test_dates_before_the_first_issue_are_refused_in_one_line(sqlite_url, args, message):
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl(*args, _base(server), archive=sqlite_url, settings=FAST)
+        done = run_crawl(*args, base_url_arg(server), archive=sqlite_url, settings=FAST)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: {message}\n")
     assert server.requests == []
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
@@ -151,8 +148,8 @@ def test_an_archive_location_that_cannot_be_one_is_one_line_naming_the_problem_a
     url, crawl_says, archive_says = _locations(tmp_path)[case]
     before = sorted(tmp_path.rglob("*"))
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        from_environment = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=url, settings=FAST)
-        from_setting = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=f"sqlite:///{tmp_path}/unused.sqlite3",
+        from_environment = run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), archive=url, settings=FAST)
+        from_setting = run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), archive=f"sqlite:///{tmp_path}/unused.sqlite3",
                                  settings=FAST | {"ARCHIVE_URL": url})
     assert server.requests == []
     assert (from_environment.returncode, from_environment.stderr) == (2, f"error: {crawl_says.format('$ARCHIVE_URL')}\n")
@@ -171,7 +168,7 @@ def test_a_crawl_into_a_postgresql_url_written_without_a_driver_stores_the_issue
     # postgresql:// (taken for psycopg2): both are this project's driver's.
     pasted = f"postgres://{postgres_url.split('://', 1)[1]}"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=f"sqlite:///{tmp_path}/unused.sqlite3",
+        done = run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), archive=f"sqlite:///{tmp_path}/unused.sqlite3",
                          settings=FAST | {"ARCHIVE_URL": pasted})
     assert done.returncode == 0, done.stderr[-2000:]
     assert not (tmp_path / "unused.sqlite3").exists()
@@ -185,14 +182,14 @@ def test_a_crawl_into_a_postgresql_url_written_without_a_driver_stores_the_issue
 
 def test_an_archive_the_crawl_or_archive_may_not_write_is_refused_before_anything_is_fetched(tmp_path, sqlite_url):
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        assert run_crawl(f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST).returncode == 0
+        assert run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), archive=sqlite_url, settings=FAST).returncode == 0
         asked = len(server.requests)
         path = Path(sqlite_url.removeprefix("sqlite:///"))
         locked = tmp_path / "locked"
         locked.mkdir()
 
         def crawl(url: str, *args: str) -> subprocess.CompletedProcess:
-            command, env = _crawl_command([f"date={ISSUE_DATE}", _base(server), *args], url, FAST)
+            command, env = _crawl_command([f"date={ISSUE_DATE}", base_url_arg(server), *args], url, FAST)
             return subprocess.run(without_write_permission(command), cwd=PROJECT, env=env, capture_output=True, text=True,
                                   timeout=240)
 
@@ -280,7 +277,7 @@ def test_a_crawl_into_another_programs_database_is_refused_and_adds_no_table_to_
     _make_tables(archive_url, theirs)
     before = _tables(archive_url)
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl(f"date={ISSUE_DATE}", _base(server), archive=archive_url, settings=FAST)
+        done = run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), archive=archive_url, settings=FAST)
         assert server.requests == []
     names = ", ".join(sorted(before))
     assert (done.returncode, done.stderr) == (

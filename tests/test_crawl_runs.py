@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import as_utc, open_archive
-from tests.conftest import archive_command, crawl_runs, run_crawl, sql_rows, start_crawl, wait_for
+from tests.conftest import archive_command, base_url_arg, crawl_runs, run_crawl, sql_rows, start_crawl, wait_for
 from tests.sites import SAMPLE_DAY, sample_site
 from tests.test_site_oddities import ERROR_PAGE
 
@@ -27,10 +27,6 @@ HEARTBEAT = 0.3
 # between (or during) batch writes, with heartbeats in between.
 SLOW = NO_PDFS | {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS": "1", "ARCHIVE_BATCH_SIZE": "4",
                   "ARCHIVE_HEARTBEAT_SECONDS": str(HEARTBEAT)}
-
-
-def _base(server: SiteServer) -> str:
-    return f"base_url={server.url}{PREFIX.lstrip('/')}"
 
 
 def _row(archive: str):
@@ -57,11 +53,11 @@ def test_a_run_counts_the_dates_it_found_without_an_issue_and_is_seen_to_its_end
         # The first stores both issues; the second and third ask 2023-02-07 alone (the others
         # are complete), the third taking it for a date without an issue: each found it so.
         for _ in range(3):
-            done = run_crawl(*RANGE, _base(server), archive=archive_url, settings=settings)
+            done = run_crawl(*RANGE, base_url_arg(server), archive=archive_url, settings=settings)
             assert done.returncode == 0, done.stderr[-3000:]
         assert "taken for a date without an issue, not asked again" in done.stderr
         # No run of dates asks it any more: none found without an issue.
-        done = run_crawl(*RANGE, _base(server), archive=archive_url, settings=settings)
+        done = run_crawl(*RANGE, base_url_arg(server), archive=archive_url, settings=settings)
         assert done.returncode == 0, done.stderr[-3000:]
     runs = crawl_runs(archive_url)[::-1]
     assert [(r.status, r.pages_new, r.articles_new, r.dates_without_issue) for r in runs] == [
@@ -98,7 +94,7 @@ def test_a_run_counts_each_date_it_asked_without_an_issue_once_however_the_site_
     with SiteServer(site, prefix=PREFIX, faults=faults) as server:
         server._redirects[entry["2023-02-21"]] = f"{server.url}{entry['2023-02-14'].lstrip('/')}"
         for dates in ranges:
-            done = run_crawl(*dates, _base(server), archive=archive_url, settings=settings)
+            done = run_crawl(*dates, base_url_arg(server), archive=archive_url, settings=settings)
             assert done.returncode == 0, done.stderr[-3000:]
             absent.append(_absent_runs(archive_url))
         asked = [r for r in server.requests if r.path.endswith("node_1.htm")]
@@ -127,7 +123,7 @@ def test_a_run_counts_no_day_before_the_papers_first_issue(tmp_path, archive_url
     # The profile's first issue is 2001-06-01: the range's Tuesdays of May are not asked, nor counted.
     site = sample_site(tmp_path / "site", [SAMPLE_DAY], pdfs=False)
     with SiteServer(site, prefix=PREFIX) as server:
-        done = run_crawl("start=2001-05-01", "end=2001-06-12", _base(server), archive=archive_url, settings=NO_PDFS)
+        done = run_crawl("start=2001-05-01", "end=2001-06-12", base_url_arg(server), archive=archive_url, settings=NO_PDFS)
         asked = [r.path.removeprefix(f"{PREFIX}html/") for r in server.requests if r.path.endswith("node_1.htm")]
     assert done.returncode == 0, done.stderr[-3000:]
     assert "the days from 2001-05-01 to 2001-05-31 are not asked" in done.stderr
@@ -146,7 +142,7 @@ def test_a_date_given_alone_off_the_schedule_counts_and_is_listed_once_taken_for
     with SiteServer(site, prefix=PREFIX) as server:
         for gone_after in ("3", "1"):
             settings = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": gone_after, "ARCHIVE_GONE_AFTER_DAYS": "0"}
-            done = run_crawl(f"date={wednesday}", _base(server), archive=sqlite_url, settings=settings)
+            done = run_crawl(f"date={wednesday}", base_url_arg(server), archive=sqlite_url, settings=settings)
             assert done.returncode == 0, done.stderr[-3000:]
             stats = archive_command("stats", "--since", "2023-01-31", "--until", "2023-02-14", archive=sqlite_url)
             assert stats.returncode == 0, stats.stderr
@@ -162,7 +158,7 @@ def test_a_run_killed_mid_crawl_keeps_the_counts_of_what_it_stored_and_its_last_
     site = sample_site(tmp_path / "site", DAYS, pdfs=False)
     _new_archive(archive_url)
     with SiteServer(site, prefix=PREFIX) as server:
-        process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=SLOW, log=tmp_path / "killed.log")
+        process = start_crawl(*RANGE, base_url_arg(server), archive=archive_url, settings=SLOW, log=tmp_path / "killed.log")
         try:
             # Three batches of four items stored, and more to come.
             wait_for("stored three batches", lambda: (sql_rows(archive_url, "SELECT count(*) FROM articles")[0][0] >= 12),
@@ -212,7 +208,7 @@ def test_a_live_run_with_a_long_heartbeat_is_told_killed_only_after_five_of_its_
                    "ARCHIVE_HEARTBEAT_SECONDS": "600"}
     _new_archive(archive_url)
     with SiteServer(site, prefix=PREFIX) as server:
-        process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=slow, log=tmp_path / "slow.log")
+        process = start_crawl(*RANGE, base_url_arg(server), archive=archive_url, settings=slow, log=tmp_path / "slow.log")
         try:
             wait_for("recorded the run", lambda: _row(archive_url), process, 60)
             assert sql_rows(archive_url, "SELECT heartbeat_seconds FROM crawl_runs") == [(600,)]
@@ -237,7 +233,7 @@ def test_a_live_run_with_a_short_heartbeat_held_up_by_the_database_is_not_told_k
     _new_archive(archive_url)
     other = create_engine(archive_url)
     with SiteServer(site, prefix=PREFIX) as server:
-        process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=slow, log=tmp_path / "held.log")
+        process = start_crawl(*RANGE, base_url_arg(server), archive=archive_url, settings=slow, log=tmp_path / "held.log")
         try:
             first = wait_for("recorded the run", lambda: _row(archive_url), process, 60)
             wait_for("saw the run beat", lambda: _row(archive_url)[2] != first[2], process, 10 * HEARTBEAT + 5)
@@ -311,7 +307,7 @@ def test_a_run_that_stores_nothing_yet_is_seen_alive_until_it_is_killed(tmp_path
     slow = SLOW | {"DOWNLOAD_DELAY": "1", "ARCHIVE_BATCH_SIZE": "1000", "ARCHIVE_BATCH_SECONDS": "600"}
     _new_archive(archive_url)
     with SiteServer(site, prefix=PREFIX) as server:
-        process = start_crawl(*RANGE, _base(server), archive=archive_url, settings=slow, log=tmp_path / "alive.log")
+        process = start_crawl(*RANGE, base_url_arg(server), archive=archive_url, settings=slow, log=tmp_path / "alive.log")
         try:
             first = wait_for("recorded the run", lambda: _row(archive_url), process, 60)
             later = wait_for("saw the run alive again", lambda: (row := _row(archive_url)) and row[2] != first[2] and row,
@@ -336,12 +332,19 @@ def test_a_heartbeat_waiting_behind_a_batch_never_dates_the_run_before_what_the_
     older than what it stored (found by a SIGKILL test, once in a few runs)."""
     import threading
 
-    from sqlalchemy import update
+    from sqlalchemy import event, update
 
     from storage.models import CrawlRun, utcnow
 
     archive = open_archive(archive_url)
     beating = open_archive(archive_url)
+    asked_for_the_row = threading.Event()
+
+    @event.listens_for(beating.engine, "before_cursor_execute")
+    def asking(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE CRAWL_RUNS"):
+            asked_for_the_row.set()
+
     try:
         run = archive.start_run("gongyishibao", "2023-01-31")
         with archive.session() as session, session.begin():
@@ -349,8 +352,8 @@ def test_a_heartbeat_waiting_behind_a_batch_never_dates_the_run_before_what_the_
             session.execute(update(CrawlRun).where(CrawlRun.id == run).values(pages_new=CrawlRun.pages_new + 1))
             heartbeat = threading.Thread(target=beating.heartbeat, args=(run, {"pages_failed": 1}))
             heartbeat.start()
-            time.sleep(0.5)  # the heartbeat is waiting for the row
-            assert heartbeat.is_alive()
+            wait_for("the heartbeat asked for the row", asked_for_the_row.is_set, seconds=60)
+            assert heartbeat.is_alive()  # waiting behind the batch
             stored = utcnow()
             session.execute(update(CrawlRun).where(CrawlRun.id == run).values(seen_at=stored))
         heartbeat.join(30)

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -26,8 +26,8 @@ from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article
 from tests.conftest import (
-    PROJECT, _crawl_command, archive_command, crawl_runs, postgres_database, run_crawl, sql_rows, start_crawl,
-    stored_article_urls, wait_for,
+    PROJECT, _crawl_command, archive_command, base_url_arg, crawl_runs, postgres_database, run_crawl, sql_rows,
+    start_crawl, stored_article_urls, wait_for,
 )
 from tests.sites import own_paper, sample_site
 
@@ -153,7 +153,7 @@ def test_workers_count_a_dead_link_that_another_worker_asked_for_and_give_up_on_
     settings = DEAD_LINK_SETTINGS
     codes = []
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
         for run in range(2):
             run_codes, outputs = two_workers(args, archive, settings, tmp_path / f"run{run}", monkeypatch)
             codes.append(sorted(run_codes))
@@ -182,7 +182,7 @@ def test_workers_count_a_date_without_an_issue_that_another_worker_asked_for_and
     site = sample_site(tmp_path / "site", [day for day in ISSUES if day != none], pdfs=False)
     codes = []
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[-1]}")
         for run in range(2):
             run_codes, outputs = two_workers(args, archive, DEAD_LINK_SETTINGS, tmp_path / f"run{run}", monkeypatch)
             codes.append(run_codes)
@@ -239,7 +239,7 @@ def test_a_worker_still_reading_the_archive_skips_and_counts_the_links_of_pages_
     dead = [f"{PREFIX}html/{day:%Y-%m}/{day:%d}/content_306512.htm" for day in issues]
     settings = DEAD_LINK_SETTINGS
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
+        args = (base_url_arg(server), f"start={issues[0]}", f"end={issues[-1]}")
         first_run = run_crawl(*args, archive=archive, settings=settings)  # each dead link fails its first run
         assert first_run.returncode == 4, first_run.stderr[-3000:]
         job = _distributed_job(monkeypatch, redis_url)
@@ -375,6 +375,34 @@ def _distributed_job(monkeypatch, redis_url: str) -> str:
     return job
 
 
+def _start_crawl_elsewhere(args, archive: str, settings: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    """A crawl as a worker on another machine runs it: in a pid namespace of its own, where
+    this machine cannot look its process id up; its output to ``log`` (else dropped)."""
+    command, env = _crawl_command(args, archive, settings)
+    with open(log, "w") if log else nullcontext(subprocess.DEVNULL) as out:
+        return subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
+                                cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _kill_the_idle_worker_elsewhere(args, archive: str, settings: dict[str, str], server, logs: list[Path]):
+    """Two workers of one job, the first on another machine (logs[0]), the second here
+    (logs[1]): the second is stopped at work, a request in hand, while the first drains the
+    queue and waits, idle, for it; the first is killed then, and the second resumed. The
+    second, still running."""
+    idle = _start_crawl_elsewhere(args, archive, settings, log=logs[0])
+    busy = start_crawl(*args, archive=archive, settings=settings, log=logs[1])
+    try:
+        _wait_for_articles(busy, server, logs[1], 10)
+        busy.send_signal(signal.SIGSTOP)
+        wait_for("the idle worker waited for the busy one",
+                 lambda: "waiting for 1 other worker at work" in logs[0].read_text(), idle, 60)
+        idle.send_signal(signal.SIGKILL)
+        assert idle.wait(30) == -signal.SIGKILL
+    finally:
+        busy.send_signal(signal.SIGCONT)
+    return busy
+
+
 # One request at a time, a little apart, small batches: a worker is killed with requests taken
 # from the queue and items buffered that never reach the archive.
 KILLABLE = {
@@ -393,7 +421,7 @@ def test_a_job_whose_only_worker_was_killed_expires_and_completes_when_run_again
     server_redis = redis.Redis.from_url(redis_url)
     site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         _kill_after_articles(start_crawl(*args, archive=archive, settings=KILLABLE), server, 25)
         # The killed job's keys are left, but expire (docs/operations.md): none is kept forever.
         keys = server_redis.keys(f"issues:gongyishibao:{job}:*")
@@ -414,7 +442,7 @@ def test_a_worker_killed_beside_another_does_not_keep_the_job_from_being_run_aga
     job = _distributed_job(monkeypatch, redis_url)
     site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         log = tmp_path / "survivor.log"
         killed = start_crawl(*args, archive=archive, settings=KILLABLE)
         survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
@@ -451,10 +479,8 @@ def test_a_worker_killed_on_another_machine_is_waited_for_and_its_share_fetched_
     job = _distributed_job(monkeypatch, redis_url)
     site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
-        command, env = _crawl_command(args, archive, KILLABLE)
-        elsewhere = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
-                                     cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        elsewhere = _start_crawl_elsewhere(args, archive, KILLABLE)
         log = tmp_path / "survivor.log"
         survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
         _kill_after_articles(elsewhere, server, 25)
@@ -479,28 +505,13 @@ def test_a_worker_killed_on_another_machine_while_it_waits_for_the_others_loses_
     # last worker out left the job to it and ended with exit status 0, its articles missing.
     _named_in_its_own_pid_namespace()  # skips where a process cannot have one
     archive = postgres_database(request)
-    job = _distributed_job(monkeypatch, redis_url)
+    _distributed_job(monkeypatch, redis_url)
     issues = ISSUES[:2]
     site = sample_site(tmp_path / "site", issues, pdfs=False)
     logs = [tmp_path / "idle.log", tmp_path / "busy.log"]
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
-        command, env = _crawl_command(args, archive, HOLDING)
-        with open(logs[0], "w") as out:
-            idle = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
-                                    cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        busy = start_crawl(*args, archive=archive, settings=HOLDING, log=logs[1])
-        try:
-            _wait_for_articles(busy, server, logs[1], 10)
-            busy.send_signal(signal.SIGSTOP)  # at work, a request in hand, while the other drains the queue
-            deadline = time.monotonic() + 40
-            while "waiting for 1 other worker at work" not in logs[0].read_text():
-                assert idle.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
-                time.sleep(0.05)
-            idle.send_signal(signal.SIGKILL)
-            assert idle.wait(30) == -signal.SIGKILL
-        finally:
-            busy.send_signal(signal.SIGCONT)
+        args = (base_url_arg(server), f"start={issues[0]}", f"end={issues[-1]}")
+        busy = _kill_the_idle_worker_elsewhere(args, archive, HOLDING, server, logs)
         code = busy.wait(240)
     output = logs[1].read_text()
     assert code == 0, output[-3000:]
@@ -531,22 +542,7 @@ def test_a_job_run_again_right_after_its_idle_worker_was_killed_takes_it_over_on
     with SiteServer(site, prefix=PREFIX, faults={failing: [500] * 3}) as server:
         this = f"{server.url}{PREFIX.lstrip('/')}"
         args = (f"base_url={this}", f"start={issues[0]}", f"end={issues[-1]}")
-        command, env = _crawl_command(args, archive, settings)
-        with open(logs[0], "w") as out:
-            idle = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
-                                    cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        busy = start_crawl(*args, archive=archive, settings=settings, log=logs[1])
-        try:
-            _wait_for_articles(busy, server, logs[1], 10)
-            busy.send_signal(signal.SIGSTOP)  # at work while the other drains the queue
-            deadline = time.monotonic() + 60
-            while "waiting for 1 other worker at work" not in logs[0].read_text():
-                assert idle.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
-                time.sleep(0.05)
-            idle.send_signal(signal.SIGKILL)
-            assert idle.wait(30) == -signal.SIGKILL
-        finally:
-            busy.send_signal(signal.SIGCONT)
+        busy = _kill_the_idle_worker_elsewhere(args, archive, settings, server, logs)
         assert busy.wait(240) in (0, 4), logs[1].read_text()[-3000:]
         # The job left to the killed worker: its name on the roll, its heartbeat fresh.
         (left,) = server_redis.smembers(f"{prefix}:workers")
@@ -680,11 +676,8 @@ def test_a_worker_cut_off_from_redis_on_another_machine_is_not_reported_killed(r
     _named_in_its_own_pid_namespace()  # skips where a process cannot have one
     archive, job, link, site, cut_log = _job_through_a_link(request, monkeypatch, redis_url, tmp_path)
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
-        command, env = _crawl_command(args, archive, KILLABLE)
-        with open(cut_log, "w") as out:
-            elsewhere = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", *command],
-                                         cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        elsewhere = _start_crawl_elsewhere(args, archive, KILLABLE, log=cut_log)
         monkeypatch.setenv("REDIS_URL", redis_url)
         log = tmp_path / "survivor.log"
         survivor = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
@@ -713,7 +706,7 @@ def test_a_worker_cut_off_from_redis_on_another_machine_is_not_reported_killed(r
 def test_redis_lost_mid_crawl_ends_the_worker_with_one_line_and_status_2(redis_url, request, tmp_path, monkeypatch):
     archive, job, link, site, log = _job_through_a_link(request, monkeypatch, redis_url, tmp_path)
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         worker = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
         _wait_for_articles(worker, server, log, 10)
         link.cut()
@@ -753,7 +746,7 @@ def test_a_worker_that_lost_redis_asks_it_nothing_more_and_stops_without_waiting
         "ARCHIVE_PROGRESS_INTERVAL": "0.5",
     }
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         worker = start_crawl(*args, archive=archive, settings=settings, log=log)
         try:
             _wait_for_articles(worker, server, log, 10)
@@ -796,7 +789,7 @@ def test_a_worker_whose_job_s_queue_redis_lost_mid_crawl_does_not_end_as_done(re
     site = sample_site(tmp_path / "site", ISSUES[:3], pdfs=False)
     log = tmp_path / "worker.log"
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={ISSUES[0]}", f"end={ISSUES[2]}")
+        args = (base_url_arg(server), f"start={ISSUES[0]}", f"end={ISSUES[2]}")
         worker = start_crawl(*args, archive=archive, settings=KILLABLE, log=log)
         try:
             _wait_for_articles(worker, server, log, 10)
@@ -1492,7 +1485,7 @@ def test_a_redis_that_may_evict_the_job_s_keys_is_said_in_one_warning(redis_url,
         monkeypatch.setenv("CRAWL_JOB", f"test-{uuid.uuid4().hex[:8]}")
         site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
         with SiteServer(site, prefix=PREFIX) as server:
-            done = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", f"date={ISSUES[0]}", archive=archive,
+            done = run_crawl(base_url_arg(server), f"date={ISSUES[0]}", archive=archive,
                              settings={"ARCHIVE_FETCH_PDFS": "False", "DISTRIBUTED_IDLE_SECONDS": "0.5"})
     assert done.returncode == 0, done.stderr[-3000:]
     said = [line.split(": ", 1)[1] for line in done.stderr.splitlines() if "evicts keys" in line]
@@ -1808,7 +1801,7 @@ def test_a_worker_resumed_after_its_job_ended_meanwhile_rejoins_it_and_ends_it(r
     site = sample_site(tmp_path / "site", issues, pdfs=False)
     logs = [tmp_path / "paused.log", tmp_path / "other.log"]
     with SiteServer(site, prefix=PREFIX) as server:
-        args = (f"base_url={server.url}{PREFIX.lstrip('/')}", f"start={issues[0]}", f"end={issues[-1]}")
+        args = (base_url_arg(server), f"start={issues[0]}", f"end={issues[-1]}")
         paused = start_crawl(*args, archive=archive, settings=KILLABLE, log=logs[0])
         try:
             _wait_for_articles(paused, server, logs[0])
@@ -2028,7 +2021,7 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
     settings = {"ARCHIVE_FETCH_PDFS": "False", "CONCURRENT_REQUESTS": "2", "DOWNLOAD_DELAY": "0.02",
                 "DISTRIBUTED_IDLE_SECONDS": "1", "ARCHIVE_BATCH_SIZE": "5"}
     with SiteServer(site, prefix=PREFIX, faults={lost: [500] * 3}) as server:
-        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        base = base_url_arg(server)
         assert run_crawl(base, f"date={older}", archive=archive, settings=settings).returncode == 4  # one article lost
         _point_index(site, newest)
         before = len(server.requests)
@@ -2060,7 +2053,7 @@ def test_workers_of_a_latest_job_whose_latest_page_refreshes_to_another_spelling
         html = index.read_text(encoding="utf-8")
         target = f"http://localhost:{server.port}{_entry(newest)}"
         index.write_text(html.replace(html.split("URL=")[1].split('"')[0], target), encoding="utf-8")
-        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        base = base_url_arg(server)
         assert run_crawl(base, archive=archive, settings=settings).returncode == 4  # its entry page failed
         before = len(server.requests)
         _distributed_job(monkeypatch, redis_url)

@@ -21,8 +21,8 @@ from crawler.dates import paper_today
 from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
-from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, crawl_runs, crawl_site, run_crawl,
-                            sql_rows, start_crawl, stored_article_urls, wait_for, without_write_permission)
+from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, base_url_arg, crawl_runs,
+                            crawl_site, run_crawl, sql_rows, start_crawl, stored_article_urls, wait_for, without_write_permission)
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -32,10 +32,6 @@ FAST = {"ARCHIVE_FETCH_PDFS": "False"}
 def _to_file(tmp_path: Path) -> dict[str, str]:
     # The log in a file, as the cron line of docs/operations.md has it: stderr holds what cron mails.
     return {"LOG_FILE": str(tmp_path / "crawl.log"), "LOG_LEVEL": "INFO"}
-
-
-def _base(server: SiteServer) -> str:
-    return f"base_url={server.url}{PREFIX.lstrip('/')}"
 
 
 def _unused_port() -> int:
@@ -78,8 +74,8 @@ def test_a_site_that_cannot_be_reached_fails_the_run(tmp_path, sqlite_url):
 def test_an_entry_page_answering_http_errors_fails_the_run_until_it_is_fetched(sqlite_url):
     # run_crawl retries twice: three 500s lose the entry page.
     with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={ENTRY: [500, 500, 500]}) as server:
-        failed = run_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=FAST)
-        again = run_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=FAST)
+        failed = run_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=FAST)
+        again = run_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=FAST)
     assert failed.returncode == 4, failed.stderr[-2000:]
     assert re.search(rf"ERROR: issue of 公益时报 on 2023-01-31 not fetched \(HTTP 500\): \S+{ENTRY}", failed.stderr)
     assert "issues 0/1 (0 already complete, 1 failed), pages 0/0, articles 0/0; pages 0 new, 0 updated, 1 failed" in failed.stderr
@@ -99,7 +95,7 @@ def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(s
     entry = f"{PREFIX}html/{tuesday:%Y-%m}/{tuesday:%d}/node_1.htm"
     faults = {f"{PREFIX}paperindex.htm": [404], entry: [503, 503, 503]}
     with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults=faults) as server:
-        done = run_crawl(_base(server), archive=sqlite_url, settings=FAST)
+        done = run_crawl(base_url_arg(server), archive=sqlite_url, settings=FAST)
         asked = [r.path for r in server.requests if r.path.endswith("node_1.htm")]
     assert done.returncode == 4, done.stderr[-2000:]
     assert asked == [entry] * 3
@@ -114,7 +110,7 @@ def test_a_failure_of_the_latest_issue_names_its_date(tmp_path, sqlite_url):
     # The latest-issue page leads to 2023-01-31, one of whose pages cannot be fetched.
     page = f"{PREFIX}html/2023-01/31/node_3.htm"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={page: [500, 500, 500]}) as server:
-        done = run_crawl(_base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
+        done = run_crawl(base_url_arg(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
     assert done.returncode == 4
     (line,) = done.stderr.splitlines()
     assert line.startswith("error: not fetched: 公益时报 (gongyishibao) 2023-01-31 (latest): 1 page (first: "), line
@@ -125,7 +121,7 @@ def test_a_failure_of_the_latest_issue_names_its_date(tmp_path, sqlite_url):
 def test_a_date_without_an_issue_is_no_failure(tmp_path, sqlite_url):
     # The paper did not publish that day: the site answers 404, and that is an answer.
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl("date=2023-02-07", _base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
+        done = run_crawl("date=2023-02-07", base_url_arg(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
     assert (done.returncode, done.stderr) == (0, "")
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     assert "INFO: no issue of 公益时报 on 2023-02-07 (404 at" in log and "ERROR" not in log
@@ -137,7 +133,7 @@ def test_a_date_without_an_issue_is_no_failure(tmp_path, sqlite_url):
 def test_the_summary_of_a_range_counts_the_dates_without_an_issue(sqlite_url):
     # Four Tuesdays, one issue: "issues 1/4" alone reads as three lost.
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl("start=2023-01-24", "end=2023-02-14", _base(server), archive=sqlite_url, settings=FAST)
+        done = run_crawl("start=2023-01-24", "end=2023-02-14", base_url_arg(server), archive=sqlite_url, settings=FAST)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "issues 1/4 (0 already complete, 3 without an issue), pages 16/16, articles 20/20;" in done.stderr
 
@@ -146,7 +142,7 @@ def test_an_article_robots_txt_forbids_is_no_failure(sqlite_url):
     article = PREFIX + MANIFEST["articles"][1]["path"]
     robots = f"User-agent: charity-press-archive\nDisallow: {article}\n"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX, robots_txt=robots) as server:
-        done = run_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=FAST)
+        done = run_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=FAST)
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(rf"WARNING: article not fetched \(Forbidden by robots\.txt\): \S+{article}", done.stderr)
     assert "articles 19/20; pages 16 new, 0 updated, 0 failed; articles 19 new, 0 updated (0 changed), 0 failed" in done.stderr
@@ -245,7 +241,7 @@ def test_an_archive_in_a_folder_that_does_not_exist_is_one_line_naming_the_folde
     # SQLite's own words were "unable to open database file", whichever part was wrong. The
     # crawl runs in the project's folder, so a relative path is taken from there.
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl("date=2023-01-31", _base(server), archive="sqlite:///no-such-folder/archive.sqlite3")
+        done = run_crawl("date=2023-01-31", base_url_arg(server), archive="sqlite:///no-such-folder/archive.sqlite3")
     assert server.requests == []
     assert (done.returncode, done.stderr) == (
         2, f"error: cannot make archive sqlite:///no-such-folder/archive.sqlite3 (given by $ARCHIVE_URL): "
@@ -259,7 +255,7 @@ def test_an_argument_given_empty_is_refused_not_taken_for_not_given(sqlite_url, 
     # `-a date=$(…)` in a cron line whose command printed nothing crawled the newest issue
     # (an empty base_url, the paper's own site: tests/test_arguments.py, no crawl to the internet).
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl(arg, _base(server), archive=sqlite_url)
+        done = run_crawl(arg, base_url_arg(server), archive=sqlite_url)
     assert server.requests == []
     assert (done.returncode, done.stderr) == (2, f"error: {arg} is empty: give it a value, or leave it out\n")
 
@@ -286,7 +282,7 @@ def test_an_argument_given_twice_or_out_of_the_calendar_is_one_line(sqlite_url, 
     # The day is the crawl's own: read on both sides of it, for a run that crosses midnight.
     before = paper_today()
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl(*args, _base(server), archive=sqlite_url)
+        done = run_crawl(*args, base_url_arg(server), archive=sqlite_url)
     assert server.requests == []
     said = {(2, f"error: {message.replace('TODAY', str(day))}\n") for day in (before, paper_today())}
     assert (done.returncode, done.stderr) in said
@@ -294,7 +290,7 @@ def test_an_argument_given_twice_or_out_of_the_calendar_is_one_line(sqlite_url, 
 
 def test_one_argument_given_twice_alike_is_taken_once(sqlite_url):
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl(f"date={ISSUE_DATE}", f"date={ISSUE_DATE}", _base(server), archive=sqlite_url, settings=FAST)
+        done = run_crawl(f"date={ISSUE_DATE}", f"date={ISSUE_DATE}", base_url_arg(server), archive=sqlite_url, settings=FAST)
     assert done.returncode == 0, done.stderr[-2000:]
     (run,) = crawl_runs(sqlite_url)
     assert (run.dates_asked, run.articles_new) == (ISSUE_DATE, len(MANIFEST["articles"]))
@@ -306,7 +302,7 @@ def test_a_range_ending_after_tomorrow_asks_no_day_after_tomorrow(tmp_path, sqli
     # issue and, answered so on three weekly runs, taken for such before they came out.
     start, end = paper_day - timedelta(days=13), paper_day + timedelta(days=60)
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl(f"start={start}", f"end={end}", _base(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
+        done = run_crawl(f"start={start}", f"end={end}", base_url_arg(server), archive=sqlite_url, settings=FAST | _to_file(tmp_path))
     tomorrow = paper_day + timedelta(days=1)
     asked = [date.fromisoformat(r.path.split("/html/")[1][:10].replace("/", "-")) for r in server.requests
              if r.path.endswith("node_1.htm")]
@@ -334,7 +330,7 @@ def test_an_archive_in_memory_is_refused_before_anything_is_fetched(url):
     # The crawl fetched and stored the whole issue into a database each connection has its own
     # of, gone when the process ended: exit status 0 (and a traceback), nothing archived.
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        done = run_crawl("date=2023-01-31", _base(server), archive=url)
+        done = run_crawl("date=2023-01-31", base_url_arg(server), archive=url)
     assert server.requests == []
     assert (done.returncode, done.stderr) == (
         2, f"error: an archive in memory ({url}) starts empty and is gone when the command ends: name a file, such as sqlite:///archive.sqlite3\n")
@@ -345,12 +341,12 @@ def _crawled_then_refused(path, url: str, refused: str) -> str:
     into ``url`` (that archive read-only) refused in the line ``refused`` before anything is
     fetched. The crawl's site root."""
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        assert run_crawl("date=2023-01-31", _base(server), archive=f"sqlite:///{path}", settings=FAST).returncode == 0
+        assert run_crawl("date=2023-01-31", base_url_arg(server), archive=f"sqlite:///{path}", settings=FAST).returncode == 0
         asked = len(server.requests)
-        done = run_crawl("date=2023-01-31", "refresh=1", _base(server), archive=url, settings=FAST)
+        done = run_crawl("date=2023-01-31", "refresh=1", base_url_arg(server), archive=url, settings=FAST)
         assert (done.returncode, done.stderr) == (2, refused)
         assert server.requests[asked:] == []
-        return _base(server).removeprefix("base_url=")
+        return base_url_arg(server).removeprefix("base_url=")
 
 
 @pytest.mark.parametrize("name", ["x.db?mode=ro&uri=true", "档案 甲.db?mode=ro&uri=true"])
@@ -429,7 +425,7 @@ def _interrupted_crawl(tmp_path: Path, sqlite_url: str, settings: dict, signum: 
     the file its stderr went to."""
     out = tmp_path / "stderr.txt"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=settings, log=out)
+        crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=settings, log=out)
         deadline = time.monotonic() + 60
         while len(server.requests) < 4:
             assert crawl.poll() is None, out.read_text(encoding="utf-8")
@@ -510,7 +506,7 @@ def _signalled_while_the_last_batch_is_written(tmp_path: Path, url: str, signals
         "ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.SlowBatchWrites": 50}),
     }
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        crawl = start_crawl("date=2023-01-31", _base(server), archive=url, settings=settings, log=tmp_path / "stderr.txt")
+        crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=url, settings=settings, log=tmp_path / "stderr.txt")
         deadline = time.monotonic() + 60
         while not marker.exists():
             assert crawl.poll() is None, (tmp_path / "crawl.log").read_text(encoding="utf-8")[-3000:]
@@ -568,7 +564,7 @@ def test_a_signal_while_a_run_closed_early_waits_for_a_download_lets_it_close(tm
     with socket.create_server(("127.0.0.1", 0)) as silent:  # takes requests and never answers
         hung = {PREFIX + MANIFEST["articles"][-1]["path"]: f"http://127.0.0.1:{silent.getsockname()[1]}/hung.htm"}
         with SiteServer(SAMPLE_SITE, prefix=PREFIX, redirects=hung) as server:
-            crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=settings,
+            crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=settings,
                                 log=tmp_path / "stderr.txt")
             deadline = time.monotonic() + 60
             while "Closing spider (closespider_timeout)" not in (log.read_text(encoding="utf-8") if log.exists() else ""):
@@ -594,7 +590,7 @@ def test_a_stop_does_not_wait_out_a_retry_s_back_off(tmp_path, sqlite_url):
     out = tmp_path / "stderr.txt"
     settings = FAST | {"RETRY_BACKOFF_BASE": "60"} | _to_file(tmp_path)
     with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={ENTRY: [503]}) as server:
-        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=settings, log=out)
+        crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=settings, log=out)
         # Into the back-off: half a second after the 503 was at times before it, on a busy machine.
         log = tmp_path / "crawl.log"
         wait_for("backed off", lambda: log.exists() and "backing off 60s before retry 1 of" in log.read_text(encoding="utf-8"),
@@ -752,7 +748,7 @@ def test_ctrl_c_in_a_terminal_is_one_line_though_it_reaches_the_pdf_workers_too(
     slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS": "1"} | _to_file(tmp_path)
     out = tmp_path / "stderr.txt"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        crawl = start_crawl("date=2023-01-31", _base(server), archive=sqlite_url, settings=slow, log=out)
+        crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=slow, log=out)
         deadline = time.monotonic() + 60
         while not any(_a_pdf_worker_up(pid) for pid in _descendants(crawl.pid)):
             assert crawl.poll() is None, out.read_text(encoding="utf-8")

@@ -40,25 +40,11 @@ from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_
 from storage.search import search
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, crawl_site, run_crawl, sql_rows
+from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, crawl_sample, crawl_site, run_crawl, sql_rows, wait_for
 from tests.sites import front_page_teaser, sample_site
 from tests.test_site_changes_crawl import remove_page
 
 ISSUE = "/issue/gongyishibao/2023-01-31"
-
-
-def crawl_sample(archive: str) -> None:
-    """Crawl the sample e-paper's 2023-01-31 issue over HTTP into ``archive``, as a user does."""
-    done, _ = crawl_site(archive)
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
-@pytest.fixture(scope="module")
-def sample_archive(tmp_path_factory):
-    """The sample e-paper's 2023-01-31 issue, crawled over HTTP into a SQLite archive."""
-    path = tmp_path_factory.mktemp("reading-room") / "archive.sqlite3"
-    crawl_sample(f"sqlite:///{path}")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -1563,7 +1549,7 @@ def test_serve_takes_a_bounded_number_of_connections_and_tells_the_next_to_come_
         held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
         for sock in held:
             sock.sendall(INCOMPLETE_SEARCH)
-        time.sleep(0.5)  # taken by the server
+        wait_for("the server took the three", lambda: len(server.server_state.connections) == 3, seconds=60)
         one_more, asked = socket.create_connection(("127.0.0.1", port)), time.monotonic()
         said, closed = until_closed(one_more, within=5)
         assert said.startswith(b"HTTP/1.1 503 Service Unavailable") and closed - asked < 1.5, (said[:80], closed - asked)

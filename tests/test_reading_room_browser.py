@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import PROJECT
-from tests.test_reading_room import ISSUE, containing, query, sample_archive, served  # noqa: F401  (module fixture)
+from tests.test_reading_room import ISSUE, containing, query, served
 
 # CI sets $CHROMIUM (.ci/services.sh): then a browser that cannot start fails the tests.
 REQUIRED = bool(os.environ.get("CHROMIUM"))

@@ -335,31 +335,39 @@ def test_versions_of_two_writers_at_once_follow_each_other_in_time(archive_url, 
     # Writer B reads the clock and is held up; writer A writes meanwhile. Whoever commits
     # last must date its write after the other's.
     import threading
-    import time
 
     import storage.db
+
+    from tests.conftest import wait_for
 
     archive = open_archive(archive_url)
     archive.store_batch([page()], [article(1)])
     clock = storage.db.utcnow
+    b_read_the_clock, a_writing, a_wrote = threading.Event(), threading.Event(), threading.Event()
 
     def held_up_clock():
         moment = clock()
         if threading.current_thread().name == "B":
-            time.sleep(1)
+            b_read_the_clock.set()
+            wait_for("A began its write", a_writing.is_set, seconds=60)
+            # Until A has written, or for long enough that A is surely waiting behind B (where
+            # B holds what A needs): B must not commit before A tried.
+            a_wrote.wait(2)
         return moment
 
     monkeypatch.setattr(storage.db, "utcnow", held_up_clock)
 
-    def write(body: str) -> None:
+    def write(body: str, writing: threading.Event, wrote: threading.Event) -> None:
         writer = open_archive(archive_url)
+        writing.set()
         writer.store_batch([], [article(1, body=body)])
+        wrote.set()
         writer.close()
 
-    b = threading.Thread(target=write, args=("B的正文",), name="B")
+    b = threading.Thread(target=write, args=("B的正文", threading.Event(), threading.Event()), name="B")
     b.start()
-    time.sleep(0.3)
-    a = threading.Thread(target=write, args=("A的正文",), name="A")
+    wait_for("B read the clock", b_read_the_clock.is_set, seconds=60)
+    a = threading.Thread(target=write, args=("A的正文", a_writing, a_wrote), name="A")
     a.start()
     a.join()
     b.join()

@@ -71,7 +71,7 @@ def test_a_paper_s_code_is_said_taken_as_another_only_where_it_differs_in_more_t
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         for given, said in ((" gongyishibao\t", None), (" GongYiShiBao ", "paper=GongYiShiBao taken as gongyishibao (公益时报)")):
             log = tmp_path / f"{len(given)}.log"
-            done = run_crawl(f"date={ISSUE_DATE}", f"paper={given}", _base(server), archive=sqlite_url,
+            done = run_crawl(f"date={ISSUE_DATE}", f"paper={given}", base_url_arg(server), archive=sqlite_url,
                              settings=FAST | {"LOG_FILE": str(log), "LOG_LEVEL": "INFO"})
             assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
             taken = [line.split(" INFO: ", 1)[-1] for line in log.read_text(encoding="utf-8").splitlines() if "taken as" in line]

@@ -838,7 +838,7 @@ def test_a_stop_before_the_engine_runs_is_the_interruption_line_and_closes_the_r
     slow = _to_file(tmp_path) | FAST | {"EXTENSIONS": json.dumps(EXTENSIONS | {"tests.crawl_faults.SlowSpiderOpened": 900}),
                                         "SLOW_OPEN_SECONDS": "30", "SLOW_OPEN_MARKER": str(marker)}
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
-        status, err = _signalled_once(*_crawl_command(["date=2023-01-31", _base(server)], archive_url, slow), marker, signum)
+        status, err = _signalled_once(*_crawl_command(["date=2023-01-31", base_url_arg(server)], archive_url, slow), marker, signum)
         assert not server.requests
     line = _interruption_line(signum)
     assert (status, err.splitlines()) == (128 + signum, [f"error: {line}"]), err

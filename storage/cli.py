@@ -40,7 +40,8 @@ from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
-from storage.db import HEADING_ORIGINALS, Archive, ArchiveError, archive_origin, database_words, open_archive
+from storage.db import (HEADING_ORIGINALS, Archive, ArchiveError, archive_origin, database_words, open_archive,
+                        sqlite_integer)
 
 EXIT_ERROR = 2
 # move-root and upgrade changed the archive, and only their report could not be written to
@@ -576,7 +577,6 @@ _AUTHORIZER_REFUSALS = {
 # SQLite's code for a value where an integer is needed (LIMIT, OFFSET) that is none: "datatype
 # mismatch", all it says of a whole number past its 64-bit integers, which it reads as a REAL.
 SQLITE_MISMATCH = 20  # sqlite3.SQLITE_MISMATCH
-SQLITE_LARGEST_INTEGER = str(2**63 - 1)
 
 
 def _past_sqlite_integers(query: str) -> bool:
@@ -586,10 +586,7 @@ def _past_sqlite_integers(query: str) -> bool:
     while at < len(query):
         token = _SQLITE_PIECES.match(query, at).group()
         at += len(token)
-        # Compared as digits: int() refuses a number of thousands of them.
-        digits = token.lstrip("0")
-        if token.isascii() and token.isdigit() and (len(digits), digits) > (
-                len(SQLITE_LARGEST_INTEGER), SQLITE_LARGEST_INTEGER):
+        if token.isascii() and token.isdigit() and sqlite_integer(token) is None:
             return True
     return False
 

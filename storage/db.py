@@ -355,6 +355,21 @@ def latest_runs(columns: list, paper_code: str | None = None, limit: int = 50, k
     return query
 
 
+# The largest whole number SQLite stores as one (a signed 64-bit integer); a larger one it reads as a REAL.
+SQLITE_LARGEST_INTEGER = 2**63 - 1
+
+
+def sqlite_integer(digits: str) -> int | None:
+    """``digits`` (0-9 only) as the whole number SQLite stores them as; None for what is no such
+    number: another character, or past its integers. Compared by length first: int() refuses a
+    number of more than 4,300 digits."""
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    digits = digits.lstrip("0") or "0"
+    largest = str(SQLITE_LARGEST_INTEGER)
+    return int(digits) if (len(digits), digits) <= (len(largest), largest) else None
+
+
 def sqlite_uri(path: str | os.PathLike) -> str:
     """The URI SQLite opens ``path`` by (file:PATH), parameters to follow (?mode=ro).
 

@@ -536,13 +536,18 @@ def _folded(code: str) -> str:
     return unicodedata.normalize("NFKC", code).casefold()
 
 
+def paper_named(name: str, names: dict[str, str | None]) -> str | None:
+    """The code of the paper of ``names`` (their names by code) called ``name`` (公益时报), if any."""
+    return next((code for code, paper in names.items() if paper == name), None)
+
+
 def unknown_paper_hint(code: str, names: dict[str, str | None]) -> str:
     """What ends the refusal of an unknown paper ``code``, among the papers of ``names`` (their
     names by code): the code of the paper it is the name of (公益时报, as researchers write it),
     else the codes closest to it (a letter missing, one too many), else nothing."""
-    code = code.strip()
-    if named := [known for known, name in names.items() if name == code]:
-        return f": {code} is {named[0]}, give its code"
+    code = given_code(code)
+    if named := paper_named(code, names):
+        return f": {code} is {named}, give its code"
     by_folded = {_folded(known): known for known in names}
     if close := difflib.get_close_matches(_folded(code), by_folded, n=3):
         return f": did you mean {' or '.join(by_folded[folded] for folded in close)}?"

@@ -31,8 +31,9 @@ from sqlalchemy.exc import OperationalError
 
 from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_shown
+from crawler.papers import paper_named
 from crawler.templates import is_web_address
-from storage.db import Archive, ArchiveError, open_archive, sqlite_uri, sqlite_url
+from storage.db import SQLITE_LARGEST_INTEGER, Archive, ArchiveError, open_archive, sqlite_integer, sqlite_uri, sqlite_url
 from storage.search import cut
 
 PLUGIN = "reading-room"
@@ -244,20 +245,10 @@ def parse_count(value: str, what: str) -> str:
     return number
 
 
-# The largest whole number SQLite stores as one (a signed 64-bit integer).
-SQLITE_LARGEST_INTEGER = 2**63 - 1
-
-
 def article_number(value: str) -> int | None:
     """An article's id as the URL gives it (any whole number SQLite stores, written in digits
     0-9); None for what no article's id can be (not a number, or past what SQLite stores)."""
-    if not (value.isascii() and value.isdigit()):
-        return None
-    # By its length first: int() refuses a number of more than 4,300 digits (ValueError, a 500).
-    digits = value.lstrip("0") or "0"
-    if len(digits) > len(str(SQLITE_LARGEST_INTEGER)) or int(digits) > SQLITE_LARGEST_INTEGER:
-        return None
-    return int(digits)
+    return sqlite_integer(value)
 
 
 # Datasette's column filters that compare as numbers (col__gt=5): it gives SQLite int() of a
@@ -653,11 +644,6 @@ class ReadingRoom:
             request,
             status,
         )
-
-
-def paper_named(name: str, papers: dict[str, str]) -> str | None:
-    """The code of the paper of ``papers`` (code: name) called ``name`` (公益时报), if any."""
-    return next((code for code, paper in papers.items() if paper == name), None)
 
 
 def filter_problem(form: dict, since: date | None, until: date | None, papers: dict[str, str],

@@ -1455,6 +1455,9 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["图/ 张三 / 文/ 皮磊"], "皮磊"),
     (["本报记者 皮磊 / 图/张三"], "本报记者 皮磊"),
     (["本报记者 皮磊 综合报道"], "本报记者 皮磊 综合报道"),
+    # Where it was reported from closes a byline as 综合报道 does.
+    (["本报记者 皮磊 北京报道"], "本报记者 皮磊 北京报道"),
+    (["记者 皮磊 发自北京"], "记者 皮磊 发自北京"),
     # After a 文/ label any names count: a pen name, a desk.
     (["文/本报评论员"], "本报评论员"),
     # A slash between names parts them with blanks beside it as without: stored without the blanks.
@@ -1471,6 +1474,11 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["通讯员·张三"], "通讯员 张三"),
     (["本报记者 皮磊 通讯员·张三"], "本报记者 皮磊 通讯员 张三"),
     (["（记者·皮磊 通讯员 · 张三）"], "记者 皮磊 通讯员 张三"),
+    # A stray middle dot after 文/ is no part of the names.
+    (["文/·皮磊"], "皮磊"),
+    (["文/ · 皮磊"], "皮磊"),
+    (["文/图·皮磊"], "皮磊"),
+    (["文/·阿不都·热合曼"], "阿不都·热合曼"),
 ])
 def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     """Printed at the end of the text rather than under the title, it was stored as no byline."""
@@ -1495,6 +1503,8 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     ["记者 深入一线"], ["本报记者 走进社区"], ["■ 记者 深入一线"], ["记者 皮磊 深入一线"],
     # Two surnames opening a phrase longer than four characters: a name joins them only in four.
     ["记者 张罗社区活动"], ["本报记者 张罗年货忙"],
+    # Nor in four where the two surnames are a word of their own (方向, 黄金, 罗马).
+    ["记者 方向明确"], ["本报记者 黄金时代"], ["记者 罗马假日"], ["本报记者 皮磊 通讯员 任何一天"],
     # Nor after a middle dot that parts it from the role; a phrase alone, no role, names no one.
     ["记者·深入一线"], ["本报记者 · 走进社区"], ["张罗社区"], ["记者节·快乐"],
 ])

@@ -525,6 +525,9 @@ CLOSING_BYLINES = {
     "content_306553.htm": ("文/張三 / 李四", "文/张三/李四", "张三/李四"),
     "content_306554.htm": ("記者 陳方安生", "记者 陈方安生", "记者 陈方安生"),
     "content_306555.htm": ("通訊員·李四", "通讯员·李四", "通讯员 李四"),
+    # A stray middle dot after 文/, and a phrase whose two surnames are a word of their own (方向).
+    "content_306556.htm": ("文/·張三", "文/·张三", "张三"),
+    "content_306557.htm": ("記者 方向明確", "记者 方向明确", ""),
 }
 
 # A lead line under the title, alone over the text or run in before its first paragraph's text
@@ -536,6 +539,10 @@ LEAD_BYLINES = {
     "content_306542.htm": ("本報記者 買買提明·阿不都熱合曼 通訊員 李四　　", "本报记者 买买提明·阿不都热合曼 通讯员 李四"),
     "content_306543.htm": ("■本報記者 阿不都・熱合曼　　", "本报记者 阿不都・热合曼"),
     "content_306544.htm": ("走基層·看變化", ""),
+    # A phrase after the role, run in, no names; two roles run in, each before an indent's gap.
+    "content_306545.htm": ("本報記者 深入一線　　", ""),
+    "content_306546.htm": ("本報記者 張三　　通訊員 李四　　", "本报记者 张三 通讯员 李四"),
+    "content_306547.htm": ("本報記者 方向明確　　", ""),
 }
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in
@@ -681,7 +688,8 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     blanks around it was stored with the writer's names (张三/), and a name in Latin letters
     directly before a slash was no byline; nor were two writers' names with such a slash between
     them, a name of four characters that two surnames open but for the commonest, and a role a
-    middle dot parts from the name."""
+    middle dot parts from the name. A stray middle dot after 文/ was stored with the names
+    (·张三), and a phrase two surnames open that are a word of their own (方向明确) as names."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
@@ -697,6 +705,8 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
         conn.execute(text("UPDATE articles SET byline = '本报记者 走进社区' WHERE url LIKE '%/content_306537.htm'"))
         conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_306538.htm'"))
         conn.execute(text("UPDATE articles SET byline = '张三/' WHERE url LIKE '%/content_306539.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '·张三' WHERE url LIKE '%/content_306556.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者 方向明确' WHERE url LIKE '%/content_306557.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -706,7 +716,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
 
 def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_whole(new_articles, bodies):
     """Run in before the first paragraph's text, a name with a middle dot longer than five
-    characters left the article without a byline; a heading with such a dot is none."""
+    characters left the article without a byline; a heading with such a dot is none. A phrase
+    after the role (深入一线, 方向明确) was stored as the names, and of two roles run in, each
+    before an indent's gap, only the first was stored. The line stays in the text."""
     query = "SELECT body, byline FROM articles WHERE url LIKE :u"
     for name, (_, byline) in LEAD_BYLINES.items():
         [(body, stored)] = sql_rows(new_articles, query, u=f"%/{name}")
@@ -717,6 +729,9 @@ def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_wh
     engine = create_engine(new_articles)
     with engine.begin() as conn:
         conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30654_.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者 深入一线' WHERE url LIKE '%/content_306545.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者 张三' WHERE url LIKE '%/content_306546.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者 方向明确' WHERE url LIKE '%/content_306547.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -791,6 +791,10 @@ def test_byline_from_a_lead_paragraph(lead, byline):
         ("本报记者 张三　　张罗社区活动的人越来越多了！", "本报记者 张三"),
         ("本报记者 阿不都·热合曼　　张罗社区活动的人越来越多了！", "本报记者 阿不都·热合曼"),
         ("本报记者 张三　　通讯员 李四", "本报记者 张三 通讯员 李四"),  # a gap before another role's names
+        # Run in too: each role's names before the text, parted by such gaps.
+        ("本报记者 张三　　通讯员 李四　　清晨七点，儿童之家的门准时打开。", "本报记者 张三 通讯员 李四"),
+        ("本报记者 张三　　通讯员 李四　　实习生 王五　　清晨七点，儿童之家的门准时打开。", "本报记者 张三 通讯员 李四 实习生 王五"),
+        ("本报记者 张三　　记者从民政部获悉，全国社工站建设持续推进。", "本报记者 张三"),
         # A slash with blanks beside it parts names as one without does, stored without them.
         ("本报记者 张三 / 李四　　清晨七点，儿童之家的门准时打开。", "本报记者 张三/李四"),
         ("■ 本报记者 张三 ／ 李四", "本报记者 张三／李四"),
@@ -825,6 +829,34 @@ def test_a_closing_name_of_four_characters_is_a_name_with_a_compound_surname(sur
     assert closing_byline(text + [convert(f"记者 {surname}小明")]) == convert(f"记者 {surname}小明")
     assert closing_byline(text + [convert(f"■ 本报记者 {surname}小明 通讯员 张三")]) == convert(f"本报记者 {surname}小明 通讯员 张三")
     assert closing_byline(text + [convert("记者 深入一线")]) == ""
+
+
+@pytest.mark.parametrize("lead", [
+    "本报记者 张三 北京报道", "本报记者 张三 通讯员 李四 发自北京", "本报记者 张三 北京报道　　清晨七点，儿童之家的门准时打开。",
+])
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_lead_line_closing_with_where_it_was_reported_from_is_the_byline(lead, script):
+    """北京报道, 发自北京 after the names are no person's names, nor a heading's phrase: the line is
+    the byline as it was before a lead line's names had to be people's."""
+    convert = in_script(script)
+    parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
+    assert parsed.byline == convert(lead.split("　　")[0])
+
+
+@pytest.mark.parametrize("lead", [
+    "本报记者 深入一线　　清晨七点，儿童之家的门准时打开。", "■ 本报记者 深入一线", "本报记者 走进社区",
+    "本报记者 张三　　通讯员 深入一线　　清晨七点，儿童之家的门准时打开。",
+    # Two surnames open these phrases (方向, 黄金), which are words of their own: no name.
+    "本报记者 方向明确　　清晨七点，儿童之家的门准时打开。", "■ 本报记者 黄金时代",
+])
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_lead_line_whose_words_after_the_role_are_a_phrase_is_no_byline(lead, script):
+    """本报记者 深入一线 over the text was stored as the byline, its phrase the names: a lead line's
+    names are people's as a closing byline's are. The line stays in the text."""
+    convert = in_script(script)
+    parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
+    assert parsed.byline == ""
+    assert parsed.paragraphs[0] == convert(lead).strip()
 
 
 @pytest.mark.parametrize("spam", _HIDDEN_SPAM.values(), ids=_HIDDEN_SPAM.keys())

@@ -372,13 +372,18 @@ _ROLE = rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[�
 # is no byline is not tried again with its characters counted one by one, as many ways as it has.
 # The line alone ends before such a gap but where another role's names follow it
 # (本报记者 张三　　通讯员 李四): else what follows is the text run in, though no comma or full stop
-# may come within thirty characters (……, ！). A photographer's credit after the names
-# (本报记者 张三/图/李四) is no part of the byline (_PICTURES_AFTER).
+# may come within thirty characters (……, ！). Run in, such a gap before another role's names
+# parts the roles, not the byline from the text (本报记者 张三　　通讯员 李四　　近日，……). A
+# photographer's credit after the names (本报记者 张三/图/李四) is no part of the byline
+# (_PICTURES_AFTER). Either way the names are people's (_personal_names): 本报记者 深入一线　　……
+# is a heading's phrase run in.
 _BYLINE = re.compile(
     rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)(?>{_DOTTED_NAME}|(?!\u3000{{2,}}(?!{_ROLE})\S)[^，。,；]){{1,30}})$")
 _LEAD_NAME_WORD = rf"(?:{_LONG_NAME}|[^\s，。,；/／]{{1,5}})"
+_LEAD_NAMES = rf"{_LEAD_NAME_WORD}(?:{_NAMES_APART}{_LEAD_NAME_WORD}){{0,5}}?"
 _RUN_IN_BYLINE = re.compile(
-    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAME_WORD}(?:{_NAMES_APART}{_LEAD_NAME_WORD}){{0,5}}?)"
+    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAMES}"
+    rf"(?:\u3000{{2,}}{_ROLE}\s*{_LEAD_NAMES}){{0,2}})"
     r"\u3000{2,}(?=\S)"
 )
 # A dateline that names the reporters in brackets: 本报讯（记者 皮磊）, 本报北京1月31日电（记者 皮磊）.
@@ -410,10 +415,11 @@ _REPORTERS_ALONE = re.compile(rf"({_ROLE}(?:\s*[{_MIDDLE_DOTS}]\s*|\s+){_NAMES})
 # The photographer's credit a lead line's names end with, cut from the byline.
 _PICTURES_AFTER = re.compile(rf"{_NAMES_APART}{_PICTURES_BY}$")
 _SLASH_BLANKS = re.compile(r"\s*([/／])\s*")
-# The 图 of 文/图 is taken whole (?+): 文/图 alone names no one called 图.
+# The 图 of 文/图 is taken whole (?+): 文/图 alone names no one called 图. A middle dot after the
+# label is a stray one, set as after a role (文/·张三 names 张三).
 _WRITTEN_BY = re.compile(
     rf"(?:{_PICTURES_BY}{_NAMES_APART})?(?:文\s*[/／:：]\s*(?:[图圖]\s*[/／:：]?)?+|[图圖]\s*[/／]\s*文\s*[/／:：]?)"
-    rf"\s*({_ROLE}\s*{_NAMES}|{_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
+    rf"\s*(?:[{_MIDDLE_DOTS}]\s*)?({_ROLE}\s*{_NAMES}|{_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
 _WRITTEN_BY_MARKS = ("文", "图", "圖", "摄", "攝")
 _PHOTO_CREDIT = re.compile(r"(?:[摄攝](?:影)?|供[图圖])$")
 
@@ -785,11 +791,20 @@ _NEAR_END = 16
 _HIDDEN_BEFORE_BYLINE = 3
 
 
-def _lead_byline(line: str) -> str:
+def _lead_byline(line: str, people_only: bool = True) -> str:
     """The byline a lead line gives (■ 本报记者 皮磊, run in before the first paragraph's text,
-    or a dateline's 本报讯（记者 皮磊）), or ""."""
-    lead = (_BYLINE.match(line) or _RUN_IN_BYLINE.match(line) or _DATELINE_BYLINE.match(line)) if line else None
-    return _stored_names(_PICTURES_AFTER.sub("", lead[1])) if lead else ""
+    or a dateline's 本报讯（记者 皮磊）), or "". A line's names without brackets are people's only
+    (_personal_names), as a closing byline's are: the brackets mark a dateline's as a credit."""
+    if not line:
+        return ""
+    if lead := _BYLINE.match(line) or _RUN_IN_BYLINE.match(line):
+        judged = people_only
+    elif lead := _DATELINE_BYLINE.match(line):
+        judged = False
+    else:
+        return ""
+    names = _stored_names(_PICTURES_AFTER.sub("", lead[1]))
+    return "" if judged and not _personal_names(names) else names
 
 
 def _stored_names(names: str) -> str:
@@ -838,7 +853,8 @@ def closing_byline(lines: Sequence[str]) -> str:
 # A Chinese name is two or three characters; four or more only with a compound surname (欧阳小明),
 # or two surnames joined (林郑月娥, 陈方安生: two different ones of the hundred commonest; four characters, a
 # longer phrase they open, 张罗社区活动, is none, but a phrase of four, 张罗社区, reads as one: nothing
-# in the characters tells it from the name).
+# in the characters tells it from the name; but where the two are a word of their own, _SURNAME_WORDS,
+# a word is what they open: 方向明确, 黄金时代).
 _COMPOUND_SURNAMES = tuple(
     "欧阳 歐陽 司马 司馬 上官 诸葛 諸葛 东方 東方 皇甫 尉迟 尉遲 公孙 公孫 慕容 长孙 長孫 宇文 司徒 夏侯"
     " 令狐 端木 南宫 南宮 西门 西門 独孤 獨孤 澹台 澹臺 公冶 申屠 轩辕 軒轅 钟离 鍾離 呼延 百里 太史 万俟"
@@ -848,10 +864,17 @@ _SURNAMES = frozenset(
     "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾"
     "萧蕭田董袁潘蔡蒋蔣余叶葉苏蘇范于杜程魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪金石廖贾賈夏韦韋付方白邹鄒"
     "孟熊秦邱江尹薛闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯")
+# Words of two surnames, the commonest phrases of four open (方向明确, 黄金时代, 罗马假日, 任何一天):
+# no married name joins them. A name such a pair opens is too rare to read every such phrase as one.
+_SURNAME_WORDS = frozenset(
+    "方向 方程 何方 任何 黄金 黃金 金黄 金黃 白金 金石 金钱 金錢 万马 萬馬 龙马 龍馬 罗马 羅馬 龙王 龍王"
+    " 江苏 江蘇 孔孟 唐宋 毛孔 万方 萬方".split())
 _HAN_WORD = re.compile(f"[{HAN}]+")
 _ROLE_WORD = re.compile(_ROLE)
-# The words a byline may end with (本报记者 张三 综合报道): no name, yet no heading's phrase.
-_CREDIT_WORDS = re.compile(r"(?:综合|綜合|联合|聯合|整理|采写|採寫)(?:报道|報導|報道|整理|采写|採寫)")
+# The words a byline may end with (本报记者 张三 综合报道; where it was reported from: 北京报道,
+# 发自北京): no name, yet no heading's phrase.
+_CREDIT_WORDS = re.compile(
+    rf"(?:综合|綜合|联合|聯合|整理|采写|採寫)(?:整理|采写|採寫)|[{HAN}]{{2,6}}(?:报道|報導|報道)|(?:发|發)自[{HAN}]{{2,6}}")
 
 
 def _personal_names(names: str) -> bool:
@@ -863,7 +886,8 @@ def _personal_names(names: str) -> bool:
         if role := _ROLE_WORD.match(word):
             word = word[role.end():]
         if (len(word) >= 4 and _HAN_WORD.fullmatch(word) and not word.startswith(_COMPOUND_SURNAMES)
-                and not (len(word) == 4 and word[0] != word[1] and {word[0], word[1]} <= _SURNAMES)
+                and not (len(word) == 4 and word[0] != word[1] and {word[0], word[1]} <= _SURNAMES
+                         and word[:2] not in _SURNAME_WORDS)
                 and not _CREDIT_WORDS.fullmatch(word)):
             return False
     return True
@@ -1519,11 +1543,13 @@ class FounderArticle(_FounderFile):
             return _LEADING_MARKS.sub("", self._title_block["byline"])
         # Only the lead line is judged: the paragraphs stored come from the cleaner.
         lines = self._fallback.paragraphs if self._fallback else self._lines
-        lead = self._as_shown(_lead_byline(next(iter(lines), "")), lambda shown: _lead_byline(next(iter(shown), "")), last=False)
-        if not lead and any(map(_lead_byline, lines[1:_HIDDEN_BEFORE_BYLINE + 1])):
-            # A line before it may be one CSS hides (a kit's keywords in a hidden <P>): the
-            # lead line is the first line shown. Looked for only where a later line reads as
-            # a byline, so a file with no such line pays no look through its region.
+        first = next(iter(lines), "")
+        lead = self._as_shown(_lead_byline(first), lambda shown: _lead_byline(next(iter(shown), "")), last=False)
+        if not lead and (_lead_byline(first, people_only=False) or any(map(_lead_byline, lines[1:_HIDDEN_BEFORE_BYLINE + 1]))):
+            # A line before it may be one CSS hides (a kit's keywords in a hidden <P>), or its
+            # names hold hidden keywords that make them no person's (皮磊久久综合网): the lead
+            # line is the first line shown. Looked for only where a line reads as a byline, so
+            # a file with no such line pays no look through its region.
             lead = _lead_byline(next(iter(self._shown_lines()), ""))
         if lead:
             return lead

@@ -841,6 +841,103 @@ def test_a_search_of_an_archive_taken_away_while_served_is_a_503_that_does_not_t
     assert "503 GET /search?q=%E7%A4%BE%E5%B7%A5%E7%AB%99: The archive could not be opened; try again later." in server.stderr
 
 
+def test_datasette_debug_pages_are_not_served_and_the_pages_readers_use_stay(sample_archive):
+    """Datasette's debug pages (URL patterns, permission checks, messages, its root login and
+    logout) tell a reader nothing of the archive; the reading room answers them as it answers
+    /-/databases. Its styles and the pages of what the archive holds stay."""
+    hidden = ("/-/patterns", "/-/allow-debug", "/-/messages", "/-/permissions", "/-/auth-token", "/-/logout")
+    with served(sample_archive) as server:
+        for path in hidden:
+            status, page, _ = fetch_page(server.url + path)
+            assert (status, "The reading room does not serve this page" in page) == (404, True), (path, status)
+        for path in ("/-/static/app.css", "/-/settings", "/-/metadata.json", "/-/config"):
+            assert fetch_page(server.url + path)[0] == 200, path
+
+
+def damaged_archive_pages(archive) -> list[str]:
+    """A page of each kind the reading room serves, of the sample archive: its own, a view's, a
+    canned query's, as HTML and JSON; each reads the articles."""
+    (article_id,), = query(archive, "select min(id) from articles")
+    return [f"/article/{article_id}", ISSUE, "/issue/gongyishibao", "/search?" + urlencode({"q": "社工站"}),
+            "/archive/article_view", "/archive/article_view.json",
+            "/archive/issue_pages?" + urlencode({"paper": "gongyishibao", "date": "2023-01-31"})]
+
+
+def damage_by_dropping_articles(path):
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("pragma foreign_keys = off")
+        conn.execute("drop table articles")
+        conn.commit()
+
+
+def damage_by_truncating(path):
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("pragma wal_checkpoint(truncate)")
+    with open(path, "r+b") as file:
+        file.truncate(os.path.getsize(path) // 3)
+
+
+@pytest.mark.parametrize("damage", [damage_by_dropping_articles, damage_by_truncating])
+def test_a_damaged_archive_is_a_503_page_and_one_log_line_without_a_traceback(sample_archive, tmp_path, damage):
+    # Its articles table dropped (article_view then names a table that is gone), or its file cut
+    # short while served: the reading room's pages were a 500 and a traceback in the log for
+    # each, Datasette's table pages a 400 that blamed the reader.
+    (folder := tmp_path / "served").mkdir()
+    archive = folder / "archive.sqlite3"
+    copied(sample_archive, archive)
+    pages = damaged_archive_pages(sample_archive)
+    with served(archive) as server:
+        assert all(fetch_page(server.url + path)[0] == 200 for path in pages)
+        damage(archive)
+        for path in pages:
+            status, page, headers = fetch_page(server.url + path)
+            assert (status, headers.get("Retry-After")) == (503, "30"), (path, status, page[-600:])
+            assert "The archive cannot be read" in page and "Traceback" not in page, (path, page[-600:])
+            assert str(folder) not in page and "no such table" not in page and "malformed" not in page, path
+        # SQL typed in the browser naming a table no archive has is still the reader's to change.
+        typo = fetch_page(server.url + "/archive.json?" + urlencode({"sql": "select * from no_such_table"}))
+        assert typo[0] in (400, 503), typo[:2]
+    assert "Traceback" not in server.stderr
+    logged = [line for line in server.stderr.splitlines() if line.startswith("503 ")]
+    # One line a request: the typed SQL's too, a 503 where SQLite cannot read the file at all.
+    assert len(logged) == len(pages) + (typo[0] == 503), server.stderr[-2000:]
+    assert len(server.stderr.splitlines()) == len(logged), server.stderr[-2000:]
+    assert all(": The archive cannot be read: " in line and str(folder) not in line for line in logged), logged
+
+
+def test_search_page_says_how_many_articles_hold_the_words_on_its_first_page(client, sample_archive, monkeypatch):
+    import storage.search
+
+    everything = containing(sample_archive, "社工")
+    assert len(everything) > 3
+    first = client.get("/search?" + urlencode({"q": "社工", "size": 3})).text
+    assert f'<p class="total">{len(everything)} articles hold these words.</p>' in first
+    one = containing(sample_archive, "社工站")
+    assert f'<p class="total">{len(one)} article{"" if len(one) == 1 else "s"} hold' in client.get(
+        "/search?" + urlencode({"q": "社工站"})).text
+    # More than the search ranks: as many as it ranked, and more.
+    monkeypatch.setattr(storage.search, "POOL", 2)
+    assert '<p class="total">More than 2 articles hold these words.</p>' in client.get(
+        "/search?" + urlencode({"q": "社工", "size": 1})).text
+
+
+def test_a_csv_downloaded_as_a_file_opens_in_excel_as_utf_8(sample_archive):
+    """Excel reads a CSV without a byte-order mark in the machine's code page (GBK, Latin-1):
+    the Chinese of a downloaded CSV was mojibake. A CSV asked for as a file (``_dl=1``, the
+    table page's "download file") starts with one; one read by a script stays as it was."""
+    (title,), = query(sample_archive, "select title from articles order by id limit 1")
+    with served(sample_archive) as server:
+        for path in ("/archive/articles.csv?_dl=1", "/archive/articles.csv?_dl=1&_stream=on",
+                     "/archive.csv?" + urlencode({"sql": "select title from articles order by id", "_dl": "1"})):
+            with urlopen(server.url + path, timeout=20) as response:
+                body = response.read()
+                assert response.headers["content-disposition"].startswith("attachment"), path
+            assert body.startswith(b"\xef\xbb\xbf") and not body.startswith(b"\xef\xbb\xbf" * 2), (path, body[:20])
+            assert title in body.decode("utf-8-sig"), path
+        with urlopen(server.url + "/archive/articles.csv", timeout=20) as response:
+            assert not response.read().startswith(b"\xef\xbb\xbf")
+
+
 def test_search_index_has_no_table_page_and_sql_reads_it(client, capfd):
     # Datasette's table page scans the table, which the index cannot do: it is closed (403),
     # not a 400 and an ERROR in the server's log.

@@ -10,6 +10,7 @@ import asyncio
 import json
 import math
 import re
+import sqlite3
 import sys
 import threading
 import time
@@ -27,12 +28,13 @@ from datasette.views.base import DatasetteError
 from jinja2 import BaseLoader
 from markupsafe import Markup, escape
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import paper_named
 from crawler.templates import is_web_address
+from storage import models
 from storage.db import SQLITE_LARGEST_INTEGER, Archive, ArchiveError, open_archive, sqlite_integer, sqlite_uri, sqlite_url
 from storage.search import cut
 
@@ -505,9 +507,37 @@ class ReadingRoom:
                 try:
                     self._archive = open_read_only(self.db.path)
                 except ArchiveError:
-                    raise DatasetteError("The archive could not be opened; try again later.",
-                                         title="Archive unavailable", status=503) from None
+                    raise ArchiveUnreadable(GONE) from None
             return self._archive
+
+    async def damage(self, request, exception: Exception) -> str | None:
+        """What of the archive SQLite cannot read, where ``exception`` comes of it: the file cut
+        short, overwritten or no database (UNREADABLE), or a table of the archive's schema gone,
+        or a view naming one that is (MISSING, once the archive is found to lack it: SQL typed
+        in the browser names tables of its own). None where the exception is of something else."""
+        if isinstance(exception, ArchiveUnreadable):
+            return exception.damage
+        words = sqlite_words(exception)
+        if words is None or words.startswith(UNREADABLE):
+            return words
+        if not words.startswith(MISSING) or "sql" in request.args:
+            return None
+        return await self.missing_part()
+
+    async def missing_part(self) -> str | None:
+        """A table of the archive's schema the archive lacks, or a view of it naming a table or
+        column it lacks, in SQLite's words; None if it holds them all."""
+        try:
+            tables = await self.db.table_names()
+            if lacking := [name for name in models.Base.metadata.tables if name not in tables]:
+                return f"no such table: {', '.join(lacking)}"
+            for view in await self.db.view_names():
+                await self.db.execute(f"select * from [{view}] limit 0")
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        except QueryInterrupted:
+            return None
+        return None
 
     async def listed(self, sql: str) -> list:
         """The rows of a list a page shows beside what it was asked for (the search form's
@@ -527,7 +557,8 @@ class ReadingRoom:
 
     async def search(self, request) -> Response:
         from storage.search import (
-            MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, open_quotation_note, ranked_among, search, section_names,
+            MAX_OFFSET, MAX_QUERY_CHARS, as_written_note, open_quotation_note, ranked_among, ranked_span, search,
+            section_names,
         )
 
         args = request.args
@@ -587,9 +618,11 @@ class ReadingRoom:
                 hits = await asyncio.get_running_loop().run_in_executor(
                     self.datasette.executor, lambda: run_with_time_limit(self.datasette.setting("sql_time_limit_ms"), find)
                 )
-            except OperationalError as exc:
+            except DatabaseError as exc:
                 if "interrupted" in str(exc.orig):
                     problem, status = "The search took too long; narrow it with a paper, section or dates.", 503
+                elif (damage := await self.damage(request, exc)) is not None:
+                    raise ArchiveUnreadable(damage) from None
                 else:  # the archive's fault, not the request's (a disk error, say): the one line that says so
                     problem, status = f"The search failed: {exc.orig}", 500
             except (ArchiveError, ValueError) as exc:  # the query itself: empty of words, too long
@@ -638,6 +671,10 @@ class ReadingRoom:
                 # past the last names the last one, and of a search matching nothing it is not
                 # "No more hits", which read as if earlier pages held some.
                 "matches": matches,
+                # Where more match than it ranked, the search counted as many as it ranked: every
+                # match past them is known only by checking its text for the words (the index
+                # names candidates), which for a common word is most of a large archive.
+                "ranked": ranked_span((page_number - 1) * size, size + 1)[1],
                 "last_page": math.ceil(matches / size) if matches else None,
                 "last_page_link": page_link(math.ceil(matches / size)) if matches else None,
             },
@@ -664,6 +701,40 @@ def filter_problem(form: dict, since: date | None, until: date | None, papers: d
     if form["section"] and sections and not set(section_names(form["section"])) & set(sections):
         return f"No page of the archive has the section {form['section']}: choose one in the list."
     return None
+
+
+# SQLite's words for a file it cannot open, as a connection opened after the file was taken
+# away (moved, its disk unmounted) finds it.
+GONE = "unable to open database file"
+# Its words for a file it cannot read as a database: cut short, overwritten, or none; or gone.
+UNREADABLE = ("database disk image is malformed", "file is not a database", "disk I/O error", GONE)
+# Its words for a table or column a statement names that the database lacks: the archive's
+# fault where the archive lacks one of its own (ReadingRoom.damage).
+MISSING = ("no such table", "no such column")
+
+
+def sqlite_words(exception: Exception) -> str | None:
+    """SQLite's error that ``exception`` is, or passes on: its own, under SQLAlchemy's, or as
+    Datasette's table and query pages put it (their DatasetteError's message)."""
+    if isinstance(exception, DatasetteError):
+        return None if exception.message_is_html else exception.message
+    error = getattr(exception, "orig", exception)
+    return str(error) if isinstance(error, sqlite3.DatabaseError) else None
+
+
+class ArchiveUnreadable(DatasetteError):
+    """A page of an archive SQLite cannot open or read (ReadingRoom.damage): the server's state,
+    not the request's fault, 503. The page says so in one line, naming neither the file nor what
+    is damaged; the log line (``logged``) says what is, in SQLite's words (``damage``)."""
+
+    def __init__(self, damage: str):
+        if damage.startswith(GONE):
+            message = self.logged = "The archive could not be opened; try again later."
+        else:
+            message = "The archive cannot be read: it is damaged, or being replaced; try again later."
+            self.logged = f"The archive cannot be read: {damage}"
+        super().__init__(message, title="Archive unavailable", status=503)
+        self.damage = damage
 
 
 def retry_after(status: int) -> dict[str, str]:
@@ -712,9 +783,14 @@ def unoffered_format(datasette, database: str) -> str:
 
 # Datasette's pages that tell about the server rather than the archive: /-/databases names the
 # archive's file on the server's disk, /-/threads the server's running code by its files'
-# paths. Nothing of the reading room needs them, and `archive serve --host` puts them on a
-# network. (Routes of plugins are matched before Datasette's own.)
-NOT_SERVED = r"^/-/(databases|threads)(\.json)?$"
+# paths; and its debug pages, for whoever writes plugins or sets permissions: URL patterns
+# (/-/patterns), permission checks (/-/allow-debug, /-/permissions), a form to post messages
+# (/-/messages), and the root user's login and logout (/-/auth-token, /-/logout), of a server
+# `archive serve` starts with no root user. Nothing of the reading room needs them, and
+# `archive serve --host` puts them on a network. (Routes of plugins are matched before
+# Datasette's own.) Its styles (/-/static/) and the pages of what it serves (/-/metadata,
+# /-/settings, /-/plugins, /-/versions, /-/actor) stay.
+NOT_SERVED = r"^/-/(databases|threads|patterns|allow-debug|permissions|messages|auth-token|logout)(\.json)?$"
 
 
 # How every page opens: Datasette's base template names neither the page's language nor its
@@ -772,8 +848,7 @@ def register_routes(datasette):
          table_row(room.database)),
         *((rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>{any_spelling(name)})(\.(?P<format>\w+))?$",
            checked_query(room.database, name, {parse: canned.get(kind) or {} for kind, parse in CHECKED.items()}))
-          for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()
-          if any(canned.get(kind) for kind in CHECKED)),
+          for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()),
         (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/.]*%[^/.]*)\.(?P<format>\w+)$",
          table_page(room.database)),
     ]
@@ -849,7 +924,8 @@ def checked_query(database: str, query: str, checked: dict):
     naming it, as the search's and an issue address's are: the query compared it with the
     issues' dates and answered no row, 200, as for a date without an issue. Blank, the query's
     form is asked for, as before; the query itself is Datasette's, asked by its names however
-    the address spelt them (any_spelling)."""
+    the address spelt them (any_spelling). Every canned query is answered here, one that
+    failed on a damaged archive with ArchiveUnreadable's 503."""
     from datasette.views.table import TableView
 
     async def answer(datasette, request, send):
@@ -865,7 +941,12 @@ def checked_query(database: str, query: str, checked: dict):
             request.scope["query_string"] = urllib.parse.urlencode(
                 [(name, read.pop(name, value)) for name, value in asked]).encode("latin-1")
         request.url_vars.update(database=database, table=query)
-        return await TableView.as_view(datasette)(request, send)
+        response = await TableView.as_view(datasette)(request, send)
+        # Datasette answers a canned query that failed with its page and the error, 400, never
+        # raising it: a query of a damaged archive blamed the reader so.
+        if getattr(response, "status", None) == 400 and (damage := await room_for(datasette).missing_part()):
+            raise ArchiveUnreadable(damage)
+        return response
 
     return answer
 
@@ -990,21 +1071,26 @@ DATASETTE_ERROR_HANDLER = "datasette.handle_exception"
 @hookimpl
 def handle_exception(datasette, request, exception):
     """Datasette's error page, with the status that says whose the fault is (400 for a parameter
-    Datasette cannot use, 503 and Retry-After for a page that took too long) and, for a request
-    at fault, one line in the log; a failure of the server's own is Datasette's 500 and traceback."""
-    if room_for(datasette) is None:
+    Datasette cannot use, 503 and Retry-After for a page that took too long or of an archive
+    SQLite cannot open or read) and, for each of these, one line in the log; any other failure of
+    the server's own is Datasette's 500 and traceback."""
+    room = room_for(datasette)
+    if room is None:
         return datasette_error_page(datasette, request, exception)
-    problem = parameter_error(request, exception)
-    if problem is not None:
-        exception = DatasetteError(problem, status=400)
-    status = getattr(exception, "status", 500) if isinstance(exception, (DatasetteError, Base400)) else 500
-    if status >= 500 and status != 503:
-        return datasette_error_page(datasette, request, exception)
-    if status in LOGGED:
-        log_refused(request, status, reason_of(exception))
 
     async def page():
-        response = await datasette_error_page(datasette, request, exception)()
+        error, reason = exception, None
+        if (damage := await room.damage(request, exception)) is not None:
+            # Each page of a damaged archive was a 500 and a traceback, or, of Datasette's
+            # table pages, a 400 that blamed the reader.
+            error = ArchiveUnreadable(damage)
+            reason = error.logged
+        elif (problem := parameter_error(request, exception)) is not None:
+            error = DatasetteError(problem, status=400)
+        status = getattr(error, "status", 500) if isinstance(error, (DatasetteError, Base400)) else 500
+        if status in LOGGED:
+            log_refused(request, status, reason or reason_of(error))
+        response = await datasette_error_page(datasette, request, error)()
         response.headers.update(retry_after(response.status))
         return response
 
@@ -1056,11 +1142,42 @@ def asgi_wrapper(datasette):
                 )
                 await response.asgi_send(send)
                 return
-            await app(in_full_pages(scope), receive, send)
+            await app(in_full_pages(scope), receive, for_excel(scope, send))
 
         return read_only
 
     return wrap
+
+
+# What a text file starting with it is written in: UTF-8.
+UTF8_BOM = "\ufeff".encode()
+
+
+def for_excel(scope: dict, send):
+    """``send``, a CSV asked for as a file (``_dl``, the table page's "download file", read as
+    Datasette reads it: any value) opening with UTF8_BOM: Excel reads a CSV without one in the
+    machine's code page (GBK, Latin-1), the archive's Chinese as mojibake. Datasette 0.65 has no
+    setting for it. A CSV read by a script (no ``_dl``) stays as Datasette writes it, a BOM
+    being the first header's first character to a reader that does not expect one."""
+    if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].endswith(".csv"):
+        return send
+    args = urllib.parse.parse_qs((scope.get("query_string") or b"").decode("latin-1"))
+    if not args.get("_dl", [""])[0]:
+        return send
+    opening = {"pending": False}
+
+    async def send_for_excel(message):
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            opening["pending"] = True
+            message = dict(message, headers=[
+                (name, str(int(value) + len(UTF8_BOM)).encode() if name.lower() == b"content-length" else value)
+                for name, value in message.get("headers", [])])
+        elif message["type"] == "http.response.body" and opening["pending"]:
+            opening["pending"] = False
+            message = dict(message, body=UTF8_BOM + message.get("body", b""))
+        await send(message)
+
+    return send_for_excel
 
 
 def in_full_pages(scope: dict) -> dict:

@@ -47,6 +47,14 @@ class CrawlPlan:
     def latest_url(self) -> str | None:
         return self.paper.latest_url(self.root)
 
+    def span(self) -> tuple[date, date] | None:
+        """The first and last day a crawl of dates asks: the range given, cut to the paper's first
+        issue and to tomorrow (cut_from, cut_at); None for the newest issue."""
+        if self.latest:
+            return None
+        given = self.asked.split("..")
+        return self.cut_from or date.fromisoformat(given[0]), self.cut_at or date.fromisoformat(given[-1])
+
 
 # Spider attributes that Scrapy's own middlewares read and ``-a`` may set: UserAgentMiddleware's
 # user_agent, HttpAuthMiddleware's http_user, http_pass and http_auth_domain.

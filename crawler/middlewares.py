@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 # 1 when the archive held an issue of the paper from the crawl's root as the crawl started, else 0.
 ISSUES_FROM_ROOT = "delta/issues_from_root"
+# Of the dates a crawl of dates asks, as the archive held them when it started: the issues held
+# complete and incomplete, and the dates it skips as dates without an issue (the spider's plan line).
+DATES_HELD_COMPLETE = "delta/dates_held_complete"
+DATES_HELD_INCOMPLETE = "delta/dates_held_incomplete"
+DATES_SKIPPED_ABSENT = "delta/dates_skipped_absent"
 
 
 class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
@@ -77,6 +82,8 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
                 if not self.refresh:
                     complete = sum(state.complete for state in self.states.values())
                     self.crawler.stats.set_value("delta/issues_complete_before", complete)
+                if plan.dates:
+                    self._count_held(plan)
         finally:  # a read that failed stops the crawl: nothing is left waiting for it
             self.archive_read.set()
         async for request in super().process_start(start):
@@ -107,6 +114,28 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if plan.latest:
             self.not_stored = self._not_stored(plan, first, states, absent)
         return states, absent
+
+    def _count_held(self, plan) -> None:
+        """What the archive holds of the dates ``plan`` asks, read before the spider says its plan."""
+        held = [self.states[day] for day in plan.dates if day in self.states]
+        complete = sum(state.complete for state in held)
+        stats = self.crawler.stats
+        stats.set_value(DATES_HELD_COMPLETE, complete)
+        stats.set_value(DATES_HELD_INCOMPLETE, len(held) - complete)
+        stats.set_value(DATES_SKIPPED_ABSENT, sum(
+            1 for day in plan.dates
+            if (absent := self._absent_at(day, plan.entry_url(day))) is not None and self._skips_absent(absent, day)))
+
+    def _absent_at(self, day: date, url: str) -> Unserved | None:
+        """The archive's record of ``day`` answered without an issue at ``url``. A date's record is of the entry page
+        that answered so: asked at another (the crawl's base_url put right), it is a new question, neither tagged nor skipped."""
+        absent = self.absent.get(day)
+        return absent if absent is not None and absent.url == url else None
+
+    def _skips_absent(self, absent: Unserved, day: date) -> bool:
+        # Not of a date whose issue the archive holds (a record an archive may have from
+        # before the spider left such dates unrecorded): its issue is asked as held.
+        return absent.gone and day not in self.states and not self.refresh and not self.crawler.spider.plan.latest
 
     def _not_stored(self, plan, first: date, states, absent) -> list[date]:
         """The issues of a crawl of the newest's window that an earlier such crawl took for the
@@ -181,13 +210,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             return request
         kind = tag["kind"]
         state = self.states.get(tag["issue_date"])
-        # A date's record is of the entry page that answered so: asked at another (the crawl's
-        # base_url put right), it is a new question, neither tagged nor skipped.
-        if kind == "issue" and (absent := self.absent.get(tag["issue_date"])) is not None and absent.url == request.url:
+        if kind == "issue" and (absent := self._absent_at(tag["issue_date"], request.url)) is not None:
             tag["absent"] = _tag(absent)
-            # Not of a date whose issue the archive holds (a record an archive may have from
-            # before the spider left such dates unrecorded): its issue is asked as held.
-            if absent.gone and state is None and not self.refresh and not self.crawler.spider.plan.latest:
+            if self._skips_absent(absent, tag["issue_date"]):
                 self.crawler.stats.inc_value("delta/absent_issues_skipped")
                 return None
         if state is None:

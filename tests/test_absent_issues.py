@@ -106,6 +106,9 @@ def test_a_date_answered_404_on_runs_over_a_week_has_no_issue_is_not_missing_and
         done, asked = crawl()
         assert (done.returncode, asked) == (0, []), done.stderr[-3000:]
         assert "issues 2/3 (2 already complete, 1 without an issue)" in done.stderr
+        assert re.search(r" INFO: plan: 公益时报 \(gongyishibao\) 2023-01-31 to 2023-02-14: 3 scheduled issue dates \(every Tue\); "
+                         "2 held complete, skipped; 1 taken for date without an issue, skipped; no dates to ask$",
+                         done.stderr, re.M), done.stderr[-3000:]
 
         # refresh=1 asks it again: still none, still no failure.
         done, asked = crawl("refresh=1")

@@ -507,11 +507,9 @@ def _signalled_while_the_last_batch_is_written(tmp_path: Path, url: str, signals
     }
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=url, settings=settings, log=tmp_path / "stderr.txt")
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert crawl.poll() is None, (tmp_path / "crawl.log").read_text(encoding="utf-8")[-3000:]
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_for("the last batch's write began, or the crawl ended", lambda: marker.exists() or crawl.poll() is not None,
+                 seconds=60)
+        assert marker.exists(), (tmp_path / "crawl.log").read_text(encoding="utf-8")[-3000:]  # the crawl ended first
         for signum in signals:
             time.sleep(0.3)
             crawl.send_signal(signum)

@@ -223,6 +223,43 @@ def test_backfill_walks_the_schedule_and_skips_complete_issues(tmp_path, sqlite_
     assert (run.dates_asked, run.articles_new) == ("2023-01-09..2023-02-06", 40)
 
 
+def _plan_line(result) -> str:
+    """The crawl's plan, as its log says it at the start."""
+    (line,) = [line.split(" INFO: ", 1)[1] for line in result.stderr.splitlines() if " INFO: plan: " in line]
+    return line
+
+
+def test_a_crawl_says_its_dates_and_what_the_archive_holds_of_them_as_it_starts(tmp_path, archive_url):
+    # A long range said nothing until its first progress line, a minute in. The line counts the
+    # dates the paper's schedule gives (Tuesdays: Jan 10, 17, 24, 31) and what the archive holds
+    # of them, and the crawl asks just the dates it says it asks.
+    tuesdays = [date(2023, 1, 17), date(2023, 1, 24), date(2023, 1, 31)]
+    site = sample_site(tmp_path / "site", tuesdays, pdfs=False)
+    page_7 = PREFIX + PAGE_7["path"].replace("2023-01/31", "2023-01/17")
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX, faults={page_7: LOST}) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+
+        def crawl(*args: str, status: int = 0):
+            before = len(server.requests)
+            result = run_crawl(base, *args, archive=archive_url, settings=settings)
+            assert result.returncode == status, result.stderr[-3000:]
+            return _plan_line(result), sorted(p for p, _ in server.requests[before:] if p.endswith("/node_1.htm"))
+
+        assert crawl("date=2023-01-24") == (
+            "plan: 公益时报 (gongyishibao) 2023-01-24: 1 date; none held; 1 date to ask",
+            [f"{PREFIX}html/2023-01/24/node_1.htm"])
+        crawl("date=2023-01-17", status=4)  # page 7 lost: the issue is held incomplete
+        assert crawl("start=2023-01-09", "end=2023-02-06") == (
+            "plan: 公益时报 (gongyishibao) 2023-01-09 to 2023-02-06: 4 scheduled issue dates (every Tue); "
+            "1 held complete, skipped; 1 held incomplete, only what it lacks asked; 3 dates to ask",
+            [f"{PREFIX}html/2023-01/{day}/node_1.htm" for day in ("10", "17", "31")])
+        assert crawl("backfill=2023-01-16", "end=2023-02-06", "refresh=1") == (
+            "plan: 公益时报 (gongyishibao) 2023-01-16 to 2023-02-06: 3 scheduled issue dates (every Tue, newest first); "
+            "3 held, asked again with refresh; 3 dates to ask",
+            [f"{PREFIX}html/2023-01/{day}/node_1.htm" for day in ("17", "24", "31")])
+
+
 def _crawl_latest(server: SiteServer, archive: str, *args: str, status: int = 0):
     """A crawl with no date: the newest issue the site's paperindex.htm leads to."""
     result = run_crawl(f"base_url={server.url}{PREFIX.lstrip('/')}", *args, archive=archive)
@@ -252,6 +289,9 @@ def test_latest_skips_the_newest_issue_when_it_is_complete(sqlite_url):
     assert "issues 1/1 (1 already complete), pages 0/0, articles 0/0; pages 0 new, 0 updated" in _summary(again)
     assert "articles 0 new, 0 updated" in _summary(again)
     assert "'delta/issues_skipped': 1" in again.stderr
+    assert _plan_line(again) == ("plan: 公益时报 (gongyishibao): the newest issue (not fetched if the archive holds it complete), "
+                                 "and those of the last 14 days the archive holds incomplete")
+    assert _plan_line(refreshed) == "plan: 公益时报 (gongyishibao): the newest issue, fetched again if held (with refresh)"
     assert "(0 already complete)" in _summary(refreshed) and "articles 0 new, 20 updated" in _summary(refreshed)
     archive = open_archive(sqlite_url)
     try:

@@ -1579,10 +1579,8 @@ def server_over(archive, monkeypatch, **limits):
     sock = listening_socket("127.0.0.1", 0)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    started = time.monotonic()
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() - started < 20, "the server did not start"
-        time.sleep(0.02)
+    wait_for("the server started, or its thread ended", lambda: server.started or not thread.is_alive(), seconds=20)
+    assert server.started, "the server's thread ended before the server started"
     server.port = sock.getsockname()[1]
     try:
         yield server

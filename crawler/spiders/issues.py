@@ -19,11 +19,12 @@ from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 
-from crawler.arguments import CrawlPlan, check_argument_names, plan_crawl
+from crawler.arguments import CrawlPlan, asks_complete_issues, check_argument_names, plan_crawl
 from crawler.dates import paper_today
 from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE,
                                  LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
+from crawler.middlewares import DATES_HELD_COMPLETE, DATES_HELD_INCOMPLETE, DATES_SKIPPED_ABSENT
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
 from crawler.templates import decode_html
@@ -291,6 +292,8 @@ class IssuesSpider(scrapy.Spider):
         if self.plan.paper_as_given:
             self.logger.info("paper=%s taken as %s (%s): a paper's code is written as its profile writes it",
                              self.plan.paper_as_given, self.plan.paper.code, self.plan.paper.name)
+        if self.plan.latest or self.plan.dates:  # a range without a publishing day says so below
+            self.logger.info("plan: %s", self._plan_line())
         if self.plan.latest:
             if url := self.plan.latest_url():
                 # Its refresh is read, not followed: it names the newest issue's entry page,
@@ -378,15 +381,51 @@ class IssuesSpider(scrapy.Spider):
         self.crawler.stats.set_value(LATEST_ISSUE, day.isoformat())
         self.crawler.signals.send_catch_log(issues_taken)
 
+    def _schedule_words(self, first: date, last: date) -> str:
+        """The paper's schedule from ``first`` to ``last``, as its profile gives it: "every Tue, less its breaks"."""
+        schedule = self.plan.paper.schedule
+        return schedule.describe(first, last) + (", less its breaks" if schedule.breaks else "")
+
     def _no_scheduled_day(self) -> None:
         # A range or backfill the paper publishes on no day of (a weekly paper's Wednesday to
         # Monday, a holiday break): no failure, nothing asked (as a cron job's short backfill
         # during a break must not ask anything either).
-        first, last = (date.fromisoformat(day) for day in self.plan.asked.split(".."))
-        first, last = self.plan.cut_from or first, self.plan.cut_at or last
-        schedule = self.plan.paper.schedule
-        self.logger.info("no issue of %s is scheduled from %s to %s (%s%s): nothing to ask", self.plan.paper.name,
-                         first, last, schedule.describe(first, last), ", less its breaks" if schedule.breaks else "")
+        first, last = self.plan.span()
+        self.logger.info("no issue of %s is scheduled from %s to %s (%s): nothing to ask", self.plan.paper.name,
+                         first, last, self._schedule_words(first, last))
+
+    def _plan_line(self) -> str:
+        """What this crawl asks, said as it starts: a long range showed nothing until its first
+        progress line. The archive's part is what ArchiveDeltaMiddleware read before the start
+        (crawler/middlewares.py), so that the line says what the crawl skips, not a guess of it."""
+        plan, stats = self.plan, self.crawler.stats
+        paper = f"{plan.paper.name} ({plan.paper.code})"
+        again = asks_complete_issues(plan, self.settings)
+        if plan.latest:
+            if again:
+                return f"{paper}: the newest issue, fetched again if held ({again})"
+            return (f"{paper}: the newest issue (not fetched if the archive holds it complete), and those of "
+                    f"the last {plan.paper.latest_lookback_days} days the archive holds incomplete")
+        first, last = plan.span()
+        asked = len(plan.dates)
+        if first == last and asked == 1:
+            what = f"{first}: 1 date"
+        else:
+            what = (f"{first} to {last}: {asked} scheduled issue date{'' if asked == 1 else 's'} "
+                    f"({self._schedule_words(first, last)}{', newest first' if plan.dates[0] > plan.dates[-1] else ''})")
+        complete, incomplete = stats.get_value(DATES_HELD_COMPLETE, 0), stats.get_value(DATES_HELD_INCOMPLETE, 0)
+        if again:
+            held = [f"{complete + incomplete} held, asked again {again}" if complete + incomplete else "none held"]
+            left = asked
+        else:
+            absent = stats.get_value(DATES_SKIPPED_ABSENT, 0)
+            held = [words for count, words in (
+                (complete, f"{complete} held complete, skipped"),
+                (incomplete, f"{incomplete} held incomplete, only what {'it lacks' if incomplete == 1 else 'they lack'} asked"),
+                (absent, f"{absent} taken for date{'' if absent == 1 else 's'} without an issue, skipped"),
+            ) if count] or ["none held"]
+            left = asked - complete - absent
+        return f"{paper} {what}; {'; '.join(held)}; {left or 'no'} date{'' if left == 1 else 's'} to ask"
 
     def _no_recent_issue(self) -> None:
         self.logger.warning("no issue of %s found in the last %d days", self.plan.paper.name, self.plan.paper.latest_lookback_days)

@@ -294,6 +294,7 @@ def test_archive_given_before_the_command_whose_value_is_a_command_s_name_is_not
 
 
 NOT_A_DATE = "is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"
+FULL_WIDTH = "is written in full-width digits: dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31"
 
 
 @pytest.mark.parametrize("command", [["search", "社工"], ["stats", "--runs", "0"], ["export", "-o", "-"], ["reprocess"]])
@@ -306,7 +307,11 @@ def test_every_date_option_names_a_date_that_is_none_in_one_line_and_takes_one_o
     for option, value, problem in (("--since", "2023-13-45", "is no day of the calendar"),
                                    ("--since", "2023-02-30", "is no day of the calendar"),
                                    ("--until", "31-01-2023", NOT_A_DATE), ("--since", "abc", NOT_A_DATE),
-                                   ("--since", "20230131", NOT_A_DATE), ("--until", "2023-W05-2", NOT_A_DATE)):
+                                   ("--since", "20230131", NOT_A_DATE), ("--until", "2023-W05-2", NOT_A_DATE),
+                                   # As an input method set for Chinese types it: it was "not a date:
+                                   # dates are written YYYY-MM-DD", which it is, digits aside.
+                                   ("--since", "２０２３-０１-３１", FULL_WIDTH), ("--until", "２０２３－０２－２８", FULL_WIDTH),
+                                   ("--since", "２０２３-０２-３０", "is no day of the calendar")):
         done = archive_command(*command, option, value, archive=seeded)
         assert (done.returncode, done.stdout, done.stderr) == (
             2, "", f"archive {name}: error: argument {option}: {value!r} {problem}; see archive {name} --help\n")

@@ -1678,8 +1678,9 @@ def run_reprocess(args: argparse.Namespace) -> int:
     logged = _SaidWithLevel(logging.WARNING)
     logging.getLogger().addHandler(logged)
     try:
-        args.paper = check_paper(archive, args.paper, profiled=True)
+        # The upgrade it needs whatever it is asked first: a mistyped paper was refused before it.
         archive.check_writable()
+        args.paper = check_paper(archive, args.paper, profiled=True)
         archive.check_write_privileges()
         check_section(archive, args.section, args.paper)
         outcome = reprocess(

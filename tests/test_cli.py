@@ -2483,6 +2483,25 @@ def test_reprocess_and_upgrade_with_standard_error_closed_run_and_their_status_s
     assert (done.returncode, done.stdout.splitlines()[0]) == (0, "Articles per paper and year")
 
 
+def test_reprocess_of_an_archive_older_than_the_code_asks_for_the_upgrade_whatever_its_filters_name(crawled):
+    # A paper mistyped was refused as unknown, a section mistyped as needing the upgrade: the
+    # upgrade the archive needs whatever is typed came second, after the typo was put right.
+    from alembic import command as alembic
+    from storage import migrate
+    from storage.db import make_engine
+
+    engine = make_engine(crawled)
+    with engine.begin() as conn:
+        alembic.downgrade(migrate.config(conn), "0017")
+    engine.dispose()
+    upgrade_first = (f"error: archive {crawled} has schema 0017, older than this code's ({migrate.head()}): "
+                     "run `archive upgrade` first\n")
+    for filters in ([], ["--paper", "gongyishibo"], ["--paper", "Gongyishibao"], ["--section", "社会工做"]):
+        done = archive_command("reprocess", *filters, archive=crawled)
+        assert (done.returncode, done.stderr) == (2, upgrade_first), filters
+    assert [dates for (dates,) in sql_rows(crawled, "SELECT dates_asked FROM crawl_runs")] == ["2023-01-31"]
+
+
 def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_changed(archive_url):
     # As move-root: "cannot write standard output", exit status 2, and the schema upgraded.
     from alembic import command as alembic

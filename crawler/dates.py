@@ -16,6 +16,9 @@ DATES_WRITTEN = "dates are written YYYY-MM-DD, e.g. 2023-01-31"
 # ASCII digits only: date.fromisoformat also takes 20230131 and 2023-W05-2, which no doc
 # promises and which were then echoed back, and stored, as if the date had been written so.
 _WRITTEN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# Full-width digits and hyphen, as an input method set for Chinese types them: such a date is
+# told so, where "is not a date: dates are written YYYY-MM-DD" named a rule it keeps.
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")
 
 
 def written_as_date(value: str) -> bool:
@@ -40,13 +43,16 @@ def typed_date(value: str) -> date:
     else :class:`BadDate`, of the value without them, telling a date written so that is no day
     of the calendar (2023-02-30, 2023-13-45) from one written otherwise (31-01-2023, 20230131)."""
     value = value.strip()
-    match = _WRITTEN.fullmatch(value)
+    match = _WRITTEN.fullmatch(value) or _WRITTEN.fullmatch(value.translate(_HALF_WIDTH))
     if not match:
         raise BadDate(value, f"is not a date: {DATES_WRITTEN}")
     try:
-        return date(*map(int, match.groups()))
+        day = date(*map(int, match.groups()))
     except ValueError:  # month 13, February 30th, year 0
         raise BadDate(value, "is no day of the calendar") from None
+    if match.string != value:
+        raise BadDate(value, "is written in full-width digits: dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31")
+    return day
 
 
 # Where the papers are printed: China, UTC+8 all year (no daylight saving time).

@@ -1678,8 +1678,9 @@ def run_reprocess(args: argparse.Namespace) -> int:
     logged = _SaidWithLevel(logging.WARNING)
     logging.getLogger().addHandler(logged)
     try:
-        args.paper = check_paper(archive, args.paper, profiled=True)
+        # The upgrade it needs whatever it is asked first: a mistyped paper was refused before it.
         archive.check_writable()
+        args.paper = check_paper(archive, args.paper, profiled=True)
         archive.check_write_privileges()
         check_section(archive, args.section, args.paper)
         outcome = reprocess(
@@ -2038,6 +2039,25 @@ class _StandardErrorMayBeLost(_StandardStream):
         return length
 
 
+class _StandardErrorClosed:
+    """Standard error closed (`2>&-`): its lines go nowhere and are ``lost``, for the exit
+    status (said_nowhere), as on a full disk. Left None, the progress line's isatty() ended
+    reprocess and upgrade before they began (exit status 1, not a word), and print() sent the
+    other lines to standard output, into what a command writes there."""
+
+    lost = False
+
+    def write(self, text: str) -> int:
+        self.lost = self.lost or bool(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def said_nowhere(args: argparse.Namespace, status: int) -> int:
     """The exit status of a command that ended ``status``, its lines on standard error lost (a
     full disk): 0 would tell of nothing lost, so a command that changed the archive (reprocess,
@@ -2070,8 +2090,7 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
         # command's CSV and JSON, are UTF-8 whatever the locale (output_file).
         sys.stdout.reconfigure(errors="replace")
     stderr, stdout = sys.stderr, sys.stdout
-    if stderr is not None:
-        sys.stderr = _StandardErrorMayBeLost(stderr)
+    sys.stderr = _StandardErrorClosed() if stderr is None else _StandardErrorMayBeLost(stderr)
     if stdout is not None:
         sys.stdout = _StandardOutputMayFail(stdout)
     try:

@@ -33,8 +33,8 @@ from storage.db import ArchiveError, open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
 from tests.conftest import (
-    PROJECT, archive_command, as_another_user, crawl_site, insert_crawl_run, postgres_role, sql_rows,
-    without_write_permission,
+    PROJECT, SAMPLE_SITE, archive_command, as_another_user, crawl_site, crawled_archive, insert_crawl_run,
+    postgres_role, sql_rows, without_write_permission,
 )
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES, own_paper
@@ -294,6 +294,7 @@ def test_archive_given_before_the_command_whose_value_is_a_command_s_name_is_not
 
 
 NOT_A_DATE = "is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31"
+FULL_WIDTH = "is written in full-width digits: dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31"
 
 
 @pytest.mark.parametrize("command", [["search", "社工"], ["stats", "--runs", "0"], ["export", "-o", "-"], ["reprocess"]])
@@ -306,7 +307,11 @@ def test_every_date_option_names_a_date_that_is_none_in_one_line_and_takes_one_o
     for option, value, problem in (("--since", "2023-13-45", "is no day of the calendar"),
                                    ("--since", "2023-02-30", "is no day of the calendar"),
                                    ("--until", "31-01-2023", NOT_A_DATE), ("--since", "abc", NOT_A_DATE),
-                                   ("--since", "20230131", NOT_A_DATE), ("--until", "2023-W05-2", NOT_A_DATE)):
+                                   ("--since", "20230131", NOT_A_DATE), ("--until", "2023-W05-2", NOT_A_DATE),
+                                   # As an input method set for Chinese types it: it was "not a date:
+                                   # dates are written YYYY-MM-DD", which it is, digits aside.
+                                   ("--since", "２０２３-０１-３１", FULL_WIDTH), ("--until", "２０２３－０２－２８", FULL_WIDTH),
+                                   ("--since", "２０２３-０２-３０", "is no day of the calendar")):
         done = archive_command(*command, option, value, archive=seeded)
         assert (done.returncode, done.stdout, done.stderr) == (
             2, "", f"archive {name}: error: argument {option}: {value!r} {problem}; see archive {name} --help\n")
@@ -2440,6 +2445,61 @@ def test_standard_error_on_a_full_disk_leaves_the_command_to_end_and_its_status_
     assert run("move-root", "gongyishibao", "http://x/", "http://y/", "--dry-run") == 2
     assert run("move-root", "gongyishibao", "http://x/", "http://y/") == 3
     assert {url[:9] for (url,) in sql_rows(seeded, "SELECT url FROM pages")} == {"http://y/"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def crawled(request, tmp_path) -> str:
+    """The sample issue, crawled over HTTP into a fresh archive on each supported database."""
+    return crawled_archive(request, SAMPLE_SITE, tmp_path)
+
+
+def test_reprocess_and_upgrade_with_standard_error_closed_run_and_their_status_says_so(crawled):
+    # `2>&-` (a cron line, a service that closed it): the progress line asked the closed stream
+    # whether it was a terminal, and the command ended before it began, exit status 1 (reprocess's
+    # "documents failed"), nothing re-read or upgraded and not a word anywhere.
+    from alembic import command as alembic
+    from storage import migrate
+    from storage.db import make_engine
+
+    def closed_stderr(*args: str) -> subprocess.CompletedProcess:
+        command = shlex.join([sys.executable, "-m", "storage.console", "--archive", crawled, *args])
+        return subprocess.run(["bash", "-c", f"{command} 2>&-"], cwd=PROJECT, capture_output=True, text=True,
+                              timeout=120)
+
+    done = closed_stderr("reprocess")
+    # Its lines went nowhere: the archive was changed, unreported (as on a full disk).
+    assert (done.returncode, done.stdout) == (3, "")
+    assert sql_rows(crawled, "SELECT kind, status, pages_updated, articles_updated FROM crawl_runs ORDER BY id")[1:] == [
+        ("reprocess", "finished", *sql_rows(crawled, "SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM articles)")[0])]
+    engine = make_engine(crawled)
+    with engine.begin() as conn:
+        alembic.downgrade(migrate.config(conn), "0017")
+    engine.dispose()
+    done = closed_stderr("upgrade")
+    assert done.returncode == 3 and done.stdout.startswith(f"archive schema: 0017 -> {migrate.head()}\n"), done
+    assert sql_rows(crawled, "SELECT version_num FROM alembic_version") == [(migrate.head(),)]
+    # Nothing to say on standard error, nothing lost: its own status.
+    done = closed_stderr("stats", "--runs", "0")
+    assert (done.returncode, done.stdout.splitlines()[0]) == (0, "Articles per paper and year")
+
+
+def test_reprocess_of_an_archive_older_than_the_code_asks_for_the_upgrade_whatever_its_filters_name(crawled):
+    # A paper mistyped was refused as unknown, a section mistyped as needing the upgrade: the
+    # upgrade the archive needs whatever is typed came second, after the typo was put right.
+    from alembic import command as alembic
+    from storage import migrate
+    from storage.db import make_engine
+
+    engine = make_engine(crawled)
+    with engine.begin() as conn:
+        alembic.downgrade(migrate.config(conn), "0017")
+    engine.dispose()
+    upgrade_first = (f"error: archive {crawled} has schema 0017, older than this code's ({migrate.head()}): "
+                     "run `archive upgrade` first\n")
+    for filters in ([], ["--paper", "gongyishibo"], ["--paper", "Gongyishibao"], ["--section", "社会工做"]):
+        done = archive_command("reprocess", *filters, archive=crawled)
+        assert (done.returncode, done.stderr) == (2, upgrade_first), filters
+    assert [dates for (dates,) in sql_rows(crawled, "SELECT dates_asked FROM crawl_runs")] == ["2023-01-31"]
 
 
 def test_an_upgrade_whose_report_a_full_disk_cannot_hold_says_the_archive_was_changed(archive_url):

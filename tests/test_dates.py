@@ -43,13 +43,22 @@ def test_a_date_written_so_that_is_no_day_says_so(value):
     "20230131", "2023-W05-2", "2023W052", "2023-031",
     "31-01-2023", "2023/01/31", "2023-1-31", "yesterday", "", "2023-01-31..2023-02-28",
     "2023 -01-31", "2023-01-31 2023-02-01",
-    # Digits of other scripts, which \d takes: full-width, Arabic-Indic.
-    "２０２３-０１-３１", "٢٠٢٣-٠١-٣١",
+    # Digits of other scripts, which \d takes: Arabic-Indic (full-width ones are told apart, below).
+    "٢٠٢٣-٠١-٣١", "２０２３/０１/３１",
 ])
 def test_a_date_written_otherwise_says_how_dates_are_written(value):
     with pytest.raises(BadDate) as raised:
         typed_date(value)
     assert str(raised.value) == f"{value!r} {NOT_A_DATE}"
+
+
+@pytest.mark.parametrize("value", ["２０２３-０１-３１", "２０２３－０１－３１", "2023-０１-31"])
+def test_a_date_in_full_width_digits_is_refused_saying_so(value):
+    # As an input method set for Chinese types it: "is not a date: dates are written
+    # YYYY-MM-DD" named a rule it keeps, but for its digits.
+    with pytest.raises(BadDate) as raised:
+        typed_date(value)
+    assert raised.value.reason == "is written in full-width digits: dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31"
 
 
 @pytest.mark.parametrize(

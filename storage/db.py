@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from sqlalchemy import Engine, bindparam, case, create_engine, delete, event, func, or_, select, text, union, update
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
@@ -58,6 +58,10 @@ def begin_sqlite_ddl(conn) -> bool:
         return False
     conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits (the 30 s timeout) for another writer
     return True
+
+
+# PostgreSQL's SQLSTATE for "permission denied" and "must be owner of".
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class ArchiveError(RuntimeError):
@@ -661,6 +665,11 @@ class Archive:
         except ArchiveError:
             self.engine.dispose()  # the caller gets no archive to close
             raise
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                self.engine.dispose()
+                raise
+            raise self._not_readable(exc) from None
         except OperationalError as exc:
             self.engine.dispose()
             if database and not write and os.path.isfile(database):
@@ -680,6 +689,20 @@ class Archive:
                 raise
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._statements: dict[tuple, Any] = {}  # upserts by table, keys and columns updated
+
+    def _not_readable(self, refusal: ProgrammingError) -> ArchiveError:
+        """The line of a PostgreSQL role that may not read the archive's tables, with the grant
+        that lets it: a reader's role made after the tables were (README.md's ALTER DEFAULT
+        PRIVILEGES grants only those made later) was told no more than the server's words."""
+        try:
+            with self.engine.connect() as conn:
+                role, schema = conn.exec_driver_sql("SELECT current_user, current_schema()").one()
+        finally:
+            self.engine.dispose()  # the caller gets no archive to close
+        return ArchiveError(
+            f"role {role} may not read archive {safe_url(self.url)}: {database_words(refusal)}; the tables' owner "
+            f"(or a superuser) lets it read them: GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role} "
+            '(README.md, "The archive")')
 
     def check_writable(self) -> None:
         """Refuse, in one line, to write with code whose schema differs from the archive's."""

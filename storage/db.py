@@ -656,6 +656,12 @@ class Archive:
                     raise ArchiveError(
                         f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
                         f"({', '.join(theirs)}): name the archive's database, or an empty one to make it in")
+                if self.revision is None and self.dialect == "postgresql" and (closed := _schemas_out_of_reach(conn)):
+                    role, schema = closed
+                    raise ArchiveError(
+                        f"role {role} may not use schema {schema} of archive {safe_url(self.url)} (PostgreSQL leaves "
+                        f"it out of the role's search_path): the schema's owner (or a superuser) lets it: "
+                        f"GRANT USAGE ON SCHEMA {schema} TO {role}")
                 if self.revision is None and not create:
                     raise ArchiveError(f"archive not found: {safe_url(self.url)} has no articles table")
                 if self.revision is None:
@@ -1755,6 +1761,19 @@ def _older(item: Mapping[str, Any], stored_at: datetime | str | None) -> bool:
 
 def _as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _schemas_out_of_reach(conn) -> tuple[str, str] | None:
+    """The role and the first schema its search_path names that exists but that it may not use,
+    or None. PostgreSQL passes over such a schema without a word, so an archive in it (a schema
+    of its own, README.md) looked like none: "archive not found", or to a writer "no schema has
+    been selected to create in"."""
+    role, path = conn.exec_driver_sql("SELECT current_user, current_setting('search_path')").one()
+    named = [role if name == "$user" else name for name in (part.strip().strip('"') for part in path.split(","))]
+    closed = conn.exec_driver_sql(
+        "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%(named)s) AND NOT has_schema_privilege(oid, 'USAGE')",
+        {"named": named}).scalars().all()
+    return next(((role, name) for name in named if name in closed), None)
 
 
 SQLITE_NOTADB = 26  # sqlite3.SQLITE_NOTADB: the file is no SQLite database

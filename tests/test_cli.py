@@ -4138,3 +4138,22 @@ def test_a_reader_role_granted_nothing_on_the_archive_s_tables_is_told_the_grant
     granting.dispose()
     done = archive_command("sql", "SELECT count(*) FROM articles", "--format", "csv", archive=reader)
     assert (done.returncode, done.stdout.splitlines()[1:]) == (0, [str(len(stored_article_urls(postgres_url)))]), done.stderr
+
+
+def test_a_role_that_may_not_use_the_archive_s_schema_is_told_so_not_that_there_is_no_archive(postgres_url, request):
+    # An archive in a schema of its own (README: ?options=-csearch_path%3Dpress): PostgreSQL
+    # leaves a schema the role has no USAGE on out of its search_path, and a reader granted
+    # SELECT on its tables was told "archive not found: … has no articles table".
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql("CREATE SCHEMA press")
+    admin.dispose()
+    in_press = f"{postgres_url}?options=-csearch_path%3Dpress"
+    crawl_sample(in_press)
+    role, reader = postgres_role(postgres_url, request, "press_reader", "GRANT SELECT ON ALL TABLES IN SCHEMA press TO {role}")
+    for command in (["stats"], ["search", "社工"]):
+        done = archive_command(*command, archive=f"{reader}?options=-csearch_path%3Dpress")
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", (
+            f"error: role {role} may not use schema press of archive {reader}?options=-csearch_path%3Dpress "
+            f"(PostgreSQL leaves it out of the role's search_path): the schema's owner (or a superuser) lets it: "
+            f"GRANT USAGE ON SCHEMA press TO {role}\n")), command

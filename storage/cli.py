@@ -40,8 +40,8 @@ from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
-from storage.db import (HEADING_ORIGINALS, Archive, ArchiveError, archive_origin, database_words, open_archive,
-                        sqlite_integer)
+from storage.db import (HEADING_ORIGINALS, INSUFFICIENT_PRIVILEGE, Archive, ArchiveError, archive_origin, database_words,
+                        open_archive, sqlite_integer)
 
 EXIT_ERROR = 2
 # move-root and upgrade changed the archive, and only their report could not be written to
@@ -393,10 +393,6 @@ def reading(args: argparse.Namespace) -> Archive:
     archive = open_archive(args.archive, create=False, origin=origin(args))
     args.revision = archive.revision  # for the hint on a database error (main)
     return archive
-
-
-# PostgreSQL's SQLSTATE for "permission denied" and "must be owner of".
-INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def _upgrade_hint(args: argparse.Namespace) -> str:

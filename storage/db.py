@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from sqlalchemy import Engine, bindparam, case, create_engine, delete, event, func, or_, select, text, union, update
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fulltext
@@ -58,6 +58,10 @@ def begin_sqlite_ddl(conn) -> bool:
         return False
     conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits (the 30 s timeout) for another writer
     return True
+
+
+# PostgreSQL's SQLSTATE for "permission denied" and "must be owner of".
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class ArchiveError(RuntimeError):
@@ -652,6 +656,12 @@ class Archive:
                     raise ArchiveError(
                         f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
                         f"({', '.join(theirs)}): name the archive's database, or an empty one to make it in")
+                if self.revision is None and self.dialect == "postgresql" and (closed := _schemas_out_of_reach(conn)):
+                    role, schema = closed
+                    raise ArchiveError(
+                        f"role {role} may not use schema {schema} of archive {safe_url(self.url)} (PostgreSQL leaves "
+                        f"it out of the role's search_path): the schema's owner (or a superuser) lets it: "
+                        f"GRANT USAGE ON SCHEMA {schema} TO {role}")
                 if self.revision is None and not create:
                     raise ArchiveError(f"archive not found: {safe_url(self.url)} has no articles table")
                 if self.revision is None:
@@ -661,6 +671,11 @@ class Archive:
         except ArchiveError:
             self.engine.dispose()  # the caller gets no archive to close
             raise
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                self.engine.dispose()
+                raise
+            raise self._not_readable(exc) from None
         except OperationalError as exc:
             self.engine.dispose()
             if database and not write and os.path.isfile(database):
@@ -680,6 +695,20 @@ class Archive:
                 raise
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._statements: dict[tuple, Any] = {}  # upserts by table, keys and columns updated
+
+    def _not_readable(self, refusal: ProgrammingError) -> ArchiveError:
+        """The line of a PostgreSQL role that may not read the archive's tables, with the grant
+        that lets it: a reader's role made after the tables were (README.md's ALTER DEFAULT
+        PRIVILEGES grants only those made later) was told no more than the server's words."""
+        try:
+            with self.engine.connect() as conn:
+                role, schema = conn.exec_driver_sql("SELECT current_user, current_schema()").one()
+        finally:
+            self.engine.dispose()  # the caller gets no archive to close
+        return ArchiveError(
+            f"role {role} may not read archive {safe_url(self.url)}: {database_words(refusal)}; the tables' owner "
+            f"(or a superuser) lets it read them: GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role} "
+            '(README.md, "The archive")')
 
     def check_writable(self) -> None:
         """Refuse, in one line, to write with code whose schema differs from the archive's."""
@@ -1732,6 +1761,19 @@ def _older(item: Mapping[str, Any], stored_at: datetime | str | None) -> bool:
 
 def _as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _schemas_out_of_reach(conn) -> tuple[str, str] | None:
+    """The role and the first schema its search_path names that exists but that it may not use,
+    or None. PostgreSQL passes over such a schema without a word, so an archive in it (a schema
+    of its own, README.md) looked like none: "archive not found", or to a writer "no schema has
+    been selected to create in"."""
+    role, path = conn.exec_driver_sql("SELECT current_user, current_setting('search_path')").one()
+    named = [role if name == "$user" else name for name in (part.strip().strip('"') for part in path.split(","))]
+    closed = conn.exec_driver_sql(
+        "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%(named)s) AND NOT has_schema_privilege(oid, 'USAGE')",
+        {"named": named}).scalars().all()
+    return next(((role, name) for name in named if name in closed), None)
 
 
 SQLITE_NOTADB = 26  # sqlite3.SQLITE_NOTADB: the file is no SQLite database

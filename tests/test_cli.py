@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
@@ -33,8 +33,8 @@ from storage.db import ArchiveError, open_archive
 from storage.export import export_rows
 from storage.search import as_written_note, search
 from tests.conftest import (
-    PROJECT, SAMPLE_SITE, archive_command, as_another_user, crawl_site, crawled_archive, insert_crawl_run,
-    postgres_role, sql_rows, without_write_permission,
+    PROJECT, SAMPLE_SITE, archive_command, as_another_user, crawl_sample, crawl_site, crawled_archive,
+    insert_crawl_run, postgres_role, sql_rows, stored_article_urls, without_write_permission,
 )
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES, own_paper
@@ -4177,3 +4177,43 @@ def test_a_postgresql_database_not_in_utf8_is_refused_in_one_line(encoding, requ
         assert err.count("\n") == 1 and f"is in {encoding} encoding" in err and "ENCODING 'UTF8'" in err, err
     done = run_crawl("date=2023-01-31", "base_url=http://127.0.0.1:9/newdzb/", archive=url)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and f"is in {encoding} encoding" in done.stderr, done.stderr
+
+
+def test_a_reader_role_granted_nothing_on_the_archive_s_tables_is_told_the_grant_it_lacks(postgres_url, request):
+    # A researcher's role made after the first crawl: ALTER DEFAULT PRIVILEGES (README's set-up)
+    # grants it only the tables made later, and every reading command said "archive error: …:
+    # permission denied for table alembic_version", which names no role and no way out.
+    crawl_sample(postgres_url)
+    role, reader = postgres_role(postgres_url, request, "late_reader", "GRANT USAGE ON SCHEMA public TO {role}")
+    grant = f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"
+    for command in (["stats"], ["search", "社工"], ["sql", "SELECT count(*) FROM articles"], ["export", "--format", "jsonl"]):
+        done = archive_command(*command, archive=reader)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", (
+            f"error: role {role} may not read archive {reader}: permission denied for table alembic_version; "
+            f"the tables' owner (or a superuser) lets it read them: {grant} (README.md, \"The archive\")\n")), command
+    # The grant named is the way out.
+    granting = create_engine(postgres_url)
+    with granting.begin() as conn:
+        conn.exec_driver_sql(grant)
+    granting.dispose()
+    done = archive_command("sql", "SELECT count(*) FROM articles", "--format", "csv", archive=reader)
+    assert (done.returncode, done.stdout.splitlines()[1:]) == (0, [str(len(stored_article_urls(postgres_url)))]), done.stderr
+
+
+def test_a_role_that_may_not_use_the_archive_s_schema_is_told_so_not_that_there_is_no_archive(postgres_url, request):
+    # An archive in a schema of its own (README: ?options=-csearch_path%3Dpress): PostgreSQL
+    # leaves a schema the role has no USAGE on out of its search_path, and a reader granted
+    # SELECT on its tables was told "archive not found: … has no articles table".
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql("CREATE SCHEMA press")
+    admin.dispose()
+    in_press = f"{postgres_url}?options=-csearch_path%3Dpress"
+    crawl_sample(in_press)
+    role, reader = postgres_role(postgres_url, request, "press_reader", "GRANT SELECT ON ALL TABLES IN SCHEMA press TO {role}")
+    for command in (["stats"], ["search", "社工"]):
+        done = archive_command(*command, archive=f"{reader}?options=-csearch_path%3Dpress")
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", (
+            f"error: role {role} may not use schema press of archive {reader}?options=-csearch_path%3Dpress "
+            f"(PostgreSQL leaves it out of the role's search_path): the schema's owner (or a superuser) lets it: "
+            f"GRANT USAGE ON SCHEMA press TO {role}\n")), command

@@ -321,6 +321,34 @@ def test_redis_url_with_a_database_that_is_no_number_is_one_line_hiding_its_pass
     ))
 
 
+@pytest.mark.parametrize("password, told", [
+    (None, "error: Redis at {url} asks for a password, which REDIS_URL does not give: "
+           "write it in the URL (redis://:PASSWORD@host:6379/0, an @ in it as %40)"),
+    ("wr0ngpw", "error: Redis at {url} refused the password REDIS_URL gives: "
+                "invalid username-password pair or user is disabled."),
+])
+def test_a_redis_that_refuses_the_crawl_s_password_says_so_and_not_unreachable(postgres_url, monkeypatch, password, told):
+    # Called unreachable, with Redis's words about its HELLO command, a Redis that answered
+    # sent its operator looking for a network fault.
+    with private_redis("--requirepass", "r1ghtpw") as url:
+        if password:
+            url = url.replace("redis://", f"redis://:{password}@")
+        monkeypatch.setenv("CRAWL_MODE", "distributed")
+        monkeypatch.setenv("REDIS_URL", url)
+        result = run_crawl("date=2023-01-31", archive=postgres_url)
+    shown = url.replace(f":{password}@", ":***@") if password else url
+    assert (result.returncode, result.stderr.strip()) == (2, told.format(url=shown))
+
+
+def test_a_redis_database_beyond_the_server_s_is_said_so(redis_url, postgres_url, monkeypatch):
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", f"{redis_url.rsplit('/', 1)[0]}/99")
+    result = run_crawl("date=2023-01-31", archive=postgres_url)
+    assert (result.returncode, result.stderr.strip()) == (2, (
+        f"error: Redis at {redis_url.rsplit('/', 1)[0]}/99 has no database 99 (DB index is out of range): "
+        "it has as many as its `databases` setting says, 16 unless set, numbered from 0"))
+
+
 def test_an_unreachable_redis_is_named_without_its_password(postgres_url, monkeypatch):
     import socket
 
@@ -1457,6 +1485,8 @@ def private_redis(*options: str):
         for _ in range(100):
             try:
                 redis.Redis.from_url(url).ping()
+                break
+            except redis.AuthenticationError:  # up, and asking for the password its options set
                 break
             except redis.ConnectionError:
                 time.sleep(0.1)

@@ -486,10 +486,26 @@ class Command(ScrapyCrawl):
 
 
 def redis_unreachable(settings, exc: Exception) -> str:
-    """The line of a distributed crawl whose Redis did not answer before the crawl, its password hidden."""
+    """The line of a distributed crawl whose Redis did not answer before the crawl, or answered
+    with a refusal, its password hidden. A Redis that asks for a password, refuses the one given
+    or has no such database did answer: called unreachable, its operator looked for a network
+    fault, and Redis's own words for a missing password speak of its HELLO command."""
+    import redis
+    from redis.connection import parse_url
+
     from storage.db import safe_url
 
-    return f"Redis unreachable at {safe_url(settings.get('REDIS_URL') or '')}: {exc}"
+    url = settings.get("REDIS_URL") or ""
+    shown = safe_url(url)
+    if isinstance(exc, redis.AuthenticationError):
+        if not parse_url(url).get("password"):
+            return (f"Redis at {shown} asks for a password, which REDIS_URL does not give: "
+                    f"write it in the URL (redis://:PASSWORD@host:6379/0, an @ in it as %40)")
+        return f"Redis at {shown} refused the password REDIS_URL gives: {exc}"
+    if isinstance(exc, redis.ResponseError) and "DB index is out of range" in str(exc):
+        return (f"Redis at {shown} has no database {parse_url(url).get('db', 0)} ({exc}): "
+                f"it has as many as its `databases` setting says, 16 unless set, numbered from 0")
+    return f"Redis unreachable at {shown}: {exc}"
 
 
 def held_from_other_roots(archive, plan: CrawlPlan, settings) -> list:

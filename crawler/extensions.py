@@ -590,12 +590,13 @@ class CrawlProgress:
                    f"articles {self.articles_done}"
             job = f"; {scheduler.job_progress()}"
         logger.info(
-            "summary: %s (%s): %s; pages %d new, %d updated, %d failed; articles %d new, %d updated (%d changed), %d failed; "
+            "summary: %s (%s): %s; pages %d new, %d updated, %d failed%s; articles %d new, %d updated (%d changed), %d failed%s; "
             "%d links gone%s; %d page PDFs without text%s; %d template alarms%s",
             what, reason, head,
             stats.get_value("archive/pages_new", 0), stats.get_value("archive/pages_updated", 0), _sum(stats, "pages/failed/"),
+            _stale(stats, "pages"),
             stats.get_value("archive/articles_new", 0), stats.get_value("archive/articles_updated", 0),
-            stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"),
+            stats.get_value("archive/articles_changed", 0), _sum(stats, "articles/failed/"), _stale(stats, "articles"),
             len(stats.get_value(LINKS_GONE) or []), _held_links(stats), _sum(stats, PDFS_WITHOUT_TEXT), _why_without_text(stats),
             stats.get_value(ALARM_STAT, 0), job,
         )
@@ -610,6 +611,14 @@ class CrawlProgress:
                       + ("that day" if none == 1 else "those days"))
             logger.warning("%d date%s answered without an issue at %s, none served one, and the archive holds no issue of "
                            "%s from there: %s", none, "" if none == 1 else "s", plan.root, plan.paper.code, advice)
+
+
+def _stale(stats, kind: str) -> str:
+    """The summary's word on the pages or articles this crawl fetched before another crawl stored
+    a newer fetch of them (storage/db.py keeps the newer): fetched, neither new, updated nor
+    failed, they were counted nowhere, as if lost."""
+    stale = stats.get_value(f"archive/{kind}_stale", 0)
+    return f", {stale} left as stored from a newer fetch by another crawl" if stale else ""
 
 
 def _why_without_text(stats) -> str:

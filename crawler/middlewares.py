@@ -71,6 +71,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         self.read: tuple[date, date] = (date.max, date.min)  # the dates read when the crawl started
         self.read_days: set[date] = set()  # and those read since
         self.not_stored: list[date] = []  # see _not_stored
+        self.newest_held: date | None = None  # the newest issue the archive holds from the crawl's root
 
     async def process_start(self, start):
         spider = self.crawler.spider
@@ -89,7 +90,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         async for request in super().process_start(start):
             yield request
         if plan is not None and plan.latest and not self.refresh:
-            for request in spider.incomplete_issue_requests(self._incomplete(plan), self.not_stored):
+            gone = {day for day in self.absent if (absent := self._absent_at(day, plan.entry_url(day))) and absent.gone}
+            for request in spider.incomplete_issue_requests(self._incomplete(plan), self.not_stored,
+                                                            self.newest_held, self.read[0], gone):
                 if (request := self.get_processed_request(request, None)) is not None:
                     yield request
 
@@ -167,9 +170,10 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
         try:
             if root:
-                from storage.roots import holds_issues_from
+                from storage.roots import newest_issue_from
 
-                self.crawler.stats.set_value(ISSUES_FROM_ROOT, int(holds_issues_from(archive, plan.paper.code, plan.root)))
+                self.newest_held = newest_issue_from(archive, plan.paper.code, plan.root)
+                self.crawler.stats.set_value(ISSUES_FROM_ROOT, int(self.newest_held is not None))
             # A refresh asks the articles held again: it is told which (a 404 for one is no failure).
             return (archive.issue_states(plan.paper.code, first, last, pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS"),
                                          all_articles=self.refresh),

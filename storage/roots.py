@@ -44,12 +44,13 @@ def _under(column, root: str) -> ColumnElement[bool]:
     return and_(func.substr(column, 1, len(root)) == root, func.substr(column, len(root) + 1, 1) != "/")
 
 
-def holds_issues_from(archive: Archive, paper_code: str, root: str) -> bool:
-    """Whether the archive holds an issue of ``paper_code`` fetched from ``root``: the root is
-    known to serve the paper's issues."""
+def newest_issue_from(archive: Archive, paper_code: str, root: str) -> date | None:
+    """The date of the newest issue of ``paper_code`` the archive holds fetched from ``root``
+    (None: none, the root not known to serve the paper's issues)."""
     paper = select(Paper.id).where(Paper.code == paper_code).scalar_subquery()
     with archive.session() as session:
-        return session.scalar(select(exists().where(Issue.paper_id == paper, _under(Issue.url, site_root(root))))) or False
+        newest = session.scalar(select(func.max(Issue.issue_date)).where(Issue.paper_id == paper, _under(Issue.url, site_root(root))))
+    return _as_date(newest) if newest is not None else None
 
 
 def issues_from_other_roots(archive: Archive, paper_code: str, root: str,
@@ -66,9 +67,9 @@ def issues_from_other_roots(archive: Archive, paper_code: str, root: str,
     root = site_root(root)
     paper = select(Paper.id).where(Paper.code == paper_code).scalar_subquery()
     query = select(Issue.issue_date, Issue.url).where(Issue.paper_id == paper, ~_under(Issue.url, root))
+    newest = newest_issue_from(archive, paper_code, root) if dates is None else None
     with archive.session() as session:
         if dates is None:
-            newest = session.scalar(select(func.max(Issue.issue_date)).where(Issue.paper_id == paper, _under(Issue.url, root)))
             if newest is not None:
                 query = query.where(Issue.issue_date > newest)
         elif dates:

@@ -153,3 +153,23 @@ def test_a_page_another_crawl_found_removed_is_not_put_back_by_an_older_fetch_wr
     assert sql_rows(archive_url, "SELECT pages_expected FROM issues") == [(16,)]
     assert sql_rows(archive_url, "SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id "
                                  "WHERE p.page_number = 16 ORDER BY a.url") == removed_articles
+
+
+def test_a_crawl_whose_fetch_another_crawl_stored_newer_says_so_in_its_summary(tmp_path, archive_url):
+    """Two runs of one issue overlapping (a cron line and one by hand): the slower one fetched
+    every page and article first and wrote them after the other stored its newer fetch, so it
+    stored none of them. Its summary said `pages 16/16, articles 20/20` and 0 new, 0 updated,
+    0 failed: 36 documents fetched and nowhere counted, as if lost."""
+    day = DAYS[0]
+    site = sample_site(tmp_path / "site", DAYS[:1], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        release = _held_back(tmp_path, archive_url, server, f"date={day}")
+        newer = run_crawl(f"date={day}", base_url_arg(server), archive=archive_url, settings=NO_PDFS)
+        assert newer.returncode == 0, newer.stderr[-3000:]
+        status, log = release()
+    assert status == 0, log[-3000:]
+    (summary,) = [line for line in log.splitlines() if "summary: gongyishibao" in line]
+    assert "pages 16/16, articles 20/20; pages 0 new, 0 updated, 0 failed, 16 left as stored from a newer fetch by " \
+           "another crawl; articles 0 new, 0 updated (0 changed), 0 failed, 20 left as stored from a newer fetch by " \
+           "another crawl;" in summary
+    assert sql_rows(archive_url, "SELECT count(*) FROM articles") == [(20,)]

@@ -23,6 +23,7 @@ from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from tests.conftest import (POSTGRES_URL, PROJECT, SAMPLE_SITE, _crawl_command, archive_command, base_url_arg, crawl_runs,
                             crawl_site, run_crawl, sql_rows, start_crawl, stored_article_urls, wait_for, without_write_permission)
+from tests.sites import sample_site
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 ENTRY = PREFIX + MANIFEST["entry"]
@@ -85,6 +86,23 @@ def test_an_entry_page_answering_http_errors_fails_the_run_until_it_is_fetched(s
     assert (first.status, first.pages_failed, first.pages_new) == ("failed", 1, 0)
     assert "1 issue, 1 page (first: " in first.message and f"{ENTRY}: HTTP 500)" in first.message
     assert (latest.status, latest.pages_failed, latest.pages_new, latest.articles_new) == ("finished", 0, 16, 20)
+
+
+def test_a_latest_issue_page_that_fails_while_the_issue_is_fetched_logs_no_error(tmp_path, sqlite_url, paper_day):
+    # The site's paperindex.htm answered 503 on every retry; the crawl walked back, found the
+    # issue and stored it all, exit status 0. Its log held Scrapy's "ERROR: Gave up retrying"
+    # for that page, and the walk back's line gave Scrapy's "(Ignoring non-200 response)" for
+    # why: a journal or log watched for errors (`journalctl -p err`) reported a run that failed
+    # nothing. (The archive plays no part: SQLite alone.)
+    tuesday = paper_day - timedelta(days=(paper_day.isoweekday() - 2) % 7)
+    site = sample_site(tmp_path / "site", days=(tuesday,), pdfs=False)
+    with SiteServer(site, prefix=PREFIX, faults={f"{PREFIX}paperindex.htm": [503] * 3}) as server:
+        done = run_crawl(base_url_arg(server), archive=sqlite_url, settings=FAST)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "issues 1/1 (0 already complete), pages 16/16, articles 20/20" in done.stderr
+    assert " ERROR: " not in done.stderr, [line for line in done.stderr.splitlines() if " ERROR: " in line]
+    assert re.search(rf"WARNING: http://[^ ]+{PREFIX}paperindex.htm not fetched \(HTTP 503\): walking back over "
+                     r"scheduled days", done.stderr)
 
 
 def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url, paper_day):

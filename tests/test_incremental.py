@@ -456,6 +456,49 @@ def test_latest_asks_again_the_newest_issue_a_run_failed_to_fetch_once_a_newer_o
     _assert_both_complete(archive_url, older, newest)
 
 
+def test_latest_after_runs_that_did_not_happen_asks_the_issues_between_and_names_the_older_ones(tmp_path, archive_url, paper_day):
+    # A weekly `scrapy crawl issues` (no date) whose runs did not happen for weeks (the machine
+    # off, cron's flock held by a backfill): the next run asked the newest issue alone and exited
+    # 0, the issues published meanwhile never asked by any run, and nothing said of them.
+    newest = paper_day - timedelta(days=(paper_day.isoweekday() - 2) % 7)
+    held, *between = (newest - timedelta(days=7 * weeks) for weeks in (4, 3, 2, 1))
+    site = sample_site(tmp_path / "site", days=(held, *between, newest), pdfs=False)
+    window = paper_day - timedelta(days=14)  # the lookback window's first day
+    asked = [day for day in between if day >= window]
+    older = [day for day in between if day < window]
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        _point_index(site, held)
+        assert run_crawl(base, archive=archive_url, settings=settings).returncode == 0
+        _point_index(site, newest)
+        before = len(server.requests)
+        done = run_crawl(base, archive=archive_url, settings=settings)
+        assert done.returncode == 0, done.stderr[-3000:]
+        entries = {r.path for r in server.requests[before:] if r.path.endswith("/node_1.htm")}
+        assert entries == {_entry(day) for day in (*asked, newest)}
+        for day in asked:
+            assert f"the issue of 公益时报 on {day}, scheduled between the newest the archive holds ({held}) and the site's " \
+                   f"({newest}), is asked: no run stored it" in done.stderr
+        assert f"issues {len(asked) + 1}/{len(asked) + 1} (0 already complete)" in _summary(done)
+        assert f"WARNING: the archive holds no issue of 公益时报 from {older[0]} to {older[-1]} ({len(older)} scheduled: " \
+               f"every Tue), after its newest from this root, of {held}: a crawl of the newest asks the last 14 days alone; " \
+               f"fetch them with -a start={older[0]} -a end={older[-1]}" in done.stderr
+        # The range it gives fetches them; then every issue is held and a run asks the index alone.
+        assert run_crawl(base, f"start={older[0]}", f"end={older[-1]}", archive=archive_url,
+                         settings=settings).returncode == 0
+        before = len(server.requests)
+        again = run_crawl(base, archive=archive_url, settings=settings)
+        assert again.returncode == 0 and "WARNING: the archive holds no issue" not in again.stderr
+        assert _served(server, before) == {PREFIX + "paperindex.htm"}
+    archive = open_archive(archive_url)
+    try:
+        states = archive.issue_states("gongyishibao", held, newest)
+    finally:
+        archive.close()
+    assert sorted(states) == [held, *between, newest] and all(state.complete for state in states.values())
+
+
 def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_issue(tmp_path, sqlite_url, paper_day):
     # Asked again and answered 404 now: a date asked, counted in absent_issues as such (not an
     # issue "held incomplete ... it stays as stored"), and not asked by the next run.

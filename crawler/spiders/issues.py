@@ -36,6 +36,12 @@ from crawler.templates.notfound import busy
 _SAME_DECODING = frozenset({"utf-8", "gb18030"})
 
 
+# The page that leads to the newest issue, failed after its retries, is no failure: the walk back
+# over the paper's days finds the issue (latest_failed says so in a WARNING). Scrapy's ERROR line
+# for it put an error in the log of a run that failed nothing.
+LATEST_PAGE_META = {"give_up_log_level": "INFO"}
+
+
 def _same_path(url: str, other: str) -> bool:
     """Whether two addresses name one file of a site, whatever the spelling of its host and scheme."""
     one, two = urlsplit(url), urlsplit(other)
@@ -250,6 +256,9 @@ class IssuesSpider(scrapy.Spider):
         self.template = self.plan.paper.page_objects()
         self.asked_again: frozenset[date] = frozenset()  # see incomplete_issue_requests
         self.not_stored: frozenset[date] = frozenset()  # of those, the issues the archive holds nothing of
+        self.newest_held: date | None = None  # see incomplete_issue_requests
+        self.window: date | None = None
+        self.gone: frozenset[date] = frozenset()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -300,7 +309,7 @@ class IssuesSpider(scrapy.Spider):
                 # which is asked like a dated issue's (not at all when the archive holds it complete).
                 yield scrapy.Request(
                     url, callback=self.parse_latest, errback=self.latest_failed,
-                    meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True},
+                    meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True} | LATEST_PAGE_META,
                 )
             elif request := self._walk_back(paper_today() + timedelta(days=1)):
                 yield request
@@ -355,13 +364,17 @@ class IssuesSpider(scrapy.Spider):
         self._no_recent_issue()
         return None
 
-    def incomplete_issue_requests(self, days, not_stored=()) -> list[scrapy.Request]:
+    def incomplete_issue_requests(self, days, not_stored=(), newest_held: date | None = None, window: date | None = None,
+                                  gone: frozenset[date] = frozenset()) -> list[scrapy.Request]:
         """A crawl of the newest issue asks again the issues of ``days``: those of its lookback
         window the archive holds incomplete from this root, and of ``not_stored``: those an
         earlier such crawl took for the newest (or asked again) and stored nothing of, its
         entry page failed or the run killed first (crawler/middlewares.py). Once a newer issue
         was out, a scheduled crawl of the newest never asked such an issue again, though its
-        run had said to run again."""
+        run had said to run again. ``newest_held``, ``window`` (its first day) and ``gone`` (its
+        dates taken for ones without an issue) are for the issues between the newest the archive
+        holds and the newest the site names, once it names it (_missed_issue_requests)."""
+        self.newest_held, self.window, self.gone = newest_held, window, frozenset(gone)
         self.not_stored = frozenset(not_stored)
         self.asked_again = frozenset(days) | self.not_stored
         if self.asked_again:
@@ -373,6 +386,38 @@ class IssuesSpider(scrapy.Spider):
             self.logger.info("the issue of %s on %s, which an earlier run failed to fetch (or was killed before it stored it), "
                              "is asked again", self.plan.paper.name, day.isoformat())
         return [self._entry_request(day, again=True) for day in sorted(self.asked_again, reverse=True)]
+
+    def _missed_issue_requests(self, newest: date) -> list[scrapy.Request]:
+        """The issues scheduled after the newest the archive holds from this root and before
+        ``newest``, the site's, that no run asked: a scheduled run that did not happen (the
+        machine off, cron's flock held by a longer crawl) left each for good, the next runs
+        asking the newer issue alone and ending with status 0. Those of the lookback window are
+        asked as an issue not stored is (and named so by a failure line, for the next run to
+        ask); of older ones, one WARNING line gives the range that fetches them."""
+        held = self.newest_held
+        if held is None or self.window is None or newest <= held:
+            return []  # an archive new to this root: the newest issue alone, as ever
+        schedule, name = self.plan.paper.schedule, self.plan.paper.name
+        older = schedule.dates(held + timedelta(days=1), min(self.window, newest) - timedelta(days=1))
+        if older:
+            self.logger.warning(
+                "the archive holds no issue of %s from %s to %s (%d scheduled: %s), after its newest from this root, of %s: "
+                "a crawl of the newest asks the last %d days alone; fetch them with -a start=%s -a end=%s",
+                name, older[0], older[-1], len(older), self._schedule_words(older[0], older[-1]), held,
+                self.plan.paper.latest_lookback_days, older[0], older[-1])
+        missed = [day for day in schedule.dates(max(held + timedelta(days=1), self.window), newest - timedelta(days=1))
+                  if day not in self.asked_again and day not in self.gone]
+        if not missed:
+            return []
+        self.not_stored |= frozenset(missed)
+        self.asked_again |= frozenset(missed)
+        self.crawler.stats.set_value(ASKED_AGAIN, sorted(day.isoformat() for day in self.asked_again))
+        self.crawler.stats.set_value(NOT_STORED, sorted(day.isoformat() for day in self.not_stored))
+        self.crawler.signals.send_catch_log(issues_taken)
+        for day in missed:
+            self.logger.info("the issue of %s on %s, scheduled between the newest the archive holds (%s) and the site's "
+                             "(%s), is asked: no run stored it", name, day.isoformat(), held, newest)
+        return [self._entry_request(day, again=True) for day in reversed(missed)]
 
     def _take_for_newest(self, day: date) -> None:
         """A crawl of the newest issue takes ``day`` for it (so far): named by its failure line,
@@ -436,6 +481,7 @@ class IssuesSpider(scrapy.Spider):
         if response.status == 200 and response.meta.get("dont_follow_refresh") and isinstance(response, HtmlResponse):
             _, target = get_meta_refresh(response, ignore_tags=self.settings.getlist("METAREFRESH_IGNORE_TAGS"))
             if target and (day := self.plan.paper.entry_date(target)) is not None:
+                yield from self._missed_issue_requests(day)
                 if day in self.asked_again and _same_path(target, self.plan.entry_url(day)):
                     # Asked already, from the crawl's root: the refresh may name it under another
                     # spelling of the root (another name of the host), asked too it was fetched
@@ -446,7 +492,8 @@ class IssuesSpider(scrapy.Spider):
                 return
             if target:
                 yield scrapy.Request(
-                    target, callback=self.parse_latest, errback=self.latest_failed, meta={"handle_httpstatus_list": [404]}
+                    target, callback=self.parse_latest, errback=self.latest_failed,
+                    meta={"handle_httpstatus_list": [404]} | LATEST_PAGE_META,
                 )
                 return
         page = self.template.page(_html(response), response.url) if response.status == 200 else None
@@ -459,7 +506,8 @@ class IssuesSpider(scrapy.Spider):
         yield from self.parse_issue(response, day)
 
     def latest_failed(self, failure):
-        self.logger.warning("%s not fetched (%s): walking back over scheduled days", failure.request.url, failure.getErrorMessage())
+        self.logger.warning("%s not fetched (%s): walking back over scheduled days", failure.request.url,
+                            self._failure_key(failure)[1])
         if request := self._walk_back(paper_today() + timedelta(days=1)):
             yield request
 
@@ -507,6 +555,8 @@ class IssuesSpider(scrapy.Spider):
             self._not_read(response, "issue", "truncated", f"truncated: {page.truncated}", day)
             return
         self.crawler.stats.inc_value("issues/found")
+        if self.plan.latest and not again and not index:
+            yield from self._missed_issue_requests(day)  # the walk back found the newest
         if before := (response.meta.get("archive") or {}).get("absent"):
             # Its absent_issues row goes when its pages are stored (storage/db.py: store_batch).
             self.logger.info("issue of %s on %s served after %d run%s without one since %s%s: %s", name, day.isoformat(),

@@ -290,7 +290,7 @@ def test_latest_skips_the_newest_issue_when_it_is_complete(sqlite_url):
     assert "articles 0 new, 0 updated" in _summary(again)
     assert "'delta/issues_skipped': 1" in again.stderr
     assert _plan_line(again) == ("plan: 公益时报 (gongyishibao): the newest issue (not fetched if the archive holds it complete), "
-                                 "and those of the last 14 days the archive holds incomplete")
+                                 "and those of the last 14 days the archive holds incomplete or lacks since its newest")
     assert _plan_line(refreshed) == "plan: 公益时报 (gongyishibao): the newest issue, fetched again if held (with refresh)"
     assert "(0 already complete)" in _summary(refreshed) and "articles 0 new, 20 updated" in _summary(refreshed)
     archive = open_archive(sqlite_url)

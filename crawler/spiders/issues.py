@@ -450,7 +450,7 @@ class IssuesSpider(scrapy.Spider):
             if again:
                 return f"{paper}: the newest issue, fetched again if held ({again})"
             return (f"{paper}: the newest issue (not fetched if the archive holds it complete), and those of "
-                    f"the last {plan.paper.latest_lookback_days} days the archive holds incomplete")
+                    f"the last {plan.paper.latest_lookback_days} days the archive holds incomplete or lacks since its newest")
         first, last = plan.span()
         asked = len(plan.dates)
         if first == last and asked == 1:

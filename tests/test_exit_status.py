@@ -105,6 +105,22 @@ def test_a_latest_issue_page_that_fails_while_the_issue_is_fetched_logs_no_error
                      r"scheduled days", done.stderr)
 
 
+def test_a_robots_txt_answering_server_errors_after_its_retries_is_one_warning_and_no_error(sqlite_url):
+    # robots.txt answered 503 on every retry: the issue was fetched whole, exit status 0, yet the
+    # log held Scrapy's "ERROR: Gave up retrying" for robots.txt and not the one line a robots.txt
+    # lost to a network error gives. (The archive plays no part: SQLite alone.)
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={"/robots.txt": [503] * 3}) as server:
+        done = run_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=FAST)
+        robots_answers = [r.status for r in server.requests if r.path == "/robots.txt"]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert robots_answers == [503] * 3
+    assert " ERROR: " not in done.stderr, [line for line in done.stderr.splitlines() if " ERROR: " in line]
+    warnings = re.findall(r"WARNING: robots\.txt of .*", done.stderr)
+    assert len(warnings) == 1, warnings
+    assert re.fullmatch(r"WARNING: robots\.txt of http://127\.0\.0\.1:\d+ not fetched \(HTTP 503\): "
+                        r"its pages are fetched without its rules", warnings[0]), warnings
+
+
 def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url, paper_day):
     # No index page leads to the newest issue: the spider walks back over the paper's publishing
     # days (Tuesdays). The newest one's entry page fails: which issue is the newest is unknown.

@@ -5,6 +5,7 @@ not be fetched, 130/143 interrupted; cron mails one `error:` line even when the 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -744,6 +745,22 @@ def test_a_crawl_scrapy_cannot_start_says_so_on_stderr_when_the_log_goes_to_a_fi
     assert (done.returncode, done.stderr) == (1, f"error: Scrapy could not start the crawl: its traceback is in {log}\n")
     assert "No module named 'no_such_module'" in log.read_text(encoding="utf-8")
     assert crawl_runs(sqlite_url) == []
+
+
+def test_a_cron_run_skipped_for_the_lock_has_a_status_of_its_own(tmp_path):
+    # The cron line's `flock -n` exited 1 when the last run still held the lock: the status the
+    # table gives Scrapy failing to start, so a skipped run read as a broken one. Its flock part,
+    # run as written against a lock held here, exits with a status the table says is a skip.
+    operations = (PROJECT / "docs" / "operations.md").read_text(encoding="utf-8")
+    (cron_flock,) = re.findall(r"&& (flock [^/]*)/run/lock/charity-press\.lock ", operations)
+    statuses = dict(re.findall(r"^\| (\d+) \| (.*) \|$", operations, re.M))
+    lock = tmp_path / "charity-press.lock"
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        skipped = subprocess.run([*cron_flock.split(), str(lock), "true"], capture_output=True, text=True, timeout=30)
+    assert (skipped.stdout, skipped.stderr) == ("", "")
+    assert statuses.get(str(skipped.returncode), "").startswith("skipped: another run holds the lock"), (
+        skipped.returncode, statuses.get(str(skipped.returncode)))
 
 
 def _descendants(pid: int) -> list[int]:

@@ -368,11 +368,20 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
             logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
 
 
+class RobotsTxtNotServed(Exception):
+    """robots.txt answered an HTTP error the crawl retries (RETRY_HTTP_CODES) on every retry."""
+
+
+def _is_robots_txt_request(request: Request) -> bool:
+    # Scrapy's own request for robots.txt: the one that may not wait for robots.txt rules.
+    return request.meta.get("dont_obey_robotstxt", False) and urlsplit(request.url).path == "/robots.txt"
+
+
 class RobotsFetchFailureLine(logging.Filter):
     """Scrapy logs a robots.txt it could not download at ERROR with the download's whole
     traceback (some 60 lines for a refused connection), which cron mails on every run while a
-    site is down. A download failure (one of RETRY_EXCEPTIONS) becomes one WARNING line that
-    says what follows from it; any other exception keeps its traceback."""
+    site is down. A download failure (one of RETRY_EXCEPTIONS, or RobotsTxtNotServed) becomes
+    one WARNING line that says what follows from it; any other exception keeps its traceback."""
 
     def __init__(self, download_errors: tuple[type[BaseException], ...]) -> None:
         super().__init__()
@@ -392,15 +401,30 @@ class RobotsFetchFailureLine(logging.Filter):
 
 
 class RobotsTxtRulesMiddleware(robotstxt.RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware; a robots.txt that cannot be downloaded is one log line."""
+    """Scrapy's robots.txt middleware; a robots.txt that cannot be downloaded is one log line,
+    whether the network failed or the site answered server errors until the retries ran out."""
 
     def __init__(self, crawler) -> None:
         super().__init__(crawler)
         errors = tuple(load_object(name) if isinstance(name, str) else name
                        for name in crawler.settings.getlist("RETRY_EXCEPTIONS"))
-        self._failure_line = RobotsFetchFailureLine(errors)
+        self._failure_line = RobotsFetchFailureLine(errors + (RobotsTxtNotServed,))
+        self._retried_statuses = frozenset(int(code) for code in crawler.settings.getlist("RETRY_HTTP_CODES"))
         robotstxt.logger.addFilter(self._failure_line)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    async def process_request(self, request: Request, spider=None) -> None:
+        if _is_robots_txt_request(request):
+            # Its give-up is said once, as the WARNING of RobotsFetchFailureLine, not also as
+            # Scrapy's ERROR "Gave up retrying" in the log of a run that failed nothing.
+            request.meta.setdefault("give_up_log_level", "INFO")
+        await super().process_request(request)
+
+    async def _parse_robots(self, response, netloc: str, request: Request) -> None:
+        if response.status in self._retried_statuses:
+            # Scrapy would read the error page as rules; raised, it takes the network failure's way.
+            raise RobotsTxtNotServed(f"HTTP {response.status}")
+        await super()._parse_robots(response, netloc, request)
 
     def _spider_closed(self) -> None:
         robotstxt.logger.removeFilter(self._failure_line)

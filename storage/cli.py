@@ -1179,7 +1179,7 @@ def _stats_arguments(parser: argparse.ArgumentParser) -> None:
     add_filters(parser, section=False,
                 since="first date to count, YYYY-MM-DD (default: each paper's first archived issue or date without one)",
                 until="last date to count, YYYY-MM-DD (default: each paper's last such date, or today "
-                      "if --since is after it; never past today, China's (UTC+8))")
+                      "if --since is after it; never past today, China's (UTC+8), or that last date if later)")
     parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list (default 10)")
 
 

@@ -1994,6 +1994,10 @@ def test_stats_help_says_what_it_counts_and_from_when(capsys):
     assert ("issues, pages and articles per paper and year, issues missing by each paper's schedule, dates without "
             "an issue, incomplete issues, dead links, recent crawl runs") in printed
     assert "--since SINCE first date to count, YYYY-MM-DD (default: each paper's first archived issue" in printed
+    # The span runs to the paper's last such date when that is after today (storage.stats), which
+    # the help once denied ("never past today").
+    assert ("--until UNTIL last date to count, YYYY-MM-DD (default: each paper's last such date, or today if --since "
+            "is after it; never past today, China's (UTC+8), or that last date if later)") in printed
 
 
 def test_export_streams_every_article_as_jsonl_and_csv(seeded, tmp_path, capsys):

@@ -5,6 +5,7 @@ not be fetched, 130/143 interrupted; cron mails one `error:` line even when the 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -103,6 +104,22 @@ def test_a_latest_issue_page_that_fails_while_the_issue_is_fetched_logs_no_error
     assert " ERROR: " not in done.stderr, [line for line in done.stderr.splitlines() if " ERROR: " in line]
     assert re.search(rf"WARNING: http://[^ ]+{PREFIX}paperindex.htm not fetched \(HTTP 503\): walking back over "
                      r"scheduled days", done.stderr)
+
+
+def test_a_robots_txt_answering_server_errors_after_its_retries_is_one_warning_and_no_error(sqlite_url):
+    # robots.txt answered 503 on every retry: the issue was fetched whole, exit status 0, yet the
+    # log held Scrapy's "ERROR: Gave up retrying" for robots.txt and not the one line a robots.txt
+    # lost to a network error gives. (The archive plays no part: SQLite alone.)
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={"/robots.txt": [503] * 3}) as server:
+        done = run_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=FAST)
+        robots_answers = [r.status for r in server.requests if r.path == "/robots.txt"]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert robots_answers == [503] * 3
+    assert " ERROR: " not in done.stderr, [line for line in done.stderr.splitlines() if " ERROR: " in line]
+    warnings = re.findall(r"WARNING: robots\.txt of .*", done.stderr)
+    assert len(warnings) == 1, warnings
+    assert re.fullmatch(r"WARNING: robots\.txt of http://127\.0\.0\.1:\d+ not fetched \(HTTP 503\): "
+                        r"its pages are fetched without its rules", warnings[0]), warnings
 
 
 def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url, paper_day):
@@ -728,6 +745,22 @@ def test_a_crawl_scrapy_cannot_start_says_so_on_stderr_when_the_log_goes_to_a_fi
     assert (done.returncode, done.stderr) == (1, f"error: Scrapy could not start the crawl: its traceback is in {log}\n")
     assert "No module named 'no_such_module'" in log.read_text(encoding="utf-8")
     assert crawl_runs(sqlite_url) == []
+
+
+def test_a_cron_run_skipped_for_the_lock_has_a_status_of_its_own(tmp_path):
+    # The cron line's `flock -n` exited 1 when the last run still held the lock: the status the
+    # table gives Scrapy failing to start, so a skipped run read as a broken one. Its flock part,
+    # run as written against a lock held here, exits with a status the table says is a skip.
+    operations = (PROJECT / "docs" / "operations.md").read_text(encoding="utf-8")
+    (cron_flock,) = re.findall(r"&& (flock [^/]*)/run/lock/charity-press\.lock ", operations)
+    statuses = dict(re.findall(r"^\| (\d+) \| (.*) \|$", operations, re.M))
+    lock = tmp_path / "charity-press.lock"
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        skipped = subprocess.run([*cron_flock.split(), str(lock), "true"], capture_output=True, text=True, timeout=30)
+    assert (skipped.stdout, skipped.stderr) == ("", "")
+    assert statuses.get(str(skipped.returncode), "").startswith("skipped: another run holds the lock"), (
+        skipped.returncode, statuses.get(str(skipped.returncode)))
 
 
 def _descendants(pid: int) -> list[int]:

@@ -1150,6 +1150,20 @@ def one_line(value: str) -> str:
     return _TERMINAL_CONTROLS.sub("\ufffd", value)
 
 
+# A table cell's escapes: what would end its line, read as the column rule, or look like a space.
+_TABLE_ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A backslash is doubled only where it would read as the start of one of them: a bytea's \x00ff
+# and most paths show as written, and each cell still reads back as one text only.
+_TABLE_ESCAPED = re.compile(r"\\(?=[\\|nrt\n\r\t])|[|\n\r\t]")
+
+
+def table_cell(value: str) -> str:
+    """A table's cell or column name on one line, unambiguous: a line break as \\n (\\r\\n),
+    a tab as \\t, a | as \\|, a backslash before what would read as one of these doubled;
+    other control characters as U+FFFD, as one_line shows them."""
+    return _TERMINAL_CONTROLS.sub("\ufffd", _TABLE_ESCAPED.sub(lambda found: _TABLE_ESCAPES[found.group()], value))
+
+
 def _width(value: str) -> int:
     """The columns a terminal gives ``value`` (one line, no control character: one_line): wide
     East Asian characters two, combining marks and zero-width characters none, an emoji of
@@ -1160,11 +1174,11 @@ def _width(value: str) -> int:
 
 
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], out) -> None:
-    """``rows`` under ``columns``, lined up for a terminal, each cell on one line (one_line):
+    """``rows`` under ``columns``, lined up for a terminal, each cell on one line (table_cell):
     every table a command prints holds text the archive took from web pages (a sql result,
     stats' crawl runs and dead links), whose control characters a terminal would run."""
-    columns = [one_line(name) for name in columns]
-    rows = [[one_line(cell) for cell in row] for row in rows]
+    columns = [table_cell(name) for name in columns]
+    rows = [[table_cell(cell) for cell in row] for row in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
 
     def line(cells):

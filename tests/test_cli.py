@@ -555,7 +555,7 @@ def test_search_and_a_sql_table_show_control_characters_the_archive_holds_as_u_f
     assert searched.stdout.splitlines()[1] == "    【社工站】\ufffd[2J的消息"
     tabled = archive_command("sql", 'SELECT title AS "the\ntitle", body FROM articles', archive=sqlite_url)
     assert tabled.returncode == 0, tabled.stderr
-    assert tabled.stdout.splitlines()[0] == "the⏎title      | body"
+    assert tabled.stdout.splitlines()[0] == "the\\ntitle     | body"
     assert tabled.stdout.splitlines()[2] == "标题\ufffd]0;pwned\ufffd | 社工站\ufffd[2J的消息"
     assert not TERMINAL_CONTROLS.search(searched.stdout + tabled.stdout)
     # CSV and JSON are data: the text as stored.
@@ -584,9 +584,9 @@ def test_stats_tables_show_control_characters_the_archive_holds_as_u_fffd_one_ro
     assert done.returncode == 0, done.stderr
     assert not TERMINAL_CONTROLS.search(done.stdout)
     dead = done.stdout.split("Dead links")[1].split("\n\n")[0].splitlines()
-    assert dead[3].endswith(" | http://x/a\ufffd[2J⏎b.htm") and dead[4] == "(1 row)"
+    assert dead[3].endswith(" | http://x/a\ufffd[2J\\nb.htm") and dead[4] == "(1 row)"
     runs = done.stdout.split("Recent crawl runs\n")[1].splitlines()
-    assert " | section=社会\ufffd]0;x\ufffd工作⏎二 | " in runs[2] and runs[3] == "(1 row)"
+    assert " | section=社会\ufffd]0;x\ufffd工作\\n二 | " in runs[2] and runs[3] == "(1 row)"
 
 
 def test_reprocess_names_a_section_that_selects_no_issue_with_its_control_characters_as_u_fffd(archive_url):
@@ -1067,7 +1067,28 @@ def test_sql_writes_values_as_their_format_reads_them(archive_url, capsys):
     assert rows[0] == ["id", "id", "raw", "inf", "half", "four", "text"] and rows[1][2] == "\\x00ff"
     assert archive_cli(archive_url, "sql", query) == 0
     table = capsys.readouterr().out.splitlines()
-    assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a b⏎c")
+    assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a\\tb\\r\\nc")
+
+
+def test_a_sql_table_escapes_a_bar_a_tab_and_a_line_break_in_a_cell_so_its_columns_stay(archive_url, capsys):
+    # A cell's | read as the next column's rule, and a tab shown as a space or a line break as
+    # ⏎ looked like a space or a ⏎ the text held: the table did not say what the cell was.
+    cells = ["a|b", "c\td", "e\nf\r\ng", "h⏎ i", "back\\slash \\n \\|", "C:\\x\\", "plain"]
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(n, title=cell) for n, cell in enumerate(cells, 1)])
+    archive.close()
+    assert archive_cli(archive_url, "sql", 'SELECT id, title AS "the|title" FROM articles ORDER BY id') == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split(" | ") == ["id", "the\\|title"]
+    shown = [line.split(" | ", 1)[1].rstrip() for line in table[2:-1]]
+    assert shown == ["a\\|b", "c\\td", "e\\nf\\r\\ng", "h⏎ i", "back\\slash \\\\n \\\\\\|", "C:\\x\\", "plain"]
+    assert table[-1] == "(7 rows)"
+    # Read back by its escapes, each cell is the text stored: none is another's.
+    unescaped = {"\\\\": "\\", "\\|": "|", "\\n": "\n", "\\r": "\r", "\\t": "\t"}
+    assert [re.sub(r"\\[\\|nrt]", lambda m: unescaped[m.group()], cell) for cell in shown] == cells
+    # CSV and JSON are data: the text as stored.
+    assert archive_cli(archive_url, "sql", "SELECT title FROM articles ORDER BY id", "--format", "json") == 0
+    assert [row["title"] for row in json.loads(capsys.readouterr().out)] == cells
 
 
 def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_url):

@@ -256,10 +256,13 @@ def as_written_note(query: str) -> str | None:
 
 
 def checked_terms(query: str) -> list[str]:
-    """:func:`terms`, refused in one line when there are none or too many characters of them."""
+    """:func:`terms`, refused in one line when there are none or too many characters of them.
+    A query of marks alone (。，, “”, ...) asks for no word, whatever marks: refused alike."""
     words = terms(query)
-    if not words:
-        raise ArchiveError("empty search: give at least one word")
+    if not any(map(str.isalnum, query)):  # letters take in the Han characters, digits ① too
+        given = " ".join(query.split())
+        raise ArchiveError(f"empty search: {cut(given, QUOTED_CHARS)} holds no letter, digit or Chinese character: "
+                           "give at least one word" if given else "empty search: give at least one word")
     if (length := sum(map(len, words))) > MAX_QUERY_CHARS:
         raise ArchiveError(f"search of {length:,} characters: at most {MAX_QUERY_CHARS:,} (a passage of a few paragraphs)")
     return words

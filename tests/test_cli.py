@@ -83,7 +83,27 @@ def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(s
     assert both and printed("困境", "儿童", "社工") == both
     assert printed('"困境儿童"') == printed("“困境儿童”") == printed("《困境儿童》") == printed("困境儿童") != ""
     assert archive_cli(seeded, "search", '""') == 2
-    assert capsys.readouterr().err == "error: empty search: give at least one word\n"
+    assert capsys.readouterr().err == "error: empty search: \"\" holds no letter, digit or Chinese character: give at least one word\n"
+
+
+@pytest.mark.parametrize("query", ["。，", "“”", "...", "- —", "「」 《》", "？！", "\u0301"])
+def test_a_search_of_punctuation_alone_is_refused_as_empty_as_quotes_alone_are(seeded, query, capsys):
+    # 。， ran and found nothing, where “” was refused as an empty search: a search with no
+    # letter, digit or Chinese character asks for no word, whatever marks it holds.
+    assert archive_cli(seeded, "search", query) == 2
+    assert capsys.readouterr() == ("", f"error: empty search: {query} holds no letter, digit or Chinese character: "
+                                       "give at least one word\n")
+    assert archive_cli(seeded, "export", "--format", "csv", "--query", query) == 2
+    assert capsys.readouterr() == ("", f"error: empty search: {query} holds no letter, digit or Chinese character: "
+                                       "give at least one word\n")
+
+
+def test_a_search_of_a_word_beside_punctuation_still_runs(seeded, capsys):
+    # The marks are a word of its own there, searched for as written: not refused.
+    assert archive_cli(seeded, "search", "。，", "社工") == 0
+    assert not capsys.readouterr().err.startswith("error:")
+    assert archive_cli(seeded, "search", "“社工”") == 0
+    assert "社工" in capsys.readouterr().out
 
 
 def test_a_quotation_left_open_before_other_words_is_said_to_search_them_apart(sqlite_url):

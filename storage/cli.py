@@ -1077,11 +1077,27 @@ def csv_record(cells: Sequence[str | None]) -> str:
     ) + "\r\n"
 
 
+# JSON leaves these as they are inside strings, and str.splitlines() (and JavaScript before
+# ES2019, where a JSON file embedded in a script ended its string there) breaks lines at them:
+# escaped, every reader sees the lines JSON lays out, one object a line in JSON lines.
+# (A regular expression: str.translate took twice as long as the rest of an export.)
+_LINE_SEPARATORS = re.compile("[\u2028\u2029\x85]")
+
+
+def _escaped(separator: re.Match) -> str:
+    return f"\\u{ord(separator.group()):04x}"
+
+
+def _json_text(value: Any, **layout: Any) -> str:
+    """``value`` as JSON, Chinese as itself, the line separators escaped (_LINE_SEPARATORS)."""
+    return _LINE_SEPARATORS.sub(_escaped, json.dumps(value, ensure_ascii=False, **layout))
+
+
 def _json_array(objects: Iterable[dict], out, *, default: Callable[[Any], Any] | None = None) -> None:
     """A JSON array written one element at a time, as ``json.dump(..., indent=1)`` lays it out."""
     opening = "[\n"
     for element in objects:
-        out.write(opening + " " + json.dumps(element, ensure_ascii=False, indent=1, default=default).replace("\n", "\n "))
+        out.write(opening + " " + _json_text(element, indent=1, default=default).replace("\n", "\n "))
         opening = ",\n"
     out.write("[]\n" if opening == "[\n" else "\n]\n")
 
@@ -1448,23 +1464,12 @@ def spreadsheet_cell(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
 
 
-# JSON leaves these as they are inside strings, and str.splitlines() (and JavaScript before
-# ES2019) breaks lines at them: escaped, every reader sees one object a line.
-# (A regular expression: str.translate took twice as long as the rest of an export.)
-_LINE_SEPARATORS = re.compile("[\u2028\u2029\x85]")
-
-
-def _escaped(separator: re.Match) -> str:
-    return f"\\u{ord(separator.group()):04x}"
-
-
 def write_jsonl(rows: Iterable[Sequence[Any]], out, *, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
     """``rows`` as JSON objects (:func:`_article_objects`), one a line, dates as YYYY-MM-DD,
     Chinese as itself; how many."""
     written = 0
     for article in _article_objects(rows, columns):
-        line = json.dumps(article, ensure_ascii=False, default=str)
-        out.write(_LINE_SEPARATORS.sub(_escaped, line) + "\n")
+        out.write(_json_text(article, default=str) + "\n")
         written += 1
     return written
 

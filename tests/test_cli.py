@@ -2259,6 +2259,22 @@ def query_file(path, sql):
         return conn.execute(sql).fetchall()
 
 
+def test_export_json_and_sql_json_escape_the_separators_javascript_and_splitlines_break_at(archive_url, tmp_path):
+    # JSON lines escaped U+2028, U+2029 and U+0085; a .json export and `sql --format json` wrote
+    # them raw, so a file embedded in a script (or read line by line) broke at them.
+    hostile_archive(archive_url)
+    expected = [tuple(r) for r in view_rows(archive_url, "article_id, body")]
+    out = tmp_path / "x.json"
+    assert archive_command("export", "-o", str(out), archive=archive_url).returncode == 0
+    sql = archive_command("sql", "SELECT article_id, body FROM article_view ORDER BY article_id", "--format", "json",
+                          archive=archive_url)
+    assert sql.returncode == 0, sql.stderr
+    for written in (out.read_text(encoding="utf-8"), sql.stdout):
+        assert not re.search("[\u2028\u2029\x85]", written)
+        assert "第一行\\u2028第二行\\u2029第三行\\u0085第四行" in written
+        assert sorted((o["article_id"], o["body"]) for o in json.loads(written)) == expected
+
+
 def test_export_jsonl_is_one_utf8_object_a_line_whatever_splits_lines_or_the_terminal_encodes(archive_url):
     hostile_archive(archive_url)
     expected = [tuple(r) for r in view_rows(archive_url, "article_id, body")]

@@ -261,8 +261,8 @@ def checked_terms(query: str) -> list[str]:
     words = terms(query)
     if not any(map(str.isalnum, query)):  # letters take in the Han characters, digits ① too
         given = " ".join(query.split())
-        raise ArchiveError(f"empty search: {cut(given, QUOTED_CHARS)} holds no letter, digit or Chinese character: "
-                           "give at least one word" if given else "empty search: give at least one word")
+        marks = f"{cut(given, QUOTED_CHARS)} holds no letter, digit or Chinese character: " if given else ""
+        raise ArchiveError(f"empty search: {marks}give at least one word")
     if (length := sum(map(len, words))) > MAX_QUERY_CHARS:
         raise ArchiveError(f"search of {length:,} characters: at most {MAX_QUERY_CHARS:,} (a passage of a few paragraphs)")
     return words

@@ -1073,11 +1073,27 @@ def csv_record(cells: Sequence[str | None]) -> str:
     ) + "\r\n"
 
 
+# JSON leaves these as they are inside strings, and str.splitlines() (and JavaScript before
+# ES2019, where a JSON file embedded in a script ended its string there) breaks lines at them:
+# escaped, every reader sees the lines JSON lays out, one object a line in JSON lines.
+# (A regular expression: str.translate took twice as long as the rest of an export.)
+_LINE_SEPARATORS = re.compile("[\u2028\u2029\x85]")
+
+
+def _escaped(separator: re.Match) -> str:
+    return f"\\u{ord(separator.group()):04x}"
+
+
+def _json_text(value: Any, **layout: Any) -> str:
+    """``value`` as JSON, Chinese as itself, the line separators escaped (_LINE_SEPARATORS)."""
+    return _LINE_SEPARATORS.sub(_escaped, json.dumps(value, ensure_ascii=False, **layout))
+
+
 def _json_array(objects: Iterable[dict], out, *, default: Callable[[Any], Any] | None = None) -> None:
     """A JSON array written one element at a time, as ``json.dump(..., indent=1)`` lays it out."""
     opening = "[\n"
     for element in objects:
-        out.write(opening + " " + json.dumps(element, ensure_ascii=False, indent=1, default=default).replace("\n", "\n "))
+        out.write(opening + " " + _json_text(element, indent=1, default=default).replace("\n", "\n "))
         opening = ",\n"
     out.write("[]\n" if opening == "[\n" else "\n]\n")
 
@@ -1146,6 +1162,20 @@ def one_line(value: str) -> str:
     return _TERMINAL_CONTROLS.sub("\ufffd", value)
 
 
+# A table cell's escapes: what would end its line, read as the column rule, or look like a space.
+_TABLE_ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A backslash is doubled only where it would read as the start of one of them: a bytea's \x00ff
+# and most paths show as written, and each cell still reads back as one text only.
+_TABLE_ESCAPED = re.compile(r"\\(?=[\\|nrt\n\r\t])|[|\n\r\t]")
+
+
+def table_cell(value: str) -> str:
+    """A table's cell or column name on one line, unambiguous: a line break as \\n (\\r\\n),
+    a tab as \\t, a | as \\|, a backslash before what would read as one of these doubled;
+    other control characters as U+FFFD, as one_line shows them."""
+    return _TERMINAL_CONTROLS.sub("\ufffd", _TABLE_ESCAPED.sub(lambda found: _TABLE_ESCAPES[found.group()], value))
+
+
 def _width(value: str) -> int:
     """The columns a terminal gives ``value`` (one line, no control character: one_line): wide
     East Asian characters two, combining marks and zero-width characters none, an emoji of
@@ -1156,11 +1186,11 @@ def _width(value: str) -> int:
 
 
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], out) -> None:
-    """``rows`` under ``columns``, lined up for a terminal, each cell on one line (one_line):
+    """``rows`` under ``columns``, lined up for a terminal, each cell on one line (table_cell):
     every table a command prints holds text the archive took from web pages (a sql result,
     stats' crawl runs and dead links), whose control characters a terminal would run."""
-    columns = [one_line(name) for name in columns]
-    rows = [[one_line(cell) for cell in row] for row in rows]
+    columns = [table_cell(name) for name in columns]
+    rows = [[table_cell(cell) for cell in row] for row in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
 
     def line(cells):
@@ -1430,23 +1460,12 @@ def spreadsheet_cell(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
 
 
-# JSON leaves these as they are inside strings, and str.splitlines() (and JavaScript before
-# ES2019) breaks lines at them: escaped, every reader sees one object a line.
-# (A regular expression: str.translate took twice as long as the rest of an export.)
-_LINE_SEPARATORS = re.compile("[\u2028\u2029\x85]")
-
-
-def _escaped(separator: re.Match) -> str:
-    return f"\\u{ord(separator.group()):04x}"
-
-
 def write_jsonl(rows: Iterable[Sequence[Any]], out, *, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
     """``rows`` as JSON objects (:func:`_article_objects`), one a line, dates as YYYY-MM-DD,
     Chinese as itself; how many."""
     written = 0
     for article in _article_objects(rows, columns):
-        line = json.dumps(article, ensure_ascii=False, default=str)
-        out.write(_LINE_SEPARATORS.sub(_escaped, line) + "\n")
+        out.write(_json_text(article, default=str) + "\n")
         written += 1
     return written
 

@@ -603,6 +603,12 @@ def _sqlite_no_room(error: BaseException) -> bool:
     return getattr(getattr(error, "orig", None), "sqlite_errorcode", None) in _SQLITE_NO_ROOM
 
 
+def _missing_words(tables: list[str]) -> str:
+    if len(tables) == 1:
+        return f"its table {tables[0]} is missing"
+    return f"its tables {', '.join(tables)} are missing"
+
+
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
@@ -649,6 +655,10 @@ class Archive:
                 if self.revision is None and create and begin_sqlite_ddl(conn):
                     # Read again under the lock: another crawler may have made the tables meanwhile.
                     self.revision = migrate.revision(conn)
+                if missing := migrate.missing_tables(conn, self.revision):
+                    raise ArchiveError(
+                        f"archive {safe_url(self.url)}{_given(origin)} is a damaged archive of this crawler: "
+                        f"{_missing_words(missing)}: restore it from a backup, or name another archive")
                 unknown = self.revision is None or (self.revision != migrate.head() and not migrate.known(self.revision))
                 # Named before "archive not found", which a reading command said of another
                 # program's database too: the user looked for a missing table of the archive's.

@@ -93,6 +93,24 @@ def revision(connection: Connection) -> str | None:
 _BASELINE_TABLES = frozenset({"papers", "issues", "pages", "articles"})
 
 
+# Tables no other program is likely to have: one of them beside a missing table of the
+# baseline's marks an archive that lost a table, not another program's database (which may
+# well have its own issues, pages or images).
+_ARCHIVE_ONLY_TABLES = frozenset({"crawl_runs", "absent_issues", "dead_links", "page_articles", "raw_documents",
+                                  "article_versions", "removals"})
+
+
+def missing_tables(connection: Connection, rev: str | None) -> list[str]:
+    """The tables of the baseline that an archive ``rev`` read from lacks, where the database is
+    this project's archive (a revision this code knows, or a table only an archive has); none
+    where it holds them all, or is another program's database or an empty one."""
+    tables = set(inspect(connection).get_table_names())
+    missing = sorted(_BASELINE_TABLES - tables)
+    if not missing or tables & _ARCHIVE_ONLY_TABLES:
+        return missing
+    return missing if rev is not None and known(rev) else []
+
+
 def foreign_tables(connection: Connection) -> list[str]:
     """The tables of a database that holds no archive, where the archive's would be made beside
     another program's, or another program's Alembic revision be taken for a newer archive's;

@@ -256,10 +256,13 @@ def as_written_note(query: str) -> str | None:
 
 
 def checked_terms(query: str) -> list[str]:
-    """:func:`terms`, refused in one line when there are none or too many characters of them."""
+    """:func:`terms`, refused in one line when there are none or too many characters of them.
+    A query of marks alone (。，, “”, ...) asks for no word, whatever marks: refused alike."""
     words = terms(query)
-    if not words:
-        raise ArchiveError("empty search: give at least one word")
+    if not any(map(str.isalnum, query)):  # letters take in the Han characters, digits ① too
+        given = " ".join(query.split())
+        marks = f"{cut(given, QUOTED_CHARS)} holds no letter, digit or Chinese character: " if given else ""
+        raise ArchiveError(f"empty search: {marks}give at least one word")
     if (length := sum(map(len, words))) > MAX_QUERY_CHARS:
         raise ArchiveError(f"search of {length:,} characters: at most {MAX_QUERY_CHARS:,} (a passage of a few paragraphs)")
     return words
@@ -342,7 +345,28 @@ def _lower_cases(form: str) -> list[str]:
         for at, sigma in zip(either, sigmas):
             letters[at] = sigma
         forms.append("".join(letters))
-    return [lowered, *forms]
+    return list(dict.fromkeys(chain.from_iterable(map(_dotted_either_way, [lowered, *forms]))))
+
+
+# How many of a form's i's are asked for both with and without İ's dot: each doubles its forms.
+_DOTS_EITHER_WAY = 4
+# An i, or İ's lower case (i and U+0307, COMBINING DOT ABOVE).
+_I_EITHER_WAY = re.compile("i\u0307?")
+
+
+def _dotted_either_way(lowered: str) -> list[str]:
+    """``lowered`` and, for each of its first i's, that i written the other way: İ lower-cases to
+    i and U+0307, not to the i a reader types (istanbul, or ISTANBUL, for İstanbul), and a reader
+    pasting İstanbul looks for the Istanbul a text writes without the dot too. Asking for the
+    dotted form costs the index nothing: its dot is in no bigram, so the form asks for fewer."""
+    parts = _I_EITHER_WAY.split(lowered)
+    if len(parts) == 1:
+        return [lowered]
+    either = min(len(parts) - 1, _DOTS_EITHER_WAY)
+    kept = _I_EITHER_WAY.findall(lowered)[either:]
+    # Each part but the last is followed by its i: the last by none.
+    return ["".join(chain.from_iterable(zip(parts, (*letters, *kept, ""))))
+            for letters in product(("i", "i\u0307"), repeat=either)]
 
 
 def _cased(character: str) -> bool:

@@ -83,7 +83,27 @@ def test_search_takes_several_words_as_arguments_and_quotes_as_search_boxes_do(s
     assert both and printed("困境", "儿童", "社工") == both
     assert printed('"困境儿童"') == printed("“困境儿童”") == printed("《困境儿童》") == printed("困境儿童") != ""
     assert archive_cli(seeded, "search", '""') == 2
-    assert capsys.readouterr().err == "error: empty search: give at least one word\n"
+    assert capsys.readouterr().err == "error: empty search: \"\" holds no letter, digit or Chinese character: give at least one word\n"
+
+
+@pytest.mark.parametrize("query", ["。，", "“”", "...", "- —", "「」 《》", "？！", "\u0301"])
+def test_a_search_of_punctuation_alone_is_refused_as_empty_as_quotes_alone_are(seeded, query, capsys):
+    # 。， ran and found nothing, where “” was refused as an empty search: a search with no
+    # letter, digit or Chinese character asks for no word, whatever marks it holds.
+    assert archive_cli(seeded, "search", query) == 2
+    assert capsys.readouterr() == ("", f"error: empty search: {query} holds no letter, digit or Chinese character: "
+                                       "give at least one word\n")
+    assert archive_cli(seeded, "export", "--format", "csv", "--query", query) == 2
+    assert capsys.readouterr() == ("", f"error: empty search: {query} holds no letter, digit or Chinese character: "
+                                       "give at least one word\n")
+
+
+def test_a_search_of_a_word_beside_punctuation_still_runs(seeded, capsys):
+    # The marks are a word of its own there, searched for as written: not refused.
+    assert archive_cli(seeded, "search", "。，", "社工") == 0
+    assert not capsys.readouterr().err.startswith("error:")
+    assert archive_cli(seeded, "search", "“社工”") == 0
+    assert "社工" in capsys.readouterr().out
 
 
 def test_a_quotation_left_open_before_other_words_is_said_to_search_them_apart(sqlite_url):
@@ -156,7 +176,7 @@ def test_search_command_finds_quoted_phrases_and_words_ending_in_a_mark_and_mark
     assert sorted(printed('"社会 工作"')) == ["    推进【社会工作】专业化", "    春风送暖 【社会 工作】者"]
     assert printed("ABC,") == ["    国际组织【ABC，】在华开展项目"]
     assert printed("i\u0307zmir") == ["    İSTANBUL和【İZMIR】的社工站"]
-    assert printed("İ") == ["    【İ】STANBUL和【İ】ZMIR的社工站"]
+    assert printed("İ") == ["    【İ】STANBUL和【İ】ZM【I】R的社工站"]  # İ and i find each other
 
 
 def test_search_command_finds_marks_printed_half_width_when_typed_full_width_and_back(archive_url):
@@ -560,7 +580,7 @@ def test_search_and_a_sql_table_show_control_characters_the_archive_holds_as_u_f
     assert searched.stdout.splitlines()[1] == "    【社工站】\ufffd[2J的消息"
     tabled = archive_command("sql", 'SELECT title AS "the\ntitle", body FROM articles', archive=sqlite_url)
     assert tabled.returncode == 0, tabled.stderr
-    assert tabled.stdout.splitlines()[0] == "the⏎title      | body"
+    assert tabled.stdout.splitlines()[0] == "the\\ntitle     | body"
     assert tabled.stdout.splitlines()[2] == "标题\ufffd]0;pwned\ufffd | 社工站\ufffd[2J的消息"
     assert not TERMINAL_CONTROLS.search(searched.stdout + tabled.stdout)
     # CSV and JSON are data: the text as stored.
@@ -589,9 +609,9 @@ def test_stats_tables_show_control_characters_the_archive_holds_as_u_fffd_one_ro
     assert done.returncode == 0, done.stderr
     assert not TERMINAL_CONTROLS.search(done.stdout)
     dead = done.stdout.split("Dead links")[1].split("\n\n")[0].splitlines()
-    assert dead[3].endswith(" | http://x/a\ufffd[2J⏎b.htm") and dead[4] == "(1 row)"
+    assert dead[3].endswith(" | http://x/a\ufffd[2J\\nb.htm") and dead[4] == "(1 row)"
     runs = done.stdout.split("Recent crawl runs\n")[1].splitlines()
-    assert " | section=社会\ufffd]0;x\ufffd工作⏎二 | " in runs[2] and runs[3] == "(1 row)"
+    assert " | section=社会\ufffd]0;x\ufffd工作\\n二 | " in runs[2] and runs[3] == "(1 row)"
 
 
 def test_reprocess_names_a_section_that_selects_no_issue_with_its_control_characters_as_u_fffd(archive_url):
@@ -1072,7 +1092,28 @@ def test_sql_writes_values_as_their_format_reads_them(archive_url, capsys):
     assert rows[0] == ["id", "id", "raw", "inf", "half", "four", "text"] and rows[1][2] == "\\x00ff"
     assert archive_cli(archive_url, "sql", query) == 0
     table = capsys.readouterr().out.splitlines()
-    assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a b⏎c")
+    assert len(table) == 4 and table[2].split(" | ")[2] == "\\x00ff" and table[2].endswith("a\\tb\\r\\nc")
+
+
+def test_a_sql_table_escapes_a_bar_a_tab_and_a_line_break_in_a_cell_so_its_columns_stay(archive_url, capsys):
+    # A cell's | read as the next column's rule, and a tab shown as a space or a line break as
+    # ⏎ looked like a space or a ⏎ the text held: the table did not say what the cell was.
+    cells = ["a|b", "c\td", "e\nf\r\ng", "h⏎ i", "back\\slash \\n \\|", "C:\\x\\", "plain"]
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(n, title=cell) for n, cell in enumerate(cells, 1)])
+    archive.close()
+    assert archive_cli(archive_url, "sql", 'SELECT id, title AS "the|title" FROM articles ORDER BY id') == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split(" | ") == ["id", "the\\|title"]
+    shown = [line.split(" | ", 1)[1].rstrip() for line in table[2:-1]]
+    assert shown == ["a\\|b", "c\\td", "e\\nf\\r\\ng", "h⏎ i", "back\\slash \\\\n \\\\\\|", "C:\\x\\", "plain"]
+    assert table[-1] == "(7 rows)"
+    # Read back by its escapes, each cell is the text stored: none is another's.
+    unescaped = {"\\\\": "\\", "\\|": "|", "\\n": "\n", "\\r": "\r", "\\t": "\t"}
+    assert [re.sub(r"\\[\\|nrt]", lambda m: unescaped[m.group()], cell) for cell in shown] == cells
+    # CSV and JSON are data: the text as stored.
+    assert archive_cli(archive_url, "sql", "SELECT title FROM articles ORDER BY id", "--format", "json") == 0
+    assert [row["title"] for row in json.loads(capsys.readouterr().out)] == cells
 
 
 def test_sql_on_postgresql_prints_an_interval_as_postgresql_writes_it(postgres_url):
@@ -1374,17 +1415,15 @@ def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys, m
         f"error: archive not found: sqlite:///srv/none.sqlite3 (given by --archive): no such folder {tmp_path}/srv "
         "(three slashes: a path from this directory; an absolute path takes four)\n")
     archive = open_archive(missing)
-    with archive.engine.begin() as conn:  # a database without the archive's tables
+    with archive.engine.begin() as conn:  # an archive that lost a table of the four, and its revision
         conn.execute(text("DROP TABLE articles"))
         conn.execute(text("DROP TABLE alembic_version"))
     archive.close()
     assert archive_cli(missing, "search", "社工") == 2
-    # Tables but not the archive's four: as the crawl says of them, named (the rest of the test's
-    # archive here), not "archive not found" (an empty database's: test_reading_commands_leave_…).
-    said = capsys.readouterr().err
-    assert said.startswith(f"error: archive {missing} (given by --archive) holds no archive but another program's "
-                           "tables (absent_issues, "), said
-    assert ", papers, " in said and said.endswith("): name the archive's database, or an empty one to make it in\n")
+    # The rest of its tables are the archive's: damaged, as the crawl says of it, not another
+    # program's, nor "archive not found" (an empty database's: test_reading_commands_leave_…).
+    assert capsys.readouterr().err == (f"error: archive {missing} (given by --archive) is a damaged archive of this "
+                                       "crawler: its table articles is missing: restore it from a backup, or name another archive\n")
     assert archive_cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "stats") == 2
     assert capsys.readouterr().err.startswith("error: database unreachable:")
 
@@ -2227,6 +2266,22 @@ def test_export_to_a_tab_separated_name_is_refused_unless_a_format_is_given(seed
 def query_file(path, sql):
     with sqlite3.connect(path) as conn:
         return conn.execute(sql).fetchall()
+
+
+def test_export_json_and_sql_json_escape_the_separators_javascript_and_splitlines_break_at(archive_url, tmp_path):
+    # JSON lines escaped U+2028, U+2029 and U+0085; a .json export and `sql --format json` wrote
+    # them raw, so a file embedded in a script (or read line by line) broke at them.
+    hostile_archive(archive_url)
+    expected = [tuple(r) for r in view_rows(archive_url, "article_id, body")]
+    out = tmp_path / "x.json"
+    assert archive_command("export", "-o", str(out), archive=archive_url).returncode == 0
+    sql = archive_command("sql", "SELECT article_id, body FROM article_view ORDER BY article_id", "--format", "json",
+                          archive=archive_url)
+    assert sql.returncode == 0, sql.stderr
+    for written in (out.read_text(encoding="utf-8"), sql.stdout):
+        assert not re.search("[\u2028\u2029\x85]", written)
+        assert "第一行\\u2028第二行\\u2029第三行\\u0085第四行" in written
+        assert sorted((o["article_id"], o["body"]) for o in json.loads(written)) == expected
 
 
 def test_export_jsonl_is_one_utf8_object_a_line_whatever_splits_lines_or_the_terminal_encodes(archive_url):

@@ -331,3 +331,33 @@ def test_reading_commands_refuse_another_programs_database_naming_its_tables(arc
                "name the archive's database, or an empty one to make it in\n"), command
     assert _tables(archive_url) == before
     assert not (tmp_path / "out.json").exists()
+
+
+# --- an archive of this project's that lost tables ------------------------------------------
+
+@pytest.mark.parametrize("dropped", [("articles",), ("articles", "alembic_version")],
+                         ids=["its revision kept", "its revision lost too"])
+def test_an_archive_that_lost_its_articles_table_is_called_damaged_not_another_programs(archive_url, dropped, tmp_path):
+    # It was "holds no archive but another program's tables (absent_issues, …, papers, …)", or
+    # with its revision kept "database error: no such table: articles" while the reading room
+    # served it: the user was sent looking for the archive elsewhere.
+    from storage.db import open_archive
+
+    open_archive(archive_url).close()
+    cascade = " CASCADE" if archive_url.startswith("postgresql") else ""  # article_view reads it
+    _make_tables(archive_url, [f"DROP TABLE {table}{cascade}" for table in dropped])
+    before = _tables(archive_url)
+    damaged = (f"is a damaged archive of this crawler: its table articles is missing: restore it from a backup, "
+               "or name another archive\n")
+    commands = [["stats"], ["search", "社工"], ["export", "-o", str(tmp_path / "out.json")], ["sql", "SELECT 1"], ["upgrade"]]
+    if archive_url.startswith("sqlite"):  # the reading room serves SQLite
+        commands.append(["serve", "--port", "0"])
+    for command in commands:
+        done = archive_command(*command, archive=archive_url)
+        assert (done.returncode, done.stderr) == (2, f"error: archive {archive_url} (given by --archive) {damaged}"), command
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(f"date={ISSUE_DATE}", base_url_arg(server), archive=archive_url, settings=FAST)
+        assert server.requests == []
+    assert (done.returncode, done.stderr) == (2, f"error: archive {archive_url} (given by $ARCHIVE_URL) {damaged}")
+    assert _tables(archive_url) == before
+    assert not (tmp_path / "out.json").exists()

@@ -347,7 +347,7 @@ def test_an_archive_that_lost_its_articles_table_is_called_damaged_not_another_p
     cascade = " CASCADE" if archive_url.startswith("postgresql") else ""  # article_view reads it
     _make_tables(archive_url, [f"DROP TABLE {table}{cascade}" for table in dropped])
     before = _tables(archive_url)
-    damaged = (f"is a damaged archive of this crawler: its table articles is missing: restore it from a backup, "
+    damaged = ("is a damaged archive of this crawler: its table articles is missing: restore it from a backup, "
                "or name another archive\n")
     commands = [["stats"], ["search", "社工"], ["export", "-o", str(tmp_path / "out.json")], ["sql", "SELECT 1"], ["upgrade"]]
     if archive_url.startswith("sqlite"):  # the reading room serves SQLite

@@ -349,6 +349,24 @@ def test_a_redis_database_beyond_the_server_s_is_said_so(redis_url, postgres_url
         "it has as many as its `databases` setting says, 16 unless set, numbered from 0"))
 
 
+@pytest.mark.parametrize("params, told", [
+    ('{"socket_timeout": "x"}', "its socket_timeout 'x' is not a number of seconds"),
+    ('{"socket_connect_timeout": -1}', "its socket_connect_timeout -1 is not more than 0 seconds"),
+    ("x", "it is not a JSON object of redis-py's parameters, e.g. {\"socket_timeout\": 30}"),
+    ('{"sockettimeout": 5}', "redis-py refuses it: *got an unexpected keyword argument 'sockettimeout'"),
+])
+def test_a_bad_redis_params_is_one_line_naming_it(redis_url, postgres_url, monkeypatch, params, told):
+    # A timeout written as text ended the crawl in redis-py's traceback as it asked Redis first.
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    result = run_crawl("date=2023-01-31", archive=postgres_url, settings={"REDIS_PARAMS": params})
+    # redis-py's own words name the class that refused it (*): its name is redis-py's to change.
+    said, _, own = f"error: bad setting REDIS_PARAMS={params!r}: {told}".partition("*")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(said), result.stderr[-2000:]
+    assert result.stderr.strip().endswith(own)
+
+
 def test_an_unreachable_redis_is_named_without_its_password(postgres_url, monkeypatch):
     import socket
 

@@ -858,6 +858,31 @@ def test_a_worker_whose_job_s_queue_redis_lost_mid_crawl_does_not_end_as_done(re
     assert not server_redis.keys(f"{prefix}:*")
 
 
+@pytest.mark.parametrize("given_by", ["-s", "$CRAWL_JOB"])
+@pytest.mark.parametrize("blanks", [" ", "\t{name} "])
+def test_a_crawl_job_of_blanks_is_unset_and_blanks_around_a_name_are_passed_over(redis_url, request, tmp_path,
+                                                                                 monkeypatch, given_by, blanks):
+    # A cron line's CRAWL_JOB=" " (its $(...) printing nothing but a blank) made a job named " ",
+    # shared by every paper's crawls of any dates that had it; " W07" and "W07" two jobs.
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    given = blanks.format(name=name)
+    archive = postgres_database(request)
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    settings = dict(KILLABLE)
+    if given_by == "-s":
+        settings["CRAWL_JOB"] = given
+    else:
+        monkeypatch.setenv("CRAWL_JOB", given)
+    site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl(base_url_arg(server), f"date={ISSUES[0]}", archive=archive, settings=settings)
+    assert done.returncode == 0, done.stderr[-3000:]
+    job = given.strip() or ISSUES[0].isoformat()
+    assert re.search(rf"distributed crawl: job issues:gongyishibao:{job}, worker ", done.stderr), done.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:1])
+
+
 def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path, monkeypatch):
     """The weekly CRAWL_JOB of docs/operations.md on two papers' cron lines: each paper's pages
     and articles are stored as that paper's, never as the other's."""

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares import robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -368,6 +369,15 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
             logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
 
 
+# The meta of a request whose give-up after its retries the crawl says in a line of its own (a
+# WARNING that says what follows from it), and that is no failure of the run: Scrapy's ERROR
+# "Gave up retrying" put an error in the log of a run that failed nothing.
+GIVE_UP_SAID_ELSEWHERE = {"give_up_log_level": "INFO"}
+# robots.txt answered with an HTTP error the crawl retries, on every retry (RobotsTxtNotServed):
+# an answer of the site's, not one of Scrapy's robotstxt/exception_count (a crawler's fault).
+ROBOTS_TXT_NOT_SERVED = "robotstxt/not_served"
+
+
 class RobotsTxtNotServed(Exception):
     """robots.txt answered an HTTP error the crawl retries (RETRY_HTTP_CODES) on every retry."""
 
@@ -415,16 +425,26 @@ class RobotsTxtRulesMiddleware(robotstxt.RobotsTxtMiddleware):
 
     async def process_request(self, request: Request, spider=None) -> None:
         if _is_robots_txt_request(request):
-            # Its give-up is said once, as the WARNING of RobotsFetchFailureLine, not also as
-            # Scrapy's ERROR "Gave up retrying" in the log of a run that failed nothing.
-            request.meta.setdefault("give_up_log_level", "INFO")
+            # Its give-up is said once, as the WARNING of RobotsFetchFailureLine.
+            for key, value in GIVE_UP_SAID_ELSEWHERE.items():
+                request.meta.setdefault(key, value)
         await super().process_request(request)
 
     async def _parse_robots(self, response, netloc: str, request: Request) -> None:
         if response.status in self._retried_statuses:
+            # An answer all the same, counted as Scrapy counts one (which it does as it reads it).
+            self.crawler.stats.inc_value("robotstxt/response_count")
+            self.crawler.stats.inc_value(f"robotstxt/response_status_count/{response.status}")
             # Scrapy would read the error page as rules; raised, it takes the network failure's way.
             raise RobotsTxtNotServed(f"HTTP {response.status}")
         await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, RobotsTxtNotServed):
+            self.crawler.stats.inc_value(ROBOTS_TXT_NOT_SERVED)
+            # What Scrapy's does but for its count of the exception: no rules for this site.
+            exc = IgnoreRequest(str(exc))
+        super()._robots_error(exc, netloc)
 
     def _spider_closed(self) -> None:
         robotstxt.logger.removeFilter(self._failure_line)

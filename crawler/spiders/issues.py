@@ -24,7 +24,8 @@ from crawler.dates import paper_today
 from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE,
                                  LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
-from crawler.middlewares import DATES_HELD_COMPLETE, DATES_HELD_INCOMPLETE, DATES_SKIPPED_ABSENT
+from crawler.middlewares import (DATES_HELD_COMPLETE, DATES_HELD_INCOMPLETE, DATES_SKIPPED_ABSENT,
+                                 GIVE_UP_SAID_ELSEWHERE)
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
 from crawler.templates import decode_html
@@ -34,12 +35,6 @@ from crawler.templates.notfound import busy
 
 # Encodings in which Scrapy's text of a response is the templates' own: see _html.
 _SAME_DECODING = frozenset({"utf-8", "gb18030"})
-
-
-# The page that leads to the newest issue, failed after its retries, is no failure: the walk back
-# over the paper's days finds the issue (latest_failed says so in a WARNING). Scrapy's ERROR line
-# for it put an error in the log of a run that failed nothing.
-LATEST_PAGE_META = {"give_up_log_level": "INFO"}
 
 
 def _same_path(url: str, other: str) -> bool:
@@ -307,9 +302,11 @@ class IssuesSpider(scrapy.Spider):
             if url := self.plan.latest_url():
                 # Its refresh is read, not followed: it names the newest issue's entry page,
                 # which is asked like a dated issue's (not at all when the archive holds it complete).
+                # Failed after its retries, it is no failure: the walk back over the paper's days
+                # finds the issue (latest_failed says so in a WARNING).
                 yield scrapy.Request(
                     url, callback=self.parse_latest, errback=self.latest_failed,
-                    meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True} | LATEST_PAGE_META,
+                    meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True} | GIVE_UP_SAID_ELSEWHERE,
                 )
             elif request := self._walk_back(paper_today() + timedelta(days=1)):
                 yield request
@@ -493,7 +490,7 @@ class IssuesSpider(scrapy.Spider):
             if target:
                 yield scrapy.Request(
                     target, callback=self.parse_latest, errback=self.latest_failed,
-                    meta={"handle_httpstatus_list": [404]} | LATEST_PAGE_META,
+                    meta={"handle_httpstatus_list": [404]} | GIVE_UP_SAID_ELSEWHERE,
                 )
                 return
         page = self.template.page(_html(response), response.url) if response.status == 200 else None

@@ -73,6 +73,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         self.read_days: set[date] = set()  # and those read since
         self.not_stored: list[date] = []  # see _not_stored
         self.newest_held: date | None = None  # the newest issue the archive holds from the crawl's root
+        self.follow_ups: list[Request] = []  # see _held_complete
 
     async def process_start(self, start):
         spider = self.crawler.spider
@@ -193,6 +194,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
                     await self._read_day(tag["issue_date"])
             if (o := self._get_processed(o, response)) is not None:
                 yield o
+            while self.follow_ups:
+                if (request := self.get_processed_request(self.follow_ups.pop(0), response)) is not None:
+                    yield request
 
     def _was_read(self, day: date) -> bool:
         first, last = self.read
@@ -250,8 +254,16 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             # done), as the one that tells what the issue lacks; it is no page left unasked.
             if not (kind == "page" and response is not None and request.url == response.url):
                 self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
+            if kind == "issue":
+                self._held_complete(request)
             return None
         return request
+
+    def _held_complete(self, request: Request) -> None:
+        """An issue's entry page not asked, the archive holding the issue complete: the spider
+        may ask others for it (the issues a crawl of the newest missed before the newest it walked
+        back to: IssuesSpider.newest_held_complete), yielded after it."""
+        self.follow_ups += self.crawler.spider.newest_held_complete(request)
 
 
 def _tag(record: Unserved) -> dict:

@@ -2086,7 +2086,7 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
     # A crawl of the newest issue asks again the issues of its look-back window the archive
     # holds incomplete: every worker of the job reads the archive as it starts and asks them,
     # the job's shared fingerprints keeping each request to one worker.
-    from tests.test_incremental import MANIFEST, _assert_both_complete, _entry, _point_index, _two_recent_issues
+    from tests.test_incremental import MANIFEST, _assert_complete, _entry, _point_index, _two_recent_issues
 
     archive = postgres_database(request)
     older, newest, site = _two_recent_issues(tmp_path, paper_day)
@@ -2107,7 +2107,7 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
     assert sorted(path for path in asked if f"/{older:%Y-%m}/{older:%d}/" in path) == sorted([older_entry, lost])
     assert len(asked) == len(set(asked)) == 2 + 16 + ARTICLES_PER_ISSUE
     assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(2 * ARTICLES_PER_ISSUE,) * 2]
-    _assert_both_complete(archive, older, newest)
+    _assert_complete(archive, older, newest)
 
 
 def test_workers_of_a_latest_job_whose_latest_page_refreshes_to_another_spelling_of_the_root_fetch_the_issue_once(

@@ -252,6 +252,7 @@ class IssuesSpider(scrapy.Spider):
         self.asked_again: frozenset[date] = frozenset()  # see incomplete_issue_requests
         self.not_stored: frozenset[date] = frozenset()  # of those, the issues the archive holds nothing of
         self.newest_held: date | None = None  # see incomplete_issue_requests
+        self.newest_complete: date | None = None  # see newest_held_complete
         self.window: date | None = None
         self.gone: frozenset[date] = frozenset()
 
@@ -382,7 +383,22 @@ class IssuesSpider(scrapy.Spider):
         for day in sorted(self.not_stored):
             self.logger.info("the issue of %s on %s, which an earlier run failed to fetch (or was killed before it stored it), "
                              "is asked again", self.plan.paper.name, day.isoformat())
-        return [self._entry_request(day, again=True) for day in sorted(self.asked_again, reverse=True)]
+        requests = [self._entry_request(day, again=True) for day in sorted(self.asked_again, reverse=True)]
+        if self.newest_complete is not None:  # the walk back's first day, found held complete before this
+            requests += self._missed_issue_requests(self.newest_complete)
+        return requests
+
+    def newest_held_complete(self, request: scrapy.Request) -> list[scrapy.Request]:
+        """The delta middleware does not ask ``request``, an entry page of an issue the archive
+        holds complete. One the walk back took for the newest leads to no response, where the
+        issues missed since the newest the archive holds from this root are asked
+        (parse_issue): they are asked here, as parse_latest asks them whatever the archive holds;
+        for the walk back's first day, once incomplete_issue_requests knows the window."""
+        asked = request.cb_kwargs
+        if not self.plan.latest or asked.get("again") or asked.get("index"):
+            return []
+        self.newest_complete = asked["day"]
+        return self._missed_issue_requests(asked["day"]) if self.window is not None else []
 
     def _missed_issue_requests(self, newest: date) -> list[scrapy.Request]:
         """The issues scheduled after the newest the archive holds from this root and before

@@ -55,8 +55,12 @@ def job_name(plan, settings) -> str:
     CRAWL_JOB names a job within its paper: a worker reads every page it takes from the queue
     as a page of its own paper, so papers sharing one queue (one weekly CRAWL_JOB on each
     paper's cron line) would file pages of one under the other.
+
+    Read as CRAWL_MODE is (crawler.addons.crawl_mode): blanks around it passed over, blank as
+    not set. A cron line's ``CRAWL_JOB=$(…)`` that printed a blank made a job named by it, one
+    every crawl of the paper with it shared whatever its dates, and " W07" another job than "W07".
     """
-    explicit = settings.get("CRAWL_JOB")
+    explicit = str(settings.get("CRAWL_JOB") or "").strip()
     if explicit:
         return f"{plan.paper.code}:{explicit}"
     asked = f"latest@{paper_today().isoformat()}" if plan.latest else plan.asked

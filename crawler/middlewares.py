@@ -12,6 +12,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares import robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -72,6 +73,7 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         self.read_days: set[date] = set()  # and those read since
         self.not_stored: list[date] = []  # see _not_stored
         self.newest_held: date | None = None  # the newest issue the archive holds from the crawl's root
+        self.follow_ups: list[Request] = []  # see _held_complete
 
     async def process_start(self, start):
         spider = self.crawler.spider
@@ -192,6 +194,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
                     await self._read_day(tag["issue_date"])
             if (o := self._get_processed(o, response)) is not None:
                 yield o
+            while self.follow_ups:
+                if (request := self.get_processed_request(self.follow_ups.pop(0), response)) is not None:
+                    yield request
 
     def _was_read(self, day: date) -> bool:
         first, last = self.read
@@ -249,8 +254,16 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             # done), as the one that tells what the issue lacks; it is no page left unasked.
             if not (kind == "page" and response is not None and request.url == response.url):
                 self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
+            if kind == "issue":
+                self._held_complete(request)
             return None
         return request
+
+    def _held_complete(self, request: Request) -> None:
+        """An issue's entry page not asked, the archive holding the issue complete: the spider
+        may ask others for it (the issues a crawl of the newest missed before the newest it walked
+        back to: IssuesSpider.newest_held_complete), yielded after it."""
+        self.follow_ups += self.crawler.spider.newest_held_complete(request)
 
 
 def _tag(record: Unserved) -> dict:
@@ -368,6 +381,15 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
             logger.warning("no ARCHIVE_CONTACT set: site owners cannot tell whom to ask about this crawler")
 
 
+# The meta of a request whose give-up after its retries the crawl says in a line of its own (a
+# WARNING that says what follows from it), and that is no failure of the run: Scrapy's ERROR
+# "Gave up retrying" put an error in the log of a run that failed nothing.
+GIVE_UP_SAID_ELSEWHERE = {"give_up_log_level": "INFO"}
+# robots.txt answered with an HTTP error the crawl retries, on every retry (RobotsTxtNotServed):
+# an answer of the site's, not one of Scrapy's robotstxt/exception_count (a crawler's fault).
+ROBOTS_TXT_NOT_SERVED = "robotstxt/not_served"
+
+
 class RobotsTxtNotServed(Exception):
     """robots.txt answered an HTTP error the crawl retries (RETRY_HTTP_CODES) on every retry."""
 
@@ -415,16 +437,26 @@ class RobotsTxtRulesMiddleware(robotstxt.RobotsTxtMiddleware):
 
     async def process_request(self, request: Request, spider=None) -> None:
         if _is_robots_txt_request(request):
-            # Its give-up is said once, as the WARNING of RobotsFetchFailureLine, not also as
-            # Scrapy's ERROR "Gave up retrying" in the log of a run that failed nothing.
-            request.meta.setdefault("give_up_log_level", "INFO")
+            # Its give-up is said once, as the WARNING of RobotsFetchFailureLine.
+            for key, value in GIVE_UP_SAID_ELSEWHERE.items():
+                request.meta.setdefault(key, value)
         await super().process_request(request)
 
     async def _parse_robots(self, response, netloc: str, request: Request) -> None:
         if response.status in self._retried_statuses:
+            # An answer all the same, counted as Scrapy counts one (which it does as it reads it).
+            self.crawler.stats.inc_value("robotstxt/response_count")
+            self.crawler.stats.inc_value(f"robotstxt/response_status_count/{response.status}")
             # Scrapy would read the error page as rules; raised, it takes the network failure's way.
             raise RobotsTxtNotServed(f"HTTP {response.status}")
         await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, RobotsTxtNotServed):
+            self.crawler.stats.inc_value(ROBOTS_TXT_NOT_SERVED)
+            # What Scrapy's does but for its count of the exception: no rules for this site.
+            exc = IgnoreRequest(str(exc))
+        super()._robots_error(exc, netloc)
 
     def _spider_closed(self) -> None:
         robotstxt.logger.removeFilter(self._failure_line)

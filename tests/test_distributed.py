@@ -349,6 +349,24 @@ def test_a_redis_database_beyond_the_server_s_is_said_so(redis_url, postgres_url
         "it has as many as its `databases` setting says, 16 unless set, numbered from 0"))
 
 
+@pytest.mark.parametrize("params, told", [
+    ('{"socket_timeout": "x"}', "its socket_timeout 'x' is not a number of seconds"),
+    ('{"socket_connect_timeout": -1}', "its socket_connect_timeout -1 is not more than 0 seconds"),
+    ("x", "it is not a JSON object of redis-py's parameters, e.g. {\"socket_timeout\": 30}"),
+    ('{"sockettimeout": 5}', "redis-py refuses it: *got an unexpected keyword argument 'sockettimeout'"),
+])
+def test_a_bad_redis_params_is_one_line_naming_it(redis_url, postgres_url, monkeypatch, params, told):
+    # A timeout written as text ended the crawl in redis-py's traceback as it asked Redis first.
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    result = run_crawl("date=2023-01-31", archive=postgres_url, settings={"REDIS_PARAMS": params})
+    # redis-py's own words name the class that refused it (*): its name is redis-py's to change.
+    said, _, own = f"error: bad setting REDIS_PARAMS={params!r}: {told}".partition("*")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(said), result.stderr[-2000:]
+    assert result.stderr.strip().endswith(own)
+
+
 def test_an_unreachable_redis_is_named_without_its_password(postgres_url, monkeypatch):
     import socket
 
@@ -838,6 +856,31 @@ def test_a_worker_whose_job_s_queue_redis_lost_mid_crawl_does_not_end_as_done(re
     assert done.returncode == 0, done.stderr[-3000:]
     _assert_issues_complete(archive, ISSUES[:3])
     assert not server_redis.keys(f"{prefix}:*")
+
+
+@pytest.mark.parametrize("given_by", ["-s", "$CRAWL_JOB"])
+@pytest.mark.parametrize("blanks", [" ", "\t{name} "])
+def test_a_crawl_job_of_blanks_is_unset_and_blanks_around_a_name_are_passed_over(redis_url, request, tmp_path,
+                                                                                 monkeypatch, given_by, blanks):
+    # A cron line's CRAWL_JOB=" " (its $(...) printing nothing but a blank) made a job named " ",
+    # shared by every paper's crawls of any dates that had it; " W07" and "W07" two jobs.
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    given = blanks.format(name=name)
+    archive = postgres_database(request)
+    monkeypatch.setenv("CRAWL_MODE", "distributed")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    settings = dict(KILLABLE)
+    if given_by == "-s":
+        settings["CRAWL_JOB"] = given
+    else:
+        monkeypatch.setenv("CRAWL_JOB", given)
+    site = sample_site(tmp_path / "site", ISSUES[:1], pdfs=False)
+    with SiteServer(site, prefix=PREFIX) as server:
+        done = run_crawl(base_url_arg(server), f"date={ISSUES[0]}", archive=archive, settings=settings)
+    assert done.returncode == 0, done.stderr[-3000:]
+    job = given.strip() or ISSUES[0].isoformat()
+    assert re.search(rf"distributed crawl: job issues:gongyishibao:{job}, worker ", done.stderr), done.stderr[-3000:]
+    _assert_issues_complete(archive, ISSUES[:1])
 
 
 def test_two_papers_under_one_crawl_job_keep_apart(redis_url, request, tmp_path, monkeypatch):
@@ -2043,7 +2086,7 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
     # A crawl of the newest issue asks again the issues of its look-back window the archive
     # holds incomplete: every worker of the job reads the archive as it starts and asks them,
     # the job's shared fingerprints keeping each request to one worker.
-    from tests.test_incremental import MANIFEST, _assert_both_complete, _entry, _point_index, _two_recent_issues
+    from tests.test_incremental import MANIFEST, _assert_complete, _entry, _point_index, _two_recent_issues
 
     archive = postgres_database(request)
     older, newest, site = _two_recent_issues(tmp_path, paper_day)
@@ -2064,7 +2107,7 @@ def test_workers_of_a_latest_job_ask_again_the_incomplete_issues_of_its_window_o
     assert sorted(path for path in asked if f"/{older:%Y-%m}/{older:%d}/" in path) == sorted([older_entry, lost])
     assert len(asked) == len(set(asked)) == 2 + 16 + ARTICLES_PER_ISSUE
     assert sql_rows(archive, "SELECT count(*), count(DISTINCT url) FROM articles") == [(2 * ARTICLES_PER_ISSUE,) * 2]
-    _assert_both_complete(archive, older, newest)
+    _assert_complete(archive, older, newest)
 
 
 def test_workers_of_a_latest_job_whose_latest_page_refreshes_to_another_spelling_of_the_root_fetch_the_issue_once(

@@ -120,6 +120,11 @@ def test_a_robots_txt_answering_server_errors_after_its_retries_is_one_warning_a
     assert len(warnings) == 1, warnings
     assert re.fullmatch(r"WARNING: robots\.txt of http://127\.0\.0\.1:\d+ not fetched \(HTTP 503\): "
                         r"its pages are fetched without its rules", warnings[0]), warnings
+    # Counted as an answer the site gave, not under Scrapy's robotstxt/exception_count/<class …>,
+    # which reads as a crawler's fault.
+    robots_stats = dict(re.findall(r"""["'](robotstxt/.+?)["']: (\d+)""", done.stderr))
+    assert robots_stats == {"robotstxt/request_count": "1", "robotstxt/response_count": "1",
+                            "robotstxt/response_status_count/503": "1", "robotstxt/not_served": "1"}, robots_stats
 
 
 def test_latest_counts_an_entry_page_it_cannot_fetch_and_walks_back_no_further(sqlite_url, paper_day):

@@ -7,6 +7,7 @@ import signal
 import time
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 
 from crawler.sample import PREFIX
@@ -14,7 +15,7 @@ from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.models import Article, utcnow
 from tests.conftest import SAMPLE_SITE, crawl_site, run_crawl, start_crawl, wait_for
-from tests.sites import front_page_teaser, sample_site
+from tests.sites import front_page_teaser, own_paper, sample_site
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 DAY = date(2023, 1, 31)
@@ -332,13 +333,14 @@ def _entry(day: date) -> str:
     return f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm"
 
 
-def _assert_both_complete(url: str, older: date, newest: date) -> None:
+def _assert_complete(url: str, *days: date, paper: str = "gongyishibao") -> None:
+    """The archive holds the issues of ``days`` (oldest first) complete, and none between them."""
     archive = open_archive(url)
     try:
-        states = archive.issue_states("gongyishibao", older, newest)
+        states = archive.issue_states(paper, days[0], days[-1])
     finally:
         archive.close()
-    assert sorted(states) == [older, newest] and all(state.complete for state in states.values())
+    assert sorted(states) == list(days) and all(state.complete for state in states.values())
 
 
 def _newer_issue_out_and_the_next_run_asks_again(site, newest: date, server, base: str, url: str, entry: str) -> None:
@@ -382,7 +384,7 @@ def test_latest_asks_again_a_recent_issue_it_left_incomplete_once_a_newer_one_is
         before = len(server.requests)
         assert run_crawl(base, archive=sqlite_url, settings=settings).returncode == 0
         assert _served(server, before) == {PREFIX + "paperindex.htm"}  # both complete: nothing more
-    _assert_both_complete(sqlite_url, older, newest)
+    _assert_complete(sqlite_url, older, newest)
 
 
 def test_latest_walks_back_when_the_index_leads_to_a_missing_issue(sqlite_url, paper_day):
@@ -453,7 +455,7 @@ def test_latest_asks_again_the_newest_issue_a_run_failed_to_fetch_once_a_newer_o
         before = len(server.requests)
         assert run_crawl(base, archive=archive_url, settings=settings).returncode == 0
         assert _served(server, before) == {PREFIX + "paperindex.htm"}  # both complete: nothing more
-    _assert_both_complete(archive_url, older, newest)
+    _assert_complete(archive_url, older, newest)
 
 
 def test_latest_after_runs_that_did_not_happen_asks_the_issues_between_and_names_the_older_ones(tmp_path, archive_url, paper_day):
@@ -491,12 +493,50 @@ def test_latest_after_runs_that_did_not_happen_asks_the_issues_between_and_names
         again = run_crawl(base, archive=archive_url, settings=settings)
         assert again.returncode == 0 and "WARNING: the archive holds no issue" not in again.stderr
         assert _served(server, before) == {PREFIX + "paperindex.htm"}
-    archive = open_archive(archive_url)
-    try:
-        states = archive.issue_states("gongyishibao", held, newest)
-    finally:
-        archive.close()
-    assert sorted(states) == [held, *between, newest] and all(state.complete for state in states.values())
+    _assert_complete(archive_url, held, *between, newest)
+
+
+# A weekly paper (公益时报's profile), whose walk back may ask days without an issue first, and a
+# daily one, whose newest issue is the walk back's first day, asked before its window is known.
+WEEKLY = ({}, "every Tue", 7, 14)
+DAILY = ({"schedule": "{ weekdays = [1, 2, 3, 4, 5, 6, 7] }", "latest_lookback_days": "3"},
+         "every Mon, Tue, Wed, Thu, Fri, Sat, Sun", 1, 3)
+
+
+@pytest.mark.parametrize("schedule, words, apart, lookback", [WEEKLY, DAILY], ids=["weekly", "daily"])
+def test_latest_walking_back_to_a_newest_issue_held_complete_asks_the_issues_between_as_with_a_latest_page(
+        tmp_path, archive_url, paper_day, monkeypatch, schedule, words, apart, lookback):
+    # A paper without a latest-issue page, its newest issue stored complete from another
+    # address of its site (a dated crawl; a site that redirects to its new root stores them so):
+    # the walk back found it held complete and asked nothing, the issues published since the
+    # newest held from the crawl's root never asked nor named, where a latest page asks them.
+    from crawler.papers import PROFILES_ENV
+
+    monkeypatch.setenv(PROFILES_ENV, str(own_paper(tmp_path / "papers", "zhoubao", latest='""', **schedule)))
+    newest = paper_day - timedelta(days=(paper_day.isoweekday() - 2) % 7 if apart == 7 else 0)
+    held, *between = (newest - timedelta(days=apart * n) for n in range(6 if apart == 1 else 4, 0, -1))
+    site = sample_site(tmp_path / "site", days=(held, *between, newest), pdfs=False)
+    window = paper_day - timedelta(days=lookback)  # the lookback window's first day
+    asked = [day for day in between if day >= window]
+    older = [day for day in between if day < window]
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        elsewhere = f"base_url=http://localhost:{server.port}{PREFIX}"  # the same site under another name
+        for root, day in ((base, held), (elsewhere, newest)):
+            assert run_crawl("paper=zhoubao", root, f"date={day}", archive=archive_url, settings=settings).returncode == 0
+        before = len(server.requests)
+        done = run_crawl("paper=zhoubao", base, archive=archive_url, settings=settings)
+        assert done.returncode == 0, done.stderr[-3000:]
+        entries = {r.path for r in server.requests[before:] if r.path.endswith("/node_1.htm")}
+    assert entries == {_entry(day) for day in asked}
+    for day in asked:
+        assert f"the issue of 公益时报 on {day}, scheduled between the newest the archive holds ({held}) and the site's " \
+               f"({newest}), is asked: no run stored it" in done.stderr
+    assert f"WARNING: the archive holds no issue of 公益时报 from {older[0]} to {older[-1]} ({len(older)} scheduled: " \
+           f"{words}), after its newest from this root, of {held}: a crawl of the newest asks the last {lookback} days " \
+           f"alone; fetch them with -a start={older[0]} -a end={older[-1]}" in done.stderr
+    _assert_complete(archive_url, held, *asked, newest, paper="zhoubao")
 
 
 def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_issue(tmp_path, sqlite_url, paper_day):
@@ -554,7 +594,7 @@ def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tm
         finally:
             archive.close()
         _newer_issue_out_and_the_next_run_asks_again(site, newest, server, base, archive_url, entry)
-    _assert_both_complete(archive_url, older, newest)
+    _assert_complete(archive_url, older, newest)
 
 
 def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(tmp_path, sqlite_url, paper_day):
@@ -579,7 +619,7 @@ def test_latest_asks_again_the_newest_issue_a_run_was_stopped_before_it_stored(t
             if crawl.poll() is None:
                 crawl.kill()
         _newer_issue_out_and_the_next_run_asks_again(site, newest, server, base, sqlite_url, entry)
-    _assert_both_complete(sqlite_url, older, newest)
+    _assert_complete(sqlite_url, older, newest)
 
 
 def test_latest_summary_counts_an_incomplete_issue_asked_again_and_not_served_as_held(tmp_path, sqlite_url, paper_day):

@@ -183,6 +183,31 @@ def check_redis_url(url: str) -> str | None:
     return None
 
 
+# REDIS_PARAMS' numbers of seconds: redis-py takes any value at first, and one that is no number
+# (or none above 0) raised from the socket as the crawl first asked Redis, a traceback.
+REDIS_SECONDS = ("socket_timeout", "socket_connect_timeout", "health_check_interval")
+
+
+def check_redis_params(settings) -> str | None:
+    """REDIS_PARAMS, the parameters scrapy-redis hands redis-py, as one line if they are no JSON
+    object or a number of seconds in them is none (None, redis-py's "no timeout", passes)."""
+    raw = settings.get("REDIS_PARAMS")
+    bad = f"bad setting REDIS_PARAMS={raw!r}"
+    try:
+        params = settings.getdict("REDIS_PARAMS")
+    except (TypeError, ValueError):
+        return f'{bad}: it is not a JSON object of redis-py\'s parameters, e.g. {{"socket_timeout": 30}}'
+    for name in REDIS_SECONDS:
+        value = params.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return f"{bad}: its {name} {value!r} is not a number of seconds"
+        if value <= 0:
+            return f"{bad}: its {name} {value!r} is not more than 0 seconds"
+    return None
+
+
 def archive_url_origin(settings) -> str:
     """Where the crawl's ARCHIVE_URL comes from, as a message names it: `-s ARCHIVE_URL=` on the
     command line, $ARCHIVE_URL (crawler/settings.py reads it), the default, or a setting made
@@ -474,7 +499,7 @@ class Command(ScrapyCrawl):
         from storage.db import safe_url
 
         url = self.settings.get("REDIS_URL") or ""
-        if message := check_redis_url(url):
+        if message := check_redis_url(url) or check_redis_params(self.settings):
             return message
         try:
             get_redis_from_settings(self.settings).ping()
@@ -482,6 +507,8 @@ class Command(ScrapyCrawl):
             return redis_unreachable(self.settings, exc)
         except ValueError as exc:  # redis-py's parse of a URL without redis://, rediss:// or unix://
             return f"bad REDIS_URL {safe_url(url)!r}: {exc}"
+        except TypeError as exc:  # a parameter of REDIS_PARAMS that redis-py has not, or of another type
+            return f"bad setting REDIS_PARAMS={self.settings.get('REDIS_PARAMS')!r}: redis-py refuses it: {exc}"
         return None
 
 

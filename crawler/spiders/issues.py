@@ -24,7 +24,8 @@ from crawler.dates import paper_today
 from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE,
                                  LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
-from crawler.middlewares import DATES_HELD_COMPLETE, DATES_HELD_INCOMPLETE, DATES_SKIPPED_ABSENT
+from crawler.middlewares import (DATES_HELD_COMPLETE, DATES_HELD_INCOMPLETE, DATES_SKIPPED_ABSENT,
+                                 GIVE_UP_SAID_ELSEWHERE)
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
 from crawler.templates import decode_html
@@ -34,12 +35,6 @@ from crawler.templates.notfound import busy
 
 # Encodings in which Scrapy's text of a response is the templates' own: see _html.
 _SAME_DECODING = frozenset({"utf-8", "gb18030"})
-
-
-# The page that leads to the newest issue, failed after its retries, is no failure: the walk back
-# over the paper's days finds the issue (latest_failed says so in a WARNING). Scrapy's ERROR line
-# for it put an error in the log of a run that failed nothing.
-LATEST_PAGE_META = {"give_up_log_level": "INFO"}
 
 
 def _same_path(url: str, other: str) -> bool:
@@ -257,6 +252,7 @@ class IssuesSpider(scrapy.Spider):
         self.asked_again: frozenset[date] = frozenset()  # see incomplete_issue_requests
         self.not_stored: frozenset[date] = frozenset()  # of those, the issues the archive holds nothing of
         self.newest_held: date | None = None  # see incomplete_issue_requests
+        self.newest_complete: date | None = None  # see newest_held_complete
         self.window: date | None = None
         self.gone: frozenset[date] = frozenset()
 
@@ -307,9 +303,11 @@ class IssuesSpider(scrapy.Spider):
             if url := self.plan.latest_url():
                 # Its refresh is read, not followed: it names the newest issue's entry page,
                 # which is asked like a dated issue's (not at all when the archive holds it complete).
+                # Failed after its retries, it is no failure: the walk back over the paper's days
+                # finds the issue (latest_failed says so in a WARNING).
                 yield scrapy.Request(
                     url, callback=self.parse_latest, errback=self.latest_failed,
-                    meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True} | LATEST_PAGE_META,
+                    meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True} | GIVE_UP_SAID_ELSEWHERE,
                 )
             elif request := self._walk_back(paper_today() + timedelta(days=1)):
                 yield request
@@ -385,7 +383,22 @@ class IssuesSpider(scrapy.Spider):
         for day in sorted(self.not_stored):
             self.logger.info("the issue of %s on %s, which an earlier run failed to fetch (or was killed before it stored it), "
                              "is asked again", self.plan.paper.name, day.isoformat())
-        return [self._entry_request(day, again=True) for day in sorted(self.asked_again, reverse=True)]
+        requests = [self._entry_request(day, again=True) for day in sorted(self.asked_again, reverse=True)]
+        if self.newest_complete is not None:  # the walk back's first day, found held complete before this
+            requests += self._missed_issue_requests(self.newest_complete)
+        return requests
+
+    def newest_held_complete(self, request: scrapy.Request) -> list[scrapy.Request]:
+        """The delta middleware does not ask ``request``, an entry page of an issue the archive
+        holds complete. One the walk back took for the newest leads to no response, where the
+        issues missed since the newest the archive holds from this root are asked
+        (parse_issue): they are asked here, as parse_latest asks them whatever the archive holds;
+        for the walk back's first day, once incomplete_issue_requests knows the window."""
+        asked = request.cb_kwargs
+        if not self.plan.latest or asked.get("again") or asked.get("index"):
+            return []
+        self.newest_complete = asked["day"]
+        return self._missed_issue_requests(asked["day"]) if self.window is not None else []
 
     def _missed_issue_requests(self, newest: date) -> list[scrapy.Request]:
         """The issues scheduled after the newest the archive holds from this root and before
@@ -493,7 +506,7 @@ class IssuesSpider(scrapy.Spider):
             if target:
                 yield scrapy.Request(
                     target, callback=self.parse_latest, errback=self.latest_failed,
-                    meta={"handle_httpstatus_list": [404]} | LATEST_PAGE_META,
+                    meta={"handle_httpstatus_list": [404]} | GIVE_UP_SAID_ELSEWHERE,
                 )
                 return
         page = self.template.page(_html(response), response.url) if response.status == 200 else None

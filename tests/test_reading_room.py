@@ -860,7 +860,8 @@ def damaged_archive_pages(archive) -> list[str]:
     (article_id,), = query(archive, "select min(id) from articles")
     return [f"/article/{article_id}", ISSUE, "/issue/gongyishibao", "/search?" + urlencode({"q": "社工站"}),
             "/archive/article_view", "/archive/article_view.json",
-            "/archive/issue_pages?" + urlencode({"paper": "gongyishibao", "date": "2023-01-31"})]
+            "/archive/issue_pages?" + urlencode({"paper": "gongyishibao", "date": "2023-01-31"}),
+            "/archive/articles", "/archive/articles.json", f"/archive/articles/{article_id}"]
 
 
 def damage_by_dropping_articles(path):
@@ -881,7 +882,8 @@ def damage_by_truncating(path):
 def test_a_damaged_archive_is_a_503_page_and_one_log_line_without_a_traceback(sample_archive, tmp_path, damage):
     # Its articles table dropped (article_view then names a table that is gone), or its file cut
     # short while served: the reading room's pages were a 500 and a traceback in the log for
-    # each, Datasette's table pages a 400 that blamed the reader.
+    # each, Datasette's table pages a 400 that blamed the reader, and the dropped table's own
+    # pages Datasette's plain 404, as for an address no page has.
     (folder := tmp_path / "served").mkdir()
     archive = folder / "archive.sqlite3"
     copied(sample_archive, archive)

@@ -514,9 +514,14 @@ class ReadingRoom:
         """What of the archive SQLite cannot read, where ``exception`` comes of it: the file cut
         short, overwritten or no database (UNREADABLE), or a table of the archive's schema gone,
         or a view naming one that is (MISSING, once the archive is found to lack it: SQL typed
-        in the browser names tables of its own). None where the exception is of something else."""
+        in the browser names tables of its own). None where the exception is of something else.
+        A table of the schema dropped, its own pages were Datasette's "Table not found", as for an
+        address no page has, where every other page said the archive was damaged."""
         if isinstance(exception, ArchiveUnreadable):
             return exception.damage
+        if isinstance(exception, NotFound):
+            asked = tilde_decode(request.url_vars.get("table") or "")
+            return await self.missing_part() if asked in models.Base.metadata.tables else None
         words = sqlite_words(exception)
         if words is None or words.startswith(UNREADABLE):
             return words

@@ -532,6 +532,8 @@ CLOSING_BYLINES = {
     # name, the byline.
     "content_306558.htm": ("記者 深入報道", "记者 深入报道", ""),
     "content_306559.htm": ("本報記者 張三 北京報道", "本报记者 张三 北京报道", "本报记者 张三 北京报道"),
+    # A name run into 报道: a surname opens it, as no phrase's first character.
+    "content_306562.htm": ("本報記者 王小明報道", "本报记者 王小明报道", "本报记者 王小明报道"),
 }
 
 # A lead line under the title, alone over the text or run in before its first paragraph's text
@@ -550,6 +552,7 @@ LEAD_BYLINES = {
     # A phrase ending in 报道 after the role, alone over the text and run in: no one named.
     "content_306560.htm": ("■ 本報記者 深入報道", ""),
     "content_306561.htm": ("本報記者 跟蹤報道　　", ""),
+    "content_306563.htm": ("本報記者 張三報道　　", "本报记者 张三报道"),
 }
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in

@@ -152,10 +152,12 @@ def terms(query: str) -> list[str]:
     """The query's distinct terms, in order, without quotation marks around them: its words,
     and each run of words from one opening a quotation to the next closing it, as one term
     (spaced by one space, as the pipelines space words). A quotation left open quotes nothing,
-    and a mark within a word (children's) is part of it."""
+    and a mark within a word (children's) is part of it. Pause and stop marks at a word's edges
+    (:data:`_PAUSES`) are left out, and a term of marks alone is dropped beside words
+    (:func:`checked_terms` refuses a query of marks alone)."""
     words = query.split()
     found = [_unquoted(" ".join(words[start : end + 1])) for start, end, _ in _runs(words)]
-    return [t for t in dict.fromkeys(found) if t]
+    return [t for t in dict.fromkeys(found) if any(map(str.isalnum, t))]
 
 
 def _apostrophe(term: str, at: int) -> bool:
@@ -168,16 +170,29 @@ def _apostrophe(term: str, at: int) -> bool:
 _OPENING = {closing: opening for opening, closing in _CLOSING.items()}
 
 
+# Pause and stop marks, Chinese, full and half width: a search copied from a page brings those
+# beside its words along (社工，, 。， 社工), and they asked for the rare text printing them there,
+# where no bigram of the index holds a mark to find it by. Brackets and quotation marks pair
+# (乡镇（街道）), and %, -, * say something of the word (80%, -广告, 社会*): they stay.
+_PAUSES = "，。、；：！？…⋯,.;:!?．｡､"
+
+
 def _unquoted(term: str) -> str:
     """``term`` without the quotation marks around it: a pair enclosing it, and a mark at either
-    end that nothing in it pairs with (left open, or closed without being opened). A quotation
-    that ends or starts within it is part of it, as the page printed it: “十四五”规划, 启动“五社联动”."""
+    end that nothing in it pairs with (left open, or closed without being opened), nor the
+    :data:`_PAUSES` outside a pair (“社工”，; within one, "社工，", they are asked for as written).
+    A quotation that ends or starts within it is part of it, as the page printed it: “十四五”规划,
+    启动“五社联动”."""
+    quoted = False
     while term:
         first, last = term[0], term[-1]
         if first in _CLOSING and (closes := _closing_mark_at(term)) in (None, len(term) - 1):
             term = term[1:-1] if closes else term[1:]
+            quoted = quoted or bool(closes)
         elif last in _OPENING and _OPENING[last] not in term[:-1]:
             term = term[:-1]
+        elif not quoted and term.strip(_PAUSES) != term:
+            term = term.strip(_PAUSES)
         else:
             return term
         term = term.strip()
@@ -241,8 +256,9 @@ def open_quotation_note(query: str) -> str | None:
 
 
 # Words other search boxes read as operators (社工 OR 志愿, -广告, 社会*, 社工 NEAR 站, NEAR/3,
-# NEAR(社工 站), a lone *): here every word is text to find, so a search holding one finds
-# nothing where its reader expected hits. Upper case, as they take them: near is a word.
+# NEAR(社工 站); a lone * is marks alone, left out by terms()): here every word is text to find,
+# so a search holding one finds nothing where its reader expected hits. Upper case, as they
+# take them: near is a word.
 _OPERATOR_LIKE = re.compile(r"AND|OR|NOT|NEAR(?:/\d+|\(.*)?|[-+].+|.*\*")
 
 

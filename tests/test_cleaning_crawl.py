@@ -528,6 +528,12 @@ CLOSING_BYLINES = {
     # A stray middle dot after 文/, and a phrase whose two surnames are a word of their own (方向).
     "content_306556.htm": ("文/·張三", "文/·张三", "张三"),
     "content_306557.htm": ("記者 方向明確", "记者 方向明确", ""),
+    # A phrase ending in 报道 after the role, no one named; where it was reported from after a
+    # name, the byline.
+    "content_306558.htm": ("記者 深入報道", "记者 深入报道", ""),
+    "content_306559.htm": ("本報記者 張三 北京報道", "本报记者 张三 北京报道", "本报记者 张三 北京报道"),
+    # A name run into 报道: a surname opens it, as no phrase's first character.
+    "content_306562.htm": ("本報記者 王小明報道", "本报记者 王小明报道", "本报记者 王小明报道"),
 }
 
 # A lead line under the title, alone over the text or run in before its first paragraph's text
@@ -543,6 +549,10 @@ LEAD_BYLINES = {
     "content_306545.htm": ("本報記者 深入一線　　", ""),
     "content_306546.htm": ("本報記者 張三　　通訊員 李四　　", "本报记者 张三 通讯员 李四"),
     "content_306547.htm": ("本報記者 方向明確　　", ""),
+    # A phrase ending in 报道 after the role, alone over the text and run in: no one named.
+    "content_306560.htm": ("■ 本報記者 深入報道", ""),
+    "content_306561.htm": ("本報記者 跟蹤報道　　", ""),
+    "content_306563.htm": ("本報記者 張三報道　　", "本报记者 张三报道"),
 }
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in
@@ -689,7 +699,8 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     directly before a slash was no byline; nor were two writers' names with such a slash between
     them, a name of four characters that two surnames open but for the commonest, and a role a
     middle dot parts from the name. A stray middle dot after 文/ was stored with the names
-    (·张三), and a phrase two surnames open that are a word of their own (方向明确) as names."""
+    (·张三), a phrase two surnames open that are a word of their own (方向明确) as names, and any
+    two to six characters before 报道 (深入报道) as where the names reported from."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
@@ -707,6 +718,7 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
         conn.execute(text("UPDATE articles SET byline = '张三/' WHERE url LIKE '%/content_306539.htm'"))
         conn.execute(text("UPDATE articles SET byline = '·张三' WHERE url LIKE '%/content_306556.htm'"))
         conn.execute(text("UPDATE articles SET byline = '记者 方向明确' WHERE url LIKE '%/content_306557.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者 深入报道' WHERE url LIKE '%/content_306558.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -717,7 +729,7 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
 def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_whole(new_articles, bodies):
     """Run in before the first paragraph's text, a name with a middle dot longer than five
     characters left the article without a byline; a heading with such a dot is none. A phrase
-    after the role (深入一线, 方向明确) was stored as the names, and of two roles run in, each
+    after the role (深入一线, 方向明确, 深入报道) was stored as the names, and of two roles run in, each
     before an indent's gap, only the first was stored. The line stays in the text."""
     query = "SELECT body, byline FROM articles WHERE url LIKE :u"
     for name, (_, byline) in LEAD_BYLINES.items():
@@ -732,6 +744,7 @@ def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_wh
         conn.execute(text("UPDATE articles SET byline = '本报记者 深入一线' WHERE url LIKE '%/content_306545.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 张三' WHERE url LIKE '%/content_306546.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 方向明确' WHERE url LIKE '%/content_306547.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者 深入报道' WHERE url LIKE '%/content_306560.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -762,6 +762,26 @@ def test_browser_sql_is_read_only_and_time_limited(client, sample_archive):
     assert response.status == 400 and "took too long" in response.text.lower()
 
 
+def test_browser_sql_that_fails_is_one_log_line_naming_the_failure(sample_archive):
+    # SQL typed in the browser that SQLite refused, that wrote, or that ran past the time limit was
+    # answered 400 without a word in the server's log, where every other 400 has its line.
+    slow = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    long_typo = "select " + ", ".join(f"title as t{n}" for n in range(100)) + " from articles where"
+    failing = {"select 1 from from": 'near "from": syntax error', "select * from no_such_table": "no such table",
+               "delete from articles": "SELECT", slow: "interrupted", long_typo: "incomplete input"}
+    with served(sample_archive) as server:
+        for sql in failing:
+            for path in ("/archive?", "/archive.json?"):
+                assert fetch_page(server.url + path + urlencode({"sql": sql}))[0] == 400, (path, sql)
+        assert fetch_page(server.url + "/archive.json?" + urlencode({"sql": "select 1"}))[0] == 200
+    logged = [line for line in server.stderr.splitlines() if line.startswith("400 GET /archive")]
+    assert len(logged) == 2 * len(failing) and len(server.stderr.splitlines()) == len(logged), server.stderr[-3000:]
+    for line, (sql, reason) in zip(logged, [item for item in failing.items() for _ in range(2)]):
+        assert reason.lower() in line.lower(), (sql, line, server.stderr)
+        assert len(line) < len(long_typo), line
+    assert "Traceback" not in server.stderr
+
+
 def test_no_write_endpoints_and_no_file_downloads(client, sample_archive):
     before = query(sample_archive, "select count(*), group_concat(title) from articles")
     for path in ("/archive", "/archive/issue_pages", "/archive/articles", "/archive/articles/1", "/search"):
@@ -860,7 +880,8 @@ def damaged_archive_pages(archive) -> list[str]:
     (article_id,), = query(archive, "select min(id) from articles")
     return [f"/article/{article_id}", ISSUE, "/issue/gongyishibao", "/search?" + urlencode({"q": "社工站"}),
             "/archive/article_view", "/archive/article_view.json",
-            "/archive/issue_pages?" + urlencode({"paper": "gongyishibao", "date": "2023-01-31"})]
+            "/archive/issue_pages?" + urlencode({"paper": "gongyishibao", "date": "2023-01-31"}),
+            "/archive/articles", "/archive/articles.json", f"/archive/articles/{article_id}"]
 
 
 def damage_by_dropping_articles(path):
@@ -881,7 +902,8 @@ def damage_by_truncating(path):
 def test_a_damaged_archive_is_a_503_page_and_one_log_line_without_a_traceback(sample_archive, tmp_path, damage):
     # Its articles table dropped (article_view then names a table that is gone), or its file cut
     # short while served: the reading room's pages were a 500 and a traceback in the log for
-    # each, Datasette's table pages a 400 that blamed the reader.
+    # each, Datasette's table pages a 400 that blamed the reader, and the dropped table's own
+    # pages Datasette's plain 404, as for an address no page has.
     (folder := tmp_path / "served").mkdir()
     archive = folder / "archive.sqlite3"
     copied(sample_archive, archive)
@@ -901,7 +923,8 @@ def test_a_damaged_archive_is_a_503_page_and_one_log_line_without_a_traceback(sa
     logged = [line for line in server.stderr.splitlines() if line.startswith("503 ")]
     # One line a request: the typed SQL's too, a 503 where SQLite cannot read the file at all.
     assert len(logged) == len(pages) + (typo[0] == 503), server.stderr[-2000:]
-    assert len(server.stderr.splitlines()) == len(logged), server.stderr[-2000:]
+    # A 400, SQLite's refusal of the typed SQL logged as every 400 is.
+    assert len(server.stderr.splitlines()) == len(logged) + (typo[0] == 400), server.stderr[-2000:]
     assert all(": The archive cannot be read: " in line and str(folder) not in line for line in logged), logged
 
 

@@ -872,24 +872,49 @@ _SURNAME_WORDS = frozenset(
 _HAN_WORD = re.compile(f"[{HAN}]+")
 _ROLE_WORD = re.compile(_ROLE)
 # The words a byline may end with (本报记者 张三 综合报道; where it was reported from: 北京报道,
-# 发自北京): no name, yet no heading's phrase.
+# 发自北京): no name, yet no heading's phrase where a name stands before them (记者 深入报道 is one).
+_REPORTED = ("报道", "報導", "報道")
 _CREDIT_WORDS = re.compile(
-    rf"(?:综合|綜合|联合|聯合|整理|采写|採寫)(?:整理|采写|採寫)|[{HAN}]{{2,6}}(?:报道|報導|報道)|(?:发|發)自[{HAN}]{{2,6}}")
+    rf"(?:综合|綜合|联合|聯合|整理|采写|採寫)(?:整理|采写|採寫)|[{HAN}]{{2,6}}(?:{'|'.join(_REPORTED)})"
+    rf"|(?:发|發)自[{HAN}]{{2,6}}")
+
+
+def _name_reporting(word: str) -> bool:
+    """Whether a credit word is a name run into 报道 (张三报道, 欧阳小明报道): a surname opens two or
+    three characters (a compound one, three or four) before it, where a phrase (深入报道) opens with
+    none."""
+    if not word.endswith(_REPORTED):
+        return False
+    name = word[:-2]
+    if name.startswith(_COMPOUND_SURNAMES):
+        return 3 <= len(name) <= 4
+    return 2 <= len(name) <= 3 and name[0] in _SURNAMES
 
 
 def _personal_names(names: str) -> bool:
     """Whether the words of ``names`` (roles and names: 记者 张三 通讯员李四) name people: a word
     of four Chinese characters or more, its role aside, only with a compound surname or two
     surnames joined (记者 深入一线 is a heading's phrase, no byline). A word of Latin letters or
-    with a middle dot (a foreign name, 艾力·吾甫) is one as it stands."""
+    with a middle dot (a foreign name, 艾力·吾甫) is one as it stands. A credit word (北京报道,
+    发自北京, _CREDIT_WORDS) closes the names, and names no one but a name run into 报道 (张三报道,
+    _name_reporting): with no name before it (记者 深入报道, any two characters before 报道
+    matching) the words are a heading's phrase too."""
+    named = False
     for word in names.split():
         if role := _ROLE_WORD.match(word):
             word = word[role.end():]
+        if not word:
+            continue
+        if _CREDIT_WORDS.fullmatch(word):
+            if not (named or _name_reporting(word)):
+                return False
+            named = True
+            continue
         if (len(word) >= 4 and _HAN_WORD.fullmatch(word) and not word.startswith(_COMPOUND_SURNAMES)
                 and not (len(word) == 4 and word[0] != word[1] and {word[0], word[1]} <= _SURNAMES
-                         and word[:2] not in _SURNAME_WORDS)
-                and not _CREDIT_WORDS.fullmatch(word)):
+                         and word[:2] not in _SURNAME_WORDS)):
             return False
+        named = True
     return True
 
 

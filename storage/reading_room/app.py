@@ -94,9 +94,14 @@ class ArchiveDatabase(Database):
                       log_sql_errors=True):
         # Datasette writes a failed query to the log whole (its connection's address, its SQL,
         # over many lines); the request it failed for is logged in one line instead
-        # (plugin.log_refused), a failure of the server's own with its traceback.
-        return await super().execute(sql, params, truncate=truncate, custom_time_limit=custom_time_limit,
-                                     page_size=page_size, log_sql_errors=False)
+        # (plugin.log_refused; plugin.typed_sql for SQL typed in the browser, whose failure
+        # Datasette answers without raising it), a failure of the server's own with its traceback.
+        try:
+            return await super().execute(sql, params, truncate=truncate, custom_time_limit=custom_time_limit,
+                                         page_size=page_size, log_sql_errors=False)
+        except sqlite3.DatabaseError as failed:
+            plugin.query_failed(failed)
+            raise
 
     async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
         closed = closed_tables(self.ds.metadata(database=self.name))

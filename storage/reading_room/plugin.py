@@ -7,6 +7,7 @@ reader cites. It does nothing in a Datasette that was not configured by
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import math
 import re
@@ -514,9 +515,14 @@ class ReadingRoom:
         """What of the archive SQLite cannot read, where ``exception`` comes of it: the file cut
         short, overwritten or no database (UNREADABLE), or a table of the archive's schema gone,
         or a view naming one that is (MISSING, once the archive is found to lack it: SQL typed
-        in the browser names tables of its own). None where the exception is of something else."""
+        in the browser names tables of its own). None where the exception is of something else.
+        A table of the schema dropped, its own pages were Datasette's "Table not found", as for an
+        address no page has, where every other page said the archive was damaged."""
         if isinstance(exception, ArchiveUnreadable):
             return exception.damage
+        if isinstance(exception, NotFound):
+            asked = tilde_decode(request.url_vars.get("table") or "")
+            return await self.missing_part() if asked in models.Base.metadata.tables else None
         words = sqlite_words(exception)
         if words is None or words.startswith(UNREADABLE):
             return words
@@ -846,12 +852,47 @@ def register_routes(datasette):
         (rf"^/{any_spelling('search')}$", in_time(room.search)),
         (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/]+?)/(?P<pks>[^/]+?)(\.(?P<format>\w+))?$",
          table_row(room.database)),
+        (rf"^/(?P<database>{any_spelling(room.database)})(\.(?P<format>\w+))?$", typed_sql(room.database)),
         *((rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>{any_spelling(name)})(\.(?P<format>\w+))?$",
            checked_query(room.database, name, {parse: canned.get(kind) or {} for kind, parse in CHECKED.items()}))
           for name, canned in (datasette.metadata("queries", database=room.database) or {}).items()),
         (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/.]*%[^/.]*)\.(?P<format>\w+)$",
          table_page(room.database)),
     ]
+
+
+# The SQLite errors of the queries a request ran (ArchiveDatabase.execute), while typed_sql
+# answers it.
+_FAILED_QUERIES: contextvars.ContextVar[list[sqlite3.DatabaseError] | None] = contextvars.ContextVar(
+    "failed_queries", default=None)
+
+
+def query_failed(error: sqlite3.DatabaseError) -> None:
+    if (failed := _FAILED_QUERIES.get()) is not None:
+        failed.append(error)
+
+
+def typed_sql(database: str):
+    """The database's page, where SQL typed in the browser runs (``sql=``). Datasette answers a
+    query SQLite refused (a syntax error, a table no archive has) with its page and the error,
+    400, raising nothing: the log, which has a line for every other 400, had none for it. One
+    line here, SQLite's words; a write refused or a query stopped at the time limit is raised,
+    and logged by handle_exception."""
+    from datasette.views.database import DatabaseView
+
+    async def answer(datasette, request, send):
+        failed = []
+        asking = _FAILED_QUERIES.set(failed)
+        try:
+            request.url_vars.update(database=database)
+            response = await DatabaseView.as_view(datasette)(request, send)
+        finally:
+            _FAILED_QUERIES.reset(asking)
+        if getattr(response, "status", None) == 400 and failed and request.args.get("sql"):
+            log_refused(request, 400, str(failed[-1]))
+        return response
+
+    return answer
 
 
 def any_spelling(name: str) -> str:

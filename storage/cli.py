@@ -1253,8 +1253,10 @@ def run_stats(args: argparse.Namespace) -> int:
         # "0 of 0 scheduled" over nothing (a span of a weekly paper's other days) read as a table lost.
         of = f"{len(gap.missing)} of {gap.scheduled} scheduled" if gap.scheduled else \
             f"none, its first issue is {gap.first_issue} (its profile's first_issue)" if gap.first_issue else \
-            "none, no date of its schedule is within them"
-        print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: {of}", file=out)
+            f"none, the span is after today ({gap.after_today} in China): no issue of it is due yet" \
+            if gap.after_today else "none, no date of its schedule is within them"
+        to = "on" if gap.end is None else f"to {gap.end}"
+        print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} {to}: {of}", file=out)
         for day in gap.missing:
             so_far = f"  {_no_issue(a)}, still asked" if (a := gap.absent_so_far.get(day)) else ""
             print(f"  {day.isoformat()} {day.strftime('%a')}{so_far}", file=out)

@@ -1903,7 +1903,8 @@ def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
     assert (stats.returncode, stats.stderr) == (0, "")
     sections = stats.stdout.split("\n\n")
     assert sections[0] == "No issue is dated within 2030-01-01.. (the archive holds issues from 2023-01-03 to 2024-03-05)"
-    assert sections[1:] == ["Recent crawl runs: none recorded\n"]
+    assert sections[1].startswith("Missing issues of gongyishibao (every Tue) from 2030-01-01 on: none, ")
+    assert sections[2:] == ["Recent crawl runs: none recorded\n"]
     # Of a paper, before its first issue: said so, and its missing issues listed as before.
     stats = archive_command("stats", "--paper", "gongyishibao", "--since", "2019-01-01", "--until", "2019-01-08",
                             archive=seeded)
@@ -1913,6 +1914,21 @@ def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
         "from 2023-01-03 to 2024-03-05)",
         "Missing issues of gongyishibao (every Tue) from 2019-01-01 to 2019-01-08: 2 of 2 scheduled\n"
         "  2019-01-01 Tue\n  2019-01-08 Tue"]
+
+
+def test_stats_of_a_span_wholly_after_today_says_nothing_is_missing_there_yet(seeded, paper_day):
+    # A span after today printed no line of the paper's missing issues, where every other
+    # span says what it counted: the user could not tell "none missing" from "not checked".
+    since, until = paper_day + timedelta(days=30), paper_day + timedelta(days=60)
+    after_today = f"none, the span is after today ({paper_day} in China): no issue of it is due yet"
+    for span, said in ((["--since", str(since), "--until", str(until)], f"from {since} to {until}"),
+                       (["--since", str(since)], f"from {since} on")):
+        for paper in ([], ["--paper", "gongyishibao"]):
+            stats = archive_command("stats", *paper, *span, "--runs", "0", archive=seeded)
+            assert (stats.returncode, stats.stderr) == (0, "")
+            assert stats.stdout.split("\n\n")[1:] == [
+                f"Missing issues of gongyishibao (every Tue) {said}: {after_today}",
+                "Recent crawl runs: not listed (--runs 0)\n"]
 
 
 def test_stats_of_a_span_without_a_scheduled_date_or_of_no_runs_says_so_in_one_line(seeded):

@@ -1519,6 +1519,19 @@ def test_every_command_refuses_an_archive_in_memory_in_the_crawls_words(url, com
 
 
 
+def test_a_papers_name_in_traditional_script_for_its_code_says_which_paper_it_is(seeded):
+    # --paper 公益時報, the name as a Traditional text writes it, was "unknown paper" with no
+    # hint, where 公益时报 said which code it is: the name's Simplified form is the paper's.
+    for command in (["search", "社工"], ["export"], ["stats"], ["reprocess"],
+                    ["move-root", "http://x/", "http://y/", "--dry-run"]):
+        paper = ["--paper", "公益時報"] if command[0] != "move-root" else ["公益時報"]
+        at = 1 if command[0] == "move-root" else len(command)
+        done = archive_command(*command[:at], *paper, *command[at:], archive=seeded)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: unknown paper '公益時報' (this archive holds: gongyishibao): 公益時報 is 公益时报 "
+                   "(gongyishibao) in Traditional script, give its code\n"), command
+
+
 def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(archive_url, tmp_path, monkeypatch):
     # A code mistyped found nothing and exited 0: search said "no articles found", export wrote
     # nothing (or a header), reprocess "0 documents reprocessed", stats empty tables.

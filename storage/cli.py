@@ -36,7 +36,7 @@ from typing import Any, NoReturn
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.dates import BadDate, typed_date
+from crawler.dates import FULL_WIDTH_DIGITS, BadDate, half_width, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
@@ -267,14 +267,22 @@ def iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+# ASCII digits, as in a date (crawler.dates): int() also reads full-width and other scripts' digits.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
 def number_between(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high``."""
+    """An argparse type: a whole number from ``low`` to ``high``, in ASCII digits, blanks
+    around it passed over; one in full-width digits is refused saying so, as a date is."""
     def parse(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
+        written = value.strip()
+        if not _WHOLE_NUMBER.fullmatch(written):
+            if _WHOLE_NUMBER.fullmatch(in_ascii := half_width(written)):
+                raise argparse.ArgumentTypeError(
+                    f"{written!r} {FULL_WIDTH_DIGITS}: numbers are written in ASCII digits, e.g. {in_ascii}")
             # "invalid number '1e3'" named no rule, and 1e3 is a number: the rule, as --since's.
-            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (expected {low} to {high:,})") from None
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (expected {low} to {high:,})")
+        number = int(written)
         if not low <= number <= high:
             raise argparse.ArgumentTypeError(f"{number} is out of range: {low} to {high:,}")
         return number

@@ -1701,10 +1701,25 @@ def test_an_export_or_search_that_finds_nothing_names_the_filters_and_the_dates_
     assert done.stderr == "no articles found dated within ..2020-12-31 (the archive holds issues from 2023-01-03 to 2024-03-05)\n"
 
 
+@pytest.mark.parametrize("command, option, value, ascii", [
+    (["stats"], "--runs", "３", "3"), (["search", "社工"], "--limit", "２０", "20"),
+    (["search", "社工"], "--offset", " １０ ", "10"), (["reprocess"], "--pdf-workers", "２", "2"),
+    (["serve"], "--port", "８００１", "8001"), (["stats"], "--runs", "－１", "-1"),
+])
+def test_a_number_in_full_width_digits_is_refused_as_a_date_in_them_is(archive_url, command, option, value, ascii):
+    # `--runs ３` was taken (int() reads full-width digits), where `--since ２０２３-０１-３１` is
+    # refused in its own line: one rule for what a user types, digits written in ASCII.
+    done = archive_command(*command, option, value, archive=archive_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"archive {command[0]}: error: argument {option}: {value.strip()!r} is written in full-width digits: "
+               f"numbers are written in ASCII digits, e.g. {ascii}; see archive {command[0]} --help\n")
+
+
 @pytest.mark.parametrize("value, message", [
     ("abc", "'abc' is not a whole number (expected 0 to 100,000)"),
     ("1e3", "'1e3' is not a whole number (expected 0 to 100,000)"),
     ("", "'' is not a whole number (expected 0 to 100,000)"),
+    ("٣", "'٣' is not a whole number (expected 0 to 100,000)"),  # another script's digit: ASCII only, as in a date
     ("-5", "-5 is out of range: 0 to 100,000"),
     ("100001", "100001 is out of range: 0 to 100,000"),
 ])

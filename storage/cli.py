@@ -1854,7 +1854,8 @@ def run_move_root(args: argparse.Namespace) -> int:
 def run_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
-    before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"), origin=origin(args))
+    before, after = upgrade(args.archive, origin=origin(args),
+                            progress=lambda migration: progress_line(f"{migration}: articles indexed for search"))
     if before == after:
         print(f"archive schema is current ({after})")
         return 0

@@ -1713,6 +1713,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
             without_pdfs=args.without_pdfs, pdf_workers=args.pdf_workers, progress=progress_line("reprocessed"),
             error=lambda message: say(f"error: {message}"),
             warn=lambda message: say(f"warning: {message}"),
+            interrupted=lambda stopped: setattr(args, "interrupted_after", _reprocess_stopped(stopped)),
         )
     finally:
         logging.getLogger().removeHandler(logged)
@@ -1731,6 +1732,16 @@ def run_reprocess(args: argparse.Namespace) -> int:
           f"{counted(outcome.changed, 'article')} changed (the earlier text kept in article_versions){stale}"
           f"{_pdfs_kept(outcome) if args.without_pdfs else ''}", file=sys.stderr)
     return 1 if outcome.failed else 0
+
+
+def _reprocess_stopped(outcome) -> str:
+    """What ends the line of a reprocess interrupted: what it stored by then, and what a run
+    again does. "interrupted" alone left whoever stopped a long run to guess whether any of it
+    was written, and whether running it again would keep a second version of every article."""
+    return (f": {outcome.stored} of {counted(outcome.documents, 'document')} reprocessed and stored "
+            f"({counted(outcome.changed, 'article')} changed), {outcome.done - outcome.stored} more read and not stored: "
+            "run it again to complete it; it reads every document again from the first, and what this run stored "
+            "is stored the same again (no second version)")
 
 
 def _pdfs_kept(outcome) -> str:
@@ -2186,9 +2197,11 @@ def _told(args: argparse.Namespace, signals: _Signals) -> int:
     except BrokenPipeError:  # archive export | head: main sends the rest nowhere
         return 0
     except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
+        # What a command stopped had done by then (a reprocess: what it stored), where it says.
+        done_by_then = getattr(args, "interrupted_after", "")
         if signal.SIGTERM in signals.received:
-            say("interrupted by SIGTERM")
+            say(f"interrupted by SIGTERM{done_by_then}")
             return 128 + signal.SIGTERM
-        say("interrupted")
+        say(f"interrupted{done_by_then}")
         return INTERRUPTED
 

@@ -3557,7 +3557,7 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
             running.terminate()
             break
     assert running.wait(timeout=60) == 143
-    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted by SIGTERM\n"]
+    assert said_only_interrupted(running.stderr, " by SIGTERM")
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, env=os.environ | {"T2S_CORRECTIONS": str(rules)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr.splitlines()[-1] == f"156 documents reprocessed, 0 failed, 9 articles changed {REPROCESSED}"
@@ -3570,6 +3570,64 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     assert stopped[-1] and stopped[9] + completed[9] == 9 and stopped[8] <= 60
     assert completed[:4] == ("*", "", "finished", "") and completed[-1]
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
+
+
+INTERRUPTED_AFTER = re.compile(
+    r"interrupted(?: by SIGTERM)?: (\d+) of (\d+) documents reprocessed and stored \((\d+) articles? changed\), (\d+) more read and "
+    r"not stored: run it again to complete it; it reads every document again from the first, and what this run "
+    r"stored is stored the same again \(no second version\)")
+
+
+def said_only_interrupted(lines, by: str = "") -> bool:
+    """Whether the lines a reprocess wrote, but for its progress, are the one saying it was
+    interrupted (``by``: " by SIGTERM") and what it had stored."""
+    said = [line.rstrip("\n") for line in lines if not line.startswith("reprocessed ")]
+    return len(said) == 1 and said[0].startswith(f"interrupted{by}: ") and INTERRUPTED_AFTER.fullmatch(said[0]) is not None
+
+
+def test_reprocess_stopped_by_ctrl_c_says_how_much_it_stored_and_that_a_run_again_completes_it(archive_url):
+    # Ctrl-C said "interrupted" and no more: whoever stopped a long reprocess could not tell
+    # whether any of it was written, nor what running it again would do.
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    running = subprocess.Popen([sys.executable, "-m", "storage.console", "--archive", archive_url, "reprocess"],
+                               cwd=PROJECT, stderr=subprocess.PIPE, text=True)
+    for line in running.stderr:
+        if line.startswith("reprocessed 20/"):
+            running.send_signal(signal.SIGINT)
+            break
+    assert running.wait(timeout=60) == 130
+    [said] = [line for line in running.stderr if not line.startswith("reprocessed ")]
+    assert (said_as := INTERRUPTED_AFTER.fullmatch(said.rstrip("\n"))), said
+    stored, total, changed, unstored = map(int, said_as.groups())
+    # One batch is 400 documents: none of the 52 was written; those read, said so.
+    [run] = sql_rows(archive_url, REPROCESS_RUN)
+    assert (stored, total, changed) == (run[6] + run[9], 52, 0) == (0, 52, 0) and unstored >= 20
+    again = archive_command("reprocess", archive=archive_url)
+    assert again.returncode == 0 and again.stderr.splitlines()[-1] == f"52 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"
+
+
+def test_reprocess_stopped_after_batches_says_those_it_stored(sqlite_url, monkeypatch, capsys):
+    # Batches of 10 (the command writes 400 at a time): stopped as the second is tallied, after
+    # its commit, the line counts both, as the run's row does.
+    import storage.reprocess
+
+    crawl, _ = crawl_site(sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    monkeypatch.setitem(storage.reprocess.reprocess.__kwdefaults__, "batch_size", 10)
+    tallied = []
+
+    def stored(self, counts):
+        tallied.append(counts)
+        if len(tallied) == 2:
+            raise KeyboardInterrupt(signal.SIGINT)
+
+    monkeypatch.setattr(storage.reprocess._Record, "stored", stored)
+    assert archive_cli(sqlite_url, "reprocess") == 130
+    said = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")]
+    assert len(said) == 1 and (said_as := INTERRUPTED_AFTER.fullmatch(said[0])), said
+    [run] = sql_rows(sqlite_url, REPROCESS_RUN)
+    assert int(said_as[1]) == run[6] + run[9] == 20 and int(said_as[4]) == 0
 
 
 def _pdf_workers(parent: int) -> set[int]:
@@ -3741,7 +3799,7 @@ def test_reprocess_stopped_with_page_pdfs_in_its_workers_ends_them_and_says_only
             running.terminate()
             break
     assert running.wait(timeout=60) == 143
-    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted by SIGTERM\n"]
+    assert said_only_interrupted(running.stderr, " by SIGTERM")
     assert len(workers) == 2 and not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
     [run] = sql_rows(archive_url, REPROCESS_RUN)
     assert run[3:5] == ("shutdown", "interrupted by SIGTERM: the run stopped before it was done; run it again")
@@ -3807,7 +3865,7 @@ def test_reprocess_stopped_by_ctrl_c_on_a_terminal_says_so_below_its_progress(sq
         written += more
     os.close(terminal)
     shown = [line for line in terminal_lines(written) if line]
-    assert shown[-1] == "interrupted" and shown[-2].startswith("reprocessed "), shown
+    assert said_only_interrupted(shown[-1:]) and shown[-2].startswith("reprocessed "), shown
     [run] = sql_rows(sqlite_url, REPROCESS_RUN)
     assert run[3:5] == ("shutdown", "interrupted by SIGINT: the run stopped before it was done; run it again")
 
@@ -3834,7 +3892,7 @@ def test_reprocess_stopped_by_ctrl_c_pressed_again_and_again_says_only_that_it_w
         running.send_signal(signal.SIGINT)
         time.sleep(0.002)
     assert running.wait(timeout=30) == 130
-    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted\n"]
+    assert said_only_interrupted(running.stderr)
 
 
 def test_reprocess_interrupted_as_asyncio_makes_a_task_says_only_that_it_was(sqlite_url, capsys, caplog, monkeypatch, recwarn):
@@ -3863,7 +3921,7 @@ def test_reprocess_interrupted_as_asyncio_makes_a_task_says_only_that_it_was(sql
     monkeypatch.setattr(storage.reprocess.asyncio, "new_event_loop", InterruptedLoop)
     assert archive_cli(sqlite_url, "reprocess") == 130
     gc.collect()
-    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")] == ["interrupted"]
+    assert said_only_interrupted(capsys.readouterr().err.splitlines())
     assert "Task was destroyed" not in caplog.text
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
 
@@ -3894,7 +3952,7 @@ def test_reprocess_interrupted_as_it_hands_asyncio_a_coroutine_says_only_that_it
     assert archive_cli(sqlite_url, "reprocess", "--pdf-workers", "2") == 130
     gc.collect()
     assert handed == ["wait"]
-    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")] == ["interrupted"]
+    assert said_only_interrupted(capsys.readouterr().err.splitlines())
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
 
 
@@ -3922,7 +3980,7 @@ def test_reprocess_interrupted_as_its_loop_is_stopping_says_only_that_it_was(sql
 
     monkeypatch.setattr(storage.reprocess.asyncio, "new_event_loop", InterruptedLoop)
     assert archive_cli(sqlite_url, "reprocess", "--pdf-workers", workers) == 130
-    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")] == ["interrupted"]
+    assert said_only_interrupted(capsys.readouterr().err.splitlines())
     [run] = sql_rows(sqlite_url, REPROCESS_RUN)
     assert run[3] == "shutdown"
 

@@ -1058,10 +1058,11 @@ def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, 
         keys = unique_names(columns)
         _json_array(({key: json_value(v) for key, v in zip(keys, row)} for row in rows), out)
     else:
-        print_table(columns, ([TABLE_NULL if v is None else cell_text(v) for v in row] for row in rows), out)
+        print_table(columns, ([None if v is None else cell_text(v) for v in row] for row in rows), out)
 
 
-# How a table shows SQL's NULL, which an empty cell showed alike with an empty text ('').
+# How a table shows SQL's NULL, which an empty cell showed alike with an empty text (''); a
+# text that reads so is escaped (table_cell).
 TABLE_NULL = "NULL"
 # What RFC 4180 quotes a cell for, as Python's csv module does: a comma, a quote, a line break.
 _CSV_QUOTED = re.compile('[",\r\n]')
@@ -1170,17 +1171,19 @@ def one_line(value: str) -> str:
     return _TERMINAL_CONTROLS.sub("\ufffd", value)
 
 
-# A table cell's escapes: what would end its line, read as the column rule, or look like a space.
-_TABLE_ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A table cell's escapes: what would end its line, read as the column rule, look like a space,
+# or read as SQL's NULL (a text 'NULL' as the whole cell: \NULL).
+_TABLE_ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n", "\r": "\\r", "\t": "\\t", TABLE_NULL: f"\\{TABLE_NULL}"}
 # A backslash is doubled only where it would read as the start of one of them: a bytea's \x00ff
 # and most paths show as written, and each cell still reads back as one text only.
-_TABLE_ESCAPED = re.compile(r"\\(?=[\\|nrt\n\r\t])|[|\n\r\t]")
+_TABLE_ESCAPED = re.compile(rf"\\(?=[\\|nrt\n\r\t]|{TABLE_NULL}\Z)|[|\n\r\t]|\A{TABLE_NULL}\Z")
 
 
 def table_cell(value: str) -> str:
     """A table's cell or column name on one line, unambiguous: a line break as \\n (\\r\\n),
-    a tab as \\t, a | as \\|, a backslash before what would read as one of these doubled;
-    other control characters as U+FFFD, as one_line shows them."""
+    a tab as \\t, a | as \\|, a text NULL as \\NULL (TABLE_NULL is SQL's NULL), a backslash
+    before what would read as one of these doubled; other control characters as U+FFFD, as
+    one_line shows them."""
     return _TERMINAL_CONTROLS.sub("\ufffd", _TABLE_ESCAPED.sub(lambda found: _TABLE_ESCAPES[found.group()], value))
 
 
@@ -1193,12 +1196,13 @@ def _width(value: str) -> int:
     return max(0, wcswidth(value))
 
 
-def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], out) -> None:
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[str | None]], out) -> None:
     """``rows`` under ``columns``, lined up for a terminal, each cell on one line (table_cell):
     every table a command prints holds text the archive took from web pages (a sql result,
-    stats' crawl runs and dead links), whose control characters a terminal would run."""
+    stats' crawl runs and dead links), whose control characters a terminal would run. A cell
+    None (SQL's NULL) shows as TABLE_NULL."""
     columns = [table_cell(name) for name in columns]
-    rows = [[table_cell(cell) for cell in row] for row in rows]
+    rows = [[TABLE_NULL if cell is None else table_cell(cell) for cell in row] for row in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
 
     def line(cells):

@@ -664,6 +664,21 @@ def test_sql_tells_null_from_empty_text_in_a_table_and_in_csv(archive_url):
     assert len(list(csv.reader(io.StringIO(done.stdout)))) == 3
 
 
+def test_sql_tells_null_from_the_text_null_in_a_table(archive_url):
+    # A table showed SQL's NULL and the text 'NULL' alike, NULL, where CSV and JSON tell them
+    # apart: the text is escaped as a | is, \NULL, and a text \NULL as \\NULL, so each reads back.
+    open_archive(archive_url).close()
+    query = "SELECT NULL AS a, 'NULL' AS b, '\\NULL' AS c, 'NULLS' AS d, 'a NULL' AS e"
+    done = archive_command("sql", query, archive=archive_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [[cell.strip() for cell in line.split(" | ")] for line in done.stdout.splitlines()[::2]] == [
+        ["a", "b", "c", "d", "e"], ["NULL", "\\NULL", "\\\\NULL", "NULLS", "a NULL"]]
+    csv_done = archive_command("sql", query, "--format", "csv", archive=archive_url, text=False)
+    assert csv_done.stdout == b'a,b,c,d,e\r\n,NULL,\\NULL,NULLS,a NULL\r\n'
+    assert json.loads(archive_command("sql", query, "--format", "json", archive=archive_url).stdout) == [
+        {"a": None, "b": "NULL", "c": "\\NULL", "d": "NULLS", "e": "a NULL"}]
+
+
 @pytest.mark.parametrize("query, kept", [
     ("SELECT 1;;", "SELECT 1;"), ("SELECT 1; ;  -- done", "SELECT 1;"), ("SELECT 1; /* ; */ ;\n", "SELECT 1;"),
     ("SELECT ';;';;", "SELECT ';;';"), ('SELECT "a;"";" FROM t;;', 'SELECT "a;"";" FROM t;'),

@@ -19,6 +19,14 @@ _WRITTEN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # Full-width digits and hyphen, as an input method set for Chinese types them: such a date is
 # told so, where "is not a date: dates are written YYYY-MM-DD" named a rule it keeps.
 _HALF_WIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")
+# What a date or a number written so is told: one rule for both, that digits are typed in ASCII.
+FULL_WIDTH_DIGITS = "is written in full-width digits"
+
+
+def half_width(value: str) -> str:
+    """``value`` with the full-width digits and hyphen (minus) of an input method set for
+    Chinese made ASCII: what a value written so would be in ASCII digits."""
+    return value.translate(_HALF_WIDTH)
 
 
 def written_as_date(value: str) -> bool:
@@ -43,7 +51,7 @@ def typed_date(value: str) -> date:
     else :class:`BadDate`, of the value without them, telling a date written so that is no day
     of the calendar (2023-02-30, 2023-13-45) from one written otherwise (31-01-2023, 20230131)."""
     value = value.strip()
-    match = _WRITTEN.fullmatch(value) or _WRITTEN.fullmatch(value.translate(_HALF_WIDTH))
+    match = _WRITTEN.fullmatch(value) or _WRITTEN.fullmatch(half_width(value))
     if not match:
         raise BadDate(value, f"is not a date: {DATES_WRITTEN}")
     try:
@@ -51,7 +59,7 @@ def typed_date(value: str) -> date:
     except ValueError:  # month 13, February 30th, year 0
         raise BadDate(value, "is no day of the calendar") from None
     if match.string != value:
-        raise BadDate(value, "is written in full-width digits: dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31")
+        raise BadDate(value, f"{FULL_WIDTH_DIGITS}: dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31")
     return day
 
 

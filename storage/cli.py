@@ -36,7 +36,7 @@ from typing import Any, NoReturn
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.dates import BadDate, typed_date
+from crawler.dates import FULL_WIDTH_DIGITS, BadDate, half_width, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
@@ -267,14 +267,22 @@ def iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+# ASCII digits, as in a date (crawler.dates): int() also reads full-width and other scripts' digits.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
 def number_between(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high``."""
+    """An argparse type: a whole number from ``low`` to ``high``, in ASCII digits, blanks
+    around it passed over; one in full-width digits is refused saying so, as a date is."""
     def parse(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
+        written = value.strip()
+        if not _WHOLE_NUMBER.fullmatch(written):
+            if _WHOLE_NUMBER.fullmatch(in_ascii := half_width(written)):
+                raise argparse.ArgumentTypeError(
+                    f"{written!r} {FULL_WIDTH_DIGITS}: numbers are written in ASCII digits, e.g. {in_ascii}")
             # "invalid number '1e3'" named no rule, and 1e3 is a number: the rule, as --since's.
-            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (expected {low} to {high:,})") from None
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (expected {low} to {high:,})")
+        number = int(written)
         if not low <= number <= high:
             raise argparse.ArgumentTypeError(f"{number} is out of range: {low} to {high:,}")
         return number
@@ -1050,10 +1058,11 @@ def write_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, 
         keys = unique_names(columns)
         _json_array(({key: json_value(v) for key, v in zip(keys, row)} for row in rows), out)
     else:
-        print_table(columns, ([TABLE_NULL if v is None else cell_text(v) for v in row] for row in rows), out)
+        print_table(columns, ([None if v is None else cell_text(v) for v in row] for row in rows), out)
 
 
-# How a table shows SQL's NULL, which an empty cell showed alike with an empty text ('').
+# How a table shows SQL's NULL, which an empty cell showed alike with an empty text (''); a
+# text that reads so is escaped (table_cell).
 TABLE_NULL = "NULL"
 # What RFC 4180 quotes a cell for, as Python's csv module does: a comma, a quote, a line break.
 _CSV_QUOTED = re.compile('[",\r\n]')
@@ -1162,17 +1171,19 @@ def one_line(value: str) -> str:
     return _TERMINAL_CONTROLS.sub("\ufffd", value)
 
 
-# A table cell's escapes: what would end its line, read as the column rule, or look like a space.
-_TABLE_ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A table cell's escapes: what would end its line, read as the column rule, look like a space,
+# or read as SQL's NULL (a text 'NULL' as the whole cell: \NULL).
+_TABLE_ESCAPES = {"\\": "\\\\", "|": "\\|", "\n": "\\n", "\r": "\\r", "\t": "\\t", TABLE_NULL: f"\\{TABLE_NULL}"}
 # A backslash is doubled only where it would read as the start of one of them: a bytea's \x00ff
 # and most paths show as written, and each cell still reads back as one text only.
-_TABLE_ESCAPED = re.compile(r"\\(?=[\\|nrt\n\r\t])|[|\n\r\t]")
+_TABLE_ESCAPED = re.compile(rf"\\(?=[\\|nrt\n\r\t]|{TABLE_NULL}\Z)|[|\n\r\t]|\A{TABLE_NULL}\Z")
 
 
 def table_cell(value: str) -> str:
     """A table's cell or column name on one line, unambiguous: a line break as \\n (\\r\\n),
-    a tab as \\t, a | as \\|, a backslash before what would read as one of these doubled;
-    other control characters as U+FFFD, as one_line shows them."""
+    a tab as \\t, a | as \\|, a text NULL as \\NULL (TABLE_NULL is SQL's NULL), a backslash
+    before what would read as one of these doubled; other control characters as U+FFFD, as
+    one_line shows them."""
     return _TERMINAL_CONTROLS.sub("\ufffd", _TABLE_ESCAPED.sub(lambda found: _TABLE_ESCAPES[found.group()], value))
 
 
@@ -1185,12 +1196,13 @@ def _width(value: str) -> int:
     return max(0, wcswidth(value))
 
 
-def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]], out) -> None:
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[str | None]], out) -> None:
     """``rows`` under ``columns``, lined up for a terminal, each cell on one line (table_cell):
     every table a command prints holds text the archive took from web pages (a sql result,
-    stats' crawl runs and dead links), whose control characters a terminal would run."""
+    stats' crawl runs and dead links), whose control characters a terminal would run. A cell
+    None (SQL's NULL) shows as TABLE_NULL."""
     columns = [table_cell(name) for name in columns]
-    rows = [[table_cell(cell) for cell in row] for row in rows]
+    rows = [[TABLE_NULL if cell is None else table_cell(cell) for cell in row] for row in rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
 
     def line(cells):
@@ -1253,8 +1265,10 @@ def run_stats(args: argparse.Namespace) -> int:
         # "0 of 0 scheduled" over nothing (a span of a weekly paper's other days) read as a table lost.
         of = f"{len(gap.missing)} of {gap.scheduled} scheduled" if gap.scheduled else \
             f"none, its first issue is {gap.first_issue} (its profile's first_issue)" if gap.first_issue else \
-            "none, no date of its schedule is within them"
-        print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} to {gap.end}: {of}", file=out)
+            f"none, the span is after today ({gap.after_today} in China): no issue of it is due yet" \
+            if gap.after_today else "none, no date of its schedule is within them"
+        to = "on" if gap.end is None else f"to {gap.end}"
+        print(f"\nMissing issues of {gap.paper} ({gap.schedule}) from {gap.start} {to}: {of}", file=out)
         for day in gap.missing:
             so_far = f"  {_no_issue(a)}, still asked" if (a := gap.absent_so_far.get(day)) else ""
             print(f"  {day.isoformat()} {day.strftime('%a')}{so_far}", file=out)
@@ -1703,6 +1717,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
             without_pdfs=args.without_pdfs, pdf_workers=args.pdf_workers, progress=progress_line("reprocessed"),
             error=lambda message: say(f"error: {message}"),
             warn=lambda message: say(f"warning: {message}"),
+            interrupted=lambda stopped: setattr(args, "interrupted_after", _reprocess_stopped(stopped)),
         )
     finally:
         logging.getLogger().removeHandler(logged)
@@ -1721,6 +1736,16 @@ def run_reprocess(args: argparse.Namespace) -> int:
           f"{counted(outcome.changed, 'article')} changed (the earlier text kept in article_versions){stale}"
           f"{_pdfs_kept(outcome) if args.without_pdfs else ''}", file=sys.stderr)
     return 1 if outcome.failed else 0
+
+
+def _reprocess_stopped(outcome) -> str:
+    """What ends the line of a reprocess interrupted: what it stored by then, and what a run
+    again does. "interrupted" alone left whoever stopped a long run to guess whether any of it
+    was written, and whether running it again would keep a second version of every article."""
+    return (f": {outcome.stored} of {counted(outcome.documents, 'document')} reprocessed and stored "
+            f"({counted(outcome.changed, 'article')} changed), {outcome.done - outcome.stored} more read and not stored: "
+            "run it again to complete it; it reads every document again from the first, and what this run stored "
+            "is stored the same again (no second version)")
 
 
 def _pdfs_kept(outcome) -> str:
@@ -1844,7 +1869,8 @@ def run_move_root(args: argparse.Namespace) -> int:
 def run_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
-    before, after = upgrade(args.archive, progress=progress_line("articles indexed for search"), origin=origin(args))
+    before, after = upgrade(args.archive, origin=origin(args),
+                            progress=lambda migration: progress_line(f"{migration}: articles indexed for search"))
     if before == after:
         print(f"archive schema is current ({after})")
         return 0
@@ -2175,9 +2201,11 @@ def _told(args: argparse.Namespace, signals: _Signals) -> int:
     except BrokenPipeError:  # archive export | head: main sends the rest nowhere
         return 0
     except KeyboardInterrupt:  # Ctrl-C: what was written stays (a batch, a complete file), the rest is not
+        # What a command stopped had done by then (a reprocess: what it stored), where it says.
+        done_by_then = getattr(args, "interrupted_after", "")
         if signal.SIGTERM in signals.received:
-            say("interrupted by SIGTERM")
+            say(f"interrupted by SIGTERM{done_by_then}")
             return 128 + signal.SIGTERM
-        say("interrupted")
+        say(f"interrupted{done_by_then}")
         return INTERRUPTED
 

@@ -126,8 +126,12 @@ def known(rev: str) -> bool:
         return False
 
 
-def upgrade_connection(connection: Connection, target: str = "head", progress: Callable[[int, int], None] | None = None) -> None:
-    """``progress(done, total)`` hears from migrations that work through every article."""
+# Given the migration's name (storage.migrations.rebuild_progress), what hears its progress through every article.
+MigrationProgress = Callable[[str], Callable[[int, int], None]]
+
+
+def upgrade_connection(connection: Connection, target: str = "head", progress: MigrationProgress | None = None) -> None:
+    """``progress(migration)(done, total)`` hears from migrations that work through every article."""
     if MigrationContext.configure(connection).get_current_revision() is None and revision(connection) == BASELINE:
         _clear_premigration_search(connection)
         command.stamp(config(connection), BASELINE)
@@ -149,7 +153,7 @@ def _clear_premigration_search(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
-def upgrade(url: str | None = None, progress: Callable[[int, int], None] | None = None,
+def upgrade(url: str | None = None, progress: MigrationProgress | None = None,
             origin: str | None = None) -> tuple[str, str]:
     """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after).
 

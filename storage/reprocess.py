@@ -48,6 +48,8 @@ class Outcome:
     pdfs_without_original: int = 0
     run: int | None = None  # its crawl_runs.id
     issues: int = 0  # the issues its filters selected
+    documents: int = 0  # the documents of those to read again
+    stored: int = 0  # of those done, the ones in the batches written: of a run interrupted, what it wrote
 
 
 def item_pipelines(pdf_workers: int | None = None) -> list:
@@ -190,7 +192,9 @@ def reprocess(
     progress: Callable[[int, int], None] = lambda done, total: None,
     error: Callable[[str], None] = lambda message: None,
     warn: Callable[[str], None] = lambda message: None,
+    interrupted: Callable[[Outcome], None] = lambda outcome: None,
 ) -> Outcome:
+    """``interrupted(outcome)`` hears, on Ctrl-C or SIGTERM, what the run had read and stored by then."""
     from crawler.papers import PROFILES_ENV, UnknownPaper, get_paper, load_profiles
     from crawler.templates import decode_html
     from pipelines.pdf import PdfTextPipeline
@@ -214,7 +218,7 @@ def reprocess(
     pipelines = item_pipelines(pdf_workers)
     templates: dict[str, object] = {}
     outcome = Outcome(unread_articles=sum(issue[3] for issue in issues), unread_pages=sum(issue[4] for issue in issues),
-                      issues=len(issues))
+                      issues=len(issues), documents=total)
     pages: list[dict] = []
     articles: list[dict] = []
     pdfs: list[dict] = []
@@ -222,9 +226,12 @@ def reprocess(
     def flush() -> None:
         # As the crawl writes its batches: tried again after a passing failure, said in a line.
         counts = store_batch(archive, pages, articles, pdfs, run=history.run, retrying=warn, stored_anyway=warn)
-        history.stored(counts)
+        # Tallied before anything else runs: an interrupt after the batch's commit counts it.
+        # What was read of it, as done counts (a PDF --without-pdfs keeps is not).
+        outcome.stored = outcome.done
         outcome.changed += counts["articles_changed"]
         outcome.stale += sum(counts.get(kind, 0) for kind in ("articles_stale", "pages_stale", "pdfs_stale"))
+        history.stored(counts)
         pages.clear()
         articles.clear()
         pdfs.clear()
@@ -346,6 +353,8 @@ def reprocess(
         _close_unstarted(exc)
         if history is not None and not history.finished:
             history.stopped(exc)
+        if isinstance(exc, KeyboardInterrupt):
+            interrupted(outcome)
         raise
     finally:
         # An interrupt (Ctrl-C, SIGTERM) may come while a pipeline's coroutine runs, or after it

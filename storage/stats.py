@@ -34,7 +34,7 @@ class Gaps:
     paper: str
     schedule: str
     start: date
-    end: date
+    end: date | None  # None: a span after today given no --until
     scheduled: int
     missing: list[date] = field(default_factory=list)
     # Dates of the schedule's weekdays that its breaks take out (holidays) and the archive holds no
@@ -47,6 +47,8 @@ class Gaps:
     absent_so_far: dict[date, AbsentDate] = field(default_factory=dict)
     # The paper's first issue (its profile's first_issue), when the span is wholly before it.
     first_issue: date | None = None
+    # Today in China, when the span is wholly after it: no date of it is due yet.
+    after_today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,11 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
                 unscheduled.append(code)  # said, not left out: its profile may be in a folder not named
             continue
         span = _span(first, last, since, until)
+        if span is None and since is not None and since > (today := paper_today()):
+            # Said, as every other span is: no line read as a span left unchecked.
+            gaps.append(Gaps(code, profile.schedule.describe(since, until or since), since, until, 0,
+                             after_today=today))
+            continue
         if span is None and since is None and first is not None and until is not None and until < first:
             until_before_first.append((code, first))
         if span is not None and span[0] < profile.first_issue:

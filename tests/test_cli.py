@@ -668,6 +668,21 @@ def test_sql_tells_null_from_empty_text_in_a_table_and_in_csv(archive_url):
     assert len(list(csv.reader(io.StringIO(done.stdout)))) == 3
 
 
+def test_sql_tells_null_from_the_text_null_in_a_table(archive_url):
+    # A table showed SQL's NULL and the text 'NULL' alike, NULL, where CSV and JSON tell them
+    # apart: the text is escaped as a | is, \NULL, and a text \NULL as \\NULL, so each reads back.
+    open_archive(archive_url).close()
+    query = "SELECT NULL AS a, 'NULL' AS b, '\\NULL' AS c, 'NULLS' AS d, 'a NULL' AS e"
+    done = archive_command("sql", query, archive=archive_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [[cell.strip() for cell in line.split(" | ")] for line in done.stdout.splitlines()[::2]] == [
+        ["a", "b", "c", "d", "e"], ["NULL", "\\NULL", "\\\\NULL", "NULLS", "a NULL"]]
+    csv_done = archive_command("sql", query, "--format", "csv", archive=archive_url, text=False)
+    assert csv_done.stdout == b'a,b,c,d,e\r\n,NULL,\\NULL,NULLS,a NULL\r\n'
+    assert json.loads(archive_command("sql", query, "--format", "json", archive=archive_url).stdout) == [
+        {"a": None, "b": "NULL", "c": "\\NULL", "d": "NULLS", "e": "a NULL"}]
+
+
 @pytest.mark.parametrize("query, kept", [
     ("SELECT 1;;", "SELECT 1;"), ("SELECT 1; ;  -- done", "SELECT 1;"), ("SELECT 1; /* ; */ ;\n", "SELECT 1;"),
     ("SELECT ';;';;", "SELECT ';;';"), ('SELECT "a;"";" FROM t;;', 'SELECT "a;"";" FROM t;'),
@@ -1525,6 +1540,19 @@ def test_every_command_refuses_an_archive_in_memory_in_the_crawls_words(url, com
 
 
 
+def test_a_papers_name_in_traditional_script_for_its_code_says_which_paper_it_is(seeded):
+    # --paper 公益時報, the name as a Traditional text writes it, was "unknown paper" with no
+    # hint, where 公益时报 said which code it is: the name's Simplified form is the paper's.
+    for command in (["search", "社工"], ["export"], ["stats"], ["reprocess"],
+                    ["move-root", "http://x/", "http://y/", "--dry-run"]):
+        paper = ["--paper", "公益時報"] if command[0] != "move-root" else ["公益時報"]
+        at = 1 if command[0] == "move-root" else len(command)
+        done = archive_command(*command[:at], *paper, *command[at:], archive=seeded)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", "error: unknown paper '公益時報' (this archive holds: gongyishibao): 公益時報 is 公益时报 "
+                   "(gongyishibao) in Traditional script, give its code\n"), command
+
+
 def test_a_paper_the_archive_does_not_hold_is_one_line_naming_those_it_holds(archive_url, tmp_path, monkeypatch):
     # A code mistyped found nothing and exited 0: search said "no articles found", export wrote
     # nothing (or a header), reprocess "0 documents reprocessed", stats empty tables.
@@ -1694,10 +1722,25 @@ def test_an_export_or_search_that_finds_nothing_names_the_filters_and_the_dates_
     assert done.stderr == "no articles found dated within ..2020-12-31 (the archive holds issues from 2023-01-03 to 2024-03-05)\n"
 
 
+@pytest.mark.parametrize("command, option, value, ascii", [
+    (["stats"], "--runs", "３", "3"), (["search", "社工"], "--limit", "２０", "20"),
+    (["search", "社工"], "--offset", " １０ ", "10"), (["reprocess"], "--pdf-workers", "２", "2"),
+    (["serve"], "--port", "８００１", "8001"), (["stats"], "--runs", "－１", "-1"),
+])
+def test_a_number_in_full_width_digits_is_refused_as_a_date_in_them_is(archive_url, command, option, value, ascii):
+    # `--runs ３` was taken (int() reads full-width digits), where `--since ２０２３-０１-３１` is
+    # refused in its own line: one rule for what a user types, digits written in ASCII.
+    done = archive_command(*command, option, value, archive=archive_url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"archive {command[0]}: error: argument {option}: {value.strip()!r} is written in full-width digits: "
+               f"numbers are written in ASCII digits, e.g. {ascii}; see archive {command[0]} --help\n")
+
+
 @pytest.mark.parametrize("value, message", [
     ("abc", "'abc' is not a whole number (expected 0 to 100,000)"),
     ("1e3", "'1e3' is not a whole number (expected 0 to 100,000)"),
     ("", "'' is not a whole number (expected 0 to 100,000)"),
+    ("٣", "'٣' is not a whole number (expected 0 to 100,000)"),  # another script's digit: ASCII only, as in a date
     ("-5", "-5 is out of range: 0 to 100,000"),
     ("100001", "100001 is out of range: 0 to 100,000"),
 ])
@@ -1909,7 +1952,8 @@ def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
     assert (stats.returncode, stats.stderr) == (0, "")
     sections = stats.stdout.split("\n\n")
     assert sections[0] == "No issue is dated within 2030-01-01.. (the archive holds issues from 2023-01-03 to 2024-03-05)"
-    assert sections[1:] == ["Recent crawl runs: none recorded\n"]
+    assert sections[1].startswith("Missing issues of gongyishibao (every Tue) from 2030-01-01 on: none, ")
+    assert sections[2:] == ["Recent crawl runs: none recorded\n"]
     # Of a paper, before its first issue: said so, and its missing issues listed as before.
     stats = archive_command("stats", "--paper", "gongyishibao", "--since", "2019-01-01", "--until", "2019-01-08",
                             archive=seeded)
@@ -1919,6 +1963,21 @@ def test_stats_of_a_span_holding_no_issue_says_so_in_one_line(seeded):
         "from 2023-01-03 to 2024-03-05)",
         "Missing issues of gongyishibao (every Tue) from 2019-01-01 to 2019-01-08: 2 of 2 scheduled\n"
         "  2019-01-01 Tue\n  2019-01-08 Tue"]
+
+
+def test_stats_of_a_span_wholly_after_today_says_nothing_is_missing_there_yet(seeded, paper_day):
+    # A span after today printed no line of the paper's missing issues, where every other
+    # span says what it counted: the user could not tell "none missing" from "not checked".
+    since, until = paper_day + timedelta(days=30), paper_day + timedelta(days=60)
+    after_today = f"none, the span is after today ({paper_day} in China): no issue of it is due yet"
+    for span, said in ((["--since", str(since), "--until", str(until)], f"from {since} to {until}"),
+                       (["--since", str(since)], f"from {since} on")):
+        for paper in ([], ["--paper", "gongyishibao"]):
+            stats = archive_command("stats", *paper, *span, "--runs", "0", archive=seeded)
+            assert (stats.returncode, stats.stderr) == (0, "")
+            assert stats.stdout.split("\n\n")[1:] == [
+                f"Missing issues of gongyishibao (every Tue) {said}: {after_today}",
+                "Recent crawl runs: not listed (--runs 0)\n"]
 
 
 def test_stats_of_a_span_without_a_scheduled_date_or_of_no_runs_says_so_in_one_line(seeded):
@@ -3519,7 +3578,7 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
             running.terminate()
             break
     assert running.wait(timeout=60) == 143
-    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted by SIGTERM\n"]
+    assert said_only_interrupted(running.stderr, " by SIGTERM")
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, env=os.environ | {"T2S_CORRECTIONS": str(rules)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr.splitlines()[-1] == f"156 documents reprocessed, 0 failed, 9 articles changed {REPROCESSED}"
@@ -3532,6 +3591,64 @@ def test_reprocess_stopped_by_sigterm_says_so_and_a_second_run_completes_it(arch
     assert stopped[-1] and stopped[9] + completed[9] == 9 and stopped[8] <= 60
     assert completed[:4] == ("*", "", "finished", "") and completed[-1]
     assert sql_rows(archive_url, "SELECT count(*) FROM articles WHERE body LIKE '%赵显富%' OR body LIKE '%蓝马甲%'") == [(0,)]
+
+
+INTERRUPTED_AFTER = re.compile(
+    r"interrupted(?: by SIGTERM)?: (\d+) of (\d+) documents reprocessed and stored \((\d+) articles? changed\), (\d+) more read and "
+    r"not stored: run it again to complete it; it reads every document again from the first, and what this run "
+    r"stored is stored the same again \(no second version\)")
+
+
+def said_only_interrupted(lines, by: str = "") -> bool:
+    """Whether the lines a reprocess wrote, but for its progress, are the one saying it was
+    interrupted (``by``: " by SIGTERM") and what it had stored."""
+    said = [line.rstrip("\n") for line in lines if not line.startswith("reprocessed ")]
+    return len(said) == 1 and said[0].startswith(f"interrupted{by}: ") and INTERRUPTED_AFTER.fullmatch(said[0]) is not None
+
+
+def test_reprocess_stopped_by_ctrl_c_says_how_much_it_stored_and_that_a_run_again_completes_it(archive_url):
+    # Ctrl-C said "interrupted" and no more: whoever stopped a long reprocess could not tell
+    # whether any of it was written, nor what running it again would do.
+    crawl, _ = crawl_site(archive_url)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    running = subprocess.Popen([sys.executable, "-m", "storage.console", "--archive", archive_url, "reprocess"],
+                               cwd=PROJECT, stderr=subprocess.PIPE, text=True)
+    for line in running.stderr:
+        if line.startswith("reprocessed 20/"):
+            running.send_signal(signal.SIGINT)
+            break
+    assert running.wait(timeout=60) == 130
+    [said] = [line for line in running.stderr if not line.startswith("reprocessed ")]
+    assert (said_as := INTERRUPTED_AFTER.fullmatch(said.rstrip("\n"))), said
+    stored, total, changed, unstored = map(int, said_as.groups())
+    # One batch is 400 documents: none of the 52 was written; those read, said so.
+    [run] = sql_rows(archive_url, REPROCESS_RUN)
+    assert (stored, total, changed) == (run[6] + run[9], 52, 0) == (0, 52, 0) and unstored >= 20
+    again = archive_command("reprocess", archive=archive_url)
+    assert again.returncode == 0 and again.stderr.splitlines()[-1] == f"52 documents reprocessed, 0 failed, 0 articles changed {REPROCESSED}"
+
+
+def test_reprocess_stopped_after_batches_says_those_it_stored(sqlite_url, monkeypatch, capsys):
+    # Batches of 10 (the command writes 400 at a time): stopped as the second is tallied, after
+    # its commit, the line counts both, as the run's row does.
+    import storage.reprocess
+
+    crawl, _ = crawl_site(sqlite_url, settings={"ARCHIVE_FETCH_PDFS": "False"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    monkeypatch.setitem(storage.reprocess.reprocess.__kwdefaults__, "batch_size", 10)
+    tallied = []
+
+    def stored(self, counts):
+        tallied.append(counts)
+        if len(tallied) == 2:
+            raise KeyboardInterrupt(signal.SIGINT)
+
+    monkeypatch.setattr(storage.reprocess._Record, "stored", stored)
+    assert archive_cli(sqlite_url, "reprocess") == 130
+    said = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")]
+    assert len(said) == 1 and (said_as := INTERRUPTED_AFTER.fullmatch(said[0])), said
+    [run] = sql_rows(sqlite_url, REPROCESS_RUN)
+    assert int(said_as[1]) == run[6] + run[9] == 20 and int(said_as[4]) == 0
 
 
 def _pdf_workers(parent: int) -> set[int]:
@@ -3703,7 +3820,7 @@ def test_reprocess_stopped_with_page_pdfs_in_its_workers_ends_them_and_says_only
             running.terminate()
             break
     assert running.wait(timeout=60) == 143
-    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted by SIGTERM\n"]
+    assert said_only_interrupted(running.stderr, " by SIGTERM")
     assert len(workers) == 2 and not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
     [run] = sql_rows(archive_url, REPROCESS_RUN)
     assert run[3:5] == ("shutdown", "interrupted by SIGTERM: the run stopped before it was done; run it again")
@@ -3769,7 +3886,7 @@ def test_reprocess_stopped_by_ctrl_c_on_a_terminal_says_so_below_its_progress(sq
         written += more
     os.close(terminal)
     shown = [line for line in terminal_lines(written) if line]
-    assert shown[-1] == "interrupted" and shown[-2].startswith("reprocessed "), shown
+    assert said_only_interrupted(shown[-1:]) and shown[-2].startswith("reprocessed "), shown
     [run] = sql_rows(sqlite_url, REPROCESS_RUN)
     assert run[3:5] == ("shutdown", "interrupted by SIGINT: the run stopped before it was done; run it again")
 
@@ -3796,7 +3913,7 @@ def test_reprocess_stopped_by_ctrl_c_pressed_again_and_again_says_only_that_it_w
         running.send_signal(signal.SIGINT)
         time.sleep(0.002)
     assert running.wait(timeout=30) == 130
-    assert [line for line in running.stderr if not line.startswith("reprocessed ")] == ["interrupted\n"]
+    assert said_only_interrupted(running.stderr)
 
 
 def test_reprocess_interrupted_as_asyncio_makes_a_task_says_only_that_it_was(sqlite_url, capsys, caplog, monkeypatch, recwarn):
@@ -3825,7 +3942,7 @@ def test_reprocess_interrupted_as_asyncio_makes_a_task_says_only_that_it_was(sql
     monkeypatch.setattr(storage.reprocess.asyncio, "new_event_loop", InterruptedLoop)
     assert archive_cli(sqlite_url, "reprocess") == 130
     gc.collect()
-    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")] == ["interrupted"]
+    assert said_only_interrupted(capsys.readouterr().err.splitlines())
     assert "Task was destroyed" not in caplog.text
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
 
@@ -3856,7 +3973,7 @@ def test_reprocess_interrupted_as_it_hands_asyncio_a_coroutine_says_only_that_it
     assert archive_cli(sqlite_url, "reprocess", "--pdf-workers", "2") == 130
     gc.collect()
     assert handed == ["wait"]
-    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")] == ["interrupted"]
+    assert said_only_interrupted(capsys.readouterr().err.splitlines())
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
 
 
@@ -3884,7 +4001,7 @@ def test_reprocess_interrupted_as_its_loop_is_stopping_says_only_that_it_was(sql
 
     monkeypatch.setattr(storage.reprocess.asyncio, "new_event_loop", InterruptedLoop)
     assert archive_cli(sqlite_url, "reprocess", "--pdf-workers", workers) == 130
-    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("reprocessed ")] == ["interrupted"]
+    assert said_only_interrupted(capsys.readouterr().err.splitlines())
     [run] = sql_rows(sqlite_url, REPROCESS_RUN)
     assert run[3] == "shutdown"
 

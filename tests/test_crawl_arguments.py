@@ -62,6 +62,11 @@ def test_a_paper_s_code_in_other_capitals_is_taken_and_a_near_miss_is_named(sqli
                                 settings=FAST)
             assert (refused.returncode, refused.stdout, refused.stderr) == (
                 2, "", f"error: unknown paper {given!r} (known: gongyishibao): did you mean gongyishibao?\n")
+        # The paper's name in Traditional script: which paper it is, as its Simplified name says.
+        refused = run_crawl(f"date={ISSUE_DATE}", "paper=公益時報", base_url_arg(server), archive=sqlite_url, settings=FAST)
+        assert (refused.returncode, refused.stdout, refused.stderr) == (
+            2, "", "error: unknown paper '公益時報' (known: gongyishibao): 公益時報 is 公益时报 (gongyishibao) "
+                   "in Traditional script, give its code\n")
         assert _entry_pages(server) == [ENTRY]
 
 

@@ -89,7 +89,7 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     assert main(["--archive", archive_url, "upgrade"]) == 0
     upgraded = capsys.readouterr()
     assert f"0001 -> {migrate.head()}" in upgraded.out
-    assert upgraded.err.splitlines()[-1] == "articles indexed for search 1/1"
+    assert upgraded.err.splitlines()[-1] == "revision 0022 (bigrams across a line break): articles indexed for search 1/1"
     archive = open_archive(archive_url)  # writable now
     assert [h.title for h in search(archive, "社工站")] == ["旧档案里的文章"]  # indexed by the upgrade
     assert [h.title for h in search(archive, "社工")] == ["旧档案里的文章"]
@@ -1003,7 +1003,7 @@ def test_0021_indexes_the_pretitle_and_byline_and_its_downgrade_takes_them_out(a
     upgraded = archive_command("upgrade", archive=archive_url)
     assert upgraded.returncode == 0, upgraded.stderr
     assert f"archive schema: 0020 -> {migrate.head()}" in upgraded.stdout
-    assert "articles indexed for search 1/1" in upgraded.stderr
+    assert "revision 0021 (the 引题 and byline): articles indexed for search 1/1" in upgraded.stderr
     archive = open_archive(archive_url)
     assert [h.title for h in search(archive, "赣鄱")] == [h.title for h in search(archive, "王小明")] == ["乡村振兴"]
     # Another reporter: found by the new name, no longer by the old (SQLite takes the article
@@ -1042,7 +1042,7 @@ def test_0022_indexes_the_bigrams_across_a_line_break_between_chinese_characters
     upgraded = archive_command("upgrade", archive=archive_url)
     assert upgraded.returncode == 0, upgraded.stderr
     assert f"archive schema: 0021 -> {migrate.head()}" in upgraded.stdout
-    assert "articles indexed for search 1/1" in upgraded.stderr
+    assert "revision 0022 (bigrams across a line break): articles indexed for search 1/1" in upgraded.stderr
     found = archive_command("search", "促进慈善事业", archive=archive_url)
     assert found.returncode == 0 and found.stderr == "", found.stderr
     assert found.stdout.splitlines()[1] == "    【促进慈善 事业】发展。 社工站建设"
@@ -1058,6 +1058,19 @@ def test_0022_indexes_the_bigrams_across_a_line_break_between_chinese_characters
         assert indexed_with(conn, "善事") == indexed_with(conn, "社工") == 0
     downgraded_without_the_bigram_across_a_gap(engine, archive_url, "0021", "UPDATE articles SET body = '促进慈善\n事业发展'",
                                                across="善事", beside="慈善")
+
+
+def test_upgrade_names_the_migration_of_each_search_index_rebuild_it_shows(archive_url):
+    # From 0018, three migrations index every article again: each showed its progress as
+    # "articles indexed for search 1/1", and nothing told the user which rebuild was which.
+    archive_at(archive_url, "0018", ([page()], [article(1, title="新档案", body="社工站建设")])).dispose()
+    upgraded = archive_command("upgrade", archive=archive_url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert [line for line in upgraded.stderr.splitlines() if line.endswith(" 1/1")] == [
+        "revision 0019 (bigrams across a space): articles indexed for search 1/1",
+        "revision 0021 (the 引题 and byline): articles indexed for search 1/1",
+        "revision 0022 (bigrams across a line break): articles indexed for search 1/1",
+    ]
 
 
 def test_0020_keeps_a_page_the_site_no_longer_lists_apart_and_its_downgrade_drops_the_mark(archive_url):

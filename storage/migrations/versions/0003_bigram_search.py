@@ -8,6 +8,7 @@ Create Date: 2026-11-30
 from alembic import op
 
 from storage import fulltext
+from storage.migrations import rebuild_progress
 from storage.migrations import trigram
 
 revision = "0003"
@@ -23,7 +24,7 @@ def upgrade() -> None:
     # Indexes the articles already archived (`archive upgrade` shows the progress), with the
     # lexemes 0003 made (0004 makes PostgreSQL's anew) and its bigrams, none across a space
     # (0019 adds them), of its columns (0021 adds the 引题 and byline).
-    fulltext.flush(bind, progress=op.get_context().config.attributes.get("progress"), compact=False,
+    fulltext.flush(bind, progress=rebuild_progress(revision, "search index of bigrams"), compact=False,
                    gaps=fulltext.GAPS_0003, indexed=fulltext.INDEXED_0003)
 
 

@@ -13,6 +13,7 @@ Create Date: 2026-12-01
 from alembic import op
 
 from storage import fulltext
+from storage.migrations import rebuild_progress
 
 revision = "0004"
 down_revision = "0003"
@@ -35,5 +36,5 @@ def _rebuild(compact: bool, storage: str) -> None:
     op.execute(f"ALTER TABLE {fulltext.SEARCH_TABLE} ALTER COLUMN terms SET STORAGE {storage}")
     # Every article again (`archive upgrade` shows the progress), none across a space (0019),
     # without its 引题 and byline (0021).
-    fulltext.rebuild(bind, progress=op.get_context().config.attributes.get("progress"), compact=compact,
-                     gaps=fulltext.GAPS_0003, indexed=fulltext.INDEXED_0003)
+    fulltext.rebuild(bind, progress=rebuild_progress(revision, "PostgreSQL's pairs, blocks, papers, years"),
+                     compact=compact, gaps=fulltext.GAPS_0003, indexed=fulltext.INDEXED_0003)

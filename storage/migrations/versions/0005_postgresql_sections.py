@@ -14,6 +14,7 @@ Create Date: 2026-12-01
 from alembic import op
 
 from storage import fulltext
+from storage.migrations import rebuild_progress
 
 revision = "0005"
 down_revision = "0004"
@@ -29,7 +30,7 @@ def upgrade() -> None:
         op.execute(statement)
     # `archive upgrade` shows the progress. No bigram across a space yet (0019), nor of the 引题
     # and byline (0021).
-    fulltext.rebuild(bind, progress=op.get_context().config.attributes.get("progress"), gaps=fulltext.GAPS_0003,
+    fulltext.rebuild(bind, progress=rebuild_progress(revision, "PostgreSQL's index of sections"), gaps=fulltext.GAPS_0003,
                      indexed=fulltext.INDEXED_0003)
 
 

@@ -14,6 +14,7 @@ Create Date: 2026-12-05
 from alembic import op
 
 from storage import fulltext
+from storage.migrations import rebuild_progress
 
 revision = "0019"
 down_revision = "0018"
@@ -32,5 +33,5 @@ def downgrade() -> None:
 def _rebuild(gaps: str) -> None:
     # `archive upgrade` shows the progress. Without the 引题 and byline (0021), nor across a
     # line break (0022).
-    fulltext.rebuild(op.get_bind(), progress=op.get_context().config.attributes.get("progress"),
+    fulltext.rebuild(op.get_bind(), progress=rebuild_progress(revision, "bigrams across a space"),
                      gaps=gaps, indexed=fulltext.INDEXED_0003)

@@ -14,6 +14,7 @@ Create Date: 2026-12-05
 from alembic import op
 
 from storage import fulltext
+from storage.migrations import rebuild_progress
 
 revision = "0021"
 down_revision = "0020"
@@ -37,5 +38,5 @@ def downgrade() -> None:
 
 def _rebuild(indexed: tuple[str, ...]) -> None:
     # `archive upgrade` shows the progress. Not across a line break (0022).
-    fulltext.rebuild(op.get_bind(), progress=op.get_context().config.attributes.get("progress"),
+    fulltext.rebuild(op.get_bind(), progress=rebuild_progress(revision, "the 引题 and byline"),
                      gaps=fulltext.GAPS_0019, indexed=indexed)

@@ -16,6 +16,7 @@ Create Date: 2026-12-06
 from alembic import op
 
 from storage import fulltext
+from storage.migrations import rebuild_progress
 
 revision = "0022"
 down_revision = "0021"
@@ -33,4 +34,4 @@ def downgrade() -> None:
 
 def _rebuild(gaps: str) -> None:
     # `archive upgrade` shows the progress.
-    fulltext.rebuild(op.get_bind(), progress=op.get_context().config.attributes.get("progress"), gaps=gaps)
+    fulltext.rebuild(op.get_bind(), progress=rebuild_progress(revision, "bigrams across a line break"), gaps=gaps)

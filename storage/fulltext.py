@@ -526,18 +526,20 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
         ), {"n": chunk}).all()
         if not rows:
             return done
-        ids = [{"id": r[0]} for r in rows]
         if conn.dialect.name == "sqlite":
-            gone = [{"id": r[0], "terms": search_terms(*r[queued], gaps=gaps)} for r in rows if r[1]]
+            # The driver's own placeholders and tuples: SQLAlchemy making each row's parameters
+            # from named ones cost ~2 µs a row a statement, ~4 µs of a crawl's write of an
+            # article (docs/archive.md, "Scale").
+            gone = [(r[0], search_terms(*r[queued], gaps=gaps)) for r in rows if r[1]]
             if gone:
-                conn.execute(text(
-                    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, terms) VALUES ('delete', :id, :terms)"
-                ), gone)
-            added = [{"id": r[0], "terms": search_terms(*r[current], gaps=gaps)}
-                     for r in rows if r[2 + n] is not None]
+                conn.exec_driver_sql(
+                    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, terms) VALUES ('delete', ?, ?)", gone)
+            added = [(r[0], search_terms(*r[current], gaps=gaps)) for r in rows if r[2 + n] is not None]
             if added:
-                conn.execute(text(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (:id, :terms)"), added)
+                conn.exec_driver_sql(f"INSERT INTO {SEARCH_TABLE}(rowid, terms) VALUES (?, ?)", added)
+            conn.exec_driver_sql(f"DELETE FROM {PENDING_TABLE} WHERE article_id = ?", [(r[0],) for r in rows])
         else:
+            ids = [{"id": r[0]} for r in rows]
             conn.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE article_id = :id"), ids)
             if compact:
                 added = [{"id": r[0], "terms": pg_lexemes(r[0], *r[facet : facet + 3], *r[current],
@@ -552,7 +554,7 @@ def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], No
                     "VALUES (:id, array_to_tsvector(string_to_array(:terms, ' '))) "
                     "ON CONFLICT (article_id) DO UPDATE SET terms = excluded.terms"
                 ), added)
-        conn.execute(text(f"DELETE FROM {PENDING_TABLE} WHERE article_id = :id"), ids)
+            conn.execute(text(f"DELETE FROM {PENDING_TABLE} WHERE article_id = :id"), ids)
         done += len(rows)
         if progress:
             progress(done, total)

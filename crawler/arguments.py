@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from crawler.addons import crawl_mode
-from crawler.dates import BadDate, paper_today, typed_date, written_as_date
+from crawler.dates import BadDate, half_width, in_full_width, paper_today, typed_date, written_as_date
 from crawler.papers import (DEFAULT_FIRST_ISSUE, InvalidProfile, PaperProfile, UnknownPaper, another_papers_site, as_site_root,
                             bad_root, get_paper, taken_as)
 
@@ -119,13 +119,17 @@ def backfill_start(value: str, last: date) -> date:
     ``backfill`` is either a date (``2005-01-01``: back to that day) or a span back from the
     end: ``10y`` years, ``6m`` months, ``8w`` weeks, ``30d`` days.
     """
-    span = _SPAN.fullmatch(value.strip().lower())
+    span = _SPAN.fullmatch(written := value.strip().lower())
     if not span:
-        if not written_as_date(value):
+        # A date in full-width digits is refused as one (_parse_date says so, as of date=).
+        if written_as_date(half_width(value)):
+            return _parse_date("backfill", value)
+        if _SPAN.fullmatch(in_ascii := half_width(written)):
             raise SpiderArgumentError(
-                f"bad value for backfill: {value!r} (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"
-            )
-        return _parse_date("backfill", value)
+                f"bad value for backfill: {value.strip()!r} {in_full_width('spans are written', in_ascii)}")
+        raise SpiderArgumentError(
+            f"bad value for backfill: {value!r} (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"
+        )
     n, unit = int(span[1]), span[2]
     try:
         if unit in _SPAN_DAYS:

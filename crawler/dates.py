@@ -19,8 +19,12 @@ _WRITTEN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # Full-width digits and hyphen, as an input method set for Chinese types them: such a date is
 # told so, where "is not a date: dates are written YYYY-MM-DD" named a rule it keeps.
 _HALF_WIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")
-# What a date or a number written so is told: one rule for both, that digits are typed in ASCII.
-FULL_WIDTH_DIGITS = "is written in full-width digits"
+
+
+def in_full_width(rule: str, example: str) -> str:
+    """Why a value in full-width digits is refused, following the value: one wording for dates,
+    numbers and spans (``rule``: "dates are written YYYY-MM-DD"), ``example`` the value in ASCII."""
+    return f"is written in full-width digits: {rule} in ASCII digits, e.g. {example}"
 
 
 def half_width(value: str) -> str:
@@ -59,7 +63,7 @@ def typed_date(value: str) -> date:
     except ValueError:  # month 13, February 30th, year 0
         raise BadDate(value, "is no day of the calendar") from None
     if match.string != value:
-        raise BadDate(value, f"{FULL_WIDTH_DIGITS}: dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31")
+        raise BadDate(value, in_full_width("dates are written YYYY-MM-DD", "2023-01-31"))
     return day
 
 

@@ -36,7 +36,7 @@ from typing import Any, NoReturn
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.dates import FULL_WIDTH_DIGITS, BadDate, half_width, typed_date
+from crawler.dates import BadDate, half_width, in_full_width, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
@@ -278,8 +278,7 @@ def number_between(low: int, high: int) -> Callable[[str], int]:
         written = value.strip()
         if not _WHOLE_NUMBER.fullmatch(written):
             if _WHOLE_NUMBER.fullmatch(in_ascii := half_width(written)):
-                raise argparse.ArgumentTypeError(
-                    f"{written!r} {FULL_WIDTH_DIGITS}: numbers are written in ASCII digits, e.g. {in_ascii}")
+                raise argparse.ArgumentTypeError(f"{written!r} {in_full_width('numbers are written', in_ascii)}")
             # "invalid number '1e3'" named no rule, and 1e3 is a number: the rule, as --since's.
             raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (expected {low} to {high:,})")
         number = int(written)

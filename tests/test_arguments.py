@@ -169,10 +169,11 @@ def test_base_url_replaces_root():
         ({"backfill": "2023-02-30"}, "bad date for backfill: '2023-02-30' is no day of the calendar"),
         # Full-width digits, as a Chinese input method types them: neither a date nor a span
         # (the span's int() read them, and "１０y" walked back ten years where "２０２３-０１-０１" was
-        # refused as a date).
-        ({"backfill": "１０y"}, "bad value for backfill: '１０y' (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"),
-        ({"backfill": "２０２３-０１-０１"},
-         "bad value for backfill: '２０２３-０１-０１' (expected a date YYYY-MM-DD or a span such as 10y, 6m, 8w, 30d)"),
+        # refused as a date), each told so as any date or number so typed is.
+        ({"backfill": "１０y"}, "bad value for backfill: '１０y' is written in full-width digits: spans are written in ASCII "
+                              "digits, e.g. 10y"),
+        ({"backfill": "２０２３-０１-０１"}, "bad date for backfill: '２０２３-０１-０１' is written in full-width digits: dates are "
+                                       "written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31"),
         ({"backfill": "1y", "start": "2023-01-01"}, "give either start= or backfill=, not both"),
         # The message lists every value refresh= takes: it said "1 or 0" while yes, true and on passed.
         ({"date": "2023-01-31", "refresh": "maybe"},

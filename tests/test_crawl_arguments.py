@@ -118,6 +118,29 @@ def test_dates_before_the_first_issue_are_refused_in_one_line(sqlite_url, args, 
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
 
 
+
+@pytest.mark.parametrize("given, message", [
+    # A span in full-width digits, as an input method set for Chinese types it, was "bad value for
+    # backfill … (expected a date YYYY-MM-DD or a span …)", where each other date or number so
+    # typed is told it: the one rule it breaks, and the value in ASCII digits.
+    ("backfill=３０d", "bad value for backfill: '３０d' is written in full-width digits: spans are written in "
+                      "ASCII digits, e.g. 30d"),
+    ("backfill=１０Y", "bad value for backfill: '１０Y' is written in full-width digits: spans are written in "
+                      "ASCII digits, e.g. 10y"),
+    ("backfill=２０２３-０１-０１", "bad date for backfill: '２０２３-０１-０１' is written in full-width digits: "
+                               "dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31"),
+])
+def test_a_backfill_in_full_width_digits_is_refused_as_other_dates_and_numbers_so_written_are(sqlite_url, given, message):
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        done = run_crawl(given, base_url_arg(server), archive=sqlite_url, settings=FAST)
+        as_date = run_crawl("date=２０２３-０１-３１", base_url_arg(server), archive=sqlite_url, settings=FAST)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: {message}\n")
+    # The same words as a date= so typed.
+    assert as_date.stderr == ("error: bad date for date: '２０２３-０１-３１' is written in full-width digits: "
+                              "dates are written YYYY-MM-DD in ASCII digits, e.g. 2023-01-31\n")
+    assert server.requests == []
+
+
 # --- where the archive is --------------------------------------------------------------------
 
 def _locations(tmp_path: Path) -> dict[str, tuple[str, str, str]]:

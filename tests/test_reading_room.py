@@ -575,7 +575,35 @@ def test_an_issue_of_a_paper_the_archive_lacks_is_a_404_naming_the_papers_it_hol
                 assert status == 404 and f"No paper {html.escape(code)} in the archive (it holds gongyishibao)" in page, path
                 assert "No issue of" not in page
                 # A paper named by its name is told its code.
-                assert ("公益时报 is the paper gongyishibao: /issue/gongyishibao" in page) == (code == "公益时报"), path
+                assert ("公益时报 is gongyishibao: /issue/gongyishibao" in page) == (code == "公益时报"), path
+
+
+
+def test_a_paper_named_in_traditional_script_or_mistyped_is_told_which_paper_it_is_as_the_cli_tells_it(sample_archive):
+    # The CLI's --paper said which paper 公益時報 (its name in Traditional script) and gongyishiba (a
+    # letter missing) are; the reading room's 404 and search refusal named only the codes it holds.
+    issue_pages = {
+        "公益時報": "公益時報 is 公益时报 (gongyishibao) in Traditional script: /issue/gongyishibao",
+        "gongyishiba": "Did you mean gongyishibao (/issue/gongyishibao)?",
+        "GONGYISHIBAO": "Did you mean gongyishibao (/issue/gongyishibao)?",
+    }
+    searches = {
+        "公益時報": "The archive holds no paper 公益時報 (it holds gongyishibao). 公益時報 is 公益时报 (gongyishibao) "
+                "in Traditional script: choose it in the list.",
+        "gongyishiba": "The archive holds no paper gongyishiba (it holds gongyishibao). Did you mean gongyishibao? "
+                       "Choose it in the list.",
+    }
+    with served(sample_archive) as server:
+        for code, said in issue_pages.items():
+            for path in (f"/issue/{quote(code)}/2023-01-31", f"/issue/{quote(code)}"):
+                status, page, _ = fetch_page(server.url + path)
+                assert status == 404 and f"No paper {code} in the archive (it holds gongyishibao). {said}" in page, path
+        for code, said in searches.items():
+            status, page, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工", "paper": code}))
+            assert (status, re.findall(r'<p class="message-error">([^<]*)</p>', page)) == (400, [said]), code
+    # The log line of each refused search says it too.
+    refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /search?")]
+    assert [line.partition(": ")[2] for line in refused] == list(searches.values())
 
 
 MALFORMED_ISSUE_DATES = [
@@ -1411,8 +1439,8 @@ def test_search_page_explains_bad_input(client):
 # whole number, or none of 1 or more).
 REFUSED_PARAMETERS = [
     ({"paper": "nosuchpaper"}, "The archive holds no paper nosuchpaper (it holds gongyishibao)."),
-    ({"paper": "公益时报"}, "The archive holds no paper 公益时报 (it holds gongyishibao). 公益时报 is the paper "
-                          "gongyishibao: choose it in the list."),
+    ({"paper": "公益时报"}, "The archive holds no paper 公益时报 (it holds gongyishibao). 公益时报 is gongyishibao: "
+                          "choose it in the list."),
     ({"section": "无此版"}, "No page of the archive has the section 无此版: choose one in the list."),
     ({"since": "2023-02-01", "until": "2023-01-31"}, "From 2023-02-01 is after To 2023-01-31: no date is within them."),
     ({"page": "abc"}, "page is a whole number, 1 or more (page=2: the second page of hits)"),

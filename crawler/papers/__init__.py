@@ -541,26 +541,42 @@ def paper_named(name: str, names: dict[str, str | None]) -> str | None:
     return next((code for code, paper in names.items() if paper == name), None)
 
 
-def unknown_paper_hint(code: str, names: dict[str, str | None]) -> str:
-    """What ends the refusal of an unknown paper ``code``, among the papers of ``names`` (their
-    names by code): the code of the paper it is the name of (公益时报, as researchers write it),
-    else the codes closest to it (a letter missing, one too many), else nothing. A name in
-    Traditional script (公益時報, as a Traditional text or input method writes it) is said to be the
-    paper whose name is its Simplified form: a code is asked for, as of a name in either script."""
+@dataclass(frozen=True)
+class PaperMeant:
+    """The papers an unknown code may have been meant for (meant_paper): ``named`` says which
+    one it is the name of, else ``codes`` are the codes closest to it."""
+
+    codes: tuple[str, ...]
+    named: str | None = None  # "公益时报 is gongyishibao"
+
+
+def meant_paper(code: str, names: dict[str, str | None]) -> PaperMeant | None:
+    """Which of the papers of ``names`` (their names by code) an unknown paper ``code`` may mean:
+    the one it is the name of (公益时报, as researchers write it), else the codes closest to it
+    (a letter missing, one too many), else None. A name in Traditional script (公益時報, as a
+    Traditional text or input method writes it) is the paper whose name is its Simplified form."""
     from pipelines.script import converter
 
     code = given_code(code)
     if named := paper_named(code, names):
-        return f": {code} is {named}, give its code"
+        return PaperMeant((named,), f"{code} is {named}")
     # OpenCC alone, not the user's correction rules: those are for article text, and one of
     # theirs that cannot be read would turn this refusal into another error.
     simplified = converter("t2s").convert(code)
     if simplified != code and (named := paper_named(simplified, names)):
-        return f": {code} is {simplified} ({named}) in Traditional script, give its code"
+        return PaperMeant((named,), f"{code} is {simplified} ({named}) in Traditional script")
     by_folded = {_folded(known): known for known in names}
     if close := difflib.get_close_matches(_folded(code), by_folded, n=3):
-        return f": did you mean {' or '.join(by_folded[folded] for folded in close)}?"
-    return ""
+        return PaperMeant(tuple(by_folded[folded] for folded in close))
+    return None
+
+
+def unknown_paper_hint(code: str, names: dict[str, str | None]) -> str:
+    """What ends the refusal of an unknown paper ``code`` on the command line (meant_paper): a
+    code is asked for, as of a name in either script."""
+    if (meant := meant_paper(code, names)) is None:
+        return ""
+    return f": {meant.named}, give its code" if meant.named else f": did you mean {' or '.join(meant.codes)}?"
 
 
 @dataclass(frozen=True)

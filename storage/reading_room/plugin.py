@@ -33,7 +33,7 @@ from sqlalchemy.exc import DatabaseError
 
 from crawler.dates import BadDate, typed_date
 from crawler.pagenumbers import page_shown
-from crawler.papers import paper_named
+from crawler.papers import meant_paper
 from crawler.templates import is_web_address
 from storage import models
 from storage.db import SQLITE_LARGEST_INTEGER, Archive, ArchiveError, open_archive, sqlite_integer, sqlite_uri, sqlite_url
@@ -384,11 +384,14 @@ class ReadingRoom:
 
     async def no_paper(self, code: str) -> NotFound:
         """The 404 of an address naming a paper the archive lacks: the codes it holds, and the
-        code of a paper named by its name (公益时报)."""
+        paper meant, as the CLI tells it (crawler.papers.meant_paper), with its address."""
         papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
-        named = paper_named(code, papers)
-        return NotFound(f"No paper {code} in the archive (it holds {', '.join(sorted(papers)) or 'none yet'})."
-                        + (f" {code} is the paper {named}: {issue_path(self.datasette, named)}" if named else ""))
+        hint = ""
+        if (meant := meant_paper(code, papers)) and meant.named:
+            hint = f" {meant.named}: {issue_path(self.datasette, meant.codes[0])}"
+        elif meant:
+            hint = f" Did you mean {' or '.join(f'{c} ({issue_path(self.datasette, c)})' for c in meant.codes)}?"
+        return NotFound(f"No paper {code} in the archive (it holds {', '.join(sorted(papers)) or 'none yet'}).{hint}")
 
     async def issue(self, request) -> Response:
         paper = paper_code(request)
@@ -701,8 +704,11 @@ def filter_problem(form: dict, since: date | None, until: date | None, papers: d
     if since and until and since > until:
         return f"From {since} is after To {until}: no date is within them."
     if form["paper"] and papers and form["paper"] not in papers:
-        named = paper_named(form["paper"], papers)
-        hint = f" {form['paper']} is the paper {named}: choose it in the list." if named else ""
+        hint = ""
+        if (meant := meant_paper(form["paper"], papers)) and meant.named:
+            hint = f" {meant.named}: choose it in the list."
+        elif meant:
+            hint = f" Did you mean {' or '.join(meant.codes)}? Choose it in the list."
         return f"The archive holds no paper {form['paper']} (it holds {', '.join(sorted(papers))}).{hint}"
     if form["section"] and sections and not set(section_names(form["section"])) & set(sections):
         return f"No page of the archive has the section {form['section']}: choose one in the list."

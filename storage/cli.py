@@ -1362,7 +1362,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="replace an existing --output file, once the export is complete (without it, refused)")
     parser.add_argument("--excel", action="store_true",
                         help="CSV for a spreadsheet (Excel, LibreOffice, Google Sheets): a UTF-8 byte order mark, "
-                             "and a ' before a cell that would start a formula (= + - @)")
+                             "and a ' before a cell that would start a formula (= + - @, or a tab or carriage return first)")
     add_filters(parser)
     parser.add_argument("--query", metavar="WORDS",
                         help="only the articles holding every word, as archive search finds them (all of them, unranked)")

@@ -86,6 +86,8 @@ class CommandParser(OneLineParser):
     """A command's parser (`archive stats`), which keeps what it does not take to itself."""
 
     given: tuple[str, ...] = ()
+    # The `archive` command line's parser, which names the commands a mistyped option belongs to.
+    top: CommandLineParser | None = None
 
     def parse_known_args(self, args=None, namespace=None):
         self.given = tuple(args or ())
@@ -94,15 +96,19 @@ class CommandParser(OneLineParser):
         return parsed, []
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("the following arguments are required") and self.top is not None:
+            # A mistyped option given in place of the words (`archive search -o`) is what went
+            # wrong: said as one given beside them is, where the line spoke of missing words alone.
+            mistyped = self._read_given()[2]
+            if mistyped:
+                self.top.unrecognized(self, mistyped)
         super().error(message + self._dashed_word_note())
 
-    def _dashed_word_note(self) -> str:
-        """Where a command taking words was given one beginning with '-' and no Latin letter
-        (`archive search -心`): argparse reads it as an option, and said the words were missing,
-        or the word unrecognized, which sent a user to its --help, where the cure (--) is not."""
-        if "--" in self.given or not any(not action.option_strings for action in self._actions):
-            return ""
-        options, words, dashed, skip = [], [], None, False
+    def _read_given(self) -> tuple[list[str], list[str], list[str]]:
+        """The arguments given, read as the parser reads them: the options it takes (with their
+        values), the words, and what reads as a mistyped option (two dashes, or a dash and a
+        Latin letter: -o of another command)."""
+        options, words, mistyped, skip = [], [], [], False
         for arg in self.given:
             if skip:
                 options.append(arg)
@@ -112,13 +118,22 @@ class CommandParser(OneLineParser):
             if action is not None:
                 options.append(arg)
                 skip = action.nargs != 0 and "=" not in arg
+            elif (arg.startswith("--") and arg != "--") or re.match(r"-[A-Za-z]", arg):
+                mistyped.append(arg)
             else:
-                # Two dashes, or a dash and a Latin letter, make what reads as a mistyped option
-                # (-o of another command), which the error names as it is.
-                if arg.startswith("--") or re.match(r"-[A-Za-z]", arg):
-                    return ""
-                dashed = dashed or (arg if arg.startswith("-") and not self._negative_number_matcher.match(arg) else None)
                 words.append(arg)
+        return options, words, mistyped
+
+    def _dashed_word_note(self) -> str:
+        """Where a command taking words was given one beginning with '-' and no Latin letter
+        (`archive search -心`): argparse reads it as an option, and said the words were missing,
+        or the word unrecognized, which sent a user to its --help, where the cure (--) is not."""
+        if "--" in self.given or not any(not action.option_strings for action in self._actions):
+            return ""
+        options, words, mistyped = self._read_given()
+        if mistyped:  # named as it is, by the error
+            return ""
+        dashed = next((word for word in words if word.startswith("-") and not self._negative_number_matcher.match(word)), None)
         if dashed is None:
             return ""
         again = " ".join([self.prog, *options, "--", *words])
@@ -155,10 +170,15 @@ class CommandLineParser(OneLineParser):
             self.error(f"unrecognized arguments before the command {parsed.command}: {' '.join(before)} (archive "
                        "itself takes --archive there; a command's options go after its name)")
         if after:
-            others = [said for arg in after if arg.startswith("-") and (said := self._option_of_commands(arg))]
-            note = f" ({'; '.join(others)})" if others else ""
-            self.commands[parsed.command].error(f"unrecognized arguments: {' '.join(after)}{note}")
+            self.unrecognized(self.commands[parsed.command], after)
         return parsed
+
+    def unrecognized(self, command: argparse.ArgumentParser, given: list[str]) -> NoReturn:
+        """The command's error for arguments it does not take, naming the commands that take
+        those options."""
+        others = [said for arg in given if arg.startswith("-") and (said := self._option_of_commands(arg))]
+        note = f" ({'; '.join(others)})" if others else ""
+        command.error(f"unrecognized arguments: {' '.join(given)}{note}")
 
     def _before_the_command(self, args: list[str]) -> tuple[list[tuple[int, str]], int]:
         """The words before the command's name, each with its place, and the name's place
@@ -1355,7 +1375,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="replace an existing --output file, once the export is complete (without it, refused)")
     parser.add_argument("--excel", action="store_true",
                         help="CSV for a spreadsheet (Excel, LibreOffice, Google Sheets): a UTF-8 byte order mark, "
-                             "and a ' before a cell that would start a formula (= + - @)")
+                             "and a ' before a cell that would start a formula (= + - @, or a tab or carriage return first)")
     add_filters(parser)
     parser.add_argument("--query", metavar="WORDS",
                         help="only the articles holding every word, as archive search finds them (all of them, unranked)")
@@ -1950,6 +1970,7 @@ def parser() -> argparse.ArgumentParser:
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
     for cmd in COMMANDS.values():
         sub = top.commands[cmd.name] = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        sub.top = top
         cmd.configure(sub)
         sub.set_defaults(run=cmd.run)
     return top

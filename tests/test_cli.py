@@ -2246,6 +2246,20 @@ def test_export_csv_is_faithful_and_for_excel_has_a_bom_and_no_formulas(archive_
     assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: --excel is for --format csv\n")
 
 
+def test_export_help_names_every_start_excel_guards():
+    # The help listed = + - @ and left out the tab and carriage return the export guards too.
+    done = subprocess.run([sys.executable, "-m", "storage.cli", "export", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (excel,) = re.findall(r"--excel\s+(.*?)\n  -", done.stdout, re.S)
+    said = " ".join(excel.split())
+    starts = {"=": "=", "+": "+", "-": "-", "@": "@", "\t": "tab", "\r": "carriage return"}
+    from storage.cli import _FORMULA_START
+
+    assert set(_FORMULA_START) == set(starts)
+    (listed,) = re.findall(r"would start a formula \((.*)\)$", said)
+    assert [start for start, written in starts.items() if written not in listed] == [], said
+
+
 def test_export_overwrite_without_a_file_is_refused(seeded):
     # --overwrite without -o (or with -o -, standard output) replaced nothing and was passed over in silence.
     for output in ((), ("-o", "-")):

@@ -1274,6 +1274,17 @@ def test_a_search_word_beginning_with_a_dash_is_told_to_follow_two_dashes(archiv
     assert "begins with '-'" not in misspelt and misspelt.count("\n") == 1, misspelt
 
 
+def test_a_mistyped_option_given_in_place_of_the_words_is_named_as_one(archive_url):
+    # docs/archive.md: a Latin letter after the dash is named as a mistyped option; given alone,
+    # the line said only that the words were missing, and not what became of -o.
+    open_archive(archive_url).close()
+    for given, said in ((["-o"], "-o (-o is an option of archive export)"), (["-x"], "-x"),
+                        (["--sectoin", "x"], "--sectoin"), (["--limit", "3", "-o"], "-o (-o is an option of archive export)")):
+        done = archive_command("search", *given, archive=archive_url)
+        assert done.returncode == 2 and done.stdout == "", done
+        assert done.stderr == f"archive search: error: unrecognized arguments: {said}; see archive search --help\n", given
+
+
 # A paragraph of the sample issue's 江西 article, which the site breaks mid-phrase with a <BR>
 # (papers do, and some mark paragraphs with <BR> alone: the cleaner cannot tell the two apart).
 _BROKEN_PRINTED, _BROKEN_AS_SERVED = "促進基層服務陣地整合", "促進基層<BR>服務陣地整合"

@@ -93,8 +93,9 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             yield request
         if plan is not None and plan.latest and not self.refresh:
             gone = {day for day in self.absent if (absent := self._absent_at(day, plan.entry_url(day))) and absent.gone}
+            complete = {day for day, state in self.states.items() if state.complete}
             for request in spider.incomplete_issue_requests(self._incomplete(plan), self.not_stored,
-                                                            self.newest_held, self.read[0], gone):
+                                                            self.newest_held, self.read[0], gone, complete):
                 if (request := self.get_processed_request(request, None)) is not None:
                     yield request
 

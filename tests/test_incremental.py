@@ -343,6 +343,20 @@ def _assert_complete(url: str, *days: date, paper: str = "gongyishibao") -> None
     assert sorted(states) == list(days) and all(state.complete for state in states.values())
 
 
+def _crawl_asking_entries(server: SiteServer, *args: str, archive: str, settings: dict, status: int = 0):
+    """A crawl's result, and the entry pages of the issues it asked (a page once per time asked)."""
+    before = len(server.requests)
+    result = run_crawl(*args, archive=archive, settings=settings)
+    assert result.returncode == status, result.stderr[-3000:]
+    return result, [r.path for r in server.requests[before:] if r.path.endswith("/node_1.htm")]
+
+
+def _between(day: date, held: date, newest: date, said: str = "is asked: no run stored it") -> str:
+    """What a crawl of the newest says of the issue of ``day``, between the newest it holds and the site's."""
+    return (f"the issue of 公益时报 on {day}, scheduled between the newest the archive holds ({held}) and the site's "
+            f"({newest}), {said}")
+
+
 def _newer_issue_out_and_the_next_run_asks_again(site, newest: date, server, base: str, url: str, entry: str) -> None:
     """The site's newest issue is ``newest`` now; the next crawl of the newest asks ``entry``
     (an older issue's entry page) again and fetches both issues."""
@@ -474,14 +488,10 @@ def test_latest_after_runs_that_did_not_happen_asks_the_issues_between_and_names
         _point_index(site, held)
         assert run_crawl(base, archive=archive_url, settings=settings).returncode == 0
         _point_index(site, newest)
-        before = len(server.requests)
-        done = run_crawl(base, archive=archive_url, settings=settings)
-        assert done.returncode == 0, done.stderr[-3000:]
-        entries = {r.path for r in server.requests[before:] if r.path.endswith("/node_1.htm")}
-        assert entries == {_entry(day) for day in (*asked, newest)}
+        done, entries = _crawl_asking_entries(server, base, archive=archive_url, settings=settings)
+        assert set(entries) == {_entry(day) for day in (*asked, newest)}
         for day in asked:
-            assert f"the issue of 公益时报 on {day}, scheduled between the newest the archive holds ({held}) and the site's " \
-                   f"({newest}), is asked: no run stored it" in done.stderr
+            assert _between(day, held, newest) in done.stderr
         assert f"issues {len(asked) + 1}/{len(asked) + 1} (0 already complete)" in _summary(done)
         assert f"WARNING: the archive holds no issue of 公益时报 from {older[0]} to {older[-1]} ({len(older)} scheduled: " \
                f"every Tue), after its newest from this root, of {held}: a crawl of the newest asks the last 14 days alone; " \
@@ -525,18 +535,72 @@ def test_latest_walking_back_to_a_newest_issue_held_complete_asks_the_issues_bet
         elsewhere = f"base_url=http://localhost:{server.port}{PREFIX}"  # the same site under another name
         for root, day in ((base, held), (elsewhere, newest)):
             assert run_crawl("paper=zhoubao", root, f"date={day}", archive=archive_url, settings=settings).returncode == 0
-        before = len(server.requests)
-        done = run_crawl("paper=zhoubao", base, archive=archive_url, settings=settings)
-        assert done.returncode == 0, done.stderr[-3000:]
-        entries = {r.path for r in server.requests[before:] if r.path.endswith("/node_1.htm")}
-    assert entries == {_entry(day) for day in asked}
+        done, entries = _crawl_asking_entries(server, "paper=zhoubao", base, archive=archive_url, settings=settings)
+    assert set(entries) == {_entry(day) for day in asked}
     for day in asked:
-        assert f"the issue of 公益时报 on {day}, scheduled between the newest the archive holds ({held}) and the site's " \
-               f"({newest}), is asked: no run stored it" in done.stderr
+        assert _between(day, held, newest) in done.stderr
     assert f"WARNING: the archive holds no issue of 公益时报 from {older[0]} to {older[-1]} ({len(older)} scheduled: " \
            f"{words}), after its newest from this root, of {held}: a crawl of the newest asks the last {lookback} days " \
            f"alone; fetch them with -a start={older[0]} -a end={older[-1]}" in done.stderr
     _assert_complete(archive_url, held, *asked, newest, paper="zhoubao")
+
+
+@pytest.mark.parametrize("newest_fails", [True, False], ids=["its-entry-failing", "not-stored-asked-again"])
+def test_latest_walking_back_to_a_newest_issue_not_fetched_asks_the_issues_between_as_with_a_latest_page(
+        tmp_path, archive_url, paper_day, monkeypatch, newest_fails):
+    # A daily paper without a latest-issue page, today's issue not out yet: the walk back takes
+    # yesterday's for the newest. Its entry page failing on every retry, or it asked again as an
+    # earlier run did not store it, the issues since the newest held from the crawl's root were
+    # never asked nor named, where a latest page asks them before the newest is fetched.
+    from crawler.papers import PROFILES_ENV
+
+    monkeypatch.setenv(PROFILES_ENV, str(own_paper(tmp_path / "papers", "ribao", latest='""', latest_lookback_days="5",
+                                                   schedule="{ weekdays = [1, 2, 3, 4, 5, 6, 7] }")))
+    held, *between, newest = (paper_day - timedelta(days=n) for n in range(4, 0, -1))
+    site = sample_site(tmp_path / "site", days=(held, *between, newest), pdfs=False)
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX, faults={_entry(newest): [503] * 3}) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        if not newest_fails:  # an earlier run took it for the newest and failed, before the archive held any
+            failed = run_crawl("paper=ribao", base, archive=archive_url, settings=settings)
+            assert failed.returncode == 4, failed.stderr[-3000:]
+        assert run_crawl("paper=ribao", base, f"date={held}", archive=archive_url, settings=settings).returncode == 0
+        done, entries = _crawl_asking_entries(server, "paper=ribao", base, archive=archive_url, settings=settings,
+                                              status=4 if newest_fails else 0)
+    for day in between:
+        assert entries.count(_entry(day)) == 1
+        assert _between(day, held, newest) in done.stderr
+    if newest_fails:
+        assert entries.count(_entry(newest)) == 3  # its retries
+        _assert_complete(archive_url, held, *between, paper="ribao")
+    else:
+        assert "which an earlier run failed to fetch (or was killed before it stored it), is asked again" in done.stderr
+        _assert_complete(archive_url, held, *between, newest, paper="ribao")
+
+
+def test_latest_says_the_issues_between_held_complete_from_another_address_are_not_asked(tmp_path, archive_url, paper_day):
+    # Of the issues between the newest held from the crawl's root and the site's newest, one
+    # stored complete from another address of the site is not fetched (the archive holds it):
+    # the run said it was "asked: no run stored it" all the same.
+    newest = paper_day - timedelta(days=(paper_day.isoweekday() - 2) % 7)
+    held, *between = (newest - timedelta(days=7 * weeks) for weeks in (3, 2, 1))
+    site = sample_site(tmp_path / "site", days=(held, *between, newest), pdfs=False)
+    window = paper_day - timedelta(days=14)
+    asked = [day for day in between if day >= window]
+    elsewhere_day = asked.pop()  # newest - 7, always in the window
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        elsewhere = f"base_url=http://localhost:{server.port}{PREFIX}"
+        for root, day in ((base, held), (elsewhere, elsewhere_day)):
+            assert run_crawl(root, f"date={day}", archive=archive_url, settings=settings).returncode == 0
+        _point_index(site, newest)
+        done, entries = _crawl_asking_entries(server, base, archive=archive_url, settings=settings)
+    assert set(entries) == {_entry(day) for day in (*asked, newest)}
+    for day in asked:
+        assert _between(day, held, newest) in done.stderr
+    assert _between(elsewhere_day, held, newest, "is held complete from another address of the site: not asked") in done.stderr
+    assert _between(elsewhere_day, held, newest, "is asked") not in done.stderr
 
 
 def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_issue(tmp_path, sqlite_url, paper_day):

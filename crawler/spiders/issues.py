@@ -252,9 +252,11 @@ class IssuesSpider(scrapy.Spider):
         self.asked_again: frozenset[date] = frozenset()  # see incomplete_issue_requests
         self.not_stored: frozenset[date] = frozenset()  # of those, the issues the archive holds nothing of
         self.newest_held: date | None = None  # see incomplete_issue_requests
-        self.newest_complete: date | None = None  # see newest_held_complete
+        self.walked_back_to: date | None = None  # see _walked_back_to
         self.window: date | None = None
         self.gone: frozenset[date] = frozenset()
+        self.held_complete: frozenset[date] = frozenset()  # see _missed_issue_requests
+        self.said_held: set[date] = set()  # and the days of it said so
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -309,8 +311,9 @@ class IssuesSpider(scrapy.Spider):
                     url, callback=self.parse_latest, errback=self.latest_failed,
                     meta={"handle_httpstatus_list": [404], "dont_follow_refresh": True} | GIVE_UP_SAID_ELSEWHERE,
                 )
-            elif request := self._walk_back(paper_today() + timedelta(days=1)):
-                yield request
+            else:
+                for request in self._walk_back(paper_today() + timedelta(days=1)):
+                    yield request
         else:
             if self.plan.cut_from:
                 paper = self.plan.paper
@@ -344,11 +347,12 @@ class IssuesSpider(scrapy.Spider):
             meta={"handle_httpstatus_list": list(NOT_FOUND_STATUSES), "archive": {"kind": "issue", "issue_date": day}},
         )
 
-    def _walk_back(self, after: date, lookback: int | None = None, asked: date | None = None) -> scrapy.Request | None:
+    def _walk_back(self, after: date, lookback: int | None = None, asked: date | None = None) -> list[scrapy.Request]:
         """The entry page of the last scheduled day before ``after``, within the lookback window
         (a listed break's days left out of it), but ``asked``: the day the latest-issue page led
         to, answered without an issue. Asked again, it was dropped as a duplicate request, and
-        the walk ended there without a word or an issue."""
+        the walk ended there without a word or an issue. A day asked again ends the walk: the
+        issues missed before it are asked instead (_missed_issue_requests)."""
         lookback = self.plan.paper.latest_lookback_days if lookback is None else lookback
         schedule = self.plan.paper.schedule
         for day, left in schedule.days_back(after, lookback):
@@ -356,23 +360,26 @@ class IssuesSpider(scrapy.Spider):
                 break  # a paper younger than the window: the days before its first issue had none
             if day in self.asked_again:  # the newest issue, asked already (and not twice)
                 self._take_for_newest(day)
-                return None
+                return self._walked_back_to(day)
             if schedule.is_issue_day(day) and day != asked:
-                return self._entry_request(day, left, asked=asked)
+                return [self._entry_request(day, left, asked=asked)]
         self._no_recent_issue()
-        return None
+        return []
 
     def incomplete_issue_requests(self, days, not_stored=(), newest_held: date | None = None, window: date | None = None,
-                                  gone: frozenset[date] = frozenset()) -> list[scrapy.Request]:
+                                  gone: frozenset[date] = frozenset(),
+                                  complete: frozenset[date] = frozenset()) -> list[scrapy.Request]:
         """A crawl of the newest issue asks again the issues of ``days``: those of its lookback
         window the archive holds incomplete from this root, and of ``not_stored``: those an
         earlier such crawl took for the newest (or asked again) and stored nothing of, its
         entry page failed or the run killed first (crawler/middlewares.py). Once a newer issue
         was out, a scheduled crawl of the newest never asked such an issue again, though its
-        run had said to run again. ``newest_held``, ``window`` (its first day) and ``gone`` (its
-        dates taken for ones without an issue) are for the issues between the newest the archive
-        holds and the newest the site names, once it names it (_missed_issue_requests)."""
+        run had said to run again. ``newest_held``, ``window`` (its first day), ``gone`` (its
+        dates taken for ones without an issue) and ``complete`` (its issues held complete, from
+        whichever root) are for the issues between the newest the archive holds and the newest
+        the site names, once it names it (_missed_issue_requests)."""
         self.newest_held, self.window, self.gone = newest_held, window, frozenset(gone)
+        self.held_complete = frozenset(complete)
         self.not_stored = frozenset(not_stored)
         self.asked_again = frozenset(days) | self.not_stored
         if self.asked_again:
@@ -384,8 +391,8 @@ class IssuesSpider(scrapy.Spider):
             self.logger.info("the issue of %s on %s, which an earlier run failed to fetch (or was killed before it stored it), "
                              "is asked again", self.plan.paper.name, day.isoformat())
         requests = [self._entry_request(day, again=True) for day in sorted(self.asked_again, reverse=True)]
-        if self.newest_complete is not None:  # the walk back's first day, found held complete before this
-            requests += self._missed_issue_requests(self.newest_complete)
+        if self.walked_back_to is not None:  # the walk back's first day, found before this
+            requests += self._missed_issue_requests(self.walked_back_to)
         return requests
 
     def newest_held_complete(self, request: scrapy.Request) -> list[scrapy.Request]:
@@ -394,11 +401,20 @@ class IssuesSpider(scrapy.Spider):
         issues missed since the newest the archive holds from this root are asked
         (parse_issue): they are asked here, as parse_latest asks them whatever the archive holds;
         for the walk back's first day, once incomplete_issue_requests knows the window."""
+        return self._walked_back_to(request.cb_kwargs["day"]) if self._of_walk_back(request) else []
+
+    def _of_walk_back(self, request: scrapy.Request) -> bool:
+        """``request`` is the walk back's, for the newest issue: neither asked again nor the one
+        the latest-issue page led to (whose refresh had the missed issues asked: parse_latest)."""
         asked = request.cb_kwargs
-        if not self.plan.latest or asked.get("again") or asked.get("index"):
-            return []
-        self.newest_complete = asked["day"]
-        return self._missed_issue_requests(asked["day"]) if self.window is not None else []
+        return self.plan.latest and not asked.get("again") and not asked.get("index")
+
+    def _walked_back_to(self, day: date) -> list[scrapy.Request]:
+        """The walk back took ``day`` for the newest issue, whether it is fetched or not (held
+        complete, failed, or asked again already): the issues missed before it are asked; once
+        incomplete_issue_requests knows the window, for a day found before."""
+        self.walked_back_to = day
+        return self._missed_issue_requests(day) if self.window is not None else []
 
     def _missed_issue_requests(self, newest: date) -> list[scrapy.Request]:
         """The issues scheduled after the newest the archive holds from this root and before
@@ -406,7 +422,8 @@ class IssuesSpider(scrapy.Spider):
         machine off, cron's flock held by a longer crawl) left each for good, the next runs
         asking the newer issue alone and ending with status 0. Those of the lookback window are
         asked as an issue not stored is (and named so by a failure line, for the next run to
-        ask); of older ones, one WARNING line gives the range that fetches them."""
+        ask), but those held complete (from another root: the delta middleware would skip them),
+        which are said so; of older ones, one WARNING line gives the range that fetches them."""
         held = self.newest_held
         if held is None or self.window is None or newest <= held:
             return []  # an archive new to this root: the newest issue alone, as ever
@@ -418,8 +435,15 @@ class IssuesSpider(scrapy.Spider):
                 "a crawl of the newest asks the last %d days alone; fetch them with -a start=%s -a end=%s",
                 name, older[0], older[-1], len(older), self._schedule_words(older[0], older[-1]), held,
                 self.plan.paper.latest_lookback_days, older[0], older[-1])
-        missed = [day for day in schedule.dates(max(held + timedelta(days=1), self.window), newest - timedelta(days=1))
-                  if day not in self.asked_again and day not in self.gone]
+        between = [day for day in schedule.dates(max(held + timedelta(days=1), self.window), newest - timedelta(days=1))
+                   if day not in self.asked_again and day not in self.gone]
+        for day in between:
+            if day in self.held_complete and day not in self.said_held:
+                self.said_held.add(day)
+                self.logger.info("the issue of %s on %s, scheduled between the newest the archive holds (%s) and the site's "
+                                 "(%s), is held complete from another address of the site: not asked", name, day.isoformat(),
+                                 held, newest)
+        missed = [day for day in between if day not in self.held_complete]
         if not missed:
             return []
         self.not_stored |= frozenset(missed)
@@ -513,16 +537,14 @@ class IssuesSpider(scrapy.Spider):
         day = page.issue_date if page else None
         if day is None:
             self.logger.info("%s does not lead to an issue: walking back over scheduled days", response.url)
-            if request := self._walk_back(paper_today() + timedelta(days=1)):
-                yield request
+            yield from self._walk_back(paper_today() + timedelta(days=1))
             return
         yield from self.parse_issue(response, day)
 
     def latest_failed(self, failure):
         self.logger.warning("%s not fetched (%s): walking back over scheduled days", failure.request.url,
                             self._failure_key(failure)[1])
-        if request := self._walk_back(paper_today() + timedelta(days=1)):
-            yield request
+        yield from self._walk_back(paper_today() + timedelta(days=1))
 
     def parse_issue(self, response, day: date, lookback: int = 0, index: bool = False, asked: date | None = None,
                     again: bool = False):
@@ -542,11 +564,9 @@ class IssuesSpider(scrapy.Spider):
                 self.logger.info(
                     "the latest-issue page leads to a missing issue (%s at %s): walking back over scheduled days", why, response.url
                 )
-                if request := self._walk_back(paper_today() + timedelta(days=1), asked=day):
-                    yield request
+                yield from self._walk_back(paper_today() + timedelta(days=1), asked=day)
             elif lookback > 0:
-                if request := self._walk_back(day, lookback, asked):
-                    yield request
+                yield from self._walk_back(day, lookback, asked)
             elif again and day not in self.not_stored:
                 # Served before (the archive holds part of it): no date without an issue.
                 self.crawler.stats.inc_value(HELD_NOT_SERVED)
@@ -569,7 +589,7 @@ class IssuesSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("issues/found")
         if self.plan.latest and not again and not index:
-            yield from self._missed_issue_requests(day)  # the walk back found the newest
+            yield from self._walked_back_to(day)
         if before := (response.meta.get("archive") or {}).get("absent"):
             # Its absent_issues row goes when its pages are stored (storage/db.py: store_batch).
             self.logger.info("issue of %s on %s served after %d run%s without one since %s%s: %s", name, day.isoformat(),
@@ -677,6 +697,8 @@ class IssuesSpider(scrapy.Spider):
         self.logger.error(
             "issue of %s on %s not fetched (%s): %s", self.plan.paper.name, request.cb_kwargs["day"].isoformat(), why, url
         )
+        if self._of_walk_back(request):  # the walk back ends at it all the same, as a latest page's refresh would
+            yield from self._walked_back_to(request.cb_kwargs["day"])
 
     def page_failed(self, failure):
         yield from self._link_failed(failure, "page")

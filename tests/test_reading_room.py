@@ -1449,6 +1449,14 @@ REFUSED_PARAMETERS = [
     ({"page": "1.5"}, "page is a whole number, 1 or more (page=2: the second page of hits)"),
     ({"size": "abc"}, "size is a whole number of hits a page, 1 to 100"),
     ({"size": "0"}, "size is a whole number of hits a page, 1 to 100"),
+    # A filter the search does not take (typed in the address, as the form labels it, or
+    # mistyped) was left out without a word: every hit, 200, as if filtered.
+    ({"from": "2024-01-01"}, "The search takes no from= (its filters: paper, section, since, until, page, size): "
+                             "From is since=."),
+    ({"sectio": "社会工作"}, "The search takes no sectio= (its filters: paper, section, since, until, page, size): "
+                           "did you mean section=?"),
+    ({"year": "2023", "to": "x"}, "The search takes no year=, to= (its filters: paper, section, since, until, page, "
+                                  "size): To is until=."),
 ]
 
 

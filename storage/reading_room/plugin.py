@@ -285,6 +285,27 @@ def without_controls(value):
     return value
 
 
+# The search page's parameters: the words, then its filters in the form's order.
+SEARCH_PARAMETERS = ("q", "paper", "section", "since", "until", "page", "size")
+# The form labels the dates From and To, which an address typed by hand names them after.
+SEARCH_DATE_LABELS = {"from": "since", "to": "until"}
+
+
+def unknown_filters_problem(names: list[str]) -> str:
+    """Why a search asked with parameters it does not take (``names``) is refused: each was left
+    out without a word, and the page showed every hit, as if filtered by it."""
+    import difflib
+
+    filters = SEARCH_PARAMETERS[1:]
+    said = f"The search takes no {', '.join(f'{name}=' for name in names)} (its filters: {', '.join(filters)})"
+    for name in names:
+        if (meant := SEARCH_DATE_LABELS.get(name.strip().lower())) is not None:
+            return f"{said}: {name.strip().capitalize()} is {meant}=."
+        if close := difflib.get_close_matches(name.strip().lower(), SEARCH_PARAMETERS, n=1):
+            return f"{said}: did you mean {close[0]}=?"
+    return f"{said}."
+
+
 def form_problem(value: str, what: str) -> str | None:
     """Why a search form's ``value`` (the search, a paper, a section) is none the page can
     search for, named as `archive search` names it; None if it is text."""
@@ -580,11 +601,13 @@ class ReadingRoom:
         # the reason, so that a script, a cache or a link checker does not take the message for a
         # page of results; a search cut off at the time limit is 503 (RETRY_AFTER_SECONDS).
         status = 200
+        if unknown := [name for name in args if name not in SEARCH_PARAMETERS]:
+            problem, status = unknown_filters_problem(unknown), 400
         try:
             since = parse_date(form["since"], "from") if form["since"] else None
             until = parse_date(form["until"], "to") if form["until"] else None
         except BadRequest as exc:
-            problem, since, until, status = str(exc), None, None, 400
+            problem, since, until, status = problem or str(exc), None, None, 400
         if (page_number is None or size is None) and not problem:
             problem = ("page is a whole number, 1 or more (page=2: the second page of hits)" if page_number is None
                        else f"size is a whole number of hits a page, 1 to {MAX_HITS_PER_PAGE}")

@@ -1969,6 +1969,36 @@ def test_a_search_of_a_table_without_its_own_full_text_index_is_a_400_pointing_t
     assert named.status == 200 and named.json["rows"] and all("社工" in json.dumps(row, ensure_ascii=False) for row in named.json["rows"])
 
 
+def test_a_table_filter_on_a_column_or_with_an_operator_the_table_lacks_is_a_400_naming_it(sample_archive):
+    # SQLite reads a double-quoted name it does not know as a string: `sectio=社会工作` compared
+    # the text 'sectio' with the value and listed no row (every row where they were the same),
+    # 200, as if the filter found nothing; Datasette left out an operator it does not know, and
+    # listed every row as if filtered.
+    with served(sample_archive) as server:
+        for path, reason in {
+            "/archive/article_view.json?" + urlencode({"sectio": "社会工作"}):
+                "sectio: article_view has no column sectio",
+            "/archive/articles.json?" + urlencode({"byline__contains": "皮磊", "tittle__contains": "民政"}):
+                "tittle__contains: articles has no column tittle",
+            "/archive/article_view.json?" + urlencode({"issue_date__after": "2023-01-01"}):
+                "issue_date__after: no filter __after (its filters: __exact, __not, __contains, __endswith, "
+                "__startswith, __gt, __gte, __lt, __lte, __like, __notlike, __glob, __in, __notin, __arraycontains, "
+                "__arraynotcontains, __date, __isnull, __notnull, __isblank, __notblank)",
+        }.items():
+            status, body, _ = fetch_page(server.url + path)
+            assert (status, json.loads(body)["error"]) == (400, reason), path
+        # Columns the table has, and its rowid, filter as Datasette filters them.
+        for path, rows in {
+            "/archive/article_view.json?" + urlencode({"section": "社会工作", "_shape": "array", "_size": "max"}):
+                query(sample_archive, "select count(*) from article_view where section = '社会工作'")[0][0],
+            "/archive/articles.json?" + urlencode({"byline__contains": "皮磊", "rowid__gt": "0", "_shape": "array"}):
+                query(sample_archive, "select count(*) from articles where byline like '%皮磊%'")[0][0],
+        }.items():
+            status, body, _ = fetch_page(server.url + path)
+            assert status == 200 and len(json.loads(body)) == rows > 0, path
+    assert "Traceback" not in server.stderr
+
+
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
     assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
     (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")

@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
+from datasette.filters import Filters
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import BadRequest, Base400, NotFound, Response
@@ -1085,6 +1086,16 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
             # Datasette ignores a facet size that is not digits, and int()s one that is: ², or
             # thousands of digits, failed as the facets were counted (a 500, coroutines left unawaited).
             return "_facet_size is a whole number of values, written in digits 0-9, or max"
+        elif not name.startswith("_"):
+            # A filter, read as Datasette reads it (datasette.filters.Filters.selections).
+            column, lookup = name.rsplit("__", 1) if "__" in name else (name, "exact")
+            columns = columns if columns is not None else await db.table_columns(table)
+            if column not in columns and column != "rowid":
+                # SQLite reads a double-quoted name it does not know as a string: the filter
+                # compared its own name with the value, and listed no row as if none matched.
+                return f"{name}: {table} has no column {column}"
+            if lookup not in FILTER_LOOKUPS:  # Datasette leaves it out, and listed every row
+                return f"{name}: no filter __{lookup} (its filters: {', '.join(f'__{key}' for key in FILTER_LOOKUPS)})"
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:
@@ -1098,6 +1109,9 @@ async def searchable(datasette, request, database: str, table: str) -> bool:
     return bool(request.args.get("_fts_table") or datasette.table_metadata(database, table).get("fts_table")
                 or await datasette.get_database(database).fts_table(table))
 
+
+# The operators of a table's filters (`issue_date__gte=`), as Datasette knows them.
+FILTER_LOOKUPS = tuple(lookup.key for lookup in Filters._filters)
 
 # The facets Datasette knows (its column, array and date facets): a _facet_<other> it ignores.
 FACET_TYPES = ("array", "date")

@@ -1498,7 +1498,9 @@ def test_search_page_refuses_filters_and_numbers_it_cannot_search_with_a_400_tha
         # What the archive holds, as printed (社會工作) or in Simplified, and a size past 100 (the
         # most a page shows): searched.
         for given in ({"section": "社會工作", "paper": "gongyishibao", "since": "2023-01-31", "until": "2023-01-31"},
-                      {"size": "1000", "page": "1"}, {"page": ""}):
+                      {"size": "1000", "page": "1"}, {"page": ""},
+                      # What sharing adds to a link (WeChat's, a campaign's tags, a click id).
+                      {"from": "singlemessage", "isappinstalled": "0"}, {"utm_source": "weibo", "fbclid": "x1"}):
             status, html, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工"} | given))
             assert status == 200 and 'class="hit"' in html and "message-error" not in html, given
     refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /search?")]

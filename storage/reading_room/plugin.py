@@ -292,6 +292,19 @@ SEARCH_PARAMETERS = ("q", "paper", "section", "since", "until", "page", "size")
 SEARCH_DATE_LABELS = {"from": "since", "to": "until"}
 
 
+# What a link picks up where it is shared rather than what its reader typed: campaign tags
+# (utm_*), click ids, and WeChat's (from=singlemessage&isappinstalled=0, the way most links to
+# these papers travel). A search shared so is answered as if they were not there.
+SHARING_PARAMETERS = frozenset({"fbclid", "gclid", "msclkid", "isappinstalled", "scene", "spm"})
+WECHAT_FROM = frozenset({"singlemessage", "groupmessage", "timeline"})
+
+
+def added_by_sharing(name: str, value: str | None) -> bool:
+    name = name.strip().lower()
+    return (name.startswith("utm_") or name in SHARING_PARAMETERS
+            or (name == "from" and (value or "").strip().lower() in WECHAT_FROM))
+
+
 def unknown_filters_problem(names: list[str]) -> str:
     """Why a search asked with parameters it does not take (``names``) is refused: each was left
     out without a word, and the page showed every hit, as if filtered by it."""
@@ -602,7 +615,7 @@ class ReadingRoom:
         # the reason, so that a script, a cache or a link checker does not take the message for a
         # page of results; a search cut off at the time limit is 503 (RETRY_AFTER_SECONDS).
         status = 200
-        if unknown := [name for name in args if name not in SEARCH_PARAMETERS]:
+        if unknown := [name for name in args if name not in SEARCH_PARAMETERS and not added_by_sharing(name, args.get(name))]:
             problem, status = unknown_filters_problem(unknown), 400
         try:
             since = parse_date(form["since"], "from") if form["since"] else None

@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import re
+import shlex
 import signal
 import stat
 import sys
@@ -102,7 +103,23 @@ class CommandParser(OneLineParser):
             mistyped = self._read_given()[2]
             if mistyped:
                 self.top.unrecognized(self, mistyped)
-        super().error(message + self._dashed_word_note())
+        super().error(message + (self._dashed_value_note(message) or self._dashed_word_note()))
+
+    def _dashed_value_note(self, message: str) -> str:
+        """Where an option was given a value beginning with '-' (`archive export --query -广告`):
+        argparse reads the value as an option, and said the option's value was missing, which
+        it was not; written after an = it is the option's."""
+        if not message.endswith(": expected one argument"):
+            return ""
+        for at, arg in enumerate(self.given[:-1]):
+            if arg == "--":
+                break
+            action = option_taken(self, arg) if arg.startswith("-") else None
+            value = self.given[at + 1]
+            if (action is not None and action.nargs is None and f"argument {'/'.join(action.option_strings)}:" in message
+                    and value.startswith("-") and option_taken(self, value.split("=", 1)[0]) is None):
+                return f" ({value} begins with '-', read as an option: give it after an = ({arg}={as_typed(value)}))"
+        return ""
 
     def _read_given(self) -> tuple[list[str], list[str], list[str]]:
         """The arguments given, read as the parser reads them: the options it takes (with their
@@ -266,6 +283,16 @@ def _option_said(name: str, taken: dict[str, list[str]]) -> str:
         return f"{name} is an option of {listed(taken[name])}"
     return f"{name} is short for " + ", or for ".join(f"{option}, an option of {listed(takers)}"
                                                        for option, takers in taken.items())
+
+
+# What a shell reads otherwise than as the word's own characters.
+_SHELL_SPECIAL = re.compile(r"""[\s'"\\$`!*?;&|<>()\[\]{}~#]""")
+
+
+def as_typed(word: str) -> str:
+    """``word`` as a shell command line gives it: quoted where the shell would read it otherwise
+    (shlex.quote quotes every Chinese character, which a line to copy need not)."""
+    return shlex.quote(word) if _SHELL_SPECIAL.search(word) else word
 
 
 def option_taken(parser: argparse.ArgumentParser, name: str) -> argparse.Action | None:

@@ -1449,6 +1449,14 @@ REFUSED_PARAMETERS = [
     ({"page": "1.5"}, "page is a whole number, 1 or more (page=2: the second page of hits)"),
     ({"size": "abc"}, "size is a whole number of hits a page, 1 to 100"),
     ({"size": "0"}, "size is a whole number of hits a page, 1 to 100"),
+    # A filter the search does not take (typed in the address, as the form labels it, or
+    # mistyped) was left out without a word: every hit, 200, as if filtered.
+    ({"from": "2024-01-01"}, "The search takes no from= (its filters: paper, section, since, until, page, size): "
+                             "From is since=."),
+    ({"sectio": "社会工作"}, "The search takes no sectio= (its filters: paper, section, since, until, page, size): "
+                           "did you mean section=?"),
+    ({"year": "2023", "to": "x"}, "The search takes no year=, to= (its filters: paper, section, since, until, page, "
+                                  "size): To is until=."),
 ]
 
 
@@ -1490,7 +1498,9 @@ def test_search_page_refuses_filters_and_numbers_it_cannot_search_with_a_400_tha
         # What the archive holds, as printed (社會工作) or in Simplified, and a size past 100 (the
         # most a page shows): searched.
         for given in ({"section": "社會工作", "paper": "gongyishibao", "since": "2023-01-31", "until": "2023-01-31"},
-                      {"size": "1000", "page": "1"}, {"page": ""}):
+                      {"size": "1000", "page": "1"}, {"page": ""},
+                      # What sharing adds to a link (WeChat's, a campaign's tags, a click id).
+                      {"from": "singlemessage", "isappinstalled": "0"}, {"utm_source": "weibo", "fbclid": "x1"}):
             status, html, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": "社工"} | given))
             assert status == 200 and 'class="hit"' in html and "message-error" not in html, given
     refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /search?")]
@@ -1959,6 +1969,36 @@ def test_a_search_of_a_table_without_its_own_full_text_index_is_a_400_pointing_t
     # Named, the index is read as Datasette reads it.
     named = client.get("/archive/articles.json?" + urlencode({"_search": "社工", "_fts_table": "article_search", "_fts_pk": "rowid"}))
     assert named.status == 200 and named.json["rows"] and all("社工" in json.dumps(row, ensure_ascii=False) for row in named.json["rows"])
+
+
+def test_a_table_filter_on_a_column_or_with_an_operator_the_table_lacks_is_a_400_naming_it(sample_archive):
+    # SQLite reads a double-quoted name it does not know as a string: `sectio=社会工作` compared
+    # the text 'sectio' with the value and listed no row (every row where they were the same),
+    # 200, as if the filter found nothing; Datasette left out an operator it does not know, and
+    # listed every row as if filtered.
+    with served(sample_archive) as server:
+        for path, reason in {
+            "/archive/article_view.json?" + urlencode({"sectio": "社会工作"}):
+                "sectio: article_view has no column sectio",
+            "/archive/articles.json?" + urlencode({"byline__contains": "皮磊", "tittle__contains": "民政"}):
+                "tittle__contains: articles has no column tittle",
+            "/archive/article_view.json?" + urlencode({"issue_date__after": "2023-01-01"}):
+                "issue_date__after: no filter __after (its filters: __exact, __not, __contains, __endswith, "
+                "__startswith, __gt, __gte, __lt, __lte, __like, __notlike, __glob, __in, __notin, __arraycontains, "
+                "__arraynotcontains, __date, __isnull, __notnull, __isblank, __notblank)",
+        }.items():
+            status, body, _ = fetch_page(server.url + path)
+            assert (status, json.loads(body)["error"]) == (400, reason), path
+        # Columns the table has, and its rowid, filter as Datasette filters them.
+        for path, rows in {
+            "/archive/article_view.json?" + urlencode({"section": "社会工作", "_shape": "array", "_size": "max"}):
+                query(sample_archive, "select count(*) from article_view where section = '社会工作'")[0][0],
+            "/archive/articles.json?" + urlencode({"byline__contains": "皮磊", "rowid__gt": "0", "_shape": "array"}):
+                query(sample_archive, "select count(*) from articles where byline like '%皮磊%'")[0][0],
+        }.items():
+            status, body, _ = fetch_page(server.url + path)
+            assert status == 200 and len(json.loads(body)) == rows > 0, path
+    assert "Traceback" not in server.stderr
 
 
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):

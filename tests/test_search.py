@@ -1285,6 +1285,27 @@ def test_a_mistyped_option_given_in_place_of_the_words_is_named_as_one(archive_u
         assert done.stderr == f"archive search: error: unrecognized arguments: {said}; see archive search --help\n", given
 
 
+def test_an_option_s_value_beginning_with_a_dash_is_told_to_follow_an_equals_sign(archive_url):
+    # argparse reads `--query -广告` as two options: it said "expected one argument", which the
+    # value was, and sent the user to --help, which does not say how to give it.
+    archive = open_archive(archive_url)
+    fill(archive)
+    archive.close()
+    for command, given, again in (("export", ["--query", "-广告"], "--query=-广告"),
+                                  ("export", ["--since", "2023-01-01", "--que", "-广告(社工)"], "--que='-广告(社工)'"),
+                                  ("search", ["社工", "--section", "-社会工作"], "--section=-社会工作")):
+        done = archive_command(command, *given, archive=archive_url)
+        assert done.returncode == 2 and done.stdout == "", done
+        assert done.stderr.count("\n") == 1, done.stderr
+        dashed = given[-1]
+        assert f"{dashed} begins with '-', read as an option: give it after an = ({again})" in done.stderr, done.stderr
+    # So given, it is the option's value.
+    done = archive_command("export", "--query=-广告", archive=archive_url)
+    assert done.returncode == 0 and done.stderr.startswith("no articles found holding every word of -广告"), done.stderr
+    missing = archive_command("export", "--query", archive=archive_url).stderr
+    assert "begins with '-'" not in missing and "expected one argument" in missing, missing
+
+
 # A paragraph of the sample issue's 江西 article, which the site breaks mid-phrase with a <BR>
 # (papers do, and some mark paragraphs with <BR> alone: the cleaner cannot tell the two apart).
 _BROKEN_PRINTED, _BROKEN_AS_SERVED = "促進基層服務陣地整合", "促進基層<BR>服務陣地整合"

@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
+from datasette.filters import Filters
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import BadRequest, Base400, NotFound, Response
@@ -283,6 +284,40 @@ def without_controls(value):
         cleaned = CONTROL.sub("\ufffd", value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
+
+
+# The search page's parameters: the words, then its filters in the form's order.
+SEARCH_PARAMETERS = ("q", "paper", "section", "since", "until", "page", "size")
+# The form labels the dates From and To, which an address typed by hand names them after.
+SEARCH_DATE_LABELS = {"from": "since", "to": "until"}
+
+
+# What a link picks up where it is shared rather than what its reader typed: campaign tags
+# (utm_*), click ids, and WeChat's (from=singlemessage&isappinstalled=0, the way most links to
+# these papers travel). A search shared so is answered as if they were not there.
+SHARING_PARAMETERS = frozenset({"fbclid", "gclid", "msclkid", "isappinstalled", "scene", "spm"})
+WECHAT_FROM = frozenset({"singlemessage", "groupmessage", "timeline"})
+
+
+def added_by_sharing(name: str, value: str | None) -> bool:
+    name = name.strip().lower()
+    return (name.startswith("utm_") or name in SHARING_PARAMETERS
+            or (name == "from" and (value or "").strip().lower() in WECHAT_FROM))
+
+
+def unknown_filters_problem(names: list[str]) -> str:
+    """Why a search asked with parameters it does not take (``names``) is refused: each was left
+    out without a word, and the page showed every hit, as if filtered by it."""
+    import difflib
+
+    filters = SEARCH_PARAMETERS[1:]
+    said = f"The search takes no {', '.join(f'{name}=' for name in names)} (its filters: {', '.join(filters)})"
+    for name in names:
+        if (meant := SEARCH_DATE_LABELS.get(name.strip().lower())) is not None:
+            return f"{said}: {name.strip().capitalize()} is {meant}=."
+        if close := difflib.get_close_matches(name.strip().lower(), SEARCH_PARAMETERS, n=1):
+            return f"{said}: did you mean {close[0]}=?"
+    return f"{said}."
 
 
 def form_problem(value: str, what: str) -> str | None:
@@ -580,11 +615,13 @@ class ReadingRoom:
         # the reason, so that a script, a cache or a link checker does not take the message for a
         # page of results; a search cut off at the time limit is 503 (RETRY_AFTER_SECONDS).
         status = 200
+        if unknown := [name for name in args if name not in SEARCH_PARAMETERS and not added_by_sharing(name, args.get(name))]:
+            problem, status = unknown_filters_problem(unknown), 400
         try:
             since = parse_date(form["since"], "from") if form["since"] else None
             until = parse_date(form["until"], "to") if form["until"] else None
         except BadRequest as exc:
-            problem, since, until, status = str(exc), None, None, 400
+            problem, since, until, status = problem or str(exc), None, None, 400
         if (page_number is None or size is None) and not problem:
             problem = ("page is a whole number, 1 or more (page=2: the second page of hits)" if page_number is None
                        else f"size is a whole number of hits a page, 1 to {MAX_HITS_PER_PAGE}")
@@ -1062,6 +1099,16 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
             # Datasette ignores a facet size that is not digits, and int()s one that is: ², or
             # thousands of digits, failed as the facets were counted (a 500, coroutines left unawaited).
             return "_facet_size is a whole number of values, written in digits 0-9, or max"
+        elif not name.startswith("_"):
+            # A filter, read as Datasette reads it (datasette.filters.Filters.selections).
+            column, lookup = name.rsplit("__", 1) if "__" in name else (name, "exact")
+            columns = columns if columns is not None else await db.table_columns(table)
+            if column not in columns and column != "rowid":
+                # SQLite reads a double-quoted name it does not know as a string: the filter
+                # compared its own name with the value, and listed no row as if none matched.
+                return f"{name}: {table} has no column {column}"
+            if lookup not in FILTER_LOOKUPS:  # Datasette leaves it out, and listed every row
+                return f"{name}: no filter __{lookup} (its filters: {', '.join(f'__{key}' for key in FILTER_LOOKUPS)})"
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:
@@ -1075,6 +1122,9 @@ async def searchable(datasette, request, database: str, table: str) -> bool:
     return bool(request.args.get("_fts_table") or datasette.table_metadata(database, table).get("fts_table")
                 or await datasette.get_database(database).fts_table(table))
 
+
+# The operators of a table's filters (`issue_date__gte=`), as Datasette knows them.
+FILTER_LOOKUPS = tuple(lookup.key for lookup in Filters._filters)
 
 # The facets Datasette knows (its column, array and date facets): a _facet_<other> it ignores.
 FACET_TYPES = ("array", "date")

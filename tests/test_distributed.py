@@ -863,6 +863,29 @@ def test_a_worker_whose_job_s_queue_redis_lost_mid_crawl_does_not_end_as_done(re
     assert not server_redis.keys(f"{prefix}:*")
 
 
+def test_workers_of_one_crawl_job_given_different_dates_fetch_all_their_dates_between_them(redis_url, request, tmp_path,
+                                                                                          monkeypatch):
+    # docs/operations.md, "Several machines": one CRAWL_JOB, each worker its own dates.
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES, pdfs=False)
+    spans = [(ISSUES[0], ISSUES[2]), (ISSUES[3], ISSUES[-1])]
+    settings = DEAD_LINK_SETTINGS | {"DOWNLOAD_DELAY": "0.1"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+        workers = [start_crawl(base_url_arg(server), f"start={start}", f"end={end}", archive=archive, settings=settings,
+                               log=log) for (start, end), log in zip(spans, logs)]
+        codes = [worker.wait(240) for worker in workers]
+        fetched = [path for path, status in server.requests if "/content_" in path]
+    assert codes == [0, 0], [log.read_text()[-3000:] for log in logs]
+    assert all(f"distributed crawl: job issues:gongyishibao:{job}, worker " in log.read_text() for log in logs)
+    assert len(fetched) == len(set(fetched)) == len(ISSUES) * ARTICLES_PER_ISSUE
+    _assert_issues_complete(archive, ISSUES)
+    runs = sorted(crawl_runs(archive), key=lambda run: run.dates_asked)
+    assert [run.dates_asked for run in runs] == [f"{start}..{end}" for start, end in spans]
+    assert sum(run.articles_new for run in runs) == len(ISSUES) * ARTICLES_PER_ISSUE
+
+
 @pytest.mark.parametrize("given_by", ["-s", "$CRAWL_JOB"])
 @pytest.mark.parametrize("blanks", [" ", "\t{name} "])
 def test_a_crawl_job_of_blanks_is_unset_and_blanks_around_a_name_are_passed_over(redis_url, request, tmp_path,

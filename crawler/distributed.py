@@ -659,6 +659,9 @@ class JobScheduler(Scheduler):
                 f"worker; run the job again"
             )
             self.stats.set_value(WORKER_STOPPED, self.queue_lost)
+            # Its exit status 2 needs its line in the log, which is all a run without LOG_FILE
+            # says (the crawl command prints the stats' line to stderr only beside a LOG_FILE).
+            logger.error(self.queue_lost)
         if answer.dead:
             self.say_taken_for_dead(answer.dead)
 

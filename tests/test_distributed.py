@@ -850,12 +850,40 @@ def test_a_worker_whose_job_s_queue_redis_lost_mid_crawl_does_not_end_as_done(re
         assert "Traceback" not in output
         [run] = crawl_runs(archive)
         assert run.status == "redis_unreachable", output[-3000:]
-        assert f"distributed crawl: job {prefix}: its queue was lost in Redis while this worker crawled" in run.message
+        lost = f"distributed crawl: job {prefix}: its queue was lost in Redis while this worker crawled"
+        assert lost in run.message
+        # Its exit status 2 is said in the log as every other one is: without LOG_FILE, the
+        # only place an operator reads why.
+        assert len(re.findall(rf"ERROR: {re.escape(lost)} \(.*\): what it held was fetched by no worker; run the job "
+                              rf"again$", output, re.M)) == 1, output[-3000:]
         # The next run of the job fetches the rest.
         done = run_crawl(*args, archive=archive, settings=KILLABLE)
     assert done.returncode == 0, done.stderr[-3000:]
     _assert_issues_complete(archive, ISSUES[:3])
     assert not server_redis.keys(f"{prefix}:*")
+
+
+def test_workers_of_one_crawl_job_given_different_dates_fetch_all_their_dates_between_them(redis_url, request, tmp_path,
+                                                                                          monkeypatch):
+    # docs/operations.md, "Several machines": one CRAWL_JOB, each worker its own dates.
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES, pdfs=False)
+    spans = [(ISSUES[0], ISSUES[2]), (ISSUES[3], ISSUES[-1])]
+    settings = DEAD_LINK_SETTINGS | {"DOWNLOAD_DELAY": "0.1"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+        workers = [start_crawl(base_url_arg(server), f"start={start}", f"end={end}", archive=archive, settings=settings,
+                               log=log) for (start, end), log in zip(spans, logs)]
+        codes = [worker.wait(240) for worker in workers]
+        fetched = [path for path, status in server.requests if "/content_" in path]
+    assert codes == [0, 0], [log.read_text()[-3000:] for log in logs]
+    assert all(f"distributed crawl: job issues:gongyishibao:{job}, worker " in log.read_text() for log in logs)
+    assert len(fetched) == len(set(fetched)) == len(ISSUES) * ARTICLES_PER_ISSUE
+    _assert_issues_complete(archive, ISSUES)
+    runs = sorted(crawl_runs(archive), key=lambda run: run.dates_asked)
+    assert [run.dates_asked for run in runs] == [f"{start}..{end}" for start, end in spans]
+    assert sum(run.articles_new for run in runs) == len(ISSUES) * ARTICLES_PER_ISSUE
 
 
 @pytest.mark.parametrize("given_by", ["-s", "$CRAWL_JOB"])
@@ -2040,7 +2068,8 @@ def test_a_worker_whose_job_s_keys_were_lost_while_it_beat_is_not_told_paused(me
         caplog.clear()
         worker.beat()
         lines = [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
-        assert len(lines) == 1, lines
+        # Back on a job its keys' loss ended, it also says, once, that the job's queue was lost.
+        assert len(lines) == (2 if meanwhile == "nobody" else 1), lines
         assert "paused" not in lines[0] and "taken for dead" not in lines[0] and "took this worker for dead" not in lines[0]
         assert re.search(r"though it sent its heartbeat \d+ s ago \(the job's keys were deleted: Redis restarted "
                          r"without its data, or they were deleted by hand\)", lines[0]), lines[0]
@@ -2048,6 +2077,7 @@ def test_a_worker_whose_job_s_keys_were_lost_while_it_beat_is_not_told_paused(me
             assert worker.root_lost is None
             assert server_redis.smembers(f"{prefix}:workers") == {_elsewhere("worker").encode()}
             assert server_redis.get(f"{prefix}:root") == ROOTS[0].encode()
+            assert lines[1] == worker.queue_lost and "its queue was lost in Redis" in lines[1]
         else:
             assert worker.root_lost == lines[0]
             assert f"crawls from {ROOTS[1]} now, not from this worker's root {ROOTS[0]}" in lines[0]

@@ -5,13 +5,12 @@ has written (tests/crawl_faults.py: SlowBatchWrites)."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 from pathlib import Path
 
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import base_url_arg, run_crawl, sql_rows, start_crawl
+from tests.conftest import base_url_arg, run_crawl, sql_rows, start_crawl, wait_for
 from tests.sites import SAMPLE_DAY, sample_site
 
 DAYS = [SAMPLE_DAY + timedelta(days=7 * n) for n in range(3)]  # three Tuesdays: the weekly paper's issues
@@ -35,11 +34,7 @@ def _held_back(tmp_path: Path, archive: str, server: SiteServer, *args: str):
         "ITEM_PIPELINES": json.dumps(ITEM_PIPELINES | {"tests.crawl_faults.SlowBatchWrites": 50}),
     }
     crawl = start_crawl(*args, base_url_arg(server), archive=archive, settings=settings, log=log)
-    deadline = time.monotonic() + 120
-    while not writing.exists():
-        assert crawl.poll() is None, log.read_text(encoding="utf-8")[-3000:]
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_for("the held batch write began", writing.exists, crawl, 120, said=lambda: log.read_text(encoding="utf-8")[-3000:])
 
     def release() -> tuple[int, str]:
         go.touch()

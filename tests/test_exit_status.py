@@ -466,11 +466,8 @@ def _interrupted_crawl(tmp_path: Path, sqlite_url: str, settings: dict, signum: 
     out = tmp_path / "stderr.txt"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=settings, log=out)
-        deadline = time.monotonic() + 60
-        while len(server.requests) < 4:
-            assert crawl.poll() is None, out.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_for("four requests came", lambda: len(server.requests) >= 4, crawl, 60,
+                 said=lambda: out.read_text(encoding="utf-8"))
         crawl.send_signal(signum)  # once: Scrapy stops gracefully and writes what it has
         assert crawl.wait(60) == status
     return out
@@ -519,11 +516,8 @@ def test_a_second_signal_forces_the_stop_and_the_run_is_recorded_interrupted(tmp
         silent.settimeout(60)
         connection, _ = silent.accept()  # a download under way, which the graceful stop waits for
         crawl.send_signal(signum)
-        deadline = time.monotonic() + 60
-        while "shutting down gracefully" not in log.read_text(encoding="utf-8"):
-            assert crawl.poll() is None, out.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for("the crawl began its graceful stop", lambda: "shutting down gracefully" in log.read_text(encoding="utf-8"),
+                 crawl, 60, said=lambda: out.read_text(encoding="utf-8"))
         crawl.send_signal(signum)
         assert crawl.wait(30) == status  # not the download's 60 s: forced
         connection.close()
@@ -604,11 +598,9 @@ def test_a_signal_while_a_run_closed_early_waits_for_a_download_lets_it_close(tm
         with SiteServer(SAMPLE_SITE, prefix=PREFIX, redirects=hung) as server:
             crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=settings,
                                 log=tmp_path / "stderr.txt")
-            deadline = time.monotonic() + 60
-            while "Closing spider (closespider_timeout)" not in (log.read_text(encoding="utf-8") if log.exists() else ""):
-                assert crawl.poll() is None, (tmp_path / "stderr.txt").read_text(encoding="utf-8")
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            wait_for("the spider closed for its timeout",
+                     lambda: log.exists() and "Closing spider (closespider_timeout)" in log.read_text(encoding="utf-8"),
+                     crawl, 60, said=lambda: (tmp_path / "stderr.txt").read_text(encoding="utf-8"))
             assert not (tmp_path / "writing").exists()  # the close waits for the hung download
             crawl.send_signal(signal.SIGTERM)
             status = crawl.wait(60)
@@ -672,11 +664,9 @@ def _archive_broken_after_the_check(tmp_path: Path, archive: str, break_it, wrap
     crawl = subprocess.Popen(wrap(command), cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     text = b""
     try:
-        deadline = time.monotonic() + 120
-        while "pipe_write" not in _proc_read(Path(f"/proc/{crawl.pid}/wchan")):
-            assert crawl.poll() is None, crawl.communicate()
-            assert time.monotonic() < deadline, "the crawl never wrote its log"
-            time.sleep(0.01)
+        # Its output only once it has ended: until then reading it waits for that end.
+        wait_for("the crawl blocked writing its log", lambda: "pipe_write" in _proc_read(Path(f"/proc/{crawl.pid}/wchan")),
+                 crawl, 120, said=lambda: crawl.poll() is not None and crawl.communicate())
         break_it()
         while True:
             with contextlib.suppress(BlockingIOError):
@@ -803,11 +793,8 @@ def test_ctrl_c_in_a_terminal_is_one_line_though_it_reaches_the_pdf_workers_too(
     out = tmp_path / "stderr.txt"
     with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
         crawl = start_crawl("date=2023-01-31", base_url_arg(server), archive=sqlite_url, settings=slow, log=out)
-        deadline = time.monotonic() + 60
-        while not any(_a_pdf_worker_up(pid) for pid in _descendants(crawl.pid)):
-            assert crawl.poll() is None, out.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for("a page-PDF worker was up", lambda: any(_a_pdf_worker_up(pid) for pid in _descendants(crawl.pid)),
+                 crawl, 60, said=lambda: out.read_text(encoding="utf-8"))
         for pid in [crawl.pid, *_descendants(crawl.pid)]:
             with contextlib.suppress(ProcessLookupError):  # gone since the tree was read
                 os.kill(pid, signal.SIGINT)

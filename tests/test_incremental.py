@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -641,10 +640,7 @@ def test_latest_asks_again_the_newest_issue_a_run_was_killed_before_it_stored(tm
         _point_index(site, older)
         crawl = start_crawl(base, archive=archive_url, settings=slow)
         try:
-            deadline = time.monotonic() + 120
-            while len(_served(server, 0)) < 6:
-                assert crawl.poll() is None and time.monotonic() < deadline, "the crawl ended before its pages were fetched"
-                time.sleep(0.01)
+            wait_for("its pages were fetched", lambda: len(_served(server, 0)) >= 6, crawl, 120)
         finally:
             crawl.send_signal(signal.SIGKILL)
             crawl.wait(30)

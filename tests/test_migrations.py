@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import date
 
 import pytest
@@ -23,6 +22,7 @@ from storage.models import Base
 from storage.search import search
 from tests.conftest import (
     PROJECT, SAMPLE_SITE, archive_command, crawl_site, insert_crawl_run, postgres_role, run_crawl, sql_rows,
+    wait_for,
 )
 from tests.test_storage import article, page
 
@@ -189,14 +189,16 @@ def test_two_upgrades_at_once_migrate_a_postgresql_archive_once(postgres_url):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)
         ]
-        deadline = time.monotonic() + 60
-        while watching.exec_driver_sql(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid "
-            "WHERE NOT l.granted AND s.datname = current_database()"
-        ).scalar() < 2:
-            assert time.monotonic() < deadline, "the two upgrades never both waited"
-            watching.rollback()
-            time.sleep(0.1)
+
+        def both_waiting() -> bool:
+            waiting = watching.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid "
+                "WHERE NOT l.granted AND s.datname = current_database()"
+            ).scalar()
+            watching.rollback()  # a new snapshot for the next look
+            return waiting >= 2
+
+        wait_for("the two upgrades both waited", both_waiting, seconds=60)
         held.rollback()
     engine.dispose()
     outcomes = [upgrade.communicate(timeout=120) + (upgrade.returncode,) for upgrade in upgrades]

@@ -29,6 +29,7 @@ from pipelines.normalize import normalize_text
 from pipelines.pdf import PdfTextPipeline, extract_paragraphs, page_pdf_text
 from crawler.sample.typeset import BODY, FONT, INDENT, _draw, blank_pdf, newspaper_pdf, scanned_pdf, width, wrap
 from tests.chinese_script import to_simplified
+from tests.conftest import wait_for
 from tests.seeds import seed as seed_text
 
 CLOSERS = ("。", "！", "？", "”", "）", ")")
@@ -693,10 +694,7 @@ def test_pdf_workers_end_when_the_crawl_is_killed(tmp_path):
     assert _alive(worker)
     crawl.send_signal(signal.SIGKILL)
     crawl.wait(timeout=10)
-    deadline = time.monotonic() + 15
-    while _alive(worker) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _alive(worker)
+    wait_for("the orphaned worker ended", lambda: not _alive(worker), seconds=15)
 
 
 def _alive(pid: int) -> bool:

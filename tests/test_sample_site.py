@@ -16,7 +16,7 @@ import pytest
 from crawler.sample import build
 from crawler.sample.server import SiteServer
 from tests.chinese_script import to_simplified, to_traditional
-from tests.conftest import sql_rows
+from tests.conftest import sql_rows, wait_for
 from tests.seeds import seed
 
 SITE = Path(build.__file__).parent / "site"
@@ -507,17 +507,13 @@ def test_the_crawl_benchmark_killed_leaves_no_work_directory(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
 
     project = Path(build.__file__).resolve().parents[2]
     benchmark = subprocess.Popen(
         [sys.executable, str(project / "benchmarks" / "crawl.py"), "--issues", "10", "--no-postgres"],
         env=os.environ | {"TMPDIR": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob("crawl-benchmark-*/site")) and time.monotonic() < deadline and benchmark.poll() is None:
-        time.sleep(0.05)
-    assert list(tmp_path.glob("crawl-benchmark-*/site")), "the benchmark never started its site"
+    wait_for("the benchmark started its site", lambda: list(tmp_path.glob("crawl-benchmark-*/site")), benchmark, 60)
     benchmark.send_signal(signal.SIGTERM)
     output = benchmark.communicate(timeout=60)[0]
     assert benchmark.returncode == 128 + signal.SIGTERM, output[-2000:]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from datetime import date
 
 import pytest
@@ -13,7 +12,7 @@ from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import as_utc, open_archive
 from storage.models import Article, Image, Page, RawDocument
-from tests.conftest import SAMPLE_SITE, postgres_database, run_crawl, start_crawl, stored_article_urls
+from tests.conftest import SAMPLE_SITE, postgres_database, run_crawl, start_crawl, stored_article_urls, wait_for
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 DAY = date(2023, 1, 31)
@@ -23,11 +22,7 @@ SLOW = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS": "1", "ARCHIVE_BATCH_SIZ
 
 
 def _kill_when(process, ready, what: str) -> None:
-    deadline = time.monotonic() + 120
-    while not ready():
-        assert process.poll() is None, f"the crawl ended before {what}"
-        assert time.monotonic() < deadline, f"never reached {what}"
-        time.sleep(0.01)
+    wait_for(f"reached {what}", ready, process, 120)
     process.send_signal(signal.SIGKILL)
     assert process.wait(30) == -signal.SIGKILL
 

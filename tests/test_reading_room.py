@@ -2001,6 +2001,39 @@ def test_a_table_filter_on_a_column_or_with_an_operator_the_table_lacks_is_a_400
     assert "Traceback" not in server.stderr
 
 
+def test_a_table_filter_comparing_a_date_column_with_a_date_written_otherwise_is_a_400_naming_it(sample_archive):
+    # Datasette compares a filter's value with the stored YYYY-MM-DD as text: 31-01-2023 and
+    # 2023/01/31 matched no row, 2023-1-5 sorted after every January date, 200 all the same.
+    written = "dates are written YYYY-MM-DD, e.g. 2023-01-31"
+    with served(sample_archive) as server:
+        for filters, reason in {
+            ("article_view", "issue_date__gte", "31-01-2023"): f"'31-01-2023' is not a date: {written}.",
+            ("article_view", "issue_date", "2023/01/31"): f"'2023/01/31' is not a date: {written}.",
+            ("issues", "issue_date__lt", "2023-1-5"): f"'2023-1-5' is not a date: {written}.",
+            ("article_view", "issue_date", "2023-02-30"): "'2023-02-30' is no day of the calendar.",
+            ("article_view", "issue_date__in", "2023-01-31,2023/02/01"): f"'2023/02/01' is not a date: {written}.",
+        }.items():
+            table, name, value = filters
+            status, body, _ = fetch_page(f"{server.url}/archive/{table}.json?" + urlencode({name: value}))
+            assert (status, json.loads(body)["error"]) == (400, f"The filter {name} {reason}"), filters
+        # A date written YYYY-MM-DD, a text operator's part of one, and the other columns filter as before.
+        articles = query(sample_archive, "select count(*) from article_view where issue_date = '2023-01-31'")[0][0]
+        for filters, rows in {
+            (("issue_date__gte", "2023-01-31"),): articles,
+            (("issue_date__in", "2023-01-30, 2023-01-31"),): articles,
+            (("issue_date__startswith", "2023-01"),): articles,
+            (("issue_date__contains", "01-3"),): articles,
+            (("issue_date__isnull", "1"),): 0,
+            (("issue_date__lt", "2023-01-31"),): 0,
+            (("section", "社会工作"),): query(sample_archive, "select count(*) from article_view where section = '社会工作'")[0][0],
+        }.items():
+            status, body, _ = fetch_page(f"{server.url}/archive/article_view.json?"
+                                         + urlencode((*filters, ("_shape", "array"), ("_size", "max"))))
+            assert status == 200 and len(json.loads(body)) == rows, filters
+    assert articles > 0
+    assert "Traceback" not in server.stderr
+
+
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
     assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
     (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")

@@ -29,7 +29,7 @@ from datasette.utils.asgi import BadRequest, Base400, NotFound, Response
 from datasette.views.base import DatasetteError
 from jinja2 import BaseLoader
 from markupsafe import Markup, escape
-from sqlalchemy import event
+from sqlalchemy import Date, event
 from sqlalchemy.exc import DatabaseError
 
 from crawler.dates import BadDate, typed_date
@@ -1109,6 +1109,8 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
                 return f"{name}: {table} has no column {column}"
             if lookup not in FILTER_LOOKUPS:  # Datasette leaves it out, and listed every row
                 return f"{name}: no filter __{lookup} (its filters: {', '.join(f'__{key}' for key in FILTER_LOOKUPS)})"
+            if column in DATE_COLUMNS and (problem := filter_date_problem(name, lookup, value)):
+                return problem
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:
@@ -1125,6 +1127,32 @@ async def searchable(datasette, request, database: str, table: str) -> bool:
 
 # The operators of a table's filters (`issue_date__gte=`), as Datasette knows them.
 FILTER_LOOKUPS = tuple(lookup.key for lookup in Filters._filters)
+
+# The columns holding a date (YYYY-MM-DD), by name: a view's (article_view.issue_date) is its table's.
+DATE_COLUMNS = frozenset(column.name for table in models.Base.metadata.tables.values()
+                         for column in table.columns if isinstance(column.type, Date))
+
+# The filters comparing a column with a whole date (the others match text in it, or need no value).
+DATE_FILTERS = ("exact", "not", "gt", "gte", "lt", "lte", "date", "in", "notin")
+
+
+def filter_date_problem(name: str, lookup: str, value: str) -> str | None:
+    """Why a filter ``name`` comparing a date column with ``value`` (each of an __in list) cannot
+    be answered, as the search page says it of its dates: Datasette compared the text, and
+    31-01-2023 or 2023-1-5 matched no row, or the wrong ones."""
+    if lookup not in DATE_FILTERS:
+        return None
+    try:
+        days = Filters._filters_by_key[lookup].split_value(value) if lookup in ("in", "notin") else [value]
+    except ValueError:  # a JSON list that is none: Datasette's to answer
+        return None
+    for day in days if isinstance(days, list) else [days]:
+        try:
+            parse_date(str(day), f"the filter {name}")
+        except BadRequest as exc:
+            return str(exc)
+    return None
+
 
 # The facets Datasette knows (its column, array and date facets): a _facet_<other> it ignores.
 FACET_TYPES = ("array", "date")

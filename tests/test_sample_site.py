@@ -426,6 +426,18 @@ def _demo(tmp_path, *args: str):
     return done, archive, root
 
 
+def test_text_fidelity_counts_the_traditional_bodies_the_demo_stores(tmp_path):
+    # docs/text-fidelity.md times the t2s rules over this text: its figures are what a crawl stores.
+    _, archive, _ = _demo(tmp_path, "--port", "0")
+    bodies = [body for (body,) in sql_rows(archive, "SELECT body FROM articles WHERE original_script = 'traditional'")]
+    doc = (SITE.parents[2] / "docs" / "text-fidelity.md").read_text(encoding="utf-8")
+    documented = re.search(r"bodies of its (\d+) Traditional articles \(([\d,]+) paragraphs,\s+([\d,]+) characters",
+                           doc)
+    assert documented, "docs/text-fidelity.md no longer names the sample's Traditional bodies it timed the rules on"
+    assert [int(n.replace(",", "")) for n in documented.groups()] == [
+        len(bodies), sum(len(body.split("\n")) for body in bodies), sum(len(body) for body in bodies)]
+
+
 def _crawl_by_hand(server_args: list[str], archive: str, root: str) -> None:
     """Serve the sample with ``python -m crawler.sample.server *server_args``, run the crawl it
     says to run, asking the stored issue again (refresh=1), into ``archive``: that crawl must go

@@ -1,6 +1,9 @@
 """Script detection and Traditional → Simplified conversion (pipelines/script.py)."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from crawler.items import ArticleItem, ImageItem, PageItem, PagePdfItem, RawDocument
@@ -293,6 +296,13 @@ def test_builtin_file_is_well_formed():
     rules = read_corrections(script.BUILTIN_CORRECTIONS)
     assert rules["著"] == "着" and rules["显著"] == "显著"
     assert all(wrong and right for wrong, right in rules.items())
+
+
+def test_text_fidelity_counts_the_builtin_rules():
+    # The cost figures in docs/text-fidelity.md are for this many rules.
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "text-fidelity.md").read_text(encoding="utf-8")
+    (documented,) = re.findall(r"\((\d+) now\)", doc)
+    assert int(documented) == len(read_corrections(script.BUILTIN_CORRECTIONS))
 
 
 FORMAT = 'expected "wrong<TAB>right"'

@@ -15,6 +15,7 @@ from storage.db import open_archive
 from storage.models import Article, utcnow
 from tests.conftest import SAMPLE_SITE, crawl_site, run_crawl, start_crawl, wait_for
 from tests.sites import front_page_teaser, own_paper, sample_site
+from tests.test_site_oddities import BUSY_PAGE
 
 MANIFEST = json.loads((SAMPLE_SITE / "manifest.json").read_text(encoding="utf-8"))
 DAY = date(2023, 1, 31)
@@ -544,6 +545,17 @@ def test_latest_walking_back_to_a_newest_issue_held_complete_asks_the_issues_bet
     _assert_complete(archive_url, held, *asked, newest, paper="zhoubao")
 
 
+def _daily_paper_without_a_latest_page(tmp_path, monkeypatch, paper_day: date):
+    """A daily paper without a latest-issue page, today's issue not out yet, its site serving the
+    four issues before: the oldest (to be held), the two between, the newest (yesterday's)."""
+    from crawler.papers import PROFILES_ENV
+
+    monkeypatch.setenv(PROFILES_ENV, str(own_paper(tmp_path / "papers", "ribao", latest='""', latest_lookback_days="5",
+                                                   schedule="{ weekdays = [1, 2, 3, 4, 5, 6, 7] }")))
+    held, *between, newest = (paper_day - timedelta(days=n) for n in range(4, 0, -1))
+    return held, between, newest, sample_site(tmp_path / "site", days=(held, *between, newest), pdfs=False)
+
+
 @pytest.mark.parametrize("newest_fails", [True, False], ids=["its-entry-failing", "not-stored-asked-again"])
 def test_latest_walking_back_to_a_newest_issue_not_fetched_asks_the_issues_between_as_with_a_latest_page(
         tmp_path, archive_url, paper_day, monkeypatch, newest_fails):
@@ -551,12 +563,7 @@ def test_latest_walking_back_to_a_newest_issue_not_fetched_asks_the_issues_betwe
     # yesterday's for the newest. Its entry page failing on every retry, or it asked again as an
     # earlier run did not store it, the issues since the newest held from the crawl's root were
     # never asked nor named, where a latest page asks them before the newest is fetched.
-    from crawler.papers import PROFILES_ENV
-
-    monkeypatch.setenv(PROFILES_ENV, str(own_paper(tmp_path / "papers", "ribao", latest='""', latest_lookback_days="5",
-                                                   schedule="{ weekdays = [1, 2, 3, 4, 5, 6, 7] }")))
-    held, *between, newest = (paper_day - timedelta(days=n) for n in range(4, 0, -1))
-    site = sample_site(tmp_path / "site", days=(held, *between, newest), pdfs=False)
+    held, between, newest, site = _daily_paper_without_a_latest_page(tmp_path, monkeypatch, paper_day)
     settings = {"ARCHIVE_FETCH_PDFS": "False"}
     with SiteServer(site, prefix=PREFIX, faults={_entry(newest): [503] * 3}) as server:
         base = f"base_url={server.url}{PREFIX.lstrip('/')}"
@@ -575,6 +582,35 @@ def test_latest_walking_back_to_a_newest_issue_not_fetched_asks_the_issues_betwe
     else:
         assert "which an earlier run failed to fetch (or was killed before it stored it), is asked again" in done.stderr
         _assert_complete(archive_url, held, *between, newest, paper="ribao")
+
+
+@pytest.mark.parametrize("answer", ["redirected-off-the-site", "busy-page", "cut-short"])
+def test_latest_walking_back_to_a_newest_issue_answered_but_not_read_asks_the_issues_between(
+        tmp_path, archive_url, paper_day, monkeypatch, answer):
+    # The walk back's newest day's entry page answered with status 200 but not read as the
+    # paper's issue: redirected to another host, the site's busy page, or cut short. The issue
+    # fails (the walk stops there, as at a 5xx), and the issues since the newest held from the
+    # crawl's root were not asked, where a failed fetch of it has them asked.
+    held, between, newest, site = _daily_paper_without_a_latest_page(tmp_path, monkeypatch, paper_day)
+    entry_file = site / _entry(newest).removeprefix(PREFIX)
+    if answer == "busy-page":
+        entry_file.write_text(BUSY_PAGE, encoding="utf-8")
+    elif answer == "cut-short":
+        html = entry_file.read_text(encoding="utf-8")
+        entry_file.write_text(html[: html.index("</li>") + len("</li>")], encoding="utf-8")
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        if answer == "redirected-off-the-site":  # the same files under another host name
+            server._redirects[_entry(newest)] = f"http://localhost:{server.port}{_entry(held)}"
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl("paper=ribao", base, f"date={held}", archive=archive_url, settings=settings).returncode == 0
+        done, entries = _crawl_asking_entries(server, "paper=ribao", base, archive=archive_url, settings=settings, status=4)
+    assert f"ERROR: issue of 公益时报 on {newest} not fetched (" in done.stderr
+    assert entries.count(_entry(newest)) == 1
+    for day in between:
+        assert entries.count(_entry(day)) == 1
+        assert _between(day, held, newest) in done.stderr
+    _assert_complete(archive_url, held, *between, paper="ribao")
 
 
 def test_latest_says_the_issues_between_held_complete_from_another_address_are_not_asked(tmp_path, archive_url, paper_day):

@@ -401,13 +401,14 @@ class IssuesSpider(scrapy.Spider):
         issues missed since the newest the archive holds from this root are asked
         (parse_issue): they are asked here, as parse_latest asks them whatever the archive holds;
         for the walk back's first day, once incomplete_issue_requests knows the window."""
-        return self._walked_back_to(request.cb_kwargs["day"]) if self._of_walk_back(request) else []
+        return self._walk_back_ended(**request.cb_kwargs)
 
-    def _of_walk_back(self, request: scrapy.Request) -> bool:
-        """``request`` is the walk back's, for the newest issue: neither asked again nor the one
-        the latest-issue page led to (whose refresh had the missed issues asked: parse_latest)."""
-        asked = request.cb_kwargs
-        return self.plan.latest and not asked.get("again") and not asked.get("index")
+    def _walk_back_ended(self, day: date, again: bool = False, index: bool = False, **_) -> list[scrapy.Request]:
+        """The issues missed before ``day``, when its entry page is the walk back's, for the newest
+        issue: neither asked again nor the one the latest-issue page led to (whose refresh had
+        them asked: parse_latest). The walk ends there whether the issue is fetched, held
+        complete, failed, or answered but not read as the paper's (parse_issue)."""
+        return self._walked_back_to(day) if self.plan.latest and not again and not index else []
 
     def _walked_back_to(self, day: date) -> list[scrapy.Request]:
         """The walk back took ``day`` for the newest issue, whether it is fetched or not (held
@@ -551,12 +552,14 @@ class IssuesSpider(scrapy.Spider):
         name = self.plan.paper.name
         if elsewhere := redirected_off_site(response):
             self._not_read(response, "issue", "redirected", f"redirected off the site to {elsewhere}", day)
+            yield from self._walk_back_ended(day, again, index)
             return
         page = self.template.page(_html(response), response.url) if response.status not in NOT_FOUND_STATUSES else None
         if page is not None and page.not_found and busy(page.not_found):
             # Says nothing of an issue that day: taken for a date without one, the issue was
             # missed by a run that ended with status 0.
             self._not_read(response, "issue", "busy", f"error page with HTTP 200: {page.not_found!r}", day)
+            yield from self._walk_back_ended(day, again, index)
             return
         if no_issue := _no_issue_answer(response, page, day):
             why, answer, reason = no_issue
@@ -586,10 +589,10 @@ class IssuesSpider(scrapy.Spider):
             return
         if page.truncated:
             self._not_read(response, "issue", "truncated", f"truncated: {page.truncated}", day)
+            yield from self._walk_back_ended(day, again, index)
             return
         self.crawler.stats.inc_value("issues/found")
-        if self.plan.latest and not again and not index:
-            yield from self._walked_back_to(day)
+        yield from self._walk_back_ended(day, again, index)
         if before := (response.meta.get("archive") or {}).get("absent"):
             # Its absent_issues row goes when its pages are stored (storage/db.py: store_batch).
             self.logger.info("issue of %s on %s served after %d run%s without one since %s%s: %s", name, day.isoformat(),
@@ -697,8 +700,7 @@ class IssuesSpider(scrapy.Spider):
         self.logger.error(
             "issue of %s on %s not fetched (%s): %s", self.plan.paper.name, request.cb_kwargs["day"].isoformat(), why, url
         )
-        if self._of_walk_back(request):  # the walk back ends at it all the same, as a latest page's refresh would
-            yield from self._walked_back_to(request.cb_kwargs["day"])
+        yield from self._walk_back_ended(**request.cb_kwargs)  # as a latest page's refresh would have them asked
 
     def page_failed(self, failure):
         yield from self._link_failed(failure, "page")

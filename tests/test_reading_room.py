@@ -2034,6 +2034,82 @@ def test_a_table_filter_comparing_a_date_column_with_a_date_written_otherwise_is
     assert "Traceback" not in server.stderr
 
 
+def unfollowed(server, path) -> tuple[int, str | None]:
+    """What ``server`` answers ``path`` with, a redirect not followed: the status and the Location."""
+    import http.client
+
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=20)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.getheader("Location")
+    finally:
+        connection.close()
+
+
+def test_a_table_link_shared_with_what_sharing_adds_to_it_opens_the_table_as_linked(sample_archive):
+    # Each was a 400, "articles has no column utm_source": a link shared on WeChat did not open.
+    section = query(sample_archive, "select count(*) from article_view where section = '社会工作'")[0][0]
+    articles = query(sample_archive, "select count(*) from articles")[0][0]
+    with served(sample_archive) as server:
+        for shared, (linked, rows) in {
+            "/archive/articles.json?" + urlencode({"_shape": "array", "_size": "max", "utm_source": "wechat"}):
+                ("/archive/articles.json?_shape=array&_size=max", articles),
+            "/archive/article_view.json?" + urlencode({"section": "社会工作", "fbclid": "x", "_shape": "array", "_size": "max"}):
+                ("/archive/article_view.json?" + urlencode({"section": "社会工作", "_shape": "array", "_size": "max"}), section),
+            "/archive/article_view.json?" + urlencode({"from": "singlemessage", "isappinstalled": "0", "section": "社会工作",
+                                                       "utm_medium": "social", "gclid": "1", "msclkid": "2", "spm": "a.b",
+                                                       "scene": "1", "_shape": "array", "_size": "max"}):
+                ("/archive/article_view.json?" + urlencode({"section": "社会工作", "_shape": "array", "_size": "max"}), section),
+        }.items():
+            # Sent on to the address as linked, the one to cite, and answered as it is.
+            assert unfollowed(server, shared) == (301, linked), shared
+            status, body, _ = fetch_page(server.url + shared)
+            assert status == 200 and len(json.loads(body)) == rows > 0, shared
+        status, page, _ = fetch_page(server.url + "/archive/articles?utm_source=wechat")
+        assert status == 200 and "民政部召开全国志愿服务和社会工作电视电话会议" in page
+        # A CSV of every row is sent on to its address as linked, not as Datasette reads it (_size=max, _nocount=1).
+        shared = "/archive/articles.csv?_stream=on&_dl=1&utm_campaign=x"
+        assert unfollowed(server, shared) == (301, "/archive/articles.csv?_stream=on&_dl=1")
+        status, body, _ = fetch_page(server.url + shared)
+        assert status == 200 and len(list(csv.reader(io.StringIO(body)))) == articles + 1
+        # A parameter naming a column the table lacks, beside them or like one of them, is still refused.
+        for path, reason in {
+            "/archive/article_view.json?" + urlencode({"sectio": "社会工作", "utm_source": "wechat"}):
+                "sectio: article_view has no column sectio",
+            "/archive/articles.json?" + urlencode({"from": "abc"}): "from: articles has no column from",
+            "/archive/articles.json?" + urlencode({"utm": "x"}): "utm: articles has no column utm",
+        }.items():
+            status, body, _ = fetch_page(server.url + path)
+            assert (status, json.loads(body)["error"]) == (400, reason), path
+    assert "Traceback" not in server.stderr
+
+
+def test_a_table_filter_s_date_pasted_with_blanks_around_it_finds_the_rows_of_that_date(sample_archive):
+    # Taken as a date, then compared with the blanks: no row, 200, as if that day had none.
+    articles = query(sample_archive, "select count(*) from article_view where issue_date = '2023-01-31'")[0][0]
+    with served(sample_archive) as server:
+        for pasted, meant in {
+            (("issue_date", " 2023-01-31"),): (("issue_date", "2023-01-31"),),
+            (("issue_date__gte", "2023-01-31 "),): (("issue_date__gte", "2023-01-31"),),
+            (("section", "社会工作"), ("issue_date__lte", "\t2023-01-31\n")):
+                (("section", "社会工作"), ("issue_date__lte", "2023-01-31")),
+            (("issue_date__in", '[" 2023-01-31", "2023-01-30"]'),): (("issue_date__in", '["2023-01-31", "2023-01-30"]'),),
+        }.items():
+            asked, linked = ("/archive/article_view.json?" + urlencode((*filters, ("_shape", "array"), ("_size", "max")))
+                             for filters in (pasted, meant))
+            assert unfollowed(server, asked) == (301, linked), pasted
+            status, body, _ = fetch_page(server.url + asked)
+            assert status == 200 and json.loads(body) == json.loads(fetch_page(server.url + linked)[1]), pasted
+            assert 0 < len(json.loads(body)) <= articles, pasted
+        # A date that is none is refused as before, blanks or not.
+        status, body, _ = fetch_page(server.url + "/archive/issues.json?" + urlencode({"issue_date": " 2023-02-30 "}))
+        assert (status, json.loads(body)["error"]) == (
+            400, "The filter issue_date ' 2023-02-30 ' is no day of the calendar."), body
+    assert "Traceback" not in server.stderr
+
+
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
     assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
     (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")
@@ -2136,18 +2212,11 @@ def test_an_article_or_issue_address_percent_encoded_is_that_page(client, sample
 def test_an_article_named_with_leading_zeros_is_sent_to_its_one_address(sample_archive):
     # /article/015 was the article's page too, 200: a second address to cite, bookmark and
     # cache, where an issue named otherwise than YYYY-MM-DD is sent on to its one address.
-    import http.client
-
     (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
     with served(sample_archive) as server:
-        host, port = server.url.removeprefix("http://").rsplit(":", 1)
         for asked, sent_to in ((f"/article/0{article_id}", f"/article/{article_id}"),
                                (f"/article/00{article_id}?text=original", f"/article/{article_id}?text=original")):
-            connection = http.client.HTTPConnection(host, int(port), timeout=20)
-            connection.request("GET", asked)
-            response = connection.getresponse()
-            assert (response.status, response.getheader("Location")) == (301, sent_to), asked
-            connection.close()
+            assert unfollowed(server, asked) == (301, sent_to), asked
         status, page, _ = fetch_page(server.url + f"/article/0{article_id}")
         assert status == 200 and f"<h1>{title}</h1>" in page
 

@@ -196,11 +196,20 @@ def address_part(request, name: str) -> str:
     return unquote(tilde_decode(request.url_vars[name].replace("+", "~2B")))
 
 
-def sent_on(request, path: str) -> Response:
+def sent_on(request, path: str, query: str | None = None) -> Response:
     """A page's one address (``path``) for ``request``, which named it otherwise: 301, keeping
-    the view asked for (?text=original)."""
-    view = f"?{request.query_string}" if request.query_string else ""
-    return Response.redirect(path + view, status=301)
+    the view asked for (?text=original), or with the ``query`` it meant."""
+    query = request.query_string if query is None else query
+    return Response.redirect(path + (f"?{query}" if query else ""), status=301)
+
+
+class SentOn(Exception):
+    """The answer to a request naming its page otherwise than its one address (sent_on's), found
+    where the page cannot answer it itself (a Datasette hook, which handle_exception answers)."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.headers["Location"])
+        self.response = response
 
 
 def paper_code(request) -> str:
@@ -294,7 +303,8 @@ SEARCH_DATE_LABELS = {"from": "since", "to": "until"}
 
 # What a link picks up where it is shared rather than what its reader typed: campaign tags
 # (utm_*), click ids, and WeChat's (from=singlemessage&isappinstalled=0, the way most links to
-# these papers travel). A search shared so is answered as if they were not there.
+# these papers travel). A search shared so is answered as if they were not there; a table's or a
+# view's page is sent on to its address without them (table_query_as_meant).
 SHARING_PARAMETERS = frozenset({"fbclid", "gclid", "msclkid", "isappinstalled", "scene", "spm"})
 WECHAT_FROM = frozenset({"singlemessage", "groupmessage", "timeline"})
 
@@ -1062,8 +1072,55 @@ def filters_from_request(request, database, table, datasette):
     async def check():
         if problem := await table_parameter_problem(datasette, request, database, table):
             raise DatasetteError(problem, status=400)
+        if (meant := table_query_as_meant(sent_query(request))) is not None:
+            raise SentOn(sent_on(request, request.path, meant))
 
     return check
+
+
+# Where the request's scope keeps the query string as the reader sent it: the one Datasette reads
+# is added to (in_full_pages' _size=max, a CSV's _nofacet=1&_nocount=1), which an address the
+# reader is sent on to does not repeat.
+SENT_QUERY = "reading_room.sent_query"
+
+
+def sent_query(request) -> str:
+    return request.scope.get(SENT_QUERY, request.scope.get("query_string") or b"").decode("latin-1")
+
+
+def table_query_as_meant(query_string: str) -> str | None:
+    """A table page's query as its reader meant it, where the address says it otherwise (None
+    where it does not): without what sharing added to the link (added_by_sharing), and each date
+    a filter compares a date column with without the blanks a pasted one brings around it.
+    Datasette read the one as filters on columns the table lacks, and compared the dates with
+    their blanks, finding no row. Sent on to, the page is the one to cite."""
+    asked = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
+    meant = [(name, filter_value_as_meant(name, value)) for name, value in asked if not added_by_sharing(name, value)]
+    return urlencode(meant) if meant != asked else None
+
+
+def filter_parts(name: str) -> tuple[str, str]:
+    """A filter's column and operator, as Datasette reads them (datasette.filters.Filters.selections)."""
+    return name.rsplit("__", 1) if "__" in name else (name, "exact")
+
+
+def filter_value_as_meant(name: str, value: str) -> str:
+    """A parameter's ``value``, of a filter comparing a date column with whole dates (checked
+    as dates: filter_date_problem) without the blanks around each date."""
+    column, lookup = filter_parts(name)
+    if name.startswith("_") or column not in DATE_COLUMNS or lookup not in DATE_FILTERS:
+        return value
+    if lookup not in ("in", "notin"):
+        return value.strip()
+    if not value.startswith("["):  # a,b: Datasette strips each itself
+        return value
+    try:
+        days = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(days, list) or not any(isinstance(day, str) and day != day.strip() for day in days):
+        return value
+    return json.dumps([day.strip() if isinstance(day, str) else day for day in days], ensure_ascii=False)
 
 
 def readable_number(digits: str) -> bool:
@@ -1079,6 +1136,8 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
     db = datasette.get_database(database)
     columns = None
     for name, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True):
+        if added_by_sharing(name, value):
+            continue  # no filter: the page is sent on to its address without it (table_query_as_meant)
         if name == "_facet" or name.startswith("_facet_") and name[len("_facet_"):] in FACET_TYPES:
             # As Datasette reads a facet (datasette.facets.load_facet_configs).
             try:
@@ -1100,8 +1159,7 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
             # thousands of digits, failed as the facets were counted (a 500, coroutines left unawaited).
             return "_facet_size is a whole number of values, written in digits 0-9, or max"
         elif not name.startswith("_"):
-            # A filter, read as Datasette reads it (datasette.filters.Filters.selections).
-            column, lookup = name.rsplit("__", 1) if "__" in name else (name, "exact")
+            column, lookup = filter_parts(name)
             columns = columns if columns is not None else await db.table_columns(table)
             if column not in columns and column != "rowid":
                 # SQLite reads a double-quoted name it does not know as a string: the filter
@@ -1202,6 +1260,8 @@ def handle_exception(datasette, request, exception):
     room = room_for(datasette)
     if room is None:
         return datasette_error_page(datasette, request, exception)
+    if isinstance(exception, SentOn):
+        return exception.response
 
     async def page():
         error, reason = exception, None
@@ -1267,6 +1327,8 @@ def asgi_wrapper(datasette):
                 )
                 await response.asgi_send(send)
                 return
+            if scope["type"] == "http":
+                scope = dict(scope, **{SENT_QUERY: scope.get("query_string") or b""})
             await app(in_full_pages(scope), receive, for_excel(scope, send))
 
         return read_only

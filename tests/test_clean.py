@@ -1479,6 +1479,21 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["文/ · 皮磊"], "皮磊"),
     (["文/图·皮磊"], "皮磊"),
     (["文/·阿不都·热合曼"], "阿不都·热合曼"),
+    # The role run into the name, no blank between them, as papers commonly print it.
+    (["记者张三 北京报道"], "记者张三 北京报道"),
+    (["本报记者张三"], "本报记者张三"),
+    (["本报记者皮磊"], "本报记者皮磊"),
+    (["通讯员李四 王五"], "通讯员李四 王五"),
+    (["本报记者张三 通讯员李四"], "本报记者张三 通讯员李四"),
+    (["本报记者欧阳小明"], "本报记者欧阳小明"),
+    (["本报记者王小明报道"], "本报记者王小明报道"),
+    (["记者阿不都·热合曼"], "记者阿不都·热合曼"),
+    # Names parted by 、 or by a comma, alike.
+    (["本报记者 张三、李四"], "本报记者 张三、李四"),
+    (["本报记者 张三，李四"], "本报记者 张三，李四"),
+    (["本报记者张三、李四 通讯员王五"], "本报记者张三、李四 通讯员王五"),
+    (["（记者 张三，李四）"], "记者 张三，李四"),
+    (["（记者 张三、李四）"], "记者 张三、李四"),
 ])
 def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     """Printed at the end of the text rather than under the title, it was stored as no byline."""
@@ -1507,6 +1522,10 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     ["记者 方向明确"], ["本报记者 黄金时代"], ["记者 罗马假日"], ["本报记者 皮磊 通讯员 任何一天"],
     # Nor after a middle dot that parts it from the role; a phrase alone, no role, names no one.
     ["记者·深入一线"], ["本报记者 · 走进社区"], ["张罗社区"], ["记者节·快乐"],
+    # Run into the role, a word is a name only where a surname opens it: a phrase is none.
+    ["本报记者跟踪报道"], ["记者深入报道"], ["记者手记"], ["本报记者走访"], ["记者调查"], ["本报记者走进社区"],
+    # A phrase among names parted by 、 or a comma, as among names parted by blanks.
+    ["本报记者 张三，深入一线"], ["本报记者 深入一线、走进社区"], ["记者 张三、方向明确"],
 ])
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing, script):

@@ -534,6 +534,15 @@ CLOSING_BYLINES = {
     "content_306559.htm": ("本報記者 張三 北京報道", "本报记者 张三 北京报道", "本报记者 张三 北京报道"),
     # A name run into 报道: a surname opens it, as no phrase's first character.
     "content_306562.htm": ("本報記者 王小明報道", "本报记者 王小明报道", "本报记者 王小明报道"),
+    # The role run into the name, no blank between them, as papers commonly print it; names
+    # parted by 、 or by a comma alike. Run into the role, a phrase is no name (跟踪报道, 节快乐).
+    "content_306564.htm": ("記者張三 北京報道", "记者张三 北京报道", "记者张三 北京报道"),
+    "content_306565.htm": ("本報記者張三", "本报记者张三", "本报记者张三"),
+    "content_306566.htm": ("通訊員李四 王五", "通讯员李四 王五", "通讯员李四 王五"),
+    "content_306567.htm": ("本報記者 張三、李四", "本报记者 张三、李四", "本报记者 张三、李四"),
+    "content_306568.htm": ("本報記者 張三，李四", "本报记者 张三，李四", "本报记者 张三，李四"),
+    "content_306569.htm": ("本報記者跟蹤報道", "本报记者跟踪报道", ""),
+    "content_306570.htm": ("記者節快樂", "记者节快乐", ""),
 }
 
 # A lead line under the title, alone over the text or run in before its first paragraph's text
@@ -553,6 +562,14 @@ LEAD_BYLINES = {
     "content_306560.htm": ("■ 本報記者 深入報道", ""),
     "content_306561.htm": ("本報記者 跟蹤報道　　", ""),
     "content_306563.htm": ("本報記者 張三報道　　", "本报记者 张三报道"),
+    # The role run into the name, and no 本报 before it; names parted by a comma as by 、. Run
+    # into the role, a phrase is no name (跟踪报道, 走访), alone over the text or run in.
+    "content_306571.htm": ("記者張三 北京報道", "记者张三 北京报道"),
+    "content_306572.htm": ("通訊員李四 王五　　", "通讯员李四 王五"),
+    "content_306573.htm": ("本報記者 張三，李四　　", "本报记者 张三，李四"),
+    "content_306574.htm": ("■ 本報記者 張三，李四", "本报记者 张三，李四"),
+    "content_306575.htm": ("本報記者跟蹤報道", ""),
+    "content_306576.htm": ("本報記者走訪　　", ""),
 }
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in
@@ -700,7 +717,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     them, a name of four characters that two surnames open but for the commonest, and a role a
     middle dot parts from the name. A stray middle dot after 文/ was stored with the names
     (·张三), a phrase two surnames open that are a word of their own (方向明确) as names, and any
-    two to six characters before 报道 (深入报道) as where the names reported from."""
+    two to six characters before 报道 (深入报道) as where the names reported from. A role run into
+    the name (记者张三 北京报道, 本报记者张三, 通讯员李四 王五) was no byline, nor were names a 、 or a
+    comma parts."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
@@ -719,6 +738,8 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
         conn.execute(text("UPDATE articles SET byline = '·张三' WHERE url LIKE '%/content_306556.htm'"))
         conn.execute(text("UPDATE articles SET byline = '记者 方向明确' WHERE url LIKE '%/content_306557.htm'"))
         conn.execute(text("UPDATE articles SET byline = '记者 深入报道' WHERE url LIKE '%/content_306558.htm'"))
+        for name in ("content_306564.htm", "content_306565.htm", "content_306566.htm", "content_306567.htm", "content_306568.htm"):
+            conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE :u"), {"u": f"%/{name}"})
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -730,7 +751,9 @@ def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_wh
     """Run in before the first paragraph's text, a name with a middle dot longer than five
     characters left the article without a byline; a heading with such a dot is none. A phrase
     after the role (深入一线, 方向明确, 深入报道) was stored as the names, and of two roles run in, each
-    before an indent's gap, only the first was stored. The line stays in the text."""
+    before an indent's gap, only the first was stored. Without 本报 before the role (记者张三 北京报道,
+    通讯员李四 王五), or with names a comma parts (本报记者 张三，李四), it was no byline; a phrase run
+    into the role, short enough (本报记者走访), was one. The line stays in the text."""
     query = "SELECT body, byline FROM articles WHERE url LIKE :u"
     for name, (_, byline) in LEAD_BYLINES.items():
         [(body, stored)] = sql_rows(new_articles, query, u=f"%/{name}")
@@ -745,6 +768,8 @@ def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_wh
         conn.execute(text("UPDATE articles SET byline = '本报记者 张三' WHERE url LIKE '%/content_306546.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 方向明确' WHERE url LIKE '%/content_306547.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 深入报道' WHERE url LIKE '%/content_306560.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30657_.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者走访' WHERE url LIKE '%/content_306576.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]

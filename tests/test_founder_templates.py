@@ -818,6 +818,44 @@ def test_a_lead_line_reads_a_dotted_or_latin_name_whole(lead, byline, script):
     assert parsed.byline == convert(byline)
 
 
+@pytest.mark.parametrize(
+    ("lead", "byline"),
+    [
+        # The role run into the name, as papers commonly print it, 本报 before it or not.
+        ("记者张三 北京报道", "记者张三 北京报道"),
+        ("本报记者张三", "本报记者张三"),
+        ("■ 本报记者皮磊", "本报记者皮磊"),
+        ("通讯员李四 王五", "通讯员李四 王五"),
+        ("记者 张三 通讯员 李四", "记者 张三 通讯员 李四"),
+        ("本报记者张三 通讯员李四　　清晨七点，儿童之家的门准时打开。", "本报记者张三 通讯员李四"),
+        ("记者张三　　清晨七点，儿童之家的门准时打开。", "记者张三"),
+        ("本报记者阿不都·热合曼", "本报记者阿不都·热合曼"),
+        ("本报记者Johnson", "本报记者Johnson"),
+        # Names parted by a comma as by 、, alone on the line or run in.
+        ("本报记者 张三、李四", "本报记者 张三、李四"),
+        ("本报记者 张三，李四", "本报记者 张三，李四"),
+        ("本报记者 张三，李四　　清晨七点，儿童之家的门准时打开。", "本报记者 张三，李四"),
+        ("本报记者张三、李四　　清晨七点，儿童之家的门准时打开。", "本报记者张三、李四"),
+        # Run into the role, a phrase is no name; nor is one among names a comma parts.
+        ("本报记者跟踪报道", ""),
+        ("记者 深入报道", ""),
+        ("本报记者走访", ""),
+        ("记者手记", ""),
+        ("记者从新疆维吾尔自治区", ""),  # seed 004's sentence, as a hard-wrapped line
+        ("本报记者走访　　清晨七点，儿童之家的门准时打开。", ""),
+        ("本报记者 张三，深入一线", ""),
+        ("本报记者从民政部获悉，全国社工站建设持续推进", ""),
+    ],
+)
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_lead_line_with_the_role_run_into_the_names_or_names_parted_by_commas(lead, byline, script):
+    """记者张三 北京报道 (no 本报, the role run into the name) and 本报记者 张三，李四 (names a comma
+    parts) were no byline, while 本报记者 张三、李四 was one; 本报记者走访 was one."""
+    convert = in_script(script)
+    parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
+    assert parsed.byline == convert(byline)
+
+
 @pytest.mark.parametrize("surname", "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 南宫 西门 独孤 澹台"
                                     " 公冶 申屠 轩辕".split())
 @pytest.mark.parametrize("script", ["simplified", "traditional"])

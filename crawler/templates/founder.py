@@ -362,11 +362,14 @@ _LONG_NAME = rf"(?:{_DOTTED_NAME}|{_LATIN_NAME})"
 # Names are parted by blanks, or by a slash, blanks beside it or not (本报记者 张三/李四, 文/张三 / 李四,
 # stored without them: _stored_names): no word holds a slash, so a Latin or dotted name is parted
 # from the next as a Chinese one is. The writer's credit is parted from the photographer's alike.
-_NAMES_APART = r"(?:\s*[/／]\s*|\s+)"
+# A list's 、 or a comma parts names too (本报记者 张三、李四 and 本报记者 张三，李四 alike), stored as
+# printed.
+_NAMES_APART = r"(?:\s*[/／、，,]\s*|\s+)"
 _ROLE_NAME = r"(?:记者|記者|通讯员|通訊員|实习生|實習生)"
 _ROLE = rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[约約])?{_ROLE_NAME}"
-# A lead line such as "■ 本报记者 皮磊": short (thirty characters after the role, a dotted name
-# counting as one), and no sentence punctuation; or the same run in before the first paragraph's
+# A lead line such as "■ 本报记者 皮磊" (记者 皮磊, 本报 or not): short (thirty characters after the
+# role, a dotted name counting as one), and no sentence punctuation but a comma between names
+# (本报记者 张三，李四); or the same run in before the first paragraph's
 # text, after an indent's gap (■本报记者 皮磊　　近日，……), where it is names of a few characters
 # each (本报记者走访了儿童之家　　… is a sentence). A dotted name is taken whole (?>): a line that
 # is no byline is not tried again with its characters counted one by one, as many ways as it has.
@@ -378,11 +381,12 @@ _ROLE = rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[�
 # (_PICTURES_AFTER). Either way the names are people's (_personal_names): 本报记者 深入一线　　……
 # is a heading's phrase run in.
 _BYLINE = re.compile(
-    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(]{{0,4}}?(?:记者|記者|通讯员|通訊員)(?>{_DOTTED_NAME}|(?!\u3000{{2,}}(?!{_ROLE})\S)[^，。,；]){{1,30}})$")
+    rf"^[{_BYLINE_MARKS}\s]*((?:本[报報][^，。,；（(]{{0,4}}?)?(?:记者|記者|通讯员|通訊員)"
+    rf"(?>{_DOTTED_NAME}|[，,](?=\s*[{HAN}])|(?!\u3000{{2,}}(?!{_ROLE})\S)[^，。,；]){{1,30}})$")
 _LEAD_NAME_WORD = rf"(?:{_LONG_NAME}|[^\s，。,；/／]{{1,5}})"
 _LEAD_NAMES = rf"{_LEAD_NAME_WORD}(?:{_NAMES_APART}{_LEAD_NAME_WORD}){{0,5}}?"
 _RUN_IN_BYLINE = re.compile(
-    rf"^[{_BYLINE_MARKS}\s]*(本[报報][^，。,；（(\s]{{0,4}}?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAMES}"
+    rf"^[{_BYLINE_MARKS}\s]*((?:本[报報][^，。,；（(\s]{{0,4}}?)?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAMES}"
     rf"(?:\u3000{{2,}}{_ROLE}\s*{_LEAD_NAMES}){{0,2}})"
     r"\u3000{2,}(?=\S)"
 )
@@ -410,8 +414,9 @@ _ROLE_DOT = re.compile(rf"({_ROLE_NAME})\s*[{_MIDDLE_DOTS}]\s*")
 # The photographer's credit after the writer's names (…张三 图/李四), or before their 文/.
 _PICTURES_BY = rf"{_PICTURES_LABEL}\s*{_NAMES}"
 _REPORTERS = re.compile(rf"({_ROLE}\s*{_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
-# Without brackets, a blank or a middle dot after the role too: 记者节快乐 closing the text is no byline.
-_REPORTERS_ALONE = re.compile(rf"({_ROLE}(?:\s*[{_MIDDLE_DOTS}]\s*|\s+){_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
+# Without brackets, the names are judged (_personal_names): run into the role (本报记者张三), only
+# a name a surname opens is one, so 记者节快乐 closing the text is no byline.
+_REPORTERS_ALONE = re.compile(rf"({_ROLE}\s*(?:[{_MIDDLE_DOTS}]\s*)?{_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
 # The photographer's credit a lead line's names end with, cut from the byline.
 _PICTURES_AFTER = re.compile(rf"{_NAMES_APART}{_PICTURES_BY}$")
 _SLASH_BLANKS = re.compile(r"\s*([/／])\s*")
@@ -869,8 +874,16 @@ _SURNAMES = frozenset(
 _SURNAME_WORDS = frozenset(
     "方向 方程 何方 任何 黄金 黃金 金黄 金黃 白金 金石 金钱 金錢 万马 萬馬 龙马 龍馬 罗马 羅馬 龙王 龍王"
     " 江苏 江蘇 孔孟 唐宋 毛孔 万方 萬方".split())
+# Surnames beyond the hundred commonest that open a name run into its role or into 报道
+# (本报记者皮磊): none that also opens a phrase a byline may hold (焦点报道, 纪实报道, 辛苦了).
+_NAME_SURNAMES = _SURNAMES | frozenset(
+    "皮邢柳樊乔喬殷葛伍耿聂聶庞龐柴翟倪鲍鮑俞詹邬鄔蒲滕褚霍穆佟阎閻柯戚岳阮颜顏闵閔裴饶饒骆駱蔺藺邝鄺")
 _HAN_WORD = re.compile(f"[{HAN}]+")
 _ROLE_WORD = re.compile(_ROLE)
+_NAME_WORDS = re.compile(r"[\s、，,]+")
+# A name run into its role with a middle dot: its first part two characters or more, as a
+# transliteration's is (本报记者阿不都·热合曼); one character and a dot is a phrase's (记者节·快乐).
+_NAME_AFTER_ROLE = re.compile(rf"[{HAN}]{{2,8}}(?:[{_MIDDLE_DOTS}][{HAN}]{{1,8}}){{1,3}}|{_LATIN_NAME}")
 # The words a byline may end with (本报记者 张三 综合报道; where it was reported from: 北京报道,
 # 发自北京): no name, yet no heading's phrase where a name stands before them (记者 深入报道 is one).
 _REPORTED = ("报道", "報導", "報道")
@@ -879,16 +892,26 @@ _CREDIT_WORDS = re.compile(
     rf"|(?:发|發)自[{HAN}]{{2,6}}")
 
 
-def _name_reporting(word: str) -> bool:
-    """Whether a credit word is a name run into 报道 (张三报道, 欧阳小明报道): a surname opens two or
-    three characters (a compound one, three or four) before it, where a phrase (深入报道) opens with
-    none."""
-    if not word.endswith(_REPORTED):
-        return False
-    name = word[:-2]
+def _surnamed(name: str) -> bool:
+    """Whether ``name`` reads as a Chinese name by its surname: one opens two or three characters
+    (a compound one, three or four), where a phrase (深入, 跟踪, 节快乐) opens with none."""
     if name.startswith(_COMPOUND_SURNAMES):
         return 3 <= len(name) <= 4
-    return 2 <= len(name) <= 3 and name[0] in _SURNAMES
+    return 2 <= len(name) <= 3 and name[0] in _NAME_SURNAMES
+
+
+def _name_reporting(word: str) -> bool:
+    """Whether a credit word is a name run into 报道 (张三报道, 欧阳小明报道, _surnamed), not a
+    phrase (深入报道)."""
+    return word.endswith(_REPORTED) and _surnamed(word[:-2])
+
+
+def _name_after_role(word: str) -> bool:
+    """Whether a word run into its role, no blank between them (本报记者张三, 记者王小明报道), is a
+    name: a Chinese one by its surname, alone or run into 报道, or a transliterated or Latin one
+    (_NAME_AFTER_ROLE). With no blank to mark where the role ends, a phrase run in (本报记者跟踪报道,
+    记者节快乐, 记者手记) is none, however short."""
+    return _surnamed(word) or _name_reporting(word) or bool(_NAME_AFTER_ROLE.fullmatch(word))
 
 
 def _personal_names(names: str) -> bool:
@@ -898,11 +921,14 @@ def _personal_names(names: str) -> bool:
     with a middle dot (a foreign name, 艾力·吾甫) is one as it stands. A credit word (北京报道,
     发自北京, _CREDIT_WORDS) closes the names, and names no one but a name run into 报道 (张三报道,
     _name_reporting): with no name before it (记者 深入报道, any two characters before 报道
-    matching) the words are a heading's phrase too."""
+    matching) the words are a heading's phrase too. A word run into its role is judged as a name
+    alone (_name_after_role). Names a 、 or a comma parts are words as blanks part them."""
     named = False
-    for word in names.split():
+    for word in _NAME_WORDS.split(names):
         if role := _ROLE_WORD.match(word):
             word = word[role.end():]
+            if word and not _name_after_role(word):
+                return False
         if not word:
             continue
         if _CREDIT_WORDS.fullmatch(word):

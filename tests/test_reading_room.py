@@ -2320,6 +2320,17 @@ def test_an_article_on_a_page_taken_out_of_its_issue_shows_the_page_as_removed_b
     assert f"第-{page_id}版" not in search_page and "#page--" not in search_page
 
 
+def sqlite_file_of(archive_url, tmp_path):
+    """The SQLite file `archive serve` serves of the archive at ``archive_url``: the file itself,
+    or, of a PostgreSQL archive, its export (as `archive serve` asks of one)."""
+    if archive_url.startswith("sqlite:///"):
+        return archive_url.removeprefix("sqlite:///")
+    source = open_archive(archive_url, create=False)
+    export_sqlite(source, served_archive := tmp_path / "served.sqlite3")
+    source.close()
+    return served_archive
+
+
 def test_canned_queries_show_an_article_on_a_page_taken_out_of_its_issue_as_the_other_pages_do(archive_url, tmp_path):
     # A refresh after the site took 第03版 out keeps it numbered below zero (storage.db._place_pages):
     # the canned queries listed its articles under that number, where the article and search pages
@@ -2330,12 +2341,7 @@ def test_canned_queries_show_an_article_on_a_page_taken_out_of_its_issue_as_the_
             remove_page(site, 3, addresses_follow_numbers=False)
         done, _ = crawl_site(archive_url, *refresh, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
         assert done.returncode == 0, done.stderr[-3000:]
-    if archive_url.startswith("sqlite:///"):
-        served_archive = archive_url.removeprefix("sqlite:///")
-    else:  # as archive serve asks of a PostgreSQL archive
-        source = open_archive(archive_url, create=False)
-        export_sqlite(source, served_archive := tmp_path / "served.sqlite3")
-        source.close()
+    served_archive = sqlite_file_of(archive_url, tmp_path)
     numbers = dict(sql_rows(archive_url, "SELECT a.id, p.page_number FROM articles a JOIN pages p ON p.id = a.page_id"))
     expected = {article: f"第{number:02d}版" if number > 0 else "第03版（已撤下）" for article, number in numbers.items()}
     removed = sql_rows(archive_url, "SELECT a.id, a.title, a.byline FROM articles a JOIN pages p ON p.id = a.page_id "
@@ -2355,3 +2361,59 @@ def test_canned_queries_show_an_article_on_a_page_taken_out_of_its_issue_as_the_
         # The stored number stays beside it: scripts read the queries' JSON and CSV by column name.
         assert {row["article_id"]: row["page_number"] for row in rows} == {row["article_id"]: numbers[row["article_id"]] for row in rows}
         assert "第03版（已撤下）" in client.get(f"/archive/{query_name}?" + urlencode(params)).text
+
+
+def test_an_earlier_version_of_an_article_has_its_own_reading_page(archive_url, tmp_path):
+    """A re-crawl that finds an article corrected keeps its earlier text (article_versions),
+    which a reader saw only as a raw row of the table: the article's page lists it, dated, and
+    links its own page, which shows the text as it was and leads back to the current one."""
+    site = sample_site(tmp_path / "site", pdfs=False)
+    page = site / "html/2023-01/31/content_306501.htm"
+    for refresh in ((), ("refresh=1",)):
+        if refresh:
+            corrected = page.read_text(encoding="utf-8").replace("達到32平方米", "達到33平方米")
+            page.write_text(corrected.replace("服務體系建設", "服務體系建設新"), encoding="utf-8")
+        done, _ = crawl_site(archive_url, *refresh, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
+        assert done.returncode == 0, done.stderr[-3000:]
+    (article, current_title), = sql_rows(archive_url, "SELECT id, title FROM articles WHERE url LIKE '%content_306501.htm'")
+    (version, title, first_seen, replaced), = sql_rows(
+        archive_url, "SELECT id, title, valid_from, valid_until FROM article_versions WHERE article_id = :id", id=article)
+    assert title != current_title
+    (unchanged,), = sql_rows(archive_url, "SELECT min(id) FROM articles WHERE id != :id", id=article)
+
+    def moment(at) -> str:  # SQLite gives the stored text (UTC), PostgreSQL a datetime
+        at = datetime.fromisoformat(str(at))
+        return (at.astimezone(timezone.utc) if at.tzinfo else at).strftime("%Y-%m-%d %H:%M") + " UTC"
+
+    address = f"/article/{article}/version/1"
+    with served(sqlite_file_of(archive_url, tmp_path)) as server:
+        status, current, _ = fetch_page(server.url + f"/article/{article}")
+        assert status == 200 and "达到33平方米" in current and "达到32平方米" not in current
+        listed = text_of(current[current.index('id="versions"'):])
+        assert "1 earlier version" in listed and f"replaced {moment(replaced)}" in listed, listed[:500]
+        assert f'href="{address}"' in current
+        status, earlier, _ = fetch_page(server.url + address)
+        assert status == 200, earlier[-500:]
+        assert f"<h1>{title}</h1>" in earlier and "达到32平方米" in earlier and "达到33平方米" not in earlier
+        assert f"<h1>{current_title}</h1>" in current
+        said = text_of(earlier)
+        assert f"first seen {moment(first_seen)}" in said and f"replaced {moment(replaced)}" in said, said[:800]
+        assert f'href="/article/{article}"' in earlier and f'href="/archive/article_versions/{version}"' in earlier
+        # As published (Traditional), as the article's page offers it.
+        status, published, _ = fetch_page(server.url + address + "?text=original")
+        assert status == 200 and "達到32平方米" in published and "达到32平方米" not in published
+        assert f'href="{address}"' in published
+        # One address each, as the article's: leading zeros are sent on to it.
+        for asked in (f"/article/0{article}/version/1", f"/article/{article}/version/01"):
+            status, sent, _ = fetch_page(server.url + asked)
+            assert status == 200 and "达到32平方米" in sent, asked
+        for asked, reason in ((f"/article/{article}/version/2", f"No version 2 of article {article}"),
+                              (f"/article/{article}/version/0", f"No version 0 of article {article}"),
+                              (f"/article/{article}/version/abc", f"No version abc of article {article}"),
+                              (f"/article/{article}/version/{'9' * 40}", f"of article {article}"),
+                              (f"/article/{unchanged}/version/1", f"No version 1 of article {unchanged}"),
+                              ("/article/99999999/version/1", "No article 99999999 in the archive"),
+                              ("/article/abc/version/1", "No article abc in the archive")):
+            status, refused, _ = fetch_page(server.url + asked)
+            assert status == 404 and reason in refused, (asked, status, refused[-800:])
+    assert "Traceback" not in server.stderr

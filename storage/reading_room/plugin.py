@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import threading
 import time
-from datetime import MINYEAR, date
+from datetime import MINYEAR, date, datetime, timezone
 from http import HTTPStatus
 import urllib.parse
 from urllib.parse import quote, unquote, urlencode
@@ -99,7 +99,11 @@ join papers p on p.id = i.paper_id
 where a.id = :id
 """
 IMAGES_SQL = "select url, caption, caption_original from images where article_id = :id order by position"
-VERSIONS_SQL = "select count(*) from article_versions where article_id = :id"
+# An article's earlier texts, numbered from 1 in the order they were kept: a version is removed
+# only with its article (the crawler's role may only add them) and an export keeps their ids, so
+# a number names the same text on every copy for good.
+VERSIONS_SQL = "select id, valid_from, valid_until from article_versions where article_id = :id order by id"
+VERSION_SQL = "select * from article_versions where id = :id"
 
 PAPERS_SQL = "select code, name from papers order by name"
 SECTIONS_SQL = "select distinct section from pages where section != '' order by section"
@@ -149,6 +153,59 @@ def shown_as(row: dict, names, traditional, show_original: bool) -> tuple[dict, 
     published = {name: row[f"{name}_original"] for name in names if show_original and row[f"{name}_original"]}
     shown = {name: published.get(name, row[name]) for name in names}
     return shown, {name: "zh-Hant" for name, text in published.items() if traditional(text)}
+
+
+def reading(article: dict, images: list[dict], request, here: str) -> dict:
+    """What an article's page at ``here`` shows of ``article``'s text and ``images`` (its current
+    one, or an earlier version's): Simplified, or as published where ``request`` asks
+    (?text=original) and it differs."""
+    simplified, published = paragraphs(article["body"]), paragraphs(article["body_original"])
+    # ?text=original shows the text as published (e.g. Traditional), when it differs: the
+    # body's, or, of a picture story (no body), its title block's and captions'.
+    has_original = (bool(published) and published != simplified) or any(
+        original and original != shown
+        for original, shown in [*((article[f"{name}_original"], article[name]) for name in HEADINGS),
+                                *((image["caption_original"], image["caption"]) for image in images)]
+    )
+    show_original = has_original and request.args.get("text") == "original"
+    # Each heading as shown: as published in the original view (one stored before it was
+    # kept, empty, as it is), and its language there where it is Traditional (screen readers
+    # and fonts choose by it), as the text's.
+    shown = {name: article[f"{name}_original"] if show_original and article[f"{name}_original"] else article[name]
+             for name in PUBLISHED}
+    traditional = _traditional(article["original_script"])
+    lang = {}
+    if show_original:
+        lang = {name: "zh-Hant" for name in PUBLISHED if traditional(article[f"{name}_original"])}
+        lang["body"] = "zh-Hant" if traditional(article["body_original"]) else "zh-Hans"
+    for image in images:
+        # The caption in the script shown, else the one there is: a picture without one has none.
+        as_published = show_original and image["caption_original"] or not image["caption"]
+        image["shown"] = image["caption_original"] if as_published else image["caption"]
+        image["lang"] = "zh-Hant" if as_published and traditional(image["caption_original"]) else None
+    return {
+        "article": article,
+        "shown": shown,
+        "lang": lang,
+        "images": images,
+        "paragraphs": published if show_original else simplified,
+        "show_original": show_original,
+        "view": "?text=original" if show_original else "",
+        "has_original": has_original,
+        "original_script": SCRIPT_NAMES.get(article["original_script"], "原文"),
+        # The page's own address, which its switch between the two texts keeps.
+        "here": here,
+    }
+
+
+def moment(value) -> str:
+    """A time the archive holds (UTC: SQLite's text, PostgreSQL's datetime) as a page shows it,
+    to the minute; one it cannot read, as stored."""
+    try:
+        at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return (at.astimezone(timezone.utc) if at.tzinfo else at).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -493,59 +550,51 @@ class ReadingRoom:
             request,
         )
 
-    async def article(self, request) -> Response:
+    async def found_article(self, request) -> tuple[dict, bool]:
+        """The article the address names (ARTICLE_SQL), and whether the address names it as its
+        one address does: 015 (leading zeros) is to be sent on to 15, as an issue's date is."""
         named = address_part(request, "id")
         article_id = article_number(named)
         found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
         if found is None:
             raise NotFound(f"No article {echoed(named)} in the archive: articles are numbered (articles.id)")
-        if str(article_id) != named:
-            # One address to cite, as an issue's: 015 (leading zeros) is sent on to 15.
-            return sent_on(request, self.datasette.urls.path(f"/article/{article_id}"))
-        article = dict(found)
-        images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]
-        versions = (await self.db.execute(VERSIONS_SQL, {"id": article_id})).first()[0]
-        simplified, published = paragraphs(article["body"]), paragraphs(article["body_original"])
-        # ?text=original shows the text as published (e.g. Traditional), when it differs: the
-        # body's, or, of a picture story (no body), its title block's and captions'.
-        has_original = (bool(published) and published != simplified) or any(
-            original and original != shown
-            for original, shown in [*((article[f"{name}_original"], article[name]) for name in HEADINGS),
-                                    *((image["caption_original"], image["caption"]) for image in images)]
-        )
-        show_original = has_original and request.args.get("text") == "original"
-        # Each heading as shown: as published in the original view (one stored before it was
-        # kept, empty, as it is), and its language there where it is Traditional (screen readers
-        # and fonts choose by it), as the text's.
-        shown = {name: article[f"{name}_original"] if show_original and article[f"{name}_original"] else article[name]
-                 for name in PUBLISHED}
-        traditional = _traditional(article["original_script"])
-        lang = {}
-        if show_original:
-            lang = {name: "zh-Hant" for name in PUBLISHED if traditional(article[f"{name}_original"])}
-            lang["body"] = "zh-Hant" if traditional(article["body_original"]) else "zh-Hans"
-        for image in images:
-            # The caption in the script shown, else the one there is: a picture without one has none.
-            as_published = show_original and image["caption_original"] or not image["caption"]
-            image["shown"] = image["caption_original"] if as_published else image["caption"]
-            image["lang"] = "zh-Hant" if as_published and traditional(image["caption_original"]) else None
-        return await self.render(
-            "article.html",
-            {
-                "article": article,
-                "shown": shown,
-                "lang": lang,
-                "images": images,
-                "paragraphs": published if show_original else simplified,
-                "show_original": show_original,
-                "view": "?text=original" if show_original else "",
-                "has_original": has_original,
-                "original_script": SCRIPT_NAMES.get(article["original_script"], "原文"),
-                "versions": versions,
-            },
-            request,
-        )
+        return dict(found), str(article_id) == named
 
+    async def article(self, request) -> Response:
+        article, as_cited = await self.found_article(request)
+        here = self.datasette.urls.path(f"/article/{article['id']}")
+        if not as_cited:
+            return sent_on(request, here)
+        images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article["id"]})]
+        versions = [dict(row) | {"number": number, "replaced": moment(row["valid_until"])}
+                    for number, row in enumerate(await self.db.execute(VERSIONS_SQL, {"id": article["id"]}), 1)]
+        return await self.render("article.html", reading(article, images, request, here) | {"versions": versions}, request)
+
+    async def version(self, request) -> Response:
+        """An earlier text of an article (article_versions), as the article's page shows the
+        current one: its title block, pictures and text as kept, with when it was served."""
+        article, as_cited = await self.found_article(request)
+        versions = list(await self.db.execute(VERSIONS_SQL, {"id": article["id"]}))
+        named = address_part(request, "version")
+        number = article_number(named)
+        if number is None or not 1 <= number <= len(versions):
+            held = f"its earlier versions are numbered 1 to {len(versions)}" if versions else "it has no earlier version"
+            raise NotFound(f"No version {echoed(named)} of article {article['id']} in the archive: {held}")
+        here = self.datasette.urls.path(f"/article/{article['id']}/version/{number}")
+        if not as_cited or str(number) != named:
+            return sent_on(request, here)
+        kept = dict((await self.db.execute(VERSION_SQL, {"id": versions[number - 1]["id"]})).first())
+        # The texts a version kept before revisions 0008 and 0018 added their columns are NULL:
+        # not recorded, shown as none.
+        text = {name: kept[name] or "" for name in (*HEADINGS, *(f"{h}_original" for h in HEADINGS),
+                                                    "body", "body_original")}
+        pictures = json.loads(kept["images"]) if isinstance(kept["images"], str) else kept["images"] or []
+        images = [{"url": picture.get("url"), "caption": picture.get("caption") or "",
+                   "caption_original": picture.get("caption_original") or ""} for picture in pictures]
+        version = {"id": kept["id"], "number": number, "of": len(versions),
+                   "first_seen": moment(kept["valid_from"]), "replaced": moment(kept["valid_until"])}
+        context = reading(article | text | {"original_script": kept["original_script"] or ""}, images, request, here)
+        return await self.render("article.html", context | {"version": version, "versions": []}, request)
 
     def archive(self) -> Archive:
         """The same file through storage/ (for storage.search), opened on first use. A file gone
@@ -902,6 +951,8 @@ def register_routes(datasette):
         (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)$", in_time(room.paper)),
         (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
         (rf"^/{any_spelling('article')}/(?P<id>[^/]+)$", in_time(room.article)),
+        (rf"^/{any_spelling('article')}/(?P<id>[^/]+)/{any_spelling('version')}/(?P<version>[^/]+)$",
+         in_time(room.version)),
         (rf"^/{any_spelling('search')}$", in_time(room.search)),
         (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/]+?)/(?P<pks>[^/]+?)(\.(?P<format>\w+))?$",
          table_row(room.database)),

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.interruption import interrupted_message
 from crawler.items import PDFS_WITHOUT_TEXT, ArticleItem, PageItem
-from crawler.middlewares import ISSUES_FROM_ROOT
+from crawler.middlewares import ISSUES_FROM_ROOT, ISSUES_SKIPPED
 from storage.db import ArchiveError, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ ASKED_AGAIN = "latest/asked_again"
 # Of those, the issues an earlier such crawl took for the newest, or asked again, and did not
 # store at all (its entry page failed, or the run was killed before it stored it).
 NOT_STORED = "latest/not_stored"
+# And the issues scheduled between the newest the archive holds from the crawl's root and the
+# site's newest, held complete from another address: not asked, counted already complete.
+HELD_BETWEEN = "latest/held_complete_between"
 # Issues the archive holds, asked again (incomplete, or refresh=1), whose entry page answered
 # without the issue: kept as stored, no failure, no date without an issue; the summary counts them.
 HELD_NOT_SERVED = "issues/held_not_served"
@@ -185,7 +188,12 @@ def crawling_message(plan, stats) -> str:
 def asked_again(stats) -> list[str]:
     """The incomplete issues a crawl of the newest asked again, but the newest itself (when it
     was one of them): the dates besides it."""
-    return [day for day in stats.get_value(ASKED_AGAIN) or () if day != stats.get_value(LATEST_ISSUE)]
+    return _besides_newest(stats, ASKED_AGAIN)
+
+
+def _besides_newest(stats, key: str) -> list[str]:
+    """The dates of the stat ``key`` of a crawl of the newest, but the one it took for the newest."""
+    return [day for day in stats.get_value(key) or () if day != stats.get_value(LATEST_ISSUE)]
 
 
 def _plan(crawler):
@@ -550,8 +558,11 @@ class CrawlProgress:
             # total to go against, the job's queue does.
             return f"this worker: pages {self.pages_done}, articles {self.articles_done}; {scheduler.job_progress()}"
         plan = _plan(self.crawler)
-        asked = 1 + len(asked_again(stats)) if plan is None or plan.latest else len(plan.dates)
-        complete = stats.get_value("delta/issues_skipped", 0)
+        # Of a crawl of the newest, the issues held complete between it and the newest held from
+        # its root too: counted already complete, "issues 3/2" read as one issue too many.
+        asked = (1 + len(asked_again(stats)) + len(_besides_newest(stats, HELD_BETWEEN)) if plan is None or plan.latest
+                 else len(plan.dates))
+        complete = stats.get_value(ISSUES_SKIPPED, 0)
         # A date answered without its issue whose batch the archive refused was not recorded so:
         # failed, as the run's failure line and exit status say, and asked again by the next run.
         unrecorded = _sum(stats, "dates/failed/")

@@ -32,6 +32,9 @@ ISSUES_FROM_ROOT = "delta/issues_from_root"
 DATES_HELD_COMPLETE = "delta/dates_held_complete"
 DATES_HELD_INCOMPLETE = "delta/dates_held_incomplete"
 DATES_SKIPPED_ABSENT = "delta/dates_skipped_absent"
+# The issues a crawl does not fetch, the archive holding them complete: each once, whichever way
+# the crawl came to it (IssuesSpider.issue_held_complete); the summary's "already complete".
+ISSUES_SKIPPED = "delta/issues_skipped"
 
 
 class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
@@ -251,20 +254,20 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         else:
             skipped = False
         if skipped:
-            # The entry page's own link in its page list: that page was just fetched (and counted
-            # done), as the one that tells what the issue lacks; it is no page left unasked.
-            if not (kind == "page" and response is not None and request.url == response.url):
-                self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
             if kind == "issue":
                 self._held_complete(request)
+            # The entry page's own link in its page list: that page was just fetched (and counted
+            # done), as the one that tells what the issue lacks; it is no page left unasked.
+            elif not (kind == "page" and response is not None and request.url == response.url):
+                self.crawler.stats.inc_value(f"delta/{kind}s_skipped")
             return None
         return request
 
     def _held_complete(self, request: Request) -> None:
         """An issue's entry page not asked, the archive holding the issue complete: the spider
-        may ask others for it (the issues a crawl of the newest missed before the newest it walked
-        back to: IssuesSpider.newest_held_complete), yielded after it."""
-        self.follow_ups += self.crawler.spider.newest_held_complete(request)
+        counts it, and may ask others for it (the issues a crawl of the newest missed before the
+        newest it walked back to: IssuesSpider.issue_held_complete), yielded after it."""
+        self.follow_ups += self.crawler.spider.issue_held_complete(request)
 
 
 def _tag(record: Unserved) -> dict:

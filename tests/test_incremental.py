@@ -613,6 +613,21 @@ def test_latest_walking_back_to_a_newest_issue_answered_but_not_read_asks_the_is
     _assert_complete(archive_url, held, *between, paper="ribao")
 
 
+def _latest_with_one_held_from_another_address(site, archive_url: str, held: date, elsewhere_day: date, named: date):
+    """A crawl of the newest from the site's root, its latest-issue page naming the issue of
+    ``named``, the archive holding that of ``held`` from the crawl's root and that of
+    ``elsewhere_day`` from another address of the site (the same files under another host
+    name): its result, and the entry pages it asked."""
+    settings = {"ARCHIVE_FETCH_PDFS": "False"}
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        elsewhere = f"base_url=http://localhost:{server.port}{PREFIX}"
+        for root, day in ((base, held), (elsewhere, elsewhere_day)):
+            assert run_crawl(root, f"date={day}", archive=archive_url, settings=settings).returncode == 0
+        _point_index(site, named)
+        return _crawl_asking_entries(server, base, archive=archive_url, settings=settings)
+
+
 def test_latest_says_the_issues_between_held_complete_from_another_address_are_not_asked(tmp_path, archive_url, paper_day):
     # Of the issues between the newest held from the crawl's root and the site's newest, one
     # stored complete from another address of the site is not fetched (the archive holds it):
@@ -623,19 +638,32 @@ def test_latest_says_the_issues_between_held_complete_from_another_address_are_n
     window = paper_day - timedelta(days=14)
     asked = [day for day in between if day >= window]
     elsewhere_day = asked.pop()  # newest - 7, always in the window
-    settings = {"ARCHIVE_FETCH_PDFS": "False"}
-    with SiteServer(site, prefix=PREFIX) as server:
-        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
-        elsewhere = f"base_url=http://localhost:{server.port}{PREFIX}"
-        for root, day in ((base, held), (elsewhere, elsewhere_day)):
-            assert run_crawl(root, f"date={day}", archive=archive_url, settings=settings).returncode == 0
-        _point_index(site, newest)
-        done, entries = _crawl_asking_entries(server, base, archive=archive_url, settings=settings)
+    done, entries = _latest_with_one_held_from_another_address(site, archive_url, held, elsewhere_day, newest)
     assert set(entries) == {_entry(day) for day in (*asked, newest)}
     for day in asked:
         assert _between(day, held, newest) in done.stderr
     assert _between(elsewhere_day, held, newest, "is held complete from another address of the site: not asked") in done.stderr
     assert _between(elsewhere_day, held, newest, "is asked") not in done.stderr
+    # Neither fetched nor counted, the summary read as if the run had not looked at it.
+    issues = len(asked) + 2  # the newest, those asked, and the one held from another address
+    assert f"issues {issues}/{issues} (1 already complete)" in _summary(done)
+    assert "'delta/issues_skipped': 1," in done.stderr
+
+
+def test_latest_counts_once_an_issue_held_complete_between_that_the_walk_back_takes_for_the_newest(
+        tmp_path, archive_url, paper_day):
+    # The latest-issue page leads to a date without an issue: the issue before it, held complete
+    # from another address, is one of those between the newest held from the crawl's root and
+    # the date the page names (not asked), and the one the walk back then takes for the newest
+    # (not asked either): one issue, already complete once.
+    missing = paper_day - timedelta(days=(paper_day.isoweekday() - 2) % 7)
+    held, elsewhere_day = missing - timedelta(days=14), missing - timedelta(days=7)
+    site = sample_site(tmp_path / "site", days=(held, elsewhere_day), pdfs=False)
+    done, entries = _latest_with_one_held_from_another_address(site, archive_url, held, elsewhere_day, missing)
+    assert entries == [_entry(missing)]
+    assert _between(elsewhere_day, held, missing, "is held complete from another address of the site: not asked") in done.stderr
+    assert "issues 1/1 (1 already complete)" in _summary(done)
+    assert "'delta/issues_skipped': 1," in done.stderr
 
 
 def test_latest_counts_a_date_it_asked_again_not_stored_and_answered_without_an_issue(tmp_path, sqlite_url, paper_day):

@@ -21,11 +21,11 @@ from scrapy.utils.response import get_meta_refresh
 
 from crawler.arguments import CrawlPlan, asks_complete_issues, check_argument_names, plan_crawl
 from crawler.dates import paper_today
-from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE, LINKS_GONE,
-                                 LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
+from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_BETWEEN, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE,
+                                 LINKS_GONE, LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.middlewares import (DATES_HELD_COMPLETE, DATES_HELD_INCOMPLETE, DATES_SKIPPED_ABSENT,
-                                 GIVE_UP_SAID_ELSEWHERE)
+                                 GIVE_UP_SAID_ELSEWHERE, ISSUES_SKIPPED)
 from crawler.pagepdf import PagePdf
 from crawler.papers import load_profiles
 from crawler.templates import decode_html
@@ -256,7 +256,7 @@ class IssuesSpider(scrapy.Spider):
         self.window: date | None = None
         self.gone: frozenset[date] = frozenset()
         self.held_complete: frozenset[date] = frozenset()  # see _missed_issue_requests
-        self.said_held: set[date] = set()  # and the days of it said so
+        self.counted_complete: set[date] = set()  # see _count_complete
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -395,13 +395,27 @@ class IssuesSpider(scrapy.Spider):
             requests += self._missed_issue_requests(self.walked_back_to)
         return requests
 
-    def newest_held_complete(self, request: scrapy.Request) -> list[scrapy.Request]:
+    def issue_held_complete(self, request: scrapy.Request) -> list[scrapy.Request]:
         """The delta middleware does not ask ``request``, an entry page of an issue the archive
-        holds complete. One the walk back took for the newest leads to no response, where the
-        issues missed since the newest the archive holds from this root are asked
-        (parse_issue): they are asked here, as parse_latest asks them whatever the archive holds;
-        for the walk back's first day, once incomplete_issue_requests knows the window."""
+        holds complete: counted so (_count_complete). One the walk back took for the newest
+        leads to no response, where the issues missed since the newest the archive holds from
+        this root are asked (parse_issue): they are asked here, as parse_latest asks them
+        whatever the archive holds; for the walk back's first day, once
+        incomplete_issue_requests knows the window."""
+        self._count_complete(request.meta["archive"]["issue_date"])
         return self._walk_back_ended(**request.cb_kwargs)
+
+    def _count_complete(self, day: date) -> bool:
+        """The issue of ``day`` is not asked, the archive holding it complete: counted in the
+        summary's "already complete" once, though a crawl of the newest may come to it twice (one
+        held from another address between the newest held and a date the latest-issue page
+        names without an issue, which the walk back then takes for the newest). Whether it was
+        not counted before."""
+        if day in self.counted_complete:
+            return False
+        self.counted_complete.add(day)
+        self.crawler.stats.inc_value(ISSUES_SKIPPED)
+        return True
 
     def _walk_back_ended(self, day: date, again: bool = False, index: bool = False, **_) -> list[scrapy.Request]:
         """The issues missed before ``day``, when its entry page is the walk back's, for the newest
@@ -438,12 +452,14 @@ class IssuesSpider(scrapy.Spider):
                 self.plan.paper.latest_lookback_days, older[0], older[-1])
         between = [day for day in schedule.dates(max(held + timedelta(days=1), self.window), newest - timedelta(days=1))
                    if day not in self.asked_again and day not in self.gone]
-        for day in between:
-            if day in self.held_complete and day not in self.said_held:
-                self.said_held.add(day)
-                self.logger.info("the issue of %s on %s, scheduled between the newest the archive holds (%s) and the site's "
-                                 "(%s), is held complete from another address of the site: not asked", name, day.isoformat(),
-                                 held, newest)
+        held_between = [day for day in between if day in self.held_complete and self._count_complete(day)]
+        if held_between:
+            self.crawler.stats.set_value(HELD_BETWEEN, sorted(
+                {*(self.crawler.stats.get_value(HELD_BETWEEN) or ()), *(day.isoformat() for day in held_between)}))
+        for day in held_between:
+            self.logger.info("the issue of %s on %s, scheduled between the newest the archive holds (%s) and the site's "
+                             "(%s), is held complete from another address of the site: not asked", name, day.isoformat(),
+                             held, newest)
         missed = [day for day in between if day not in self.held_complete]
         if not missed:
             return []

@@ -153,6 +153,25 @@ def _clear_premigration_search(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
+def _check_owner(connection: Connection, url: str) -> None:
+    """On PostgreSQL, refuse an upgrade by a role that does not own the archive's tables. A
+    superuser (or a member of the owning role) passes every privilege check, and the tables and
+    functions its migrations make would be its own: the archive's writing role, which owns
+    the rest, could then not write them, and every later crawl was refused."""
+    from storage.db import ArchiveError, safe_url
+
+    if connection.dialect.name != "postgresql":
+        return
+    owner, user = connection.exec_driver_sql(
+        "SELECT pg_get_userbyid(c.relowner), current_user FROM pg_class c WHERE c.oid = to_regclass('articles')"
+    ).one()
+    if owner != user:
+        raise ArchiveError(
+            f"archive {safe_url(url)} belongs to role {owner}, not to {user}: an upgrade changes the archive's tables and "
+            f"makes new ones, which must be {owner}'s as the rest are; run archive upgrade as {owner}"
+        )
+
+
 def upgrade(url: str | None = None, progress: MigrationProgress | None = None,
             origin: str | None = None) -> tuple[str, str]:
     """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after).
@@ -173,6 +192,8 @@ def upgrade(url: str | None = None, progress: MigrationProgress | None = None,
                 # An archive of newer code: Alembic's "Can't locate revision" ended the command
                 # in a traceback. Refused in one line, as every writer refuses it.
                 archive.check_writable()
+            if before != head():
+                _check_owner(conn, archive.url)
             upgrade_connection(conn, progress=progress)
             after = revision(conn)
     finally:

@@ -4218,6 +4218,23 @@ def test_reading_commands_read_a_wal_archive_they_may_not_write_beside_its_write
             held.close()
 
 
+def test_an_exported_sqlite_copy_reads_in_a_folder_its_readers_may_not_write(seeded, shared_folder):
+    """docs/operations.md gives readers `archive export --format sqlite` to share an archive
+    read-only for good. The copy was left in WAL mode, as the archive it was made through, and
+    every reading command refused it in a folder the reader may not write."""
+    folder = shared_folder / "shared"
+    folder.mkdir()
+    copy = folder / "archive.sqlite3"
+    done = archive_command("export", "--format", "sqlite", "--output", str(copy), archive=seeded)
+    assert done.returncode == 0, done.stderr
+    share_read_only(copy, 0o555)
+    for reading in READING:
+        done = as_reader(f"sqlite:///{copy}", *reading)
+        assert (done.returncode, done.stderr) == (0, ""), (reading, done.stderr)
+        assert done.stdout
+    assert os.listdir(folder) == ["archive.sqlite3"]
+
+
 @pytest.mark.parametrize("case", ["folder", "file"])
 def test_reading_commands_refuse_a_closed_wal_archive_in_one_line_where_reading_would_write(case, shared_folder):
     """A WAL archive closed (no -wal, no -shm): SQLite reads it only by making them. In a folder

@@ -184,6 +184,23 @@ def _psycopg(parsed: URL, url: str, origin: str | None) -> URL:
     return parsed.set(drivername=f"postgresql+{POSTGRESQL_DRIVER}")
 
 
+def not_readable(url: str, refusal: ProgrammingError) -> ArchiveError:
+    """The line of a PostgreSQL role that may not read the archive's tables, with the grant
+    that lets it: a reader's role made after the tables were, or without the default privileges
+    for those a later upgrade made (README.md's ALTER DEFAULT PRIVILEGES grants only those made
+    later), was told no more than the server's words."""
+    engine = make_engine(url, write=False)
+    try:
+        with engine.connect() as conn:
+            role, schema = conn.exec_driver_sql("SELECT current_user, current_schema()").one()
+    finally:
+        engine.dispose()
+    return ArchiveError(
+        f"role {role} may not read archive {safe_url(url)}: {database_words(refusal)}; the tables' owner "
+        f"(or a superuser) lets it read them: GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role} "
+        '(README.md, "The archive")')
+
+
 def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> Engine:
     """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode);
     ``origin``: where the URL comes from (archive_origin), for the messages on it."""
@@ -707,18 +724,8 @@ class Archive:
         self._statements: dict[tuple, Any] = {}  # upserts by table, keys and columns updated
 
     def _not_readable(self, refusal: ProgrammingError) -> ArchiveError:
-        """The line of a PostgreSQL role that may not read the archive's tables, with the grant
-        that lets it: a reader's role made after the tables were (README.md's ALTER DEFAULT
-        PRIVILEGES grants only those made later) was told no more than the server's words."""
-        try:
-            with self.engine.connect() as conn:
-                role, schema = conn.exec_driver_sql("SELECT current_user, current_schema()").one()
-        finally:
-            self.engine.dispose()  # the caller gets no archive to close
-        return ArchiveError(
-            f"role {role} may not read archive {safe_url(self.url)}: {database_words(refusal)}; the tables' owner "
-            f"(or a superuser) lets it read them: GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role} "
-            '(README.md, "The archive")')
+        self.engine.dispose()  # the caller gets no archive to close
+        return not_readable(self.url, refusal)
 
     def check_writable(self) -> None:
         """Refuse, in one line, to write with code whose schema differs from the archive's."""

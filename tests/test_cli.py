@@ -4413,6 +4413,29 @@ def test_a_reader_role_granted_nothing_on_the_archive_s_tables_is_told_the_grant
     assert (done.returncode, done.stdout.splitlines()[1:]) == (0, [str(len(stored_article_urls(postgres_url)))]), done.stderr
 
 
+def test_a_reader_role_not_granted_the_tables_a_later_upgrade_made_is_told_the_grant_it_lacks(postgres_url, request):
+    # A researcher's role granted the archive's tables as README says, without the default
+    # privileges for those later upgrades make: after `archive upgrade`, stats said only
+    # "error: database error: permission denied for table absent_issues".
+    from alembic import command as alembic_command
+
+    from storage import migrate
+    from storage.db import make_engine
+
+    crawl_sample(postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        alembic_command.downgrade(migrate.config(conn), "0012")  # before absent_issues (0013)
+    engine.dispose()
+    grant = "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"
+    role, reader = postgres_role(postgres_url, request, "researcher", "GRANT USAGE ON SCHEMA public TO {role}", grant)
+    assert archive_command("upgrade", archive=postgres_url).returncode == 0
+    done = archive_command("stats", archive=reader)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", (
+        f"error: role {role} may not read archive {reader}: permission denied for table absent_issues; "
+        f"the tables' owner (or a superuser) lets it read them: {grant.format(role=role)} (README.md, \"The archive\")\n"))
+
+
 def test_a_role_that_may_not_use_the_archive_s_schema_is_told_so_not_that_there_is_no_archive(postgres_url, request):
     # An archive in a schema of its own (README: ?options=-csearch_path%3Dpress): PostgreSQL
     # leaves a schema the role has no USAGE on out of its search_path, and a reader granted

@@ -4436,6 +4436,22 @@ def test_a_reader_role_not_granted_the_tables_a_later_upgrade_made_is_told_the_g
         f"the tables' owner (or a superuser) lets it read them: {grant.format(role=role)} (README.md, \"The archive\")\n"))
 
 
+def test_a_search_path_naming_no_schema_that_exists_is_told_so(postgres_url):
+    # README's schema of its own (?options=-csearch_path%3Dpress) before CREATE SCHEMA press, or
+    # mistyped: the crawl said "archive error: …: no schema has been selected to create in", and
+    # the reading commands "archive not found".
+    from tests.conftest import run_crawl
+
+    url = f"{postgres_url}?options=-csearch_path%3Dpres"
+    line = (f"error: archive {url} names no schema that exists: its search_path is pres (PostgreSQL keeps the archive's "
+            f"tables in the first schema of it that exists): make it, CREATE SCHEMA pres, or correct the search_path\n")
+    done = run_crawl("date=2023-01-31", "base_url=http://127.0.0.1:9/newdzb/", archive=url)
+    assert (done.returncode, done.stderr) == (2, line)
+    for command in (["stats"], ["search", "社工"], ["upgrade"]):
+        done = archive_command(*command, archive=url)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", line), command
+
+
 def test_a_role_that_may_not_use_the_archive_s_schema_is_told_so_not_that_there_is_no_archive(postgres_url, request):
     # An archive in a schema of its own (README: ?options=-csearch_path%3Dpress): PostgreSQL
     # leaves a schema the role has no USAGE on out of its search_path, and a reader granted

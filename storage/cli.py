@@ -41,8 +41,8 @@ from crawler.dates import BadDate, half_width, in_full_width, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
-from storage.db import (HEADING_ORIGINALS, INSUFFICIENT_PRIVILEGE, Archive, ArchiveError, archive_origin, database_words,
-                        open_archive, sqlite_integer)
+from storage.db import (HEADING_ORIGINALS, INSUFFICIENT_PRIVILEGE, Archive, ArchiveError, archive_origin, archive_url,
+                        database_words, not_readable, open_archive, sqlite_integer)
 
 EXIT_ERROR = 2
 # move-root and upgrade changed the archive, and only their report could not be written to
@@ -2214,6 +2214,10 @@ def check_text_arguments(args: argparse.Namespace) -> None:
             checked_text(given, what)
 
 
+# The commands that only read the archive, a reading role's (README.md, "The archive").
+_READING_COMMANDS = frozenset({"search", "stats", "export"})
+
+
 def _run(args: argparse.Namespace, signals: _Signals) -> int:
     try:
         return _told(args, signals)
@@ -2240,8 +2244,14 @@ def _told(args: argparse.Namespace, signals: _Signals) -> int:
         say(f"error: {exc}")
         return EXIT_ERROR
     except SQLAlchemyError as exc:
+        refused = getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE
+        if refused and args.command in _READING_COMMANDS:
+            # A table the role was not granted, which opening the archive does not read (one a
+            # later upgrade made): the grant that lets it, as for the tables opening reads.
+            say(f"error: {not_readable(archive_url(args.archive), exc)}")
+            return EXIT_ERROR
         hint = _upgrade_hint(args)
-        if args.command == "upgrade" and getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+        if args.command == "upgrade" and refused:
             hint = " (an upgrade changes the archive's tables and functions: run it as the role that owns them)"
         say(f"error: database error: {database_words(exc)}{hint}")
         return EXIT_ERROR

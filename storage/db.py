@@ -184,6 +184,23 @@ def _psycopg(parsed: URL, url: str, origin: str | None) -> URL:
     return parsed.set(drivername=f"postgresql+{POSTGRESQL_DRIVER}")
 
 
+def not_readable(url: str, refusal: ProgrammingError) -> ArchiveError:
+    """The line of a PostgreSQL role that may not read the archive's tables, with the grant
+    that lets it: a reader's role made after the tables were, or without the default privileges
+    for those a later upgrade made (README.md's ALTER DEFAULT PRIVILEGES grants only those made
+    later), was told no more than the server's words."""
+    engine = make_engine(url, write=False)
+    try:
+        with engine.connect() as conn:
+            role, schema = conn.exec_driver_sql("SELECT current_user, current_schema()").one()
+    finally:
+        engine.dispose()
+    return ArchiveError(
+        f"role {role} may not read archive {safe_url(url)}: {database_words(refusal)}; the tables' owner "
+        f"(or a superuser) lets it read them: GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role} "
+        '(README.md, "The archive")')
+
+
 def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> Engine:
     """An engine for the archive at ``url``; ``write``: it will write (SQLite: in WAL mode);
     ``origin``: where the URL comes from (archive_origin), for the messages on it."""
@@ -672,6 +689,11 @@ class Archive:
                         f"role {role} may not use schema {schema} of archive {safe_url(self.url)} (PostgreSQL leaves "
                         f"it out of the role's search_path): the schema's owner (or a superuser) lets it: "
                         f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+                if self.revision is None and self.dialect == "postgresql" and (path := _search_path_of_no_schema(conn)):
+                    raise ArchiveError(
+                        f"archive {safe_url(self.url)} names no schema that exists: its search_path is {', '.join(path)} "
+                        f"(PostgreSQL keeps the archive's tables in the first schema of it that exists): make it, "
+                        f"CREATE SCHEMA {path[0]}, or correct the search_path")
                 if self.revision is None and not create:
                     raise ArchiveError(f"archive not found: {safe_url(self.url)} has no articles table")
                 if self.revision is None:
@@ -707,18 +729,8 @@ class Archive:
         self._statements: dict[tuple, Any] = {}  # upserts by table, keys and columns updated
 
     def _not_readable(self, refusal: ProgrammingError) -> ArchiveError:
-        """The line of a PostgreSQL role that may not read the archive's tables, with the grant
-        that lets it: a reader's role made after the tables were (README.md's ALTER DEFAULT
-        PRIVILEGES grants only those made later) was told no more than the server's words."""
-        try:
-            with self.engine.connect() as conn:
-                role, schema = conn.exec_driver_sql("SELECT current_user, current_schema()").one()
-        finally:
-            self.engine.dispose()  # the caller gets no archive to close
-        return ArchiveError(
-            f"role {role} may not read archive {safe_url(self.url)}: {database_words(refusal)}; the tables' owner "
-            f"(or a superuser) lets it read them: GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role} "
-            '(README.md, "The archive")')
+        self.engine.dispose()  # the caller gets no archive to close
+        return not_readable(self.url, refusal)
 
     def check_writable(self) -> None:
         """Refuse, in one line, to write with code whose schema differs from the archive's."""
@@ -1773,13 +1785,30 @@ def _as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def _search_path(conn) -> tuple[str, list[str]]:
+    """The role, and the schemas its search_path names, ``$user`` as the role's name."""
+    role, path = conn.exec_driver_sql("SELECT current_user, current_setting('search_path')").one()
+    return role, [role if name == "$user" else name for name in (part.strip().strip('"') for part in path.split(","))]
+
+
+def _search_path_of_no_schema(conn) -> list[str] | None:
+    """The schemas the search_path names, where none of them exists (a schema of its own, README.md,
+    not made yet, or mistyped), or None: a writer was told "no schema has been selected to create
+    in", a reader "archive not found"."""
+    if conn.exec_driver_sql("SELECT current_schema()").scalar() is not None:
+        return None
+    _, named = _search_path(conn)
+    existing = conn.exec_driver_sql("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%(named)s)",
+                                    {"named": named}).scalars().all()
+    return None if existing else named
+
+
 def _schemas_out_of_reach(conn) -> tuple[str, str] | None:
     """The role and the first schema its search_path names that exists but that it may not use,
     or None. PostgreSQL passes over such a schema without a word, so an archive in it (a schema
     of its own, README.md) looked like none: "archive not found", or to a writer "no schema has
     been selected to create in"."""
-    role, path = conn.exec_driver_sql("SELECT current_user, current_setting('search_path')").one()
-    named = [role if name == "$user" else name for name in (part.strip().strip('"') for part in path.split(","))]
+    role, named = _search_path(conn)
     closed = conn.exec_driver_sql(
         "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%(named)s) AND NOT has_schema_privilege(oid, 'USAGE')",
         {"named": named}).scalars().all()

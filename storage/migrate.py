@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -153,6 +153,29 @@ def _clear_premigration_search(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
+def _as_owner(connection: Connection, url: str) -> None:
+    """On PostgreSQL, run the upgrade as the role that owns the archive's tables: the tables and
+    functions its migrations make are then that role's, as the rest are. A superuser's upgrade
+    (or a member's of the owning role) made them its own, and the archive's writing role could
+    not write them: every later crawl was refused. Another role is refused in one line."""
+    from storage.db import ArchiveError, safe_url
+
+    if connection.dialect.name != "postgresql":
+        return
+    owner, user, member = connection.exec_driver_sql(
+        "SELECT pg_get_userbyid(c.relowner), current_user, pg_has_role(c.relowner, 'MEMBER') "
+        "FROM pg_class c WHERE c.oid = to_regclass('articles')"
+    ).one()
+    if owner == user:
+        return
+    if not member:
+        raise ArchiveError(
+            f"archive {safe_url(url)} belongs to role {owner}, not to {user}: an upgrade changes the archive's tables and "
+            f"makes new ones, which must be {owner}'s as the rest are; run archive upgrade as {owner}"
+        )
+    connection.execute(text("SELECT set_config('role', :owner, true)"), {"owner": owner})  # SET LOCAL ROLE
+
+
 def upgrade(url: str | None = None, progress: MigrationProgress | None = None,
             origin: str | None = None) -> tuple[str, str]:
     """Upgrade the archive at ``url`` (default $ARCHIVE_URL) to the code's schema: (before, after).
@@ -173,6 +196,8 @@ def upgrade(url: str | None = None, progress: MigrationProgress | None = None,
                 # An archive of newer code: Alembic's "Can't locate revision" ended the command
                 # in a traceback. Refused in one line, as every writer refuses it.
                 archive.check_writable()
+            if before != head():
+                _as_owner(conn, archive.url)
             upgrade_connection(conn, progress=progress)
             after = revision(conn)
     finally:

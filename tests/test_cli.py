@@ -4218,6 +4218,23 @@ def test_reading_commands_read_a_wal_archive_they_may_not_write_beside_its_write
             held.close()
 
 
+def test_an_exported_sqlite_copy_reads_in_a_folder_its_readers_may_not_write(seeded, shared_folder):
+    """docs/operations.md gives readers `archive export --format sqlite` to share an archive
+    read-only for good. The copy was left in WAL mode, as the archive it was made through, and
+    every reading command refused it in a folder the reader may not write."""
+    folder = shared_folder / "shared"
+    folder.mkdir()
+    copy = folder / "archive.sqlite3"
+    done = archive_command("export", "--format", "sqlite", "--output", str(copy), archive=seeded)
+    assert done.returncode == 0, done.stderr
+    share_read_only(copy, 0o555)
+    for reading in READING:
+        done = as_reader(f"sqlite:///{copy}", *reading)
+        assert (done.returncode, done.stderr) == (0, ""), (reading, done.stderr)
+        assert done.stdout
+    assert os.listdir(folder) == ["archive.sqlite3"]
+
+
 @pytest.mark.parametrize("case", ["folder", "file"])
 def test_reading_commands_refuse_a_closed_wal_archive_in_one_line_where_reading_would_write(case, shared_folder):
     """A WAL archive closed (no -wal, no -shm): SQLite reads it only by making them. In a folder
@@ -4394,6 +4411,45 @@ def test_a_reader_role_granted_nothing_on_the_archive_s_tables_is_told_the_grant
     granting.dispose()
     done = archive_command("sql", "SELECT count(*) FROM articles", "--format", "csv", archive=reader)
     assert (done.returncode, done.stdout.splitlines()[1:]) == (0, [str(len(stored_article_urls(postgres_url)))]), done.stderr
+
+
+def test_a_reader_role_not_granted_the_tables_a_later_upgrade_made_is_told_the_grant_it_lacks(postgres_url, request):
+    # A researcher's role granted the archive's tables as README says, without the default
+    # privileges for those later upgrades make: after `archive upgrade`, stats said only
+    # "error: database error: permission denied for table absent_issues".
+    from alembic import command as alembic_command
+
+    from storage import migrate
+    from storage.db import make_engine
+
+    crawl_sample(postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        alembic_command.downgrade(migrate.config(conn), "0012")  # before absent_issues (0013)
+    engine.dispose()
+    grant = "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"
+    role, reader = postgres_role(postgres_url, request, "researcher", "GRANT USAGE ON SCHEMA public TO {role}", grant)
+    assert archive_command("upgrade", archive=postgres_url).returncode == 0
+    done = archive_command("stats", archive=reader)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", (
+        f"error: role {role} may not read archive {reader}: permission denied for table absent_issues; "
+        f"the tables' owner (or a superuser) lets it read them: {grant.format(role=role)} (README.md, \"The archive\")\n"))
+
+
+def test_a_search_path_naming_no_schema_that_exists_is_told_so(postgres_url):
+    # README's schema of its own (?options=-csearch_path%3Dpress) before CREATE SCHEMA press, or
+    # mistyped: the crawl said "archive error: …: no schema has been selected to create in", and
+    # the reading commands "archive not found".
+    from tests.conftest import run_crawl
+
+    url = f"{postgres_url}?options=-csearch_path%3Dpres"
+    line = (f"error: archive {url} names no schema that exists: its search_path is pres (PostgreSQL keeps the archive's "
+            f"tables in the first schema of it that exists): make it, CREATE SCHEMA pres, or correct the search_path\n")
+    done = run_crawl("date=2023-01-31", "base_url=http://127.0.0.1:9/newdzb/", archive=url)
+    assert (done.returncode, done.stderr) == (2, line)
+    for command in (["stats"], ["search", "社工"], ["upgrade"]):
+        done = archive_command(*command, archive=url)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", line), command
 
 
 def test_a_role_that_may_not_use_the_archive_s_schema_is_told_so_not_that_there_is_no_archive(postgres_url, request):

@@ -496,6 +496,20 @@ def test_the_demo_on_a_taken_port_serves_on_another_and_says_how_to_serve_it_aga
     _crawl_by_hand(["--port", str(port)], archive, root)
 
 
+def test_the_demo_run_again_on_a_taken_port_names_the_port_its_archive_holds_the_issue_from(tmp_path):
+    # The archive held the issue from the first run's root, and the second run (its issue complete,
+    # nothing fetched) named its own new port: a crawl by hand of that server was refused.
+    _, archive, root = _demo(tmp_path, "--port", "0")
+    with SiteServer(SITE) as taken:
+        done, _, _ = _demo(tmp_path, "--port", str(taken.port))  # into the same archive
+    held = urlsplit(root).port
+    (line,) = [line for line in done.stderr.splitlines() if "cannot listen" in line]
+    assert line.startswith(f"demo: cannot listen on 127.0.0.1:{taken.port} (Address already in use): serving the sample on ")
+    assert line.endswith(f" instead; this archive holds its issue from 127.0.0.1:{held}: to crawl it by hand into this "
+                         f"archive later, serve it there: python -m crawler.sample.server --port {held}"), line
+    _crawl_by_hand(["--port", str(held)], archive, root)
+
+
 def test_the_sample_server_says_in_one_line_when_its_port_is_taken_or_impossible():
     import subprocess
     import sys

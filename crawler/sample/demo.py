@@ -13,12 +13,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import ArgumentError
 
-from crawler.sample import PORT, PREFIX
+from crawler.sample import ISSUE_DATE, PORT, PREFIX
 from crawler.sample.server import SiteServer
 
 SITE = Path(__file__).parent / "site"
@@ -48,12 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     except ArgumentError:
         parser.error(f"invalid --archive {args.archive!r}: expected a SQLAlchemy URL such as sqlite:///archive.sqlite3")
     try:  # made (or checked) before the site is served: an archive it cannot use is one line
-        open_archive(args.archive, origin=origin).close()
+        archive = open_archive(args.archive, origin=origin)
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        held = _held_port(archive)
+    finally:
+        archive.close()
 
-    with _serve(args.port) as server:
+    with _serve(args.port, held) as server:
         base_url = server.url + PREFIX.lstrip("/")
         command = [
             sys.executable, "-m", "scrapy", "crawl", "issues",
@@ -82,17 +88,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _serve(port: int) -> SiteServer:
+def _held_port(archive) -> int | None:
+    """The port of 127.0.0.1 the archive holds the sample issue from (an earlier demo's), or None."""
+    from storage.models import Issue, Paper
+
+    with archive.session() as session:
+        url = session.scalar(select(Issue.url).join(Paper, Paper.id == Issue.paper_id).where(
+            Paper.code == "gongyishibao", Issue.issue_date == date.fromisoformat(ISSUE_DATE)))
+    parts = urlsplit(url or "")
+    return parts.port if parts.hostname == "127.0.0.1" and parts.path.startswith(PREFIX) else None
+
+
+def _serve(port: int, held: int | None) -> SiteServer:
     """The sample site on ``port``, or on a free port when that one is taken: the demo still runs,
-    and the line printed tells how to serve the root its archive now holds."""
+    and the line printed tells how to serve the root its archive holds (``held``'s, the port an
+    earlier run crawled from, whose issue this run's crawl skips as complete; else the new one)."""
     try:
         return SiteServer(SITE, prefix=PREFIX, port=port)
     except OSError as exc:
         server = SiteServer(SITE, prefix=PREFIX)
         reason = (exc.strerror or str(exc)).split(" (while attempting")[0]
+        holds = f"; this archive holds its issue from 127.0.0.1:{held}:" if held else ";"
         print(f"demo: cannot listen on 127.0.0.1:{port} ({reason}): serving the sample on "
-              f"127.0.0.1:{server.port} instead; to crawl it by hand into this archive later, serve it "
-              f"there: python -m crawler.sample.server --port {server.port}", file=sys.stderr, flush=True)
+              f"127.0.0.1:{server.port} instead{holds} to crawl it by hand into this archive later, serve it "
+              f"there: python -m crawler.sample.server --port {held or server.port}", file=sys.stderr, flush=True)
         return server
 
 

@@ -120,12 +120,26 @@ def _copied(source: Archive, partial: Path, output: Path, leftovers: list[Path],
                     if progress:
                         progress(table.name, copied, total)
                 counts[table.name] = copied
+        target.close()  # the last connection closed: SQLite folds the write-ahead log into the file
+        target = None
+        _rollback_journal(partial)
     except BaseException:
         if target is not None:
             target.close()
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
         raise
-    target.close()  # the last connection closed: SQLite folds the write-ahead log into the file
     rename_complete(partial, output, then=renamed)
     return counts
+
+
+def _rollback_journal(path: Path) -> None:
+    """Leave the copy in SQLite's rollback-journal mode: made as every archive is, it was in WAL
+    mode, which SQLite reads only by making its -wal and -shm files beside it, and a copy shared
+    read-only (a folder its readers may not write) was refused by every reading command. The
+    archive's writers switch it back to WAL when they open it."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()

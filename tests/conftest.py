@@ -248,10 +248,10 @@ def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None
 
 
 def wait_for(what: str, ready: Callable[[], object], process: subprocess.Popen | None = None, seconds: float = 120,
-             said: Callable[[], object] | None = None):
-    """What ``ready()`` returns once it is true, asked every few hundredths of a second while
-    ``process`` (where given) runs: fails saying ``what`` if the process ends first or ``seconds``
-    pass (a deadline for a busy machine, not a wait: a fixed sleep there was too short at times),
+             said: Callable[[], object] | None = None, every: float = 0.02):
+    """What ``ready()`` returns once it is true, asked every ``every`` seconds while ``process``
+    (where given) runs: fails saying ``what`` if the process ends first or ``seconds`` pass (a
+    deadline for a busy machine, not a wait: a fixed sleep there was too short at times),
     followed by what ``said()`` returns then (the process's log, say: why it never came)."""
     def failure(message: str) -> str:
         return message if said is None else f"{message}\n{said()}"
@@ -260,7 +260,7 @@ def wait_for(what: str, ready: Callable[[], object], process: subprocess.Popen |
     while not (found := ready()):
         assert process is None or process.poll() is None, failure(f"the process ended before {what}")
         assert time_module.monotonic() < deadline, failure(f"not within {seconds:g} s: {what}")
-        time_module.sleep(0.02)
+        time_module.sleep(every)
     return found
 
 

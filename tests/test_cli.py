@@ -34,7 +34,7 @@ from storage.export import export_rows
 from storage.search import as_written_note, search
 from tests.conftest import (
     PROJECT, SAMPLE_SITE, archive_command, as_another_user, crawl_sample, crawl_site, crawled_archive,
-    insert_crawl_run, postgres_role, sql_rows, stored_article_urls, without_write_permission,
+    insert_crawl_run, postgres_role, sql_rows, stored_article_urls, wait_for, without_write_permission,
 )
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES, own_paper
@@ -1257,16 +1257,14 @@ def test_sql_stops_at_ctrl_c_in_one_line(sqlite_url):
     import signal
     import subprocess
     import sys
-    import time
 
     open_archive(sqlite_url).close()
     endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     command = [sys.executable, "-m", "storage.cli", "--archive", sqlite_url, "sql", endless]
     running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Inside SQLite: seconds of CPU past start-up (under a second), however busy the machine.
-    deadline = time.monotonic() + 60
-    while _cpu_seconds(running.pid) < 3 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for("the query ran 3 s of CPU", lambda: _cpu_seconds(running.pid) >= 3, running, 60,
+             said=lambda: running.poll() is not None and running.communicate())
     assert running.poll() is None
     running.send_signal(signal.SIGINT)
     out, err = running.communicate(timeout=20)
@@ -3912,7 +3910,6 @@ def test_reprocess_stopped_by_ctrl_c_pressed_again_and_again_says_only_that_it_w
     # traceback, or SQLAlchemy's "Exception closing connection". The first one stops it; with
     # two workers, while page PDFs are in both and their tasks wait on the loop.
     import signal
-    import time
 
     crawl, _ = crawl_site(sqlite_url)
     assert crawl.returncode == 0, crawl.stderr[-2000:]
@@ -3922,11 +3919,13 @@ def test_reprocess_stopped_by_ctrl_c_pressed_again_and_again_says_only_that_it_w
     for line in running.stderr:
         if line.startswith("reprocessed 20/"):
             break
-    deadline = time.monotonic() + 30
-    while running.poll() is None and time.monotonic() < deadline:
+
+    def pressed_till_it_ends() -> bool:
         running.send_signal(signal.SIGINT)
-        time.sleep(0.002)
-    assert running.wait(timeout=30) == 130
+        return running.poll() is not None
+
+    wait_for("the reprocess ended under Ctrl-C pressed again and again", pressed_till_it_ends, seconds=30, every=0.002)
+    assert running.returncode == 130
     assert said_only_interrupted(running.stderr)
 
 

@@ -218,12 +218,16 @@ def table_locked(archive: str, table: str):
 
 def _wait_till_quiet(server, redis_server, queue: str, worker, log) -> None:
     """Till the job's queue is empty and the site has served nothing for a second."""
-    deadline, served, since = time.monotonic() + 60, -1, time.monotonic()
-    while redis_server.exists(queue) or len(server.requests) != served or time.monotonic() - since < 1:
+    served, since = -1, time.monotonic()
+
+    def quiet() -> bool:
+        nonlocal served, since
         if len(server.requests) != served:
             served, since = len(server.requests), time.monotonic()
-        assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.05)
+        return not redis_server.exists(queue) and time.monotonic() - since >= 1
+
+    wait_for("the job's queue empty and the site asked nothing for a second", quiet, worker, 60,
+             said=lambda: log.read_text()[-3000:])
 
 
 def test_a_worker_still_reading_the_archive_skips_and_counts_the_links_of_pages_it_took_from_the_queue(
@@ -249,19 +253,18 @@ def test_a_worker_still_reading_the_archive_skips_and_counts_the_links_of_pages_
         first = start_crawl(*args, archive=archive, settings=settings, log=logs[0])
         # Its first request follows its read of the archive; stopped there, it leaves the rest
         # of its start requests in the queue.
-        deadline = time.monotonic() + 120
-        while len(server.requests) == before:
-            assert first.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-3000:]
-            time.sleep(0.01)
+        wait_for("the first worker's first request", lambda: len(server.requests) != before, first,
+                 said=lambda: logs[0].read_text()[-3000:])
         first.send_signal(signal.SIGSTOP)
         try:
             assert redis_server.zcard(f"issues:gongyishibao:{job}:requests") > 0
             with table_locked(archive, "dead_links"):  # the second worker's read of the archive waits
                 second = start_crawl(*args, archive=archive, settings=settings, log=logs[1])
-                while sql_rows(archive, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid"
-                                        " WHERE NOT l.granted AND s.datname = current_database()") == [(0,)]:
-                    assert second.poll() is None and time.monotonic() < deadline, logs[1].read_text()[-3000:]
-                    time.sleep(0.05)
+                wait_for("the second worker's read of the archive waiting on the lock",
+                         lambda: sql_rows(archive, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s"
+                                                   " ON s.pid = l.pid WHERE NOT l.granted"
+                                                   " AND s.datname = current_database()") != [(0,)],
+                         second, said=lambda: logs[1].read_text()[-3000:])
                 _wait_till_quiet(server, redis_server, f"issues:gongyishibao:{job}:requests", second, logs[1])
         finally:
             first.send_signal(signal.SIGCONT)
@@ -396,19 +399,17 @@ def _assert_issues_complete(archive: str, issues: list[date]) -> None:
 
 def _wait_for_articles(worker, server, log: Path, n: int = 1) -> None:
     """Until ``server`` has served ``worker`` ``n`` articles: the worker is at work on its job."""
-    deadline = time.monotonic() + 120
-    while sum("/content_" in path for path, _ in server.requests) < n:
-        assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.01)
+    wait_for(f"{n} articles served", lambda: _articles_served(server) >= n, worker, said=lambda: log.read_text()[-3000:])
+
+
+def _articles_served(server) -> int:
+    """The article pages ``server`` has served, to any worker."""
+    return sum("/content_" in path for path, _ in server.requests)
 
 
 def _kill_after_articles(worker, server, n: int) -> None:
     """SIGKILL ``worker`` once the site has served ``n`` articles: no chance to close the job."""
-    deadline = time.monotonic() + 120
-    while sum("/content_" in path for path, _ in server.requests) < n:
-        assert worker.poll() is None, "the worker ended before it could be killed"
-        assert time.monotonic() < deadline, f"never served {n} articles"
-        time.sleep(0.01)
+    wait_for(f"{n} articles served, to kill the worker then", lambda: _articles_served(server) >= n, worker)
     worker.send_signal(signal.SIGKILL)
     assert worker.wait(30) == -signal.SIGKILL
 
@@ -1069,10 +1070,7 @@ def test_a_job_whose_workers_were_killed_is_started_afresh_from_another_root(red
         roots = [f"{first_site.url}{PREFIX.lstrip('/')}", f"{second_site.url}{PREFIX.lstrip('/')}"]
         dates = (f"start={issues[0]}", f"end={issues[-1]}")
         killed = start_crawl(f"base_url={roots[0]}", *dates, archive=archive, settings=HOLDING)
-        deadline = time.monotonic() + 120
-        while not server_redis.exists(root_key):
-            assert killed.poll() is None and time.monotonic() < deadline, "the worker never opened the job"
-            time.sleep(0.01)
+        wait_for("the worker opened the job", lambda: server_redis.exists(root_key), killed)
         assert server_redis.get(root_key).decode() == roots[0]
         assert 0 < server_redis.ttl(root_key) <= 7 * 24 * 3600  # it expires with the job's other keys
         killed.send_signal(signal.SIGKILL)
@@ -1552,15 +1550,18 @@ def private_redis(*options: str):
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
                                "no", *options], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"redis://127.0.0.1:{port}/0"
+
+    def answering() -> bool:
+        try:
+            redis.Redis.from_url(url).ping()
+        except redis.AuthenticationError:  # up, and asking for the password its options set
+            pass
+        except redis.ConnectionError:
+            return False
+        return True
+
     try:
-        for _ in range(100):
-            try:
-                redis.Redis.from_url(url).ping()
-                break
-            except redis.AuthenticationError:  # up, and asking for the password its options set
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
+        wait_for(f"redis-server {' '.join(options)} answering", answering, server, 10)
         yield url
     finally:
         server.terminate()
@@ -1834,11 +1835,12 @@ def test_a_worker_resumed_after_its_job_went_to_another_root_ends_refused_and_le
             server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
             served_before = len(first_site.requests)
             paused.send_signal(signal.SIGCONT)
-            deadline = time.monotonic() + 120
-            while paused.poll() is None:
-                assert time.monotonic() < deadline, logs[0].read_text()[-3000:]
+
+            def ended_with_the_other_beating() -> bool:
                 server_redis.set(other_heartbeat, 1, ex=60)  # the other worker's beats, while it is stopped
-                time.sleep(0.05)
+                return paused.poll() is not None
+
+            wait_for("the resumed worker ended", ended_with_the_other_beating, said=lambda: logs[0].read_text()[-3000:])
             served_after = [path for path, _ in first_site.requests[served_before:]]
             assert server_redis.smembers(f"{prefix}:workers") == {worker_name(other.pid).encode()}
             assert server_redis.get(f"{prefix}:root") == roots[1].encode()

@@ -668,16 +668,16 @@ def _archive_broken_after_the_check(tmp_path: Path, archive: str, break_it, wrap
         wait_for("the crawl blocked writing its log", lambda: "pipe_write" in _proc_read(Path(f"/proc/{crawl.pid}/wchan")),
                  crawl, 120, said=lambda: crawl.poll() is not None and crawl.communicate())
         break_it()
-        while True:
+
+        def log_read() -> None:  # what the log holds now: the FIFO has a writer, ours, so it never ends
+            nonlocal text
             with contextlib.suppress(BlockingIOError):
-                text += os.read(held, 65536)
-                continue
-            if crawl.poll() is not None:
-                break
-            time.sleep(0.01)
-        with contextlib.suppress(BlockingIOError):
-            while chunk := os.read(held, 65536):
-                text += chunk
+                while chunk := os.read(held, 65536):
+                    text += chunk
+
+        wait_for("the crawl ended, its log read meanwhile", lambda: log_read() or crawl.poll() is not None,
+                 said=lambda: text.decode("utf-8", errors="replace")[-3000:])
+        log_read()
     finally:
         if crawl.poll() is None:
             crawl.kill()

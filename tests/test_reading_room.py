@@ -1654,23 +1654,29 @@ def until_closed(sock, within: float, trickle: bytes = b"") -> tuple[bytes, floa
     """What the server sent on ``sock`` until it closed the connection, and when (time.monotonic()),
     sending ``trickle`` every 0.2 s meanwhile; fails if it is open after ``within`` seconds."""
     sock.settimeout(0.2)
-    received, started = b"", time.monotonic()
-    while time.monotonic() - started < within:
+    received = b""
+
+    def closed_at() -> float | None:
+        nonlocal received
         try:
             chunk = sock.recv(65536)
             if not chunk:
-                return received, time.monotonic()
+                return time.monotonic()
             received += chunk
         except socket.timeout:
             pass
         except ConnectionResetError:  # closed while a trickle was under way
-            return received, time.monotonic()
+            return time.monotonic()
         if trickle:
             try:
                 sock.sendall(trickle)
             except OSError:
                 pass  # closed: the next recv says so
-    pytest.fail(f"the connection is still open after {within} s (received {received[:80]!r})")
+        return None
+
+    closed = wait_for("the server closed the connection", closed_at, seconds=within, every=0,
+                      said=lambda: f"received {received[:80]!r}")
+    return received, closed
 
 
 INCOMPLETE_SEARCH = b"GET /search?q=" + b"%E7%A4%BE" * 50_000  # 450 KB, the request line not ended
@@ -1755,9 +1761,8 @@ def test_serve_drops_a_connection_that_stops_reading_its_response(sample_archive
         said, closed = until_closed(stalled, within=15)
         assert said.startswith(b"HTTP/1.1 200 OK") and closed - asked < 8, closed - asked
         # Neither response is waited on any longer.
-        while server.server_state.tasks and time.monotonic() - closed < 10:
-            time.sleep(0.05)
-        assert not server.server_state.tasks
+        wait_for("neither response waited on", lambda: not server.server_state.tasks, seconds=10,
+                 said=lambda: server.server_state.tasks)
         with urlopen(f"http://127.0.0.1:{port}/", timeout=20) as reader:
             assert reader.status == 200
     assert "Traceback" not in capfd.readouterr().err

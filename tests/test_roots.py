@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +15,8 @@ from crawler.sample import ISSUE_DATE, PREFIX
 from crawler.sample.server import SiteServer
 from storage.db import open_archive
 from storage.roots import ADDRESSES, issues_from_other_roots, site_root, under_root
-from tests.conftest import SAMPLE_SITE, archive_command, crawl_runs, postgres_role, run_crawl, sql_rows, start_crawl
+from tests.conftest import (SAMPLE_SITE, archive_command, crawl_runs, postgres_role, run_crawl, sql_rows, start_crawl,
+                            wait_for)
 from tests.sites import SAMPLE_DAY, sample_site
 from tests.test_migrations import old_archive
 from tests.test_storage import article, page
@@ -608,10 +608,8 @@ def test_a_crawl_whose_issue_is_moved_to_another_root_while_it_runs_stores_no_mo
         old, new = served_root(server, "127.0.0.1"), served_root(server, "localhost")
         running = start_crawl(f"base_url={old}", f"date={ISSUE_DATE}", archive=archive_url, settings=slow,
                               log=tmp_path / "crawl.log")
-        for _ in range(600):
-            if running.poll() is not None or _stored(archive_url) >= 4:
-                break
-            time.sleep(0.1)
+        wait_for("4 articles stored", lambda: _stored(archive_url) >= 4, running, 60,
+                 said=lambda: (tmp_path / "crawl.log").read_text()[-3000:])
         moved = archive_command("move-root", "gongyishibao", old, new, archive=archive_url)
         assert moved.returncode == 0, moved.stderr
         status = running.wait(timeout=240)

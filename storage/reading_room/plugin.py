@@ -15,6 +15,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import MINYEAR, date, datetime, timezone
 from http import HTTPStatus
 import urllib.parse
@@ -22,7 +23,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.filters import Filters
+from datasette.filters import Filters, InFilter
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import BadRequest, Base400, NotFound, Response
@@ -488,11 +489,7 @@ class ReadingRoom:
         """The 404 of an address naming a paper the archive lacks: the codes it holds, and the
         paper meant, as the CLI tells it (crawler.papers.meant_paper), with its address."""
         papers = {row["code"]: row["name"] for row in await self.listed(PAPERS_SQL)}
-        hint = ""
-        if (meant := meant_paper(code, papers)) and meant.named:
-            hint = f" {meant.named}: {issue_path(self.datasette, meant.codes[0])}"
-        elif meant:
-            hint = f" Did you mean {' or '.join(f'{c} ({issue_path(self.datasette, c)})' for c in meant.codes)}?"
+        hint = meant_paper_hint(code, papers, lambda known: issue_path(self.datasette, known))
         return NotFound(f"No paper {code} in the archive (it holds {', '.join(sorted(papers)) or 'none yet'}).{hint}")
 
     async def issue(self, request) -> Response:
@@ -788,6 +785,20 @@ class ReadingRoom:
         )
 
 
+def meant_paper_hint(code: str, papers: dict[str, str | None], address: Callable[[str], str] | None = None) -> str:
+    """The sentence ending the reading room's refusal of a paper ``code`` the archive lacks: the
+    paper it names, or the codes closest to it, as the CLI tells them (crawler.papers.meant_paper);
+    each code with its page's ``address`` (a 404 of an address), else to be chosen in the list (the
+    search form, whose papers are one). Empty where no paper is meant."""
+    if (meant := meant_paper(code, papers)) is None:
+        return ""
+    if meant.named:
+        return f" {meant.named}: {address(meant.codes[0]) if address else 'choose it in the list.'}"
+    if address:
+        return f" Did you mean {' or '.join(f'{known} ({address(known)})' for known in meant.codes)}?"
+    return f" Did you mean {' or '.join(meant.codes)}? Choose it in the list."
+
+
 def filter_problem(form: dict, since: date | None, until: date | None, papers: dict[str, str],
                    sections: list[str]) -> str | None:
     """Why the search's filters can find nothing whatever the words, as `archive search` refuses
@@ -800,11 +811,7 @@ def filter_problem(form: dict, since: date | None, until: date | None, papers: d
     if since and until and since > until:
         return f"From {since} is after To {until}: no date is within them."
     if form["paper"] and papers and form["paper"] not in papers:
-        hint = ""
-        if (meant := meant_paper(form["paper"], papers)) and meant.named:
-            hint = f" {meant.named}: choose it in the list."
-        elif meant:
-            hint = f" Did you mean {' or '.join(meant.codes)}? Choose it in the list."
+        hint = meant_paper_hint(form["paper"], papers)
         return f"The archive holds no paper {form['paper']} (it holds {', '.join(sorted(papers))}).{hint}"
     if form["section"] and sections and not set(section_names(form["section"])) & set(sections):
         return f"No page of the archive has the section {form['section']}: choose one in the list."
@@ -1234,8 +1241,9 @@ async def searchable(datasette, request, database: str, table: str) -> bool:
                 or await datasette.get_database(database).fts_table(table))
 
 
-# The operators of a table's filters (`issue_date__gte=`), as Datasette knows them.
-FILTER_LOOKUPS = tuple(lookup.key for lookup in Filters._filters)
+# The operators of a table's filters (`issue_date__gte=`), as Datasette offers them in its table
+# page's form: its public way to list them (the class keeps them in a private attribute).
+FILTER_LOOKUPS = tuple(key for key, _display, _no_argument in Filters([]).lookups())
 
 # The columns holding a date (YYYY-MM-DD), by name: a view's (article_view.issue_date) is its table's.
 DATE_COLUMNS = frozenset(column.name for table in models.Base.metadata.tables.values()
@@ -1252,7 +1260,7 @@ def filter_date_problem(name: str, lookup: str, value: str) -> str | None:
     if lookup not in DATE_FILTERS:
         return None
     try:
-        days = Filters._filters_by_key[lookup].split_value(value) if lookup in ("in", "notin") else [value]
+        days = InFilter().split_value(value) if lookup in ("in", "notin") else [value]
     except ValueError:  # a JSON list that is none: Datasette's to answer
         return None
     for day in days if isinstance(days, list) else [days]:

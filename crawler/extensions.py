@@ -31,6 +31,9 @@ ALARM_STAT = "alarm/template_drift"
 ALARM_MESSAGES = "alarm/messages"
 # The first request that failed ("URL: why"), for the end-of-run error line.
 FIRST_FAILURE = "failed/first"
+# The issue dates of what the run could not fetch (ISO, in order): a distributed worker fetches
+# issues of the dates its job's other workers were given, and its failure line names those.
+FAILED_DATES = "failed/issue_dates"
 # A run of the newest issue (no date given): the date whose entry page it asked last, the one
 # it took for the newest, named by its end-of-run error line.
 LATEST_ISSUE = "latest/issue_date"
@@ -130,6 +133,39 @@ def fetch_failures(stats) -> dict[str, int]:
     }
 
 
+def note_failed_date(stats, day) -> None:
+    """Notes the issue date (a date or ISO string) of something the run could not fetch or store."""
+    day = day if isinstance(day, str) else day.isoformat()
+    days = stats.get_value(FAILED_DATES) or []
+    if day not in days:
+        stats.set_value(FAILED_DATES, sorted([*days, day]))
+
+
+def dates_failed_beyond(plan, stats) -> list[str]:
+    """The issue dates of what the run could not fetch, when some are not among the dates it was
+    given (a distributed worker fetches its job's other workers' dates), else []: a failure
+    line naming the run's own dates said an issue of one span failed in another, and "run
+    again" asked those dates, not the failed issue's."""
+    if plan is None or plan.latest:
+        return []
+    failed = stats.get_value(FAILED_DATES) or []
+    given = {day.isoformat() for day in plan.dates}
+    return failed if any(day not in given for day in failed) else []
+
+
+def rerun_arguments(plan, days: list[str]) -> str:
+    """The ``-a`` arguments of a crawl of ``days`` (ISO, in order) of ``plan``'s paper from its root:
+    one date alone, several as the range from the first to the last (the archive's complete
+    issues in it cost no request)."""
+    dates = f"-a date={days[0]}" if len(days) == 1 else f"-a start={days[0]} -a end={days[-1]}"
+    root = f" -a base_url={plan.root}" if plan.root != plan.paper.root else ""
+    return f"-a paper={plan.paper.code} {dates}{root}"
+
+
+def _dates_words(days: list[str]) -> str:
+    return ", ".join(days) if len(days) <= 5 else f"{len(days)} dates from {days[0]} to {days[-1]}"
+
+
 def failure_message(crawler) -> str | None:
     """One line on what the run could not fetch, or None when everything asked for came."""
     stats = crawler.stats
@@ -141,10 +177,14 @@ def failure_message(crawler) -> str | None:
     what = f"{plan.paper.name} ({plan.paper.code}) {plan.asked}" if plan is not None else crawler.spider.name
     if plan is not None and plan.latest:
         what = latest_issues(plan, stats)
+    again = "run again to fetch them"
+    if elsewhere := dates_failed_beyond(plan, stats):
+        what = f"{plan.paper.name} ({plan.paper.code}) {_dates_words(elsewhere)} (this worker was given {plan.asked})"
+        again = f"run again with {rerun_arguments(plan, elsewhere)} to fetch them" + (
+            ", and the job again for what its workers taken for dead or stopped had taken" if lost else "")
     first = stats.get_value(FIRST_FAILURE)
     counts = [", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
               + (f" (first: {first})" if first else "")] if failed else []
-    again = "run again to fetch them"
     if refused := stats.get_value(RERUN_REFUSED):
         again += (f", once the archive lets this job's root crawl them (as it stands, a run from {plan.root} is "
                   f"refused: {refused})")
@@ -600,6 +640,8 @@ class CrawlProgress:
             head = f"this worker's share only (each worker of the job counts its own): pages {self.pages_done}, " \
                    f"articles {self.articles_done}"
             job = f"; {scheduler.job_progress()}"
+            if elsewhere := dates_failed_beyond(plan, stats):
+                job = f"; failed: issues of {_dates_words(elsewhere)} (this worker was given {plan.asked}){job}"
         logger.info(
             "summary: %s (%s): %s; pages %d new, %d updated, %d failed%s; articles %d new, %d updated (%d changed), %d failed%s; "
             "%d links gone%s; %d page PDFs without text%s; %d template alarms%s",

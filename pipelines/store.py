@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.arguments import root_refusal
 from crawler.extensions import (ARCHIVE_REFUSED, CLOSE_REASON, FIRST_FAILURE, ROOT_REFUSED, RUN_ID, WORKER_STOPPED,
-                                 items_unstored)
+                                 items_unstored, note_failed_date)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, PageItem, PagePdfItem
 from storage import retrying
 from storage.db import BATCH_RUN_COUNTS, Archive, ArchiveError, archive_url, database_words, open_archive
@@ -230,6 +230,8 @@ class StorePipeline:
                             ("dates", absent)):
             if items:
                 self.stats.inc_value(f"{what}/failed/archive", len(items))
+            for item in items:
+                note_failed_date(self.stats, item["issue_date"])
         if self.stats.get_value(FIRST_FAILURE) is None:
             first = (pages or articles or pdfs or list(dead) or list(absent))[0]["url"]
             self.stats.set_value(FIRST_FAILURE, f"{first}: not stored in the archive: {database_words(error)}")

@@ -2193,3 +2193,65 @@ def test_a_crawl_mode_read_as_distributed_is_checked_as_distributed(sqlite_url, 
 def test_an_unknown_crawl_mode_given_with_blanks_is_named_without_them(sqlite_url):
     result = run_crawl("date=2023-01-31", archive=sqlite_url, settings={"CRAWL_MODE": " Cluster "})
     assert (result.returncode, result.stderr.strip()) == (2, "error: unknown CRAWL_MODE 'Cluster' (known: local, distributed)")
+
+
+def test_a_worker_that_fails_an_issue_of_another_worker_s_dates_names_that_issue_s_date_and_a_run_that_fetches_it(
+        redis_url, request, tmp_path, monkeypatch):
+    # docs/operations.md, "Several machines": workers of one CRAWL_JOB given different dates fetch
+    # each other's issues. The second worker is held (SIGSTOP) once it has queued its dates, so
+    # the first fetches them; their entry pages fail once. The first worker's failure line and
+    # summary named its own span as where they failed, and "run again" asked its own dates.
+    import redis
+
+    archive = postgres_database(request)
+    job = _distributed_job(monkeypatch, redis_url)
+    site = sample_site(tmp_path / "site", ISSUES, pdfs=False)
+    spans = [(ISSUES[0], ISSUES[2]), (ISSUES[3], ISSUES[-1])]
+    others = ISSUES[3:]
+    faults = {f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm": [500] for day in others}
+    settings = DEAD_LINK_SETTINGS | {"RETRY_TIMES": "0"}
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with SiteServer(site, prefix=PREFIX, faults=faults) as server:
+        redis_server = redis.Redis.from_url(redis_url)
+        second = start_crawl(base_url_arg(server), f"start={spans[1][0]}", f"end={spans[1][1]}", archive=archive,
+                             settings=settings, log=logs[1])
+        deadline = time.monotonic() + 120
+        while not server.requests:
+            assert second.poll() is None and time.monotonic() < deadline, logs[1].read_text()[-3000:]
+            time.sleep(0.01)
+        second.send_signal(signal.SIGSTOP)
+        try:
+            assert redis_server.zcard(f"issues:gongyishibao:{job}:requests") > 0
+            first = start_crawl(base_url_arg(server), f"start={spans[0][0]}", f"end={spans[0][1]}", archive=archive,
+                                settings=settings, log=logs[0])
+            _wait_till_quiet(server, redis_server, f"issues:gongyishibao:{job}:requests", first, logs[0])
+        finally:
+            second.send_signal(signal.SIGCONT)
+        codes = [worker.wait(240) for worker in (first, second)]
+        output = logs[0].read_text()
+        failed = sorted(re.findall(r"ERROR: issue of 公益时报 on (\S+) not fetched \(HTTP 500\)", output))
+        assert codes[0] == 4 and failed and set(failed) <= {day.isoformat() for day in others}, output[-3000:]
+        # The failure line names the issues' dates, not the worker's span, and a run that fetches them.
+        line = re.search(r"ERROR: not fetched: 公益时报 \(gongyishibao\) (.+?) \(this worker was given (\S+)\): "
+                         r"(\d+) issues?, .*; run again with (.+) to fetch them$", output, re.M)
+        assert line, output[-3000:]
+        assert line[1].split(", ") == failed and line[2] == f"{spans[0][0]}..{spans[0][1]}" and int(line[3]) == len(failed)
+        assert f"not fetched: 公益时报 (gongyishibao) {spans[0][0]}..{spans[0][1]}:" not in output
+        # Its crawl_runs row keeps the dates it was given, its message the line's.
+        row = next(run for run in crawl_runs(archive) if run.dates_asked == f"{spans[0][0]}..{spans[0][1]}")
+        assert row.status == "failed" and line[0].removeprefix("ERROR: ") in row.message, row.message
+        # The summary says what failed is of those dates, not of the worker's own.
+        assert re.search(rf"summary: gongyishibao {spans[0][0]}\.\.{spans[0][1]} \(finished\): .*; failed: issues of "
+                         rf"{re.escape(', '.join(failed))} \(this worker was given {spans[0][0]}\.\.{spans[0][1]}\); job ",
+                         output), output[-3000:]
+        # The run the line names fetches them (the site serves them now).
+        rerun = line[4].split()
+        assert rerun[0::2] == ["-a"] * (len(rerun) // 2)
+        again = run_crawl(*rerun[1::2], archive=archive, settings=settings)
+    assert again.returncode == 0, again.stderr[-3000:]
+    opened = open_archive(archive)
+    try:
+        states = opened.issue_states("gongyishibao", date.fromisoformat(failed[0]), date.fromisoformat(failed[-1]))
+    finally:
+        opened.close()
+    assert all(states[date.fromisoformat(day)].complete for day in failed), states

@@ -22,7 +22,8 @@ from scrapy.utils.response import get_meta_refresh
 from crawler.arguments import CrawlPlan, asks_complete_issues, check_argument_names, plan_crawl
 from crawler.dates import paper_today
 from crawler.extensions import (ASKED_AGAIN, FIRST_FAILURE, HELD_BETWEEN, HELD_NOT_SERVED, ITEM_ERRORS, LATEST_ISSUE,
-                                 LINKS_GONE, LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken)
+                                 LINKS_GONE, LINKS_HELD_NOT_SERVED, NO_PAGE_LIST, NOT_STORED, UNPLACED_PAGES, issues_taken,
+                                 note_failed_date)
 from crawler.items import AbsentIssueItem, ArticleItem, DeadLinkItem, ImageItem, PageItem, PagePdfItem, RawDocument
 from crawler.middlewares import (DATES_HELD_COMPLETE, DATES_HELD_INCOMPLETE, DATES_SKIPPED_ABSENT,
                                  GIVE_UP_SAID_ELSEWHERE, ISSUES_SKIPPED)
@@ -164,6 +165,16 @@ def _no_issue_answer(response, page, day: date) -> tuple[str, str, str] | None:
     return None
 
 
+def _issue_day(message) -> date | None:
+    """The issue date a request (or its response) is of, as the spider tagged it; None for none
+    (a response tied to no request raises on its meta)."""
+    try:
+        meta = message.meta
+    except AttributeError:
+        return None
+    return (meta.get("archive") or {}).get("issue_date")
+
+
 def _redirect_loop(failure) -> bool:
     """A request the site redirected more times than REDIRECT_MAX_TIMES allows: Scrapy drops it
     as it drops what robots.txt forbids (IgnoreRequest), and a page, article or issue entry
@@ -268,7 +279,7 @@ class IssuesSpider(scrapy.Spider):
     def _read_error(self, failure, response, spider) -> None:
         # Scrapy logs the traceback and counts it (spider_exceptions/…, a failure of the run:
         # crawler/extensions.py: fetch_failures); the end-of-run line names the response.
-        self._first_failure(response.url, f"read error: {failure.getErrorMessage()}")
+        self._first_failure(response.url, f"read error: {failure.getErrorMessage()}", _issue_day(response))
 
     def _item_error(self, item, response, spider, failure) -> None:
         # A pipeline raised on an item: Scrapy logs the traceback, and the item is not stored;
@@ -277,7 +288,8 @@ class IssuesSpider(scrapy.Spider):
         failed = _FAILED_ITEMS.get(type(item), ITEM_ERRORS)
         self.crawler.stats.inc_value(f"{failed}processing-error")
         url = getattr(item, "url", None) or response.url
-        self._first_failure(url, f"processing error: {failure.getErrorMessage()}")
+        self._first_failure(url, f"processing error: {failure.getErrorMessage()}",
+                            getattr(item, "issue_date", None) or _issue_day(response))
 
     @classmethod
     def check_arguments(cls, **kwargs) -> CrawlPlan:
@@ -712,7 +724,7 @@ class IssuesSpider(scrapy.Spider):
         key, why = self._failure_key(failure)
         self.crawler.stats.inc_value(f"pages/failed/{key}")
         url = _asked_link(request)
-        self._first_failure(url, why)
+        self._first_failure(url, why, _issue_day(request))
         self.logger.error(
             "issue of %s on %s not fetched (%s): %s", self.plan.paper.name, request.cb_kwargs["day"].isoformat(), why, url
         )
@@ -822,7 +834,7 @@ class IssuesSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{what}s/failed/{key}")
         url = _asked_link(request)
         if what != "pdf" or key not in ("404", "410"):  # a PDF the site has not: stored as gone
-            self._first_failure(url, why)
+            self._first_failure(url, why, _issue_day(request))
         if failure.check(HttpError) and not _server_trouble(failure.value.response.status):
             self.logger.warning("broken %s link (%s), skipped%s: %s", what, why, dead, url)
         else:
@@ -904,7 +916,7 @@ class IssuesSpider(scrapy.Spider):
         entry page so answered fails the issue, as an HTTP error does (issue_failed). ``note``:
         for a dead link not yet gone, how far it is from being so."""
         url = _asked_link(response)
-        self._first_failure(url, why)
+        self._first_failure(url, why, _issue_day(response))
         if what == "issue":
             self.crawler.stats.inc_value("issues/failed")
             self.crawler.stats.inc_value(f"pages/failed/{key}")
@@ -937,7 +949,10 @@ class IssuesSpider(scrapy.Spider):
             return "redirects", "redirected more times than REDIRECT_MAX_TIMES allows (a redirect loop)"
         return "network", failure.getErrorMessage()
 
-    def _first_failure(self, url: str, why: str) -> None:
-        # The example the end-of-run error line names (crawler/extensions.py: fetch_failures).
+    def _first_failure(self, url: str, why: str, day: date | str | None) -> None:
+        # The example the end-of-run error line names (crawler/extensions.py: fetch_failures),
+        # and the issue dates it names where they are not all the run's own (dates_failed_beyond).
+        if day is not None:
+            note_failed_date(self.crawler.stats, day)
         if self.crawler.stats.get_value(FIRST_FAILURE) is None:
             self.crawler.stats.set_value(FIRST_FAILURE, f"{url}: {why}")

@@ -1280,6 +1280,27 @@ def test_who_wrote_what_takes_percent_and_underscore_as_characters_of_the_name(c
     assert canned(signed, "who_wrote_what", name="AxB") == []
 
 
+def test_a_canned_search_finds_what_it_is_given_pasted_with_spaces_in_traditional_or_full_width(sample_archive):
+    # The search page finds 皮磊 pasted as '皮磊 ', 本報記者 and ２０２２ as it finds 皮磊, 本报记者
+    # and 2022; who_wrote_what and text_search looked for them as sent, and listed no row.
+    def rows(server, query_name, **params):
+        return fetch_json(f"{server.url}/archive/{query_name}.json?" + urlencode(params | {"_shape": "array"}))
+
+    (byline,), = query(sample_archive, "select byline from articles where byline like '本报记者 %' limit 1")
+    surname = byline.split()[-1]
+    with served(sample_archive) as server:
+        for query_name, parameter, stored, pasted in [
+            ("who_wrote_what", "name", surname, f"{surname} "),
+            ("who_wrote_what", "name", "本报记者", "本報記者"),
+            ("text_search", "query", "社工站", " 社工站\u3000"),
+            ("text_search", "query", "社会工作", "社會工作"),
+            ("text_search", "query", "2022", "２０２２"),
+        ]:
+            found = rows(server, query_name, **{parameter: stored})
+            assert found, stored
+            assert rows(server, query_name, **{parameter: pasted}) == found, pasted
+
+
 @pytest.mark.parametrize("printed", ["社会工作", "社會工作"], ids=["printed-simplified", "printed-traditional"])
 def test_section_over_year_takes_the_section_as_the_page_printed_it(sample_archive, tmp_path, printed):
     # Whatever script the page printed its section in (section_original), the canned query

@@ -802,16 +802,22 @@ def prepare_connection(conn, database, datasette):
     array (storage.search.section_names), so that the canned queries take a name as the page
     printed it (社會工作), as `archive search --section` does. ``page_shown(page_number,
     page_label)``: the page as every page of the reading room names it (第A01版, 第03版（已撤下）),
-    so that the canned queries show no page by a number no reader should see."""
+    so that the canned queries show no page by a number no reader should see. ``text_forms(words)``:
+    the forms the search page asks for of words as typed (storage.search.variants: in Simplified,
+    normalised, in the other width), a JSON array, so that who_wrote_what and text_search find
+    本報記者 and ２０２２ where the archive stores 本报记者 and 2022, as the search page does."""
     if datasette.plugin_config(PLUGIN) is None:
         return
-    from storage.search import section_names
+    from storage.search import section_names, variants
 
     conn.create_function(
         "section_forms", 1, lambda name: json.dumps(section_names(name or ""), ensure_ascii=False), deterministic=True
     )
     conn.create_function(
         "page_shown", 2, lambda number, label: None if number is None else page_shown(number, label), deterministic=True
+    )
+    conn.create_function(
+        "text_forms", 1, lambda words: json.dumps(variants(words or ""), ensure_ascii=False), deterministic=True
     )
 
 
@@ -990,11 +996,13 @@ def table_row(database: str):
 
 
 def parse_text(value: str, what: str) -> str:
-    """``value``, if it is text a query can look for; one holding a control character (%00) is
-    refused as the search page refuses it: the query looked for it and answered no row, 200."""
+    """``value``, if it is text a query can look for, without the spaces pasted around it (as the
+    search page leaves them out: a name pasted as '皮磊 ' found no byline); one holding a control
+    character (%00) is refused as the search page refuses it: the query looked for it and
+    answered no row, 200."""
     if problem := form_problem(value, what):
         raise BadRequest(f"{problem[:1].upper()}{problem[1:]}.")
-    return value
+    return value.strip()
 
 
 # A canned query's parameters of each kind its metadata names (name: what it is), and how each is

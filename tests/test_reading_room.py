@@ -569,7 +569,9 @@ def test_an_issue_of_a_paper_the_archive_lacks_is_a_404_naming_the_papers_it_hol
     # The code typed otherwise (GONGYISHIBAO) or mistyped was "No issue of GONGYISHIBAO dated
     # 2023-01-31": read as the paper's, that date was missing from the archive.
     with served(sample_archive) as server:
-        for code in ("GONGYISHIBAO", "gongyishibao ", "公益时报"):
+        # (One with spaces around it is sent on to the paper's address: see
+        # test_an_article_or_paper_named_with_spaces_around_it_is_sent_to_its_one_address.)
+        for code in ("GONGYISHIBAO", "公益时报"):
             for path in (f"/issue/{quote(code)}/2023-01-31", f"/issue/{quote(code)}"):
                 status, page, _ = fetch_page(server.url + path)
                 assert status == 404 and f"No paper {html.escape(code)} in the archive (it holds gongyishibao)" in page, path
@@ -2171,6 +2173,23 @@ def test_an_article_named_with_leading_zeros_is_sent_to_its_one_address(sample_a
             connection.close()
         status, page, _ = fetch_page(server.url + f"/article/0{article_id}")
         assert status == 200 and f"<h1>{title}</h1>" in page
+
+
+def test_an_article_or_paper_named_with_spaces_around_it_is_sent_to_its_one_address(sample_archive):
+    # Pasted so, /article/%2015 was "No article 15 in the archive" and /issue/%20gongyishibao%20/…
+    # "No paper gongyishibao in the archive (it holds gongyishibao)", 404, as an issue's date
+    # pasted so is sent on to its one address.
+    (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        for asked, sent_to in ((f"/article/%20{article_id}", f"/article/{article_id}"),
+                               (f"/article/{article_id}%20?text=original", f"/article/{article_id}?text=original"),
+                               ("/issue/%20gongyishibao%20/2023-01-31", ISSUE),
+                               ("/issue/gongyishibao%09/%202023-01-31", ISSUE),
+                               ("/issue/%20gongyishibao", "/issue/gongyishibao")):
+            with urlopen(server.url + asked, timeout=20) as response:
+                assert (response.status, response.url) == (200, server.url + sent_to), asked
+                if sent_to == f"/article/{article_id}":
+                    assert f"<h1>{title}</h1>" in response.read().decode()
 
 
 def test_every_address_is_its_page_whatever_characters_of_it_are_encoded_and_a_row_of_no_table_a_404(sample_archive):

@@ -407,6 +407,8 @@ class ReadingRoom:
 
     async def paper(self, request) -> Response:
         code = paper_code(request)
+        if code.strip() != code:
+            return sent_on(request, issue_path(self.datasette, code.strip()))
         found = (await self.db.execute(PAPER_SQL, {"paper": code})).first()
         if found is None:
             raise await self.no_paper(code)
@@ -440,10 +442,10 @@ class ReadingRoom:
                 issue_date = date.fromisoformat(named).isoformat()
             except ValueError:
                 raise refused from None
-        if issue_date != named:
-            # An issue is cited by one address, to which such a link, or a date pasted with
-            # spaces around it, is sent on.
-            return sent_on(request, issue_path(self.datasette, paper, issue_date))
+        if issue_date != named or paper.strip() != paper:
+            # An issue is cited by one address, to which such a link, or a date or paper pasted
+            # with spaces around it, is sent on.
+            return sent_on(request, issue_path(self.datasette, paper.strip(), issue_date))
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None and (await self.db.execute(PAPER_SQL, {"paper": paper})).first() is None:
             # A code typed otherwise (GONGYISHIBAO) was "No issue of GONGYISHIBAO dated …", read as
@@ -485,12 +487,13 @@ class ReadingRoom:
 
     async def article(self, request) -> Response:
         named = address_part(request, "id")
-        article_id = article_number(named)
+        # Pasted with spaces around it (/article/%2015), it was "No article 15 in the archive".
+        article_id = article_number(named.strip())
         found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
         if found is None:
             raise NotFound(f"No article {echoed(named)} in the archive: articles are numbered (articles.id)")
         if str(article_id) != named:
-            # One address to cite, as an issue's: 015 (leading zeros) is sent on to 15.
+            # One address to cite, as an issue's: 015 (leading zeros) or ' 15' is sent on to 15.
             return sent_on(request, self.datasette.urls.path(f"/article/{article_id}"))
         article = dict(found)
         images = [dict(r) for r in await self.db.execute(IMAGES_SQL, {"id": article_id})]

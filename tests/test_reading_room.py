@@ -958,6 +958,23 @@ def test_a_damaged_archive_is_a_503_page_and_one_log_line_without_a_traceback(sa
     assert all(": The archive cannot be read: " in line and str(folder) not in line for line in logged), logged
 
 
+def test_a_search_of_filters_without_words_says_to_give_words_and_links_the_filtered_articles(sample_archive):
+    # Every article of a section over some dates, asked with the filters alone, was a page with
+    # the form and nothing under it: no hit, no message, 200.
+    expected = sorted(row[0] for row in query(
+        sample_archive, "select a.id from articles a join pages p on p.id = a.page_id where p.section = '社会工作'"))
+    with served(sample_archive) as server:
+        status, page, _ = fetch_page(server.url + "/search?" + urlencode(
+            {"q": "", "paper": "gongyishibao", "section": "社會工作", "since": "2023-01-01", "until": "2023-01-31"}))
+        assert status == 200 and "Give words to find" in page
+        link = html.unescape(re.search(r'<a class="filtered" href="([^"]+)"', page).group(1))
+        listed = fetch_json(server.url + link.replace("/archive/article_view?", "/archive/article_view.json?_shape=array&"))
+        assert sorted(row["article_id"] for row in listed) == expected
+        # Without a filter, the bare form, as before.
+        status, page, _ = fetch_page(server.url + "/search")
+        assert status == 200 and "Give words to find" not in page
+
+
 def test_search_page_says_how_many_articles_hold_the_words_on_its_first_page(client, sample_archive, monkeypatch):
     import storage.search
 

@@ -686,6 +686,14 @@ class ReadingRoom:
                 sections.append(form["section"])
         if form["paper"] and form["paper"] not in papers:
             papers[form["paper"]] = form["paper"]
+        # Filters without words: the search ranks articles by words, and the page showed the
+        # form and nothing under it. The table lists every article the filters name.
+        filtered = None
+        if not form["q"] and not problem and any(form[name] for name in ("paper", "section", "since", "until")):
+            table = {"paper_code": form["paper"], "section": form["section"],
+                     "issue_date__gte": since and since.isoformat(), "issue_date__lte": until and until.isoformat()}
+            filtered = self.datasette.urls.path(f"/{self.database}/article_view") + "?" + urlencode(
+                {name: value for name, value in table.items() if value} | {"_sort": "issue_date"})
 
         def page_link(number: int) -> str:
             return self.datasette.urls.path("/search") + "?" + urlencode({k: v for k, v in form.items() if v} | {"page": number})
@@ -699,6 +707,7 @@ class ReadingRoom:
                 "query": form["q"][:MAX_QUERY_CHARS],
                 "echoed": echoed(form["q"]),
                 "problem": problem,
+                "filtered": filtered,
                 "hits": hits[:size],
                 "pool": ranked_among((page_number - 1) * size, size + 1),
                 "papers": papers,

@@ -640,6 +640,21 @@ def test_an_issue_address_whose_date_is_none_is_a_400_naming_it_and_one_without_
     assert "Traceback" not in server.stderr
 
 
+def test_an_address_cut_short_or_a_date_written_with_slashes_says_what_the_address_is(sample_archive):
+    # /issue and /article, an address cut back by hand, were Datasette's "Database not found", and
+    # /issue/gongyishibao/2023/01/31 a 404 whose reason was "404".
+    with served(sample_archive) as server:
+        for path, status, reason in (
+            ("/issue", 404, "An issue&#39;s address is /issue/&lt;paper&gt;/&lt;YYYY-MM-DD&gt;: the archive holds gongyishibao (/issue/gongyishibao)."),
+            ("/article/", 404, "An article&#39;s address is /article/&lt;id&gt;, its number (articles.id): the search (/search) finds articles by their words."),
+            ("/issue/gongyishibao/2023/01/31", 400,
+             "Issue date &#39;2023/01/31&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+        ):
+            answered, page, _ = fetch_page(server.url + path)
+            assert (answered, reason in page) == (status, True), (path, text_of(page)[-400:])
+            assert "Database not found" not in page
+
+
 def test_a_canned_query_s_date_that_is_none_is_a_400_naming_it_and_one_without_an_issue_no_row(sample_archive):
     # issue_pages compared the date given with the issues' and answered no row, 200, for a date
     # that is none (2023-13-45, 31-01-2023) as for a date without an issue: a script could not

@@ -419,6 +419,18 @@ class ReadingRoom:
             years.setdefault(str(issue["issue_date"])[:4], []).append(issue)
         return await self.render("paper.html", {"paper": paper, "years": years, "issues": issues}, request)
 
+    async def no_issue_named(self, request) -> Response:
+        """/issue, an issue's address cut back by hand: Datasette took it for a database's name,
+        "Database not found"."""
+        papers = sorted(row["code"] for row in await self.listed(PAPERS_SQL))
+        held = ", ".join(f"{code} ({issue_path(self.datasette, code)})" for code in papers) or "no paper yet"
+        raise NotFound(f"An issue's address is /issue/<paper>/<YYYY-MM-DD>: the archive holds {held}.")
+
+    async def no_article_named(self, request) -> Response:
+        """/article, an article's address cut back by hand (see no_issue_named)."""
+        raise NotFound("An article's address is /article/<id>, its number (articles.id): the search "
+                       f"({self.datasette.urls.path('/search')}) finds articles by their words.")
+
     async def no_paper(self, code: str) -> NotFound:
         """The 404 of an address naming a paper the archive lacks: the codes it holds, and the
         paper meant, as the CLI tells it (crawler.papers.meant_paper), with its address."""
@@ -908,8 +920,12 @@ def register_routes(datasette):
         (NOT_SERVED, not_served),
         (unoffered_format(datasette, room.database), no_such_format),
         (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)$", in_time(room.paper)),
-        (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
+        # A date of several parts (2023/01/31) is the issue's too, a date refused naming it: a
+        # page of its own, it was a 404 whose reason was "404".
+        (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>.+)$", in_time(room.issue)),
         (rf"^/{any_spelling('article')}/(?P<id>[^/]+)$", in_time(room.article)),
+        (rf"^/{any_spelling('issue')}$", in_time(room.no_issue_named)),
+        (rf"^/{any_spelling('article')}$", in_time(room.no_article_named)),
         (rf"^/{any_spelling('search')}$", in_time(room.search)),
         (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/]+?)/(?P<pks>[^/]+?)(\.(?P<format>\w+))?$",
          table_row(room.database)),

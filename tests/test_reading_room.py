@@ -2224,6 +2224,18 @@ def test_an_article_or_paper_named_with_spaces_around_it_is_sent_to_its_one_addr
                     assert f"<h1>{title}</h1>" in response.read().decode()
 
 
+def test_an_article_named_in_full_width_digits_is_told_so_with_its_address(sample_archive):
+    # /article/１５, as an input method set for Chinese types it, was "No article １５ in the
+    # archive", 404, though article 15 is there; an issue's date so written is told so.
+    (article_id,), = query(sample_archive, "select id from articles where title like '民政部%'")
+    full_width = str(article_id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    with served(sample_archive) as server:
+        status, page, _ = fetch_page(server.url + f"/article/{quote(full_width)}")
+    assert status == 400, text_of(page)[-300:]
+    assert (f"Article &#39;{full_width}&#39; is written in full-width digits: articles are numbered in ASCII digits,"
+            f" e.g. /article/{article_id}.") in page
+
+
 def test_every_address_is_its_page_whatever_characters_of_it_are_encoded_and_a_row_of_no_table_a_404(sample_archive):
     # /%61rticle/15, /%73earch and /%69ssue/… were sent on to a tilde-encoded address that no page
     # has (404); a row's address with its table's name percent-encoded (/archive/%61rticles/1), or

@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Date, event
 from sqlalchemy.exc import DatabaseError
 
-from crawler.dates import BadDate, typed_date
+from crawler.dates import BadDate, half_width, in_full_width, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import meant_paper
 from crawler.templates import is_web_address
@@ -502,6 +502,10 @@ class ReadingRoom:
         # Pasted with spaces around it (/article/%2015), it was "No article 15 in the archive".
         article_id = article_number(named.strip())
         found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
+        if found is None and article_id is None and (in_ascii := article_number(half_width(named.strip()))) is not None:
+            # As an issue's date so written is told: it was "No article １５ in the archive".
+            raise BadRequest(f"Article {named.strip()!r} "
+                             f"{in_full_width('articles are numbered', self.datasette.urls.path(f'/article/{in_ascii}'))}.")
         if found is None:
             raise NotFound(f"No article {echoed(named)} in the archive: articles are numbered (articles.id)")
         if str(article_id) != named:

@@ -569,7 +569,9 @@ def test_an_issue_of_a_paper_the_archive_lacks_is_a_404_naming_the_papers_it_hol
     # The code typed otherwise (GONGYISHIBAO) or mistyped was "No issue of GONGYISHIBAO dated
     # 2023-01-31": read as the paper's, that date was missing from the archive.
     with served(sample_archive) as server:
-        for code in ("GONGYISHIBAO", "gongyishibao ", "公益时报"):
+        # (One with spaces around it is sent on to the paper's address: see
+        # test_an_article_or_paper_named_with_spaces_around_it_is_sent_to_its_one_address.)
+        for code in ("GONGYISHIBAO", "公益时报"):
             for path in (f"/issue/{quote(code)}/2023-01-31", f"/issue/{quote(code)}"):
                 status, page, _ = fetch_page(server.url + path)
                 assert status == 404 and f"No paper {html.escape(code)} in the archive (it holds gongyishibao)" in page, path
@@ -636,6 +638,21 @@ def test_an_issue_address_whose_date_is_none_is_a_400_naming_it_and_one_without_
     refused = [line for line in server.stderr.splitlines() if line.startswith("400 GET /issue/")]
     assert refused == [f"400 GET /issue/gongyishibao/{day}: {html.unescape(reason)}" for day, reason in MALFORMED_ISSUE_DATES]
     assert "Traceback" not in server.stderr
+
+
+def test_an_address_cut_short_or_a_date_written_with_slashes_says_what_the_address_is(sample_archive):
+    # /issue and /article, an address cut back by hand, were Datasette's "Database not found", and
+    # /issue/gongyishibao/2023/01/31 a 404 whose reason was "404".
+    with served(sample_archive) as server:
+        for path, status, reason in (
+            ("/issue", 404, "An issue&#39;s address is /issue/&lt;paper&gt;/&lt;YYYY-MM-DD&gt;: the archive holds gongyishibao (/issue/gongyishibao)."),
+            ("/article/", 404, "An article&#39;s address is /article/&lt;id&gt;, its number (articles.id): the search (/search) finds articles by their words."),
+            ("/issue/gongyishibao/2023/01/31", 400,
+             "Issue date &#39;2023/01/31&#39; is not a date: dates are written YYYY-MM-DD, e.g. 2023-01-31."),
+        ):
+            answered, page, _ = fetch_page(server.url + path)
+            assert (answered, reason in page) == (status, True), (path, text_of(page)[-400:])
+            assert "Database not found" not in page
 
 
 def test_a_canned_query_s_date_that_is_none_is_a_400_naming_it_and_one_without_an_issue_no_row(sample_archive):
@@ -954,6 +971,23 @@ def test_a_damaged_archive_is_a_503_page_and_one_log_line_without_a_traceback(sa
     # A 400, SQLite's refusal of the typed SQL logged as every 400 is.
     assert len(server.stderr.splitlines()) == len(logged) + (typo[0] == 400), server.stderr[-2000:]
     assert all(": The archive cannot be read: " in line and str(folder) not in line for line in logged), logged
+
+
+def test_a_search_of_filters_without_words_says_to_give_words_and_links_the_filtered_articles(sample_archive):
+    # Every article of a section over some dates, asked with the filters alone, was a page with
+    # the form and nothing under it: no hit, no message, 200.
+    expected = sorted(row[0] for row in query(
+        sample_archive, "select a.id from articles a join pages p on p.id = a.page_id where p.section = '社会工作'"))
+    with served(sample_archive) as server:
+        status, page, _ = fetch_page(server.url + "/search?" + urlencode(
+            {"q": "", "paper": "gongyishibao", "section": "社會工作", "since": "2023-01-01", "until": "2023-01-31"}))
+        assert status == 200 and "Give words to find" in page
+        link = html.unescape(re.search(r'<a class="filtered" href="([^"]+)"', page).group(1))
+        listed = fetch_json(server.url + link.replace("/archive/article_view?", "/archive/article_view.json?_shape=array&"))
+        assert sorted(row["article_id"] for row in listed) == expected
+        # Without a filter, the bare form, as before.
+        status, page, _ = fetch_page(server.url + "/search")
+        assert status == 200 and "Give words to find" not in page
 
 
 def test_search_page_says_how_many_articles_hold_the_words_on_its_first_page(client, sample_archive, monkeypatch):
@@ -1278,6 +1312,27 @@ def test_who_wrote_what_takes_percent_and_underscore_as_characters_of_the_name(c
     for name in ("A_B", "100%", "a_b"):
         assert [row["article_id"] for row in canned(signed, "who_wrote_what", name=name)] == [1], name
     assert canned(signed, "who_wrote_what", name="AxB") == []
+
+
+def test_a_canned_search_finds_what_it_is_given_pasted_with_spaces_in_traditional_or_full_width(sample_archive):
+    # The search page finds 皮磊 pasted as '皮磊 ', 本報記者 and ２０２２ as it finds 皮磊, 本报记者
+    # and 2022; who_wrote_what and text_search looked for them as sent, and listed no row.
+    def rows(server, query_name, **params):
+        return fetch_json(f"{server.url}/archive/{query_name}.json?" + urlencode(params | {"_shape": "array"}))
+
+    (byline,), = query(sample_archive, "select byline from articles where byline like '本报记者 %' limit 1")
+    surname = byline.split()[-1]
+    with served(sample_archive) as server:
+        for query_name, parameter, stored, pasted in [
+            ("who_wrote_what", "name", surname, f"{surname} "),
+            ("who_wrote_what", "name", "本报记者", "本報記者"),
+            ("text_search", "query", "社工站", " 社工站\u3000"),
+            ("text_search", "query", "社会工作", "社會工作"),
+            ("text_search", "query", "2022", "２０２２"),
+        ]:
+            found = rows(server, query_name, **{parameter: stored})
+            assert found, stored
+            assert rows(server, query_name, **{parameter: pasted}) == found, pasted
 
 
 @pytest.mark.parametrize("printed", ["社会工作", "社會工作"], ids=["printed-simplified", "printed-traditional"])
@@ -2236,6 +2291,35 @@ def test_an_article_named_with_leading_zeros_is_sent_to_its_one_address(sample_a
             assert unfollowed(server, asked) == (301, sent_to), asked
         status, page, _ = fetch_page(server.url + f"/article/0{article_id}")
         assert status == 200 and f"<h1>{title}</h1>" in page
+
+
+def test_an_article_or_paper_named_with_spaces_around_it_is_sent_to_its_one_address(sample_archive):
+    # Pasted so, /article/%2015 was "No article 15 in the archive" and /issue/%20gongyishibao%20/…
+    # "No paper gongyishibao in the archive (it holds gongyishibao)", 404, as an issue's date
+    # pasted so is sent on to its one address.
+    (article_id, title), = query(sample_archive, "select id, title from articles where title like '民政部%'")
+    with served(sample_archive) as server:
+        for asked, sent_to in ((f"/article/%20{article_id}", f"/article/{article_id}"),
+                               (f"/article/{article_id}%20?text=original", f"/article/{article_id}?text=original"),
+                               ("/issue/%20gongyishibao%20/2023-01-31", ISSUE),
+                               ("/issue/gongyishibao%09/%202023-01-31", ISSUE),
+                               ("/issue/%20gongyishibao", "/issue/gongyishibao")):
+            with urlopen(server.url + asked, timeout=20) as response:
+                assert (response.status, response.url) == (200, server.url + sent_to), asked
+                if sent_to == f"/article/{article_id}":
+                    assert f"<h1>{title}</h1>" in response.read().decode()
+
+
+def test_an_article_named_in_full_width_digits_is_told_so_with_its_address(sample_archive):
+    # /article/１５, as an input method set for Chinese types it, was "No article １５ in the
+    # archive", 404, though article 15 is there; an issue's date so written is told so.
+    (article_id,), = query(sample_archive, "select id from articles where title like '民政部%'")
+    full_width = str(article_id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    with served(sample_archive) as server:
+        status, page, _ = fetch_page(server.url + f"/article/{quote(full_width)}")
+    assert status == 400, text_of(page)[-300:]
+    assert (f"Article &#39;{full_width}&#39; is written in full-width digits: articles are numbered in ASCII digits,"
+            f" e.g. /article/{article_id}.") in page
 
 
 def test_every_address_is_its_page_whatever_characters_of_it_are_encoded_and_a_row_of_no_table_a_404(sample_archive):

@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Date, event
 from sqlalchemy.exc import DatabaseError
 
-from crawler.dates import BadDate, typed_date
+from crawler.dates import BadDate, half_width, in_full_width, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import meant_paper
 from crawler.templates import is_web_address
@@ -475,6 +475,8 @@ class ReadingRoom:
 
     async def paper(self, request) -> Response:
         code = paper_code(request)
+        if code.strip() != code:
+            return sent_on(request, issue_path(self.datasette, code.strip()))
         found = (await self.db.execute(PAPER_SQL, {"paper": code})).first()
         if found is None:
             raise await self.no_paper(code)
@@ -484,6 +486,18 @@ class ReadingRoom:
         for issue in issues:
             years.setdefault(str(issue["issue_date"])[:4], []).append(issue)
         return await self.render("paper.html", {"paper": paper, "years": years, "issues": issues}, request)
+
+    async def no_issue_named(self, request) -> Response:
+        """/issue, an issue's address cut back by hand: Datasette took it for a database's name,
+        "Database not found"."""
+        papers = sorted(row["code"] for row in await self.listed(PAPERS_SQL))
+        held = ", ".join(f"{code} ({issue_path(self.datasette, code)})" for code in papers) or "no paper yet"
+        raise NotFound(f"An issue's address is /issue/<paper>/<YYYY-MM-DD>: the archive holds {held}.")
+
+    async def no_article_named(self, request) -> Response:
+        """/article, an article's address cut back by hand (see no_issue_named)."""
+        raise NotFound("An article's address is /article/<id>, its number (articles.id): the search "
+                       f"({self.datasette.urls.path('/search')}) finds articles by their words.")
 
     async def no_paper(self, code: str) -> NotFound:
         """The 404 of an address naming a paper the archive lacks: the codes it holds, and the
@@ -504,10 +518,10 @@ class ReadingRoom:
                 issue_date = date.fromisoformat(named).isoformat()
             except ValueError:
                 raise refused from None
-        if issue_date != named:
-            # An issue is cited by one address, to which such a link, or a date pasted with
-            # spaces around it, is sent on.
-            return sent_on(request, issue_path(self.datasette, paper, issue_date))
+        if issue_date != named or paper.strip() != paper:
+            # An issue is cited by one address, to which such a link, or a date or paper pasted
+            # with spaces around it, is sent on.
+            return sent_on(request, issue_path(self.datasette, paper.strip(), issue_date))
         found = (await self.db.execute(ISSUE_SQL, {"paper": paper, "date": issue_date})).first()
         if found is None and (await self.db.execute(PAPER_SQL, {"paper": paper})).first() is None:
             # A code typed otherwise (GONGYISHIBAO) was "No issue of GONGYISHIBAO dated …", read as
@@ -549,10 +563,15 @@ class ReadingRoom:
 
     async def found_article(self, request) -> tuple[dict, bool]:
         """The article the address names (ARTICLE_SQL), and whether the address names it as its
-        one address does: 015 (leading zeros) is to be sent on to 15, as an issue's date is."""
+        one address does: 015 (leading zeros) or ' 15' is to be sent on to 15, as an issue's date is."""
         named = address_part(request, "id")
-        article_id = article_number(named)
+        # Pasted with spaces around it (/article/%2015), it was "No article 15 in the archive".
+        article_id = article_number(named.strip())
         found = (await self.db.execute(ARTICLE_SQL, {"id": article_id})).first() if article_id is not None else None
+        if found is None and article_id is None and (in_ascii := article_number(half_width(named.strip()))) is not None:
+            # As an issue's date so written is told: it was "No article １５ in the archive".
+            raise BadRequest(f"Article {named.strip()!r} "
+                             f"{in_full_width('articles are numbered', self.datasette.urls.path(f'/article/{in_ascii}'))}.")
         if found is None:
             raise NotFound(f"No article {echoed(named)} in the archive: articles are numbered (articles.id)")
         return dict(found), str(article_id) == named
@@ -739,6 +758,14 @@ class ReadingRoom:
                 sections.append(form["section"])
         if form["paper"] and form["paper"] not in papers:
             papers[form["paper"]] = form["paper"]
+        # Filters without words: the search ranks articles by words, and the page showed the
+        # form and nothing under it. The table lists every article the filters name.
+        filtered = None
+        if not form["q"] and not problem and any(form[name] for name in ("paper", "section", "since", "until")):
+            table = {"paper_code": form["paper"], "section": form["section"],
+                     "issue_date__gte": since and since.isoformat(), "issue_date__lte": until and until.isoformat()}
+            filtered = self.datasette.urls.path(f"/{self.database}/article_view") + "?" + urlencode(
+                {name: value for name, value in table.items() if value} | {"_sort": "issue_date"})
 
         def page_link(number: int) -> str:
             return self.datasette.urls.path("/search") + "?" + urlencode({k: v for k, v in form.items() if v} | {"page": number})
@@ -752,6 +779,7 @@ class ReadingRoom:
                 "query": form["q"][:MAX_QUERY_CHARS],
                 "echoed": echoed(form["q"]),
                 "problem": problem,
+                "filtered": filtered,
                 "hits": hits[:size],
                 "pool": ranked_among((page_number - 1) * size, size + 1),
                 "papers": papers,
@@ -868,16 +896,22 @@ def prepare_connection(conn, database, datasette):
     array (storage.search.section_names), so that the canned queries take a name as the page
     printed it (社會工作), as `archive search --section` does. ``page_shown(page_number,
     page_label)``: the page as every page of the reading room names it (第A01版, 第03版（已撤下）),
-    so that the canned queries show no page by a number no reader should see."""
+    so that the canned queries show no page by a number no reader should see. ``text_forms(words)``:
+    the forms the search page asks for of words as typed (storage.search.variants: in Simplified,
+    normalised, in the other width), a JSON array, so that who_wrote_what and text_search find
+    本報記者 and ２０２２ where the archive stores 本报记者 and 2022, as the search page does."""
     if datasette.plugin_config(PLUGIN) is None:
         return
-    from storage.search import section_names
+    from storage.search import section_names, variants
 
     conn.create_function(
         "section_forms", 1, lambda name: json.dumps(section_names(name or ""), ensure_ascii=False), deterministic=True
     )
     conn.create_function(
         "page_shown", 2, lambda number, label: None if number is None else page_shown(number, label), deterministic=True
+    )
+    conn.create_function(
+        "text_forms", 1, lambda words: json.dumps(variants(words or ""), ensure_ascii=False), deterministic=True
     )
 
 
@@ -956,10 +990,14 @@ def register_routes(datasette):
         (NOT_SERVED, not_served),
         (unoffered_format(datasette, room.database), no_such_format),
         (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)$", in_time(room.paper)),
-        (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>[^/]+)$", in_time(room.issue)),
+        # A date of several parts (2023/01/31) is the issue's too, a date refused naming it: a
+        # page of its own, it was a 404 whose reason was "404".
+        (rf"^/{any_spelling('issue')}/(?P<paper>[^/]+)/(?P<date>.+)$", in_time(room.issue)),
         (rf"^/{any_spelling('article')}/(?P<id>[^/]+)$", in_time(room.article)),
         (rf"^/{any_spelling('article')}/(?P<id>[^/]+)/{any_spelling('version')}/(?P<version>[^/]+)$",
          in_time(room.version)),
+        (rf"^/{any_spelling('issue')}$", in_time(room.no_issue_named)),
+        (rf"^/{any_spelling('article')}$", in_time(room.no_article_named)),
         (rf"^/{any_spelling('search')}$", in_time(room.search)),
         (rf"^/(?P<database>{any_spelling(room.database)})/(?P<table>[^/]+?)/(?P<pks>[^/]+?)(\.(?P<format>\w+))?$",
          table_row(room.database)),
@@ -1058,11 +1096,13 @@ def table_row(database: str):
 
 
 def parse_text(value: str, what: str) -> str:
-    """``value``, if it is text a query can look for; one holding a control character (%00) is
-    refused as the search page refuses it: the query looked for it and answered no row, 200."""
+    """``value``, if it is text a query can look for, without the spaces pasted around it (as the
+    search page leaves them out: a name pasted as '皮磊 ' found no byline); one holding a control
+    character (%00) is refused as the search page refuses it: the query looked for it and
+    answered no row, 200."""
     if problem := form_problem(value, what):
         raise BadRequest(f"{problem[:1].upper()}{problem[1:]}.")
-    return value
+    return value.strip()
 
 
 # A canned query's parameters of each kind its metadata names (name: what it is), and how each is

@@ -1330,6 +1330,13 @@ def run_stats(args: argparse.Namespace) -> int:
                   "without an issue by its profile (schedule.breaks), not counted as missing", file=out)
             for day in gap.breaks:
                 print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
+    for late in stats.behind:
+        # Apart from the gaps, which end at the newest date the archive knows of: the issues
+        # a crawl has yet to fetch are no issues it failed to find.
+        n = len(late.due)
+        dates = f"{late.due[0]}" if n == 1 else f"{late.due[0]} … {late.due[-1]}"
+        print(f"\nBehind, {late.paper}: {n} scheduled issue{'' if n == 1 else 's'} due since the newest archived, "
+              f"{late.newest} ({dates}), to today in China, {late.today}", file=out)
     for code, first in stats.until_before_first:
         print(f"\nMissing issues of {code}: not counted, its first date the archive knows of, {first}, is after "
               f"--until {args.until}: give --since YYYY-MM-DD to count from that date", file=out)

@@ -4,7 +4,7 @@ in part, the links the site does not serve (dead_links), and the crawl history."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, inspect, literal_column, text
 
@@ -52,6 +52,17 @@ class Gaps:
 
 
 @dataclass(frozen=True)
+class Behind:
+    """The scheduled dates of a paper after the newest date the archive knows of it, up to
+    today: crawls failing for weeks left nothing missing within the gaps' span, which ends there."""
+
+    paper: str
+    newest: date  # the gaps' span's end: an archived issue, or a date taken for one without an issue
+    today: date  # the paper's (crawler.dates.paper_today)
+    due: list[date]
+
+
+@dataclass(frozen=True)
 class AbsentDate:
     """A row of absent_issues: a date the site answered no issue for, on ``runs`` runs."""
 
@@ -93,6 +104,8 @@ class Stats:
     # With holds_no_issue, the crawls of the runs listed that are running, (run id, paper): the
     # first crawl of an archive stores nothing for a while, and "start a crawl" misled then.
     crawls_running: list[tuple[int, str]] = field(default_factory=list)
+    # Without a span: each paper's scheduled dates due after the newest it knows of (none: up to date).
+    behind: list[Behind] = field(default_factory=list)
 
 
 def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
@@ -173,6 +186,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     unscheduled = []
     unreadable = []
     until_before_first = []
+    behind = []
     for code, (first, last) in sorted(bounds.items()):
         profile = profiles.get(code)
         if profile is None:
@@ -181,6 +195,12 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             elif first is not None or code == paper:
                 unscheduled.append(code)  # said, not left out: its profile may be in a folder not named
             continue
+        if since is None and until is None and last is not None:
+            # After ``last``, the newest archived issue or date taken for one without an issue,
+            # the archive holds neither: each scheduled date there is due.
+            today = paper_today()
+            if due := profile.schedule.dates(max(last + timedelta(days=1), profile.first_issue), today):
+                behind.append(Behind(code, last, today, due))
         span = _span(first, last, since, until)
         if span is None and since is not None and since > (today := paper_today()):
             # Said, as every other span is: no line read as a span left unchecked.
@@ -232,7 +252,7 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
                  unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of,
                  until_before_first, holds_no_issue,
-                 [(r[0], r[1]) for r in runs_rows if holds_no_issue and r[2] == "crawl" and r[6] == "running"])
+                 [(r[0], r[1]) for r in runs_rows if holds_no_issue and r[2] == "crawl" and r[6] == "running"], behind)
 
 
 def _incomplete(archive: Archive, bounds: dict[str, tuple], since: date | None, until: date | None) -> list[tuple]:

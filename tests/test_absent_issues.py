@@ -436,3 +436,47 @@ def test_the_summary_counts_an_archived_issue_whose_entry_page_answers_404_as_he
                               settings=NO_PDFS)
     assert refreshed.returncode == 0, refreshed.stderr[-3000:]
     assert f"summary: gongyishibao {SAMPLE_DAY} (finished): {held}" in refreshed.stderr, refreshed.stderr[-3000:]
+
+
+def _behind(archive: str, *args: str) -> list[str]:
+    """The lines of `archive stats` saying how many scheduled issues are due after the newest archived."""
+    done = archive_command("stats", *args, archive=archive)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    return [line for line in done.stdout.splitlines() if line.startswith("Behind")]
+
+
+def test_stats_says_how_many_scheduled_issues_are_due_after_the_newest_archived_up_to_today(tmp_path, archive_url, paper_day):
+    # Crawls failing for weeks: the gaps end at the newest archived issue, so stats showed
+    # nothing missing, and the archive looked complete weeks behind.
+    tuesdays = [paper_day - timedelta(days=n) for n in range(35) if (paper_day - timedelta(days=n)).isoweekday() == 2]
+    newest, still_asked, no_issue, _, oldest = tuesdays
+    site = sample_site(tmp_path / "site", [oldest, newest], pdfs=False)
+    done, _ = crawl_site(archive_url, site=site, date=str(oldest), settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    due = tuesdays[-2::-1]
+    assert _behind(archive_url) == _behind(archive_url, "--paper", "gongyishibao") == [
+        f"Behind, gongyishibao: {len(due)} scheduled issues due since the newest archived, {oldest} "
+        f"({due[0]} … {due[-1]}), to today in China, {paper_day}"]
+    missing, _ = _stats(archive_url)
+    assert missing == [f"Missing issues of gongyishibao (every Tue) from {oldest} to {oldest}: 0 of 1 scheduled"]
+    # A span given is the span's: nothing said of the dates after it.
+    assert _behind(archive_url, "--since", str(oldest), "--until", str(paper_day)) == []
+
+    # A date taken for one without an issue ends the gaps' span, as an archived issue does: the
+    # dates after it are due; one the site answered no issue for on fewer runs is still due.
+    once = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
+    for day, settings in ((no_issue, once), (still_asked, NO_PDFS)):
+        done, _ = crawl_site(archive_url, site=site, date=str(day), settings=settings)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert [row[:1] + row[-1:] for row in _absent(archive_url)] == [(str(no_issue), True), (str(still_asked), False)]
+    assert _behind(archive_url) == [
+        f"Behind, gongyishibao: 2 scheduled issues due since the newest archived, {no_issue} "
+        f"({still_asked} … {newest}), to today in China, {paper_day}"]
+    missing, _ = _stats(archive_url)
+    assert missing == [f"Missing issues of gongyishibao (every Tue) from {oldest} to {no_issue}: 1 of 3 scheduled",
+                       f"  {tuesdays[3]} Tue"]
+
+    # Up to date: nothing said.
+    done, _ = crawl_site(archive_url, site=site, date=str(newest), settings=NO_PDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _behind(archive_url) == []

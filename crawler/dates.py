@@ -33,6 +33,19 @@ def half_width(value: str) -> str:
     return value.translate(_HALF_WIDTH)
 
 
+# A whole number in ASCII digits, as in a date: int() also reads full-width and other scripts' digits.
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def number_in_full_width(value: str) -> str | None:
+    """Why ``value``, a whole number in full-width digits, is refused (:func:`in_full_width`),
+    as a date so written is: its rule, "a whole number", it keeps. None if it is not one."""
+    in_ascii = half_width(value)
+    if in_ascii != value and WHOLE_NUMBER.fullmatch(in_ascii):
+        return in_full_width("numbers are written", in_ascii)
+    return None
+
+
 def written_as_date(value: str) -> bool:
     """Whether ``value`` is written as a date is (YYYY-MM-DD, spaces around it left out),
     whether or not it is a day."""

@@ -37,7 +37,7 @@ from typing import Any, NoReturn
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.dates import BadDate, half_width, in_full_width, typed_date
+from crawler.dates import WHOLE_NUMBER, BadDate, number_in_full_width, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
@@ -314,18 +314,14 @@ def iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-# ASCII digits, as in a date (crawler.dates): int() also reads full-width and other scripts' digits.
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
-
-
 def number_between(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high``, in ASCII digits, blanks
     around it passed over; one in full-width digits is refused saying so, as a date is."""
     def parse(value: str) -> int:
         written = value.strip()
-        if not _WHOLE_NUMBER.fullmatch(written):
-            if _WHOLE_NUMBER.fullmatch(in_ascii := half_width(written)):
-                raise argparse.ArgumentTypeError(f"{written!r} {in_full_width('numbers are written', in_ascii)}")
+        if not WHOLE_NUMBER.fullmatch(written):
+            if reason := number_in_full_width(written):
+                raise argparse.ArgumentTypeError(f"{written!r} {reason}")
             # "invalid number '1e3'" named no rule, and 1e3 is a number: the rule, as --since's.
             raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (expected {low} to {high:,})")
         number = int(written)

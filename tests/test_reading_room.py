@@ -1372,6 +1372,10 @@ def test_issue_gaps_takes_the_number_of_days_given_and_refuses_one_that_is_none(
             assert status == 400, days
             assert json.loads(page)["error"].endswith("' is not a whole number, e.g. 7."), days
             assert json.loads(page)["error"].startswith("Number of days '"), days
+        # As an input method set for Chinese types it: int() reads it, the rule it keeps.
+        status, page, _ = fetch_page(f"{server.url}/archive/issue_gaps.json?days=%EF%BC%97")
+        assert (status, json.loads(page)["error"]) == (
+            400, "Number of days '７' is written in full-width digits: numbers are written in ASCII digits, e.g. 7.")
     assert "Traceback" not in server.stderr
 
 
@@ -1504,6 +1508,9 @@ REFUSED_PARAMETERS = [
     ({"page": "1.5"}, "page is a whole number, 1 or more (page=2: the second page of hits)"),
     ({"size": "abc"}, "size is a whole number of hits a page, 1 to 100"),
     ({"size": "0"}, "size is a whole number of hits a page, 1 to 100"),
+    # As an input method set for Chinese types them: int() reads them, the rule above they keep.
+    ({"page": "２"}, "page &#39;２&#39; is written in full-width digits: numbers are written in ASCII digits, e.g. 2"),
+    ({"size": " １５ "}, "size &#39;１５&#39; is written in full-width digits: numbers are written in ASCII digits, e.g. 15"),
     # A filter the search does not take (typed in the address, as the form labels it, or
     # mistyped) was left out without a word: every hit, 200, as if filtered.
     ({"from": "2024-01-01"}, "The search takes no from= (its filters: paper, section, since, until, page, size): "
@@ -1963,6 +1970,7 @@ BAD_REQUESTS = {
     "/archive/articles?_facet=%7B%22x%22%3A1%7D": '_facet is a column name, or a JSON object {"column": …}',
     "/archive/article_view?_next=abc": "_next of a view is a number of rows to skip",
     "/archive/article_view.json?_next=99999999999999999999": "_next of a view is a number of rows to skip",
+    "/archive/article_view?_next=%EF%BC%95": "_next: ５ is written in full-width digits: numbers are written in ASCII digits, e.g. 5",
     "/archive/articles?_where=nosuch": "no such column: nosuch",
     "/archive/articles?_sort=%0Anosuch": "Cannot sort table by nosuch",
     "/archive/articles?id__gt=99999999999999999999": "id__gt: 99999999999999999999 is past the whole numbers SQLite stores",

@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Date, event
 from sqlalchemy.exc import DatabaseError
 
-from crawler.dates import BadDate, half_width, in_full_width, typed_date
+from crawler.dates import BadDate, half_width, in_full_width, number_in_full_width, typed_date
 from crawler.pagenumbers import page_shown
 from crawler.papers import meant_paper
 from crawler.templates import is_web_address
@@ -312,7 +312,8 @@ def parse_count(value: str, what: str) -> str:
     numbers, and answered no row for abc as for 7."""
     number = value.strip()
     if not (number.isascii() and number.isdigit()):
-        raise BadRequest(f"{what[:1].upper()}{what[1:]} {echoed(value)!r} is not a whole number, e.g. 7.")
+        named = f"{what[:1].upper()}{what[1:]} {echoed(value)!r}"
+        raise BadRequest(f"{named} {number_in_full_width(number) or 'is not a whole number, e.g. 7'}.")
     return number
 
 
@@ -698,8 +699,13 @@ class ReadingRoom:
         except BadRequest as exc:
             problem, since, until, status = problem or str(exc), None, None, 400
         if (page_number is None or size is None) and not problem:
-            problem = ("page is a whole number, 1 or more (page=2: the second page of hits)" if page_number is None
-                       else f"size is a whole number of hits a page, 1 to {MAX_HITS_PER_PAGE}")
+            name, written = ("page", args.get("page").strip()) if page_number is None else ("size", form["size"])
+            if reason := number_in_full_width(written):
+                # ２ as an input method set for Chinese types it: the rule alone showed nothing amiss.
+                problem = f"{name} {echoed(written)!r} {reason}"
+            else:
+                problem = ("page is a whole number, 1 or more (page=2: the second page of hits)" if page_number is None
+                           else f"size is a whole number of hits a page, 1 to {MAX_HITS_PER_PAGE}")
             status = 400
         page_number, size = page_number or 1, size or HITS_PER_PAGE  # for the form's links
         # As `archive search --offset`: a page further on would collect every match before it
@@ -1270,7 +1276,8 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:
-                return "_next of a view is a number of rows to skip"
+                return (f"_next: {echoed(value)} {reason}" if (reason := number_in_full_width(value))
+                        else "_next of a view is a number of rows to skip")
     return None
 
 

@@ -1494,6 +1494,15 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["本报记者张三、李四 通讯员王五"], "本报记者张三、李四 通讯员王五"),
     (["（记者 张三，李四）"], "记者 张三，李四"),
     (["（记者 张三、李四）"], "记者 张三、李四"),
+    # Run into the role, a name whose surname is one of the 百家姓 beyond the commonest, or a
+    # compound one of it; an intern's credit before a reporter's.
+    (["本报记者甄子丹"], "本报记者甄子丹"),
+    (["记者祁小明 北京报道"], "记者祁小明 北京报道"),
+    (["本报记者焦小明报道"], "本报记者焦小明报道"),
+    (["本报记者宗政小明"], "本报记者宗政小明"),
+    (["实习生 张三 记者 李四"], "实习生 张三 记者 李四"),
+    # A heading's word (现场) before 报道 after a name is where it was reported from, as 北京 is.
+    (["本报记者 张三 现场报道"], "本报记者 张三 现场报道"),
 ])
 def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     """Printed at the end of the text rather than under the title, it was stored as no byline."""
@@ -1526,6 +1535,11 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     ["本报记者跟踪报道"], ["记者深入报道"], ["记者手记"], ["本报记者走访"], ["记者调查"], ["本报记者走进社区"],
     # A phrase among names parted by 、 or a comma, as among names parted by blanks.
     ["本报记者 张三，深入一线"], ["本报记者 深入一线、走进社区"], ["记者 张三、方向明确"],
+    # A column's heading after the role, a blank between them or not: no name.
+    ["记者 手记"], ["本报记者 观察"], ["记者 调查"], ["记者 述评"], ["■ 记者 手记"], ["记者·观察"],
+    # Nor where a surname opens it (连, 时, 焦, 辛, 纪 …): a heading, or a phrase before 报道.
+    ["记者连线"], ["记者时评"], ["记者 解读"], ["记者关注"], ["记者后记"], ["本报记者焦点报道"], ["记者辛苦了"],
+    ["本报记者 纪实报道"],
 ])
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing, script):

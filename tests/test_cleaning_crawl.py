@@ -543,6 +543,13 @@ CLOSING_BYLINES = {
     "content_306568.htm": ("本報記者 張三，李四", "本报记者 张三，李四", "本报记者 张三，李四"),
     "content_306569.htm": ("本報記者跟蹤報道", "本报记者跟踪报道", ""),
     "content_306570.htm": ("記者節快樂", "记者节快乐", ""),
+    # Run into the role, a name whose surname is beyond the commonest (甄, 祁, of the 百家姓); a
+    # column's heading after the role, a blank between them or not, is no name (手记, 观察, 焦点).
+    "content_306577.htm": ("本報記者甄子丹", "本报记者甄子丹", "本报记者甄子丹"),
+    "content_306578.htm": ("記者祁小明 北京報道", "记者祁小明 北京报道", "记者祁小明 北京报道"),
+    "content_306579.htm": ("記者 手記", "记者 手记", ""),
+    "content_306580.htm": ("記者 觀察", "记者 观察", ""),
+    "content_306581.htm": ("本報記者焦點報道", "本报记者焦点报道", ""),
 }
 
 # A lead line under the title, alone over the text or run in before its first paragraph's text
@@ -570,6 +577,13 @@ LEAD_BYLINES = {
     "content_306574.htm": ("■ 本報記者 張三，李四", "本报记者 张三，李四"),
     "content_306575.htm": ("本報記者跟蹤報道", ""),
     "content_306576.htm": ("本報記者走訪　　", ""),
+    # An intern's credit first, alone over the text or run in; a name run into the role whose
+    # surname is beyond the commonest; a column's heading after the role, no byline.
+    "content_306582.htm": ("實習生 張三 記者 李四", "实习生 张三 记者 李四"),
+    "content_306583.htm": ("本報實習生張三　　", "本报实习生张三"),
+    "content_306584.htm": ("本報記者甄子丹　　", "本报记者甄子丹"),
+    "content_306585.htm": ("■ 記者 手記", ""),
+    "content_306586.htm": ("本報記者 調查　　", ""),
 }
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in
@@ -719,7 +733,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     (·张三), a phrase two surnames open that are a word of their own (方向明确) as names, and any
     two to six characters before 报道 (深入报道) as where the names reported from. A role run into
     the name (记者张三 北京报道, 本报记者张三, 通讯员李四 王五) was no byline, nor were names a 、 or a
-    comma parts."""
+    comma parts. Run into the role, a name whose surname is not among the hundred commonest and
+    a few more (本报记者甄子丹) was no byline, and a column's heading after the role, a blank
+    between (记者 手记, 记者 观察), was one."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
@@ -740,6 +756,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
         conn.execute(text("UPDATE articles SET byline = '记者 深入报道' WHERE url LIKE '%/content_306558.htm'"))
         for name in ("content_306564.htm", "content_306565.htm", "content_306566.htm", "content_306567.htm", "content_306568.htm"):
             conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE :u"), {"u": f"%/{name}"})
+        conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_306577.htm' OR url LIKE '%/content_306578.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者 手记' WHERE url LIKE '%/content_306579.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者 观察' WHERE url LIKE '%/content_306580.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -753,7 +772,10 @@ def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_wh
     after the role (深入一线, 方向明确, 深入报道) was stored as the names, and of two roles run in, each
     before an indent's gap, only the first was stored. Without 本报 before the role (记者张三 北京报道,
     通讯员李四 王五), or with names a comma parts (本报记者 张三，李四), it was no byline; a phrase run
-    into the role, short enough (本报记者走访), was one. The line stays in the text."""
+    into the role, short enough (本报记者走访), was one. A line whose first role is an intern's
+    (实习生 张三 记者 李四, 本报实习生张三) was no byline, nor a name run into the role whose surname is
+    not among the hundred commonest and a few more (本报记者甄子丹); a column's heading after the
+    role, a blank between (记者 手记, 本报记者 调查), was one. The line stays in the text."""
     query = "SELECT body, byline FROM articles WHERE url LIKE :u"
     for name, (_, byline) in LEAD_BYLINES.items():
         [(body, stored)] = sql_rows(new_articles, query, u=f"%/{name}")
@@ -770,6 +792,9 @@ def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_wh
         conn.execute(text("UPDATE articles SET byline = '本报记者 深入报道' WHERE url LIKE '%/content_306560.htm'"))
         conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30657_.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者走访' WHERE url LIKE '%/content_306576.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30658_.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者 手记' WHERE url LIKE '%/content_306585.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者 调查' WHERE url LIKE '%/content_306586.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -845,15 +845,50 @@ def test_a_lead_line_reads_a_dotted_or_latin_name_whole(lead, byline, script):
         ("本报记者走访　　清晨七点，儿童之家的门准时打开。", ""),
         ("本报记者 张三，深入一线", ""),
         ("本报记者从民政部获悉，全国社工站建设持续推进", ""),
+        # A surname of the 百家姓 beyond the commonest (甄, 祁, 焦) or a compound one of it
+        # (宗政), run into the role: alone over the text, run in before it, or before 报道.
+        ("本报记者甄子丹", "本报记者甄子丹"),
+        ("■ 记者祁小明", "记者祁小明"),
+        ("本报记者甄子丹　　清晨七点，儿童之家的门准时打开。", "本报记者甄子丹"),
+        ("本报记者焦小明报道", "本报记者焦小明报道"),
+        ("本报记者宗政小明 通讯员李四", "本报记者宗政小明 通讯员李四"),
+        # An intern's credit first, 本报 before it or not, the name run in or apart.
+        ("实习生 张三 记者 李四", "实习生 张三 记者 李四"),
+        ("本报实习生张三", "本报实习生张三"),
+        ("■ 实习生 甄子丹", "实习生 甄子丹"),
+        ("实习生 张三　　记者 李四　　清晨七点，儿童之家的门准时打开。", "实习生 张三 记者 李四"),
+        ("本报实习生张三　　清晨七点，儿童之家的门准时打开。", "本报实习生张三"),
+        # Still no byline: a phrase run into the role, an intern's too.
+        ("记者节快乐", ""),
+        ("实习生走访　　清晨七点，儿童之家的门准时打开。", ""),
+        ("本报实习生从民政部获悉，全国社工站建设持续推进", ""),
     ],
 )
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_lead_line_with_the_role_run_into_the_names_or_names_parted_by_commas(lead, byline, script):
     """记者张三 北京报道 (no 本报, the role run into the name) and 本报记者 张三，李四 (names a comma
-    parts) were no byline, while 本报记者 张三、李四 was one; 本报记者走访 was one."""
+    parts) were no byline, while 本报记者 张三、李四 was one; 本报记者走访 was one. A name run into its
+    role whose surname was not among the hundred commonest and a few more (本报记者甄子丹) was no
+    byline, nor was a lead line whose first role is an intern's (实习生 张三 记者 李四, 本报实习生张三)."""
     convert = in_script(script)
     parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
     assert parsed.byline == convert(byline)
+
+
+@pytest.mark.parametrize("lead", [
+    "记者 手记", "■ 记者 手记", "本报记者 观察", "记者 调查", "记者 述评", "记者·观察", "实习生 手记",
+    "记者 手记　　清晨七点，儿童之家的门准时打开。", "本报记者 调查　　清晨七点，儿童之家的门准时打开。",
+    # A heading a surname opens (连, 时, 焦, 辛), run into the role or apart.
+    "记者连线", "记者 时评", "本报记者焦点报道", "记者辛苦了",
+])
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_column_heading_after_the_role_is_no_byline(lead, script):
+    """记者 手记 (a column's heading, 手记 no name) was stored as the byline, a blank between the
+    role and the heading: 记者手记, 记者观察, 记者调查, 记者述评 head a column. The line stays in the text."""
+    convert = in_script(script)
+    parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
+    assert parsed.byline == ""
+    assert parsed.paragraphs[0] == convert(lead).strip()
 
 
 @pytest.mark.parametrize("surname", "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 南宫 西门 独孤 澹台"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property, lru_cache
 from html import escape, unescape
+from importlib import resources
 from typing import Callable, Iterator, NamedTuple, Sequence
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -367,7 +368,7 @@ _LONG_NAME = rf"(?:{_DOTTED_NAME}|{_LATIN_NAME})"
 _NAMES_APART = r"(?:\s*[/／、，,]\s*|\s+)"
 _ROLE_NAME = r"(?:记者|記者|通讯员|通訊員|实习生|實習生)"
 _ROLE = rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[约約])?{_ROLE_NAME}"
-# A lead line such as "■ 本报记者 皮磊" (记者 皮磊, 本报 or not): short (thirty characters after the
+# A lead line such as "■ 本报记者 皮磊" (记者 皮磊, 实习生 张三, 本报 or not): short (thirty characters after the
 # role, a dotted name counting as one), and no sentence punctuation but a comma between names
 # (本报记者 张三，李四); or the same run in before the first paragraph's
 # text, after an indent's gap (■本报记者 皮磊　　近日，……), where it is names of a few characters
@@ -381,12 +382,12 @@ _ROLE = rf"(?:本[报報刊台][^\s，。,；;：:、()（）]{{0,4}}?)?(?:特[�
 # (_PICTURES_AFTER). Either way the names are people's (_personal_names): 本报记者 深入一线　　……
 # is a heading's phrase run in.
 _BYLINE = re.compile(
-    rf"^[{_BYLINE_MARKS}\s]*((?:本[报報][^，。,；（(]{{0,4}}?)?(?:记者|記者|通讯员|通訊員)"
+    rf"^[{_BYLINE_MARKS}\s]*((?:本[报報][^，。,；（(]{{0,4}}?)?{_ROLE_NAME}"
     rf"(?>{_DOTTED_NAME}|[，,](?=\s*[{HAN}])|(?!\u3000{{2,}}(?!{_ROLE})\S)[^，。,；]){{1,30}})$")
 _LEAD_NAME_WORD = rf"(?:{_LONG_NAME}|[^\s，。,；/／]{{1,5}})"
 _LEAD_NAMES = rf"{_LEAD_NAME_WORD}(?:{_NAMES_APART}{_LEAD_NAME_WORD}){{0,5}}?"
 _RUN_IN_BYLINE = re.compile(
-    rf"^[{_BYLINE_MARKS}\s]*((?:本[报報][^，。,；（(\s]{{0,4}}?)?(?:记者|記者|通讯员|通訊員)\s*{_LEAD_NAMES}"
+    rf"^[{_BYLINE_MARKS}\s]*((?:本[报報][^，。,；（(\s]{{0,4}}?)?{_ROLE_NAME}\s*{_LEAD_NAMES}"
     rf"(?:\u3000{{2,}}{_ROLE}\s*{_LEAD_NAMES}){{0,2}})"
     r"\u3000{2,}(?=\S)"
 )
@@ -855,16 +856,21 @@ def closing_byline(lines: Sequence[str]) -> str:
     return ""
 
 
+def _listed_surnames() -> list[str]:
+    """The 百家姓's surnames, each in both scripts (pipelines/data/surnames.txt says why that list)."""
+    listed = (resources.files("pipelines") / "data" / "surnames.txt").read_text(encoding="utf-8")
+    return [form for line in listed.splitlines() if not line.startswith("#") for form in line.split()]
+
+
+_LISTED_SURNAMES = _listed_surnames()
+
 # A Chinese name is two or three characters; four or more only with a compound surname (欧阳小明),
 # or two surnames joined (林郑月娥, 陈方安生: two different ones of the hundred commonest; four characters, a
 # longer phrase they open, 张罗社区活动, is none, but a phrase of four, 张罗社区, reads as one: nothing
 # in the characters tells it from the name; but where the two are a word of their own, _SURNAME_WORDS,
-# a word is what they open: 方向明确, 黄金时代).
-_COMPOUND_SURNAMES = tuple(
-    "欧阳 歐陽 司马 司馬 上官 诸葛 諸葛 东方 東方 皇甫 尉迟 尉遲 公孙 公孫 慕容 长孙 長孫 宇文 司徒 夏侯"
-    " 令狐 端木 南宫 南宮 西门 西門 独孤 獨孤 澹台 澹臺 公冶 申屠 轩辕 軒轅 钟离 鍾離 呼延 百里 太史 万俟"
-    " 萬俟 闻人 聞人 赫连 赫連 濮阳 濮陽 淳于 单于 單于 左丘 东郭 東郭 拓跋 司空 鲜于 鮮于 闾丘 閭丘"
-    " 公羊 仲孙 仲孫 巫马 巫馬 乐正 樂正 漆雕 梁丘 第五".split())
+# a word is what they open: 方向明确, 黄金时代). The compound surnames are the 百家姓's and a few it
+# lacks (独孤, 太史; 万俟 as Traditional text prints it too).
+_COMPOUND_SURNAMES = tuple([form for form in _LISTED_SURNAMES if len(form) == 2] + "独孤 獨孤 太史 萬俟".split())
 _SURNAMES = frozenset(
     "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾"
     "萧蕭田董袁潘蔡蒋蔣余叶葉苏蘇范于杜程魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪金石廖贾賈夏韦韋付方白邹鄒"
@@ -874,10 +880,17 @@ _SURNAMES = frozenset(
 _SURNAME_WORDS = frozenset(
     "方向 方程 何方 任何 黄金 黃金 金黄 金黃 白金 金石 金钱 金錢 万马 萬馬 龙马 龍馬 罗马 羅馬 龙王 龍王"
     " 江苏 江蘇 孔孟 唐宋 毛孔 万方 萬方".split())
-# Surnames beyond the hundred commonest that open a name run into its role or into 报道
-# (本报记者皮磊): none that also opens a phrase a byline may hold (焦点报道, 纪实报道, 辛苦了).
-_NAME_SURNAMES = _SURNAMES | frozenset(
-    "皮邢柳樊乔喬殷葛伍耿聂聶庞龐柴翟倪鲍鮑俞詹邬鄔蒲滕褚霍穆佟阎閻柯戚岳阮颜顏闵閔裴饶饒骆駱蔺藺邝鄺")
+# Any surname opens a name run into its role or into 报道 (本报记者甄子丹): the hundred commonest
+# (some the 百家姓 lacks: 付, 覃), those of the 百家姓, the list kept longest rather than one picked
+# by hand, and 邝. Many of them open a word too (连线, 时评, 焦点): a column's heading after the
+# role is refused as a heading (_COLUMN_HEADINGS), not by leaving its surname out.
+_NAME_SURNAMES = _SURNAMES | frozenset(form for form in _LISTED_SURNAMES if len(form) == 1) | frozenset("邝鄺")
+# The headings of a column a role opens (记者手记, 本报记者 观察, 记者连线, 记者辛苦了), blank between
+# them or not: the word after the role names no one where it opens with one, nor before 报道 (焦点报道).
+_COLUMN_HEADINGS = tuple(
+    "手记 手記 观察 觀察 调查 調查 述评 述評 札记 札記 随笔 隨筆 笔记 筆記 日记 日記 后记 後記 连线 連線 时评 時評"
+    " 快评 快評 短评 短評 解读 解讀 关注 關注 纪实 紀實 焦点 焦點 辛苦 来信 來信 专访 專訪 追踪 追蹤 探访 探訪"
+    " 暗访 暗訪 现场 現場 见闻 見聞".split())
 _HAN_WORD = re.compile(f"[{HAN}]+")
 _ROLE_WORD = re.compile(_ROLE)
 _NAME_WORDS = re.compile(r"[\s、，,]+")
@@ -894,7 +907,10 @@ _CREDIT_WORDS = re.compile(
 
 def _surnamed(name: str) -> bool:
     """Whether ``name`` reads as a Chinese name by its surname: one opens two or three characters
-    (a compound one, three or four), where a phrase (深入, 跟踪, 节快乐) opens with none."""
+    (a compound one, three or four), where a phrase (深入, 跟踪, 节快乐) opens with none, and a
+    column's heading (连线, 焦点: _COLUMN_HEADINGS) is none though a surname opens it."""
+    if name.startswith(_COLUMN_HEADINGS):
+        return False
     if name.startswith(_COMPOUND_SURNAMES):
         return 3 <= len(name) <= 4
     return 2 <= len(name) <= 3 and name[0] in _NAME_SURNAMES
@@ -922,7 +938,8 @@ def _personal_names(names: str) -> bool:
     发自北京, _CREDIT_WORDS) closes the names, and names no one but a name run into 报道 (张三报道,
     _name_reporting): with no name before it (记者 深入报道, any two characters before 报道
     matching) the words are a heading's phrase too. A word run into its role is judged as a name
-    alone (_name_after_role). Names a 、 or a comma parts are words as blanks part them."""
+    alone (_name_after_role). A column's heading (记者 手记, 本报记者 观察: _COLUMN_HEADINGS) names
+    no one, a blank after the role or not. Names a 、 or a comma parts are words as blanks part them."""
     named = False
     for word in _NAME_WORDS.split(names):
         if role := _ROLE_WORD.match(word):
@@ -936,6 +953,8 @@ def _personal_names(names: str) -> bool:
                 return False
             named = True
             continue
+        if word.startswith(_COLUMN_HEADINGS):
+            return False
         if (len(word) >= 4 and _HAN_WORD.fullmatch(word) and not word.startswith(_COMPOUND_SURNAMES)
                 and not (len(word) == 4 and word[0] != word[1] and {word[0], word[1]} <= _SURNAMES
                          and word[:2] not in _SURNAME_WORDS)):

@@ -1540,6 +1540,8 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     # Nor where a surname opens it (连, 时, 焦, 辛, 纪 …): a heading, or a phrase before 报道.
     ["记者连线"], ["记者时评"], ["记者 解读"], ["记者关注"], ["记者后记"], ["本报记者焦点报道"], ["记者辛苦了"],
     ["本报记者 纪实报道"],
+    # Nor a second role run into the first (通 and 实 open surnames too): no name follows.
+    ["本报记者通讯员"], ["记者实习生"],
 ])
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing, script):

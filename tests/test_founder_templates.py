@@ -880,6 +880,8 @@ def test_a_lead_line_with_the_role_run_into_the_names_or_names_parted_by_commas(
     "记者 手记　　清晨七点，儿童之家的门准时打开。", "本报记者 调查　　清晨七点，儿童之家的门准时打开。",
     # A heading a surname opens (连, 时, 焦, 辛), run into the role or apart.
     "记者连线", "记者 时评", "本报记者焦点报道", "记者辛苦了",
+    # A second role run into the first, no name after it (通, 实 open surnames of the 百家姓).
+    "本报记者通讯员", "记者实习生",
 ])
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_column_heading_after_the_role_is_no_byline(lead, script):

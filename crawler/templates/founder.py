@@ -908,8 +908,9 @@ _CREDIT_WORDS = re.compile(
 def _surnamed(name: str) -> bool:
     """Whether ``name`` reads as a Chinese name by its surname: one opens two or three characters
     (a compound one, three or four), where a phrase (深入, 跟踪, 节快乐) opens with none, and a
-    column's heading (连线, 焦点: _COLUMN_HEADINGS) is none though a surname opens it."""
-    if name.startswith(_COLUMN_HEADINGS):
+    column's heading (连线, 焦点: _COLUMN_HEADINGS) is none though a surname opens it, nor is a
+    role (通讯员, 实习生: 通 and 实 are surnames of the 百家姓)."""
+    if name.startswith(_COLUMN_HEADINGS) or _ROLE_WORD.match(name):
         return False
     if name.startswith(_COMPOUND_SURNAMES):
         return 3 <= len(name) <= 4

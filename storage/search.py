@@ -52,6 +52,9 @@ _TITLE, _HEADING = 10.0, 5.0
 _BODY_MOST, _BODY_HALF = 4.0, 2.0
 # The published texts of the indexed ones, searched for a word only they tell apart (:func:`published_too`).
 PUBLISHED = tuple(f"{column}_original" for column in INDEXED)
+# The columns a search looks for words in, in the order a snippet is taken from the first holding
+# one: the body first, then the byline and the headings (the reading room's text_search too).
+SNIPPET_COLUMNS = INDEXED[::-1]
 # How many matches a query ranks at most (more when a page past them is asked for).
 POOL = 1000
 # How many hits a search skips at most (`archive search --offset`, the reading room's pages): a
@@ -414,9 +417,8 @@ def search(
             raise ArchiveError(f"{name} {value} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}
     lowered = word_forms(words)
-    # Where the words are looked for, the snippet is: the body first, then the headings; the
-    # published texts after the stored ones.
-    shown = (*INDEXED[::-1], *searched_columns(lowered)[len(INDEXED) :][::-1])
+    # The published texts after the stored ones.
+    shown = (*SNIPPET_COLUMNS, *searched_columns(lowered)[len(INDEXED) :][::-1])
     with archive.engine.connect() as conn:
         steer_planner(conn)
         ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, ranked_span(offset, limit)[1], _pool(limit))

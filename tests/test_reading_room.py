@@ -459,6 +459,38 @@ def test_pages_link_web_addresses_only_whatever_the_archive_holds(tmp_path):
     assert "page online" in issue and "<figure>" in article and picture not in article
 
 
+def test_no_page_links_off_the_machine_but_to_addresses_the_archive_holds(sample_archive):
+    # Every Datasette page's footer linked datasette.io: a reading room served offline or on a
+    # newsroom's own network led its readers off it. The paper's own addresses (an article's
+    # source, a page's PDF) are the archive's data, and stay links.
+    held = set()
+    with closing(sqlite3.connect(sample_archive)) as conn:
+        for table, in conn.execute("select name from sqlite_master where type = 'table' and name not like 'article_search%'"):
+            for column in [row[1] for row in conn.execute(f"pragma table_info([{table}])")]:
+                held.update(value for value, in conn.execute(
+                    f"select [{column}] from [{table}] where typeof([{column}]) = 'text' and [{column}] like '%//%'"))
+    (article_id,), = query(sample_archive, "select id from articles where title like '民政部%'")
+    pages = ["/", "/archive", "/archive/article_view", "/archive/articles", f"/archive/articles/{article_id}",
+             "/archive/pages", "/archive/images", "/archive/text_search?" + urlencode({"query": "社工站"}),
+             "/archive/who_wrote_what?name=皮磊", "/archive?" + urlencode({"sql": "select url from articles"}),
+             ISSUE, f"{ISSUE}?text=original", "/issue/gongyishibao", f"/article/{article_id}",
+             f"/article/{article_id}?text=original", "/search?" + urlencode({"q": "社工"}), "/search?page=0",
+             "/article/0", "/-/metadata", "/-/settings", "/-/plugins", "/-/versions", "/-/actor"]
+    with served(sample_archive) as server:
+        host = server.url.removeprefix("http://")
+        linked_out = {}
+        for path in pages:
+            status, page, _ = fetch_page(server.url + quote(path, safe="/?=&%"))
+            assert status in (200, 400, 404), (path, status)
+            for address in re.findall(r'(?:href|src|action)="([^"]*)"', page):
+                address = html.unescape(address)
+                if re.match(r"(?:[a-z][a-z0-9+.-]*:)?//", address, re.I) and not address.split("//", 1)[1].startswith(host + "/"):
+                    linked_out.setdefault(address, path)
+        assert linked_out and {a: p for a, p in linked_out.items() if a not in held} == {}
+        # The footer still says what serves the pages, as text.
+        assert re.search(r"Powered by\s+Datasette", text_of(fetch_page(server.url + "/archive")[1]))
+
+
 def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_archive):
     html = client.get("/issue/gongyishibao").text
     assert '<a href="/issue/gongyishibao/2023-01-31">2023-01-31</a>' in html
@@ -1335,6 +1367,25 @@ def test_a_canned_search_finds_what_it_is_given_pasted_with_spaces_in_traditiona
             assert rows(server, query_name, **{parameter: pasted}) == found, pasted
 
 
+def test_text_search_finds_a_word_in_the_fields_the_search_page_searches_kicker_and_byline_too(archive_url, tmp_path):
+    # text_search read the title, subtitle and body: a word printed only in an article's 引题 or
+    # byline, which the search page finds it by, found no row of it.
+    crawl_sample(archive_url)
+    with served(sqlite_file_of(archive_url, tmp_path)) as server:
+        for word, printed_in in (("全市民政系统", "pretitle"), ("皮磊", "byline")):
+            only_there = {article for article, in sql_rows(
+                archive_url, f"SELECT id FROM articles WHERE {printed_in} LIKE :w AND title NOT LIKE :w "
+                             "AND subtitle NOT LIKE :w AND body NOT LIKE :w", w=f"%{word}%")}
+            assert only_there, word
+            status, page, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": word, "size": 100}))
+            assert status == 200, page[-500:]
+            on_search_page = {int(i) for i in re.findall(r'<h2><a href="/article/(\d+)">', page)}
+            rows = fetch_json(f"{server.url}/archive/text_search.json?" + urlencode({"query": word, "_shape": "array"}))
+            assert {row["article_id"] for row in rows} == on_search_page >= only_there, word
+            assert all(f"【{word}】" in row["snippet"] for row in rows), rows
+    assert "Traceback" not in server.stderr
+
+
 @pytest.mark.parametrize("printed", ["社会工作", "社會工作"], ids=["printed-simplified", "printed-traditional"])
 def test_section_over_year_takes_the_section_as_the_page_printed_it(sample_archive, tmp_path, printed):
     # Whatever script the page printed its section in (section_original), the canned query
@@ -2190,6 +2241,23 @@ def test_a_table_filter_s_date_pasted_with_blanks_around_it_finds_the_rows_of_th
     assert "Traceback" not in server.stderr
 
 
+def test_a_table_filter_on_a_date_column_pasted_with_blanks_is_sent_on_without_them_whatever_its_operator(sample_archive):
+    # The filters comparing a whole date were sent on without the blanks; those matching text in
+    # the date (issue_date__contains= 2023-01) compared it with them, and listed no row.
+    with served(sample_archive) as server:
+        for lookup, pasted in (("contains", " 2023-01 "), ("startswith", "\t2023-01"), ("endswith", "01-31 "),
+                               ("like", " 2023-01-%"), ("glob", "2023-01-3*\n"), ("notlike", " 1999-%")):
+            asked, linked = ("/archive/article_view.json?" + urlencode(
+                {f"issue_date__{lookup}": value, "_shape": "array", "_size": "max"}) for value in (pasted, pasted.strip()))
+            assert unfollowed(server, asked) == (301, linked), lookup
+            status, body, _ = fetch_page(server.url + asked)
+            assert status == 200 and json.loads(body) == json.loads(fetch_page(server.url + linked)[1]) != [], lookup
+        # A filter taking no value keeps the one it was given.
+        asked = "/archive/article_view.json?" + urlencode({"issue_date__notblank": " 1 "})
+        assert unfollowed(server, asked) == (200, None)
+    assert "Traceback" not in server.stderr
+
+
 def test_the_same_parameters_used_rightly_are_answered(client, sample_archive):
     assert client.get("/archive/articles.json?_sort_desc=id&_timelimit=1000").status == 200
     (article_id, page_id), = query(sample_archive, "select id, page_id from articles where title like '民政部%'")
@@ -2472,10 +2540,9 @@ def test_canned_queries_show_an_article_on_a_page_taken_out_of_its_issue_as_the_
         assert "第03版（已撤下）" in client.get(f"/archive/{query_name}?" + urlencode(params)).text
 
 
-def test_an_earlier_version_of_an_article_has_its_own_reading_page(archive_url, tmp_path):
-    """A re-crawl that finds an article corrected keeps its earlier text (article_versions),
-    which a reader saw only as a raw row of the table: the article's page lists it, dated, and
-    links its own page, which shows the text as it was and leads back to the current one."""
+def crawl_corrected(archive_url, tmp_path) -> int:
+    """The sample issue crawled into ``archive_url``, then again (refresh=1) after the site
+    corrected one article's title and text: the id of that article, whose earlier text is kept."""
     site = sample_site(tmp_path / "site", pdfs=False)
     page = site / "html/2023-01/31/content_306501.htm"
     for refresh in ((), ("refresh=1",)):
@@ -2484,7 +2551,16 @@ def test_an_earlier_version_of_an_article_has_its_own_reading_page(archive_url, 
             page.write_text(corrected.replace("服務體系建設", "服務體系建設新"), encoding="utf-8")
         done, _ = crawl_site(archive_url, *refresh, site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
         assert done.returncode == 0, done.stderr[-3000:]
-    (article, current_title), = sql_rows(archive_url, "SELECT id, title FROM articles WHERE url LIKE '%content_306501.htm'")
+    (article,), = sql_rows(archive_url, "SELECT id FROM articles WHERE url LIKE '%content_306501.htm'")
+    return article
+
+
+def test_an_earlier_version_of_an_article_has_its_own_reading_page(archive_url, tmp_path):
+    """A re-crawl that finds an article corrected keeps its earlier text (article_versions),
+    which a reader saw only as a raw row of the table: the article's page lists it, dated, and
+    links its own page, which shows the text as it was and leads back to the current one."""
+    article = crawl_corrected(archive_url, tmp_path)
+    (current_title,), = sql_rows(archive_url, "SELECT title FROM articles WHERE id = :id", id=article)
     (version, title, first_seen, replaced), = sql_rows(
         archive_url, "SELECT id, title, valid_from, valid_until FROM article_versions WHERE article_id = :id", id=article)
     assert title != current_title
@@ -2525,4 +2601,33 @@ def test_an_earlier_version_of_an_article_has_its_own_reading_page(archive_url, 
                               ("/article/abc/version/1", "No article abc in the archive")):
             status, refused, _ = fetch_page(server.url + asked)
             assert status == 404 and reason in refused, (asked, status, refused[-800:])
+    assert "Traceback" not in server.stderr
+
+
+def test_an_earlier_version_s_page_names_no_page_or_section_the_version_did_not_keep(archive_url, tmp_path):
+    # article_versions keeps an article's texts, not the page it was printed on: a version's page
+    # named the article's current page and section (and linked that page's PDF), as if the
+    # earlier text had been printed there.
+    article = crawl_corrected(archive_url, tmp_path)
+    (number, section, pdf), = sql_rows(
+        archive_url, "SELECT p.page_number, p.section, p.pdf_url FROM articles a JOIN pages p ON p.id = a.page_id "
+                     "WHERE a.id = :id", id=article)
+    shown = f"第{number:02d}版"
+
+    def said(page: str, part: str) -> str:
+        return text_of(page[page.index(f'<p class="{part}">'):].split("</p>", 1)[0])
+
+    with served(sqlite_file_of(archive_url, tmp_path)) as server:
+        status, current, _ = fetch_page(server.url + f"/article/{article}")
+        assert status == 200 and f"{shown} {section}" in said(current, "meta") and f"{shown} {section}" in said(current, "crumbs")
+        assert f'href="{pdf}"' in current
+        for view in ("", "?text=original"):
+            status, earlier, _ = fetch_page(server.url + f"/article/{article}/version/1{view}")
+            assert status == 200, earlier[-500:]
+            for part in ("meta", "crumbs"):
+                assert shown not in said(earlier, part) and section not in said(earlier, part), said(earlier, part)
+            assert shown not in earlier and f'href="{pdf}"' not in earlier and f"#page-{number}" not in earlier
+            assert "keeps no page" in said(earlier, "version-note"), said(earlier, "version-note")
+            # Its issue and paper are the article's: the address names them.
+            assert f'href="{ISSUE}{view}"' in earlier and "公益时报 · 2023-01-31" in said(earlier, "meta")
     assert "Traceback" not in server.stderr

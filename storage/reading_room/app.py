@@ -18,6 +18,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, safe_url, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
+from storage.search import SNIPPET_COLUMNS
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -58,8 +59,12 @@ KEEP_ALIVE_SECONDS = 5
 # unread) held its connection, and the query streaming it, for as long as it stayed connected.
 # The time counts from when the client last read anything, so a slow reader keeps its place.
 WRITE_STALL_SECONDS = 30
+
+
 def metadata() -> dict:
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    text_search = data["databases"][DATABASE]["queries"]["text_search"]
+    text_search["sql"] = text_search["sql"].replace("{searched}", ", ".join(f"v.{c}" for c in SNIPPET_COLUMNS))
     data.setdefault("plugins", {})[plugin.PLUGIN] = {"database": DATABASE}
     return data
 

@@ -1194,8 +1194,8 @@ def sent_query(request) -> str:
 
 def table_query_as_meant(query_string: str) -> str | None:
     """A table page's query as its reader meant it, where the address says it otherwise (None
-    where it does not): without what sharing added to the link (added_by_sharing), and each date
-    a filter compares a date column with without the blanks a pasted one brings around it.
+    where it does not): without what sharing added to the link (added_by_sharing), and each value
+    a filter on a date column is given without the blanks a pasted one brings around it.
     Datasette read the one as filters on columns the table lacks, and compared the dates with
     their blanks, finding no row. Sent on to, the page is the one to cite."""
     asked = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
@@ -1209,10 +1209,11 @@ def filter_parts(name: str) -> tuple[str, str]:
 
 
 def filter_value_as_meant(name: str, value: str) -> str:
-    """A parameter's ``value``, of a filter comparing a date column with whole dates (checked
-    as dates: filter_date_problem) without the blanks around each date."""
+    """A parameter's ``value``, of a filter on a date column, without the blanks around it (around
+    each date of an __in list): a date holds none, so that compared or matched with them (a whole
+    date, checked as one by filter_date_problem, or part of one: __contains, __like) it found no row."""
     column, lookup = filter_parts(name)
-    if name.startswith("_") or column not in DATE_COLUMNS or lookup not in DATE_FILTERS:
+    if name.startswith("_") or column not in DATE_COLUMNS or lookup not in VALUE_LOOKUPS:
         return value
     if lookup not in ("in", "notin"):
         return value.strip()
@@ -1291,6 +1292,8 @@ async def searchable(datasette, request, database: str, table: str) -> bool:
 # The operators of a table's filters (`issue_date__gte=`), as Datasette offers them in its table
 # page's form: its public way to list them (the class keeps them in a private attribute).
 FILTER_LOOKUPS = tuple(key for key, _display, _no_argument in Filters([]).lookups())
+# Those given a value to compare or match (the others, isnull and the like, take none).
+VALUE_LOOKUPS = tuple(key for key, _display, no_argument in Filters([]).lookups() if not no_argument)
 
 # The columns holding a date (YYYY-MM-DD), by name: a view's (article_view.issue_date) is its table's.
 DATE_COLUMNS = frozenset(column.name for table in models.Base.metadata.tables.values()

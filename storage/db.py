@@ -777,6 +777,14 @@ class Archive:
             if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
                 self.engine.dispose()
                 raise
+            if create or write:
+                # A writer on tables another role made (the superuser's first crawl) was told the
+                # grant to read alone, and once given it, refused again for the ones to write.
+                try:
+                    self.check_write_privileges()
+                except ArchiveError as refusal:
+                    self.engine.dispose()
+                    raise refusal from None
             raise self._not_readable(exc) from None
         except OperationalError as exc:
             self.engine.dispose()
@@ -825,7 +833,7 @@ class Archive:
         if self.dialect != "postgresql":
             return
         with self.engine.connect() as conn:
-            user = conn.exec_driver_sql("SELECT current_user").scalar()
+            user, schema = conn.exec_driver_sql("SELECT current_user, current_schema()").one()
             asked = [(table, privilege) for table, privileges in writes.items() for privilege in privileges]
             lacking = [f"{privilege} on {table}" for table, privilege in conn.execute(text(  # one round trip
                 "SELECT t, p FROM unnest(CAST(:tables AS text[]), CAST(:privileges AS text[])) WITH ORDINALITY AS x(t, p, n) "
@@ -839,7 +847,10 @@ class Archive:
             more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
             raise ArchiveError(
                 f"role {user} may not write to archive {safe_url(self.url)}: it lacks {lacking[0]}{more} "
-                "(a role that may only read can search, query, count and export it): use the archive's writing role"
+                "(a role that may only read can search, query, count and export it): use the archive's writing role, "
+                "or let this one write: the tables' owner (or a superuser) grants all a writer needs at once, "
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_sql_name(schema)} TO {_sql_name(user)}; "
+                f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA {_sql_name(schema)} TO {_sql_name(user)} (README.md, "The archive")'
             )
 
     def session(self) -> Session:

@@ -188,7 +188,7 @@ class SiteCrawl(NamedTuple):
 
 # The port each archive's site was served on: crawled again, it is served at the same root, as
 # a paper's site is (a crawl of issues stored from another root is refused: storage/roots.py).
-_SITE_PORTS: dict[str, int] = {}
+_SITE_PORTS: dict[tuple, int] = {}
 
 
 def base_url_arg(server) -> str:
@@ -211,9 +211,14 @@ def crawl_site(
     """
     from crawler.sample.server import SiteServer
 
+    from sqlalchemy.engine import make_url
+
     dates = (f"date={date}",) if date else ()
-    with SiteServer(site, prefix=PREFIX, faults=faults, port=_SITE_PORTS.get(archive, 0)) as server:
-        _SITE_PORTS[archive] = server.port
+    # One archive, whichever role's URL names it.
+    named = make_url(archive)
+    served = (named.drivername, named.host, named.port, named.database)
+    with SiteServer(site, prefix=PREFIX, faults=faults, port=_SITE_PORTS.get(served, 0)) as server:
+        _SITE_PORTS[served] = server.port
         done = run_crawl(*dates, base_url_arg(server), *args, archive=archive, settings=settings)
         return SiteCrawl(done, server.requests)
 

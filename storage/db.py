@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -199,6 +200,75 @@ def not_readable(url: str, refusal: ProgrammingError) -> ArchiveError:
         f"role {role} may not read archive {safe_url(url)}: {database_words(refusal)}; the tables' owner "
         f"(or a superuser) lets it read them: GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role} "
         '(README.md, "The archive")')
+
+
+# PostgreSQL's SQLSTATEs of a server that answered a new connection and refused it, and its
+# words for each as libpq hands them over: psycopg gives no SQLSTATE of a connection that failed
+# (libpq keeps the server's error fields to itself), only the words, in English unless the
+# server's lc_messages is another language (a refusal in other words then is said unreachable,
+# with them). "role … does not exist" is one of several refusals of SQLSTATE 28000, told by its
+# words alone.
+DATABASE_MISSING = "3D000"  # invalid_catalog_name
+ROLE_REFUSED = "28000"  # invalid_authorization_specification
+PASSWORD_REFUSED = "28P01"  # invalid_password
+_REFUSALS = {
+    DATABASE_MISSING: re.compile(r'\bFATAL:  database ".*" does not exist'),
+    ROLE_REFUSED: re.compile(r'\bFATAL:  role ".*" does not exist'),
+    PASSWORD_REFUSED: re.compile(r'\bFATAL:  password authentication failed for user ".*"'),
+}
+
+
+def _refusal(driver_error: BaseException) -> str | None:
+    """The SQLSTATE of the server's refusal of a new connection, or None when the server did
+    not answer (or said what is none of _REFUSALS)."""
+    words = str(driver_error)
+    said = next((sqlstate for sqlstate, refusal in _REFUSALS.items() if refusal.search(words)), None)
+    given = getattr(driver_error, "sqlstate", None)
+    return said or (given if given in (DATABASE_MISSING, PASSWORD_REFUSED) else None)
+
+
+def _connected_as(url: str, driver_error: BaseException) -> tuple[str, str, str, str]:
+    """The host, port, database and user a failed connection asked for: libpq's (its defaults
+    filled in: a URL without a database names the user's), else the URL's."""
+    pgconn = getattr(driver_error, "pgconn", None)
+    if pgconn is not None:
+        return tuple(value.decode(errors="replace") for value in (pgconn.host, pgconn.port, pgconn.db, pgconn.user))
+    parsed = make_url(url)
+    return parsed.host or "localhost", str(parsed.port or 5432), parsed.database or "", parsed.username or ""
+
+
+def _sql_name(name: str) -> str:
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect().identifier_preparer.quote(name)
+
+
+def connection_failure(url: str, error: OperationalError, origin: str | None) -> ArchiveError:
+    """The line of a connection to the archive's database that failed: the crawl's and the
+    `archive` commands'. A server that answered and refused it (no such database or role, a
+    wrong password) is said to, with what the operator does about it; "database unreachable"
+    sent them to look for a network fault or a server down. That is kept for a server that did
+    not answer (refused, no such host, its timeout)."""
+    driver_error = getattr(error, "orig", None) or error
+    refusal = _refusal(driver_error)
+    if refusal is None:
+        return ArchiveError(f"database unreachable: {safe_url(url)}: {database_words(error)}")
+    host, port, database, user = _connected_as(url, driver_error)
+    server = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else f"{host}:{port}"  # a Unix socket's folder
+    archive = f"the archive URL {safe_url(url)}{_given(origin)}"
+    if refusal == DATABASE_MISSING:
+        createdb = shlex.join(["createdb", "-h", host, "-p", port, "-E", "UTF8", "-T", "template0", database])
+        return ArchiveError(f'database "{database}" does not exist on {server}: create it as the server\'s superuser '
+                            f"({createdb}), or correct {archive}")
+    if refusal == ROLE_REFUSED:
+        return ArchiveError(f'role "{user}" does not exist on {server}: create it as the server\'s superuser '
+                            f'(CREATE ROLE {_sql_name(user)} LOGIN; README.md, "The archive"), or correct {archive}')
+    refused = f'password authentication failed for user "{user}" on {server}'
+    if make_url(url).password is None:
+        return ArchiveError(f"{refused}: correct the password libpq took from $PGPASSWORD or ~/.pgpass, "
+                            f"or give the role's in {archive}")
+    return ArchiveError(f"{refused}: correct the password of {archive}, an @ in it written %40, or set the role's "
+                        f"as the server's superuser (ALTER ROLE {_sql_name(user)} PASSWORD '…')")
 
 
 def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> Engine:
@@ -707,6 +777,14 @@ class Archive:
             if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
                 self.engine.dispose()
                 raise
+            if create or write:
+                # A writer on tables another role made (the superuser's first crawl) was told the
+                # grant to read alone, and once given it, refused again for the ones to write.
+                try:
+                    self.check_write_privileges()
+                except ArchiveError as refusal:
+                    self.engine.dispose()
+                    raise refusal from None
             raise self._not_readable(exc) from None
         except OperationalError as exc:
             self.engine.dispose()
@@ -717,7 +795,7 @@ class Archive:
             if database and _sqlite_no_room(exc):
                 raise ArchiveError(f"cannot open archive {safe_url(self.url)}: the disk holding it is full "
                                    f"(SQLite needs room beside it for its -wal and -shm files): {database_words(exc)}") from None
-            raise ArchiveError(f"database unreachable: {safe_url(self.url)}: {database_words(exc)}") from None
+            raise connection_failure(self.url, exc, origin) from None
         if create and check:
             try:
                 self.check_writable()
@@ -755,7 +833,7 @@ class Archive:
         if self.dialect != "postgresql":
             return
         with self.engine.connect() as conn:
-            user = conn.exec_driver_sql("SELECT current_user").scalar()
+            user, schema = conn.exec_driver_sql("SELECT current_user, current_schema()").one()
             asked = [(table, privilege) for table, privileges in writes.items() for privilege in privileges]
             lacking = [f"{privilege} on {table}" for table, privilege in conn.execute(text(  # one round trip
                 "SELECT t, p FROM unnest(CAST(:tables AS text[]), CAST(:privileges AS text[])) WITH ORDINALITY AS x(t, p, n) "
@@ -769,7 +847,10 @@ class Archive:
             more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
             raise ArchiveError(
                 f"role {user} may not write to archive {safe_url(self.url)}: it lacks {lacking[0]}{more} "
-                "(a role that may only read can search, query, count and export it): use the archive's writing role"
+                "(a role that may only read can search, query, count and export it): use the archive's writing role, "
+                "or let this one write: the tables' owner (or a superuser) grants all a writer needs at once, "
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_sql_name(schema)} TO {_sql_name(user)}; "
+                f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA {_sql_name(schema)} TO {_sql_name(user)} (README.md, "The archive")'
             )
 
     def session(self) -> Session:

@@ -104,6 +104,32 @@ def archive_url(request, tmp_path) -> str:
     return database_url(request, tmp_path)
 
 
+def postgres_url_naming(**names: str) -> str:
+    """TEST_POSTGRES_URL naming, for ``names`` (database=, username=), a database or role of a
+    name made here, which the server has none of: nothing is created."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (.ci/services.sh starts one)")
+    from sqlalchemy.engine import make_url
+
+    unknown = {part: f"{name}_{uuid.uuid4().hex[:12]}" for part, name in names.items()}
+    return make_url(POSTGRES_URL).set(**unknown).render_as_string(hide_password=False)
+
+
+def refused_connection_words(url: str, missing: str) -> str:
+    """The line of the server's refusal of ``url`` (postgres_url_naming's, its ``missing`` part,
+    database or username, of a name the server has not), up to where the URL came from."""
+    from sqlalchemy.engine import make_url
+
+    named = make_url(url)
+    if missing == "database":
+        told = (f'database "{named.database}" does not exist on {named.host}:{named.port}: create it as the '
+                f"server's superuser (createdb -h {named.host} -p {named.port} -E UTF8 -T template0 {named.database})")
+    else:
+        told = (f'role "{named.username}" does not exist on {named.host}:{named.port}: create it as the server\'s '
+                f'superuser (CREATE ROLE {named.username} LOGIN; README.md, "The archive")')
+    return f"{told}, or correct the archive URL {url}"
+
+
 @pytest.fixture
 def postgres_url(request) -> str:
     """A fresh, empty PostgreSQL database, for what only PostgreSQL has."""
@@ -162,7 +188,7 @@ class SiteCrawl(NamedTuple):
 
 # The port each archive's site was served on: crawled again, it is served at the same root, as
 # a paper's site is (a crawl of issues stored from another root is refused: storage/roots.py).
-_SITE_PORTS: dict[str, int] = {}
+_SITE_PORTS: dict[tuple, int] = {}
 
 
 def base_url_arg(server) -> str:
@@ -185,9 +211,14 @@ def crawl_site(
     """
     from crawler.sample.server import SiteServer
 
+    from sqlalchemy.engine import make_url
+
     dates = (f"date={date}",) if date else ()
-    with SiteServer(site, prefix=PREFIX, faults=faults, port=_SITE_PORTS.get(archive, 0)) as server:
-        _SITE_PORTS[archive] = server.port
+    # One archive, whichever role's URL names it.
+    named = make_url(archive)
+    served = (named.drivername, named.host, named.port, named.database)
+    with SiteServer(site, prefix=PREFIX, faults=faults, port=_SITE_PORTS.get(served, 0)) as server:
+        _SITE_PORTS[served] = server.port
         done = run_crawl(*dates, base_url_arg(server), *args, archive=archive, settings=settings)
         return SiteCrawl(done, server.requests)
 

@@ -86,7 +86,10 @@ def test_a_role_that_may_only_read_is_refused_before_the_crawl_and_reprocess_sta
     crawl_site(postgres_url, settings=FAST)
     reader, as_reader = postgres_role(postgres_url, request, "reader", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
     refusal = (f"error: role {reader} may not write to archive {as_reader}: it lacks INSERT on papers and 41 more "
-               "(a role that may only read can search, query, count and export it): use the archive's writing role")
+               "(a role that may only read can search, query, count and export it): use the archive's writing role, "
+               "or let this one write: the tables' owner (or a superuser) grants all a writer needs at once, "
+               f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {reader}; "
+               f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {reader} (README.md, "The archive")')
 
     crawl = crawl_site(as_reader, "refresh=1", settings=FAST)
     assert (crawl.done.returncode, crawl.done.stderr.splitlines(), crawl.requests) == (2, [refusal], [])
@@ -95,6 +98,35 @@ def test_a_role_that_may_only_read_is_refused_before_the_crawl_and_reprocess_sta
     # What the role may do, it does.
     assert main(["--archive", as_reader, "search", "社工站"]) == 0
     assert "社工站" in capsys.readouterr().out
+
+
+def test_a_writing_role_on_tables_another_role_made_is_told_every_grant_it_needs_at_once(postgres_url, request, capsys):
+    # The superuser's first crawl made the tables: the writing role was told the read grant
+    # alone, and once it was given, refused again, the grants to write not named.
+    from storage.cli import main
+
+    assert crawl_site(postgres_url, settings=FAST).done.returncode == 0
+    role, as_writer = postgres_role(postgres_url, request, "archivist", "GRANT USAGE, CREATE ON SCHEMA public TO {role}")
+    refused = crawl_site(as_writer, "refresh=1", settings=FAST)
+    assert (refused.done.returncode, refused.requests) == (2, [])
+    (line,) = refused.done.stderr.splitlines()
+    assert main(["--archive", as_writer, "reprocess"]) == 2
+    assert capsys.readouterr().err.splitlines() == [line]
+    grants = re.findall(rf"GRANT [^;]+? TO {role}\b", line)
+    assert grants, line
+    _execute(postgres_url, *grants)
+    again = crawl_site(as_writer, "refresh=1", settings=FAST).done
+    assert again.returncode == 0, (line, again.stderr[-3000:])
+    assert line == (f"error: role {role} may not write to archive {as_writer}: it lacks SELECT on papers and 55 more "
+                    "(a role that may only read can search, query, count and export it): use the archive's writing role, "
+                    "or let this one write: the tables' owner (or a superuser) grants all a writer needs at once, "
+                    f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; "
+                    f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role} (README.md, "The archive")')
+    assert main(["--archive", as_writer, "reprocess"]) == 0, capsys.readouterr().err
+    ((issue,),) = sql_rows(postgres_url, "SELECT url FROM issues")
+    root = re.match(r"http://[^/]+/newdzb/", issue).group()
+    moved = main(["--archive", as_writer, "move-root", "gongyishibao", root, "http://x.test/newdzb/"])
+    assert moved == 0, capsys.readouterr().err
 
 
 REFUSE_ABSENT_ISSUES = {

@@ -34,7 +34,8 @@ from storage.export import export_rows
 from storage.search import as_written_note, search
 from tests.conftest import (
     PROJECT, SAMPLE_SITE, archive_command, as_another_user, crawl_sample, crawl_site, crawled_archive,
-    insert_crawl_run, postgres_role, sql_rows, stored_article_urls, wait_for, without_write_permission,
+    insert_crawl_run, postgres_role, postgres_url_naming, refused_connection_words,
+    sql_rows, stored_article_urls, wait_for, without_write_permission,
 )
 from tests.seeded import DATES, fill
 from tests.sites import SHEHUIBAO_PROFILES, own_paper
@@ -1445,6 +1446,17 @@ def test_sql_errors_and_missing_archive_are_one_line(seeded, tmp_path, capsys, m
                                        "crawler: its table articles is missing: restore it from a backup, or name another archive\n")
     assert archive_cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "stats") == 2
     assert capsys.readouterr().err.startswith("error: database unreachable:")
+
+
+@pytest.mark.parametrize("command", [["stats"], ["upgrade"]])
+@pytest.mark.parametrize("missing", ["database", "username"])
+def test_a_database_server_that_refuses_the_archive_command_says_what_it_refuses_not_unreachable(missing, command):
+    # As the crawl says it (test_crawl.py): the server answered, and "database unreachable" sent
+    # its operator to look for a network fault.
+    url = postgres_url_naming(**{missing: "no_such_archive"})
+    done = archive_command(*command, archive=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: {refused_connection_words(url, missing)} (given by --archive)\n"
 
 
 @pytest.mark.parametrize("command", [["search", "社工"], ["stats"], ["export"], ["export", "--format", "csv"], ["reprocess"]])

@@ -17,7 +17,7 @@ import pytest
 from crawler.sample import ISSUE_DATE, PREFIX, SITE
 from crawler.sample.server import SiteServer
 from tests.chinese_script import to_simplified
-from tests.conftest import crawl_site, database_url, run_crawl, sql_rows
+from tests.conftest import crawl_site, database_url, postgres_url_naming, refused_connection_words, run_crawl, sql_rows
 
 MANIFEST = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
 ISSUE_DIR = "html/2023-01/31/"
@@ -272,6 +272,16 @@ def test_an_unreachable_database_is_one_line():
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("error: database unreachable: postgresql+psycopg://nobody@127.0.0.1:1/archive")
+
+
+@pytest.mark.parametrize("missing", ["database", "username"])
+def test_a_database_server_that_refuses_the_crawl_says_what_it_refuses_not_unreachable(missing):
+    # The server answered: "database unreachable: …: FATAL:  database "…" does not exist" sent
+    # its operator to look for a network fault or a server down.
+    url = postgres_url_naming(**{missing: "no_such_archive"})
+    done = run_crawl(f"date={ISSUE_DATE}", archive=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [f"error: {refused_connection_words(url, missing)} (given by $ARCHIVE_URL)"]
 
 
 def test_a_database_server_that_never_answers_is_one_line_within_seconds():

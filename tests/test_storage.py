@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import event, func, select, text
 
-from storage.db import ArchiveError, make_engine, open_archive
+from storage.db import ArchiveError, connection_failure, make_engine, open_archive
 from storage.models import Article, ArticleVersion, Image, Issue, Page, Paper, RawDocument, Removal
 
 
@@ -590,6 +590,68 @@ def test_unreachable_database_is_one_clear_line():
     message = str(exc.value)
     assert message.startswith("database unreachable: postgresql+psycopg://nobody@127.0.0.1:1/none:")
     assert "\n" not in message
+
+
+def _failed_connection(driver_error: Exception):
+    """``driver_error`` as SQLAlchemy raises it of a connection that failed."""
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError(None, None, driver_error)
+
+
+REFUSED_PASSWORD = ('connection failed: connection to server at "db.example.org" (10.0.0.5), port 5433 failed: '
+                    'FATAL:  password authentication failed for user "archivist"')
+
+
+@pytest.mark.parametrize("refusal", ["words", "sqlstate"])
+def test_a_refused_password_is_said_so_not_unreachable_and_never_shown(refusal):
+    # The test server trusts 127.0.0.1, so it never refuses a password: the driver's exception
+    # as libpq hands it over (the server's words; psycopg gives no SQLSTATE of a connection that
+    # failed), and as a driver would that gave it (28P01, its words in another language).
+    psycopg = pytest.importorskip("psycopg")
+    error = psycopg.OperationalError(REFUSED_PASSWORD) if refusal == "words" else psycopg.errors.InvalidPassword(
+        "connection failed: FATAL:  用户 \"archivist\" Password 认证失败")
+    url = "postgresql+psycopg://archivist:s3cret@db.example.org:5433/archive"
+    message = str(connection_failure(url, _failed_connection(error), "$ARCHIVE_URL"))
+    assert message == (
+        'password authentication failed for user "archivist" on db.example.org:5433: correct the password of the '
+        "archive URL postgresql+psycopg://archivist:***@db.example.org:5433/archive (given by $ARCHIVE_URL), an @ in "
+        "it written %40, or set the role's as the server's superuser (ALTER ROLE archivist PASSWORD '…')")
+    assert "s3cret" not in message
+
+
+def test_a_refused_password_the_url_does_not_give_is_told_where_libpq_took_it():
+    psycopg = pytest.importorskip("psycopg")
+    url = "postgresql+psycopg://archivist@db.example.org:5433/archive"
+    message = str(connection_failure(url, _failed_connection(psycopg.OperationalError(REFUSED_PASSWORD)), "--archive"))
+    assert message == (
+        'password authentication failed for user "archivist" on db.example.org:5433: correct the password libpq '
+        "took from $PGPASSWORD or ~/.pgpass, or give the role's in the archive URL "
+        "postgresql+psycopg://archivist@db.example.org:5433/archive (given by --archive)")
+
+
+def test_a_refusal_after_an_address_that_did_not_answer_is_the_refusal():
+    # localhost is ::1 and 127.0.0.1: libpq tries both, and says of each what it met; the first
+    # line alone ("Connection refused") was the line's.
+    psycopg = pytest.importorskip("psycopg")
+    words = ('connection failed: connection to server at "localhost" (::1), port 5432 failed: Connection refused\n'
+             "\tIs the server running on that host and accepting TCP/IP connections?\n"
+             'connection to server at "localhost" (127.0.0.1), port 5432 failed: FATAL:  database "press" does not exist')
+    url = "postgresql+psycopg://archivist@localhost/press"
+    assert str(connection_failure(url, _failed_connection(psycopg.OperationalError(words)), None)) == (
+        'database "press" does not exist on localhost:5432: create it as the server\'s superuser '
+        "(createdb -h localhost -p 5432 -E UTF8 -T template0 press), or correct the archive URL "
+        "postgresql+psycopg://archivist@localhost/press")
+
+
+def test_a_server_that_did_not_answer_is_unreachable():
+    psycopg = pytest.importorskip("psycopg")
+    words = ('connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused\n'
+             "\tIs the server running on that host and accepting TCP/IP connections?")
+    url = "postgresql+psycopg://archivist:s3cret@127.0.0.1:1/archive"
+    assert str(connection_failure(url, _failed_connection(psycopg.OperationalError(words)), None)) == (
+        "database unreachable: postgresql+psycopg://archivist:***@127.0.0.1:1/archive: connection failed: connection "
+        'to server at "127.0.0.1", port 1 failed: Connection refused')
 
 
 def _connect_timeout(url: str) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError
 
 from storage import fulltext, models
 from storage.db import Archive, ArchiveError, open_archive, safe_url
+from storage.export import signals_held
 
 BATCH = 2000
 
@@ -98,8 +99,11 @@ def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
             _refuse_rows(writing, url)
             counts = copy_tables(source, writing, progress=progress)
             _continue_sequences(writing)
-            writing.commit()
-            committed()
+            # A Ctrl-C as it commits would say "interrupted" of a copy that is whole, and the
+            # same command run again would be refused.
+            with signals_held():
+                writing.commit()
+                committed()
     finally:
         target.close()
     return counts

@@ -113,34 +113,42 @@ def test_archive_copy_refuses_the_archive_itself_and_an_archive_holding_rows_tou
     assert table_rows(postgres_url) == before
 
 
-# The console script, the copy stopped by the signal argv[1] names once it has written its first
-# batch of articles (batches of 5) into the target, in the middle of its transaction.
-_STOPPED_PART_WAY = """
+# The console script, sending itself the signal argv[1] names once the copy has written articles
+# into the target: as their first batch (of 5) is indexed, in the middle of the copy's transaction
+# (argv[2] "batch"), or as the copy commits ("commit").
+_SIGNALLED = """
 import os, sys
 import storage.copying
+from sqlalchemy.engine import Connection
 from storage import fulltext
 from storage.console import main
 
-signum, flush = int(sys.argv.pop(1)), fulltext.flush
+signum, after = int(sys.argv.pop(1)), sys.argv.pop(1)
 storage.copying.BATCH = 5
+owner, name = (fulltext, "flush") if after == "batch" else (Connection, "commit")
+step = getattr(owner, name)
 
 
-def flushed_then_stopped(conn, *args, **kwargs):
-    flushed = flush(conn, *args, **kwargs)
+def stepped_then_signalled(conn, *args, **kwargs):
+    done = step(conn, *args, **kwargs)
     if conn.dialect.name == "postgresql" and conn.exec_driver_sql("SELECT count(*) FROM articles").scalar():
         os.kill(os.getpid(), signum)
-    return flushed
+    return done
 
 
-fulltext.flush = flushed_then_stopped
+setattr(owner, name, stepped_then_signalled)
 sys.exit(main())
 """
 
 
+def signalled_copy(signum: int, after: str, source: str, target: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", _SIGNALLED, str(int(signum)), after, "--archive", source,
+                           "copy", "--to", target], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl_c"])
 def test_a_copy_stopped_part_way_leaves_a_target_that_the_same_command_completes(postgres_url, crawled, signum):
-    stopped = subprocess.run([sys.executable, "-c", _STOPPED_PART_WAY, str(int(signum)), "--archive", crawled,
-                              "copy", "--to", postgres_url], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    stopped = signalled_copy(signum, "batch", crawled, postgres_url)
     assert "copied pages 16/16" in stopped.stderr and "copied articles" not in stopped.stderr, stopped.stderr
     if signum == signal.SIGKILL:
         assert stopped.returncode == -signal.SIGKILL, stopped.stderr
@@ -151,3 +159,12 @@ def test_a_copy_stopped_part_way_leaves_a_target_that_the_same_command_completes
     assert done.returncode == 0, done.stderr
     assert table_rows(postgres_url) == table_rows(crawled)
     assert sql_rows(postgres_url, "SELECT count(*) FROM article_search") == [(len(table_rows(crawled)["articles"]),)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_a_signal_as_the_copy_commits_changes_nothing(postgres_url, crawled, signum):
+    # The copy whole, yet said "interrupted" (exit status 130): run again, it was refused.
+    done = signalled_copy(signum, "commit", crawled, postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1].startswith(f"copied into {postgres_url}: ")
+    assert table_rows(postgres_url) == table_rows(crawled)

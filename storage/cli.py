@@ -1,4 +1,4 @@
-"""``archive``: search, query, count, export, re-process, move and upgrade the archive from a shell.
+"""``archive``: search, query, count, export, copy, re-process, move and upgrade the archive from a shell.
 
 Every subcommand is one :func:`command` registration: a function taking the parsed arguments
 and returning an exit status, and a function adding its arguments to its parser. Problems the
@@ -473,6 +473,12 @@ def progress_line(label: str) -> Callable[[int, int], None]:
             print(f"{start}{label} {done}/{total}", end="" if _progress_drawn else "\n", file=sys.stderr, flush=True)
 
     return show
+
+
+def tables_progress() -> Callable[[str, int, int], None]:
+    """A progress line for each table an archive's copy copies (export --format sqlite, copy)."""
+    shown: dict[str, Callable[[int, int], None]] = {}
+    return lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total)
 
 
 def standard_output():
@@ -1947,19 +1953,51 @@ def run_export_sqlite(args: argparse.Namespace) -> int:
         raise ArchiveError("export --format sqlite copies the whole archive: "
                            "--paper/--since/--until/--section/--query do not apply")
     archive = reading(args)
-    shown: dict[str, Callable[[int, int], None]] = {}
     try:
         # The archive itself first: "already exists: … give --overwrite" asked for what is refused.
         _refuse_the_archive_itself(archive, args.output)
         counts = export_sqlite(
-            archive, args.output, overwrite=args.overwrite,
-            progress=lambda table, done, total: shown.setdefault(table, progress_line(f"copied {table}"))(done, total),
+            archive, args.output, overwrite=args.overwrite, progress=tables_progress(),
             renamed=work_done,  # the copy complete: a Ctrl-C now would only hide its line
         )
     finally:
         archive.close()
     print(f"{args.output}: {counted(counts.get('articles', 0), 'article')}, {counted(sum(counts.values()), 'row')} in all",
           file=sys.stderr)
+    return 0
+
+
+# --- copy --------------------------------------------------------------------------------
+
+def target_url_option(value: str) -> str:
+    # Empty (a variable unset in `--to "$URL"`): said so, not "database unreachable" of nothing.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("empty URL: give the URL of the PostgreSQL database to copy the archive into")
+    return value
+
+
+def _copy_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", metavar="URL", required=True, type=target_url_option,
+                        help="the PostgreSQL database to copy the archive into (postgresql+psycopg://user@host/dbname): "
+                             "an empty one, made an archive at this code's schema, or an archive that holds no rows")
+
+
+@command("copy", "copy the whole archive, every id kept, into a new PostgreSQL archive (a SQLite archive outgrown)",
+         _copy_arguments)
+def run_copy(args: argparse.Namespace) -> int:
+    from storage.copying import copy_archive
+    from storage.db import safe_url
+
+    archive = reading(args)
+    try:
+        counts = copy_archive(
+            archive, args.to, progress=tables_progress(),
+            committed=work_done,  # the copy complete: a Ctrl-C now would only hide its line
+        )
+    finally:
+        archive.close()
+    say(f"copied into {safe_url(args.to)}: {counted(counts.get('articles', 0), 'article')}, "
+        f"{counted(sum(counts.values()), 'row')} in all")
     return 0
 
 
@@ -1994,7 +2032,7 @@ def archive_url_option(value: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = CommandLineParser(prog="archive", description="Search, query, count, export, re-process, move and upgrade the archive.")
+    top = CommandLineParser(prog="archive", description="Search, query, count, export, copy, re-process, move and upgrade the archive.")
     top.add_argument("--archive", metavar="URL", type=archive_url_option, help="SQLAlchemy URL of the archive (default: $ARCHIVE_URL, "
                      "else sqlite:///archive.sqlite3)")
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
@@ -2152,11 +2190,12 @@ class _StandardErrorClosed:
 def said_nowhere(args: argparse.Namespace, status: int) -> int:
     """The exit status of a command that ended ``status``, its lines on standard error lost (a
     full disk): 0 would tell of nothing lost, so a command that changed the archive (reprocess,
-    move-root, an upgrade) ends EXIT_CHANGED_UNREPORTED, as it does when its report on standard
-    output is lost, any other EXIT_ERROR."""
+    move-root, an upgrade) or copied it (copy: run again, it is refused) ends
+    EXIT_CHANGED_UNREPORTED, as it does when its report on standard output is lost, any other
+    EXIT_ERROR."""
     if status:
         return status
-    changing = args.command in ("reprocess", "move-root", "upgrade") and not getattr(args, "dry_run", False)
+    changing = args.command in ("reprocess", "move-root", "upgrade", "copy") and not getattr(args, "dry_run", False)
     return EXIT_CHANGED_UNREPORTED if changing else EXIT_ERROR
 
 

@@ -7,7 +7,7 @@ import os
 import signal
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from datetime import date
 
 from sqlalchemy import text
@@ -47,19 +47,26 @@ def claim_partial(partial: str | os.PathLike, replaced: str | os.PathLike, outpu
     raise _written_by_another(partial, output)
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held off while the work's last step and the mark of it done
+    (storage.cli.work_done) run: one that came between them ended the command "interrupted",
+    exit status 130, its work complete all the same. One held off is handled after, the work
+    done; one before, before the step (pthread_sigmask runs the handlers of those already come)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def rename_complete(partial: str | os.PathLike, target: str | os.PathLike,
                     then: Callable[[], None] = lambda: None) -> None:
     """The complete ``partial`` renamed to ``target``, and ``then`` (the command marking its work
-    done: storage.cli.work_done) with SIGINT and SIGTERM held off between them: one that came
-    as the file took its name ended the command "interrupted", exit status 130, its export
-    complete all the same. One held off is handled after, the work done; one before, before
-    the rename (pthread_sigmask runs the handlers of those already come)."""
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
+    done), no signal between them (signals_held)."""
+    with signals_held():
         os.replace(partial, target)
         then()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _remove_unless_written(partial: str | os.PathLike, output: str | os.PathLike) -> None:

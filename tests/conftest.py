@@ -9,7 +9,7 @@ import sys
 import time as time_module
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -356,6 +356,13 @@ def crawl_runs(archive: str) -> list:
         return opened.crawl_runs()
     finally:
         opened.close()
+
+
+def comparable(value):
+    # PostgreSQL hands back aware UTC datetimes; SQLite stores them naive (all are UTC).
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
 
 
 def stored_article_urls(archive: str) -> set[str]:

@@ -1528,6 +1528,7 @@ IN_MEMORY_COMMANDS = [
     ["search", "社工"], ["sql", "SELECT 1"], ["stats"], ["export"], ["export", "--format", "csv"],
     ["export", "--format", "sqlite", "--output", "copy.sqlite3"], ["reprocess"], ["reprocess", "--paper", "gongyishibao"],
     ["move-root", "gongyishibao", "http://a/", "http://b/"], ["upgrade"], ["serve", "--port", "0"],
+    ["copy", "--to", "postgresql+psycopg://archivist@127.0.0.1:1/archive"],
 ]
 
 

@@ -40,7 +40,7 @@ from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_
 from storage.search import search
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, crawl_sample, crawl_site, run_crawl, sql_rows, wait_for
+from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, comparable, crawl_sample, crawl_site, run_crawl, sql_rows, wait_for
 from tests.sites import front_page_teaser, sample_site
 from tests.test_site_changes_crawl import remove_page
 
@@ -1064,13 +1064,6 @@ def test_search_index_has_no_table_page_and_sql_reads_it(client, capfd):
     response = client.get("/archive.json?" + urlencode({"sql": sql, "_shape": "array"}))
     assert response.status == 200 and response.json
     assert "ERROR" not in capfd.readouterr().err
-
-
-def comparable(value):
-    # PostgreSQL hands back aware UTC datetimes; SQLite stores them naive (all are UTC).
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
 
 
 def test_export_sqlite_is_a_faithful_copy_that_serve_opens(archive_url, tmp_path):

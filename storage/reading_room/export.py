@@ -1,10 +1,8 @@
 """`archive export --format sqlite`: a faithful SQLite copy of any archive, for `archive serve`.
 
-Datasette reads SQLite only; a PostgreSQL archive is copied table by table, in batches (a
-million articles never sit in memory), keeping every id so that /article/<id> and SQL written
-against the server mean the same thing on the copy. The copy is created through storage/ like
-any new archive, so it has the same schema, view and full-text index (the triggers queue the
-articles copied, and each batch brings the index up to date).
+Datasette reads SQLite only; a PostgreSQL archive is copied table by table as `archive copy`
+copies one (storage/copying.py: every id kept, in batches, from one snapshot), into a file
+beside the output that takes its name once whole.
 """
 from __future__ import annotations
 
@@ -13,15 +11,11 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage import fulltext, models
+from storage.copying import copy_tables
 from storage.db import Archive, ArchiveError, open_archive, sqlite_url
 from storage.export import check_in_the_way, claim_partial, rename_complete
-
-BATCH = 2000
-
 
 def export_sqlite(
     source: Archive,
@@ -92,34 +86,12 @@ def _disk_full(error: BaseException | None) -> bool:
 def _copied(source: Archive, partial: Path, output: Path, leftovers: list[Path],
             progress: Callable[[str, int, int], None] | None, renamed: Callable[[], None]) -> dict[str, int]:
     target = None
-    counts: dict[str, int] = {}
     try:
         # Inside the try: a Ctrl-C while the copy's schema is made (half a second) left FILE.part.
         target = open_archive(sqlite_url(partial.resolve()), create=True)
-        with source.engine.connect() as reading, target.engine.connect() as writing:
-            # One snapshot for every table: a crawl writing meanwhile cannot leave an article in
-            # the copy whose page is not (the copy then stopped on its foreign key).
-            if source.dialect == "postgresql":
-                reading = reading.execution_options(isolation_level="REPEATABLE READ")
-            else:
-                # Python's sqlite3 begins no transaction for a SELECT: each table was read at
-                # its own moment. A crawl's archive is in WAL mode, whose readers hold no writer off.
-                reading.exec_driver_sql("BEGIN")
-            for table in models.Base.metadata.sorted_tables:
-                copied, total = 0, reading.execute(select(func.count()).select_from(table)).scalar_one()
-                rows = reading.execution_options(stream_results=True, yield_per=BATCH).execute(
-                    select(table).order_by(*table.primary_key.columns)
-                )
-                for batch in rows.mappings().partitions():
-                    writing.execute(table.insert(), [dict(row) for row in batch])
-                    if table.name == "articles":
-                        fulltext.flush(writing)
-                    # A commit per batch keeps SQLite's write-ahead log small.
-                    writing.commit()
-                    copied += len(batch)
-                    if progress:
-                        progress(table.name, copied, total)
-                counts[table.name] = copied
+        with target.engine.connect() as writing:
+            # A commit per batch keeps SQLite's write-ahead log small.
+            counts = copy_tables(source, writing, batch_done=writing.commit, progress=progress)
         target.close()  # the last connection closed: SQLite folds the write-ahead log into the file
         target = None
         _rollback_journal(partial)

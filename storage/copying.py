@@ -1,0 +1,140 @@
+"""An archive copied table by table into a new one: `archive copy --to URL` (into PostgreSQL, an
+archive that outgrew SQLite) and `archive export --format sqlite` (storage/reading_room/export.py).
+
+Both copy every table of the models in batches (an archive never sits in memory whole) from one
+snapshot of the source (a crawl may be writing it), keeping every id, so that /article/<id> and
+SQL written against the source mean the same thing on the copy. The copy is made through storage/
+like any new archive, so it has this code's schema, views and full-text index; the triggers queue
+each article copied, and each batch of them brings the index up to date.
+
+Into PostgreSQL the copy is one transaction: a copy stopped part-way (Ctrl-C, SIGKILL, the
+connection lost) leaves the target as empty as it found it, and the same command run again
+completes it, with nothing to clear by hand. A copy checks that the target holds no rows (an
+archive's ids would collide with the copied ones), and again under a lock on its tables that
+holds off a crawl or another copy into it until the copy commits.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, func, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from storage import fulltext, models
+from storage.db import Archive, ArchiveError, open_archive, safe_url
+from storage.export import signals_held
+
+BATCH = 2000
+
+# What a copy does to each table of the target (for the check of a PostgreSQL role's privileges):
+# its rows inserted, the table locked (EXCLUSIVE, which asks for UPDATE), the index written.
+WRITES = {table.name: ("SELECT", "INSERT", "UPDATE") for table in models.Base.metadata.sorted_tables} | {
+    fulltext.SEARCH_TABLE: ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    fulltext.PENDING_TABLE: ("SELECT", "INSERT", "DELETE"),
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+def copy_tables(source: Archive, writing: Connection, *, batch_done: Callable[[], None] = lambda: None,
+                progress: Progress | None = None) -> dict[str, int]:
+    """Every table of ``source`` inserted through ``writing``, parents first; rows per table.
+    ``batch_done()`` after each batch is written (and its articles indexed); then
+    ``progress(table, rows copied, rows in all)``."""
+    counts: dict[str, int] = {}
+    with source.engine.connect() as reading:
+        # One snapshot for every table: a crawl writing meanwhile cannot leave an article in
+        # the copy whose page is not (the copy then stopped on its foreign key).
+        if source.dialect == "postgresql":
+            reading = reading.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            # Python's sqlite3 begins no transaction for a SELECT: each table was read at
+            # its own moment. A crawl's archive is in WAL mode, whose readers hold no writer off.
+            reading.exec_driver_sql("BEGIN")
+        for table in models.Base.metadata.sorted_tables:
+            copied, total = 0, reading.execute(select(func.count()).select_from(table)).scalar_one()
+            rows = reading.execution_options(stream_results=True, yield_per=BATCH).execute(
+                select(table).order_by(*table.primary_key.columns)
+            )
+            for batch in rows.mappings().partitions():
+                writing.execute(table.insert(), [dict(row) for row in batch])
+                if table.name == "articles":
+                    fulltext.flush(writing)
+                batch_done()
+                copied += len(batch)
+                if progress:
+                    progress(table.name, copied, total)
+            counts[table.name] = copied
+    return counts
+
+
+def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
+                 committed: Callable[[], None] = lambda: None) -> dict[str, int]:
+    """Copy ``source`` into a new PostgreSQL archive at ``url`` (made there if the database is
+    empty, refused if it holds rows); rows per table. ``committed()`` as the copy commits."""
+    try:
+        sqlite = make_url(url).get_backend_name() == "sqlite"
+    except (ArgumentError, ValueError):  # open_archive says what is wrong with it
+        sqlite = False
+    if sqlite:
+        raise ArchiveError(f"--to {safe_url(url)} is a SQLite archive: archive copy copies into PostgreSQL "
+                           "(a SQLite copy is made by archive export --format sqlite --output FILE)")
+    # The copy is built with this code's schema: the source must have it too.
+    source.check_writable()
+    target = open_archive(url, create=True, check=False, origin="--to")
+    try:
+        if (database := _server_schema(source)) is not None and database == _server_schema(target):
+            raise ArchiveError(f"--to {safe_url(url)} is the archive itself: name another database")
+        # Before the schema's check: an archive of an older schema that holds rows would be sent
+        # to `archive upgrade`, and refused after it.
+        with target.engine.connect() as conn:
+            _refuse_rows(conn, url)
+        target.check_writable()
+        target.check_write_privileges(WRITES)
+        with target.engine.connect() as writing:
+            tables = [table.name for table in models.Base.metadata.sorted_tables]
+            writing.exec_driver_sql(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+            # Again under the lock: a crawl or another copy that wrote since the check above.
+            _refuse_rows(writing, url)
+            counts = copy_tables(source, writing, progress=progress)
+            _continue_sequences(writing)
+            # A Ctrl-C as it commits would say "interrupted" of a copy that is whole, and the
+            # same command run again would be refused.
+            with signals_held():
+                writing.commit()
+                committed()
+    finally:
+        target.close()
+    return counts
+
+
+def _server_schema(archive: Archive) -> tuple | None:
+    """What tells one PostgreSQL archive from another, whatever the URL that names it (a host by
+    name or by address, another role): its server's start, database and schema."""
+    if archive.dialect != "postgresql":
+        return None
+    with archive.engine.connect() as conn:
+        return tuple(conn.exec_driver_sql(
+            "SELECT pg_postmaster_start_time(), current_database(), current_schema()").one())
+
+
+def _refuse_rows(conn: Connection, url: str) -> None:
+    """One line naming the tables of the archive at ``url`` that hold rows, if any does."""
+    present = set(inspect(conn).get_table_names())
+    held = [table.name for table in models.Base.metadata.sorted_tables if table.name in present
+            and conn.execute(select(select(table).limit(1).exists())).scalar()]
+    if held:
+        raise ArchiveError(f"--to {safe_url(url)} already holds an archive (rows in {', '.join(held)}): archive copy "
+                           "copies into an empty database; nothing in it was changed")
+
+
+def _continue_sequences(conn: Connection) -> None:
+    """Each id column's sequence set after the ids copied, which were written as they are: the
+    sequences stood at 1, and the next crawl's first row collided with the copied row 1."""
+    for table in models.Base.metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            # NULL (and setval a no-op) for a column without a sequence.
+            conn.execute(text(
+                f"SELECT setval(pg_get_serial_sequence(:table, :column), coalesce(max({column.name}), 0) + 1, false) "
+                f"FROM {table.name}"), {"table": table.name, "column": column.name})

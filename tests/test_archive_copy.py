@@ -1,0 +1,170 @@
+"""`archive copy --to URL`: a SQLite archive crawled over HTTP moved into PostgreSQL, as a user
+moves it, compared table by table, searched, crawled into after; what it refuses; a copy stopped
+part-way and run again."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from storage import models
+from tests.conftest import _SITE_PORTS, PROJECT, archive_command, comparable, crawl_site, sql_rows
+from tests.sites import SAMPLE_DAY, sample_site
+
+NEXT_ISSUE = SAMPLE_DAY + timedelta(days=7)  # the next Tuesday, 公益时报's day
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The sample site with a second issue, which a crawl into the copy fetches."""
+    return sample_site(tmp_path_factory.mktemp("copied") / "site", days=(SAMPLE_DAY, NEXT_ISSUE))
+
+
+@pytest.fixture(scope="module")
+def crawled(site, tmp_path_factory) -> str:
+    """A SQLite archive holding a crawl of the site's first issue."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('source') / 'archive.sqlite3'}"
+    done, _ = crawl_site(url, site=site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return url
+
+
+def table_rows(url: str) -> dict[str, list[tuple]]:
+    """Every row of every table of the archive at ``url``, by id."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {table.name: [tuple(map(comparable, row))
+                                 for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
+                    for table in models.Base.metadata.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+def ids(rows: list[tuple]) -> set[int]:
+    return {row[0] for row in rows}
+
+
+def test_a_sqlite_archive_copied_into_postgresql_is_the_same_archive_and_the_crawls_go_on_there(postgres_url, crawled,
+                                                                                                   site):
+    done = archive_command("copy", "--to", postgres_url, archive=crawled)
+    assert done.returncode == 0, done.stderr
+    source = table_rows(crawled)
+    assert all(source[name] for name in ("articles", "pages", "images", "raw_documents", "crawl_runs")), source.keys()
+    copied = table_rows(postgres_url)
+    for name, rows in source.items():
+        assert copied[name] == rows, name
+    assert done.stderr.splitlines()[-1] == (f"copied into {postgres_url}: {len(source['articles'])} articles, "
+                                            f"{sum(map(len, source.values()))} rows in all")
+    # The copy's index holds every article, none left queued, and finds what the source's finds.
+    assert sql_rows(postgres_url, "SELECT count(*) FROM article_search_pending") == [(0,)]
+    assert sql_rows(postgres_url, "SELECT count(*) FROM article_search") == [(len(source["articles"]),)]
+    for words in ("社工", "公益 慈善"):
+        found = archive_command("search", *words.split(), archive=crawled)
+        assert found.returncode == 0 and found.stdout, found.stderr
+        assert archive_command("search", *words.split(), archive=postgres_url).stdout == found.stdout, words
+
+    # The next crawl stores into the copy after the copied ids, from the site root they came from.
+    _SITE_PORTS[postgres_url] = _SITE_PORTS[crawled]
+    crawl, _ = crawl_site(postgres_url, site=site, date=NEXT_ISSUE.isoformat())
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    after = table_rows(postgres_url)
+    assert len(after["articles"]) == 2 * len(source["articles"])
+    for name in ("issues", "pages", "articles", "images", "raw_documents", "crawl_runs"):
+        new = ids(after[name]) - ids(source[name])
+        assert new and min(new) > max(ids(source[name])), name
+    assert archive_command("search", "社工", "--since", NEXT_ISSUE.isoformat(), archive=postgres_url).stdout
+
+
+def test_archive_copy_refuses_a_sqlite_target_and_an_unreachable_one_in_one_line(crawled, tmp_path):
+    target = tmp_path / "bigger.sqlite3"
+    done = archive_command("copy", "--to", f"sqlite:///{target}", archive=crawled)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: --to sqlite:///{target} is a SQLite archive: archive copy copies into PostgreSQL (a SQLite copy "
+               "is made by archive export --format sqlite --output FILE)\n")
+    assert not target.exists()
+    nowhere = "postgresql+psycopg://archivist@127.0.0.1:1/archive"
+    done = archive_command("copy", "--to", nowhere, archive=crawled)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith(f"error: database unreachable: {nowhere}: ") and done.stderr.count("\n") == 1
+    done = archive_command("copy", "--to", " ", archive=crawled)
+    assert (done.returncode, done.stdout) == (2, "") and done.stderr.count("\n") == 1, done.stderr
+    assert "empty URL" in done.stderr
+
+
+def test_archive_copy_refuses_the_archive_itself_and_an_archive_holding_rows_touching_nothing(postgres_url, crawled):
+    assert archive_command("copy", "--to", postgres_url, archive=crawled).returncode == 0
+    before = table_rows(postgres_url)
+    done = archive_command("copy", "--to", postgres_url, archive=crawled)
+    held = ", ".join(name for name, rows in before.items() if rows)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: --to {postgres_url} already holds an archive (rows in {held}): archive copy copies into an "
+               "empty database; nothing in it was changed\n")
+    assert table_rows(postgres_url) == before
+    # The archive itself, named as written or another way (libpq's postgresql://, without the driver).
+    for target in (postgres_url, postgres_url.replace("postgresql+psycopg://", "postgresql://")):
+        done = archive_command("copy", "--to", target, archive=postgres_url)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", f"error: --to {target} is the archive itself: name another database\n"), target
+    assert table_rows(postgres_url) == before
+
+
+# The console script, sending itself the signal argv[1] names once the copy has written articles
+# into the target: as their first batch (of 5) is indexed, in the middle of the copy's transaction
+# (argv[2] "batch"), or as the copy commits ("commit").
+_SIGNALLED = """
+import os, sys
+import storage.copying
+from sqlalchemy.engine import Connection
+from storage import fulltext
+from storage.console import main
+
+signum, after = int(sys.argv.pop(1)), sys.argv.pop(1)
+storage.copying.BATCH = 5
+owner, name = (fulltext, "flush") if after == "batch" else (Connection, "commit")
+step = getattr(owner, name)
+
+
+def stepped_then_signalled(conn, *args, **kwargs):
+    done = step(conn, *args, **kwargs)
+    if conn.dialect.name == "postgresql" and conn.exec_driver_sql("SELECT count(*) FROM articles").scalar():
+        os.kill(os.getpid(), signum)
+    return done
+
+
+setattr(owner, name, stepped_then_signalled)
+sys.exit(main())
+"""
+
+
+def signalled_copy(signum: int, after: str, source: str, target: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", _SIGNALLED, str(int(signum)), after, "--archive", source,
+                           "copy", "--to", target], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl_c"])
+def test_a_copy_stopped_part_way_leaves_a_target_that_the_same_command_completes(postgres_url, crawled, signum):
+    stopped = signalled_copy(signum, "batch", crawled, postgres_url)
+    assert "copied pages 16/16" in stopped.stderr and "copied articles" not in stopped.stderr, stopped.stderr
+    if signum == signal.SIGKILL:
+        assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+    else:
+        assert (stopped.returncode, stopped.stderr.splitlines()[-1]) == (130, "interrupted"), stopped.stderr
+    assert not any(table_rows(postgres_url).values())  # as empty as it was
+    done = archive_command("copy", "--to", postgres_url, archive=crawled)
+    assert done.returncode == 0, done.stderr
+    assert table_rows(postgres_url) == table_rows(crawled)
+    assert sql_rows(postgres_url, "SELECT count(*) FROM article_search") == [(len(table_rows(crawled)["articles"]),)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_a_signal_as_the_copy_commits_changes_nothing(postgres_url, crawled, signum):
+    # The copy whole, yet said "interrupted" (exit status 130): run again, it was refused.
+    done = signalled_copy(signum, "commit", crawled, postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1].startswith(f"copied into {postgres_url}: ")
+    assert table_rows(postgres_url) == table_rows(crawled)

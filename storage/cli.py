@@ -349,6 +349,12 @@ def add_filters(parser: argparse.ArgumentParser, section: bool = True, since: st
         parser.add_argument("--section", help="section (版名), whole, as printed or in Simplified, e.g. 社会工作")
 
 
+def add_format(parser: argparse.ArgumentParser, *formats: str, default: str | None = None, help: str | None = None) -> None:
+    """The option choosing how a command writes its output, one of ``formats``: a name it does
+    not take is refused in one line naming them (OneLineParser)."""
+    parser.add_argument("--format", choices=formats, default=default, help=help)
+
+
 def check_span(args: argparse.Namespace) -> None:
     """``--since`` after ``--until`` names no date at all: a slip of the keyboard, said in one line
     (as the crawl refuses an end before its start) rather than answered with nothing."""
@@ -597,7 +603,7 @@ def run_search(args: argparse.Namespace) -> int:
 
 def _sql_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", help="one SELECT statement; see docs/queries.md")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(parser, "table", "csv", "json", default="table")
 
 
 # PostgreSQL's SQLSTATE for a write refused in a read-only transaction (read_only_sql_transaction).
@@ -1271,6 +1277,9 @@ def _stats_arguments(parser: argparse.ArgumentParser) -> None:
                 until="last date to count, YYYY-MM-DD (default: each paper's last such date, or today "
                       "if --since is after it; never past today, China's (UTC+8), or that last date if later)")
     parser.add_argument("--runs", type=number_between(0, 10_000), default=10, help="how many recent crawl runs to list (default 10)")
+    add_format(parser, "table", "json", default="table",
+               help="table: lines and tables for people (the default); json: one JSON object of every figure, "
+                    "for scripts (its keys: docs/archive.md)")
 
 
 @command("stats", "issues, pages and articles per paper and year, issues missing by each paper's schedule, "
@@ -1286,6 +1295,13 @@ def run_stats(args: argparse.Namespace) -> int:
         archive.close()
     for line in stats.warnings:
         print(f"warning: {line}", file=sys.stderr)
+    if args.format == "json":
+        from storage.stats import stats_document
+
+        with output_file(None) as out:  # data: UTF-8, as sql's JSON and export write it
+            out.write(_json_text(stats_document(stats, paper=args.paper, since=args.since, until=args.until),
+                                 indent=1, default=json_value) + "\n")
+        return 0
     out = sys.stdout
     if stats.no_issue_of is not None:
         # In place of an empty table: without --since, stats' span starts at the paper's first
@@ -1334,8 +1350,10 @@ def run_stats(args: argparse.Namespace) -> int:
                 print(f"  {day.isoformat()} {day.strftime('%a')}", file=out)
     for late in stats.behind:
         # Apart from the gaps, which end at the newest date the archive knows of: the issues
-        # a crawl has yet to fetch are no issues it failed to find.
+        # a crawl has yet to fetch are no issues it failed to find. Up to date: nothing said.
         n = len(late.due)
+        if not n:
+            continue
         dates = f"{late.due[0]}" if n == 1 else f"{late.due[0]} … {late.due[-1]}"
         print(f"\nBehind, {late.paper}: {n} scheduled issue{'' if n == 1 else 's'} due since the newest archived, "
               f"{late.newest} ({dates}), to today in China, {late.today}", file=out)
@@ -1368,7 +1386,8 @@ def run_stats(args: argparse.Namespace) -> int:
     print("\nRecent crawl runs", file=out)
     print_table(["id", "paper", "kind", "dates", "started", "finished", "status", "pages new/upd/failed",
                  "articles new/upd/failed", "articles changed", "links gone", "dates without issue"],
-                [list(map(str, r)) for r in stats.runs], out)
+                [[*map(str, r[:7]), "/".join(map(str, r[7:10])), "/".join(map(str, r[10:13])),
+                  *("" if n is None else str(n) for n in r[13:])] for r in stats.runs], out)
     return 0
 
 
@@ -1402,10 +1421,10 @@ def export_columns(archive: Archive) -> tuple[str, ...]:
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("jsonl", "json", "csv", "sqlite"),
-                        help="default: as --output's name ends (.json; .csv; .sqlite, .sqlite3 or .db), else jsonl "
-                             "(JSON lines: .jsonl, .ndjson, standard output); json: one JSON array of the same objects; "
-                             "sqlite: a complete copy of the archive, search index included, for `archive serve`")
+    add_format(parser, "jsonl", "json", "csv", "sqlite",
+               help="default: as --output's name ends (.json; .csv; .sqlite, .sqlite3 or .db), else jsonl "
+                    "(JSON lines: .jsonl, .ndjson, standard output); json: one JSON array of the same objects; "
+                    "sqlite: a complete copy of the archive, search index included, for `archive serve`")
     parser.add_argument("--output", "-o", help="file to write (default, or -: standard output; sqlite needs a file)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing --output file, once the export is complete (without it, refused)")

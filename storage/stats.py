@@ -78,8 +78,7 @@ class AbsentDate:
 class Stats:
     counts: list[tuple]  # (paper, year, issues, pages, articles)
     gaps: list[Gaps]
-    runs: list[tuple]  # (id, paper, kind, dates, started, finished, status, pages n/u/f, articles n/u/f,
-    #                    articles changed, links gone, dates without issue)
+    runs: list[tuple]  # RUN_FIELDS: a count a run before its revision kept no record of None
     # Archived papers without a profile: no schedule, so no missing issues counted.
     unscheduled: list[str] = field(default_factory=list)
     # Archived papers whose profile has a mistake (code, file): neither are theirs counted.
@@ -104,8 +103,22 @@ class Stats:
     # With holds_no_issue, the crawls of the runs listed that are running, (run id, paper): the
     # first crawl of an archive stores nothing for a while, and "start a crawl" misled then.
     crawls_running: list[tuple[int, str]] = field(default_factory=list)
-    # Without a span: each paper's scheduled dates due after the newest it knows of (none: up to date).
+    # Without a span: each paper's scheduled dates due after the newest it knows of (none: up to date,
+    # which the text leaves unsaid and JSON gives as a count of 0).
     behind: list[Behind] = field(default_factory=list)
+    # Every paper the archive holds a row of, and the paper asked (--paper), whatever the span.
+    papers: list[str] = field(default_factory=list)
+    # Each paper's first and last archived issue within the span.
+    issue_dates: dict[str, tuple[date, date]] = field(default_factory=dict)
+
+
+# A crawl run's fields, in the order of Stats.runs and of `archive stats`' table.
+RUN_FIELDS = ("id", "paper", "kind", "dates", "started", "finished", "status", "pages_new", "pages_updated",
+              "pages_failed", "articles_new", "articles_updated", "articles_failed", "articles_changed", "links_gone",
+              "dates_without_issue")
+# A dead link's fields, in the order of Stats.dead_links and of `archive stats`' table.
+DEAD_LINK_FIELDS = ("paper", "issue_date", "kind", "status", "reason", "runs", "first_seen", "last_seen", "gone_since",
+                    "url")
 
 
 def archive_stats(archive: Archive, *, paper: str | None = None, since: date | None = None,
@@ -199,8 +212,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
             # After ``last``, the newest archived issue or date taken for one without an issue,
             # the archive holds neither: each scheduled date there is due.
             today = paper_today()
-            if due := profile.schedule.dates(max(last + timedelta(days=1), profile.first_issue), today):
-                behind.append(Behind(code, last, today, due))
+            due = profile.schedule.dates(max(last + timedelta(days=1), profile.first_issue), today)
+            behind.append(Behind(code, last, today, due))
         span = _span(first, last, since, until)
         if span is None and since is not None and since > (today := paper_today()):
             # Said, as every other span is: no line read as a span left unchecked.
@@ -233,10 +246,10 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     now = utcnow()
     runs_rows = [
         (r[0], r[1], *_kind_and_dates(r[15], r[2]), _minute(r[3]), _minute(r[4]), run_state(r[5], r[13], r[14], now),
-         f"{r[6]}/{r[7]}/{r[8]}", f"{r[9]}/{r[10]}/{r[11]}",
-         "" if r[17] is None else r[17],  # articles changed (of those updated): NULL for runs before revision 0008
-         "" if r[12] is None else r[12],  # links gone: NULL for runs before revision 0011
-         "" if r[16] is None else r[16])  # dates without issue: NULL for runs before revision 0015
+         *r[6:12],
+         r[17],  # articles changed (of those updated): NULL for runs before revision 0008
+         r[12],  # links gone: NULL for runs before revision 0011
+         r[16])  # dates without issue: NULL for runs before revision 0015
         for r in history
     ]
     dead_rows = [(r[0], r[1].isoformat(), r[2], r[3], r[4] or "", r[5], _minute(r[6]), _minute(r[7]), _minute(r[8]), r[9])
@@ -252,7 +265,59 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     return Stats([(code, year, *t) for (code, year), t in sorted(per_year.items())], gaps, runs_rows, unscheduled,
                  unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of,
                  until_before_first, holds_no_issue,
-                 [(r[0], r[1]) for r in runs_rows if holds_no_issue and r[2] == "crawl" and r[6] == "running"], behind)
+                 [(r[0], r[1]) for r in runs_rows if holds_no_issue and r[2] == "crawl" and r[6] == "running"], behind,
+                 sorted(bounds), {code: (min(days), max(days)) for code, days in issues.items()})
+
+
+def stats_document(stats: Stats, *, paper: str | None, since: date | None, until: date | None) -> dict:
+    """Every figure `archive stats` prints, as one object for scripts, its keys those docs/archive.md
+    lists ("stats --format json"); dates are date objects, the minutes of times text, and what the
+    archive keeps no record of (a count before its revision, a run not finished) None."""
+    papers = {code: _paper_document(stats, code) for code in stats.papers}
+    return {"paper": paper, "since": since, "until": until,
+            "holds_issues": stats.no_issue_of is None and not stats.holds_no_issue, "papers": papers,
+            "runs": [dict(zip(RUN_FIELDS, run), finished=run[RUN_FIELDS.index("finished")] or None) for run in stats.runs],
+            "warnings": stats.warnings}
+
+
+def _paper_document(stats: Stats, code: str) -> dict:
+    years = [{"year": year, "issues": issues, "pages": pages, "articles": articles}
+             for paper, year, issues, pages, articles in stats.counts if paper == code]
+    first, last = stats.issue_dates.get(code, (None, None))
+    gap = next((gap for gap in stats.gaps if gap.paper == code), None)
+    late = next((late for late in stats.behind if late.paper == code), None)
+    not_counted = (
+        {"reason": "no_profile", "profile": None, "first_date": None} if code in stats.unscheduled else
+        next(({"reason": "profile_mistake", "profile": source, "first_date": None}
+              for paper, source in stats.unreadable if paper == code), None) or
+        next(({"reason": "until_before_first", "profile": None, "first_date": day}
+              for paper, day in stats.until_before_first if paper == code), None))
+    return {
+        **{key: sum(year[key] for year in years) for key in ("issues", "pages", "articles")},
+        "first_issue_date": first, "last_issue_date": last, "years": years,
+        "gaps": None if gap is None else {
+            "from": gap.start, "to": gap.end, "schedule": gap.schedule, "scheduled": gap.scheduled,
+            "missing": gap.missing,
+            "still_asked": [_absent_document(gap.absent_so_far[day]) for day in gap.missing if day in gap.absent_so_far],
+            "without_issue": [_absent_document(absent) for absent in gap.absent], "breaks": gap.breaks,
+            "before_first_issue": gap.first_issue, "after_today": gap.after_today,
+        },
+        "gaps_not_counted": not_counted,
+        "behind": None if late is None else {
+            "newest": late.newest, "today": late.today, "count": len(late.due),
+            "first_due": late.due[0] if late.due else None, "last_due": late.due[-1] if late.due else None,
+        },
+        "incomplete_issues": [{"issue_date": day, "pages_complete": complete, "pages_expected": expected}
+                              for paper, day, complete, expected in stats.incomplete if paper == code],
+        "dead_links": [{key: value or None if key in ("reason", "gone_since") else value
+                        for key, value in zip(DEAD_LINK_FIELDS[1:], link[1:])}
+                       for link in stats.dead_links if link[0] == code],
+    }
+
+
+def _absent_document(absent: AbsentDate) -> dict:
+    return {"date": absent.day, "status": absent.status, "reason": absent.reason, "runs": absent.runs,
+            "first_seen": absent.first_seen, "confirmed_since": absent.confirmed_since or None}
 
 
 def _incomplete(archive: Archive, bounds: dict[str, tuple], since: date | None, until: date | None) -> list[tuple]:

@@ -8,11 +8,13 @@ over HTTP from a copy of the sample site, into SQLite and PostgreSQL, and the re
 stats`."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import date, timedelta
 
 import pytest
+from crawler.papers import get_paper
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
 from storage.models import AbsentIssue
@@ -480,3 +482,134 @@ def test_stats_says_how_many_scheduled_issues_are_due_after_the_newest_archived_
     done, _ = crawl_site(archive_url, site=site, date=str(newest), settings=NO_PDFS)
     assert done.returncode == 0, done.stderr[-3000:]
     assert _behind(archive_url) == []
+
+
+def _stats_json(archive: str, *args: str) -> dict:
+    """`archive stats --format json`, as a script reads it."""
+    done = archive_command("stats", "--format", "json", *args, archive=archive)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    return json.loads(done.stdout)
+
+
+def _known_dates(archive: str) -> tuple[set[date], set[date]]:
+    """The archived issues' dates, and those taken for dates without an issue, as the archive holds them."""
+    issues = {date.fromisoformat(str(day)[:10]) for day, in sql_rows(archive, "SELECT issue_date FROM issues")}
+    absent = {date.fromisoformat(str(day)[:10]) for day, in sql_rows(
+        archive, "SELECT issue_date FROM absent_issues WHERE confirmed_since IS NOT NULL")}
+    return issues, absent
+
+
+def _held(archive: str, since: date | None = None, until: date | None = None) -> dict:
+    """Issues, pages and articles of the span, counted in SQL, with the first and last issue's dates."""
+    span = {"since": since or date.min, "until": until or date.max}
+    within = "pa.code = 'gongyishibao' AND i.issue_date BETWEEN :since AND :until"
+    issues, first, last = sql_rows(archive, f"SELECT count(*), min(i.issue_date), max(i.issue_date) FROM issues i "
+                                            f"JOIN papers pa ON pa.id = i.paper_id WHERE {within}", **span)[0]
+    pages, = sql_rows(archive, f"SELECT count(*) FROM pages p JOIN issues i ON i.id = p.issue_id JOIN papers pa "
+                               f"ON pa.id = i.paper_id WHERE p.page_number > 0 AND {within}", **span)[0]
+    articles, = sql_rows(archive, f"SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id JOIN issues i "
+                                  f"ON i.id = p.issue_id JOIN papers pa ON pa.id = i.paper_id WHERE {within}", **span)[0]
+    return {"issues": issues, "pages": pages, "articles": articles,
+            "first_issue_date": first and str(first)[:10], "last_issue_date": last and str(last)[:10]}
+
+
+def _text_figures(out: str) -> dict:
+    """What the text of `archive stats` says of gongyishibao: its counts per year, its missing
+    issues' heading and dates, its dates without an issue, its Behind line."""
+    sections = [[line for line in section.splitlines() if line] for section in out.split("\n\n")]
+    counts = next((lines for lines in sections if lines[0] == "Articles per paper and year"), [])
+    rows = [[cell.strip() for cell in line.split(" | ")] for line in counts if line.startswith("gongyishibao |")]
+    missing = next((lines for lines in sections if lines[0].startswith("Missing issues of gongyishibao")), [])
+    without = next((lines for lines in sections if lines[0].startswith("Without an issue")), [])
+    return {"years": [{"year": int(year), "issues": int(issues), "pages": int(pages), "articles": int(articles)}
+                      for _, year, issues, pages, articles in rows],
+            "missing": missing[:1] + [line.split()[0] for line in missing[1:]],
+            "without_issue": [line.split()[0] for line in without[1:]],
+            "behind": [line for line in out.splitlines() if line.startswith("Behind")]}
+
+
+def test_stats_as_json_gives_every_figure_of_its_text_as_the_archive_holds_it(tmp_path, archive_url, paper_day):
+    # Scripts watching a scheduled crawl (is a paper behind, its gaps, the last runs' outcome)
+    # parsed the text, whose lines are for people and change with them.
+    tuesdays = [paper_day - timedelta(days=n) for n in range(35) if (paper_day - timedelta(days=n)).isoweekday() == 2]
+    _, _, no_issue, still_asked, oldest = tuesdays
+    site = sample_site(tmp_path / "site", [oldest], pdfs=False)
+    (site / f"html/{oldest:%Y-%m/%d}/content_306512.htm").unlink()  # a dead link, still asked: the issue incomplete
+    done, _ = crawl_site(archive_url, site=site, date=str(oldest), settings=NO_PDFS)
+    assert done.returncode == 4, done.stderr[-3000:]
+    once = NO_PDFS | {"ARCHIVE_GONE_AFTER_RUNS": "1", "ARCHIVE_GONE_AFTER_DAYS": "0"}
+    for day, settings in ((still_asked, NO_PDFS), (no_issue, once)):
+        done, _ = crawl_site(archive_url, site=site, date=str(day), settings=settings)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    text = archive_command("stats", archive=archive_url)
+    assert text.returncode == 0, text.stderr
+    figures = _text_figures(text.stdout)
+    stats = _stats_json(archive_url)
+    assert (stats["paper"], stats["since"], stats["until"], stats["holds_issues"]) == (None, None, None, True)
+    assert list(stats["papers"]) == [code for code, in sql_rows(archive_url, "SELECT code FROM papers ORDER BY code")]
+    paper = stats["papers"]["gongyishibao"]
+    held = _held(archive_url)
+    assert {key: paper[key] for key in held} == held
+    assert paper["years"] == figures["years"]
+    assert [sum(year[key] for year in paper["years"]) for key in ("issues", "pages", "articles")] == [
+        held["issues"], held["pages"], held["articles"]]
+
+    # The gaps: the profile's schedule between the first and last date the archive knows of.
+    issues, absent = _known_dates(archive_url)
+    schedule = get_paper("gongyishibao").schedule
+    first, last = min(issues | absent), max(issues | absent)
+    scheduled = schedule.dates(first, last)
+    missing = [day for day in scheduled if day not in issues | absent]
+    gaps = paper["gaps"]
+    assert (gaps["from"], gaps["to"], gaps["scheduled"]) == (str(first), str(last), len(scheduled))
+    assert gaps["missing"] == [str(day) for day in missing] == figures["missing"][1:]
+    assert figures["missing"][0].endswith(f"({gaps['schedule']}) from {gaps['from']} to {gaps['to']}: "
+                                          f"{len(gaps['missing'])} of {gaps['scheduled']} scheduled")
+    asked = sql_rows(archive_url, "SELECT issue_date, status, reason, runs FROM absent_issues WHERE confirmed_since IS NULL")
+    assert [(a["date"], a["status"], a["reason"], a["runs"]) for a in gaps["still_asked"]] == [
+        (str(day)[:10], status, reason, runs) for day, status, reason, runs in asked] and asked
+    assert {a["date"] for a in gaps["still_asked"]} <= set(gaps["missing"])
+    assert [a["date"] for a in gaps["without_issue"]] == sorted(str(day) for day in absent) == figures["without_issue"]
+    assert all(a["confirmed_since"] for a in gaps["without_issue"]) and gaps["breaks"] == []
+
+    # Behind: the scheduled dates after the last known, up to today in China.
+    due = schedule.dates(last + timedelta(days=1), paper_day)
+    assert paper["behind"] == {"newest": str(last), "today": str(paper_day), "count": len(due),
+                               "first_due": str(due[0]), "last_due": str(due[-1])}
+    assert figures["behind"] == [f"Behind, gongyishibao: {len(due)} scheduled issue{'s' * (len(due) > 1)} due since the "
+                                 f"newest archived, {last} ({due[0]}{f' … {due[-1]}' * (len(due) > 1)}), to today in "
+                                 f"China, {paper_day}"]
+
+    # The issue archived in part, and the dead link that left it so.
+    dead = sql_rows(archive_url, "SELECT i.issue_date, d.kind, d.status, d.reason, d.runs, d.url, d.gone_since "
+                                 "FROM dead_links d JOIN issues i ON i.id = d.issue_id ORDER BY d.url")
+    assert [(link["issue_date"], link["kind"], link["status"], link["reason"], link["runs"], link["url"], link["gone_since"])
+            for link in paper["dead_links"]] == [(str(day)[:10], *rest) for day, *rest in dead] and dead
+    assert [issue["issue_date"] for issue in paper["incomplete_issues"]] == [str(oldest)]
+    listed = text.stdout.split("Incomplete issues: ")[1].splitlines()[3]
+    assert [cell.strip() for cell in listed.split("|")] == [
+        "gongyishibao", str(oldest), f"{paper['incomplete_issues'][0]['pages_complete']} of "
+                                     f"{paper['incomplete_issues'][0]['pages_expected']}"]
+
+    # The runs, the latest first, as crawl_runs holds them.
+    assert [(run["id"], run["paper"], run["kind"], run["status"], run["pages_new"], run["pages_failed"], run["articles_new"],
+             run["articles_failed"], run["links_gone"], run["dates_without_issue"]) for run in stats["runs"]] == [
+        (run.id, run.paper_code, run.kind, run.status, run.pages_new, run.pages_failed, run.articles_new,
+         run.articles_failed, run.links_gone, run.dates_without_issue) for run in crawl_runs(archive_url)]
+    assert [row.split(" | ")[0].strip() for row in text.stdout.split("Recent crawl runs\n")[1].splitlines()[2:-1]] == [
+        str(run["id"]) for run in stats["runs"]]
+
+    # A span given: its counts and its gaps, nothing behind.
+    since, until = oldest, still_asked + timedelta(days=1)
+    spanned = _stats_json(archive_url, "--since", str(since), "--until", str(until))
+    text = archive_command("stats", "--since", str(since), "--until", str(until), archive=archive_url)
+    assert (spanned["since"], spanned["until"]) == (str(since), str(until))
+    paper = spanned["papers"]["gongyishibao"]
+    held = _held(archive_url, since, until)
+    assert {key: paper[key] for key in held} == held and paper["years"] == _text_figures(text.stdout)["years"]
+    scheduled = schedule.dates(since, until)
+    assert (paper["gaps"]["from"], paper["gaps"]["to"], paper["gaps"]["scheduled"]) == (str(since), str(until), len(scheduled))
+    assert paper["gaps"]["missing"] == [str(day) for day in scheduled if day not in issues | absent] \
+        == _text_figures(text.stdout)["missing"][1:]
+    assert paper["behind"] is None and _text_figures(text.stdout)["behind"] == []

@@ -224,6 +224,8 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
     (["search"], "archive search: error: the following arguments are required: query; see archive search --help"),
     (["export", "--format", "xml"], "archive export: error: argument --format: invalid choice: 'xml' "
                                    "(choose from 'jsonl', 'json', 'csv', 'sqlite'); see archive export --help"),
+    (["stats", "--format", "xml"], "archive stats: error: argument --format: invalid choice: 'xml' "
+                                  "(choose from 'table', 'json'); see archive stats --help"),
     (["stats", "--since", "2023-13-01"], "archive stats: error: argument --since: '2023-13-01' is no day of the "
                                          "calendar; see archive stats --help"),
     # An option the command does not take was the top parser's: "archive: error: unrecognized
@@ -1939,6 +1941,24 @@ def test_stats_of_an_archive_holding_no_issue_yet_says_so_in_one_line(archive_ur
     assert sections[0] == "The archive holds no issue yet: scrapy crawl issues -a date=YYYY-MM-DD archives one"
     # Nor a run: said in one line, not its heading over an empty table ending "(0 rows)".
     assert sections[1:] == ["Recent crawl runs: none recorded\n"]
+
+
+def test_stats_as_json_of_an_archive_holding_no_issue_yet_says_so_and_counts_nothing(archive_url):
+    open_archive(archive_url).close()
+    done = archive_command("stats", "--format", "json", archive=archive_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout) == {"paper": None, "since": None, "until": None, "holds_issues": False,
+                                       "papers": {}, "runs": [], "warnings": []}
+    # A profiled paper asked for a span: its schedule's dates, every one missing.
+    done = archive_command("stats", "--format", "json", "--paper", "gongyishibao", "--since", "2023-01-01",
+                           "--until", "2023-01-31", archive=archive_url)
+    assert (done.returncode, done.stderr) == (0, "")
+    stats = json.loads(done.stdout)
+    scheduled = [str(day) for day in get_paper("gongyishibao").schedule.dates(date(2023, 1, 1), date(2023, 1, 31))]
+    paper = stats["papers"]["gongyishibao"]
+    assert (stats["holds_issues"], list(stats["papers"])) == (False, ["gongyishibao"])
+    assert (paper["issues"], paper["pages"], paper["articles"], paper["years"], paper["first_issue_date"]) == (0, 0, 0, [], None)
+    assert (paper["gaps"]["scheduled"], paper["gaps"]["missing"], paper["behind"]) == (len(scheduled), scheduled, None)
 
 
 def test_stats_while_the_first_crawl_runs_says_it_runs(archive_url):

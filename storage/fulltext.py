@@ -87,22 +87,29 @@ def indexed_at(revision: str) -> tuple[str, ...]:
 # (NULL: none). The same text wherever it is read (the queue, the index, a search's check of its
 # candidates), so that SQLite takes an article out of the index by the bigrams it put in.
 _CAPTIONS = {
-    "sqlite": "(SELECT group_concat(m.caption, char(31)) FROM (SELECT caption FROM images "
-              "WHERE article_id = {article_id} AND caption <> '' ORDER BY position, id) m)",
-    "postgresql": "(SELECT string_agg(m.caption, chr(31) ORDER BY m.position, m.id) FROM images m "
-                  "WHERE m.article_id = {article_id} AND m.caption <> '')",
+    "sqlite": "(SELECT group_concat(m.{caption}, char(31)) FROM (SELECT {caption} FROM images "
+              "WHERE article_id = {article_id} AND {caption} <> '' ORDER BY position, id) m)",
+    "postgresql": "(SELECT string_agg(m.{caption}, chr(31) ORDER BY m.position, m.id) FROM images m "
+                  "WHERE m.article_id = {article_id} AND m.{caption} <> '')",
 }
+# The captions as published (images.caption_original), which a search reads as it reads
+# body_original (storage.search.PUBLISHED): not indexed.
+CAPTIONS_ORIGINAL = f"{CAPTIONS}_original"
+_CAPTION_COLUMNS = {CAPTIONS: "caption", CAPTIONS_ORIGINAL: "caption_original"}
 
 
-def captions_sql(dialect: str, article_id: str = "a.id") -> str:
-    """SQL for the captions text (:data:`CAPTIONS`) of the article whose id is ``article_id``."""
-    return _CAPTIONS[dialect].format(article_id=article_id)
+def captions_sql(dialect: str, article_id: str = "a.id", column: str = CAPTIONS) -> str:
+    """SQL for the captions text (``column``: :data:`CAPTIONS`, or :data:`CAPTIONS_ORIGINAL`) of
+    the article whose id is ``article_id``."""
+    return _CAPTIONS[dialect].format(article_id=article_id, caption=_CAPTION_COLUMNS[column])
 
 
 def column_sql(dialect: str, column: str, row: str = "a", article_id: str = "id") -> str:
-    """SQL for a searched text (:data:`SEARCHED`) of the article ``row`` (a table's alias, or
-    a trigger's old or new), whose id is its column ``article_id``."""
-    return captions_sql(dialect, f"{row}.{article_id}") if column == CAPTIONS else f"{row}.{column}"
+    """SQL for a searched text (:data:`SEARCHED`, or its published one) of the article ``row`` (a
+    table's alias, or a trigger's old or new), whose id is its column ``article_id``."""
+    if column in _CAPTION_COLUMNS:
+        return captions_sql(dialect, f"{row}.{article_id}", column)
+    return f"{row}.{column}"
 
 
 def gaps_at(revision: str) -> str:
@@ -534,9 +541,9 @@ def pending_columns_statements(add: bool, added: tuple[str, ...] = tuple(c for c
 
 # From revision 0023 the index holds the captions: a picture inserted, deleted or given another
 # caption (or article) queues its article, before the change, so that the queue keeps the
-# captions the index holds it with. A picture without a caption changes nothing the index holds:
-# a re-crawl replaces every picture of the articles it stores (storage.db.Archive.store_batch),
-# and queues an article again only for pictures with a caption.
+# captions the index holds it with. A picture without a caption changes nothing the index holds.
+# A re-crawl replaces the pictures of an article whose pictures changed only
+# (storage.db.Archive.store_batch): an unchanged article is not indexed again.
 _IMAGES_QUEUE = f"{PENDING_TABLE}_queue_images"
 _IMAGES_TRIGGER = f"{SEARCH_TABLE}_images"
 _IMAGE_CHANGES = {  # event: the rows whose article it queues, and when

@@ -51,9 +51,12 @@ SNIPPET_CHARS = 80
 # do the pictures' captions: what a picture shows, as a line of the text would tell it.
 _TITLE, _HEADING = 10.0, 5.0
 _BODY_MOST, _BODY_HALF = 4.0, 2.0
-# The published texts of the indexed columns of articles, searched for a word only they tell apart
-# (:func:`published_too`). Not the captions': a picture's published caption is not searched.
-PUBLISHED = tuple(f"{column}_original" for column in INDEXED)
+# The published texts of the indexed ones (the captions' too: CAPTIONS_ORIGINAL), searched for a
+# word only they tell apart (:func:`published_too`).
+PUBLISHED = tuple(f"{column}_original" for column in SEARCHED)
+# Where the words are looked for, the snippet is: the body first, then the captions, then the
+# headings; the published texts after the stored ones.
+SHOWN = ("body", CAPTIONS, *INDEXED[-2::-1])
 # How many matches a query ranks at most (more when a page past them is asked for).
 POOL = 1000
 # How many hits a search skips at most (`archive search --offset`, the reading room's pages): a
@@ -417,9 +420,8 @@ def search(
             raise ArchiveError(f"{name} {value} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}
     lowered = word_forms(words)
-    # Where the words are looked for, the snippet is: the body first, then the captions, then the
-    # headings; the published texts after the stored ones.
-    shown = ("body", CAPTIONS, *INDEXED[-2::-1], *searched_columns(lowered)[len(SEARCHED) :][::-1])
+    read = searched_columns(lowered)
+    shown = SHOWN + tuple(f"{c}_original" for c in SHOWN if f"{c}_original" in read)
     with archive.engine.connect() as conn:
         steer_planner(conn)
         ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, ranked_span(offset, limit)[1], _pool(limit))
@@ -807,11 +809,11 @@ def _rank(fields: list[str], groups: list[Forms]) -> float:
     a short text's one occurrence is no dense one) made a share of _BODY_MOST. A word searched in
     the published texts too counts in the stored field or in its published one, whichever holds it more."""
     stored = dict(zip(SEARCHED, fields))
-    published = dict(zip(INDEXED, fields[len(SEARCHED) :]))  # read where a word asks for them only
+    published = dict(zip(SEARCHED, fields[len(SEARCHED) :]))  # read where a word asks for them only
     lines = ("body", "byline", CAPTIONS)
     rank = 0.0
     for group in groups:
-        found = {column: sum(max(t.count(v) for t in ((stored[column], published.get(column, "")) if group.published
+        found = {column: sum(max(t.count(v) for t in ((stored[column], published[column]) if group.published
                                                       else (stored[column],))) for v in group)
                  for column in SEARCHED}
         heading = found["subtitle"] + found["pretitle"]

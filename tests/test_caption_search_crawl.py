@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import archive_command, database_url, sql_rows
 from tests.sites import sample_site
+from tests.test_archive_writes import _execute
 from tests.test_founder_captions_crawl import LOOSE, _alter
 from tests.test_site_changes_crawl import crawl, rewrite
 
@@ -55,3 +56,31 @@ def test_a_word_only_a_caption_prints_is_found_and_a_rewritten_caption_is_search
     assert exported_urls(archive, "克拉玛依") == [url]
     # Nothing left queued: the crawl's writes indexed what they changed.
     assert sql_rows(archive, "SELECT count(*) FROM article_search_pending") == [(0,)]
+
+
+# Each article the triggers queue for the index, logged: the queue itself is emptied by the
+# write that fills it.
+QUEUED_LOG = {
+    "sqlite": ("CREATE TABLE queued_log (article_id INTEGER)",
+               "CREATE TRIGGER queued_log AFTER INSERT ON article_search_pending "
+               "BEGIN INSERT INTO queued_log VALUES (new.article_id); END"),
+    "postgresql": ("CREATE TABLE queued_log (article_id INTEGER)",
+                   "CREATE FUNCTION queued_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "INSERT INTO queued_log VALUES (NEW.article_id); RETURN NULL; END $$",
+                   "CREATE TRIGGER queued_log AFTER INSERT ON article_search_pending FOR EACH ROW "
+                   "EXECUTE FUNCTION queued_log()"),
+}
+
+
+def test_a_recrawl_of_an_unchanged_issue_indexes_no_article_again_for_its_pictures(tmp_path, archive):
+    # The store replaced every picture of each article it wrote, and the triggers on images
+    # queued each article with a captioned picture: every re-crawl indexed them again.
+    site = sample_site(tmp_path / "site", alter=_alter, pdfs=False)
+    crawl(site, archive)
+    pictured = sql_rows(archive, "SELECT article_id, id, caption FROM images ORDER BY id")
+    assert any(caption for _, _, caption in pictured)
+    _execute(archive, *QUEUED_LOG[archive.split(":")[0].split("+")[0]])
+    crawl(site, archive, "refresh=1")
+    assert sql_rows(archive, "SELECT article_id FROM queued_log") == []
+    # Left as they were, ids and all.
+    assert sql_rows(archive, "SELECT article_id, id, caption FROM images ORDER BY id") == pictured

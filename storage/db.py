@@ -1258,7 +1258,8 @@ class Archive:
                 ("issue_id", "page_number"),
                 update=False,
             )
-            counts["versions"], counts["articles_updated"], stale = self._keep_changed_versions(session, articles, now)
+            counts["versions"], counts["articles_updated"], stale, same_pictures = self._keep_changed_versions(
+                session, articles, now)
             counts["articles_new"] = len(articles) - counts["articles_updated"]
             counts["articles_changed"] = counts["versions"]
             if stale:
@@ -1293,8 +1294,11 @@ class Archive:
             )
             ids = [article_ids[(a["url"],)] for a in articles]
             if ids:
-                # Children are replaced wholesale: simpler than diffing, and atomic in this transaction.
-                session.execute(delete(Image).where(Image.article_id.in_(ids)))
+                # Children are replaced wholesale: simpler than diffing, and atomic in this
+                # transaction. Pictures as stored are left alone: the search index holds their
+                # captions, and a picture replaced queues its article to be indexed again.
+                repictured = [a for a in articles if a["url"] not in same_pictures]
+                session.execute(delete(Image).where(Image.article_id.in_([article_ids[(a["url"],)] for a in repictured])))
                 session.execute(delete(Removal).where(Removal.article_id.in_(ids)))
                 images = [
                     {
@@ -1304,7 +1308,7 @@ class Archive:
                         "caption": img.get("caption") or "",
                         "caption_original": img.get("caption_original") or "",
                     }
-                    for a in articles
+                    for a in repictured
                     for n, img in enumerate(a.get("images") or [])
                 ]
                 removals = [
@@ -1727,16 +1731,16 @@ class Archive:
 
     def _keep_changed_versions(
         self, session: Session, articles: list[Mapping[str, Any]], now: datetime
-    ) -> tuple[int, int, set[str]]:
+    ) -> tuple[int, int, set[str], set[str]]:
         """Keep what was stored of each article whose text or pictures changed (the texts of
         :data:`fulltext.VERSIONED` and the pictures' URLs and captions); return (versions kept,
         articles already stored, URLs of those whose stored text was fetched after the one
-        given: stale, not to be written).
+        given: stale, not to be written, URLs of those whose pictures are stored as given).
 
         Writers of one paper take turns (each batch first upserts the paper's row, which holds
         the others until it commits), so the stored rows read here are the latest."""
         if not articles:
-            return 0, 0, set()
+            return 0, 0, set(), set()
         incoming = {a["url"]: a for a in articles}
         complete = self.revision >= COMPLETE_VERSIONS
         tracked = (fulltext.VERSIONED if self.revision >= HEADING_ORIGINALS
@@ -1761,7 +1765,7 @@ class Archive:
                 .where(Image.article_id.in_(ids)).order_by(Image.article_id, Image.position)
             ):
                 pictures[row.article_id].append(_picture(row._mapping))
-        versions, stale = [], set()
+        versions, stale, same_pictures = [], set(), set()
         for old in existing:
             new = incoming[old.url]
             if _older(new, getattr(old, "fetched_at", None)):
@@ -1771,8 +1775,11 @@ class Archive:
             # An article stored before revision 0018 (not read again since) has empty originals
             # beside its headings: not recorded, which is no change, and kept as unknown (NULL).
             kept |= {f: None for f, plain in _ORIGINAL_OF.items() if f in kept and not kept[f] and kept[plain]}
-            if (any(kept[f] is not None and kept[f] != (new.get(f) or "") for f in tracked)
-                    or complete and [_picture(img) for img in new.get("images") or []] != pictures[old.id]):
+            # Before revision 0008 the pictures are not read: replaced, as if changed.
+            repictured = not complete or [_picture(img) for img in new.get("images") or []] != pictures[old.id]
+            if not repictured:
+                same_pictures.add(old.url)
+            if any(kept[f] is not None and kept[f] != (new.get(f) or "") for f in tracked) or complete and repictured:
                 valid_from = changed_at.get(old.id) or old.first_seen
                 versions.append(
                     {"article_id": old.id, "valid_from": valid_from, "valid_until": now} | kept
@@ -1780,7 +1787,7 @@ class Archive:
                 )
         if versions:
             session.execute(self._insert(ArticleVersion.__table__), versions)
-        return len(versions), len(existing), stale
+        return len(versions), len(existing), stale, same_pictures
 
 
 # Each published text of fulltext.ORIGINALS and the Simplified column it is the original of.

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import text
 
 from storage.db import Archive, ArchiveError
-from storage.fulltext import VIEW, images_json
+from storage.fulltext import VIEW, column_sql, images_json
 from storage.search import checked_terms, filters, matched_texts, searched_columns, word_forms
 
 BATCH = 1000
@@ -164,7 +164,8 @@ def export_rows(
     # Checked here, before a caller writes a line: an empty query is one line of error.
     lowered = word_forms(checked_terms(query)) if query is not None else None
     where, params = filters(paper=paper, since=since, until=until, section=section)
-    read = [f"v.{c}" for c in (*columns, *(searched_columns(lowered) if lowered else ()))]
+    read = [f"v.{c}" for c in columns] + [column_sql(archive.dialect, c, "v", "article_id")
+                                          for c in (searched_columns(lowered) if lowered else ())]
     if images:  # before the searched texts, which are cut off
         read.insert(len(columns), images_json(archive.dialect, "v.article_id"))
     sql = f"SELECT {', '.join(read)} FROM {VIEW} v WHERE 1=1{''.join(where)} " \

@@ -2,7 +2,8 @@
 
 Chinese has no spaces to split words on, so the index holds every pair of adjacent characters
 (bigram) of an article's 引题, title, subtitle, byline and body (the first three from revision
-0003, the 引题 and byline from 0021: :data:`INDEXED`), lower-cased, a space or a line break
+0003, the 引题 and byline from 0021: :data:`INDEXED`) and of its pictures' captions (from 0023:
+:data:`SEARCHED`), lower-cased, a space or a line break
 between two Han characters left out (:func:`closed_up`: spaces from revision 0019, line breaks
 from 0022, :data:`GAPS`): a query of two characters or
 more is a set of bigrams that a matching article must all hold, and the articles found are
@@ -19,7 +20,8 @@ where) because it is what makes writing fast (docs/archive.md, "Scale").
   ``--locale=C``; this index does).
 
 Triggers on ``articles`` queue every article written, changed or deleted in
-``article_search_pending`` (with the text it was indexed with, where it was; on PostgreSQL,
+``article_search_pending`` (with the text it was indexed with, where it was; from 0023 also, by
+triggers on ``images``, an article whose captioned pictures changed; on PostgreSQL,
 whose lexemes name the section, also an article moved to another page and, by a trigger on
 ``pages``, the articles of a page whose section changed); :func:`flush`
 brings the index up to date from the queue. The write path (storage.db.Archive.store_batch)
@@ -58,6 +60,16 @@ HISTORY_VIEW = "article_history"
 INDEXED_0003 = ("title", "subtitle", "body")
 INDEXED = ("pretitle", "title", "subtitle", "byline", "body")
 HEADINGS_REVISION = "0021"
+# From 0023 the captions of the article's pictures too (a picture story has no body; a place or
+# person shown is often named only there): one text, not a column of ``articles`` but of the
+# queue (:func:`captions_sql`), last. A change to an article's pictures queues it (the triggers
+# on ``images``).
+CAPTIONS = "captions"
+SEARCHED = (*INDEXED, CAPTIONS)
+CAPTIONS_REVISION = "0023"
+# Between two captions in that text: no gap (closed_up), no letter or digit (no bigram a query
+# asks for spans two captions), and no character a cleaned caption holds.
+CAPTION_BREAK = "\x1f"
 # What the index reads as absent between two Han characters (closed_up): before revision 0019
 # nothing; from 0019 a space, which a reader copying a phrase keeps or drops; from 0022 a line
 # break too, which papers set mid-phrase with <br> (and some between paragraphs, alike to the
@@ -68,7 +80,36 @@ SPACES_REVISION, LINES_REVISION = "0019", "0022"
 
 def indexed_at(revision: str) -> tuple[str, ...]:
     """The columns an archive at ``revision`` indexes (and queues)."""
-    return INDEXED if revision >= HEADINGS_REVISION else INDEXED_0003
+    return SEARCHED if revision >= CAPTIONS_REVISION else INDEXED if revision >= HEADINGS_REVISION else INDEXED_0003
+
+
+# The non-empty captions of an article's pictures in their order, CAPTION_BREAK between two
+# (NULL: none). The same text wherever it is read (the queue, the index, a search's check of its
+# candidates), so that SQLite takes an article out of the index by the bigrams it put in.
+_CAPTIONS = {
+    "sqlite": "(SELECT group_concat(m.{caption}, char(31)) FROM (SELECT {caption} FROM images "
+              "WHERE article_id = {article_id} AND {caption} <> '' ORDER BY position, id) m)",
+    "postgresql": "(SELECT string_agg(m.{caption}, chr(31) ORDER BY m.position, m.id) FROM images m "
+                  "WHERE m.article_id = {article_id} AND m.{caption} <> '')",
+}
+# The captions as published (images.caption_original), which a search reads as it reads
+# body_original (storage.search.PUBLISHED): not indexed.
+CAPTIONS_ORIGINAL = f"{CAPTIONS}_original"
+_CAPTION_COLUMNS = {CAPTIONS: "caption", CAPTIONS_ORIGINAL: "caption_original"}
+
+
+def captions_sql(dialect: str, article_id: str = "a.id", column: str = CAPTIONS) -> str:
+    """SQL for the captions text (``column``: :data:`CAPTIONS`, or :data:`CAPTIONS_ORIGINAL`) of
+    the article whose id is ``article_id``."""
+    return _CAPTIONS[dialect].format(article_id=article_id, caption=_CAPTION_COLUMNS[column])
+
+
+def column_sql(dialect: str, column: str, row: str = "a", article_id: str = "id") -> str:
+    """SQL for a searched text (:data:`SEARCHED`, or its published one) of the article ``row`` (a
+    table's alias, or a trigger's old or new), whose id is its column ``article_id``."""
+    if column in _CAPTION_COLUMNS:
+        return captions_sql(dialect, f"{row}.{article_id}", column)
+    return f"{row}.{column}"
 
 
 def gaps_at(revision: str) -> str:
@@ -249,13 +290,19 @@ FROM articles a"""
 
 
 def _changed(indexed: tuple[str, ...]) -> str:
-    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in indexed)
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in _article_columns(indexed))
 
 
-def _queue(indexed: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
+def _article_columns(indexed: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``indexed`` that are columns of ``articles``: a trigger on it watches them."""
+    return tuple(c for c in indexed if c != CAPTIONS)
+
+
+def _queue(indexed: tuple[str, ...], dialect: str = "sqlite") -> dict[str, tuple[str, str, str]]:
     """Each article once, first come first kept: ``indexed`` says whether the index holds the
-    article with the texts beside it (to take out), or nothing yet."""
-    columns, old = ", ".join(indexed), ", ".join(f"old.{c}" for c in indexed)
+    article with the texts beside it (to take out), or nothing yet. The captions are read before
+    a change to the pictures (the triggers on ``images`` run before it)."""
+    columns, old = ", ".join(indexed), ", ".join(column_sql(dialect, c, "old") for c in indexed)
     return {
         "insert": ("new", "article_id, indexed", "new.id, 0"),
         "update": ("old", f"article_id, indexed, {columns}", f"old.id, 1, {old}"),
@@ -288,8 +335,11 @@ def _sqlite_statements() -> list[str]:
 
 
 def _sqlite_trigger(event: str, indexed: tuple[str, ...]) -> str:
-    """SQLite's trigger queueing an article inserted or deleted."""
-    return (f"CREATE TRIGGER {SEARCH_TABLE}_{event} AFTER {event.upper()} ON articles "
+    """SQLite's trigger queueing an article inserted or deleted. One deleted, with the captions
+    (from revision 0023) before it is: its pictures are deleted with it (ON DELETE CASCADE)
+    before an AFTER trigger runs."""
+    when = "BEFORE" if event == "delete" and CAPTIONS in indexed else "AFTER"
+    return (f"CREATE TRIGGER {SEARCH_TABLE}_{event} {when} {event.upper()} ON articles "
             f"BEGIN {_sqlite_queue(*_queue(indexed)[event])} END")
 
 
@@ -331,7 +381,7 @@ def _pg_queue_function(renumbered: bool, indexed: tuple[str, ...]) -> str:
     ``renumbered`` (from revision 0006), an article whose id changed is queued under its new id
     as well."""
     def branch(event: str) -> str:
-        _, columns, values = _queue(indexed)[event]
+        _, columns, values = _queue(indexed, "postgresql")[event]
         values = values.replace("new.", "NEW.").replace("old.", "OLD.")
         return (f"IF TG_OP = '{event.upper()}' THEN INSERT INTO {PENDING_TABLE} ({columns}) VALUES ({values}) "
                 "ON CONFLICT (article_id) DO NOTHING; END IF;")
@@ -345,7 +395,7 @@ def _pg_queue_function(renumbered: bool, indexed: tuple[str, ...]) -> str:
 def _pg_update_trigger(moves: bool, indexed: tuple[str, ...], renumbered: bool = False) -> str:
     """The trigger queueing an article whose ``indexed`` text changed, or (``moves``) whose page
     did, or (``renumbered``) whose id did."""
-    columns = indexed + (("page_id",) if moves else ()) + (("id",) if renumbered else ())
+    columns = _article_columns(indexed) + (("page_id",) if moves else ()) + (("id",) if renumbered else ())
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
     return (f"CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE ON articles FOR EACH ROW WHEN ({changed}) "
             f"EXECUTE FUNCTION {PENDING_TABLE}_queue()")
@@ -369,11 +419,16 @@ def section_trigger_statements() -> list[str]:
 
 
 def _pg_page_queue_function(indexed: tuple[str, ...]) -> str:
-    columns = ", ".join(indexed)
     return (f"CREATE OR REPLACE FUNCTION {_PAGE_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {columns}) "
-            f"SELECT id, 1, {columns} FROM articles WHERE page_id = NEW.id "
+            f"{_queued_articles('postgresql', indexed, 'a.page_id = NEW.id')} "
             "ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$")
+
+
+def _queued_articles(dialect: str, indexed: tuple[str, ...], where: str, joins: str = "") -> str:
+    """The statement queueing the articles ``a`` that ``where`` picks, with the texts the index
+    holds them with."""
+    return (f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {', '.join(indexed)}) "
+            f"SELECT a.id, 1, {', '.join(column_sql(dialect, c) for c in indexed)} FROM articles a{joins} WHERE {where}")
 
 
 def _pg_page_trigger(issues: bool) -> str:
@@ -410,9 +465,8 @@ def renumbered_and_redated_statements(dialect: str) -> list[str]:
 
 def _pg_issue_queue_function(indexed: tuple[str, ...]) -> str:
     return (f"CREATE OR REPLACE FUNCTION {_ISSUE_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"INSERT INTO {PENDING_TABLE} (article_id, indexed, {', '.join(indexed)}) "
-            f"SELECT a.id, 1, {', '.join(f'a.{c}' for c in indexed)} FROM articles a JOIN pages p ON p.id = a.page_id "
-            "WHERE p.issue_id = NEW.id ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$")
+            f"{_queued_articles('postgresql', indexed, 'p.issue_id = NEW.id', ' JOIN pages p ON p.id = a.page_id')} "
+            "ON CONFLICT (article_id) DO NOTHING; RETURN NULL; END $$")
 
 
 # PostgreSQL's trigger functions name the archive's tables without a schema, which PostgreSQL
@@ -423,11 +477,11 @@ def _pg_issue_queue_function(indexed: tuple[str, ...]) -> str:
 QUEUE_FUNCTIONS = (f"{PENDING_TABLE}_queue", _PAGE_QUEUE, _ISSUE_QUEUE)
 
 
-def pinned_search_path_statements() -> list[str]:
+def pinned_search_path_statements(functions: tuple[str, ...] = QUEUE_FUNCTIONS) -> list[str]:
     """Revision 0009 (PostgreSQL): the trigger functions look up tables in the archive's schema,
     the one the migration writes in (where the earlier migrations made the functions)."""
     return [f"DO $$ BEGIN EXECUTE format('ALTER FUNCTION {function}() SET search_path = %I', current_schema()); END $$"
-            for function in QUEUE_FUNCTIONS]
+            for function in functions]
 
 
 def unpinned_search_path_statements() -> list[str]:
@@ -477,11 +531,57 @@ def indexed_columns_statements(dialect: str, indexed: tuple[str, ...]) -> list[s
     ] + pinned_search_path_statements()
 
 
-def pending_columns_statements(add: bool) -> list[str]:
-    """The queue's columns for the texts revision 0021 indexes, added (or dropped: its downgrade)."""
-    added = [c for c in INDEXED if c not in INDEXED_0003]
+def pending_columns_statements(add: bool, added: tuple[str, ...] = tuple(c for c in INDEXED if c not in INDEXED_0003)
+                               ) -> list[str]:
+    """The queue's columns for the texts revision 0021 indexes (``added``; 0023: the captions),
+    added (or dropped: its downgrade)."""
     return [f"ALTER TABLE {PENDING_TABLE} ADD COLUMN {c} TEXT" if add else f"ALTER TABLE {PENDING_TABLE} DROP COLUMN {c}"
             for c in added]
+
+
+# From revision 0023 the index holds the captions: a picture inserted, deleted or given another
+# caption (or article) queues its article, before the change, so that the queue keeps the
+# captions the index holds it with. A picture without a caption changes nothing the index holds.
+# A re-crawl replaces the pictures of an article whose pictures changed only
+# (storage.db.Archive.store_batch): an unchanged article is not indexed again.
+_IMAGES_QUEUE = f"{PENDING_TABLE}_queue_images"
+_IMAGES_TRIGGER = f"{SEARCH_TABLE}_images"
+_IMAGE_CHANGES = {  # event: the rows whose article it queues, and when
+    "insert": (("new",), "new.caption <> ''"),
+    "update": (("old", "new"), "old.caption IS NOT new.caption OR (old.article_id IS NOT new.article_id AND old.caption <> '')"),
+    "delete": (("old",), "old.caption <> ''"),
+}
+
+
+def caption_trigger_statements(dialect: str) -> list[str]:
+    """Revision 0023's triggers on ``images``."""
+    if dialect == "sqlite":
+        def queued(row: str) -> str:
+            return _queued_articles(dialect, SEARCHED, f"a.id = {row}.article_id AND NOT EXISTS "
+                                                       f"(SELECT 1 FROM {PENDING_TABLE} WHERE article_id = a.id)") + ";"
+
+        return [f"CREATE TRIGGER {_IMAGES_TRIGGER}_{event} BEFORE {event.upper()} ON images WHEN {when} "
+                f"BEGIN {' '.join(map(queued, rows))} END"
+                for event, (rows, when) in _IMAGE_CHANGES.items()]
+
+    def branch(row: str) -> str:
+        skipped = "INSERT" if row == "OLD" else "DELETE"
+        return (f"IF TG_OP <> '{skipped}' THEN {_queued_articles(dialect, SEARCHED, f'a.id = {row}.article_id')} "
+                "ON CONFLICT (article_id) DO NOTHING; END IF;")
+
+    function = (f"CREATE OR REPLACE FUNCTION {_IMAGES_QUEUE}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"{branch('OLD')} {branch('NEW')} IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$")
+    return [function, *pinned_search_path_statements((_IMAGES_QUEUE,))] + [
+        f"CREATE TRIGGER {_IMAGES_TRIGGER}_{event} BEFORE {event.upper()} ON images FOR EACH ROW "
+        f"WHEN ({when.replace('old.', 'OLD.').replace('new.', 'NEW.').replace(' IS NOT ', ' IS DISTINCT FROM ')}) "
+        f"EXECUTE FUNCTION {_IMAGES_QUEUE}()"
+        for event, (_, when) in _IMAGE_CHANGES.items()]
+
+
+def drop_caption_trigger_statements(dialect: str) -> list[str]:
+    on = "" if dialect == "sqlite" else " ON images"
+    return [f"DROP TRIGGER IF EXISTS {_IMAGES_TRIGGER}_{event}{on}" for event in _IMAGE_CHANGES] + (
+        [] if dialect == "sqlite" else [f"DROP FUNCTION IF EXISTS {_IMAGES_QUEUE}()"])
 
 
 def index_statements(dialect: str) -> list[str]:
@@ -503,13 +603,13 @@ def drop_index_statements(dialect: str) -> list[str]:
 
 
 def flush(conn: Connection, chunk: int = 5000, progress: Callable[[int, int], None] | None = None,
-          compact: bool = True, gaps: str = GAPS, indexed: tuple[str, ...] = INDEXED) -> int:
+          compact: bool = True, gaps: str = GAPS, indexed: tuple[str, ...] = SEARCHED) -> int:
     """Bring the index up to date with the articles queued by the triggers; return how many.
     ``progress(done, total)`` is told after each chunk. ``compact``: PostgreSQL's lexemes as
     :func:`pg_lexemes` makes them (False: revision 0003's, every bigram). ``gaps``: what is read
     as absent between two Han characters (:func:`search_terms`, :func:`gaps_at`). ``indexed``:
     the columns indexed (:func:`indexed_at`)."""
-    columns = ", ".join(f"a.{c}" for c in indexed)
+    columns = ", ".join(column_sql(conn.dialect.name, c) for c in indexed)
     old = ", ".join(f"q.{c}" for c in indexed)
     # Where each row's fields are: the queued texts, the article's id, its texts, its facets.
     n = len(indexed)
@@ -592,7 +692,7 @@ def section_term(section: str | None) -> str:
 
 
 def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True,
-            gaps: str = GAPS, indexed: tuple[str, ...] = INDEXED) -> int:
+            gaps: str = GAPS, indexed: tuple[str, ...] = SEARCHED) -> int:
     """Empty the index and index every article again (a change to what the index holds needs
     it; SQLite keeps no copy of what it indexed to take out piece by piece). ``compact``,
     ``gaps`` and ``indexed``: as :func:`flush`."""

@@ -36,8 +36,8 @@ from sqlalchemy import Date, text
 from crawler.dates import BadDate, typed_date
 from storage.db import Archive, ArchiveError
 from storage.fulltext import (
-    INDEXED, PENDING_TABLE, SEARCH_TABLE, VIEW, block, block_term, closed_up, first_id, gap, paper_term, query_terms,
-    section_term, year_term,
+    CAPTION_BREAK, CAPTIONS, INDEXED, PENDING_TABLE, SEARCH_TABLE, SEARCHED, VIEW, block, block_term, closed_up, column_sql,
+    first_id, gap, paper_term, query_terms, section_term, year_term,
 )
 
 DEFAULT_MARKERS = ("【", "】")
@@ -47,14 +47,20 @@ SNIPPET_CHARS = 80
 # searching a term expects the articles headed with it first, and a short body repeating it (a
 # list, a notice) outranked them. They add half of it at _BODY_HALF a thousand characters. The
 # byline counts as a line of the body: it says who reported an article, not what it is about, so
-# a name there weighs what it would in the body, and the articles headed with it come first.
+# a name there weighs what it would in the body, and the articles headed with it come first. So
+# do the pictures' captions: what a picture shows, as a line of the text would tell it.
 _TITLE, _HEADING = 10.0, 5.0
 _BODY_MOST, _BODY_HALF = 4.0, 2.0
-# The published texts of the indexed ones, searched for a word only they tell apart (:func:`published_too`).
-PUBLISHED = tuple(f"{column}_original" for column in INDEXED)
-# The columns a search looks for words in, in the order a snippet is taken from the first holding
-# one: the body first, then the byline and the headings (the reading room's text_search too).
+# The published texts of the indexed ones (the captions' too: CAPTIONS_ORIGINAL), searched for a
+# word only they tell apart (:func:`published_too`).
+PUBLISHED = tuple(f"{column}_original" for column in SEARCHED)
+# The article's own columns a search looks for words in, in the order a snippet is taken from the
+# first holding one: the body first, then the byline and the headings (the reading room's
+# text_search reads these, from article_view, which holds no captions).
 SNIPPET_COLUMNS = INDEXED[::-1]
+# Where the words are looked for, the snippet is: the body first, then the captions, then the
+# headings; the published texts after the stored ones.
+SHOWN = (SNIPPET_COLUMNS[0], CAPTIONS, *SNIPPET_COLUMNS[1:])
 # How many matches a query ranks at most (more when a page past them is asked for).
 POOL = 1000
 # How many hits a search skips at most (`archive search --offset`, the reading room's pages): a
@@ -288,17 +294,18 @@ def checked_terms(query: str) -> list[str]:
 
 
 def holds_every_word(lowered: list[Forms], fields: list[str]) -> bool:
-    """Whether the texts ``fields`` (each :func:`searched_text`: an article's INDEXED, then, where a
+    """Whether the texts ``fields`` (each :func:`searched_text`: an article's SEARCHED, then, where a
     word asks for them, its PUBLISHED) hold each word in one of its forms (``lowered``:
     :func:`word_forms`): what makes an article a match."""
-    stored = fields[: len(INDEXED)]
+    stored = fields[: len(SEARCHED)]
     return all(any(v in f for v in group for f in (fields if group.published else stored)) for group in lowered)
 
 
 def searched_columns(lowered: list[Forms]) -> tuple[str, ...]:
-    """The columns of an article a match is checked on: INDEXED, and PUBLISHED where a word asks
-    for them (read only then: they double what a search reads)."""
-    return INDEXED + (PUBLISHED if any(group.published for group in lowered) else ())
+    """The texts of an article a match is checked on: SEARCHED, and PUBLISHED where a word asks
+    for them (read only then: they double what a search reads). SQL for each:
+    storage.fulltext.column_sql."""
+    return SEARCHED + (PUBLISHED if any(group.published for group in lowered) else ())
 
 
 def searched_text(field: str | None, lower: bool = True) -> str:
@@ -417,8 +424,8 @@ def search(
             raise ArchiveError(f"{name} {value} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}
     lowered = word_forms(words)
-    # The published texts after the stored ones.
-    shown = (*SNIPPET_COLUMNS, *searched_columns(lowered)[len(INDEXED) :][::-1])
+    read = searched_columns(lowered)
+    shown = SHOWN + tuple(f"{c}_original" for c in SHOWN if f"{c}_original" in read)
     with archive.engine.connect() as conn:
         steer_planner(conn)
         ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, ranked_span(offset, limit)[1], _pool(limit))
@@ -428,7 +435,8 @@ def search(
             return Hits(matches=matches)
         details = conn.execute(
             text(
-                f"SELECT article_id, paper_code, issue_date, page_number, page_label, section, {', '.join(shown)} "
+                f"SELECT article_id, paper_code, issue_date, page_number, page_label, section, "
+                f"{', '.join(column_sql(archive.dialect, c, VIEW, 'article_id') for c in shown)} "
                 f"FROM {VIEW} WHERE article_id IN ({', '.join(str(int(i)) for i, _ in ranked)})"
             ).columns(issue_date=Date)
         ).all()
@@ -615,7 +623,7 @@ def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, A
     where, params = filters(TABLE_COLUMNS, **given)
     joins = _FILTER_JOINS if where else ""
     # What a match is checked on, and ranked by.
-    columns = ", ".join(f"a.{c}" for c in searched_columns(lowered))
+    columns = ", ".join(column_sql(dialect, c) for c in searched_columns(lowered))
     # What the index is asked for: each word's bigrams, in one of its forms; a word with a form
     # of no bigram (one character) is checked on the candidates only.
     asked = [_fewest_bigrams([query_terms(v) for v in group]) for group in lowered]
@@ -799,20 +807,21 @@ def _windows(conn, pool: int):
 
 
 def _rank(fields: list[str], groups: list[Forms]) -> float:
-    """How well an article matches (``fields``: its searched columns, lower-cased): each word's
-    occurrences in the title and the headings (subtitle, 引题), by their weights, and in the body
-    and byline, their density (per thousand characters, a thousand added to the length: a short
-    text's one occurrence is no dense one) made a share of _BODY_MOST. A word searched in the
-    published texts too counts in the stored field or in its published one, whichever holds it more."""
-    stored = dict(zip(INDEXED, fields))
-    published = dict(zip(INDEXED, fields[len(INDEXED) :]))  # read where a word asks for them only
+    """How well an article matches (``fields``: its searched texts, lower-cased): each word's
+    occurrences in the title and the headings (subtitle, 引题), by their weights, and in the body,
+    byline and captions, their density (per thousand characters, a thousand added to the length:
+    a short text's one occurrence is no dense one) made a share of _BODY_MOST. A word searched in
+    the published texts too counts in the stored field or in its published one, whichever holds it more."""
+    stored = dict(zip(SEARCHED, fields))
+    published = dict(zip(SEARCHED, fields[len(SEARCHED) :]))  # read where a word asks for them only
+    lines = ("body", "byline", CAPTIONS)
     rank = 0.0
     for group in groups:
         found = {column: sum(max(t.count(v) for t in ((stored[column], published[column]) if group.published
                                                       else (stored[column],))) for v in group)
-                 for column in INDEXED}
+                 for column in SEARCHED}
         heading = found["subtitle"] + found["pretitle"]
-        density = 1000 * (found["body"] + found["byline"]) / (len(stored["body"]) + len(stored["byline"]) + 1000)
+        density = 1000 * sum(found[c] for c in lines) / (sum(len(stored[c]) for c in lines) + 1000)
         rank += _TITLE * found["title"] + _HEADING * heading + _BODY_MOST * density / (density + _BODY_HALF)
     return rank
 
@@ -880,8 +889,8 @@ def _as_date(value: date | str, name: str) -> date:
 
 
 def _like_terms(groups: list[Forms], params: dict[str, Any], dialect: str) -> list[str]:
-    """One clause per term: the term, in one of its forms, in an INDEXED column (or,
-    where it asks for them, their PUBLISHED texts).
+    """One clause per term: the term, in one of its forms, in a SEARCHED text (or, where it asks
+    for them, the PUBLISHED texts).
 
     Letters in any case: the databases' own folding will not do (SQLite's LIKE and lower() fold
     ASCII only, PostgreSQL's ILIKE as the database's locale says, ASCII only under C), so a form
@@ -890,25 +899,25 @@ def _like_terms(groups: list[Forms], params: dict[str, Any], dialect: str) -> li
     without one by LIKE. The candidates are then checked in Python, as the index's are."""
     clauses = []
     for n, group in enumerate(groups):
-        either, within = [], INDEXED + (PUBLISHED if group.published else ())
+        either, within = [], [column_sql(dialect, c) for c in SEARCHED + (PUBLISHED if group.published else ())]
         for k, form in enumerate(group):
             name = f"like{n}_{k}"
             if not any(len(_cases(c)) > 1 for c in form.lower()):
                 escaped = form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 params[name] = f"%{escaped}%"
-                either += [f"a.{c} LIKE :{name} ESCAPE '\\'" for c in within]
+                either += [f"{c} LIKE :{name} ESCAPE '\\'" for c in within]
             elif dialect == "sqlite":
                 # GLOB knows no escape: a special character is a set of itself. Nor an optional
                 # character: any run of them stands for one.
                 params[name] = "*" + "".join("*" if optional else f"[{''.join(sorted(_cases(c), key=']'.__ne__))}]"
                                              if len(_cases(c)) > 1 or c in "*?[]" else c
                                              for c, optional in _pattern_letters(form.lower())) + "*"
-                either += [f"a.{c} GLOB :{name}" for c in within]
+                either += [f"{c} GLOB :{name}" for c in within]
             else:
                 params[name] = "".join((f"[{''.join(map(_bracketed, sorted(_cases(c))))}]" if len(_cases(c)) > 1
                                         else re.escape(c)) + ("?" if optional else "")
                                        for c, optional in _pattern_letters(form.lower()))
-                either += [f"a.{c} ~ :{name}" for c in within]
+                either += [f"{c} ~ :{name}" for c in within]
         clauses.append(f" AND ({' OR '.join(either)})")
     return clauses
 
@@ -998,7 +1007,7 @@ def snippet(fields: tuple[str, ...], words: list[str], markers: tuple[str, str] 
         field, found, first = (fields[0] or "").translate(_NONCHARACTERS), iter(()), None
     # Shown on one line; found where its line breaks are (a phrase runs on across one between
     # two Han characters only), one character for one.
-    field = field.replace("\n", " ")
+    field = field.replace("\n", " ").replace(CAPTION_BREAK, " ")
     start = max(0, first[0] - width // 4) if first else 0
     end = min(len(field), start + width)
     start = max(0, min(start, end - width))

@@ -90,7 +90,7 @@ def test_an_old_archive_is_refused_then_upgraded_in_place(archive_url, stamped, 
     assert main(["--archive", archive_url, "upgrade"]) == 0
     upgraded = capsys.readouterr()
     assert f"0001 -> {migrate.head()}" in upgraded.out
-    assert upgraded.err.splitlines()[-1] == "revision 0022 (bigrams across a line break): articles indexed for search 1/1"
+    assert upgraded.err.splitlines()[-1] == "revision 0023 (picture captions): articles indexed for search 1/1"
     archive = open_archive(archive_url)  # writable now
     assert [h.title for h in search(archive, "社工站")] == ["旧档案里的文章"]  # indexed by the upgrade
     assert [h.title for h in search(archive, "社工")] == ["旧档案里的文章"]
@@ -1019,37 +1019,58 @@ def downgraded_without_the_bigram_across_a_gap(engine, url: str, revision: str, 
     assert differences(url) == []
 
 
+def upgraded_to_find(url: str, revision: str, rebuild: str, *words: str) -> None:
+    """``words`` find nothing in the archive at ``revision``; `archive upgrade` upgrades it,
+    showing the progress of the migration that indexes every article again (``rebuild``: its
+    revision and what it indexes)."""
+    archive = open_archive(url, check=False)
+    assert [search(archive, word) for word in words] == [[] for _ in words]
+    archive.close()
+    upgraded = archive_command("upgrade", archive=url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"archive schema: {revision} -> {migrate.head()}" in upgraded.stdout
+    assert f"revision {rebuild}: articles indexed for search 1/1" in upgraded.stderr
+
+
+def found_anew(url: str, rewritten: dict, old: str, new: str) -> None:
+    """The article stored again, ``rewritten``: found by the word ``new``, no longer by ``old``
+    (SQLite takes the article out of the index by the texts the queue kept)."""
+    archive = open_archive(url)
+    archive.store_batch([page()], [rewritten])
+    assert search(archive, old) == [] and [h.title for h in search(archive, new)] == [rewritten["title"]]
+    archive.close()
+
+
+QUEUED = f"SELECT count(*) FROM {fulltext.PENDING_TABLE}"
+
+
+def queued_and_indexed(conn, sql: str) -> None:
+    """``sql``, plain SQL changing the one article's searched texts: the triggers queue it, and
+    a flush indexes it again."""
+    conn.execute(text(sql))
+    assert conn.execute(text(QUEUED)).scalar() == 1
+    fulltext.flush(conn)
+
+
 def test_0021_indexes_the_pretitle_and_byline_and_its_downgrade_takes_them_out(archive_url):
     # A word printed only in the 引题 (赣鄱), a reporter's name only in the byline: an archive
     # at 0020 indexed neither, and found nothing.
     written = article(1, title="乡村振兴", pretitle="赣鄱大地", byline="本报记者 王小明", body="社工站建设")
     engine = archive_at(archive_url, "0020", ([page()], [written]))
-    archive = open_archive(archive_url, check=False)
-    assert search(archive, "赣鄱") == [] and search(archive, "王小明") == []
-    archive.close()
-    upgraded = archive_command("upgrade", archive=archive_url)
-    assert upgraded.returncode == 0, upgraded.stderr
-    assert f"archive schema: 0020 -> {migrate.head()}" in upgraded.stdout
-    assert "revision 0021 (the 引题 and byline): articles indexed for search 1/1" in upgraded.stderr
+    upgraded_to_find(archive_url, "0020", "0021 (the 引题 and byline)", "赣鄱", "王小明")
     archive = open_archive(archive_url)
     assert [h.title for h in search(archive, "赣鄱")] == [h.title for h in search(archive, "王小明")] == ["乡村振兴"]
-    # Another reporter: found by the new name, no longer by the old (SQLite takes the article
-    # out of the index by the byline the queue kept).
-    archive.store_batch([page()], [written | {"byline": "本报记者 李四"}])
-    assert search(archive, "王小明") == [] and [h.title for h in search(archive, "李四")] == ["乡村振兴"]
     archive.close()
-    queued = f"SELECT count(*) FROM {fulltext.PENDING_TABLE}"
+    found_anew(archive_url, written | {"byline": "本报记者 李四"}, "王小明", "李四")  # another reporter
     with engine.begin() as conn:
-        conn.execute(text("UPDATE articles SET pretitle = '井冈山下'"))  # plain SQL: the triggers queue it
-        assert conn.execute(text(queued)).scalar() == 1
-        fulltext.flush(conn)
+        queued_and_indexed(conn, "UPDATE articles SET pretitle = '井冈山下'")
         assert indexed_with(conn, "井冈") == indexed_with(conn, "李四") == 1 and indexed_with(conn, "赣鄱") == 0
         # Downgraded, the index and its queue are as 0020's code makes and reads them.
         command.downgrade(migrate.config(conn), "0020")
         assert indexed_with(conn, "井冈") == indexed_with(conn, "李四") == 0 and indexed_with(conn, "社工") == 1
         assert not {"pretitle", "byline"} & columns(conn, fulltext.PENDING_TABLE)
         conn.execute(text("UPDATE articles SET byline = '本报记者 王五'"))
-        assert conn.execute(text(queued)).scalar() == 0
+        assert conn.execute(text(QUEUED)).scalar() == 0
         command.upgrade(migrate.config(conn), "head")
         assert indexed_with(conn, "王五") == indexed_with(conn, "井冈") == 1
     engine.dispose()
@@ -1063,13 +1084,7 @@ def test_0022_indexes_the_bigrams_across_a_line_break_between_chinese_characters
     engine = archive_at(archive_url, "0021", ([page()], [written]))
     with engine.connect() as conn:  # as 0021's code indexed it
         assert indexed_with(conn, "善事") == 0 and indexed_with(conn, "慈善") == 1
-    archive = open_archive(archive_url, check=False)
-    assert search(archive, "慈善事业发展") == []
-    archive.close()
-    upgraded = archive_command("upgrade", archive=archive_url)
-    assert upgraded.returncode == 0, upgraded.stderr
-    assert f"archive schema: 0021 -> {migrate.head()}" in upgraded.stdout
-    assert "revision 0022 (bigrams across a line break): articles indexed for search 1/1" in upgraded.stderr
+    upgraded_to_find(archive_url, "0021", "0022 (bigrams across a line break)", "慈善事业发展")
     found = archive_command("search", "促进慈善事业", archive=archive_url)
     assert found.returncode == 0 and found.stderr == "", found.stderr
     assert found.stdout.splitlines()[1] == "    【促进慈善 事业】发展。 社工站建设"
@@ -1087,8 +1102,44 @@ def test_0022_indexes_the_bigrams_across_a_line_break_between_chinese_characters
                                                across="善事", beside="慈善")
 
 
+def test_0023_indexes_the_picture_captions_and_its_downgrade_takes_them_out(archive_url):
+    # A picture story: the place shown named only in a caption (乌鲁木齐): an archive at 0022
+    # indexed no caption, and found nothing.
+    pictured = [{"url": "http://x/1.jpg", "caption": "图为乌鲁木齐市一处社工站"}, {"url": "http://x/2.jpg", "caption": ""}]
+    written = article(1, title="图片新闻", body="社工站建设", images=pictured)
+    engine = archive_at(archive_url, "0022", ([page()], [written]))
+    upgraded_to_find(archive_url, "0022", "0023 (picture captions)", "乌鲁木齐")
+    archive = open_archive(archive_url)
+    assert [(h.title, h.snippet) for h in search(archive, "乌鲁木齐")] == [("图片新闻", "图为【乌鲁木齐】市一处社工站")]
+    archive.close()
+    # Another caption, as a re-crawl stores it (the pictures replaced).
+    found_anew(archive_url, written | {"images": [{"url": "http://x/1.jpg", "caption": "图为克拉玛依市一处社工站"}]},
+               "乌鲁木齐", "克拉玛依")
+    with engine.begin() as conn:
+        queued_and_indexed(conn, "UPDATE images SET caption = '喀什古城' WHERE caption <> ''")
+        assert indexed_with(conn, "喀什") == 1 and indexed_with(conn, "克拉") == 0
+        conn.execute(text("INSERT INTO images (article_id, position, url, caption, caption_original) "
+                          "SELECT id, 5, 'http://x/3.jpg', '吐鲁番葡萄沟', '' FROM articles"))
+        queued_and_indexed(conn, "DELETE FROM images WHERE caption = '喀什古城'")
+        assert indexed_with(conn, "吐鲁") == indexed_with(conn, "社工") == 1 and indexed_with(conn, "喀什") == 0
+        # Downgraded, the index and its queue are as 0022's code makes and reads them.
+        command.downgrade(migrate.config(conn), "0022")
+        assert indexed_with(conn, "吐鲁") == 0 and indexed_with(conn, "社工") == 1
+        assert "captions" not in columns(conn, fulltext.PENDING_TABLE)
+        conn.execute(text("UPDATE images SET caption = '天山天池'"))
+        assert conn.execute(text(QUEUED)).scalar() == 0
+        command.upgrade(migrate.config(conn), "head")
+        assert indexed_with(conn, "天山") == 1 and indexed_with(conn, "吐鲁") == 0
+        # An article deleted takes its pictures with it, and its captions out of the index.
+        conn.execute(text("DELETE FROM articles"))
+        fulltext.flush(conn)
+        assert indexed_with(conn, "天山") == indexed_with(conn, "社工") == 0
+    engine.dispose()
+    assert differences(archive_url) == []
+
+
 def test_upgrade_names_the_migration_of_each_search_index_rebuild_it_shows(archive_url):
-    # From 0018, three migrations index every article again: each showed its progress as
+    # From 0018, four migrations index every article again: each showed its progress as
     # "articles indexed for search 1/1", and nothing told the user which rebuild was which.
     archive_at(archive_url, "0018", ([page()], [article(1, title="新档案", body="社工站建设")])).dispose()
     upgraded = archive_command("upgrade", archive=archive_url)
@@ -1097,6 +1148,7 @@ def test_upgrade_names_the_migration_of_each_search_index_rebuild_it_shows(archi
         "revision 0019 (bigrams across a space): articles indexed for search 1/1",
         "revision 0021 (the 引题 and byline): articles indexed for search 1/1",
         "revision 0022 (bigrams across a line break): articles indexed for search 1/1",
+        "revision 0023 (picture captions): articles indexed for search 1/1",
     ]
 
 
@@ -1203,17 +1255,19 @@ def test_sqlite_batch_migration_of_articles_keeps_data_search_and_triggers(sqlit
     versions.mkdir()
     (versions / "9001_language.py").write_text(textwrap.dedent(BATCH_MIGRATION.format(head=migrate.head())))
     engine = make_engine(sqlite_url)
+    named = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
     with engine.begin() as conn:
+        before = conn.scalars(text(named)).all()
         cfg = migrate.config(conn)
         cfg.set_main_option("path_separator", "os")
         cfg.set_main_option("version_locations", os.pathsep.join(map(str, (migrate.MIGRATIONS / "versions", versions))))
         command.upgrade(cfg, "heads")
     with engine.begin() as conn:
         columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(articles)")]
-        triggers = conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()
+        triggers = conn.scalars(text(named)).all()
         conn.execute(text("UPDATE articles SET body = '教育扶贫的报道', language = 'zh'"))
     engine.dispose()
-    assert "language" in columns and len(triggers) == 3
+    assert "language" in columns and triggers == before and len(triggers) == 6  # 3 on articles, 3 on images
     archive = open_archive(sqlite_url, check=False)
     assert search(archive, "乡村振兴") == []
     assert [h.title for h in search(archive, "教育扶贫")] == ["迁移之前"]

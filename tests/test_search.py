@@ -149,6 +149,19 @@ def test_a_character_simplified_text_keeps_is_found_as_stored_or_published_not_a
     assert sorted(row[0] for row in export_rows(archive, ["title"], query="乾")) == titles("乾")
 
 
+def test_a_character_simplified_text_keeps_is_found_in_a_published_caption_as_in_the_published_body(archive):
+    # A picture story printed in Traditional: 乾淨 only under its picture, stored 干净. The
+    # published body was searched for 乾, the published caption not, and the story was not found.
+    story = article(8, title="街景", title_original="街景", body="", body_original="", original_script="traditional",
+                    images=[{"url": "http://x/1.jpg", "caption": "社区的街道很干净", "caption_original": "社區的街道很乾淨"}])
+    archive.store_batch([page()], QIAN + [story])
+    assert found_titles(archive, "乾") == ["乾隆年间的故事", "街景", "街道换新颜", "陕西见闻"]
+    assert sorted(h.title for h in search(archive, "乾 街道")) == ["街景", "街道换新颜"]
+    [hit] = [h for h in search(archive, "乾") if h.title == "街景"]
+    assert hit.snippet == "社區的街道很【乾】淨"
+    assert sorted(row[0] for row in export_rows(archive, ["title"], query="乾")) == found_titles(archive, "乾")
+
+
 def test_the_search_command_finds_traditional_words_and_a_character_simplified_text_keeps(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([page()], QIAN + [

@@ -33,5 +33,6 @@ def downgrade() -> None:
 
 
 def _rebuild(gaps: str) -> None:
-    # `archive upgrade` shows the progress.
-    fulltext.rebuild(op.get_bind(), progress=rebuild_progress(revision, "bigrams across a line break"), gaps=gaps)
+    # `archive upgrade` shows the progress. Without the captions (0023).
+    fulltext.rebuild(op.get_bind(), progress=rebuild_progress(revision, "bigrams across a line break"), gaps=gaps,
+                     indexed=fulltext.INDEXED)

@@ -54,13 +54,10 @@ _BODY_MOST, _BODY_HALF = 4.0, 2.0
 # The published texts of the indexed ones (the captions' too: CAPTIONS_ORIGINAL), searched for a
 # word only they tell apart (:func:`published_too`).
 PUBLISHED = tuple(f"{column}_original" for column in SEARCHED)
-# The article's own columns a search looks for words in, in the order a snippet is taken from the
-# first holding one: the body first, then the byline and the headings (the reading room's
-# text_search reads these, from article_view, which holds no captions).
-SNIPPET_COLUMNS = INDEXED[::-1]
 # Where the words are looked for, the snippet is: the body first, then the captions, then the
-# headings; the published texts after the stored ones.
-SHOWN = (SNIPPET_COLUMNS[0], CAPTIONS, *SNIPPET_COLUMNS[1:])
+# byline and the headings; the published texts after the stored ones. The reading room's
+# text_search reads these too, in this order.
+SHOWN = ("body", CAPTIONS, *INDEXED[-2::-1])
 # How many matches a query ranks at most (more when a page past them is asked for).
 POOL = 1000
 # How many hits a search skips at most (`archive search --offset`, the reading room's pages): a

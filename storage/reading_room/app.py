@@ -18,7 +18,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, safe_url, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
-from storage.search import SNIPPET_COLUMNS
+from storage.fulltext import CAPTIONS
+from storage.search import SHOWN
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -61,10 +62,16 @@ KEEP_ALIVE_SECONDS = 5
 WRITE_STALL_SECONDS = 30
 
 
+# An article's captions as text_search reads them, in the order its pictures are printed, as the
+# search index holds them (article_view has one row an article, its pictures none).
+_CAPTIONS_READ = "(select group_concat(i.caption, char(10)) from images i where i.article_id = v.article_id)"
+
+
 def metadata() -> dict:
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     text_search = data["databases"][DATABASE]["queries"]["text_search"]
-    text_search["sql"] = text_search["sql"].replace("{searched}", ", ".join(f"v.{c}" for c in SNIPPET_COLUMNS))
+    text_search["sql"] = text_search["sql"].replace("{searched}", ", ".join(
+        _CAPTIONS_READ if column == CAPTIONS else f"v.{column}" for column in SHOWN))
     data.setdefault("plugins", {})[plugin.PLUGIN] = {"database": DATABASE}
     return data
 

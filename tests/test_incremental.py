@@ -813,10 +813,11 @@ def _pages_and_articles(day: date) -> dict[str, set[str]]:
     return {on(page["path"]): {on(article) for article in page["articles"]} for page in MANIFEST["pages"]}
 
 
-def _refresh_stopped_part_way(server: SiteServer, base: str, dates: tuple[str, ...], archive_url: str, log) -> tuple:
+def _refresh_stopped_part_way(server: SiteServer, base: str, dates: tuple[str, ...], archive_url: str, log,
+                              signum: int = signal.SIGTERM) -> tuple:
     """A refresh (-a refresh=1) of ``dates``, every issue of them held complete, stopped by
-    SIGTERM part-way: its crawl_runs row, when it began (UTC), and the paths of the pages and
-    articles it refreshed."""
+    ``signum`` part-way (SIGKILL: told killed, as if not seen for the rule's 5 minutes): its
+    crawl_runs row, when it began (UTC), and the paths of the pages and articles it refreshed."""
     from storage.db import as_utc
 
     before = len(server.requests)
@@ -826,17 +827,20 @@ def _refresh_stopped_part_way(server: SiteServer, base: str, dates: tuple[str, .
     try:
         wait_for("the refresh was part-way", lambda: len(_served(server, before)) >= 45, crawl, 120,
                  said=lambda: log.read_text(encoding="utf-8")[-3000:])
-        crawl.send_signal(signal.SIGTERM)
-        assert crawl.wait(60) == 143
+        crawl.send_signal(signum)
+        assert crawl.wait(60) == (-signal.SIGKILL if signum == signal.SIGKILL else 128 + signum)
     finally:
         if crawl.poll() is None:
             crawl.kill()
     archive = open_archive(archive_url)
     try:
+        if signum == signal.SIGKILL:
+            with archive.engine.begin() as conn:
+                conn.execute(text("UPDATE crawl_runs SET seen_at = :then"), {"then": utcnow() - timedelta(minutes=6)})
         refresh = archive.crawl_runs()[0]
     finally:
         archive.close()
-    assert refresh.status == "shutdown"
+    assert refresh.status == ("running" if signum == signal.SIGKILL else "shutdown")
     started = as_utc(refresh.started_at)
     refreshed = _fetched_since(archive_url, started)
     assert 0 < len(refreshed) < len(_fetched_since(archive_url, datetime.min.replace(tzinfo=timezone.utc)))  # part-way
@@ -907,3 +911,21 @@ def test_a_refresh_stopped_part_way_is_finished_by_the_next_crawl_of_the_newest(
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         _assert_refresh_finished(days, started, refreshed, _served(server, before) - {PREFIX + "paperindex.htm"}, sqlite_url)
         _resumed_line(resumed, refresh, started, days, refreshed, f"{older}..{newest}")
+
+
+def test_a_refresh_killed_part_way_is_finished_by_the_next_run_of_its_dates(tmp_path, sqlite_url):
+    # Killed (SIGKILL, a power cut), the refresh's row keeps what it refreshes from its start.
+    days = (date(2023, 1, 24), date(2023, 1, 31))
+    site = sample_site(tmp_path / "site", days=days, pdfs=False)
+    dates = ("start=2023-01-24", "end=2023-01-31")
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, *dates, archive=sqlite_url, settings=REFRESHED).returncode == 0
+        refresh, started, refreshed = _refresh_stopped_part_way(server, base, dates, sqlite_url, tmp_path / "refresh.log",
+                                                                signal.SIGKILL)
+        assert refresh.message == "refreshing: 公益时报 (gongyishibao) 2023-01-24..2023-01-31"
+        before = len(server.requests)
+        resumed = run_crawl(base, *dates, archive=sqlite_url, settings=REFRESHED)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        _assert_refresh_finished(days, started, refreshed, _served(server, before), sqlite_url)
+        _resumed_line(resumed, refresh, started, days, refreshed, "2023-01-24..2023-01-31")

@@ -162,7 +162,7 @@ def rerun_arguments(plan, days: list[str]) -> str:
     return f"-a paper={plan.paper.code} {dates}{root}"
 
 
-def _dates_words(days: list[str]) -> str:
+def dates_words(days: list[str]) -> str:
     return ", ".join(days) if len(days) <= 5 else f"{len(days)} dates from {days[0]} to {days[-1]}"
 
 
@@ -179,7 +179,7 @@ def failure_message(crawler) -> str | None:
         what = latest_issues(plan, stats)
     again = "run again to fetch them"
     if elsewhere := dates_failed_beyond(plan, stats):
-        what = f"{plan.paper.name} ({plan.paper.code}) {_dates_words(elsewhere)} (this worker was given {plan.asked})"
+        what = f"{plan.paper.name} ({plan.paper.code}) {dates_words(elsewhere)} (this worker was given {plan.asked})"
         again = f"run again with {rerun_arguments(plan, elsewhere)} to fetch them" + (
             ", and the job again for what its workers taken for dead or stopped had taken" if lost else "")
     first = stats.get_value(FIRST_FAILURE)
@@ -223,6 +223,33 @@ def issues_named(message: str) -> set[date]:
 def crawling_message(plan, stats) -> str:
     """What the running row of a crawl of the newest says while it runs (Archive.note_run)."""
     return f"crawling: {latest_issues(plan, stats)}"
+
+
+# The line a refresh (-a refresh=1) notes in its running row, and keeps in its message when it
+# does not finish (a signal, a kill): the next runs of its dates, refresh or not, refresh what it
+# did not reach (ArchiveDeltaMiddleware.unfinished_refreshes), where they found it complete.
+REFRESHING = "refreshing: "
+_REFRESHED_SPAN = re.compile(rf"^{REFRESHING}(.* (\d{{4}}-\d{{2}}-\d{{2}})(?:\.\.(\d{{4}}-\d{{2}}-\d{{2}}))?)$", re.M)
+
+
+def refreshing_message(plan, stats) -> str | None:
+    """"refreshing: 公益时报 (gongyishibao) 2023-01-03..2023-01-31", the dates a refresh asks (of
+    a crawl of the newest, the issue it took for it, once it did); None for another run."""
+    if plan is None or not plan.refresh:
+        return None
+    span = stats.get_value(LATEST_ISSUE) if plan.latest else plan.asked
+    return f"{REFRESHING}{plan.paper.name} ({plan.paper.code}) {span}" if span else None
+
+
+def refreshes_named(message: str) -> list[tuple[date, date, str]]:
+    """The refreshes a run's message names (refreshing_message): first and last date, and the words after the prefix."""
+    return [(date.fromisoformat(first), date.fromisoformat(last or first), words)
+            for words, first, last in _REFRESHED_SPAN.findall(message)]
+
+
+def running_message(plan, stats) -> str:
+    """What a run's row says while it runs: the issues a crawl of the newest asks, what a refresh refreshes."""
+    return "\n".join(filter(None, (crawling_message(plan, stats) if plan.latest else None, refreshing_message(plan, stats))))
 
 
 def asked_again(stats) -> list[str]:
@@ -463,6 +490,8 @@ class CrawlRunRecorder:
         self.beats = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-run-heartbeat")
         self.task = create_looping_call(self.heartbeat)
         self.task.start(self.interval, now=False)
+        if refreshing_message(plan, self.crawler.stats):
+            self.beats.submit(self._note, running_message(plan, self.crawler.stats))
 
     def heartbeat(self) -> None:
         if self.beating is not None and not self.beating.done():
@@ -475,7 +504,7 @@ class CrawlRunRecorder:
         them again (by then a newer issue may be out, and they were lost for good)."""
         if self.beats is None or self.closed:
             return
-        self.beats.submit(self._note, crawling_message(_plan(self.crawler), self.crawler.stats))
+        self.beats.submit(self._note, running_message(_plan(self.crawler), self.crawler.stats))
 
     def _note(self, message: str) -> None:
         """(In the heartbeat thread.)"""
@@ -521,6 +550,8 @@ class CrawlRunRecorder:
             # issues it asked stay named, as a killed run's note names them, for the next run
             # to ask again what it did not store.
             messages.append(crawling_message(plan, stats))
+        if reason != "finished" and (refreshing := refreshing_message(_plan(self.crawler), stats)):
+            messages.append(refreshing)  # for the next runs of its dates to finish
         gone = stats.get_value(LINKS_GONE) or []
         messages += gone
         if stopped := stats.get_value(WORKER_STOPPED):
@@ -641,7 +672,7 @@ class CrawlProgress:
                    f"articles {self.articles_done}"
             job = f"; {scheduler.job_progress()}"
             if elsewhere := dates_failed_beyond(plan, stats):
-                job = f"; failed: issues of {_dates_words(elsewhere)} (this worker was given {plan.asked}){job}"
+                job = f"; failed: issues of {dates_words(elsewhere)} (this worker was given {plan.asked}){job}"
         logger.info(
             "summary: %s (%s): %s; pages %d new, %d updated, %d failed%s; articles %d new, %d updated (%d changed), %d failed%s; "
             "%d links gone%s; %d page PDFs without text%s; %d template alarms%s",

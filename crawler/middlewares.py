@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.misc import load_object
 
 from crawler.dates import paper_today
-from storage.db import IssueState, Unserved, archive_url, open_archive
+from storage.db import IssueState, Refreshed, Unserved, archive_url, open_archive
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         self.not_stored: list[date] = []  # see _not_stored
         self.newest_held: date | None = None  # the newest issue the archive holds from the crawl's root
         self.follow_ups: list[Request] = []  # see _held_complete
+        self.resumed: dict[date, Refreshed] = {}  # see unfinished_refreshes
+        self.refreshed: set[date] = set()  # and there
 
     async def process_start(self, start):
         spider = self.crawler.spider
@@ -107,7 +110,8 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         the crawl's root (from another, their articles would be stored twice: storage/roots.py)."""
         from storage.roots import under_root
 
-        return [day for day, state in self.states.items() if not state.complete and under_root(state.url, plan.root)]
+        return [day for day, state in self.states.items()
+                if (not state.complete or day in self.resumed) and under_root(state.url, plan.root)]
 
     def _load(self, plan) -> tuple[dict[date, IssueState], dict[date, Unserved]]:
         if plan.latest:
@@ -122,12 +126,52 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         states, absent = self._read(plan, first, last, root=True)
         if plan.latest:
             self.not_stored = self._not_stored(plan, first, states, absent)
+        self.resumed = self.unfinished_refreshes(plan, first, last, states)
+        for day, refreshed in self.resumed.items():  # its articles held, not served now, stay as stored
+            states[day] = replace(states[day], articles=refreshed.held)
         return states, absent
+
+    def unfinished_refreshes(self, plan, first: date, last: date, states: dict[date, IssueState]) -> dict[date, Refreshed]:
+        """The issues from ``first`` to ``last`` that a refresh (-a refresh=1) stopped before it
+        was done (a signal, a kill: its run's message names what it refreshed, crawler/extensions.py:
+        refreshing_message) did not refresh, and no run of their dates finished since: held
+        complete, they cost a run without refresh no request, and the refresh was never done. This
+        run refreshes them, but for the pages and articles fetched since that refresh began; one
+        line for each such refresh says so. Those it refreshed whole: ``self.refreshed``."""
+        from crawler.extensions import REFRESHING, dates_words, refreshes_named
+        from storage.roots import under_root
+
+        archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
+        try:
+            runs = archive.runs_from_marked(plan.paper.code, REFRESHING)
+            since: dict[date, tuple[int, datetime, str]] = {}  # each date, and the earliest such refresh of it
+            for run_id, started, state, asked, message in runs:
+                if state == "running":
+                    continue  # still refreshing, or this run
+                if state in ("finished", "alarm") and (span := _dates_span(asked)):
+                    since = {day: run for day, run in since.items() if not span[0] <= day <= span[1]}
+                for refreshed_first, refreshed_last, words in refreshes_named(message):
+                    for day, held in states.items():
+                        if max(refreshed_first, first) <= day <= min(refreshed_last, last) and under_root(held.url, plan.root):
+                            since.setdefault(day, (run_id, started, words))
+            refreshed = archive.refreshed_since(plan.paper.code, {day: run[1] for day, run in since.items()}) if since else {}
+        finally:
+            archive.close()
+        # Those it refreshed whole cost a refresh run again no request either.
+        self.refreshed = {day for day in since if day in refreshed and refreshed[day].whole}
+        left = {day: refreshed[day] for day in sorted(since) if day in refreshed and day not in self.refreshed}
+        for run_id, started, words in sorted({run for day, run in since.items() if day in left or self.refresh}):
+            days = [day.isoformat() for day in left if since[day][0] == run_id]
+            logger.info("the refresh of %s that run %d began at %s UTC was not finished: %s", words, run_id,
+                        f"{started:%Y-%m-%d %H:%M:%S}",
+                        f"its issues not refreshed yet ({dates_words(days)}) are refreshed now" if days
+                        else "it refreshed every issue of it this run asks, none is fetched again")
+        return left
 
     def _count_held(self, plan) -> None:
         """What the archive holds of the dates ``plan`` asks, read before the spider says its plan."""
         held = [self.states[day] for day in plan.dates if day in self.states]
-        complete = sum(state.complete for state in held)
+        complete = sum(state.complete and state.issue_date not in self.resumed for state in held)
         stats = self.crawler.stats
         stats.set_value(DATES_HELD_COMPLETE, complete)
         stats.set_value(DATES_HELD_INCOMPLETE, len(held) - complete)
@@ -236,14 +280,20 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         dead = state.dead_links.get(request.url) if kind in ("page", "article") else None
         if dead is not None:
             tag["dead"] = _tag(dead)
-        if self.refresh:
+        resumed = self.resumed.get(tag["issue_date"])
+        if self.refresh and tag["issue_date"] in self.refreshed:
+            skipped = True  # refreshed whole since the refresh left unfinished began
+        elif resumed is not None and (kind == "page" and request.url in resumed.pages and request.url in state.complete_pages
+                                      or kind == "article" and request.url in resumed.articles):
+            skipped = True  # fetched since the refresh left unfinished began
+        elif self.refresh or resumed is not None:
             if (kind == "article" and request.url in state.articles
                     or kind == "page" and request.url in state.complete_pages and request.url not in state.lost_pages):
                 # Not served now, it stays as stored (the spider's _dead_link), whatever its dead
                 # link record (an older refresh counted one so): that record goes.
                 tag["held"] = True
             return request
-        if state.complete:
+        elif state.complete:
             skipped = True
         elif kind == "page":
             skipped = request.url in state.complete_pages
@@ -268,6 +318,15 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         counts it, and may ask others for it (the issues a crawl of the newest missed before the
         newest it walked back to: IssuesSpider.issue_held_complete), yielded after it."""
         self.follow_ups += self.crawler.spider.issue_held_complete(request)
+
+
+def _dates_span(asked: str) -> tuple[date, date] | None:
+    """The first and last date of a run's ``dates_asked`` ('2023-01-31', '2023-01-01..2023-01-31'); None for 'latest'."""
+    try:
+        first, _, last = asked.partition("..")
+        return date.fromisoformat(first), date.fromisoformat(last or first)
+    except ValueError:
+        return None
 
 
 def _tag(record: Unserved) -> dict:

@@ -383,6 +383,16 @@ class IssueState:
         return self.pages_expected is not None and len(self.complete_pages) >= self.pages_expected
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh has fetched of a stored issue since a time (Archive.refreshed_since)."""
+
+    pages: frozenset[str]  # URLs of its pages fetched since, with every article they link
+    articles: frozenset[str]  # URLs of its articles fetched since
+    held: frozenset[str]  # URLs of all its stored articles
+    whole: bool  # every page of it
+
+
 # What writing (the crawl, `archive reprocess`: store_batch and the crawl history) does to
 # each table, besides reading it; and to the id sequence of each of those that has one.
 WRITES = {
@@ -1015,6 +1025,65 @@ class Archive:
             return [(as_utc(row.started_at), row.message or "") for row in session.execute(query)
                     if as_utc(row.started_at) >= since_at
                     and run_state(row.status, row.seen_at, row.heartbeat_seconds, now) != "running"]
+
+    def runs_from_marked(self, paper_code: str, marker: str) -> list[tuple[int, datetime, str, str, str]]:
+        """The crawls of ``paper_code`` from the first whose message holds ``marker`` on, oldest
+        first: (id, started_at (UTC), state (storage.stats.run_state: a killed run told so),
+        dates_asked, message); none when no message holds it."""
+        from storage.stats import run_state
+
+        runs = CrawlRun.__table__
+        mine = [runs.c.paper_code == paper_code] + ([runs.c.kind == "crawl"] if self.revision >= RUN_KINDS else [])
+        marked = select(func.min(runs.c.id)).where(*mine, runs.c.message.contains(marker, autoescape=True)).scalar_subquery()
+        query = (select(runs.c.id, runs.c.started_at, runs.c.status, runs.c.seen_at, runs.c.heartbeat_seconds,
+                        runs.c.dates_asked, runs.c.message)
+                 .where(*mine, runs.c.id >= marked).order_by(runs.c.id))
+        now = utcnow()
+        with self.session() as session:
+            return [(row.id, as_utc(row.started_at), run_state(row.status, row.seen_at, row.heartbeat_seconds, now),
+                     row.dates_asked, row.message or "") for row in session.execute(query)]
+
+    def refreshed_since(self, paper_code: str, since: Mapping[date, datetime]) -> dict[date, Refreshed]:
+        """Of the stored issues of ``paper_code`` on the dates of ``since``, what was fetched at
+        or after each date's time: its pages (an issue's, not one taken out of it) whose every
+        stored article was too, and its articles."""
+        found: dict[date, Refreshed] = {}
+        by_time: dict[datetime, list[date]] = {}
+        for day, at in since.items():
+            by_time.setdefault(as_utc(at), []).append(day)
+        with self.session() as session:
+            for at, days in by_time.items():
+                issues = (select(Issue.id).join(Paper, Paper.id == Issue.paper_id)
+                          .where(Paper.code == paper_code, Issue.issue_date.in_(days)))
+                old = or_(Article.fetched_at.is_(None), Article.fetched_at < at)
+                stale = union(
+                    select(Article.page_id).where(Article.page_id.in_(select(Page.id).where(Page.issue_id.in_(issues))), old),
+                    select(PageArticle.page_id).join(Article, Article.url == PageArticle.url)
+                    .where(PageArticle.page_id.in_(select(Page.id).where(Page.issue_id.in_(issues))), old),
+                ).subquery()
+                pages = session.execute(
+                    select(Issue.issue_date, Issue.pages_expected, Page.url,
+                           (Page.fetched_at >= at) & Page.id.not_in(select(stale.c.page_id)))
+                    .join(Page, (Page.issue_id == Issue.id) & (Page.page_number > 0)).where(Issue.id.in_(issues)))
+                states: dict[date, dict[str, Any]] = {}
+                for day, expected, url, fresh in pages:
+                    state = states.setdefault(_as_date(day), {"expected": expected, "pages": set(), "stale": 0, "articles": set(),
+                                                                 "held": set()})
+                    if fresh:
+                        state["pages"].add(url)
+                    else:
+                        state["stale"] += 1
+                for day, url, fresh in session.execute(
+                        select(Issue.issue_date, Article.url, Article.fetched_at >= at).join(Page, Page.id == Article.page_id)
+                        .join(Issue, Issue.id == Page.issue_id).where(Issue.id.in_(issues))):
+                    if (state := states.get(_as_date(day))) is not None:
+                        state["held"].add(url)
+                        if fresh:
+                            state["articles"].add(url)
+                for day, state in states.items():
+                    whole = not state["stale"] and state["expected"] is not None and len(state["pages"]) >= state["expected"]
+                    found[day] = Refreshed(frozenset(state["pages"]), frozenset(state["articles"]), frozenset(state["held"]), whole)
+        return found
 
     def heartbeat(self, run_id: int, counts: Mapping[str, int]) -> None:
         """The run is alive: its ``seen_at`` now, with what it counted so far of the counts no

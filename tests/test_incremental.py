@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 import signal
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, text
@@ -789,3 +789,143 @@ def test_latest_asks_an_issue_it_asks_again_once_when_the_latest_page_names_it_u
             assert session.scalar(select(func.count(Article.id))) == 20
     finally:
         archive.close()
+
+
+def _fetched_since(url: str, since) -> set[str]:
+    """The paths of the pages and articles the archive holds as fetched at ``since`` or later."""
+    from storage.db import as_utc
+    from storage.models import Page
+
+    archive = open_archive(url)
+    try:
+        with archive.session() as session:
+            rows = [*session.execute(select(Page.url, Page.fetched_at).where(Page.page_number > 0)),
+                    *session.execute(select(Article.url, Article.fetched_at))]
+    finally:
+        archive.close()
+    assert rows
+    return {"/" + link.split("/", 3)[3] for link, at in rows if at is not None and as_utc(at) >= since}
+
+
+def _pages_and_articles(day: date) -> dict[str, set[str]]:
+    """The paths of the pages of the sample issue on ``day`` (sample_site), and of the articles each links."""
+    on = lambda path: PREFIX + path.replace("2023-01/31", f"{day:%Y-%m/%d}")  # noqa: E731
+    return {on(page["path"]): {on(article) for article in page["articles"]} for page in MANIFEST["pages"]}
+
+
+def _refresh_stopped_part_way(server: SiteServer, base: str, dates: tuple[str, ...], archive_url: str, log,
+                              signum: int = signal.SIGTERM) -> tuple:
+    """A refresh (-a refresh=1) of ``dates``, every issue of them held complete, stopped by
+    ``signum`` part-way (SIGKILL: told killed, as if not seen for the rule's 5 minutes): its
+    crawl_runs row, when it began (UTC), and the paths of the pages and articles it refreshed."""
+    from storage.db import as_utc
+
+    before = len(server.requests)
+    # One request at a time, a little apart: the refresh is still running when the signal comes.
+    crawl = start_crawl(base, *dates, "refresh=1", archive=archive_url, log=log,
+                        settings=REFRESHED | {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS": "1"})
+    try:
+        wait_for("the refresh was part-way", lambda: len(_served(server, before)) >= 45, crawl, 120,
+                 said=lambda: log.read_text(encoding="utf-8")[-3000:])
+        crawl.send_signal(signum)
+        assert crawl.wait(60) == (-signal.SIGKILL if signum == signal.SIGKILL else 128 + signum)
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    archive = open_archive(archive_url)
+    try:
+        if signum == signal.SIGKILL:
+            with archive.engine.begin() as conn:
+                conn.execute(text("UPDATE crawl_runs SET seen_at = :then"), {"then": utcnow() - timedelta(minutes=6)})
+        refresh = archive.crawl_runs()[0]
+    finally:
+        archive.close()
+    assert refresh.status == ("running" if signum == signal.SIGKILL else "shutdown")
+    started = as_utc(refresh.started_at)
+    refreshed = _fetched_since(archive_url, started)
+    assert 0 < len(refreshed) < len(_fetched_since(archive_url, datetime.min.replace(tzinfo=timezone.utc)))  # part-way
+    return refresh, started, refreshed
+
+
+def _assert_refresh_finished(days, started, refreshed: set[str], asked: set[str], archive_url: str) -> None:
+    """Every page and article of the issues of ``days`` is fetched since ``started`` now; of
+    those ``refreshed`` before, none was ``asked`` again but an entry page, whose page list says
+    what its issue lacks, and a page whose articles were not all refreshed, read again for their links."""
+    pages = {page: articles for day in days for page, articles in _pages_and_articles(day).items()}
+    assert len(_fetched_since(archive_url, started)) == len(pages) + sum(len(articles) for articles in pages.values())
+    done = {page for page, articles in pages.items() if {page, *articles} <= refreshed}
+    assert asked and not asked & ((refreshed - set(pages)) | done) - {_entry(day) for day in days}
+
+
+def _resumed_line(result, refresh, started, days, refreshed: set[str], span: str) -> None:
+    """The one line ``result`` says of the refresh it finishes."""
+    (line,) = [line for line in result.stderr.splitlines() if "was not finished" in line]
+    left = [day.isoformat() for day in days if not set(_pages_and_articles(day)) | {
+        a for articles in _pages_and_articles(day).values() for a in articles} <= refreshed]
+    assert line.endswith(f"INFO: the refresh of 公益时报 (gongyishibao) {span} that run {refresh.id} "
+                         f"began at {started:%Y-%m-%d %H:%M:%S} UTC was not finished: its issues not refreshed yet "
+                         f"({', '.join(left)}) are refreshed now"), line
+
+
+REFRESHED = {"ARCHIVE_FETCH_PDFS": "False", "ARCHIVE_BATCH_SIZE": "4"}
+
+
+@pytest.mark.parametrize("again", [(), ("refresh=1",)], ids=["scheduled-run", "refresh-run-again"])
+def test_a_refresh_stopped_part_way_is_finished_by_the_next_run_of_its_dates(tmp_path, archive_url, again):
+    # A range refreshed (-a refresh=1) and stopped by SIGTERM part-way: the next run of those
+    # dates, without refresh, found the issues complete and asked nothing, so the issues the
+    # refresh had not reached were never refreshed; run again with refresh=1, it fetched again
+    # what it had refreshed already.
+    days = (date(2023, 1, 17), date(2023, 1, 24), date(2023, 1, 31))
+    site = sample_site(tmp_path / "site", days=days, pdfs=False)
+    dates = ("start=2023-01-17", "end=2023-01-31")
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        first = run_crawl(base, *dates, archive=archive_url, settings=REFRESHED)
+        assert first.returncode == 0, first.stderr[-3000:]
+        refresh, started, refreshed = _refresh_stopped_part_way(server, base, dates, archive_url, tmp_path / "refresh.log")
+        before = len(server.requests)
+        resumed = run_crawl(base, *dates, *again, archive=archive_url, settings=REFRESHED)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        _assert_refresh_finished(days, started, refreshed, _served(server, before), archive_url)
+        _resumed_line(resumed, refresh, started, days, refreshed, "2023-01-17..2023-01-31")
+        before = len(server.requests)
+        assert run_crawl(base, *dates, archive=archive_url, settings=REFRESHED).returncode == 0
+        assert _served(server, before) == set()  # finished: nothing more
+
+
+def test_a_refresh_stopped_part_way_is_finished_by_the_next_crawl_of_the_newest(tmp_path, sqlite_url, paper_day):
+    # The scheduled run is a crawl of the newest issue: it asks the issues of its window the
+    # refresh left, as it asks those held incomplete, and the next one nothing more.
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
+    days = (older, newest)
+    dates = (f"start={older}", f"end={newest}")
+    with SiteServer(site, prefix=PREFIX) as server:
+        _point_index(site, newest)
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        first = run_crawl(base, *dates, archive=sqlite_url, settings=REFRESHED)
+        assert first.returncode == 0, first.stderr[-3000:]
+        refresh, started, refreshed = _refresh_stopped_part_way(server, base, dates, sqlite_url, tmp_path / "refresh.log")
+        before = len(server.requests)
+        resumed = run_crawl(base, archive=sqlite_url, settings=REFRESHED)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        _assert_refresh_finished(days, started, refreshed, _served(server, before) - {PREFIX + "paperindex.htm"}, sqlite_url)
+        _resumed_line(resumed, refresh, started, days, refreshed, f"{older}..{newest}")
+
+
+def test_a_refresh_killed_part_way_is_finished_by_the_next_run_of_its_dates(tmp_path, sqlite_url):
+    # Killed (SIGKILL, a power cut), the refresh's row keeps what it refreshes from its start.
+    days = (date(2023, 1, 24), date(2023, 1, 31))
+    site = sample_site(tmp_path / "site", days=days, pdfs=False)
+    dates = ("start=2023-01-24", "end=2023-01-31")
+    with SiteServer(site, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, *dates, archive=sqlite_url, settings=REFRESHED).returncode == 0
+        refresh, started, refreshed = _refresh_stopped_part_way(server, base, dates, sqlite_url, tmp_path / "refresh.log",
+                                                                signal.SIGKILL)
+        assert refresh.message == "refreshing: 公益时报 (gongyishibao) 2023-01-24..2023-01-31"
+        before = len(server.requests)
+        resumed = run_crawl(base, *dates, archive=sqlite_url, settings=REFRESHED)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        _assert_refresh_finished(days, started, refreshed, _served(server, before), sqlite_url)
+        _resumed_line(resumed, refresh, started, days, refreshed, "2023-01-24..2023-01-31")

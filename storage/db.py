@@ -202,29 +202,90 @@ def not_readable(url: str, refusal: ProgrammingError) -> ArchiveError:
         '(README.md, "The archive")')
 
 
-# PostgreSQL's SQLSTATEs of a server that answered a new connection and refused it, and its
-# words for each as libpq hands them over: psycopg gives no SQLSTATE of a connection that failed
-# (libpq keeps the server's error fields to itself), only the words, in English unless the
-# server's lc_messages is another language (a refusal in other words then is said unreachable,
-# with them). "role … does not exist" is one of several refusals of SQLSTATE 28000, told by its
-# words alone.
-DATABASE_MISSING = "3D000"  # invalid_catalog_name
-ROLE_REFUSED = "28000"  # invalid_authorization_specification
-PASSWORD_REFUSED = "28P01"  # invalid_password
-_REFUSALS = {
-    DATABASE_MISSING: re.compile(r'\bFATAL:  database ".*" does not exist'),
-    ROLE_REFUSED: re.compile(r'\bFATAL:  role ".*" does not exist'),
-    PASSWORD_REFUSED: re.compile(r'\bFATAL:  password authentication failed for user ".*"'),
-}
+@dataclass(frozen=True)
+class _Refused:
+    """A new connection the server answered and refused: what it asked for, and the words."""
+    url: str
+    host: str
+    port: str
+    database: str
+    user: str
+    server: str  # host:port, or a Unix socket's file
+    archive: str  # "the archive URL …", and where it was given
+    said: re.Match[str] | None  # None when only its SQLSTATE told it
 
 
-def _refusal(driver_error: BaseException) -> str | None:
-    """The SQLSTATE of the server's refusal of a new connection, or None when the server did
+def _database_missing(refused: _Refused) -> str:
+    createdb = shlex.join(["createdb", "-h", refused.host, "-p", refused.port, "-E", "UTF8", "-T", "template0",
+                           refused.database])
+    return (f'database "{refused.database}" does not exist on {refused.server}: create it as the server\'s superuser '
+            f"({createdb}), or correct {refused.archive}")
+
+
+def _role_missing(refused: _Refused) -> str:
+    return (f'role "{refused.user}" does not exist on {refused.server}: create it as the server\'s superuser '
+            f'(CREATE ROLE {_sql_name(refused.user)} LOGIN; README.md, "The archive"), or correct {refused.archive}')
+
+
+def _role_without_login(refused: _Refused) -> str:
+    return (f'role "{refused.user}" may not log in to {refused.server}: let it, as the server\'s superuser '
+            f"(ALTER ROLE {_sql_name(refused.user)} LOGIN), or correct {refused.archive}")
+
+
+def _client_not_in_pg_hba(refused: _Refused) -> str:
+    # The host is the client's address as the server saw it (a NAT's, a proxy's), which is what
+    # the pg_hba.conf line must match.
+    return (f'{refused.server} refuses host "{refused.said["client"]}" as user "{refused.user}" to database '
+            f'"{refused.database}": no line of its pg_hba.conf lets it: the server\'s superuser adds one there (on the '
+            f"server, then SELECT pg_reload_conf()), or correct {refused.archive}")
+
+
+def _password_missing(refused: _Refused) -> str:
+    return (f'{refused.server} asks a password of user "{refused.user}", and none was given: give it in '
+            f"{refused.archive}, an @ in it written %40, or in ~/.pgpass or $PGPASSWORD")
+
+
+def _password_refused(refused: _Refused) -> str:
+    said = f'password authentication failed for user "{refused.user}" on {refused.server}'
+    if make_url(refused.url).password is None:
+        return (f"{said}: correct the password libpq took from $PGPASSWORD or ~/.pgpass, "
+                f"or give the role's in {refused.archive}")
+    return (f"{said}: correct the password of {refused.archive}, an @ in it written %40, or set the role's "
+            f"as the server's superuser (ALTER ROLE {_sql_name(refused.user)} PASSWORD '…')")
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    words: re.Pattern[str]
+    sqlstate: str | None  # its own, that tells it without its words; None where it shares one
+    told: Callable[[_Refused], str]
+
+
+# The refusals of a new connection by a server that answered, each by its words as libpq hands
+# them over: psycopg gives no SQLSTATE of a connection that failed (libpq keeps the server's
+# error fields to itself). The server's words are in English unless its lc_messages is another
+# language, libpq's own (fe_sendauth) unless the client's locale is: a refusal in other words is
+# said unreachable, with them. Several share SQLSTATE 28000 (invalid_authorization_specification)
+# and are told by their words alone.
+_REFUSALS = (
+    _Refusal(re.compile(r'\bFATAL:  database ".*" does not exist'), "3D000", _database_missing),
+    _Refusal(re.compile(r'\bFATAL:  role ".*" does not exist'), None, _role_missing),
+    _Refusal(re.compile(r'\bFATAL:  role ".*" is not permitted to log in'), None, _role_without_login),
+    _Refusal(re.compile(r'\bFATAL:  no pg_hba\.conf entry for host "(?P<client>[^"]*)"'), None, _client_not_in_pg_hba),
+    _Refusal(re.compile(r"\bfe_sendauth: no password supplied"), None, _password_missing),
+    _Refusal(re.compile(r'\bFATAL:  password authentication failed for user ".*"'), "28P01", _password_refused),
+)
+
+
+def _refusal(driver_error: BaseException) -> tuple[_Refusal, re.Match[str] | None] | None:
+    """The server's refusal of a new connection, and its words, or None when the server did
     not answer (or said what is none of _REFUSALS)."""
     words = str(driver_error)
-    said = next((sqlstate for sqlstate, refusal in _REFUSALS.items() if refusal.search(words)), None)
+    for refusal in _REFUSALS:
+        if said := refusal.words.search(words):
+            return refusal, said
     given = getattr(driver_error, "sqlstate", None)
-    return said or (given if given in (DATABASE_MISSING, PASSWORD_REFUSED) else None)
+    return next(((refusal, None) for refusal in _REFUSALS if given is not None and refusal.sqlstate == given), None)
 
 
 def _connected_as(url: str, driver_error: BaseException) -> tuple[str, str, str, str]:
@@ -245,30 +306,20 @@ def _sql_name(name: str) -> str:
 
 def connection_failure(url: str, error: OperationalError, origin: str | None) -> ArchiveError:
     """The line of a connection to the archive's database that failed: the crawl's and the
-    `archive` commands'. A server that answered and refused it (no such database or role, a
-    wrong password) is said to, with what the operator does about it; "database unreachable"
-    sent them to look for a network fault or a server down. That is kept for a server that did
-    not answer (refused, no such host, its timeout)."""
+    `archive` commands'. A server that answered and refused it (_REFUSALS: no such database or
+    role, a role without LOGIN, a client its pg_hba.conf refuses, a password missing or wrong) is
+    said to, with what the operator does about it; "database unreachable" sent them to look for
+    a network fault or a server down. That is kept for a server that did not answer (refused,
+    no such host, its timeout)."""
     driver_error = getattr(error, "orig", None) or error
-    refusal = _refusal(driver_error)
-    if refusal is None:
+    found = _refusal(driver_error)
+    if found is None:
         return ArchiveError(f"database unreachable: {safe_url(url)}: {database_words(error)}")
+    refusal, said = found
     host, port, database, user = _connected_as(url, driver_error)
     server = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else f"{host}:{port}"  # a Unix socket's folder
     archive = f"the archive URL {safe_url(url)}{_given(origin)}"
-    if refusal == DATABASE_MISSING:
-        createdb = shlex.join(["createdb", "-h", host, "-p", port, "-E", "UTF8", "-T", "template0", database])
-        return ArchiveError(f'database "{database}" does not exist on {server}: create it as the server\'s superuser '
-                            f"({createdb}), or correct {archive}")
-    if refusal == ROLE_REFUSED:
-        return ArchiveError(f'role "{user}" does not exist on {server}: create it as the server\'s superuser '
-                            f'(CREATE ROLE {_sql_name(user)} LOGIN; README.md, "The archive"), or correct {archive}')
-    refused = f'password authentication failed for user "{user}" on {server}'
-    if make_url(url).password is None:
-        return ArchiveError(f"{refused}: correct the password libpq took from $PGPASSWORD or ~/.pgpass, "
-                            f"or give the role's in {archive}")
-    return ArchiveError(f"{refused}: correct the password of {archive}, an @ in it written %40, or set the role's "
-                        f"as the server's superuser (ALTER ROLE {_sql_name(user)} PASSWORD '…')")
+    return ArchiveError(refusal.told(_Refused(url, host, port, database, user, server, archive, said)))
 
 
 def make_engine(url: str, *, write: bool = True, origin: str | None = None) -> Engine:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from crawler.papers import PROFILES_ENV, get_paper
 from crawler.sample import ISSUE_DATE, PREFIX
@@ -1459,6 +1460,16 @@ def test_a_database_server_that_refuses_the_archive_command_says_what_it_refuses
     done = archive_command(*command, archive=url)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == f"error: {refused_connection_words(url, missing)} (given by --archive)\n"
+
+
+def test_a_role_the_server_does_not_let_log_in_is_told_the_alter_role_that_lets_it(postgres_url, request):
+    # CREATE ROLE without LOGIN: the server answered, and refused the role, not the network.
+    role, url = postgres_role(postgres_url, request, "nologin", "ALTER ROLE {role} NOLOGIN")
+    done = archive_command("stats", archive=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    named = make_url(url)
+    assert done.stderr == (f'error: role "{role}" may not log in to {named.host}:{named.port}: let it, as the '
+                           f"server's superuser (ALTER ROLE {role} LOGIN), or correct the archive URL {url} (given by --archive)\n")
 
 
 @pytest.mark.parametrize("command", [["search", "社工"], ["stats"], ["export"], ["export", "--format", "csv"], ["reprocess"]])

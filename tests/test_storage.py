@@ -644,6 +644,33 @@ def test_a_refusal_after_an_address_that_did_not_answer_is_the_refusal():
         "postgresql+psycopg://archivist@localhost/press")
 
 
+# The test server trusts 127.0.0.1 by its pg_hba.conf, which the tests leave as it is: these
+# refusals are the driver's exception as libpq hands it over (a role without LOGIN is met on the
+# server too: test_cli.py).
+@pytest.mark.parametrize("said, url, origin, told", [
+    pytest.param('FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "archivist", database "archive", no encryption',
+                 "postgresql+psycopg://archivist:s3cret@db.example.org:5433/archive", "$ARCHIVE_URL",
+                 'db.example.org:5433 refuses host "10.0.0.9" as user "archivist" to database "archive": no line of its '
+                 "pg_hba.conf lets it: the server's superuser adds one there (on the server, then SELECT pg_reload_conf()), "
+                 "or correct the archive URL postgresql+psycopg://archivist:***@db.example.org:5433/archive (given by "
+                 "$ARCHIVE_URL)", id="pg_hba"),
+    pytest.param("fe_sendauth: no password supplied", "postgresql+psycopg://archivist@db.example.org:5433/archive", "--archive",
+                 'db.example.org:5433 asks a password of user "archivist", and none was given: give it in the archive URL '
+                 "postgresql+psycopg://archivist@db.example.org:5433/archive (given by --archive), an @ in it written %40, "
+                 "or in ~/.pgpass or $PGPASSWORD", id="no_password"),
+    pytest.param('FATAL:  role "reader" is not permitted to log in', "postgresql+psycopg://reader@db.example.org:5433/archive",
+                 None, 'role "reader" may not log in to db.example.org:5433: let it, as the server\'s superuser (ALTER ROLE '
+                 "reader LOGIN), or correct the archive URL postgresql+psycopg://reader@db.example.org:5433/archive",
+                 id="nologin"),
+])
+def test_a_refusal_of_who_connects_is_said_so_not_unreachable(said, url, origin, told):
+    psycopg = pytest.importorskip("psycopg")
+    words = f'connection failed: connection to server at "db.example.org" (10.0.0.5), port 5433 failed: {said}'
+    message = str(connection_failure(url, _failed_connection(psycopg.OperationalError(words)), origin))
+    assert message == told
+    assert "s3cret" not in message
+
+
 def test_a_server_that_did_not_answer_is_unreachable():
     psycopg = pytest.importorskip("psycopg")
     words = ('connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused\n'

@@ -8,7 +8,7 @@ like any new archive, so it has this code's schema, views and full-text index; t
 each article copied, and each batch of them brings the index up to date.
 
 Into PostgreSQL the copy is one transaction: a copy stopped part-way (Ctrl-C, SIGKILL, the
-connection lost) leaves the target as empty as it found it, and the same command run again
+connection lost) leaves the target an archive without rows (its schema, made first, stays), and the same command run again
 completes it, with nothing to clear by hand. A copy checks that the target holds no rows (an
 archive's ids would collide with the copied ones), and again under a lock on its tables that
 holds off a crawl or another copy into it until the copy commits.
@@ -66,6 +66,10 @@ def copy_tables(source: Archive, writing: Connection, *, batch_done: Callable[[]
                 if progress:
                     progress(table.name, copied, total)
             counts[table.name] = copied
+        # The pictures, copied after their articles, queued those with a caption again (their
+        # triggers): indexed once more, or the copy's queue held them.
+        fulltext.flush(writing)
+        batch_done()
     return counts
 
 

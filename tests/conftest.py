@@ -191,6 +191,19 @@ class SiteCrawl(NamedTuple):
 _SITE_PORTS: dict[tuple, int] = {}
 
 
+def _site_key(archive: str) -> tuple:
+    """One archive, whichever role's URL names it."""
+    from sqlalchemy.engine import make_url
+
+    named = make_url(archive)
+    return named.drivername, named.host, named.port, named.database
+
+
+def served_as(copy: str, archive: str) -> None:
+    """Crawls into ``copy`` (a copy of ``archive``) are served at the root ``archive``'s were."""
+    _SITE_PORTS[_site_key(copy)] = _SITE_PORTS[_site_key(archive)]
+
+
 def base_url_arg(server) -> str:
     """The spider's base_url argument for the sample site ``server`` serves (under PREFIX)."""
     return f"base_url={server.url}{PREFIX.lstrip('/')}"
@@ -211,12 +224,8 @@ def crawl_site(
     """
     from crawler.sample.server import SiteServer
 
-    from sqlalchemy.engine import make_url
-
     dates = (f"date={date}",) if date else ()
-    # One archive, whichever role's URL names it.
-    named = make_url(archive)
-    served = (named.drivername, named.host, named.port, named.database)
+    served = _site_key(archive)
     with SiteServer(site, prefix=PREFIX, faults=faults, port=_SITE_PORTS.get(served, 0)) as server:
         _SITE_PORTS[served] = server.port
         done = run_crawl(*dates, base_url_arg(server), *args, archive=archive, settings=settings)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from storage import models
-from tests.conftest import _SITE_PORTS, PROJECT, archive_command, comparable, crawl_site, sql_rows
+from tests.conftest import PROJECT, archive_command, comparable, crawl_site, served_as, sql_rows
 from tests.sites import SAMPLE_DAY, sample_site
 
 NEXT_ISSUE = SAMPLE_DAY + timedelta(days=7)  # the next Tuesday, 公益时报's day
@@ -69,7 +69,7 @@ def test_a_sqlite_archive_copied_into_postgresql_is_the_same_archive_and_the_cra
         assert archive_command("search", *words.split(), archive=postgres_url).stdout == found.stdout, words
 
     # The next crawl stores into the copy after the copied ids, from the site root they came from.
-    _SITE_PORTS[postgres_url] = _SITE_PORTS[crawled]
+    served_as(postgres_url, crawled)
     crawl, _ = crawl_site(postgres_url, site=site, date=NEXT_ISSUE.isoformat())
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     after = table_rows(postgres_url)

@@ -40,7 +40,7 @@ from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_
 from storage.search import search
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import _SITE_PORTS, PROJECT, SAMPLE_SITE, comparable, crawl_sample, crawl_site, run_crawl, sql_rows, wait_for
+from tests.conftest import PROJECT, SAMPLE_SITE, comparable, crawl_sample, crawl_site, run_crawl, served_as, sql_rows, wait_for
 from tests.sites import front_page_teaser, sample_site
 from tests.test_site_changes_crawl import remove_page
 
@@ -2468,7 +2468,7 @@ def test_the_corrected_articles_say_whether_the_site_or_archive_reprocess_change
     site = sample_site(tmp_path / "site", pdfs=False)
     article = site / "html/2023-01/31/content_306501.htm"
     article.write_text(article.read_text(encoding="utf-8").replace("達到32平方米", "達到33平方米"), encoding="utf-8")
-    _SITE_PORTS[f"sqlite:///{archive}"] = _SITE_PORTS[f"sqlite:///{sample_archive}"]  # the archive's root
+    served_as(f"sqlite:///{archive}", f"sqlite:///{sample_archive}")  # the archive's root
     done, _ = crawl_site(f"sqlite:///{archive}", "refresh=1", site=site, settings={"ARCHIVE_FETCH_PDFS": "False"})
     assert done.returncode == 0, done.stderr[-2000:]
     ((corrected,),) = query(archive, "select id from articles where url like '%content_306501.htm'")

@@ -221,7 +221,7 @@ def test_serve_refuses_a_port_out_of_range_without_a_traceback(seeded, capsys):
 
 @pytest.mark.parametrize("argv, line", [
     (["serch", "社工"], "archive: error: argument COMMAND: invalid choice: 'serch' (choose from 'search', 'sql', "
-                      "'stats', 'export', 'reprocess', 'move-root', 'upgrade', 'serve'); see archive --help"),
+                      "'stats', 'export', 'reprocess', 'move-root', 'upgrade', 'copy', 'serve'); see archive --help"),
     (["search"], "archive search: error: the following arguments are required: query; see archive search --help"),
     (["export", "--format", "xml"], "archive export: error: argument --format: invalid choice: 'xml' "
                                    "(choose from 'jsonl', 'json', 'csv', 'sqlite'); see archive export --help"),

@@ -1503,6 +1503,10 @@ def _closed_by(closing: list[str], script: str, lead: bool = False) -> ArticleIt
     (["实习生 张三 记者 李四"], "实习生 张三 记者 李四"),
     # A heading's word (现场) before 报道 after a name is where it was reported from, as 北京 is.
     (["本报记者 张三 现场报道"], "本报记者 张三 现场报道"),
+    # In any brackets, names as without them.
+    (["〔记者 李四〕"], "记者 李四"),
+    (["【通讯员 王五】"], "通讯员 王五"),
+    (["（本报记者 王 磊 整理）"], "本报记者 王 磊 整理"),
 ])
 def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     """Printed at the end of the text rather than under the title, it was stored as no byline."""
@@ -1542,6 +1546,10 @@ def test_a_byline_closing_the_text_is_the_byline(closing, byline, script):
     ["本报记者 纪实报道"],
     # Nor a second role run into the first (通 and 实 open surnames too): no name follows.
     ["本报记者通讯员"], ["记者实习生"],
+    # Prose run into the role, though a surname of the 百家姓 opens it (都, 和, 从); a word no
+    # surname opens after a blank; either in brackets, as without.
+    ["记者都来了"], ["记者和他"], ["记者从新疆"], ["记者 微博"], ["本报记者 张三 微信"],
+    ["（记者 深入一线）"], ["〔记者 微博〕"], ["【通讯员 都来了】"], ["项目覆盖全省。（记者 微博）"],
 ])
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_source_note_a_photo_credit_or_a_sentence_closing_the_text_is_no_byline(closing, script):

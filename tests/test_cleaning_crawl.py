@@ -550,6 +550,12 @@ CLOSING_BYLINES = {
     "content_306579.htm": ("記者 手記", "记者 手记", ""),
     "content_306580.htm": ("記者 觀察", "记者 观察", ""),
     "content_306581.htm": ("本報記者焦點報道", "本报记者焦点报道", ""),
+    # Prose run into the role though a surname of the 百家姓 opens it (都); a word no surname opens
+    # after a blank (微博); either in brackets, as without; a name in 〔〕 or 【】 as in （）.
+    "content_306587.htm": ("記者都來了", "记者都来了", ""),
+    "content_306588.htm": ("〔記者 微博〕", "〔记者 微博〕", ""),
+    "content_306589.htm": ("（記者 深入一線）", "（记者 深入一线）", ""),
+    "content_306590.htm": ("【通訊員 王五】", "【通讯员 王五】", "通讯员 王五"),
 }
 
 # A lead line under the title, alone over the text or run in before its first paragraph's text
@@ -584,6 +590,12 @@ LEAD_BYLINES = {
     "content_306584.htm": ("本報記者甄子丹　　", "本报记者甄子丹"),
     "content_306585.htm": ("■ 記者 手記", ""),
     "content_306586.htm": ("本報記者 調查　　", ""),
+    # Prose run into the role (都来了), a word no surname opens after a blank (微博), a dateline's
+    # bracketed phrase: no names; a name padded to three characters' width (王 磊) is one.
+    "content_306591.htm": ("本報記者都來了　　", ""),
+    "content_306592.htm": ("■ 本報記者 微博", ""),
+    "content_306593.htm": ("本報訊（記者 深入一線）", ""),
+    "content_306594.htm": ("本報記者 王 磊　　", "本报记者 王 磊"),
 }
 
 # A print button's script in <head> that writes a title block as the sample's, its tags in
@@ -735,7 +747,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
     the name (记者张三 北京报道, 本报记者张三, 通讯员李四 王五) was no byline, nor were names a 、 or a
     comma parts. Run into the role, a name whose surname is not among the hundred commonest and
     a few more (本报记者甄子丹) was no byline, and a column's heading after the role, a blank
-    between (记者 手记, 记者 观察), was one."""
+    between (记者 手记, 记者 观察), was one. With the whole 百家姓, prose run into the role (记者都来了)
+    was one, as were a word no surname opens after a blank (记者 微博) and a phrase in brackets
+    (（记者 深入一线）, 〔记者 微博〕), taken unchecked."""
     query = "SELECT body, source, byline FROM articles WHERE url LIKE :u"
     [(_, plain_source, plain_byline)] = sql_rows(unspammed, query, u=f"%/{TEMPLATE}")
     assert plain_byline == ""
@@ -759,6 +773,9 @@ def test_a_byline_closing_the_text_is_stored_as_the_byline_and_stays_in_the_text
         conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_306577.htm' OR url LIKE '%/content_306578.htm'"))
         conn.execute(text("UPDATE articles SET byline = '记者 手记' WHERE url LIKE '%/content_306579.htm'"))
         conn.execute(text("UPDATE articles SET byline = '记者 观察' WHERE url LIKE '%/content_306580.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者都来了' WHERE url LIKE '%/content_306587.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者 微博' WHERE url LIKE '%/content_306588.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者 深入一线' WHERE url LIKE '%/content_306589.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -775,7 +792,9 @@ def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_wh
     into the role, short enough (本报记者走访), was one. A line whose first role is an intern's
     (实习生 张三 记者 李四, 本报实习生张三) was no byline, nor a name run into the role whose surname is
     not among the hundred commonest and a few more (本报记者甄子丹); a column's heading after the
-    role, a blank between (记者 手记, 本报记者 调查), was one. The line stays in the text."""
+    role, a blank between (记者 手记, 本报记者 调查), was one. With the whole 百家姓, prose run into the
+    role (本报记者都来了) was one, as were a word no surname opens after a blank (本报记者 微博) and a
+    phrase in a dateline's brackets (本报讯（记者 深入一线）). The line stays in the text."""
     query = "SELECT body, byline FROM articles WHERE url LIKE :u"
     for name, (_, byline) in LEAD_BYLINES.items():
         [(body, stored)] = sql_rows(new_articles, query, u=f"%/{name}")
@@ -795,6 +814,9 @@ def test_a_lead_line_naming_someone_with_a_middle_dot_is_stored_as_the_byline_wh
         conn.execute(text("UPDATE articles SET byline = '' WHERE url LIKE '%/content_30658_.htm'"))
         conn.execute(text("UPDATE articles SET byline = '记者 手记' WHERE url LIKE '%/content_306585.htm'"))
         conn.execute(text("UPDATE articles SET byline = '本报记者 调查' WHERE url LIKE '%/content_306586.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者都来了' WHERE url LIKE '%/content_306591.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '本报记者 微博' WHERE url LIKE '%/content_306592.htm'"))
+        conn.execute(text("UPDATE articles SET byline = '记者 深入一线' WHERE url LIKE '%/content_306593.htm'"))
     engine.dispose()
     done = archive_command("reprocess", archive=new_articles)
     assert done.returncode == 0, done.stderr[-3000:]

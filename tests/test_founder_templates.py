@@ -919,6 +919,40 @@ def test_a_lead_line_closing_with_where_it_was_reported_from_is_the_byline(lead,
 
 
 @pytest.mark.parametrize("lead", [
+    # Prose run into the role: a word that goes on a sentence about the reporter (都, 和, 能, 从)
+    # opens it, though each is a surname of the 百家姓.
+    "记者都来了", "本报记者都来了", "记者都来了　　清晨七点，儿童之家的门准时打开。", "记者和他", "记者能否",
+    "记者从新疆", "本报记者从民政　　清晨七点，儿童之家的门准时打开。",
+    # A word after a blank that no surname opens (微博, 微信): a heading's, no name.
+    "记者 微博", "■ 本报记者 微信", "本报记者 微博　　清晨七点，儿童之家的门准时打开。", "本报记者 张三 微博",
+    # Bracketed names are judged as names without brackets are.
+    "　　本报讯（记者 深入一线）近日，儿童之家的门准时打开。", "　　本报讯（记者 微博）近日，儿童之家的门准时打开。",
+    "　　本报北京1月31日电（记者都来了）民政部日前召开会议。",
+])
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_prose_or_a_word_no_surname_opens_after_the_role_is_no_byline(lead, script):
+    """With the whole 百家姓, 记者都来了 was stored as a byline (都 a surname), and a word after a
+    blank (记者 微博) or in a dateline's brackets (本报讯（记者 深入一线）) was taken unchecked."""
+    convert = in_script(script)
+    parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
+    assert parsed.byline == ""
+
+
+@pytest.mark.parametrize(("lead", "byline"), [
+    # A two-character name padded to three characters' width, the surname alone (王 磊, 欧阳 明).
+    ("本报记者 王 磊", "本报记者 王 磊"), ("■ 记者 欧阳 明 通讯员 皮磊", "记者 欧阳 明 通讯员 皮磊"),
+    # After a blank, a rare surname of the 百家姓 opens a name, that one too (和, 都).
+    ("本报记者 甄子丹、和平安", "本报记者 甄子丹、和平安"), ("记者 都小明", "记者 都小明"),
+    ("　　本报讯（记者 皮磊 通讯员 甄子丹）近日，儿童之家的门准时打开。", "记者 皮磊 通讯员 甄子丹"),
+])
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_name_a_blank_parts_from_the_role_is_read_by_its_surname(lead, byline, script):
+    convert = in_script(script)
+    parsed = article_with("", f"<P>{convert(lead)}</P><P>　　正文。</P>")
+    assert parsed.byline == convert(byline)
+
+
+@pytest.mark.parametrize("lead", [
     "本报记者 深入一线　　清晨七点，儿童之家的门准时打开。", "■ 本报记者 深入一线", "本报记者 走进社区",
     "本报记者 张三　　通讯员 深入一线　　清晨七点，儿童之家的门准时打开。",
     # Two surnames open these phrases (方向, 黄金), which are words of their own: no name.

@@ -415,7 +415,7 @@ _ROLE_DOT = re.compile(rf"({_ROLE_NAME})\s*[{_MIDDLE_DOTS}]\s*")
 # The photographer's credit after the writer's names (…张三 图/李四), or before their 文/.
 _PICTURES_BY = rf"{_PICTURES_LABEL}\s*{_NAMES}"
 _REPORTERS = re.compile(rf"({_ROLE}\s*{_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
-# Without brackets, the names are judged (_personal_names): run into the role (本报记者张三), only
+# The names are judged (_personal_names), in brackets or not: run into the role (本报记者张三), only
 # a name a surname opens is one, so 记者节快乐 closing the text is no byline.
 _REPORTERS_ALONE = re.compile(rf"({_ROLE}\s*(?:[{_MIDDLE_DOTS}]\s*)?{_NAMES})(?:{_NAMES_APART}{_PICTURES_BY})?")
 # The photographer's credit a lead line's names end with, cut from the byline.
@@ -799,14 +799,14 @@ _HIDDEN_BEFORE_BYLINE = 3
 
 def _lead_byline(line: str, people_only: bool = True) -> str:
     """The byline a lead line gives (■ 本报记者 皮磊, run in before the first paragraph's text,
-    or a dateline's 本报讯（记者 皮磊）), or "". A line's names without brackets are people's only
-    (_personal_names), as a closing byline's are: the brackets mark a dateline's as a credit."""
+    or a dateline's 本报讯（记者 皮磊）), or "". Its names are people's only (_personal_names), as a
+    closing byline's are, a dateline's in brackets too: the brackets tell no name from a phrase."""
     if not line:
         return ""
     if lead := _BYLINE.match(line) or _RUN_IN_BYLINE.match(line):
         judged = people_only
     elif lead := _DATELINE_BYLINE.match(line):
-        judged = False
+        judged = people_only
     else:
         return ""
     names = _stored_names(_PICTURES_AFTER.sub("", lead[1]))
@@ -838,12 +838,13 @@ def closing_byline(lines: Sequence[str]) -> str:
     (_near_end), over which it may stand. Names alone on a line, without brackets, are the byline
     only where the line closes the text but for source notes, and only where they are people's
     (_personal_names): over a paragraph of the text, or as a phrase, they may be a heading of it.
-    A mark before the line (■, as before a lead line) is no part of it."""
+    Bracketed ones are people's only too: （记者 深入一线） names no one. A mark before the line (■, as before a lead line) is no part of it."""
     for at in _near_end(lines):
         line = _LEADING_MARKS.sub("", lines[at]).rstrip()
         if (line.endswith(_NOTE_CLOSERS) and (note := _BRACKETED_NOTE.search(line))
                 and (credit := _REPORTERS.fullmatch(note[1]))):
-            names = _stored_names(credit[1])
+            if not _personal_names(names := _stored_names(credit[1])):
+                continue
         elif line.startswith(_WRITTEN_BY_MARKS) and (credit := _WRITTEN_BY.fullmatch(line)):
             names = _stored_names(credit[1])
         elif (credit := _REPORTERS_ALONE.fullmatch(line)) and _closes(lines, at, over_notes=True):
@@ -885,6 +886,11 @@ _SURNAME_WORDS = frozenset(
 # by hand, and 邝. Many of them open a word too (连线, 时评, 焦点): a column's heading after the
 # role is refused as a heading (_COLUMN_HEADINGS), not by leaving its surname out.
 _NAME_SURNAMES = _SURNAMES | frozenset(form for form in _LISTED_SURNAMES if len(form) == 1) | frozenset("邝鄺")
+# The 百家姓's surnames beyond the commonest that are, after a subject, the words a sentence goes on
+# with: adverbs, modal verbs, conjunctions, prepositions and time words (记者都来了, 记者从新疆, 记者和他,
+# 记者能否, 记者时常). Run into the role, with no blank to mark where it ends, such a word is read as
+# the sentence it is far oftener than as a rare surname; after a blank it opens a name (记者 和平安).
+_PROSE_AFTER_SUBJECT = frozenset("都从從和能应應却卻常全尚终終经經连連时時相越边邊那后後别別") & _NAME_SURNAMES
 # The headings of a column a role opens (记者手记, 本报记者 观察, 记者连线, 记者辛苦了), blank between
 # them or not: the word after the role names no one where it opens with one, nor before 报道 (焦点报道).
 _COLUMN_HEADINGS = tuple(
@@ -893,7 +899,7 @@ _COLUMN_HEADINGS = tuple(
     " 暗访 暗訪 现场 現場 见闻 見聞".split())
 _HAN_WORD = re.compile(f"[{HAN}]+")
 _ROLE_WORD = re.compile(_ROLE)
-_NAME_WORDS = re.compile(r"[\s、，,]+")
+_NAME_WORDS = re.compile(r"[\s、，,/／]+")
 # A name run into its role with a middle dot: its first part two characters or more, as a
 # transliteration's is (本报记者阿不都·热合曼); one character and a dot is a phrase's (记者节·快乐).
 _NAME_AFTER_ROLE = re.compile(rf"[{HAN}]{{2,8}}(?:[{_MIDDLE_DOTS}][{HAN}]{{1,8}}){{1,3}}|{_LATIN_NAME}")
@@ -901,16 +907,21 @@ _NAME_AFTER_ROLE = re.compile(rf"[{HAN}]{{2,8}}(?:[{_MIDDLE_DOTS}][{HAN}]{{1,8}}
 # 发自北京): no name, yet no heading's phrase where a name stands before them (记者 深入报道 is one).
 _REPORTED = ("报道", "報導", "報道")
 _CREDIT_WORDS = re.compile(
-    rf"(?:综合|綜合|联合|聯合|整理|采写|採寫)(?:整理|采写|採寫)|[{HAN}]{{2,6}}(?:{'|'.join(_REPORTED)})"
+    rf"(?:综合|綜合|联合|聯合|整理|采写|採寫)?(?:整理|采写|採寫)|[{HAN}]{{2,6}}(?:{'|'.join(_REPORTED)})"
     rf"|(?:发|發)自[{HAN}]{{2,6}}")
+
+
+# The particles that close a sentence or mark a verb's aspect (来了, 去过, 好吗): no name ends with one.
+_SENTENCE_PARTICLES = tuple("了过過吗嗎呢吧啊嘛")
 
 
 def _surnamed(name: str) -> bool:
     """Whether ``name`` reads as a Chinese name by its surname: one opens two or three characters
     (a compound one, three or four), where a phrase (深入, 跟踪, 节快乐) opens with none, and a
     column's heading (连线, 焦点: _COLUMN_HEADINGS) is none though a surname opens it, nor is a
-    role (通讯员, 实习生: 通 and 实 are surnames of the 百家姓)."""
-    if name.startswith(_COLUMN_HEADINGS) or _ROLE_WORD.match(name):
+    role (通讯员, 实习生: 通 and 实 are surnames of the 百家姓), nor a clause a particle closes
+    (都来了: _SENTENCE_PARTICLES)."""
+    if name.startswith(_COLUMN_HEADINGS) or _ROLE_WORD.match(name) or name.endswith(_SENTENCE_PARTICLES):
         return False
     if name.startswith(_COMPOUND_SURNAMES):
         return 3 <= len(name) <= 4
@@ -928,6 +939,8 @@ def _name_after_role(word: str) -> bool:
     name: a Chinese one by its surname, alone or run into 报道, or a transliterated or Latin one
     (_NAME_AFTER_ROLE). With no blank to mark where the role ends, a phrase run in (本报记者跟踪报道,
     记者节快乐, 记者手记) is none, however short."""
+    if word[0] in _PROSE_AFTER_SUBJECT:
+        return False
     return _surnamed(word) or _name_reporting(word) or bool(_NAME_AFTER_ROLE.fullmatch(word))
 
 
@@ -940,28 +953,38 @@ def _personal_names(names: str) -> bool:
     _name_reporting): with no name before it (记者 深入报道, any two characters before 报道
     matching) the words are a heading's phrase too. A word run into its role is judged as a name
     alone (_name_after_role). A column's heading (记者 手记, 本报记者 观察: _COLUMN_HEADINGS) names
-    no one, a blank after the role or not. Names a 、 or a comma parts are words as blanks part them."""
-    named = False
+    no one, a blank after the role or not. Names a 、, a comma or a slash parts are words as blanks
+    part them. A word of two or three Chinese characters is a name only where a surname opens it
+    (_surnamed: 记者 微博 names no one), as one run into its role is; a surname alone is a name
+    padded to three characters' width (王 磊, 欧阳 明), the word after it its given name."""
+    named, given_name_next = False, False
     for word in _NAME_WORDS.split(names):
         if role := _ROLE_WORD.match(word):
             word = word[role.end():]
             if word and not _name_after_role(word):
                 return False
+            given_name_next = False
         if not word:
             continue
         if _CREDIT_WORDS.fullmatch(word):
             if not (named or _name_reporting(word)):
                 return False
-            named = True
+            named, given_name_next = True, False
             continue
         if word.startswith(_COLUMN_HEADINGS):
             return False
+        if given_name_next and len(word) <= 2 and _HAN_WORD.fullmatch(word):
+            named, given_name_next = True, False
+            continue
         if (len(word) >= 4 and _HAN_WORD.fullmatch(word) and not word.startswith(_COMPOUND_SURNAMES)
                 and not (len(word) == 4 and word[0] != word[1] and {word[0], word[1]} <= _SURNAMES
                          and word[:2] not in _SURNAME_WORDS)):
             return False
+        given_name_next = word in _NAME_SURNAMES or word in _COMPOUND_SURNAMES
+        if not given_name_next and len(word) <= 3 and _HAN_WORD.fullmatch(word) and not _surnamed(word):
+            return False
         named = True
-    return True
+    return not given_name_next
 
 
 def source_note(line: str) -> str:

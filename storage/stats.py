@@ -110,6 +110,13 @@ class Stats:
     papers: list[str] = field(default_factory=list)
     # Each paper's first and last archived issue within the span.
     issue_dates: dict[str, tuple[date, date]] = field(default_factory=dict)
+    # Profiled papers the archive knows no date of (no issue, no date without one), no --since
+    # given: nothing starts their span, so no missing issue is counted, nor any behind.
+    unstarted: list[str] = field(default_factory=list)
+    # Papers the archive knows no date of, without a usable profile, not asked (--paper): the
+    # text leaves them out with their empty counts; JSON lists every paper, and says why none of
+    # theirs is counted. (paper, its profile's file when that has a mistake, else None)
+    unsaid_unscheduled: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 # A crawl run's fields, in the order of Stats.runs and of `archive stats`' table.
@@ -200,13 +207,18 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
     unreadable = []
     until_before_first = []
     behind = []
+    unstarted = []
+    unsaid_unscheduled = []
     for code, (first, last) in sorted(bounds.items()):
         profile = profiles.get(code)
         if profile is None:
-            if first is not None and (problem := loaded.problem_of(code)):
+            problem = loaded.problem_of(code)
+            if first is not None and problem:
                 unreadable.append((code, problem.source))
             elif first is not None or code == paper:
                 unscheduled.append(code)  # said, not left out: its profile may be in a folder not named
+            else:
+                unsaid_unscheduled.append((code, problem.source if problem else None))
             continue
         if since is None and until is None and last is not None:
             # After ``last``, the newest archived issue or date taken for one without an issue,
@@ -230,6 +242,8 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
                 continue
             span = (profile.first_issue, span[1])
         if span is None:
+            if since is None and first is None:
+                unstarted.append(code)
             continue
         scheduled = profile.schedule.dates(*span)
         days = issues.get(code, set())
@@ -266,32 +280,42 @@ def archive_stats(archive: Archive, *, paper: str | None = None, since: date | N
                  unreadable, loaded.warnings(), dead_rows, _incomplete(archive, bounds, since, until), no_issue_of,
                  until_before_first, holds_no_issue,
                  [(r[0], r[1]) for r in runs_rows if holds_no_issue and r[2] == "crawl" and r[6] == "running"], behind,
-                 sorted(bounds), {code: (min(days), max(days)) for code, days in issues.items()})
+                 sorted(bounds), {code: (min(days), max(days)) for code, days in issues.items()}, unstarted,
+                 unsaid_unscheduled)
 
 
 def stats_document(stats: Stats, *, paper: str | None, since: date | None, until: date | None) -> dict:
     """Every figure `archive stats` prints, as one object for scripts, its keys those docs/archive.md
     lists ("stats --format json"); dates are date objects, the minutes of times text, and what the
     archive keeps no record of (a count before its revision, a run not finished) None."""
-    papers = {code: _paper_document(stats, code) for code in stats.papers}
+    papers = {code: _paper_document(stats, code, spanned=since is not None or until is not None) for code in stats.papers}
     return {"paper": paper, "since": since, "until": until,
             "holds_issues": stats.no_issue_of is None and not stats.holds_no_issue, "papers": papers,
             "runs": [dict(zip(RUN_FIELDS, run), finished=run[RUN_FIELDS.index("finished")] or None) for run in stats.runs],
             "warnings": stats.warnings}
 
 
-def _paper_document(stats: Stats, code: str) -> dict:
+def _paper_document(stats: Stats, code: str, *, spanned: bool) -> dict:
     years = [{"year": year, "issues": issues, "pages": pages, "articles": articles}
              for paper, year, issues, pages, articles in stats.counts if paper == code]
     first, last = stats.issue_dates.get(code, (None, None))
     gap = next((gap for gap in stats.gaps if gap.paper == code), None)
     late = next((late for late in stats.behind if late.paper == code), None)
+    # Why gaps or behind is null: a script told only null could not tell a paper without a
+    # profile from one whose span nothing starts, which the text says apart.
+    mistaken = [*stats.unreadable, *((paper, source) for paper, source in stats.unsaid_unscheduled if source)]
+    unscheduled = [*stats.unscheduled, *(paper for paper, source in stats.unsaid_unscheduled if not source)]
     not_counted = (
-        {"reason": "no_profile", "profile": None, "first_date": None} if code in stats.unscheduled else
+        {"reason": "no_profile", "profile": None, "first_date": None} if code in unscheduled else
         next(({"reason": "profile_mistake", "profile": source, "first_date": None}
-              for paper, source in stats.unreadable if paper == code), None) or
+              for paper, source in mistaken if paper == code), None) or
         next(({"reason": "until_before_first", "profile": None, "first_date": day}
-              for paper, day in stats.until_before_first if paper == code), None))
+              for paper, day in stats.until_before_first if paper == code), None) or
+        ({"reason": "no_known_date", "profile": None, "first_date": None} if code in stats.unstarted else None))
+    behind_not_counted = (
+        None if late is not None else
+        {"reason": not_counted["reason"]} if not_counted and not_counted["reason"] in ("no_profile", "profile_mistake") else
+        {"reason": "span"} if spanned else {"reason": "no_known_date"})
     return {
         **{key: sum(year[key] for year in years) for key in ("issues", "pages", "articles")},
         "first_issue_date": first, "last_issue_date": last, "years": years,
@@ -307,6 +331,7 @@ def _paper_document(stats: Stats, code: str) -> dict:
             "newest": late.newest, "today": late.today, "count": len(late.due),
             "first_due": late.due[0] if late.due else None, "last_due": late.due[-1] if late.due else None,
         },
+        "behind_not_counted": behind_not_counted,
         "incomplete_issues": [{"issue_date": day, "pages_complete": complete, "pages_expected": expected}
                               for paper, day, complete, expected in stats.incomplete if paper == code],
         "dead_links": [{key: value or None if key in ("reason", "gone_since") else value

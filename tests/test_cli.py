@@ -2102,6 +2102,54 @@ def test_stats_of_a_paper_the_archive_holds_no_issue_of_says_so_in_one_line(seed
                "shehuibao): did you mean shehuibao?\n")
 
 
+def test_stats_as_json_says_why_a_paper_has_no_gaps_or_behind(seeded, monkeypatch, tmp_path):
+    # The text says why no missing issue is counted of a paper not crawled yet (nothing starts
+    # its span: give --since) and of one without a profile; the JSON gave null for its gaps,
+    # gaps_not_counted and behind alike, which a script could not tell apart.
+    monkeypatch.setenv(PROFILES_ENV, str(SHEHUIBAO_PROFILES))
+    archive = open_archive(seeded)
+    with archive.engine.begin() as conn:
+        conn.execute(text("INSERT INTO papers (code, name) VALUES ('laobao', '老报')"))
+    archive.close()
+
+    def papers(*args: str) -> dict:
+        done = archive_command("stats", "--format", "json", *args, archive=seeded)
+        assert (done.returncode, done.stderr) == (0, "")
+        return json.loads(done.stdout)["papers"]
+
+    def why(paper: dict) -> tuple:
+        return paper["gaps"], paper["gaps_not_counted"], paper["behind"], paper["behind_not_counted"]
+
+    unstarted = {"reason": "no_known_date", "profile": None, "first_date": None}
+    assert why(papers("--paper", "shehuibao")["shehuibao"]) == (None, unstarted, None, {"reason": "no_known_date"})
+    # --until alone starts no span either; behind is not counted within a span.
+    assert why(papers("--paper", "shehuibao", "--until", "2023-02-03")["shehuibao"]) == (
+        None, unstarted, None, {"reason": "span"})
+    # A span given: its schedule's dates counted, all missing; none behind within a span.
+    gaps, not_counted, behind, behind_not_counted = why(
+        papers("--paper", "shehuibao", "--since", "2023-01-30", "--until", "2023-02-03")["shehuibao"])
+    assert (gaps["missing"], not_counted, behind, behind_not_counted) == (
+        ["2023-01-30", "2023-02-01", "2023-02-03"], None, None, {"reason": "span"})
+    # A paper without a profile, asked or not (the text leaves out one not asked that it knows no date of).
+    no_profile = {"reason": "no_profile", "profile": None, "first_date": None}
+    for listed in (papers("--paper", "laobao"), papers(), papers("--since", "2023-01-01")):
+        assert why(listed["laobao"]) == (None, no_profile, None, {"reason": "no_profile"})
+    # A paper whose figures are counted: no reason given.
+    held = papers()["gongyishibao"]
+    assert held["gaps"] is not None and held["behind"] is not None
+    assert (held["gaps_not_counted"], held["behind_not_counted"]) == (None, None)
+    # One whose profile has a mistake, not asked: that file named, as for an archived paper.
+    mistaken = tmp_path / "papers"
+    shutil.copytree(SHEHUIBAO_PROFILES, mistaken)
+    (mistaken / "laobao.toml").write_text('code = "laobao"\n', encoding="utf-8")
+    monkeypatch.setenv(PROFILES_ENV, str(mistaken))
+    done = archive_command("stats", "--format", "json", archive=seeded)
+    assert done.returncode == 0, done.stderr
+    laobao = json.loads(done.stdout)["papers"]["laobao"]
+    assert (laobao["gaps_not_counted"]["reason"], laobao["gaps_not_counted"]["profile"], laobao["behind_not_counted"]) == (
+        "profile_mistake", str(mistaken / "laobao.toml"), {"reason": "profile_mistake"})
+
+
 def _a_day_ahead_of_china() -> str | None:
     """A TZ under which the machine's today is the day after today in China (UTC+8), as it is
     for hours each day on a machine east of China (New Zealand, Samoa); None before 08:00 in

@@ -854,26 +854,32 @@ class JobScheduler(Scheduler):
             self.stats.set_value(RERUN_REFUSED, refused)
 
     def rerun_refusal(self) -> str | None:
-        """Why the crawl command would refuse this job run again from its root, as the archive
-        stands (an issue of its dates held from another root, as the one its stopped worker
-        fetched: crawler/commands/crawl.py), or None. Its failure line says "run again", which
-        must not send the operator into that refusal unwarned."""
-        from crawler.arguments import root_refusal
+        """Which run again of those the failure line advises the crawl command would refuse as
+        the archive stands, and why (an issue of its dates held from another root, as the one
+        the stopped worker fetched: crawler/commands/crawl.py), or None: the runs of the issues
+        of other workers' dates this worker failed, then the job again (this worker's dates).
+        Checked against this worker's dates alone, a run of those issues was refused unwarned."""
+        from crawler.arguments import plan_crawl, root_refusal
         from crawler.commands.crawl import held_from_other_roots
+        from crawler.extensions import dates_failed_beyond, rerun_runs, run_arguments
         from storage.db import ArchiveError, archive_url, open_archive
 
-        settings = self.spider.settings
+        settings, plan = self.spider.settings, self.spider.plan
+        runs = [(f"a run with {run_arguments(run)}", plan_crawl(**run))
+                for run in rerun_runs(plan, dates_failed_beyond(plan, self.stats))]
+        runs.append((f"a run from {plan.root}", plan))
         try:
             archive = open_archive(archive_url(settings.get("ARCHIVE_URL")))
             try:
-                elsewhere = held_from_other_roots(archive, self.spider.plan, settings)
+                for run, each in runs:
+                    if elsewhere := held_from_other_roots(archive, each, settings):
+                        return f"{run} is refused: {root_refusal(each, elsewhere, settings)}"
             finally:
                 archive.close()
         except (ArchiveError, SQLAlchemyError) as exc:  # the failure line says "run again" all the same
             logger.warning("distributed crawl: job %s: the archive's roots could not be checked for its run again: %s",
                            self.job, exc)
-            return None
-        return root_refusal(self.spider.plan, elsewhere, settings) if elsewhere else None
+        return None
 
 
 class SharedQueueIdle:

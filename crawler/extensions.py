@@ -70,9 +70,10 @@ CLOSE_REASON = "archive/close_reason"
 # had taken from its queue (crawler/distributed.py), which no worker fetched: a failure of the
 # run, as a request that failed (exit status 4).
 SHARE_LOST = "distributed/share_lost"
-# Why the job of a worker the archive stopped for its root (SHARE_LOST's "stopped by the archive's
-# check of roots") would be refused if run again from its root as it stands: the crawl command's
-# refusal (crawler/commands/crawl.py: held_from_other_roots), which the failure line quotes.
+# Why a run again that the failure line of a job's worker advises, once a worker was stopped by the
+# archive's check of roots (SHARE_LOST's "stopped by the archive's check of roots"), would be
+# refused as the archive stands: which run, and the crawl command's refusal of it
+# (crawler/commands/crawl.py: held_from_other_roots), which the failure line quotes.
 RERUN_REFUSED = "distributed/rerun_refused"
 # Why this run is not (or not wholly) in crawl_runs: its record could not be started or closed.
 # The run goes on; the crawl command echoes the lines as it does the alarms.
@@ -153,13 +154,26 @@ def dates_failed_beyond(plan, stats) -> list[str]:
     return failed if any(day not in given for day in failed) else []
 
 
+def rerun_runs(plan, days: list[str]) -> list[dict[str, str]]:
+    """The spider arguments of the crawls that fetch the issues of ``days`` (ISO, in order) of
+    ``plan``'s paper from its root: the scheduled ones' range from the first to the last (the
+    archive's complete issues in it cost no request), or their one date; and each date the
+    profile schedules no issue on (an extra issue) alone, which only a date given alone asks."""
+    on = [day for day in days if plan.paper.schedule.is_issue_day(date.fromisoformat(day))]
+    spans = [{"date": on[0]} if len(on) == 1 else {"start": on[0], "end": on[-1]}] if on else []
+    spans += [{"date": day} for day in days if day not in on]
+    root = {"base_url": plan.root} if plan.root != plan.paper.root else {}
+    return [{"paper": plan.paper.code} | span | root for span in spans]
+
+
+def run_arguments(run: dict[str, str]) -> str:
+    return " ".join(f"-a {name}={value}" for name, value in run.items())
+
+
 def rerun_arguments(plan, days: list[str]) -> str:
-    """The ``-a`` arguments of a crawl of ``days`` (ISO, in order) of ``plan``'s paper from its root:
-    one date alone, several as the range from the first to the last (the archive's complete
-    issues in it cost no request)."""
-    dates = f"-a date={days[0]}" if len(days) == 1 else f"-a start={days[0]} -a end={days[-1]}"
-    root = f" -a base_url={plan.root}" if plan.root != plan.paper.root else ""
-    return f"-a paper={plan.paper.code} {dates}{root}"
+    """The ``-a`` arguments of the crawls of rerun_runs, in words: "-a paper=… -a start=… -a end=…,
+    and with -a paper=… -a date=…"."""
+    return ", and with ".join(map(run_arguments, rerun_runs(plan, days)))
 
 
 def dates_words(days: list[str]) -> str:
@@ -186,8 +200,7 @@ def failure_message(crawler) -> str | None:
     counts = [", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in failed.items())
               + (f" (first: {first})" if first else "")] if failed else []
     if refused := stats.get_value(RERUN_REFUSED):
-        again += (f", once the archive lets this job's root crawl them (as it stands, a run from {plan.root} is "
-                  f"refused: {refused})")
+        again += f", once the archive lets this job's root crawl them (as it stands, {refused})"
     return f"not fetched: {what}: {', '.join(counts + ([lost] if lost else []))}; {again}"
 
 

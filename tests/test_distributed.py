@@ -1431,19 +1431,16 @@ def test_every_worker_leaving_a_job_one_of_whose_workers_the_archive_stopped_for
     assert stopped.stats.get_value(SHARE_LOST) is None  # its own line says why it stopped
 
 
-def test_a_job_whose_worker_the_archive_stopped_for_its_root_says_what_running_it_again_needs(
-        redis_url, request, tmp_path, job_worker):
-    # A worker stopped by the archive's check of roots: another crawl stored an issue of the
-    # job's dates from another root. The job's other workers ended with exit status 4 and
-    # "run again to fetch them", yet the job run again as they said was refused at its start
-    # (that issue held from the other root, incomplete), with another way out: archive
-    # move-root, or the other root. Their line must say what the run again needs.
+def _a_worker_stopped_for_its_root(request, tmp_path, job_worker, day: date):
+    """A job of two workers given ISSUES[0] from ROOTS[0], one of which the archive's check of
+    roots stopped: another crawl stored the issue of ``day`` (incomplete) from another root,
+    whose page the stopped worker had taken. The archive, the job, the other worker (open)
+    and the other root."""
     from scrapy import Request
 
-    from crawler.extensions import ROOT_REFUSED, failure_message
+    from crawler.extensions import ROOT_REFUSED
 
     archive = postgres_database(request)
-    day = ISSUES[0]
     site = site_without_a_dead_article(tmp_path, [day])  # stored incomplete from the other root
     with SiteServer(site, prefix=PREFIX) as server:
         other_root = f"{server.url}{PREFIX.lstrip('/')}"
@@ -1457,6 +1454,20 @@ def test_a_job_whose_worker_the_archive_stopped_for_its_root_says_what_running_i
     assert stopped.enqueue_request(Request(f"{ROOTS[0]}{day:%Y-%m/%d}/node_2.htm"))
     assert stopped.next_request() is not None  # taken, never fetched
     stopped.close(ROOT_REFUSED)
+    return archive, job, other, other_root
+
+
+def test_a_job_whose_worker_the_archive_stopped_for_its_root_says_what_running_it_again_needs(
+        redis_url, request, tmp_path, job_worker):
+    # A worker stopped by the archive's check of roots: another crawl stored an issue of the
+    # job's dates from another root. The job's other workers ended with exit status 4 and
+    # "run again to fetch them", yet the job run again as they said was refused at its start
+    # (that issue held from the other root, incomplete), with another way out: archive
+    # move-root, or the other root. Their line must say what the run again needs.
+    from crawler.extensions import failure_message
+
+    day = ISSUES[0]
+    archive, job, other, other_root = _a_worker_stopped_for_its_root(request, tmp_path, job_worker, day)
     other.close("finished")
     other.spider.crawler.spider = other.spider  # as the engine sets it
     said = failure_message(other.spider.crawler)
@@ -1468,6 +1479,32 @@ def test_a_job_whose_worker_the_archive_stopped_for_its_root_says_what_running_i
     assert refusal.startswith(f"the archive holds 1 issue of gongyishibao ({day}) fetched from {other_root}")
     assert said.endswith(f"; run again to fetch them, once the archive lets this job's root crawl them (as it stands, "
                          f"a run from {ROOTS[0]} is refused: {refusal})"), said
+
+
+def test_the_run_again_a_worker_advises_for_another_worker_s_dates_is_checked_against_the_roots_of_those_dates(
+        redis_url, request, tmp_path, job_worker):
+    # A worker failed an issue of another worker's dates, which another crawl had stored
+    # (incomplete) from another root, its fetcher stopped by the archive's check of roots. The
+    # line advised a run of that date, and warned of no refusal: the archive's roots were
+    # checked against the worker's own dates. Run as advised, it was refused.
+    from crawler.extensions import FAILED_DATES, failure_message
+
+    day = ISSUES[3]  # not the worker's own date (job_worker: ISSUES[0])
+    archive, job, other, _ = _a_worker_stopped_for_its_root(request, tmp_path, job_worker, day)
+    other.stats.set_value("pages/failed/http_500", 1)  # a page of that issue it fetched failed
+    other.stats.set_value(FAILED_DATES, [day.isoformat()])
+    other.close("finished")
+    other.spider.crawler.spider = other.spider  # as the engine sets it
+    said = failure_message(other.spider.crawler)
+    advice = re.search(r"; run again with (.+?) to fetch them", said)
+    assert advice, said
+    [run] = _advised_runs(advice[1])
+    again = run_crawl(*run, archive=archive,
+                      settings={"CRAWL_MODE": "distributed", "REDIS_URL": redis_url, "CRAWL_JOB": job})
+    assert again.returncode == 2, again.stderr[-3000:]
+    refusal = again.stderr.strip().removeprefix("error: ")
+    assert f"(as it stands, a run with {advice[1]} is refused: {refusal})" in said, said
+
 
 def test_the_end_of_a_job_whose_workers_were_taken_for_dead_says_what_is_known_of_each(redis_url, job_worker, caplog):
     # Whether a worker taken off the roll was killed is not known: one whose heartbeat lapsed
@@ -2195,63 +2232,101 @@ def test_an_unknown_crawl_mode_given_with_blanks_is_named_without_them(sqlite_ur
     assert (result.returncode, result.stderr.strip()) == (2, "error: unknown CRAWL_MODE 'Cluster' (known: local, distributed)")
 
 
-def test_a_worker_that_fails_an_issue_of_another_worker_s_dates_names_that_issue_s_date_and_a_run_that_fetches_it(
-        redis_url, request, tmp_path, monkeypatch):
-    # docs/operations.md, "Several machines": workers of one CRAWL_JOB given different dates fetch
-    # each other's issues. The second worker is held (SIGSTOP) once it has queued its dates, so
-    # the first fetches them; their entry pages fail once. The first worker's failure line and
-    # summary named its own span as where they failed, and "run again" asked its own dates.
+@contextmanager
+def _a_worker_fails_issues_of_another_s_dates(redis_url, request, tmp_path, monkeypatch, first: list[str],
+                                              second: tuple[date, date], extra: list[date] = ()):
+    """Two workers of one CRAWL_JOB over the sample site of ISSUES and ``extra`` (issues on days
+    the profile schedules none on): the second, given the range ``second``, is held (SIGSTOP)
+    once it has queued its dates, so the first, given the arguments ``first``, fetches them. The
+    entry pages of the second's dates and of ``extra`` fail once. The archive, the dates the
+    first failed, its failure line (a match: the dates, its own, the issues, the advice) and log,
+    while the site is served (its faults spent)."""
     import redis
 
     archive = postgres_database(request)
     job = _distributed_job(monkeypatch, redis_url)
-    site = sample_site(tmp_path / "site", ISSUES, pdfs=False)
-    spans = [(ISSUES[0], ISSUES[2]), (ISSUES[3], ISSUES[-1])]
-    others = ISSUES[3:]
+    site = sample_site(tmp_path / "site", sorted([*ISSUES, *extra]), pdfs=False)
+    others = [day for day in ISSUES if second[0] <= day <= second[1]] + list(extra)
     faults = {f"{PREFIX}html/{day:%Y-%m}/{day:%d}/node_1.htm": [500] for day in others}
     settings = DEAD_LINK_SETTINGS | {"RETRY_TIMES": "0"}
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     with SiteServer(site, prefix=PREFIX, faults=faults) as server:
         redis_server = redis.Redis.from_url(redis_url)
-        second = start_crawl(base_url_arg(server), f"start={spans[1][0]}", f"end={spans[1][1]}", archive=archive,
-                             settings=settings, log=logs[1])
+        held = start_crawl(base_url_arg(server), f"start={second[0]}", f"end={second[1]}", archive=archive,
+                           settings=settings, log=logs[1])
         deadline = time.monotonic() + 120
         while not server.requests:
-            assert second.poll() is None and time.monotonic() < deadline, logs[1].read_text()[-3000:]
+            assert held.poll() is None and time.monotonic() < deadline, logs[1].read_text()[-3000:]
             time.sleep(0.01)
-        second.send_signal(signal.SIGSTOP)
+        held.send_signal(signal.SIGSTOP)
         try:
             assert redis_server.zcard(f"issues:gongyishibao:{job}:requests") > 0
-            first = start_crawl(base_url_arg(server), f"start={spans[0][0]}", f"end={spans[0][1]}", archive=archive,
-                                settings=settings, log=logs[0])
-            _wait_till_quiet(server, redis_server, f"issues:gongyishibao:{job}:requests", first, logs[0])
+            worker = start_crawl(base_url_arg(server), *first, archive=archive, settings=settings, log=logs[0])
+            _wait_till_quiet(server, redis_server, f"issues:gongyishibao:{job}:requests", worker, logs[0])
         finally:
-            second.send_signal(signal.SIGCONT)
-        codes = [worker.wait(240) for worker in (first, second)]
+            held.send_signal(signal.SIGCONT)
+        codes = [each.wait(240) for each in (worker, held)]
         output = logs[0].read_text()
         failed = sorted(re.findall(r"ERROR: issue of 公益时报 on (\S+) not fetched \(HTTP 500\)", output))
         assert codes[0] == 4 and failed and set(failed) <= {day.isoformat() for day in others}, output[-3000:]
-        # The failure line names the issues' dates, not the worker's span, and a run that fetches them.
         line = re.search(r"ERROR: not fetched: 公益时报 \(gongyishibao\) (.+?) \(this worker was given (\S+)\): "
                          r"(\d+) issues?, .*; run again with (.+) to fetch them$", output, re.M)
         assert line, output[-3000:]
-        assert line[1].split(", ") == failed and line[2] == f"{spans[0][0]}..{spans[0][1]}" and int(line[3]) == len(failed)
-        assert f"not fetched: 公益时报 (gongyishibao) {spans[0][0]}..{spans[0][1]}:" not in output
-        # Its crawl_runs row keeps the dates it was given, its message the line's.
-        row = next(run for run in crawl_runs(archive) if run.dates_asked == f"{spans[0][0]}..{spans[0][1]}")
-        assert row.status == "failed" and line[0].removeprefix("ERROR: ") in row.message, row.message
-        # The summary says what failed is of those dates, not of the worker's own.
-        assert re.search(rf"summary: gongyishibao {spans[0][0]}\.\.{spans[0][1]} \(finished\): .*; failed: issues of "
-                         rf"{re.escape(', '.join(failed))} \(this worker was given {spans[0][0]}\.\.{spans[0][1]}\); job ",
-                         output), output[-3000:]
-        # The run the line names fetches them (the site serves them now).
-        rerun = line[4].split()
-        assert rerun[0::2] == ["-a"] * (len(rerun) // 2)
-        again = run_crawl(*rerun[1::2], archive=archive, settings=settings)
-    assert again.returncode == 0, again.stderr[-3000:]
+        yield archive, failed, line, output
+
+
+def _advised_runs(advice: str) -> list[list[str]]:
+    """The ``-a`` values of each run a failure line's "run again with …" names."""
+    runs = [words.split() for words in advice.split(", and with ")]
+    assert all(run[0::2] == ["-a"] * (len(run) // 2) for run in runs), advice
+    return [run[1::2] for run in runs]
+
+
+def _run_as_advised(archive: str, advice: str, failed: list[str]) -> None:
+    """Runs what the advice names, each run ending with exit status 0: the issues of ``failed`` are then complete."""
+    for run in _advised_runs(advice):
+        again = run_crawl(*run, archive=archive, settings=DEAD_LINK_SETTINGS | {"RETRY_TIMES": "0"})
+        assert again.returncode == 0, again.stderr[-3000:]
     opened = open_archive(archive)
     try:
         states = opened.issue_states("gongyishibao", date.fromisoformat(failed[0]), date.fromisoformat(failed[-1]))
     finally:
         opened.close()
-    assert all(states[date.fromisoformat(day)].complete for day in failed), states
+    assert all(day in states and states[day].complete for day in map(date.fromisoformat, failed)), (advice, states)
+
+
+def test_a_worker_that_fails_an_issue_of_another_worker_s_dates_names_that_issue_s_date_and_a_run_that_fetches_it(
+        redis_url, request, tmp_path, monkeypatch):
+    # docs/operations.md, "Several machines": workers of one CRAWL_JOB given different dates fetch
+    # each other's issues. The first worker's failure line and summary named its own span as
+    # where they failed, and "run again" asked its own dates.
+    spans = [(ISSUES[0], ISSUES[2]), (ISSUES[3], ISSUES[-1])]
+    with _a_worker_fails_issues_of_another_s_dates(redis_url, request, tmp_path, monkeypatch,
+                                                   [f"start={spans[0][0]}", f"end={spans[0][1]}"], spans[1]) as failing:
+        archive, failed, line, output = failing
+        # The run the line names fetches them (the site serves them now).
+        assert len(_advised_runs(line[4])) == 1, line[4]
+        _run_as_advised(archive, line[4], failed)
+    # The failure line names the issues' dates, not the worker's span, and a run that fetches them.
+    assert line[1].split(", ") == failed and line[2] == f"{spans[0][0]}..{spans[0][1]}" and int(line[3]) == len(failed)
+    assert f"not fetched: 公益时报 (gongyishibao) {spans[0][0]}..{spans[0][1]}:" not in output
+    # Its crawl_runs row keeps the dates it was given, its message the line's.
+    row = next(run for run in crawl_runs(archive) if run.dates_asked == f"{spans[0][0]}..{spans[0][1]}")
+    assert row.status == "failed" and line[0].removeprefix("ERROR: ") in row.message, row.message
+    # The summary says what failed is of those dates, not of the worker's own.
+    assert re.search(rf"summary: gongyishibao {spans[0][0]}\.\.{spans[0][1]} \(finished\): .*; failed: issues of "
+                     rf"{re.escape(', '.join(failed))} \(this worker was given {spans[0][0]}\.\.{spans[0][1]}\); job ",
+                     output), output[-3000:]
+
+
+def test_the_run_again_a_worker_advises_fetches_the_issue_it_failed_on_a_day_the_profile_schedules_none_on(
+        redis_url, request, tmp_path, monkeypatch):
+    # A paper prints an extra issue now and then: given alone (-a date=) it is asked whether the
+    # profile schedules one that day or not, but a range asks the scheduled days alone. A worker
+    # that failed it with issues of another worker's dates advised the range from the first
+    # date to the last: run as advised, it left the extra issue out, with exit status 0.
+    extra = ISSUES[3] - timedelta(days=1)  # a Monday; the paper comes out on Tuesdays
+    with _a_worker_fails_issues_of_another_s_dates(redis_url, request, tmp_path, monkeypatch, [f"date={extra}"],
+                                                   (ISSUES[3], ISSUES[-1]), [extra]) as (archive, failed, line, _):
+        assert failed[0] == extra.isoformat() and len(failed) > 1 and line[2] == extra.isoformat(), line[0]
+        _run_as_advised(archive, line[4], failed)

@@ -5,7 +5,8 @@ Both copy every table of the models in batches (an archive never sits in memory 
 snapshot of the source (a crawl may be writing it), keeping every id, so that /article/<id> and
 SQL written against the source mean the same thing on the copy. The copy is made through storage/
 like any new archive, so it has this code's schema, views and full-text index; the triggers queue
-each article copied, and each batch of them brings the index up to date.
+each article copied, and each batch of them brings the index up to date (into PostgreSQL, its
+GIN index built once after the last).
 
 Into PostgreSQL the copy is one transaction: a copy stopped part-way (Ctrl-C, SIGKILL, the
 connection lost) leaves the target an archive without rows (its schema, made first, stays), and the same command run again
@@ -130,7 +131,8 @@ def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
             writing.exec_driver_sql(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
             # Again under the lock: a crawl or another copy that wrote since the check above.
             _refuse_rows(writing, url)
-            counts = copy_tables(source, writing, progress=progress)
+            with fulltext.index_built_after(writing):
+                counts = copy_tables(source, writing, progress=progress)
             _continue_sequences(writing)
             # A Ctrl-C as it commits would say "interrupted" of a copy that is whole, and the
             # same command run again would be refused.

@@ -14,11 +14,13 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from storage import models
-from tests.conftest import (PROJECT, archive_command, comparable, crawl_site, execute_sql, insert_crawl_run, served_as,
-                            sql_rows)
+from storage.db import open_archive
+from tests.conftest import (PROJECT, archive_command, comparable, crawl_site, execute_sql, insert_crawl_run, postgres_role,
+                            served_as, sql_rows)
 from tests.sites import SAMPLE_DAY, sample_site
 
 NEXT_ISSUE = SAMPLE_DAY + timedelta(days=7)  # the next Tuesday, 公益时报's day
+GIN_INDEX = "SELECT indexname FROM pg_indexes WHERE tablename = 'article_search' AND indexdef LIKE '%USING gin%'"
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +68,8 @@ def test_a_sqlite_archive_copied_into_postgresql_is_the_same_archive_and_the_cra
     # The copy's index holds every article, none left queued, and finds what the source's finds.
     assert sql_rows(postgres_url, "SELECT count(*) FROM article_search_pending") == [(0,)]
     assert sql_rows(postgres_url, "SELECT count(*) FROM article_search") == [(len(source["articles"]),)]
+    # Built once after the articles (benchmarks/copy_index.py), the search index is there.
+    assert sql_rows(postgres_url, GIN_INDEX) == [("ix_article_search_terms",)]
     for words in ("社工", "公益 慈善"):
         found = archive_command("search", *words.split(), archive=crawled)
         assert found.returncode == 0 and found.stdout, found.stderr
@@ -163,6 +167,7 @@ def test_a_copy_stopped_part_way_leaves_a_target_that_the_same_command_completes
     else:
         assert (stopped.returncode, stopped.stderr.splitlines()[-1]) == (130, "interrupted"), stopped.stderr
     assert not any(table_rows(postgres_url).values())  # as empty as it was
+    assert sql_rows(postgres_url, GIN_INDEX) == [("ix_article_search_terms",)]  # dropped in the transaction alone
     done = archive_command("copy", "--to", postgres_url, archive=crawled)
     assert done.returncode == 0, done.stderr
     assert table_rows(postgres_url) == table_rows(crawled)
@@ -242,3 +247,17 @@ def test_an_invalid_connection_option_is_said_so_not_unreachable(postgres_url, c
     assert (done.returncode, done.stdout, done.stderr) == (
         2, "", f"error: the archive URL {postgres_url}?keepalives=abc (given by --archive) has an invalid connection "
                'option keepalives: invalid integer value "abc" for connection option "keepalives"\n')
+
+
+def test_a_copy_into_tables_another_role_made_writes_the_search_index_it_may_not_drop(postgres_url, crawled, request):
+    # The superuser made the archive's tables, the role that crawls was granted writing them: the
+    # copy as that role may not drop the GIN index to build it once (only its owner may).
+    open_archive(postgres_url).close()
+    _, as_writer = postgres_role(postgres_url, request, "copier",
+                                 "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+                                 "GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    done = archive_command("copy", "--to", as_writer, archive=crawled)
+    assert done.returncode == 0, done.stderr
+    assert table_rows(postgres_url) == table_rows(crawled)
+    assert sql_rows(postgres_url, GIN_INDEX) == [("ix_article_search_terms",)]
+    assert archive_command("search", "社工", archive=as_writer).stdout == archive_command("search", "社工", archive=crawled).stdout

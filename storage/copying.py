@@ -134,8 +134,7 @@ def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
             with fulltext.index_built_after(writing):
                 counts = copy_tables(source, writing, progress=progress)
             _continue_sequences(writing)
-            # A Ctrl-C as it commits would say "interrupted" of a copy that is whole, and the
-            # same command run again would be refused.
+            # A Ctrl-C as it commits would say "interrupted" of a copy that is whole.
             with signals_held():
                 writing.commit()
                 committed()

@@ -2009,14 +2009,18 @@ def run_copy(args: argparse.Namespace) -> int:
 
     archive = reading(args)
     try:
-        counts = copy_archive(
+        copied = copy_archive(
             archive, args.to, progress=tables_progress(),
             committed=work_done,  # the copy complete: a Ctrl-C now would only hide its line
         )
     finally:
         archive.close()
-    say(f"copied into {safe_url(args.to)}: {counted(counts.get('articles', 0), 'article')}, "
-        f"{counted(sum(counts.values()), 'row')} in all")
+    rows = (f"{counted(copied.counts.get('articles', 0), 'article')}, "
+            f"{counted(sum(copied.counts.values()), 'row')} in all")
+    if copied.before:
+        say(f"--to {safe_url(args.to)} already holds a complete copy of the archive ({rows}): nothing in it was changed")
+    else:
+        say(f"copied into {safe_url(args.to)}: {rows}")
     return 0
 
 

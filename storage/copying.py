@@ -5,24 +5,27 @@ Both copy every table of the models in batches (an archive never sits in memory 
 snapshot of the source (a crawl may be writing it), keeping every id, so that /article/<id> and
 SQL written against the source mean the same thing on the copy. The copy is made through storage/
 like any new archive, so it has this code's schema, views and full-text index; the triggers queue
-each article copied, and each batch of them brings the index up to date.
+each article copied, and each batch of them brings the index up to date (into PostgreSQL, its
+GIN index built once after the last).
 
 Into PostgreSQL the copy is one transaction: a copy stopped part-way (Ctrl-C, SIGKILL, the
 connection lost) leaves the target an archive without rows (its schema, made first, stays), and the same command run again
 completes it, with nothing to clear by hand. A copy checks that the target holds no rows (an
 archive's ids would collide with the copied ones), and again under a lock on its tables that
-holds off a crawl or another copy into it until the copy commits.
+holds off a crawl or another copy into it until the copy commits. A target that holds what the
+source holds (a copy stopped after its commit, before it said so) is said to, and left as it is.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, inspect, select, text
+from sqlalchemy import Connection, Table, func, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DataError
 
 from storage import fulltext, models
-from storage.db import Archive, ArchiveError, open_archive, safe_url
+from storage.db import Archive, ArchiveError, ForeignDatabase, createdb_command, open_archive, safe_url
 from storage.export import signals_held
 
 BATCH = 2000
@@ -58,7 +61,11 @@ def copy_tables(source: Archive, writing: Connection, *, batch_done: Callable[[]
                 select(table).order_by(*table.primary_key.columns)
             )
             for batch in rows.mappings().partitions():
-                writing.execute(table.insert(), [dict(row) for row in batch])
+                try:
+                    writing.execute(table.insert(), [dict(row) for row in batch])
+                except DataError:
+                    _refuse_nul(table, batch)
+                    raise
                 if table.name == "articles":
                     fulltext.flush(writing)
                 batch_done()
@@ -73,26 +80,49 @@ def copy_tables(source: Archive, writing: Connection, *, batch_done: Callable[[]
     return counts
 
 
+@dataclass(frozen=True)
+class Copied:
+    counts: dict[str, int]  # rows per table
+    # The target held them already (a copy stopped after its commit, run again): nothing written.
+    before: bool = False
+
+
 def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
-                 committed: Callable[[], None] = lambda: None) -> dict[str, int]:
+                 committed: Callable[[], None] = lambda: None) -> Copied:
     """Copy ``source`` into a new PostgreSQL archive at ``url`` (made there if the database is
-    empty, refused if it holds rows); rows per table. ``committed()`` as the copy commits."""
+    empty; a database holding a whole copy of it left as it is; refused if it holds other rows).
+    ``committed()`` as the copy commits."""
     try:
         sqlite = make_url(url).get_backend_name() == "sqlite"
-    except (ArgumentError, ValueError):  # open_archive says what is wrong with it
+    except ArgumentError:
+        # open_archive's examples are SQLite's, which a copy does not make.
+        raise ArchiveError(f"invalid URL {safe_url(url)!r} (given by --to): expected a PostgreSQL URL such as "
+                           "postgresql+psycopg://archivist@localhost/archive or "
+                           "postgresql+psycopg://archivist@db-host:5432/archive") from None
+    except ValueError:  # open_archive says what is wrong with it
         sqlite = False
     if sqlite:
         raise ArchiveError(f"--to {safe_url(url)} is a SQLite archive: archive copy copies into PostgreSQL "
                            "(a SQLite copy is made by archive export --format sqlite --output FILE)")
     # The copy is built with this code's schema: the source must have it too.
     source.check_writable()
-    target = open_archive(url, create=True, check=False, origin="--to")
+    try:
+        target = open_archive(url, create=True, check=False, origin="--to")
+    except ForeignDatabase as foreign:
+        named = make_url(url)
+        createdb = createdb_command(named.host or "localhost", str(named.port or 5432), "archive")
+        raise ArchiveError(f"{foreign.held}: name an empty database to copy into ({createdb} makes one)") from None
     try:
         if (database := _server_schema(source)) is not None and database == _server_schema(target):
             raise ArchiveError(f"--to {safe_url(url)} is the archive itself: name another database")
         # Before the schema's check: an archive of an older schema that holds rows would be sent
         # to `archive upgrade`, and refused after it.
         with target.engine.connect() as conn:
+            held = _extent(conn)
+            if target.revision == source.revision and any(rows for rows, _ in held.values()):
+                with source.engine.connect() as reading:
+                    if _extent(reading) == held:
+                        return Copied({name: rows for name, (rows, _) in held.items()}, before=True)
             _refuse_rows(conn, url)
         target.check_writable()
         target.check_write_privileges(WRITES)
@@ -101,16 +131,16 @@ def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
             writing.exec_driver_sql(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
             # Again under the lock: a crawl or another copy that wrote since the check above.
             _refuse_rows(writing, url)
-            counts = copy_tables(source, writing, progress=progress)
+            with fulltext.index_built_after(writing):
+                counts = copy_tables(source, writing, progress=progress)
             _continue_sequences(writing)
-            # A Ctrl-C as it commits would say "interrupted" of a copy that is whole, and the
-            # same command run again would be refused.
+            # A Ctrl-C as it commits would say "interrupted" of a copy that is whole.
             with signals_held():
                 writing.commit()
                 committed()
     finally:
         target.close()
-    return counts
+    return Copied(counts)
 
 
 def _server_schema(archive: Archive) -> tuple | None:
@@ -121,6 +151,27 @@ def _server_schema(archive: Archive) -> tuple | None:
     with archive.engine.connect() as conn:
         return tuple(conn.exec_driver_sql(
             "SELECT pg_postmaster_start_time(), current_database(), current_schema()").one())
+
+
+def _extent(conn: Connection) -> dict[str, tuple[int, int | None]]:
+    """Each table's rows and highest id, of the tables there are: what tells a whole copy of an
+    archive from a part of it or another archive's rows, without reading them (ids are never
+    reused, so rows added and others removed since change the highest)."""
+    present = set(inspect(conn).get_table_names())
+    return {table.name: tuple(conn.execute(select(func.count(), func.max(table.c.id))).one())
+            for table in models.Base.metadata.sorted_tables if table.name in present}
+
+
+def _refuse_nul(table: Table, batch: Sequence[Mapping]) -> None:
+    """One line naming the row and column of ``batch`` whose text holds a NUL, if one does:
+    PostgreSQL's text cannot, and its driver's words name neither."""
+    for row in batch:
+        for column, value in row.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ArchiveError(
+                    f"{table.name} row {row['id']} holds a NUL character in its {column}, which PostgreSQL's text "
+                    f"cannot hold: take it out of the archive (in sqlite3: UPDATE {table.name} SET {column} = "
+                    f"replace({column}, char(0), '') WHERE id = {row['id']}) and copy again; nothing was copied")
 
 
 def _refuse_rows(conn: Connection, url: str) -> None:

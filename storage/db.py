@@ -69,6 +69,15 @@ class ArchiveError(RuntimeError):
     """A problem with the archive that the user can fix; its message is one line."""
 
 
+class ForeignDatabase(ArchiveError):
+    """A database holding another program's tables and no archive: ``held`` says so, ``advice``
+    what to name instead (a copy, which makes its archive, takes an empty database alone)."""
+
+    def __init__(self, held: str, advice: str):
+        super().__init__(f"{held}: {advice}")
+        self.held = held
+
+
 def archive_url(setting: str | None = None) -> str:
     """The archive to use: explicit setting, else $ARCHIVE_URL, else the SQLite default."""
     return setting or os.environ.get("ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
@@ -215,9 +224,14 @@ class _Refused:
     said: re.Match[str] | None  # None when only its SQLSTATE told it
 
 
+def createdb_command(host: str, port: str, database: str) -> str:
+    """The shell command that makes an empty database for an archive (UTF8, whatever the
+    server's default encoding)."""
+    return shlex.join(["createdb", "-h", host, "-p", port, "-E", "UTF8", "-T", "template0", database])
+
+
 def _database_missing(refused: _Refused) -> str:
-    createdb = shlex.join(["createdb", "-h", refused.host, "-p", refused.port, "-E", "UTF8", "-T", "template0",
-                           refused.database])
+    createdb = createdb_command(refused.host, refused.port, refused.database)
     return (f'database "{refused.database}" does not exist on {refused.server}: create it as the server\'s superuser '
             f"({createdb}), or correct {refused.archive}")
 
@@ -277,6 +291,13 @@ _REFUSALS = (
 )
 
 
+# libpq's words for a connection option of the URL's query (?sslmode=bogus) it does not take, before
+# it tries any server: not a server unreachable. Those it does not know at all psycopg refuses
+# itself, before libpq (a ProgrammingError).
+_INVALID_OPTION = re.compile(r'\binvalid (?P<option>\w+) value: .*|'
+                             r'\binvalid integer value ".*" for connection option "(?P<integer>\w+)"')
+
+
 def _refusal(driver_error: BaseException) -> tuple[_Refusal, re.Match[str] | None] | None:
     """The server's refusal of a new connection, and its words, or None when the server did
     not answer (or said what is none of _REFUSALS)."""
@@ -312,6 +333,9 @@ def connection_failure(url: str, error: OperationalError, origin: str | None) ->
     a network fault or a server down. That is kept for a server that did not answer (refused,
     no such host, its timeout)."""
     driver_error = getattr(error, "orig", None) or error
+    if invalid := _INVALID_OPTION.search(str(driver_error)):
+        return ArchiveError(f"the archive URL {safe_url(url)}{_given(origin)} has an invalid connection option "
+                            f"{invalid['option'] or invalid['integer']}: {invalid[0]}")
     found = _refusal(driver_error)
     if found is None:
         return ArchiveError(f"database unreachable: {safe_url(url)}: {database_words(error)}")
@@ -811,9 +835,9 @@ class Archive:
                 # Named before "archive not found", which a reading command said of another
                 # program's database too: the user looked for a missing table of the archive's.
                 if unknown and (theirs := migrate.foreign_tables(conn)):
-                    raise ArchiveError(
+                    raise ForeignDatabase(
                         f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
-                        f"({', '.join(theirs)}): name the archive's database, or an empty one to make it in")
+                        f"({', '.join(theirs)})", "name the archive's database, or an empty one to make it in")
                 if self.revision is None and self.dialect == "postgresql" and (closed := _schemas_out_of_reach(conn)):
                     role, schema = closed
                     raise ArchiveError(

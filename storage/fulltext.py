@@ -42,7 +42,8 @@ import array
 import hashlib
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 
@@ -691,6 +692,22 @@ def section_term(section: str | None) -> str:
     return "se" + hashlib.blake2b((section or "").encode(), digest_size=6).hexdigest()
 
 
+@contextmanager
+def index_built_after(conn: Connection) -> Iterator[None]:
+    """PostgreSQL's GIN index on the search table dropped for what is written inside, and built
+    again after it in one pass over the lexemes, which costs a quarter of what adding them article
+    by article does (docs/archive.md, "Scale"). Inside the caller's transaction: stopped part-way,
+    the index is as it was. A role that does not own the table (a copy into tables another
+    role made) may not drop its index: it is written article by article, as a crawl writes it."""
+    if conn.dialect.name != "postgresql" or not conn.execute(text(
+            f"SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = '{SEARCH_TABLE}'::regclass")).scalar():
+        yield
+        return
+    conn.execute(text(f"DROP INDEX IF EXISTS {_PG_INDEX}"))
+    yield
+    conn.execute(text(_PG_INDEX_SQL))
+
+
 def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None, compact: bool = True,
             gaps: str = GAPS, indexed: tuple[str, ...] = SEARCHED) -> int:
     """Empty the index and index every article again (a change to what the index holds needs
@@ -698,19 +715,16 @@ def rebuild(conn: Connection, progress: Callable[[int, int], None] | None = None
     ``gaps`` and ``indexed``: as :func:`flush`."""
     if conn.dialect.name == "sqlite":
         conn.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('delete-all')"))
-    else:
-        # GIN built in one pass over the lexemes costs a quarter of what adding them article
-        # by article does (docs/archive.md, "Scale").
-        conn.execute(text(f"DROP INDEX IF EXISTS {_PG_INDEX}"))
-        conn.execute(text(f"TRUNCATE {SEARCH_TABLE}"))
-    conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
-    conn.execute(text(_QUEUE_EVERY_ARTICLE))
-    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
+        conn.execute(text(_QUEUE_EVERY_ARTICLE))
         return flush(conn, progress=progress, compact=compact, gaps=gaps, indexed=indexed)
     # The last article counts once the index is built (a tenth of a millisecond an article).
     told = (lambda done, total: progress(min(done, total - 1), total)) if progress else None
-    done = flush(conn, progress=told, compact=compact, gaps=gaps, indexed=indexed)
-    conn.execute(text(_PG_INDEX_SQL))
+    with index_built_after(conn):
+        conn.execute(text(f"TRUNCATE {SEARCH_TABLE}"))
+        conn.execute(text(f"DELETE FROM {PENDING_TABLE}"))
+        conn.execute(text(_QUEUE_EVERY_ARTICLE))
+        done = flush(conn, progress=told, compact=compact, gaps=gaps, indexed=indexed)
     if progress and done:
         progress(done, done)
     return done

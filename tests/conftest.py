@@ -273,6 +273,19 @@ def sql_rows(url: str, sql: str, **params) -> list:
         engine.dispose()
 
 
+def execute_sql(url: str, *statements: str) -> None:
+    """``statements`` run on the archive at ``url`` in one transaction, committed."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
 def start_crawl(*args: str, archive: str, settings: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
     """Start the real `scrapy crawl issues` in the background (to kill it, or run several at once).
 

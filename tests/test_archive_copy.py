@@ -4,18 +4,23 @@ part-way and run again."""
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, select
+from sqlalchemy.engine import make_url
 
 from storage import models
-from tests.conftest import PROJECT, archive_command, comparable, crawl_site, served_as, sql_rows
+from storage.db import open_archive
+from tests.conftest import (PROJECT, archive_command, comparable, crawl_site, execute_sql, insert_crawl_run, postgres_role,
+                            served_as, sql_rows)
 from tests.sites import SAMPLE_DAY, sample_site
 
 NEXT_ISSUE = SAMPLE_DAY + timedelta(days=7)  # the next Tuesday, 公益时报's day
+GIN_INDEX = "SELECT indexname FROM pg_indexes WHERE tablename = 'article_search' AND indexdef LIKE '%USING gin%'"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +68,8 @@ def test_a_sqlite_archive_copied_into_postgresql_is_the_same_archive_and_the_cra
     # The copy's index holds every article, none left queued, and finds what the source's finds.
     assert sql_rows(postgres_url, "SELECT count(*) FROM article_search_pending") == [(0,)]
     assert sql_rows(postgres_url, "SELECT count(*) FROM article_search") == [(len(source["articles"]),)]
+    # Built once after the articles (benchmarks/copy_index.py), the search index is there.
+    assert sql_rows(postgres_url, GIN_INDEX) == [("ix_article_search_terms",)]
     for words in ("社工", "公益 慈善"):
         found = archive_command("search", *words.split(), archive=crawled)
         assert found.returncode == 0 and found.stdout, found.stderr
@@ -98,6 +105,11 @@ def test_archive_copy_refuses_a_sqlite_target_and_an_unreachable_one_in_one_line
 
 def test_archive_copy_refuses_the_archive_itself_and_an_archive_holding_rows_touching_nothing(postgres_url, crawled):
     assert archive_command("copy", "--to", postgres_url, archive=crawled).returncode == 0
+    # A run of its own since (a crawl started on the copy): it holds other rows than the source.
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        insert_crawl_run(conn)
+    engine.dispose()
     before = table_rows(postgres_url)
     done = archive_command("copy", "--to", postgres_url, archive=crawled)
     held = ", ".join(name for name, rows in before.items() if rows)
@@ -155,6 +167,7 @@ def test_a_copy_stopped_part_way_leaves_a_target_that_the_same_command_completes
     else:
         assert (stopped.returncode, stopped.stderr.splitlines()[-1]) == (130, "interrupted"), stopped.stderr
     assert not any(table_rows(postgres_url).values())  # as empty as it was
+    assert sql_rows(postgres_url, GIN_INDEX) == [("ix_article_search_terms",)]  # dropped in the transaction alone
     done = archive_command("copy", "--to", postgres_url, archive=crawled)
     assert done.returncode == 0, done.stderr
     assert table_rows(postgres_url) == table_rows(crawled)
@@ -168,3 +181,83 @@ def test_a_signal_as_the_copy_commits_changes_nothing(postgres_url, crawled, sig
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[-1].startswith(f"copied into {postgres_url}: ")
     assert table_rows(postgres_url) == table_rows(crawled)
+
+
+def test_a_copy_killed_after_its_commit_run_again_says_the_target_holds_it_changing_nothing(postgres_url, crawled):
+    # Killed before its last line, the copy was whole; run again, it was refused ("already holds an archive").
+    killed = signalled_copy(signal.SIGKILL, "commit", crawled, postgres_url)
+    assert killed.returncode == -signal.SIGKILL and "copied into" not in killed.stderr, killed.stderr
+    whole = table_rows(postgres_url)
+    assert whole == table_rows(crawled)
+    done = archive_command("copy", "--to", postgres_url, archive=crawled)
+    articles, rows = len(whole["articles"]), sum(map(len, whole.values()))
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0, "", f"--to {postgres_url} already holds a complete copy of the archive ({articles} articles, {rows} rows "
+               "in all): nothing in it was changed\n")
+    assert table_rows(postgres_url) == whole
+    # A part of it (a row taken out since) is not the archive: refused as any rows are.
+    execute_sql(postgres_url, "DELETE FROM images WHERE id = (SELECT max(id) FROM images)")
+    done = archive_command("copy", "--to", postgres_url, archive=crawled)
+    assert (done.returncode, done.stdout) == (2, "") and " already holds an archive (rows in " in done.stderr, done.stderr
+
+
+def test_text_holding_a_nul_stops_the_copy_in_one_line_naming_its_row_and_copies_nothing(postgres_url, crawled, tmp_path):
+    # PostgreSQL's text holds no NUL, which a SQLite archive edited by hand may: "database error".
+    edited = tmp_path / "edited.sqlite3"
+    with sqlite3.connect(make_url(crawled).database) as original, sqlite3.connect(edited) as copy:
+        original.backup(copy)
+    with sqlite3.connect(edited) as conn:
+        article = conn.execute("SELECT max(id) FROM articles").fetchone()[0]
+        conn.execute("UPDATE articles SET body = body || char(0) || '附' WHERE id = ?", (article,))
+    conn.close()
+    done = archive_command("copy", "--to", postgres_url, archive=f"sqlite:///{edited}")
+    assert (done.returncode, done.stdout, done.stderr.splitlines()[-1]) == (
+        2, "", f"error: articles row {article} holds a NUL character in its body, which PostgreSQL's text cannot "
+               f"hold: take it out of the archive (in sqlite3: UPDATE articles SET body = replace(body, char(0), '') WHERE id = "
+               f"{article}) and copy again; nothing was copied"), done.stderr
+    assert not any(table_rows(postgres_url).values())
+
+
+def test_archive_copy_advises_a_postgresql_url_and_an_empty_database(postgres_url, crawled):
+    done = archive_command("copy", "--to", "archive", archive=crawled)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "error: invalid URL 'archive' (given by --to): expected a PostgreSQL URL such as "
+               "postgresql+psycopg://archivist@localhost/archive or postgresql+psycopg://archivist@db-host:5432/archive\n")
+    execute_sql(postgres_url, "CREATE TABLE accounts (id integer PRIMARY KEY)")
+    named = make_url(postgres_url)
+    done = archive_command("copy", "--to", postgres_url, archive=crawled)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive {postgres_url} (given by --to) holds no archive but another program's tables "
+               f"(accounts): name an empty database to copy into (createdb -h {named.host} -p {named.port} -E UTF8 "
+               "-T template0 archive makes one)\n")
+    assert sql_rows(postgres_url, "SELECT table_name FROM information_schema.tables "
+                                  "WHERE table_schema = current_schema()") == [("accounts",)]
+
+
+def test_an_invalid_connection_option_is_said_so_not_unreachable(postgres_url, crawled):
+    bogus = f"{postgres_url}?sslmode=bogus"
+    told = ('error: the archive URL {} (given by {}) has an invalid connection option sslmode: '
+            'invalid sslmode value: "bogus"\n')
+    done = archive_command("stats", archive=bogus)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", told.format(bogus, "--archive"))
+    done = archive_command("copy", "--to", bogus, archive=crawled)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", told.format(bogus, "--to"))
+    # One libpq reads as a number: its words name the option.
+    done = archive_command("stats", archive=f"{postgres_url}?keepalives=abc")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: the archive URL {postgres_url}?keepalives=abc (given by --archive) has an invalid connection "
+               'option keepalives: invalid integer value "abc" for connection option "keepalives"\n')
+
+
+def test_a_copy_into_tables_another_role_made_writes_the_search_index_it_may_not_drop(postgres_url, crawled, request):
+    # The superuser made the archive's tables, the role that crawls was granted writing them: the
+    # copy as that role may not drop the GIN index to build it once (only its owner may).
+    open_archive(postgres_url).close()
+    _, as_writer = postgres_role(postgres_url, request, "copier",
+                                 "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+                                 "GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    done = archive_command("copy", "--to", as_writer, archive=crawled)
+    assert done.returncode == 0, done.stderr
+    assert table_rows(postgres_url) == table_rows(crawled)
+    assert sql_rows(postgres_url, GIN_INDEX) == [("ix_article_search_terms",)]
+    assert archive_command("search", "社工", archive=as_writer).stdout == archive_command("search", "社工", archive=crawled).stdout

@@ -5,20 +5,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import create_engine
-
-from tests.conftest import crawl_runs, crawl_site, postgres_role, sql_rows, stored_article_urls
+from tests.conftest import crawl_runs, crawl_site, execute_sql, postgres_role, sql_rows, stored_article_urls
 
 FAST = {"ARCHIVE_FETCH_PDFS": "False"}
 ARTICLES = 20  # in the sample issue
-
-
-def _execute(url: str, *statements: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.exec_driver_sql(statement)
-    engine.dispose()
 
 
 def _prepared_archive(url: str) -> None:
@@ -32,7 +22,7 @@ def test_a_batch_whose_connection_the_server_cut_is_written_again(postgres_url):
     # The server ends the writer's connection in the middle of its batch (as a restart does):
     # the batch's transaction is lost, and the pipeline writes it again on a new connection.
     _prepared_archive(postgres_url)
-    _execute(
+    execute_sql(
         postgres_url,
         "CREATE SEQUENCE cut_once",
         "CREATE FUNCTION cut_the_connection() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -52,7 +42,7 @@ def test_a_batch_the_database_refuses_is_one_line_and_fails_the_run_until_it_is_
     # An admin's rule (here a trigger; a revoked privilege alike) refuses the articles: the run
     # says so in one line and exits 4, and once the rule is gone the next run stores them all.
     _prepared_archive(postgres_url)
-    _execute(
+    execute_sql(
         postgres_url,
         "CREATE FUNCTION refuse_articles() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "RAISE EXCEPTION 'permission denied for table articles' USING ERRCODE = 'insufficient_privilege'; END $$",
@@ -71,7 +61,7 @@ def test_a_batch_the_database_refuses_is_one_line_and_fails_the_run_until_it_is_
     (run,) = crawl_runs(postgres_url)
     assert (run.status, run.articles_new, run.articles_failed) == ("failed", 0, ARTICLES)
 
-    _execute(postgres_url, "DROP TRIGGER refuse_articles ON articles")
+    execute_sql(postgres_url, "DROP TRIGGER refuse_articles ON articles")
     again = crawl_site(postgres_url, settings=FAST).done
     assert again.returncode == 0, again.stderr[-3000:]
     assert len(stored_article_urls(postgres_url)) == ARTICLES
@@ -114,7 +104,7 @@ def test_a_writing_role_on_tables_another_role_made_is_told_every_grant_it_needs
     assert capsys.readouterr().err.splitlines() == [line]
     grants = re.findall(rf"GRANT [^;]+? TO {role}\b", line)
     assert grants, line
-    _execute(postgres_url, *grants)
+    execute_sql(postgres_url, *grants)
     again = crawl_site(as_writer, "refresh=1", settings=FAST).done
     assert again.returncode == 0, (line, again.stderr[-3000:])
     assert line == (f"error: role {role} may not write to archive {as_writer}: it lacks SELECT on papers and 55 more "
@@ -146,7 +136,7 @@ def test_a_refused_batch_of_dates_without_an_issue_alone_fails_the_run_on_stderr
     # and nothing else. Refused, the run logged an ERROR line into LOG_FILE alone and exited 0,
     # so cron mailed nothing of a database that refuses the crawl's writes.
     _prepared_archive(archive_url)
-    _execute(archive_url, *REFUSE_ABSENT_ISSUES[archive_url.split(":")[0].split("+")[0]])
+    execute_sql(archive_url, *REFUSE_ABSENT_ISSUES[archive_url.split(":")[0].split("+")[0]])
     settings = FAST | {"LOG_FILE": str(tmp_path / "crawl.log")}
     result = crawl_site(archive_url, date="2023-02-07", settings=settings).done
     assert result.returncode == 4, result.stderr[-3000:]
@@ -165,7 +155,7 @@ def test_a_refused_batch_of_dates_without_an_issue_alone_fails_the_run_on_stderr
     (run,) = crawl_runs(archive_url)
     assert (run.status, run.dates_without_issue) == ("failed", 0)
 
-    _execute(archive_url, "DROP TRIGGER refuse_absent_issues" + (" ON absent_issues" if "postgresql" in archive_url else ""))
+    execute_sql(archive_url, "DROP TRIGGER refuse_absent_issues" + (" ON absent_issues" if "postgresql" in archive_url else ""))
     again = crawl_site(archive_url, date="2023-02-07", settings=FAST).done
     assert again.returncode == 0, again.stderr[-3000:]
     (runs,) = sql_rows(archive_url, "SELECT runs FROM absent_issues")

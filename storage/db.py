@@ -268,6 +268,11 @@ def _password_refused(refused: _Refused) -> str:
             f"as the server's superuser (ALTER ROLE {_sql_name(refused.user)} PASSWORD '…')")
 
 
+def _refused_otherwise(refused: _Refused) -> str:
+    return (f'{refused.server} answered and refused user "{refused.user}" to database "{refused.database}": '
+            f"{refused.said['words']} (the server's words): ask its superuser, or correct {refused.archive}")
+
+
 @dataclass(frozen=True)
 class _Refusal:
     words: re.Pattern[str]
@@ -279,7 +284,7 @@ class _Refusal:
 # them over: psycopg gives no SQLSTATE of a connection that failed (libpq keeps the server's
 # error fields to itself). The server's words are in English unless its lc_messages is another
 # language, libpq's own (fe_sendauth) unless the client's locale is: a refusal in other words is
-# said unreachable, with them. Several share SQLSTATE 28000 (invalid_authorization_specification)
+# _OTHER_REFUSAL, said with them. Several share SQLSTATE 28000 (invalid_authorization_specification)
 # and are told by their words alone.
 _REFUSALS = (
     _Refusal(re.compile(r'\bFATAL:  database ".*" does not exist'), "3D000", _database_missing),
@@ -289,6 +294,11 @@ _REFUSALS = (
     _Refusal(re.compile(r"\bfe_sendauth: no password supplied"), None, _password_missing),
     _Refusal(re.compile(r'\bFATAL:  password authentication failed for user ".*"'), "28P01", _password_refused),
 )
+# Any other refusal, after those above (by their words, then their SQLSTATE): its words in whatever
+# language the server's lc_messages is, its severity too (FATAL, 致命错误), as PostgreSQL writes
+# them after libpq's "failed: ", the severity, a colon and two blanks. "Unreachable" sent the
+# operator to look for a network fault.
+_OTHER_REFUSAL = _Refusal(re.compile(r"\bfailed: (?P<words>[^\s:]+:  .+)"), None, _refused_otherwise)
 
 
 # libpq's words for a connection option of the URL's query (?sslmode=bogus) it does not take, before
@@ -300,13 +310,16 @@ _INVALID_OPTION = re.compile(r'\binvalid (?P<option>\w+) value: .*|'
 
 def _refusal(driver_error: BaseException) -> tuple[_Refusal, re.Match[str] | None] | None:
     """The server's refusal of a new connection, and its words, or None when the server did
-    not answer (or said what is none of _REFUSALS)."""
+    not answer."""
     words = str(driver_error)
     for refusal in _REFUSALS:
         if said := refusal.words.search(words):
             return refusal, said
     given = getattr(driver_error, "sqlstate", None)
-    return next(((refusal, None) for refusal in _REFUSALS if given is not None and refusal.sqlstate == given), None)
+    if by_state := next((refusal for refusal in _REFUSALS if given is not None and refusal.sqlstate == given), None):
+        return by_state, None
+    said = _OTHER_REFUSAL.words.search(words)
+    return (_OTHER_REFUSAL, said) if said else None
 
 
 def _connected_as(url: str, driver_error: BaseException) -> tuple[str, str, str, str]:

@@ -40,7 +40,7 @@ from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_
 from storage.search import search
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import PROJECT, SAMPLE_SITE, comparable, crawl_sample, crawl_site, run_crawl, served_as, sql_rows, wait_for
+from tests.conftest import PROJECT, SAMPLE_SITE, archive_command, comparable, crawl_sample, crawl_site, run_crawl, served_as, sql_rows, wait_for
 from tests.sites import front_page_teaser, sample_site
 from tests.test_site_changes_crawl import remove_page
 
@@ -1384,6 +1384,29 @@ def test_text_search_finds_a_word_in_the_fields_the_search_page_searches_kicker_
             rows = fetch_json(f"{server.url}/archive/text_search.json?" + urlencode({"query": word, "_shape": "array"}))
             assert {row["article_id"] for row in rows} == on_search_page >= only_there, word
             assert all(f"【{word}】" in row["snippet"] for row in rows), rows
+    assert "Traceback" not in server.stderr
+
+
+def test_text_search_finds_what_archive_search_finds_for_the_same_words(sample_archive, tmp_path):
+    # text_search matched the query as one string, as typed and in each case as stored: NGO found
+    # no article printing ngo, 乾 none whose published text alone holds it (its stored text 干),
+    # 联动 暖心 none printing 联动暖心, and 联动暖心 none printing it across a line's space.
+    copy = tmp_path / "words.sqlite3"
+    with copied(sample_archive, copy) as target:
+        target.execute("update articles set body = body || '与ngo合作。' where id = 1")
+        target.execute("update articles set body = body || '与NGO合作。' where id = 2")
+        target.execute("update articles set body = body || '干净整洁。', body_original = body_original || '乾淨整潔。'"
+                       " where id = 3")
+        target.execute("update articles set body = body || '联动暖心。' where id = 4")
+    archive = f"sqlite:///{copy}"
+    with served(copy) as server:
+        for words in ("NGO", "ngo", "乾", "联动 暖心", "联动暖心", "社工 站"):
+            printed = archive_command("search", *words.split(), "--limit", "100", archive=archive)
+            assert printed.returncode == 0, printed.stderr
+            by_archive_search = {int(i) for i in re.findall(r"\[#(\d+)\]", printed.stdout)}
+            rows = fetch_json(f"{server.url}/archive/text_search.json?" + urlencode({"query": words, "_shape": "array"}))
+            assert by_archive_search and {row["article_id"] for row in rows} == by_archive_search, words
+            assert all("【" in row["snippet"] for row in rows), rows
     assert "Traceback" not in server.stderr
 
 

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import MINYEAR, date, datetime, timezone
+from functools import lru_cache
 from http import HTTPStatus
 import urllib.parse
 from urllib.parse import quote, unquote, urlencode
@@ -919,6 +920,26 @@ def prepare_connection(conn, database, datasette):
     conn.create_function(
         "text_forms", 1, lambda words: json.dumps(variants(words or ""), ensure_ascii=False), deterministic=True
     )
+    conn.create_function("text_found", -1, text_found, deterministic=True)
+
+
+def text_found(query: str | None, *texts: str | None) -> str | None:
+    """``text_found(words, <an article's texts>)``: text_search's match, the search page's
+    (storage.search.text_finder), and the snippet of a hit; NULL where the article lacks a word,
+    or the words are none to search."""
+    try:
+        found = _text_finder(query or "")
+    except ArchiveError:
+        return None
+    return found(texts)
+
+
+@lru_cache(maxsize=16)
+def _text_finder(query: str):
+    # Each article of a query is checked with the same words: their forms are worked out once.
+    from storage.search import text_finder
+
+    return text_finder(query)
 
 
 async def not_served(request) -> Response:

@@ -2266,6 +2266,29 @@ def test_a_table_link_shared_with_what_sharing_adds_to_it_opens_the_table_as_lin
     assert "Traceback" not in server.stderr
 
 
+def test_a_shared_table_link_that_asks_for_what_the_table_cannot_do_is_refused_at_once(sample_archive):
+    # Each was sent on (301) without what sharing added, and only there refused (400): two
+    # answers for one link, the first saying nothing of what was wrong with it.
+    with served(sample_archive) as server:
+        for shared, reason in {
+            "/archive/article_view.json?" + urlencode({"utm_source": "wechat", "_sort": "nosuch"}): "nosuch",
+            "/archive/articles.json?" + urlencode({"fbclid": "x", "_sort": "id", "_sort_desc": "id"}): "_sort",
+            "/archive/articles.json?" + urlencode({"utm_medium": "social", "_timelimit": "abc"}): "_timelimit",
+            "/archive/articles.json?" + urlencode({"utm_source": "x", "id__gt": "9" * 20}): "9223372036854775807",
+            "/archive/article_view?" + urlencode({"issue_date": " 2023-01-31", "_sort": "nosuch"}): "nosuch",
+        }.items():
+            status, location = unfollowed(server, shared)
+            assert (status, location) == (400, None), shared
+            status, body, _ = fetch_page(server.url + shared)
+            error = json.loads(body)["error"] if ".json" in shared else text_of(body)
+            assert status == 400 and reason in error, (shared, error)
+            assert "utm_" not in error and "fbclid" not in error, error
+        # A link the table can answer is still sent on to its address without them.
+        assert unfollowed(server, "/archive/articles.json?_sort=id&utm_source=x") == (301, "/archive/articles.json?_sort=id")
+    assert "Traceback" not in server.stderr
+    assert "400 GET /archive/article_view.json?utm_source=wechat&_sort=nosuch" in server.stderr
+
+
 def test_a_table_filter_s_date_pasted_with_blanks_around_it_finds_the_rows_of_that_date(sample_archive):
     # Taken as a date, then compared with the blanks: no row, 200, as if that day had none.
     articles = query(sample_archive, "select count(*) from article_view where issue_date = '2023-01-31'")[0][0]

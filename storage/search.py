@@ -305,6 +305,13 @@ def searched_columns(lowered: list[Forms]) -> tuple[str, ...]:
     return SEARCHED + (PUBLISHED if any(group.published for group in lowered) else ())
 
 
+def shown_columns(lowered: list[Forms]) -> tuple[str, ...]:
+    """The texts a hit's snippet is taken from, in the order it looks in them (SHOWN, then the
+    published ones a word asks for: :func:`searched_columns`)."""
+    read = searched_columns(lowered)
+    return SHOWN + tuple(f"{c}_original" for c in SHOWN if f"{c}_original" in read)
+
+
 def searched_text(field: str | None, lower: bool = True) -> str:
     """An article's text as a search reads it, as the index holds it: lower-cased, without its
     spaces and line breaks between two Han characters (storage.fulltext.closed_up): 五社联动暖心
@@ -421,8 +428,7 @@ def search(
             raise ArchiveError(f"{name} {value} must not be negative")
     given = {"paper": paper, "since": since, "until": until, "section": section}
     lowered = word_forms(words)
-    read = searched_columns(lowered)
-    shown = SHOWN + tuple(f"{c}_original" for c in SHOWN if f"{c}_original" in read)
+    shown = shown_columns(lowered)
     with archive.engine.connect() as conn:
         steer_planner(conn)
         ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, ranked_span(offset, limit)[1], _pool(limit))
@@ -453,6 +459,25 @@ def search(
         )
         for row, rank in ((by_id[i], r) for i, r in ranked)
     ), matches=matches)
+
+
+def text_finder(query: str) -> Callable[[Sequence[str | None]], str | None]:
+    """Whether an article holds ``query``'s words as :func:`search` finds them (every word, in
+    any case, across a gap between Han characters, in the published texts where a word asks for
+    them), given its texts in the order SEARCHED then PUBLISHED: the hit's snippet, or None. For
+    SQL that reads each article itself (the reading room's text_search), without the index."""
+    lowered = word_forms(checked_terms(checked_text(query, "search")))
+    read, shown = searched_columns(lowered), shown_columns(lowered)
+    matched = matched_texts(lowered)
+    forms = [form for group in lowered for form in group]
+
+    def found(fields: Sequence[str | None]) -> str | None:
+        texts = dict(zip(SEARCHED + PUBLISHED, fields))
+        if matched([texts[column] for column in read]) is None:
+            return None
+        return snippet(tuple(texts[column] for column in shown), forms)
+
+    return found
 
 
 def ranked_among(offset: int, limit: int) -> str:

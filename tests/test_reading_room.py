@@ -40,7 +40,7 @@ from storage.reading_room.plugin import MARKERS, highlight, open_read_only, run_
 from storage.search import search
 from crawler.sample import PREFIX
 from crawler.sample.server import SiteServer
-from tests.conftest import PROJECT, SAMPLE_SITE, comparable, crawl_sample, crawl_site, run_crawl, served_as, sql_rows, wait_for
+from tests.conftest import PROJECT, SAMPLE_SITE, archive_command, comparable, crawl_sample, crawl_site, run_crawl, served_as, sql_rows, wait_for
 from tests.sites import front_page_teaser, sample_site
 from tests.test_site_changes_crawl import remove_page
 
@@ -1066,6 +1066,27 @@ def test_search_index_has_no_table_page_and_sql_reads_it(client, capfd):
     assert "ERROR" not in capfd.readouterr().err
 
 
+def test_every_row_link_of_the_hidden_tables_opens(sample_archive):
+    # The search index's own table (article_search_idx) is keyed by a blob, which Datasette
+    # writes into its row links and cannot read back: each row link, and each of its blobs', was a 404.
+    with served(sample_archive) as server:
+        status, listing, _ = fetch_page(f"{server.url}/archive?_show_hidden=1")
+        assert status == 200
+        hidden = set(re.findall(r'href="/archive/(article_search_[a-z]+)"', listing))
+        assert "article_search_idx" in hidden, hidden
+        for table in sorted(hidden):
+            status, page, _ = fetch_page(f"{server.url}/archive/{table}")
+            assert status == 200, table
+            for link in sorted({html.unescape(h) for h in re.findall(r'href="(/archive/[^"]+)"', page)}):
+                try:  # a blob's download is no text
+                    urlopen(server.url + link, timeout=20).close()
+                except HTTPError as refused:
+                    assert refused.code != 404, link
+            if table == "article_search_idx":
+                assert query(sample_archive, f"select count(*) from {table}")[0][0] > 0
+                assert 'class="rows-and-columns"' in page
+
+
 def test_export_sqlite_is_a_faithful_copy_that_serve_opens(archive_url, tmp_path):
     crawl_sample(archive_url)
     source = open_archive(archive_url, create=False)
@@ -1384,6 +1405,29 @@ def test_text_search_finds_a_word_in_the_fields_the_search_page_searches_kicker_
             rows = fetch_json(f"{server.url}/archive/text_search.json?" + urlencode({"query": word, "_shape": "array"}))
             assert {row["article_id"] for row in rows} == on_search_page >= only_there, word
             assert all(f"【{word}】" in row["snippet"] for row in rows), rows
+    assert "Traceback" not in server.stderr
+
+
+def test_text_search_finds_what_archive_search_finds_for_the_same_words(sample_archive, tmp_path):
+    # text_search matched the query as one string, as typed and in each case as stored: NGO found
+    # no article printing ngo, 乾 none whose published text alone holds it (its stored text 干),
+    # 联动 暖心 none printing 联动暖心, and 联动暖心 none printing it across a line's space.
+    copy = tmp_path / "words.sqlite3"
+    with copied(sample_archive, copy) as target:
+        target.execute("update articles set body = body || '与ngo合作。' where id = 1")
+        target.execute("update articles set body = body || '与NGO合作。' where id = 2")
+        target.execute("update articles set body = body || '干净整洁。', body_original = body_original || '乾淨整潔。'"
+                       " where id = 3")
+        target.execute("update articles set body = body || '联动暖心。' where id = 4")
+    archive = f"sqlite:///{copy}"
+    with served(copy) as server:
+        for words in ("NGO", "ngo", "乾", "联动 暖心", "联动暖心", "社工 站"):
+            printed = archive_command("search", *words.split(), "--limit", "100", archive=archive)
+            assert printed.returncode == 0, printed.stderr
+            by_archive_search = {int(i) for i in re.findall(r"\[#(\d+)\]", printed.stdout)}
+            rows = fetch_json(f"{server.url}/archive/text_search.json?" + urlencode({"query": words, "_shape": "array"}))
+            assert by_archive_search and {row["article_id"] for row in rows} == by_archive_search, words
+            assert all("【" in row["snippet"] for row in rows), rows
     assert "Traceback" not in server.stderr
 
 
@@ -2220,6 +2264,29 @@ def test_a_table_link_shared_with_what_sharing_adds_to_it_opens_the_table_as_lin
             status, body, _ = fetch_page(server.url + path)
             assert (status, json.loads(body)["error"]) == (400, reason), path
     assert "Traceback" not in server.stderr
+
+
+def test_a_shared_table_link_that_asks_for_what_the_table_cannot_do_is_refused_at_once(sample_archive):
+    # Each was sent on (301) without what sharing added, and only there refused (400): two
+    # answers for one link, the first saying nothing of what was wrong with it.
+    with served(sample_archive) as server:
+        for shared, reason in {
+            "/archive/article_view.json?" + urlencode({"utm_source": "wechat", "_sort": "nosuch"}): "nosuch",
+            "/archive/articles.json?" + urlencode({"fbclid": "x", "_sort": "id", "_sort_desc": "id"}): "_sort",
+            "/archive/articles.json?" + urlencode({"utm_medium": "social", "_timelimit": "abc"}): "_timelimit",
+            "/archive/articles.json?" + urlencode({"utm_source": "x", "id__gt": "9" * 20}): "9223372036854775807",
+            "/archive/article_view?" + urlencode({"issue_date": " 2023-01-31", "_sort": "nosuch"}): "nosuch",
+        }.items():
+            status, location = unfollowed(server, shared)
+            assert (status, location) == (400, None), shared
+            status, body, _ = fetch_page(server.url + shared)
+            error = json.loads(body)["error"] if ".json" in shared else text_of(body)
+            assert status == 400 and reason in error, (shared, error)
+            assert "utm_" not in error and "fbclid" not in error, error
+        # A link the table can answer is still sent on to its address without them.
+        assert unfollowed(server, "/archive/articles.json?_sort=id&utm_source=x") == (301, "/archive/articles.json?_sort=id")
+    assert "Traceback" not in server.stderr
+    assert "400 GET /archive/article_view.json?utm_source=wechat&_sort=nosuch" in server.stderr
 
 
 def test_a_table_filter_s_date_pasted_with_blanks_around_it_finds_the_rows_of_that_date(sample_archive):

@@ -18,8 +18,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, safe_url, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
-from storage.fulltext import CAPTIONS
-from storage.search import SHOWN
+from storage.fulltext import SEARCHED, column_sql
+from storage.search import PUBLISHED
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -62,16 +62,15 @@ KEEP_ALIVE_SECONDS = 5
 WRITE_STALL_SECONDS = 30
 
 
-# An article's captions as text_search reads them, in the order its pictures are printed, as the
-# search index holds them (article_view has one row an article, its pictures none).
-_CAPTIONS_READ = "(select group_concat(i.caption, char(10)) from images i where i.article_id = v.article_id)"
+# The texts text_search hands the search's match (plugin.text_found), in its order: an
+# article's captions as the search reads them (article_view has one row an article, its pictures none).
+_SEARCHED_SQL = ", ".join(column_sql("sqlite", column, "v", "article_id") for column in SEARCHED + PUBLISHED)
 
 
 def metadata() -> dict:
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     text_search = data["databases"][DATABASE]["queries"]["text_search"]
-    text_search["sql"] = text_search["sql"].replace("{searched}", ", ".join(
-        _CAPTIONS_READ if column == CAPTIONS else f"v.{column}" for column in SHOWN))
+    text_search["sql"] = text_search["sql"].replace("{searched}", _SEARCHED_SQL)
     data.setdefault("plugins", {})[plugin.PLUGIN] = {"database": DATABASE}
     return data
 

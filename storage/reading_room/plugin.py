@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import MINYEAR, date, datetime, timezone
+from functools import lru_cache
 from http import HTTPStatus
 import urllib.parse
 from urllib.parse import quote, unquote, urlencode
@@ -919,6 +920,26 @@ def prepare_connection(conn, database, datasette):
     conn.create_function(
         "text_forms", 1, lambda words: json.dumps(variants(words or ""), ensure_ascii=False), deterministic=True
     )
+    conn.create_function("text_found", -1, text_found, deterministic=True)
+
+
+def text_found(query: str | None, *texts: str | None) -> str | None:
+    """``text_found(words, <an article's texts>)``: text_search's match, the search page's
+    (storage.search.text_finder), and the snippet of a hit; NULL where the article lacks a word,
+    or the words are none to search."""
+    try:
+        found = _text_finder(query or "")
+    except ArchiveError:
+        return None
+    return found(texts)
+
+
+@lru_cache(maxsize=16)
+def _text_finder(query: str):
+    # Each article of a query is checked with the same words: their forms are worked out once.
+    from storage.search import text_finder
+
+    return text_finder(query)
 
 
 async def not_served(request) -> Response:
@@ -1176,7 +1197,7 @@ def filters_from_request(request, database, table, datasette):
     async def check():
         if problem := await table_parameter_problem(datasette, request, database, table):
             raise DatasetteError(problem, status=400)
-        if (meant := table_query_as_meant(sent_query(request))) is not None:
+        if not request.scope.get(AS_MEANT) and (meant := table_query_as_meant(sent_query(request))) is not None:
             raise SentOn(sent_on(request, request.path, meant))
 
     return check
@@ -1186,6 +1207,11 @@ def filters_from_request(request, database, table, datasette):
 # is added to (in_full_pages' _size=max, a CSV's _nofacet=1&_nocount=1), which an address the
 # reader is sent on to does not repeat.
 SENT_QUERY = "reading_room.sent_query"
+
+
+# Set in the scope of a table page asked with its query as meant, to learn whether it answers it
+# (refused_at_once): the page then answers it, rather than sending it on again.
+AS_MEANT = "reading_room.as_meant"
 
 
 def sent_query(request) -> str:
@@ -1413,8 +1439,8 @@ def log_refused(request, status: int, reason: str) -> None:
     address as sent (percent-encoded) and the reason."""
     scope = request.scope
     target = scope.get("raw_path") or scope["path"].encode()
-    if scope.get("query_string"):
-        target += b"?" + scope["query_string"]
+    if query := sent_query(request):
+        target += b"?" + query.encode("latin-1")
     # One line whatever the reason holds: an address's %0A, the lines of an SQL statement.
     reason = " ".join(CONTROL.sub(" ", reason).split())
     line = f"{status} {request.method} {cut(target.decode('ascii', 'backslashreplace'), LOG_CHARS)}: {cut(reason, LOG_CHARS)}"
@@ -1436,13 +1462,58 @@ def asgi_wrapper(datasette):
                 )
                 await response.asgi_send(send)
                 return
-            if scope["type"] == "http":
-                scope = dict(scope, **{SENT_QUERY: scope.get("query_string") or b""})
-            await app(in_full_pages(scope), receive, for_excel(scope, send))
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            scope = dict(scope, **{SENT_QUERY: scope.get("query_string") or b""})
+            await refused_at_once(app, scope, receive, for_excel(scope, send))
 
         return read_only
 
     return wrap
+
+
+async def refused_at_once(app, scope: dict, receive, send) -> None:
+    """A table page's request, answered; one whose query is sent on as meant (table_query_as_meant:
+    without what sharing added to the link) sent on only where the page answers the query meant,
+    and otherwise refused at once with the page's own 400 naming what is wrong with it: it was
+    sent on (301), and only there refused, the first answer saying nothing of the problem."""
+    meant = table_query_as_meant(scope[SENT_QUERY].decode("latin-1"))
+    held: list[dict] = []
+
+    def sends_on_as_meant(message) -> bool:
+        # Datasette writes its header names as given (Location), not lower-cased as ASGI has them.
+        location = next((value for name, value in message.get("headers", ()) if name.lower() == b"location"), b"")
+        return message["status"] == 301 and urllib.parse.urlsplit(location.decode("latin-1")).query == meant
+
+    async def holding_the_sending_on(message):
+        if held or (meant is not None and message["type"] == "http.response.start" and sends_on_as_meant(message)):
+            held.append(message)
+        else:
+            await send(message)
+
+    await app(in_full_pages(scope), receive, holding_the_sending_on)
+    if not held:
+        return
+    refused = asyncio.get_running_loop().create_future()
+
+    async def if_refused(message):
+        if not refused.done():
+            refused.set_result(message["status"] == 400)
+        if refused.result():
+            await send(message)
+
+    as_meant = dict(scope, query_string=meant.encode("latin-1"), **{AS_MEANT: True})
+    answering = asyncio.ensure_future(app(in_full_pages(as_meant), receive, if_refused))
+    await asyncio.wait([answering, refused], return_when=asyncio.FIRST_COMPLETED)
+    if refused.done() and refused.result():
+        await answering
+        return
+    # Answered: the page at its address is the one to cite, its rows made again there.
+    answering.cancel()
+    await asyncio.gather(answering, return_exceptions=True)
+    for message in held:
+        await send(message)
 
 
 # What a text file starting with it is written in: UTF-8.

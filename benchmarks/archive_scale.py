@@ -7,7 +7,13 @@ storage.search with queries cut from the same text, 2, 3 and 6 characters long. 
 insert rate, the size on disk and search latency p50/p95 per query length, and for 3
 characters narrowed to one paper, one year and one section.
 
-    python benchmarks/archive_scale.py --articles 100000 [--postgres URL] [--sqlite-only] [--unindexed N]
+    python benchmarks/archive_scale.py --articles 100000 [--postgres URL] [--sqlite-only] [--unindexed N] [--no-pictures]
+
+A tenth of the articles carry one captioned picture, as the sample issue's do (2 of its 20
+articles, one picture each, captions of 38 and 40 characters); each caption is a piece of a seed
+line as long as the seeds' captions' text, then one of their credits (图片来源). --no-pictures
+writes the articles without them, as the benchmark did before revision 0023 searched captions.
+The articles' text is the same either way.
 
 The first N articles (default 30,000) are also written into an archive without the search
 index: the rates side by side show the index's share of a write, and the rate without it is
@@ -33,9 +39,11 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import text  # noqa: E402
+
 from storage import fulltext  # noqa: E402
 from storage.db import open_archive  # noqa: E402
-from storage.search import search  # noqa: E402
+from storage.search import matched_texts, search, word_forms  # noqa: E402
 
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 HAN = ("\u4e00", "\u9fff")
@@ -44,6 +52,13 @@ PAGES_PER_ISSUE = 8
 PAPERS = 5
 QUERIES_PER_LENGTH = 30
 BATCH = 2000
+# The sample issue's share (crawler/sample: 2 articles of 20 carry a picture, one each).
+PICTURED_SHARE = 0.1
+CREDIT = "(图片来源"
+
+
+class BenchmarkError(Exception):
+    """The archive does not hold what the benchmark wrote: its figures would be of something else."""
 
 
 def seed_lines() -> list[str]:
@@ -53,8 +68,25 @@ def seed_lines() -> list[str]:
     return lines
 
 
-def articles(n: int, lines: list[str], rng: random.Random):
+def seed_captions(lines: list[str]) -> list[tuple[int, str]]:
+    """The seeds' captions as (length of their text, their credit), without the PDF's spaces
+    between digits and Han (2022 年), as the sample issue's pages print them."""
+    captions = ["".join(line.split()) for line in lines if CREDIT in line]
+    return [(caption.index(CREDIT), caption[caption.index(CREDIT):]) for caption in captions]
+
+
+def picture(article_url: str, lines: list[str], captions: list[tuple[int, str]], rng: random.Random) -> dict:
+    length, credit = rng.choice(captions)
+    line = rng.choice([line for line in lines if len(line) > length and CREDIT not in line])
+    at = rng.randrange(len(line) - length + 1)
+    caption = line[at : at + length] + credit
+    return {"url": article_url.replace(".htm", "_1.jpg"), "caption": caption, "caption_original": caption}
+
+
+def articles(n: int, lines: list[str], rng: random.Random, pictures: bool = True):
     """Items as the spider's pipelines hand them to the store, in batches."""
+    # Pictures from a generator of their own: the articles' text is the same with or without them.
+    pictured, captions = random.Random(11), seed_captions(lines)
     start = date(1990, 1, 1)
     per_issue = ARTICLES_PER_PAGE * PAGES_PER_ISSUE
     pages, batch = {}, []
@@ -72,10 +104,11 @@ def articles(n: int, lines: list[str], rng: random.Random):
         # Paragraphs of 2-6 of the seeds' (column-wide) lines, 4-12 of them: about 950
         # characters an article, the length of the sample issue's longer articles.
         body = "\n".join("".join(rng.sample(lines, rng.randint(2, 6))) for _ in range(rng.randint(4, 12)))
-        batch.append(context | {
-            "page_url": page_url, "url": f"http://bench/{paper}/{day}/content_{i}.htm",
-            "title": rng.choice(lines)[:20], "body": body, "body_original": body,
-        })
+        url = f"http://bench/{paper}/{day}/content_{i}.htm"
+        item = context | {"page_url": page_url, "url": url, "title": rng.choice(lines)[:20], "body": body, "body_original": body}
+        if pictures and pictured.random() < PICTURED_SHARE:
+            item["images"] = [picture(url, lines, captions, pictured)]
+        batch.append(item)
         if len(batch) >= BATCH:
             yield list(pages.values()), batch
             pages, batch = {}, []
@@ -121,17 +154,21 @@ def server_cpu(url: str):
     return seconds
 
 
-def write(archive, n: int, first: int = 0) -> dict:
-    """Writes the benchmark's n articles; the rate and CPU per article, and the rate over the
-    first ``first`` of them."""
+def write(archive, n: int, first: int = 0, pictures: bool = True) -> dict:
+    """Writes the benchmark's n articles; the rate and CPU per article, the rate over the
+    first ``first`` of them, the pictures written and the last article with one."""
     rng = random.Random(7)
     lines = seed_lines()
     # Only the writes are timed, not the making of the articles. Their CPU is told apart: this
     # process's (Python, the driver, SQLite itself) and, on PostgreSQL, the server's.
     elapsed = client = server = 0.0
-    written, result = 0, {}
+    written, result = 0, {"pictures": 0, "pictured": None}
     server_seconds = server_cpu(archive.url) if archive.dialect == "postgresql" else None
-    for pages, batch in articles(n, lines, rng):
+    for pages, batch in articles(n, lines, rng, pictures):
+        for item in batch:
+            if item.get("images"):
+                result["pictures"] += len(item["images"])
+                result["pictured"] = item
         served = server_seconds() if server_seconds else 0.0
         cpu, began = time.process_time(), time.perf_counter()
         archive.store_batch(pages, batch)
@@ -143,10 +180,40 @@ def write(archive, n: int, first: int = 0) -> dict:
             result["first_insert"] = first / elapsed
     result |= {"insert": n / elapsed, "client_us": client / n * 1e6,
                "server_us": server / n * 1e6 if server_seconds else None}
+    check_stored(archive, n, result["pictures"])
     return result
 
 
-def measure_unindexed(url: str, n: int) -> dict:
+def check_stored(archive, n: int, pictures: int) -> None:
+    with archive.engine.connect() as conn:
+        stored = {table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() for table in ("articles", "images")}
+    if stored != {"articles": n, "images": pictures}:
+        raise BenchmarkError(f"{archive.dialect}: wrote {n:,} articles and {pictures:,} pictures, "
+                             f"the archive holds {stored['articles']:,} and {stored['images']:,}")
+
+
+def check_caption_found(archive, item: dict) -> None:
+    """A piece of the article's caption that its own text does not hold finds it: the captions
+    were indexed, and the searches timed read an index that holds them."""
+    caption = item["images"][0]["caption"]
+    pieces = [caption[at : at + 3] for at in range(len(caption) - 2)]
+    pieces = [p for p in pieces if all(HAN[0] <= c <= HAN[1] for c in p)
+              # in none of its forms (its other script's among them), as search matches
+              and matched_texts(word_forms([p]))([item["title"], item["body"]]) is None]
+    if not pieces:
+        raise BenchmarkError(f"{archive.dialect}: every piece of the caption of {item['url']} is in its text too: "
+                             f"no search tells whether captions are indexed")
+    with archive.engine.connect() as conn:
+        article_id = conn.execute(text("SELECT id FROM articles WHERE url = :url"), {"url": item["url"]}).scalar()
+    day = item["issue_date"]
+    hits = search(archive, pieces[0], paper=item["paper_code"], since=day, until=day,
+                  section=f"版面{item['page_number']}")
+    if article_id not in [hit.article_id for hit in hits]:
+        raise BenchmarkError(f"{archive.dialect}: a search for {pieces[0]}, in the caption of {item['url']} "
+                             f"only, does not find it")
+
+
+def measure_unindexed(url: str, n: int, pictures: bool = True) -> dict:
     """The same writes into an archive without the search index, its triggers and its queue:
     what the rest of a write costs on this machine, a ceiling that any index only lowers."""
     archive = open_archive(url)
@@ -155,15 +222,19 @@ def measure_unindexed(url: str, n: int) -> dict:
             conn.exec_driver_sql(statement)
     # store_batch brings the index up to date at the end of each batch: there is none.
     with mock.patch.object(fulltext, "flush", lambda conn, *args, **kwargs: 0):
-        result = write(archive, n)
+        result = write(archive, n, pictures=pictures)
+    del result["pictured"]  # an archive without the index: no search to find its caption
     archive.close()
     return result
 
 
-def measure(url: str, n: int, size, first: int = 0) -> dict:
+def measure(url: str, n: int, size, first: int = 0, pictures: bool = True) -> dict:
     lines = seed_lines()
     archive = open_archive(url)
-    result = write(archive, n, first)
+    result = write(archive, n, first, pictures)
+    pictured = result.pop("pictured")
+    if pictured:
+        check_caption_found(archive, pictured)
     if archive.dialect == "postgresql":
         with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
@@ -230,11 +301,31 @@ def on_scratch_postgres(admin_url: str, run):
         drop()
 
 
+def measured(args, first: int) -> tuple[dict, dict]:
+    results, unindexed = {}, {}
+    with tempfile.TemporaryDirectory(prefix="archive-scale-") as tmp:
+        if first:
+            unindexed["SQLite"] = measure_unindexed(f"sqlite:///{Path(tmp) / 'unindexed.sqlite3'}", first, args.pictures)
+        path = Path(tmp) / "archive.sqlite3"
+        results["SQLite"] = measure(f"sqlite:///{path}", args.articles, sqlite_size(path), first, args.pictures)
+    # Each database's figures as soon as they are measured: the next one takes a while.
+    print(f"SQLite: {results['SQLite']}", file=sys.stderr, flush=True)
+    if args.postgres and not args.sqlite_only:
+        if first:
+            unindexed["PostgreSQL"] = on_scratch_postgres(
+                args.postgres, lambda url: measure_unindexed(url, first, args.pictures))
+        results["PostgreSQL"] = on_scratch_postgres(
+            args.postgres, lambda url: measure(url, args.articles, postgres_size, first, args.pictures))
+    return results, unindexed
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"))
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--no-pictures", dest="pictures", action="store_false",
+                        help="write the articles without their pictures, as before captions were searched")
     parser.add_argument("--unindexed", type=int, default=30_000, metavar="N",
                         help="also write the first N articles into an archive without the search "
                              "index, and compare the rates (default 30,000; 0: skip)")
@@ -242,20 +333,12 @@ def main(argv=None) -> int:
     if args.unindexed % BATCH:
         parser.error(f"--unindexed: a multiple of the batch of {BATCH:,} articles")
     first = min(args.unindexed, args.articles // BATCH * BATCH)
-    results, unindexed = {}, {}
-    with tempfile.TemporaryDirectory(prefix="archive-scale-") as tmp:
-        if first:
-            unindexed["SQLite"] = measure_unindexed(f"sqlite:///{Path(tmp) / 'unindexed.sqlite3'}", first)
-        path = Path(tmp) / "archive.sqlite3"
-        results["SQLite"] = measure(f"sqlite:///{path}", args.articles, sqlite_size(path), first)
-    # Each database's figures as soon as they are measured: the next one takes a while.
-    print(f"SQLite: {results['SQLite']}", file=sys.stderr, flush=True)
-    if args.postgres and not args.sqlite_only:
-        if first:
-            unindexed["PostgreSQL"] = on_scratch_postgres(args.postgres, lambda url: measure_unindexed(url, first))
-        results["PostgreSQL"] = on_scratch_postgres(
-            args.postgres, lambda url: measure(url, args.articles, postgres_size, first))
-    print(f"{args.articles:,} articles")
+    try:
+        results, unindexed = measured(args, first)
+    except BenchmarkError as e:
+        print(f"archive_scale: {e}", file=sys.stderr)
+        return 1
+    print(f"{args.articles:,} articles, {results['SQLite']['pictures']:,} pictures")
     names = list(results)
     print(f"{'':28}" + "".join(f"{name:>14}" for name in names))
     rows = [("insert (articles/s)", "insert", "{:,.0f}"),

@@ -544,3 +544,87 @@ def test_the_crawl_benchmark_killed_leaves_no_work_directory(tmp_path):
     output = benchmark.communicate(timeout=60)[0]
     assert benchmark.returncode == 128 + signal.SIGTERM, output[-2000:]
     assert list(tmp_path.glob("crawl-benchmark-*")) == []
+
+
+def _archive_scale():
+    import importlib
+
+    return importlib.import_module("benchmarks.archive_scale")
+
+
+def test_the_archive_benchmark_pictures_its_articles_as_the_sample_issue_does():
+    # Captions are searched (revision 0023): the benchmark's writes hold pictures in the sample
+    # issue's share and shape, and its articles' text is the same without them.
+    import random
+
+    scale = _archive_scale()
+    sample = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))["articles"]
+    lines = scale.seed_lines()
+    seed_captions = ["".join(line.split()) for line in lines if "图片来源" in line]
+    assert [len(to_simplified(c)) for a in sample for c in a["captions"]] == [len(c) for c in seed_captions]
+
+    def written(pictures):
+        return [item for _, batch in scale.articles(4000, lines, random.Random(7), pictures) for item in batch]
+
+    pictured, bare = written(True), written(False)
+    assert [a | {"images": []} for a in pictured] == [a | {"images": []} for a in bare]
+    assert not any(a.get("images") for a in bare)
+    share = sum(bool(a["captions"]) for a in sample) / len(sample)
+    assert abs(sum(bool(a.get("images")) for a in pictured) / len(pictured) - share) < 0.02
+    per_article = {len(a["captions"]) for a in sample if a["captions"]}
+    assert {len(a["images"]) for a in pictured if a.get("images")} == per_article
+    captions = [img["caption"] for a in pictured for img in a.get("images") or []]
+    assert {len(c) for c in captions} == {len(c) for c in seed_captions}
+    assert {c[c.index("(图片来源"):] for c in captions} == {c[c.index("(图片来源"):] for c in seed_captions}
+    assert len(set(captions)) > len(captions) // 2  # not the same two captions over and over
+
+
+def test_the_archive_benchmark_checks_what_it_wrote(tmp_path, capfd):
+    # Both databases, a tiny archive: the counts it prints are the archive's, a caption's word
+    # finds its article, and an archive that lost its pictures is said so, not measured.
+    import os
+    import subprocess
+    import sys
+    from unittest import mock
+
+    from storage.db import Archive
+
+    project = Path(build.__file__).resolve().parents[2]
+    env = os.environ | {"TMPDIR": str(tmp_path)}
+    assert os.environ.get("TEST_POSTGRES_URL"), "PostgreSQL: set TEST_POSTGRES_URL"
+
+    def run(*args):
+        done = subprocess.run([sys.executable, str(project / "benchmarks" / "archive_scale.py"), "--articles", "600",
+                               "--unindexed", "0", *args], env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.splitlines()
+
+    header, columns = run()[:2]
+    counted = re.fullmatch(r"600 articles, (\d+) pictures", header)
+    assert counted, header
+    pictures = int(counted[1])
+    assert 30 <= pictures <= 90 and columns.split() == ["SQLite", "PostgreSQL"]
+    assert run("--no-pictures", "--sqlite-only")[0] == "600 articles, 0 pictures"
+
+    scale = _archive_scale()
+    store_batch = Archive.store_batch
+
+    def pictures_lost(self, pages, articles):
+        return store_batch(self, pages, [{k: v for k, v in a.items() if k != "images"} for a in articles])
+
+    capfd.readouterr()
+    with mock.patch.object(Archive, "store_batch", pictures_lost):
+        assert scale.main(["--articles", "600", "--unindexed", "0", "--sqlite-only"]) == 1
+    err = capfd.readouterr().err
+    assert re.fullmatch(r"archive_scale: sqlite: wrote 600 articles and \d+ pictures, the archive holds 600 and 0\n", err)
+
+    def captions_lost(self, pages, articles):
+        store_batch(self, pages, articles)
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE images SET caption = '', caption_original = ''")
+
+    with mock.patch.object(Archive, "store_batch", captions_lost):
+        assert scale.main(["--articles", "600", "--unindexed", "0", "--sqlite-only"]) == 1
+    err = capfd.readouterr().err
+    assert re.fullmatch(r"archive_scale: sqlite: a search for \w+, in the caption of http://bench/\S+ only, "
+                        r"does not find it\n", err)

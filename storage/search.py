@@ -357,18 +357,18 @@ class Forms(list):
         self.published = published_too(word)
 
 
-# How many of a form's capital sigmas are asked for in both lower cases: each doubles its forms.
+# How many of a form's sigmas are asked for in both lower cases: each doubles its forms.
 _SIGMAS_EITHER_WAY = 4
 
 
 def _lower_cases(form: str) -> list[str]:
-    """``form`` lower-cased, as the text is, and with each capital sigma that no letter follows in
-    it lower-cased the other way too: ``lower()`` makes a word's last Σ ς, which a text holding
-    the word within a longer one (ΠΡΟΣ in ΠΡΟΣΦΟΡΑ) lower-cases to σ, and Σ alone σ, which a
-    text ending a word in it (ΟΣ) lower-cases to ς. A Σ a letter follows is σ in the text too."""
+    """``form`` lower-cased, as the text is, and with each sigma written as σ and as ς: they are
+    one letter, which ``casefold()`` makes σ, ς being its form at a word's end. ``lower()`` makes
+    a word's last Σ ς, which a text holding the word within a longer one (ΠΡΟΣ in ΠΡΟΣΦΟΡΑ)
+    lower-cases to σ; a reader types σ for the ς a text ending a word in it holds (ΟΣ, ος), or ς
+    for the end of a word the text goes on from."""
     lowered = form.lower()
-    either = [len(form[:at].lower()) for at, character in enumerate(form)
-              if character == "Σ" and not (at + 1 < len(form) and _cased(form[at + 1]))][:_SIGMAS_EITHER_WAY]
+    either = [at for at, character in enumerate(lowered) if character in "σς"][:_SIGMAS_EITHER_WAY]
     forms = []
     for sigmas in product("σς", repeat=len(either)):
         letters = list(lowered)
@@ -397,11 +397,6 @@ def _dotted_either_way(lowered: str) -> list[str]:
     # Each part but the last is followed by its i: the last by none.
     return ["".join(chain.from_iterable(zip(parts, (*letters, *kept, ""))))
             for letters in product(("i", "i\u0307"), repeat=either)]
-
-
-def _cased(character: str) -> bool:
-    """Whether ``character`` is a letter with another case (after which a sigma is not final)."""
-    return character.lower() != character.upper()
 
 
 def word_forms(words: list[str]) -> list[Forms]:
@@ -547,9 +542,9 @@ def variants(word: str) -> list[str]:
     if " " in word:
         forms += tuple(closed_up(form) for form in forms)
     # Letters and digits first, then marks: each set's two widths, with the other set's as the
-    # word has them (NGO（村） as stored, asked for as NGO(村)).
-    for either_width, tables in _WIDTHS:
-        if either_width.search(word):
+    # word has them (NGO（村） as stored, asked for as NGO(村)); then a comma as each of the commas.
+    for alike, tables in _ALIKE:
+        if alike.search(word):
             forms += tuple(form.translate(table) for form in forms for table in tables)
     if _ANY_QUOTE.search(word):
         forms += tuple(chain.from_iterable(_other_quotes(form) for form in forms))
@@ -621,7 +616,15 @@ def _both_widths(narrow: str) -> tuple[re.Pattern, tuple[dict, dict]]:
 # /): a Chinese input method types them full width, 乡镇（街道）, and a page may set them either way.
 # A mark the pipelines set full width beside Chinese (，：) is asked for in both widths too, which
 # finds nothing more than its stored form does.
-_WIDTHS = (_both_widths(string.ascii_letters + string.digits), _both_widths(string.punctuation))
+#
+# A list of Chinese words is printed with the enumeration comma (民政、教育), by some papers with a
+# full-width comma, and typed on a Latin keyboard with a comma: a word holding any of them (or 、's
+# half-width form) is asked for with each.
+_COMMAS = ",，、､"
+_ALIKE = (
+    _both_widths(string.ascii_letters + string.digits), _both_widths(string.punctuation),
+    (re.compile(f"[{_COMMAS}]"), tuple(str.maketrans(_COMMAS, comma * len(_COMMAS)) for comma in _COMMAS)),
+)
 
 
 def stored_form(text: str, between: str = "") -> str:

@@ -745,6 +745,25 @@ def test_a_word_ending_in_a_half_width_mark_finds_the_full_width_one_stored_besi
     assert found_ids(archive, "ABC, 在华") == [1]
 
 
+# A list printed with the enumeration comma (民政、教育), a full-width comma or a Latin one, as a
+# reader types any of them between its items.
+ENUMERATIONS = {1: "民政、教育部门联合", 2: "民政，教育部门联合", 3: "民政,education", 4: "民政与教育部门联合"}
+
+
+@pytest.mark.parametrize("query", ["民政,教育", "民政，教育", "民政、教育", "民政､教育"])
+def test_archive_search_finds_a_list_whichever_comma_it_is_printed_or_typed_with(archive_url, query):
+    archive = open_archive(archive_url)
+    stored_articles(archive, ENUMERATIONS)
+    archive.close()
+    done = archive_command("search", query, archive=archive_url)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert sorted(re.findall(r"第(\d)篇", done.stdout)) == ["1", "2"]
+    assert sorted(re.findall(r"【(.+?)】", done.stdout)) == ["民政、教育", "民政，教育"]
+    # Beside Latin text a comma stays one: 民政,education is no list of Chinese words.
+    assert sorted(re.findall(r"第(\d)篇", archive_command("search", query.replace("教育", "edu"),
+                                                          archive=archive_url).stdout)) == ["3"]
+
+
 # Letters whose lower case is longer than themselves (İ, U+0130: i and U+0307), and folds that
 # lower() leaves alone (ß, the ligature ﬁ): found as Latin letters are, ignoring case, and marked.
 LONGER_LOWER_CASE = {
@@ -875,23 +894,23 @@ def test_an_export_by_a_query_keeps_the_articles_holding_it_lower_cased(archive,
 
 
 # Greek sigma as stored, and as Python's lower() makes it: ς at a word's end (after a cased
-# letter, before none), σ elsewhere.
+# letter, before none), σ elsewhere; casefold() makes both σ.
 SIGMAS = {1: "ΟΣ社工", 2: "ΟΣΑ社工", 3: "ος社工", 4: "οσ社工", 5: "社工"}
 
 
 def test_a_final_sigma_alone_finds_what_lower_case_makes_it_of_as_a_longer_word_does(archive_url):
     archive = open_archive(archive_url)
     archive.store_batch([page()], [article(n, title=f"第{n}篇", body=body) for n, body in SIGMAS.items()])
-    # One character has no bigram: the articles are read in SQL, a Σ there to be lower-cased.
-    assert found_ids(archive, "ς") == found_ids(archive, "ς社工") == [1, 3]
-    assert found_ids(archive, "σ") == [2, 4]
-    # Σ is the capital of both.
-    assert found_ids(archive, "Σ") == [1, 2, 3, 4]
-    assert sorted(article_id for article_id, in export_rows(archive, ["article_id"], query="ς")) == [1, 3]
+    # One character has no bigram: the articles are read in SQL, a Σ there to be lower-cased. ς
+    # and σ are one letter (casefold), which Σ is the capital of.
+    assert found_ids(archive, "ς") == found_ids(archive, "σ") == found_ids(archive, "Σ") == [1, 2, 3, 4]
+    assert found_ids(archive, "ς社工") == found_ids(archive, "σ社工") == [1, 3, 4]
+    assert sorted(article_id for article_id, in export_rows(archive, ["article_id"], query="ς社工")) == [1, 3, 4]
     archive.close()
     done = archive_command("search", "ς", archive=archive_url)
     assert done.returncode == 0 and done.stderr == "", done.stderr
-    assert sorted(re.findall(r"第(\d)篇", done.stdout)) == ["1", "3"]
+    assert sorted(re.findall(r"第(\d)篇", done.stdout)) == ["1", "2", "3", "4"]
+    assert sorted(re.findall(r"【(.)】", done.stdout)) == ["Σ", "Σ", "ς", "σ"]
 
 
 # Capital sigma as stored in words and before Chinese; ΠΡΟΣΦΟΡΑ holds ΠΡΟΣ, whose Σ lower() makes ς
@@ -906,6 +925,21 @@ CAPITAL_SIGMAS = {1: "ΟΣ社工", 2: "ΟΣΑ社工", 3: "ος社工", 4: "οσ�
 def test_a_capital_sigma_finds_the_sigma_of_either_lower_case_the_text_gives_it(archive_url, query, expected):
     # Σ is the capital of σ and of ς alike: a word ending in it (ΠΡΟΣ) is often the start of a
     # longer one in the text (ΠΡΟΣΦΟΡΑ), and Σ alone is in ΟΣ, which the text lower-cases to ος.
+    archive = open_archive(archive_url)
+    archive.store_batch([page()], [article(n, title=f"第{n}篇", body=body) for n, body in CAPITAL_SIGMAS.items()])
+    archive.close()
+    done = archive_command("search", query, archive=archive_url)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert sorted(re.findall(r"第(\d)篇", done.stdout)) == expected
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("οσ", ["1", "2", "3", "4", "5", "6"]), ("ος", ["1", "2", "3", "4", "5", "6"]), ("σ", ["1", "2", "3", "4", "5", "6"]),
+    ("ος社工", ["1", "3", "4"]), ("οσ社工", ["1", "3", "4"]), ("προς", ["5"]), ("οδοσ", ["6"]), ("ςα", ["2"]),
+])
+def test_archive_search_finds_either_lower_case_sigma_by_the_other_as_casefold_folds_them(archive_url, query, expected):
+    # σ and ς are one letter, ς written at a word's end (casefold makes both σ): a reader types
+    # either, or a Greek keyboard's σ where the text, lower-cased, ends a word in ς (ΟΣ, ος).
     archive = open_archive(archive_url)
     archive.store_batch([page()], [article(n, title=f"第{n}篇", body=body) for n, body in CAPITAL_SIGMAS.items()])
     archive.close()

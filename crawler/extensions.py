@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.interruption import interrupted_message
 from crawler.items import PDFS_WITHOUT_TEXT, ArticleItem, PageItem
-from crawler.middlewares import ISSUES_FROM_ROOT, ISSUES_SKIPPED
+from crawler.middlewares import ISSUES_FROM_ROOT, ISSUES_SKIPPED, REFRESHES_RESUMED
 from storage.db import ArchiveError, archive_url, database_words, open_archive
 
 logger = logging.getLogger(__name__)
@@ -239,8 +239,9 @@ def crawling_message(plan, stats) -> str:
 
 
 # The line a refresh (-a refresh=1) notes in its running row, and keeps in its message when it
-# does not finish (a signal, a kill): the next runs of its dates, refresh or not, refresh what it
-# did not reach (ArchiveDeltaMiddleware.unfinished_refreshes), where they found it complete.
+# does not finish (a signal, a kill, or it ended failed): the next runs of its dates, refresh or
+# not, refresh what it did not reach (ArchiveDeltaMiddleware.unfinished_refreshes), where they
+# found it complete.
 REFRESHING = "refreshing: "
 _REFRESHED_SPAN = re.compile(rf"^{REFRESHING}(.* (\d{{4}}-\d{{2}}-\d{{2}})(?:\.\.(\d{{4}}-\d{{2}}-\d{{2}}))?)$", re.M)
 
@@ -258,6 +259,31 @@ def refreshes_named(message: str) -> list[tuple[date, date, str]]:
     """The refreshes a run's message names (refreshing_message): first and last date, and the words after the prefix."""
     return [(date.fromisoformat(first), date.fromisoformat(last or first), words)
             for words, first, last in _REFRESHED_SPAN.findall(message)]
+
+
+# The line a crawl of the newest that ended done keeps in its message when it finished refreshes
+# left unfinished (ArchiveDeltaMiddleware.unfinished_refreshes): the dates it finished, which close
+# those refreshes as a finished run of dates closes the refreshes of its dates.
+REFRESH_FINISHED = "refresh finished: "
+_FINISHED_DATES = re.compile(rf"^{REFRESH_FINISHED}.*? (\d{{4}}-\d{{2}}-\d{{2}}(?:, \d{{4}}-\d{{2}}-\d{{2}})*)$", re.M)
+
+
+def refresh_finished_message(plan, stats) -> str | None:
+    """"refresh finished: 公益时报 (gongyishibao) 2023-01-24, 2023-01-31": of a crawl of the newest
+    that ended done, the dates of refreshes left unfinished that it finished. Without refresh it
+    asked every such issue of its window, and held those refreshed whole since; with refresh, only
+    the newest. None for another run, or when there was none."""
+    if plan is None or not plan.latest:
+        return None
+    days = stats.get_value(REFRESHES_RESUMED) or []
+    if plan.refresh:
+        days = [day for day in days if day == stats.get_value(LATEST_ISSUE)]
+    return f"{REFRESH_FINISHED}{plan.paper.name} ({plan.paper.code}) {', '.join(days)}" if days else None
+
+
+def refreshes_finished(message: str) -> set[date]:
+    """The dates a run's message says it finished the refreshes of (refresh_finished_message)."""
+    return {date.fromisoformat(day) for days in _FINISHED_DATES.findall(message) for day in days.split(", ")}
 
 
 def running_message(plan, stats) -> str:
@@ -563,8 +589,12 @@ class CrawlRunRecorder:
             # issues it asked stay named, as a killed run's note names them, for the next run
             # to ask again what it did not store.
             messages.append(crawling_message(plan, stats))
-        if reason != "finished" and (refreshing := refreshing_message(_plan(self.crawler), stats)):
+        # Failed (a page the site answered errors for, the archive gone) as stopped: not done.
+        done = reason == "finished" and status in ("finished", "alarm")
+        if not done and (refreshing := refreshing_message(_plan(self.crawler), stats)):
             messages.append(refreshing)  # for the next runs of its dates to finish
+        elif done and (finished := refresh_finished_message(_plan(self.crawler), stats)):
+            messages.append(finished)
         gone = stats.get_value(LINKS_GONE) or []
         messages += gone
         if stopped := stats.get_value(WORKER_STOPPED):

@@ -36,6 +36,10 @@ DATES_SKIPPED_ABSENT = "delta/dates_skipped_absent"
 # The issues a crawl does not fetch, the archive holding them complete: each once, whichever way
 # the crawl came to it (IssuesSpider.issue_held_complete); the summary's "already complete".
 ISSUES_SKIPPED = "delta/issues_skipped"
+# The dates (ISO, in order) of refreshes left unfinished that this crawl finishes, or finds
+# refreshed whole since (ArchiveDeltaMiddleware.unfinished_refreshes): a crawl of the newest that
+# ends done names them in its message (crawler/extensions.py: refresh_finished_message).
+REFRESHES_RESUMED = "delta/refreshes_resumed"
 
 
 class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
@@ -133,12 +137,14 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
 
     def unfinished_refreshes(self, plan, first: date, last: date, states: dict[date, IssueState]) -> dict[date, Refreshed]:
         """The issues from ``first`` to ``last`` that a refresh (-a refresh=1) stopped before it
-        was done (a signal, a kill: its run's message names what it refreshed, crawler/extensions.py:
-        refreshing_message) did not refresh, and no run of their dates finished since: held
-        complete, they cost a run without refresh no request, and the refresh was never done. This
-        run refreshes them, but for the pages and articles fetched since that refresh began; one
-        line for each such refresh says so. Those it refreshed whole: ``self.refreshed``."""
-        from crawler.extensions import REFRESHING, dates_words, refreshes_named
+        was done (a signal, a kill, or it ended failed: its run's message names what it refreshed,
+        crawler/extensions.py: refreshing_message) did not refresh, and no run of their dates
+        ended done since (of a crawl of the newest: those its message says it finished,
+        refresh_finished_message): held complete, they cost a run without refresh no request, and
+        the refresh was never done. This run refreshes them, but for the pages, their PDFs (a crawl
+        that fetches them) and articles fetched since that refresh began; one line for each such
+        refresh says so. Those it refreshed whole: ``self.refreshed``."""
+        from crawler.extensions import REFRESHING, dates_words, refreshes_finished, refreshes_named
         from storage.roots import under_root
 
         archive = open_archive(archive_url(self.crawler.settings.get("ARCHIVE_URL")))
@@ -148,18 +154,22 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
             for run_id, started, state, asked, message in runs:
                 if state == "running":
                     continue  # still refreshing, or this run
-                if state in ("finished", "alarm") and (span := _dates_span(asked)):
-                    since = {day: run for day, run in since.items() if not span[0] <= day <= span[1]}
+                if state in ("finished", "alarm"):  # a run that ended done closes the refreshes of its dates
+                    span, finished = _dates_span(asked), refreshes_finished(message)
+                    since = {day: run for day, run in since.items()
+                             if not (span and span[0] <= day <= span[1] or day in finished)}
                 for refreshed_first, refreshed_last, words in refreshes_named(message):
                     for day, held in states.items():
                         if max(refreshed_first, first) <= day <= min(refreshed_last, last) and under_root(held.url, plan.root):
                             since.setdefault(day, (run_id, started, words))
-            refreshed = archive.refreshed_since(plan.paper.code, {day: run[1] for day, run in since.items()}) if since else {}
+            refreshed = archive.refreshed_since(plan.paper.code, {day: run[1] for day, run in since.items()},
+                                                pdfs=self.crawler.settings.getbool("ARCHIVE_FETCH_PDFS")) if since else {}
         finally:
             archive.close()
         # Those it refreshed whole cost a refresh run again no request either.
         self.refreshed = {day for day in since if day in refreshed and refreshed[day].whole}
         left = {day: refreshed[day] for day in sorted(since) if day in refreshed and day not in self.refreshed}
+        self.crawler.stats.set_value(REFRESHES_RESUMED, sorted(day.isoformat() for day in {*left, *self.refreshed}))
         for run_id, started, words in sorted({run for day, run in since.items() if day in left or self.refresh}):
             days = [day.isoformat() for day in left if since[day][0] == run_id]
             logger.info("the refresh of %s that run %d began at %s UTC was not finished: %s", words, run_id,
@@ -284,7 +294,8 @@ class ArchiveDeltaMiddleware(BaseSpiderMiddleware):
         if self.refresh and tag["issue_date"] in self.refreshed:
             skipped = True  # refreshed whole since the refresh left unfinished began
         elif resumed is not None and (kind == "page" and request.url in resumed.pages and request.url in state.complete_pages
-                                      or kind == "article" and request.url in resumed.articles):
+                                      or kind == "article" and request.url in resumed.articles
+                                      or kind == "pdf" and tag.get("page_url") in resumed.pdfs):
             skipped = True  # fetched since the refresh left unfinished began
         elif self.refresh or resumed is not None:
             if (kind == "article" and request.url in state.articles

@@ -18,7 +18,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode
 
-from sqlalchemy import Engine, bindparam, case, create_engine, delete, event, func, or_, select, text, union, update
+from sqlalchemy import Engine, bindparam, case, create_engine, delete, event, exists, func, or_, select, text, union, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -475,10 +475,11 @@ class IssueState:
 class Refreshed:
     """What a refresh has fetched of a stored issue since a time (Archive.refreshed_since)."""
 
-    pages: frozenset[str]  # URLs of its pages fetched since, with every article they link
+    pages: frozenset[str]  # URLs of its pages fetched since, with every article they link (and their PDF, if asked)
     articles: frozenset[str]  # URLs of its articles fetched since
     held: frozenset[str]  # URLs of all its stored articles
     whole: bool  # every page of it
+    pdfs: frozenset[str] = frozenset()  # URLs of its pages whose PDF was fetched since
 
 
 # What writing (the crawl, `archive reprocess`: store_batch and the crawl history) does to
@@ -1131,10 +1132,12 @@ class Archive:
             return [(row.id, as_utc(row.started_at), run_state(row.status, row.seen_at, row.heartbeat_seconds, now),
                      row.dates_asked, row.message or "") for row in session.execute(query)]
 
-    def refreshed_since(self, paper_code: str, since: Mapping[date, datetime]) -> dict[date, Refreshed]:
+    def refreshed_since(self, paper_code: str, since: Mapping[date, datetime], pdfs: bool = False) -> dict[date, Refreshed]:
         """Of the stored issues of ``paper_code`` on the dates of ``since``, what was fetched at
         or after each date's time: its pages (an issue's, not one taken out of it) whose every
-        stored article was too, and its articles."""
+        stored article was too, and with ``pdfs`` (a crawl that fetches them) their PDF, whose raw
+        document's time tells (a refresh stopped between a page and its PDF left the PDF as it
+        was); its articles."""
         found: dict[date, Refreshed] = {}
         by_time: dict[datetime, list[date]] = {}
         for day, at in since.items():
@@ -1149,15 +1152,18 @@ class Archive:
                     select(PageArticle.page_id).join(Article, Article.url == PageArticle.url)
                     .where(PageArticle.page_id.in_(select(Page.id).where(Page.issue_id.in_(issues))), old),
                 ).subquery()
+                pdf_fresh = exists().where(RawDocument.url == Page.pdf_url, RawDocument.fetched_at >= at)
                 pages = session.execute(
                     select(Issue.issue_date, Issue.pages_expected, Page.url,
-                           (Page.fetched_at >= at) & Page.id.not_in(select(stale.c.page_id)))
+                           (Page.fetched_at >= at) & Page.id.not_in(select(stale.c.page_id)), Page.pdf_url.is_(None), pdf_fresh)
                     .join(Page, (Page.issue_id == Issue.id) & (Page.page_number > 0)).where(Issue.id.in_(issues)))
                 states: dict[date, dict[str, Any]] = {}
-                for day, expected, url, fresh in pages:
+                for day, expected, url, fresh, no_pdf, has_pdf in pages:
                     state = states.setdefault(_as_date(day), {"expected": expected, "pages": set(), "stale": 0, "articles": set(),
-                                                                 "held": set()})
-                    if fresh:
+                                                                 "held": set(), "pdfs": set()})
+                    if has_pdf:
+                        state["pdfs"].add(url)
+                    if fresh and (not pdfs or no_pdf or has_pdf):
                         state["pages"].add(url)
                     else:
                         state["stale"] += 1
@@ -1170,7 +1176,8 @@ class Archive:
                             state["articles"].add(url)
                 for day, state in states.items():
                     whole = not state["stale"] and state["expected"] is not None and len(state["pages"]) >= state["expected"]
-                    found[day] = Refreshed(frozenset(state["pages"]), frozenset(state["articles"]), frozenset(state["held"]), whole)
+                    found[day] = Refreshed(frozenset(state["pages"]), frozenset(state["articles"]), frozenset(state["held"]), whole,
+                                           frozenset(state["pdfs"]))
         return found
 
     def heartbeat(self, run_id: int, counts: Mapping[str, int]) -> None:

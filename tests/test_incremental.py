@@ -814,37 +814,48 @@ def _pages_and_articles(day: date) -> dict[str, set[str]]:
 
 
 def _refresh_stopped_part_way(server: SiteServer, base: str, dates: tuple[str, ...], archive_url: str, log,
-                              signum: int = signal.SIGTERM) -> tuple:
+                              signum: int = signal.SIGTERM, part: int = 45) -> tuple:
     """A refresh (-a refresh=1) of ``dates``, every issue of them held complete, stopped by
     ``signum`` part-way (SIGKILL: told killed, as if not seen for the rule's 5 minutes): its
-    crawl_runs row, when it began (UTC), and the paths of the pages and articles it refreshed."""
-    from storage.db import as_utc
+    crawl_runs row, when it began (UTC), and the paths of the pages and articles it refreshed
+    (stopped once ``part`` paths were served)."""
 
     before = len(server.requests)
     # One request at a time, a little apart: the refresh is still running when the signal comes.
     crawl = start_crawl(base, *dates, "refresh=1", archive=archive_url, log=log,
                         settings=REFRESHED | {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS": "1"})
     try:
-        wait_for("the refresh was part-way", lambda: len(_served(server, before)) >= 45, crawl, 120,
+        wait_for("the refresh was part-way", lambda: len(_served(server, before)) >= part, crawl, 120,
                  said=lambda: log.read_text(encoding="utf-8")[-3000:])
         crawl.send_signal(signum)
         assert crawl.wait(60) == (-signal.SIGKILL if signum == signal.SIGKILL else 128 + signum)
     finally:
         if crawl.poll() is None:
             crawl.kill()
-    archive = open_archive(archive_url)
-    try:
-        if signum == signal.SIGKILL:
+    if signum == signal.SIGKILL:
+        archive = open_archive(archive_url)
+        try:
             with archive.engine.begin() as conn:
                 conn.execute(text("UPDATE crawl_runs SET seen_at = :then"), {"then": utcnow() - timedelta(minutes=6)})
-        refresh = archive.crawl_runs()[0]
-    finally:
-        archive.close()
+        finally:
+            archive.close()
+    refresh, started, refreshed = _last_run(archive_url)
     assert refresh.status == ("running" if signum == signal.SIGKILL else "shutdown")
-    started = as_utc(refresh.started_at)
-    refreshed = _fetched_since(archive_url, started)
     assert 0 < len(refreshed) < len(_fetched_since(archive_url, datetime.min.replace(tzinfo=timezone.utc)))  # part-way
     return refresh, started, refreshed
+
+
+def _last_run(archive_url: str) -> tuple:
+    """The archive's last crawl_runs row, when it began (UTC), and the paths of the pages and articles fetched since."""
+    from storage.db import as_utc
+
+    archive = open_archive(archive_url)
+    try:
+        run = archive.crawl_runs()[0]
+    finally:
+        archive.close()
+    started = as_utc(run.started_at)
+    return run, started, _fetched_since(archive_url, started)
 
 
 def _assert_refresh_finished(days, started, refreshed: set[str], asked: set[str], archive_url: str) -> None:
@@ -911,6 +922,20 @@ def test_a_refresh_stopped_part_way_is_finished_by_the_next_crawl_of_the_newest(
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         _assert_refresh_finished(days, started, refreshed, _served(server, before) - {PREFIX + "paperindex.htm"}, sqlite_url)
         _resumed_line(resumed, refresh, started, days, refreshed, f"{older}..{newest}")
+        _assert_refreshed_again(server, base, dates, sqlite_url, refresh_finished=f"{older}, {newest}")
+
+
+def _assert_refreshed_again(server: SiteServer, base: str, dates: tuple[str, ...], archive_url: str, refresh_finished: str):
+    """The last run, a crawl of the newest that finished a refresh, says so in its message, and
+    closed it: a refresh of ``dates`` fetches every page and article of them again."""
+    assert _last_run(archive_url)[0].message == f"refresh finished: 公益时报 (gongyishibao) {refresh_finished}"
+    before = len(server.requests)
+    again = run_crawl(base, *dates, "refresh=1", archive=archive_url, settings=REFRESHED)
+    assert again.returncode == 0, again.stderr[-3000:]
+    days = [date.fromisoformat(day) for day in refresh_finished.split(", ")]
+    assert {path for day in days for page, articles in _pages_and_articles(day).items() for path in (page, *articles)} <= \
+        _served(server, before)
+    assert "was not finished" not in again.stderr
 
 
 def test_a_refresh_killed_part_way_is_finished_by_the_next_run_of_its_dates(tmp_path, sqlite_url):
@@ -929,3 +954,95 @@ def test_a_refresh_killed_part_way_is_finished_by_the_next_run_of_its_dates(tmp_
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         _assert_refresh_finished(days, started, refreshed, _served(server, before), sqlite_url)
         _resumed_line(resumed, refresh, started, days, refreshed, "2023-01-24..2023-01-31")
+
+
+def test_a_refresh_that_failed_is_finished_by_the_next_run_of_its_dates(archive_url):
+    # A refresh that ended 'failed' (an article the site answered 500 for on every retry) was
+    # taken as done: the next run without refresh found the issue complete and asked nothing, so
+    # the article was never refreshed.
+    lost = PREFIX + PAGE_7["articles"][0]
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, "date=2023-01-31", archive=archive_url, settings=REFRESHED).returncode == 0
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={lost: LOST}, port=server.port) as server:
+        failed = run_crawl(base, "date=2023-01-31", "refresh=1", archive=archive_url, settings=REFRESHED)
+        assert failed.returncode == 4, failed.stderr[-3000:]
+        refresh, started, refreshed = _last_run(archive_url)
+        assert refresh.status == "failed" and lost not in refreshed
+        before = len(server.requests)
+        resumed = run_crawl(base, "date=2023-01-31", archive=archive_url, settings=REFRESHED)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        assert lost in _served(server, before)
+        _assert_refresh_finished((DAY,), started, refreshed, _served(server, before), archive_url)
+        _resumed_line(resumed, refresh, started, (DAY,), refreshed, "2023-01-31")
+        before = len(server.requests)
+        assert run_crawl(base, "date=2023-01-31", archive=archive_url, settings=REFRESHED).returncode == 0
+        assert _served(server, before) == set()  # finished: nothing more
+
+
+def _pdfs_fetched_since(url: str, since) -> set[str]:
+    """The paths of the page PDFs the archive holds as fetched at ``since`` or later."""
+    from storage.db import as_utc
+    from storage.models import Page, RawDocument
+
+    archive = open_archive(url)
+    try:
+        with archive.session() as session:
+            rows = session.execute(select(RawDocument.url, RawDocument.fetched_at).where(
+                RawDocument.url.in_(select(Page.pdf_url)))).all()
+    finally:
+        archive.close()
+    return {"/" + link.split("/", 3)[3] for link, at in rows if as_utc(at) >= since}
+
+
+def test_a_refresh_stopped_before_a_page_pdf_is_finished_with_that_pdf(tmp_path, archive_url):
+    # The refresh fetched page 7 and its articles, and its PDF answered 500; the stop came while
+    # the PDF's retry waited. The page counted refreshed, so its PDF was never asked again.
+    page_7, pdf_7 = PREFIX + PAGE_7["path"], PREFIX + PAGE_7["pdf"]
+    everything = {PREFIX + path for page in MANIFEST["pages"] for path in (page["path"], page["pdf"])} | ARTICLES
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX) as server:
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, "date=2023-01-31", archive=archive_url).returncode == 0
+    with SiteServer(SAMPLE_SITE, prefix=PREFIX, faults={pdf_7: [500]}, port=server.port) as server:
+        log = tmp_path / "refresh.log"
+        crawl = start_crawl(base, "date=2023-01-31", "refresh=1", archive=archive_url, log=log,
+                            settings={"RETRY_BACKOFF_BASE": "600", "ARCHIVE_BATCH_SIZE": "4"})
+        try:
+            wait_for("all but page 7's PDF refreshed", lambda: (pdf_7, 500) in server.requests and everything - {pdf_7} <= {
+                r.path for r in server.requests if r.status == 200}, crawl, 120, said=lambda: log.read_text(encoding="utf-8")[-3000:])
+            crawl.send_signal(signal.SIGTERM)
+            assert crawl.wait(60) == 128 + signal.SIGTERM
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+        refresh, started, refreshed = _last_run(archive_url)
+        pdfs = _pdfs_fetched_since(archive_url, started)
+        assert refresh.status == "shutdown" and {page_7} | {PREFIX + a for a in PAGE_7["articles"]} <= refreshed
+        assert pdf_7 not in pdfs and len(pdfs) == len(MANIFEST["pages"]) - 1
+        before = len(server.requests)
+        resumed = run_crawl(base, "date=2023-01-31", archive=archive_url)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        # The entry page says what the issue lacks: page 7 is read again for its PDF, the rest not.
+        assert _served(server, before) == {ENTRY, page_7, pdf_7}
+        assert _pdfs_fetched_since(archive_url, started) == pdfs | {pdf_7}
+        _asks_nothing(server, archive_url)
+
+
+def test_a_refresh_of_the_newest_stopped_is_finished_and_closed_by_the_next_crawl_of_the_newest(tmp_path, sqlite_url,
+                                                                                                 paper_day):
+    # A crawl of the newest issue finished the refresh of it left part-way, but did not close it:
+    # a later refresh of that date took it for refreshed already and fetched nothing.
+    older, newest, site = _two_recent_issues(tmp_path, paper_day)
+    with SiteServer(site, prefix=PREFIX) as server:
+        _point_index(site, newest)
+        base = f"base_url={server.url}{PREFIX.lstrip('/')}"
+        assert run_crawl(base, f"start={older}", f"end={newest}", archive=sqlite_url, settings=REFRESHED).returncode == 0
+        refresh, started, refreshed = _refresh_stopped_part_way(server, base, (f"date={newest}",), sqlite_url,
+                                                                tmp_path / "refresh.log", part=20)
+        before = len(server.requests)
+        resumed = run_crawl(base, archive=sqlite_url, settings=REFRESHED)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        _assert_refresh_finished((newest,), started, refreshed, _served(server, before) - {PREFIX + "paperindex.htm"},
+                                 sqlite_url)
+        _resumed_line(resumed, refresh, started, (newest,), refreshed, f"{newest}")
+        _assert_refreshed_again(server, base, (f"date={newest}",), sqlite_url, refresh_finished=f"{newest}")

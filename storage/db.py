@@ -269,8 +269,10 @@ def _password_refused(refused: _Refused) -> str:
 
 
 def _refused_otherwise(refused: _Refused) -> str:
+    # Its words may say anything (a missing database in German, too many clients already): what
+    # to do is left to them.
     return (f'{refused.server} answered and refused user "{refused.user}" to database "{refused.database}": '
-            f"{refused.said['words']} (the server's words): ask its superuser, or correct {refused.archive}")
+            f"{refused.said['words']} (the server's words, to {refused.archive})")
 
 
 @dataclass(frozen=True)

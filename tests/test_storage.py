@@ -672,10 +672,12 @@ def test_a_refusal_of_who_connects_is_said_so_not_unreachable(said, url, origin,
 
 
 # A server whose lc_messages is another language refuses in its words, which none of the refusals
-# the archive knows reads; libpq hands them over after "failed: " as it does English ones.
+# the archive knows reads (nor an English refusal none of them is); libpq hands them over after
+# "failed: " as it does the known ones.
 @pytest.mark.parametrize("said", [
     pytest.param("FATAL:  Datenbank »press« existiert nicht", id="german"),
     pytest.param("致命错误:  数据库 \"press\" 不存在", id="chinese"),
+    pytest.param("FATAL:  sorry, too many clients already", id="english_not_known"),
 ])
 def test_a_refusal_in_words_of_another_language_is_the_server_s_refusal_not_unreachable(said):
     psycopg = pytest.importorskip("psycopg")
@@ -683,7 +685,7 @@ def test_a_refusal_in_words_of_another_language_is_the_server_s_refusal_not_unre
     url = "postgresql+psycopg://archivist:s3cret@db.example.org:5433/press"
     assert str(connection_failure(url, _failed_connection(psycopg.OperationalError(words)), "--archive")) == (
         f'db.example.org:5433 answered and refused user "archivist" to database "press": {said} (the server\'s '
-        "words): ask its superuser, or correct the archive URL postgresql+psycopg://archivist:***@db.example.org:5433/press (given by --archive)")
+        "words, to the archive URL postgresql+psycopg://archivist:***@db.example.org:5433/press (given by --archive))")
 
 
 def test_a_server_that_did_not_answer_is_unreachable():

@@ -218,6 +218,18 @@ def test_text_holding_a_nul_stops_the_copy_in_one_line_naming_its_row_and_copies
     assert not any(table_rows(postgres_url).values())
 
 
+@pytest.mark.parametrize("url", ["mysql://archivist@db-host/archive", "mysql+pymysql://archivist:secret@db-host/archive",
+                                 "oracle://archivist@db-host/archive"])
+def test_archive_copy_into_a_database_neither_sqlite_nor_postgresql_asks_for_a_postgresql_url(crawled, url):
+    # It said "use sqlite or postgresql" (open_archive's words), though a copy makes no SQLite archive.
+    done = archive_command("copy", "--to", url, archive=crawled)
+    backend = make_url(url).get_backend_name()
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: unsupported database {backend!r} in archive URL {url.replace(':secret@', ':***@')} (given by --to): archive copy "
+               "takes a PostgreSQL URL such as postgresql+psycopg://archivist@localhost/archive or "
+               "postgresql+psycopg://archivist@db-host:5432/archive\n")
+
+
 def test_archive_copy_advises_a_postgresql_url_and_an_empty_database(postgres_url, crawled):
     done = archive_command("copy", "--to", "archive", archive=crawled)
     assert (done.returncode, done.stdout, done.stderr) == (

@@ -114,8 +114,7 @@ def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
     try:
         target = open_archive(url, create=True, check=False, origin="--to")
     except ForeignDatabase as foreign:
-        named = make_url(url)
-        createdb = createdb_command(named.host or "localhost", str(named.port or 5432), "archive")
+        createdb = createdb_command(*foreign.server, "archive")
         raise ArchiveError(f"{foreign.held}: name an empty database to copy into ({createdb} makes one)") from None
     try:
         if (database := _server_schema(source)) is not None and database == _server_schema(target):

@@ -30,6 +30,9 @@ from storage.export import signals_held
 
 BATCH = 2000
 
+POSTGRESQL_URLS = ("a PostgreSQL URL such as postgresql+psycopg://archivist@localhost/archive or "
+                   "postgresql+psycopg://archivist@db-host:5432/archive")
+
 # What a copy does to each table of the target (for the check of a PostgreSQL role's privileges):
 # its rows inserted, the table locked (EXCLUSIVE, which asks for UPDATE), the index written.
 WRITES = {table.name: ("SELECT", "INSERT", "UPDATE") for table in models.Base.metadata.sorted_tables} | {
@@ -93,24 +96,25 @@ def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
     empty; a database holding a whole copy of it left as it is; refused if it holds other rows).
     ``committed()`` as the copy commits."""
     try:
-        sqlite = make_url(url).get_backend_name() == "sqlite"
+        backend = make_url(url).get_backend_name()
     except ArgumentError:
         # open_archive's examples are SQLite's, which a copy does not make.
-        raise ArchiveError(f"invalid URL {safe_url(url)!r} (given by --to): expected a PostgreSQL URL such as "
-                           "postgresql+psycopg://archivist@localhost/archive or "
-                           "postgresql+psycopg://archivist@db-host:5432/archive") from None
+        raise ArchiveError(f"invalid URL {safe_url(url)!r} (given by --to): expected {POSTGRESQL_URLS}") from None
     except ValueError:  # open_archive says what is wrong with it
-        sqlite = False
-    if sqlite:
+        backend = None
+    if backend == "sqlite":
         raise ArchiveError(f"--to {safe_url(url)} is a SQLite archive: archive copy copies into PostgreSQL "
                            "(a SQLite copy is made by archive export --format sqlite --output FILE)")
+    if backend not in (None, "postgresql"):
+        # open_archive's "use sqlite or postgresql" offered SQLite, which a copy does not make.
+        raise ArchiveError(f"unsupported database {backend!r} in archive URL {safe_url(url)} (given by --to): "
+                           f"archive copy takes {POSTGRESQL_URLS}")
     # The copy is built with this code's schema: the source must have it too.
     source.check_writable()
     try:
         target = open_archive(url, create=True, check=False, origin="--to")
     except ForeignDatabase as foreign:
-        named = make_url(url)
-        createdb = createdb_command(named.host or "localhost", str(named.port or 5432), "archive")
+        createdb = createdb_command(*foreign.server, "archive")
         raise ArchiveError(f"{foreign.held}: name an empty database to copy into ({createdb} makes one)") from None
     try:
         if (database := _server_schema(source)) is not None and database == _server_schema(target):

@@ -18,7 +18,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode
 
-from sqlalchemy import Engine, bindparam, case, create_engine, delete, event, exists, func, or_, select, text, union, update
+from sqlalchemy import Connection, Engine, bindparam, case, create_engine, delete, event, exists, func, or_, select, text, union, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,9 +73,12 @@ class ForeignDatabase(ArchiveError):
     """A database holding another program's tables and no archive: ``held`` says so, ``advice``
     what to name instead (a copy, which makes its archive, takes an empty database alone)."""
 
-    def __init__(self, held: str, advice: str):
+    def __init__(self, held: str, advice: str, server: tuple[str, str] | None = None):
         super().__init__(f"{held}: {advice}")
         self.held = held
+        # PostgreSQL's host and port as libpq connected (a Unix socket's folder for ?host=/run/…),
+        # for the createdb that makes an empty database beside it; None for SQLite.
+        self.server = server
 
 
 def archive_url(setting: str | None = None) -> str:
@@ -332,6 +335,13 @@ def _connected_as(url: str, driver_error: BaseException) -> tuple[str, str, str,
         return tuple(value.decode(errors="replace") for value in (pgconn.host, pgconn.port, pgconn.db, pgconn.user))
     parsed = make_url(url)
     return parsed.host or "localhost", str(parsed.port or 5432), parsed.database or "", parsed.username or ""
+
+
+def _server_of(conn: Connection) -> tuple[str, str]:
+    """The host and port of a PostgreSQL connection as libpq made it: the URL may name neither
+    (?host=/var/run/postgresql, or libpq's defaults)."""
+    info = conn.connection.dbapi_connection.info
+    return info.host, str(info.port)
 
 
 def _sql_name(name: str) -> str:
@@ -853,7 +863,8 @@ class Archive:
                 if unknown and (theirs := migrate.foreign_tables(conn)):
                     raise ForeignDatabase(
                         f"archive {safe_url(self.url)}{_given(origin)} holds no archive but another program's tables "
-                        f"({', '.join(theirs)})", "name the archive's database, or an empty one to make it in")
+                        f"({', '.join(theirs)})", "name the archive's database, or an empty one to make it in",
+                        _server_of(conn) if self.dialect == "postgresql" else None)
                 if self.revision is None and self.dialect == "postgresql" and (closed := _schemas_out_of_reach(conn)):
                     role, schema = closed
                     raise ArchiveError(

@@ -115,6 +115,21 @@ def postgres_url_naming(**names: str) -> str:
     return make_url(POSTGRES_URL).set(**unknown).render_as_string(hide_password=False)
 
 
+def host_in_query(url: str) -> str:
+    """``url`` with no host in its authority, the server named by ``?host=&port=`` as libpq takes
+    it: its Unix socket's folder when it listens on one, else its address."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    named, admin = make_url(url), make_url(POSTGRES_URL)  # the server of the tests' PostgreSQL URLs
+    with psycopg.connect(host=admin.host, port=admin.port, user=admin.username, password=admin.password,
+                         dbname=admin.database) as conn:
+        folders = conn.execute("SHOW unix_socket_directories").fetchone()[0]
+    host = next((folder.strip() for folder in folders.split(",") if folder.strip().startswith("/")), named.host)
+    password = f":{named.password}" if named.password else ""
+    return f"postgresql+psycopg://{named.username}{password}@/{named.database}?host={host}&port={named.port}"
+
+
 def refused_connection_words(url: str, missing: str) -> str:
     """The line of the server's refusal of ``url`` (postgres_url_naming's, its ``missing`` part,
     database or username, of a name the server has not), up to where the URL came from."""

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from storage import models
 from storage.db import open_archive
-from tests.conftest import (PROJECT, archive_command, comparable, crawl_site, execute_sql, insert_crawl_run, postgres_role,
+from tests.conftest import (PROJECT, archive_command, comparable, crawl_site, execute_sql, host_in_query, insert_crawl_run, postgres_role,
                             served_as, sql_rows)
 from tests.sites import SAMPLE_DAY, sample_site
 
@@ -216,6 +216,32 @@ def test_text_holding_a_nul_stops_the_copy_in_one_line_naming_its_row_and_copies
                f"hold: take it out of the archive (in sqlite3: UPDATE articles SET body = replace(body, char(0), '') WHERE id = "
                f"{article}) and copy again; nothing was copied"), done.stderr
     assert not any(table_rows(postgres_url).values())
+
+
+@pytest.mark.parametrize("url", ["mysql://archivist@db-host/archive", "mysql+pymysql://archivist:secret@db-host/archive",
+                                 "oracle://archivist@db-host/archive"])
+def test_archive_copy_into_a_database_neither_sqlite_nor_postgresql_asks_for_a_postgresql_url(crawled, url):
+    # It said "use sqlite or postgresql" (open_archive's words), though a copy makes no SQLite archive.
+    done = archive_command("copy", "--to", url, archive=crawled)
+    backend = make_url(url).get_backend_name()
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: unsupported database {backend!r} in archive URL {url.replace(':secret@', ':***@')} (given by --to): archive copy "
+               "takes a PostgreSQL URL such as postgresql+psycopg://archivist@localhost/archive or "
+               "postgresql+psycopg://archivist@db-host:5432/archive\n")
+
+
+def test_archive_copy_into_another_program_s_database_on_a_server_named_by_the_url_s_query_advises_createdb_there(
+        postgres_url, crawled):
+    # ?host=/var/run/postgresql (a Unix socket), no host in the URL's authority: the copy advised
+    # createdb -h localhost -p 5432, a server the URL does not name.
+    execute_sql(postgres_url, "CREATE TABLE accounts (id integer PRIMARY KEY)")
+    url = host_in_query(postgres_url)
+    host, port = make_url(url).query["host"], make_url(url).query["port"]
+    done = archive_command("copy", "--to", url, archive=crawled)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: archive {url} (given by --to) holds no archive but another program's tables "
+               f"(accounts): name an empty database to copy into (createdb -h {host} -p {port} -E UTF8 "
+               "-T template0 archive makes one)\n")
 
 
 def test_archive_copy_advises_a_postgresql_url_and_an_empty_database(postgres_url, crawled):

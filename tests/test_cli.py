@@ -35,7 +35,7 @@ from storage.export import export_rows
 from storage.search import as_written_note, search
 from tests.conftest import (
     PROJECT, SAMPLE_SITE, archive_command, as_another_user, crawl_sample, crawl_site, crawled_archive,
-    insert_crawl_run, postgres_role, postgres_url_naming, refused_connection_words,
+    host_in_query, insert_crawl_run, postgres_role, postgres_url_naming, refused_connection_words,
     sql_rows, stored_article_urls, wait_for, without_write_permission,
 )
 from tests.seeded import DATES, fill
@@ -1460,6 +1460,20 @@ def test_a_database_server_that_refuses_the_archive_command_says_what_it_refuses
     done = archive_command(*command, archive=url)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == f"error: {refused_connection_words(url, missing)} (given by --archive)\n"
+
+
+def test_a_missing_database_of_a_server_named_by_the_url_s_query_is_made_by_createdb_on_that_server():
+    # The URL names no host in its authority (?host=/var/run/postgresql: a Unix socket): the
+    # createdb advised is libpq's host and port, not localhost:5432.
+    url = host_in_query(postgres_url_naming(database="no_such_archive"))
+    named = make_url(url)
+    host, port = named.query["host"], named.query["port"]
+    server = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else f"{host}:{port}"
+    done = archive_command("stats", archive=url)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f'error: database "{named.database}" does not exist on {server}: create it as the server\'s superuser '
+               f"(createdb -h {host} -p {port} -E UTF8 -T template0 {named.database}), or correct the archive URL "
+               f"{url} (given by --archive)\n")
 
 
 def test_a_role_the_server_does_not_let_log_in_is_told_the_alter_role_that_lets_it(postgres_url, request):

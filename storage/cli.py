@@ -2253,12 +2253,29 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
     finally:
         sys.stderr, sys.stdout = stderr, stdout
         if stdout is not None:
-            try:
-                stdout.flush()
-            except BrokenPipeError:
-                # The reader left (`| head`) while standard output still held bytes: the write
-                # that failed may leave part of its own (a pipe takes what it has room for).
-                to_nowhere(stdout)
+            flushed(stdout)
+
+
+def flushed(stream) -> None:
+    """``stream`` flushed; where its reader left (`| head`) while it still held bytes, they go
+    nowhere (to_nowhere): the write that failed may leave part of its own (a pipe takes what it
+    has room for)."""
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        to_nowhere(stream)
+
+
+def until_the_reader_leaves(run: Callable[[], int]) -> int:
+    """The exit status of ``run``, a command printing to standard output: 0 where its reader
+    left (`python -m crawler.sample.demo | head -1`), which is no failure, as for `archive`."""
+    try:
+        status = run()
+    except BrokenPipeError:
+        status = 0
+    if sys.stdout is not None:
+        flushed(sys.stdout)
+    return status
 
 
 # The arguments that are text for the database (file names are bytes the system may hold

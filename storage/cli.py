@@ -42,7 +42,7 @@ from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
 from storage.db import (HEADING_ORIGINALS, INSUFFICIENT_PRIVILEGE, Archive, ArchiveError, archive_origin, archive_url,
-                        database_words, not_readable, open_archive, sqlite_integer)
+                        database_words, not_readable, open_archive, reading_the_index, sqlite_integer)
 
 EXIT_ERROR = 2
 # move-root and upgrade changed the archive, and only their report could not be written to
@@ -571,7 +571,7 @@ def run_search(args: argparse.Namespace) -> int:
 
     archive = reading(args)
     try:
-        archive.check_writable()  # the search index needs the current schema
+        archive.check_writable(reading_the_index("archive search"))
         args.paper = check_paper(archive, args.paper)
         check_section(archive, args.section, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,

@@ -432,7 +432,8 @@ def search(
     shown = shown_columns(lowered)
     with archive.engine.connect() as conn:
         steer_planner(conn)
-        ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, ranked_span(offset, limit)[1], _pool(limit))
+        first, last = ranked_span(offset, limit)
+        ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, last, _pool(limit), first - 1)
         matches = None if full else len(ranked)
         ranked = ranked[offset : offset + limit]
         if not ranked:
@@ -639,10 +640,12 @@ def stored_form(text: str, between: str = "") -> str:
 
 
 def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, Any], wanted: int,
-                    pool: int) -> tuple[list[tuple[int, float]], bool]:
+                    pool: int, shown: int = 0) -> tuple[list[tuple[int, float]], bool]:
     """(id, rank) of the ``wanted`` most recently archived articles holding every word (fewer if
     fewer do), found through the bigram index (or, with no bigram to ask it for, by reading the
-    articles) and ranked ``pool`` at a time (:func:`ranked_span`); and whether more match."""
+    articles) and ranked ``pool`` at a time (:func:`ranked_span`); and whether more match.
+    Equal ranks are ordered by their issues' days from the pool of match ``shown`` on, the first
+    shown: the pools before it are passed over, their issues' days not read."""
     where, params = filters(TABLE_COLUMNS, **given)
     joins = _FILTER_JOINS if where else ""
     # What a match is checked on, and ranked by.
@@ -722,7 +725,7 @@ def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, A
     matches = list(found.items())
     # Which matches are in a pool is up to the walk, newest id first (which keeps a query's cost
     # to its pool); within a pool, equal ranks put the latest issue first, as a reader expects.
-    issued = _issue_days(conn, _tied(matches, pool))
+    issued = _issue_days(conn, _tied(matches[shown:], pool))
     return [hit for start in range(0, len(matches), pool)
             for hit in sorted(matches[start : start + pool],
                               key=lambda hit: (-hit[1], -issued.get(hit[0], 0), -hit[0]))], full

@@ -42,7 +42,7 @@ from crawler.pagenumbers import page_shown
 from crawler.papers import InvalidProfile
 from storage.console import INTERRUPTED
 from storage.db import (HEADING_ORIGINALS, INSUFFICIENT_PRIVILEGE, Archive, ArchiveError, archive_origin, archive_url,
-                        database_words, not_readable, open_archive, sqlite_integer)
+                        database_words, not_readable, open_archive, reading_the_index, sqlite_integer)
 
 EXIT_ERROR = 2
 # move-root and upgrade changed the archive, and only their report could not be written to
@@ -571,7 +571,7 @@ def run_search(args: argparse.Namespace) -> int:
 
     archive = reading(args)
     try:
-        archive.check_writable()  # the search index needs the current schema
+        archive.check_writable(reading_the_index("archive search"))
         args.paper = check_paper(archive, args.paper)
         check_section(archive, args.section, args.paper)
         hits = search(archive, " ".join(args.query), paper=args.paper, since=args.since, until=args.until,
@@ -2253,12 +2253,29 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
     finally:
         sys.stderr, sys.stdout = stderr, stdout
         if stdout is not None:
-            try:
-                stdout.flush()
-            except BrokenPipeError:
-                # The reader left (`| head`) while standard output still held bytes: the write
-                # that failed may leave part of its own (a pipe takes what it has room for).
-                to_nowhere(stdout)
+            flushed(stdout)
+
+
+def flushed(stream) -> None:
+    """``stream`` flushed; where its reader left (`| head`) while it still held bytes, they go
+    nowhere (to_nowhere): the write that failed may leave part of its own (a pipe takes what it
+    has room for)."""
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        to_nowhere(stream)
+
+
+def until_the_reader_leaves(run: Callable[[], int]) -> int:
+    """The exit status of ``run``, a command printing to standard output: 0 where its reader
+    left (`python -m crawler.sample.demo | head -1`), which is no failure, as for `archive`."""
+    try:
+        status = run()
+    except BrokenPipeError:
+        status = 0
+    if sys.stdout is not None:
+        flushed(sys.stdout)
+    return status
 
 
 # The arguments that are text for the database (file names are bytes the system may hold

@@ -807,6 +807,11 @@ def _missing_words(tables: list[str]) -> str:
     return f"its tables {', '.join(tables)} are missing"
 
 
+def reading_the_index(reader: str) -> str:
+    """Why ``reader`` refuses an archive of a newer schema (Archive.check_writable)."""
+    return f"{reader} reads the search index, whose form a newer schema may change"
+
+
 class Archive:
     """An open archive: an engine, a session factory, and the write path."""
 
@@ -922,8 +927,10 @@ class Archive:
         self.engine.dispose()  # the caller gets no archive to close
         return not_readable(self.url, refusal)
 
-    def check_writable(self) -> None:
-        """Refuse, in one line, to write with code whose schema differs from the archive's."""
+    def check_writable(self, why: str = "") -> None:
+        """Refuse, in one line, to write with code whose schema differs from the archive's.
+        ``why``: why a command that only reads needs this code's schema, which the line on a
+        newer archive says (reading_the_index)."""
         from storage import migrate
 
         if self.revision == migrate.head():
@@ -933,8 +940,9 @@ class Archive:
                 f"archive {safe_url(self.url)} has schema {self.revision}, older than this code's "
                 f"({migrate.head()}): run `archive upgrade` first"
             )
+        why = f" ({why})" if why else ""
         raise ArchiveError(
-            f"archive {safe_url(self.url)} has schema {self.revision}, unknown to this code (newer?): update the software"
+            f"archive {safe_url(self.url)} has schema {self.revision}, unknown to this code (newer?): update the software{why}"
         )
 
     def check_write_privileges(self, writes: Mapping[str, tuple[str, ...]] = WRITES) -> None:

@@ -13,13 +13,14 @@ rare one does, at the price of ranking the most recently archived matches only, 
 hits say (:attr:`SearchHit.pool_full`). The rank counts the terms' occurrences, a title
 occurrence worth ten, a subtitle's or 引题's five, the body's at most four however dense
 (:func:`_rank`), the byline's as the body's: a term in a heading outweighs any number of its
-repetitions in a body.
+repetitions in a body. Equal ranks put the latest issue first, then the most recently archived.
 Terms with no bigram of letters or digits (one character, punctuation) are checked on the
 candidates of the others; a query made only of such terms reads the articles table.
 """
 from __future__ import annotations
 
 import math
+from collections import Counter
 import re
 import string
 import unicodedata
@@ -426,7 +427,8 @@ def search(
     shown = shown_columns(lowered)
     with archive.engine.connect() as conn:
         steer_planner(conn)
-        ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, ranked_span(offset, limit)[1], _pool(limit))
+        first, last = ranked_span(offset, limit)
+        ranked, full = _ranked_matches(conn, archive.dialect, lowered, given, last, _pool(limit), first - 1)
         matches = None if full else len(ranked)
         ranked = ranked[offset : offset + limit]
         if not ranked:
@@ -641,10 +643,12 @@ def stored_form(text: str, between: str = "") -> str:
 
 
 def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, Any], wanted: int,
-                    pool: int) -> tuple[list[tuple[int, float]], bool]:
+                    pool: int, shown: int = 0) -> tuple[list[tuple[int, float]], bool]:
     """(id, rank) of the ``wanted`` most recently archived articles holding every word (fewer if
     fewer do), found through the bigram index (or, with no bigram to ask it for, by reading the
-    articles) and ranked ``pool`` at a time (:func:`ranked_span`); and whether more match."""
+    articles) and ranked ``pool`` at a time (:func:`ranked_span`); and whether more match.
+    Equal ranks are ordered by their issues' days from the pool of match ``shown`` on, the first
+    shown: the pools before it are passed over, their issues' days not read."""
     where, params = filters(TABLE_COLUMNS, **given)
     joins = _FILTER_JOINS if where else ""
     # What a match is checked on, and ranked by.
@@ -722,9 +726,32 @@ def _ranked_matches(conn, dialect: str, lowered: list[Forms], given: dict[str, A
     while queued and not full:
         full = keep(*queued.pop())
     matches = list(found.items())
-    # Each pool best first; equal ranks, the most recently archived first.
+    # Which matches are in a pool is up to the walk, newest id first (which keeps a query's cost
+    # to its pool); within a pool, equal ranks put the latest issue first, as a reader expects.
+    issued = _issue_days(conn, _tied(matches[shown:], pool))
     return [hit for start in range(0, len(matches), pool)
-            for hit in sorted(matches[start : start + pool], key=lambda hit: (-hit[1], -hit[0]))], full
+            for hit in sorted(matches[start : start + pool],
+                              key=lambda hit: (-hit[1], -issued.get(hit[0], 0), -hit[0]))], full
+
+
+def _tied(matches: list[tuple[int, float]], pool: int) -> list[int]:
+    """The ids of ``matches`` ranked as another of their pool is: the only ones whose issue's
+    day orders them."""
+    tied = []
+    for start in range(0, len(matches), pool):
+        ranks = Counter(rank for _, rank in matches[start : start + pool])
+        tied += [i for i, rank in matches[start : start + pool] if ranks[rank] > 1]
+    return tied
+
+
+def _issue_days(conn, ids: list[int]) -> dict[int, int]:
+    """Each article's issue's day (as an ordinal), of ``ids``."""
+    days = {}
+    for start in range(0, len(ids), 10_000):
+        chunk = ", ".join(str(int(i)) for i in ids[start : start + 10_000])
+        days.update((i, day.toordinal()) for i, day in conn.execute(
+            text(f"SELECT article_id, issue_date FROM {VIEW} WHERE article_id IN ({chunk})").columns(issue_date=Date)))
+    return days
 
 
 def _fewest_bigrams(forms: list[list[str]]) -> list[list[str]]:

@@ -1296,6 +1296,18 @@ def test_the_documented_refusal_of_an_older_archive_is_the_line_the_code_writes(
     assert (refused.returncode, refused.stdout, refused.stderr) == (2, "", line.replace(url, older, 1) + "\n")
 
 
+def test_the_upgrade_lines_the_docs_quote_end_at_the_head():
+    # docs/archive.md quoted `archive schema: 0017 -> 0022` once 0023 was the head: the refusals'
+    # lines were checked against the code, the upgrade's line, prose, by nothing.
+    import re
+
+    quoted = {path.name: re.findall(r"archive schema: (\d{4}) -> (\d{4})", path.read_text(encoding="utf-8"))
+              for path in [PROJECT / "README.md", *(PROJECT / "docs").glob("*.md")]}
+    assert any(quoted.values())
+    assert {name: [(before, after) for before, after in lines if after != migrate.head() or not migrate.known(before)]
+            for name, lines in quoted.items() if lines} == {name: [] for name, lines in quoted.items() if lines}
+
+
 def test_the_documented_new_revision_comes_after_the_head():
     # docs/archive.md gave --rev-id 0016 once 0016 existed: Alembic wrote the file, then stopped
     # with "Self-loop is detected in revisions (0016)".

@@ -487,8 +487,14 @@ def test_no_page_links_off_the_machine_but_to_addresses_the_archive_holds(sample
                 if re.match(r"(?:[a-z][a-z0-9+.-]*:)?//", address, re.I) and not address.split("//", 1)[1].startswith(host + "/"):
                     linked_out.setdefault(address, path)
         assert linked_out and {a: p for a, p in linked_out.items() if a not in held} == {}
-        # The footer still says what serves the pages, as text.
-        assert re.search(r"Powered by\s+Datasette", text_of(fetch_page(server.url + "/archive")[1]))
+        # The footer still says what serves the pages, as text, with its version: Datasette's
+        # pages and the reading room's own alike, the pages it refuses too.
+        from datasette.version import __version__
+
+        footers = {path: re.findall(r"Powered by\s+Datasette\s*[^\s&]*", text_of(fetch_page(server.url + quote(path, safe="/?=&%"))[1]))
+                   for path in ["/archive", ISSUE, f"/article/{article_id}", "/search?" + urlencode({"q": "社工"}),
+                                "/search?page=0", "/article/0", "/issue/gongyishibao/2023-01-30", "/issue/gongyishibao"]}
+        assert footers == {path: [f"Powered by Datasette {__version__}"] for path in footers}
 
 
 def test_paper_page_lists_archived_issues_and_the_menu_links_it(client, sample_archive):

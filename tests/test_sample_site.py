@@ -426,6 +426,22 @@ def _demo(tmp_path, *args: str):
     return done, archive, root
 
 
+def test_the_demo_read_through_head_stops_quietly_as_the_archive_commands_do(tmp_path):
+    import shlex
+    import subprocess
+    import sys
+
+    archive = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    demo = shlex.join([sys.executable, "-m", "crawler.sample.demo", "--archive", archive, "--port", "0"])
+    # pipefail: the demo's exit status, not head's.
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", f"{demo} | head -1"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr, done.stderr[-3000:]
+    assert done.stdout.startswith("$ scrapy crawl issues -a date=2023-01-31") and done.stdout.count("\n") == 1
+    assert sql_rows(archive, "SELECT count(*) FROM articles") == [(20,)]
+
+
 def test_text_fidelity_counts_the_traditional_bodies_the_demo_stores(tmp_path):
     # docs/text-fidelity.md times the t2s rules over this text: its figures are what a crawl stores.
     _, archive, _ = _demo(tmp_path, "--port", "0")

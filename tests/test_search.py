@@ -6,6 +6,8 @@ import sqlite3
 import zlib
 from datetime import date
 from functools import partial
+from urllib.parse import quote
+from urllib.request import urlopen
 
 import pytest
 from sqlalchemy import event, text
@@ -1404,3 +1406,34 @@ def test_the_search_command_drops_words_of_marks_alone_and_marks_at_a_words_edge
     # Marks alone are still no search.
     refused = archive_command("search", "。，", archive=archive_url)
     assert refused.returncode == 2 and "empty search" in refused.stderr, refused
+
+
+def test_equal_ranks_put_the_latest_issue_first_whatever_order_a_range_crawl_archived_them(archive_url, tmp_path):
+    """Four issues holding the same articles, the latest archived first (a crawl of its day, then
+    a range crawl of the month): each word's hits of one rank come latest issue first, in
+    `archive search` as in search(), not in the order they were archived."""
+    days = [date(2023, 1, d) for d in (3, 10, 24, 31)]
+    site = sample_site(tmp_path / "site", days, pdfs=False)
+    for args in (("date=2023-01-31",), ("start=2023-01-01", "end=2023-01-31")):
+        done, _ = crawl_site(archive_url, *args, site=site, date=None)
+        assert done.returncode == 0, done.stderr[-3000:]
+    archive = open_archive(archive_url, create=False)
+    try:
+        hits = list(search(archive, "社工", limit=8))
+    finally:
+        archive.close()
+    ranks = [hit.rank for hit in hits]
+    tied = [[(h.issue_date, h.article_id) for h in hits if h.rank == r] for r in dict.fromkeys(ranks)]
+    assert any(len(group) == len(days) for group in tied), ranks
+    assert ranks == sorted(ranks, reverse=True)
+    assert all(group == sorted(group, reverse=True) for group in tied), tied
+    shown = archive_command("search", "社工", "--limit", "8", archive=archive_url)
+    assert shown.returncode == 0, shown.stderr
+    assert re.findall(r"\d{4}-\d{2}-\d{2}", shown.stdout) == [h.issue_date.isoformat() for h in hits]
+    if archive_url.startswith("sqlite"):  # the reading room's search page, over HTTP, in the same order
+        from tests.test_reading_room import served
+
+        with served(archive_url.removeprefix("sqlite:///")) as room:
+            with urlopen(f"{room.url}/search?q={quote('社工')}&size=8") as answer:
+                page = answer.read().decode()
+        assert re.findall(r">(\d{4}-\d{2}-\d{2})</a> ·", page) == [h.issue_date.isoformat() for h in hits]

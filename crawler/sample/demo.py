@@ -127,4 +127,6 @@ def _absolute_sqlite(url: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from storage.cli import until_the_reader_leaves
+
+    sys.exit(until_the_reader_leaves(main))

@@ -16,7 +16,7 @@ from datasette.plugins import pm
 from sqlalchemy.engine import make_url
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, safe_url, sqlite_file, sqlite_uri
+from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, reading_the_index, safe_url, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
 from storage.fulltext import SEARCHED, column_sql
 from storage.search import PUBLISHED
@@ -182,7 +182,7 @@ def sqlite_archive_path(url: str | None, origin: str | None = None) -> Path:
         archive.close()
         raise ArchiveError(f"archive not found: {path}")
     try:
-        archive.check_writable()
+        archive.check_writable(reading_the_index("the reading room"))
     finally:
         archive.close()
     return path

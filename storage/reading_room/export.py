@@ -42,7 +42,7 @@ def export_sqlite(
     # existing file, and a link into a missing folder for a write that failed.
     check_output(named, overwrite, stream=False)
     # The copy is built with this code's schema: the source must have it too.
-    source.check_writable()
+    source.check_writable("archive export --format sqlite builds its copy with this code's schema")
     # Written through a link (which stays), its target replaced: renamed over the link, the copy
     # took the link's place and left the file it named as it was.
     output = Path(written_through(named))

@@ -28,6 +28,7 @@ from datasette.filters import Filters, InFilter
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import BadRequest, Base400, NotFound, Response
+from datasette.version import __version__
 from datasette.views.base import DatasetteError
 from jinja2 import BaseLoader
 from markupsafe import Markup, escape
@@ -1004,6 +1005,9 @@ def prepare_jinja2_environment(env, datasette):
         # a control character, and a text the archive holds with one (lxml keeps them).
         env.finalize = without_controls
         env.loader = DeclaredPages(env.loader)
+        # For the footer (_footer.html), which names it: Datasette's views pass it, the reading
+        # room's pages and every error page (Datasette's handle_exception) did not.
+        env.globals["datasette_version"] = __version__
     env.filters["page_shown"] = page_shown
     env.globals["issue_path"] = lambda paper, day=None: issue_path(datasette, paper, day)
 

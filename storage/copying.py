@@ -107,10 +107,8 @@ def _first_difference(source: Archive, target: Connection) -> str | None:
 
 def _as_copied(row: RowMapping) -> dict:
     """A row's values as PostgreSQL holds them once copied: SQLite's timestamps (UTC, without their
-    zone) in UTC with it; a bytea handed back as a memoryview, as bytes."""
-    return {column: as_utc(value) if isinstance(value, datetime)
-            else bytes(value) if isinstance(value, memoryview) else value
-            for column, value in row.items()}
+    zone) in UTC with it. Both drivers hand blobs back as bytes, compared as they are."""
+    return {column: as_utc(value) if isinstance(value, datetime) else value for column, value in row.items()}
 
 
 @dataclass(frozen=True)

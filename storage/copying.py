@@ -13,19 +13,22 @@ connection lost) leaves the target an archive without rows (its schema, made fir
 completes it, with nothing to clear by hand. A copy checks that the target holds no rows (an
 archive's ids would collide with the copied ones), and again under a lock on its tables that
 holds off a crawl or another copy into it until the copy commits. A target that holds what the
-source holds (a copy stopped after its commit, before it said so) is said to, and left as it is.
+source holds, row for row (a copy stopped after its commit, before it said so), is said to, and left as it is.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain, zip_longest
 
-from sqlalchemy import Connection, Table, func, inspect, select, text
+from sqlalchemy import Connection, RowMapping, Table, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError
 
 from storage import fulltext, models
-from storage.db import Archive, ArchiveError, ForeignDatabase, createdb_command, open_archive, safe_url
+from storage.db import Archive, ArchiveError, ForeignDatabase, as_utc, createdb_command, open_archive, safe_url
 from storage.export import signals_held
 
 BATCH = 2000
@@ -49,21 +52,10 @@ def copy_tables(source: Archive, writing: Connection, *, batch_done: Callable[[]
     ``batch_done()`` after each batch is written (and its articles indexed); then
     ``progress(table, rows copied, rows in all)``."""
     counts: dict[str, int] = {}
-    with source.engine.connect() as reading:
-        # One snapshot for every table: a crawl writing meanwhile cannot leave an article in
-        # the copy whose page is not (the copy then stopped on its foreign key).
-        if source.dialect == "postgresql":
-            reading = reading.execution_options(isolation_level="REPEATABLE READ")
-        else:
-            # Python's sqlite3 begins no transaction for a SELECT: each table was read at
-            # its own moment. A crawl's archive is in WAL mode, whose readers hold no writer off.
-            reading.exec_driver_sql("BEGIN")
+    with _snapshot(source) as reading:
         for table in models.Base.metadata.sorted_tables:
             copied, total = 0, reading.execute(select(func.count()).select_from(table)).scalar_one()
-            rows = reading.execution_options(stream_results=True, yield_per=BATCH).execute(
-                select(table).order_by(*table.primary_key.columns)
-            )
-            for batch in rows.mappings().partitions():
+            for batch in _batches(reading, table):
                 try:
                     writing.execute(table.insert(), [dict(row) for row in batch])
                 except DataError:
@@ -83,6 +75,45 @@ def copy_tables(source: Archive, writing: Connection, *, batch_done: Callable[[]
     return counts
 
 
+@contextmanager
+def _snapshot(archive: Archive) -> Iterator[Connection]:
+    """A connection reading every table of ``archive`` at one moment: a crawl writing meanwhile
+    cannot leave an article in the copy whose page is not (the copy then stopped on its foreign key)."""
+    with archive.engine.connect() as reading:
+        if archive.dialect == "postgresql":
+            reading = reading.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            # Python's sqlite3 begins no transaction for a SELECT: each table was read at
+            # its own moment. A crawl's archive is in WAL mode, whose readers hold no writer off.
+            reading.exec_driver_sql("BEGIN")
+        yield reading
+
+
+def _batches(reading: Connection, table: Table) -> Iterator[Sequence[RowMapping]]:
+    """The rows of ``table`` in id order, BATCH at a time: an archive never sits in memory whole."""
+    rows = reading.execution_options(stream_results=True, yield_per=BATCH).execute(
+        select(table).order_by(*table.primary_key.columns))
+    return rows.mappings().partitions()
+
+
+def _first_difference(source: Archive, target: Connection) -> str | None:
+    """The first table whose rows in ``target`` are not those of ``source``, None if every one's
+    are: read in id order on both sides, stopping at the first row that differs."""
+    with _snapshot(source) as reading:
+        for table in models.Base.metadata.sorted_tables:
+            pairs = zip_longest(chain.from_iterable(_batches(reading, table)),
+                                chain.from_iterable(_batches(target, table)))
+            if any(row is None or held is None or _as_copied(row) != _as_copied(held) for row, held in pairs):
+                return table.name
+    return None
+
+
+def _as_copied(row: RowMapping) -> dict:
+    """A row's values as PostgreSQL holds them once copied: SQLite's timestamps (UTC, without their
+    zone) in UTC with it. Both drivers hand blobs back as bytes, compared as they are."""
+    return {column: as_utc(value) if isinstance(value, datetime) else value for column, value in row.items()}
+
+
 @dataclass(frozen=True)
 class Copied:
     counts: dict[str, int]  # rows per table
@@ -96,19 +127,25 @@ def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
     empty; a database holding a whole copy of it left as it is; refused if it holds other rows).
     ``committed()`` as the copy commits."""
     try:
-        backend = make_url(url).get_backend_name()
+        named = make_url(url)
+        backend = named.get_backend_name()
     except ArgumentError:
         # open_archive's examples are SQLite's, which a copy does not make.
         raise ArchiveError(f"invalid URL {safe_url(url)!r} (given by --to): expected {POSTGRESQL_URLS}") from None
     except ValueError:  # open_archive says what is wrong with it
-        backend = None
+        named, backend = None, None
     if backend == "sqlite":
         raise ArchiveError(f"--to {safe_url(url)} is a SQLite archive: archive copy copies into PostgreSQL "
                            "(a SQLite copy is made by archive export --format sqlite --output FILE)")
-    if backend not in (None, "postgresql"):
+    if backend not in (None, "postgresql", "postgres"):  # postgres://, as libpq and hosting services write it
         # open_archive's "use sqlite or postgresql" offered SQLite, which a copy does not make.
         raise ArchiveError(f"unsupported database {backend!r} in archive URL {safe_url(url)} (given by --to): "
                            f"archive copy takes {POSTGRESQL_URLS}")
+    # libpq would connect to the database named as the role, on most servers none, or `postgres`,
+    # the server's own: a copy made there goes unnoticed.
+    if named is not None and not named.database and not named.query.get("dbname"):
+        raise ArchiveError(f"--to {safe_url(url)} names no database: name the one to copy into "
+                           f"({safe_url(url).rstrip('/')}/DBNAME)")
     # The copy is built with this code's schema: the source must have it too.
     source.check_writable()
     try:
@@ -122,11 +159,11 @@ def copy_archive(source: Archive, url: str, *, progress: Progress | None = None,
         # Before the schema's check: an archive of an older schema that holds rows would be sent
         # to `archive upgrade`, and refused after it.
         with target.engine.connect() as conn:
-            held = _extent(conn)
-            if target.revision == source.revision and any(rows for rows, _ in held.values()):
-                with source.engine.connect() as reading:
-                    if _extent(reading) == held:
-                        return Copied({name: rows for name, (rows, _) in held.items()}, before=True)
+            held = _held(conn)
+            if held and target.revision == source.revision:
+                if (differs := _first_difference(source, conn)) is None:
+                    return Copied(_counts(conn), before=True)
+                _refuse_rows(conn, url, differs=differs)
             _refuse_rows(conn, url)
         target.check_writable()
         target.check_write_privileges(WRITES)
@@ -157,13 +194,18 @@ def _server_schema(archive: Archive) -> tuple | None:
             "SELECT pg_postmaster_start_time(), current_database(), current_schema()").one())
 
 
-def _extent(conn: Connection) -> dict[str, tuple[int, int | None]]:
-    """Each table's rows and highest id, of the tables there are: what tells a whole copy of an
-    archive from a part of it or another archive's rows, without reading them (ids are never
-    reused, so rows added and others removed since change the highest)."""
+def _counts(conn: Connection) -> dict[str, int]:
+    """Each table's rows, of the tables there are."""
     present = set(inspect(conn).get_table_names())
-    return {table.name: tuple(conn.execute(select(func.count(), func.max(table.c.id))).one())
+    return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
             for table in models.Base.metadata.sorted_tables if table.name in present}
+
+
+def _held(conn: Connection) -> list[str]:
+    """The tables of the archive ``conn`` reads that hold rows."""
+    present = set(inspect(conn).get_table_names())
+    return [table.name for table in models.Base.metadata.sorted_tables if table.name in present
+            and conn.execute(select(select(table).limit(1).exists())).scalar()]
 
 
 def _refuse_nul(table: Table, batch: Sequence[Mapping]) -> None:
@@ -174,18 +216,26 @@ def _refuse_nul(table: Table, batch: Sequence[Mapping]) -> None:
             if isinstance(value, str) and "\x00" in value:
                 raise ArchiveError(
                     f"{table.name} row {row['id']} holds a NUL character in its {column}, which PostgreSQL's text "
-                    f"cannot hold: take it out of the archive (in sqlite3: UPDATE {table.name} SET {column} = "
-                    f"replace({column}, char(0), '') WHERE id = {row['id']}) and copy again; nothing was copied")
+                    f"cannot hold: take it out of the archive (in sqlite3: {_nul_removed(table.name, column, row['id'])}) "
+                    "and copy again; nothing was copied")
 
 
-def _refuse_rows(conn: Connection, url: str) -> None:
-    """One line naming the tables of the archive at ``url`` that hold rows, if any does."""
-    present = set(inspect(conn).get_table_names())
-    held = [table.name for table in models.Base.metadata.sorted_tables if table.name in present
-            and conn.execute(select(select(table).limit(1).exists())).scalar()]
-    if held:
-        raise ArchiveError(f"--to {safe_url(url)} already holds an archive (rows in {', '.join(held)}): archive copy "
-                           "copies into an empty database; nothing in it was changed")
+def _nul_removed(table: str, column: str, row: int) -> str:
+    """The statement that takes every NUL out of one text of a SQLite archive: replace() cannot
+    (given a pattern starting with NUL it changes nothing), and text functions stop at a NUL, so
+    the text is cut as bytes, one NUL at a time."""
+    return (f"UPDATE {table} SET {column} = (WITH RECURSIVE cut(b) AS (SELECT CAST({column} AS BLOB) UNION ALL SELECT "
+            "CAST(substr(b, 1, instr(b, x'00') - 1) || substr(b, instr(b, x'00') + 1) AS BLOB) FROM cut WHERE "
+            f"instr(b, x'00')) SELECT CAST(b AS TEXT) FROM cut WHERE NOT instr(b, x'00')) WHERE id = {row}")
+
+
+def _refuse_rows(conn: Connection, url: str, *, differs: str | None = None) -> None:
+    """One line naming the tables of the archive at ``url`` that hold rows, if any does, and the
+    first whose rows are not the source's (``differs``), when they were compared."""
+    if held := _held(conn):
+        unlike = f"; its {differs} differ from the archive's" if differs else ""
+        raise ArchiveError(f"--to {safe_url(url)} already holds an archive (rows in {', '.join(held)}{unlike}): "
+                           "archive copy copies into an empty database; nothing in it was changed")
 
 
 def _continue_sequences(conn: Connection) -> None:

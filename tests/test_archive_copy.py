@@ -87,7 +87,7 @@ def test_a_sqlite_archive_copied_into_postgresql_is_the_same_archive_and_the_cra
     assert archive_command("search", "社工", "--since", NEXT_ISSUE.isoformat(), archive=postgres_url).stdout
 
 
-def test_archive_copy_refuses_a_sqlite_target_and_an_unreachable_one_in_one_line(crawled, tmp_path):
+def test_archive_copy_refuses_a_sqlite_target_and_an_unreachable_one_in_one_line(postgres_url, crawled, tmp_path):
     target = tmp_path / "bigger.sqlite3"
     done = archive_command("copy", "--to", f"sqlite:///{target}", archive=crawled)
     assert (done.returncode, done.stdout, done.stderr) == (
@@ -98,6 +98,12 @@ def test_archive_copy_refuses_a_sqlite_target_and_an_unreachable_one_in_one_line
     done = archive_command("copy", "--to", nowhere, archive=crawled)
     assert (done.returncode, done.stdout) == (2, ""), done.stderr
     assert done.stderr.startswith(f"error: database unreachable: {nowhere}: ") and done.stderr.count("\n") == 1
+    # Without a database name, the server's maintenance database (postgres) would be written.
+    named = make_url(postgres_url)
+    serverwide = f"postgresql+psycopg://{named.username}@{named.host}:{named.port}"
+    done = archive_command("copy", "--to", serverwide, archive=crawled)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: --to {serverwide} names no database: name the one to copy into ({serverwide}/DBNAME)\n")
     done = archive_command("copy", "--to", " ", archive=crawled)
     assert (done.returncode, done.stdout) == (2, "") and done.stderr.count("\n") == 1, done.stderr
     assert "empty URL" in done.stderr
@@ -114,8 +120,8 @@ def test_archive_copy_refuses_the_archive_itself_and_an_archive_holding_rows_tou
     done = archive_command("copy", "--to", postgres_url, archive=crawled)
     held = ", ".join(name for name, rows in before.items() if rows)
     assert (done.returncode, done.stdout, done.stderr) == (
-        2, "", f"error: --to {postgres_url} already holds an archive (rows in {held}): archive copy copies into an "
-               "empty database; nothing in it was changed\n")
+        2, "", f"error: --to {postgres_url} already holds an archive (rows in {held}; its crawl_runs differ from the "
+               "archive's): archive copy copies into an empty database; nothing in it was changed\n")
     assert table_rows(postgres_url) == before
     # The archive itself, named as written or another way (libpq's postgresql://, without the driver).
     for target in (postgres_url, postgres_url.replace("postgresql+psycopg://", "postgresql://")):
@@ -201,21 +207,56 @@ def test_a_copy_killed_after_its_commit_run_again_says_the_target_holds_it_chang
     assert (done.returncode, done.stdout) == (2, "") and " already holds an archive (rows in " in done.stderr, done.stderr
 
 
+def edited_copy(url: str, tmp_path) -> str:
+    """A copy of the SQLite archive at ``url`` to edit (the module's crawl is shared)."""
+    edited = tmp_path / "edited.sqlite3"
+    with sqlite3.connect(make_url(url).database) as original, sqlite3.connect(edited) as copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
+    return str(edited)
+
+
+def test_a_target_holding_other_rows_of_the_same_extent_is_refused_naming_the_table_that_differs(postgres_url, crawled,
+                                                                                                 tmp_path):
+    source = edited_copy(crawled, tmp_path)
+    assert archive_command("copy", "--to", postgres_url, archive=f"sqlite:///{source}").returncode == 0
+    # Same counts and highest ids on both sides, one title changed in the source since.
+    with sqlite3.connect(source) as conn:
+        conn.execute("UPDATE articles SET title = title || '（更正）' WHERE id = (SELECT min(id) FROM articles)")
+    conn.close()
+    before = table_rows(postgres_url)
+    done = archive_command("copy", "--to", postgres_url, archive=f"sqlite:///{source}")
+    held = ", ".join(name for name, rows in before.items() if rows)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"error: --to {postgres_url} already holds an archive (rows in {held}; its articles differ from the "
+               "archive's): archive copy copies into an empty database; nothing in it was changed\n")
+    assert table_rows(postgres_url) == before
+
+
 def test_text_holding_a_nul_stops_the_copy_in_one_line_naming_its_row_and_copies_nothing(postgres_url, crawled, tmp_path):
     # PostgreSQL's text holds no NUL, which a SQLite archive edited by hand may: "database error".
-    edited = tmp_path / "edited.sqlite3"
-    with sqlite3.connect(make_url(crawled).database) as original, sqlite3.connect(edited) as copy:
-        original.backup(copy)
+    edited = edited_copy(crawled, tmp_path)
     with sqlite3.connect(edited) as conn:
         article = conn.execute("SELECT max(id) FROM articles").fetchone()[0]
         conn.execute("UPDATE articles SET body = body || char(0) || '附' WHERE id = ?", (article,))
     conn.close()
     done = archive_command("copy", "--to", postgres_url, archive=f"sqlite:///{edited}")
+    advised = ("UPDATE articles SET body = (WITH RECURSIVE cut(b) AS (SELECT CAST(body AS BLOB) UNION ALL SELECT "
+               "CAST(substr(b, 1, instr(b, x'00') - 1) || substr(b, instr(b, x'00') + 1) AS BLOB) FROM cut WHERE "
+               f"instr(b, x'00')) SELECT CAST(b AS TEXT) FROM cut WHERE NOT instr(b, x'00')) WHERE id = {article}")
     assert (done.returncode, done.stdout, done.stderr.splitlines()[-1]) == (
         2, "", f"error: articles row {article} holds a NUL character in its body, which PostgreSQL's text cannot "
-               f"hold: take it out of the archive (in sqlite3: UPDATE articles SET body = replace(body, char(0), '') WHERE id = "
-               f"{article}) and copy again; nothing was copied"), done.stderr
+               f"hold: take it out of the archive (in sqlite3: {advised}) and copy again; nothing was copied"), done.stderr
     assert not any(table_rows(postgres_url).values())
+    # The statement advised, run as said, takes the NUL out (and nothing else): the copy goes through.
+    ran = subprocess.run(["sqlite3", edited, advised], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    bodies = [sql_rows(url, f"SELECT body FROM articles WHERE id = {article}")[0][0]
+              for url in (crawled, f"sqlite:///{edited}")]
+    assert bodies[1] == bodies[0] + "附", bodies
+    done = archive_command("copy", "--to", postgres_url, archive=f"sqlite:///{edited}")
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize("url", ["mysql://archivist@db-host/archive", "mysql+pymysql://archivist:secret@db-host/archive",
@@ -228,6 +269,15 @@ def test_archive_copy_into_a_database_neither_sqlite_nor_postgresql_asks_for_a_p
         2, "", f"error: unsupported database {backend!r} in archive URL {url.replace(':secret@', ':***@')} (given by --to): archive copy "
                "takes a PostgreSQL URL such as postgresql+psycopg://archivist@localhost/archive or "
                "postgresql+psycopg://archivist@db-host:5432/archive\n")
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_archive_copy_takes_a_postgresql_url_as_libpq_and_hosting_services_write_it(postgres_url, crawled, scheme):
+    # Their backend's name is "postgres", which is no other database.
+    url = f"{scheme}://" + postgres_url.split("://", 1)[1]
+    done = archive_command("copy", "--to", url, archive=crawled)
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
+    assert table_rows(postgres_url) == table_rows(crawled)
 
 
 def test_archive_copy_into_another_program_s_database_on_a_server_named_by_the_url_s_query_advises_createdb_there(

@@ -763,6 +763,27 @@ def test_a_canned_query_s_text_holding_a_control_character_is_a_400_as_the_searc
     assert "Traceback" not in server.stderr
 
 
+@pytest.mark.parametrize("words, reason", [
+    ("。，", "Empty search: 。， holds no letter, digit or Chinese character: give at least one word."),
+    (" “” ", "Empty search: “” holds no letter, digit or Chinese character: give at least one word."),
+    ("a" * 10_001, "Search of 10,001 characters: at most 10,000 (a passage of a few paragraphs)."),
+])
+def test_text_search_refuses_words_the_search_page_refuses_with_a_400_naming_them(sample_archive, words, reason):
+    # The search page answers marks alone, or more than it takes, 400 naming the problem;
+    # text_search found no match for them and answered no row, 200, as a search that found nothing.
+    with served(sample_archive) as server:
+        status, page, _ = fetch_page(f"{server.url}/search?" + urlencode({"q": words}))
+        assert status == 400 and html.escape(reason[:1].lower() + reason[1:-1]) in page
+        address = "/archive/text_search.json?" + urlencode({"query": words})
+        status, page, _ = fetch_page(server.url + address)
+        assert (status, json.loads(page)["error"]) == (400, reason)
+        status, page, _ = fetch_page(server.url + address.replace(".json", ""))
+        assert status == 400 and html.escape(reason) in page
+        status, page, _ = fetch_page(f"{server.url}/archive/text_search.json?_shape=array&" + urlencode({"query": "社工站。"}))
+        assert status == 200 and json.loads(page)  # words beside the marks are searched for
+    assert "Traceback" not in server.stderr
+
+
 def test_a_table_s_page_in_a_format_is_served_however_its_name_is_percent_encoded(sample_archive):
     # Datasette sent /archive/%61rticles.json on to ~61rticles~2Ejson, the format's dot encoded
     # into the name, and that named no table: 404, where /archive/%61rticles was the page.

@@ -733,7 +733,7 @@ class ReadingRoom:
                 await asyncio.get_running_loop().run_in_executor(
                     self.datasette.executor, lambda: check_section(self.archive(), form["section"], form["paper"]))
             except ArchiveError as exc:
-                problem, status = f"{str(exc)[:1].upper()}{str(exc)[1:]}.", 400
+                problem, status = sentence(str(exc)), 400
         if form["q"] and not problem:
 
             def find():
@@ -1122,19 +1122,40 @@ def table_row(database: str):
     return answer
 
 
+def sentence(line: str) -> str:
+    """A message of `archive`'s (one line, lower-case, no stop) as a page's sentence."""
+    return f"{line[:1].upper()}{line[1:]}."
+
+
 def parse_text(value: str, what: str) -> str:
     """``value``, if it is text a query can look for, without the spaces pasted around it (as the
     search page leaves them out: a name pasted as '皮磊 ' found no byline); one holding a control
     character (%00) is refused as the search page refuses it: the query looked for it and
     answered no row, 200."""
     if problem := form_problem(value, what):
-        raise BadRequest(f"{problem[:1].upper()}{problem[1:]}.")
+        raise BadRequest(sentence(problem))
     return value.strip()
+
+
+def parse_search(value: str, what: str) -> str:
+    """``value`` as :func:`parse_text` reads it, if the search takes it as words; one of marks
+    alone (。，) or longer than the search takes is refused as the search page refuses it: the
+    query found no match for it and answered no row, 200. Blank, the query's form asks for words."""
+    from storage.search import checked_terms
+
+    words = parse_text(value, what)
+    if words:
+        try:
+            checked_terms(words)
+        except ArchiveError as exc:
+            raise BadRequest(sentence(str(exc))) from None
+    return words
 
 
 # A canned query's parameters of each kind its metadata names (name: what it is), and how each is
 # read: into what the query is given (str() of it), or refused.
-CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count, "texts": parse_text}
+CHECKED = {"dates": parse_date, "years": parse_year, "counts": parse_count, "texts": parse_text,
+           "searches": parse_search}
 
 
 def checked_query(database: str, query: str, checked: dict):

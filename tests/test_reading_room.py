@@ -1366,6 +1366,24 @@ def test_a_canned_search_left_blank_asks_for_words_instead_of_listing_every_arti
     assert ask not in found and 'class="rows-and-columns"' in found
 
 
+def test_who_wrote_what_and_bylines_take_a_name_padded_to_width_as_the_name(sample_archive, tmp_path):
+    # A two-character name padded to a three-character one's width is stored as printed (王 磊):
+    # who_wrote_what's LIKE missed it for 王磊, which the search finds (the search closes up a
+    # blank between Han characters), and bylines listed 王 磊 apart from 王磊.
+    copy = tmp_path / "padded.sqlite3"
+    with copied(sample_archive, copy) as target:
+        target.execute("update articles set byline = '本报记者 王 磊' where id = 1")
+        target.execute("update articles set byline = '本报记者 王磊' where id = 2")
+    with served(copy) as server:
+        for name in ("王磊", "王 磊", "本报记者王磊"):
+            rows = fetch_json(f"{server.url}/archive/who_wrote_what.json?" + urlencode({"name": name, "_shape": "array"}))
+            assert {row["article_id"] for row in rows} == {1, 2}, name
+        rows = fetch_json(f"{server.url}/archive/bylines.json?_shape=array&_size=max")
+        signed = [(row["byline"].replace(" ", ""), row["articles"]) for row in rows if "王" in row["byline"]]
+        assert signed == [("本报记者王磊", 2)], signed
+    assert "Traceback" not in server.stderr
+
+
 def test_who_wrote_what_takes_percent_and_underscore_as_characters_of_the_name(client, sample_archive, tmp_path):
     # LIKE read them as wildcards: name=% listed every article, those without a byline too, and
     # name=_ every signed one.

@@ -913,11 +913,15 @@ def prepare_connection(conn, database, datasette):
     the forms the search page asks for of words as typed (storage.search.variants: in Simplified,
     normalised, in the other width), a JSON array, so that who_wrote_what and text_search find
     本報記者 and ２０２２ where the archive stores 本报记者 and 2022, as the search page does.
+    ``closed_up(text)``: ``text`` without the blanks between two Han characters
+    (storage.fulltext.closed_up), as the search reads it, so that who_wrote_what finds 王磊 in a
+    byline printing a name padded to width (王 磊) and bylines counts the two as one.
     ``search_hits(words, limit)``: the search page's first ``limit`` hits for ``words``
     (storage.search.search over the index), a JSON array of [article id, snippet] best first,
     so that text_search reads the articles the index names rather than every one."""
     if datasette.plugin_config(PLUGIN) is None:
         return
+    from storage.fulltext import closed_up
     from storage.search import section_names, variants
 
     conn.create_function(
@@ -929,6 +933,7 @@ def prepare_connection(conn, database, datasette):
     conn.create_function(
         "text_forms", 1, lambda words: json.dumps(variants(words or ""), ensure_ascii=False), deterministic=True
     )
+    conn.create_function("closed_up", 1, lambda text: None if text is None else closed_up(text), deterministic=True)
     room = room_for(datasette)
     conn.create_function("search_hits", 2, lambda words, limit: search_hits(room, words, limit))
 

@@ -1108,6 +1108,25 @@ def test_every_row_link_of_the_hidden_tables_opens(sample_archive):
                 assert 'class="rows-and-columns"' in page
 
 
+def test_the_search_index_table_links_no_next_page_it_cannot_show(sample_archive):
+    # Its key is a blob, which Datasette writes into _next and cannot read back: its "Next page"
+    # (?_next=2%2Cb~270~…) showed 0 rows, and so did the JSON's next_url.
+    # A page of 5 rows: the sample's index has more than that, and fewer than Datasette's 100.
+    rows = query(sample_archive, "select count(*) from article_search_idx")[0][0]
+    with served(sample_archive) as server:
+        status, page, _ = fetch_page(f"{server.url}/archive/article_search_idx?_size=5")
+        shown = page.count("<tr>") - 1
+        assert status == 200 and shown == 5 < rows, (shown, rows)
+        assert "Next page" not in page and "_next=" not in page
+        # The JSON's next_url, or a _next sent by hand, is refused naming why, not answered with no row.
+        listed = fetch_json(f"{server.url}/archive/article_search_idx.json?_size=5")
+        assert len(listed["rows"]) == 5 and listed["next_url"], listed
+        for address in (listed["next_url"], f"{server.url}/archive/article_search_idx?_next=2%2Cb~270~"):
+            status, page, _ = fetch_page(address)
+            assert status == 400 and "keyed by a blob" in page and "Next page" not in page, (address, page[:300])
+    assert "Traceback" not in server.stderr
+
+
 def test_export_sqlite_is_a_faithful_copy_that_serve_opens(archive_url, tmp_path):
     crawl_sample(archive_url)
     source = open_archive(archive_url, create=False)

@@ -38,6 +38,7 @@ from crawler.pagenumbers import page_shown
 from crawler.papers import meant_paper
 from crawler.templates import is_web_address
 from storage import models
+from storage.fulltext import SEARCH_TABLE
 from storage.db import SQLITE_LARGEST_INTEGER, Archive, ArchiveError, open_archive, sqlite_integer, sqlite_uri, sqlite_url
 from storage.search import cut
 
@@ -891,6 +892,10 @@ def retry_after(status: int) -> dict[str, str]:
     return {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
 
 
+# The search index's table of terms (storage/fulltext.py), keyed by (segment, term blob).
+BLOB_KEYED_TABLE = f"{SEARCH_TABLE}_idx"
+
+
 def room_for(datasette) -> ReadingRoom | None:
     """The reading room of ``datasette``, one for its life: its archive, opened through storage/
     on first use, is opened once, for the pages and for text_search's search_hits alike."""
@@ -1217,6 +1222,16 @@ def in_time(view):
 
 
 @hookimpl
+def extra_template_vars(template, database, table, datasette):
+    """The search index's own table, keyed by a blob, without a link to a next page: Datasette
+    writes the blob into ``_next`` as Python prints it and cannot read it back, and the page it
+    linked showed no row (a ``_next`` sent anyway is refused, table_parameter_problem)."""
+    if room_for(datasette) is not None and table == BLOB_KEYED_TABLE:
+        return {"next_url": None}
+    return {}
+
+
+@hookimpl
 def filters_from_request(request, database, table, datasette):
     """A table page's parameters that Datasette puts into SQL unread, refused (400) before it runs
     any: a facet on a column the table lacks was an ERROR in the log and warnings of coroutines
@@ -1331,6 +1346,9 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
                 return f"{name}: no filter __{lookup} (its filters: {', '.join(f'__{key}' for key in FILTER_LOOKUPS)})"
             if column in DATE_COLUMNS and (problem := filter_date_problem(name, lookup, value)):
                 return problem
+        elif name == "_next" and table == BLOB_KEYED_TABLE:
+            return (f"_next: {table} is keyed by a blob, which Datasette cannot take a next page from "
+                    f"(it showed no row); read it with SQL, /{database}?sql=select … limit … offset …")
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:

@@ -458,25 +458,6 @@ def search(
     ), matches=matches)
 
 
-def text_finder(query: str) -> Callable[[Sequence[str | None]], str | None]:
-    """Whether an article holds ``query``'s words as :func:`search` finds them (every word, in
-    any case, across a gap between Han characters, in the published texts where a word asks for
-    them), given its texts in the order SEARCHED then PUBLISHED: the hit's snippet, or None. For
-    SQL that reads each article itself (the reading room's text_search), without the index."""
-    lowered = word_forms(checked_terms(checked_text(query, "search")))
-    read, shown = searched_columns(lowered), shown_columns(lowered)
-    matched = matched_texts(lowered)
-    forms = [form for group in lowered for form in group]
-
-    def found(fields: Sequence[str | None]) -> str | None:
-        texts = dict(zip(SEARCHED + PUBLISHED, fields))
-        if matched([texts[column] for column in read]) is None:
-            return None
-        return snippet(tuple(texts[column] for column in shown), forms)
-
-    return found
-
-
 def ranked_among(offset: int, limit: int) -> str:
     """Which matches hits ``offset`` to ``offset + limit`` were ranked among, for a reader:
     "1,000 most recently archived", "1,001st to 2,000th most recently archived"."""

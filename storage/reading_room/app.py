@@ -18,8 +18,6 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from storage.db import ArchiveError, archive_origin, archive_url, in_memory, open_archive, reading_the_index, safe_url, sqlite_file, sqlite_uri
 from storage.reading_room import plugin
-from storage.fulltext import SEARCHED, column_sql
-from storage.search import PUBLISHED
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -62,15 +60,8 @@ KEEP_ALIVE_SECONDS = 5
 WRITE_STALL_SECONDS = 30
 
 
-# The texts text_search hands the search's match (plugin.text_found), in its order: an
-# article's captions as the search reads them (article_view has one row an article, its pictures none).
-_SEARCHED_SQL = ", ".join(column_sql("sqlite", column, "v", "article_id") for column in SEARCHED + PUBLISHED)
-
-
 def metadata() -> dict:
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-    text_search = data["databases"][DATABASE]["queries"]["text_search"]
-    text_search["sql"] = text_search["sql"].replace("{searched}", _SEARCHED_SQL)
     data.setdefault("plugins", {})[plugin.PLUGIN] = {"database": DATABASE}
     return data
 

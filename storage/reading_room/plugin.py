@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import MINYEAR, date, datetime, timezone
-from functools import lru_cache
 from http import HTTPStatus
 import urllib.parse
 from urllib.parse import quote, unquote, urlencode
@@ -40,6 +39,7 @@ from crawler.pagenumbers import page_shown
 from crawler.papers import meant_paper
 from crawler.templates import is_web_address
 from storage import models
+from storage.fulltext import SEARCH_TABLE
 from storage.db import SQLITE_LARGEST_INTEGER, Archive, ArchiveError, open_archive, sqlite_integer, sqlite_uri, sqlite_url
 from storage.search import cut
 
@@ -893,9 +893,20 @@ def retry_after(status: int) -> dict[str, str]:
     return {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
 
 
+# The search index's table of terms (storage/fulltext.py), keyed by (segment, term blob).
+BLOB_KEYED_TABLE = f"{SEARCH_TABLE}_idx"
+
+
 def room_for(datasette) -> ReadingRoom | None:
+    """The reading room of ``datasette``, one for its life: its archive, opened through storage/
+    on first use, is opened once, for the pages and for text_search's search_hits alike."""
     config = datasette.plugin_config(PLUGIN)
-    return ReadingRoom(datasette, config["database"]) if config else None
+    if not config:
+        return None
+    room = getattr(datasette, "_reading_room", None)
+    if room is None or room.database != config["database"]:
+        room = datasette._reading_room = ReadingRoom(datasette, config["database"])
+    return room
 
 
 @hookimpl
@@ -907,9 +918,16 @@ def prepare_connection(conn, database, datasette):
     so that the canned queries show no page by a number no reader should see. ``text_forms(words)``:
     the forms the search page asks for of words as typed (storage.search.variants: in Simplified,
     normalised, in the other width), a JSON array, so that who_wrote_what and text_search find
-    本報記者 and ２０２２ where the archive stores 本报记者 and 2022, as the search page does."""
+    本報記者 and ２０２２ where the archive stores 本报记者 and 2022, as the search page does.
+    ``closed_up(text)``: ``text`` without the blanks between two Han characters
+    (storage.fulltext.closed_up), as the search reads it, so that who_wrote_what finds 王磊 in a
+    byline printing a name padded to width (王 磊) and bylines counts the two as one.
+    ``search_hits(words, limit)``: the search page's first ``limit`` hits for ``words``
+    (storage.search.search over the index), a JSON array of [article id, snippet] best first,
+    so that text_search reads the articles the index names rather than every one."""
     if datasette.plugin_config(PLUGIN) is None:
         return
+    from storage.fulltext import closed_up
     from storage.search import section_names, variants
 
     conn.create_function(
@@ -921,26 +939,23 @@ def prepare_connection(conn, database, datasette):
     conn.create_function(
         "text_forms", 1, lambda words: json.dumps(variants(words or ""), ensure_ascii=False), deterministic=True
     )
-    conn.create_function("text_found", -1, text_found, deterministic=True)
+    conn.create_function("closed_up", 1, lambda text: None if text is None else closed_up(text), deterministic=True)
+    room = room_for(datasette)
+    conn.create_function("search_hits", 2, lambda words, limit: search_hits(room, words, limit))
 
 
-def text_found(query: str | None, *texts: str | None) -> str | None:
-    """``text_found(words, <an article's texts>)``: text_search's match, the search page's
-    (storage.search.text_finder), and the snippet of a hit; NULL where the article lacks a word,
-    or the words are none to search."""
-    try:
-        found = _text_finder(query or "")
-    except ArchiveError:
-        return None
-    return found(texts)
+def search_hits(room: ReadingRoom, words: str | None, limit: int) -> str:
+    """The hits of text_search's SQL function ``search_hits``; none for no words (its query asks
+    for them). Words the search refuses are refused before the query runs (parse_search)."""
+    from storage.search import search
 
-
-@lru_cache(maxsize=16)
-def _text_finder(query: str):
-    # Each article of a query is checked with the same words: their forms are worked out once.
-    from storage.search import text_finder
-
-    return text_finder(query)
+    if not (words or "").strip():
+        return "[]"
+    # The search reads the archive through its own connection, which Datasette's time limit
+    # does not watch: it stops at the same limit itself, as the search page's does.
+    hits = run_with_time_limit(room.datasette.setting("sql_time_limit_ms"),
+                               lambda: search(room.archive(), words, limit=int(limit)))
+    return json.dumps([[hit.article_id, hit.snippet] for hit in hits], ensure_ascii=False)
 
 
 async def not_served(request) -> Response:
@@ -1211,6 +1226,16 @@ def in_time(view):
 
 
 @hookimpl
+def extra_template_vars(template, database, table, datasette):
+    """The search index's own table, keyed by a blob, without a link to a next page: Datasette
+    writes the blob into ``_next`` as Python prints it and cannot read it back, and the page it
+    linked showed no row (a ``_next`` sent anyway is refused, table_parameter_problem)."""
+    if room_for(datasette) is not None and table == BLOB_KEYED_TABLE:
+        return {"next_url": None}
+    return {}
+
+
+@hookimpl
 def filters_from_request(request, database, table, datasette):
     """A table page's parameters that Datasette puts into SQL unread, refused (400) before it runs
     any: a facet on a column the table lacks was an ERROR in the log and warnings of coroutines
@@ -1325,6 +1350,9 @@ async def table_parameter_problem(datasette, request, database: str, table: str)
                 return f"{name}: no filter __{lookup} (its filters: {', '.join(f'__{key}' for key in FILTER_LOOKUPS)})"
             if column in DATE_COLUMNS and (problem := filter_date_problem(name, lookup, value)):
                 return problem
+        elif name == "_next" and table == BLOB_KEYED_TABLE:
+            return (f"_next: {table} is keyed by a blob, which Datasette cannot take a next page from "
+                    f"(it showed no row); read it with SQL, /{database}?sql=select … limit … offset …")
         elif name == "_next" and table in await db.view_names():
             # A view's page is an offset into it, which Datasette writes into the SQL as int(_next).
             if article_number(value) is None:

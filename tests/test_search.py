@@ -923,25 +923,14 @@ CAPITAL_SIGMAS = {1: "ΟΣ社工", 2: "ΟΣΑ社工", 3: "ος社工", 4: "οσ�
 @pytest.mark.parametrize("query, expected", [
     ("Σ", ["1", "2", "3", "4", "5", "6"]), ("Σ社工", ["1", "3", "4"]), ("ΟΣ", ["1", "2", "3", "4", "5", "6"]),
     ("ΠΡΟΣ", ["5"]), ("ΟΔΟΣ", ["6"]),
-])
-def test_a_capital_sigma_finds_the_sigma_of_either_lower_case_the_text_gives_it(archive_url, query, expected):
-    # Σ is the capital of σ and of ς alike: a word ending in it (ΠΡΟΣ) is often the start of a
-    # longer one in the text (ΠΡΟΣΦΟΡΑ), and Σ alone is in ΟΣ, which the text lower-cases to ος.
-    archive = open_archive(archive_url)
-    archive.store_batch([page()], [article(n, title=f"第{n}篇", body=body) for n, body in CAPITAL_SIGMAS.items()])
-    archive.close()
-    done = archive_command("search", query, archive=archive_url)
-    assert done.returncode == 0 and done.stderr == "", done.stderr
-    assert sorted(re.findall(r"第(\d)篇", done.stdout)) == expected
-
-
-@pytest.mark.parametrize("query, expected", [
     ("οσ", ["1", "2", "3", "4", "5", "6"]), ("ος", ["1", "2", "3", "4", "5", "6"]), ("σ", ["1", "2", "3", "4", "5", "6"]),
     ("ος社工", ["1", "3", "4"]), ("οσ社工", ["1", "3", "4"]), ("προς", ["5"]), ("οδοσ", ["6"]), ("ςα", ["2"]),
 ])
-def test_archive_search_finds_either_lower_case_sigma_by_the_other_as_casefold_folds_them(archive_url, query, expected):
-    # σ and ς are one letter, ς written at a word's end (casefold makes both σ): a reader types
-    # either, or a Greek keyboard's σ where the text, lower-cased, ends a word in ς (ΟΣ, ος).
+def test_any_sigma_finds_the_sigma_of_either_lower_case_the_text_gives_it(archive_url, query, expected):
+    # Σ is the capital of σ and of ς alike: a word ending in it (ΠΡΟΣ) is often the start of a
+    # longer one in the text (ΠΡΟΣΦΟΡΑ), and Σ alone is in ΟΣ, which the text lower-cases to ος.
+    # And σ and ς are one letter, ς written at a word's end (casefold makes both σ): a reader
+    # types either, or a Greek keyboard's σ where the text, lower-cased, ends a word in ς.
     archive = open_archive(archive_url)
     archive.store_batch([page()], [article(n, title=f"第{n}篇", body=body) for n, body in CAPITAL_SIGMAS.items()])
     archive.close()

@@ -8,9 +8,8 @@ import json
 
 import pytest
 
-from tests.conftest import archive_command, database_url, sql_rows
+from tests.conftest import archive_command, database_url, execute_sql, sql_rows
 from tests.sites import sample_site
-from tests.test_archive_writes import _execute
 from tests.test_founder_captions_crawl import LOOSE, _alter
 from tests.test_site_changes_crawl import crawl, rewrite
 
@@ -79,7 +78,7 @@ def test_a_recrawl_of_an_unchanged_issue_indexes_no_article_again_for_its_pictur
     crawl(site, archive)
     pictured = sql_rows(archive, "SELECT article_id, id, caption FROM images ORDER BY id")
     assert any(caption for _, _, caption in pictured)
-    _execute(archive, *QUEUED_LOG[archive.split(":")[0].split("+")[0]])
+    execute_sql(archive, *QUEUED_LOG[archive.split(":")[0].split("+")[0]])
     crawl(site, archive, "refresh=1")
     assert sql_rows(archive, "SELECT article_id FROM queued_log") == []
     # Left as they were, ids and all.
